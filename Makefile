@@ -1,0 +1,91 @@
+# dlc - a deep-learning trainer for the command line.
+#   make            build ./dlc
+#   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
+#   make sanitize   the same tests against an AddressSanitizer + UBSan build
+#   make valgrind   unit tests and a short training run under valgrind
+#   make bench      benchmarks B1/B5 (figures, not pass/fail)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+
+CC      ?= cc
+PKGS    := openblas yaml-0.1 zlib stb
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+OPT     ?= -O3 -g
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) -fno-math-errno $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+BUILD   ?= build
+SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libdlc.a
+BIN     ?= dlc
+
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELP  := $(BUILD)/tests/testutil.o
+
+.PHONY: all test unit cli-test fuzz-seeds sanitize valgrind bench fuzz clean
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/cli/main.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(UNIT_HELP) $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
+
+cli-test: $(BIN)
+	DLC=$(abspath $(BIN)) bats tests/cli
+
+fuzz-seeds: $(BUILD)/tests/fuzz_replay
+	@set -e; for t in yaml idx csv safetensors; do \
+	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
+
+FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
+$(BUILD)/tests/fuzz_replay: tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB) $(LDFLAGS) $(LDLIBS)
+
+test: unit cli-test fuzz-seeds
+
+sanitize:
+	$(MAKE) BUILD=build/asan BIN=build/asan/dlc OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+valgrind: $(UNIT_BINS) $(BIN)
+	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \
+	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
+	bash tests/valgrind_train.sh $(abspath $(BIN))
+
+bench: $(BIN) $(BUILD)/bench/sgemm_b5
+	bash bench/run.sh
+
+$(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build $(BIN)
+
+-include $(OBJS:.o=.d) $(BUILD)/src/cli/main.d

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what dlc needs to build, test and train its default config on
+# Debian 12 (bookworm).  Runs apt-get as root (or through sudo).
+#   build:   gcc make pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
+#   tests:   libcmocka-dev (C unit tests), bats (command-line tests)
+#   data:    dataset-fashion-mnist (the default config's data)
+# Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
+# python3-torch (make bench's PyTorch peer, regenerating reference files).
+set -euo pipefail
+pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
+      libcmocka-dev bats dataset-fashion-mnist)
+if [ "${1:-}" = "--all" ]; then
+    pkgs+=(valgrind clang python3-torch python3-numpy)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: everything is installed"
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,59 @@
+/* cli.h - what the command files share: option parsing, messages, loading a
+ * config or a run.  Only src/cli prints to stdout/stderr and picks exit codes:
+ * 0 success, 1 failure while running, 2 bad usage, config or data. */
+#ifndef DLC_CLI_H
+#define DLC_CLI_H
+
+#include "../config/config.h"
+#include "../train/model.h"
+
+#define CLI_MAX_SETS 256
+
+typedef struct {
+    const char *name;   /* "--out" */
+    int has_arg;
+    const char *arg;    /* "DIR", for help */
+    const char *help;
+} cli_opt;
+
+/* Parsed command line: options by table row, positionals in order. */
+typedef struct {
+    const char *value[32];   /* per option row: argument, or "1" for flags; NULL if absent */
+    const char *sets[CLI_MAX_SETS];
+    int n_sets;              /* --set values, in order (also --seed as seed=...) */
+    const char *pos[64];
+    int n_pos;
+    char seed_set[96];       /* storage for --seed turned into "seed=..." */
+} cli_args;
+
+typedef struct {
+    const char *name;
+    const char *usage;       /* "CONFIG [options]" */
+    const char *summary;     /* one line */
+    const cli_opt *opts;     /* NULL-name terminated; common options are added */
+    int (*run)(const cli_args *a);
+} cli_command;
+
+/* Index of option name in the command's table (common options included). */
+int cli_opt_index(const cli_command *c, const char *name);
+const char *cli_get(const cli_command *c, const cli_args *a, const char *name);
+
+/* Prints "dlc: error: msg" and returns the exit code for err's status. */
+int cli_fail(const dlc_error *err);
+/* Prints a usage error for a command and returns 2. */
+int cli_usage_error(const cli_command *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Applies --threads (or the config's threads) to the BLAS. */
+void cli_set_threads(const char *arg, int config_threads);
+
+/* Loads a config with overrides and makes relative data paths absolute. */
+dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err);
+
+/* RUN may be a run folder or a model file: the model file path into buf. */
+const char *cli_model_path(const char *run, char *buf, size_t size);
+
+int cli_quiet(const cli_command *c, const cli_args *a);
+
+extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
+
+#endif

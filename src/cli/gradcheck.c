@@ -1,0 +1,115 @@
+/* gradcheck.c - `dlc gradcheck CONFIG`: numerical against analytic gradients
+ * of every parameter, on a small batch of the config's own training data. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../train/gradcheck.h"
+#include "../train/train.h"
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"--set", 1, "KEY=VALUE", "override a config key (repeatable)"},
+    {"--batch", 1, "N", "examples in the batch (default 4)"},
+    {"--samples", 1, "N", "values checked per parameter tensor (default 30; 0 = all)"},
+    {"--eps", 1, "X", "finite-difference step (default 1e-3)"},
+    {"--tol", 1, "X", "largest relative error that passes (default 1e-2)"},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef struct {
+    model *m;
+    const float *targets;
+} ctx;
+
+static double loss_fn(void *user, graph *g, int N, int with_grad)
+{
+    ctx *c = user;
+    graph_node *out = graph_output(g, 0);
+    graph_forward(g, N, 1);
+    loss_stats st = {0};
+    if (with_grad)
+        graph_zero_grad(g);
+    loss_compute(c->m->loss, with_grad ? out->grad : NULL, out->out, c->targets, N, &out->shape, 1.0f, &st);
+    if (with_grad)
+        graph_backward(g, N);
+    return st.count > 0 ? st.sum / st.count : 0;
+}
+
+static int num_opt(const cli_command *c, const cli_args *a, const char *name, double def, double lo,
+                   double *out)
+{
+    const char *v = cli_get(c, a, name);
+    *out = def;
+    if (v && (dlc_parse_double(v, out) != 0 || *out < lo))
+        return cli_usage_error(c, "%s needs a number >= %g, got '%s'", name, lo, v);
+    return 0;
+}
+
+static int run(const cli_args *a)
+{
+    const cli_command *c = &cli_gradcheck_cmd;
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
+    double batch, samples, eps, tol;
+    int rc;
+    if ((rc = num_opt(c, a, "--batch", 4, 1, &batch)) || (rc = num_opt(c, a, "--samples", 30, 0, &samples)) ||
+        (rc = num_opt(c, a, "--eps", 1e-3, 1e-8, &eps)) || (rc = num_opt(c, a, "--tol", 1e-2, 0, &tol)))
+        return rc;
+    cli_set_threads(cli_get(c, a, "--threads"), 1);
+    dlc_error err = {0};
+    dlc_config cfg;
+    data_bundle data = {0};
+    model m = {0};
+    float *targets = NULL;
+    gradcheck_result *res = NULL;
+    rc = 0;
+    if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
+        return cli_fail(&err);
+    if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK ||
+        model_build(&m, &cfg, &data.shape, cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0,
+                    (int)batch, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    int N = (int)batch < data.train.n ? (int)batch : data.train.n;
+    targets = tensor_alloc((size_t)N * m.n_targets);
+    res = calloc((size_t)m.g->n_params, sizeof *res);
+    if (!targets || !res) {
+        rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
+        goto done;
+    }
+    dlc_rng rng;
+    dlc_rng_seed(&rng, cfg.seed, DLC_STREAM(DLC_STREAM_INIT, 0));
+    graph_init_params(m.g, &rng);
+    data_gather(&data.train, NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
+    ctx cx = {&m, targets};
+    gradcheck_opts o = {eps, 1e-4, (int)samples, 0, cfg.seed};
+    int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params);
+    printf("%-32s %8s %8s %12s %12s %12s\n", "parameter", "checked", "kinks", "max rel err",
+           "analytic", "numeric");
+    int bad = 0;
+    for (int i = 0; i < k; i++) {
+        const gradcheck_result *r = &res[i];
+        int fail = r->max_rel > tol;
+        bad += fail;
+        printf("%-32s %8d %8d %12.3e %12.5g %12.5g%s\n", r->name, r->checked, r->skipped, r->max_rel,
+               r->analytic, r->numeric, fail ? "  FAIL" : "");
+    }
+    printf("%s: %d of %d parameter tensors within relative error %g\n", bad ? "FAIL" : "ok", k - bad, k, tol);
+    rc = bad ? 1 : 0;
+done:
+    free(res);
+    tensor_free(targets);
+    model_free(&m);
+    data_free(&data);
+    config_free(&cfg);
+    return rc;
+}
+
+const cli_command cli_gradcheck_cmd = {
+    "gradcheck", "CONFIG [--batch N] [--samples N] [--tol X]",
+    "Compare numerical and analytic gradients of every parameter on a small batch of the "
+    "config's training data; exit 1 when any exceeds the tolerance.",
+    opts, run,
+};

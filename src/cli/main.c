@@ -1,0 +1,253 @@
+/* main.c - `dlc COMMAND [options] ARGS`: dispatch, option parsing, help. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/util.h"
+#include "../tensor/tensor.h"
+#include "cli.h"
+
+#define DLC_VERSION "0.1.0"
+
+static const cli_opt common_opts[] = {
+    {"--help", 0, NULL, "show this help"},
+    {"--threads", 1, "N", "threads for matrix products (default: the config's threads, else 1)"},
+    {"--quiet", 0, NULL, "print only results and errors"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_command *const commands[] = {
+    &cli_train_cmd, &cli_eval_cmd, &cli_summary_cmd, &cli_gradcheck_cmd, NULL,
+};
+
+static int n_opts(const cli_opt *o)
+{
+    int n = 0;
+    while (o && o[n].name)
+        n++;
+    return n;
+}
+
+int cli_opt_index(const cli_command *c, const char *name)
+{
+    int k = n_opts(c->opts);
+    for (int i = 0; i < k; i++)
+        if (strcmp(c->opts[i].name, name) == 0)
+            return i;
+    for (int i = 0; common_opts[i].name; i++)
+        if (strcmp(common_opts[i].name, name) == 0)
+            return k + i;
+    return -1;
+}
+
+static const cli_opt *opt_at(const cli_command *c, int i)
+{
+    int k = n_opts(c->opts);
+    return i < k ? &c->opts[i] : &common_opts[i - k];
+}
+
+const char *cli_get(const cli_command *c, const cli_args *a, const char *name)
+{
+    int i = cli_opt_index(c, name);
+    return i < 0 ? NULL : a->value[i];
+}
+
+int cli_quiet(const cli_command *c, const cli_args *a)
+{
+    return cli_get(c, a, "--quiet") != NULL;
+}
+
+int cli_fail(const dlc_error *err)
+{
+    fprintf(stderr, "dlc: error: %s\n", err->msg);
+    return dlc_exit_code(err->status);
+}
+
+int cli_usage_error(const cli_command *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dlc %s: %s\nusage: dlc %s %s\n(see 'dlc %s --help')\n", c->name, msg, c->name,
+            c->usage, c->name);
+    return 2;
+}
+
+void cli_set_threads(const char *arg, int config_threads)
+{
+    long n = 0;
+    if (arg)
+        dlc_parse_long(arg, &n);
+    else
+        n = config_threads;
+    /* one thread is the fastest choice for small models on few cores (the
+     * BLAS's threads and ours would otherwise fight); see README */
+    tensor_set_threads(n > 0 ? (int)n : 1);
+}
+
+dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
+{
+    dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
+    if (s != DLC_OK)
+        return s;
+    /* relative data paths are relative to where dlc runs; the run folder
+     * records them absolute so `dlc eval` works from anywhere */
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd))
+        return DLC_OK;
+    data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
+    for (int i = 0; i < 3; i++) {
+        char *paths[3] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels};
+        for (int k = 0; k < 3; k++) {
+            if (!paths[k][0] || paths[k][0] == '/')
+                continue;
+            char full[DATA_PATH_MAX * 3];
+            snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
+            if (strlen(full) >= DATA_PATH_MAX) {
+                config_free(c);
+                return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", path, full);
+            }
+            dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
+        }
+    }
+    return DLC_OK;
+}
+
+const char *cli_model_path(const char *run, char *buf, size_t size)
+{
+    struct stat st;
+    if (stat(run, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(buf, size, "%s/model.safetensors", run);
+    else
+        snprintf(buf, size, "%s", run);
+    return buf;
+}
+
+static void print_help(const cli_command *c)
+{
+    printf("usage: dlc %s %s\n\n%s\n\noptions:\n", c->name, c->usage, c->summary);
+    int total = n_opts(c->opts) + n_opts(common_opts);
+    for (int i = 0; i < total; i++) {
+        const cli_opt *o = opt_at(c, i);
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->has_arg ? " " : "", o->has_arg ? o->arg : "");
+        printf("  %-24s %s\n", left, o->help);
+    }
+}
+
+static void print_main_help(void)
+{
+    printf("dlc %s - train deep-learning models on the CPU from one YAML file\n\n"
+           "usage: dlc COMMAND [options] ARGS\n\ncommands:\n", DLC_VERSION);
+    for (int i = 0; commands[i]; i++)
+        printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    printf("\n'dlc COMMAND --help' shows a command's options.\n"
+           "Exit status: 0 success, 1 failure while running, 2 bad usage, config or data.\n");
+}
+
+static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    int only_pos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (a->n_pos >= (int)DLC_ARRAY_LEN(a->pos))
+                return cli_usage_error(c, "too many arguments");
+            a->pos[a->n_pos++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (len >= sizeof name)
+            len = sizeof name - 1;
+        memcpy(name, arg, len);
+        name[len] = '\0';
+        int k = cli_opt_index(c, name);
+        if (k < 0) {
+            const char *names[64];
+            int total = n_opts(c->opts) + n_opts(common_opts), m = 0;
+            for (int q = 0; q < total && m < 63; q++)
+                names[m++] = opt_at(c, q)->name;
+            names[m] = NULL;
+            const char *near = dlc_nearest(name, names);
+            if (near)
+                return cli_usage_error(c, "unknown option '%s' (did you mean '%s'?)", name, near);
+            return cli_usage_error(c, "unknown option '%s'", name);
+        }
+        const cli_opt *o = opt_at(c, k);
+        const char *value = "1";
+        if (o->has_arg) {
+            if (eq)
+                value = eq + 1;
+            else if (i + 1 < argc)
+                value = argv[++i];
+            else
+                return cli_usage_error(c, "option %s needs a value (%s)", o->name, o->arg);
+        } else if (eq) {
+            return cli_usage_error(c, "option %s takes no value", o->name);
+        }
+        if (strcmp(o->name, "--set") == 0 || strcmp(o->name, "--seed") == 0) {
+            if (a->n_sets >= CLI_MAX_SETS)
+                return cli_usage_error(c, "too many --set options");
+            if (strcmp(o->name, "--seed") == 0) {
+                snprintf(a->seed_set, sizeof a->seed_set, "seed=%s", value);
+                value = a->seed_set;
+            } else if (!strchr(value, '=')) {
+                return cli_usage_error(c, "--set needs key.path=value, got '%s'", value);
+            }
+            a->sets[a->n_sets++] = value;
+        }
+        if (strcmp(o->name, "--threads") == 0) {
+            long n;
+            if (dlc_parse_long(value, &n) != 0 || n < 1 || n > 1024)
+                return cli_usage_error(c, "--threads needs a whole number from 1 to 1024, got '%s'", value);
+        }
+        a->value[k] = value;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        print_main_help();
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dlc %s\n", DLC_VERSION);
+        return 0;
+    }
+    const char *names[16];
+    int n = 0;
+    for (int i = 0; commands[i]; i++) {
+        names[n++] = commands[i]->name;
+        if (strcmp(commands[i]->name, argv[1]) == 0) {
+            cli_args a;
+            int rc = parse(commands[i], argc - 2, argv + 2, &a);
+            if (rc)
+                return rc;
+            if (cli_get(commands[i], &a, "--help")) {
+                print_help(commands[i]);
+                return 0;
+            }
+            return commands[i]->run(&a);
+        }
+    }
+    names[n] = NULL;
+    const char *near = dlc_nearest(argv[1], names);
+    fprintf(stderr, "dlc: unknown command '%s'%s%s%s\n(see 'dlc --help')\n", argv[1],
+            near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    return 2;
+}

@@ -1,0 +1,119 @@
+/* summary.c - `dlc summary CONFIG|RUN`: layers, output shapes, parameters. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../train/train.h"
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"--set", 1, "KEY=VALUE", "override a config key (repeatable)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static void thousands(char *buf, size_t size, size_t v)
+{
+    char raw[32];
+    snprintf(raw, sizeof raw, "%zu", v);
+    size_t len = strlen(raw), o = 0;
+    for (size_t i = 0; i < len && o + 2 < size; i++) {
+        buf[o++] = raw[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+}
+
+static void print_summary(const model *m, const char *title)
+{
+    const graph *g = m->g;
+    printf("%s\n", title);
+    printf("%-22s %-12s %-18s %14s  %s\n", "layer", "type", "output shape", "params", "inputs");
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        size_t own = 0;
+        int frozen = 0;
+        for (int k = 0; k < n->n_params; k++) {
+            const graph_param *p = &g->params[n->params[k]];
+            if (p->buffer || p->node != i)
+                continue;
+            own += p->n;
+            frozen |= !p->trainable;
+        }
+        char shape[64], count[32], inputs[256] = "", type[48];
+        tensor_shape_str(&n->shape, shape, sizeof shape);
+        thousands(count, sizeof count, own);
+        for (int k = 0; k < n->n_in; k++) {
+            size_t len = strlen(inputs);
+            snprintf(inputs + len, sizeof inputs - len, "%s%s", k ? ", " : "", g->nodes[n->in[k]].spec.name);
+        }
+        if (n->spec.activation != ACT_LINEAR && n->spec.op != OP_ACTIVATION)
+            snprintf(type, sizeof type, "%s+%s", n->spec.type, graph_act_names[n->spec.activation]);
+        else if (n->spec.op == OP_ACTIVATION)
+            snprintf(type, sizeof type, "%s", graph_act_names[n->spec.activation]);
+        else
+            snprintf(type, sizeof type, "%s", n->spec.type);
+        printf("%-22s %-12s %-18s %14s  %s%s%s\n", n->spec.name, type, shape, count, inputs,
+               frozen ? "  (frozen)" : "", n->spec.share[0] ? "  (shared)" : "");
+    }
+    size_t tr, fr;
+    graph_count_params(g, &tr, &fr);
+    char a[32], b[32], c[32];
+    thousands(a, sizeof a, tr + fr);
+    thousands(b, sizeof b, tr);
+    thousands(c, sizeof c, fr);
+    printf("total params: %s (trainable %s, frozen %s)\n", a, b, c);
+    printf("loss: %s%s\n", loss_names[m->loss],
+           m->fused_link ? " (the output layer's activation is folded into the loss)" : "");
+}
+
+static int run(const cli_args *a)
+{
+    const cli_command *c = &cli_summary_cmd;
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one CONFIG file or RUN folder, got %d arguments", a->n_pos);
+    dlc_error err = {0};
+    struct stat st;
+    const char *arg = a->pos[0];
+    int is_model = (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) ||
+                   (strlen(arg) > 12 && strcmp(arg + strlen(arg) - 12, ".safetensors") == 0);
+    model m;
+    char title[4400];
+    if (is_model) {
+        char path[4200];
+        if (model_load(&m, cli_model_path(arg, path, sizeof path), 1, &err) != DLC_OK)
+            return cli_fail(&err);
+        snprintf(title, sizeof title, "model %s", path);
+    } else {
+        dlc_config cfg;
+        if (cli_load_config(&cfg, arg, a, &err) != DLC_OK)
+            return cli_fail(&err);
+        tensor_shape shape = {0};
+        int n_classes = 0;
+        data_bundle data = {0};
+        if (cfg.input.ndim == 0 || cfg.loss == LOSS_SOFTMAX_CE) {
+            /* the shape or class count comes from the data */
+            if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
+                config_free(&cfg);
+                return cli_fail(&err);
+            }
+            shape = data.shape;
+            n_classes = cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0;
+        }
+        dlc_status s = model_build(&m, &cfg, &shape, n_classes, 1, &err);
+        data_free(&data);
+        snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
+        config_free(&cfg);
+        if (s != DLC_OK)
+            return cli_fail(&err);
+    }
+    print_summary(&m, title);
+    model_free(&m);
+    return 0;
+}
+
+const cli_command cli_summary_cmd = {
+    "summary", "CONFIG|RUN",
+    "Print each layer's output shape and parameter count, and the totals.",
+    opts, run,
+};

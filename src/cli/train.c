@@ -1,0 +1,177 @@
+/* train.c - `dlc train CONFIG`: train, evaluate, write the run folder. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/util.h"
+#include "../train/train.h"
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"--set", 1, "KEY=VALUE", "override a config key, e.g. train.optimizer.lr=0.01 (repeatable)"},
+    {"--seed", 1, "N", "the run's seed (same as --set seed=N)"},
+    {"--out", 1, "DIR", "run folder (default: runs/<name>)"},
+    {"--resume", 0, NULL, "continue an interrupted run from its last checkpoint"},
+    {"--force", 0, NULL, "overwrite an existing run folder"},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef struct {
+    int tty;
+    int quiet;
+    double last_draw;
+    int drawn;   /* a live line is on screen */
+} progress;
+
+static void clear_line(progress *p)
+{
+    if (p->drawn) {
+        fprintf(stderr, "\r\033[K");
+        p->drawn = 0;
+    }
+}
+
+static void on_progress(void *user, int epoch, int epochs, int batch, int n_batches, double loss,
+                        double sps, double eta)
+{
+    progress *p = user;
+    if (!p->tty || p->quiet)
+        return;
+    double now = dlc_now();
+    if (batch != n_batches && now - p->last_draw < 0.1)
+        return;
+    p->last_draw = now;
+    fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  loss %.4f  %.0f samples/s  ETA %.0fs", epoch,
+            epochs, batch, n_batches, loss, sps, eta);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+static void fmt_metric(char *buf, size_t size, const char *label, double v, int pct)
+{
+    if (isnan(v))
+        buf[0] = '\0';
+    else if (pct)
+        snprintf(buf, size, "  %s %.2f%%", label, 100.0 * v);
+    else
+        snprintf(buf, size, "  %s %.4f", label, v);
+}
+
+static void on_epoch(void *user, const train_epoch *e)
+{
+    progress *p = user;
+    clear_line(p);
+    if (p->quiet)
+        return;
+    char ta[48], dl[48], da[48];
+    fmt_metric(ta, sizeof ta, "acc", e->train_acc, 1);
+    fmt_metric(dl, sizeof dl, "dev_loss", e->dev_loss, 0);
+    fmt_metric(da, sizeof da, "dev_acc", e->dev_acc, 1);
+    printf("epoch %3d  lr %.3g  loss %.4f%s%s%s  %.1fs  %.0f samples/s%s\n", e->epoch, e->lr,
+           e->train_loss, ta, dl, da, e->seconds, e->samples_per_s, e->best ? "  *" : "");
+    fflush(stdout);
+}
+
+static void on_message(void *user, const char *msg)
+{
+    progress *p = user;
+    clear_line(p);
+    if (p->quiet && strncmp(msg, "warning", 7) != 0)
+        return;
+    fprintf(stderr, "%s\n", msg);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int run(const cli_args *a)
+{
+    const cli_command *c = &cli_train_cmd;
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
+    dlc_error err = {0};
+    dlc_config cfg;
+    if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
+        return cli_fail(&err);
+    int rc = 0;
+    char *yaml = NULL;
+    char run_dir[2048], probe[2300];
+    const char *out = cli_get(c, a, "--out");
+    snprintf(run_dir, sizeof run_dir, "%s", out ? out : "runs/");
+    if (!out)
+        snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
+    if (resume && force) {
+        rc = cli_usage_error(c, "--resume and --force contradict each other");
+        goto done;
+    }
+    snprintf(probe, sizeof probe, "%s/checkpoint.safetensors", run_dir);
+    int has_ckpt = exists(probe);
+    snprintf(probe, sizeof probe, "%s/model.safetensors", run_dir);
+    int has_model = exists(probe);
+    if (!resume && !force && (has_ckpt || has_model)) {
+        fprintf(stderr,
+                "dlc: error: %s already holds a %s run; use --resume to continue it or --force to "
+                "start over (or --out DIR)\n",
+                run_dir, has_model ? "finished" : "interrupted");
+        rc = 2;
+        goto done;
+    }
+    if (resume && !has_ckpt) {
+        fprintf(stderr, "dlc: error: %s: no checkpoint to resume from\n", run_dir);
+        rc = 2;
+        goto done;
+    }
+    if (force) {
+        /* an old checkpoint must not be resumed into the new run by mistake */
+        const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv",
+                             "gradnorms.csv", "report.json"};
+        for (size_t i = 0; i < DLC_ARRAY_LEN(old); i++) {
+            snprintf(probe, sizeof probe, "%s/%s", run_dir, old[i]);
+            unlink(probe);
+        }
+    }
+    if (config_to_yaml(&cfg, &yaml, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
+    progress p = {isatty(STDERR_FILENO), cli_quiet(c, a), 0, 0};
+    train_hooks hooks = {&p, on_progress, on_epoch, on_message};
+    train_options opt = {run_dir, resume, yaml};
+    train_result res;
+    if (!p.quiet)
+        fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
+    if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
+        clear_line(&p);
+        rc = cli_fail(&err);
+        goto done;
+    }
+    printf("%-10s %9s %10s %10s\n", "split", "examples", "loss", "accuracy");
+    for (int i = 0; i < res.n_splits; i++) {
+        const train_split_result *r = &res.splits[i];
+        if (isnan(r->accuracy))
+            printf("%-10s %9d %10.4f %10s\n", r->name, r->n, r->loss, "-");
+        else
+            printf("%-10s %9d %10.4f %9.2f%%\n", r->name, r->n, r->loss, 100.0 * r->accuracy);
+    }
+    printf("%d epochs%s%s in %.1fs; best dev epoch %d; run folder %s\n", res.epochs_run,
+           res.stopped_early ? " (stopped early)" : "", "", res.seconds, res.best_epoch, run_dir);
+done:
+    free(yaml);
+    config_free(&cfg);
+    return rc;
+}
+
+const cli_command cli_train_cmd = {
+    "train", "CONFIG [options]",
+    "Train the model a YAML file describes and write its run folder (metrics.csv, "
+    "model.safetensors, checkpoint.safetensors, report.json).",
+    opts, run,
+};

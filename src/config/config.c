@@ -1,0 +1,411 @@
+/* config.c - config_load (file or text -> tree -> overrides -> dlc_config),
+ * config_free, and config_to_yaml, which writes the resolved config by
+ * walking the same schema table the loader reads. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_internal.h"
+
+void config_free(dlc_config *c)
+{
+    if (!c)
+        return;
+    dlc_strlist_clear(&c->data.classes);
+    dlc_strlist_clear(&c->data.label);
+    dlc_strlist_clear(&c->data.features);
+    dlc_strlist_clear(&c->outputs);
+    free(c->layers);
+    memset(c, 0, sizeof *c);
+}
+
+/* "configs/mnist.yaml" -> "mnist" */
+static void name_from_path(char *out, size_t size, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
+    if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        dlc_strlcpy(out, "config", size);
+}
+
+static dlc_status load_text(dlc_config *c, const char *origin, const char *default_name,
+                            const char *text, size_t len, const char *const *overrides,
+                            int n_overrides, dlc_error *err)
+{
+    ynode *root = NULL;
+    dlc_strlist origins = {0}; /* "--set k=v" texts the override nodes borrow */
+    dlc_status s = ytree_parse(&root, origin, text, len, 1, err);
+    if (s != DLC_OK)
+        goto cleanup;
+    if (!root) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: the config is empty", origin);
+        goto cleanup;
+    }
+    if (root->kind != YN_MAP) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s:%d: a config is a mapping of keys (data:, model:, train:, ...), not %s",
+                     origin, root->line, root->kind == YN_SEQ ? "a list" : "a single value");
+        goto cleanup;
+    }
+    for (int i = 0; i < n_overrides; i++) {
+        if (!overrides[i])
+            continue;
+        size_t n = strlen(overrides[i]) + 8;
+        char *o = malloc(n);
+        if (!o) {
+            s = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        snprintf(o, n, "--set %s", overrides[i]);
+        s = dlc_strlist_push(&origins, o, err);
+        free(o);
+        if (s != DLC_OK)
+            goto cleanup;
+        s = config_apply_override(root, origins.v[origins.n - 1], overrides[i], err);
+        if (s != DLC_OK)
+            goto cleanup;
+    }
+    s = config_schema_convert(c, root, default_name, err);
+
+cleanup:
+    ynode_free(root);
+    dlc_strlist_clear(&origins);
+    if (s != DLC_OK)
+        config_free(c);
+    return s;
+}
+
+dlc_status config_load_string(dlc_config *c, const char *name, const char *text, size_t len,
+                              const char *const *overrides, int n_overrides, dlc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    return load_text(c, name, "config", text, len, overrides, n_overrides, err);
+}
+
+dlc_status config_load(dlc_config *c, const char *path, const char *const *overrides,
+                       int n_overrides, dlc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    char *text = NULL;
+    size_t len = 0;
+    dlc_status s = dlc_read_file(path, &text, &len, err);
+    if (s != DLC_OK)
+        return s;
+    char name[sizeof c->name];
+    name_from_path(name, sizeof name, path);
+    s = load_text(c, path, name, text, len, overrides, n_overrides, err);
+    if (s == DLC_OK)
+        dlc_strlcpy(c->path, path, sizeof c->path);
+    free(text);
+    return s;
+}
+
+/* ---- writing ---- */
+
+/* Shortest text that reads back as exactly x. */
+static void emit_double(dlc_buf *b, double x, int as_float)
+{
+    char s[40];
+    if (x > -1e15 && x < 1e15 && x == (double)(long long)x) { /* 1000, not 1e+03 */
+        dlc_buf_printf(b, "%lld", (long long)x);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(s, sizeof s, "%.*g", prec, x);
+        double y = strtod(s, NULL);
+        if (as_float ? (float)y == (float)x : y == x)
+            break;
+    }
+    dlc_buf_printf(b, "%s", s);
+}
+
+static int isalnum_ascii(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Text that YAML and our loader both read back as this same string, without
+ * quotes: a word or path that cannot pass for a number, bool or null. */
+static int plain_ok(const char *s)
+{
+    static const char *const reserved[] = {"null", "true", "false", "yes", "no", "on", "off",
+                                           "y", "n", NULL};
+    if (!s[0])
+        return 0;
+    unsigned char c0 = (unsigned char)s[0];
+    if (!(isalnum_ascii(c0) || c0 == '_' || c0 == '/' || c0 == '.'))
+        return 0;
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (!isalnum_ascii(ch) && !strchr("_./+-", ch))
+            return 0;
+    }
+    double x;
+    if (dlc_parse_double(s, &x) == 0)
+        return 0;
+    for (int i = 0; reserved[i]; i++)
+        if (strcasecmp(s, reserved[i]) == 0)
+            return 0;
+    return 1;
+}
+
+/* Decodes one UTF-8 character; returns its length, 0 if malformed. */
+static int utf8_next(const unsigned char *s, unsigned *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!n)
+        return 0;
+    unsigned v = s[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+static void emit_string(dlc_buf *b, const char *str)
+{
+    if (plain_ok(str)) {
+        dlc_buf_printf(b, "%s", str);
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)str;
+    dlc_buf_append(b, "\"", 1);
+    while (*s) {
+        unsigned cp;
+        int n = utf8_next(s, &cp);
+        if (n == 0) { /* cannot come from libyaml, which checks its input */
+            dlc_buf_append(b, "?", 1);
+            s++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\') {
+            dlc_buf_printf(b, "\\%c", (char)cp);
+        } else if (cp == '\n') {
+            dlc_buf_append(b, "\\n", 2);
+        } else if (cp == '\t') {
+            dlc_buf_append(b, "\\t", 2);
+        } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            dlc_buf_printf(b, "\\x%02X", cp);
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+                   cp == 0xFFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            /* line separators and non-characters: YAML would not read them raw */
+            dlc_buf_printf(b, "\\u%04X", cp);
+        } else {
+            dlc_buf_append(b, (const char *)s, (size_t)n);
+        }
+        s += n;
+    }
+    dlc_buf_append(b, "\"", 1);
+}
+
+static int enum_count(const char *const *names)
+{
+    int n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+/* Writes the value of row k stored in base; 0 if the value cannot be written. */
+static int emit_value(dlc_buf *b, const config_key *k, const void *base)
+{
+    const char *p = (const char *)base + k->offset;
+    switch (k->kind) {
+    case K_INT:
+        dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
+        return 1;
+    case K_BATCH: {
+        int v = *(const int *)(const void *)p;
+        if (v == 0)
+            dlc_buf_printf(b, "full");
+        else
+            dlc_buf_printf(b, "%d", v);
+        return 1;
+    }
+    case K_LONG:
+        dlc_buf_printf(b, "%ld", *(const long *)(const void *)p);
+        return 1;
+    case K_U64:
+        dlc_buf_printf(b, "%" PRIu64, *(const uint64_t *)(const void *)p);
+        return 1;
+    case K_DOUBLE: {
+        double x = *(const double *)(const void *)p;
+        if ((k->flags & F_NULLABLE) && x < 0)
+            dlc_buf_printf(b, "null");
+        else
+            emit_double(b, x, 0);
+        return 1;
+    }
+    case K_FLOAT:
+        emit_double(b, *(const float *)(const void *)p, 1);
+        return 1;
+    case K_BOOL:
+        dlc_buf_printf(b, "%s", *(const int *)(const void *)p ? "true" : "false");
+        return 1;
+    case K_ENUM: {
+        int e;
+        memcpy(&e, p, sizeof e);
+        if (e < 0 || e >= enum_count(k->names))
+            return 0;
+        dlc_buf_printf(b, "%s", k->names[e]);
+        return 1;
+    }
+    case K_STRING:
+    case K_RUN_NAME:
+    case K_LAYER_NAME:
+        emit_string(b, p);
+        return 1;
+    case K_LAYER_TYPE: {
+        const layer_spec *spec = base;
+        if (spec->op < 0 || spec->op >= OP_COUNT)
+            return 0;
+        dlc_buf_printf(b, "%s", graph_ops[spec->op].name);
+        return 1;
+    }
+    case K_STRLIST: {
+        const dlc_strlist *l = (const dlc_strlist *)(const void *)p;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < l->n; i++) {
+            if (i)
+                dlc_buf_append(b, ", ", 2);
+            emit_string(b, l->v[i]);
+        }
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_INPUTS: {
+        const layer_spec *spec = base;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < spec->n_inputs && i < GRAPH_MAX_INPUTS; i++) {
+            if (i)
+                dlc_buf_append(b, ", ", 2);
+            emit_string(b, spec->inputs[i]);
+        }
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_SHAPE:
+    case K_TARGET: {
+        const int *d;
+        int n;
+        if (k->kind == K_SHAPE) {
+            const tensor_shape *sh = (const tensor_shape *)(const void *)p;
+            d = sh->d;
+            n = sh->ndim;
+        } else {
+            const layer_spec *spec = base;
+            d = spec->target;
+            n = spec->target_ndim;
+        }
+        if (n < 0 || n > TENSOR_MAX_DIMS)
+            return 0;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < n; i++)
+            dlc_buf_printf(b, "%s%d", i ? ", " : "", d[i]);
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_POINTS: {
+        const schedule_config *s = (const schedule_config *)(const void *)p;
+        if (s->n_points < 0 || s->n_points > SCHED_MAX_POINTS)
+            return 0;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < s->n_points; i++) {
+            dlc_buf_printf(b, "%s[%d, ", i ? ", " : "", s->point_epoch[i]);
+            emit_double(b, s->point_lr[i], 0);
+            dlc_buf_append(b, "]", 1);
+        }
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_SECTION:
+    case K_LAYERS:
+        break;
+    }
+    return 0;
+}
+
+static int emit_layers(dlc_buf *b, const dlc_config *c, const char *pattern, int indent)
+{
+    int n_rows;
+    const config_key *rows = config_schema_rows(&n_rows);
+    for (int i = 0; i < c->n_layers; i++) {
+        const layer_spec *spec = &c->layers[i];
+        int first = 1;
+        for (int r = 0; r < n_rows; r++) {
+            const config_key *k = &rows[r];
+            const char *name = config_schema_name(k);
+            if (!config_schema_is_child(k, pattern))
+                continue;
+            if ((k->flags & F_OP_KEY) && !config_op_has_key(spec->op, name))
+                continue;
+            dlc_buf_printf(b, "%*s%s%s: ", indent, "", first ? "- " : "  ", name);
+            if (!emit_value(b, k, spec))
+                return 0;
+            dlc_buf_append(b, "\n", 1);
+            first = 0;
+        }
+    }
+    return 1;
+}
+
+static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, int indent)
+{
+    int n_rows;
+    const config_key *rows = config_schema_rows(&n_rows);
+    for (int r = 0; r < n_rows; r++) {
+        const config_key *k = &rows[r];
+        if (!config_schema_is_child(k, pattern))
+            continue;
+        dlc_buf_printf(b, "%*s%s:", indent, "", config_schema_name(k));
+        if (k->kind == K_SECTION) {
+            dlc_buf_append(b, "\n", 1);
+            if (!emit_section(b, c, k->path, indent + 2))
+                return 0;
+        } else if (k->kind == K_LAYERS) {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s.*", k->path);
+            dlc_buf_append(b, "\n", 1);
+            if (!emit_layers(b, c, sub, indent + 2))
+                return 0;
+        } else {
+            dlc_buf_append(b, " ", 1);
+            if (!emit_value(b, k, c))
+                return 0;
+            dlc_buf_append(b, "\n", 1);
+        }
+    }
+    return 1;
+}
+
+dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err)
+{
+    *out = NULL;
+    dlc_buf b = {0};
+    dlc_buf_printf(&b, "# resolved configuration: every key, defaults filled in\n");
+    if (!emit_section(&b, c, "", 0)) {
+        dlc_buf_free(&b);
+        return dlc_fail(err, DLC_ERUN, "config_to_yaml: a value is out of its range");
+    }
+    if (b.failed) {
+        dlc_buf_free(&b);
+        return DLC_NOMEM(err);
+    }
+    *out = b.s;
+    return DLC_OK;
+}

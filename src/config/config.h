@@ -1,0 +1,59 @@
+/* config.h - one YAML file describing data, model and training, turned into
+ * typed structs with every default filled in.
+ *
+ * Loading: libyaml -> a tree of nodes that remember their line -> `--set`
+ * overrides applied to the tree -> the schema (config/schema.c: every key,
+ * its type, range and default, in one place) converts the tree into a
+ * dlc_config.  Unknown keys, wrong types and out-of-range values fail with
+ * "file:line: key 'a.b': message" (suggesting the nearest valid key).
+ * config_to_yaml writes the resolved config back: every key, defaults
+ * included, so a run records exactly what it used.  YAML anchors, aliases
+ * and tags (other than !!str) are refused, as are duplicate keys.
+ */
+#ifndef DLC_CONFIG_H
+#define DLC_CONFIG_H
+
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "../base/util.h"
+#include "../data/data.h"
+#include "../graph/graph.h"
+#include "../loss/loss.h"
+#include "../report/report_config.h"
+#include "../train/train_config.h"
+
+typedef struct {
+    char path[1024];          /* the file it came from ("" for a string) */
+    char name[128];           /* run name */
+    uint64_t seed;
+    int threads;              /* 0 = let dlc choose */
+    data_config data;
+    tensor_shape input;       /* ndim 0: taken from the data */
+    int n_layers;
+    layer_spec *layers;       /* owned */
+    dlc_strlist outputs;      /* output layer names; empty = the last layer */
+    loss_kind loss;
+    train_config train;
+    report_config report;
+} dlc_config;
+
+/* Loads path, applying overrides "key.path=value" in order (list items by
+ * index: "model.layers.1.units=512").  On failure c is left freed. */
+dlc_status config_load(dlc_config *c, const char *path, const char *const *overrides,
+                       int n_overrides, dlc_error *err);
+/* The same from text in memory; name is used in messages. */
+dlc_status config_load_string(dlc_config *c, const char *name, const char *text, size_t len,
+                              const char *const *overrides, int n_overrides, dlc_error *err);
+void config_free(dlc_config *c);
+
+/* The resolved configuration as YAML text (every key; defaults filled in).
+ * Loading that text again gives an equal dlc_config.  Caller frees. */
+dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err);
+
+/* Every valid key path, e.g. "train.optimizer.lr", "model.layers.*.units";
+ * used for suggestions and by sweeps to validate keys.  NULL-terminated,
+ * static. */
+const char *const *config_key_paths(void);
+
+#endif

@@ -1,0 +1,178 @@
+/* override.c - `--set key.path=value` applied to the YAML tree before it is
+ * converted, so an overridden value is checked exactly like one in the file
+ * and the resolved config records it.
+ *
+ * The value is YAML too (`--set model.input=[1,28,28]`), parsed without
+ * lines: its nodes carry the override text as their origin, and messages
+ * about them name the override instead of a file line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+#define PATH_BUF 512
+
+/* A list index: digits only. -1 if comp is not one. */
+static long parse_index(const char *comp)
+{
+    if (!*comp || strlen(comp) > 9)
+        return -1;
+    for (const char *p = comp; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    return strtol(comp, NULL, 10);
+}
+
+static void append_comp(char *buf, size_t size, const char *comp)
+{
+    size_t len = strlen(buf);
+    if (len < size)
+        snprintf(buf + len, size - len, "%s%s", len ? "." : "", comp);
+}
+
+static dlc_status unknown_here(const char *origin, const char *path, const char *parent_pattern,
+                               const char *key, dlc_error *err)
+{
+    const char *valid[48];
+    config_schema_children(parent_pattern, valid, (int)DLC_ARRAY_LEN(valid));
+    ynode at = {.origin = origin};
+    const char *near = dlc_nearest(key, valid);
+    if (near)
+        return config_key_fail(err, &at, path, "unknown key (did you mean '%s'?)", near);
+    if (!valid[0])
+        return config_key_fail(err, &at, path, "unknown key");
+    char list[512] = "";
+    for (int i = 0; valid[i]; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", valid[i]);
+    }
+    return config_key_fail(err, &at, path, "unknown key (valid here: %s)", list);
+}
+
+dlc_status config_apply_override(ynode *root, const char *origin, const char *text,
+                                 dlc_error *err)
+{
+    dlc_status s = DLC_OK;
+    char *path = NULL;
+    ynode *val = NULL;
+    ynode at = {.origin = origin}; /* where messages point: the override itself */
+
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: expected key.path=value", origin);
+        goto cleanup;
+    }
+    path = strndup(text, (size_t)(eq - text));
+    if (!path) {
+        s = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    s = ytree_parse(&val, origin, eq + 1, strlen(eq + 1), 0, err);
+    if (s != DLC_OK)
+        goto cleanup;
+    if (!val && !(val = ynode_new_scalar("", 1, origin, 0))) { /* `key=` sets null */
+        s = DLC_NOMEM(err);
+        goto cleanup;
+    }
+
+    char pattern[PATH_BUF] = "", done[PATH_BUF] = "";
+    ynode *cur = root;
+    char *comp = path;
+    for (;;) {
+        char *dot = strchr(comp, '.');
+        if (dot)
+            *dot = '\0';
+        int last = !dot;
+        if (!*comp) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: empty key in the path", origin);
+            goto cleanup;
+        }
+
+        if (cur->kind == YN_SCALAR) {
+            /* `optimizer: sgd` then `train.optimizer.lr=...`: expand the
+             * shorthand; a null section becomes an empty one */
+            const config_key *k = config_schema_find(pattern);
+            int section = k && k->kind == K_SECTION;
+            if (section && (k->shorthand || ynode_is_null(cur))) {
+                if (ynode_expand_shorthand(cur, k->shorthand ? k->shorthand : "", err) != DLC_OK) {
+                    s = DLC_ENOMEM;
+                    goto cleanup;
+                }
+            } else {
+                char full[PATH_BUF];
+                dlc_strlcpy(full, done, sizeof full);
+                append_comp(full, sizeof full, comp);
+                s = config_key_fail(err, &at, full, "'%s' is a single value, not a mapping or list",
+                                    done);
+                goto cleanup;
+            }
+        }
+
+        if (cur->kind == YN_SEQ) {
+            char full[PATH_BUF];
+            dlc_strlcpy(full, done, sizeof full);
+            append_comp(full, sizeof full, comp);
+            long i = parse_index(comp);
+            if (i < 0) {
+                s = config_key_fail(err, &at, full, "'%s' is a list: expected an item index", done);
+                goto cleanup;
+            }
+            if (i >= cur->n) {
+                s = config_key_fail(err, &at, full,
+                                    "index %ld is out of range ('%s' has %d item%s)", i, done,
+                                    cur->n, cur->n == 1 ? "" : "s");
+                goto cleanup;
+            }
+            append_comp(pattern, sizeof pattern, "*");
+            dlc_strlcpy(done, full, sizeof done);
+            if (last) {
+                ynode_replace(cur, (int)i, val);
+                val = NULL;
+                break;
+            }
+            cur = cur->items[i];
+        } else {
+            char parent[PATH_BUF];
+            dlc_strlcpy(parent, pattern, sizeof parent);
+            append_comp(pattern, sizeof pattern, comp);
+            append_comp(done, sizeof done, comp);
+            int i = ynode_map_find(cur, comp);
+            if (i >= 0) {
+                if (last) {
+                    ynode_replace(cur, i, val);
+                    val = NULL;
+                    break;
+                }
+                cur = cur->items[i];
+            } else {
+                /* a new key: only one the schema knows */
+                if (!config_schema_find(pattern)) {
+                    s = unknown_here(origin, done, parent, comp, err);
+                    goto cleanup;
+                }
+                ynode *key = ynode_new_scalar(comp, 0, origin, 0);
+                ynode *child = last ? val : ynode_new(YN_MAP, origin, 0);
+                if (!key || !child || ynode_map_put(cur, key, child, err) != DLC_OK) {
+                    ynode_free(key);
+                    if (child != val)
+                        ynode_free(child);
+                    s = DLC_NOMEM(err);
+                    goto cleanup;
+                }
+                if (last) {
+                    val = NULL;
+                    break;
+                }
+                cur = child;
+            }
+        }
+        comp = dot + 1;
+    }
+
+cleanup:
+    ynode_free(val);
+    free(path);
+    return s;
+}

@@ -1,0 +1,1125 @@
+/* schema.c - every config key in one table, and the walk that turns a YAML
+ * tree into a dlc_config.
+ *
+ * The table is the only place that knows a key's type, range and default:
+ * loading, `--set`, config_to_yaml and config_key_paths all read it.  It is
+ * written once as an X-macro so the list of key paths (which config.h
+ * promises as a static array) comes from the same rows instead of a copy
+ * that could drift.  Defaults are YAML text and go through the same
+ * converters as the user's values, so a default outside its own range
+ * would fail the defaults test rather than slip through.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+/* Enum fields are written through an int. */
+_Static_assert(sizeof(data_format) == sizeof(int), "enum size");
+_Static_assert(sizeof(norm_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(loss_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
+_Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
+
+#define PATH_BUF 512
+
+static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
+                                 dlc_error *err);
+
+/* A field of dlc_config or of layer_spec: base, offset, size. */
+#define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
+#define LAY(f) BASE_LAYER, offsetof(layer_spec, f), sizeof(((layer_spec *)0)->f)
+#define NOFIELD BASE_NONE, 0, 0
+
+/* Ranges: lo, hi, R_* flags. */
+#define ANY 0.0, 0.0, 0u
+#define GE(a) (a), 0.0, R_LO
+#define GT(a) (a), 0.0, R_LO | R_LO_OPEN
+#define IN_CO(a, b) (a), (b), R_LO | R_HI | R_HI_OPEN /* [a, b) */
+#define IN_OC(a, b) (a), (b), R_LO | R_HI | R_LO_OPEN /* (a, b] */
+#define IN_CC(a, b) (a), (b), R_LO | R_HI             /* [a, b] */
+
+/* The rest of a row: enum names, shorthand key, section check, F_* flags. */
+#define PLAIN NULL, NULL, NULL, 0u
+#define ENUM(t) t, NULL, NULL, 0u
+#define ENUM_F(t, f) t, NULL, NULL, (f)
+#define SECTION(shorthand, check) NULL, shorthand, check, 0u
+#define FLAGS(f) NULL, NULL, NULL, (f)
+
+#define REQUIRED NULL
+#define COMPUTED NULL /* with F_COMPUTED: see convert_layer and the root name */
+
+/* The same three keys for each data source. */
+#define SOURCE_ROWS(X, s)                                                                    \
+    X("data." #s, K_SECTION, NOFIELD, SOURCE_DEF_##s, ANY, SECTION(NULL, NULL))              \
+    X("data." #s ".file", K_STRING, CFG(data.s.file), "", ANY, PLAIN)                        \
+    X("data." #s ".images", K_STRING, CFG(data.s.images), "", ANY, PLAIN)                    \
+    X("data." #s ".labels", K_STRING, CFG(data.s.labels), "", ANY, PLAIN)                    \
+    X("data." #s ".limit", K_LONG, CFG(data.s.limit), "0", GE(0), PLAIN)
+#define SOURCE_DEF_train REQUIRED
+#define SOURCE_DEF_dev "{}"
+#define SOURCE_DEF_test "{}"
+
+/* clang-format off */
+#define CONFIG_SCHEMA(X)                                                                                   \
+    X("name",                        K_RUN_NAME,   CFG(name),               COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
+    X("seed",                        K_U64,        CFG(seed),               "1",      GE(0),        PLAIN)             \
+    X("threads",                     K_INT,        CFG(threads),            "0",      GE(0),        PLAIN)             \
+    X("data",                        K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_data)) \
+    X("data.format",                 K_ENUM,       CFG(data.format),        REQUIRED, ANY,          ENUM(data_format_names)) \
+    SOURCE_ROWS(X, train)                                                                                  \
+    SOURCE_ROWS(X, dev)                                                                                    \
+    SOURCE_ROWS(X, test)                                                                                   \
+    X("data.classes",                K_STRLIST,    CFG(data.classes),       "[]",     ANY,          PLAIN)             \
+    X("data.label",                  K_STRLIST,    CFG(data.label),         "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.split",                  K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_split)) \
+    X("data.split.dev",              K_DOUBLE,     CFG(data.split_dev),     "0",      IN_CO(0, 1),  PLAIN)             \
+    X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
+    X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
+    X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
+    X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
+    X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
+    X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
+    X("model.layers.*.name",         K_LAYER_NAME, LAY(name),               COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
+    X("model.layers.*.type",         K_LAYER_TYPE, LAY(type),               REQUIRED, ANY,          PLAIN)             \
+    X("model.layers.*.inputs",       K_INPUTS,     LAY(inputs),             "[]",     ANY,          PLAIN)             \
+    X("model.layers.*.activation",   K_ENUM,       LAY(activation),         "linear", ANY,          ENUM(graph_act_names)) \
+    X("model.layers.*.alpha",        K_FLOAT,      LAY(alpha),              COMPUTED, GE(0),        FLAGS(F_COMPUTED)) \
+    X("model.layers.*.trainable",    K_BOOL,       LAY(trainable),          "true",   ANY,          PLAIN)             \
+    X("model.layers.*.share",        K_STRING,     LAY(share),              "",       ANY,          PLAIN)             \
+    X("model.layers.*.units",        K_INT,        LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
+    X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
+    X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
+    X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.shape",        K_TARGET,     LAY(target),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
+    X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
+    X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
+    X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
+    X("train.shuffle",               K_BOOL,       CFG(train.shuffle),      "true",   ANY,          PLAIN)             \
+    X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", NULL)) \
+    X("train.optimizer.type",        K_ENUM,       CFG(train.optimizer.type), "adam", ANY,          ENUM(optim_names)) \
+    X("train.optimizer.lr",          K_DOUBLE,     CFG(train.optimizer.lr), "0.001",  GT(0),        PLAIN)             \
+    X("train.optimizer.momentum",    K_DOUBLE,     CFG(train.optimizer.momentum), "0.9", IN_CO(0, 1), PLAIN)         \
+    X("train.optimizer.beta1",       K_DOUBLE,     CFG(train.optimizer.beta1), "0.9", IN_CO(0, 1),  PLAIN)             \
+    X("train.optimizer.beta2",       K_DOUBLE,     CFG(train.optimizer.beta2), "0.999", IN_CO(0, 1), PLAIN)           \
+    X("train.optimizer.rho",         K_DOUBLE,     CFG(train.optimizer.rho), "0.9",   IN_CO(0, 1),  PLAIN)             \
+    X("train.optimizer.eps",         K_DOUBLE,     CFG(train.optimizer.eps), "1e-8",  GT(0),        PLAIN)             \
+    X("train.schedule",              K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", check_schedule)) \
+    X("train.schedule.type",         K_ENUM,       CFG(train.schedule.type), "constant", ANY,       ENUM(sched_names)) \
+    X("train.schedule.decay_rate",   K_DOUBLE,     CFG(train.schedule.decay_rate), "1.0", GE(0),    PLAIN)             \
+    X("train.schedule.base",         K_DOUBLE,     CFG(train.schedule.base), "0.95",  IN_OC(0, 1),  PLAIN)             \
+    X("train.schedule.k",            K_DOUBLE,     CFG(train.schedule.k),   "1.0",    GT(0),        PLAIN)             \
+    X("train.schedule.factor",       K_DOUBLE,     CFG(train.schedule.factor), "0.5", IN_OC(0, 1),  PLAIN)             \
+    X("train.schedule.every",        K_INT,        CFG(train.schedule.every), "10",   GE(1),        PLAIN)             \
+    X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
+    X("train.l2",                    K_DOUBLE,     CFG(train.l2),           "0",      GE(0),        PLAIN)             \
+    X("train.clip_norm",             K_DOUBLE,     CFG(train.clip_norm),    "0",      GE(0),        PLAIN)             \
+    X("train.early_stopping",        K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train.early_stopping.metric", K_ENUM,       CFG(train.stop_metric),  "dev_loss", ANY,        ENUM(train_stop_metric_names)) \
+    X("train.early_stopping.patience", K_INT,      CFG(train.patience),     "0",      GE(0),        PLAIN)             \
+    X("train.early_stopping.min_delta", K_DOUBLE,  CFG(train.min_delta),    "0",      GE(0),        PLAIN)             \
+    X("train.keep_best",             K_BOOL,       CFG(train.keep_best),    "true",   ANY,          PLAIN)             \
+    X("train.checkpoint_every",      K_INT,        CFG(train.checkpoint_every), "1",  GE(0),        PLAIN)             \
+    X("train.grad_warn",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
+    X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
+    X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
+    X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)
+/* clang-format on */
+
+/* Computed defaults (F_COMPUTED): the run name is the config file's base
+ * name ("config" for text), a layer's name is "<type>_<k>", and alpha
+ * depends on the activation: */
+static float default_alpha(act_kind a)
+{
+    return a == ACT_ELU ? 1.0f : 0.01f; /* elu's alpha; leaky_relu's slope (and unused else) */
+}
+
+#define ROW(path, kind, field, def, range, rest) {path, kind, field, def, range, rest},
+#define KEY_PATH(path, ...) path,
+
+static const config_key schema[] = {CONFIG_SCHEMA(ROW)};
+static const char *const key_paths[] = {CONFIG_SCHEMA(KEY_PATH) NULL};
+
+enum { N_ROWS = (int)DLC_ARRAY_LEN(schema) };
+
+#define LAYER_PATTERN "model.layers.*"
+
+const char *const *config_key_paths(void)
+{
+    return key_paths;
+}
+
+const config_key *config_schema_rows(int *n)
+{
+    *n = N_ROWS;
+    return schema;
+}
+
+const config_key *config_schema_find(const char *pattern)
+{
+    for (int r = 0; r < N_ROWS; r++)
+        if (strcmp(schema[r].path, pattern) == 0)
+            return &schema[r];
+    return NULL;
+}
+
+const char *config_schema_name(const config_key *k)
+{
+    const char *dot = strrchr(k->path, '.');
+    return dot ? dot + 1 : k->path;
+}
+
+int config_schema_is_child(const config_key *k, const char *parent)
+{
+    const char *name = config_schema_name(k);
+    size_t pl = strlen(parent);
+    if (pl == 0)
+        return name == k->path;
+    return (size_t)(name - k->path) == pl + 1 && strncmp(k->path, parent, pl) == 0;
+}
+
+int config_schema_children(const char *parent, const char **names, int cap)
+{
+    int n = 0;
+    for (int r = 0; r < N_ROWS && n < cap - 1; r++)
+        if (config_schema_is_child(&schema[r], parent))
+            names[n++] = config_schema_name(&schema[r]);
+    names[n] = NULL;
+    return n;
+}
+
+static const config_key *child_row(const char *parent, const char *name)
+{
+    for (int r = 0; r < N_ROWS; r++)
+        if (config_schema_is_child(&schema[r], parent) &&
+            strcmp(config_schema_name(&schema[r]), name) == 0)
+            return &schema[r];
+    return NULL;
+}
+
+int config_op_has_key(int op, const char *key)
+{
+    if (op < 0 || op >= OP_COUNT)
+        return 0;
+    for (const char *const *k = graph_ops[op].keys; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return 1;
+    return 0;
+}
+
+static int find_name(const char *const *names, const char *s)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* snprintf for key paths: a path cut short only shortens a message, and
+ * going through vsnprintf keeps -Wformat-truncation quiet about it. */
+static void pathf(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void pathf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+}
+
+static void join_path(char *out, size_t size, const char *path, const char *name)
+{
+    pathf(out, size, "%s%s%s", path, path[0] ? "." : "", name);
+}
+
+static void join_index(char *out, size_t size, const char *path, int i)
+{
+    pathf(out, size, "%s.%d", path, i);
+}
+
+/* ---- messages ---- */
+
+/* The value as the user wrote it, for "got ...": quoted text (control
+ * characters shown as '?', long text cut) or what kind of node it is. */
+static const char *repr(const ynode *v, int quote, char *buf, size_t size)
+{
+    if (!v)
+        return "nothing";
+    if (v->kind == YN_MAP)
+        return "a mapping";
+    if (v->kind == YN_SEQ)
+        return "a list";
+    if (ynode_is_null(v))
+        return "null";
+    enum { SHOW = 48 };
+    char text[SHOW + 4];
+    size_t n = 0;
+    const unsigned char *s = (const unsigned char *)v->value;
+    for (; s[n] && n < SHOW; n++)
+        text[n] = s[n] < 0x20 || s[n] == 0x7f ? '?' : (char)s[n];
+    int cut = s[n] != '\0';
+    while (cut && n > 0 && (s[n] & 0xC0) == 0x80) /* not inside a UTF-8 character */
+        n--;
+    text[n] = '\0';
+    snprintf(buf, size, "%s%s%s%s", quote ? "\"" : "", text, cut ? "..." : "", quote ? "\"" : "");
+    return buf;
+}
+
+static void append(char *buf, size_t size, const char *fmt, const char *s)
+{
+    size_t len = strlen(buf);
+    if (len < size)
+        snprintf(buf + len, size - len, fmt, s);
+}
+
+static void append_names(char *buf, size_t size, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        append(buf, size, i ? ", %s" : "%s", names[i]);
+}
+
+static void append_range(char *buf, size_t size, const config_key *k)
+{
+    char r[96];
+    unsigned f = k->range;
+    if ((f & R_LO) && (f & R_HI))
+        snprintf(r, sizeof r, " in %c%g, %g%c", f & R_LO_OPEN ? '(' : '[', k->lo, k->hi,
+                 f & R_HI_OPEN ? ')' : ']');
+    else if (f & R_LO)
+        snprintf(r, sizeof r, " %s %g", f & R_LO_OPEN ? ">" : ">=", k->lo);
+    else if (f & R_HI)
+        snprintf(r, sizeof r, " %s %g", f & R_HI_OPEN ? "<" : "<=", k->hi);
+    else
+        r[0] = '\0';
+    append(buf, size, "%s", r);
+}
+
+/* What a key wants, for "expected ...". */
+static const char *describe(const config_key *k, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    switch (k->kind) {
+    case K_INT:
+    case K_LONG:
+    case K_U64:
+        if (k->range == R_LO && k->lo == 1) {
+            append(buf, size, "%s", "a positive integer");
+        } else {
+            append(buf, size, "%s", "an integer");
+            append_range(buf, size, k);
+        }
+        break;
+    case K_DOUBLE:
+    case K_FLOAT:
+        append(buf, size, "%s", "a number");
+        append_range(buf, size, k);
+        break;
+    case K_BOOL:
+        append(buf, size, "%s", "true or false");
+        break;
+    case K_ENUM:
+        append(buf, size, "%s", "one of ");
+        append_names(buf, size, k->names);
+        break;
+    case K_STRING:
+    case K_RUN_NAME:
+        append(buf, size, "%s", "a string");
+        break;
+    case K_LAYER_NAME:
+        append(buf, size, "%s", "a layer name (letters, digits, '_' and '-')");
+        break;
+    case K_STRLIST:
+        append(buf, size, "%s",
+               k->flags & F_SCALAR_LIST ? "a string or a list of strings" : "a list of strings");
+        break;
+    case K_SHAPE:
+        append(buf, size, "%s", "a list of up to 5 positive integers");
+        break;
+    case K_TARGET:
+        append(buf, size, "%s", "a list of 1 to 5 positive integers (one of them may be -1)");
+        break;
+    case K_BATCH:
+        append(buf, size, "%s", "a positive integer or 'full'");
+        break;
+    case K_POINTS:
+        append(buf, size, "%s", "a list of [epoch, lr] pairs");
+        break;
+    case K_INPUTS:
+        append(buf, size, "%s", "a layer name or a list of layer names");
+        break;
+    case K_LAYERS:
+        append(buf, size, "%s", "a list of layer mappings");
+        break;
+    case K_LAYER_TYPE:
+        append(buf, size, "%s", "a layer type");
+        break;
+    case K_SECTION:
+        append(buf, size, "%s", "a mapping");
+        if (k->shorthand) {
+            char sub[PATH_BUF];
+            join_path(sub, sizeof sub, k->path, k->shorthand);
+            const config_key *t = config_schema_find(sub);
+            if (t && t->names) {
+                append(buf, size, "%s", " or one of ");
+                append_names(buf, size, t->names);
+            }
+        }
+        break;
+    }
+    if (k->flags & F_NULLABLE)
+        append(buf, size, "%s", " or null");
+    return buf;
+}
+
+static dlc_status type_error(const config_key *k, const ynode *v, const char *path, dlc_error *err)
+{
+    char want[512], got[96];
+    double x;
+    /* "10" in quotes is text to YAML; say so, or the message looks absurd */
+    int quoted = v && v->kind == YN_SCALAR && !v->plain &&
+                 (dlc_parse_double(v->value, &x) == 0 || strcmp(v->value, "true") == 0 ||
+                  strcmp(v->value, "false") == 0 || strcmp(v->value, "null") == 0);
+    return config_key_fail(err, v, path, "expected %s, got %s%s", describe(k, want, sizeof want),
+                           repr(v, 1, got, sizeof got), quoted ? " (quoted, so it is text)" : "");
+}
+
+static dlc_status range_error(const config_key *k, const ynode *v, const char *path,
+                              dlc_error *err)
+{
+    char want[512], got[96];
+    return config_key_fail(err, v, path, "expected %s, got %s", describe(k, want, sizeof want),
+                           repr(v, 0, got, sizeof got));
+}
+
+/* "unknown key here (did you mean 'train.optimizer.lr'?)" for a key that
+ * belongs elsewhere, else "unknown key (did you mean 'lr'?)", else the keys
+ * valid here. */
+static dlc_status unknown_key(const ynode *key, const char *path, const char *const *valid,
+                              dlc_error *err)
+{
+    /* `lr:` under train: the exact name elsewhere beats a near sibling (l2) */
+    for (int r = 0; r < N_ROWS; r++)
+        if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
+            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0)
+            return config_key_fail(err, key, path, "unknown key here (did you mean '%s'?)",
+                                   schema[r].path);
+    const char *near = dlc_nearest(key->value, valid);
+    if (near)
+        return config_key_fail(err, key, path, "unknown key (did you mean '%s'?)", near);
+    char list[512] = "";
+    append_names(list, sizeof list, valid);
+    return config_key_fail(err, key, path, "unknown key (valid here: %s)", list);
+}
+
+/* ---- scalar readers ---- */
+
+static int is_text(const ynode *v)
+{
+    return v->kind == YN_SCALAR && !ynode_is_null(v);
+}
+
+static int read_long(const ynode *v, long *out)
+{
+    return v->kind == YN_SCALAR && v->plain && dlc_parse_long(v->value, out) == 0;
+}
+
+static int read_double(const ynode *v, double *out)
+{
+    return v->kind == YN_SCALAR && v->plain && dlc_parse_double(v->value, out) == 0 &&
+           isfinite(*out);
+}
+
+static int in_range(const config_key *k, double x)
+{
+    unsigned f = k->range;
+    if (f & R_LO) {
+        if (f & R_LO_OPEN ? !(x > k->lo) : !(x >= k->lo))
+            return 0;
+    }
+    if (f & R_HI) {
+        if (f & R_HI_OPEN ? !(x < k->hi) : !(x <= k->hi))
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads an integer within k's range and [min, max]. */
+static dlc_status get_long(const config_key *k, const ynode *v, const char *path, long min,
+                           long max, long *out, dlc_error *err)
+{
+    if (!read_long(v, out))
+        return type_error(k, v, path, err);
+    if (*out < min || *out > max || !in_range(k, (double)*out))
+        return range_error(k, v, path, err);
+    return DLC_OK;
+}
+
+static dlc_status get_string(const config_key *k, const ynode *v, const char *path, char *dst,
+                             size_t size, dlc_error *err)
+{
+    if (!is_text(v))
+        return type_error(k, v, path, err);
+    if (strlen(v->value) >= size)
+        return config_key_fail(err, v, path, "too long (at most %zu characters)", size - 1);
+    dlc_strlcpy(dst, v->value, size);
+    return DLC_OK;
+}
+
+static int layer_name_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/* A run name becomes a folder name under runs/. */
+static int run_name_ok(const char *s)
+{
+    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
+    for (; *s; s++)
+        if (*s == '/' || (unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* A list of up to TENSOR_MAX_DIMS ints into d; allow_infer: one may be -1.
+ * The product is capped so sizes computed from it cannot overflow. */
+static dlc_status get_dims(const config_key *k, const ynode *v, const char *path, int min_n,
+                           int allow_infer, int *d, int *ndim, dlc_error *err)
+{
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    if (v->n < min_n || v->n > TENSOR_MAX_DIMS)
+        return config_key_fail(err, v, path, "expected %d to %d dimensions, got %d", min_n,
+                               TENSOR_MAX_DIMS, v->n);
+    double product = 1;
+    int inferred = 0;
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        const ynode *it = v->items[i];
+        long x;
+        if (!read_long(it, &x))
+            return type_error(k, it, sub, err);
+        if (allow_infer && x == -1) {
+            if (inferred++)
+                return config_key_fail(err, it, sub, "only one dimension may be -1");
+        } else if (x < 1 || x > INT_MAX) {
+            return config_key_fail(err, it, sub, "expected a positive integer%s, got %s",
+                                   allow_infer ? " or -1" : "", repr(it, 0, got, sizeof got));
+        } else {
+            product *= (double)x;
+        }
+        d[i] = (int)x;
+    }
+    if (product > INT_MAX)
+        return config_key_fail(err, v, path, "too large: %.0f values per example", product);
+    *ndim = v->n;
+    return DLC_OK;
+}
+
+static dlc_status get_points(const config_key *k, const ynode *v, const char *path,
+                             schedule_config *s, dlc_error *err)
+{
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    if (v->n > SCHED_MAX_POINTS)
+        return config_key_fail(err, v, path, "at most %d points, got %d", SCHED_MAX_POINTS, v->n);
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], sub2[PATH_BUF + 8], got[96];
+        join_index(sub, sizeof sub, path, i);
+        const ynode *p = v->items[i];
+        if (p->kind != YN_SEQ || p->n != 2)
+            return config_key_fail(err, p, sub, "expected an [epoch, lr] pair, got %s",
+                                   repr(p, 1, got, sizeof got));
+        long epoch;
+        double lr;
+        pathf(sub2, sizeof sub2, "%s.0", sub);
+        if (!read_long(p->items[0], &epoch) || epoch < 1 || epoch > INT_MAX)
+            return config_key_fail(err, p->items[0], sub2, "expected an epoch >= 1, got %s",
+                                   repr(p->items[0], 1, got, sizeof got));
+        if (i > 0 && epoch <= s->point_epoch[i - 1])
+            return config_key_fail(err, p->items[0], sub2,
+                                   "epochs must increase: %ld comes after %d", epoch,
+                                   s->point_epoch[i - 1]);
+        pathf(sub2, sizeof sub2, "%s.1", sub);
+        if (!read_double(p->items[1], &lr) || !(lr > 0))
+            return config_key_fail(err, p->items[1], sub2,
+                                   "expected a learning rate > 0, got %s",
+                                   repr(p->items[1], 1, got, sizeof got));
+        s->point_epoch[i] = (int)epoch;
+        s->point_lr[i] = lr;
+    }
+    s->n_points = v->n;
+    return DLC_OK;
+}
+
+static dlc_status get_strlist(const config_key *k, const ynode *v, const char *path,
+                              dlc_strlist *l, dlc_error *err)
+{
+    if ((k->flags & F_SCALAR_LIST) && is_text(v)) {
+        if (!v->value[0])
+            return type_error(k, v, path, err);
+        return dlc_strlist_push(l, v->value, err);
+    }
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    for (int i = 0; i < v->n; i++) {
+        const ynode *it = v->items[i];
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        if (!is_text(it) || !it->value[0])
+            return config_key_fail(err, it, sub, "expected a non-empty string, got %s",
+                                   repr(it, 1, got, sizeof got));
+        if (dlc_strlist_push(l, it->value, err) != DLC_OK)
+            return DLC_ENOMEM;
+    }
+    return DLC_OK;
+}
+
+static dlc_status get_inputs(const config_key *k, const ynode *v, const char *path,
+                             layer_spec *spec, dlc_error *err)
+{
+    const ynode *one[1] = {v};
+    const ynode *const *items = one;
+    int n = 1;
+    if (v->kind == YN_SEQ) {
+        items = (const ynode *const *)v->items;
+        n = v->n;
+    } else if (!is_text(v)) {
+        return type_error(k, v, path, err);
+    }
+    if (n > GRAPH_MAX_INPUTS)
+        return config_key_fail(err, v, path, "at most %d inputs, got %d", GRAPH_MAX_INPUTS, n);
+    for (int i = 0; i < n; i++) {
+        char sub[PATH_BUF], got[96];
+        if (v->kind == YN_SEQ)
+            join_index(sub, sizeof sub, path, i);
+        else
+            dlc_strlcpy(sub, path, sizeof sub);
+        if (!is_text(items[i]) || !items[i]->value[0])
+            return config_key_fail(err, items[i], sub, "expected a layer name, got %s",
+                                   repr(items[i], 1, got, sizeof got));
+        if (get_string(k, items[i], sub, spec->inputs[i], sizeof spec->inputs[i], err) != DLC_OK)
+            return DLC_EINPUT;
+    }
+    spec->n_inputs = n;
+    return DLC_OK;
+}
+
+/* Converts one scalar-ish value into the field k names inside base. */
+static dlc_status convert_field(const config_key *k, const ynode *v, const char *path, void *base,
+                                dlc_error *err)
+{
+    char *p = (char *)base + k->offset;
+    long l;
+    double x;
+    dlc_status s;
+    switch (k->kind) {
+    case K_INT:
+        if ((s = get_long(k, v, path, INT_MIN, INT_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(int *)(void *)p = (int)l;
+        return DLC_OK;
+    case K_LONG:
+        if ((s = get_long(k, v, path, LONG_MIN, LONG_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(long *)(void *)p = l;
+        return DLC_OK;
+    case K_U64:
+        if ((s = get_long(k, v, path, 0, LONG_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(uint64_t *)(void *)p = (uint64_t)l;
+        return DLC_OK;
+    case K_BATCH:
+        if (is_text(v) && strcmp(v->value, "full") == 0) {
+            *(int *)(void *)p = 0;
+            return DLC_OK;
+        }
+        if ((s = get_long(k, v, path, 1, INT_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(int *)(void *)p = (int)l;
+        return DLC_OK;
+    case K_DOUBLE:
+    case K_FLOAT:
+        if ((k->flags & F_NULLABLE) && ynode_is_null(v)) {
+            x = -1;
+        } else {
+            if (!read_double(v, &x))
+                return type_error(k, v, path, err);
+            if (k->kind == K_FLOAT) {
+                float f = (float)x;
+                if (!isfinite(f))
+                    return range_error(k, v, path, err);
+                x = f; /* check the range of what is stored */
+            }
+            if (!in_range(k, x))
+                return range_error(k, v, path, err);
+        }
+        if (k->kind == K_FLOAT)
+            *(float *)(void *)p = (float)x;
+        else
+            *(double *)(void *)p = x;
+        return DLC_OK;
+    case K_BOOL: {
+        static const char *const yes[] = {"true", "True", "TRUE", NULL};
+        static const char *const no[] = {"false", "False", "FALSE", NULL};
+        int b;
+        if (v->kind == YN_SCALAR && v->plain && find_name(yes, v->value) >= 0)
+            b = 1;
+        else if (v->kind == YN_SCALAR && v->plain && find_name(no, v->value) >= 0)
+            b = 0;
+        else
+            return type_error(k, v, path, err);
+        *(int *)(void *)p = b;
+        return DLC_OK;
+    }
+    case K_ENUM: {
+        int e = is_text(v) ? find_name(k->names, v->value) : -1;
+        if (e < 0) {
+            char want[512], got[96];
+            const char *near = is_text(v) ? dlc_nearest(v->value, k->names) : NULL;
+            if (near)
+                return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
+                                       describe(k, want, sizeof want),
+                                       repr(v, 1, got, sizeof got), near);
+            return type_error(k, v, path, err);
+        }
+        memcpy(p, &e, sizeof e);
+        return DLC_OK;
+    }
+    case K_STRING:
+        return get_string(k, v, path, p, k->size, err);
+    case K_RUN_NAME:
+        if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)
+            return s;
+        if (!run_name_ok(p))
+            return config_key_fail(err, v, path,
+                                   "a run name becomes a folder name: not empty, '.' or "
+                                   "'..', and no '/' or control characters");
+        return DLC_OK;
+    case K_LAYER_NAME:
+        if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)
+            return s;
+        if (!layer_name_ok(p))
+            return type_error(k, v, path, err);
+        return DLC_OK;
+    case K_STRLIST:
+        return get_strlist(k, v, path, (dlc_strlist *)(void *)p, err);
+    case K_SHAPE: {
+        tensor_shape *sh = (tensor_shape *)(void *)p;
+        return get_dims(k, v, path, 0, 0, sh->d, &sh->ndim, err);
+    }
+    case K_TARGET: {
+        layer_spec *spec = base;
+        return get_dims(k, v, path, 1, 1, spec->target, &spec->target_ndim, err);
+    }
+    case K_POINTS:
+        return get_points(k, v, path, (schedule_config *)(void *)p, err);
+    case K_INPUTS:
+        return get_inputs(k, v, path, base, err);
+    case K_SECTION:
+    case K_LAYERS:
+    case K_LAYER_TYPE:
+        break;
+    }
+    return dlc_fail(err, DLC_EINPUT, "internal: key '%s' has no converter", path);
+}
+
+/* ---- sections ---- */
+
+typedef struct {
+    dlc_config *c;
+    const char *default_name;
+    dlc_error *err;
+} conv;
+
+static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path);
+static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path);
+
+/* A default as a node: "[]" an empty list, "{}" an empty mapping, "" an
+ * empty string, else plain text read like the user's. */
+static void default_node(ynode *d, const config_key *k, const ynode *owner)
+{
+    memset(d, 0, sizeof *d);
+    d->origin = owner->origin;
+    if (strcmp(k->def, "[]") == 0) {
+        d->kind = YN_SEQ;
+    } else if (strcmp(k->def, "{}") == 0) {
+        d->kind = YN_MAP;
+    } else {
+        d->kind = YN_SCALAR;
+        d->value = (char *)k->def; /* read only */
+        d->plain = k->def[0] != '\0';
+    }
+}
+
+/* Converts v (NULL: absent from owner, the mapping that should hold it). */
+static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const ynode *owner,
+                              const char *path, void *base)
+{
+    ynode d;
+    if (!v) {
+        if (k->flags & F_COMPUTED) {
+            if (k->kind == K_RUN_NAME)
+                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name);
+            return DLC_OK; /* layer names and alpha: convert_layer */
+        }
+        if (!k->def)
+            return config_key_fail(cv->err, owner, path, "missing (required)");
+        default_node(&d, k, owner);
+        v = &d;
+    }
+    if (k->kind == K_SECTION) {
+        if (v->kind == YN_SCALAR && k->shorthand && !ynode_is_null(v) && v != &d) {
+            if (ynode_expand_shorthand(v, k->shorthand, cv->err) != DLC_OK)
+                return DLC_ENOMEM;
+        }
+        if (v->kind != YN_MAP)
+            return type_error(k, v, path, cv->err);
+        dlc_status s = convert_section(cv, k->path, v, path);
+        if (s == DLC_OK && k->check)
+            s = k->check(v, path, cv->c, cv->err);
+        return s;
+    }
+    if (k->kind == K_LAYERS)
+        return convert_layers(cv, k, v, path);
+    return convert_field(k, v, path, base, cv->err);
+}
+
+static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path)
+{
+    const char *valid[48];
+    config_schema_children(pattern, valid, (int)DLC_ARRAY_LEN(valid));
+    char sub[PATH_BUF];
+    for (int i = 0; i < map->n; i++) {
+        if (!child_row(pattern, map->keys[i]->value)) {
+            join_path(sub, sizeof sub, path, map->keys[i]->value);
+            return unknown_key(map->keys[i], sub, valid, cv->err);
+        }
+    }
+    for (int r = 0; r < N_ROWS; r++) {
+        const config_key *k = &schema[r];
+        if (!config_schema_is_child(k, pattern))
+            continue;
+        join_path(sub, sizeof sub, path, config_schema_name(k));
+        dlc_status s = convert_key(cv, k, ynode_map_get(map, config_schema_name(k)), map, sub,
+                                   cv->c);
+        if (s != DLC_OK)
+            return s;
+    }
+    return DLC_OK;
+}
+
+/* ---- layers ---- */
+
+/* The keys a layer of type op accepts: the op's own first (what a "not a
+ * key of layer type" message most needs to show), then the common ones. */
+static int layer_keys(int op, const char **names, int cap)
+{
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int r = 0; r < N_ROWS && n < cap - 1; r++) {
+            const config_key *k = &schema[r];
+            if (!config_schema_is_child(k, LAYER_PATTERN))
+                continue;
+            int opkey = (k->flags & F_OP_KEY) != 0;
+            if (pass == 1 ? !opkey : (opkey && config_op_has_key(op, config_schema_name(k))))
+                names[n++] = config_schema_name(k);
+        }
+    names[n] = NULL;
+    return n;
+}
+
+static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_spec *spec,
+                                int *count)
+{
+    char sub[PATH_BUF], got[96], list[512];
+    dlc_error *err = cv->err;
+    if (item->kind != YN_MAP)
+        return config_key_fail(err, item, path,
+                               "expected a layer mapping such as {type: dense, units: 10}, got %s",
+                               repr(item, 1, got, sizeof got));
+
+    /* the type decides which keys are valid, so it comes first */
+    join_path(sub, sizeof sub, path, "type");
+    ynode *tn = ynode_map_get(item, "type");
+    if (!tn)
+        return config_key_fail(err, item, sub, "missing (required)");
+    int op = is_text(tn) ? graph_op_find(tn->value) : -1;
+    int act = -1;
+    if (op < 0 && is_text(tn)) {
+        act = find_name(graph_act_names, tn->value); /* {type: relu} */
+        if (act >= 0)
+            op = OP_ACTIVATION;
+    }
+    if (op < 0) {
+        const char *types[OP_COUNT + ACT_COUNT + 1];
+        int n = 0;
+        for (int i = 0; i < OP_COUNT; i++)
+            types[n++] = graph_ops[i].name;
+        for (int i = 0; i < ACT_COUNT; i++)
+            types[n++] = graph_act_names[i];
+        types[n] = NULL;
+        const char *near = is_text(tn) ? dlc_nearest(tn->value, types) : NULL;
+        list[0] = '\0';
+        append_names(list, sizeof list, types);
+        if (near)
+            return config_key_fail(err, tn, sub, "unknown layer type %s (did you mean '%s'?)",
+                                   repr(tn, 1, got, sizeof got), near);
+        return config_key_fail(err, tn, sub, "expected a layer type (one of %s), got %s", list,
+                               repr(tn, 1, got, sizeof got));
+    }
+    const graph_op *row = &graph_ops[op];
+
+    const char *valid[48];
+    layer_keys(op, valid, (int)DLC_ARRAY_LEN(valid));
+    for (int i = 0; i < item->n; i++) {
+        const ynode *key = item->keys[i];
+        const config_key *k = child_row(LAYER_PATTERN, key->value);
+        join_path(sub, sizeof sub, path, key->value);
+        if (!k)
+            return unknown_key(key, sub, valid, err);
+        if ((k->flags & F_OP_KEY) && !config_op_has_key(op, key->value)) {
+            list[0] = '\0';
+            append_names(list, sizeof list, valid);
+            return config_key_fail(err, key, sub, "not a key of layer type '%s' (it has: %s)",
+                                   tn->value, list);
+        }
+    }
+    if (act >= 0 && ynode_map_get(item, "activation")) {
+        join_path(sub, sizeof sub, path, "activation");
+        return config_key_fail(err, ynode_map_get(item, "activation"), sub,
+                               "'type: %s' already is the activation; write 'type: activation' "
+                               "to set it here",
+                               tn->value);
+    }
+    for (const char *const *r = row->keys; *r; r++)
+        if (!child_row(LAYER_PATTERN, *r))
+            return dlc_fail(err, DLC_EINPUT,
+                            "internal: layer type '%s' has key '%s', unknown to the config schema",
+                            row->name, *r);
+    for (const char *const *r = row->required; *r; r++) {
+        if (!ynode_map_get(item, *r)) {
+            join_path(sub, sizeof sub, path, *r);
+            return config_key_fail(err, item, sub, "missing (required for layer type '%s')",
+                                   row->name);
+        }
+    }
+
+    for (int r = 0; r < N_ROWS; r++) {
+        const config_key *k = &schema[r];
+        const char *name = config_schema_name(k);
+        if (!config_schema_is_child(k, LAYER_PATTERN))
+            continue;
+        if ((k->flags & F_OP_KEY) && !config_op_has_key(op, name))
+            continue; /* stays zero */
+        if (k->kind == K_LAYER_TYPE) {
+            spec->op = op;
+            dlc_strlcpy(spec->type, row->name, sizeof spec->type);
+            continue;
+        }
+        join_path(sub, sizeof sub, path, name);
+        dlc_status s = convert_key(cv, k, ynode_map_get(item, name), item, sub, spec);
+        if (s != DLC_OK)
+            return s;
+    }
+    if (act >= 0)
+        spec->activation = (act_kind)act;
+
+    count[op]++;
+    if (!ynode_map_get(item, "name"))
+        snprintf(spec->name, sizeof spec->name, "%s_%d", row->name, count[op]);
+    if (!ynode_map_get(item, "alpha"))
+        spec->alpha = default_alpha(spec->activation);
+    if (item->line > 0)
+        snprintf(spec->where, sizeof spec->where, "%s:%d", item->origin, item->line);
+    else
+        dlc_strlcpy(spec->where, item->origin, sizeof spec->where);
+    return DLC_OK;
+}
+
+static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path)
+{
+    dlc_config *c = cv->c;
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, cv->err);
+    if (v->n == 0)
+        return config_key_fail(cv->err, v, path, "needs at least one layer");
+    c->layers = calloc((size_t)v->n, sizeof *c->layers);
+    if (!c->layers)
+        return DLC_NOMEM(cv->err);
+    c->n_layers = v->n;
+    int count[OP_COUNT] = {0};
+    char sub[PATH_BUF];
+    for (int i = 0; i < v->n; i++) {
+        join_index(sub, sizeof sub, path, i);
+        dlc_status s = convert_layer(cv, v->items[i], sub, &c->layers[i], count);
+        if (s != DLC_OK)
+            return s;
+    }
+    for (int i = 1; i < v->n; i++) {
+        for (int j = 0; j < i; j++) {
+            if (strcmp(c->layers[i].name, c->layers[j].name) != 0)
+                continue;
+            ynode *at = ynode_map_get(v->items[i], "name");
+            char path_i[PATH_BUF + 8];
+            pathf(path_i, sizeof path_i, "%s.%d.name", path, i);
+            return config_key_fail(cv->err, at ? at : v->items[i], path_i,
+                                   "duplicate layer name '%s' (layer %d, %s, has it too)",
+                                   c->layers[i].name, j, c->layers[j].where);
+        }
+    }
+    return DLC_OK;
+}
+
+/* ---- cross-key checks ---- */
+
+static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    static const char *const names[] = {"train", "dev", "test"};
+    data_config *d = &c->data;
+    const data_source *src[] = {&d->train, &d->dev, &d->test};
+    char sp[PATH_BUF], kp[PATH_BUF + 16];
+    for (int i = 0; i < 3; i++) {
+        const data_source *s = src[i];
+        const ynode *sn = ynode_map_get(node, names[i]);
+        const ynode *at = sn ? sn : node;
+        join_path(sp, sizeof sp, path, names[i]);
+        if (i > 0 && !s->file[0] && !s->images[0] && !s->labels[0])
+            continue; /* no separate dev / test files */
+        if (d->format == DATA_IDX) {
+            if (s->file[0]) {
+                pathf(kp, sizeof kp, "%s.file", sp);
+                return config_key_fail(err, ynode_map_get(sn, "file"), kp,
+                                       "is for format csv; format idx reads images and labels");
+            }
+            if (!s->images[0] || !s->labels[0]) {
+                pathf(kp, sizeof kp, "%s.%s", sp, s->images[0] ? "labels" : "images");
+                return config_key_fail(err, at, kp, "missing (required for format idx)");
+            }
+        } else {
+            for (int j = 0; j < 2; j++) {
+                const char *key = j ? "labels" : "images";
+                if ((j ? s->labels : s->images)[0]) {
+                    pathf(kp, sizeof kp, "%s.%s", sp, key);
+                    return config_key_fail(err, ynode_map_get(sn, key), kp,
+                                           "is for format idx; format csv reads one file");
+                }
+            }
+            if (!s->file[0]) {
+                pathf(kp, sizeof kp, "%s.file", sp);
+                return config_key_fail(err, at, kp, "missing (required for format csv)");
+            }
+        }
+    }
+    /* a split comes from its own files or from the train file, not both */
+    const ynode *split = ynode_map_get(node, "split");
+    const double ratio[] = {d->split_dev, d->split_test};
+    for (int i = 1; i < 3; i++) {
+        if (ratio[i - 1] > 0 && (src[i]->file[0] || src[i]->images[0])) {
+            pathf(kp, sizeof kp, "%s.split.%s", path, names[i]);
+            const ynode *at = ynode_map_get(split, names[i]);
+            return config_key_fail(err, at ? at : node, kp,
+                                   "data.%s already names files: carve the %s split from train "
+                                   "or read it from files, not both",
+                                   names[i], names[i]);
+        }
+    }
+    return DLC_OK;
+}
+
+static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const data_config *d = &c->data;
+    double sum = d->split_dev + d->split_test + d->split_train_dev;
+    if (!(sum < 1))
+        return config_key_fail(err, node, path,
+                               "dev + test + train_dev must be less than 1 (some data must be "
+                               "left to train on), got %g",
+                               sum);
+    return DLC_OK;
+}
+
+/* Output names must name layers; the graph would refuse them too, but here
+ * the message can point at the line and suggest the layer meant. */
+static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const ynode *outs = ynode_map_get(node, "outputs");
+    const char **names = malloc(sizeof *names * (size_t)(c->n_layers + 1));
+    if (!names)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < c->n_layers; i++)
+        names[i] = c->layers[i].name;
+    names[c->n_layers] = NULL;
+    dlc_status s = DLC_OK;
+    char kp[PATH_BUF + 24];
+    for (int i = 0; i < c->outputs.n && s == DLC_OK; i++) {
+        const char *o = c->outputs.v[i];
+        const ynode *at = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : node;
+        pathf(kp, sizeof kp, "%s.outputs.%d", path, i);
+        if (dlc_strlist_find(&c->outputs, o) != i) {
+            s = config_key_fail(err, at, kp, "layer '%s' is listed twice", o);
+        } else if (find_name(names, o) < 0) {
+            const char *near = dlc_nearest(o, names);
+            if (near)
+                s = config_key_fail(err, at, kp, "no layer is named '%s' (did you mean '%s'?)", o,
+                                    near);
+            else
+                s = config_key_fail(err, at, kp, "no layer is named '%s'", o);
+        }
+    }
+    free(names);
+    return s;
+}
+
+static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
+                                 dlc_error *err)
+{
+    const schedule_config *s = &c->train.schedule;
+    char kp[PATH_BUF + 8];
+    pathf(kp, sizeof kp, "%s.points", path);
+    if (s->type == SCHED_MANUAL && s->n_points == 0)
+        return config_key_fail(err, node, kp,
+                               "missing (schedule type manual needs [epoch, lr] points)");
+    if (s->type != SCHED_MANUAL && s->n_points > 0) {
+        const ynode *at = ynode_map_get(node, "points");
+        return config_key_fail(err, at ? at : node, kp,
+                               "points are only read by schedule type manual (this one is %s)",
+                               sched_names[s->type]);
+    }
+    return DLC_OK;
+}
+
+dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,
+                                 dlc_error *err)
+{
+    conv cv = {c, default_name, err};
+    return convert_section(&cv, "", root, "");
+}

@@ -1,0 +1,691 @@
+/* csv.c - delimited text with a header row (RFC 4180, leniently).
+ *
+ * Comma-separated, or tab-separated when the header line has tabs and no
+ * commas.  Fields may be quoted ("a, b" with "" for a quote, newlines
+ * allowed); unquoted fields lose surrounding blanks.  CRLF and LF both end a
+ * record, a UTF-8 byte-order mark is skipped, and blank lines are allowed
+ * only at the end.  Label columns and feature columns are picked by header
+ * name; every problem names file, line and column.
+ *
+ * Letters: n rows, D features, T targets (label columns).
+ */
+#include "data.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a set of names with ids in insertion order (open addressing) ---- */
+
+typedef struct {
+    dlc_strlist names;   /* id -> name, owned */
+    int *slot;           /* (cap) id + 1, 0 = empty */
+    size_t cap;
+} csv_names;
+
+static uint64_t csv_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int csv_names_find(const csv_names *m, const char *s)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t i = csv_hash(s) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        int id = m->slot[i] - 1;
+        if (id < 0)
+            return -1;
+        if (strcmp(m->names.v[id], s) == 0)
+            return id;
+    }
+}
+
+static void csv_names_place(csv_names *m, int id)
+{
+    size_t i = csv_hash(m->names.v[id]) & (m->cap - 1);
+    while (m->slot[i])
+        i = (i + 1) & (m->cap - 1);
+    m->slot[i] = id + 1;
+}
+
+/* Adds s (must be absent) and returns its id in *id. */
+static dlc_status csv_names_add(csv_names *m, const char *s, int *id, dlc_error *err)
+{
+    if ((size_t)(m->names.n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        int *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return DLC_NOMEM(err);
+        free(m->slot);
+        m->slot = slot;
+        m->cap = cap;
+        for (int k = 0; k < m->names.n; k++)
+            csv_names_place(m, k);
+    }
+    dlc_status st = dlc_strlist_push(&m->names, s, err);
+    if (st)
+        return st;
+    *id = m->names.n - 1;
+    csv_names_place(m, *id);
+    return DLC_OK;
+}
+
+static void csv_names_free(csv_names *m)
+{
+    dlc_strlist_clear(&m->names);
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- label ordering: numbers by value ("2" < "10"), before other strings ---- */
+
+typedef struct {
+    const char *s;
+    int id;
+    int is_num;
+    double v;
+} csv_label;
+
+static int csv_label_cmp(const void *pa, const void *pb)
+{
+    const csv_label *a = pa, *b = pb;
+    if (a->is_num != b->is_num)
+        return a->is_num ? -1 : 1;
+    if (a->is_num && a->v != b->v)
+        return a->v < b->v ? -1 : 1;
+    return strcmp(a->s, b->s);
+}
+
+/* Sorts the names of m; remap (m->names.n) gets old id -> new id and
+ * sorted receives the names in their new order. */
+static dlc_status csv_sort_names(const csv_names *m, int *remap, dlc_strlist *sorted,
+                                 dlc_error *err)
+{
+    int k = m->names.n;
+    csv_label *l = malloc(sizeof *l * (size_t)(k ? k : 1));
+    if (!l)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < k; i++) {
+        l[i].s = m->names.v[i];
+        l[i].id = i;
+        l[i].is_num = dlc_parse_double(l[i].s, &l[i].v) == 0;
+    }
+    qsort(l, (size_t)k, sizeof *l, csv_label_cmp);
+    dlc_status st = DLC_OK;
+    dlc_strlist_clear(sorted);
+    for (int i = 0; i < k && !st; i++) {
+        remap[l[i].id] = i;
+        st = dlc_strlist_push(sorted, l[i].s, err);
+    }
+    free(l);
+    return st;
+}
+
+/* ---- the tokenizer ---- */
+
+typedef struct {
+    const char *p, *end;   /* borrowed text */
+    const char *path;
+    int line;              /* physical line at p, from 1 */
+    char delim;
+    char *buf;             /* the current field, NUL-terminated */
+    size_t len, cap;
+} csv_reader;
+
+static dlc_status csv_put(csv_reader *r, const char *s, size_t n, dlc_error *err)
+{
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 64;
+        while (cap < r->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(r->buf, cap);
+        if (!nb)
+            return DLC_NOMEM(err);
+        r->buf = nb;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, s, n);
+    r->len += n;
+    r->buf[r->len] = '\0';
+    return DLC_OK;
+}
+
+/* Reads one field into r->buf; *eol = 1 when it was the last of its record. */
+static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
+{
+    dlc_status st;
+    r->len = 0;
+    if ((st = csv_put(r, "", 0, err)))
+        return st;
+    const char *lead = r->p;
+    while (lead < r->end && (*lead == ' ' || (*lead == '\t' && r->delim != '\t')))
+        lead++;
+    if (lead < r->end && *lead == '"') {
+        int start = r->line;
+        r->p = lead + 1;
+        for (;;) {
+            if (r->p == r->end)
+                return dlc_fail(err, DLC_EINPUT, "%s:%d: quoted field is never closed", r->path,
+                                start);
+            const char *q = r->p;
+            while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
+                q++;
+            if ((st = csv_put(r, r->p, (size_t)(q - r->p), err)))
+                return st;
+            r->p = q;
+            if (q == r->end)
+                continue;
+            if (*q == '\0')
+                return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path,
+                                r->line);
+            if (*q == '\n') {
+                r->line++;
+                r->p++;
+                if ((st = csv_put(r, "\n", 1, err)))
+                    return st;
+                continue;
+            }
+            /* a quote: doubled is a literal quote, single closes the field */
+            if (q + 1 < r->end && q[1] == '"') {
+                if ((st = csv_put(r, "\"", 1, err)))
+                    return st;
+                r->p += 2;
+                continue;
+            }
+            r->p++;
+            break;
+        }
+        while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
+            r->p++;
+        if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n') {
+            unsigned char c = (unsigned char)*r->p;
+            if (c >= 0x20 && c < 0x7f)
+                return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected '%c' after a closing quote",
+                                r->path, r->line, c);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected byte 0x%02x after a closing quote",
+                            r->path, r->line, c);
+        }
+    } else {
+        const char *q = r->p;
+        while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0')
+            q++;
+        if (q < r->end && *q == '\0')
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path, r->line);
+        const char *a = r->p, *b = q;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if ((st = csv_put(r, a, (size_t)(b - a), err)))
+            return st;
+        r->p = q;
+    }
+    *eol = 1;
+    if (r->p == r->end)
+        return DLC_OK;
+    if (*r->p == r->delim) {
+        r->p++;
+        *eol = 0;
+        return DLC_OK;
+    }
+    if (*r->p == '\r')
+        r->p++;
+    if (r->p < r->end && *r->p == '\n')
+        r->p++;
+    r->line++;
+    return DLC_OK;
+}
+
+/* At a record start: 1 when only line ends remain (trailing blank lines are
+ * fine), 0 when a record follows; a blank line in the middle is an error. */
+static dlc_status csv_at_end(csv_reader *r, int *done, dlc_error *err)
+{
+    *done = 0;
+    if (r->p == r->end) {
+        *done = 1;
+        return DLC_OK;
+    }
+    if (*r->p != '\n' && *r->p != '\r')
+        return DLC_OK;
+    const char *q = r->p;
+    while (q < r->end && (*q == '\n' || *q == '\r'))
+        q++;
+    if (q == r->end) {
+        *done = 1;
+        return DLC_OK;
+    }
+    return dlc_fail(err, DLC_EINPUT, "%s:%d: blank line", r->path, r->line);
+}
+
+/* ---- converting fields ---- */
+
+/* Parses a finite float; 0 on success. */
+static int csv_number(const char *s, float *out)
+{
+    double v;
+    if (dlc_parse_double(s, &v) != 0 || !isfinite(v) || fabs(v) > FLT_MAX)
+        return -1;
+    *out = (float)v;
+    return 0;
+}
+
+/* "a, b, c" (at most a few) for messages */
+static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < l->n && used < size; i++) {
+        if (i == 8) {
+            snprintf(buf + used, size - used, ", ... (%d in all)", l->n);
+            return;
+        }
+        int w = snprintf(buf + used, size - used, "%s'%.40s'", i ? ", " : "", l->v[i]);
+        if (w < 0)
+            return;
+        used += (size_t)w;
+    }
+}
+
+static dlc_status csv_no_column(const char *path, const char *what, const char *name,
+                                const csv_names *header, dlc_error *err)
+{
+    const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
+    if (!cand)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < header->names.n; i++)
+        cand[i] = header->names.v[i];
+    cand[header->names.n] = NULL;
+    const char *near = dlc_nearest(name, cand);
+    dlc_status st;
+    if (near)
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)",
+                      path, what, name, near);
+    else
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header", path, what, name);
+    free(cand);
+    return st;
+}
+
+/* Everything one parse needs. */
+typedef struct {
+    csv_reader r;
+    csv_names header;
+    int ncols;
+    int *feat_of;        /* (ncols) feature index of a column, or -1 */
+    int *targ_of;        /* (ncols) target index of a column, or -1 */
+    int D, T;
+    data_target mode;
+    csv_names classes;   /* CLASS and BINARY label names */
+    int given;           /* classes came from the caller (ids are final) */
+    int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
+    int bin_num_col, bin_str_col;
+    dataset *ds;
+    size_t rows_cap;
+} csv_parse;
+
+static dlc_status csv_grow(csv_parse *c, dlc_error *err)
+{
+    dataset *ds = c->ds;
+    if ((size_t)ds->n < c->rows_cap)
+        return DLC_OK;
+    if (ds->n == INT_MAX)
+        return dlc_fail(err, DLC_EINPUT, "%s: too many rows", c->r.path);
+    size_t cap = c->rows_cap ? c->rows_cap * 2 : 256;
+    if (cap > INT_MAX)
+        cap = INT_MAX;
+    float *x = realloc(ds->f32, sizeof(float) * cap * (size_t)c->D);
+    if (!x)
+        return DLC_NOMEM(err);
+    ds->f32 = x;
+    float *t = realloc(ds->targets, sizeof(float) * cap * (size_t)c->T);
+    if (!t)
+        return DLC_NOMEM(err);
+    ds->targets = t;
+    c->rows_cap = cap;
+    return DLC_OK;
+}
+
+static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, float *out,
+                             dlc_error *err)
+{
+    const char *path = c->r.path, *cname = c->header.names.v[col];
+    dlc_status st;
+    int id;
+    char list[512];
+
+    if (c->mode == DATA_TARGET_NUMERIC) {
+        if (!*s)
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+        if (csv_number(s, out) != 0)
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"",
+                            path, line, cname, s);
+        return DLC_OK;
+    }
+    if (c->mode == DATA_TARGET_CLASS) {
+        if (!*s)
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+        id = csv_names_find(&c->classes, s);
+        if (id < 0 && c->given) {
+            csv_list_names(&c->classes.names, list, sizeof list);
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
+                            path, line, cname, s, c->classes.names.n, list);
+        }
+        if (id < 0 && (st = csv_names_add(&c->classes, s, &id, err)))
+            return st;
+        *out = (float)id;
+        return DLC_OK;
+    }
+
+    /* BINARY: empty = unknown; a class name; or the number 0 or 1 */
+    if (!*s) {
+        *out = NAN;
+        return DLC_OK;
+    }
+    id = csv_names_find(&c->classes, s);
+    if (id >= 0) {
+        *out = (float)id;
+        if (!c->bin_str_line) {
+            c->bin_str_line = line;
+            c->bin_str_col = col;
+        }
+        return DLC_OK;
+    }
+    float v;
+    if (csv_number(s, &v) == 0) {
+        if (v != 0.0f && v != 1.0f)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: column '%s': a binary label must be 0, 1, empty or a class name, got %.60s",
+                            path, line, cname, s);
+        *out = v;
+        if (!c->bin_num_line) {
+            c->bin_num_line = line;
+            c->bin_num_col = col;
+        }
+        return DLC_OK;
+    }
+    if (c->given) {
+        csv_list_names(&c->classes.names, list, sizeof list);
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s:%d: column '%s': label \"%.60s\" is not one of the 2 classes (%s)", path,
+                        line, cname, s, list);
+    }
+    if (c->classes.names.n == 2) {
+        csv_list_names(&c->classes.names, list, sizeof list);
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
+                        path, line, cname, s, list);
+    }
+    if ((st = csv_names_add(&c->classes, s, &id, err)))
+        return st;
+    *out = (float)id;
+    if (!c->bin_str_line) {
+        c->bin_str_line = line;
+        c->bin_str_col = col;
+    }
+    return DLC_OK;
+}
+
+static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_strlist *features,
+                             dlc_error *err)
+{
+    csv_reader *r = &c->r;
+    dlc_status st;
+    int eol = 0, id;
+    do {
+        if ((st = csv_field(r, &eol, err)))
+            return st;
+        if (!r->buf[0])
+            return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name", r->path,
+                            c->header.names.n + 1);
+        if (csv_names_find(&c->header, r->buf) >= 0)
+            return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
+                            r->path, r->buf);
+        if ((st = csv_names_add(&c->header, r->buf, &id, err)))
+            return st;
+    } while (!eol);
+    c->ncols = c->header.names.n;
+
+    c->feat_of = malloc(sizeof(int) * (size_t)c->ncols);
+    c->targ_of = malloc(sizeof(int) * (size_t)c->ncols);
+    if (!c->feat_of || !c->targ_of)
+        return DLC_NOMEM(err);
+    for (int j = 0; j < c->ncols; j++)
+        c->feat_of[j] = c->targ_of[j] = -1;
+
+    if (!label || label->n == 0)
+        return dlc_fail(err, DLC_EINPUT, "%s: no label column given", r->path);
+    if (c->mode == DATA_TARGET_CLASS && label->n != 1)
+        return dlc_fail(err, DLC_EINPUT, "%s: class targets take one label column, %d given",
+                        r->path, label->n);
+    for (int t = 0; t < label->n; t++) {
+        int j = csv_names_find(&c->header, label->v[t]);
+        if (j < 0)
+            return csv_no_column(r->path, "label", label->v[t], &c->header, err);
+        if (c->targ_of[j] >= 0)
+            return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
+                            label->v[t]);
+        c->targ_of[j] = t;
+    }
+    c->T = label->n;
+
+    if (features && features->n > 0) {
+        for (int k = 0; k < features->n; k++) {
+            int j = csv_names_find(&c->header, features->v[k]);
+            if (j < 0)
+                return csv_no_column(r->path, "feature", features->v[k], &c->header, err);
+            if (c->targ_of[j] >= 0)
+                return dlc_fail(err, DLC_EINPUT, "%s: column '%s' is both a label and a feature",
+                                r->path, features->v[k]);
+            if (c->feat_of[j] >= 0)
+                return dlc_fail(err, DLC_EINPUT, "%s: feature column '%s' given twice", r->path,
+                                features->v[k]);
+            c->feat_of[j] = k;
+        }
+        c->D = features->n;
+    } else {
+        for (int j = 0; j < c->ncols; j++)
+            if (c->targ_of[j] < 0)
+                c->feat_of[j] = c->D++;
+    }
+    if (c->D == 0)
+        return dlc_fail(err, DLC_EINPUT, "%s: no feature columns (every column is a label)", r->path);
+    return DLC_OK;
+}
+
+/* Gives the discovered class names their sorted ids. */
+static dlc_status csv_finish_classes(csv_parse *c, dlc_strlist *class_names, dlc_error *err)
+{
+    dataset *ds = c->ds;
+    const char *path = c->r.path;
+    dlc_status st = DLC_OK;
+    int *remap = NULL;
+    dlc_strlist sorted = {0};
+
+    if (c->mode == DATA_TARGET_BINARY && c->bin_num_line && c->bin_str_line && !c->given)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: binary labels mix numbers (line %d, column '%s') and names (line %d, column '%s'); "
+                        "use one kind, or give the 2 class names",
+                        path, c->bin_num_line, c->header.names.v[c->bin_num_col], c->bin_str_line,
+                        c->header.names.v[c->bin_str_col]);
+    if (c->mode == DATA_TARGET_BINARY && !c->given && c->classes.names.n == 1)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
+                        path, c->classes.names.v[0]);
+    if (c->given || c->classes.names.n == 0)
+        return DLC_OK;
+
+    remap = malloc(sizeof(int) * (size_t)c->classes.names.n);
+    if (!remap)
+        return DLC_NOMEM(err);
+    if ((st = csv_sort_names(&c->classes, remap, &sorted, err)))
+        goto cleanup;
+    size_t total = (size_t)ds->n * (size_t)c->T;
+    for (size_t i = 0; i < total; i++) {
+        float v = ds->targets[i];
+        if (v == v)   /* NaN stays unknown */
+            ds->targets[i] = (float)remap[(int)v];
+    }
+    if (class_names) {
+        dlc_strlist_clear(class_names);
+        *class_names = sorted;
+        memset(&sorted, 0, sizeof sorted);
+    }
+
+cleanup:
+    dlc_strlist_clear(&sorted);
+    free(remap);
+    return st;
+}
+
+dlc_status data_parse_csv(dataset **out, const char *path, const char *text, size_t len,
+                          const dlc_strlist *label, const dlc_strlist *features, data_target mode,
+                          dlc_strlist *class_names, long limit, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    dataset *ds = NULL;
+    csv_parse c;
+    memset(&c, 0, sizeof c);
+    *out = NULL;
+    c.mode = mode;
+    c.r.path = path;
+    c.r.p = text;
+    c.r.end = text + len;
+    c.r.line = 1;
+
+    if (limit < 0)
+        return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
+    if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
+        c.r.p += 3;
+    if (c.r.p == c.r.end)
+        return dlc_fail(err, DLC_EINPUT, "%s: empty file (a header row is required)", path);
+
+    /* tab-separated when the header line has tabs and no commas */
+    int tabs = 0, commas = 0;
+    for (const char *q = c.r.p; q < c.r.end && *q != '\n'; q++) {
+        tabs += *q == '\t';
+        commas += *q == ',';
+    }
+    c.r.delim = tabs && !commas ? '\t' : ',';
+
+    if (class_names && class_names->n > 0 && mode != DATA_TARGET_NUMERIC) {
+        if (mode == DATA_TARGET_BINARY && class_names->n != 2) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: binary targets take exactly 2 class names, %d given",
+                          path, class_names->n);
+            goto cleanup;
+        }
+        for (int i = 0; i < class_names->n; i++) {
+            int id;
+            if (csv_names_find(&c.classes, class_names->v[i]) >= 0) {
+                st = dlc_fail(err, DLC_EINPUT, "%s: class name '%s' given twice", path,
+                              class_names->v[i]);
+                goto cleanup;
+            }
+            if ((st = csv_names_add(&c.classes, class_names->v[i], &id, err)))
+                goto cleanup;
+        }
+        c.given = 1;
+    }
+
+    if ((st = csv_header(&c, label, features, err)))
+        goto cleanup;
+
+    c.ds = calloc(1, sizeof *c.ds);
+    if (!c.ds) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    ds = c.ds;
+    dlc_strlcpy(ds->path, path, sizeof ds->path);
+    ds->shape.ndim = 1;
+    ds->shape.d[0] = c.D;
+    ds->dim = (size_t)c.D;
+    ds->n_targets = c.T;
+
+    for (;;) {
+        int done;
+        if (limit > 0 && ds->n >= limit)
+            break;
+        if ((st = csv_at_end(&c.r, &done, err)))
+            goto cleanup;
+        if (done)
+            break;
+        if ((st = csv_grow(&c, err)))
+            goto cleanup;
+        int line = c.r.line, eol = 0, j = 0;
+        float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
+        float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
+        for (;; j++) {
+            if ((st = csv_field(&c.r, &eol, err)))
+                goto cleanup;
+            if (j >= c.ncols) {
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns",
+                              path, line, c.ncols);
+                goto cleanup;
+            }
+            const char *s = c.r.buf;
+            if (c.feat_of[j] >= 0) {
+                if (!*s) {
+                    st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value", path, line,
+                                  c.header.names.v[j]);
+                    goto cleanup;
+                }
+                if (csv_number(s, &x[c.feat_of[j]]) != 0) {
+                    st = dlc_fail(err, DLC_EINPUT,
+                                  "%s:%d: column '%s': expected a number, got \"%.60s\"", path, line,
+                                  c.header.names.v[j], s);
+                    goto cleanup;
+                }
+            } else if (c.targ_of[j] >= 0) {
+                if ((st = csv_target(&c, j, line, s, &t[c.targ_of[j]], err)))
+                    goto cleanup;
+            }
+            if (eol)
+                break;
+        }
+        if (j + 1 < c.ncols) {
+            st = dlc_fail(err, DLC_EINPUT, "%s:%d: %d fields, expected %d (column '%s' is missing)",
+                          path, line, j + 1, c.ncols, c.header.names.v[j + 1]);
+            goto cleanup;
+        }
+        ds->n++;
+    }
+    if (ds->n == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
+        goto cleanup;
+    }
+    if (mode != DATA_TARGET_NUMERIC && (st = csv_finish_classes(&c, class_names, err)))
+        goto cleanup;
+    *out = c.ds;
+    c.ds = NULL;
+
+cleanup:
+    data_dataset_free(c.ds);
+    csv_names_free(&c.header);
+    csv_names_free(&c.classes);
+    free(c.feat_of);
+    free(c.targ_of);
+    free(c.r.buf);
+    return st;
+}
+
+dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *label,
+                         const dlc_strlist *features, data_target mode, dlc_strlist *class_names,
+                         long limit, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st == DLC_OK)
+        st = data_parse_csv(out, path, text, len, label, features, mode, class_names, limit, err);
+    free(text);
+    return st;
+}

@@ -1,0 +1,150 @@
+/* act.c - activation functions and their exact derivatives.
+ *
+ * The graph applies a node's activation in place after its op, and turns the
+ * output gradient into the pre-activation gradient in place before the op's
+ * backward.  Derivatives come from the output y where that is exact (sigmoid
+ * y(1-y), tanh 1-y^2, relu and leaky relu by the sign of y, elu y+alpha for
+ * y <= 0); gelu needs z and keeps it in node->pre.  NB: the leaky-relu
+ * derivative is 1 for z > 0 (the notes have a slip there). */
+#include <math.h>
+
+#include "graph.h"
+
+int graph_act_needs_pre(act_kind a)
+{
+    return a == ACT_GELU;
+}
+
+static void softmax_rows(float *y, const float *z, size_t R, size_t D)
+{
+    for (size_t r = 0; r < R; r++) {
+        const float *zr = z + r * D;
+        float *yr = y + r * D;
+        float m = zr[0];
+        for (size_t j = 1; j < D; j++)
+            m = zr[j] > m ? zr[j] : m;
+        double s = 0;
+        for (size_t j = 0; j < D; j++) {
+            yr[j] = expf(zr[j] - m);
+            s += yr[j];
+        }
+        float inv = (float)(1.0 / s);
+        for (size_t j = 0; j < D; j++)
+            yr[j] *= inv;
+    }
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void relu_forward(float *restrict y, const float *restrict z, size_t n, float slope)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = z[i] > 0.0f ? z[i] : slope * z[i];
+}
+
+void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
+{
+    size_t n = R * D;
+    switch (a) {
+    case ACT_LINEAR:
+        if (y != z)
+            for (size_t i = 0; i < n; i++)
+                y[i] = z[i];
+        break;
+    case ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) {
+            /* stable for large |z|: never exponentiate a positive number */
+            float v = z[i];
+            if (v >= 0) {
+                y[i] = 1.0f / (1.0f + expf(-v));
+            } else {
+                float e = expf(v);
+                y[i] = e / (1.0f + e);
+            }
+        }
+        break;
+    case ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            y[i] = tanhf(z[i]);
+        break;
+    case ACT_RELU:
+        relu_forward(y, z, n, 0.0f);
+        break;
+    case ACT_LEAKY_RELU:
+        relu_forward(y, z, n, alpha);
+        break;
+    case ACT_ELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = z[i] > 0.0f ? z[i] : alpha * expm1f(z[i]);
+        break;
+    case ACT_GELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = 0.5f * z[i] * (1.0f + erff(z[i] * (float)M_SQRT1_2));
+        break;
+    case ACT_SOFTMAX:
+        softmax_rows(y, z, R, D);
+        break;
+    case ACT_COUNT:
+        break;
+    }
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void relu_backward(float *restrict dz, const float *restrict dy, const float *restrict y,
+                          size_t n, float slope)
+{
+    for (size_t i = 0; i < n; i++)
+        dz[i] = y[i] > 0.0f ? dy[i] : slope * dy[i];
+}
+
+void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
+                        const float *z, size_t R, size_t D)
+{
+    size_t n = R * D;
+    switch (a) {
+    case ACT_LINEAR:
+        if (dz != dy)
+            for (size_t i = 0; i < n; i++)
+                dz[i] = dy[i];
+        break;
+    case ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = dy[i] * y[i] * (1.0f - y[i]);
+        break;
+    case ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case ACT_RELU:
+        relu_backward(dz, dy, y, n, 0.0f);
+        break;
+    case ACT_LEAKY_RELU:
+        /* y > 0 exactly when z > 0 because alpha >= 0 */
+        relu_backward(dz, dy, y, n, alpha);
+        break;
+    case ACT_ELU:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = y[i] > 0.0f ? dy[i] : dy[i] * (y[i] + alpha);
+        break;
+    case ACT_GELU:
+        for (size_t i = 0; i < n; i++) {
+            float v = z[i];
+            float cdf = 0.5f * (1.0f + erff(v * (float)M_SQRT1_2));
+            float pdf = expf(-0.5f * v * v) * 0.3989422804014327f;
+            dz[i] = dy[i] * (cdf + v * pdf);
+        }
+        break;
+    case ACT_SOFTMAX:
+        for (size_t r = 0; r < R; r++) {
+            const float *yr = y + r * D, *dyr = dy + r * D;
+            float *dzr = dz + r * D;
+            double dot = 0;
+            for (size_t j = 0; j < D; j++)
+                dot += (double)dyr[j] * yr[j];
+            for (size_t j = 0; j < D; j++)
+                dzr[j] = yr[j] * (dyr[j] - (float)dot);
+        }
+        break;
+    case ACT_COUNT:
+        break;
+    }
+}

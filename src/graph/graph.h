@@ -1,0 +1,241 @@
+/* graph.h - the layer graph: named nodes, shapes checked at build time,
+ * forward, reverse-mode backward, and the parameter registry.
+ *
+ * A graph is built once from an array of layer_spec (what a config file
+ * describes), for a fixed batch capacity NMAX; after graph_build nothing is
+ * allocated until graph_free.  Every node holds its output (N, size) and the
+ * gradient of the loss with respect to that output.  Parameters live in one
+ * block, their gradients in another; a layer that names `share:` reuses
+ * another layer's parameters (siamese encoders), `trainable: false` freezes a
+ * layer (transfer learning), and a graph may have several output nodes, each
+ * with its own loss.
+ *
+ * A forward/backward step:
+ *     graph_forward(g, N, 1);           training mode (dropout on, batch stats)
+ *     graph_zero_grad(g);               clears node and parameter gradients
+ *     ...loss adds dL/dy into graph_node_grad(g, out)...
+ *     graph_backward(g, N);
+ */
+#ifndef DLC_GRAPH_H
+#define DLC_GRAPH_H
+
+#include <stddef.h>
+
+#include "../base/error.h"
+#include "../base/rng.h"
+#include "../base/util.h"
+#include "../tensor/tensor.h"
+
+#define GRAPH_MAX_INPUTS 8
+#define GRAPH_MAX_PARAMS 8
+#define GRAPH_NAME_MAX 64
+
+/* ---- activations (applied by the graph after any op that names one) ---- */
+typedef enum {
+    ACT_LINEAR,
+    ACT_SIGMOID,
+    ACT_TANH,
+    ACT_RELU,
+    ACT_LEAKY_RELU,
+    ACT_ELU,
+    ACT_GELU,
+    ACT_SOFTMAX,
+    ACT_COUNT
+} act_kind;
+extern const char *const graph_act_names[ACT_COUNT + 1]; /* NULL-terminated */
+
+/* ---- weight initialisation ---- */
+typedef enum {
+    INIT_AUTO,    /* by activation: he for relu-like, xavier otherwise */
+    INIT_SMALL,   /* normal * 0.01 */
+    INIT_HE,      /* normal * sqrt(2 / n_in) */
+    INIT_XAVIER,  /* normal * sqrt(1 / n_in) */
+    INIT_GLOROT,  /* normal * sqrt(2 / (n_in + n_out)) */
+    INIT_ZEROS,
+    INIT_COUNT
+} init_kind;
+extern const char *const graph_init_names[INIT_COUNT + 1];
+
+/* ---- what a config file says about one layer ----
+ * Which keys an op accepts is listed in its graph_op row; config fills only
+ * those (and the common ones: name, type, inputs, activation, alpha,
+ * trainable, share). */
+typedef struct {
+    char name[GRAPH_NAME_MAX];
+    char type[32];
+    int op;                       /* row of the op table */
+    char where[128];              /* "file.yaml:14" for messages, may be "" */
+    int n_inputs;                 /* 0: the previous layer (or the model input) */
+    char inputs[GRAPH_MAX_INPUTS][GRAPH_NAME_MAX];
+    char share[GRAPH_NAME_MAX];   /* "" or the layer whose parameters to reuse */
+    int trainable;
+
+    act_kind activation;
+    float alpha;                  /* leaky_relu slope, elu alpha */
+    init_kind init;
+
+    int units;                    /* dense */
+    int use_bias;                 /* dense */
+    float rate;                   /* dropout: probability of dropping */
+    float momentum;               /* batchnorm: running = m*running + (1-m)*batch */
+    float eps;                    /* batchnorm */
+    int axis;                     /* concat: axis of the per-sample shape */
+    int target_ndim;              /* reshape */
+    int target[TENSOR_MAX_DIMS];  /* reshape; one entry may be -1 */
+} layer_spec;
+
+typedef struct graph graph;
+typedef struct graph_node graph_node;
+
+/* ---- the op table ---- */
+typedef enum {
+    OP_INPUT,
+    OP_DENSE,
+    OP_ACTIVATION,
+    OP_DROPOUT,
+    OP_BATCHNORM,
+    OP_FLATTEN,
+    OP_RESHAPE,
+    OP_ADD,
+    OP_CONCAT,
+    OP_COUNT
+} op_kind;
+
+typedef struct {
+    const char *name;
+    int min_inputs, max_inputs;
+    const char *const *keys;      /* op-specific config keys, NULL-terminated */
+    const char *const *required;  /* of those, the ones without a default */
+    /* Infers n->shape from the inputs, declares parameters (graph_param_add)
+     * and the node's aux / scratch needs.  Returns DLC_EINPUT with a message
+     * naming the layer when the inputs do not fit. */
+    dlc_status (*build)(graph *g, graph_node *n, dlc_error *err);
+    /* Fills parameters (NULL: the op has none or zero init is right). */
+    void (*init)(graph *g, graph_node *n, dlc_rng *rng);
+    /* out (N, size) from inputs.  Scratch from graph_scratch is valid until
+     * the op returns. */
+    void (*forward)(graph *g, graph_node *n, int N);
+    /* Adds into input grads (when graph_wants_grad) and parameter grads. */
+    void (*backward)(graph *g, graph_node *n, int N);
+} graph_op;
+
+extern const graph_op graph_ops[OP_COUNT];
+/* Op row by name, -1 if unknown. */
+int graph_op_find(const char *name);
+
+/* ---- parameters ---- */
+typedef struct {
+    char name[GRAPH_NAME_MAX + 32]; /* "dense_1.weight" */
+    tensor_shape shape;
+    size_t n;
+    float *data;       /* into the graph's parameter block */
+    float *grad;       /* into the gradient block; NULL for buffers */
+    int trainable;     /* 0: frozen (or a buffer) - the optimizer skips it */
+    int decay;         /* 1: L2 applies (weights, not biases or norms) */
+    int buffer;        /* running statistics: saved, never learned */
+    int node;          /* owning node */
+} graph_param;
+
+typedef enum { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM, PARAM_BUFFER } param_role;
+
+struct graph_node {
+    layer_spec spec;          /* copy of what the config said */
+    int id;
+    int n_in;
+    int in[GRAPH_MAX_INPUTS]; /* node ids */
+    tensor_shape shape;       /* per sample */
+    size_t size;              /* elements per sample */
+    int n_params;
+    int params[GRAPH_MAX_PARAMS]; /* ids into g->params, in the op's order */
+    float *out;               /* (N, size) */
+    float *grad;              /* (N, size), NULL when no gradient flows here */
+    float *pre;               /* (N, size) pre-activation, only for gelu */
+    float *aux;               /* op state kept from forward to backward */
+    size_t aux_per_sample, aux_fixed; /* floats; set by build */
+    size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
+    int needs_grad;           /* a trainable parameter at or before this node */
+};
+
+struct graph {
+    int n_nodes;
+    graph_node *nodes;        /* topological order; node 0.. are inputs */
+    int n_inputs;
+    int n_outputs;
+    int outputs[GRAPH_MAX_INPUTS];
+    int n_params;
+    graph_param *params;
+    size_t n_weights;         /* floats in the parameter block */
+    float *param_block;
+    float *grad_block;        /* same layout as param_block */
+    int nmax;                 /* batch capacity */
+    int training;             /* set by graph_forward */
+    dlc_rng rng;              /* dropout masks; the trainer reseeds it */
+    tensor_arena arena;
+    float *act_scratch;       /* (NMAX, largest size) for activation backward */
+};
+
+/* Builds a graph.  inputs: the per-sample shape of the model input.
+ * outputs: names of output nodes (NULL or n_outputs 0: the last layer).
+ * Layers are connected in order unless they name `inputs`.  On error returns
+ * DLC_EINPUT and a message naming the layer (and its config line). */
+dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
+                       int n_layers, const char *const *outputs, int n_outputs, int nmax,
+                       dlc_error *err);
+void graph_free(graph *g);
+
+/* Initialises every parameter from rng (biases zero, norms one). */
+void graph_init_params(graph *g, dlc_rng *rng);
+
+/* Input data (NMAX, size of input i) to fill before graph_forward. */
+float *graph_input(graph *g, int i);
+void graph_forward(graph *g, int N, int training);
+void graph_zero_grad(graph *g);
+void graph_backward(graph *g, int N);
+
+/* Makes gradients flow to the model input (gradient checks, generating
+ * inputs by gradient descent): graph_node_grad of node 0 fills in backward. */
+void graph_set_input_grad(graph *g, int on);
+
+/* Node by name, -1 if none. */
+int graph_find(const graph *g, const char *name);
+/* Output node k. */
+graph_node *graph_output(graph *g, int k);
+
+/* Parameter counts: trainable, frozen (buffers not counted). */
+void graph_count_params(const graph *g, size_t *trainable, size_t *frozen);
+int graph_param_find(const graph *g, const char *name);
+
+/* ---- for op implementations ---- */
+/* Declares a parameter of node n during build; returns its id (or, with
+ * `share:`, the id of the other layer's parameter of the same local name). */
+int graph_param_add(graph *g, graph_node *n, const char *local, const tensor_shape *shape,
+                    param_role role, dlc_error *err);
+static inline graph_node *graph_in(graph *g, const graph_node *n, int k)
+{
+    return &g->nodes[n->in[k]];
+}
+static inline graph_param *graph_p(graph *g, const graph_node *n, int k)
+{
+    return &g->params[n->params[k]];
+}
+/* 1 when the k-th input of n needs its gradient. */
+static inline int graph_wants_grad(const graph *g, const graph_node *n, int k)
+{
+    return g->nodes[n->in[k]].needs_grad;
+}
+/* Per-call scratch; the arena is reset after every op. */
+float *graph_scratch(graph *g, size_t n);
+
+/* Formats "where: layer 'name' (type)" for messages into buf. */
+const char *graph_node_label(const graph_node *n, char *buf, size_t size);
+
+/* ---- activation kernels (also used by losses and predict) ---- */
+/* y (R, D) = act(z); y may equal z. */
+void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D);
+/* dz (R, D) = dy * act'(.) from y (and z for gelu); dz may equal dy. */
+void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
+                        const float *z, size_t R, size_t D);
+/* 1 when the backward of a needs z, not only y. */
+int graph_act_needs_pre(act_kind a);
+
+#endif

@@ -1,0 +1,53 @@
+/* dropout.c - inverted dropout: in training each value is kept with
+ * probability 1 - rate and scaled by 1 / (1 - rate), so evaluation is the
+ * identity.  The mask (N, size) is kept in aux for the backward pass. */
+#include <string.h>
+
+#include "layers.h"
+
+dlc_status dropout_build(graph *g, graph_node *n, dlc_error *err)
+{
+    if (!(n->spec.rate >= 0.0f && n->spec.rate < 1.0f))
+        return layer_fail(n, err, "rate must be in [0, 1), got %g", n->spec.rate);
+    n->shape = graph_in(g, n, 0)->shape;
+    n->aux_per_sample = tensor_shape_size(&n->shape);
+    return DLC_OK;
+}
+
+void dropout_forward(graph *g, graph_node *n, int N)
+{
+    const float *x = graph_in(g, n, 0)->out;
+    size_t len = (size_t)N * n->size;
+    float p = n->spec.rate;
+    if (!g->training || p == 0.0f) {
+        memcpy(n->out, x, sizeof(float) * len);
+        return;
+    }
+    float keep = 1.0f / (1.0f - p);
+    float *mask = n->aux;
+    /* 64 random bits give four 16-bit uniforms */
+    uint32_t threshold = (uint32_t)(p * 65536.0f);
+    for (size_t i = 0; i < len; i += 4) {
+        uint64_t bits = dlc_rng_u64(&g->rng);
+        for (size_t k = 0; k < 4 && i + k < len; k++) {
+            uint32_t u = (uint32_t)(bits >> (16 * k)) & 0xffff;
+            mask[i + k] = u >= threshold ? keep : 0.0f;
+        }
+    }
+    for (size_t i = 0; i < len; i++)
+        n->out[i] = x[i] * mask[i];
+}
+
+void dropout_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    float *dx = graph_in(g, n, 0)->grad;
+    size_t len = (size_t)N * n->size;
+    if (!g->training || n->spec.rate == 0.0f) {
+        tensor_axpy(dx, 1.0f, n->grad, len);
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
+        dx[i] += n->grad[i] * n->aux[i];
+}

@@ -1,0 +1,39 @@
+/* layers.h - the op functions behind the registry table (registry.c).
+ * Each layer family has one file with its build/init/forward/backward side by
+ * side; this header is private to src/graph and src/layers. */
+#ifndef DLC_LAYERS_H
+#define DLC_LAYERS_H
+
+#include "../graph/graph.h"
+
+#define LAYER_OP_FUNCS(prefix)                                              \
+    dlc_status prefix##_build(graph *g, graph_node *n, dlc_error *err);     \
+    void prefix##_forward(graph *g, graph_node *n, int N);                  \
+    void prefix##_backward(graph *g, graph_node *n, int N)
+
+LAYER_OP_FUNCS(input);
+LAYER_OP_FUNCS(dense);
+LAYER_OP_FUNCS(dropout);
+LAYER_OP_FUNCS(batchnorm);
+dlc_status flatten_build(graph *g, graph_node *n, dlc_error *err);
+dlc_status reshape_build(graph *g, graph_node *n, dlc_error *err);
+dlc_status activation_build(graph *g, graph_node *n, dlc_error *err);
+/* y = x for layers that only change the shape or apply an activation */
+void identity_forward(graph *g, graph_node *n, int N);
+void identity_backward(graph *g, graph_node *n, int N);
+LAYER_OP_FUNCS(add);
+LAYER_OP_FUNCS(concat);
+
+void dense_init(graph *g, graph_node *n, dlc_rng *rng);
+void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng);
+
+/* Fills w (n values) for a layer with fan_in / fan_out by kind (INIT_AUTO
+ * resolved from the activation). */
+void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind kind, act_kind act,
+                        dlc_rng *rng);
+
+/* Builds an error naming the layer: "<where>: layer 'x' (type): <message>". */
+dlc_status layer_fail(const graph_node *n, dlc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

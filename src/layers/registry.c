@@ -1,0 +1,40 @@
+/* registry.c - the one table of layer kinds: name, inputs, config keys and
+ * functions.  The config loader finds layers here by name; the gradient-check
+ * test walks it, so a kind without a check fails the suite. */
+#include <string.h>
+
+#include "layers.h"
+
+#define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_KEYS ((const char *const[]){NULL})
+
+const graph_op graph_ops[] = {
+    [OP_INPUT] = {"input", 0, 0, NO_KEYS, NO_KEYS, input_build, NULL, input_forward, input_backward},
+    [OP_DENSE] = {"dense", 1, 1, KEYS("units", "use_bias", "init"), KEYS("units"), dense_build,
+                  dense_init, dense_forward, dense_backward},
+    [OP_ACTIVATION] = {"activation", 1, 1, NO_KEYS, NO_KEYS, activation_build, NULL,
+                       identity_forward, identity_backward},
+    [OP_DROPOUT] = {"dropout", 1, 1, KEYS("rate"), KEYS("rate"), dropout_build, NULL,
+                    dropout_forward, dropout_backward},
+    [OP_BATCHNORM] = {"batchnorm", 1, 1, KEYS("momentum", "eps"), NO_KEYS, batchnorm_build,
+                      batchnorm_init, batchnorm_forward, batchnorm_backward},
+    [OP_FLATTEN] = {"flatten", 1, 1, NO_KEYS, NO_KEYS, flatten_build, NULL, identity_forward,
+                    identity_backward},
+    [OP_RESHAPE] = {"reshape", 1, 1, KEYS("shape"), KEYS("shape"), reshape_build, NULL,
+                    identity_forward, identity_backward},
+    [OP_ADD] = {"add", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, add_build, NULL, add_forward,
+                add_backward},
+    [OP_CONCAT] = {"concat", 2, GRAPH_MAX_INPUTS, KEYS("axis"), NO_KEYS, concat_build, NULL,
+                   concat_forward, concat_backward},
+};
+
+/* graph.h declares graph_ops[OP_COUNT]: a missing last row is a compile error, and
+ * the registry test checks that no row in between is empty. */
+
+int graph_op_find(const char *name)
+{
+    for (int i = 0; i < OP_COUNT; i++)
+        if (strcmp(graph_ops[i].name, name) == 0)
+            return i;
+    return -1;
+}

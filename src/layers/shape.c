@@ -1,0 +1,181 @@
+/* shape.c - layers that only move data: input, flatten, reshape, activation
+ * (the activation itself is applied by the graph), add, concat. */
+#include <string.h>
+
+#include "layers.h"
+
+/* ---- input: the caller fills out ---- */
+dlc_status input_build(graph *g, graph_node *n, dlc_error *err)
+{
+    return DLC_OK;
+}
+
+void input_forward(graph *g, graph_node *n, int N)
+{
+}
+
+void input_backward(graph *g, graph_node *n, int N)
+{
+}
+
+/* ---- identity copies: flatten, reshape, activation ---- */
+void identity_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    memcpy(n->out, x->out, sizeof(float) * (size_t)N * n->size);
+}
+
+void identity_backward(graph *g, graph_node *n, int N)
+{
+    if (graph_wants_grad(g, n, 0))
+        tensor_axpy(graph_in(g, n, 0)->grad, 1.0f, n->grad, (size_t)N * n->size);
+}
+
+dlc_status flatten_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    n->shape.ndim = 1;
+    n->shape.d[0] = (int)x->size;
+    return DLC_OK;
+}
+
+
+dlc_status reshape_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    const layer_spec *s = &n->spec;
+    if (s->target_ndim < 1 || s->target_ndim > TENSOR_MAX_DIMS)
+        return layer_fail(n, err, "shape must have 1 to %d entries", TENSOR_MAX_DIMS);
+    size_t known = 1;
+    int free_axis = -1;
+    for (int i = 0; i < s->target_ndim; i++) {
+        if (s->target[i] == -1 && free_axis < 0)
+            free_axis = i;
+        else if (s->target[i] >= 1)
+            known *= (size_t)s->target[i];
+        else
+            return layer_fail(n, err, "shape entries must be positive (one may be -1)");
+    }
+    n->shape.ndim = s->target_ndim;
+    for (int i = 0; i < s->target_ndim; i++)
+        n->shape.d[i] = s->target[i];
+    if (free_axis >= 0) {
+        if (x->size % known)
+            return layer_fail(n, err, "cannot reshape %zu values: not a multiple of %zu", x->size, known);
+        n->shape.d[free_axis] = (int)(x->size / known);
+    }
+    if (tensor_shape_size(&n->shape) != x->size) {
+        char a[64], b[64];
+        return layer_fail(n, err, "cannot reshape %s (%zu values) from '%s' to %s",
+                          tensor_shape_str(&x->shape, a, sizeof a), x->size, x->spec.name,
+                          tensor_shape_str(&n->shape, b, sizeof b));
+    }
+    return DLC_OK;
+}
+
+
+dlc_status activation_build(graph *g, graph_node *n, dlc_error *err)
+{
+    n->shape = graph_in(g, n, 0)->shape;
+    return DLC_OK;
+}
+
+
+/* ---- add: y = x0 + x1 + ... (residual connections) ---- */
+dlc_status add_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x0 = graph_in(g, n, 0);
+    for (int k = 1; k < n->n_in; k++) {
+        const graph_node *xk = graph_in(g, n, k);
+        if (!tensor_shape_equal(&x0->shape, &xk->shape)) {
+            char a[64], b[64];
+            return layer_fail(n, err, "inputs must have equal shapes: '%s' is %s, '%s' is %s",
+                              x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
+                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
+        }
+    }
+    n->shape = x0->shape;
+    return DLC_OK;
+}
+
+void add_forward(graph *g, graph_node *n, int N)
+{
+    size_t len = (size_t)N * n->size;
+    memcpy(n->out, graph_in(g, n, 0)->out, sizeof(float) * len);
+    for (int k = 1; k < n->n_in; k++)
+        tensor_axpy(n->out, 1.0f, graph_in(g, n, k)->out, len);
+}
+
+void add_backward(graph *g, graph_node *n, int N)
+{
+    for (int k = 0; k < n->n_in; k++)
+        if (graph_wants_grad(g, n, k))
+            tensor_axpy(graph_in(g, n, k)->grad, 1.0f, n->grad, (size_t)N * n->size);
+}
+
+/* ---- concat along `axis` of the per-sample shape (channels: axis 0) ----
+ * Each sample is viewed as (outer, axis length, inner). */
+static void concat_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner)
+{
+    *outer = 1;
+    *inner = 1;
+    for (int i = 0; i < axis; i++)
+        *outer *= (size_t)s->d[i];
+    for (int i = axis + 1; i < s->ndim; i++)
+        *inner *= (size_t)s->d[i];
+}
+
+dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x0 = graph_in(g, n, 0);
+    int axis = n->spec.axis;
+    if (axis < 0 || axis >= x0->shape.ndim)
+        return layer_fail(n, err, "axis %d is outside the %d axes of its inputs", axis, x0->shape.ndim);
+    n->shape = x0->shape;
+    for (int k = 1; k < n->n_in; k++) {
+        const graph_node *xk = graph_in(g, n, k);
+        int ok = xk->shape.ndim == x0->shape.ndim;
+        for (int i = 0; ok && i < x0->shape.ndim; i++)
+            if (i != axis && xk->shape.d[i] != x0->shape.d[i])
+                ok = 0;
+        if (!ok) {
+            char a[64], b[64];
+            return layer_fail(n, err, "inputs must agree on every axis but %d: '%s' is %s, '%s' is %s",
+                              axis, x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
+                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
+        }
+        n->shape.d[axis] += xk->shape.d[axis];
+    }
+    return DLC_OK;
+}
+
+void concat_forward(graph *g, graph_node *n, int N)
+{
+    size_t outer, inner;
+    concat_geometry(&n->shape, n->spec.axis, &outer, &inner);
+    size_t rows = (size_t)N * outer, out_row = (size_t)n->shape.d[n->spec.axis] * inner;
+    size_t at = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        const graph_node *x = graph_in(g, n, k);
+        size_t len = (size_t)x->shape.d[n->spec.axis] * inner;
+        for (size_t r = 0; r < rows; r++)
+            memcpy(n->out + r * out_row + at, x->out + r * len, sizeof(float) * len);
+        at += len;
+    }
+}
+
+void concat_backward(graph *g, graph_node *n, int N)
+{
+    size_t outer, inner;
+    concat_geometry(&n->shape, n->spec.axis, &outer, &inner);
+    size_t rows = (size_t)N * outer, out_row = (size_t)n->shape.d[n->spec.axis] * inner;
+    size_t at = 0;
+    for (int k = 0; k < n->n_in; k++) {
+        graph_node *x = graph_in(g, n, k);
+        size_t len = (size_t)x->shape.d[n->spec.axis] * inner;
+        if (graph_wants_grad(g, n, k))
+            for (size_t r = 0; r < rows; r++)
+                tensor_axpy(x->grad + r * len, 1.0f, n->grad + r * out_row + at, len);
+        at += len;
+    }
+}

@@ -1,0 +1,165 @@
+/* optim.c - SGD, momentum, RMSprop and Adam over flat parameter ranges.
+ *
+ * Every update first forms g' = gscale * g + l2 * w (clipping and L2 fused
+ * into the same pass), then:
+ *   sgd       w -= lr g'
+ *   momentum  v = b v + (1 - b) g';            w -= lr v
+ *   rmsprop   s = r s + (1 - r) g'^2;          w -= lr g' / (sqrt(s) + eps)
+ *   adam      m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+ *             w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ * as in the notes (momentum in its exponentially-weighted-average form). */
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tensor/tensor.h"
+
+const char *const optim_names[OPT_COUNT + 1] = {"sgd", "momentum", "rmsprop", "adam", NULL};
+
+dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err)
+{
+    *out = NULL;
+    optim *o = calloc(1, sizeof *o);
+    if (!o)
+        return DLC_NOMEM(err);
+    o->cfg = *cfg;
+    o->n = n;
+    int need_m = cfg->type == OPT_MOMENTUM || cfg->type == OPT_ADAM;
+    int need_v = cfg->type == OPT_RMSPROP || cfg->type == OPT_ADAM;
+    if ((need_m && !(o->m = tensor_alloc(n))) || (need_v && !(o->v = tensor_alloc(n)))) {
+        optim_free(o);
+        return DLC_NOMEM(err);
+    }
+    *out = o;
+    return DLC_OK;
+}
+
+void optim_free(optim *o)
+{
+    if (!o)
+        return;
+    tensor_free(o->m);
+    tensor_free(o->v);
+    free(o);
+}
+
+void optim_begin_step(optim *o)
+{
+    o->t++;
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void step_sgd(float *restrict w, const float *restrict g, size_t n, float lr, float gs, float l2)
+{
+    for (size_t i = 0; i < n; i++)
+        w[i] -= lr * (gs * g[i] + l2 * w[i]);
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void step_momentum(float *restrict w, const float *restrict g, float *restrict v, size_t n,
+                          float lr, float gs, float l2, float b)
+{
+    for (size_t i = 0; i < n; i++) {
+        float gi = gs * g[i] + l2 * w[i];
+        v[i] = b * v[i] + (1.0f - b) * gi;
+        w[i] -= lr * v[i];
+    }
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void step_rmsprop(float *restrict w, const float *restrict g, float *restrict s, size_t n,
+                         float lr, float gs, float l2, float r, float eps)
+{
+    for (size_t i = 0; i < n; i++) {
+        float gi = gs * g[i] + l2 * w[i];
+        s[i] = r * s[i] + (1.0f - r) * gi * gi;
+        w[i] -= lr * gi / (sqrtf(s[i]) + eps);
+    }
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void step_adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                      size_t n, float lr, float gs, float l2, float b1, float b2, float c1, float c2,
+                      float eps)
+{
+    for (size_t i = 0; i < n; i++) {
+        float gi = gs * g[i] + l2 * w[i];
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        w[i] -= lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
+    }
+}
+
+void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off, size_t n,
+                float lr, float gscale, float l2)
+{
+    const optim_config *c = &o->cfg;
+    switch (c->type) {
+    case OPT_SGD:
+        step_sgd(w, g, n, lr, gscale, l2);
+        break;
+    case OPT_MOMENTUM:
+        step_momentum(w, g, o->m + off, n, lr, gscale, l2, (float)c->momentum);
+        break;
+    case OPT_RMSPROP:
+        step_rmsprop(w, g, o->v + off, n, lr, gscale, l2, (float)c->rho, (float)c->eps);
+        break;
+    case OPT_ADAM: {
+        long t = o->t > 0 ? o->t : 1;
+        float c1 = (float)(1.0 / (1.0 - pow(c->beta1, (double)t)));
+        float c2 = (float)(1.0 / (1.0 - pow(c->beta2, (double)t)));
+        step_adam(w, g, o->m + off, o->v + off, n, lr, gscale, l2, (float)c->beta1,
+                  (float)c->beta2, c1, c2, (float)c->eps);
+        break;
+    }
+    case OPT_COUNT:
+        break;
+    }
+}
+
+float optim_clip_scale(double norm, double max_norm)
+{
+    if (max_norm <= 0 || !(norm > max_norm))
+        return 1.0f;
+    return (float)(max_norm / norm);
+}
+
+/* ---- schedules ---- */
+
+const char *const sched_names[SCHED_COUNT + 1] = {
+    "constant", "inverse_time", "exponential", "inv_sqrt_epoch", "inv_sqrt_step", "step", "manual", NULL,
+};
+
+double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step)
+{
+    if (epoch < 1)
+        epoch = 1;
+    if (step < 1)
+        step = 1;
+    switch (s->type) {
+    case SCHED_CONSTANT:
+        return lr0;
+    case SCHED_INVERSE_TIME:
+        return lr0 / (1.0 + s->decay_rate * epoch);
+    case SCHED_EXPONENTIAL:
+        return pow(s->base, epoch) * lr0;
+    case SCHED_INV_SQRT_EPOCH:
+        return s->k / sqrt((double)epoch) * lr0;
+    case SCHED_INV_SQRT_STEP:
+        return s->k / sqrt((double)step) * lr0;
+    case SCHED_STEP:
+        return lr0 * pow(s->factor, (double)((epoch - 1) / (s->every > 0 ? s->every : 1)));
+    case SCHED_MANUAL: {
+        double lr = lr0;
+        for (int i = 0; i < s->n_points; i++)
+            if (s->point_epoch[i] <= epoch)
+                lr = s->point_lr[i];
+        return lr;
+    }
+    case SCHED_COUNT:
+        break;
+    }
+    return lr0;
+}

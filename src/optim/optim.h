@@ -1,0 +1,82 @@
+/* optim.h - optimizers, gradient clipping and learning-rate schedules.
+ *
+ * An optimizer keeps its state (velocity, moments) in one flat block the size
+ * of the graph's parameter block; optim_step updates one contiguous range of
+ * it, so frozen parameters are simply ranges the trainer does not pass.
+ */
+#ifndef DLC_OPTIM_H
+#define DLC_OPTIM_H
+
+#include <stddef.h>
+
+#include "../base/error.h"
+
+typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_RMSPROP, OPT_ADAM, OPT_COUNT } optim_kind;
+extern const char *const optim_names[OPT_COUNT + 1];
+
+typedef struct {
+    optim_kind type;
+    double lr;        /* alpha0 */
+    double momentum;  /* beta of momentum: v = beta v + (1 - beta) g */
+    double beta1;     /* adam */
+    double beta2;     /* adam */
+    double rho;       /* rmsprop: s = rho s + (1 - rho) g^2 */
+    double eps;       /* rmsprop, adam */
+} optim_config;
+
+typedef struct {
+    optim_config cfg;
+    size_t n;         /* floats of state per moment */
+    float *m;         /* momentum velocity / adam first moment (n) */
+    float *v;         /* rmsprop / adam second moment (n) */
+    long t;           /* steps taken (adam bias correction) */
+} optim;
+
+/* State for n parameters (zeroed).  optim_free(NULL) does nothing. */
+dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err);
+void optim_free(optim *o);
+
+/* Starts a step: t += 1.  Call once per step, before optim_step. */
+void optim_begin_step(optim *o);
+
+/* Updates w[0..n), whose state sits at offset off, with lr and the gradient
+ * g' = gscale * g + l2 * w   (gscale from clipping, l2 = lambda/m or 0). */
+void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off, size_t n,
+                float lr, float gscale, float l2);
+
+/* Clipping by global norm: the factor to scale gradients by so their norm is
+ * at most max_norm (1 when max_norm <= 0 or the norm is already below). */
+float optim_clip_scale(double norm, double max_norm);
+
+/* ---- learning-rate schedules ---- */
+typedef enum {
+    SCHED_CONSTANT,
+    SCHED_INVERSE_TIME,   /* lr0 / (1 + decay_rate * epoch) */
+    SCHED_EXPONENTIAL,    /* base^epoch * lr0 */
+    SCHED_INV_SQRT_EPOCH, /* k / sqrt(epoch) * lr0 */
+    SCHED_INV_SQRT_STEP,  /* k / sqrt(t) * lr0 */
+    SCHED_STEP,           /* lr0 * factor^floor((epoch - 1) / every) */
+    SCHED_MANUAL,         /* the last (epoch, lr) point at or before epoch */
+    SCHED_COUNT
+} sched_kind;
+extern const char *const sched_names[SCHED_COUNT + 1];
+
+#define SCHED_MAX_POINTS 64
+
+typedef struct {
+    sched_kind type;
+    double decay_rate;    /* inverse_time */
+    double base;          /* exponential */
+    double k;             /* inv_sqrt_epoch, inv_sqrt_step */
+    double factor;        /* step */
+    int every;            /* step */
+    int n_points;         /* manual */
+    int point_epoch[SCHED_MAX_POINTS];
+    double point_lr[SCHED_MAX_POINTS];
+} schedule_config;
+
+/* Learning rate for epoch (1-based, as in the notes: inverse_time with
+ * lr0 0.2 and rate 1 gives 0.1 in epoch 1) and global step (1-based). */
+double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step);
+
+#endif

@@ -1,0 +1,178 @@
+#include "tensor.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+tensor_shape tensor_shape_make(int ndim, const int *d)
+{
+    tensor_shape s = {0};
+    assert(ndim >= 0 && ndim <= TENSOR_MAX_DIMS);
+    s.ndim = ndim;
+    for (int i = 0; i < ndim; i++)
+        s.d[i] = d[i];
+    return s;
+}
+
+size_t tensor_shape_size(const tensor_shape *s)
+{
+    size_t n = 1;
+    for (int i = 0; i < s->ndim; i++)
+        n *= (size_t)s->d[i];
+    return n;
+}
+
+int tensor_shape_equal(const tensor_shape *a, const tensor_shape *b)
+{
+    if (a->ndim != b->ndim)
+        return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->d[i] != b->d[i])
+            return 0;
+    return 1;
+}
+
+char *tensor_shape_str(const tensor_shape *s, char *buf, size_t size)
+{
+    size_t used = 0;
+    used += (size_t)snprintf(buf, size, "(");
+    for (int i = 0; i < s->ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? ", %d" : "%d", s->d[i]);
+    if (used < size)
+        snprintf(buf + used, size - used, ")");
+    return buf;
+}
+
+float *tensor_alloc(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    if (bytes == 0)
+        bytes = 64;
+    float *p = aligned_alloc(64, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+void tensor_free(float *p)
+{
+    free(p);
+}
+
+dlc_status tensor_arena_init(tensor_arena *a, size_t cap, dlc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->base = tensor_alloc(cap);
+    if (!a->base)
+        return DLC_NOMEM(err);
+    a->cap = cap;
+    return DLC_OK;
+}
+
+void tensor_arena_free(tensor_arena *a)
+{
+    if (!a)
+        return;
+    tensor_free(a->base);
+    memset(a, 0, sizeof *a);
+}
+
+float *tensor_arena_alloc(tensor_arena *a, size_t n)
+{
+    size_t rounded = (n + 15) & ~(size_t)15; /* keep 64-byte alignment */
+    assert(a->used + rounded <= a->cap && "arena sized too small: a graph bug");
+    float *p = a->base + a->used;
+    a->used += rounded;
+    if (a->used > a->peak)
+        a->peak = a->used;
+    return p;
+}
+
+void tensor_arena_reset(tensor_arena *a)
+{
+    a->used = 0;
+}
+
+void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
+                 const float *A, const float *B, float beta, float *C)
+{
+    if (M == 0 || N == 0)
+        return;
+    if (K == 0) {
+        if (beta == 0.0f)
+            memset(C, 0, sizeof(float) * (size_t)M * (size_t)N);
+        else
+            tensor_scale(C, beta, (size_t)M * (size_t)N);
+        return;
+    }
+    int lda = ta ? M : K;
+    int ldb = tb ? K : N;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, lda, B, ldb, beta, C, N);
+}
+
+void tensor_set_threads(int n)
+{
+    if (n > 0)
+        openblas_set_num_threads(n);
+}
+
+int tensor_get_threads(void)
+{
+    return openblas_get_num_threads();
+}
+
+void tensor_fill(float *x, float v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = v;
+}
+
+void tensor_axpy(float *restrict y, float a, const float *restrict x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] += a * x[i];
+}
+
+void tensor_scale(float *x, float a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] *= a;
+}
+
+void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D)
+{
+    for (int r = 0; r < R; r++) {
+        float *yr = y + (size_t)r * (size_t)D;
+        for (int j = 0; j < D; j++)
+            yr[j] += b[j];
+    }
+}
+
+void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D)
+{
+    for (int r = 0; r < R; r++) {
+        const float *row = dy + (size_t)r * (size_t)D;
+        for (int j = 0; j < D; j++)
+            db[j] += row[j];
+    }
+}
+
+double tensor_sumsq(const float *x, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * (double)x[i];
+    return s;
+}
+
+int tensor_all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}

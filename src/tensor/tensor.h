@@ -1,0 +1,79 @@
+/* tensor.h - float32 tensors: shapes, contiguous row-major storage, a scratch
+ * arena, and the kernels layers are built from.
+ *
+ * Letters used in shape comments across the project:
+ *   N batch, D features, K classes, C/F input/output channels, H/W height/width,
+ *   T time steps, B rows of a matrix product, IN/OUT dense widths.
+ */
+#ifndef DLC_TENSOR_H
+#define DLC_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+
+#define TENSOR_MAX_DIMS 5
+
+typedef struct {
+    int ndim;
+    int d[TENSOR_MAX_DIMS];
+} tensor_shape;
+
+/* A view: shape plus a pointer to storage owned elsewhere (borrowed). */
+typedef struct {
+    tensor_shape shape;
+    float *data;
+} tensor;
+
+tensor_shape tensor_shape_make(int ndim, const int *d);
+size_t tensor_shape_size(const tensor_shape *s);
+int tensor_shape_equal(const tensor_shape *a, const tensor_shape *b);
+/* "(1, 28, 28)" into buf; returns buf */
+char *tensor_shape_str(const tensor_shape *s, char *buf, size_t size);
+
+/* ---- arena: per-step scratch, sized once, reset instead of freed ---- */
+typedef struct {
+    float *base;
+    size_t cap;   /* floats */
+    size_t used;  /* floats */
+    size_t peak;
+} tensor_arena;
+
+/* Allocates cap floats (64-byte aligned).  tensor_arena_free releases them. */
+dlc_status tensor_arena_init(tensor_arena *a, size_t cap, dlc_error *err);
+void tensor_arena_free(tensor_arena *a);
+/* n floats, 64-byte aligned; asserts capacity (sizing it is the graph's job). */
+float *tensor_arena_alloc(tensor_arena *a, size_t n);
+void tensor_arena_reset(tensor_arena *a);
+
+/* 64-byte aligned allocation of n floats, zeroed; free with tensor_free. */
+float *tensor_alloc(size_t n);
+void tensor_free(float *p);
+
+/* ---- kernels ---- */
+
+/* C (M, N) = alpha * op(A) op(B) + beta * C, row-major.  ta/tb: 1 = transposed.
+ * A is (M, K) (or (K, M) when ta), B is (K, N) (or (N, K) when tb). */
+void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
+                 const float *A, const float *B, float beta, float *C);
+
+/* Sets how many threads the BLAS may use (0: leave the library's default). */
+void tensor_set_threads(int n);
+int tensor_get_threads(void);
+
+void tensor_fill(float *x, float v, size_t n);
+/* y += a * x */
+void tensor_axpy(float *restrict y, float a, const float *restrict x, size_t n);
+/* x *= a */
+void tensor_scale(float *x, float a, size_t n);
+/* y (R, D) += b (D) on every row */
+void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D);
+/* db (D) += sum over rows of dy (R, D) */
+void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D);
+/* sum of squares, accumulated in double */
+double tensor_sumsq(const float *x, size_t n);
+/* 1 if every element is finite */
+int tensor_all_finite(const float *x, size_t n);
+
+#endif

@@ -1,0 +1,62 @@
+/* model.h - a trained or trainable model: the graph plus everything needed to
+ * use it on new inputs (input shape, normalization, class names, loss), and
+ * its file form, model.safetensors.
+ *
+ * The file holds every parameter and buffer under its graph name
+ * ("dense_1.weight", PyTorch layout), the normalization as "norm.shift" and
+ * "norm.scale" (x' = (x - shift) * scale), and metadata: "format"
+ * ("dlc-model-1"), "config" (the resolved YAML the graph is rebuilt from),
+ * "classes" (a JSON array), "loss" and "input" (a JSON array of dims).
+ */
+#ifndef DLC_MODEL_H
+#define DLC_MODEL_H
+
+#include "../config/config.h"
+#include "../data/data.h"
+#include "../graph/graph.h"
+#include "../io/io.h"
+#include "../loss/loss.h"
+
+typedef struct {
+    graph *g;
+    loss_kind loss;
+    tensor_shape input;     /* per-sample model input */
+    int fused_link;         /* the last layer's activation was the loss's link, folded into it */
+    data_norm norm;         /* applied to every input */
+    dlc_strlist classes;    /* class names in id order, may be empty */
+    size_t n_targets;       /* targets per example the loss expects */
+    char *config_yaml;      /* resolved configuration (owned), may be NULL */
+} model;
+
+/* Builds the graph for cfg with batch capacity nmax.  data_shape: per-example
+ * shape of the data (used when the config gives no model.input; otherwise
+ * the sizes must agree).  n_classes: classes of a classification task (0 if
+ * none).  Parameters are not initialised: call graph_init_params or
+ * model_load_weights.  Errors name the config line of the layer at fault. */
+dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                       int n_classes, int nmax, dlc_error *err);
+void model_free(model *m);
+
+/* Writes model.safetensors (parameters, normalization, metadata) atomically. */
+dlc_status model_save(const model *m, const char *path, dlc_error *err);
+
+/* Loads a model file: rebuilds the graph from its config (overrides may be
+ * NULL), then parameters, normalization and classes. */
+dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err);
+
+/* Copies parameters (and buffers) by name from a loaded file; every graph
+ * parameter must be present with the same shape. prefix: "" or e.g. "best.". */
+dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_error *err);
+
+/* Runs the model in evaluation mode over split s, in batches of at most
+ * g->nmax, calling fn with each batch's outputs (N, out size) and targets
+ * (N, n_targets); rows are split rows start .. start+N-1.  t is scratch of
+ * nmax * n_targets floats. */
+typedef void (*model_batch_fn)(void *user, const float *out, const float *targets, int start, int N);
+void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user);
+
+/* Mean loss and accuracy of the model over split s (accuracy NaN for mse;
+ * both NaN for an empty split). */
+void model_evaluate(model *m, const data_split *s, float *t, double *loss, double *accuracy);
+
+#endif

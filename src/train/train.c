@@ -1,0 +1,618 @@
+/* train.c - the training loop: batches, forward, loss, backward, clipping,
+ * optimizer step, per-epoch evaluation, early stopping, checkpoints. */
+#include "train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../base/rng.h"
+
+#define CHECKPOINT_FORMAT "dlc-checkpoint-1"
+#define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
+#define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
+
+const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
+
+data_target train_target_mode(loss_kind k)
+{
+    switch (k) {
+    case LOSS_SOFTMAX_CE:
+        return DATA_TARGET_CLASS;
+    case LOSS_SIGMOID_BCE:
+        return DATA_TARGET_BINARY;
+    default:
+        return DATA_TARGET_NUMERIC;
+    }
+}
+
+typedef struct {
+    const dlc_config *cfg;
+    const train_options *opt;
+    const train_hooks *hooks;
+    data_bundle data;
+    model m;
+    optim *opt_state;
+    int batch;              /* examples per step */
+    float *targets;         /* (nmax, n_targets) */
+    int *order;             /* (train n) */
+    float *best;            /* copy of the parameter block at the best epoch */
+    int has_best;
+    double best_metric;
+    int best_epoch;
+    int bad_epochs;
+    int epoch;              /* epochs completed */
+    long step;              /* steps taken */
+    int stopped_early;
+    dlc_buf metrics;        /* metrics.csv so far */
+    dlc_buf gradnorms;      /* gradnorms.csv so far */
+    double t0;              /* when the run started */
+    int n_owners;           /* nodes owning parameters, for per-layer norms */
+    int *owners;
+    double *gn_sum, *gn_max;
+    int gn_count;
+} trainer;
+
+static void say(const trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const trainer *t, const char *fmt, ...)
+{
+    if (!t->hooks || !t->hooks->message)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    t->hooks->message(t->hooks->user, msg);
+}
+
+static void path_in(char *buf, size_t size, const char *dir, const char *file)
+{
+    snprintf(buf, size, "%s/%s", dir, file);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* ---- gradient norms per layer ---- */
+
+static dlc_status owners_init(trainer *t, dlc_error *err)
+{
+    graph *g = t->m.g;
+    t->owners = malloc(sizeof(int) * (size_t)g->n_nodes);
+    t->gn_sum = calloc((size_t)g->n_nodes, sizeof(double));
+    t->gn_max = calloc((size_t)g->n_nodes, sizeof(double));
+    if (!t->owners || !t->gn_sum || !t->gn_max)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < g->n_nodes; i++) {
+        int own = 0;
+        for (int k = 0; k < g->n_params; k++)
+            if (g->params[k].node == i && g->params[k].trainable)
+                own = 1;
+        if (own)
+            t->owners[t->n_owners++] = i;
+    }
+    return DLC_OK;
+}
+
+/* Sum of squared gradients of the trainable parameters owned by node. */
+static double node_grad_sumsq(const graph *g, int node)
+{
+    double s = 0;
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].node == node && g->params[k].trainable)
+            s += tensor_sumsq(g->params[k].grad, g->params[k].n);
+    return s;
+}
+
+/* Global gradient norm; records per-layer norms when `record`. */
+static double grad_norms(trainer *t, int record)
+{
+    graph *g = t->m.g;
+    double total = 0;
+    for (int i = 0; i < t->n_owners; i++) {
+        double s = node_grad_sumsq(g, t->owners[i]);
+        total += s;
+        if (record) {
+            double nrm = sqrt(s);
+            t->gn_sum[i] += nrm;
+            if (nrm > t->gn_max[i])
+                t->gn_max[i] = nrm;
+        }
+    }
+    if (record)
+        t->gn_count++;
+    return sqrt(total);
+}
+
+static void grad_norms_epoch(trainer *t, int epoch)
+{
+    const train_config *tc = &t->cfg->train;
+    graph *g = t->m.g;
+    for (int i = 0; i < t->n_owners; i++) {
+        double mean = t->gn_count ? t->gn_sum[i] / t->gn_count : 0;
+        const char *name = g->nodes[t->owners[i]].spec.name;
+        dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g\n", epoch, name, mean, t->gn_max[i]);
+        if (t->gn_count && mean < tc->grad_vanish)
+            say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
+                   "consider He/Xavier initialisation, batchnorm, or relu activations",
+                epoch, name, mean, tc->grad_vanish);
+        if (t->gn_count && t->gn_max[i] > tc->grad_explode)
+            say(t, "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > %.3g); "
+                   "consider a lower learning rate or train.clip_norm",
+                epoch, name, t->gn_max[i], tc->grad_explode);
+        t->gn_sum[i] = 0;
+        t->gn_max[i] = 0;
+    }
+    t->gn_count = 0;
+}
+
+/* ---- one step ---- */
+
+static void apply_update(trainer *t, float lr, float gscale, int N)
+{
+    graph *g = t->m.g;
+    float l2 = (float)(t->cfg->train.l2 / N);
+    optim_begin_step(t->opt_state);
+    for (int k = 0; k < g->n_params; k++) {
+        graph_param *p = &g->params[k];
+        if (!p->trainable)
+            continue;
+        size_t off = (size_t)(p->data - g->param_block);
+        optim_step(t->opt_state, p->data, p->grad, off, p->n, lr, gscale, p->decay ? l2 : 0.0f);
+    }
+}
+
+static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_error *err)
+{
+    const dlc_config *cfg = t->cfg;
+    const train_config *tc = &cfg->train;
+    graph *g = t->m.g;
+    graph_node *out = graph_output(g, 0);
+    const data_split *tr = &t->data.train;
+    int n = tr->n, B = t->batch;
+    int n_batches = (n + B - 1) / B;
+    dlc_rng rng;
+
+    for (int i = 0; i < n; i++)
+        t->order[i] = i;
+    if (tc->shuffle) {
+        dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
+        dlc_rng_shuffle(&rng, t->order, n);
+    }
+    dlc_rng_seed(&g->rng, cfg->seed, DLC_STREAM(DLC_STREAM_DROPOUT, epoch));
+
+    loss_stats st = {0};
+    double t0 = dlc_now(), first_lr = 0;
+    int record_every = tc->clip_norm > 0 ? 1 : 16;
+    for (int b = 0; b < n_batches; b++) {
+        int start = b * B, N = n - start < B ? n - start : B;
+        t->step++;
+        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
+        if (b == 0)
+            first_lr = lr;
+        data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
+        graph_forward(g, N, 1);
+        graph_zero_grad(g);
+        loss_stats bs = {0};
+        loss_compute(cfg->loss, out->grad, out->out, t->targets, N, &out->shape, 1.0f, &bs);
+        double batch_loss = bs.count > 0 ? bs.sum / bs.count : 0;
+        if (!isfinite(batch_loss))
+            return dlc_fail(err, DLC_ERUN,
+                            "epoch %d, batch %d: the loss became %g; lower the learning rate "
+                            "(train.optimizer.lr is %g) or clip gradients (train.clip_norm)",
+                            epoch, b + 1, batch_loss, tc->optimizer.lr);
+        st.sum += bs.sum;
+        st.count += bs.count;
+        st.correct += bs.correct;
+        st.judged += bs.judged;
+        graph_backward(g, N);
+        int record = (b % record_every) == 0;
+        float gscale = 1.0f;
+        if (record || tc->clip_norm > 0) {
+            double norm = grad_norms(t, record);
+            if (!isfinite(norm))
+                return dlc_fail(err, DLC_ERUN,
+                                "epoch %d, batch %d: gradients became %g; lower the learning rate "
+                                "or clip gradients (train.clip_norm)", epoch, b + 1, norm);
+            gscale = optim_clip_scale(norm, tc->clip_norm);
+        }
+        apply_update(t, (float)lr, gscale, N);
+        if (t->hooks && t->hooks->progress) {
+            double el = dlc_now() - t0;
+            double sps = el > 0 ? (double)(start + N) / el : 0;
+            double eta = sps > 0 ? (double)(n - start - N) / sps : 0;
+            t->hooks->progress(t->hooks->user, epoch, tc->epochs, b + 1, n_batches, batch_loss, sps, eta);
+        }
+    }
+    double train_s = dlc_now() - t0;
+    e->epoch = epoch;
+    e->lr = first_lr;
+    e->train_loss = st.count > 0 ? st.sum / st.count : NAN;
+    e->train_acc = st.judged > 0 ? st.correct / st.judged : NAN;
+    e->samples_per_s = train_s > 0 ? n / train_s : 0;
+    e->dev_loss = e->dev_acc = NAN;
+    if (t->data.dev.n > 0)
+        model_evaluate(&t->m, &t->data.dev, t->targets, &e->dev_loss, &e->dev_acc);
+    e->seconds = dlc_now() - t0;
+    grad_norms_epoch(t, epoch);
+    return DLC_OK;
+}
+
+/* ---- files ---- */
+
+static void csv_num(dlc_buf *b, double v, int last)
+{
+    if (isnan(v))
+        dlc_buf_printf(b, last ? "\n" : ",");
+    else
+        dlc_buf_printf(b, last ? "%.6g\n" : "%.6g,", v);
+}
+
+static void metrics_row(dlc_buf *b, const train_epoch *e)
+{
+    dlc_buf_printf(b, "%d,%.6g,", e->epoch, e->lr);
+    csv_num(b, e->train_loss, 0);
+    csv_num(b, e->train_acc, 0);
+    csv_num(b, e->dev_loss, 0);
+    csv_num(b, e->dev_acc, 0);
+    dlc_buf_printf(b, "%.3f,%.1f\n", e->seconds, e->samples_per_s);
+}
+
+static dlc_status write_buf(const char *dir, const char *file, const dlc_buf *b, dlc_error *err)
+{
+    char path[4200];
+    path_in(path, sizeof path, dir, file);
+    if (b->failed)
+        return DLC_NOMEM(err);
+    return io_write_file(path, b->s ? b->s : "", b->len, err);
+}
+
+static dlc_status save_checkpoint(trainer *t, dlc_error *err)
+{
+    graph *g = t->m.g;
+    optim *o = t->opt_state;
+    int cap = 2 * g->n_params + 2, nt = 0;
+    io_tensor *ts = calloc((size_t)cap, sizeof *ts);
+    char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)g->n_params, sizeof *names);
+    dlc_status st = DLC_OK;
+    if (!ts || !names) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < g->n_params; i++)
+        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape, g->params[i].data};
+    tensor_shape flat = {1, {(int)g->n_weights}};
+    if (o->m)
+        ts[nt++] = (io_tensor){"optim.m", flat, o->m};
+    if (o->v)
+        ts[nt++] = (io_tensor){"optim.v", flat, o->v};
+    if (t->has_best) {
+        for (int i = 0; i < g->n_params; i++) {
+            snprintf(names[i], sizeof names[i], "best.%s", g->params[i].name);
+            ts[nt++] = (io_tensor){names[i], g->params[i].shape,
+                                   t->best + (g->params[i].data - g->param_block)};
+        }
+    }
+    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8];
+    snprintf(epoch, sizeof epoch, "%d", t->epoch);
+    snprintf(step, sizeof step, "%ld", t->step);
+    snprintf(ot, sizeof ot, "%ld", o->t);
+    snprintf(best, sizeof best, "%.17g", t->best_metric);
+    snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
+    snprintf(bad, sizeof bad, "%d", t->bad_epochs);
+    snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
+    io_meta meta[] = {
+        {"format", CHECKPOINT_FORMAT},
+        {"epoch", epoch},
+        {"step", step},
+        {"optim_t", ot},
+        {"optimizer", optim_names[o->cfg.type]},
+        {"best_metric", best},
+        {"best_epoch", best_epoch},
+        {"bad_epochs", bad},
+        {"stopped_early", stopped},
+        {"metrics", t->metrics.s ? t->metrics.s : ""},
+        {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
+        {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
+    };
+    char path[4200];
+    path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
+    st = io_safetensors_write(path, ts, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+cleanup:
+    free(ts);
+    free(names);
+    return st;
+}
+
+static int meta_long(const io_st *st, const char *key, long *out)
+{
+    const char *v = io_st_meta(st, key);
+    return v && dlc_parse_long(v, out) == 0 ? 0 : -1;
+}
+
+static dlc_status load_checkpoint(trainer *t, dlc_error *err)
+{
+    char path[4200];
+    path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
+    if (!file_exists(path))
+        return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from", path);
+    io_st *st = NULL;
+    dlc_status s = io_safetensors_read(&st, path, err);
+    if (s != DLC_OK)
+        return s;
+    graph *g = t->m.g;
+    optim *o = t->opt_state;
+    long epoch, step, ot, best_epoch, bad, stopped;
+    double best;
+    const char *fmt = io_st_meta(st, "format"), *opt_name = io_st_meta(st, "optimizer");
+    const char *bm = io_st_meta(st, "best_metric");
+    if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT) != 0 || meta_long(st, "epoch", &epoch) ||
+        meta_long(st, "step", &step) || meta_long(st, "optim_t", &ot) ||
+        meta_long(st, "best_epoch", &best_epoch) || meta_long(st, "bad_epochs", &bad) ||
+        meta_long(st, "stopped_early", &stopped) || !bm ||
+        !opt_name || epoch < 0 || step < 0 || ot < 0) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc checkpoint, or its counters are damaged", path);
+        goto cleanup;
+    }
+    best = strtod(bm, NULL);
+    if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
+                     path, opt_name, optim_names[o->cfg.type]);
+        goto cleanup;
+    }
+    if ((s = model_copy_params(&t->m, st, "", err)) != DLC_OK) {
+        dlc_error_prefix(err, "%s: does not match the model", path);
+        goto cleanup;
+    }
+    float *state[2] = {o->m, o->v};
+    const char *state_name[2] = {"optim.m", "optim.v"};
+    for (int k = 0; k < 2; k++) {
+        if (!state[k])
+            continue;
+        const io_tensor *x = io_st_get(st, state_name[k]);
+        if (!x || x->shape.ndim != 1 || (size_t)x->shape.d[0] != g->n_weights) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' is missing or the wrong size",
+                         path, state_name[k]);
+            goto cleanup;
+        }
+        memcpy(state[k], x->data, sizeof(float) * g->n_weights);
+    }
+    o->t = ot;
+    if (best_epoch > 0 && t->best) {
+        for (int i = 0; i < g->n_params; i++) {
+            char name[GRAPH_NAME_MAX + 40];
+            snprintf(name, sizeof name, "best.%s", g->params[i].name);
+            const io_tensor *x = io_st_get(st, name);
+            if (!x || !tensor_shape_equal(&x->shape, &g->params[i].shape)) {
+                s = dlc_fail(err, DLC_EINPUT, "%s: best weights '%s' are missing", path, name);
+                goto cleanup;
+            }
+            memcpy(t->best + (g->params[i].data - g->param_block), x->data,
+                   sizeof(float) * g->params[i].n);
+        }
+        t->has_best = 1;
+    }
+    t->epoch = (int)epoch;
+    t->step = step;
+    t->best_metric = best;
+    t->best_epoch = (int)best_epoch;
+    t->bad_epochs = (int)bad;
+    t->stopped_early = stopped != 0;
+    const char *metrics = io_st_meta(st, "metrics"), *gradnorms = io_st_meta(st, "gradnorms");
+    dlc_buf_free(&t->metrics);
+    dlc_buf_free(&t->gradnorms);
+    dlc_buf_printf(&t->metrics, "%s", metrics && *metrics ? metrics : METRICS_HEADER);
+    dlc_buf_printf(&t->gradnorms, "%s", gradnorms && *gradnorms ? gradnorms : GRADNORMS_HEADER);
+    if (t->opt->config_yaml) {
+        const char *old = io_st_meta(st, "config");
+        if (old && strcmp(old, t->opt->config_yaml) != 0)
+            say(t, "note: the config differs from the one the checkpoint was written with; "
+                   "continuing with the new one");
+    }
+cleanup:
+    io_st_free(st);
+    return s;
+}
+
+/* ---- best weights and early stopping ---- */
+
+/* Returns 1 when training should stop. */
+static int track_best(trainer *t, train_epoch *e)
+{
+    const train_config *tc = &t->cfg->train;
+    if (t->data.dev.n == 0)
+        return 0;
+    int acc = tc->stop_metric == STOP_DEV_ACCURACY;
+    double v = acc ? e->dev_acc : e->dev_loss;
+    if (isnan(v))
+        return 0;
+    int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta
+                                      : v < t->best_metric - tc->min_delta);
+    if (better) {
+        t->best_metric = v;
+        t->best_epoch = e->epoch;
+        t->bad_epochs = 0;
+        e->best = 1;
+        if (t->best) {
+            memcpy(t->best, t->m.g->param_block, sizeof(float) * t->m.g->n_weights);
+            t->has_best = 1;
+        }
+        return 0;
+    }
+    t->bad_epochs++;
+    return tc->patience > 0 && t->bad_epochs >= tc->patience;
+}
+
+/* ---- the run ---- */
+
+static dlc_status setup(trainer *t, dlc_error *err)
+{
+    const dlc_config *cfg = t->cfg;
+    dlc_status s;
+    if ((s = data_load(&t->data, &cfg->data, train_target_mode(cfg->loss), cfg->seed, err)) != DLC_OK)
+        return s;
+    if (t->data.train.n == 0)
+        return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
+    say(t, "data: train %d, train-dev %d, dev %d, test %d examples of shape (%zu values), %d targets%s",
+        t->data.train.n, t->data.train_dev.n, t->data.dev.n, t->data.test.n, t->data.dim,
+        t->data.n_targets, "");
+    int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
+    if (B > t->data.train.n) {
+        say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
+            t->data.train.n, t->data.train.n);
+        B = t->data.train.n;
+    }
+    t->batch = B;
+    int largest = t->data.train.n;
+    const data_split *others[] = {&t->data.train_dev, &t->data.dev, &t->data.test};
+    for (int i = 0; i < 3; i++)
+        if (others[i]->n > largest)
+            largest = others[i]->n;
+    int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
+    if (nmax < B)
+        nmax = B;
+    int n_classes = cfg->loss == LOSS_SOFTMAX_CE ? t->data.class_names.n : 0;
+    if ((s = model_build(&t->m, cfg, &t->data.shape, n_classes, nmax, err)) != DLC_OK)
+        return s;
+    if (t->m.n_targets != (size_t)t->data.n_targets)
+        return dlc_fail(err, DLC_EINPUT, "the model's output needs %zu targets per example for %s, "
+                                         "the data has %d (check the last layer's units and data.label)",
+                        t->m.n_targets, loss_names[cfg->loss], t->data.n_targets);
+    if ((s = dlc_strlist_copy(&t->m.classes, &t->data.class_names, err)) != DLC_OK)
+        return s;
+    if ((s = data_norm_init(&t->m.norm, t->data.norm.kind, t->data.dim, err)) != DLC_OK)
+        return s;
+    memcpy(t->m.norm.shift, t->data.norm.shift, sizeof(float) * t->data.dim);
+    memcpy(t->m.norm.scale, t->data.norm.scale, sizeof(float) * t->data.dim);
+    if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
+        return DLC_NOMEM(err);
+    graph *g = t->m.g;
+    t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
+    t->order = malloc(sizeof(int) * (size_t)t->data.train.n);
+    if (!t->targets || !t->order)
+        return DLC_NOMEM(err);
+    if (cfg->train.keep_best && t->data.dev.n > 0 && !(t->best = tensor_alloc(g->n_weights)))
+        return DLC_NOMEM(err);
+    if (cfg->train.patience > 0 && t->data.dev.n == 0)
+        say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
+    if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
+        return s;
+    if ((s = owners_init(t, err)) != DLC_OK)
+        return s;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_INIT, 0));
+    graph_init_params(g, &rng);
+    dlc_buf_printf(&t->metrics, METRICS_HEADER);
+    dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
+    return DLC_OK;
+}
+
+static void trainer_free(trainer *t)
+{
+    data_free(&t->data);
+    model_free(&t->m);
+    optim_free(t->opt_state);
+    tensor_free(t->targets);
+    free(t->order);
+    tensor_free(t->best);
+    dlc_buf_free(&t->metrics);
+    dlc_buf_free(&t->gradnorms);
+    free(t->owners);
+    free(t->gn_sum);
+    free(t->gn_max);
+}
+
+static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
+{
+    graph *g = t->m.g;
+    dlc_status s;
+    char path[4200];
+    if (t->has_best && t->cfg->train.keep_best)
+        memcpy(g->param_block, t->best, sizeof(float) * g->n_weights);
+    res->epochs_run = t->epoch;
+    res->seconds = dlc_now() - t->t0;
+    res->best_epoch = t->has_best ? t->best_epoch : 0;
+    res->stopped_early = t->stopped_early;
+    graph_count_params(g, &res->params_trainable, &res->params_frozen);
+    const char *names[4] = {"train", "train_dev", "dev", "test"};
+    const data_split *splits[4] = {&t->data.train, &t->data.train_dev, &t->data.dev, &t->data.test};
+    res->n_splits = 0;
+    for (int i = 0; i < 4; i++) {
+        if (splits[i]->n == 0)
+            continue;
+        train_split_result *r = &res->splits[res->n_splits++];
+        r->name = names[i];
+        r->n = splits[i]->n;
+        model_evaluate(&t->m, splits[i], t->targets, &r->loss, &r->accuracy);
+    }
+    path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
+    if ((s = model_save(&t->m, path, err)) != DLC_OK)
+        return s;
+    path_in(path, sizeof path, t->opt->run_dir, "report.json");
+    return train_write_report(path, t->cfg, res, err);
+}
+
+dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
+                     train_result *res, dlc_error *err)
+{
+    trainer t = {0};
+    t.cfg = cfg;
+    t.opt = opt;
+    t.hooks = hooks;
+    memset(res, 0, sizeof *res);
+    t.t0 = dlc_now();
+    dlc_status s;
+    char path[4200];
+    if ((s = dlc_mkdirs(opt->run_dir, err)) != DLC_OK)
+        goto done;
+    if ((s = setup(&t, err)) != DLC_OK)
+        goto done;
+    if (opt->resume) {
+        if ((s = load_checkpoint(&t, err)) != DLC_OK)
+            goto done;
+        say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
+    }
+    if (opt->config_yaml) {
+        path_in(path, sizeof path, opt->run_dir, "config.yaml");
+        if ((s = io_write_file(path, opt->config_yaml, strlen(opt->config_yaml), err)) != DLC_OK)
+            goto done;
+    }
+    const train_config *tc = &cfg->train;
+    while (t.epoch < tc->epochs && !t.stopped_early) {
+        train_epoch e = {0};
+        if ((s = train_epoch_run(&t, t.epoch + 1, &e, err)) != DLC_OK)
+            goto done;
+        t.epoch++;
+        int stop = track_best(&t, &e);
+        metrics_row(&t.metrics, &e);
+        if (hooks && hooks->epoch_done)
+            hooks->epoch_done(hooks->user, &e);
+        if (stop) {
+            t.stopped_early = 1;
+            say(&t, "early stopping: %s has not improved for %d epochs (best %.6g at epoch %d)",
+                train_stop_metric_names[tc->stop_metric], tc->patience, t.best_metric, t.best_epoch);
+        }
+        if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
+            (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
+            goto done;
+        int last = t.epoch == tc->epochs || t.stopped_early;
+        if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last)
+            if ((s = save_checkpoint(&t, err)) != DLC_OK)
+                goto done;
+    }
+    if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
+        (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
+        goto done;
+    s = finish(&t, res, err);
+done:
+    trainer_free(&t);
+    return s;
+}

@@ -1,0 +1,74 @@
+/* train.h - the training loop and the run folder it writes.
+ *
+ *   runs/<name>/config.yaml             the resolved config (given as text)
+ *              metrics.csv             one row per epoch
+ *              gradnorms.csv           per-layer gradient norms per epoch
+ *              model.safetensors       weights (best dev epoch when keep_best)
+ *              checkpoint.safetensors  weights, optimizer state, counters, for --resume
+ *              report.json             final loss / accuracy per split
+ * Every file is written to a temporary name and renamed into place.  The
+ * shuffle order and dropout masks of an epoch come from streams derived from
+ * the seed and the epoch number, so a resumed run repeats exactly what an
+ * uninterrupted one would have done.
+ */
+#ifndef DLC_TRAIN_H
+#define DLC_TRAIN_H
+
+#include "../config/config.h"
+#include "model.h"
+
+typedef struct {
+    int epoch;             /* 1-based */
+    double lr;             /* learning rate at the epoch's first step */
+    double train_loss;     /* mean over the epoch's batches, in training mode */
+    double train_acc;      /* NaN for regression */
+    double dev_loss;       /* NaN without a dev split */
+    double dev_acc;
+    double seconds;        /* the epoch's wall time, dev evaluation included */
+    double samples_per_s;  /* training examples per second */
+    int best;              /* the best epoch so far by the early-stopping metric */
+} train_epoch;
+
+typedef struct {
+    void *user;
+    /* during an epoch; batch is 1-based */
+    void (*progress)(void *user, int epoch, int epochs, int batch, int n_batches, double loss,
+                     double samples_per_s, double eta_s);
+    void (*epoch_done)(void *user, const train_epoch *e);
+    /* notes and warnings for the user (split sizes, vanishing gradients...) */
+    void (*message)(void *user, const char *msg);
+} train_hooks;
+
+typedef struct {
+    const char *run_dir;
+    int resume;               /* continue from run_dir/checkpoint.safetensors */
+    const char *config_yaml;  /* the resolved config: written and embedded in the model */
+} train_options;
+
+typedef struct {
+    const char *name;  /* "train", "train_dev", "dev", "test" */
+    int n;
+    double loss, accuracy;
+} train_split_result;
+
+typedef struct {
+    int epochs_run;
+    int best_epoch;          /* 0 without a dev split */
+    int stopped_early;
+    double seconds;
+    size_t params_trainable, params_frozen;
+    int n_splits;
+    train_split_result splits[4];
+} train_result;
+
+dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
+                     train_result *res, dlc_error *err);
+
+/* The loss kind's data target mode (class ids, binary, numeric). */
+data_target train_target_mode(loss_kind k);
+
+/* Writes report.json for a finished run. */
+dlc_status train_write_report(const char *path, const dlc_config *cfg, const train_result *r,
+                              dlc_error *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* train_config.h - what a config's `train:` section says. */
+#ifndef DLC_TRAIN_CONFIG_H
+#define DLC_TRAIN_CONFIG_H
+
+#include "../optim/optim.h"
+
+typedef enum { STOP_DEV_LOSS, STOP_DEV_ACCURACY, STOP_METRIC_COUNT } stop_metric;
+extern const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1];
+
+typedef struct {
+    int epochs;
+    int batch_size;          /* 0 = full batch (batch gradient descent) */
+    int shuffle;             /* reshuffle the train split every epoch */
+    optim_config optimizer;
+    schedule_config schedule;
+    double l2;               /* lambda: gradient += (lambda / m) * W, m = batch size */
+    double clip_norm;        /* clip gradients to this global norm; 0 = off */
+    stop_metric stop_metric; /* early stopping and best-weights metric */
+    int patience;            /* epochs without improvement before stopping; 0 = never stop */
+    double min_delta;        /* smallest change that counts as improvement */
+    int keep_best;           /* save the weights of the best dev epoch */
+    int checkpoint_every;    /* epochs between checkpoints; 0 = only at the end */
+    double grad_vanish;      /* warn when a layer's gradient norm falls below */
+    double grad_explode;     /* warn when a layer's gradient norm rises above */
+} train_config;
+
+#endif

@@ -1,0 +1,77 @@
+# helpers.bash - shared set-up for the command-line tests.
+# DLC is the binary under test (the Makefile passes its absolute path).
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+DLC="${DLC:-$ROOT/dlc}"
+FMNIST=/usr/share/datasets/fashion-mnist
+
+setup() {
+    TMP="$(mktemp -d /tmp/dlc-cli.XXXXXX)"
+    cd "$TMP"
+}
+
+teardown() {
+    cd /
+    rm -rf "$TMP"
+}
+
+# Columns of metrics.csv that do not depend on timing (all but seconds, samples/s).
+metrics_no_time() {
+    cut -d, -f1-6 "$1"
+}
+
+# A small softmax-regression config on the shipped iris data.
+iris_config() {
+    cat > "${1:-iris.yaml}" <<YAML
+name: iris
+seed: 3
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  split: {dev: 0.2, test: 0.2}
+model:
+  layers:
+    - {type: dense, units: 8, activation: tanh}
+    - {type: dense, units: 3, activation: softmax}
+train:
+  epochs: ${2:-6}
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.05}
+YAML
+}
+
+# A small Fashion-MNIST MLP on the first examples of the real files.
+fmnist_config() {
+    cat > "${1:-fm.yaml}" <<YAML
+name: fm
+seed: 1
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: ${2:-3000}}
+  test: {images: $FMNIST/t10k-images-idx3-ubyte.gz, labels: $FMNIST/t10k-labels-idx1-ubyte.gz, limit: 1000}
+  split: {dev: 0.1, train_dev: 0.05}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 64, activation: relu}
+    - {type: batchnorm}
+    - {type: dropout, rate: 0.1}
+    - {type: dense, units: 10, activation: softmax}
+train:
+  epochs: ${3:-3}
+  batch_size: 64
+  optimizer: {type: adam, lr: 0.002}
+YAML
+}
+
+# A split's figure from report.json (one split per line there):
+#   json_figure FILE SPLIT KEY
+json_figure() {
+    sed -n "s/.*\"$2\": {[^}]*\"$3\": \([0-9.e+-]*\).*/\1/p" "$1"
+}
+
+# 1 when a > b (floating point)
+gt() {
+    awk -v a="$1" -v b="$2" 'BEGIN {exit !(a > b)}'
+}

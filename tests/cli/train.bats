@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# dlc train / eval / summary / gradcheck on real data, end to end.
+load helpers
+
+@test "train writes a complete run folder and learns iris" {
+    iris_config iris.yaml 40
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    for f in config.yaml metrics.csv gradnorms.csv model.safetensors checkpoint.safetensors report.json; do
+        [ -s "run/$f" ]
+    done
+    [ "$(head -1 run/metrics.csv)" = "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s" ]
+    [ "$(wc -l < run/metrics.csv)" -eq 41 ]
+    acc=$(json_figure run/report.json test accuracy)
+    gt "$acc" 0.85
+    # the resolved config records every default
+    grep -q "beta2: 0.999" run/config.yaml
+    grep -q "momentum: 0.9" run/config.yaml
+}
+
+@test "train output names the split sizes and the final figures" {
+    iris_config
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train 90, train-dev 0, dev 30, test 30"* ]]
+    [[ "$output" == *"test"*"30"* ]]
+}
+
+@test "eval scores each split of a run and agrees with report.json" {
+    iris_config
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" eval run --json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"split": "test"'* ]]
+    want=$(json_figure run/report.json test loss)
+    got=$(echo "$output" | sed 's/.*"loss": \([0-9.e+-]*\).*/\1/')
+    awk -v a="$got" -v b="$want" 'BEGIN {exit !((a - b) < 1e-6 && (b - a) < 1e-6)}'
+    run "$DLC" eval run --split dev
+    [ "$status" -eq 0 ]
+    [[ "$output" == dev:*"accuracy"* ]]
+    run "$DLC" eval run/model.safetensors --split train
+    [ "$status" -eq 0 ]
+}
+
+@test "eval from another directory (paths are recorded absolute)" {
+    iris_config
+    mkdir sub && cp iris.yaml sub/ && cd sub
+    "$DLC" train iris.yaml --out ../run --quiet
+    cd /
+    run "$DLC" eval "$TMP/run"
+    [ "$status" -eq 0 ]
+}
+
+@test "Fashion-MNIST subset: an MLP with batchnorm and dropout learns" {
+    [ -f "$FMNIST/t10k-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
+    fmnist_config fm.yaml 3000 3
+    run "$DLC" train fm.yaml --out run
+    [ "$status" -eq 0 ]
+    acc=$(json_figure run/report.json test accuracy)
+    gt "$acc" 0.70
+    [ -n "$(json_figure run/report.json train_dev accuracy)" ]
+}
+
+@test "summary lists layers, shapes and parameter counts" {
+    fmnist_config
+    run "$DLC" summary fm.yaml
+    [ "$status" -eq 0 ]
+    # 784*64+64 = 50240; batchnorm 2*64 = 128; 64*10+10 = 650
+    [[ "$output" == *"dense_1"*"(64)"*"50,240"* ]]
+    [[ "$output" == *"batchnorm_1"*"128"* ]]
+    [[ "$output" == *"total params: 51,018 (trainable 51,018, frozen 0)"* ]]
+    [[ "$output" == *"folded into the loss"* ]]
+}
+
+@test "summary of a run folder" {
+    iris_config
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" summary run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 67"* ]]
+}
+
+@test "frozen layers are reported and not trained" {
+    iris_config
+    run "$DLC" summary iris.yaml --set model.layers.0.trainable=false
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(frozen)"* ]]
+    [[ "$output" == *"trainable 27, frozen 40"* ]]
+}
+
+@test "gradcheck passes on an MLP with batchnorm and dropout" {
+    fmnist_config fm.yaml 200
+    run "$DLC" gradcheck fm.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok: 6 of 6 parameter tensors"* ]]
+}
+
+@test "gradcheck on logistic regression" {
+    cd "$ROOT" # the shipped config names its data relative to the repository
+    run "$DLC" gradcheck "$ROOT/configs/logistic_regression_breast_cancer.yaml" --samples 0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok: 2 of 2"* ]]
+}
+
+@test "an existing run is not overwritten without --force" {
+    iris_config
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--resume"*"--force"* ]]
+    run "$DLC" train iris.yaml --out run --force --quiet
+    [ "$status" -eq 0 ]
+}
+
+@test "batch modes: full batch, stochastic and mini-batch all train" {
+    iris_config
+    for b in full 1 7; do
+        run "$DLC" train iris.yaml --out "run_$b" --set train.batch_size=$b --set train.epochs=2 --quiet
+        [ "$status" -eq 0 ]
+        [ "$(wc -l < "run_$b/metrics.csv")" -eq 3 ]
+    done
+}
+
+@test "every optimizer and schedule runs from the command line" {
+    iris_config
+    for o in sgd momentum rmsprop adam; do
+        for s in constant inverse_time exponential inv_sqrt_epoch inv_sqrt_step step; do
+            run "$DLC" train iris.yaml --out "r_${o}_$s" --set train.optimizer.type=$o \
+                --set train.schedule.type=$s --set train.epochs=2 --quiet
+            [ "$status" -eq 0 ]
+        done
+    done
+    # inverse_time decay with lr0 0.2, rate 1: 0.1 then 0.0667 (the notes' example)
+    run "$DLC" train iris.yaml --out inv --set train.optimizer.lr=0.2 \
+        --set train.schedule.type=inverse_time --set train.epochs=2 --quiet
+    [ "$(cut -d, -f2 inv/metrics.csv | sed -n 2,3p | tr '\n' ' ')" = "0.1 0.0666667 " ]
+}
+
+@test "help for every command" {
+    run "$DLC" --help
+    [ "$status" -eq 0 ]
+    for c in train eval summary gradcheck; do
+        run "$DLC" $c --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == usage:*"$c"* ]]
+    done
+}

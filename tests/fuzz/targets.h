@@ -1,0 +1,16 @@
+/* targets.h - fuzz targets: each parses untrusted bytes through one reader and
+ * must return without crashing, leaking or reading out of bounds, whatever the
+ * input.  Used by libFuzzer (fuzz/libfuzzer.c) and by the seed replayer that
+ * `make test` runs over tests/fuzz/corpus/<target>/. */
+#ifndef DLC_FUZZ_TARGETS_H
+#define DLC_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int fuzz_yaml(const uint8_t *data, size_t size);        /* target_yaml.c */
+int fuzz_idx(const uint8_t *data, size_t size);         /* target_data.c */
+int fuzz_csv(const uint8_t *data, size_t size);         /* target_data.c */
+int fuzz_safetensors(const uint8_t *data, size_t size); /* target_safetensors.c */
+
+#endif

@@ -1,0 +1,36 @@
+/* graphtest.h - building small graphs in tests without a config file. */
+#ifndef DLC_GRAPHTEST_H
+#define DLC_GRAPHTEST_H
+
+#include <string.h>
+
+#include "../../src/graph/graph.h"
+
+/* A layer spec with the config's defaults. */
+static inline layer_spec gt_spec(const char *type, const char *name)
+{
+    layer_spec s;
+    memset(&s, 0, sizeof s);
+    strncpy(s.type, type, sizeof s.type - 1);
+    strncpy(s.name, name, sizeof s.name - 1);
+    s.op = graph_op_find(type);
+    s.trainable = 1;
+    s.activation = ACT_LINEAR;
+    s.alpha = 0.01f;
+    s.init = INIT_AUTO;
+    s.use_bias = 1;
+    s.momentum = 0.9f;
+    s.eps = 1e-5f;
+    return s;
+}
+
+static inline void gt_inputs(layer_spec *s, const char *a, const char *b)
+{
+    s->n_inputs = 0;
+    if (a)
+        strncpy(s->inputs[s->n_inputs++], a, GRAPH_NAME_MAX - 1);
+    if (b)
+        strncpy(s->inputs[s->n_inputs++], b, GRAPH_NAME_MAX - 1);
+}
+
+#endif

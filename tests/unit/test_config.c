@@ -1,0 +1,933 @@
+/* test_config.c - config loading: defaults, every enum, shorthands, messages
+ * (file:line, key path, suggestion), overrides and the to_yaml round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "../../src/config/config.h"
+
+/* Lines 1-6; text appended to it starts at line 7. */
+#define BASE                                       \
+    "data:\n"                                      \
+    "  format: idx\n"                              \
+    "  train: {images: a.gz, labels: b.gz}\n"      \
+    "model:\n"                                     \
+    "  layers:\n"                                  \
+    "    - {type: dense, units: 10}\n"
+
+static dlc_status load(dlc_config *c, const char *yaml, const char *const *ov, int n,
+                       dlc_error *err)
+{
+    return config_load_string(c, "test.yaml", yaml, strlen(yaml), ov, n, err);
+}
+
+static void load_ok(dlc_config *c, const char *yaml, const char *const *ov, int n)
+{
+    dlc_error err = {0};
+    dlc_status s = load(c, yaml, ov, n, &err);
+    if (s != DLC_OK) {
+        print_error("unexpected error: %s\n", err.msg);
+        fail();
+    }
+}
+
+static int is_zeroed(const dlc_config *c)
+{
+    static const dlc_config zero;
+    return memcmp(c, &zero, sizeof zero) == 0;
+}
+
+/* Loads and expects EINPUT with every given fragment in the message. */
+static void expect_error_ov(const char *yaml, const char *const *ov, int n, const char *want1,
+                            const char *want2)
+{
+    dlc_config c;
+    dlc_error err = {0};
+    dlc_status s = load(&c, yaml, ov, n, &err);
+    if (s != DLC_EINPUT || !strstr(err.msg, want1) || (want2 && !strstr(err.msg, want2))) {
+        print_error("status %d, message: %s\nwanted: %s%s%s\n", (int)s, err.msg, want1,
+                    want2 ? " ... " : "", want2 ? want2 : "");
+        if (s == DLC_OK)
+            config_free(&c);
+        fail();
+    }
+    assert_true(is_zeroed(&c)); /* freed on failure */
+    config_free(&c);             /* and freeing again is harmless */
+}
+
+static void expect_error(const char *yaml, const char *want1, const char *want2)
+{
+    expect_error_ov(yaml, NULL, 0, want1, want2);
+}
+
+/* ---- defaults, enums, shorthands ---- */
+
+static void test_defaults_filled(void **state)
+{
+    (void)state;
+    dlc_config c;
+    dlc_error err = {0};
+    assert_int_equal(config_load(&c, tu_data("config/minimal.yaml"), NULL, 0, &err), DLC_OK);
+    assert_string_equal(c.name, "minimal");
+    assert_string_equal(c.path, tu_data("config/minimal.yaml"));
+    assert_int_equal(c.seed, 1);
+    assert_int_equal(c.threads, 0);
+    assert_int_equal(c.data.format, DATA_IDX);
+    assert_string_equal(c.data.train.images, "train-images.gz");
+    assert_string_equal(c.data.train.file, "");
+    assert_int_equal(c.data.train.limit, 0);
+    assert_string_equal(c.data.dev.images, "");
+    assert_string_equal(c.data.test.labels, "");
+    assert_int_equal(c.data.classes.n, 0);
+    assert_int_equal(c.data.label.n, 0);
+    assert_int_equal(c.data.features.n, 0);
+    assert_true(c.data.split_dev == 0 && c.data.split_test == 0 && c.data.split_train_dev == 0);
+    assert_int_equal(c.data.normalize, NORM_STANDARD);
+    assert_int_equal(c.input.ndim, 0);
+    assert_int_equal(c.n_layers, 1);
+    assert_int_equal(c.outputs.n, 0);
+    assert_int_equal(c.loss, LOSS_SOFTMAX_CE);
+
+    const train_config *t = &c.train;
+    assert_int_equal(t->epochs, 10);
+    assert_int_equal(t->batch_size, 64);
+    assert_int_equal(t->shuffle, 1);
+    assert_int_equal(t->optimizer.type, OPT_ADAM);
+    tu_close(t->optimizer.lr, 0.001, 0);
+    tu_close(t->optimizer.momentum, 0.9, 0);
+    tu_close(t->optimizer.beta1, 0.9, 0);
+    tu_close(t->optimizer.beta2, 0.999, 0);
+    tu_close(t->optimizer.rho, 0.9, 0);
+    tu_close(t->optimizer.eps, 1e-8, 0);
+    assert_int_equal(t->schedule.type, SCHED_CONSTANT);
+    tu_close(t->schedule.decay_rate, 1.0, 0);
+    tu_close(t->schedule.base, 0.95, 0);
+    tu_close(t->schedule.k, 1.0, 0);
+    tu_close(t->schedule.factor, 0.5, 0);
+    assert_int_equal(t->schedule.every, 10);
+    assert_int_equal(t->schedule.n_points, 0);
+    tu_close(t->l2, 0, 0);
+    tu_close(t->clip_norm, 0, 0);
+    assert_int_equal(t->stop_metric, STOP_DEV_LOSS);
+    assert_int_equal(t->patience, 0);
+    tu_close(t->min_delta, 0, 0);
+    assert_int_equal(t->keep_best, 1);
+    assert_int_equal(t->checkpoint_every, 1);
+    tu_close(t->grad_vanish, 1e-7, 0);
+    tu_close(t->grad_explode, 1000, 0);
+    tu_close(c.report.human_level_error, -1, 0);
+    assert_int_equal(c.report.error_samples, 100);
+
+    const layer_spec *l = &c.layers[0];
+    assert_string_equal(l->name, "dense_1");
+    assert_string_equal(l->type, "dense");
+    assert_int_equal(l->op, OP_DENSE);
+    assert_int_equal(l->units, 10);
+    assert_int_equal(l->use_bias, 1);
+    assert_int_equal(l->init, INIT_AUTO);
+    assert_int_equal(l->activation, ACT_LINEAR);
+    tu_close(l->alpha, 0.01, 1e-7);
+    assert_int_equal(l->trainable, 1);
+    assert_string_equal(l->share, "");
+    assert_int_equal(l->n_inputs, 0);
+    char where[256];
+    snprintf(where, sizeof where, "%s:7", tu_data("config/minimal.yaml"));
+    assert_string_equal(l->where, where);
+    config_free(&c);
+
+    /* from text, the run name is "config" */
+    load_ok(&c, BASE, NULL, 0);
+    assert_string_equal(c.name, "config");
+    assert_string_equal(c.path, "");
+    assert_string_equal(c.layers[0].where, "test.yaml:6");
+    config_free(&c);
+}
+
+/* Sets key to every name of an enum with an override and checks the index. */
+static void check_enum(const char *base, const char *key, const char *const *names, size_t off,
+                       const char *extra_ok)
+{
+    for (int i = 0; names[i]; i++) {
+        char ov[128];
+        snprintf(ov, sizeof ov, "%s=%s", key, names[i]);
+        const char *ovs[2] = {ov, extra_ok};
+        dlc_config c;
+        load_ok(&c, base, ovs, extra_ok ? 2 : 1);
+        int v;
+        memcpy(&v, (const char *)&c + off, sizeof v);
+        if (v != i) {
+            print_error("%s: got %d, want %d\n", ov, v, i);
+            fail();
+        }
+        config_free(&c);
+    }
+}
+
+static void test_every_enum(void **state)
+{
+    (void)state;
+    check_enum(BASE, "data.normalize", data_norm_names, offsetof(dlc_config, data.normalize), NULL);
+    check_enum(BASE, "loss", loss_names, offsetof(dlc_config, loss), NULL);
+    check_enum(BASE, "train.optimizer.type", optim_names,
+               offsetof(dlc_config, train.optimizer.type), NULL);
+    check_enum(BASE, "train.early_stopping.metric", train_stop_metric_names,
+               offsetof(dlc_config, train.stop_metric), NULL);
+    /* manual needs points, and points are refused by the other types */
+    for (int i = 0; sched_names[i]; i++) {
+        char ov[128];
+        snprintf(ov, sizeof ov, "train.schedule.type=%s", sched_names[i]);
+        const char *ovs[2] = {ov, "train.schedule.points=[[1, 0.5]]"};
+        dlc_config c;
+        load_ok(&c, BASE, ovs, i == SCHED_MANUAL ? 2 : 1);
+        assert_int_equal(c.train.schedule.type, i);
+        config_free(&c);
+    }
+    /* data.format: each needs its own files */
+    dlc_config c;
+    load_ok(&c, BASE, NULL, 0);
+    assert_int_equal(c.data.format, DATA_IDX);
+    config_free(&c);
+    load_ok(&c,
+            "data: {format: csv, train: {file: t.csv}}\n"
+            "model: {layers: [{type: dense, units: 1}]}\n",
+            NULL, 0);
+    assert_int_equal(c.data.format, DATA_CSV);
+    config_free(&c);
+    assert_int_equal(DATA_FORMAT_COUNT, 2);
+
+    /* layer enums */
+    for (int i = 0; graph_act_names[i]; i++) {
+        char ov[128];
+        snprintf(ov, sizeof ov, "model.layers.0.activation=%s", graph_act_names[i]);
+        const char *ovs[1] = {ov};
+        load_ok(&c, BASE, ovs, 1);
+        assert_int_equal(c.layers[0].activation, i);
+        config_free(&c);
+    }
+    for (int i = 0; graph_init_names[i]; i++) {
+        char ov[128];
+        snprintf(ov, sizeof ov, "model.layers.0.init=%s", graph_init_names[i]);
+        const char *ovs[1] = {ov};
+        load_ok(&c, BASE, ovs, 1);
+        assert_int_equal(c.layers[0].init, i);
+        config_free(&c);
+    }
+    /* a near miss gets a suggestion */
+    expect_error(BASE "loss: mse2\n", "test.yaml:7: key 'loss': expected one of", "did you mean 'mse'?");
+}
+
+static void test_shorthands(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "train:\n  optimizer: sgd\n  schedule: exponential\n", NULL, 0);
+    assert_int_equal(c.train.optimizer.type, OPT_SGD);
+    tu_close(c.train.optimizer.lr, 0.001, 0); /* the rest are defaults */
+    assert_int_equal(c.train.schedule.type, SCHED_EXPONENTIAL);
+    tu_close(c.train.schedule.base, 0.95, 0);
+    config_free(&c);
+    expect_error(BASE "train: {optimizer: adamw}\n", "test.yaml:7: key 'train.optimizer.type'",
+                 "did you mean 'adam'?");
+    expect_error(BASE "train: {optimizer: [sgd]}\n", "key 'train.optimizer': expected a mapping or one of sgd",
+                 NULL);
+    expect_error(BASE "train:\n  optimizer:\n", "test.yaml:8: key 'train.optimizer': expected a mapping or one of sgd, momentum, rmsprop, adam, got null",
+                 NULL);
+    expect_error(BASE "report:\n", "test.yaml:7: key 'report': expected a mapping, got null", NULL);
+}
+
+static void test_batch_size_full(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "train: {batch_size: full}\n", NULL, 0);
+    assert_int_equal(c.train.batch_size, 0);
+    char *y = NULL;
+    dlc_error err = {0};
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    assert_non_null(strstr(y, "batch_size: full\n"));
+    free(y);
+    config_free(&c);
+    load_ok(&c, BASE "train: {batch_size: 32}\n", NULL, 0);
+    assert_int_equal(c.train.batch_size, 32);
+    config_free(&c);
+    /* 0 is not a way to say full */
+    expect_error(BASE "train: {batch_size: 0}\n",
+                 "test.yaml:7: key 'train.batch_size': expected a positive integer or 'full', got 0",
+                 NULL);
+    expect_error(BASE "train: {batch_size: half}\n", "got \"half\"", NULL);
+}
+
+static void test_manual_points(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "train:\n  schedule:\n    type: manual\n    points: [[1, 0.1], [5, 1e-2], [9, 1]]\n",
+            NULL, 0);
+    const schedule_config *s = &c.train.schedule;
+    assert_int_equal(s->type, SCHED_MANUAL);
+    assert_int_equal(s->n_points, 3);
+    assert_int_equal(s->point_epoch[0], 1);
+    assert_int_equal(s->point_epoch[2], 9);
+    tu_close(s->point_lr[1], 0.01, 0);
+    tu_close(s->point_lr[2], 1.0, 0);
+    config_free(&c);
+
+    expect_error(BASE "train: {schedule: manual}\n",
+                 "test.yaml:7: key 'train.schedule.points': missing", NULL);
+    expect_error(BASE "train: {schedule: {type: manual, points: [[2, 0.1], [2, 0.05]]}}\n",
+                 "key 'train.schedule.points.1.0': epochs must increase", NULL);
+    expect_error(BASE "train: {schedule: {type: manual, points: [[0, 0.1]]}}\n",
+                 "key 'train.schedule.points.0.0': expected an epoch >= 1, got \"0\"", NULL);
+    expect_error(BASE "train: {schedule: {type: manual, points: [[1, 0]]}}\n",
+                 "key 'train.schedule.points.0.1': expected a learning rate > 0", NULL);
+    expect_error(BASE "train: {schedule: {type: manual, points: [[1, 0.1, 3]]}}\n",
+                 "key 'train.schedule.points.0': expected an [epoch, lr] pair", NULL);
+    expect_error(BASE "train: {schedule: {type: step, points: [[1, 0.1]]}}\n",
+                 "key 'train.schedule.points': points are only read by schedule type manual",
+                 NULL);
+    /* at most SCHED_MAX_POINTS */
+    char text[4096] = BASE "train: {schedule: {type: manual, points: [";
+    for (int i = 1; i <= SCHED_MAX_POINTS + 1; i++) {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "%s[%d, 0.1]", i > 1 ? ", " : "", i);
+    }
+    strcat(text, "]}}\n");
+    expect_error(text, "at most 64 points", NULL);
+}
+
+/* ---- layers ---- */
+
+static void test_layer_default_names(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c,
+            BASE "    - {type: dropout, rate: 0.5}\n"
+                 "    - {name: head, type: dense, units: 4}\n"
+                 "    - {type: dense, units: 2}\n"
+                 "    - {type: dropout, rate: 0.1}\n",
+            NULL, 0);
+    assert_int_equal(c.n_layers, 5);
+    assert_string_equal(c.layers[0].name, "dense_1");
+    assert_string_equal(c.layers[1].name, "dropout_1");
+    assert_string_equal(c.layers[2].name, "head");
+    assert_string_equal(c.layers[3].name, "dense_3"); /* counts every dense, named or not */
+    assert_string_equal(c.layers[4].name, "dropout_2");
+    assert_string_equal(c.layers[4].where, "test.yaml:10");
+    config_free(&c);
+
+    expect_error(BASE "    - {name: dense_1, type: dense, units: 4}\n",
+                 "test.yaml:7: key 'model.layers.1.name': duplicate layer name 'dense_1'", NULL);
+    expect_error(BASE "    - {name: a.b, type: dense, units: 4}\n",
+                 "key 'model.layers.1.name': expected a layer name", NULL);
+    expect_error("data: {format: idx, train: {images: a, labels: b}}\nmodel: {layers: []}\n",
+                 "test.yaml:2: key 'model.layers': needs at least one layer", NULL);
+}
+
+static void test_outputs(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n", NULL, 0);
+    assert_int_equal(c.outputs.n, 2);
+    assert_string_equal(c.outputs.v[1], "aux");
+    config_free(&c);
+    expect_error(BASE "  outputs: [dense_1, dense_2]\n",
+                 "test.yaml:7: key 'model.outputs.1': no layer is named 'dense_2' (did you mean "
+                 "'dense_1'?)",
+                 NULL);
+    expect_error(BASE "  outputs: [dense_1, dense_1]\n",
+                 "key 'model.outputs.1': layer 'dense_1' is listed twice", NULL);
+}
+
+static void test_activation_shorthand(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "    - {type: relu}\n    - {type: activation, activation: tanh}\n", NULL, 0);
+    const layer_spec *l = &c.layers[1];
+    assert_int_equal(l->op, OP_ACTIVATION);
+    assert_string_equal(l->type, "activation");
+    assert_int_equal(l->activation, ACT_RELU);
+    assert_string_equal(l->name, "activation_1");
+    assert_string_equal(c.layers[2].name, "activation_2");
+    assert_int_equal(c.layers[2].activation, ACT_TANH);
+    config_free(&c);
+
+    expect_error(BASE "    - {type: relu, activation: tanh}\n",
+                 "test.yaml:7: key 'model.layers.1.activation': 'type: relu' already is the "
+                 "activation",
+                 NULL);
+    expect_error(BASE "    - {type: dense2, units: 3}\n",
+                 "test.yaml:7: key 'model.layers.1.type': unknown layer type \"dense2\" (did you "
+                 "mean 'dense'?)",
+                 NULL);
+}
+
+static void test_alpha_default(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c,
+            BASE "    - {type: leaky_relu}\n"
+                 "    - {type: elu}\n"
+                 "    - {type: relu}\n"
+                 "    - {type: elu, alpha: 0.5}\n"
+                 "    - {type: dense, units: 3, activation: elu}\n",
+            NULL, 0);
+    tu_close(c.layers[1].alpha, 0.01, 1e-7);
+    tu_close(c.layers[2].alpha, 1.0, 0);
+    tu_close(c.layers[3].alpha, 0.01, 1e-7);
+    tu_close(c.layers[4].alpha, 0.5, 0);
+    tu_close(c.layers[5].alpha, 1.0, 0);
+    config_free(&c);
+    expect_error(BASE "    - {type: leaky_relu, alpha: -0.1}\n",
+                 "key 'model.layers.1.alpha': expected a number >= 0, got -0.1", NULL);
+}
+
+static void test_key_of_other_layer_type(void **state)
+{
+    (void)state;
+    expect_error(BASE "    - {type: dropout, rate: 0.5, units: 3}\n",
+                 "test.yaml:7: key 'model.layers.1.units': not a key of layer type 'dropout' (it "
+                 "has: rate, name, type, inputs, activation, alpha, trainable, share)",
+                 NULL);
+    expect_error(BASE "    - {type: relu, rate: 0.5}\n",
+                 "key 'model.layers.1.rate': not a key of layer type 'relu'", NULL);
+    expect_error(BASE "    - {type: dropout}\n",
+                 "test.yaml:7: key 'model.layers.1.rate': missing (required for layer type "
+                 "'dropout')",
+                 NULL);
+    expect_error(BASE "    - {type: dropout, rate: 1}\n",
+                 "key 'model.layers.1.rate': expected a number in [0, 1), got 1", NULL);
+    expect_error(BASE "    - {type: reshape, shape: [-1, 2, -1]}\n",
+                 "key 'model.layers.1.shape.2': only one dimension may be -1", NULL);
+    expect_error(BASE "    - {type: dense, units: 3, inputs: [a, b, c, d, e, f, g, h, i]}\n",
+                 "key 'model.layers.1.inputs': at most 8 inputs", NULL);
+    expect_error(BASE "    - dense\n",
+                 "test.yaml:7: key 'model.layers.1': expected a layer mapping", NULL);
+
+    dlc_config c;
+    load_ok(&c, BASE "    - {type: reshape, shape: [2, -1]}\n    - {type: add, inputs: [dense_1, reshape_1]}\n"
+                     "    - {type: concat, inputs: add_1, axis: 1}\n",
+            NULL, 0);
+    assert_int_equal(c.layers[1].target_ndim, 2);
+    assert_int_equal(c.layers[1].target[1], -1);
+    assert_int_equal(c.layers[2].n_inputs, 2);
+    assert_string_equal(c.layers[2].inputs[1], "reshape_1");
+    assert_int_equal(c.layers[3].n_inputs, 1); /* a single name is a one-item list */
+    assert_string_equal(c.layers[3].inputs[0], "add_1");
+    assert_int_equal(c.layers[3].axis, 1);
+    assert_int_equal(c.layers[1].units, 0); /* keys of other types stay zero */
+    config_free(&c);
+}
+
+/* every op key in the layer table is a key the config knows */
+static void test_op_keys_known(void **state)
+{
+    (void)state;
+    const char *const *paths = config_key_paths();
+    for (int op = 0; op < OP_COUNT; op++) {
+        for (const char *const *k = graph_ops[op].keys; *k; k++) {
+            char want[96];
+            snprintf(want, sizeof want, "model.layers.*.%s", *k);
+            int found = 0;
+            for (int i = 0; paths[i]; i++)
+                found |= strcmp(paths[i], want) == 0;
+            if (!found) {
+                print_error("op %s key %s not in the schema\n", graph_ops[op].name, *k);
+                fail();
+            }
+        }
+    }
+}
+
+/* ---- messages ---- */
+
+static void test_unknown_key_suggestion(void **state)
+{
+    (void)state;
+    expect_error(BASE "train:\n  optimizer:\n    type: sgd\n    lrr: 0.1\n",
+                 "test.yaml:10: key 'train.optimizer.lrr': unknown key (did you mean 'lr'?)", NULL);
+    expect_error(BASE "sed: 3\n", "test.yaml:7: key 'sed': unknown key (did you mean 'seed'?)",
+                 NULL);
+    expect_error(BASE "train:\n  epoch: 3\n",
+                 "test.yaml:8: key 'train.epoch': unknown key (did you mean 'epochs'?)", NULL);
+    expect_error(BASE "    - {type: dense, unit: 3}\n",
+                 "test.yaml:7: key 'model.layers.1.unit': unknown key (did you mean 'units'?)",
+                 NULL);
+    /* a key that belongs elsewhere is pointed at */
+    expect_error(BASE "train: {lr: 0.1}\n",
+                 "key 'train.lr': unknown key", "'train.optimizer.lr'");
+    /* nothing close: the valid keys are listed */
+    expect_error(BASE "report: {zzzzzzzz: 1}\n",
+                 "key 'report.zzzzzzzz': unknown key (valid here: human_level_error, "
+                 "error_analysis)",
+                 NULL);
+}
+
+static void test_wrong_type(void **state)
+{
+    (void)state;
+    expect_error(BASE "train: {epochs: two}\n",
+                 "test.yaml:7: key 'train.epochs': expected a positive integer, got \"two\"", NULL);
+    expect_error(BASE "train: {epochs: 3.5}\n",
+                 "key 'train.epochs': expected a positive integer, got \"3.5\"", NULL);
+    expect_error(BASE "train: {epochs: \"3\"}\n", "got \"3\" (quoted, so it is text)", NULL);
+    expect_error(BASE "train: {shuffle: yes}\n",
+                 "key 'train.shuffle': expected true or false, got \"yes\"", NULL);
+    expect_error(BASE "train: {optimizer: {lr: fast}}\n",
+                 "key 'train.optimizer.lr': expected a number > 0, got \"fast\"", NULL);
+    expect_error(BASE "train: {optimizer: {lr: [1]}}\n",
+                 "key 'train.optimizer.lr': expected a number > 0, got a list", NULL);
+    expect_error(BASE "train: 3\n", "test.yaml:7: key 'train': expected a mapping, got \"3\"",
+                 NULL);
+    expect_error(BASE "data2: 1\nseed: -1\n", "key 'data2'", NULL); /* first problem wins */
+    expect_error(BASE "seed: -1\n", "key 'seed': expected an integer >= 0, got -1", NULL);
+    expect_error(BASE "seed: null\n", "key 'seed': expected an integer >= 0, got null", NULL);
+    expect_error(BASE "data2: x\n", "test.yaml:7", NULL);
+    expect_error(BASE "name: a/b\n", "key 'name': a run name becomes a folder name", NULL);
+    expect_error(BASE "data: {classes: cat}\n", "duplicate key", NULL);
+
+    /* floats take ints and exponents */
+    dlc_config c;
+    load_ok(&c, BASE "train: {optimizer: {lr: 1e-3, eps: 1}, l2: 2}\n", NULL, 0);
+    tu_close(c.train.optimizer.lr, 1e-3, 0);
+    tu_close(c.train.optimizer.eps, 1, 0);
+    tu_close(c.train.l2, 2, 0);
+    config_free(&c);
+}
+
+static void test_out_of_range(void **state)
+{
+    (void)state;
+    expect_error(BASE "train: {epochs: 0}\n",
+                 "key 'train.epochs': expected a positive integer, got 0", NULL);
+    expect_error(BASE "train: {optimizer: {lr: 0}}\n",
+                 "key 'train.optimizer.lr': expected a number > 0, got 0", NULL);
+    expect_error(BASE "train: {optimizer: {momentum: 1}}\n",
+                 "key 'train.optimizer.momentum': expected a number in [0, 1), got 1", NULL);
+    expect_error(BASE "train: {schedule: {base: 0}}\n",
+                 "key 'train.schedule.base': expected a number in (0, 1], got 0", NULL);
+    expect_error(BASE "train: {epochs: 99999999999}\n", "key 'train.epochs'", NULL);
+    expect_error(BASE "train: {optimizer: {lr: 1e999}}\n", "key 'train.optimizer.lr'", NULL);
+    expect_error(BASE "report: {human_level_error: 1.5}\n",
+                 "key 'report.human_level_error': expected a number in [0, 1] or null, got 1.5",
+                 NULL);
+    expect_error(BASE "    - {type: dense, units: 0}\n",
+                 "key 'model.layers.1.units': expected a positive integer, got 0", NULL);
+    expect_error("data: {format: idx, train: {images: a, labels: b}, split: {dev: 0.5, "
+                 "train_dev: 0.5}}\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:1: key 'data.split': dev + test + train_dev must be less than 1",
+                 NULL);
+    expect_error(BASE "model: {input: [1, 0]}\n",
+                 "test.yaml:7: key 'model': duplicate key (first at line 4)", NULL);
+    expect_error("model: {input: [1, 0], layers: [{type: dense, units: 1}]}\n"
+                 "data: {format: idx, train: {images: a, labels: b}}\n",
+                 "key 'model.input.1': expected a positive integer, got 0", NULL);
+    expect_error("model: {input: [1, 2, 3, 4, 5, 6], layers: [{type: dense, units: 1}]}\n"
+                 "data: {format: idx, train: {images: a, labels: b}}\n",
+                 "key 'model.input': expected 0 to 5 dimensions, got 6", NULL);
+
+    dlc_config c;
+    load_ok(&c, BASE "report: {human_level_error: null}\n", NULL, 0);
+    tu_close(c.report.human_level_error, -1, 0);
+    config_free(&c);
+    load_ok(&c, BASE "report: {human_level_error: 0.1}\n", NULL, 0);
+    tu_close(c.report.human_level_error, 0.1, 0);
+    config_free(&c);
+}
+
+static void test_missing_required(void **state)
+{
+    (void)state;
+    /* names the key and the line of the mapping that lacks it */
+    expect_error("model:\n  layers: [{type: dense, units: 1}]\ndata:\n  train: {images: a, labels: b}\n",
+                 "test.yaml:4: key 'data.format': missing (required)", NULL);
+    expect_error("data: {format: idx, train: {images: a, labels: b}}\n\nmodel:\n  input: [3]\n",
+                 "test.yaml:4: key 'model.layers': missing (required)", NULL);
+    expect_error("seed: 3\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:1: key 'data': missing (required)", NULL);
+    expect_error(BASE "    - {units: 3}\n", "test.yaml:7: key 'model.layers.1.type': missing", NULL);
+    expect_error(BASE "    - {type: dense}\n",
+                 "test.yaml:7: key 'model.layers.1.units': missing (required for layer type "
+                 "'dense')",
+                 NULL);
+    /* files the format needs */
+    expect_error("data:\n  format: idx\n  train:\n    images: a.gz\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:4: key 'data.train.labels': missing (required for format idx)", NULL);
+    expect_error("data:\n  format: csv\n  train: {file: t.csv, images: a}\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:3: key 'data.train.images': is for format idx", NULL);
+    expect_error("data:\n  format: idx\n  train: {images: a, labels: b}\n  dev: {file: d.csv}\n"
+                 "model: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:4: key 'data.dev.file': is for format csv", NULL);
+    expect_error("data:\n  format: idx\n  train: {images: a, labels: b}\n  dev: {images: c, labels: d}\n"
+                 "  split: {dev: 0.1}\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:5: key 'data.split.dev': data.dev already names files", NULL);
+}
+
+static void test_label_scalar_or_list(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c,
+            "data: {format: csv, train: {file: t.csv}, label: price, features: [a, b]}\n"
+            "model: {layers: [{type: dense, units: 1}]}\nloss: mse\n",
+            NULL, 0);
+    assert_int_equal(c.data.label.n, 1);
+    assert_string_equal(c.data.label.v[0], "price");
+    assert_int_equal(c.data.features.n, 2);
+    assert_string_equal(c.data.features.v[1], "b");
+    config_free(&c);
+    expect_error("data: {format: csv, train: {file: t.csv}, classes: cat}\n"
+                 "model: {layers: [{type: dense, units: 1}]}\n",
+                 "key 'data.classes': expected a list of strings, got \"cat\"", NULL);
+    expect_error("data: {format: csv, train: {file: t.csv}, label: [a, {b: 1}]}\n"
+                 "model: {layers: [{type: dense, units: 1}]}\n",
+                 "key 'data.label.1': expected a non-empty string, got a mapping", NULL);
+}
+
+static void test_malformed_yaml(void **state)
+{
+    (void)state;
+    expect_error(BASE "train:\n  epochs: [1, 2\n", "test.yaml:", "YAML syntax error");
+    expect_error("data:\n  format: idx\n   train: x\n", "test.yaml:3:", "YAML syntax error");
+    expect_error("data:\n\tformat: idx\n", "test.yaml:2:1: YAML syntax error",
+                 "not tabs");
+    expect_error("a: &x 1\nb: *x\n", "test.yaml:1:4: YAML anchors", "not supported");
+    expect_error(BASE "---\nseed: 2\n", "test.yaml:7:1:", "one YAML document");
+    expect_error(BASE "seed: !!int 3\n", "test.yaml:7:7: YAML tags", NULL);
+    expect_error(BASE "? [a]\n: 1\n", "test.yaml:7:", "mapping key must be a plain word");
+    expect_error("", "test.yaml: the config is empty", NULL);
+    expect_error("# only a comment\n", "test.yaml: the config is empty", NULL);
+    expect_error("- a\n- b\n", "test.yaml:1: a config is a mapping of keys", NULL);
+    expect_error("seed: \"a\\0b\"\n", "test.yaml:1:7: a NUL character", NULL);
+    expect_error("seed: \xff\n", "test.yaml:1:7: YAML syntax error", NULL);
+    expect_error(BASE "train: {epochs: 3, epochs: 4}\n",
+                 "test.yaml:7: key 'train.epochs': duplicate key (first at line 7)", NULL);
+
+    char deep[400] = "seed: ";
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "]");
+    expect_error(deep, "nesting deeper than 64 levels", NULL);
+
+    dlc_config c;
+    dlc_error err = {0};
+    assert_int_equal(config_load(&c, tu_data("config/no-such-file.yaml"), NULL, 0, &err),
+                     DLC_EINPUT);
+    char want[512];
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory",
+             tu_data("config/no-such-file.yaml"));
+    assert_string_equal(err.msg, want);
+    assert_true(is_zeroed(&c));
+}
+
+/* ---- overrides ---- */
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    dlc_config c;
+    const char *ov[] = {
+        "train.epochs=3",                /* scalar, section absent from the file */
+        "train.optimizer.lr=0.5",        /* nested, created */
+        "model.layers.0.units=512",      /* list item */
+        "model.layers.0.activation=relu",/* a key the layer did not have */
+        "seed=7",
+        "seed=8",                        /* later wins */
+        "model.input=[1, 28, 28]",       /* flow value */
+        "data.label=[a, b]",
+        "name=run-2",
+    };
+    load_ok(&c, BASE, ov, (int)DLC_ARRAY_LEN(ov));
+    assert_int_equal(c.train.epochs, 3);
+    tu_close(c.train.optimizer.lr, 0.5, 0);
+    assert_int_equal(c.layers[0].units, 512);
+    assert_int_equal(c.layers[0].activation, ACT_RELU);
+    assert_int_equal(c.seed, 8);
+    assert_int_equal(c.input.ndim, 3);
+    assert_int_equal(c.input.d[2], 28);
+    assert_int_equal(c.data.label.n, 2);
+    assert_string_equal(c.name, "run-2");
+    config_free(&c);
+
+    /* through a shorthand, and replacing a whole layer */
+    const char *ov2[] = {"train.optimizer.lr=0.25", "model.layers.0={type: dropout, rate: 0.5}",
+                         "data.dev.images=d.gz", "data.dev.labels=e.gz"};
+    load_ok(&c, BASE "train: {optimizer: sgd}\n", ov2, 4);
+    assert_int_equal(c.train.optimizer.type, OPT_SGD);
+    tu_close(c.train.optimizer.lr, 0.25, 0);
+    assert_int_equal(c.layers[0].op, OP_DROPOUT);
+    assert_string_equal(c.layers[0].where, "--set model.layers.0={type: dropout, rate: 0.5}");
+    assert_string_equal(c.data.dev.images, "d.gz");
+    config_free(&c);
+}
+
+static void test_override_errors(void **state)
+{
+    (void)state;
+    const char *bad_path[] = {"train.optimizer.lrr=0.1"};
+    expect_error_ov(BASE, bad_path, 1,
+                    "--set train.optimizer.lrr=0.1: key 'train.optimizer.lrr': unknown key (did "
+                    "you mean 'lr'?)",
+                    NULL);
+    const char *bad_value[] = {"train.epochs=two"};
+    expect_error_ov(BASE, bad_value, 1,
+                    "--set train.epochs=two: key 'train.epochs': expected a positive integer, got "
+                    "\"two\"",
+                    NULL);
+    const char *bad_index[] = {"model.layers.3.units=5"};
+    expect_error_ov(BASE, bad_index, 1,
+                    "--set model.layers.3.units=5: key 'model.layers.3': index 3 is out of range "
+                    "('model.layers' has 1 item)",
+                    NULL);
+    const char *not_index[] = {"model.layers.first.units=5"};
+    expect_error_ov(BASE, not_index, 1, "key 'model.layers.first': 'model.layers' is a list", NULL);
+    const char *through_scalar[] = {"data.format.x=1"};
+    expect_error_ov(BASE, through_scalar, 1,
+                    "--set data.format.x=1: key 'data.format.x': 'data.format' is a single value",
+                    NULL);
+    const char *no_eq[] = {"train.epochs"};
+    expect_error_ov(BASE, no_eq, 1, "--set train.epochs: expected key.path=value", NULL);
+    const char *empty_comp[] = {"train..epochs=3"};
+    expect_error_ov(BASE, empty_comp, 1, "empty key in the path", NULL);
+    const char *syntax[] = {"model.input=[1, 2"};
+    expect_error_ov(BASE, syntax, 1, "--set model.input=[1, 2: YAML syntax error", NULL);
+    const char *wrong_layer_key[] = {"model.layers.0.rate=0.5"};
+    expect_error_ov(BASE, wrong_layer_key, 1,
+                    "--set model.layers.0.rate=0.5: key 'model.layers.0.rate': not a key of layer "
+                    "type 'dense'",
+                    NULL);
+    const char *unknown_top[] = {"foo=1"};
+    expect_error_ov(BASE, unknown_top, 1, "--set foo=1: key 'foo': unknown key", NULL);
+    const char *null_value[] = {"train.epochs="};
+    expect_error_ov(BASE, null_value, 1, "key 'train.epochs': expected a positive integer, got null",
+                    NULL);
+}
+
+/* ---- writing back ---- */
+
+static void assert_config_equal(const dlc_config *a, const dlc_config *b)
+{
+    assert_string_equal(a->name, b->name);
+    assert_true(a->seed == b->seed);
+    assert_int_equal(a->threads, b->threads);
+    const data_config *da = &a->data, *db = &b->data;
+    assert_int_equal(da->format, db->format);
+    const data_source *sa[] = {&da->train, &da->dev, &da->test};
+    const data_source *sb[] = {&db->train, &db->dev, &db->test};
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(sa[i]->file, sb[i]->file);
+        assert_string_equal(sa[i]->images, sb[i]->images);
+        assert_string_equal(sa[i]->labels, sb[i]->labels);
+        assert_int_equal(sa[i]->limit, sb[i]->limit);
+    }
+    const dlc_strlist *la[] = {&da->classes, &da->label, &da->features, &a->outputs};
+    const dlc_strlist *lb[] = {&db->classes, &db->label, &db->features, &b->outputs};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(la[i]->n, lb[i]->n);
+        for (int j = 0; j < la[i]->n; j++)
+            assert_string_equal(la[i]->v[j], lb[i]->v[j]);
+    }
+    assert_true(da->split_dev == db->split_dev && da->split_test == db->split_test &&
+                da->split_train_dev == db->split_train_dev);
+    assert_int_equal(da->normalize, db->normalize);
+    assert_int_equal(a->input.ndim, b->input.ndim);
+    for (int i = 0; i < a->input.ndim; i++)
+        assert_int_equal(a->input.d[i], b->input.d[i]);
+    assert_int_equal(a->n_layers, b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        const layer_spec *x = &a->layers[i], *y = &b->layers[i];
+        assert_string_equal(x->name, y->name);
+        assert_string_equal(x->type, y->type);
+        assert_int_equal(x->op, y->op);
+        assert_int_equal(x->n_inputs, y->n_inputs);
+        for (int j = 0; j < x->n_inputs; j++)
+            assert_string_equal(x->inputs[j], y->inputs[j]);
+        assert_string_equal(x->share, y->share);
+        assert_int_equal(x->trainable, y->trainable);
+        assert_int_equal(x->activation, y->activation);
+        assert_true(x->alpha == y->alpha);
+        assert_int_equal(x->init, y->init);
+        assert_int_equal(x->units, y->units);
+        assert_int_equal(x->use_bias, y->use_bias);
+        assert_true(x->rate == y->rate && x->momentum == y->momentum && x->eps == y->eps);
+        assert_int_equal(x->axis, y->axis);
+        assert_int_equal(x->target_ndim, y->target_ndim);
+        for (int j = 0; j < x->target_ndim; j++)
+            assert_int_equal(x->target[j], y->target[j]);
+    }
+    assert_int_equal(a->loss, b->loss);
+    const train_config *ta = &a->train, *tb = &b->train;
+    assert_int_equal(ta->epochs, tb->epochs);
+    assert_int_equal(ta->batch_size, tb->batch_size);
+    assert_int_equal(ta->shuffle, tb->shuffle);
+    assert_memory_equal(&ta->optimizer, &tb->optimizer, sizeof ta->optimizer);
+    const schedule_config *pa = &ta->schedule, *pb = &tb->schedule;
+    assert_int_equal(pa->type, pb->type);
+    assert_true(pa->decay_rate == pb->decay_rate && pa->base == pb->base && pa->k == pb->k &&
+                pa->factor == pb->factor);
+    assert_int_equal(pa->every, pb->every);
+    assert_int_equal(pa->n_points, pb->n_points);
+    for (int j = 0; j < pa->n_points; j++) {
+        assert_int_equal(pa->point_epoch[j], pb->point_epoch[j]);
+        assert_true(pa->point_lr[j] == pb->point_lr[j]);
+    }
+    assert_true(ta->l2 == tb->l2 && ta->clip_norm == tb->clip_norm);
+    assert_int_equal(ta->stop_metric, tb->stop_metric);
+    assert_int_equal(ta->patience, tb->patience);
+    assert_true(ta->min_delta == tb->min_delta);
+    assert_int_equal(ta->keep_best, tb->keep_best);
+    assert_int_equal(ta->checkpoint_every, tb->checkpoint_every);
+    assert_true(ta->grad_vanish == tb->grad_vanish && ta->grad_explode == tb->grad_explode);
+    assert_true(a->report.human_level_error == b->report.human_level_error);
+    assert_int_equal(a->report.error_samples, b->report.error_samples);
+}
+
+static void round_trip(const dlc_config *c)
+{
+    char *y1 = NULL, *y2 = NULL;
+    dlc_error err = {0};
+    assert_int_equal(config_to_yaml(c, &y1, &err), DLC_OK);
+    dlc_config back;
+    if (config_load_string(&back, "resolved.yaml", y1, strlen(y1), NULL, 0, &err) != DLC_OK) {
+        print_error("reload failed: %s\n%s\n", err.msg, y1);
+        fail();
+    }
+    assert_config_equal(c, &back);
+    assert_int_equal(config_to_yaml(&back, &y2, &err), DLC_OK);
+    assert_string_equal(y1, y2);
+    config_free(&back);
+    free(y1);
+    free(y2);
+}
+
+static void test_to_yaml_round_trip(void **state)
+{
+    (void)state;
+    dlc_config c;
+    dlc_error err = {0};
+    const char *path = tu_data("config/full.yaml");
+    if (config_load(&c, path, NULL, 0, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    /* spot checks that full.yaml says what it should */
+    assert_string_equal(c.name, "full_example");
+    assert_int_equal(c.seed, 42);
+    assert_int_equal(c.data.format, DATA_CSV);
+    assert_string_equal(c.data.dev.file, "data/dev set.csv");
+    assert_string_equal(c.data.classes.v[5], "ünïcödé");
+    assert_string_equal(c.data.classes.v[6], "tab\there");
+    assert_int_equal(c.n_layers, 11);
+    assert_string_equal(c.layers[3].name, "activation_1");
+    assert_int_equal(c.layers[3].activation, ACT_ELU);
+    assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
+    assert_string_equal(c.layers[5].share, "fc1");
+    assert_int_equal(c.layers[0].trainable, 0);
+    assert_int_equal(c.train.optimizer.type, OPT_RMSPROP);
+    assert_int_equal(c.train.schedule.n_points, 3);
+    assert_int_equal(c.train.stop_metric, STOP_DEV_ACCURACY);
+    round_trip(&c);
+
+    /* every key path of the schema (layers aside) is written */
+    char *y = NULL;
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    for (const char *const *p = config_key_paths(); *p; p++) {
+        const char *name = strrchr(*p, '.');
+        name = name ? name + 1 : *p;
+        char want[96], want_top[96];
+        snprintf(want, sizeof want, " %s:", name);
+        snprintf(want_top, sizeof want_top, "\n%s:", name);
+        if (!strstr(y, want) && !strstr(y, want_top)) {
+            print_error("key %s not written\n", *p);
+            fail();
+        }
+    }
+    free(y);
+    config_free(&c);
+
+    /* defaults, and odd strings, also survive */
+    load_ok(&c, BASE, NULL, 0);
+    round_trip(&c);
+    config_free(&c);
+    load_ok(&c,
+            "data: {format: csv, train: {file: \"#x: [y], {z}\"}, "
+            "classes: [\"null\", \"true\", \"1e3\", \"-x\", \"a\\\"b\\\\c\", \"\\x01\\u0085\\u2028\", "
+            "\"~\", \" lead\", \"trail \", \"multi\\nline\"]}\n"
+            "model: {layers: [{type: dense, units: 1}]}\nname: \"weird: name\"\n",
+            NULL, 0);
+    assert_string_equal(c.data.classes.v[4], "a\"b\\c");
+    round_trip(&c);
+    config_free(&c);
+}
+
+static void test_key_paths(void **state)
+{
+    (void)state;
+    const char *const *p = config_key_paths();
+    int n = 0, lr = 0, units = 0, nested = 0;
+    for (; p[n]; n++) {
+        lr |= strcmp(p[n], "train.optimizer.lr") == 0;
+        units |= strcmp(p[n], "model.layers.*.units") == 0;
+        nested |= strcmp(p[n], "report.error_analysis.samples") == 0;
+        for (int j = 0; j < n; j++)
+            assert_string_not_equal(p[n], p[j]);
+    }
+    assert_true(lr && units && nested);
+    assert_true(n > 60);
+}
+
+static void test_free_safe(void **state)
+{
+    (void)state;
+    config_free(NULL);
+    dlc_config c;
+    memset(&c, 0, sizeof c);
+    config_free(&c);
+    config_free(&c);
+    /* a failure after layers and lists were allocated frees them (ASan checks) */
+    expect_error("data: {format: csv, train: {file: t.csv}, classes: [a, b], label: x}\n"
+                 "model: {layers: [{type: dense, units: 1}], outputs: [dense_1]}\n"
+                 "train: {epochs: 0}\n",
+                 "key 'train.epochs'", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_filled),
+        cmocka_unit_test(test_every_enum),
+        cmocka_unit_test(test_shorthands),
+        cmocka_unit_test(test_batch_size_full),
+        cmocka_unit_test(test_manual_points),
+        cmocka_unit_test(test_layer_default_names),
+        cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_activation_shorthand),
+        cmocka_unit_test(test_alpha_default),
+        cmocka_unit_test(test_key_of_other_layer_type),
+        cmocka_unit_test(test_op_keys_known),
+        cmocka_unit_test(test_unknown_key_suggestion),
+        cmocka_unit_test(test_wrong_type),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_missing_required),
+        cmocka_unit_test(test_label_scalar_or_list),
+        cmocka_unit_test(test_malformed_yaml),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_override_errors),
+        cmocka_unit_test(test_to_yaml_round_trip),
+        cmocka_unit_test(test_key_paths),
+        cmocka_unit_test(test_free_safe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

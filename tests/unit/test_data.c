@@ -1,0 +1,1128 @@
+/* test_data.c - readers (IDX, CSV), splits, normalization and batches. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "testutil.h"
+#include "../../src/data/data.h"
+
+/* ---- helpers ---- */
+
+/* A list from NULL-terminated arguments; clear with dlc_strlist_clear. */
+static dlc_strlist list_of(const char *first, ...)
+{
+    dlc_strlist l = {0, NULL};
+    va_list ap;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        assert_int_equal(dlc_strlist_push(&l, s, NULL), DLC_OK);
+    va_end(ap);
+    return l;
+}
+
+static void write_bytes(const char *path, int gz, const uint8_t *p, size_t n)
+{
+    if (!gz) {
+        tu_write(path, p, n);
+        return;
+    }
+    gzFile g = gzopen(path, "wb");
+    assert_non_null(g);
+    if (n)
+        assert_int_equal(gzwrite(g, p, (unsigned)n), (int)n);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+/* An IDX file: header for (dims) of type, then data_len bytes of data. */
+static void write_idx(const char *path, int gz, int type, int ndim, const uint32_t *dims,
+                      const uint8_t *data, size_t data_len)
+{
+    size_t hdr = 4 + 4 * (size_t)ndim;
+    uint8_t *buf = malloc(hdr + data_len + 1);
+    assert_non_null(buf);
+    buf[0] = 0;
+    buf[1] = 0;
+    buf[2] = (uint8_t)type;
+    buf[3] = (uint8_t)ndim;
+    for (int i = 0; i < ndim; i++) {
+        buf[4 + 4 * i] = (uint8_t)(dims[i] >> 24);
+        buf[5 + 4 * i] = (uint8_t)(dims[i] >> 16);
+        buf[6 + 4 * i] = (uint8_t)(dims[i] >> 8);
+        buf[7 + 4 * i] = (uint8_t)dims[i];
+    }
+    if (data_len)
+        memcpy(buf + hdr, data, data_len);
+    write_bytes(path, gz, buf, hdr + data_len);
+    free(buf);
+}
+
+/* n images of H x W with pixel k of image i = (i * H * W + k) % 251; labels i % 3 */
+static void write_images(const char *img, const char *lab, int gz, uint32_t n, uint32_t H,
+                         uint32_t W)
+{
+    size_t bytes = (size_t)n * H * W;
+    uint8_t *px = malloc(bytes + 1), *lb = malloc(n + 1);
+    assert_non_null(px);
+    assert_non_null(lb);
+    for (size_t k = 0; k < bytes; k++)
+        px[k] = (uint8_t)(k % 251);
+    for (uint32_t i = 0; i < n; i++)
+        lb[i] = (uint8_t)(i % 3);
+    uint32_t di[3] = {n, H, W}, dl[1] = {n};
+    write_idx(img, gz, 0x08, 3, di, px, bytes);
+    write_idx(lab, gz, 0x08, 1, dl, lb, n);
+    free(px);
+    free(lb);
+}
+
+#define assert_msg_has(err, needle)                                                      \
+    do {                                                                                 \
+        if (!strstr((err).msg, (needle))) {                                              \
+            print_error("message \"%s\" lacks \"%s\"\n", (err).msg, (needle));           \
+            fail();                                                                      \
+        }                                                                                \
+    } while (0)
+
+static dlc_status parse_csv(dataset **ds, const char *text, const dlc_strlist *label,
+                            const dlc_strlist *features, data_target mode, dlc_strlist *names,
+                            dlc_error *err)
+{
+    return data_parse_csv(ds, "t.csv", text, strlen(text), label, features, mode, names, 0, err);
+}
+
+static void cfg_free(data_config *c)
+{
+    dlc_strlist_clear(&c->classes);
+    dlc_strlist_clear(&c->label);
+    dlc_strlist_clear(&c->features);
+}
+
+/* ---- IDX ---- */
+
+static void check_small_images(const dataset *ds, int n)
+{
+    assert_int_equal(ds->n, n);
+    assert_int_equal(ds->shape.ndim, 3);
+    assert_int_equal(ds->shape.d[0], 1);
+    assert_int_equal(ds->shape.d[1], 3);
+    assert_int_equal(ds->shape.d[2], 2);
+    assert_int_equal(ds->dim, 6);
+    assert_non_null(ds->u8);
+    assert_null(ds->f32);
+    assert_int_equal(ds->n_targets, 1);
+    for (int k = 0; k < n * 6; k++)
+        assert_int_equal(ds->u8[k], k % 251);
+    for (int i = 0; i < n; i++)
+        assert_true(ds->targets[i] == (float)(i % 3));
+}
+
+static void test_idx_plain_and_gzip(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    write_images(tu_tmp("a-images"), tu_tmp("a-labels"), 0, 5, 3, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("a-images"), tu_tmp("a-labels"), 0, &err), DLC_OK);
+    check_small_images(ds, 5);
+    assert_string_equal(ds->path, tu_tmp("a-images"));
+    data_dataset_free(ds);
+
+    /* compressed, under names that do not say so: detected by the magic */
+    write_images(tu_tmp("b-images"), tu_tmp("b-labels.gz"), 1, 5, 3, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("b-images"), tu_tmp("b-labels.gz"), 0, &err), DLC_OK);
+    check_small_images(ds, 5);
+    data_dataset_free(ds);
+
+    /* a plain file named .gz is read as plain */
+    write_images(tu_tmp("c-images.gz"), tu_tmp("c-labels"), 0, 4, 3, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("c-images.gz"), tu_tmp("c-labels"), 0, &err), DLC_OK);
+    check_small_images(ds, 4);
+    data_dataset_free(ds);
+}
+
+static void test_idx_2d_and_4d(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    uint8_t px[4 * 7], lb[4] = {1, 0, 1, 1};
+    for (int k = 0; k < 28; k++)
+        px[k] = (uint8_t)k;
+    uint32_t d2[2] = {4, 7}, dl[1] = {4};
+    write_idx(tu_tmp("m2-images"), 0, 0x08, 2, d2, px, sizeof px);
+    write_idx(tu_tmp("m2-labels"), 0, 0x08, 1, dl, lb, 4);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("m2-images"), tu_tmp("m2-labels"), 0, &err), DLC_OK);
+    assert_int_equal(ds->shape.ndim, 1);
+    assert_int_equal(ds->shape.d[0], 7);
+    assert_int_equal(ds->dim, 7);
+    assert_int_equal(ds->u8[7 * 3 + 6], 27);
+    assert_true(ds->targets[1] == 0.0f);
+    data_dataset_free(ds);
+
+    uint32_t d4[4] = {2, 2, 7, 1}, dl2[1] = {2};
+    write_idx(tu_tmp("m4-images"), 0, 0x08, 4, d4, px, 28);
+    write_idx(tu_tmp("m4-labels"), 0, 0x08, 1, dl2, lb, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("m4-images"), tu_tmp("m4-labels"), 0, &err), DLC_OK);
+    assert_int_equal(ds->shape.ndim, 3);
+    assert_int_equal(ds->shape.d[0], 2);
+    assert_int_equal(ds->shape.d[1], 7);
+    assert_int_equal(ds->shape.d[2], 1);
+    data_dataset_free(ds);
+}
+
+static void test_idx_truncated(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    uint8_t px[30] = {0}, lb[5] = {0};
+    uint32_t di[3] = {5, 3, 2}, dl[1] = {5};
+    write_idx(tu_tmp("t-images"), 0, 0x08, 3, di, px, 27);
+    write_idx(tu_tmp("t-labels"), 0, 0x08, 1, dl, lb, 5);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("t-images"), tu_tmp("t-labels"), 0, &err), DLC_EINPUT);
+    assert_null(ds);
+    assert_msg_has(err, tu_tmp("t-images"));
+    assert_msg_has(err, "expected 30 bytes of image data, found 27");
+
+    /* too many bytes is as wrong as too few */
+    write_idx(tu_tmp("t2-images"), 0, 0x08, 3, di, px, 30);
+    write_idx(tu_tmp("t2-labels"), 0, 0x08, 1, dl, (const uint8_t *)"\0\0\0\0\0\0", 6);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("t2-images"), tu_tmp("t2-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "expected 5 bytes of label data, found 6");
+
+    /* a header cut short */
+    tu_write(tu_tmp("t3-images"), "\0\0\x08\x03\0\0\0\x05\0\0", 10);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("t3-images"), tu_tmp("t-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "header truncated");
+
+    /* a gzip stream cut in the middle */
+    write_images(tu_tmp("gz-images"), tu_tmp("gz-labels"), 1, 50, 8, 8);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(dlc_read_file(tu_tmp("gz-images"), &text, &len, &err), DLC_OK);
+    tu_write(tu_tmp("gzcut-images"), text, len / 2);
+    free(text);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("gzcut-images"), tu_tmp("gz-labels"), 0, &err),
+                     DLC_EINPUT);
+    assert_null(ds);
+    assert_msg_has(err, tu_tmp("gzcut-images"));
+}
+
+static void test_idx_label_count(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    uint8_t px[30] = {0}, lb[4] = {0};
+    uint32_t di[3] = {5, 3, 2}, dl[1] = {4};
+    write_idx(tu_tmp("l-images"), 0, 0x08, 3, di, px, 30);
+    write_idx(tu_tmp("l-labels"), 0, 0x08, 1, dl, lb, 4);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("l-images"), tu_tmp("l-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "4 labels");
+    assert_msg_has(err, "5 images");
+}
+
+static void test_idx_bad_magic_and_type(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    write_images(tu_tmp("g-images"), tu_tmp("g-labels"), 0, 5, 3, 2);
+    tu_write(tu_tmp("bad-images"), "PK\x03\x04 this is a zip file", (size_t)-1);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("bad-images"), tu_tmp("g-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, tu_tmp("bad-images"));
+    assert_msg_has(err, "bad magic");
+
+    float f[30] = {0};
+    uint32_t di[3] = {5, 3, 2};
+    write_idx(tu_tmp("f-images"), 0, 0x0D, 3, di, (const uint8_t *)f, sizeof f);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("f-images"), tu_tmp("g-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "0x0d");
+    assert_msg_has(err, "float");
+
+    /* labels of the wrong rank */
+    assert_int_equal(data_read_idx(&ds, tu_tmp("g-images"), tu_tmp("g-images"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "labels have 3 dimensions");
+
+    assert_int_equal(data_read_idx(&ds, tu_tmp("nonexistent"), tu_tmp("g-labels"), 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "cannot open");
+
+    /* a header claiming more than fits in memory is caught by the size check */
+    const uint8_t huge[] = {0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 1, 2};
+    assert_int_equal(data_parse_idx(&ds, "h", huge, sizeof huge, "l", huge, sizeof huge, 0, &err),
+                     DLC_EINPUT);
+    assert_null(ds);
+}
+
+static void test_idx_limit(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    write_images(tu_tmp("lim-images"), tu_tmp("lim-labels"), 1, 9, 3, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("lim-images"), tu_tmp("lim-labels"), 4, &err), DLC_OK);
+    check_small_images(ds, 4);
+    data_dataset_free(ds);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("lim-images"), tu_tmp("lim-labels"), 100, &err), DLC_OK);
+    check_small_images(ds, 9);
+    data_dataset_free(ds);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("lim-images"), tu_tmp("lim-labels"), -1, &err),
+                     DLC_EINPUT);
+}
+
+/* ---- CSV ---- */
+
+static void test_csv_string_labels(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist label = list_of("species", NULL), names = {0};
+    const char *text = "a,species,b\n"
+                       "1,virginica,2\n"
+                       "3,setosa,4.5\n"
+                       "-5e-1,versicolor,6\n"
+                       "7,setosa,8\n";
+    assert_int_equal(parse_csv(&ds, text, &label, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 4);
+    assert_int_equal(ds->dim, 2);
+    assert_int_equal(ds->shape.ndim, 1);
+    assert_int_equal(ds->shape.d[0], 2);
+    assert_int_equal(ds->n_targets, 1);
+    assert_non_null(ds->f32);
+    assert_null(ds->u8);
+    const float x[8] = {1, 2, 3, 4.5f, -0.5f, 6, 7, 8};
+    for (int k = 0; k < 8; k++)
+        assert_true(ds->f32[k] == x[k]);
+    assert_int_equal(names.n, 3);
+    assert_string_equal(names.v[0], "setosa");
+    assert_string_equal(names.v[1], "versicolor");
+    assert_string_equal(names.v[2], "virginica");
+    const float t[4] = {2, 0, 1, 0};
+    for (int i = 0; i < 4; i++)
+        assert_true(ds->targets[i] == t[i]);
+    data_dataset_free(ds);
+
+    /* names given: their order, and an unknown label fails naming line and column */
+    dlc_strlist given = list_of("virginica", "versicolor", "setosa", NULL);
+    assert_int_equal(parse_csv(&ds, text, &label, NULL, DATA_TARGET_CLASS, &given, &err), DLC_OK);
+    assert_true(ds->targets[0] == 0.0f && ds->targets[1] == 2.0f && ds->targets[2] == 1.0f);
+    assert_int_equal(given.n, 3);
+    data_dataset_free(ds);
+    dlc_strlist two = list_of("setosa", "virginica", NULL);
+    assert_int_equal(parse_csv(&ds, text, &label, NULL, DATA_TARGET_CLASS, &two, &err), DLC_EINPUT);
+    assert_null(ds);
+    assert_msg_has(err, "t.csv:4:");
+    assert_msg_has(err, "column 'species'");
+    assert_msg_has(err, "versicolor");
+
+    dlc_strlist_clear(&label);
+    dlc_strlist_clear(&names);
+    dlc_strlist_clear(&given);
+    dlc_strlist_clear(&two);
+}
+
+static void test_csv_numeric_labels(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist label = list_of("y", NULL), names = {0};
+    const char *text = "x,y\n0,10\n1,2\n2,1\n3,2\n4,10\n";
+    assert_int_equal(parse_csv(&ds, text, &label, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 3);
+    assert_string_equal(names.v[0], "1");
+    assert_string_equal(names.v[1], "2");
+    assert_string_equal(names.v[2], "10");
+    const float t[5] = {2, 1, 0, 1, 2};
+    for (int i = 0; i < 5; i++)
+        assert_true(ds->targets[i] == t[i]);
+    data_dataset_free(ds);
+
+    /* regression targets */
+    assert_int_equal(parse_csv(&ds, text, &label, NULL, DATA_TARGET_NUMERIC, NULL, &err), DLC_OK);
+    assert_true(ds->targets[0] == 10.0f && ds->targets[2] == 1.0f);
+    data_dataset_free(ds);
+    assert_int_equal(parse_csv(&ds, "x,y\n1,\n", &label, NULL, DATA_TARGET_NUMERIC, NULL, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:2: column 'y': empty label");
+    assert_int_equal(parse_csv(&ds, "x,y\n1,2\n1,two\n", &label, NULL, DATA_TARGET_NUMERIC, NULL, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:3: column 'y'");
+    dlc_strlist_clear(&label);
+    dlc_strlist_clear(&names);
+}
+
+static void test_csv_quoted_tabs_crlf(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist label = list_of("the label", NULL), names = {0};
+    const char *quoted = "\"f, one\",\"the label\",f2\n"
+                         "\"1.5\",\"say \"\"hi\"\"\", 2 \n"
+                         "3,\"two\nlines\",4\n"
+                         "5 , plain ,  \"6\"  \n";
+    assert_int_equal(parse_csv(&ds, quoted, &label, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 3);
+    assert_true(ds->f32[0] == 1.5f && ds->f32[1] == 2.0f && ds->f32[4] == 5.0f && ds->f32[5] == 6.0f);
+    assert_int_equal(names.n, 3);
+    assert_string_equal(names.v[0], "plain");
+    assert_string_equal(names.v[1], "say \"hi\"");
+    assert_string_equal(names.v[2], "two\nlines");
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+
+    /* a quoted field spanning lines: later errors still name the right line */
+    assert_int_equal(parse_csv(&ds, "a,the label\n1,\"x\ny\"\n2\n", &label, NULL, DATA_TARGET_CLASS,
+                               &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "t.csv:4:");
+    assert_int_equal(parse_csv(&ds, "a,the label\n1,\"never closed\n", &label, NULL,
+                               DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "t.csv:2: quoted field is never closed");
+    assert_int_equal(parse_csv(&ds, "a,the label\n1,\"x\"y\n", &label, NULL, DATA_TARGET_CLASS,
+                               &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "after a closing quote");
+
+    /* tabs: the header has tabs and no commas; commas are then data */
+    dlc_strlist y = list_of("y", NULL);
+    assert_int_equal(parse_csv(&ds, "a\tb c\ty\n1\t2\tx,1\n3\t4\tx,2\n", &y, NULL, DATA_TARGET_CLASS,
+                               &names, &err), DLC_OK);
+    assert_int_equal(ds->dim, 2);
+    assert_true(ds->f32[3] == 4.0f);
+    assert_string_equal(names.v[1], "x,2");
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+
+    /* CRLF, a byte-order mark and trailing blank lines */
+    assert_int_equal(parse_csv(&ds, "\xef\xbb\xbf" "a,y\r\n1,p\r\n2,q\r\n\r\n\r\n", &y, NULL,
+                               DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    assert_string_equal(names.v[1], "q");
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+    /* no final newline */
+    assert_int_equal(parse_csv(&ds, "a,y\n1,p\n2,q", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+    /* a blank line in the middle is an error */
+    assert_int_equal(parse_csv(&ds, "a,y\n1,p\n\n2,q\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:3: blank line");
+
+    dlc_strlist_clear(&label);
+    dlc_strlist_clear(&y);
+}
+
+static void test_csv_errors(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,2,p\n3,4\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_null(ds);
+    assert_msg_has(err, "t.csv:3:");
+    assert_msg_has(err, "'y' is missing");
+
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,2,p\n3,4,q,5\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:3: more fields than the header's 3 columns");
+
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,2,p\n3,four,q\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:3: column 'b': expected a number, got \"four\"");
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,nan,p\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "column 'b'");
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,1e39,p\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_int_equal(parse_csv(&ds, "a,b,y\n1,,p\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:2: column 'b': empty value");
+
+    dlc_strlist lab = list_of("label", NULL);
+    assert_int_equal(parse_csv(&ds, "a,b,labels\n1,2,p\n", &lab, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "label column 'label' is not in the header (did you mean 'labels'?)");
+    dlc_strlist_clear(&lab);
+    assert_int_equal(parse_csv(&ds, "a,a,y\n1,2,p\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "'a' appears twice");
+    assert_int_equal(parse_csv(&ds, "a,y\n", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "no data rows");
+    assert_int_equal(parse_csv(&ds, "", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "header row is required");
+    assert_int_equal(parse_csv(&ds, "y\np\n", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "no feature columns");
+    assert_int_equal(data_parse_csv(&ds, "t.csv", "a,y\n1,\0\n", 8, &y, NULL, DATA_TARGET_CLASS,
+                                    &names, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "NUL byte");
+    assert_int_equal(names.n, 0);
+
+    dlc_strlist two = list_of("p", "q", NULL);
+    assert_int_equal(parse_csv(&ds, "a,y\n1,p\n", &two, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "one label column");
+    dlc_strlist_clear(&two);
+    dlc_strlist_clear(&y);
+}
+
+static void test_csv_features_and_limit(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+    dlc_strlist feats = list_of("c", "a", NULL);
+    const char *text = "a,b,c,y\n1,2,3,p\n4,5,6,q\n7,8,9,p\n";
+    assert_int_equal(parse_csv(&ds, text, &y, &feats, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->dim, 2);
+    assert_true(ds->f32[0] == 3.0f && ds->f32[1] == 1.0f && ds->f32[2] == 6.0f && ds->f32[3] == 4.0f);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+
+    assert_int_equal(data_parse_csv(&ds, "t.csv", text, strlen(text), &y, NULL, DATA_TARGET_CLASS,
+                                    &names, 2, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+
+    dlc_strlist bad = list_of("cc", NULL);
+    assert_int_equal(parse_csv(&ds, text, &y, &bad, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "feature column 'cc' is not in the header (did you mean 'c'?)");
+    dlc_strlist_clear(&bad);
+    bad = list_of("y", NULL);
+    assert_int_equal(parse_csv(&ds, text, &y, &bad, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "both a label and a feature");
+    dlc_strlist_clear(&bad);
+
+    /* read from a file */
+    tu_write(tu_tmp("f.csv"), text, (size_t)-1);
+    assert_int_equal(data_read_csv(&ds, tu_tmp("f.csv"), &y, NULL, DATA_TARGET_CLASS, &names, 0, &err),
+                     DLC_OK);
+    assert_int_equal(ds->n, 3);
+    assert_string_equal(ds->path, tu_tmp("f.csv"));
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+    assert_int_equal(data_read_csv(&ds, tu_tmp("nope.csv"), &y, NULL, DATA_TARGET_CLASS, &names, 0, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "nope.csv");
+
+    dlc_strlist_clear(&y);
+    dlc_strlist_clear(&feats);
+}
+
+static void test_csv_binary_and_multitask(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+
+    /* names: sorted, the second is the positive class; empty = unknown */
+    const char *text = "x,y\n1,malignant\n2,benign\n3,\n4,malignant\n";
+    assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_BINARY, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 2);
+    assert_string_equal(names.v[0], "benign");
+    assert_string_equal(names.v[1], "malignant");
+    assert_true(ds->targets[0] == 1.0f && ds->targets[1] == 0.0f && ds->targets[3] == 1.0f);
+    assert_true(isnan(ds->targets[2]));
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+
+    /* given names keep their order */
+    dlc_strlist given = list_of("malignant", "benign", NULL);
+    assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_BINARY, &given, &err), DLC_OK);
+    assert_true(ds->targets[0] == 0.0f && ds->targets[1] == 1.0f);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&given);
+
+    /* numbers 0/1 directly */
+    assert_int_equal(parse_csv(&ds, "x,y\n1,0\n2,1.0\n3,\n", &y, NULL, DATA_TARGET_BINARY, &names, &err),
+                     DLC_OK);
+    assert_true(ds->targets[0] == 0.0f && ds->targets[1] == 1.0f && isnan(ds->targets[2]));
+    assert_int_equal(names.n, 0);
+    data_dataset_free(ds);
+
+    assert_int_equal(parse_csv(&ds, "x,y\n1,0\n2,2\n", &y, NULL, DATA_TARGET_BINARY, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:3: column 'y'");
+    assert_int_equal(parse_csv(&ds, "x,y\n1,a\n2,b\n3,c\n", &y, NULL, DATA_TARGET_BINARY, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "t.csv:4:");
+    assert_msg_has(err, "third label value");
+    assert_int_equal(parse_csv(&ds, "x,y\n1,a\n2,a\n", &y, NULL, DATA_TARGET_BINARY, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "only one label value");
+    assert_int_equal(parse_csv(&ds, "x,y\n1,yes\n2,1\n3,no\n", &y, NULL, DATA_TARGET_BINARY, &names, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "mix");
+    assert_int_equal(names.n, 0);
+
+    /* several label columns */
+    dlc_strlist two = list_of("t2", "t1", NULL);
+    const char *multi = "t1,a,t2,b\n1,0.5,0,1\n,1.5,1,2\n0,2.5,,3\n";
+    assert_int_equal(parse_csv(&ds, multi, &two, NULL, DATA_TARGET_BINARY, &names, &err), DLC_OK);
+    assert_int_equal(ds->n_targets, 2);
+    assert_int_equal(ds->dim, 2);
+    /* targets (n, 2) in the label list's order: t2 then t1 */
+    assert_true(ds->targets[0] == 0.0f && ds->targets[1] == 1.0f);
+    assert_true(ds->targets[2] == 1.0f && isnan(ds->targets[3]));
+    assert_true(isnan(ds->targets[4]) && ds->targets[5] == 0.0f);
+    assert_true(ds->f32[0] == 0.5f && ds->f32[1] == 1.0f && ds->f32[5] == 3.0f);
+    data_dataset_free(ds);
+    assert_int_equal(parse_csv(&ds, "t1,a,t2\n1,2,3\n4,5,6\n", &two, NULL, DATA_TARGET_NUMERIC, NULL,
+                               &err), DLC_OK);
+    assert_true(ds->targets[0] == 3.0f && ds->targets[1] == 1.0f && ds->targets[3] == 4.0f);
+    data_dataset_free(ds);
+    assert_int_equal(parse_csv(&ds, multi, &two, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    dlc_strlist_clear(&two);
+    dlc_strlist_clear(&y);
+    dlc_strlist_clear(&names);
+}
+
+/* ---- splits ---- */
+
+/* n rows: x = i, y = "c<i % 3>" */
+static void write_rows_csv(const char *path, int n, double base)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "x,z,y\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%.17g,%.17g,c%d\n", base + i, base * 2 - 3.0 * i, i % 3);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void csv_config(data_config *c, const char *train)
+{
+    memset(c, 0, sizeof *c);
+    c->format = DATA_CSV;
+    dlc_strlcpy(c->train.file, train, sizeof c->train.file);
+    c->label = list_of("y", NULL);
+    c->normalize = NORM_STANDARD;
+}
+
+static void check_split_sorted(const data_split *s)
+{
+    for (int i = 1; i < s->n; i++)
+        assert_true(s->idx[i - 1] < s->idx[i]);
+}
+
+static void test_split_carving(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a, b, c;
+    data_config cfg;
+    write_rows_csv(tu_tmp("rows.csv"), 100, 0.0);
+    csv_config(&cfg, tu_tmp("rows.csv"));
+    cfg.split_dev = 0.1;
+    cfg.split_test = 0.2;
+    cfg.split_train_dev = 0.05;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 7, &err), DLC_OK);
+    assert_int_equal(a.test.n, 20);
+    assert_int_equal(a.dev.n, 10);
+    assert_int_equal(a.train_dev.n, 5);
+    assert_int_equal(a.train.n, 65);
+    assert_int_equal(a.dim, 2);
+    assert_int_equal(a.n_targets, 1);
+    assert_int_equal(a.class_names.n, 3);
+    assert_string_equal(a.class_names.v[2], "c2");
+    /* disjoint, covering, sorted, all over the train file */
+    int seen[100] = {0};
+    const data_split *all[4] = {&a.train, &a.train_dev, &a.dev, &a.test};
+    for (int k = 0; k < 4; k++) {
+        assert_ptr_equal(all[k]->ds, a.src[0]);
+        check_split_sorted(all[k]);
+        for (int i = 0; i < all[k]->n; i++)
+            seen[all[k]->idx[i]]++;
+    }
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(seen[i], 1);
+
+    /* same seed: same splits; another seed: others */
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 7, &err), DLC_OK);
+    assert_memory_equal(a.test.idx, b.test.idx, sizeof(int) * 20);
+    assert_memory_equal(a.dev.idx, b.dev.idx, sizeof(int) * 10);
+    assert_memory_equal(a.train.idx, b.train.idx, sizeof(int) * 65);
+    assert_int_equal(data_load(&c, &cfg, DATA_TARGET_CLASS, 8, &err), DLC_OK);
+    assert_true(memcmp(a.test.idx, c.test.idx, sizeof(int) * 20) != 0);
+    data_free(&a);
+    data_free(&b);
+    data_free(&c);
+    data_free(&c);   /* freeing twice is harmless: data_free zeroes */
+
+    /* tiny fractions still give one example; too many leave none to train */
+    cfg.split_dev = 0.001;
+    cfg.split_test = 0;
+    cfg.split_train_dev = 0;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
+    assert_int_equal(a.dev.n, 1);
+    assert_int_equal(a.test.n, 0);
+    assert_int_equal(a.train.n, 99);
+    data_free(&a);
+    cfg.split_dev = 0.5;
+    cfg.split_test = 0.5;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_EINPUT);
+    assert_msg_has(err, "too few");
+    cfg.split_test = 1.5;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_EINPUT);
+    assert_msg_has(err, "split_test");
+
+    /* no carving: train is every row */
+    cfg.split_dev = cfg.split_test = 0;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
+    assert_int_equal(a.train.n, 100);
+    assert_int_equal(a.train.idx[99], 99);
+    assert_int_equal(a.dev.n, 0);
+    data_free(&a);
+    cfg_free(&cfg);
+}
+
+static void test_split_files(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a;
+    data_config cfg;
+    write_rows_csv(tu_tmp("tr.csv"), 40, 0.0);
+    write_rows_csv(tu_tmp("dv.csv"), 12, 1000.0);
+    write_rows_csv(tu_tmp("te.csv"), 9, -1000.0);
+    csv_config(&cfg, tu_tmp("tr.csv"));
+    dlc_strlcpy(cfg.dev.file, tu_tmp("dv.csv"), sizeof cfg.dev.file);
+    dlc_strlcpy(cfg.test.file, tu_tmp("te.csv"), sizeof cfg.test.file);
+    cfg.split_train_dev = 0.25;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    assert_int_equal(a.train.n, 30);
+    assert_int_equal(a.train_dev.n, 10);
+    assert_int_equal(a.dev.n, 12);
+    assert_int_equal(a.test.n, 9);
+    assert_ptr_equal(a.dev.ds, a.src[1]);
+    assert_ptr_equal(a.test.ds, a.src[2]);
+    assert_ptr_equal(a.train_dev.ds, a.src[0]);
+    assert_int_equal(a.dev.idx[11], 11);
+
+    /* normalization comes from the train split only */
+    double mean[2] = {0, 0}, var[2] = {0, 0};
+    for (int i = 0; i < a.train.n; i++)
+        for (int j = 0; j < 2; j++)
+            mean[j] += a.src[0]->f32[a.train.idx[i] * 2 + j];
+    for (int j = 0; j < 2; j++)
+        mean[j] /= a.train.n;
+    for (int i = 0; i < a.train.n; i++)
+        for (int j = 0; j < 2; j++) {
+            double d = a.src[0]->f32[a.train.idx[i] * 2 + j] - mean[j];
+            var[j] += d * d;
+        }
+    for (int j = 0; j < 2; j++) {
+        tu_close(a.norm.shift[j], mean[j], 1e-4);
+        tu_close(a.norm.scale[j], 1.0 / sqrt(var[j] / a.train.n), 1e-6);
+    }
+    data_free(&a);
+
+    /* both a dev file and a dev fraction */
+    cfg.split_dev = 0.1;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
+    assert_msg_has(err, "dev file and split_dev");
+    cfg.split_dev = 0;
+    cfg.split_test = 0.1;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
+    assert_msg_has(err, "test file and split_test");
+    cfg.split_test = 0;
+
+    /* a dev file with another shape */
+    tu_write(tu_tmp("dv3.csv"), "x,z,w,y\n1,2,3,c0\n", (size_t)-1);
+    dlc_strlcpy(cfg.dev.file, tu_tmp("dv3.csv"), sizeof cfg.dev.file);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
+    assert_msg_has(err, "dv3.csv");
+    assert_msg_has(err, "shape (3)");
+
+    /* a dev label the train file never had */
+    tu_write(tu_tmp("dv4.csv"), "x,z,y\n1,2,c9\n", (size_t)-1);
+    dlc_strlcpy(cfg.dev.file, tu_tmp("dv4.csv"), sizeof cfg.dev.file);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
+    assert_msg_has(err, "dv4.csv:2:");
+    assert_msg_has(err, "c9");
+    cfg_free(&cfg);
+}
+
+static void test_split_binary_names(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a;
+    data_config cfg;
+    tu_write(tu_tmp("bn-train.csv"), "x,y\n1,0\n2,1\n3,\n4,1\n", (size_t)-1);
+    tu_write(tu_tmp("bn-dev.csv"), "x,y\n1,yes\n2,no\n", (size_t)-1);
+    tu_write(tu_tmp("bn-dev2.csv"), "x,y\n1,1\n", (size_t)-1);
+    csv_config(&cfg, tu_tmp("bn-train.csv"));
+    dlc_strlcpy(cfg.dev.file, tu_tmp("bn-dev2.csv"), DATA_PATH_MAX);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
+    assert_int_equal(a.class_names.n, 2);
+    assert_string_equal(a.class_names.v[0], "0");
+    assert_true(isnan(a.src[0]->targets[2]));
+    assert_true(a.src[1]->targets[0] == 1.0f);
+    data_free(&a);
+    /* numbers in train, names in dev: refused rather than guessed */
+    dlc_strlcpy(cfg.dev.file, tu_tmp("bn-dev.csv"), DATA_PATH_MAX);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_EINPUT);
+    assert_msg_has(err, "bn-dev.csv:2:");
+    cfg_free(&cfg);
+}
+
+static void test_split_idx_classes(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a;
+    data_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.format = DATA_IDX;
+    write_images(tu_tmp("s-images"), tu_tmp("s-labels"), 0, 30, 3, 2);   /* labels 0..2 */
+    dlc_strlcpy(cfg.train.images, tu_tmp("s-images"), DATA_PATH_MAX);
+    dlc_strlcpy(cfg.train.labels, tu_tmp("s-labels"), DATA_PATH_MAX);
+    cfg.split_test = 0.2;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
+    assert_int_equal(a.class_names.n, 3);
+    assert_string_equal(a.class_names.v[2], "2");
+    assert_int_equal(a.test.n, 6);
+    assert_int_equal(a.shape.ndim, 3);
+    assert_int_equal(a.norm.kind, NORM_NONE);
+    assert_true(a.norm.shift[0] == 0.0f && a.norm.scale[5] == 1.0f);
+    data_free(&a);
+
+    cfg.classes = list_of("a", "b", NULL);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_EINPUT);
+    assert_msg_has(err, "s-images");
+    assert_msg_has(err, "label 2");
+    dlc_strlist_clear(&cfg.classes);
+    cfg.classes = list_of("a", "b", "c", "d", NULL);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
+    assert_int_equal(a.class_names.n, 4);
+    assert_string_equal(a.class_names.v[3], "d");
+    data_free(&a);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 5, &err), DLC_EINPUT);
+    cfg_free(&cfg);
+
+    /* a test file whose images differ in size */
+    write_images(tu_tmp("s2-images"), tu_tmp("s2-labels"), 0, 4, 2, 3);
+    dlc_strlcpy(cfg.test.images, tu_tmp("s2-images"), DATA_PATH_MAX);
+    dlc_strlcpy(cfg.test.labels, tu_tmp("s2-labels"), DATA_PATH_MAX);
+    cfg.split_test = 0;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_EINPUT);
+    assert_msg_has(err, "shape (1, 2, 3)");
+    cfg.test.labels[0] = '\0';
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_EINPUT);
+    assert_msg_has(err, "data.test");
+}
+
+/* ---- normalization ---- */
+
+static void test_norm_per_channel(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    /* 3 examples of (2, 2, 2): channel 0 holds 0..9ish, channel 1 a constant 7 */
+    uint8_t px[3 * 8];
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 4; k++) {
+            px[i * 8 + k] = (uint8_t)(i * 4 + k);
+            px[i * 8 + 4 + k] = 7;
+        }
+    uint8_t lb[3] = {0, 1, 0};
+    uint32_t d4[4] = {3, 2, 2, 2}, dl[1] = {3};
+    write_idx(tu_tmp("pc-images"), 0, 0x08, 4, d4, px, sizeof px);
+    write_idx(tu_tmp("pc-labels"), 0, 0x08, 1, dl, lb, 3);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("pc-images"), tu_tmp("pc-labels"), 0, &err), DLC_OK);
+    int idx[3] = {0, 1, 2};
+    data_split s = {ds, 3, idx};
+    data_norm nm;
+    assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
+    assert_int_equal(nm.dim, 8);
+    /* channel 0: values 0..11, mean 5.5, population variance (144 - 1) / 12 */
+    double sd = sqrt(143.0 / 12.0);
+    for (int k = 0; k < 4; k++) {
+        tu_close(nm.shift[k], 5.5, 1e-6);
+        tu_close(nm.scale[k], 1.0 / sd, 1e-6);
+        tu_close(nm.shift[4 + k], 7.0, 0);
+        tu_close(nm.scale[4 + k], 1.0, 0);   /* zero std: scale 1 */
+    }
+    data_norm_free(&nm);
+    assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &s, &err), DLC_OK);
+    for (int k = 0; k < 4; k++) {
+        tu_close(nm.shift[k], 0.0, 0);
+        tu_close(nm.scale[k], 1.0 / 11.0, 1e-7);
+        tu_close(nm.scale[4 + k], 1.0, 0);
+    }
+    /* fitted on a subset: only the rows it names */
+    data_norm_free(&nm);
+    int one[1] = {2};
+    data_split s1 = {ds, 1, one};
+    assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &s1, &err), DLC_OK);
+    tu_close(nm.shift[0], 8.0, 0);
+    tu_close(nm.scale[0], 1.0 / 3.0, 1e-7);
+    data_norm_free(&nm);
+    data_norm_free(&nm);
+    data_dataset_free(ds);
+}
+
+static void test_norm_per_feature(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+    /* a: 1, 2, 3, 6; b: constant 0.1; c: -2, 2, -2, 2 */
+    const char *text = "a,b,c,y\n1,0.1,-2,p\n2,0.1,2,p\n3,0.1,-2,q\n6,0.1,2,q\n";
+    assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    int idx[4] = {0, 1, 2, 3};
+    data_split s = {ds, 4, idx};
+    data_norm nm;
+    assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
+    tu_close(nm.shift[0], 3.0, 1e-6);
+    tu_close(nm.scale[0], 1.0 / sqrt(14.0 / 4.0), 1e-6);
+    tu_close(nm.shift[1], 0.1f, 1e-9);
+    tu_close(nm.scale[1], 1.0, 0);
+    tu_close(nm.shift[2], 0.0, 1e-9);
+    tu_close(nm.scale[2], 0.5, 1e-7);
+
+    float x[6] = {3, 0.1f, 2, 1, 0.1f, -2};
+    data_norm_apply(&nm, x, 2);
+    tu_close(x[0], 0.0, 1e-6);
+    tu_close(x[1], 0.0, 1e-6);
+    tu_close(x[2], 1.0, 1e-6);
+    tu_close(x[5], -1.0, 1e-6);
+    data_norm_free(&nm);
+
+    assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &s, &err), DLC_OK);
+    tu_close(nm.shift[0], 1.0, 0);
+    tu_close(nm.scale[0], 0.2, 1e-7);
+    tu_close(nm.scale[1], 1.0, 0);
+    tu_close(nm.shift[2], -2.0, 0);
+    tu_close(nm.scale[2], 0.25, 0);
+    data_norm_free(&nm);
+
+    assert_int_equal(data_norm_init(&nm, NORM_NONE, 3, &err), DLC_OK);
+    assert_true(nm.shift[2] == 0.0f && nm.scale[2] == 1.0f);
+    data_norm_free(&nm);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&y);
+    dlc_strlist_clear(&names);
+}
+
+static void test_norm_train_only_carved(void **state)
+{
+    /* rows 0..49 small, rows 50..99 huge: whichever land in dev/test, the
+     * statistics must be those of the train rows alone */
+    FILE *f = fopen(tu_tmp("wild.csv"), "w");
+    assert_non_null(f);
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "%g,%d\n", i < 50 ? i * 0.5 : 1e6 + i * 1000.0, i % 2);
+    assert_int_equal(fclose(f), 0);
+    data_config cfg;
+    csv_config(&cfg, tu_tmp("wild.csv"));
+    cfg.split_dev = 0.3;
+    cfg.split_test = 0.3;
+    dlc_error err = {0};
+    data_bundle b;
+    for (int m = 0; m < 2; m++) {
+        cfg.normalize = m ? NORM_MINMAX : NORM_STANDARD;
+        assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 11, &err), DLC_OK);
+        assert_int_equal(b.class_names.n, 2);
+        assert_string_equal(b.class_names.v[1], "1");
+        double s = 0, ss = 0, mn = INFINITY, mx = -INFINITY;
+        for (int i = 0; i < b.train.n; i++) {
+            double v = b.src[0]->f32[b.train.idx[i]];
+            s += v;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+        double mean = s / b.train.n;
+        for (int i = 0; i < b.train.n; i++) {
+            double d = b.src[0]->f32[b.train.idx[i]] - mean;
+            ss += d * d;
+        }
+        if (m == 0) {
+            tu_close(b.norm.shift[0], mean, fabs(mean) * 1e-6);
+            tu_close(b.norm.scale[0], 1.0 / sqrt(ss / b.train.n), 1e-6 / sqrt(ss / b.train.n));
+        } else {
+            tu_close(b.norm.shift[0], mn, 0);
+            tu_close(b.norm.scale[0], 1.0 / (mx - mn), 1e-6 / (mx - mn));
+        }
+        data_free(&b);
+    }
+    cfg_free(&cfg);
+}
+
+/* ---- batches ---- */
+
+static void test_gather(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    write_images(tu_tmp("gb-images"), tu_tmp("gb-labels"), 0, 10, 3, 2);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("gb-images"), tu_tmp("gb-labels"), 0, &err), DLC_OK);
+    int idx[5] = {1, 3, 4, 7, 9};
+    data_split s = {ds, 5, idx};
+    data_norm nm;
+    assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
+    int order[5] = {4, 0, 3, 2, 1};
+    float x[3 * 6], t[3];
+    data_gather(&s, order, 1, 3, &nm, x, t);   /* split positions 0, 3, 2 */
+    const int rows[3] = {1, 7, 4};
+    for (int i = 0; i < 3; i++) {
+        assert_true(t[i] == (float)(rows[i] % 3));
+        for (int j = 0; j < 6; j++) {
+            float v = (float)ds->u8[rows[i] * 6 + j];
+            tu_close(x[i * 6 + j], (v - nm.shift[j]) * nm.scale[j], 1e-6);
+        }
+    }
+    /* identity order, no normalization */
+    data_gather(&s, NULL, 3, 2, NULL, x, t);
+    for (int j = 0; j < 6; j++)
+        assert_true(x[6 + j] == (float)ds->u8[9 * 6 + j]);
+    assert_true(t[0] == (float)(7 % 3));
+    data_norm_free(&nm);
+    data_dataset_free(ds);
+
+    /* float data */
+    dlc_strlist y = list_of("y", "w", NULL);
+    const char *text = "a,y,b,w\n1,0.5,2,1\n3,1.5,4,2\n5,2.5,8,3\n7,3.5,16,4\n";
+    assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_NUMERIC, NULL, &err), DLC_OK);
+    int all[4] = {0, 1, 2, 3};
+    data_split sf = {ds, 4, all};
+    assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &sf, &err), DLC_OK);
+    int ord[4] = {3, 1, 0, 2};
+    float xf[4 * 2], tf[4 * 2];
+    data_gather(&sf, ord, 0, 4, &nm, xf, tf);
+    for (int i = 0; i < 4; i++) {
+        int r = ord[i];
+        for (int j = 0; j < 2; j++)
+            tu_close(xf[i * 2 + j], (ds->f32[r * 2 + j] - nm.shift[j]) * nm.scale[j], 1e-7);
+        assert_true(tf[i * 2] == ds->targets[r * 2] && tf[i * 2 + 1] == ds->targets[r * 2 + 1]);
+    }
+    tu_close(xf[0], 1.0, 1e-7);   /* row 3: a = 7 is the max */
+    tu_close(xf[5], 0.0, 1e-7);   /* row 0: b = 2 is the min */
+    data_norm_free(&nm);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&y);
+}
+
+/* ---- the real thing ---- */
+
+static void test_fashion_mnist(void **state)
+{
+    const char *img = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    const char *lab = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+    FILE *f = fopen(img, "rb");
+    if (!f) {
+        print_message("skipping: %s is absent (Debian package dataset-fashion-mnist)\n", img);
+        skip();
+    }
+    fclose(f);
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    assert_int_equal(data_read_idx(&ds, img, lab, 0, &err), DLC_OK);
+    assert_int_equal(ds->n, 10000);
+    assert_int_equal(ds->shape.ndim, 3);
+    assert_int_equal(ds->shape.d[0], 1);
+    assert_int_equal(ds->shape.d[1], 28);
+    assert_int_equal(ds->shape.d[2], 28);
+    assert_int_equal(ds->dim, 784);
+    int count[10] = {0};
+    for (int i = 0; i < ds->n; i++) {
+        float t = ds->targets[i];
+        assert_true(t >= 0 && t <= 9 && t == (float)(int)t);
+        count[(int)t]++;
+    }
+    for (int c = 0; c < 10; c++)
+        assert_int_equal(count[c], 1000);   /* the test set is balanced */
+    data_dataset_free(ds);
+
+    data_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.format = DATA_IDX;
+    dlc_strlcpy(cfg.train.images, img, DATA_PATH_MAX);
+    dlc_strlcpy(cfg.train.labels, lab, DATA_PATH_MAX);
+    cfg.train.limit = tu_quick() ? 500 : 0;
+    cfg.split_dev = 0.1;
+    cfg.normalize = NORM_STANDARD;
+    data_bundle b;
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 42, &err), DLC_OK);
+    assert_int_equal(b.class_names.n, 10);
+    assert_string_equal(b.class_names.v[9], "9");
+    assert_int_equal(b.dev.n, tu_quick() ? 50 : 1000);
+    /* one channel: a single mean and std for every pixel */
+    assert_true(b.norm.shift[0] == b.norm.shift[783] && b.norm.scale[0] == b.norm.scale[400]);
+    assert_true(b.norm.shift[0] > 50 && b.norm.shift[0] < 90);
+    data_free(&b);
+}
+
+/* The CSVs shipped in data/ (tests run from the repository root). */
+static void test_shipped_csvs(void **state)
+{
+    const char *iris = tu_data("../../data/iris.csv");
+    const char *bc = tu_data("../../data/breast_cancer.csv");
+    FILE *f = fopen(iris, "rb");
+    if (!f) {
+        print_message("skipping: %s is absent\n", iris);
+        skip();
+    }
+    fclose(f);
+    dlc_error err = {0};
+    data_config cfg;
+    data_bundle b;
+    csv_config(&cfg, iris);
+    dlc_strlist_clear(&cfg.label);
+    cfg.label = list_of("species", NULL);
+    cfg.split_test = 0.2;
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
+    assert_int_equal(b.dim, 4);
+    assert_int_equal(b.train.n + b.test.n, 150);
+    assert_int_equal(b.test.n, 30);
+    assert_int_equal(b.class_names.n, 3);
+    assert_string_equal(b.class_names.v[0], "setosa");
+    assert_string_equal(b.class_names.v[2], "virginica");
+    data_free(&b);
+    cfg_free(&cfg);
+
+    csv_config(&cfg, bc);
+    dlc_strlist_clear(&cfg.label);
+    cfg.label = list_of("diagnosis", NULL);
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
+    assert_int_equal(b.dim, 30);
+    assert_int_equal(b.train.n, 569);
+    assert_string_equal(b.class_names.v[1], "malignant");
+    int pos = 0;
+    for (int i = 0; i < 569; i++)
+        pos += b.src[0]->targets[i] == 1.0f;
+    assert_int_equal(pos, 212);
+    tu_close(b.src[0]->f32[0], 17.99, 1e-5);   /* mean_radius of the first row */
+    data_free(&b);
+    cfg_free(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idx_plain_and_gzip),
+        cmocka_unit_test(test_idx_2d_and_4d),
+        cmocka_unit_test(test_idx_truncated),
+        cmocka_unit_test(test_idx_label_count),
+        cmocka_unit_test(test_idx_bad_magic_and_type),
+        cmocka_unit_test(test_idx_limit),
+        cmocka_unit_test(test_csv_string_labels),
+        cmocka_unit_test(test_csv_numeric_labels),
+        cmocka_unit_test(test_csv_quoted_tabs_crlf),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_features_and_limit),
+        cmocka_unit_test(test_csv_binary_and_multitask),
+        cmocka_unit_test(test_split_carving),
+        cmocka_unit_test(test_split_files),
+        cmocka_unit_test(test_split_binary_names),
+        cmocka_unit_test(test_split_idx_classes),
+        cmocka_unit_test(test_norm_per_channel),
+        cmocka_unit_test(test_norm_per_feature),
+        cmocka_unit_test(test_norm_train_only_carved),
+        cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_fashion_mnist),
+        cmocka_unit_test(test_shipped_csvs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,329 @@
+/* test_gradcheck.c - a numerical gradient check for every op in the registry
+ * (so a new op without a case here fails the suite), and for every
+ * activation, with respect to parameters and inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../src/train/gradcheck.h"
+#include "graphtest.h"
+#include "testutil.h"
+
+typedef struct {
+    const float *r;   /* random projection (N, size of the output) */
+} proj;
+
+/* L = sum r * y, in double; dL/dy = r */
+static double proj_loss(void *user, graph *g, int N, int with_grad)
+{
+    proj *p = user;
+    graph_node *out = graph_output(g, 0);
+    graph_forward(g, N, 1);
+    size_t n = (size_t)N * out->size;
+    double L = 0;
+    for (size_t i = 0; i < n; i++)
+        L += (double)p->r[i] * out->out[i];
+    if (with_grad) {
+        graph_zero_grad(g);
+        for (size_t i = 0; i < n; i++)
+            out->grad[i] = p->r[i];
+        graph_backward(g, N);
+    }
+    return L;
+}
+
+/* Builds the graph, fills the input and the projection, checks, asserts. */
+static void check_graph(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
+                        double tol)
+{
+    graph *g = NULL;
+    dlc_error err = {0};
+    if (graph_build(&g, in, specs, n, NULL, 0, N, &err) != DLC_OK) {
+        print_error("%s: %s\n", what, err.msg);
+        fail();
+    }
+    graph_set_input_grad(g, 1);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 7, 1);
+    graph_init_params(g, &rng);
+    /* parameters the init leaves at constants (biases, gamma) get jitter so
+     * their gradients are not degenerate */
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].trainable)
+            for (size_t i = 0; i < g->params[k].n; i++)
+                g->params[k].data[i] += (float)(0.1 * dlc_rng_normal(&rng));
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < (size_t)N * g->nodes[0].size; i++)
+        x[i] = (float)dlc_rng_normal(&rng);
+    graph_node *out = graph_output(g, 0);
+    size_t on = (size_t)N * out->size;
+    float *r = malloc(sizeof(float) * on);
+    assert_non_null(r);
+    for (size_t i = 0; i < on; i++)
+        r[i] = (float)dlc_rng_normal(&rng);
+    proj p = {r};
+    gradcheck_opts o = {1e-2, 1e-3, tu_quick() ? 8 : 64, 1, 11};
+    gradcheck_result res[16];
+    int k = gradcheck_graph(g, N, proj_loss, &p, &o, res, 16);
+    assert_true(k >= 1);
+    for (int i = 0; i < k; i++) {
+        if (res[i].checked == 0 || res[i].max_rel > tol) {
+            print_error("%s: %s: max rel err %.3g at %d (analytic %.6g, numeric %.6g), %d checked, %d kinks\n",
+                        what, res[i].name, res[i].max_rel, res[i].worst, res[i].analytic,
+                        res[i].numeric, res[i].checked, res[i].skipped);
+            fail();
+        }
+    }
+    free(r);
+    graph_free(g);
+}
+
+/* ---- one case per op ---- */
+
+static void case_dense(void)
+{
+    tensor_shape in = {1, {5}};
+    layer_spec s[2] = {gt_spec("dense", "d1"), gt_spec("dense", "d2")};
+    s[0].units = 4;
+    s[0].activation = ACT_TANH;
+    s[1].units = 3;
+    s[1].use_bias = 0;
+    check_graph("dense", &in, s, 2, 3, 1e-2);
+    /* over the last axis of a (T, D) input */
+    tensor_shape seq = {2, {4, 3}};
+    layer_spec t[1] = {gt_spec("dense", "d")};
+    t[0].units = 2;
+    check_graph("dense over time", &seq, t, 1, 2, 1e-2);
+}
+
+static void case_activation(void)
+{
+    for (int a = 0; a < ACT_COUNT; a++) {
+        tensor_shape in = {1, {6}};
+        layer_spec s[1] = {gt_spec("activation", "act")};
+        s[0].activation = (act_kind)a;
+        s[0].alpha = a == ACT_ELU ? 1.0f : 0.1f;
+        char what[64];
+        snprintf(what, sizeof what, "activation %s", graph_act_names[a]);
+        check_graph(what, &in, s, 1, 4, 1e-2);
+    }
+}
+
+static void case_dropout(void)
+{
+    tensor_shape in = {1, {8}};
+    layer_spec s[2] = {gt_spec("dense", "d"), gt_spec("dropout", "drop")};
+    s[0].units = 6;
+    s[1].rate = 0.5f;
+    check_graph("dropout", &in, s, 2, 4, 1e-2);
+}
+
+static void case_batchnorm(void)
+{
+    tensor_shape in = {1, {4}};
+    layer_spec s[2] = {gt_spec("dense", "d"), gt_spec("batchnorm", "bn")};
+    s[0].units = 3;
+    check_graph("batchnorm (features)", &in, s, 2, 5, 2e-2);
+    tensor_shape img = {3, {2, 3, 2}};
+    layer_spec t[1] = {gt_spec("batchnorm", "bn")};
+    check_graph("batchnorm (channels)", &img, t, 1, 3, 2e-2);
+}
+
+static void case_flatten(void)
+{
+    tensor_shape in = {3, {2, 2, 3}};
+    layer_spec s[2] = {gt_spec("flatten", "f"), gt_spec("dense", "d")};
+    s[1].units = 2;
+    check_graph("flatten", &in, s, 2, 2, 1e-2);
+}
+
+static void case_reshape(void)
+{
+    tensor_shape in = {1, {12}};
+    layer_spec s[2] = {gt_spec("reshape", "r"), gt_spec("dense", "d")};
+    s[0].target_ndim = 2;
+    s[0].target[0] = -1;
+    s[0].target[1] = 4;
+    s[1].units = 2;
+    check_graph("reshape", &in, s, 2, 2, 1e-2);
+}
+
+static void case_add(void)
+{
+    tensor_shape in = {1, {5}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("add", "sum")};
+    s[0].units = 4;
+    s[1].units = 4;
+    s[1].activation = ACT_SIGMOID;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    check_graph("add", &in, s, 3, 3, 1e-2);
+}
+
+static void case_concat(void)
+{
+    tensor_shape in = {2, {3, 4}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("concat", "cat")};
+    s[0].units = 2;
+    s[1].units = 3;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    s[2].axis = 1;
+    check_graph("concat", &in, s, 3, 2, 1e-2);
+    layer_spec t[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("concat", "cat")};
+    t[0].units = 2;
+    t[1].units = 2;
+    gt_inputs(&t[1], "input", NULL);
+    gt_inputs(&t[2], "a", "b");
+    t[2].axis = 0;
+    check_graph("concat axis 0", &in, t, 3, 2, 1e-2);
+}
+
+static void case_input(void)
+{
+    /* the input op is checked through every case's input gradient */
+    case_flatten();
+}
+
+typedef struct {
+    const char *op;
+    void (*run)(void);
+} op_case;
+
+static const op_case cases[] = {
+    {"input", case_input},     {"dense", case_dense},     {"activation", case_activation},
+    {"dropout", case_dropout}, {"batchnorm", case_batchnorm}, {"flatten", case_flatten},
+    {"reshape", case_reshape}, {"add", case_add},         {"concat", case_concat},
+};
+
+static void test_every_op_has_a_check(void **state)
+{
+    for (int op = 0; op < OP_COUNT; op++) {
+        assert_non_null(graph_ops[op].name);
+        assert_non_null(graph_ops[op].build);
+        assert_non_null(graph_ops[op].forward);
+        assert_non_null(graph_ops[op].backward);
+        int found = 0;
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+            if (strcmp(cases[c].op, graph_ops[op].name) == 0)
+                found = 1;
+        if (!found) {
+            print_error("op '%s' has no gradient check in test_gradcheck.c\n", graph_ops[op].name);
+            fail();
+        }
+    }
+}
+
+static void test_ops(void **state)
+{
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        cases[c].run();
+}
+
+static void test_shared_weights(void **state)
+{
+    /* a siamese pair: enc sees the input, enc2 (sharing enc's parameters)
+     * sees a transformed copy; the shared weight's gradient sums both uses */
+    tensor_shape in = {1, {4}};
+    layer_spec s[4] = {gt_spec("dense", "enc"), gt_spec("activation", "other"),
+                       gt_spec("dense", "enc2"), gt_spec("add", "sum")};
+    s[0].units = 3;
+    s[0].activation = ACT_TANH;
+    gt_inputs(&s[1], "input", NULL);
+    s[1].activation = ACT_SIGMOID;
+    s[2].units = 3;
+    s[2].activation = ACT_TANH;
+    strcpy(s[2].share, "enc");
+    gt_inputs(&s[2], "other", NULL);
+    gt_inputs(&s[3], "enc", "enc2");
+    check_graph("shared weights", &in, s, 4, 3, 1e-2);
+    graph *g;
+    dlc_error err;
+    assert_int_equal(graph_build(&g, &in, s, 4, NULL, 0, 2, &err), DLC_OK);
+    assert_int_equal(g->n_params, 2); /* enc.weight, enc.bias only */
+    graph_free(g);
+}
+
+static void test_frozen_layer(void **state)
+{
+    tensor_shape in = {1, {4}};
+    layer_spec s[2] = {gt_spec("dense", "base"), gt_spec("dense", "head")};
+    s[0].units = 3;
+    s[0].trainable = 0;
+    s[1].units = 2;
+    graph *g;
+    dlc_error err;
+    assert_int_equal(graph_build(&g, &in, s, 2, NULL, 0, 2, &err), DLC_OK);
+    size_t tr, fr;
+    graph_count_params(g, &tr, &fr);
+    assert_int_equal(tr, 3 * 2 + 2);
+    assert_int_equal(fr, 4 * 3 + 3);
+    assert_false(g->nodes[1].needs_grad); /* nothing before the head learns */
+    assert_true(g->nodes[2].needs_grad);
+    graph_free(g);
+}
+
+static void test_shape_errors(void **state)
+{
+    tensor_shape in = {1, {4}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("add", "sum")};
+    s[0].units = 3;
+    s[1].units = 5;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    strcpy(s[2].where, "m.yaml:9");
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, s, 3, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_null(g);
+    assert_non_null(strstr(err.msg, "m.yaml:9"));
+    assert_non_null(strstr(err.msg, "'a' is (3)"));
+    assert_non_null(strstr(err.msg, "'b' is (5)"));
+    /* an unknown input name with a suggestion */
+    gt_inputs(&s[2], "a", "bb");
+    assert_int_equal(graph_build(&g, &in, s, 3, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "did you mean 'b'"));
+    /* a cycle */
+    gt_inputs(&s[0], "sum", NULL);
+    s[1].units = 3;
+    gt_inputs(&s[2], "a", "b");
+    assert_int_equal(graph_build(&g, &in, s, 3, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "cycle"));
+}
+
+static void test_topological_order(void **state)
+{
+    /* layers listed out of order still build: b names a, which comes later */
+    tensor_shape in = {1, {4}};
+    layer_spec s[2] = {gt_spec("dense", "b"), gt_spec("dense", "a")};
+    s[0].units = 2;
+    gt_inputs(&s[0], "a", NULL);
+    s[1].units = 3;
+    gt_inputs(&s[1], "input", NULL);
+    graph *g;
+    dlc_error err;
+    const char *outs[] = {"b"};
+    assert_int_equal(graph_build(&g, &in, s, 2, outs, 1, 2, &err), DLC_OK);
+    assert_string_equal(g->nodes[1].spec.name, "a");
+    assert_string_equal(g->nodes[2].spec.name, "b");
+    assert_int_equal(graph_output(g, 0)->shape.d[0], 2);
+    graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_op_has_a_check),
+        cmocka_unit_test(test_ops),
+        cmocka_unit_test(test_shared_weights),
+        cmocka_unit_test(test_frozen_layer),
+        cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_topological_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

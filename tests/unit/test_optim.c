@@ -1,0 +1,152 @@
+/* test_optim.c - every optimizer and schedule against values worked out by
+ * hand from the update rules in the notes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "../../src/optim/optim.h"
+#include "testutil.h"
+
+static optim_config base(optim_kind k)
+{
+    optim_config c = {k, 0.1, 0.9, 0.9, 0.999, 0.9, 1e-8};
+    return c;
+}
+
+/* Runs steps with the given gradients on one weight starting at 1. */
+static float run_steps(optim_kind k, const float *grads, int steps, float gscale, float l2)
+{
+    optim *o;
+    optim_config c = base(k);
+    assert_int_equal(optim_create(&o, &c, 1, NULL), DLC_OK);
+    float w = 1.0f;
+    for (int s = 0; s < steps; s++) {
+        optim_begin_step(o);
+        optim_step(o, &w, &grads[s], 0, 1, (float)c.lr, gscale, l2);
+    }
+    optim_free(o);
+    return w;
+}
+
+static void test_sgd(void **state)
+{
+    float g[] = {0.5f};
+    tu_close(run_steps(OPT_SGD, g, 1, 1, 0), 0.95, 1e-7);
+    /* L2: g' = 0.5 + 0.2 * 1 */
+    tu_close(run_steps(OPT_SGD, g, 1, 1, 0.2f), 0.93, 1e-7);
+    /* clipping scale halves the gradient */
+    tu_close(run_steps(OPT_SGD, g, 1, 0.5f, 0), 0.975, 1e-7);
+}
+
+static void test_momentum(void **state)
+{
+    /* v1 = 0.1*0.5 = 0.05, w = 0.995; v2 = 0.9*0.05 + 0.05 = 0.095, w = 0.9855 */
+    float g[] = {0.5f, 0.5f};
+    tu_close(run_steps(OPT_MOMENTUM, g, 1, 1, 0), 0.995, 1e-7);
+    tu_close(run_steps(OPT_MOMENTUM, g, 2, 1, 0), 0.9855, 1e-6);
+}
+
+static void test_rmsprop(void **state)
+{
+    /* s1 = 0.1 * 0.25 = 0.025; w = 1 - 0.1 * 0.5 / sqrt(0.025) = 0.683772234 */
+    float g[] = {0.5f};
+    tu_close(run_steps(OPT_RMSPROP, g, 1, 1, 0), 0.683772234, 1e-6);
+}
+
+static void test_adam(void **state)
+{
+    /* step 1: mhat = 0.5, vhat = 0.25 -> w = 1 - 0.1 = 0.9 (bias correction
+     * makes the first step exactly lr in size) */
+    float g1[] = {0.5f, 0.5f};
+    tu_close(run_steps(OPT_ADAM, g1, 1, 1, 0), 0.9, 1e-6);
+    tu_close(run_steps(OPT_ADAM, g1, 2, 1, 0), 0.8, 5e-6); /* float32 moments */
+    /* step 2 with g = -1: m2 = -0.055, mhat = -0.289473684; v2 = 0.00124975,
+     * vhat = 0.625187594; w = 0.9 + 0.1 * 0.289473684 / 0.790688 = 0.93661036 */
+    float g2[] = {0.5f, -1.0f};
+    tu_close(run_steps(OPT_ADAM, g2, 2, 1, 0), 0.93661036, 2e-6);
+}
+
+static void test_optimizer_ranges(void **state)
+{
+    /* state is indexed by offset: two ranges of one optimizer stay apart */
+    optim *o;
+    optim_config c = base(OPT_MOMENTUM);
+    assert_int_equal(optim_create(&o, &c, 4, NULL), DLC_OK);
+    float w[4] = {1, 1, 1, 1}, g[4] = {0.5f, 0.5f, 0, 0};
+    optim_begin_step(o);
+    optim_step(o, w, g, 0, 2, 0.1f, 1, 0);
+    optim_step(o, w + 2, g + 2, 2, 2, 0.1f, 1, 0);
+    tu_close(w[0], 0.995, 1e-7);
+    tu_close(w[2], 1.0, 0);
+    tu_close(o->m[0], 0.05, 1e-7);
+    tu_close(o->m[2], 0.0, 0);
+    optim_free(o);
+    optim_free(NULL);
+}
+
+static void test_clip(void **state)
+{
+    tu_close(optim_clip_scale(10, 5), 0.5, 1e-7);
+    tu_close(optim_clip_scale(3, 5), 1.0, 0);
+    tu_close(optim_clip_scale(10, 0), 1.0, 0);
+}
+
+static void test_schedules(void **state)
+{
+    schedule_config s = {0};
+    s.type = SCHED_INVERSE_TIME;
+    s.decay_rate = 1;
+    /* the notes: alpha0 = 0.2, rate 1 -> 0.1, 0.067, 0.05, 0.04 */
+    double want[] = {0.1, 0.2 / 3, 0.05, 0.04};
+    for (int e = 1; e <= 4; e++)
+        tu_close(optim_schedule_lr(&s, 0.2, e, 1), want[e - 1], 1e-12);
+
+    s.type = SCHED_EXPONENTIAL;
+    s.base = 0.95;
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 1), 0.19, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 3, 1), 0.171475, 1e-12);
+
+    s.type = SCHED_INV_SQRT_EPOCH;
+    s.k = 1;
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 1), 0.2, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 4, 1), 0.1, 1e-12);
+
+    s.type = SCHED_INV_SQRT_STEP;
+    s.k = 2;
+    tu_close(optim_schedule_lr(&s, 0.1, 1, 4), 0.1, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.1, 9, 16), 0.05, 1e-12);
+
+    s.type = SCHED_STEP;
+    s.factor = 0.5;
+    s.every = 2;
+    double steps[] = {0.2, 0.2, 0.1, 0.1, 0.05};
+    for (int e = 1; e <= 5; e++)
+        tu_close(optim_schedule_lr(&s, 0.2, e, 1), steps[e - 1], 1e-12);
+
+    s.type = SCHED_MANUAL;
+    s.n_points = 2;
+    s.point_epoch[0] = 2;
+    s.point_lr[0] = 0.1;
+    s.point_epoch[1] = 4;
+    s.point_lr[1] = 0.01;
+    double manual[] = {0.5, 0.1, 0.1, 0.01, 0.01};
+    for (int e = 1; e <= 5; e++)
+        tu_close(optim_schedule_lr(&s, 0.5, e, 1), manual[e - 1], 1e-12);
+
+    s.type = SCHED_CONSTANT;
+    tu_close(optim_schedule_lr(&s, 0.3, 7, 99), 0.3, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sgd),      cmocka_unit_test(test_momentum),
+        cmocka_unit_test(test_rmsprop),  cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_optimizer_ranges), cmocka_unit_test(test_clip),
+        cmocka_unit_test(test_schedules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,168 @@
+/* test_reference.c - ops, losses and optimizers against values PyTorch 1.13
+ * computed (tests/data/make_reference.py).  Each comparison has its own
+ * tolerance: float32 with a few roundings, so ~1e-5 relative. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/loss/loss.h"
+#include "../../src/optim/optim.h"
+#include "graphtest.h"
+#include "testutil.h"
+
+static graph *build_one(layer_spec *s, int in_dim, int N)
+{
+    tensor_shape in = {1, {in_dim}};
+    graph *g = NULL;
+    dlc_error err = {0};
+    if (graph_build(&g, &in, s, 1, NULL, 0, N, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    graph_set_input_grad(g, 1);
+    return g;
+}
+
+static void test_dense(void **state)
+{
+    tu_ref *r = tu_ref_load("dense");
+    size_t n;
+    layer_spec s = gt_spec("dense", "d");
+    s.units = 4;
+    graph *g = build_one(&s, 7, 5);
+    memcpy(g->params[0].data, tu_ref_get(r, "w", NULL), sizeof(float) * 28);
+    memcpy(g->params[1].data, tu_ref_get(r, "b", NULL), sizeof(float) * 4);
+    const float *x = tu_ref_get(r, "x", &n);
+    memcpy(graph_input(g, 0), x, sizeof(float) * n);
+    graph_forward(g, 5, 1);
+    graph_node *o = graph_output(g, 0);
+    tu_assert_close("dense y", o->out, tu_ref_get(r, "y", NULL), 20, 1e-5, 1e-5);
+    graph_zero_grad(g);
+    memcpy(o->grad, tu_ref_get(r, "dy", NULL), sizeof(float) * 20);
+    graph_backward(g, 5);
+    tu_assert_close("dense dx", g->nodes[0].grad, tu_ref_get(r, "dx", NULL), 35, 1e-5, 1e-5);
+    tu_assert_close("dense dw", g->params[0].grad, tu_ref_get(r, "dw", NULL), 28, 1e-5, 1e-5);
+    tu_assert_close("dense db", g->params[1].grad, tu_ref_get(r, "db", NULL), 4, 1e-5, 1e-5);
+    graph_free(g);
+    tu_ref_free(r);
+}
+
+static void test_batchnorm(void **state)
+{
+    tu_ref *r = tu_ref_load("batchnorm");
+    layer_spec s = gt_spec("batchnorm", "bn");
+    s.momentum = 0.9f; /* PyTorch's momentum 0.1 */
+    graph *g = build_one(&s, 3, 6);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 1);
+    graph_init_params(g, &rng);
+    memcpy(g->params[0].data, tu_ref_get(r, "gamma", NULL), sizeof(float) * 3);
+    memcpy(g->params[1].data, tu_ref_get(r, "beta", NULL), sizeof(float) * 3);
+    memcpy(graph_input(g, 0), tu_ref_get(r, "x", NULL), sizeof(float) * 18);
+    graph_forward(g, 6, 1);
+    graph_node *o = graph_output(g, 0);
+    tu_assert_close("bn y", o->out, tu_ref_get(r, "y", NULL), 18, 1e-5, 1e-4);
+    tu_assert_close("bn running_mean", g->params[2].data, tu_ref_get(r, "running_mean", NULL), 3, 1e-6, 1e-5);
+    tu_assert_close("bn running_var", g->params[3].data, tu_ref_get(r, "running_var", NULL), 3, 1e-6, 1e-5);
+    graph_zero_grad(g);
+    memcpy(o->grad, tu_ref_get(r, "dy", NULL), sizeof(float) * 18);
+    graph_backward(g, 6);
+    tu_assert_close("bn dx", g->nodes[0].grad, tu_ref_get(r, "dx", NULL), 18, 1e-5, 1e-4);
+    tu_assert_close("bn dgamma", g->params[0].grad, tu_ref_get(r, "dgamma", NULL), 3, 1e-5, 1e-4);
+    tu_assert_close("bn dbeta", g->params[1].grad, tu_ref_get(r, "dbeta", NULL), 3, 1e-5, 1e-4);
+    /* evaluation uses the running statistics */
+    graph_forward(g, 6, 0);
+    const float *x = tu_ref_get(r, "x", NULL), *gamma = tu_ref_get(r, "gamma", NULL),
+                *beta = tu_ref_get(r, "beta", NULL), *rm = tu_ref_get(r, "running_mean", NULL),
+                *rv = tu_ref_get(r, "running_var", NULL);
+    for (int i = 0; i < 18; i++) {
+        int c = i % 3;
+        double want = gamma[c] * (x[i] - rm[c]) / sqrt(rv[c] + 1e-5) + beta[c];
+        tu_close(o->out[i], want, 1e-5);
+    }
+    graph_free(g);
+    tu_ref_free(r);
+}
+
+static void test_activations(void **state)
+{
+    tu_ref *r = tu_ref_load("activations");
+    const float *z = tu_ref_get(r, "z", NULL), *dy = tu_ref_get(r, "dy", NULL);
+    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax"};
+    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU, ACT_SOFTMAX};
+    for (int k = 0; k < 7; k++) {
+        float y[20], dz[20];
+        float alpha = kinds[k] == ACT_ELU ? 1.0f : 0.01f;
+        graph_act_forward(kinds[k], alpha, y, z, 4, 5);
+        tu_assert_close(names[k], y, tu_ref_get(r, names[k], NULL), 20, 1e-6, 1e-5);
+        graph_act_backward(kinds[k], alpha, dz, dy, y, z, 4, 5);
+        char dname[32];
+        snprintf(dname, sizeof dname, "d_%s", names[k]);
+        tu_assert_close(dname, dz, tu_ref_get(r, dname, NULL), 20, 1e-6, 1e-5);
+    }
+    tu_ref_free(r);
+}
+
+static void check_loss(tu_ref *r, loss_kind k, const char *prefix, const char *in, tensor_shape shape,
+                       int N)
+{
+    char a[32], b[32], c[32], d[32];
+    snprintf(a, sizeof a, "%s_%s", prefix, in);
+    snprintf(b, sizeof b, "%s_target", prefix);
+    snprintf(c, sizeof c, "%s_loss", prefix);
+    snprintf(d, sizeof d, "%s_grad", prefix);
+    size_t n;
+    const float *z = tu_ref_get(r, a, &n);
+    float grad[64] = {0};
+    loss_stats st = {0};
+    loss_compute(k, grad, z, tu_ref_get(r, b, NULL), N, &shape, 1.0f, &st);
+    tu_close(st.sum / st.count, tu_ref_get(r, c, NULL)[0], 1e-5);
+    tu_assert_close(d, grad, tu_ref_get(r, d, NULL), n, 1e-6, 1e-5);
+}
+
+static void test_losses(void **state)
+{
+    tu_ref *r = tu_ref_load("losses");
+    check_loss(r, LOSS_SOFTMAX_CE, "ce", "logits", (tensor_shape){1, {4}}, 6);
+    check_loss(r, LOSS_SIGMOID_BCE, "bce", "logits", (tensor_shape){1, {1}}, 6);
+    check_loss(r, LOSS_MSE, "mse", "pred", (tensor_shape){1, {2}}, 5);
+    tu_ref_free(r);
+}
+
+static void test_optimizers(void **state)
+{
+    tu_ref *r = tu_ref_load("optimizers");
+    const float *w0 = tu_ref_get(r, "w0", NULL), *grads = tu_ref_get(r, "grads", NULL);
+    const char *names[] = {"adam", "rmsprop", "sgd"};
+    optim_kind kinds[] = {OPT_ADAM, OPT_RMSPROP, OPT_SGD};
+    for (int k = 0; k < 3; k++) {
+        optim_config c = {kinds[k], 0.01, 0.9, 0.9, 0.999, 0.9, 1e-8};
+        optim *o;
+        assert_int_equal(optim_create(&o, &c, 6, NULL), DLC_OK);
+        float w[6];
+        memcpy(w, w0, sizeof w);
+        for (int s = 0; s < 4; s++) {
+            optim_begin_step(o);
+            optim_step(o, w, grads + 6 * s, 0, 6, 0.01f, 1.0f, 0.0f);
+        }
+        tu_assert_close(names[k], w, tu_ref_get(r, names[k], NULL), 6, 1e-6, 1e-5);
+        optim_free(o);
+    }
+    tu_ref_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
+        cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
+        cmocka_unit_test(test_optimizers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
