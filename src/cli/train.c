@@ -161,8 +161,11 @@ static int run(const cli_args *a)
         else
             printf("%-10s %9d %10.4f %9.2f%%\n", r->name, r->n, r->loss, 100.0 * r->accuracy);
     }
-    printf("%d epochs%s%s in %.1fs; best dev epoch %d; run folder %s\n", res.epochs_run,
-           res.stopped_early ? " (stopped early)" : "", "", res.seconds, res.best_epoch, run_dir);
+    printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
+           res.stopped_early ? " (stopped early)" : "", res.seconds);
+    if (res.best_epoch > 0)
+        printf("best dev epoch %d; ", res.best_epoch);
+    printf("run folder %s\n", run_dir);
 done:
     free(yaml);
     config_free(&cfg);

@@ -461,9 +461,14 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     if (t->data.train.n == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
-    say(t, "data: train %d, train-dev %d, dev %d, test %d examples of shape (%zu values), %d targets%s",
-        t->data.train.n, t->data.train_dev.n, t->data.dev.n, t->data.test.n, t->data.dim,
-        t->data.n_targets, "");
+    char shape[64], what[64] = "";
+    tensor_shape_str(&t->data.shape, shape, sizeof shape);
+    if (cfg->loss == LOSS_SOFTMAX_CE)
+        snprintf(what, sizeof what, ", %d classes", t->data.class_names.n);
+    else if (t->data.n_targets > 1)
+        snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
+    say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", t->data.train.n,
+        t->data.train_dev.n, t->data.dev.n, t->data.test.n, shape, what);
     int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
     if (B > t->data.train.n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
