@@ -285,7 +285,7 @@ SH
     [[ "$output" == *"first=0"* ]]
     run "$DLC" sample configs/sweeps/fashion_mnist_mlp_sweep.yaml --trial 20 --lines
     [ "$status" -eq 0 ]
-    [ "${#lines[@]}" -eq 6 ]
+    [ "${#lines[@]}" -eq 5 ]
     run "$DLC" sample configs/sweeps/softmax_iris_grid.yaml --info
     [ "$status" -eq 0 ]
     [[ "$output" == *"mode=grid"* ]]
