@@ -262,3 +262,15 @@ void dlc_buf_free(dlc_buf *b)
     free(b->s);
     memset(b, 0, sizeof *b);
 }
+
+void dlc_path_stem(char *out, size_t size, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
+}

@@ -22,6 +22,10 @@ const char *dlc_nearest(const char *word, const char *const *candidates);
  * The caller frees *out.  Errors name the path. */
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err);
 
+/* The file name of path without folder and extension into out
+ * ("configs/mnist.yaml" -> "mnist"); cut to size - 1 bytes. */
+void dlc_path_stem(char *out, size_t size, const char *path);
+
 /* mkdir -p; errors name the path. */
 dlc_status dlc_mkdirs(const char *path, dlc_error *err);
 

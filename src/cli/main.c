@@ -20,7 +20,8 @@ static const cli_opt common_opts[] = {
 };
 
 static const cli_command *const commands[] = {
-    &cli_train_cmd, &cli_eval_cmd, &cli_summary_cmd, &cli_gradcheck_cmd, NULL,
+    &cli_train_cmd, &cli_eval_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
+    &cli_sample_cmd, &cli_leaderboard_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)
@@ -145,7 +146,7 @@ static void print_main_help(void)
     printf("dlc %s - train deep-learning models on the CPU from one YAML file\n\n"
            "usage: dlc COMMAND [options] ARGS\n\ncommands:\n", DLC_VERSION);
     for (int i = 0; commands[i]; i++)
-        printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
+        printf("  %-12s %s\n", commands[i]->name, commands[i]->summary);
     printf("\n'dlc COMMAND --help' shows a command's options.\n"
            "Exit status: 0 success, 1 failure while running, 2 bad usage, config or data.\n");
 }

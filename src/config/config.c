@@ -24,14 +24,7 @@ void config_free(dlc_config *c)
 /* "configs/mnist.yaml" -> "mnist" */
 static void name_from_path(char *out, size_t size, const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, base, n);
-    out[n] = '\0';
+    dlc_path_stem(out, size, path);
     if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
         dlc_strlcpy(out, "config", size);
 }
@@ -54,6 +47,17 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
                      "%s:%d: a config is a mapping of keys (data:, model:, train:, ...), not %s",
                      origin, root->line, root->kind == YN_SEQ ? "a list" : "a single value");
         goto cleanup;
+    }
+    /* a `sweep:` section belongs to `dlc sample` (src/sweep), which checks it */
+    int sweep = ynode_map_find(root, "sweep");
+    if (sweep >= 0) {
+        ynode_free(root->keys[sweep]);
+        ynode_free(root->items[sweep]);
+        root->n--;
+        memmove(root->keys + sweep, root->keys + sweep + 1,
+                sizeof *root->keys * (size_t)(root->n - sweep));
+        memmove(root->items + sweep, root->items + sweep + 1,
+                sizeof *root->items * (size_t)(root->n - sweep));
     }
     for (int i = 0; i < n_overrides; i++) {
         if (!overrides[i])

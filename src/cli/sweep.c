@@ -1,0 +1,226 @@
+/* sweep.c - `dlc sample SWEEP` (the overrides of a trial, for any shell,
+ * scheduler or script) and `dlc leaderboard SWEEP` (the ranked results).
+ * scripts/sweep.sh drives both. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/util.h"
+#include "../sweep/sweep.h"
+#include "cli.h"
+
+static const cli_opt sample_opts[] = {
+    {"--trial", 1, "K", "only trial K (default: every trial, one line each: K, a tab, overrides)"},
+    {"--lines", 0, NULL, "one key=value per line instead of --set words (for scripts)"},
+    {"--info", 0, NULL, "print the sweep's settings as key=value lines (for scripts)"},
+    {"--mode", 1, "random|grid", "override the sweep's mode"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_opt board_opts[] = {
+    {"--dir", 1, "DIR", "the sweep's output folder (default: runs/sweeps/<name>)"},
+    {"--top", 1, "N", "rows to print (default 5; the CSV has every trial)"},
+    {"--mode", 1, "random|grid", "the mode the sweep ran in (as given to sweep.sh)"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* Loads SWEEP honouring --mode; returns 0 or an exit code. */
+static int load(const cli_command *c, const cli_args *a, sweep_spec *s)
+{
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one SWEEP file, got %d arguments", a->n_pos);
+    int mode = -1;
+    const char *m = cli_get(c, a, "--mode");
+    if (m) {
+        for (int i = 0; sweep_mode_names[i]; i++)
+            if (strcmp(m, sweep_mode_names[i]) == 0)
+                mode = i;
+        if (mode < 0)
+            return cli_usage_error(c, "--mode is random or grid, got '%s'", m);
+    }
+    dlc_error err = {0};
+    if (sweep_load(s, a->pos[0], mode, &err) != DLC_OK)
+        return cli_fail(&err);
+    return 0;
+}
+
+/* runs/sweeps/<name>, with -<mode> when --mode asked for another mode than
+ * the file's, so a grid run of a random sweep never resumes into its trials. */
+static void default_dir(char *buf, size_t size, const sweep_spec *s)
+{
+    int other = s->mode != s->file_mode;
+    snprintf(buf, size, "runs/sweeps/%s%s%s", s->name, other ? "-" : "",
+             other ? sweep_mode_names[s->mode] : "");
+}
+
+/* Prints "--set key=value" quoted for a POSIX shell when it needs it. */
+static void print_set(const char *kv)
+{
+    int plain = *kv != '\0';
+    for (const char *p = kv; *p; p++)
+        plain &= strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+=:/,@%",
+                        *p) != NULL;
+    if (plain) {
+        printf("--set %s", kv);
+        return;
+    }
+    printf("--set '");
+    for (const char *p = kv; *p; p++)
+        if (*p == '\'')
+            printf("'\\''");
+        else
+            putchar(*p);
+    putchar('\'');
+}
+
+static void print_trial(const dlc_strlist *kv, int lines, int k, int with_k)
+{
+    for (int i = 0; i < kv->n; i++) {
+        if (lines) {
+            if (with_k)
+                printf("%d\t", k);
+            printf("%s\n", kv->v[i]);
+            continue;
+        }
+        if (i == 0 && with_k)
+            printf("%d\t", k);
+        if (i)
+            putchar(' ');
+        print_set(kv->v[i]);
+    }
+    if (!lines)
+        putchar('\n');
+}
+
+static int run_sample(const cli_args *a)
+{
+    const cli_command *c = &cli_sample_cmd;
+    sweep_spec s;
+    int rc = load(c, a, &s);
+    if (rc)
+        return rc;
+    if (cli_get(c, a, "--info")) {
+        char dir[1200];
+        default_dir(dir, sizeof dir, &s);
+        printf("name=%s\nbase=%s\nmode=%s\nfirst=%d\ntrials=%d\nseed=%llu\nmetric=%s\n"
+               "goal=%s\nout=%s\n",
+               s.name, s.base, sweep_mode_names[s.mode], sweep_first_trial(&s), s.trials,
+               (unsigned long long)s.seed, s.metric->name, s.metric->maximize ? "max" : "min", dir);
+        sweep_free(&s);
+        return 0;
+    }
+    int lines = cli_get(c, a, "--lines") != NULL;
+    int first = sweep_first_trial(&s), last = s.trials;
+    const char *t = cli_get(c, a, "--trial");
+    if (t) {
+        long k;
+        if (dlc_parse_long(t, &k) != 0 || k < first || k > last) {
+            rc = cli_usage_error(c, "--trial needs a trial number from %d to %d, got '%s'", first,
+                                 last, t);
+            goto done;
+        }
+        first = last = (int)k;
+    }
+    for (int k = first; k <= last; k++) {
+        dlc_strlist kv = {0};
+        dlc_error err = {0};
+        if (sweep_trial(&s, k, &kv, &err) != DLC_OK) {
+            rc = cli_fail(&err);
+            dlc_strlist_clear(&kv);
+            goto done;
+        }
+        print_trial(&kv, lines, k, !t);
+        dlc_strlist_clear(&kv);
+    }
+done:
+    sweep_free(&s);
+    return rc;
+}
+
+static void fmt(char *buf, size_t size, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, size, "%.4f", v);
+    else
+        snprintf(buf, size, "-");
+}
+
+static int run_leaderboard(const cli_args *a)
+{
+    const cli_command *c = &cli_leaderboard_cmd;
+    sweep_spec s;
+    int rc = load(c, a, &s);
+    if (rc)
+        return rc;
+    long top = 5;
+    const char *t = cli_get(c, a, "--top");
+    if (t && (dlc_parse_long(t, &top) != 0 || top < 0)) {
+        sweep_free(&s);
+        return cli_usage_error(c, "--top needs a whole number >= 0, got '%s'", t);
+    }
+    char dir[1200], csv[1300];
+    const char *d = cli_get(c, a, "--dir");
+    if (d)
+        dlc_strlcpy(dir, d, sizeof dir);
+    else
+        default_dir(dir, sizeof dir, &s);
+    snprintf(csv, sizeof csv, "%s/leaderboard.csv", dir);
+
+    sweep_result *rows = NULL;
+    int n = 0;
+    dlc_error err = {0};
+    if (sweep_collect(&s, dir, &rows, &n, &err) != DLC_OK ||
+        sweep_write_leaderboard(csv, rows, n, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    int count[4] = {0};
+    for (int i = 0; i < n; i++)
+        count[rows[i].status]++;
+    printf("%s: %d of %d trials done", csv, count[SWEEP_DONE], n);
+    if (count[SWEEP_FAILED])
+        printf(", %d failed", count[SWEEP_FAILED]);
+    if (count[SWEEP_UNFINISHED] + count[SWEEP_MISSING])
+        printf(", %d not finished", count[SWEEP_UNFINISHED] + count[SWEEP_MISSING]);
+    printf("; ranked by %s (%s is better)\n", s.metric->name,
+           s.metric->maximize ? "higher" : "lower");
+    printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
+           "test_acc", "wall_s", "overrides");
+    for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {
+        const sweep_result *r = &rows[i];
+        char m[32], da[32], dl[32], ta[32], w[32];
+        fmt(m, sizeof m, r->metric);
+        fmt(da, sizeof da, r->dev_acc);
+        fmt(dl, sizeof dl, r->dev_loss);
+        fmt(ta, sizeof ta, r->test_acc);
+        if (isfinite(r->wall))
+            snprintf(w, sizeof w, "%.1f", r->wall);
+        else
+            snprintf(w, sizeof w, "-");
+        printf("%4d %5d %9s %9s %9s %9s %7s  %s\n", i + 1, r->trial, m, da, dl, ta, w,
+               r->overrides);
+    }
+    if (n > 0 && rows[0].status == SWEEP_DONE) {
+        char tdir[2048];
+        printf("best: trial %d, run folder %s (its config.yaml is the resolved config)\n",
+               rows[0].trial, sweep_trial_dir(tdir, sizeof tdir, dir, rows[0].trial));
+    }
+done:
+    sweep_results_free(rows, n);
+    sweep_free(&s);
+    return rc;
+}
+
+const cli_command cli_sample_cmd = {
+    "sample", "SWEEP [--trial K] [options]",
+    "Print the --set overrides of a sweep's trials (deterministic per seed and trial), e.g. "
+    "dlc train BASE $(dlc sample SWEEP --trial 3).",
+    sample_opts, run_sample,
+};
+
+const cli_command cli_leaderboard_cmd = {
+    "leaderboard", "SWEEP [--dir DIR] [--top N]",
+    "Rank a sweep's trials by its metric: write DIR/leaderboard.csv and print the top rows.",
+    board_opts, run_leaderboard,
+};

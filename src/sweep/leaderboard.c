@@ -1,0 +1,265 @@
+/* leaderboard.c - a sweep's trial folders -> rows ranked by its metric.
+ *
+ * A trial folder (dir/trial-007) is what `dlc train --out` wrote (report.json
+ * and the rest) plus what scripts/sweep-trial.sh adds: overrides.txt (one
+ * key=value per line, as trained), wall_seconds, and `failed` when training
+ * failed.  The figures come from report.json, whose format is documented in
+ * src/train/report_json.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../io/io.h"
+#include "sweep.h"
+
+const char *const sweep_status_names[] = {"done", "failed", "unfinished", "missing", NULL};
+
+const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k)
+{
+    snprintf(buf, size, "%s/trial-%03d", dir, k);
+    return buf;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A number at a dotted path ("splits.dev.accuracy"); NAN when absent or null. */
+static double json_number_at(const json_value *v, const char *path)
+{
+    char part[64];
+    const char *p = path;
+    while (v && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof part)
+            return NAN;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        v = json_get(v, part);
+        p = dot ? dot + 1 : p + n;
+    }
+    return v && v->type == JSON_NUMBER ? v->number : NAN;
+}
+
+static dlc_status read_report(sweep_result *r, const sweep_spec *s, const char *path,
+                              dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_value *j = NULL;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    st = json_parse(&j, text, len, err);
+    free(text);
+    if (st != DLC_OK) {
+        dlc_error_prefix(err, "%s", path);
+        return st;
+    }
+    r->metric = json_number_at(j, s->metric->json_path);
+    r->dev_acc = json_number_at(j, "splits.dev.accuracy");
+    r->dev_loss = json_number_at(j, "splits.dev.loss");
+    r->test_acc = json_number_at(j, "splits.test.accuracy");
+    r->test_loss = json_number_at(j, "splits.test.loss");
+    r->train_acc = json_number_at(j, "splits.train.accuracy");
+    r->train_loss = json_number_at(j, "splits.train.loss");
+    double e = json_number_at(j, "epochs_run");
+    r->epochs = isfinite(e) ? (int)e : -1;
+    json_free(j);
+    return DLC_OK;
+}
+
+static int is_fixed(const sweep_spec *s, const char *kv)
+{
+    return dlc_strlist_find(&s->fixed, kv) >= 0;
+}
+
+/* The trial's overrides less the sweep's fixed ones: from overrides.txt when
+ * the trial ran (what it trained with), else what the sweep gives it. */
+static dlc_status read_overrides(sweep_result *r, const sweep_spec *s, const char *tdir,
+                                 dlc_error *err)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/overrides.txt", tdir);
+    dlc_strlist kv = {0};
+    dlc_status st = DLC_OK;
+    if (exists(path)) {
+        char *text = NULL;
+        size_t len = 0;
+        st = dlc_read_file(path, &text, &len, err);
+        for (char *line = text, *next; st == DLC_OK && line && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            if (*line)
+                st = dlc_strlist_push(&kv, line, err);
+        }
+        free(text);
+    } else {
+        st = sweep_trial(s, r->trial, &kv, err);
+    }
+    dlc_buf b = {0};
+    for (int i = 0; st == DLC_OK && i < kv.n; i++)
+        if (!is_fixed(s, kv.v[i]))
+            dlc_buf_printf(&b, "%s%s", b.len ? " " : "", kv.v[i]);
+    if (st == DLC_OK && !b.len)
+        dlc_buf_printf(&b, "(base config)");
+    dlc_strlist_clear(&kv);
+    if (st == DLC_OK && b.failed)
+        st = DLC_NOMEM(err);
+    if (st != DLC_OK) {
+        dlc_buf_free(&b);
+        return st;
+    }
+    r->overrides = b.s;
+    return DLC_OK;
+}
+
+static double read_wall(const char *tdir)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/wall_seconds", tdir);
+    FILE *f = fopen(path, "r");
+    double w = NAN;
+    if (f) {
+        if (fscanf(f, "%lf", &w) != 1)
+            w = NAN;
+        fclose(f);
+    }
+    return w;
+}
+
+/* < 0 when a ranks above b: finished before failed, unfinished and missing;
+ * then by the metric (absent last), the dev loss, the trial number. */
+static int compare_rows(const sweep_spec *s, const sweep_result *a, const sweep_result *b)
+{
+    if (a->status != b->status)
+        return (int)a->status - (int)b->status;
+    int na = isnan(a->metric), nb = isnan(b->metric);
+    if (na != nb)
+        return na - nb;
+    if (!na && a->metric != b->metric)
+        return (s->metric->maximize ? a->metric > b->metric : a->metric < b->metric) ? -1 : 1;
+    /* equal accuracy on a small dev set is common: the lower dev loss first */
+    if (isfinite(a->dev_loss) && isfinite(b->dev_loss) && a->dev_loss != b->dev_loss)
+        return a->dev_loss < b->dev_loss ? -1 : 1;
+    return a->trial - b->trial;
+}
+
+/* insertion sort: leaderboards are small, and qsort would need the sweep
+ * (the metric's direction) in a global */
+static void sort_rows(const sweep_spec *s, sweep_result *rows, int n)
+{
+    for (int i = 1; i < n; i++) {
+        sweep_result r = rows[i];
+        int j = i;
+        for (; j > 0 && compare_rows(s, &r, &rows[j - 1]) < 0; j--)
+            rows[j] = rows[j - 1];
+        rows[j] = r;
+    }
+}
+
+void sweep_results_free(sweep_result *rows, int n)
+{
+    if (!rows)
+        return;
+    for (int i = 0; i < n; i++)
+        free(rows[i].overrides);
+    free(rows);
+}
+
+dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **out, int *n_out,
+                         dlc_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    int first = sweep_first_trial(s), n = s->trials - first + 1;
+    sweep_result *rows = calloc((size_t)n, sizeof *rows);
+    if (!rows)
+        return DLC_NOMEM(err);
+    dlc_status st = DLC_OK;
+    for (int i = 0; i < n && st == DLC_OK; i++) {
+        sweep_result *r = &rows[i];
+        r->trial = first + i;
+        r->metric = r->dev_acc = r->dev_loss = r->test_acc = r->test_loss = NAN;
+        r->train_acc = r->train_loss = NAN;
+        r->epochs = -1;
+        char tdir[2048], path[2200];
+        sweep_trial_dir(tdir, sizeof tdir, dir, r->trial);
+        snprintf(path, sizeof path, "%s/report.json", tdir);
+        if (exists(path)) {
+            r->status = SWEEP_DONE;
+            st = read_report(r, s, path, err);
+        } else {
+            snprintf(path, sizeof path, "%s/failed", tdir);
+            r->status = exists(path) ? SWEEP_FAILED : exists(tdir) ? SWEEP_UNFINISHED : SWEEP_MISSING;
+        }
+        r->wall = read_wall(tdir);
+        if (st == DLC_OK)
+            st = read_overrides(r, s, tdir, err);
+    }
+    if (st != DLC_OK) {
+        sweep_results_free(rows, n);
+        return st;
+    }
+    sort_rows(s, rows, n);
+    *out = rows;
+    *n_out = n;
+    return DLC_OK;
+}
+
+static void cell(dlc_buf *b, double v)
+{
+    if (isfinite(v))
+        dlc_buf_printf(b, ",%.6g", v);
+    else
+        dlc_buf_printf(b, ",");
+}
+
+dlc_status sweep_write_leaderboard(const char *path, const sweep_result *rows, int n,
+                                   dlc_error *err)
+{
+    dlc_buf b = {0};
+    dlc_buf_printf(&b, "rank,trial,status,metric,dev_accuracy,dev_loss,test_accuracy,test_loss,"
+                       "train_accuracy,train_loss,epochs,wall_seconds,overrides\n");
+    int rank = 0;
+    for (int i = 0; i < n; i++) {
+        const sweep_result *r = &rows[i];
+        if (r->status == SWEEP_DONE)
+            dlc_buf_printf(&b, "%d", ++rank);
+        dlc_buf_printf(&b, ",%d,%s", r->trial, sweep_status_names[r->status]);
+        cell(&b, r->metric);
+        cell(&b, r->dev_acc);
+        cell(&b, r->dev_loss);
+        cell(&b, r->test_acc);
+        cell(&b, r->test_loss);
+        cell(&b, r->train_acc);
+        cell(&b, r->train_loss);
+        if (r->epochs >= 0)
+            dlc_buf_printf(&b, ",%d", r->epochs);
+        else
+            dlc_buf_printf(&b, ",");
+        if (isfinite(r->wall))
+            dlc_buf_printf(&b, ",%.1f", r->wall);
+        else
+            dlc_buf_printf(&b, ",");
+        /* RFC 4180: quoted, with quotes doubled */
+        dlc_buf_printf(&b, ",\"");
+        for (const char *c = r->overrides ? r->overrides : ""; *c; c++)
+            dlc_buf_printf(&b, *c == '"' ? "\"\"" : "%c", *c);
+        dlc_buf_printf(&b, "\"\n");
+    }
+    if (b.failed) {
+        dlc_buf_free(&b);
+        return DLC_NOMEM(err);
+    }
+    dlc_status st = io_write_file(path, b.s, b.len, err);
+    dlc_buf_free(&b);
+    return st;
+}

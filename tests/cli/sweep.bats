@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# Hyperparameter sweeps: dlc sample, dlc leaderboard, scripts/sweep.sh (local
+# jobs, resume, grid, GNU parallel over "hosts", the Slurm script).
+load helpers
+
+SWEEP_SH="$ROOT/scripts/sweep.sh"
+
+# A 3-trial random sweep (plus the baseline) over the iris config.
+iris_sweep() {
+    iris_config iris.yaml 15
+    cat > "${1:-sw.yaml}" <<YAML
+base: iris.yaml
+trials: 3
+seed: 5
+baseline: ${2:-false}
+set: {train.epochs: 12}
+params:
+  train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}
+  model.layers.0.units: {int_uniform: [4, 16]}
+  train.optimizer.beta1: {one_minus_log: [-3, -1]}
+YAML
+}
+
+# rows of leaderboard.csv with the given status
+board_rows() {
+    awk -F, -v s="$2" 'NR > 1 && $3 == s' "$1" | wc -l
+}
+
+@test "sample: deterministic --set overrides per trial, usable by dlc train" {
+    iris_sweep
+    run "$DLC" sample sw.yaml
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    all="$output"
+    run "$DLC" sample sw.yaml
+    [ "$output" = "$all" ]
+    run "$DLC" sample sw.yaml --trial 2
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(sed -n 2p <<< "$all" | cut -f2)" ]
+    [[ "$output" == "--set train.epochs=12 --set train.optimizer.lr="* ]]
+    "$DLC" train iris.yaml $("$DLC" sample sw.yaml --trial 2) --out run --quiet
+    lr=$("$DLC" sample sw.yaml --trial 2 --lines | sed -n 's/^train.optimizer.lr=//p')
+    units=$("$DLC" sample sw.yaml --trial 2 --lines | sed -n 's/^model.layers.0.units=//p')
+    grep -q "lr: $lr" run/config.yaml
+    grep -q "units: $units" run/config.yaml
+    # another seed, other values
+    sed -i 's/^seed: 5/seed: 6/' sw.yaml
+    run "$DLC" sample sw.yaml
+    [ "$output" != "$all" ]
+}
+
+@test "sample --info tells scripts the sweep's settings" {
+    iris_sweep sw.yaml true
+    run "$DLC" sample sw.yaml --info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"name=sw"* ]]
+    [[ "$output" == *"base=./iris.yaml"* ]]
+    [[ "$output" == *"first=0"* ]]
+    [[ "$output" == *"trials=3"* ]]
+    [[ "$output" == *"metric=dev_accuracy"* ]]
+    [[ "$output" == *"goal=max"* ]]
+    [[ "$output" == *"out=runs/sweeps/sw"* ]]
+    run "$DLC" sample sw.yaml --trial 0 --lines
+    [ "$output" = "train.epochs=12" ]
+}
+
+@test "bad sweeps: unknown keys and bad ranges exit 2 naming file, line and key" {
+    iris_config
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lrr: {log_uniform: [1e-3, 1e-1]}\n' > a.yaml
+    run "$DLC" sample a.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"a.yaml:4: key 'train.optimizer.lrr': unknown config key (did you mean 'train.optimizer.lr'?)"* ]]
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.4.units: [8, 16]\n' > b.yaml
+    run "$DLC" sample b.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"b.yaml:4: key 'model.layers.4.units'"*"index 4 is out of range"* ]]
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lr: {log_uniform: [0, 1]}\n' > c.yaml
+    run "$DLC" sample c.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"c.yaml:4: key 'train.optimizer.lr': log_uniform needs 0 < lo < hi"* ]]
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.beta1: {uniform: [0.5, 1.5]}\n' > d.yaml
+    run "$DLC" sample d.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"its range reaches 1.5, which the base config refuses"* ]]
+    run "$DLC" sample a.yaml --trial 1
+    [ "$status" -eq 2 ]
+    iris_sweep
+    run "$DLC" sample sw.yaml --trial 4
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--trial needs a trial number from 1 to 3, got '4'"* ]]
+    run "$DLC" sample missing.yaml
+    [ "$status" -eq 2 ]
+    # sweep.sh passes the verdict on, before running anything
+    run "$SWEEP_SH" c.yaml
+    [ "$status" -eq 2 ]
+    [ ! -d runs ]
+    run "$SWEEP_SH" sw.yaml --trials 2-9
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"this sweep has trials 1 to 3"* ]]
+}
+
+@test "a sweep: section inside a config; dlc train ignores it" {
+    iris_config
+    cat iris.yaml - > both.yaml <<YAML
+sweep:
+  trials: 2
+  metric: dev_loss
+  params:
+    train.batch_size: [8, 16, 32]
+YAML
+    run "$DLC" sample both.yaml --info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"base=both.yaml"* ]]
+    [[ "$output" == *"goal=min"* ]]
+    run "$DLC" train both.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+}
+
+@test "sweep.sh: a 3-trial sweep end to end, then resumed" {
+    iris_sweep sw.yaml true
+    # trials 1 and 2 only: the rest stays to do
+    run "$SWEEP_SH" sw.yaml -j 2 --trials 1-2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done in"* ]]
+    [[ "$output" == *"trial 2: done in"* ]]
+    [[ "$output" == *"2 of 4 trials done, 2 not finished"* ]]
+    csv=runs/sweeps/sw/leaderboard.csv
+    [ "$(board_rows $csv missing)" -eq 2 ]
+    sum1=$(md5sum runs/sweeps/sw/trial-001/report.json)
+
+    # the whole sweep: 1 and 2 are skipped, 0 and 3 run
+    run "$SWEEP_SH" sw.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"trial 2: done already"* ]]
+    [[ "$output" == *"trial 0: done in"* ]]
+    [[ "$output" == *"trial 3: done in"* ]]
+    [[ "$output" == *"4 of 4 trials done; ranked by dev_accuracy (higher is better)"* ]]
+    [[ "$output" == *"best: trial"* ]]
+    [ "$sum1" = "$(md5sum runs/sweeps/sw/trial-001/report.json)" ]
+    [ "$(board_rows $csv done)" -eq 4 ]
+    [ "$(head -1 $csv)" = "rank,trial,status,metric,dev_accuracy,dev_loss,test_accuracy,test_loss,train_accuracy,train_loss,epochs,wall_seconds,overrides" ]
+    # ranked: the metric never rises going down, ranks are 1..4
+    awk -F, 'NR > 2 && $4 > prev {exit 1} NR > 1 {prev = $4}' $csv
+    [ "$(cut -d, -f1 $csv | tail -n +2 | tr '\n' ' ')" = "1 2 3 4 " ]
+    grep -q ',0,done,.*"(base config)"' $csv
+    # each trial trained what dlc sample gives it, in its own folder
+    for k in 1 2 3; do
+        d=runs/sweeps/sw/trial-00$k
+        diff <("$DLC" sample sw.yaml --trial $k --lines) $d/overrides.txt
+        [ -s $d/wall_seconds ] && [ -s $d/model.safetensors ]
+    done
+}
+
+@test "sweep.sh: an interrupted trial resumes from its checkpoint and ends like an uninterrupted one" {
+    iris_sweep
+    # a dlc whose first training of trial 2 is cut off after 2 epochs, as a
+    # kill would leave it: a checkpoint, no model, no report
+    cat > fake-dlc <<SH
+#!/bin/bash
+out=
+prev=
+for a in "\$@"; do [ "\$prev" = --out ] && out="\$a"; prev="\$a"; done
+if [ "\$1" = train ] && [[ "\$out" == */trial-002 ]] && [ ! -e "$TMP/cut" ]; then
+    touch "$TMP/cut"
+    "$DLC" "\$@" --set train.epochs=2 || exit
+    rm -f "\$out/model.safetensors" "\$out/report.json"
+    kill -TERM \$\$
+fi
+exec "$DLC" "\$@"
+SH
+    chmod +x fake-dlc
+    DLC_REAL="$DLC"
+    DLC="$TMP/fake-dlc" run "$SWEEP_SH" sw.yaml -j 1
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"trials without a result: 2"* ]]
+    [ -f runs/sweeps/sw/trial-002/checkpoint.safetensors ]
+    [ ! -f runs/sweeps/sw/trial-002/report.json ]
+
+    DLC="$DLC_REAL" run "$SWEEP_SH" sw.yaml -j 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"trial 2: done in"* ]]
+    [[ "$output" == *"3 of 3 trials done"* ]]
+    grep -q "resuming after epoch 2" runs/sweeps/sw/trial-002/train.log
+    "$DLC_REAL" train iris.yaml $("$DLC_REAL" sample sw.yaml --trial 2) --out ref --quiet --threads 1
+    diff <(metrics_no_time ref/metrics.csv) <(metrics_no_time runs/sweeps/sw/trial-002/metrics.csv)
+}
+
+@test "sweep.sh: a trial that diverges is recorded as failed and not retried" {
+    iris_config
+    cat > g.yaml <<YAML
+base: iris.yaml
+mode: grid
+set: {train.optimizer.type: sgd, model.layers.0.activation: relu, train.epochs: 3}
+params:
+  train.optimizer.lr: [0.05, 1e30]
+YAML
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 2: training failed: dlc: error: epoch 1"*"the loss became"* ]]
+    [[ "$output" == *"1 of 2 trials done, 1 failed"* ]]
+    grep -q '^,2,failed,' runs/sweeps/g/leaderboard.csv
+    run "$SWEEP_SH" g.yaml
+    [[ "$output" == *"trial 2: failed before, not retried"* ]]
+}
+
+@test "sweep.sh --mode grid runs every combination, in its own folder" {
+    iris_config
+    cat > r.yaml <<YAML
+base: iris.yaml
+trials: 2
+set: {train.epochs: 4}
+params:
+  train.batch_size: [8, 32]
+  model.layers.0.activation: [tanh, relu, sigmoid]
+YAML
+    run "$DLC" sample r.yaml --mode grid
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 6 ]
+    [ "$(cut -f2 <<< "$output" | sort -u | wc -l)" -eq 6 ]
+    run "$SWEEP_SH" r.yaml --mode grid --top 10
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"6 trials (grid"* ]]
+    [ "$(board_rows runs/sweeps/r-grid/leaderboard.csv done)" -eq 6 ]
+    [ ! -d runs/sweeps/r ]
+}
+
+@test "sweep.sh --hosts: the same trials through GNU parallel over ssh logins" {
+    command -v parallel > /dev/null || skip "GNU parallel not installed (Debian package parallel)"
+    iris_sweep
+    # ':' is this machine without ssh; 'localhost' goes through the ssh
+    # command, here a stand-in that runs the command locally as sshd would
+    cat > fake-ssh <<'SH'
+#!/bin/bash
+while [ $# -gt 0 ]; do case "$1" in -l|-p|-o|-S|-i) shift 2 ;; -*) shift ;; *) break ;; esac; done
+echo "$1" >> "$(dirname "$0")/ssh-hosts.log"
+shift
+[ "${1:-}" = "--" ] && shift
+exec bash -c "$*"
+SH
+    chmod +x fake-ssh
+    printf '1/:\n1/localhost\n' > hosts
+    PARALLEL_SSH="$TMP/fake-ssh" run "$SWEEP_SH" sw.yaml --hosts hosts
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 of 3 trials done"* ]]
+    [ "$(board_rows runs/sweeps/sw/leaderboard.csv done)" -eq 3 ]
+    grep -q localhost ssh-hosts.log
+    # the same results as a local run
+    run "$SWEEP_SH" sw.yaml -o local
+    [ "$status" -eq 0 ]
+    for k in 1 2 3; do
+        diff <(metrics_no_time local/trial-00$k/metrics.csv) \
+             <(metrics_no_time runs/sweeps/sw/trial-00$k/metrics.csv)
+    done
+}
+
+@test "sweep.sh --slurm writes a job-array script; an index runs one trial" {
+    iris_sweep
+    run "$SWEEP_SH" sw.yaml --slurm job.sbatch -j 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"sbatch job.sbatch"* ]]
+    [ "$(head -1 job.sbatch)" = "#!/bin/bash" ]
+    grep -qx '#SBATCH --array=1-3%2' job.sbatch
+    grep -qx '#SBATCH --cpus-per-task=1' job.sbatch
+    grep -q '^#SBATCH --output=.*/runs/sweeps/sw/slurm-%A_%a.out$' job.sbatch
+    grep -q 'dlc sample SWEEP --trial \$SLURM_ARRAY_TASK_ID' job.sbatch
+    grep -q '^exec .*sweep-trial.sh .*"\$SLURM_ARRAY_TASK_ID" .*/runs/sweeps/sw$' job.sbatch
+    bash -n job.sbatch
+    [ ! -d runs/sweeps/sw/trial-001 ]
+    # what one array index does
+    SLURM_ARRAY_TASK_ID=2 DLC="$DLC" run bash job.sbatch
+    [ "$status" -eq 0 ]
+    [ -f runs/sweeps/sw/trial-002/report.json ]
+    [ ! -d runs/sweeps/sw/trial-001 ]
+    run "$DLC" leaderboard sw.yaml
+    [[ "$output" == *"1 of 3 trials done, 2 not finished"* ]]
+}
+
+@test "the shipped sweeps are valid" {
+    cd "$ROOT"
+    run "$DLC" sample configs/sweeps/fashion_mnist_mlp_sweep.yaml --info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trials=20"* ]]
+    [[ "$output" == *"first=0"* ]]
+    run "$DLC" sample configs/sweeps/fashion_mnist_mlp_sweep.yaml --trial 20 --lines
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 5 ]
+    run "$DLC" sample configs/sweeps/softmax_iris_grid.yaml --info
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"mode=grid"* ]]
+    [[ "$output" == *"trials=18"* ]]
+}
