@@ -28,6 +28,15 @@ static const char *fig(char *buf, size_t size, double v)
     return buf;
 }
 
+static const char *fig6(char *buf, size_t size, double v)
+{
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.6g", v);
+    return buf;
+}
+
 static void print_splits(const report *rep)
 {
     char a[32], b[32], c[32];
@@ -89,6 +98,7 @@ static void print_metric(const report *rep)
 {
     const report_metric *m = &rep->metric;
     char a[32], b[32];
+    const char *(*f)(char *, size_t, double) = fig6;
     printf("\nmetric: %s on %s = %s (%s is better)", m->name, report_split_names[m->split],
            fig(a, sizeof a, m->value), m->higher_is_better ? "higher" : "lower");
     if (m->n_constraints == 0) {
@@ -99,7 +109,7 @@ static void print_metric(const report *rep)
     for (int i = 0; i < m->n_constraints; i++) {
         const report_constraint *c = &m->c[i];
         printf("%s %s %s %s %s (%s)", i ? "," : "", report_measure_names[c->measure],
-               fig(a, sizeof a, c->value), c->is_min ? ">=" : "<=", fig(b, sizeof b, c->bound),
+               f(a, sizeof a, c->value), c->is_min ? ">=" : "<=", f(b, sizeof b, c->bound),
                c->met ? "ok" : "fails");
     }
     printf("\n");

@@ -58,6 +58,7 @@ void report_free(report *rep)
         split_free(&rep->splits[i]);
     dlc_strlist_clear(&rep->names);
     free(rep->sampled);
+    free(rep->sampled_ids);
     memset(rep, 0, sizeof *rep);
 }
 

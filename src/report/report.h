@@ -81,6 +81,7 @@ typedef struct {
     int dev_errors;             /* misclassified dev examples; -1 when not applicable */
     int n_sampled;
     int *sampled;               /* (n_sampled) dev split rows, ascending */
+    int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
     int has_images;             /* the sample was written with PNG images */
 } report;
 

@@ -7,10 +7,12 @@
  * predicted class), image (file name in errors/, empty for non-image data),
  * then tag columns left empty: mislabeled, blurry (image data only), tags
  * (free words).  dlc analyze reads them back (report_tags.c). */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <stb_image_write.h>
 
@@ -77,6 +79,23 @@ static dlc_status example_png(dlc_buf *b, const dataset *ds, int row, dlc_error 
     return DLC_OK;
 }
 
+/* Removes the images of an earlier sample ("<digits>.png") from dir. */
+static void remove_old_images(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char path[4400];
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name), digits = strspn(e->d_name, "0123456789");
+        if (n > 4 && digits == n - 4 && strcmp(e->d_name + digits, ".png") == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
@@ -101,15 +120,21 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     dlc_rng_shuffle(&rng, wrong, n_wrong);
     int take = n_wrong < cfg->report.error_samples ? n_wrong : cfg->report.error_samples;
     qsort(wrong, (size_t)take, sizeof *wrong, cmp_int);
+    free(rep->sampled);
+    free(rep->sampled_ids);
+    rep->sampled = wrong;
+    if (!(rep->sampled_ids = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1))))
+        return DLC_NOMEM(err);
+    for (int k = 0; k < take; k++)
+        rep->sampled_ids[k] = ds->idx[wrong[k]];
     rep->dev_errors = n_wrong;
     rep->n_sampled = take;
-    free(rep->sampled);
-    rep->sampled = wrong;
     rep->has_images = ds->ds && image_channels(ds->ds) > 0;
 
     report_path(dir, sizeof dir, run_dir, "errors");
     if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
         goto cleanup;
+    remove_old_images(dir);
     dlc_buf_printf(&csv, "id,true,predicted,confidence,image,mislabeled,%stags\n",
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
