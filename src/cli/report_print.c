@@ -137,7 +137,8 @@ static void print_diagnosis(const report *rep)
     char a[32];
     printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
     if (isnan(d->human))
-        printf("  %-12s %9s   (not set: report.human_level_error; 0 assumed)\n", "human-level", "-");
+        printf("  %-12s %9s   (not set: report.human_level_error%s)\n", "human-level", "-",
+               isnan(d->human_used) ? "" : "; 0 assumed");
     else
         printf("  %-12s %9s\n", "human-level", (pct_units ? pct : fig)(a, sizeof a, d->human));
     gap_row(d, "train", d->train, REPORT_GAP_AVOIDABLE_BIAS, pct_units);

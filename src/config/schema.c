@@ -447,12 +447,18 @@ static dlc_status range_error(const config_key *k, const ynode *v, const char *p
 static dlc_status unknown_key(const ynode *key, const char *path, const char *const *valid,
                               dlc_error *err)
 {
-    /* `lr:` under train: the exact name elsewhere beats a near sibling (l2) */
+    /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
+     * when it is the only such key (`max` belongs to many satisfice bounds) */
+    int found = -1, n_found = 0;
     for (int r = 0; r < N_ROWS; r++)
         if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
-            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0)
-            return config_key_fail(err, key, path, "unknown key here (did you mean '%s'?)",
-                                   schema[r].path);
+            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0) {
+            found = r;
+            n_found++;
+        }
+    if (n_found == 1)
+        return config_key_fail(err, key, path, "unknown key here (did you mean '%s'?)",
+                               schema[found].path);
     const char *near = dlc_nearest(key->value, valid);
     if (near)
         return config_key_fail(err, key, path, "unknown key (did you mean '%s'?)", near);

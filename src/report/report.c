@@ -396,6 +396,17 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, REPORT_SPLIT_TRAIN),
                     split_error(rep, REPORT_SPLIT_TRAIN_DEV), split_error(rep, REPORT_SPLIT_DEV),
                     split_error(rep, REPORT_SPLIT_TEST));
+    if (rep->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
+        /* squared error has the data's units: 0 is no proxy for Bayes error,
+         * so without a human-level figure there is no avoidable bias */
+        report_diagnosis *d = &rep->diag;
+        d->human_used = NAN;
+        d->gap[REPORT_GAP_AVOIDABLE_BIAS] = NAN;
+        d->largest = -1;
+        for (int g = 0; g < REPORT_GAP_COUNT; g++)
+            if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
+                d->largest = g;
+    }
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);
     double *v = rep->measures;

@@ -89,7 +89,7 @@ static void remove_old_images(const char *dir)
     for (struct dirent *e; (e = readdir(d));) {
         size_t n = strlen(e->d_name), digits = strspn(e->d_name, "0123456789");
         if (n > 4 && digits == n - 4 && strcmp(e->d_name + digits, ".png") == 0) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            report_path(path, sizeof path, dir, e->d_name);
             unlink(path);
         }
     }

@@ -314,7 +314,8 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
         st = err->status;
         goto done;
     }
-    qsort(ids, n_ids, sizeof *ids, cmp_long);
+    if (n_ids > 1)
+        qsort(ids, n_ids, sizeof *ids, cmp_long);
     for (size_t i = 1; i < n_ids; i++)
         if (ids[i] == ids[i - 1]) {
             st = dlc_fail(err, DLC_EINPUT, "%s: id %ld appears twice", name, ids[i]);
@@ -349,7 +350,8 @@ void report_tally_finish(report_tally *t, double dev_error)
         g->ceiling = dev_error * g->share;
     }
     /* the ceiling is dev_error x share, so sorting by count sorts by ceiling */
-    qsort(t->tags, (size_t)t->n_tags, sizeof *t->tags, by_ceiling);
+    if (t->n_tags > 1)
+        qsort(t->tags, (size_t)t->n_tags, sizeof *t->tags, by_ceiling);
     t->mislabeled_share = t->rows > 0 ? (double)t->mislabeled / t->rows : 0;
     t->corrected_error = report_corrected_error(dev_error, t->mislabeled_share);
     t->error_from_mislabels = dev_error * t->mislabeled_share;
