@@ -194,6 +194,6 @@ done:
 const cli_command cli_train_cmd = {
     "train", "CONFIG [options]",
     "Train the model a YAML file describes and write its run folder (metrics.csv, "
-    "model.safetensors, checkpoint.safetensors, report.json).",
+    "model.safetensors, checkpoint.safetensors, report.json, report.html, errors/).",
     opts, run,
 };

@@ -118,7 +118,7 @@ void svg_heatmap(dlc_buf *b, const long *m, int K, const char *const *names)
     int cell = K <= 10 ? 40 : K <= 20 ? 24 : 360 / K > 6 ? 360 / K : 6;
     int labels = K <= 40, counts = K <= 15;
     int left = labels ? 110 : 20, top = labels ? 100 : 20;
-    int w = left + K * cell + 10, h = top + K * cell + 30;
+    int w = left + K * cell + (labels ? 70 : 10), h = top + K * cell + 30;
     dlc_buf_printf(b, "<svg class=\"heat\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
                       "xmlns=\"http://www.w3.org/2000/svg\"><title>confusion matrix</title>",
                    w, h, w, h);
@@ -150,7 +150,7 @@ void svg_heatmap(dlc_buf *b, const long *m, int K, const char *const *names)
             if (counts && c > 0)
                 dlc_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"hc\"%s>%ld</text>",
                                left + p * cell + cell / 2, top + a * cell + cell / 2 + 4,
-                               a == p && f > 0.6 ? " fill=\"#fff\"" : "", c);
+                               a == p && f > 0.6 ? " style=\"fill:#fff\"" : "", c);
         }
     }
     if (labels)
