@@ -10,31 +10,29 @@
 
 #define MAX_CLASS_ROWS 30
 
-static const char *pct(char *buf, size_t size, double v)
+/* v as text with printf format f (scaled by scale), or "-" for NaN. */
+static const char *num(char *buf, size_t size, const char *f, double scale, double v)
 {
     if (isnan(v))
         snprintf(buf, size, "-");
     else
-        snprintf(buf, size, "%.2f%%", 100.0 * v);
+        snprintf(buf, size, f, scale * v);
     return buf;
+}
+
+static const char *pct(char *buf, size_t size, double v)
+{
+    return num(buf, size, "%.2f%%", 100.0, v);
 }
 
 static const char *fig(char *buf, size_t size, double v)
 {
-    if (isnan(v))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.4g", v);
-    return buf;
+    return num(buf, size, "%.4g", 1.0, v);
 }
 
 static const char *fig6(char *buf, size_t size, double v)
 {
-    if (isnan(v))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.6g", v);
-    return buf;
+    return num(buf, size, "%.6g", 1.0, v);
 }
 
 static void print_splits(const report *rep)

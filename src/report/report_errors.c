@@ -155,12 +155,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         report_csv_field(&csv, rep->names.v[s->pred[i]]);
         dlc_buf_printf(&csv, ",%.4f,%s,,%s\n", (double)s->conf[i], name, rep->has_images ? "," : "");
     }
-    if (csv.failed) {
-        st = DLC_NOMEM(err);
-        goto cleanup;
-    }
     report_path(path, sizeof path, dir, "errors.csv");
-    st = io_write_file(path, csv.s, csv.len, err);
+    st = report_write_buf(path, &csv, err);
 cleanup:
     dlc_buf_free(&csv);
     dlc_buf_free(&png);

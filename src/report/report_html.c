@@ -113,6 +113,19 @@ static void td_fig(dlc_buf *b, const char *key, double v, int pct)
         dlc_buf_printf(b, "\">%.4g</td>", v);
 }
 
+/* td_fig for the figures fields[i] = v[i] under report.json path prefix. */
+static void td_figs(dlc_buf *b, const char *prefix, const char *const *fields, const double *v, int n,
+                    int pct_first)
+{
+    char key[192];
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%s.%s", prefix, fields[i]);
+        td_fig(b, key, v[i], pct_first && i == 0);
+    }
+}
+
+static const char *const prf_fields[3] = {"precision", "recall", "f1"};
+
 static void td_text(dlc_buf *b, const char *s)
 {
     dlc_buf_printf(b, "<td>");
@@ -218,23 +231,19 @@ static void split_table(dlc_buf *b, const report *rep)
                        s->name, s->name, s->n, s->n);
         snprintf(key, sizeof key, "splits.%s.loss", s->name);
         td_fig(b, key, s->loss, 0);
+        snprintf(key, sizeof key, "metrics.%s", s->name);
         if (reg) {
-            snprintf(key, sizeof key, "metrics.%s.mse", s->name);
-            td_fig(b, key, s->mse, 0);
-            snprintf(key, sizeof key, "metrics.%s.mae", s->name);
-            td_fig(b, key, s->mae, 0);
+            static const char *const fields[2] = {"mse", "mae"};
+            td_figs(b, key, fields, (const double[2]){s->mse, s->mae}, 2, 0);
         } else {
             snprintf(key, sizeof key, "splits.%s.accuracy", s->name);
             td_fig(b, key, s->accuracy, 1);
             snprintf(key, sizeof key, "splits.%s.error", s->name);
             td_fig(b, key, s->error, 1);
             if (s->cls) {
-                snprintf(key, sizeof key, "metrics.%s.macro.f1", s->name);
-                td_fig(b, key, s->macro.f1, 0);
-                snprintf(key, sizeof key, "metrics.%s.weighted.f1", s->name);
-                td_fig(b, key, s->weighted.f1, 0);
-                snprintf(key, sizeof key, "metrics.%s.auc", s->name);
-                td_fig(b, key, s->auc, 0);
+                static const char *const fields[3] = {"macro.f1", "weighted.f1", "auc"};
+                snprintf(key, sizeof key, "metrics.%s", s->name);
+                td_figs(b, key, fields, (const double[3]){s->macro.f1, s->weighted.f1, s->auc}, 3, 0);
             } else {
                 dlc_buf_printf(b, "<td></td><td></td><td></td>");
             }
@@ -255,6 +264,7 @@ static dlc_status learning_curves(dlc_buf *b, const char *run_dir, dlc_error *er
     dlc_buf_printf(b, "<h2>Learning curves</h2>");
     if (c.n == 0) {
         dlc_buf_printf(b, "<p class=\"muted\">metrics.csv has no epochs.</p>\n");
+        curves_free(&c);
         return DLC_OK;
     }
     dlc_buf_printf(b, "<div class=\"charts\">");
@@ -297,24 +307,17 @@ static void classes_section(dlc_buf *b, const report *rep)
             const report_class_stats *c = &s->cls[k];
             dlc_buf_printf(b, "<tr>");
             td_text(b, rep->names.v[k]);
-            snprintf(key, sizeof key, "metrics.%s.per_class.%d.precision", s->name, k);
-            td_fig(b, key, c->precision, 0);
-            snprintf(key, sizeof key, "metrics.%s.per_class.%d.recall", s->name, k);
-            td_fig(b, key, c->recall, 0);
-            snprintf(key, sizeof key, "metrics.%s.per_class.%d.f1", s->name, k);
-            td_fig(b, key, c->f1, 0);
+            snprintf(key, sizeof key, "metrics.%s.per_class.%d", s->name, k);
+            td_figs(b, key, prf_fields, (const double[3]){c->precision, c->recall, c->f1}, 3, 0);
             dlc_buf_printf(b, "<td>%ld</td><td>%ld</td></tr>", c->support, c->predicted);
         }
         const report_avg *avgs[2] = {&s->macro, &s->weighted};
         const char *an[2] = {"macro", "weighted"};
         for (int i = 0; i < 2; i++) {
             dlc_buf_printf(b, "<tr><th>%s average</th>", an[i]);
-            snprintf(key, sizeof key, "metrics.%s.%s.precision", s->name, an[i]);
-            td_fig(b, key, avgs[i]->precision, 0);
-            snprintf(key, sizeof key, "metrics.%s.%s.recall", s->name, an[i]);
-            td_fig(b, key, avgs[i]->recall, 0);
-            snprintf(key, sizeof key, "metrics.%s.%s.f1", s->name, an[i]);
-            td_fig(b, key, avgs[i]->f1, 0);
+            snprintf(key, sizeof key, "metrics.%s.%s", s->name, an[i]);
+            td_figs(b, key, prf_fields, (const double[3]){avgs[i]->precision, avgs[i]->recall, avgs[i]->f1},
+                    3, 0);
             dlc_buf_printf(b, "<td></td><td></td></tr>");
         }
         dlc_buf_printf(b, "</table>\n");
@@ -341,16 +344,10 @@ static void classes_section(dlc_buf *b, const report *rep)
             const report_task_stats *t = &s->tasks[k];
             dlc_buf_printf(b, "<tr>");
             td_text(b, rep->names.v[k]);
-            snprintf(key, sizeof key, "metrics.%s.tasks.%d.accuracy", s->name, k);
-            td_fig(b, key, t->accuracy, 1);
-            snprintf(key, sizeof key, "metrics.%s.tasks.%d.precision", s->name, k);
-            td_fig(b, key, t->precision, 0);
-            snprintf(key, sizeof key, "metrics.%s.tasks.%d.recall", s->name, k);
-            td_fig(b, key, t->recall, 0);
-            snprintf(key, sizeof key, "metrics.%s.tasks.%d.f1", s->name, k);
-            td_fig(b, key, t->f1, 0);
-            snprintf(key, sizeof key, "metrics.%s.tasks.%d.auc", s->name, k);
-            td_fig(b, key, t->auc, 0);
+            static const char *const fields[5] = {"accuracy", "precision", "recall", "f1", "auc"};
+            snprintf(key, sizeof key, "metrics.%s.tasks.%d", s->name, k);
+            td_figs(b, key, fields, (const double[5]){t->accuracy, t->precision, t->recall, t->f1, t->auc},
+                    5, 1);
             dlc_buf_printf(b, "<td>%ld</td></tr>", t->known);
         }
         dlc_buf_printf(b, "</table>\n");
@@ -470,12 +467,8 @@ dlc_status report_write_html(const report *rep, const dlc_config *cfg, const rep
     dlc_buf_printf(&b, "<p class=\"muted\">Written by dlc. Figures per split are measured in evaluation "
                        "mode after training; the curves' train figures are running means in training mode.</p>"
                        "</body></html>\n");
-    if (b.failed) {
-        st = DLC_NOMEM(err);
-        goto done;
-    }
     report_path(path, sizeof path, run_dir, "report.html");
-    st = io_write_file(path, b.s, b.len, err);
+    return report_write_buf(path, &b, err);
 done:
     dlc_buf_free(&b);
     return st;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "../base/error.h"
 #include "../base/util.h"
 
 /* Appends s as one CSV field: quoted (with "" for ") when it holds a comma,
@@ -15,6 +16,9 @@ void report_base64(dlc_buf *b, const unsigned char *data, size_t n);
 
 /* Appends s with & < > " ' escaped for HTML text and attributes. */
 void report_html_text(dlc_buf *b, const char *s);
+
+/* Writes b to path atomically and frees b; ENOMEM when b ran out of memory. */
+dlc_status report_write_buf(const char *path, dlc_buf *b, dlc_error *err);
 
 /* "dir/file" into buf. */
 void report_path(char *buf, size_t size, const char *dir, const char *file);

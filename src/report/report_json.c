@@ -42,12 +42,20 @@ static void key_num(dlc_buf *b, const char *sep, const char *key, double v)
     num(b, v);
 }
 
+/* ", \"k0\": v0, \"k1\": v1, ..." */
+static void key_nums(dlc_buf *b, const char *const *keys, const double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        key_num(b, ", ", keys[i], v[i]);
+}
+
+static const char *const prf_keys[3] = {"precision", "recall", "f1"};
+
 static void avg(dlc_buf *b, const char *key, const report_avg *a)
 {
     dlc_buf_printf(b, ",\n      \"%s\": {", key);
     key_num(b, "", "precision", a->precision);
-    key_num(b, ", ", "recall", a->recall);
-    key_num(b, ", ", "f1", a->f1);
+    key_nums(b, prf_keys + 1, (const double[2]){a->recall, a->f1}, 2);
     dlc_buf_printf(b, "}");
 }
 
@@ -70,9 +78,7 @@ static void split_details(dlc_buf *b, const report *rep, const report_split *s)
             json_write_string(b, rep->names.v[k]);
             dlc_buf_printf(b, ", \"support\": %ld, \"predicted\": %ld, \"correct\": %ld", c->support,
                            c->predicted, c->tp);
-            key_num(b, ", ", "precision", c->precision);
-            key_num(b, ", ", "recall", c->recall);
-            key_num(b, ", ", "f1", c->f1);
+            key_nums(b, prf_keys, (const double[3]){c->precision, c->recall, c->f1}, 3);
             dlc_buf_printf(b, "}");
         }
         dlc_buf_printf(b, "\n      ],\n      \"confusion\": [");
@@ -92,11 +98,8 @@ static void split_details(dlc_buf *b, const report *rep, const report_split *s)
             json_write_string(b, rep->names.v[k]);
             dlc_buf_printf(b, ", \"known\": %ld, \"positives\": %ld, \"predicted\": %ld", t->known,
                            t->positives, t->predicted);
-            key_num(b, ", ", "accuracy", t->accuracy);
-            key_num(b, ", ", "precision", t->precision);
-            key_num(b, ", ", "recall", t->recall);
-            key_num(b, ", ", "f1", t->f1);
-            key_num(b, ", ", "auc", t->auc);
+            static const char *const keys[5] = {"accuracy", "precision", "recall", "f1", "auc"};
+            key_nums(b, keys, (const double[5]){t->accuracy, t->precision, t->recall, t->f1, t->auc}, 5);
             dlc_buf_printf(b, "}");
         }
         dlc_buf_printf(b, "\n      ]");
@@ -233,13 +236,7 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
                        rep->dev_errors, rep->n_sampled, rep->has_images ? "true" : "false");
     else
         dlc_buf_printf(&b, "null\n}\n");
-    if (b.failed) {
-        dlc_buf_free(&b);
-        return DLC_NOMEM(err);
-    }
-    dlc_status s = io_write_file(path, b.s, b.len, err);
-    dlc_buf_free(&b);
-    return s;
+    return report_write_buf(path, &b, err);
 }
 
 dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err)
@@ -257,11 +254,5 @@ dlc_status report_write_confusion(const report *rep, const char *path, dlc_error
                 dlc_buf_printf(&b, ",%ld\n", s->confusion[(size_t)a * rep->K + p]);
             }
     }
-    if (b.failed) {
-        dlc_buf_free(&b);
-        return DLC_NOMEM(err);
-    }
-    dlc_status s = io_write_file(path, b.s, b.len, err);
-    dlc_buf_free(&b);
-    return s;
+    return report_write_buf(path, &b, err);
 }

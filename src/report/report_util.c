@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../io/io.h"
 #include "report_internal.h"
 
 void report_csv_field(dlc_buf *b, const char *s)
@@ -67,4 +68,11 @@ void report_html_text(dlc_buf *b, const char *s)
 void report_path(char *buf, size_t size, const char *dir, const char *file)
 {
     snprintf(buf, size, "%s/%s", dir, file);
+}
+
+dlc_status report_write_buf(const char *path, dlc_buf *b, dlc_error *err)
+{
+    dlc_status st = b->failed ? DLC_NOMEM(err) : io_write_file(path, b->s ? b->s : "", b->len, err);
+    dlc_buf_free(b);
+    return st;
 }

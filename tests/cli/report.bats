@@ -258,33 +258,26 @@ YAML
     [[ "$output" == *"corrected dev error"* ]]
 }
 
+# analyze_fails NAME CONTENT WANT: dlc analyze on a tag file holding CONTENT
+# exits 2 with WANT in its message
+analyze_fails() {
+    printf "$2" > "$1"
+    run "$DLC" analyze run --tags "$1"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"$3"* ]]
+}
+
 @test "analyze: malformed tag files and missing runs are clear errors (exit 2)" {
     iris_config iris.yaml 1
     "$DLC" train iris.yaml --out run --quiet
-    printf 'true,predicted,blurry\na,b,x\n' > nohead.csv
-    run "$DLC" analyze run --tags nohead.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"nohead.csv:1: no 'id' column"* ]]
-    printf 'id,true,predicted,blurry\n1,a,b,x\n2,a,b\n' > short.csv
-    run "$DLC" analyze run --tags short.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"short.csv:3: 3 fields, but the header has 4"* ]]
-    printf 'id,true,predicted,blurry\n1,a,b,maybe\n' > mark.csv
-    run "$DLC" analyze run --tags mark.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"mark.csv:2: column 'blurry': 'maybe' is not a mark"* ]]
-    printf 'id,true,predicted\n1,"a,b\n' > quote.csv
-    run "$DLC" analyze run --tags quote.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"quote.csv:2: a quoted field is never closed"* ]]
-    printf 'id,true,predicted\n1,a,b\n1,a,c\n' > dup.csv
-    run "$DLC" analyze run --tags dup.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"id 1 appears twice"* ]]
-    : > empty.csv
-    run "$DLC" analyze run --tags empty.csv
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"empty.csv: empty"* ]]
+    analyze_fails nohead.csv 'true,predicted,blurry\na,b,x\n' "nohead.csv:1: no 'id' column"
+    analyze_fails short.csv 'id,true,predicted,blurry\n1,a,b,x\n2,a,b\n' \
+        "short.csv:3: 3 fields, but the header has 4"
+    analyze_fails mark.csv 'id,true,predicted,blurry\n1,a,b,maybe\n' \
+        "mark.csv:2: column 'blurry': 'maybe' is not a mark"
+    analyze_fails quote.csv 'id,true,predicted\n1,"a,b\n' "quote.csv:2: a quoted field is never closed"
+    analyze_fails dup.csv 'id,true,predicted\n1,a,b\n1,a,c\n' "id 1 appears twice"
+    analyze_fails empty.csv '' "empty.csv: empty"
     head -c 300 /dev/urandom > junk.csv
     run "$DLC" analyze run --tags junk.csv
     [ "$status" -eq 2 ]
