@@ -167,6 +167,9 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
         print_classes(rep, focus);
     print_metric(rep);
     print_diagnosis(rep);
+    if (run_dir && rep->kept_tags[0])
+        printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
+               rep->kept_tags);
     if (run_dir && rep->dev_errors >= 0)
         printf("\nerror analysis: %d of %d misclassified dev examples in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",

@@ -83,6 +83,7 @@ typedef struct {
     int *sampled;               /* (n_sampled) dev split rows, ascending */
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
     int has_images;             /* the sample was written with PNG images */
+    char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
 } report;
 
 /* Runs the model over every split of data and fills rep's per-split

@@ -21,6 +21,7 @@
 #include "../io/io.h"
 #include "report.h"
 #include "report_internal.h"
+#include "tags.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -96,6 +97,33 @@ static void remove_old_images(const char *dir)
     closedir(d);
 }
 
+/* A tagged errors.csv is a person's work: before a new sample replaces it,
+ * it is renamed to errors.tagged-N.csv (name into rep->kept_tags).  Returns
+ * 1 when it was kept. */
+static int keep_tagged(report *rep, const char *dir)
+{
+    char path[4300], kept[4400], *text = NULL;
+    size_t len;
+    report_tally t;
+    report_path(path, sizeof path, dir, "errors.csv");
+    if (dlc_read_file(path, &text, &len, NULL) != DLC_OK)
+        return 0;
+    int tagged = 0;
+    if (report_tags_parse(&t, path, text, len, NULL) == DLC_OK) {
+        tagged = t.untagged < t.rows;
+        report_tally_free(&t);
+    }
+    free(text);
+    for (int n = 1; tagged && n < 1000; n++) {
+        snprintf(rep->kept_tags, sizeof rep->kept_tags, "errors.tagged-%d.csv", n);
+        report_path(kept, sizeof kept, dir, rep->kept_tags);
+        if (access(kept, F_OK) != 0)
+            return rename(path, kept) == 0;
+    }
+    rep->kept_tags[0] = '\0';
+    return 0;
+}
+
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
@@ -134,7 +162,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     report_path(dir, sizeof dir, run_dir, "errors");
     if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
         goto cleanup;
-    remove_old_images(dir);
+    if (!keep_tagged(rep, dir))
+        remove_old_images(dir);
     dlc_buf_printf(&csv, "id,true,predicted,confidence,image,mislabeled,%stags\n",
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {

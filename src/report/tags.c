@@ -185,6 +185,9 @@ static int cmp_long(const void *a, const void *b)
 dlc_status report_tags_parse(report_tally *t, const char *name, const char *text, size_t len,
                              dlc_error *err)
 {
+    dlc_error local;
+    if (!err) /* the reader reports through err->status */
+        err = &local;
     memset(t, 0, sizeof *t);
     t->dev_error = NAN;
     csv_reader r = {name, text, text + len, 1, 1, {0}, 0, {0}};

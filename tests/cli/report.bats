@@ -306,3 +306,18 @@ analyze_fails() {
     [ "$status" -eq 2 ]
     [[ "$output" == *"latency_ms"* ]]
 }
+
+@test "a tagged errors.csv is never overwritten by a later run" {
+    iris_config iris.yaml 1
+    "$DLC" train iris.yaml --out run --quiet --set train.optimizer.lr=0.001
+    tag_errors run/errors/errors.csv t.csv 1 0
+    cp t.csv run/errors/errors.csv
+    run "$DLC" train iris.yaml --out run --force --set train.optimizer.lr=0.001
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"it is kept as run/errors/errors.tagged-1.csv"* ]]
+    cmp t.csv run/errors/errors.tagged-1.csv
+    # an untagged sample is simply replaced
+    run "$DLC" train iris.yaml --out run --force --set train.optimizer.lr=0.001
+    [[ "$output" != *"kept as"* ]]
+    [ ! -e run/errors/errors.tagged-2.csv ]
+}
