@@ -8,6 +8,10 @@ load helpers
 
 CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
 
+need_chromium() {
+    [ -n "$CHROMIUM" ] && [ -x "$CHROMIUM" ] || skip "chromium not installed (scripts/install-deps.sh installs it)"
+}
+
 # chrome ARGS... : headless Chromium with a fresh profile, stderr to chrome.log
 chrome() {
     rm -rf "$TMP/profile"
@@ -42,14 +46,14 @@ compare_dom() {
 }
 
 @test "the console check sees a console error and a blocked load (negative control)" {
-    [ -n "$CHROMIUM" ] || skip "chromium not installed"
+    need_chromium
     printf '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src %s; img-src data:"></head><body><img src="x.png"><script>console.error("boom")</script></body></html>' "'none'" > bad.html
     chrome --dump-dom "file://$TMP/bad.html" > /dev/null
     console_messages | grep -q "Content Security Policy"
 }
 
 @test "report.html renders in headless Chromium without console messages; its figures equal report.json" {
-    [ -n "$CHROMIUM" ] || skip "chromium not installed"
+    need_chromium
     [ -f "$FMNIST/t10k-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
     fmnist_config fm.yaml 2000 3
     cat >> fm.yaml <<YAML
@@ -88,7 +92,7 @@ YAML
 }
 
 @test "report.html for a run without a dev split or images still renders cleanly" {
-    [ -n "$CHROMIUM" ] || skip "chromium not installed"
+    need_chromium
     cat > reg.yaml <<YAML
 name: reg
 data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width,
