@@ -72,11 +72,11 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
  * direction (`accuracy: {min: 0.9}`, `latency_ms: 100` for {max: 100}), and
  * one weight per measure for `optimize: weighted`.  The range comes as a
  * macro name and its arguments, so that it expands only inside X's row. */
-#define SATISFICE_ROW(X, m, M, dir, range, range_args)                                       \
-    X("report.metric.satisfice." #m, K_SECTION, NOFIELD, "{}", ANY, SECTION(#dir, NULL))         \
+#define SATISFICE_ROW(X, m, M, dir, range, range_args)                                          \
+    X("report.metric.satisfice." #m, K_SECTION, NOFIELD, "{}", ANY, SECTION(#dir, NULL))        \
     X("report.metric.satisfice." #m "." #dir, K_DOUBLE, CFG(report.bound[REPORT_M_##M]), "null", \
       range range_args, FLAGS(F_NULLABLE))
-#define WEIGHT_ROW(X, m, M)                                                                        \
+#define WEIGHT_ROW(X, m, M)                                                                     \
     X("report.metric.weights." #m, K_DOUBLE, CFG(report.weight[REPORT_M_##M]), "0", ANY, PLAIN)
 #define SOURCE_DEF_train REQUIRED
 #define SOURCE_DEF_dev "{}"
