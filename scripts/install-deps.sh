@@ -2,14 +2,16 @@
 # Installs what dlc needs to build, test and train its default config on
 # Debian 12 (bookworm).  Runs apt-get as root (or through sudo).
 #   build:   gcc make pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-#   tests:   libcmocka-dev (C unit tests), bats (command-line tests)
+#   tests:   libcmocka-dev (C unit tests), bats (command-line tests), jq (reading
+#            report.json in them), chromium (renders report.html headless; its
+#            test skips without it)
 #   data:    dataset-fashion-mnist (the default config's data)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # parallel (GNU parallel: scripts/sweep.sh --hosts; its test skips without it).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-      libcmocka-dev bats dataset-fashion-mnist)
+      libcmocka-dev bats jq chromium dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(valgrind clang python3-torch python3-numpy parallel)
 fi

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
+#include "report_print.h"
 
 static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
@@ -32,10 +34,10 @@ static int run(const cli_args *a)
     dlc_error err = {0};
     char path[4200];
     model m;
-    int rc = 0, have_cfg = 0;
+    int rc = 0, have_cfg = 0, have_rep = 0;
+    report rep;
     data_bundle data = {0};
     dlc_config cfg;
-    float *t = NULL;
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), 256, &err) != DLC_OK)
         return cli_fail(&err);
     /* the embedded config says where the data is and how it was split */
@@ -57,27 +59,47 @@ static int run(const cli_args *a)
         rc = 2;
         goto done;
     }
-    t = tensor_alloc((size_t)m.g->nmax * m.n_targets);
-    if (!t) {
-        rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
+    if (report_evaluate(&rep, &m, &data, &cfg, &err) != DLC_OK) {
+        rc = cli_fail(&err);
         goto done;
     }
-    double loss, acc;
-    model_evaluate(&m, s, t, &loss, &acc);
+    have_rep = 1;
+    report_measure_cost(&rep, &m, &data, &cfg, path);
+    report_conclude(&rep, &cfg);
+    const report_split *r = report_get_split(&rep, which == 0   ? REPORT_SPLIT_TRAIN
+                                                   : which == 1 ? REPORT_SPLIT_TRAIN_DEV
+                                                   : which == 2 ? REPORT_SPLIT_DEV
+                                                                : REPORT_SPLIT_TEST);
+    double loss = r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
         printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
         if (isnan(acc))
-            printf("null, \"error\": null}\n");
+            printf("null, \"error\": null");
         else
-            printf("%.9g, \"error\": %.9g}\n", acc, 1.0 - acc);
+            printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
+        const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
+        const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
+        for (int i = 0; i < 4; i++)
+            printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+        printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
+               report_split_names[rep.metric.split]);
+        printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);
+        printf(", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
+               rep.metric.higher_is_better ? "true" : "false", rep.metric.constraints_met ? "true" : "false");
+        if (rep.diag.largest >= 0)
+            printf("\"%s\"}\n", report_gap_names[rep.diag.largest]);
+        else
+            printf("null}\n");
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
         if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
-        printf("\n");
+        printf("\n\n");
+        cli_print_report(&rep, r->kind, NULL);
     }
 done:
-    tensor_free(t);
+    if (have_rep)
+        report_free(&rep);
     data_free(&data);
     if (have_cfg)
         config_free(&cfg);

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
+#include "report_print.h"
 
 static const cli_opt opts[] = {
     {"--set", 1, "KEY=VALUE", "override a config key, e.g. train.optimizer.lr=0.01 (repeatable)"},
@@ -24,6 +26,11 @@ typedef struct {
     int quiet;
     double last_draw;
     int drawn;   /* a live line is on screen */
+    /* the report, built by on_finished before the model is freed */
+    const dlc_config *cfg;
+    const char *run_dir;
+    report rep;
+    int have_report;
 } progress;
 
 static void clear_line(progress *p)
@@ -84,6 +91,22 @@ static void on_message(void *user, const char *msg)
     fprintf(stderr, "%s\n", msg);
 }
 
+static dlc_status on_finished(void *user, model *m, const data_bundle *data,
+                              const struct train_result *res, dlc_error *err)
+{
+    progress *p = user;
+    char path[2300];
+    dlc_status s = report_evaluate(&p->rep, m, data, p->cfg, err);
+    if (s != DLC_OK)
+        return s;
+    p->have_report = 1;
+    snprintf(path, sizeof path, "%s/model.safetensors", p->run_dir);
+    report_measure_cost(&p->rep, m, data, p->cfg, path);
+    report_conclude(&p->rep, p->cfg);
+    report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds};
+    return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -101,6 +124,7 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     int rc = 0;
     char *yaml = NULL;
+    progress p = {0};
     char run_dir[2048], probe[2300];
     const char *out = cli_get(c, a, "--out");
     snprintf(run_dir, sizeof run_dir, "%s", out ? out : "runs/");
@@ -131,7 +155,7 @@ static int run(const cli_args *a)
     if (force) {
         /* an old checkpoint must not be resumed into the new run by mistake */
         const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv",
-                             "gradnorms.csv", "report.json"};
+                             "gradnorms.csv", "report.json", "confusion.csv", "report.html"};
         for (size_t i = 0; i < DLC_ARRAY_LEN(old); i++) {
             snprintf(probe, sizeof probe, "%s/%s", run_dir, old[i]);
             unlink(probe);
@@ -142,8 +166,11 @@ static int run(const cli_args *a)
         goto done;
     }
     cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
-    progress p = {isatty(STDERR_FILENO), cli_quiet(c, a), 0, 0};
-    train_hooks hooks = {&p, on_progress, on_epoch, on_message};
+    p.tty = isatty(STDERR_FILENO);
+    p.quiet = cli_quiet(c, a);
+    p.cfg = &cfg;
+    p.run_dir = run_dir;
+    train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
     train_options opt = {run_dir, resume, yaml};
     train_result res;
     if (!p.quiet)
@@ -153,20 +180,15 @@ static int run(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    printf("%-10s %9s %10s %10s\n", "split", "examples", "loss", "accuracy");
-    for (int i = 0; i < res.n_splits; i++) {
-        const train_split_result *r = &res.splits[i];
-        if (isnan(r->accuracy))
-            printf("%-10s %9d %10.4f %10s\n", r->name, r->n, r->loss, "-");
-        else
-            printf("%-10s %9d %10.4f %9.2f%%\n", r->name, r->n, r->loss, 100.0 * r->accuracy);
-    }
+    cli_print_report(&p.rep, REPORT_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);
 done:
+    if (p.have_report)
+        report_free(&p.rep);
     free(yaml);
     config_free(&cfg);
     return rc;
@@ -175,6 +197,6 @@ done:
 const cli_command cli_train_cmd = {
     "train", "CONFIG [options]",
     "Train the model a YAML file describes and write its run folder (metrics.csv, "
-    "model.safetensors, checkpoint.safetensors, report.json).",
+    "model.safetensors, checkpoint.safetensors, report.json, report.html, errors/).",
     opts, run,
 };

@@ -68,6 +68,16 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data." #s ".images", K_STRING, CFG(data.s.images), "", ANY, PLAIN)                    \
     X("data." #s ".labels", K_STRING, CFG(data.s.labels), "", ANY, PLAIN)                    \
     X("data." #s ".limit", K_LONG, CFG(data.s.limit), "0", GE(0), PLAIN)
+/* report.metric: one satisficing bound per measure, in the measure's natural
+ * direction (`accuracy: {min: 0.9}`, `latency_ms: 100` for {max: 100}), and
+ * one weight per measure for `optimize: weighted`.  The range comes as a
+ * macro name and its arguments, so that it expands only inside X's row. */
+#define SATISFICE_ROW(X, m, M, dir, range, range_args)                                          \
+    X("report.metric.satisfice." #m, K_SECTION, NOFIELD, "{}", ANY, SECTION(#dir, NULL))        \
+    X("report.metric.satisfice." #m "." #dir, K_DOUBLE, CFG(report.bound[REPORT_M_##M]), "null", \
+      range range_args, FLAGS(F_NULLABLE))
+#define WEIGHT_ROW(X, m, M)                                                                     \
+    X("report.metric.weights." #m, K_DOUBLE, CFG(report.weight[REPORT_M_##M]), "0", ANY, PLAIN)
 #define SOURCE_DEF_train REQUIRED
 #define SOURCE_DEF_dev "{}"
 #define SOURCE_DEF_test "{}"
@@ -144,7 +154,25 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
-    X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)
+    X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)             \
+    X("report.metric",               K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("optimize", NULL)) \
+    X("report.metric.optimize",      K_ENUM,       CFG(report.optimize),    "accuracy", ANY,        ENUM(report_optimize_names)) \
+    X("report.metric.split",         K_ENUM,       CFG(report.metric_split), "dev",   ANY,          ENUM(report_split_names)) \
+    X("report.metric.satisfice",     K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    SATISFICE_ROW(X, accuracy, ACCURACY, min, IN_CC, (0, 1))                                               \
+    SATISFICE_ROW(X, error, ERROR, max, IN_CC, (0, 1))                                                     \
+    SATISFICE_ROW(X, loss, LOSS, max, GE, (0))                                                             \
+    SATISFICE_ROW(X, f1, F1, min, IN_CC, (0, 1))                                                           \
+    SATISFICE_ROW(X, auc, AUC, min, IN_CC, (0, 1))                                                         \
+    SATISFICE_ROW(X, mse, MSE, max, GE, (0))                                                               \
+    SATISFICE_ROW(X, mae, MAE, max, GE, (0))                                                               \
+    SATISFICE_ROW(X, latency_ms, LATENCY_MS, max, GE, (0))                                                 \
+    SATISFICE_ROW(X, params, PARAMS, max, GE, (0))                                                         \
+    SATISFICE_ROW(X, size_mb, SIZE_MB, max, GE, (0))                                                       \
+    X("report.metric.weights",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    WEIGHT_ROW(X, accuracy, ACCURACY) WEIGHT_ROW(X, error, ERROR) WEIGHT_ROW(X, loss, LOSS)               \
+    WEIGHT_ROW(X, f1, F1) WEIGHT_ROW(X, auc, AUC) WEIGHT_ROW(X, mse, MSE) WEIGHT_ROW(X, mae, MAE)          \
+    WEIGHT_ROW(X, latency_ms, LATENCY_MS) WEIGHT_ROW(X, params, PARAMS) WEIGHT_ROW(X, size_mb, SIZE_MB)
 /* clang-format on */
 
 /* Computed defaults (F_COMPUTED): the run name is the config file's base
@@ -419,12 +447,18 @@ static dlc_status range_error(const config_key *k, const ynode *v, const char *p
 static dlc_status unknown_key(const ynode *key, const char *path, const char *const *valid,
                               dlc_error *err)
 {
-    /* `lr:` under train: the exact name elsewhere beats a near sibling (l2) */
+    /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
+     * when it is the only such key (`max` belongs to many satisfice bounds) */
+    int found = -1, n_found = 0;
     for (int r = 0; r < N_ROWS; r++)
         if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
-            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0)
-            return config_key_fail(err, key, path, "unknown key here (did you mean '%s'?)",
-                                   schema[r].path);
+            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0) {
+            found = r;
+            n_found++;
+        }
+    if (n_found == 1)
+        return config_key_fail(err, key, path, "unknown key here (did you mean '%s'?)",
+                               schema[found].path);
     const char *near = dlc_nearest(key->value, valid);
     if (near)
         return config_key_fail(err, key, path, "unknown key (did you mean '%s'?)", near);

@@ -1,10 +1,49 @@
-/* report_config.h - what a config's `report:` section says. */
+/* report_config.h - what a config's `report:` section says.
+ *
+ * report.metric picks the single-number evaluation metric: one measure to
+ * optimize (or `weighted`, the sum of weight * measure) on one split, with
+ * satisficing bounds on any measure.  Each measure has a natural direction:
+ * accuracy, f1 and auc are better higher, the rest lower, and its bound in
+ * `satisfice:` is a `min` for the first kind and a `max` for the second.
+ */
 #ifndef DLC_REPORT_CONFIG_H
 #define DLC_REPORT_CONFIG_H
+
+/* The measures a run reports for its metric split, in schema order. */
+typedef enum {
+    REPORT_M_ACCURACY,
+    REPORT_M_ERROR,
+    REPORT_M_LOSS,
+    REPORT_M_F1,         /* macro-averaged F1 (classification) */
+    REPORT_M_AUC,        /* ROC AUC (binary tasks) */
+    REPORT_M_MSE,
+    REPORT_M_MAE,
+    REPORT_M_LATENCY_MS, /* wall milliseconds to predict one example (batch of 1) */
+    REPORT_M_PARAMS,     /* parameters, trainable and frozen */
+    REPORT_M_SIZE_MB,    /* model.safetensors in MB (10^6 bytes) */
+    REPORT_MEASURE_COUNT
+} report_measure;
+
+/* report_measure_names[m]; report_optimize_names adds "weighted" at
+ * REPORT_MEASURE_COUNT. */
+extern const char *const report_measure_names[REPORT_MEASURE_COUNT + 1];
+extern const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2];
+#define REPORT_OPTIMIZE_WEIGHTED REPORT_MEASURE_COUNT
+
+typedef enum { REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN_DEV, REPORT_SPLIT_TRAIN,
+               REPORT_SPLIT_COUNT } report_split_kind;
+extern const char *const report_split_names[REPORT_SPLIT_COUNT + 1];
+
+/* 1 when a larger value of measure m is better. */
+int report_measure_higher_is_better(int m);
 
 typedef struct {
     double human_level_error;  /* proxy for Bayes error; < 0 = not given */
     int error_samples;         /* misclassified dev examples to sample for error analysis */
+    int optimize;              /* report_measure, or REPORT_OPTIMIZE_WEIGHTED */
+    int metric_split;          /* report_split_kind */
+    double bound[REPORT_MEASURE_COUNT];   /* satisficing bound (min or max); < 0 = none */
+    double weight[REPORT_MEASURE_COUNT];  /* for optimize: weighted */
 } report_config;
 
 #endif

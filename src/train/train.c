@@ -561,8 +561,9 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
     if ((s = model_save(&t->m, path, err)) != DLC_OK)
         return s;
-    path_in(path, sizeof path, t->opt->run_dir, "report.json");
-    return train_write_report(path, t->cfg, res, err);
+    if (t->hooks && t->hooks->finished)
+        return t->hooks->finished(t->hooks->user, &t->m, &t->data, res, err);
+    return DLC_OK;
 }
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,

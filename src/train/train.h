@@ -5,7 +5,7 @@
  *              gradnorms.csv           per-layer gradient norms per epoch
  *              model.safetensors       weights (best dev epoch when keep_best)
  *              checkpoint.safetensors  weights, optimizer state, counters, for --resume
- *              report.json             final loss / accuracy per split
+ * (report.json and the other reports: the finished hook, src/report.)
  * Every file is written to a temporary name and renamed into place.  The
  * shuffle order and dropout masks of an epoch come from streams derived from
  * the seed and the epoch number, so a resumed run repeats exactly what an
@@ -16,6 +16,8 @@
 
 #include "../config/config.h"
 #include "model.h"
+
+struct train_result;
 
 typedef struct {
     int epoch;             /* 1-based */
@@ -37,6 +39,11 @@ typedef struct {
     void (*epoch_done)(void *user, const train_epoch *e);
     /* notes and warnings for the user (split sizes, vanishing gradients...) */
     void (*message)(void *user, const char *msg);
+    /* after training and model.safetensors, before the model and data are
+     * freed: the caller's reports (src/report); may be NULL.  Its failure
+     * fails the run. */
+    dlc_status (*finished)(void *user, model *m, const data_bundle *data,
+                           const struct train_result *res, dlc_error *err);
 } train_hooks;
 
 typedef struct {
@@ -51,7 +58,7 @@ typedef struct {
     double loss, accuracy;
 } train_split_result;
 
-typedef struct {
+typedef struct train_result {
     int epochs_run;
     int best_epoch;          /* 0 without a dev split */
     int stopped_early;
@@ -66,9 +73,5 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
 
 /* The loss kind's data target mode (class ids, binary, numeric). */
 data_target train_target_mode(loss_kind k);
-
-/* Writes report.json for a finished run. */
-dlc_status train_write_report(const char *path, const dlc_config *cfg, const train_result *r,
-                              dlc_error *err);
 
 #endif

@@ -470,7 +470,7 @@ static void test_unknown_key_suggestion(void **state)
     /* nothing close: the valid keys are listed */
     expect_error(BASE "report: {zzzzzzzz: 1}\n",
                  "key 'report.zzzzzzzz': unknown key (valid here: human_level_error, "
-                 "error_analysis)",
+                 "error_analysis, metric)",
                  NULL);
 }
 
@@ -792,6 +792,10 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
     assert_true(ta->grad_vanish == tb->grad_vanish && ta->grad_explode == tb->grad_explode);
     assert_true(a->report.human_level_error == b->report.human_level_error);
     assert_int_equal(a->report.error_samples, b->report.error_samples);
+    assert_int_equal(a->report.optimize, b->report.optimize);
+    assert_int_equal(a->report.metric_split, b->report.metric_split);
+    for (int m = 0; m < REPORT_MEASURE_COUNT; m++)
+        assert_true(a->report.bound[m] == b->report.bound[m] && a->report.weight[m] == b->report.weight[m]);
 }
 
 static void round_trip(const dlc_config *c)

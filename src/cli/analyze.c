@@ -1,0 +1,165 @@
+/* analyze.c - `dlc analyze RUN [--tags FILE]`: a person's tags on the error
+ * sample turned into a ranked plan, the dev error corrected for mislabeled
+ * examples, and the most confused class pairs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/io.h"
+#include "../report/tags.h"
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"--tags", 1, "FILE", "the tagged error sample (default: RUN/errors/errors.csv)"},
+    {"--json", 0, NULL, "print one JSON object"},
+    {NULL, 0, NULL, NULL},
+};
+
+static double json_num(const json_value *v)
+{
+    return v && v->type == JSON_NUMBER ? v->number : NAN;
+}
+
+static void print_table(const report_tally *t, const char *tags_path, const json_value *rep)
+{
+    const json_value *ea = json_get(rep, "error_analysis");
+    double dev_errors = json_num(json_get(ea, "dev_errors"));
+    printf("error analysis: %d sampled", t->rows);
+    if (!isnan(dev_errors))
+        printf(" of %.0f misclassified dev examples", dev_errors);
+    if (!isnan(t->dev_error))
+        printf("; dev error %.2f%%", 100 * t->dev_error);
+    printf("\n\n%-24s %7s %12s %10s\n", "tag", "count", "% of errors", "ceiling");
+    int any = 0;
+    for (int k = 0; k < t->n_tags; k++) {
+        const report_tag *g = &t->tags[k];
+        if (g->count == 0)
+            continue;
+        any = 1;
+        printf("%-24.24s %7d %11.1f%% ", g->name, g->count, 100 * g->share);
+        if (isnan(g->ceiling))
+            printf("%10s\n", "-");
+        else
+            printf("%9.2f%%\n", 100 * g->ceiling);
+    }
+    if (t->untagged > 0)
+        printf("%-24s %7d %11.1f%%\n", "(untagged)", t->untagged,
+               t->rows ? 100.0 * t->untagged / t->rows : 0);
+    if (!any) {
+        printf("\nno tags yet: mark the tag columns of %s (x in a column such as mislabeled or "
+               "blurry, or words in the tags column), then run this again\n", tags_path);
+        return;
+    }
+    printf("ceiling: how far dev error would fall if that category were fixed entirely "
+           "(dev error x share of the errors)\n");
+    if (t->mislabeled > 0 && !isnan(t->dev_error))
+        printf("\nmislabeled: %.1f%% of the sampled errors -> corrected dev error %.2f%%\n"
+               "  dev error %.2f%% = %.2f%% due to mislabels + %.2f%% due to other causes\n",
+               100 * t->mislabeled_share, 100 * t->corrected_error, 100 * t->dev_error,
+               100 * t->error_from_mislabels, 100 * t->corrected_error);
+}
+
+static void print_pairs(const json_value *rep)
+{
+    const json_value *pairs = json_get(rep, "confused_pairs");
+    if (!pairs || pairs->type != JSON_ARRAY || pairs->n == 0)
+        return;
+    printf("\nmost confused class pairs (true -> predicted):\n");
+    for (int i = 0; i < pairs->n && i < 10; i++) {
+        const json_value *t = json_get(pairs->items[i], "true"), *p = json_get(pairs->items[i], "predicted");
+        double c = json_num(json_get(pairs->items[i], "count"));
+        if (t && p && t->type == JSON_STRING && p->type == JSON_STRING)
+            printf("  %-20s -> %-20s %6.0f\n", t->string, p->string, c);
+    }
+}
+
+static void print_json(const report_tally *t)
+{
+    dlc_buf b = {0};
+    dlc_buf_printf(&b, "{\"sampled\": %d, \"untagged\": %d, \"dev_error\": ", t->rows, t->untagged);
+    dlc_buf_printf(&b, isnan(t->dev_error) ? "null" : "%.9g", t->dev_error);
+    dlc_buf_printf(&b, ", \"tags\": [");
+    for (int k = 0, first = 1; k < t->n_tags; k++) {
+        const report_tag *g = &t->tags[k];
+        dlc_buf_printf(&b, "%s{\"tag\": ", first ? "" : ", ");
+        json_write_string(&b, g->name);
+        dlc_buf_printf(&b, ", \"count\": %d, \"share\": %.9g, \"ceiling\": ", g->count, g->share);
+        dlc_buf_printf(&b, isnan(g->ceiling) ? "null" : "%.9g", g->ceiling);
+        dlc_buf_printf(&b, "}");
+        first = 0;
+    }
+    dlc_buf_printf(&b, "], \"mislabeled\": %d, \"mislabeled_share\": %.9g, \"corrected_dev_error\": ",
+                   t->mislabeled, t->mislabeled_share);
+    dlc_buf_printf(&b, isnan(t->corrected_error) ? "null" : "%.9g", t->corrected_error);
+    dlc_buf_printf(&b, "}\n");
+    if (!b.failed)
+        fputs(b.s, stdout);
+    dlc_buf_free(&b);
+}
+
+static int run(const cli_args *a)
+{
+    const cli_command *c = &cli_analyze_cmd;
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one RUN folder, got %d arguments", a->n_pos);
+    const char *dir = a->pos[0], *tags = cli_get(c, a, "--tags");
+    char rep_path[4200], tags_path[4200];
+    snprintf(rep_path, sizeof rep_path, "%s/report.json", dir);
+    if (tags)
+        snprintf(tags_path, sizeof tags_path, "%s", tags);
+    else
+        snprintf(tags_path, sizeof tags_path, "%s/errors/errors.csv", dir);
+    dlc_error err = {0};
+    char *text = NULL;
+    size_t len;
+    json_value *rep = NULL;
+    report_tally t = {0};
+    int rc = 0;
+    if (dlc_read_file(rep_path, &text, &len, &err) != DLC_OK) {
+        fprintf(stderr, "dlc: error: %s: no report.json; is it a run folder that dlc train finished?\n",
+                dir);
+        return 2;
+    }
+    if (json_parse(&rep, text, len, &err) != DLC_OK || rep->type != JSON_OBJECT) {
+        fprintf(stderr, "dlc: error: %s: %s\n", rep_path, rep ? "not a JSON object" : err.msg);
+        rc = 2;
+        goto done;
+    }
+    free(text);
+    text = NULL;
+    if (dlc_read_file(tags_path, &text, &len, &err) != DLC_OK) {
+        if (!tags && !json_get(rep, "error_analysis"))
+            fprintf(stderr, "dlc: error: %s: no error sample (the run has no dev split, or is not "
+                            "a classification task)\n", dir);
+        else
+            fprintf(stderr, "dlc: error: %s\n", err.msg);
+        rc = 2;
+        goto done;
+    }
+    if (report_tags_parse(&t, tags_path, text, len, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    const json_value *splits = json_get(rep, "splits");
+    report_tally_finish(&t, json_num(json_get(json_get(splits, "dev"), "error")));
+    if (cli_get(c, a, "--json")) {
+        print_json(&t);
+    } else {
+        print_table(&t, tags_path, rep);
+        print_pairs(rep);
+    }
+done:
+    report_tally_free(&t);
+    json_free(rep);
+    free(text);
+    return rc;
+}
+
+const cli_command cli_analyze_cmd = {
+    "analyze", "RUN [--tags FILE]",
+    "Tally the tags a person put on a run's error sample into a plan: per category the share "
+    "of errors and the ceiling on improvement, the dev error corrected for mislabeled examples, "
+    "and the most confused class pairs.",
+    opts, run,
+};

@@ -1,0 +1,179 @@
+/* report_print.c - a report on the terminal: figures per split, per-class
+ * table, the single-number metric, and the bias / variance diagnosis with
+ * what to do next.  Shared by `dlc train` and `dlc eval`. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report_print.h"
+
+#define MAX_CLASS_ROWS 30
+
+/* v as text with printf format f (scaled by scale), or "-" for NaN. */
+static const char *num(char *buf, size_t size, const char *f, double scale, double v)
+{
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, f, scale * v);
+    return buf;
+}
+
+static const char *pct(char *buf, size_t size, double v)
+{
+    return num(buf, size, "%.2f%%", 100.0, v);
+}
+
+static const char *fig(char *buf, size_t size, double v)
+{
+    return num(buf, size, "%.4g", 1.0, v);
+}
+
+static const char *fig6(char *buf, size_t size, double v)
+{
+    return num(buf, size, "%.6g", 1.0, v);
+}
+
+static void print_splits(const report *rep)
+{
+    char a[32], b[32], c[32];
+    if (rep->task == REPORT_TASK_REGRESSION) {
+        printf("%-10s %9s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae");
+        for (int i = 0; i < rep->n_splits; i++) {
+            const report_split *s = &rep->splits[i];
+            printf("%-10s %9d %10.4f %10s %10s\n", s->name, s->n, s->loss, fig(a, sizeof a, s->mse),
+                   fig(b, sizeof b, s->mae));
+        }
+        return;
+    }
+    int with_f1 = rep->splits[0].cls || rep->splits[0].tasks;
+    printf("%-10s %9s %10s %10s %10s%s\n", "split", "examples", "loss", "accuracy", "error",
+           with_f1 ? "   macro F1" : "");
+    for (int i = 0; i < rep->n_splits; i++) {
+        const report_split *s = &rep->splits[i];
+        printf("%-10s %9d %10.4f %10s %10s", s->name, s->n, s->loss, pct(a, sizeof a, s->accuracy),
+               pct(b, sizeof b, s->error));
+        if (s->cls)
+            printf(" %10s", fig(c, sizeof c, s->macro.f1));
+        printf("\n");
+    }
+}
+
+static void print_classes(const report *rep, const report_split *s)
+{
+    char a[32], b[32], c[32];
+    if (s->cls) {
+        printf("\nper class (%s):\n%-20s %9s %9s %9s %9s\n", s->name, "class", "precision", "recall",
+               "f1", "support");
+        for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
+            const report_class_stats *r = &s->cls[k];
+            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n", rep->names.v[k], r->precision, r->recall,
+                   r->f1, r->support, r->predicted == 0 && r->support > 0 ? "  (never predicted)" : "");
+        }
+        if (rep->K > MAX_CLASS_ROWS)
+            printf("... %d more classes in report.json\n", rep->K - MAX_CLASS_ROWS);
+        printf("%-20s %9.3f %9.3f %9.3f\n%-20s %9.3f %9.3f %9.3f\n", "macro avg", s->macro.precision,
+               s->macro.recall, s->macro.f1, "weighted avg", s->weighted.precision,
+               s->weighted.recall, s->weighted.f1);
+        if (!isnan(s->auc))
+            printf("ROC AUC %.4f\n", s->auc);
+    }
+    if (s->tasks) {
+        printf("\nper task (%s):\n%-20s %9s %9s %9s %9s %9s %9s\n", s->name, "task", "accuracy",
+               "precision", "recall", "f1", "auc", "known");
+        for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
+            const report_task_stats *t = &s->tasks[k];
+            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n", rep->names.v[k],
+                   pct(a, sizeof a, t->accuracy), t->precision, t->recall, t->f1,
+                   fig(b, sizeof b, t->auc), t->known);
+        }
+    }
+    (void)c;
+}
+
+static void print_metric(const report *rep)
+{
+    const report_metric *m = &rep->metric;
+    char a[32], b[32];
+    const char *(*f)(char *, size_t, double) = fig6;
+    printf("\nmetric: %s on %s = %s (%s is better)", m->name, report_split_names[m->split],
+           fig(a, sizeof a, m->value), m->higher_is_better ? "higher" : "lower");
+    if (m->n_constraints == 0) {
+        printf("\n");
+        return;
+    }
+    printf("; constraints %s:", m->constraints_met ? "met" : "NOT met");
+    for (int i = 0; i < m->n_constraints; i++) {
+        const report_constraint *c = &m->c[i];
+        printf("%s %s %s %s %s (%s)", i ? "," : "", report_measure_names[c->measure],
+               f(a, sizeof a, c->value), c->is_min ? ">=" : "<=", f(b, sizeof b, c->bound),
+               c->met ? "ok" : "fails");
+    }
+    printf("\n");
+}
+
+static void gap_row(const report_diagnosis *d, const char *split, double err, int gap, int pct_units)
+{
+    char a[32], b[32];
+    const char *(*f)(char *, size_t, double) = pct_units ? pct : fig;
+    if (gap < 0 || isnan(d->gap[gap])) {
+        printf("  %-12s %9s\n", split, f(a, sizeof a, err));
+        return;
+    }
+    const char *title = report_gap_titles[gap];
+    if (gap == REPORT_GAP_VARIANCE && d->variance_vs_dev)
+        title = "variance (dev - train)";
+    printf("  %-12s %9s   %-24s %9s%s\n", split, f(a, sizeof a, err), title,
+           f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "");
+}
+
+static void print_diagnosis(const report *rep)
+{
+    const report_diagnosis *d = &rep->diag;
+    int pct_units = rep->task != REPORT_TASK_REGRESSION;
+    char a[32];
+    printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
+    if (isnan(d->human))
+        printf("  %-12s %9s   (not set: report.human_level_error%s)\n", "human-level", "-",
+               isnan(d->human_used) ? "" : "; 0 assumed");
+    else
+        printf("  %-12s %9s\n", "human-level", (pct_units ? pct : fig)(a, sizeof a, d->human));
+    gap_row(d, "train", d->train, REPORT_GAP_AVOIDABLE_BIAS, pct_units);
+    if (!isnan(d->train_dev))
+        gap_row(d, "train-dev", d->train_dev, REPORT_GAP_VARIANCE, pct_units);
+    if (!isnan(d->dev))
+        gap_row(d, "dev", d->dev, d->variance_vs_dev ? REPORT_GAP_VARIANCE : REPORT_GAP_DATA_MISMATCH,
+                pct_units);
+    if (!isnan(d->test))
+        gap_row(d, "test", d->test, REPORT_GAP_DEV_OVERFIT, pct_units);
+    if (d->largest < 0) {
+        printf("diagnosis: no gap is positive; nothing stands out\n");
+        return;
+    }
+    printf("diagnosis: %s is the largest gap (%s); try:\n", report_gap_titles[d->largest],
+           (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]));
+    for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
+        printf("  - %s\n", *r);
+}
+
+void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
+{
+    if (rep->n_splits == 0)
+        return;
+    print_splits(rep);
+    const report_split *focus = report_get_split(rep, focus_kind);
+    if (focus)
+        print_classes(rep, focus);
+    print_metric(rep);
+    print_diagnosis(rep);
+    if (run_dir && rep->kept_tags[0])
+        printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
+               rep->kept_tags);
+    if (run_dir && rep->dev_errors >= 0)
+        printf("\nerror analysis: %d of %d misclassified dev examples in %s/errors/errors.csv;\n"
+               "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
+               rep->n_sampled, rep->dev_errors, run_dir, run_dir);
+    if (run_dir)
+        printf("report: %s/report.html\n", run_dir);
+}

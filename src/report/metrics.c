@@ -1,0 +1,149 @@
+/* metrics.c - confusion-matrix figures, ROC AUC, and the bias / variance
+ * diagnosis with the notes' remedies. */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0.0;
+}
+
+void report_class_metrics(const long *conf, int K, report_class_stats *cls, report_avg *macro,
+                          report_avg *weighted, double *accuracy)
+{
+    double total = 0, trace = 0;
+    report_avg ma = {0, 0, 0}, wa = {0, 0, 0};
+    for (int c = 0; c < K; c++) {
+        report_class_stats s = {0, 0, conf[(size_t)c * K + c], 0, 0, 0};
+        for (int j = 0; j < K; j++) {
+            s.support += conf[(size_t)c * K + j];
+            s.predicted += conf[(size_t)j * K + c];
+        }
+        s.precision = ratio((double)s.tp, (double)s.predicted);
+        s.recall = ratio((double)s.tp, (double)s.support);
+        s.f1 = ratio(2 * s.precision * s.recall, s.precision + s.recall);
+        total += (double)s.support;
+        trace += (double)s.tp;
+        ma.precision += s.precision;
+        ma.recall += s.recall;
+        ma.f1 += s.f1;
+        wa.precision += s.precision * (double)s.support;
+        wa.recall += s.recall * (double)s.support;
+        wa.f1 += s.f1 * (double)s.support;
+        if (cls)
+            cls[c] = s;
+    }
+    if (macro)
+        *macro = (report_avg){ratio(ma.precision, K), ratio(ma.recall, K), ratio(ma.f1, K)};
+    if (weighted)
+        *weighted = (report_avg){ratio(wa.precision, total), ratio(wa.recall, total),
+                                 ratio(wa.f1, total)};
+    if (accuracy)
+        *accuracy = total > 0 ? trace / total : NAN;
+}
+
+typedef struct {
+    float score;
+    float label;
+} scored;
+
+static int by_score(const void *a, const void *b)
+{
+    float x = ((const scored *)a)->score, y = ((const scored *)b)->score;
+    return (x > y) - (x < y);
+}
+
+dlc_status report_roc_auc(double *auc, const float *score, const float *label, long n,
+                          dlc_error *err)
+{
+    *auc = NAN;
+    if (n <= 0)
+        return DLC_OK;
+    scored *v = malloc(sizeof *v * (size_t)n);
+    if (!v)
+        return DLC_NOMEM(err);
+    for (long i = 0; i < n; i++)
+        v[i] = (scored){isnan(score[i]) ? -INFINITY : score[i], label[i]};
+    qsort(v, (size_t)n, sizeof *v, by_score);
+    /* Mann-Whitney U: sum of the positives' ranks (1-based, ties averaged) */
+    double pos = 0, rank_sum = 0;
+    for (long i = 0; i < n;) {
+        long j = i;
+        while (j < n && v[j].score == v[i].score)
+            j++;
+        double mean_rank = (double)(i + 1 + j) / 2.0; /* ranks i+1 .. j */
+        for (long k = i; k < j; k++)
+            if (v[k].label > 0.5f) {
+                pos++;
+                rank_sum += mean_rank;
+            }
+        i = j;
+    }
+    double neg = (double)n - pos;
+    if (pos > 0 && neg > 0)
+        *auc = (rank_sum - pos * (pos + 1) / 2.0) / (pos * neg);
+    free(v);
+    return DLC_OK;
+}
+
+/* ---- diagnosis ---- */
+
+const char *const report_gap_names[REPORT_GAP_COUNT + 1] = {
+    "avoidable_bias", "variance", "data_mismatch", "dev_overfitting", NULL};
+const char *const report_gap_titles[REPORT_GAP_COUNT] = {
+    "avoidable bias", "variance", "data mismatch", "overfitting to dev"};
+
+static const char *const remedies_bias[] = {
+    "train a bigger network (more units or layers)",
+    "train longer",
+    "use a better optimizer (momentum, RMSprop, Adam)",
+    "try another architecture or hyperparameters",
+    NULL};
+static const char *const remedies_variance[] = {
+    "get more training data",
+    "add regularization: L2 (train.l2) or dropout",
+    "augment the training data",
+    "try another architecture or hyperparameters",
+    NULL};
+static const char *const remedies_mismatch[] = {
+    "study how training data differs from dev/test (error analysis by hand)",
+    "make the training data more like dev/test (e.g. artificial data synthesis)",
+    "collect more data like dev/test",
+    NULL};
+static const char *const remedies_dev[] = {
+    "get a bigger dev set",
+    NULL};
+
+const char *const *report_gap_remedies(int gap)
+{
+    static const char *const *const all[REPORT_GAP_COUNT] = {remedies_bias, remedies_variance,
+                                                             remedies_mismatch, remedies_dev};
+    return gap >= 0 && gap < REPORT_GAP_COUNT ? all[gap] : NULL;
+}
+
+void report_diagnose(report_diagnosis *d, double human, double train, double train_dev, double dev,
+                     double test)
+{
+    d->human = human >= 0 ? human : NAN;
+    d->human_used = human >= 0 ? human : 0.0;
+    d->train = train;
+    d->train_dev = train_dev;
+    d->dev = dev;
+    d->test = test;
+    d->variance_vs_dev = isnan(train_dev);
+    d->gap[REPORT_GAP_AVOIDABLE_BIAS] = train - d->human_used;
+    d->gap[REPORT_GAP_VARIANCE] = (d->variance_vs_dev ? dev : train_dev) - train;
+    d->gap[REPORT_GAP_DATA_MISMATCH] = dev - train_dev;
+    d->gap[REPORT_GAP_DEV_OVERFIT] = test - dev;
+    d->largest = -1;
+    for (int g = 0; g < REPORT_GAP_COUNT; g++)
+        if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
+            d->largest = g;
+}
+
+double report_corrected_error(double dev_error, double mislabeled_share)
+{
+    return dev_error * (1.0 - mislabeled_share);
+}

@@ -1,0 +1,73 @@
+/* metrics.h - metric functions on counts and scores, with no knowledge of
+ * models or files: the confusion matrix and what it gives (per-class
+ * precision, recall and F1, macro and weighted averages), ROC AUC, and the
+ * bias / variance / data-mismatch diagnosis.
+ *
+ * Conventions, as scikit-learn's defaults (zero_division=0): a class never
+ * predicted has precision 0, a class never present has recall 0, and F1 is 0
+ * when precision + recall is 0.  Macro averages weigh every class equally,
+ * weighted averages by support (true examples of the class).
+ */
+#ifndef DLC_REPORT_METRICS_H
+#define DLC_REPORT_METRICS_H
+
+#include "../base/error.h"
+
+typedef struct {
+    long support;     /* examples whose true class it is */
+    long predicted;   /* examples predicted as it */
+    long tp;          /* both */
+    double precision, recall, f1;
+} report_class_stats;
+
+typedef struct {
+    double precision, recall, f1;
+} report_avg;
+
+/* From a confusion matrix conf (K, K) (rows true class, columns predicted):
+ * per-class figures into cls (K), averages, and accuracy (trace / total; NaN
+ * for an empty matrix).  Any output pointer may be NULL. */
+void report_class_metrics(const long *conf, int K, report_class_stats *cls, report_avg *macro,
+                          report_avg *weighted, double *accuracy);
+
+/* Area under the ROC curve of scores against 0/1 labels (n), by ranks (ties
+ * get the mean rank): the chance a random positive outscores a random
+ * negative.  NaN when either class is absent.  ENOMEM only. */
+dlc_status report_roc_auc(double *auc, const float *score, const float *label, long n,
+                          dlc_error *err);
+
+/* ---- bias / variance / data mismatch ---- */
+
+typedef enum {
+    REPORT_GAP_AVOIDABLE_BIAS, /* train - human-level */
+    REPORT_GAP_VARIANCE,       /* train-dev - train (dev - train without a train-dev split) */
+    REPORT_GAP_DATA_MISMATCH,  /* dev - train-dev */
+    REPORT_GAP_DEV_OVERFIT,    /* test - dev */
+    REPORT_GAP_COUNT
+} report_gap;
+
+extern const char *const report_gap_names[REPORT_GAP_COUNT + 1];   /* "avoidable_bias", ... */
+extern const char *const report_gap_titles[REPORT_GAP_COUNT];      /* "avoidable bias", ... */
+
+typedef struct {
+    double human;          /* as given; NaN when not given */
+    double human_used;     /* the proxy used: human, or 0 when not given */
+    double train, train_dev, dev, test;   /* errors; NaN for an absent split */
+    double gap[REPORT_GAP_COUNT];          /* NaN when its splits are absent */
+    int variance_vs_dev;   /* the variance gap is dev - train (no train-dev split) */
+    int largest;           /* the largest positive gap, -1 when none is */
+} report_diagnosis;
+
+/* Fills d from the errors of each split (NaN for absent splits) and the
+ * human-level error (negative or NaN: not given, 0 is used). */
+void report_diagnose(report_diagnosis *d, double human, double train, double train_dev, double dev,
+                     double test);
+
+/* The remedies the notes give for a gap, NULL-terminated. */
+const char *const *report_gap_remedies(int gap);
+
+/* Dev error corrected for mislabeled examples: dev_error * (1 - share),
+ * share = mislabeled errors / sampled errors (10% with 6% -> 9.4%). */
+double report_corrected_error(double dev_error, double mislabeled_share);
+
+#endif

@@ -1,0 +1,486 @@
+/* report.c - building a report: the model run over every split, figures per
+ * split, the model's cost, the diagnosis and the single-number metric. */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../data/data.h"
+#include "report_internal.h"
+
+const char *const report_task_names[REPORT_TASK_COUNT + 1] = {"classification", "binary",
+                                                              "multilabel", "regression", NULL};
+
+/* Split kinds in the order the report lists them. */
+static const int split_order[REPORT_SPLIT_COUNT] = {REPORT_SPLIT_TRAIN, REPORT_SPLIT_TRAIN_DEV,
+                                                    REPORT_SPLIT_DEV, REPORT_SPLIT_TEST};
+
+static const data_split *bundle_split(const data_bundle *d, int kind)
+{
+    switch (kind) {
+    case REPORT_SPLIT_TRAIN:
+        return &d->train;
+    case REPORT_SPLIT_TRAIN_DEV:
+        return &d->train_dev;
+    case REPORT_SPLIT_DEV:
+        return &d->dev;
+    default:
+        return &d->test;
+    }
+}
+
+const report_split *report_get_split(const report *rep, int kind)
+{
+    for (int i = 0; i < rep->n_splits; i++)
+        if (rep->splits[i].kind == kind)
+            return &rep->splits[i];
+    return NULL;
+}
+
+static void split_free(report_split *s)
+{
+    free(s->confusion);
+    free(s->cls);
+    free(s->tasks);
+    free(s->truth);
+    free(s->pred);
+    free(s->conf);
+}
+
+void report_free(report *rep)
+{
+    if (!rep)
+        return;
+    for (int i = 0; i < rep->n_splits; i++)
+        split_free(&rep->splits[i]);
+    dlc_strlist_clear(&rep->names);
+    free(rep->sampled);
+    free(rep->sampled_ids);
+    memset(rep, 0, sizeof *rep);
+}
+
+/* ---- the pass over a split ---- */
+
+typedef struct {
+    report *rep;
+    report_split *s;
+    model *m;
+    int K, rows;          /* rows per example (softmax over a sequence: several) */
+    loss_stats st;
+    float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
+    long n_scored;
+    double se, ae, n_reg; /* regression sums */
+} pass;
+
+static float sigmoid(float z)
+{
+    return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
+}
+
+static void pass_classes(pass *p, const float *out, const float *t, int start, int N)
+{
+    int K = p->K;
+    for (int i = 0; i < N; i++) {
+        for (int r = 0; r < p->rows; r++) {
+            const float *z = out + ((size_t)i * p->rows + r) * K;
+            float y = t[(size_t)i * p->rows + r];
+            int arg = 0;
+            for (int j = 1; j < K; j++)
+                if (z[j] > z[arg])
+                    arg = j;
+            double s = 0;
+            for (int j = 0; j < K; j++)
+                s += exp((double)z[j] - z[arg]);
+            int known = !isnan(y) && y >= 0 && y < K;
+            if (known)
+                p->s->confusion[(size_t)y * K + arg]++;
+            if (p->rows == 1) {
+                p->s->truth[start + i] = known ? (int)y : -1;
+                p->s->pred[start + i] = arg;
+                p->s->conf[start + i] = (float)(1.0 / s);
+            }
+            if (K == 2 && known) {
+                p->score[p->n_scored] = (float)(exp((double)z[1] - z[arg]) / s);
+                p->label[p->n_scored++] = y;
+            }
+        }
+    }
+}
+
+static void pass_binary(pass *p, const float *out, const float *t, int start, int N)
+{
+    for (int i = 0; i < N; i++) {
+        float prob = sigmoid(out[i]), y = t[i];
+        int pred = out[i] > 0, known = !isnan(y);
+        if (known) {
+            p->s->confusion[(size_t)(y > 0.5f) * 2 + pred]++;
+            p->score[p->n_scored] = prob;
+            p->label[p->n_scored++] = y;
+        }
+        p->s->truth[start + i] = known ? y > 0.5f : -1;
+        p->s->pred[start + i] = pred;
+        p->s->conf[start + i] = pred ? prob : 1.0f - prob;
+    }
+}
+
+static void pass_multilabel(pass *p, const float *out, const float *t, int start, int N)
+{
+    int K = p->K, n = p->s->n;
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < K; k++) {
+            float z = out[(size_t)i * K + k], y = t[(size_t)i * K + k];
+            size_t at = (size_t)k * n + start + i;
+            p->score[at] = sigmoid(z);
+            p->label[at] = y;
+            if (isnan(y))
+                continue;
+            report_task_stats *ts = &p->s->tasks[k];
+            int pos = y > 0.5f, pred = z > 0;
+            ts->known++;
+            ts->positives += pos;
+            ts->predicted += pred;
+            ts->tp += pos && pred;
+            ts->correct += pos == pred;
+        }
+}
+
+static void pass_regression(pass *p, const float *out, const float *t, int N)
+{
+    size_t n = (size_t)N * p->K;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(t[i]))
+            continue;
+        double d = (double)out[i] - t[i];
+        p->se += d * d;
+        p->ae += fabs(d);
+        p->n_reg++;
+    }
+}
+
+static void pass_batch(void *user, const float *out, const float *t, int start, int N)
+{
+    pass *p = user;
+    graph_node *o = graph_output(p->m->g, 0);
+    loss_compute(p->m->loss, NULL, out, t, N, &o->shape, 1.0f, &p->st);
+    switch (p->rep->task) {
+    case REPORT_TASK_CLASSES:
+        pass_classes(p, out, t, start, N);
+        break;
+    case REPORT_TASK_BINARY:
+        pass_binary(p, out, t, start, N);
+        break;
+    case REPORT_TASK_MULTILABEL:
+        pass_multilabel(p, out, t, start, N);
+        break;
+    default:
+        pass_regression(p, out, t, N);
+        break;
+    }
+}
+
+static double ratio_nan(double a, double b)
+{
+    return b > 0 ? a / b : NAN;
+}
+
+/* AUC of the multi-label task k from the (K, n) score and label arrays,
+ * unknown labels dropped (compacted in place). */
+static dlc_status task_auc(pass *p, int k, dlc_error *err)
+{
+    long n = p->s->n, kept = 0;
+    float *sc = p->score + (size_t)k * n, *lb = p->label + (size_t)k * n;
+    for (long i = 0; i < n; i++)
+        if (!isnan(lb[i])) {
+            sc[kept] = sc[i];
+            lb[kept++] = lb[i];
+        }
+    return report_roc_auc(&p->s->tasks[k].auc, sc, lb, kept, err);
+}
+
+static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, report_split *s,
+                                 float *targets, dlc_error *err)
+{
+    int K = rep->K, n = ds->n;
+    pass p = {.rep = rep, .s = s, .m = m, .K = K, .rows = 1};
+    graph_node *o = graph_output(m->g, 0);
+    if (rep->task == REPORT_TASK_CLASSES)
+        p.rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
+    size_t n_scores = rep->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p.rows;
+    s->auc = NAN;
+    s->mse = s->mae = NAN;
+    int classes = rep->task == REPORT_TASK_CLASSES || rep->task == REPORT_TASK_BINARY;
+    if (classes) {
+        s->confusion = calloc((size_t)K * K, sizeof *s->confusion);
+        s->cls = calloc((size_t)K, sizeof *s->cls);
+        if (!s->confusion || !s->cls)
+            return DLC_NOMEM(err);
+    }
+    if (rep->per_example) {
+        s->truth = malloc(sizeof(int) * (size_t)n);
+        s->pred = malloc(sizeof(int) * (size_t)n);
+        s->conf = malloc(sizeof(float) * (size_t)n);
+        if (!s->truth || !s->pred || !s->conf)
+            return DLC_NOMEM(err);
+    }
+    if (rep->task == REPORT_TASK_MULTILABEL && !(s->tasks = calloc((size_t)K, sizeof *s->tasks)))
+        return DLC_NOMEM(err);
+    if (rep->task != REPORT_TASK_REGRESSION) {
+        p.score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
+        p.label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
+        if (!p.score || !p.label) {
+            free(p.score);
+            free(p.label);
+            return DLC_NOMEM(err);
+        }
+    }
+    model_run(m, ds, targets, pass_batch, &p);
+    dlc_status st = DLC_OK;
+    s->loss = ratio_nan(p.st.sum, p.st.count);
+    s->accuracy = ratio_nan(p.st.correct, p.st.judged);
+    s->error = 1.0 - s->accuracy;
+    if (classes) {
+        report_class_metrics(s->confusion, K, s->cls, &s->macro, &s->weighted, NULL);
+        if (K == 2)
+            st = report_roc_auc(&s->auc, p.score, p.label, p.n_scored, err);
+    } else if (rep->task == REPORT_TASK_MULTILABEL) {
+        for (int k = 0; k < K && st == DLC_OK; k++) {
+            report_task_stats *ts = &s->tasks[k];
+            ts->accuracy = ratio_nan((double)ts->correct, (double)ts->known);
+            ts->precision = ts->predicted > 0 ? (double)ts->tp / (double)ts->predicted : 0;
+            ts->recall = ts->positives > 0 ? (double)ts->tp / (double)ts->positives : 0;
+            ts->f1 = ts->precision + ts->recall > 0
+                         ? 2 * ts->precision * ts->recall / (ts->precision + ts->recall)
+                         : 0;
+            st = task_auc(&p, k, err);
+        }
+    } else {
+        s->mse = ratio_nan(p.se, p.n_reg);
+        s->mae = ratio_nan(p.ae, p.n_reg);
+    }
+    free(p.score);
+    free(p.label);
+    return st;
+}
+
+static dlc_status set_names(report *rep, const data_bundle *data, const dlc_config *cfg,
+                            dlc_error *err)
+{
+    const dlc_strlist *given = rep->task == REPORT_TASK_MULTILABEL ||
+                                       rep->task == REPORT_TASK_REGRESSION
+                                   ? &cfg->data.label
+                                   : &data->class_names;
+    if (given->n == rep->K)
+        return dlc_strlist_copy(&rep->names, given, err);
+    const char *fmt = rep->task == REPORT_TASK_MULTILABEL   ? "task_%d"
+                      : rep->task == REPORT_TASK_REGRESSION ? "target_%d"
+                                                            : "%d";
+    for (int k = 0; k < rep->K; k++) {
+        char name[32];
+        snprintf(name, sizeof name, fmt, k);
+        dlc_status s = dlc_strlist_push(&rep->names, name, err);
+        if (s != DLC_OK)
+            return s;
+    }
+    return DLC_OK;
+}
+
+dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
+                           dlc_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->latency_ms = NAN;
+    rep->size_mb = NAN;
+    rep->dev_errors = -1;
+    rep->human_level_error = -1;
+    graph_node *o = graph_output(m->g, 0);
+    size_t out_size = tensor_shape_size(&o->shape);
+    switch (m->loss) {
+    case LOSS_SOFTMAX_CE:
+        rep->task = REPORT_TASK_CLASSES;
+        rep->K = o->shape.d[o->shape.ndim - 1];
+        rep->per_example = out_size == (size_t)rep->K;
+        break;
+    case LOSS_SIGMOID_BCE:
+        rep->task = out_size == 1 ? REPORT_TASK_BINARY : REPORT_TASK_MULTILABEL;
+        rep->K = out_size == 1 ? 2 : (int)out_size;
+        rep->per_example = out_size == 1;
+        break;
+    default:
+        rep->task = REPORT_TASK_REGRESSION;
+        rep->K = (int)out_size;
+        break;
+    }
+    dlc_status st = set_names(rep, data, cfg, err);
+    float *targets = tensor_alloc((size_t)m->g->nmax * m->n_targets);
+    if (!targets && st == DLC_OK)
+        st = DLC_NOMEM(err);
+    for (int i = 0; i < REPORT_SPLIT_COUNT && st == DLC_OK; i++) {
+        const data_split *ds = bundle_split(data, split_order[i]);
+        if (ds->n == 0)
+            continue;
+        report_split *s = &rep->splits[rep->n_splits++];
+        s->name = report_split_names[split_order[i]];
+        s->kind = split_order[i];
+        s->n = ds->n;
+        st = evaluate_split(rep, m, ds, s, targets, err);
+    }
+    tensor_free(targets);
+    if (st != DLC_OK)
+        report_free(rep);
+    return st;
+}
+
+/* ---- cost ---- */
+
+/* The split the metric is measured on: the configured one, else dev, test,
+ * train in that order of preference. */
+static int metric_split(const report *rep, const dlc_config *cfg)
+{
+    int want = cfg->report.metric_split;
+    if (report_get_split(rep, want))
+        return want;
+    const int fallback[] = {REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN};
+    for (int i = 0; i < 3; i++)
+        if (report_get_split(rep, fallback[i]))
+            return fallback[i];
+    return want;
+}
+
+void report_measure_cost(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
+                         const char *model_path)
+{
+    graph_count_params(m->g, &rep->params_trainable, &rep->params_frozen);
+    struct stat sb;
+    if (model_path && stat(model_path, &sb) == 0)
+        rep->size_mb = (double)sb.st_size / 1e6;
+    const data_split *s = bundle_split(data, metric_split(rep, cfg));
+    if (s->n == 0)
+        s = &data->train;
+    if (s->n == 0)
+        return;
+    /* one example at a time, as a deployed model would see them: a few
+     * warm-up calls, then up to 200 examples or a quarter second */
+    graph *g = m->g;
+    double total = 0;
+    int timed = 0;
+    for (int i = 0; i < 203 && total < 0.25; i++) {
+        double t0 = dlc_now();
+        data_gather(s, NULL, i % s->n, 1, &m->norm, graph_input(g, 0), NULL);
+        graph_forward(g, 1, 0);
+        double dt = dlc_now() - t0;
+        if (i >= 3) {
+            total += dt;
+            timed++;
+        }
+    }
+    if (timed > 0)
+        rep->latency_ms = 1000.0 * total / timed;
+}
+
+/* ---- conclusions ---- */
+
+static double split_error(const report *rep, int kind)
+{
+    const report_split *s = report_get_split(rep, kind);
+    if (!s)
+        return NAN;
+    return rep->task == REPORT_TASK_REGRESSION ? s->mse : s->error;
+}
+
+void report_conclude(report *rep, const dlc_config *cfg)
+{
+    rep->human_level_error = cfg->report.human_level_error;
+    report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, REPORT_SPLIT_TRAIN),
+                    split_error(rep, REPORT_SPLIT_TRAIN_DEV), split_error(rep, REPORT_SPLIT_DEV),
+                    split_error(rep, REPORT_SPLIT_TEST));
+    if (rep->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
+        /* squared error has the data's units: 0 is no proxy for Bayes error,
+         * so without a human-level figure there is no avoidable bias */
+        report_diagnosis *d = &rep->diag;
+        d->human_used = NAN;
+        d->gap[REPORT_GAP_AVOIDABLE_BIAS] = NAN;
+        d->largest = -1;
+        for (int g = 0; g < REPORT_GAP_COUNT; g++)
+            if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
+                d->largest = g;
+    }
+    int kind = metric_split(rep, cfg);
+    const report_split *s = report_get_split(rep, kind);
+    double *v = rep->measures;
+    for (int k = 0; k < REPORT_MEASURE_COUNT; k++)
+        v[k] = NAN;
+    if (s) {
+        v[REPORT_M_ACCURACY] = s->accuracy;
+        v[REPORT_M_ERROR] = s->error;
+        v[REPORT_M_LOSS] = s->loss;
+        if (s->cls)
+            v[REPORT_M_F1] = s->macro.f1;
+        if (s->tasks) {
+            double f1 = 0;
+            for (int k = 0; k < rep->K; k++)
+                f1 += s->tasks[k].f1;
+            v[REPORT_M_F1] = f1 / rep->K;
+        }
+        v[REPORT_M_AUC] = s->auc;
+        v[REPORT_M_MSE] = s->mse;
+        v[REPORT_M_MAE] = s->mae;
+    }
+    v[REPORT_M_LATENCY_MS] = rep->latency_ms;
+    v[REPORT_M_PARAMS] = (double)(rep->params_trainable + rep->params_frozen);
+    v[REPORT_M_SIZE_MB] = rep->size_mb;
+    report_metric_compute(&rep->metric, &cfg->report, v, kind);
+}
+
+int report_confused_pairs(const report *rep, const report_split *s, int cap, int *pairs,
+                          long *counts)
+{
+    int K = rep->K, n = 0;
+    if (!s || !s->confusion)
+        return 0;
+    /* insertion into a short sorted list: K*K is small and cap smaller */
+    for (int a = 0; a < K; a++)
+        for (int b = 0; b < K; b++) {
+            long c = s->confusion[(size_t)a * K + b];
+            if (a == b || c == 0)
+                continue;
+            int at = n < cap ? n : cap;
+            while (at > 0 && counts[at - 1] < c)
+                at--;
+            if (at >= cap)
+                continue;
+            int last = n < cap ? n : cap - 1;
+            for (int j = last; j > at; j--) {
+                counts[j] = counts[j - 1];
+                pairs[2 * j] = pairs[2 * (j - 1)];
+                pairs[2 * j + 1] = pairs[2 * (j - 1) + 1];
+            }
+            counts[at] = c;
+            pairs[2 * at] = a;
+            pairs[2 * at + 1] = b;
+            if (n < cap)
+                n++;
+        }
+    return n;
+}
+
+/* ---- files ---- */
+
+dlc_status report_write_all(report *rep, const data_bundle *data, const dlc_config *cfg,
+                            const report_run_info *run, const char *run_dir, dlc_error *err)
+{
+    char path[4200];
+    dlc_status s;
+    if ((s = report_write_errors(rep, data, cfg, run_dir, err)) != DLC_OK)
+        return s;
+    report_path(path, sizeof path, run_dir, "confusion.csv");
+    if (rep->task == REPORT_TASK_CLASSES || rep->task == REPORT_TASK_BINARY)
+        if ((s = report_write_confusion(rep, path, err)) != DLC_OK)
+            return s;
+    report_path(path, sizeof path, run_dir, "report.json");
+    if ((s = report_write_json(rep, cfg, run, path, err)) != DLC_OK)
+        return s;
+    return report_write_html(rep, cfg, run, run_dir, err);
+}

@@ -1,0 +1,136 @@
+/* report.h - what a finished run tells its user: figures per split, the
+ * single-number metric, the bias / variance / data-mismatch diagnosis, and
+ * an error-analysis sample; and the files that carry them:
+ *
+ *   runs/<name>/report.json    everything below, schema in report_json.c and README
+ *              confusion.csv  split,true,predicted,count (every split, every pair)
+ *              report.html    one self-contained page (report_html.c)
+ *              errors/        errors.csv + PNG images of sampled dev errors (report_errors.c)
+ *
+ * A report is built from a trained model and its data (report_evaluate),
+ * completed with the model's cost (report_measure_cost) and the config's
+ * metric and human-level error (report_conclude).  Library code only: the
+ * CLI prints it.
+ */
+#ifndef DLC_REPORT_H
+#define DLC_REPORT_H
+
+#include "../config/config.h"
+#include "../train/model.h"
+#include "metric.h"
+#include "metrics.h"
+
+typedef enum {
+    REPORT_TASK_CLASSES,    /* softmax: one class per example (or per row) */
+    REPORT_TASK_BINARY,     /* one sigmoid output */
+    REPORT_TASK_MULTILABEL, /* several sigmoid outputs: one binary task each */
+    REPORT_TASK_REGRESSION, /* mse */
+    REPORT_TASK_COUNT
+} report_task;
+extern const char *const report_task_names[REPORT_TASK_COUNT + 1];
+
+/* One output of a multi-label model; examples with an unknown label for the
+ * task are left out of its figures. */
+typedef struct {
+    long known, positives, predicted, tp, correct;
+    double accuracy, precision, recall, f1, auc;
+} report_task_stats;
+
+typedef struct {
+    const char *name;            /* "train", "train_dev", "dev", "test" (static) */
+    int kind;                    /* report_split_kind */
+    int n;                       /* examples */
+    double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
+    /* classes and binary: K x K */
+    long *confusion;             /* (K, K) rows true class, columns predicted */
+    report_class_stats *cls;     /* (K) */
+    report_avg macro, weighted;
+    double auc;                  /* binary tasks (and 2-class softmax); else NaN */
+    /* multi-label */
+    report_task_stats *tasks;    /* (K) */
+    /* regression, over every known target value */
+    double mse, mae;
+    /* per example (n), classes and binary with one prediction per example */
+    int *truth, *pred;           /* class ids; truth -1 = unknown label */
+    float *conf;                 /* the predicted class's probability */
+} report_split;
+
+/* From the training run, for report.json. */
+typedef struct {
+    int epochs_run, best_epoch, stopped_early;
+    double seconds;
+} report_run_info;
+
+typedef struct {
+    report_task task;
+    int K;                      /* classes, tasks or targets */
+    dlc_strlist names;          /* K class / task / target names */
+    int per_example;            /* one prediction per example: error analysis possible */
+    int n_splits;
+    report_split splits[REPORT_SPLIT_COUNT];   /* present splits: train, train_dev, dev, test */
+    /* cost of the model */
+    double latency_ms;          /* NaN until measured */
+    size_t params_trainable, params_frozen;
+    double size_mb;             /* NaN when the model file was not found */
+    /* conclusions */
+    report_diagnosis diag;
+    double measures[REPORT_MEASURE_COUNT];      /* on the metric split */
+    report_metric metric;
+    double human_level_error;   /* < 0: not given */
+    /* the error sample (report_write_errors) */
+    int dev_errors;             /* misclassified dev examples; -1 when not applicable */
+    int n_sampled;
+    int *sampled;               /* (n_sampled) dev split rows, ascending */
+    int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
+    int has_images;             /* the sample was written with PNG images */
+    char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
+} report;
+
+/* Runs the model over every split of data and fills rep's per-split
+ * figures.  cfg: the run's config (task names from data.label).  ENOMEM. */
+dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
+                           dlc_error *err);
+void report_free(report *rep);
+
+/* Split of rep by kind, NULL when absent. */
+const report_split *report_get_split(const report *rep, int kind);
+
+/* Times the model on single examples of the metric split (latency_ms),
+ * counts parameters, and takes size_mb from model_path's size (NULL: not
+ * measured). */
+void report_measure_cost(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
+                         const char *model_path);
+
+/* Diagnosis and single-number metric from the figures and the config. */
+void report_conclude(report *rep, const dlc_config *cfg);
+
+/* The most confused pairs of split s (true != predicted, by count, then by
+ * class ids), at most cap of them into pairs (2 ints each) and counts;
+ * returns how many. */
+int report_confused_pairs(const report *rep, const report_split *s, int cap, int *pairs,
+                          long *counts);
+
+/* ---- files ---- */
+
+/* Samples cfg->report.error_samples misclassified dev examples (seeded) and
+ * writes run_dir/errors/errors.csv and, for image data, one PNG per example.
+ * Without a dev split or for regression and multi-label tasks it writes
+ * nothing and sets dev_errors to -1. */
+dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
+                               const char *run_dir, dlc_error *err);
+
+/* report.json (schema: report_json.c and README). */
+dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,
+                             const char *path, dlc_error *err);
+/* confusion.csv: split,true,predicted,count for every split and pair. */
+dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err);
+/* report.html: reads run_dir/metrics.csv (learning curves), config.yaml and
+ * the PNGs in errors/ (thumbnails embedded). */
+dlc_status report_write_html(const report *rep, const dlc_config *cfg, const report_run_info *run,
+                             const char *run_dir, dlc_error *err);
+
+/* All of the above into run_dir. */
+dlc_status report_write_all(report *rep, const data_bundle *data, const dlc_config *cfg,
+                            const report_run_info *run, const char *run_dir, dlc_error *err);
+
+#endif

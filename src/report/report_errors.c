@@ -1,0 +1,214 @@
+/* report_errors.c - the error-analysis sample: misclassified dev examples,
+ * drawn with the run's seed, written to errors/errors.csv for a person to tag,
+ * with each example as a PNG when the data are images.
+ *
+ * errors.csv columns: id (the example's row in the file it came from,
+ * 0-based, header not counted), true, predicted, confidence (of the
+ * predicted class), image (file name in errors/, empty for non-image data),
+ * then tag columns left empty: mislabeled, blurry (image data only), tags
+ * (free words).  dlc analyze reads them back (report_tags.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stb_image_write.h>
+
+#include "../base/rng.h"
+#include "../data/data.h"
+#include "../io/io.h"
+#include "report.h"
+#include "report_internal.h"
+#include "tags.h"
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Channels of an image-shaped example (C, H, W) with C in {1, 3, 4}; 0 else. */
+static int image_channels(const dataset *ds)
+{
+    const tensor_shape *s = &ds->shape;
+    if (s->ndim != 3 || s->d[1] < 1 || s->d[2] < 1)
+        return 0;
+    return s->d[0] == 1 || s->d[0] == 3 || s->d[0] == 4 ? s->d[0] : 0;
+}
+
+static void png_to_buf(void *ctx, void *data, int size)
+{
+    dlc_buf_append(ctx, data, (size_t)size);
+}
+
+/* Row `row` of ds as a PNG into b: bytes as they are, floats scaled from
+ * their min..max to 0..255.  Planar (C, H, W) becomes interleaved. */
+static dlc_status example_png(dlc_buf *b, const dataset *ds, int row, dlc_error *err)
+{
+    int C = ds->shape.d[0], H = ds->shape.d[1], W = ds->shape.d[2];
+    size_t plane = (size_t)H * W;
+    unsigned char *px = malloc(plane * C);
+    if (!px)
+        return DLC_NOMEM(err);
+    float lo = 0, hi = 0;
+    if (!ds->u8) {
+        const float *x = ds->f32 + (size_t)row * ds->dim;
+        lo = hi = x[0];
+        for (size_t i = 1; i < ds->dim; i++) {
+            lo = x[i] < lo ? x[i] : lo;
+            hi = x[i] > hi ? x[i] : hi;
+        }
+    }
+    for (int c = 0; c < C; c++)
+        for (size_t i = 0; i < plane; i++) {
+            size_t at = (size_t)row * ds->dim + (size_t)c * plane + i;
+            unsigned char v;
+            if (ds->u8) {
+                v = ds->u8[at];
+            } else {
+                float f = hi > lo ? (ds->f32[at] - lo) / (hi - lo) : 0.0f;
+                v = (unsigned char)lrintf(255.0f * (isnan(f) ? 0.0f : f));
+            }
+            px[i * C + c] = v;
+        }
+    int ok = stbi_write_png_to_func(png_to_buf, b, W, H, C, px, W * C);
+    free(px);
+    if (!ok || b->failed)
+        return DLC_NOMEM(err);
+    return DLC_OK;
+}
+
+/* An image of the sample: written to a temporary name and renamed like
+ * every dlc file, but not fsync'd: it is cheap to make again, and a hundred
+ * fsyncs cost a second on an ordinary disk. */
+static dlc_status write_image(const char *path, const dlc_buf *png, dlc_error *err)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return dlc_fail(err, DLC_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    int ok = fwrite(png->s, 1, png->len, f) == png->len;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return dlc_fail(err, DLC_EIO, "%s: cannot write: %s", path, strerror(e));
+    }
+    return DLC_OK;
+}
+
+/* Removes the images of an earlier sample ("<digits>.png") from dir. */
+static void remove_old_images(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char path[4400];
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name), digits = strspn(e->d_name, "0123456789");
+        if (n > 4 && digits == n - 4 && strcmp(e->d_name + digits, ".png") == 0) {
+            report_path(path, sizeof path, dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+/* A tagged errors.csv is a person's work: before a new sample replaces it,
+ * it is renamed to errors.tagged-N.csv (name into rep->kept_tags).  Returns
+ * 1 when it was kept. */
+static int keep_tagged(report *rep, const char *dir)
+{
+    char path[4300], kept[4400], *text = NULL;
+    size_t len;
+    report_tally t;
+    report_path(path, sizeof path, dir, "errors.csv");
+    if (dlc_read_file(path, &text, &len, NULL) != DLC_OK)
+        return 0;
+    int tagged = 0;
+    if (report_tags_parse(&t, path, text, len, NULL) == DLC_OK) {
+        tagged = t.untagged < t.rows;
+        report_tally_free(&t);
+    }
+    free(text);
+    for (int n = 1; tagged && n < 1000; n++) {
+        snprintf(rep->kept_tags, sizeof rep->kept_tags, "errors.tagged-%d.csv", n);
+        report_path(kept, sizeof kept, dir, rep->kept_tags);
+        if (access(kept, F_OK) != 0)
+            return rename(path, kept) == 0;
+    }
+    rep->kept_tags[0] = '\0';
+    return 0;
+}
+
+dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
+                               const char *run_dir, dlc_error *err)
+{
+    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    rep->dev_errors = -1;
+    rep->n_sampled = 0;
+    if (!s || !rep->per_example)
+        return DLC_OK;
+    const data_split *ds = &data->dev;
+    dlc_status st = DLC_OK;
+    char dir[4200], path[4300], name[64];
+    dlc_buf csv = {0}, png = {0};
+    int *wrong = malloc(sizeof(int) * (size_t)(s->n > 0 ? s->n : 1));
+    if (!wrong)
+        return DLC_NOMEM(err);
+    int n_wrong = 0;
+    for (int i = 0; i < s->n; i++)
+        if (s->truth[i] >= 0 && s->truth[i] != s->pred[i])
+            wrong[n_wrong++] = i;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SAMPLE, 0));
+    dlc_rng_shuffle(&rng, wrong, n_wrong);
+    int take = n_wrong < cfg->report.error_samples ? n_wrong : cfg->report.error_samples;
+    qsort(wrong, (size_t)take, sizeof *wrong, cmp_int);
+    free(rep->sampled);
+    free(rep->sampled_ids);
+    rep->sampled = wrong;
+    if (!(rep->sampled_ids = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1))))
+        return DLC_NOMEM(err);
+    for (int k = 0; k < take; k++)
+        rep->sampled_ids[k] = ds->idx[wrong[k]];
+    rep->dev_errors = n_wrong;
+    rep->n_sampled = take;
+    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
+
+    report_path(dir, sizeof dir, run_dir, "errors");
+    if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
+        goto cleanup;
+    if (!keep_tagged(rep, dir))
+        remove_old_images(dir);
+    dlc_buf_printf(&csv, "id,true,predicted,confidence,image,mislabeled,%stags\n",
+                   rep->has_images ? "blurry," : "");
+    for (int k = 0; k < take; k++) {
+        int i = wrong[k], row = ds->idx[i];
+        name[0] = '\0';
+        if (rep->has_images) {
+            snprintf(name, sizeof name, "%d.png", row);
+            png.len = 0;
+            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK)
+                goto cleanup;
+            report_path(path, sizeof path, dir, name);
+            if ((st = write_image(path, &png, err)) != DLC_OK)
+                goto cleanup;
+        }
+        dlc_buf_printf(&csv, "%d,", row);
+        report_csv_field(&csv, rep->names.v[s->truth[i]]);
+        dlc_buf_printf(&csv, ",");
+        report_csv_field(&csv, rep->names.v[s->pred[i]]);
+        dlc_buf_printf(&csv, ",%.4f,%s,,%s\n", (double)s->conf[i], name, rep->has_images ? "," : "");
+    }
+    report_path(path, sizeof path, dir, "errors.csv");
+    st = report_write_buf(path, &csv, err);
+cleanup:
+    dlc_buf_free(&csv);
+    dlc_buf_free(&png);
+    return st;
+}

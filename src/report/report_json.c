@@ -1,0 +1,258 @@
+/* report_json.c - report.json of a finished run.
+ *
+ * Schema "dlc-report-1" (fields are only ever added; README documents it):
+ *   {"format": "dlc-report-1", "name": str, "loss": str,
+ *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
+ *    "seconds": num, "params": {"trainable": int, "frozen": int},
+ *    "splits": {"train"|"train_dev"|"dev"|"test":
+ *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null}},
+ *               (one split per line, these four keys first: scripts grep them)
+ *    "task": "classification"|"binary"|"multilabel"|"regression",
+ *    "classes": [str]          (class names; task or target names for multilabel/regression),
+ *    "metrics": {split: {per-split details, see split_details}},
+ *    "cost": {"latency_ms": num|null, "params": int, "size_mb": num|null},
+ *    "metric": {"name": str, "split": str, "value": num|null, "higher_is_better": bool,
+ *               "constraints_met": bool,
+ *               "constraints": [{"name": str, "min"|"max": num, "value": num|null, "met": bool}],
+ *               "weights": {measure: num} (optimize: weighted only)},
+ *    "diagnosis": {"human_level_error": num|null, "human_level_used": num,
+ *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
+ *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
+ *                  "largest": str|null, "remedies": [str]},
+ *    "confused_pairs": [{"true": str, "predicted": str, "count": int}]   (dev, else test),
+ *    "error_analysis": {"dev_errors": int, "sampled": int, "file": str, "images": bool} | null}
+ * Figures are measured in evaluation mode after training; null = does not apply. */
+#include <math.h>
+
+#include "../io/io.h"
+#include "report.h"
+#include "report_internal.h"
+
+static void num(dlc_buf *b, double v)
+{
+    if (isfinite(v))
+        dlc_buf_printf(b, "%.9g", v);
+    else
+        dlc_buf_printf(b, "null");
+}
+
+static void key_num(dlc_buf *b, const char *sep, const char *key, double v)
+{
+    dlc_buf_printf(b, "%s\"%s\": ", sep, key);
+    num(b, v);
+}
+
+/* ", \"k0\": v0, \"k1\": v1, ..." */
+static void key_nums(dlc_buf *b, const char *const *keys, const double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        key_num(b, ", ", keys[i], v[i]);
+}
+
+static const char *const prf_keys[3] = {"precision", "recall", "f1"};
+
+static void avg(dlc_buf *b, const char *key, const report_avg *a)
+{
+    dlc_buf_printf(b, ",\n      \"%s\": {", key);
+    key_num(b, "", "precision", a->precision);
+    key_nums(b, prf_keys + 1, (const double[2]){a->recall, a->f1}, 2);
+    dlc_buf_printf(b, "}");
+}
+
+static void split_details(dlc_buf *b, const report *rep, const report_split *s)
+{
+    int K = rep->K;
+    dlc_buf_printf(b, "    \"%s\": {\"examples\": %d", s->name, s->n);
+    key_num(b, ", ", "loss", s->loss);
+    key_num(b, ", ", "accuracy", s->accuracy);
+    key_num(b, ", ", "error", s->error);
+    if (s->cls) {
+        avg(b, "macro", &s->macro);
+        avg(b, "weighted", &s->weighted);
+        dlc_buf_printf(b, ",\n      \"auc\": ");
+        num(b, s->auc);
+        dlc_buf_printf(b, ",\n      \"per_class\": [");
+        for (int k = 0; k < K; k++) {
+            const report_class_stats *c = &s->cls[k];
+            dlc_buf_printf(b, "%s\n        {\"class\": ", k ? "," : "");
+            json_write_string(b, rep->names.v[k]);
+            dlc_buf_printf(b, ", \"support\": %ld, \"predicted\": %ld, \"correct\": %ld", c->support,
+                           c->predicted, c->tp);
+            key_nums(b, prf_keys, (const double[3]){c->precision, c->recall, c->f1}, 3);
+            dlc_buf_printf(b, "}");
+        }
+        dlc_buf_printf(b, "\n      ],\n      \"confusion\": [");
+        for (int a = 0; a < K; a++) {
+            dlc_buf_printf(b, "%s\n        [", a ? "," : "");
+            for (int p = 0; p < K; p++)
+                dlc_buf_printf(b, "%s%ld", p ? ", " : "", s->confusion[(size_t)a * K + p]);
+            dlc_buf_printf(b, "]");
+        }
+        dlc_buf_printf(b, "\n      ]");
+    }
+    if (s->tasks) {
+        dlc_buf_printf(b, ",\n      \"tasks\": [");
+        for (int k = 0; k < K; k++) {
+            const report_task_stats *t = &s->tasks[k];
+            dlc_buf_printf(b, "%s\n        {\"task\": ", k ? "," : "");
+            json_write_string(b, rep->names.v[k]);
+            dlc_buf_printf(b, ", \"known\": %ld, \"positives\": %ld, \"predicted\": %ld", t->known,
+                           t->positives, t->predicted);
+            static const char *const keys[5] = {"accuracy", "precision", "recall", "f1", "auc"};
+            key_nums(b, keys, (const double[5]){t->accuracy, t->precision, t->recall, t->f1, t->auc}, 5);
+            dlc_buf_printf(b, "}");
+        }
+        dlc_buf_printf(b, "\n      ]");
+    }
+    if (rep->task == REPORT_TASK_REGRESSION) {
+        key_num(b, ",\n      ", "mse", s->mse);
+        key_num(b, ", ", "mae", s->mae);
+    }
+    dlc_buf_printf(b, "\n    }");
+}
+
+static void metric_json(dlc_buf *b, const report *rep, const dlc_config *cfg)
+{
+    const report_metric *m = &rep->metric;
+    dlc_buf_printf(b, "  \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", m->name,
+                   report_split_names[m->split]);
+    num(b, m->value);
+    dlc_buf_printf(b, ", \"higher_is_better\": %s, \"constraints_met\": %s,\n    \"constraints\": [",
+                   m->higher_is_better ? "true" : "false", m->constraints_met ? "true" : "false");
+    for (int i = 0; i < m->n_constraints; i++) {
+        const report_constraint *c = &m->c[i];
+        dlc_buf_printf(b, "%s{\"name\": \"%s\", \"%s\": ", i ? ", " : "",
+                       report_measure_names[c->measure], c->is_min ? "min" : "max");
+        num(b, c->bound);
+        key_num(b, ", ", "value", c->value);
+        dlc_buf_printf(b, ", \"met\": %s}", c->met ? "true" : "false");
+    }
+    dlc_buf_printf(b, "]");
+    if (cfg->report.optimize == REPORT_OPTIMIZE_WEIGHTED) {
+        dlc_buf_printf(b, ",\n    \"weights\": {");
+        int first = 1;
+        for (int k = 0; k < REPORT_MEASURE_COUNT; k++)
+            if (cfg->report.weight[k] != 0) {
+                key_num(b, first ? "" : ", ", report_measure_names[k], cfg->report.weight[k]);
+                first = 0;
+            }
+        dlc_buf_printf(b, "}");
+    }
+    dlc_buf_printf(b, "},\n");
+}
+
+static void diagnosis_json(dlc_buf *b, const report *rep)
+{
+    const report_diagnosis *d = &rep->diag;
+    dlc_buf_printf(b, "  \"diagnosis\": {");
+    key_num(b, "", "human_level_error", d->human);
+    key_num(b, ", ", "human_level_used", d->human_used);
+    dlc_buf_printf(b, ",\n    \"errors\": {");
+    key_num(b, "", "train", d->train);
+    key_num(b, ", ", "train_dev", d->train_dev);
+    key_num(b, ", ", "dev", d->dev);
+    key_num(b, ", ", "test", d->test);
+    dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
+                   rep->task == REPORT_TASK_REGRESSION ? "mse" : "error",
+                   d->variance_vs_dev ? "dev" : "train_dev");
+    for (int g = 0; g < REPORT_GAP_COUNT; g++)
+        key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);
+    dlc_buf_printf(b, "},\n    \"largest\": ");
+    if (d->largest >= 0)
+        dlc_buf_printf(b, "\"%s\"", report_gap_names[d->largest]);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ", \"remedies\": [");
+    const char *const *r = report_gap_remedies(d->largest);
+    for (int i = 0; r && r[i]; i++) {
+        dlc_buf_printf(b, "%s", i ? ", " : "");
+        json_write_string(b, r[i]);
+    }
+    dlc_buf_printf(b, "]},\n");
+}
+
+/* The split whose confusion the analysis reads: dev, else test. */
+static const report_split *analysis_split(const report *rep)
+{
+    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    return s ? s : report_get_split(rep, REPORT_SPLIT_TEST);
+}
+
+dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,
+                             const char *path, dlc_error *err)
+{
+    dlc_buf b = {0};
+    dlc_buf_printf(&b, "{\n  \"format\": \"dlc-report-1\",\n  \"name\": ");
+    json_write_string(&b, cfg->name);
+    dlc_buf_printf(&b, ",\n  \"loss\": \"%s\",\n", loss_names[cfg->loss]);
+    dlc_buf_printf(&b, "  \"epochs_run\": %d,\n  \"best_epoch\": %d,\n  \"stopped_early\": %s,\n",
+                   run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
+    dlc_buf_printf(&b, "  \"seconds\": %.3f,\n", run->seconds);
+    dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
+                   rep->params_trainable, rep->params_frozen);
+    dlc_buf_printf(&b, "  \"splits\": {");
+    for (int i = 0; i < rep->n_splits; i++) {
+        const report_split *s = &rep->splits[i];
+        dlc_buf_printf(&b, "%s\n    \"%s\": {\"examples\": %d, \"loss\": ", i ? "," : "", s->name, s->n);
+        num(&b, s->loss);
+        dlc_buf_printf(&b, ", \"accuracy\": ");
+        num(&b, s->accuracy);
+        dlc_buf_printf(&b, ", \"error\": ");
+        num(&b, s->error);
+        dlc_buf_printf(&b, "}");
+    }
+    dlc_buf_printf(&b, "\n  },\n  \"task\": \"%s\",\n  \"classes\": [", report_task_names[rep->task]);
+    for (int k = 0; k < rep->names.n; k++) {
+        dlc_buf_printf(&b, "%s", k ? ", " : "");
+        json_write_string(&b, rep->names.v[k]);
+    }
+    dlc_buf_printf(&b, "],\n  \"metrics\": {\n");
+    for (int i = 0; i < rep->n_splits; i++) {
+        split_details(&b, rep, &rep->splits[i]);
+        dlc_buf_printf(&b, "%s\n", i + 1 < rep->n_splits ? "," : "");
+    }
+    dlc_buf_printf(&b, "  },\n  \"cost\": {");
+    key_num(&b, "", "latency_ms", rep->latency_ms);
+    dlc_buf_printf(&b, ", \"params\": %zu", rep->params_trainable + rep->params_frozen);
+    key_num(&b, ", ", "size_mb", rep->size_mb);
+    dlc_buf_printf(&b, "},\n");
+    metric_json(&b, rep, cfg);
+    diagnosis_json(&b, rep);
+    int pairs[2 * 10];
+    long counts[10];
+    int np = report_confused_pairs(rep, analysis_split(rep), 10, pairs, counts);
+    dlc_buf_printf(&b, "  \"confused_pairs\": [");
+    for (int i = 0; i < np; i++) {
+        dlc_buf_printf(&b, "%s{\"true\": ", i ? ", " : "");
+        json_write_string(&b, rep->names.v[pairs[2 * i]]);
+        dlc_buf_printf(&b, ", \"predicted\": ");
+        json_write_string(&b, rep->names.v[pairs[2 * i + 1]]);
+        dlc_buf_printf(&b, ", \"count\": %ld}", counts[i]);
+    }
+    dlc_buf_printf(&b, "],\n  \"error_analysis\": ");
+    if (rep->dev_errors >= 0)
+        dlc_buf_printf(&b, "{\"dev_errors\": %d, \"sampled\": %d, \"file\": \"errors/errors.csv\", "
+                           "\"images\": %s}\n}\n",
+                       rep->dev_errors, rep->n_sampled, rep->has_images ? "true" : "false");
+    else
+        dlc_buf_printf(&b, "null\n}\n");
+    return report_write_buf(path, &b, err);
+}
+
+dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err)
+{
+    dlc_buf b = {0};
+    dlc_buf_printf(&b, "split,true,predicted,count\n");
+    for (int i = 0; i < rep->n_splits; i++) {
+        const report_split *s = &rep->splits[i];
+        for (int a = 0; s->confusion && a < rep->K; a++)
+            for (int p = 0; p < rep->K; p++) {
+                dlc_buf_printf(&b, "%s,", s->name);
+                report_csv_field(&b, rep->names.v[a]);
+                dlc_buf_printf(&b, ",");
+                report_csv_field(&b, rep->names.v[p]);
+                dlc_buf_printf(&b, ",%ld\n", s->confusion[(size_t)a * rep->K + p]);
+            }
+    }
+    return report_write_buf(path, &b, err);
+}
