@@ -106,7 +106,8 @@ static int run_sample(const cli_args *a)
         printf("name=%s\nbase=%s\nmode=%s\nfirst=%d\ntrials=%d\nseed=%llu\nmetric=%s\n"
                "goal=%s\nout=%s\n",
                s.name, s.base, sweep_mode_names[s.mode], sweep_first_trial(&s), s.trials,
-               (unsigned long long)s.seed, s.metric->name, s.metric->maximize ? "max" : "min", dir);
+               (unsigned long long)s.seed, s.metric->name,
+               s.metric->maximize < 0 ? "report" : s.metric->maximize ? "max" : "min", dir);
         sweep_free(&s);
         return 0;
     }
@@ -183,8 +184,11 @@ static int run_leaderboard(const cli_args *a)
         printf(", %d failed", count[SWEEP_FAILED]);
     if (count[SWEEP_UNFINISHED] + count[SWEEP_MISSING])
         printf(", %d not finished", count[SWEEP_UNFINISHED] + count[SWEEP_MISSING]);
-    printf("; ranked by %s (%s is better)\n", s.metric->name,
-           s.metric->maximize ? "higher" : "lower");
+    if (s.metric->maximize < 0)
+        printf("; ranked by the single-number metric (constraints met first)\n");
+    else
+        printf("; ranked by %s (%s is better)\n", s.metric->name,
+               s.metric->maximize ? "higher" : "lower");
     printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
            "test_acc", "wall_s", "overrides");
     for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {

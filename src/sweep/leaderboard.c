@@ -63,6 +63,15 @@ static dlc_status read_report(sweep_result *r, const sweep_spec *s, const char *
         return st;
     }
     r->metric = json_number_at(j, s->metric->json_path);
+    r->higher_is_better = s->metric->maximize;
+    r->constraints_met = 1;
+    if (s->metric->maximize < 0) {
+        const json_value *m = json_get(j, "metric");
+        const json_value *hib = json_get(m, "higher_is_better");
+        const json_value *met = json_get(m, "constraints_met");
+        r->higher_is_better = !(hib && hib->type == JSON_BOOL && hib->number == 0);
+        r->constraints_met = !(met && met->type == JSON_BOOL && met->number == 0);
+    }
     r->dev_acc = json_number_at(j, "splits.dev.accuracy");
     r->dev_loss = json_number_at(j, "splits.dev.loss");
     r->test_acc = json_number_at(j, "splits.test.accuracy");
@@ -141,11 +150,13 @@ static int compare_rows(const sweep_spec *s, const sweep_result *a, const sweep_
 {
     if (a->status != b->status)
         return (int)a->status - (int)b->status;
+    if (a->constraints_met != b->constraints_met)
+        return b->constraints_met - a->constraints_met;
     int na = isnan(a->metric), nb = isnan(b->metric);
     if (na != nb)
         return na - nb;
     if (!na && a->metric != b->metric)
-        return (s->metric->maximize ? a->metric > b->metric : a->metric < b->metric) ? -1 : 1;
+        return (a->higher_is_better ? a->metric > b->metric : a->metric < b->metric) ? -1 : 1;
     /* equal accuracy on a small dev set is common: the lower dev loss first */
     if (isfinite(a->dev_loss) && isfinite(b->dev_loss) && a->dev_loss != b->dev_loss)
         return a->dev_loss < b->dev_loss ? -1 : 1;
@@ -188,6 +199,8 @@ dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **ou
         sweep_result *r = &rows[i];
         r->trial = first + i;
         r->metric = r->dev_acc = r->dev_loss = r->test_acc = r->test_loss = NAN;
+        r->constraints_met = 1;
+        r->higher_is_better = s->metric->maximize != 0;
         r->train_acc = r->train_loss = NAN;
         r->epochs = -1;
         char tdir[2048], path[2200];

@@ -24,6 +24,7 @@ const sweep_metric sweep_metrics[] = {
     {"dev_accuracy", "splits.dev.accuracy", 1},
     {"dev_loss", "splits.dev.loss", 0},
     {"dev_error", "splits.dev.error", 0},
+    {"score", "metric.value", -1}, /* the reports' single-number metric */
     {NULL, NULL, 0},
 };
 

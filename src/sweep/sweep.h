@@ -54,7 +54,9 @@ extern const char *const sweep_mode_names[]; /* NULL-terminated */
 typedef struct {
     const char *name;      /* as a sweep file's `metric:` names it */
     const char *json_path; /* dotted path into report.json: "splits.dev.accuracy" */
-    int maximize;          /* 1: higher is better */
+    int maximize;          /* 1: higher is better, 0: lower; -1: as report.json's
+                              metric.higher_is_better says, and runs that meet
+                              the metric's constraints rank first */
 } sweep_metric;
 
 extern const sweep_metric sweep_metrics[]; /* NULL-name terminated */
@@ -127,6 +129,8 @@ typedef struct {
     int trial;
     sweep_status status;
     double metric;               /* NAN when absent */
+    int higher_is_better;        /* the metric's direction (from report.json for score) */
+    int constraints_met;         /* 0 when the single-number metric's constraints fail */
     double dev_acc, dev_loss, test_acc, test_loss, train_acc, train_loss; /* NAN when absent */
     int epochs;                  /* -1 when absent */
     double wall;                 /* seconds; NAN when unknown */

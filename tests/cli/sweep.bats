@@ -291,3 +291,34 @@ SH
     [[ "$output" == *"mode=grid"* ]]
     [[ "$output" == *"trials=18"* ]]
 }
+
+@test "metric: score ranks by the report's single-number metric, constraints met first" {
+    iris_sweep
+    # minimize the loss, but only models under 60 parameters count; units
+    # range over 4..16, i.e. 35..131 parameters, so some trials break the bound
+    cat >> iris.yaml <<YAML
+report:
+  metric: {optimize: loss, satisfice: {params: {max: 60}}}
+YAML
+    sed -i 's/^seed: 5/seed: 5\nmetric: score/' sw.yaml
+    sed -i 's/trials: 3/trials: 4/' sw.yaml
+    run "$SWEEP_SH" sw.yaml -j 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ranked by the single-number metric (constraints met first)"* ]]
+    # read back each trial's own figures and check the order of the board
+    prev_met=1 prev=
+    while IFS=, read -r rank trial status metric rest; do
+        f=runs/sweeps/sw/trial-$(printf %03d "$trial")/report.json
+        met=$(jq -r '.metric.constraints_met' "$f")
+        value=$(jq -r '.metric.value' "$f")
+        [ "$metric" = "$(printf %s "$metric")" ]
+        awk -v a="$metric" -v b="$value" 'BEGIN {exit !((a - b) < 1e-4 && (b - a) < 1e-4)}'
+        if [ "$met" = true ]; then
+            [ "$prev_met" = 1 ] # no met trial after an unmet one
+            [ -z "$prev" ] || awk -v a="$prev" -v b="$value" 'BEGIN {exit !(a <= b)}'
+            prev=$value
+        else
+            prev_met=0
+        fi
+    done < <(tail -n +2 runs/sweeps/sw/leaderboard.csv)
+}
