@@ -320,6 +320,29 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "]", 1);
         return 1;
     }
+    case K_WINDOW:
+    case K_PADDING: {
+        const layer_window *w = (const layer_window *)(const void *)p;
+        if (k->kind == K_PADDING) {
+            const layer_spec *spec = base;
+            if (spec->padding != PAD_EXPLICIT) {
+                dlc_buf_printf(b, "%s", spec->padding == PAD_SAME ? "same" : "valid");
+                return 1;
+            }
+            w = &spec->pad;
+        }
+        if (w->n < 1 || w->n > GRAPH_MAX_SPATIAL)
+            return 0;
+        if (w->n == 1) {
+            dlc_buf_printf(b, "%d", w->v[0]);
+            return 1;
+        }
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < w->n; i++)
+            dlc_buf_printf(b, "%s%d", i ? ", " : "", w->v[i]);
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
     case K_POINTS: {
         const schedule_config *s = (const schedule_config *)(const void *)p;
         if (s->n_points < 0 || s->n_points > SCHED_MAX_POINTS)

@@ -91,7 +91,9 @@ typedef enum {
     K_LAYER_TYPE, /* layer_spec.type and .op */
     K_LAYER_NAME, /* layer_spec.name */
     K_INPUTS,     /* layer_spec.inputs and .n_inputs */
-    K_TARGET      /* layer_spec.target and .target_ndim */
+    K_TARGET,     /* layer_spec.target and .target_ndim */
+    K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
+    K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;
 
 typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER } config_base;

@@ -107,6 +107,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.shape",        K_TARGET,     LAY(target),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.filters",      K_INT,        LAY(filters),            REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.kernel",       K_WINDOW,     LAY(kernel),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
+    X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
@@ -153,6 +157,14 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
 static float default_alpha(act_kind a)
 {
     return a == ACT_ELU ? 1.0f : 0.01f; /* elu's alpha; leaky_relu's slope (and unused else) */
+}
+
+/* Pooling windows step by their own size (PyTorch's default), convolutions by 1. */
+static layer_window default_stride(int op, const layer_spec *s)
+{
+    if (op == OP_MAXPOOL || op == OP_AVGPOOL)
+        return s->kernel;
+    return (layer_window){1, {1}};
 }
 
 #define ROW(path, kind, field, def, range, rest) {path, kind, field, def, range, rest},
@@ -360,6 +372,12 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_TARGET:
         append(buf, size, "%s", "a list of 1 to 5 positive integers (one of them may be -1)");
         break;
+    case K_WINDOW:
+        append(buf, size, "%s", "a positive integer or a list of 1 to 3 of them");
+        break;
+    case K_PADDING:
+        append(buf, size, "%s", "valid, same, an integer >= 0 or a list of 1 to 3 of them");
+        break;
     case K_BATCH:
         append(buf, size, "%s", "a positive integer or 'full'");
         break;
@@ -541,6 +559,36 @@ static dlc_status get_dims(const config_key *k, const ynode *v, const char *path
     if (product > INT_MAX)
         return config_key_fail(err, v, path, "too large: %.0f values per example", product);
     *ndim = v->n;
+    return DLC_OK;
+}
+
+/* A window: one integer >= min (for every spatial axis) or a list of 1 to
+ * GRAPH_MAX_SPATIAL of them. */
+static dlc_status get_window(const config_key *k, const ynode *v, const char *path, long min,
+                             layer_window *w, dlc_error *err)
+{
+    long x;
+    memset(w, 0, sizeof *w);
+    if (v->kind == YN_SCALAR) {
+        if (!read_long(v, &x))
+            return type_error(k, v, path, err);
+        if (x < min || x > 1 << 20)
+            return range_error(k, v, path, err);
+        w->n = 1;
+        w->v[0] = (int)x;
+        return DLC_OK;
+    }
+    if (v->kind != YN_SEQ || v->n < 1 || v->n > GRAPH_MAX_SPATIAL)
+        return type_error(k, v, path, err);
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        if (!read_long(v->items[i], &x) || x < min || x > 1 << 20)
+            return config_key_fail(err, v->items[i], sub, "expected an integer >= %ld, got %s", min,
+                                   repr(v->items[i], 1, got, sizeof got));
+        w->v[i] = (int)x;
+    }
+    w->n = v->n;
     return DLC_OK;
 }
 
@@ -742,6 +790,18 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     }
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
+    case K_WINDOW:
+        return get_window(k, v, path, 1, (layer_window *)(void *)p, err);
+    case K_PADDING: {
+        layer_spec *spec = base;
+        memset(&spec->pad, 0, sizeof spec->pad);
+        if (is_text(v) && (strcmp(v->value, "valid") == 0 || strcmp(v->value, "same") == 0)) {
+            spec->padding = strcmp(v->value, "same") == 0 ? PAD_SAME : PAD_VALID;
+            return DLC_OK;
+        }
+        spec->padding = PAD_EXPLICIT;
+        return get_window(k, v, path, 0, &spec->pad, err);
+    }
     case K_INPUTS:
         return get_inputs(k, v, path, base, err);
     case K_SECTION:
@@ -958,6 +1018,8 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         snprintf(spec->name, sizeof spec->name, "%s_%d", row->name, count[op]);
     if (!ynode_map_get(item, "alpha"))
         spec->alpha = default_alpha(spec->activation);
+    if (config_op_has_key(op, "stride") && !ynode_map_get(item, "stride"))
+        spec->stride = default_stride(op, spec);
     if (item->line > 0)
         snprintf(spec->where, sizeof spec->where, "%s:%d", item->origin, item->line);
     else

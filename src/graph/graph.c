@@ -12,6 +12,8 @@ const char *const graph_act_names[ACT_COUNT + 1] = {
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", NULL,
 };
 
+const char *const graph_pad_names[PAD_COUNT + 1] = {"valid", "same", "explicit", NULL};
+
 const char *const graph_init_names[INIT_COUNT + 1] = {
     "auto", "small", "he", "xavier", "glorot", "zeros", NULL,
 };

@@ -56,6 +56,19 @@ typedef enum {
 } init_kind;
 extern const char *const graph_init_names[INIT_COUNT + 1];
 
+/* ---- convolution and pooling windows ----
+ * A window gives one value per spatial axis (n = that many), or one value
+ * for every axis (n = 1); n = 0 means "not given" (stride: 1 for convolutions,
+ * the kernel for pooling). */
+#define GRAPH_MAX_SPATIAL 3
+typedef struct {
+    int n;
+    int v[GRAPH_MAX_SPATIAL];
+} layer_window;
+
+typedef enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT, PAD_COUNT } pad_kind;
+extern const char *const graph_pad_names[PAD_COUNT + 1]; /* "valid", "same", "explicit" */
+
 /* ---- what a config file says about one layer ----
  * Which keys an op accepts is listed in its graph_op row; config fills only
  * those (and the common ones: name, type, inputs, activation, alpha,
@@ -82,6 +95,11 @@ typedef struct {
     int axis;                     /* concat: axis of the per-sample shape */
     int target_ndim;              /* reshape */
     int target[TENSOR_MAX_DIMS];  /* reshape; one entry may be -1 */
+    int filters;                  /* conv: output channels F */
+    layer_window kernel;          /* conv, pool: window size */
+    layer_window stride;          /* conv, pool */
+    pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
+    layer_window pad;             /* conv, pool: zeros added before and after, per axis */
 } layer_spec;
 
 typedef struct graph graph;
@@ -98,6 +116,12 @@ typedef enum {
     OP_RESHAPE,
     OP_ADD,
     OP_CONCAT,
+    OP_CONV1D,
+    OP_CONV2D,
+    OP_CONV3D,
+    OP_MAXPOOL,
+    OP_AVGPOOL,
+    OP_GLOBAL_AVGPOOL,
     OP_COUNT
 } op_kind;
 

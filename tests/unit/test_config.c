@@ -763,6 +763,11 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
         assert_int_equal(x->use_bias, y->use_bias);
         assert_true(x->rate == y->rate && x->momentum == y->momentum && x->eps == y->eps);
         assert_int_equal(x->axis, y->axis);
+        assert_int_equal(x->filters, y->filters);
+        assert_memory_equal(&x->kernel, &y->kernel, sizeof x->kernel);
+        assert_memory_equal(&x->stride, &y->stride, sizeof x->stride);
+        assert_int_equal(x->padding, y->padding);
+        assert_memory_equal(&x->pad, &y->pad, sizeof x->pad);
         assert_int_equal(x->target_ndim, y->target_ndim);
         for (int j = 0; j < x->target_ndim; j++)
             assert_int_equal(x->target[j], y->target[j]);
@@ -829,7 +834,14 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 11);
+    assert_int_equal(c.n_layers, 13);
+    assert_int_equal(c.layers[11].kernel.n, 2);
+    assert_int_equal(c.layers[11].kernel.v[1], 2);
+    assert_int_equal(c.layers[11].stride.n, 1);
+    assert_int_equal(c.layers[11].padding, PAD_EXPLICIT);
+    assert_int_equal(c.layers[11].pad.v[1], 0);
+    assert_int_equal(c.layers[12].stride.v[0], 2); /* pooling steps by its kernel */
+    assert_int_equal(c.layers[12].padding, PAD_SAME);
     assert_string_equal(c.layers[3].name, "activation_1");
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
