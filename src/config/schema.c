@@ -23,6 +23,7 @@
 /* Enum fields are written through an int. */
 _Static_assert(sizeof(data_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(norm_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(pad_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(loss_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
@@ -67,6 +68,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data." #s ".file", K_STRING, CFG(data.s.file), "", ANY, PLAIN)                        \
     X("data." #s ".images", K_STRING, CFG(data.s.images), "", ANY, PLAIN)                    \
     X("data." #s ".labels", K_STRING, CFG(data.s.labels), "", ANY, PLAIN)                    \
+    X("data." #s ".dir", K_STRING, CFG(data.s.dir), "", ANY, PLAIN)                          \
     X("data." #s ".limit", K_LONG, CFG(data.s.limit), "0", GE(0), PLAIN)
 #define SOURCE_DEF_train REQUIRED
 #define SOURCE_DEF_dev "{}"
@@ -90,6 +92,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
+    X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
+    X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.augment.hflip",          K_BOOL,       CFG(data.hflip),         "false",  ANY,          PLAIN)             \
+    X("data.augment.crop_pad",       K_INT,        CFG(data.crop_pad),      "0",      IN_CC(0, 64), PLAIN)             \
     X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
@@ -1069,37 +1075,41 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     data_config *d = &c->data;
     const data_source *src[] = {&d->train, &d->dev, &d->test};
     char sp[PATH_BUF], kp[PATH_BUF + 16];
+    /* the keys each format reads; the others are refused */
+    static const char *const keys[] = {"file", "images", "labels", "dir"};
+    static const int wants[DATA_FORMAT_COUNT][4] = {
+        [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1}};
     for (int i = 0; i < 3; i++) {
         const data_source *s = src[i];
+        const char *vals[4] = {s->file, s->images, s->labels, s->dir};
         const ynode *sn = ynode_map_get(node, names[i]);
         const ynode *at = sn ? sn : node;
         join_path(sp, sizeof sp, path, names[i]);
-        if (i > 0 && !s->file[0] && !s->images[0] && !s->labels[0])
+        if (i > 0 && !vals[0][0] && !vals[1][0] && !vals[2][0] && !vals[3][0])
             continue; /* no separate dev / test files */
-        if (d->format == DATA_IDX) {
-            if (s->file[0]) {
-                pathf(kp, sizeof kp, "%s.file", sp);
-                return config_key_fail(err, ynode_map_get(sn, "file"), kp,
-                                       "is for format csv; format idx reads images and labels");
-            }
-            if (!s->images[0] || !s->labels[0]) {
-                pathf(kp, sizeof kp, "%s.%s", sp, s->images[0] ? "labels" : "images");
-                return config_key_fail(err, at, kp, "missing (required for format idx)");
-            }
-        } else {
-            for (int j = 0; j < 2; j++) {
-                const char *key = j ? "labels" : "images";
-                if ((j ? s->labels : s->images)[0]) {
-                    pathf(kp, sizeof kp, "%s.%s", sp, key);
-                    return config_key_fail(err, ynode_map_get(sn, key), kp,
-                                           "is for format idx; format csv reads one file");
-                }
-            }
-            if (!s->file[0]) {
-                pathf(kp, sizeof kp, "%s.file", sp);
-                return config_key_fail(err, at, kp, "missing (required for format csv)");
-            }
+        for (int j = 0; j < 4; j++) {
+            if (wants[d->format][j] || !vals[j][0])
+                continue;
+            pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
+            return config_key_fail(err, ynode_map_get(sn, keys[j]), kp,
+                                   "is not read by format %s (it reads: %s)",
+                                   data_format_names[d->format],
+                                   d->format == DATA_IDX ? "images, labels"
+                                   : d->format == DATA_CSV ? "file" : "dir");
         }
+        for (int j = 0; j < 4; j++) {
+            if (!wants[d->format][j] || vals[j][0])
+                continue;
+            pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
+            return config_key_fail(err, at, kp, "missing (required for format %s)",
+                                   data_format_names[d->format]);
+        }
+    }
+    if (data_augments(d) && d->format == DATA_CSV) {
+        const ynode *an = ynode_map_get(node, "augment");
+        pathf(kp, sizeof kp, "%s.augment", path);
+        return config_key_fail(err, an ? an : node, kp,
+                               "augmentation needs image examples (format idx or image_folder)");
     }
     /* a split comes from its own files or from the train file, not both */
     const ynode *split = ynode_map_get(node, "split");
@@ -1183,5 +1193,9 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
                                  dlc_error *err)
 {
     conv cv = {c, default_name, err};
-    return convert_section(&cv, "", root, "");
+    dlc_status s = convert_section(&cv, "", root, "");
+    /* image files are converted to the model's input when it is an image */
+    if (s == DLC_OK && c->input.ndim == 3)
+        c->data.image_shape = c->input;
+    return s;
 }
