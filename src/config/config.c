@@ -73,6 +73,8 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
         if (s != DLC_OK)
             goto cleanup;
     }
+    if ((s = config_expand_blocks(root, err)) != DLC_OK)
+        goto cleanup;
     s = config_schema_convert(c, root, default_name, err);
 
 cleanup:

@@ -144,6 +144,13 @@ int config_op_has_key(int op, const char *key);
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,
                                  dlc_error *err);
 
+/* ---- repeated blocks (blocks.c) ---- */
+
+/* Replaces each {type: block} item of model.layers by the layers of the
+ * block it names (model.blocks), substituting parameters, and removes
+ * model.blocks.  Errors are EINPUT "file:line: key 'path': ...". */
+dlc_status config_expand_blocks(ynode *root, dlc_error *err);
+
 /* ---- overrides (override.c) ---- */
 
 /* Applies text "key.path=value" to root.  origin ("--set key.path=value") is
