@@ -178,6 +178,8 @@ struct graph_node {
     size_t aux_per_sample, aux_fixed; /* floats; set by build */
     size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
     int needs_grad;           /* a trainable parameter at or before this node */
+    int act_fused;            /* set by build: the op applies spec.activation itself, in
+                               * forward and (to its output gradient) in backward */
 };
 
 struct graph {
@@ -193,6 +195,9 @@ struct graph {
     float *grad_block;        /* same layout as param_block */
     int nmax;                 /* batch capacity */
     int training;             /* set by graph_forward */
+    int last_n;               /* N of the last graph_forward */
+    int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
+                               * clears only those) */
     dlc_rng rng;              /* dropout masks; the trainer reseeds it */
     tensor_arena arena;
     float *act_scratch;       /* (NMAX, largest size) for activation backward */

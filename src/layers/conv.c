@@ -8,16 +8,21 @@
  *   forward   Y (F, n*P)   = W (F, C*K) col
  *   backward  dW (F, C*K) += dY (F, n*P) col^T,   dcol (C*K, n*P) = W^T dY,
  *             dx += col2im(dcol)
- * so each step is one large matrix product per chunk rather than one small
- * one per sample.  Chunks are as many samples as fit CONV_CHUNK_FLOATS of
- * scratch (at least one), sized when the graph is built: nothing is
+ * for a chunk of as many samples as fit CONV_CHUNK_FLOATS of scratch (at
+ * least one; small layers batch several samples into one product, large
+ * ones go one sample at a time, straight into the output), sized when the
+ * graph is built: nothing is
  * allocated while running, and col is recomputed in backward instead of
  * kept, which keeps large models' memory to activations. */
 #include <string.h>
 
 #include "window.h"
 
-enum { CONV_CHUNK_FLOATS = 8 << 20 }; /* 32 MiB of scratch per call at most, unless one sample needs more */
+/* Scratch per chunk: small enough that col and the product stay in cache
+ * between the unfolding, the product and the copy out (memory bandwidth,
+ * not arithmetic, is what a chunk of many samples ran into), large enough
+ * for the products of small layers to stay efficient. */
+enum { CONV_CHUNK_FLOATS = 64 << 10 };
 
 /* ---- geometry (shared with pool.c) ---- */
 
@@ -209,6 +214,44 @@ static void col2im(float *restrict dx, const float *restrict col, size_t ld, con
 
 /* ---- the layer ---- */
 
+/* y = x + b, then (slope < 1) the leaky ReLU with that slope. */
+__attribute__((target_clones("avx2", "default")))
+static void bias_act_copy(float *restrict y, const float *restrict x, float b, float slope, int P)
+{
+    if (slope == 1.0f) {
+        for (int p = 0; p < P; p++)
+            y[p] = x[p] + b;
+        return;
+    }
+    for (int p = 0; p < P; p++) {
+        float v = x[p] + b;
+        y[p] = v > 0.0f ? v : slope * v;
+    }
+}
+
+/* y += b, then the leaky ReLU (slope < 1), in place */
+__attribute__((target_clones("avx2", "default")))
+static void bias_act_inplace(float *y, float b, float slope, int P)
+{
+    if (slope == 1.0f) {
+        for (int p = 0; p < P; p++)
+            y[p] += b;
+        return;
+    }
+    for (int p = 0; p < P; p++) {
+        float v = y[p] + b;
+        y[p] = v > 0.0f ? v : slope * v;
+    }
+}
+
+/* dz = dy * act'(.) from the output y of a (leaky) ReLU; dz may be dy */
+__attribute__((target_clones("avx2", "default")))
+static void act_grad_copy(float *dz, const float *dy, const float *restrict y, float slope, int P)
+{
+    for (int p = 0; p < P; p++)
+        dz[p] = y[p] > 0.0f ? dy[p] : slope * dy[p];
+}
+
 /* Samples per chunk for a layer with this geometry and F filters. */
 static int conv_chunk(const layer_geom *geo, int F, int nmax)
 {
@@ -242,6 +285,9 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
         return err->status;
     if (n->spec.use_bias && graph_param_add(g, n, "bias", &bs, PARAM_BIAS, err) < 0)
         return err->status;
+    /* ReLU is applied while the product is copied out, and its derivative
+     * while dy is copied in: two passes over the largest tensors saved */
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     int chunk = conv_chunk(&geo, F, g->nmax);
     n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
     return DLC_OK;
@@ -265,6 +311,7 @@ void conv_forward(graph *g, graph_node *n, int N)
     const float *b = n->spec.use_bias ? graph_p(g, n, 1)->data : NULL;
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
+    const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
     float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
     float *y = graph_scratch(g, (size_t)F * P * chunk);     /* (F, cn*P) */
     for (int n0 = 0; n0 < N; n0 += chunk) {
@@ -272,15 +319,18 @@ void conv_forward(graph *g, graph_node *n, int N)
         size_t ld = (size_t)cn * P;
         for (int j = 0; j < cn; j++)
             im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
-        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, y);
-        /* (F, cn, P) -> (cn, F, P), adding the bias */
+        /* one sample: (F, 1*P) is already its output's layout */
+        float *dst = cn == 1 ? n->out + (size_t)n0 * n->size : y;
+        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, dst);
+        /* (F, cn, P) -> (cn, F, P), adding the bias (and applying a fused ReLU) */
         for (int j = 0; j < cn; j++)
             for (int f = 0; f < F; f++) {
-                float *dst = n->out + (size_t)(n0 + j) * n->size + (size_t)f * P;
-                const float *src = y + (size_t)f * ld + (size_t)j * P;
-                float bf = b ? b[f] : 0.0f;
-                for (int p = 0; p < P; p++)
-                    dst[p] = src[p] + bf;
+                float *o = n->out + (size_t)(n0 + j) * n->size + (size_t)f * P;
+                const float *src = dst + (size_t)f * ld + (size_t)j * P;
+                if (src == o)
+                    bias_act_inplace(o, b ? b[f] : 0.0f, slope, P);
+                else
+                    bias_act_copy(o, src, b ? b[f] : 0.0f, slope, P);
             }
     }
 }
@@ -295,30 +345,36 @@ void conv_backward(graph *g, graph_node *n, int N)
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const int want_dx = graph_wants_grad(g, n, 0);
+    const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
     float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
     for (int n0 = 0; n0 < N; n0 += chunk) {
         int cn = N - n0 < chunk ? N - n0 : chunk;
         size_t ld = (size_t)cn * P;
+        /* one sample: dy is its gradient in place (backward may overwrite it) */
+        float *dyc = cn == 1 ? n->grad + (size_t)n0 * n->size : dy;
         for (int j = 0; j < cn; j++)
             for (int f = 0; f < F; f++) {
-                const float *src = n->grad + (size_t)(n0 + j) * n->size + (size_t)f * P;
-                float *dst = dy + (size_t)f * ld + (size_t)j * P;
-                memcpy(dst, src, sizeof(float) * (size_t)P);
+                size_t at = (size_t)(n0 + j) * n->size + (size_t)f * P;
+                float *dst = dyc + (size_t)f * ld + (size_t)j * P;
+                if (n->act_fused)
+                    act_grad_copy(dst, n->grad + at, n->out + at, slope, P);
+                else if (dst != n->grad + at)
+                    memcpy(dst, n->grad + at, sizeof(float) * (size_t)P);
                 if (bp && bp->trainable) {
                     double s = 0;
                     for (int p = 0; p < P; p++)
-                        s += src[p];
+                        s += dst[p];
                     bp->grad[f] += (float)s;
                 }
             }
         if (w->trainable) {
             for (int j = 0; j < cn; j++)
                 im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
-            tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dy, col, 1.0f, w->grad);
+            tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);
         }
         if (want_dx) {
-            tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dy, 0.0f, col);
+            tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dyc, 0.0f, col);
             for (int j = 0; j < cn; j++)
                 col2im(x->grad + (size_t)(n0 + j) * x->size, col + (size_t)j * P, ld, &geo);
         }

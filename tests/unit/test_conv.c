@@ -256,6 +256,55 @@ static void test_batch_equals_single(void **state)
     graph_free(one);
 }
 
+/* conv with a fused (leaky) ReLU equals conv followed by an activation layer,
+ * forward and backward, whether samples share a chunk or not. */
+static void test_fused_relu(void **state)
+{
+    tensor_shape shapes[2] = {{3, {2, 5, 6}}, {3, {4, 48, 48}}};
+    act_kind acts[2] = {ACT_RELU, ACT_LEAKY_RELU};
+    for (int si = 0; si < 2; si++)
+        for (int ai = 0; ai < 2; ai++) {
+            enum { N = 3 };
+            layer_spec f = gt_spec("conv2d", "c");
+            f.filters = 3;
+            f.kernel = win(1, 3, 0, 0);
+            f.stride = win(1, 1, 0, 0);
+            f.padding = PAD_SAME;
+            f.activation = acts[ai];
+            f.alpha = 0.1f;
+            layer_spec sep[2] = {f, gt_spec("activation", "a")};
+            sep[0].activation = ACT_LINEAR;
+            sep[1].activation = acts[ai];
+            sep[1].alpha = 0.1f;
+            graph *a = build(&shapes[si], &f, 1, N);
+            graph *b = build(&shapes[si], sep, 2, N);
+            assert_true(a->nodes[1].act_fused);
+            dlc_rng rng;
+            dlc_rng_seed(&rng, 11, 0);
+            graph_init_params(a, &rng);
+            for (size_t i = 0; i < a->n_weights; i++)
+                a->param_block[i] += (float)(0.1 * dlc_rng_normal(&rng));
+            memcpy(b->param_block, a->param_block, sizeof(float) * a->n_weights);
+            size_t D = a->nodes[0].size, O = graph_output(a, 0)->size;
+            for (size_t i = 0; i < N * D; i++)
+                graph_input(a, 0)[i] = graph_input(b, 0)[i] = (float)dlc_rng_normal(&rng);
+            graph_forward(a, N, 1);
+            graph_forward(b, N, 1);
+            tu_assert_close("fused forward", graph_output(a, 0)->out, graph_output(b, 0)->out, N * O,
+                            1e-6, 1e-6);
+            graph_zero_grad(a);
+            graph_zero_grad(b);
+            for (size_t i = 0; i < N * O; i++)
+                graph_output(a, 0)->grad[i] = graph_output(b, 0)->grad[i] = (float)dlc_rng_normal(&rng);
+            graph_backward(a, N);
+            graph_backward(b, N);
+            tu_assert_close("fused dW", a->grad_block, b->grad_block, a->n_weights, 1e-5, 1e-5);
+            tu_assert_close("fused dx", a->nodes[0].grad, b->nodes[0].grad, N * D, 1e-5, 1e-5);
+            graph_free(a);
+            graph_free(b);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
         cmocka_unit_test(test_batch_equals_single),
+        cmocka_unit_test(test_fused_relu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,14 @@ static void case_conv2d(void)
     s[0].padding = PAD_VALID;
     s[0].use_bias = 1;
     check_graph("conv2d 1x1", &in, s, 1, 2, 1e-2);
+    /* a map large enough that each sample is its own chunk (tanh: a weight
+     * moves thousands of outputs, too many ReLU kinks for the check) */
+    tensor_shape big = {3, {4, 48, 48}};
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].filters = 4;
+    s[0].activation = ACT_TANH;
+    check_graph("conv2d one sample per chunk", &big, s, 1, 2, 1e-2);
+    /* conv's fused ReLU is checked against a separate activation layer in test_conv.c */
     /* stacked, with batchnorm over channels between */
     layer_spec t[3] = {gt_spec("conv2d", "c1"), gt_spec("batchnorm", "bn"), gt_spec("conv2d", "c2")};
     t[0].filters = 4;
