@@ -110,6 +110,13 @@ void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
     }
     int lda = ta ? M : K;
     int ldb = tb ? K : N;
+    if (M == 1) {
+        /* one row (a single example): a matrix-vector product; sgemm would
+         * first pack all of B, which for one row costs more than the product */
+        cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N, alpha, B,
+                    ldb, A, 1, beta, C, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, N);
 }

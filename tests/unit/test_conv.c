@@ -305,6 +305,30 @@ static void test_fused_relu(void **state)
         }
 }
 
+/* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
+ * path: the same products as the general one, for every transposition. */
+static void test_gemm_one_row(void **state)
+{
+    enum { N = 5, K = 7 };
+    float a[K], b[K * N], c[N], want[N];
+    for (int i = 0; i < K; i++)
+        a[i] = (float)(i + 1) * 0.5f;
+    for (int i = 0; i < K * N; i++)
+        b[i] = (float)((i * 7) % 11) - 5.0f;
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            for (int j = 0; j < N; j++) {
+                double s = 0;
+                for (int k = 0; k < K; k++)
+                    s += (double)a[k] * (tb ? b[j * K + k] : b[k * N + j]);
+                want[j] = (float)(2.0 * s + 0.5 * (j + 1));
+                c[j] = (float)(j + 1);
+            }
+            tensor_gemm(ta, tb, 1, N, K, 2.0f, a, b, 0.5f, c);
+            tu_assert_close("one-row gemm", c, want, N, 1e-4, 1e-5);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_pytorch_reference),
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_fused_relu),
+        cmocka_unit_test(test_gemm_one_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
