@@ -3,7 +3,7 @@
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make valgrind   unit tests and a short training run under valgrind
-#   make bench      benchmarks B1/B5 (figures, not pass/fail)
+#   make bench      benchmarks B1/B2/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 
 CC      ?= cc
@@ -12,7 +12,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 OPT     ?= -O3 -g
-CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) -fno-math-errno $(PKG_CFLAGS) -MMD -MP
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) -fno-math-errno -fno-trapping-math $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
 BUILD   ?= build

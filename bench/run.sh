@@ -55,27 +55,36 @@ want b1 && for t in 1 2; do
         fi
     done
 done
-if want b1; then
-best_d=0; best_t=0
-for t in 1 2; do
-    d=$(echo ${DS[$t]:-0} | tr ' ' '\n' | median)
-    line="threads=$t  dlc ${d} samples/s (peak RSS ${DR[$t]:-?} MiB)"
-    rate=$(awk -v s="$d" 'BEGIN {printf "%.2f", s * 1.007e6 / 1e9}')
-    line+="  = ${rate} GFLOP/s, $(awk -v a="$rate" -v b="${B5[$t]}" 'BEGIN {printf "%.0f", 100 * a / b}')% of sgemm (B5)"
+b1_flops() { # threads rate -> B1's FLOP rate as a share of sgemm's (B5)
+    local rate
+    rate=$(awk -v s="$2" 'BEGIN {printf "%.2f", s * 1.007e6 / 1e9}')
+    echo "  = ${rate} GFLOP/s, $(awk -v a="$rate" -v b="${B5[$1]:-0}" 'BEGIN {printf "%.0f", b ? 100 * a / b : 0}')% of sgemm (B5)"
+}
+
+# compare NAME DLC_RATES DLC_RSS TORCH_RATES TORCH_RSS [EXTRA] (array names, by thread
+# count): one line per thread count with medians and their ratio, then best against best.
+compare() {
+    local name=$1 extra=${6:-} best_d=0 best_t=0 t d p line
+    local -n cs=$2 cr=$3 ps=$4 pr=$5
+    for t in 1 2; do
+        d=$(echo ${cs[$t]:-0} | tr ' ' '\n' | median)
+        line="threads=$t  dlc ${d} samples/s (peak RSS ${cr[$t]:-?} MiB)"
+        [ -n "$extra" ] && line+=$($extra "$t" "$d")
+        if [ $have_torch = 1 ]; then
+            p=$(echo ${ps[$t]:-0} | tr ' ' '\n' | median)
+            line+="  | torch ${p} samples/s (peak RSS ${pr[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
+            awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+        fi
+        awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
+        echo "$line"
+    done
     if [ $have_torch = 1 ]; then
-        p=$(echo ${TS[$t]:-0} | tr ' ' '\n' | median)
-        line+="  | torch ${p} samples/s (peak RSS ${TR[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
-        awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+        echo "$name best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x"
+    else
+        echo "(PyTorch peer not available: install python3-torch for the ratios)"
     fi
-    awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
-    echo "$line"
-done
-if [ $have_torch = 1 ]; then
-    echo "B1 best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x"
-else
-    echo "(PyTorch peer not available: install python3-torch for the ratios)"
-fi
-fi
+}
+want b1 && compare B1 DS DR TS TR b1_flops
 
 # ---- B2: the CNN of BENCH.md, batch 64, training samples/s after a warm-up ----
 dlc_b2() { # threads -> "samples_per_s peak_rss_mib": epoch 2 of 2 (200 steps each; epoch 1 warms up)
@@ -103,19 +112,8 @@ if want b2; then
             fi
         done
     done
-    best_d=0; best_t=0
-    for t in 1 2; do
-        d=$(echo ${CS[$t]:-0} | tr ' ' '\n' | median)
-        line="threads=$t  dlc ${d} samples/s (peak RSS ${CR[$t]:-?} MiB)"
-        if [ $have_torch = 1 ]; then
-            p=$(echo ${PS[$t]:-0} | tr ' ' '\n' | median)
-            line+="  | torch ${p} samples/s (peak RSS ${PR[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
-            awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
-        fi
-        awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
-        echo "$line"
-    done
-    [ $have_torch = 1 ] && echo "B2 best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x (target >= 1.5x)"
+    compare B2 CS CR PS PR
+    echo "(B2 target: >= 1.5x best against best)"
 fi
 
 # ---- B4: dlc predict on one 28x28 PNG with the B1 model, whole process ----

@@ -5,12 +5,13 @@
 #   tests:   libcmocka-dev (C unit tests), bats (command-line tests)
 #   data:    dataset-fashion-mnist (the default config's data)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
-# python3-torch (make bench's PyTorch peer, regenerating reference files).
+# python3-torch (make bench's PyTorch peer, regenerating reference files),
+# python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
       libcmocka-dev bats dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(valgrind clang python3-torch python3-numpy)
+    pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -128,6 +128,19 @@ void layer_geom_of(layer_geom *geo, graph *g, const graph_node *n)
 /* ---- im2col / col2im over a lifted 3-D window ----
  * col rows are (c, kd, kh, kw); row r of sample j starts at col + r*ld + j*P. */
 
+/* Output columns [ow0, ow1) whose input column ow * s + off lies inside
+ * [0, W); the others read padding. */
+static void inside_columns(const layer_geom *g, int off, int *ow0, int *ow1)
+{
+    int W = g->in[2], OW = g->out[2], sw = g->s[2];
+    int a = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int b = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
+    if (b > OW)
+        b = OW;
+    *ow0 = a > b ? b : a;
+    *ow1 = b;
+}
+
 __attribute__((target_clones("avx2", "default")))
 static void im2col(float *restrict col, size_t ld, const float *restrict x, const layer_geom *g)
 {
@@ -140,14 +153,8 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
             for (int kh = 0; kh < g->k[1]; kh++)
                 for (int kw = 0; kw < g->k[2]; kw++, r++) {
                     float *dst = col + r * ld;
-                    /* output columns whose input column lies inside [0, W) */
-                    int sw = g->s[2], off = kw - g->lo[2];
-                    int ow0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                    int ow1 = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
-                    if (ow1 > OW)
-                        ow1 = OW;
-                    if (ow0 > ow1)
-                        ow0 = ow1;
+                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    inside_columns(g, off, &ow0, &ow1);
                     for (int od = 0; od < OD; od++) {
                         int id = od * g->s[0] - g->lo[0] + kd;
                         for (int oh = 0; oh < OH; oh++, dst += OW) {
@@ -185,13 +192,8 @@ static void col2im(float *restrict dx, const float *restrict col, size_t ld, con
             for (int kh = 0; kh < g->k[1]; kh++)
                 for (int kw = 0; kw < g->k[2]; kw++, r++) {
                     const float *src = col + r * ld;
-                    int sw = g->s[2], off = kw - g->lo[2];
-                    int ow0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
-                    int ow1 = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
-                    if (ow1 > OW)
-                        ow1 = OW;
-                    if (ow0 > ow1)
-                        ow0 = ow1;
+                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    inside_columns(g, off, &ow0, &ow1);
                     for (int od = 0; od < OD; od++) {
                         int id = od * g->s[0] - g->lo[0] + kd;
                         for (int oh = 0; oh < OH; oh++, src += OW) {
@@ -224,8 +226,8 @@ static void bias_act_copy(float *restrict y, const float *restrict x, float b, f
         return;
     }
     for (int p = 0; p < P; p++) {
-        float v = x[p] + b;
-        y[p] = v > 0.0f ? v : slope * v;
+        float v = x[p] + b, m = slope * v; /* both computed: the select vectorizes */
+        y[p] = v > 0.0f ? v : m;
     }
 }
 
@@ -239,8 +241,8 @@ static void bias_act_inplace(float *y, float b, float slope, int P)
         return;
     }
     for (int p = 0; p < P; p++) {
-        float v = y[p] + b;
-        y[p] = v > 0.0f ? v : slope * v;
+        float v = y[p] + b, m = slope * v;
+        y[p] = v > 0.0f ? v : m;
     }
 }
 
@@ -248,8 +250,10 @@ static void bias_act_inplace(float *y, float b, float slope, int P)
 __attribute__((target_clones("avx2", "default")))
 static void act_grad_copy(float *dz, const float *dy, const float *restrict y, float slope, int P)
 {
-    for (int p = 0; p < P; p++)
-        dz[p] = y[p] > 0.0f ? dy[p] : slope * dy[p];
+    for (int p = 0; p < P; p++) {
+        float d = dy[p], m = slope * d;
+        dz[p] = y[p] > 0.0f ? d : m;
+    }
 }
 
 /* Samples per chunk for a layer with this geometry and F filters. */
