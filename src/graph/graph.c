@@ -292,6 +292,26 @@ static dlc_status allocate(graph *g, dlc_error *err)
     return tensor_arena_init(&g->arena, scratch, err);
 }
 
+/* A node whose only consumer overwrites its gradient needs no clearing:
+ * the largest gradients (a conv output read only by its pooling) are then
+ * written once per step instead of cleared and then added to. */
+static void mark_assigned_grads(graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        int consumers = 0, by = -1;
+        for (int j = 0; j < g->n_nodes; j++)
+            for (int q = 0; q < g->nodes[j].n_in; q++)
+                if (g->nodes[j].in[q] == i) {
+                    consumers++;
+                    by = j;
+                }
+        for (int k = 0; k < g->n_outputs; k++)
+            consumers += g->outputs[k] == i; /* the loss writes an output's gradient */
+        g->nodes[i].grad_assigned =
+            consumers == 1 && by >= 0 && graph_ops[g->nodes[by].spec.op].assigns_input_grad;
+    }
+}
+
 dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
                        int n_layers, const char *const *outputs, int n_outputs, int nmax,
                        dlc_error *err)
@@ -381,6 +401,7 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
     } else {
         g->outputs[g->n_outputs++] = graph_find(g, layers[n_layers - 1].name);
     }
+    mark_assigned_grads(g);
     if ((st = allocate(g, err)) != DLC_OK)
         goto fail;
     free(order);
@@ -460,7 +481,8 @@ void graph_zero_grad(graph *g)
     /* only rows a forward or backward pass since the last clear can have
      * touched: a batch of 64 in a graph built for 256 clears a quarter */
     for (int i = 0; i < g->n_nodes; i++)
-        memset(g->nodes[i].grad, 0, sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
+        if (!g->nodes[i].grad_assigned)
+            memset(g->nodes[i].grad, 0, sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
     memset(g->grad_block, 0, sizeof(float) * g->n_weights);
     g->grad_rows = g->last_n; /* the loss and backward of that pass write these next */
 }

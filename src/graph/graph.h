@@ -141,6 +141,10 @@ typedef struct {
     void (*forward)(graph *g, graph_node *n, int N);
     /* Adds into input grads (when graph_wants_grad) and parameter grads. */
     void (*backward)(graph *g, graph_node *n, int N);
+    /* 1: backward can overwrite its input's gradient instead of adding to
+     * it, and does so when that input has no other consumer
+     * (graph_node.grad_assigned); graph_zero_grad then skips clearing it. */
+    int assigns_input_grad;
 } graph_op;
 
 extern const graph_op graph_ops[OP_COUNT];
@@ -180,6 +184,8 @@ struct graph_node {
     int needs_grad;           /* a trainable parameter at or before this node */
     int act_fused;            /* set by build: the op applies spec.activation itself, in
                                * forward and (to its output gradient) in backward */
+    int grad_assigned;        /* set by graph_build: the one consumer of this node
+                               * overwrites its gradient (see graph_op) */
 };
 
 struct graph {

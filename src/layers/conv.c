@@ -379,8 +379,12 @@ void conv_backward(graph *g, graph_node *n, int N)
         }
         if (want_dx) {
             tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dyc, 0.0f, col);
-            for (int j = 0; j < cn; j++)
-                col2im(x->grad + (size_t)(n0 + j) * x->size, col + (size_t)j * P, ld, &geo);
+            for (int j = 0; j < cn; j++) {
+                float *dx = x->grad + (size_t)(n0 + j) * x->size;
+                if (x->grad_assigned) /* the only consumer: dx was not cleared */
+                    memset(dx, 0, sizeof(float) * x->size);
+                col2im(dx, col + (size_t)j * P, ld, &geo);
+            }
         }
     }
 }

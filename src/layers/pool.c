@@ -134,18 +134,46 @@ void maxpool_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* dx of one 2x2 map when this layer is dx's only consumer: every input
+ * position is written (dy at the winner, 0 elsewhere), so dx needs no
+ * clearing first. */
+static void maxpool_2x2_assign(float *restrict dx, const float *restrict dy,
+                               const int32_t *restrict arg, const layer_geom *geo)
+{
+    const int H = geo->in[1], W = geo->in[2], OH = geo->out[1], OW = geo->out[2];
+    for (int oh = 0; oh < OH; oh++) {
+        float *r0 = dx + (size_t)(2 * oh) * W, *r1 = r0 + W;
+        for (int ow = 0; ow < OW; ow++) {
+            r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = 0.0f;
+            dx[arg[(size_t)oh * OW + ow]] = dy[(size_t)oh * OW + ow];
+        }
+        for (int w = 2 * OW; w < W; w++) /* an odd last column */
+            r0[w] = r1[w] = 0.0f;
+    }
+    for (int h = 2 * OH; h < H; h++) /* an odd last row */
+        memset(dx + (size_t)h * W, 0, sizeof(float) * (size_t)W);
+}
+
 void maxpool_backward(graph *g, graph_node *n, int N)
 {
     if (!graph_wants_grad(g, n, 0))
         return;
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
     graph_node *x = graph_in(g, n, 0);
-    size_t P = n->size / (size_t)n->shape.d[0], I = x->size / (size_t)x->shape.d[0];
+    const int fast = x->grad_assigned && pool_is_2x2(&geo);
     const int32_t *arg = (const int32_t *)(const void *)n->aux;
-    for (size_t r = 0; r < (size_t)N * (size_t)n->shape.d[0]; r++) {
-        float *dx = x->grad + r * I;
-        const float *dy = n->grad + r * P;
-        const int32_t *ac = arg + r * P;
-        for (size_t o = 0; o < P; o++)
+    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+        float *dx = x->grad + r * geo.I;
+        const float *dy = n->grad + r * geo.P;
+        const int32_t *ac = arg + r * geo.P;
+        if (fast) {
+            maxpool_2x2_assign(dx, dy, ac, &geo);
+            continue;
+        }
+        if (x->grad_assigned) /* the only consumer: dx was not cleared */
+            memset(dx, 0, sizeof(float) * geo.I);
+        for (size_t o = 0; o < geo.P; o++)
             dx[ac[o]] += dy[o];
     }
 }
