@@ -87,21 +87,20 @@ static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *r
     for (int oh = 0; oh < OH; oh++) {
         const float *r0 = x + (size_t)(2 * oh) * W, *r1 = r0 + W;
         for (int ow = 0; ow < OW; ow++) {
-            int c = 2 * ow;
-            float m = r0[c];
-            int32_t a = 2 * oh * W + c;
-            if (r0[c + 1] > m) {
-                m = r0[c + 1];
-                a = 2 * oh * W + c + 1;
-            }
-            if (r1[c] > m) {
-                m = r1[c];
-                a = (2 * oh + 1) * W + c;
-            }
-            if (r1[c + 1] > m) {
-                m = r1[c + 1];
-                a = (2 * oh + 1) * W + c + 1;
-            }
+            /* selects, not branches: which of four wins is a coin toss the
+             * branch predictor loses half the time */
+            int c = 2 * ow, i0 = 2 * oh * W + c, i1 = i0 + W;
+            float m = r0[c], v;
+            int32_t a = i0;
+            v = r0[c + 1];
+            a = v > m ? i0 + 1 : a;
+            m = v > m ? v : m;
+            v = r1[c];
+            a = v > m ? i1 : a;
+            m = v > m ? v : m;
+            v = r1[c + 1];
+            a = v > m ? i1 + 1 : a;
+            m = v > m ? v : m;
             y[(size_t)oh * OW + ow] = m;
             arg[(size_t)oh * OW + ow] = a;
         }
