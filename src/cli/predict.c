@@ -73,6 +73,24 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     return st;
 }
 
+/* Inputs to expect (a folder counts its image files), capped at a batch:
+ * the graph is built for this many rows, and a large model costs memory per row. */
+static int count_inputs(const cli_args *a)
+{
+    int n = 0;
+    for (int i = 1; i < a->n_pos && n < PREDICT_BATCH; i++) {
+        struct stat sb;
+        dlc_strlist names = {0};
+        if (stat(a->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode) &&
+            data_list_images(a->pos[i], &names, NULL) == DLC_OK)
+            n += names.n;
+        else
+            n++;
+        dlc_strlist_clear(&names);
+    }
+    return n < 1 ? 1 : n < PREDICT_BATCH ? n : PREDICT_BATCH;
+}
+
 /* ---- output ---- */
 
 typedef struct {
@@ -185,7 +203,7 @@ static int run(const cli_args *a)
     dlc_error err = {0};
     char path[4200];
     model m;
-    int nmax = a->n_pos - 1 < PREDICT_BATCH ? a->n_pos - 1 : PREDICT_BATCH;
+    int nmax = count_inputs(a);
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), nmax, &err) != DLC_OK)
         return cli_fail(&err);
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
