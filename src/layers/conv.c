@@ -9,11 +9,12 @@
  *   backward  dW (F, C*K) += dY (F, n*P) col^T,   dcol (C*K, n*P) = W^T dY,
  *             dx += col2im(dcol)
  * for a chunk of as many samples as fit CONV_CHUNK_FLOATS of scratch (at
- * least one; small layers batch several samples into one product, large
- * ones go one sample at a time, straight into the output), sized when the
- * graph is built: nothing is
- * allocated while running, and col is recomputed in backward instead of
- * kept, which keeps large models' memory to activations. */
+ * least one: small layers batch several samples into one product, large
+ * ones go one sample at a time, straight into the output).  Scratch is
+ * sized when the graph is built, so nothing is allocated while running;
+ * col is recomputed in backward instead of kept, which keeps a large
+ * model's memory to its activations.  A following (leaky) ReLU is fused
+ * into the copy out and the copy of dy in (graph_node.act_fused). */
 #include <string.h>
 
 #include "window.h"
@@ -226,7 +227,7 @@ static void bias_act_copy(float *restrict y, const float *restrict x, float b, f
         return;
     }
     for (int p = 0; p < P; p++) {
-        float v = x[p] + b, m = slope * v; /* both computed: the select vectorizes */
+        float v = x[p] + b, m = slope * v;
         y[p] = v > 0.0f ? v : m;
     }
 }
