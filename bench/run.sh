@@ -124,13 +124,14 @@ if want b4; then
     mkdir -p "$OUT/png"
     png=$(ls "$PWD"/tests/data/images/test/7-sneaker/*.png | head -1)
     ms_per() { # command... -> median wall ms over CALLS runs
-        local ts=()
+        # $EPOCHREALTIME (bash 5) reads the clock without forking `date`, whose
+        # few milliseconds would otherwise be counted against the short call
+        local ts=() t0 t1
         for i in $(seq "$CALLS"); do
-            local t0 t1
-            t0=$(date +%s%N); "$@" > /dev/null 2>&1; t1=$(date +%s%N)
-            ts+=("$(( (t1 - t0) / 1000 ))")
+            t0=$EPOCHREALTIME; "$@" > /dev/null 2>&1; t1=$EPOCHREALTIME
+            ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", 1000 * (b - a)}')")
         done
-        printf '%s\n' "${ts[@]}" | median | awk '{printf "%.2f", $1 / 1000}'
+        printf '%s\n' "${ts[@]}" | median | awk '{printf "%.2f", $1}'
     }
     d=$(ms_per ./dlc predict "$OUT/b4" "$png")
     echo "dlc predict: $d ms per call"
