@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1 and B5 of ../shared/BENCH.md, dlc against the
-# PyTorch peer (when Debian's python3-torch is installed).  Figures, not
+# make bench: benchmarks B1, B2, B4 and B5 of ../shared/BENCH.md, dlc against
+# the PyTorch peer (when Debian's python3-torch is installed).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
-# count; the median is reported.
+# count; the median is reported.  BENCH="b2 b4" runs only those.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -32,19 +32,22 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
+BENCH=${BENCH:-b5 b1 b2 b4}
+want() { [[ " $BENCH " == *" $1 "* ]]; }
+
 have_torch=0
 [ -f "$PEER" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 
-echo "== B5: sgemm on the B1 shapes"
 declare -A B5
-for t in 1 2; do
+want b5 && echo "== B5: sgemm on the B1 shapes"
+want b5 && for t in 1 2; do
     B5[$t]=$(build/bench/sgemm_b5 "$t" 2 | sed 's/.*"gflops": \([0-9.]*\).*/\1/')
     echo "sgemm threads=$t: ${B5[$t]} GFLOP/s"
 done
 
-echo "== B1: MLP 784-256-128-10, batch 64, one Fashion-MNIST epoch"
 declare -A DS DR TS TR
-for t in 1 2; do
+want b1 && echo "== B1: MLP 784-256-128-10, batch 64, one Fashion-MNIST epoch"
+want b1 && for t in 1 2; do
     for r in $(seq "$REPS"); do
         read -r s m < <(dlc_b1 "$t") && { DS[$t]+="$s "; DR[$t]=$m; }
         if [ $have_torch = 1 ]; then
@@ -52,22 +55,94 @@ for t in 1 2; do
         fi
     done
 done
-best_d=0; best_t=0
-for t in 1 2; do
-    d=$(echo ${DS[$t]:-0} | tr ' ' '\n' | median)
-    line="threads=$t  dlc ${d} samples/s (peak RSS ${DR[$t]:-?} MiB)"
-    rate=$(awk -v s="$d" 'BEGIN {printf "%.2f", s * 1.007e6 / 1e9}')
-    line+="  = ${rate} GFLOP/s, $(awk -v a="$rate" -v b="${B5[$t]}" 'BEGIN {printf "%.0f", 100 * a / b}')% of sgemm (B5)"
+b1_flops() { # threads rate -> B1's FLOP rate as a share of sgemm's (B5)
+    local rate
+    rate=$(awk -v s="$2" 'BEGIN {printf "%.2f", s * 1.007e6 / 1e9}')
+    echo "  = ${rate} GFLOP/s, $(awk -v a="$rate" -v b="${B5[$1]:-0}" 'BEGIN {printf "%.0f", b ? 100 * a / b : 0}')% of sgemm (B5)"
+}
+
+# compare NAME DLC_RATES DLC_RSS TORCH_RATES TORCH_RSS [EXTRA] (array names, by thread
+# count): one line per thread count with medians and their ratio, then best against best.
+compare() {
+    local name=$1 extra=${6:-} best_d=0 best_t=0 t d p line
+    local -n cs=$2 cr=$3 ps=$4 pr=$5
+    for t in 1 2; do
+        d=$(echo ${cs[$t]:-0} | tr ' ' '\n' | median)
+        line="threads=$t  dlc ${d} samples/s (peak RSS ${cr[$t]:-?} MiB)"
+        [ -n "$extra" ] && line+=$($extra "$t" "$d")
+        if [ $have_torch = 1 ]; then
+            p=$(echo ${ps[$t]:-0} | tr ' ' '\n' | median)
+            line+="  | torch ${p} samples/s (peak RSS ${pr[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
+            awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+        fi
+        awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
+        echo "$line"
+    done
     if [ $have_torch = 1 ]; then
-        p=$(echo ${TS[$t]:-0} | tr ' ' '\n' | median)
-        line+="  | torch ${p} samples/s (peak RSS ${TR[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
-        awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+        echo "$name best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x"
+    else
+        echo "(PyTorch peer not available: install python3-torch for the ratios)"
     fi
-    awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
-    echo "$line"
-done
-if [ $have_torch = 1 ]; then
-    echo "B1 best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x"
-else
-    echo "(PyTorch peer not available: install python3-torch for the ratios)"
+}
+want b1 && compare B1 DS DR TS TR b1_flops
+
+# ---- B2: the CNN of BENCH.md, batch 64, training samples/s after a warm-up ----
+dlc_b2() { # threads -> "samples_per_s peak_rss_mib": epoch 2 of 2 (200 steps each; epoch 1 warms up)
+    local t=$1
+    /usr/bin/time -f "%M" -o "$OUT/rss2" ./dlc train bench/b2_cnn.yaml --out "$OUT/b2" --force \
+        --threads "$t" --quiet > /dev/null || return 1
+    echo "$(awk -F, 'NR == 3 {print $8}' "$OUT/b2/metrics.csv") $(( $(cat "$OUT/rss2") / 1024 ))"
+}
+
+torch_b2() {
+    /usr/bin/python3 "$PEER" --model cnn --threads "$1" --steps 200 --epochs 0 2>/dev/null |
+        python3 -c 'import json,sys
+r=[json.loads(l) for l in sys.stdin if l.strip()][-1]
+print(r["samples_per_s"], r["peak_rss_mib"])'
+}
+
+if want b2; then
+    echo "== B2: CNN conv32-pool-conv64-pool-dense128-dense10, batch 64, 200 steps after warm-up"
+    declare -A CS CR PS PR
+    for t in 1 2; do
+        for r in $(seq "$REPS"); do
+            read -r s m < <(dlc_b2 "$t") && { CS[$t]+="$s "; CR[$t]=$m; }
+            if [ $have_torch = 1 ]; then
+                read -r s m < <(torch_b2 "$t") && { PS[$t]+="$s "; PR[$t]=$m; }
+            fi
+        done
+    done
+    compare B2 CS CR PS PR
+    echo "(B2 target: >= 1.5x best against best)"
+fi
+
+# ---- B4: dlc predict on one 28x28 PNG with the B1 model, whole process ----
+if want b4; then
+    echo "== B4: predict one PNG with the B1 model, whole process (wall ms per call)"
+    CALLS=${CALLS:-20}
+    ./dlc train bench/b1_mlp.yaml --out "$OUT/b4" --force --set train.epochs=1 --quiet > /dev/null
+    mkdir -p "$OUT/png"
+    png=$(ls "$PWD"/tests/data/images/test/7-sneaker/*.png | head -1)
+    ms_per() { # command... -> median wall ms over CALLS runs
+        # $EPOCHREALTIME (bash 5) reads the clock without forking `date`, whose
+        # few milliseconds would otherwise be counted against the short call
+        local ts=() t0 t1
+        for i in $(seq "$CALLS"); do
+            t0=$EPOCHREALTIME; "$@" > /dev/null 2>&1; t1=$EPOCHREALTIME
+            ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", 1000 * (b - a)}')")
+        done
+        printf '%s\n' "${ts[@]}" | median | awk '{printf "%.2f", $1}'
+    }
+    d=$(ms_per ./dlc predict "$OUT/b4" "$png")
+    echo "dlc predict: $d ms per call"
+    if [ $have_torch = 1 ]; then
+        /usr/bin/python3 "$PEER" --model mlp --threads 1 --epochs 1 --save "$OUT/b4.pt" > "$OUT/b4.json" 2>/dev/null
+        read -r mean std < <(python3 -c 'import json,sys
+r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()][0]
+print(r["norm_mean"], r["norm_std"])' "$OUT/b4.json")
+        p=$(CALLS=$(( CALLS < 5 ? CALLS : 5 )) ms_per /usr/bin/python3 "$PEER" --model predict --threads 1 \
+            --weights "$OUT/b4.pt" --png "$png" --mean "$mean" --std "$std")
+        echo "torch predict (python process, import torch): $p ms per call"
+        echo "B4: torch / dlc = $(awk -v a="$p" -v b="$d" 'BEGIN {printf "%.1f", a / b}')x (target >= 50x)"
+    fi
 fi

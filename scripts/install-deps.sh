@@ -9,11 +9,12 @@
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # parallel (GNU parallel: scripts/sweep.sh --hosts; its test skips without it).
+# python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
       libcmocka-dev bats jq chromium dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(valgrind clang python3-torch python3-numpy parallel)
+    pkgs+=(valgrind clang python3-torch python3-numpy parallel python3-torchvision)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -57,5 +57,6 @@ int cli_quiet(const cli_command *c, const cli_args *a);
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;
+extern const cli_command cli_predict_cmd;
 
 #endif

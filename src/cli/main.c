@@ -20,7 +20,7 @@ static const cli_opt common_opts[] = {
 };
 
 static const cli_command *const commands[] = {
-    &cli_train_cmd, &cli_eval_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
+    &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
     &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, NULL,
 };
 
@@ -103,8 +103,8 @@ dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, d
         return DLC_OK;
     data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
     for (int i = 0; i < 3; i++) {
-        char *paths[3] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels};
-        for (int k = 0; k < 3; k++) {
+        char *paths[4] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels, srcs[i]->dir};
+        for (int k = 0; k < 4; k++) {
             if (!paths[k][0] || paths[k][0] == '/')
                 continue;
             char full[DATA_PATH_MAX * 3];

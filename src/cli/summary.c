@@ -91,8 +91,9 @@ static int run(const cli_args *a)
         tensor_shape shape = {0};
         int n_classes = 0;
         data_bundle data = {0};
-        if (cfg.input.ndim == 0 || cfg.loss == LOSS_SOFTMAX_CE) {
-            /* the shape or class count comes from the data */
+        if (cfg.input.ndim == 0) {
+            /* the shape (and class count) comes from the data; with model.input
+             * given, summary needs no data (architectures without a dataset here) */
             if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
                 config_free(&cfg);
                 return cli_fail(&err);

@@ -77,6 +77,8 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
         if (s != DLC_OK)
             goto cleanup;
     }
+    if ((s = config_expand_blocks(root, err)) != DLC_OK)
+        goto cleanup;
     s = config_schema_convert(c, root, default_name, err);
 
 cleanup:
@@ -321,6 +323,29 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "[", 1);
         for (int i = 0; i < n; i++)
             dlc_buf_printf(b, "%s%d", i ? ", " : "", d[i]);
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_WINDOW:
+    case K_PADDING: {
+        const layer_window *w = (const layer_window *)(const void *)p;
+        if (k->kind == K_PADDING) {
+            const layer_spec *spec = base;
+            if (spec->padding != PAD_EXPLICIT) {
+                dlc_buf_printf(b, "%s", spec->padding == PAD_SAME ? "same" : "valid");
+                return 1;
+            }
+            w = &spec->pad;
+        }
+        if (w->n < 1 || w->n > GRAPH_MAX_SPATIAL)
+            return 0;
+        if (w->n == 1) {
+            dlc_buf_printf(b, "%d", w->v[0]);
+            return 1;
+        }
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < w->n; i++)
+            dlc_buf_printf(b, "%s%d", i ? ", " : "", w->v[i]);
         dlc_buf_append(b, "]", 1);
         return 1;
     }

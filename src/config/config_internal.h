@@ -91,7 +91,9 @@ typedef enum {
     K_LAYER_TYPE, /* layer_spec.type and .op */
     K_LAYER_NAME, /* layer_spec.name */
     K_INPUTS,     /* layer_spec.inputs and .n_inputs */
-    K_TARGET      /* layer_spec.target and .target_ndim */
+    K_TARGET,     /* layer_spec.target and .target_ndim */
+    K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
+    K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;
 
 typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER } config_base;
@@ -141,6 +143,13 @@ int config_op_has_key(int op, const char *key);
  * the config has none.  Errors are EINPUT "file:line: key 'a.b': ..." */
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,
                                  dlc_error *err);
+
+/* ---- repeated blocks (blocks.c) ---- */
+
+/* Replaces each {type: block} item of model.layers by the layers of the
+ * block it names (model.blocks), substituting parameters, and removes
+ * model.blocks.  Errors are EINPUT "file:line: key 'path': ...". */
+dlc_status config_expand_blocks(ynode *root, dlc_error *err);
 
 /* ---- overrides (override.c) ---- */
 

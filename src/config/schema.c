@@ -23,6 +23,7 @@
 /* Enum fields are written through an int. */
 _Static_assert(sizeof(data_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(norm_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(pad_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(loss_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
@@ -67,6 +68,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data." #s ".file", K_STRING, CFG(data.s.file), "", ANY, PLAIN)                        \
     X("data." #s ".images", K_STRING, CFG(data.s.images), "", ANY, PLAIN)                    \
     X("data." #s ".labels", K_STRING, CFG(data.s.labels), "", ANY, PLAIN)                    \
+    X("data." #s ".dir", K_STRING, CFG(data.s.dir), "", ANY, PLAIN)                          \
     X("data." #s ".limit", K_LONG, CFG(data.s.limit), "0", GE(0), PLAIN)
 /* report.metric: one satisficing bound per measure, in the measure's natural
  * direction (`accuracy: {min: 0.9}`, `latency_ms: 100` for {max: 100}), and
@@ -100,6 +102,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
+    X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
+    X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.augment.hflip",          K_BOOL,       CFG(data.hflip),         "false",  ANY,          PLAIN)             \
+    X("data.augment.crop_pad",       K_INT,        CFG(data.crop_pad),      "0",      IN_CC(0, 64), PLAIN)             \
     X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
@@ -117,6 +123,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.shape",        K_TARGET,     LAY(target),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.filters",      K_INT,        LAY(filters),            REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.kernel",       K_WINDOW,     LAY(kernel),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
+    X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
@@ -181,6 +191,14 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
 static float default_alpha(act_kind a)
 {
     return a == ACT_ELU ? 1.0f : 0.01f; /* elu's alpha; leaky_relu's slope (and unused else) */
+}
+
+/* Pooling windows step by their own size (PyTorch's default), convolutions by 1. */
+static layer_window default_stride(int op, const layer_spec *s)
+{
+    if (op == OP_MAXPOOL || op == OP_AVGPOOL)
+        return s->kernel;
+    return (layer_window){1, {1}};
 }
 
 #define ROW(path, kind, field, def, range, rest) {path, kind, field, def, range, rest},
@@ -388,6 +406,12 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_TARGET:
         append(buf, size, "%s", "a list of 1 to 5 positive integers (one of them may be -1)");
         break;
+    case K_WINDOW:
+        append(buf, size, "%s", "a positive integer or a list of 1 to 3 of them");
+        break;
+    case K_PADDING:
+        append(buf, size, "%s", "valid, same, an integer >= 0 or a list of 1 to 3 of them");
+        break;
     case K_BATCH:
         append(buf, size, "%s", "a positive integer or 'full'");
         break;
@@ -575,6 +599,36 @@ static dlc_status get_dims(const config_key *k, const ynode *v, const char *path
     if (product > INT_MAX)
         return config_key_fail(err, v, path, "too large: %.0f values per example", product);
     *ndim = v->n;
+    return DLC_OK;
+}
+
+/* A window: one integer >= min (for every spatial axis) or a list of 1 to
+ * GRAPH_MAX_SPATIAL of them. */
+static dlc_status get_window(const config_key *k, const ynode *v, const char *path, long min,
+                             layer_window *w, dlc_error *err)
+{
+    long x;
+    memset(w, 0, sizeof *w);
+    if (v->kind == YN_SCALAR) {
+        if (!read_long(v, &x))
+            return type_error(k, v, path, err);
+        if (x < min || x > 1 << 20)
+            return range_error(k, v, path, err);
+        w->n = 1;
+        w->v[0] = (int)x;
+        return DLC_OK;
+    }
+    if (v->kind != YN_SEQ || v->n < 1 || v->n > GRAPH_MAX_SPATIAL)
+        return type_error(k, v, path, err);
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        if (!read_long(v->items[i], &x) || x < min || x > 1 << 20)
+            return config_key_fail(err, v->items[i], sub, "expected an integer >= %ld, got %s", min,
+                                   repr(v->items[i], 1, got, sizeof got));
+        w->v[i] = (int)x;
+    }
+    w->n = v->n;
     return DLC_OK;
 }
 
@@ -776,6 +830,18 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     }
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
+    case K_WINDOW:
+        return get_window(k, v, path, 1, (layer_window *)(void *)p, err);
+    case K_PADDING: {
+        layer_spec *spec = base;
+        memset(&spec->pad, 0, sizeof spec->pad);
+        if (is_text(v) && (strcmp(v->value, "valid") == 0 || strcmp(v->value, "same") == 0)) {
+            spec->padding = strcmp(v->value, "same") == 0 ? PAD_SAME : PAD_VALID;
+            return DLC_OK;
+        }
+        spec->padding = PAD_EXPLICIT;
+        return get_window(k, v, path, 0, &spec->pad, err);
+    }
     case K_INPUTS:
         return get_inputs(k, v, path, base, err);
     case K_SECTION:
@@ -992,6 +1058,8 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         snprintf(spec->name, sizeof spec->name, "%s_%d", row->name, count[op]);
     if (!ynode_map_get(item, "alpha"))
         spec->alpha = default_alpha(spec->activation);
+    if (config_op_has_key(op, "stride") && !ynode_map_get(item, "stride"))
+        spec->stride = default_stride(op, spec);
     if (item->line > 0)
         snprintf(spec->where, sizeof spec->where, "%s:%d", item->origin, item->line);
     else
@@ -1041,37 +1109,41 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     data_config *d = &c->data;
     const data_source *src[] = {&d->train, &d->dev, &d->test};
     char sp[PATH_BUF], kp[PATH_BUF + 16];
+    /* the keys each format reads; the others are refused */
+    static const char *const keys[] = {"file", "images", "labels", "dir"};
+    static const int wants[DATA_FORMAT_COUNT][4] = {
+        [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1}};
     for (int i = 0; i < 3; i++) {
         const data_source *s = src[i];
+        const char *vals[4] = {s->file, s->images, s->labels, s->dir};
         const ynode *sn = ynode_map_get(node, names[i]);
         const ynode *at = sn ? sn : node;
         join_path(sp, sizeof sp, path, names[i]);
-        if (i > 0 && !s->file[0] && !s->images[0] && !s->labels[0])
+        if (i > 0 && !vals[0][0] && !vals[1][0] && !vals[2][0] && !vals[3][0])
             continue; /* no separate dev / test files */
-        if (d->format == DATA_IDX) {
-            if (s->file[0]) {
-                pathf(kp, sizeof kp, "%s.file", sp);
-                return config_key_fail(err, ynode_map_get(sn, "file"), kp,
-                                       "is for format csv; format idx reads images and labels");
-            }
-            if (!s->images[0] || !s->labels[0]) {
-                pathf(kp, sizeof kp, "%s.%s", sp, s->images[0] ? "labels" : "images");
-                return config_key_fail(err, at, kp, "missing (required for format idx)");
-            }
-        } else {
-            for (int j = 0; j < 2; j++) {
-                const char *key = j ? "labels" : "images";
-                if ((j ? s->labels : s->images)[0]) {
-                    pathf(kp, sizeof kp, "%s.%s", sp, key);
-                    return config_key_fail(err, ynode_map_get(sn, key), kp,
-                                           "is for format idx; format csv reads one file");
-                }
-            }
-            if (!s->file[0]) {
-                pathf(kp, sizeof kp, "%s.file", sp);
-                return config_key_fail(err, at, kp, "missing (required for format csv)");
-            }
+        for (int j = 0; j < 4; j++) {
+            if (wants[d->format][j] || !vals[j][0])
+                continue;
+            pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
+            return config_key_fail(err, ynode_map_get(sn, keys[j]), kp,
+                                   "is not read by format %s (it reads: %s)",
+                                   data_format_names[d->format],
+                                   d->format == DATA_IDX ? "images, labels"
+                                   : d->format == DATA_CSV ? "file" : "dir");
         }
+        for (int j = 0; j < 4; j++) {
+            if (!wants[d->format][j] || vals[j][0])
+                continue;
+            pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
+            return config_key_fail(err, at, kp, "missing (required for format %s)",
+                                   data_format_names[d->format]);
+        }
+    }
+    if (data_augments(d) && d->format == DATA_CSV) {
+        const ynode *an = ynode_map_get(node, "augment");
+        pathf(kp, sizeof kp, "%s.augment", path);
+        return config_key_fail(err, an ? an : node, kp,
+                               "augmentation needs image examples (format idx or image_folder)");
     }
     /* a split comes from its own files or from the train file, not both */
     const ynode *split = ynode_map_get(node, "split");
@@ -1155,5 +1227,9 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
                                  dlc_error *err)
 {
     conv cv = {c, default_name, err};
-    return convert_section(&cv, "", root, "");
+    dlc_status s = convert_section(&cv, "", root, "");
+    /* image files are converted to the model's input when it is an image */
+    if (s == DLC_OK && c->input.ndim == 3)
+        c->data.image_shape = c->input;
+    return s;
 }

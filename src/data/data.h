@@ -20,10 +20,11 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/rng.h"
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-typedef enum { DATA_IDX, DATA_CSV, DATA_FORMAT_COUNT } data_format;
+typedef enum { DATA_IDX, DATA_CSV, DATA_IMAGE_FOLDER, DATA_FORMAT_COUNT } data_format;
 extern const char *const data_format_names[DATA_FORMAT_COUNT + 1];
 
 typedef enum { NORM_NONE, NORM_STANDARD, NORM_MINMAX, NORM_COUNT } norm_kind;
@@ -42,6 +43,7 @@ typedef struct {
     char file[DATA_PATH_MAX];    /* csv */
     char images[DATA_PATH_MAX];  /* idx */
     char labels[DATA_PATH_MAX];  /* idx */
+    char dir[DATA_PATH_MAX];     /* image_folder: one subfolder of images per class */
     long limit;                  /* read at most this many examples; 0 = all */
 } data_source;
 
@@ -55,7 +57,14 @@ typedef struct {
     double split_test;
     double split_train_dev;
     norm_kind normalize;
+    int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
+    int hflip;                      /* augment (train only): random horizontal flips */
+    int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
 } data_config;
+
+typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
+extern const char *const data_bad_names[DATA_BAD_COUNT + 1];
 
 typedef struct {
     char path[DATA_PATH_MAX];  /* for messages: the file examples came from */
@@ -89,6 +98,7 @@ typedef struct {
     int n_targets;
     dlc_strlist class_names;    /* classification and binary: in id order */
     data_norm norm;
+    int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
 } data_bundle;
 
 /* Reads sources, makes splits (seeded), fits normalization on train.  Errors
@@ -130,5 +140,39 @@ void data_norm_apply(const data_norm *nm, float *x, size_t n);
  * t (count, n_targets).  nm NULL: raw values; t NULL: no targets. */
 void data_gather(const data_split *s, const int *order, int start, int count,
                  const data_norm *nm, float *restrict x, float *restrict t);
+
+/* data_gather with training-time augmentation of (C, H, W) examples: each
+ * example is flipped left-right with probability 1/2 (hflip) and shifted by
+ * a random (dy, dx) in [-crop_pad, crop_pad] with zeros filling in (a random
+ * crop of the zero-padded image), then normalized.  Draws from rng. */
+void data_gather_augment(const data_split *s, const int *order, int start, int count,
+                         const data_norm *nm, int hflip, int crop_pad, dlc_rng *rng,
+                         float *restrict x, float *restrict t);
+/* 1 when the config asks for augmentation. */
+int data_augments(const data_config *cfg);
+
+/* ---- image files (image.c) ---- */
+/* Decodes an image file (PNG, JPEG, BMP, GIF, ...) and converts it to
+ * shape (C, H, W), C = 1 (gray, ITU-R 601 luma) or 3 (RGB) or 4: channels
+ * are converted and the image resized (stb_image_resize) as needed.  Writes
+ * C*H*W bytes, channel-major, into out.  Errors name the file. */
+dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t *out,
+                           dlc_error *err);
+/* The (C, H, W) of an image file as stored (C: 1 gray, 3 RGB; gray+alpha
+ * counts as 1, RGBA as 3). */
+dlc_status data_image_probe(const char *path, tensor_shape *shape, dlc_error *err);
+/* 1 when the name ends in an image extension stb_image reads. */
+int data_image_name(const char *name);
+/* The image files of one folder (not its subfolders), as "dir/name",
+ * sorted; hidden files skipped.  Appends to names. */
+dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);
+/* Reads a folder of class subfolders: classes from the sorted subfolder
+ * names (in: known names, e.g. the train folder's, which a dev/test folder
+ * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the
+ * first image's own shape (filled in).  bad: what to do with an unreadable
+ * file; *skipped counts those skipped. */
+dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
+                                  dlc_strlist *class_names, int bad, long limit, int *skipped,
+                                  dlc_error *err);
 
 #endif

@@ -16,14 +16,15 @@
 
 #include "../base/rng.h"
 
-const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", NULL};
+const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", "image_folder", NULL};
+const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
 
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 static const char *const split_src_names[SRC_COUNT] = {"train", "dev", "test"};
 
 static int split_src_given(const data_source *s)
 {
-    return s->file[0] || s->images[0] || s->labels[0];
+    return s->file[0] || s->images[0] || s->labels[0] || s->dir[0];
 }
 
 static int split_cmp_int(const void *a, const void *b)
@@ -83,8 +84,18 @@ static dlc_status split_check_fraction(const char *name, double f, dlc_error *er
 
 static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
                              const char *which, data_target mode, dlc_strlist *class_names,
-                             dlc_error *err)
+                             tensor_shape *image_shape, int *skipped, dlc_error *err)
 {
+    if (cfg->format == DATA_IMAGE_FOLDER) {
+        if (!src->dir[0])
+            return dlc_fail(err, DLC_EINPUT, "data.%s: image_folder data needs 'dir'", which);
+        if (mode != DATA_TARGET_CLASS)
+            return dlc_fail(err, DLC_EINPUT,
+                            "data.%s: image folders give one class per image; use loss "
+                            "softmax_cross_entropy", which);
+        return data_read_image_folder(out, src->dir, image_shape, class_names, cfg->bad_files,
+                                      src->limit, skipped, err);
+    }
     if (cfg->format == DATA_IDX) {
         if (!src->images[0] || !src->labels[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: IDX data needs both 'images' and 'labels'",
@@ -171,11 +182,12 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
      * must use the same names, so they are read with them given. */
     if ((st = dlc_strlist_copy(&b->class_names, &cfg->classes, err)))
         goto cleanup;
+    tensor_shape image_shape = cfg->image_shape; /* the train folder's first image decides when unset */
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!split_src_given(srcs[k]))
             continue;
         if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], mode,
-                             &b->class_names, err)))
+                             &b->class_names, &image_shape, &b->skipped, err)))
             goto cleanup;
         const dataset *ds = b->src[k], *tr = b->src[SRC_TRAIN];
         if (k == SRC_TRAIN) {

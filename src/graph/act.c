@@ -35,10 +35,14 @@ static void softmax_rows(float *y, const float *z, size_t R, size_t D)
 }
 
 __attribute__((target_clones("avx2", "default")))
-static void relu_forward(float *restrict y, const float *restrict z, size_t n, float slope)
+static void relu_forward(float *y, const float *z, size_t n, float slope) /* y may be z */
 {
-    for (size_t i = 0; i < n; i++)
-        y[i] = z[i] > 0.0f ? z[i] : slope * z[i];
+    for (size_t i = 0; i < n; i++) {
+        /* both sides computed first: a conditional multiply keeps GCC from
+         * vectorizing (it may not speculate a float operation) */
+        float v = z[i], m = slope * v;
+        y[i] = v > 0.0f ? v : m;
+    }
 }
 
 void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
@@ -89,11 +93,13 @@ void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t
 }
 
 __attribute__((target_clones("avx2", "default")))
-static void relu_backward(float *restrict dz, const float *restrict dy, const float *restrict y,
+static void relu_backward(float *dz, const float *dy, const float *restrict y, /* dz may be dy */
                           size_t n, float slope)
 {
-    for (size_t i = 0; i < n; i++)
-        dz[i] = y[i] > 0.0f ? dy[i] : slope * dy[i];
+    for (size_t i = 0; i < n; i++) {
+        float d = dy[i], m = slope * d;
+        dz[i] = y[i] > 0.0f ? d : m;
+    }
 }
 
 void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,

@@ -56,6 +56,19 @@ typedef enum {
 } init_kind;
 extern const char *const graph_init_names[INIT_COUNT + 1];
 
+/* ---- convolution and pooling windows ----
+ * A window gives one value per spatial axis (n = that many), or one value
+ * for every axis (n = 1); n = 0 means "not given" (stride: 1 for convolutions,
+ * the kernel for pooling). */
+#define GRAPH_MAX_SPATIAL 3
+typedef struct {
+    int n;
+    int v[GRAPH_MAX_SPATIAL];
+} layer_window;
+
+typedef enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT, PAD_COUNT } pad_kind;
+extern const char *const graph_pad_names[PAD_COUNT + 1]; /* "valid", "same", "explicit" */
+
 /* ---- what a config file says about one layer ----
  * Which keys an op accepts is listed in its graph_op row; config fills only
  * those (and the common ones: name, type, inputs, activation, alpha,
@@ -82,6 +95,11 @@ typedef struct {
     int axis;                     /* concat: axis of the per-sample shape */
     int target_ndim;              /* reshape */
     int target[TENSOR_MAX_DIMS];  /* reshape; one entry may be -1 */
+    int filters;                  /* conv: output channels F */
+    layer_window kernel;          /* conv, pool: window size */
+    layer_window stride;          /* conv, pool */
+    pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
+    layer_window pad;             /* conv, pool: zeros added before and after, per axis */
 } layer_spec;
 
 typedef struct graph graph;
@@ -98,6 +116,12 @@ typedef enum {
     OP_RESHAPE,
     OP_ADD,
     OP_CONCAT,
+    OP_CONV1D,
+    OP_CONV2D,
+    OP_CONV3D,
+    OP_MAXPOOL,
+    OP_AVGPOOL,
+    OP_GLOBAL_AVGPOOL,
     OP_COUNT
 } op_kind;
 
@@ -117,6 +141,10 @@ typedef struct {
     void (*forward)(graph *g, graph_node *n, int N);
     /* Adds into input grads (when graph_wants_grad) and parameter grads. */
     void (*backward)(graph *g, graph_node *n, int N);
+    /* 1: backward can overwrite its input's gradient instead of adding to
+     * it, and does so when that input has no other consumer
+     * (graph_node.grad_assigned); graph_zero_grad then skips clearing it. */
+    int assigns_input_grad;
 } graph_op;
 
 extern const graph_op graph_ops[OP_COUNT];
@@ -154,6 +182,10 @@ struct graph_node {
     size_t aux_per_sample, aux_fixed; /* floats; set by build */
     size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
     int needs_grad;           /* a trainable parameter at or before this node */
+    int act_fused;            /* set by build: the op applies spec.activation itself, in
+                               * forward and (to its output gradient) in backward */
+    int grad_assigned;        /* set by graph_build: the one consumer of this node
+                               * overwrites its gradient (see graph_op) */
 };
 
 struct graph {
@@ -169,6 +201,9 @@ struct graph {
     float *grad_block;        /* same layout as param_block */
     int nmax;                 /* batch capacity */
     int training;             /* set by graph_forward */
+    int last_n;               /* N of the last graph_forward */
+    int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
+                               * clears only those) */
     dlc_rng rng;              /* dropout masks; the trainer reseeds it */
     tensor_arena arena;
     float *act_scratch;       /* (NMAX, largest size) for activation backward */

@@ -23,6 +23,11 @@ void identity_forward(graph *g, graph_node *n, int N);
 void identity_backward(graph *g, graph_node *n, int N);
 LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
+LAYER_OP_FUNCS(conv);
+LAYER_OP_FUNCS(maxpool);
+LAYER_OP_FUNCS(avgpool);
+LAYER_OP_FUNCS(global_avgpool);
+void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 
 void dense_init(graph *g, graph_node *n, dlc_rng *rng);
 void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng);

@@ -46,20 +46,28 @@ char *tensor_shape_str(const tensor_shape *s, char *buf, size_t size)
     return buf;
 }
 
+/* calloc, aligned by hand: large blocks come zeroed from the kernel and
+ * their pages are only touched when used, where aligned_alloc + memset
+ * faulted in every page at once (a model loaded for one prediction paid
+ * for gradient buffers it never writes).  The block's start is kept just
+ * before the aligned pointer. */
 float *tensor_alloc(size_t n)
 {
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     if (bytes == 0)
         bytes = 64;
-    float *p = aligned_alloc(64, bytes);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
+    unsigned char *raw = calloc(1, bytes + 64 + sizeof(void *));
+    if (!raw)
+        return NULL;
+    uintptr_t at = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
+    ((void **)at)[-1] = raw;
+    return (float *)at;
 }
 
 void tensor_free(float *p)
 {
-    free(p);
+    if (p)
+        free(((void **)p)[-1]);
 }
 
 dlc_status tensor_arena_init(tensor_arena *a, size_t cap, dlc_error *err)
@@ -110,6 +118,13 @@ void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
     }
     int lda = ta ? M : K;
     int ldb = tb ? K : N;
+    if (M == 1) {
+        /* one row (a single example): a matrix-vector product; sgemm would
+         * first pack all of B, which for one row costs more than the product */
+        cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N, alpha, B,
+                    ldb, A, 1, beta, C, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, N);
 }

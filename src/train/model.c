@@ -59,6 +59,8 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
         goto fail;
     }
 
+    m->data_shape = data_shape && data_shape->ndim > 0 ? *data_shape : m->input;
+
     /* fold a final softmax/sigmoid into the loss: the loss works on logits */
     specs = malloc(sizeof *specs * (size_t)cfg->n_layers);
     if (!specs) {
@@ -119,7 +121,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     dlc_status st = DLC_OK;
     int nt = g->n_params + 2;
     io_tensor *t = calloc((size_t)nt, sizeof *t);
-    dlc_buf classes = {0}, input = {0};
+    dlc_buf classes = {0}, input = {0}, dshape = {0};
     if (!t)
         return DLC_NOMEM(err);
     for (int i = 0; i < g->n_params; i++) {
@@ -138,7 +140,8 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     }
     dlc_buf_printf(&classes, "]");
     json_int_array(&input, &m->input);
-    if (classes.failed || input.failed) {
+    json_int_array(&dshape, &m->data_shape);
+    if (classes.failed || input.failed || dshape.failed) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -148,12 +151,14 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"classes", classes.s},
         {"loss", loss_names[m->loss]},
         {"input", input.s},
+        {"data_shape", dshape.s},
     };
     st = io_safetensors_write(path, t, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
 cleanup:
     free(t);
     dlc_buf_free(&classes);
     dlc_buf_free(&input);
+    dlc_buf_free(&dshape);
     return st;
 }
 
@@ -210,7 +215,9 @@ dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
         goto fail;
     }
     tensor_shape data_shape = {0};
-    const char *in = io_st_meta(st, "input");
+    const char *in = io_st_meta(st, "data_shape");
+    if (!in)
+        in = io_st_meta(st, "input"); /* files from before data_shape was stored */
     json_value *dims = NULL;
     if (in && json_parse(&dims, in, strlen(in), NULL) == DLC_OK && dims->type == JSON_ARRAY &&
         dims->n >= 1 && dims->n <= TENSOR_MAX_DIMS) {

@@ -6,7 +6,7 @@
  * ("dense_1.weight", PyTorch layout), the normalization as "norm.shift" and
  * "norm.scale" (x' = (x - shift) * scale), and metadata: "format"
  * ("dlc-model-1"), "config" (the resolved YAML the graph is rebuilt from),
- * "classes" (a JSON array), "loss" and "input" (a JSON array of dims).
+ * "classes" (a JSON array), "loss", "input" and "data_shape" (JSON arrays of dims).
  */
 #ifndef DLC_MODEL_H
 #define DLC_MODEL_H
@@ -21,6 +21,8 @@ typedef struct {
     graph *g;
     loss_kind loss;
     tensor_shape input;     /* per-sample model input */
+    tensor_shape data_shape; /* per-example shape of the data, e.g. (C, H, W) images
+                              * for an input of (784); `predict` reads images to it */
     int fused_link;         /* the last layer's activation was the loss's link, folded into it */
     data_norm norm;         /* applied to every input */
     dlc_strlist classes;    /* class names in id order, may be empty */

@@ -188,6 +188,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         dlc_rng_shuffle(&rng, t->order, n);
     }
     dlc_rng_seed(&g->rng, cfg->seed, DLC_STREAM(DLC_STREAM_DROPOUT, epoch));
+    dlc_rng aug;
+    dlc_rng_seed(&aug, cfg->seed, DLC_STREAM(DLC_STREAM_AUGMENT, epoch));
 
     loss_stats st = {0};
     double t0 = dlc_now(), first_lr = 0;
@@ -198,7 +200,11 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
         if (b == 0)
             first_lr = lr;
-        data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
+        if (data_augments(&cfg->data))
+            data_gather_augment(tr, t->order, start, N, &t->data.norm, cfg->data.hflip,
+                                cfg->data.crop_pad, &aug, graph_input(g, 0), t->targets);
+        else
+            data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
         graph_forward(g, N, 1);
         graph_zero_grad(g);
         loss_stats bs = {0};
@@ -469,6 +475,11 @@ static dlc_status setup(trainer *t, dlc_error *err)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", t->data.train.n,
         t->data.train_dev.n, t->data.dev.n, t->data.test.n, shape, what);
+    if (t->data.skipped)
+        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
+    if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
+        return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
+                        t->data.dim);
     int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
     if (B > t->data.train.n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,

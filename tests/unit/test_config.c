@@ -201,7 +201,15 @@ static void test_every_enum(void **state)
             NULL, 0);
     assert_int_equal(c.data.format, DATA_CSV);
     config_free(&c);
-    assert_int_equal(DATA_FORMAT_COUNT, 2);
+    load_ok(&c,
+            "data: {format: image_folder, train: {dir: imgs}, bad_files: skip}\n"
+            "model: {input: [3, 32, 32], layers: [{type: conv2d, filters: 2, kernel: 3}]}\n",
+            NULL, 0);
+    assert_int_equal(c.data.format, DATA_IMAGE_FOLDER);
+    assert_int_equal(c.data.bad_files, DATA_BAD_SKIP);
+    assert_int_equal(c.data.image_shape.d[1], 32); /* images are read at the model's input size */
+    config_free(&c);
+    assert_int_equal(DATA_FORMAT_COUNT, 3);
 
     /* layer enums */
     for (int i = 0; graph_act_names[i]; i++) {
@@ -565,10 +573,23 @@ static void test_missing_required(void **state)
     expect_error("data:\n  format: idx\n  train:\n    images: a.gz\nmodel: {layers: [{type: dense, units: 1}]}\n",
                  "test.yaml:4: key 'data.train.labels': missing (required for format idx)", NULL);
     expect_error("data:\n  format: csv\n  train: {file: t.csv, images: a}\nmodel: {layers: [{type: dense, units: 1}]}\n",
-                 "test.yaml:3: key 'data.train.images': is for format idx", NULL);
+                 "test.yaml:3: key 'data.train.images': is not read by format csv (it reads: file)", NULL);
     expect_error("data:\n  format: idx\n  train: {images: a, labels: b}\n  dev: {file: d.csv}\n"
                  "model: {layers: [{type: dense, units: 1}]}\n",
-                 "test.yaml:4: key 'data.dev.file': is for format csv", NULL);
+                 "test.yaml:4: key 'data.dev.file': is not read by format idx (it reads: images, labels)", NULL);
+    expect_error("data:\n  format: image_folder\n  train: {file: t.csv}\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:3: key 'data.train.file': is not read by format image_folder (it reads: dir)", NULL);
+    expect_error("data:\n  format: image_folder\n  train: {}\nmodel: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:3: key 'data.train.dir': missing (required for format image_folder)", NULL);
+    expect_error("data:\n  format: csv\n  train: {file: t.csv}\n  augment: {hflip: true}\n"
+                 "model: {layers: [{type: dense, units: 1}]}\n",
+                 "test.yaml:4: key 'data.augment': augmentation needs image examples", NULL);
+    expect_error(BASE "    - {type: conv2d, filters: 2}\n",
+                 "test.yaml:7: key 'model.layers.1.kernel': missing (required for layer type 'conv2d')", NULL);
+    expect_error(BASE "    - {type: conv2d, filters: 2, kernel: [3, 0]}\n",
+                 "key 'model.layers.1.kernel.1': expected an integer >= 1, got \"0\"", NULL);
+    expect_error(BASE "    - {type: maxpool, kernel: 2, padding: full}\n",
+                 "key 'model.layers.1.padding': expected valid, same, an integer >= 0", NULL);
     expect_error("data:\n  format: idx\n  train: {images: a, labels: b}\n  dev: {images: c, labels: d}\n"
                  "  split: {dev: 0.1}\nmodel: {layers: [{type: dense, units: 1}]}\n",
                  "test.yaml:5: key 'data.split.dev': data.dev already names files", NULL);
@@ -763,6 +784,11 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
         assert_int_equal(x->use_bias, y->use_bias);
         assert_true(x->rate == y->rate && x->momentum == y->momentum && x->eps == y->eps);
         assert_int_equal(x->axis, y->axis);
+        assert_int_equal(x->filters, y->filters);
+        assert_memory_equal(&x->kernel, &y->kernel, sizeof x->kernel);
+        assert_memory_equal(&x->stride, &y->stride, sizeof x->stride);
+        assert_int_equal(x->padding, y->padding);
+        assert_memory_equal(&x->pad, &y->pad, sizeof x->pad);
         assert_int_equal(x->target_ndim, y->target_ndim);
         for (int j = 0; j < x->target_ndim; j++)
             assert_int_equal(x->target[j], y->target[j]);
@@ -833,7 +859,14 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 11);
+    assert_int_equal(c.n_layers, 13);
+    assert_int_equal(c.layers[11].kernel.n, 2);
+    assert_int_equal(c.layers[11].kernel.v[1], 2);
+    assert_int_equal(c.layers[11].stride.n, 1);
+    assert_int_equal(c.layers[11].padding, PAD_EXPLICIT);
+    assert_int_equal(c.layers[11].pad.v[1], 0);
+    assert_int_equal(c.layers[12].stride.v[0], 2); /* pooling steps by its kernel */
+    assert_int_equal(c.layers[12].padding, PAD_SAME);
     assert_string_equal(c.layers[3].name, "activation_1");
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */

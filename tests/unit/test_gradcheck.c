@@ -184,6 +184,173 @@ static void case_concat(void)
     check_graph("concat axis 0", &in, t, 3, 2, 1e-2);
 }
 
+static layer_window win(int n, int a, int b, int c)
+{
+    return (layer_window){n, {a, b, c}};
+}
+
+static void case_conv2d(void)
+{
+    /* 3x3 same, 2 input channels, bias, relu-free (tanh keeps it smooth) */
+    tensor_shape in = {3, {2, 5, 6}};
+    layer_spec s[1] = {gt_spec("conv2d", "c")};
+    s[0].filters = 3;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].activation = ACT_TANH;
+    check_graph("conv2d 3x3 same", &in, s, 1, 2, 1e-2);
+    /* even kernel, stride 2, same (asymmetric padding) */
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("conv2d 2x2 stride 2 same", &in, s, 1, 3, 1e-2);
+    /* 4x3 kernel, strides (2, 1), explicit padding (1, 2), no bias */
+    s[0].kernel = win(2, 4, 3, 0);
+    s[0].stride = win(2, 2, 1, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(2, 1, 2, 0);
+    s[0].use_bias = 0;
+    check_graph("conv2d 4x3 stride (2,1) pad (1,2)", &in, s, 1, 2, 1e-2);
+    /* 1x1 convolution, valid */
+    s[0].kernel = win(1, 1, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_VALID;
+    s[0].use_bias = 1;
+    check_graph("conv2d 1x1", &in, s, 1, 2, 1e-2);
+    /* a map large enough that each sample is its own chunk (tanh: a weight
+     * moves thousands of outputs, too many ReLU kinks for the check) */
+    tensor_shape big = {3, {4, 48, 48}};
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].filters = 4;
+    s[0].activation = ACT_TANH;
+    check_graph("conv2d one sample per chunk", &big, s, 1, 2, 1e-2);
+    /* conv's fused ReLU is checked against a separate activation layer in test_conv.c */
+    /* stacked, with batchnorm over channels between */
+    layer_spec t[3] = {gt_spec("conv2d", "c1"), gt_spec("batchnorm", "bn"), gt_spec("conv2d", "c2")};
+    t[0].filters = 4;
+    t[0].kernel = win(1, 3, 0, 0);
+    t[0].stride = win(1, 1, 0, 0);
+    t[1].activation = ACT_TANH;
+    t[2].filters = 2;
+    t[2].kernel = win(1, 2, 0, 0);
+    t[2].stride = win(1, 1, 0, 0);
+    check_graph("conv2d + batchnorm + conv2d", &in, t, 3, 3, 2e-2);
+}
+
+static void case_conv1d(void)
+{
+    tensor_shape in = {2, {3, 9}};
+    layer_spec s[1] = {gt_spec("conv1d", "c")};
+    s[0].filters = 2;
+    s[0].kernel = win(1, 4, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    check_graph("conv1d k4 s2 p1", &in, s, 1, 2, 1e-2);
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    check_graph("conv1d k3 same", &in, s, 1, 2, 1e-2);
+}
+
+static void case_conv3d(void)
+{
+    tensor_shape in = {4, {2, 4, 5, 4}};
+    layer_spec s[1] = {gt_spec("conv3d", "c")};
+    s[0].filters = 2;
+    s[0].kernel = win(3, 2, 3, 2);
+    s[0].stride = win(3, 1, 2, 1);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(3, 0, 1, 1);
+    check_graph("conv3d (2,3,2) stride (1,2,1) pad (0,1,1)", &in, s, 1, 2, 1e-2);
+    s[0].padding = PAD_SAME;
+    s[0].stride = win(1, 1, 0, 0);
+    check_graph("conv3d same", &in, s, 1, 2, 1e-2);
+}
+
+static void case_maxpool(void)
+{
+    tensor_shape in = {3, {2, 6, 7}};
+    layer_spec s[1] = {gt_spec("maxpool", "p")};
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("maxpool 2x2", &in, s, 1, 3, 1e-2);
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    check_graph("maxpool 3x3 stride 2 pad 1", &in, s, 1, 2, 1e-2);
+    tensor_shape seq = {2, {2, 9}};
+    s[0].padding = PAD_VALID;
+    check_graph("maxpool 1-D", &seq, s, 1, 2, 1e-2);
+    tensor_shape vol = {4, {1, 4, 4, 4}};
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("maxpool 3-D", &vol, s, 1, 2, 1e-2);
+}
+
+static void case_avgpool(void)
+{
+    tensor_shape in = {3, {2, 5, 6}};
+    layer_spec s[1] = {gt_spec("avgpool", "p")};
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("avgpool 2x2", &in, s, 1, 3, 1e-2);
+    s[0].kernel = win(2, 3, 2, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(2, 1, 1, 0);
+    check_graph("avgpool (3,2) stride 1 pad 1", &in, s, 1, 2, 1e-2);
+}
+
+static void case_global_avgpool(void)
+{
+    tensor_shape in = {3, {3, 4, 5}};
+    layer_spec s[2] = {gt_spec("conv2d", "c"), gt_spec("global_avgpool", "gap")};
+    s[0].filters = 4;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("conv2d + global_avgpool", &in, s, 2, 3, 1e-2);
+}
+
+/* merges of convolution outputs: a residual block and Inception-style branches */
+static void case_conv_merges(void)
+{
+    tensor_shape in = {3, {3, 5, 5}};
+    layer_spec s[4] = {gt_spec("conv2d", "a"), gt_spec("conv2d", "b"), gt_spec("add", "sum"),
+                       gt_spec("activation", "out")};
+    s[0].filters = 3;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].activation = ACT_TANH;
+    s[1] = s[0];
+    strcpy(s[1].name, "b");
+    s[1].activation = ACT_LINEAR;
+    gt_inputs(&s[2], "b", "input");
+    s[3].activation = ACT_TANH;
+    check_graph("residual add of conv outputs", &in, s, 4, 2, 1e-2);
+    layer_spec t[4] = {gt_spec("conv2d", "b1"), gt_spec("conv2d", "b3"), gt_spec("maxpool", "bp"),
+                       gt_spec("concat", "cat")};
+    t[0].filters = 2;
+    t[0].kernel = win(1, 1, 0, 0);
+    t[0].stride = win(1, 1, 0, 0);
+    t[1].filters = 3;
+    t[1].kernel = win(1, 3, 0, 0);
+    t[1].stride = win(1, 1, 0, 0);
+    t[1].padding = PAD_SAME;
+    gt_inputs(&t[1], "input", NULL);
+    t[2].kernel = win(1, 3, 0, 0);
+    t[2].stride = win(1, 1, 0, 0);
+    t[2].padding = PAD_SAME;
+    gt_inputs(&t[2], "input", NULL);
+    gt_inputs(&t[3], "b1", "b3");
+    strcpy(t[3].inputs[t[3].n_inputs++], "bp");
+    t[3].axis = 0;
+    check_graph("inception concat along channels", &in, t, 4, 2, 1e-2);
+}
+
 static void case_input(void)
 {
     /* the input op is checked through every case's input gradient */
@@ -199,6 +366,9 @@ static const op_case cases[] = {
     {"input", case_input},     {"dense", case_dense},     {"activation", case_activation},
     {"dropout", case_dropout}, {"batchnorm", case_batchnorm}, {"flatten", case_flatten},
     {"reshape", case_reshape}, {"add", case_add},         {"concat", case_concat},
+    {"conv1d", case_conv1d},   {"conv2d", case_conv2d},   {"conv3d", case_conv3d},
+    {"maxpool", case_maxpool}, {"avgpool", case_avgpool}, {"global_avgpool", case_global_avgpool},
+    {"add", case_conv_merges},
 };
 
 static void test_every_op_has_a_check(void **state)

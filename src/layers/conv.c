@@ -1,0 +1,391 @@
+/* conv.c - convolution over 1, 2 or 3 spatial axes, by im2col and one sgemm.
+ *
+ *   x (N, C, D, H, W) -> y (N, F, OD, OH, OW)      (conv1d: (N, C, W), conv2d: (N, C, H, W))
+ *   W (F, C, kd, kh, kw) and b (F), PyTorch's layout, so weights read the same.
+ *
+ * A chunk of n samples is unfolded into col (C*K, n*P): row (c, kd, kh, kw),
+ * column (sample, output position).  Then
+ *   forward   Y (F, n*P)   = W (F, C*K) col
+ *   backward  dW (F, C*K) += dY (F, n*P) col^T,   dcol (C*K, n*P) = W^T dY,
+ *             dx += col2im(dcol)
+ * for a chunk of as many samples as fit CONV_CHUNK_FLOATS of scratch (at
+ * least one: small layers batch several samples into one product, large
+ * ones go one sample at a time, straight into the output).  Scratch is
+ * sized when the graph is built, so nothing is allocated while running;
+ * col is recomputed in backward instead of kept, which keeps a large
+ * model's memory to its activations.  A following (leaky) ReLU is fused
+ * into the copy out and the copy of dy in (graph_node.act_fused). */
+#include <string.h>
+
+#include "window.h"
+
+/* Scratch per chunk: small enough that col and the product stay in cache
+ * between the unfolding, the product and the copy out (memory bandwidth,
+ * not arithmetic, is what a chunk of many samples ran into), large enough
+ * for the products of small layers to stay efficient. */
+enum { CONV_CHUNK_FLOATS = 64 << 10 };
+
+/* ---- geometry (shared with pool.c) ---- */
+
+static int op_spatial(int op, int in_ndim)
+{
+    switch (op) {
+    case OP_CONV1D:
+        return 1;
+    case OP_CONV2D:
+        return 2;
+    case OP_CONV3D:
+        return 3;
+    default:
+        return in_ndim - 1; /* pooling: every axis after the channels */
+    }
+}
+
+static int window_at(const layer_window *w, int nsp, int i, int dflt)
+{
+    if (w->n == 0)
+        return dflt;
+    return w->n == 1 ? w->v[0] : w->v[i - (3 - nsp)];
+}
+
+dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_shape *x, int nsp,
+                            int default_stride_is_kernel, dlc_error *err)
+{
+    const layer_spec *s = &n->spec;
+    char shape[64];
+    memset(geo, 0, sizeof *geo);
+    if (nsp < 1 || nsp > 3 || x->ndim != nsp + 1)
+        return layer_fail(n, err, "needs an input of %s, got %s",
+                          nsp == 1   ? "(channels, length)"
+                          : nsp == 2 ? "(channels, height, width)"
+                          : nsp == 3 ? "(channels, depth, height, width)"
+                                     : "(channels, 1 to 3 spatial axes)",
+                          tensor_shape_str(x, shape, sizeof shape));
+    const layer_window *ws[3] = {&s->kernel, &s->stride, &s->pad};
+    const char *names[3] = {"kernel", "stride", "pad"};
+    for (int q = 0; q < 3; q++) {
+        if (ws[q]->n > 1 && ws[q]->n != nsp)
+            return layer_fail(n, err, "%s has %d entries but the layer has %d spatial axes (give 1 or %d)",
+                              names[q], ws[q]->n, nsp, nsp);
+        if (q == 2 && s->padding != PAD_EXPLICIT)
+            continue;
+        for (int i = 0; i < ws[q]->n; i++)
+            if (ws[q]->v[i] < (q == 2 ? 0 : 1))
+                return layer_fail(n, err, "%s must be %s, got %d", names[q],
+                                  q == 2 ? "0 or more" : "at least 1", ws[q]->v[i]);
+    }
+    if (s->kernel.n == 0)
+        return layer_fail(n, err, "kernel is missing");
+    geo->nsp = nsp;
+    geo->C = x->d[0];
+    geo->K = geo->P = geo->I = 1;
+    for (int i = 0; i < 3; i++) {
+        int real = i >= 3 - nsp;
+        int nin = real ? x->d[1 + i - (3 - nsp)] : 1;
+        int k = real ? window_at(&s->kernel, nsp, i, 1) : 1;
+        int st = real ? window_at(&s->stride, nsp, i, default_stride_is_kernel ? k : 1) : 1;
+        int lo = 0, hi = 0, out;
+        if (real && s->padding == PAD_SAME) {
+            out = (nin + st - 1) / st;
+            int total = (out - 1) * st + k - nin;
+            if (total < 0)
+                total = 0;
+            lo = total / 2;
+            hi = total - lo;
+        } else if (real && s->padding == PAD_EXPLICIT) {
+            lo = hi = window_at(&s->pad, nsp, i, 0);
+        }
+        long span = (long)nin + lo + hi - k;
+        out = span < 0 ? 0 : (int)(span / st + 1);
+        if (out < 1)
+            return layer_fail(n, err,
+                              "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %d) / %d) + 1 "
+                              "is less than 1 along spatial axis %d of input %s: the kernel is larger "
+                              "than the padded input",
+                              nin, lo + hi, k, st, i - (3 - nsp) + 1,
+                              tensor_shape_str(x, shape, sizeof shape));
+        geo->in[i] = nin;
+        geo->out[i] = out;
+        geo->k[i] = k;
+        geo->s[i] = st;
+        geo->lo[i] = lo;
+        geo->hi[i] = hi;
+        geo->K *= (size_t)k;
+        geo->P *= (size_t)out;
+        geo->I *= (size_t)nin;
+    }
+    return DLC_OK;
+}
+
+void layer_geom_of(layer_geom *geo, graph *g, const graph_node *n)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int op = n->spec.op;
+    int conv = op == OP_CONV1D || op == OP_CONV2D || op == OP_CONV3D;
+    dlc_status st = layer_geom_build(geo, n, &x->shape, op_spatial(op, x->shape.ndim), !conv, NULL);
+    (void)st; /* checked when the graph was built */
+}
+
+/* ---- im2col / col2im over a lifted 3-D window ----
+ * col rows are (c, kd, kh, kw); row r of sample j starts at col + r*ld + j*P. */
+
+/* Output columns [ow0, ow1) whose input column ow * s + off lies inside
+ * [0, W); the others read padding. */
+static void inside_columns(const layer_geom *g, int off, int *ow0, int *ow1)
+{
+    int W = g->in[2], OW = g->out[2], sw = g->s[2];
+    int a = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int b = W - off <= 0 ? 0 : (W - off + sw - 1) / sw;
+    if (b > OW)
+        b = OW;
+    *ow0 = a > b ? b : a;
+    *ow1 = b;
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void im2col(float *restrict col, size_t ld, const float *restrict x, const layer_geom *g)
+{
+    const int D = g->in[0], H = g->in[1], W = g->in[2];
+    const int OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    size_t r = 0;
+    for (int c = 0; c < g->C; c++) {
+        const float *xc = x + (size_t)c * g->I;
+        for (int kd = 0; kd < g->k[0]; kd++)
+            for (int kh = 0; kh < g->k[1]; kh++)
+                for (int kw = 0; kw < g->k[2]; kw++, r++) {
+                    float *dst = col + r * ld;
+                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    inside_columns(g, off, &ow0, &ow1);
+                    for (int od = 0; od < OD; od++) {
+                        int id = od * g->s[0] - g->lo[0] + kd;
+                        for (int oh = 0; oh < OH; oh++, dst += OW) {
+                            int ih = oh * g->s[1] - g->lo[1] + kh;
+                            if (id < 0 || id >= D || ih < 0 || ih >= H) {
+                                memset(dst, 0, sizeof(float) * (size_t)OW);
+                                continue;
+                            }
+                            const float *src = xc + ((size_t)id * H + (size_t)ih) * W + off;
+                            for (int ow = 0; ow < ow0; ow++)
+                                dst[ow] = 0.0f;
+                            if (sw == 1) {
+                                memcpy(dst + ow0, src + ow0, sizeof(float) * (size_t)(ow1 - ow0));
+                            } else {
+                                for (int ow = ow0; ow < ow1; ow++)
+                                    dst[ow] = src[(size_t)ow * sw];
+                            }
+                            for (int ow = ow1; ow < OW; ow++)
+                                dst[ow] = 0.0f;
+                        }
+                    }
+                }
+    }
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void col2im(float *restrict dx, const float *restrict col, size_t ld, const layer_geom *g)
+{
+    const int D = g->in[0], H = g->in[1], W = g->in[2];
+    const int OD = g->out[0], OH = g->out[1], OW = g->out[2];
+    size_t r = 0;
+    for (int c = 0; c < g->C; c++) {
+        float *xc = dx + (size_t)c * g->I;
+        for (int kd = 0; kd < g->k[0]; kd++)
+            for (int kh = 0; kh < g->k[1]; kh++)
+                for (int kw = 0; kw < g->k[2]; kw++, r++) {
+                    const float *src = col + r * ld;
+                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    inside_columns(g, off, &ow0, &ow1);
+                    for (int od = 0; od < OD; od++) {
+                        int id = od * g->s[0] - g->lo[0] + kd;
+                        for (int oh = 0; oh < OH; oh++, src += OW) {
+                            int ih = oh * g->s[1] - g->lo[1] + kh;
+                            if (id < 0 || id >= D || ih < 0 || ih >= H)
+                                continue;
+                            float *dst = xc + ((size_t)id * H + (size_t)ih) * W + off;
+                            if (sw == 1) {
+                                for (int ow = ow0; ow < ow1; ow++)
+                                    dst[ow] += src[ow];
+                            } else {
+                                for (int ow = ow0; ow < ow1; ow++)
+                                    dst[(size_t)ow * sw] += src[ow];
+                            }
+                        }
+                    }
+                }
+    }
+}
+
+/* ---- the layer ---- */
+
+/* y = x + b, then (slope < 1) the leaky ReLU with that slope. */
+__attribute__((target_clones("avx2", "default")))
+static void bias_act_copy(float *restrict y, const float *restrict x, float b, float slope, int P)
+{
+    if (slope == 1.0f) {
+        for (int p = 0; p < P; p++)
+            y[p] = x[p] + b;
+        return;
+    }
+    for (int p = 0; p < P; p++) {
+        float v = x[p] + b, m = slope * v;
+        y[p] = v > 0.0f ? v : m;
+    }
+}
+
+/* y += b, then the leaky ReLU (slope < 1), in place */
+__attribute__((target_clones("avx2", "default")))
+static void bias_act_inplace(float *y, float b, float slope, int P)
+{
+    if (slope == 1.0f) {
+        for (int p = 0; p < P; p++)
+            y[p] += b;
+        return;
+    }
+    for (int p = 0; p < P; p++) {
+        float v = y[p] + b, m = slope * v;
+        y[p] = v > 0.0f ? v : m;
+    }
+}
+
+/* dz = dy * act'(.) from the output y of a (leaky) ReLU; dz may be dy */
+__attribute__((target_clones("avx2", "default")))
+static void act_grad_copy(float *dz, const float *dy, const float *restrict y, float slope, int P)
+{
+    for (int p = 0; p < P; p++) {
+        float d = dy[p], m = slope * d;
+        dz[p] = y[p] > 0.0f ? d : m;
+    }
+}
+
+/* Samples per chunk for a layer with this geometry and F filters. */
+static int conv_chunk(const layer_geom *geo, int F, int nmax)
+{
+    size_t per = ((size_t)geo->C * geo->K + (size_t)F) * geo->P;
+    size_t c = per ? CONV_CHUNK_FLOATS / per : 1;
+    if (c < 1)
+        c = 1;
+    if (c > (size_t)nmax)
+        c = (size_t)nmax;
+    return (int)c;
+}
+
+dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    layer_geom geo;
+    dlc_status st = layer_geom_build(&geo, n, &x->shape, op_spatial(n->spec.op, 0), 0, err);
+    if (st != DLC_OK)
+        return st;
+    int F = n->spec.filters;
+    if (F < 1)
+        return layer_fail(n, err, "filters must be at least 1");
+    n->shape.ndim = geo.nsp + 1;
+    n->shape.d[0] = F;
+    for (int i = 0; i < geo.nsp; i++)
+        n->shape.d[1 + i] = geo.out[3 - geo.nsp + i];
+    tensor_shape ws = {geo.nsp + 2, {F, geo.C}}, bs = {1, {F}};
+    for (int i = 0; i < geo.nsp; i++)
+        ws.d[2 + i] = geo.k[3 - geo.nsp + i];
+    if (graph_param_add(g, n, "weight", &ws, PARAM_WEIGHT, err) < 0)
+        return err->status;
+    if (n->spec.use_bias && graph_param_add(g, n, "bias", &bs, PARAM_BIAS, err) < 0)
+        return err->status;
+    /* ReLU is applied while the product is copied out, and its derivative
+     * while dy is copied in: two passes over the largest tensors saved */
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    int chunk = conv_chunk(&geo, F, g->nmax);
+    n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
+    return DLC_OK;
+}
+
+void conv_init(graph *g, graph_node *n, dlc_rng *rng)
+{
+    graph_param *w = graph_p(g, n, 0);
+    int F = w->shape.d[0];
+    size_t CK = w->n / (size_t)F, K = CK / (size_t)w->shape.d[1];
+    layer_init_weights(w->data, w->n, (int)CK, (int)((size_t)F * K), n->spec.init,
+                       n->spec.activation, rng);
+}
+
+void conv_forward(graph *g, graph_node *n, int N)
+{
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    const graph_node *x = graph_in(g, n, 0);
+    const graph_param *w = graph_p(g, n, 0);
+    const float *b = n->spec.use_bias ? graph_p(g, n, 1)->data : NULL;
+    const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
+    const int chunk = conv_chunk(&geo, F, g->nmax);
+    const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
+    float *y = graph_scratch(g, (size_t)F * P * chunk);     /* (F, cn*P) */
+    for (int n0 = 0; n0 < N; n0 += chunk) {
+        int cn = N - n0 < chunk ? N - n0 : chunk;
+        size_t ld = (size_t)cn * P;
+        for (int j = 0; j < cn; j++)
+            im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
+        /* one sample: (F, 1*P) is already its output's layout */
+        float *dst = cn == 1 ? n->out + (size_t)n0 * n->size : y;
+        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, dst);
+        /* (F, cn, P) -> (cn, F, P), adding the bias (and applying a fused ReLU) */
+        for (int j = 0; j < cn; j++)
+            for (int f = 0; f < F; f++) {
+                float *o = n->out + (size_t)(n0 + j) * n->size + (size_t)f * P;
+                const float *src = dst + (size_t)f * ld + (size_t)j * P;
+                if (src == o)
+                    bias_act_inplace(o, b ? b[f] : 0.0f, slope, P);
+                else
+                    bias_act_copy(o, src, b ? b[f] : 0.0f, slope, P);
+            }
+    }
+}
+
+void conv_backward(graph *g, graph_node *n, int N)
+{
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    graph_node *x = graph_in(g, n, 0);
+    graph_param *w = graph_p(g, n, 0);
+    graph_param *bp = n->spec.use_bias ? graph_p(g, n, 1) : NULL;
+    const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
+    const int chunk = conv_chunk(&geo, F, g->nmax);
+    const int want_dx = graph_wants_grad(g, n, 0);
+    const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
+    float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
+    for (int n0 = 0; n0 < N; n0 += chunk) {
+        int cn = N - n0 < chunk ? N - n0 : chunk;
+        size_t ld = (size_t)cn * P;
+        /* one sample: dy is its gradient in place (backward may overwrite it) */
+        float *dyc = cn == 1 ? n->grad + (size_t)n0 * n->size : dy;
+        for (int j = 0; j < cn; j++)
+            for (int f = 0; f < F; f++) {
+                size_t at = (size_t)(n0 + j) * n->size + (size_t)f * P;
+                float *dst = dyc + (size_t)f * ld + (size_t)j * P;
+                if (n->act_fused)
+                    act_grad_copy(dst, n->grad + at, n->out + at, slope, P);
+                else if (dst != n->grad + at)
+                    memcpy(dst, n->grad + at, sizeof(float) * (size_t)P);
+                if (bp && bp->trainable) {
+                    double s = 0;
+                    for (int p = 0; p < P; p++)
+                        s += dst[p];
+                    bp->grad[f] += (float)s;
+                }
+            }
+        if (w->trainable) {
+            for (int j = 0; j < cn; j++)
+                im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
+            tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);
+        }
+        if (want_dx) {
+            tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dyc, 0.0f, col);
+            for (int j = 0; j < cn; j++) {
+                float *dx = x->grad + (size_t)(n0 + j) * x->size;
+                if (x->grad_assigned) /* the only consumer: dx was not cleared */
+                    memset(dx, 0, sizeof(float) * x->size);
+                col2im(dx, col + (size_t)j * P, ld, &geo);
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+/* pool.c - max and average pooling over every spatial axis of (C, ...),
+ * and global average pooling (C, ...) -> (C).  No parameters.
+ *
+ *   x (N, C, D, H, W) -> y (N, C, OD, OH, OW)   (1 to 3 spatial axes, see window.h)
+ *
+ * Max pooling ignores padded positions and keeps, in aux, the index of each
+ * output's winner inside its sample's channel (int32), so backward routes
+ * dy to it.  Average pooling divides by the whole window, padding included
+ * (PyTorch's default count_include_pad).  The stride defaults to the kernel. */
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "window.h"
+
+static dlc_status pool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    layer_geom geo;
+    dlc_status st = layer_geom_build(&geo, n, &x->shape, x->shape.ndim - 1, 1, err);
+    if (st != DLC_OK)
+        return st;
+    for (int i = 0; i < 3; i++)
+        if (2 * geo.lo[i] > geo.k[i] || 2 * geo.hi[i] > geo.k[i])
+            return layer_fail(n, err, "padding %d is more than half the kernel (%d)",
+                              geo.lo[i] > geo.hi[i] ? geo.lo[i] : geo.hi[i], geo.k[i]);
+    n->shape = x->shape;
+    for (int i = 0; i < geo.nsp; i++)
+        n->shape.d[1 + i] = geo.out[3 - geo.nsp + i];
+    return DLC_OK;
+}
+
+dlc_status maxpool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    dlc_status st = pool_build(g, n, err);
+    n->aux_per_sample = tensor_shape_size(&n->shape); /* winners, int32 */
+    return st;
+}
+
+dlc_status avgpool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    return pool_build(g, n, err);
+}
+
+/* Calls body(o, i) for every output o of one channel and every input i of
+ * its window that lies inside the input (i = -1 is never passed). */
+#define POOL_LOOP(geo, body_start, body_in, body_end)                                         \
+    do {                                                                                      \
+        size_t o_ = 0;                                                                        \
+        for (int od = 0; od < (geo)->out[0]; od++)                                            \
+            for (int oh = 0; oh < (geo)->out[1]; oh++)                                        \
+                for (int ow = 0; ow < (geo)->out[2]; ow++, o_++) {                            \
+                    body_start;                                                               \
+                    for (int kd = 0; kd < (geo)->k[0]; kd++) {                                \
+                        int id = od * (geo)->s[0] - (geo)->lo[0] + kd;                        \
+                        if (id < 0 || id >= (geo)->in[0])                                     \
+                            continue;                                                         \
+                        for (int kh = 0; kh < (geo)->k[1]; kh++) {                            \
+                            int ih = oh * (geo)->s[1] - (geo)->lo[1] + kh;                    \
+                            if (ih < 0 || ih >= (geo)->in[1])                                 \
+                                continue;                                                     \
+                            for (int kw = 0; kw < (geo)->k[2]; kw++) {                        \
+                                int iw = ow * (geo)->s[2] - (geo)->lo[2] + kw;                \
+                                if (iw < 0 || iw >= (geo)->in[2])                             \
+                                    continue;                                                 \
+                                size_t i_ = ((size_t)id * (geo)->in[1] + (size_t)ih) *        \
+                                                (geo)->in[2] + (size_t)iw;                    \
+                                body_in;                                                      \
+                            }                                                                 \
+                        }                                                                     \
+                    }                                                                         \
+                    body_end;                                                                 \
+                }                                                                             \
+    } while (0)
+
+/* 2x2 windows, stride 2, no padding, on 2-D maps: the common case, unrolled. */
+static int pool_is_2x2(const layer_geom *geo)
+{
+    return geo->k[0] == 1 && geo->k[1] == 2 && geo->k[2] == 2 && geo->s[1] == 2 &&
+           geo->s[2] == 2 && geo->lo[1] == 0 && geo->lo[2] == 0 && geo->lo[0] == 0;
+}
+
+static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *restrict x,
+                        const layer_geom *geo)
+{
+    const int W = geo->in[2], OH = geo->out[1], OW = geo->out[2];
+    for (int oh = 0; oh < OH; oh++) {
+        const float *r0 = x + (size_t)(2 * oh) * W, *r1 = r0 + W;
+        for (int ow = 0; ow < OW; ow++) {
+            /* selects, not branches: which of four wins is a coin toss the
+             * branch predictor loses half the time */
+            int c = 2 * ow, i0 = 2 * oh * W + c, i1 = i0 + W;
+            float m = r0[c], v;
+            int32_t a = i0;
+            v = r0[c + 1];
+            a = v > m ? i0 + 1 : a;
+            m = v > m ? v : m;
+            v = r1[c];
+            a = v > m ? i1 : a;
+            m = v > m ? v : m;
+            v = r1[c + 1];
+            a = v > m ? i1 + 1 : a;
+            m = v > m ? v : m;
+            y[(size_t)oh * OW + ow] = m;
+            arg[(size_t)oh * OW + ow] = a;
+        }
+    }
+}
+
+void maxpool_forward(graph *g, graph_node *n, int N)
+{
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    const graph_node *x = graph_in(g, n, 0);
+    int32_t *arg = (int32_t *)(void *)n->aux; /* (N, C, P) */
+    const int fast = pool_is_2x2(&geo);
+    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+        const float *xc = x->out + r * geo.I;
+        float *yc = n->out + r * geo.P;
+        int32_t *ac = arg + r * geo.P;
+        if (fast) {
+            maxpool_2x2(yc, ac, xc, &geo);
+            continue;
+        }
+        float m = 0;
+        int32_t a = 0;
+        POOL_LOOP(&geo, (m = -FLT_MAX, a = -1),
+                  if (a < 0 || xc[i_] > m) {
+                      m = xc[i_];
+                      a = (int32_t)i_;
+                  },
+                  (yc[o_] = m, ac[o_] = a));
+    }
+}
+
+/* dx of one 2x2 map when this layer is dx's only consumer: every input
+ * position is written (dy at the winner, 0 elsewhere), so dx needs no
+ * clearing first. */
+static void maxpool_2x2_assign(float *restrict dx, const float *restrict dy,
+                               const int32_t *restrict arg, const layer_geom *geo)
+{
+    const int H = geo->in[1], W = geo->in[2], OH = geo->out[1], OW = geo->out[2];
+    for (int oh = 0; oh < OH; oh++) {
+        float *r0 = dx + (size_t)(2 * oh) * W, *r1 = r0 + W;
+        for (int ow = 0; ow < OW; ow++) {
+            r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = 0.0f;
+            dx[arg[(size_t)oh * OW + ow]] = dy[(size_t)oh * OW + ow];
+        }
+        for (int w = 2 * OW; w < W; w++) /* an odd last column */
+            r0[w] = r1[w] = 0.0f;
+    }
+    for (int h = 2 * OH; h < H; h++) /* an odd last row */
+        memset(dx + (size_t)h * W, 0, sizeof(float) * (size_t)W);
+}
+
+void maxpool_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    graph_node *x = graph_in(g, n, 0);
+    const int fast = x->grad_assigned && pool_is_2x2(&geo);
+    const int32_t *arg = (const int32_t *)(const void *)n->aux;
+    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+        float *dx = x->grad + r * geo.I;
+        const float *dy = n->grad + r * geo.P;
+        const int32_t *ac = arg + r * geo.P;
+        if (fast) {
+            maxpool_2x2_assign(dx, dy, ac, &geo);
+            continue;
+        }
+        if (x->grad_assigned) /* the only consumer: dx was not cleared */
+            memset(dx, 0, sizeof(float) * geo.I);
+        for (size_t o = 0; o < geo.P; o++)
+            dx[ac[o]] += dy[o];
+    }
+}
+
+void avgpool_forward(graph *g, graph_node *n, int N)
+{
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    const graph_node *x = graph_in(g, n, 0);
+    const float inv = 1.0f / (float)geo.K;
+    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+        const float *xc = x->out + r * geo.I;
+        float *yc = n->out + r * geo.P;
+        float s = 0;
+        POOL_LOOP(&geo, s = 0, s += xc[i_], yc[o_] = s * inv);
+    }
+}
+
+void avgpool_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    layer_geom geo;
+    layer_geom_of(&geo, g, n);
+    graph_node *x = graph_in(g, n, 0);
+    const float inv = 1.0f / (float)geo.K;
+    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+        float *dx = x->grad + r * geo.I;
+        const float *dy = n->grad + r * geo.P;
+        float d = 0;
+        POOL_LOOP(&geo, d = dy[o_] * inv, dx[i_] += d, (void)0);
+    }
+}
+
+/* ---- global average pooling: (C, ...) -> (C) ---- */
+
+dlc_status global_avgpool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    char shape[64];
+    if (x->shape.ndim < 2)
+        return layer_fail(n, err, "needs an input of (channels, spatial axes...), got %s",
+                          tensor_shape_str(&x->shape, shape, sizeof shape));
+    n->shape.ndim = 1;
+    n->shape.d[0] = x->shape.d[0];
+    return DLC_OK;
+}
+
+void global_avgpool_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    size_t S = x->size / n->size;
+    for (size_t r = 0; r < (size_t)N * n->size; r++) {
+        const float *xc = x->out + r * S;
+        double s = 0;
+        for (size_t i = 0; i < S; i++)
+            s += xc[i];
+        n->out[r] = (float)(s / (double)S);
+    }
+}
+
+void global_avgpool_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    size_t S = x->size / n->size;
+    for (size_t r = 0; r < (size_t)N * n->size; r++) {
+        float d = n->grad[r] / (float)S;
+        float *dx = x->grad + r * S;
+        for (size_t i = 0; i < S; i++)
+            dx[i] += d;
+    }
+}

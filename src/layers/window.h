@@ -1,0 +1,36 @@
+/* window.h - the geometry convolutions and pooling share: a window of
+ * kernel k, stride s and padding (lo, hi) sliding over 1 to 3 spatial axes.
+ *
+ * Per axis the output size is floor((n + lo + hi - k) / s) + 1, the notes'
+ * floor((n + 2p - f) / s) + 1 when lo = hi = p.  `same` keeps
+ * ceil(n / s) outputs and splits the padding it needs as TensorFlow does,
+ * the odd one after (so an even kernel pads one more at the end).
+ * Shorter problems are lifted to 3-D with leading axes of size 1, so one
+ * loop nest serves conv1d, conv2d and conv3d.
+ *
+ * Letters: C input channels, F filters, (D, H, W) input and (OD, OH, OW)
+ * output positions, K = kd*kh*kw window positions, P = OD*OH*OW, I = D*H*W. */
+#ifndef DLC_WINDOW_H
+#define DLC_WINDOW_H
+
+#include <stddef.h>
+
+#include "layers.h"
+
+typedef struct {
+    int nsp;                /* spatial axes the layer has (1 to 3) */
+    int C;                  /* channels of the input */
+    int in[3], out[3];      /* (D, H, W), (OD, OH, OW); unused leading axes are 1 */
+    int k[3], s[3], lo[3], hi[3];
+    size_t K, P, I;
+} layer_geom;
+
+/* Fills geo for node n over input shape x = (C, spatial...) with nsp spatial
+ * axes.  Checks the window against the input; errors name the layer. */
+dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_shape *x, int nsp,
+                            int default_stride_is_kernel, dlc_error *err);
+
+/* The same for an already built node (its input's shape; never fails). */
+void layer_geom_of(layer_geom *geo, graph *g, const graph_node *n);
+
+#endif

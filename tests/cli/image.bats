@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# Convolutional networks on image folders, dlc predict on real PNG files,
+# and the architecture configs' parameter totals.
+load helpers
+
+IMAGES="$ROOT/tests/data/images"   # Fashion-MNIST PNGs: 5 classes, 8 train / 3 test each
+
+# A small CNN on the PNG folder: image_folder data, augmentation, conv, pool.
+cnn_config() {
+    cat > "${1:-cnn.yaml}" <<YAML
+name: cnn
+seed: 2
+data:
+  format: image_folder
+  train: {dir: $IMAGES/train}
+  test: {dir: $IMAGES/test}
+  split: {dev: 0.2}
+  augment: {hflip: true, crop_pad: 1}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {type: batchnorm}
+    - {type: maxpool, kernel: 2}
+    - {type: flatten}
+    - {type: dense, units: 5, activation: softmax}
+train:
+  epochs: ${2:-3}
+  batch_size: 8
+  optimizer: {type: adam, lr: 0.01}
+YAML
+}
+
+trained_run() {
+    cnn_config
+    "$DLC" train cnn.yaml --out run --quiet
+}
+
+@test "a CNN trains on an image folder; classes come from the sorted folder names" {
+    cnn_config
+    run "$DLC" train cnn.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train 32, train-dev 0, dev 8, test 15"* ]]
+    [ -s run/model.safetensors ]
+    run "$DLC" eval run --json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"examples": 15'* ]]
+}
+
+@test "predict prints the top classes of real PNG files" {
+    trained_run
+    run "$DLC" predict run "$IMAGES/test/1-trouser/"*.png
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == "$IMAGES/test/1-trouser/"*".png: "* ]]
+    # three classes per line by default, each a folder name with a probability
+    n=$(echo "${lines[0]}" | tr ',' '\n' | grep -cE '[0-9]-[a-z_]+ [01]\.[0-9]{4}')
+    [ "$n" -eq 3 ]
+    run "$DLC" predict run "$IMAGES/test/8-bag" --top-k 1
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [ "$(echo "${lines[0]}" | tr -cd ',' | wc -c)" -eq 0 ]
+}
+
+@test "predict --json is one object with a probability per class" {
+    trained_run
+    run "$DLC" predict run "$IMAGES/test/5-sandal" --json --top-k 5
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"model": '* ]]
+    [ "$(echo "$output" | grep -o '"file"' | wc -l)" -eq 3 ]
+    [ "$(echo "$output" | grep -o '"probability"' | wc -l)" -eq 15 ]
+    if command -v python3 > /dev/null; then
+        echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); p=d["predictions"][0]["top"]; assert abs(sum(t["probability"] for t in p) - 1) < 1e-4'
+    fi
+}
+
+@test "predict converts RGB JPEG and PNG files of another size with the stored preprocessing" {
+    trained_run
+    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.jpg" "$IMAGES/other/sneaker_rgb_56.png" --top-k 1
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == *"sneaker_rgb_56.jpg: "[0-9]-* ]]
+    [[ "${lines[1]}" == *"sneaker_rgb_56.png: "[0-9]-* ]]
+}
+
+@test "predict refuses missing and undecodable images and says which, exit 2" {
+    trained_run
+    run "$DLC" predict run nothere.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"nothere.png: cannot read image: No such file or directory"* ]]
+    printf 'not a png' > broken.png
+    run "$DLC" predict run "$IMAGES/test/8-bag/"*.png broken.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"broken.png: not a readable image"* ]]
+    [[ "$output" != *"8-bag"* ]]   # nothing printed for the good ones either
+    mkdir empty
+    run "$DLC" predict run empty
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty: the folder has no image files"* ]]
+    run "$DLC" predict run
+    [ "$status" -eq 2 ]
+    run "$DLC" predict run "$IMAGES/test/8-bag" --top-k 0
+    [ "$status" -eq 2 ]
+}
+
+@test "predict refuses images for a model that does not take them, exit 2" {
+    iris_config
+    "$DLC" train iris.yaml --out iris --quiet
+    run "$DLC" predict iris "$IMAGES/test/8-bag"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the model takes examples of shape (4), not images"* ]]
+}
+
+@test "predict takes PNGs for an MLP trained on IDX images" {
+    fmnist_config fm.yaml 600 1
+    "$DLC" train fm.yaml --out fm --quiet
+    run "$DLC" predict fm "$IMAGES/test/7-sneaker"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "an unreadable training image fails by default, and is skipped with a count on request" {
+    cp -r "$IMAGES" imgs
+    printf '\x89PNG\r\n\x1a\n cut short' > imgs/train/8-bag/zz-broken.png
+    cnn_config
+    sed -i "s|$IMAGES|$TMP/imgs|" cnn.yaml
+    run "$DLC" train cnn.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"imgs/train/8-bag/zz-broken.png: cannot decode image"* ]]
+    run "$DLC" train cnn.yaml --out run --set data.bad_files=skip --force
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"skipped 1 unreadable image files"* ]]
+}
+
+@test "a kernel larger than its input fails at load time naming the layer" {
+    cnn_config
+    sed -i 's/kernel: 3, padding: same/kernel: 30/' cnn.yaml
+    run "$DLC" summary cnn.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"cnn.yaml:12: layer 'conv2d_1' (conv2d): output size"*"is less than 1"* ]]
+}
+
+@test "summary totals match the reference implementations (LeNet-5, VGG-16)" {
+    run "$DLC" summary "$ROOT/configs/architectures/lenet5.yaml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 61,706 "* ]]
+    run "$DLC" summary "$ROOT/configs/architectures/vgg16.yaml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 138,357,544 "* ]]
+    [[ "$output" == *"s5_3_conv"*"(512, 14, 14)"*"2,359,808"* ]]
+}

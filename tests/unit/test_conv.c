@@ -1,0 +1,344 @@
+/* test_conv.c - convolution and pooling: a hand-computed example, the
+ * output-size formula, shape errors, and PyTorch reference values
+ * (tests/data/make_reference_conv.py). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graphtest.h"
+#include "testutil.h"
+
+static layer_window win(int n, int a, int b, int c)
+{
+    return (layer_window){n, {a, b, c}};
+}
+
+static graph *build(const tensor_shape *in, layer_spec *s, int n, int N)
+{
+    graph *g = NULL;
+    dlc_error err = {0};
+    if (graph_build(&g, in, s, n, NULL, 0, N, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    graph_set_input_grad(g, 1);
+    return g;
+}
+
+/* A 1-channel 4x4 image, one 3x3 filter, stride 1, valid: worked by hand. */
+static void test_hand_example(void **state)
+{
+    tensor_shape in = {3, {1, 4, 4}};
+    layer_spec s = gt_spec("conv2d", "c");
+    s.filters = 1;
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 1, 0, 0);
+    graph *g = build(&in, &s, 1, 1);
+    /* the vertical-edge detector of the notes on a step image */
+    const float x[16] = {10, 10, 0, 0, 10, 10, 0, 0, 10, 10, 0, 0, 10, 10, 0, 0};
+    const float w[9] = {1, 0, -1, 1, 0, -1, 1, 0, -1};
+    memcpy(graph_input(g, 0), x, sizeof x);
+    memcpy(g->params[0].data, w, sizeof w);
+    g->params[1].data[0] = 0.5f;
+    graph_forward(g, 1, 0);
+    graph_node *o = graph_output(g, 0);
+    assert_int_equal(o->shape.d[1], 2);
+    assert_int_equal(o->shape.d[2], 2);
+    /* each window: 3 rows of (x0 - x2): rows (10,10,0) give 10 each -> 30; (10,0,0) -> 30 */
+    const float want[4] = {30.5f, 30.5f, 30.5f, 30.5f};
+    tu_assert_close("hand conv", o->out, want, 4, 1e-6, 0);
+    /* dL/dw for dy = 1 everywhere: the sum of the four windows */
+    graph_zero_grad(g);
+    for (int i = 0; i < 4; i++)
+        o->grad[i] = 1.0f;
+    graph_backward(g, 1);
+    const float dw[9] = {40, 20, 0, 40, 20, 0, 40, 20, 0};
+    tu_assert_close("hand dw", g->params[0].grad, dw, 9, 1e-6, 0);
+    tu_close(g->params[1].grad[0], 4.0, 1e-6);
+    /* dL/dx: how many windows cover each pixel, times the weight there */
+    const float dx[16] = {1, 1, -1, -1, 2, 2, -2, -2, 2, 2, -2, -2, 1, 1, -1, -1};
+    tu_assert_close("hand dx", g->nodes[0].grad, dx, 16, 1e-6, 0);
+    graph_free(g);
+}
+
+/* floor((n + 2p - f) / s) + 1, and `same` keeping ceil(n / s). */
+static void test_output_size(void **state)
+{
+    struct {
+        int n, f, s, pad_kind, p, want;
+    } cases[] = {
+        {6, 3, 1, PAD_VALID, 0, 4},    {6, 3, 1, PAD_EXPLICIT, 1, 6}, {7, 3, 2, PAD_VALID, 0, 3},
+        {7, 3, 2, PAD_EXPLICIT, 1, 4}, {8, 2, 2, PAD_VALID, 0, 4},    {5, 4, 1, PAD_SAME, 0, 5},
+        {7, 2, 2, PAD_SAME, 0, 4},     {224, 7, 2, PAD_EXPLICIT, 3, 112}, {39, 5, 3, PAD_VALID, 0, 12},
+        {1, 1, 1, PAD_VALID, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tensor_shape in = {3, {1, cases[i].n, cases[i].n}};
+        layer_spec s = gt_spec("conv2d", "c");
+        s.filters = 2;
+        s.kernel = win(1, cases[i].f, 0, 0);
+        s.stride = win(1, cases[i].s, 0, 0);
+        s.padding = (pad_kind)cases[i].pad_kind;
+        s.pad = win(1, cases[i].p, 0, 0);
+        graph *g = build(&in, &s, 1, 1);
+        if (graph_output(g, 0)->shape.d[1] != cases[i].want) {
+            print_error("case %zu: n %d f %d s %d p %d: got %d, want %d\n", i, cases[i].n,
+                        cases[i].f, cases[i].s, cases[i].p, graph_output(g, 0)->shape.d[1],
+                        cases[i].want);
+            fail();
+        }
+        graph_free(g);
+    }
+}
+
+static void expect_error(const tensor_shape *in, layer_spec *s, int n, const char *needle)
+{
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, in, s, n, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_null(g);
+    if (!strstr(err.msg, needle)) {
+        print_error("message '%s' lacks '%s'\n", err.msg, needle);
+        fail();
+    }
+}
+
+static void test_shape_errors(void **state)
+{
+    tensor_shape in = {3, {1, 4, 4}};
+    layer_spec s = gt_spec("conv2d", "big");
+    strcpy(s.where, "m.yaml:7");
+    s.filters = 2;
+    s.kernel = win(1, 5, 0, 0);
+    s.stride = win(1, 1, 0, 0);
+    expect_error(&in, &s, 1, "m.yaml:7: layer 'big' (conv2d): output size");
+    expect_error(&in, &s, 1, "less than 1");
+    s.kernel = win(3, 3, 3, 3);
+    expect_error(&in, &s, 1, "kernel has 3 entries but the layer has 2 spatial axes");
+    tensor_shape flat = {1, {16}};
+    s.kernel = win(1, 3, 0, 0);
+    expect_error(&flat, &s, 1, "needs an input of (channels, height, width), got (16)");
+    layer_spec p = gt_spec("maxpool", "pool");
+    p.kernel = win(1, 2, 0, 0);
+    p.padding = PAD_EXPLICIT;
+    p.pad = win(1, 2, 0, 0);
+    expect_error(&in, &p, 1, "more than half the kernel");
+    layer_spec q = gt_spec("global_avgpool", "gap");
+    expect_error(&flat, &q, 1, "needs an input of (channels");
+}
+
+/* Loads x, params, runs forward/backward, compares y, dx and parameter grads. */
+static void check_ref(const tu_ref *r, const char *name, const tensor_shape *in, layer_spec *s,
+                      int N, double tol)
+{
+    char key[64];
+    size_t n;
+    graph *g = build(in, s, 1, N);
+    snprintf(key, sizeof key, "%s.x", name);
+    const float *x = tu_ref_get(r, key, &n);
+    assert_int_equal(n, (size_t)N * g->nodes[0].size);
+    memcpy(graph_input(g, 0), x, sizeof(float) * n);
+    for (int k = 0; k < g->n_params; k++) {
+        snprintf(key, sizeof key, "%s.p%d", name, k);
+        const float *p = tu_ref_get(r, key, &n);
+        assert_int_equal(n, g->params[k].n);
+        memcpy(g->params[k].data, p, sizeof(float) * n);
+    }
+    graph_forward(g, N, 1);
+    graph_node *o = graph_output(g, 0);
+    size_t on = (size_t)N * o->size;
+    snprintf(key, sizeof key, "%s.y", name);
+    const float *y = tu_ref_get(r, key, &n);
+    assert_int_equal(n, on);
+    tu_assert_close(key, o->out, y, on, tol, tol);
+    graph_zero_grad(g);
+    snprintf(key, sizeof key, "%s.dy", name);
+    memcpy(o->grad, tu_ref_get(r, key, NULL), sizeof(float) * on);
+    graph_backward(g, N);
+    snprintf(key, sizeof key, "%s.dx", name);
+    tu_assert_close(key, g->nodes[0].grad, tu_ref_get(r, key, NULL), (size_t)N * g->nodes[0].size,
+                    tol, tol);
+    for (int k = 0; k < g->n_params; k++) {
+        snprintf(key, sizeof key, "%s.dp%d", name, k);
+        tu_assert_close(key, g->params[k].grad, tu_ref_get(r, key, NULL), g->params[k].n, tol, tol);
+    }
+    graph_free(g);
+}
+
+static void test_pytorch_reference(void **state)
+{
+    tu_ref *r = tu_ref_load("conv");
+    tensor_shape in2 = {3, {3, 7, 6}};
+    layer_spec s = gt_spec("conv2d", "c");
+    s.filters = 4;
+    s.kernel = win(2, 4, 3, 0);
+    s.stride = win(2, 2, 1, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(2, 1, 2, 0);
+    check_ref(r, "conv2d", &in2, &s, 2, 1e-4);
+
+    tensor_shape in1 = {2, {2, 11}};
+    s = gt_spec("conv1d", "c");
+    s.filters = 3;
+    s.kernel = win(1, 5, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(1, 2, 0, 0);
+    check_ref(r, "conv1d", &in1, &s, 3, 1e-4);
+
+    tensor_shape in3 = {4, {2, 3, 5, 4}};
+    s = gt_spec("conv3d", "c");
+    s.filters = 2;
+    s.kernel = win(3, 2, 3, 3);
+    s.stride = win(1, 1, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(3, 0, 1, 1);
+    check_ref(r, "conv3d", &in3, &s, 2, 1e-4);
+
+    tensor_shape inp = {3, {3, 7, 8}};
+    s = gt_spec("maxpool", "p");
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(1, 1, 0, 0);
+    check_ref(r, "maxpool", &inp, &s, 2, 1e-6);
+
+    tensor_shape ina = {3, {3, 6, 7}};
+    s = gt_spec("avgpool", "p");
+    s.kernel = win(1, 2, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    check_ref(r, "avgpool", &ina, &s, 2, 1e-6);
+
+    tensor_shape inb = {3, {2, 5, 5}};
+    s = gt_spec("avgpool", "p");
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 1, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(1, 1, 0, 0);
+    check_ref(r, "avgpool_pad", &inb, &s, 2, 1e-6);
+    tu_ref_free(r);
+}
+
+/* A batch larger than one scratch chunk gives the same result as sample by sample. */
+static void test_batch_equals_single(void **state)
+{
+    tensor_shape in = {3, {2, 9, 9}};
+    layer_spec s = gt_spec("conv2d", "c");
+    s.filters = 3;
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    s.padding = PAD_SAME;
+    enum { N = 5 };
+    graph *g = build(&in, &s, 1, N);
+    graph *one = build(&in, &s, 1, 1);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 3, 0);
+    graph_init_params(g, &rng);
+    memcpy(one->param_block, g->param_block, sizeof(float) * g->n_weights);
+    float *x = graph_input(g, 0);
+    size_t D = g->nodes[0].size, O = graph_output(g, 0)->size;
+    for (size_t i = 0; i < N * D; i++)
+        x[i] = (float)dlc_rng_normal(&rng);
+    graph_forward(g, N, 0);
+    for (int i = 0; i < N; i++) {
+        memcpy(graph_input(one, 0), x + i * D, sizeof(float) * D);
+        graph_forward(one, 1, 0);
+        tu_assert_close("sample", graph_output(one, 0)->out, graph_output(g, 0)->out + i * O, O,
+                        1e-5, 1e-5);
+    }
+    graph_free(g);
+    graph_free(one);
+}
+
+/* conv with a fused (leaky) ReLU equals conv followed by an activation layer,
+ * forward and backward, whether samples share a chunk or not. */
+static void test_fused_relu(void **state)
+{
+    tensor_shape shapes[2] = {{3, {2, 5, 6}}, {3, {4, 48, 48}}};
+    act_kind acts[2] = {ACT_RELU, ACT_LEAKY_RELU};
+    for (int si = 0; si < 2; si++)
+        for (int ai = 0; ai < 2; ai++) {
+            enum { N = 3 };
+            layer_spec f = gt_spec("conv2d", "c");
+            f.filters = 3;
+            f.kernel = win(1, 3, 0, 0);
+            f.stride = win(1, 1, 0, 0);
+            f.padding = PAD_SAME;
+            f.activation = acts[ai];
+            f.alpha = 0.1f;
+            layer_spec sep[2] = {f, gt_spec("activation", "a")};
+            sep[0].activation = ACT_LINEAR;
+            sep[1].activation = acts[ai];
+            sep[1].alpha = 0.1f;
+            graph *a = build(&shapes[si], &f, 1, N);
+            graph *b = build(&shapes[si], sep, 2, N);
+            assert_true(a->nodes[1].act_fused);
+            dlc_rng rng;
+            dlc_rng_seed(&rng, 11, 0);
+            graph_init_params(a, &rng);
+            for (size_t i = 0; i < a->n_weights; i++)
+                a->param_block[i] += (float)(0.1 * dlc_rng_normal(&rng));
+            memcpy(b->param_block, a->param_block, sizeof(float) * a->n_weights);
+            size_t D = a->nodes[0].size, O = graph_output(a, 0)->size;
+            for (size_t i = 0; i < N * D; i++)
+                graph_input(a, 0)[i] = graph_input(b, 0)[i] = (float)dlc_rng_normal(&rng);
+            graph_forward(a, N, 1);
+            graph_forward(b, N, 1);
+            tu_assert_close("fused forward", graph_output(a, 0)->out, graph_output(b, 0)->out, N * O,
+                            1e-6, 1e-6);
+            graph_zero_grad(a);
+            graph_zero_grad(b);
+            for (size_t i = 0; i < N * O; i++)
+                graph_output(a, 0)->grad[i] = graph_output(b, 0)->grad[i] = (float)dlc_rng_normal(&rng);
+            graph_backward(a, N);
+            graph_backward(b, N);
+            tu_assert_close("fused dW", a->grad_block, b->grad_block, a->n_weights, 1e-5, 1e-5);
+            tu_assert_close("fused dx", a->nodes[0].grad, b->nodes[0].grad, N * D, 1e-5, 1e-5);
+            graph_free(a);
+            graph_free(b);
+        }
+}
+
+/* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
+ * path: the same products as the general one, for every transposition. */
+static void test_gemm_one_row(void **state)
+{
+    enum { N = 5, K = 7 };
+    float a[K], b[K * N], c[N], want[N];
+    for (int i = 0; i < K; i++)
+        a[i] = (float)(i + 1) * 0.5f;
+    for (int i = 0; i < K * N; i++)
+        b[i] = (float)((i * 7) % 11) - 5.0f;
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            for (int j = 0; j < N; j++) {
+                double s = 0;
+                for (int k = 0; k < K; k++)
+                    s += (double)a[k] * (tb ? b[j * K + k] : b[k * N + j]);
+                want[j] = (float)(2.0 * s + 0.5 * (j + 1));
+                c[j] = (float)(j + 1);
+            }
+            tensor_gemm(ta, tb, 1, N, K, 2.0f, a, b, 0.5f, c);
+            tu_assert_close("one-row gemm", c, want, N, 1e-4, 1e-5);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_example),
+        cmocka_unit_test(test_output_size),
+        cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_pytorch_reference),
+        cmocka_unit_test(test_batch_equals_single),
+        cmocka_unit_test(test_fused_relu),
+        cmocka_unit_test(test_gemm_one_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

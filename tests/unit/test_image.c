@@ -1,0 +1,271 @@
+/* test_image.c - image files and folders (PNG, JPEG, BMP; gray and RGB
+ * mixed; resizing; unreadable files), and train-time augmentation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stb_image_write.h>
+
+#include "../../src/data/data.h"
+#include "testutil.h"
+
+/* A w x h image of c channels (interleaved) whose pixel (y, x, k) is
+ * base + 10 y + x + 50 k. */
+static void make_pixels(unsigned char *px, int w, int h, int c, int base)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < c; k++)
+                px[(y * w + x) * c + k] = (unsigned char)(base + 10 * y + x + 50 * k);
+}
+
+static void mkdir_p(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    mkdir(buf, 0755);
+}
+
+/* root/<class>/<name> written as png, jpg or bmp by its extension. */
+static void write_image(const char *root, const char *cls, const char *name, int w, int h, int c,
+                        int base)
+{
+    char dir[1024], path[1200];
+    snprintf(dir, sizeof dir, "%s/%s", root, cls);
+    mkdir_p(dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unsigned char px[64 * 64 * 4];
+    make_pixels(px, w, h, c, base);
+    const char *ext = strrchr(name, '.');
+    int ok = strcmp(ext, ".png") == 0   ? stbi_write_png(path, w, h, c, px, w * c)
+             : strcmp(ext, ".jpg") == 0 ? stbi_write_jpg(path, w, h, c, px, 100)
+                                        : stbi_write_bmp(path, w, h, c, px);
+    assert_true(ok);
+}
+
+static void test_gray_rgb_mix(void **state)
+{
+    const char *root = tu_tmp("mix");
+    write_image(root, "b_cat", "1.png", 4, 3, 1, 10);  /* gray */
+    write_image(root, "b_cat", "2.png", 4, 3, 3, 10);  /* RGB */
+    write_image(root, "a_dog", "1.bmp", 4, 3, 3, 0);   /* RGB BMP */
+    write_image(root, "a_dog", "2.jpg", 4, 3, 1, 0);   /* gray JPEG */
+    write_image(root, "a_dog", "3.png", 8, 6, 4, 0);   /* RGBA, twice the size */
+    char notes[1200];
+    snprintf(notes, sizeof notes, "%s/a_dog/notes.txt", root);
+    tu_write(notes, "not an image", (size_t)-1);       /* ignored: not an image name */
+
+    /* as RGB: gray is replicated */
+    dataset *ds = NULL;
+    dlc_strlist classes = {0};
+    dlc_error err = {0};
+    tensor_shape rgb = {3, {3, 3, 4}};
+    int skipped = 0;
+    if (data_read_image_folder(&ds, root, &rgb, &classes, DATA_BAD_FAIL, 0, &skipped, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    assert_int_equal(ds->n, 5);
+    assert_int_equal(classes.n, 2);
+    assert_string_equal(classes.v[0], "a_dog"); /* sorted */
+    assert_string_equal(classes.v[1], "b_cat");
+    assert_true(ds->targets[0] == 0.0f && ds->targets[3] == 1.0f);
+    /* example 3 is b_cat/1.png, gray: all three channels equal the gray value */
+    const uint8_t *g = ds->u8 + 3 * ds->dim;
+    for (int p = 0; p < 12; p++) {
+        assert_int_equal(g[p], g[12 + p]);
+        assert_int_equal(g[p], g[24 + p]);
+    }
+    assert_int_equal(g[0], 10);
+    assert_int_equal(g[1 * 4 + 2], 10 + 10 + 2); /* (y 1, x 2) */
+    /* example 4 is b_cat/2.png, RGB, channel-major: channel 1 is 50 brighter */
+    const uint8_t *c = ds->u8 + 4 * ds->dim;
+    assert_int_equal(c[0], 10);
+    assert_int_equal(c[12], 60);
+    assert_int_equal(c[24 + 5], 110 + 10 + 1);
+    /* example 0 is the BMP, lossless */
+    assert_int_equal(ds->u8[0 * ds->dim + 12 + 3], 50 + 3);
+    /* example 2 (RGBA 8x6) was resized to 4x3 */
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+
+    /* as gray, with the shape taken from the first image (a_dog/1.bmp: RGB -> 3 channels) */
+    tensor_shape first = {0};
+    assert_int_equal(data_read_image_folder(&ds, root, &first, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+                     DLC_OK);
+    assert_int_equal(first.ndim, 3);
+    assert_int_equal(first.d[0], 3);
+    assert_int_equal(first.d[1], 3);
+    assert_int_equal(first.d[2], 4);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+    tensor_shape gray = {3, {1, 3, 4}};
+    assert_int_equal(data_read_image_folder(&ds, root, &gray, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+                     DLC_OK);
+    /* b_cat/2.png RGB (10 + 10y + x, +50, +100) -> luma ~ 0.299 r + 0.587 g + 0.114 b */
+    int want = (int)(0.299 * 10 + 0.587 * 60 + 0.114 * 110 + 0.5);
+    assert_true(abs((int)ds->u8[4 * ds->dim] - want) <= 1);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+}
+
+static void test_bad_files(void **state)
+{
+    const char *root = tu_tmp("bad");
+    write_image(root, "a", "1.png", 4, 4, 1, 0);
+    write_image(root, "b", "1.png", 4, 4, 1, 0);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/b/2.png", root);
+    tu_write(path, "\x89PNG\r\n\x1a\n truncated", (size_t)-1);
+    dataset *ds = NULL;
+    dlc_strlist classes = {0};
+    dlc_error err = {0};
+    tensor_shape s = {3, {1, 4, 4}};
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "b/2.png: cannot decode image"));
+    assert_non_null(strstr(err.msg, "data.bad_files: skip"));
+    int skipped = 0;
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_SKIP, 0, &skipped, &err),
+                     DLC_OK);
+    assert_int_equal(skipped, 1);
+    assert_int_equal(ds->n, 2);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+    /* dev/test folders must use the train folder's classes */
+    dlc_strlist known = {0};
+    dlc_strlist_push(&known, "a", &err);
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &known, DATA_BAD_SKIP, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "class 'b' is not one of the model's 1 classes"));
+    dlc_strlist_clear(&known);
+    /* no class folders; a missing folder */
+    assert_int_equal(data_read_image_folder(&ds, tu_tmp("bad/a"), &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "no class subfolders"));
+    assert_int_equal(data_read_image_folder(&ds, tu_tmp("nowhere"), &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "cannot open folder"));
+    /* a single file */
+    uint8_t px[16];
+    snprintf(path, sizeof path, "%s/missing.png", root);
+    assert_int_equal(data_image_load(path, &s, px, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "missing.png: cannot read image"));
+    tensor_shape four = {3, {4, 4, 4}};
+    snprintf(path, sizeof path, "%s/a/1.png", root);
+    assert_int_equal(data_image_load(path, &four, px, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "1 or 3 channels"));
+}
+
+static void test_limit_round_robin(void **state)
+{
+    const char *root = tu_tmp("limit");
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%d.png", i);
+        write_image(root, "a", name, 2, 2, 1, 0);
+        write_image(root, "b", name, 2, 2, 1, 0);
+    }
+    dataset *ds = NULL;
+    dlc_strlist classes = {0};
+    dlc_error err = {0};
+    tensor_shape s = {3, {1, 2, 2}};
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 4, NULL, &err), DLC_OK);
+    assert_int_equal(ds->n, 4);
+    int per[2] = {0, 0};
+    for (int i = 0; i < 4; i++)
+        per[(int)ds->targets[i]]++;
+    assert_int_equal(per[0], 2);
+    assert_int_equal(per[1], 2);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+}
+
+/* Flips mirror, shifts move by whole pixels with zeros, and the same seed
+ * gives the same batch. */
+static void test_augment(void **state)
+{
+    enum { C = 2, H = 3, W = 4, D = C * H * W };
+    dataset ds = {0};
+    uint8_t px[D];
+    for (int i = 0; i < D; i++)
+        px[i] = (uint8_t)(i + 1);
+    float t = 0;
+    ds.n = 1;
+    ds.shape = (tensor_shape){3, {C, H, W}};
+    ds.dim = D;
+    ds.u8 = px;
+    ds.n_targets = 1;
+    ds.targets = &t;
+    int idx = 0;
+    data_split s = {&ds, 1, &idx};
+    float x[D], y[D];
+    /* flips only: each draw is the image or its mirror */
+    int seen_flip = 0, seen_plain = 0;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 0);
+    for (int k = 0; k < 32; k++) {
+        data_gather_augment(&s, NULL, 0, 1, NULL, 1, 0, &rng, x, NULL);
+        int plain = 1, flip = 1;
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                for (int w = 0; w < W; w++) {
+                    float v = x[(c * H + h) * W + w];
+                    plain &= v == px[(c * H + h) * W + w];
+                    flip &= v == px[(c * H + h) * W + (W - 1 - w)];
+                }
+        assert_true(plain || flip);
+        seen_flip |= flip;
+        seen_plain |= plain;
+    }
+    assert_true(seen_flip && seen_plain);
+    /* shifts: every value is 0 or the source value one shift away */
+    for (int k = 0; k < 32; k++) {
+        data_gather_augment(&s, NULL, 0, 1, NULL, 0, 1, &rng, x, NULL);
+        int found = 0;
+        for (int dy = -1; dy <= 1 && !found; dy++)
+            for (int dx = -1; dx <= 1 && !found; dx++) {
+                int ok = 1;
+                for (int c = 0; c < C; c++)
+                    for (int h = 0; h < H; h++)
+                        for (int w = 0; w < W; w++) {
+                            int sh = h + dy, sw = w + dx;
+                            float want = sh < 0 || sh >= H || sw < 0 || sw >= W ? 0.0f : px[(c * H + sh) * W + sw];
+                            ok &= x[(c * H + h) * W + w] == want;
+                        }
+                found = ok;
+            }
+        assert_true(found);
+    }
+    /* seeded */
+    dlc_rng a, b;
+    dlc_rng_seed(&a, 9, 3);
+    dlc_rng_seed(&b, 9, 3);
+    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &a, x, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &b, y, NULL);
+    assert_memory_equal(x, y, sizeof x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gray_rgb_mix),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_limit_round_robin),
+        cmocka_unit_test(test_augment),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
