@@ -4,17 +4,17 @@
 #   build:   gcc make pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
 #   tests:   libcmocka-dev (C unit tests), bats (command-line tests), jq (reading
 #            report.json in them), chromium (renders report.html headless; its
-#            test skips without it)
+#            test skips without it), parallel (GNU parallel: scripts/sweep.sh
+#            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion)
 #   data:    dataset-fashion-mnist (the default config's data)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
-# parallel (GNU parallel: scripts/sweep.sh --hosts; its test skips without it).
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-      libcmocka-dev bats jq chromium dataset-fashion-mnist)
+      libcmocka-dev bats jq chromium parallel dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(valgrind clang python3-torch python3-numpy parallel python3-torchvision)
+    pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

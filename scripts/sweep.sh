@@ -129,6 +129,8 @@ start=$(date +%s)
 if [ -n "$hosts" ]; then
     command -v parallel > /dev/null ||
         die "--hosts needs GNU parallel (Debian package: parallel)"
+    parallel --version 2> /dev/null | grep -q '^GNU parallel' ||
+        die "--hosts needs GNU parallel; the 'parallel' on PATH ($(command -v parallel)) is another program (moreutils?); install Debian's package parallel"
     [ -r "$hosts" ] || die "--hosts: cannot read $hosts"
     printf '%s\n' "${list[@]}" |
         parallel --sshloginfile "$hosts" ${jobs:+--jobs "$jobs"} --line-buffer -q \

@@ -227,7 +227,8 @@ YAML
 }
 
 @test "sweep.sh --hosts: the same trials through GNU parallel over ssh logins" {
-    command -v parallel > /dev/null || skip "GNU parallel not installed (Debian package parallel)"
+    parallel --version 2> /dev/null | grep -q '^GNU parallel' ||
+        skip "GNU parallel not installed (Debian package parallel)"
     iris_sweep
     # ':' is this machine without ssh; 'localhost' goes through the ssh
     # command, here a stand-in that runs the command locally as sshd would
@@ -242,6 +243,7 @@ SH
     chmod +x fake-ssh
     printf '1/:\n1/localhost\n' > hosts
     PARALLEL_SSH="$TMP/fake-ssh" run "$SWEEP_SH" sw.yaml --hosts hosts
+    echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"3 of 3 trials done"* ]]
     [ "$(board_rows runs/sweeps/sw/leaderboard.csv done)" -eq 3 ]
@@ -253,6 +255,18 @@ SH
         diff <(metrics_no_time local/trial-00$k/metrics.csv) \
              <(metrics_no_time runs/sweeps/sw/trial-00$k/metrics.csv)
     done
+}
+
+@test "sweep.sh --hosts with a parallel that is not GNU parallel is a clear error" {
+    iris_sweep
+    mkdir bin
+    printf '#!/bin/sh\necho "parallel: invalid option"; exit 1\n' > bin/parallel
+    chmod +x bin/parallel
+    printf '1/:\n' > hosts
+    PATH="$TMP/bin:$PATH" run "$SWEEP_SH" sw.yaml --hosts hosts
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"needs GNU parallel"*"moreutils"* ]]
+    [ ! -e runs/sweeps/sw/leaderboard.csv ]
 }
 
 @test "sweep.sh --slurm writes a job-array script; an index runs one trial" {
