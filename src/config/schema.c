@@ -100,7 +100,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.alpha",        K_FLOAT,      LAY(alpha),              COMPUTED, GE(0),        FLAGS(F_COMPUTED)) \
     X("model.layers.*.trainable",    K_BOOL,       LAY(trainable),          "true",   ANY,          PLAIN)             \
     X("model.layers.*.share",        K_STRING,     LAY(share),              "",       ANY,          PLAIN)             \
-    X("model.layers.*.units",        K_INT,        LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
@@ -108,6 +108,16 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.shape",        K_TARGET,     LAY(target),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.vocab",        K_AUTO,       LAY(vocab),              "auto",   GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.pad_id",       K_INT,        LAY(pad_id),             "0",      GE(-1),       FLAGS(F_OP_KEY))   \
+    X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
+    X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
+    X("model.layers.*.variant",      K_ENUM,       LAY(variant),            "full",   ANY,          ENUM_F(graph_gru_names, F_OP_KEY)) \
+    X("model.layers.*.forget_bias",  K_FLOAT,      LAY(forget_bias),        "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -362,6 +372,9 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         break;
     case K_BATCH:
         append(buf, size, "%s", "a positive integer or 'full'");
+        break;
+    case K_AUTO:
+        append(buf, size, "%s", "a positive integer or 'auto' (from the data)");
         break;
     case K_POINTS:
         append(buf, size, "%s", "a list of [epoch, lr] pairs");
@@ -658,7 +671,8 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         *(uint64_t *)(void *)p = (uint64_t)l;
         return DLC_OK;
     case K_BATCH:
-        if (is_text(v) && strcmp(v->value, "full") == 0) {
+    case K_AUTO:
+        if (is_text(v) && strcmp(v->value, k->kind == K_BATCH ? "full" : "auto") == 0) {
             *(int *)(void *)p = 0;
             return DLC_OK;
         }

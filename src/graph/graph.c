@@ -287,6 +287,8 @@ static dlc_status allocate(graph *g, dlc_error *err)
             widest = n->size;
     }
     (void)widest;
+    if (!(g->seq_len = calloc((size_t)g->nmax, sizeof *g->seq_len)))
+        return DLC_NOMEM(err);
     return tensor_arena_init(&g->arena, scratch, err);
 }
 
@@ -404,6 +406,7 @@ void graph_free(graph *g)
     /* nodes allocated but not counted (a failed build) hold no buffers */
     free(g->nodes);
     free(g->params);
+    free(g->seq_len);
     tensor_free(g->param_block);
     tensor_free(g->grad_block);
     tensor_arena_free(&g->arena);
@@ -435,6 +438,7 @@ void graph_forward(graph *g, int N, int training)
 {
     assert(N >= 1 && N <= g->nmax);
     g->training = training;
+    g->seq_valid = 0;
     for (int i = g->n_inputs; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
         tensor_arena_reset(&g->arena);

@@ -82,7 +82,27 @@ typedef struct {
     int axis;                     /* concat: axis of the per-sample shape */
     int target_ndim;              /* reshape */
     int target[TENSOR_MAX_DIMS];  /* reshape; one entry may be -1 */
+
+    /* sequence layers (src/layers/embedding.c, recurrent.c) */
+    int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */
+    int pad_id;                   /* embedding: the padding id (-1: none); negative ids always pad */
+    char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
+    int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
+    int bidirectional;            /* recurrent: a forward and a backward pass */
+    int merge;                    /* recurrent: rnn_merge, how the two directions combine */
+    int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
+    int nonlinearity;             /* rnn: rnn_cell_act */
+    int variant;                  /* gru: gru_variant */
+    float forget_bias;            /* lstm: initial forget-gate bias */
 } layer_spec;
+
+/* recurrent layer options (names for the config, NULL-terminated) */
+typedef enum { RNN_MERGE_CONCAT, RNN_MERGE_SUM, RNN_MERGE_COUNT } rnn_merge;
+typedef enum { RNN_CELL_TANH, RNN_CELL_RELU, RNN_CELL_COUNT } rnn_cell_act;
+typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_VARIANT_COUNT } gru_variant;
+extern const char *const graph_merge_names[RNN_MERGE_COUNT + 1];
+extern const char *const graph_cell_names[RNN_CELL_COUNT + 1];
+extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];
 
 typedef struct graph graph;
 typedef struct graph_node graph_node;
@@ -98,6 +118,10 @@ typedef enum {
     OP_RESHAPE,
     OP_ADD,
     OP_CONCAT,
+    OP_EMBEDDING,
+    OP_RNN,
+    OP_GRU,
+    OP_LSTM,
     OP_COUNT
 } op_kind;
 
@@ -172,6 +196,15 @@ struct graph {
     dlc_rng rng;              /* dropout masks; the trainer reseeds it */
     tensor_arena arena;
     float *act_scratch;       /* (NMAX, largest size) for activation backward */
+    /* Sequences with padding: valid steps per sample (NMAX), written during
+     * graph_forward by an embedding layer from the padding in its ids and read
+     * by the recurrent layers after it; seq_valid 0: every step is valid. */
+    int *seq_len;
+    int seq_valid;
+    /* 1: recurrent layers start from the state their previous forward pass
+     * ended in, row by row (stateful language models); 0: from zeros.  Set by
+     * the caller before graph_forward. */
+    int carry;
 };
 
 /* Builds a graph.  inputs: the per-sample shape of the model input.

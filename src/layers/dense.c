@@ -8,6 +8,9 @@ dlc_status dense_build(graph *g, graph_node *n, dlc_error *err)
     const graph_node *x = graph_in(g, n, 0);
     int IN = x->shape.d[x->shape.ndim - 1];
     int OUT = n->spec.units;
+    if (OUT == 0)
+        return layer_fail(n, err, "units: auto takes the number of classes from the data, which "
+                                  "only the output layer of a softmax_cross_entropy model has");
     if (OUT < 1)
         return layer_fail(n, err, "units must be at least 1");
     n->shape = x->shape;

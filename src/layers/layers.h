@@ -24,7 +24,13 @@ void identity_backward(graph *g, graph_node *n, int N);
 LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
 
+LAYER_OP_FUNCS(embedding);
+/* rnn, gru and lstm share one implementation (recurrent.c) */
+LAYER_OP_FUNCS(recurrent);
+
 void dense_init(graph *g, graph_node *n, dlc_rng *rng);
+void embedding_init(graph *g, graph_node *n, dlc_rng *rng);
+void recurrent_init(graph *g, graph_node *n, dlc_rng *rng);
 void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng);
 
 /* Fills w (n values) for a layer with fan_in / fan_out by kind (INIT_AUTO

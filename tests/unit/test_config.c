@@ -523,7 +523,7 @@ static void test_out_of_range(void **state)
                  "key 'report.human_level_error': expected a number in [0, 1] or null, got 1.5",
                  NULL);
     expect_error(BASE "    - {type: dense, units: 0}\n",
-                 "key 'model.layers.1.units': expected a positive integer, got 0", NULL);
+                 "key 'model.layers.1.units': expected a positive integer or 'auto' (from the data), got 0", NULL);
     expect_error("data: {format: idx, train: {images: a, labels: b}, split: {dev: 0.5, "
                  "train_dev: 0.5}}\nmodel: {layers: [{type: dense, units: 1}]}\n",
                  "test.yaml:1: key 'data.split': dev + test + train_dev must be less than 1",
@@ -829,7 +829,10 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 11);
+    assert_int_equal(c.n_layers, 15);
+    assert_int_equal(c.layers[12].merge, RNN_MERGE_SUM);
+    assert_int_equal(c.layers[13].variant, GRU_SIMPLIFIED);
+    assert_int_equal(c.layers[14].nonlinearity, RNN_CELL_RELU);
     assert_string_equal(c.layers[3].name, "activation_1");
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
