@@ -23,10 +23,13 @@
 /* Enum fields are written through an int. */
 _Static_assert(sizeof(data_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(norm_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(text_task) == sizeof(int), "enum size");
+_Static_assert(sizeof(text_unit) == sizeof(int), "enum size");
 _Static_assert(sizeof(loss_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
+_Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 
@@ -90,6 +93,15 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
+    X("data.text",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.text.task",              K_ENUM,       CFG(data.text.task),     "lm",     ANY,          ENUM(data_text_task_names)) \
+    X("data.text.tokens",            K_ENUM,       CFG(data.text.unit),     "chars",  ANY,          ENUM(data_text_unit_names)) \
+    X("data.text.seq_len",           K_INT,        CFG(data.text.seq_len),  "64",     GE(1),        PLAIN)             \
+    X("data.text.min_count",         K_INT,        CFG(data.text.min_count), "1",     GE(1),        PLAIN)             \
+    X("data.text.max_vocab",         K_INT,        CFG(data.text.max_vocab), "0",     GE(0),        PLAIN)             \
+    X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
+    X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
+    X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \
     X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
@@ -142,6 +154,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
     X("train.l2",                    K_DOUBLE,     CFG(train.l2),           "0",      GE(0),        PLAIN)             \
     X("train.clip_norm",             K_DOUBLE,     CFG(train.clip_norm),    "0",      GE(0),        PLAIN)             \
+    X("train.sequence_loss",         K_ENUM,       CFG(train.sequence_loss), "mean",  ANY,          ENUM(train_seq_loss_names)) \
     X("train.early_stopping",        K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.early_stopping.metric", K_ENUM,       CFG(train.stop_metric),  "dev_loss", ANY,        ENUM(train_stop_metric_names)) \
     X("train.early_stopping.patience", K_INT,      CFG(train.patience),     "0",      GE(0),        PLAIN)             \
@@ -1044,12 +1057,14 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
                 if ((j ? s->labels : s->images)[0]) {
                     pathf(kp, sizeof kp, "%s.%s", sp, key);
                     return config_key_fail(err, ynode_map_get(sn, key), kp,
-                                           "is for format idx; format csv reads one file");
+                                           "is for format idx; format %s reads %s", data_format_names[d->format],
+                                           d->format == DATA_TEXT ? "a file (or a folder)" : "one file");
                 }
             }
             if (!s->file[0]) {
                 pathf(kp, sizeof kp, "%s.file", sp);
-                return config_key_fail(err, at, kp, "missing (required for format csv)");
+                return config_key_fail(err, at, kp, "missing (required for format %s)",
+                                       data_format_names[d->format]);
             }
         }
     }

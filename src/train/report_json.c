@@ -4,7 +4,9 @@
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
  *    "seconds": num, "params": {"trainable": int, "frozen": int},
  *    "splits": {"train"|"train_dev"|"dev"|"test":
- *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null}}}
+ *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
+ *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}}}
+ * (the last two for language models, whose loss is per token).
  * Train figures are measured in evaluation mode after training. */
 #include <math.h>
 
@@ -40,6 +42,14 @@ dlc_status train_write_report(const char *path, const dlc_config *cfg, const tra
         json_num(&b, s->accuracy);
         dlc_buf_printf(&b, ", \"error\": ");
         json_num(&b, isfinite(s->accuracy) ? 1.0 - s->accuracy : NAN);
+        if (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM) {
+            /* language models: per-token loss in nats as perplexity and bits */
+            dlc_buf_printf(&b, ", \"perplexity\": ");
+            json_num(&b, exp(s->loss));
+            dlc_buf_printf(&b, cfg->data.text.unit == TEXT_CHARS ? ", \"bits_per_char\": "
+                                                                  : ", \"bits_per_word\": ");
+            json_num(&b, s->loss / M_LN2);
+        }
         dlc_buf_printf(&b, "}");
     }
     dlc_buf_printf(&b, "\n  }\n}\n");

@@ -201,7 +201,15 @@ static void test_every_enum(void **state)
             NULL, 0);
     assert_int_equal(c.data.format, DATA_CSV);
     config_free(&c);
-    assert_int_equal(DATA_FORMAT_COUNT, 2);
+    load_ok(&c,
+            "data: {format: text, train: {file: t.txt}, text: {task: tag, tokens: words}}\n"
+            "model: {layers: [{type: dense, units: 1}]}\n",
+            NULL, 0);
+    assert_int_equal(c.data.format, DATA_TEXT);
+    assert_int_equal(c.data.text.task, TEXT_TAG);
+    assert_int_equal(c.data.text.unit, TEXT_WORDS);
+    config_free(&c);
+    assert_int_equal(DATA_FORMAT_COUNT, 3);
 
     /* layer enums */
     for (int i = 0; graph_act_names[i]; i++) {
