@@ -55,5 +55,9 @@ const char *cli_model_path(const char *run, char *buf, size_t size);
 int cli_quiet(const cli_command *c, const cli_args *a);
 
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
+extern const cli_command cli_predict_cmd;
+
+/* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */
+int cli_predict_text(const cli_command *c, const cli_args *a);
 
 #endif

@@ -430,6 +430,14 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
     if (st)
         goto cleanup;
     long count = L->tc->task == TEXT_LM ? s->n : s->m;
+    if (L->tc->task == TEXT_LM && L->tc->unit == TEXT_WORDS) {
+        int eos = data_names_find(&L->all, TEXT_EOS);
+        long words = 0;
+        for (long i = 0; i < s->n; i++)
+            words += s->tok[i] != eos;
+        if (words == 0)
+            count = 0;
+    }
     if (count == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: %s", src->file,
                       len == 0 ? "empty file"

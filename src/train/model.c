@@ -86,6 +86,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         specs[out].units = n_classes;
     m->stateful = cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM &&
                   cfg->data.text.stateful;
+    m->streams = cfg->train.batch_size;
     int link = loss_link(cfg->loss);
     if (link != ACT_LINEAR && (int)specs[out].activation == link) {
         specs[out].activation = ACT_LINEAR;
@@ -341,7 +342,8 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
     data_bundle plan_of = {.text = 1, .text_task = TEXT_LM, .stateful = 1};
     int *order = malloc(sizeof(int) * (size_t)s->n), *starts = malloc(sizeof(int) * (size_t)(s->n + 1));
     if (order && starts) {
-        int nb = data_plan(&plan_of, s, g->nmax, NULL, order, starts);
+        int B = m->streams > 0 && m->streams < g->nmax ? m->streams : g->nmax;
+        int nb = data_plan(&plan_of, s, B, NULL, order, starts);
         for (int b = 0; b < nb; b++) {
             int N = starts[b + 1] - starts[b];
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);

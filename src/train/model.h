@@ -28,6 +28,7 @@ typedef struct {
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int stateful;           /* a stateful language model: evaluation carries the state */
+    int streams;            /* its runs side by side in evaluation: the train batch size */
 } model;
 
 /* Builds the graph for cfg with batch capacity nmax.  data_shape: per-example
@@ -64,8 +65,9 @@ dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_
  * g->nmax, calling fn with each batch's outputs (N, out size) and targets
  * (N, n_targets); rows are split rows start .. start+N-1.  t is scratch of
  * nmax * n_targets floats.  A stateful language model reads the split as
- * g->nmax runs side by side with the state carried (data_plan); its rows
- * are then not consecutive and start is -1. */
+ * runs side by side (as many as it trained with, at most g->nmax) with the
+ * state carried (data_plan); its rows are then not consecutive and start is
+ * -1. */
 typedef void (*model_batch_fn)(void *user, const float *out, const float *targets, int start, int N);
 void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user);
 
