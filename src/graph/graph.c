@@ -53,6 +53,19 @@ float *graph_input(graph *g, int i)
     return g->nodes[i].out;
 }
 
+int graph_seq_steps(const graph *g, const graph_node *n, int N)
+{
+    if (!n->seq)
+        return -1;
+    int T = n->shape.d[0];
+    if (!g->seq_valid)
+        return T;
+    int m = 0;
+    for (int i = 0; i < N; i++)
+        m = g->seq_len[i] > m ? g->seq_len[i] : m;
+    return m < T ? m : T;
+}
+
 float *graph_scratch(graph *g, size_t n)
 {
     return tensor_arena_alloc(&g->arena, n);

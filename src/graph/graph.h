@@ -178,6 +178,9 @@ struct graph_node {
     size_t aux_per_sample, aux_fixed; /* floats; set by build */
     size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
     int needs_grad;           /* a trainable parameter at or before this node */
+    int seq;                  /* axis 0 of the per-sample shape is time, padded at the end as
+                                 g->seq_len says (set by build: embedding, recurrent, and the
+                                 per-step layers after them) */
 };
 
 struct graph {
@@ -256,6 +259,10 @@ static inline int graph_wants_grad(const graph *g, const graph_node *n, int k)
 {
     return g->nodes[n->in[k]].needs_grad;
 }
+/* For a node whose axis 0 is time (n->seq): the steps holding a token in
+ * some sample of the batch (the longest sequence), or all T; later steps are
+ * padding everywhere.  -1 for other nodes. */
+int graph_seq_steps(const graph *g, const graph_node *n, int N);
 /* Per-call scratch; the arena is reset after every op. */
 float *graph_scratch(graph *g, size_t n);
 

@@ -34,6 +34,7 @@ dlc_status embedding_build(graph *g, graph_node *n, dlc_error *err)
                           TENSOR_MAX_DIMS - 1);
     n->shape = x->shape;
     n->shape.d[n->shape.ndim++] = E;
+    n->seq = x->shape.ndim == 1;
     tensor_shape ws = {2, {V, E}};
     if (graph_param_add(g, n, "weight", &ws, PARAM_WEIGHT, err) < 0)
         return err->status;

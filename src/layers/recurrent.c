@@ -142,21 +142,22 @@ static void gemm_ld(int ta, int tb, int M, int Nc, int K, float alpha, const flo
 
 /* ---- padding ---- */
 
-/* Steps to run: up to the batch's longest sequence. */
-static int rnn_steps(const graph *g, int N, int T)
+/* Whether the input's steps are masked by the recorded lengths. */
+static int rnn_masked(const graph *g, const graph_node *n)
 {
-    if (!g->seq_valid)
-        return T;
-    int m = 0;
-    for (int i = 0; i < N; i++)
-        if (g->seq_len[i] > m)
-            m = g->seq_len[i];
-    return m < T ? m : T;
+    return g->seq_valid && g->nodes[n->in[0]].seq;
 }
 
-static int rnn_active(const graph *g, int i, int t)
+/* Steps to run: up to the batch's longest sequence. */
+static int rnn_steps(const graph *g, const graph_node *n, int N, int T)
 {
-    return !g->seq_valid || t < g->seq_len[i];
+    int m = graph_seq_steps(g, &g->nodes[n->in[0]], N);
+    return m < 0 || m > T ? T : m;
+}
+
+static int rnn_active(const graph *g, int masked, int i, int t)
+{
+    return !masked || t < g->seq_len[i];
 }
 
 /* Time of processing step k in direction d over Te steps. */
@@ -323,6 +324,7 @@ dlc_status recurrent_build(graph *g, graph_node *n, dlc_error *err)
         return layer_fail(n, err, "bptt must be 0 (whole sequence) or a number of steps");
     rnn_geo q;
     rnn_geometry(g, n, &q);
+    n->seq = s->return_sequences && x->seq;
     if (s->return_sequences) {
         n->shape.ndim = 2;
         n->shape.d[0] = q.T;
@@ -388,6 +390,7 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
     const int H = q->H, GH = q->GH;
     const size_t NH = (size_t)N * H, NGH = (size_t)N * GH;
     const float *whh = v.whh->data;
+    const int masked = rnn_masked(g, n);
     gather_steps(xt, graph_in(g, n, 0)->out, q, d, N, Te);
     /* every step's input projection at once: A = X W_ih^T + b */
     float beta = 0.0f;
@@ -427,7 +430,7 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
             float *zi = z + (size_t)i * GH;
             const float *hpi = hp + (size_t)i * H;
             float *hi = hn + (size_t)i * H;
-            if (!rnn_active(g, i, t)) {
+            if (!rnn_active(g, masked, i, t)) {
                 memcpy(hi, hpi, sizeof(float) * (size_t)H);
                 if (v.c)
                     memcpy(v.c + (k + 1) * NH + (size_t)i * H, v.c + k * NH + (size_t)i * H,
@@ -462,7 +465,8 @@ void recurrent_forward(graph *g, graph_node *n, int N)
 {
     rnn_geo q;
     rnn_geometry(g, n, &q);
-    int Te = rnn_steps(g, N, q.T);
+    int Te = rnn_steps(g, n, N, q.T);
+    const int masked = rnn_masked(g, n);
     const size_t NH = (size_t)N * q.H, H = (size_t)q.H;
     float *xt = graph_scratch(g, (size_t)q.T * N * q.D);
     memset(n->out, 0, sizeof(float) * (size_t)N * n->size);
@@ -487,7 +491,7 @@ void recurrent_forward(graph *g, graph_node *n, int N)
         for (int k = 0; k < Te; k++) {
             int t = rnn_time(d, k, Te);
             for (int i = 0; i < N; i++)
-                if (rnn_active(g, i, t))
+                if (rnn_active(g, masked, i, t))
                     tensor_axpy(n->out + ((size_t)i * q.T + t) * q.Y + off, 1.0f,
                                 v.h + ((size_t)(k + 1) * N + i) * H, H);
         }
@@ -513,7 +517,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
     const size_t NH = (size_t)N * H, NGH = (size_t)N * GH;
     const size_t off = n->spec.merge == RNN_MERGE_CONCAT ? (size_t)d * H : 0;
     const float *whh = v.whh->data, *dy = n->grad;
-    const int bptt = n->spec.bptt;
+    const int bptt = n->spec.bptt, masked = rnn_masked(g, n);
     memset(s->dh, 0, sizeof(float) * NH);
     memset(s->dc, 0, sizeof(float) * NH);
     if (!n->spec.return_sequences)
@@ -526,7 +530,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
         for (int i = 0; i < N; i++) {
             size_t ri = (size_t)i * H;
             float *dzi = dz + (size_t)i * GH, *dhi = s->dh + ri, *dhpi = s->dhp + ri;
-            if (!rnn_active(g, i, t)) {
+            if (!rnn_active(g, masked, i, t)) {
                 memset(dzi, 0, sizeof(float) * (size_t)GH);
                 memcpy(dhpi, dhi, sizeof(float) * (size_t)H);
                 memcpy(s->dcp + ri, s->dc + ri, sizeof(float) * (size_t)H);
@@ -557,7 +561,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
             /* through c~ = tanh(... + W_hc (r * h_prev)): to r and to h_prev */
             gemm_ld(0, 0, N, H, H, 1.0f, dz + 2 * H, GH, whh + (size_t)2 * H * H, H, 0.0f, s->drh, H);
             for (int i = 0; i < N; i++)
-                if (rnn_active(g, i, t))
+                if (rnn_active(g, masked, i, t))
                     gru_r_bwd_row(dz + (size_t)i * GH, s->dhp + (size_t)i * H, s->drh + (size_t)i * H,
                                   a + (size_t)i * GH, hp + (size_t)i * H, H);
             gemm_ld(0, 0, N, H, 2 * H, 1.0f, dz, GH, whh, H, 1.0f, s->dhp, H);
@@ -599,7 +603,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
         for (int k = 0; k < Te; k++) {
             int t = rnn_time(d, k, Te);
             for (int i = 0; i < N; i++)
-                if (rnn_active(g, i, t))
+                if (rnn_active(g, masked, i, t))
                     tensor_axpy(dx + ((size_t)i * T + t) * D, 1.0f, s->xt + ((size_t)k * N + i) * D, D);
         }
     }
@@ -609,7 +613,7 @@ void recurrent_backward(graph *g, graph_node *n, int N)
 {
     rnn_geo q;
     rnn_geometry(g, n, &q);
-    int Te = rnn_steps(g, N, q.T);
+    int Te = rnn_steps(g, n, N, q.T);
     if (Te == 0)
         return;
     size_t NH = (size_t)N * q.H;

@@ -196,6 +196,8 @@ static void case_concat(void)
 
 /* token ids (4 sequences of 5) padded at the end with id 0: lengths 3, 5, 1, 0 */
 static const float padded_ids[20] = {3, 1, 4, 0, 0, 2, 6, 5, 1, 3, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+/* lengths 3, 2, 1, 0: the last two steps are padding in every sequence */
+static const float short_ids[20] = {3, 1, 4, 0, 0, 2, 6, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 static void case_embedding(void)
 {
@@ -206,6 +208,7 @@ static void case_embedding(void)
     s[1].units = 3;
     s[1].activation = ACT_TANH;
     check_graph_x("embedding", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, padded_ids);
+    check_graph_x("embedding, dense over the steps in use", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, short_ids);
     s[0].pad_id = -1; /* id 0 is an ordinary token */
     check_graph_x("embedding without a padding id", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, padded_ids);
 }
@@ -267,6 +270,11 @@ static void check_recurrent(const char *type, int nonlin, int variant)
     m[1].variant = m[2].variant = variant;
     snprintf(what, sizeof what, "%s%s masked", type, nonlin ? " relu" : "");
     check_graph_x(what, &ids, m, 3, 4, 2e-2, RNN_FLOOR, eps, padded_ids);
+    /* a tagger's shape: per-step outputs through a dense layer, padding at the end */
+    layer_spec tg[3] = {m[0], m[1], gt_spec("dense", "tags")};
+    tg[2].units = 3;
+    snprintf(what, sizeof what, "%s%s masked tagger", type, nonlin ? " relu" : "");
+    check_graph_x(what, &ids, tg, 3, 4, 2e-2, RNN_FLOOR, eps, short_ids);
 }
 
 static void case_rnn(void)
