@@ -71,3 +71,5 @@ if [ $have_torch = 1 ]; then
 else
     echo "(PyTorch peer not available: install python3-torch for the ratios)"
 fi
+
+bash bench/b3.sh

@@ -12,8 +12,9 @@
 
 #include "layers.h"
 
-static int embed_id(float x, int V, int pad)
+int embedding_id(const graph_node *n, float x)
 {
+    int V = n->spec.vocab, pad = n->spec.pad_id;
     if (!(x > -0.5f) || x >= (float)V - 0.5f)
         return -1;
     int id = (int)floorf(x + 0.5f);
@@ -56,14 +57,14 @@ void embedding_forward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
     const graph_param *w = graph_p(g, n, 0);
-    int V = w->shape.d[0], E = w->shape.d[1], pad = n->spec.pad_id;
+    int E = w->shape.d[1];
     size_t T = x->size; /* ids per sample */
     for (int i = 0; i < N; i++) {
         const float *ids = x->out + (size_t)i * T;
         float *y = n->out + (size_t)i * T * E;
         int len = 0;
         for (size_t t = 0; t < T; t++) {
-            int id = embed_id(ids[t], V, pad);
+            int id = embedding_id(n, ids[t]);
             if (id < 0) {
                 memset(y + t * E, 0, sizeof(float) * (size_t)E);
             } else {
@@ -84,10 +85,10 @@ void embedding_backward(graph *g, graph_node *n, int N)
     graph_param *w = graph_p(g, n, 0);
     if (!w->trainable)
         return; /* ids have no gradient */
-    int V = w->shape.d[0], E = w->shape.d[1], pad = n->spec.pad_id;
+    int E = w->shape.d[1];
     size_t rows = (size_t)N * x->size;
     for (size_t r = 0; r < rows; r++) {
-        int id = embed_id(x->out[r], V, pad);
+        int id = embedding_id(n, x->out[r]);
         if (id >= 0)
             tensor_axpy(w->grad + (size_t)id * E, 1.0f, n->grad + r * E, (size_t)E);
     }

@@ -28,6 +28,9 @@ LAYER_OP_FUNCS(embedding);
 /* rnn, gru and lstm share one implementation (recurrent.c) */
 LAYER_OP_FUNCS(recurrent);
 
+/* The row of E an embedding node n reads for input value x, -1 for padding. */
+int embedding_id(const graph_node *n, float x);
+
 void dense_init(graph *g, graph_node *n, dlc_rng *rng);
 void embedding_init(graph *g, graph_node *n, dlc_rng *rng);
 void recurrent_init(graph *g, graph_node *n, dlc_rng *rng);

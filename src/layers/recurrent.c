@@ -67,6 +67,8 @@ typedef struct {
     int Y;             /* output width per step */
     int np;            /* parameters per direction */
     size_t per_dir;    /* aux floats per sample and direction */
+    const graph_node *emb; /* the input is this embedding's output (small vocabulary), or NULL */
+    int V;             /* its vocabulary */
 } rnn_geo;
 
 static void rnn_geometry(const graph *g, const graph_node *n, rnn_geo *q)
@@ -86,6 +88,10 @@ static void rnn_geometry(const graph *g, const graph_node *n, rnn_geo *q)
     q->dirs = s->bidirectional ? 2 : 1;
     q->Y = q->dirs == 2 && s->merge == RNN_MERGE_CONCAT ? 2 * q->H : q->H;
     q->np = s->use_bias ? 3 : 2;
+    if (x->spec.op == OP_EMBEDDING && x->seq) {
+        q->emb = x;
+        q->V = x->spec.vocab;
+    }
     size_t T = (size_t)q->T, H = (size_t)q->H;
     q->per_dir = T * (size_t)q->GH + (T + 1) * H;
     if (q->cell == CELL_LSTM)
@@ -164,6 +170,22 @@ static int rnn_active(const graph *g, int masked, int i, int t)
 static int rnn_time(int d, int k, int Te)
 {
     return d ? Te - 1 - k : k;
+}
+
+/* Fused with the embedding before it: the input projection of token v is
+ * row v of E W_ih^T (V, GH), computed once per call, so the steps' products
+ * become row lookups, and backward sums dZ by token (dE W = ...).  Worth it
+ * when the vocabulary is small against the batch's tokens (characters). */
+static int rnn_fused(const rnn_geo *q, int N, int Te)
+{
+    return q->emb && 2 * (long)q->V <= (long)Te * N;
+}
+
+/* Floats of the xt scratch: the inputs (T, N, D), or E W_ih^T (V, GH) fused. */
+static size_t rnn_xt_size(const rnn_geo *q, int N)
+{
+    size_t in = (size_t)q->T * N * q->D, fused = q->emb ? (size_t)q->V * q->GH : 0;
+    return in > fused ? in : fused;
 }
 
 /* ---- elementwise kernels (branch-free so they vectorize) ---- */
@@ -350,7 +372,7 @@ dlc_status recurrent_build(graph *g, graph_node *n, dlc_error *err)
     n->aux_per_sample = (size_t)q.dirs * q.per_dir;
     n->aux_fixed = 2 * NM * H;
     /* backward: X and dZ (T, N, D + GH), five (N, H) rows, arena rounding */
-    n->scratch = T * NM * ((size_t)q.D + (size_t)q.GH) + 5 * NM * H + 16 * 8;
+    n->scratch = rnn_xt_size(&q, g->nmax) + T * NM * (size_t)q.GH + 5 * NM * H + 16 * 8;
     return DLC_OK;
 }
 
@@ -372,6 +394,18 @@ void recurrent_init(graph *g, graph_node *n, dlc_rng *rng)
 
 /* ---- forward ---- */
 
+/* y (n) = a + b, either of them NULL for zeros */
+RNN_HOT static void add_rows(float *restrict y, const float *restrict a, const float *restrict b, int n)
+{
+    if (a && b)
+        for (int j = 0; j < n; j++)
+            y[j] = a[j] + b[j];
+    else if (a || b)
+        memcpy(y, a ? a : b, sizeof(float) * (size_t)n);
+    else
+        memset(y, 0, sizeof(float) * (size_t)n);
+}
+
 /* xt (Te, N, D) = x (N, T, D) at the times of direction d, in processing order */
 static void gather_steps(float *xt, const float *x, const rnn_geo *q, int d, int N, int Te)
 {
@@ -391,15 +425,30 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
     const size_t NH = (size_t)N * H, NGH = (size_t)N * GH;
     const float *whh = v.whh->data;
     const int masked = rnn_masked(g, n);
-    gather_steps(xt, graph_in(g, n, 0)->out, q, d, N, Te);
-    /* every step's input projection at once: A = X W_ih^T + b */
-    float beta = 0.0f;
-    if (v.b) {
-        for (size_t r = 0; r < (size_t)Te * N; r++)
-            memcpy(v.a + r * GH, v.b->data, sizeof(float) * (size_t)GH);
-        beta = 1.0f;
+    if (rnn_fused(q, N, Te)) {
+        /* A[k, i] = (E W_ih^T)[token] + b; xt holds E W_ih^T (V, GH) */
+        const graph_node *ids = &g->nodes[q->emb->in[0]];
+        gemm_ld(0, 1, q->V, GH, q->D, 1.0f, graph_p(g, q->emb, 0)->data, q->D, v.wih->data, q->D, 0.0f,
+                xt, GH);
+        for (int k = 0; k < Te; k++) {
+            int t = rnn_time(d, k, Te);
+            for (int i = 0; i < N; i++) {
+                int id = embedding_id(q->emb, ids->out[(size_t)i * q->T + t]);
+                add_rows(v.a + ((size_t)k * N + i) * GH, id >= 0 ? xt + (size_t)id * GH : NULL,
+                         v.b ? v.b->data : NULL, GH);
+            }
+        }
+    } else {
+        gather_steps(xt, graph_in(g, n, 0)->out, q, d, N, Te);
+        /* every step's input projection at once: A = X W_ih^T + b */
+        float beta = 0.0f;
+        if (v.b) {
+            for (size_t r = 0; r < (size_t)Te * N; r++)
+                memcpy(v.a + r * GH, v.b->data, sizeof(float) * (size_t)GH);
+            beta = 1.0f;
+        }
+        gemm_ld(0, 1, Te * N, GH, q->D, 1.0f, xt, q->D, v.wih->data, q->D, beta, v.a, GH);
     }
-    gemm_ld(0, 1, Te * N, GH, q->D, 1.0f, xt, q->D, v.wih->data, q->D, beta, v.a, GH);
 
     int carry = d == 0 && g->carry;
     if (carry) {
@@ -468,7 +517,7 @@ void recurrent_forward(graph *g, graph_node *n, int N)
     int Te = rnn_steps(g, n, N, q.T);
     const int masked = rnn_masked(g, n);
     const size_t NH = (size_t)N * q.H, H = (size_t)q.H;
-    float *xt = graph_scratch(g, (size_t)q.T * N * q.D);
+    float *xt = graph_scratch(g, rnn_xt_size(&q, N));
     memset(n->out, 0, sizeof(float) * (size_t)N * n->size);
     for (int d = 0; d < q.dirs; d++) {
         if (Te > 0)
@@ -582,11 +631,31 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
 
     /* the parameters' gradients summed over every step at once */
     const int R = Te * N;
-    gather_steps(s->xt, graph_in(g, n, 0)->out, q, d, N, Te);
-    if (v.wih->trainable)
-        gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
     if (v.b && v.b->trainable)
         tensor_sum_rows(v.b->grad, s->dz, R, GH);
+    if (rnn_fused(q, N, Te)) {
+        /* dZ summed by token: dW_ih += dEW^T E, dE += dEW W_ih */
+        const graph_node *ids = &g->nodes[q->emb->in[0]];
+        graph_param *E = graph_p(g, q->emb, 0);
+        float *dew = s->xt;
+        memset(dew, 0, sizeof(float) * (size_t)q->V * GH);
+        for (int k = 0; k < Te; k++) {
+            int t = rnn_time(d, k, Te);
+            for (int i = 0; i < N; i++) {
+                int id = embedding_id(q->emb, ids->out[(size_t)i * q->T + t]);
+                if (id >= 0)
+                    tensor_axpy(dew + (size_t)id * GH, 1.0f, s->dz + ((size_t)k * N + i) * GH, (size_t)GH);
+            }
+        }
+        if (v.wih->trainable)
+            gemm_ld(1, 0, GH, q->D, q->V, 1.0f, dew, GH, E->data, q->D, 1.0f, v.wih->grad, q->D);
+        if (E->trainable)
+            gemm_ld(0, 0, q->V, q->D, GH, 1.0f, dew, GH, v.wih->data, q->D, 1.0f, E->grad, q->D);
+    } else {
+        gather_steps(s->xt, graph_in(g, n, 0)->out, q, d, N, Te);
+        if (v.wih->trainable)
+            gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
+    }
     if (v.whh->trainable) {
         if (q->cell == CELL_GRU_F) {
             gemm_ld(1, 0, 2 * H, H, R, 1.0f, s->dz, GH, v.h, H, 1.0f, v.whh->grad, H);
@@ -596,7 +665,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
             gemm_ld(1, 0, GH, H, R, 1.0f, s->dz, GH, v.h, H, 1.0f, v.whh->grad, H);
         }
     }
-    if (graph_wants_grad(g, n, 0)) {
+    if (graph_wants_grad(g, n, 0) && !rnn_fused(q, N, Te)) {
         float *dx = graph_in(g, n, 0)->grad;
         size_t D = (size_t)q->D;
         gemm_ld(0, 0, R, q->D, GH, 1.0f, s->dz, GH, v.wih->data, q->D, 0.0f, s->xt, q->D);
@@ -618,7 +687,7 @@ void recurrent_backward(graph *g, graph_node *n, int N)
         return;
     size_t NH = (size_t)N * q.H;
     rnn_scratch s;
-    s.xt = graph_scratch(g, (size_t)q.T * N * q.D);
+    s.xt = graph_scratch(g, rnn_xt_size(&q, N));
     s.dz = graph_scratch(g, (size_t)q.T * N * q.GH);
     s.dh = graph_scratch(g, NH);
     s.dhp = graph_scratch(g, NH);
