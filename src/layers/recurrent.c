@@ -45,6 +45,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -417,14 +418,116 @@ static void gather_steps(float *xt, const float *x, const rnn_geo *q, int d, int
     }
 }
 
+/* ---- the time loops, on one or two threads ---- */
+
+typedef struct rnn_scratch rnn_scratch;
+
+/* One thread's share of a direction's time loop: rows [i0, i1). */
+typedef struct {
+    graph *g;
+    const graph_node *n;
+    const rnn_geo *q;
+    int d, N, Te;
+    const rnn_dir *v;
+    rnn_scratch *s;              /* backward: dZ */
+    int i0, i1;
+    float *dh, *dhp, *dc, *dcp, *drh; /* backward: (N, H) state gradients */
+} rnn_job;
+
+/* Runs fn over all rows, or over two halves at once when the BLAS may use
+ * two threads and the batch is large enough: the halves' recurrences are
+ * independent, so the only synchronisation is the join.  The BLAS works
+ * single-threaded meanwhile (each half makes its own small products). */
+static void rnn_split(rnn_job *job, void *(*fn)(void *))
+{
+    int N = job->N;
+    if (tensor_get_threads() < 2 || N < 16) {
+        job->i0 = 0;
+        job->i1 = N;
+        fn(job);
+        return;
+    }
+    rnn_job half[2] = {*job, *job};
+    half[0].i0 = 0;
+    half[0].i1 = N / 2;
+    half[1].i0 = N / 2;
+    half[1].i1 = N;
+    int threads = tensor_get_threads();
+    tensor_set_threads(1);
+    pthread_t th;
+    int spawned = pthread_create(&th, NULL, fn, &half[1]) == 0;
+    fn(&half[0]);
+    if (spawned)
+        pthread_join(th, NULL);
+    else
+        fn(&half[1]);
+    tensor_set_threads(threads);
+}
+
+/* The forward time loop for rows [i0, i1) of the batch: rows are independent
+ * in the recurrence, so two threads may take half each. */
+static void *steps_forward(void *arg)
+{
+    const rnn_job *j = arg;
+    graph *g = j->g;
+    const rnn_geo *q = j->q;
+    const rnn_dir *vp = j->v;
+    const int H = q->H, GH = q->GH, N = j->N, Te = j->Te, d = j->d, M = j->i1 - j->i0;
+    const size_t NH = (size_t)N * H, NGH = (size_t)N * GH, r0 = (size_t)j->i0;
+    const float *whh = vp->whh->data;
+    const int masked = rnn_masked(g, j->n);
+    rnn_dir v = *vp;
+    for (int k = 0; k < Te; k++) {
+        int t = rnn_time(d, k, Te);
+        float *z = v.a + k * NGH + r0 * GH;
+        const float *hp = v.h + k * NH + r0 * H;
+        float *hn = v.h + (k + 1) * NH + r0 * H;
+        if (q->cell == CELL_GRU_F) {
+            /* r and u from h_prev; then c~ from r * h_prev */
+            gemm_ld(0, 1, M, 2 * H, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
+            float *rh = v.rh + k * NH + r0 * H;
+            for (int i = 0; i < M; i++)
+                gru_r_row(z + (size_t)i * GH, hp + (size_t)i * H, rh + (size_t)i * H, H);
+            gemm_ld(0, 1, M, H, H, 1.0f, rh, H, whh + (size_t)2 * H * H, H, 1.0f, z + 2 * H, GH);
+        } else {
+            gemm_ld(0, 1, M, GH, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
+        }
+        for (int i = 0; i < M; i++) {
+            float *zi = z + (size_t)i * GH;
+            const float *hpi = hp + (size_t)i * H;
+            float *hi = hn + (size_t)i * H;
+            size_t ri = (r0 + (size_t)i) * H;
+            if (!rnn_active(g, masked, j->i0 + i, t)) {
+                memcpy(hi, hpi, sizeof(float) * (size_t)H);
+                if (v.c)
+                    memcpy(v.c + (k + 1) * NH + ri, v.c + k * NH + ri, sizeof(float) * (size_t)H);
+                continue;
+            }
+            switch (q->cell) {
+            case CELL_RNN:
+                rnn_fwd_row(zi, hi, H, q->relu);
+                break;
+            case CELL_GRU_S:
+                gru_fwd_row(zi, hpi, hi, H);
+                break;
+            case CELL_GRU_F:
+                gru_fwd_row(zi + H, hpi, hi, H);
+                break;
+            case CELL_LSTM:
+                lstm_fwd_row(zi, v.c + k * NH + ri, v.c + (k + 1) * NH + ri, v.tc + k * NH + ri, hi, H);
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N, int Te, float *xt)
 {
     rnn_dir v;
     rnn_views(g, n, q, d, N, &v);
     const int H = q->H, GH = q->GH;
-    const size_t NH = (size_t)N * H, NGH = (size_t)N * GH;
-    const float *whh = v.whh->data;
-    const int masked = rnn_masked(g, n);
+    const size_t NH = (size_t)N * H;
     if (rnn_fused(q, N, Te)) {
         /* A[k, i] = (E W_ih^T)[token] + b; xt holds E W_ih^T (V, GH) */
         const graph_node *ids = &g->nodes[q->emb->in[0]];
@@ -460,49 +563,8 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
         if (v.c)
             memset(v.c, 0, sizeof(float) * NH);
     }
-    for (int k = 0; k < Te; k++) {
-        int t = rnn_time(d, k, Te);
-        float *z = v.a + k * NGH;
-        const float *hp = v.h + k * NH;
-        float *hn = v.h + (k + 1) * NH;
-        if (q->cell == CELL_GRU_F) {
-            /* r and u from h_prev; then c~ from r * h_prev */
-            gemm_ld(0, 1, N, 2 * H, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
-            float *rh = v.rh + k * NH;
-            for (int i = 0; i < N; i++)
-                gru_r_row(z + (size_t)i * GH, hp + (size_t)i * H, rh + (size_t)i * H, H);
-            gemm_ld(0, 1, N, H, H, 1.0f, rh, H, whh + (size_t)2 * H * H, H, 1.0f, z + 2 * H, GH);
-        } else {
-            gemm_ld(0, 1, N, GH, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
-        }
-        for (int i = 0; i < N; i++) {
-            float *zi = z + (size_t)i * GH;
-            const float *hpi = hp + (size_t)i * H;
-            float *hi = hn + (size_t)i * H;
-            if (!rnn_active(g, masked, i, t)) {
-                memcpy(hi, hpi, sizeof(float) * (size_t)H);
-                if (v.c)
-                    memcpy(v.c + (k + 1) * NH + (size_t)i * H, v.c + k * NH + (size_t)i * H,
-                           sizeof(float) * (size_t)H);
-                continue;
-            }
-            switch (q->cell) {
-            case CELL_RNN:
-                rnn_fwd_row(zi, hi, H, q->relu);
-                break;
-            case CELL_GRU_S:
-                gru_fwd_row(zi, hpi, hi, H);
-                break;
-            case CELL_GRU_F:
-                gru_fwd_row(zi + H, hpi, hi, H);
-                break;
-            case CELL_LSTM:
-                lstm_fwd_row(zi, v.c + k * NH + (size_t)i * H, v.c + (k + 1) * NH + (size_t)i * H,
-                             v.tc + k * NH + (size_t)i * H, hi, H);
-                break;
-            }
-        }
-    }
+    rnn_job job = {g, n, q, d, N, Te, &v, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL};
+    rnn_split(&job, steps_forward);
     if (d == 0) {
         memcpy(v.carry_h, v.h + (size_t)Te * NH, sizeof(float) * NH);
         if (v.c)
@@ -549,48 +611,57 @@ void recurrent_forward(graph *g, graph_node *n, int N)
 
 /* ---- backward ---- */
 
-typedef struct {
+struct rnn_scratch {
     float *xt;           /* (T, N, D) inputs, then their gradients */
     float *dz;           /* (T, N, GH) */
     float *dh, *dhp;     /* (N, H) gradient of the state after / before a step */
     float *dc, *dcp;     /* (N, H) lstm cells */
     float *drh;          /* (N, H) full gru: gradient of r * h_prev */
-} rnn_scratch;
+};
 
-static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N, int Te,
-                         rnn_scratch *s)
+/* The backward time loop for rows [i0, i1): dZ of every step, and the state
+ * gradient carried back (cut every bptt steps). */
+static void *steps_backward(void *arg)
 {
-    rnn_dir v;
-    rnn_views(g, n, q, d, N, &v);
-    const int H = q->H, GH = q->GH, Y = q->Y, T = q->T;
-    const size_t NH = (size_t)N * H, NGH = (size_t)N * GH;
+    const rnn_job *j = arg;
+    graph *g = j->g;
+    const graph_node *n = j->n;
+    const rnn_geo *q = j->q;
+    const rnn_dir v = *j->v;
+    const int H = q->H, GH = q->GH, Y = q->Y, T = q->T, N = j->N, Te = j->Te, d = j->d;
+    const int i0 = j->i0, M = j->i1 - j->i0;
+    const size_t NH = (size_t)N * H, NGH = (size_t)N * GH, r0 = (size_t)i0;
     const size_t off = n->spec.merge == RNN_MERGE_CONCAT ? (size_t)d * H : 0;
     const float *whh = v.whh->data, *dy = n->grad;
     const int bptt = n->spec.bptt, masked = rnn_masked(g, n);
-    memset(s->dh, 0, sizeof(float) * NH);
-    memset(s->dc, 0, sizeof(float) * NH);
+    /* this thread's rows of the (N, H) state gradients */
+    float *dh = j->dh + r0 * H, *dhp = j->dhp + r0 * H, *dc = j->dc + r0 * H, *dcp = j->dcp + r0 * H;
+    float *drh = j->drh + r0 * H;
+    const size_t MH = (size_t)M * H;
+    memset(dh, 0, sizeof(float) * MH);
+    memset(dc, 0, sizeof(float) * MH);
     if (!n->spec.return_sequences)
-        for (int i = 0; i < N; i++)
-            memcpy(s->dh + (size_t)i * H, dy + (size_t)i * Y + off, sizeof(float) * (size_t)H);
+        for (int i = 0; i < M; i++)
+            memcpy(dh + (size_t)i * H, dy + (r0 + (size_t)i) * Y + off, sizeof(float) * (size_t)H);
     for (int k = Te - 1; k >= 0; k--) {
         int t = rnn_time(d, k, Te);
-        float *dz = s->dz + k * NGH;
-        const float *a = v.a + k * NGH, *hp = v.h + k * NH;
-        for (int i = 0; i < N; i++) {
-            size_t ri = (size_t)i * H;
-            float *dzi = dz + (size_t)i * GH, *dhi = s->dh + ri, *dhpi = s->dhp + ri;
-            if (!rnn_active(g, masked, i, t)) {
+        float *dz = j->s->dz + k * NGH + r0 * GH;
+        const float *a = v.a + k * NGH + r0 * GH, *hp = v.h + k * NH + r0 * H;
+        for (int i = 0; i < M; i++) {
+            size_t ri = (size_t)i * H, gi = (r0 + (size_t)i) * H;
+            float *dzi = dz + (size_t)i * GH, *dhi = dh + ri, *dhpi = dhp + ri;
+            if (!rnn_active(g, masked, i0 + i, t)) {
                 memset(dzi, 0, sizeof(float) * (size_t)GH);
                 memcpy(dhpi, dhi, sizeof(float) * (size_t)H);
-                memcpy(s->dcp + ri, s->dc + ri, sizeof(float) * (size_t)H);
+                memcpy(dcp + ri, dc + ri, sizeof(float) * (size_t)H);
                 continue;
             }
             if (n->spec.return_sequences)
-                tensor_axpy(dhi, 1.0f, dy + ((size_t)i * T + t) * Y + off, (size_t)H);
+                tensor_axpy(dhi, 1.0f, dy + ((r0 + (size_t)i) * T + t) * Y + off, (size_t)H);
             const float *ai = a + (size_t)i * GH;
             switch (q->cell) {
             case CELL_RNN:
-                rnn_bwd_row(dzi, dhi, v.h + (k + 1) * NH + ri, H, q->relu);
+                rnn_bwd_row(dzi, dhi, v.h + (k + 1) * NH + gi, H, q->relu);
                 memset(dhpi, 0, sizeof(float) * (size_t)H);
                 break;
             case CELL_GRU_S:
@@ -600,34 +671,45 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
                 gru_bwd_row(dzi + H, dhpi, dhi, ai + H, hp + ri, H);
                 break;
             case CELL_LSTM:
-                lstm_bwd_row(dzi, s->dcp + ri, dhi, s->dc + ri, ai, v.c + k * NH + ri,
-                             v.tc + k * NH + ri, H);
+                lstm_bwd_row(dzi, dcp + ri, dhi, dc + ri, ai, v.c + k * NH + gi, v.tc + k * NH + gi, H);
                 memset(dhpi, 0, sizeof(float) * (size_t)H);
                 break;
             }
         }
         if (q->cell == CELL_GRU_F) {
             /* through c~ = tanh(... + W_hc (r * h_prev)): to r and to h_prev */
-            gemm_ld(0, 0, N, H, H, 1.0f, dz + 2 * H, GH, whh + (size_t)2 * H * H, H, 0.0f, s->drh, H);
-            for (int i = 0; i < N; i++)
-                if (rnn_active(g, masked, i, t))
-                    gru_r_bwd_row(dz + (size_t)i * GH, s->dhp + (size_t)i * H, s->drh + (size_t)i * H,
+            gemm_ld(0, 0, M, H, H, 1.0f, dz + 2 * H, GH, whh + (size_t)2 * H * H, H, 0.0f, drh, H);
+            for (int i = 0; i < M; i++)
+                if (rnn_active(g, masked, i0 + i, t))
+                    gru_r_bwd_row(dz + (size_t)i * GH, dhp + (size_t)i * H, drh + (size_t)i * H,
                                   a + (size_t)i * GH, hp + (size_t)i * H, H);
-            gemm_ld(0, 0, N, H, 2 * H, 1.0f, dz, GH, whh, H, 1.0f, s->dhp, H);
+            gemm_ld(0, 0, M, H, 2 * H, 1.0f, dz, GH, whh, H, 1.0f, dhp, H);
         } else {
-            gemm_ld(0, 0, N, H, GH, 1.0f, dz, GH, whh, H, 1.0f, s->dhp, H);
+            gemm_ld(0, 0, M, H, GH, 1.0f, dz, GH, whh, H, 1.0f, dhp, H);
         }
         if (bptt > 0 && k > 0 && k % bptt == 0) {
-            memset(s->dhp, 0, sizeof(float) * NH);
-            memset(s->dcp, 0, sizeof(float) * NH);
+            memset(dhp, 0, sizeof(float) * MH);
+            memset(dcp, 0, sizeof(float) * MH);
         }
-        float *tmp = s->dh;
-        s->dh = s->dhp;
-        s->dhp = tmp;
-        tmp = s->dc;
-        s->dc = s->dcp;
-        s->dcp = tmp;
+        float *tmp = dh;
+        dh = dhp;
+        dhp = tmp;
+        tmp = dc;
+        dc = dcp;
+        dcp = tmp;
     }
+    return NULL;
+}
+
+static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N, int Te,
+                         rnn_scratch *s)
+{
+    rnn_dir v;
+    rnn_views(g, n, q, d, N, &v);
+    const int H = q->H, GH = q->GH, T = q->T;
+    const int masked = rnn_masked(g, n);
+    rnn_job job = {g, n, q, d, N, Te, &v, s, 0, 0, s->dh, s->dhp, s->dc, s->dcp, s->drh};
+    rnn_split(&job, steps_backward);
 
     /* the parameters' gradients summed over every step at once */
     const int R = Te * N;

@@ -273,6 +273,56 @@ static void test_truncated_bptt(void **state)
     }
 }
 
+/* Two threads split the batch's rows between them: the same numbers as one. */
+static void test_two_threads_agree(void **state)
+{
+    const char *types[] = {"rnn", "gru", "lstm"};
+    const int N = 20, T = 7;
+    float ids[20 * 7];
+    for (int i = 0; i < N * T; i++) {
+        int n = i / T, t = i % T;
+        ids[i] = t < 1 + n % T ? (float)(1 + (i * 5) % 11) : 0.0f; /* lengths 1 .. 7 */
+    }
+    for (int ty = 0; ty < 3; ty++) {
+        float *out[2], *grads[2];
+        size_t on = 0, wn = 0;
+        for (int threads = 1; threads <= 2; threads++) {
+            tensor_shape in = {1, {T}};
+            layer_spec s[3] = {gt_spec("embedding", "emb"), recurrent(types[ty], 6), gt_spec("dense", "out")};
+            s[0].units = 4;
+            s[0].vocab = 12;
+            s[1].bidirectional = 1;
+            s[2].units = 3;
+            graph *g = build(&in, s, 3, N);
+            dlc_rng rng;
+            dlc_rng_seed(&rng, 11, 1);
+            graph_init_params(g, &rng);
+            memcpy(graph_input(g, 0), ids, sizeof ids);
+            tensor_set_threads(threads);
+            graph_forward(g, N, 1);
+            graph_node *o = graph_output(g, 0);
+            on = (size_t)N * o->size;
+            wn = g->n_weights;
+            graph_zero_grad(g);
+            for (size_t i = 0; i < on; i++)
+                o->grad[i] = (float)((i % 7) - 3) * 0.1f;
+            graph_backward(g, N);
+            out[threads - 1] = malloc(sizeof(float) * on);
+            grads[threads - 1] = malloc(sizeof(float) * wn);
+            memcpy(out[threads - 1], o->out, sizeof(float) * on);
+            memcpy(grads[threads - 1], g->grad_block, sizeof(float) * wn);
+            graph_free(g);
+        }
+        tensor_set_threads(1);
+        tu_assert_close(types[ty], out[1], out[0], on, 1e-6, 1e-5);
+        tu_assert_close(types[ty], grads[1], grads[0], wn, 1e-6, 1e-5);
+        for (int k = 0; k < 2; k++) {
+            free(out[k]);
+            free(grads[k]);
+        }
+    }
+}
+
 static void test_shape_errors(void **state)
 {
     tensor_shape flat = {1, {6}};
@@ -297,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_padding_is_invisible),
         cmocka_unit_test(test_carry_state),
         cmocka_unit_test(test_truncated_bptt),
+        cmocka_unit_test(test_two_threads_agree),
         cmocka_unit_test(test_shape_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
