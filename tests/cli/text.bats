@@ -218,3 +218,18 @@ YAML
     grep -q "sequence_loss: sum" run/config.yaml
     grep -q "bptt: 4" run/config.yaml
 }
+
+@test "an embedding starts from a vectors file and can be frozen" {
+    charlm_config lm.yaml lstm 1
+    printf '3 8\ne 1 2 3 4 5 6 7 8\nt 0 0 0 0 0 0 0 1\n@ 9 9 9 9 9 9 9 9\n' > vec.txt
+    run "$DLC" train lm.yaml --out run --set model.layers.0.pretrained=vec.txt \
+        --set model.layers.0.trainable=false
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"layer 'embedding_1' (embedding): 2 of "*" vectors from vec.txt"* ]]
+    run "$DLC" summary run
+    [[ "$output" == *"embedding_1"*"(frozen)"* ]]
+    printf 'e 1 2\n' > short.txt
+    run "$DLC" train lm.yaml --out run2 --set model.layers.0.pretrained=short.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"short.txt:1: token 'e' has 2 numbers, the embedding has 8"* ]]
+}
