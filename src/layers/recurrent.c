@@ -42,6 +42,10 @@
  * (truncated backpropagation through time; the forward pass is unchanged).
  * g->carry: the forward direction starts from the final states of the previous
  * forward pass (kept per row in aux), for stateful language models.
+ *
+ * Two shortcuts: after a small-vocabulary embedding (characters) the input
+ * projection is a lookup in E W_ih^T (rnn_fused); with two BLAS threads each
+ * time loop runs on two threads, half the batch's rows each (rnn_split).
  */
 #include <cblas.h>
 #include <math.h>
