@@ -338,8 +338,8 @@ static dlc_status read_tagged(text_load *L, text_src *s, const char *path, const
             f3++;
         if (f2 == b || f3 != b)
             return dlc_fail(err, DLC_EINPUT,
-                            "%s:%d: expected a token and its tag separated by white space, got \"%.60s\"",
-                            path, line, a);
+                            "%s:%d: expected a token and its tag separated by white space, got \"%.*s\"",
+                            path, line, (int)(b - a < 60 ? b - a : 60), a);
         if (!open) {
             if (limit > 0 && s->m >= limit)
                 break;
