@@ -3,7 +3,7 @@
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make valgrind   unit tests and a short training run under valgrind
-#   make bench      benchmarks B1/B2/B4/B5 (figures, not pass/fail)
+#   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 
 CC      ?= cc

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1, B2, B4 and B5 of ../shared/BENCH.md, dlc against
+# make bench: benchmarks B1-B5 of ../shared/BENCH.md, dlc against
 # the PyTorch peer (when Debian's python3-torch is installed).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
@@ -146,3 +146,5 @@ print(r["norm_mean"], r["norm_std"])' "$OUT/b4.json")
         echo "B4: torch / dlc = $(awk -v a="$p" -v b="$d" 'BEGIN {printf "%.1f", a / b}')x (target >= 50x)"
     fi
 fi
+
+want b3 && bash bench/b3.sh

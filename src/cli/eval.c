@@ -42,7 +42,8 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
-        (have_cfg = 1, data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err)) != DLC_OK) {
+        (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
+         data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err)) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }

@@ -67,8 +67,8 @@ static int run(const cli_args *a)
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
     if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK ||
-        model_build(&m, &cfg, &data.shape, cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0,
-                    (int)batch, &err) != DLC_OK) {
+        model_build_vocab(&m, &cfg, &data.shape, cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0,
+                          data.vocab.n, (int)batch, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }

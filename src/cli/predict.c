@@ -7,8 +7,9 @@
  * inputs and prints.  Image models (data of shape (C, H, W), C = 1 or 3)
  * take image files and folders of them; each file is decoded, converted
  * to C channels and resized to (H, W) by data_image_load, the function
- * training data went through.  A new kind (text models with --prompt /
- * --text) adds a predict_kind, its options and its function.
+ * training data went through.  Text models take --prompt (a language model
+ * continues it) or --text (a classifier or tagger labels it); that branch
+ * lives in predict_text.c.
  *
  * Output: one line per input, "FILE: class p, class p, ..." (top-k by
  * probability), or with --json one object {"model", "predictions": [{"file",
@@ -30,6 +31,11 @@ enum { PREDICT_BATCH = 64, PREDICT_MAX_TOP = 1000 };
 static const cli_opt opts[] = {
     {"--top-k", 1, "K", "classes to print per input, most probable first (default 3)"},
     {"--json", 0, NULL, "print one JSON object"},
+    {"--prompt", 1, "TEXT", "language models: the text to continue"},
+    {"--length", 1, "N", "language models: tokens to generate (default 200)"},
+    {"--temperature", 1, "T", "language models: sampling temperature (default 1; 0 = most likely)"},
+    {"--seed", 1, "N", "language models: the sampling seed (default 1); same seed, same text"},
+    {"--text", 1, "TEXT", "text classifiers and taggers: the text to label"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -191,6 +197,8 @@ cleanup:
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_predict_cmd;
+    if (cli_get(c, a, "--prompt") || cli_get(c, a, "--text"))
+        return cli_predict_text(c, a);
     if (a->n_pos < 2)
         return cli_usage_error(c, "expected a RUN folder (or model file) and at least one input");
     long top_k = 3;
@@ -224,6 +232,11 @@ static int run(const cli_args *a)
             break;
         case PREDICT_NONE:
         default:
+            if (m.vocab.n > 0) {
+                st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
+                              "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
+                break;
+            }
             st = dlc_fail(&err, DLC_EINPUT,
                           "%s: the model takes examples of shape %s, not images (1 or 3 channels, "
                           "height, width)",
@@ -246,7 +259,10 @@ static int run(const cli_args *a)
 }
 
 const cli_command cli_predict_cmd = {
-    "predict", "RUN INPUT... [--top-k K] [--json]",
-    "Classify image files (or folders of them) with a trained model: top-k classes and probabilities.",
+    "predict",
+    "RUN INPUT... [--top-k K] [--json] | RUN --prompt TEXT [--length N] [--temperature T] "
+    "[--seed S] | RUN --text TEXT [--top-k K]",
+    "Use a trained model: classify image files (or folders of them), continue a text with a "
+    "language model, or label a text with a classifier or tagger.",
     opts, run,
 };

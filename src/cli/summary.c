@@ -91,9 +91,10 @@ static int run(const cli_args *a)
         tensor_shape shape = {0};
         int n_classes = 0;
         data_bundle data = {0};
-        if (cfg.input.ndim == 0) {
-            /* the shape (and class count) comes from the data; with model.input
-             * given, summary needs no data (architectures without a dataset here) */
+        if (cfg.input.ndim == 0 || cfg.data.format == DATA_TEXT) {
+            /* the shape (and class count, or vocabulary) comes from the data; with
+             * model.input given, summary needs no data (architectures without a
+             * dataset here) */
             if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
                 config_free(&cfg);
                 return cli_fail(&err);
@@ -101,7 +102,7 @@ static int run(const cli_args *a)
             shape = data.shape;
             n_classes = cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0;
         }
-        dlc_status s = model_build(&m, &cfg, &shape, n_classes, 1, &err);
+        dlc_status s = model_build_vocab(&m, &cfg, &shape, n_classes, data.vocab.n, 1, &err);
         data_free(&data);
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
         config_free(&cfg);

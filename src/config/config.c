@@ -235,10 +235,11 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
     case K_INT:
         dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
         return 1;
-    case K_BATCH: {
+    case K_BATCH:
+    case K_AUTO: {
         int v = *(const int *)(const void *)p;
         if (v == 0)
-            dlc_buf_printf(b, "full");
+            dlc_buf_printf(b, k->kind == K_BATCH ? "full" : "auto");
         else
             dlc_buf_printf(b, "%d", v);
         return 1;

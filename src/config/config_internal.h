@@ -87,6 +87,7 @@ typedef enum {
     K_STRLIST,    /* dlc_strlist */
     K_SHAPE,      /* tensor_shape of positive dims; [] is ndim 0 */
     K_BATCH,      /* int >= 1 or `full` (0) */
+    K_AUTO,       /* int >= 1 or `auto` (0): a size taken from the data */
     K_POINTS,     /* schedule_config: manual (epoch, lr) points */
     K_LAYER_TYPE, /* layer_spec.type and .op */
     K_LAYER_NAME, /* layer_spec.name */

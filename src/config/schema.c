@@ -24,10 +24,13 @@
 _Static_assert(sizeof(data_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(norm_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(pad_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(text_task) == sizeof(int), "enum size");
+_Static_assert(sizeof(text_unit) == sizeof(int), "enum size");
 _Static_assert(sizeof(loss_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
+_Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 
@@ -106,6 +109,15 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.augment.hflip",          K_BOOL,       CFG(data.hflip),         "false",  ANY,          PLAIN)             \
     X("data.augment.crop_pad",       K_INT,        CFG(data.crop_pad),      "0",      IN_CC(0, 64), PLAIN)             \
+    X("data.text",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.text.task",              K_ENUM,       CFG(data.text.task),     "lm",     ANY,          ENUM(data_text_task_names)) \
+    X("data.text.tokens",            K_ENUM,       CFG(data.text.unit),     "chars",  ANY,          ENUM(data_text_unit_names)) \
+    X("data.text.seq_len",           K_INT,        CFG(data.text.seq_len),  "64",     GE(1),        PLAIN)             \
+    X("data.text.min_count",         K_INT,        CFG(data.text.min_count), "1",     GE(1),        PLAIN)             \
+    X("data.text.max_vocab",         K_INT,        CFG(data.text.max_vocab), "0",     GE(0),        PLAIN)             \
+    X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
+    X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
+    X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \
     X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
@@ -116,7 +128,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.alpha",        K_FLOAT,      LAY(alpha),              COMPUTED, GE(0),        FLAGS(F_COMPUTED)) \
     X("model.layers.*.trainable",    K_BOOL,       LAY(trainable),          "true",   ANY,          PLAIN)             \
     X("model.layers.*.share",        K_STRING,     LAY(share),              "",       ANY,          PLAIN)             \
-    X("model.layers.*.units",        K_INT,        LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
@@ -128,6 +140,16 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.vocab",        K_AUTO,       LAY(vocab),              "auto",   GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.pad_id",       K_INT,        LAY(pad_id),             "0",      GE(-1),       FLAGS(F_OP_KEY))   \
+    X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
+    X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
+    X("model.layers.*.variant",      K_ENUM,       LAY(variant),            "full",   ANY,          ENUM_F(graph_gru_names, F_OP_KEY)) \
+    X("model.layers.*.forget_bias",  K_FLOAT,      LAY(forget_bias),        "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -152,6 +174,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
     X("train.l2",                    K_DOUBLE,     CFG(train.l2),           "0",      GE(0),        PLAIN)             \
     X("train.clip_norm",             K_DOUBLE,     CFG(train.clip_norm),    "0",      GE(0),        PLAIN)             \
+    X("train.sequence_loss",         K_ENUM,       CFG(train.sequence_loss), "mean",  ANY,          ENUM(train_seq_loss_names)) \
     X("train.early_stopping",        K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.early_stopping.metric", K_ENUM,       CFG(train.stop_metric),  "dev_loss", ANY,        ENUM(train_stop_metric_names)) \
     X("train.early_stopping.patience", K_INT,      CFG(train.patience),     "0",      GE(0),        PLAIN)             \
@@ -414,6 +437,9 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         break;
     case K_BATCH:
         append(buf, size, "%s", "a positive integer or 'full'");
+        break;
+    case K_AUTO:
+        append(buf, size, "%s", "a positive integer or 'auto' (from the data)");
         break;
     case K_POINTS:
         append(buf, size, "%s", "a list of [epoch, lr] pairs");
@@ -746,7 +772,8 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         *(uint64_t *)(void *)p = (uint64_t)l;
         return DLC_OK;
     case K_BATCH:
-        if (is_text(v) && strcmp(v->value, "full") == 0) {
+    case K_AUTO:
+        if (is_text(v) && strcmp(v->value, k->kind == K_BATCH ? "full" : "auto") == 0) {
             *(int *)(void *)p = 0;
             return DLC_OK;
         }
@@ -1112,7 +1139,11 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     /* the keys each format reads; the others are refused */
     static const char *const keys[] = {"file", "images", "labels", "dir"};
     static const int wants[DATA_FORMAT_COUNT][4] = {
-        [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1}};
+        [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1},
+        [DATA_TEXT] = {1, 0, 0, 0}};
+    static const char *const reads[DATA_FORMAT_COUNT] = {
+        [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
+        [DATA_TEXT] = "file (a file or a folder of them)"};
     for (int i = 0; i < 3; i++) {
         const data_source *s = src[i];
         const char *vals[4] = {s->file, s->images, s->labels, s->dir};
@@ -1127,9 +1158,7 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
             pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
             return config_key_fail(err, ynode_map_get(sn, keys[j]), kp,
                                    "is not read by format %s (it reads: %s)",
-                                   data_format_names[d->format],
-                                   d->format == DATA_IDX ? "images, labels"
-                                   : d->format == DATA_CSV ? "file" : "dir");
+                                   data_format_names[d->format], reads[d->format]);
         }
         for (int j = 0; j < 4; j++) {
             if (!wants[d->format][j] || vals[j][0])

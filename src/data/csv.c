@@ -10,6 +10,7 @@
  * Letters: n rows, D features, T targets (label columns).
  */
 #include "data.h"
+#include "names.h"
 
 #include <float.h>
 #include <limits.h>
@@ -17,72 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- a set of names with ids in insertion order (open addressing) ---- */
-
-typedef struct {
-    dlc_strlist names;   /* id -> name, owned */
-    int *slot;           /* (cap) id + 1, 0 = empty */
-    size_t cap;
-} csv_names;
-
-static uint64_t csv_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
-static int csv_names_find(const csv_names *m, const char *s)
-{
-    if (!m->cap)
-        return -1;
-    for (size_t i = csv_hash(s) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        int id = m->slot[i] - 1;
-        if (id < 0)
-            return -1;
-        if (strcmp(m->names.v[id], s) == 0)
-            return id;
-    }
-}
-
-static void csv_names_place(csv_names *m, int id)
-{
-    size_t i = csv_hash(m->names.v[id]) & (m->cap - 1);
-    while (m->slot[i])
-        i = (i + 1) & (m->cap - 1);
-    m->slot[i] = id + 1;
-}
-
-/* Adds s (must be absent) and returns its id in *id. */
-static dlc_status csv_names_add(csv_names *m, const char *s, int *id, dlc_error *err)
-{
-    if ((size_t)(m->names.n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        int *slot = calloc(cap, sizeof *slot);
-        if (!slot)
-            return DLC_NOMEM(err);
-        free(m->slot);
-        m->slot = slot;
-        m->cap = cap;
-        for (int k = 0; k < m->names.n; k++)
-            csv_names_place(m, k);
-    }
-    dlc_status st = dlc_strlist_push(&m->names, s, err);
-    if (st)
-        return st;
-    *id = m->names.n - 1;
-    csv_names_place(m, *id);
-    return DLC_OK;
-}
-
-static void csv_names_free(csv_names *m)
-{
-    dlc_strlist_clear(&m->names);
-    free(m->slot);
-    memset(m, 0, sizeof *m);
-}
 
 /* ---- label ordering: numbers by value ("2" < "10"), before other strings ---- */
 
@@ -105,7 +40,7 @@ static int csv_label_cmp(const void *pa, const void *pb)
 
 /* Sorts the names of m; remap (m->names.n) gets old id -> new id and
  * sorted receives the names in their new order. */
-static dlc_status csv_sort_names(const csv_names *m, int *remap, dlc_strlist *sorted,
+static dlc_status csv_sort_names(const data_names *m, int *remap, dlc_strlist *sorted,
                                  dlc_error *err)
 {
     int k = m->names.n;
@@ -294,7 +229,7 @@ static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
 }
 
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
-                                const csv_names *header, dlc_error *err)
+                                const data_names *header, dlc_error *err)
 {
     const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
     if (!cand)
@@ -316,13 +251,13 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
 /* Everything one parse needs. */
 typedef struct {
     csv_reader r;
-    csv_names header;
+    data_names header;
     int ncols;
     int *feat_of;        /* (ncols) feature index of a column, or -1 */
     int *targ_of;        /* (ncols) target index of a column, or -1 */
     int D, T;
     data_target mode;
-    csv_names classes;   /* CLASS and BINARY label names */
+    data_names classes;   /* CLASS and BINARY label names */
     int given;           /* classes came from the caller (ids are final) */
     int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
     int bin_num_col, bin_str_col;
@@ -371,14 +306,14 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
     if (c->mode == DATA_TARGET_CLASS) {
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
-        id = csv_names_find(&c->classes, s);
+        id = data_names_find(&c->classes, s);
         if (id < 0 && c->given) {
             csv_list_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
         }
-        if (id < 0 && (st = csv_names_add(&c->classes, s, &id, err)))
+        if (id < 0 && (st = data_names_add(&c->classes, s, &id, err)))
             return st;
         *out = (float)id;
         return DLC_OK;
@@ -389,7 +324,7 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
         *out = NAN;
         return DLC_OK;
     }
-    id = csv_names_find(&c->classes, s);
+    id = data_names_find(&c->classes, s);
     if (id >= 0) {
         *out = (float)id;
         if (!c->bin_str_line) {
@@ -423,7 +358,7 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
                         "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
                         path, line, cname, s, list);
     }
-    if ((st = csv_names_add(&c->classes, s, &id, err)))
+    if ((st = data_names_add(&c->classes, s, &id, err)))
         return st;
     *out = (float)id;
     if (!c->bin_str_line) {
@@ -445,10 +380,10 @@ static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_s
         if (!r->buf[0])
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name", r->path,
                             c->header.names.n + 1);
-        if (csv_names_find(&c->header, r->buf) >= 0)
+        if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);
-        if ((st = csv_names_add(&c->header, r->buf, &id, err)))
+        if ((st = data_names_add(&c->header, r->buf, &id, err)))
             return st;
     } while (!eol);
     c->ncols = c->header.names.n;
@@ -466,7 +401,7 @@ static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_s
         return dlc_fail(err, DLC_EINPUT, "%s: class targets take one label column, %d given",
                         r->path, label->n);
     for (int t = 0; t < label->n; t++) {
-        int j = csv_names_find(&c->header, label->v[t]);
+        int j = data_names_find(&c->header, label->v[t]);
         if (j < 0)
             return csv_no_column(r->path, "label", label->v[t], &c->header, err);
         if (c->targ_of[j] >= 0)
@@ -478,7 +413,7 @@ static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_s
 
     if (features && features->n > 0) {
         for (int k = 0; k < features->n; k++) {
-            int j = csv_names_find(&c->header, features->v[k]);
+            int j = data_names_find(&c->header, features->v[k]);
             if (j < 0)
                 return csv_no_column(r->path, "feature", features->v[k], &c->header, err);
             if (c->targ_of[j] >= 0)
@@ -545,6 +480,29 @@ cleanup:
     return st;
 }
 
+/* Points r at text: skips a UTF-8 byte-order mark and picks the delimiter
+ * (tab when the header line has tabs and no commas). */
+static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *text, size_t len,
+                                  dlc_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->p = text;
+    r->end = text + len;
+    r->line = 1;
+    if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
+        r->p += 3;
+    if (r->p == r->end)
+        return dlc_fail(err, DLC_EINPUT, "%s: empty file (a header row is required)", path);
+    int tabs = 0, commas = 0;
+    for (const char *q = r->p; q < r->end && *q != '\n'; q++) {
+        tabs += *q == '\t';
+        commas += *q == ',';
+    }
+    r->delim = tabs && !commas ? '\t' : ',';
+    return DLC_OK;
+}
+
 dlc_status data_parse_csv(dataset **out, const char *path, const char *text, size_t len,
                           const dlc_strlist *label, const dlc_strlist *features, data_target mode,
                           dlc_strlist *class_names, long limit, dlc_error *err)
@@ -555,25 +513,10 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
     memset(&c, 0, sizeof c);
     *out = NULL;
     c.mode = mode;
-    c.r.path = path;
-    c.r.p = text;
-    c.r.end = text + len;
-    c.r.line = 1;
-
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
-    if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
-        c.r.p += 3;
-    if (c.r.p == c.r.end)
-        return dlc_fail(err, DLC_EINPUT, "%s: empty file (a header row is required)", path);
-
-    /* tab-separated when the header line has tabs and no commas */
-    int tabs = 0, commas = 0;
-    for (const char *q = c.r.p; q < c.r.end && *q != '\n'; q++) {
-        tabs += *q == '\t';
-        commas += *q == ',';
-    }
-    c.r.delim = tabs && !commas ? '\t' : ',';
+    if ((st = csv_reader_init(&c.r, path, text, len, err)))
+        return st;
 
     if (class_names && class_names->n > 0 && mode != DATA_TARGET_NUMERIC) {
         if (mode == DATA_TARGET_BINARY && class_names->n != 2) {
@@ -583,12 +526,12 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
         }
         for (int i = 0; i < class_names->n; i++) {
             int id;
-            if (csv_names_find(&c.classes, class_names->v[i]) >= 0) {
+            if (data_names_find(&c.classes, class_names->v[i]) >= 0) {
                 st = dlc_fail(err, DLC_EINPUT, "%s: class name '%s' given twice", path,
                               class_names->v[i]);
                 goto cleanup;
             }
-            if ((st = csv_names_add(&c.classes, class_names->v[i], &id, err)))
+            if ((st = data_names_add(&c.classes, class_names->v[i], &id, err)))
                 goto cleanup;
         }
         c.given = 1;
@@ -668,8 +611,8 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
 
 cleanup:
     data_dataset_free(c.ds);
-    csv_names_free(&c.header);
-    csv_names_free(&c.classes);
+    data_names_free(&c.header);
+    data_names_free(&c.classes);
     free(c.feat_of);
     free(c.targ_of);
     free(c.r.buf);
@@ -687,5 +630,86 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
     if (st == DLC_OK)
         st = data_parse_csv(out, path, text, len, label, features, mode, class_names, limit, err);
     free(text);
+    return st;
+}
+
+dlc_status data_csv_records(const char *path, const char *text, size_t len,
+                            const char *const *columns, int n_columns, data_csv_record_fn fn,
+                            void *user, dlc_error *err)
+{
+    csv_reader r;
+    data_names header = {0};
+    int *want = NULL;          /* (header columns) position among `columns`, or -1 */
+    char **fields = NULL;      /* (n_columns) the current record's wanted fields */
+    dlc_status st;
+    if ((st = csv_reader_init(&r, path, text, len, err)))
+        return st;
+    int eol = 0, id;
+    do {
+        if ((st = csv_field(&r, &eol, err)))
+            goto cleanup;
+        if (data_names_find(&header, r.buf) >= 0) {
+            st = dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header", path,
+                          r.buf);
+            goto cleanup;
+        }
+        if ((st = data_names_add(&header, r.buf, &id, err)))
+            goto cleanup;
+    } while (!eol);
+    int ncols = header.names.n;
+    want = malloc(sizeof(int) * (size_t)ncols);
+    fields = calloc((size_t)(n_columns > 0 ? n_columns : 1), sizeof *fields);
+    if (!want || !fields) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int j = 0; j < ncols; j++)
+        want[j] = -1;
+    for (int k = 0; k < n_columns; k++) {
+        int j = data_names_find(&header, columns[k]);
+        if (j < 0) {
+            st = csv_no_column(path, "text", columns[k], &header, err);
+            goto cleanup;
+        }
+        want[j] = k;
+    }
+    for (;;) {
+        int done;
+        if ((st = csv_at_end(&r, &done, err)) || done)
+            goto cleanup;
+        int line = r.line, j = 0;
+        for (;; j++) {
+            if ((st = csv_field(&r, &eol, err)))
+                goto cleanup;
+            if (j >= ncols) {
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns",
+                              path, line, ncols);
+                goto cleanup;
+            }
+            if (want[j] >= 0) {
+                free(fields[want[j]]);
+                if (!(fields[want[j]] = strdup(r.buf))) {
+                    st = DLC_NOMEM(err);
+                    goto cleanup;
+                }
+            }
+            if (eol)
+                break;
+        }
+        if (j + 1 < ncols) {
+            st = dlc_fail(err, DLC_EINPUT, "%s:%d: %d fields, expected %d (column '%s' is missing)",
+                          path, line, j + 1, ncols, header.names.v[j + 1]);
+            goto cleanup;
+        }
+        if ((st = fn(user, (const char *const *)fields, line, err)))
+            goto cleanup;
+    }
+cleanup:
+    for (int k = 0; fields && k < n_columns; k++)
+        free(fields[k]);
+    free(fields);
+    free(want);
+    free(r.buf);
+    data_names_free(&header);
     return st;
 }

@@ -24,7 +24,7 @@
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-typedef enum { DATA_IDX, DATA_CSV, DATA_IMAGE_FOLDER, DATA_FORMAT_COUNT } data_format;
+typedef enum { DATA_IDX, DATA_CSV, DATA_IMAGE_FOLDER, DATA_TEXT, DATA_FORMAT_COUNT } data_format;
 extern const char *const data_format_names[DATA_FORMAT_COUNT + 1];
 
 typedef enum { NORM_NONE, NORM_STANDARD, NORM_MINMAX, NORM_COUNT } norm_kind;
@@ -47,6 +47,45 @@ typedef struct {
     long limit;                  /* read at most this many examples; 0 = all */
 } data_source;
 
+/* ---- text (src/data/text.c) ----
+ * format text reads UTF-8 files for one of three tasks:
+ *   lm        a corpus (a file, or every regular file of a folder in name
+ *             order): the token stream cut into sequences of seq_len; the
+ *             targets are the next tokens, the classes the vocabulary
+ *   tag       one token and its tag per line separated by white space (the
+ *             last field is the tag), a blank line between sentences;
+ *             sentences longer than seq_len are cut into pieces
+ *   classify  a CSV or TSV file with a header: the text in `column`, the class
+ *             in data.label; texts are cut to seq_len tokens
+ * Tokens are `chars` (Unicode characters) or `words` (separated by white
+ * space; in an lm each line end is the token <eos>).  The vocabulary comes
+ * from the train split: <pad> (id 0, padding), <unk> (id 1: every token seen
+ * fewer than min_count times, or beyond max_vocab, or not in train), then
+ * <eos> for a word lm, then tokens by falling count (ties in byte order).
+ * Inputs are token ids (as floats), padded with 0; targets at padding are -1.
+ * Splits carved by ratio are taken in file order for lm and tag (train, then
+ * train-dev, dev and test at the end: neighbours must not leak across) and
+ * drawn with the seed for classify. */
+typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_TASK_COUNT } text_task;
+typedef enum { TEXT_CHARS, TEXT_WORDS, TEXT_UNIT_COUNT } text_unit;
+extern const char *const data_text_task_names[TEXT_TASK_COUNT + 1];
+extern const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1];
+
+#define TEXT_PAD 0   /* vocabulary ids of the special tokens */
+#define TEXT_UNK 1
+
+typedef struct {
+    text_task task;
+    text_unit unit;
+    int seq_len;           /* lm: tokens per sequence; tag, classify: at most, per example */
+    int min_count;         /* train tokens seen fewer times become <unk> */
+    int max_vocab;         /* 0: no limit (specials included) */
+    int lowercase;         /* ASCII letters */
+    int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
+    char column[128];      /* classify: the text column */
+    const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
+} data_text_config;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
@@ -61,6 +100,7 @@ typedef struct {
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
     int hflip;                      /* augment (train only): random horizontal flips */
     int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
+    data_text_config text;
 } data_config;
 
 typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
@@ -99,6 +139,14 @@ typedef struct {
     dlc_strlist class_names;    /* classification and binary: in id order */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
+    /* format text: the vocabulary (token by id), the task, and tokens per split
+     * (train, train-dev, dev, test; lm: targets, i.e. predicted tokens) */
+    int text;
+    text_task text_task;
+    text_unit text_unit;
+    int stateful;
+    dlc_strlist vocab;
+    long text_tokens[4];
 } data_bundle;
 
 /* Reads sources, makes splits (seeded), fits normalization on train.  Errors
@@ -121,6 +169,13 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
 dlc_status data_parse_csv(dataset **out, const char *path, const char *text, size_t len,
                           const dlc_strlist *label, const dlc_strlist *features, data_target mode,
                           dlc_strlist *class_names, long limit, dlc_error *err);
+/* Reads a CSV/TSV text with a header, calling fn with the fields of the named
+ * columns (in the order asked for) of every record; fn's error stops it. */
+typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, int line,
+                                         dlc_error *err);
+dlc_status data_csv_records(const char *path, const char *text, size_t len,
+                            const char *const *columns, int n_columns, data_csv_record_fn fn,
+                            void *user, dlc_error *err);
 /* Parses IDX bytes already in memory (decompressed). */
 dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t *img, size_t img_len,
                           const char *labels_name, const uint8_t *lab, size_t lab_len, long limit,
@@ -134,6 +189,31 @@ dlc_status data_norm_init(data_norm *nm, norm_kind kind, size_t dim, dlc_error *
 void data_norm_free(data_norm *nm);
 /* x (n, dim) in place */
 void data_norm_apply(const data_norm *nm, float *x, size_t n);
+
+/* Format text: reads, tokenizes and splits (data_load calls it). */
+dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
+
+/* Token ids of one text (prediction inputs): at most cap ids into ids,
+ * tokenized as the vocabulary's data was; returns the count, or -1 with err
+ * set for invalid UTF-8.  vocab: token strings by id. */
+int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
+                     float *ids, int cap, dlc_error *err);
+
+/* Fills E (V, dim) rows of the vocabulary's tokens found in a text file of
+ * vectors ("token v1 ... vdim" per line, GloVe / word2vec text; a first line
+ * "count dim" is skipped).  *found receives the rows filled. */
+dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
+                             int *found, dlc_error *err);
+
+/* The batches of an epoch over split s: order (s->n) receives positions in s
+ * and batch k is order[starts[k] .. starts[k+1]); returns the number of
+ * batches.  Plain data: rng shuffles (NULL: file order), then batches of B.
+ * Text: stateful lm splits the stream into B consecutive runs read side by
+ * side, so row i of every batch continues row i of the one before (no
+ * shuffle; the last batches may have fewer rows); tag and classify are
+ * shuffled, then grouped by length so a batch's sequences are alike. */
+int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, int *order,
+              int *starts);
 
 /* Copies examples order[start .. start+count) of split s (order NULL: the
  * identity) into x (count, dim), normalized, and their targets into

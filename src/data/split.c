@@ -16,7 +16,7 @@
 
 #include "../base/rng.h"
 
-const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", "image_folder", NULL};
+const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", "image_folder", "text", NULL};
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
 
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
@@ -178,6 +178,13 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
                         "data: both a test file and split_test = %g are given; use one or the other",
                         cfg->split_test);
 
+    if (cfg->format == DATA_TEXT) {
+        if (mode != DATA_TARGET_CLASS)
+            return dlc_fail(err, DLC_EINPUT, "data.format text predicts tokens, tags or classes: "
+                                             "it needs loss softmax_cross_entropy");
+        return data_text_load(b, cfg, seed, err);
+    }
+
     /* CSV labels are named by the train file (or the config); dev and test
      * must use the same names, so they are read with them given. */
     if ((st = dlc_strlist_copy(&b->class_names, &cfg->classes, err)))
@@ -288,6 +295,7 @@ void data_free(data_bundle *b)
     free(b->dev.idx);
     free(b->test.idx);
     dlc_strlist_clear(&b->class_names);
+    dlc_strlist_clear(&b->vocab);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

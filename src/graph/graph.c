@@ -55,6 +55,19 @@ float *graph_input(graph *g, int i)
     return g->nodes[i].out;
 }
 
+int graph_seq_steps(const graph *g, const graph_node *n, int N)
+{
+    if (!n->seq)
+        return -1;
+    int T = n->shape.d[0];
+    if (!g->seq_valid)
+        return T;
+    int m = 0;
+    for (int i = 0; i < N; i++)
+        m = g->seq_len[i] > m ? g->seq_len[i] : m;
+    return m < T ? m : T;
+}
+
 float *graph_scratch(graph *g, size_t n)
 {
     return tensor_arena_alloc(&g->arena, n);
@@ -289,6 +302,8 @@ static dlc_status allocate(graph *g, dlc_error *err)
             widest = n->size;
     }
     (void)widest;
+    if (!(g->seq_len = calloc((size_t)g->nmax, sizeof *g->seq_len)))
+        return DLC_NOMEM(err);
     return tensor_arena_init(&g->arena, scratch, err);
 }
 
@@ -430,6 +445,7 @@ void graph_free(graph *g)
     /* nodes allocated but not counted (a failed build) hold no buffers */
     free(g->nodes);
     free(g->params);
+    free(g->seq_len);
     tensor_free(g->param_block);
     tensor_free(g->grad_block);
     tensor_arena_free(&g->arena);
@@ -464,6 +480,7 @@ void graph_forward(graph *g, int N, int training)
     g->last_n = N;
     if (N > g->grad_rows)
         g->grad_rows = N;
+    g->seq_valid = 0;
     for (int i = g->n_inputs; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
         tensor_arena_reset(&g->arena);

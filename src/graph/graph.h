@@ -100,7 +100,27 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
+
+    /* sequence layers (src/layers/embedding.c, recurrent.c) */
+    int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */
+    int pad_id;                   /* embedding: the padding id (-1: none); negative ids always pad */
+    char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
+    int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
+    int bidirectional;            /* recurrent: a forward and a backward pass */
+    int merge;                    /* recurrent: rnn_merge, how the two directions combine */
+    int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
+    int nonlinearity;             /* rnn: rnn_cell_act */
+    int variant;                  /* gru: gru_variant */
+    float forget_bias;            /* lstm: initial forget-gate bias */
 } layer_spec;
+
+/* recurrent layer options (names for the config, NULL-terminated) */
+typedef enum { RNN_MERGE_CONCAT, RNN_MERGE_SUM, RNN_MERGE_COUNT } rnn_merge;
+typedef enum { RNN_CELL_TANH, RNN_CELL_RELU, RNN_CELL_COUNT } rnn_cell_act;
+typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_VARIANT_COUNT } gru_variant;
+extern const char *const graph_merge_names[RNN_MERGE_COUNT + 1];
+extern const char *const graph_cell_names[RNN_CELL_COUNT + 1];
+extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];
 
 typedef struct graph graph;
 typedef struct graph_node graph_node;
@@ -122,6 +142,10 @@ typedef enum {
     OP_MAXPOOL,
     OP_AVGPOOL,
     OP_GLOBAL_AVGPOOL,
+    OP_EMBEDDING,
+    OP_RNN,
+    OP_GRU,
+    OP_LSTM,
     OP_COUNT
 } op_kind;
 
@@ -186,6 +210,9 @@ struct graph_node {
                                * forward and (to its output gradient) in backward */
     int grad_assigned;        /* set by graph_build: the one consumer of this node
                                * overwrites its gradient (see graph_op) */
+    int seq;                  /* axis 0 of the per-sample shape is time, padded at the end as
+                                 g->seq_len says (set by build: embedding, recurrent, and the
+                                 per-step layers after them) */
 };
 
 struct graph {
@@ -207,6 +234,15 @@ struct graph {
     dlc_rng rng;              /* dropout masks; the trainer reseeds it */
     tensor_arena arena;
     float *act_scratch;       /* (NMAX, largest size) for activation backward */
+    /* Sequences with padding: valid steps per sample (NMAX), written during
+     * graph_forward by an embedding layer from the padding in its ids and read
+     * by the recurrent layers after it; seq_valid 0: every step is valid. */
+    int *seq_len;
+    int seq_valid;
+    /* 1: recurrent layers start from the state their previous forward pass
+     * ended in, row by row (stateful language models); 0: from zeros.  Set by
+     * the caller before graph_forward. */
+    int carry;
 };
 
 /* Builds a graph.  inputs: the per-sample shape of the model input.
@@ -258,6 +294,10 @@ static inline int graph_wants_grad(const graph *g, const graph_node *n, int k)
 {
     return g->nodes[n->in[k]].needs_grad;
 }
+/* For a node whose axis 0 is time (n->seq): the steps holding a token in
+ * some sample of the batch (the longest sequence), or all T; later steps are
+ * padding everywhere.  -1 for other nodes. */
+int graph_seq_steps(const graph *g, const graph_node *n, int N);
 /* Per-call scratch; the arena is reset after every op. */
 float *graph_scratch(graph *g, size_t n);
 

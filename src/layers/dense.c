@@ -1,6 +1,8 @@
 /* dense.c - fully connected layer over the last axis.
  *   x (R, IN) -> y (R, OUT) = x W^T + b, R = N * (leading per-sample dims)
  *   W (OUT, IN) in PyTorch's layout, so weights read the same in both. */
+#include <string.h>
+
 #include "layers.h"
 
 dlc_status dense_build(graph *g, graph_node *n, dlc_error *err)
@@ -8,10 +10,14 @@ dlc_status dense_build(graph *g, graph_node *n, dlc_error *err)
     const graph_node *x = graph_in(g, n, 0);
     int IN = x->shape.d[x->shape.ndim - 1];
     int OUT = n->spec.units;
+    if (OUT == 0)
+        return layer_fail(n, err, "units: auto takes the number of classes from the data, which "
+                                  "only the output layer of a softmax_cross_entropy model has");
     if (OUT < 1)
         return layer_fail(n, err, "units must be at least 1");
     n->shape = x->shape;
     n->shape.d[n->shape.ndim - 1] = OUT;
+    n->seq = x->seq && x->shape.ndim == 2;
     tensor_shape ws = {2, {OUT, IN}}, bs = {1, {OUT}};
     if (graph_param_add(g, n, "weight", &ws, PARAM_WEIGHT, err) < 0)
         return err->status;
@@ -27,12 +33,52 @@ void dense_init(graph *g, graph_node *n, dlc_rng *rng)
     layer_init_weights(w->data, w->n, IN, OUT, n->spec.init, n->spec.activation, rng);
 }
 
+/* Over padded sequences (T, IN): the steps of each sample up to the batch's
+ * longest sequence, as N products; later steps output zero. */
+static void dense_forward_steps(graph *g, graph_node *n, int N, int Te)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    const graph_param *w = graph_p(g, n, 0);
+    int OUT = w->shape.d[0], IN = w->shape.d[1], T = n->shape.d[0];
+    const float *b = n->spec.use_bias ? graph_p(g, n, 1)->data : NULL;
+    for (int i = 0; i < N; i++) {
+        float *y = n->out + (size_t)i * T * OUT;
+        for (int t = 0; t < Te; t++)
+            for (int j = 0; j < OUT; j++)
+                y[(size_t)t * OUT + j] = b ? b[j] : 0.0f;
+        tensor_gemm(0, 1, Te, OUT, IN, 1.0f, x->out + (size_t)i * T * IN, w->data, 1.0f, y);
+        memset(y + (size_t)Te * OUT, 0, sizeof(float) * (size_t)(T - Te) * OUT);
+    }
+}
+
+static void dense_backward_steps(graph *g, graph_node *n, int N, int Te)
+{
+    graph_node *x = graph_in(g, n, 0);
+    graph_param *w = graph_p(g, n, 0);
+    int OUT = w->shape.d[0], IN = w->shape.d[1], T = n->shape.d[0];
+    graph_param *b = n->spec.use_bias ? graph_p(g, n, 1) : NULL;
+    for (int i = 0; i < N; i++) {
+        const float *dy = n->grad + (size_t)i * T * OUT, *xi = x->out + (size_t)i * T * IN;
+        if (w->trainable)
+            tensor_gemm(1, 0, OUT, IN, Te, 1.0f, dy, xi, 1.0f, w->grad);
+        if (b && b->trainable)
+            tensor_sum_rows(b->grad, dy, Te, OUT);
+        if (graph_wants_grad(g, n, 0))
+            tensor_gemm(0, 0, Te, IN, OUT, 1.0f, dy, w->data, 1.0f, x->grad + (size_t)i * T * IN);
+    }
+}
+
 void dense_forward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
     const graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1];
     int R = (int)((size_t)N * x->size / (size_t)IN);
+    int Te = graph_seq_steps(g, n, N);
+    if (Te >= 0 && Te < n->shape.d[0]) {
+        dense_forward_steps(g, n, N, Te);
+        return;
+    }
     if (n->spec.use_bias) {
         /* start every row at the bias, then accumulate x W^T on top */
         const float *b = graph_p(g, n, 1)->data;
@@ -51,6 +97,11 @@ void dense_backward(graph *g, graph_node *n, int N)
     graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1];
     int R = (int)((size_t)N * x->size / (size_t)IN);
+    int Te = graph_seq_steps(g, n, N);
+    if (Te >= 0 && Te < n->shape.d[0]) {
+        dense_backward_steps(g, n, N, Te);
+        return;
+    }
     const float *dy = n->grad; /* (R, OUT) */
     if (w->trainable)
         tensor_gemm(1, 0, OUT, IN, R, 1.0f, dy, x->out, 1.0f, w->grad); /* dW += dy^T x */

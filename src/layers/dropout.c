@@ -10,6 +10,7 @@ dlc_status dropout_build(graph *g, graph_node *n, dlc_error *err)
     if (!(n->spec.rate >= 0.0f && n->spec.rate < 1.0f))
         return layer_fail(n, err, "rate must be in [0, 1), got %g", n->spec.rate);
     n->shape = graph_in(g, n, 0)->shape;
+    n->seq = graph_in(g, n, 0)->seq;
     n->aux_per_sample = tensor_shape_size(&n->shape);
     return DLC_OK;
 }

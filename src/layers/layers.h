@@ -29,7 +29,16 @@ LAYER_OP_FUNCS(avgpool);
 LAYER_OP_FUNCS(global_avgpool);
 void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 
+LAYER_OP_FUNCS(embedding);
+/* rnn, gru and lstm share one implementation (recurrent.c) */
+LAYER_OP_FUNCS(recurrent);
+
+/* The row of E an embedding node n reads for input value x, -1 for padding. */
+int embedding_id(const graph_node *n, float x);
+
 void dense_init(graph *g, graph_node *n, dlc_rng *rng);
+void embedding_init(graph *g, graph_node *n, dlc_rng *rng);
+void recurrent_init(graph *g, graph_node *n, dlc_rng *rng);
 void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng);
 
 /* Fills w (n values) for a layer with fan_in / fan_out by kind (INIT_AUTO

@@ -7,6 +7,7 @@
 
 #define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_KEYS ((const char *const[]){NULL})
+#define RECURRENT_KEYS "return_sequences", "bidirectional", "merge", "bptt", "use_bias", "init"
 
 const graph_op graph_ops[] = {
     [OP_INPUT] = {"input", 0, 0, NO_KEYS, NO_KEYS, input_build, NULL, input_forward, input_backward},
@@ -37,6 +38,15 @@ const graph_op graph_ops[] = {
                     avgpool_build, NULL, avgpool_forward, avgpool_backward},
     [OP_GLOBAL_AVGPOOL] = {"global_avgpool", 1, 1, NO_KEYS, NO_KEYS, global_avgpool_build, NULL,
                            global_avgpool_forward, global_avgpool_backward},
+    [OP_EMBEDDING] = {"embedding", 1, 1, KEYS("units", "vocab", "pad_id", "pretrained", "init"),
+                      KEYS("units"), embedding_build, embedding_init, embedding_forward,
+                      embedding_backward},
+    [OP_RNN] = {"rnn", 1, 1, KEYS("units", "nonlinearity", RECURRENT_KEYS), KEYS("units"),
+                recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
+    [OP_GRU] = {"gru", 1, 1, KEYS("units", "variant", RECURRENT_KEYS), KEYS("units"),
+                recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
+    [OP_LSTM] = {"lstm", 1, 1, KEYS("units", "forget_bias", RECURRENT_KEYS), KEYS("units"),
+                 recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
 };
 
 /* graph.h declares graph_ops[OP_COUNT]: a missing last row is a compile error, and

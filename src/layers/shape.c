@@ -77,6 +77,7 @@ dlc_status reshape_build(graph *g, graph_node *n, dlc_error *err)
 dlc_status activation_build(graph *g, graph_node *n, dlc_error *err)
 {
     n->shape = graph_in(g, n, 0)->shape;
+    n->seq = graph_in(g, n, 0)->seq;
     return DLC_OK;
 }
 

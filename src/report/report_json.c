@@ -5,8 +5,10 @@
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
  *    "seconds": num, "params": {"trainable": int, "frozen": int},
  *    "splits": {"train"|"train_dev"|"dev"|"test":
- *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null}},
- *               (one split per line, these four keys first: scripts grep them)
+ *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
+ *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
+ *               (one split per line, these four keys first: scripts grep them; the
+ *               last two for language models, whose loss is per token)
  *    "task": "classification"|"binary"|"multilabel"|"regression",
  *    "classes": [str]          (class names; task or target names for multilabel/regression),
  *    "metrics": {split: {per-split details, see split_details}},
@@ -199,6 +201,12 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
         num(&b, s->accuracy);
         dlc_buf_printf(&b, ", \"error\": ");
         num(&b, s->error);
+        if (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM) {
+            /* language models: the per-token loss in nats as perplexity and bits */
+            key_num(&b, ", ", "perplexity", exp(s->loss));
+            key_num(&b, ", ", cfg->data.text.unit == TEXT_CHARS ? "bits_per_char" : "bits_per_word",
+                    s->loss / M_LN2);
+        }
         dlc_buf_printf(&b, "}");
     }
     dlc_buf_printf(&b, "\n  },\n  \"task\": \"%s\",\n  \"classes\": [", report_task_names[rep->task]);

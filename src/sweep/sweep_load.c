@@ -303,7 +303,7 @@ static dlc_status check_kind(loader *L, const ynode *at, const sweep_param *p, c
     if (p->dist == SWEEP_CHOICE)
         return DLC_OK;
     int integer = row->kind == K_INT || row->kind == K_LONG || row->kind == K_U64 ||
-                  row->kind == K_BATCH;
+                  row->kind == K_BATCH || row->kind == K_AUTO;
     int number = row->kind == K_DOUBLE || row->kind == K_FLOAT;
     if (integer && p->dist != SWEEP_INT_UNIFORM)
         return config_key_fail(L->err, at, p->key,

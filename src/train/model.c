@@ -15,6 +15,7 @@ void model_free(model *m)
     graph_free(m->g);
     data_norm_free(&m->norm);
     dlc_strlist_clear(&m->classes);
+    dlc_strlist_clear(&m->vocab);
     free(m->config_yaml);
     memset(m, 0, sizeof *m);
 }
@@ -32,6 +33,12 @@ static int output_layer(const dlc_config *cfg)
 
 dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                        int n_classes, int nmax, dlc_error *err)
+{
+    return model_build_vocab(m, cfg, data_shape, n_classes, 0, nmax, err);
+}
+
+dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                             int n_classes, int vocab_size, int nmax, dlc_error *err)
 {
     memset(m, 0, sizeof *m);
     dlc_status st = DLC_OK;
@@ -73,6 +80,15 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
         st = dlc_fail(err, DLC_EINPUT, "model.outputs: '%s' is not a layer", cfg->outputs.v[0]);
         goto fail;
     }
+    /* sizes taken from the data: `vocab: auto`, and `units: auto` of the output */
+    for (int i = 0; i < cfg->n_layers; i++)
+        if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
+            specs[i].vocab = vocab_size;
+    if (specs[out].units == 0 && cfg->loss == LOSS_SOFTMAX_CE)
+        specs[out].units = n_classes;
+    m->stateful = cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM &&
+                  cfg->data.text.stateful;
+    m->streams = cfg->train.batch_size;
     int link = loss_link(cfg->loss);
     if (link != ACT_LINEAR && (int)specs[out].activation == link) {
         specs[out].activation = ACT_LINEAR;
@@ -115,13 +131,24 @@ static void json_int_array(dlc_buf *b, const tensor_shape *s)
     dlc_buf_printf(b, "]");
 }
 
+static void json_string_array(dlc_buf *b, const dlc_strlist *l)
+{
+    dlc_buf_printf(b, "[");
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            dlc_buf_printf(b, ",");
+        json_write_string(b, l->v[i]);
+    }
+    dlc_buf_printf(b, "]");
+}
+
 dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
     dlc_status st = DLC_OK;
     int nt = g->n_params + 2;
     io_tensor *t = calloc((size_t)nt, sizeof *t);
-    dlc_buf classes = {0}, input = {0}, dshape = {0};
+    dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0};
     if (!t)
         return DLC_NOMEM(err);
     for (int i = 0; i < g->n_params; i++) {
@@ -132,16 +159,11 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    dlc_buf_printf(&classes, "[");
-    for (int i = 0; i < m->classes.n; i++) {
-        if (i)
-            dlc_buf_printf(&classes, ",");
-        json_write_string(&classes, m->classes.v[i]);
-    }
-    dlc_buf_printf(&classes, "]");
+    json_string_array(&classes, &m->classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
-    if (classes.failed || input.failed || dshape.failed) {
+    json_string_array(&vocab, &m->vocab);
+    if (classes.failed || input.failed || dshape.failed || vocab.failed) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -152,13 +174,16 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"loss", loss_names[m->loss]},
         {"input", input.s},
         {"data_shape", dshape.s},
+        {"vocab", vocab.s}, /* last: written only for text models */
     };
-    st = io_safetensors_write(path, t, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+    int n_meta = (int)DLC_ARRAY_LEN(meta) - (m->vocab.n > 0 ? 0 : 1);
+    st = io_safetensors_write(path, t, nt, meta, n_meta, err);
 cleanup:
     free(t);
     dlc_buf_free(&classes);
     dlc_buf_free(&input);
     dlc_buf_free(&dshape);
+    dlc_buf_free(&vocab);
     return st;
 }
 
@@ -183,9 +208,40 @@ dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_
 
 dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
 {
+    return model_load_input(m, path, nmax, NULL, err);
+}
+
+/* Metadata key holding a JSON array of strings into l (absent: l stays empty). */
+static dlc_status meta_strings(const io_st *st, const char *key, const char *path, dlc_strlist *l,
+                               dlc_error *err)
+{
+    const char *text = io_st_meta(st, key);
+    json_value *a = NULL;
+    dlc_status s = DLC_OK;
+    if (!text)
+        return DLC_OK;
+    if (json_parse(&a, text, strlen(text), NULL) != DLC_OK || a->type != JSON_ARRAY) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' is not a JSON array", path, key);
+        goto done;
+    }
+    for (int i = 0; i < a->n && !s; i++) {
+        if (a->items[i]->type != JSON_STRING)
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' holds a non-string", path, key);
+        else
+            s = dlc_strlist_push(l, a->items[i]->string, err);
+    }
+done:
+    json_free(a);
+    return s;
+}
+
+dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,
+                            dlc_error *err)
+{
     memset(m, 0, sizeof *m);
     io_st *st = NULL;
     json_value *classes = NULL;
+    dlc_strlist vocab = {0};
     dlc_config cfg;
     int have_cfg = 0;
     dlc_status s;
@@ -226,11 +282,18 @@ dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
             data_shape.d[i] = dims->items[i]->type == JSON_NUMBER ? (int)dims->items[i]->number : 0;
     }
     json_free(dims);
-    if ((s = model_build(m, &cfg, &data_shape, cfg.loss == LOSS_SOFTMAX_CE ? classes->n : 0, nmax, err)) != DLC_OK) {
+    if (input)
+        data_shape = *input;
+    if ((s = meta_strings(st, "vocab", path, &vocab, err)) != DLC_OK)
+        goto fail;
+    if ((s = model_build_vocab(m, &cfg, &data_shape, cfg.loss == LOSS_SOFTMAX_CE ? classes->n : 0,
+                               vocab.n, nmax, err)) != DLC_OK) {
         dlc_error_prefix(err, "%s", path);
         goto fail;
     }
-    if ((size_t)shift->shape.d[0] != tensor_shape_size(&m->input)) {
+    m->vocab = vocab;
+    vocab = (dlc_strlist){0};
+    if (!input && (size_t)shift->shape.d[0] != tensor_shape_size(&m->input)) {
         s = dlc_fail(err, DLC_EINPUT, "%s: normalization has %d values, the input %zu", path,
                      shift->shape.d[0], tensor_shape_size(&m->input));
         goto fail;
@@ -239,11 +302,16 @@ dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
         dlc_error_prefix(err, "%s", path);
         goto fail;
     }
-    if ((s = data_norm_init(&m->norm, NORM_STANDARD, (size_t)shift->shape.d[0], err)) != DLC_OK)
-        goto fail;
-    memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
-    memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
-    m->norm.kind = cfg.data.normalize;
+    if (input) {
+        if ((s = data_norm_init(&m->norm, NORM_NONE, tensor_shape_size(&m->input), err)) != DLC_OK)
+            goto fail;
+    } else {
+        if ((s = data_norm_init(&m->norm, NORM_STANDARD, (size_t)shift->shape.d[0], err)) != DLC_OK)
+            goto fail;
+        memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
+        memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
+    }
     for (int i = 0; i < classes->n; i++) {
         if (classes->items[i]->type != JSON_STRING) {
             s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'classes' holds a non-string", path);
@@ -262,6 +330,7 @@ dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
     return DLC_OK;
 fail:
     json_free(classes);
+    dlc_strlist_clear(&vocab);
     if (have_cfg)
         config_free(&cfg);
     io_st_free(st);
@@ -271,9 +340,36 @@ fail:
 
 /* ---- running over a split ---- */
 
+/* A stateful language model: the split as g->nmax runs side by side, the
+ * state carried from batch to batch. */
+static void model_run_streams(model *m, const data_split *s, float *t, model_batch_fn fn, void *user)
+{
+    graph *g = m->g;
+    data_bundle plan_of = {.text = 1, .text_task = TEXT_LM, .stateful = 1};
+    int *order = malloc(sizeof(int) * (size_t)s->n), *starts = malloc(sizeof(int) * (size_t)(s->n + 1));
+    if (order && starts) {
+        int B = m->streams > 0 && m->streams < g->nmax ? m->streams : g->nmax;
+        int nb = data_plan(&plan_of, s, B, NULL, order, starts);
+        for (int b = 0; b < nb; b++) {
+            int N = starts[b + 1] - starts[b];
+            data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
+            g->carry = b > 0;
+            graph_forward(g, N, 0);
+            fn(user, graph_output(g, 0)->out, t, -1, N);
+        }
+    }
+    g->carry = 0;
+    free(order);
+    free(starts);
+}
+
 void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user)
 {
     graph *g = m->g;
+    if (m->stateful && s->n > 0) {
+        model_run_streams(m, s, t, fn, user);
+        return;
+    }
     for (int start = 0; start < s->n; start += g->nmax) {
         int N = s->n - start < g->nmax ? s->n - start : g->nmax;
         data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);

@@ -17,6 +17,7 @@
 #define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
 
 const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
+const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
 
 data_target train_target_mode(loss_kind k)
 {
@@ -40,6 +41,8 @@ typedef struct {
     int batch;              /* examples per step */
     float *targets;         /* (nmax, n_targets) */
     int *order;             /* (train n) */
+    int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
+    int lm;                 /* a language model: 1 words, 2 characters (perplexity columns) */
     float *best;            /* copy of the parameter block at the best epoch */
     int has_best;
     double best_metric;
@@ -170,6 +173,18 @@ static void apply_update(trainer *t, float lr, float gscale, int N)
     }
 }
 
+/* The loss gradient's weight: 1 for the mean over the batch's tokens; with
+ * sequence_loss sum, tokens / sequences, so each sequence's steps add up. */
+static float sequence_weight(const trainer *t, int N)
+{
+    if (t->cfg->train.sequence_loss != SEQ_LOSS_SUM || t->m.n_targets <= 1)
+        return 1.0f;
+    size_t total = (size_t)N * t->m.n_targets, counted = 0;
+    for (size_t i = 0; i < total; i++)
+        counted += t->targets[i] >= 0.0f; /* NaN and -1 (padding) are not */
+    return (float)((double)counted / N);
+}
+
 static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -178,15 +193,12 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     graph_node *out = graph_output(g, 0);
     const data_split *tr = &t->data.train;
     int n = tr->n, B = t->batch;
-    int n_batches = (n + B - 1) / B;
     dlc_rng rng;
 
-    for (int i = 0; i < n; i++)
-        t->order[i] = i;
-    if (tc->shuffle) {
-        dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
-        dlc_rng_shuffle(&rng, t->order, n);
-    }
+    /* the order of the epoch's batches: shuffled, or runs side by side for a
+     * stateful language model (data_plan) */
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
+    int n_batches = data_plan(&t->data, tr, B, tc->shuffle ? &rng : NULL, t->order, t->starts);
     dlc_rng_seed(&g->rng, cfg->seed, DLC_STREAM(DLC_STREAM_DROPOUT, epoch));
     dlc_rng aug;
     dlc_rng_seed(&aug, cfg->seed, DLC_STREAM(DLC_STREAM_AUGMENT, epoch));
@@ -195,7 +207,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     double t0 = dlc_now(), first_lr = 0;
     int record_every = tc->clip_norm > 0 ? 1 : 16;
     for (int b = 0; b < n_batches; b++) {
-        int start = b * B, N = n - start < B ? n - start : B;
+        int start = t->starts[b], N = t->starts[b + 1] - start;
         t->step++;
         double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
         if (b == 0)
@@ -205,10 +217,12 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
                                 cfg->data.crop_pad, &aug, graph_input(g, 0), t->targets);
         else
             data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
+        g->carry = t->data.stateful && b > 0;
         graph_forward(g, N, 1);
         graph_zero_grad(g);
         loss_stats bs = {0};
-        loss_compute(cfg->loss, out->grad, out->out, t->targets, N, &out->shape, 1.0f, &bs);
+        loss_compute(cfg->loss, out->grad, out->out, t->targets, N, &out->shape,
+                     sequence_weight(t, N), &bs);
         double batch_loss = bs.count > 0 ? bs.sum / bs.count : 0;
         if (!isfinite(batch_loss))
             return dlc_fail(err, DLC_ERUN,
@@ -238,6 +252,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
             t->hooks->progress(t->hooks->user, epoch, tc->epochs, b + 1, n_batches, batch_loss, sps, eta);
         }
     }
+    g->carry = 0;
     double train_s = dlc_now() - t0;
     e->epoch = epoch;
     e->lr = first_lr;
@@ -262,14 +277,34 @@ static void csv_num(dlc_buf *b, double v, int last)
         dlc_buf_printf(b, last ? "%.6g\n" : "%.6g,", v);
 }
 
-static void metrics_row(dlc_buf *b, const train_epoch *e)
+/* Language models add perplexity exp(loss) and, for characters, bits per
+ * character loss / ln 2 (losses are per token, in nats). */
+static void metrics_header(const trainer *t, dlc_buf *b)
+{
+    dlc_buf_printf(b, "%.*s", (int)strlen(METRICS_HEADER) - 1, METRICS_HEADER);
+    if (t->lm)
+        dlc_buf_printf(b, ",train_perplexity,dev_perplexity");
+    if (t->lm == 2)
+        dlc_buf_printf(b, ",train_bits_per_char,dev_bits_per_char");
+    dlc_buf_printf(b, "\n");
+}
+
+static void metrics_row(const trainer *t, dlc_buf *b, const train_epoch *e)
 {
     dlc_buf_printf(b, "%d,%.6g,", e->epoch, e->lr);
     csv_num(b, e->train_loss, 0);
     csv_num(b, e->train_acc, 0);
     csv_num(b, e->dev_loss, 0);
     csv_num(b, e->dev_acc, 0);
-    dlc_buf_printf(b, "%.3f,%.1f\n", e->seconds, e->samples_per_s);
+    dlc_buf_printf(b, "%.3f,%.1f%s", e->seconds, e->samples_per_s, t->lm ? "," : "\n");
+    if (t->lm) {
+        csv_num(b, exp(e->train_loss), 0);
+        csv_num(b, exp(e->dev_loss), t->lm != 2);
+    }
+    if (t->lm == 2) {
+        csv_num(b, e->train_loss / M_LN2, 0);
+        csv_num(b, e->dev_loss / M_LN2, 1);
+    }
 }
 
 static dlc_status write_buf(const char *dir, const char *file, const dlc_buf *b, dlc_error *err)
@@ -415,7 +450,10 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     const char *metrics = io_st_meta(st, "metrics"), *gradnorms = io_st_meta(st, "gradnorms");
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
-    dlc_buf_printf(&t->metrics, "%s", metrics && *metrics ? metrics : METRICS_HEADER);
+    if (metrics && *metrics)
+        dlc_buf_printf(&t->metrics, "%s", metrics);
+    else
+        metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, "%s", gradnorms && *gradnorms ? gradnorms : GRADNORMS_HEADER);
     if (t->opt->config_yaml) {
         const char *old = io_st_meta(st, "config");
@@ -459,6 +497,32 @@ static int track_best(trainer *t, train_epoch *e)
 
 /* ---- the run ---- */
 
+/* Embedding rows from the text files their layers name (`pretrained:`). */
+static dlc_status load_pretrained(trainer *t, dlc_error *err)
+{
+    graph *g = t->m.g;
+    for (int i = 0; i < g->n_nodes; i++) {
+        graph_node *n = &g->nodes[i];
+        if (n->spec.op != OP_EMBEDDING || !n->spec.pretrained[0])
+            continue;
+        char label[256];
+        graph_node_label(n, label, sizeof label);
+        if (!t->data.text)
+            return dlc_fail(err, DLC_EINPUT, "%s: pretrained vectors are looked up by token: they need "
+                                             "data.format text", label);
+        graph_param *w = graph_p(g, n, 0);
+        int found;
+        dlc_status s = data_text_vectors(n->spec.pretrained, &t->data.vocab, w->data, w->shape.d[1],
+                                         &found, err);
+        if (s != DLC_OK) {
+            dlc_error_prefix(err, "%s", label);
+            return s;
+        }
+        say(t, "%s: %d of %d vectors from %s", label, found, w->shape.d[0], n->spec.pretrained);
+    }
+    return DLC_OK;
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -480,6 +544,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
+    if (t->data.text)
+        say(t, "text: vocabulary of %d tokens; %ld train, %ld dev, %ld test tokens%s", t->data.vocab.n,
+            t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
+            t->data.stateful ? "; the state carries from batch to batch" : "");
     int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
     if (B > t->data.train.n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
@@ -493,11 +561,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (others[i]->n > largest)
             largest = others[i]->n;
     int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
-    if (nmax < B)
-        nmax = B;
+    if (nmax < B || t->data.text)
+        nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
     int n_classes = cfg->loss == LOSS_SOFTMAX_CE ? t->data.class_names.n : 0;
-    if ((s = model_build(&t->m, cfg, &t->data.shape, n_classes, nmax, err)) != DLC_OK)
+    if ((s = model_build_vocab(&t->m, cfg, &t->data.shape, n_classes, t->data.vocab.n, nmax, err)) != DLC_OK)
         return s;
+    if ((s = dlc_strlist_copy(&t->m.vocab, &t->data.vocab, err)) != DLC_OK)
+        return s;
+    if (t->data.text && t->data.text_task == TEXT_LM)
+        t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->m.n_targets != (size_t)t->data.n_targets)
         return dlc_fail(err, DLC_EINPUT, "the model's output needs %zu targets per example for %s, "
                                          "the data has %d (check the last layer's units and data.label)",
@@ -513,7 +585,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
     t->order = malloc(sizeof(int) * (size_t)t->data.train.n);
-    if (!t->targets || !t->order)
+    t->starts = malloc(sizeof(int) * ((size_t)t->data.train.n + 1));
+    if (!t->targets || !t->order || !t->starts)
         return DLC_NOMEM(err);
     if (cfg->train.keep_best && t->data.dev.n > 0 && !(t->best = tensor_alloc(g->n_weights)))
         return DLC_NOMEM(err);
@@ -526,7 +599,9 @@ static dlc_status setup(trainer *t, dlc_error *err)
     dlc_rng rng;
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     graph_init_params(g, &rng);
-    dlc_buf_printf(&t->metrics, METRICS_HEADER);
+    if ((s = load_pretrained(t, err)) != DLC_OK)
+        return s;
+    metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
 }
@@ -538,6 +613,7 @@ static void trainer_free(trainer *t)
     optim_free(t->opt_state);
     tensor_free(t->targets);
     free(t->order);
+    free(t->starts);
     tensor_free(t->best);
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
@@ -609,7 +685,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             goto done;
         t.epoch++;
         int stop = track_best(&t, &e);
-        metrics_row(&t.metrics, &e);
+        metrics_row(&t, &t.metrics, &e);
         if (hooks && hooks->epoch_done)
             hooks->epoch_done(hooks->user, &e);
         if (stop) {

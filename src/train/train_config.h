@@ -7,6 +7,12 @@
 typedef enum { STOP_DEV_LOSS, STOP_DEV_ACCURACY, STOP_METRIC_COUNT } stop_metric;
 extern const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1];
 
+/* How a sequence's per-step losses combine for the gradient: the mean over
+ * its tokens (as PyTorch's cross_entropy), or the notes' sum over time steps
+ * (averaged over sequences).  Reported losses are per token either way. */
+typedef enum { SEQ_LOSS_MEAN, SEQ_LOSS_SUM, SEQ_LOSS_COUNT } seq_loss;
+extern const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1];
+
 typedef struct {
     int epochs;
     int batch_size;          /* 0 = full batch (batch gradient descent) */
@@ -22,6 +28,7 @@ typedef struct {
     int checkpoint_every;    /* epochs between checkpoints; 0 = only at the end */
     double grad_vanish;      /* warn when a layer's gradient norm falls below */
     double grad_explode;     /* warn when a layer's gradient norm rises above */
+    seq_loss sequence_loss;  /* per-token outputs: mean over tokens or sum over steps */
 } train_config;
 
 #endif

@@ -209,7 +209,15 @@ static void test_every_enum(void **state)
     assert_int_equal(c.data.bad_files, DATA_BAD_SKIP);
     assert_int_equal(c.data.image_shape.d[1], 32); /* images are read at the model's input size */
     config_free(&c);
-    assert_int_equal(DATA_FORMAT_COUNT, 3);
+    load_ok(&c,
+            "data: {format: text, train: {file: t.txt}, text: {task: tag, tokens: words}}\n"
+            "model: {layers: [{type: dense, units: 1}]}\n",
+            NULL, 0);
+    assert_int_equal(c.data.format, DATA_TEXT);
+    assert_int_equal(c.data.text.task, TEXT_TAG);
+    assert_int_equal(c.data.text.unit, TEXT_WORDS);
+    config_free(&c);
+    assert_int_equal(DATA_FORMAT_COUNT, 4);
 
     /* layer enums */
     for (int i = 0; graph_act_names[i]; i++) {
@@ -531,7 +539,7 @@ static void test_out_of_range(void **state)
                  "key 'report.human_level_error': expected a number in [0, 1] or null, got 1.5",
                  NULL);
     expect_error(BASE "    - {type: dense, units: 0}\n",
-                 "key 'model.layers.1.units': expected a positive integer, got 0", NULL);
+                 "key 'model.layers.1.units': expected a positive integer or 'auto' (from the data), got 0", NULL);
     expect_error("data: {format: idx, train: {images: a, labels: b}, split: {dev: 0.5, "
                  "train_dev: 0.5}}\nmodel: {layers: [{type: dense, units: 1}]}\n",
                  "test.yaml:1: key 'data.split': dev + test + train_dev must be less than 1",
@@ -859,7 +867,7 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 13);
+    assert_int_equal(c.n_layers, 17);
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);
     assert_int_equal(c.layers[11].stride.n, 1);
@@ -867,6 +875,9 @@ static void test_to_yaml_round_trip(void **state)
     assert_int_equal(c.layers[11].pad.v[1], 0);
     assert_int_equal(c.layers[12].stride.v[0], 2); /* pooling steps by its kernel */
     assert_int_equal(c.layers[12].padding, PAD_SAME);
+    assert_int_equal(c.layers[14].merge, RNN_MERGE_SUM);
+    assert_int_equal(c.layers[15].variant, GRU_SIMPLIFIED);
+    assert_int_equal(c.layers[16].nonlinearity, RNN_CELL_RELU);
     assert_string_equal(c.layers[3].name, "activation_1");
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */

@@ -37,9 +37,13 @@ static double proj_loss(void *user, graph *g, int N, int with_grad)
     return L;
 }
 
-/* Builds the graph, fills the input and the projection, checks, asserts. */
-static void check_graph(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
-                        double tol)
+/* Builds the graph, fills the input (x, or normal values when x is NULL) and
+ * the projection, checks, asserts.  floor: the smallest denominator of the
+ * relative error (recurrent layers sum many terms into the loss, so their
+ * central differences carry more float noise); eps: the step (smaller for
+ * relu recurrences, where a bias moves many units across their kink). */
+static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
+                          double tol, double floor, double eps, const float *x_given)
 {
     graph *g = NULL;
     dlc_error err = {0};
@@ -59,7 +63,7 @@ static void check_graph(const char *what, const tensor_shape *in, layer_spec *sp
                 g->params[k].data[i] += (float)(0.1 * dlc_rng_normal(&rng));
     float *x = graph_input(g, 0);
     for (size_t i = 0; i < (size_t)N * g->nodes[0].size; i++)
-        x[i] = (float)dlc_rng_normal(&rng);
+        x[i] = x_given ? x_given[i] : (float)dlc_rng_normal(&rng);
     graph_node *out = graph_output(g, 0);
     size_t on = (size_t)N * out->size;
     float *r = malloc(sizeof(float) * on);
@@ -67,7 +71,7 @@ static void check_graph(const char *what, const tensor_shape *in, layer_spec *sp
     for (size_t i = 0; i < on; i++)
         r[i] = (float)dlc_rng_normal(&rng);
     proj p = {r};
-    gradcheck_opts o = {1e-2, 1e-3, tu_quick() ? 8 : 64, 1, 11};
+    gradcheck_opts o = {eps, floor, tu_quick() ? 8 : 64, 1, 11};
     gradcheck_result res[16];
     int k = gradcheck_graph(g, N, proj_loss, &p, &o, res, 16);
     assert_true(k >= 1);
@@ -81,6 +85,12 @@ static void check_graph(const char *what, const tensor_shape *in, layer_spec *sp
     }
     free(r);
     graph_free(g);
+}
+
+static void check_graph(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
+                        double tol)
+{
+    check_graph_x(what, in, specs, n, N, tol, 1e-3, 1e-2, NULL);
 }
 
 /* ---- one case per op ---- */
@@ -351,6 +361,106 @@ static void case_conv_merges(void)
     check_graph("inception concat along channels", &in, t, 4, 2, 1e-2);
 }
 
+/* token ids (4 sequences of 5) padded at the end with id 0: lengths 3, 5, 1, 0 */
+static const float padded_ids[20] = {3, 1, 4, 0, 0, 2, 6, 5, 1, 3, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+/* lengths 3, 2, 1, 0: the last two steps are padding in every sequence */
+static const float short_ids[20] = {3, 1, 4, 0, 0, 2, 6, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+static void case_embedding(void)
+{
+    tensor_shape in = {1, {5}};
+    layer_spec s[2] = {gt_spec("embedding", "emb"), gt_spec("dense", "d")};
+    s[0].units = 4;
+    s[0].vocab = 7;
+    s[1].units = 3;
+    s[1].activation = ACT_TANH;
+    check_graph_x("embedding", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, padded_ids);
+    check_graph_x("embedding, dense over the steps in use", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, short_ids);
+    s[0].pad_id = -1; /* id 0 is an ordinary token */
+    check_graph_x("embedding without a padding id", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, padded_ids);
+}
+
+#define RNN_FLOOR 1e-2
+
+/* A recurrent layer of `type` over a (4, 3) sequence, with the options given. */
+static layer_spec rnn_spec(const char *type, int units, int seq, int bidir, int merge)
+{
+    layer_spec s = gt_spec(type, type);
+    s.units = units;
+    s.return_sequences = seq;
+    s.bidirectional = bidir;
+    s.merge = merge;
+    s.forget_bias = 1.0f;
+    return s;
+}
+
+/* The same layer checked: alone on real-valued sequences (every output, last
+ * state only, bidirectional concat and sum), stacked, and after an embedding
+ * with padding (masked steps). */
+static void check_recurrent(const char *type, int nonlin, int variant)
+{
+    char what[96];
+    double eps = nonlin == RNN_CELL_RELU ? 1e-3 : 1e-2;
+    tensor_shape in = {2, {4, 3}};
+    struct {
+        int seq, bidir, merge;
+        const char *name;
+    } forms[] = {{1, 0, 0, "sequences"},
+                 {0, 0, 0, "last state"},
+                 {1, 1, RNN_MERGE_CONCAT, "bidirectional concat"},
+                 {0, 1, RNN_MERGE_SUM, "bidirectional sum, last state"}};
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        layer_spec s[1] = {rnn_spec(type, 5, forms[f].seq, forms[f].bidir, forms[f].merge)};
+        s[0].nonlinearity = nonlin;
+        s[0].variant = variant;
+        snprintf(what, sizeof what, "%s (%s, %s)", type, nonlin ? "relu" : variant ? "simplified" : "default",
+                 forms[f].name);
+        check_graph_x(what, &in, s, 1, 3, 2e-2, RNN_FLOOR, eps, NULL);
+    }
+    /* stacked: two bidirectional layers and a dense over the time steps */
+    layer_spec st[3] = {rnn_spec(type, 4, 1, 1, RNN_MERGE_CONCAT), rnn_spec(type, 3, 1, 1, RNN_MERGE_SUM),
+                        gt_spec("dense", "out")};
+    strcpy(st[1].name, "second");
+    st[0].nonlinearity = st[1].nonlinearity = nonlin;
+    st[0].variant = st[1].variant = variant;
+    st[2].units = 2;
+    snprintf(what, sizeof what, "%s%s stacked", type, nonlin ? " relu" : "");
+    check_graph_x(what, &in, st, 3, 2, 2e-2, RNN_FLOOR, eps, NULL);
+    /* masked: padded token ids through an embedding, both directions */
+    tensor_shape ids = {1, {5}};
+    layer_spec m[3] = {gt_spec("embedding", "emb"), rnn_spec(type, 4, 1, 1, RNN_MERGE_CONCAT),
+                       rnn_spec(type, 3, 0, 1, RNN_MERGE_CONCAT)};
+    strcpy(m[2].name, "last");
+    m[0].units = 3;
+    m[0].vocab = 7;
+    m[1].nonlinearity = m[2].nonlinearity = nonlin;
+    m[1].variant = m[2].variant = variant;
+    snprintf(what, sizeof what, "%s%s masked", type, nonlin ? " relu" : "");
+    check_graph_x(what, &ids, m, 3, 4, 2e-2, RNN_FLOOR, eps, padded_ids);
+    /* a tagger's shape: per-step outputs through a dense layer, padding at the end */
+    layer_spec tg[3] = {m[0], m[1], gt_spec("dense", "tags")};
+    tg[2].units = 3;
+    snprintf(what, sizeof what, "%s%s masked tagger", type, nonlin ? " relu" : "");
+    check_graph_x(what, &ids, tg, 3, 4, 2e-2, RNN_FLOOR, eps, short_ids);
+}
+
+static void case_rnn(void)
+{
+    check_recurrent("rnn", RNN_CELL_TANH, 0);
+    check_recurrent("rnn", RNN_CELL_RELU, 0);
+}
+
+static void case_gru(void)
+{
+    check_recurrent("gru", 0, GRU_FULL);
+    check_recurrent("gru", 0, GRU_SIMPLIFIED);
+}
+
+static void case_lstm(void)
+{
+    check_recurrent("lstm", 0, 0);
+}
+
 static void case_input(void)
 {
     /* the input op is checked through every case's input gradient */
@@ -369,6 +479,8 @@ static const op_case cases[] = {
     {"conv1d", case_conv1d},   {"conv2d", case_conv2d},   {"conv3d", case_conv3d},
     {"maxpool", case_maxpool}, {"avgpool", case_avgpool}, {"global_avgpool", case_global_avgpool},
     {"add", case_conv_merges},
+    {"embedding", case_embedding}, {"rnn", case_rnn},     {"gru", case_gru},
+    {"lstm", case_lstm},
 };
 
 static void test_every_op_has_a_check(void **state)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark B3 of ../shared/BENCH.md: a character LSTM language model
+# (embedding 64, LSTM 256, sequences of 64, batch 32, vocabulary ~96 from the
+# fortunes text), training tokens/s of dlc against the PyTorch peer, each at
+# 1 and 2 threads, alternating, REPS times; medians; best against best.
+# dlc's figure is the best epoch after the first of bench/b3_lstm.yaml (an
+# epoch's time covers only its training steps); the peer times 200 steps
+# after 20 warm-up steps.  Called by bench/run.sh; runs alone too.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-3}
+PEER=${PEER:-../shared/bench/torch_peer.py}
+OUT=$(mktemp -d /tmp/dlc-b3.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+
+echo "== B3: char LSTM, embedding 64, hidden 256, seq 64, batch 32 (tokens/s)"
+if [ ! -f data/fortunes.txt ]; then
+    python3 scripts/prepare_fortunes.py > /dev/null ||
+        { echo "(B3 needs Debian's fortunes package: apt-get install fortunes)"; exit 0; }
+fi
+
+dlc_b3() {
+    ./dlc train bench/b3_lstm.yaml --out "$OUT/b3" --force --threads "$1" --quiet > /dev/null || return 1
+    awk -F, 'NR > 2 {print $8 * 64}' "$OUT/b3/metrics.csv" | sort -g | tail -1
+}
+
+torch_b3() {
+    /usr/bin/python3 "$PEER" --model lstm --threads "$1" --steps 200 2>/dev/null |
+        sed -n 's/.*"tokens_per_s": \([0-9.]*\).*/\1/p' | tail -1
+}
+
+have_torch=0
+[ -f "$PEER" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
+
+declare -A D T
+for t in 1 2; do
+    for r in $(seq "$REPS"); do
+        s=$(dlc_b3 "$t") && D[$t]+="$s "
+        if [ $have_torch = 1 ]; then
+            s=$(torch_b3 "$t") && [ -n "$s" ] && T[$t]+="$s "
+        fi
+    done
+done
+best_d=0; best_t=0
+for t in 1 2; do
+    d=$(echo ${D[$t]:-0} | tr ' ' '\n' | median)
+    line="threads=$t  dlc ${d} tokens/s  (runs: ${D[$t]:-none})"
+    if [ $have_torch = 1 ]; then
+        p=$(echo ${T[$t]:-0} | tr ' ' '\n' | median)
+        line+="  | torch ${p} tokens/s (runs: ${T[$t]:-none})  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
+        awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+    fi
+    awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
+    echo "$line"
+done
+if [ $have_torch = 1 ]; then
+    echo "B3 best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x  (target >= 1.5x)"
+else
+    echo "(PyTorch peer not available: install python3-torch for the ratios)"
+fi

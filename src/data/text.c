@@ -1,0 +1,997 @@
+/* text.c - format text: UTF-8 files read, tokenized and turned into
+ * sequences of token ids for language models, taggers and classifiers (the
+ * contract is in data.h).
+ *
+ * Loading goes in four steps: every source file is tokenized into ids of one
+ * table of distinct token strings (`all`); splits are carved; the vocabulary
+ * is chosen from the train split's counts; and each source becomes a dataset
+ * of fixed-length sequences whose splits are lists of rows, as for the other
+ * formats.
+ *
+ * Letters: T = seq_len, n tokens, m examples.
+ */
+#include "data.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "names.h"
+
+const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", NULL};
+const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words", NULL};
+
+static const char *const text_specials[] = {"<pad>", "<unk>"};
+#define TEXT_EOS "<eos>"
+
+enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 character at s (at most n bytes), 0 if invalid
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static int utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? (c < 0xF0 ? 3 : 0) : c >= 0xC2 ? 2 : 0;
+    if (len == 0 || (size_t)len > n)
+        return 0;
+    for (int i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (len == 3) {
+        unsigned cp = ((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+    } else if (len == 4) {
+        unsigned cp = ((c & 0x07) << 18) | ((s[1] & 0x3F) << 12);
+        if (cp < 0x10000 || cp > 0x10FFFF)
+            return 0;
+    }
+    return len;
+}
+
+/* Checks a whole text: valid UTF-8 and no NUL byte, naming the place. */
+static dlc_status utf8_check(const char *path, const char *text, size_t len, dlc_error *err)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == '\n') {
+            line++;
+            line_start = ++i;
+            continue;
+        }
+        if (s[i] == 0)
+            return dlc_fail(err, DLC_EINPUT, "%s:%d:%zu: NUL byte (not a text file?)", path, line,
+                            i - line_start + 1);
+        int k = utf8_len(s + i, len - i);
+        if (k == 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d:%zu: invalid UTF-8 (byte 0x%02x); text files must be UTF-8", path,
+                            line, i - line_start + 1, s[i]);
+        i += (size_t)k;
+    }
+    return DLC_OK;
+}
+
+/* ---- reading files ---- */
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* path's text: a file, or every regular file of a folder (hidden ones aside)
+ * in name order, each ending with a line end. */
+static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_error *err)
+{
+    struct stat sb;
+    *out = NULL;
+    *out_len = 0;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return dlc_read_file(path, out, out_len, err);
+    DIR *d = opendir(path);
+    if (!d)
+        return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
+    dlc_strlist names = {0};
+    dlc_buf all = {0};
+    dlc_status st = DLC_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char full[DATA_PATH_MAX + 256];
+        snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+        if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && (st = dlc_strlist_push(&names, full, err)))
+            break;
+    }
+    closedir(d);
+    if (st)
+        goto cleanup;
+    if (names.n == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the folder holds no files", path);
+        goto cleanup;
+    }
+    qsort(names.v, (size_t)names.n, sizeof *names.v, name_cmp);
+    for (int i = 0; i < names.n; i++) {
+        char *t = NULL;
+        size_t n = 0;
+        if ((st = dlc_read_file(names.v[i], &t, &n, err)))
+            goto cleanup;
+        st = utf8_check(names.v[i], t, n, err);
+        dlc_buf_append(&all, t, n);
+        if (n > 0 && t[n - 1] != '\n')
+            dlc_buf_append(&all, "\n", 1);
+        free(t);
+        if (st)
+            goto cleanup;
+    }
+    if (all.failed) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    *out = all.s ? all.s : calloc(1, 1);
+    *out_len = all.len;
+    all.s = NULL;
+    if (!*out)
+        st = DLC_NOMEM(err);
+cleanup:
+    dlc_buf_free(&all);
+    dlc_strlist_clear(&names);
+    return st;
+}
+
+/* ---- tokens of one source ---- */
+
+typedef struct {
+    int *tok;        /* (n) ids into the `all` table */
+    long n, cap;
+    int *tag;        /* tag: (n) tag ids */
+    long *start;     /* tag, classify: example k is tok[start[k] .. start[k+1]) */
+    int *label;      /* classify: (m) label ids */
+    int *line;       /* tag, classify: (m) the line an example starts on */
+    int m, mcap;
+} text_src;
+
+typedef struct {
+    const data_text_config *tc;
+    const data_config *cfg;
+    data_names all;      /* every distinct token string */
+    data_names tags;     /* tag or label names, in order of appearance */
+    text_src src[SRC_COUNT];
+    char word[1024];     /* the token being read */
+} text_load;
+
+static void src_free(text_src *s)
+{
+    free(s->tok);
+    free(s->tag);
+    free(s->start);
+    free(s->label);
+    free(s->line);
+    memset(s, 0, sizeof *s);
+}
+
+static dlc_status push_token(text_load *L, text_src *s, const char *str, int tag, dlc_error *err)
+{
+    if (s->n == s->cap) {
+        long cap = s->cap ? s->cap * 2 : 4096;
+        int *t = realloc(s->tok, sizeof(int) * (size_t)cap);
+        if (!t)
+            return DLC_NOMEM(err);
+        s->tok = t;
+        if (tag >= 0 || s->tag) {
+            int *g = realloc(s->tag, sizeof(int) * (size_t)cap);
+            if (!g)
+                return DLC_NOMEM(err);
+            s->tag = g;
+        }
+        s->cap = cap;
+    }
+    int id;
+    dlc_status st = data_names_intern(&L->all, str, &id, err);
+    if (st)
+        return st;
+    s->tok[s->n] = id;
+    if (s->tag)
+        s->tag[s->n] = tag;
+    s->n++;
+    return DLC_OK;
+}
+
+/* Starts example m at the current token: its line and (classify) label. */
+static dlc_status push_example(text_src *s, int line, int label, dlc_error *err)
+{
+    if (s->m + 1 >= s->mcap) {
+        int cap = s->mcap ? s->mcap * 2 : 1024;
+        long *st = realloc(s->start, sizeof(long) * (size_t)cap);
+        if (st)
+            s->start = st;
+        int *ln = realloc(s->line, sizeof(int) * (size_t)cap);
+        if (ln)
+            s->line = ln;
+        int *lb = realloc(s->label, sizeof(int) * (size_t)cap);
+        if (lb)
+            s->label = lb;
+        if (!st || !ln || !lb)
+            return DLC_NOMEM(err);
+        s->mcap = cap;
+    }
+    s->start[s->m] = s->n;
+    s->line[s->m] = line;
+    s->label[s->m] = label;
+    s->m++;
+    s->start[s->m] = s->n;
+    return DLC_OK;
+}
+
+static void close_example(text_src *s)
+{
+    if (s->m > 0)
+        s->start[s->m] = s->n;
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Tokenizes text[0, len) (valid UTF-8) into s; stops after `limit` tokens
+ * (0: no limit).  line_ends: a word lm marks every line end with <eos>. */
+static dlc_status tokenize(text_load *L, text_src *s, const char *text, size_t len, long limit,
+                           dlc_error *err)
+{
+    const data_text_config *tc = L->tc;
+    const unsigned char *p = (const unsigned char *)text;
+    int line_ends = tc->task == TEXT_LM && tc->unit == TEXT_WORDS;
+    dlc_status st;
+    for (size_t i = 0; i < len;) {
+        if (limit > 0 && s->n >= limit)
+            break;
+        if (tc->unit == TEXT_CHARS) {
+            if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+                i++;
+                continue;
+            }
+            int k = utf8_len(p + i, len - i);
+            if (k == 0)
+                k = 1; /* checked before: cannot happen */
+            memcpy(L->word, p + i, (size_t)k);
+            L->word[k] = '\0';
+            if (tc->lowercase && k == 1 && L->word[0] >= 'A' && L->word[0] <= 'Z')
+                L->word[0] = (char)(L->word[0] - 'A' + 'a');
+            if ((st = push_token(L, s, L->word, -1, err)))
+                return st;
+            i += (size_t)k;
+            continue;
+        }
+        if (is_space(p[i])) {
+            if (p[i] == '\n' && line_ends && (st = push_token(L, s, TEXT_EOS, -1, err)))
+                return st;
+            i++;
+            continue;
+        }
+        size_t j = i, w = 0;
+        while (j < len && !is_space(p[j])) {
+            if (w + 1 < sizeof L->word) {
+                unsigned char c = p[j];
+                L->word[w++] = (char)(tc->lowercase && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            }
+            j++;
+        }
+        if (j - i > w) {
+            /* a word cut at the buffer's end: drop its last, perhaps partial, character */
+            while (w > 0 && ((unsigned char)L->word[w - 1] & 0xC0) == 0x80)
+                w--;
+            if (w > 0 && (unsigned char)L->word[w - 1] >= 0xC0)
+                w--;
+        }
+        L->word[w] = '\0';
+        if ((st = push_token(L, s, L->word, -1, err)))
+            return st;
+        i = j;
+    }
+    return DLC_OK;
+}
+
+/* tag: "token<ws>tag" lines, a blank line between sentences. */
+static dlc_status read_tagged(text_load *L, text_src *s, const char *path, const char *text,
+                              size_t len, long limit, dlc_error *err)
+{
+    const char *p = text, *end = text + len;
+    int line = 0, open = 0;
+    dlc_status st;
+    s->tag = malloc(sizeof(int));
+    if (!s->tag)
+        return DLC_NOMEM(err);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        line++;
+        const char *a = p, *b = eol;
+        p = eol < end ? eol + 1 : end;
+        while (a < b && is_space((unsigned char)*a))
+            a++;
+        while (b > a && is_space((unsigned char)b[-1]))
+            b--;
+        if (a == b) {
+            open = 0;
+            continue;
+        }
+        const char *f1 = a;
+        while (f1 < b && !is_space((unsigned char)*f1))
+            f1++;
+        const char *f2 = f1;
+        while (f2 < b && is_space((unsigned char)*f2))
+            f2++;
+        const char *f3 = f2;
+        while (f3 < b && !is_space((unsigned char)*f3))
+            f3++;
+        if (f2 == b || f3 != b)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: expected a token and its tag separated by white space, got \"%.*s\"",
+                            path, line, (int)(b - a < 60 ? b - a : 60), a);
+        if (!open) {
+            if (limit > 0 && s->m >= limit)
+                break;
+            if ((st = push_example(s, line, -1, err)))
+                return st;
+            open = 1;
+        }
+        char tag[256];
+        size_t tl = (size_t)(b - f2) < sizeof tag - 1 ? (size_t)(b - f2) : sizeof tag - 1;
+        memcpy(tag, f2, tl);
+        tag[tl] = '\0';
+        int tid;
+        if ((st = data_names_intern(&L->tags, tag, &tid, err)))
+            return st;
+        size_t wl = (size_t)(f1 - a) < sizeof L->word - 1 ? (size_t)(f1 - a) : sizeof L->word - 1;
+        for (size_t k = 0; k < wl; k++) {
+            unsigned char c = (unsigned char)a[k];
+            L->word[k] = (char)(L->tc->lowercase && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+        L->word[wl] = '\0';
+        if ((st = push_token(L, s, L->word, tid, err)))
+            return st;
+        close_example(s);
+    }
+    return DLC_OK;
+}
+
+typedef struct {
+    text_load *L;
+    text_src *s;
+    long limit;
+    const char *path;
+} csv_ctx;
+
+static dlc_status classify_row(void *user, const char *const *fields, int line, dlc_error *err)
+{
+    csv_ctx *c = user;
+    if (c->limit > 0 && c->s->m >= c->limit)
+        return DLC_OK;
+    const char *text = fields[0], *label = fields[1];
+    if (!label[0])
+        return dlc_fail(err, DLC_EINPUT, "%s:%d: empty label", c->path, line);
+    int id;
+    dlc_status st;
+    if ((st = data_names_intern(&c->L->tags, label, &id, err)) ||
+        (st = push_example(c->s, line, id, err)))
+        return st;
+    st = tokenize(c->L, c->s, text, strlen(text), 0, err);
+    close_example(c->s);
+    return st;
+}
+
+static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    text_src *s = &L->src[k];
+    dlc_status st = read_text(src->file, &text, &len, err);
+    if (st)
+        return st;
+    if ((st = utf8_check(src->file, text, len, err)))
+        goto cleanup;
+    size_t skip = len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
+                          (unsigned char)text[2] == 0xBF
+                      ? 3
+                      : 0;
+    switch (L->tc->task) {
+    case TEXT_LM:
+        st = tokenize(L, s, text + skip, len - skip, src->limit, err);
+        break;
+    case TEXT_TAG:
+        st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
+        break;
+    case TEXT_CLASSIFY: {
+        if (L->cfg->label.n != 1) {
+            st = dlc_fail(err, DLC_EINPUT, "data.label: text classification needs one label column, %d given",
+                          L->cfg->label.n);
+            break;
+        }
+        const char *cols[2] = {L->tc->column, L->cfg->label.v[0]};
+        csv_ctx c = {L, s, src->limit, src->file};
+        st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
+        break;
+    }
+    case TEXT_TASK_COUNT:
+        break;
+    }
+    if (st)
+        goto cleanup;
+    long count = L->tc->task == TEXT_LM ? s->n : s->m;
+    if (L->tc->task == TEXT_LM && L->tc->unit == TEXT_WORDS) {
+        int eos = data_names_find(&L->all, TEXT_EOS);
+        long words = 0;
+        for (long i = 0; i < s->n; i++)
+            words += s->tok[i] != eos;
+        if (words == 0)
+            count = 0;
+    }
+    if (count == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s", src->file,
+                      len == 0 ? "empty file"
+                      : L->tc->task == TEXT_LM ? "no text (only white space)"
+                                               : "no examples");
+    else if (L->tc->task == TEXT_LM && s->n < 2)
+        st = dlc_fail(err, DLC_EINPUT, "%s: a language model needs at least 2 tokens", src->file);
+cleanup:
+    free(text);
+    return st;
+}
+
+/* ---- the vocabulary ---- */
+
+typedef struct {
+    const char *s;
+    long count;
+} vocab_entry;
+
+static int vocab_cmp(const void *a, const void *b)
+{
+    const vocab_entry *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->s, y->s);
+}
+
+static int is_special(const char *s)
+{
+    return strcmp(s, text_specials[0]) == 0 || strcmp(s, text_specials[1]) == 0;
+}
+
+/* Builds b->vocab from the counts of the train tokens (or copies the fixed
+ * vocabulary) and map (all.n): token -> vocabulary id. */
+static dlc_status build_vocab(text_load *L, data_bundle *b, const long *count, int *map,
+                              dlc_error *err)
+{
+    const data_text_config *tc = L->tc;
+    data_names v = {0};
+    vocab_entry *e = NULL;
+    dlc_status st = DLC_OK;
+    int id, n_all = L->all.names.n;
+    if (tc->vocab) {
+        for (int i = 0; i < tc->vocab->n; i++)
+            if ((st = data_names_intern(&v, tc->vocab->v[i], &id, err)))
+                goto cleanup;
+    } else {
+        for (int i = 0; i < 2; i++)
+            if ((st = data_names_add(&v, text_specials[i], &id, err)))
+                goto cleanup;
+        int eos = tc->task == TEXT_LM && tc->unit == TEXT_WORDS;
+        if (eos && (st = data_names_add(&v, TEXT_EOS, &id, err)))
+            goto cleanup;
+        e = malloc(sizeof *e * (size_t)(n_all ? n_all : 1));
+        if (!e) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        int k = 0;
+        for (int i = 0; i < n_all; i++) {
+            const char *s = L->all.names.v[i];
+            if (count[i] >= tc->min_count && count[i] > 0 && !is_special(s) &&
+                !(eos && strcmp(s, TEXT_EOS) == 0))
+                e[k++] = (vocab_entry){s, count[i]};
+        }
+        qsort(e, (size_t)k, sizeof *e, vocab_cmp);
+        for (int i = 0; i < k; i++) {
+            if (tc->max_vocab > 0 && v.names.n >= tc->max_vocab)
+                break;
+            if ((st = data_names_add(&v, e[i].s, &id, err)))
+                goto cleanup;
+        }
+    }
+    for (int i = 0; i < n_all; i++) {
+        int vid = data_names_find(&v, L->all.names.v[i]);
+        map[i] = vid >= 0 ? vid : TEXT_UNK;
+    }
+    dlc_strlist_clear(&b->vocab);
+    b->vocab = v.names;
+    v.names = (dlc_strlist){0};
+cleanup:
+    free(e);
+    data_names_free(&v);
+    return st;
+}
+
+/* ---- classes (tags, labels) ---- */
+
+/* Class names in order (data.classes when given, else sorted) and the
+ * remapping of the tag table's ids to class ids. */
+static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_error *err)
+{
+    const dlc_strlist *given = &L->cfg->classes;
+    int n = L->tags.names.n;
+    dlc_status st = DLC_OK;
+    dlc_strlist_clear(&b->class_names);
+    if (given->n > 0) {
+        for (int i = 0; i < n; i++) {
+            remap[i] = dlc_strlist_find(given, L->tags.names.v[i]);
+            if (remap[i] < 0)
+                return dlc_fail(err, DLC_EINPUT, "%s: class '%.60s' is not one of data.classes",
+                                L->cfg->train.file, L->tags.names.v[i]);
+        }
+        return dlc_strlist_copy(&b->class_names, given, err);
+    }
+    const char **sorted = malloc(sizeof *sorted * (size_t)(n ? n : 1));
+    if (!sorted)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < n; i++)
+        sorted[i] = L->tags.names.v[i];
+    qsort(sorted, (size_t)n, sizeof *sorted, name_cmp);
+    for (int i = 0; i < n && !st; i++)
+        st = dlc_strlist_push(&b->class_names, sorted[i], err);
+    for (int i = 0; i < n; i++)
+        remap[data_names_find(&L->tags, sorted[i])] = i;
+    free(sorted);
+    return st;
+}
+
+/* ---- datasets ---- */
+
+static dataset *dataset_new(const char *path, int rows, int T, int n_targets)
+{
+    dataset *ds = calloc(1, sizeof *ds);
+    if (!ds)
+        return NULL;
+    dlc_strlcpy(ds->path, path, sizeof ds->path);
+    ds->shape.ndim = 1;
+    ds->shape.d[0] = T;
+    ds->dim = (size_t)T;
+    ds->n_targets = n_targets;
+    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)T);
+    ds->targets = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)n_targets);
+    if (!ds->f32 || !ds->targets) {
+        data_dataset_free(ds);
+        return NULL;
+    }
+    return ds;
+}
+
+/* Sequences of the lm token range [a, b): inputs tok[a + jT + t], targets
+ * the next token; the last sequence is padded.  Returns rows written at row. */
+static int lm_rows(dataset *ds, int row, const text_src *s, long a, long b, const int *map, int T)
+{
+    long m = b - a - 1; /* positions with a next token */
+    int rows = m > 0 ? (int)((m + T - 1) / T) : 0;
+    for (int j = 0; j < rows; j++) {
+        float *x = ds->f32 + (size_t)(row + j) * T, *y = ds->targets + (size_t)(row + j) * T;
+        for (int t = 0; t < T; t++) {
+            long p = a + (long)j * T + t;
+            int in = p - a < m;
+            x[t] = in ? (float)map[s->tok[p]] : (float)TEXT_PAD;
+            y[t] = in ? (float)map[s->tok[p + 1]] : -1.0f;
+        }
+    }
+    return rows;
+}
+
+static int lm_count(long a, long b, int T)
+{
+    long m = b - a - 1;
+    return m > 0 ? (int)((m + T - 1) / T) : 0;
+}
+
+/* Rows of example k (a tagged sentence cut into pieces of T, or a text cut
+ * to T tokens). */
+static int example_rows(const text_load *L, const text_src *s, int k, int T)
+{
+    long len = s->start[k + 1] - s->start[k];
+    if (L->tc->task == TEXT_CLASSIFY || len == 0)
+        return 1;
+    return (int)((len + T - 1) / T);
+}
+
+static void example_write(const text_load *L, dataset *ds, int row, const text_src *s, int k,
+                          const int *map, const int *remap, int T)
+{
+    long a = s->start[k], len = s->start[k + 1] - a;
+    int rows = example_rows(L, s, k, T);
+    for (int j = 0; j < rows; j++) {
+        float *x = ds->f32 + (size_t)(row + j) * T;
+        float *y = ds->targets + (size_t)(row + j) * (size_t)ds->n_targets;
+        for (int t = 0; t < T; t++) {
+            long p = (long)j * T + t;
+            x[t] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            if (L->tc->task == TEXT_TAG)
+                y[t] = p < len ? (float)remap[s->tag[a + p]] : -1.0f;
+        }
+        if (L->tc->task == TEXT_CLASSIFY)
+            y[0] = (float)remap[s->label[k]];
+    }
+}
+
+/* ---- splits ---- */
+
+static long frac_count(long n, double f)
+{
+    if (!(f > 0.0))
+        return 0;
+    long c = (long)floor((double)n * f + 0.5);
+    return c < 1 ? 1 : c > n ? n : c;
+}
+
+static dlc_status split_rows(data_split *sp, const dataset *ds, const int *rows, int n,
+                             dlc_error *err)
+{
+    sp->ds = ds;
+    sp->n = n;
+    free(sp->idx); /* a part carved empty from train, now read from its own file */
+    sp->idx = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    if (!sp->idx)
+        return DLC_NOMEM(err);
+    memcpy(sp->idx, rows, sizeof(int) * (size_t)n);
+    return DLC_OK;
+}
+
+/* Which part of the train source a unit (token or example) u of n belongs to:
+ * 0 train, 1 train-dev, 2 dev, 3 test; in file order, the tail carved. */
+typedef struct {
+    long end[4]; /* units [end[p-1], end[p]) belong to part p */
+} carve_plan;
+
+static carve_plan carve_in_order(long n, const data_config *cfg)
+{
+    long test = frac_count(n, cfg->split_test), dev = frac_count(n, cfg->split_dev),
+         td = frac_count(n, cfg->split_train_dev);
+    carve_plan c;
+    c.end[3] = n;
+    c.end[2] = n - test;
+    c.end[1] = c.end[2] - dev;
+    c.end[0] = c.end[1] - td;
+    return c;
+}
+
+/* The bundle's four splits (train, train_dev, dev, test) by part. */
+static data_split *part_split(data_bundle *b, int part)
+{
+    data_split *p[4] = {&b->train, &b->train_dev, &b->dev, &b->test};
+    return p[part];
+}
+
+/* ---- putting it together ---- */
+
+static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_error *err,
+                           const carve_plan *cp)
+{
+    int T = L->tc->seq_len;
+    dlc_status st = DLC_OK;
+    int *rows = NULL;
+    for (int k = 0; k < SRC_COUNT; k++) {
+        const text_src *s = &L->src[k];
+        if (!s->tok)
+            continue;
+        long bounds[5] = {0, s->n, s->n, s->n, s->n};
+        int parts = 1;
+        if (k == SRC_TRAIN) {
+            for (int p = 0; p < 4; p++)
+                bounds[p + 1] = cp->end[p];
+            parts = 4;
+        }
+        int total = 0;
+        for (int p = 0; p < parts; p++)
+            total += lm_count(bounds[p], bounds[p + 1], T);
+        dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
+                                              : k == SRC_DEV ? L->cfg->dev.file
+                                                             : L->cfg->test.file,
+                                              total, T, T);
+        free(rows);
+        rows = malloc(sizeof(int) * (size_t)(total ? total : 1));
+        if (!ds || !rows)
+            return DLC_NOMEM(err);
+        ds->n = total;
+        int row = 0;
+        for (int p = 0; p < parts; p++) {
+            int r = lm_rows(ds, row, s, bounds[p], bounds[p + 1], map, T);
+            for (int q = 0; q < r; q++)
+                rows[q] = row + q;
+            int part = k == SRC_TRAIN ? p : k == SRC_DEV ? 2 : 3;
+            if ((st = split_rows(part_split(b, part), ds, rows, r, err)))
+                goto done;
+            long targets = bounds[p + 1] - bounds[p] - 1;
+            b->text_tokens[part] = targets > 0 ? targets : 0;
+            row += r;
+        }
+    }
+done:
+    free(rows);
+    return st;
+}
+
+static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, const int *remap,
+                                 const int *part_of, dlc_error *err)
+{
+    int T = L->tc->seq_len, nt = L->tc->task == TEXT_TAG ? T : 1;
+    dlc_status st = DLC_OK;
+    int *rows[4] = {NULL, NULL, NULL, NULL};
+    int nrows[4] = {0, 0, 0, 0};
+    for (int k = 0; k < SRC_COUNT && !st; k++) {
+        const text_src *s = &L->src[k];
+        if (!s->start)
+            continue;
+        int total = 0;
+        for (int e = 0; e < s->m; e++)
+            total += example_rows(L, s, e, T);
+        dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
+                                              : k == SRC_DEV ? L->cfg->dev.file
+                                                             : L->cfg->test.file,
+                                              total, T, nt);
+        if (!ds)
+            return DLC_NOMEM(err);
+        ds->n = total;
+        for (int p = 0; p < 4; p++) {
+            free(rows[p]);
+            rows[p] = malloc(sizeof(int) * (size_t)(total ? total : 1));
+            nrows[p] = 0;
+            if (!rows[p]) {
+                st = DLC_NOMEM(err);
+                goto done;
+            }
+        }
+        int row = 0;
+        for (int e = 0; e < s->m; e++) {
+            int part = k == SRC_TRAIN ? part_of[e] : k == SRC_DEV ? 2 : 3;
+            int r = example_rows(L, s, e, T);
+            example_write(L, ds, row, s, e, map, remap, T);
+            for (int q = 0; q < r; q++)
+                rows[part][nrows[part]++] = row + q;
+            long len = s->start[e + 1] - s->start[e];
+            b->text_tokens[part] += L->tc->task == TEXT_CLASSIFY && len > T ? T : len;
+            row += r;
+        }
+        for (int p = 0; p < 4 && !st; p++) {
+            if (k != SRC_TRAIN && p != (k == SRC_DEV ? 2 : 3))
+                continue;
+            st = split_rows(part_split(b, p), ds, rows[p], nrows[p], err);
+        }
+    }
+done:
+    for (int p = 0; p < 4; p++)
+        free(rows[p]);
+    return st;
+}
+
+dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = &cfg->text;
+    L.cfg = cfg;
+    const data_text_config *tc = &cfg->text;
+    const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
+    long *count = NULL;
+    int *map = NULL, *remap = NULL, *part_of = NULL;
+    dlc_status st = DLC_OK;
+    memset(b, 0, sizeof *b);
+
+    if (tc->seq_len < 1) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+        goto cleanup;
+    }
+    for (int k = 0; k < SRC_COUNT; k++) {
+        if (!srcs[k]->file[0]) {
+            if (k == SRC_TRAIN) {
+                st = dlc_fail(err, DLC_EINPUT, "data.train.file: no training text given");
+                goto cleanup;
+            }
+            continue;
+        }
+        if ((st = read_source(&L, k, srcs[k], err)))
+            goto cleanup;
+    }
+    text_src *tr = &L.src[SRC_TRAIN];
+    long units = tc->task == TEXT_LM ? tr->n : tr->m;
+    carve_plan cp = carve_in_order(units, cfg);
+    if (cp.end[0] < 1 || (tc->task == TEXT_LM && cp.end[0] < 2)) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: %ld %s are too few to carve the splits and keep any for training",
+                      cfg->train.file, units, tc->task == TEXT_LM ? "tokens" : "examples");
+        goto cleanup;
+    }
+
+    /* which part each train example goes to */
+    part_of = malloc(sizeof(int) * (size_t)(tr->m ? tr->m : 1));
+    if (!part_of) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    if (tc->task != TEXT_LM) {
+        int *perm = malloc(sizeof(int) * (size_t)(tr->m ? tr->m : 1));
+        if (!perm) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        for (int e = 0; e < tr->m; e++)
+            perm[e] = e;
+        if (tc->task == TEXT_CLASSIFY && cp.end[0] < tr->m) {
+            /* table rows: drawn with the seed, as the CSV format does */
+            dlc_rng rng;
+            dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 0));
+            dlc_rng_shuffle(&rng, perm, tr->m);
+        }
+        for (int r = 0; r < tr->m; r++) {
+            int p = 0;
+            while (p < 3 && r >= cp.end[p])
+                p++;
+            part_of[perm[r]] = p;
+        }
+        free(perm);
+    }
+
+    /* the vocabulary, from the train part's tokens */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)(n_all ? n_all : 1), sizeof *count);
+    map = malloc(sizeof(int) * (size_t)(n_all ? n_all : 1));
+    remap = malloc(sizeof(int) * (size_t)(L.tags.names.n ? L.tags.names.n : 1));
+    if (!count || !map || !remap) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    if (tc->task == TEXT_LM) {
+        for (long i = 0; i < cp.end[0]; i++)
+            count[tr->tok[i]]++;
+    } else {
+        for (int e = 0; e < tr->m; e++)
+            if (part_of[e] == 0)
+                for (long i = tr->start[e]; i < tr->start[e + 1]; i++)
+                    count[tr->tok[i]]++;
+    }
+    if ((st = build_vocab(&L, b, count, map, err)))
+        goto cleanup;
+
+    if (tc->task == TEXT_LM) {
+        if ((st = dlc_strlist_copy(&b->class_names, &b->vocab, err)) ||
+            (st = build_lm(&L, b, map, err, &cp)))
+            goto cleanup;
+    } else {
+        if ((st = build_classes(&L, b, remap, err)) ||
+            (st = build_examples(&L, b, map, remap, part_of, err)))
+            goto cleanup;
+    }
+    if (b->train.n == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: no training sequences", cfg->train.file);
+        goto cleanup;
+    }
+    const dataset *ds = b->src[SRC_TRAIN];
+    b->shape = ds->shape;
+    b->dim = ds->dim;
+    b->n_targets = ds->n_targets;
+    b->text = 1;
+    b->text_task = tc->task;
+    b->text_unit = tc->unit;
+    b->stateful = tc->task == TEXT_LM && tc->stateful;
+    st = data_norm_init(&b->norm, NORM_NONE, b->dim, err);
+
+cleanup:
+    for (int k = 0; k < SRC_COUNT; k++)
+        src_free(&L.src[k]);
+    data_names_free(&L.all);
+    data_names_free(&L.tags);
+    free(count);
+    free(map);
+    free(remap);
+    free(part_of);
+    if (st)
+        data_free(b);
+    return st;
+}
+
+/* ---- prediction inputs and pretrained vectors ---- */
+
+int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
+                     float *ids, int cap, dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = tc;
+    data_names v = {0};
+    int n = -1, id;
+    size_t len = strlen(text);
+    if (utf8_check("the text", text, len, err) != DLC_OK ||
+        tokenize(&L, &L.src[0], text, len, 0, err) != DLC_OK)
+        goto cleanup;
+    for (int i = 0; i < vocab->n; i++)
+        if (data_names_intern(&v, vocab->v[i], &id, err) != DLC_OK)
+            goto cleanup;
+    n = 0;
+    for (long i = 0; i < L.src[0].n && n < cap; i++) {
+        int vid = data_names_find(&v, L.all.names.v[L.src[0].tok[i]]);
+        ids[n++] = (float)(vid >= 0 ? vid : TEXT_UNK);
+    }
+cleanup:
+    src_free(&L.src[0]);
+    data_names_free(&L.all);
+    data_names_free(&v);
+    return n;
+}
+
+dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
+                             int *found, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    data_names v = {0};
+    int id;
+    *found = 0;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st)
+        return st;
+    if ((st = utf8_check(path, text, len, err)))
+        goto cleanup;
+    for (int i = 0; i < vocab->n; i++)
+        if ((st = data_names_intern(&v, vocab->v[i], &id, err)))
+            goto cleanup;
+    char *p = text, *end = text + len;
+    for (int line = 1; p < end; line++) {
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        *eol = '\0';
+        char *save = NULL, *tok = strtok_r(p, " \t\r", &save);
+        p = eol + 1;
+        if (!tok)
+            continue;
+        float row[4096];
+        int k = 0, extra = 0;
+        for (char *f = strtok_r(NULL, " \t\r", &save); f; f = strtok_r(NULL, " \t\r", &save)) {
+            double x;
+            if (dlc_parse_double(f, &x) != 0 || !isfinite(x)) {
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: expected numbers after the token, got \"%.40s\"",
+                              path, line, f);
+                goto cleanup;
+            }
+            if (k < dim && k < (int)(sizeof row / sizeof row[0]))
+                row[k++] = (float)x;
+            else
+                extra++;
+        }
+        if (line == 1 && k == 1 && extra == 0) {
+            double x;
+            if (dlc_parse_double(tok, &x) == 0)
+                continue; /* word2vec's "count dim" header */
+        }
+        if (k != dim || extra) {
+            st = dlc_fail(err, DLC_EINPUT, "%s:%d: token '%.40s' has %d numbers, the embedding has %d",
+                          path, line, tok, k + extra, dim);
+            goto cleanup;
+        }
+        int vid = data_names_find(&v, tok);
+        if (vid >= 0 && vid != TEXT_PAD) {
+            memcpy(E + (size_t)vid * dim, row, sizeof(float) * (size_t)dim);
+            (*found)++;
+        }
+    }
+cleanup:
+    free(text);
+    data_names_free(&v);
+    return st;
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# Sequence models from the command line: a character language model, a
+# tagger and a text classifier train, evaluate and predict; text data errors
+# are clear.  The data is tiny and committed (tests/data/text) or written here.
+load helpers
+
+FABLES="$ROOT/tests/data/text/fables.txt"
+
+# A small character LSTM language model on the fables, 3 epochs.
+charlm_config() {
+    cat > "${1:-lm.yaml}" <<YAML
+name: charlm
+seed: 2
+data:
+  format: text
+  train: {file: $FABLES}
+  split: {dev: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: ${2:-lstm}, units: 24}
+    - {type: dense, units: auto}
+train:
+  epochs: ${3:-3}
+  batch_size: 8
+  optimizer: {type: adam, lr: 0.01}
+  clip_norm: 5
+YAML
+}
+
+# Tagged sentences: determiners, nouns and verbs in a fixed pattern.
+tagged_data() {
+    local nouns=(fox crow mouse cat dog goose boy wolf sun wind) verbs=(saw ate chased found heard)
+    for i in $(seq 0 119); do
+        printf 'the\tDET\n%s\tNOUN\n%s\tVERB\na\tDET\n%s\tNOUN\n.\tPUNCT\n\n' \
+            "${nouns[$((i % 10))]}" "${verbs[$((i % 5))]}" "${nouns[$(((i * 3 + 1) % 10))]}"
+    done > "$1"
+}
+
+@test "a character LSTM language model trains and reports perplexity and bits per character" {
+    charlm_config lm.yaml lstm 4
+    run "$DLC" train lm.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"text: vocabulary of"*"tokens"* ]]
+    [ "$(head -1 run/metrics.csv)" = "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s,train_perplexity,dev_perplexity,train_bits_per_char,dev_bits_per_char" ]
+    bpc=$(json_figure run/report.json dev bits_per_char)
+    ppl=$(json_figure run/report.json dev perplexity)
+    loss=$(json_figure run/report.json dev loss)
+    awk -v b="$bpc" -v l="$loss" 'BEGIN {d = b - l / log(2); exit !(d < 1e-5 && d > -1e-5)}'
+    awk -v p="$ppl" -v l="$loss" 'BEGIN {d = p - exp(l); exit !(d < 1e-3 && d > -1e-3)}'
+    # the first epoch's loss falls by the last
+    first=$(awk -F, 'NR == 2 {print $3}' run/metrics.csv)
+    last=$(awk -F, 'END {print $3}' run/metrics.csv)
+    gt "$first" "$last"
+    # eval repeats report.json's dev figure (the state carried the same way)
+    run "$DLC" eval run --split dev --json
+    [ "$status" -eq 0 ]
+    got=$(echo "$output" | sed 's/.*"loss": \([0-9.e+-]*\).*/\1/')
+    awk -v a="$got" -v b="$loss" 'BEGIN {exit !((a - b) < 1e-5 && (b - a) < 1e-5)}'
+}
+
+@test "GRU (both forms) and RNN language models train" {
+    for cell in gru rnn; do
+        charlm_config lm.yaml $cell 1
+        run "$DLC" train lm.yaml --out run_$cell
+        [ "$status" -eq 0 ]
+    done
+    run "$DLC" train lm.yaml --out run_simple --set model.layers.1.type=gru \
+        --set model.layers.1.variant=simplified
+    [ "$status" -eq 0 ]
+    run "$DLC" summary run_simple
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"gru"* ]]
+}
+
+@test "sampling from a language model is deterministic per seed" {
+    charlm_config lm.yaml lstm 2
+    "$DLC" train lm.yaml --out run --quiet
+    run "$DLC" predict run --prompt "The fox" --length 80 --seed 7
+    [ "$status" -eq 0 ]
+    [[ "$output" == "The fox"* ]]
+    a="$output"
+    run "$DLC" predict run --prompt "The fox" --length 80 --seed 7
+    [ "$output" = "$a" ]
+    run "$DLC" predict run --prompt "The fox" --length 80 --seed 8
+    [ "$output" != "$a" ]
+    # temperature 0: the most likely characters, the same whatever the seed
+    g1=$("$DLC" predict run --prompt "The" --length 30 --temperature 0 --seed 1)
+    g2=$("$DLC" predict run --prompt "The" --length 30 --temperature 0 --seed 2)
+    [ "$g1" = "$g2" ]
+    [ "${#g1}" -eq 33 ]
+    # an empty prompt starts as after a line end
+    run "$DLC" predict run --prompt "" --length 20
+    [ "$status" -eq 0 ]
+}
+
+@test "predict refuses the wrong mode and bad options" {
+    charlm_config lm.yaml lstm 1
+    "$DLC" train lm.yaml --out run --quiet
+    run "$DLC" predict run --text "hello"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is a language model: use --prompt"* ]]
+    run "$DLC" predict run --prompt "a" --temperature -1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--temperature needs a number"* ]]
+    run "$DLC" predict run --prompt "a" --text "b"
+    [ "$status" -eq 2 ]
+    run "$DLC" predict run
+    [ "$status" -eq 2 ]
+    echo "x" > some.png
+    run "$DLC" predict run some.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is a text model: give --prompt TEXT"* ]]
+    run "$DLC" predict run --prompt $'bad \xff'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"invalid UTF-8"* ]]
+}
+
+@test "a stateful language model resumes exactly" {
+    charlm_config lm.yaml lstm 3
+    "$DLC" train lm.yaml --out full --threads 1 --quiet
+    "$DLC" train lm.yaml --out part --threads 1 --quiet --set train.epochs=1
+    "$DLC" train lm.yaml --out part --threads 1 --quiet --resume
+    diff <(metrics_no_time full/metrics.csv) <(metrics_no_time part/metrics.csv)
+    cmp full/model.safetensors part/model.safetensors
+}
+
+@test "a two-layer bidirectional LSTM tagger learns the tags and tags new text" {
+    tagged_data tags.txt
+    cat > tag.yaml <<YAML
+name: tagger
+data:
+  format: text
+  train: {file: tags.txt}
+  split: {test: 0.1}
+  text: {task: tag, tokens: words, seq_len: 8}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 12, bidirectional: true}
+    - {type: lstm, units: 12, bidirectional: true}
+    - {type: dense, units: auto}
+train:
+  epochs: 8
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.02}
+YAML
+    run "$DLC" train tag.yaml --out run
+    [ "$status" -eq 0 ]
+    acc=$(json_figure run/report.json test accuracy)
+    gt "$acc" 0.95
+    run "$DLC" predict run --text "the wolf heard a cat ."
+    [ "$status" -eq 0 ]
+    [ "$output" = "the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
+    run "$DLC" gradcheck tag.yaml --batch 2 --samples 8
+    [ "$status" -eq 0 ]
+}
+
+@test "a text classifier reads CSV, beats the majority class and ranks classes" {
+    {
+        echo "text,label"
+        for i in $(seq 1 60); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill and the wind blew $i\",weather"
+            echo "\"a fine day with the sun $i\",weather"
+        done
+    } > texts.csv
+    cat > cls.yaml <<YAML
+name: classifier
+data:
+  format: text
+  train: {file: texts.csv}
+  label: label
+  split: {test: 0.2}
+  text: {task: classify, tokens: words, seq_len: 12}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: gru, units: 12, return_sequences: false}
+    - {type: dense, units: auto}
+train:
+  epochs: 6
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.02}
+YAML
+    run "$DLC" train cls.yaml --out run
+    [ "$status" -eq 0 ]
+    acc=$(json_figure run/report.json test accuracy)
+    gt "$acc" 0.9
+    run "$DLC" predict run --text "wind and rain on the hill" --top-k 2
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == weather* ]]
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "bad corpora and text configs get clear errors" {
+    : > empty.txt
+    charlm_config lm.yaml
+    run "$DLC" train lm.yaml --out run --set data.train.file=empty.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty.txt: empty file"* ]]
+    printf 'good line\nna\xefve\n' > latin1.txt
+    run "$DLC" train lm.yaml --out run --set data.train.file=latin1.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"latin1.txt:2:3: invalid UTF-8 (byte 0xef)"* ]]
+    run "$DLC" train lm.yaml --out run --set data.text.task=poem
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.text.task"*"lm, tag, classify"* ]]
+    run "$DLC" train lm.yaml --out run --set loss=mse
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"softmax_cross_entropy"* ]]
+    run "$DLC" train lm.yaml --out run --set model.layers.0.type=lstm
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"expects a sequence (T, D)"* ]]
+}
+
+@test "sequence_loss sum and truncated BPTT train" {
+    charlm_config lm.yaml lstm 1
+    run "$DLC" train lm.yaml --out run --set train.sequence_loss=sum --set model.layers.1.bptt=4
+    [ "$status" -eq 0 ]
+    grep -q "sequence_loss: sum" run/config.yaml
+    grep -q "bptt: 4" run/config.yaml
+}
+
+@test "an embedding starts from a vectors file and can be frozen" {
+    charlm_config lm.yaml lstm 1
+    printf '3 8\ne 1 2 3 4 5 6 7 8\nt 0 0 0 0 0 0 0 1\n@ 9 9 9 9 9 9 9 9\n' > vec.txt
+    run "$DLC" train lm.yaml --out run --set model.layers.0.pretrained=vec.txt \
+        --set model.layers.0.trainable=false
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"layer 'embedding_1' (embedding): 2 of "*" vectors from vec.txt"* ]]
+    run "$DLC" summary run
+    [[ "$output" == *"embedding_1"*"(frozen)"* ]]
+    printf 'e 1 2\n' > short.txt
+    run "$DLC" train lm.yaml --out run2 --set model.layers.0.pretrained=short.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"short.txt:1: token 'e' has 2 numbers, the embedding has 8"* ]]
+}

@@ -1,0 +1,430 @@
+/* test_text.c - format text: tokens, vocabulary (with unknown words), the
+ * three tasks' sequences and targets, carving in file order, the batch plans
+ * (stateful runs keep their order), prediction inputs, pretrained vectors,
+ * and bad corpora. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/config/config.h"
+#include "../../src/data/data.h"
+#include "testutil.h"
+
+/* Loads data described by the YAML `data:` body (a flow mapping). */
+static dlc_status load_data(data_bundle *b, dlc_config *c, const char *data_yaml, dlc_error *err)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "data: %s\nmodel: {layers: [{type: dense, units: 2}]}\n", data_yaml);
+    dlc_status s = config_load_string(c, "t.yaml", yaml, strlen(yaml), NULL, 0, err);
+    if (s != DLC_OK) {
+        print_error("config: %s\n", err->msg);
+        fail();
+    }
+    return data_load(b, &c->data, DATA_TARGET_CLASS, c->seed, err);
+}
+
+static void load_ok(data_bundle *b, dlc_config *c, const char *data_yaml)
+{
+    dlc_error err = {0};
+    if (load_data(b, c, data_yaml, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+}
+
+static void load_fails(const char *data_yaml, const char *want1, const char *want2)
+{
+    data_bundle b;
+    dlc_config c;
+    dlc_error err = {0};
+    dlc_status s = load_data(&b, &c, data_yaml, &err);
+    if (s != DLC_EINPUT || !strstr(err.msg, want1) || (want2 && !strstr(err.msg, want2))) {
+        print_error("status %d, message: %s\nwanted: %s\n", (int)s, err.msg, want1);
+        fail();
+    }
+    config_free(&c);
+}
+
+static const float *row_x(const data_split *s, int r)
+{
+    return s->ds->f32 + (size_t)s->idx[r] * s->ds->dim;
+}
+
+static const float *row_y(const data_split *s, int r)
+{
+    return s->ds->targets + (size_t)s->idx[r] * (size_t)s->ds->n_targets;
+}
+
+static void expect_row(const float *got, const float *want, int n)
+{
+    for (int i = 0; i < n; i++)
+        tu_close(got[i], want[i], 0.0);
+}
+
+static void test_vocabulary_with_unknown_words(void **state)
+{
+    tu_write(tu_tmp("w_train.txt"), "the cat sat\nthe dog sat\nthe end\n", (size_t)-1);
+    tu_write(tu_tmp("w_dev.txt"), "the bird sat\n", (size_t)-1);
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, dev: {file: %s}, "
+             "text: {task: lm, tokens: words, seq_len: 4}}",
+             tu_tmp("w_train.txt"), tu_tmp("w_dev.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    /* specials, then by falling count, ties in byte order */
+    const char *want[] = {"<pad>", "<unk>", "<eos>", "the", "sat", "cat", "dog", "end"};
+    assert_int_equal(b.vocab.n, 8);
+    for (int i = 0; i < 8; i++)
+        assert_string_equal(b.vocab.v[i], want[i]);
+    assert_int_equal(b.class_names.n, 8); /* a language model's classes are its tokens */
+    /* dev: "the bird sat <eos>": bird was never seen in train */
+    assert_int_equal(b.dev.n, 1);
+    const float x[4] = {3, 1, 4, 0}, y[4] = {1, 4, 2, -1};
+    expect_row(row_x(&b.dev, 0), x, 4);
+    expect_row(row_y(&b.dev, 0), y, 4);
+    assert_int_equal(b.text_tokens[2], 3);
+    data_free(&b);
+    config_free(&c);
+
+    /* min_count 2: words seen once become <unk> too */
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: lm, tokens: words, seq_len: 4, "
+             "min_count: 2}}",
+             tu_tmp("w_train.txt"));
+    load_ok(&b, &c, yaml);
+    assert_int_equal(b.vocab.n, 5);
+    const float x0[4] = {3, 1, 4, 2}; /* the cat sat <eos> */
+    expect_row(row_x(&b.train, 0), x0, 4);
+    data_free(&b);
+    config_free(&c);
+
+    /* max_vocab counts the specials */
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: lm, tokens: words, max_vocab: 4, "
+             "lowercase: true}}",
+             tu_tmp("w_train.txt"));
+    load_ok(&b, &c, yaml);
+    assert_int_equal(b.vocab.n, 4);
+    assert_string_equal(b.vocab.v[3], "the");
+    data_free(&b);
+    config_free(&c);
+}
+
+static void test_lm_sequences_in_file_order(void **state)
+{
+    tu_write(tu_tmp("c.txt"), "abcdefghij\n", (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, split: {dev: 0.2}, text: {seq_len: 3}}",
+             tu_tmp("c.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    assert_true(b.text && b.stateful);
+    assert_int_equal(b.shape.ndim, 1);
+    assert_int_equal(b.shape.d[0], 3);
+    assert_int_equal(b.n_targets, 3);
+    /* 11 characters; dev is the last 2 ("j\n"), train the 9 before */
+    assert_int_equal(b.train.n, 3);
+    assert_int_equal(b.dev.n, 1);
+    assert_int_equal(b.text_tokens[0], 8);
+    assert_int_equal(b.text_tokens[2], 1);
+    int id[128];
+    for (int i = 0; i < 128; i++)
+        id[i] = -1;
+    for (int i = 0; i < b.vocab.n; i++)
+        id[(unsigned char)b.vocab.v[i][0]] = i;
+    /* train rows: abc->bcd, def->efg, gh.->hi- */
+    const char *xs[3] = {"abc", "def", "gh"}, *ys[3] = {"bcd", "efg", "hi"};
+    for (int r = 0; r < 3; r++) {
+        for (int t = 0; t < 3; t++) {
+            float wx = xs[r][t] ? (float)id[(int)xs[r][t]] : 0.0f;
+            float wy = ys[r][t] ? (float)id[(int)ys[r][t]] : -1.0f;
+            tu_close(row_x(&b.train, r)[t], wx, 0.0);
+            tu_close(row_y(&b.train, r)[t], wy, 0.0);
+        }
+    }
+    /* j and \n were not in train: <unk> */
+    tu_close(row_x(&b.dev, 0)[0], TEXT_UNK, 0.0);
+    tu_close(row_y(&b.dev, 0)[0], TEXT_UNK, 0.0);
+    tu_close(row_y(&b.dev, 0)[1], -1.0, 0.0);
+    data_free(&b);
+    config_free(&c);
+}
+
+/* Runs side by side: row i of batch j + 1 continues row i of batch j. */
+static void test_stateful_batches_keep_order(void **state)
+{
+    /* the plan alone: 10 sequences, 3 runs of 4, 4 and 2 */
+    data_bundle lm = {0};
+    lm.text = 1;
+    lm.stateful = 1;
+    data_split s = {NULL, 10, NULL};
+    int order[10], starts[11];
+    int nb = data_plan(&lm, &s, 3, NULL, order, starts);
+    assert_int_equal(nb, 4);
+    const int want[10] = {0, 4, 8, 1, 5, 9, 2, 6, 3, 7}, want_starts[5] = {0, 3, 6, 8, 10};
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(order[i], want[i]);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(starts[i], want_starts[i]);
+
+    /* on real sequences: each row's first input is the token its row in the
+     * batch before predicted last */
+    char text[2000];
+    for (int i = 0; i < 1999; i++)
+        text[i] = (char)('a' + (i * 7 + i / 26) % 26);
+    text[1999] = '\0';
+    tu_write(tu_tmp("stream.txt"), text, (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {seq_len: 16}}",
+             tu_tmp("stream.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    int n = b.train.n, *ord = malloc(sizeof(int) * (size_t)n), *st = malloc(sizeof(int) * (size_t)(n + 1));
+    assert_non_null(ord);
+    assert_non_null(st);
+    nb = data_plan(&b, &b.train, 8, NULL, ord, st);
+    for (int k = 1; k < nb; k++) {
+        int rows = st[k + 1] - st[k];
+        assert_true(rows <= st[k] - st[k - 1]); /* a prefix of the runs */
+        for (int i = 0; i < rows; i++) {
+            const float *prev = row_y(&b.train, ord[st[k - 1] + i]);
+            const float *cur = row_x(&b.train, ord[st[k] + i]);
+            tu_close(cur[0], prev[15], 0.0);
+        }
+    }
+    /* every sequence exactly once */
+    int *seen = calloc((size_t)n, sizeof(int));
+    for (int i = 0; i < n; i++)
+        seen[ord[i]]++;
+    for (int i = 0; i < n; i++)
+        assert_int_equal(seen[i], 1);
+    free(seen);
+    free(ord);
+    free(st);
+    data_free(&b);
+    config_free(&c);
+}
+
+static void test_tagged_sentences(void **state)
+{
+    tu_write(tu_tmp("tags.txt"),
+             "The\tat\njury\tnn\nsaid\tvbd\nit\tpps\nagreed\tvbd\n\n"
+             "  \nHe\tpps\nleft\tvbd\n\nIt\tpps\nrained\tvbd\n",
+             (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, split: {test: 0.34}, "
+             "text: {task: tag, tokens: words, seq_len: 3}}",
+             tu_tmp("tags.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    /* classes sorted: at nn pps vbd */
+    assert_int_equal(b.class_names.n, 4);
+    assert_string_equal(b.class_names.v[0], "at");
+    assert_string_equal(b.class_names.v[3], "vbd");
+    /* 3 sentences, the last one is test; the first (5 tokens) is 2 rows */
+    assert_int_equal(b.train.n, 3);
+    assert_int_equal(b.test.n, 1);
+    assert_int_equal(b.text_tokens[0], 7);
+    assert_int_equal(b.text_tokens[3], 2);
+    const float y0[3] = {0, 1, 3}, y1[3] = {2, 3, -1};
+    expect_row(row_y(&b.train, 0), y0, 3);
+    expect_row(row_y(&b.train, 1), y1, 3);
+    tu_close(row_x(&b.train, 1)[2], TEXT_PAD, 0.0);
+    /* "It" appears in test only: unknown */
+    tu_close(row_x(&b.test, 0)[0], TEXT_UNK, 0.0);
+    assert_false(b.stateful);
+    data_free(&b);
+    config_free(&c);
+}
+
+static void test_classify_csv(void **state)
+{
+    tu_write(tu_tmp("rev.csv"),
+             "id,text,label\n1,good fine film,pos\n2,\"bad, awful\",neg\n3,good,pos\n4,so bad,neg\n",
+             (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, label: label, "
+             "text: {task: classify, tokens: words, seq_len: 2}}",
+             tu_tmp("rev.csv"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    assert_int_equal(b.train.n, 4);
+    assert_int_equal(b.n_targets, 1);
+    assert_int_equal(b.class_names.n, 2);
+    assert_string_equal(b.class_names.v[0], "neg");
+    tu_close(row_y(&b.train, 0)[0], 1.0, 0.0);
+    tu_close(row_y(&b.train, 1)[0], 0.0, 0.0);
+    /* "good fine film" cut to 2 tokens; "good" padded */
+    int good = dlc_strlist_find(&b.vocab, "good");
+    assert_true(good > 1);
+    tu_close(row_x(&b.train, 0)[0], good, 0.0);
+    tu_close(row_x(&b.train, 2)[1], TEXT_PAD, 0.0);
+    assert_true(dlc_strlist_find(&b.vocab, "bad,") > 1); /* white space alone splits words */
+    data_free(&b);
+    config_free(&c);
+
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, label: label, text: {task: classify, column: body}}",
+             tu_tmp("rev.csv"));
+    load_fails(yaml, "column 'body' is not in the header", NULL);
+}
+
+static void test_bad_corpora(void **state)
+{
+    char yaml[512];
+    tu_write(tu_tmp("empty.txt"), "", 0);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("empty.txt"));
+    load_fails(yaml, "empty.txt: empty file", NULL);
+
+    tu_write(tu_tmp("latin1.txt"), "fine line\nna\xefve\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("latin1.txt"));
+    load_fails(yaml, "latin1.txt:2:3: invalid UTF-8 (byte 0xef)", "must be UTF-8");
+
+    tu_write(tu_tmp("surrogate.txt"), "ab\xed\xa0\x80\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("surrogate.txt"));
+    load_fails(yaml, "surrogate.txt:1:3: invalid UTF-8", NULL);
+
+    tu_write(tu_tmp("nul.txt"), "ab\0cd\n", 6);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("nul.txt"));
+    load_fails(yaml, "nul.txt:1:3: NUL byte", NULL);
+
+    tu_write(tu_tmp("blank.txt"), " \n\t\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {tokens: words}}",
+             tu_tmp("blank.txt"));
+    load_fails(yaml, "blank.txt: no text", NULL);
+
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("missing.txt"));
+    load_fails(yaml, "missing.txt", NULL);
+
+    tu_write(tu_tmp("badtag.txt"), "The at\njury nn extra\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: tag}}",
+             tu_tmp("badtag.txt"));
+    load_fails(yaml, "badtag.txt:2: expected a token and its tag", NULL);
+
+    tu_write(tu_tmp("tiny.txt"), "ab", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, split: {dev: 0.5}}",
+             tu_tmp("tiny.txt"));
+    load_fails(yaml, "too few to carve", NULL);
+
+    tu_write(tu_tmp("ok.txt"), "hello\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}}", tu_tmp("ok.txt"));
+    data_bundle b;
+    dlc_config c;
+    dlc_error err = {0};
+    assert_int_equal(load_data(&b, &c, yaml, &err), DLC_OK);
+    data_free(&b);
+    /* a text task needs class targets */
+    assert_int_equal(data_load(&b, &c.data, DATA_TARGET_NUMERIC, 1, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "softmax_cross_entropy"));
+    config_free(&c);
+}
+
+static void test_encode_and_vectors(void **state)
+{
+    data_text_config tc = {.task = TEXT_LM, .unit = TEXT_WORDS, .seq_len = 8, .min_count = 1};
+    dlc_strlist v = {0};
+    const char *words[] = {"<pad>", "<unk>", "<eos>", "the", "cat"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(dlc_strlist_push(&v, words[i], NULL), DLC_OK);
+    float ids[8];
+    dlc_error err = {0};
+    assert_int_equal(data_text_encode(&tc, &v, "the dog cat\nthe", ids, 8, &err), 5);
+    const float want[5] = {3, 1, 4, 2, 3};
+    expect_row(ids, want, 5);
+    assert_int_equal(data_text_encode(&tc, &v, "the cat the cat", ids, 2, &err), 2);
+    assert_int_equal(data_text_encode(&tc, &v, "bad \xff", ids, 8, &err), -1);
+    assert_non_null(strstr(err.msg, "invalid UTF-8"));
+    tc.unit = TEXT_CHARS;
+    assert_int_equal(data_text_encode(&tc, &v, "h\xc3\xa9", ids, 8, &err), 2); /* two characters */
+
+    tu_write(tu_tmp("vec.txt"), "3 2\nthe 0.5 -1\ndog 1 2\ncat 3 4e-1\n", (size_t)-1);
+    float E[10] = {0};
+    int found = 0;
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 2, &found, &err), DLC_OK);
+    assert_int_equal(found, 2);
+    tu_close(E[6], 0.5, 1e-7);
+    tu_close(E[7], -1.0, 1e-7);
+    tu_close(E[9], 0.4, 1e-7);
+    tu_close(E[2], 0.0, 0.0); /* <unk>: not in the file */
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "vec.txt:2: token 'the' has 2 numbers, the embedding has 3"));
+    dlc_strlist_clear(&v);
+}
+
+/* Tag and classify batches: grouped by length, every example once, full
+ * batches but the last. */
+static void test_bucketed_batches(void **state)
+{
+    FILE *f = fopen(tu_tmp("many.txt"), "w");
+    assert_non_null(f);
+    for (int s = 0; s < 200; s++) {
+        int len = 1 + (s * 37) % 23;
+        for (int t = 0; t < len; t++)
+            fprintf(f, "w%d\tt%d\n", t % 5, t % 3);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: tag, seq_len: 30}}",
+             tu_tmp("many.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    int n = b.train.n, order[200], starts[201];
+    assert_int_equal(n, 200);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 2);
+    int nb = data_plan(&b, &b.train, 16, &rng, order, starts);
+    assert_int_equal(nb, 13);
+    int seen[200] = {0}, spread = 0;
+    for (int k = 0; k < nb; k++) {
+        int lo = 99, hi = 0;
+        if (k < nb - 1)
+            assert_int_equal(starts[k + 1] - starts[k], 16);
+        for (int i = starts[k]; i < starts[k + 1]; i++) {
+            seen[order[i]]++;
+            int len = 0;
+            for (int t = 0; t < 30; t++)
+                if (row_x(&b.train, order[i])[t] > 0.5f)
+                    len = t + 1;
+            lo = len < lo ? len : lo;
+            hi = len > hi ? len : hi;
+        }
+        spread += hi - lo;
+    }
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(seen[i], 1);
+    assert_true(spread < nb * 4); /* lengths 1..23 at random would spread ~20 per batch */
+    data_free(&b);
+    config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vocabulary_with_unknown_words),
+        cmocka_unit_test(test_lm_sequences_in_file_order),
+        cmocka_unit_test(test_stateful_batches_keep_order),
+        cmocka_unit_test(test_tagged_sentences),
+        cmocka_unit_test(test_classify_csv),
+        cmocka_unit_test(test_bad_corpora),
+        cmocka_unit_test(test_encode_and_vectors),
+        cmocka_unit_test(test_bucketed_batches),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
