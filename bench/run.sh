@@ -32,7 +32,7 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
-BENCH=${BENCH:-b5 b1 b2 b4}
+BENCH=${BENCH:-b5 b1 b2 b3 b4}
 want() { [[ " $BENCH " == *" $1 "* ]]; }
 
 have_torch=0
