@@ -31,17 +31,33 @@ static void batch_u8_plain(float *restrict y, const uint8_t *restrict x, size_t 
 }
 
 /* x (N, D), t (N, T) */
-void data_gather(const data_split *s, const int *order, int start, int count,
-                 const data_norm *nm, float *restrict x, float *restrict t)
+typedef struct {
+    const data_split *s;
+    const int *order;
+    int start, count;
+    const data_norm *nm;
+    float *x, *t;
+} gather_job;
+
+/* Part i of n of a gather: that band of the batch's rows. */
+static void gather_part(void *ctx, int part, int parts)
 {
+    const gather_job *j = ctx;
+    const data_split *s = j->s;
+    const int *order = j->order;
+    const int start = j->start, count = j->count;
+    const data_norm *nm = j->nm;
+    float *restrict x = j->x, *restrict t = j->t;
     const dataset *ds = s->ds;
     const size_t D = ds->dim, T = (size_t)ds->n_targets;
     const int plain = !nm || nm->kind == NORM_NONE;
     const size_t row_bytes = D * (ds->u8 ? 1 : sizeof(float));
-    for (int i = 0; i < count; i++) {
+    size_t lo, hi;
+    tensor_part_range((size_t)count, 1, part, parts, &lo, &hi);
+    for (int i = (int)lo; i < (int)hi; i++) {
         int k = order ? order[start + i] : start + i;
         size_t r = (size_t)s->idx[k];
-        if (i + BATCH_AHEAD < count) {
+        if (i + BATCH_AHEAD < (int)hi) {
             /* rows come in shuffled order, so the hardware cannot guess the
              * next one: ask for it a few rows early */
             int kn = order ? order[start + i + BATCH_AHEAD] : start + i + BATCH_AHEAD;
@@ -65,4 +81,15 @@ void data_gather(const data_split *s, const int *order, int start, int count,
         if (t)
             memcpy(t + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
     }
+}
+
+void data_gather(const data_split *s, const int *order, int start, int count,
+                 const data_norm *nm, float *restrict x, float *restrict t)
+{
+    gather_job j = {s, order, start, count, nm, x, t};
+    /* a batch of a few thousand values is not worth waking a thread for */
+    if ((size_t)count * s->ds->dim >= 16384)
+        tensor_parallel(gather_part, &j);
+    else
+        gather_part(&j, 0, 1);
 }

@@ -496,6 +496,15 @@ void graph_forward(graph *g, int N, int training)
     tensor_arena_reset(&g->arena);
 }
 
+/* Part i of n of clearing the parameter gradients. */
+static void zero_part(void *ctx, int i, int n)
+{
+    graph *g = ctx;
+    size_t lo, hi;
+    tensor_part_range(g->n_weights, 16, i, n, &lo, &hi);
+    memset(g->grad_block + lo, 0, sizeof(float) * (hi - lo));
+}
+
 void graph_zero_grad(graph *g)
 {
     /* only rows a forward or backward pass since the last clear can have
@@ -503,7 +512,7 @@ void graph_zero_grad(graph *g)
     for (int i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].grad_assigned)
             memset(g->nodes[i].grad, 0, sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
-    memset(g->grad_block, 0, sizeof(float) * g->n_weights);
+    tensor_parallel(zero_part, g);
     g->grad_rows = g->last_n; /* the loss and backward of that pass write these next */
 }
 

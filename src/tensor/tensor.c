@@ -104,6 +104,41 @@ void tensor_arena_reset(tensor_arena *a)
     a->used = 0;
 }
 
+/* Products below this many multiply-adds run whole: splitting costs more. */
+#define GEMM_SPLIT_MACS (1 << 17)
+
+typedef struct {
+    int ta, tb, M, N, K, lda, ldb;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} gemm_job;
+
+/* Part i of n of a product: a band of C's rows when it has more rows than
+ * columns, else a band of its columns (16 at a time: 64-byte aligned). */
+static void gemm_part(void *ctx, int i, int n)
+{
+    const gemm_job *j = ctx;
+    size_t lo, hi;
+    const float *A = j->A, *B = j->B;
+    float *C = j->C;
+    int M = j->M, N = j->N;
+    if (j->M >= j->N) {
+        tensor_part_range((size_t)j->M, 16, i, n, &lo, &hi);
+        A += j->ta ? lo : lo * (size_t)j->lda;
+        C += lo * (size_t)j->N;
+        M = (int)(hi - lo);
+    } else {
+        tensor_part_range((size_t)j->N, 16, i, n, &lo, &hi);
+        B += j->tb ? lo * (size_t)j->ldb : lo;
+        C += lo;
+        N = (int)(hi - lo);
+    }
+    if (M > 0 && N > 0)
+        cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans,
+                    M, N, j->K, j->alpha, A, j->lda, B, j->ldb, j->beta, C, j->N);
+}
+
 void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
                  const float *A, const float *B, float beta, float *C)
 {
@@ -125,19 +160,32 @@ void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
                     ldb, A, 1, beta, C, 1);
         return;
     }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                M, N, K, alpha, A, lda, B, ldb, beta, C, N);
+    gemm_job j = {ta, tb, M, N, K, lda, ldb, alpha, beta, A, B, C};
+    if (tensor_pool_threads() > 1 && (double)M * N * K >= GEMM_SPLIT_MACS)
+        tensor_parallel(gemm_part, &j);
+    else
+        gemm_part(&j, 0, 1);
 }
 
 void tensor_set_threads(int n)
 {
-    if (n > 0)
-        openblas_set_num_threads(n);
+    if (n > 0) {
+        openblas_set_num_threads(1);
+        tensor_pool_start(n);
+    }
 }
 
 int tensor_get_threads(void)
 {
-    return openblas_get_num_threads();
+    return tensor_pool_threads();
+}
+
+void tensor_part_range(size_t total, size_t align, int i, int n, size_t *lo, size_t *hi)
+{
+    size_t units = (total + align - 1) / align;
+    size_t a = units * (size_t)i / (size_t)n * align, b = units * (size_t)(i + 1) / (size_t)n * align;
+    *lo = a < total ? a : total;
+    *hi = b < total ? b : total;
 }
 
 void tensor_fill(float *x, float v, size_t n)

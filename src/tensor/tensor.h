@@ -58,9 +58,26 @@ void tensor_free(float *p);
 void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
                  const float *A, const float *B, float beta, float *C);
 
-/* Sets how many threads the BLAS may use (0: leave the library's default). */
+/* Sets how many threads the kernels use (0: leave it): matrix products and
+ * tensor_parallel tasks are split over that many (pool.c); the BLAS itself
+ * runs on one thread. */
 void tensor_set_threads(int n);
 int tensor_get_threads(void);
+
+/* ---- worker threads (pool.c) ---- */
+
+/* One part of a task: part `i` of `n` (0 <= i < n). */
+typedef void (*tensor_task_fn)(void *ctx, int i, int n);
+/* Runs fn(ctx, i, n) for i = 0..n-1, n = tensor_pool_threads(), on the
+ * workers and the calling thread; returns when all parts are done.  Inside a
+ * part, a nested call runs its task whole (n = 1). */
+void tensor_parallel(tensor_task_fn fn, void *ctx);
+/* Starts workers so that tasks run in n parts (n - 1 workers), or lowers
+ * the parts to n without stopping the workers (they sleep). */
+void tensor_pool_start(int n);
+int tensor_pool_threads(void);
+/* [lo, hi) of part i of n over `total` items, cut at multiples of `align`. */
+void tensor_part_range(size_t total, size_t align, int i, int n, size_t *lo, size_t *hi);
 
 void tensor_fill(float *x, float v, size_t n);
 /* y += a * x */

@@ -159,18 +159,34 @@ static void grad_norms_epoch(trainer *t, int epoch)
 
 /* ---- one step ---- */
 
-static void apply_update(trainer *t, float lr, float gscale, int N)
+typedef struct {
+    trainer *t;
+    float lr, gscale, l2;
+} update_job;
+
+/* Part i of n of the update: that share of every trainable parameter (the
+ * optimizers are elementwise). */
+static void update_part(void *ctx, int i, int n)
 {
-    graph *g = t->m.g;
-    float l2 = (float)(t->cfg->train.l2 / N);
-    optim_begin_step(t->opt_state);
+    const update_job *j = ctx;
+    graph *g = j->t->m.g;
     for (int k = 0; k < g->n_params; k++) {
         graph_param *p = &g->params[k];
         if (!p->trainable)
             continue;
-        size_t off = (size_t)(p->data - g->param_block);
-        optim_step(t->opt_state, p->data, p->grad, off, p->n, lr, gscale, p->decay ? l2 : 0.0f);
+        size_t lo, hi, off = (size_t)(p->data - g->param_block);
+        tensor_part_range(p->n, 16, i, n, &lo, &hi);
+        if (hi > lo)
+            optim_step(j->t->opt_state, p->data + lo, p->grad + lo, off + lo, hi - lo, j->lr,
+                       j->gscale, p->decay ? j->l2 : 0.0f);
     }
+}
+
+static void apply_update(trainer *t, float lr, float gscale, int N)
+{
+    update_job j = {t, lr, gscale, (float)(t->cfg->train.l2 / N)};
+    optim_begin_step(t->opt_state);
+    tensor_parallel(update_part, &j);
 }
 
 /* The loss gradient's weight: 1 for the mean over the batch's tokens; with

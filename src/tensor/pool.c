@@ -1,0 +1,116 @@
+/* pool.c - the process's worker threads: `--threads N` makes N - 1 workers
+ * that, with the calling thread, run a task's N parts (tensor_parallel).
+ * Matrix products are split here (tensor_gemm) and OpenBLAS itself stays on
+ * one thread, so the two never fight over the cores; the optimizer's
+ * elementwise update is split the same way.
+ *
+ * A training step is under a millisecond, so waking a sleeping thread (tens
+ * of microseconds on a VM) would eat the gain: after a task a worker spins,
+ * yielding the core, for about a millisecond before it sleeps on a condition
+ * variable.  tensor_set_threads(1) sends the workers to sleep at once (a
+ * layer running its own threads, e.g. the recurrent time loops). */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tensor.h"
+
+enum { POOL_MAX = 64, SPIN_ROUNDS = 4000 };
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int started;                /* workers created (threads - 1) */
+    atomic_int active;          /* parts a task is split into (1: no workers) */
+    atomic_uint gen;            /* bumped per task */
+    atomic_int pending;         /* workers still running the current task */
+    tensor_task_fn fn;
+    void *ctx;
+    int n;                      /* parts of the current task */
+    unsigned born[POOL_MAX];    /* gen when each worker was created */
+} P = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .active = 1};
+
+/* set while a thread runs a part: a task that starts another runs it whole,
+ * on that thread */
+static _Thread_local int in_task;
+
+static void *worker(void *arg)
+{
+    int part = (int)(intptr_t)arg;
+    pthread_mutex_lock(&P.lock);
+    unsigned seen = P.born[part]; /* tasks posted before it ran are its to answer */
+    pthread_mutex_unlock(&P.lock);
+    for (;;) {
+        unsigned g = seen;
+        for (int k = 0; k < SPIN_ROUNDS && g == seen && atomic_load(&P.active) > part; k++) {
+            sched_yield();
+            g = atomic_load_explicit(&P.gen, memory_order_acquire);
+        }
+        if (g == seen) {
+            pthread_mutex_lock(&P.lock);
+            while ((g = atomic_load(&P.gen)) == seen)
+                pthread_cond_wait(&P.wake, &P.lock);
+            pthread_mutex_unlock(&P.lock);
+        }
+        seen = g;
+        in_task = 1;
+        if (part < P.n)
+            P.fn(P.ctx, part, P.n);
+        in_task = 0;
+        atomic_fetch_sub_explicit(&P.pending, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+void tensor_pool_start(int n)
+{
+    if (n > POOL_MAX)
+        n = POOL_MAX;
+    if (n < 1)
+        n = 1;
+    pthread_mutex_lock(&P.lock);
+    while (P.started < n - 1) {
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        P.born[P.started + 1] = atomic_load(&P.gen);
+        int ok = pthread_create(&th, &at, worker, (void *)(intptr_t)(P.started + 1)) == 0;
+        pthread_attr_destroy(&at);
+        if (!ok)
+            break; /* fewer workers: the tasks still run, in fewer parts */
+        P.started++;
+    }
+    atomic_store(&P.active, n < P.started + 1 ? n : P.started + 1);
+    pthread_mutex_unlock(&P.lock);
+}
+
+int tensor_pool_threads(void)
+{
+    return atomic_load(&P.active);
+}
+
+void tensor_parallel(tensor_task_fn fn, void *ctx)
+{
+    int n = atomic_load(&P.active);
+    if (n <= 1 || in_task) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    P.fn = fn;
+    P.ctx = ctx;
+    P.n = n;
+    /* every started worker answers each task (parts >= n do nothing), so
+     * none can miss a generation */
+    atomic_store(&P.pending, P.started);
+    pthread_mutex_lock(&P.lock);
+    atomic_fetch_add_explicit(&P.gen, 1, memory_order_release);
+    pthread_cond_broadcast(&P.wake);
+    pthread_mutex_unlock(&P.lock);
+    in_task = 1;
+    fn(ctx, 0, n);
+    in_task = 0;
+    while (atomic_load_explicit(&P.pending, memory_order_acquire) > 0)
+        sched_yield();
+}

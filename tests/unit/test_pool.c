@@ -1,0 +1,133 @@
+/* test_pool.c - the worker threads: every part of a task runs once, nested
+ * tasks run whole, and matrix products split over two threads equal the
+ * one-thread products, for row and column splits and every transpose. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/base/rng.h"
+#include "../../src/tensor/tensor.h"
+
+typedef struct {
+    atomic_int calls[8];
+    atomic_int nested_whole; /* nested tasks that ran as one part */
+    int n_seen;
+} count_ctx;
+
+static void nested(void *ctx, int i, int n)
+{
+    count_ctx *c = ctx;
+    if (i == 0 && n == 1)
+        atomic_fetch_add(&c->nested_whole, 1);
+}
+
+static void count_part(void *ctx, int i, int n)
+{
+    count_ctx *c = ctx;
+    atomic_fetch_add(&c->calls[i], 1);
+    c->n_seen = n;
+    tensor_parallel(nested, ctx);
+}
+
+static void test_every_part_once(void **state)
+{
+    (void)state;
+    tensor_set_threads(2);
+    assert_int_equal(tensor_get_threads(), 2);
+    for (int round = 0; round < 200; round++) {
+        count_ctx c = {0};
+        tensor_parallel(count_part, &c);
+        assert_int_equal(c.n_seen, 2);
+        assert_int_equal(atomic_load(&c.calls[0]), 1);
+        assert_int_equal(atomic_load(&c.calls[1]), 1);
+        assert_int_equal(atomic_load(&c.calls[2]), 0);
+        assert_int_equal(atomic_load(&c.nested_whole), 2);
+    }
+    tensor_set_threads(1);
+    count_ctx c = {0};
+    tensor_parallel(count_part, &c);
+    assert_int_equal(c.n_seen, 1);
+    assert_int_equal(atomic_load(&c.calls[0]), 1);
+    assert_int_equal(atomic_load(&c.calls[1]), 0);
+}
+
+static void test_part_ranges(void **state)
+{
+    (void)state;
+    /* parts cover [0, total) in order, cut at multiples of align */
+    size_t totals[] = {0, 1, 15, 16, 17, 100, 1000, 4097};
+    for (size_t k = 0; k < sizeof totals / sizeof totals[0]; k++)
+        for (int n = 1; n <= 3; n++) {
+            size_t next = 0;
+            for (int i = 0; i < n; i++) {
+                size_t lo, hi;
+                tensor_part_range(totals[k], 16, i, n, &lo, &hi);
+                assert_int_equal(lo, next);
+                assert_true(hi >= lo);
+                assert_true(lo % 16 == 0 || lo == totals[k]);
+                next = hi;
+            }
+            assert_int_equal(next, totals[k]);
+        }
+}
+
+static void fill(float *x, size_t n, dlc_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)dlc_rng_normal(r);
+}
+
+static void test_split_gemm_equals_whole(void **state)
+{
+    (void)state;
+    /* (M, N, K): more rows than columns (row split), more columns (column
+     * split), sizes not multiples of 16, and one too small to split */
+    int shapes[][3] = {{784, 256, 64}, {64, 256, 784}, {67, 203, 50}, {301, 45, 90}, {8, 10, 12}};
+    dlc_rng r;
+    dlc_rng_seed(&r, 7, 0);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *A = tensor_alloc((size_t)M * K), *B = tensor_alloc((size_t)K * N);
+        float *C1 = tensor_alloc((size_t)M * N), *C2 = tensor_alloc((size_t)M * N);
+        fill(A, (size_t)M * K, &r);
+        fill(B, (size_t)K * N, &r);
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                fill(C1, (size_t)M * N, &r);
+                memcpy(C2, C1, sizeof(float) * (size_t)M * N);
+                tensor_set_threads(1);
+                tensor_gemm(ta, tb, M, N, K, 0.5f, A, B, 0.25f, C1);
+                tensor_set_threads(2);
+                tensor_gemm(ta, tb, M, N, K, 0.5f, A, B, 0.25f, C2);
+                for (size_t i = 0; i < (size_t)M * N; i++)
+                    if (fabsf(C1[i] - C2[i]) > 1e-4f * (1.0f + fabsf(C1[i]))) {
+                        print_error("(%d, %d, %d) ta %d tb %d: element %zu: %g vs %g\n", M, N, K, ta,
+                                    tb, i, C1[i], C2[i]);
+                        fail();
+                    }
+            }
+        tensor_free(A);
+        tensor_free(B);
+        tensor_free(C1);
+        tensor_free(C2);
+    }
+    tensor_set_threads(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_part_once),
+        cmocka_unit_test(test_part_ranges),
+        cmocka_unit_test(test_split_gemm_equals_whole),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
