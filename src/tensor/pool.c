@@ -16,7 +16,7 @@
 
 #include "tensor.h"
 
-enum { POOL_MAX = 64, SPIN_ROUNDS = 4000 };
+enum { POOL_MAX = 64, PAUSE_ROUNDS = 200, SPIN_ROUNDS = 4000 };
 
 static struct {
     pthread_mutex_t lock;
@@ -35,6 +35,18 @@ static struct {
  * on that thread */
 static _Thread_local int in_task;
 
+/* One round of waiting: the first rounds only pause the core (a system call
+ * costs microseconds on a VM, as long as the work between tasks), later ones
+ * give it to whoever else wants it. */
+static inline void relax(int round)
+{
+    if (round < PAUSE_ROUNDS)
+        for (int i = 0; i < 16; i++)
+            __builtin_ia32_pause();
+    else
+        sched_yield();
+}
+
 static void *worker(void *arg)
 {
     int part = (int)(intptr_t)arg;
@@ -44,7 +56,7 @@ static void *worker(void *arg)
     for (;;) {
         unsigned g = seen;
         for (int k = 0; k < SPIN_ROUNDS && g == seen && atomic_load(&P.active) > part; k++) {
-            sched_yield();
+            relax(k);
             g = atomic_load_explicit(&P.gen, memory_order_acquire);
         }
         if (g == seen) {
@@ -111,6 +123,6 @@ void tensor_parallel(tensor_task_fn fn, void *ctx)
     in_task = 1;
     fn(ctx, 0, n);
     in_task = 0;
-    while (atomic_load_explicit(&P.pending, memory_order_acquire) > 0)
-        sched_yield();
+    for (int k = 0; atomic_load_explicit(&P.pending, memory_order_acquire) > 0; k++)
+        relax(k);
 }
