@@ -93,7 +93,8 @@ wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')
 case $rc in
     0)
         echo "$wall" > "$dir/wall_seconds"
-        dev=$(awk '$1 == "dev" {print $4}' "$dir/train.log" | tail -n 1)
+        # the dev row of the final table: "dev  EXAMPLES  LOSS  ACCURACY ..."
+        dev=$(awk '$1 == "dev" && $2 ~ /^[0-9]+$/ {print $4; exit}' "$dir/train.log")
         echo "trial $k: done in ${wall}s${dev:+, dev accuracy $dev}"
         ;;
     1)

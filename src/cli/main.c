@@ -14,7 +14,7 @@
 
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
-    {"--threads", 1, "N", "threads for matrix products (default: the config's threads, else 1)"},
+    {"--threads", 1, "N", "worker threads (default: the config's threads, else the cores, at most 4)"},
     {"--quiet", 0, NULL, "print only results and errors"},
     {NULL, 0, NULL, NULL},
 };
@@ -79,6 +79,8 @@ int cli_usage_error(const cli_command *c, const char *fmt, ...)
     return 2;
 }
 
+enum { DEFAULT_MAX_THREADS = 4 };
+
 void cli_set_threads(const char *arg, int config_threads)
 {
     long n = 0;
@@ -86,9 +88,13 @@ void cli_set_threads(const char *arg, int config_threads)
         dlc_parse_long(arg, &n);
     else
         n = config_threads;
-    /* one thread is the fastest choice for small models on few cores (the
-     * BLAS's threads and ours would otherwise fight); see README */
-    tensor_set_threads(n > 0 ? (int)n : 1);
+    if (n <= 0) {
+        /* the machine's cores, at most DEFAULT_MAX_THREADS: a training step of
+         * a small model is too short to share among many */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores < 1 ? 1 : cores < DEFAULT_MAX_THREADS ? cores : DEFAULT_MAX_THREADS;
+    }
+    tensor_set_threads((int)n);
 }
 
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)

@@ -123,6 +123,8 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"trial 1: done in"* ]]
     [[ "$output" == *"trial 2: done in"* ]]
+    # the dev accuracy of the final table, not a row of the bias/variance table
+    grep -Eq '^trial 1: done in [0-9.]+s, dev accuracy [0-9.]+%$' <<< "$output"
     [[ "$output" == *"2 of 4 trials done, 2 not finished"* ]]
     csv=runs/sweeps/sw/leaderboard.csv
     [ "$(board_rows $csv missing)" -eq 2 ]
