@@ -2,6 +2,7 @@
 #   make            build ./dlc
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
+#   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
@@ -25,7 +26,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize valgrind bench fuzz clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean
 
 all: $(BIN)
 
@@ -76,6 +77,15 @@ test: unit cli-test fuzz-seeds
 sanitize:
 	$(MAKE) BUILD=build/asan BIN=build/asan/dlc OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# ThreadSanitizer over the code that runs threads: the worker pool, the split
+# products and the two-thread recurrent loops.
+TSAN_TESTS := test_pool test_recurrent
+tsan:
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread -DDLC_NO_CLONES" LDFLAGS="-fsanitize=thread" \
+	  $(TSAN_TESTS:%=build/tsan/tests/%)
+	@set -e; for t in $(TSAN_TESTS); do echo "== tsan $$t"; \
+	  DLC_TEST_DATA=tests/data TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/$$t; done
 
 valgrind: $(UNIT_BINS) $(BIN)
 	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \

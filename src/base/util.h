@@ -8,6 +8,15 @@
 
 #define DLC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A hot loop built twice, for AVX2 and for any x86-64, picked at load time
+ * (the binary never needs -march=native).  DLC_NO_CLONES builds one version:
+ * ThreadSanitizer cannot run the load-time resolver. */
+#ifdef DLC_NO_CLONES
+#define DLC_HOT
+#else
+#define DLC_HOT __attribute__((target_clones("avx2", "default")))
+#endif
+
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t dlc_strlcpy(char *dst, const char *src, size_t size);
 

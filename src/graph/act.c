@@ -34,7 +34,7 @@ static void softmax_rows(float *y, const float *z, size_t R, size_t D)
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void relu_forward(float *y, const float *z, size_t n, float slope) /* y may be z */
 {
     for (size_t i = 0; i < n; i++) {
@@ -92,7 +92,7 @@ void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void relu_backward(float *dz, const float *dy, const float *restrict y, /* dz may be dy */
                           size_t n, float slope)
 {

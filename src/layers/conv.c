@@ -142,7 +142,7 @@ static void inside_columns(const layer_geom *g, int off, int *ow0, int *ow1)
     *ow1 = b;
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void im2col(float *restrict col, size_t ld, const float *restrict x, const layer_geom *g)
 {
     const int D = g->in[0], H = g->in[1], W = g->in[2];
@@ -181,7 +181,7 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void col2im(float *restrict dx, const float *restrict col, size_t ld, const layer_geom *g)
 {
     const int D = g->in[0], H = g->in[1], W = g->in[2];
@@ -218,7 +218,7 @@ static void col2im(float *restrict dx, const float *restrict col, size_t ld, con
 /* ---- the layer ---- */
 
 /* y = x + b, then (slope < 1) the leaky ReLU with that slope. */
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void bias_act_copy(float *restrict y, const float *restrict x, float b, float slope, int P)
 {
     if (slope == 1.0f) {
@@ -233,7 +233,7 @@ static void bias_act_copy(float *restrict y, const float *restrict x, float b, f
 }
 
 /* y += b, then the leaky ReLU (slope < 1), in place */
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void bias_act_inplace(float *y, float b, float slope, int P)
 {
     if (slope == 1.0f) {
@@ -248,7 +248,7 @@ static void bias_act_inplace(float *y, float b, float slope, int P)
 }
 
 /* dz = dy * act'(.) from the output y of a (leaky) ReLU; dz may be dy */
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void act_grad_copy(float *dz, const float *dy, const float *restrict y, float slope, int P)
 {
     for (int p = 0; p < P; p++) {

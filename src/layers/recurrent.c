@@ -60,7 +60,6 @@ const char *const graph_merge_names[RNN_MERGE_COUNT + 1] = {"concat", "sum", NUL
 const char *const graph_cell_names[RNN_CELL_COUNT + 1] = {"tanh", "relu", NULL};
 const char *const graph_gru_names[GRU_VARIANT_COUNT + 1] = {"full", "simplified", NULL};
 
-#define RNN_HOT __attribute__((target_clones("avx2", "default")))
 
 typedef enum { CELL_RNN, CELL_GRU_S, CELL_GRU_F, CELL_LSTM } cell_kind;
 
@@ -230,7 +229,7 @@ static inline float rnn_tanh(float x)
 }
 
 /* rnn: z (H) -> h */
-RNN_HOT static void rnn_fwd_row(float *restrict z, float *restrict h, int H, int relu)
+DLC_HOT static void rnn_fwd_row(float *restrict z, float *restrict h, int H, int relu)
 {
     if (relu) {
         for (int j = 0; j < H; j++)
@@ -242,7 +241,7 @@ RNN_HOT static void rnn_fwd_row(float *restrict z, float *restrict h, int H, int
 }
 
 /* gru: z = [u, c] (2H) -> values in place, h */
-RNN_HOT static void gru_fwd_row(float *restrict z, const float *restrict hp, float *restrict h, int H)
+DLC_HOT static void gru_fwd_row(float *restrict z, const float *restrict hp, float *restrict h, int H)
 {
     for (int j = 0; j < H; j++) {
         float u = rnn_sigmoid(z[j]), c = rnn_tanh(z[H + j]);
@@ -253,7 +252,7 @@ RNN_HOT static void gru_fwd_row(float *restrict z, const float *restrict hp, flo
 }
 
 /* full gru, first half: r = sigma(z_r) in place, rh = r * h_prev */
-RNN_HOT static void gru_r_row(float *restrict zr, const float *restrict hp, float *restrict rh, int H)
+DLC_HOT static void gru_r_row(float *restrict zr, const float *restrict hp, float *restrict rh, int H)
 {
     for (int j = 0; j < H; j++) {
         float r = rnn_sigmoid(zr[j]);
@@ -263,7 +262,7 @@ RNN_HOT static void gru_r_row(float *restrict zr, const float *restrict hp, floa
 }
 
 /* lstm: z = [i, f, g, o] (4H) -> values in place, c, tanh(c), h */
-RNN_HOT static void lstm_fwd_row(float *restrict z, const float *restrict cp, float *restrict c,
+DLC_HOT static void lstm_fwd_row(float *restrict z, const float *restrict cp, float *restrict c,
                                  float *restrict tc, float *restrict h, int H)
 {
     for (int j = 0; j < H; j++) {
@@ -282,7 +281,7 @@ RNN_HOT static void lstm_fwd_row(float *restrict z, const float *restrict cp, fl
 }
 
 /* rnn backward: dz = dh * act'(.) from the output h */
-RNN_HOT static void rnn_bwd_row(float *restrict dz, const float *restrict dh, const float *restrict h,
+DLC_HOT static void rnn_bwd_row(float *restrict dz, const float *restrict dh, const float *restrict h,
                                 int H, int relu)
 {
     if (relu) {
@@ -295,7 +294,7 @@ RNN_HOT static void rnn_bwd_row(float *restrict dz, const float *restrict dh, co
 }
 
 /* gru backward, the u and c~ gates: dz = [dz_u, dz_c], dhp = dh (1 - u) */
-RNN_HOT static void gru_bwd_row(float *restrict dz, float *restrict dhp, const float *restrict dh,
+DLC_HOT static void gru_bwd_row(float *restrict dz, float *restrict dhp, const float *restrict dh,
                                 const float *restrict a, const float *restrict hp, int H)
 {
     for (int j = 0; j < H; j++) {
@@ -307,7 +306,7 @@ RNN_HOT static void gru_bwd_row(float *restrict dz, float *restrict dhp, const f
 }
 
 /* full gru backward, the r gate from d(r * h_prev): dz_r, and dhp += drh * r */
-RNN_HOT static void gru_r_bwd_row(float *restrict dzr, float *restrict dhp, const float *restrict drh,
+DLC_HOT static void gru_r_bwd_row(float *restrict dzr, float *restrict dhp, const float *restrict drh,
                                   const float *restrict r, const float *restrict hp, int H)
 {
     for (int j = 0; j < H; j++) {
@@ -317,7 +316,7 @@ RNN_HOT static void gru_r_bwd_row(float *restrict dzr, float *restrict dhp, cons
 }
 
 /* lstm backward: dz (4H), dcp = dc_total * f */
-RNN_HOT static void lstm_bwd_row(float *restrict dz, float *restrict dcp, const float *restrict dh,
+DLC_HOT static void lstm_bwd_row(float *restrict dz, float *restrict dcp, const float *restrict dh,
                                  const float *restrict dc, const float *restrict a,
                                  const float *restrict cp, const float *restrict tc, int H)
 {
@@ -400,7 +399,7 @@ void recurrent_init(graph *g, graph_node *n, dlc_rng *rng)
 /* ---- forward ---- */
 
 /* y (n) = a + b, either of them NULL for zeros */
-RNN_HOT static void add_rows(float *restrict y, const float *restrict a, const float *restrict b, int n)
+DLC_HOT static void add_rows(float *restrict y, const float *restrict a, const float *restrict b, int n)
 {
     if (a && b)
         for (int j = 0; j < n; j++)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/util.h"
 #include "../tensor/tensor.h"
 
 const char *const optim_names[OPT_COUNT + 1] = {"sgd", "momentum", "rmsprop", "adam", NULL};
@@ -50,14 +51,14 @@ void optim_begin_step(optim *o)
     o->t++;
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void step_sgd(float *restrict w, const float *restrict g, size_t n, float lr, float gs, float l2)
 {
     for (size_t i = 0; i < n; i++)
         w[i] -= lr * (gs * g[i] + l2 * w[i]);
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void step_momentum(float *restrict w, const float *restrict g, float *restrict v, size_t n,
                           float lr, float gs, float l2, float b)
 {
@@ -68,7 +69,7 @@ static void step_momentum(float *restrict w, const float *restrict g, float *res
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void step_rmsprop(float *restrict w, const float *restrict g, float *restrict s, size_t n,
                          float lr, float gs, float l2, float r, float eps)
 {
@@ -79,7 +80,7 @@ static void step_rmsprop(float *restrict w, const float *restrict g, float *rest
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+DLC_HOT
 static void step_adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
                       size_t n, float lr, float gs, float l2, float b1, float b2, float c1, float c2,
                       float eps)

@@ -19,7 +19,7 @@
 typedef struct {
     atomic_int calls[8];
     atomic_int nested_whole; /* nested tasks that ran as one part */
-    int n_seen;
+    int n_seen[8]; /* n as each part saw it */
 } count_ctx;
 
 static void nested(void *ctx, int i, int n)
@@ -33,7 +33,7 @@ static void count_part(void *ctx, int i, int n)
 {
     count_ctx *c = ctx;
     atomic_fetch_add(&c->calls[i], 1);
-    c->n_seen = n;
+    c->n_seen[i] = n;
     tensor_parallel(nested, ctx);
 }
 
@@ -45,7 +45,8 @@ static void test_every_part_once(void **state)
     for (int round = 0; round < 200; round++) {
         count_ctx c = {0};
         tensor_parallel(count_part, &c);
-        assert_int_equal(c.n_seen, 2);
+        assert_int_equal(c.n_seen[0], 2);
+        assert_int_equal(c.n_seen[1], 2);
         assert_int_equal(atomic_load(&c.calls[0]), 1);
         assert_int_equal(atomic_load(&c.calls[1]), 1);
         assert_int_equal(atomic_load(&c.calls[2]), 0);
@@ -54,7 +55,7 @@ static void test_every_part_once(void **state)
     tensor_set_threads(1);
     count_ctx c = {0};
     tensor_parallel(count_part, &c);
-    assert_int_equal(c.n_seen, 1);
+    assert_int_equal(c.n_seen[0], 1);
     assert_int_equal(atomic_load(&c.calls[0]), 1);
     assert_int_equal(atomic_load(&c.calls[1]), 0);
 }
