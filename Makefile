@@ -64,7 +64,7 @@ cli-test: $(BIN)
 	DLC=$(abspath $(BIN)) bats tests/cli
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors; do \
+	@set -e; for t in yaml idx csv safetensors text; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))

@@ -17,6 +17,8 @@ static int (*target_by_name(const char *name))(const uint8_t *, size_t)
         return fuzz_csv;
     if (strcmp(name, "safetensors") == 0)
         return fuzz_safetensors;
+    if (strcmp(name, "text") == 0)
+        return fuzz_text;
     return NULL;
 }
 

@@ -12,5 +12,6 @@ int fuzz_yaml(const uint8_t *data, size_t size);        /* target_yaml.c */
 int fuzz_idx(const uint8_t *data, size_t size);         /* target_data.c */
 int fuzz_csv(const uint8_t *data, size_t size);         /* target_data.c */
 int fuzz_safetensors(const uint8_t *data, size_t size); /* target_safetensors.c */
+int fuzz_text(const uint8_t *data, size_t size);        /* target_text.c */
 
 #endif
