@@ -13,7 +13,8 @@ PEER=${PEER:-../shared/bench/torch_peer.py}
 OUT=$(mktemp -d /tmp/dlc-b3.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 echo "== B3: char LSTM, embedding 64, hidden 256, seq 64, batch 32 (tokens/s)"
 if [ ! -f data/fortunes.txt ]; then
@@ -43,20 +44,6 @@ for t in 1 2; do
         fi
     done
 done
-best_d=0; best_t=0
-for t in 1 2; do
-    d=$(echo ${D[$t]:-0} | tr ' ' '\n' | median)
-    line="threads=$t  dlc ${d} tokens/s  (runs: ${D[$t]:-none})"
-    if [ $have_torch = 1 ]; then
-        p=$(echo ${T[$t]:-0} | tr ' ' '\n' | median)
-        line+="  | torch ${p} tokens/s (runs: ${T[$t]:-none})  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
-        awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
-    fi
-    awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
-    echo "$line"
-done
-if [ $have_torch = 1 ]; then
-    echo "B3 best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x  (target >= 1.5x)"
-else
-    echo "(PyTorch peer not available: install python3-torch for the ratios)"
-fi
+declare -A NO_RSS
+compare B3 tokens/s D NO_RSS T NO_RSS
+echo "(B3 target: >= 1.5x best against best)"

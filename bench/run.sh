@@ -11,7 +11,8 @@ PEER=${PEER:-../shared/bench/torch_peer.py}
 OUT=$(mktemp -d /tmp/dlc-bench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 dlc_b1() { # threads -> "samples_per_s peak_rss_mib"
     local t=$1
@@ -61,30 +62,7 @@ b1_flops() { # threads rate -> B1's FLOP rate as a share of sgemm's (B5)
     echo "  = ${rate} GFLOP/s, $(awk -v a="$rate" -v b="${B5[$1]:-0}" 'BEGIN {printf "%.0f", b ? 100 * a / b : 0}')% of sgemm (B5)"
 }
 
-# compare NAME DLC_RATES DLC_RSS TORCH_RATES TORCH_RSS [EXTRA] (array names, by thread
-# count): one line per thread count with medians and their ratio, then best against best.
-compare() {
-    local name=$1 extra=${6:-} best_d=0 best_t=0 t d p line
-    local -n cs=$2 cr=$3 ps=$4 pr=$5
-    for t in 1 2; do
-        d=$(echo ${cs[$t]:-0} | tr ' ' '\n' | median)
-        line="threads=$t  dlc ${d} samples/s (peak RSS ${cr[$t]:-?} MiB)"
-        [ -n "$extra" ] && line+=$($extra "$t" "$d")
-        if [ $have_torch = 1 ]; then
-            p=$(echo ${ps[$t]:-0} | tr ' ' '\n' | median)
-            line+="  | torch ${p} samples/s (peak RSS ${pr[$t]:-?} MiB)  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", a / b}')x"
-            awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
-        fi
-        awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
-        echo "$line"
-    done
-    if [ $have_torch = 1 ]; then
-        echo "$name best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", a / b}')x"
-    else
-        echo "(PyTorch peer not available: install python3-torch for the ratios)"
-    fi
-}
-want b1 && compare B1 DS DR TS TR b1_flops
+want b1 && compare B1 samples/s DS DR TS TR b1_flops
 
 # ---- B2: the CNN of BENCH.md, batch 64, training samples/s after a warm-up ----
 dlc_b2() { # threads -> "samples_per_s peak_rss_mib": epoch 2 of 2 (200 steps each; epoch 1 warms up)
@@ -112,7 +90,7 @@ if want b2; then
             fi
         done
     done
-    compare B2 CS CR PS PR
+    compare B2 samples/s CS CR PS PR
     echo "(B2 target: >= 1.5x best against best)"
 fi
 

@@ -1,0 +1,30 @@
+# lib.sh - what the benchmark scripts share: medians and the dlc-against-peer
+# report.  Sourced by bench/run.sh and bench/b3.sh; expects have_torch set.
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+
+# compare NAME UNIT DLC_RATES DLC_RSS TORCH_RATES TORCH_RSS [EXTRA] (array names, by
+# thread count; an RSS array may be empty): one line per thread count with the
+# medians, the runs and their ratio, then best against best.
+compare() {
+    local name=$1 unit=$2 extra=${7:-} best_d=0 best_t=0 t d p line
+    local -n cs=$3 cr=$4 ps=$5 pr=$6
+    for t in 1 2; do
+        d=$(echo ${cs[$t]:-0} | tr ' ' '\n' | median)
+        line="threads=$t  dlc ${d} $unit (runs: $(echo ${cs[$t]:-none})${cr[$t]:+; peak RSS ${cr[$t]} MiB})"
+        [ -n "$extra" ] && line+=$($extra "$t" "$d")
+        if [ "$have_torch" = 1 ]; then
+            p=$(echo ${ps[$t]:-0} | tr ' ' '\n' | median)
+            line+="  | torch ${p} $unit (runs: $(echo ${ps[$t]:-none})${pr[$t]:+; peak RSS ${pr[$t]} MiB})"
+            line+="  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
+            awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
+        fi
+        awk -v a="$d" -v b="$best_d" 'BEGIN {exit !(a > b)}' && best_d=$d
+        echo "$line"
+    done
+    if [ "$have_torch" = 1 ]; then
+        echo "$name best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
+    else
+        echo "(PyTorch peer not available: install python3-torch for the ratios)"
+    fi
+}
