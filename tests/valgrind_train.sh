@@ -13,6 +13,23 @@ cd "$ROOT"
 "${VG[@]}" "$DLC" eval "$TMP/iris" --split dev
 "${VG[@]}" "$DLC" summary "$TMP/iris"
 "${VG[@]}" "$DLC" gradcheck configs/logistic_regression_breast_cancer.yaml --samples 5
+# a small character LSTM language model on two threads, then sampling from it
+cat > "$TMP/lm.yaml" <<YAML
+name: lm
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt, limit: 3000}
+  split: {dev: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 16, bidirectional: false}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
+YAML
+"${VG[@]}" "$DLC" train "$TMP/lm.yaml" --out "$TMP/lm" --threads 2 --quiet
+"${VG[@]}" "$DLC" predict "$TMP/lm" --prompt "The " --length 20 > /dev/null
 # bad input must not leak either
 if "${VG[@]}" "$DLC" train configs/softmax_iris.yaml --out "$TMP/x" --set train.optimizer.lrr=1 2> "$TMP/err"; then
     echo "expected a config error" >&2

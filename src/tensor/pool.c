@@ -8,11 +8,13 @@
  * of microseconds on a VM) would eat the gain: after a task a worker spins,
  * yielding the core, for about a millisecond before it sleeps on a condition
  * variable.  tensor_set_threads(1) sends the workers to sleep at once (a
- * layer running its own threads, e.g. the recurrent time loops). */
+ * layer running its own threads, e.g. the recurrent time loops); at exit
+ * tensor_pool_stop joins them. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "tensor.h"
 
@@ -29,6 +31,8 @@ static struct {
     void *ctx;
     int n;                      /* parts of the current task */
     unsigned born[POOL_MAX];    /* gen when each worker was created */
+    pthread_t threads[POOL_MAX];
+    int quit;                   /* set by tensor_pool_stop (under lock, with a gen bump) */
 } P = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .active = 1};
 
 /* set while a thread runs a part: a task that starts another runs it whole,
@@ -66,6 +70,8 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&P.lock);
         }
         seen = g;
+        if (P.quit)
+            break;
         in_task = 1;
         if (part < P.n)
             P.fn(P.ctx, part, P.n);
@@ -83,18 +89,32 @@ void tensor_pool_start(int n)
         n = 1;
     pthread_mutex_lock(&P.lock);
     while (P.started < n - 1) {
-        pthread_t th;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        static int at_exit;
+        if (!at_exit)
+            at_exit = atexit(tensor_pool_stop) == 0;
         P.born[P.started + 1] = atomic_load(&P.gen);
-        int ok = pthread_create(&th, &at, worker, (void *)(intptr_t)(P.started + 1)) == 0;
-        pthread_attr_destroy(&at);
-        if (!ok)
+        if (pthread_create(&P.threads[P.started + 1], NULL, worker, (void *)(intptr_t)(P.started + 1)) != 0)
             break; /* fewer workers: the tasks still run, in fewer parts */
         P.started++;
     }
     atomic_store(&P.active, n < P.started + 1 ? n : P.started + 1);
+    pthread_mutex_unlock(&P.lock);
+}
+
+void tensor_pool_stop(void)
+{
+    pthread_mutex_lock(&P.lock);
+    int n = P.started;
+    P.quit = 1;
+    atomic_fetch_add(&P.gen, 1);
+    pthread_cond_broadcast(&P.wake);
+    pthread_mutex_unlock(&P.lock);
+    for (int i = 1; i <= n; i++)
+        pthread_join(P.threads[i], NULL);
+    pthread_mutex_lock(&P.lock);
+    P.started = 0;
+    P.quit = 0;
+    atomic_store(&P.active, 1);
     pthread_mutex_unlock(&P.lock);
 }
 

@@ -75,6 +75,8 @@ void tensor_parallel(tensor_task_fn fn, void *ctx);
 /* Starts workers so that tasks run in n parts (n - 1 workers), or lowers
  * the parts to n without stopping the workers (they sleep). */
 void tensor_pool_start(int n);
+/* Joins the workers (registered with atexit by the first start). */
+void tensor_pool_stop(void);
 int tensor_pool_threads(void);
 /* [lo, hi) of part i of n over `total` items, cut at multiples of `align`. */
 void tensor_part_range(size_t total, size_t align, int i, int n, size_t *lo, size_t *hi);

@@ -58,6 +58,15 @@ static void test_every_part_once(void **state)
     assert_int_equal(c.n_seen[0], 1);
     assert_int_equal(atomic_load(&c.calls[0]), 1);
     assert_int_equal(atomic_load(&c.calls[1]), 0);
+    /* stopped workers are joined; a later start makes new ones */
+    tensor_set_threads(2);
+    tensor_pool_stop();
+    assert_int_equal(tensor_get_threads(), 1);
+    tensor_set_threads(2);
+    count_ctx d = {0};
+    tensor_parallel(count_part, &d);
+    assert_int_equal(atomic_load(&d.calls[0]), 1);
+    assert_int_equal(atomic_load(&d.calls[1]), 1);
 }
 
 static void test_part_ranges(void **state)
