@@ -14,7 +14,7 @@
 
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
-    {"--threads", 1, "N", "worker threads (default: the config's threads, else the cores, at most 4)"},
+    {"--threads", 1, "N", "worker threads (train, eval: the config's threads, else the cores up to 4; others: 1)"},
     {"--quiet", 0, NULL, "print only results and errors"},
     {NULL, 0, NULL, NULL},
 };

@@ -197,8 +197,11 @@ cleanup:
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_predict_cmd;
-    if (cli_get(c, a, "--prompt") || cli_get(c, a, "--text"))
+    if (cli_get(c, a, "--prompt") || cli_get(c, a, "--text")) {
+        if (cli_get(c, a, "--json"))
+            return cli_usage_error(c, "--json is for image inputs; text predictions print plain text");
         return cli_predict_text(c, a);
+    }
     if (a->n_pos < 2)
         return cli_usage_error(c, "expected a RUN folder (or model file) and at least one input");
     long top_k = 3;

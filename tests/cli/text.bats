@@ -106,6 +106,9 @@ tagged_data() {
     [[ "$output" == *"--temperature needs a number"* ]]
     run "$DLC" predict run --prompt "a" --text "b"
     [ "$status" -eq 2 ]
+    run "$DLC" predict run --prompt "a" --json
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--json is for image inputs"* ]]
     run "$DLC" predict run
     [ "$status" -eq 2 ]
     echo "x" > some.png
