@@ -79,8 +79,8 @@ sanitize:
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 # ThreadSanitizer over the code that runs threads: the worker pool, the split
-# products and the two-thread recurrent loops.
-TSAN_TESTS := test_pool test_recurrent
+# products, the per-sample conv passes and the two-thread recurrent loops.
+TSAN_TESTS := test_pool test_recurrent test_conv
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread -DDLC_NO_CLONES" LDFLAGS="-fsanitize=thread" \
 	  $(TSAN_TESTS:%=build/tsan/tests/%)

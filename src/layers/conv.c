@@ -307,6 +307,76 @@ void conv_init(graph *g, graph_node *n, dlc_rng *rng)
                        n->spec.activation, rng);
 }
 
+/* The per-sample passes of a chunk (unfolding, the output's layout with bias
+ * and activation, folding back), split over the worker threads by sample:
+ * each sample owns its columns of col and its rows of out and dx. */
+typedef enum { PASS_IM2COL, PASS_OUTPUT, PASS_DY, PASS_COL2IM } conv_pass;
+
+typedef struct {
+    conv_pass pass;
+    const layer_geom *geo;
+    graph_node *n;
+    const graph_node *x;
+    float *col, *y;     /* chunk buffers: (CK, ld) and (F, ld) (backward: dy) */
+    int n0, cn, F, P;
+    const float *b;
+    float slope;
+} conv_job;
+
+static void conv_samples(void *ctx, int part, int parts)
+{
+    const conv_job *c = ctx;
+    size_t lo, hi, ld = (size_t)c->cn * c->P, P = (size_t)c->P;
+    tensor_part_range((size_t)c->cn, 1, part, parts, &lo, &hi);
+    for (size_t j = lo; j < hi; j++) {
+        size_t row = (size_t)c->n0 + j;
+        switch (c->pass) {
+        case PASS_IM2COL:
+            im2col(c->col + j * P, ld, c->x->out + row * c->x->size, c->geo);
+            break;
+        case PASS_OUTPUT:
+            /* (F, cn, P) -> (cn, F, P), adding the bias (and a fused ReLU) */
+            for (int f = 0; f < c->F; f++) {
+                float *o = c->n->out + row * c->n->size + (size_t)f * P;
+                const float *src = c->y + (size_t)f * ld + j * P;
+                if (src == o)
+                    bias_act_inplace(o, c->b ? c->b[f] : 0.0f, c->slope, c->P);
+                else
+                    bias_act_copy(o, src, c->b ? c->b[f] : 0.0f, c->slope, c->P);
+            }
+            break;
+        case PASS_DY:
+            /* the output gradient (cn, F, P) -> (F, cn, P), through a fused ReLU */
+            for (int f = 0; f < c->F; f++) {
+                size_t at = row * c->n->size + (size_t)f * P;
+                float *dst = c->y + (size_t)f * ld + j * P;
+                if (c->n->act_fused)
+                    act_grad_copy(dst, c->n->grad + at, c->n->out + at, c->slope, c->P);
+                else if (dst != c->n->grad + at)
+                    memcpy(dst, c->n->grad + at, sizeof(float) * P);
+            }
+            break;
+        case PASS_COL2IM: {
+            float *dx = c->x->grad + row * c->x->size;
+            if (c->x->grad_assigned) /* the only consumer: dx was not cleared */
+                memset(dx, 0, sizeof(float) * c->x->size);
+            col2im(dx, c->col + j * P, ld, c->geo);
+            break;
+        }
+        }
+    }
+}
+
+/* Runs one pass over the chunk's samples, on the workers when it is big enough. */
+static void conv_pass_run(conv_job *c, conv_pass pass)
+{
+    c->pass = pass;
+    if (c->cn > 1 && (size_t)c->cn * c->P * (size_t)c->F >= 16384)
+        tensor_parallel(conv_samples, c);
+    else
+        conv_samples(c, 0, 1);
+}
+
 void conv_forward(graph *g, graph_node *n, int N)
 {
     layer_geom geo;
@@ -319,24 +389,17 @@ void conv_forward(graph *g, graph_node *n, int N)
     const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
     float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
     float *y = graph_scratch(g, (size_t)F * P * chunk);     /* (F, cn*P) */
+    conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .b = b, .slope = slope};
     for (int n0 = 0; n0 < N; n0 += chunk) {
         int cn = N - n0 < chunk ? N - n0 : chunk;
         size_t ld = (size_t)cn * P;
-        for (int j = 0; j < cn; j++)
-            im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
+        job.n0 = n0;
+        job.cn = cn;
+        conv_pass_run(&job, PASS_IM2COL);
         /* one sample: (F, 1*P) is already its output's layout */
-        float *dst = cn == 1 ? n->out + (size_t)n0 * n->size : y;
-        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, dst);
-        /* (F, cn, P) -> (cn, F, P), adding the bias (and applying a fused ReLU) */
-        for (int j = 0; j < cn; j++)
-            for (int f = 0; f < F; f++) {
-                float *o = n->out + (size_t)(n0 + j) * n->size + (size_t)f * P;
-                const float *src = dst + (size_t)f * ld + (size_t)j * P;
-                if (src == o)
-                    bias_act_inplace(o, b ? b[f] : 0.0f, slope, P);
-                else
-                    bias_act_copy(o, src, b ? b[f] : 0.0f, slope, P);
-            }
+        job.y = cn == 1 ? n->out + (size_t)n0 * n->size : y;
+        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, job.y);
+        conv_pass_run(&job, PASS_OUTPUT);
     }
 }
 
@@ -353,39 +416,31 @@ void conv_backward(graph *g, graph_node *n, int N)
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
     float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
+    conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .slope = slope};
     for (int n0 = 0; n0 < N; n0 += chunk) {
         int cn = N - n0 < chunk ? N - n0 : chunk;
         size_t ld = (size_t)cn * P;
         /* one sample: dy is its gradient in place (backward may overwrite it) */
         float *dyc = cn == 1 ? n->grad + (size_t)n0 * n->size : dy;
-        for (int j = 0; j < cn; j++)
+        job.n0 = n0;
+        job.cn = cn;
+        job.y = dyc;
+        conv_pass_run(&job, PASS_DY);
+        if (bp && bp->trainable)
             for (int f = 0; f < F; f++) {
-                size_t at = (size_t)(n0 + j) * n->size + (size_t)f * P;
-                float *dst = dyc + (size_t)f * ld + (size_t)j * P;
-                if (n->act_fused)
-                    act_grad_copy(dst, n->grad + at, n->out + at, slope, P);
-                else if (dst != n->grad + at)
-                    memcpy(dst, n->grad + at, sizeof(float) * (size_t)P);
-                if (bp && bp->trainable) {
-                    double s = 0;
-                    for (int p = 0; p < P; p++)
-                        s += dst[p];
-                    bp->grad[f] += (float)s;
-                }
+                const float *r = dyc + (size_t)f * ld;
+                double s = 0;
+                for (size_t p = 0; p < ld; p++)
+                    s += r[p];
+                bp->grad[f] += (float)s;
             }
         if (w->trainable) {
-            for (int j = 0; j < cn; j++)
-                im2col(col + (size_t)j * P, ld, x->out + (size_t)(n0 + j) * x->size, &geo);
+            conv_pass_run(&job, PASS_IM2COL);
             tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);
         }
         if (want_dx) {
             tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dyc, 0.0f, col);
-            for (int j = 0; j < cn; j++) {
-                float *dx = x->grad + (size_t)(n0 + j) * x->size;
-                if (x->grad_assigned) /* the only consumer: dx was not cleared */
-                    memset(dx, 0, sizeof(float) * x->size);
-                col2im(dx, col + (size_t)j * P, ld, &geo);
-            }
+            conv_pass_run(&job, PASS_COL2IM);
         }
     }
 }

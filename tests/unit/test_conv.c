@@ -305,6 +305,60 @@ static void test_fused_relu(void **state)
         }
 }
 
+/* Two worker threads (samples of a chunk split between them, products split
+ * by the pool) give the one-thread outputs and gradients. */
+static void test_two_threads_equal_one(void **state)
+{
+    tensor_shape in = {3, {3, 12, 12}};
+    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec("maxpool", "p"), gt_spec("conv2d", "c2")};
+    s[0].filters = 16; /* a chunk of 10 samples, enough work to split */
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].activation = ACT_RELU;
+    s[1].kernel = win(1, 2, 0, 0);
+    s[1].stride = win(1, 2, 0, 0);
+    s[2].filters = 5;
+    s[2].kernel = win(1, 2, 0, 0);
+    s[2].stride = win(1, 1, 0, 0);
+    enum { N = 16 };
+    float *out[2], *dw[2], *dx[2];
+    size_t D = 0, O = 0, nw = 0;
+    for (int t = 0; t < 2; t++) {
+        tensor_set_threads(t + 1);
+        graph *g = build(&in, s, 3, N);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 5, 0);
+        graph_init_params(g, &rng);
+        D = g->nodes[0].size;
+        O = graph_output(g, 0)->size;
+        nw = g->n_weights;
+        for (size_t i = 0; i < N * D; i++)
+            graph_input(g, 0)[i] = (float)dlc_rng_normal(&rng);
+        graph_forward(g, N, 1);
+        graph_zero_grad(g);
+        for (size_t i = 0; i < N * O; i++)
+            graph_output(g, 0)->grad[i] = (float)dlc_rng_normal(&rng);
+        graph_backward(g, N);
+        out[t] = malloc(sizeof(float) * N * O);
+        dw[t] = malloc(sizeof(float) * nw);
+        dx[t] = malloc(sizeof(float) * N * D);
+        memcpy(out[t], graph_output(g, 0)->out, sizeof(float) * N * O);
+        memcpy(dw[t], g->grad_block, sizeof(float) * nw);
+        memcpy(dx[t], g->nodes[0].grad, sizeof(float) * N * D);
+        graph_free(g);
+    }
+    tensor_set_threads(1);
+    tu_assert_close("2-thread forward", out[1], out[0], N * O, 1e-5, 1e-5);
+    tu_assert_close("2-thread dW", dw[1], dw[0], nw, 1e-4, 1e-4);
+    tu_assert_close("2-thread dx", dx[1], dx[0], N * D, 1e-5, 1e-5);
+    for (int t = 0; t < 2; t++) {
+        free(out[t]);
+        free(dw[t]);
+        free(dx[t]);
+    }
+}
+
 /* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
  * path: the same products as the general one, for every transposition. */
 static void test_gemm_one_row(void **state)
@@ -339,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),
+        cmocka_unit_test(test_two_threads_equal_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
