@@ -2,6 +2,10 @@
 #ifndef DLC_GRAPHTEST_H
 #define DLC_GRAPHTEST_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include <string.h>
 
 #include "../../src/graph/graph.h"
@@ -31,6 +35,18 @@ static inline void gt_inputs(layer_spec *s, const char *a, const char *b)
         strncpy(s->inputs[s->n_inputs++], a, GRAPH_NAME_MAX - 1);
     if (b)
         strncpy(s->inputs[s->n_inputs++], b, GRAPH_NAME_MAX - 1);
+}
+
+/* Builds a graph of n layers for batches of up to N; fails the test on error. */
+static inline graph *gt_build(const tensor_shape *in, layer_spec *s, int n, int N)
+{
+    graph *g = NULL;
+    dlc_error err = {0};
+    if (graph_build(&g, in, s, n, NULL, 0, N, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    return g;
 }
 
 #endif

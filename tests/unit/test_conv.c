@@ -19,14 +19,10 @@ static layer_window win(int n, int a, int b, int c)
     return (layer_window){n, {a, b, c}};
 }
 
+/* A graph that also computes its input's gradient. */
 static graph *build(const tensor_shape *in, layer_spec *s, int n, int N)
 {
-    graph *g = NULL;
-    dlc_error err = {0};
-    if (graph_build(&g, in, s, n, NULL, 0, N, &err) != DLC_OK) {
-        print_error("%s\n", err.msg);
-        fail();
-    }
+    graph *g = gt_build(in, s, n, N);
     graph_set_input_grad(g, 1);
     return g;
 }

@@ -18,13 +18,7 @@
 
 static graph *build(const tensor_shape *in, layer_spec *s, int n, int N)
 {
-    graph *g = NULL;
-    dlc_error err = {0};
-    if (graph_build(&g, in, s, n, NULL, 0, N, &err) != DLC_OK) {
-        print_error("%s\n", err.msg);
-        fail();
-    }
-    return g;
+    return gt_build(in, s, n, N);
 }
 
 static layer_spec recurrent(const char *type, int units)
