@@ -269,6 +269,14 @@ static int conv_chunk(const layer_geom *geo, int F, int nmax)
     return (int)c;
 }
 
+/* Floats of one thread's buffers when a layer runs whole samples per thread
+ * (conv_whole): col (CK, P), dW (F, CK) and db (F), 64-byte aligned. */
+static size_t whole_scratch(const layer_geom *geo, int F)
+{
+    size_t CK = (size_t)geo->C * geo->K;
+    return (CK * geo->P + (size_t)F * CK + (size_t)F + 15) & ~(size_t)15;
+}
+
 dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x = graph_in(g, n, 0);
@@ -295,6 +303,11 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     int chunk = conv_chunk(&geo, F, g->nmax);
     n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
+    /* one sample per chunk: room for each worker thread's own buffers, so
+     * whole samples can go to the threads (conv_whole) */
+    size_t whole = whole_scratch(&geo, F) * (size_t)tensor_get_threads() + 32;
+    if (chunk == 1 && g->nmax > 1 && tensor_get_threads() > 1 && whole > n->scratch)
+        n->scratch = whole;
     return DLC_OK;
 }
 
@@ -377,6 +390,105 @@ static void conv_pass_run(conv_job *c, conv_pass pass)
         conv_samples(c, 0, 1);
 }
 
+/* ---- whole samples per thread ----
+ * A layer too large for two samples in a chunk gets nothing to split but its
+ * products, one fork and join each.  Instead each thread takes whole samples
+ * with its own buffers: col (CK, P), and in backward its own dW and db,
+ * added up after the join. */
+typedef struct {
+    const layer_geom *geo;
+    graph *g;
+    graph_node *n;
+    graph_node *x;
+    graph_param *w, *b;
+    float *buf; /* parts x whole_scratch */
+    size_t per;
+    int N, F, CK, P, backward, want_dx;
+    float slope;
+} whole_job;
+
+static void conv_whole_part(void *ctx, int part, int parts)
+{
+    const whole_job *c = ctx;
+    const size_t P = (size_t)c->P, CK = (size_t)c->CK;
+    float *col = c->buf + (size_t)part * c->per;
+    float *dw = col + CK * P, *db = dw + (size_t)c->F * CK;
+    size_t lo, hi;
+    tensor_part_range((size_t)c->N, 1, part, parts, &lo, &hi);
+    graph_node *n = c->n, *x = c->x;
+    if (c->backward) {
+        memset(dw, 0, sizeof(float) * ((size_t)c->F * CK + (size_t)c->F));
+    }
+    for (size_t i = lo; i < hi; i++) {
+        const float *xi = x->out + i * x->size;
+        if (!c->backward) {
+            float *out = n->out + i * n->size;
+            im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, col, 0.0f, out);
+            const float *bias = c->b ? c->b->data : NULL;
+            for (int f = 0; f < c->F; f++)
+                bias_act_inplace(out + (size_t)f * P, bias ? bias[f] : 0.0f, c->slope, c->P);
+            continue;
+        }
+        float *dy = n->grad + i * n->size; /* (F, P): the sample's own layout */
+        if (n->act_fused)
+            for (int f = 0; f < c->F; f++)
+                act_grad_copy(dy + (size_t)f * P, dy + (size_t)f * P, n->out + i * n->size + (size_t)f * P,
+                              c->slope, c->P);
+        if (c->b && c->b->trainable)
+            for (int f = 0; f < c->F; f++) {
+                double sum = 0;
+                for (size_t p = 0; p < P; p++)
+                    sum += dy[(size_t)f * P + p];
+                db[f] += (float)sum;
+            }
+        if (c->w->trainable) {
+            im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, col, 1.0f, dw);
+        }
+        if (c->want_dx) {
+            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, 0.0f, col);
+            float *dx = x->grad + i * x->size;
+            if (x->grad_assigned) /* the only consumer: dx was not cleared */
+                memset(dx, 0, sizeof(float) * x->size);
+            col2im(dx, col, P, c->geo);
+        }
+    }
+}
+
+/* Runs the layer's forward or backward by whole samples on the workers;
+ * 0 when the layer is not set up for it (one thread, or chunks of several
+ * samples, which conv_pass_run splits instead). */
+static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int backward)
+{
+    graph_param *w = graph_p(g, n, 0);
+    const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F);
+    const int parts = tensor_get_threads();
+    const size_t per = whole_scratch(geo, F);
+    if (parts < 2 || N < 2 || conv_chunk(geo, F, g->nmax) != 1 || n->scratch < per * (size_t)parts)
+        return 0;
+    whole_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w,
+                   n->spec.use_bias ? graph_p(g, n, 1) : NULL,
+                   graph_scratch(g, per * (size_t)parts), per, N, F, CK, (int)geo->P, backward,
+                   backward && graph_wants_grad(g, n, 0), 0.0f};
+    if (backward)
+        c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    else
+        c.slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    tensor_parallel(conv_whole_part, &c);
+    if (backward)
+        for (int t = 0; t < parts; t++) {
+            const float *dw = c.buf + (size_t)t * per + (size_t)CK * geo->P, *db = dw + (size_t)F * CK;
+            if (w->trainable)
+                for (size_t k = 0; k < (size_t)F * CK; k++)
+                    w->grad[k] += dw[k];
+            if (c.b && c.b->trainable)
+                for (int f = 0; f < F; f++)
+                    c.b->grad[f] += db[f];
+        }
+    return 1;
+}
+
 void conv_forward(graph *g, graph_node *n, int N)
 {
     layer_geom geo;
@@ -387,6 +499,8 @@ void conv_forward(graph *g, graph_node *n, int N)
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    if (conv_whole(g, n, &geo, N, 0))
+        return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
     float *y = graph_scratch(g, (size_t)F * P * chunk);     /* (F, cn*P) */
     conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .b = b, .slope = slope};
@@ -414,6 +528,8 @@ void conv_backward(graph *g, graph_node *n, int N)
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const int want_dx = graph_wants_grad(g, n, 0);
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    if (conv_whole(g, n, &geo, N, 1))
+        return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
     float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
     conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .slope = slope};

@@ -301,13 +301,16 @@ static void test_fused_relu(void **state)
         }
 }
 
-/* Two worker threads (samples of a chunk split between them, products split
- * by the pool) give the one-thread outputs and gradients. */
-static void test_two_threads_equal_one(void **state)
+/* Two worker threads give the one-thread outputs and gradients: with small
+ * maps (samples of a chunk split between the threads, products split by the
+ * pool) and with large ones (one sample per chunk: whole samples per thread,
+ * each with its own dW and db, added after). */
+static void check_two_threads(const tensor_shape *input, int filters, int bias)
 {
-    tensor_shape in = {3, {3, 12, 12}};
+    tensor_shape in = *input;
     layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec("maxpool", "p"), gt_spec("conv2d", "c2")};
-    s[0].filters = 16; /* a chunk of 10 samples, enough work to split */
+    s[0].filters = filters;
+    s[0].use_bias = bias;
     s[0].kernel = win(1, 3, 0, 0);
     s[0].stride = win(1, 1, 0, 0);
     s[0].padding = PAD_SAME;
@@ -353,6 +356,13 @@ static void test_two_threads_equal_one(void **state)
         free(dw[t]);
         free(dx[t]);
     }
+}
+
+static void test_two_threads_equal_one(void **state)
+{
+    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1); /* chunks of 10 samples */
+    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 1);  /* one sample per chunk */
+    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 0);
 }
 
 /* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
