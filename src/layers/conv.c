@@ -9,8 +9,10 @@
  *   backward  dW (F, C*K) += dY (F, n*P) col^T,   dcol (C*K, n*P) = W^T dY,
  *             dx += col2im(dcol)
  * for a chunk of as many samples as fit CONV_CHUNK_FLOATS of scratch (at
- * least one: small layers batch several samples into one product, large
- * ones go one sample at a time, straight into the output).  Scratch is
+ * least one: small layers batch several samples into one product, and split
+ * a chunk's per-sample passes over the worker threads; large ones go one
+ * sample at a time, straight into the output, each thread taking whole
+ * samples with its own col, dW and db (conv_whole)).  Scratch is
  * sized when the graph is built, so nothing is allocated while running;
  * col is recomputed in backward instead of kept, which keeps a large
  * model's memory to its activations.  A following (leaky) ReLU is fused
@@ -303,10 +305,10 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     int chunk = conv_chunk(&geo, F, g->nmax);
     n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
-    /* one sample per chunk: room for each worker thread's own buffers, so
-     * whole samples can go to the threads (conv_whole) */
+    /* one sample per chunk: batches run by whole samples (conv_whole), with
+     * room for each worker thread's own buffers */
     size_t whole = whole_scratch(&geo, F) * (size_t)tensor_get_threads() + 32;
-    if (chunk == 1 && g->nmax > 1 && tensor_get_threads() > 1 && whole > n->scratch)
+    if (chunk == 1 && g->nmax > 1 && whole > n->scratch)
         n->scratch = whole;
     return DLC_OK;
 }
@@ -391,8 +393,8 @@ static void conv_pass_run(conv_job *c, conv_pass pass)
 }
 
 /* ---- whole samples per thread ----
- * A layer too large for two samples in a chunk gets nothing to split but its
- * products, one fork and join each.  Instead each thread takes whole samples
+ * A layer too large for two samples in a chunk would have nothing to split
+ * but its products, one fork and join each.  Instead each thread takes whole samples
  * with its own buffers: col (CK, P), and in backward its own dW and db,
  * added up after the join. */
 typedef struct {
@@ -456,16 +458,17 @@ static void conv_whole_part(void *ctx, int part, int parts)
     }
 }
 
-/* Runs the layer's forward or backward by whole samples on the workers;
- * 0 when the layer is not set up for it (one thread, or chunks of several
- * samples, which conv_pass_run splits instead). */
+/* Runs the layer's forward or backward by whole samples, on as many threads
+ * as there are (one included); 0 when the layer does not run this way (chunks
+ * of several samples, which conv_pass_run splits instead, a single sample,
+ * or more threads than the buffers reserved at build). */
 static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int backward)
 {
     graph_param *w = graph_p(g, n, 0);
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F);
     const int parts = tensor_get_threads();
     const size_t per = whole_scratch(geo, F);
-    if (parts < 2 || N < 2 || conv_chunk(geo, F, g->nmax) != 1 || n->scratch < per * (size_t)parts)
+    if (N < 2 || conv_chunk(geo, F, g->nmax) != 1 || n->scratch < per * (size_t)parts)
         return 0;
     whole_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w,
                    n->spec.use_bias ? graph_p(g, n, 1) : NULL,

@@ -1,13 +1,14 @@
 /* pool.c - the process's worker threads: `--threads N` makes N - 1 workers
  * that, with the calling thread, run a task's N parts (tensor_parallel).
  * Matrix products are split here (tensor_gemm) and OpenBLAS itself stays on
- * one thread, so the two never fight over the cores; the optimizer's
- * elementwise update is split the same way.
+ * one thread, so the two never fight over the cores; the optimizer update,
+ * batch gathering, gradient clearing and convolutions split their work the
+ * same way.
  *
  * A training step is under a millisecond, so waking a sleeping thread (tens
- * of microseconds on a VM) would eat the gain: after a task a worker spins,
- * yielding the core, for about a millisecond before it sleeps on a condition
- * variable.  tensor_set_threads(1) sends the workers to sleep at once (a
+ * of microseconds on a VM) would eat the gain: after a task a worker waits
+ * by pausing the core, then by yielding it, for a few milliseconds before it
+ * sleeps on a condition variable.  tensor_set_threads(1) sends the workers to sleep at once (a
  * layer running its own threads, e.g. the recurrent time loops); at exit
  * tensor_pool_stop joins them. */
 #include <pthread.h>
