@@ -233,14 +233,20 @@ YAML
         skip "GNU parallel not installed (Debian package parallel)"
     iris_sweep
     # ':' is this machine without ssh; 'localhost' goes through the ssh
-    # command, here a stand-in that runs the command locally as sshd would
+    # command, here a stand-in that runs the command locally as sshd would:
+    # in the user's home, through the login shell, with SHELL set from
+    # passwd (GNU parallel's remote worker runs jobs with $SHELL; CI may
+    # run the tests with no SHELL in the environment)
     cat > fake-ssh <<'SH'
 #!/bin/bash
 while [ $# -gt 0 ]; do case "$1" in -l|-p|-o|-S|-i) shift 2 ;; -*) shift ;; *) break ;; esac; done
 echo "$1" >> "$(dirname "$0")/ssh-hosts.log"
 shift
 [ "${1:-}" = "--" ] && shift
-exec bash -c "$*"
+SHELL="$(getent passwd "$(id -un)" | cut -d: -f7)"
+export SHELL="${SHELL:-/bin/sh}"
+cd "${HOME:-/}" || exit 255
+exec "$SHELL" -c "$*"
 SH
     chmod +x fake-ssh
     printf '1/:\n1/localhost\n' > hosts
