@@ -103,7 +103,8 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     snprintf(path, sizeof path, "%s/model.safetensors", p->run_dir);
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
-    report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds};
+    report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
+                           tensor_get_threads()};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 

@@ -59,6 +59,7 @@ typedef struct {
 typedef struct {
     int epochs_run, best_epoch, stopped_early;
     double seconds;
+    int threads;                 /* worker threads the run trained with */
 } report_run_info;
 
 typedef struct {

@@ -163,10 +163,10 @@ static void head(dlc_buf *b, const report *rep, const dlc_config *cfg, const rep
     dlc_buf_printf(b, "</h1><p class=\"sub\">%s &middot; loss %s &middot; "
                       "<span data-key=\"epochs_run\" data-value=\"%d\">%d</span> epochs%s &middot; "
                       "best dev epoch <span data-key=\"best_epoch\" data-value=\"%d\">%d</span> &middot; "
-                      "%.1f s &middot; <span data-key=\"cost.params\" data-value=\"%zu\">%zu</span> parameters</p>\n",
+                      "%.1f s on %d thread%s &middot; <span data-key=\"cost.params\" data-value=\"%zu\">%zu</span> parameters</p>\n",
                    report_task_names[rep->task], loss_names[cfg->loss], run->epochs_run, run->epochs_run,
                    run->stopped_early ? " (stopped early)" : "", run->best_epoch, run->best_epoch,
-                   run->seconds, rep->params_trainable + rep->params_frozen,
+                   run->seconds, run->threads, run->threads == 1 ? "" : "s", rep->params_trainable + rep->params_frozen,
                    rep->params_trainable + rep->params_frozen);
 }
 

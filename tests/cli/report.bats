@@ -24,8 +24,10 @@ tag_errors() {
 @test "train writes report.json with the old fields and the new ones, confusion.csv and report.html" {
     iris_config iris.yaml 20
     printf 'report:\n  human_level_error: 0.02\n' >> iris.yaml
-    run "$DLC" train iris.yaml --out run
+    run "$DLC" train iris.yaml --out run --threads 2
     [ "$status" -eq 0 ]
+    [ "$(jv run/report.json .threads)" = 2 ]
+    grep -q '2 threads' run/report.html
     for f in report.json confusion.csv report.html errors/errors.csv; do
         [ -s "run/$f" ]
     done
