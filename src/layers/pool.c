@@ -1,5 +1,6 @@
 /* pool.c - max and average pooling over every spatial axis of (C, ...),
- * and global average pooling (C, ...) -> (C).  No parameters.
+ * global average pooling (C, ...) -> (C), and pooling over time for
+ * sequences (T, C) -> (C).  No parameters.
  *
  *   x (N, C, D, H, W) -> y (N, C, OD, OH, OW)   (1 to 3 spatial axes, see window.h)
  *
@@ -245,5 +246,126 @@ void global_avgpool_backward(graph *g, graph_node *n, int N)
         float *dx = x->grad + r * S;
         for (size_t i = 0; i < S; i++)
             dx[i] += d;
+    }
+}
+
+/* ---- pooling over time: (T, C) -> (C) ----
+ * For sequences laid out steps first, as the embedding and recurrent layers
+ * give them (Keras' GlobalAveragePooling1D / GlobalMaxPooling1D with a
+ * mask).  When the input carries padding (graph_node.seq and recorded
+ * lengths), only a sample's valid steps count: the mean divides by its
+ * length and the max never picks a padded step.  A sample with no valid
+ * step gives zeros.  Max pooling keeps each output's winning step in aux
+ * (int32) for backward. */
+
+static dlc_status time_pool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    char shape[64];
+    if (x->shape.ndim != 2)
+        return layer_fail(n, err,
+                          "needs an input of (steps, features), as an embedding or a recurrent "
+                          "layer with return_sequences gives; got %s",
+                          tensor_shape_str(&x->shape, shape, sizeof shape));
+    n->shape.ndim = 1;
+    n->shape.d[0] = x->shape.d[1];
+    return DLC_OK;
+}
+
+/* Valid steps of sample i. */
+static int time_pool_len(const graph *g, const graph_node *x, int i)
+{
+    int T = x->shape.d[0];
+    if (!x->seq || !g->seq_valid)
+        return T;
+    return g->seq_len[i] < T ? g->seq_len[i] : T;
+}
+
+dlc_status time_avgpool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    return time_pool_build(g, n, err);
+}
+
+dlc_status time_maxpool_build(graph *g, graph_node *n, dlc_error *err)
+{
+    dlc_status st = time_pool_build(g, n, err);
+    n->aux_per_sample = n->shape.d[0]; /* winning steps, int32 */
+    return st;
+}
+
+void time_avgpool_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    const size_t C = n->size;
+    for (int i = 0; i < N; i++) {
+        const int L = time_pool_len(g, x, i);
+        const float *xi = x->out + (size_t)i * x->size;
+        float *y = n->out + (size_t)i * C;
+        memset(y, 0, sizeof(float) * C);
+        for (int t = 0; t < L; t++)
+            for (size_t c = 0; c < C; c++)
+                y[c] += xi[(size_t)t * C + c];
+        const float inv = L > 0 ? 1.0f / (float)L : 0.0f;
+        for (size_t c = 0; c < C; c++)
+            y[c] *= inv;
+    }
+}
+
+void time_avgpool_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    const size_t C = n->size;
+    for (int i = 0; i < N; i++) {
+        const int L = time_pool_len(g, x, i);
+        if (L == 0)
+            continue;
+        const float inv = 1.0f / (float)L;
+        const float *dy = n->grad + (size_t)i * C;
+        float *dx = x->grad + (size_t)i * x->size;
+        for (int t = 0; t < L; t++)
+            for (size_t c = 0; c < C; c++)
+                dx[(size_t)t * C + c] += dy[c] * inv;
+    }
+}
+
+void time_maxpool_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    const size_t C = n->size;
+    int32_t *arg = (int32_t *)(void *)n->aux; /* (N, C) */
+    for (int i = 0; i < N; i++) {
+        const int L = time_pool_len(g, x, i);
+        const float *xi = x->out + (size_t)i * x->size;
+        float *y = n->out + (size_t)i * C;
+        int32_t *a = arg + (size_t)i * C;
+        for (size_t c = 0; c < C; c++) {
+            y[c] = L > 0 ? xi[c] : 0.0f;
+            a[c] = L > 0 ? 0 : -1;
+        }
+        for (int t = 1; t < L; t++)
+            for (size_t c = 0; c < C; c++) {
+                float v = xi[(size_t)t * C + c];
+                a[c] = v > y[c] ? t : a[c];
+                y[c] = v > y[c] ? v : y[c];
+            }
+    }
+}
+
+void time_maxpool_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    const size_t C = n->size;
+    const int32_t *arg = (const int32_t *)(const void *)n->aux;
+    for (int i = 0; i < N; i++) {
+        const float *dy = n->grad + (size_t)i * C;
+        const int32_t *a = arg + (size_t)i * C;
+        float *dx = x->grad + (size_t)i * x->size;
+        for (size_t c = 0; c < C; c++)
+            if (a[c] >= 0)
+                dx[(size_t)a[c] * C + c] += dy[c];
     }
 }

@@ -29,6 +29,39 @@ train:
 YAML
 }
 
+# Short texts about animals and weather (texts.csv), and a classifier config
+# for them: FILE, then the layers before the softmax as YAML lines.
+weather_texts() {
+    {
+        echo "text,label"
+        for i in $(seq 1 60); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill and the wind blew $i\",weather"
+            echo "\"a fine day with the sun $i\",weather"
+        done
+    } > texts.csv
+}
+
+classifier_config() {
+    cat > "$1" <<YAML
+name: classifier
+data:
+  format: text
+  train: {file: texts.csv}
+  label: label
+  split: {test: 0.2}
+  text: {task: classify, tokens: words, seq_len: 12}
+model:
+  layers:
+$2
+    - {type: dense, units: auto}
+train:
+  epochs: ${3:-6}
+  batch_size: 16
+  optimizer: {type: adam, lr: ${4:-0.02}}
+YAML
+}
+
 # Tagged sentences: determiners, nouns and verbs in a fixed pattern.
 tagged_data() {
     local nouns=(fox crow mouse cat dog goose boy wolf sun wind) verbs=(saw ate chased found heard)
@@ -161,32 +194,9 @@ YAML
 }
 
 @test "a text classifier reads CSV, beats the majority class and ranks classes" {
-    {
-        echo "text,label"
-        for i in $(seq 1 60); do
-            echo "\"the fox ran into the wood $i\",animal"
-            echo "\"rain fell on the hill and the wind blew $i\",weather"
-            echo "\"a fine day with the sun $i\",weather"
-        done
-    } > texts.csv
-    cat > cls.yaml <<YAML
-name: classifier
-data:
-  format: text
-  train: {file: texts.csv}
-  label: label
-  split: {test: 0.2}
-  text: {task: classify, tokens: words, seq_len: 12}
-model:
-  layers:
-    - {type: embedding, units: 8}
-    - {type: gru, units: 12, return_sequences: false}
-    - {type: dense, units: auto}
-train:
-  epochs: 6
-  batch_size: 16
-  optimizer: {type: adam, lr: 0.02}
-YAML
+    weather_texts
+    classifier_config cls.yaml '    - {type: embedding, units: 8}
+    - {type: gru, units: 12, return_sequences: false}'
     run "$DLC" train cls.yaml --out run
     [ "$status" -eq 0 ]
     acc=$(json_figure run/report.json test accuracy)
@@ -195,6 +205,43 @@ YAML
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == weather* ]]
     [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "text classifiers that pool over time: word vectors averaged, GRU states max-pooled" {
+    weather_texts
+    for form in avg max; do
+        if [ $form = avg ]; then
+            layers='    - {type: embedding, units: 8}
+    - {type: time_avgpool}'
+        else
+            layers='    - {type: embedding, units: 8}
+    - {type: gru, units: 12, return_sequences: true}
+    - {type: time_maxpool}'
+        fi
+        classifier_config cls.yaml "$layers" 8 0.05
+        run "$DLC" summary cls.yaml
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"time_${form}pool"* ]]
+        run "$DLC" train cls.yaml --out run-$form
+        [ "$status" -eq 0 ]
+        acc=$(json_figure run-$form/report.json test accuracy)
+        gt "$acc" 0.9
+        run "$DLC" predict run-$form --text "wind and rain on the hill" --top-k 2
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == weather* ]]
+    done
+    # a time pool needs (steps, features)
+    cat > bad.yaml <<YAML
+name: bad
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}
+model:
+  layers:
+    - {type: time_maxpool}
+    - {type: dense, units: auto}
+YAML
+    run "$DLC" train bad.yaml --out run-bad
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.yaml:5"*"time_maxpool"*"(steps, features)"* ]]
 }
 
 @test "bad corpora and text configs get clear errors" {

@@ -461,6 +461,34 @@ static void case_lstm(void)
     check_recurrent("lstm", 0, 0);
 }
 
+/* pooling over time: on real-valued steps, and after an embedding with
+ * padding (only the valid steps pass gradient) */
+static void case_time_pool(const char *type)
+{
+    char what[64];
+    tensor_shape in = {2, {4, 3}};
+    layer_spec s[2] = {gt_spec(type, "pool"), gt_spec("dense", "d")};
+    s[1].units = 2;
+    snprintf(what, sizeof what, "%s + dense", type);
+    check_graph(what, &in, s, 2, 3, 1e-2);
+    tensor_shape ids = {1, {5}};
+    layer_spec m[3] = {gt_spec("embedding", "emb"), rnn_spec("gru", 3, 1, 0, 0), gt_spec(type, "pool")};
+    m[0].units = 3;
+    m[0].vocab = 7;
+    snprintf(what, sizeof what, "embedding + gru + %s, masked", type);
+    check_graph_x(what, &ids, m, 3, 4, 2e-2, RNN_FLOOR, 1e-2, padded_ids);
+}
+
+static void case_time_avgpool(void)
+{
+    case_time_pool("time_avgpool");
+}
+
+static void case_time_maxpool(void)
+{
+    case_time_pool("time_maxpool");
+}
+
 static void case_input(void)
 {
     /* the input op is checked through every case's input gradient */
@@ -478,6 +506,7 @@ static const op_case cases[] = {
     {"reshape", case_reshape}, {"add", case_add},         {"concat", case_concat},
     {"conv1d", case_conv1d},   {"conv2d", case_conv2d},   {"conv3d", case_conv3d},
     {"maxpool", case_maxpool}, {"avgpool", case_avgpool}, {"global_avgpool", case_global_avgpool},
+    {"time_avgpool", case_time_avgpool}, {"time_maxpool", case_time_maxpool},
     {"add", case_conv_merges},
     {"embedding", case_embedding}, {"rnn", case_rnn},     {"gru", case_gru},
     {"lstm", case_lstm},

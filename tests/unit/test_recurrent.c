@@ -2,7 +2,7 @@
  * recurrent layers: steps against hand-computed values, a bidirectional LSTM
  * over a padded batch against PyTorch (tests/data/make_seq_reference.py),
  * padding that behaves like shorter sequences, state carried across calls,
- * and truncated backpropagation through time. */
+ * truncated backpropagation through time, and pooling over padded time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -317,6 +317,52 @@ static void test_two_threads_agree(void **state)
     }
 }
 
+/* time_avgpool / time_maxpool over an embedding of padded ids: only the valid
+ * steps count, worked out by hand.  The embedding rows are negative where a
+ * padded step (which embeds to zero) would win the max if it were counted. */
+static void test_time_pools(void **state)
+{
+    /* lengths 2, 1, 0 */
+    const float ids[3 * 4] = {1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0};
+    const float E[4 * 2] = {9, 9, -1, -4, -3, -2, -5, 6};
+    const float dy[3 * 2] = {1, 10, 100, 1000, 7, 7};
+    const struct {
+        const char *type;
+        float y[3 * 2];  /* output per sample */
+        float dE[4 * 2]; /* gradient of E for dy */
+    } want[2] = {
+        {"time_avgpool", {-2, -3, -5, 6, 0, 0}, {0, 0, 0.5f, 5, 0.5f, 5, 100, 1000}},
+        {"time_maxpool", {-1, -2, -5, 6, 0, 0}, {0, 0, 1, 0, 0, 10, 100, 1000}},
+    };
+    for (int k = 0; k < 2; k++) {
+        layer_spec s[2] = {gt_spec("embedding", "emb"), gt_spec(want[k].type, "pool")};
+        s[0].units = 2;
+        s[0].vocab = 4;
+        tensor_shape in = {1, {4}};
+        graph *g = build(&in, s, 2, 3);
+        set_param(g, "emb.weight", E, 8);
+        memcpy(graph_input(g, 0), ids, sizeof ids);
+        graph_forward(g, 3, 1);
+        graph_node *o = graph_output(g, 0);
+        assert_int_equal(o->size, 2);
+        tu_assert_close(want[k].type, o->out, want[k].y, 6, 0.0, 1e-6);
+        graph_zero_grad(g);
+        memcpy(o->grad, dy, sizeof dy);
+        graph_backward(g, 3);
+        tu_assert_close(want[k].type, param_grad(g, "emb.weight"), want[k].dE, 8, 0.0, 1e-5);
+        graph_free(g);
+    }
+    /* the input must be (steps, features) */
+    tensor_shape flat = {1, {6}};
+    layer_spec p = gt_spec("time_maxpool", "pool");
+    strcpy(p.where, "m.yaml:9");
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &flat, &p, 1, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "m.yaml:9"));
+    assert_non_null(strstr(err.msg, "(steps, features)"));
+}
+
 static void test_shape_errors(void **state)
 {
     tensor_shape flat = {1, {6}};
@@ -343,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_truncated_bptt),
         cmocka_unit_test(test_two_threads_agree),
         cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_time_pools),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
