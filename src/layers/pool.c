@@ -7,7 +7,9 @@
  * Max pooling ignores padded positions and keeps, in aux, the index of each
  * output's winner inside its sample's channel (int32), so backward routes
  * dy to it.  Average pooling divides by the whole window, padding included
- * (PyTorch's default count_include_pad).  The stride defaults to the kernel. */
+ * (PyTorch's default count_include_pad).  The stride defaults to the kernel.
+ * Each (sample, channel) map is independent: large layers split the maps
+ * over the worker threads (pool_run). */
 #include <float.h>
 #include <stdint.h>
 #include <string.h>
@@ -108,14 +110,52 @@ static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *r
     }
 }
 
-void maxpool_forward(graph *g, graph_node *n, int N)
-{
+/* ---- running a pass over the maps [r0, r1) of a batch, on the workers ---- */
+
+typedef struct {
+    graph *g;
+    graph_node *n;
     layer_geom geo;
-    layer_geom_of(&geo, g, n);
-    const graph_node *x = graph_in(g, n, 0);
+    size_t r0, r1; /* (sample, channel) maps of this part */
+} pool_rows;
+
+typedef void (*pool_pass)(pool_rows *p);
+
+typedef struct {
+    pool_pass pass;
+    pool_rows all;
+} pool_task;
+
+static void pool_part(void *ctx, int i, int parts)
+{
+    const pool_task *t = ctx;
+    pool_rows p = t->all;
+    tensor_part_range(t->all.r1, 1, i, parts, &p.r0, &p.r1);
+    if (p.r0 < p.r1)
+        t->pass(&p);
+}
+
+/* Below this many input values a pass is not worth waking the workers. */
+#define POOL_PARALLEL_MIN 32768
+
+static void pool_run(pool_pass pass, graph *g, graph_node *n, int N)
+{
+    pool_task t = {pass, {g, n, {0}, 0, (size_t)N}};
+    layer_geom_of(&t.all.geo, g, n);
+    t.all.r1 *= (size_t)t.all.geo.C;
+    if (t.all.r1 * t.all.geo.I < POOL_PARALLEL_MIN || tensor_pool_threads() < 2)
+        pass(&t.all);
+    else
+        tensor_parallel(pool_part, &t);
+}
+
+static void maxpool_forward_rows(pool_rows *p)
+{
+    const layer_geom geo = p->geo;
+    const graph_node *x = graph_in(p->g, p->n, 0), *n = p->n;
     int32_t *arg = (int32_t *)(void *)n->aux; /* (N, C, P) */
     const int fast = pool_is_2x2(&geo);
-    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+    for (size_t r = p->r0; r < p->r1; r++) {
         const float *xc = x->out + r * geo.I;
         float *yc = n->out + r * geo.P;
         int32_t *ac = arg + r * geo.P;
@@ -132,6 +172,11 @@ void maxpool_forward(graph *g, graph_node *n, int N)
                   },
                   (yc[o_] = m, ac[o_] = a));
     }
+}
+
+void maxpool_forward(graph *g, graph_node *n, int N)
+{
+    pool_run(maxpool_forward_rows, g, n, N);
 }
 
 /* dx of one 2x2 map when this layer is dx's only consumer: every input
@@ -154,16 +199,14 @@ static void maxpool_2x2_assign(float *restrict dx, const float *restrict dy,
         memset(dx + (size_t)h * W, 0, sizeof(float) * (size_t)W);
 }
 
-void maxpool_backward(graph *g, graph_node *n, int N)
+static void maxpool_backward_rows(pool_rows *p)
 {
-    if (!graph_wants_grad(g, n, 0))
-        return;
-    layer_geom geo;
-    layer_geom_of(&geo, g, n);
-    graph_node *x = graph_in(g, n, 0);
+    const layer_geom geo = p->geo;
+    const graph_node *n = p->n;
+    graph_node *x = graph_in(p->g, p->n, 0);
     const int fast = x->grad_assigned && pool_is_2x2(&geo);
     const int32_t *arg = (const int32_t *)(const void *)n->aux;
-    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+    for (size_t r = p->r0; r < p->r1; r++) {
         float *dx = x->grad + r * geo.I;
         const float *dy = n->grad + r * geo.P;
         const int32_t *ac = arg + r * geo.P;
@@ -178,34 +221,47 @@ void maxpool_backward(graph *g, graph_node *n, int N)
     }
 }
 
-void avgpool_forward(graph *g, graph_node *n, int N)
+void maxpool_backward(graph *g, graph_node *n, int N)
 {
-    layer_geom geo;
-    layer_geom_of(&geo, g, n);
-    const graph_node *x = graph_in(g, n, 0);
+    if (graph_wants_grad(g, n, 0))
+        pool_run(maxpool_backward_rows, g, n, N);
+}
+
+static void avgpool_forward_rows(pool_rows *p)
+{
+    const layer_geom geo = p->geo;
+    const graph_node *x = graph_in(p->g, p->n, 0);
     const float inv = 1.0f / (float)geo.K;
-    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+    for (size_t r = p->r0; r < p->r1; r++) {
         const float *xc = x->out + r * geo.I;
-        float *yc = n->out + r * geo.P;
+        float *yc = p->n->out + r * geo.P;
         float s = 0;
         POOL_LOOP(&geo, s = 0, s += xc[i_], yc[o_] = s * inv);
     }
 }
 
-void avgpool_backward(graph *g, graph_node *n, int N)
+void avgpool_forward(graph *g, graph_node *n, int N)
 {
-    if (!graph_wants_grad(g, n, 0))
-        return;
-    layer_geom geo;
-    layer_geom_of(&geo, g, n);
-    graph_node *x = graph_in(g, n, 0);
+    pool_run(avgpool_forward_rows, g, n, N);
+}
+
+static void avgpool_backward_rows(pool_rows *p)
+{
+    const layer_geom geo = p->geo;
+    graph_node *x = graph_in(p->g, p->n, 0);
     const float inv = 1.0f / (float)geo.K;
-    for (size_t r = 0; r < (size_t)N * (size_t)geo.C; r++) {
+    for (size_t r = p->r0; r < p->r1; r++) {
         float *dx = x->grad + r * geo.I;
-        const float *dy = n->grad + r * geo.P;
+        const float *dy = p->n->grad + r * geo.P;
         float d = 0;
         POOL_LOOP(&geo, d = dy[o_] * inv, dx[i_] += d, (void)0);
     }
+}
+
+void avgpool_backward(graph *g, graph_node *n, int N)
+{
+    if (graph_wants_grad(g, n, 0))
+        pool_run(avgpool_backward_rows, g, n, N);
 }
 
 /* ---- global average pooling: (C, ...) -> (C) ---- */

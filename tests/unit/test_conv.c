@@ -304,19 +304,26 @@ static void test_fused_relu(void **state)
 /* Two worker threads give the one-thread outputs and gradients: with small
  * maps (samples of a chunk split between the threads, products split by the
  * pool) and with large ones (one sample per chunk: whole samples per thread,
- * each with its own dW and db, added after). */
-static void check_two_threads(const tensor_shape *input, int filters, int bias)
+ * each with its own dW and db, added after).  The pooling layer between the
+ * two (its maps split between the threads): 2x2 max, the unrolled path, or
+ * a padded 3x3 window of stride 2. */
+static void check_two_threads(const tensor_shape *input, int filters, int bias, const char *pool,
+                              int k)
 {
     tensor_shape in = *input;
-    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec("maxpool", "p"), gt_spec("conv2d", "c2")};
+    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec(pool, "p"), gt_spec("conv2d", "c2")};
     s[0].filters = filters;
     s[0].use_bias = bias;
     s[0].kernel = win(1, 3, 0, 0);
     s[0].stride = win(1, 1, 0, 0);
     s[0].padding = PAD_SAME;
     s[0].activation = ACT_RELU;
-    s[1].kernel = win(1, 2, 0, 0);
+    s[1].kernel = win(1, k, 0, 0);
     s[1].stride = win(1, 2, 0, 0);
+    if (k == 3) {
+        s[1].padding = PAD_EXPLICIT;
+        s[1].pad = win(1, 1, 0, 0);
+    }
     s[2].filters = 5;
     s[2].kernel = win(1, 2, 0, 0);
     s[2].stride = win(1, 1, 0, 0);
@@ -360,9 +367,12 @@ static void check_two_threads(const tensor_shape *input, int filters, int bias)
 
 static void test_two_threads_equal_one(void **state)
 {
-    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1); /* chunks of 10 samples */
-    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 1);  /* one sample per chunk */
-    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 0);
+    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "maxpool", 2); /* chunks of 10 samples */
+    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 1, "maxpool", 2);  /* one sample per chunk */
+    check_two_threads(&(tensor_shape){3, {4, 40, 40}}, 8, 0, "maxpool", 2);
+    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "maxpool", 3);
+    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 2);
+    check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 3);
 }
 
 /* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
