@@ -76,11 +76,14 @@ dlc_status avgpool_build(graph *g, graph_node *n, dlc_error *err)
                 }                                                                             \
     } while (0)
 
-/* 2x2 windows, stride 2, no padding, on 2-D maps: the common case, unrolled. */
+/* 2x2 windows, stride 2, no padding on either side, on 2-D maps: the common
+ * case, unrolled.  (`same` on an odd size pads after: the last window would
+ * reach past the map, so that takes the general loop.) */
 static int pool_is_2x2(const layer_geom *geo)
 {
     return geo->k[0] == 1 && geo->k[1] == 2 && geo->k[2] == 2 && geo->s[1] == 2 &&
-           geo->s[2] == 2 && geo->lo[1] == 0 && geo->lo[2] == 0 && geo->lo[0] == 0;
+           geo->s[2] == 2 && geo->lo[0] == 0 && geo->lo[1] == 0 && geo->lo[2] == 0 &&
+           geo->hi[0] == 0 && geo->hi[1] == 0 && geo->hi[2] == 0;
 }
 
 static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *restrict x,

@@ -365,6 +365,62 @@ static void check_two_threads(const tensor_shape *input, int filters, int bias, 
     }
 }
 
+/* Pooling windows that reach past the input (same padding on odd sizes, and
+ * explicit padding) against a brute-force loop over each window: padded
+ * positions never win a max and count as zeros in an average. */
+static void test_pool_windows_past_the_edge(void **state)
+{
+    const struct {
+        const char *type;
+        int n, k, st, pad_kind, p;
+    } cases[] = {
+        {"maxpool", 7, 2, 2, PAD_SAME, 0},     {"avgpool", 7, 2, 2, PAD_SAME, 0},
+        {"maxpool", 5, 3, 2, PAD_SAME, 0},     {"maxpool", 6, 3, 2, PAD_EXPLICIT, 1},
+        {"avgpool", 6, 3, 2, PAD_EXPLICIT, 1}, {"maxpool", 8, 2, 2, PAD_VALID, 0},
+    };
+    enum { N = 2, C = 3 };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int n = cases[c].n, k = cases[c].k, st = cases[c].st;
+        tensor_shape in = {3, {C, n, n}};
+        layer_spec s = gt_spec(cases[c].type, "p");
+        s.kernel = win(1, k, 0, 0);
+        s.stride = win(1, st, 0, 0);
+        s.padding = cases[c].pad_kind;
+        s.pad = win(1, cases[c].p, 0, 0);
+        graph *g = build(&in, &s, 1, N);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 11, 0);
+        float *x = graph_input(g, 0);
+        for (int i = 0; i < N * C * n * n; i++)
+            x[i] = (float)dlc_rng_normal(&rng) - 3.0f; /* all negative: a padded zero must not win */
+        graph_forward(g, N, 0);
+        const graph_node *o = graph_output(g, 0);
+        const int on = o->shape.d[1];
+        int lo = cases[c].p;
+        if (cases[c].pad_kind == PAD_SAME) {
+            int total = (on - 1) * st + k - n;
+            lo = total > 0 ? total / 2 : 0;
+        }
+        for (int r = 0; r < N * C; r++)
+            for (int oh = 0; oh < on; oh++)
+                for (int ow = 0; ow < on; ow++) {
+                    double m = -1e30, sum = 0;
+                    for (int a = 0; a < k; a++)
+                        for (int b = 0; b < k; b++) {
+                            int ih = oh * st - lo + a, iw = ow * st - lo + b;
+                            if (ih < 0 || ih >= n || iw < 0 || iw >= n)
+                                continue;
+                            double v = x[(size_t)r * n * n + (size_t)ih * n + iw];
+                            m = v > m ? v : m;
+                            sum += v;
+                        }
+                    double want = strcmp(cases[c].type, "maxpool") == 0 ? m : sum / (k * k);
+                    tu_close(o->out[(size_t)r * on * on + (size_t)oh * on + ow], want, 1e-5);
+                }
+        graph_free(g);
+    }
+}
+
 static void test_two_threads_equal_one(void **state)
 {
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "maxpool", 2); /* chunks of 10 samples */
@@ -410,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),
         cmocka_unit_test(test_two_threads_equal_one),
+        cmocka_unit_test(test_pool_windows_past_the_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -285,6 +285,8 @@ static void case_maxpool(void)
     s[0].kernel = win(1, 2, 0, 0);
     s[0].stride = win(1, 2, 0, 0);
     check_graph("maxpool 2x2", &in, s, 1, 3, 1e-2);
+    s[0].padding = PAD_SAME; /* width 7: the last window pads one column after */
+    check_graph("maxpool 2x2 same, odd width", &in, s, 1, 3, 1e-2);
     s[0].kernel = win(1, 3, 0, 0);
     s[0].stride = win(1, 2, 0, 0);
     s[0].padding = PAD_EXPLICIT;
