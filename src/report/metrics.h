@@ -29,6 +29,10 @@ typedef struct {
  * for an empty matrix).  Any output pointer may be NULL. */
 void report_class_metrics(const long *conf, int K, report_class_stats *cls, report_avg *macro,
                           report_avg *weighted, double *accuracy);
+/* The same from per-class counts already in cls (K): support, predicted and
+ * tp set, the figures filled in (for many classes, without a K x K matrix). */
+void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *macro,
+                                  report_avg *weighted, double *accuracy);
 
 /* Area under the ROC curve of scores against 0/1 labels (n), by ranks (ties
  * get the mean rank): the chance a random positive outscores a random

@@ -43,6 +43,7 @@ const report_split *report_get_split(const report *rep, int kind)
 static void split_free(report_split *s)
 {
     free(s->confusion);
+    free(s->mistakes);
     free(s->cls);
     free(s->tasks);
     free(s->truth);
@@ -80,6 +81,27 @@ static float sigmoid(float z)
     return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
 }
 
+/* One example (or row) of true class y predicted as arg. */
+static void count_class(report_split *s, int K, int y, int arg)
+{
+    if (s->confusion) {
+        s->confusion[(size_t)y * K + arg]++;
+        return;
+    }
+    s->cls[y].support++;
+    s->cls[arg].predicted++;
+    if (y == arg)
+        s->cls[y].tp++;
+    else /* room for every row was reserved */
+        s->mistakes[s->n_mistakes++] = (uint64_t)y * (uint64_t)K + (uint64_t)arg;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void pass_classes(pass *p, const float *out, const float *t, int start, int N)
 {
     int K = p->K;
@@ -91,12 +113,14 @@ static void pass_classes(pass *p, const float *out, const float *t, int start, i
             for (int j = 1; j < K; j++)
                 if (z[j] > z[arg])
                     arg = j;
+            int known = !isnan(y) && y >= 0 && y < K;
+            if (known)
+                count_class(p->s, K, (int)y, arg);
+            if (p->rows > 1 && K != 2)
+                continue; /* per-token outputs: no confidence or score is kept */
             double s = 0;
             for (int j = 0; j < K; j++)
                 s += exp((double)z[j] - z[arg]);
-            int known = !isnan(y) && y >= 0 && y < K;
-            if (known)
-                p->s->confusion[(size_t)y * K + arg]++;
             if (p->rows == 1) {
                 p->s->truth[start + i] = known ? (int)y : -1;
                 p->s->pred[start + i] = arg;
@@ -213,9 +237,12 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, re
     s->mse = s->mae = NAN;
     int classes = rep->task == REPORT_TASK_CLASSES || rep->task == REPORT_TASK_BINARY;
     if (classes) {
-        s->confusion = calloc((size_t)K * K, sizeof *s->confusion);
+        if (K <= REPORT_DENSE_MAX)
+            s->confusion = calloc((size_t)K * K, sizeof *s->confusion);
+        else
+            s->mistakes = malloc(sizeof *s->mistakes * ((size_t)n * p.rows + 1));
         s->cls = calloc((size_t)K, sizeof *s->cls);
-        if (!s->confusion || !s->cls)
+        if (!(s->confusion || s->mistakes) || !s->cls)
             return DLC_NOMEM(err);
     }
     if (rep->per_example) {
@@ -241,10 +268,13 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, re
     s->loss = ratio_nan(p.st.sum, p.st.count);
     s->accuracy = ratio_nan(p.st.correct, p.st.judged);
     s->error = 1.0 - s->accuracy;
-    if (classes) {
+    if (classes && s->confusion) {
         report_class_metrics(s->confusion, K, s->cls, &s->macro, &s->weighted, NULL);
         if (K == 2)
             st = report_roc_auc(&s->auc, p.score, p.label, p.n_scored, err);
+    } else if (classes) {
+        report_class_metrics_counted(s->cls, K, &s->macro, &s->weighted, NULL);
+        qsort(s->mistakes, (size_t)s->n_mistakes, sizeof *s->mistakes, by_key);
     } else if (rep->task == REPORT_TASK_MULTILABEL) {
         for (int k = 0; k < K && st == DLC_OK; k++) {
             report_task_stats *ts = &s->tasks[k];
@@ -434,36 +464,78 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_metric_compute(&rep->metric, &cfg->report, v, kind);
 }
 
+void report_confusion_cells(const report *rep, const report_split *s, int zeros,
+                            void (*fn)(void *ctx, int truth, int pred, long count), void *ctx)
+{
+    const int K = rep->K;
+    if (s->confusion) {
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++) {
+                long c = s->confusion[(size_t)a * K + b];
+                if (zeros || c)
+                    fn(ctx, a, b, c);
+            }
+        return;
+    }
+    if (!s->mistakes)
+        return;
+    long m = 0;
+    for (int a = 0; a < K; a++) {
+        long diag = s->cls[a].tp; /* the diagonal, placed in column order */
+        while (m < s->n_mistakes && s->mistakes[m] / (uint64_t)K == (uint64_t)a) {
+            uint64_t key = s->mistakes[m];
+            int b = (int)(key % (uint64_t)K);
+            long c = 0;
+            for (; m < s->n_mistakes && s->mistakes[m] == key; m++)
+                c++;
+            if (diag && a < b) {
+                fn(ctx, a, a, diag);
+                diag = 0;
+            }
+            fn(ctx, a, b, c);
+        }
+        if (diag)
+            fn(ctx, a, a, diag);
+    }
+}
+
+typedef struct {
+    int cap, n;
+    int *pairs;
+    long *counts;
+} top_pairs;
+
+/* Insertion into a short list sorted by count, most first. */
+static void top_pair_add(void *ctx, int a, int b, long c)
+{
+    top_pairs *t = ctx;
+    if (a == b || c == 0)
+        return;
+    int at = t->n < t->cap ? t->n : t->cap;
+    while (at > 0 && t->counts[at - 1] < c)
+        at--;
+    if (at >= t->cap)
+        return;
+    int last = t->n < t->cap ? t->n : t->cap - 1;
+    for (int j = last; j > at; j--) {
+        t->counts[j] = t->counts[j - 1];
+        t->pairs[2 * j] = t->pairs[2 * (j - 1)];
+        t->pairs[2 * j + 1] = t->pairs[2 * (j - 1) + 1];
+    }
+    t->counts[at] = c;
+    t->pairs[2 * at] = a;
+    t->pairs[2 * at + 1] = b;
+    if (t->n < t->cap)
+        t->n++;
+}
+
 int report_confused_pairs(const report *rep, const report_split *s, int cap, int *pairs,
                           long *counts)
 {
-    int K = rep->K, n = 0;
-    if (!s || !s->confusion)
-        return 0;
-    /* insertion into a short sorted list: K*K is small and cap smaller */
-    for (int a = 0; a < K; a++)
-        for (int b = 0; b < K; b++) {
-            long c = s->confusion[(size_t)a * K + b];
-            if (a == b || c == 0)
-                continue;
-            int at = n < cap ? n : cap;
-            while (at > 0 && counts[at - 1] < c)
-                at--;
-            if (at >= cap)
-                continue;
-            int last = n < cap ? n : cap - 1;
-            for (int j = last; j > at; j--) {
-                counts[j] = counts[j - 1];
-                pairs[2 * j] = pairs[2 * (j - 1)];
-                pairs[2 * j + 1] = pairs[2 * (j - 1) + 1];
-            }
-            counts[at] = c;
-            pairs[2 * at] = a;
-            pairs[2 * at + 1] = b;
-            if (n < cap)
-                n++;
-        }
-    return n;
+    top_pairs t = {cap, 0, pairs, counts};
+    if (s && cap > 0)
+        report_confusion_cells(rep, s, 0, top_pair_add, &t);
+    return t.n;
 }
 
 /* ---- files ---- */

@@ -3,7 +3,8 @@
  * an error-analysis sample; and the files that carry them:
  *
  *   runs/<name>/report.json    everything below, schema in report_json.c and README
- *              confusion.csv  split,true,predicted,count (every split, every pair)
+ *              confusion.csv  split,true,predicted,count (every split, every pair;
+ *                             only the non-zero cells above REPORT_DENSE_MAX classes)
  *              report.html    one self-contained page (report_html.c)
  *              errors/        errors.csv + PNG images of sampled dev errors (report_errors.c)
  *
@@ -15,10 +16,17 @@
 #ifndef DLC_REPORT_H
 #define DLC_REPORT_H
 
+#include <stdint.h>
+
 #include "../config/config.h"
 #include "../train/model.h"
 #include "metric.h"
 #include "metrics.h"
+
+/* Up to this many classes a split keeps the whole K x K confusion matrix
+ * (512 KiB); above it (a word language model's vocabulary) only the
+ * per-class counts and the mistakes, and report.json's confusion is null. */
+#define REPORT_DENSE_MAX 256
 
 typedef enum {
     REPORT_TASK_CLASSES,    /* softmax: one class per example (or per row) */
@@ -41,8 +49,12 @@ typedef struct {
     int kind;                    /* report_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
-    /* classes and binary: K x K */
-    long *confusion;             /* (K, K) rows true class, columns predicted */
+    /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
+    long *confusion;             /* (K, K) rows true class, columns predicted; else NULL */
+    /* more classes (a word vocabulary): the mistakes, true * K + predicted,
+     * sorted; with cls[].tp on the diagonal they are the matrix's non-zero cells */
+    uint64_t *mistakes;
+    long n_mistakes;
     report_class_stats *cls;     /* (K) */
     report_avg macro, weighted;
     double auc;                  /* binary tasks (and 2-class softmax); else NaN */
@@ -105,6 +117,12 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
 /* Diagnosis and single-number metric from the figures and the config. */
 void report_conclude(report *rep, const dlc_config *cfg);
 
+/* Calls fn for the cells of split s's confusion matrix, row by row and in
+ * column order within a row: every cell (zeros = 1, dense matrices only) or
+ * the non-zero ones. */
+void report_confusion_cells(const report *rep, const report_split *s, int zeros,
+                            void (*fn)(void *ctx, int truth, int pred, long count), void *ctx);
+
 /* The most confused pairs of split s (true != predicted, by count, then by
  * class ids), at most cap of them into pairs (2 ints each) and counts;
  * returns how many. */
@@ -123,7 +141,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
 /* report.json (schema: report_json.c and README). */
 dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,
                              const char *path, dlc_error *err);
-/* confusion.csv: split,true,predicted,count for every split and pair. */
+/* confusion.csv: split,true,predicted,count for every split and pair (the
+ * non-zero cells only above REPORT_DENSE_MAX classes). */
 dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err);
 /* report.html: reads run_dir/metrics.csv (learning curves), config.yaml and
  * the PNGs in errors/ (thumbnails embedded). */

@@ -299,7 +299,12 @@ static void classes_section(dlc_buf *b, const report *rep)
     char key[160];
     if (s->cls) {
         dlc_buf_printf(b, "<h2>Confusion matrix (%s)</h2>", s->name);
-        svg_heatmap(b, s->confusion, rep->K, (const char *const *)rep->names.v);
+        if (s->confusion)
+            svg_heatmap(b, s->confusion, rep->K, (const char *const *)rep->names.v);
+        else
+            dlc_buf_printf(b, "<p>%d classes: too many to draw (confusion.csv lists the non-zero "
+                              "cells; the most confused pairs are below).</p>",
+                           rep->K);
         dlc_buf_printf(b, "<h2>Per class (%s)</h2><table id=\"per-class\"><tr><th>class</th>"
                           "<th>precision</th><th>recall</th><th>F1</th><th>support</th><th>predicted</th></tr>",
                        s->name);

@@ -83,14 +83,15 @@ static void split_details(dlc_buf *b, const report *rep, const report_split *s)
             key_nums(b, prf_keys, (const double[3]){c->precision, c->recall, c->f1}, 3);
             dlc_buf_printf(b, "}");
         }
-        dlc_buf_printf(b, "\n      ],\n      \"confusion\": [");
-        for (int a = 0; a < K; a++) {
+        dlc_buf_printf(b, "\n      ],\n      \"confusion\": %s", s->confusion ? "[" : "null");
+        for (int a = 0; s->confusion && a < K; a++) {
             dlc_buf_printf(b, "%s\n        [", a ? "," : "");
             for (int p = 0; p < K; p++)
                 dlc_buf_printf(b, "%s%ld", p ? ", " : "", s->confusion[(size_t)a * K + p]);
             dlc_buf_printf(b, "]");
         }
-        dlc_buf_printf(b, "\n      ]");
+        if (s->confusion)
+            dlc_buf_printf(b, "\n      ]");
     }
     if (s->tasks) {
         dlc_buf_printf(b, ",\n      \"tasks\": [");
@@ -247,20 +248,29 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     return report_write_buf(path, &b, err);
 }
 
+typedef struct {
+    dlc_buf *b;
+    const report *rep;
+    const char *split;
+} confusion_csv;
+
+static void confusion_row(void *ctx, int a, int p, long c)
+{
+    confusion_csv *w = ctx;
+    dlc_buf_printf(w->b, "%s,", w->split);
+    report_csv_field(w->b, w->rep->names.v[a]);
+    dlc_buf_printf(w->b, ",");
+    report_csv_field(w->b, w->rep->names.v[p]);
+    dlc_buf_printf(w->b, ",%ld\n", c);
+}
+
 dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err)
 {
     dlc_buf b = {0};
     dlc_buf_printf(&b, "split,true,predicted,count\n");
     for (int i = 0; i < rep->n_splits; i++) {
-        const report_split *s = &rep->splits[i];
-        for (int a = 0; s->confusion && a < rep->K; a++)
-            for (int p = 0; p < rep->K; p++) {
-                dlc_buf_printf(&b, "%s,", s->name);
-                report_csv_field(&b, rep->names.v[a]);
-                dlc_buf_printf(&b, ",");
-                report_csv_field(&b, rep->names.v[p]);
-                dlc_buf_printf(&b, ",%ld\n", s->confusion[(size_t)a * rep->K + p]);
-            }
+        confusion_csv w = {&b, rep, rep->splits[i].name};
+        report_confusion_cells(rep, &rep->splits[i], 1, confusion_row, &w);
     }
     return report_write_buf(path, &b, err);
 }

@@ -323,3 +323,49 @@ analyze_fails() {
     [[ "$output" != *"kept as"* ]]
     [ ! -e run/errors/errors.tagged-2.csv ]
 }
+
+@test "more than 256 classes: per-class figures, the non-zero confusion cells, no K x K matrix" {
+    {
+        echo "text,label"
+        for i in $(seq 1 300); do
+            for j in 1 2 3 4; do echo "\"w$i w$i some words $j\",c$i"; done
+        done
+    } > many.csv
+    cat > many.yaml <<YAML
+name: many
+data:
+  format: text
+  train: {file: many.csv}
+  label: label
+  split: {dev: 0.25}
+  text: {task: classify, tokens: words, seq_len: 6}
+model:
+  layers:
+    - {type: embedding, units: 16}
+    - {type: time_avgpool}
+    - {type: dense, units: auto}
+train:
+  epochs: 30
+  batch_size: 32
+  optimizer: {type: adam, lr: 0.02}
+YAML
+    run "$DLC" train many.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jv run/report.json .classes | jq length)" = 300 ]
+    [ "$(jv run/report.json .metrics.dev.confusion)" = null ]
+    [ "$(jv run/report.json '.metrics.dev.per_class | length')" = 300 ]
+    dev_n=$(jv run/report.json .splits.dev.examples)
+    [ "$(jv run/report.json '[.metrics.dev.per_class[].support] | add')" = "$dev_n" ]
+    # confusion.csv: only non-zero cells; they add up to each split's examples, and the
+    # diagonal to its correct ones
+    rows=$(awk -F, '$1 == "dev"' run/confusion.csv | wc -l)
+    [ "$rows" -le "$dev_n" ]
+    [ "$(awk -F, '$1 == "dev" {s += $4} END {print s}' run/confusion.csv)" = "$dev_n" ]
+    [ "$(awk -F, '$1 == "dev" && $4 == 0' run/confusion.csv | wc -l)" = 0 ]
+    correct=$(awk -F, '$1 == "dev" && $2 == $3 {s += $4} END {print s + 0}' run/confusion.csv)
+    [ "$(jv run/report.json '[.metrics.dev.per_class[].correct] | add')" = "$correct" ]
+    acc=$(jv run/report.json .splits.dev.accuracy)
+    awk -v a="$acc" -v c="$correct" -v n="$dev_n" 'BEGIN {d = a - c / n; exit !(d < 1e-6 && d > -1e-6)}'
+    grep -q "too many to draw" run/report.html
+    [ "$(jv run/report.json '.confused_pairs | length')" -gt 0 ]
+}

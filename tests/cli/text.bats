@@ -93,6 +93,25 @@ tagged_data() {
     awk -v a="$got" -v b="$loss" 'BEGIN {exit !((a - b) < 1e-5 && (b - a) < 1e-5)}'
 }
 
+@test "a word-level language model reports bits per word and samples words" {
+    charlm_config lm.yaml lstm 8
+    run "$DLC" train lm.yaml --out run --set data.text.tokens=words --set data.text.lowercase=true \
+        --set data.text.seq_len=6 --set data.split.dev=0.2
+    [ "$status" -eq 0 ]
+    vocab=$(sed -n 's/.*text: vocabulary of \([0-9]*\) tokens.*/\1/p' <<< "$output")
+    [ "$vocab" -gt 20 ]
+    bpw=$(json_figure run/report.json train bits_per_word)
+    ppl=$(json_figure run/report.json train perplexity)
+    ! grep -q bits_per_char run/report.json
+    # better than guessing uniformly over the vocabulary
+    gt "$vocab" "$ppl"
+    awk -v b="$bpw" -v p="$ppl" 'BEGIN {d = b - log(p) / log(2); exit !(d < 1e-4 && d > -1e-4)}'
+    run "$DLC" predict run --prompt "the fox" --length 12 --seed 3
+    [ "$status" -eq 0 ]
+    [[ "$output" == "the fox "* ]]
+    [ "$(wc -w <<< "$output")" -ge 8 ]
+}
+
 @test "GRU (both forms) and RNN language models train" {
     for cell in gru rnn; do
         charlm_config lm.yaml $cell 1

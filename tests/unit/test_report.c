@@ -1,8 +1,9 @@
 /* test_report.c - the report's arithmetic against cases worked out by hand:
  * confusion-matrix figures (a class never predicted included), ROC AUC, the
  * bias / variance gaps and their remedies, the mislabeled-data correction,
- * the single-number metric, the report.metric config keys, and reading a
- * tagged errors.csv (good files and malformed ones). */
+ * the single-number metric, the report.metric config keys, reading a
+ * tagged errors.csv (good files and malformed ones), and the sparse form of
+ * the confusion matrix that many classes use. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "../../src/config/config.h"
 #include "../../src/report/metric.h"
 #include "../../src/report/metrics.h"
+#include "../../src/report/report.h"
 #include "../../src/report/tags.h"
 #include "testutil.h"
 
@@ -70,6 +72,93 @@ static void test_class_metrics_empty_and_absent(void **state)
     assert_true(isnan(acc));
     tu_close(macro.f1, 0, 0);
     tu_close(weighted.precision, 0, 0);
+}
+
+/* ---- many classes: counts and sorted mistakes instead of K x K ---- */
+
+typedef struct {
+    int n;
+    int cell[64][2];
+    long count[64];
+} cell_log;
+
+static void log_cell(void *ctx, int a, int b, long c)
+{
+    cell_log *l = ctx;
+    assert_true(l->n < 64);
+    l->cell[l->n][0] = a;
+    l->cell[l->n][1] = b;
+    l->count[l->n++] = c;
+}
+
+/* The same matrix held both ways gives the same cells, figures and pairs. */
+static void test_sparse_confusion(void **state)
+{
+    enum { K = 5 };
+    const long conf[K * K] = {4, 0, 2, 0, 1, /* row 0: mistakes on both sides of the diagonal */
+                              0, 0, 0, 3, 0, /* row 1: no diagonal at all */
+                              1, 1, 6, 0, 0, /* row 2 */
+                              0, 0, 0, 0, 0, /* row 3: empty */
+                              0, 0, 0, 2, 5};
+    report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.K = K;
+    report_split dense, sparse;
+    memset(&dense, 0, sizeof dense);
+    memset(&sparse, 0, sizeof sparse);
+    report_class_stats dcls[K], scls[K];
+    memset(scls, 0, sizeof scls);
+    uint64_t mistakes[32];
+    long nm = 0;
+    dense.confusion = (long *)conf;
+    dense.cls = dcls;
+    sparse.cls = scls;
+    sparse.mistakes = mistakes;
+    /* mistakes in sorted order, as report.c leaves them */
+    for (int a = 0; a < K; a++)
+        for (int b = 0; b < K; b++) {
+            long c = conf[a * K + b];
+            scls[a].support += c;
+            scls[b].predicted += c;
+            if (a == b)
+                scls[a].tp = c;
+            else
+                for (long i = 0; i < c; i++)
+                    mistakes[nm++] = (uint64_t)a * K + (uint64_t)b;
+        }
+    sparse.n_mistakes = nm;
+    report_avg dm, dw, sm, sw;
+    double da, sa;
+    report_class_metrics(conf, K, dcls, &dm, &dw, &da);
+    report_class_metrics_counted(scls, K, &sm, &sw, &sa);
+    tu_close(sa, da, 0);
+    tu_close(sm.f1, dm.f1, 0);
+    tu_close(sw.precision, dw.precision, 0);
+    for (int k = 0; k < K; k++) {
+        tu_close(scls[k].f1, dcls[k].f1, 0);
+        tu_close(scls[k].recall, dcls[k].recall, 0);
+    }
+    cell_log ld = {0}, ls = {0};
+    report_confusion_cells(&rep, &dense, 0, log_cell, &ld);
+    report_confusion_cells(&rep, &sparse, 0, log_cell, &ls);
+    assert_int_equal(ld.n, 9); /* the non-zero cells, row by row, columns in order */
+    assert_int_equal(ls.n, ld.n);
+    assert_memory_equal(ls.cell, ld.cell, sizeof(int) * 2 * (size_t)ld.n);
+    assert_memory_equal(ls.count, ld.count, sizeof(long) * (size_t)ld.n);
+    cell_log all = {0};
+    report_confusion_cells(&rep, &dense, 1, log_cell, &all);
+    assert_int_equal(all.n, K * K);
+    int pd[8], ps[8];
+    long cd[4], cs[4];
+    int nd = report_confused_pairs(&rep, &dense, 4, pd, cd);
+    int ns = report_confused_pairs(&rep, &sparse, 4, ps, cs);
+    assert_int_equal(nd, 4);
+    assert_int_equal(ns, nd);
+    assert_memory_equal(ps, pd, sizeof pd);
+    assert_memory_equal(cs, cd, sizeof cd);
+    /* by count, ties in row order: 1->3 (3), 0->2 (2), 4->3 (2), 0->4 (1) */
+    const int want[8] = {1, 3, 0, 2, 4, 3, 0, 4};
+    assert_memory_equal(pd, want, sizeof want);
 }
 
 static void test_binary_metrics(void **state)
@@ -415,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_class_metrics_never_predicted),
         cmocka_unit_test(test_class_metrics_empty_and_absent),
+        cmocka_unit_test(test_sparse_confusion),
         cmocka_unit_test(test_binary_metrics),
         cmocka_unit_test(test_roc_auc),
         cmocka_unit_test(test_diagnosis_bias),
