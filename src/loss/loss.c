@@ -72,16 +72,13 @@ static void softmax_ce(float *dlogits, const float *z, const float *t, size_t ro
                 m = zr[j];
                 arg = j;
             }
-        double s = 0;
-        for (size_t j = 0; j < K; j++)
-            s += exp((double)zr[j] - m);
+        double s = tensor_exp_sum(zr, m, K);
         sum += log(s) + m - zr[y];
         correct += arg == y;
-        if (dlogits) {
+        if (dlogits) { /* g * (softmax - one-hot) */
             float *dr = dlogits + r * K;
-            float inv = (float)(1.0 / s);
-            for (size_t j = 0; j < K; j++)
-                dr[j] += g * (expf(zr[j] - m) * inv - (j == y ? 1.0f : 0.0f));
+            tensor_exp_axpy(dr, (float)(g / s), zr, m, K);
+            dr[y] -= g;
         }
     }
     st->sum += sum;

@@ -92,6 +92,11 @@ void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D);
 void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D);
 /* sum of squares, accumulated in double */
 double tensor_sumsq(const float *x, size_t n);
+/* Softmax's exponentials for x[j] <= m (m: the row's largest value):
+ * sum of e^(x[j] - m) over n, and y += a * e^(x - m).  A vectorized expf
+ * (tensor.c), within 2 ulp of expf; NaN propagates. */
+double tensor_exp_sum(const float *restrict x, float m, size_t n);
+void tensor_exp_axpy(float *restrict y, float a, const float *restrict x, float m, size_t n);
 /* 1 if every element is finite */
 int tensor_all_finite(const float *x, size_t n);
 

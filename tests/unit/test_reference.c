@@ -135,6 +135,62 @@ static void test_losses(void **state)
     tu_ref_free(r);
 }
 
+/* The softmax loss's own exponential (tensor_exp_sum / tensor_exp_axpy)
+ * against double-precision exp: per value over [-87, 0] through both the
+ * 8-wide and the tail paths, a NaN carried through, and the loss and its
+ * gradient on rows wider than 8 against the formula in double. */
+static void test_softmax_exp(void **state)
+{
+    double worst = 0;
+    float x[8];
+    for (int i = 0; i <= 200000; i++) {
+        float v = -87.0f * (float)i / 200000.0f;
+        double want = exp((double)v);
+        double one = tensor_exp_sum(&v, 0.0f, 1);
+        worst = fmax(worst, fabs(one - want) / want);
+        for (int k = 0; k < 8; k++)
+            x[k] = v;
+        double eight = tensor_exp_sum(x, 0.0f, 8);
+        worst = fmax(worst, fabs(eight / 8 - want) / want);
+    }
+    assert_true(worst < 4e-7);
+    float y[8] = {0};
+    tensor_exp_axpy(y, 2.0f, (const float[8]){0, -1, -2, -3, -4, -5, -6, -7}, 0.0f, 8);
+    for (int k = 0; k < 8; k++)
+        tu_close(y[k], 2 * exp(-k), 4e-7 * 2);
+    float nan_row[16];
+    for (int k = 0; k < 16; k++)
+        nan_row[k] = -(float)k;
+    nan_row[11] = NAN;
+    assert_true(isnan(tensor_exp_sum(nan_row, 0.0f, 16)));
+    float dy[16] = {0};
+    tensor_exp_axpy(dy, 1.0f, nan_row, 0.0f, 16);
+    assert_true(isnan(dy[11]) && !isnan(dy[10]));
+
+    enum { N = 3, K = 37 };
+    float z[N * K], grad[N * K];
+    const float t[N] = {5, 36, 0};
+    for (int i = 0; i < N * K; i++)
+        z[i] = (float)(sin(i * 1.7) * 6);
+    memset(grad, 0, sizeof grad);
+    loss_stats st = {0};
+    loss_compute(LOSS_SOFTMAX_CE, grad, z, t, N, &(tensor_shape){1, {K}}, 1.0f, &st);
+    double want_loss = 0;
+    for (int r = 0; r < N; r++) {
+        double m = -1e30, s = 0;
+        for (int j = 0; j < K; j++)
+            m = fmax(m, z[r * K + j]);
+        for (int j = 0; j < K; j++)
+            s += exp(z[r * K + j] - m);
+        want_loss += log(s) + m - z[r * K + (int)t[r]];
+        for (int j = 0; j < K; j++) {
+            double g = (exp(z[r * K + j] - m) / s - (j == (int)t[r])) / N;
+            tu_close(grad[r * K + j], g, 1e-7);
+        }
+    }
+    tu_close(st.sum / st.count, want_loss / N, 1e-6);
+}
+
 static void test_optimizers(void **state)
 {
     tu_ref *r = tu_ref_load("optimizers");
@@ -162,7 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
-        cmocka_unit_test(test_optimizers),
+        cmocka_unit_test(test_optimizers),  cmocka_unit_test(test_softmax_exp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
