@@ -194,38 +194,14 @@ static size_t rnn_xt_size(const rnn_geo *q, int N)
 
 /* ---- elementwise kernels (branch-free so they vectorize) ---- */
 
-/* e^x with a relative error below 2e-7 for x in [-87, 88] (clamped outside):
- * x = k ln2 + r, |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^k in the
- * exponent bits. */
-static inline float rnn_exp(float x)
-{
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float k = x * 1.44269504088896341f + 12582912.0f; /* rounds to an integer */
-    k -= 12582912.0f;
-    float r = x - k * 0.693359375f;
-    r -= k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t e = ((int32_t)k + 127) << 23;
-    float s;
-    memcpy(&s, &e, sizeof s);
-    return p * s;
-}
-
 static inline float rnn_sigmoid(float x)
 {
-    return 1.0f / (1.0f + rnn_exp(-x));
+    return 1.0f / (1.0f + tensor_expf(-x));
 }
 
 static inline float rnn_tanh(float x)
 {
-    return 2.0f / (1.0f + rnn_exp(-2.0f * x)) - 1.0f;
+    return 2.0f / (1.0f + tensor_expf(-2.0f * x)) - 1.0f;
 }
 
 /* rnn: z (H) -> h */

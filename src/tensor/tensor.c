@@ -243,30 +243,7 @@ int tensor_all_finite(const float *x, size_t n)
     return 1;
 }
 
-/* ---- e^(x - m) over a row, for softmax ----
- * Cephes' expf in a form the compiler vectorizes: x = n ln2 + r with n
- * rounded to nearest by adding and taking away 1.5 * 2^23, e^r by a degree-6
- * polynomial on |r| <= ln2/2, and 2^n built in the exponent bits.  Within 2
- * ulp of expf on [-87, 0]; below -87 it gives e^-87 (1.6e-38), nothing next
- * to the row's largest term, 1.  A NaN stays NaN. */
-static inline float exp_nonpos(float x)
-{
-    float c = x < -87.0f ? -87.0f : x;
-    float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    n = n == n ? n : 0.0f; /* no NaN into the integer conversion */
-    float r = c - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) * (1 << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return x == x ? p * scale : x;
-}
+/* ---- e^(x - m) over a row, for softmax ---- */
 
 DLC_HOT double tensor_exp_sum(const float *restrict x, float m, size_t n)
 {
@@ -274,10 +251,10 @@ DLC_HOT double tensor_exp_sum(const float *restrict x, float m, size_t n)
     size_t j = 0;
     for (; j + 8 <= n; j += 8)
         for (int k = 0; k < 8; k++)
-            acc[k] += exp_nonpos(x[j + k] - m);
+            acc[k] += tensor_expf(x[j + k] - m);
     double s = 0;
     for (; j < n; j++)
-        s += exp_nonpos(x[j] - m);
+        s += tensor_expf(x[j] - m);
     for (int k = 0; k < 8; k++)
         s += acc[k];
     return s;
@@ -286,5 +263,5 @@ DLC_HOT double tensor_exp_sum(const float *restrict x, float m, size_t n)
 DLC_HOT void tensor_exp_axpy(float *restrict y, float a, const float *restrict x, float m, size_t n)
 {
     for (size_t j = 0; j < n; j++)
-        y[j] += a * exp_nonpos(x[j] - m);
+        y[j] += a * tensor_expf(x[j] - m);
 }
