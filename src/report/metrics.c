@@ -10,70 +10,46 @@ static double ratio(double a, double b)
     return b > 0 ? a / b : 0.0;
 }
 
-/* Precision, recall and F1 of one class from its counts. */
-static void class_figures(report_class_stats *s)
+void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *macro,
+                                  report_avg *weighted, double *accuracy)
 {
-    s->precision = ratio((double)s->tp, (double)s->predicted);
-    s->recall = ratio((double)s->tp, (double)s->support);
-    s->f1 = ratio(2 * s->precision * s->recall, s->precision + s->recall);
-}
-
-typedef struct {
-    double total, trace;
-    report_avg ma, wa; /* sums for the macro and weighted averages */
-} class_sums;
-
-static void sums_add(class_sums *t, const report_class_stats *s)
-{
-    t->total += (double)s->support;
-    t->trace += (double)s->tp;
-    t->ma.precision += s->precision;
-    t->ma.recall += s->recall;
-    t->ma.f1 += s->f1;
-    t->wa.precision += s->precision * (double)s->support;
-    t->wa.recall += s->recall * (double)s->support;
-    t->wa.f1 += s->f1 * (double)s->support;
-}
-
-static void sums_finish(const class_sums *t, int K, report_avg *macro, report_avg *weighted,
-                        double *accuracy)
-{
+    double total = 0, trace = 0;
+    report_avg ma = {0, 0, 0}, wa = {0, 0, 0};
+    for (int c = 0; c < K; c++) {
+        report_class_stats *s = &cls[c];
+        s->precision = ratio((double)s->tp, (double)s->predicted);
+        s->recall = ratio((double)s->tp, (double)s->support);
+        s->f1 = ratio(2 * s->precision * s->recall, s->precision + s->recall);
+        total += (double)s->support;
+        trace += (double)s->tp;
+        ma.precision += s->precision;
+        ma.recall += s->recall;
+        ma.f1 += s->f1;
+        wa.precision += s->precision * (double)s->support;
+        wa.recall += s->recall * (double)s->support;
+        wa.f1 += s->f1 * (double)s->support;
+    }
     if (macro)
-        *macro = (report_avg){ratio(t->ma.precision, K), ratio(t->ma.recall, K), ratio(t->ma.f1, K)};
+        *macro = (report_avg){ratio(ma.precision, K), ratio(ma.recall, K), ratio(ma.f1, K)};
     if (weighted)
-        *weighted = (report_avg){ratio(t->wa.precision, t->total), ratio(t->wa.recall, t->total),
-                                 ratio(t->wa.f1, t->total)};
+        *weighted = (report_avg){ratio(wa.precision, total), ratio(wa.recall, total),
+                                 ratio(wa.f1, total)};
     if (accuracy)
-        *accuracy = t->total > 0 ? t->trace / t->total : NAN;
+        *accuracy = total > 0 ? trace / total : NAN;
 }
 
 void report_class_metrics(const long *conf, int K, report_class_stats *cls, report_avg *macro,
                           report_avg *weighted, double *accuracy)
 {
-    class_sums t = {0};
     for (int c = 0; c < K; c++) {
         report_class_stats s = {0, 0, conf[(size_t)c * K + c], 0, 0, 0};
         for (int j = 0; j < K; j++) {
             s.support += conf[(size_t)c * K + j];
             s.predicted += conf[(size_t)j * K + c];
         }
-        class_figures(&s);
-        sums_add(&t, &s);
-        if (cls)
-            cls[c] = s;
+        cls[c] = s;
     }
-    sums_finish(&t, K, macro, weighted, accuracy);
-}
-
-void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *macro,
-                                  report_avg *weighted, double *accuracy)
-{
-    class_sums t = {0};
-    for (int c = 0; c < K; c++) {
-        class_figures(&cls[c]);
-        sums_add(&t, &cls[c]);
-    }
-    sums_finish(&t, K, macro, weighted, accuracy);
+    report_class_metrics_counted(cls, K, macro, weighted, accuracy);
 }
 
 typedef struct {

@@ -26,7 +26,7 @@ typedef struct {
 
 /* From a confusion matrix conf (K, K) (rows true class, columns predicted):
  * per-class figures into cls (K), averages, and accuracy (trace / total; NaN
- * for an empty matrix).  Any output pointer may be NULL. */
+ * for an empty matrix).  macro, weighted and accuracy may be NULL. */
 void report_class_metrics(const long *conf, int K, report_class_stats *cls, report_avg *macro,
                           report_avg *weighted, double *accuracy);
 /* The same from per-class counts already in cls (K): support, predicted and
