@@ -20,8 +20,8 @@
 #include "../data/data.h"
 #include "../graph/graph.h"
 #include "../loss/loss.h"
-#include "../report/report_config.h"
-#include "../train/train_config.h"
+#include "report_config.h"
+#include "train_config.h"
 
 typedef struct {
     char path[1024];          /* the file it came from ("" for a string) */

@@ -4,7 +4,7 @@
 #ifndef DLC_REPORT_METRIC_H
 #define DLC_REPORT_METRIC_H
 
-#include "report_config.h"
+#include "../config/report_config.h"
 
 typedef struct {
     int measure;     /* report_measure */

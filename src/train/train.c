@@ -16,9 +16,6 @@
 #define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
 #define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
 
-const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
-const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
-
 data_target train_target_mode(loss_kind k)
 {
     switch (k) {
