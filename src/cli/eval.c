@@ -22,10 +22,9 @@ static int run(const cli_args *a)
     const char *split = cli_get(c, a, "--split");
     if (!split)
         split = "test";
-    const char *names[] = {"train", "train_dev", "dev", "test", NULL};
     int which = -1;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(split, names[i]) == 0)
+    for (int i = 0; data_split_names[i]; i++)
+        if (strcmp(split, data_split_names[i]) == 0)
             which = i;
     if (which < 0)
         return cli_usage_error(c, "--split must be train, train_dev, dev or test, got '%s'", split);
@@ -47,8 +46,7 @@ static int run(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    const data_split *splits[] = {&data.train, &data.train_dev, &data.dev, &data.test};
-    const data_split *s = splits[which];
+    const data_split *s = &data.split[which];
     if (s->n == 0) {
         fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);
         rc = 2;
@@ -67,10 +65,7 @@ static int run(const cli_args *a)
     have_rep = 1;
     report_measure_cost(&rep, &m, &data, &cfg, path);
     report_conclude(&rep, &cfg);
-    const report_split *r = report_get_split(&rep, which == 0   ? REPORT_SPLIT_TRAIN
-                                                   : which == 1 ? REPORT_SPLIT_TRAIN_DEV
-                                                   : which == 2 ? REPORT_SPLIT_DEV
-                                                                : REPORT_SPLIT_TEST);
+    const report_split *r = report_get_split(&rep, which);
     double loss = r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
         printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
@@ -83,7 +78,7 @@ static int run(const cli_args *a)
         for (int i = 0; i < 4; i++)
             printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
         printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
-               report_split_names[rep.metric.split]);
+               data_split_names[rep.metric.split]);
         printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);
         printf(", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
                rep.metric.higher_is_better ? "true" : "false", rep.metric.constraints_met ? "true" : "false");

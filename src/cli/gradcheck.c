@@ -72,7 +72,7 @@ static int run(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    int N = (int)batch < data.train.n ? (int)batch : data.train.n;
+    int N = (int)batch < data.split[DATA_SPLIT_TRAIN].n ? (int)batch : data.split[DATA_SPLIT_TRAIN].n;
     targets = tensor_alloc((size_t)N * m.n_targets);
     res = calloc((size_t)m.g->n_params, sizeof *res);
     if (!targets || !res) {
@@ -82,7 +82,7 @@ static int run(const cli_args *a)
     dlc_rng rng;
     dlc_rng_seed(&rng, cfg.seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     graph_init_params(m.g, &rng);
-    data_gather(&data.train, NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
+    data_gather(&data.split[DATA_SPLIT_TRAIN], NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
     ctx cx = {&m, targets};
     gradcheck_opts o = {eps, 1e-4, (int)samples, 0, cfg.seed};
     int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params);

@@ -97,7 +97,7 @@ static void print_metric(const report *rep)
     const report_metric *m = &rep->metric;
     char a[32], b[32];
     const char *(*f)(char *, size_t, double) = fig6;
-    printf("\nmetric: %s on %s = %s (%s is better)", m->name, report_split_names[m->split],
+    printf("\nmetric: %s on %s = %s (%s is better)", m->name, data_split_names[m->split],
            fig(a, sizeof a, m->value), m->higher_is_better ? "higher" : "lower");
     if (m->n_constraints == 0) {
         printf("\n");

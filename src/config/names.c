@@ -13,8 +13,6 @@ const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
 const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2] = {
     "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb",
     "weighted", NULL};
-const char *const report_split_names[REPORT_SPLIT_COUNT + 1] = {"dev", "test", "train_dev", "train",
-                                                                NULL};
 
 int report_measure_higher_is_better(int m)
 {

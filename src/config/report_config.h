@@ -30,9 +30,6 @@ extern const char *const report_measure_names[REPORT_MEASURE_COUNT + 1];
 extern const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2];
 #define REPORT_OPTIMIZE_WEIGHTED REPORT_MEASURE_COUNT
 
-typedef enum { REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN_DEV, REPORT_SPLIT_TRAIN,
-               REPORT_SPLIT_COUNT } report_split_kind;
-extern const char *const report_split_names[REPORT_SPLIT_COUNT + 1];
 
 /* 1 when a larger value of measure m is better. */
 int report_measure_higher_is_better(int m);
@@ -41,7 +38,7 @@ typedef struct {
     double human_level_error;  /* proxy for Bayes error; < 0 = not given */
     int error_samples;         /* misclassified dev examples to sample for error analysis */
     int optimize;              /* report_measure, or REPORT_OPTIMIZE_WEIGHTED */
-    int metric_split;          /* report_split_kind */
+    int metric_split;          /* data_split_kind */
     double bound[REPORT_MEASURE_COUNT];   /* satisficing bound (min or max); < 0 = none */
     double weight[REPORT_MEASURE_COUNT];  /* for optimize: weighted */
 } report_config;

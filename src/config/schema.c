@@ -190,7 +190,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)             \
     X("report.metric",               K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("optimize", NULL)) \
     X("report.metric.optimize",      K_ENUM,       CFG(report.optimize),    "accuracy", ANY,        ENUM(report_optimize_names)) \
-    X("report.metric.split",         K_ENUM,       CFG(report.metric_split), "dev",   ANY,          ENUM(report_split_names)) \
+    X("report.metric.split",         K_ENUM,       CFG(report.metric_split), "dev",   ANY,          ENUM(data_split_names)) \
     X("report.metric.satisfice",     K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     SATISFICE_ROW(X, accuracy, ACCURACY, min, IN_CC, (0, 1))                                               \
     SATISFICE_ROW(X, error, ERROR, max, IN_CC, (0, 1))                                                     \

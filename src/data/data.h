@@ -117,6 +117,17 @@ typedef struct {
     float *targets;            /* (n, n_targets) */
 } dataset;
 
+/* The four splits, in the order reports list them.  train-dev is carved from
+ * train (same distribution, never trained on); see data_load. */
+typedef enum {
+    DATA_SPLIT_TRAIN,
+    DATA_SPLIT_TRAIN_DEV,
+    DATA_SPLIT_DEV,
+    DATA_SPLIT_TEST,
+    DATA_SPLIT_COUNT
+} data_split_kind;
+extern const char *const data_split_names[DATA_SPLIT_COUNT + 1]; /* "train", "train_dev", "dev", "test" */
+
 typedef struct {
     const dataset *ds;  /* borrowed */
     int n;
@@ -132,7 +143,7 @@ typedef struct {
 
 typedef struct {
     dataset *src[3];            /* owned: train file, dev file, test file (NULL if absent) */
-    data_split train, train_dev, dev, test;   /* n == 0 when absent */
+    data_split split[DATA_SPLIT_COUNT];   /* by data_split_kind; n == 0 when absent */
     tensor_shape shape;
     size_t dim;
     int n_targets;
@@ -146,7 +157,7 @@ typedef struct {
     text_unit text_unit;
     int stateful;
     dlc_strlist vocab;
-    long text_tokens[4];
+    long text_tokens[DATA_SPLIT_COUNT];
 } data_bundle;
 
 /* Reads sources, makes splits (seeded), fits normalization on train.  Errors
@@ -189,9 +200,6 @@ dlc_status data_norm_init(data_norm *nm, norm_kind kind, size_t dim, dlc_error *
 void data_norm_free(data_norm *nm);
 /* x (n, dim) in place */
 void data_norm_apply(const data_norm *nm, float *x, size_t n);
-
-/* Format text: reads, tokenizes and splits (data_load calls it). */
-dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err

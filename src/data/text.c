@@ -10,7 +10,7 @@
  *
  * Letters: T = seq_len, n tokens, m examples.
  */
-#include "data.h"
+#include "data_internal.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -28,7 +28,6 @@ const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words",
 static const char *const text_specials[] = {"<pad>", "<unk>"};
 #define TEXT_EOS "<eos>"
 
-enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
 /* ---- UTF-8 ---- */
 
@@ -633,27 +632,6 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
 
 /* ---- splits ---- */
 
-static long frac_count(long n, double f)
-{
-    if (!(f > 0.0))
-        return 0;
-    long c = (long)floor((double)n * f + 0.5);
-    return c < 1 ? 1 : c > n ? n : c;
-}
-
-static dlc_status split_rows(data_split *sp, const dataset *ds, const int *rows, int n,
-                             dlc_error *err)
-{
-    sp->ds = ds;
-    sp->n = n;
-    free(sp->idx); /* a part carved empty from train, now read from its own file */
-    sp->idx = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    if (!sp->idx)
-        return DLC_NOMEM(err);
-    memcpy(sp->idx, rows, sizeof(int) * (size_t)n);
-    return DLC_OK;
-}
-
 /* Which part of the train source a unit (token or example) u of n belongs to:
  * 0 train, 1 train-dev, 2 dev, 3 test; in file order, the tail carved. */
 typedef struct {
@@ -662,21 +640,14 @@ typedef struct {
 
 static carve_plan carve_in_order(long n, const data_config *cfg)
 {
-    long test = frac_count(n, cfg->split_test), dev = frac_count(n, cfg->split_dev),
-         td = frac_count(n, cfg->split_train_dev);
+    long test = data_split_count(n, cfg->split_test), dev = data_split_count(n, cfg->split_dev),
+         td = data_split_count(n, cfg->split_train_dev);
     carve_plan c;
     c.end[3] = n;
     c.end[2] = n - test;
     c.end[1] = c.end[2] - dev;
     c.end[0] = c.end[1] - td;
     return c;
-}
-
-/* The bundle's four splits (train, train_dev, dev, test) by part. */
-static data_split *part_split(data_bundle *b, int part)
-{
-    data_split *p[4] = {&b->train, &b->train_dev, &b->dev, &b->test};
-    return p[part];
 }
 
 /* ---- putting it together ---- */
@@ -716,7 +687,7 @@ static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_err
             for (int q = 0; q < r; q++)
                 rows[q] = row + q;
             int part = k == SRC_TRAIN ? p : k == SRC_DEV ? 2 : 3;
-            if ((st = split_rows(part_split(b, part), ds, rows, r, err)))
+            if ((st = data_split_rows(&b->split[part], ds, rows, r, 0, err)))
                 goto done;
             long targets = bounds[p + 1] - bounds[p] - 1;
             b->text_tokens[part] = targets > 0 ? targets : 0;
@@ -772,7 +743,7 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
         for (int p = 0; p < 4 && !st; p++) {
             if (k != SRC_TRAIN && p != (k == SRC_DEV ? 2 : 3))
                 continue;
-            st = split_rows(part_split(b, p), ds, rows[p], nrows[p], err);
+            st = data_split_rows(&b->split[p], ds, rows[p], nrows[p], 0, err);
         }
     }
 done:
@@ -877,7 +848,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
             (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
-    if (b->train.n == 0) {
+    if (b->split[DATA_SPLIT_TRAIN].n == 0) {
         st = dlc_fail(err, DLC_EINPUT, "%s: no training sequences", cfg->train.file);
         goto cleanup;
     }
@@ -900,8 +871,6 @@ cleanup:
     free(map);
     free(remap);
     free(part_of);
-    if (st)
-        data_free(b);
     return st;
 }
 

@@ -16,7 +16,7 @@ typedef struct {
 
 typedef struct {
     const char *name;        /* static: "accuracy", ..., "weighted" */
-    int split;               /* report_split_kind actually used */
+    int split;               /* data_split_kind actually used */
     double value;            /* NaN when it could not be computed */
     int higher_is_better;
     int constraints_met;

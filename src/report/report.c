@@ -14,24 +14,6 @@
 const char *const report_task_names[REPORT_TASK_COUNT + 1] = {"classification", "binary",
                                                               "multilabel", "regression", NULL};
 
-/* Split kinds in the order the report lists them. */
-static const int split_order[REPORT_SPLIT_COUNT] = {REPORT_SPLIT_TRAIN, REPORT_SPLIT_TRAIN_DEV,
-                                                    REPORT_SPLIT_DEV, REPORT_SPLIT_TEST};
-
-static const data_split *bundle_split(const data_bundle *d, int kind)
-{
-    switch (kind) {
-    case REPORT_SPLIT_TRAIN:
-        return &d->train;
-    case REPORT_SPLIT_TRAIN_DEV:
-        return &d->train_dev;
-    case REPORT_SPLIT_DEV:
-        return &d->dev;
-    default:
-        return &d->test;
-    }
-}
-
 const report_split *report_get_split(const report *rep, int kind)
 {
     for (int i = 0; i < rep->n_splits; i++)
@@ -347,13 +329,13 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
     float *targets = tensor_alloc((size_t)m->g->nmax * m->n_targets);
     if (!targets && st == DLC_OK)
         st = DLC_NOMEM(err);
-    for (int i = 0; i < REPORT_SPLIT_COUNT && st == DLC_OK; i++) {
-        const data_split *ds = bundle_split(data, split_order[i]);
+    for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
+        const data_split *ds = &data->split[i];
         if (ds->n == 0)
             continue;
         report_split *s = &rep->splits[rep->n_splits++];
-        s->name = report_split_names[split_order[i]];
-        s->kind = split_order[i];
+        s->name = data_split_names[i];
+        s->kind = i;
         s->n = ds->n;
         st = evaluate_split(rep, m, ds, s, targets, err);
     }
@@ -372,7 +354,7 @@ static int metric_split(const report *rep, const dlc_config *cfg)
     int want = cfg->report.metric_split;
     if (report_get_split(rep, want))
         return want;
-    const int fallback[] = {REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN};
+    const int fallback[] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST, DATA_SPLIT_TRAIN};
     for (int i = 0; i < 3; i++)
         if (report_get_split(rep, fallback[i]))
             return fallback[i];
@@ -386,9 +368,9 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
     struct stat sb;
     if (model_path && stat(model_path, &sb) == 0)
         rep->size_mb = (double)sb.st_size / 1e6;
-    const data_split *s = bundle_split(data, metric_split(rep, cfg));
+    const data_split *s = &data->split[metric_split(rep, cfg)];
     if (s->n == 0)
-        s = &data->train;
+        s = &data->split[DATA_SPLIT_TRAIN];
     if (s->n == 0)
         return;
     /* one example at a time, as a deployed model would see them: a few
@@ -423,9 +405,9 @@ static double split_error(const report *rep, int kind)
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     rep->human_level_error = cfg->report.human_level_error;
-    report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, REPORT_SPLIT_TRAIN),
-                    split_error(rep, REPORT_SPLIT_TRAIN_DEV), split_error(rep, REPORT_SPLIT_DEV),
-                    split_error(rep, REPORT_SPLIT_TEST));
+    report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
+                    split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
+                    split_error(rep, DATA_SPLIT_TEST));
     if (rep->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */

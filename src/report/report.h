@@ -46,7 +46,7 @@ typedef struct {
 
 typedef struct {
     const char *name;            /* "train", "train_dev", "dev", "test" (static) */
-    int kind;                    /* report_split_kind */
+    int kind;                    /* data_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
     /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
@@ -80,7 +80,7 @@ typedef struct {
     dlc_strlist names;          /* K class / task / target names */
     int per_example;            /* one prediction per example: error analysis possible */
     int n_splits;
-    report_split splits[REPORT_SPLIT_COUNT];   /* present splits: train, train_dev, dev, test */
+    report_split splits[DATA_SPLIT_COUNT];   /* present splits: train, train_dev, dev, test */
     /* cost of the model */
     double latency_ms;          /* NaN until measured */
     size_t params_trainable, params_frozen;

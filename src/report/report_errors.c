@@ -148,12 +148,12 @@ static int keep_tagged(report *rep, const char *dir)
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     rep->dev_errors = -1;
     rep->n_sampled = 0;
     if (!s || !rep->per_example)
         return DLC_OK;
-    const data_split *ds = &data->dev;
+    const data_split *ds = &data->split[DATA_SPLIT_DEV];
     dlc_status st = DLC_OK;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};

@@ -194,7 +194,7 @@ static void next_steps(dlc_buf *b, const report *rep)
     }
     dlc_buf_printf(b, "<p class=\"metric\" id=\"metric\">Metric: <b>%s</b> on %s = "
                       "<b data-key=\"metric.value\" data-value=\"",
-                   m->name, report_split_names[m->split]);
+                   m->name, data_split_names[m->split]);
     attr_num(b, m->value);
     dlc_buf_printf(b, "\">");
     if (isfinite(m->value))
@@ -287,9 +287,9 @@ static dlc_status learning_curves(dlc_buf *b, const char *run_dir, dlc_error *er
 
 static const report_split *focus_split(const report *rep)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     if (!s)
-        s = report_get_split(rep, REPORT_SPLIT_TEST);
+        s = report_get_split(rep, DATA_SPLIT_TEST);
     return s ? s : &rep->splits[0];
 }
 
@@ -404,7 +404,7 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
 {
     if (rep->dev_errors < 0)
         return DLC_OK;
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     dlc_buf_printf(b, "<h2>Error sample (dev)</h2><p><span data-key=\"error_analysis.sampled\" "
                       "data-value=\"%d\">%d</span> of <span data-key=\"error_analysis.dev_errors\" "
                       "data-value=\"%d\">%d</span> misclassified dev examples are in "

@@ -118,7 +118,7 @@ static void metric_json(dlc_buf *b, const report *rep, const dlc_config *cfg)
 {
     const report_metric *m = &rep->metric;
     dlc_buf_printf(b, "  \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", m->name,
-                   report_split_names[m->split]);
+                   data_split_names[m->split]);
     num(b, m->value);
     dlc_buf_printf(b, ", \"higher_is_better\": %s, \"constraints_met\": %s,\n    \"constraints\": [",
                    m->higher_is_better ? "true" : "false", m->constraints_met ? "true" : "false");
@@ -177,8 +177,8 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
 /* The split whose confusion the analysis reads: dev, else test. */
 static const report_split *analysis_split(const report *rep)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
-    return s ? s : report_get_split(rep, REPORT_SPLIT_TEST);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
+    return s ? s : report_get_split(rep, DATA_SPLIT_TEST);
 }
 
 dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,

@@ -204,7 +204,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     const train_config *tc = &cfg->train;
     graph *g = t->m.g;
     graph_node *out = graph_output(g, 0);
-    const data_split *tr = &t->data.train;
+    const data_split *tr = &t->data.split[DATA_SPLIT_TRAIN];
     int n = tr->n, B = t->batch;
     dlc_rng rng;
 
@@ -273,8 +273,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     e->train_acc = st.judged > 0 ? st.correct / st.judged : NAN;
     e->samples_per_s = train_s > 0 ? n / train_s : 0;
     e->dev_loss = e->dev_acc = NAN;
-    if (t->data.dev.n > 0)
-        model_evaluate(&t->m, &t->data.dev, t->targets, &e->dev_loss, &e->dev_acc);
+    if (t->data.split[DATA_SPLIT_DEV].n > 0)
+        model_evaluate(&t->m, &t->data.split[DATA_SPLIT_DEV], t->targets, &e->dev_loss, &e->dev_acc);
     e->seconds = dlc_now() - t0;
     grad_norms_epoch(t, epoch);
     return DLC_OK;
@@ -485,7 +485,7 @@ cleanup:
 static int track_best(trainer *t, train_epoch *e)
 {
     const train_config *tc = &t->cfg->train;
-    if (t->data.dev.n == 0)
+    if (t->data.split[DATA_SPLIT_DEV].n == 0)
         return 0;
     int acc = tc->stop_metric == STOP_DEV_ACCURACY;
     double v = acc ? e->dev_acc : e->dev_loss;
@@ -542,7 +542,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
     dlc_status s;
     if ((s = data_load(&t->data, &cfg->data, train_target_mode(cfg->loss), cfg->seed, err)) != DLC_OK)
         return s;
-    if (t->data.train.n == 0)
+    if (t->data.split[DATA_SPLIT_TRAIN].n == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
     char shape[64], what[64] = "";
     tensor_shape_str(&t->data.shape, shape, sizeof shape);
@@ -550,8 +550,9 @@ static dlc_status setup(trainer *t, dlc_error *err)
         snprintf(what, sizeof what, ", %d classes", t->data.class_names.n);
     else if (t->data.n_targets > 1)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
-    say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", t->data.train.n,
-        t->data.train_dev.n, t->data.dev.n, t->data.test.n, shape, what);
+    const data_split *sp = t->data.split;
+    say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
+        sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
@@ -561,18 +562,17 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "text: vocabulary of %d tokens; %ld train, %ld dev, %ld test tokens%s", t->data.vocab.n,
             t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
             t->data.stateful ? "; the state carries from batch to batch" : "");
-    int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
-    if (B > t->data.train.n) {
+    int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
+    if (B > t->data.split[DATA_SPLIT_TRAIN].n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
-            t->data.train.n, t->data.train.n);
-        B = t->data.train.n;
+            t->data.split[DATA_SPLIT_TRAIN].n, t->data.split[DATA_SPLIT_TRAIN].n);
+        B = t->data.split[DATA_SPLIT_TRAIN].n;
     }
     t->batch = B;
-    int largest = t->data.train.n;
-    const data_split *others[] = {&t->data.train_dev, &t->data.dev, &t->data.test};
-    for (int i = 0; i < 3; i++)
-        if (others[i]->n > largest)
-            largest = others[i]->n;
+    int largest = t->data.split[DATA_SPLIT_TRAIN].n;
+    for (int i = 0; i < DATA_SPLIT_COUNT; i++)
+        if (t->data.split[i].n > largest)
+            largest = t->data.split[i].n;
     int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
     if (nmax < B || t->data.text)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
@@ -597,13 +597,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return DLC_NOMEM(err);
     graph *g = t->m.g;
     t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
-    t->order = malloc(sizeof(int) * (size_t)t->data.train.n);
-    t->starts = malloc(sizeof(int) * ((size_t)t->data.train.n + 1));
+    t->order = malloc(sizeof(int) * (size_t)t->data.split[DATA_SPLIT_TRAIN].n);
+    t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)
         return DLC_NOMEM(err);
-    if (cfg->train.keep_best && t->data.dev.n > 0 && !(t->best = tensor_alloc(g->n_weights)))
+    if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(g->n_weights)))
         return DLC_NOMEM(err);
-    if (cfg->train.patience > 0 && t->data.dev.n == 0)
+    if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
@@ -647,16 +647,15 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
-    const char *names[4] = {"train", "train_dev", "dev", "test"};
-    const data_split *splits[4] = {&t->data.train, &t->data.train_dev, &t->data.dev, &t->data.test};
     res->n_splits = 0;
-    for (int i = 0; i < 4; i++) {
-        if (splits[i]->n == 0)
+    for (int i = 0; i < DATA_SPLIT_COUNT; i++) {
+        const data_split *sp = &t->data.split[i];
+        if (sp->n == 0)
             continue;
         train_split_result *r = &res->splits[res->n_splits++];
-        r->name = names[i];
-        r->n = splits[i]->n;
-        model_evaluate(&t->m, splits[i], t->targets, &r->loss, &r->accuracy);
+        r->name = data_split_names[i];
+        r->n = sp->n;
+        model_evaluate(&t->m, sp, t->targets, &r->loss, &r->accuracy);
     }
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
     if ((s = model_save(&t->m, path, err)) != DLC_OK)

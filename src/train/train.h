@@ -65,7 +65,7 @@ typedef struct train_result {
     double seconds;
     size_t params_trainable, params_frozen;
     int n_splits;
-    train_split_result splits[4];
+    train_split_result splits[DATA_SPLIT_COUNT];
 } train_result;
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
