@@ -67,7 +67,7 @@ static int run(const cli_args *a)
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
     if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK ||
-        model_build_vocab(&m, &cfg, &data.shape, cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0,
+        model_build_vocab(&m, &cfg, &data.shape, loss_get(cfg.loss)->has_classes ? data.class_names.n : 0,
                           data.vocab.n, (int)batch, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;

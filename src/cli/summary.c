@@ -100,7 +100,7 @@ static int run(const cli_args *a)
                 return cli_fail(&err);
             }
             shape = data.shape;
-            n_classes = cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0;
+            n_classes = loss_get(cfg.loss)->has_classes ? data.class_names.n : 0;
         }
         dlc_status s = model_build_vocab(&m, &cfg, &shape, n_classes, data.vocab.n, 1, &err);
         data_free(&data);

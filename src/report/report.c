@@ -309,13 +309,13 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
     rep->human_level_error = -1;
     graph_node *o = graph_output(m->g, 0);
     size_t out_size = tensor_shape_size(&o->shape);
-    switch (m->loss) {
-    case LOSS_SOFTMAX_CE:
+    switch (loss_get(m->loss)->target) {
+    case LOSS_TARGET_CLASS:
         rep->task = REPORT_TASK_CLASSES;
         rep->K = o->shape.d[o->shape.ndim - 1];
         rep->per_example = out_size == (size_t)rep->K;
         break;
-    case LOSS_SIGMOID_BCE:
+    case LOSS_TARGET_BINARY:
         rep->task = out_size == 1 ? REPORT_TASK_BINARY : REPORT_TASK_MULTILABEL;
         rep->K = out_size == 1 ? 2 : (int)out_size;
         rep->per_example = out_size == 1;

@@ -84,12 +84,12 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     for (int i = 0; i < cfg->n_layers; i++)
         if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
-    if (specs[out].units == 0 && cfg->loss == LOSS_SOFTMAX_CE)
+    if (specs[out].units == 0 && loss_get(cfg->loss)->has_classes)
         specs[out].units = n_classes;
     m->stateful = cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM &&
                   cfg->data.text.stateful;
     m->streams = cfg->train.batch_size;
-    int link = loss_link(cfg->loss);
+    int link = loss_get(cfg->loss)->link;
     if (link != ACT_LINEAR && (int)specs[out].activation == link) {
         specs[out].activation = ACT_LINEAR;
         m->fused_link = 1;
@@ -99,7 +99,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         goto fail;
 
     graph_node *o = graph_output(m->g, 0);
-    const char *why = loss_check_shape(cfg->loss, &o->shape);
+    const char *why = loss_get(cfg->loss)->check_shape(&o->shape);
     if (why) {
         st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
                       graph_node_label(o, label, sizeof label), tensor_shape_str(&o->shape, a, sizeof a),
@@ -107,12 +107,12 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         goto fail;
     }
     int K = o->shape.d[o->shape.ndim - 1];
-    if (cfg->loss == LOSS_SOFTMAX_CE && n_classes > 0 && K != n_classes) {
+    if (loss_get(cfg->loss)->has_classes && n_classes > 0 && K != n_classes) {
         st = dlc_fail(err, DLC_EINPUT, "%s: has %d output units but the data has %d classes (set units: %d)",
                       graph_node_label(o, label, sizeof label), K, n_classes, n_classes);
         goto fail;
     }
-    m->n_targets = loss_target_size(cfg->loss, &o->shape);
+    m->n_targets = loss_get(cfg->loss)->target_size(&o->shape);
     free(specs);
     return DLC_OK;
 fail:
@@ -286,7 +286,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         data_shape = *input;
     if ((s = meta_strings(st, "vocab", path, &vocab, err)) != DLC_OK)
         goto fail;
-    if ((s = model_build_vocab(m, &cfg, &data_shape, cfg.loss == LOSS_SOFTMAX_CE ? classes->n : 0,
+    if ((s = model_build_vocab(m, &cfg, &data_shape, loss_get(cfg.loss)->has_classes ? classes->n : 0,
                                vocab.n, nmax, err)) != DLC_OK) {
         dlc_error_prefix(err, "%s", path);
         goto fail;

@@ -18,14 +18,12 @@
 
 data_target train_target_mode(loss_kind k)
 {
-    switch (k) {
-    case LOSS_SOFTMAX_CE:
-        return DATA_TARGET_CLASS;
-    case LOSS_SIGMOID_BCE:
-        return DATA_TARGET_BINARY;
-    default:
-        return DATA_TARGET_NUMERIC;
-    }
+    static const data_target mode[LOSS_TARGET_COUNT] = {
+        [LOSS_TARGET_CLASS] = DATA_TARGET_CLASS,
+        [LOSS_TARGET_BINARY] = DATA_TARGET_BINARY,
+        [LOSS_TARGET_NUMERIC] = DATA_TARGET_NUMERIC,
+    };
+    return mode[loss_get(k)->target];
 }
 
 typedef struct {
@@ -546,7 +544,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
     char shape[64], what[64] = "";
     tensor_shape_str(&t->data.shape, shape, sizeof shape);
-    if (cfg->loss == LOSS_SOFTMAX_CE)
+    if (loss_get(cfg->loss)->has_classes)
         snprintf(what, sizeof what, ", %d classes", t->data.class_names.n);
     else if (t->data.n_targets > 1)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
@@ -576,7 +574,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
     int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
     if (nmax < B || t->data.text)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
-    int n_classes = cfg->loss == LOSS_SOFTMAX_CE ? t->data.class_names.n : 0;
+    int n_classes = loss_get(cfg->loss)->has_classes ? t->data.class_names.n : 0;
     if ((s = model_build_vocab(&t->m, cfg, &t->data.shape, n_classes, t->data.vocab.n, nmax, err)) != DLC_OK)
         return s;
     if ((s = dlc_strlist_copy(&t->m.vocab, &t->data.vocab, err)) != DLC_OK)
