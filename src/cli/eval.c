@@ -14,6 +14,15 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r */
+static void print_measures(const report_split *r)
+{
+    const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
+    const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
+    for (int i = 0; i < 4; i++)
+        printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_eval_cmd;
@@ -42,7 +51,7 @@ static int run(const cli_args *a)
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
-         data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err)) != DLC_OK) {
+         model_load_data(&data, &cfg, &err)) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
@@ -66,17 +75,25 @@ static int run(const cli_args *a)
     report_measure_cost(&rep, &m, &data, &cfg, path);
     report_conclude(&rep, &cfg);
     const report_split *r = report_get_split(&rep, which);
-    double loss = r->loss, acc = r->accuracy;
+    double loss = rep.n_heads > 1 ? rep.total_loss[which] : r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
         printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
         if (isnan(acc))
             printf("null, \"error\": null");
         else
             printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
-        const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-        const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-        for (int i = 0; i < 4; i++)
-            printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+        print_measures(r);
+        printf(", \"heads\": [");
+        for (int h = 0; h < rep.n_heads; h++) {
+            const report_split *hs = report_head_split(&rep.heads[h], which);
+            printf("%s{\"name\": \"%s\", \"loss\": ", h ? ", " : "", rep.heads[h].name);
+            printf(isnan(hs->loss) ? "null" : "%.9g", hs->loss);
+            printf(", \"accuracy\": ");
+            printf(isnan(hs->accuracy) ? "null" : "%.9g", hs->accuracy);
+            print_measures(hs);
+            printf("}");
+        }
+        printf("]");
         printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
                data_split_names[rep.metric.split]);
         printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);

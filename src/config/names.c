@@ -10,9 +10,9 @@ const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NUL
 
 const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
     "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};
-const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2] = {
+const char *const report_optimize_names[REPORT_MEASURE_COUNT + 3] = {
     "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb",
-    "weighted", NULL};
+    "weighted", "auto", NULL};
 
 int report_measure_higher_is_better(int m)
 {

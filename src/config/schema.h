@@ -12,6 +12,9 @@
 typedef enum {
     K_SECTION,    /* a mapping of further keys */
     K_LAYERS,     /* model.layers: a list of layer mappings */
+    K_HEADS,      /* model.outputs: a list of head mappings (or layer names) */
+    K_LABELS,     /* data.label: a column, a list of them, or a mapping head -> columns */
+    K_METRIC,     /* report.metric.optimize: "measure" or "head.measure" */
     K_INT,
     K_LONG,
     K_U64,
@@ -34,7 +37,7 @@ typedef enum {
     K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;
 
-typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER } config_base;
+typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD } config_base;
 
 enum { R_LO = 1u, R_HI = 2u, R_LO_OPEN = 4u, R_HI_OPEN = 8u };
 
@@ -42,7 +45,8 @@ enum {
     F_NULLABLE = 1u,    /* null is allowed and stored as -1 */
     F_SCALAR_LIST = 2u, /* a single string means a one-item list */
     F_OP_KEY = 4u,      /* a layer key that only the ops listing it accept */
-    F_COMPUTED = 8u     /* the default depends on other values (see schema.c) */
+    F_COMPUTED = 8u,    /* the default depends on other values (see schema.c) */
+    F_EMPTY_OK = 16u    /* a list of strings may hold the empty string */
 };
 
 /* A cross-key check run after a section is converted; node is its mapping. */

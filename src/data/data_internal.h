@@ -26,8 +26,8 @@ long data_split_count(long n, double f);
 dlc_status data_split_rows(data_split *s, const dataset *ds, const int *rows, int n, int sort,
                            dlc_error *err);
 
-dlc_status data_table_load(data_bundle *b, const data_config *cfg, data_target mode, uint64_t seed,
-                           dlc_error *err);
+/* b->heads[] name the heads and their target modes (set by data_load). */
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 
 #endif

@@ -61,10 +61,52 @@ long data_split_count(long n, double f)
     return (long)c;
 }
 
-static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
-                             const char *which, data_target mode, dlc_strlist *class_names,
-                             tensor_shape *image_shape, int *skipped, dlc_error *err)
+/* The CSV label group each head reads: its own name among data.label's
+ * groups, or data.label's one unnamed group when there is one head. */
+static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_targets *groups,
+                               dlc_error *err)
 {
+    for (int h = 0; h < b->n_heads; h++) {
+        data_head *hd = &b->heads[h];
+        const data_label_group *found = NULL;
+        if (b->n_heads == 1 && cfg->n_labels == 1 && !cfg->labels[0].name[0])
+            found = &cfg->labels[0];
+        for (int i = 0; i < cfg->n_labels && !found; i++)
+            if (strcmp(cfg->labels[i].name, hd->name) == 0)
+                found = &cfg->labels[i];
+        if (!found) {
+            char list[256] = "";
+            for (int i = 0, used = 0; i < cfg->n_labels && used < (int)sizeof list; i++) {
+                int w = snprintf(list + used, sizeof list - (size_t)used, "%s%s", i ? ", " : "",
+                                 cfg->labels[i].name[0] ? cfg->labels[i].name : "(a plain list)");
+                used += w > 0 ? w : 0;
+            }
+            if (cfg->n_labels == 0)
+                return dlc_fail(err, DLC_EINPUT, "data.label: no label column given");
+            if (b->n_heads > 1 && cfg->n_labels == 1 && !cfg->labels[0].name[0])
+                return dlc_fail(err, DLC_EINPUT,
+                                "data.label: a model with %d outputs needs a mapping from each "
+                                "output's target to its columns, e.g. {%s: [...], ...}",
+                                b->n_heads, hd->name);
+            return dlc_fail(err, DLC_EINPUT,
+                            "data.label: no label group '%s' for output '%s' (it has: %s); name "
+                            "one so, or set the output's target:",
+                            hd->name, hd->name, list);
+        }
+        groups[h] = (data_csv_targets){hd->name, &found->columns, hd->mode, &hd->class_names};
+        if ((found->columns.n > 0) && dlc_strlist_copy(&hd->columns, &found->columns, err) != DLC_OK)
+            return DLC_ENOMEM;
+    }
+    return DLC_OK;
+}
+
+static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
+                             const char *which, data_bundle *b, const data_csv_targets *groups,
+                             tensor_shape *image_shape, dlc_error *err)
+{
+    data_target mode = b->heads[0].mode;
+    dlc_strlist *class_names = &b->heads[0].class_names;
+    int *skipped = &b->skipped;
     if (cfg->format == DATA_IMAGE_FOLDER) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: image_folder data needs 'dir'", which);
@@ -72,6 +114,7 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
             return dlc_fail(err, DLC_EINPUT,
                             "data.%s: image folders give one class per image; use loss "
                             "softmax_cross_entropy", which);
+        (void)groups;
         return data_read_image_folder(out, src->dir, image_shape, class_names, cfg->bad_files,
                                       src->limit, skipped, err);
     }
@@ -84,8 +127,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
     if (cfg->format == DATA_CSV) {
         if (!src->file[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: CSV data needs 'file'", which);
-        return data_read_csv(out, src->file, &cfg->label, &cfg->features, mode, class_names,
-                             src->limit, err);
+        return data_read_csv_groups(out, src->file, groups, b->n_heads, &cfg->features,
+                                    &cfg->unknown_label, src->limit, err);
     }
     return dlc_fail(err, DLC_EINPUT, "data: unknown format %d", (int)cfg->format);
 }
@@ -123,43 +166,55 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
                                 "%s: example %d has label %g, but there are %d classes (labels 0..%d)",
                                 ds->path, i, (double)ds->targets[i], K, K - 1);
     }
+    dlc_strlist *names = &b->heads[0].class_names;
     if (cfg->classes.n > 0)
-        return dlc_strlist_copy(&b->class_names, &cfg->classes, err);
+        return dlc_strlist_copy(names, &cfg->classes, err);
     for (int c = 0; c < K; c++) {
         snprintf(name, sizeof name, "%d", c);
-        if ((st = dlc_strlist_push(&b->class_names, name, err)))
+        if ((st = dlc_strlist_push(names, name, err)))
             return st;
     }
     return DLC_OK;
 }
 
-dlc_status data_table_load(data_bundle *b, const data_config *cfg, data_target mode, uint64_t seed,
-                           dlc_error *err)
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     int *perm = NULL;
     const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     char sa[64], sb[64];
+    data_csv_targets groups[DATA_MAX_HEADS];
 
-    /* CSV labels are named by the train file (or the config); dev and test
-     * must use the same names, so they are read with them given. */
-    if ((st = dlc_strlist_copy(&b->class_names, &cfg->classes, err)))
+    if (cfg->format != DATA_CSV && b->n_heads > 1)
+        return dlc_fail(err, DLC_EINPUT,
+                        "data.format %s gives one label per example: only one output can learn "
+                        "from it (the model has %d); several outputs need csv label groups",
+                        data_format_names[cfg->format], b->n_heads);
+    if (cfg->format == DATA_CSV && (st = split_groups(b, cfg, groups, err)))
+        return st;
+    /* Labels are named by the train file (or the config); dev and test must
+     * use the same names, so they are read with them given. */
+    if (b->n_heads == 1 && (st = dlc_strlist_copy(&b->heads[0].class_names, &cfg->classes, err)))
         goto cleanup;
     tensor_shape image_shape = cfg->image_shape; /* the train folder's first image decides when unset */
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!data_source_given(srcs[k]))
             continue;
-        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], mode,
-                             &b->class_names, &image_shape, &b->skipped, err)))
+        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], b, groups,
+                             &image_shape, err)))
             goto cleanup;
         const dataset *ds = b->src[k], *tr = b->src[SRC_TRAIN];
         if (k == SRC_TRAIN) {
             /* binary labels given as numbers: name them, so a dev or test
              * file with named labels cannot quietly number them otherwise */
-            if (cfg->format == DATA_CSV && mode == DATA_TARGET_BINARY && b->class_names.n == 0 &&
-                ((st = dlc_strlist_push(&b->class_names, "0", err)) ||
-                 (st = dlc_strlist_push(&b->class_names, "1", err))))
-                goto cleanup;
+            for (int h = 0; h < b->n_heads; h++) {
+                dlc_strlist *names = &b->heads[h].class_names;
+                if (cfg->format == DATA_CSV && b->heads[h].mode == DATA_TARGET_BINARY &&
+                    names->n == 0 &&
+                    ((st = dlc_strlist_push(names, "0", err)) ||
+                     (st = dlc_strlist_push(names, "1", err))))
+                    goto cleanup;
+            }
             continue;
         }
         if (!tensor_shape_equal(&ds->shape, &tr->shape)) {
@@ -175,15 +230,21 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, data_target m
             goto cleanup;
         }
     }
-    if (cfg->format == DATA_IDX || mode == DATA_TARGET_NUMERIC)
-        dlc_strlist_clear(&b->class_names);
-    if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, mode, err)))
+    for (int h = 0; h < b->n_heads; h++)
+        if (cfg->format == DATA_IDX || b->heads[h].mode == DATA_TARGET_NUMERIC)
+            dlc_strlist_clear(&b->heads[h].class_names);
+    if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, b->heads[0].mode, err)))
         goto cleanup;
 
     const dataset *tr = b->src[SRC_TRAIN];
     b->shape = tr->shape;
     b->dim = tr->dim;
     b->n_targets = tr->n_targets;
+    for (int h = 0, at = 0; h < b->n_heads; h++) {
+        b->heads[h].offset = at;
+        b->heads[h].count = cfg->format == DATA_CSV ? groups[h].columns->n : tr->n_targets;
+        at += b->heads[h].count;
+    }
 
     /* carve */
     int N = tr->n;

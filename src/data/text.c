@@ -413,12 +413,13 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
         break;
     case TEXT_CLASSIFY: {
-        if (L->cfg->label.n != 1) {
+        const dlc_strlist *label = L->cfg->n_labels == 1 ? &L->cfg->labels[0].columns : NULL;
+        if (!label || label->n != 1) {
             st = dlc_fail(err, DLC_EINPUT, "data.label: text classification needs one label column, %d given",
-                          L->cfg->label.n);
+                          label ? label->n : L->cfg->n_labels);
             break;
         }
-        const char *cols[2] = {L->tc->column, L->cfg->label.v[0]};
+        const char *cols[2] = {L->tc->column, label->v[0]};
         csv_ctx c = {L, s, src->limit, src->file};
         st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
         break;
@@ -532,7 +533,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
     const dlc_strlist *given = &L->cfg->classes;
     int n = L->tags.names.n;
     dlc_status st = DLC_OK;
-    dlc_strlist_clear(&b->class_names);
+    dlc_strlist_clear(&b->heads[0].class_names);
     if (given->n > 0) {
         for (int i = 0; i < n; i++) {
             remap[i] = dlc_strlist_find(given, L->tags.names.v[i]);
@@ -540,7 +541,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
                 return dlc_fail(err, DLC_EINPUT, "%s: class '%.60s' is not one of data.classes",
                                 L->cfg->train.file, L->tags.names.v[i]);
         }
-        return dlc_strlist_copy(&b->class_names, given, err);
+        return dlc_strlist_copy(&b->heads[0].class_names, given, err);
     }
     const char **sorted = malloc(sizeof *sorted * (size_t)(n ? n : 1));
     if (!sorted)
@@ -549,7 +550,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
         sorted[i] = L->tags.names.v[i];
     qsort(sorted, (size_t)n, sizeof *sorted, name_cmp);
     for (int i = 0; i < n && !st; i++)
-        st = dlc_strlist_push(&b->class_names, sorted[i], err);
+        st = dlc_strlist_push(&b->heads[0].class_names, sorted[i], err);
     for (int i = 0; i < n; i++)
         remap[data_names_find(&L->tags, sorted[i])] = i;
     free(sorted);
@@ -763,7 +764,6 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     long *count = NULL;
     int *map = NULL, *remap = NULL, *part_of = NULL;
     dlc_status st = DLC_OK;
-    memset(b, 0, sizeof *b);
 
     if (tc->seq_len < 1) {
         st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
@@ -840,7 +840,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
         goto cleanup;
 
     if (tc->task == TEXT_LM) {
-        if ((st = dlc_strlist_copy(&b->class_names, &b->vocab, err)) ||
+        if ((st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err)) ||
             (st = build_lm(&L, b, map, err, &cp)))
             goto cleanup;
     } else {

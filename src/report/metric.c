@@ -3,10 +3,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void report_metric_compute(report_metric *out, const report_config *rc, const double *v, int split)
 {
-    out->name = report_optimize_names[rc->optimize];
+    snprintf(out->name, sizeof out->name, "%s%s%s", rc->metric_head, rc->metric_head[0] ? "." : "",
+             report_optimize_names[rc->optimize]);
     out->split = split;
     out->higher_is_better = report_measure_higher_is_better(rc->optimize);
     if (rc->optimize == REPORT_OPTIMIZE_WEIGHTED) {

@@ -40,7 +40,8 @@ int fuzz_text(const uint8_t *data, size_t size)
     strcpy(cfg.text.column, "text");
     char y[] = "label";
     char *yv[] = {y};
-    cfg.label = (dlc_strlist){1, yv};
+    cfg.n_labels = 1;
+    cfg.labels[0].columns = (dlc_strlist){1, yv};
     data_bundle b;
     memset(&b, 0, sizeof b);
     dlc_error err = {0};

@@ -100,7 +100,9 @@ static dlc_status parse_csv(dataset **ds, const char *text, const dlc_strlist *l
 static void cfg_free(data_config *c)
 {
     dlc_strlist_clear(&c->classes);
-    dlc_strlist_clear(&c->label);
+    for (int i = 0; i < c->n_labels; i++)
+        dlc_strlist_clear(&c->labels[i].columns);
+    dlc_strlist_clear(&c->unknown_label);
     dlc_strlist_clear(&c->features);
 }
 
@@ -598,7 +600,9 @@ static void csv_config(data_config *c, const char *train)
     memset(c, 0, sizeof *c);
     c->format = DATA_CSV;
     dlc_strlcpy(c->train.file, train, sizeof c->train.file);
-    c->label = list_of("y", NULL);
+    c->n_labels = 1;
+    c->labels[0].columns = list_of("y", NULL);
+    c->unknown_label = list_of("", "?", NULL);
     c->normalize = NORM_STANDARD;
 }
 
@@ -625,8 +629,8 @@ static void test_split_carving(void **state)
     assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 65);
     assert_int_equal(a.dim, 2);
     assert_int_equal(a.n_targets, 1);
-    assert_int_equal(a.class_names.n, 3);
-    assert_string_equal(a.class_names.v[2], "c2");
+    assert_int_equal(a.heads[0].class_names.n, 3);
+    assert_string_equal(a.heads[0].class_names.v[2], "c2");
     /* disjoint, covering, sorted, all over the train file */
     int seen[100] = {0};
     const data_split *all[4] = {&a.split[DATA_SPLIT_TRAIN], &a.split[DATA_SPLIT_TRAIN_DEV], &a.split[DATA_SPLIT_DEV], &a.split[DATA_SPLIT_TEST]};
@@ -755,8 +759,8 @@ static void test_split_binary_names(void **state)
     csv_config(&cfg, tu_tmp("bn-train.csv"));
     dlc_strlcpy(cfg.dev.file, tu_tmp("bn-dev2.csv"), DATA_PATH_MAX);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 2);
-    assert_string_equal(a.class_names.v[0], "0");
+    assert_int_equal(a.heads[0].class_names.n, 2);
+    assert_string_equal(a.heads[0].class_names.v[0], "0");
     assert_true(isnan(a.src[0]->targets[2]));
     assert_true(a.src[1]->targets[0] == 1.0f);
     data_free(&a);
@@ -779,8 +783,8 @@ static void test_split_idx_classes(void **state)
     dlc_strlcpy(cfg.train.labels, tu_tmp("s-labels"), DATA_PATH_MAX);
     cfg.split_test = 0.2;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 3);
-    assert_string_equal(a.class_names.v[2], "2");
+    assert_int_equal(a.heads[0].class_names.n, 3);
+    assert_string_equal(a.heads[0].class_names.v[2], "2");
     assert_int_equal(a.split[DATA_SPLIT_TEST].n, 6);
     assert_int_equal(a.shape.ndim, 3);
     assert_int_equal(a.norm.kind, NORM_NONE);
@@ -794,8 +798,8 @@ static void test_split_idx_classes(void **state)
     dlc_strlist_clear(&cfg.classes);
     cfg.classes = list_of("a", "b", "c", "d", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 4);
-    assert_string_equal(a.class_names.v[3], "d");
+    assert_int_equal(a.heads[0].class_names.n, 4);
+    assert_string_equal(a.heads[0].class_names.v[3], "d");
     data_free(&a);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 5, &err), DLC_EINPUT);
     cfg_free(&cfg);
@@ -924,8 +928,8 @@ static void test_norm_train_only_carved(void **state)
     for (int m = 0; m < 2; m++) {
         cfg.normalize = m ? NORM_MINMAX : NORM_STANDARD;
         assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 11, &err), DLC_OK);
-        assert_int_equal(b.class_names.n, 2);
-        assert_string_equal(b.class_names.v[1], "1");
+        assert_int_equal(b.heads[0].class_names.n, 2);
+        assert_string_equal(b.heads[0].class_names.v[1], "1");
         double s = 0, ss = 0, mn = INFINITY, mx = -INFINITY;
         for (int i = 0; i < b.split[DATA_SPLIT_TRAIN].n; i++) {
             double v = b.src[0]->f32[b.split[DATA_SPLIT_TRAIN].idx[i]];
@@ -1045,8 +1049,8 @@ static void test_fashion_mnist(void **state)
     cfg.normalize = NORM_STANDARD;
     data_bundle b;
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 42, &err), DLC_OK);
-    assert_int_equal(b.class_names.n, 10);
-    assert_string_equal(b.class_names.v[9], "9");
+    assert_int_equal(b.heads[0].class_names.n, 10);
+    assert_string_equal(b.heads[0].class_names.v[9], "9");
     assert_int_equal(b.split[DATA_SPLIT_DEV].n, tu_quick() ? 50 : 1000);
     /* one channel: a single mean and std for every pixel */
     assert_true(b.norm.shift[0] == b.norm.shift[783] && b.norm.scale[0] == b.norm.scale[400]);
@@ -1069,26 +1073,26 @@ static void test_shipped_csvs(void **state)
     data_config cfg;
     data_bundle b;
     csv_config(&cfg, iris);
-    dlc_strlist_clear(&cfg.label);
-    cfg.label = list_of("species", NULL);
+    dlc_strlist_clear(&cfg.labels[0].columns);
+    cfg.labels[0].columns = list_of("species", NULL);
     cfg.split_test = 0.2;
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
     assert_int_equal(b.dim, 4);
     assert_int_equal(b.split[DATA_SPLIT_TRAIN].n + b.split[DATA_SPLIT_TEST].n, 150);
     assert_int_equal(b.split[DATA_SPLIT_TEST].n, 30);
-    assert_int_equal(b.class_names.n, 3);
-    assert_string_equal(b.class_names.v[0], "setosa");
-    assert_string_equal(b.class_names.v[2], "virginica");
+    assert_int_equal(b.heads[0].class_names.n, 3);
+    assert_string_equal(b.heads[0].class_names.v[0], "setosa");
+    assert_string_equal(b.heads[0].class_names.v[2], "virginica");
     data_free(&b);
     cfg_free(&cfg);
 
     csv_config(&cfg, bc);
-    dlc_strlist_clear(&cfg.label);
-    cfg.label = list_of("diagnosis", NULL);
+    dlc_strlist_clear(&cfg.labels[0].columns);
+    cfg.labels[0].columns = list_of("diagnosis", NULL);
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
     assert_int_equal(b.dim, 30);
     assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 569);
-    assert_string_equal(b.class_names.v[1], "malignant");
+    assert_string_equal(b.heads[0].class_names.v[1], "malignant");
     int pos = 0;
     for (int i = 0; i < 569; i++)
         pos += b.src[0]->targets[i] == 1.0f;

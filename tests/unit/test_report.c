@@ -100,7 +100,7 @@ static void test_sparse_confusion(void **state)
                               1, 1, 6, 0, 0, /* row 2 */
                               0, 0, 0, 0, 0, /* row 3: empty */
                               0, 0, 0, 2, 5};
-    report rep;
+    report_head rep;
     memset(&rep, 0, sizeof rep);
     rep.K = K;
     report_split dense, sparse;
@@ -288,7 +288,8 @@ static void test_corrected_error(void **state)
 
 static report_config metric_config(int optimize)
 {
-    report_config rc = {-1, 100, optimize, DATA_SPLIT_DEV, {0}, {0}};
+    report_config rc = {.human_level_error = -1, .error_samples = 100, .optimize = optimize,
+                        .metric_split = DATA_SPLIT_DEV};
     for (int m = 0; m < REPORT_MEASURE_COUNT; m++)
         rc.bound[m] = -1;
     return rc;
@@ -360,13 +361,13 @@ static void test_metric_config(void **state)
     assert_true(c.report.bound[REPORT_M_ERROR] < 0);
     tu_close(c.report.weight[REPORT_M_LATENCY_MS], -0.0005, 0);
     config_free(&c);
-    /* `metric: weighted` is the optimize shorthand; defaults: accuracy on dev */
+    /* `metric: weighted` is the optimize shorthand; defaults: auto (accuracy here) on dev */
     snprintf(yaml, sizeof yaml, "%sreport: {metric: weighted}\n", base);
     assert_int_equal(config_load_string(&c, "t.yaml", yaml, strlen(yaml), NULL, 0, &err), DLC_OK);
     assert_int_equal(c.report.optimize, REPORT_OPTIMIZE_WEIGHTED);
     config_free(&c);
     assert_int_equal(config_load_string(&c, "t.yaml", base, strlen(base), NULL, 0, &err), DLC_OK);
-    assert_int_equal(c.report.optimize, REPORT_M_ACCURACY);
+    assert_int_equal(c.report.optimize, REPORT_OPTIMIZE_AUTO);
     assert_int_equal(c.report.metric_split, DATA_SPLIT_DEV);
     config_free(&c);
     /* a bound in the wrong direction names the right one */

@@ -84,7 +84,7 @@ static void test_vocabulary_with_unknown_words(void **state)
     assert_int_equal(b.vocab.n, 8);
     for (int i = 0; i < 8; i++)
         assert_string_equal(b.vocab.v[i], want[i]);
-    assert_int_equal(b.class_names.n, 8); /* a language model's classes are its tokens */
+    assert_int_equal(b.heads[0].class_names.n, 8); /* a language model's classes are its tokens */
     /* dev: "the bird sat <eos>": bird was never seen in train */
     assert_int_equal(b.split[DATA_SPLIT_DEV].n, 1);
     const float x[4] = {3, 1, 4, 0}, y[4] = {1, 4, 2, -1};
@@ -231,9 +231,9 @@ static void test_tagged_sentences(void **state)
     dlc_config c;
     load_ok(&b, &c, yaml);
     /* classes sorted: at nn pps vbd */
-    assert_int_equal(b.class_names.n, 4);
-    assert_string_equal(b.class_names.v[0], "at");
-    assert_string_equal(b.class_names.v[3], "vbd");
+    assert_int_equal(b.heads[0].class_names.n, 4);
+    assert_string_equal(b.heads[0].class_names.v[0], "at");
+    assert_string_equal(b.heads[0].class_names.v[3], "vbd");
     /* 3 sentences, the last one is test; the first (5 tokens) is 2 rows */
     assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 3);
     assert_int_equal(b.split[DATA_SPLIT_TEST].n, 1);
@@ -265,8 +265,8 @@ static void test_classify_csv(void **state)
     load_ok(&b, &c, yaml);
     assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 4);
     assert_int_equal(b.n_targets, 1);
-    assert_int_equal(b.class_names.n, 2);
-    assert_string_equal(b.class_names.v[0], "neg");
+    assert_int_equal(b.heads[0].class_names.n, 2);
+    assert_string_equal(b.heads[0].class_names.v[0], "neg");
     tu_close(row_y(&b.split[DATA_SPLIT_TRAIN], 0)[0], 1.0, 0.0);
     tu_close(row_y(&b.split[DATA_SPLIT_TRAIN], 1)[0], 0.0, 0.0);
     /* "good fine film" cut to 2 tokens; "good" padded */
