@@ -1415,6 +1415,40 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
             else
                 s = config_key_fail(err, at, kp, "no layer is named '%s'", h->layer);
         }
+        /* the targets it learns from: a data.label group of its name */
+        const data_config *d = &c->data;
+        int named = d->n_labels > 0 && d->labels[0].name[0];
+        const char *want = h->target[0] ? h->target : h->name;
+        if (s == DLC_OK && named) {
+            int found = 0;
+            for (int g = 0; g < d->n_labels; g++)
+                found |= strcmp(d->labels[g].name, want) == 0;
+            if (!found) {
+                char list[256] = "";
+                const char *groups[DATA_MAX_HEADS + 1];
+                for (int g = 0; g < d->n_labels; g++)
+                    groups[g] = d->labels[g].name;
+                groups[d->n_labels] = NULL;
+                append_names(list, sizeof list, groups);
+                pathf(kp, sizeof kp, "%s.outputs.%d", path, i);
+                s = config_key_fail(err, item, kp,
+                                    "data.label has no group '%s' for this output (it has: %s); "
+                                    "name one so, or set the output's target",
+                                    want, list);
+            }
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1) {
+            pathf(kp, sizeof kp, "%s.outputs", path);
+            s = config_key_fail(err, outs ? outs : node, kp,
+                                "%d outputs need data.label as a mapping from each output to its "
+                                "columns, e.g. {%s: [...], %s: [...]}",
+                                c->n_heads, c->heads[0].name, c->heads[1].name);
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format != DATA_CSV) {
+            pathf(kp, sizeof kp, "%s.outputs", path);
+            s = config_key_fail(err, outs ? outs : node, kp,
+                                "data.format %s gives one label per example: only one output can "
+                                "learn from it (several outputs need csv label groups)",
+                                data_format_names[d->format]);
+        }
         for (int j = 0; j < i && s == DLC_OK; j++) {
             if (strcmp(c->heads[j].layer, h->layer) == 0)
                 s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",

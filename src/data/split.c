@@ -90,7 +90,7 @@ static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_
                                 b->n_heads, hd->name);
             return dlc_fail(err, DLC_EINPUT,
                             "data.label: no label group '%s' for output '%s' (it has: %s); name "
-                            "one so, or set the output's target:",
+                            "one so, or set the output's target",
                             hd->name, hd->name, list);
         }
         groups[h] = (data_csv_targets){hd->name, &found->columns, hd->mode, &hd->class_names};
