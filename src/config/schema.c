@@ -1440,6 +1440,25 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                     h->name);
         }
     }
+    /* a language model predicts the next token: a layer that reads the
+     * sequence backwards would see it */
+    if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
+        const ynode *layers = ynode_map_get(node, "layers");
+        for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+            if (!c->layers[i].bidirectional)
+                continue;
+            const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
+                                  ? ynode_map_get(item, "bidirectional")
+                                  : item;
+            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            s = config_key_fail(err, at, kp,
+                                "a language model (data.text.task lm) predicts each next token; a "
+                                "bidirectional layer reads the sequence backwards too and so sees "
+                                "the token it must predict: use a unidirectional layer (or task "
+                                "tag/classify)");
+        }
+    }
     /* the targets each learns from: a data.label group of its name */
     for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
         const head_spec *h = &c->heads[i];
