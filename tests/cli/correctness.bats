@@ -48,3 +48,15 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"not a text model"* ]]
 }
+
+@test "after --resume the run's wall time covers every invocation, and the last one is reported too" {
+    iris_config iris.yaml 40
+    "$DLC" train iris.yaml --out part --quiet --set train.epochs=20
+    run "$DLC" train iris.yaml --out part --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"in this invocation"* ]]
+    j=part/report.json
+    # the total holds every epoch's time (metrics.csv, both invocations); the last invocation less
+    epochs=$(awk -F, 'NR > 1 { s += $7 } END { printf "%.3f", s }' part/metrics.csv)
+    jq -e --argjson e "$epochs" '.seconds >= $e and .seconds_last < .seconds and .seconds_last > 0' $j
+}
