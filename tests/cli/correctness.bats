@@ -60,3 +60,30 @@ YAML
     epochs=$(awk -F, 'NR > 1 { s += $7 } END { printf "%.3f", s }' part/metrics.csv)
     jq -e --argjson e "$epochs" '.seconds >= $e and .seconds_last < .seconds and .seconds_last > 0' $j
 }
+
+@test "vanishing gradients are reported by the spread of layer norms, not only an absolute floor" {
+    {
+        echo "name: deep"
+        echo "data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}"
+        echo "model:"
+        echo "  layers:"
+        for i in 1 2 3 4 5 6 7 8 9; do echo "    - {type: dense, units: 16, activation: sigmoid}"; done
+        echo "    - {type: dense, units: 3, activation: softmax}"
+        echo "train: {epochs: 2, batch_size: 16}"
+    } > deep.yaml
+    run "$DLC" train deep.yaml --out deep
+    [ "$status" -eq 0 ]
+    # the first layer's norm is about 1e-6: above the absolute floor (1e-7), 1e-6 of the top's
+    [[ "$output" == *"warning: epoch 1: vanishing gradients: layer 'dense_1'"*"times the gradient of layer 'dense_10'"* ]]
+    [[ "$output" != *"has a vanishing gradient (mean norm"* ]]
+    # every batch is measured in a short epoch: 10 batches, so mean and max differ
+    [ "$(sed -n 2p deep/gradnorms.csv | cut -d, -f5)" -eq 10 ]
+    awk -F, 'NR == 2 { exit !($3 < $4) }' deep/gradnorms.csv
+    # the same depth with relu and He initialisation is healthy
+    sed -i 's/activation: sigmoid/activation: relu/' deep.yaml
+    run "$DLC" train deep.yaml --out relu
+    [[ "$output" != *"vanishing gradients"* ]]
+    # and the threshold is the user's
+    run "$DLC" train deep.yaml --out strict --set train.grad_warn.ratio=0.99
+    [[ "$output" == *"gradients: layer"* ]]
+}
