@@ -87,3 +87,49 @@ YAML
     run "$DLC" train deep.yaml --out strict --set train.grad_warn.ratio=0.99
     [[ "$output" == *"gradients: layer"* ]]
 }
+
+@test "Ctrl-C stops training, says where the last checkpoint is and how to resume (exit 130)" {
+    fmnist_config fm.yaml 3000 200
+    "$DLC" train fm.yaml --out run --threads 1 > out.txt 2>&1 &
+    pid=$!
+    # wait for the first epoch's checkpoint
+    for i in $(seq 1 600); do
+        [ -f run/checkpoint.safetensors ] && break
+        sleep 0.1
+    done
+    [ -f run/checkpoint.safetensors ]
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    [ "$status" -eq 130 ]
+    grep -q "dlc: error: interrupted in epoch" out.txt
+    grep -q "the last checkpoint, run/checkpoint.safetensors, holds epoch [0-9]* of 200; continue with:" out.txt
+    grep -q "dlc train fm.yaml --out run --resume" out.txt
+    # and the command it gives works
+    run "$DLC" train fm.yaml --out run --resume --set train.epochs=3
+    [ "$status" -eq 0 ]
+}
+
+@test "a NaN loss says nan (not -nan), the step, and the first layer whose output is not finite" {
+    iris_config
+    run "$DLC" train iris.yaml --set train.optimizer.lr=1e30 --set train.optimizer.type=sgd --set model.layers.0.activation=relu
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"the loss became nan ("*"is the first whose output is not finite"* || "$output" == *"the loss became inf ("* ]]
+    [[ "$output" == *"(step "* ]]
+    [[ "$output" != *"-nan"* ]]
+}
+
+@test "--resume into a folder that holds another model is refused, saying what differs" {
+    iris_config iris.yaml 3
+    "$DLC" train iris.yaml --out run --quiet --set train.epochs=2
+    run "$DLC" train iris.yaml --out run --resume --set model.layers.0.units=12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"checkpoint.safetensors holds another model: its config has \"units: 8\" where this one has \"units: 12\""* ]]
+    run "$DLC" train iris.yaml --out run --resume --set model.layers.0.activation=relu
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"\"activation: tanh\" where this one has \"activation: relu\""* ]]
+    # other settings may change: more epochs, another learning rate
+    run "$DLC" train iris.yaml --out run --resume --set train.optimizer.lr=0.01
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the config differs"* ]]
+}
