@@ -173,3 +173,95 @@ YAML
     [[ "$output" == *"a multi-label run has no error sample"*"metrics.dev.tasks"* ]]
     [[ "$output" != *"cannot open"* ]]
 }
+
+# dlc gradcheck on a config with a small batch, a few values per tensor
+gradcheck_ok() {
+    run "$DLC" gradcheck "$@" --batch 2 --samples 8
+    if [ "$status" -ne 0 ]; then echo "$output"; fi
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok: "*" parameter tensors within relative error"* ]]
+}
+
+@test "dlc gradcheck passes on every shipped config whose data is here" {
+    cd "$ROOT"
+    local n=0
+    for c in configs/*.yaml configs/architectures/lenet5.yaml; do
+        # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
+        grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
+        grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        if grep -q 'format: idx' "$c"; then
+            gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
+        else
+            gradcheck_ok "$c"
+        fi
+        n=$((n + 1))
+    done
+    [ "$n" -ge 7 ]
+}
+
+@test "dlc gradcheck passes on recurrent classifiers: float32 noise on tiny gradients is no failure" {
+    {
+        echo "text,label"
+        for i in $(seq 1 40); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill and the wind blew $i\",weather"
+        done
+    } > texts.csv
+    for cell in "rnn" "gru" "gru, variant: simplified" "lstm" "lstm, bidirectional: true" "gru, bptt: 3"; do
+        cat > t.yaml <<YAML
+data: {format: text, train: {file: texts.csv}, label: label, text: {task: classify, tokens: words, seq_len: 12}}
+model:
+  layers:
+    - {type: embedding, units: 16}
+    - {type: ${cell%%,*}, units: 16, return_sequences: true${cell#${cell%%,*}}}
+    - {type: time_maxpool}
+    - {type: dense, units: auto}
+YAML
+        run "$DLC" gradcheck t.yaml --samples 30
+        if [ "$status" -ne 0 ]; then echo "$cell: $output"; fi
+        [ "$status" -eq 0 ]
+    done
+    # the truncated one was checked against full backpropagation, and said so
+    [[ "$output" == *"checked with full backpropagation"* ]]
+}
+
+@test "dlc gradcheck covers every layer family from the command line" {
+    fmnist_config fm.yaml 300
+    # convolutions, pooling of each kind, add and concat (a residual and an inception-like join)
+    cat > cnn.yaml <<YAML
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 100}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: tanh}
+    - {name: c2, type: conv2d, filters: 4, kernel: 3, padding: same}
+    - {name: sum, type: add, inputs: [c1, c2]}
+    - {name: bn, type: batchnorm, activation: tanh}
+    - {name: mp, type: maxpool, kernel: 2}
+    - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, inputs: [bn]}
+    - {name: cat, type: concat, axis: 0, inputs: [mp, ap]}
+    - {name: c3, type: conv2d, filters: 6, kernel: [2, 3], stride: 2, activation: elu}
+    - {name: gp, type: global_avgpool}
+    - {name: d, type: dense, units: 10}
+YAML
+    gradcheck_ok cnn.yaml
+    # 1-D and 3-D convolutions through reshape; dropout and leaky relu / gelu activations
+    cat > conv13.yaml <<YAML
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 100}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: reshape, shape: [28, 28]}
+    - {type: conv1d, filters: 3, kernel: 5, stride: 2, activation: leaky_relu}
+    - {type: reshape, shape: [1, 3, 6, 2]}
+    - {type: conv3d, filters: 2, kernel: [1, 3, 2], padding: same, activation: gelu}
+    - {type: flatten}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: 10}
+YAML
+    gradcheck_ok conv13.yaml
+}

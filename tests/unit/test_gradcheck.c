@@ -71,7 +71,7 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
     for (size_t i = 0; i < on; i++)
         r[i] = (float)dlc_rng_normal(&rng);
     proj p = {r};
-    gradcheck_opts o = {eps, floor, tu_quick() ? 8 : 64, 1, 11};
+    gradcheck_opts o = {eps, floor, tu_quick() ? 8 : 64, 1, 11, 0};
     gradcheck_result res[16];
     int k = gradcheck_graph(g, N, proj_loss, &p, &o, res, 16);
     assert_true(k >= 1);
@@ -628,6 +628,76 @@ static void test_topological_order(void **state)
     graph_free(g);
 }
 
+/* ---- the whole-model check of dlc gradcheck (tolerance mode) ---- */
+
+typedef struct {
+    const float *r;
+    float skew;   /* the analytic gradient is scaled by this: 1 is right */
+} skewed;
+
+static double skewed_loss(void *user, graph *g, int N, int with_grad)
+{
+    skewed *s = user;
+    graph_node *out = graph_output(g, 0);
+    graph_forward(g, N, 1);
+    size_t n = (size_t)N * out->size;
+    double L = 0;
+    for (size_t i = 0; i < n; i++)
+        L += (double)s->r[i] * out->out[i];
+    if (with_grad) {
+        graph_zero_grad(g);
+        for (size_t i = 0; i < n; i++)
+            out->grad[i] = s->skew * s->r[i];
+        graph_backward(g, N);
+    }
+    return L;
+}
+
+/* A GRU on ReLU'd inputs with a max over time: correct gradients pass (the
+ * tiny ones judged by absolute error, kinks skipped) and gradients 3% off
+ * fail, naming values. */
+static void test_tolerance_mode(void **state)
+{
+    (void)state;
+    tensor_shape in = {2, {6, 5}};
+    layer_spec s[3] = {gt_spec("activation", "relu_in"), rnn_spec("gru", 8, 1, 0, RNN_MERGE_CONCAT),
+                       gt_spec("time_maxpool", "pool")};
+    s[0].activation = ACT_RELU;
+    graph *g = gt_build(&in, s, 3, 4);
+    graph_set_input_grad(g, 1);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 1);
+    graph_init_params(g, &rng);
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < 4 * g->nodes[0].size; i++)
+        x[i] = (float)dlc_rng_normal(&rng);
+    graph_node *out = graph_output(g, 0);
+    float r[64];
+    for (size_t i = 0; i < 4 * out->size; i++)
+        r[i] = (float)dlc_rng_normal(&rng);
+    gradcheck_result res[8];
+    gradcheck_opts o = {4e-3, 1e-4, 20, 1, 3, 1e-2};
+    skewed ok = {r, 1.0f}, bad = {r, 1.03f};
+    int k = gradcheck_graph(g, 4, skewed_loss, &ok, &o, res, 8);
+    assert_true(k >= 3);
+    for (int i = 0; i < k; i++) {
+        if (res[i].failed)
+            print_error("%s: %d fail, first [%d] %g vs %g\n", res[i].name, res[i].failed,
+                        res[i].fails[0].index, res[i].fails[0].analytic, res[i].fails[0].numeric);
+        assert_int_equal(res[i].failed, 0);
+        assert_true(res[i].checked > 0);
+    }
+    k = gradcheck_graph(g, 4, skewed_loss, &bad, &o, res, 8);
+    int failed = 0;
+    for (int i = 0; i < k; i++) {
+        failed += res[i].failed > 0;
+        if (res[i].failed)
+            assert_true(res[i].fails[0].rel > o.tol);
+    }
+    assert_int_equal(failed, k); /* every tensor, the input included */
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_frozen_layer),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_topological_order),
+        cmocka_unit_test(test_tolerance_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
