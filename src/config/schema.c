@@ -1010,7 +1010,8 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         const char *types[OP_COUNT + ACT_COUNT + 1];
         int n = 0;
         for (int i = 0; i < OP_COUNT; i++)
-            types[n++] = graph_ops[i].name;
+            if (graph_ops[i].name) /* an empty row: the registry test names it */
+                types[n++] = graph_ops[i].name;
         for (int i = 0; i < ACT_COUNT; i++)
             types[n++] = graph_act_names[i];
         types[n] = NULL;

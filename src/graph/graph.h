@@ -173,8 +173,11 @@ typedef struct {
     int assigns_input_grad;
 } graph_op;
 
-extern const graph_op graph_ops[OP_COUNT];
-/* Op row by name, -1 if unknown. */
+/* One row per op_kind, indexed by it (registry.c).  Declared unsized so that
+ * the definition's element count is its own: a _Static_assert there checks
+ * it against OP_COUNT, so a missing last row does not compile. */
+extern const graph_op graph_ops[];
+/* Op row by name, -1 if unknown (rows without a name are skipped). */
 int graph_op_find(const char *name);
 
 /* ---- parameters ---- */

@@ -517,7 +517,10 @@ static const op_case cases[] = {
 static void test_every_op_has_a_check(void **state)
 {
     for (int op = 0; op < OP_COUNT; op++) {
-        assert_non_null(graph_ops[op].name);
+        if (!graph_ops[op].name) {
+            print_error("op_kind %d has no row in graph_ops (registry.c)\n", op);
+            fail();
+        }
         assert_non_null(graph_ops[op].build);
         assert_non_null(graph_ops[op].forward);
         assert_non_null(graph_ops[op].backward);
