@@ -232,9 +232,14 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
 {
     const char *p = (const char *)base + k->offset;
     switch (k->kind) {
-    case K_INT:
-        dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
+    case K_INT: {
+        int v = *(const int *)(const void *)p;
+        if ((k->flags & F_NULLABLE) && v == INT_MIN)
+            dlc_buf_printf(b, "null");
+        else
+            dlc_buf_printf(b, "%d", v);
         return 1;
+    }
     case K_BATCH:
     case K_AUTO: {
         int v = *(const int *)(const void *)p;
@@ -307,19 +312,25 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         return 1;
     }
     case K_SHAPE:
-    case K_TARGET: {
+    case K_TARGET:
+    case K_SIZES: {
         const int *d;
-        int n;
+        int n, max = TENSOR_MAX_DIMS;
         if (k->kind == K_SHAPE) {
             const tensor_shape *sh = (const tensor_shape *)(const void *)p;
             d = sh->d;
             n = sh->ndim;
-        } else {
+        } else if (k->kind == K_TARGET) {
             const layer_spec *spec = base;
             d = spec->target;
             n = spec->target_ndim;
+        } else {
+            const layer_spec *spec = base;
+            d = spec->sizes;
+            n = spec->n_sizes;
+            max = GRAPH_MAX_PIECES;
         }
-        if (n < 0 || n > TENSOR_MAX_DIMS)
+        if (n < 0 || n > max)
             return 0;
         dlc_buf_append(b, "[", 1);
         for (int i = 0; i < n; i++)
@@ -377,6 +388,8 @@ static int emit_layers(dlc_buf *b, const dlc_config *c, const char *pattern, int
     for (int i = 0; i < c->n_layers; i++) {
         const layer_spec *spec = &c->layers[i];
         int first = 1;
+        if (spec->generated)
+            continue; /* a split's piece: the split is written, and makes it again */
         for (int r = 0; r < n_rows; r++) {
             const config_key *k = &rows[r];
             const char *name = config_schema_name(k);

@@ -31,6 +31,18 @@ LAYER_OP_FUNCS(time_avgpool);
 LAYER_OP_FUNCS(time_maxpool);
 void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 
+/* slice.c, elementwise.c, norm.c, gram.c */
+LAYER_OP_FUNCS(slice);
+dlc_status split_build(graph *g, graph_node *n, dlc_error *err);
+LAYER_OP_FUNCS(subtract);
+LAYER_OP_FUNCS(multiply);
+LAYER_OP_FUNCS(abs);
+LAYER_OP_FUNCS(square);
+LAYER_OP_FUNCS(l2normalize);
+LAYER_OP_FUNCS(gram);
+LAYER_OP_FUNCS(layernorm);
+void layernorm_init(graph *g, graph_node *n, dlc_rng *rng);
+
 LAYER_OP_FUNCS(embedding);
 /* rnn, gru and lstm share one implementation (recurrent.c) */
 LAYER_OP_FUNCS(recurrent);
