@@ -114,6 +114,32 @@ YAML
     [[ "$output" == *"ok: 8 of 8"* ]]
 }
 
+@test "the pieces of a split are heads: class and value from one dense layer" {
+    # classification with localization's shape: one output vector, read in parts
+    awk 'BEGIN { srand(7); print "a,b,kind,value";
+        for (i = 0; i < 300; i++) { a = rand() * 2 - 1; b = rand() * 2 - 1;
+            printf "%.4f,%.4f,%s,%.4f\n", a, b, (a > b ? "up" : "down"), 2 * a - b + 0.5 } }' > two.csv
+    cat > two.yaml <<YAML
+seed: 2
+data: {format: csv, train: {file: two.csv}, label: {kind: kind, value: value}, split: {dev: 0.2}}
+model:
+  layers:
+    - {name: trunk, type: dense, units: 16, activation: tanh}
+    - {name: both, type: dense, units: 3}
+    - {name: head, type: split, sizes: [2, -1]}
+  outputs: [{layer: head_0, name: kind, loss: softmax_cross_entropy}, {layer: head_1, name: value, loss: mse}]
+train: {epochs: 60, batch_size: 32, optimizer: {type: adam, lr: 0.02}}
+YAML
+    run "$DLC" train two.yaml --out run
+    [ "$status" -eq 0 ]
+    jq -e '.heads[0].metrics.dev.accuracy >= 0.9' run/report.json
+    jq -e '.heads[1].metrics.dev.mse < 0.05' run/report.json
+    printf 'a,b\n0.9,-0.5\n' > new.csv
+    run "$DLC" predict run new.csv --top-k 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == "new.csv:2: kind: up "*"; value: "* ]]
+}
+
 expect_layer_error() { # expect_layer_error "substring"... : dlc summary l.yaml exits 2 saying them all
     run "$DLC" summary l.yaml
     if [ "$status" -ne 2 ]; then
