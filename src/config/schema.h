@@ -34,6 +34,8 @@ typedef enum {
     K_INPUTS,     /* layer_spec.inputs and .n_inputs */
     K_TARGET,     /* layer_spec.target and .target_ndim */
     K_SIZES,      /* layer_spec.sizes and .n_sizes: 2 to GRAPH_MAX_PIECES lengths, one may be -1 */
+    K_INDEX,      /* int: a Python-style index (negative counts from the end), or null
+                   * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;
@@ -43,7 +45,7 @@ typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD } config_base;
 enum { R_LO = 1u, R_HI = 2u, R_LO_OPEN = 4u, R_HI_OPEN = 8u };
 
 enum {
-    F_NULLABLE = 1u,    /* null is allowed and stored as -1 (K_INT: INT_MIN) */
+    F_NULLABLE = 1u,    /* null is allowed and stored as -1 */
     F_SCALAR_LIST = 2u, /* a single string means a one-item list */
     F_OP_KEY = 4u,      /* a layer key that only the ops listing it accept */
     F_COMPUTED = 8u,    /* the default depends on other values (see schema.c) */

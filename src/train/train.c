@@ -39,7 +39,8 @@ typedef struct {
     int stopped_early;
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
-    double t0;              /* when the run started */
+    double t0;              /* when this invocation started */
+    double seconds_before;  /* wall time of the invocations before (--resume), from the checkpoint */
     int n_owners;           /* nodes owning parameters, for per-layer norms */
     int *owners;
     double *gn_sum, *gn_max;
@@ -357,7 +358,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
                                    t->best + (g->params[i].data - g->param_block)};
         }
     }
-    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8];
+    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8], secs[48];
     snprintf(epoch, sizeof epoch, "%d", t->epoch);
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(ot, sizeof ot, "%ld", o->t);
@@ -365,6 +366,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
     snprintf(bad, sizeof bad, "%d", t->bad_epochs);
     snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
+    snprintf(secs, sizeof secs, "%.3f", t->seconds_before + (dlc_now() - t->t0));
     io_meta meta[] = {
         {"format", CHECKPOINT_FORMAT},
         {"epoch", epoch},
@@ -375,6 +377,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"best_epoch", best_epoch},
         {"bad_epochs", bad},
         {"stopped_early", stopped},
+        {"seconds", secs},
         {"metrics", t->metrics.s ? t->metrics.s : ""},
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
         {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
@@ -462,6 +465,14 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     t->best_epoch = (int)best_epoch;
     t->bad_epochs = (int)bad;
     t->stopped_early = stopped != 0;
+    /* checkpoints from before the total was kept have none */
+    const char *secs = io_st_meta(st, "seconds");
+    double before = 0;
+    if (secs && (dlc_parse_double(secs, &before) != 0 || !(before >= 0) || !isfinite(before))) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: its wall time '%.40s' is damaged", path, secs);
+        goto cleanup;
+    }
+    t->seconds_before = before;
     const char *metrics = io_st_meta(st, "metrics"), *gradnorms = io_st_meta(st, "gradnorms");
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
@@ -606,6 +617,16 @@ static dlc_status setup(trainer *t, dlc_error *err)
     graph_init_params(g, &rng);
     if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
+    if (cfg->init.run[0]) {
+        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+            return s;
+        /* batches are normalized as the model will be: with the source's statistics */
+        memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
+        memcpy(t->data.norm.scale, t->m.norm.scale, sizeof(float) * t->data.dim);
+        t->data.norm.kind = t->m.norm.kind;
+        say(t, "init_from: weights from %s%s", cfg->init.run,
+            cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+    }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
@@ -635,7 +656,8 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     if (t->has_best && t->cfg->train.keep_best)
         memcpy(g->param_block, t->best, sizeof(float) * g->n_weights);
     res->epochs_run = t->epoch;
-    res->seconds = dlc_now() - t->t0;
+    res->seconds_this = dlc_now() - t->t0;
+    res->seconds = t->seconds_before + res->seconds_this;
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);

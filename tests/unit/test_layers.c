@@ -416,7 +416,7 @@ static void test_config_keys(void **state)
                 "sizes.1': expected a positive integer or -1, got 0");
     load_layers(&c, "    - {type: split}\n", NULL, 0, DLC_EINPUT, "sizes': missing");
     load_layers(&c, "    - {type: slice, end: two}\n", NULL, 0, DLC_EINPUT,
-                "key 'model.layers.0.end': expected an integer or null");
+                "key 'model.layers.0.end': expected an integer (negative: counted from the end) or null");
     load_layers(&c, "    - {type: slice, sizes: [1, 2]}\n", NULL, 0, DLC_EINPUT,
                 "not a key of layer type 'slice'");
     load_layers(&c, "    - {type: layernorm, axes: 0}\n", NULL, 0, DLC_EINPUT, "model.layers.0.axes");
