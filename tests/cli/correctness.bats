@@ -60,3 +60,76 @@ YAML
     epochs=$(awk -F, 'NR > 1 { s += $7 } END { printf "%.3f", s }' part/metrics.csv)
     jq -e --argjson e "$epochs" '.seconds >= $e and .seconds_last < .seconds and .seconds_last > 0' $j
 }
+
+@test "vanishing gradients are reported by the spread of layer norms, not only an absolute floor" {
+    {
+        echo "name: deep"
+        echo "data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}"
+        echo "model:"
+        echo "  layers:"
+        for i in 1 2 3 4 5 6 7 8 9; do echo "    - {type: dense, units: 16, activation: sigmoid}"; done
+        echo "    - {type: dense, units: 3, activation: softmax}"
+        echo "train: {epochs: 2, batch_size: 16}"
+    } > deep.yaml
+    run "$DLC" train deep.yaml --out deep
+    [ "$status" -eq 0 ]
+    # the first layer's norm is about 1e-6: above the absolute floor (1e-7), 1e-6 of the top's
+    [[ "$output" == *"warning: epoch 1: vanishing gradients: layer 'dense_1'"*"times the gradient of layer 'dense_10'"* ]]
+    [[ "$output" != *"has a vanishing gradient (mean norm"* ]]
+    # every batch is measured in a short epoch: 10 batches, so mean and max differ
+    [ "$(sed -n 2p deep/gradnorms.csv | cut -d, -f5)" -eq 10 ]
+    awk -F, 'NR == 2 { exit !($3 < $4) }' deep/gradnorms.csv
+    # the same depth with relu and He initialisation is healthy
+    sed -i 's/activation: sigmoid/activation: relu/' deep.yaml
+    run "$DLC" train deep.yaml --out relu
+    [[ "$output" != *"vanishing gradients"* ]]
+    # and the threshold is the user's
+    run "$DLC" train deep.yaml --out strict --set train.grad_warn.ratio=0.99
+    [[ "$output" == *"gradients: layer"* ]]
+}
+
+@test "Ctrl-C stops training, says where the last checkpoint is and how to resume (exit 130)" {
+    fmnist_config fm.yaml 3000 200
+    "$DLC" train fm.yaml --out run --threads 1 > out.txt 2>&1 &
+    pid=$!
+    # wait for the first epoch's checkpoint
+    for i in $(seq 1 600); do
+        [ -f run/checkpoint.safetensors ] && break
+        sleep 0.1
+    done
+    [ -f run/checkpoint.safetensors ]
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    [ "$status" -eq 130 ]
+    grep -q "dlc: error: interrupted in epoch" out.txt
+    grep -q "the last checkpoint, run/checkpoint.safetensors, holds epoch [0-9]* of 200; continue with:" out.txt
+    grep -q "dlc train fm.yaml --out run --resume" out.txt
+    # and the command it gives works
+    run "$DLC" train fm.yaml --out run --resume --set train.epochs=3
+    [ "$status" -eq 0 ]
+}
+
+@test "a NaN loss says nan (not -nan), the step, and the first layer whose output is not finite" {
+    iris_config
+    run "$DLC" train iris.yaml --set train.optimizer.lr=1e30 --set train.optimizer.type=sgd --set model.layers.0.activation=relu
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"the loss became nan ("*"is the first whose output is not finite"* || "$output" == *"the loss became inf ("* ]]
+    [[ "$output" == *"(step "* ]]
+    [[ "$output" != *"-nan"* ]]
+}
+
+@test "--resume into a folder that holds another model is refused, saying what differs" {
+    iris_config iris.yaml 3
+    "$DLC" train iris.yaml --out run --quiet --set train.epochs=2
+    run "$DLC" train iris.yaml --out run --resume --set model.layers.0.units=12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"checkpoint.safetensors holds another model: its config has \"units: 8\" where this one has \"units: 12\""* ]]
+    run "$DLC" train iris.yaml --out run --resume --set model.layers.0.activation=relu
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"\"activation: tanh\" where this one has \"activation: relu\""* ]]
+    # other settings may change: more epochs, another learning rate
+    run "$DLC" train iris.yaml --out run --resume --set train.optimizer.lr=0.01
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the config differs"* ]]
+}
