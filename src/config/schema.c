@@ -966,6 +966,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return DLC_OK;
     }
     case K_STRING:
+        if (ynode_is_null(v) && k->def && !k->def[0]) { /* `run:` or --set run= : the empty default */
+            p[0] = '\0';
+            return DLC_OK;
+        }
         return get_string(k, v, path, p, k->size, err);
     case K_RUN_NAME:
         if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)

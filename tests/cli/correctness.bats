@@ -133,3 +133,43 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"note: the config differs"* ]]
 }
+
+@test "a regression run samples the dev examples with the largest errors; dlc analyze tallies their tags" {
+    cat > reg.yaml <<YAML
+name: reg
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width, features: [sepal_length, sepal_width, petal_length], split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 1}]}
+loss: mse
+train: {epochs: 30, optimizer: {type: adam, lr: 0.02}}
+report: {error_analysis: {samples: 10}}
+YAML
+    run "$DLC" train reg.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"error analysis: 10 of 45 dev examples, those with the largest errors,"* ]]
+    jq -e '.error_analysis.kind == "largest_errors" and .error_analysis.sampled == 10' runs/reg/report.json
+    head -1 runs/reg/errors/errors.csv | grep -q '^id,true,predicted,abs_error,image,mislabeled,tags$'
+    # largest first, each |true - predicted|
+    awk -F, 'NR > 1 { e = $2 - $3; if (e < 0) e = -e; if ((e - $4) > 1e-4 || (e - $4) < -1e-4) exit 1;
+                      if (NR > 2 && $4 > prev + 1e-9) exit 1; prev = $4 }' runs/reg/errors/errors.csv
+    # tag two rows and analyze
+    awk -F, 'BEGIN { OFS = "," } NR == 2 || NR == 3 { $6 = "x" } { print }' runs/reg/errors/errors.csv > t.csv
+    run "$DLC" analyze runs/reg --tags t.csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"mislabeled"* ]]
+}
+
+@test "dlc analyze on a multi-label run says why there is no error sample and where the figures are" {
+    awk 'BEGIN { srand(5); print "a,b,t1,t2"; for (i = 0; i < 80; i++) { a = rand(); b = rand();
+          printf "%.3f,%.3f,%d,%d\n", a, b, (a > 0.5), (b > 0.5) } }' > ml.csv
+    cat > ml.yaml <<YAML
+data: {format: csv, train: {file: ml.csv}, label: [t1, t2], split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2}]}
+loss: sigmoid_bce
+train: {epochs: 2}
+YAML
+    "$DLC" train ml.yaml --quiet
+    run "$DLC" analyze runs/ml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"a multi-label run has no error sample"*"metrics.dev.tasks"* ]]
+    [[ "$output" != *"cannot open"* ]]
+}
