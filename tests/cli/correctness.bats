@@ -265,3 +265,48 @@ model:
 YAML
     gradcheck_ok conv13.yaml
 }
+
+@test "the default single-number metric follows the loss: accuracy, mse (lower is better), mean task AUC" {
+    cat > reg.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width, features: [sepal_length, petal_length], split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 3}
+YAML
+    run "$DLC" train reg.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"metric: mse on dev = "*"(lower is better)"* ]]
+    jq -e '.metric.name == "mse" and .metric.value == .metrics.dev.mse' runs/reg/report.json
+    awk 'BEGIN { srand(5); print "a,b,t1,t2"; for (i = 0; i < 80; i++) { a = rand(); b = rand();
+          printf "%.3f,%.3f,%d,%d\n", a, b, (a > 0.5), (b > 0.5) } }' > ml.csv
+    cat > ml.yaml <<YAML
+data: {format: csv, train: {file: ml.csv}, label: [t1, t2], split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2}]}
+loss: sigmoid_bce
+train: {epochs: 2}
+YAML
+    "$DLC" train ml.yaml --quiet
+    jq -e '.metric.name == "auc" and ((.metric.value - (.metrics.dev.tasks | map(.auc) | add / 2)) | fabs) < 1e-9' runs/ml/report.json
+    iris_config
+    "$DLC" train iris.yaml --quiet
+    jq -e '.metric.name == "accuracy"' runs/iris/report.json
+}
+
+@test "a multi-label model keeps its task names: the model file, report.json and predict agree" {
+    awk 'BEGIN { srand(5); print "a,b,wet,warm"; for (i = 0; i < 80; i++) { a = rand(); b = rand();
+          printf "%.3f,%.3f,%d,%d\n", a, b, (a > 0.5), (b > 0.5) } }' > ml.csv
+    cat > ml.yaml <<YAML
+data: {format: csv, train: {file: ml.csv}, label: [wet, warm]}
+model: {layers: [{type: dense, units: 2}]}
+loss: sigmoid_bce
+train: {epochs: 2}
+YAML
+    "$DLC" train ml.yaml --quiet
+    [ "$(jq -r '.classes | join(",")' runs/ml/report.json)" = "wet,warm" ]
+    printf 'a,b\n0.9,0.1\n' > one.csv
+    run "$DLC" predict runs/ml one.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions[0].tasks | map(.task) == ["wet", "warm"]'
+    run "$DLC" predict runs/ml one.csv
+    [[ "$output" == "one.csv:2: wet "*", warm "* ]]
+}
