@@ -6,6 +6,7 @@
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make shapes     the synthetic detection data sets in data/shapes_* (build/make_shapes)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -21,14 +22,15 @@ SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libdlc.a
 BIN     ?= dlc
+SHAPES_BIN := $(BUILD)/make_shapes
 
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean shapes
 
-all: $(BIN)
+all: $(BIN) $(SHAPES_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -49,6 +51,16 @@ BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) -l
 $(BIN): $(BUILD)/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(BIN_LIBS)
 
+# The synthetic detection data (tools/make_shapes.c): 64x64 RGB images in the
+# darknet layout, 8,000 / 1,000 / 1,000 per set, seeded.
+$(SHAPES_BIN): tools/make_shapes.c $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+shapes: $(SHAPES_BIN)
+	$(SHAPES_BIN) data/shapes_yolo --mode detect
+	$(SHAPES_BIN) data/shapes_single --mode single
+	$(SHAPES_BIN) data/shapes_landmarks --mode landmarks
+
 $(BUILD)/tests/testutil.o: tests/unit/testutil.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -60,8 +72,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
-cli-test: $(BIN)
-	DLC=$(abspath $(BIN)) bats tests/cli
+cli-test: $(BIN) $(SHAPES_BIN)
+	DLC=$(abspath $(BIN)) MAKE_SHAPES=$(abspath $(SHAPES_BIN)) bats tests/cli
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
 	@set -e; for t in yaml idx csv safetensors text; do \
