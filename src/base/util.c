@@ -150,6 +150,15 @@ int dlc_parse_double(const char *s, double *out)
     return 0;
 }
 
+int dlc_pathf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
 int dlc_parse_long(const char *s, long *out)
 {
     if (!s || !*s)

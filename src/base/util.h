@@ -35,6 +35,10 @@ dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *e
  * ("configs/mnist.yaml" -> "mnist"); cut to size - 1 bytes. */
 void dlc_path_stem(char *out, size_t size, const char *path);
 
+/* snprintf into a path buffer: 0 when the whole path fit, -1 when it was
+ * cut (through vsnprintf, so a cut path is a checked error, not a warning). */
+int dlc_pathf(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* mkdir -p; errors name the path. */
 dlc_status dlc_mkdirs(const char *path, dlc_error *err);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../io/io.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -14,13 +15,50 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
-/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r */
-static void print_measures(const report_split *r)
+static void json_string(const char *s)
+{
+    dlc_buf b = {0};
+    json_write_string(&b, s);
+    if (b.s)
+        fputs(b.s, stdout);
+    dlc_buf_free(&b);
+}
+
+static void json_num(const char *key, double v)
+{
+    printf(isnan(v) ? ", \"%s\": null" : ", \"%s\": %.9g", key, v);
+}
+
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r of head rh; a
+ * detection output adds "detection": {map50, map, missed, false_positives,
+ * class_accuracy, mean_iou, landmark_px, per_class: [{class, objects, ap50,
+ * ap}]} */
+static void print_measures(const report_head *rh, const report_split *r)
 {
     const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
     const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
     for (int i = 0; i < 4; i++)
-        printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+        json_num(names_x[i], extra[i]);
+    const report_detect *d = r->det;
+    if (!d)
+        return;
+    printf(", \"detection\": {\"images\": %ld, \"objects\": %ld", d->images, d->objects);
+    json_num("map50", d->map50);
+    json_num("map", d->map);
+    printf(", \"missed\": %ld, \"false_positives\": %ld", d->missed, d->false_pos);
+    json_num("class_accuracy", d->class_accuracy);
+    json_num("mean_iou", d->mean_iou);
+    json_num("landmark_px", d->landmark_px);
+    printf(", \"per_class\": [");
+    for (int k = 0; d->loss != LOSS_LANDMARKS && k < rh->K; k++) {
+        printf("%s{\"class\": ", k ? ", " : "");
+        json_string(rh->names.v[k]);
+        printf(", \"objects\": %ld", d->n_gt[k]);
+        json_num("ap50", d->ap50[k]);
+        json_num("ap", d->ap[k]);
+        printf("}");
+    }
+    printf("]}");
 }
 
 static int run(const cli_args *a)
@@ -82,7 +120,7 @@ static int run(const cli_args *a)
             printf("null, \"error\": null");
         else
             printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
-        print_measures(r);
+        print_measures(report_main(&rep), r);
         printf(", \"heads\": [");
         for (int h = 0; h < rep.n_heads; h++) {
             const report_split *hs = report_head_split(&rep.heads[h], which);
@@ -90,7 +128,7 @@ static int run(const cli_args *a)
             printf(isnan(hs->loss) ? "null" : "%.9g", hs->loss);
             printf(", \"accuracy\": ");
             printf(isnan(hs->accuracy) ? "null" : "%.9g", hs->accuracy);
-            print_measures(hs);
+            print_measures(&rep.heads[h], hs);
             printf("}");
         }
         printf("]");

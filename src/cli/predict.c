@@ -41,6 +41,9 @@ static const cli_opt opts[] = {
     {"--temperature", 1, "T", "language models: sampling temperature (default 1; 0 = most likely)"},
     {"--seed", 1, "N", "language models: the sampling seed (default 1); same seed, same text"},
     {"--text", 1, "TEXT", "text classifiers and taggers: the text to label"},
+    {"--draw", 1, "OUT.png", "detection models: write the image with its boxes drawn"},
+    {"--score", 1, "X", "detection models: drop boxes scoring below X (default: the output's score)"},
+    {"--iou", 1, "X", "detection models: non-max suppression IoU (default: the output's nms_iou)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -298,6 +301,21 @@ static int run(const cli_args *a)
         json_write_string(&pr.out, path);
         dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
+    int detector = infer_is_detector(&m);
+    if (!detector && (cli_get(c, a, "--draw") || cli_get(c, a, "--score") || cli_get(c, a, "--iou"))) {
+        model_free(&m);
+        return cli_usage_error(c, "--draw, --score and --iou are for detection models (loss "
+                                  "localize, landmarks or yolo)");
+    }
+    if (detector) {
+        dlc_strlist files = {0};
+        int rc = collect_images(a, &files, &err) == DLC_OK ? cli_predict_detect(c, a, &m, &files)
+                                                           : cli_fail(&err);
+        dlc_strlist_clear(&files);
+        dlc_buf_free(&pr.out);
+        model_free(&m);
+        return rc;
+    }
     if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {
@@ -313,23 +331,30 @@ static int run(const cli_args *a)
     }
     if (pr.json)
         dlc_buf_printf(&pr.out, "\n]}\n");
+    int rc = cli_predict_output(st, &err, &pr.out);
+    model_free(&m);
+    return rc;
+}
+
+int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out)
+{
     int rc = 0;
     if (st != DLC_OK)
-        rc = cli_fail(&err);
-    else if (pr.out.failed)
+        rc = cli_fail(err);
+    else if (out->failed)
         rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
-    else
-        fwrite(pr.out.s, 1, pr.out.len, stdout);
-    dlc_buf_free(&pr.out);
-    model_free(&m);
+    else if (out->len)
+        fwrite(out->s, 1, out->len, stdout);
+    dlc_buf_free(out);
     return rc;
 }
 
 const cli_command cli_predict_cmd = {
     "predict",
-    "RUN INPUT... [--top-k K] [--json] | RUN --prompt TEXT [--length N] [--temperature T] "
-    "[--seed S] | RUN --text TEXT [--top-k K]",
-    "Use a trained model: classify image files (or folders of them), continue a text with a "
-    "language model, or label a text with a classifier or tagger.",
+    "RUN INPUT... [--top-k K] [--json] | RUN IMAGE... [--json] [--draw OUT.png] [--score X] "
+    "[--iou X] (detection) | RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | "
+    "RUN --text TEXT [--top-k K]",
+    "Use a trained model: classify image files (or folders of them), find and draw objects in "
+    "them, continue a text with a language model, or label a text with a classifier or tagger.",
     opts, run,
 };

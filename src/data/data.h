@@ -24,7 +24,14 @@
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-typedef enum { DATA_IDX, DATA_CSV, DATA_IMAGE_FOLDER, DATA_TEXT, DATA_FORMAT_COUNT } data_format;
+typedef enum {
+    DATA_IDX,
+    DATA_CSV,
+    DATA_IMAGE_FOLDER,
+    DATA_TEXT,
+    DATA_DETECTION,   /* darknet / YOLO labelled images (detect.c) */
+    DATA_FORMAT_COUNT
+} data_format;
 extern const char *const data_format_names[DATA_FORMAT_COUNT + 1];
 
 typedef enum { NORM_NONE, NORM_STANDARD, NORM_MINMAX, NORM_COUNT } norm_kind;
@@ -34,7 +41,8 @@ extern const char *const data_norm_names[NORM_COUNT + 1];
 typedef enum {
     DATA_TARGET_CLASS,   /* one label column -> class id (softmax) */
     DATA_TARGET_BINARY,  /* one or more columns -> 0/1, empty = unknown (bce) */
-    DATA_TARGET_NUMERIC  /* one or more numeric columns (mse) */
+    DATA_TARGET_NUMERIC, /* one or more numeric columns (mse) */
+    DATA_TARGET_OBJECTS  /* detection: the image's objects (class, box, landmarks) */
 } data_target;
 
 #define DATA_PATH_MAX 1024
@@ -51,8 +59,9 @@ typedef struct {
 typedef struct {
     char file[DATA_PATH_MAX];    /* csv */
     char images[DATA_PATH_MAX];  /* idx */
-    char labels[DATA_PATH_MAX];  /* idx */
-    char dir[DATA_PATH_MAX];     /* image_folder: one subfolder of images per class */
+    char labels[DATA_PATH_MAX];  /* idx; detection: the folder of label files ("" = dir) */
+    char dir[DATA_PATH_MAX];     /* image_folder: one subfolder of images per class;
+                                  * detection: the images (and their label files) */
     long limit;                  /* read at most this many examples; 0 = all */
 } data_source;
 
@@ -95,6 +104,27 @@ typedef struct {
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
 
+/* ---- detection (src/data/detect.c) ----
+ * format detection reads darknet / YOLO labels: a folder of images and, for
+ * each, a text file of the same name ending in .txt (beside it, or in the
+ * source's `labels` folder) with one line per object,
+ *     class cx cy w h [x_1 y_1 ... x_K y_K]
+ * (a class id from 0, the box centre and size and K landmark points as
+ * fractions of the image's width and height).  An image without a label
+ * file has no objects.  Each example's targets are `max_objects` object
+ * slots laid out as detect.h says (class, cx, cy, w, h, landmarks; class -1
+ * in an unused slot).  Class names come from a names file (one per line) or
+ * data.classes. */
+#define DATA_MAX_LANDMARKS 32
+typedef struct {
+    char names[DATA_PATH_MAX];      /* the class names file ("" = data.classes) */
+    int landmarks;                  /* K points per object */
+    int max_objects;                /* object slots per image */
+    int n_flip;                     /* flip_index: 0 = no landmark swaps */
+    int flip[DATA_MAX_LANDMARKS];   /* after a horizontal flip, landmark k is the one at flip[k]
+                                     * (Ultralytics' flip_idx): left and right swap */
+} data_detection_config;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
@@ -109,11 +139,12 @@ typedef struct {
     double split_test;
     double split_train_dev;
     norm_kind normalize;
-    int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    int bad_files;                  /* image_folder, detection: DATA_BAD_FAIL or DATA_BAD_SKIP */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
     int hflip;                      /* augment (train only): random horizontal flips */
     int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
     data_text_config text;
+    data_detection_config detection;
 } data_config;
 
 typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
@@ -129,6 +160,12 @@ typedef struct {
     int n_targets;
     float *targets;            /* (n, n_targets) */
     dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
+     * values, which augmentation moves with the pixels (after a flip,
+     * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
+     * other data */
+    int objects, landmarks, n_flip;
+    int flip[DATA_MAX_LANDMARKS];
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -291,12 +328,39 @@ void data_gather(const data_split *s, const int *order, int start, int count,
 /* data_gather with training-time augmentation of (C, H, W) examples: each
  * example is flipped left-right with probability 1/2 (hflip) and shifted by
  * a random (dy, dx) in [-crop_pad, crop_pad] with zeros filling in (a random
- * crop of the zero-padded image), then normalized.  Draws from rng. */
+ * crop of the zero-padded image), then normalized.  Draws from rng.
+ * Detection targets move with the pixels: boxes and landmarks are flipped
+ * and shifted, a box is clipped to the image, and an object left with less
+ * than half of its box inside is dropped. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
                          const data_norm *nm, int hflip, int crop_pad, dlc_rng *rng,
                          float *restrict x, float *restrict t);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
+
+/* ---- detection files (detect.c) ---- */
+
+/* The class names of detection data: the names file (one per line, blank
+ * lines skipped) or data.classes, into names.  EINPUT naming the file and
+ * line (a name listed twice), or when neither (or both) is given. */
+dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dlc_error *err);
+
+/* Reads a folder of images and their label files (see data_detection_config)
+ * for n_classes classes.  shape: (C, H, W) to convert images to (ndim 0:
+ * the first image's, filled in).  A malformed label line (a wrong field
+ * count, a number that is not one, a coordinate outside 0..1, an empty box,
+ * a class id out of range), more objects than max_objects, an unreadable
+ * image or a label file without an image is an error naming the file and
+ * line (EINPUT); with bad == DATA_BAD_SKIP the image is left out instead and
+ * counted in *skipped.  A box reaching past the image is clipped to it. */
+dlc_status data_read_detection(dataset **out, const data_source *src,
+                               const data_detection_config *dc, int n_classes, tensor_shape *shape,
+                               int bad, int *skipped, dlc_error *err);
+/* Parses one label file's text into row (max_objects slots); path names it
+ * in messages.  EINPUT as above. */
+dlc_status data_parse_detection_labels(const char *path, const char *text, size_t len,
+                                       const data_detection_config *dc, int n_classes, float *row,
+                                       dlc_error *err);
 
 /* ---- image files (image.c) ---- */
 /* Decodes an image file (PNG, JPEG, BMP, GIF, ...) and converts it to
@@ -313,6 +377,9 @@ int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);
+/* The names (not paths) of the files of one folder ending in ext (any case),
+ * sorted, hidden files skipped; appended to names. */
+dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);
 /* Reads a folder of class subfolders: classes from the sorted subfolder
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the

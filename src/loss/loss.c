@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../graph/graph.h"
+#include "loss_internal.h"
 
 static int known(float t)
 {
@@ -123,23 +124,27 @@ static void mse(const loss_call *c, loss_stats *st)
 
 /* ---- targets and shapes ---- */
 
-static size_t per_value(const tensor_shape *out)
+static size_t per_value(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return tensor_shape_size(out);
 }
 
-static size_t per_row(const tensor_shape *out)
+static size_t per_row(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return tensor_shape_size(out) / (size_t)out->d[out->ndim - 1];
 }
 
-static const char *any_shape(const tensor_shape *out)
+static const char *any_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return out->ndim < 1 ? "the output has no axes" : NULL;
 }
 
-static const char *class_shape(const tensor_shape *out)
+static const char *class_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     if (out->ndim < 1)
         return "the output has no axes";
     if (out->d[out->ndim - 1] < 2)
@@ -150,7 +155,9 @@ static const char *class_shape(const tensor_shape *out)
 
 /* ---- the table ---- */
 
-const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse", NULL};
+const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse",
+                                                "localize", "landmarks", "yolo", NULL};
+const char *const loss_class_names[LOSS_CLASS_COUNT + 1] = {"cross_entropy", "mse", NULL};
 
 const loss_def loss_table[] = {
     [LOSS_SOFTMAX_CE] = {"softmax_cross_entropy", ACT_SOFTMAX, LOSS_TARGET_CLASS, 1, per_row,
@@ -158,6 +165,13 @@ const loss_def loss_table[] = {
     [LOSS_SIGMOID_BCE] = {"sigmoid_bce", ACT_SIGMOID, LOSS_TARGET_BINARY, 0, per_value, any_shape,
                           sigmoid_bce},
     [LOSS_MSE] = {"mse", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, per_value, any_shape, mse},
+    /* term weights: the notes' loss for one object (all 1), YOLOv1's for the grid */
+    [LOSS_LOCALIZE] = {"localize", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size,
+                       loss_localize_shape, loss_localize, {1, 1, 1, 1}},
+    [LOSS_LANDMARKS] = {"landmarks", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size,
+                        loss_landmarks_shape, loss_landmarks, {1, 0, 0, 0}},
+    [LOSS_YOLO] = {"yolo", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size, loss_yolo_shape,
+                   loss_yolo, {5, 1, 0.5f, 1}},
 };
 _Static_assert(sizeof loss_table / sizeof loss_table[0] == LOSS_COUNT,
                "loss_table needs one row per loss_kind");
@@ -175,8 +189,13 @@ int loss_find(const char *name)
 void loss_compute(loss_kind k, float *dlogits, const float *logits, const float *targets, int N,
                   const tensor_shape *out, float weight, loss_stats *st)
 {
-    loss_call c = {logits, targets, N, out, weight, dlogits};
+    loss_call c = {logits, targets, N, out, weight, dlogits, NULL};
     loss_table[k].compute(&c, st);
+}
+
+void loss_run(loss_kind k, const loss_call *c, loss_stats *st)
+{
+    loss_table[k].compute(c, st);
 }
 
 double loss_mean(const loss_stats *st)

@@ -16,15 +16,44 @@
  * The loss is the mean over counted rows (softmax) or entries (mse); for bce
  * it is summed over tasks and averaged over examples, as in multi-task
  * learning, so an example's unknown tasks simply drop out.
+ *
+ * The detection losses (detect_loss.c) read an image's objects (object
+ * slots, see detect.h) and the head's settings (loss_opts); each is the
+ * sum of weighted terms, averaged over the batch's images:
+ *   localize   outputs (5 + C): p_c logit, box (cx, cy, w, h), C class
+ *              scores, for the image's first object.  With an object:
+ *              obj (sigmoid(p_c) - 1)^2 + coord |box - truth|^2 + class
+ *              (cross-entropy, or squared error of the probabilities);
+ *              without: noobj sigmoid(p_c)^2 (the notes' loss).
+ *   landmarks  outputs (2 K): the first object's K points (x, y); coord
+ *              times the squared error, averaged over images with an object.
+ *   yolo       outputs (A (5 + C), S, S): per cell and anchor p_c, t_x, t_y,
+ *              t_w, t_h, class scores (detect_decode_yolo reads them).  Each
+ *              object is assigned to the cell holding its centre and the
+ *              anchor whose shape overlaps it most (the next best free one
+ *              when two objects want the same); YOLOv2's terms: coord on
+ *              (sigmoid(t_x), sigmoid(t_y), t_w, t_h) against the object's
+ *              offsets in its cell and log(size / anchor), obj and class as
+ *              above, noobj sigmoid(p_c)^2 for every other prediction unless
+ *              its box overlaps an object by more than ignore_iou.
  */
 #ifndef DLC_LOSS_H
 #define DLC_LOSS_H
 
 #include <stddef.h>
 
+#include "../detect/detect.h"
 #include "../tensor/tensor.h"
 
-typedef enum { LOSS_SOFTMAX_CE, LOSS_SIGMOID_BCE, LOSS_MSE, LOSS_COUNT } loss_kind;
+typedef enum {
+    LOSS_SOFTMAX_CE,
+    LOSS_SIGMOID_BCE,
+    LOSS_MSE,
+    LOSS_LOCALIZE,   /* detection (detect_loss.c): p_c, box and classes of one object */
+    LOSS_LANDMARKS,  /* K points of one object */
+    LOSS_YOLO,       /* an S x S grid of A anchors */
+    LOSS_COUNT
+} loss_kind;
 /* The config's names, in loss_kind order, NULL-terminated. */
 extern const char *const loss_names[LOSS_COUNT + 1];
 
@@ -33,8 +62,33 @@ typedef enum {
     LOSS_TARGET_CLASS,   /* class ids, one per row of the output's last axis */
     LOSS_TARGET_BINARY,  /* 0 / 1 per output value; NaN unknown */
     LOSS_TARGET_NUMERIC, /* a real value per output value; NaN unknown */
+    LOSS_TARGET_OBJECTS, /* an image's objects: object slots as detect.h lays them out */
     LOSS_TARGET_COUNT
 } loss_target;
+
+/* How a detection loss scores class scores: softmax cross-entropy, or the
+ * squared error of the softmax probabilities against the one-hot class. */
+typedef enum { LOSS_CLASS_CE, LOSS_CLASS_MSE, LOSS_CLASS_COUNT } loss_class_term;
+extern const char *const loss_class_names[LOSS_CLASS_COUNT + 1];
+
+/* The detection terms, in the order of loss_def.terms. */
+enum { LOSS_TERM_COORD, LOSS_TERM_OBJ, LOSS_TERM_NOOBJ, LOSS_TERM_CLASS, LOSS_TERMS };
+
+/* A head's loss settings (model.outputs.*), and the layout of the data it
+ * reads, which the model fills in.  Only the detection losses read them. */
+typedef struct {
+    float term[LOSS_TERMS];      /* weights of the box, object, no-object and class terms */
+    int class_loss;              /* loss_class_term */
+    int grid;                    /* yolo: cells per side S; 0 = the output's */
+    int n_anchors;               /* yolo: A */
+    float anchors[DETECT_MAX_ANCHORS][2]; /* (w, h) as fractions of the image */
+    float ignore_iou;            /* yolo: a prediction overlapping an object by more than this
+                                  * is not pushed toward "no object" */
+    /* the data's, set by the model */
+    int classes;                 /* C */
+    int objects;                 /* object slots per example (M) */
+    int landmarks;               /* K */
+} loss_opts;
 
 typedef struct {
     double sum;      /* summed loss over the counted items */
@@ -51,6 +105,7 @@ typedef struct {
     const tensor_shape *shape; /* per-sample output shape */
     float weight;            /* scales the gradient (head weight, sequence weighting) */
     float *dout;             /* (N, size) gradient added into; NULL: no gradient */
+    const loss_opts *opts;   /* the head's settings (detection losses); may be NULL for others */
 } loss_call;
 
 typedef struct {
@@ -58,12 +113,16 @@ typedef struct {
     int link;            /* act_kind: the activation fused in (ACT_LINEAR: none) */
     loss_target target;
     int has_classes;     /* the last axis of the output are classes (softmax) */
-    /* targets per example for a per-sample output shape */
-    size_t (*target_size)(const tensor_shape *out);
+    /* targets per example for a per-sample output shape (o: the head's
+     * settings and data layout; may be NULL for the losses that read none) */
+    size_t (*target_size)(const tensor_shape *out, const loss_opts *o);
     /* NULL when the output shape suits the loss, else a static description */
-    const char *(*check_shape)(const tensor_shape *out);
+    const char *(*check_shape)(const tensor_shape *out, const loss_opts *o);
     /* adds the batch's loss into *st and weight * d(mean loss)/d(out) into dout */
     void (*compute)(const loss_call *c, loss_stats *st);
+    /* detection losses: the default term weights (the config's
+     * coord_weight, obj_weight, noobj_weight, class_weight); zeros else */
+    float terms[LOSS_TERMS];
 } loss_def;
 
 /* The table, one row per loss_kind (checked at compile time). */
@@ -79,9 +138,12 @@ static inline const loss_def *loss_get(loss_kind k)
 int loss_find(const char *name);
 
 /* Adds the batch's loss into *st and, when dlogits is not NULL, adds
- * weight * d(mean loss)/d(logits) into dlogits (N, size). */
+ * weight * d(mean loss)/d(logits) into dlogits (N, size).  Without a head's
+ * settings: the losses that read none. */
 void loss_compute(loss_kind k, float *dlogits, const float *logits, const float *targets, int N,
                   const tensor_shape *out, float weight, loss_stats *st);
+/* The same for a call that carries everything, settings included. */
+void loss_run(loss_kind k, const loss_call *c, loss_stats *st);
 
 /* The mean loss of st (NaN when nothing was counted) and its accuracy (NaN
  * when nothing was judged). */

@@ -11,8 +11,10 @@
 #include "../data/data.h"
 #include "report_internal.h"
 
-const char *const report_task_names[REPORT_TASK_COUNT + 1] = {"classification", "binary",
-                                                              "multilabel", "regression", NULL};
+const char *const report_task_names[REPORT_TASK_COUNT + 1] = {
+    "classification", "binary", "multilabel", "regression", "detection", NULL};
+const char *const report_det_kind_names[REPORT_DET_KINDS] = {
+    "", "missed", "background", "misplaced", "wrong_class", "duplicate"};
 
 const report_split *report_head_split(const report_head *h, int kind)
 {
@@ -38,6 +40,7 @@ static void split_free(report_split *s)
     free(s->conf);
     free(s->reg_out);
     free(s->reg_true);
+    report_detect_free(s->det);
 }
 
 void report_free(report *rep)
@@ -51,6 +54,7 @@ void report_free(report *rep)
     }
     free(rep->sampled);
     free(rep->sampled_ids);
+    free(rep->det_sampled);
     memset(rep, 0, sizeof *rep);
 }
 
@@ -60,6 +64,7 @@ void report_free(report *rep)
 typedef struct {
     report_head *rh;
     report_split *s;
+    model *m;
     int h;                /* the head (graph output h) */
     int K, rows;          /* rows per example (softmax over a sequence: several) */
     loss_stats st;
@@ -190,7 +195,8 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
 {
     graph_node *o = graph_output(m->g, p->h);
     const float *out = o->out, *t = model_head_targets(m, p->h, t_all, N);
-    loss_compute(p->rh->loss, NULL, out, t, N, &o->shape, 1.0f, &p->st);
+    loss_call c = {out, t, N, &o->shape, 1.0f, NULL, &m->heads[p->h].opts};
+    loss_run(p->rh->loss, &c, &p->st);
     switch (p->rh->task) {
     case REPORT_TASK_CLASSES:
         pass_classes(p, out, t, start, N);
@@ -200,6 +206,9 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
         break;
     case REPORT_TASK_MULTILABEL:
         pass_multilabel(p, out, t, start, N);
+        break;
+    case REPORT_TASK_DETECTION:
+        report_detect_batch(p->s, m, p->h, out, t, N);
         break;
     default:
         pass_regression(p, out, t, start, N);
@@ -272,6 +281,8 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
         if (!s->reg_out || !s->reg_true)
             return DLC_NOMEM(err);
     }
+    if (rh->task == REPORT_TASK_DETECTION)
+        return report_detect_begin(s, m, p->h, s->kind == DATA_SPLIT_DEV, err);
     if (rh->task != REPORT_TASK_REGRESSION) {
         p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
@@ -310,6 +321,8 @@ static dlc_status pass_end(pass *p, dlc_error *err)
                          : 0;
             st = task_auc(p, k, err);
         }
+    } else if (rh->task == REPORT_TASK_DETECTION) {
+        st = report_detect_end(s, p->m, p->h, err);
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
@@ -331,7 +344,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         s->name = data_split_names[kind];
         s->kind = kind;
         s->n = ds->n;
-        sp.p[h] = (pass){.rh = rh, .s = s, .h = h};
+        sp.p[h] = (pass){.rh = rh, .s = s, .m = m, .h = h};
         st = pass_begin(&sp.p[h], m, ds->n, err);
     }
     if (st == DLC_OK)
@@ -390,6 +403,10 @@ static void head_task(report_head *rh, model *m, int h)
         rh->task = out_size == 1 ? REPORT_TASK_BINARY : REPORT_TASK_MULTILABEL;
         rh->K = out_size == 1 ? 2 : (int)out_size;
         rh->per_example = out_size == 1;
+        break;
+    case LOSS_TARGET_OBJECTS:
+        rh->task = REPORT_TASK_DETECTION;
+        rh->K = mh->opts.classes;
         break;
     default:
         rh->task = REPORT_TASK_REGRESSION;
@@ -479,23 +496,34 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
 
 /* ---- conclusions ---- */
 
+int report_error_is_mse(const report_head *rh)
+{
+    return rh->task == REPORT_TASK_REGRESSION ||
+           (rh->task == REPORT_TASK_DETECTION && rh->loss == LOSS_LANDMARKS);
+}
+
 static double split_error(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
-    return report_main(rep)->task == REPORT_TASK_REGRESSION ? s->mse : s->error;
+    return report_error_is_mse(report_main(rep)) ? s->mse : s->error;
 }
 
 /* The measure `optimize: auto` stands for: accuracy for classification,
- * mse for regression, the mean AUC of the tasks of a multi-label head. */
-static int auto_measure(report_task task)
+ * mse for regression, the mean AUC of the tasks of a multi-label head;
+ * mAP@0.5 for yolo, the mean landmark distance for landmarks. */
+static int auto_measure(const report_head *rh)
 {
-    switch (task) {
+    switch (rh->task) {
     case REPORT_TASK_REGRESSION:
         return REPORT_M_MSE;
     case REPORT_TASK_MULTILABEL:
         return REPORT_M_AUC;
+    case REPORT_TASK_DETECTION:
+        return rh->loss == LOSS_YOLO        ? REPORT_M_MAP50
+               : rh->loss == LOSS_LANDMARKS ? REPORT_M_LANDMARK_PX
+                                            : REPORT_M_ACCURACY;
     default:
         return REPORT_M_ACCURACY;
     }
@@ -508,7 +536,7 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     split_error(rep, DATA_SPLIT_TEST));
-    if (rh->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
+    if (report_error_is_mse(rh) && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
         report_diagnosis *d = &rep->diag;
@@ -543,13 +571,19 @@ void report_conclude(report *rep, const dlc_config *cfg)
         }
         v[REPORT_M_MSE] = s->mse;
         v[REPORT_M_MAE] = s->mae;
+        if (s->det) {
+            v[REPORT_M_MAP50] = s->det->map50;
+            v[REPORT_M_MAP] = s->det->map;
+            v[REPORT_M_IOU] = s->det->mean_iou;
+            v[REPORT_M_LANDMARK_PX] = s->det->landmark_px;
+        }
     }
     v[REPORT_M_LATENCY_MS] = rep->latency_ms;
     v[REPORT_M_PARAMS] = (double)(rep->params_trainable + rep->params_frozen);
     v[REPORT_M_SIZE_MB] = rep->size_mb;
     report_config rc = cfg->report;
     if (rc.optimize == REPORT_OPTIMIZE_AUTO)
-        rc.optimize = auto_measure(rh->task);
+        rc.optimize = auto_measure(rh);
     report_metric_compute(&rep->metric, &rc, v, kind);
 }
 

@@ -32,6 +32,7 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
         [LOSS_TARGET_CLASS] = DATA_TARGET_CLASS,
         [LOSS_TARGET_BINARY] = DATA_TARGET_BINARY,
         [LOSS_TARGET_NUMERIC] = DATA_TARGET_NUMERIC,
+        [LOSS_TARGET_OBJECTS] = DATA_TARGET_OBJECTS,
     };
     data_target_spec want[MODEL_MAX_HEADS];
     for (int h = 0; h < cfg->n_heads && h < MODEL_MAX_HEADS; h++) {
@@ -48,7 +49,7 @@ dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b
     int n_classes[MODEL_MAX_HEADS] = {0};
     dlc_status s;
     for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
-        if (loss_get(cfg->heads[h].loss)->has_classes)
+        if (model_loss_has_classes(cfg->heads[h].loss))
             n_classes[h] = b->heads[h].class_names.n;
     if ((s = model_build_vocab(m, cfg, &b->shape, n_classes, b->vocab.n, nmax, err)) != DLC_OK)
         return s;
@@ -113,6 +114,12 @@ static void freeze_all_but_last(graph *g, int K)
         else
             graph_freeze_node(g, i);
     }
+}
+
+int model_loss_has_classes(loss_kind k)
+{
+    const loss_def *L = loss_get(k);
+    return L->has_classes || L->target == LOSS_TARGET_OBJECTS;
 }
 
 static int layer_index(const dlc_config *cfg, const char *name)
@@ -184,6 +191,12 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         dlc_strlcpy(mh->name, hs->name, sizeof mh->name);
         mh->loss = hs->loss;
         mh->weight = (float)hs->weight;
+        mh->opts = hs->opts;
+        mh->opts.classes = L->target == LOSS_TARGET_OBJECTS && n_classes ? n_classes[h] : 0;
+        mh->opts.objects = cfg->data.detection.max_objects;
+        mh->opts.landmarks = cfg->data.detection.landmarks;
+        mh->score = hs->score;
+        mh->nms_iou = hs->nms_iou;
         /* a head's `units: auto` takes its classes */
         if (specs[out].units == 0 && L->has_classes && n_classes)
             specs[out].units = n_classes[h];
@@ -213,11 +226,12 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
 
     if (cfg->freeze_all_but_last >= 0)
         freeze_all_but_last(m->g, cfg->freeze_all_but_last);
+    long objects_off = -1; /* detection heads share the image's object list */
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);
         graph_node *o = graph_output(m->g, h);
-        const char *why = L->check_shape(&o->shape);
+        const char *why = L->check_shape(&o->shape, &mh->opts);
         if (why) {
             st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
                           graph_node_label(o, label, sizeof label),
@@ -231,7 +245,15 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
                           graph_node_label(o, label, sizeof label), K, n_classes[h], n_classes[h]);
             goto fail;
         }
-        mh->n_targets = L->target_size(&o->shape);
+        mh->n_targets = L->target_size(&o->shape, &mh->opts);
+        if (mh->loss == LOSS_YOLO)
+            mh->opts.grid = o->shape.d[1];
+        if (L->target == LOSS_TARGET_OBJECTS && objects_off >= 0) {
+            mh->target_off = (size_t)objects_off;
+            continue;
+        }
+        if (L->target == LOSS_TARGET_OBJECTS)
+            objects_off = (long)m->n_targets;
         mh->target_off = m->n_targets;
         m->n_targets += mh->n_targets;
     }
@@ -476,7 +498,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         goto fail;
     int n_classes[MODEL_MAX_HEADS] = {0};
     for (int h = 0; h < cfg.n_heads; h++)
-        n_classes[h] = loss_get(cfg.heads[h].loss)->has_classes ? names[h][0].n : 0;
+        n_classes[h] = model_loss_has_classes(cfg.heads[h].loss) ? names[h][0].n : 0;
     if ((s = model_build_vocab(m, &cfg, &data_shape, n_classes, vocab.n, nmax, err)) != DLC_OK) {
         dlc_error_prefix(err, "%s", path);
         goto fail;
@@ -605,8 +627,9 @@ double model_loss(model *m, const float *t, int N, int grad, float seq_weight, l
         const model_head *mh = &m->heads[h];
         graph_node *o = graph_output(m->g, h);
         memset(&batch[h], 0, sizeof batch[h]);
-        loss_compute(mh->loss, grad ? o->grad : NULL, o->out, model_head_targets(m, h, t, N), N,
-                     &o->shape, mh->weight * seq_weight, &batch[h]);
+        loss_call c = {o->out, model_head_targets(m, h, t, N), N, &o->shape,
+                       mh->weight * seq_weight, grad ? o->grad : NULL, &mh->opts};
+        loss_run(mh->loss, &c, &batch[h]);
         loss_stats_add(&st[h], &batch[h]);
         counted |= batch[h].count > 0;
     }

@@ -4,7 +4,8 @@
  *
  * A model has one or more heads (model.outputs): each is a graph output with
  * a loss from the loss table, a weight, and its targets within an example's
- * target row.  The total loss is the sum of weight x head loss.
+ * target row.  The total loss is the sum of weight x head loss.  Heads with
+ * a detection loss all read one block of the row: the image's objects.
  *
  * The file holds every parameter and buffer under its graph name
  * ("dense_1.weight", PyTorch layout), the normalization as "norm.shift" and
@@ -35,6 +36,8 @@ typedef struct {
     size_t target_off;      /* where they start in an example's target row */
     dlc_strlist classes;    /* class names in id order (classification, binary), may be empty */
     dlc_strlist tasks;      /* several binary or numeric outputs: their names (label columns) */
+    loss_opts opts;         /* the loss's settings and data layout (detection losses) */
+    float score, nms_iou;   /* detection: the post-processing thresholds */
 } model_head;
 
 typedef struct {
@@ -72,6 +75,10 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err);
 void model_free(model *m);
+
+/* 1 when a head with loss k is told its data's classes: a classification
+ * head (`units: auto`) or a detection head. */
+int model_loss_has_classes(loss_kind k);
 
 /* The data cfg's heads learn from: each head's label group (its target, or
  * its name) and target kind (from its loss), loaded and split as

@@ -725,7 +725,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
         sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
     if (t->data.skipped)
-        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
+        say(t, "warning: skipped %d %s (data.bad_files: skip)", t->data.skipped,
+            cfg->data.format == DATA_DETECTION ? "images or label files (unreadable, badly labelled "
+                                                 "or without an image)"
+                                               : "unreadable image files");
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);

@@ -37,16 +37,16 @@ static void test_rows_rules(void **state)
     const loss_def *ce = loss_get(LOSS_SOFTMAX_CE), *bce = loss_get(LOSS_SIGMOID_BCE),
                    *mse = loss_get(LOSS_MSE);
     /* softmax: one class id per row of the last axis; needs 2 classes */
-    assert_int_equal(ce->target_size(&seq), 5);
-    assert_non_null(ce->check_shape(&one));
-    assert_null(ce->check_shape(&seq));
+    assert_int_equal(ce->target_size(&seq, NULL), 5);
+    assert_non_null(ce->check_shape(&one, NULL));
+    assert_null(ce->check_shape(&seq, NULL));
     assert_true(ce->has_classes);
     assert_int_equal(ce->link, ACT_SOFTMAX);
     assert_int_equal(ce->target, LOSS_TARGET_CLASS);
     /* bce and mse: one target per output value */
-    assert_int_equal(bce->target_size(&seq), 35);
-    assert_int_equal(mse->target_size(&seq), 35);
-    assert_null(bce->check_shape(&one));
+    assert_int_equal(bce->target_size(&seq, NULL), 35);
+    assert_int_equal(mse->target_size(&seq, NULL), 35);
+    assert_null(bce->check_shape(&one, NULL));
     assert_false(bce->has_classes);
     assert_int_equal(bce->link, ACT_SIGMOID);
     assert_int_equal(mse->link, ACT_LINEAR);
