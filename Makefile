@@ -4,7 +4,7 @@
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
-#   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
+#   make bench      benchmarks B1-B6 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 #   make shapes     the synthetic detection data sets in data/shapes_* (build/make_shapes)
 
@@ -60,6 +60,7 @@ shapes: $(SHAPES_BIN)
 	$(SHAPES_BIN) data/shapes_yolo --mode detect
 	$(SHAPES_BIN) data/shapes_single --mode single
 	$(SHAPES_BIN) data/shapes_landmarks --mode landmarks
+	$(SHAPES_BIN) data/shapes_windows --mode windows
 
 $(BUILD)/tests/testutil.o: tests/unit/testutil.c
 	@mkdir -p $(dir $@)
@@ -104,10 +105,10 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5
+bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/b6_forward $(SHAPES_BIN)
 	bash bench/run.sh
 
-$(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 

@@ -18,6 +18,11 @@
  *              give or take 25 degrees), then the lower-left, then the
  *              lower-right corner (a horizontal flip swaps the last two:
  *              data.detection.flip_index [0, 2, 1])
+ *   windows    window crops for convolutional sliding windows, as an image
+ *              folder (OUT/<split>/<class>/NNNNN.png): a shape of 11 to 17
+ *              pixels near the middle of a 24 x 24 window (--size sets the
+ *              window), or (class background) a window of texture alone,
+ *              or one where a shape sits off-centre or is cut by the edge
  *
  * Every image is drawn from its own random stream (seed, mode, split, index), so a
  * data set is the same on every machine and any part of it can be
@@ -25,7 +30,7 @@
  * and corners are exact to a fraction of a pixel.  A command-line tool, not
  * library code: it prints and exits.
  *
- *   build/make_shapes OUT [--mode detect|single|landmarks] [--seed N]
+ *   build/make_shapes OUT [--mode detect|single|landmarks|windows] [--seed N]
  *                         [--train N] [--dev N] [--test N] [--size N]
  */
 #include <errno.h>
@@ -40,7 +45,7 @@
 #include "../src/base/rng.h"
 #include "../src/base/util.h"
 
-enum { MODE_DETECT, MODE_SINGLE, MODE_LANDMARKS };
+enum { MODE_DETECT, MODE_SINGLE, MODE_LANDMARKS, MODE_WINDOWS };
 enum { SHAPE_CIRCLE, SHAPE_SQUARE, SHAPE_TRIANGLE, SHAPE_COUNT };
 static const char *const shape_names[SHAPE_COUNT] = {"circle", "square", "triangle"};
 
@@ -98,8 +103,9 @@ static void noise_layer(dlc_rng *r, float *out, int size, double g)
 }
 
 /* A texture: value noise, stripes, a checkerboard or a gradient between two
- * colours of moderate contrast, plus pixel noise.  Returns the mean colour. */
-static void background(dlc_rng *r, canvas *cv, double mean[3])
+ * colours of moderate contrast, plus pixel noise, its features `scale` times the
+ * size they have in a 64 x 64 image.  Returns the mean colour. */
+static void background(dlc_rng *r, canvas *cv, double mean[3], double scale)
 {
     int S = cv->size;
     float *t = malloc(sizeof(float) * (size_t)(S * S));
@@ -115,14 +121,14 @@ static void background(dlc_rng *r, canvas *cv, double mean[3])
     }
     int kind = (int)dlc_rng_below(r, 4);
     if (kind == 0) {
-        noise_layer(r, t, S, uniform(r, 3, 14) * S / 64.0);
+        noise_layer(r, t, S, uniform(r, 3, 14) * scale);
     } else if (kind == 1) {
-        double th = uniform(r, 0, M_PI), period = uniform(r, 4, 16) * S / 64.0, ph = uniform(r, 0, 6.3);
+        double th = uniform(r, 0, M_PI), period = uniform(r, 4, 16) * scale, ph = uniform(r, 0, 6.3);
         for (int y = 0; y < S; y++)
             for (int x = 0; x < S; x++)
                 t[y * S + x] = (float)(0.5 + 0.5 * sin(2 * M_PI * (x * cos(th) + y * sin(th)) / period + ph));
     } else if (kind == 2) {
-        int cell = (int)uniform(r, 3, 12) * S / 64 + 1;
+        int cell = (int)(uniform(r, 3, 12) * scale) + 1;
         int ox = (int)dlc_rng_below(r, (uint64_t)cell), oy = (int)dlc_rng_below(r, (uint64_t)cell);
         for (int y = 0; y < S; y++)
             for (int x = 0; x < S; x++)
@@ -312,10 +318,11 @@ static double visible(const shape *sh, int n, int i)
 
 typedef struct {
     int mode, size;
+    int label; /* windows: the class of the image just made (0 background) */
 } gen_opts;
 
 /* Draws image `index` of split `split` and writes its PNG and label file. */
-static void make_image(const gen_opts *o, uint64_t seed, int split, int index, const char *dir)
+static void make_image(gen_opts *o, uint64_t seed, int split, int index, const char *dir)
 {
     dlc_rng r;
     dlc_rng_seed(&r, seed, ((uint64_t)(o->mode * 4 + split + 1) << 32) | (uint32_t)index);
@@ -327,7 +334,8 @@ static void make_image(const gen_opts *o, uint64_t seed, int split, int index, c
         exit(1);
     }
     double mean[3];
-    background(&r, &cv, mean);
+    /* windows are crops of 64 x 64 scenes: their textures keep the scenes' scale */
+    background(&r, &cv, mean, o->mode == MODE_WINDOWS ? 1.0 : S / 64.0);
 
     shape sh[MAX_OBJECTS];
     int n = 0;
@@ -353,6 +361,24 @@ static void make_image(const gen_opts *o, uint64_t seed, int split, int index, c
             if (ok)
                 n++;
         }
+    } else if (o->mode == MODE_WINDOWS) {
+        /* classes: 0 background, 1 + shape; a quarter of the backgrounds hold a
+         * shape that is off-centre or cut by the edge (not "a shape here") */
+        int cls = (int)dlc_rng_below(&r, SHAPE_COUNT + 1);
+        if (cls > 0 || dlc_rng_below(&r, 4) == 0) {
+            make_shape(&r, &sh[0], cls > 0 ? cls - 1 : (int)dlc_rng_below(&r, SHAPE_COUNT), 0);
+            place(&r, &sh[0], uniform(&r, 11, 17) * S / 24.0, S);
+            double w = sh[0].x2 - sh[0].x1, h = sh[0].y2 - sh[0].y1, off = cls > 0 ? 2 : 0;
+            double cx = S / 2.0 + uniform(&r, -off, off), cy = S / 2.0 + uniform(&r, -off, off);
+            if (cls == 0) { /* far from the middle: a neighbouring window's object */
+                double a = uniform(&r, 0, 2 * M_PI), d = uniform(&r, 0.45, 0.75) * S;
+                cx += d * cos(a);
+                cy += d * sin(a);
+            }
+            transform(&sh[0], 1, cx - (sh[0].x1 + w / 2), cy - (sh[0].y1 + h / 2));
+            n = 1;
+        }
+        o->label = cls;
     } else if (dlc_rng_below(&r, 10) != 0) {
         int kind = o->mode == MODE_LANDMARKS ? SHAPE_TRIANGLE : (int)dlc_rng_below(&r, SHAPE_COUNT);
         make_shape(&r, &sh[0], kind, o->mode == MODE_LANDMARKS);
@@ -369,10 +395,19 @@ static void make_image(const gen_opts *o, uint64_t seed, int split, int index, c
     }
 
     char path[4200];
-    snprintf(path, sizeof path, "%s/%05d.png", dir, index);
+    if (o->mode == MODE_WINDOWS)
+        snprintf(path, sizeof path, "%s/%s/%05d.png", dir,
+                 o->label ? shape_names[o->label - 1] : "background", index);
+    else
+        snprintf(path, sizeof path, "%s/%05d.png", dir, index);
     if (!stbi_write_png(path, S, S, 3, px, S * 3)) {
         fprintf(stderr, "make_shapes: cannot write %s\n", path);
         exit(1);
+    }
+    if (o->mode == MODE_WINDOWS) {
+        free(cv.rgb);
+        free(px);
+        return;
     }
     snprintf(path, sizeof path, "%s/%05d.txt", dir, index);
     FILE *f = fopen(path, "w");
@@ -408,7 +443,7 @@ static void mkdir_or_die(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: make_shapes OUT [--mode detect|single|landmarks] [--seed N] "
+    fprintf(stderr, "usage: make_shapes OUT [--mode detect|single|landmarks|windows] [--seed N] "
                     "[--train N] [--dev N] [--test N] [--size N]\n");
     exit(2);
 }
@@ -427,7 +462,7 @@ static long number(const char *s, long lo, long hi)
 int main(int argc, char **argv)
 {
     const char *out = NULL;
-    gen_opts o = {MODE_DETECT, 64};
+    gen_opts o = {MODE_DETECT, 0, 0};
     long seed = 1, counts[3] = {8000, 1000, 1000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -435,6 +470,7 @@ int main(int argc, char **argv)
             o.mode = strcmp(v, "detect") == 0      ? MODE_DETECT
                      : strcmp(v, "single") == 0    ? MODE_SINGLE
                      : strcmp(v, "landmarks") == 0 ? MODE_LANDMARKS
+                     : strcmp(v, "windows") == 0   ? MODE_WINDOWS
                                                    : -1;
             if (o.mode < 0)
                 usage();
@@ -452,7 +488,7 @@ int main(int argc, char **argv)
             counts[2] = number(v, 0, 99999);
             i++;
         } else if (strcmp(a, "--size") == 0) {
-            o.size = (int)number(v, 32, 1024);
+            o.size = (int)number(v, 16, 1024);
             i++;
         } else if (a[0] == '-' || out) {
             usage();
@@ -462,6 +498,8 @@ int main(int argc, char **argv)
     }
     if (!out)
         usage();
+    if (o.size == 0)
+        o.size = o.mode == MODE_WINDOWS ? 24 : 64;
     static const char *const splits[3] = {"train", "dev", "test"};
     char path[4096];
     mkdir_or_die(out);
@@ -482,6 +520,11 @@ int main(int argc, char **argv)
             continue;
         snprintf(path, sizeof path, "%s/%s", out, splits[s]);
         mkdir_or_die(path);
+        for (int c = 0; o.mode == MODE_WINDOWS && c <= SHAPE_COUNT; c++) {
+            char sub[4200];
+            snprintf(sub, sizeof sub, "%s/%s", path, c ? shape_names[c - 1] : "background");
+            mkdir_or_die(sub);
+        }
         for (long i = 0; i < counts[s]; i++)
             make_image(&o, (uint64_t)seed, s, (int)i, path);
     }

@@ -68,5 +68,9 @@ int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out);
  * image files (folders expanded) with --json, --draw, --score, --iou of c. */
 int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,
                        const dlc_strlist *files);
+/* `dlc predict RUN IMAGE... --windows`: an image classifier over every
+ * window of each image at once (convolutional sliding windows). */
+int cli_predict_windows(const cli_command *c, const cli_args *a, const model *m,
+                        const dlc_strlist *files);
 
 #endif

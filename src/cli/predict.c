@@ -44,6 +44,8 @@ static const cli_opt opts[] = {
     {"--draw", 1, "OUT.png", "detection models: write the image with its boxes drawn"},
     {"--score", 1, "X", "detection models: drop boxes scoring below X (default: the output's score)"},
     {"--iou", 1, "X", "detection models: non-max suppression IoU (default: the output's nms_iou)"},
+    {"--windows", 0, NULL, "image classifiers: every window of a larger image in one pass (its "
+                           "dense layers as convolutions)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -307,10 +309,12 @@ static int run(const cli_args *a)
         return cli_usage_error(c, "--draw, --score and --iou are for detection models (loss "
                                   "localize, landmarks or yolo)");
     }
-    if (detector) {
+    int windows = cli_get(c, a, "--windows") != NULL;
+    if (detector || windows) {
         dlc_strlist files = {0};
-        int rc = collect_images(a, &files, &err) == DLC_OK ? cli_predict_detect(c, a, &m, &files)
-                                                           : cli_fail(&err);
+        int rc = collect_images(a, &files, &err) != DLC_OK ? cli_fail(&err)
+                 : windows ? cli_predict_windows(c, a, &m, &files)
+                           : cli_predict_detect(c, a, &m, &files);
         dlc_strlist_clear(&files);
         dlc_buf_free(&pr.out);
         model_free(&m);
@@ -352,8 +356,8 @@ int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out)
 const cli_command cli_predict_cmd = {
     "predict",
     "RUN INPUT... [--top-k K] [--json] | RUN IMAGE... [--json] [--draw OUT.png] [--score X] "
-    "[--iou X] (detection) | RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | "
-    "RUN --text TEXT [--top-k K]",
+    "[--iou X] (detection) | RUN IMAGE... --windows [--json] | RUN --prompt TEXT [--length N] "
+    "[--temperature T] [--seed S] | RUN --text TEXT [--top-k K]",
     "Use a trained model: classify image files (or folders of them), find and draw objects in "
     "them, continue a text with a language model, or label a text with a classifier or tagger.",
     opts, run,

@@ -8,7 +8,14 @@
  * no object" when there is none, and "FILE: landmarks x,y x,y ..." for a
  * landmarks output.  JSON: {"model", "predictions": [{"file", "width",
  * "height", "boxes": [{"class", "id", "score", "box": [x1, y1, x2, y2],
- * "output"}], "landmarks": [[x, y], ...], "p_obj"}]}. */
+ * "output"}], "landmarks": [[x, y], ...], "p_obj"}]}.
+ *
+ * `--windows` (any image classifier whose dense layers can become
+ * convolutions, src/infer/windows.c): every window of the image at once, one
+ * line per window "FILE: X Y CLASS P" (its top-left pixel, its most likely
+ * class), or JSON {"model", "predictions": [{"file", "window": [h, w],
+ * "stride": [y, x], "grid": [rows, columns], "cells": [{"x", "y", "class",
+ * "probability"}]}]}. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,4 +118,86 @@ int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,
     if (pr.json)
         dlc_buf_printf(&pr.out, "\n]}\n");
     return cli_predict_output(st, &err, &pr.out);
+}
+
+/* ---- convolutional sliding windows ---- */
+
+/* One image's grid of windows into b. */
+static dlc_status print_windows(dlc_buf *b, const model *m, const char *file, int json, int first,
+                                dlc_error *err)
+{
+    tensor_shape own;
+    dlc_status st = data_image_probe(file, &own, err);
+    if (st != DLC_OK)
+        return st;
+    own.d[0] = m->data_shape.d[0]; /* the model's channels, the file's size */
+    infer_windows w;
+    if ((st = infer_windows_build(&w, m, own.d[1], own.d[2], 1, err)) != DLC_OK) {
+        dlc_error_prefix(err, "%s", file);
+        return st;
+    }
+    size_t D = tensor_shape_size(&own), cells = (size_t)w.gh * w.gw;
+    uint8_t *px = malloc(D);
+    float *x = malloc(sizeof(float) * D), *p = malloc(sizeof(float) * (size_t)w.K * cells);
+    if (!px || !x || !p) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    if ((st = data_image_load(file, &own, px, err)) != DLC_OK)
+        goto done;
+    for (size_t i = 0; i < D; i++)
+        x[i] = px[i];
+    infer_windows_softmax(&w, infer_windows_run(&w, x, 1), p);
+    const dlc_strlist *names = &m->heads[0].classes;
+    if (json) {
+        dlc_buf_printf(b, "%s\n    {\"file\": ", first ? "" : ",");
+        json_write_string(b, file);
+        dlc_buf_printf(b, ", \"window\": [%d, %d], \"stride\": [%d, %d], \"grid\": [%d, %d], "
+                          "\"cells\": [", w.window_h, w.window_w, w.stride_y, w.stride_x, w.gh, w.gw);
+    }
+    for (size_t q = 0; q < cells; q++) {
+        int best = 0;
+        for (int k = 1; k < w.K; k++)
+            if (p[k * cells + q] > p[best * cells + q])
+                best = k;
+        int cx = (int)(q % w.gw) * w.stride_x, cy = (int)(q / w.gw) * w.stride_y;
+        char id[16];
+        snprintf(id, sizeof id, "%d", best);
+        const char *name = best < names->n ? names->v[best] : id;
+        if (json) {
+            dlc_buf_printf(b, "%s{\"x\": %d, \"y\": %d, \"class\": ", q ? ", " : "", cx, cy);
+            json_write_string(b, name);
+            dlc_buf_printf(b, ", \"probability\": %.6g}", (double)p[best * cells + q]);
+        } else {
+            dlc_buf_printf(b, "%s: %d %d %s %.4f\n", file, cx, cy, name, (double)p[best * cells + q]);
+        }
+    }
+    if (json)
+        dlc_buf_printf(b, "]}");
+done:
+    free(px);
+    free(x);
+    free(p);
+    infer_windows_free(&w);
+    return st;
+}
+
+int cli_predict_windows(const cli_command *c, const cli_args *a, const model *m,
+                        const dlc_strlist *files)
+{
+    (void)c;
+    int json = cli_get(c, a, "--json") != NULL;
+    dlc_buf out = {0};
+    dlc_error err = {0};
+    if (json) {
+        dlc_buf_printf(&out, "{\"model\": ");
+        json_write_string(&out, a->pos[0]);
+        dlc_buf_printf(&out, ", \"predictions\": [");
+    }
+    dlc_status st = DLC_OK;
+    for (int i = 0; i < files->n && st == DLC_OK; i++)
+        st = print_windows(&out, m, files->v[i], json, i == 0, &err);
+    if (json)
+        dlc_buf_printf(&out, "\n]}\n");
+    return cli_predict_output(st, &err, &out);
 }

@@ -84,6 +84,37 @@ dlc_status infer_detect_images(model *m, const char *const *files, int n, const 
 dlc_status infer_draw_detections(const model *m, const infer_detections *d, const char *out,
                                  dlc_error *err);
 
+/* ---- convolutional sliding windows (windows.c) ---- */
+
+/* A model trained on windows (images of its input size) rebuilt for larger
+ * (C, H, W) images: its dense layers after the flatten become convolutions,
+ * so one forward pass gives its output for every window of the image, at
+ * `stride` pixels apart (see windows.c for the layers it takes). */
+typedef struct {
+    graph *g;                 /* owned */
+    data_norm norm;           /* the model's per-channel normalization, over (C, H, W) */
+    int K;                    /* outputs per window */
+    int gh, gw;               /* the grid of windows */
+    int stride_y, stride_x;   /* pixels between windows: window (i, j) has its top left at
+                               * (j stride_x, i stride_y) */
+    int window_h, window_w;
+    int softmax;              /* the output's loss folds a softmax in: probabilities are its
+                               * softmax over K */
+} infer_windows;
+
+/* Builds w for images of H x W pixels (at least the window), batches of up
+ * to nmax.  EINPUT naming the layer that cannot slide (padding, a layer
+ * that is not local, a branch). */
+dlc_status infer_windows_build(infer_windows *w, const model *m, int H, int W, int nmax,
+                               dlc_error *err);
+void infer_windows_free(infer_windows *w);
+/* Raw pixel values x (N, C, H, W) normalized and run: the outputs (N, K,
+ * gh, gw), borrowed until the next run (logits when w->softmax). */
+const float *infer_windows_run(infer_windows *w, const float *x, int N);
+/* One image's outputs z (K, gh, gw) as probabilities into p (a softmax over
+ * K at every cell; a copy when the output has no softmax). */
+void infer_windows_softmax(const infer_windows *w, const float *z, float *p);
+
 /* ---- text models ---- */
 
 typedef struct {

@@ -189,7 +189,10 @@ gradcheck_ok() {
         # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
         grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
         grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
-        if grep -q 'format: idx' "$c"; then
+        # the shapes sets are made by `make shapes`
+        shapes=$(sed -n 's|.*dir: \(data/shapes_[a-z]*\)/.*|\1|p' "$c" | head -1)
+        [ -z "$shapes" ] || [ -d "$shapes" ] || continue
+        if grep -q 'format: idx' "$c" || [ -n "$shapes" ]; then
             gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
         else
             gradcheck_ok "$c"

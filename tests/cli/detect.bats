@@ -210,3 +210,36 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"yolo needs anchors x (5 + classes) channels"* ]]
 }
+
+@test "predict --windows: a window classifier over every window of a larger image in one pass" {
+    "$MAKE_SHAPES" win --mode windows --train 64 --dev 16 --test 0
+    "$MAKE_SHAPES" big --mode detect --train 2 --dev 0 --test 0
+    [ "$(ls win/train)" = "$(printf 'background\ncircle\nsquare\ntriangle')" ]
+    sed -e 's|data/shapes_windows/train|win/train|; s|data/shapes_windows/dev|win/dev|' \
+        -e '/data\/shapes_windows\/test/d; s|epochs: 10|epochs: 1|' "$ROOT/configs/shapes_windows.yaml" > w.yaml
+    "$DLC" train w.yaml --out run --force --quiet
+    # 64 x 64: windows of 24 x 24, 4 pixels apart: 11 x 11
+    run "$DLC" predict run big/train/00000.png --windows
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | wc -l)" -eq 121 ]
+    echo "$output" | awk '$2 % 4 || $3 % 4 || $2 > 40 || $3 > 40 || $5 < 0.25 || $5 > 1 {exit 1}'
+    [[ "$(echo "$output" | tail -1)" == "big/train/00000.png: 40 40 "* ]]
+    run "$DLC" predict run big/train/00000.png big/train/00001.png --windows --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions | length == 2'
+    echo "$output" | jq -e '.predictions[0].grid == [11, 11] and .predictions[0].stride == [4, 4] and .predictions[0].window == [24, 24]'
+    echo "$output" | jq -e '.predictions[1].cells | length == 121'
+    # the window itself: one cell, what plain predict says
+    f=win/dev/circle/$(ls win/dev/circle | head -1)
+    run "$DLC" predict run "$f" --windows
+    [ "$(echo "$output" | wc -l)" -eq 1 ]
+    [ "$(echo "$output" | awk '{print $4, $5}')" = "$("$DLC" predict run "$f" --top-k 1 | awk '{print $2, $3}')" ]
+    # a model that cannot slide: its padding, named
+    yolo_config
+    "$MAKE_SHAPES" shapes --train 16 --dev 4 --test 0
+    sed -i '/test: {dir/d' yolo.yaml
+    "$DLC" train yolo.yaml --out yolo --force --quiet
+    run "$DLC" predict yolo big/train/00000.png --windows
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"conv2d_1' pads its input"* ]]
+}
