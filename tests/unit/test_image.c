@@ -218,7 +218,7 @@ static void test_augment(void **state)
     dlc_rng rng;
     dlc_rng_seed(&rng, 1, 0);
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, 1, 0, &rng, x, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1}, NULL, &rng, x, NULL, NULL);
         int plain = 1, flip = 1;
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
@@ -234,7 +234,7 @@ static void test_augment(void **state)
     assert_true(seen_flip && seen_plain);
     /* shifts: every value is 0 or the source value one shift away */
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, 0, 1, &rng, x, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.crop_pad = 1}, NULL, &rng, x, NULL, NULL);
         int found = 0;
         for (int dy = -1; dy <= 1 && !found; dy++)
             for (int dx = -1; dx <= 1 && !found; dx++) {
@@ -254,8 +254,8 @@ static void test_augment(void **state)
     dlc_rng a, b;
     dlc_rng_seed(&a, 9, 3);
     dlc_rng_seed(&b, 9, 3);
-    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &a, x, NULL);
-    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &b, y, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &a, x, NULL, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &b, y, NULL, NULL);
     assert_memory_equal(x, y, sizeof x);
 }
 
