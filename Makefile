@@ -77,7 +77,7 @@ cli-test: $(BIN) $(SHAPES_BIN)
 	DLC=$(abspath $(BIN)) MAKE_SHAPES=$(abspath $(SHAPES_BIN)) bats tests/cli
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text; do \
+	@set -e; for t in yaml idx csv safetensors text detect; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
