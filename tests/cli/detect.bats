@@ -82,6 +82,10 @@ YAML
     [ -s "run/errors/$img" ]
     grep -q "Average precision per class" run/report.html
     grep -q "missed objects and false positives of the dev images" run/report.html
+    # every figure report.html shows is report.json's
+    out=$(compare_dom run/report.html run/report.json)
+    echo "$out" | grep mismatch && false
+    [ "$(echo "$out" | tail -1)" -ge 20 ]
     # dlc analyze reads the sample (kind, iou and box are data, not tags)
     run "$DLC" analyze run
     [ "$status" -eq 0 ]
@@ -162,6 +166,9 @@ YAML
     jq -e '.heads[1].metrics.dev.detection.landmark_px > 0' run/report.json
     jq -e '.heads[0].metrics.dev.detection.mean_iou >= 0' run/report.json
     jq -e '.heads[0].metrics.dev.detection.class_accuracy == 1' run/report.json # one class
+    out=$(compare_dom run/report.html run/report.json)
+    echo "$out" | grep mismatch && false
+    [ "$(echo "$out" | tail -1)" -ge 20 ]
     run "$DLC" predict run tri/test/00001.png
     [ "$status" -eq 0 ]
     [[ "$output" == *"tri/test/00001.png: landmarks "* ]]
