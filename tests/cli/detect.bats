@@ -89,6 +89,7 @@ YAML
     # dlc analyze reads the sample (kind, iou and box are data, not tags)
     run "$DLC" analyze run
     [ "$status" -eq 0 ]
+    [[ "$output" == *"sampled of "*" missed objects and false positives of the dev images"* ]]
     [[ "$output" != *"kind"* ]]
     # eval: the test split's figures again, the same as in report.json
     run "$DLC" eval run --json
