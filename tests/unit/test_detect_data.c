@@ -235,11 +235,12 @@ static void test_augment_moves_objects(void **state)
     data_split s = {&ds, 1, idx};
     dlc_rng rng;
     dlc_rng_seed(&rng, 11, 0);
+    const data_augment aug = {.hflip = 1, .crop_pad = 4};
     int flips = 0, dropped = 0, clipped = 0;
     for (int trial = 0; trial < 200; trial++) {
         float x[3 * AH * AW], out[AM * ASTRIDE], want[4] = {0};
         long count;
-        data_gather_augment(&s, NULL, 0, 1, NULL, 1, 4, &rng, x, out);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &aug, NULL, &rng, x, out, NULL);
         /* object A: always kept (a shift of 4 leaves most of it) */
         assert_true(find(x, 255.0f, want, &count));
         assert_int_equal((int)out[0], 1);
