@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 size_t dlc_strlcpy(char *dst, const char *src, size_t size)
@@ -75,45 +77,100 @@ const char *dlc_nearest(const char *word, const char *const *candidates)
     return best;
 }
 
-dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err)
+const char *dlc_file_kind(unsigned mode)
+{
+    return S_ISDIR(mode)    ? "a folder"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISREG(mode)  ? "a regular file"
+                            : "not a regular file";
+}
+
+int dlc_open_regular(const char *path, long long *size, dlc_error *err)
+{
+    /* stat first so that a device or FIFO is never even opened; fstat after
+     * the open (O_NONBLOCK: a FIFO swapped in between cannot block) so the
+     * checked file is the one read */
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        struct stat lb;
+        if ((e == ENOENT || e == ELOOP) && lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode))
+            dlc_fail(err, DLC_EINPUT, "%s: %s", path,
+                     e == ELOOP ? "a symbolic link loop" : "a broken symbolic link");
+        else
+            dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(e));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        dlc_fail(err, DLC_EINPUT, "%s: is %s, not a regular file", path, dlc_file_kind(sb.st_mode));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        dlc_fail(err, DLC_EINPUT, "%s: is %s, not a regular file", path, dlc_file_kind(sb.st_mode));
+        close(fd);
+        return -1;
+    }
+    if (size)
+        *size = (long long)sb.st_size;
+    return fd;
+}
+
+dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len, dlc_error *err)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
+    long long size;
+    int fd = dlc_open_regular(path, &size, err);
+    if (fd < 0)
+        return DLC_EINPUT;
+    if (size < 0 || (unsigned long long)size > max) {
+        close(fd);
+        return dlc_fail(err, DLC_EINPUT, "%s: too large (%lld bytes; at most %zu are read)", path,
+                        size, max);
+    }
+    /* the size from fstat, plus one byte to see a file that grew meanwhile */
+    size_t cap = (size_t)size + 1, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return DLC_NOMEM(err);
     }
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return DLC_NOMEM(err);
-            }
-            buf = nb;
-            cap *= 2;
+    while (n < cap) {
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return dlc_fail(err, DLC_EIO, "%s: read error: %s", path, strerror(e));
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
         if (got == 0)
             break;
+        n += (size_t)got;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (n > (size_t)size) {
         free(buf);
-        return dlc_fail(err, DLC_EIO, "%s: read error", path);
+        return dlc_fail(err, DLC_EINPUT, "%s: the file grew while it was read", path);
     }
     buf[n] = '\0';
     *out = buf;
     *len = n;
     return DLC_OK;
+}
+
+dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err)
+{
+    return dlc_read_file_max(path, DLC_TEXT_MAX, out, len, err);
 }
 
 dlc_status dlc_mkdirs(const char *path, dlc_error *err)

@@ -27,9 +27,25 @@ int dlc_edit_distance(const char *a, const char *b);
  * close enough to be a plausible typo.  Borrowed pointer into candidates. */
 const char *dlc_nearest(const char *word, const char *const *candidates);
 
-/* Reads a whole file into a new buffer (NUL-terminated; *len excludes the NUL).
- * The caller frees *out.  Errors name the path. */
+/* Sizes of the files dlc reads whole: configs, sweep files, tag sheets and
+ * other text (DLC_TEXT_MAX); data files and models (DLC_DATA_MAX). */
+#define DLC_TEXT_MAX ((size_t)64 << 20)
+#define DLC_DATA_MAX ((size_t)8 << 30)
+
+/* Reads a whole regular file into a new buffer (NUL-terminated; *len excludes
+ * the NUL), at most DLC_TEXT_MAX bytes (dlc_read_file_max: max).  A folder,
+ * FIFO, socket or device, a broken link or a link loop, or a file over the
+ * limit is DLC_EINPUT naming the path and what it is; never blocks.  The
+ * caller frees *out. */
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err);
+dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len,
+                             dlc_error *err);
+/* Opens a regular file for reading (O_NONBLOCK, checked with fstat after the
+ * open) and gives its size; -1 with err set (DLC_EINPUT) otherwise, with the
+ * same reasons as dlc_read_file.  The caller closes the descriptor. */
+int dlc_open_regular(const char *path, long long *size, dlc_error *err);
+/* "a folder", "a FIFO (named pipe)", ... for a stat mode. */
+const char *dlc_file_kind(unsigned mode);
 
 /* The file name of path without folder and extension into out
  * ("configs/mnist.yaml" -> "mnist"); cut to size - 1 bytes. */

@@ -74,7 +74,7 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     }
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
-        st = data_image_probe(files->v[i], &shape, err);
+        st = data_image_probe(files->v[i], 0, &shape, err);
     }
     return st;
 }
@@ -173,7 +173,7 @@ static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_e
         int N = files.n - start < g->nmax ? files.n - start : g->nmax;
         float *x = graph_input(g, 0);
         for (int i = 0; i < N; i++) {
-            if ((st = data_image_load(files.v[start + i], &m->data_shape, pix, err)) != DLC_OK)
+            if ((st = data_image_load(files.v[start + i], 0, &m->data_shape, pix, err)) != DLC_OK)
                 goto cleanup;
             for (size_t j = 0; j < D; j++)
                 x[(size_t)i * D + j] = (float)pix[j];

@@ -259,6 +259,8 @@ typedef struct {
     data_target mode;
     data_names classes;   /* CLASS and BINARY label names */
     int given;           /* classes came from the caller (ids are final) */
+    int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int row_unknown;     /* this row's label is not a given class */
     int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
     int bin_num_col, bin_str_col;
     dataset *ds;
@@ -307,6 +309,11 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
         id = data_names_find(&c->classes, s);
+        if (id < 0 && c->given && c->skip_unknown) {
+            c->row_unknown = 1;
+            *out = -1.0f;
+            return DLC_OK;
+        }
         if (id < 0 && c->given) {
             csv_list_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
@@ -344,6 +351,11 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
             c->bin_num_line = line;
             c->bin_num_col = col;
         }
+        return DLC_OK;
+    }
+    if (c->given && c->skip_unknown) {
+        c->row_unknown = 1;
+        *out = NAN;
         return DLC_OK;
     }
     if (c->given) {
@@ -512,7 +524,9 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
     csv_parse c;
     memset(&c, 0, sizeof c);
     *out = NULL;
-    c.mode = mode;
+    c.mode = mode & ~DATA_TARGET_SKIP_UNKNOWN;
+    c.skip_unknown = (mode & DATA_TARGET_SKIP_UNKNOWN) != 0;
+    mode = c.mode;
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
     if ((st = csv_reader_init(&c.r, path, text, len, err)))
@@ -565,6 +579,7 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
         int line = c.r.line, eol = 0, j = 0;
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
+        c.row_unknown = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
@@ -598,10 +613,18 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
                           path, line, j + 1, c.ncols, c.header.names.v[j + 1]);
             goto cleanup;
         }
+        if (c.row_unknown) {
+            if (!ds->dropped++)
+                ds->dropped_line = line;
+            continue;
+        }
         ds->n++;
     }
     if (ds->n == 0) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
+        st = ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
+                                    "(%d rows, the first on line %d)", path, ds->dropped,
+                                    ds->dropped_line)
+                         : dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
         goto cleanup;
     }
     if (mode != DATA_TARGET_NUMERIC && (st = csv_finish_classes(&c, class_names, err)))
@@ -626,7 +649,7 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st == DLC_OK)
         st = data_parse_csv(out, path, text, len, label, features, mode, class_names, limit, err);
     free(text);

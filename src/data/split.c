@@ -84,17 +84,18 @@ static dlc_status split_check_fraction(const char *name, double f, dlc_error *er
 
 static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
                              const char *which, data_target mode, dlc_strlist *class_names,
-                             tensor_shape *image_shape, int *skipped, dlc_error *err)
+                             tensor_shape *image_shape, dlc_strlist *skipped, dlc_error *err)
 {
     if (cfg->format == DATA_IMAGE_FOLDER) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: image_folder data needs 'dir'", which);
-        if (mode != DATA_TARGET_CLASS)
+        if ((mode & ~DATA_TARGET_SKIP_UNKNOWN) != DATA_TARGET_CLASS)
             return dlc_fail(err, DLC_EINPUT,
                             "data.%s: image folders give one class per image; use loss "
                             "softmax_cross_entropy", which);
-        return data_read_image_folder(out, src->dir, image_shape, class_names, cfg->bad_files,
-                                      src->limit, skipped, err);
+        return data_read_image_folder(out, src->dir, image_shape, class_names,
+                                      cfg->bad_files | (mode & DATA_TARGET_SKIP_UNKNOWN),
+                                      src->limit, cfg->max_image_pixels, skipped, err);
     }
     if (cfg->format == DATA_IDX) {
         if (!src->images[0] || !src->labels[0])
@@ -136,13 +137,34 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
         }
         K = (int)mx + 1;
     }
+    const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     for (int k = 0; k < SRC_COUNT; k++) {
-        const dataset *ds = b->src[k];
-        for (int i = 0; ds && i < ds->n; i++)
-            if (!(ds->targets[i] < (float)K))
+        dataset *ds = b->src[k];
+        int kept = 0;
+        for (int i = 0; ds && i < ds->n; i++) {
+            if (ds->targets[i] < (float)K) {
+                if (kept < i) { /* compact past dropped examples */
+                    ds->targets[kept] = ds->targets[i];
+                    memcpy(ds->u8 + (size_t)kept * ds->dim, ds->u8 + (size_t)i * ds->dim, ds->dim);
+                }
+                kept++;
+                continue;
+            }
+            /* the labels file holds the label: name it (example i is its byte 8 + i) */
+            if (!cfg->skip_unknown_labels || cfg->classes.n == 0)
                 return dlc_fail(err, DLC_EINPUT,
-                                "%s: example %d has label %g, but there are %d classes (labels 0..%d)",
-                                ds->path, i, (double)ds->targets[i], K, K - 1);
+                                "%s: label %d (example %d, images in %s) is %g, but there are %d "
+                                "classes (labels 0..%d)",
+                                srcs[k]->labels, i, i, srcs[k]->images, (double)ds->targets[i], K,
+                                K - 1);
+            if (!ds->dropped++)
+                ds->dropped_line = i;
+        }
+        if (ds && kept == 0 && ds->n > 0)
+            return dlc_fail(err, DLC_EINPUT, "%s: every label is unknown to the model (%d examples)",
+                            srcs[k]->labels, ds->n);
+        if (ds)
+            ds->n = kept;
     }
     if (cfg->classes.n > 0)
         return dlc_strlist_copy(&b->class_names, &cfg->classes, err);
@@ -193,9 +215,13 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!split_src_given(srcs[k]))
             continue;
-        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], mode,
-                             &b->class_names, &image_shape, &b->skipped, err)))
+        data_target read_mode = mode;
+        if (cfg->skip_unknown_labels && b->class_names.n > 0 && mode != DATA_TARGET_NUMERIC)
+            read_mode = (data_target)(mode | DATA_TARGET_SKIP_UNKNOWN);
+        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], read_mode,
+                             &b->class_names, &image_shape, &b->skipped_files, err)))
             goto cleanup;
+        b->skipped = b->skipped_files.n;
         const dataset *ds = b->src[k], *tr = b->src[SRC_TRAIN];
         if (k == SRC_TRAIN) {
             /* binary labels given as numbers: name them, so a dev or test
@@ -224,6 +250,8 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
     if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, mode, err)))
         goto cleanup;
 
+    for (int k = 0; k < SRC_COUNT; k++)
+        b->unknown_labels += b->src[k] ? b->src[k]->dropped : 0;
     const dataset *tr = b->src[SRC_TRAIN];
     b->shape = tr->shape;
     b->dim = tr->dim;
@@ -296,6 +324,7 @@ void data_free(data_bundle *b)
     free(b->test.idx);
     dlc_strlist_clear(&b->class_names);
     dlc_strlist_clear(&b->vocab);
+    dlc_strlist_clear(&b->skipped_files);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

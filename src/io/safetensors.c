@@ -556,7 +556,7 @@ dlc_status io_safetensors_read(io_st **out, const char *path, dlc_error *err)
     size_t len = 0;
     int taken = 0;
     *out = NULL;
-    dlc_status s = dlc_read_file(path, &buf, &len, err);
+    dlc_status s = dlc_read_file_max(path, DLC_DATA_MAX, &buf, &len, err);
     if (s != DLC_OK)
         return s;
     s = st_build(out, path, (const unsigned char *)buf, len, buf, &taken, err);

@@ -555,8 +555,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", t->data.train.n,
         t->data.train_dev.n, t->data.dev.n, t->data.test.n, shape, what);
-    if (t->data.skipped)
-        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
+    if (t->data.skipped) {
+        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip):", t->data.skipped);
+        for (int i = 0; i < t->data.skipped_files.n && i < 10; i++)
+            say(t, "  skipped %s", t->data.skipped_files.v[i]);
+        if (t->data.skipped_files.n > 10)
+            say(t, "  ... and %d more", t->data.skipped_files.n - 10);
+    }
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
