@@ -11,8 +11,23 @@
 static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
+    {"--unknown-labels", 1, "fail|skip",
+     "a label the model was not trained on: an error naming file and line (default), or skipped and counted"},
     {NULL, 0, NULL, NULL},
 };
+
+/* Labels are read through the model's class list, never re-derived from
+ * the data read now: data that lost a class, or gained one, must not shift
+ * the ids the model's outputs mean.  (A language model's classes are its
+ * vocabulary, already given.) */
+static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
+{
+    cfg->data.skip_unknown_labels = skip;
+    if (m->classes.n == 0 || cfg->loss == LOSS_MSE ||
+        (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
+        return DLC_OK;
+    return dlc_strlist_copy(&cfg->data.classes, &m->classes, err);
+}
 
 static int run(const cli_args *a)
 {
@@ -29,6 +44,9 @@ static int run(const cli_args *a)
             which = i;
     if (which < 0)
         return cli_usage_error(c, "--split must be train, train_dev, dev or test, got '%s'", split);
+    const char *unknown = cli_get(c, a, "--unknown-labels");
+    if (unknown && strcmp(unknown, "fail") != 0 && strcmp(unknown, "skip") != 0)
+        return cli_usage_error(c, "--unknown-labels must be fail or skip, got '%s'", unknown);
     cli_set_threads(cli_get(c, a, "--threads"), 0);
 
     dlc_error err = {0};
@@ -43,10 +61,14 @@ static int run(const cli_args *a)
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
-         data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err)) != DLC_OK) {
+         eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
+        data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
+    if (data.unknown_labels)
+        fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
+                "(--unknown-labels skip)\n", data.unknown_labels);
     const data_split *splits[] = {&data.train, &data.train_dev, &data.dev, &data.test};
     const data_split *s = splits[which];
     if (s->n == 0) {
