@@ -83,7 +83,8 @@ static uint32_t rd_le32(const uint8_t *p)
 static unsigned rd_le16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
 
 /* Truncation checks: each walks the file's structure far enough to know
- * that every byte the decoder will want is there; 0 when complete.  stb's
+ * that every byte the decoder will want is there; 0 when complete, 1 when
+ * the file ends early, 2 when its structure is broken.  stb's
  * decoders read zeros past the end of their input, so without these a cut
  * file would decode "successfully" with its missing part black. */
 
@@ -124,14 +125,17 @@ static int jpeg_bad_dht(const uint8_t *p, size_t len)
 /* JPEG: marker segments; after each scan (SOS) its entropy-coded data runs
  * to the next marker that is not a stuffed byte (FF 00) or a restart
  * (FF D0..D7); complete when EOI (FF D9) follows a scan.  Returns 2 for a
- * Huffman table that would overrun stb's (jpeg_bad_dht). */
+ * broken structure: no marker where one must be, or a Huffman table that
+ * would overrun stb's (jpeg_bad_dht). */
 static int jpeg_truncated(const uint8_t *p, size_t n)
 {
     size_t i = 2;
     int scans = 0;
     for (;;) {
-        if (i + 1 >= n || p[i] != 0xFF)
+        if (i + 1 >= n)
             return 1;
+        if (p[i] != 0xFF)
+            return 2;
         uint8_t m = p[i + 1];
         if (m == 0xFF) { /* fill byte */
             i++;
@@ -146,7 +150,9 @@ static int jpeg_truncated(const uint8_t *p, size_t n)
         if (i + 3 >= n)
             return 1;
         size_t len = ((size_t)p[i + 2] << 8) | p[i + 3];
-        if (len < 2 || len > n - i - 2)
+        if (len < 2)
+            return 2;
+        if (len > n - i - 2)
             return 1;
         if (m == 0xC4 && jpeg_bad_dht(p + i + 4, len - 2))
             return 2;
@@ -260,16 +266,17 @@ dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, lo
               : f == IMG_JPEG ? jpeg_truncated(buf, len)
               : f == IMG_BMP  ? bmp_truncated(buf, len)
                               : gif_truncated(buf, len);
+    /* before any stb code runs: stbi_info parses JPEG tables too */
     if (cut == 2)
-        return dlc_fail(err, DLC_EINPUT, "%s: JPEG image with a corrupt Huffman table", name);
+        return dlc_fail(err, DLC_EINPUT, "%s: corrupt %s image (its structure is broken)", name,
+                        format_names[f]);
+    if (cut)
+        return dlc_fail(err, DLC_EINPUT, "%s: %s image is truncated (the file ends before its "
+                        "data does)", name, format_names[f]);
     int w = 0, h = 0, n = 0;
-    if (len > INT_MAX || !stbi_info_from_memory(buf, (int)len, &w, &h, &n)) {
-        if (cut)
-            return dlc_fail(err, DLC_EINPUT, "%s: %s image is truncated (the file ends before its "
-                            "data does)", name, format_names[f]);
+    if (len > INT_MAX || !stbi_info_from_memory(buf, (int)len, &w, &h, &n))
         return dlc_fail(err, DLC_EINPUT, "%s: not a readable %s image (%s)", name, format_names[f],
                         len > INT_MAX ? "larger than 2 GiB" : stbi_failure_reason());
-    }
     if (w <= 0 || h <= 0)
         return dlc_fail(err, DLC_EINPUT, "%s: %s image of %d x %d pixels: empty", name,
                         format_names[f], w, h);
@@ -278,9 +285,6 @@ dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, lo
                         "%s: %s image of %d x %d pixels is too large (at most %d per side and "
                         "%ld pixels: data.max_image_pixels)",
                         name, format_names[f], w, h, DATA_IMAGE_MAX_SIDE, max_pixels);
-    if (cut)
-        return dlc_fail(err, DLC_EINPUT, "%s: %s image is truncated (the file ends before its "
-                        "data does)", name, format_names[f]);
     if (shape) {
         shape->ndim = 3;
         shape->d[0] = n <= 2 ? 1 : 3;
