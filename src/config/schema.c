@@ -915,8 +915,11 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
     ynode d;
     if (!v) {
         if (k->flags & F_COMPUTED) {
-            if (k->kind == K_RUN_NAME)
-                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name);
+            if (k->kind == K_RUN_NAME &&
+                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name) >= sizeof cv->c->name)
+                return config_key_fail(cv->err, owner, path,
+                                       "missing, and the file's name is too long to name the run "
+                                       "(at most %zu characters): set name", sizeof cv->c->name - 1);
             return DLC_OK; /* layer names and alpha: convert_layer */
         }
         if (!k->def)

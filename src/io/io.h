@@ -39,6 +39,17 @@ void io_atomic_abort(io_atomic *a);
 /* The whole file in one call. */
 dlc_status io_write_file(const char *path, const void *data, size_t len, dlc_error *err);
 
+/* ---- the run folder's lock (runlock.c) ---- */
+/* Takes the exclusive lock of run folder dir (flock on dir/.lock, which
+ * records the pid) for as long as *fd stays open: the process's end releases
+ * it, even after kill -9.  Held by another process: DLC_EINPUT naming its
+ * pid.  dir must exist. */
+dlc_status io_run_lock(const char *dir, int *fd, dlc_error *err);
+void io_run_unlock(int fd);
+/* Removes "*.tmp.<pid>" temporaries left in dir and dir/errors by processes
+ * that no longer run (call with the lock held); returns how many. */
+int io_remove_stale_tmp(const char *dir);
+
 /* ---- safetensors ---- */
 typedef struct {
     const char *name;

@@ -5,6 +5,15 @@
 
 load helpers
 
+# a background training that a failed assertion must not leave running
+teardown() {
+    if [ -n "${holder:-}" ]; then
+        kill -9 "$holder" 2> /dev/null || true
+    fi
+    cd /
+    rm -rf "$TMP"
+}
+
 # iris from a copy in the working folder (data.csv), splits carved from it
 iris_copy() {
     cp "$ROOT/data/iris.csv" data.csv
@@ -51,4 +60,74 @@ YAML
     [[ "$output" == *"skipped 1 examples whose label the model was not trained on"* ]]
     run "$DLC" eval run --unknown-labels maybe
     [ "$status" -eq 2 ]
+}
+
+@test "two trainings into one run folder: the second exits 2 naming the first's pid" {
+    iris_copy 100000
+    "$DLC" train iris.yaml --out run --quiet > /dev/null 2>&1 &
+    holder=$!
+    for _ in $(seq 100); do
+        [ -s run/.lock ] && break
+        sleep 0.1
+    done
+    [ "$(cat run/.lock)" = "$holder" ]
+    run timeout 60 "$DLC" train iris.yaml --out run --force --quiet
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run is in use by another dlc process (pid $holder)"* ]]
+    run timeout 60 "$DLC" train iris.yaml --out run --resume --quiet
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"pid $holder"* ]]
+    kill -9 "$holder"
+    wait "$holder" || true
+    # the kernel released the killed holder's lock
+    sed -i 's/epochs: 100000/epochs: 3/' iris.yaml
+    run "$DLC" train iris.yaml --out run --force --quiet
+    [ "$status" -eq 0 ]
+}
+
+@test "temporaries of killed runs are removed when a run starts or resumes" {
+    iris_copy 3
+    dead=$(sh -c 'echo $$')
+    mkdir -p run/errors
+    echo partial > "run/checkpoint.safetensors.tmp.$dead"
+    echo partial > "run/errors/err_1.png.tmp.$dead"
+    echo busy > "run/model.safetensors.tmp.$$"     # a live process's: kept
+    echo mine > "run/notes.tmp.txt"                 # not a temporary's name: kept
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"removed 2 temporary files left by killed runs in run"* ]]
+    [ ! -e "run/checkpoint.safetensors.tmp.$dead" ]
+    [ ! -e "run/errors/err_1.png.tmp.$dead" ]
+    [ -e "run/model.safetensors.tmp.$$" ]
+    [ -e run/notes.tmp.txt ]
+    echo partial > "run/checkpoint.safetensors.tmp.$dead"
+    sed -i 's/epochs: 3/epochs: 4/' iris.yaml
+    run "$DLC" train iris.yaml --out run --resume --quiet
+    [ "$status" -eq 0 ]
+    [ ! -e "run/checkpoint.safetensors.tmp.$dead" ]
+}
+
+@test "arguments longer than their buffers are errors, never cut" {
+    iris_copy 3
+    long=$(printf 'd%.0s' $(seq 3000))
+    run "$DLC" train iris.yaml --out "$long"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the run folder's path is 3000 characters long; at most 2047"* ]]
+    [ ! -e "$(printf 'd%.0s' $(seq 2047))" ]
+    run "$DLC" train iris.yaml --seed "$(printf '1%.0s' $(seq 120))"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--seed"* ]]
+    run "$DLC" eval "$(printf 'r%.0s' $(seq 5000))"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"5000 characters long; at most 4095"* ]]
+    run "$DLC" leaderboard "$ROOT/configs/sweeps/softmax_iris_grid.yaml" --dir "$long"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--dir is 3000 characters long"* ]]
+    # a config whose file name is too long to name the run must say so
+    name=$(printf 'n%.0s' $(seq 200))
+    cp iris.yaml "$name.yaml"
+    sed -i '/^name:/d' "$name.yaml"
+    run "$DLC" summary "$name.yaml"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"too long to name the run"* ]]
 }
