@@ -395,6 +395,37 @@ static int meta_long(const io_st *st, const char *key, long *out)
     return v && dlc_parse_long(v, out) == 0 ? 0 : -1;
 }
 
+/* Every counter of a checkpoint against what the run allows: an epoch of
+ * 2^31 trained forever at negative epochs, one of 99999999999 "finished"
+ * 1215752191 epochs.  Each step takes at least one training example, the
+ * optimizer steps once per step, and the best and patience counters count
+ * epochs already run. */
+static dlc_status checkpoint_check_counters(const trainer *t, const char *path, long epoch,
+                                            long step, long ot, long best_epoch, long bad,
+                                            long stopped, const char *bm, double *best,
+                                            dlc_error *err)
+{
+    const long epochs = t->cfg->train.epochs;
+    const long per_epoch = t->data.train.n > 0 ? t->data.train.n : 1;
+    if (epoch > epochs)
+        return dlc_fail(err, DLC_EINPUT, "%s: the checkpoint is after epoch %ld, but train.epochs "
+                        "is %ld (raise it to train on)", path, epoch, epochs);
+    if (step > epoch * per_epoch || ot > step)
+        return dlc_fail(err, DLC_EINPUT, "%s: step %ld (optimizer step %ld) cannot follow %ld "
+                        "epochs of %ld examples: the checkpoint is damaged", path, step, ot, epoch,
+                        per_epoch);
+    if (best_epoch < 0 || best_epoch > epoch || bad < 0 || bad > epoch || (stopped != 0 && stopped != 1))
+        return dlc_fail(err, DLC_EINPUT, "%s: best epoch %ld, epochs without improvement %ld, "
+                        "stopped %ld: out of range after %ld epochs (the checkpoint is damaged)",
+                        path, best_epoch, bad, stopped, epoch);
+    char *end;
+    *best = strtod(bm, &end);
+    if (end == bm || *end || (best_epoch > 0 && !isfinite(*best)))
+        return dlc_fail(err, DLC_EINPUT, "%s: best_metric '%.40s' is not a number (the checkpoint "
+                        "is damaged)", path, bm);
+    return DLC_OK;
+}
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -408,7 +439,7 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     optim *o = t->opt_state;
     long epoch, step, ot, best_epoch, bad, stopped;
-    double best;
+    double best = 0.0;
     const char *fmt = io_st_meta(st, "format"), *opt_name = io_st_meta(st, "optimizer");
     const char *bm = io_st_meta(st, "best_metric");
     if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT) != 0 || meta_long(st, "epoch", &epoch) ||
@@ -419,7 +450,9 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc checkpoint, or its counters are damaged", path);
         goto cleanup;
     }
-    best = strtod(bm, NULL);
+    if ((s = checkpoint_check_counters(t, path, epoch, step, ot, best_epoch, bad, stopped, bm,
+                                       &best, err)) != DLC_OK)
+        goto cleanup;
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
                      path, opt_name, optim_names[o->cfg.type]);

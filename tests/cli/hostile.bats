@@ -131,3 +131,66 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"too long to name the run"* ]]
 }
+
+# st_set_meta FILE KEY VALUE: sets (or, with VALUE "-", removes) a metadata
+# entry of a safetensors file in place (the header is rewritten with jq).
+st_set_meta() {
+    local f=$1 key=$2 val=$3 n hdr new len
+    n=$(od -An -tu8 -N8 "$f" | tr -d ' ')
+    hdr=$(head -c $((8 + n)) "$f" | tail -c "$n")
+    if [ "$val" = "-" ]; then
+        new=$(printf '%s' "$hdr" | jq -c --arg k "$key" 'del(.__metadata__[$k])')
+    else
+        new=$(printf '%s' "$hdr" | jq -c --arg k "$key" --arg v "$val" '.__metadata__[$k] = $v')
+    fi
+    len=$(printf '%s' "$new" | LC_ALL=C wc -c)
+    {
+        printf "$(printf '\\%03o' $((len & 255)) $((len >> 8 & 255)) $((len >> 16 & 255)) $((len >> 24 & 255)) 0 0 0 0)"
+        printf '%s' "$new"
+        tail -c +$((9 + n)) "$f"
+    } > "$f.new"
+    mv "$f.new" "$f"
+}
+
+@test "checkpoint counters out of range are refused, not trained on" {
+    iris_copy 4
+    run "$DLC" train iris.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    cp run/checkpoint.safetensors good.safetensors
+    for bad in "epoch 5" "epoch 2147483648" "epoch 99999999999" "step 100000" "optim_t 99999" \
+        "best_epoch 7" "bad_epochs -1" "stopped_early 2" "best_metric nonsense" "epoch -3"; do
+        cp good.safetensors run/checkpoint.safetensors
+        st_set_meta run/checkpoint.safetensors ${bad% *} "${bad#* }"
+        run timeout 60 "$DLC" train iris.yaml --out run --resume --quiet
+        echo "$bad: $output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *checkpoint.safetensors* ]]
+    done
+    # the untouched checkpoint still resumes (the test's rewriting is sound)
+    cp good.safetensors run/checkpoint.safetensors
+    st_set_meta run/checkpoint.safetensors epoch 4
+    run "$DLC" train iris.yaml --out run --resume --quiet
+    [ "$status" -eq 0 ]
+}
+
+@test "model file metadata is checked: shape, classes, normalization, missing parts" {
+    iris_copy 3
+    run "$DLC" train iris.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    cp run/model.safetensors good.safetensors
+    check() { # KEY VALUE EXPECTED-MESSAGE
+        cp good.safetensors run/model.safetensors
+        st_set_meta run/model.safetensors "$1" "$2"
+        run "$DLC" eval run
+        echo "$1=$2: $output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"$3"* ]]
+    }
+    check data_shape '[1e300]' "metadata 'data_shape' size 0 is not a whole number"
+    check data_shape '[4.5]' "metadata 'data_shape'"
+    check data_shape '"four"' "metadata 'data_shape' is not a list"
+    check classes '["a","b","a"]' "metadata 'classes' names 'a' twice"
+    check config - "without its 'config' metadata"
+    check classes - "without its 'classes' metadata"
+    check format - "not a dlc model file"
+}
