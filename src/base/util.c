@@ -331,3 +331,88 @@ void dlc_path_stem(char *out, size_t size, const char *path)
     memcpy(out, base, n);
     out[n] = '\0';
 }
+
+/* Length of the UTF-8 sequence at s and its code point, or 0 when invalid
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static int utf8_seq(const unsigned char *s, unsigned *cp)
+{
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n <= 1) {
+        *cp = c;
+        return n;
+    }
+    unsigned v = c & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+void dlc_buf_escape(dlc_buf *b, const char *str, int mode)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int all = mode == DLC_ESC_ALL;
+    if (all && *s == ' ') { /* a token of spaces only: visible as the symbol for space */
+        const unsigned char *q = s;
+        while (*q == ' ')
+            q++;
+        if (!*q) {
+            for (; *s; s++)
+                dlc_buf_append(b, "\xe2\x90\xa0", 3); /* U+2420 SYMBOL FOR SPACE */
+            return;
+        }
+    }
+    while (*s) {
+        unsigned cp;
+        int n = utf8_seq(s, &cp);
+        if (n == 0) { /* a byte that is not UTF-8: shown, never sent raw */
+            dlc_buf_printf(b, "\\x%02x", *s);
+            s++;
+            continue;
+        }
+        if (cp == '\n' && !all)
+            dlc_buf_append(b, "\n", 1);
+        else if (cp == '\t' && !all)
+            dlc_buf_append(b, "\t", 1);
+        else if (cp == '\n' || cp == '\t' || cp == '\r')
+            dlc_buf_printf(b, "\\%c", cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
+        else if (cp == '\\' && all)
+            dlc_buf_append(b, "\\\\", 2);
+        else if (cp < 0x20 || cp == 0x7F)
+            dlc_buf_printf(b, "\\x%02x", cp);
+        else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+                 (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+            /* C1 controls (0x9B is CSI on some terminals), line separators and
+             * the bidirectional overrides that reorder what is shown */
+            dlc_buf_printf(b, "\\u%04x", cp);
+        else
+            dlc_buf_append(b, (const char *)s, (size_t)n);
+        s += n;
+    }
+}
+
+const char *dlc_escape(char *out, size_t size, const char *s, int mode)
+{
+    dlc_buf b = {0};
+    dlc_buf_escape(&b, s, mode);
+    const char *text = b.failed ? "?" : b.s ? b.s : "";
+    size_t n = strlen(text);
+    if (n >= size) { /* cut at a character boundary, marked */
+        n = size >= 4 ? size - 4 : 0;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+        memcpy(out, text, n);
+        dlc_strlcpy(out + n, size >= 4 ? "..." : "", size - n);
+    } else {
+        memcpy(out, text, n + 1);
+    }
+    dlc_buf_free(&b);
+    return out;
+}

@@ -85,4 +85,19 @@ void dlc_buf_printf(dlc_buf *b, const char *fmt, ...) __attribute__((format(prin
 void dlc_buf_append(dlc_buf *b, const char *s, size_t n);
 void dlc_buf_free(dlc_buf *b);
 
+/* ---- text for a terminal ----
+ * Strings from data (class names, tokens, tags, file names, labels in
+ * messages) go to the terminal escaped, so none can send it a control
+ * sequence (retitle it, hide text, move the cursor): control characters
+ * become \n \t \r \xNN, C1 controls, line separators and bidirectional
+ * overrides \uNNNN, bytes that are not UTF-8 \xNN.  DLC_ESC_ALL (a table
+ * cell, a token) also escapes newline, tab and backslash, and shows a string
+ * of spaces only as U+2420 (so a space token is seen); DLC_ESC_KEEP_LINES (a
+ * message, generated text) keeps newline and tab as they are. */
+enum { DLC_ESC_ALL, DLC_ESC_KEEP_LINES };
+void dlc_buf_escape(dlc_buf *b, const char *s, int mode);
+/* The same into out (always terminated; cut with "..." when it does not
+ * fit); returns out, for printf. */
+const char *dlc_escape(char *out, size_t size, const char *s, int mode);
+
 #endif

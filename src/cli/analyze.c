@@ -23,6 +23,7 @@ static double json_num(const json_value *v)
 
 static void print_table(const report_tally *t, const char *tags_path, const json_value *rep)
 {
+    char e[128];
     const json_value *ea = json_get(rep, "error_analysis");
     double dev_errors = json_num(json_get(ea, "dev_errors"));
     printf("error analysis: %d sampled", t->rows);
@@ -37,7 +38,8 @@ static void print_table(const report_tally *t, const char *tags_path, const json
         if (g->count == 0)
             continue;
         any = 1;
-        printf("%-24.24s %7d %11.1f%% ", g->name, g->count, 100 * g->share);
+        printf("%-24.24s %7d %11.1f%% ", dlc_escape(e, sizeof e, g->name, DLC_ESC_ALL), g->count,
+               100 * g->share);
         if (isnan(g->ceiling))
             printf("%10s\n", "-");
         else
@@ -62,6 +64,7 @@ static void print_table(const report_tally *t, const char *tags_path, const json
 
 static void print_pairs(const json_value *rep)
 {
+    char e[128], e2[128];
     const json_value *pairs = json_get(rep, "confused_pairs");
     if (!pairs || pairs->type != JSON_ARRAY || pairs->n == 0)
         return;
@@ -70,7 +73,8 @@ static void print_pairs(const json_value *rep)
         const json_value *t = json_get(pairs->items[i], "true"), *p = json_get(pairs->items[i], "predicted");
         double c = json_num(json_get(pairs->items[i], "count"));
         if (t && p && t->type == JSON_STRING && p->type == JSON_STRING)
-            printf("  %-20s -> %-20s %6.0f\n", t->string, p->string, c);
+            printf("  %-20s -> %-20s %6.0f\n", dlc_escape(e, sizeof e, t->string, DLC_ESC_ALL),
+                   dlc_escape(e2, sizeof e2, p->string, DLC_ESC_ALL), c);
     }
 }
 

@@ -63,7 +63,10 @@ int cli_quiet(const cli_command *c, const cli_args *a)
 
 int cli_fail(const dlc_error *err)
 {
-    fprintf(stderr, "dlc: error: %s\n", err->msg);
+    /* messages quote file names and labels from data: escaped, so a label
+     * cannot send the terminal a control sequence */
+    char msg[2 * sizeof err->msg];
+    fprintf(stderr, "dlc: error: %s\n", dlc_escape(msg, sizeof msg, err->msg, DLC_ESC_KEEP_LINES));
     return dlc_exit_code(err->status);
 }
 

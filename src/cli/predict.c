@@ -133,7 +133,8 @@ static void print_one(printer *pr, const model *m, const char *file, const float
         json_write_string(b, file);
         dlc_buf_printf(b, ", \"top\": [");
     } else {
-        dlc_buf_printf(b, "%s:", file);
+        dlc_buf_escape(b, file, DLC_ESC_ALL);
+        dlc_buf_append(b, ":", 1);
     }
     for (int j = 0; j < k; j++) {
         int c = idx[j];
@@ -145,7 +146,9 @@ static void print_one(printer *pr, const model *m, const char *file, const float
             json_write_string(b, name);
             dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
         } else {
-            dlc_buf_printf(b, "%s %s %.4f", j ? "," : "", name, p[c]);
+            dlc_buf_printf(b, "%s ", j ? "," : "");
+            dlc_buf_escape(b, name, DLC_ESC_ALL);
+            dlc_buf_printf(b, " %.4f", p[c]);
         }
     }
     dlc_buf_printf(b, pr->json ? "]}" : "\n");

@@ -87,15 +87,18 @@ static int next_token(const float *z, int K, double temperature, dlc_rng *rng, d
     return best;
 }
 
+/* Generated text keeps its lines; any other control character is shown
+ * escaped (dlc_escape), never sent to the terminal. */
 static void print_token(const text_model *t, int id)
 {
     const char *s = t->m.vocab.v[id];
+    char e[256];
     if (t->cfg.data.text.unit == TEXT_CHARS)
-        fputs(s, stdout);
+        fputs(dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES), stdout);
     else if (strcmp(s, "<eos>") == 0)
         fputs("\n", stdout);
     else
-        printf("%s ", s);
+        printf("%s ", dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES));
 }
 
 static int generate(const cli_command *c, const cli_args *a, const char *prompt)
@@ -226,6 +229,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     float *ids = NULL;
     ranked *r = NULL;
     char **words = NULL;
+    char e[256];
     int n_words = 0;
     if (load(&t, a->pos[0], NULL, &err) != DLC_OK) {
         rc = cli_fail(&err);
@@ -270,7 +274,9 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         }
         qsort(r, (size_t)K, sizeof *r, ranked_cmp);
         for (int k = 0; k < K && k < (int)top; k++)
-            printf("%-24s %.4f\n", r[k].k < t.m.classes.n ? t.m.classes.v[r[k].k] : "?", r[k].p / sum);
+            printf("%-24s %.4f\n",
+                   dlc_escape(e, sizeof e, r[k].k < t.m.classes.n ? t.m.classes.v[r[k].k] : "?", DLC_ESC_ALL),
+                   r[k].p / sum);
         rc = 0;
         goto done;
     }
@@ -291,8 +297,10 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
             for (int k = 1; k < K; k++)
                 best = z[k] > z[best] ? k : best;
             int w = at + i;
-            printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : t.m.vocab.v[(int)ids[w]],
-                   best < t.m.classes.n ? t.m.classes.v[best] : "?");
+            char e2[256];
+            printf("%s%s/%s", w ? " " : "",
+                   dlc_escape(e, sizeof e, w < n_words ? words[w] : t.m.vocab.v[(int)ids[w]], DLC_ESC_ALL),
+                   dlc_escape(e2, sizeof e2, best < t.m.classes.n ? t.m.classes.v[best] : "?", DLC_ESC_ALL));
         }
     }
     printf("\n");

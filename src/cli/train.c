@@ -89,7 +89,8 @@ static void on_message(void *user, const char *msg)
     clear_line(p);
     if (p->quiet && strncmp(msg, "warning", 7) != 0)
         return;
-    fprintf(stderr, "%s\n", msg);
+    char text[2048];
+    fprintf(stderr, "%s\n", dlc_escape(text, sizeof text, msg, DLC_ESC_KEEP_LINES));
 }
 
 static dlc_status on_finished(void *user, model *m, const data_bundle *data,

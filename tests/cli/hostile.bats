@@ -194,3 +194,47 @@ st_set_meta() {
     check classes - "without its 'classes' metadata"
     check format - "not a dlc model file"
 }
+
+@test "class names and tokens carrying terminal escapes are printed escaped" {
+    {
+        echo "x,y,label"
+        for i in $(seq 1 40); do
+            printf '%d,%d,%s\n' "$i" $((i % 7)) $'\e]0;pwned\a'
+            printf '%d,%d,plain\n' $((i + 50)) $((i % 5))
+        done
+    } > esc.csv
+    cat > esc.yaml <<YAML
+name: esc
+data: {format: csv, train: {file: esc.csv}, label: label, split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train esc.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\e'* ]]
+    [[ "$output" == *'\x1b]0;pwned\x07'* ]]
+    run "$DLC" eval run --split dev
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\e'* ]]
+    [[ "$output" == *'\x1b]0;pwned\x07'* ]]
+    # in an error message too: a label the model does not know
+    printf '1,2,\e[8mhidden\n' >> esc.csv
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" != *$'\e'* ]]
+    [[ "$output" == *'\x1b[8mhidden'* ]]
+}
+
+@test "a character language model's newline and space tokens are visible in its per-class table" {
+    for i in $(seq 1 30); do echo "ab ba ab"; done > text.txt
+    cat > lm.yaml <<YAML
+name: lm
+data: {format: text, train: {file: text.txt}, split: {dev: 0.2}, text: {task: lm, tokens: chars, seq_len: 8}}
+model: {layers: [{type: embedding, units: 4}, {type: rnn, units: 8}, {type: dense, units: auto}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    run "$DLC" train lm.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n\\n '* ]]      # the newline token's row: \n
+    [[ "$output" == *$'\n\xe2\x90\xa0 '* ]]   # the space token's row: U+2420
+}
