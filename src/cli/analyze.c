@@ -82,20 +82,30 @@ static void print_json(const report_tally *t)
 {
     dlc_buf b = {0};
     dlc_buf_printf(&b, "{\"sampled\": %d, \"untagged\": %d, \"dev_error\": ", t->rows, t->untagged);
-    dlc_buf_printf(&b, isnan(t->dev_error) ? "null" : "%.9g", t->dev_error);
+    json_write_number(&b, t->dev_error);
     dlc_buf_printf(&b, ", \"tags\": [");
     for (int k = 0, first = 1; k < t->n_tags; k++) {
         const report_tag *g = &t->tags[k];
         dlc_buf_printf(&b, "%s{\"tag\": ", first ? "" : ", ");
         json_write_string(&b, g->name);
-        dlc_buf_printf(&b, ", \"count\": %d, \"share\": %.9g, \"ceiling\": ", g->count, g->share);
-        dlc_buf_printf(&b, isnan(g->ceiling) ? "null" : "%.9g", g->ceiling);
+        dlc_buf_printf(&b, ", \"count\": %d, \"share\": ", g->count);
+        json_write_number(&b, g->share);
+        dlc_buf_printf(&b, ", \"ceiling\": ");
+        json_write_number(&b, g->ceiling);
         dlc_buf_printf(&b, "}");
         first = 0;
     }
-    dlc_buf_printf(&b, "], \"mislabeled\": %d, \"mislabeled_share\": %.9g, \"corrected_dev_error\": ",
-                   t->mislabeled, t->mislabeled_share);
-    dlc_buf_printf(&b, isnan(t->corrected_error) ? "null" : "%.9g", t->corrected_error);
+    dlc_buf_printf(&b, "], \"mislabeled\": %d, \"mislabeled_share\": ", t->mislabeled);
+    json_write_number(&b, t->mislabeled_share);
+    dlc_buf_printf(&b, ", \"corrected_dev_error\": ");
+    json_write_number(&b, t->corrected_error);
+    dlc_strlist warnings = {0};
+    if (!isfinite(t->dev_error))
+        dlc_strlist_push(&warnings, "the run's dev error is unknown (null in report.json): the "
+                         "ceilings and the corrected dev error are null", NULL);
+    dlc_buf_printf(&b, ", ");
+    json_write_warnings(&b, &warnings);
+    dlc_strlist_clear(&warnings);
     dlc_buf_printf(&b, "}\n");
     if (!b.failed)
         fputs(b.s, stdout);

@@ -95,24 +95,37 @@ static int run(const cli_args *a)
                                                                 : REPORT_SPLIT_TEST);
     double loss = r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
-        printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
-        if (isnan(acc))
-            printf("null, \"error\": null");
-        else
-            printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
-        const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-        const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-        for (int i = 0; i < 4; i++)
-            printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
-        printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
-               report_split_names[rep.metric.split]);
-        printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);
-        printf(", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
-               rep.metric.higher_is_better ? "true" : "false", rep.metric.constraints_met ? "true" : "false");
+        /* every number through json_write_number: null, never nan */
+        dlc_buf b = {0};
+        dlc_strlist warnings = {0};
+        dlc_buf_printf(&b, "{\"split\": \"%s\", \"examples\": %d, \"loss\": ", split, s->n);
+        json_write_number(&b, loss);
+        const double figs[6] = {acc, 1.0 - acc, r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
+        const char *names_x[6] = {"accuracy", "error", "f1_macro", "auc", "mse", "mae"};
+        for (int i = 0; i < 6; i++) {
+            dlc_buf_printf(&b, ", \"%s\": ", names_x[i]);
+            json_write_number(&b, figs[i]);
+        }
+        dlc_buf_printf(&b, ", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ",
+                       rep.metric.name, report_split_names[rep.metric.split]);
+        json_write_number(&b, rep.metric.value);
+        dlc_buf_printf(&b, ", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
+                       rep.metric.higher_is_better ? "true" : "false",
+                       rep.metric.constraints_met ? "true" : "false");
         if (rep.diag.largest >= 0)
-            printf("\"%s\"}\n", report_gap_names[rep.diag.largest]);
+            dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.largest]);
         else
-            printf("null}\n");
+            dlc_buf_printf(&b, "null");
+        dlc_buf_printf(&b, ", ");
+        dlc_status ws = report_warnings(&rep, &warnings, &err);
+        json_write_warnings(&b, &warnings);
+        dlc_buf_printf(&b, "}\n");
+        if (ws != DLC_OK || b.failed)
+            rc = cli_fail(ws != DLC_OK ? &err : &(dlc_error){DLC_ENOMEM, "out of memory"});
+        else
+            fputs(b.s, stdout);
+        dlc_strlist_clear(&warnings);
+        dlc_buf_free(&b);
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
         if (!isnan(acc))

@@ -104,6 +104,7 @@ typedef struct {
     int json;
     dlc_buf out; /* everything printed at the end, so an error prints nothing */
     int count;
+    int nonfinite; /* probabilities written as null */
 } printer;
 
 /* Indices of the k largest of p (K values), largest first. */
@@ -144,7 +145,11 @@ static void print_one(printer *pr, const model *m, const char *file, const float
         if (pr->json) {
             dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
             json_write_string(b, name);
-            dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
+            dlc_buf_printf(b, ", \"id\": %d, \"probability\": ", c);
+            json_write_number(b, p[c]);
+            dlc_buf_printf(b, "}");
+            if (!isfinite(p[c]))
+                pr->nonfinite++;
         } else {
             dlc_buf_printf(b, "%s ", j ? "," : "");
             dlc_buf_escape(b, name, DLC_ESC_ALL);
@@ -249,8 +254,18 @@ static int run(const cli_args *a)
                           a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
             break;
         }
-        if (pr.json)
-            dlc_buf_printf(&pr.out, "\n]}\n");
+        if (pr.json) {
+            dlc_strlist warnings = {0};
+            char w[200];
+            snprintf(w, sizeof w, "%d probabilities are not finite (written as null): the model's "
+                     "outputs are NaN or infinite; are its weights?", pr.nonfinite);
+            if (pr.nonfinite && dlc_strlist_push(&warnings, w, &err) != DLC_OK)
+                pr.out.failed = 1;
+            dlc_buf_printf(&pr.out, "\n], ");
+            json_write_warnings(&pr.out, &warnings);
+            dlc_buf_printf(&pr.out, "}\n");
+            dlc_strlist_clear(&warnings);
+        }
     }
     int rc = 0;
     if (st != DLC_OK)

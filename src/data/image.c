@@ -454,6 +454,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     int n_items = 0, cap = 0;
     dataset *ds = NULL;
     char path[DATA_PATH_MAX * 4], sh[64];
+    dlc_error first_bad = {0};
     dlc_status st = list_dir(dir, 1, &classes, err);
     if (st != DLC_OK)
         goto cleanup;
@@ -597,6 +598,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 st = dlc_fail(err, e.status, "%s", e.msg);
                 goto cleanup;
             }
+            if (!first_bad.msg[0])
+                first_bad = e;
             if (skipped && (st = dlc_strlist_push(skipped, e.msg, err)) != DLC_OK)
                 goto cleanup;
             continue;
@@ -604,7 +607,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         ds->targets[ds->n++] = (float)items[i].cls;
     }
     if (ds->n == 0) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d image files could be read", dir, n_items);
+        st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d image files could be read (the first: %s)",
+                      dir, n_items, first_bad.msg);
         goto cleanup;
     }
     if (!known && class_names)

@@ -116,5 +116,10 @@ const json_value *json_get(const json_value *v, const char *key);
  * backslash, control characters as \u00XX, other bytes are copied (s should
  * be UTF-8). */
 void json_write_string(dlc_buf *b, const char *s);
+/* Appends v with 9 significant digits, or null when it is not finite (JSON
+ * has no NaN or infinity; a writer says why in its "warnings"). */
+void json_write_number(dlc_buf *b, double v);
+/* Appends "warnings": [...] (w may be empty: []). */
+void json_write_warnings(dlc_buf *b, const dlc_strlist *w);
 
 #endif

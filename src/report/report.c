@@ -40,6 +40,31 @@ const report_split *report_get_split(const report *rep, int kind)
     return NULL;
 }
 
+dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    char msg[256];
+    for (int i = 0; i < rep->n_splits && st == DLC_OK; i++) {
+        const report_split *s = &rep->splits[i];
+        if (s->n > 0 && !isfinite(s->loss)) {
+            snprintf(msg, sizeof msg,
+                     "split %s: the loss is %s: the model's outputs are not finite (are its weights?); "
+                     "every figure computed from them is null",
+                     s->name, isnan(s->loss) ? "NaN" : "infinite");
+            st = dlc_strlist_push(w, msg, err);
+        }
+    }
+    if (st == DLC_OK && rep->n_splits > 0 && !isfinite(rep->metric.value)) {
+        const report_split *m = report_get_split(rep, rep->metric.split);
+        if (m && m->n > 0 && !isfinite(m->loss)) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
+                     rep->metric.name, report_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        }
+    }
+    return st;
+}
+
 static void split_free(report_split *s)
 {
     free(s->confusion);
@@ -289,6 +314,16 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, re
     } else {
         s->mse = ratio_nan(p.se, p.n_reg);
         s->mae = ratio_nan(p.ae, p.n_reg);
+    }
+    if (s->n > 0 && !isfinite(s->loss)) {
+        /* outputs that are not finite (NaN weights) have no argmax: figures
+         * counted from them would be made up, so they are unknown (null in
+         * JSON, with report_warnings saying why) */
+        const report_avg none = {NAN, NAN, NAN};
+        s->accuracy = s->error = s->auc = s->mse = s->mae = NAN;
+        s->macro = s->weighted = none;
+        for (int k = 0; s->cls && k < K; k++)
+            s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
     }
     free(p.score);
     free(p.label);

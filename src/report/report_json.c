@@ -4,6 +4,8 @@
  *   {"format": "dlc-report-1", "name": str, "loss": str,
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
  *    "seconds": num, "threads": int, "params": {"trainable": int, "frozen": int},
+ *    "warnings": [str]  (why figures are null beyond "does not apply": a split
+ *               whose loss is not finite, e.g. NaN weights; JSON has no NaN),
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -32,10 +34,7 @@
 
 static void num(dlc_buf *b, double v)
 {
-    if (isfinite(v))
-        dlc_buf_printf(b, "%.9g", v);
-    else
-        dlc_buf_printf(b, "null");
+    json_write_number(b, v);
 }
 
 static void key_num(dlc_buf *b, const char *sep, const char *key, double v)
@@ -193,6 +192,16 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"threads\": %d,\n", run->seconds, run->threads);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
+    dlc_strlist warnings = {0};
+    dlc_status st = report_warnings(rep, &warnings, err);
+    dlc_buf_printf(&b, "  ");
+    json_write_warnings(&b, &warnings);
+    dlc_buf_printf(&b, ",\n");
+    dlc_strlist_clear(&warnings);
+    if (st != DLC_OK) {
+        dlc_buf_free(&b);
+        return st;
+    }
     dlc_buf_printf(&b, "  \"splits\": {");
     for (int i = 0; i < rep->n_splits; i++) {
         const report_split *s = &rep->splits[i];

@@ -238,3 +238,132 @@ YAML
     [[ "$output" == *$'\n\\n '* ]]      # the newline token's row: \n
     [[ "$output" == *$'\n\xe2\x90\xa0 '* ]]   # the space token's row: U+2420
 }
+
+# nan_weights FILE: every tensor of a safetensors file but the normalization
+# (norm.*) becomes NaN (0xffffffff), in place.
+nan_weights() {
+    local f=$1 n hdr
+    n=$(od -An -tu8 -N8 "$f" | tr -d ' ')
+    hdr=$(head -c $((8 + n)) "$f" | tail -c "$n")
+    printf '%s' "$hdr" | jq -r 'to_entries[] | select(.key != "__metadata__" and (.key | startswith("norm.") | not))
+                                | "\(.value.data_offsets[0]) \(.value.data_offsets[1])"' |
+        while read -r a b; do
+            head -c $((b - a)) /dev/zero | tr '\0' '\377' |
+                dd of="$f" bs=65536 seek=$((8 + n + a)) oflag=seek_bytes conv=notrunc status=none
+        done
+}
+
+@test "NaN weights: every JSON dlc writes parses, with null and a warning, never nan" {
+    iris_copy 3
+    run "$DLC" train iris.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    nan_weights run/model.safetensors
+    nan_weights run/checkpoint.safetensors
+    # eval --json
+    run "$DLC" eval run --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.loss == null and .accuracy == null and .metric.value == null'
+    echo "$output" | jq -e '.warnings | length > 0 and (.[0] | test("loss is NaN"))'
+    # report.json: a finished run resumed with NaN weights evaluates them
+    run "$DLC" train iris.yaml --out run --resume --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.loss == null and .splits.dev.accuracy == null' run/report.json
+    jq -e '.warnings | length >= 3' run/report.json
+    jq -e '.diagnosis.errors.dev == null' run/report.json
+    # analyze --json on that run
+    run "$DLC" analyze run --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.dev_error == null and (.warnings | length) == 1'
+    # predict --json on an image model
+    cat > cnn.yaml <<YAML
+name: cnn
+data: {format: image_folder, train: {dir: $ROOT/tests/data/images/train}}
+model: {input: [1, 28, 28], layers: [{type: flatten}, {type: dense, units: 5, activation: softmax}]}
+train: {epochs: 1, batch_size: 8}
+YAML
+    run "$DLC" train cnn.yaml --out img --quiet
+    [ "$status" -eq 0 ]
+    nan_weights img/model.safetensors
+    run "$DLC" predict img "$ROOT/tests/data/images/test/8-bag" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '[.predictions[].top[].probability] | all(. == null)'
+    echo "$output" | jq -e '.warnings[0] | test("not finite")'
+    # and with finite weights the warnings are empty
+    run "$DLC" train cnn.yaml --out img --force --quiet
+    run "$DLC" predict img "$ROOT/tests/data/images/test/8-bag" --json
+    echo "$output" | jq -e '.warnings == [] and ([.predictions[].top[].probability] | all(. >= 0))'
+}
+
+@test "configs and models that are not regular files, or too large, are refused at once" {
+    iris_copy 3
+    run timeout 20 "$DLC" train /dev/zero
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/dev/zero: is a character device, not a regular file"* ]]
+    mkfifo pipe.yaml
+    run timeout 20 "$DLC" train pipe.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"pipe.yaml: is a FIFO (named pipe), not a regular file"* ]]
+    mkdir folder.yaml
+    run "$DLC" train folder.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"folder.yaml: is a folder, not a regular file"* ]]
+    ln -s missing.yaml broken.yaml
+    run "$DLC" train broken.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"broken.yaml: a broken symbolic link"* ]]
+    truncate -s 65M big.yaml
+    run "$DLC" summary big.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"big.yaml: too large"* ]]
+    # a folder where the model file should be
+    mkdir -p run/model.safetensors
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"model.safetensors: is a folder, not a regular file"* ]]
+}
+
+@test "hostile image files: refused by content with a reason, none hangs; FIFOs and broken links are bad files" {
+    cat > cnn.yaml <<YAML
+name: cnn
+data: {format: image_folder, train: {dir: imgs}, bad_files: fail}
+model: {input: [1, 28, 28], layers: [{type: flatten}, {type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    mkdir -p imgs/a imgs/b
+    cp "$ROOT"/tests/data/images/train/0-tshirt_top/*.png imgs/a/
+    cp "$ROOT"/tests/data/images/train/8-bag/*.png imgs/b/
+    run "$DLC" train cnn.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    f=$(ls imgs/a/*.png | head -1)
+    # a Radiance HDR file named .png: refused by content (its decoder looped)
+    printf '#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 2\n\002\002\000\002' > hdr.png
+    run timeout 20 "$DLC" predict run hdr.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"hdr.png: a Radiance HDR image; dlc reads PNG, JPEG, BMP and GIF"* ]]
+    # a 12-byte PGM of height 0 (it aborted in the resizer)
+    printf 'P5\n4 0\n255\n' > zero.pgm
+    run timeout 20 "$DLC" predict run zero.pgm
+    [ "$status" -eq 2 ]
+    # half a PNG
+    head -c $(($(stat -c %s "$f") / 2)) "$f" > half.png
+    run "$DLC" predict run half.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"half.png: PNG image is truncated"* ]]
+    # in a training folder: a FIFO, a broken link and a link loop named like images
+    mkfifo imgs/b/fifo.png
+    ln -s nowhere.png imgs/b/broken.png
+    ln -s loop.png imgs/b/loop.png
+    run timeout 60 "$DLC" train cnn.yaml --out run --force --quiet
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"broken.png: a broken symbolic link (set data.bad_files: skip"* ]]
+    run timeout 60 "$DLC" train cnn.yaml --out run --force --set data.bad_files=skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"skipped 3 unreadable image files"* ]]
+    [[ "$output" == *"fifo.png: is a FIFO (named pipe), not a regular file"* ]]
+    [[ "$output" == *"broken.png: a broken symbolic link"* ]]
+    [[ "$output" == *"loop.png: a symbolic link loop"* ]]
+    # a size limit from the config
+    run timeout 60 "$DLC" train cnn.yaml --out run --force --set data.bad_files=skip --set data.max_image_pixels=100
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.max_image_pixels"* ]]
+}
