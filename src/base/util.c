@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <time.h>
 
 size_t dlc_strlcpy(char *dst, const char *src, size_t size)
@@ -415,4 +416,68 @@ const char *dlc_escape(char *out, size_t size, const char *s, int mode)
     }
     dlc_buf_free(&b);
     return out;
+}
+
+/* ---- a name index ---- */
+
+static uint64_t index_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+dlc_status dlc_index_init(dlc_index *ix, size_t n, dlc_error *err)
+{
+    memset(ix, 0, sizeof *ix);
+    size_t cap = 16;
+    while (cap < 2 * n + 1)
+        cap *= 2;
+    ix->key = calloc(cap, sizeof *ix->key);
+    ix->val = malloc(cap * sizeof *ix->val);
+    if (!ix->key || !ix->val) {
+        dlc_index_free(ix);
+        return DLC_NOMEM(err);
+    }
+    ix->cap = cap;
+    ix->max = n;
+    return DLC_OK;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t index_slot(const dlc_index *ix, const char *key)
+{
+    size_t i = (size_t)index_hash(key) & (ix->cap - 1);
+    while (ix->key[i] && strcmp(ix->key[i], key) != 0)
+        i = (i + 1) & (ix->cap - 1);
+    return i;
+}
+
+int dlc_index_put(dlc_index *ix, const char *key, int val)
+{
+    size_t i = index_slot(ix, key);
+    if (ix->key[i])
+        return ix->val[i];
+    if (ix->n >= ix->max)
+        return -2;
+    ix->key[i] = key;
+    ix->val[i] = val;
+    ix->n++;
+    return -1;
+}
+
+int dlc_index_get(const dlc_index *ix, const char *key)
+{
+    if (!ix->cap)
+        return -1;
+    size_t i = index_slot(ix, key);
+    return ix->key[i] ? ix->val[i] : -1;
+}
+
+void dlc_index_free(dlc_index *ix)
+{
+    free(ix->key);
+    free(ix->val);
+    memset(ix, 0, sizeof *ix);
 }

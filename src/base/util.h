@@ -73,6 +73,23 @@ int dlc_strlist_find(const dlc_strlist *l, const char *s);
 void dlc_strlist_clear(dlc_strlist *l);
 dlc_status dlc_strlist_copy(dlc_strlist *dst, const dlc_strlist *src, dlc_error *err);
 
+/* ---- a name index: string -> int in constant time ----
+ * For lookups by name over many items (layers of a large config): a fixed
+ * open-addressing table sized for at most n keys.  Keys are borrowed (they
+ * must outlive the index).  Free with dlc_index_free. */
+typedef struct {
+    size_t cap, n, max;
+    const char **key;
+    int *val;
+} dlc_index;
+dlc_status dlc_index_init(dlc_index *ix, size_t n, dlc_error *err);
+/* Adds key -> val; returns -1 when added, the existing value when key was
+ * there already (nothing changes), -2 when the index is full. */
+int dlc_index_put(dlc_index *ix, const char *key, int val);
+/* key's value, -1 when absent. */
+int dlc_index_get(const dlc_index *ix, const char *key);
+void dlc_index_free(dlc_index *ix);
+
 /* ---- a growable text buffer ---- */
 typedef struct {
     char *s;     /* NUL-terminated; NULL until something is appended */

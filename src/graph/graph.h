@@ -29,6 +29,8 @@
 #define GRAPH_MAX_INPUTS 8
 #define GRAPH_MAX_PARAMS 8
 #define GRAPH_NAME_MAX 64
+/* layers in one model (after blocks are expanded): the config refuses more */
+#define GRAPH_MAX_LAYERS 100000
 
 /* ---- activations (applied by the graph after any op that names one) ---- */
 typedef enum {

@@ -367,3 +367,55 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"data.max_image_pixels"* ]]
 }
+
+# layers_config FILE N: a chain of N layers (N-1 activations, a dense output)
+layers_config() {
+    {
+        echo "name: big"
+        echo "data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}"
+        echo "model:"
+        echo "  input: [4]"
+        echo "  layers:"
+        yes "    - {type: activation, activation: relu}" | head -n $(($2 - 1))
+        echo "    - {type: dense, units: 3, activation: softmax}"
+    } > "$1"
+}
+
+@test "a config of 40,000 layers loads in linear time; more than 100,000 are refused" {
+    layers_config big.yaml 40000
+    start=$(date +%s%N)
+    run "$DLC" summary big.yaml
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "40,000 layers: $ms ms"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 15"* ]]
+    [ "$ms" -lt 8000 ]   # 13 s before, ~0.2 s after, on a loaded machine
+    # the same count through a block repeated 100 times (400 layers each, named)
+    {
+        echo "name: blocks"
+        echo "data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}"
+        echo "model:"
+        echo "  input: [4]"
+        echo "  blocks:"
+        echo "    many:"
+        echo "      layers:"
+        for i in $(seq 400); do echo "        - {name: a$i, type: activation, activation: relu}"; done
+        echo "  layers:"
+        echo "    - {type: block, block: many, repeat: 100}"
+        echo "    - {type: dense, units: 3, activation: softmax}"
+    } > blocks.yaml
+    start=$(date +%s%N)
+    run "$DLC" summary blocks.yaml
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "40,000 layers from a block: $ms ms"
+    [ "$status" -eq 0 ]
+    [ "$ms" -lt 8000 ]
+    layers_config huge.yaml 100001
+    run "$DLC" summary huge.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"100001 layers (blocks expanded); at most 100000 are allowed"* ]]
+    sed -i 's/repeat: 100}/repeat: 300}/' blocks.yaml
+    run "$DLC" summary blocks.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"expands the model past 100000 layers"* ]]
+}
