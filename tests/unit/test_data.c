@@ -820,8 +820,18 @@ static void test_split_idx_classes(void **state)
 
     cfg.classes = list_of("a", "b", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_EINPUT);
-    assert_msg_has(err, "s-images");
-    assert_msg_has(err, "label 2");
+    /* the labels file holds the label: the message names it first */
+    assert_msg_has(err, "s-labels: label 2 (example 2, images in ");
+    assert_msg_has(err, "s-images) is 2, but there are 2 classes");
+    /* a model's classes, labels it does not know skipped and counted */
+    cfg.skip_unknown_labels = 1;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
+    assert_int_equal(a.unknown_labels, 10);
+    assert_int_equal(a.train.n + a.test.n, 20);
+    for (int i = 0; i < a.src[0]->n; i++)
+        assert_true(a.src[0]->targets[i] < 2);
+    data_free(&a);
+    cfg.skip_unknown_labels = 0;
     dlc_strlist_clear(&cfg.classes);
     cfg.classes = list_of("a", "b", "c", "d", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
