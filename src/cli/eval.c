@@ -16,17 +16,30 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r; every number
+ * through json_write_number: null, never nan */
+static void print_measures(dlc_buf *b, const report_split *r)
+{
+    const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
+    const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
+    for (int i = 0; i < 4; i++) {
+        dlc_buf_printf(b, ", \"%s\": ", names_x[i]);
+        json_write_number(b, extra[i]);
+    }
+}
+
 /* Labels are read through the model's class list, never re-derived from
  * the data read now: data that lost a class, or gained one, must not shift
  * the ids the model's outputs mean.  (A language model's classes are its
- * vocabulary, already given.) */
+ * vocabulary, already given.  With several outputs each reads its own label
+ * group, named by the train data.) */
 static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
 {
     cfg->data.skip_unknown_labels = skip;
-    if (m->classes.n == 0 || cfg->loss == LOSS_MSE ||
+    if (m->n_heads != 1 || m->heads[0].classes.n == 0 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;
-    return dlc_strlist_copy(&cfg->data.classes, &m->classes, err);
+    return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
 }
 
 static int run(const cli_args *a)
@@ -37,10 +50,9 @@ static int run(const cli_args *a)
     const char *split = cli_get(c, a, "--split");
     if (!split)
         split = "test";
-    const char *names[] = {"train", "train_dev", "dev", "test", NULL};
     int which = -1;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(split, names[i]) == 0)
+    for (int i = 0; data_split_names[i]; i++)
+        if (strcmp(split, data_split_names[i]) == 0)
             which = i;
     if (which < 0)
         return cli_usage_error(c, "--split must be train, train_dev, dev or test, got '%s'", split);
@@ -62,15 +74,14 @@ static int run(const cli_args *a)
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
-        data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
+        model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     if (data.unknown_labels)
         fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
                 "(--unknown-labels skip)\n", data.unknown_labels);
-    const data_split *splits[] = {&data.train, &data.train_dev, &data.dev, &data.test};
-    const data_split *s = splits[which];
+    const data_split *s = &data.split[which];
     if (s->n == 0) {
         fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);
         rc = 2;
@@ -89,25 +100,35 @@ static int run(const cli_args *a)
     have_rep = 1;
     report_measure_cost(&rep, &m, &data, &cfg, path);
     report_conclude(&rep, &cfg);
-    const report_split *r = report_get_split(&rep, which == 0   ? REPORT_SPLIT_TRAIN
-                                                   : which == 1 ? REPORT_SPLIT_TRAIN_DEV
-                                                   : which == 2 ? REPORT_SPLIT_DEV
-                                                                : REPORT_SPLIT_TEST);
-    double loss = r->loss, acc = r->accuracy;
+    const report_split *r = report_get_split(&rep, which);
+    double loss = rep.n_heads > 1 ? rep.total_loss[which] : r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
-        /* every number through json_write_number: null, never nan */
+        /* every number through json_write_number: null, never nan; the
+         * warnings say why a figure is null */
         dlc_buf b = {0};
         dlc_strlist warnings = {0};
         dlc_buf_printf(&b, "{\"split\": \"%s\", \"examples\": %d, \"loss\": ", split, s->n);
         json_write_number(&b, loss);
-        const double figs[6] = {acc, 1.0 - acc, r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-        const char *names_x[6] = {"accuracy", "error", "f1_macro", "auc", "mse", "mae"};
-        for (int i = 0; i < 6; i++) {
-            dlc_buf_printf(&b, ", \"%s\": ", names_x[i]);
-            json_write_number(&b, figs[i]);
+        dlc_buf_printf(&b, ", \"accuracy\": ");
+        json_write_number(&b, acc);
+        dlc_buf_printf(&b, ", \"error\": ");
+        json_write_number(&b, 1.0 - acc);
+        print_measures(&b, r);
+        dlc_buf_printf(&b, ", \"heads\": [");
+        for (int h = 0; h < rep.n_heads; h++) {
+            const report_split *hs = report_head_split(&rep.heads[h], which);
+            dlc_buf_printf(&b, "%s{\"name\": ", h ? ", " : "");
+            json_write_string(&b, rep.heads[h].name);
+            dlc_buf_printf(&b, ", \"loss\": ");
+            json_write_number(&b, hs->loss);
+            dlc_buf_printf(&b, ", \"accuracy\": ");
+            json_write_number(&b, hs->accuracy);
+            print_measures(&b, hs);
+            dlc_buf_printf(&b, "}");
         }
-        dlc_buf_printf(&b, ", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ",
-                       rep.metric.name, report_split_names[rep.metric.split]);
+        dlc_buf_printf(&b, "], \"metric\": {\"name\": ");
+        json_write_string(&b, rep.metric.name);
+        dlc_buf_printf(&b, ", \"split\": \"%s\", \"value\": ", data_split_names[rep.metric.split]);
         json_write_number(&b, rep.metric.value);
         dlc_buf_printf(&b, ", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
                        rep.metric.higher_is_better ? "true" : "false",

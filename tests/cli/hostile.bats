@@ -173,13 +173,14 @@ st_set_meta() {
     [ "$status" -eq 0 ]
 }
 
-@test "model file metadata is checked: shape, classes, normalization, missing parts" {
+@test "model file metadata is checked: shape, classes, missing parts" {
     iris_copy 3
     run "$DLC" train iris.yaml --out run --quiet
     [ "$status" -eq 0 ]
     cp run/model.safetensors good.safetensors
-    check() { # KEY VALUE EXPECTED-MESSAGE
+    check() { # KEY VALUE EXPECTED-MESSAGE (the classes as files before "heads" held them)
         cp good.safetensors run/model.safetensors
+        st_set_meta run/model.safetensors heads -
         st_set_meta run/model.safetensors "$1" "$2"
         run "$DLC" eval run
         echo "$1=$2: $output"
@@ -189,9 +190,8 @@ st_set_meta() {
     check data_shape '[1e300]' "metadata 'data_shape' size 0 is not a whole number"
     check data_shape '[4.5]' "metadata 'data_shape'"
     check data_shape '"four"' "metadata 'data_shape' is not a list"
-    check classes '["a","b","a"]' "metadata 'classes' names 'a' twice"
+    check classes '["a","b","a"]' "metadata names the class 'a' twice"
     check config - "without its 'config' metadata"
-    check classes - "without its 'classes' metadata"
     check format - "not a dlc model file"
 }
 
@@ -239,13 +239,14 @@ YAML
     [[ "$output" == *$'\n\xe2\x90\xa0 '* ]]   # the space token's row: U+2420
 }
 
-# nan_weights FILE: every tensor of a safetensors file but the normalization
-# (norm.*) becomes NaN (0xffffffff), in place.
+# nan_weights FILE [norm]: every tensor of a safetensors file but the
+# normalization (norm.*; with "norm": only those) becomes NaN (0xffffffff), in place.
 nan_weights() {
-    local f=$1 n hdr
+    local f=$1 n hdr want=false
+    [ "${2:-}" = norm ] && want=true
     n=$(od -An -tu8 -N8 "$f" | tr -d ' ')
     hdr=$(head -c $((8 + n)) "$f" | tail -c "$n")
-    printf '%s' "$hdr" | jq -r 'to_entries[] | select(.key != "__metadata__" and (.key | startswith("norm.") | not))
+    printf '%s' "$hdr" | jq -r --argjson want "$want" 'to_entries[] | select(.key != "__metadata__" and ((.key | startswith("norm.")) == $want))
                                 | "\(.value.data_offsets[0]) \(.value.data_offsets[1])"' |
         while read -r a b; do
             head -c $((b - a)) /dev/zero | tr '\0' '\377' |
@@ -264,6 +265,13 @@ nan_weights() {
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.loss == null and .accuracy == null and .metric.value == null'
     echo "$output" | jq -e '.warnings | length > 0 and (.[0] | test("loss is NaN"))'
+    # a NaN normalization is refused when the model loads
+    cp run/model.safetensors nan.safetensors
+    nan_weights run/model.safetensors norm
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"normalization value 0 is not finite"* ]]
+    cp nan.safetensors run/model.safetensors
     # report.json: a finished run resumed with NaN weights evaluates them
     run "$DLC" train iris.yaml --out run --resume --quiet
     [ "$status" -eq 0 ]
