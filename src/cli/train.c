@@ -181,6 +181,12 @@ static int run(const cli_args *a)
             unlink(probe);
         }
     }
+    /* the run records which weights it started from */
+    if (cfg.init.run[0] && !cfg.init.sha256[0] &&
+        model_source_digest(&cfg, cfg.init.sha256, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (config_to_yaml(&cfg, &yaml, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;

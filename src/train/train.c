@@ -644,6 +644,16 @@ static dlc_status setup(trainer *t, dlc_error *err)
     graph_init_params(g, &rng);
     if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
+    if (cfg->init.run[0]) {
+        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+            return s;
+        /* batches are normalized as the model will be: with the source's statistics */
+        memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
+        memcpy(t->data.norm.scale, t->m.norm.scale, sizeof(float) * t->data.dim);
+        t->data.norm.kind = t->m.norm.kind;
+        say(t, "init_from: weights from %s%s", cfg->init.run,
+            cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+    }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
