@@ -204,6 +204,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.grad_warn",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
+    X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -953,6 +954,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return DLC_OK;
     }
     case K_STRING:
+        if (ynode_is_null(v) && k->def && !k->def[0]) { /* `run:` or --set run= : the empty default */
+            p[0] = '\0';
+            return DLC_OK;
+        }
         return get_string(k, v, path, p, k->size, err);
     case K_RUN_NAME:
         if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)
@@ -1451,6 +1456,25 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
             else if (strcmp(c->heads[j].name, h->name) == 0)
                 s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one another name)",
                                     h->name);
+        }
+    }
+    /* a language model predicts the next token: a layer that reads the
+     * sequence backwards would see it */
+    if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
+        const ynode *layers = ynode_map_get(node, "layers");
+        for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+            if (!c->layers[i].bidirectional)
+                continue;
+            const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
+                                  ? ynode_map_get(item, "bidirectional")
+                                  : item;
+            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            s = config_key_fail(err, at, kp,
+                                "a language model (data.text.task lm) predicts each next token; a "
+                                "bidirectional layer reads the sequence backwards too and so sees "
+                                "the token it must predict: use a unidirectional layer (or task "
+                                "tag/classify)");
         }
     }
     /* the targets each learns from: a data.label group of its name */
