@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +277,60 @@ static void test_hostile_bytes(void **state)
     check_refused("flat.bmp", m.b, (size_t)n, 0, "BMP");
 }
 
+/* A growing buffer for stbi_write_*_to_func. */
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+} growbuf;
+static void to_grow(void *ctx, void *data, int size)
+{
+    growbuf *g = ctx;
+    if (g->n + (size_t)size > g->cap) {
+        g->cap = 2 * (g->n + (size_t)size);
+        g->b = realloc(g->b, g->cap);
+        assert_non_null(g->b);
+    }
+    memcpy(g->b + g->n, data, (size_t)size);
+    g->n += (size_t)size;
+}
+
+/* A large shrink costs time in proportion to the pixels, not to pixels times
+ * the shrink factor: 16,384 x 1,024 to one pixel took about 12 s through
+ * stb_image_resize alone (a fuzzer timeout, on a 16,256 x 63 GIF), and the
+ * block means it now starts with keep the figures right. */
+static void test_large_shrink(void **state)
+{
+    const int w = 16384, h = tu_quick() ? 64 : 1024;
+    unsigned char *px = malloc((size_t)w * (size_t)h);
+    assert_non_null(px);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            px[(size_t)y * w + x] = x < w / 2 ? 40 : 200; /* left half dark, right half light */
+    growbuf g = {0};
+    assert_true(stbi_write_bmp_to_func(to_grow, &g, w, h, 1, px));
+    free(px);
+    dlc_error err = {0};
+    uint8_t out[2 * 2];
+    tensor_shape s = {3, {1, 2, 2}};
+    clock_t t0 = clock(); /* CPU time: the machine may be busy */
+    assert_int_equal(data_image_decode("wide.bmp", g.b, g.n, 0, &s, out, &err), DLC_OK);
+    /* each output pixel near its half's value, as stb_image_resize alone gives
+     * it (59 and 181: its filter reaches across the edge) */
+    for (int y = 0; y < 2; y++) {
+        assert_true(abs((int)out[y * 2] - 59) <= 4);
+        assert_true(abs((int)out[y * 2 + 1] - 181) <= 4);
+    }
+    tensor_shape one = {3, {1, 1, 1}};
+    assert_int_equal(data_image_decode("wide.bmp", g.b, g.n, 0, &one, out, &err), DLC_OK);
+    assert_true(abs((int)out[0] - 120) <= 2);
+    double t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    free(g.b);
+    if (!tu_quick() && t > 1.5) { /* 2.2 s of CPU before, 0.1 s after (-O3) */
+        print_error("shrinking %d x %d took %.2f s of CPU\n", w, h, t);
+        fail();
+    }
+}
+
 /* Files that are not regular files, in a folder of images: reported as bad
  * files by name and kind (skipped or failed per data.bad_files), never opened
  * in a way that blocks. */
@@ -438,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_special_files),
+        cmocka_unit_test(test_large_shrink),
         cmocka_unit_test(test_limit_round_robin),
         cmocka_unit_test(test_augment),
     };
