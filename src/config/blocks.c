@@ -110,10 +110,29 @@ typedef struct {
     dlc_index local;       /* the block's layer names (a scan per name was quadratic) */
 } expansion;
 
-/* 1 when name is a layer of the block. */
+/* 1 when name is a layer of the block, or a piece <split>_<k> of a split
+ * layer of the block (the schema makes those later, named after the split's
+ * copy). */
 static int block_local(const expansion *x, const char *name)
 {
-    return dlc_index_get(&x->local, name) >= 0;
+    if (dlc_index_get(&x->local, name) >= 0)
+        return 1;
+    /* a split layer's pieces: <name>_<k> */
+    const char *us = strrchr(name, '_');
+    if (!us || us == name || !us[1] || strspn(us + 1, "0123456789") != strlen(us + 1))
+        return 0;
+    char base[NAME_BUF];
+    size_t len = (size_t)(us - name);
+    if (len >= sizeof base)
+        return 0;
+    memcpy(base, name, len);
+    base[len] = '\0';
+    int i = dlc_index_get(&x->local, base);
+    if (i < 0)
+        return 0;
+    const ynode *layers = ynode_map_get(x->def, "layers");
+    const char *t = scalar(ynode_map_get(layers->items[i], "type"));
+    return t && strcmp(t, "split") == 0;
 }
 
 /* A deep copy of n with $-substitution; field: the key n is the value of. */
