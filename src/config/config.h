@@ -18,6 +18,7 @@
 #include "../base/error.h"
 #include "../base/util.h"
 #include "../data/data.h"
+#include "../embed/embed_config.h"
 #include "../graph/graph.h"
 #include "../loss/loss.h"
 #include "../report/report_config.h"
@@ -36,6 +37,7 @@ typedef struct {
     loss_kind loss;
     train_config train;
     report_config report;
+    embed_config embed;       /* dlc embed: on when the config has an embed: section */
 } dlc_config;
 
 /* Loads path, applying overrides "key.path=value" in order (list items by

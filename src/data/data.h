@@ -193,15 +193,50 @@ void data_norm_apply(const data_norm *nm, float *x, size_t n);
 /* Format text: reads, tokenizes and splits (data_load calls it). */
 dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 
+/* A corpus for learning word vectors (src/embed): the train text (a file or
+ * a folder, tokens: words) as word ids.  The vocabulary holds the words seen
+ * at least min_count times in the train part, at most max_vocab of them (no
+ * special tokens here), by falling count, ties in byte order.  Other words
+ * are dropped from the text, as word2vec and gensim drop them; a line end
+ * is -1 (lines are sentences: context windows stop there).  A dev part is
+ * the data.dev file, or the last split.dev fraction of the train tokens. */
+typedef struct {
+    dlc_strlist vocab;   /* (V) words by id */
+    int V;
+    long *count;         /* (V) occurrences in the train part */
+    long words;          /* sum of count: train words kept */
+    long tokens;         /* train tokens read, line ends and dropped words included */
+    int *ids;            /* (n) the train part: word ids, -1 between lines */
+    long n;
+    int *dev_ids;        /* (n_dev) the dev part, likewise (words outside the vocabulary dropped) */
+    long n_dev;
+} data_corpus;
+
+/* Reads cfg's train (and dev) text for data_corpus.  Errors (EINPUT) name
+ * the file: empty, no words, tokens that are not words. */
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
+void data_corpus_free(data_corpus *c);
+
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err
  * set for invalid UTF-8.  vocab: token strings by id. */
 int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
                      float *ids, int cap, dlc_error *err);
 
-/* Fills E (V, dim) rows of the vocabulary's tokens found in a text file of
- * vectors ("token v1 ... vdim" per line, GloVe / word2vec text; a first line
- * "count dim" is skipped).  *found receives the rows filled. */
+/* ---- files of word vectors (vectors.c) ---- */
+/* Calls fn for every vector of a file in word2vec's text or binary format or
+ * GloVe's text format (told apart by the content: see vectors.c).  dim: the
+ * size expected (0: any, the file's; *dim_out receives it, may be NULL).
+ * Errors (EINPUT) name the file and line (binary: record and byte): a row
+ * of the wrong size, a value that is not a finite number, a header that
+ * disagrees with the rows, a file ending inside a vector. */
+typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *row, int dim,
+                                     dlc_error *err);
+dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
+                             int *dim_out, dlc_error *err);
+
+/* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
+ * vectors (data_vectors_read's formats).  *found receives the rows filled. */
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
                              int *found, dlc_error *err);
 

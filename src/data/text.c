@@ -27,6 +27,7 @@ const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words",
 
 static const char *const text_specials[] = {"<pad>", "<unk>"};
 #define TEXT_EOS "<eos>"
+#define TEXT_EOS_ID 2 /* its id in a word lm's vocabulary */
 
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
@@ -178,6 +179,15 @@ static void src_free(text_src *s)
     free(s->label);
     free(s->line);
     memset(s, 0, sizeof *s);
+}
+
+/* Everything a load read: tokens of every source, the token and tag tables. */
+static void load_free(text_load *L)
+{
+    for (int k = 0; k < SRC_COUNT; k++)
+        src_free(&L->src[k]);
+    data_names_free(&L->all);
+    data_names_free(&L->tags);
 }
 
 static dlc_status push_token(text_load *L, text_src *s, const char *str, int tag, dlc_error *err)
@@ -892,10 +902,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     st = data_norm_init(&b->norm, NORM_NONE, b->dim, err);
 
 cleanup:
-    for (int k = 0; k < SRC_COUNT; k++)
-        src_free(&L.src[k]);
-    data_names_free(&L.all);
-    data_names_free(&L.tags);
+    load_free(&L);
     free(count);
     free(map);
     free(remap);
@@ -903,6 +910,122 @@ cleanup:
     if (st)
         data_free(b);
     return st;
+}
+
+/* ---- a corpus for learning word vectors ---- */
+
+/* Ids of tokens [a, b) of s into out: words of the vocabulary by their
+ * corpus id (vocabulary id - 3), a line end as -1 (never two in a row, none
+ * first), other tokens (<unk>) dropped.  Returns the count. */
+static long corpus_ids(const text_src *s, long a, long b, const int *map, int *out)
+{
+    long n = 0;
+    for (long i = a; i < b; i++) {
+        int v = map[s->tok[i]];
+        if (v == TEXT_EOS_ID) {
+            if (n > 0 && out[n - 1] >= 0)
+                out[n++] = -1;
+        } else if (v > TEXT_EOS_ID) {
+            out[n++] = v - TEXT_EOS_ID - 1;
+        }
+    }
+    return n;
+}
+
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    memset(c, 0, sizeof *c);
+    data_text_config tc = cfg->text;
+    tc.task = TEXT_LM;
+    tc.vocab = NULL;
+    if (tc.max_vocab > 0)
+        tc.max_vocab += TEXT_EOS_ID + 1; /* the specials do not count here */
+    L.tc = &tc;
+    L.cfg = cfg;
+    long *count = NULL;
+    int *map = NULL;
+    dlc_status st;
+    if (tc.unit != TEXT_WORDS) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.tokens: word vectors are learned for words "
+                                       "(set tokens: words)");
+        goto cleanup;
+    }
+    if (!cfg->train.file[0]) {
+        st = dlc_fail(err, DLC_EINPUT, "data.train.file: no training text given");
+        goto cleanup;
+    }
+    if ((st = read_source(&L, SRC_TRAIN, &cfg->train, err)) ||
+        (cfg->dev.file[0] && (st = read_source(&L, SRC_DEV, &cfg->dev, err))))
+        goto cleanup;
+    const text_src *tr = &L.src[SRC_TRAIN];
+    carve_plan cp = carve_in_order(tr->n, cfg);
+    long train_end = cp.end[1]; /* the train part; dev carved from the end */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)n_all, sizeof *count);
+    map = malloc(sizeof(int) * (size_t)n_all);
+    if (!count || !map) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (long i = 0; i < train_end; i++)
+        count[tr->tok[i]]++;
+    data_bundle b;
+    memset(&b, 0, sizeof b);
+    if ((st = build_vocab(&L, &b, count, map, err)))
+        goto cleanup;
+    c->V = b.vocab.n - (TEXT_EOS_ID + 1);
+    if (c->V < 1) {
+        dlc_strlist_clear(&b.vocab);
+        st = dlc_fail(err, DLC_EINPUT, "%s: no word is seen min_count = %d times", cfg->train.file,
+                      tc.min_count);
+        goto cleanup;
+    }
+    /* the vocabulary without its specials, and the words' train counts */
+    for (int i = 0; i <= TEXT_EOS_ID; i++)
+        free(b.vocab.v[i]);
+    memmove(b.vocab.v, b.vocab.v + TEXT_EOS_ID + 1, sizeof *b.vocab.v * (size_t)c->V);
+    b.vocab.n = c->V;
+    c->vocab = b.vocab;
+    c->count = calloc((size_t)c->V, sizeof *c->count);
+    const text_src *dv = &L.src[SRC_DEV];
+    long n_dev = dv->tok ? dv->n : tr->n - train_end;
+    c->ids = malloc(sizeof(int) * (size_t)(train_end + 1));
+    c->dev_ids = malloc(sizeof(int) * (size_t)(n_dev + 1));
+    if (!c->count || !c->ids || !c->dev_ids) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < n_all; i++)
+        if (map[i] > TEXT_EOS_ID)
+            c->count[map[i] - TEXT_EOS_ID - 1] += count[i];
+    for (int i = 0; i < c->V; i++)
+        c->words += c->count[i];
+    c->tokens = train_end;
+    c->n = corpus_ids(tr, 0, train_end, map, c->ids);
+    c->n_dev = dv->tok ? corpus_ids(dv, 0, dv->n, map, c->dev_ids)
+                       : corpus_ids(tr, train_end, tr->n, map, c->dev_ids);
+    if (c->words == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no words to learn from", cfg->train.file);
+cleanup:
+    load_free(&L);
+    free(count);
+    free(map);
+    if (st)
+        data_corpus_free(c);
+    return st;
+}
+
+void data_corpus_free(data_corpus *c)
+{
+    if (!c)
+        return;
+    dlc_strlist_clear(&c->vocab);
+    free(c->count);
+    free(c->ids);
+    free(c->dev_ids);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---- prediction inputs and pretrained vectors ---- */
@@ -932,66 +1055,4 @@ cleanup:
     data_names_free(&L.all);
     data_names_free(&v);
     return n;
-}
-
-dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
-                             int *found, dlc_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    data_names v = {0};
-    int id;
-    *found = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
-    if (st)
-        return st;
-    if ((st = utf8_check(path, text, len, err)))
-        goto cleanup;
-    for (int i = 0; i < vocab->n; i++)
-        if ((st = data_names_intern(&v, vocab->v[i], &id, err)))
-            goto cleanup;
-    char *p = text, *end = text + len;
-    for (int line = 1; p < end; line++) {
-        char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        *eol = '\0';
-        char *save = NULL, *tok = strtok_r(p, " \t\r", &save);
-        p = eol + 1;
-        if (!tok)
-            continue;
-        float row[4096];
-        int k = 0, extra = 0;
-        for (char *f = strtok_r(NULL, " \t\r", &save); f; f = strtok_r(NULL, " \t\r", &save)) {
-            double x;
-            if (dlc_parse_double(f, &x) != 0 || !isfinite(x)) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:%d: expected numbers after the token, got \"%.40s\"",
-                              path, line, f);
-                goto cleanup;
-            }
-            if (k < dim && k < (int)(sizeof row / sizeof row[0]))
-                row[k++] = (float)x;
-            else
-                extra++;
-        }
-        if (line == 1 && k == 1 && extra == 0) {
-            double x;
-            if (dlc_parse_double(tok, &x) == 0)
-                continue; /* word2vec's "count dim" header */
-        }
-        if (k != dim || extra) {
-            st = dlc_fail(err, DLC_EINPUT, "%s:%d: token '%.40s' has %d numbers, the embedding has %d",
-                          path, line, tok, k + extra, dim);
-            goto cleanup;
-        }
-        int vid = data_names_find(&v, tok);
-        if (vid >= 0 && vid != TEXT_PAD) {
-            memcpy(E + (size_t)vid * dim, row, sizeof(float) * (size_t)dim);
-            (*found)++;
-        }
-    }
-cleanup:
-    free(text);
-    data_names_free(&v);
-    return st;
 }

@@ -45,6 +45,11 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     char a[64], b[64], label[256];
     layer_spec *specs = NULL;
     m->loss = cfg->loss;
+    if (cfg->n_layers == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the config has no model%s", cfg->path[0] ? cfg->path : cfg->name,
+                      cfg->embed.on ? ": its embed: section learns word vectors (run dlc embed)" : "");
+        goto fail;
+    }
     if (cfg->outputs.n > 1) {
         st = dlc_fail(err, DLC_EINPUT, "model.outputs: one output per model for now (got %d)",
                       cfg->outputs.n);

@@ -304,5 +304,5 @@ YAML
     printf 'e 1 2\n' > short.txt
     run "$DLC" train lm.yaml --out run2 --set model.layers.0.pretrained=short.txt
     [ "$status" -eq 2 ]
-    [[ "$output" == *"short.txt:1: token 'e' has 2 numbers, the embedding has 8"* ]]
+    [[ "$output" == *"short.txt:1: word 'e' has 2 numbers, expected 8"* ]]
 }

@@ -362,7 +362,10 @@ static void test_encode_and_vectors(void **state)
     tu_close(E[9], 0.4, 1e-7);
     tu_close(E[2], 0.0, 0.0); /* <unk>: not in the file */
     assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
-    assert_non_null(strstr(err.msg, "vec.txt:2: token 'the' has 2 numbers, the embedding has 3"));
+    assert_non_null(strstr(err.msg, "vec.txt:1: the header says 2 dimensions, expected 3"));
+    tu_write(tu_tmp("vec.txt"), "the 0.5 -1\ndog 1 2\n", (size_t)-1); /* GloVe: no header */
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "vec.txt:1: word 'the' has 2 numbers, expected 3"));
     dlc_strlist_clear(&v);
 }
 
