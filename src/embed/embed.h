@@ -89,6 +89,21 @@ double embed_ns_step(const float *h, float *U, const int *t, int k, float lr, fl
 double embed_glove_step(float *w, float *v, float *gw, float *gv, float *b, float *c, float *gb,
                         float *gc, float fx, float logx, float lr, int D);
 
+/* Negatives for word2vec: Walker's alias table over V words, P(w) =
+ * count^power / sum (Vose's construction; returns -1 when out of memory).
+ * A draw takes one 64-bit random number: its high half picks a slot, its
+ * low half the slot's word (below prob) or its alias. */
+typedef struct {
+    uint32_t prob;
+    int alias;
+} embed_alias;
+int embed_alias_fill(embed_alias *a, const long *count, int V, double power);
+static inline int embed_alias_draw(const embed_alias *a, uint64_t r, int V)
+{
+    const embed_alias *s = &a[(uint32_t)(((r >> 32) * (uint64_t)V) >> 32)];
+    return (uint32_t)r < s->prob ? (int)(s - a) : s->alias;
+}
+
 /* The window model's loss over examples: contexts (B, m) word ids (-1: no
  * word; m = n for last, 2n for both, 1 for nearby), targets (B); E (V, D)
  * the input vectors, W (V, Din) and bias (V) the softmax, Din = D (mean) or

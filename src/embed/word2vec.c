@@ -10,8 +10,12 @@
  *   against K negatives; CBOW: the mean of the context's input vectors
  *   predicts it, and each context vector receives the whole step (as both
  *   references do);
- * - negatives come from a table in which each word fills a share of
- *   count^power (0.75) of the slots;
+ * - negatives are drawn in proportion to count^power (0.75); word2vec
+ *   fills a table of 10^8 slots with word ids for that, gensim searches a
+ *   cumulative table: here Walker's alias table (one slot per word: a
+ *   probability and an alias, Vose's construction) gives a draw with one
+ *   random slot, which for a vocabulary of 30,000 words stays in the cache
+ *   where a random slot of word2vec's 400 MB table is a trip to memory;
  * - the rate falls linearly from lr to min_lr over all epochs' words.
  *
  * Threads: the text is cut at line ends into one part per pool thread; all
@@ -30,7 +34,6 @@
 #include "kernels.h"
 
 enum {
-    TABLE_SIZE = 10 * 1000 * 1000, /* negative-sampling slots */
     PROGRESS_WORDS = 10000,        /* words between updates of the shared count */
     LOSS_EVERY = 16                /* the loss is summed at one position in this many */
 };
@@ -47,9 +50,9 @@ typedef struct {
 
 typedef struct {
     const embed_job *job;
-    int D, K, n, cbow;
+    int D, K, n, cbow, V;
     float *syn0, *syn1;        /* (V, D) input and output vectors */
-    int *table;                /* (TABLE_SIZE) word ids */
+    embed_alias *alias;          /* (V) the negatives' distribution */
     uint32_t *keep;            /* (V) keep a word when a 32-bit draw is below; UINT32_MAX: always */
     long *bounds;              /* (parts + 1) positions in the text where parts start */
     int parts;
@@ -66,6 +69,16 @@ static float rate(const w2v *m, long done)
     double p = (double)done / (double)(m->total + 1);
     double lr = cfg->lr - (cfg->lr - cfg->min_lr) * (p < 1 ? p : 1);
     return (float)(lr > cfg->min_lr ? lr : cfg->min_lr);
+}
+
+/* The rows of the output vectors a step will read, asked for ahead of it:
+ * they are scattered over the table, and each would otherwise wait for
+ * memory in turn. */
+static inline void prefetch_rows(const float *U, const int *t, int k, int D)
+{
+    for (int d = 0; d <= k; d++)
+        for (int i = 0; i < D; i += 16)
+            __builtin_prefetch(U + (size_t)t[d] * D + i, 1);
 }
 
 /* One line (after subsampling): every position's window. */
@@ -96,7 +109,8 @@ static void train_line(w2v *m, w2v_part *p, const int *sen, int len, float lr, i
             for (int i = 0; i < D; i++)
                 h[i] *= 1.0f / (float)cw;
             for (int d = 1; d <= K; d++)
-                p->targets[d] = m->table[(embed_rand(&p->rng) >> 16) % TABLE_SIZE];
+                p->targets[d] = embed_alias_draw(m->alias, embed_rand(&p->rng), m->V);
+            prefetch_rows(m->syn1, p->targets, K, D);
             double l = ns_step(h, m->syn1, p->targets, K, lr, p->dh, D, want_loss);
             if (want_loss) {
                 p->loss += l;
@@ -112,7 +126,8 @@ static void train_line(w2v *m, w2v_part *p, const int *sen, int len, float lr, i
                 continue;
             float *restrict l1 = syn0 + (size_t)sen[c] * D;
             for (int d = 1; d <= K; d++)
-                p->targets[d] = m->table[(embed_rand(&p->rng) >> 16) % TABLE_SIZE];
+                p->targets[d] = embed_alias_draw(m->alias, embed_rand(&p->rng), m->V);
+            prefetch_rows(m->syn1, p->targets, K, D);
             double l = ns_step(l1, m->syn1, p->targets, K, lr, p->dh, D, want_loss);
             if (want_loss) {
                 p->loss += l;
@@ -162,21 +177,52 @@ static void train_part(void *ctx, int i, int n_parts)
     (void)n_parts;
 }
 
-/* The negative-sampling table: word w fills a share count^power / sum. */
-static void fill_table(int *table, const data_corpus *c, double power)
+/* Vose's alias table for P(w) = count^power / sum: slots whose share is
+ * below 1/V are topped up from one above, which becomes their alias. */
+int embed_alias_fill(embed_alias *a, const long *count, int V, double power)
 {
-    double total = 0.0;
-    for (int w = 0; w < c->V; w++)
-        total += pow((double)c->count[w], power);
-    int w = 0;
-    double cum = pow((double)c->count[0], power) / total;
-    for (long a = 0; a < TABLE_SIZE; a++) {
-        table[a] = w;
-        if ((double)(a + 1) / TABLE_SIZE > cum && w < c->V - 1) {
-            w++;
-            cum += pow((double)c->count[w], power) / total;
+    double *q = malloc(sizeof(double) * (size_t)V), total = 0.0;
+    int *small = malloc(sizeof(int) * (size_t)V), *large = malloc(sizeof(int) * (size_t)V);
+    if (!q || !small || !large) {
+        free(q);
+        free(small);
+        free(large);
+        return -1;
+    }
+    for (int w = 0; w < V; w++)
+        total += pow((double)count[w], power);
+    int ns = 0, nl = 0;
+    for (int w = 0; w < V; w++) {
+        q[w] = pow((double)count[w], power) * V / total;
+        if (q[w] < 1.0)
+            small[ns++] = w;
+        else
+            large[nl++] = w;
+    }
+    while (ns > 0 && nl > 0) {
+        int s = small[--ns], l = large[nl - 1];
+        a[s].prob = (uint32_t)(q[s] * 4294967296.0);
+        a[s].alias = l;
+        q[l] -= 1.0 - q[s];
+        if (q[l] < 1.0) {
+            nl--;
+            small[ns++] = l;
         }
     }
+    while (nl > 0) { /* what rounding leaves: full slots */
+        int l = large[--nl];
+        a[l].prob = UINT32_MAX;
+        a[l].alias = l;
+    }
+    while (ns > 0) {
+        int s = small[--ns];
+        a[s].prob = UINT32_MAX;
+        a[s].alias = s;
+    }
+    free(q);
+    free(small);
+    free(large);
+    return 0;
 }
 
 /* Parts start after line ends, near equal shares of the text. */
@@ -215,6 +261,7 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
     m.job = job;
     m.D = D;
     m.K = cfg->negatives;
+    m.V = V;
     m.n = cfg->window;
     m.cbow = cfg->method == EMBED_CBOW;
     m.parts = tensor_pool_threads();
@@ -222,11 +269,11 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
     long maxlen = longest_line(c);
     m.syn0 = job->w;
     m.syn1 = tensor_alloc((size_t)V * D);
-    m.table = malloc(sizeof(int) * TABLE_SIZE);
+    m.alias = malloc(sizeof *m.alias * (size_t)V);
     m.keep = malloc(sizeof(uint32_t) * (size_t)V);
     m.bounds = malloc(sizeof(long) * (size_t)(m.parts + 1));
     m.part = calloc((size_t)m.parts, sizeof *m.part);
-    if (!m.syn1 || !m.table || !m.keep || !m.bounds || !m.part) {
+    if (!m.syn1 || !m.alias || !m.keep || !m.bounds || !m.part) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -246,7 +293,10 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
     dlc_rng_seed(&rng, job->seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     for (size_t k = 0; k < (size_t)V * D; k++)
         m.syn0[k] = (float)((dlc_rng_uniform(&rng) - 0.5) / D);
-    fill_table(m.table, c, cfg->power);
+    if (embed_alias_fill(m.alias, c->count, V, cfg->power)) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
     double thresh = cfg->sample * (double)c->words;
     for (int w = 0; w < V; w++) {
         double f = (double)c->count[w];
@@ -303,7 +353,7 @@ cleanup:
     free(m.part);
     free(m.bounds);
     free(m.keep);
-    free(m.table);
+    free(m.alias);
     tensor_free(m.syn1);
     return st;
 }

@@ -179,6 +179,38 @@ static void test_window_gradient(void **state)
     window_case(EMBED_CONCAT);
 }
 
+/* Negatives are drawn in proportion to count^0.75. */
+static void test_negative_sampler(void **state)
+{
+    (void)state;
+    enum { V = 5, N = 2000000 };
+    const long count[V] = {1000, 300, 50, 7, 1};
+    embed_alias a[V];
+    assert_int_equal(embed_alias_fill(a, count, V, 0.75), 0);
+    long hits[V] = {0};
+    dlc_rng r;
+    dlc_rng_seed(&r, 4, 0);
+    for (int i = 0; i < N; i++) {
+        int w = embed_alias_draw(a, dlc_rng_u64(&r), V);
+        assert_true(w >= 0 && w < V);
+        hits[w]++;
+    }
+    double total = 0.0;
+    for (int w = 0; w < V; w++)
+        total += pow((double)count[w], 0.75);
+    for (int w = 0; w < V; w++) {
+        double want = pow((double)count[w], 0.75) / total;
+        tu_close((double)hits[w] / N, want, 4.0 * sqrt(want / N) + 1e-5);
+    }
+    /* power 0: every word alike */
+    assert_int_equal(embed_alias_fill(a, count, V, 0.0), 0);
+    memset(hits, 0, sizeof hits);
+    for (int i = 0; i < N; i++)
+        hits[embed_alias_draw(a, dlc_rng_u64(&r), V)]++;
+    for (int w = 0; w < V; w++)
+        tu_close((double)hits[w] / N, 0.2, 0.002);
+}
+
 /* ---- the corpus ---- */
 
 static data_config text_config(const char *file)
@@ -518,7 +550,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ns_gradient),    cmocka_unit_test(test_glove_gradient),
-        cmocka_unit_test(test_window_gradient), cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_window_gradient), cmocka_unit_test(test_negative_sampler),
+        cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_train_topics),   cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_vector_files),
         cmocka_unit_test(test_queries),
