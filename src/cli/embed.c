@@ -80,7 +80,7 @@ static int learn(const cli_command *c, const cli_args *a)
         return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
     dlc_error err = {0};
     dlc_config cfg;
-    if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
+    if (cli_load_any_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
     int rc = 0;
     char *yaml = NULL;

@@ -99,6 +99,17 @@ void cli_set_threads(const char *arg, int config_threads)
 
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
 {
+    dlc_status s = cli_load_any_config(c, path, a, err);
+    if (s == DLC_OK && c->embed.on) {
+        config_free(c);
+        return dlc_fail(err, DLC_EINPUT, "%s: the config has no model: its embed: section learns "
+                                         "word vectors (run dlc embed)", path);
+    }
+    return s;
+}
+
+dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
+{
     dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
     if (s != DLC_OK)
         return s;

@@ -6,11 +6,6 @@
 
 #include "embed.h"
 
-const char *const embed_method_names[EMBED_METHOD_COUNT + 1] = {"skipgram", "cbow", "glove",
-                                                                 "window_lm", NULL};
-const char *const embed_context_names[EMBED_CTX_COUNT + 1] = {"last", "both", "nearby", NULL};
-const char *const embed_combine_names[EMBED_COMBINE_COUNT + 1] = {"mean", "concat", NULL};
-
 typedef struct {
     embed_method method;
     int negatives;   /* draws negatives: needs K + 1 words */

@@ -22,7 +22,7 @@
 #include "../base/error.h"
 #include "../base/util.h"
 #include "../data/data.h"
-#include "embed_config.h"
+#include "../config/embed_config.h"
 
 /* Word vectors: row k of w is the vector of words.v[k]. */
 typedef struct {

@@ -1,4 +1,4 @@
-/* embed_config.h - what a config's `embed:` section says (dlc embed).
+/* embed_config.h - what a config's `embed:` section says (dlc embed, src/embed).
  *
  * A config with an `embed:` section learns word vectors from its text data
  * instead of training a model: it has no model, loss, train or report
