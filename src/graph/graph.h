@@ -148,6 +148,7 @@ typedef enum {
     OP_RNN,
     OP_GRU,
     OP_LSTM,
+    OP_SCALAR_MIX,
     OP_COUNT
 } op_kind;
 

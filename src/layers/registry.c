@@ -51,6 +51,8 @@ const graph_op graph_ops[] = {
                 recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
     [OP_LSTM] = {"lstm", 1, 1, KEYS("units", "forget_bias", RECURRENT_KEYS), KEYS("units"),
                  recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
+    [OP_SCALAR_MIX] = {"scalar_mix", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, scalar_mix_build,
+                       scalar_mix_init, scalar_mix_forward, scalar_mix_backward},
 };
 
 /* graph.h declares graph_ops[OP_COUNT]: a missing last row is a compile error, and

@@ -194,6 +194,32 @@ static void case_concat(void)
     check_graph("concat axis 0", &in, t, 3, 2, 1e-2);
 }
 
+/* three layers mixed, over time steps: the weights (through the softmax),
+ * gamma and every input */
+static void case_scalar_mix(void)
+{
+    tensor_shape in = {2, {3, 4}};
+    layer_spec s[4] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("dense", "c"),
+                       gt_spec("scalar_mix", "mix")};
+    for (int i = 0; i < 3; i++) {
+        s[i].units = 5;
+        s[i].activation = ACT_TANH;
+    }
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "input", NULL);
+    s[3].n_inputs = 3;
+    strcpy(s[3].inputs[0], "a");
+    strcpy(s[3].inputs[1], "b");
+    strcpy(s[3].inputs[2], "c");
+    check_graph("scalar_mix", &in, s, 4, 2, 1e-2);
+    /* inputs of other shapes are refused when the graph is built */
+    s[2].units = 4;
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, s, 4, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "layer 'mix' (scalar_mix): inputs must have equal shapes"));
+}
+
 static layer_window win(int n, int a, int b, int c)
 {
     return (layer_window){n, {a, b, c}};
@@ -511,7 +537,7 @@ static const op_case cases[] = {
     {"time_avgpool", case_time_avgpool}, {"time_maxpool", case_time_maxpool},
     {"add", case_conv_merges},
     {"embedding", case_embedding}, {"rnn", case_rnn},     {"gru", case_gru},
-    {"lstm", case_lstm},
+    {"lstm", case_lstm},       {"scalar_mix", case_scalar_mix},
 };
 
 static void test_every_op_has_a_check(void **state)
