@@ -104,7 +104,7 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
-                           tensor_get_threads()};
+                           res->seconds_this, tensor_get_threads()};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
@@ -162,6 +162,12 @@ static int run(const cli_args *a)
             unlink(probe);
         }
     }
+    /* the run records which weights it started from */
+    if (cfg.init.run[0] && !cfg.init.sha256[0] &&
+        model_source_digest(&cfg, cfg.init.sha256, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (config_to_yaml(&cfg, &yaml, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -184,6 +190,8 @@ static int run(const cli_args *a)
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
+    if (res.seconds_this < res.seconds - 0.05)
+        printf("(%.1fs in this invocation) ", res.seconds_this);
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);

@@ -70,7 +70,8 @@ typedef struct {
 /* From the training run, for report.json. */
 typedef struct {
     int epochs_run, best_epoch, stopped_early;
-    double seconds;
+    double seconds;              /* the whole run, every --resume included */
+    double seconds_last;         /* the last invocation */
     int threads;                 /* worker threads the run trained with */
 } report_run_info;
 

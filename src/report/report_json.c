@@ -3,7 +3,9 @@
  * Schema "dlc-report-1" (fields are only ever added; README documents it):
  *   {"format": "dlc-report-1", "name": str, "loss": str,
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
- *    "seconds": num, "threads": int, "params": {"trainable": int, "frozen": int},
+ *    "seconds": num (the whole run's wall time, every --resume included),
+ *    "seconds_last": num (the last invocation's), "threads": int,
+ *    "params": {"trainable": int, "frozen": int},
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -218,7 +220,8 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     dlc_buf_printf(&b, ",\n  \"loss\": \"%s\",\n", loss_names[main->loss]);
     dlc_buf_printf(&b, "  \"epochs_run\": %d,\n  \"best_epoch\": %d,\n  \"stopped_early\": %s,\n",
                    run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
-    dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"threads\": %d,\n", run->seconds, run->threads);
+    dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"seconds_last\": %.3f,\n  \"threads\": %d,\n",
+                   run->seconds, run->seconds_last, run->threads);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
     dlc_buf_printf(&b, "  \"splits\": {");

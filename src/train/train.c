@@ -14,7 +14,7 @@
 
 #define CHECKPOINT_FORMAT "dlc-checkpoint-1"
 #define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
-#define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
+#define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm,batches\n"
 
 
 typedef struct {
@@ -39,7 +39,8 @@ typedef struct {
     int stopped_early;
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
-    double t0;              /* when the run started */
+    double t0;              /* when this invocation started */
+    double seconds_before;  /* wall time of the invocations before (--resume), from the checkpoint */
     int n_owners;           /* nodes owning parameters, for per-layer norms */
     int *owners;
     double *gn_sum, *gn_max;
@@ -121,14 +122,48 @@ static double grad_norms(trainer *t, int record)
     return sqrt(total);
 }
 
+/* Warns when the layers' gradient norms span more than train.grad_warn.ratio:
+ * small next to the input and large next to the output is a vanishing
+ * gradient; the other way round, an exploding one. */
+static void grad_norms_spread(trainer *t, int epoch)
+{
+    const train_config *tc = &t->cfg->train;
+    if (!t->gn_count || t->n_owners < 2)
+        return;
+    int lo = 0, hi = 0; /* owners are in topological order: input side first */
+    for (int i = 1; i < t->n_owners; i++) {
+        if (t->gn_sum[i] < t->gn_sum[lo])
+            lo = i;
+        if (t->gn_sum[i] > t->gn_sum[hi])
+            hi = i;
+    }
+    double a = t->gn_sum[lo] / t->gn_count, b = t->gn_sum[hi] / t->gn_count;
+    if (!(b > 0) || a / b >= tc->grad_ratio)
+        return;
+    const graph *g = t->m.g;
+    const char *small = g->nodes[t->owners[lo]].spec.name, *large = g->nodes[t->owners[hi]].spec.name;
+    if (lo < hi)
+        say(t, "warning: epoch %d: vanishing gradients: layer '%s' (mean norm %.3g) gets %.2g times "
+               "the gradient of layer '%s' (%.3g), below train.grad_warn.ratio %g; consider "
+               "He/Xavier initialisation, batchnorm, relu activations or skip connections",
+            epoch, small, a, a / b, large, b, tc->grad_ratio);
+    else
+        say(t, "warning: epoch %d: exploding gradients: layer '%s' (mean norm %.3g) gets %.2g times "
+               "the gradient of layer '%s' (%.3g); consider a lower learning rate, "
+               "train.clip_norm or batchnorm",
+            epoch, large, b, b / a, small, a);
+}
+
 static void grad_norms_epoch(trainer *t, int epoch)
 {
     const train_config *tc = &t->cfg->train;
     graph *g = t->m.g;
+    grad_norms_spread(t, epoch);
     for (int i = 0; i < t->n_owners; i++) {
         double mean = t->gn_count ? t->gn_sum[i] / t->gn_count : 0;
         const char *name = g->nodes[t->owners[i]].spec.name;
-        dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g\n", epoch, name, mean, t->gn_max[i]);
+        dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g,%d\n", epoch, name, mean, t->gn_max[i],
+                       t->gn_count);
         if (t->gn_count && mean < tc->grad_vanish)
             say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
                    "consider He/Xavier initialisation, batchnorm, or relu activations",
@@ -207,7 +242,10 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
 
     loss_stats st[MODEL_MAX_HEADS] = {{0}};
     double t0 = dlc_now(), first_lr = 0;
-    int record_every = tc->clip_norm > 0 ? 1 : 16;
+    /* per-layer norms: every batch with clipping (which needs the norm anyway)
+     * or when an epoch has at most 64 batches, else every k-th so an epoch
+     * measures about 64 (the sums cost ~10% of a small MLP's step) */
+    int record_every = tc->clip_norm > 0 || n_batches <= 64 ? 1 : n_batches / 64;
     for (int b = 0; b < n_batches; b++) {
         int start = t->starts[b], N = t->starts[b + 1] - start;
         t->step++;
@@ -357,7 +395,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
                                    t->best + (g->params[i].data - g->param_block)};
         }
     }
-    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8];
+    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8], secs[48];
     snprintf(epoch, sizeof epoch, "%d", t->epoch);
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(ot, sizeof ot, "%ld", o->t);
@@ -365,6 +403,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
     snprintf(bad, sizeof bad, "%d", t->bad_epochs);
     snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
+    snprintf(secs, sizeof secs, "%.3f", t->seconds_before + (dlc_now() - t->t0));
     io_meta meta[] = {
         {"format", CHECKPOINT_FORMAT},
         {"epoch", epoch},
@@ -375,6 +414,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"best_epoch", best_epoch},
         {"bad_epochs", bad},
         {"stopped_early", stopped},
+        {"seconds", secs},
         {"metrics", t->metrics.s ? t->metrics.s : ""},
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
         {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
@@ -462,6 +502,14 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     t->best_epoch = (int)best_epoch;
     t->bad_epochs = (int)bad;
     t->stopped_early = stopped != 0;
+    /* checkpoints from before the total was kept have none */
+    const char *secs = io_st_meta(st, "seconds");
+    double before = 0;
+    if (secs && (dlc_parse_double(secs, &before) != 0 || !(before >= 0) || !isfinite(before))) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: its wall time '%.40s' is damaged", path, secs);
+        goto cleanup;
+    }
+    t->seconds_before = before;
     const char *metrics = io_st_meta(st, "metrics"), *gradnorms = io_st_meta(st, "gradnorms");
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
@@ -606,6 +654,16 @@ static dlc_status setup(trainer *t, dlc_error *err)
     graph_init_params(g, &rng);
     if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
+    if (cfg->init.run[0]) {
+        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+            return s;
+        /* batches are normalized as the model will be: with the source's statistics */
+        memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
+        memcpy(t->data.norm.scale, t->m.norm.scale, sizeof(float) * t->data.dim);
+        t->data.norm.kind = t->m.norm.kind;
+        say(t, "init_from: weights from %s%s", cfg->init.run,
+            cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+    }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
@@ -635,7 +693,8 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     if (t->has_best && t->cfg->train.keep_best)
         memcpy(g->param_block, t->best, sizeof(float) * g->n_weights);
     res->epochs_run = t->epoch;
-    res->seconds = dlc_now() - t->t0;
+    res->seconds_this = dlc_now() - t->t0;
+    res->seconds = t->seconds_before + res->seconds_this;
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);

@@ -65,7 +65,8 @@ typedef struct train_result {
     int epochs_run;
     int best_epoch;          /* 0 without a dev split */
     int stopped_early;
-    double seconds;
+    double seconds;          /* wall time of the whole run, every --resume included */
+    double seconds_this;     /* of this invocation */
     size_t params_trainable, params_frozen;
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];
