@@ -13,10 +13,12 @@
 # gensim runs agree is the yardstick for how much dlc and gensim should).
 # The corpus: data/brown/text.txt and data/nlp_corpus.txt (prepared by
 # scripts/prepare_brown.py and scripts/prepare_nlp_corpus.py), 2.95 M words.
-# Called by bench/run.sh (BENCH=b8 make bench); runs alone too.
+# Called by bench/run.sh (BENCH=b8 make bench); runs alone too.  DLC names the
+# binary (default ./dlc: a copy keeps a rebuild from changing it mid-sitting).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
+DLC=${DLC:-./dlc}
 EPOCHS=${EPOCHS:-5}
 OUT=$(mktemp -d /tmp/dlc-b8.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -43,7 +45,7 @@ embed: {method: skipgram, dim: 100, window: 5, negatives: 5, sample: 1e-3, epoch
 YAML
 
 dlc_b8() { # threads -> "words_per_s cpu_s"
-    /usr/bin/time -f "%U %S" -o "$OUT/time" ./dlc embed "$OUT/b8.yaml" --out "$OUT/dlc$1" --force \
+    /usr/bin/time -f "%U %S" -o "$OUT/time" "$DLC" embed "$OUT/b8.yaml" --out "$OUT/dlc$1" --force \
         --threads "$1" --quiet > /dev/null || return 1
     echo "$(jq -r '.words_per_s | floor' "$OUT/dlc$1/report.json") $(awk '{print $1 + $2}' "$OUT/time")"
 }

@@ -156,6 +156,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.reverse",      K_BOOL,       LAY(reverse),            "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
     X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
@@ -1471,18 +1472,19 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
     if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
         const ynode *layers = ynode_map_get(node, "layers");
         for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
-            if (!c->layers[i].bidirectional)
+            if (!c->layers[i].bidirectional && !c->layers[i].reverse)
                 continue;
+            const char *key = c->layers[i].bidirectional ? "bidirectional" : "reverse";
             const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
-            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
-                                  ? ynode_map_get(item, "bidirectional")
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, key)
+                                  ? ynode_map_get(item, key)
                                   : item;
-            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            pathf(kp, sizeof kp, "%s.layers.%d.%s", path, i, key);
             s = config_key_fail(err, at, kp,
                                 "a language model (data.text.task lm) predicts each next token; a "
-                                "bidirectional layer reads the sequence backwards too and so sees "
-                                "the token it must predict: use a unidirectional layer (or task "
-                                "tag/classify)");
+                                "%s layer reads the sequence backwards and so sees "
+                                "the token it must predict: use a forward layer (or task "
+                                "bilm, tag or classify)", key);
         }
     }
     /* the targets each learns from: a data.label group of its name */

@@ -107,6 +107,7 @@ typedef struct {
     char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
     int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
     int bidirectional;            /* recurrent: a forward and a backward pass */
+    int reverse;                  /* recurrent, one direction: read the sequence from its end */
     int merge;                    /* recurrent: rnn_merge, how the two directions combine */
     int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
     int nonlinearity;             /* rnn: rnn_cell_act */

@@ -7,7 +7,8 @@
 
 #define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_KEYS ((const char *const[]){NULL})
-#define RECURRENT_KEYS "return_sequences", "bidirectional", "merge", "bptt", "use_bias", "init"
+#define RECURRENT_KEYS \
+    "return_sequences", "bidirectional", "reverse", "merge", "bptt", "use_bias", "init"
 
 const graph_op graph_ops[] = {
     [OP_INPUT] = {"input", 0, 0, NO_KEYS, NO_KEYS, input_build, NULL, input_forward, input_backward},

@@ -470,6 +470,13 @@ static void check_recurrent(const char *type, int nonlin, int variant)
     tg[2].units = 3;
     snprintf(what, sizeof what, "%s%s masked tagger", type, nonlin ? " relu" : "");
     check_graph_x(what, &ids, tg, 3, 4, 2e-2, RNN_FLOOR, eps, short_ids);
+    /* reading from each sequence's end (reverse), padding masked */
+    layer_spec rv[2] = {m[0], rnn_spec(type, 4, 1, 0, 0)};
+    rv[1].reverse = 1;
+    rv[1].nonlinearity = nonlin;
+    rv[1].variant = variant;
+    snprintf(what, sizeof what, "%s%s reverse, masked", type, nonlin ? " relu" : "");
+    check_graph_x(what, &ids, rv, 2, 4, 2e-2, RNN_FLOOR, eps, padded_ids);
 }
 
 static void case_rnn(void)
