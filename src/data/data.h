@@ -66,6 +66,12 @@ typedef struct {
  *             sentences longer than seq_len are cut into pieces
  *   classify  a CSV or TSV file with a header: the text in `column`, the class
  *             in data.label; texts are cut to seq_len tokens
+ *   bilm      a corpus, each non-blank line an example (cut into pieces of
+ *             seq_len): two targets per token, the next token of the piece
+ *             (targets 0..T-1) and the previous one (T..2T-1), -1 where there
+ *             is none; for an ELMo-style bidirectional language model whose
+ *             forward and backward stacks share one softmax (their outputs
+ *             joined along time); the classes are the vocabulary
  * Tokens are `chars` (Unicode characters) or `words` (separated by white
  * space; in an lm each line end is the token <eos>).  The vocabulary comes
  * from the train split: <pad> (id 0, padding), <unk> (id 1: every token seen
@@ -75,7 +81,7 @@ typedef struct {
  * Splits carved by ratio are taken in file order for lm and tag (train, then
  * train-dev, dev and test at the end: neighbours must not leak across) and
  * drawn with the seed for classify. */
-typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_TASK_COUNT } text_task;
+typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_BILM, TEXT_TASK_COUNT } text_task;
 typedef enum { TEXT_CHARS, TEXT_WORDS, TEXT_UNIT_COUNT } text_unit;
 extern const char *const data_text_task_names[TEXT_TASK_COUNT + 1];
 extern const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1];

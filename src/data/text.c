@@ -22,7 +22,8 @@
 
 #include "names.h"
 
-const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", NULL};
+const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", "bilm",
+                                                               NULL};
 const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words", NULL};
 
 static const char *const text_specials[] = {"<pad>", "<unk>"};
@@ -376,6 +377,33 @@ static dlc_status read_tagged(text_load *L, text_src *s, const char *path, const
     return DLC_OK;
 }
 
+/* bilm: every non-blank line an example. */
+static dlc_status read_line_examples(text_load *L, text_src *s, const char *text, size_t len,
+                                     long limit, dlc_error *err)
+{
+    const char *p = text, *end = text + len;
+    dlc_status st;
+    for (int line = 1; p < end; line++) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *a = p;
+        p = eol < end ? eol + 1 : end;
+        const char *q = a;
+        while (q < eol && is_space((unsigned char)*q))
+            q++;
+        if (q == eol)
+            continue;
+        if (limit > 0 && s->m >= limit)
+            break;
+        if ((st = push_example(s, line, -1, err)) ||
+            (st = tokenize(L, s, a, (size_t)(eol - a), 0, err)))
+            return st;
+        close_example(s);
+    }
+    return DLC_OK;
+}
+
 typedef struct {
     text_load *L;
     text_src *s;
@@ -421,6 +449,9 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         break;
     case TEXT_TAG:
         st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
+        break;
+    case TEXT_BILM:
+        st = read_line_examples(L, s, text + skip, len - skip, src->limit, err);
         break;
     case TEXT_CLASSIFY: {
         const dlc_strlist *label = L->cfg->n_labels == 1 ? &L->cfg->labels[0].columns : NULL;
@@ -635,6 +666,11 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
             x[t] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
             if (L->tc->task == TEXT_TAG)
                 y[t] = p < len ? (float)remap[s->tag[a + p]] : -1.0f;
+            if (L->tc->task == TEXT_BILM) { /* the next and the previous token of the piece */
+                int next = p + 1 < len && t + 1 < T, prev = p < len && t > 0;
+                y[t] = next ? (float)map[s->tok[a + p + 1]] : -1.0f;
+                y[T + t] = prev ? (float)map[s->tok[a + p - 1]] : -1.0f;
+            }
         }
         if (L->tc->task == TEXT_CLASSIFY)
             y[0] = (float)remap[s->label[k]];
@@ -713,7 +749,8 @@ done:
 static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, const int *remap,
                                  const int *part_of, dlc_error *err)
 {
-    int T = L->tc->seq_len, nt = L->tc->task == TEXT_TAG ? T : 1;
+    int T = L->tc->seq_len;
+    int nt = L->tc->task == TEXT_TAG ? T : L->tc->task == TEXT_BILM ? 2 * T : 1;
     dlc_status st = DLC_OK;
     int *rows[4] = {NULL, NULL, NULL, NULL};
     int nrows[4] = {0, 0, 0, 0};
@@ -854,8 +891,11 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
             (st = build_lm(&L, b, map, err, &cp)))
             goto cleanup;
     } else {
-        if ((st = build_classes(&L, b, remap, err)) ||
-            (st = build_examples(&L, b, map, remap, part_of, err)))
+        if (tc->task == TEXT_BILM)
+            st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
+        else
+            st = build_classes(&L, b, remap, err);
+        if (st || (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
     if (b->split[DATA_SPLIT_TRAIN].n == 0) {

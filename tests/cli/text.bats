@@ -306,3 +306,33 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"short.txt:1: word 'e' has 2 numbers, expected 8"* ]]
 }
+
+@test "an ELMo-style biLM: forward and reverse LSTM stacks share the embedding and one softmax" {
+    cat > bilm.yaml <<YAML
+name: bilm
+seed: 1
+data:
+  format: text
+  train: {file: $FABLES}
+  split: {dev: 0.1}
+  text: {task: bilm, tokens: words, seq_len: 24}
+model:
+  layers:
+    - {name: emb, type: embedding, units: 8}
+    - {name: fwd1, type: lstm, units: 8}
+    - {name: bwd1, type: lstm, units: 8, reverse: true, inputs: emb}
+    - {name: both, type: concat, axis: 0, inputs: [fwd1, bwd1]}
+    - {name: softmax, type: dense, units: auto}
+train: {epochs: 2, batch_size: 8, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" train bilm.yaml --out run
+    [ "$status" -eq 0 ]
+    run "$DLC" summary run
+    [[ "$output" == *"both"*"concat"*"(48, 8)"* ]]
+    [ "$(jq '.splits.dev.loss < 10' run/report.json)" = true ]
+    # a forward language model must not read backwards
+    charlm_config lm.yaml lstm 1
+    run "$DLC" train lm.yaml --out run2 --set model.layers.1.reverse=true
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.layers.1.reverse': a language model (data.text.task lm) predicts each next token; a reverse layer"* ]]
+}
