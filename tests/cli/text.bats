@@ -336,3 +336,23 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'model.layers.1.reverse': a language model (data.text.task lm) predicts each next token; a reverse layer"* ]]
 }
+
+@test "ELMo-style features: a tagger mixes a frozen biLM's layers with scalar_mix (configs/brown_pos_elmo.yaml in small)" {
+    awk 'BEGIN { srand(1); split("red green blue yellow pink", c, " "); split("one two three four five", n, " ");
+        for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 5) + 1] : c[int(rand() * 5) + 1]); print s } }' > topics.txt
+    awk '{ for (i = 1; i <= NF; i++) print $i, ($i ~ /^(one|two|three|four|five)$/ ? "NUM" : "COL"); print "" }' topics.txt > tagged.txt
+    head -160 topics.txt > text_train.txt # the tagger's train split (test: 0.2)
+    sed -e "s|data/brown/text_train.txt|text_train.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 8/; s/epochs: 2/epochs: 1/" \
+        "$ROOT/configs/brown_bilm.yaml" > bilm.yaml
+    sed -e "s|data/brown/tagged.txt|tagged.txt|; s|runs/brown_bilm|bilm|; s/units: [0-9][0-9]*/units: 8/g; s/seq_len: 180/seq_len: 8/; s/epochs: 6/epochs: 2/; s/test: 0.1/test: 0.2/" \
+        "$ROOT/configs/brown_pos_elmo.yaml" > elmo.yaml
+    run "$DLC" train bilm.yaml --out bilm --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train elmo.yaml --out elmo
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from"*"bilm"* ]]
+    run "$DLC" summary elmo
+    [[ "$output" == *"fwd2"*"(frozen)"* ]]
+    [[ "$output" == *"elmo"*"scalar_mix"*"(8, 16)"*"4"*"layer0, layer1, layer2"* ]]
+    [ "$(jq '.splits.test.accuracy > 0.6' elmo/report.json)" = true ]
+}
