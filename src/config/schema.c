@@ -129,6 +129,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
     X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
     X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \
+    X("data.text.chars",             K_INT,        CFG(data.text.chars),    "0",      IN_CC(0, 64), PLAIN)             \
     X("model",                       K_SECTION,    NOFIELD,                 COMPUTED, ANY,          SECTION_F(NULL, check_model, F_COMPUTED)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
@@ -157,6 +158,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.reverse",      K_BOOL,       LAY(reverse),            "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.char_units",   K_INT,        LAY(char_units),         "16",     IN_CC(1, 1024), FLAGS(F_OP_KEY)) \
     X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
     X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \

@@ -97,6 +97,9 @@ typedef struct {
     int max_vocab;         /* 0: no limit (specials included) */
     int lowercase;         /* ASCII letters */
     int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
+    int chars;             /* tag, words: C > 0 gives each step the word id and its first C
+                            * bytes as ids 1..256 (byte + 1, 0 = none): inputs (T, 1 + C),
+                            * for a word_chars layer */
     char column[128];      /* classify: the text column */
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;

@@ -600,17 +600,19 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
 
 /* ---- datasets ---- */
 
-static dataset *dataset_new(const char *path, int rows, int T, int n_targets)
+/* rows examples of T steps, K values per step (K > 1: shape (T, K)) */
+static dataset *dataset_new(const char *path, int rows, int T, int K, int n_targets)
 {
     dataset *ds = calloc(1, sizeof *ds);
     if (!ds)
         return NULL;
     dlc_strlcpy(ds->path, path, sizeof ds->path);
-    ds->shape.ndim = 1;
+    ds->shape.ndim = K > 1 ? 2 : 1;
     ds->shape.d[0] = T;
-    ds->dim = (size_t)T;
+    ds->shape.d[1] = K;
+    ds->dim = (size_t)T * (size_t)K;
     ds->n_targets = n_targets;
-    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)T);
+    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * ds->dim);
     ds->targets = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)n_targets);
     if (!ds->f32 || !ds->targets) {
         data_dataset_free(ds);
@@ -658,12 +660,21 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
 {
     long a = s->start[k], len = s->start[k + 1] - a;
     int rows = example_rows(L, s, k, T);
+    const int C = L->tc->chars, K = C + 1;
     for (int j = 0; j < rows; j++) {
-        float *x = ds->f32 + (size_t)(row + j) * T;
+        float *x = ds->f32 + (size_t)(row + j) * ds->dim;
         float *y = ds->targets + (size_t)(row + j) * (size_t)ds->n_targets;
         for (int t = 0; t < T; t++) {
             long p = (long)j * T + t;
-            x[t] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            x[(size_t)t * K] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            if (C > 0) { /* the token's own bytes, whatever its vocabulary id */
+                const unsigned char *w =
+                    p < len ? (const unsigned char *)L->all.names.v[s->tok[a + p]] : NULL;
+                for (int c = 0; c < C; c++) {
+                    int b = w && *w ? *w++ + 1 : 0;
+                    x[(size_t)t * K + 1 + (size_t)c] = (float)b;
+                }
+            }
             if (L->tc->task == TEXT_TAG)
                 y[t] = p < len ? (float)remap[s->tag[a + p]] : -1.0f;
             if (L->tc->task == TEXT_BILM) { /* the next and the previous token of the piece */
@@ -722,7 +733,7 @@ static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_err
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, T);
+                                              total, T, 1, T);
         free(rows);
         rows = malloc(sizeof(int) * (size_t)(total ? total : 1));
         if (!ds || !rows)
@@ -764,7 +775,7 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, nt);
+                                              total, T, L->tc->chars + 1, nt);
         if (!ds)
             return DLC_NOMEM(err);
         ds->n = total;
@@ -814,6 +825,11 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
 
     if (tc->seq_len < 1) {
         st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+        goto cleanup;
+    }
+    if (tc->chars > 0 && (tc->task != TEXT_TAG || tc->unit != TEXT_WORDS)) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.chars: the bytes of each word are given to taggers "
+                                       "of words (task: tag, tokens: words)");
         goto cleanup;
     }
     for (int k = 0; k < SRC_COUNT; k++) {

@@ -113,6 +113,7 @@ typedef struct {
     int nonlinearity;             /* rnn: rnn_cell_act */
     int variant;                  /* gru: gru_variant */
     float forget_bias;            /* lstm: initial forget-gate bias */
+    int char_units;               /* word_chars: the size of a byte's vector */
 } layer_spec;
 
 /* recurrent layer options (names for the config, NULL-terminated) */
@@ -150,6 +151,7 @@ typedef enum {
     OP_GRU,
     OP_LSTM,
     OP_SCALAR_MIX,
+    OP_WORD_CHARS,
     OP_COUNT
 } op_kind;
 

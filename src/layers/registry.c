@@ -54,6 +54,11 @@ const graph_op graph_ops[] = {
                  recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
     [OP_SCALAR_MIX] = {"scalar_mix", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, scalar_mix_build,
                        scalar_mix_init, scalar_mix_forward, scalar_mix_backward},
+    [OP_WORD_CHARS] = {"word_chars", 1, 1,
+                       KEYS("units", "vocab", "pad_id", "pretrained", "filters", "kernel",
+                            "char_units", "init"),
+                       KEYS("units", "filters", "kernel"), word_chars_build, word_chars_init,
+                       word_chars_forward, word_chars_backward},
 };
 
 /* graph.h declares graph_ops[OP_COUNT]: a missing last row is a compile error, and

@@ -173,7 +173,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     memcpy(specs, cfg->layers, sizeof *specs * (size_t)cfg->n_layers);
     /* sizes taken from the data: `vocab: auto` */
     for (int i = 0; i < cfg->n_layers; i++)
-        if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
+        if ((specs[i].op == OP_EMBEDDING || specs[i].op == OP_WORD_CHARS) && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
     const char *outs[MODEL_MAX_HEADS];
     m->n_heads = cfg->n_heads;

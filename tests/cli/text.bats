@@ -356,3 +356,24 @@ YAML
     [[ "$output" == *"elmo"*"scalar_mix"*"(8, 16)"*"4"*"layer0, layer1, layer2"* ]]
     [ "$(jq '.splits.test.accuracy > 0.6' elmo/report.json)" = true ]
 }
+
+@test "a tagger with character features tells unknown words by their spelling (configs/brown_pos_chars.yaml in small)" {
+    # words seen once are <unk>; whether a word ends in -ing is its tag
+    awk 'BEGIN { srand(3); for (l = 0; l < 300; l++) { for (w = 0; w < 6; w++) { s = sprintf("w%d", int(rand() * 1000));
+        if (rand() < 0.5) print s "ing VBG"; else print s "ed VBD" } print "" } }' > tagged.txt
+    sed -e "s|data/brown/tagged.txt|tagged.txt|; s/units: 100/units: 8/; s/units: 128/units: 8/g; s/filters: 50/filters: 8/; s/seq_len: 180/seq_len: 6/; s/epochs: 6/epochs: 6/; s/test: 0.1/test: 0.2/; s/lr: 0.002/lr: 0.01/" \
+        "$ROOT/configs/brown_pos_chars.yaml" > chars.yaml
+    run "$DLC" train chars.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.test.accuracy > 0.9' run/report.json)" = true ]
+    run "$DLC" summary run
+    [[ "$output" == *"word_chars"*"(6, 16)"* ]]
+    # the same tagger without its character features guesses
+    sed -i 's/chars: 20}/chars: 0}/; s/type: word_chars, units: 8, filters: 8, kernel: 3, char_units: 16/type: embedding, units: 8/' chars.yaml
+    run "$DLC" train chars.yaml --out words
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.test.accuracy < 0.8' words/report.json)" = true ]
+    run "$DLC" predict run --text "w1ing w2ed"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"reads each word with its bytes"* ]]
+}

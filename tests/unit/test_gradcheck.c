@@ -220,6 +220,31 @@ static void case_scalar_mix(void)
     assert_non_null(strstr(err.msg, "layer 'mix' (scalar_mix): inputs must have equal shapes"));
 }
 
+/* word ids with their bytes: words of 4, 2 and 0 bytes, a padding step */
+static void case_word_chars(void)
+{
+    tensor_shape in = {2, {4, 5}};
+    const float ids[2 * 4 * 5] = {3, 99, 98, 117, 101, /* 4 bytes */
+                                  5, 66, 34, 0, 0,     /* 2 bytes */
+                                  2, 0, 0, 0, 0,       /* a word of no bytes */
+                                  0, 0, 0, 0, 0,       /* padding */
+                                  1, 120, 121, 122, 40, 4, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    layer_spec s[2] = {gt_spec("word_chars", "wc"), gt_spec("dense", "d")};
+    s[0].units = 3;
+    s[0].vocab = 6;
+    s[0].filters = 4;
+    s[0].kernel = (layer_window){1, {3}};
+    s[0].char_units = 2;
+    s[1].units = 2;
+    check_graph_x("word_chars + dense", &in, s, 2, 2, 2e-2, 1e-3, 1e-3, ids);
+    /* an even window is refused when the graph is built */
+    s[0].kernel = (layer_window){1, {2}};
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, s, 2, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "one odd number"));
+}
+
 static layer_window win(int n, int a, int b, int c)
 {
     return (layer_window){n, {a, b, c}};
@@ -545,6 +570,7 @@ static const op_case cases[] = {
     {"add", case_conv_merges},
     {"embedding", case_embedding}, {"rnn", case_rnn},     {"gru", case_gru},
     {"lstm", case_lstm},       {"scalar_mix", case_scalar_mix},
+    {"word_chars", case_word_chars},
 };
 
 static void test_every_op_has_a_check(void **state)

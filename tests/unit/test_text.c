@@ -284,6 +284,33 @@ static void test_bilm_lines(void **state)
     config_free(&c);
 }
 
+/* chars: C: each step holds the word id and the word's first C bytes + 1
+ * (0: none), the token's own bytes even when its id is <unk>. */
+static void test_tag_chars(void **state)
+{
+    tu_write(tu_tmp("tagc.txt"), "The\tat\njury\tnn\n\nThe\tat\nfoxes\tnns\n", (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: tag, tokens: words, seq_len: 2, "
+             "min_count: 2, chars: 3}}",
+             tu_tmp("tagc.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    assert_int_equal(b.shape.ndim, 2);
+    assert_int_equal(b.shape.d[0], 2);
+    assert_int_equal(b.shape.d[1], 4);
+    const float x0[8] = {2, 'T' + 1, 'h' + 1, 'e' + 1, TEXT_UNK, 'j' + 1, 'u' + 1, 'r' + 1};
+    const float x1[8] = {2, 'T' + 1, 'h' + 1, 'e' + 1, TEXT_UNK, 'f' + 1, 'o' + 1, 'x' + 1};
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 0), x0, 8);
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 1), x1, 8);
+    data_free(&b);
+    config_free(&c);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: lm, chars: 3}}",
+             tu_tmp("tagc.txt"));
+    load_fails(yaml, "data.text.chars: the bytes of each word are given to taggers of words", NULL);
+}
+
 static void test_classify_csv(void **state)
 {
     tu_write(tu_tmp("rev.csv"),
@@ -459,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_stateful_batches_keep_order),
         cmocka_unit_test(test_tagged_sentences),
         cmocka_unit_test(test_bilm_lines),
+        cmocka_unit_test(test_tag_chars),
         cmocka_unit_test(test_classify_csv),
         cmocka_unit_test(test_bad_corpora),
         cmocka_unit_test(test_encode_and_vectors),
