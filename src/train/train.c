@@ -26,6 +26,7 @@ typedef struct {
     optim *opt_state;
     int batch;              /* examples per step */
     float *targets;         /* (nmax, n_targets) */
+    float *aug_scratch;     /* (2 * example size) for augmentation */
     int *order;             /* (train n) */
     int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
     int lm;                 /* a language model: 1 words, 2 characters (perplexity columns) */
@@ -37,6 +38,7 @@ typedef struct {
     int epoch;              /* epochs completed */
     long step;              /* steps taken */
     int stopped_early;
+    int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
     double t0;              /* when this invocation started */
@@ -178,6 +180,54 @@ static void grad_norms_epoch(trainer *t, int epoch)
     t->gn_count = 0;
 }
 
+/* ---- when numbers go wrong ---- */
+
+/* "nan", "inf" or "-inf" (printf's %g may say "-nan"). */
+static const char *nonfinite_name(double v)
+{
+    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Where a non-finite loss came from: the first node (in the forward order)
+ * whose output holds a NaN or an infinity, into buf. */
+static const char *first_nonfinite_output(const graph *g, int N, char *buf, size_t size)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        if (!all_finite(n->out, (size_t)N * n->size)) {
+            char label[256];
+            snprintf(buf, size, "%s is the first whose output is not finite",
+                     i < g->n_inputs ? "the input" : graph_node_label(n, label, sizeof label));
+            return buf;
+        }
+    }
+    snprintf(buf, size, "every layer's output is finite: the loss itself overflowed");
+    return buf;
+}
+
+/* The first trainable parameter (in the model's order) whose gradient holds
+ * a NaN or an infinity. */
+static const char *first_nonfinite_grad(const graph *g, char *buf, size_t size)
+{
+    for (int k = 0; k < g->n_params; k++) {
+        const graph_param *p = &g->params[k];
+        if (p->trainable && !all_finite(p->grad, p->n)) {
+            snprintf(buf, size, "the gradient of '%s' is the first that is not finite", p->name);
+            return buf;
+        }
+    }
+    snprintf(buf, size, "no gradient is non-finite: their norm overflowed");
+    return buf;
+}
+
 /* ---- one step ---- */
 
 typedef struct {
@@ -248,33 +298,45 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     int record_every = tc->clip_norm > 0 || n_batches <= 64 ? 1 : n_batches / 64;
     for (int b = 0; b < n_batches; b++) {
         int start = t->starts[b], N = t->starts[b + 1] - start;
+        if (t->opt->stop && *t->opt->stop)
+            return dlc_fail(err, DLC_EINTR, "interrupted in epoch %d, batch %d of %d", epoch, b + 1,
+                            n_batches);
         t->step++;
         double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))
-            data_gather_augment(tr, t->order, start, N, &t->data.norm, cfg->data.hflip,
-                                cfg->data.crop_pad, &aug, graph_input(g, 0), t->targets);
+            data_gather_augment(tr, t->order, start, N, &t->data.norm, &cfg->data.augment,
+                                &t->data.source_names, &aug, graph_input(g, 0), t->targets,
+                                t->aug_scratch);
         else
             data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
         g->carry = t->data.stateful && b > 0;
         graph_forward(g, N, 1);
         graph_zero_grad(g);
         double batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
-        if (!isfinite(batch_loss))
+        if (!isfinite(batch_loss)) {
+            char where[512];
             return dlc_fail(err, DLC_ERUN,
-                            "epoch %d, batch %d: the loss became %g; lower the learning rate "
-                            "(train.optimizer.lr is %g) or clip gradients (train.clip_norm)",
-                            epoch, b + 1, batch_loss, tc->optimizer.lr);
+                            "epoch %d, batch %d (step %ld): the loss became %s (%s); lower the "
+                            "learning rate (train.optimizer.lr is %g) or clip gradients "
+                            "(train.clip_norm)",
+                            epoch, b + 1, t->step, nonfinite_name(batch_loss),
+                            first_nonfinite_output(g, N, where, sizeof where), tc->optimizer.lr);
+        }
         graph_backward(g, N);
         int record = (b % record_every) == 0;
         float gscale = 1.0f;
         if (record || tc->clip_norm > 0) {
             double norm = grad_norms(t, record);
-            if (!isfinite(norm))
+            if (!isfinite(norm)) {
+                char where[512];
                 return dlc_fail(err, DLC_ERUN,
-                                "epoch %d, batch %d: gradients became %g; lower the learning rate "
-                                "or clip gradients (train.clip_norm)", epoch, b + 1, norm);
+                                "epoch %d, batch %d (step %ld): gradients became %s (%s); lower "
+                                "the learning rate or clip gradients (train.clip_norm)",
+                                epoch, b + 1, t->step, nonfinite_name(norm),
+                                first_nonfinite_grad(g, where, sizeof where));
+            }
             gscale = optim_clip_scale(norm, tc->clip_norm);
         }
         apply_update(t, (float)lr, gscale, N);
@@ -428,6 +490,54 @@ cleanup:
     return st;
 }
 
+/* The resolved config's `model:` section of text: its first line and length. */
+static const char *model_section(const char *text, size_t *len)
+{
+    const char *p = text;
+    while (p && *p) {
+        if (strncmp(p, "model:", 6) == 0)
+            break;
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p || !*p) {
+        *len = 0;
+        return "";
+    }
+    const char *e = p;
+    for (;;) { /* to the next top-level key */
+        e = strchr(e, '\n');
+        if (!e || !e[1] || (e[1] != ' ' && e[1] != '-')) {
+            e = e ? e + 1 : p + strlen(p);
+            break;
+        }
+        e++;
+    }
+    *len = (size_t)(e - p);
+    return p;
+}
+
+/* 0 when the model sections of two resolved configs agree; else 1 and the
+ * first line that differs, from each, into a and b. */
+static int model_differs(const char *old, const char *now, char *a, char *b, size_t size)
+{
+    size_t la, lb;
+    const char *x = model_section(old, &la), *y = model_section(now, &lb);
+    const char *xe = x + la, *ye = y + lb;
+    while (x < xe || y < ye) {
+        const char *xn = memchr(x, '\n', (size_t)(xe - x)), *yn = memchr(y, '\n', (size_t)(ye - y));
+        size_t nx = xn ? (size_t)(xn - x) : (size_t)(xe - x), ny = yn ? (size_t)(yn - y) : (size_t)(ye - y);
+        if (nx != ny || memcmp(x, y, nx) != 0) {
+            snprintf(a, size, "%.*s", (int)(nx < 200 ? nx : 200), x < xe ? x : "(nothing)");
+            snprintf(b, size, "%.*s", (int)(ny < 200 ? ny : 200), y < ye ? y : "(nothing)");
+            return 1;
+        }
+        x = xn ? xn + 1 : xe;
+        y = yn ? yn + 1 : ye;
+    }
+    return 0;
+}
+
 static int meta_long(const io_st *st, const char *key, long *out)
 {
     const char *v = io_st_meta(st, key);
@@ -462,6 +572,16 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
                      path, opt_name, optim_names[o->cfg.type]);
+        goto cleanup;
+    }
+    const char *old_cfg = io_st_meta(st, "config");
+    char was[256], now[256];
+    if (t->opt->config_yaml && old_cfg && old_cfg[0] &&
+        model_differs(old_cfg, t->opt->config_yaml, was, now, sizeof was)) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s holds another model: its config has \"%s\" where this one has \"%s\"; "
+                     "--resume continues the same model (--force starts over, --out another folder)",
+                     path, was + strspn(was, " -"), now + strspn(now, " -"));
         goto cleanup;
     }
     if ((s = model_copy_params(&t->m, st, "", err)) != DLC_OK) {
@@ -606,6 +726,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
     const data_split *sp = t->data.split;
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
         sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
+    for (int j = 0; j < t->data.n_sources; j++) {
+        char line[512];
+        int at = snprintf(line, sizeof line, "source %s:", t->data.source_names.v[j]);
+        for (int k = 0; k < DATA_SPLIT_COUNT && at < (int)sizeof line; k++)
+            if (t->data.source_count[k][j])
+                at += snprintf(line + at, sizeof line - (size_t)at, " %s %d", data_split_names[k],
+                               t->data.source_count[k][j]);
+        say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
+    }
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
@@ -641,6 +770,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)
         return DLC_NOMEM(err);
+    if (data_augments(&cfg->data) && !(t->aug_scratch = tensor_alloc(2 * t->data.dim)))
+        return DLC_NOMEM(err);
     if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(g->n_weights)))
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
@@ -675,6 +806,7 @@ static void trainer_free(trainer *t)
     model_free(&t->m);
     optim_free(t->opt_state);
     tensor_free(t->targets);
+    tensor_free(t->aug_scratch);
     free(t->order);
     free(t->starts);
     tensor_free(t->best);
@@ -735,6 +867,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         if ((s = load_checkpoint(&t, err)) != DLC_OK)
             goto done;
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
+        t.ckpt_epoch = t.epoch;
     }
     if (opt->config_yaml) {
         path_in(path, sizeof path, opt->run_dir, "config.yaml");
@@ -760,15 +893,21 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
             goto done;
         int last = t.epoch == tc->epochs || t.stopped_early;
-        if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last)
+        if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last) {
             if ((s = save_checkpoint(&t, err)) != DLC_OK)
                 goto done;
+            t.ckpt_epoch = t.epoch;
+        }
     }
     if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
         (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
         goto done;
     s = finish(&t, res, err);
 done:
+    if (s == DLC_EINTR) {
+        res->epochs_run = t.epoch;
+        res->checkpoint_epoch = t.ckpt_epoch;
+    }
     trainer_free(&t);
     return s;
 }
