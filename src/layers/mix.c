@@ -15,18 +15,9 @@
 
 dlc_status scalar_mix_build(graph *g, graph_node *n, dlc_error *err)
 {
-    const graph_node *x0 = graph_in(g, n, 0);
-    for (int k = 1; k < n->n_in; k++) {
-        const graph_node *xk = graph_in(g, n, k);
-        if (!tensor_shape_equal(&x0->shape, &xk->shape)) {
-            char a[64], b[64];
-            return layer_fail(n, err, "inputs must have equal shapes: '%s' is %s, '%s' is %s",
-                              x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
-                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
-        }
-    }
-    n->shape = x0->shape;
-    n->seq = x0->seq;
+    dlc_status st = layer_same_shape_inputs(g, n, err);
+    if (st)
+        return st;
     tensor_shape ws = {1, {n->n_in}}, gs = {1, {1}};
     if (graph_param_add(g, n, "weight", &ws, PARAM_BIAS, err) < 0 ||
         graph_param_add(g, n, "gamma", &gs, PARAM_BIAS, err) < 0)
