@@ -198,7 +198,7 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
 {
     char *text = NULL;
     size_t len = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st)
         return st;
     size_t body = 0;
