@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1-B5 and B9 of ../shared/BENCH.md, dlc against
-# the PyTorch peer (when Debian's python3-torch is installed).  Figures, not
+# make bench: benchmarks B1-B5, B8 and B9 of ../shared/BENCH.md, dlc against
+# the PyTorch peer (when Debian's python3-torch is installed; B8: gensim).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
 # count; the median is reported.  BENCH="b2 b4" runs only those.
@@ -126,5 +126,6 @@ print(r["norm_mean"], r["norm_std"])' "$OUT/b4.json")
 fi
 
 if want b3; then bash bench/b3.sh; fi
+if want b8; then bash bench/b8.sh; fi
 if want b9; then bash bench/b9.sh; fi
 exit 0

@@ -112,6 +112,7 @@ typedef struct {
     char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
     int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
     int bidirectional;            /* recurrent: a forward and a backward pass */
+    int reverse;                  /* recurrent, one direction: read the sequence from its end */
     int merge;                    /* recurrent: rnn_merge, how the two directions combine */
     int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
     int nonlinearity;             /* rnn: rnn_cell_act */
@@ -128,6 +129,7 @@ typedef struct {
     int generated;                /* 1: a piece made from a split layer by the config
                                    * (written back as the split, not on its own) */
     int axes;                     /* layernorm: trailing axes normalized over; 0 = auto */
+    int char_units;               /* word_chars: the size of a byte's vector */
 } layer_spec;
 
 /* recurrent layer options (names for the config, NULL-terminated) */
@@ -173,6 +175,8 @@ typedef enum {
     OP_L2NORMALIZE,
     OP_GRAM,
     OP_LAYERNORM,
+    OP_SCALAR_MIX,
+    OP_WORD_CHARS,
     OP_COUNT
 } op_kind;
 

@@ -180,6 +180,10 @@ static dlc_status need_text(const model *m, text_task task, dlc_error *err)
         return dlc_fail(err, DLC_EINPUT, "a %s model, not a text %s",
                         m->text_cfg.task == TEXT_LM ? "language" : data_text_task_names[m->text_cfg.task],
                         task == TEXT_TAG ? "tagger" : "classifier");
+    if (m->g->nodes[0].shape.ndim != 1)
+        return dlc_fail(err, DLC_EINPUT, "the model reads each word with its bytes "
+                                         "(data.text.chars); predicting from text does not give "
+                                         "them yet");
     return DLC_OK;
 }
 

@@ -137,6 +137,11 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     dlc_status st = DLC_OK;
     char a[64], b[64], label[256];
     layer_spec *specs = NULL;
+    if (cfg->n_layers == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the config has no model%s", cfg->path[0] ? cfg->path : cfg->name,
+                      cfg->embed.on ? ": its embed: section learns word vectors (run dlc embed)" : "");
+        goto fail;
+    }
     if (cfg->n_heads < 1 || cfg->n_heads > MODEL_MAX_HEADS) {
         st = dlc_fail(err, DLC_EINPUT, "model.outputs: 1 to %d outputs, got %d", MODEL_MAX_HEADS,
                       cfg->n_heads);
@@ -168,7 +173,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     memcpy(specs, cfg->layers, sizeof *specs * (size_t)cfg->n_layers);
     /* sizes taken from the data: `vocab: auto` */
     for (int i = 0; i < cfg->n_layers; i++)
-        if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
+        if ((specs[i].op == OP_EMBEDDING || specs[i].op == OP_WORD_CHARS) && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
     const char *outs[MODEL_MAX_HEADS];
     m->n_heads = cfg->n_heads;
