@@ -105,5 +105,7 @@ const json_value *json_get(const json_value *v, const char *key);
  * backslash, control characters as \u00XX, other bytes are copied (s should
  * be UTF-8). */
 void json_write_string(dlc_buf *b, const char *s);
+/* Appends l as a JSON array of strings: ["a","b"]. */
+void json_write_strings(dlc_buf *b, const dlc_strlist *l);
 
 #endif

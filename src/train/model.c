@@ -131,17 +131,6 @@ static void json_int_array(dlc_buf *b, const tensor_shape *s)
     dlc_buf_printf(b, "]");
 }
 
-static void json_string_array(dlc_buf *b, const dlc_strlist *l)
-{
-    dlc_buf_printf(b, "[");
-    for (int i = 0; i < l->n; i++) {
-        if (i)
-            dlc_buf_printf(b, ",");
-        json_write_string(b, l->v[i]);
-    }
-    dlc_buf_printf(b, "]");
-}
-
 dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
@@ -159,10 +148,10 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    json_string_array(&classes, &m->classes);
+    json_write_strings(&classes, &m->classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
-    json_string_array(&vocab, &m->vocab);
+    json_write_strings(&vocab, &m->vocab);
     if (classes.failed || input.failed || dshape.failed || vocab.failed) {
         st = DLC_NOMEM(err);
         goto cleanup;
