@@ -1,6 +1,7 @@
 # dlc - a deep-learning trainer for the command line.
 #   make            build ./dlc
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
+#                   (installs ONNX Runtime for the export tests first: make onnxruntime)
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
@@ -26,7 +27,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime
 
 all: $(BIN)
 
@@ -60,8 +61,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
-cli-test: $(BIN)
+cli-test: $(BIN) onnxruntime
 	DLC=$(abspath $(BIN)) bats tests/cli
+
+# ONNX Runtime (npm onnxruntime-node, CPU binaries inside the package) for the
+# export tests and benchmark B10, into tests/onnx/node_modules (not committed).
+# --ignore-scripts: its install script fetches GPU binaries from a host that
+# may be unreachable.  Without node/npm or the registry the tests skip.
+ORT_DIR := tests/onnx/node_modules/onnxruntime-node
+onnxruntime:
+	@if [ -f $(ORT_DIR)/package.json ] && grep -q '"version": "1.30.0"' $(ORT_DIR)/package.json; then :; \
+	elif command -v npm >/dev/null; then \
+	  echo "== npm install onnxruntime-node (tests/onnx)"; \
+	  (cd tests/onnx && npm install --ignore-scripts --no-package-lock --no-audit --no-fund --loglevel=error) || \
+	    echo "onnxruntime: npm install failed; the ONNX export tests will skip"; \
+	else echo "onnxruntime: npm is missing; the ONNX export tests will skip"; fi
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
 	@set -e; for t in yaml idx csv safetensors text; do \

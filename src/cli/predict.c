@@ -15,7 +15,13 @@
  * probability), or with --json one object {"model", "predictions": [{"file",
  * "top": [{"class", "id", "probability"}]}]}.  Exit 2 for a missing or
  * undecodable input or a model that cannot take it, with nothing printed
- * to stdout. */
+ * to stdout.
+ *
+ * --values FILE takes any model's raw inputs as numbers, one example per line,
+ * and prints all its outputs (probabilities, or --logits; an mse model's
+ * values): what another runtime running the exported model is compared with.
+ * --repeat N times N further forward passes over the last batch in the warm
+ * process (benchmark B10). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +42,10 @@ static const cli_opt opts[] = {
     {"--temperature", 1, "T", "language models: sampling temperature (default 1; 0 = most likely)"},
     {"--seed", 1, "N", "language models: the sampling seed (default 1); same seed, same text"},
     {"--text", 1, "TEXT", "text classifiers and taggers: the text to label"},
+    {"--values", 1, "FILE", "raw inputs, one example per line (numbers; token ids for text models): "
+                            "prints every output value"},
+    {"--logits", 0, NULL, "with --values: the last layer's outputs, before softmax or sigmoid"},
+    {"--repeat", 1, "N", "time N more forward passes over the inputs (warm) and print ms per example to stderr"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -152,9 +162,106 @@ static void print_one(printer *pr, const model *m, const char *file, const float
     pr->count++;
 }
 
+/* --repeat: N forward passes (with the link) over the batch in the graph's
+ * input, after the one already made; ms per example on stderr. */
+static void time_passes(model *m, int N, long repeat)
+{
+    if (repeat <= 0)
+        return;
+    graph_node *out = graph_output(m->g, 0);
+    size_t K = (size_t)out->shape.d[out->shape.ndim - 1];
+    double t0 = dlc_now();
+    for (long r = 0; r < repeat; r++) {
+        graph_forward(m->g, N, 0);
+        if (m->loss == LOSS_SOFTMAX_CE || m->loss == LOSS_SIGMOID_BCE)
+            graph_act_forward(m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : ACT_SOFTMAX, 0.0f, out->out,
+                              out->out, (size_t)N * out->size / K, K);
+    }
+    double ms = (dlc_now() - t0) * 1e3 / ((double)repeat * N);
+    fprintf(stderr, "dlc predict: %ld passes over %d example%s: %.4f ms per example\n", repeat, N,
+            N == 1 ? "" : "s", ms);
+}
+
+/* ---- raw values (--values FILE) ---- */
+
+/* Reads line `line` of text (already cut at the newline) into x (D values). */
+static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D, dlc_error *err)
+{
+    size_t k = 0;
+    char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        char *end;
+        float v = strtof(p, &end);
+        if (end == p || !isfinite(v))
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu is not a finite number", file, line, k + 1);
+        if (k < D)
+            x[k] = v;
+        k++;
+        p = end;
+    }
+    if (k != D)
+        return dlc_fail(err, DLC_EINPUT, "%s:%d: expected %zu values (the model's input), got %zu", file,
+                        line, D, k);
+    return DLC_OK;
+}
+
+static void print_values(printer *pr, const float *y, size_t K)
+{
+    for (size_t j = 0; j < K; j++)
+        dlc_buf_printf(&pr->out, "%s%.9g", j ? " " : "", y[j]);
+    dlc_buf_printf(&pr->out, "\n");
+}
+
+/* Every non-blank line of the file is one example; batches of g->nmax. */
+static dlc_status predict_values(model *m, const char *file, int logits, long repeat, printer *pr,
+                                 dlc_error *err)
+{
+    char *text = NULL;
+    size_t len;
+    dlc_status st = dlc_read_file(file, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    graph *g = m->g;
+    graph_node *out = graph_output(g, 0);
+    const size_t D = tensor_shape_size(&m->data_shape), K = (size_t)out->shape.d[out->shape.ndim - 1];
+    const int link = logits ? -1 : m->loss == LOSS_SOFTMAX_CE ? ACT_SOFTMAX : m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : -1;
+    float *x = graph_input(g, 0);
+    int N = 0, line = 0, any = 0;
+    char *p = text;
+    while (st == DLC_OK && p && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        line++;
+        if (strspn(p, " \t\r,") != strlen(p))
+            st = parse_values(file, line, p, x + (size_t)N++ * D, D, err);
+        p = nl ? nl + 1 : NULL;
+        if (st == DLC_OK && N > 0 && (N == g->nmax || !p || !*p)) {
+            data_norm_apply(&m->norm, x, (size_t)N);
+            graph_forward(g, N, 0);
+            if (link >= 0)
+                graph_act_forward((act_kind)link, 0.0f, out->out, out->out, (size_t)N * out->size / K, K);
+            for (int i = 0; i < N; i++)
+                print_values(pr, out->out + (size_t)i * out->size, out->size);
+            if (!p || !*p)
+                time_passes(m, N, repeat);
+            N = 0;
+            any = 1;
+        }
+    }
+    if (st == DLC_OK && !any)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no examples (one line of numbers per example)", file);
+    free(text);
+    return st;
+}
+
 /* ---- image models ---- */
 
-static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_error *err)
+static dlc_status predict_images(model *m, const cli_args *a, long repeat, printer *pr, dlc_error *err)
 {
     dlc_strlist files = {0};
     uint8_t *pix = NULL;
@@ -185,6 +292,8 @@ static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_e
                           out->out, (size_t)N, (size_t)K);
         for (int i = 0; i < N; i++)
             print_one(pr, m, files.v[start + i], out->out + (size_t)i * K, K);
+        if (start + N >= files.n)
+            time_passes(m, N, repeat);
     }
 cleanup:
     free(pix);
@@ -202,8 +311,17 @@ static int run(const cli_args *a)
             return cli_usage_error(c, "--json is for image inputs; text predictions print plain text");
         return cli_predict_text(c, a);
     }
-    if (a->n_pos < 2)
+    const char *values = cli_get(c, a, "--values");
+    if (values && (a->n_pos != 1 || cli_get(c, a, "--json")))
+        return cli_usage_error(c, "--values FILE takes the RUN and no other inputs, and prints plain numbers");
+    if (!values && cli_get(c, a, "--logits"))
+        return cli_usage_error(c, "--logits goes with --values FILE");
+    if (!values && a->n_pos < 2)
         return cli_usage_error(c, "expected a RUN folder (or model file) and at least one input");
+    long repeat = 0;
+    const char *rp = cli_get(c, a, "--repeat");
+    if (rp && (dlc_parse_long(rp, &repeat) != 0 || repeat < 1 || repeat > 100000000))
+        return cli_usage_error(c, "--repeat needs a whole number from 1 to 100000000, got '%s'", rp);
     long top_k = 3;
     const char *tk = cli_get(c, a, "--top-k");
     if (tk && (dlc_parse_long(tk, &top_k) != 0 || top_k < 1 || top_k > PREDICT_MAX_TOP))
@@ -214,13 +332,15 @@ static int run(const cli_args *a)
     dlc_error err = {0};
     char path[4200];
     model m;
-    int nmax = count_inputs(a);
+    int nmax = values ? PREDICT_BATCH : count_inputs(a);
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), nmax, &err) != DLC_OK)
         return cli_fail(&err);
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
     dlc_status st;
     char shape[64];
-    if (m.loss != LOSS_SOFTMAX_CE && m.loss != LOSS_SIGMOID_BCE) {
+    if (values) {
+        st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, repeat, &pr, &err);
+    } else if (m.loss != LOSS_SOFTMAX_CE && m.loss != LOSS_SIGMOID_BCE) {
         st = dlc_fail(&err, DLC_EINPUT, "%s: a %s model predicts numbers, not classes; use dlc eval",
                       a->pos[0], loss_names[m.loss]);
     } else {
@@ -231,7 +351,7 @@ static int run(const cli_args *a)
         }
         switch (predict_kind_of(&m)) {
         case PREDICT_IMAGE:
-            st = predict_images(&m, a, &pr, &err);
+            st = predict_images(&m, a, repeat, &pr, &err);
             break;
         case PREDICT_NONE:
         default:
@@ -263,8 +383,8 @@ static int run(const cli_args *a)
 
 const cli_command cli_predict_cmd = {
     "predict",
-    "RUN INPUT... [--top-k K] [--json] | RUN --prompt TEXT [--length N] [--temperature T] "
-    "[--seed S] | RUN --text TEXT [--top-k K]",
+    "RUN INPUT... [--top-k K] [--json] [--repeat N] | RUN --values FILE [--logits] [--repeat N] | "
+    "RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | RUN --text TEXT [--top-k K]",
     "Use a trained model: classify image files (or folders of them), continue a text with a "
     "language model, or label a text with a classifier or tagger.",
     opts, run,
