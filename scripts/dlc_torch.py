@@ -12,6 +12,7 @@ layer's outputs.  As a module (scripts/ on sys.path):
     net = load("runs/fashion_mnist_cnn")   # a torch.nn.Module in eval mode
     logits = net(x)                        # x: (N, *data shape) raw values
     probs = net.link(logits)               # softmax / sigmoid / identity
+    (a model with several heads returns a list, one per head: net.link(y, h))
 
 model.safetensors already holds PyTorch's layouts: dense (OUT, IN) as
 nn.Linear, conv (F, C, k...) as nn.Conv1d/2d/3d, batchnorm gamma, beta and
@@ -168,10 +169,14 @@ class DlcModel(nn.Module):
         self.data_shape = json.loads(meta.get("data_shape", meta["input"]))
         self.register_buffer("shift", tensors["norm.shift"])
         self.register_buffer("scale", tensors["norm.scale"])
-        outputs = model.get("outputs") or []
-        self.output = outputs[0] if outputs else self.specs[-1]["name"]
-        link = {"softmax_cross_entropy": "softmax", "sigmoid_bce": "sigmoid"}.get(self.loss)
-        self.fold = link  # the output layer's activation when it is the loss's link
+        # heads: (layer, its loss's link); outputs are names or, since several
+        # heads, mappings {layer, name, loss, ...}
+        links = {"softmax_cross_entropy": "softmax", "sigmoid_bce": "sigmoid"}
+        self.heads = []
+        for o in model.get("outputs") or [self.specs[-1]["name"]]:
+            layer = o.get("layer") or o.get("name") if isinstance(o, dict) else o
+            loss = (o.get("loss") if isinstance(o, dict) else None) or self.loss
+            self.heads.append((layer, links.get(loss)))
         self.mods = nn.ModuleDict()
         for s in self.specs:
             if s.get("share"):
@@ -233,8 +238,10 @@ class DlcModel(nn.Module):
                     state[p + k] = tensors[nm + "." + k]
         return state
 
-    def link(self, y):
-        return torch.softmax(y, -1) if self.fold == "softmax" else torch.sigmoid(y) if self.fold == "sigmoid" else y
+    def link(self, y, head=0):
+        """Head `head`'s outputs through its loss's link (softmax, sigmoid, none)."""
+        fold = self.heads[head][1]
+        return torch.softmax(y, -1) if fold == "softmax" else torch.sigmoid(y) if fold == "sigmoid" else y
 
     def forward(self, x):
         n = x.shape[0]
@@ -246,11 +253,12 @@ class DlcModel(nn.Module):
             ins = [vals[i] for i in (s.get("inputs") or [prev])]
             y, seq, lengths = self.layer(s, ins, lengths)
             act = s.get("activation", "linear")
-            if not (s["name"] == self.output and act == self.fold):
+            if (s["name"], act) not in self.heads:  # a head's link is left to link()
                 y = ACTIVATIONS[act](y, float(s.get("alpha", 0.01)))
             vals[s["name"]] = (y, seq)
             prev = s["name"]
-        return vals[self.output][0]
+        outs = [vals[layer][0] for layer, _ in self.heads]
+        return outs[0] if len(outs) == 1 else outs
 
     def layer(self, s, ins, lengths):
         t, nm = s["type"], s["name"]
@@ -341,10 +349,13 @@ def main():
     rows = [[float(v) for v in line.replace(",", " ").split()] for line in open(a.values) if line.strip()]
     x = torch.tensor(rows, dtype=torch.float32).reshape(len(rows), *net.data_shape)
     with torch.no_grad():
-        y = net(x)
+        ys = net(x)
+        ys = [ys] if len(net.heads) == 1 else ys
         if not a.logits:
-            y = net.link(y)
-    for r in y.reshape(len(rows), -1).tolist():
+            ys = [net.link(y, h) for h, y in enumerate(ys)]
+    # one line per example, the heads one after the other, as dlc predict --values
+    y = torch.cat([y.reshape(len(rows), -1) for y in ys], 1)
+    for r in y.tolist():
         print(" ".join("%.9g" % v for v in r))
 
 

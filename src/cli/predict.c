@@ -149,7 +149,7 @@ static void print_one(printer *pr, const model *m, const char *file, const float
         int c = idx[j];
         char id[16];
         snprintf(id, sizeof id, "%d", c);
-        const char *name = c < m->classes.n ? m->classes.v[c] : id;
+        const char *name = c < m->heads[0].classes.n ? m->heads[0].classes.v[c] : id;
         if (pr->json) {
             dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
             json_write_string(b, name);
@@ -162,20 +162,27 @@ static void print_one(printer *pr, const model *m, const char *file, const float
     pr->count++;
 }
 
-/* --repeat: N forward passes (with the link) over the batch in the graph's
+/* Head h's outputs of the last forward pass of N rows through its loss's
+ * link (softmax over the last axis, sigmoid; nothing for mse). */
+static void apply_link(model *m, int h, int N)
+{
+    graph_node *out = graph_output(m->g, h);
+    size_t K = (size_t)out->shape.d[out->shape.ndim - 1];
+    graph_act_forward((act_kind)loss_get(m->heads[h].loss)->link, 0.0f, out->out, out->out,
+                      (size_t)N * out->size / K, K);
+}
+
+/* --repeat: N forward passes (with the links) over the batch in the graph's
  * input, after the one already made; ms per example on stderr. */
 static void time_passes(model *m, int N, long repeat)
 {
     if (repeat <= 0)
         return;
-    graph_node *out = graph_output(m->g, 0);
-    size_t K = (size_t)out->shape.d[out->shape.ndim - 1];
     double t0 = dlc_now();
     for (long r = 0; r < repeat; r++) {
         graph_forward(m->g, N, 0);
-        if (m->loss == LOSS_SOFTMAX_CE || m->loss == LOSS_SIGMOID_BCE)
-            graph_act_forward(m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : ACT_SOFTMAX, 0.0f, out->out,
-                              out->out, (size_t)N * out->size / K, K);
+        for (int h = 0; h < m->n_heads; h++)
+            apply_link(m, h, N);
     }
     double ms = (dlc_now() - t0) * 1e3 / ((double)repeat * N);
     fprintf(stderr, "dlc predict: %ld passes over %d example%s: %.4f ms per example\n", repeat, N,
@@ -209,14 +216,20 @@ static dlc_status parse_values(const char *file, int line, char *text, float *x,
     return DLC_OK;
 }
 
-static void print_values(printer *pr, const float *y, size_t K)
+/* Example i's outputs, every head's in head order, on one line. */
+static void print_values(printer *pr, const model *m, int i)
 {
-    for (size_t j = 0; j < K; j++)
-        dlc_buf_printf(&pr->out, "%s%.9g", j ? " " : "", y[j]);
+    for (int h = 0; h < m->n_heads; h++) {
+        const graph_node *out = graph_output(m->g, h);
+        const float *y = out->out + (size_t)i * out->size;
+        for (size_t j = 0; j < out->size; j++)
+            dlc_buf_printf(&pr->out, "%s%.9g", h || j ? " " : "", y[j]);
+    }
     dlc_buf_printf(&pr->out, "\n");
 }
 
-/* Every non-blank line of the file is one example; batches of g->nmax. */
+/* Every non-blank line of the file is one example; batches of g->nmax.  A
+ * model with several heads prints them one after the other on the line. */
 static dlc_status predict_values(model *m, const char *file, int logits, long repeat, printer *pr,
                                  dlc_error *err)
 {
@@ -226,9 +239,7 @@ static dlc_status predict_values(model *m, const char *file, int logits, long re
     if (st != DLC_OK)
         return st;
     graph *g = m->g;
-    graph_node *out = graph_output(g, 0);
-    const size_t D = tensor_shape_size(&m->data_shape), K = (size_t)out->shape.d[out->shape.ndim - 1];
-    const int link = logits ? -1 : m->loss == LOSS_SOFTMAX_CE ? ACT_SOFTMAX : m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : -1;
+    const size_t D = tensor_shape_size(&m->data_shape);
     float *x = graph_input(g, 0);
     int N = 0, line = 0, any = 0;
     char *p = text;
@@ -243,10 +254,10 @@ static dlc_status predict_values(model *m, const char *file, int logits, long re
         if (st == DLC_OK && N > 0 && (N == g->nmax || !p || !*p)) {
             data_norm_apply(&m->norm, x, (size_t)N);
             graph_forward(g, N, 0);
-            if (link >= 0)
-                graph_act_forward((act_kind)link, 0.0f, out->out, out->out, (size_t)N * out->size / K, K);
+            for (int h = 0; h < m->n_heads && !logits; h++)
+                apply_link(m, h, N);
             for (int i = 0; i < N; i++)
-                print_values(pr, out->out + (size_t)i * out->size, out->size);
+                print_values(pr, m, i);
             if (!p || !*p)
                 time_passes(m, N, repeat);
             N = 0;
@@ -287,9 +298,7 @@ static dlc_status predict_images(model *m, const cli_args *a, long repeat, print
         }
         data_norm_apply(&m->norm, x, (size_t)N);
         graph_forward(g, N, 0);
-        /* the loss's link turns logits into probabilities */
-        graph_act_forward(m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : ACT_SOFTMAX, 0.0f, out->out,
-                          out->out, (size_t)N, (size_t)K);
+        apply_link(m, 0, N); /* the loss's link turns logits into probabilities */
         for (int i = 0; i < N; i++)
             print_one(pr, m, files.v[start + i], out->out + (size_t)i * K, K);
         if (start + N >= files.n)
@@ -340,9 +349,9 @@ static int run(const cli_args *a)
     char shape[64];
     if (values) {
         st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, repeat, &pr, &err);
-    } else if (m.loss != LOSS_SOFTMAX_CE && m.loss != LOSS_SIGMOID_BCE) {
+    } else if (loss_get(m.heads[0].loss)->target == LOSS_TARGET_NUMERIC) {
         st = dlc_fail(&err, DLC_EINPUT, "%s: a %s model predicts numbers, not classes; use dlc eval",
-                      a->pos[0], loss_names[m.loss]);
+                      a->pos[0], loss_names[m.heads[0].loss]);
     } else {
         if (pr.json) {
             dlc_buf_printf(&pr.out, "{\"model\": ");

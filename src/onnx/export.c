@@ -918,28 +918,25 @@ static void export_input(onnx_ctx *c, onnx_pb *io)
     c->val[0] = v;
 }
 
-static void export_outputs(onnx_ctx *c, onnx_pb *io)
+/* Head h's outputs: "logits" and "probabilities" through its loss's link, or
+ * "output" (mse); with several heads "<head>.logits" and so on. */
+static void export_head(onnx_ctx *c, onnx_pb *io, int h)
 {
-    graph_node *o = graph_output(c->g, 0);
-    const char *v = c->val[o->id];
-    int link = c->m->loss == LOSS_SOFTMAX_CE ? ACT_SOFTMAX : c->m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : -1;
-    if (link < 0) {
-        op1(c, "Identity", v, "output");
-        value_info(io, 12, "output", ONNX_FLOAT, &o->shape);
+    const model_head *mh = &c->m->heads[h];
+    graph_node *o = graph_output(c->g, h);
+    const char *v = c->val[o->id], *pre = c->m->n_heads > 1 ? mh->name : "", *dot = *pre ? "." : "";
+    int link = loss_get(mh->loss)->link;
+    if (link == ACT_LINEAR) {
+        const char *out = op1(c, "Identity", v, name(c, "%s%soutput", pre, dot));
+        value_info(io, 12, out, ONNX_FLOAT, &o->shape);
         return;
     }
-    op1(c, "Identity", v, "logits");
-    if (link == ACT_SIGMOID) {
-        op1(c, "Sigmoid", v, "probabilities");
-    } else {
-        node_begin(c, "Softmax", "probabilities");
-        node_in(c, v);
-        node_out(c, "probabilities");
-        attr_int(c, "axis", -1);
-        node_end(c);
-    }
-    value_info(io, 12, "logits", ONNX_FLOAT, &o->shape);
-    value_info(io, 12, "probabilities", ONNX_FLOAT, &o->shape);
+    const char *logits = op1(c, "Identity", v, name(c, "%s%slogits", pre, dot));
+    graph_node link_node = *o; /* the link as the activation of a copy of the output node */
+    link_node.spec.activation = (act_kind)link;
+    const char *probs = activation(c, &link_node, v, name(c, "%s%sprobabilities", pre, dot));
+    value_info(io, 12, logits, ONNX_FLOAT, &o->shape);
+    value_info(io, 12, probs, ONNX_FLOAT, &o->shape);
 }
 
 /* ---- writing ---- */
@@ -978,7 +975,7 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     model *m = c->m;
     dlc_status st = DLC_OK;
     onnx_pb head = {0}, graph_small = {0}, h = {0}, opset = {0};
-    dlc_buf classes = {0}, vocab = {0}, shape = {0}, doc = {0};
+    dlc_buf classes = {0}, vocab = {0}, shape = {0}, doc = {0}, heads = {0};
     io_atomic a = {0};
 
     onnx_pb_int(&head, 1, ir_version(c->opset));
@@ -987,13 +984,14 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     onnx_pb_int(&opset, 2, c->opset);
     onnx_pb_msg(&head, 8, &opset);
     dlc_buf_printf(&doc, "exported by dlc%s%s", o->source ? " from " : "", o->source ? o->source : "");
-    json_write_strings(&classes, &m->classes);
+    json_write_strings(&classes, &m->heads[0].classes);
     json_write_strings(&vocab, &m->vocab);
+    model_heads_json(&heads, m);
     dlc_buf_printf(&shape, "[");
     for (int i = 0; i < m->data_shape.ndim; i++)
         dlc_buf_printf(&shape, i ? ",%d" : "%d", m->data_shape.d[i]);
     dlc_buf_printf(&shape, "]");
-    if (doc.failed || classes.failed || vocab.failed || shape.failed) {
+    if (doc.failed || classes.failed || vocab.failed || shape.failed || heads.failed) {
         st = DLC_NOMEM(c->err);
         goto cleanup;
     }
@@ -1001,7 +999,8 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     meta(&head, "classes", classes.s);
     if (m->vocab.n > 0)
         meta(&head, "vocab", vocab.s);
-    meta(&head, "loss", loss_names[m->loss]);
+    meta(&head, "loss", loss_names[m->heads[0].loss]);
+    meta(&head, "heads", heads.s);
     meta(&head, "input_shape", shape.s);
     if (m->config_yaml)
         meta(&head, "dlc_config", m->config_yaml);
@@ -1059,6 +1058,7 @@ cleanup:
     dlc_buf_free(&vocab);
     dlc_buf_free(&shape);
     dlc_buf_free(&doc);
+    dlc_buf_free(&heads);
     return st;
 }
 
@@ -1104,7 +1104,8 @@ dlc_status onnx_export(model *m, const char *path, const onnx_export_opts *opts,
             v = activation(&c, n, v, layer_value(&c, n, ""));
         c.val[i] = v;
     }
-    export_outputs(&c, &io);
+    for (int h = 0; h < m->n_heads; h++)
+        export_head(&c, &io, h);
     if (io.failed)
         fail_nomem(&c);
     if (!c.st)

@@ -313,6 +313,39 @@ YAML
     [[ "$output" == *"output: max abs diff"* ]]
 }
 
+@test "export: a model with three heads (softmax, sigmoid, mse) has each head's outputs" {
+    need_onnx
+    awk 'BEGIN { srand(5); print "a,b,c,kind,flag,value";
+        for (i = 0; i < 200; i++) { a = rand(); b = rand(); c = rand();
+            printf "%.3f,%.3f,%.3f,%s,%d,%.3f\n", a, b, c, (a > b ? "up" : "down"), (c > 0.5), a + b } }' > h.csv
+    cat > heads.yaml <<YAML
+name: heads
+data:
+  format: csv
+  train: {file: h.csv}
+  label: {kind: kind, flag: flag, value: value}
+  split: {test: 0.2}
+model:
+  layers:
+    - {name: trunk, type: dense, units: 8, activation: tanh}
+    - {name: kind, type: dense, units: auto, activation: softmax, inputs: [trunk]}
+    - {name: flag, type: dense, units: 1, inputs: [trunk]}
+    - {name: value, type: dense, units: 1, inputs: [trunk]}
+  outputs: [kind, {layer: flag, loss: sigmoid_bce}, {layer: value, loss: mse}]
+train: {epochs: 3, batch_size: 16}
+YAML
+    "$DLC" train heads.yaml --out run --quiet >/dev/null
+    printf '0.1 0.9 0.3\n0.8 0.2 0.7\n' > rows.txt
+    run "$CHECK" "$DLC" run rows.txt --output kind.probabilities,flag.probabilities,value.output
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"over 8 values"* ]]
+    run "$CHECK" "$DLC" run rows.txt --output kind.logits,flag.logits,value.output
+    [ "$status" -eq 0 ]
+    # the PyTorch loader gives every head too (where python3-torch is installed)
+    if /usr/bin/python3 -c "import torch, yaml" 2>/dev/null; then torch_check run rows.txt 1e-4; fi
+}
+
 @test "export: a character LSTM language model's logits over 64 steps (tolerance 1e-3)" {
     need_onnx
     lm_config

@@ -32,6 +32,6 @@ if [[ "$values" == gen:* ]]; then
     values="$run/onnx_inputs.txt"
 fi
 logits=""
-[ "$output" = logits ] && logits="--logits"
+[[ "$output" == *logits* ]] && logits="--logits"
 "$dlc" predict "$run" --values "$values" $logits > "$run/dlc_outputs.txt"
 node "$here/ort.js" check "$model" "$values" "$run/dlc_outputs.txt" --tol "$tol" ${output:+--output "$output"} $steps

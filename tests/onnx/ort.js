@@ -4,7 +4,8 @@
 //
 //   node ort.js check MODEL.onnx VALUES EXPECTED [--output NAME] [--tol X] [--valid-steps]
 //       runs MODEL on every line of VALUES (one example per line) and compares
-//       output NAME (default: probabilities, else output) with EXPECTED (the
+//       output NAME (default: probabilities, else output; NAME,NAME,... for
+//       several heads, one after the other on a line) with EXPECTED (the
 //       lines `dlc predict RUN --values VALUES` printed); prints the largest
 //       absolute difference and exits 1 above X (default 1e-4).
 //       --valid-steps: a text model's per-step outputs are compared only at
@@ -69,12 +70,19 @@ async function check(args) {
   const tol = Number(option(args, '--tol', '1e-4'));
   const sess = await session(model, 1);
   const name = option(args, '--output', sess.outputNames.includes('probabilities') ? 'probabilities' : 'output');
-  if (!sess.outputNames.includes(name)) fail(`the model has no output '${name}' (${sess.outputNames})`);
+  const names = name.split(',');
+  names.forEach((n) => { if (!sess.outputNames.includes(n)) fail(`the model has no output '${n}' (${sess.outputNames})`); });
   const rows = readRows(valuesFile);
   const expected = readRows(expectedFile);
   if (expected.length !== rows.length) fail(`${rows.length} inputs but ${expected.length} expected rows`);
-  const out = (await sess.run(feeds(sess, rows)))[name];
-  const per = out.data.length / rows.length;
+  // several outputs (a model's heads): each example's values one after the other
+  const results = await sess.run(feeds(sess, rows));
+  const parts = names.map((n) => results[n].data);
+  const sizes = parts.map((d) => d.length / rows.length);
+  const per = sizes.reduce((a, b) => a + b, 0);
+  const out = { data: new Float64Array(per * rows.length) };
+  for (let i = 0, at = 0; i < rows.length; i++)
+    parts.forEach((d, k) => { for (let j = 0; j < sizes[k]; j++) out.data[at++] = d[i * sizes[k] + j]; });
   let worst = 0, at = '', count = 0;
   for (let i = 0; i < rows.length; i++) {
     if (expected[i].length !== per) fail(`expected row ${i + 1} has ${expected[i].length} values, ONNX gives ${per}`);
