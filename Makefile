@@ -1,7 +1,8 @@
 # dlc - a deep-learning trainer for the command line.
 #   make            build ./dlc
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
-#                   (installs ONNX Runtime for the export tests first: make onnxruntime)
+#                   (installs ONNX Runtime for the export tests first: make onnxruntime),
+#                   ONNX's node tests against dlc's layers (make onnx-node-tests)
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
@@ -27,7 +28,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime onnx-node-tests
 
 all: $(BIN)
 
@@ -78,7 +79,7 @@ onnxruntime:
 	else echo "onnxruntime: npm is missing; the ONNX export tests will skip"; fi
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text; do \
+	@set -e; for t in yaml idx csv safetensors text onnx; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
@@ -86,7 +87,18 @@ $(BUILD)/tests/fuzz_replay: tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB) $(LDFLAGS) $(LDLIBS)
 
-test: unit cli-test fuzz-seeds
+# ONNX's backend node tests (Debian's libonnx-testdata) run against dlc's
+# layers: the table per op, and a failure unless it is a listed difference.
+ONNX_NODE_DIR ?= /usr/include/onnx/backend/test/data/node
+$(BUILD)/tests/onnx_node_tests: tests/onnx/node_tests.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+onnx-node-tests: $(BUILD)/tests/onnx_node_tests
+	@if [ -d $(ONNX_NODE_DIR) ]; then $< $(ONNX_NODE_DIR); \
+	else echo "onnx-node-tests: $(ONNX_NODE_DIR) is missing (apt-get install libonnx-testdata): skipped"; fi
+
+test: unit cli-test fuzz-seeds onnx-node-tests
 
 sanitize:
 	$(MAKE) BUILD=build/asan BIN=build/asan/dlc OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \

@@ -7,7 +7,8 @@
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
 #            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion)
 #   data:    dataset-fashion-mnist (the default config's data)
-#   onnx:    python3-onnx (onnx.checker on exported files), nodejs and npm when
+#   onnx:    python3-onnx (onnx.checker on exported files), libonnx-testdata
+#            (ONNX's node tests, make onnx-node-tests), nodejs and npm when
 #            node is missing (make test installs the npm package onnxruntime-node
 #            into tests/onnx to run exported files)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
@@ -15,7 +16,8 @@
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-      libcmocka-dev bats jq chromium parallel dataset-fashion-mnist python3-onnx)
+      libcmocka-dev bats jq chromium parallel dataset-fashion-mnist python3-onnx
+      libonnx-testdata)
 # a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
 command -v node >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" = "--all" ]; then

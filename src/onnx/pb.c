@@ -124,3 +124,67 @@ void onnx_pb_packed_floats(onnx_pb *b, int field, const float *v, int n)
     for (int i = 0; i < n; i++)
         put_f32(b, v[i]);
 }
+
+/* ---- reading ---- */
+
+int onnx_pb_get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (int i = 0; i < 10; i++) {
+        if (*p >= end)
+            return -1;
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int onnx_pb_next(onnx_pb_in *in, onnx_pb_field *f)
+{
+    uint64_t tag;
+    if (in->p >= in->end)
+        return 0;
+    if (onnx_pb_get_varint(&in->p, in->end, &tag) != 0 || tag >> 3 == 0 || tag >> 3 > 0x1fffffff)
+        return -1;
+    memset(f, 0, sizeof *f);
+    f->field = (int)(tag >> 3);
+    f->wire = (int)(tag & 7);
+    size_t left;
+    switch (f->wire) {
+    case PB_VARINT:
+        return onnx_pb_get_varint(&in->p, in->end, &f->v) == 0 ? 1 : -1;
+    case PB_FIXED32:
+    case PB_FIXED64: {
+        int n = f->wire == PB_FIXED32 ? 4 : 8;
+        if ((size_t)(in->end - in->p) < (size_t)n)
+            return -1;
+        f->v = get_le(in->p, n);
+        in->p += n;
+        return 1;
+    }
+    case PB_LEN:
+        if (onnx_pb_get_varint(&in->p, in->end, &f->v) != 0)
+            return -1;
+        left = (size_t)(in->end - in->p);
+        if (f->v > left)
+            return -1;
+        f->data = in->p;
+        f->len = (size_t)f->v;
+        in->p += f->len;
+        return 1;
+    default:
+        return -1; /* groups (3, 4) are not in ONNX */
+    }
+}

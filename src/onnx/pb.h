@@ -46,6 +46,28 @@ void onnx_pb_msg(onnx_pb *b, int field, const onnx_pb *sub);
 void onnx_pb_packed_ints(onnx_pb *b, int field, const int64_t *v, int n);
 void onnx_pb_packed_floats(onnx_pb *b, int field, const float *v, int n);
 
+/* ---- reading ----
+ * A message is read field by field from [p, end); nothing is copied: a
+ * length-delimited field's data points into the message's bytes.  Every
+ * length is checked against what is left, so a truncated or hostile file is
+ * an error, never a read past its end. */
+typedef struct {
+    const unsigned char *p, *end;
+} onnx_pb_in;
+
+typedef struct {
+    int field, wire;
+    uint64_t v;                 /* PB_VARINT, PB_FIXED32, PB_FIXED64 */
+    const unsigned char *data;  /* PB_LEN: its bytes */
+    size_t len;
+} onnx_pb_field;
+
+/* 1: *f holds the next field; 0: the message ended; -1: malformed (a
+ * truncated varint or field, a length past the end, an unknown wire type). */
+int onnx_pb_next(onnx_pb_in *in, onnx_pb_field *f);
+/* A bare varint from [*p, end); -1 when truncated or longer than 10 bytes. */
+int onnx_pb_get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v);
+
 /* Bytes a varint takes. */
 size_t onnx_pb_varint_size(uint64_t v);
 /* Bytes a length-delimited field of `payload` bytes takes, tag included. */

@@ -496,27 +496,10 @@ static const char *b_recurrent(tcase *k)
     k->spec.return_sequences = 1;
     k->spec.nonlinearity = relu ? RNN_CELL_RELU : RNN_CELL_TANH;
     k->spec.variant = GRU_FULL;
-    static const int lstm_src[4] = {0, 2, 3, 1}, gru_src[3] = {1, 0, 2}, rnn_src[1] = {0};
-    static const float lstm_sign[4] = {1, 1, 1, 1}, gru_sign[3] = {1, -1, 1}, rnn_sign[1] = {1};
-    const int *src = lstm ? lstm_src : gru ? gru_src : rnn_src;
-    const float *sign = lstm ? lstm_sign : gru ? gru_sign : rnn_sign;
     for (int d = 0; d < dirs; d++) {
         float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
-        float *b = calloc((size_t)G * H, sizeof(float));
-        const onnx_tensor *B = k->has_in[3] ? &k->in[3] : NULL;
-        for (int g = 0; g < G; g++) {
-            int s = src[g];
-            for (int j = 0; j < H; j++) {
-                size_t row = (size_t)d * G * H + (size_t)s * H + j;
-                for (int i = 0; i < D; i++)
-                    wih[((size_t)g * H + j) * D + i] = sign[g] * W->f[row * D + i];
-                for (int i = 0; i < H; i++)
-                    whh[((size_t)g * H + j) * H + i] = sign[g] * R->f[row * H + i];
-                if (B) /* dlc's one bias: Wb + Rb */
-                    b[(size_t)g * H + j] = sign[g] * (B->f[(size_t)d * 2 * G * H + (size_t)s * H + j] +
-                                                      B->f[(size_t)d * 2 * G * H + (size_t)G * H + (size_t)s * H + j]);
-            }
-        }
+        float *b = malloc(sizeof(float) * (size_t)G * H);
+        onnx_rnn_weights(op, W, R, k->has_in[3] ? &k->in[3] : NULL, d, wih, whh, b);
         add_param(k, d ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D);
         add_param(k, d ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H);
         add_param(k, d ? "bias_reverse" : "bias", b, (size_t)G * H);

@@ -1,7 +1,8 @@
 /* test_onnx.c - the ONNX writer: protobuf wire encoding against hand-worked
  * bytes, every layer kind has an exporter (the test walks the registry), the
  * file's nested lengths (computed before the weights are streamed) agree with
- * its bytes, and errors leave no file.  What the exported graph computes is
+ * its bytes, and errors leave no file; the reader gives back what the
+ * writer wrote and refuses malformed bytes.  What the exported graph computes is
  * checked in ONNX Runtime by tests/cli/onnx.bats. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,6 +193,82 @@ static void test_errors_write_nothing(void **state)
     model_free(&m);
 }
 
+/* The reader gives back what the writer wrote: ops, names, weights, metadata. */
+static void test_read_back(void **state)
+{
+    model m = tiny_model(mlp_yaml);
+    dlc_error err = {0};
+    const char *path = tu_tmp("back.onnx");
+    onnx_export_opts o = {.opset = 17};
+    assert_int_equal(onnx_export(&m, path, &o, &err), DLC_OK);
+    onnx_model *om = NULL;
+    if (onnx_read_file(&om, path, &err) != DLC_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(om->opset, 17);
+    assert_int_equal(om->n_nodes, 5); /* Gemm Relu Gemm Identity Softmax */
+    assert_string_equal(om->nodes[0].op, "Gemm");
+    assert_int_equal(onnx_attr_get(&om->nodes[0], "transB")->i, 1);
+    assert_string_equal(om->nodes[4].op, "Softmax");
+    assert_int_equal(onnx_attr_get(&om->nodes[4], "axis")->i, -1);
+    assert_int_equal(om->n_inputs, 1);
+    assert_int_equal(om->inputs[0].ndim, 2);
+    assert_int_equal(om->inputs[0].dims[0], -1); /* N */
+    assert_int_equal(om->inputs[0].dims[1], 4);
+    for (int i = 0; i < m.g->n_params; i++) {
+        const onnx_tensor *t = onnx_init_get(om, m.g->params[i].name);
+        assert_non_null(t);
+        assert_int_equal(t->n, m.g->params[i].n);
+        assert_memory_equal(t->f, m.g->params[i].data, sizeof(float) * t->n);
+    }
+    assert_string_equal(onnx_meta_get(om, "loss"), "softmax_cross_entropy");
+    onnx_model_free(om);
+    model_free(&m);
+}
+
+/* TensorProto in its other forms (packed float_data, int64_data, int32
+ * raw), and malformed bytes: errors, never a read past the end. */
+static void test_read_tensor_forms(void **state)
+{
+    onnx_tensor t;
+    dlc_error err = {0};
+    /* dims 2, 2; data_type 1; float_data packed [1, 2, 3, 4] */
+    onnx_pb b = {0};
+    onnx_pb_int(&b, 1, 2);
+    onnx_pb_int(&b, 1, 2);
+    onnx_pb_int(&b, 2, 1);
+    onnx_pb_packed_floats(&b, 4, (const float[]){1, 2, 3, 4}, 4);
+    assert_int_equal(onnx_read_tensor(&t, "t", b.p, b.len, &err), DLC_OK);
+    assert_int_equal(t.n, 4);
+    assert_true(t.f[3] == 4.0f);
+    onnx_tensor_clear(&t);
+    /* int64_data packed, with a negative value; dims given after the data */
+    b.len = 0;
+    onnx_pb_int(&b, 2, 7);
+    onnx_pb_packed_ints(&b, 7, (const int64_t[]){5, -3, 0}, 3);
+    onnx_pb_int(&b, 1, 3);
+    assert_int_equal(onnx_read_tensor(&t, "t", b.p, b.len, &err), DLC_OK);
+    assert_int_equal(t.n, 3);
+    assert_true(t.i[1] == -3);
+    onnx_tensor_clear(&t);
+    /* dims that do not match the data */
+    b.len = 0;
+    onnx_pb_int(&b, 1, 5);
+    onnx_pb_int(&b, 2, 1);
+    onnx_pb_packed_floats(&b, 4, (const float[]){1, 2}, 2);
+    assert_int_equal(onnx_read_tensor(&t, "bad.pb", b.p, b.len, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "bad.pb"));
+    /* a length past the end, cut at every byte */
+    b.len = 0;
+    onnx_pb_int(&b, 2, 1);
+    onnx_pb_packed_floats(&b, 4, (const float[]){1, 2, 3}, 3);
+    for (size_t cut = 1; cut < b.len; cut++)
+        assert_int_equal(onnx_read_tensor(&t, "cut.pb", b.p, cut, &err), DLC_EINPUT);
+    onnx_model *om = NULL;
+    assert_int_equal(onnx_read(&om, "x.onnx", (const unsigned char *)"\x3a\x05" "ab", 4, &err), DLC_EINPUT);
+    assert_null(om);
+    onnx_pb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_every_kind_exports),
         cmocka_unit_test(test_file_lengths),
         cmocka_unit_test(test_errors_write_nothing),
+        cmocka_unit_test(test_read_back),
+        cmocka_unit_test(test_read_tensor_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
