@@ -17,16 +17,18 @@
 #include "../infer/infer.h"
 #include "cli.h"
 
-/* Loads RUN's model (input: NULL = its own shape). */
-static dlc_status load(model *m, const char *run, const tensor_shape *input, dlc_error *err)
+/* Loads RUN's model (input: NULL = its own shape); lm: for --prompt. */
+static dlc_status load(model *m, const char *run, const tensor_shape *input, int lm, dlc_error *err)
 {
     char path[4200];
     cli_model_path(run, path, sizeof path);
     dlc_status s = model_load_input(m, path, 1, input, err);
     if (s == DLC_OK && (!m->text || m->vocab.n == 0)) {
         model_free(m);
-        return dlc_fail(err, DLC_EINPUT, "%s: not a text model (--prompt and --text need one trained "
-                                         "on data.format text)", path);
+        return dlc_fail(err, DLC_EINPUT, "%s: not a %s model (%s needs one trained on data.format "
+                                         "text%s)",
+                        path, lm ? "language" : "text", lm ? "--prompt" : "--text",
+                        lm ? ", task lm" : "");
     }
     return s;
 }
@@ -66,14 +68,20 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     dlc_error err = {0};
     model m;
     tensor_shape one = {1, {1}};
-    if (load(&m, a->pos[0], &one, &err) != DLC_OK)
+    /* what the model is, before it is rebuilt to read one token at a time
+     * (which only a language model can) */
+    if (load(&m, a->pos[0], NULL, 1, &err) != DLC_OK)
         return cli_fail(&err);
-    if (m.text_cfg.task != TEXT_LM) {
-        fprintf(stderr, "dlc: error: %s is a %s model: --prompt needs a language model (use --text)\n",
-                a->pos[0], data_text_task_names[m.text_cfg.task]);
-        model_free(&m);
+    text_task task = m.text_cfg.task;
+    model_free(&m);
+    if (task != TEXT_LM) {
+        fprintf(stderr, "dlc: error: %s is not a language model (a text %s model): --prompt needs "
+                        "one; label texts with --text\n",
+                a->pos[0], task == TEXT_TAG ? "tagging" : "classification");
         return 2;
     }
+    if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
+        return cli_fail(&err);
     /* check the prompt before printing anything */
     float probe[1];
     if (data_text_encode(&m.text_cfg, &m.vocab, prompt, probe, 0, &err) < 0) {
@@ -151,7 +159,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     int *tags = NULL;
     char **words = NULL;
     int n_words = 0;
-    if (load(&m, a->pos[0], NULL, &err) != DLC_OK)
+    if (load(&m, a->pos[0], NULL, 0, &err) != DLC_OK)
         return cli_fail(&err);
     const model_head *mh = &m.heads[0];
     graph_node *out = graph_output(m.g, 0);

@@ -184,9 +184,11 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
         printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
                rep->kept_tags);
     if (run_dir && rep->dev_errors >= 0)
-        printf("\nerror analysis: %d of %d misclassified dev examples in %s/errors/errors.csv;\n"
+        printf("\nerror analysis: %d of %d %s in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
-               rep->n_sampled, rep->dev_errors, run_dir, run_dir);
+               rep->n_sampled, rep->dev_errors,
+               rep->residuals ? "dev examples, those with the largest errors," : "misclassified dev examples",
+               run_dir, run_dir);
     if (run_dir)
         printf("report: %s/report.html\n", run_dir);
 }

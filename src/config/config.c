@@ -18,6 +18,9 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.labels[i].columns);
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
+    dlc_strlist_clear(&c->data.subset_classes);
+    dlc_strlist_clear(&c->init.layers);
+    dlc_strlist_clear(&c->init.exclude);
     free(c->layers);
     memset(c, 0, sizeof *c);
 }
@@ -234,7 +237,10 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
     const char *p = (const char *)base + k->offset;
     switch (k->kind) {
     case K_INT:
-        dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
+        if ((k->flags & F_NULLABLE) && *(const int *)(const void *)p < 0)
+            dlc_buf_printf(b, "null");
+        else
+            dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
         return 1;
     case K_BATCH:
     case K_AUTO: {

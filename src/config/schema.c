@@ -31,6 +31,7 @@ _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
 _Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
+_Static_assert(sizeof(init_norm) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 
@@ -102,6 +103,9 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.subset.classes",         K_STRLIST,    CFG(data.subset_classes), "[]",    ANY,          PLAIN)             \
+    X("data.subset.per_class",       K_INT,        CFG(data.subset_per_class), "0",   GE(0),        PLAIN)             \
     X("data.split",                  K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_split)) \
     X("data.split.dev",              K_DOUBLE,     CFG(data.split_dev),     "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
@@ -159,6 +163,14 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.outputs.*.weight",      K_DOUBLE,     HEAD(weight),            "1",      GE(0),        PLAIN)             \
     X("model.outputs.*.target",      K_STRING,     HEAD(target),            "",       ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
+    X("init_from",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("run", NULL)) \
+    X("init_from.run",               K_STRING,     CFG(init.run),           "",       ANY,          PLAIN)             \
+    X("init_from.layers",            K_STRLIST,    CFG(init.layers),        "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("init_from.exclude",           K_STRLIST,    CFG(init.exclude),       "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("init_from.normalize",         K_ENUM,       CFG(init.normalize),     "source", ANY,          ENUM(config_init_norm_names)) \
+    X("init_from.sha256",            K_STRING,     CFG(init.sha256),        "",       ANY,          PLAIN)             \
+    X("freeze",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("all_but_last", NULL)) \
+    X("freeze.all_but_last",         K_INT,        CFG(freeze_all_but_last), "null",  GE(0),        FLAGS(F_NULLABLE)) \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
@@ -191,6 +203,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.grad_warn",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
+    X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -863,6 +876,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     dlc_status s;
     switch (k->kind) {
     case K_INT:
+        if ((k->flags & F_NULLABLE) && ynode_is_null(v)) {
+            *(int *)(void *)p = -1;
+            return DLC_OK;
+        }
         if ((s = get_long(k, v, path, INT_MIN, INT_MAX, &l, err)) != DLC_OK)
             return s;
         *(int *)(void *)p = (int)l;
@@ -1422,6 +1439,25 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
             else if (strcmp(c->heads[j].name, h->name) == 0)
                 s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one another name)",
                                     h->name);
+        }
+    }
+    /* a language model predicts the next token: a layer that reads the
+     * sequence backwards would see it */
+    if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
+        const ynode *layers = ynode_map_get(node, "layers");
+        for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+            if (!c->layers[i].bidirectional)
+                continue;
+            const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
+                                  ? ynode_map_get(item, "bidirectional")
+                                  : item;
+            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            s = config_key_fail(err, at, kp,
+                                "a language model (data.text.task lm) predicts each next token; a "
+                                "bidirectional layer reads the sequence backwards too and so sees "
+                                "the token it must predict: use a unidirectional layer (or task "
+                                "tag/classify)");
         }
     }
     /* the targets each learns from: a data.label group of its name */

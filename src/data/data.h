@@ -103,6 +103,8 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
+    int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     double split_train_dev;

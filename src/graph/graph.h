@@ -265,6 +265,10 @@ void graph_forward(graph *g, int N, int training);
 void graph_zero_grad(graph *g);
 void graph_backward(graph *g, int N);
 
+/* Freezes the parameters node owns (as `trainable: false` would have) after
+ * the graph is built; gradients stop flowing where nothing before needs them. */
+void graph_freeze_node(graph *g, int node);
+
 /* Makes gradients flow to the model input (gradient checks, generating
  * inputs by gradient descent): graph_node_grad of node 0 fills in backward. */
 void graph_set_input_grad(graph *g, int on);

@@ -36,6 +36,8 @@ static void split_free(report_split *s)
     free(s->truth);
     free(s->pred);
     free(s->conf);
+    free(s->reg_out);
+    free(s->reg_true);
 }
 
 void report_free(report *rep)
@@ -161,9 +163,13 @@ static void pass_multilabel(pass *p, const float *out, const float *t, int start
         }
 }
 
-static void pass_regression(pass *p, const float *out, const float *t, int N)
+static void pass_regression(pass *p, const float *out, const float *t, int start, int N)
 {
     size_t n = (size_t)N * p->K;
+    if (p->s->reg_out && start >= 0) {
+        memcpy(p->s->reg_out + (size_t)start * p->K, out, sizeof(float) * n);
+        memcpy(p->s->reg_true + (size_t)start * p->K, t, sizeof(float) * n);
+    }
     for (size_t i = 0; i < n; i++) {
         if (isnan(t[i]))
             continue;
@@ -196,7 +202,7 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
         pass_multilabel(p, out, t, start, N);
         break;
     default:
-        pass_regression(p, out, t, N);
+        pass_regression(p, out, t, start, N);
         break;
     }
 }
@@ -260,6 +266,12 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
     }
     if (rh->task == REPORT_TASK_MULTILABEL && !(s->tasks = calloc((size_t)K, sizeof *s->tasks)))
         return DLC_NOMEM(err);
+    if (rh->task == REPORT_TASK_REGRESSION && s->kind == DATA_SPLIT_DEV) {
+        s->reg_out = malloc(sizeof(float) * ((size_t)n * K + 1));
+        s->reg_true = malloc(sizeof(float) * ((size_t)n * K + 1));
+        if (!s->reg_out || !s->reg_true)
+            return DLC_NOMEM(err);
+    }
     if (rh->task != REPORT_TASK_REGRESSION) {
         p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));

@@ -436,9 +436,10 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
     const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     dlc_buf_printf(b, "<h2>Error sample (dev)</h2><p><span data-key=\"error_analysis.sampled\" "
                       "data-value=\"%d\">%d</span> of <span data-key=\"error_analysis.dev_errors\" "
-                      "data-value=\"%d\">%d</span> misclassified dev examples are in "
+                      "data-value=\"%d\">%d</span> %s are in "
                       "<code>errors/errors.csv</code>: tag them, then run <code>dlc analyze</code>.</p>",
-                   rep->n_sampled, rep->n_sampled, rep->dev_errors, rep->dev_errors);
+                   rep->n_sampled, rep->n_sampled, rep->dev_errors, rep->dev_errors,
+                   rep->residuals ? "dev examples (the largest errors)" : "misclassified dev examples");
     if (!rep->has_images || !s)
         return DLC_OK;
     dlc_buf_printf(b, "<div class=\"gallery\" id=\"gallery\">");
@@ -456,6 +457,12 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         report_base64(b, (const unsigned char *)png, len);
         free(png);
         dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
+        if (rep->residuals) { /* regression: the first target, true and predicted */
+            int K = report_main(rep)->K;
+            dlc_buf_printf(b, "%.4g &rarr; %.4g</figcaption></figure>",
+                           (double)s->reg_true[(size_t)i * K], (double)s->reg_out[(size_t)i * K]);
+            continue;
+        }
         report_html_text(b, report_main(rep)->names.v[s->truth[i]]);
         dlc_buf_printf(b, " &rarr; ");
         report_html_text(b, report_main(rep)->names.v[s->pred[i]]);

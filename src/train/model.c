@@ -91,6 +91,30 @@ fail:
     return s;
 }
 
+/* 1 when node id owns parameters (not buffers, not another layer's shared ones). */
+static int owns_params(const graph *g, int id)
+{
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].node == id && !g->params[k].buffer)
+            return 1;
+    return 0;
+}
+
+/* freeze: {all_but_last: K}: every layer with parameters but the last K (in
+ * topological order, which follows the config's) stops learning. */
+static void freeze_all_but_last(graph *g, int K)
+{
+    int keep = K;
+    for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
+        if (!owns_params(g, i))
+            continue;
+        if (keep > 0)
+            keep--;
+        else
+            graph_freeze_node(g, i);
+    }
+}
+
 static int layer_index(const dlc_config *cfg, const char *name)
 {
     for (int i = 0; i < cfg->n_layers; i++)
@@ -187,6 +211,8 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         DLC_OK)
         goto fail;
 
+    if (cfg->freeze_all_but_last >= 0)
+        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);
@@ -466,6 +492,8 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
+        if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
+            m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */
     }
     for (int h = 0; h < m->n_heads; h++) {
         m->heads[h].classes = names[h][0];
