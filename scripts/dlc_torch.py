@@ -290,9 +290,13 @@ class DlcModel(nn.Module):
             k = window(s["kernel"], nsp)
             st = window(s.get("stride") or s["kernel"], nsp)
             pool = [F.max_pool1d, F.max_pool2d, F.max_pool3d] if t == "maxpool" else [F.avg_pool1d, F.avg_pool2d, F.avg_pool3d]
-            # padded zeros count in the average (dlc divides by the window); never win the max
-            x = f_pad(x, pads(s, list(x.shape[2:]), k, st, nsp), -math.inf if t == "maxpool" else 0.0)
-            return pool[nsp - 1](x, k, st), False, lengths
+            # padded zeros count in the average (dlc divides by the window) unless
+            # count_include_pad is false; they never win the max
+            pp = pads(s, list(x.shape[2:]), k, st, nsp)
+            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st)
+            if t == "avgpool" and not s.get("count_include_pad", True):
+                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st)
+            return y, False, lengths
         if t == "global_avgpool":
             return x.reshape(n, x.shape[1], -1).mean(2), False, lengths
         if t in ("time_avgpool", "time_maxpool"):

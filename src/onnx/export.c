@@ -17,7 +17,7 @@
  *   dense          Gemm (transB) on (N, IN); MatMul + Add over sequences
  *   conv1d/2d/3d   Conv with explicit pads (lo..., hi...), `same` resolved
  *   maxpool        MaxPool (padding never wins, as in dlc)
- *   avgpool        AveragePool count_include_pad=1 (dlc divides by the window)
+ *   avgpool        AveragePool, count_include_pad as the layer's
  *   global_avgpool GlobalAveragePool + Flatten
  *   batchnorm      BatchNormalization with the running statistics
  *   dropout        nothing (inference)
@@ -547,7 +547,7 @@ static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
     node_out(c, out);
     window_attrs(c, n);
     if (avg)
-        attr_int(c, "count_include_pad", 1);
+        attr_int(c, "count_include_pad", n->spec.count_include_pad);
     node_end(c);
     return out;
 }

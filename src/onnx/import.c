@@ -349,12 +349,7 @@ static dlc_status op_pool(imp *k, const onnx_node *n)
     const onnx_attr *ks = onnx_attr_get(n, "kernel_shape");
     if (!ks || ks->n_ints < 1 || ks->n_ints > 3)
         return fail_at(k, n, "kernel_shape is missing or not 1 to 3 axes");
-    const onnx_attr *pd = onnx_attr_get(n, "pads"), *cip = onnx_attr_get(n, "count_include_pad");
-    int padded = 0;
-    for (int i = 0; pd && i < pd->n_ints; i++)
-        padded |= pd->ints[i] != 0;
-    if (avg && padded && !(cip && cip->i))
-        return fail_at(k, n, "count_include_pad=0 with padding (dlc's average counts the padded zeros)");
+    const onnx_attr *cip = onnx_attr_get(n, "count_include_pad");
     if (n->n_out > 1 && n->out[1][0])
         return fail_at(k, n, "the Indices output (dlc's max pooling has none)");
     int L = add_layer(k, avg ? "avgpool" : "maxpool", n->out[0], &in, 1);
@@ -362,6 +357,8 @@ static dlc_status op_pool(imp *k, const onnx_node *n)
         return fail_at(k, n, "too many layers");
     if ((st = window_keys(k, n, L, ks->ints, ks->n_ints)))
         return st;
+    if (avg) /* ONNX's default is 0, PyTorch's and dlc's 1 */
+        keyf(k, L, "count_include_pad: %s", cip && cip->i ? "true" : "false");
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }

@@ -19,7 +19,7 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: b, type: conv2d, filters: 4, kernel: [1, 3], padding: same, use_bias: false, activation: elu, inputs: [bn]}
     - {name: sum, type: add, inputs: [a, b, bn]}
     - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
-    - {name: ap, type: avgpool, kernel: 2, padding: 1, inputs: [sum]}
+    - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [sum]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: sigmoid}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
     - {name: g, type: global_avgpool}
@@ -34,7 +34,7 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
     - {name: c1, type: conv1d, filters: 6, kernel: 5, stride: 2, padding: same, activation: relu}
     - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1}
-    - {name: a1, type: avgpool, kernel: 2}
+    - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1}
     - {name: f1, type: flatten}
     - {name: vol, type: reshape, shape: [1, 4, 7, 28], inputs: [input]}
     - {name: c3, type: conv3d, filters: 3, kernel: [2, 3, 3], stride: [1, 2, 2], padding: [1, 1, 0], activation: tanh}

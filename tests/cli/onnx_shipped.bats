@@ -79,6 +79,22 @@ brown_genres() {
     check gen:4
 }
 
+@test "shipped: transfer_source" {
+    need_onnx
+    train_shipped transfer_source.yaml --set data.train.limit=1000 --set data.test.limit=100 --set train.epochs=1
+    check gen:4
+}
+
+@test "shipped: transfer_fashion_mnist" {
+    need_onnx
+    # its source run first, then the new head on the frozen features
+    "$DLC" train "$ROOT/configs/transfer_source.yaml" --out src --quiet --set data.train.limit=600 \
+        --set data.test.limit=100 --set train.epochs=1 >/dev/null
+    train_shipped transfer_fashion_mnist.yaml --set init_from.run="$PWD/src" --set data.subset.per_class=20 \
+        --set data.test.limit=100 --set train.epochs=1
+    check gen:4
+}
+
 @test "shipped: softmax_iris" {
     need_onnx
     train_shipped softmax_iris.yaml --set data.train.file="$ROOT/data/iris.csv" --set train.epochs=20

@@ -73,6 +73,7 @@ static void spec_init(layer_spec *s, const char *type)
     s->momentum = 0.9f;
     s->eps = 1e-5f;
     s->pad_id = -1;
+    s->count_include_pad = 1;
 }
 
 static const char *attr_s(const onnx_node *n, const char *k, const char *dflt)
@@ -385,11 +386,7 @@ static const char *b_pool(tcase *k)
         return why;
     if ((why = window(k, nsp, ks->ints, 1)))
         return why;
-    int padded = 0;
-    for (int i = 0; i < nsp; i++)
-        padded |= k->spec.pad.v[i] != 0 || k->spec.padding == PAD_SAME;
-    if (avg && padded && !attr_i(n, "count_include_pad", 0))
-        return "count_include_pad=0 with padding (dlc's average counts the padded zeros, as PyTorch's default)";
+    k->spec.count_include_pad = (int)attr_i(n, "count_include_pad", 0);
     return NULL;
 }
 

@@ -948,7 +948,8 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 17);
+    assert_int_equal(c.n_layers, 18);
+    assert_int_equal(c.layers[17].count_include_pad, 0);
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);
     assert_int_equal(c.layers[11].stride.n, 1);
