@@ -242,6 +242,14 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         else
             dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
         return 1;
+    case K_INDEX: {
+        int v = *(const int *)(const void *)p;
+        if (v == GRAPH_SLICE_END)
+            dlc_buf_printf(b, "null");
+        else
+            dlc_buf_printf(b, "%d", v);
+        return 1;
+    }
     case K_BATCH:
     case K_AUTO: {
         int v = *(const int *)(const void *)p;
@@ -314,19 +322,25 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         return 1;
     }
     case K_SHAPE:
-    case K_TARGET: {
+    case K_TARGET:
+    case K_SIZES: {
         const int *d;
-        int n;
+        int n, max = TENSOR_MAX_DIMS;
         if (k->kind == K_SHAPE) {
             const tensor_shape *sh = (const tensor_shape *)(const void *)p;
             d = sh->d;
             n = sh->ndim;
-        } else {
+        } else if (k->kind == K_TARGET) {
             const layer_spec *spec = base;
             d = spec->target;
             n = spec->target_ndim;
+        } else {
+            const layer_spec *spec = base;
+            d = spec->sizes;
+            n = spec->n_sizes;
+            max = GRAPH_MAX_PIECES;
         }
-        if (n < 0 || n > TENSOR_MAX_DIMS)
+        if (n < 0 || n > max)
             return 0;
         dlc_buf_append(b, "[", 1);
         for (int i = 0; i < n; i++)
@@ -420,6 +434,8 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
     for (int i = 0; i < n; i++) {
         const void *item = (const char *)items + (size_t)i * size;
         int first = 1;
+        if (layers && ((const layer_spec *)item)->generated)
+            continue; /* a split's piece: the split is written, and makes it again */
         for (int r = 0; r < n_rows; r++) {
             const config_key *k = &rows[r];
             const char *name = config_schema_name(k);

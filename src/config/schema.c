@@ -147,6 +147,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.start",        K_INT,        LAY(start),              "0",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.end",          K_INDEX,      LAY(end),                "null",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.sizes",        K_SIZES,      LAY(sizes),              REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.axes",         K_AUTO,       LAY(axes),               "auto",   GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.vocab",        K_AUTO,       LAY(vocab),              "auto",   GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.pad_id",       K_INT,        LAY(pad_id),             "0",      GE(-1),       FLAGS(F_OP_KEY))   \
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
@@ -450,6 +454,12 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_TARGET:
         append(buf, size, "%s", "a list of 1 to 5 positive integers (one of them may be -1)");
         break;
+    case K_SIZES:
+        append(buf, size, "%s", "a list of 2 to 16 positive integers (one of them may be -1)");
+        break;
+    case K_INDEX:
+        append(buf, size, "%s", "an integer (negative: counted from the end) or null (the end)");
+        break;
     case K_WINDOW:
         append(buf, size, "%s", "a positive integer or a list of 1 to 3 of them");
         break;
@@ -627,17 +637,19 @@ static int run_name_ok(const char *s)
     return 1;
 }
 
-/* A list of up to TENSOR_MAX_DIMS ints into d; allow_infer: one may be -1.
- * The product is capped so sizes computed from it cannot overflow. */
+/* A list of min_n to max_n ints into d; allow_infer: one may be -1.  Their
+ * product (sum: their sum) is capped so sizes computed from it cannot
+ * overflow.  what: "dimensions" or "pieces", for messages. */
 static dlc_status get_dims(const config_key *k, const ynode *v, const char *path, int min_n,
-                           int allow_infer, int *d, int *ndim, dlc_error *err)
+                           int max_n, int allow_infer, int sum, const char *what, int *d, int *ndim,
+                           dlc_error *err)
 {
     if (v->kind != YN_SEQ)
         return type_error(k, v, path, err);
-    if (v->n < min_n || v->n > TENSOR_MAX_DIMS)
-        return config_key_fail(err, v, path, "expected %d to %d dimensions, got %d", min_n,
-                               TENSOR_MAX_DIMS, v->n);
-    double product = 1;
+    if (v->n < min_n || v->n > max_n)
+        return config_key_fail(err, v, path, "expected %d to %d %s, got %d", min_n, max_n, what,
+                               v->n);
+    double total = sum ? 0 : 1;
     int inferred = 0;
     for (int i = 0; i < v->n; i++) {
         char sub[PATH_BUF], got[96];
@@ -648,17 +660,18 @@ static dlc_status get_dims(const config_key *k, const ynode *v, const char *path
             return type_error(k, it, sub, err);
         if (allow_infer && x == -1) {
             if (inferred++)
-                return config_key_fail(err, it, sub, "only one dimension may be -1");
+                return config_key_fail(err, it, sub, "only one %s may be -1",
+                                       sum ? "piece" : "dimension");
         } else if (x < 1 || x > INT_MAX) {
             return config_key_fail(err, it, sub, "expected a positive integer%s, got %s",
                                    allow_infer ? " or -1" : "", repr(it, 0, got, sizeof got));
         } else {
-            product *= (double)x;
+            total = sum ? total + (double)x : total * (double)x;
         }
         d[i] = (int)x;
     }
-    if (product > INT_MAX)
-        return config_key_fail(err, v, path, "too large: %.0f values per example", product);
+    if (total > INT_MAX)
+        return config_key_fail(err, v, path, "too large: %.0f values per example", total);
     *ndim = v->n;
     return DLC_OK;
 }
@@ -954,6 +967,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return DLC_OK;
     }
     case K_STRING:
+        if (ynode_is_null(v) && k->def && !k->def[0]) { /* `run:` or --set run= : the empty default */
+            p[0] = '\0';
+            return DLC_OK;
+        }
         return get_string(k, v, path, p, k->size, err);
     case K_RUN_NAME:
         if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)
@@ -973,12 +990,27 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_strlist(k, v, path, (dlc_strlist *)(void *)p, err);
     case K_SHAPE: {
         tensor_shape *sh = (tensor_shape *)(void *)p;
-        return get_dims(k, v, path, 0, 0, sh->d, &sh->ndim, err);
+        return get_dims(k, v, path, 0, TENSOR_MAX_DIMS, 0, 0, "dimensions", sh->d, &sh->ndim, err);
     }
     case K_TARGET: {
         layer_spec *spec = base;
-        return get_dims(k, v, path, 1, 1, spec->target, &spec->target_ndim, err);
+        return get_dims(k, v, path, 1, TENSOR_MAX_DIMS, 1, 0, "dimensions", spec->target,
+                        &spec->target_ndim, err);
     }
+    case K_SIZES: {
+        layer_spec *spec = base;
+        return get_dims(k, v, path, 2, GRAPH_MAX_PIECES, 1, 1, "pieces", spec->sizes,
+                        &spec->n_sizes, err);
+    }
+    case K_INDEX:
+        if (ynode_is_null(v)) {
+            *(int *)(void *)p = GRAPH_SLICE_END;
+            return DLC_OK;
+        }
+        if ((s = get_long(k, v, path, INT_MIN + 1, INT_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(int *)(void *)p = (int)l;
+        return DLC_OK;
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
     case K_LABELS:
@@ -1153,7 +1185,8 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         const char *types[OP_COUNT + ACT_COUNT + 1];
         int n = 0;
         for (int i = 0; i < OP_COUNT; i++)
-            types[n++] = graph_ops[i].name;
+            if (graph_ops[i].name) /* an empty row: the registry test names it */
+                types[n++] = graph_ops[i].name;
         for (int i = 0; i < ACT_COUNT; i++)
             types[n++] = graph_act_names[i];
         types[n] = NULL;
@@ -1237,6 +1270,47 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
     return DLC_OK;
 }
 
+/* A split layer's pieces, made here so that consumers can name them: slice
+ * layers <split>_0, <split>_1, ... reading the split, one per size.  Each
+ * range is written so that it needs no axis length: after a -1 piece it is
+ * counted from the end.  The split's graph node checks the sizes against the
+ * axis.  Returns the number of pieces, -1 when a name would be too long. */
+static int split_pieces(const layer_spec *s, layer_spec *out)
+{
+    int m = s->n_sizes, rest = -1;
+    long before = 0, after[GRAPH_MAX_PIECES + 1] = {0}; /* after[k]: sum of sizes k.. */
+    for (int k = 0; k < m; k++)
+        if (s->sizes[k] == -1 && rest < 0)
+            rest = k;
+    for (int k = m - 1; k > rest; k--)
+        after[k] = after[k + 1] + s->sizes[k];
+    char base[GRAPH_NAME_MAX]; /* a copy: GCC cannot tell that out does not hold s */
+    dlc_strlcpy(base, s->name, sizeof base);
+    for (int k = 0; k < m; k++) {
+        layer_spec *p = &out[k];
+        *p = *s;
+        if (snprintf(p->name, sizeof p->name, "%s_%d", base, k) >= (int)sizeof p->name)
+            return -1;
+        dlc_strlcpy(p->type, graph_ops[OP_SLICE].name, sizeof p->type);
+        p->op = OP_SLICE;
+        p->n_inputs = 1;
+        dlc_strlcpy(p->inputs[0], base, sizeof p->inputs[0]);
+        p->share[0] = '\0';
+        p->activation = ACT_LINEAR;
+        p->n_sizes = 0;
+        p->generated = 1;
+        if (rest < 0 || k < rest) {
+            p->start = (int)before;
+            p->end = (int)(before + s->sizes[k]);
+            before += s->sizes[k];
+        } else {
+            p->start = k == rest ? (int)before : (int)-after[k];
+            p->end = k == m - 1 ? GRAPH_SLICE_END : (int)-after[k + 1];
+        }
+    }
+    return m;
+}
+
 static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path)
 {
     dlc_config *c = cv->c;
@@ -1244,31 +1318,56 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
         return type_error(k, v, path, cv->err);
     if (v->n == 0)
         return config_key_fail(cv->err, v, path, "needs at least one layer");
-    c->layers = calloc((size_t)v->n, sizeof *c->layers);
-    if (!c->layers)
+    /* a split adds up to GRAPH_MAX_PIECES slices after itself */
+    int cap = v->n;
+    for (int i = 0; i < v->n; i++) {
+        const ynode *t = v->items[i]->kind == YN_MAP ? ynode_map_get(v->items[i], "type") : NULL;
+        if (t && is_text(t) && strcmp(t->value, graph_ops[OP_SPLIT].name) == 0)
+            cap += GRAPH_MAX_PIECES;
+    }
+    c->layers = calloc((size_t)cap, sizeof *c->layers);
+    int *item = malloc(sizeof *item * (size_t)cap); /* the list item each layer comes from */
+    if (!c->layers || !item) {
+        free(item);
         return DLC_NOMEM(cv->err);
-    c->n_layers = v->n;
+    }
+    c->n_layers = 0;
     int count[OP_COUNT] = {0};
     char sub[PATH_BUF];
-    for (int i = 0; i < v->n; i++) {
+    dlc_status s = DLC_OK;
+    for (int i = 0; i < v->n && s == DLC_OK; i++) {
         join_index(sub, sizeof sub, path, i);
-        dlc_status s = convert_layer(cv, v->items[i], sub, &c->layers[i], count);
-        if (s != DLC_OK)
-            return s;
+        layer_spec *spec = &c->layers[c->n_layers];
+        item[c->n_layers++] = i;
+        s = convert_layer(cv, v->items[i], sub, spec, count);
+        if (s != DLC_OK || spec->op != OP_SPLIT)
+            continue;
+        int m = split_pieces(spec, spec + 1);
+        if (m < 0) {
+            s = config_key_fail(cv->err, v->items[i], sub,
+                                "split '%s': the name is too long to name its pieces", spec->name);
+            break;
+        }
+        for (int q = 0; q < m; q++)
+            item[c->n_layers++] = i;
     }
-    for (int i = 1; i < v->n; i++) {
+    for (int i = 1; i < c->n_layers && s == DLC_OK; i++) {
         for (int j = 0; j < i; j++) {
             if (strcmp(c->layers[i].name, c->layers[j].name) != 0)
                 continue;
-            ynode *at = ynode_map_get(v->items[i], "name");
+            ynode *at = ynode_map_get(v->items[item[i]], "name");
             char path_i[PATH_BUF + 8];
-            pathf(path_i, sizeof path_i, "%s.%d.name", path, i);
-            return config_key_fail(cv->err, at ? at : v->items[i], path_i,
-                                   "duplicate layer name '%s' (layer %d, %s, has it too)",
-                                   c->layers[i].name, j, c->layers[j].where);
+            pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
+            s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
+                                "duplicate layer name '%s'%s (layer %d, %s, has it too)",
+                                c->layers[i].name,
+                                c->layers[i].generated ? ", a piece of this split," : "", item[j],
+                                c->layers[j].where);
+            break;
         }
     }
-    return DLC_OK;
+    free(item);
+    return s;
 }
 
 /* ---- heads ---- */

@@ -33,6 +33,9 @@ typedef enum {
     K_LAYER_NAME, /* layer_spec.name */
     K_INPUTS,     /* layer_spec.inputs and .n_inputs */
     K_TARGET,     /* layer_spec.target and .target_ndim */
+    K_SIZES,      /* layer_spec.sizes and .n_sizes: 2 to GRAPH_MAX_PIECES lengths, one may be -1 */
+    K_INDEX,      /* int: a Python-style index (negative counts from the end), or null
+                   * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;

@@ -173,3 +173,140 @@ YAML
     [[ "$output" == *"a multi-label run has no error sample"*"metrics.dev.tasks"* ]]
     [[ "$output" != *"cannot open"* ]]
 }
+
+# dlc gradcheck on a config with a small batch, a few values per tensor
+gradcheck_ok() {
+    run "$DLC" gradcheck "$@" --batch 2 --samples 8
+    if [ "$status" -ne 0 ]; then echo "$output"; fi
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok: "*" parameter tensors within relative error"* ]]
+}
+
+@test "dlc gradcheck passes on every shipped config whose data is here" {
+    cd "$ROOT"
+    local n=0
+    for c in configs/*.yaml configs/architectures/lenet5.yaml; do
+        # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
+        grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
+        grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        if grep -q 'format: idx' "$c"; then
+            gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
+        else
+            gradcheck_ok "$c"
+        fi
+        n=$((n + 1))
+    done
+    [ "$n" -ge 7 ]
+}
+
+@test "dlc gradcheck passes on recurrent classifiers: float32 noise on tiny gradients is no failure" {
+    {
+        echo "text,label"
+        for i in $(seq 1 40); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill and the wind blew $i\",weather"
+        done
+    } > texts.csv
+    for cell in "rnn" "gru" "gru, variant: simplified" "lstm" "lstm, bidirectional: true" "gru, bptt: 3"; do
+        cat > t.yaml <<YAML
+data: {format: text, train: {file: texts.csv}, label: label, text: {task: classify, tokens: words, seq_len: 12}}
+model:
+  layers:
+    - {type: embedding, units: 16}
+    - {type: ${cell%%,*}, units: 16, return_sequences: true${cell#${cell%%,*}}}
+    - {type: time_maxpool}
+    - {type: dense, units: auto}
+YAML
+        run "$DLC" gradcheck t.yaml --samples 30
+        if [ "$status" -ne 0 ]; then echo "$cell: $output"; fi
+        [ "$status" -eq 0 ]
+    done
+    # the truncated one was checked against full backpropagation, and said so
+    [[ "$output" == *"checked with full backpropagation"* ]]
+}
+
+@test "dlc gradcheck covers every layer family from the command line" {
+    fmnist_config fm.yaml 300
+    # convolutions, pooling of each kind, add and concat (a residual and an inception-like join)
+    cat > cnn.yaml <<YAML
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 100}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: tanh}
+    - {name: c2, type: conv2d, filters: 4, kernel: 3, padding: same}
+    - {name: sum, type: add, inputs: [c1, c2]}
+    - {name: bn, type: batchnorm, activation: tanh}
+    - {name: mp, type: maxpool, kernel: 2}
+    - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, inputs: [bn]}
+    - {name: cat, type: concat, axis: 0, inputs: [mp, ap]}
+    - {name: c3, type: conv2d, filters: 6, kernel: [2, 3], stride: 2, activation: elu}
+    - {name: gp, type: global_avgpool}
+    - {name: d, type: dense, units: 10}
+YAML
+    gradcheck_ok cnn.yaml
+    # 1-D and 3-D convolutions through reshape; dropout and leaky relu / gelu activations
+    cat > conv13.yaml <<YAML
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 100}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: reshape, shape: [28, 28]}
+    - {type: conv1d, filters: 3, kernel: 5, stride: 2, activation: leaky_relu}
+    - {type: reshape, shape: [1, 3, 6, 2]}
+    - {type: conv3d, filters: 2, kernel: [1, 3, 2], padding: same, activation: gelu}
+    - {type: flatten}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: 10}
+YAML
+    gradcheck_ok conv13.yaml
+}
+
+@test "the default single-number metric follows the loss: accuracy, mse (lower is better), mean task AUC" {
+    cat > reg.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width, features: [sepal_length, petal_length], split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 3}
+YAML
+    run "$DLC" train reg.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"metric: mse on dev = "*"(lower is better)"* ]]
+    jq -e '.metric.name == "mse" and .metric.value == .metrics.dev.mse' runs/reg/report.json
+    awk 'BEGIN { srand(5); print "a,b,t1,t2"; for (i = 0; i < 80; i++) { a = rand(); b = rand();
+          printf "%.3f,%.3f,%d,%d\n", a, b, (a > 0.5), (b > 0.5) } }' > ml.csv
+    cat > ml.yaml <<YAML
+data: {format: csv, train: {file: ml.csv}, label: [t1, t2], split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2}]}
+loss: sigmoid_bce
+train: {epochs: 2}
+YAML
+    "$DLC" train ml.yaml --quiet
+    jq -e '.metric.name == "auc" and ((.metric.value - (.metrics.dev.tasks | map(.auc) | add / 2)) | fabs) < 1e-9' runs/ml/report.json
+    iris_config
+    "$DLC" train iris.yaml --quiet
+    jq -e '.metric.name == "accuracy"' runs/iris/report.json
+}
+
+@test "a multi-label model keeps its task names: the model file, report.json and predict agree" {
+    awk 'BEGIN { srand(5); print "a,b,wet,warm"; for (i = 0; i < 80; i++) { a = rand(); b = rand();
+          printf "%.3f,%.3f,%d,%d\n", a, b, (a > 0.5), (b > 0.5) } }' > ml.csv
+    cat > ml.yaml <<YAML
+data: {format: csv, train: {file: ml.csv}, label: [wet, warm]}
+model: {layers: [{type: dense, units: 2}]}
+loss: sigmoid_bce
+train: {epochs: 2}
+YAML
+    "$DLC" train ml.yaml --quiet
+    [ "$(jq -r '.classes | join(",")' runs/ml/report.json)" = "wet,warm" ]
+    printf 'a,b\n0.9,0.1\n' > one.csv
+    run "$DLC" predict runs/ml one.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions[0].tasks | map(.task) == ["wet", "warm"]'
+    run "$DLC" predict runs/ml one.csv
+    [[ "$output" == "one.csv:2: wet "*", warm "* ]]
+}

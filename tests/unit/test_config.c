@@ -881,6 +881,13 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
         assert_int_equal(x->target_ndim, y->target_ndim);
         for (int j = 0; j < x->target_ndim; j++)
             assert_int_equal(x->target[j], y->target[j]);
+        assert_int_equal(x->start, y->start);
+        assert_int_equal(x->end, y->end);
+        assert_int_equal(x->n_sizes, y->n_sizes);
+        for (int j = 0; j < x->n_sizes; j++)
+            assert_int_equal(x->sizes[j], y->sizes[j]);
+        assert_int_equal(x->generated, y->generated);
+        assert_int_equal(x->axes, y->axes);
     }
     assert_int_equal(a->loss, b->loss);
     const train_config *ta = &a->train, *tb = &b->train;
@@ -948,8 +955,10 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 18);
-    assert_int_equal(c.layers[17].count_include_pad, 0);
+    assert_int_equal(c.n_layers, 24); /* 21 written, and the split's 3 pieces */
+    for (int i = 0; i < c.n_layers; i++)
+        if (!strcmp(c.layers[i].name, "avg"))
+            assert_int_equal(c.layers[i].count_include_pad, 0);
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);
     assert_int_equal(c.layers[11].stride.n, 1);
@@ -965,6 +974,23 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
     assert_string_equal(c.layers[5].share, "fc1");
     assert_int_equal(c.layers[0].trainable, 0);
+    assert_int_equal(c.layers[17].start, -3);
+    assert_int_equal(c.layers[17].end, -1);
+    assert_int_equal(c.layers[18].op, OP_SPLIT);
+    /* sizes [1, -1, 2]: pieces [0:1], [1:-2], [-2:] need no axis length */
+    const int piece[3][2] = {{0, 1}, {1, -2}, {-2, GRAPH_SLICE_END}};
+    for (int k = 0; k < 3; k++) {
+        const layer_spec *p = &c.layers[19 + k];
+        char name[32];
+        snprintf(name, sizeof name, "heads_%d", k);
+        assert_string_equal(p->name, name);
+        assert_int_equal(p->op, OP_SLICE);
+        assert_true(p->generated);
+        assert_string_equal(p->inputs[0], "heads");
+        assert_int_equal(p->start, piece[k][0]);
+        assert_int_equal(p->end, piece[k][1]);
+    }
+    assert_int_equal(c.layers[22].axes, 2);
     assert_int_equal(c.train.optimizer.type, OPT_RMSPROP);
     assert_int_equal(c.train.schedule.n_points, 3);
     assert_int_equal(c.train.stop_metric, STOP_DEV_ACCURACY);
