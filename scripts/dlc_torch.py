@@ -14,7 +14,9 @@ layer's outputs.  As a module (scripts/ on sys.path):
     probs = net.link(logits)               # softmax / sigmoid / identity
     (a model with several heads returns a list, one per head: net.link(y, h))
 
-model.safetensors already holds PyTorch's layouts: dense (OUT, IN) as
+model.safetensors already holds PyTorch's layouts (slice, split, subtract,
+multiply, abs, square, l2normalize and gram are plain tensor operations;
+layernorm is nn.LayerNorm): dense (OUT, IN) as
 nn.Linear, conv (F, C, k...) as nn.Conv1d/2d/3d, batchnorm gamma, beta and
 running statistics as nn.BatchNorm's weight, bias and buffers, embedding
 (V, E) as nn.Embedding, rnn and lstm weight_ih / weight_hh (LSTM gates i, f,
@@ -205,6 +207,8 @@ class DlcModel(nn.Module):
             m = (nn.LSTM if t == "lstm" else nn.RNN)(wih.shape[1], int(s["units"]), batch_first=True,
                                                      bidirectional=bool(s.get("bidirectional")),
                                                      bias=s.get("use_bias", True), **kw)
+        elif t == "layernorm":
+            m = nn.LayerNorm(tuple(tensors[nm + ".gamma"].shape), eps=float(s.get("eps", 1e-5)))
         elif t == "gru":
             wih = tensors[nm + ".weight_ih"]
             m = DlcGRU(wih.shape[1], int(s["units"]), 2 if s.get("variant") == "simplified" else 3,
@@ -226,6 +230,9 @@ class DlcModel(nn.Module):
                              ("running_var", "running_var")]:
                     state[p + b] = tensors[nm + "." + a]
                 state[p + "num_batches_tracked"] = torch.tensor(0)
+            elif t == "layernorm":
+                state[p + "weight"] = tensors[nm + ".gamma"]
+                state[p + "bias"] = tensors[nm + ".beta"]
             elif t in ("lstm", "rnn"):
                 for sfx in ["", "_reverse"][:2 if s.get("bidirectional") else 1]:
                     state[p + "weight_ih_l0" + sfx] = tensors[nm + ".weight_ih" + sfx]
@@ -257,6 +264,13 @@ class DlcModel(nn.Module):
                 y = ACTIVATIONS[act](y, float(s.get("alpha", 0.01)))
             vals[s["name"]] = (y, seq)
             prev = s["name"]
+            if s["type"] == "split":  # its pieces <name>_0, <name>_1, ...; the next layer reads the last
+                axis, L = int(s.get("axis", 0)) + 1, y.shape[int(s.get("axis", 0)) + 1]
+                sizes = [int(v) for v in s["sizes"]]
+                sizes = [L - sum(v for v in sizes if v > 0) if v == -1 else v for v in sizes]
+                for i, piece in enumerate(torch.split(y, sizes, axis)):
+                    vals["%s_%d" % (s["name"], i)] = (piece, seq)
+                prev = "%s_%d" % (s["name"], len(sizes) - 1)
         outs = [vals[layer][0] for layer, _ in self.heads]
         return outs[0] if len(outs) == 1 else outs
 
@@ -277,6 +291,32 @@ class DlcModel(nn.Module):
             return sum(v for v, _ in ins), False, lengths
         if t == "concat":
             return torch.cat([v for v, _ in ins], int(s.get("axis", 0)) + 1), False, lengths
+        if t == "split":
+            return x, seq, lengths
+        if t == "slice":
+            axis, L = int(s.get("axis", 0)) + 1, x.shape[int(s.get("axis", 0)) + 1]
+            start, end = int(s.get("start", 0)), s.get("end")
+            end = L if end is None else int(end)
+            return x.narrow(axis, start % L, (end if end >= 0 else end + L) - start % L), seq, lengths
+        if t == "subtract":
+            return ins[0][0] - ins[1][0], seq, lengths
+        if t == "multiply":
+            y = ins[0][0]
+            for v, _ in ins[1:]:
+                y = y * v
+            return y, seq, lengths
+        if t == "abs":
+            return x.abs(), seq, lengths
+        if t == "square":
+            return x * x, seq, lengths
+        if t == "l2normalize":
+            return x / torch.sqrt((x * x).reshape(n, -1).sum(1) + float(s.get("eps", 1e-12))).view(
+                n, *[1] * (x.dim() - 1)), False, lengths
+        if t == "gram":
+            f = x.reshape(n, x.shape[1], -1)
+            return f @ f.transpose(1, 2) / (f.shape[1] * f.shape[2]), False, lengths
+        if t == "layernorm":
+            return m(x), seq, lengths
         if t == "batchnorm":
             c = x.shape[1]
             return m(x.reshape(n, c, -1)).reshape(x.shape), False, lengths

@@ -32,6 +32,11 @@
  *                  = 0; the simplified GRU has no r: its r rows are zero with
  *                  bias 100, so sigmoid gives exactly 1.0f
  *   time pools     ReduceMean / ReduceMax over steps, masked by the lengths
+ *   slice, split   Slice of the axis; a split is its input (its pieces are slices)
+ *   subtract, multiply, abs, square   Sub, Mul (chained), Abs, Mul(x, x)
+ *   l2normalize    x / Sqrt(ReduceSum(x * x) + eps) over the example
+ *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
+ *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form
  */
 #include <assert.h>
 #include <float.h>
@@ -655,6 +660,129 @@ static const char *ex_embedding(onnx_ctx *c, graph_node *n, const char *out)
     return out;
 }
 
+/* ---- the general-graph layers (src/layers/slice.c, elementwise.c, gram.c, norm.c) ---- */
+
+static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    int L = x->shape.d[n->spec.axis];
+    int64_t s = n->spec.start, e = n->spec.end == GRAPH_SLICE_END ? L : n->spec.end, ax = n->spec.axis + 1;
+    s += s < 0 ? L : 0; /* as slice.c resolves them */
+    e += e < 0 ? L : 0;
+    const char *nm = n->spec.name;
+    node_begin(c, "Slice", out);
+    node_in(c, in_val(c, n, 0));
+    node_in(c, const_ints(c, name(c, "%s/starts", nm), &s, 1));
+    node_in(c, const_ints(c, name(c, "%s/ends", nm), &e, 1));
+    node_in(c, const_ints(c, name(c, "%s/axes", nm), &ax, 1));
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+/* subtract, multiply (a chain for several inputs) */
+static const char *ex_binary(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = in_val(c, n, 0);
+    for (int k = 1; k < n->n_in; k++)
+        v = op2(c, op, v, in_val(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
+    return v;
+}
+
+static const char *ex_abs(onnx_ctx *c, graph_node *n, const char *out)
+{
+    return op1(c, "Abs", in_val(c, n, 0), out);
+}
+
+static const char *ex_square(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *x = in_val(c, n, 0);
+    return op2(c, "Mul", x, x, out);
+}
+
+/* the per-sample axes 1..ndim of node x, for ReduceSum / ReduceMean */
+static const char *sample_axes(onnx_ctx *c, const graph_node *x, int first, const char *nm)
+{
+    int64_t axes[TENSOR_MAX_DIMS];
+    int k = 0;
+    for (int i = first; i < x->shape.ndim; i++)
+        axes[k++] = i + 1;
+    return const_ints(c, nm, axes, k);
+}
+
+/* y = x / sqrt(sum of the example's squares + eps) */
+static const char *ex_l2normalize(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *v = in_val(c, n, 0), *nm = n->spec.name;
+    const char *sq = op2(c, "Mul", v, v, name(c, "%s/squares", nm));
+    const char *axes = sample_axes(c, x, 0, name(c, "%s/axes", nm));
+    node_begin(c, "ReduceSum", name(c, "%s/sum", nm));
+    node_in(c, sq);
+    node_in(c, axes);
+    node_out(c, name(c, "%s/sum", nm));
+    attr_int(c, "keepdims", 1);
+    node_end(c);
+    const char *se = op2(c, "Add", name(c, "%s/sum", nm), scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                         name(c, "%s/sum_eps", nm));
+    return op2(c, "Div", v, op1(c, "Sqrt", se, name(c, "%s/norm", nm)), out);
+}
+
+/* G (N, C, C) = F F^T / (C S), F the example's map as (C, S) */
+static const char *ex_gram(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name;
+    int64_t shape[3] = {0, x->shape.d[0], -1}, perm[3] = {0, 2, 1};
+    const char *f = reshape(c, in_val(c, n, 0), shape, 3, name(c, "%s/F", nm));
+    const char *ft = transpose(c, f, perm, 3, name(c, "%s/Ft", nm));
+    const char *g = op2(c, "MatMul", f, ft, name(c, "%s/FFt", nm));
+    return op2(c, "Mul", g, scalar_f32(c, name(c, "%s/scale", nm), 1.0f / (float)x->size), out);
+}
+
+/* over the trailing axes the layer normalizes (its gamma's shape) */
+static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const graph_param *gp = graph_p(c->g, n, 0);
+    int A = gp->shape.ndim, first = x->shape.ndim - A;
+    const char *v = in_val(c, n, 0), *gamma = param(c, n, 0), *beta = param(c, n, 1), *nm = n->spec.name;
+    if (c->opset >= 17) {
+        node_begin(c, "LayerNormalization", out);
+        node_in(c, v);
+        node_in(c, gamma);
+        node_in(c, beta);
+        node_out(c, out);
+        attr_int(c, "axis", first + 1);
+        attr_float(c, "epsilon", n->spec.eps);
+        node_end(c);
+        return out;
+    }
+    /* below opset 17 (where ReduceMean takes axes as an attribute):
+     * (x - mean) / sqrt(var + eps) * gamma + beta */
+    int64_t axes[TENSOR_MAX_DIMS];
+    for (int i = 0; i < A; i++)
+        axes[i] = first + 1 + i;
+    node_begin(c, "ReduceMean", name(c, "%s/mean", nm));
+    node_in(c, v);
+    node_out(c, name(c, "%s/mean", nm));
+    attr_ints(c, "axes", axes, A);
+    attr_int(c, "keepdims", 1);
+    node_end(c);
+    const char *d = op2(c, "Sub", v, name(c, "%s/mean", nm), name(c, "%s/centered", nm));
+    const char *d2 = op2(c, "Mul", d, d, name(c, "%s/squares", nm));
+    node_begin(c, "ReduceMean", name(c, "%s/var", nm));
+    node_in(c, d2);
+    node_out(c, name(c, "%s/var", nm));
+    attr_ints(c, "axes", axes, A);
+    attr_int(c, "keepdims", 1);
+    node_end(c);
+    const char *ve = op2(c, "Add", name(c, "%s/var", nm), scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                         name(c, "%s/var_eps", nm));
+    const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
+    return op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, out);
+}
+
 /* dlc's gate rows -> ONNX's, per cell: source gate (-1: the constant-one
  * reset gate of the simplified GRU) and sign. */
 typedef struct {
@@ -780,6 +908,15 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_RNN] = {ex_recurrent, NULL},
     [OP_GRU] = {ex_recurrent, NULL},
     [OP_LSTM] = {ex_recurrent, NULL},
+    [OP_SLICE] = {ex_slice, NULL},
+    [OP_SPLIT] = {ex_alias, NULL}, /* y = x; its pieces are slice nodes */
+    [OP_SUBTRACT] = {ex_binary, NULL},
+    [OP_MULTIPLY] = {ex_binary, NULL},
+    [OP_ABS] = {ex_abs, NULL},
+    [OP_SQUARE] = {ex_square, NULL},
+    [OP_L2NORMALIZE] = {ex_l2normalize, NULL},
+    [OP_GRAM] = {ex_gram, NULL},
+    [OP_LAYERNORM] = {ex_layernorm, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

@@ -42,6 +42,22 @@ CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
     - {name: a3, type: avgpool, kernel: [1, 2, 2], stride: 1}
     - {name: f3, type: flatten}
     - {type: concat, inputs: [f1, f3]}"
+GRAPH_LAYERS="    - {name: c, type: conv2d, filters: 4, kernel: 3, stride: 2, padding: same, activation: tanh}
+    - {name: g, type: gram}
+    - {name: ln, type: layernorm, eps: 0.001}
+    - {name: gf, type: flatten}
+    - {name: cn, type: layernorm, axes: 2, inputs: [c]}
+    - {name: f, type: flatten}
+    - {name: d, type: dense, units: 12, activation: tanh}
+    - {name: parts, type: split, sizes: [4, -1, 3]}
+    - {name: a, type: slice, start: 0, end: 4, inputs: [d]}
+    - {name: b, type: slice, start: -4, inputs: [d]}
+    - {name: diff, type: subtract, inputs: [a, b]}
+    - {name: ab, type: abs}
+    - {name: sq, type: square, inputs: [diff]}
+    - {name: prod, type: multiply, inputs: [ab, sq, parts_0]}
+    - {name: l2, type: l2normalize, inputs: [prod]}
+    - {type: concat, inputs: [l2, gf, parts_1, parts_2]}"
 RNN_LAYERS="    - {name: emb, type: embedding, units: 8}
     - {name: full, type: gru, units: 6, bidirectional: true, merge: sum, return_sequences: true}
     - {name: avg, type: time_avgpool}
@@ -222,6 +238,20 @@ PY
     image_config c13.yaml "$CONV13_LAYERS"
     "$DLC" train c13.yaml --out run --quiet >/dev/null
     run "$CHECK" "$DLC" run gen:6
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "export: slice, split, subtract, multiply, abs, square, l2normalize, gram and layernorm" {
+    need_onnx
+    image_config graph.yaml "$GRAPH_LAYERS"
+    "$DLC" train graph.yaml --out run --quiet >/dev/null
+    run "$CHECK" "$DLC" run gen:6 --output logits
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"full check passed"* ]]
+    # layernorm below opset 17 is written out in ReduceMean form
+    run "$CHECK" "$DLC" run gen:3 --output logits --opset 13
     echo "$output"
     [ "$status" -eq 0 ]
 }
@@ -420,6 +450,14 @@ torch_check() {
     image_config c13.yaml "$CONV13_LAYERS"
     "$DLC" train c13.yaml --out c13 --quiet >/dev/null
     torch_check c13 v.txt 1e-4
+}
+
+@test "dlc_torch.py: slice, split, subtract, multiply, abs, square, l2normalize, gram and layernorm" {
+    need_torch
+    image_config graph.yaml "$GRAPH_LAYERS"
+    "$DLC" train graph.yaml --out run --quiet >/dev/null
+    values 5 784 > v.txt
+    torch_check run v.txt 1e-4
 }
 
 @test "dlc_torch.py: embeddings and recurrent layers over padded texts (nn.LSTM, nn.RNN, dlc's GRU)" {

@@ -504,6 +504,39 @@ static const char *b_recurrent(tcase *k)
     return NULL;
 }
 
+static const char *b_abs(tcase *k)
+{
+    spec_init(&k->spec, "abs");
+    return take_data(k, 0);
+}
+
+static const char *b_layernorm(tcase *k)
+{
+    const onnx_node *n = k->node;
+    spec_init(&k->spec, "layernorm");
+    int rank = k->in[0].ndim;
+    int64_t axis = attr_i(n, "axis", -1);
+    if (axis < 0)
+        axis += rank;
+    if (axis < 1)
+        return "normalizing over the batch axis";
+    if (attr_i(n, "stash_type", 1) != 1)
+        return "a stash_type other than float";
+    const char *why = take_data(k, 0);
+    if (why)
+        return why;
+    k->spec.axes = rank - (int)axis;
+    k->spec.eps = attr_f(n, "epsilon", 1e-5f);
+    size_t D = 1;
+    for (int i = (int)axis; i < rank; i++)
+        D *= (size_t)k->in[0].dims[i];
+    if (!k->has_in[1] || k->in[1].n != D)
+        return "a scale that is not one value per normalized position";
+    add_param(k, "gamma", as_floats(&k->in[1]), D);
+    add_param(k, "beta", k->has_in[2] ? as_floats(&k->in[2]) : calloc(D, sizeof(float)), D);
+    return NULL;
+}
+
 typedef struct {
     const char *op;
     const char *(*build)(tcase *k);
@@ -516,7 +549,8 @@ static const op_row ops[] = {
     {"Gemm", b_gemm},         {"MatMul", b_matmul},           {"Conv", b_conv},
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},
     {"BatchNormalization", b_batchnorm}, {"Gather", b_gather}, {"LSTM", b_recurrent},
-    {"GRU", b_recurrent},     {"RNN", b_recurrent},
+    {"GRU", b_recurrent},     {"RNN", b_recurrent},            {"Abs", b_abs},
+    {"LayerNormalization", b_layernorm},
     /* ops with a dlc layer but two data inputs: dlc's graphs take one input */
     {"Add", NULL},            {"Sum", NULL},                  {"Concat", NULL},
 };
