@@ -330,20 +330,27 @@ static float *new_floats(onnx_ctx *c, size_t n)
 /* ---- opset-dependent forms ---- */
 
 /* ReduceSum takes axes as an input from opset 13, ReduceMean/ReduceMax from 18. */
-static const char *reduce(onnx_ctx *c, const char *op, const char *x, int64_t axis, int keepdims,
-                          const char *out)
+static const char *reduce_axes(onnx_ctx *c, const char *op, const char *x, const int64_t *axes, int n,
+                               int keepdims, const char *out)
 {
     int as_input = strcmp(op, "ReduceSum") == 0 || c->opset >= 18;
+    const char *ax = as_input ? const_ints(c, name(c, "%s/axes", out), axes, n) : NULL;
     node_begin(c, op, out);
     node_in(c, x);
     if (as_input)
-        node_in(c, const_ints(c, name(c, "%s/axes", out), &axis, 1));
+        node_in(c, ax);
     node_out(c, out);
     if (!as_input)
-        attr_ints(c, "axes", &axis, 1);
+        attr_ints(c, "axes", axes, n);
     attr_int(c, "keepdims", keepdims);
     node_end(c);
     return out;
+}
+
+static const char *reduce(onnx_ctx *c, const char *op, const char *x, int64_t axis, int keepdims,
+                          const char *out)
+{
+    return reduce_axes(c, op, x, &axis, 1, keepdims, out);
 }
 
 static const char *reshape(onnx_ctx *c, const char *x, const int64_t *shape, int n, const char *out)
@@ -700,14 +707,13 @@ static const char *ex_square(onnx_ctx *c, graph_node *n, const char *out)
     return op2(c, "Mul", x, x, out);
 }
 
-/* the per-sample axes 1..ndim of node x, for ReduceSum / ReduceMean */
-static const char *sample_axes(onnx_ctx *c, const graph_node *x, int first, const char *nm)
+/* The per-sample axes from `first` on of node x, as ONNX axes (after the batch's). */
+static int sample_axes(const graph_node *x, int first, int64_t *axes)
 {
-    int64_t axes[TENSOR_MAX_DIMS];
     int k = 0;
     for (int i = first; i < x->shape.ndim; i++)
         axes[k++] = i + 1;
-    return const_ints(c, nm, axes, k);
+    return k;
 }
 
 /* y = x / sqrt(sum of the example's squares + eps) */
@@ -716,14 +722,10 @@ static const char *ex_l2normalize(onnx_ctx *c, graph_node *n, const char *out)
     const graph_node *x = graph_in(c->g, n, 0);
     const char *v = in_val(c, n, 0), *nm = n->spec.name;
     const char *sq = op2(c, "Mul", v, v, name(c, "%s/squares", nm));
-    const char *axes = sample_axes(c, x, 0, name(c, "%s/axes", nm));
-    node_begin(c, "ReduceSum", name(c, "%s/sum", nm));
-    node_in(c, sq);
-    node_in(c, axes);
-    node_out(c, name(c, "%s/sum", nm));
-    attr_int(c, "keepdims", 1);
-    node_end(c);
-    const char *se = op2(c, "Add", name(c, "%s/sum", nm), scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+    int64_t axes[TENSOR_MAX_DIMS];
+    int na = sample_axes(x, 0, axes);
+    const char *sum = reduce_axes(c, "ReduceSum", sq, axes, na, 1, name(c, "%s/sum", nm));
+    const char *se = op2(c, "Add", sum, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
                          name(c, "%s/sum_eps", nm));
     return op2(c, "Div", v, op1(c, "Sqrt", se, name(c, "%s/norm", nm)), out);
 }
@@ -758,26 +760,14 @@ static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
         node_end(c);
         return out;
     }
-    /* below opset 17 (where ReduceMean takes axes as an attribute):
-     * (x - mean) / sqrt(var + eps) * gamma + beta */
+    /* below opset 17: (x - mean) / sqrt(var + eps) * gamma + beta */
     int64_t axes[TENSOR_MAX_DIMS];
-    for (int i = 0; i < A; i++)
-        axes[i] = first + 1 + i;
-    node_begin(c, "ReduceMean", name(c, "%s/mean", nm));
-    node_in(c, v);
-    node_out(c, name(c, "%s/mean", nm));
-    attr_ints(c, "axes", axes, A);
-    attr_int(c, "keepdims", 1);
-    node_end(c);
-    const char *d = op2(c, "Sub", v, name(c, "%s/mean", nm), name(c, "%s/centered", nm));
+    int na = sample_axes(x, first, axes);
+    const char *mean = reduce_axes(c, "ReduceMean", v, axes, na, 1, name(c, "%s/mean", nm));
+    const char *d = op2(c, "Sub", v, mean, name(c, "%s/centered", nm));
     const char *d2 = op2(c, "Mul", d, d, name(c, "%s/squares", nm));
-    node_begin(c, "ReduceMean", name(c, "%s/var", nm));
-    node_in(c, d2);
-    node_out(c, name(c, "%s/var", nm));
-    attr_ints(c, "axes", axes, A);
-    attr_int(c, "keepdims", 1);
-    node_end(c);
-    const char *ve = op2(c, "Add", name(c, "%s/var", nm), scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+    const char *var = reduce_axes(c, "ReduceMean", d2, axes, na, 1, name(c, "%s/var", nm));
+    const char *ve = op2(c, "Add", var, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
                          name(c, "%s/var_eps", nm));
     const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
     return op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, out);

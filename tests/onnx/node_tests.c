@@ -825,7 +825,7 @@ int main(int argc, char **argv)
             for (int q = 0; q < n_reasons[c]; q++)
                 seen |= !strcmp(reasons[c][q], why);
             if (!seen && n_reasons[c] < 8)
-                snprintf(reasons[c][n_reasons[c]++], sizeof reasons[0][0], "%s", why);
+                snprintf(reasons[c][n_reasons[c]++], sizeof reasons[0][0], "%.150s", why);
         } else {
             oc->run++;
             if (r == R_PASS) {
