@@ -724,6 +724,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
     const data_split *sp = t->data.split;
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
         sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
+    for (int j = 0; j < t->data.n_sources; j++) {
+        char line[512];
+        int at = snprintf(line, sizeof line, "source %s:", t->data.source_names.v[j]);
+        for (int k = 0; k < DATA_SPLIT_COUNT && at < (int)sizeof line; k++)
+            if (t->data.source_count[k][j])
+                at += snprintf(line + at, sizeof line - (size_t)at, " %s %d", data_split_names[k],
+                               t->data.source_count[k][j]);
+        say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
+    }
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
