@@ -61,7 +61,7 @@ brown_genres() {
 }
 
 @test "shipped: every config in configs/ has a test in this file" {
-    for f in "$ROOT"/configs/*.yaml "$ROOT"/configs/architectures/*.yaml; do
+    for f in "$ROOT"/configs/*.yaml "$ROOT"/configs/architectures/*.yaml "$ROOT"/configs/mismatch/*.yaml; do
         n=$(basename "$f" .yaml)
         grep -q "^@test \"shipped: $n\"" "$BATS_TEST_FILENAME" || { echo "no export test for $f"; false; }
     done
@@ -93,6 +93,33 @@ brown_genres() {
     train_shipped transfer_fashion_mnist.yaml --set init_from.run="$PWD/src" --set data.subset.per_class=20 \
         --set data.test.limit=100 --set train.epochs=1
     check gen:4
+}
+
+# the data-mismatch study's model (its data is made by scripts/make_mismatch_data.py):
+# the config's model section on a Fashion-MNIST sample
+mismatch() {
+    need_onnx
+    fmnist_config fm.yaml 1000 1
+    { sed '/^model:/,$d' fm.yaml; sed -n '/^model:/,/^[a-z]/p' "$ROOT/configs/mismatch/$1.yaml" | sed '$d';
+      sed -n '/^train:/,$p' fm.yaml; } > m.yaml
+    "$DLC" train m.yaml --out run --quiet >/dev/null
+    check gen:4
+}
+
+@test "shipped: a_target_only" {
+    mismatch a_target_only
+}
+
+@test "shipped: b_shuffled" {
+    mismatch b_shuffled
+}
+
+@test "shipped: c_recipe" {
+    mismatch c_recipe
+}
+
+@test "shipped: d_synthesis" {
+    mismatch d_synthesis
 }
 
 @test "shipped: softmax_iris" {
