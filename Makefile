@@ -7,7 +7,7 @@
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
-#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -79,7 +79,7 @@ onnxruntime:
 	else echo "onnxruntime: npm is missing; the ONNX export tests will skip"; fi
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text onnx; do \
+	@set -e; for t in yaml idx csv safetensors text image onnx; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
@@ -126,8 +126,9 @@ $(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx
 fuzz:
-	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build $(BIN)

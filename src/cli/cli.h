@@ -9,6 +9,8 @@
 
 #define CLI_MAX_SETS 256
 #define DLC_VERSION "0.1.0"
+/* the longest argument accepted (a path: PATH_MAX - 1); longer is a usage error */
+#define CLI_ARG_MAX 4095
 
 typedef struct {
     const char *name;   /* "--out" */

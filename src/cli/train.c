@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../io/io.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -100,7 +101,8 @@ static void on_message(void *user, const char *msg)
     clear_line(p);
     if (p->quiet && strncmp(msg, "warning", 7) != 0)
         return;
-    fprintf(stderr, "%s\n", msg);
+    char text[2048];
+    fprintf(stderr, "%s\n", dlc_escape(text, sizeof text, msg, DLC_ESC_KEEP_LINES));
 }
 
 static dlc_status on_finished(void *user, model *m, const data_bundle *data,
@@ -135,18 +137,35 @@ static int run(const cli_args *a)
     dlc_config cfg;
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
-    int rc = 0;
+    int rc = 0, lock_fd = -1;
     char *yaml = NULL;
     progress p = {0};
     char run_dir[2048], probe[2300];
     const char *out = cli_get(c, a, "--out");
-    snprintf(run_dir, sizeof run_dir, "%s", out ? out : "runs/");
-    if (!out)
-        snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    int n = out ? snprintf(run_dir, sizeof run_dir, "%s", out)
+                : snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    if (n < 0 || (size_t)n >= sizeof run_dir) {
+        rc = cli_usage_error(c, "the run folder's path is %d characters long; at most %zu are "
+                             "accepted", n, sizeof run_dir - 1);
+        goto done;
+    }
     int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
     if (resume && force) {
         rc = cli_usage_error(c, "--resume and --force contradict each other");
         goto done;
+    }
+    /* one process per run folder, for the whole run: the lock is taken
+     * before anything in the folder is looked at or removed */
+    if (!resume || exists(run_dir)) {
+        if ((!resume && dlc_mkdirs(run_dir, &err) != DLC_OK) ||
+            io_run_lock(run_dir, &lock_fd, &err) != DLC_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        int stale = io_remove_stale_tmp(run_dir);
+        if (stale && !cli_quiet(c, a))
+            fprintf(stderr, "removed %d temporary file%s left by killed runs in %s\n", stale,
+                    stale == 1 ? "" : "s", run_dir);
     }
     snprintf(probe, sizeof probe, "%s/checkpoint.safetensors", run_dir);
     int has_ckpt = exists(probe);
@@ -226,6 +245,7 @@ done:
         report_free(&p.rep);
     free(yaml);
     config_free(&cfg);
+    io_run_unlock(lock_fd);
     return rc;
 }
 

@@ -137,6 +137,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
     X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
+    X("data.max_image_pixels",       K_LONG,       CFG(data.max_image_pixels), "67108864", IN_CC(1, 268435456), PLAIN) \
     X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.augment.hflip",          K_BOOL,       CFG(data.augment.hflip), "false",  ANY,          PLAIN)             \
     X("data.augment.crop_pad",       K_INT,        CFG(data.augment.crop_pad), "0",   IN_CC(0, 64), PLAIN)             \
@@ -1116,8 +1117,11 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
     ynode *parsed = NULL; /* a default that is a list of values */
     if (!v) {
         if (k->flags & F_COMPUTED) {
-            if (k->kind == K_RUN_NAME)
-                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name);
+            if (k->kind == K_RUN_NAME &&
+                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name) >= sizeof cv->c->name)
+                return config_key_fail(cv->err, owner, path,
+                                       "missing, and the file's name is too long to name the run "
+                                       "(at most %zu characters): set name", sizeof cv->c->name - 1);
             return DLC_OK; /* layer and head names, alpha, head losses: convert_layer, heads */
         }
         if (!k->def)
@@ -1359,12 +1363,16 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
     if (v->n == 0)
         return config_key_fail(cv->err, v, path, "needs at least one layer");
     /* a split adds up to GRAPH_MAX_PIECES slices after itself */
-    int cap = v->n;
+    long cap = v->n;
     for (int i = 0; i < v->n; i++) {
         const ynode *t = v->items[i]->kind == YN_MAP ? ynode_map_get(v->items[i], "type") : NULL;
         if (t && is_text(t) && strcmp(t->value, graph_ops[OP_SPLIT].name) == 0)
             cap += GRAPH_MAX_PIECES;
     }
+    if (cap > GRAPH_MAX_LAYERS)
+        return config_key_fail(cv->err, v, path,
+                               "%ld layers (blocks expanded, split pieces counted); at most %d are "
+                               "allowed", cap, GRAPH_MAX_LAYERS);
     c->layers = calloc((size_t)cap, sizeof *c->layers);
     int *item = malloc(sizeof *item * (size_t)cap); /* the list item each layer comes from */
     if (!c->layers || !item) {
@@ -1391,21 +1399,25 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
         for (int q = 0; q < m; q++)
             item[c->n_layers++] = i;
     }
-    for (int i = 1; i < c->n_layers && s == DLC_OK; i++) {
-        for (int j = 0; j < i; j++) {
-            if (strcmp(c->layers[i].name, c->layers[j].name) != 0)
-                continue;
-            ynode *at = ynode_map_get(v->items[item[i]], "name");
-            char path_i[PATH_BUF + 8];
-            pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
-            s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
-                                "duplicate layer name '%s'%s (layer %d, %s, has it too)",
-                                c->layers[i].name,
-                                c->layers[i].generated ? ", a piece of this split," : "", item[j],
-                                c->layers[j].where);
-            break;
-        }
+    /* duplicates through a name index: linear in the layers (a pairwise
+     * scan made a 40,000-layer config take seconds) */
+    dlc_index ix = {0};
+    if (s == DLC_OK && dlc_index_init(&ix, (size_t)c->n_layers, cv->err) != DLC_OK)
+        s = DLC_ENOMEM;
+    for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+        int j = dlc_index_put(&ix, c->layers[i].name, i);
+        if (j < 0)
+            continue;
+        ynode *at = ynode_map_get(v->items[item[i]], "name");
+        char path_i[PATH_BUF + 8];
+        pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
+        s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
+                            "duplicate layer name '%s'%s (layer %d, %s, has it too)",
+                            c->layers[i].name,
+                            c->layers[i].generated ? ", a piece of this split," : "", item[j],
+                            c->layers[j].where);
     }
+    dlc_index_free(&ix);
     free(item);
     return s;
 }

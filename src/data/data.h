@@ -34,7 +34,11 @@ extern const char *const data_norm_names[NORM_COUNT + 1];
 typedef enum {
     DATA_TARGET_CLASS,   /* one label column -> class id (softmax) */
     DATA_TARGET_BINARY,  /* one or more columns -> 0/1, empty = unknown (bce) */
-    DATA_TARGET_NUMERIC  /* one or more numeric columns (mse) */
+    DATA_TARGET_NUMERIC, /* one or more numeric columns (mse) */
+    /* or'd with CLASS or BINARY when class names are given (a trained
+     * model's): an example whose label is not one of them is dropped and
+     * counted in dataset.dropped, not an error naming its file and line */
+    DATA_TARGET_SKIP_UNKNOWN = 0x100
 } data_target;
 
 #define DATA_PATH_MAX 1024
@@ -149,7 +153,9 @@ typedef struct {
     double split_train_dev;
     norm_kind normalize;
     int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    long max_image_pixels;          /* image files: larger ones are refused (0: the default) */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
+    int skip_unknown_labels;        /* with classes given: drop (and count) examples of other labels */
     data_augment augment;           /* training only */
     data_text_config text;
 } data_config;
@@ -168,6 +174,8 @@ typedef struct {
     float *targets;            /* (n, n_targets) */
     dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
+    int dropped;               /* examples dropped: label not among the given classes */
+    int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -227,6 +235,8 @@ typedef struct {
     float *weight;              /* (n of src[0]) or NULL */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
+    dlc_strlist skipped_files;  /* their messages ("path: why"), skipped in all */
+    int unknown_labels;         /* examples dropped by skip_unknown_labels, over every file */
     /* format text: the vocabulary (token by id), the task, and tokens per split
      * (train, train-dev, dev, test; lm: targets, i.e. predicted tokens) */
     int text;
@@ -351,17 +361,34 @@ void data_gather_augment(const data_split *s, const int *order, int start, int c
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
 
-/* ---- image files (image.c) ---- */
-/* Decodes an image file (PNG, JPEG, BMP, GIF, ...) and converts it to
- * shape (C, H, W), C = 1 (gray, ITU-R 601 luma) or 3 (RGB) or 4: channels
- * are converted and the image resized (stb_image_resize) as needed.  Writes
- * C*H*W bytes, channel-major, into out.  Errors name the file. */
-dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t *out,
-                           dlc_error *err);
-/* The (C, H, W) of an image file as stored (C: 1 gray, 3 RGB; gray+alpha
- * counts as 1, RGBA as 3). */
-dlc_status data_image_probe(const char *path, tensor_shape *shape, dlc_error *err);
-/* 1 when the name ends in an image extension stb_image reads. */
+/* ---- image files (image.c) ----
+ * dlc reads PNG, JPEG, BMP and GIF (the first frame), recognised by their
+ * first bytes whatever the file's name; other formats are refused.  Before
+ * decoding, the header's size is checked (1 to DATA_IMAGE_MAX_SIDE pixels
+ * per side, at most max_pixels pixels; max_pixels <= 0 means
+ * DATA_IMAGE_MAX_PIXELS) and the file's structure is walked to see it is
+ * complete (a truncated file is an error, not a half-black image).  Only
+ * regular files are opened: a FIFO, socket, device, folder, broken link or
+ * link loop is an error naming the path and what it is. */
+#define DATA_IMAGE_MAX_SIDE 16384
+#define DATA_IMAGE_MAX_PIXELS (64L << 20)
+/* Checks image bytes as above (name for messages); shape (may be NULL)
+ * receives the (C, H, W) stored: C 1 for gray (with or without alpha), 3 for
+ * colour. */
+dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                            tensor_shape *shape, dlc_error *err);
+/* Checks, decodes and converts image bytes to shape (C, H, W), C = 1 (gray,
+ * ITU-R 601 luma) or 3 (RGB): channels are converted and the image resized
+ * (stb_image_resize) as needed.  Writes C*H*W bytes, channel-major, into out. */
+dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                             const tensor_shape *shape, uint8_t *out, dlc_error *err);
+/* The same for a file; errors name the file. */
+dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape *shape,
+                           uint8_t *out, dlc_error *err);
+/* The (C, H, W) of an image file as stored, after data_image_check. */
+dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *shape, dlc_error *err);
+/* 1 when the name ends in an image extension (of any format stb_image
+ * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
@@ -370,9 +397,11 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the
  * first image's own shape (filled in).  bad: what to do with an unreadable
- * file; *skipped counts those skipped. */
+ * file, or'd with DATA_TARGET_SKIP_UNKNOWN to drop the files of a class
+ * folder not among known names (counted in dataset.dropped) rather than
+ * fail; skipped (may be NULL) receives one message per file skipped. */
 dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
-                                  dlc_strlist *class_names, int bad, long limit, int *skipped,
-                                  dlc_error *err);
+                                  dlc_strlist *class_names, int bad, long limit, long max_pixels,
+                                  dlc_strlist *skipped, dlc_error *err);
 
 #endif

@@ -32,6 +32,8 @@
 #define GRAPH_NAME_MAX 64
 #define GRAPH_MAX_PIECES 16       /* split: pieces of one axis */
 #define GRAPH_SLICE_END INT_MIN   /* slice: an end of null, the end of the axis */
+/* layers in one model (after blocks are expanded): the config refuses more */
+#define GRAPH_MAX_LAYERS 100000
 
 /* ---- activations (applied by the graph after any op that names one) ---- */
 typedef enum {

@@ -137,6 +137,10 @@ static inline const report_head *report_main(const report *rep)
 const report_split *report_head_split(const report_head *h, int kind);
 /* Split of the primary head by kind, NULL when absent. */
 const report_split *report_get_split(const report *rep, int kind);
+/* Why figures of rep are null (JSON has no NaN): one message per split whose
+ * loss is not finite (NaN weights, say) and for the metric computed from it;
+ * appended to w. */
+dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err);
 
 /* Times the model on single examples of the metric split (latency_ms),
  * counts parameters, and takes size_mb from model_path's size (NULL: not

@@ -6,6 +6,8 @@
  *    "seconds": num (the whole run's wall time, every --resume included),
  *    "seconds_last": num (the last invocation's), "threads": int,
  *    "params": {"trainable": int, "frozen": int},
+ *    "warnings": [str]  (why figures are null beyond "does not apply": a split
+ *               whose loss is not finite, e.g. NaN weights; JSON has no NaN),
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -46,10 +48,7 @@
 
 static void num(dlc_buf *b, double v)
 {
-    if (isfinite(v))
-        dlc_buf_printf(b, "%.9g", v);
-    else
-        dlc_buf_printf(b, "null");
+    json_write_number(b, v);
 }
 
 static void key_num(dlc_buf *b, const char *sep, const char *key, double v)
@@ -230,6 +229,16 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
                    run->seconds, run->seconds_last, run->threads);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
+    dlc_strlist warnings = {0};
+    dlc_status st = report_warnings(rep, &warnings, err);
+    dlc_buf_printf(&b, "  ");
+    json_write_warnings(&b, &warnings);
+    dlc_buf_printf(&b, ",\n");
+    dlc_strlist_clear(&warnings);
+    if (st != DLC_OK) {
+        dlc_buf_free(&b);
+        return st;
+    }
     dlc_buf_printf(&b, "  \"splits\": {");
     for (int i = 0; i < main->n_splits; i++) {
         const report_split *s = &main->splits[i];

@@ -544,6 +544,37 @@ static int meta_long(const io_st *st, const char *key, long *out)
     return v && dlc_parse_long(v, out) == 0 ? 0 : -1;
 }
 
+/* Every counter of a checkpoint against what the run allows: an epoch of
+ * 2^31 trained forever at negative epochs, one of 99999999999 "finished"
+ * 1215752191 epochs.  Each step takes at least one training example, the
+ * optimizer steps once per step, and the best and patience counters count
+ * epochs already run. */
+static dlc_status checkpoint_check_counters(const trainer *t, const char *path, long epoch,
+                                            long step, long ot, long best_epoch, long bad,
+                                            long stopped, const char *bm, double *best,
+                                            dlc_error *err)
+{
+    const long epochs = t->cfg->train.epochs;
+    const long per_epoch = t->data.split[DATA_SPLIT_TRAIN].n > 0 ? t->data.split[DATA_SPLIT_TRAIN].n : 1;
+    if (epoch > epochs)
+        return dlc_fail(err, DLC_EINPUT, "%s: the checkpoint is after epoch %ld, but train.epochs "
+                        "is %ld (raise it to train on)", path, epoch, epochs);
+    if (step > epoch * per_epoch || ot > step)
+        return dlc_fail(err, DLC_EINPUT, "%s: step %ld (optimizer step %ld) cannot follow %ld "
+                        "epochs of %ld examples: the checkpoint is damaged", path, step, ot, epoch,
+                        per_epoch);
+    if (best_epoch < 0 || best_epoch > epoch || bad < 0 || bad > epoch || (stopped != 0 && stopped != 1))
+        return dlc_fail(err, DLC_EINPUT, "%s: best epoch %ld, epochs without improvement %ld, "
+                        "stopped %ld: out of range after %ld epochs (the checkpoint is damaged)",
+                        path, best_epoch, bad, stopped, epoch);
+    char *end;
+    *best = strtod(bm, &end);
+    if (end == bm || *end || (best_epoch > 0 && !isfinite(*best)))
+        return dlc_fail(err, DLC_EINPUT, "%s: best_metric '%.40s' is not a number (the checkpoint "
+                        "is damaged)", path, bm);
+    return DLC_OK;
+}
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -557,7 +588,7 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     optim *o = t->opt_state;
     long epoch, step, ot, best_epoch, bad, stopped;
-    double best;
+    double best = 0.0;
     const char *fmt = io_st_meta(st, "format"), *opt_name = io_st_meta(st, "optimizer");
     const char *bm = io_st_meta(st, "best_metric");
     if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT) != 0 || meta_long(st, "epoch", &epoch) ||
@@ -568,7 +599,9 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc checkpoint, or its counters are damaged", path);
         goto cleanup;
     }
-    best = strtod(bm, NULL);
+    if ((s = checkpoint_check_counters(t, path, epoch, step, ot, best_epoch, bad, stopped, bm,
+                                       &best, err)) != DLC_OK)
+        goto cleanup;
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
                      path, opt_name, optim_names[o->cfg.type]);
@@ -735,8 +768,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
                                t->data.source_count[k][j]);
         say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
     }
-    if (t->data.skipped)
-        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
+    if (t->data.skipped) {
+        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip):", t->data.skipped);
+        for (int i = 0; i < t->data.skipped_files.n && i < 10; i++)
+            say(t, "  skipped %s", t->data.skipped_files.v[i]);
+        if (t->data.skipped_files.n > 10)
+            say(t, "  ... and %d more", t->data.skipped_files.n - 10);
+    }
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
