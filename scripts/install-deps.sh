@@ -12,6 +12,10 @@
 #            several processes or machines; make builds without MPI when
 #            libopenmpi-dev is missing, and its tests skip)
 #   data:    dataset-fashion-mnist (the default config's data)
+#   onnx:    python3-onnx (onnx.checker on exported files), libonnx-testdata
+#            (ONNX's node tests, make onnx-node-tests), nodejs and npm when
+#            node is missing (make test installs the npm package onnxruntime-node
+#            into tests/onnx to run exported files)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz), fortunes and
 # npm (the text corpora: scripts/prepare_fortunes.py, prepare_brown.py, prepare_nlp_corpus.py),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
@@ -19,7 +23,9 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
       libcmocka-dev bats jq chromium parallel python3-gensim openmpi-bin libopenmpi-dev
-      dataset-fashion-mnist)
+      dataset-fashion-mnist python3-onnx libonnx-testdata)
+# a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
+command -v node >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
 fi

@@ -8,6 +8,7 @@
 #include "../train/model.h"
 
 #define CLI_MAX_SETS 256
+#define DLC_VERSION "0.1.0"
 /* the longest argument accepted (a path: PATH_MAX - 1); longer is a usage error */
 #define CLI_ARG_MAX 4095
 
@@ -63,7 +64,7 @@ extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradc
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;
 extern const cli_command cli_predict_cmd;
-extern const cli_command cli_embed_cmd;
+extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 
 /* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */
 int cli_predict_text(const cli_command *c, const cli_args *a);

@@ -11,8 +11,6 @@
 #include "../tensor/tensor.h"
 #include "cli.h"
 
-#define DLC_VERSION "0.1.0"
-
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
     {"--threads", 1, "N", "worker threads (train, eval: the config's threads, else the cores up to 4; others: 1)"},
@@ -22,7 +20,8 @@ static const cli_opt common_opts[] = {
 
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
-    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, NULL,
+    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
+    &cli_import_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)

@@ -105,6 +105,8 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
+    int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
+                                     0 by its positions inside the input */
 
     /* sequence layers (src/layers/embedding.c, recurrent.c) */
     int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */

@@ -35,7 +35,7 @@ const graph_op graph_ops[] = {
     [OP_CONV3D] = CONV_ROW("conv3d"),
     [OP_MAXPOOL] = {"maxpool", 1, 1, KEYS("kernel", "stride", "padding"), KEYS("kernel"),
                     maxpool_build, NULL, maxpool_forward, maxpool_backward, 1},
-    [OP_AVGPOOL] = {"avgpool", 1, 1, KEYS("kernel", "stride", "padding"), KEYS("kernel"),
+    [OP_AVGPOOL] = {"avgpool", 1, 1, KEYS("kernel", "stride", "padding", "count_include_pad"), KEYS("kernel"),
                     avgpool_build, NULL, avgpool_forward, avgpool_backward},
     [OP_GLOBAL_AVGPOOL] = {"global_avgpool", 1, 1, NO_KEYS, NO_KEYS, global_avgpool_build, NULL,
                            global_avgpool_forward, global_avgpool_backward},

@@ -262,19 +262,7 @@ static void json_int_array(dlc_buf *b, const tensor_shape *s)
     dlc_buf_printf(b, "]");
 }
 
-static void json_string_array(dlc_buf *b, const dlc_strlist *l)
-{
-    dlc_buf_printf(b, "[");
-    for (int i = 0; i < l->n; i++) {
-        if (i)
-            dlc_buf_printf(b, ",");
-        json_write_string(b, l->v[i]);
-    }
-    dlc_buf_printf(b, "]");
-}
-
-/* [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
-static void json_heads(dlc_buf *b, const model *m)
+void model_heads_json(dlc_buf *b, const model *m)
 {
     dlc_buf_printf(b, "[");
     for (int h = 0; h < m->n_heads; h++) {
@@ -282,9 +270,9 @@ static void json_heads(dlc_buf *b, const model *m)
         dlc_buf_printf(b, "%s{\"name\": ", h ? ", " : "");
         json_write_string(b, mh->name);
         dlc_buf_printf(b, ", \"loss\": \"%s\", \"classes\": ", loss_names[mh->loss]);
-        json_string_array(b, &mh->classes);
+        json_write_strings(b, &mh->classes);
         dlc_buf_printf(b, ", \"tasks\": ");
-        json_string_array(b, &mh->tasks);
+        json_write_strings(b, &mh->tasks);
         dlc_buf_printf(b, "}");
     }
     dlc_buf_printf(b, "]");
@@ -307,12 +295,12 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    json_string_array(&classes, &m->heads[0].classes);
+    json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
-    json_string_array(&vocab, &m->vocab);
-    json_heads(&heads, m);
-    json_string_array(&features, &m->features);
+    json_write_strings(&vocab, &m->vocab);
+    model_heads_json(&heads, m);
+    json_write_strings(&features, &m->features);
     if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed ||
         features.failed) {
         st = DLC_NOMEM(err);

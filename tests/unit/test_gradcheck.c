@@ -380,6 +380,9 @@ static void case_avgpool(void)
     s[0].padding = PAD_EXPLICIT;
     s[0].pad = win(2, 1, 1, 0);
     check_graph("avgpool (3,2) stride 1 pad 1", &in, s, 1, 2, 1e-2);
+    s[0].count_include_pad = 0;
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("avgpool (3,2) stride 2 pad 1, padding not counted", &in, s, 1, 2, 1e-2);
 }
 
 static void case_global_avgpool(void)
