@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     unsigned char *px = malloc(D);
     float *x = malloc(sizeof(float) * D);
     double *ms = malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1));
-    if (!px || !x || !ms || data_image_load(argv[2], &m.data_shape, px, &err) != DLC_OK) {
+    if (!px || !x || !ms || data_image_load(argv[2], 0, &m.data_shape, px, &err) != DLC_OK) {
         fprintf(stderr, "b6_forward: %s\n", err.msg[0] ? err.msg : "out of memory");
         return 1;
     }

@@ -127,7 +127,7 @@ static dlc_status print_windows(dlc_buf *b, const model *m, const char *file, in
                                 dlc_error *err)
 {
     tensor_shape own;
-    dlc_status st = data_image_probe(file, &own, err);
+    dlc_status st = data_image_probe(file, 0, &own, err);
     if (st != DLC_OK)
         return st;
     own.d[0] = m->data_shape.d[0]; /* the model's channels, the file's size */
@@ -143,7 +143,7 @@ static dlc_status print_windows(dlc_buf *b, const model *m, const char *file, in
         st = DLC_NOMEM(err);
         goto done;
     }
-    if ((st = data_image_load(file, &own, px, err)) != DLC_OK)
+    if ((st = data_image_load(file, 0, &own, px, err)) != DLC_OK)
         goto done;
     for (size_t i = 0; i < D; i++)
         x[i] = px[i];

@@ -183,7 +183,7 @@ static int cmp_str(const void *a, const void *b)
  * is the names file is not a label file.  Returns EINPUT naming the first
  * offender, or with bad == SKIP counts them in *skipped. */
 static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, const char *names,
-                              int bad, int *skipped, dlc_error *err)
+                              int bad, dlc_strlist *skipped, dlc_error *err)
 {
     dlc_strlist txt = {0};
     char **stems = malloc(sizeof(char *) * (size_t)(images->n + 1));
@@ -212,7 +212,9 @@ static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, 
         if (bsearch(&key, stems, (size_t)images->n, sizeof *stems, cmp_str))
             continue;
         if (bad == DATA_BAD_SKIP) {
-            (*skipped)++;
+            char msg[DATA_PATH_MAX * 2 + 64];
+            snprintf(msg, sizeof msg, "%s: a label file without an image", path);
+            st = skipped ? dlc_strlist_push(skipped, msg, err) : DLC_OK;
             continue;
         }
         st = dlc_fail(err, DLC_EINPUT,
@@ -249,16 +251,13 @@ static dlc_status read_labels(const char *label_dir, const char *image, const da
 
 dlc_status data_read_detection(dataset **out, const data_source *src,
                                const data_detection_config *dc, int n_classes, tensor_shape *shape,
-                               int bad, int *skipped, dlc_error *err)
+                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err)
 {
     *out = NULL;
     dlc_strlist images = {0};
     dataset *ds = NULL;
     char sh[64];
     const char *dir = src->dir, *label_dir = src->labels[0] ? src->labels : src->dir;
-    int dummy = 0;
-    if (!skipped)
-        skipped = &dummy;
     dlc_status st = data_list_images(dir, &images, err);
     if (st == DLC_OK && images.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no image files in the folder", dir);
@@ -270,7 +269,7 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
     if (shape->ndim == 0) { /* the first readable image decides */
         st = DLC_EINPUT;
         for (int i = 0; i < n_items && st != DLC_OK; i++) {
-            st = data_image_probe(images.v[i], shape, err);
+            st = data_image_probe(images.v[i], max_pixels, shape, err);
             if (st != DLC_OK && bad == DATA_BAD_FAIL)
                 goto cleanup;
         }
@@ -305,13 +304,15 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
         dlc_error e = {0};
         float *row = ds->targets + (size_t)ds->n * ds->n_targets;
         if (read_labels(label_dir, images.v[i], dc, n_classes, row, &e) != DLC_OK ||
-            data_image_load(images.v[i], shape, ds->u8 + (size_t)ds->n * ds->dim, &e) != DLC_OK) {
+            data_image_load(images.v[i], max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+                            &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {
                 st = dlc_fail(err, e.status, "%s%s", e.msg,
                               e.status == DLC_EINPUT ? " (set data.bad_files: skip to skip such images)" : "");
                 goto cleanup;
             }
-            (*skipped)++;
+            if (skipped && (st = dlc_strlist_push(skipped, e.msg, err)) != DLC_OK)
+                goto cleanup;
             continue;
         }
         ds->n++;

@@ -84,6 +84,7 @@ void data_free(data_bundle *b)
     dlc_strlist_clear(&b->vocab);
     dlc_strlist_clear(&b->source_names);
     free(b->weight);
+    dlc_strlist_clear(&b->skipped_files);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

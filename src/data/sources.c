@@ -90,6 +90,8 @@ static dlc_status read_source(const data_config *cfg, int i, data_bundle *b, dat
         *out = one.src[0];
         one.src[0] = NULL;
         b->skipped += one.skipped;
+        for (int k = 0; k < one.skipped_files.n && st == DLC_OK; k++) /* each with its reason */
+            st = dlc_strlist_push(&b->skipped_files, one.skipped_files.v[k], err);
         if (image_shape->ndim == 0 && (*out)->shape.ndim == 3)
             *image_shape = (*out)->shape;
     }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb_image.h>
 #include <stb_image_write.h>
 
 #include "../io/io.h"
@@ -65,7 +64,7 @@ static dlc_status detect_batch(void *user, const model *m, const infer_batch *b,
         const char *file = r->files[b->first + i];
         infer_detections d = {file, 0, 0, 0, r->boxes, r->heads, 0, r->points, NAN};
         tensor_shape own;
-        dlc_status st = data_image_probe(file, &own, err);
+        dlc_status st = data_image_probe(file, 0, &own, err);
         if (st != DLC_OK)
             return st;
         d.width = own.d[2];
@@ -118,10 +117,29 @@ static void png_to_buf(void *ctx, void *data, int size)
 dlc_status infer_draw_detections(const model *m, const infer_detections *d, const char *out,
                                  dlc_error *err)
 {
-    int W, H, n;
-    uint8_t *img = stbi_load(d->file, &W, &H, &n, 3); /* (H, W, 3) */
-    if (!img)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot decode image (%s)", d->file, stbi_failure_reason());
+    /* the file at its own size through data_image_load's checks, as RGB */
+    tensor_shape own;
+    dlc_status st = data_image_probe(d->file, 0, &own, err);
+    if (st != DLC_OK)
+        return st;
+    own.d[0] = 3;
+    const int H = own.d[1], W = own.d[2];
+    const size_t plane = (size_t)H * W;
+    uint8_t *planar = malloc(3 * plane), *img = malloc(3 * plane); /* (3, H, W) -> (H, W, 3) */
+    if (!planar || !img) {
+        free(planar);
+        free(img);
+        return DLC_NOMEM(err);
+    }
+    if ((st = data_image_load(d->file, 0, &own, planar, err)) != DLC_OK) {
+        free(planar);
+        free(img);
+        return st;
+    }
+    for (size_t p = 0; p < plane; p++)
+        for (int c = 0; c < 3; c++)
+            img[p * 3 + c] = planar[(size_t)c * plane + p];
+    free(planar);
     int t = W >= 256 ? 3 : W >= 96 ? 2 : 1, scale = W >= 400 ? 2 : 1;
     static const uint8_t white[3] = {255, 255, 255};
     for (int k = d->n_boxes - 1; k >= 0; k--) { /* the best box last, on top */
@@ -143,8 +161,8 @@ dlc_status infer_draw_detections(const model *m, const infer_detections *d, cons
                           (int)lroundf(d->points[2 * k + 1] * H), t + 1, yellow);
     dlc_buf png = {0};
     int ok = stbi_write_png_to_func(png_to_buf, &png, W, H, 3, img, W * 3);
-    stbi_image_free(img);
-    dlc_status st = ok && !png.failed ? io_write_file(out, png.s, png.len, err) : DLC_NOMEM(err);
+    free(img);
+    st = ok && !png.failed ? io_write_file(out, png.s, png.len, err) : DLC_NOMEM(err);
     dlc_buf_free(&png);
     return st;
 }

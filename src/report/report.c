@@ -29,6 +29,35 @@ const report_split *report_get_split(const report *rep, int kind)
     return report_head_split(report_main(rep), kind);
 }
 
+dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    char msg[256];
+    for (int h = 0; h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        for (int i = 0; i < rh->n_splits && st == DLC_OK; i++) {
+            const report_split *s = &rh->splits[i];
+            if (s->n > 0 && !isfinite(s->loss)) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s: the loss is %s: the model's outputs are not finite (are "
+                         "its weights?); every figure computed from them is null",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name, isnan(s->loss) ? "NaN" : "infinite");
+                st = dlc_strlist_push(w, msg, err);
+            }
+        }
+    }
+    if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
+        const report_split *m = report_get_split(rep, rep->metric.split);
+        if (m && m->n > 0 && !isfinite(m->loss)) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
+                     rep->metric.name, data_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        }
+    }
+    return st;
+}
+
 static void split_free(report_split *s)
 {
     free(s->confusion);
@@ -327,6 +356,16 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
+    }
+    if (s->n > 0 && !isfinite(s->loss)) {
+        /* outputs that are not finite (NaN weights) have no argmax: figures
+         * counted from them would be made up, so they are unknown (null in
+         * JSON, with report_warnings saying why) */
+        const report_avg none = {NAN, NAN, NAN};
+        s->accuracy = s->error = s->auc = s->mse = s->mae = NAN;
+        s->macro = s->weighted = none;
+        for (int k = 0; s->cls && k < K; k++)
+            s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
     }
     return st;
 }

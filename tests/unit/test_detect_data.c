@@ -125,8 +125,8 @@ static void test_folder(void **state)
     tensor_shape shape = {0};
     dataset *ds = NULL;
     dlc_error err = {0};
-    int skipped = 0;
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, &skipped, &err),
+    dlc_strlist skipped = {0};
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 3);
     assert_int_equal(ds->n_targets, 4 * 5);
@@ -142,26 +142,28 @@ static void test_folder(void **state)
     /* a bad line: an error naming the file and line, or skipped */
     snprintf(path, sizeof path, "%s/im2.txt", dir);
     tu_write(path, "2 0.5 0.5 0.2 0.2\n5 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "im2.txt:2: class id 5"));
     assert_non_null(strstr(err.msg, "data.bad_files: skip"));
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 2);
-    assert_int_equal(skipped, 1);
+    assert_int_equal(skipped.n, 1);
+    assert_non_null(strstr(skipped.v[0], "im2.txt:2: class id 5"));
     data_dataset_free(ds);
 
     /* a label file without an image */
     snprintf(path, sizeof path, "%s/lost.txt", dir);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "lost.txt: a label file without an image"));
-    skipped = 0;
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, &skipped, &err),
+    dlc_strlist_clear(&skipped);
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
                      DLC_OK);
-    assert_int_equal(skipped, 2); /* lost.txt and im2 */
+    assert_int_equal(skipped.n, 2); /* lost.txt and im2 */
+    assert_non_null(strstr(skipped.v[0], "lost.txt: a label file without an image"));
     data_dataset_free(ds);
 
     /* labels in a folder of their own */
@@ -171,11 +173,12 @@ static void test_folder(void **state)
     snprintf(path, sizeof path, "%s/im1.txt", lab);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
     snprintf(src.labels, sizeof src.labels, "%s", lab);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
                      DLC_OK);
     tu_close(ds->targets[0], -1, 0);
     tu_close(ds->targets[20], 0, 0); /* im1, from labels/ */
     data_dataset_free(ds);
+    dlc_strlist_clear(&skipped);
 }
 
 /* ---- augmentation moves the objects ---- */
@@ -233,14 +236,12 @@ static void test_augment_moves_objects(void **state)
     ds.targets = t;
     int idx[1] = {0};
     data_split s = {&ds, 1, idx};
-    dlc_rng rng;
-    dlc_rng_seed(&rng, 11, 0);
     const data_augment aug = {.hflip = 1, .crop_pad = 4};
     int flips = 0, dropped = 0, clipped = 0;
     for (int trial = 0; trial < 200; trial++) {
         float x[3 * AH * AW], out[AM * ASTRIDE], want[4] = {0};
         long count;
-        data_gather_augment(&s, NULL, 0, 1, NULL, &aug, NULL, &rng, x, out, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &aug, NULL, (uint64_t)trial, x, out, NULL);
         /* object A: always kept (a shift of 4 leaves most of it) */
         assert_true(find(x, 255.0f, want, &count));
         assert_int_equal((int)out[0], 1);
