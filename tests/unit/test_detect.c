@@ -129,19 +129,21 @@ static void test_batched_nms_reference(void **state)
 static void test_suppress_rules(void **state)
 {
     (void)state;
-    detect_det d[5] = {
+    detect_det d[6] = {
         {{0, 0, 1, 1}, 0.90f, 0, 0, 0},
         {{0, 0, 1, 1}, 0.80f, 1, 0, 1}, /* same place, other class: kept */
         {{0, 0, 1, 0.9f}, 0.70f, 0, 0, 2}, /* IoU 0.9 with the first: dropped */
         {{2, 2, 3, 3}, 0.59f, 0, 0, 3}, /* below 0.6: dropped whatever else */
         {{2, 2, 3, 3}, 0.60f, 0, 0, 4}, /* at 0.6: kept (drop p_c < 0.6) */
+        {{0, 0, 1, 0.5f}, 0.65f, 0, 0, 5}, /* IoU exactly 0.5: kept (drop IoU > 0.5) */
     };
-    int scratch[5];
-    int k = detect_suppress(d, 5, 0.6f, 0.5f, scratch);
-    assert_int_equal(k, 3);
+    int scratch[6];
+    int k = detect_suppress(d, 6, 0.6f, 0.5f, scratch);
+    assert_int_equal(k, 4);
     assert_int_equal(d[0].slot, 0);
     assert_int_equal(d[1].slot, 1);
-    assert_int_equal(d[2].slot, 4);
+    assert_int_equal(d[2].slot, 5);
+    assert_int_equal(d[3].slot, 4);
 }
 
 /* ---- average precision ---- */
