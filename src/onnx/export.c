@@ -907,6 +907,8 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_L2NORMALIZE] = {ex_l2normalize, NULL},
     [OP_GRAM] = {ex_gram, NULL},
     [OP_LAYERNORM] = {ex_layernorm, NULL},
+    [OP_SCALAR_MIX] = {NULL, "no ONNX exporter has been written for it yet"},
+    [OP_WORD_CHARS] = {NULL, "no ONNX exporter has been written for it yet"},
 };
 
 const char *onnx_op_unsupported(int op)
@@ -1208,6 +1210,8 @@ dlc_status onnx_export(model *m, const char *path, const onnx_export_opts *opts,
                         ONNX_OPSET_MIN, ONNX_OPSET_MAX);
     for (int i = g->n_inputs; i < g->n_nodes; i++) {
         const char *why = onnx_op_unsupported(g->nodes[i].spec.op);
+        if (!why && g->nodes[i].spec.reverse && !g->nodes[i].spec.bidirectional)
+            why = "a reverse recurrent layer is not exported yet";
         if (why)
             return dlc_fail(err, DLC_EINPUT, "%s cannot be exported to ONNX: %s",
                             graph_node_label(&g->nodes[i], label, sizeof label), why);
