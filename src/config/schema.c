@@ -1642,11 +1642,14 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
         }
     }
     for (int i = 0; i < d->n_sources; i++)
-        if (d->sources[i].format == DATA_TEXT) {
+        if ((d->sources[i].format == DATA_TEXT) != (d->format == DATA_TEXT)) {
             pathf(kp, sizeof kp, "%s.sources.%d.format", path, i);
             return config_key_fail(err, list && list->kind == YN_SEQ ? list->items[i] : node, kp,
-                                   "text sources are not supported: sources are idx, csv or "
-                                   "image_folder");
+                                   "%s: text sources and table sources (idx, csv, image_folder) "
+                                   "cannot be mixed; with data.format %s every source is %s",
+                                   data_format_names[d->sources[i].format],
+                                   data_format_names[d->format],
+                                   d->format == DATA_TEXT ? "text" : "a table");
         }
     for (int r = 0; r < 2; r++)
         if (!(feeds[r] > 0)) {
