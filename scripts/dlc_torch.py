@@ -401,9 +401,18 @@ class DlcModel(nn.Module):
             # padded zeros count in the average (dlc divides by the window) unless
             # count_include_pad is false; they never win the max
             pp = pads(s, list(x.shape[2:]), k, st, nsp)
-            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st)
+            # ceil_mode: torch's rounds up over the padded input; dlc keeps a
+            # last window only when it starts before the padding after
+            cm = bool(s.get("ceil_mode"))
+            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st, ceil_mode=cm)
             if t == "avgpool" and not s.get("count_include_pad", True):
-                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st)
+                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st, ceil_mode=cm)
+            for i in range(nsp):
+                size, (lo, hi) = x.shape[2 + i], pp[i]
+                span = size + lo + hi - k[i]
+                o = span // st[i] + 1
+                o += 1 if cm and span % st[i] and o * st[i] < size + lo else 0
+                y = y.narrow(2 + i, 0, o)
             return y, False, lengths
         if t == "global_avgpool":
             return x.reshape(n, x.shape[1], -1).mean(2), False, lengths

@@ -18,6 +18,7 @@
  *   conv1d/2d/3d   Conv with explicit pads (lo..., hi...), `same` resolved
  *   maxpool        MaxPool (padding never wins, as in dlc)
  *   avgpool        AveragePool, count_include_pad as the layer's
+ *                  (both pools: ceil_mode as the layer's)
  *   global_avgpool GlobalAveragePool + Flatten
  *   batchnorm      BatchNormalization with the running statistics
  *   dropout        nothing (inference)
@@ -600,6 +601,8 @@ static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
     window_attrs(c, n);
     if (avg)
         attr_int(c, "count_include_pad", n->spec.count_include_pad);
+    if (n->spec.ceil_mode)
+        attr_int(c, "ceil_mode", 1);
     node_end(c);
     return out;
 }

@@ -33,8 +33,8 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
     - {name: c1, type: conv1d, filters: 6, kernel: 5, stride: 2, padding: same, activation: relu}
-    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1}
-    - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1}
+    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
+    - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
     - {name: f1, type: flatten}
     - {name: vol, type: reshape, shape: [1, 4, 7, 28], inputs: [input]}
     - {name: c3, type: conv3d, filters: 3, kernel: [2, 3, 3], stride: [1, 2, 2], padding: [1, 1, 0], activation: tanh}
@@ -244,11 +244,14 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: conv1d and conv3d with strides and padding; avgpool and maxpool over 1 and 3 axes" {
+@test "export: conv1d and conv3d with strides and padding; avgpool and maxpool over 1 and 3 axes, ceil_mode" {
     need_onnx
     image_config c13.yaml "$CONV13_LAYERS"
     "$DLC" train c13.yaml --out run --quiet >/dev/null
     run "$CHECK" "$DLC" run gen:6
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run "$CHECK" "$DLC" run gen:6 --output logits
     echo "$output"
     [ "$status" -eq 0 ]
 }
