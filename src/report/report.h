@@ -120,6 +120,9 @@ typedef struct {
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
     report_detect *det;          /* detection heads, else NULL */
+    /* data.sources: known predictions (examples, or tokens of a per-step
+     * output) and wrong ones, per source */
+    long src_known[DATA_MAX_SOURCES], src_wrong[DATA_MAX_SOURCES];
 } report_split;
 
 /* From the training run, for report.json. */
