@@ -1708,6 +1708,13 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
                 return config_key_fail(err, ynode_map_get(item, "name"), kp,
                                        "two sources are named '%s'", s->name);
             }
+        if (s->format == DATA_DETECTION) {
+            const ynode *fn = ynode_map_get(item, "format");
+            pathf(kp, sizeof kp, "%s.format", sp);
+            return config_key_fail(err, fn ? fn : item, kp,
+                                   "detection data cannot be one of data.sources (give its "
+                                   "folders as data.train, dev and test)");
+        }
         const ynode *tn = ynode_map_get(item, "train");
         pathf(kp, sizeof kp, "%s.train", sp);
         dlc_status st = check_files(&s->files, s->format, tn, tn ? tn : item, kp, err);

@@ -217,6 +217,12 @@ YAML
     run "$DLC" train yolo.yaml --out run --force --set model.layers.5.filters=15
     [ "$status" -eq 2 ]
     [[ "$output" == *"yolo needs anchors x (5 + classes) channels"* ]]
+    # detection data as one of data.sources: refused by the config, naming the key
+    sed -i 's|^  train: {dir: shapes/train}|  sources: [{name: a, train: {dir: shapes/train}}]|; /dev: {dir/d' yolo.yaml
+    run "$DLC" train yolo.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"yolo.yaml:"*"key 'data.sources.0.format': detection data cannot be one of data.sources"* ]]
+    [[ "$output" != *"(null)"* ]]
 }
 
 @test "predict --windows: a window classifier over every window of a larger image in one pass" {
