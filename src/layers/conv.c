@@ -1,4 +1,6 @@
-/* conv.c - convolution over 1, 2 or 3 spatial axes, by im2col and one sgemm.
+/* conv.c - convolution over 1, 2 or 3 spatial axes, by im2col and one sgemm,
+ * or for 3x3 stride-1 conv2d layers by Winograd's minimal filtering
+ * (winograd.c; `algorithm:` and conv_algo_of say which).
  *
  *   x (N, C, D, H, W) -> y (N, F, OD, OH, OW)      (conv1d: (N, C, W), conv2d: (N, C, H, W))
  *   W (F, C, kd, kh, kw) and b (F), PyTorch's layout, so weights read the same.
@@ -16,10 +18,15 @@
  * sized when the graph is built, so nothing is allocated while running;
  * col is recomputed in backward instead of kept, which keeps a large
  * model's memory to its activations.  A following (leaky) ReLU is fused
- * into the copy out and the copy of dy in (graph_node.act_fused). */
+ * into the copy out and the copy of dy in (graph_node.act_fused).  A 1x1
+ * convolution with stride 1 and no padding (pointwise) has its input as its
+ * col: its products read the input and write dx in place. */
 #include <string.h>
 
-#include "window.h"
+#include "winograd.h"
+
+const char *const graph_conv_algo_names[CONV_ALGO_COUNT + 1] = {"auto", "im2col", "winograd_2x2",
+                                                                 "winograd_4x4", NULL};
 
 /* Scratch per chunk: small enough that col and the product stay in cache
  * between the unfolding, the product and the copy out (memory bandwidth,
@@ -271,12 +278,43 @@ static int conv_chunk(const layer_geom *geo, int F, int nmax)
     return (int)c;
 }
 
+/* 1 for a 1x1 convolution with stride 1 and no padding: a sample's input
+ * (C, P) is already its col, so products read it in place. */
+static int conv_pointwise(const layer_geom *geo)
+{
+    return geo->K == 1 && geo->P == geo->I;
+}
+
 /* Floats of one thread's buffers when a layer runs whole samples per thread
- * (conv_whole): col (CK, P), dW (F, CK) and db (F), 64-byte aligned. */
+ * (conv_whole): col (CK, P) (none for a pointwise layer), dW (F, CK) and db
+ * (F), 64-byte aligned. */
 static size_t whole_scratch(const layer_geom *geo, int F)
 {
     size_t CK = (size_t)geo->C * geo->K;
-    return (CK * geo->P + (size_t)F * CK + (size_t)F + 15) & ~(size_t)15;
+    return ((conv_pointwise(geo) ? 0 : CK * geo->P) + (size_t)F * CK + (size_t)F + 15) & ~(size_t)15;
+}
+
+/* The algorithm a layer runs: the configured one, or for `auto` Winograd's
+ * F(4x4, 3x3) where it applies and has at least 64 channels in and out, else
+ * im2col (which for a pointwise layer reads its input in place).  Measured
+ * by bench/conv_paths.c (forward and backward, one thread, CPU time): F(4x4)
+ * took 0.55-0.85 of im2col's time on the 3x3 layers of ResNet-50 (7x7 to
+ * 56x56 maps) and VGG-16 from 64 channels up, and 0.85 on 64 -> 128
+ * channels at 7x7 (batch 64); with 32 channels in or fewer im2col was
+ * faster (B2's 32 -> 64 at 14x14: 1.07x), and F(2x2) never won clearly:
+ * its smaller saving does not pay for its transforms. */
+static conv_algo conv_algo_of(const graph_node *n, const layer_geom *geo, int F)
+{
+    if (n->spec.algorithm != CONV_AUTO)
+        return (conv_algo)n->spec.algorithm;
+    if (!wino_applies(geo) || geo->C < 64 || F < 64)
+        return CONV_IM2COL;
+    return CONV_WINOGRAD_4X4;
+}
+
+static wino_tile conv_tile(conv_algo a)
+{
+    return a == CONV_WINOGRAD_2X2 ? WINO_F2 : WINO_F4;
 }
 
 dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
@@ -303,6 +341,14 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     /* ReLU is applied while the product is copied out, and its derivative
      * while dy is copied in: two passes over the largest tensors saved */
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        if (!wino_applies(&geo))
+            return layer_fail(n, err, "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1",
+                              graph_conv_algo_names[algo]);
+        n->scratch = wino_scratch(conv_tile(algo), &geo, F, g->nmax) + 32;
+        return DLC_OK;
+    }
     int chunk = conv_chunk(&geo, F, g->nmax);
     n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
     /* one sample per chunk: batches run by whole samples (conv_whole), with
@@ -413,20 +459,22 @@ static void conv_whole_part(void *ctx, int part, int parts)
 {
     const whole_job *c = ctx;
     const size_t P = (size_t)c->P, CK = (size_t)c->CK;
-    float *col = c->buf + (size_t)part * c->per;
-    float *dw = col + CK * P, *db = dw + (size_t)c->F * CK;
+    float *col = c->buf + (size_t)part * c->per; /* none for a pointwise layer */
+    float *dw = col + (conv_pointwise(c->geo) ? 0 : CK * P), *db = dw + (size_t)c->F * CK;
     size_t lo, hi;
     tensor_part_range((size_t)c->N, 1, part, parts, &lo, &hi);
     graph_node *n = c->n, *x = c->x;
     if (c->backward) {
         memset(dw, 0, sizeof(float) * ((size_t)c->F * CK + (size_t)c->F));
     }
+    const int pointwise = conv_pointwise(c->geo);
     for (size_t i = lo; i < hi; i++) {
         const float *xi = x->out + i * x->size;
         if (!c->backward) {
             float *out = n->out + i * n->size;
-            im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, col, 0.0f, out);
+            if (!pointwise)
+                im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, pointwise ? xi : col, 0.0f, out);
             const float *bias = c->b ? c->b->data : NULL;
             for (int f = 0; f < c->F; f++)
                 bias_act_inplace(out + (size_t)f * P, bias ? bias[f] : 0.0f, c->slope, c->P);
@@ -445,10 +493,14 @@ static void conv_whole_part(void *ctx, int part, int parts)
                 db[f] += (float)sum;
             }
         if (c->w->trainable) {
-            im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, col, 1.0f, dw);
+            if (!pointwise)
+                im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, pointwise ? xi : col, 1.0f, dw);
         }
-        if (c->want_dx) {
+        if (c->want_dx && pointwise) { /* dx (C, P) = W^T dy, added unless it is ours alone */
+            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, x->grad_assigned ? 0.0f : 1.0f,
+                        x->grad + i * x->size);
+        } else if (c->want_dx) {
             tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, 0.0f, col);
             float *dx = x->grad + i * x->size;
             if (x->grad_assigned) /* the only consumer: dx was not cleared */
@@ -481,7 +533,8 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
     tensor_parallel(conv_whole_part, &c);
     if (backward)
         for (int t = 0; t < parts; t++) {
-            const float *dw = c.buf + (size_t)t * per + (size_t)CK * geo->P, *db = dw + (size_t)F * CK;
+            const float *dw = c.buf + (size_t)t * per + (conv_pointwise(geo) ? 0 : (size_t)CK * geo->P);
+            const float *db = dw + (size_t)F * CK;
             if (w->trainable)
                 for (size_t k = 0; k < (size_t)F * CK; k++)
                     w->grad[k] += dw[k];
@@ -502,6 +555,13 @@ void conv_forward(graph *g, graph_node *n, int N)
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    const conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        wino_tile m = conv_tile(algo);
+        wino_forward(n->out, x->out, w->data, b, slope, &geo, N, F, g->nmax, m,
+                     graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
+        return;
+    }
     if (conv_whole(g, n, &geo, N, 0))
         return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
@@ -531,6 +591,15 @@ void conv_backward(graph *g, graph_node *n, int N)
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const int want_dx = graph_wants_grad(g, n, 0);
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        wino_tile m = conv_tile(algo);
+        wino_backward(want_dx ? x->grad : NULL, x->grad_assigned, w->trainable ? w->grad : NULL,
+                      bp && bp->trainable ? bp->grad : NULL, n->grad, n->act_fused ? n->out : NULL,
+                      slope, x->out, w->data, &geo, N, F, g->nmax, m,
+                      graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
+        return;
+    }
     if (conv_whole(g, n, &geo, N, 1))
         return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */

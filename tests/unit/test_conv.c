@@ -429,6 +429,99 @@ static void test_two_threads_equal_one(void **state)
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "maxpool", 3);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 2);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 3);
+    check_two_threads(&(tensor_shape){3, {64, 10, 10}}, 64, 1, "maxpool", 2); /* auto: Winograd */
+}
+
+/* One training step of a one-conv graph on fixed inputs: copies of the
+ * output, the input gradient and the parameter gradients (the caller frees). */
+typedef struct {
+    float *out, *dx, *dw;
+    size_t no, nx, nw;
+} step_result;
+
+static step_result conv_step(graph *g, int N, int seed)
+{
+    dlc_rng rng;
+    dlc_rng_seed(&rng, (uint64_t)seed, 0);
+    step_result r;
+    graph_node *o = graph_output(g, 0);
+    r.no = (size_t)N * o->size;
+    r.nx = (size_t)N * g->nodes[0].size;
+    r.nw = g->n_weights;
+    for (size_t i = 0; i < r.nx; i++)
+        graph_input(g, 0)[i] = (float)dlc_rng_normal(&rng);
+    graph_forward(g, N, 1);
+    graph_zero_grad(g);
+    for (size_t i = 0; i < r.no; i++)
+        o->grad[i] = (float)dlc_rng_normal(&rng);
+    graph_backward(g, N);
+    r.out = malloc(sizeof(float) * r.no);
+    r.dx = malloc(sizeof(float) * r.nx);
+    r.dw = malloc(sizeof(float) * r.nw);
+    assert_true(r.out && r.dx && r.dw);
+    memcpy(r.out, o->out, sizeof(float) * r.no);
+    memcpy(r.dx, g->nodes[0].grad, sizeof(float) * r.nx);
+    memcpy(r.dw, g->grad_block, sizeof(float) * r.nw);
+    return r;
+}
+
+static void step_free(step_result *r)
+{
+    free(r->out);
+    free(r->dx);
+    free(r->dw);
+}
+
+/* Each algorithm (and the pointwise path) gives the same result on a second
+ * step as on the first (gradients it overwrites instead of adding to are
+ * not left over from the step before), and the Winograd ones give im2col's
+ * outputs and gradients through the graph, fused ReLU included. */
+static void test_algorithms_agree(void **state)
+{
+    const struct {
+        int C, HW, F, k;
+    } cases[] = {{8, 9, 6, 3}, {64, 7, 64, 3}, {16, 48, 16, 1}};
+    enum { N = 3 };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tensor_shape in = {3, {cases[c].C, cases[c].HW, cases[c].HW}};
+        step_result ref = {0};
+        for (int a = CONV_AUTO; a < CONV_ALGO_COUNT; a++) {
+            if (cases[c].k != 3 && a >= CONV_WINOGRAD_2X2)
+                break;
+            layer_spec s = gt_spec("conv2d", "c");
+            s.filters = cases[c].F;
+            s.kernel = win(1, cases[c].k, 0, 0);
+            s.padding = PAD_SAME;
+            s.activation = ACT_RELU;
+            s.algorithm = a;
+            graph *g = build(&in, &s, 1, N);
+            dlc_rng rng;
+            dlc_rng_seed(&rng, 2, 0);
+            graph_init_params(g, &rng);
+            step_result r1 = conv_step(g, N, 9), r2 = conv_step(g, N, 9);
+            char what[96];
+            snprintf(what, sizeof what, "case %zu %s: second step dx", c, graph_conv_algo_names[a]);
+            tu_assert_close(what, r2.dx, r1.dx, r1.nx, 0, 0);
+            snprintf(what, sizeof what, "case %zu %s: second step dW", c, graph_conv_algo_names[a]);
+            tu_assert_close(what, r2.dw, r1.dw, r1.nw, 0, 0);
+            step_free(&r2);
+            if (a == CONV_IM2COL) {
+                ref = r1;
+            } else {
+                if (a > CONV_IM2COL) {
+                    snprintf(what, sizeof what, "case %zu %s against im2col: y", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.out, ref.out, r1.no, 1e-4, 1e-4);
+                    snprintf(what, sizeof what, "case %zu %s against im2col: dx", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.dx, ref.dx, r1.nx, 1e-4, 1e-4);
+                    snprintf(what, sizeof what, "case %zu %s against im2col: dW", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.dw, ref.dw, r1.nw, 1e-3, 1e-4);
+                }
+                step_free(&r1);
+            }
+            graph_free(g);
+        }
+        step_free(&ref);
+    }
 }
 
 /* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
@@ -466,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),
         cmocka_unit_test(test_two_threads_equal_one),
+        cmocka_unit_test(test_algorithms_agree),
         cmocka_unit_test(test_pool_windows_past_the_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
