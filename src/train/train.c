@@ -225,7 +225,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     for (int b = 0; b < n_batches; b++) {
         int start = t->starts[b], N = t->starts[b + 1] - start;
         t->step++;
-        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
+        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step,
+                                      (long)n_batches * tc->epochs);
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))
