@@ -92,10 +92,10 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5
+bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile
 	bash bench/run.sh
 
-$(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
