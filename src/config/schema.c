@@ -1418,7 +1418,19 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
             else
                 s = config_key_fail(err, at, kp, "no layer is named '%s'", h->layer);
         }
-        /* the targets it learns from: a data.label group of its name */
+        for (int j = 0; j < i && s == DLC_OK; j++) {
+            if (strcmp(c->heads[j].layer, h->layer) == 0)
+                s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
+                                    h->layer, c->heads[j].name);
+            else if (strcmp(c->heads[j].name, h->name) == 0)
+                s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one another name)",
+                                    h->name);
+        }
+    }
+    /* the targets each learns from: a data.label group of its name */
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : node;
         const data_config *d = &c->data;
         int named = d->n_labels > 0 && d->labels[0].name[0];
         const char *want = h->target[0] ? h->target : h->name;
@@ -1451,14 +1463,6 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                 "data.format %s gives one label per example: only one output can "
                                 "learn from it (several outputs need csv label groups)",
                                 data_format_names[d->format]);
-        }
-        for (int j = 0; j < i && s == DLC_OK; j++) {
-            if (strcmp(c->heads[j].layer, h->layer) == 0)
-                s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
-                                    h->layer, c->heads[j].name);
-            else if (strcmp(c->heads[j].name, h->name) == 0)
-                s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one a name:)",
-                                    h->name);
         }
     }
     free(names);

@@ -126,6 +126,7 @@ typedef struct {
     float *f32;                /* (n, dim) raw values, or NULL */
     int n_targets;
     float *targets;            /* (n, n_targets) */
+    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -240,6 +241,9 @@ typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
                             const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err);
+/* The header's column names of a CSV/TSV text, appended to names. */
+dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
+                           dlc_error *err);
 /* Parses IDX bytes already in memory (decompressed). */
 dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t *img, size_t img_len,
                           const char *labels_name, const uint8_t *lab, size_t lab_len, long limit,

@@ -11,7 +11,8 @@
  * "norm.scale" (x' = (x - shift) * scale), and metadata: "format"
  * ("dlc-model-1"), "config" (the resolved YAML the graph is rebuilt from),
  * "heads" (a JSON array of {"name", "loss", "classes": [str], "tasks": [str]}),
- * "classes" and "loss" (the first head's, for older readers), "input" and
+ * "classes" and "loss" (the first head's, for older readers), "features"
+ * (csv: the feature columns' names, in order), "input" and
  * "data_shape" (JSON arrays of dims), "vocab" (text models).
  */
 #ifndef DLC_MODEL_H
@@ -48,6 +49,10 @@ typedef struct {
     float *head_t;          /* (nmax, n_targets) per-head target blocks (model_head_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
+    int text;               /* data.format text: inputs are token ids (see text_cfg) */
+    data_text_config text_cfg; /* its tokenizer and task; text_cfg.vocab is NULL (use vocab) */
+    dlc_strlist features;   /* csv: the feature columns by name, in the order the model reads them */
+    dlc_strlist label_columns; /* csv: every label column (not features) */
     int stateful;           /* a stateful language model: evaluation carries the state */
     int streams;            /* its runs side by side in evaluation: the train batch size */
 } model;

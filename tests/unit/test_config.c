@@ -362,7 +362,16 @@ static void test_outputs(void **state)
 {
     (void)state;
     dlc_config c;
-    load_ok(&c, BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n", NULL, 0);
+#define CSV_BASE                                                                 \
+    "data:\n"                                                                     \
+    "  format: csv\n"                                                             \
+    "  train: {file: t.csv}\n"                                                    \
+    "  label: {dense_1: a, aux: b, cls: a, boxes: [c, d]}\n"                      \
+    "model:\n"                                                                    \
+    "  layers:\n"                                                                 \
+    "    - {type: dense, units: 10}\n"
+    load_ok(&c, CSV_BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n",
+            NULL, 0);
     assert_int_equal(c.n_heads, 2);
     assert_string_equal(c.heads[1].layer, "aux");
     assert_string_equal(c.heads[1].name, "aux");
@@ -371,7 +380,7 @@ static void test_outputs(void **state)
     /* mappings: each head its loss, weight, name and label group; the
      * top-level loss is the default */
     load_ok(&c,
-            BASE "    - {name: box, type: dense, units: 4, inputs: [dense_1]}\n"
+            CSV_BASE "    - {name: box, type: dense, units: 4, inputs: [dense_1]}\n"
                  "  outputs: [{layer: dense_1, name: cls}, {layer: box, loss: mse, weight: 0.5, "
                  "target: boxes}]\nloss: sigmoid_bce\nreport: {metric: {optimize: box.mae}}\n",
             NULL, 0);
@@ -393,6 +402,16 @@ static void test_outputs(void **state)
     expect_error(BASE "  outputs: [{loss: mse}]\n",
                  "test.yaml:7: key 'model.outputs.0.layer': missing (required)", NULL);
     expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again}]\n",
+                 "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
+                 "'dense_1'", NULL);
+    /* an output's targets: its label group, and a format that has several */
+    expect_error(CSV_BASE "    - {name: size, type: dense, units: 1}\n  outputs: [dense_1, size]\n",
+                 "test.yaml:9: key 'model.outputs.1': data.label has no group 'size' for this "
+                 "output (it has: dense_1, aux, cls, boxes)", NULL);
+    expect_error(BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n",
+                 "test.yaml:8: key 'model.outputs': data.format idx gives one label per example",
+                 NULL);
+    expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again2}]\n",
                  "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
                  "'dense_1'", NULL);
     expect_error(BASE "report: {metric: {optimize: boxx.mse}}\n",
