@@ -5,7 +5,9 @@
  * squared deviations over N*S values (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
- * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C). */
+ * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  A following (leaky)
+ * ReLU is applied here, in the same pass (graph_node.act_fused), and its
+ * derivative while dy is read. */
 #include <math.h>
 
 #include "layers.h"
@@ -32,6 +34,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         return err->status;
     n->aux_per_sample = tensor_shape_size(&n->shape);
     n->aux_fixed = (size_t)C;
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     return DLC_OK;
 }
 
@@ -42,36 +45,108 @@ void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng)
     tensor_fill(var->data, 1.0f, var->n);
 }
 
-void batchnorm_forward(graph *g, graph_node *n, int N)
+/* Sums over a channel's values: 8 float accumulators over blocks of BN_BLOCK
+ * values (so the compiler vectorizes them), each block's total added in
+ * double (so a channel of a large map still sums in double). */
+enum { BN_BLOCK = 512 };
+
+/* sum of x, and of (x - c)^2 when sq */
+static inline void bn_sums(const float *restrict x, size_t n, float c, double *sum, double *sq)
 {
-    int C;
+    for (size_t b = 0; b < n; b += BN_BLOCK) {
+        size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
+        float a[8] = {0}, q[8] = {0};
+        for (; j + 8 <= e; j += 8)
+            for (int k = 0; k < 8; k++) {
+                float d = x[j + k] - c;
+                a[k] += x[j + k];
+                q[k] += d * d;
+            }
+        for (; j < e; j++) {
+            float d = x[j] - c;
+            *sum += x[j];
+            *sq += (double)d * d;
+        }
+        for (int k = 0; k < 8; k++) {
+            *sum += a[k];
+            *sq += q[k];
+        }
+    }
+}
+
+/* dz = dy through a fused (leaky) ReLU of this slope whose output is y
+ * (fused is a constant where it is inlined: two loops, each vectorized) */
+static inline float bn_dz(const float *restrict dy, const float *restrict y, float slope, size_t j,
+                          int fused)
+{
+    float d = dy[j], l = slope * d;
+    return !fused || y[j] > 0.0f ? d : l;
+}
+
+/* sum of dz, and of dz * h */
+static inline void bn_dot(const float *restrict dy, const float *restrict y, float slope,
+                          const float *restrict h, size_t n, double *sdy, double *sdyh, int fused)
+{
+    for (size_t b = 0; b < n; b += BN_BLOCK) {
+        size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
+        float a[8] = {0}, q[8] = {0};
+        for (; j + 8 <= e; j += 8)
+            for (int k = 0; k < 8; k++) {
+                float d = bn_dz(dy, y, slope, j + (size_t)k, fused);
+                a[k] += d;
+                q[k] += d * h[j + k];
+            }
+        for (; j < e; j++) {
+            float d = bn_dz(dy, y, slope, j, fused);
+            *sdy += d;
+            *sdyh += (double)d * h[j];
+        }
+        for (int k = 0; k < 8; k++) {
+            *sdy += a[k];
+            *sdyh += q[k];
+        }
+    }
+}
+
+/* One layer's forward or backward, split over the worker threads by channel. */
+typedef struct {
+    graph *g;
+    graph_node *n;
+    int N, C;
     size_t S;
-    bn_geometry(n, &C, &S);
+    float slope; /* of a fused (leaky) ReLU */
+} bn_job;
+
+DLC_HOT
+static void bn_forward_part(void *ctx, int part, int parts)
+{
+    const bn_job *j = ctx;
+    graph *g = j->g;
+    graph_node *n = j->n;
+    const int N = j->N;
+    const size_t S = j->S, CS = (size_t)j->C * S;
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
     float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
-    size_t CS = (size_t)C * S;
-    double M = (double)N * (double)S;
-    float m = n->spec.momentum, eps = n->spec.eps;
-    for (int c = 0; c < C; c++) {
+    const double M = (double)N * (double)S;
+    const float m = n->spec.momentum, eps = n->spec.eps;
+    size_t lo, hi;
+    tensor_part_range((size_t)j->C, 1, part, parts, &lo, &hi);
+    for (size_t c = lo; c < hi; c++) {
         float mu, is;
         if (g->training) {
-            double sum = 0, sq = 0;
-            for (int i = 0; i < N; i++) {
-                const float *xc = x + (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++)
-                    sum += xc[s];
-            }
+            /* two passes: the mean, then the squared deviations from it */
+            double sum = 0, sq = 0, unused = 0;
+            for (int i = 0; i < N; i++)
+                bn_sums(x + (size_t)i * CS + c * S, S, 0.0f, &sum, &unused);
             double mean = sum / M;
-            for (int i = 0; i < N; i++) {
-                const float *xc = x + (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++) {
-                    double d = xc[s] - mean;
-                    sq += d * d;
-                }
-            }
-            double var = sq / M;
+            const float cm = (float)mean;
+            for (int i = 0; i < N; i++)
+                bn_sums(x + (size_t)i * CS + c * S, S, cm, &unused, &sq);
+            /* deviations were taken from the float mean cm: E(x - cm)^2 = var + (mean - cm)^2 */
+            double dm = mean - cm, var = sq / M - dm * dm;
+            var = var > 0 ? var : 0;
             mu = (float)mean;
             is = (float)(1.0 / sqrt(var + eps));
             double unbiased = M > 1 ? var * M / (M - 1) : var;
@@ -82,36 +157,58 @@ void batchnorm_forward(graph *g, graph_node *n, int N)
             is = 1.0f / sqrtf(rvar[c] + eps);
         }
         inv_std[c] = is;
+        const float gc = gamma[c], bc = beta[c];
         for (int i = 0; i < N; i++) {
-            size_t at = (size_t)i * CS + (size_t)c * S;
+            size_t at = (size_t)i * CS + c * S;
+            const float *xr = x + at;
+            float *hr = xhat + at, *yr = n->out + at;
+            if (!n->act_fused) {
+                for (size_t s = 0; s < S; s++) {
+                    float h = (xr[s] - mu) * is;
+                    hr[s] = h;
+                    yr[s] = gc * h + bc;
+                }
+                continue;
+            }
             for (size_t s = 0; s < S; s++) {
-                float h = (x[at + s] - mu) * is;
-                xhat[at + s] = h;
-                n->out[at + s] = gamma[c] * h + beta[c];
+                float h = (xr[s] - mu) * is, v = gc * h + bc, lv = j->slope * v;
+                hr[s] = h;
+                yr[s] = v > 0.0f ? v : lv;
             }
         }
     }
 }
 
-void batchnorm_backward(graph *g, graph_node *n, int N)
+void batchnorm_forward(graph *g, graph_node *n, int N)
 {
-    int C;
-    size_t S;
-    bn_geometry(n, &C, &S);
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f};
+    bn_geometry(n, &j.C, &j.S);
+    tensor_parallel(bn_forward_part, &j);
+}
+
+DLC_HOT
+static void bn_backward_part(void *ctx, int part, int parts)
+{
+    const bn_job *j = ctx;
+    graph *g = j->g;
+    graph_node *n = j->n;
+    const int N = j->N;
+    const size_t S = j->S, CS = (size_t)j->C * S;
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
     const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
-    const float *dy = n->grad;
+    const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
-    size_t CS = (size_t)C * S;
-    double M = (double)N * (double)S;
-    for (int c = 0; c < C; c++) {
+    const double M = (double)N * (double)S;
+    size_t lo, hi;
+    tensor_part_range((size_t)j->C, 1, part, parts, &lo, &hi);
+    for (size_t c = lo; c < hi; c++) {
         double sdy = 0, sdyx = 0;
         for (int i = 0; i < N; i++) {
-            size_t at = (size_t)i * CS + (size_t)c * S;
-            for (size_t s = 0; s < S; s++) {
-                sdy += dy[at + s];
-                sdyx += (double)dy[at + s] * xhat[at + s];
-            }
+            size_t at = (size_t)i * CS + c * S;
+            if (y)
+                bn_dot(dy + at, y + at, slope, xhat + at, S, &sdy, &sdyx, 1);
+            else
+                bn_dot(dy + at, NULL, slope, xhat + at, S, &sdy, &sdyx, 0);
         }
         if (gamma->trainable)
             gamma->grad[c] += (float)sdyx;
@@ -119,21 +216,28 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
             beta->grad[c] += (float)sdy;
         if (!dx)
             continue;
-        float gc = gamma->data[c] * inv_std[c];
-        if (g->training) {
-            /* dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-            float mdy = (float)(sdy / M), mdyx = (float)(sdyx / M);
-            for (int i = 0; i < N; i++) {
-                size_t at = (size_t)i * CS + (size_t)c * S;
+        const float gc = gamma->data[c] * inv_std[c];
+        /* training: dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat));
+         * evaluation (fixed statistics): gamma/sigma * dy */
+        const float mdy = g->training ? (float)(sdy / M) : 0.0f, mdyx = g->training ? (float)(sdyx / M) : 0.0f;
+        for (int i = 0; i < N; i++) {
+            size_t at = (size_t)i * CS + c * S;
+            const float *dyr = dy + at, *hr = xhat + at, *yr = y ? y + at : NULL;
+            float *dxr = dx + at;
+            if (!yr) {
                 for (size_t s = 0; s < S; s++)
-                    dx[at + s] += gc * (dy[at + s] - mdy - xhat[at + s] * mdyx);
+                    dxr[s] += gc * (dyr[s] - mdy - hr[s] * mdyx);
+                continue;
             }
-        } else {
-            for (int i = 0; i < N; i++) {
-                size_t at = (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++)
-                    dx[at + s] += gc * dy[at + s];
-            }
+            for (size_t s = 0; s < S; s++)
+                dxr[s] += gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
         }
     }
+}
+
+void batchnorm_backward(graph *g, graph_node *n, int N)
+{
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f};
+    bn_geometry(n, &j.C, &j.S);
+    tensor_parallel(bn_backward_part, &j);
 }

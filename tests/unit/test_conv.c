@@ -258,14 +258,18 @@ static void test_fused_relu(void **state)
 {
     tensor_shape shapes[2] = {{3, {2, 5, 6}}, {3, {4, 48, 48}}};
     act_kind acts[2] = {ACT_RELU, ACT_LEAKY_RELU};
+    /* conv2d by im2col and by Winograd, and batchnorm (which fuses it too) */
+    const char *types[3] = {"conv2d", "conv2d", "batchnorm"};
+    for (int ti = 0; ti < 3; ti++)
     for (int si = 0; si < 2; si++)
         for (int ai = 0; ai < 2; ai++) {
             enum { N = 3 };
-            layer_spec f = gt_spec("conv2d", "c");
+            layer_spec f = gt_spec(types[ti], "c");
             f.filters = 3;
             f.kernel = win(1, 3, 0, 0);
             f.stride = win(1, 1, 0, 0);
             f.padding = PAD_SAME;
+            f.algorithm = ti == 1 ? CONV_WINOGRAD_4X4 : CONV_AUTO;
             f.activation = acts[ai];
             f.alpha = 0.1f;
             layer_spec sep[2] = {f, gt_spec("activation", "a")};
