@@ -295,19 +295,19 @@ static size_t whole_scratch(const layer_geom *geo, int F)
 }
 
 /* The algorithm a layer runs: the configured one, or for `auto` Winograd's
- * F(4x4, 3x3) where it applies and has at least 64 channels in and out, else
- * im2col (which for a pointwise layer reads its input in place).  Measured
- * by bench/conv_paths.c (forward and backward, one thread, CPU time): F(4x4)
- * took 0.55-0.85 of im2col's time on the 3x3 layers of ResNet-50 (7x7 to
- * 56x56 maps) and VGG-16 from 64 channels up, and 0.85 on 64 -> 128
- * channels at 7x7 (batch 64); with 32 channels in or fewer im2col was
- * faster (B2's 32 -> 64 at 14x14: 1.07x), and F(2x2) never won clearly:
- * its smaller saving does not pay for its transforms. */
+ * F(4x4, 3x3) where it applies with at least 16 channels in and 32 out,
+ * else im2col (which for a pointwise layer reads its input in place).
+ * Measured by bench/conv_paths.c (forward and backward, one thread, CPU
+ * time; README, Speed): F(4x4) took 0.43-0.8 of im2col's time on the 3x3
+ * layers of ResNet-50 and VGG-16 (64 to 512 channels, 7x7 to 224x224
+ * maps), 0.9 on B2's 32 -> 64 at 14x14 and 16 -> 32 at 28x28 (batch 64),
+ * but more than im2col with 1 or 3 channels in (a product with K = 9 is
+ * cheap to unfold) or 16 -> 16; F(2x2) never beat F(4x4). */
 static conv_algo conv_algo_of(const graph_node *n, const layer_geom *geo, int F)
 {
     if (n->spec.algorithm != CONV_AUTO)
         return (conv_algo)n->spec.algorithm;
-    if (!wino_applies(geo) || geo->C < 64 || F < 64)
+    if (!wino_applies(geo) || geo->C < 16 || F < 32)
         return CONV_IM2COL;
     return CONV_WINOGRAD_4X4;
 }
@@ -486,12 +486,8 @@ static void conv_whole_part(void *ctx, int part, int parts)
                 act_grad_copy(dy + (size_t)f * P, dy + (size_t)f * P, n->out + i * n->size + (size_t)f * P,
                               c->slope, c->P);
         if (c->b && c->b->trainable)
-            for (int f = 0; f < c->F; f++) {
-                double sum = 0;
-                for (size_t p = 0; p < P; p++)
-                    sum += dy[(size_t)f * P + p];
-                db[f] += (float)sum;
-            }
+            for (int f = 0; f < c->F; f++)
+                db[f] += (float)tensor_sum(dy + (size_t)f * P, P);
         if (c->w->trainable) {
             if (!pointwise)
                 im2col(col, P, xi, c->geo);
@@ -615,13 +611,8 @@ void conv_backward(graph *g, graph_node *n, int N)
         job.y = dyc;
         conv_pass_run(&job, PASS_DY);
         if (bp && bp->trainable)
-            for (int f = 0; f < F; f++) {
-                const float *r = dyc + (size_t)f * ld;
-                double s = 0;
-                for (size_t p = 0; p < ld; p++)
-                    s += r[p];
-                bp->grad[f] += (float)s;
-            }
+            for (int f = 0; f < F; f++)
+                bp->grad[f] += (float)tensor_sum(dyc + (size_t)f * ld, ld);
         if (w->trainable) {
             conv_pass_run(&job, PASS_IM2COL);
             tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);

@@ -539,15 +539,17 @@ static void phase_grad_in(const wino_job *j, size_t lo, size_t hi)
                 strip_row(Z[i], r < OH ? j->dy + plane + (size_t)r * OW : NULL, c0, n, OW);
                 if (r >= OH)
                     continue;
-                const float *yr = j->y ? j->y + plane + (size_t)r * OW + c0 : NULL;
                 const int cols = OW - c0 < n ? OW - c0 : n;
-                for (int q = 0; q < cols; q++) {
-                    float v = Z[i][q];
-                    if (yr && !(yr[q] > 0.0f))
-                        v *= j->slope;
-                    Z[i][q] = v;
-                    sum += v;
+                if (j->y) {
+                    const float *yr = j->y + plane + (size_t)r * OW + c0;
+                    const float slope = j->slope;
+                    float *z = Z[i];
+                    for (int q = 0; q < cols; q++) {
+                        float v = z[q], l = slope * v;
+                        z[q] = yr[q] > 0.0f ? v : l;
+                    }
                 }
+                sum += tensor_sum(Z[i], (size_t)cols);
             }
             for (int g = 0; g < sg.len; g += WL) {
                 gather(dz, (const float(*)[STRIP])Z, m, m, m, g);
@@ -578,37 +580,53 @@ static void phase_grad_product(const wino_job *j, size_t lo, size_t hi)
     }
 }
 
-/* dx += B dV B^T over each tile's patch, channels [lo, hi): the patches of a
- * segment are added up in a strip (they overlap by 2 columns), then the
- * strip into dx. */
+/* dx += B dV B^T over each tile's patch, channels [lo, hi).  Neighbouring
+ * patches of a row overlap by a - m = 2 columns: lane L's columns m..a-1
+ * are added to lane L + 1's first ones (lanes shifted by one, the last
+ * lane's carried to the next group), so each strip column is written once,
+ * by one transpose and plain stores; then the strip is added into dx. */
 DLC_HOT
 static void phase_grad_out(const wino_job *j, size_t lo, size_t hi)
 {
     const int m = j->m, a = j->a, H = j->H, W = j->W;
     const size_t Cld = (size_t)j->C * j->ld;
+    const v8i up = {8, 0, 1, 2, 3, 4, 5, 6}; /* lane L <- lane L - 1, lane 0 <- the carry */
     float D[6][STRIP];
     v8 dv[36], dd[36], r[WL];
     for (size_t t = 0; t < j->tb;) {
         const tile_seg sg = seg_at(j, t);
-        const int n = strip_cols(j, sg.len), c0 = sg.tw0 * m - j->lo_w;
-        const int ca = c0 < 0 ? -c0 : 0, cb = W - c0 < sg.len * m + 2 ? W - c0 : sg.len * m + 2;
+        const int c0 = sg.tw0 * m - j->lo_w, width = sg.len * m + 2;
+        const int ca = c0 < 0 ? -c0 : 0, cb = W - c0 < width ? W - c0 : width;
         for (size_t c = lo; c < hi; c++) {
-            for (int i = 0; i < a; i++)
-                memset(D[i], 0, sizeof(float) * (size_t)n);
+            float carry[6][2] = {{0}};
             for (int g = 0; g < sg.len; g += WL) {
                 for (int xi = 0; xi < j->A2; xi++)
                     dv[xi] = ld8(j->V + (size_t)xi * Cld + c * j->ld + t + (size_t)g);
                 in2_adj(m, dd, dv);
                 const int lanes = sg.len - g < WL ? sg.len - g : WL;
+                if (lanes < WL) { /* lanes past the segment hold other tiles' values */
+                    v8i keep = {0, 1, 2, 3, 4, 5, 6, 7};
+                    keep = keep < lanes;
+                    for (int k = 0; k < a * a; k++)
+                        dd[k] = (v8)((v8i)dd[k] & keep);
+                }
                 for (int i = 0; i < a; i++) {
                     for (int q = 0; q < WL; q++)
-                        r[q] = q < a ? dd[i * a + q] : (v8){0};
+                        r[q] = q >= m        ? (v8){0}
+                               : q < a - m ? dd[i * a + q] + __builtin_shuffle(dd[i * a + q + m], (v8){carry[i][q]}, up)
+                                           : dd[i * a + q];
+                    /* the columns past the last lane, for the next group */
+                    carry[i][0] = dd[i * a + m][WL - 1];
+                    carry[i][1] = dd[i * a + m + 1][WL - 1];
                     transpose8(r);
-                    for (int L = 0; L < lanes; L++) {
-                        float *at = D[i] + (g + L) * m;
-                        st8(at, ld8(at) + r[L]);
-                    }
+                    for (int L = 0; L < WL; L++)
+                        st8(D[i] + (g + L) * m, r[L]);
                 }
+                if (g + WL >= sg.len) /* after the segment's last tile: its overhang */
+                    for (int i = 0; i < a; i++) {
+                        D[i][sg.len * m] = dd[i * a + m][lanes - 1];
+                        D[i][sg.len * m + 1] = dd[i * a + m + 1][lanes - 1];
+                    }
             }
             float *xc = j->dx + (sg.n * (size_t)j->C + c) * (size_t)H * W;
             for (int i = 0; i < a; i++) {
