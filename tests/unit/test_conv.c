@@ -305,38 +305,17 @@ static void test_fused_relu(void **state)
         }
 }
 
-/* Two worker threads give the one-thread outputs and gradients: with small
- * maps (samples of a chunk split between the threads, products split by the
- * pool) and with large ones (one sample per chunk: whole samples per thread,
- * each with its own dW and db, added after).  The pooling layer between the
- * two (its maps split between the threads): 2x2 max, the unrolled path, or
- * a padded 3x3 window of stride 2. */
-static void check_two_threads(const tensor_shape *input, int filters, int bias, const char *pool,
-                              int k)
+/* One training step of the graph at one and at two threads (inputs, weights
+ * and output gradients from the same seed): the outputs, parameter
+ * gradients and input gradients must agree. */
+static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
 {
-    tensor_shape in = *input;
-    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec(pool, "p"), gt_spec("conv2d", "c2")};
-    s[0].filters = filters;
-    s[0].use_bias = bias;
-    s[0].kernel = win(1, 3, 0, 0);
-    s[0].stride = win(1, 1, 0, 0);
-    s[0].padding = PAD_SAME;
-    s[0].activation = ACT_RELU;
-    s[1].kernel = win(1, k, 0, 0);
-    s[1].stride = win(1, 2, 0, 0);
-    if (k == 3) {
-        s[1].padding = PAD_EXPLICIT;
-        s[1].pad = win(1, 1, 0, 0);
-    }
-    s[2].filters = 5;
-    s[2].kernel = win(1, 2, 0, 0);
-    s[2].stride = win(1, 1, 0, 0);
     enum { N = 16 };
     float *out[2], *dw[2], *dx[2];
     size_t D = 0, O = 0, nw = 0;
     for (int t = 0; t < 2; t++) {
         tensor_set_threads(t + 1);
-        graph *g = build(&in, s, 3, N);
+        graph *g = build(in, s, n_layers, N);
         dlc_rng rng;
         dlc_rng_seed(&rng, 5, 0);
         graph_init_params(g, &rng);
@@ -367,6 +346,35 @@ static void check_two_threads(const tensor_shape *input, int filters, int bias, 
         free(dw[t]);
         free(dx[t]);
     }
+}
+
+/* Two worker threads give the one-thread outputs and gradients: with small
+ * maps (samples of a chunk split between the threads, products split by the
+ * pool) and with large ones (one sample per chunk: whole samples per thread,
+ * each with its own dW and db, added after).  The pooling layer between the
+ * two (its maps split between the threads): 2x2 max, the unrolled path, or
+ * a padded 3x3 window of stride 2. */
+static void check_two_threads(const tensor_shape *input, int filters, int bias, const char *pool,
+                              int k)
+{
+    tensor_shape in = *input;
+    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec(pool, "p"), gt_spec("conv2d", "c2")};
+    s[0].filters = filters;
+    s[0].use_bias = bias;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].activation = ACT_RELU;
+    s[1].kernel = win(1, k, 0, 0);
+    s[1].stride = win(1, 2, 0, 0);
+    if (k == 3) {
+        s[1].padding = PAD_EXPLICIT;
+        s[1].pad = win(1, 1, 0, 0);
+    }
+    s[2].filters = 5;
+    s[2].kernel = win(1, 2, 0, 0);
+    s[2].stride = win(1, 1, 0, 0);
+    compare_threads(&in, s, 3);
 }
 
 /* Pooling windows that reach past the input (same padding on odd sizes, and
@@ -434,6 +442,17 @@ static void test_two_threads_equal_one(void **state)
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 2);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 3);
     check_two_threads(&(tensor_shape){3, {64, 10, 10}}, 64, 1, "maxpool", 2); /* auto: Winograd */
+    /* a residual block on a large map: Winograd, batchnorm and a ReLU fused
+     * in it, and an add of the input, each split over the threads */
+    tensor_shape big = {3, {16, 40, 40}};
+    layer_spec r[3] = {gt_spec("conv2d", "c"), gt_spec("batchnorm", "bn"), gt_spec("add", "res")};
+    r[0].filters = 16;
+    r[0].kernel = win(1, 3, 0, 0);
+    r[0].padding = PAD_SAME;
+    r[0].algorithm = CONV_WINOGRAD_4X4;
+    r[1].activation = ACT_RELU;
+    gt_inputs(&r[2], "bn", "input");
+    compare_threads(&big, r, 3);
 }
 
 /* One training step of a one-conv graph on fixed inputs: copies of the
