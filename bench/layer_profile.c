@@ -3,7 +3,8 @@
  * training steps and times each node's forward and backward, and lists each
  * node's buffers (output, gradient, state kept for backward, scratch).  For
  * choosing convolution paths (benchmark B11) and for planning memory.
- *   usage: layer_profile CONFIG BATCH THREADS [STEPS] [--set KEY=VALUE]...
+ *   usage: layer_profile CONFIG BATCH THREADS [STEPS] [--classes K] [--set KEY=VALUE]...
+ * (--classes: the classes a `units: auto` output layer takes; default none)
  * Prints one line per node with a share of the step above 0.5% (or with
  * buffers above 1 MiB), then totals per op kind.  CPU=1: CPU time instead of
  * the wall clock (bench_clock.h). */
@@ -24,16 +25,18 @@ static double mib(size_t floats)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: layer_profile CONFIG BATCH THREADS [STEPS] [--set KEY=VALUE]...\n");
+        fprintf(stderr, "usage: layer_profile CONFIG BATCH THREADS [STEPS] [--classes K] [--set KEY=VALUE]...\n");
         return 2;
     }
     const char *file = argv[1];
-    int N = atoi(argv[2]), threads = atoi(argv[3]), steps = 3;
+    int N = atoi(argv[2]), threads = atoi(argv[3]), steps = 3, classes = 0;
     const char *sets[32];
     int n_sets = 0;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && n_sets < 32)
             sets[n_sets++] = argv[++i];
+        else if (strcmp(argv[i], "--classes") == 0 && i + 1 < argc)
+            classes = atoi(argv[++i]);
         else
             steps = atoi(argv[i]);
     }
@@ -42,7 +45,7 @@ int main(int argc, char **argv)
     dlc_error err = {0};
     model m;
     if (config_load(&cfg, file, sets, n_sets, &err) != DLC_OK ||
-        model_build(&m, &cfg, NULL, 0, N, &err) != DLC_OK) {
+        model_build(&m, &cfg, NULL, classes, N, &err) != DLC_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
     printf("%-28s %-10s %-18s %9s %9s %6s %9s %9s %9s %9s\n", "node", "op", "output", "fwd ms",
            "bwd ms", "share", "out MiB", "grad MiB", "aux MiB", "scr MiB");
     double by_op[OP_COUNT][2] = {{0}};
+    size_t mem_op[OP_COUNT][3] = {{0}}; /* outputs, aux, largest scratch */
     size_t mem_out = 0, mem_aux = 0, mem_pre = 0, scr_max = 0, scr_sum = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
@@ -104,6 +108,10 @@ int main(int argc, char **argv)
         size_t aux = n->aux_per_sample * (size_t)g->nmax + n->aux_fixed;
         mem_out += rows;
         mem_aux += aux;
+        mem_op[n->spec.op][0] += rows;
+        mem_op[n->spec.op][1] += aux;
+        if (n->scratch > mem_op[n->spec.op][2])
+            mem_op[n->spec.op][2] = n->scratch;
         mem_pre += n->pre ? rows : 0;
         scr_sum += n->scratch;
         scr_max = n->scratch > scr_max ? n->scratch : scr_max;
@@ -116,12 +124,13 @@ int main(int argc, char **argv)
                    1e3 * tf[i] / steps, 1e3 * tb[i] / steps, 100 * share, mib(rows), mib(rows),
                    mib(aux), mib(n->scratch));
     }
-    printf("\nper op kind (ms per step):\n");
+    printf("\nper op kind (ms per step; MiB of outputs (gradients as much again), aux, largest scratch):\n");
     for (int op = 0; op < OP_COUNT; op++)
-        if (by_op[op][0] + by_op[op][1] > 0)
-            printf("  %-16s fwd %9.1f  bwd %9.1f  share %5.1f%%\n", graph_ops[op].name,
-                   1e3 * by_op[op][0], 1e3 * by_op[op][1],
-                   100 * (by_op[op][0] + by_op[op][1]) * steps / total);
+        if (by_op[op][0] + by_op[op][1] > 0 || mem_op[op][0])
+            printf("  %-16s fwd %9.1f  bwd %9.1f  share %5.1f%%   out %8.1f  aux %8.1f  scratch %7.1f\n",
+                   graph_ops[op].name, 1e3 * by_op[op][0], 1e3 * by_op[op][1],
+                   100 * (by_op[op][0] + by_op[op][1]) * steps / total, mib(mem_op[op][0]),
+                   mib(mem_op[op][1]), mib(mem_op[op][2]));
     size_t ptr, pfr;
     graph_count_params(g, &ptr, &pfr);
     printf("\nstep %.1f ms = %.2f samples/s (batch %d, %d threads, %d steps)\n", 1e3 * total / steps,

@@ -295,19 +295,22 @@ static size_t whole_scratch(const layer_geom *geo, int F)
 }
 
 /* The algorithm a layer runs: the configured one, or for `auto` Winograd's
- * F(4x4, 3x3) where it applies with at least 16 channels in and 32 out,
- * else im2col (which for a pointwise layer reads its input in place).
- * Measured by bench/conv_paths.c (forward and backward, one thread, CPU
- * time; README, Speed): F(4x4) took 0.43-0.8 of im2col's time on the 3x3
- * layers of ResNet-50 and VGG-16 (64 to 512 channels, 7x7 to 224x224
- * maps), 0.9 on B2's 32 -> 64 at 14x14 and 16 -> 32 at 28x28 (batch 64),
- * but more than im2col with 1 or 3 channels in (a product with K = 9 is
- * cheap to unfold) or 16 -> 16; F(2x2) never beat F(4x4). */
+ * F(4x4, 3x3) where it applies with at least 16 channels in, 32 out and an
+ * output map of at least 8x8, else im2col (which for a pointwise layer
+ * reads its input in place).  Measured by bench/conv_paths.c (forward and
+ * backward, one thread, CPU time; README, Speed), with OpenBLAS's AVX2 and
+ * its AVX-512 kernels: F(4x4) took 0.45-0.8 of im2col's time on the 3x3
+ * layers of ResNet-50 and VGG-16 from 14x14 up, 0.9-0.95 on B2's 32 -> 64
+ * at 14x14 and 16 -> 32 at 28x28 (batch 64); on 7x7 maps (4 tiles a
+ * sample: the transform of the weights, once per call, weighs more) it
+ * lost with the AVX-512 products (1.1x im2col's time) and barely won with
+ * AVX2; with 1 or 3 channels in (a product with K = 9 is cheap to unfold)
+ * im2col won by 2-4x.  F(2x2) never beat F(4x4) by more than noise. */
 static conv_algo conv_algo_of(const graph_node *n, const layer_geom *geo, int F)
 {
     if (n->spec.algorithm != CONV_AUTO)
         return (conv_algo)n->spec.algorithm;
-    if (!wino_applies(geo) || geo->C < 16 || F < 32)
+    if (!wino_applies(geo) || geo->C < 16 || F < 32 || geo->out[1] < 8 || geo->out[2] < 8)
         return CONV_IM2COL;
     return CONV_WINOGRAD_4X4;
 }

@@ -261,7 +261,7 @@ static void case_conv2d(void)
     gt_inputs(&pw[1], "pw", "input");
     check_graph("conv2d 1x1 pointwise + residual add", &big16, pw, 2, 2, 1e-2);
     /* 16 channels in, 32 out: `auto` picks Winograd */
-    tensor_shape wide = {3, {16, 6, 5}};
+    tensor_shape wide = {3, {16, 8, 9}};
     s[0].filters = 32;
     check_graph("conv2d 3x3 16 -> 32 channels (auto: winograd_4x4)", &wide, s, 1, 2, 1e-2);
     /* conv's fused ReLU is checked against a separate activation layer in test_conv.c */
