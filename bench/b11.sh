@@ -16,6 +16,11 @@
 # configuration that does not fit fails its allocation and is reported as
 # "does not fit" instead of pushing the shared machine into swap or the OOM
 # killer.  Called by bench/run.sh (BENCH=b11); runs alone too.
+#
+# B11_CPU=1 adds a figure for a loaded machine, where the wall clock mostly
+# measures the other programs: CPU seconds per training step at one
+# thread, dlc's from two runs (1 and 1 + STEPS epochs: the difference over
+# STEPS), the peer's from its own process time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -56,6 +61,21 @@ dlc_b11() {
     echo "$(awk -v b="$batch" -v s="$sec" 'BEGIN {printf "%.3f", b / s}') $(( $(cat "$OUT/rss") / 1024 ))"
 }
 
+# dlc_cpu MODEL BATCH -> CPU seconds per step at one thread
+dlc_cpu() {
+    local cpu=()
+    for e in 1 $(( STEPS + 1 )); do
+        /usr/bin/time -f "%U %S" -o "$OUT/cpu" ./dlc train "configs/architectures/$1.yaml" --out "$OUT/cpurun" \
+            --force --threads 1 --quiet --set data.train.dir="$OUT/img" --set data.train.limit="$2" \
+            --set model.layers.$(( $(grep -c '^    - ' "configs/architectures/$1.yaml") - 1 )).units=auto \
+            --set train.batch_size="$2" --set train.epochs=$e --set train.optimizer.type=sgd \
+            --set train.optimizer.lr=0.01 --set train.checkpoint_every=0 \
+            --set report.error_analysis.samples=0 > /dev/null 2>&1 || return 1
+        cpu+=("$(awk '{print $1 + $2}' "$OUT/cpu")")
+    done
+    awk -v a="${cpu[0]}" -v b="${cpu[1]}" -v s="$STEPS" 'BEGIN {printf "%.3f", (b - a) / s}'
+}
+
 torch_b11() {
     ( ulimit -v "$LIMIT_KB"
       /usr/bin/python3 bench/b11_peer.py --model "$1" --batch "$2" --threads "$3" --steps "$STEPS" 2> "$OUT/perr" ) |
@@ -84,5 +104,11 @@ for spec in ${B11_RUNS:-resnet50:8 resnet50:32 vgg16:8}; do
     [ $nofit_d = 1 ] && echo "dlc: $model at batch $batch does not fit in $MEM_GIB GiB"
     [ $nofit_t = 1 ] && echo "torch: $model at batch $batch does not fit in $MEM_GIB GiB"
     compare "B11 $model b$batch" samples/s DS DR TS TR
+    if [ "${B11_CPU:-0}" = 1 ] && [ $nofit_d = 0 ]; then
+        d=$(dlc_cpu "$model" "$batch")
+        p=$( [ $have_torch = 1 ] && /usr/bin/python3 bench/b11_peer.py --model "$model" --batch "$batch" \
+             --threads 1 --steps "$STEPS" 2>/dev/null | sed -n 's/.*"cpu_s_per_step": \([0-9.]*\).*/\1/p')
+        echo "B11 $model b$batch CPU s per step at 1 thread: dlc $d, torch ${p:-none}$( [ -n "$p" ] && awk -v a="$d" -v b="$p" 'BEGIN {printf " (torch / dlc = %.2fx)", b / a}')"
+    fi
 done
 echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); B11 target: >= 1.5x samples/s and peak RSS <= PyTorch's, ResNet-50 batch 8; batch 32 fits)"
