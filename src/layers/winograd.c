@@ -24,7 +24,7 @@
  * channel pair: 9 direct, 16/4 = 4 for F(2x2, 3x3), 36/16 = 2.25 for
  * F(4x4, 3x3), at the price of the transforms and of rounding: the larger
  * tile's transforms have larger coefficients, so its error is larger
- * (bounds measured in tests/unit/test_conv.c).
+ * (bounds measured in tests/unit/test_winograd.c).
  *
  * Threads: each phase splits its items over the worker threads (channels for
  * the transforms, positions xi for the products, each of which runs whole
