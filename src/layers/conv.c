@@ -462,15 +462,15 @@ static void conv_whole_part(void *ctx, int part, int parts)
 {
     const whole_job *c = ctx;
     const size_t P = (size_t)c->P, CK = (size_t)c->CK;
+    const int pointwise = conv_pointwise(c->geo);
     float *col = c->buf + (size_t)part * c->per; /* none for a pointwise layer */
-    float *dw = col + (conv_pointwise(c->geo) ? 0 : CK * P), *db = dw + (size_t)c->F * CK;
+    float *dw = col + (pointwise ? 0 : CK * P), *db = dw + (size_t)c->F * CK;
     size_t lo, hi;
     tensor_part_range((size_t)c->N, 1, part, parts, &lo, &hi);
     graph_node *n = c->n, *x = c->x;
     if (c->backward) {
         memset(dw, 0, sizeof(float) * ((size_t)c->F * CK + (size_t)c->F));
     }
-    const int pointwise = conv_pointwise(c->geo);
     for (size_t i = lo; i < hi; i++) {
         const float *xi = x->out + i * x->size;
         if (!c->backward) {
