@@ -5,7 +5,7 @@
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
-#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -64,7 +64,7 @@ cli-test: $(BIN)
 	DLC=$(abspath $(BIN)) bats tests/cli
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text; do \
+	@set -e; for t in yaml idx csv safetensors text image; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
@@ -100,8 +100,9 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image
 fuzz:
-	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build $(BIN)

@@ -8,6 +8,8 @@
 #include "../train/model.h"
 
 #define CLI_MAX_SETS 256
+/* the longest argument accepted (a path: PATH_MAX - 1); longer is a usage error */
+#define CLI_ARG_MAX 4095
 
 typedef struct {
     const char *name;   /* "--out" */

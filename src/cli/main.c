@@ -63,7 +63,10 @@ int cli_quiet(const cli_command *c, const cli_args *a)
 
 int cli_fail(const dlc_error *err)
 {
-    fprintf(stderr, "dlc: error: %s\n", err->msg);
+    /* messages quote file names and labels from data: escaped, so a label
+     * cannot send the terminal a control sequence */
+    char msg[2 * sizeof err->msg];
+    fprintf(stderr, "dlc: error: %s\n", dlc_escape(msg, sizeof msg, err->msg, DLC_ESC_KEEP_LINES));
     return dlc_exit_code(err->status);
 }
 
@@ -122,6 +125,16 @@ dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, d
             dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
         }
     }
+    /* and so is the run a model starts from */
+    if (c->init.run[0] && c->init.run[0] != '/') {
+        char full[sizeof c->init.run * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, c->init.run);
+        if (strlen(full) >= sizeof c->init.run) {
+            config_free(c);
+            return dlc_fail(err, DLC_EINPUT, "%s: init_from.run path too long: %s", path, full);
+        }
+        dlc_strlcpy(c->init.run, full, sizeof c->init.run);
+    }
     return DLC_OK;
 }
 
@@ -163,6 +176,11 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
     int only_pos = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
+        /* every buffer an argument reaches holds CLI_ARG_MAX characters and
+         * the file names joined to it: a longer one is refused, never cut */
+        if (strlen(arg) > CLI_ARG_MAX)
+            return cli_usage_error(c, "argument %d is %zu characters long; at most %d are accepted",
+                                   i + 1, strlen(arg), CLI_ARG_MAX);
         if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (a->n_pos >= (int)DLC_ARRAY_LEN(a->pos))
                 return cli_usage_error(c, "too many arguments");
@@ -177,7 +195,7 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
         const char *eq = strchr(arg, '=');
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
         if (len >= sizeof name)
-            len = sizeof name - 1;
+            return cli_usage_error(c, "unknown option '%.40s...'", arg);
         memcpy(name, arg, len);
         name[len] = '\0';
         int k = cli_opt_index(c, name);
@@ -208,7 +226,10 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
             if (a->n_sets >= CLI_MAX_SETS)
                 return cli_usage_error(c, "too many --set options");
             if (strcmp(o->name, "--seed") == 0) {
-                snprintf(a->seed_set, sizeof a->seed_set, "seed=%s", value);
+                int n = snprintf(a->seed_set, sizeof a->seed_set, "seed=%s", value);
+                if (n < 0 || (size_t)n >= sizeof a->seed_set)
+                    return cli_usage_error(c, "--seed needs a whole number, got %zu characters",
+                                           strlen(value));
                 value = a->seed_set;
             } else if (!strchr(value, '=')) {
                 return cli_usage_error(c, "--set needs key.path=value, got '%s'", value);

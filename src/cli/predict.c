@@ -69,7 +69,7 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     }
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
-        st = data_image_probe(files->v[i], &shape, err);
+        st = data_image_probe(files->v[i], 0, &shape, err);
     }
     return st;
 }
@@ -110,7 +110,15 @@ typedef struct {
     int count;
     const char *const *names;   /* the inputs: file names, or NULL for CSV rows */
     const char *file;           /* CSV rows: the file */
+    int nonfinite;              /* numbers written as null (JSON) */
 } printer;
+
+/* A number in JSON (null when it is not finite, counted for the warning). */
+static void json_num(printer *pr, double v)
+{
+    json_write_number(&pr->out, v);
+    pr->nonfinite += !isfinite(v);
+}
 
 /* Indices of the k largest of p (K values), largest first. */
 static void top_indices(const float *p, int K, int k, int *idx)
@@ -164,9 +172,13 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
             if (pr->json) {
                 dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
                 json_write_string(b, name);
-                dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
+                dlc_buf_printf(b, ", \"id\": %d, \"probability\": ", c);
+                json_num(pr, p[c]);
+                dlc_buf_printf(b, "}");
             } else {
-                dlc_buf_printf(b, "%s %s %.4f", j ? "," : "", name, p[c]);
+                dlc_buf_printf(b, "%s ", j ? "," : "");
+                dlc_buf_escape(b, name, DLC_ESC_ALL);
+                dlc_buf_printf(b, " %.4f", p[c]);
             }
         }
         dlc_buf_printf(b, pr->json ? "]" : "");
@@ -179,11 +191,15 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
         if (pr->json) {
             dlc_buf_printf(b, "%s{\"%s\": ", k ? ", " : "", prob ? "task" : "target");
             json_write_string(b, name);
-            dlc_buf_printf(b, ", \"%s\": %.6g}", prob ? "probability" : "value", p[k]);
+            dlc_buf_printf(b, ", \"%s\": ", prob ? "probability" : "value");
+            json_num(pr, p[k]);
+            dlc_buf_printf(b, "}");
         } else if (size == 1 && !prob) {
             dlc_buf_printf(b, " %.6g", p[k]);
         } else {
-            dlc_buf_printf(b, "%s %s %.4g", k ? "," : "", name, p[k]);
+            dlc_buf_printf(b, "%s ", k ? "," : "");
+            dlc_buf_escape(b, name, DLC_ESC_ALL);
+            dlc_buf_printf(b, " %.4g", p[k]);
         }
     }
     dlc_buf_printf(b, pr->json ? "]" : "");
@@ -203,9 +219,11 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             if (!pr->names)
                 dlc_buf_printf(b, ", \"row\": %d", at + 1);
         } else if (pr->names) {
-            dlc_buf_printf(b, "%s:", pr->names[at]);
+            dlc_buf_escape(b, pr->names[at], DLC_ESC_ALL);
+            dlc_buf_append(b, ":", 1);
         } else {
-            dlc_buf_printf(b, "%s:%d:", pr->file, at + 2); /* the header is line 1 */
+            dlc_buf_escape(b, pr->file, DLC_ESC_ALL);
+            dlc_buf_printf(b, ":%d:", at + 2); /* the header is line 1 */
         }
         for (int h = 0; h < m->n_heads; h++) {
             const graph_node *o = &m->g->nodes[m->g->outputs[h]];
@@ -311,8 +329,18 @@ static int run(const cli_args *a)
                       "height, width); give a CSV file of rows (.csv, .tsv) with its feature columns",
                       a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
     }
-    if (pr.json)
-        dlc_buf_printf(&pr.out, "\n]}\n");
+    if (pr.json) {
+        dlc_strlist warnings = {0};
+        char w[200];
+        snprintf(w, sizeof w, "%d numbers are not finite (written as null): the model's outputs "
+                 "are NaN or infinite; are its weights?", pr.nonfinite);
+        if (pr.nonfinite && dlc_strlist_push(&warnings, w, &err) != DLC_OK)
+            pr.out.failed = 1;
+        dlc_buf_printf(&pr.out, "\n], ");
+        json_write_warnings(&pr.out, &warnings);
+        dlc_buf_printf(&pr.out, "}\n");
+        dlc_strlist_clear(&warnings);
+    }
     int rc = 0;
     if (st != DLC_OK)
         rc = cli_fail(&err);

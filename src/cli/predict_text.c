@@ -17,16 +17,18 @@
 #include "../infer/infer.h"
 #include "cli.h"
 
-/* Loads RUN's model (input: NULL = its own shape). */
-static dlc_status load(model *m, const char *run, const tensor_shape *input, dlc_error *err)
+/* Loads RUN's model (input: NULL = its own shape); lm: for --prompt. */
+static dlc_status load(model *m, const char *run, const tensor_shape *input, int lm, dlc_error *err)
 {
     char path[4200];
     cli_model_path(run, path, sizeof path);
     dlc_status s = model_load_input(m, path, 1, input, err);
     if (s == DLC_OK && (!m->text || m->vocab.n == 0)) {
         model_free(m);
-        return dlc_fail(err, DLC_EINPUT, "%s: not a text model (--prompt and --text need one trained "
-                                         "on data.format text)", path);
+        return dlc_fail(err, DLC_EINPUT, "%s: not a %s model (%s needs one trained on data.format "
+                                         "text%s)",
+                        path, lm ? "language" : "text", lm ? "--prompt" : "--text",
+                        lm ? ", task lm" : "");
     }
     return s;
 }
@@ -43,16 +45,19 @@ static int parse_num(const cli_command *c, const cli_args *a, const char *name, 
     return 0;
 }
 
+/* Generated text keeps its lines; any other control character is shown
+ * escaped (dlc_escape), never sent to the terminal. */
 static void print_token(void *user, int id)
 {
     const model *m = user;
     const char *s = m->vocab.v[id];
+    char e[256];
     if (m->text_cfg.unit == TEXT_CHARS)
-        fputs(s, stdout);
+        fputs(dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES), stdout);
     else if (strcmp(s, "<eos>") == 0)
         fputs("\n", stdout);
     else
-        printf("%s ", s);
+        printf("%s ", dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES));
 }
 
 static int generate(const cli_command *c, const cli_args *a, const char *prompt)
@@ -66,14 +71,20 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     dlc_error err = {0};
     model m;
     tensor_shape one = {1, {1}};
-    if (load(&m, a->pos[0], &one, &err) != DLC_OK)
+    /* what the model is, before it is rebuilt to read one token at a time
+     * (which only a language model can) */
+    if (load(&m, a->pos[0], NULL, 1, &err) != DLC_OK)
         return cli_fail(&err);
-    if (m.text_cfg.task != TEXT_LM) {
-        fprintf(stderr, "dlc: error: %s is a %s model: --prompt needs a language model (use --text)\n",
-                a->pos[0], data_text_task_names[m.text_cfg.task]);
-        model_free(&m);
+    text_task task = m.text_cfg.task;
+    model_free(&m);
+    if (task != TEXT_LM) {
+        fprintf(stderr, "dlc: error: %s is not a language model (a text %s model): --prompt needs "
+                        "one; label texts with --text\n",
+                a->pos[0], task == TEXT_TAG ? "tagging" : "classification");
         return 2;
     }
+    if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
+        return cli_fail(&err);
     /* check the prompt before printing anything */
     float probe[1];
     if (data_text_encode(&m.text_cfg, &m.vocab, prompt, probe, 0, &err) < 0) {
@@ -151,7 +162,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     int *tags = NULL;
     char **words = NULL;
     int n_words = 0;
-    if (load(&m, a->pos[0], NULL, &err) != DLC_OK)
+    if (load(&m, a->pos[0], NULL, 0, &err) != DLC_OK)
         return cli_fail(&err);
     const model_head *mh = &m.heads[0];
     graph_node *out = graph_output(m.g, 0);
@@ -179,8 +190,12 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         for (int k = 0; k < K; k++)
             r[k] = (ranked){p[k], k};
         qsort(r, (size_t)K, sizeof *r, ranked_cmp);
+        char e[256];
         for (int k = 0; k < K && k < (int)top; k++)
-            printf("%-24s %.4f\n", r[k].k < mh->classes.n ? mh->classes.v[r[k].k] : "?", r[k].p);
+            printf("%-24s %.4f\n",
+                   dlc_escape(e, sizeof e, r[k].k < mh->classes.n ? mh->classes.v[r[k].k] : "?",
+                              DLC_ESC_ALL),
+                   r[k].p);
         rc = 0;
         goto done;
     }
@@ -196,9 +211,13 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         rc = cli_fail(&err);
         goto done;
     }
-    for (int w = 0; w < n; w++)
-        printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : "?",
-               tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?");
+    for (int w = 0; w < n; w++) {
+        char e1[256], e2[256];
+        printf("%s%s/%s", w ? " " : "",
+               dlc_escape(e1, sizeof e1, w < n_words ? words[w] : "?", DLC_ESC_ALL),
+               dlc_escape(e2, sizeof e2, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?",
+                          DLC_ESC_ALL));
+    }
     printf("\n");
     rc = 0;
 done:

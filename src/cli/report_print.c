@@ -62,13 +62,14 @@ static void print_splits(const report_head *rep)
 
 static void print_classes(const report_head *rep, const report_split *s)
 {
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], name[96];
     if (s->cls) {
         printf("\nper class (%s):\n%-20s %9s %9s %9s %9s\n", s->name, "class", "precision", "recall",
                "f1", "support");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_class_stats *r = &s->cls[k];
-            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n", rep->names.v[k], r->precision, r->recall,
+            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n",
+                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL), r->precision, r->recall,
                    r->f1, r->support, r->predicted == 0 && r->support > 0 ? "  (never predicted)" : "");
         }
         if (rep->K > MAX_CLASS_ROWS)
@@ -84,7 +85,8 @@ static void print_classes(const report_head *rep, const report_split *s)
                "precision", "recall", "f1", "auc", "known");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_task_stats *t = &s->tasks[k];
-            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n", rep->names.v[k],
+            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n",
+                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL),
                    pct(a, sizeof a, t->accuracy), t->precision, t->recall, t->f1,
                    fig(b, sizeof b, t->auc), t->known);
         }
@@ -180,13 +182,41 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     }
     print_metric(rep);
     print_diagnosis(rep);
+    if (rep->n_sources > 0) {
+        printf("\nerror per data source (examples):\n%-10s", "split");
+        for (int j = 0; j < rep->n_sources; j++)
+            printf(" %18.18s", rep->source_names.v[j]);
+        printf("\n");
+        for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+            int total = 0;
+            for (int j = 0; j < rep->n_sources; j++)
+                total += rep->source_count[k][j];
+            if (!total)
+                continue;
+            printf("%-10s", data_split_names[k]);
+            for (int j = 0; j < rep->n_sources; j++) {
+                char cell[40];
+                if (!rep->source_count[k][j])
+                    snprintf(cell, sizeof cell, "-");
+                else if (isnan(rep->source_error[k][j]))
+                    snprintf(cell, sizeof cell, "(%d)", rep->source_count[k][j]);
+                else
+                    snprintf(cell, sizeof cell, "%.2f%% (%d)", 100 * rep->source_error[k][j],
+                             rep->source_count[k][j]);
+                printf(" %18s", cell);
+            }
+            printf("\n");
+        }
+    }
     if (run_dir && rep->kept_tags[0])
         printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
                rep->kept_tags);
     if (run_dir && rep->dev_errors >= 0)
-        printf("\nerror analysis: %d of %d misclassified dev examples in %s/errors/errors.csv;\n"
+        printf("\nerror analysis: %d of %d %s in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
-               rep->n_sampled, rep->dev_errors, run_dir, run_dir);
+               rep->n_sampled, rep->dev_errors,
+               rep->residuals ? "dev examples, those with the largest errors," : "misclassified dev examples",
+               run_dir, run_dir);
     if (run_dir)
         printf("report: %s/report.html\n", run_dir);
 }

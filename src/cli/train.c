@@ -1,5 +1,6 @@
 /* train.c - `dlc train CONFIG`: train, evaluate, write the run folder. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,22 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../io/io.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
 #include "report_print.h"
+
+/* Set by SIGINT or SIGTERM: training stops at the next batch.  (A signal
+ * handler can only reach a global; this is the CLI's one.)  A second signal
+ * ends the process at once. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    stop_requested = 1;
+    signal(sig, SIG_DFL);
+}
 
 static const cli_opt opts[] = {
     {"--set", 1, "KEY=VALUE", "override a config key, e.g. train.optimizer.lr=0.01 (repeatable)"},
@@ -88,7 +101,8 @@ static void on_message(void *user, const char *msg)
     clear_line(p);
     if (p->quiet && strncmp(msg, "warning", 7) != 0)
         return;
-    fprintf(stderr, "%s\n", msg);
+    char text[2048];
+    fprintf(stderr, "%s\n", dlc_escape(text, sizeof text, msg, DLC_ESC_KEEP_LINES));
 }
 
 static dlc_status on_finished(void *user, model *m, const data_bundle *data,
@@ -104,7 +118,7 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
-                           tensor_get_threads()};
+                           res->seconds_this, tensor_get_threads()};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
@@ -123,18 +137,35 @@ static int run(const cli_args *a)
     dlc_config cfg;
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
-    int rc = 0;
+    int rc = 0, lock_fd = -1;
     char *yaml = NULL;
     progress p = {0};
     char run_dir[2048], probe[2300];
     const char *out = cli_get(c, a, "--out");
-    snprintf(run_dir, sizeof run_dir, "%s", out ? out : "runs/");
-    if (!out)
-        snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    int n = out ? snprintf(run_dir, sizeof run_dir, "%s", out)
+                : snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    if (n < 0 || (size_t)n >= sizeof run_dir) {
+        rc = cli_usage_error(c, "the run folder's path is %d characters long; at most %zu are "
+                             "accepted", n, sizeof run_dir - 1);
+        goto done;
+    }
     int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
     if (resume && force) {
         rc = cli_usage_error(c, "--resume and --force contradict each other");
         goto done;
+    }
+    /* one process per run folder, for the whole run: the lock is taken
+     * before anything in the folder is looked at or removed */
+    if (!resume || exists(run_dir)) {
+        if ((!resume && dlc_mkdirs(run_dir, &err) != DLC_OK) ||
+            io_run_lock(run_dir, &lock_fd, &err) != DLC_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
+        int stale = io_remove_stale_tmp(run_dir);
+        if (stale && !cli_quiet(c, a))
+            fprintf(stderr, "removed %d temporary file%s left by killed runs in %s\n", stale,
+                    stale == 1 ? "" : "s", run_dir);
     }
     snprintf(probe, sizeof probe, "%s/checkpoint.safetensors", run_dir);
     int has_ckpt = exists(probe);
@@ -162,6 +193,12 @@ static int run(const cli_args *a)
             unlink(probe);
         }
     }
+    /* the run records which weights it started from */
+    if (cfg.init.run[0] && !cfg.init.sha256[0] &&
+        model_source_digest(&cfg, cfg.init.sha256, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (config_to_yaml(&cfg, &yaml, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -172,18 +209,34 @@ static int run(const cli_args *a)
     p.cfg = &cfg;
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, yaml};
+    train_options opt = {run_dir, resume, &stop_requested, yaml};
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
+        if (err.status == DLC_EINTR) {
+            if (res.checkpoint_epoch > 0)
+                fprintf(stderr,
+                        "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
+                        "continue with:\n  dlc train %s --out %s --resume%s\n",
+                        run_dir, res.checkpoint_epoch, cfg.train.epochs, a->pos[0], run_dir,
+                        a->n_sets ? " (and the same --set options)" : "");
+            else
+                fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
+                                "start again with: dlc train %s --out %s --force\n",
+                        a->pos[0], run_dir);
+        }
         goto done;
     }
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
+    if (res.seconds_this < res.seconds - 0.05)
+        printf("(%.1fs in this invocation) ", res.seconds_this);
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);
@@ -192,6 +245,7 @@ done:
         report_free(&p.rep);
     free(yaml);
     config_free(&cfg);
+    io_run_unlock(lock_fd);
     return rc;
 }
 

@@ -34,7 +34,11 @@ extern const char *const data_norm_names[NORM_COUNT + 1];
 typedef enum {
     DATA_TARGET_CLASS,   /* one label column -> class id (softmax) */
     DATA_TARGET_BINARY,  /* one or more columns -> 0/1, empty = unknown (bce) */
-    DATA_TARGET_NUMERIC  /* one or more numeric columns (mse) */
+    DATA_TARGET_NUMERIC, /* one or more numeric columns (mse) */
+    /* or'd with CLASS or BINARY when class names are given (a trained
+     * model's): an example whose label is not one of them is dropped and
+     * counted in dataset.dropped, not an error naming its file and line */
+    DATA_TARGET_SKIP_UNKNOWN = 0x100
 } data_target;
 
 #define DATA_PATH_MAX 1024
@@ -95,22 +99,64 @@ typedef struct {
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
 
+/* data.sources: one named source of examples and the share of it each split
+ * takes (training on another domain, with dev and test from the target). */
+#define DATA_MAX_SOURCES 8
+typedef enum { DATA_DOMAIN_IN, DATA_DOMAIN_OUT, DATA_DOMAIN_COUNT } data_domain;
+extern const char *const data_domain_names[DATA_DOMAIN_COUNT + 1];
+typedef struct {
+    char name[DATA_NAME_MAX];
+    data_format format;             /* default: data.format */
+    data_source files;              /* its files, as data.train names them */
+    double use_train, use_dev, use_test;   /* fractions of its examples per split (sum <= 1) */
+    data_domain domain;             /* out: another domain, for training only */
+    double weight;                  /* sampling weight of its examples in the training mix */
+} data_source_spec;
+
+/* One random transform of augmentation: applied with probability p, its
+ * strength drawn uniformly from [lo, hi]. */
+typedef struct {
+    double p, lo, hi;
+} data_aug_range;
+
+/* Training-time augmentation of image examples (C, H, W), on raw 0..255
+ * values before normalization.  The photometric transforms imitate another
+ * camera (the notes' artificial data synthesis) and may be limited to some
+ * data.sources. */
+typedef struct {
+    int hflip;                 /* random horizontal flips */
+    int crop_pad;              /* zero-pad by this, then crop a random window back */
+    data_aug_range rotate;     /* degrees, bilinear, zeros outside */
+    data_aug_range blur;       /* Gaussian blur, sigma in pixels */
+    data_aug_range contrast;   /* (x - mean) * factor + mean, per channel */
+    data_aug_range brightness; /* + a shift in 0..255 units */
+    data_aug_range noise;      /* + Gaussian noise of this sigma (0..255 units) */
+    data_aug_range jpeg;       /* 8x8 DCT quantized at this JPEG quality (1-100) */
+    dlc_strlist sources;       /* only examples of these sources (empty: every example) */
+} data_augment;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
+    int n_sources;                  /* data.sources (then train/dev/test are empty) */
+    data_source_spec sources[DATA_MAX_SOURCES];
+    int allow_ood_eval;             /* dev/test may take out-of-domain sources */
     dlc_strlist classes;            /* class names in id order; empty = from the data */
     int n_labels;                   /* csv: label column(s) by header name, per head */
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
+    int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     double split_train_dev;
     norm_kind normalize;
     int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    long max_image_pixels;          /* image files: larger ones are refused (0: the default) */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
-    int hflip;                      /* augment (train only): random horizontal flips */
-    int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
+    int skip_unknown_labels;        /* with classes given: drop (and count) examples of other labels */
+    data_augment augment;           /* training only */
     data_text_config text;
 } data_config;
 
@@ -127,6 +173,9 @@ typedef struct {
     int n_targets;
     float *targets;            /* (n, n_targets) */
     dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
+    int dropped;               /* examples dropped: label not among the given classes */
+    int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -178,8 +227,16 @@ typedef struct {
     int n_targets;              /* every head's targets, in head order */
     int n_heads;
     data_head heads[DATA_MAX_HEADS];
+    /* data.sources: their names, how many examples each split took from each,
+     * and (when the weights differ) each example's weight in the training mix */
+    int n_sources;
+    dlc_strlist source_names;
+    int source_count[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
+    float *weight;              /* (n of src[0]) or NULL */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
+    dlc_strlist skipped_files;  /* their messages ("path: why"), skipped in all */
+    int unknown_labels;         /* examples dropped by skip_unknown_labels, over every file */
     /* format text: the vocabulary (token by id), the task, and tokens per split
      * (train, train-dev, dev, test; lm: targets, i.e. predicted tokens) */
     int text;
@@ -189,6 +246,9 @@ typedef struct {
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
 } data_bundle;
+
+/* 1 when the source names any file. */
+int data_source_given(const data_source *s);
 
 /* Reads sources, makes splits (seeded), fits normalization on train, for the
  * heads `want` (n_want of them, in the order their targets are laid out).
@@ -289,24 +349,46 @@ void data_gather(const data_split *s, const int *order, int start, int count,
 /* data_gather with training-time augmentation of (C, H, W) examples: each
  * example is flipped left-right with probability 1/2 (hflip) and shifted by
  * a random (dy, dx) in [-crop_pad, crop_pad] with zeros filling in (a random
- * crop of the zero-padded image), then normalized.  Draws from rng. */
+ * crop of the zero-padded image); then, if it comes from a source aug
+ * applies to, rotated, blurred, its contrast and brightness changed, noise
+ * added and JPEG quality lost, each with its probability; then normalized.
+ * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
+ * floats.  Draws from rng. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
-                         const data_norm *nm, int hflip, int crop_pad, dlc_rng *rng,
-                         float *restrict x, float *restrict t);
+                         const data_norm *nm, const data_augment *aug,
+                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
 
-/* ---- image files (image.c) ---- */
-/* Decodes an image file (PNG, JPEG, BMP, GIF, ...) and converts it to
- * shape (C, H, W), C = 1 (gray, ITU-R 601 luma) or 3 (RGB) or 4: channels
- * are converted and the image resized (stb_image_resize) as needed.  Writes
- * C*H*W bytes, channel-major, into out.  Errors name the file. */
-dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t *out,
-                           dlc_error *err);
-/* The (C, H, W) of an image file as stored (C: 1 gray, 3 RGB; gray+alpha
- * counts as 1, RGBA as 3). */
-dlc_status data_image_probe(const char *path, tensor_shape *shape, dlc_error *err);
-/* 1 when the name ends in an image extension stb_image reads. */
+/* ---- image files (image.c) ----
+ * dlc reads PNG, JPEG, BMP and GIF (the first frame), recognised by their
+ * first bytes whatever the file's name; other formats are refused.  Before
+ * decoding, the header's size is checked (1 to DATA_IMAGE_MAX_SIDE pixels
+ * per side, at most max_pixels pixels; max_pixels <= 0 means
+ * DATA_IMAGE_MAX_PIXELS) and the file's structure is walked to see it is
+ * complete (a truncated file is an error, not a half-black image).  Only
+ * regular files are opened: a FIFO, socket, device, folder, broken link or
+ * link loop is an error naming the path and what it is. */
+#define DATA_IMAGE_MAX_SIDE 16384
+#define DATA_IMAGE_MAX_PIXELS (64L << 20)
+/* Checks image bytes as above (name for messages); shape (may be NULL)
+ * receives the (C, H, W) stored: C 1 for gray (with or without alpha), 3 for
+ * colour. */
+dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                            tensor_shape *shape, dlc_error *err);
+/* Checks, decodes and converts image bytes to shape (C, H, W), C = 1 (gray,
+ * ITU-R 601 luma) or 3 (RGB): channels are converted and the image resized
+ * (stb_image_resize) as needed.  Writes C*H*W bytes, channel-major, into out. */
+dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                             const tensor_shape *shape, uint8_t *out, dlc_error *err);
+/* The same for a file; errors name the file. */
+dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape *shape,
+                           uint8_t *out, dlc_error *err);
+/* The (C, H, W) of an image file as stored, after data_image_check. */
+dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *shape, dlc_error *err);
+/* 1 when the name ends in an image extension (of any format stb_image
+ * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
@@ -315,9 +397,11 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the
  * first image's own shape (filled in).  bad: what to do with an unreadable
- * file; *skipped counts those skipped. */
+ * file, or'd with DATA_TARGET_SKIP_UNKNOWN to drop the files of a class
+ * folder not among known names (counted in dataset.dropped) rather than
+ * fail; skipped (may be NULL) receives one message per file skipped. */
 dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
-                                  dlc_strlist *class_names, int bad, long limit, int *skipped,
-                                  dlc_error *err);
+                                  dlc_strlist *class_names, int bad, long limit, long max_pixels,
+                                  dlc_strlist *skipped, dlc_error *err);
 
 #endif

@@ -96,7 +96,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     *out = NULL;
     *out_len = 0;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return dlc_read_file(path, out, out_len, err);
+        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
     DIR *d = opendir(path);
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
@@ -123,7 +123,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     for (int i = 0; i < names.n; i++) {
         char *t = NULL;
         size_t n = 0;
-        if ((st = dlc_read_file(names.v[i], &t, &n, err)))
+        if ((st = dlc_read_file_max(names.v[i], DLC_DATA_MAX, &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
         dlc_buf_append(&all, t, n);
@@ -911,7 +911,7 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
     data_names v = {0};
     int id;
     *found = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st)
         return st;
     if ((st = utf8_check(path, text, len, err)))

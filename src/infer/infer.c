@@ -50,7 +50,7 @@ dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, 
         int N = n - start < g->nmax ? n - start : g->nmax;
         float *x = graph_input(g, 0); /* (N, D) */
         for (int i = 0; i < N && st == DLC_OK; i++) {
-            st = data_image_load(files[start + i], &m->data_shape, pix, err);
+            st = data_image_load(files[start + i], 0, &m->data_shape, pix, err);
             for (size_t j = 0; st == DLC_OK && j < D; j++)
                 x[(size_t)i * D + j] = (float)pix[j];
         }
@@ -117,7 +117,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     csv_rows r = {path, (int)tensor_shape_size(&m->data_shape), NULL, 0, 0};
     *x = NULL;
     *n = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
     if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)

@@ -91,6 +91,30 @@ fail:
     return s;
 }
 
+/* 1 when node id owns parameters (not buffers, not another layer's shared ones). */
+static int owns_params(const graph *g, int id)
+{
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].node == id && !g->params[k].buffer)
+            return 1;
+    return 0;
+}
+
+/* freeze: {all_but_last: K}: every layer with parameters but the last K (in
+ * topological order, which follows the config's) stops learning. */
+static void freeze_all_but_last(graph *g, int K)
+{
+    int keep = K;
+    for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
+        if (!owns_params(g, i))
+            continue;
+        if (keep > 0)
+            keep--;
+        else
+            graph_freeze_node(g, i);
+    }
+}
+
 static int layer_index(const dlc_config *cfg, const char *name)
 {
     for (int i = 0; i < cfg->n_layers; i++)
@@ -187,6 +211,8 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         DLC_OK)
         goto fail;
 
+    if (cfg->freeze_all_but_last >= 0)
+        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);
@@ -399,6 +425,70 @@ done:
     return s;
 }
 
+/* ---- a model file's metadata, checked before it is used ---- */
+
+enum { MODEL_MAX_DIM = 1 << 24, MODEL_MAX_CLASSES = 1 << 20 };
+
+/* "data_shape" / "input": a JSON array of 1..TENSOR_MAX_DIMS whole numbers
+ * in 1..MODEL_MAX_DIM (a cast used to turn 1e300 into a shape). */
+static dlc_status model_meta_shape(const char *in, const char *path, tensor_shape *shape,
+                                   dlc_error *err)
+{
+    json_value *dims = NULL;
+    dlc_status s = DLC_OK;
+    size_t total = 1;
+    if (json_parse(&dims, in, strlen(in), NULL) != DLC_OK || dims->type != JSON_ARRAY ||
+        dims->n < 1 || dims->n > TENSOR_MAX_DIMS) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'data_shape' is not a list of 1 to %d sizes",
+                     path, TENSOR_MAX_DIMS);
+        goto done;
+    }
+    shape->ndim = dims->n;
+    for (int i = 0; i < dims->n; i++) {
+        const json_value *d = dims->items[i];
+        if (d->type != JSON_NUMBER || !(d->number >= 1 && d->number <= MODEL_MAX_DIM) ||
+            d->number != (double)(int)d->number || (total *= (size_t)d->number) > MODEL_MAX_DIM) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'data_shape' size %d is not a whole number "
+                         "from 1 to %d (or the sizes multiply past it)", path, i, MODEL_MAX_DIM);
+            goto done;
+        }
+        shape->d[i] = (int)d->number;
+    }
+done:
+    json_free(dims);
+    return s;
+}
+
+/* A head's class names: at most MODEL_MAX_CLASSES, none twice (labels are
+ * mapped through them by name, so a name twice would be ambiguous). */
+static dlc_status model_check_classes(const dlc_strlist *classes, const char *path, dlc_error *err)
+{
+    if (classes->n > MODEL_MAX_CLASSES)
+        return dlc_fail(err, DLC_EINPUT, "%s: metadata lists %d classes, more than %d", path,
+                        classes->n, MODEL_MAX_CLASSES);
+    dlc_index ix;
+    if (dlc_index_init(&ix, (size_t)classes->n, err) != DLC_OK)
+        return DLC_ENOMEM;
+    dlc_status s = DLC_OK;
+    for (int i = 0; i < classes->n && s == DLC_OK; i++)
+        if (dlc_index_put(&ix, classes->v[i], i) != -1)
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata names the class '%.60s' twice", path,
+                         classes->v[i]);
+    dlc_index_free(&ix);
+    return s;
+}
+
+/* The normalization must be finite, or every prediction is NaN. */
+static dlc_status model_check_norm(const io_tensor *shift, const io_tensor *scale, const char *path,
+                                   dlc_error *err)
+{
+    for (int i = 0; i < shift->shape.d[0]; i++)
+        if (!isfinite(shift->data[i]) || !isfinite(scale->data[i]))
+            return dlc_fail(err, DLC_EINPUT, "%s: normalization value %d is not finite (shift %g, "
+                            "scale %g)", path, i, (double)shift->data[i], (double)scale->data[i]);
+    return DLC_OK;
+}
+
 dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,
                             dlc_error *err)
 {
@@ -414,9 +504,14 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         return s;
     const char *format = io_st_meta(st, "format");
     const char *text = io_st_meta(st, "config");
-    if (!format || strcmp(format, MODEL_FORMAT) != 0 || !text) {
+    if (!format || strcmp(format, MODEL_FORMAT) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc model file (format '%s')", path,
                      format ? format : "missing");
+        goto fail;
+    }
+    if (!text) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: a dlc model file without its 'config' metadata "
+                     "(damaged, or written by another program)", path);
         goto fail;
     }
     char where[1100];
@@ -426,6 +521,9 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     have_cfg = 1;
     if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)
         goto fail;
+    for (int h = 0; h < cfg.n_heads; h++)
+        if ((s = model_check_classes(&names[h][0], path, err)) != DLC_OK)
+            goto fail;
     /* the input shape is stored; the config may leave it to the data */
     const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
     if (!shift || !scale || shift->shape.ndim != 1 || !tensor_shape_equal(&shift->shape, &scale->shape)) {
@@ -436,14 +534,10 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     const char *in = io_st_meta(st, "data_shape");
     if (!in)
         in = io_st_meta(st, "input"); /* files from before data_shape was stored */
-    json_value *dims = NULL;
-    if (in && json_parse(&dims, in, strlen(in), NULL) == DLC_OK && dims->type == JSON_ARRAY &&
-        dims->n >= 1 && dims->n <= TENSOR_MAX_DIMS) {
-        data_shape.ndim = dims->n;
-        for (int i = 0; i < dims->n; i++)
-            data_shape.d[i] = dims->items[i]->type == JSON_NUMBER ? (int)dims->items[i]->number : 0;
-    }
-    json_free(dims);
+    if (in && (s = model_meta_shape(in, path, &data_shape, err)) != DLC_OK)
+        goto fail;
+    if ((s = model_check_norm(shift, scale, path, err)) != DLC_OK)
+        goto fail;
     if (input)
         data_shape = *input;
     if ((s = meta_strings(st, "vocab", path, &vocab, err)) != DLC_OK)
@@ -478,6 +572,8 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
+        if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
+            m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */
     }
     for (int h = 0; h < m->n_heads; h++) {
         m->heads[h].classes = names[h][0];

@@ -101,6 +101,23 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
  * parameter must be present with the same shape. prefix: "" or e.g. "best.". */
 dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_error *err);
 
+/* ---- transfer learning (transfer.c) ---- */
+
+/* RUN may be a run folder or a model file: the model file's path into buf. */
+const char *model_file_of(const char *run, char *buf, size_t size);
+
+/* The SHA-256 of the model file cfg->init.run names. */
+dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *err);
+
+/* Copies into m (built, parameters initialised) the parameters init_from
+ * names: every parameter of a layer matching init_from.layers (all layers
+ * when empty) and no init_from.exclude glob, by name, from the source model
+ * file; with init_from.normalize source, its input normalization too.  A
+ * missing tensor or one of another shape is an error naming the tensor and
+ * both shapes (EINPUT), as is a glob that matches no layer or a recorded
+ * sha256 the file no longer has.  Nothing to do without init_from.run. */
+dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err);
+
 /* Runs the model in evaluation mode over split s, in batches of at most
  * g->nmax, calling fn with each batch's targets (N, n_targets) once the
  * heads' outputs are in graph_output(m->g, h)->out (N, out size); rows are

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Writes PyTorch reference values for slice, split, subtract, multiply, abs,
+square, l2normalize, gram and layernorm (tests/data/ref/layers_cut.ref,
+layers_elementwise.ref, layers_norm.ref), in the format of make_reference.py;
+tests/unit/test_layers.c reads them.
+
+Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_reference import write  # noqa: E402
+
+torch.manual_seed(2468)
+
+
+def case(arrays, name, inputs, fn, params=()):
+    """fn(*inputs, *params) -> output(s); stores inputs xK, params pK, outputs
+    y (or yK for several), the output gradients dy (dyK) and the gradients
+    dxK, dpK that backpropagating them gives."""
+    xs = [x.clone().requires_grad_(True) for x in inputs]
+    ps = [p.clone().requires_grad_(True) for p in params]
+    ys = fn(*xs, *ps)
+    several = isinstance(ys, (tuple, list))
+    ys = list(ys) if several else [ys]
+    dys = [torch.randn_like(y) for y in ys]
+    torch.autograd.backward(ys, dys)
+    for i, x in enumerate(xs):
+        arrays["%s.x%d" % (name, i)] = x
+        arrays["%s.dx%d" % (name, i)] = x.grad
+    for i, p in enumerate(ps):
+        arrays["%s.p%d" % (name, i)] = p
+        arrays["%s.dp%d" % (name, i)] = p.grad
+    for i, (y, dy) in enumerate(zip(ys, dys)):
+        suffix = str(i) if several else ""
+        arrays["%s.y%s" % (name, suffix)] = y
+        arrays["%s.dy%s" % (name, suffix)] = dy
+
+
+def away_from_zero(*shape):
+    x = torch.randn(*shape)
+    return x + 0.3 * torch.sign(x)
+
+
+def main():
+    a = {}
+    # slice: axis 1 of (C, H, W) = (4, 5, 2), start -4, end -1
+    case(a, "slice", [torch.randn(3, 4, 5, 2)], lambda x: x[:, :, -4:-1])
+    # split: features (9) into sizes [2, -1, 3] = [2, 4, 3]
+    case(a, "split", [torch.randn(3, 9)], lambda x: torch.split(x, [2, 4, 3], dim=1))
+    write("layers_cut", a)
+    a = {}
+    case(a, "subtract", [torch.randn(4, 2, 3), torch.randn(4, 2, 3)], lambda x, y: x - y)
+    case(a, "multiply", [torch.randn(4, 5), torch.randn(4, 5), torch.randn(4, 5)],
+         lambda x, y, z: x * y * z)
+    case(a, "abs", [away_from_zero(4, 6)], torch.abs)
+    case(a, "square", [torch.randn(4, 6)], torch.square)
+    write("layers_elementwise", a)
+    a = {}
+    # l2normalize over every value of an example, eps 1e-5 inside the root;
+    # small values, so that eps matters (about 1% of the sum)
+    case(a, "l2normalize", [torch.randn(3, 2, 3, 2) * 0.01],
+         lambda x: x / torch.sqrt((x * x).sum(dim=(1, 2, 3), keepdim=True) + 1e-5))
+    # gram: (C, H, W) = (3, 4, 5) -> (3, 3), G = F F^T / (C H W)
+    def gram(x):
+        n, c, h, w = x.shape
+        f = x.reshape(n, c, h * w)
+        return f @ f.transpose(1, 2) / (c * h * w)
+    case(a, "gram", [torch.randn(2, 3, 4, 5)], gram)
+    # layernorm: nn.LayerNorm(normalized_shape) with learned weight (gamma) and bias (beta)
+    def ln(shape):
+        return lambda x, w, b: torch.nn.functional.layer_norm(x, shape, w, b, eps=1e-5)
+    case(a, "layernorm_d", [torch.randn(5, 6) * 2 + 1], ln((6,)),
+         [torch.randn(6), torch.randn(6)])
+    case(a, "layernorm_td", [torch.randn(3, 4, 5)], ln((5,)), [torch.randn(5), torch.randn(5)])
+    case(a, "layernorm_chw", [torch.randn(2, 3, 4, 2)], ln((3, 4, 2)),
+         [torch.randn(3, 4, 2), torch.randn(3, 4, 2)])
+    case(a, "layernorm_hw", [torch.randn(2, 3, 4, 2)], ln((4, 2)),
+         [torch.randn(4, 2), torch.randn(4, 2)])
+    write("layers_norm", a)
+
+
+if __name__ == "__main__":
+    main()
