@@ -181,6 +181,7 @@ static void test_against_direct(void **state)
         {2, 16, 12, 12, 16, 1},
         {1, 2, 1, 1, 3, 1},   /* a 1x1 map */
         {4, 8, 40, 36, 4, 1}, /* more tiles than one block */
+        {2, 64, 8, 9, 64, 1}, /* many channels: the sums auto's layers make */
     };
     double worst[2][4] = {{0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
