@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../dist/dist.h"
 #include "../tensor/tensor.h"
 #include "cli.h"
-
-#define DLC_VERSION "0.1.0"
 
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
@@ -21,7 +20,8 @@ static const cli_opt common_opts[] = {
 
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
-    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, NULL,
+    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
+    &cli_import_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)
@@ -101,6 +101,17 @@ void cli_set_threads(const char *arg, int config_threads)
 }
 
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
+{
+    dlc_status s = cli_load_any_config(c, path, a, err);
+    if (s == DLC_OK && c->embed.on) {
+        config_free(c);
+        return dlc_fail(err, DLC_EINPUT, "%s: the config has no model: its embed: section learns "
+                                         "word vectors (run dlc embed)", path);
+    }
+    return s;
+}
+
+dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
 {
     dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
     if (s != DLC_OK)
@@ -254,7 +265,9 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("dlc %s\n", DLC_VERSION);
+        /* whether `mpirun -np N dlc train` trains as one job */
+        printf("dlc %s (MPI: %s)\n", DLC_VERSION,
+               dist_library() ? dist_library() : "no, built without libopenmpi-dev");
         return 0;
     }
     const char *names[16];

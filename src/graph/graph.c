@@ -374,9 +374,6 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
     if ((st = topo_sort(layers, n_layers, &ix, order, err)) != DLC_OK)
         goto fail;
     g->nmax = nmax;
-    /* a valid generator from the start: dropout outside the trainer (which
-     * reseeds it per epoch) must not see an all-zero xoshiro state */
-    dlc_rng_seed(&g->rng, 0, DLC_STREAM(DLC_STREAM_DROPOUT, 0));
     g->n_inputs = 1;
     g->n_nodes = 1;
 
@@ -506,7 +503,7 @@ void graph_set_input_grad(graph *g, int on)
 
 void graph_forward(graph *g, int N, int training)
 {
-    assert(N >= 1 && N <= g->nmax);
+    assert(N >= 0 && N <= g->nmax); /* 0: a process with no rows of this batch (src/dist) */
     g->training = training;
     g->last_n = N;
     if (N > g->grad_rows)
@@ -563,6 +560,8 @@ void graph_backward(graph *g, int N)
                                R, D);
         }
         graph_ops[n->spec.op].backward(g, n, N);
+        if (g->backward_hook)
+            g->backward_hook(g->hook_user, i);
     }
     tensor_arena_reset(&g->arena);
 }

@@ -11,7 +11,10 @@
  * unbiased variance as PyTorch does; evaluation uses the running values.
  * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  A following (leaky)
  * ReLU is applied here, in the same pass (graph_node.act_fused), and its
- * derivative while dy is read. */
+ * derivative while dy is read.  With several processes (src/dist) each
+ * normalizes its shard by its own statistics (PyTorch DDP's default) or,
+ * with sync_bn, by the whole batch's: the per-channel sums are then summed
+ * over the processes. */
 #include <math.h>
 #include <string.h>
 
@@ -40,6 +43,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
     n->aux_per_sample = tensor_shape_size(&n->shape);
     n->aux_fixed = (size_t)C;
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    n->scratch = 2 * (2 * (size_t)C + 1); /* bn_acc */
     return DLC_OK;
 }
 
@@ -113,6 +117,31 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
     }
 }
 
+/* Per-call scratch: 2C + 1 doubles (per-channel sums, the value count, then
+ * per-channel sums again). */
+static double *bn_acc(graph *g, int C)
+{
+    return (double *)(void *)graph_scratch(g, 2 * (2 * (size_t)C + 1));
+}
+
+/* With several processes and synchronized statistics (graph.h: sync_bn),
+ * buf is summed over them; otherwise left as it is. */
+static void bn_sum(graph *g, double *buf, int n)
+{
+    if (g->sync_bn && g->sum_hook)
+        g->sum_hook(g->hook_user, buf, n);
+}
+
+static int bn_synced(const graph *g)
+{
+    return g->training && g->sync_bn && g->sum_hook;
+}
+
+/* What a pass over a range of channels does: one process runs every phase
+ * per channel in one pass (its data still in cache); with synchronized
+ * statistics each sum is summed over the processes between the phases. */
+enum { BN_SUM = 1, BN_SQ = 2, BN_APPLY = 4, BN_ALL = 7 };
+
 /* One layer's forward or backward, split over the worker threads by channel. */
 typedef struct {
     graph *g;
@@ -120,6 +149,9 @@ typedef struct {
     int N, C;
     size_t S;
     float slope; /* of a fused (leaky) ReLU */
+    double *acc; /* training: bn_acc's scratch (forward: sums C, values M,
+                  * squares C; backward: sums of dz C, of dz * xhat C, M) */
+    int phases;  /* BN_* */
 } bn_job;
 
 DLC_HOT
@@ -128,35 +160,48 @@ static void bn_forward_part(void *ctx, int part, int parts)
     const bn_job *j = ctx;
     graph *g = j->g;
     graph_node *n = j->n;
-    const int N = j->N;
-    const size_t S = j->S, CS = (size_t)j->C * S;
+    const int N = j->N, C = j->C;
+    const size_t S = j->S, CS = (size_t)C * S;
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
     float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
-    const double M = (double)N * (double)S;
+    double *acc = j->acc, *sq = acc ? acc + C + 1 : NULL;
     const float m = n->spec.momentum, eps = n->spec.eps;
     size_t lo, hi;
-    tensor_part_range((size_t)j->C, 1, part, parts, &lo, &hi);
+    tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
     for (size_t c = lo; c < hi; c++) {
         float mu, is;
         if (g->training) {
             /* two passes: the mean, then the squared deviations from it */
-            double sum = 0, sq = 0, unused = 0;
-            for (int i = 0; i < N; i++)
-                bn_sums(x + (size_t)i * CS + c * S, S, 0.0f, &sum, &unused);
-            double mean = sum / M;
+            double unused = 0;
+            if (j->phases & BN_SUM) {
+                double sum = 0;
+                for (int i = 0; i < N; i++)
+                    bn_sums(x + (size_t)i * CS + c * S, S, 0.0f, &sum, &unused);
+                acc[c] = sum;
+            }
+            const double M = acc[C];
+            if (!(M > 0))
+                continue; /* no values anywhere: nothing to normalize or learn */
+            const double mean = acc[c] / M;
             const float cm = (float)mean;
-            for (int i = 0; i < N; i++)
-                bn_sums(x + (size_t)i * CS + c * S, S, cm, &unused, &sq);
+            if (j->phases & BN_SQ) {
+                double q = 0;
+                for (int i = 0; i < N; i++)
+                    bn_sums(x + (size_t)i * CS + c * S, S, cm, &unused, &q);
+                sq[c] = q;
+            }
+            if (!(j->phases & BN_APPLY))
+                continue;
             /* deviations were taken from the float mean cm: E(x - cm)^2 = var + (mean - cm)^2 */
-            double dm = mean - cm, var = sq / M - dm * dm;
+            double dm = mean - cm, var = sq[c] / M - dm * dm;
             var = var > 0 ? var : 0;
-            mu = (float)mean;
+            mu = cm;
             is = (float)(1.0 / sqrt(var + eps));
             double unbiased = M > 1 ? var * M / (M - 1) : var;
-            rmean[c] = m * rmean[c] + (1 - m) * (float)mean;
-            rvar[c] = m * rvar[c] + (1 - m) * (float)unbiased;
+            rmean[c] = m * rmean[c] + (1.0f - m) * mu;
+            rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
         } else {
             mu = rmean[c];
             is = 1.0f / sqrtf(rvar[c] + eps);
@@ -186,8 +231,26 @@ static void bn_forward_part(void *ctx, int part, int parts)
 
 void batchnorm_forward(graph *g, graph_node *n, int N)
 {
-    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f};
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
     bn_geometry(n, &j.C, &j.S);
+    if (!g->training) {
+        tensor_parallel(bn_forward_part, &j);
+        return;
+    }
+    j.acc = bn_acc(g, j.C);
+    j.acc[j.C] = (double)N * (double)j.S;
+    if (!bn_synced(g)) {
+        tensor_parallel(bn_forward_part, &j);
+        return;
+    }
+    /* the sums and the value count over every process, then the squares */
+    j.phases = BN_SUM;
+    tensor_parallel(bn_forward_part, &j);
+    bn_sum(g, j.acc, j.C + 1);
+    j.phases = BN_SQ;
+    tensor_parallel(bn_forward_part, &j);
+    bn_sum(g, j.acc + j.C + 1, j.C);
+    j.phases = BN_APPLY;
     tensor_parallel(bn_forward_part, &j);
 }
 
@@ -197,34 +260,43 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const bn_job *j = ctx;
     graph *g = j->g;
     graph_node *n = j->n;
-    const int N = j->N;
-    const size_t S = j->S, CS = (size_t)j->C * S;
+    const int N = j->N, C = j->C;
+    const size_t S = j->S, CS = (size_t)C * S;
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
     const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
     const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
-    const double M = (double)N * (double)S;
+    double *sdy = j->acc, *sdyx = j->acc + C;
+    const double M = j->acc[2 * C];
     size_t lo, hi;
-    tensor_part_range((size_t)j->C, 1, part, parts, &lo, &hi);
+    tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
     for (size_t c = lo; c < hi; c++) {
-        double sdy = 0, sdyx = 0;
-        for (int i = 0; i < N; i++) {
-            size_t at = (size_t)i * CS + c * S;
-            if (y)
-                bn_dot(dy + at, y + at, slope, xhat + at, S, &sdy, &sdyx, 1);
-            else
-                bn_dot(dy + at, NULL, slope, xhat + at, S, &sdy, &sdyx, 0);
+        if (j->phases & BN_SUM) {
+            double a = 0, b = 0;
+            for (int i = 0; i < N; i++) {
+                size_t at = (size_t)i * CS + c * S;
+                if (y)
+                    bn_dot(dy + at, y + at, slope, xhat + at, S, &a, &b, 1);
+                else
+                    bn_dot(dy + at, NULL, slope, xhat + at, S, &a, &b, 0);
+            }
+            sdy[c] = a;
+            sdyx[c] = b;
+            /* this process's share: the parameter gradients are summed later */
+            if (gamma->trainable)
+                gamma->grad[c] += (float)b;
+            if (beta->trainable)
+                beta->grad[c] += (float)a;
         }
-        if (gamma->trainable)
-            gamma->grad[c] += (float)sdyx;
-        if (beta->trainable)
-            beta->grad[c] += (float)sdy;
-        if (!dx)
+        if (!dx || !(j->phases & BN_APPLY))
+            continue;
+        if (g->training && !(M > 0))
             continue;
         const float gc = gamma->data[c] * inv_std[c];
-        /* training: dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat));
-         * evaluation (fixed statistics): gamma/sigma * dy */
-        const float mdy = g->training ? (float)(sdy / M) : 0.0f, mdyx = g->training ? (float)(sdyx / M) : 0.0f;
+        /* training: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
+         * evaluation (fixed statistics): gamma/sigma * dz */
+        const float mdy = g->training ? (float)(sdy[c] / M) : 0.0f,
+                    mdyx = g->training ? (float)(sdyx[c] / M) : 0.0f;
         for (int i = 0; i < N; i++) {
             size_t at = (size_t)i * CS + c * S;
             const float *dyr = dy + at, *hr = xhat + at, *yr = y ? y + at : NULL;
@@ -242,8 +314,19 @@ static void bn_backward_part(void *ctx, int part, int parts)
 
 void batchnorm_backward(graph *g, graph_node *n, int N)
 {
-    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f};
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
     bn_geometry(n, &j.C, &j.S);
+    j.acc = bn_acc(g, j.C);
+    j.acc[2 * j.C] = (double)N * (double)j.S;
+    if (!bn_synced(g) || !graph_wants_grad(g, n, 0)) {
+        tensor_parallel(bn_backward_part, &j);
+        return;
+    }
+    /* dx needs the sums over every process */
+    j.phases = BN_SUM;
+    tensor_parallel(bn_backward_part, &j);
+    bn_sum(g, j.acc, 2 * j.C + 1);
+    j.phases = BN_APPLY;
     tensor_parallel(bn_backward_part, &j);
 }
 
