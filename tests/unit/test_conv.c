@@ -506,6 +506,112 @@ static void step_free(step_result *r)
     free(r->dw);
 }
 
+/* One simulated process for test_sync_batchnorm: its sum_hook keeps each
+ * call's local sums and adds the other process's from the same call of its
+ * last step (the processes take turns instead of waiting for each other). */
+enum { SB_CALLS = 3, SB_MAX = 64 }; /* a step sums 3 times: forward 2, backward 1 */
+typedef struct sb_rank {
+    double mine[SB_CALLS][SB_MAX];
+    const struct sb_rank *other;
+    int call;
+} sb_rank;
+
+static void sb_sum(void *user, double *buf, int n)
+{
+    sb_rank *r = user;
+    if (r->call >= SB_CALLS || n > SB_MAX)
+        fail_msg("sum_hook: call %d of %d doubles", r->call, n);
+    for (int i = 0; i < n; i++) {
+        r->mine[r->call][i] = buf[i];
+        buf[i] += r->other->mine[r->call][i];
+    }
+    r->call++;
+}
+
+/* One training step on rows [r0, r0 + n) of x and dy (per-sample sizes D, O). */
+static void sb_step(graph *g, const float *x, const float *dy, int r0, int n, size_t D, size_t O)
+{
+    memcpy(graph_input(g, 0), x + (size_t)r0 * D, sizeof(float) * (size_t)n * D);
+    graph_forward(g, n, 1);
+    graph_zero_grad(g);
+    memcpy(graph_output(g, 0)->grad, dy + (size_t)r0 * O, sizeof(float) * (size_t)n * O);
+    graph_backward(g, n);
+}
+
+/* Batchnorm with synchronized statistics (graph.h: sync_bn; the phases of
+ * norm.c around each sum over the processes), each process on two threads:
+ * two processes holding 3 and 2 rows of a batch give one process's outputs
+ * and input gradients over all 5 rows, and their parameter gradients add
+ * up to its.  The processes take turns, each hook adding the other's sums
+ * from its previous step: the first exchange (the batch mean) is exact at
+ * once and each later one a turn after the one before, so three rounds make
+ * every sum exact.  The running statistics are the whole batch's too. */
+static void test_sync_batchnorm(void **state)
+{
+    enum { C = 6, NA = 3, NB = 2, N = NA + NB };
+    tensor_shape in = {3, {C, 7, 5}};
+    layer_spec s = gt_spec("batchnorm", "bn");
+    s.activation = ACT_RELU;
+    const size_t D = (size_t)C * 35, O = D;
+    float *x = malloc(sizeof(float) * N * D), *dy = malloc(sizeof(float) * N * O);
+    assert_true(x && dy);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 9, 0);
+    for (size_t i = 0; i < N * D; i++) {
+        x[i] = 1.5f + (float)dlc_rng_normal(&rng); /* a mean away from 0 */
+        dy[i] = (float)dlc_rng_normal(&rng);
+    }
+    graph *g[3];
+    sb_rank rk[2] = {0};
+    rk[0].other = &rk[1];
+    rk[1].other = &rk[0];
+    for (int p = 0; p < 3; p++) {
+        g[p] = build(&in, &s, 1, N);
+        for (int c = 0; c < C; c++) {
+            g[p]->params[0].data[c] = 0.5f + 0.25f * (float)c; /* gamma */
+            g[p]->params[1].data[c] = 0.1f * (float)(c - 3);   /* beta */
+        }
+        tensor_fill(g[p]->params[3].data, 1.0f, C); /* running var */
+    }
+    tensor_set_threads(1);
+    sb_step(g[2], x, dy, 0, N, D, O); /* one process, every row */
+    tensor_set_threads(2);
+    for (int p = 0; p < 2; p++) {
+        g[p]->sync_bn = 1;
+        g[p]->sum_hook = sb_sum;
+        g[p]->hook_user = &rk[p];
+    }
+    for (int round = 0; round < 3; round++)
+        for (int p = 0; p < 2; p++) {
+            if (round == 2) { /* the running statistics of the last step only */
+                tensor_fill(g[p]->params[2].data, 0.0f, C);
+                tensor_fill(g[p]->params[3].data, 1.0f, C);
+            }
+            rk[p].call = 0;
+            sb_step(g[p], x, dy, p ? NA : 0, p ? NB : NA, D, O);
+        }
+    tensor_set_threads(1);
+    for (int p = 0; p < 2; p++) {
+        size_t r0 = p ? NA : 0, n = p ? NB : NA;
+        tu_assert_close("synced running mean", g[p]->params[2].data, g[2]->params[2].data, C, 1e-6, 1e-5);
+        tu_assert_close("synced running var", g[p]->params[3].data, g[2]->params[3].data, C, 1e-6, 1e-5);
+        tu_assert_close("synced batchnorm out", graph_output(g[p], 0)->out,
+                        graph_output(g[2], 0)->out + r0 * O, n * O, 1e-5, 1e-5);
+        tu_assert_close("synced batchnorm dx", g[p]->nodes[0].grad, g[2]->nodes[0].grad + r0 * D,
+                        n * D, 1e-5, 1e-5);
+    }
+    for (int k = 0; k < 2; k++) { /* gamma, beta */
+        float dw[C];
+        for (int c = 0; c < C; c++)
+            dw[c] = g[0]->params[k].grad[c] + g[1]->params[k].grad[c];
+        tu_assert_close("synced batchnorm dgamma, dbeta", dw, g[2]->params[k].grad, C, 1e-4, 1e-5);
+    }
+    for (int p = 0; p < 3; p++)
+        graph_free(g[p]);
+    free(x);
+    free(dy);
+}
+
 /* Each algorithm (and the pointwise path) gives the same result on a second
  * step as on the first (gradients it overwrites instead of adding to are
  * not left over from the step before), and the Winograd ones give im2col's
@@ -594,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_gemm_one_row),
         cmocka_unit_test(test_two_threads_equal_one),
         cmocka_unit_test(test_algorithms_agree),
+        cmocka_unit_test(test_sync_batchnorm),
         cmocka_unit_test(test_pool_windows_past_the_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
