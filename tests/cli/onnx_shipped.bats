@@ -60,6 +60,37 @@ brown_genres() {
     check gen:6:--pad:--max:20
 }
 
+# a shapes config (make_shapes MODE) trained briefly on a small generated set:
+# CONFIG MODE [check options]
+MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+shapes_config() {
+    local config="$1" mode="$2"
+    shift 2
+    need_onnx
+    "$MAKE_SHAPES" sh --mode "$mode" --train 16 --dev 4 --test 4 >/dev/null
+    local names=()
+    [ "$mode" = windows ] || names=(--set data.detection.names=sh/shapes.names)
+    train_shipped "$config.yaml" --set data.train.dir=sh/train --set data.dev.dir=sh/dev \
+        --set data.test.dir=sh/test "${names[@]}" --set train.epochs=1 --set train.batch_size=8
+    check gen:2 "$@"
+}
+
+@test "shipped: shapes_yolo" {
+    shapes_config shapes_yolo detect
+}
+
+@test "shipped: shapes_localize" {
+    shapes_config shapes_localize single
+}
+
+@test "shipped: shapes_landmarks" {
+    shapes_config shapes_landmarks landmarks --output corners.output,object.output
+}
+
+@test "shipped: shapes_windows" {
+    shapes_config shapes_windows windows
+}
+
 @test "shipped: every config in configs/ has a test in this file" {
     for f in "$ROOT"/configs/*.yaml "$ROOT"/configs/architectures/*.yaml "$ROOT"/configs/mismatch/*.yaml; do
         n=$(basename "$f" .yaml)
