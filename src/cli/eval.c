@@ -23,6 +23,26 @@ static void print_measures(const report_split *r)
         printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
 }
 
+/* ", verification: {...}" of the split (null when the model does not compare
+ * examples or the split has no two classes) */
+static void print_verify_json(const report_verify *v, int which)
+{
+    const report_verify_split *r = &v->splits[which];
+    printf(", \"verification\": ");
+    if (!v->present || !r->present) {
+        printf("null");
+        return;
+    }
+    const double vals[7] = {r->auc, r->eer, v->threshold, r->accuracy, r->one_shot[0],
+                            r->one_shot[1], (double)r->pairs};
+    const char *keys[7] = {"auc", "eer", "threshold", "accuracy", "one_shot_3way", "one_shot_5way",
+                           "pairs"};
+    printf("{\"distance\": \"%s\"", v->distance);
+    for (int i = 0; i < 7; i++)
+        printf(isnan(vals[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", keys[i], vals[i]);
+    printf("}");
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_eval_cmd;
@@ -94,6 +114,7 @@ static int run(const cli_args *a)
             printf("}");
         }
         printf("]");
+        print_verify_json(&rep.verify, which);
         printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
                data_split_names[rep.metric.split]);
         printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);

@@ -78,6 +78,7 @@ void data_free(data_bundle *b)
         dlc_strlist_clear(&b->heads[h].columns);
     }
     dlc_strlist_clear(&b->vocab);
+    data_sampler_free(b);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

@@ -171,6 +171,7 @@ typedef enum {
     OP_L2NORMALIZE,
     OP_GRAM,
     OP_LAYERNORM,
+    OP_CHI_SQUARE,
     OP_COUNT
 } op_kind;
 

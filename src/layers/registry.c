@@ -67,6 +67,8 @@ const graph_op graph_ops[] = {
     [OP_GRAM] = {"gram", 1, 1, NO_KEYS, NO_KEYS, gram_build, NULL, gram_forward, gram_backward},
     [OP_LAYERNORM] = {"layernorm", 1, 1, KEYS("axes", "eps"), NO_KEYS, layernorm_build,
                       layernorm_init, layernorm_forward, layernorm_backward},
+    [OP_CHI_SQUARE] = {"chi_square", 2, 2, KEYS("eps"), NO_KEYS, chi_square_build, NULL,
+                       chi_square_forward, chi_square_backward},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

@@ -283,6 +283,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
 
     /* the order of the epoch's batches: shuffled, or runs side by side for a
      * stateful language model (data_plan) */
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_PAIRS, epoch));
+    data_epoch(&t->data, &rng); /* a pairs sampler's partners, drawn anew */
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
     int n_batches = data_plan(&t->data, tr, B, tc->shuffle ? &rng : NULL, t->order, t->starts);
     dlc_rng_seed(&g->rng, cfg->seed, DLC_STREAM(DLC_STREAM_DROPOUT, epoch));
@@ -310,6 +312,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         else
             data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
         g->carry = t->data.stateful && b > 0;
+        t->m.loss_seed = cfg->seed ^ DLC_STREAM(DLC_STREAM_MINING, t->step);
         graph_forward(g, N, 1);
         graph_zero_grad(g);
         double batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
@@ -734,6 +737,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
             t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
             t->data.stateful ? "; the state carries from batch to batch" : "");
     int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
+    B = data_plan_batch(&t->data, B); /* P x K for triplets */
     if (B > t->data.split[DATA_SPLIT_TRAIN].n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
             t->data.split[DATA_SPLIT_TRAIN].n, t->data.split[DATA_SPLIT_TRAIN].n);

@@ -211,7 +211,7 @@ static void test_augment(void **state)
     ds.n_targets = 1;
     ds.targets = &t;
     int idx = 0;
-    data_split s = {&ds, 1, &idx};
+    data_split s = {.ds = &ds, .n = 1, .idx = &idx};
     float x[D], y[D];
     /* flips only: each draw is the image or its mirror */
     int seen_flip = 0, seen_plain = 0;
