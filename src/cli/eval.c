@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../infer/infer.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -11,6 +12,7 @@
 static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
+    {"--embedding", 1, "LAYER", "verification figures of this layer's output (default: the run's)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -68,6 +70,11 @@ static int run(const cli_args *a)
     dlc_config cfg;
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), 256, &err) != DLC_OK)
         return cli_fail(&err);
+    const char *emb = cli_get(c, a, "--embedding");
+    if (emb && infer_set_embedding(&m, emb, &err) != DLC_OK) {
+        model_free(&m);
+        return cli_fail(&err);
+    }
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,

@@ -32,6 +32,7 @@ static const cli_opt opts[] = {
     {"--threshold", 1, "T", "call a pair the same below distance T (default: the run's, chosen on dev)"},
     {"--embed", 0, NULL, "write the embeddings of the inputs (images, folders, CSV files) instead"},
     {"--out", 1, "FILE", "--embed: the CSV file to write (default: standard output)"},
+    {"--embedding", 1, "LAYER", "compare (or write) this layer's output instead of the run's embedding"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -252,7 +253,9 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     infer_verifier v;
     int rc = 0;
-    if (infer_verifier_init(&v, &m, &err) != DLC_OK) {
+    const char *layer = cli_get(c, a, "--embedding");
+    if ((layer && infer_set_embedding(&m, layer, &err) != DLC_OK) ||
+        infer_verifier_init(&v, &m, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }

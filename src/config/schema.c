@@ -1947,6 +1947,19 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     for (int i = 0; i < c->n_heads; i++)
         if ((int)c->heads[i].loss < 0)
             c->heads[i].loss = c->loss;
+    /* a margin only where the loss has one (triplet, contrastive) */
+    const ynode *outs = ynode_map_get(ynode_map_get(root, "model"), "outputs");
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        if (h->margin < 0 || loss_get(h->loss)->default_margin > 0)
+            continue;
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : root;
+        const ynode *at = ynode_map_get(item, "margin");
+        char kp[PATH_BUF];
+        pathf(kp, sizeof kp, "model.outputs.%d.margin", i);
+        s = config_key_fail(err, at ? at : item, kp, "loss %s takes no margin (triplet and "
+                                                     "contrastive do)", loss_names[h->loss]);
+    }
     /* image files are converted to the model's input when it is an image */
     if (s == DLC_OK && c->input.ndim == 3)
         c->data.image_shape = c->input;

@@ -64,6 +64,13 @@ typedef struct {
     const char *distance; /* its name: "squared_l2", "1 - p(same)", "contrastive |v|^2" */
 } infer_verifier;
 
+/* Makes layer the model's embedding (model.embedding) for this use of it,
+ * and compares by its distance (a pair model too, instead of its output):
+ * EINPUT naming it when the graph has no such layer.  The threshold the run
+ * chose belongs to its own way of comparing, so it is forgotten (NaN) when
+ * that changes. */
+dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err);
+
 /* How m compares examples; EINPUT (saying what to set) when it cannot: no
  * embedding layer and not a pair model. */
 dlc_status infer_verifier_init(infer_verifier *v, const model *m, dlc_error *err);

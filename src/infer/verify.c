@@ -62,6 +62,17 @@ void infer_normalize_examples(const model *m, float *x, int n)
     data_norm_apply(&view, x, (size_t)n);
 }
 
+dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err)
+{
+    if (graph_find(m->g, layer) < 0)
+        return dlc_fail(err, DLC_EINPUT, "--embedding: the model has no layer '%s'", layer);
+    if (strcmp(m->embedding, layer) != 0 || m->stack > 1)
+        m->verify_threshold = NAN;
+    dlc_strlcpy(m->embedding, layer, sizeof m->embedding);
+    m->verify_by_embedding = 1;
+    return DLC_OK;
+}
+
 dlc_status infer_verifier_init(infer_verifier *v, const model *m, dlc_error *err)
 {
     const graph *g = m->g;
@@ -79,7 +90,7 @@ dlc_status infer_verifier_init(infer_verifier *v, const model *m, dlc_error *err
     }
     if (v->node >= 0)
         v->dim = g->nodes[v->node].size;
-    if (m->stack == 2) {
+    if (m->stack == 2 && !m->verify_by_embedding) {
         const graph_node *o = graph_output((graph *)g, 0);
         v->kind = INFER_VERIFY_PAIR;
         if (m->heads[0].loss == LOSS_CONTRASTIVE) {

@@ -167,6 +167,15 @@ digit_rows() {
     run "$DLC" verify run --embed a.csv
     [ "$status" -eq 0 ]
     [ "$(head -1 <<< "$output" | tr ',' '\n' | wc -l)" -eq 17 ]
+    # --embedding: the encoder's own distances instead of the logistic unit's
+    run "$DLC" eval run --embedding emb --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.verification.distance == "squared_l2" and .verification.auc > 0'
+    run "$DLC" verify run a.csv b.csv --embedding emb --json
+    echo "${lines[0]}" | jq -e '.measure == "squared_l2" and .threshold == null and .same == null'
+    run "$DLC" eval run --embedding nope
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--embedding: the model has no layer 'nope'"* ]]
 }
 
 @test "the chi-square variant and the contrastive loss train as pair models" {
@@ -263,6 +272,9 @@ YAML
     run "$DLC" train tri.yaml --set data.split.test=0.1
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'data.split.test': the test split is the held-out classes"* ]]
+    run "$DLC" train tri.yaml --set loss=mse
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tri.yaml:16: key 'model.outputs.0.margin': loss mse takes no margin"* ]]
     run "$DLC" train tri.yaml --set data.sampler.mining=hardest
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'data.sampler.mining': expected one of random, hard, semi_hard"* ]]
