@@ -298,7 +298,12 @@ static int run(const cli_args *a)
         json_write_string(&pr.out, path);
         dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
-    if (infer_takes_images(&m)) {
+    if (m.stack > 1 || loss_get(m.heads[0].loss)->embedding) {
+        /* its inputs are pairs, or its output is an embedding: not a prediction */
+        st = dlc_fail(&err, DLC_EINPUT, "%s compares examples (metric learning): dlc verify RUN A "
+                      "B compares two, dlc verify RUN --embed INPUT... writes embeddings",
+                      a->pos[0]);
+    } else if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "

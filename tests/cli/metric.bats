@@ -173,6 +173,10 @@ digit_rows() {
     echo "$output" | jq -e '.verification.distance == "squared_l2" and .verification.auc > 0'
     run "$DLC" verify run a.csv b.csv --embedding emb --json
     echo "${lines[0]}" | jq -e '.measure == "squared_l2" and .threshold == null and .same == null'
+    # a pair model takes pairs: dlc predict sends to dlc verify
+    run "$DLC" predict run a.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"compares examples (metric learning): dlc verify RUN A B"* ]]
     run "$DLC" eval run --embedding nope
     [ "$status" -eq 2 ]
     [[ "$output" == *"--embedding: the model has no layer 'nope'"* ]]
