@@ -45,7 +45,7 @@ dlc_status infer_load_images(const model *m, const char *const *files, int n, fl
         return DLC_NOMEM(err);
     dlc_status st = DLC_OK;
     for (int i = 0; i < n && st == DLC_OK; i++) {
-        st = data_image_load(files[i], &one, pix, err);
+        st = data_image_load(files[i], 0, &one, pix, err);
         for (size_t j = 0; st == DLC_OK && j < D; j++)
             x[(size_t)i * D + j] = (float)pix[j];
     }
