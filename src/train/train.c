@@ -367,7 +367,7 @@ static void evaluate_heads(trainer *t, const data_split *s, loss_stats *st)
     dist_shard(t->dw, s->n, &lo, &hi);
     data_split part = *s;
     part.n = (int)(hi - lo);
-    part.idx = s->idx + lo;
+    part.idx = s->idx + lo * (s->stack > 1 ? s->stack : 1); /* a pair is two rows of idx */
     model_evaluate_heads(&t->m, &part, t->targets, st);
     const int H = t->m.n_heads;
     double buf[STATS_DOUBLES * MODEL_MAX_HEADS];
@@ -876,6 +876,27 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     return DLC_OK;
 }
 
+/* Several processes split each batch into shards, but the triplet loss
+ * mines every anchor's negative among the whole batch of P classes x K
+ * examples: a shard would mine among its own rows only, a different loss
+ * from one process's.  Refused rather than trained differently.  (Pairs are
+ * rows of their own: they shard like any example.) */
+static dlc_status refuse_batch_mining(const trainer *t, dlc_error *err)
+{
+    const data_sampler *sp = &t->cfg->data.sampler;
+    int triplet = sp->kind == DATA_SAMPLER_TRIPLETS;
+    for (int h = 0; h < t->m.n_heads; h++)
+        triplet |= t->m.heads[h].loss == LOSS_TRIPLET;
+    if (!triplet)
+        return DLC_OK;
+    return dlc_fail(err, DLC_EINPUT,
+                    "%s%skey '%s': the triplet loss mines negatives in the whole batch of P "
+                    "classes x K examples, which %d processes would split into shards: train it "
+                    "as one process (without mpirun or srun)",
+                    sp->where, sp->where[0] ? ": " : "",
+                    sp->kind == DATA_SAMPLER_TRIPLETS ? "data.sampler.type" : "loss", t->ranks);
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -935,6 +956,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (nmax < B || t->data.text)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
     if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
+        return s;
+    if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
     if (t->data.text && t->data.text_task == TEXT_LM)
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;

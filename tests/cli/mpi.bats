@@ -354,3 +354,71 @@ SH
     [ "$status" -eq 0 ]
     [ -e slurm/model.safetensors ]
 }
+
+# A siamese pair model on the digits (each row stacks two examples) and a
+# triplet model mining P x K batches, both with digits 5-9 held out.
+metric_config() {
+    cat > metric.yaml <<YAML
+name: metric
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  class_split: {test: ["5", "6", "7", "8", "9"]}
+  split: {dev: 0.2}
+  normalize: minmax
+  sampler: {type: $1, positive_fraction: 0.5, classes_per_batch: 5, per_class: 6}
+model:
+  embedding: emb
+  layers:
+YAML
+    if [ "$1" = pairs ]; then
+        cat >> metric.yaml <<YAML
+    - {name: a, type: slice, start: 0, end: 64, inputs: [input]}
+    - {name: enc, type: dense, units: 32, activation: relu}
+    - {name: emb, type: dense, units: 16, activation: sigmoid}
+    - {name: b, type: slice, start: 64, end: 128, inputs: [input]}
+    - {name: enc_b, type: dense, units: 32, activation: relu, share: enc}
+    - {name: emb_b, type: dense, units: 16, activation: sigmoid, share: emb}
+    - {name: diff, type: subtract, inputs: [emb, emb_b]}
+    - {name: feat, type: abs}
+    - {name: same, type: dense, units: 1, activation: sigmoid}
+loss: sigmoid_bce
+train: {epochs: 3, batch_size: 32, optimizer: {type: sgd, lr: 0.1, momentum: 0.9}}
+YAML
+    else
+        cat >> metric.yaml <<YAML
+    - {type: dense, units: 16}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1, optimizer: {type: adam, lr: 0.003}}
+YAML
+    fi
+}
+
+@test "a pair model (two examples stacked per row) on 2 ranks: one process's weights, dev and verification" {
+    metric_config pairs
+    run "$DLC" train metric.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 2 "$DLC" train metric.yaml --out two --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
+    # dev is evaluated in shards: a shard of pairs starts at its pair's two rows
+    metrics_close one/metrics.csv two/metrics.csv
+    jq -n --slurpfile a one/report.json --slurpfile b two/report.json \
+        '($a[0].verification.threshold - $b[0].verification.threshold) | fabs < 1e-5' | grep -qx true
+}
+
+@test "the triplet loss on several ranks is refused (it mines in the whole batch): file, line, key, exit 2" {
+    metric_config triplets
+    run mpi 2 "$DLC" train metric.yaml --out tri --threads 1
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "dlc: error: metric.yaml:10: key 'data.sampler.type': the triplet loss mines negatives in the whole batch" <<< "$output")" -eq 1 ]
+    [ ! -e tri/model.safetensors ]
+    # one process trains it
+    run "$DLC" train metric.yaml --out tri --threads 1 --quiet
+    [ "$status" -eq 0 ]
+}
