@@ -197,6 +197,25 @@ digit_rows() {
     [ "$status" -eq 0 ]
 }
 
+@test "pair models export to ONNX (chi_square as Sub, Mul, Abs, Add, Div) and agree with dlc predict --values" {
+    need_onnx
+    pairs_config chi.yaml chi
+    run "$DLC" train chi.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    run "$ROOT/tests/onnx/check.sh" "$DLC" run gen:6
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"full check passed"* ]]
+    [[ "$output" == *"probabilities: max abs diff"* ]]
+    # --values takes the stacked pair (128 values) and gives p(same)
+    sed -n 2p "$ROOT/data/digits.csv" | cut -d, -f1-64 > one.txt
+    paste -d, one.txt one.txt > pair.txt
+    run "$DLC" predict run --values pair.txt
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    awk '{ exit !($1 >= 0 && $1 <= 1) }' <<< "${lines[0]}"
+}
+
 @test "gradcheck passes on triplet models with every mining" {
     for mining in random hard semi_hard; do
         triplet_config tri.yaml $mining
