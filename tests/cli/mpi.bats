@@ -355,53 +355,13 @@ SH
     [ -e slurm/model.safetensors ]
 }
 
-# A siamese pair model on the digits (each row stacks two examples) and a
-# triplet model mining P x K batches, both with digits 5-9 held out.
-metric_config() {
-    cat > metric.yaml <<YAML
-name: metric
-seed: 1
-data:
-  format: csv
-  train: {file: $ROOT/data/digits.csv}
-  label: digit
-  class_split: {test: ["5", "6", "7", "8", "9"]}
-  split: {dev: 0.2}
-  normalize: minmax
-  sampler: {type: $1, positive_fraction: 0.5, classes_per_batch: 5, per_class: 6}
-model:
-  embedding: emb
-  layers:
-YAML
-    if [ "$1" = pairs ]; then
-        cat >> metric.yaml <<YAML
-    - {name: a, type: slice, start: 0, end: 64, inputs: [input]}
-    - {name: enc, type: dense, units: 32, activation: relu}
-    - {name: emb, type: dense, units: 16, activation: sigmoid}
-    - {name: b, type: slice, start: 64, end: 128, inputs: [input]}
-    - {name: enc_b, type: dense, units: 32, activation: relu, share: enc}
-    - {name: emb_b, type: dense, units: 16, activation: sigmoid, share: emb}
-    - {name: diff, type: subtract, inputs: [emb, emb_b]}
-    - {name: feat, type: abs}
-    - {name: same, type: dense, units: 1, activation: sigmoid}
-loss: sigmoid_bce
-train: {epochs: 3, batch_size: 32, optimizer: {type: sgd, lr: 0.1, momentum: 0.9}}
-YAML
-    else
-        cat >> metric.yaml <<YAML
-    - {type: dense, units: 16}
-    - {name: emb, type: l2normalize}
-loss: triplet
-train: {epochs: 1, optimizer: {type: adam, lr: 0.003}}
-YAML
-    fi
-}
-
 @test "a pair model (two examples stacked per row) on 2 ranks: one process's weights, dev and verification" {
-    metric_config pairs
-    run "$DLC" train metric.yaml --out one --threads 1 --quiet
+    pairs_config metric.yaml
+    # SGD with momentum: its steps scale with the gradient
+    local sgd=(--set train.optimizer.type=sgd --set train.optimizer.lr=0.1 --set train.optimizer.momentum=0.9)
+    run "$DLC" train metric.yaml --out one --threads 1 --quiet "${sgd[@]}"
     [ "$status" -eq 0 ]
-    run mpi 2 "$DLC" train metric.yaml --out two --threads 1
+    run mpi 2 "$DLC" train metric.yaml --out two --threads 1 "${sgd[@]}"
     echo "$output"
     [ "$status" -eq 0 ]
     "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
@@ -412,7 +372,7 @@ YAML
 }
 
 @test "the triplet loss on several ranks is refused (it mines in the whole batch): file, line, key, exit 2" {
-    metric_config triplets
+    triplet_config metric.yaml
     run mpi 2 "$DLC" train metric.yaml --out tri --threads 1
     echo "$output"
     [ "$status" -eq 2 ]
