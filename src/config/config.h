@@ -38,6 +38,8 @@ typedef struct {
     float score, nms_iou;        /* detection: boxes scoring below `score` are dropped, then
                                   * those overlapping a better box of their class by more than
                                   * nms_iou (predict, the error sample) */
+    double margin;               /* triplet, contrastive: the margin; < 0 = the loss's own */
+    loss_average average;        /* triplet: the mean over positive triplets or all */
 } head_spec;
 
 /* Transfer learning (init_from): weights copied by layer name from another
@@ -61,6 +63,8 @@ typedef struct {
     tensor_shape input;       /* ndim 0: taken from the data */
     int n_layers;
     layer_spec *layers;       /* owned */
+    char embedding[GRAPH_NAME_MAX]; /* model.embedding: the layer whose output is the embedding
+                                     * verification compares; "" = a triplet head's */
     int n_heads;              /* >= 1 once loaded */
     head_spec heads[CONFIG_MAX_HEADS];
     loss_kind loss;           /* the heads' default loss */

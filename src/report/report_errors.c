@@ -236,7 +236,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         return write_residuals(rep, rh, s, data, cfg, run_dir, err);
     if (rh->task == REPORT_TASK_DETECTION && s->det && s->det->kind)
         return write_detections(rep, rh, s, data, cfg, run_dir, err);
-    if (!rh->per_example)
+    /* a pair model's examples are pairs: no sample of single examples to tag */
+    if (!rh->per_example || data->split[DATA_SPLIT_DEV].stack == 2)
         return DLC_OK;
     const data_split *ds = &data->split[DATA_SPLIT_DEV];
     dlc_status st = DLC_OK;

@@ -235,7 +235,7 @@ static void test_augment_moves_objects(void **state)
     ds.u8 = px;
     ds.targets = t;
     int idx[1] = {0};
-    data_split s = {&ds, 1, idx};
+    data_split s = {.ds = &ds, .n = 1, .idx = idx, .stack = 1};
     const data_augment aug = {.hflip = 1, .crop_pad = 4};
     int flips = 0, dropped = 0, clipped = 0;
     for (int trial = 0; trial < 200; trial++) {

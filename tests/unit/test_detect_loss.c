@@ -23,7 +23,7 @@ static double loss_value(loss_kind k, const loss_opts *o, const float *z, const 
                          const tensor_shape *shape)
 {
     loss_stats st = {0};
-    loss_call c = {z, t, N, shape, 1.0f, NULL, o};
+    loss_call c = {z, t, N, shape, 1.0f, NULL, o, NULL};
     loss_run(k, &c, &st);
     return st.count > 0 ? st.sum / st.count : 0.0;
 }
@@ -36,7 +36,7 @@ static void check_gradient(loss_kind k, const loss_opts *o, float *z, const floa
     size_t n = (size_t)N * tensor_shape_size(shape);
     float *g = calloc(n, sizeof(float));
     loss_stats st = {0};
-    loss_call c = {z, t, N, shape, 1.0f, g, o};
+    loss_call c = {z, t, N, shape, 1.0f, g, o, NULL};
     loss_run(k, &c, &st);
     double worst = 0;
     size_t at = 0;
@@ -220,7 +220,7 @@ static void test_yolo_assignment(void **state)
     o.anchors[1][0] = o.anchors[1][1] = 0.25f;
     tensor_shape shape = {3, {A * D, S, S}};
     loss_stats st = {0};
-    loss_call c = {z, t, 1, &shape, 1.0f, g, &o};
+    loss_call c = {z, t, 1, &shape, 1.0f, g, &o, NULL};
     loss_run(LOSS_YOLO, &c, &st);
     size_t cell = 2 * S + 1;
     for (int a = 0; a < A; a++)
@@ -264,7 +264,7 @@ static void test_yolo_ignore(void **state)
     tensor_shape shape = {3, {D, S, S}};
     o.ignore_iou = 0.2f;
     loss_stats st = {0};
-    loss_call c = {z, t, 1, &shape, 1.0f, g, &o};
+    loss_call c = {z, t, 1, &shape, 1.0f, g, &o, NULL};
     loss_run(LOSS_YOLO, &c, &st);
     tu_close(g[1], 0.0, 0);     /* cell (0, 1): ignored */
     assert_true(g[2] > 0);      /* cell (1, 0): no overlap, pushed down */
