@@ -926,7 +926,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
     if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
         return s;
-    if (t->data.text && t->data.text_task == TEXT_LM)
+    if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
         return DLC_NOMEM(err);

@@ -288,6 +288,10 @@ YAML
     run "$DLC" summary run
     [[ "$output" == *"both"*"concat"*"(48, 8)"* ]]
     [ "$(jq '.splits.dev.loss < 10' run/report.json)" = true ]
+    # a biLM is a language model: perplexity exp(loss) per split and per epoch
+    [ "$(jq '.splits.dev.perplexity - (.splits.dev.loss | exp) | fabs < 1e-3' run/report.json)" = true ]
+    [ "$(head -1 run/metrics.csv | cut -d, -f9,10)" = "train_perplexity,dev_perplexity" ]
+    awk -F, 'NR > 1 { d = $10 - exp($5); if (d < -1e-3 || d > 1e-3) exit 1 }' run/metrics.csv
     # a forward language model must not read backwards
     charlm_config lm.yaml lstm 1
     run "$DLC" train lm.yaml --out run2 --set model.layers.1.reverse=true
@@ -300,12 +304,17 @@ YAML
         for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 5) + 1] : c[int(rand() * 5) + 1]); print s } }' > topics.txt
     awk '{ for (i = 1; i <= NF; i++) print $i, ($i ~ /^(one|two|three|four|five)$/ ? "NUM" : "COL"); print "" }' topics.txt > tagged.txt
     head -160 topics.txt > text_train.txt # the tagger's train split (test: 0.2)
-    sed -e "s|data/brown/text_train.txt|text_train.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 8/; s/epochs: 2/epochs: 1/" \
+    tail -40 topics.txt > text_test.txt   # its test split, the biLM's held-out text
+    sed -e "s|data/brown/text_train.txt|text_train.txt|; s|data/brown/text_test.txt|text_test.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 8/; s/epochs: 2/epochs: 1/" \
         "$ROOT/configs/brown_bilm.yaml" > bilm.yaml
     sed -e "s|data/brown/tagged.txt|tagged.txt|; s|runs/brown_bilm|bilm|; s/units: [0-9][0-9]*/units: 8/g; s/seq_len: 180/seq_len: 8/; s/epochs: 6/epochs: 2/; s/test: 0.1/test: 0.2/" \
         "$ROOT/configs/brown_pos_elmo.yaml" > elmo.yaml
     run "$DLC" train bilm.yaml --out bilm --quiet
     [ "$status" -eq 0 ]
+    # the held-out source is the biLM's dev split, and the vocabulary the train source's
+    [ "$(jq '.splits.dev.examples' bilm/report.json)" -eq 40 ]
+    [ "$(jq '.splits.train.examples' bilm/report.json)" -eq 160 ]
+    [ "$(jq '.splits.dev.perplexity > 1' bilm/report.json)" = true ]
     run "$DLC" train elmo.yaml --out elmo
     [ "$status" -eq 0 ]
     [[ "$output" == *"init_from: weights from"*"bilm"* ]]
