@@ -6,6 +6,8 @@
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
+#                   (QUICK=1: the fixed sample of 10 that CI runs)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -26,7 +28,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz mutate clean
 
 all: $(BIN)
 
@@ -102,6 +104,11 @@ $(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
 FUZZ_SECONDS ?= 60
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Mutation testing (tests/mutation/run.sh): each mutation in a scratch copy of
+# the tree; killed / survived per mutation and the kill rate.
+mutate:
+	bash tests/mutation/run.sh $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
 	rm -rf build $(BIN)

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# run.sh - mutation testing: plants each one-line bug of mutations.txt in a
+# scratch copy of the tree, rebuilds, and runs the test suite until its first
+# failure.  A mutation the suite notices is "killed"; one it does not notice
+# "survived" and needs a test (or is marked EQUIVALENT in the list, with the
+# reason it cannot change behaviour).
+#
+#   tests/mutation/run.sh                 every mutation
+#   tests/mutation/run.sh --quick         the fixed sample named by the list's @quick line
+#   tests/mutation/run.sh ID...           only these
+#   tests/mutation/run.sh --check         only check that every mutation still applies
+#
+# Each line of mutations.txt is
+#   ID  FILE  SED-EXPRESSION  # WHAT IT BREAKS
+# (the expression is everything between the file and the last " # ").  The
+# expression must change exactly one line of FILE: when the code it matches
+# has moved or changed, the mutation is reported STALE and the run fails,
+# rather than counting a bug that was never planted as killed.  Address
+# lines by their text (/pattern/ or /from/,/to/), never by number.
+#
+# Exit status: 0 every non-equivalent mutation killed; 1 some survived;
+# 2 some are stale or do not build, or the unmutated suite fails.
+# Results: the printed table, and build/mutation/results.txt.
+# Environment: MUTATE_JOBS (make -j, default 2), MUTATE_TIMEOUT (seconds per
+# test program before it counts as hung, i.e. killed; default 300),
+# MUTATE_EQUIV=1 also runs the mutations marked EQUIVALENT.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+LIST="$ROOT/tests/mutation/mutations.txt"
+OUTDIR="$ROOT/build/mutation"
+JOBS="${MUTATE_JOBS:-2}"
+TIMEOUT="${MUTATE_TIMEOUT:-300}"
+
+quick=0 check_only=0
+want=()
+for a in "$@"; do
+    case "$a" in
+    --quick) quick=1 ;;
+    --check) check_only=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
+    *) want+=("$a") ;;
+    esac
+done
+
+# ---- read the list ----
+ids=() files=() exprs=() whats=() equiv=()
+quick_ids=""
+lineno=0
+while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    case "$line" in
+    ''|'#'*) continue ;;
+    @quick*) quick_ids="${line#@quick}"; continue ;;
+    esac
+    id="${line%%[[:space:]]*}"
+    rest="${line#"$id"}"; rest="${rest#"${rest%%[![:space:]]*}"}"
+    file="${rest%%[[:space:]]*}"
+    rest="${rest#"$file"}"; rest="${rest#"${rest%%[![:space:]]*}"}"
+    if [[ "$rest" != *' # '* ]]; then
+        echo "$LIST:$lineno: expected 'ID FILE SED-EXPRESSION # WHAT IT BREAKS'" >&2
+        exit 2
+    fi
+    expr="${rest% # *}"; expr="${expr%"${expr##*[![:space:]]}"}"
+    what="${rest##* # }"
+    for seen in "${ids[@]}"; do
+        [ "$seen" = "$id" ] && { echo "$LIST:$lineno: mutation '$id' is listed twice" >&2; exit 2; }
+    done
+    ids+=("$id") files+=("$file") exprs+=("$expr") whats+=("$what")
+    [[ "$what" == EQUIVALENT* ]] && equiv+=(1) || equiv+=(0)
+done < "$LIST"
+
+if [ "$quick" = 1 ]; then
+    read -r -a want <<< "$quick_ids"
+    [ "${#want[@]}" -gt 0 ] || { echo "run.sh: $LIST has no @quick line" >&2; exit 2; }
+fi
+selected=()
+if [ "${#want[@]}" -gt 0 ]; then
+    for w in "${want[@]}"; do
+        found=-1
+        for i in "${!ids[@]}"; do [ "${ids[$i]}" = "$w" ] && found=$i; done
+        [ "$found" -ge 0 ] || { echo "run.sh: no mutation '$w' in $LIST" >&2; exit 2; }
+        selected+=("$found")
+    done
+else
+    selected=("${!ids[@]}")
+fi
+
+# ---- does each still apply?  (one changed line, in the current tree) ----
+stale=()
+applies() { # index -> 0 when the expression changes exactly one line
+    local i=$1 f="$ROOT/${files[$1]}" out
+    [ -f "$f" ] || { echo "no file ${files[$i]}"; return 1; }
+    out="$(sed -e "${exprs[$i]}" "$f" 2>&1)" || { echo "sed: $out"; return 1; }
+    local changed
+    changed="$(diff <(printf '%s\n' "$out") "$f" | grep -c '^>')"
+    [ "$changed" = 1 ] || { echo "changes $changed lines (want 1)"; return 1; }
+    return 0
+}
+for i in "${selected[@]}"; do
+    if ! why="$(applies "$i")"; then
+        echo "STALE     ${ids[$i]}  ${files[$i]}: $why" >&2
+        stale+=("$i")
+    fi
+done
+if [ "$check_only" = 1 ]; then
+    [ "${#stale[@]}" -eq 0 ] && echo "all ${#selected[@]} mutations apply"
+    [ "${#stale[@]}" -eq 0 ] || exit 2
+    exit 0
+fi
+
+# ---- a scratch copy of the tree (tracked and new files; no build, no runs) ----
+SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/dlc-mutate.XXXXXX")"
+trap 'rm -rf "$SCRATCH"' EXIT
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$ROOT" && git ls-files -co --exclude-standard -z |
+        while IFS= read -r -d '' p; do [ -e "$p" ] && printf '%s\0' "$p"; done |
+        tar --null -T - -cf -) | tar -xf - -C "$SCRATCH"
+else
+    (cd "$ROOT" && tar --exclude=./build --exclude=./runs --exclude=./dlc -cf - .) | tar -xf - -C "$SCRATCH"
+fi
+mkdir -p "$OUTDIR"
+LOG="$OUTDIR/log"
+: > "$LOG"
+
+cd "$SCRATCH"
+UNITS=()
+for s in tests/unit/test_*.c; do UNITS+=("build/tests/$(basename "$s" .c)"); done
+TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay)
+
+build() { make -s -j"$JOBS" "${TARGETS[@]}" >>"$LOG" 2>&1; }
+
+# The suite, stopping at its first failure; prints what failed.  Unit test
+# programs whose name holds the mutated module's name run first (they are
+# the likeliest to notice), then the rest, then the command-line tests, then
+# the fuzz seeds.
+suite() {
+    local module="$1" t order=() f
+    for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] && order+=("$t"); done
+    for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] || order+=("$t"); done
+    for t in "${order[@]}"; do
+        if ! DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "$t" >>"$LOG" 2>&1; then
+            echo "$(basename "$t")"; return 1
+        fi
+    done
+    for f in tests/cli/*.bats; do
+        if ! DLC="$SCRATCH/dlc" timeout "$TIMEOUT" bats "$f" >>"$LOG" 2>&1; then
+            echo "$(basename "$f")"; return 1
+        fi
+    done
+    for k in yaml idx csv safetensors text; do
+        if ! timeout "$TIMEOUT" build/tests/fuzz_replay "$k" "tests/fuzz/corpus/$k" >>"$LOG" 2>&1; then
+            echo "fuzz seeds $k"; return 1
+        fi
+    done
+    return 0
+}
+
+echo "mutation testing: ${#selected[@]} mutations, scratch tree $SCRATCH"
+if ! build; then
+    echo "run.sh: the unmutated tree does not build (see $LOG)" >&2
+    exit 2
+fi
+if failed="$(suite "")"; then :; else
+    echo "run.sh: the unmutated suite fails ($failed; see $LOG): fix that first" >&2
+    exit 2
+fi
+
+RESULTS="$OUTDIR/results.txt"
+: > "$RESULTS"
+killed=0 survived=0 broken=0 counted=0 eq_seen=0
+survivors=()
+for i in "${selected[@]}"; do
+    id="${ids[$i]}" file="${files[$i]}"
+    for s in "${stale[@]}"; do [ "$s" = "$i" ] && continue 2; done
+    if [ "${equiv[$i]}" = 1 ] && [ "${MUTATE_EQUIV:-0}" != 1 ]; then
+        printf '%-10s %-28s %s\n' "EQUIVALENT" "$id" "${whats[$i]#EQUIVALENT: }" | tee -a "$RESULTS"
+        eq_seen=$((eq_seen + 1))
+        continue
+    fi
+    cp "$file" "$file.orig"
+    sed -i -e "${exprs[$i]}" "$file"
+    echo "== $id: $file" >>"$LOG"
+    diff "$file.orig" "$file" >>"$LOG"
+    start=$SECONDS
+    if ! build; then
+        status="NO-BUILD" by="(does not compile: not a realistic bug; see the log)"
+        broken=$((broken + 1))
+    else
+        module="$(echo "$file" | cut -d/ -f2)"
+        if by="$(suite "$module")"; then
+            status="SURVIVED" by=""
+            [ "${equiv[$i]}" = 1 ] || survivors+=("$id")
+        else
+            status="killed" by="by $by"
+        fi
+    fi
+    mv "$file.orig" "$file"
+    touch "$file"
+    if [ "${equiv[$i]}" = 1 ]; then
+        eq_seen=$((eq_seen + 1))
+        status="EQUIV-$status"
+    elif [ "$status" = killed ]; then
+        killed=$((killed + 1)); counted=$((counted + 1))
+    elif [ "$status" = SURVIVED ]; then
+        survived=$((survived + 1)); counted=$((counted + 1))
+    fi
+    printf '%-10s %-28s %-30s %4ds  %s\n' "$status" "$id" "$by" $((SECONDS - start)) "${whats[$i]}" |
+        tee -a "$RESULTS"
+done
+build >/dev/null 2>&1 || true
+
+echo
+rate="n/a"
+[ "$counted" -gt 0 ] && rate="$(awk -v k=$killed -v n=$counted 'BEGIN {printf "%.1f%%", 100 * k / n}')"
+summary="killed $killed of $counted ($rate); survived $survived; equivalent $eq_seen; stale ${#stale[@]}; not building $broken"
+echo "$summary" | tee -a "$RESULTS"
+[ "${#survivors[@]}" -eq 0 ] || echo "survivors: ${survivors[*]}"
+for s in "${stale[@]}"; do echo "stale: ${ids[$s]} (${files[$s]}): update its expression to the code as it is now" >&2; done
+[ "${#stale[@]}" -eq 0 ] && [ "$broken" -eq 0 ] || exit 2
+[ "$survived" -eq 0 ] || exit 1
+exit 0
