@@ -18,6 +18,8 @@ static const cli_opt opts[] = {
     {"--out", 1, "DIR", "run folder (default: runs/<name>)"},
     {"--resume", 0, NULL, "continue an interrupted run from its last checkpoint"},
     {"--force", 0, NULL, "overwrite an existing run folder"},
+    {"--init-weights", 1, "FILE", "start from the parameters in a safetensors file (names as in "
+                                  "model.safetensors) instead of random ones"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -172,7 +174,7 @@ static int run(const cli_args *a)
     p.cfg = &cfg;
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, yaml};
+    train_options opt = {run_dir, resume, yaml, cli_get(c, a, "--init-weights")};
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);

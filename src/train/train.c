@@ -539,6 +539,23 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     return DLC_OK;
 }
 
+/* Every parameter from the file train_options.init_weights names, by name
+ * (e.g. weights another program wrote in the same layout). */
+static dlc_status load_init_weights(trainer *t, dlc_error *err)
+{
+    const char *path = t->opt->init_weights;
+    if (!path)
+        return DLC_OK;
+    io_st *st = NULL;
+    dlc_status s = io_safetensors_read(&st, path, err);
+    if (s == DLC_OK && (s = model_copy_params(&t->m, st, "", err)) != DLC_OK)
+        dlc_error_prefix(err, "%s: does not match the model", path);
+    io_st_free(st);
+    if (s == DLC_OK)
+        say(t, "initial weights from %s", path);
+    return s;
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -615,7 +632,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
     dlc_rng rng;
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     graph_init_params(g, &rng);
-    if ((s = load_pretrained(t, err)) != DLC_OK)
+    if ((s = load_pretrained(t, err)) != DLC_OK || (s = load_init_weights(t, err)) != DLC_OK)
         return s;
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);

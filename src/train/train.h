@@ -50,6 +50,9 @@ typedef struct {
     const char *run_dir;
     int resume;               /* continue from run_dir/checkpoint.safetensors */
     const char *config_yaml;  /* the resolved config: written and embedded in the model */
+    const char *init_weights; /* NULL, or a safetensors file holding every parameter by its
+                               * graph name: copied over the seeded initialisation (a resumed
+                               * checkpoint then replaces them) */
 } train_options;
 
 typedef struct {
