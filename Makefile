@@ -6,6 +6,7 @@
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make coverage   line and branch coverage per module (gcov + lcov; HTML in build/coverage/html)
 #   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
 #                   (QUICK=1: the fixed sample of 10 that CI runs)
 
@@ -28,7 +29,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz mutate clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean
 
 all: $(BIN)
 
@@ -104,6 +105,14 @@ $(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
 FUZZ_SECONDS ?= 60
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Coverage: the whole suite on a --coverage build (one version of the hot
+# loops, no optimisation, so lines map to code), then tests/coverage.sh.
+coverage:
+	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	$(MAKE) BUILD=build/coverage BIN=build/coverage/dlc OPT="-O0 -g --coverage -DDLC_NO_CLONES" \
+	  LDFLAGS="--coverage" test
+	bash tests/coverage.sh build/coverage
 
 # Mutation testing (tests/mutation/run.sh): each mutation in a scratch copy of
 # the tree; killed / survived per mutation and the kill rate.

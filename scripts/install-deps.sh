@@ -7,14 +7,14 @@
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
 #            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion)
 #   data:    dataset-fashion-mnist (the default config's data)
-# Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
+# Optional, not installed here: valgrind (make valgrind), clang (make fuzz), lcov (make coverage),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
       libcmocka-dev bats jq chromium parallel dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
+    pkgs+=(valgrind clang lcov python3-torch python3-numpy python3-torchvision)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
