@@ -5,7 +5,7 @@
  * step) and what initialisation makes of them, measured on the built model:
  * He sqrt(2/n_in) for relu-like layers, Xavier sqrt(1/n_in) otherwise and
  * for recurrent weights, N(0, 1) embedding rows with the padding row zero,
- * zero biases, gamma 1.  (The optimizer's momentum, betas, rho and eps and
+ * zero biases, gamma 1; L2 on weights only.  (The optimizer's momentum, betas, rho and eps and
  * the schedules' defaults: test_config.c, test_defaults_filled, from
  * tests/data/config/minimal.yaml.) */
 #include <setjmp.h>
@@ -109,6 +109,16 @@ static void test_dense_and_norm_defaults(void **state)
     check_fill(&m, "batchnorm_1.beta", 0, 300, 0.0f);
     check_fill(&m, "batchnorm_1.running_mean", 0, 300, 0.0f);
     check_fill(&m, "batchnorm_1.running_var", 0, 300, 1.0f);
+    /* L2 (train.l2) shrinks weights only: not biases, gamma, beta; the
+     * running statistics are buffers, never learned */
+    const char *decayed[] = {"dense_1.weight", "dense_4.weight"};
+    const char *kept[] = {"dense_1.bias", "dense_4.bias", "batchnorm_1.gamma", "batchnorm_1.beta"};
+    for (int k = 0; k < 2; k++)
+        assert_true(param(&m, decayed[k])->decay && param(&m, decayed[k])->trainable);
+    for (int k = 0; k < 4; k++)
+        assert_true(!param(&m, kept[k])->decay && param(&m, kept[k])->trainable);
+    assert_true(param(&m, "batchnorm_1.running_mean")->buffer);
+    assert_false(param(&m, "batchnorm_1.running_var")->trainable || param(&m, "batchnorm_1.running_var")->decay);
     model_free(&m);
     config_free(&cfg);
 }

@@ -109,6 +109,39 @@ static void test_activations(void **state)
     tu_ref_free(r);
 }
 
+/* Far from zero, where a shortcut that is exact in the middle overflows or
+ * loses the answer: softmax over logits 200 apart (the row maximum must be
+ * what is subtracted), the sigmoid and tanh saturating, elu flat. */
+static void test_activations_extreme(void **state)
+{
+    const float z[6] = {150, -50, 100, -80, 40, -40};
+    float y[6], dz[6];
+    graph_act_forward(ACT_SOFTMAX, 0, y, z, 2, 3);
+    /* row 0: e^-50 / (1 + e^-50 + e^-200), row 1 the same spread */
+    tu_close(y[0], 1.0, 1e-7);
+    tu_close(y[1], 0.0, 1e-30);
+    tu_close(y[2], exp(-50.0), 1e-27);
+    tu_close(y[3], 0.0, 1e-30);
+    tu_close(y[4], 1.0, 1e-7);
+    tu_close(y[5], exp(-80.0), 1e-40);
+    graph_act_forward(ACT_SIGMOID, 0, y, z, 1, 6);
+    tu_close(y[0], 1.0, 0);
+    tu_close(y[1], exp(-50.0), 1e-27);
+    tu_close(y[3], exp(-80.0), 1e-41);
+    tu_close(y[5], 1.0 / (1.0 + exp(40.0)), 1e-22);
+    graph_act_forward(ACT_TANH, 0, y, z, 1, 6);
+    tu_close(y[0], 1.0, 0);
+    tu_close(y[1], -1.0, 0);
+    graph_act_forward(ACT_ELU, 1.0f, y, z, 1, 6);
+    tu_close(y[1], -1.0, 1e-7);
+    const float ones[6] = {1, 1, 1, 1, 1, 1};
+    graph_act_backward(ACT_ELU, 1.0f, dz, ones, y, z, 1, 6);
+    tu_close(dz[0], 1.0, 0);
+    tu_close(dz[1], exp(-50.0), 1e-20);
+    for (int i = 0; i < 6; i++)
+        assert_true(isfinite(y[i]) && isfinite(dz[i]));
+}
+
 static void check_loss(tu_ref *r, loss_kind k, const char *prefix, const char *in, tensor_shape shape,
                        int N)
 {
@@ -219,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
         cmocka_unit_test(test_optimizers),  cmocka_unit_test(test_softmax_exp),
+        cmocka_unit_test(test_activations_extreme),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

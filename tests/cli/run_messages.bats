@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# run_messages.bats - what dlc train tells the user about a run it cannot do
+# as asked (gradient warnings, a batch larger than the data, early stopping
+# without a dev split) and the files it refuses (a checkpoint of another
+# optimizer, a checkpoint or model file that is not dlc's).
+load helpers
+
+@test "gradient warnings name the vanishing and the exploding layers" {
+    iris_config iris.yaml 2
+    run "$DLC" train iris.yaml --out run --set train.grad_warn.vanish=1e9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: epoch 1: layer 'dense_1' has a vanishing gradient"* ]]
+    [[ "$output" == *"warning: epoch 2: layer 'dense_2' has a vanishing gradient"* ]]
+    run "$DLC" train iris.yaml --out run2 --set train.grad_warn.explode=1e-9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"layer 'dense_1' has an exploding gradient"* ]]
+    [[ "$output" != *"vanishing"* ]]
+    # one row per layer and epoch: epoch,layer,mean,max
+    [ "$(grep -c '^[12],dense_[12],' run2/gradnorms.csv)" -eq 4 ]
+}
+
+@test "a batch larger than the train split, and early stopping without a dev split, are notes" {
+    iris_config iris.yaml 2
+    run "$DLC" train iris.yaml --out run --set train.batch_size=1000 --set data.split.dev=0 \
+        --set train.early_stopping.patience=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: batch_size 1000 is larger than the train split (120); using 120"* ]]
+    [[ "$output" == *"warning: early stopping needs a dev split"* ]]
+    [ "$(wc -l < run/metrics.csv)" -eq 3 ]
+}
+
+@test "resume refuses a checkpoint written with another optimizer (exit 2)" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" train iris.yaml --out run --resume --set train.optimizer.type=sgd --set train.epochs=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"checkpoint.safetensors: was trained with optimizer adam, the config now says sgd"* ]]
+}
+
+@test "a checkpoint or model file that is not dlc's is a clear error (exit 2)" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    # valid safetensors files, but written by another program
+    cp "$ROOT/tests/data/e2e/mlp_init.safetensors" run/checkpoint.safetensors
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"checkpoint.safetensors: not a dlc checkpoint, or its counters are damaged"* ]]
+    cp "$ROOT/tests/data/e2e/mlp_init.safetensors" run/model.safetensors
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"model.safetensors: not a dlc model file"* ]]
+}
