@@ -23,12 +23,13 @@
 # Results: the printed table, and build/mutation/results.txt.
 # Environment: MUTATE_JOBS (make -j, default 2), MUTATE_TIMEOUT (seconds per
 # test program before it counts as hung, i.e. killed; default 300),
-# MUTATE_EQUIV=1 also runs the mutations marked EQUIVALENT.
+# MUTATE_EQUIV=1 also runs the mutations marked EQUIVALENT; MUTATE_OUT: the
+# results folder (default build/mutation).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 LIST="$ROOT/tests/mutation/mutations.txt"
-OUTDIR="$ROOT/build/mutation"
+OUTDIR="${MUTATE_OUT:-$ROOT/build/mutation}"
 JOBS="${MUTATE_JOBS:-2}"
 TIMEOUT="${MUTATE_TIMEOUT:-300}"
 
@@ -38,7 +39,7 @@ for a in "$@"; do
     case "$a" in
     --quick) quick=1 ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
     *) want+=("$a") ;;
     esac
@@ -129,21 +130,29 @@ UNITS=()
 for s in tests/unit/test_*.c; do UNITS+=("build/tests/$(basename "$s" .c)"); done
 TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay)
 
-build() { make -s -j"$JOBS" "${TARGETS[@]}" >>"$LOG" 2>&1; }
+# Builds without debug information (faster links; the flags are otherwise
+# the tree's own).  build: everything; build_one: one program.
+MAKE_ARGS=(-s -j"$JOBS" OPT=-O3)
+build() { make "${MAKE_ARGS[@]}" "${TARGETS[@]}" >>"$LOG" 2>&1; }
+build_one() { make "${MAKE_ARGS[@]}" "$1" >>"$LOG" 2>&1; }
 
 # The suite, stopping at its first failure; prints what failed.  Unit test
 # programs whose name holds the mutated module's name run first (they are
 # the likeliest to notice), then the rest, then the command-line tests, then
-# the fuzz seeds.
+# the fuzz seeds.  Each program is linked just before it runs, so a bug the
+# first program notices costs one link, not twenty.  A program that no longer
+# builds (e.g. a test file another change broke) fails loudly.
 suite() {
     local module="$1" t order=() f
     for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] && order+=("$t"); done
     for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] || order+=("$t"); done
     for t in "${order[@]}"; do
+        build_one "$t" || { echo "BUILD $t"; return 2; }
         if ! DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "$t" >>"$LOG" 2>&1; then
             echo "$(basename "$t")"; return 1
         fi
     done
+    build_one dlc && build_one build/tests/fuzz_replay || { echo "BUILD dlc"; return 2; }
     for f in tests/cli/*.bats; do
         if ! DLC="$SCRATCH/dlc" timeout "$TIMEOUT" bats "$f" >>"$LOG" 2>&1; then
             echo "$(basename "$f")"; return 1
@@ -184,17 +193,18 @@ for i in "${selected[@]}"; do
     echo "== $id: $file" >>"$LOG"
     diff "$file.orig" "$file" >>"$LOG"
     start=$SECONDS
-    if ! build; then
+    module="$(echo "$file" | cut -d/ -f2)"
+    if ! make "${MAKE_ARGS[@]}" build/libdlc.a >>"$LOG" 2>&1; then
         status="NO-BUILD" by="(does not compile: not a realistic bug; see the log)"
         broken=$((broken + 1))
+    elif by="$(suite "$module")"; then
+        status="SURVIVED" by=""
+        [ "${equiv[$i]}" = 1 ] || survivors+=("$id")
+    elif [[ "$by" == BUILD* ]]; then
+        status="NO-BUILD" by="(${by#BUILD } does not link; see the log)"
+        broken=$((broken + 1))
     else
-        module="$(echo "$file" | cut -d/ -f2)"
-        if by="$(suite "$module")"; then
-            status="SURVIVED" by=""
-            [ "${equiv[$i]}" = 1 ] || survivors+=("$id")
-        else
-            status="killed" by="by $by"
-        fi
+        status="killed" by="by $by"
     fi
     mv "$file.orig" "$file"
     touch "$file"
