@@ -14,6 +14,15 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r */
+static void print_measures(const report_split *r)
+{
+    const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
+    const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
+    for (int i = 0; i < 4; i++)
+        printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_eval_cmd;
@@ -22,10 +31,9 @@ static int run(const cli_args *a)
     const char *split = cli_get(c, a, "--split");
     if (!split)
         split = "test";
-    const char *names[] = {"train", "train_dev", "dev", "test", NULL};
     int which = -1;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(split, names[i]) == 0)
+    for (int i = 0; data_split_names[i]; i++)
+        if (strcmp(split, data_split_names[i]) == 0)
             which = i;
     if (which < 0)
         return cli_usage_error(c, "--split must be train, train_dev, dev or test, got '%s'", split);
@@ -43,12 +51,11 @@ static int run(const cli_args *a)
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
-         data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err)) != DLC_OK) {
+         model_load_data(&data, &cfg, &err)) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    const data_split *splits[] = {&data.train, &data.train_dev, &data.dev, &data.test};
-    const data_split *s = splits[which];
+    const data_split *s = &data.split[which];
     if (s->n == 0) {
         fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);
         rc = 2;
@@ -67,23 +74,28 @@ static int run(const cli_args *a)
     have_rep = 1;
     report_measure_cost(&rep, &m, &data, &cfg, path);
     report_conclude(&rep, &cfg);
-    const report_split *r = report_get_split(&rep, which == 0   ? REPORT_SPLIT_TRAIN
-                                                   : which == 1 ? REPORT_SPLIT_TRAIN_DEV
-                                                   : which == 2 ? REPORT_SPLIT_DEV
-                                                                : REPORT_SPLIT_TEST);
-    double loss = r->loss, acc = r->accuracy;
+    const report_split *r = report_get_split(&rep, which);
+    double loss = rep.n_heads > 1 ? rep.total_loss[which] : r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
         printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
         if (isnan(acc))
             printf("null, \"error\": null");
         else
             printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
-        const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-        const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-        for (int i = 0; i < 4; i++)
-            printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+        print_measures(r);
+        printf(", \"heads\": [");
+        for (int h = 0; h < rep.n_heads; h++) {
+            const report_split *hs = report_head_split(&rep.heads[h], which);
+            printf("%s{\"name\": \"%s\", \"loss\": ", h ? ", " : "", rep.heads[h].name);
+            printf(isnan(hs->loss) ? "null" : "%.9g", hs->loss);
+            printf(", \"accuracy\": ");
+            printf(isnan(hs->accuracy) ? "null" : "%.9g", hs->accuracy);
+            print_measures(hs);
+            printf("}");
+        }
+        printf("]");
         printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
-               report_split_names[rep.metric.split]);
+               data_split_names[rep.metric.split]);
         printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);
         printf(", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
                rep.metric.higher_is_better ? "true" : "false", rep.metric.constraints_met ? "true" : "false");

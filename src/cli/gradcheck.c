@@ -25,15 +25,15 @@ typedef struct {
 static double loss_fn(void *user, graph *g, int N, int with_grad)
 {
     ctx *c = user;
-    graph_node *out = graph_output(g, 0);
-    graph_forward(g, N, 1);
-    loss_stats st = {0};
+    (void)g;
+    graph_forward(c->m->g, N, 1);
+    loss_stats st[MODEL_MAX_HEADS] = {{0}};
     if (with_grad)
-        graph_zero_grad(g);
-    loss_compute(c->m->loss, with_grad ? out->grad : NULL, out->out, c->targets, N, &out->shape, 1.0f, &st);
+        graph_zero_grad(c->m->g);
+    double L = model_loss(c->m, c->targets, N, with_grad, 1.0f, st);
     if (with_grad)
-        graph_backward(g, N);
-    return st.count > 0 ? st.sum / st.count : 0;
+        graph_backward(c->m->g, N);
+    return L;
 }
 
 static int num_opt(const cli_command *c, const cli_args *a, const char *name, double def, double lo,
@@ -66,13 +66,12 @@ static int run(const cli_args *a)
     rc = 0;
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
-    if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK ||
-        model_build_vocab(&m, &cfg, &data.shape, cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0,
-                          data.vocab.n, (int)batch, &err) != DLC_OK) {
+    if (model_load_data(&data, &cfg, &err) != DLC_OK ||
+        model_build_for(&m, &cfg, &data, (int)batch, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    int N = (int)batch < data.train.n ? (int)batch : data.train.n;
+    int N = (int)batch < data.split[DATA_SPLIT_TRAIN].n ? (int)batch : data.split[DATA_SPLIT_TRAIN].n;
     targets = tensor_alloc((size_t)N * m.n_targets);
     res = calloc((size_t)m.g->n_params, sizeof *res);
     if (!targets || !res) {
@@ -82,7 +81,7 @@ static int run(const cli_args *a)
     dlc_rng rng;
     dlc_rng_seed(&rng, cfg.seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     graph_init_params(m.g, &rng);
-    data_gather(&data.train, NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
+    data_gather(&data.split[DATA_SPLIT_TRAIN], NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
     ctx cx = {&m, targets};
     gradcheck_opts o = {eps, 1e-4, (int)samples, 0, cfg.seed};
     int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params);

@@ -139,7 +139,7 @@ static void print_one(printer *pr, const model *m, const char *file, const float
         int c = idx[j];
         char id[16];
         snprintf(id, sizeof id, "%d", c);
-        const char *name = c < m->classes.n ? m->classes.v[c] : id;
+        const char *name = c < m->heads[0].classes.n ? m->heads[0].classes.v[c] : id;
         if (pr->json) {
             dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
             json_write_string(b, name);
@@ -181,7 +181,7 @@ static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_e
         data_norm_apply(&m->norm, x, (size_t)N);
         graph_forward(g, N, 0);
         /* the loss's link turns logits into probabilities */
-        graph_act_forward(m->loss == LOSS_SIGMOID_BCE ? ACT_SIGMOID : ACT_SOFTMAX, 0.0f, out->out,
+        graph_act_forward((act_kind)loss_get(m->heads[0].loss)->link, 0.0f, out->out,
                           out->out, (size_t)N, (size_t)K);
         for (int i = 0; i < N; i++)
             print_one(pr, m, files.v[start + i], out->out + (size_t)i * K, K);
@@ -220,9 +220,9 @@ static int run(const cli_args *a)
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
     dlc_status st;
     char shape[64];
-    if (m.loss != LOSS_SOFTMAX_CE && m.loss != LOSS_SIGMOID_BCE) {
+    if (loss_get(m.heads[0].loss)->target == LOSS_TARGET_NUMERIC) {
         st = dlc_fail(&err, DLC_EINPUT, "%s: a %s model predicts numbers, not classes; use dlc eval",
-                      a->pos[0], loss_names[m.loss]);
+                      a->pos[0], loss_names[m.heads[0].loss]);
     } else {
         if (pr.json) {
             dlc_buf_printf(&pr.out, "{\"model\": ");

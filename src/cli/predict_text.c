@@ -270,7 +270,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         }
         qsort(r, (size_t)K, sizeof *r, ranked_cmp);
         for (int k = 0; k < K && k < (int)top; k++)
-            printf("%-24s %.4f\n", r[k].k < t.m.classes.n ? t.m.classes.v[r[k].k] : "?", r[k].p / sum);
+            printf("%-24s %.4f\n", r[k].k < t.m.heads[0].classes.n ? t.m.heads[0].classes.v[r[k].k] : "?", r[k].p / sum);
         rc = 0;
         goto done;
     }
@@ -292,7 +292,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
                 best = z[k] > z[best] ? k : best;
             int w = at + i;
             printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : t.m.vocab.v[(int)ids[w]],
-                   best < t.m.classes.n ? t.m.classes.v[best] : "?");
+                   best < t.m.heads[0].classes.n ? t.m.heads[0].classes.v[best] : "?");
         }
     }
     printf("\n");

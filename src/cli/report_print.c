@@ -35,7 +35,7 @@ static const char *fig6(char *buf, size_t size, double v)
     return num(buf, size, "%.6g", 1.0, v);
 }
 
-static void print_splits(const report *rep)
+static void print_splits(const report_head *rep)
 {
     char a[32], b[32], c[32];
     if (rep->task == REPORT_TASK_REGRESSION) {
@@ -60,7 +60,7 @@ static void print_splits(const report *rep)
     }
 }
 
-static void print_classes(const report *rep, const report_split *s)
+static void print_classes(const report_head *rep, const report_split *s)
 {
     char a[32], b[32], c[32];
     if (s->cls) {
@@ -97,7 +97,7 @@ static void print_metric(const report *rep)
     const report_metric *m = &rep->metric;
     char a[32], b[32];
     const char *(*f)(char *, size_t, double) = fig6;
-    printf("\nmetric: %s on %s = %s (%s is better)", m->name, report_split_names[m->split],
+    printf("\nmetric: %s on %s = %s (%s is better)", m->name, data_split_names[m->split],
            fig(a, sizeof a, m->value), m->higher_is_better ? "higher" : "lower");
     if (m->n_constraints == 0) {
         printf("\n");
@@ -131,7 +131,7 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
 static void print_diagnosis(const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
-    int pct_units = rep->task != REPORT_TASK_REGRESSION;
+    int pct_units = report_main(rep)->task != REPORT_TASK_REGRESSION;
     char a[32];
     printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
     if (isnan(d->human))
@@ -159,12 +159,25 @@ static void print_diagnosis(const report *rep)
 
 void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
 {
-    if (rep->n_splits == 0)
+    const report_head *main = report_main(rep);
+    if (main->n_splits == 0)
         return;
-    print_splits(rep);
-    const report_split *focus = report_get_split(rep, focus_kind);
-    if (focus)
-        print_classes(rep, focus);
+    for (int h = 0; h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        if (rep->n_heads > 1)
+            printf("%soutput %s (%s, weight %g):\n", h ? "\n" : "", rh->name, loss_names[rh->loss],
+                   rh->weight);
+        print_splits(rh);
+        const report_split *focus = report_head_split(rh, focus_kind);
+        if (focus)
+            print_classes(rh, focus);
+    }
+    if (rep->n_heads > 1) {
+        printf("\ntotal loss (sum of weight x output loss):");
+        for (int i = 0; i < main->n_splits; i++)
+            printf(" %s %.4f", main->splits[i].name, rep->total_loss[main->splits[i].kind]);
+        printf("\n");
+    }
     print_metric(rep);
     print_diagnosis(rep);
     if (run_dir && rep->kept_tags[0])

@@ -63,8 +63,16 @@ static void print_summary(const model *m, const char *title)
     thousands(b, sizeof b, tr);
     thousands(c, sizeof c, fr);
     printf("total params: %s (trainable %s, frozen %s)\n", a, b, c);
-    printf("loss: %s%s\n", loss_names[m->loss],
-           m->fused_link ? " (the output layer's activation is folded into the loss)" : "");
+    for (int h = 0; h < m->n_heads; h++) {
+        const model_head *mh = &m->heads[h];
+        if (m->n_heads > 1)
+            printf("output %s: layer %s, loss %s, weight %g%s\n", mh->name,
+                   g->nodes[g->outputs[h]].spec.name, loss_names[mh->loss], mh->weight,
+                   mh->fused_link ? " (its activation is folded into the loss)" : "");
+        else
+            printf("loss: %s%s\n", loss_names[mh->loss],
+                   mh->fused_link ? " (the output layer's activation is folded into the loss)" : "");
+    }
 }
 
 static int run(const cli_args *a)
@@ -88,22 +96,18 @@ static int run(const cli_args *a)
         dlc_config cfg;
         if (cli_load_config(&cfg, arg, a, &err) != DLC_OK)
             return cli_fail(&err);
-        tensor_shape shape = {0};
-        int n_classes = 0;
-        data_bundle data = {0};
+        dlc_status s;
         if (cfg.input.ndim == 0 || cfg.data.format == DATA_TEXT) {
             /* the shape (and class count, or vocabulary) comes from the data; with
              * model.input given, summary needs no data (architectures without a
              * dataset here) */
-            if (data_load(&data, &cfg.data, train_target_mode(cfg.loss), cfg.seed, &err) != DLC_OK) {
-                config_free(&cfg);
-                return cli_fail(&err);
-            }
-            shape = data.shape;
-            n_classes = cfg.loss == LOSS_SOFTMAX_CE ? data.class_names.n : 0;
+            data_bundle data = {0};
+            if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+                s = model_build_for(&m, &cfg, &data, 1, &err);
+            data_free(&data);
+        } else {
+            s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
         }
-        dlc_status s = model_build_vocab(&m, &cfg, &shape, n_classes, data.vocab.n, 1, &err);
-        data_free(&data);
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
         config_free(&cfg);
         if (s != DLC_OK)

@@ -183,7 +183,7 @@ static int run(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    cli_print_report(&p.rep, REPORT_SPLIT_DEV, run_dir);
+    cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
     if (res.best_epoch > 0)

@@ -14,9 +14,10 @@ void config_free(dlc_config *c)
     if (!c)
         return;
     dlc_strlist_clear(&c->data.classes);
-    dlc_strlist_clear(&c->data.label);
+    for (int i = 0; i < c->data.n_labels && i < DATA_MAX_HEADS; i++)
+        dlc_strlist_clear(&c->data.labels[i].columns);
+    dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
-    dlc_strlist_clear(&c->outputs);
     free(c->layers);
     memset(c, 0, sizeof *c);
 }
@@ -363,29 +364,66 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "]", 1);
         return 1;
     }
+    case K_LABELS: {
+        const data_config *d = (const data_config *)(const void *)p;
+        static const config_key list = {"", K_STRLIST, BASE_NONE, 0, 0, NULL, 0, 0, 0,
+                                        NULL, NULL, NULL, 0};
+        if (d->n_labels < 0 || d->n_labels > DATA_MAX_HEADS)
+            return 0;
+        if (d->n_labels == 0 || (d->n_labels == 1 && !d->labels[0].name[0]))
+            return emit_value(b, &list, d->n_labels ? (const void *)&d->labels[0].columns
+                                                    : (const void *)&(dlc_strlist){0});
+        dlc_buf_append(b, "{", 1);
+        for (int i = 0; i < d->n_labels; i++) {
+            dlc_buf_printf(b, "%s", i ? ", " : "");
+            emit_string(b, d->labels[i].name);
+            dlc_buf_append(b, ": ", 2);
+            emit_value(b, &list, &d->labels[i].columns);
+        }
+        dlc_buf_append(b, "}", 1);
+        return 1;
+    }
+    case K_METRIC: {
+        const dlc_config *c = base;
+        const report_config *rc = &c->report;
+        if (rc->optimize < 0 || rc->optimize >= enum_count(k->names))
+            return 0;
+        dlc_buf_printf(b, "%s%s%s", rc->metric_head, rc->metric_head[0] ? "." : "",
+                       k->names[rc->optimize]);
+        return 1;
+    }
     case K_SECTION:
     case K_LAYERS:
+    case K_HEADS:
         break;
     }
     return 0;
 }
 
-static int emit_layers(dlc_buf *b, const dlc_config *c, const char *pattern, int indent)
+/* A list of mappings: n items of `size` bytes from `items`, each with the
+ * keys of pattern (layers: only the keys their op takes). */
+static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const char *pattern,
+                      int layers, int indent)
 {
     int n_rows;
     const config_key *rows = config_schema_rows(&n_rows);
-    for (int i = 0; i < c->n_layers; i++) {
-        const layer_spec *spec = &c->layers[i];
+    if (n == 0) {
+        dlc_buf_printf(b, "%*s[]\n", indent, "");
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        const void *item = (const char *)items + (size_t)i * size;
         int first = 1;
         for (int r = 0; r < n_rows; r++) {
             const config_key *k = &rows[r];
             const char *name = config_schema_name(k);
             if (!config_schema_is_child(k, pattern))
                 continue;
-            if ((k->flags & F_OP_KEY) && !config_op_has_key(spec->op, name))
+            if (layers && (k->flags & F_OP_KEY) &&
+                !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
             dlc_buf_printf(b, "%*s%s%s: ", indent, "", first ? "- " : "  ", name);
-            if (!emit_value(b, k, spec))
+            if (!emit_value(b, k, item))
                 return 0;
             dlc_buf_append(b, "\n", 1);
             first = 0;
@@ -407,11 +445,14 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
             dlc_buf_append(b, "\n", 1);
             if (!emit_section(b, c, k->path, indent + 2))
                 return 0;
-        } else if (k->kind == K_LAYERS) {
+        } else if (k->kind == K_LAYERS || k->kind == K_HEADS) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s.*", k->path);
             dlc_buf_append(b, "\n", 1);
-            if (!emit_layers(b, c, sub, indent + 2))
+            int ok = k->kind == K_LAYERS
+                         ? emit_items(b, c->layers, c->n_layers, sizeof *c->layers, sub, 1, indent + 2)
+                         : emit_items(b, c->heads, c->n_heads, sizeof *c->heads, sub, 0, indent + 2);
+            if (!ok)
                 return 0;
         } else {
             dlc_buf_append(b, " ", 1);

@@ -20,8 +20,20 @@
 #include "../data/data.h"
 #include "../graph/graph.h"
 #include "../loss/loss.h"
-#include "../report/report_config.h"
-#include "../train/train_config.h"
+#include "report_config.h"
+#include "train_config.h"
+
+/* One output of the model with its loss (model.outputs).  A config without
+ * model.outputs has one head: the last layer, with the top-level loss. */
+#define CONFIG_MAX_HEADS GRAPH_MAX_INPUTS
+typedef struct {
+    char name[GRAPH_NAME_MAX];   /* the head's name in metrics and reports (default: its layer's) */
+    char layer[GRAPH_NAME_MAX];  /* the layer whose output it is */
+    loss_kind loss;              /* default: the top-level `loss:` */
+    double weight;               /* the total loss is the sum of weight x head loss */
+    char target[GRAPH_NAME_MAX]; /* the data.label group it learns from; "" = the group named
+                                  * like the head, or the data's only labels */
+} head_spec;
 
 typedef struct {
     char path[1024];          /* the file it came from ("" for a string) */
@@ -32,8 +44,9 @@ typedef struct {
     tensor_shape input;       /* ndim 0: taken from the data */
     int n_layers;
     layer_spec *layers;       /* owned */
-    dlc_strlist outputs;      /* output layer names; empty = the last layer */
-    loss_kind loss;
+    int n_heads;              /* >= 1 once loaded */
+    head_spec heads[CONFIG_MAX_HEADS];
+    loss_kind loss;           /* the heads' default loss */
     train_config train;
     report_config report;
 } dlc_config;

@@ -45,6 +45,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
 /* A field of dlc_config or of layer_spec: base, offset, size. */
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
 #define LAY(f) BASE_LAYER, offsetof(layer_spec, f), sizeof(((layer_spec *)0)->f)
+#define HEAD(f) BASE_HEAD, offsetof(head_spec, f), sizeof(((head_spec *)0)->f)
 #define NOFIELD BASE_NONE, 0, 0
 
 /* Ranges: lo, hi, R_* flags. */
@@ -98,7 +99,8 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     SOURCE_ROWS(X, dev)                                                                                    \
     SOURCE_ROWS(X, test)                                                                                   \
     X("data.classes",                K_STRLIST,    CFG(data.classes),       "[]",     ANY,          PLAIN)             \
-    X("data.label",                  K_STRLIST,    CFG(data.label),         "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
+    X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.split",                  K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_split)) \
     X("data.split.dev",              K_DOUBLE,     CFG(data.split_dev),     "0",      IN_CO(0, 1),  PLAIN)             \
@@ -150,7 +152,12 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
     X("model.layers.*.variant",      K_ENUM,       LAY(variant),            "full",   ANY,          ENUM_F(graph_gru_names, F_OP_KEY)) \
     X("model.layers.*.forget_bias",  K_FLOAT,      LAY(forget_bias),        "1",      ANY,          FLAGS(F_OP_KEY))   \
-    X("model.outputs",               K_STRLIST,    CFG(outputs),            "[]",     ANY,          PLAIN)             \
+    X("model.outputs",               K_HEADS,      NOFIELD,                 "[]",     ANY,          PLAIN)             \
+    X("model.outputs.*.name",        K_LAYER_NAME, HEAD(name),              COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
+    X("model.outputs.*.layer",       K_STRING,     HEAD(layer),             REQUIRED, ANY,          PLAIN)             \
+    X("model.outputs.*.loss",        K_ENUM,       HEAD(loss),              COMPUTED, ANY,          ENUM_F(loss_names, F_COMPUTED)) \
+    X("model.outputs.*.weight",      K_DOUBLE,     HEAD(weight),            "1",      GE(0),        PLAIN)             \
+    X("model.outputs.*.target",      K_STRING,     HEAD(target),            "",       ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
@@ -189,8 +196,8 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)             \
     X("report.metric",               K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("optimize", NULL)) \
-    X("report.metric.optimize",      K_ENUM,       CFG(report.optimize),    "accuracy", ANY,        ENUM(report_optimize_names)) \
-    X("report.metric.split",         K_ENUM,       CFG(report.metric_split), "dev",   ANY,          ENUM(report_split_names)) \
+    X("report.metric.optimize",      K_METRIC,     CFG(report),             "auto",   ANY,          ENUM(report_optimize_names)) \
+    X("report.metric.split",         K_ENUM,       CFG(report.metric_split), "dev",   ANY,          ENUM(data_split_names)) \
     X("report.metric.satisfice",     K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     SATISFICE_ROW(X, accuracy, ACCURACY, min, IN_CC, (0, 1))                                               \
     SATISFICE_ROW(X, error, ERROR, max, IN_CC, (0, 1))                                                     \
@@ -450,6 +457,20 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_LAYERS:
         append(buf, size, "%s", "a list of layer mappings");
         break;
+    case K_HEADS:
+        append(buf, size, "%s",
+               "a list of outputs, each a layer name or a mapping {layer: NAME, loss: KIND, "
+               "weight: W, target: GROUP}");
+        break;
+    case K_LABELS:
+        append(buf, size, "%s",
+               "a column name, a list of them, or a mapping of head names to columns");
+        break;
+    case K_METRIC:
+        append(buf, size, "%s", "a measure (");
+        append_names(buf, size, k->names);
+        append(buf, size, "%s", "), or OUTPUT.measure for one output of several");
+        break;
     case K_LAYER_TYPE:
         append(buf, size, "%s", "a layer type");
         break;
@@ -502,7 +523,7 @@ static dlc_status unknown_key(const ynode *key, const char *path, const char *co
     int found = -1, n_found = 0;
     for (int r = 0; r < N_ROWS; r++)
         if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
-            strncmp(schema[r].path, LAYER_PATTERN, strlen(LAYER_PATTERN)) != 0) {
+            !strchr(schema[r].path, '*')) {
             found = r;
             n_found++;
         }
@@ -697,8 +718,9 @@ static dlc_status get_points(const config_key *k, const ynode *v, const char *pa
 static dlc_status get_strlist(const config_key *k, const ynode *v, const char *path,
                               dlc_strlist *l, dlc_error *err)
 {
-    if ((k->flags & F_SCALAR_LIST) && is_text(v)) {
-        if (!v->value[0])
+    int empty_ok = (k->flags & F_EMPTY_OK) != 0;
+    if ((k->flags & F_SCALAR_LIST) && v->kind == YN_SCALAR && (empty_ok || is_text(v))) {
+        if (!v->value[0] && !empty_ok)
             return type_error(k, v, path, err);
         return dlc_strlist_push(l, v->value, err);
     }
@@ -708,12 +730,96 @@ static dlc_status get_strlist(const config_key *k, const ynode *v, const char *p
         const ynode *it = v->items[i];
         char sub[PATH_BUF], got[96];
         join_index(sub, sizeof sub, path, i);
-        if (!is_text(it) || !it->value[0])
-            return config_key_fail(err, it, sub, "expected a non-empty string, got %s",
-                                   repr(it, 1, got, sizeof got));
-        if (dlc_strlist_push(l, it->value, err) != DLC_OK)
+        if (it->kind != YN_SCALAR || (!empty_ok && (!is_text(it) || !it->value[0])))
+            return config_key_fail(err, it, sub, "expected a %sstring, got %s",
+                                   empty_ok ? "" : "non-empty ", repr(it, 1, got, sizeof got));
+        if (dlc_strlist_push(l, it->value ? it->value : "", err) != DLC_OK)
             return DLC_ENOMEM;
     }
+    return DLC_OK;
+}
+
+/* data.label: a column or a list of them (one group, named ""), or a
+ * mapping of head names to a column or a list of columns. */
+static dlc_status get_labels(const config_key *k, const ynode *v, const char *path,
+                             data_config *d, dlc_error *err)
+{
+    static const config_key columns = {"data.label", K_STRLIST, BASE_NONE, 0, 0, NULL, 0, 0, 0,
+                                       NULL, NULL, NULL, F_SCALAR_LIST};
+    if (v->kind != YN_MAP) {
+        if (v->kind == YN_SEQ && v->n == 0)
+            return DLC_OK;
+        d->n_labels = 1;
+        return get_strlist(&columns, v, path, &d->labels[0].columns, err);
+    }
+    if (v->n > DATA_MAX_HEADS)
+        return config_key_fail(err, v, path, "at most %d label groups, got %d", DATA_MAX_HEADS, v->n);
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF];
+        const ynode *key = v->keys[i];
+        join_path(sub, sizeof sub, path, key->value);
+        if (!layer_name_ok(key->value) || strlen(key->value) >= sizeof d->labels[i].name)
+            return config_key_fail(err, key, sub, "a label group is named after a head (letters, "
+                                                  "digits, '_' and '-', at most %zu characters)",
+                                   sizeof d->labels[i].name - 1);
+        dlc_strlcpy(d->labels[i].name, key->value, sizeof d->labels[i].name);
+        d->n_labels = i + 1;
+        dlc_status s = get_strlist(&columns, v->items[i], sub, &d->labels[i].columns, err);
+        if (s != DLC_OK)
+            return s;
+        if (d->labels[i].columns.n == 0)
+            return config_key_fail(err, v->items[i], sub, "needs at least one column");
+    }
+    (void)k;
+    return DLC_OK;
+}
+
+/* report.metric.optimize: a measure, or "head.measure" naming an output of
+ * model.outputs (converted before report:). */
+static dlc_status get_metric(const config_key *k, const ynode *v, const char *path,
+                             dlc_config *c, dlc_error *err)
+{
+    report_config *rc = &c->report;
+    char got[96];
+    if (!is_text(v))
+        return type_error(k, v, path, err);
+    const char *dot = strrchr(v->value, '.'), *measure = dot ? dot + 1 : v->value;
+    rc->metric_head[0] = '\0';
+    if (dot) {
+        size_t n = (size_t)(dot - v->value);
+        if (n >= sizeof rc->metric_head)
+            return config_key_fail(err, v, path, "output name too long in %s",
+                                   repr(v, 1, got, sizeof got));
+        memcpy(rc->metric_head, v->value, n);
+        rc->metric_head[n] = '\0';
+        int found = 0;
+        const char *heads[CONFIG_MAX_HEADS + 1];
+        for (int h = 0; h < c->n_heads; h++) {
+            heads[h] = c->heads[h].name;
+            found |= strcmp(heads[h], rc->metric_head) == 0;
+        }
+        heads[c->n_heads] = NULL;
+        if (!found) {
+            const char *near = dlc_nearest(rc->metric_head, heads);
+            return config_key_fail(err, v, path, "no output is named '%s'%s%s%s", rc->metric_head,
+                                   near ? " (did you mean '" : "", near ? near : "",
+                                   near ? "'?)" : "");
+        }
+    }
+    int e = find_name(k->names, measure);
+    if (e < 0) {
+        char want[512];
+        const char *near = dlc_nearest(measure, k->names);
+        if (near)
+            return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
+                                   describe(k, want, sizeof want), repr(v, 1, got, sizeof got),
+                                   near);
+        return type_error(k, v, path, err);
+    }
+    if (dot && e == REPORT_OPTIMIZE_WEIGHTED)
+        return config_key_fail(err, v, path, "weighted combines measures of the whole model; it "
+                                             "takes no output name");
+    rc->optimize = e;
     return DLC_OK;
 }
 
@@ -857,6 +963,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     }
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
+    case K_LABELS:
+        return get_labels(k, v, path, (data_config *)(void *)p, err);
+    case K_METRIC:
+        return get_metric(k, v, path, base, err);
     case K_WINDOW:
         return get_window(k, v, path, 1, (layer_window *)(void *)p, err);
     case K_PADDING: {
@@ -873,6 +983,7 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_inputs(k, v, path, base, err);
     case K_SECTION:
     case K_LAYERS:
+    case K_HEADS:
     case K_LAYER_TYPE:
         break;
     }
@@ -887,7 +998,9 @@ typedef struct {
     dlc_error *err;
 } conv;
 
-static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path);
+static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path,
+                                  void *base);
+static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const char *path);
 static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path);
 
 /* A default as a node: "[]" an empty list, "{}" an empty mapping, "" an
@@ -912,14 +1025,23 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
                               const char *path, void *base)
 {
     ynode d;
+    ynode *parsed = NULL; /* a default that is a list of values */
     if (!v) {
         if (k->flags & F_COMPUTED) {
             if (k->kind == K_RUN_NAME)
                 dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name);
-            return DLC_OK; /* layer names and alpha: convert_layer */
+            return DLC_OK; /* layer and head names, alpha, head losses: convert_layer, heads */
         }
         if (!k->def)
             return config_key_fail(cv->err, owner, path, "missing (required)");
+        if (k->def[0] == '[' && strcmp(k->def, "[]") != 0) {
+            dlc_status s = ytree_parse(&parsed, owner->origin, k->def, strlen(k->def), 0, cv->err);
+            if (s != DLC_OK)
+                return s;
+            s = convert_field(k, parsed, path, base, cv->err);
+            ynode_free(parsed);
+            return s;
+        }
         default_node(&d, k, owner);
         v = &d;
     }
@@ -930,17 +1052,20 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
         }
         if (v->kind != YN_MAP)
             return type_error(k, v, path, cv->err);
-        dlc_status s = convert_section(cv, k->path, v, path);
+        dlc_status s = convert_section(cv, k->path, v, path, cv->c);
         if (s == DLC_OK && k->check)
             s = k->check(v, path, cv->c, cv->err);
         return s;
     }
     if (k->kind == K_LAYERS)
         return convert_layers(cv, k, v, path);
+    if (k->kind == K_HEADS)
+        return convert_heads(cv, k, v, path);
     return convert_field(k, v, path, base, cv->err);
 }
 
-static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path)
+static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path,
+                                  void *base)
 {
     const char *valid[48];
     config_schema_children(pattern, valid, (int)DLC_ARRAY_LEN(valid));
@@ -957,7 +1082,7 @@ static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, con
             continue;
         join_path(sub, sizeof sub, path, config_schema_name(k));
         dlc_status s = convert_key(cv, k, ynode_map_get(map, config_schema_name(k)), map, sub,
-                                   cv->c);
+                                   base);
         if (s != DLC_OK)
             return s;
     }
@@ -1128,6 +1253,54 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
     return DLC_OK;
 }
 
+/* ---- heads ---- */
+
+#define HEAD_PATTERN "model.outputs.*"
+
+/* model.outputs: each item a layer name (the top-level loss, weight 1) or a
+ * mapping of head keys.  Losses left out are filled in by
+ * config_schema_convert once the top-level loss is read. */
+static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const char *path)
+{
+    dlc_config *c = cv->c;
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, cv->err);
+    if (v->n > CONFIG_MAX_HEADS)
+        return config_key_fail(cv->err, v, path, "at most %d outputs, got %d", CONFIG_MAX_HEADS,
+                               v->n);
+    char sub[PATH_BUF], got[96];
+    const char *valid[16];
+    config_schema_children(HEAD_PATTERN, valid, (int)DLC_ARRAY_LEN(valid));
+    for (int i = 0; i < v->n; i++) {
+        ynode *item = v->items[i];
+        head_spec *h = &c->heads[i];
+        memset(h, 0, sizeof *h);
+        h->loss = (loss_kind)-1;
+        h->weight = 1.0;
+        c->n_heads = i + 1;
+        join_index(sub, sizeof sub, path, i);
+        if (item->kind == YN_SCALAR && is_text(item)) {
+            const config_key *lk = config_schema_find(HEAD_PATTERN ".layer");
+            dlc_status s = get_string(lk, item, sub, h->layer, sizeof h->layer, cv->err);
+            if (s != DLC_OK)
+                return s;
+        } else if (item->kind == YN_MAP) {
+            dlc_status s = convert_section(cv, HEAD_PATTERN, item, sub, h);
+            if (s != DLC_OK)
+                return s;
+        } else {
+            return config_key_fail(cv->err, item, sub,
+                                   "expected a layer name or a mapping such as {layer: box, loss: "
+                                   "mse}, got %s",
+                                   repr(item, 1, got, sizeof got));
+        }
+        if (!h->name[0])
+            dlc_strlcpy(h->name, h->layer, sizeof h->name);
+    }
+    (void)valid;
+    return DLC_OK;
+}
+
 /* ---- cross-key checks ---- */
 
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
@@ -1202,11 +1375,23 @@ static dlc_status check_split(const ynode *node, const char *path, dlc_config *c
     return DLC_OK;
 }
 
-/* Output names must name layers; the graph would refuse them too, but here
- * the message can point at the line and suggest the layer meant. */
+/* Heads must name layers (the graph would refuse them too, but here the
+ * message can point at the line and suggest the layer meant), once each,
+ * under names of their own. */
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
     const ynode *outs = ynode_map_get(node, "outputs");
+    /* no outputs named: the last layer is the one */
+    if (c->n_heads == 0 && c->n_layers > 0) {
+        head_spec *h = &c->heads[0];
+        memset(h, 0, sizeof *h);
+        dlc_strlcpy(h->layer, c->layers[c->n_layers - 1].name, sizeof h->layer);
+        dlc_strlcpy(h->name, h->layer, sizeof h->name);
+        h->loss = (loss_kind)-1;
+        h->weight = 1.0;
+        c->n_heads = 1;
+    }
+
     const char **names = malloc(sizeof *names * (size_t)(c->n_layers + 1));
     if (!names)
         return DLC_NOMEM(err);
@@ -1215,19 +1400,62 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
     names[c->n_layers] = NULL;
     dlc_status s = DLC_OK;
     char kp[PATH_BUF + 24];
-    for (int i = 0; i < c->outputs.n && s == DLC_OK; i++) {
-        const char *o = c->outputs.v[i];
-        const ynode *at = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : node;
-        pathf(kp, sizeof kp, "%s.outputs.%d", path, i);
-        if (dlc_strlist_find(&c->outputs, o) != i) {
-            s = config_key_fail(err, at, kp, "layer '%s' is listed twice", o);
-        } else if (find_name(names, o) < 0) {
-            const char *near = dlc_nearest(o, names);
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : node;
+        const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "layer")
+                              ? ynode_map_get(item, "layer")
+                              : item;
+        pathf(kp, sizeof kp, "%s.outputs.%d%s", path, i, item->kind == YN_MAP ? ".layer" : "");
+        if (find_name(names, h->layer) < 0) {
+            const char *near = dlc_nearest(h->layer, names);
             if (near)
-                s = config_key_fail(err, at, kp, "no layer is named '%s' (did you mean '%s'?)", o,
-                                    near);
+                s = config_key_fail(err, at, kp, "no layer is named '%s' (did you mean '%s'?)",
+                                    h->layer, near);
             else
-                s = config_key_fail(err, at, kp, "no layer is named '%s'", o);
+                s = config_key_fail(err, at, kp, "no layer is named '%s'", h->layer);
+        }
+        /* the targets it learns from: a data.label group of its name */
+        const data_config *d = &c->data;
+        int named = d->n_labels > 0 && d->labels[0].name[0];
+        const char *want = h->target[0] ? h->target : h->name;
+        if (s == DLC_OK && named) {
+            int found = 0;
+            for (int g = 0; g < d->n_labels; g++)
+                found |= strcmp(d->labels[g].name, want) == 0;
+            if (!found) {
+                char list[256] = "";
+                const char *groups[DATA_MAX_HEADS + 1];
+                for (int g = 0; g < d->n_labels; g++)
+                    groups[g] = d->labels[g].name;
+                groups[d->n_labels] = NULL;
+                append_names(list, sizeof list, groups);
+                pathf(kp, sizeof kp, "%s.outputs.%d", path, i);
+                s = config_key_fail(err, item, kp,
+                                    "data.label has no group '%s' for this output (it has: %s); "
+                                    "name one so, or set the output's target",
+                                    want, list);
+            }
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1) {
+            pathf(kp, sizeof kp, "%s.outputs", path);
+            s = config_key_fail(err, outs ? outs : node, kp,
+                                "%d outputs need data.label as a mapping from each output to its "
+                                "columns, e.g. {%s: [...], %s: [...]}",
+                                c->n_heads, c->heads[0].name, c->heads[1].name);
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format != DATA_CSV) {
+            pathf(kp, sizeof kp, "%s.outputs", path);
+            s = config_key_fail(err, outs ? outs : node, kp,
+                                "data.format %s gives one label per example: only one output can "
+                                "learn from it (several outputs need csv label groups)",
+                                data_format_names[d->format]);
+        }
+        for (int j = 0; j < i && s == DLC_OK; j++) {
+            if (strcmp(c->heads[j].layer, h->layer) == 0)
+                s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
+                                    h->layer, c->heads[j].name);
+            else if (strcmp(c->heads[j].name, h->name) == 0)
+                s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one a name:)",
+                                    h->name);
         }
     }
     free(names);
@@ -1256,7 +1484,13 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
                                  dlc_error *err)
 {
     conv cv = {c, default_name, err};
-    dlc_status s = convert_section(&cv, "", root, "");
+    dlc_status s = convert_section(&cv, "", root, "", c);
+    if (s != DLC_OK)
+        return s;
+    /* heads: the top-level loss where a head names none */
+    for (int i = 0; i < c->n_heads; i++)
+        if ((int)c->heads[i].loss < 0)
+            c->heads[i].loss = c->loss;
     /* image files are converted to the model's input when it is an image */
     if (s == DLC_OK && c->input.ndim == 3)
         c->data.image_shape = c->input;

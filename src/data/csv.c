@@ -7,7 +7,11 @@
  * only at the end.  Label columns and feature columns are picked by header
  * name; every problem names file, line and column.
  *
- * Letters: n rows, D features, T targets (label columns).
+ * Label columns come in groups, one per model head, each with its own kind
+ * of target (class ids, 0/1, numbers) and class names; a group's targets are
+ * contiguous in an example's target row, groups in the order given.
+ *
+ * Letters: n rows, D features, T targets (label columns of every group).
  */
 #include "data.h"
 #include "names.h"
@@ -248,6 +252,16 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
     return st;
 }
 
+/* One group of label columns, as it is being read. */
+typedef struct {
+    data_target mode;
+    data_names classes;   /* CLASS and BINARY label names */
+    int given;           /* classes came from the caller (ids are final) */
+    int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
+    int bin_num_col, bin_str_col;
+    int first, count;    /* its targets in a row */
+} csv_group;
+
 /* Everything one parse needs. */
 typedef struct {
     csv_reader r;
@@ -255,15 +269,24 @@ typedef struct {
     int ncols;
     int *feat_of;        /* (ncols) feature index of a column, or -1 */
     int *targ_of;        /* (ncols) target index of a column, or -1 */
+    int *group_of;       /* (ncols) group of a label column, or -1 */
     int D, T;
-    data_target mode;
-    data_names classes;   /* CLASS and BINARY label names */
-    int given;           /* classes came from the caller (ids are final) */
-    int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
-    int bin_num_col, bin_str_col;
+    int G;
+    csv_group grp[DATA_MAX_HEADS];
+    const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
+                                  * csv_unknown */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
+
+/* 1 when s marks an unknown label of a binary or numeric target (without a
+ * list: the empty binary label). */
+static int csv_unknown(const csv_parse *c, data_target mode, const char *s)
+{
+    if (!c->unknown)
+        return !*s && mode == DATA_TARGET_BINARY;
+    return dlc_strlist_find(c->unknown, s) >= 0;
+}
 
 static dlc_status csv_grow(csv_parse *c, dlc_error *err)
 {
@@ -287,14 +310,19 @@ static dlc_status csv_grow(csv_parse *c, dlc_error *err)
     return DLC_OK;
 }
 
-static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, float *out,
+static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, float *out,
                              dlc_error *err)
 {
-    const char *path = c->r.path, *cname = c->header.names.v[col];
+    const char *path = cp->r.path, *cname = cp->header.names.v[col];
+    csv_group *c = &cp->grp[cp->group_of[col]];
     dlc_status st;
     int id;
     char list[512];
 
+    if (c->mode != DATA_TARGET_CLASS && csv_unknown(cp, c->mode, s)) {
+        *out = NAN;
+        return DLC_OK;
+    }
     if (c->mode == DATA_TARGET_NUMERIC) {
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
@@ -319,11 +347,7 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
         return DLC_OK;
     }
 
-    /* BINARY: empty = unknown; a class name; or the number 0 or 1 */
-    if (!*s) {
-        *out = NAN;
-        return DLC_OK;
-    }
+    /* BINARY: a class name, or the number 0 or 1 (unknown: above) */
     id = data_names_find(&c->classes, s);
     if (id >= 0) {
         *out = (float)id;
@@ -337,7 +361,8 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
     if (csv_number(s, &v) == 0) {
         if (v != 0.0f && v != 1.0f)
             return dlc_fail(err, DLC_EINPUT,
-                            "%s:%d: column '%s': a binary label must be 0, 1, empty or a class name, got %.60s",
+                            "%s:%d: column '%s': a binary label must be 0, 1, a class name or "
+                            "one of data.unknown_label, got %.60s",
                             path, line, cname, s);
         *out = v;
         if (!c->bin_num_line) {
@@ -368,7 +393,7 @@ static dlc_status csv_target(csv_parse *c, int col, int line, const char *s, flo
     return DLC_OK;
 }
 
-static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_strlist *features,
+static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const dlc_strlist *features,
                              dlc_error *err)
 {
     csv_reader *r = &c->r;
@@ -390,26 +415,38 @@ static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_s
 
     c->feat_of = malloc(sizeof(int) * (size_t)c->ncols);
     c->targ_of = malloc(sizeof(int) * (size_t)c->ncols);
-    if (!c->feat_of || !c->targ_of)
+    c->group_of = malloc(sizeof(int) * (size_t)c->ncols);
+    if (!c->feat_of || !c->targ_of || !c->group_of)
         return DLC_NOMEM(err);
     for (int j = 0; j < c->ncols; j++)
-        c->feat_of[j] = c->targ_of[j] = -1;
+        c->feat_of[j] = c->targ_of[j] = c->group_of[j] = -1;
 
-    if (!label || label->n == 0)
-        return dlc_fail(err, DLC_EINPUT, "%s: no label column given", r->path);
-    if (c->mode == DATA_TARGET_CLASS && label->n != 1)
-        return dlc_fail(err, DLC_EINPUT, "%s: class targets take one label column, %d given",
-                        r->path, label->n);
-    for (int t = 0; t < label->n; t++) {
-        int j = data_names_find(&c->header, label->v[t]);
-        if (j < 0)
-            return csv_no_column(r->path, "label", label->v[t], &c->header, err);
-        if (c->targ_of[j] >= 0)
-            return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
-                            label->v[t]);
-        c->targ_of[j] = t;
+    c->T = 0;
+    for (int g = 0; g < c->G; g++) {
+        const dlc_strlist *label = groups[g].columns;
+        const char *which = groups[g].name && groups[g].name[0] ? groups[g].name : NULL;
+        char of[80] = "";
+        if (which)
+            snprintf(of, sizeof of, " of '%.60s'", which);
+        if (!label || label->n == 0)
+            return dlc_fail(err, DLC_EINPUT, "%s: no label column given%s (data.label)", r->path, of);
+        if (c->grp[g].mode == DATA_TARGET_CLASS && label->n != 1)
+            return dlc_fail(err, DLC_EINPUT, "%s: class targets%s take one label column, %d given",
+                            r->path, of, label->n);
+        c->grp[g].first = c->T;
+        c->grp[g].count = label->n;
+        for (int t = 0; t < label->n; t++) {
+            int j = data_names_find(&c->header, label->v[t]);
+            if (j < 0)
+                return csv_no_column(r->path, "label", label->v[t], &c->header, err);
+            if (c->targ_of[j] >= 0)
+                return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
+                                label->v[t]);
+            c->targ_of[j] = c->T + t;
+            c->group_of[j] = g;
+        }
+        c->T += label->n;
     }
-    c->T = label->n;
 
     if (features && features->n > 0) {
         for (int k = 0; k < features->n; k++) {
@@ -435,11 +472,13 @@ static dlc_status csv_header(csv_parse *c, const dlc_strlist *label, const dlc_s
     return DLC_OK;
 }
 
-/* Gives the discovered class names their sorted ids. */
-static dlc_status csv_finish_classes(csv_parse *c, dlc_strlist *class_names, dlc_error *err)
+/* Gives group g's discovered class names their sorted ids. */
+static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_names, dlc_error *err)
 {
-    dataset *ds = c->ds;
-    const char *path = c->r.path;
+    dataset *ds = cp->ds;
+    const char *path = cp->r.path;
+    csv_group *c = &cp->grp[g];
+    const data_names *header = &cp->header;
     dlc_status st = DLC_OK;
     int *remap = NULL;
     dlc_strlist sorted = {0};
@@ -448,8 +487,8 @@ static dlc_status csv_finish_classes(csv_parse *c, dlc_strlist *class_names, dlc
         return dlc_fail(err, DLC_EINPUT,
                         "%s: binary labels mix numbers (line %d, column '%s') and names (line %d, column '%s'); "
                         "use one kind, or give the 2 class names",
-                        path, c->bin_num_line, c->header.names.v[c->bin_num_col], c->bin_str_line,
-                        c->header.names.v[c->bin_str_col]);
+                        path, c->bin_num_line, header->names.v[c->bin_num_col], c->bin_str_line,
+                        header->names.v[c->bin_str_col]);
     if (c->mode == DATA_TARGET_BINARY && !c->given && c->classes.names.n == 1)
         return dlc_fail(err, DLC_EINPUT,
                         "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
@@ -462,11 +501,11 @@ static dlc_status csv_finish_classes(csv_parse *c, dlc_strlist *class_names, dlc
         return DLC_NOMEM(err);
     if ((st = csv_sort_names(&c->classes, remap, &sorted, err)))
         goto cleanup;
-    size_t total = (size_t)ds->n * (size_t)c->T;
-    for (size_t i = 0; i < total; i++) {
-        float v = ds->targets[i];
-        if (v == v)   /* NaN stays unknown */
-            ds->targets[i] = (float)remap[(int)v];
+    for (size_t i = 0; i < (size_t)ds->n; i++) {
+        float *t = ds->targets + i * (size_t)cp->T + c->first;
+        for (int k = 0; k < c->count; k++)
+            if (t[k] == t[k]) /* NaN stays unknown */
+                t[k] = (float)remap[(int)t[k]];
     }
     if (class_names) {
         dlc_strlist_clear(class_names);
@@ -503,22 +542,33 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
     return DLC_OK;
 }
 
-dlc_status data_parse_csv(dataset **out, const char *path, const char *text, size_t len,
-                          const dlc_strlist *label, const dlc_strlist *features, data_target mode,
-                          dlc_strlist *class_names, long limit, dlc_error *err)
+dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
+                                 const data_csv_targets *groups, int n_groups,
+                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
+                                 dlc_error *err)
 {
     dlc_status st = DLC_OK;
     dataset *ds = NULL;
     csv_parse c;
     memset(&c, 0, sizeof c);
     *out = NULL;
-    c.mode = mode;
+    if (n_groups < 1 || n_groups > DATA_MAX_HEADS)
+        return dlc_fail(err, DLC_EINPUT, "%s: %d label groups (1 to %d)", path, n_groups,
+                        DATA_MAX_HEADS);
+    c.G = n_groups;
+    c.unknown = unknown;
+    for (int g = 0; g < n_groups; g++)
+        c.grp[g].mode = groups[g].mode;
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
     if ((st = csv_reader_init(&c.r, path, text, len, err)))
         return st;
 
-    if (class_names && class_names->n > 0 && mode != DATA_TARGET_NUMERIC) {
+    for (int g = 0; g < n_groups; g++) {
+        const dlc_strlist *class_names = groups[g].class_names;
+        data_target mode = groups[g].mode;
+        if (!class_names || class_names->n == 0 || mode == DATA_TARGET_NUMERIC)
+            continue;
         if (mode == DATA_TARGET_BINARY && class_names->n != 2) {
             st = dlc_fail(err, DLC_EINPUT, "%s: binary targets take exactly 2 class names, %d given",
                           path, class_names->n);
@@ -526,18 +576,18 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
         }
         for (int i = 0; i < class_names->n; i++) {
             int id;
-            if (data_names_find(&c.classes, class_names->v[i]) >= 0) {
+            if (data_names_find(&c.grp[g].classes, class_names->v[i]) >= 0) {
                 st = dlc_fail(err, DLC_EINPUT, "%s: class name '%s' given twice", path,
                               class_names->v[i]);
                 goto cleanup;
             }
-            if ((st = data_names_add(&c.classes, class_names->v[i], &id, err)))
+            if ((st = data_names_add(&c.grp[g].classes, class_names->v[i], &id, err)))
                 goto cleanup;
         }
-        c.given = 1;
+        c.grp[g].given = 1;
     }
 
-    if ((st = csv_header(&c, label, features, err)))
+    if ((st = csv_header(&c, groups, features, err)))
         goto cleanup;
 
     c.ds = calloc(1, sizeof *c.ds);
@@ -604,18 +654,45 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
         goto cleanup;
     }
-    if (mode != DATA_TARGET_NUMERIC && (st = csv_finish_classes(&c, class_names, err)))
-        goto cleanup;
+    for (int g = 0; g < n_groups; g++)
+        if (groups[g].mode != DATA_TARGET_NUMERIC &&
+            (st = csv_finish_classes(&c, g, groups[g].class_names, err)))
+            goto cleanup;
     *out = c.ds;
     c.ds = NULL;
 
 cleanup:
     data_dataset_free(c.ds);
     data_names_free(&c.header);
-    data_names_free(&c.classes);
+    for (int g = 0; g < n_groups; g++)
+        data_names_free(&c.grp[g].classes);
     free(c.feat_of);
     free(c.targ_of);
+    free(c.group_of);
     free(c.r.buf);
+    return st;
+}
+
+dlc_status data_parse_csv(dataset **out, const char *path, const char *text, size_t len,
+                          const dlc_strlist *label, const dlc_strlist *features, data_target mode,
+                          dlc_strlist *class_names, long limit, dlc_error *err)
+{
+    data_csv_targets one = {"", label, mode, class_names};
+    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, limit, err);
+}
+
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+                                int n_groups, const dlc_strlist *features,
+                                const dlc_strlist *unknown, long limit, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st == DLC_OK)
+        st = data_parse_csv_groups(out, path, text, len, groups, n_groups, features, unknown, limit,
+                                   err);
+    free(text);
     return st;
 }
 
@@ -623,14 +700,8 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
                          const dlc_strlist *features, data_target mode, dlc_strlist *class_names,
                          long limit, dlc_error *err)
 {
-    char *text = NULL;
-    size_t len = 0;
-    *out = NULL;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
-    if (st == DLC_OK)
-        st = data_parse_csv(out, path, text, len, label, features, mode, class_names, limit, err);
-    free(text);
-    return st;
+    data_csv_targets one = {"", label, mode, class_names};
+    return data_read_csv_groups(out, path, &one, 1, features, NULL, limit, err);
 }
 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,

@@ -38,6 +38,15 @@ typedef enum {
 } data_target;
 
 #define DATA_PATH_MAX 1024
+#define DATA_MAX_HEADS 8   /* label groups, one per model head */
+#define DATA_NAME_MAX 64
+
+/* data.label: the label columns of one head (csv).  A plain list is one
+ * group with the name "". */
+typedef struct {
+    char name[DATA_NAME_MAX];
+    dlc_strlist columns;
+} data_label_group;
 
 typedef struct {
     char file[DATA_PATH_MAX];    /* csv */
@@ -90,7 +99,9 @@ typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
     dlc_strlist classes;            /* class names in id order; empty = from the data */
-    dlc_strlist label;              /* csv: label column(s) by header name */
+    int n_labels;                   /* csv: label column(s) by header name, per head */
+    data_label_group labels[DATA_MAX_HEADS];
+    dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
@@ -117,11 +128,39 @@ typedef struct {
     float *targets;            /* (n, n_targets) */
 } dataset;
 
+/* The four splits, in the order reports list them.  train-dev is carved from
+ * train (same distribution, never trained on); see data_load. */
+typedef enum {
+    DATA_SPLIT_TRAIN,
+    DATA_SPLIT_TRAIN_DEV,
+    DATA_SPLIT_DEV,
+    DATA_SPLIT_TEST,
+    DATA_SPLIT_COUNT
+} data_split_kind;
+extern const char *const data_split_names[DATA_SPLIT_COUNT + 1]; /* "train", "train_dev", "dev", "test" */
+
 typedef struct {
     const dataset *ds;  /* borrowed */
     int n;
     int *idx;           /* (n) rows of ds, owned */
 } data_split;
+
+/* What one model head asks of the data: the label group it reads (data.label
+ * key; "" = the data's only labels) and how labels become its targets. */
+typedef struct {
+    char name[DATA_NAME_MAX];
+    data_target mode;
+} data_target_spec;
+
+/* The targets of one head in a loaded bundle. */
+typedef struct {
+    char name[DATA_NAME_MAX];   /* as asked */
+    data_target mode;
+    int offset, count;          /* its targets within an example's target row */
+    dlc_strlist class_names;    /* CLASS and BINARY: class names in id order; for BINARY with
+                                 * several columns, see `columns` */
+    dlc_strlist columns;        /* csv: its label columns (task names of a multi-label head) */
+} data_head;
 
 typedef struct {
     norm_kind kind;
@@ -132,11 +171,12 @@ typedef struct {
 
 typedef struct {
     dataset *src[3];            /* owned: train file, dev file, test file (NULL if absent) */
-    data_split train, train_dev, dev, test;   /* n == 0 when absent */
+    data_split split[DATA_SPLIT_COUNT];   /* by data_split_kind; n == 0 when absent */
     tensor_shape shape;
     size_t dim;
-    int n_targets;
-    dlc_strlist class_names;    /* classification and binary: in id order */
+    int n_targets;              /* every head's targets, in head order */
+    int n_heads;
+    data_head heads[DATA_MAX_HEADS];
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
     /* format text: the vocabulary (token by id), the task, and tokens per split
@@ -146,11 +186,16 @@ typedef struct {
     text_unit text_unit;
     int stateful;
     dlc_strlist vocab;
-    long text_tokens[4];
+    long text_tokens[DATA_SPLIT_COUNT];
 } data_bundle;
 
-/* Reads sources, makes splits (seeded), fits normalization on train.  Errors
- * (EINPUT) name the file and what was wrong. */
+/* Reads sources, makes splits (seeded), fits normalization on train, for the
+ * heads `want` (n_want of them, in the order their targets are laid out).
+ * Errors (EINPUT) name the file and what was wrong: a head whose label group
+ * the data lacks names the head and data.label. */
+dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_target_spec *want,
+                           int n_want, uint64_t seed, dlc_error *err);
+/* The same for one head reading the data's only labels. */
 dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, uint64_t seed,
                      dlc_error *err);
 void data_free(data_bundle *b);
@@ -162,6 +207,25 @@ void data_free(data_bundle *b);
  * (n, C, H, W) -> (C, H, W), (n, D) -> (D); unsigned bytes only. */
 dlc_status data_read_idx(dataset **out, const char *images, const char *labels, long limit,
                          dlc_error *err);
+/* One group of CSV label columns: read as `mode`; class_names in: known
+ * names (may be empty), out: the names found (CLASS, BINARY; may be NULL). */
+typedef struct {
+    const char *name;             /* for messages ("" or NULL: unnamed) */
+    const dlc_strlist *columns;   /* borrowed */
+    data_target mode;
+    dlc_strlist *class_names;
+} data_csv_targets;
+/* Groups of label columns, their targets laid out in group order; unknown:
+ * the texts that mean an unknown binary or numeric label (NULL: the empty
+ * binary label). */
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+                                int n_groups, const dlc_strlist *features,
+                                const dlc_strlist *unknown, long limit, dlc_error *err);
+dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
+                                 const data_csv_targets *groups, int n_groups,
+                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
+                                 dlc_error *err);
+/* One group (unknown: NULL). */
 dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *label,
                          const dlc_strlist *features, data_target mode, dlc_strlist *class_names,
                          long limit, dlc_error *err);
@@ -189,9 +253,6 @@ dlc_status data_norm_init(data_norm *nm, norm_kind kind, size_t dim, dlc_error *
 void data_norm_free(data_norm *nm);
 /* x (n, dim) in place */
 void data_norm_apply(const data_norm *nm, float *x, size_t n);
-
-/* Format text: reads, tokenizes and splits (data_load calls it). */
-dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err

@@ -1,5 +1,6 @@
-/* split.c - data_load: read the configured sources, carve the splits and fit
- * normalization on train.
+/* split.c - carving splits (shared with text.c), and data_table_load: read
+ * the sources of a table format (idx, csv, image_folder), carve the splits
+ * and fit normalization on train.
  *
  * Carving (when dev/test are not separate files): the train file's rows are
  * shuffled with the run seed (stream DLC_STREAM_SPLIT); test takes the first
@@ -7,7 +8,7 @@
  * indices are then sorted, so a split's contents depend only on the seed and
  * the fractions, and its order never on the shuffle.
  */
-#include "data.h"
+#include "data_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,13 +17,9 @@
 
 #include "../base/rng.h"
 
-const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", "image_folder", "text", NULL};
-const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
-
-enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 static const char *const split_src_names[SRC_COUNT] = {"train", "dev", "test"};
 
-static int split_src_given(const data_source *s)
+int data_source_given(const data_source *s)
 {
     return s->file[0] || s->images[0] || s->labels[0] || s->dir[0];
 }
@@ -33,59 +30,83 @@ static int split_cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* s = rows [from, from + n) of idx, sorted, over ds. */
-static dlc_status split_take(data_split *s, const dataset *ds, const int *idx, int from, int n,
-                             dlc_error *err)
+dlc_status data_split_rows(data_split *s, const dataset *ds, const int *rows, int n, int sort,
+                           dlc_error *err)
 {
     s->ds = ds;
     s->n = n;
-    s->idx = NULL;
-    if (n == 0)
-        return DLC_OK;
-    s->idx = malloc(sizeof(int) * (size_t)n);   /* (n) */
+    free(s->idx); /* a split carved empty from train, now read from its own file */
+    s->idx = malloc(sizeof(int) * (size_t)(n ? n : 1));   /* (n) */
     if (!s->idx)
         return DLC_NOMEM(err);
-    memcpy(s->idx, idx + from, sizeof(int) * (size_t)n);
-    qsort(s->idx, (size_t)n, sizeof(int), split_cmp_int);
+    if (rows)
+        memcpy(s->idx, rows, sizeof(int) * (size_t)n);
+    else
+        for (int i = 0; i < n; i++)
+            s->idx[i] = i;
+    if (sort)
+        qsort(s->idx, (size_t)n, sizeof(int), split_cmp_int);
     return DLC_OK;
 }
 
-static dlc_status split_whole(data_split *s, const dataset *ds, dlc_error *err)
-{
-    s->ds = ds;
-    s->n = ds->n;
-    s->idx = malloc(sizeof(int) * (size_t)(ds->n ? ds->n : 1));   /* (n) */
-    if (!s->idx)
-        return DLC_NOMEM(err);
-    for (int i = 0; i < ds->n; i++)
-        s->idx[i] = i;
-    return DLC_OK;
-}
-
-/* A split count: nearest to N * f, at least 1 when f > 0. */
-static int split_count(int N, double f)
+long data_split_count(long n, double f)
 {
     if (!(f > 0.0))
         return 0;
-    double c = floor((double)N * f + 0.5);
+    double c = floor((double)n * f + 0.5);
     if (c < 1.0)
         c = 1.0;
-    if (c > (double)N)
-        c = (double)N;
-    return (int)c;
+    if (c > (double)n)
+        c = (double)n;
+    return (long)c;
 }
 
-static dlc_status split_check_fraction(const char *name, double f, dlc_error *err)
+/* The CSV label group each head reads: its own name among data.label's
+ * groups, or data.label's one unnamed group when there is one head. */
+static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_targets *groups,
+                               dlc_error *err)
 {
-    if (!(f >= 0.0 && f < 1.0))
-        return dlc_fail(err, DLC_EINPUT, "data.%s: expected a fraction in [0, 1), got %g", name, f);
+    for (int h = 0; h < b->n_heads; h++) {
+        data_head *hd = &b->heads[h];
+        const data_label_group *found = NULL;
+        if (b->n_heads == 1 && cfg->n_labels == 1 && !cfg->labels[0].name[0])
+            found = &cfg->labels[0];
+        for (int i = 0; i < cfg->n_labels && !found; i++)
+            if (strcmp(cfg->labels[i].name, hd->name) == 0)
+                found = &cfg->labels[i];
+        if (!found) {
+            char list[256] = "";
+            for (int i = 0, used = 0; i < cfg->n_labels && used < (int)sizeof list; i++) {
+                int w = snprintf(list + used, sizeof list - (size_t)used, "%s%s", i ? ", " : "",
+                                 cfg->labels[i].name[0] ? cfg->labels[i].name : "(a plain list)");
+                used += w > 0 ? w : 0;
+            }
+            if (cfg->n_labels == 0)
+                return dlc_fail(err, DLC_EINPUT, "data.label: no label column given");
+            if (b->n_heads > 1 && cfg->n_labels == 1 && !cfg->labels[0].name[0])
+                return dlc_fail(err, DLC_EINPUT,
+                                "data.label: a model with %d outputs needs a mapping from each "
+                                "output's target to its columns, e.g. {%s: [...], ...}",
+                                b->n_heads, hd->name);
+            return dlc_fail(err, DLC_EINPUT,
+                            "data.label: no label group '%s' for output '%s' (it has: %s); name "
+                            "one so, or set the output's target",
+                            hd->name, hd->name, list);
+        }
+        groups[h] = (data_csv_targets){hd->name, &found->columns, hd->mode, &hd->class_names};
+        if ((found->columns.n > 0) && dlc_strlist_copy(&hd->columns, &found->columns, err) != DLC_OK)
+            return DLC_ENOMEM;
+    }
     return DLC_OK;
 }
 
 static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
-                             const char *which, data_target mode, dlc_strlist *class_names,
-                             tensor_shape *image_shape, int *skipped, dlc_error *err)
+                             const char *which, data_bundle *b, const data_csv_targets *groups,
+                             tensor_shape *image_shape, dlc_error *err)
 {
+    data_target mode = b->heads[0].mode;
+    dlc_strlist *class_names = &b->heads[0].class_names;
+    int *skipped = &b->skipped;
     if (cfg->format == DATA_IMAGE_FOLDER) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: image_folder data needs 'dir'", which);
@@ -93,6 +114,7 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
             return dlc_fail(err, DLC_EINPUT,
                             "data.%s: image folders give one class per image; use loss "
                             "softmax_cross_entropy", which);
+        (void)groups;
         return data_read_image_folder(out, src->dir, image_shape, class_names, cfg->bad_files,
                                       src->limit, skipped, err);
     }
@@ -105,8 +127,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
     if (cfg->format == DATA_CSV) {
         if (!src->file[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: CSV data needs 'file'", which);
-        return data_read_csv(out, src->file, &cfg->label, &cfg->features, mode, class_names,
-                             src->limit, err);
+        return data_read_csv_groups(out, src->file, groups, b->n_heads, &cfg->features,
+                                    &cfg->unknown_label, src->limit, err);
     }
     return dlc_fail(err, DLC_EINPUT, "data: unknown format %d", (int)cfg->format);
 }
@@ -144,66 +166,55 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
                                 "%s: example %d has label %g, but there are %d classes (labels 0..%d)",
                                 ds->path, i, (double)ds->targets[i], K, K - 1);
     }
+    dlc_strlist *names = &b->heads[0].class_names;
     if (cfg->classes.n > 0)
-        return dlc_strlist_copy(&b->class_names, &cfg->classes, err);
+        return dlc_strlist_copy(names, &cfg->classes, err);
     for (int c = 0; c < K; c++) {
         snprintf(name, sizeof name, "%d", c);
-        if ((st = dlc_strlist_push(&b->class_names, name, err)))
+        if ((st = dlc_strlist_push(names, name, err)))
             return st;
     }
     return DLC_OK;
 }
 
-dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, uint64_t seed,
-                     dlc_error *err)
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     int *perm = NULL;
     const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     char sa[64], sb[64];
-    memset(b, 0, sizeof *b);
+    data_csv_targets groups[DATA_MAX_HEADS];
 
-    if ((st = split_check_fraction("split_dev", cfg->split_dev, err)) ||
-        (st = split_check_fraction("split_test", cfg->split_test, err)) ||
-        (st = split_check_fraction("split_train_dev", cfg->split_train_dev, err)))
+    if (cfg->format != DATA_CSV && b->n_heads > 1)
+        return dlc_fail(err, DLC_EINPUT,
+                        "data.format %s gives one label per example: only one output can learn "
+                        "from it (the model has %d); several outputs need csv label groups",
+                        data_format_names[cfg->format], b->n_heads);
+    if (cfg->format == DATA_CSV && (st = split_groups(b, cfg, groups, err)))
         return st;
-    if (!split_src_given(&cfg->train))
-        return dlc_fail(err, DLC_EINPUT, "data.train: no training data given");
-    if (split_src_given(&cfg->dev) && cfg->split_dev > 0)
-        return dlc_fail(err, DLC_EINPUT,
-                        "data: both a dev file and split_dev = %g are given; use one or the other",
-                        cfg->split_dev);
-    if (split_src_given(&cfg->test) && cfg->split_test > 0)
-        return dlc_fail(err, DLC_EINPUT,
-                        "data: both a test file and split_test = %g are given; use one or the other",
-                        cfg->split_test);
-
-    if (cfg->format == DATA_TEXT) {
-        if (mode != DATA_TARGET_CLASS)
-            return dlc_fail(err, DLC_EINPUT, "data.format text predicts tokens, tags or classes: "
-                                             "it needs loss softmax_cross_entropy");
-        return data_text_load(b, cfg, seed, err);
-    }
-
-    /* CSV labels are named by the train file (or the config); dev and test
-     * must use the same names, so they are read with them given. */
-    if ((st = dlc_strlist_copy(&b->class_names, &cfg->classes, err)))
+    /* Labels are named by the train file (or the config); dev and test must
+     * use the same names, so they are read with them given. */
+    if (b->n_heads == 1 && (st = dlc_strlist_copy(&b->heads[0].class_names, &cfg->classes, err)))
         goto cleanup;
     tensor_shape image_shape = cfg->image_shape; /* the train folder's first image decides when unset */
     for (int k = 0; k < SRC_COUNT; k++) {
-        if (!split_src_given(srcs[k]))
+        if (!data_source_given(srcs[k]))
             continue;
-        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], mode,
-                             &b->class_names, &image_shape, &b->skipped, err)))
+        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], b, groups,
+                             &image_shape, err)))
             goto cleanup;
         const dataset *ds = b->src[k], *tr = b->src[SRC_TRAIN];
         if (k == SRC_TRAIN) {
             /* binary labels given as numbers: name them, so a dev or test
              * file with named labels cannot quietly number them otherwise */
-            if (cfg->format == DATA_CSV && mode == DATA_TARGET_BINARY && b->class_names.n == 0 &&
-                ((st = dlc_strlist_push(&b->class_names, "0", err)) ||
-                 (st = dlc_strlist_push(&b->class_names, "1", err))))
-                goto cleanup;
+            for (int h = 0; h < b->n_heads; h++) {
+                dlc_strlist *names = &b->heads[h].class_names;
+                if (cfg->format == DATA_CSV && b->heads[h].mode == DATA_TARGET_BINARY &&
+                    names->n == 0 &&
+                    ((st = dlc_strlist_push(names, "0", err)) ||
+                     (st = dlc_strlist_push(names, "1", err))))
+                    goto cleanup;
+            }
             continue;
         }
         if (!tensor_shape_equal(&ds->shape, &tr->shape)) {
@@ -219,25 +230,31 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
             goto cleanup;
         }
     }
-    if (cfg->format == DATA_IDX || mode == DATA_TARGET_NUMERIC)
-        dlc_strlist_clear(&b->class_names);
-    if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, mode, err)))
+    for (int h = 0; h < b->n_heads; h++)
+        if (cfg->format == DATA_IDX || b->heads[h].mode == DATA_TARGET_NUMERIC)
+            dlc_strlist_clear(&b->heads[h].class_names);
+    if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, b->heads[0].mode, err)))
         goto cleanup;
 
     const dataset *tr = b->src[SRC_TRAIN];
     b->shape = tr->shape;
     b->dim = tr->dim;
     b->n_targets = tr->n_targets;
+    for (int h = 0, at = 0; h < b->n_heads; h++) {
+        b->heads[h].offset = at;
+        b->heads[h].count = cfg->format == DATA_CSV ? groups[h].columns->n : tr->n_targets;
+        at += b->heads[h].count;
+    }
 
     /* carve */
     int N = tr->n;
-    int n_test = split_count(N, cfg->split_test);
-    int n_dev = split_count(N, cfg->split_dev);
-    int n_td = split_count(N, cfg->split_train_dev);
+    long n_test = data_split_count(N, cfg->split_test);
+    long n_dev = data_split_count(N, cfg->split_dev);
+    long n_td = data_split_count(N, cfg->split_train_dev);
     long n_train = (long)N - n_test - n_dev - n_td;
     if (n_train < 1) {
         st = dlc_fail(err, DLC_EINPUT,
-                      "%s: %d examples are too few to carve test %d, dev %d and train-dev %d and keep any for training",
+                      "%s: %d examples are too few to carve test %ld, dev %ld and train-dev %ld and keep any for training",
                       tr->path, N, n_test, n_dev, n_td);
         goto cleanup;
     }
@@ -255,47 +272,31 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
     }
     int at = 0;
     if (b->src[SRC_TEST])
-        st = split_whole(&b->test, b->src[SRC_TEST], err);
+        st = data_split_rows(&b->split[DATA_SPLIT_TEST], b->src[SRC_TEST], NULL, b->src[SRC_TEST]->n,
+                             0, err);
     else
-        st = split_take(&b->test, tr, perm, at, n_test, err);
+        st = data_split_rows(&b->split[DATA_SPLIT_TEST], tr, perm + at, (int)n_test, 1, err);
     at += n_test;
     if (st)
         goto cleanup;
     if (b->src[SRC_DEV])
-        st = split_whole(&b->dev, b->src[SRC_DEV], err);
+        st = data_split_rows(&b->split[DATA_SPLIT_DEV], b->src[SRC_DEV], NULL, b->src[SRC_DEV]->n, 0,
+                             err);
     else
-        st = split_take(&b->dev, tr, perm, at, n_dev, err);
+        st = data_split_rows(&b->split[DATA_SPLIT_DEV], tr, perm + at, (int)n_dev, 1, err);
     at += n_dev;
     if (st)
         goto cleanup;
-    if ((st = split_take(&b->train_dev, tr, perm, at, n_td, err)))
+    if ((st = data_split_rows(&b->split[DATA_SPLIT_TRAIN_DEV], tr, perm + at, (int)n_td, 1, err)))
         goto cleanup;
     at += n_td;
-    if ((st = split_take(&b->train, tr, perm, at, N - at, err)))
+    if ((st = data_split_rows(&b->split[DATA_SPLIT_TRAIN], tr, perm + at, N - at, 1, err)))
         goto cleanup;
 
-    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->train, err)))
+    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err)))
         goto cleanup;
 
 cleanup:
     free(perm);
-    if (st)
-        data_free(b);
     return st;
-}
-
-void data_free(data_bundle *b)
-{
-    if (!b)
-        return;
-    for (int k = 0; k < SRC_COUNT; k++)
-        data_dataset_free(b->src[k]);
-    free(b->train.idx);
-    free(b->train_dev.idx);
-    free(b->dev.idx);
-    free(b->test.idx);
-    dlc_strlist_clear(&b->class_names);
-    dlc_strlist_clear(&b->vocab);
-    data_norm_free(&b->norm);
-    memset(b, 0, sizeof *b);
 }

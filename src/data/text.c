@@ -10,7 +10,7 @@
  *
  * Letters: T = seq_len, n tokens, m examples.
  */
-#include "data.h"
+#include "data_internal.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -28,7 +28,6 @@ const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words",
 static const char *const text_specials[] = {"<pad>", "<unk>"};
 #define TEXT_EOS "<eos>"
 
-enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
 /* ---- UTF-8 ---- */
 
@@ -414,12 +413,13 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
         break;
     case TEXT_CLASSIFY: {
-        if (L->cfg->label.n != 1) {
+        const dlc_strlist *label = L->cfg->n_labels == 1 ? &L->cfg->labels[0].columns : NULL;
+        if (!label || label->n != 1) {
             st = dlc_fail(err, DLC_EINPUT, "data.label: text classification needs one label column, %d given",
-                          L->cfg->label.n);
+                          label ? label->n : L->cfg->n_labels);
             break;
         }
-        const char *cols[2] = {L->tc->column, L->cfg->label.v[0]};
+        const char *cols[2] = {L->tc->column, label->v[0]};
         csv_ctx c = {L, s, src->limit, src->file};
         st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
         break;
@@ -533,7 +533,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
     const dlc_strlist *given = &L->cfg->classes;
     int n = L->tags.names.n;
     dlc_status st = DLC_OK;
-    dlc_strlist_clear(&b->class_names);
+    dlc_strlist_clear(&b->heads[0].class_names);
     if (given->n > 0) {
         for (int i = 0; i < n; i++) {
             remap[i] = dlc_strlist_find(given, L->tags.names.v[i]);
@@ -541,7 +541,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
                 return dlc_fail(err, DLC_EINPUT, "%s: class '%.60s' is not one of data.classes",
                                 L->cfg->train.file, L->tags.names.v[i]);
         }
-        return dlc_strlist_copy(&b->class_names, given, err);
+        return dlc_strlist_copy(&b->heads[0].class_names, given, err);
     }
     const char **sorted = malloc(sizeof *sorted * (size_t)(n ? n : 1));
     if (!sorted)
@@ -550,7 +550,7 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
         sorted[i] = L->tags.names.v[i];
     qsort(sorted, (size_t)n, sizeof *sorted, name_cmp);
     for (int i = 0; i < n && !st; i++)
-        st = dlc_strlist_push(&b->class_names, sorted[i], err);
+        st = dlc_strlist_push(&b->heads[0].class_names, sorted[i], err);
     for (int i = 0; i < n; i++)
         remap[data_names_find(&L->tags, sorted[i])] = i;
     free(sorted);
@@ -633,27 +633,6 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
 
 /* ---- splits ---- */
 
-static long frac_count(long n, double f)
-{
-    if (!(f > 0.0))
-        return 0;
-    long c = (long)floor((double)n * f + 0.5);
-    return c < 1 ? 1 : c > n ? n : c;
-}
-
-static dlc_status split_rows(data_split *sp, const dataset *ds, const int *rows, int n,
-                             dlc_error *err)
-{
-    sp->ds = ds;
-    sp->n = n;
-    free(sp->idx); /* a part carved empty from train, now read from its own file */
-    sp->idx = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    if (!sp->idx)
-        return DLC_NOMEM(err);
-    memcpy(sp->idx, rows, sizeof(int) * (size_t)n);
-    return DLC_OK;
-}
-
 /* Which part of the train source a unit (token or example) u of n belongs to:
  * 0 train, 1 train-dev, 2 dev, 3 test; in file order, the tail carved. */
 typedef struct {
@@ -662,21 +641,14 @@ typedef struct {
 
 static carve_plan carve_in_order(long n, const data_config *cfg)
 {
-    long test = frac_count(n, cfg->split_test), dev = frac_count(n, cfg->split_dev),
-         td = frac_count(n, cfg->split_train_dev);
+    long test = data_split_count(n, cfg->split_test), dev = data_split_count(n, cfg->split_dev),
+         td = data_split_count(n, cfg->split_train_dev);
     carve_plan c;
     c.end[3] = n;
     c.end[2] = n - test;
     c.end[1] = c.end[2] - dev;
     c.end[0] = c.end[1] - td;
     return c;
-}
-
-/* The bundle's four splits (train, train_dev, dev, test) by part. */
-static data_split *part_split(data_bundle *b, int part)
-{
-    data_split *p[4] = {&b->train, &b->train_dev, &b->dev, &b->test};
-    return p[part];
 }
 
 /* ---- putting it together ---- */
@@ -716,7 +688,7 @@ static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_err
             for (int q = 0; q < r; q++)
                 rows[q] = row + q;
             int part = k == SRC_TRAIN ? p : k == SRC_DEV ? 2 : 3;
-            if ((st = split_rows(part_split(b, part), ds, rows, r, err)))
+            if ((st = data_split_rows(&b->split[part], ds, rows, r, 0, err)))
                 goto done;
             long targets = bounds[p + 1] - bounds[p] - 1;
             b->text_tokens[part] = targets > 0 ? targets : 0;
@@ -772,7 +744,7 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
         for (int p = 0; p < 4 && !st; p++) {
             if (k != SRC_TRAIN && p != (k == SRC_DEV ? 2 : 3))
                 continue;
-            st = split_rows(part_split(b, p), ds, rows[p], nrows[p], err);
+            st = data_split_rows(&b->split[p], ds, rows[p], nrows[p], 0, err);
         }
     }
 done:
@@ -792,7 +764,6 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     long *count = NULL;
     int *map = NULL, *remap = NULL, *part_of = NULL;
     dlc_status st = DLC_OK;
-    memset(b, 0, sizeof *b);
 
     if (tc->seq_len < 1) {
         st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
@@ -869,7 +840,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
         goto cleanup;
 
     if (tc->task == TEXT_LM) {
-        if ((st = dlc_strlist_copy(&b->class_names, &b->vocab, err)) ||
+        if ((st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err)) ||
             (st = build_lm(&L, b, map, err, &cp)))
             goto cleanup;
     } else {
@@ -877,7 +848,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
             (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
-    if (b->train.n == 0) {
+    if (b->split[DATA_SPLIT_TRAIN].n == 0) {
         st = dlc_fail(err, DLC_EINPUT, "%s: no training sequences", cfg->train.file);
         goto cleanup;
     }
@@ -900,8 +871,6 @@ cleanup:
     free(map);
     free(remap);
     free(part_of);
-    if (st)
-        data_free(b);
     return st;
 }
 

@@ -7,49 +7,22 @@
 #include "loss.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "../graph/graph.h"
-
-const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse", NULL};
-
-int loss_link(loss_kind k)
-{
-    switch (k) {
-    case LOSS_SOFTMAX_CE:
-        return ACT_SOFTMAX;
-    case LOSS_SIGMOID_BCE:
-        return ACT_SIGMOID;
-    default:
-        return ACT_LINEAR;
-    }
-}
-
-size_t loss_target_size(loss_kind k, const tensor_shape *out)
-{
-    size_t n = tensor_shape_size(out);
-    if (k == LOSS_SOFTMAX_CE)
-        return n / (size_t)out->d[out->ndim - 1];
-    return n;
-}
-
-const char *loss_check_shape(loss_kind k, const tensor_shape *out)
-{
-    if (out->ndim < 1)
-        return "the output has no axes";
-    if (k == LOSS_SOFTMAX_CE && out->d[out->ndim - 1] < 2)
-        return "softmax_cross_entropy needs at least 2 output units (one per class); "
-               "use sigmoid_bce with 1 unit for a binary task";
-    return 0;
-}
 
 static int known(float t)
 {
     return !isnan(t);
 }
 
-static void softmax_ce(float *dlogits, const float *z, const float *t, size_t rows, size_t K,
-                       float weight, loss_stats *st)
+static void softmax_ce(const loss_call *c, loss_stats *st)
 {
+    const tensor_shape *out = c->shape;
+    const size_t K = (size_t)out->d[out->ndim - 1];
+    const size_t rows = (size_t)c->N * tensor_shape_size(out) / K;
+    const float *z = c->out, *t = c->targets;
+    float *dlogits = c->dout, weight = c->weight;
     double count = 0;
     for (size_t r = 0; r < rows; r++)
         if (known(t[r]) && t[r] >= 0)
@@ -87,9 +60,12 @@ static void softmax_ce(float *dlogits, const float *z, const float *t, size_t ro
     st->judged += count;
 }
 
-static void sigmoid_bce(float *dlogits, const float *z, const float *t, int N, size_t T,
-                        float weight, loss_stats *st)
+static void sigmoid_bce(const loss_call *c, loss_stats *st)
 {
+    const int N = c->N;
+    const size_t T = tensor_shape_size(c->shape);
+    const float *z = c->out, *t = c->targets;
+    float *dlogits = c->dout, weight = c->weight;
     /* summed over tasks, averaged over examples with at least one known label */
     double examples = 0;
     for (int i = 0; i < N; i++) {
@@ -121,9 +97,11 @@ static void sigmoid_bce(float *dlogits, const float *z, const float *t, int N, s
     st->judged += judged;
 }
 
-static void mse(float *dlogits, const float *z, const float *t, size_t n, float weight,
-                loss_stats *st)
+static void mse(const loss_call *c, loss_stats *st)
 {
+    const size_t n = (size_t)c->N * tensor_shape_size(c->shape);
+    const float *z = c->out, *t = c->targets;
+    float *dlogits = c->dout, weight = c->weight;
     double count = 0;
     for (size_t i = 0; i < n; i++)
         count += known(t[i]);
@@ -143,23 +121,78 @@ static void mse(float *dlogits, const float *z, const float *t, size_t n, float 
     st->count += count;
 }
 
-void loss_compute(loss_kind k, float *dlogits, const float *logits, const float *targets,
-                  int N, const tensor_shape *out, float weight, loss_stats *st)
+/* ---- targets and shapes ---- */
+
+static size_t per_value(const tensor_shape *out)
 {
-    size_t size = tensor_shape_size(out);
-    switch (k) {
-    case LOSS_SOFTMAX_CE: {
-        size_t K = (size_t)out->d[out->ndim - 1];
-        softmax_ce(dlogits, logits, targets, (size_t)N * size / K, K, weight, st);
-        break;
-    }
-    case LOSS_SIGMOID_BCE:
-        sigmoid_bce(dlogits, logits, targets, N, size, weight, st);
-        break;
-    case LOSS_MSE:
-        mse(dlogits, logits, targets, (size_t)N * size, weight, st);
-        break;
-    case LOSS_COUNT:
-        break;
-    }
+    return tensor_shape_size(out);
+}
+
+static size_t per_row(const tensor_shape *out)
+{
+    return tensor_shape_size(out) / (size_t)out->d[out->ndim - 1];
+}
+
+static const char *any_shape(const tensor_shape *out)
+{
+    return out->ndim < 1 ? "the output has no axes" : NULL;
+}
+
+static const char *class_shape(const tensor_shape *out)
+{
+    if (out->ndim < 1)
+        return "the output has no axes";
+    if (out->d[out->ndim - 1] < 2)
+        return "softmax_cross_entropy needs at least 2 output units (one per class); "
+               "use sigmoid_bce with 1 unit for a binary task";
+    return NULL;
+}
+
+/* ---- the table ---- */
+
+const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse", NULL};
+
+const loss_def loss_table[] = {
+    [LOSS_SOFTMAX_CE] = {"softmax_cross_entropy", ACT_SOFTMAX, LOSS_TARGET_CLASS, 1, per_row,
+                         class_shape, softmax_ce},
+    [LOSS_SIGMOID_BCE] = {"sigmoid_bce", ACT_SIGMOID, LOSS_TARGET_BINARY, 0, per_value, any_shape,
+                          sigmoid_bce},
+    [LOSS_MSE] = {"mse", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, per_value, any_shape, mse},
+};
+_Static_assert(sizeof loss_table / sizeof loss_table[0] == LOSS_COUNT,
+               "loss_table needs one row per loss_kind");
+_Static_assert(sizeof loss_names / sizeof loss_names[0] == LOSS_COUNT + 1,
+               "loss_names needs one name per loss_kind");
+
+int loss_find(const char *name)
+{
+    for (int k = 0; k < LOSS_COUNT; k++)
+        if (loss_table[k].name && strcmp(loss_table[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+void loss_compute(loss_kind k, float *dlogits, const float *logits, const float *targets, int N,
+                  const tensor_shape *out, float weight, loss_stats *st)
+{
+    loss_call c = {logits, targets, N, out, weight, dlogits};
+    loss_table[k].compute(&c, st);
+}
+
+double loss_mean(const loss_stats *st)
+{
+    return st->count > 0 ? st->sum / st->count : NAN;
+}
+
+double loss_accuracy(const loss_stats *st)
+{
+    return st->judged > 0 ? st->correct / st->judged : NAN;
+}
+
+void loss_stats_add(loss_stats *a, const loss_stats *b)
+{
+    a->sum += b->sum;
+    a->count += b->count;
+    a->correct += b->correct;
+    a->judged += b->judged;
 }

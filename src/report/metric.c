@@ -3,24 +3,12 @@
 
 #include <math.h>
 #include <stddef.h>
-
-const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
-    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};
-const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2] = {
-    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb",
-    "weighted", NULL};
-const char *const report_split_names[REPORT_SPLIT_COUNT + 1] = {"dev", "test", "train_dev", "train",
-                                                                NULL};
-
-int report_measure_higher_is_better(int m)
-{
-    return m == REPORT_M_ACCURACY || m == REPORT_M_F1 || m == REPORT_M_AUC ||
-           m == REPORT_OPTIMIZE_WEIGHTED;
-}
+#include <stdio.h>
 
 void report_metric_compute(report_metric *out, const report_config *rc, const double *v, int split)
 {
-    out->name = report_optimize_names[rc->optimize];
+    snprintf(out->name, sizeof out->name, "%s%s%s", rc->metric_head, rc->metric_head[0] ? "." : "",
+             report_optimize_names[rc->optimize]);
     out->split = split;
     out->higher_is_better = report_measure_higher_is_better(rc->optimize);
     if (rc->optimize == REPORT_OPTIMIZE_WEIGHTED) {

@@ -4,7 +4,7 @@
 #ifndef DLC_REPORT_METRIC_H
 #define DLC_REPORT_METRIC_H
 
-#include "report_config.h"
+#include "../config/report_config.h"
 
 typedef struct {
     int measure;     /* report_measure */
@@ -15,8 +15,8 @@ typedef struct {
 } report_constraint;
 
 typedef struct {
-    const char *name;        /* static: "accuracy", ..., "weighted" */
-    int split;               /* report_split_kind actually used */
+    char name[80];           /* "accuracy", ..., "weighted", or "head.measure" */
+    int split;               /* data_split_kind actually used */
     double value;            /* NaN when it could not be computed */
     int higher_is_better;
     int constraints_met;
@@ -25,7 +25,8 @@ typedef struct {
 } report_metric;
 
 /* Computes the metric from the measured values v[REPORT_MEASURE_COUNT] (NaN
- * where a measure does not apply) on split `split`.  A weighted sum skips
+ * where a measure does not apply) on split `split`; rc->optimize is a
+ * measure or weighted (auto is resolved by the caller).  A weighted sum skips
  * measures with weight 0 and is NaN when a weighted measure is NaN. */
 void report_metric_compute(report_metric *out, const report_config *rc, const double *v, int split);
 

@@ -14,30 +14,17 @@
 const char *const report_task_names[REPORT_TASK_COUNT + 1] = {"classification", "binary",
                                                               "multilabel", "regression", NULL};
 
-/* Split kinds in the order the report lists them. */
-static const int split_order[REPORT_SPLIT_COUNT] = {REPORT_SPLIT_TRAIN, REPORT_SPLIT_TRAIN_DEV,
-                                                    REPORT_SPLIT_DEV, REPORT_SPLIT_TEST};
-
-static const data_split *bundle_split(const data_bundle *d, int kind)
+const report_split *report_head_split(const report_head *h, int kind)
 {
-    switch (kind) {
-    case REPORT_SPLIT_TRAIN:
-        return &d->train;
-    case REPORT_SPLIT_TRAIN_DEV:
-        return &d->train_dev;
-    case REPORT_SPLIT_DEV:
-        return &d->dev;
-    default:
-        return &d->test;
-    }
+    for (int i = 0; i < h->n_splits; i++)
+        if (h->splits[i].kind == kind)
+            return &h->splits[i];
+    return NULL;
 }
 
 const report_split *report_get_split(const report *rep, int kind)
 {
-    for (int i = 0; i < rep->n_splits; i++)
-        if (rep->splits[i].kind == kind)
-            return &rep->splits[i];
-    return NULL;
+    return report_head_split(report_main(rep), kind);
 }
 
 static void split_free(report_split *s)
@@ -55,9 +42,11 @@ void report_free(report *rep)
 {
     if (!rep)
         return;
-    for (int i = 0; i < rep->n_splits; i++)
-        split_free(&rep->splits[i]);
-    dlc_strlist_clear(&rep->names);
+    for (int h = 0; h < rep->n_heads; h++) {
+        for (int i = 0; i < rep->heads[h].n_splits; i++)
+            split_free(&rep->heads[h].splits[i]);
+        dlc_strlist_clear(&rep->heads[h].names);
+    }
     free(rep->sampled);
     free(rep->sampled_ids);
     memset(rep, 0, sizeof *rep);
@@ -65,10 +54,11 @@ void report_free(report *rep)
 
 /* ---- the pass over a split ---- */
 
+/* One head's pass. */
 typedef struct {
-    report *rep;
+    report_head *rh;
     report_split *s;
-    model *m;
+    int h;                /* the head (graph output h) */
     int K, rows;          /* rows per example (softmax over a sequence: several) */
     loss_stats st;
     float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
@@ -184,12 +174,18 @@ static void pass_regression(pass *p, const float *out, const float *t, int N)
     }
 }
 
-static void pass_batch(void *user, const float *out, const float *t, int start, int N)
+/* The passes of every head over one split. */
+typedef struct {
+    model *m;
+    pass p[MODEL_MAX_HEADS];
+} split_pass;
+
+static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
 {
-    pass *p = user;
-    graph_node *o = graph_output(p->m->g, 0);
-    loss_compute(p->m->loss, NULL, out, t, N, &o->shape, 1.0f, &p->st);
-    switch (p->rep->task) {
+    graph_node *o = graph_output(m->g, p->h);
+    const float *out = o->out, *t = model_head_targets(m, p->h, t_all, N);
+    loss_compute(p->rh->loss, NULL, out, t, N, &o->shape, 1.0f, &p->st);
+    switch (p->rh->task) {
     case REPORT_TASK_CLASSES:
         pass_classes(p, out, t, start, N);
         break;
@@ -203,6 +199,13 @@ static void pass_batch(void *user, const float *out, const float *t, int start, 
         pass_regression(p, out, t, N);
         break;
     }
+}
+
+static void pass_batch(void *user, const float *t, int start, int N)
+{
+    split_pass *sp = user;
+    for (int h = 0; h < sp->m->n_heads; h++)
+        pass_head(&sp->p[h], sp->m, t, start, N);
 }
 
 static double ratio_nan(double a, double b)
@@ -224,58 +227,67 @@ static dlc_status task_auc(pass *p, int k, dlc_error *err)
     return report_roc_auc(&p->s->tasks[k].auc, sc, lb, kept, err);
 }
 
-static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, report_split *s,
-                                 float *targets, dlc_error *err)
+/* Sets up head pass p over a split of n examples. */
+static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
 {
-    int K = rep->K, n = ds->n;
-    pass p = {.rep = rep, .s = s, .m = m, .K = K, .rows = 1};
-    graph_node *o = graph_output(m->g, 0);
-    if (rep->task == REPORT_TASK_CLASSES)
-        p.rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
-    size_t n_scores = rep->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p.rows;
+    report_head *rh = p->rh;
+    report_split *s = p->s;
+    int K = rh->K;
+    p->K = K;
+    p->rows = 1;
+    graph_node *o = graph_output(m->g, p->h);
+    if (rh->task == REPORT_TASK_CLASSES)
+        p->rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
+    size_t n_scores = rh->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p->rows;
     s->auc = NAN;
     s->mse = s->mae = NAN;
-    int classes = rep->task == REPORT_TASK_CLASSES || rep->task == REPORT_TASK_BINARY;
+    int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
         if (K <= REPORT_DENSE_MAX)
             s->confusion = calloc((size_t)K * K, sizeof *s->confusion);
         else
-            s->mistakes = malloc(sizeof *s->mistakes * ((size_t)n * p.rows + 1));
+            s->mistakes = malloc(sizeof *s->mistakes * ((size_t)n * p->rows + 1));
         s->cls = calloc((size_t)K, sizeof *s->cls);
         if (!(s->confusion || s->mistakes) || !s->cls)
             return DLC_NOMEM(err);
     }
-    if (rep->per_example) {
-        s->truth = malloc(sizeof(int) * (size_t)n);
-        s->pred = malloc(sizeof(int) * (size_t)n);
-        s->conf = malloc(sizeof(float) * (size_t)n);
+    if (rh->per_example) {
+        s->truth = malloc(sizeof(int) * (size_t)(n ? n : 1));
+        s->pred = malloc(sizeof(int) * (size_t)(n ? n : 1));
+        s->conf = malloc(sizeof(float) * (size_t)(n ? n : 1));
         if (!s->truth || !s->pred || !s->conf)
             return DLC_NOMEM(err);
     }
-    if (rep->task == REPORT_TASK_MULTILABEL && !(s->tasks = calloc((size_t)K, sizeof *s->tasks)))
+    if (rh->task == REPORT_TASK_MULTILABEL && !(s->tasks = calloc((size_t)K, sizeof *s->tasks)))
         return DLC_NOMEM(err);
-    if (rep->task != REPORT_TASK_REGRESSION) {
-        p.score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
-        p.label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
-        if (!p.score || !p.label) {
-            free(p.score);
-            free(p.label);
+    if (rh->task != REPORT_TASK_REGRESSION) {
+        p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
+        p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
+        if (!p->score || !p->label)
             return DLC_NOMEM(err);
-        }
     }
-    model_run(m, ds, targets, pass_batch, &p);
+    return DLC_OK;
+}
+
+/* Turns head pass p's counts into its split's figures. */
+static dlc_status pass_end(pass *p, dlc_error *err)
+{
+    report_head *rh = p->rh;
+    report_split *s = p->s;
+    int K = rh->K;
+    int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     dlc_status st = DLC_OK;
-    s->loss = ratio_nan(p.st.sum, p.st.count);
-    s->accuracy = ratio_nan(p.st.correct, p.st.judged);
+    s->loss = ratio_nan(p->st.sum, p->st.count);
+    s->accuracy = ratio_nan(p->st.correct, p->st.judged);
     s->error = 1.0 - s->accuracy;
     if (classes && s->confusion) {
         report_class_metrics(s->confusion, K, s->cls, &s->macro, &s->weighted, NULL);
         if (K == 2)
-            st = report_roc_auc(&s->auc, p.score, p.label, p.n_scored, err);
+            st = report_roc_auc(&s->auc, p->score, p->label, p->n_scored, err);
     } else if (classes) {
         report_class_metrics_counted(s->cls, K, &s->macro, &s->weighted, NULL);
         qsort(s->mistakes, (size_t)s->n_mistakes, sizeof *s->mistakes, by_key);
-    } else if (rep->task == REPORT_TASK_MULTILABEL) {
+    } else if (rh->task == REPORT_TASK_MULTILABEL) {
         for (int k = 0; k < K && st == DLC_OK; k++) {
             report_task_stats *ts = &s->tasks[k];
             ts->accuracy = ratio_nan((double)ts->correct, (double)ts->known);
@@ -284,37 +296,94 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, re
             ts->f1 = ts->precision + ts->recall > 0
                          ? 2 * ts->precision * ts->recall / (ts->precision + ts->recall)
                          : 0;
-            st = task_auc(&p, k, err);
+            st = task_auc(p, k, err);
         }
     } else {
-        s->mse = ratio_nan(p.se, p.n_reg);
-        s->mae = ratio_nan(p.ae, p.n_reg);
+        s->mse = ratio_nan(p->se, p->n_reg);
+        s->mae = ratio_nan(p->ae, p->n_reg);
     }
-    free(p.score);
-    free(p.label);
     return st;
 }
 
-static dlc_status set_names(report *rep, const data_bundle *data, const dlc_config *cfg,
-                            dlc_error *err)
+/* Every head's figures on split kind of data, in one run of the model. */
+static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, int kind,
+                                 float *targets, dlc_error *err)
 {
-    const dlc_strlist *given = rep->task == REPORT_TASK_MULTILABEL ||
-                                       rep->task == REPORT_TASK_REGRESSION
-                                   ? &cfg->data.label
-                                   : &data->class_names;
-    if (given->n == rep->K)
-        return dlc_strlist_copy(&rep->names, given, err);
-    const char *fmt = rep->task == REPORT_TASK_MULTILABEL   ? "task_%d"
-                      : rep->task == REPORT_TASK_REGRESSION ? "target_%d"
-                                                            : "%d";
-    for (int k = 0; k < rep->K; k++) {
+    split_pass sp;
+    memset(&sp, 0, sizeof sp);
+    sp.m = m;
+    dlc_status st = DLC_OK;
+    for (int h = 0; h < rep->n_heads && st == DLC_OK; h++) {
+        report_head *rh = &rep->heads[h];
+        report_split *s = &rh->splits[rh->n_splits++];
+        s->name = data_split_names[kind];
+        s->kind = kind;
+        s->n = ds->n;
+        sp.p[h] = (pass){.rh = rh, .s = s, .h = h};
+        st = pass_begin(&sp.p[h], m, ds->n, err);
+    }
+    if (st == DLC_OK)
+        model_run(m, ds, targets, pass_batch, &sp);
+    loss_stats total[MODEL_MAX_HEADS];
+    for (int h = 0; h < rep->n_heads; h++) {
+        if (st == DLC_OK)
+            st = pass_end(&sp.p[h], err);
+        total[h] = sp.p[h].st;
+        free(sp.p[h].score);
+        free(sp.p[h].label);
+    }
+    rep->total_loss[kind] = model_total_loss(m, total);
+    return st;
+}
+
+/* Head rh's K names: the model's class names (classification, binary), its
+ * task or target names (several outputs), else numbers. */
+static dlc_status set_names(report_head *rh, const model_head *mh, dlc_error *err)
+{
+    const dlc_strlist *given = rh->task == REPORT_TASK_MULTILABEL ||
+                                       rh->task == REPORT_TASK_REGRESSION
+                                   ? &mh->tasks
+                                   : &mh->classes;
+    if (given->n == rh->K)
+        return dlc_strlist_copy(&rh->names, given, err);
+    const char *fmt = rh->task == REPORT_TASK_MULTILABEL   ? "task_%d"
+                      : rh->task == REPORT_TASK_REGRESSION ? "target_%d"
+                                                           : "%d";
+    for (int k = 0; k < rh->K; k++) {
         char name[32];
         snprintf(name, sizeof name, fmt, k);
-        dlc_status s = dlc_strlist_push(&rep->names, name, err);
+        dlc_status s = dlc_strlist_push(&rh->names, name, err);
         if (s != DLC_OK)
             return s;
     }
     return DLC_OK;
+}
+
+/* What kind of figures head h of m gets. */
+static void head_task(report_head *rh, model *m, int h)
+{
+    const model_head *mh = &m->heads[h];
+    graph_node *o = graph_output(m->g, h);
+    size_t out_size = tensor_shape_size(&o->shape);
+    dlc_strlcpy(rh->name, mh->name, sizeof rh->name);
+    rh->loss = mh->loss;
+    rh->weight = mh->weight;
+    switch (loss_get(mh->loss)->target) {
+    case LOSS_TARGET_CLASS:
+        rh->task = REPORT_TASK_CLASSES;
+        rh->K = o->shape.d[o->shape.ndim - 1];
+        rh->per_example = out_size == (size_t)rh->K;
+        break;
+    case LOSS_TARGET_BINARY:
+        rh->task = out_size == 1 ? REPORT_TASK_BINARY : REPORT_TASK_MULTILABEL;
+        rh->K = out_size == 1 ? 2 : (int)out_size;
+        rh->per_example = out_size == 1;
+        break;
+    default:
+        rh->task = REPORT_TASK_REGRESSION;
+        rh->K = (int)out_size;
+        break;
+    }
 }
 
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
@@ -325,37 +394,23 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
     rep->size_mb = NAN;
     rep->dev_errors = -1;
     rep->human_level_error = -1;
-    graph_node *o = graph_output(m->g, 0);
-    size_t out_size = tensor_shape_size(&o->shape);
-    switch (m->loss) {
-    case LOSS_SOFTMAX_CE:
-        rep->task = REPORT_TASK_CLASSES;
-        rep->K = o->shape.d[o->shape.ndim - 1];
-        rep->per_example = out_size == (size_t)rep->K;
-        break;
-    case LOSS_SIGMOID_BCE:
-        rep->task = out_size == 1 ? REPORT_TASK_BINARY : REPORT_TASK_MULTILABEL;
-        rep->K = out_size == 1 ? 2 : (int)out_size;
-        rep->per_example = out_size == 1;
-        break;
-    default:
-        rep->task = REPORT_TASK_REGRESSION;
-        rep->K = (int)out_size;
-        break;
+    rep->n_heads = m->n_heads;
+    dlc_status st = DLC_OK;
+    for (int h = 0; h < m->n_heads && st == DLC_OK; h++) {
+        head_task(&rep->heads[h], m, h);
+        st = set_names(&rep->heads[h], &m->heads[h], err);
+        if (cfg->report.metric_head[0] && strcmp(cfg->report.metric_head, m->heads[h].name) == 0)
+            rep->primary = h;
     }
-    dlc_status st = set_names(rep, data, cfg, err);
+    for (int i = 0; i < DATA_SPLIT_COUNT; i++)
+        rep->total_loss[i] = NAN;
     float *targets = tensor_alloc((size_t)m->g->nmax * m->n_targets);
     if (!targets && st == DLC_OK)
         st = DLC_NOMEM(err);
-    for (int i = 0; i < REPORT_SPLIT_COUNT && st == DLC_OK; i++) {
-        const data_split *ds = bundle_split(data, split_order[i]);
-        if (ds->n == 0)
-            continue;
-        report_split *s = &rep->splits[rep->n_splits++];
-        s->name = report_split_names[split_order[i]];
-        s->kind = split_order[i];
-        s->n = ds->n;
-        st = evaluate_split(rep, m, ds, s, targets, err);
+    for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
+        const data_split *ds = &data->split[i];
+        if (ds->n > 0)
+            st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);
     if (st != DLC_OK)
@@ -372,7 +427,7 @@ static int metric_split(const report *rep, const dlc_config *cfg)
     int want = cfg->report.metric_split;
     if (report_get_split(rep, want))
         return want;
-    const int fallback[] = {REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN};
+    const int fallback[] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST, DATA_SPLIT_TRAIN};
     for (int i = 0; i < 3; i++)
         if (report_get_split(rep, fallback[i]))
             return fallback[i];
@@ -386,9 +441,9 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
     struct stat sb;
     if (model_path && stat(model_path, &sb) == 0)
         rep->size_mb = (double)sb.st_size / 1e6;
-    const data_split *s = bundle_split(data, metric_split(rep, cfg));
+    const data_split *s = &data->split[metric_split(rep, cfg)];
     if (s->n == 0)
-        s = &data->train;
+        s = &data->split[DATA_SPLIT_TRAIN];
     if (s->n == 0)
         return;
     /* one example at a time, as a deployed model would see them: a few
@@ -417,16 +472,31 @@ static double split_error(const report *rep, int kind)
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
-    return rep->task == REPORT_TASK_REGRESSION ? s->mse : s->error;
+    return report_main(rep)->task == REPORT_TASK_REGRESSION ? s->mse : s->error;
+}
+
+/* The measure `optimize: auto` stands for: accuracy for classification,
+ * mse for regression, the mean AUC of the tasks of a multi-label head. */
+static int auto_measure(report_task task)
+{
+    switch (task) {
+    case REPORT_TASK_REGRESSION:
+        return REPORT_M_MSE;
+    case REPORT_TASK_MULTILABEL:
+        return REPORT_M_AUC;
+    default:
+        return REPORT_M_ACCURACY;
+    }
 }
 
 void report_conclude(report *rep, const dlc_config *cfg)
 {
+    const report_head *rh = report_main(rep);
     rep->human_level_error = cfg->report.human_level_error;
-    report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, REPORT_SPLIT_TRAIN),
-                    split_error(rep, REPORT_SPLIT_TRAIN_DEV), split_error(rep, REPORT_SPLIT_DEV),
-                    split_error(rep, REPORT_SPLIT_TEST));
-    if (rep->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
+    report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
+                    split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
+                    split_error(rep, DATA_SPLIT_TEST));
+    if (rh->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
         report_diagnosis *d = &rep->diag;
@@ -445,29 +515,36 @@ void report_conclude(report *rep, const dlc_config *cfg)
     if (s) {
         v[REPORT_M_ACCURACY] = s->accuracy;
         v[REPORT_M_ERROR] = s->error;
-        v[REPORT_M_LOSS] = s->loss;
+        /* the loss training minimizes, unless the metric names one head */
+        v[REPORT_M_LOSS] = cfg->report.metric_head[0] ? s->loss : rep->total_loss[kind];
         if (s->cls)
             v[REPORT_M_F1] = s->macro.f1;
-        if (s->tasks) {
-            double f1 = 0;
-            for (int k = 0; k < rep->K; k++)
-                f1 += s->tasks[k].f1;
-            v[REPORT_M_F1] = f1 / rep->K;
-        }
         v[REPORT_M_AUC] = s->auc;
+        if (s->tasks) {
+            double f1 = 0, auc = 0;
+            for (int k = 0; k < rh->K; k++) {
+                f1 += s->tasks[k].f1;
+                auc += s->tasks[k].auc;
+            }
+            v[REPORT_M_F1] = f1 / rh->K;
+            v[REPORT_M_AUC] = auc / rh->K;
+        }
         v[REPORT_M_MSE] = s->mse;
         v[REPORT_M_MAE] = s->mae;
     }
     v[REPORT_M_LATENCY_MS] = rep->latency_ms;
     v[REPORT_M_PARAMS] = (double)(rep->params_trainable + rep->params_frozen);
     v[REPORT_M_SIZE_MB] = rep->size_mb;
-    report_metric_compute(&rep->metric, &cfg->report, v, kind);
+    report_config rc = cfg->report;
+    if (rc.optimize == REPORT_OPTIMIZE_AUTO)
+        rc.optimize = auto_measure(rh->task);
+    report_metric_compute(&rep->metric, &rc, v, kind);
 }
 
-void report_confusion_cells(const report *rep, const report_split *s, int zeros,
+void report_confusion_cells(const report_head *rh, const report_split *s, int zeros,
                             void (*fn)(void *ctx, int truth, int pred, long count), void *ctx)
 {
-    const int K = rep->K;
+    const int K = rh->K;
     if (s->confusion) {
         for (int a = 0; a < K; a++)
             for (int b = 0; b < K; b++) {
@@ -529,12 +606,12 @@ static void top_pair_add(void *ctx, int a, int b, long c)
         t->n++;
 }
 
-int report_confused_pairs(const report *rep, const report_split *s, int cap, int *pairs,
+int report_confused_pairs(const report_head *rh, const report_split *s, int cap, int *pairs,
                           long *counts)
 {
     top_pairs t = {cap, 0, pairs, counts};
     if (s && cap > 0)
-        report_confusion_cells(rep, s, 0, top_pair_add, &t);
+        report_confusion_cells(rh, s, 0, top_pair_add, &t);
     return t.n;
 }
 
@@ -548,9 +625,8 @@ dlc_status report_write_all(report *rep, const data_bundle *data, const dlc_conf
     if ((s = report_write_errors(rep, data, cfg, run_dir, err)) != DLC_OK)
         return s;
     report_path(path, sizeof path, run_dir, "confusion.csv");
-    if (rep->task == REPORT_TASK_CLASSES || rep->task == REPORT_TASK_BINARY)
-        if ((s = report_write_confusion(rep, path, err)) != DLC_OK)
-            return s;
+    if ((s = report_write_confusion(rep, path, err)) != DLC_OK)
+        return s;
     report_path(path, sizeof path, run_dir, "report.json");
     if ((s = report_write_json(rep, cfg, run, path, err)) != DLC_OK)
         return s;

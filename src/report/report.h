@@ -46,7 +46,7 @@ typedef struct {
 
 typedef struct {
     const char *name;            /* "train", "train_dev", "dev", "test" (static) */
-    int kind;                    /* report_split_kind */
+    int kind;                    /* data_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
     /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
@@ -74,13 +74,25 @@ typedef struct {
     int threads;                 /* worker threads the run trained with */
 } report_run_info;
 
+/* The figures of one output (head) of the model. */
 typedef struct {
+    char name[GRAPH_NAME_MAX];
+    loss_kind loss;
+    double weight;
     report_task task;
     int K;                      /* classes, tasks or targets */
     dlc_strlist names;          /* K class / task / target names */
     int per_example;            /* one prediction per example: error analysis possible */
     int n_splits;
-    report_split splits[REPORT_SPLIT_COUNT];   /* present splits: train, train_dev, dev, test */
+    report_split splits[DATA_SPLIT_COUNT];   /* present splits: train, train_dev, dev, test */
+} report_head;
+
+typedef struct {
+    int n_heads;
+    report_head heads[MODEL_MAX_HEADS];
+    int primary;                /* the head the diagnosis, the metric and the error sample
+                                 * are about (report.metric names it; else the first) */
+    double total_loss[DATA_SPLIT_COUNT];   /* sum of weight x head loss; NaN for absent splits */
     /* cost of the model */
     double latency_ms;          /* NaN until measured */
     size_t params_trainable, params_frozen;
@@ -105,7 +117,15 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
                            dlc_error *err);
 void report_free(report *rep);
 
-/* Split of rep by kind, NULL when absent. */
+/* The primary head. */
+static inline const report_head *report_main(const report *rep)
+{
+    return &rep->heads[rep->primary];
+}
+
+/* Split of head h by kind, NULL when absent. */
+const report_split *report_head_split(const report_head *h, int kind);
+/* Split of the primary head by kind, NULL when absent. */
 const report_split *report_get_split(const report *rep, int kind);
 
 /* Times the model on single examples of the metric split (latency_ms),
@@ -120,13 +140,13 @@ void report_conclude(report *rep, const dlc_config *cfg);
 /* Calls fn for the cells of split s's confusion matrix, row by row and in
  * column order within a row: every cell (zeros = 1, dense matrices only) or
  * the non-zero ones. */
-void report_confusion_cells(const report *rep, const report_split *s, int zeros,
+void report_confusion_cells(const report_head *h, const report_split *s, int zeros,
                             void (*fn)(void *ctx, int truth, int pred, long count), void *ctx);
 
 /* The most confused pairs of split s (true != predicted, by count, then by
  * class ids), at most cap of them into pairs (2 ints each) and counts;
  * returns how many. */
-int report_confused_pairs(const report *rep, const report_split *s, int cap, int *pairs,
+int report_confused_pairs(const report_head *h, const report_split *s, int cap, int *pairs,
                           long *counts);
 
 /* ---- files ---- */

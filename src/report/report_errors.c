@@ -148,12 +148,13 @@ static int keep_tagged(report *rep, const char *dir)
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_head *rh = report_main(rep);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     rep->dev_errors = -1;
     rep->n_sampled = 0;
-    if (!s || !rep->per_example)
+    if (!s || !rh->per_example)
         return DLC_OK;
-    const data_split *ds = &data->dev;
+    const data_split *ds = &data->split[DATA_SPLIT_DEV];
     dlc_status st = DLC_OK;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
@@ -200,9 +201,9 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
                 goto cleanup;
         }
         dlc_buf_printf(&csv, "%d,", row);
-        report_csv_field(&csv, rep->names.v[s->truth[i]]);
+        report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
-        report_csv_field(&csv, rep->names.v[s->pred[i]]);
+        report_csv_field(&csv, rh->names.v[s->pred[i]]);
         dlc_buf_printf(&csv, ",%.4f,%s,,%s\n", (double)s->conf[i], name, rep->has_images ? "," : "");
     }
     report_path(path, sizeof path, dir, "errors.csv");

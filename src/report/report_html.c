@@ -164,7 +164,8 @@ static void head(dlc_buf *b, const report *rep, const dlc_config *cfg, const rep
                       "<span data-key=\"epochs_run\" data-value=\"%d\">%d</span> epochs%s &middot; "
                       "best dev epoch <span data-key=\"best_epoch\" data-value=\"%d\">%d</span> &middot; "
                       "%.1f s on %d thread%s &middot; <span data-key=\"cost.params\" data-value=\"%zu\">%zu</span> parameters</p>\n",
-                   report_task_names[rep->task], loss_names[cfg->loss], run->epochs_run, run->epochs_run,
+                   report_task_names[report_main(rep)->task], loss_names[report_main(rep)->loss],
+                   run->epochs_run, run->epochs_run,
                    run->stopped_early ? " (stopped early)" : "", run->best_epoch, run->best_epoch,
                    run->seconds, run->threads, run->threads == 1 ? "" : "s", rep->params_trainable + rep->params_frozen,
                    rep->params_trainable + rep->params_frozen);
@@ -178,7 +179,7 @@ static void next_steps(dlc_buf *b, const report *rep)
                    d->largest >= 0 ? report_gap_names[d->largest] : "none");
     if (d->largest >= 0) {
         dlc_buf_printf(b, "<p>The largest gap is <b>%s</b> (", report_gap_titles[d->largest]);
-        if (rep->task == REPORT_TASK_REGRESSION)
+        if (report_main(rep)->task == REPORT_TASK_REGRESSION)
             dlc_buf_printf(b, "%.4g", d->gap[d->largest]);
         else
             dlc_buf_printf(b, "%.2f%% points", 100 * d->gap[d->largest]);
@@ -194,7 +195,7 @@ static void next_steps(dlc_buf *b, const report *rep)
     }
     dlc_buf_printf(b, "<p class=\"metric\" id=\"metric\">Metric: <b>%s</b> on %s = "
                       "<b data-key=\"metric.value\" data-value=\"",
-                   m->name, report_split_names[m->split]);
+                   m->name, data_split_names[m->split]);
     attr_num(b, m->value);
     dlc_buf_printf(b, "\">");
     if (isfinite(m->value))
@@ -217,32 +218,37 @@ static void next_steps(dlc_buf *b, const report *rep)
     dlc_buf_printf(b, "</p></div>\n");
 }
 
-static void split_table(dlc_buf *b, const report *rep)
+/* One row per split of head rh.  prefix NULL: the primary head in the
+ * report's top-level keys (splits.X for loss (the total of every output),
+ * accuracy and error, metrics.X for the rest); else every key under
+ * "<prefix>.X" (heads.H.metrics). */
+static void split_table(dlc_buf *b, const report *rep, const report_head *rh, const char *prefix)
 {
-    char key[96];
-    int reg = rep->task == REPORT_TASK_REGRESSION;
-    dlc_buf_printf(b, "<h2>Figures per split</h2><table id=\"splits\"><tr><th>split</th><th>examples</th>"
-                      "<th>loss</th>%s</tr>",
+    char key[160];
+    int reg = rh->task == REPORT_TASK_REGRESSION;
+    const char *top = prefix ? prefix : "splits", *more = prefix ? prefix : "metrics";
+    dlc_buf_printf(b, "<table%s><tr><th>split</th><th>examples</th><th>loss</th>%s</tr>",
+                   prefix ? "" : " id=\"splits\"",
                    reg ? "<th>MSE</th><th>MAE</th>"
                        : "<th>accuracy</th><th>error</th><th>macro F1</th><th>weighted F1</th><th>ROC AUC</th>");
-    for (int i = 0; i < rep->n_splits; i++) {
-        const report_split *s = &rep->splits[i];
-        dlc_buf_printf(b, "<tr><td>%s</td><td data-key=\"splits.%s.examples\" data-value=\"%d\">%d</td>",
-                       s->name, s->name, s->n, s->n);
-        snprintf(key, sizeof key, "splits.%s.loss", s->name);
-        td_fig(b, key, s->loss, 0);
-        snprintf(key, sizeof key, "metrics.%s", s->name);
+    for (int i = 0; i < rh->n_splits; i++) {
+        const report_split *s = &rh->splits[i];
+        dlc_buf_printf(b, "<tr><td>%s</td><td data-key=\"%s.%s.examples\" data-value=\"%d\">%d</td>",
+                       s->name, top, s->name, s->n, s->n);
+        snprintf(key, sizeof key, "%s.%s.loss", top, s->name);
+        td_fig(b, key, !prefix && rep->n_heads > 1 ? rep->total_loss[s->kind] : s->loss, 0);
+        snprintf(key, sizeof key, "%s.%s", more, s->name);
         if (reg) {
             static const char *const fields[2] = {"mse", "mae"};
             td_figs(b, key, fields, (const double[2]){s->mse, s->mae}, 2, 0);
         } else {
-            snprintf(key, sizeof key, "splits.%s.accuracy", s->name);
+            snprintf(key, sizeof key, "%s.%s.accuracy", top, s->name);
             td_fig(b, key, s->accuracy, 1);
-            snprintf(key, sizeof key, "splits.%s.error", s->name);
+            snprintf(key, sizeof key, "%s.%s.error", top, s->name);
             td_fig(b, key, s->error, 1);
             if (s->cls) {
                 static const char *const fields[3] = {"macro.f1", "weighted.f1", "auc"};
-                snprintf(key, sizeof key, "metrics.%s", s->name);
+                snprintf(key, sizeof key, "%s.%s", more, s->name);
                 td_figs(b, key, fields, (const double[3]){s->macro.f1, s->weighted.f1, s->auc}, 3, 0);
             } else {
                 dlc_buf_printf(b, "<td></td><td></td><td></td>");
@@ -251,6 +257,29 @@ static void split_table(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, "</tr>");
     }
     dlc_buf_printf(b, "</table>\n");
+}
+
+/* The figures per split, then, for a model of several outputs, each output's. */
+static void split_tables(dlc_buf *b, const report *rep)
+{
+    dlc_buf_printf(b, "<h2>Figures per split</h2>");
+    if (rep->n_heads > 1) {
+        dlc_buf_printf(b, "<p class=\"muted\">Loss: the total of every output (weight &times; "
+                          "output loss); the rest: output <b>");
+        report_html_text(b, report_main(rep)->name);
+        dlc_buf_printf(b, "</b>.</p>");
+    }
+    split_table(b, rep, report_main(rep), NULL);
+    for (int h = 0; rep->n_heads > 1 && h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "heads.%d.metrics", h);
+        dlc_buf_printf(b, "<h3>Output ");
+        report_html_text(b, rh->name);
+        dlc_buf_printf(b, " (%s, %s, weight %g)</h3>", report_task_names[rh->task], loss_names[rh->loss],
+                       rh->weight);
+        split_table(b, rep, rh, prefix);
+    }
 }
 
 static dlc_status learning_curves(dlc_buf *b, const char *run_dir, dlc_error *err)
@@ -285,15 +314,15 @@ static dlc_status learning_curves(dlc_buf *b, const char *run_dir, dlc_error *er
     return DLC_OK;
 }
 
-static const report_split *focus_split(const report *rep)
+static const report_split *focus_split(const report_head *rep)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_split *s = report_head_split(rep, DATA_SPLIT_DEV);
     if (!s)
-        s = report_get_split(rep, REPORT_SPLIT_TEST);
+        s = report_head_split(rep, DATA_SPLIT_TEST);
     return s ? s : &rep->splits[0];
 }
 
-static void classes_section(dlc_buf *b, const report *rep)
+static void classes_section(dlc_buf *b, const report_head *rep)
 {
     const report_split *s = focus_split(rep);
     char key[160];
@@ -362,7 +391,7 @@ static void classes_section(dlc_buf *b, const report *rep)
 static void diagnosis_section(dlc_buf *b, const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
-    int pct = rep->task != REPORT_TASK_REGRESSION;
+    int pct = report_main(rep)->task != REPORT_TASK_REGRESSION;
     char key[96];
     dlc_buf_printf(b, "<h2>Bias / variance / data mismatch</h2><table id=\"bias-variance\">"
                       "<tr><th>level</th><th>%s</th><th>gap</th><th>size</th></tr>",
@@ -404,7 +433,7 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
 {
     if (rep->dev_errors < 0)
         return DLC_OK;
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
+    const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     dlc_buf_printf(b, "<h2>Error sample (dev)</h2><p><span data-key=\"error_analysis.sampled\" "
                       "data-value=\"%d\">%d</span> of <span data-key=\"error_analysis.dev_errors\" "
                       "data-value=\"%d\">%d</span> misclassified dev examples are in "
@@ -427,9 +456,9 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         report_base64(b, (const unsigned char *)png, len);
         free(png);
         dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
-        report_html_text(b, rep->names.v[s->truth[i]]);
+        report_html_text(b, report_main(rep)->names.v[s->truth[i]]);
         dlc_buf_printf(b, " &rarr; ");
-        report_html_text(b, rep->names.v[s->pred[i]]);
+        report_html_text(b, report_main(rep)->names.v[s->pred[i]]);
         dlc_buf_printf(b, " (%.0f%%)</figcaption></figure>", 100.0 * s->conf[i]);
     }
     dlc_buf_printf(b, "</div>\n");
@@ -461,10 +490,10 @@ dlc_status report_write_html(const report *rep, const dlc_config *cfg, const rep
     char path[4200];
     head(&b, rep, cfg, run);
     next_steps(&b, rep);
-    split_table(&b, rep);
+    split_tables(&b, rep);
     if ((st = learning_curves(&b, run_dir, err)) != DLC_OK)
         goto done;
-    classes_section(&b, rep);
+    classes_section(&b, report_main(rep));
     diagnosis_section(&b, rep);
     if ((st = gallery(&b, rep, run_dir, err)) != DLC_OK)
         goto done;

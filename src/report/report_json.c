@@ -12,6 +12,8 @@
  *    "task": "classification"|"binary"|"multilabel"|"regression",
  *    "classes": [str]          (class names; task or target names for multilabel/regression),
  *    "metrics": {split: {per-split details, see split_details}},
+ *    "heads": [{"name": str, "loss": str, "weight": num, "task": str, "classes": [str],
+ *               "metrics": {split: {per-split details}}}]   (every output of the model),
  *    "cost": {"latency_ms": num|null, "params": int, "size_mb": num|null},
  *    "metric": {"name": str, "split": str, "value": num|null, "higher_is_better": bool,
  *               "constraints_met": bool,
@@ -23,6 +25,10 @@
  *                  "largest": str|null, "remedies": [str]},
  *    "confused_pairs": [{"true": str, "predicted": str, "count": int}]   (dev, else test),
  *    "error_analysis": {"dev_errors": int, "sampled": int, "file": str, "images": bool} | null}
+ * With several outputs, "splits" gives each split's total loss (sum of weight x output
+ * loss) with the primary output's accuracy; task, classes, metrics, confused_pairs,
+ * the diagnosis and the metric are the primary output's (report.metric names it, else the
+ * first); "heads" has them all.
  * Figures are measured in evaluation mode after training; null = does not apply. */
 #include <math.h>
 
@@ -61,7 +67,7 @@ static void avg(dlc_buf *b, const char *key, const report_avg *a)
     dlc_buf_printf(b, "}");
 }
 
-static void split_details(dlc_buf *b, const report *rep, const report_split *s)
+static void split_details(dlc_buf *b, const report_head *rep, const report_split *s)
 {
     int K = rep->K;
     dlc_buf_printf(b, "    \"%s\": {\"examples\": %d", s->name, s->n);
@@ -118,7 +124,7 @@ static void metric_json(dlc_buf *b, const report *rep, const dlc_config *cfg)
 {
     const report_metric *m = &rep->metric;
     dlc_buf_printf(b, "  \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", m->name,
-                   report_split_names[m->split]);
+                   data_split_names[m->split]);
     num(b, m->value);
     dlc_buf_printf(b, ", \"higher_is_better\": %s, \"constraints_met\": %s,\n    \"constraints\": [",
                    m->higher_is_better ? "true" : "false", m->constraints_met ? "true" : "false");
@@ -156,7 +162,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     key_num(b, ", ", "dev", d->dev);
     key_num(b, ", ", "test", d->test);
     dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
-                   rep->task == REPORT_TASK_REGRESSION ? "mse" : "error",
+                   report_main(rep)->task == REPORT_TASK_REGRESSION ? "mse" : "error",
                    d->variance_vs_dev ? "dev" : "train_dev");
     for (int g = 0; g < REPORT_GAP_COUNT; g++)
         key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);
@@ -175,10 +181,31 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
 }
 
 /* The split whose confusion the analysis reads: dev, else test. */
-static const report_split *analysis_split(const report *rep)
+static const report_split *analysis_split(const report_head *rh)
 {
-    const report_split *s = report_get_split(rep, REPORT_SPLIT_DEV);
-    return s ? s : report_get_split(rep, REPORT_SPLIT_TEST);
+    const report_split *s = report_head_split(rh, DATA_SPLIT_DEV);
+    return s ? s : report_head_split(rh, DATA_SPLIT_TEST);
+}
+
+static void names_json(dlc_buf *b, const dlc_strlist *names)
+{
+    dlc_buf_printf(b, "[");
+    for (int k = 0; k < names->n; k++) {
+        dlc_buf_printf(b, "%s", k ? ", " : "");
+        json_write_string(b, names->v[k]);
+    }
+    dlc_buf_printf(b, "]");
+}
+
+/* {"train": {...}, ...} of one head, indented by `indent` */
+static void head_metrics(dlc_buf *b, const report_head *rh)
+{
+    dlc_buf_printf(b, "{\n");
+    for (int i = 0; i < rh->n_splits; i++) {
+        split_details(b, rh, &rh->splits[i]);
+        dlc_buf_printf(b, "%s\n", i + 1 < rh->n_splits ? "," : "");
+    }
+    dlc_buf_printf(b, "  }");
 }
 
 dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,
@@ -187,17 +214,18 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     dlc_buf b = {0};
     dlc_buf_printf(&b, "{\n  \"format\": \"dlc-report-1\",\n  \"name\": ");
     json_write_string(&b, cfg->name);
-    dlc_buf_printf(&b, ",\n  \"loss\": \"%s\",\n", loss_names[cfg->loss]);
+    const report_head *main = report_main(rep);
+    dlc_buf_printf(&b, ",\n  \"loss\": \"%s\",\n", loss_names[main->loss]);
     dlc_buf_printf(&b, "  \"epochs_run\": %d,\n  \"best_epoch\": %d,\n  \"stopped_early\": %s,\n",
                    run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
     dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"threads\": %d,\n", run->seconds, run->threads);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
     dlc_buf_printf(&b, "  \"splits\": {");
-    for (int i = 0; i < rep->n_splits; i++) {
-        const report_split *s = &rep->splits[i];
+    for (int i = 0; i < main->n_splits; i++) {
+        const report_split *s = &main->splits[i];
         dlc_buf_printf(&b, "%s\n    \"%s\": {\"examples\": %d, \"loss\": ", i ? "," : "", s->name, s->n);
-        num(&b, s->loss);
+        num(&b, rep->n_heads > 1 ? rep->total_loss[s->kind] : s->loss);
         dlc_buf_printf(&b, ", \"accuracy\": ");
         num(&b, s->accuracy);
         dlc_buf_printf(&b, ", \"error\": ");
@@ -210,17 +238,24 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
         }
         dlc_buf_printf(&b, "}");
     }
-    dlc_buf_printf(&b, "\n  },\n  \"task\": \"%s\",\n  \"classes\": [", report_task_names[rep->task]);
-    for (int k = 0; k < rep->names.n; k++) {
-        dlc_buf_printf(&b, "%s", k ? ", " : "");
-        json_write_string(&b, rep->names.v[k]);
+    dlc_buf_printf(&b, "\n  },\n  \"task\": \"%s\",\n  \"classes\": ", report_task_names[main->task]);
+    names_json(&b, &main->names);
+    dlc_buf_printf(&b, ",\n  \"metrics\": ");
+    head_metrics(&b, main);
+    dlc_buf_printf(&b, ",\n  \"heads\": [");
+    for (int h = 0; h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        dlc_buf_printf(&b, "%s\n  {\"name\": ", h ? "," : "");
+        json_write_string(&b, rh->name);
+        dlc_buf_printf(&b, ", \"loss\": \"%s\"", loss_names[rh->loss]);
+        key_num(&b, ", ", "weight", rh->weight);
+        dlc_buf_printf(&b, ", \"task\": \"%s\", \"classes\": ", report_task_names[rh->task]);
+        names_json(&b, &rh->names);
+        dlc_buf_printf(&b, ",\n  \"metrics\": ");
+        head_metrics(&b, rh);
+        dlc_buf_printf(&b, "}");
     }
-    dlc_buf_printf(&b, "],\n  \"metrics\": {\n");
-    for (int i = 0; i < rep->n_splits; i++) {
-        split_details(&b, rep, &rep->splits[i]);
-        dlc_buf_printf(&b, "%s\n", i + 1 < rep->n_splits ? "," : "");
-    }
-    dlc_buf_printf(&b, "  },\n  \"cost\": {");
+    dlc_buf_printf(&b, "],\n  \"cost\": {");
     key_num(&b, "", "latency_ms", rep->latency_ms);
     dlc_buf_printf(&b, ", \"params\": %zu", rep->params_trainable + rep->params_frozen);
     key_num(&b, ", ", "size_mb", rep->size_mb);
@@ -229,13 +264,13 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     diagnosis_json(&b, rep);
     int pairs[2 * 10];
     long counts[10];
-    int np = report_confused_pairs(rep, analysis_split(rep), 10, pairs, counts);
+    int np = report_confused_pairs(main, analysis_split(main), 10, pairs, counts);
     dlc_buf_printf(&b, "  \"confused_pairs\": [");
     for (int i = 0; i < np; i++) {
         dlc_buf_printf(&b, "%s{\"true\": ", i ? ", " : "");
-        json_write_string(&b, rep->names.v[pairs[2 * i]]);
+        json_write_string(&b, main->names.v[pairs[2 * i]]);
         dlc_buf_printf(&b, ", \"predicted\": ");
-        json_write_string(&b, rep->names.v[pairs[2 * i + 1]]);
+        json_write_string(&b, main->names.v[pairs[2 * i + 1]]);
         dlc_buf_printf(&b, ", \"count\": %ld}", counts[i]);
     }
     dlc_buf_printf(&b, "],\n  \"error_analysis\": ");
@@ -250,27 +285,48 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
 
 typedef struct {
     dlc_buf *b;
-    const report *rep;
+    const report_head *rh;
     const char *split;
+    int with_head;
 } confusion_csv;
 
 static void confusion_row(void *ctx, int a, int p, long c)
 {
     confusion_csv *w = ctx;
+    if (w->with_head) {
+        report_csv_field(w->b, w->rh->name);
+        dlc_buf_printf(w->b, ",");
+    }
     dlc_buf_printf(w->b, "%s,", w->split);
-    report_csv_field(w->b, w->rep->names.v[a]);
+    report_csv_field(w->b, w->rh->names.v[a]);
     dlc_buf_printf(w->b, ",");
-    report_csv_field(w->b, w->rep->names.v[p]);
+    report_csv_field(w->b, w->rh->names.v[p]);
     dlc_buf_printf(w->b, ",%ld\n", c);
+}
+
+/* Heads with a confusion matrix: classification and binary. */
+static int has_confusion(const report_head *rh)
+{
+    return rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
 }
 
 dlc_status report_write_confusion(const report *rep, const char *path, dlc_error *err)
 {
+    int n = 0;
+    for (int h = 0; h < rep->n_heads; h++)
+        n += has_confusion(&rep->heads[h]);
+    if (n == 0)
+        return DLC_OK;
     dlc_buf b = {0};
-    dlc_buf_printf(&b, "split,true,predicted,count\n");
-    for (int i = 0; i < rep->n_splits; i++) {
-        confusion_csv w = {&b, rep, rep->splits[i].name};
-        report_confusion_cells(rep, &rep->splits[i], 1, confusion_row, &w);
+    dlc_buf_printf(&b, "%ssplit,true,predicted,count\n", rep->n_heads > 1 ? "output," : "");
+    for (int h = 0; h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        if (!has_confusion(rh))
+            continue;
+        for (int i = 0; i < rh->n_splits; i++) {
+            confusion_csv w = {&b, rh, rh->splits[i].name, rep->n_heads > 1};
+            report_confusion_cells(rh, &rh->splits[i], 1, confusion_row, &w);
+        }
     }
     return report_write_buf(path, &b, err);
 }

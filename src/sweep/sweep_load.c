@@ -1,7 +1,7 @@
 /* sweep_load.c - a sweep file -> sweep_spec, checked against the config.
  *
  * The file is read with the config module's YAML tree (src/config/
- * config_internal.h), so messages carry the same "file:line: key 'x':" form
+ * yaml_tree.h), so messages carry the same "file:line: key 'x':" form
  * and the same refusals (anchors, duplicate keys) as configs.  Keys are
  * checked against the schema rows; values are checked by the one judge that
  * counts: the base config is loaded with each range's end points (and each
@@ -16,7 +16,8 @@
 #include <string.h>
 
 #include "../config/config.h"
-#include "../config/config_internal.h"
+#include "../config/schema.h"
+#include "../config/yaml_tree.h"
 #include "sweep.h"
 
 #define MAX_TRIALS 1000000

@@ -14,19 +14,79 @@ void model_free(model *m)
         return;
     graph_free(m->g);
     data_norm_free(&m->norm);
-    dlc_strlist_clear(&m->classes);
+    for (int h = 0; h < MODEL_MAX_HEADS; h++) {
+        dlc_strlist_clear(&m->heads[h].classes);
+        dlc_strlist_clear(&m->heads[h].tasks);
+    }
+    tensor_free(m->head_t);
     dlc_strlist_clear(&m->vocab);
     free(m->config_yaml);
     memset(m, 0, sizeof *m);
 }
 
-/* The output layer's spec index (the named output or the last layer). */
-static int output_layer(const dlc_config *cfg)
+dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err)
 {
-    if (cfg->outputs.n == 0)
-        return cfg->n_layers - 1;
+    static const data_target mode[LOSS_TARGET_COUNT] = {
+        [LOSS_TARGET_CLASS] = DATA_TARGET_CLASS,
+        [LOSS_TARGET_BINARY] = DATA_TARGET_BINARY,
+        [LOSS_TARGET_NUMERIC] = DATA_TARGET_NUMERIC,
+    };
+    data_target_spec want[MODEL_MAX_HEADS];
+    for (int h = 0; h < cfg->n_heads && h < MODEL_MAX_HEADS; h++) {
+        const head_spec *hs = &cfg->heads[h];
+        dlc_strlcpy(want[h].name, hs->target[0] ? hs->target : hs->name, sizeof want[h].name);
+        want[h].mode = mode[loss_get(hs->loss)->target];
+    }
+    return data_load_heads(b, &cfg->data, want, cfg->n_heads, cfg->seed, err);
+}
+
+dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
+                           dlc_error *err)
+{
+    int n_classes[MODEL_MAX_HEADS] = {0};
+    dlc_status s;
+    for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
+        if (loss_get(cfg->heads[h].loss)->has_classes)
+            n_classes[h] = b->heads[h].class_names.n;
+    if ((s = model_build_vocab(m, cfg, &b->shape, n_classes, b->vocab.n, nmax, err)) != DLC_OK)
+        return s;
+    if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
+        goto fail;
+    for (int h = 0; h < m->n_heads; h++) {
+        const data_head *dh = &b->heads[h];
+        model_head *mh = &m->heads[h];
+        if (mh->n_targets != (size_t)dh->count) {
+            s = dlc_fail(err, DLC_EINPUT,
+                         "output '%s' needs %zu targets per example for %s, the data gives %d "
+                         "(check its layer's units and data.label)",
+                         mh->name, mh->n_targets, loss_names[mh->loss], dh->count);
+            goto fail;
+        }
+        if ((s = dlc_strlist_copy(&mh->classes, &dh->class_names, err)) != DLC_OK)
+            goto fail;
+        if (!loss_get(mh->loss)->has_classes && dh->columns.n > 0 &&
+            (s = dlc_strlist_copy(&mh->tasks, &dh->columns, err)) != DLC_OK)
+            goto fail;
+    }
+    if ((size_t)b->n_targets != m->n_targets) {
+        s = dlc_fail(err, DLC_EINPUT, "the model's outputs need %zu targets per example, the data "
+                                      "gives %d", m->n_targets, b->n_targets);
+        goto fail;
+    }
+    if ((s = data_norm_init(&m->norm, b->norm.kind, b->dim, err)) != DLC_OK)
+        goto fail;
+    memcpy(m->norm.shift, b->norm.shift, sizeof(float) * b->dim);
+    memcpy(m->norm.scale, b->norm.scale, sizeof(float) * b->dim);
+    return DLC_OK;
+fail:
+    model_free(m);
+    return s;
+}
+
+static int layer_index(const dlc_config *cfg, const char *name)
+{
     for (int i = 0; i < cfg->n_layers; i++)
-        if (strcmp(cfg->layers[i].name, cfg->outputs.v[0]) == 0)
+        if (strcmp(cfg->layers[i].name, name) == 0)
             return i;
     return -1;
 }
@@ -34,20 +94,20 @@ static int output_layer(const dlc_config *cfg)
 dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                        int n_classes, int nmax, dlc_error *err)
 {
-    return model_build_vocab(m, cfg, data_shape, n_classes, 0, nmax, err);
+    int classes[MODEL_MAX_HEADS] = {n_classes};
+    return model_build_vocab(m, cfg, data_shape, classes, 0, nmax, err);
 }
 
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
-                             int n_classes, int vocab_size, int nmax, dlc_error *err)
+                             const int *n_classes, int vocab_size, int nmax, dlc_error *err)
 {
     memset(m, 0, sizeof *m);
     dlc_status st = DLC_OK;
     char a[64], b[64], label[256];
     layer_spec *specs = NULL;
-    m->loss = cfg->loss;
-    if (cfg->outputs.n > 1) {
-        st = dlc_fail(err, DLC_EINPUT, "model.outputs: one output per model for now (got %d)",
-                      cfg->outputs.n);
+    if (cfg->n_heads < 1 || cfg->n_heads > MODEL_MAX_HEADS) {
+        st = dlc_fail(err, DLC_EINPUT, "model.outputs: 1 to %d outputs, got %d", MODEL_MAX_HEADS,
+                      cfg->n_heads);
         goto fail;
     }
     if (cfg->input.ndim > 0) {
@@ -68,51 +128,73 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
 
     m->data_shape = data_shape && data_shape->ndim > 0 ? *data_shape : m->input;
 
-    /* fold a final softmax/sigmoid into the loss: the loss works on logits */
     specs = malloc(sizeof *specs * (size_t)cfg->n_layers);
     if (!specs) {
         st = DLC_NOMEM(err);
         goto fail;
     }
     memcpy(specs, cfg->layers, sizeof *specs * (size_t)cfg->n_layers);
-    int out = output_layer(cfg);
-    if (out < 0) {
-        st = dlc_fail(err, DLC_EINPUT, "model.outputs: '%s' is not a layer", cfg->outputs.v[0]);
-        goto fail;
-    }
-    /* sizes taken from the data: `vocab: auto`, and `units: auto` of the output */
+    /* sizes taken from the data: `vocab: auto` */
     for (int i = 0; i < cfg->n_layers; i++)
         if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
-    if (specs[out].units == 0 && cfg->loss == LOSS_SOFTMAX_CE)
-        specs[out].units = n_classes;
+    const char *outs[MODEL_MAX_HEADS];
+    m->n_heads = cfg->n_heads;
+    for (int h = 0; h < cfg->n_heads; h++) {
+        const head_spec *hs = &cfg->heads[h];
+        model_head *mh = &m->heads[h];
+        int out = layer_index(cfg, hs->layer);
+        if (out < 0) {
+            st = dlc_fail(err, DLC_EINPUT, "model.outputs.%d: '%s' is not a layer", h, hs->layer);
+            goto fail;
+        }
+        const loss_def *L = loss_get(hs->loss);
+        dlc_strlcpy(mh->name, hs->name, sizeof mh->name);
+        mh->loss = hs->loss;
+        mh->weight = (float)hs->weight;
+        /* a head's `units: auto` takes its classes */
+        if (specs[out].units == 0 && L->has_classes && n_classes)
+            specs[out].units = n_classes[h];
+        /* fold a final softmax/sigmoid into the loss: the loss works on logits */
+        if (L->link != ACT_LINEAR && (int)specs[out].activation == L->link) {
+            specs[out].activation = ACT_LINEAR;
+            mh->fused_link = 1;
+        }
+        outs[h] = specs[out].name;
+    }
     m->stateful = cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM &&
                   cfg->data.text.stateful;
     m->streams = cfg->train.batch_size;
-    int link = loss_link(cfg->loss);
-    if (link != ACT_LINEAR && (int)specs[out].activation == link) {
-        specs[out].activation = ACT_LINEAR;
-        m->fused_link = 1;
-    }
-    const char *outs[1] = {specs[out].name};
-    if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, 1, nmax, err)) != DLC_OK)
+    if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
+        DLC_OK)
         goto fail;
 
-    graph_node *o = graph_output(m->g, 0);
-    const char *why = loss_check_shape(cfg->loss, &o->shape);
-    if (why) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
-                      graph_node_label(o, label, sizeof label), tensor_shape_str(&o->shape, a, sizeof a),
-                      loss_names[cfg->loss], why);
+    for (int h = 0; h < m->n_heads; h++) {
+        model_head *mh = &m->heads[h];
+        const loss_def *L = loss_get(mh->loss);
+        graph_node *o = graph_output(m->g, h);
+        const char *why = L->check_shape(&o->shape);
+        if (why) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
+                          graph_node_label(o, label, sizeof label),
+                          tensor_shape_str(&o->shape, a, sizeof a), L->name, why);
+            goto fail;
+        }
+        int K = o->shape.d[o->shape.ndim - 1];
+        if (L->has_classes && n_classes && n_classes[h] > 0 && K != n_classes[h]) {
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s: has %d output units but the data has %d classes (set units: %d)",
+                          graph_node_label(o, label, sizeof label), K, n_classes[h], n_classes[h]);
+            goto fail;
+        }
+        mh->n_targets = L->target_size(&o->shape);
+        mh->target_off = m->n_targets;
+        m->n_targets += mh->n_targets;
+    }
+    if (!(m->head_t = tensor_alloc((size_t)nmax * (m->n_targets ? m->n_targets : 1)))) {
+        st = DLC_NOMEM(err);
         goto fail;
     }
-    int K = o->shape.d[o->shape.ndim - 1];
-    if (cfg->loss == LOSS_SOFTMAX_CE && n_classes > 0 && K != n_classes) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: has %d output units but the data has %d classes (set units: %d)",
-                      graph_node_label(o, label, sizeof label), K, n_classes, n_classes);
-        goto fail;
-    }
-    m->n_targets = loss_target_size(cfg->loss, &o->shape);
     free(specs);
     return DLC_OK;
 fail:
@@ -142,13 +224,30 @@ static void json_string_array(dlc_buf *b, const dlc_strlist *l)
     dlc_buf_printf(b, "]");
 }
 
+/* [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
+static void json_heads(dlc_buf *b, const model *m)
+{
+    dlc_buf_printf(b, "[");
+    for (int h = 0; h < m->n_heads; h++) {
+        const model_head *mh = &m->heads[h];
+        dlc_buf_printf(b, "%s{\"name\": ", h ? ", " : "");
+        json_write_string(b, mh->name);
+        dlc_buf_printf(b, ", \"loss\": \"%s\", \"classes\": ", loss_names[mh->loss]);
+        json_string_array(b, &mh->classes);
+        dlc_buf_printf(b, ", \"tasks\": ");
+        json_string_array(b, &mh->tasks);
+        dlc_buf_printf(b, "}");
+    }
+    dlc_buf_printf(b, "]");
+}
+
 dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
     dlc_status st = DLC_OK;
     int nt = g->n_params + 2;
     io_tensor *t = calloc((size_t)nt, sizeof *t);
-    dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0};
+    dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0};
     if (!t)
         return DLC_NOMEM(err);
     for (int i = 0; i < g->n_params; i++) {
@@ -159,11 +258,12 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    json_string_array(&classes, &m->classes);
+    json_string_array(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
     json_string_array(&vocab, &m->vocab);
-    if (classes.failed || input.failed || dshape.failed || vocab.failed) {
+    json_heads(&heads, m);
+    if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -171,7 +271,8 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"format", MODEL_FORMAT},
         {"config", m->config_yaml ? m->config_yaml : ""},
         {"classes", classes.s},
-        {"loss", loss_names[m->loss]},
+        {"loss", loss_names[m->heads[0].loss]},
+        {"heads", heads.s},
         {"input", input.s},
         {"data_shape", dshape.s},
         {"vocab", vocab.s}, /* last: written only for text models */
@@ -184,6 +285,7 @@ cleanup:
     dlc_buf_free(&input);
     dlc_buf_free(&dshape);
     dlc_buf_free(&vocab);
+    dlc_buf_free(&heads);
     return st;
 }
 
@@ -211,24 +313,64 @@ dlc_status model_load(model *m, const char *path, int nmax, dlc_error *err)
     return model_load_input(m, path, nmax, NULL, err);
 }
 
+/* A JSON array of strings a (NULL: none) into l; what names it in messages. */
+static dlc_status json_strings(const json_value *a, const char *path, const char *what,
+                               dlc_strlist *l, dlc_error *err)
+{
+    dlc_status s = DLC_OK;
+    if (!a)
+        return DLC_OK;
+    if (a->type != JSON_ARRAY)
+        return dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' is not a JSON array", path, what);
+    for (int i = 0; i < a->n && !s; i++) {
+        if (a->items[i]->type != JSON_STRING)
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' holds a non-string", path, what);
+        else
+            s = dlc_strlist_push(l, a->items[i]->string, err);
+    }
+    return s;
+}
+
 /* Metadata key holding a JSON array of strings into l (absent: l stays empty). */
 static dlc_status meta_strings(const io_st *st, const char *key, const char *path, dlc_strlist *l,
                                dlc_error *err)
 {
     const char *text = io_st_meta(st, key);
     json_value *a = NULL;
-    dlc_status s = DLC_OK;
     if (!text)
         return DLC_OK;
-    if (json_parse(&a, text, strlen(text), NULL) != DLC_OK || a->type != JSON_ARRAY) {
-        s = dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' is not a JSON array", path, key);
+    if (json_parse(&a, text, strlen(text), NULL) != DLC_OK)
+        return dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' is not JSON", path, key);
+    dlc_status s = json_strings(a, path, key, l, err);
+    json_free(a);
+    return s;
+}
+
+/* Class and task names per head: "heads" (or, in files from before it,
+ * "classes" for the one head) into names[h][0] classes, names[h][1] tasks. */
+static dlc_status meta_heads(const io_st *st, const char *path, int n_heads,
+                             dlc_strlist (*names)[2], dlc_error *err)
+{
+    const char *text = io_st_meta(st, "heads");
+    if (!text)
+        return meta_strings(st, "classes", path, &names[0][0], err);
+    json_value *a = NULL;
+    dlc_status s = DLC_OK;
+    if (json_parse(&a, text, strlen(text), NULL) != DLC_OK || a->type != JSON_ARRAY ||
+        a->n != n_heads) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'heads' is not an array of the model's %d "
+                                      "outputs", path, n_heads);
         goto done;
     }
-    for (int i = 0; i < a->n && !s; i++) {
-        if (a->items[i]->type != JSON_STRING)
-            s = dlc_fail(err, DLC_EINPUT, "%s: metadata '%s' holds a non-string", path, key);
-        else
-            s = dlc_strlist_push(l, a->items[i]->string, err);
+    for (int h = 0; h < n_heads && s == DLC_OK; h++) {
+        const json_value *o = a->items[h];
+        if (o->type != JSON_OBJECT) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'heads' holds a non-object", path);
+            break;
+        }
+        s = json_strings(json_get(o, "classes"), path, "heads.classes", &names[h][0], err);
+        if (s == DLC_OK)
+            s = json_strings(json_get(o, "tasks"), path, "heads.tasks", &names[h][1], err);
     }
 done:
     json_free(a);
@@ -240,8 +382,9 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
 {
     memset(m, 0, sizeof *m);
     io_st *st = NULL;
-    json_value *classes = NULL;
     dlc_strlist vocab = {0};
+    dlc_strlist names[MODEL_MAX_HEADS][2];
+    memset(names, 0, sizeof names);
     dlc_config cfg;
     int have_cfg = 0;
     dlc_status s;
@@ -249,8 +392,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         return s;
     const char *format = io_st_meta(st, "format");
     const char *text = io_st_meta(st, "config");
-    const char *cls = io_st_meta(st, "classes");
-    if (!format || strcmp(format, MODEL_FORMAT) != 0 || !text || !cls) {
+    if (!format || strcmp(format, MODEL_FORMAT) != 0 || !text) {
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc model file (format '%s')", path,
                      format ? format : "missing");
         goto fail;
@@ -260,10 +402,8 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     if ((s = config_load_string(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
         goto fail;
     have_cfg = 1;
-    if ((s = json_parse(&classes, cls, strlen(cls), err)) != DLC_OK || classes->type != JSON_ARRAY) {
-        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'classes' is not a JSON array", path);
+    if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)
         goto fail;
-    }
     /* the input shape is stored; the config may leave it to the data */
     const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
     if (!shift || !scale || shift->shape.ndim != 1 || !tensor_shape_equal(&shift->shape, &scale->shape)) {
@@ -286,8 +426,10 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         data_shape = *input;
     if ((s = meta_strings(st, "vocab", path, &vocab, err)) != DLC_OK)
         goto fail;
-    if ((s = model_build_vocab(m, &cfg, &data_shape, cfg.loss == LOSS_SOFTMAX_CE ? classes->n : 0,
-                               vocab.n, nmax, err)) != DLC_OK) {
+    int n_classes[MODEL_MAX_HEADS] = {0};
+    for (int h = 0; h < cfg.n_heads; h++)
+        n_classes[h] = loss_get(cfg.heads[h].loss)->has_classes ? names[h][0].n : 0;
+    if ((s = model_build_vocab(m, &cfg, &data_shape, n_classes, vocab.n, nmax, err)) != DLC_OK) {
         dlc_error_prefix(err, "%s", path);
         goto fail;
     }
@@ -312,24 +454,23 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
     }
-    for (int i = 0; i < classes->n; i++) {
-        if (classes->items[i]->type != JSON_STRING) {
-            s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'classes' holds a non-string", path);
-            goto fail;
-        }
-        if ((s = dlc_strlist_push(&m->classes, classes->items[i]->string, err)) != DLC_OK)
-            goto fail;
+    for (int h = 0; h < m->n_heads; h++) {
+        m->heads[h].classes = names[h][0];
+        m->heads[h].tasks = names[h][1];
+        memset(names[h], 0, sizeof names[h]);
     }
     if (!(m->config_yaml = strdup(text))) {
         s = DLC_NOMEM(err);
         goto fail;
     }
-    json_free(classes);
     config_free(&cfg);
     io_st_free(st);
     return DLC_OK;
 fail:
-    json_free(classes);
+    for (int h = 0; h < MODEL_MAX_HEADS; h++) {
+        dlc_strlist_clear(&names[h][0]);
+        dlc_strlist_clear(&names[h][1]);
+    }
     dlc_strlist_clear(&vocab);
     if (have_cfg)
         config_free(&cfg);
@@ -355,7 +496,7 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
             g->carry = b > 0;
             graph_forward(g, N, 0);
-            fn(user, graph_output(g, 0)->out, t, -1, N);
+            fn(user, t, -1, N);
         }
     }
     g->carry = 0;
@@ -374,26 +515,75 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
         int N = s->n - start < g->nmax ? s->n - start : g->nmax;
         data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);
         graph_forward(g, N, 0);
-        fn(user, graph_output(g, 0)->out, t, start, N);
+        fn(user, t, start, N);
     }
+}
+
+const float *model_head_targets(model *m, int h, const float *t, int N)
+{
+    if (m->n_heads == 1)
+        return t;
+    const model_head *mh = &m->heads[h];
+    float *dst = m->head_t + (size_t)N * mh->target_off; /* (N, mh->n_targets) */
+    for (int i = 0; i < N; i++)
+        memcpy(dst + (size_t)i * mh->n_targets, t + (size_t)i * m->n_targets + mh->target_off,
+               sizeof(float) * mh->n_targets);
+    return dst;
+}
+
+double model_total_loss(const model *m, const loss_stats *st)
+{
+    double total = 0;
+    int counted = 0;
+    for (int h = 0; h < m->n_heads; h++) {
+        if (!(st[h].count > 0))
+            continue; /* every label of this head unknown here: it adds nothing */
+        total += m->heads[h].weight * loss_mean(&st[h]);
+        counted++;
+    }
+    return counted ? total : NAN;
+}
+
+double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st)
+{
+    loss_stats batch[MODEL_MAX_HEADS];
+    int counted = 0;
+    for (int h = 0; h < m->n_heads; h++) {
+        const model_head *mh = &m->heads[h];
+        graph_node *o = graph_output(m->g, h);
+        memset(&batch[h], 0, sizeof batch[h]);
+        loss_compute(mh->loss, grad ? o->grad : NULL, o->out, model_head_targets(m, h, t, N), N,
+                     &o->shape, mh->weight * seq_weight, &batch[h]);
+        loss_stats_add(&st[h], &batch[h]);
+        counted |= batch[h].count > 0;
+    }
+    return counted ? model_total_loss(m, batch) : 0.0;
 }
 
 typedef struct {
     model *m;
-    loss_stats st;
+    loss_stats *st;
 } eval_acc;
 
-static void eval_batch(void *user, const float *out, const float *targets, int start, int N)
+static void eval_batch(void *user, const float *targets, int start, int N)
 {
     eval_acc *e = user;
-    loss_compute(e->m->loss, NULL, out, targets, N, &graph_output(e->m->g, 0)->shape, 1.0f, &e->st);
+    (void)start;
+    model_loss(e->m, targets, N, 0, 1.0f, e->st);
+}
+
+void model_evaluate_heads(model *m, const data_split *s, float *t, loss_stats *st)
+{
+    eval_acc e = {m, st};
+    memset(st, 0, sizeof *st * (size_t)m->n_heads);
+    if (s->n > 0)
+        model_run(m, s, t, eval_batch, &e);
 }
 
 void model_evaluate(model *m, const data_split *s, float *t, double *loss, double *accuracy)
 {
-    eval_acc e = {.m = m};
-    if (s->n > 0)
-        model_run(m, s, t, eval_batch, &e);
-    *loss = e.st.count > 0 ? e.st.sum / e.st.count : NAN;
-    *accuracy = e.st.judged > 0 ? e.st.correct / e.st.judged : NAN;
+    loss_stats st[MODEL_MAX_HEADS];
+    model_evaluate_heads(m, s, t, st);
+    *loss = s->n > 0 ? model_total_loss(m, st) : NAN;
+    *accuracy = loss_accuracy(&st[0]);
 }

@@ -1,12 +1,18 @@
 /* model.h - a trained or trainable model: the graph plus everything needed to
- * use it on new inputs (input shape, normalization, class names, loss), and
- * its file form, model.safetensors.
+ * use it on new inputs (input shape, normalization, its heads: outputs with
+ * their losses and class names), and its file form, model.safetensors.
+ *
+ * A model has one or more heads (model.outputs): each is a graph output with
+ * a loss from the loss table, a weight, and its targets within an example's
+ * target row.  The total loss is the sum of weight x head loss.
  *
  * The file holds every parameter and buffer under its graph name
  * ("dense_1.weight", PyTorch layout), the normalization as "norm.shift" and
  * "norm.scale" (x' = (x - shift) * scale), and metadata: "format"
  * ("dlc-model-1"), "config" (the resolved YAML the graph is rebuilt from),
- * "classes" (a JSON array), "loss", "input" and "data_shape" (JSON arrays of dims).
+ * "heads" (a JSON array of {"name", "loss", "classes": [str], "tasks": [str]}),
+ * "classes" and "loss" (the first head's, for older readers), "input" and
+ * "data_shape" (JSON arrays of dims), "vocab" (text models).
  */
 #ifndef DLC_MODEL_H
 #define DLC_MODEL_H
@@ -17,16 +23,29 @@
 #include "../io/io.h"
 #include "../loss/loss.h"
 
+#define MODEL_MAX_HEADS CONFIG_MAX_HEADS
+
+typedef struct {
+    char name[GRAPH_NAME_MAX];
+    loss_kind loss;
+    float weight;
+    int fused_link;         /* its layer's activation was the loss's link, folded into it */
+    size_t n_targets;       /* targets per example */
+    size_t target_off;      /* where they start in an example's target row */
+    dlc_strlist classes;    /* class names in id order (classification, binary), may be empty */
+    dlc_strlist tasks;      /* several binary or numeric outputs: their names (label columns) */
+} model_head;
+
 typedef struct {
     graph *g;
-    loss_kind loss;
+    int n_heads;            /* head h is graph output h */
+    model_head heads[MODEL_MAX_HEADS];
     tensor_shape input;     /* per-sample model input */
     tensor_shape data_shape; /* per-example shape of the data, e.g. (C, H, W) images
                               * for an input of (784); `predict` reads images to it */
-    int fused_link;         /* the last layer's activation was the loss's link, folded into it */
     data_norm norm;         /* applied to every input */
-    dlc_strlist classes;    /* class names in id order, may be empty */
-    size_t n_targets;       /* targets per example the loss expects */
+    size_t n_targets;       /* targets per example, every head's */
+    float *head_t;          /* (nmax, n_targets) per-head target blocks (model_head_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int stateful;           /* a stateful language model: evaluation carries the state */
@@ -35,16 +54,30 @@ typedef struct {
 
 /* Builds the graph for cfg with batch capacity nmax.  data_shape: per-example
  * shape of the data (used when the config gives no model.input; otherwise
- * the sizes must agree).  n_classes: classes of a classification task (0 if
- * none).  Parameters are not initialised: call graph_init_params or
- * model_load_weights.  Errors name the config line of the layer at fault. */
+ * the sizes must agree).  n_classes: classes of the first head when it is a
+ * classification head (0 if unknown).  Parameters are not initialised: call
+ * graph_init_params or model_load_weights.  Errors name the config line of
+ * the layer at fault. */
 dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                        int n_classes, int nmax, dlc_error *err);
-/* The same for a text model: vocab_size replaces `vocab: auto` in embedding
- * layers (0: none given), and n_classes `units: auto` in the output layer. */
+/* The same with the classes of every head (n_classes[h], 0 = unknown; NULL:
+ * none known) and, for a text model, vocab_size replacing `vocab: auto` in
+ * embedding layers (0: none given).  A head's `units: auto` takes its
+ * classes. */
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
-                             int n_classes, int vocab_size, int nmax, dlc_error *err);
+                             const int *n_classes, int vocab_size, int nmax, dlc_error *err);
 void model_free(model *m);
+
+/* The data cfg's heads learn from: each head's label group (its target, or
+ * its name) and target kind (from its loss), loaded and split as
+ * data_load_heads does.  Errors name the head and data.label. */
+dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err);
+
+/* Builds the model of cfg for data b (see model_build_vocab): each head's
+ * classes from the data (`units: auto`), its class and task names, the
+ * vocabulary, and the normalization fitted on b's train split. */
+dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
+                           dlc_error *err);
 
 /* Writes model.safetensors (parameters, normalization, metadata) atomically. */
 dlc_status model_save(const model *m, const char *path, dlc_error *err);
@@ -64,17 +97,37 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
 dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_error *err);
 
 /* Runs the model in evaluation mode over split s, in batches of at most
- * g->nmax, calling fn with each batch's outputs (N, out size) and targets
- * (N, n_targets); rows are split rows start .. start+N-1.  t is scratch of
+ * g->nmax, calling fn with each batch's targets (N, n_targets) once the
+ * heads' outputs are in graph_output(m->g, h)->out (N, out size); rows are
+ * split rows start .. start+N-1.  t is scratch of
  * nmax * n_targets floats.  A stateful language model reads the split as
  * runs side by side (as many as it trained with, at most g->nmax) with the
  * state carried (data_plan); its rows are then not consecutive and start is
  * -1. */
-typedef void (*model_batch_fn)(void *user, const float *out, const float *targets, int start, int N);
+typedef void (*model_batch_fn)(void *user, const float *targets, int start, int N);
 void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user);
 
-/* Mean loss and accuracy of the model over split s (accuracy NaN for mse;
- * both NaN for an empty split). */
+/* Head h's targets (N, its n_targets) of a batch's target rows t (N,
+ * n_targets): t itself for a single head, else a copy in m->head_t. */
+const float *model_head_targets(model *m, int h, const float *t, int N);
+
+/* The batch's loss of every head into st[h] (added to), from the outputs
+ * of the last graph_forward and the target rows t; with grad, adds each
+ * head's weight x d(its mean loss)/d(output) into its output's gradient
+ * (seq_weight scales it further: see train's sequence_loss).  Returns the
+ * batch's total loss (model_total_loss of the batch; 0 when no target of the
+ * batch is known: padding, unknown labels). */
+double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st);
+
+/* The total of per-head stats: sum of weight x head mean loss over the heads
+ * that counted anything (NaN when none did). */
+double model_total_loss(const model *m, const loss_stats *st);
+
+/* Loss stats of every head (st[n_heads]) over split s (all zero for an
+ * empty split). */
+void model_evaluate_heads(model *m, const data_split *s, float *t, loss_stats *st);
+/* Total loss and the first head's accuracy over split s (accuracy NaN for
+ * regression; both NaN for an empty split). */
 void model_evaluate(model *m, const data_split *s, float *t, double *loss, double *accuracy);
 
 #endif

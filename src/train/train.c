@@ -16,20 +16,6 @@
 #define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
 #define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
 
-const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
-const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
-
-data_target train_target_mode(loss_kind k)
-{
-    switch (k) {
-    case LOSS_SOFTMAX_CE:
-        return DATA_TARGET_CLASS;
-    case LOSS_SIGMOID_BCE:
-        return DATA_TARGET_BINARY;
-    default:
-        return DATA_TARGET_NUMERIC;
-    }
-}
 
 typedef struct {
     const dlc_config *cfg;
@@ -193,7 +179,8 @@ static void apply_update(trainer *t, float lr, float gscale, int N)
  * sequence_loss sum, tokens / sequences, so each sequence's steps add up. */
 static float sequence_weight(const trainer *t, int N)
 {
-    if (t->cfg->train.sequence_loss != SEQ_LOSS_SUM || t->m.n_targets <= 1)
+    if (t->cfg->train.sequence_loss != SEQ_LOSS_SUM || t->m.n_heads != 1 ||
+        !loss_get(t->m.heads[0].loss)->has_classes || t->m.n_targets <= 1)
         return 1.0f;
     size_t total = (size_t)N * t->m.n_targets, counted = 0;
     for (size_t i = 0; i < total; i++)
@@ -206,8 +193,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     const dlc_config *cfg = t->cfg;
     const train_config *tc = &cfg->train;
     graph *g = t->m.g;
-    graph_node *out = graph_output(g, 0);
-    const data_split *tr = &t->data.train;
+    const data_split *tr = &t->data.split[DATA_SPLIT_TRAIN];
     int n = tr->n, B = t->batch;
     dlc_rng rng;
 
@@ -219,7 +205,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     dlc_rng aug;
     dlc_rng_seed(&aug, cfg->seed, DLC_STREAM(DLC_STREAM_AUGMENT, epoch));
 
-    loss_stats st = {0};
+    loss_stats st[MODEL_MAX_HEADS] = {{0}};
     double t0 = dlc_now(), first_lr = 0;
     int record_every = tc->clip_norm > 0 ? 1 : 16;
     for (int b = 0; b < n_batches; b++) {
@@ -236,19 +222,12 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         g->carry = t->data.stateful && b > 0;
         graph_forward(g, N, 1);
         graph_zero_grad(g);
-        loss_stats bs = {0};
-        loss_compute(cfg->loss, out->grad, out->out, t->targets, N, &out->shape,
-                     sequence_weight(t, N), &bs);
-        double batch_loss = bs.count > 0 ? bs.sum / bs.count : 0;
+        double batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
         if (!isfinite(batch_loss))
             return dlc_fail(err, DLC_ERUN,
                             "epoch %d, batch %d: the loss became %g; lower the learning rate "
                             "(train.optimizer.lr is %g) or clip gradients (train.clip_norm)",
                             epoch, b + 1, batch_loss, tc->optimizer.lr);
-        st.sum += bs.sum;
-        st.count += bs.count;
-        st.correct += bs.correct;
-        st.judged += bs.judged;
         graph_backward(g, N);
         int record = (b % record_every) == 0;
         float gscale = 1.0f;
@@ -272,12 +251,17 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     double train_s = dlc_now() - t0;
     e->epoch = epoch;
     e->lr = first_lr;
-    e->train_loss = st.count > 0 ? st.sum / st.count : NAN;
-    e->train_acc = st.judged > 0 ? st.correct / st.judged : NAN;
+    e->n_heads = t->m.n_heads;
+    memcpy(e->train_heads, st, sizeof st);
+    e->train_loss = model_total_loss(&t->m, st);
+    e->train_acc = loss_accuracy(&st[0]);
     e->samples_per_s = train_s > 0 ? n / train_s : 0;
     e->dev_loss = e->dev_acc = NAN;
-    if (t->data.dev.n > 0)
-        model_evaluate(&t->m, &t->data.dev, t->targets, &e->dev_loss, &e->dev_acc);
+    if (t->data.split[DATA_SPLIT_DEV].n > 0) {
+        model_evaluate_heads(&t->m, &t->data.split[DATA_SPLIT_DEV], t->targets, e->dev_heads);
+        e->dev_loss = model_total_loss(&t->m, e->dev_heads);
+        e->dev_acc = loss_accuracy(&e->dev_heads[0]);
+    }
     e->seconds = dlc_now() - t0;
     grad_norms_epoch(t, epoch);
     return DLC_OK;
@@ -285,16 +269,20 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
 
 /* ---- files ---- */
 
-static void csv_num(dlc_buf *b, double v, int last)
+/* ",v" (",": not a number) */
+static void csv_cell(dlc_buf *b, double v)
 {
     if (isnan(v))
-        dlc_buf_printf(b, last ? "\n" : ",");
+        dlc_buf_printf(b, ",");
     else
-        dlc_buf_printf(b, last ? "%.6g\n" : "%.6g,", v);
+        dlc_buf_printf(b, ",%.6g", v);
 }
 
 /* Language models add perplexity exp(loss) and, for characters, bits per
- * character loss / ln 2 (losses are per token, in nats). */
+ * character loss / ln 2 (losses are per token, in nats).  A model of several
+ * outputs adds each output's loss and accuracy on train and dev (the loss
+ * and accuracy columns before them are the total loss, the sum of weight x
+ * output loss, and the first output's accuracy). */
 static void metrics_header(const trainer *t, dlc_buf *b)
 {
     dlc_buf_printf(b, "%.*s", (int)strlen(METRICS_HEADER) - 1, METRICS_HEADER);
@@ -302,25 +290,36 @@ static void metrics_header(const trainer *t, dlc_buf *b)
         dlc_buf_printf(b, ",train_perplexity,dev_perplexity");
     if (t->lm == 2)
         dlc_buf_printf(b, ",train_bits_per_char,dev_bits_per_char");
+    for (int h = 0; t->m.n_heads > 1 && h < t->m.n_heads; h++) {
+        const char *n = t->m.heads[h].name;
+        dlc_buf_printf(b, ",train_%s_loss,train_%s_accuracy,dev_%s_loss,dev_%s_accuracy", n, n, n, n);
+    }
     dlc_buf_printf(b, "\n");
 }
 
 static void metrics_row(const trainer *t, dlc_buf *b, const train_epoch *e)
 {
-    dlc_buf_printf(b, "%d,%.6g,", e->epoch, e->lr);
-    csv_num(b, e->train_loss, 0);
-    csv_num(b, e->train_acc, 0);
-    csv_num(b, e->dev_loss, 0);
-    csv_num(b, e->dev_acc, 0);
-    dlc_buf_printf(b, "%.3f,%.1f%s", e->seconds, e->samples_per_s, t->lm ? "," : "\n");
+    dlc_buf_printf(b, "%d,%.6g", e->epoch, e->lr);
+    csv_cell(b, e->train_loss);
+    csv_cell(b, e->train_acc);
+    csv_cell(b, e->dev_loss);
+    csv_cell(b, e->dev_acc);
+    dlc_buf_printf(b, ",%.3f,%.1f", e->seconds, e->samples_per_s);
     if (t->lm) {
-        csv_num(b, exp(e->train_loss), 0);
-        csv_num(b, exp(e->dev_loss), t->lm != 2);
+        csv_cell(b, exp(e->train_loss));
+        csv_cell(b, exp(e->dev_loss));
     }
     if (t->lm == 2) {
-        csv_num(b, e->train_loss / M_LN2, 0);
-        csv_num(b, e->dev_loss / M_LN2, 1);
+        csv_cell(b, e->train_loss / M_LN2);
+        csv_cell(b, e->dev_loss / M_LN2);
     }
+    for (int h = 0; e->n_heads > 1 && h < e->n_heads; h++) {
+        csv_cell(b, loss_mean(&e->train_heads[h]));
+        csv_cell(b, loss_accuracy(&e->train_heads[h]));
+        csv_cell(b, loss_mean(&e->dev_heads[h]));
+        csv_cell(b, loss_accuracy(&e->dev_heads[h]));
+    }
+    dlc_buf_printf(b, "\n");
 }
 
 static dlc_status write_buf(const char *dir, const char *file, const dlc_buf *b, dlc_error *err)
@@ -488,7 +487,7 @@ cleanup:
 static int track_best(trainer *t, train_epoch *e)
 {
     const train_config *tc = &t->cfg->train;
-    if (t->data.dev.n == 0)
+    if (t->data.split[DATA_SPLIT_DEV].n == 0)
         return 0;
     int acc = tc->stop_metric == STOP_DEV_ACCURACY;
     double v = acc ? e->dev_acc : e->dev_loss;
@@ -560,18 +559,22 @@ static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
     dlc_status s;
-    if ((s = data_load(&t->data, &cfg->data, train_target_mode(cfg->loss), cfg->seed, err)) != DLC_OK)
+    if ((s = model_load_data(&t->data, cfg, err)) != DLC_OK)
         return s;
-    if (t->data.train.n == 0)
+    if (t->data.split[DATA_SPLIT_TRAIN].n == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
     char shape[64], what[64] = "";
     tensor_shape_str(&t->data.shape, shape, sizeof shape);
-    if (cfg->loss == LOSS_SOFTMAX_CE)
-        snprintf(what, sizeof what, ", %d classes", t->data.class_names.n);
+    if (t->data.n_heads > 1)
+        snprintf(what, sizeof what, ", %d targets for %d outputs", t->data.n_targets,
+                 t->data.n_heads);
+    else if (loss_get(cfg->heads[0].loss)->has_classes)
+        snprintf(what, sizeof what, ", %d classes", t->data.heads[0].class_names.n);
     else if (t->data.n_targets > 1)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
-    say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", t->data.train.n,
-        t->data.train_dev.n, t->data.dev.n, t->data.test.n, shape, what);
+    const data_split *sp = t->data.split;
+    say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
+        sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
@@ -581,49 +584,35 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "text: vocabulary of %d tokens; %ld train, %ld dev, %ld test tokens%s", t->data.vocab.n,
             t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
             t->data.stateful ? "; the state carries from batch to batch" : "");
-    int B = cfg->train.batch_size == 0 ? t->data.train.n : cfg->train.batch_size;
-    if (B > t->data.train.n) {
+    int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
+    if (B > t->data.split[DATA_SPLIT_TRAIN].n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
-            t->data.train.n, t->data.train.n);
-        B = t->data.train.n;
+            t->data.split[DATA_SPLIT_TRAIN].n, t->data.split[DATA_SPLIT_TRAIN].n);
+        B = t->data.split[DATA_SPLIT_TRAIN].n;
     }
     t->batch = B;
-    int largest = t->data.train.n;
-    const data_split *others[] = {&t->data.train_dev, &t->data.dev, &t->data.test};
-    for (int i = 0; i < 3; i++)
-        if (others[i]->n > largest)
-            largest = others[i]->n;
+    int largest = t->data.split[DATA_SPLIT_TRAIN].n;
+    for (int i = 0; i < DATA_SPLIT_COUNT; i++)
+        if (t->data.split[i].n > largest)
+            largest = t->data.split[i].n;
     int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
     if (nmax < B || t->data.text)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
-    int n_classes = cfg->loss == LOSS_SOFTMAX_CE ? t->data.class_names.n : 0;
-    if ((s = model_build_vocab(&t->m, cfg, &t->data.shape, n_classes, t->data.vocab.n, nmax, err)) != DLC_OK)
-        return s;
-    if ((s = dlc_strlist_copy(&t->m.vocab, &t->data.vocab, err)) != DLC_OK)
+    if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
         return s;
     if (t->data.text && t->data.text_task == TEXT_LM)
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
-    if (t->m.n_targets != (size_t)t->data.n_targets)
-        return dlc_fail(err, DLC_EINPUT, "the model's output needs %zu targets per example for %s, "
-                                         "the data has %d (check the last layer's units and data.label)",
-                        t->m.n_targets, loss_names[cfg->loss], t->data.n_targets);
-    if ((s = dlc_strlist_copy(&t->m.classes, &t->data.class_names, err)) != DLC_OK)
-        return s;
-    if ((s = data_norm_init(&t->m.norm, t->data.norm.kind, t->data.dim, err)) != DLC_OK)
-        return s;
-    memcpy(t->m.norm.shift, t->data.norm.shift, sizeof(float) * t->data.dim);
-    memcpy(t->m.norm.scale, t->data.norm.scale, sizeof(float) * t->data.dim);
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
         return DLC_NOMEM(err);
     graph *g = t->m.g;
     t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
-    t->order = malloc(sizeof(int) * (size_t)t->data.train.n);
-    t->starts = malloc(sizeof(int) * ((size_t)t->data.train.n + 1));
+    t->order = malloc(sizeof(int) * (size_t)t->data.split[DATA_SPLIT_TRAIN].n);
+    t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)
         return DLC_NOMEM(err);
-    if (cfg->train.keep_best && t->data.dev.n > 0 && !(t->best = tensor_alloc(g->n_weights)))
+    if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(g->n_weights)))
         return DLC_NOMEM(err);
-    if (cfg->train.patience > 0 && t->data.dev.n == 0)
+    if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
@@ -667,16 +656,15 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
-    const char *names[4] = {"train", "train_dev", "dev", "test"};
-    const data_split *splits[4] = {&t->data.train, &t->data.train_dev, &t->data.dev, &t->data.test};
     res->n_splits = 0;
-    for (int i = 0; i < 4; i++) {
-        if (splits[i]->n == 0)
+    for (int i = 0; i < DATA_SPLIT_COUNT; i++) {
+        const data_split *sp = &t->data.split[i];
+        if (sp->n == 0)
             continue;
         train_split_result *r = &res->splits[res->n_splits++];
-        r->name = names[i];
-        r->n = splits[i]->n;
-        model_evaluate(&t->m, splits[i], t->targets, &r->loss, &r->accuracy);
+        r->name = data_split_names[i];
+        r->n = sp->n;
+        model_evaluate(&t->m, sp, t->targets, &r->loss, &r->accuracy);
     }
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
     if ((s = model_save(&t->m, path, err)) != DLC_OK)

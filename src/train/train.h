@@ -22,10 +22,13 @@ struct train_result;
 typedef struct {
     int epoch;             /* 1-based */
     double lr;             /* learning rate at the epoch's first step */
-    double train_loss;     /* mean over the epoch's batches, in training mode */
-    double train_acc;      /* NaN for regression */
+    double train_loss;     /* the total loss over the epoch's batches, in training mode */
+    double train_acc;      /* the first output's accuracy; NaN for regression */
     double dev_loss;       /* NaN without a dev split */
     double dev_acc;
+    int n_heads;           /* per output (model.outputs): */
+    loss_stats train_heads[MODEL_MAX_HEADS];
+    loss_stats dev_heads[MODEL_MAX_HEADS];   /* zero without a dev split */
     double seconds;        /* the epoch's wall time, dev evaluation included */
     double samples_per_s;  /* training examples per second */
     int best;              /* the best epoch so far by the early-stopping metric */
@@ -68,13 +71,10 @@ typedef struct train_result {
     double seconds;
     size_t params_trainable, params_frozen;
     int n_splits;
-    train_split_result splits[4];
+    train_split_result splits[DATA_SPLIT_COUNT];
 } train_result;
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
                      train_result *res, dlc_error *err);
-
-/* The loss kind's data target mode (class ids, binary, numeric). */
-data_target train_target_mode(loss_kind k);
 
 #endif

@@ -40,13 +40,14 @@ int fuzz_text(const uint8_t *data, size_t size)
     strcpy(cfg.text.column, "text");
     char y[] = "label";
     char *yv[] = {y};
-    cfg.label = (dlc_strlist){1, yv};
+    cfg.n_labels = 1;
+    cfg.labels[0].columns = (dlc_strlist){1, yv};
     data_bundle b;
     memset(&b, 0, sizeof b);
     dlc_error err = {0};
-    if (data_text_load(&b, &cfg, 1, &err) == DLC_OK) {
+    if (data_load(&b, &cfg, DATA_TARGET_CLASS, 1, &err) == DLC_OK) {
         /* every id the reader wrote must be in the vocabulary (or padding) */
-        const data_split *sp[2] = {&b.train, &b.dev};
+        const data_split *sp[2] = {&b.split[DATA_SPLIT_TRAIN], &b.split[DATA_SPLIT_DEV]};
         for (int k = 0; k < 2; k++)
             for (int i = 0; i < sp[k]->n; i++) {
                 const dataset *ds = sp[k]->ds;

@@ -87,14 +87,24 @@ static void test_defaults_filled(void **state)
     assert_string_equal(c.data.dev.images, "");
     assert_string_equal(c.data.test.labels, "");
     assert_int_equal(c.data.classes.n, 0);
-    assert_int_equal(c.data.label.n, 0);
+    assert_int_equal(c.data.n_labels, 0);
+    assert_int_equal(c.data.unknown_label.n, 2);
+    assert_string_equal(c.data.unknown_label.v[0], "");
+    assert_string_equal(c.data.unknown_label.v[1], "?");
     assert_int_equal(c.data.features.n, 0);
     assert_true(c.data.split_dev == 0 && c.data.split_test == 0 && c.data.split_train_dev == 0);
     assert_int_equal(c.data.normalize, NORM_STANDARD);
     assert_int_equal(c.input.ndim, 0);
     assert_int_equal(c.n_layers, 1);
-    assert_int_equal(c.outputs.n, 0);
+    assert_int_equal(c.n_heads, 1); /* the last layer, with the top-level loss */
+    assert_string_equal(c.heads[0].layer, c.layers[0].name);
+    assert_string_equal(c.heads[0].name, c.layers[0].name);
+    assert_int_equal(c.heads[0].loss, LOSS_SOFTMAX_CE);
+    tu_close(c.heads[0].weight, 1.0, 0);
+    assert_string_equal(c.heads[0].target, "");
     assert_int_equal(c.loss, LOSS_SOFTMAX_CE);
+    assert_int_equal(c.report.optimize, REPORT_OPTIMIZE_AUTO);
+    assert_string_equal(c.report.metric_head, "");
 
     const train_config *t = &c.train;
     assert_int_equal(t->epochs, 10);
@@ -353,15 +363,47 @@ static void test_outputs(void **state)
     (void)state;
     dlc_config c;
     load_ok(&c, BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n", NULL, 0);
-    assert_int_equal(c.outputs.n, 2);
-    assert_string_equal(c.outputs.v[1], "aux");
+    assert_int_equal(c.n_heads, 2);
+    assert_string_equal(c.heads[1].layer, "aux");
+    assert_string_equal(c.heads[1].name, "aux");
+    assert_int_equal(c.heads[1].loss, LOSS_SOFTMAX_CE);
     config_free(&c);
+    /* mappings: each head its loss, weight, name and label group; the
+     * top-level loss is the default */
+    load_ok(&c,
+            BASE "    - {name: box, type: dense, units: 4, inputs: [dense_1]}\n"
+                 "  outputs: [{layer: dense_1, name: cls}, {layer: box, loss: mse, weight: 0.5, "
+                 "target: boxes}]\nloss: sigmoid_bce\nreport: {metric: {optimize: box.mae}}\n",
+            NULL, 0);
+    assert_int_equal(c.n_heads, 2);
+    assert_string_equal(c.heads[0].name, "cls");
+    assert_int_equal(c.heads[0].loss, LOSS_SIGMOID_BCE);
+    assert_int_equal(c.heads[1].loss, LOSS_MSE);
+    tu_close(c.heads[1].weight, 0.5, 0);
+    assert_string_equal(c.heads[1].target, "boxes");
+    assert_string_equal(c.report.metric_head, "box");
+    assert_int_equal(c.report.optimize, REPORT_M_MAE);
+    config_free(&c);
+    expect_error(BASE "  outputs: [{layer: dense_1, loss: msee}]\n",
+                 "test.yaml:7: key 'model.outputs.0.loss': expected one of softmax_cross_entropy, "
+                 "sigmoid_bce, mse, got \"msee\" (did you mean 'mse'?)", NULL);
+    expect_error(BASE "  outputs: [{layer: dense_1, weigth: 2}]\n",
+                 "test.yaml:7: key 'model.outputs.0.weigth': unknown key (did you mean 'weight'?)",
+                 NULL);
+    expect_error(BASE "  outputs: [{loss: mse}]\n",
+                 "test.yaml:7: key 'model.outputs.0.layer': missing (required)", NULL);
+    expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again}]\n",
+                 "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
+                 "'dense_1'", NULL);
+    expect_error(BASE "report: {metric: {optimize: boxx.mse}}\n",
+                 "key 'report.metric.optimize': no output is named 'boxx'", NULL);
     expect_error(BASE "  outputs: [dense_1, dense_2]\n",
                  "test.yaml:7: key 'model.outputs.1': no layer is named 'dense_2' (did you mean "
                  "'dense_1'?)",
                  NULL);
     expect_error(BASE "  outputs: [dense_1, dense_1]\n",
-                 "key 'model.outputs.1': layer 'dense_1' is listed twice", NULL);
+                 "key 'model.outputs.1': layer 'dense_1' is already the output of head 'dense_1'",
+                 NULL);
 }
 
 static void test_activation_shorthand(void **state)
@@ -654,8 +696,10 @@ static void test_label_scalar_or_list(void **state)
             "data: {format: csv, train: {file: t.csv}, label: price, features: [a, b]}\n"
             "model: {layers: [{type: dense, units: 1}]}\nloss: mse\n",
             NULL, 0);
-    assert_int_equal(c.data.label.n, 1);
-    assert_string_equal(c.data.label.v[0], "price");
+    assert_int_equal(c.data.n_labels, 1);
+    assert_string_equal(c.data.labels[0].name, "");
+    assert_int_equal(c.data.labels[0].columns.n, 1);
+    assert_string_equal(c.data.labels[0].columns.v[0], "price");
     assert_int_equal(c.data.features.n, 2);
     assert_string_equal(c.data.features.v[1], "b");
     config_free(&c);
@@ -729,7 +773,8 @@ static void test_overrides(void **state)
     assert_int_equal(c.seed, 8);
     assert_int_equal(c.input.ndim, 3);
     assert_int_equal(c.input.d[2], 28);
-    assert_int_equal(c.data.label.n, 2);
+    assert_int_equal(c.data.n_labels, 1);
+    assert_int_equal(c.data.labels[0].columns.n, 2);
     assert_string_equal(c.name, "run-2");
     config_free(&c);
 
@@ -804,9 +849,26 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
         assert_string_equal(sa[i]->labels, sb[i]->labels);
         assert_int_equal(sa[i]->limit, sb[i]->limit);
     }
-    const dlc_strlist *la[] = {&da->classes, &da->label, &da->features, &a->outputs};
-    const dlc_strlist *lb[] = {&db->classes, &db->label, &db->features, &b->outputs};
-    for (int i = 0; i < 4; i++) {
+    assert_int_equal(da->n_labels, db->n_labels);
+    for (int i = 0; i < da->n_labels; i++) {
+        assert_string_equal(da->labels[i].name, db->labels[i].name);
+        assert_int_equal(da->labels[i].columns.n, db->labels[i].columns.n);
+        for (int j = 0; j < da->labels[i].columns.n; j++)
+            assert_string_equal(da->labels[i].columns.v[j], db->labels[i].columns.v[j]);
+    }
+    assert_int_equal(a->n_heads, b->n_heads);
+    for (int i = 0; i < a->n_heads; i++) {
+        assert_string_equal(a->heads[i].name, b->heads[i].name);
+        assert_string_equal(a->heads[i].layer, b->heads[i].layer);
+        assert_string_equal(a->heads[i].target, b->heads[i].target);
+        assert_int_equal(a->heads[i].loss, b->heads[i].loss);
+        assert_true(a->heads[i].weight == b->heads[i].weight);
+    }
+    assert_int_equal(a->report.optimize, b->report.optimize);
+    assert_string_equal(a->report.metric_head, b->report.metric_head);
+    const dlc_strlist *la[] = {&da->classes, &da->unknown_label, &da->features};
+    const dlc_strlist *lb[] = {&db->classes, &db->unknown_label, &db->features};
+    for (int i = 0; i < 3; i++) {
         assert_int_equal(la[i]->n, lb[i]->n);
         for (int j = 0; j < la[i]->n; j++)
             assert_string_equal(la[i]->v[j], lb[i]->v[j]);

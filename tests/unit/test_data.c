@@ -100,7 +100,9 @@ static dlc_status parse_csv(dataset **ds, const char *text, const dlc_strlist *l
 static void cfg_free(data_config *c)
 {
     dlc_strlist_clear(&c->classes);
-    dlc_strlist_clear(&c->label);
+    for (int i = 0; i < c->n_labels; i++)
+        dlc_strlist_clear(&c->labels[i].columns);
+    dlc_strlist_clear(&c->unknown_label);
     dlc_strlist_clear(&c->features);
 }
 
@@ -598,7 +600,9 @@ static void csv_config(data_config *c, const char *train)
     memset(c, 0, sizeof *c);
     c->format = DATA_CSV;
     dlc_strlcpy(c->train.file, train, sizeof c->train.file);
-    c->label = list_of("y", NULL);
+    c->n_labels = 1;
+    c->labels[0].columns = list_of("y", NULL);
+    c->unknown_label = list_of("", "?", NULL);
     c->normalize = NORM_STANDARD;
 }
 
@@ -619,17 +623,17 @@ static void test_split_carving(void **state)
     cfg.split_test = 0.2;
     cfg.split_train_dev = 0.05;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 7, &err), DLC_OK);
-    assert_int_equal(a.test.n, 20);
-    assert_int_equal(a.dev.n, 10);
-    assert_int_equal(a.train_dev.n, 5);
-    assert_int_equal(a.train.n, 65);
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 20);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 10);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN_DEV].n, 5);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 65);
     assert_int_equal(a.dim, 2);
     assert_int_equal(a.n_targets, 1);
-    assert_int_equal(a.class_names.n, 3);
-    assert_string_equal(a.class_names.v[2], "c2");
+    assert_int_equal(a.heads[0].class_names.n, 3);
+    assert_string_equal(a.heads[0].class_names.v[2], "c2");
     /* disjoint, covering, sorted, all over the train file */
     int seen[100] = {0};
-    const data_split *all[4] = {&a.train, &a.train_dev, &a.dev, &a.test};
+    const data_split *all[4] = {&a.split[DATA_SPLIT_TRAIN], &a.split[DATA_SPLIT_TRAIN_DEV], &a.split[DATA_SPLIT_DEV], &a.split[DATA_SPLIT_TEST]};
     for (int k = 0; k < 4; k++) {
         assert_ptr_equal(all[k]->ds, a.src[0]);
         check_split_sorted(all[k]);
@@ -641,11 +645,11 @@ static void test_split_carving(void **state)
 
     /* same seed: same splits; another seed: others */
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 7, &err), DLC_OK);
-    assert_memory_equal(a.test.idx, b.test.idx, sizeof(int) * 20);
-    assert_memory_equal(a.dev.idx, b.dev.idx, sizeof(int) * 10);
-    assert_memory_equal(a.train.idx, b.train.idx, sizeof(int) * 65);
+    assert_memory_equal(a.split[DATA_SPLIT_TEST].idx, b.split[DATA_SPLIT_TEST].idx, sizeof(int) * 20);
+    assert_memory_equal(a.split[DATA_SPLIT_DEV].idx, b.split[DATA_SPLIT_DEV].idx, sizeof(int) * 10);
+    assert_memory_equal(a.split[DATA_SPLIT_TRAIN].idx, b.split[DATA_SPLIT_TRAIN].idx, sizeof(int) * 65);
     assert_int_equal(data_load(&c, &cfg, DATA_TARGET_CLASS, 8, &err), DLC_OK);
-    assert_true(memcmp(a.test.idx, c.test.idx, sizeof(int) * 20) != 0);
+    assert_true(memcmp(a.split[DATA_SPLIT_TEST].idx, c.split[DATA_SPLIT_TEST].idx, sizeof(int) * 20) != 0);
     data_free(&a);
     data_free(&b);
     data_free(&c);
@@ -656,9 +660,9 @@ static void test_split_carving(void **state)
     cfg.split_test = 0;
     cfg.split_train_dev = 0;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
-    assert_int_equal(a.dev.n, 1);
-    assert_int_equal(a.test.n, 0);
-    assert_int_equal(a.train.n, 99);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 1);
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 0);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 99);
     data_free(&a);
     /* counts round to nearest, halves up (20 x 0.125 = 2.5 -> 3, 20 x 0.11 =
      * 2.2 -> 2), and never below one (20 x 0.02 = 0.4 -> 1) */
@@ -681,14 +685,14 @@ static void test_split_carving(void **state)
     assert_msg_has(err, "too few");
     cfg.split_test = 1.5;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_EINPUT);
-    assert_msg_has(err, "split_test");
+    assert_msg_has(err, "split.test");
 
     /* no carving: train is every row */
     cfg.split_dev = cfg.split_test = 0;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
-    assert_int_equal(a.train.n, 100);
-    assert_int_equal(a.train.idx[99], 99);
-    assert_int_equal(a.dev.n, 0);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 100);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].idx[99], 99);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 0);
     data_free(&a);
     cfg_free(&cfg);
 }
@@ -706,41 +710,41 @@ static void test_split_files(void **state)
     dlc_strlcpy(cfg.test.file, tu_tmp("te.csv"), sizeof cfg.test.file);
     cfg.split_train_dev = 0.25;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
-    assert_int_equal(a.train.n, 30);
-    assert_int_equal(a.train_dev.n, 10);
-    assert_int_equal(a.dev.n, 12);
-    assert_int_equal(a.test.n, 9);
-    assert_ptr_equal(a.dev.ds, a.src[1]);
-    assert_ptr_equal(a.test.ds, a.src[2]);
-    assert_ptr_equal(a.train_dev.ds, a.src[0]);
-    assert_int_equal(a.dev.idx[11], 11);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 30);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN_DEV].n, 10);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 12);
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 9);
+    assert_ptr_equal(a.split[DATA_SPLIT_DEV].ds, a.src[1]);
+    assert_ptr_equal(a.split[DATA_SPLIT_TEST].ds, a.src[2]);
+    assert_ptr_equal(a.split[DATA_SPLIT_TRAIN_DEV].ds, a.src[0]);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].idx[11], 11);
 
     /* normalization comes from the train split only */
     double mean[2] = {0, 0}, var[2] = {0, 0};
-    for (int i = 0; i < a.train.n; i++)
+    for (int i = 0; i < a.split[DATA_SPLIT_TRAIN].n; i++)
         for (int j = 0; j < 2; j++)
-            mean[j] += a.src[0]->f32[a.train.idx[i] * 2 + j];
+            mean[j] += a.src[0]->f32[a.split[DATA_SPLIT_TRAIN].idx[i] * 2 + j];
     for (int j = 0; j < 2; j++)
-        mean[j] /= a.train.n;
-    for (int i = 0; i < a.train.n; i++)
+        mean[j] /= a.split[DATA_SPLIT_TRAIN].n;
+    for (int i = 0; i < a.split[DATA_SPLIT_TRAIN].n; i++)
         for (int j = 0; j < 2; j++) {
-            double d = a.src[0]->f32[a.train.idx[i] * 2 + j] - mean[j];
+            double d = a.src[0]->f32[a.split[DATA_SPLIT_TRAIN].idx[i] * 2 + j] - mean[j];
             var[j] += d * d;
         }
     for (int j = 0; j < 2; j++) {
         tu_close(a.norm.shift[j], mean[j], 1e-4);
-        tu_close(a.norm.scale[j], 1.0 / sqrt(var[j] / a.train.n), 1e-6);
+        tu_close(a.norm.scale[j], 1.0 / sqrt(var[j] / a.split[DATA_SPLIT_TRAIN].n), 1e-6);
     }
     data_free(&a);
 
     /* both a dev file and a dev fraction */
     cfg.split_dev = 0.1;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
-    assert_msg_has(err, "dev file and split_dev");
+    assert_msg_has(err, "dev file and split.dev");
     cfg.split_dev = 0;
     cfg.split_test = 0.1;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
-    assert_msg_has(err, "test file and split_test");
+    assert_msg_has(err, "test file and split.test");
     cfg.split_test = 0;
 
     /* a dev file with another shape */
@@ -770,8 +774,8 @@ static void test_split_binary_names(void **state)
     csv_config(&cfg, tu_tmp("bn-train.csv"));
     dlc_strlcpy(cfg.dev.file, tu_tmp("bn-dev2.csv"), DATA_PATH_MAX);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 2);
-    assert_string_equal(a.class_names.v[0], "0");
+    assert_int_equal(a.heads[0].class_names.n, 2);
+    assert_string_equal(a.heads[0].class_names.v[0], "0");
     assert_true(isnan(a.src[0]->targets[2]));
     assert_true(a.src[1]->targets[0] == 1.0f);
     data_free(&a);
@@ -794,9 +798,9 @@ static void test_split_idx_classes(void **state)
     dlc_strlcpy(cfg.train.labels, tu_tmp("s-labels"), DATA_PATH_MAX);
     cfg.split_test = 0.2;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 3);
-    assert_string_equal(a.class_names.v[2], "2");
-    assert_int_equal(a.test.n, 6);
+    assert_int_equal(a.heads[0].class_names.n, 3);
+    assert_string_equal(a.heads[0].class_names.v[2], "2");
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 6);
     assert_int_equal(a.shape.ndim, 3);
     assert_int_equal(a.norm.kind, NORM_NONE);
     assert_true(a.norm.shift[0] == 0.0f && a.norm.scale[5] == 1.0f);
@@ -809,8 +813,8 @@ static void test_split_idx_classes(void **state)
     dlc_strlist_clear(&cfg.classes);
     cfg.classes = list_of("a", "b", "c", "d", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
-    assert_int_equal(a.class_names.n, 4);
-    assert_string_equal(a.class_names.v[3], "d");
+    assert_int_equal(a.heads[0].class_names.n, 4);
+    assert_string_equal(a.heads[0].class_names.v[3], "d");
     data_free(&a);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_BINARY, 5, &err), DLC_EINPUT);
     cfg_free(&cfg);
@@ -939,23 +943,23 @@ static void test_norm_train_only_carved(void **state)
     for (int m = 0; m < 2; m++) {
         cfg.normalize = m ? NORM_MINMAX : NORM_STANDARD;
         assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 11, &err), DLC_OK);
-        assert_int_equal(b.class_names.n, 2);
-        assert_string_equal(b.class_names.v[1], "1");
+        assert_int_equal(b.heads[0].class_names.n, 2);
+        assert_string_equal(b.heads[0].class_names.v[1], "1");
         double s = 0, ss = 0, mn = INFINITY, mx = -INFINITY;
-        for (int i = 0; i < b.train.n; i++) {
-            double v = b.src[0]->f32[b.train.idx[i]];
+        for (int i = 0; i < b.split[DATA_SPLIT_TRAIN].n; i++) {
+            double v = b.src[0]->f32[b.split[DATA_SPLIT_TRAIN].idx[i]];
             s += v;
             mn = v < mn ? v : mn;
             mx = v > mx ? v : mx;
         }
-        double mean = s / b.train.n;
-        for (int i = 0; i < b.train.n; i++) {
-            double d = b.src[0]->f32[b.train.idx[i]] - mean;
+        double mean = s / b.split[DATA_SPLIT_TRAIN].n;
+        for (int i = 0; i < b.split[DATA_SPLIT_TRAIN].n; i++) {
+            double d = b.src[0]->f32[b.split[DATA_SPLIT_TRAIN].idx[i]] - mean;
             ss += d * d;
         }
         if (m == 0) {
             tu_close(b.norm.shift[0], mean, fabs(mean) * 1e-6);
-            tu_close(b.norm.scale[0], 1.0 / sqrt(ss / b.train.n), 1e-6 / sqrt(ss / b.train.n));
+            tu_close(b.norm.scale[0], 1.0 / sqrt(ss / b.split[DATA_SPLIT_TRAIN].n), 1e-6 / sqrt(ss / b.split[DATA_SPLIT_TRAIN].n));
         } else {
             tu_close(b.norm.shift[0], mn, 0);
             tu_close(b.norm.scale[0], 1.0 / (mx - mn), 1e-6 / (mx - mn));
@@ -1060,9 +1064,9 @@ static void test_fashion_mnist(void **state)
     cfg.normalize = NORM_STANDARD;
     data_bundle b;
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 42, &err), DLC_OK);
-    assert_int_equal(b.class_names.n, 10);
-    assert_string_equal(b.class_names.v[9], "9");
-    assert_int_equal(b.dev.n, tu_quick() ? 50 : 1000);
+    assert_int_equal(b.heads[0].class_names.n, 10);
+    assert_string_equal(b.heads[0].class_names.v[9], "9");
+    assert_int_equal(b.split[DATA_SPLIT_DEV].n, tu_quick() ? 50 : 1000);
     /* one channel: a single mean and std for every pixel */
     assert_true(b.norm.shift[0] == b.norm.shift[783] && b.norm.scale[0] == b.norm.scale[400]);
     assert_true(b.norm.shift[0] > 50 && b.norm.shift[0] < 90);
@@ -1084,26 +1088,26 @@ static void test_shipped_csvs(void **state)
     data_config cfg;
     data_bundle b;
     csv_config(&cfg, iris);
-    dlc_strlist_clear(&cfg.label);
-    cfg.label = list_of("species", NULL);
+    dlc_strlist_clear(&cfg.labels[0].columns);
+    cfg.labels[0].columns = list_of("species", NULL);
     cfg.split_test = 0.2;
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_OK);
     assert_int_equal(b.dim, 4);
-    assert_int_equal(b.train.n + b.test.n, 150);
-    assert_int_equal(b.test.n, 30);
-    assert_int_equal(b.class_names.n, 3);
-    assert_string_equal(b.class_names.v[0], "setosa");
-    assert_string_equal(b.class_names.v[2], "virginica");
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n + b.split[DATA_SPLIT_TEST].n, 150);
+    assert_int_equal(b.split[DATA_SPLIT_TEST].n, 30);
+    assert_int_equal(b.heads[0].class_names.n, 3);
+    assert_string_equal(b.heads[0].class_names.v[0], "setosa");
+    assert_string_equal(b.heads[0].class_names.v[2], "virginica");
     data_free(&b);
     cfg_free(&cfg);
 
     csv_config(&cfg, bc);
-    dlc_strlist_clear(&cfg.label);
-    cfg.label = list_of("diagnosis", NULL);
+    dlc_strlist_clear(&cfg.labels[0].columns);
+    cfg.labels[0].columns = list_of("diagnosis", NULL);
     assert_int_equal(data_load(&b, &cfg, DATA_TARGET_BINARY, 1, &err), DLC_OK);
     assert_int_equal(b.dim, 30);
-    assert_int_equal(b.train.n, 569);
-    assert_string_equal(b.class_names.v[1], "malignant");
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 569);
+    assert_string_equal(b.heads[0].class_names.v[1], "malignant");
     int pos = 0;
     for (int i = 0; i < 569; i++)
         pos += b.src[0]->targets[i] == 1.0f;

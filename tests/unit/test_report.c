@@ -100,7 +100,7 @@ static void test_sparse_confusion(void **state)
                               1, 1, 6, 0, 0, /* row 2 */
                               0, 0, 0, 0, 0, /* row 3: empty */
                               0, 0, 0, 2, 5};
-    report rep;
+    report_head rep;
     memset(&rep, 0, sizeof rep);
     rep.K = K;
     report_split dense, sparse;
@@ -288,7 +288,8 @@ static void test_corrected_error(void **state)
 
 static report_config metric_config(int optimize)
 {
-    report_config rc = {-1, 100, optimize, REPORT_SPLIT_DEV, {0}, {0}};
+    report_config rc = {.human_level_error = -1, .error_samples = 100, .optimize = optimize,
+                        .metric_split = DATA_SPLIT_DEV};
     for (int m = 0; m < REPORT_MEASURE_COUNT; m++)
         rc.bound[m] = -1;
     return rc;
@@ -305,7 +306,7 @@ static void test_metric(void **state)
     v[REPORT_M_PARAMS] = 2e6;
     report_metric out;
     report_config rc = metric_config(REPORT_M_ACCURACY);
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_string_equal(out.name, "accuracy");
     tu_close(out.value, 0.92, 0);
     assert_true(out.higher_is_better);
@@ -313,10 +314,10 @@ static void test_metric(void **state)
     assert_int_equal(out.n_constraints, 0);
     /* maximize accuracy subject to latency <= 100 ms and params <= 1e6 */
     rc.bound[REPORT_M_LATENCY_MS] = 100;
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_true(out.constraints_met);
     rc.bound[REPORT_M_PARAMS] = 1e6;
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_false(out.constraints_met);
     assert_int_equal(out.n_constraints, 2);
     assert_true(out.c[0].met);
@@ -325,17 +326,17 @@ static void test_metric(void **state)
     /* a minimum on accuracy; a bound on an unmeasured figure is not met */
     rc = metric_config(REPORT_M_ERROR);
     rc.bound[REPORT_M_ACCURACY] = 0.9;
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_false(out.higher_is_better);
     assert_true(out.c[0].is_min && out.c[0].met);
     rc.bound[REPORT_M_AUC] = 0.5;
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_false(out.constraints_met);
     /* weighted: accuracy - 0.5 * latency in seconds */
     rc = metric_config(REPORT_OPTIMIZE_WEIGHTED);
     rc.weight[REPORT_M_ACCURACY] = 1;
     rc.weight[REPORT_M_LATENCY_MS] = -0.0005;
-    report_metric_compute(&out, &rc, v, REPORT_SPLIT_DEV);
+    report_metric_compute(&out, &rc, v, DATA_SPLIT_DEV);
     assert_string_equal(out.name, "weighted");
     tu_close(out.value, 0.92 - 0.5 * 0.080, 1e-12);
     assert_true(out.higher_is_better);
@@ -353,21 +354,21 @@ static void test_metric_config(void **state)
                                 "    weights: {accuracy: 1, latency_ms: -0.0005}\n", base);
     assert_int_equal(config_load_string(&c, "t.yaml", yaml, strlen(yaml), NULL, 0, &err), DLC_OK);
     assert_int_equal(c.report.optimize, REPORT_M_F1);
-    assert_int_equal(c.report.metric_split, REPORT_SPLIT_TEST);
+    assert_int_equal(c.report.metric_split, DATA_SPLIT_TEST);
     tu_close(c.report.bound[REPORT_M_LATENCY_MS], 100, 0);
     tu_close(c.report.bound[REPORT_M_PARAMS], 1e6, 0);
     tu_close(c.report.bound[REPORT_M_ACCURACY], 0.9, 0);
     assert_true(c.report.bound[REPORT_M_ERROR] < 0);
     tu_close(c.report.weight[REPORT_M_LATENCY_MS], -0.0005, 0);
     config_free(&c);
-    /* `metric: weighted` is the optimize shorthand; defaults: accuracy on dev */
+    /* `metric: weighted` is the optimize shorthand; defaults: auto (accuracy here) on dev */
     snprintf(yaml, sizeof yaml, "%sreport: {metric: weighted}\n", base);
     assert_int_equal(config_load_string(&c, "t.yaml", yaml, strlen(yaml), NULL, 0, &err), DLC_OK);
     assert_int_equal(c.report.optimize, REPORT_OPTIMIZE_WEIGHTED);
     config_free(&c);
     assert_int_equal(config_load_string(&c, "t.yaml", base, strlen(base), NULL, 0, &err), DLC_OK);
-    assert_int_equal(c.report.optimize, REPORT_M_ACCURACY);
-    assert_int_equal(c.report.metric_split, REPORT_SPLIT_DEV);
+    assert_int_equal(c.report.optimize, REPORT_OPTIMIZE_AUTO);
+    assert_int_equal(c.report.metric_split, DATA_SPLIT_DEV);
     config_free(&c);
     /* a bound in the wrong direction names the right one */
     snprintf(yaml, sizeof yaml, "%sreport: {metric: {satisfice: {accuracy: {max: 0.9}}}}\n", base);

@@ -85,12 +85,12 @@ static void test_vocabulary_with_unknown_words(void **state)
     assert_int_equal(b.vocab.n, 8);
     for (int i = 0; i < 8; i++)
         assert_string_equal(b.vocab.v[i], want[i]);
-    assert_int_equal(b.class_names.n, 8); /* a language model's classes are its tokens */
+    assert_int_equal(b.heads[0].class_names.n, 8); /* a language model's classes are its tokens */
     /* dev: "the bird sat <eos>": bird was never seen in train */
-    assert_int_equal(b.dev.n, 1);
+    assert_int_equal(b.split[DATA_SPLIT_DEV].n, 1);
     const float x[4] = {3, 1, 4, 0}, y[4] = {1, 4, 2, -1};
-    expect_row(row_x(&b.dev, 0), x, 4);
-    expect_row(row_y(&b.dev, 0), y, 4);
+    expect_row(row_x(&b.split[DATA_SPLIT_DEV], 0), x, 4);
+    expect_row(row_y(&b.split[DATA_SPLIT_DEV], 0), y, 4);
     assert_int_equal(b.text_tokens[2], 3);
     data_free(&b);
     config_free(&c);
@@ -103,7 +103,7 @@ static void test_vocabulary_with_unknown_words(void **state)
     load_ok(&b, &c, yaml);
     assert_int_equal(b.vocab.n, 5);
     const float x0[4] = {3, 1, 4, 2}; /* the cat sat <eos> */
-    expect_row(row_x(&b.train, 0), x0, 4);
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 0), x0, 4);
     data_free(&b);
     config_free(&c);
 
@@ -177,8 +177,8 @@ static void test_lm_sequences_in_file_order(void **state)
     assert_int_equal(b.shape.d[0], 3);
     assert_int_equal(b.n_targets, 3);
     /* 11 characters; dev is the last 2 ("j\n"), train the 9 before */
-    assert_int_equal(b.train.n, 3);
-    assert_int_equal(b.dev.n, 1);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 3);
+    assert_int_equal(b.split[DATA_SPLIT_DEV].n, 1);
     assert_int_equal(b.text_tokens[0], 8);
     assert_int_equal(b.text_tokens[2], 1);
     int id[128];
@@ -192,14 +192,14 @@ static void test_lm_sequences_in_file_order(void **state)
         for (int t = 0; t < 3; t++) {
             float wx = xs[r][t] ? (float)id[(int)xs[r][t]] : 0.0f;
             float wy = ys[r][t] ? (float)id[(int)ys[r][t]] : -1.0f;
-            tu_close(row_x(&b.train, r)[t], wx, 0.0);
-            tu_close(row_y(&b.train, r)[t], wy, 0.0);
+            tu_close(row_x(&b.split[DATA_SPLIT_TRAIN], r)[t], wx, 0.0);
+            tu_close(row_y(&b.split[DATA_SPLIT_TRAIN], r)[t], wy, 0.0);
         }
     }
     /* j and \n were not in train: <unk> */
-    tu_close(row_x(&b.dev, 0)[0], TEXT_UNK, 0.0);
-    tu_close(row_y(&b.dev, 0)[0], TEXT_UNK, 0.0);
-    tu_close(row_y(&b.dev, 0)[1], -1.0, 0.0);
+    tu_close(row_x(&b.split[DATA_SPLIT_DEV], 0)[0], TEXT_UNK, 0.0);
+    tu_close(row_y(&b.split[DATA_SPLIT_DEV], 0)[0], TEXT_UNK, 0.0);
+    tu_close(row_y(&b.split[DATA_SPLIT_DEV], 0)[1], -1.0, 0.0);
     data_free(&b);
     config_free(&c);
 }
@@ -234,16 +234,16 @@ static void test_stateful_batches_keep_order(void **state)
     data_bundle b;
     dlc_config c;
     load_ok(&b, &c, yaml);
-    int n = b.train.n, *ord = malloc(sizeof(int) * (size_t)n), *st = malloc(sizeof(int) * (size_t)(n + 1));
+    int n = b.split[DATA_SPLIT_TRAIN].n, *ord = malloc(sizeof(int) * (size_t)n), *st = malloc(sizeof(int) * (size_t)(n + 1));
     assert_non_null(ord);
     assert_non_null(st);
-    nb = data_plan(&b, &b.train, 8, NULL, ord, st);
+    nb = data_plan(&b, &b.split[DATA_SPLIT_TRAIN], 8, NULL, ord, st);
     for (int k = 1; k < nb; k++) {
         int rows = st[k + 1] - st[k];
         assert_true(rows <= st[k] - st[k - 1]); /* a prefix of the runs */
         for (int i = 0; i < rows; i++) {
-            const float *prev = row_y(&b.train, ord[st[k - 1] + i]);
-            const float *cur = row_x(&b.train, ord[st[k] + i]);
+            const float *prev = row_y(&b.split[DATA_SPLIT_TRAIN], ord[st[k - 1] + i]);
+            const float *cur = row_x(&b.split[DATA_SPLIT_TRAIN], ord[st[k] + i]);
             tu_close(cur[0], prev[15], 0.0);
         }
     }
@@ -275,20 +275,20 @@ static void test_tagged_sentences(void **state)
     dlc_config c;
     load_ok(&b, &c, yaml);
     /* classes sorted: at nn pps vbd */
-    assert_int_equal(b.class_names.n, 4);
-    assert_string_equal(b.class_names.v[0], "at");
-    assert_string_equal(b.class_names.v[3], "vbd");
+    assert_int_equal(b.heads[0].class_names.n, 4);
+    assert_string_equal(b.heads[0].class_names.v[0], "at");
+    assert_string_equal(b.heads[0].class_names.v[3], "vbd");
     /* 3 sentences, the last one is test; the first (5 tokens) is 2 rows */
-    assert_int_equal(b.train.n, 3);
-    assert_int_equal(b.test.n, 1);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 3);
+    assert_int_equal(b.split[DATA_SPLIT_TEST].n, 1);
     assert_int_equal(b.text_tokens[0], 7);
     assert_int_equal(b.text_tokens[3], 2);
     const float y0[3] = {0, 1, 3}, y1[3] = {2, 3, -1};
-    expect_row(row_y(&b.train, 0), y0, 3);
-    expect_row(row_y(&b.train, 1), y1, 3);
-    tu_close(row_x(&b.train, 1)[2], TEXT_PAD, 0.0);
+    expect_row(row_y(&b.split[DATA_SPLIT_TRAIN], 0), y0, 3);
+    expect_row(row_y(&b.split[DATA_SPLIT_TRAIN], 1), y1, 3);
+    tu_close(row_x(&b.split[DATA_SPLIT_TRAIN], 1)[2], TEXT_PAD, 0.0);
     /* "It" appears in test only: unknown */
-    tu_close(row_x(&b.test, 0)[0], TEXT_UNK, 0.0);
+    tu_close(row_x(&b.split[DATA_SPLIT_TEST], 0)[0], TEXT_UNK, 0.0);
     assert_false(b.stateful);
     data_free(&b);
     config_free(&c);
@@ -307,17 +307,17 @@ static void test_classify_csv(void **state)
     data_bundle b;
     dlc_config c;
     load_ok(&b, &c, yaml);
-    assert_int_equal(b.train.n, 4);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 4);
     assert_int_equal(b.n_targets, 1);
-    assert_int_equal(b.class_names.n, 2);
-    assert_string_equal(b.class_names.v[0], "neg");
-    tu_close(row_y(&b.train, 0)[0], 1.0, 0.0);
-    tu_close(row_y(&b.train, 1)[0], 0.0, 0.0);
+    assert_int_equal(b.heads[0].class_names.n, 2);
+    assert_string_equal(b.heads[0].class_names.v[0], "neg");
+    tu_close(row_y(&b.split[DATA_SPLIT_TRAIN], 0)[0], 1.0, 0.0);
+    tu_close(row_y(&b.split[DATA_SPLIT_TRAIN], 1)[0], 0.0, 0.0);
     /* "good fine film" cut to 2 tokens; "good" padded */
     int good = dlc_strlist_find(&b.vocab, "good");
     assert_true(good > 1);
-    tu_close(row_x(&b.train, 0)[0], good, 0.0);
-    tu_close(row_x(&b.train, 2)[1], TEXT_PAD, 0.0);
+    tu_close(row_x(&b.split[DATA_SPLIT_TRAIN], 0)[0], good, 0.0);
+    tu_close(row_x(&b.split[DATA_SPLIT_TRAIN], 2)[1], TEXT_PAD, 0.0);
     assert_true(dlc_strlist_find(&b.vocab, "bad,") > 1); /* white space alone splits words */
     data_free(&b);
     config_free(&c);
@@ -429,11 +429,11 @@ static void test_bucketed_batches(void **state)
     data_bundle b;
     dlc_config c;
     load_ok(&b, &c, yaml);
-    int n = b.train.n, order[200], starts[201];
+    int n = b.split[DATA_SPLIT_TRAIN].n, order[200], starts[201];
     assert_int_equal(n, 200);
     dlc_rng rng;
     dlc_rng_seed(&rng, 1, 2);
-    int nb = data_plan(&b, &b.train, 16, &rng, order, starts);
+    int nb = data_plan(&b, &b.split[DATA_SPLIT_TRAIN], 16, &rng, order, starts);
     assert_int_equal(nb, 13);
     int seen[200] = {0}, spread = 0;
     for (int k = 0; k < nb; k++) {
@@ -444,7 +444,7 @@ static void test_bucketed_batches(void **state)
             seen[order[i]]++;
             int len = 0;
             for (int t = 0; t < 30; t++)
-                if (row_x(&b.train, order[i])[t] > 0.5f)
+                if (row_x(&b.split[DATA_SPLIT_TRAIN], order[i])[t] > 0.5f)
                     len = t + 1;
             lo = len < lo ? len : lo;
             hi = len > hi ? len : hi;

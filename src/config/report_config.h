@@ -25,14 +25,13 @@ typedef enum {
 } report_measure;
 
 /* report_measure_names[m]; report_optimize_names adds "weighted" at
- * REPORT_MEASURE_COUNT. */
+ * REPORT_MEASURE_COUNT and "auto" after it: accuracy for a classification
+ * head, mse for regression, the mean AUC of a multi-label head's tasks. */
 extern const char *const report_measure_names[REPORT_MEASURE_COUNT + 1];
-extern const char *const report_optimize_names[REPORT_MEASURE_COUNT + 2];
+extern const char *const report_optimize_names[REPORT_MEASURE_COUNT + 3];
 #define REPORT_OPTIMIZE_WEIGHTED REPORT_MEASURE_COUNT
+#define REPORT_OPTIMIZE_AUTO (REPORT_MEASURE_COUNT + 1)
 
-typedef enum { REPORT_SPLIT_DEV, REPORT_SPLIT_TEST, REPORT_SPLIT_TRAIN_DEV, REPORT_SPLIT_TRAIN,
-               REPORT_SPLIT_COUNT } report_split_kind;
-extern const char *const report_split_names[REPORT_SPLIT_COUNT + 1];
 
 /* 1 when a larger value of measure m is better. */
 int report_measure_higher_is_better(int m);
@@ -40,8 +39,9 @@ int report_measure_higher_is_better(int m);
 typedef struct {
     double human_level_error;  /* proxy for Bayes error; < 0 = not given */
     int error_samples;         /* misclassified dev examples to sample for error analysis */
-    int optimize;              /* report_measure, or REPORT_OPTIMIZE_WEIGHTED */
-    int metric_split;          /* report_split_kind */
+    int optimize;              /* report_measure, REPORT_OPTIMIZE_WEIGHTED or _AUTO */
+    char metric_head[64];      /* the output whose figure it is ("box.mse"); "" = the first */
+    int metric_split;          /* data_split_kind */
     double bound[REPORT_MEASURE_COUNT];   /* satisficing bound (min or max); < 0 = none */
     double weight[REPORT_MEASURE_COUNT];  /* for optimize: weighted */
 } report_config;

@@ -1,0 +1,22 @@
+/* names.c - the option names of the train: and report: sections, which the
+ * schema validates (config owns the tables it checks against). */
+#include "report_config.h"
+#include "train_config.h"
+
+#include <stddef.h>
+
+const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
+const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
+
+const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
+    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};
+const char *const report_optimize_names[REPORT_MEASURE_COUNT + 3] = {
+    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb",
+    "weighted", "auto", NULL};
+
+int report_measure_higher_is_better(int m)
+{
+    return m == REPORT_M_ACCURACY || m == REPORT_M_F1 || m == REPORT_M_AUC ||
+           m == REPORT_OPTIMIZE_WEIGHTED;
+}
+

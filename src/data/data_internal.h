@@ -1,0 +1,33 @@
+/* data_internal.h - private to src/data: the pieces data_load (load.c)
+ * puts together.
+ *
+ *   data_table_load (split.c)   idx, csv and image folders: read the sources,
+ *                               name the classes, carve the splits by ratio
+ *   data_text_load (text.c)     text: tokenize, build the vocabulary, carve
+ * Both leave a half-built bundle for data_load to free on failure.  Carving
+ * is shared: the same rounding rule and the same split construction. */
+#ifndef DLC_DATA_INTERNAL_H
+#define DLC_DATA_INTERNAL_H
+
+#include "data.h"
+
+/* The files a config reads, in this order (data_bundle.src). */
+enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
+
+/* 1 when the source names any file. */
+int data_source_given(const data_source *s);
+
+/* How many of n units a split of fraction f takes: nearest to n * f, at
+ * least 1 when f > 0, at most n. */
+long data_split_count(long n, double f);
+
+/* s = rows (n) of ds, copied (rows NULL: 0 .. n-1) and sorted when `sort`;
+ * frees what s held before.  ENOMEM. */
+dlc_status data_split_rows(data_split *s, const dataset *ds, const int *rows, int n, int sort,
+                           dlc_error *err);
+
+/* b->heads[] name the heads and their target modes (set by data_load). */
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
+dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
+
+#endif
