@@ -602,9 +602,9 @@ static void test_wrong_type_every_kind(void **state)
     expect_error("data: {format: csv, train: {file: t.csv}, classes: {a: 1}}\n"
                  "model: {layers: [{type: dense, units: 2}]}\n",
                  "key 'data.classes': expected a list of strings", NULL);
-    expect_error("data: {format: csv, train: {file: t.csv}, label: {a: 1}}\n"
+    expect_error("data: {format: csv, train: {file: t.csv}, label: {a: {b: 1}}}\n"
                  "model: {layers: [{type: dense, units: 2}]}\n",
-                 "key 'data.label': expected a string or a list of strings", NULL);
+                 "key 'data.label.a': expected a string or a list of strings", NULL);
 }
 
 static void test_out_of_range(void **state)

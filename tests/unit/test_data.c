@@ -673,10 +673,10 @@ static void test_split_carving(void **state)
     cfg20.split_dev = 0.11;
     cfg20.split_train_dev = 0.02;
     assert_int_equal(data_load(&a, &cfg20, DATA_TARGET_CLASS, 1, &err), DLC_OK);
-    assert_int_equal(a.test.n, 3);
-    assert_int_equal(a.dev.n, 2);
-    assert_int_equal(a.train_dev.n, 1);
-    assert_int_equal(a.train.n, 14);
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 3);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 2);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN_DEV].n, 1);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 14);
     data_free(&a);
     cfg_free(&cfg20);
     cfg.split_dev = 0.5;

@@ -149,10 +149,10 @@ static void test_folder_in_name_order_lowercased(void **state)
     assert_int_equal(b.vocab.n, 6);
     for (int i = 0; i < 6; i++)
         assert_string_equal(b.vocab.v[i], want[i]);
-    assert_int_equal(b.train.n, 1);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 1);
     const float x[5] = {3, 4, 2, 3, 5}, y[5] = {4, 2, 3, 5, 2};
-    expect_row(row_x(&b.train, 0), x, 5);
-    expect_row(row_y(&b.train, 0), y, 5);
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 0), x, 5);
+    expect_row(row_y(&b.split[DATA_SPLIT_TRAIN], 0), y, 5);
     data_free(&b);
     config_free(&c);
 
