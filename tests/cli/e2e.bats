@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # e2e.bats - training runs that notice wrong math: an MLP (Adam, L2, an
 # exponential schedule), a CNN with batchnorm (RMSprop) and a bidirectional
-# LSTM tagger over padded sentences (SGD, inverse-time decay, clipping) each
-# train from the initial weights PyTorch started from
+# LSTM tagger over padded sentences (SGD, inverse-time decay, clipping; and
+# again with the loss summed over steps, unclipped) each train from the initial weights PyTorch started from
 # (tests/data/e2e/NAME_init.safetensors, via --init-weights) on the same
 # data for the same full-batch steps, and must end where PyTorch ended
 # (tests/data/e2e/NAME.expected, written by tests/data/make_e2e_reference.py).
@@ -17,9 +17,10 @@ load helpers
 E2E="$ROOT/tests/data/e2e"
 REL_TOL=1e-3
 
-# Trains tests/data/e2e/$1.yaml from its initial weights into $TMP/$1.
+# Trains tests/data/e2e/$1.yaml from its initial weights ($2_init.safetensors,
+# default $1's) into $TMP/$1.
 e2e_train() {
-    (cd "$ROOT" && "$DLC" train "tests/data/e2e/$1.yaml" --init-weights "tests/data/e2e/$1_init.safetensors" \
+    (cd "$ROOT" && "$DLC" train "tests/data/e2e/$1.yaml" --init-weights "tests/data/e2e/${2:-$1}_init.safetensors" \
         --out "$TMP/$1" --threads 1 --quiet) > "$TMP/$1.log" 2>&1 || { cat "$TMP/$1.log"; return 1; }
 }
 
@@ -67,6 +68,11 @@ e2e_compare() {
 @test "e2e: a bidirectional LSTM tagger (SGD, inverse-time decay, clipping) trains as PyTorch trains it" {
     e2e_train tagger
     e2e_compare tagger
+}
+
+@test "e2e: the same tagger with the loss summed over each sentence's steps (sequence_loss: sum)" {
+    e2e_train tagger_sum tagger
+    e2e_compare tagger_sum
 }
 
 @test "e2e: the comparison notices a different training run" {

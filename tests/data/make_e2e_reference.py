@@ -8,7 +8,8 @@ normalization, padding) shows as a different loss.
 Writes into tests/data/e2e/:
   mlp_train.csv, mlp_dev.csv        4 Gaussian classes in 6-D (the MLP's data)
   tagger_train.txt, tagger_dev.txt  a synthetic corpus whose ambiguous words
-                                    need their context to be tagged
+                                    need their context to be tagged (tagger and
+                                    tagger_sum, which sums the loss over steps)
   NAME_init.safetensors             the initial weights, under dlc's names
   NAME.expected                     per-epoch train loss (training mode, before
                                     the epoch's step), then train and dev loss
@@ -113,7 +114,8 @@ def fit(cfg, params_all, decay, loss_fn, eval_fn):
             g["lr"] = schedule_lr(tc, epoch)
         opt.zero_grad()
         loss = loss_fn()
-        losses.append(loss.item())
+        loss, shown = loss if isinstance(loss, tuple) else (loss, loss)
+        losses.append(shown.item())
         loss.backward()
         if tc.get("clip_norm", 0) > 0:
             norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in trainable)).item()
@@ -297,10 +299,15 @@ def sentence(rng):
     return words
 
 
-def tagger():
-    cfg = load_config("tagger")
+def tagger(name):
+    """tagger: the mean over tokens; tagger_sum: sequence_loss sum (the
+    notes' L = sum_t L_t per sentence, averaged over sentences; metrics still
+    show the per-token mean).  Both from tagger_init.safetensors."""
+    cfg = load_config(name)
     expect_layers(cfg, [("emb", "embedding"), ("lstm", "lstm"), ("out", "dense")])
-    train_keys(cfg, ["epochs", "batch_size", "optimizer", "schedule", "clip_norm", "keep_best"])
+    tc = train_keys(cfg, ["epochs", "batch_size", "optimizer", "schedule", "clip_norm", "keep_best",
+                          "sequence_loss"])
+    summed = tc.get("sequence_loss", "mean") == "sum"
     classes = cfg["data"]["classes"]
     T = cfg["data"]["text"]["seq_len"]
     E, H = cfg["model"]["layers"][0]["units"], cfg["model"]["layers"][1]["units"]
@@ -308,6 +315,8 @@ def tagger():
     corpora = {"train": [sentence(rng) for _ in range(120)], "dev": [sentence(rng) for _ in range(40)]}
     for split, sents in corpora.items():
         assert max(len(s) for s in sents) <= T
+        if name != "tagger":
+            continue  # the data and initial weights are tagger's
         with open(os.path.join(E2E, "tagger_%s.txt" % split), "w") as f:
             f.write("\n\n".join("\n".join("%s %s" % wt for wt in s) for s in sents) + "\n")
     # dlc's vocabulary: <pad> 0, <unk> 1, then train tokens by falling count, ties by bytes
@@ -343,7 +352,8 @@ def tagger():
         init["lstm.weight_hh" + sfx] = getattr(lstm, "weight_hh_l0" + sfx)
         init["lstm.bias" + sfx] = getattr(lstm, "bias_ih_l0" + sfx)
     init.update({"out.weight": out.weight, "out.bias": out.bias})
-    write_safetensors(os.path.join(E2E, "tagger_init.safetensors"), init)
+    if name == "tagger":
+        write_safetensors(os.path.join(E2E, "tagger_init.safetensors"), init)
 
     def forward(ids, lengths):
         packed = pack_padded_sequence(emb(ids), lengths, batch_first=True, enforce_sorted=False)
@@ -356,7 +366,12 @@ def tagger():
         return z, F.cross_entropy(z.reshape(-1, len(classes)), tags.reshape(-1), ignore_index=-1)
 
     def loss_fn():
-        return loss_of(tr)[1]
+        z, mean = loss_of(tr)
+        if not summed:
+            return mean
+        total = F.cross_entropy(z.reshape(-1, len(classes)), tr[1].reshape(-1), ignore_index=-1,
+                                reduction="sum")
+        return total / len(corpora["train"]), mean
     loss_fn.batch = len(corpora["train"])
 
     def evaluate():
@@ -372,12 +387,13 @@ def tagger():
 
     params = list(init.values())
     losses, figs = fit(cfg, params, {p for k, p in init.items() if "bias" not in k}, loss_fn, evaluate)
-    write_expected("tagger", losses, figs)
+    write_expected(name, losses, figs)
 
 
 if __name__ == "__main__":
     os.makedirs(E2E, exist_ok=True)
     mlp()
     cnn()
-    tagger()
+    tagger("tagger")
+    tagger("tagger_sum")
     print("wrote", sorted(os.listdir(E2E)))

@@ -24,7 +24,9 @@
 # Environment: MUTATE_JOBS (make -j, default 2), MUTATE_TIMEOUT (seconds per
 # test program before it counts as hung, i.e. killed; default 300),
 # MUTATE_EQUIV=1 also runs the mutations marked EQUIVALENT; MUTATE_OUT: the
-# results folder (default build/mutation).
+# results folder (default build/mutation); MUTATE_TESTS: only these tests
+# instead of the suite (unit programs by name, bats files by path), e.g.
+# MUTATE_TESTS=tests/cli/e2e.bats to see what the end-to-end runs notice.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -39,7 +41,7 @@ for a in "$@"; do
     case "$a" in
     --quick) quick=1 ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
     *) want+=("$a") ;;
     esac
@@ -144,6 +146,18 @@ build_one() { make "${MAKE_ARGS[@]}" "$1" >>"$LOG" 2>&1; }
 # builds (e.g. a test file another change broke) fails loudly.
 suite() {
     local module="$1" t order=() f
+    if [ -n "${MUTATE_TESTS:-}" ]; then
+        for t in $MUTATE_TESTS; do
+            if [[ "$t" == *.bats ]]; then
+                build_one dlc || { echo "BUILD dlc"; return 2; }
+                DLC="$SCRATCH/dlc" timeout "$TIMEOUT" bats "$t" >>"$LOG" 2>&1 || { echo "$(basename "$t")"; return 1; }
+            else
+                build_one "build/tests/$t" || { echo "BUILD $t"; return 2; }
+                DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "build/tests/$t" >>"$LOG" 2>&1 || { echo "$t"; return 1; }
+            fi
+        done
+        return 0
+    fi
     for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] && order+=("$t"); done
     for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] || order+=("$t"); done
     for t in "${order[@]}"; do

@@ -764,8 +764,10 @@ static void test_overrides(void **state)
         "model.input=[1, 28, 28]",       /* flow value */
         "data.label=[a, b]",
         "name=run-2",
+        "data.train.images=x=1.gz",      /* the first '=' ends the key */
     };
     load_ok(&c, BASE, ov, (int)DLC_ARRAY_LEN(ov));
+    assert_string_equal(c.data.train.images, "x=1.gz");
     assert_int_equal(c.train.epochs, 3);
     tu_close(c.train.optimizer.lr, 0.5, 0);
     assert_int_equal(c.layers[0].units, 512);

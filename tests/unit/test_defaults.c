@@ -123,6 +123,31 @@ static void test_dense_and_norm_defaults(void **state)
     config_free(&cfg);
 }
 
+/* The initializers a config names, whatever the activation: small (x 0.01),
+ * he sqrt(2/n_in), xavier sqrt(1/n_in), glorot sqrt(2/(n_in + n_out)), zeros. */
+static void test_named_initializers(void **state)
+{
+    dlc_config cfg;
+    model m;
+    build(&m, &cfg,
+          "data: {format: csv, train: {file: t.csv}}\n"
+          "model:\n"
+          "  input: [400]\n"
+          "  layers:\n"
+          "    - {name: small, type: dense, units: 200, init: small, activation: relu}\n"
+          "    - {name: he, type: dense, units: 300, init: he, activation: tanh}\n"
+          "    - {name: xavier, type: dense, units: 600, init: xavier, activation: relu}\n"
+          "    - {name: glorot, type: dense, units: 100, init: glorot}\n"
+          "    - {name: zeros, type: dense, units: 3, init: zeros}\n");
+    check_scale(&m, "small.weight", 0.01, 0.03);
+    check_scale(&m, "he.weight", sqrt(2.0 / 200), 0.03);
+    check_scale(&m, "xavier.weight", sqrt(1.0 / 300), 0.03);
+    check_scale(&m, "glorot.weight", sqrt(2.0 / (600 + 100)), 0.03);
+    check_fill(&m, "zeros.weight", 0, 300, 0.0f);
+    model_free(&m);
+    config_free(&cfg);
+}
+
 static void test_sequence_defaults(void **state)
 {
     dlc_config cfg;
@@ -199,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_and_norm_defaults),
+        cmocka_unit_test(test_named_initializers),
         cmocka_unit_test(test_sequence_defaults),
         cmocka_unit_test(test_conv_defaults),
     };

@@ -159,6 +159,24 @@ static void check_loss(tu_ref *r, loss_kind k, const char *prefix, const char *i
     tu_assert_close(d, grad, tu_ref_get(r, d, NULL), n, 1e-6, 1e-5);
 }
 
+/* What the losses count as correct: the softmax's first largest logit (as
+ * PyTorch's argmax: a tie goes to the lower class id), a sigmoid output's
+ * sign (p > 0.5 exactly when z > 0, so a logit of 0.3 says class 1). */
+static void test_loss_accuracy(void **state)
+{
+    const float z[9] = {2, 2, 1, /* tie: class 0 */ 0, 3, 3, /* tie: class 1 */ 5, -1, 5};
+    const float t[3] = {0, 1, 2};
+    loss_stats st = {0};
+    loss_compute(LOSS_SOFTMAX_CE, NULL, z, t, 3, &(tensor_shape){1, {3}}, 1.0f, &st);
+    tu_close(st.correct, 2, 0); /* the third row's tie goes to class 0, not 2 */
+    tu_close(st.judged, 3, 0);
+    const float zb[4] = {0.3f, -0.3f, 0.7f, -0.1f}, tb[4] = {1, 0, 0, 1};
+    loss_stats sb = {0};
+    loss_compute(LOSS_SIGMOID_BCE, NULL, zb, tb, 4, &(tensor_shape){1, {1}}, 1.0f, &sb);
+    tu_close(sb.correct, 2, 0);
+    tu_close(sb.judged, 4, 0);
+}
+
 static void test_losses(void **state)
 {
     tu_ref *r = tu_ref_load("losses");
@@ -252,7 +270,7 @@ int main(void)
         cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
         cmocka_unit_test(test_optimizers),  cmocka_unit_test(test_softmax_exp),
-        cmocka_unit_test(test_activations_extreme),
+        cmocka_unit_test(test_activations_extreme), cmocka_unit_test(test_loss_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
