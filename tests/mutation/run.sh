@@ -141,7 +141,8 @@ build_one() { make "${MAKE_ARGS[@]}" "$1" >>"$LOG" 2>&1; }
 # The suite, stopping at its first failure; prints what failed.  Unit test
 # programs whose name holds the mutated module's name run first (they are
 # the likeliest to notice), then the rest, then the command-line tests, then
-# the fuzz seeds.  Each program is linked just before it runs, so a bug the
+# the fuzz seeds (the slow architecture smoke test last of the unit tests).
+# Each program is linked just before it runs, so a bug the
 # first program notices costs one link, not twenty.  A program that no longer
 # builds (e.g. a test file another change broke) fails loudly.
 suite() {
@@ -159,7 +160,10 @@ suite() {
         return 0
     fi
     for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] && order+=("$t"); done
-    for t in "${UNITS[@]}"; do [[ -n "$module" && "$t" == *"test_$module"* ]] || order+=("$t"); done
+    for t in "${UNITS[@]}"; do
+        [[ (-n "$module" && "$t" == *"test_$module"*) || "$t" == */test_architectures ]] || order+=("$t")
+    done
+    for t in "${UNITS[@]}"; do [[ "$t" == */test_architectures ]] && order+=("$t"); done
     for t in "${order[@]}"; do
         build_one "$t" || { echo "BUILD $t"; return 2; }
         if ! DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "$t" >>"$LOG" 2>&1; then
