@@ -50,3 +50,23 @@ load helpers
     [ "$status" -eq 2 ]
     [[ "$output" == *"model.safetensors: not a dlc model file"* ]]
 }
+
+@test "keep_best: the run ends with the best dev epoch's weights (or the last epoch's when off)" {
+    # a learning rate high enough that the dev loss rises again after its best
+    iris_config iris.yaml 25
+    run "$DLC" train iris.yaml --out best --set train.optimizer.lr=0.3 --threads 1
+    [ "$status" -eq 0 ]
+    # metrics.csv: epoch,lr,train_loss,train_accuracy,dev_loss,...
+    best=$(tail -n +2 best/metrics.csv | sort -t, -k5,5g | head -1 | cut -d, -f1)
+    best_loss=$(tail -n +2 best/metrics.csv | sort -t, -k5,5g | head -1 | cut -d, -f5)
+    last_loss=$(tail -1 best/metrics.csv | cut -d, -f5)
+    [ "$best" -lt 25 ]
+    awk -v a="$best_loss" -v b="$last_loss" 'BEGIN {exit !(b > a * 1.01)}'   # the control: the last is worse
+    jq -e ".best_epoch == $best" best/report.json
+    got=$(jq '.splits.dev.loss' best/report.json)
+    awk -v a="$got" -v b="$best_loss" 'BEGIN {d = (a - b) / b; exit !(d < 1e-5 && d > -1e-5)}'
+    run "$DLC" train iris.yaml --out last --set train.optimizer.lr=0.3 --set train.keep_best=false --threads 1
+    [ "$status" -eq 0 ]
+    got=$(jq '.splits.dev.loss' last/report.json)
+    awk -v a="$got" -v b="$last_loss" 'BEGIN {d = (a - b) / b; exit !(d < 1e-5 && d > -1e-5)}'
+}
