@@ -41,6 +41,8 @@ int dlc_exit_code(dlc_status status)
         return 0;
     case DLC_EINPUT:
         return 2;
+    case DLC_EINTR:
+        return 130;
     default:
         return 1;
     }

@@ -13,7 +13,8 @@ typedef enum {
     DLC_EINPUT,   /* bad usage, config or data: the user can fix it (exit 2) */
     DLC_EIO,      /* reading or writing a file failed at the OS level (exit 1) */
     DLC_ENOMEM,   /* an allocation failed (exit 1) */
-    DLC_ERUN      /* a failure while running, e.g. the loss became NaN (exit 1) */
+    DLC_ERUN,     /* a failure while running, e.g. the loss became NaN (exit 1) */
+    DLC_EINTR     /* stopped on request (Ctrl-C, SIGTERM) (exit 130, as a shell reports SIGINT) */
 } dlc_status;
 
 typedef struct {
@@ -30,7 +31,7 @@ dlc_status dlc_fail(dlc_error *err, dlc_status status, const char *fmt, ...)
 void dlc_error_prefix(dlc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Exit status for a status: 0 ok, 2 bad input, 1 anything else. */
+/* Exit status for a status: 0 ok, 2 bad input, 130 interrupted, 1 anything else. */
 int dlc_exit_code(dlc_status status);
 
 /* A failed allocation: records where it happened. */

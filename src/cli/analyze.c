@@ -128,12 +128,26 @@ static int run(const cli_args *a)
     }
     free(text);
     text = NULL;
-    if (dlc_read_file(tags_path, &text, &len, &err) != DLC_OK) {
-        if (!tags && !json_get(rep, "error_analysis"))
-            fprintf(stderr, "dlc: error: %s: no error sample (the run has no dev split, or is not "
-                            "a classification task)\n", dir);
+    const json_value *ea = json_get(rep, "error_analysis");
+    if (!tags && (!ea || ea->type == JSON_NULL)) {
+        const json_value *task = json_get(rep, "task");
+        const char *kind = task && task->type == JSON_STRING ? task->string : "";
+        if (strcmp(kind, "multilabel") == 0)
+            fprintf(stderr, "dlc: error: %s: a multi-label run has no error sample: each example has "
+                            "several labels, each right or wrong on its own; report.json has each "
+                            "task's figures (metrics.dev.tasks: precision, recall, F1, AUC) and "
+                            "report.html a table of them\n", dir);
+        else if (!json_get(json_get(rep, "splits"), "dev"))
+            fprintf(stderr, "dlc: error: %s: the run has no dev split, so no error sample; give one "
+                            "(data.split.dev or data.dev) and train again\n", dir);
         else
-            fprintf(stderr, "dlc: error: %s\n", err.msg);
+            fprintf(stderr, "dlc: error: %s: no error sample (report.error_analysis.samples is 0, or "
+                            "the model predicts a whole sequence per example)\n", dir);
+        rc = 2;
+        goto done;
+    }
+    if (dlc_read_file(tags_path, &text, &len, &err) != DLC_OK) {
+        fprintf(stderr, "dlc: error: %s\n", err.msg);
         rc = 2;
         goto done;
     }

@@ -122,6 +122,16 @@ dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, d
             dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
         }
     }
+    /* and so is the run a model starts from */
+    if (c->init.run[0] && c->init.run[0] != '/') {
+        char full[sizeof c->init.run * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, c->init.run);
+        if (strlen(full) >= sizeof c->init.run) {
+            config_free(c);
+            return dlc_fail(err, DLC_EINPUT, "%s: init_from.run path too long: %s", path, full);
+        }
+        dlc_strlcpy(c->init.run, full, sizeof c->init.run);
+    }
     return DLC_OK;
 }
 

@@ -11,11 +11,16 @@
  * continues it) or --text (a classifier or tagger labels it); that branch
  * lives in predict_text.c.
  *
+ * Models of CSV data take CSV files of rows (their feature columns by
+ * name).  The work is src/infer's; this file reads arguments and prints.
+ *
  * Output: one line per input, "FILE: class p, class p, ..." (top-k by
- * probability), or with --json one object {"model", "predictions": [{"file",
- * "top": [{"class", "id", "probability"}]}]}.  Exit 2 for a missing or
- * undecodable input or a model that cannot take it, with nothing printed
- * to stdout. */
+ * probability; a regression output prints its values, a multi-label output
+ * each task's probability; several outputs "FILE: a: ...; b: ..."; rows
+ * "FILE:LINE: ..."), or with --json one object {"model", "predictions":
+ * [{"file", ["row",] "top" | "tasks" | "values": [...], "outputs": {name: {...}}
+ * (several outputs)}]}.  Exit 2 for a missing or undecodable input or a model
+ * that cannot take it, with nothing printed to stdout. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +28,7 @@
 #include <sys/stat.h>
 
 #include "../io/io.h"
-#include "../train/train.h"
+#include "../infer/infer.h"
 #include "cli.h"
 
 enum { PREDICT_BATCH = 64, PREDICT_MAX_TOP = 1000 };
@@ -38,16 +43,6 @@ static const cli_opt opts[] = {
     {"--text", 1, "TEXT", "text classifiers and taggers: the text to label"},
     {NULL, 0, NULL, NULL},
 };
-
-typedef enum { PREDICT_IMAGE, PREDICT_NONE } predict_kind;
-
-static predict_kind predict_kind_of(const model *m)
-{
-    const tensor_shape *s = &m->data_shape;
-    if (s->ndim == 3 && (s->d[0] == 1 || s->d[0] == 3))
-        return PREDICT_IMAGE;
-    return PREDICT_NONE;
-}
 
 /* ---- the inputs: files, and the image files of folders ---- */
 
@@ -79,6 +74,13 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     return st;
 }
 
+/* 1 when the name ends in .csv or .tsv */
+static int is_table(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && (strcmp(name + n - 4, ".csv") == 0 || strcmp(name + n - 4, ".tsv") == 0);
+}
+
 /* Inputs to expect (a folder counts its image files), capped at a batch:
  * the graph is built for this many rows, and a large model costs memory per row. */
 static int count_inputs(const cli_args *a)
@@ -87,8 +89,10 @@ static int count_inputs(const cli_args *a)
     for (int i = 1; i < a->n_pos && n < PREDICT_BATCH; i++) {
         struct stat sb;
         dlc_strlist names = {0};
-        if (stat(a->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode) &&
-            data_list_images(a->pos[i], &names, NULL) == DLC_OK)
+        if (is_table(a->pos[i]))
+            n += PREDICT_BATCH; /* rows */
+        else if (stat(a->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode) &&
+                 data_list_images(a->pos[i], &names, NULL) == DLC_OK)
             n += names.n;
         else
             n++;
@@ -104,6 +108,8 @@ typedef struct {
     int json;
     dlc_buf out; /* everything printed at the end, so an error prints nothing */
     int count;
+    const char *const *names;   /* the inputs: file names, or NULL for CSV rows */
+    const char *file;           /* CSV rows: the file */
 } printer;
 
 /* Indices of the k largest of p (K values), largest first. */
@@ -122,72 +128,139 @@ static void top_indices(const float *p, int K, int k, int *idx)
     }
 }
 
-static void print_one(printer *pr, const model *m, const char *file, const float *p, int K)
+/* Name of entry c of l, or its number. */
+static const char *entry_name(const dlc_strlist *l, int c, char *buf, size_t size)
 {
-    int k = pr->top_k < K ? pr->top_k : K;
-    int idx[PREDICT_MAX_TOP];
-    top_indices(p, K, k, idx);
-    dlc_buf *b = &pr->out;
-    if (pr->json) {
-        dlc_buf_printf(b, "%s\n    {\"file\": ", pr->count ? "," : "");
-        json_write_string(b, file);
-        dlc_buf_printf(b, ", \"top\": [");
-    } else {
-        dlc_buf_printf(b, "%s:", file);
-    }
-    for (int j = 0; j < k; j++) {
-        int c = idx[j];
-        char id[16];
-        snprintf(id, sizeof id, "%d", c);
-        const char *name = c < m->heads[0].classes.n ? m->heads[0].classes.v[c] : id;
-        if (pr->json) {
-            dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
-            json_write_string(b, name);
-            dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
-        } else {
-            dlc_buf_printf(b, "%s %s %.4f", j ? "," : "", name, p[c]);
-        }
-    }
-    dlc_buf_printf(b, pr->json ? "]}" : "\n");
-    pr->count++;
+    if (c < l->n)
+        return l->v[c];
+    snprintf(buf, size, "%d", c);
+    return buf;
 }
 
-/* ---- image models ---- */
+/* One head's prediction p (its outputs after the link): the top classes of a
+ * classification head (both classes of a binary one), each task's
+ * probability, or the values of a regression head. */
+static void print_head(printer *pr, const model_head *mh, int size, const float *p)
+{
+    dlc_buf *b = &pr->out;
+    const loss_def *L = loss_get(mh->loss);
+    char id[16];
+    if (L->has_classes || (L->target == LOSS_TARGET_BINARY && size == 1)) {
+        float two[2];
+        int K = size;
+        if (!L->has_classes) { /* one sigmoid: P(class 1) */
+            two[0] = 1.0f - p[0];
+            two[1] = p[0];
+            p = two;
+            K = 2;
+        }
+        int k = pr->top_k < K ? pr->top_k : K;
+        int idx[PREDICT_MAX_TOP];
+        top_indices(p, K, k, idx);
+        dlc_buf_printf(b, pr->json ? "\"top\": [" : "");
+        for (int j = 0; j < k; j++) {
+            int c = idx[j];
+            const char *name = entry_name(&mh->classes, c, id, sizeof id);
+            if (pr->json) {
+                dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
+                json_write_string(b, name);
+                dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
+            } else {
+                dlc_buf_printf(b, "%s %s %.4f", j ? "," : "", name, p[c]);
+            }
+        }
+        dlc_buf_printf(b, pr->json ? "]" : "");
+        return;
+    }
+    int prob = L->target == LOSS_TARGET_BINARY;
+    dlc_buf_printf(b, pr->json ? (prob ? "\"tasks\": [" : "\"values\": [") : "");
+    for (int k = 0; k < size; k++) {
+        const char *name = entry_name(&mh->tasks, k, id, sizeof id);
+        if (pr->json) {
+            dlc_buf_printf(b, "%s{\"%s\": ", k ? ", " : "", prob ? "task" : "target");
+            json_write_string(b, name);
+            dlc_buf_printf(b, ", \"%s\": %.6g}", prob ? "probability" : "value", p[k]);
+        } else if (size == 1 && !prob) {
+            dlc_buf_printf(b, " %.6g", p[k]);
+        } else {
+            dlc_buf_printf(b, "%s %s %.4g", k ? "," : "", name, p[k]);
+        }
+    }
+    dlc_buf_printf(b, pr->json ? "]" : "");
+}
+
+/* One line (or JSON object) per input: every head's prediction. */
+static dlc_status print_batch(void *user, const model *m, const infer_batch *bt, dlc_error *err)
+{
+    printer *pr = user;
+    dlc_buf *b = &pr->out;
+    (void)err;
+    for (int i = 0; i < bt->n; i++) {
+        int at = bt->first + i;
+        if (pr->json) {
+            dlc_buf_printf(b, "%s\n    {\"file\": ", pr->count ? "," : "");
+            json_write_string(b, pr->names ? pr->names[at] : pr->file);
+            if (!pr->names)
+                dlc_buf_printf(b, ", \"row\": %d", at + 1);
+        } else if (pr->names) {
+            dlc_buf_printf(b, "%s:", pr->names[at]);
+        } else {
+            dlc_buf_printf(b, "%s:%d:", pr->file, at + 2); /* the header is line 1 */
+        }
+        for (int h = 0; h < m->n_heads; h++) {
+            const graph_node *o = &m->g->nodes[m->g->outputs[h]];
+            int size = (int)o->size;
+            const float *p = bt->out[h] + (size_t)i * (size_t)size;
+            if (pr->json) {
+                /* the first output's figures stay where a one-output model has them */
+                if (h == 0) {
+                    dlc_buf_printf(b, ", ");
+                    print_head(pr, &m->heads[h], size, p);
+                }
+                if (m->n_heads > 1) {
+                    dlc_buf_printf(b, h ? ", " : ", \"outputs\": {");
+                    json_write_string(b, m->heads[h].name);
+                    dlc_buf_printf(b, ": {");
+                    print_head(pr, &m->heads[h], size, p);
+                    dlc_buf_printf(b, h + 1 == m->n_heads ? "}}" : "}");
+                }
+            } else {
+                if (m->n_heads > 1)
+                    dlc_buf_printf(b, "%s %s:", h ? ";" : "", m->heads[h].name);
+                print_head(pr, &m->heads[h], size, p);
+            }
+        }
+        dlc_buf_printf(b, pr->json ? "}" : "\n");
+        pr->count++;
+    }
+    return DLC_OK;
+}
+
+/* Rows of CSV files, one file after another. */
+static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
+        float *x = NULL;
+        int n = 0;
+        if ((st = infer_read_csv(m, a->pos[i], &x, &n, err)) == DLC_OK) {
+            pr->names = NULL;
+            pr->file = a->pos[i];
+            st = infer_rows(m, x, n, print_batch, pr, err);
+        }
+        free(x);
+    }
+    return st;
+}
 
 static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     dlc_strlist files = {0};
-    uint8_t *pix = NULL;
     dlc_status st = collect_images(a, &files, err);
-    if (st != DLC_OK)
-        goto cleanup;
-    graph *g = m->g;
-    graph_node *out = graph_output(g, 0);
-    const size_t D = tensor_shape_size(&m->data_shape);
-    const int K = (int)out->size;
-    if (!(pix = malloc(D))) {
-        st = DLC_NOMEM(err);
-        goto cleanup;
+    if (st == DLC_OK) {
+        pr->names = (const char *const *)files.v;
+        st = infer_images(m, (const char *const *)files.v, files.n, print_batch, pr, err);
     }
-    for (int start = 0; start < files.n; start += g->nmax) {
-        int N = files.n - start < g->nmax ? files.n - start : g->nmax;
-        float *x = graph_input(g, 0);
-        for (int i = 0; i < N; i++) {
-            if ((st = data_image_load(files.v[start + i], &m->data_shape, pix, err)) != DLC_OK)
-                goto cleanup;
-            for (size_t j = 0; j < D; j++)
-                x[(size_t)i * D + j] = (float)pix[j];
-        }
-        data_norm_apply(&m->norm, x, (size_t)N);
-        graph_forward(g, N, 0);
-        /* the loss's link turns logits into probabilities */
-        graph_act_forward((act_kind)loss_get(m->heads[0].loss)->link, 0.0f, out->out,
-                          out->out, (size_t)N, (size_t)K);
-        for (int i = 0; i < N; i++)
-            print_one(pr, m, files.v[start + i], out->out + (size_t)i * K, K);
-    }
-cleanup:
-    free(pix);
     dlc_strlist_clear(&files);
     return st;
 }
@@ -220,35 +293,26 @@ static int run(const cli_args *a)
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
     dlc_status st;
     char shape[64];
-    if (loss_get(m.heads[0].loss)->target == LOSS_TARGET_NUMERIC) {
-        st = dlc_fail(&err, DLC_EINPUT, "%s: a %s model predicts numbers, not classes; use dlc eval",
-                      a->pos[0], loss_names[m.heads[0].loss]);
-    } else {
-        if (pr.json) {
-            dlc_buf_printf(&pr.out, "{\"model\": ");
-            json_write_string(&pr.out, path);
-            dlc_buf_printf(&pr.out, ", \"predictions\": [");
-        }
-        switch (predict_kind_of(&m)) {
-        case PREDICT_IMAGE:
-            st = predict_images(&m, a, &pr, &err);
-            break;
-        case PREDICT_NONE:
-        default:
-            if (m.vocab.n > 0) {
-                st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
-                              "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
-                break;
-            }
-            st = dlc_fail(&err, DLC_EINPUT,
-                          "%s: the model takes examples of shape %s, not images (1 or 3 channels, "
-                          "height, width)",
-                          a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
-            break;
-        }
-        if (pr.json)
-            dlc_buf_printf(&pr.out, "\n]}\n");
+    if (pr.json) {
+        dlc_buf_printf(&pr.out, "{\"model\": ");
+        json_write_string(&pr.out, path);
+        dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
+    if (infer_takes_images(&m)) {
+        st = predict_images(&m, a, &pr, &err);
+    } else if (m.vocab.n > 0) {
+        st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
+                      "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
+    } else if (a->n_pos >= 2 && is_table(a->pos[1])) {
+        st = predict_rows(&m, a, &pr, &err);
+    } else {
+        st = dlc_fail(&err, DLC_EINPUT,
+                      "%s: the model takes examples of shape %s, not images (1 or 3 channels, "
+                      "height, width); give a CSV file of rows (.csv, .tsv) with its feature columns",
+                      a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
+    }
+    if (pr.json)
+        dlc_buf_printf(&pr.out, "\n]}\n");
     int rc = 0;
     if (st != DLC_OK)
         rc = cli_fail(&err);

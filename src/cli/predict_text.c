@@ -6,47 +6,31 @@
  *   --text TEXT [--top K]
  *        a classifier prints its K most likely classes with probabilities; a
  *        tagger prints every token with its tag (token/TAG).
- * Sampling draws from softmax(logits / T) with the seed's random stream
- * (DLC_STREAM_SAMPLE): the same seed gives the same text; temperature 0
- * takes the most likely token.  <pad> and <unk> are never produced. */
+ * Sampling (src/infer) draws from softmax(logits / T) with the seed's random
+ * stream: the same seed gives the same text; temperature 0 takes the most
+ * likely token.  <pad> and <unk> are never produced. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base/rng.h"
+#include "../infer/infer.h"
 #include "cli.h"
 
-typedef struct {
-    model m;
-    dlc_config cfg;
-    int have_cfg;
-} text_model;
-
-static void text_model_free(text_model *t)
-{
-    if (t->have_cfg)
-        config_free(&t->cfg);
-    model_free(&t->m);
-}
-
-/* Loads RUN's model (input: NULL = its own shape) and its config. */
-static dlc_status load(text_model *t, const char *run, const tensor_shape *input, dlc_error *err)
+/* Loads RUN's model (input: NULL = its own shape); lm: for --prompt. */
+static dlc_status load(model *m, const char *run, const tensor_shape *input, int lm, dlc_error *err)
 {
     char path[4200];
-    memset(t, 0, sizeof *t);
     cli_model_path(run, path, sizeof path);
-    dlc_status s = model_load_input(&t->m, path, 1, input, err);
-    if (s != DLC_OK)
-        return s;
-    if ((s = config_load_string(&t->cfg, path, t->m.config_yaml, strlen(t->m.config_yaml), NULL, 0,
-                                err)) != DLC_OK)
-        return s;
-    t->have_cfg = 1;
-    if (t->cfg.data.format != DATA_TEXT || t->m.vocab.n == 0)
-        return dlc_fail(err, DLC_EINPUT, "%s: not a text model (--prompt and --text need one trained "
-                                         "on data.format text)", path);
-    return DLC_OK;
+    dlc_status s = model_load_input(m, path, 1, input, err);
+    if (s == DLC_OK && (!m->text || m->vocab.n == 0)) {
+        model_free(m);
+        return dlc_fail(err, DLC_EINPUT, "%s: not a %s model (%s needs one trained on data.format "
+                                         "text%s)",
+                        path, lm ? "language" : "text", lm ? "--prompt" : "--text",
+                        lm ? ", task lm" : "");
+    }
+    return s;
 }
 
 static int parse_num(const cli_command *c, const cli_args *a, const char *name, double def, double lo,
@@ -61,36 +45,11 @@ static int parse_num(const cli_command *c, const cli_args *a, const char *name, 
     return 0;
 }
 
-/* softmax(z / temperature) into p (K), excluding <pad> and <unk>; returns
- * the argmax when temperature is 0. */
-static int next_token(const float *z, int K, double temperature, dlc_rng *rng, double *p)
+static void print_token(void *user, int id)
 {
-    int best = -1;
-    for (int k = 0; k < K; k++)
-        if (k != TEXT_PAD && k != TEXT_UNK && (best < 0 || z[k] > z[best]))
-            best = k;
-    if (temperature <= 0 || best < 0)
-        return best < 0 ? 0 : best;
-    double sum = 0;
-    for (int k = 0; k < K; k++) {
-        p[k] = k == TEXT_PAD || k == TEXT_UNK ? 0.0 : exp((z[k] - z[best]) / temperature);
-        sum += p[k];
-    }
-    double u = dlc_rng_uniform(rng) * sum;
-    for (int k = 0; k < K; k++) {
-        if (p[k] == 0.0)
-            continue;
-        u -= p[k];
-        if (u < 0)
-            return k;
-    }
-    return best;
-}
-
-static void print_token(const text_model *t, int id)
-{
-    const char *s = t->m.vocab.v[id];
-    if (t->cfg.data.text.unit == TEXT_CHARS)
+    const model *m = user;
+    const char *s = m->vocab.v[id];
+    if (m->text_cfg.unit == TEXT_CHARS)
         fputs(s, stdout);
     else if (strcmp(s, "<eos>") == 0)
         fputs("\n", stdout);
@@ -107,63 +66,35 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
         (rc = parse_num(c, a, "--seed", 1, 0, 9007199254740992.0, &seed)))
         return rc;
     dlc_error err = {0};
-    text_model t;
+    model m;
     tensor_shape one = {1, {1}};
-    float *ids = NULL;
-    double *p = NULL;
-    if (load(&t, a->pos[0], &one, &err) != DLC_OK) {
-        rc = cli_fail(&err);
-        goto done;
+    /* what the model is, before it is rebuilt to read one token at a time
+     * (which only a language model can) */
+    if (load(&m, a->pos[0], NULL, 1, &err) != DLC_OK)
+        return cli_fail(&err);
+    text_task task = m.text_cfg.task;
+    model_free(&m);
+    if (task != TEXT_LM) {
+        fprintf(stderr, "dlc: error: %s is not a language model (a text %s model): --prompt needs "
+                        "one; label texts with --text\n",
+                a->pos[0], task == TEXT_TAG ? "tagging" : "classification");
+        return 2;
     }
-    if (t.cfg.data.text.task != TEXT_LM) {
-        fprintf(stderr, "dlc: error: %s is a %s model: --prompt needs a language model (use --text)\n",
-                a->pos[0], data_text_task_names[t.cfg.data.text.task]);
-        rc = 2;
-        goto done;
-    }
-    graph *g = t.m.g;
-    graph_node *out = graph_output(g, 0);
-    int K = out->shape.d[out->shape.ndim - 1];
-    size_t cap = strlen(prompt) + 2;
-    ids = malloc(sizeof(float) * cap);
-    p = malloc(sizeof(double) * (size_t)K);
-    if (!ids || !p) {
-        rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
-        goto done;
-    }
-    int n = data_text_encode(&t.cfg.data.text, &t.m.vocab, prompt, ids, (int)cap, &err);
-    if (n < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (n == 0) {
-        /* nothing to continue: start as after a line end */
-        int nl = dlc_strlist_find(&t.m.vocab, t.cfg.data.text.unit == TEXT_CHARS ? "\n" : "<eos>");
-        ids[n++] = (float)(nl >= 0 ? nl : 2 < t.m.vocab.n ? 2 : 0);
+    if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
+        return cli_fail(&err);
+    /* check the prompt before printing anything */
+    float probe[1];
+    if (data_text_encode(&m.text_cfg, &m.vocab, prompt, probe, 0, &err) < 0) {
+        model_free(&m);
+        return cli_fail(&err);
     }
     fputs(prompt, stdout);
-    if (t.cfg.data.text.unit == TEXT_WORDS && prompt[0] && !strchr(" \n", prompt[strlen(prompt) - 1]))
+    if (m.text_cfg.unit == TEXT_WORDS && prompt[0] && !strchr(" \n", prompt[strlen(prompt) - 1]))
         fputs(" ", stdout);
-    dlc_rng rng;
-    dlc_rng_seed(&rng, (uint64_t)seed, DLC_STREAM(DLC_STREAM_SAMPLE, 0));
-    for (int i = 0; i < n; i++) {
-        graph_input(g, 0)[0] = ids[i];
-        g->carry = i > 0;
-        graph_forward(g, 1, 0);
-    }
-    for (long k = 0; k < (long)length; k++) {
-        int id = next_token(out->out, K, temperature, &rng, p);
-        print_token(&t, id);
-        graph_input(g, 0)[0] = (float)id;
-        g->carry = 1;
-        graph_forward(g, 1, 0);
-    }
+    infer_gen_opts o = {(long)length, temperature, (uint64_t)seed};
+    rc = infer_generate(&m, prompt, &o, print_token, &m, &err) == DLC_OK ? 0 : cli_fail(&err);
     fputs("\n", stdout);
-    rc = 0;
-done:
-    free(ids);
-    free(p);
-    text_model_free(&t);
+    model_free(&m);
     return rc;
 }
 
@@ -222,88 +153,70 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     if ((rc = parse_num(c, a, "--top-k", 3, 1, 1e6, &top)))
         return rc;
     dlc_error err = {0};
-    text_model t;
-    float *ids = NULL;
+    model m;
     ranked *r = NULL;
+    double *p = NULL;
+    int *tags = NULL;
     char **words = NULL;
     int n_words = 0;
-    if (load(&t, a->pos[0], NULL, &err) != DLC_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    const data_text_config *tc = &t.cfg.data.text;
-    if (tc->task == TEXT_LM) {
+    if (load(&m, a->pos[0], NULL, 0, &err) != DLC_OK)
+        return cli_fail(&err);
+    const model_head *mh = &m.heads[0];
+    graph_node *out = graph_output(m.g, 0);
+    int K = out->shape.d[out->shape.ndim - 1], T = (int)m.g->nodes[0].size;
+    if (m.text_cfg.task == TEXT_LM) {
         fprintf(stderr, "dlc: error: %s is a language model: use --prompt to continue a text\n",
                 a->pos[0]);
         rc = 2;
         goto done;
     }
-    graph *g = t.m.g;
-    graph_node *out = graph_output(g, 0);
-    int K = out->shape.d[out->shape.ndim - 1], T = (int)t.m.g->nodes[0].size;
-    size_t cap = strlen(text) + 1;
-    ids = calloc(cap + (size_t)T, sizeof(float));
-    r = malloc(sizeof *r * (size_t)K);
-    if (!ids || !r) {
-        rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
-        goto done;
-    }
-    int n = data_text_encode(tc, &t.m.vocab, text, ids, (int)cap, &err);
-    if (n < 0) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (tc->task == TEXT_CLASSIFY) {
+    if (m.text_cfg.task == TEXT_CLASSIFY) {
+        int n;
+        r = malloc(sizeof *r * (size_t)K);
+        p = malloc(sizeof *p * (size_t)K);
+        if (!r || !p) {
+            rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
+            goto done;
+        }
+        if (infer_classify_text(&m, text, p, &n, &err) != DLC_OK) {
+            rc = cli_fail(&err);
+            goto done;
+        }
         if (n > T)
             fprintf(stderr, "note: the text has %d tokens; the model reads the first %d\n", n, T);
-        memcpy(graph_input(g, 0), ids, sizeof(float) * (size_t)T);
-        for (int i = n; i < T; i++)
-            graph_input(g, 0)[i] = (float)TEXT_PAD;
-        graph_forward(g, 1, 0);
-        const float *z = out->out;
-        double m = z[0], sum = 0;
-        for (int k = 1; k < K; k++)
-            m = z[k] > m ? z[k] : m;
-        for (int k = 0; k < K; k++) {
-            r[k] = (ranked){exp(z[k] - m), k};
-            sum += r[k].p;
-        }
+        for (int k = 0; k < K; k++)
+            r[k] = (ranked){p[k], k};
         qsort(r, (size_t)K, sizeof *r, ranked_cmp);
         for (int k = 0; k < K && k < (int)top; k++)
-            printf("%-24s %.4f\n", r[k].k < t.m.heads[0].classes.n ? t.m.heads[0].classes.v[r[k].k] : "?", r[k].p / sum);
+            printf("%-24s %.4f\n", r[k].k < mh->classes.n ? mh->classes.v[r[k].k] : "?", r[k].p);
         rc = 0;
         goto done;
     }
-    /* a tagger: pieces of T tokens, one tag per token */
+    /* a tagger: one tag per token */
+    int cap = (int)strlen(text) + 1, n = 0;
     n_words = split_display(text, 0, &words);
-    if (n_words < 0) {
+    tags = malloc(sizeof *tags * (size_t)cap);
+    if (n_words < 0 || !tags) {
         rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
         goto done;
     }
-    for (int at = 0; at < n; at += T) {
-        int len = n - at < T ? n - at : T;
-        for (int i = 0; i < T; i++)
-            graph_input(g, 0)[i] = i < len ? ids[at + i] : (float)TEXT_PAD;
-        graph_forward(g, 1, 0);
-        for (int i = 0; i < len; i++) {
-            const float *z = out->out + (size_t)i * K;
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                best = z[k] > z[best] ? k : best;
-            int w = at + i;
-            printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : t.m.vocab.v[(int)ids[w]],
-                   best < t.m.heads[0].classes.n ? t.m.heads[0].classes.v[best] : "?");
-        }
+    if (infer_tag_text(&m, text, tags, cap, &n, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
     }
+    for (int w = 0; w < n; w++)
+        printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : "?",
+               tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?");
     printf("\n");
     rc = 0;
 done:
     for (int i = 0; i < n_words; i++)
         free(words[i]);
     free(words);
-    free(ids);
     free(r);
-    text_model_free(&t);
+    free(p);
+    free(tags);
+    model_free(&m);
     return rc;
 }
 

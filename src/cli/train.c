@@ -1,5 +1,6 @@
 /* train.c - `dlc train CONFIG`: train, evaluate, write the run folder. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,23 @@
 #include "cli.h"
 #include "report_print.h"
 
+/* Set by SIGINT or SIGTERM: training stops at the next batch.  (A signal
+ * handler can only reach a global; this is the CLI's one.)  A second signal
+ * ends the process at once. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    stop_requested = 1;
+    signal(sig, SIG_DFL);
+}
+
 static const cli_opt opts[] = {
     {"--set", 1, "KEY=VALUE", "override a config key, e.g. train.optimizer.lr=0.01 (repeatable)"},
     {"--seed", 1, "N", "the run's seed (same as --set seed=N)"},
     {"--out", 1, "DIR", "run folder (default: runs/<name>)"},
     {"--resume", 0, NULL, "continue an interrupted run from its last checkpoint"},
     {"--force", 0, NULL, "overwrite an existing run folder"},
-    {"--init-weights", 1, "FILE", "start from the parameters in a safetensors file (names as in "
-                                  "model.safetensors) instead of random ones"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -106,7 +116,7 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
-                           tensor_get_threads()};
+                           res->seconds_this, tensor_get_threads()};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
@@ -164,6 +174,12 @@ static int run(const cli_args *a)
             unlink(probe);
         }
     }
+    /* the run records which weights it started from */
+    if (cfg.init.run[0] && !cfg.init.sha256[0] &&
+        model_source_digest(&cfg, cfg.init.sha256, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (config_to_yaml(&cfg, &yaml, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -174,18 +190,34 @@ static int run(const cli_args *a)
     p.cfg = &cfg;
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, yaml, cli_get(c, a, "--init-weights")};
+    train_options opt = {run_dir, resume, &stop_requested, yaml};
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
+        if (err.status == DLC_EINTR) {
+            if (res.checkpoint_epoch > 0)
+                fprintf(stderr,
+                        "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
+                        "continue with:\n  dlc train %s --out %s --resume%s\n",
+                        run_dir, res.checkpoint_epoch, cfg.train.epochs, a->pos[0], run_dir,
+                        a->n_sets ? " (and the same --set options)" : "");
+            else
+                fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
+                                "start again with: dlc train %s --out %s --force\n",
+                        a->pos[0], run_dir);
+        }
         goto done;
     }
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
+    if (res.seconds_this < res.seconds - 0.05)
+        printf("(%.1fs in this invocation) ", res.seconds_this);
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);

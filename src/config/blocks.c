@@ -109,14 +109,23 @@ typedef struct {
     const ynode *use;      /* the use's mapping */
 } expansion;
 
-/* 1 when name is a layer of the block. */
+/* 1 when name is a layer of the block, or a piece <split>_<k> of a split
+ * layer of the block (the schema makes those later, named after the split's
+ * copy). */
 static int block_local(const expansion *x, const char *name)
 {
     const ynode *layers = ynode_map_get(x->def, "layers");
     for (int i = 0; i < layers->n; i++)
         if (layers->items[i]->kind == YN_MAP) {
             const char *n = scalar(ynode_map_get(layers->items[i], "name"));
-            if (n && strcmp(n, name) == 0)
+            if (!n)
+                continue;
+            if (strcmp(n, name) == 0)
+                return 1;
+            size_t len = strlen(n);
+            const char *t = scalar(ynode_map_get(layers->items[i], "type"));
+            if (t && strcmp(t, "split") == 0 && strncmp(name, n, len) == 0 && name[len] == '_' &&
+                name[len + 1] && strspn(name + len + 1, "0123456789") == strlen(name + len + 1))
                 return 1;
         }
     return 0;

@@ -18,6 +18,9 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.labels[i].columns);
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
+    dlc_strlist_clear(&c->data.subset_classes);
+    dlc_strlist_clear(&c->init.layers);
+    dlc_strlist_clear(&c->init.exclude);
     free(c->layers);
     memset(c, 0, sizeof *c);
 }
@@ -234,8 +237,19 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
     const char *p = (const char *)base + k->offset;
     switch (k->kind) {
     case K_INT:
-        dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
+        if ((k->flags & F_NULLABLE) && *(const int *)(const void *)p < 0)
+            dlc_buf_printf(b, "null");
+        else
+            dlc_buf_printf(b, "%d", *(const int *)(const void *)p);
         return 1;
+    case K_INDEX: {
+        int v = *(const int *)(const void *)p;
+        if (v == GRAPH_SLICE_END)
+            dlc_buf_printf(b, "null");
+        else
+            dlc_buf_printf(b, "%d", v);
+        return 1;
+    }
     case K_BATCH:
     case K_AUTO: {
         int v = *(const int *)(const void *)p;
@@ -308,19 +322,25 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         return 1;
     }
     case K_SHAPE:
-    case K_TARGET: {
+    case K_TARGET:
+    case K_SIZES: {
         const int *d;
-        int n;
+        int n, max = TENSOR_MAX_DIMS;
         if (k->kind == K_SHAPE) {
             const tensor_shape *sh = (const tensor_shape *)(const void *)p;
             d = sh->d;
             n = sh->ndim;
-        } else {
+        } else if (k->kind == K_TARGET) {
             const layer_spec *spec = base;
             d = spec->target;
             n = spec->target_ndim;
+        } else {
+            const layer_spec *spec = base;
+            d = spec->sizes;
+            n = spec->n_sizes;
+            max = GRAPH_MAX_PIECES;
         }
-        if (n < 0 || n > TENSOR_MAX_DIMS)
+        if (n < 0 || n > max)
             return 0;
         dlc_buf_append(b, "[", 1);
         for (int i = 0; i < n; i++)
@@ -395,9 +415,33 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
     case K_SECTION:
     case K_LAYERS:
     case K_HEADS:
+    case K_SOURCES:
         break;
     }
     return 0;
+}
+
+/* The keys under pattern of the item at base as a flow mapping {a: 1, b: x}. */
+static int emit_flow(dlc_buf *b, const char *pattern, const void *base)
+{
+    int n_rows, first = 1;
+    const config_key *rows = config_schema_rows(&n_rows);
+    dlc_buf_append(b, "{", 1);
+    for (int r = 0; r < n_rows; r++) {
+        const config_key *k = &rows[r];
+        if (!config_schema_is_child(k, pattern))
+            continue;
+        dlc_buf_printf(b, "%s%s: ", first ? "" : ", ", config_schema_name(k));
+        first = 0;
+        if (k->kind == K_SECTION) {
+            if (!emit_flow(b, k->path, base))
+                return 0;
+        } else if (!emit_value(b, k, base)) {
+            return 0;
+        }
+    }
+    dlc_buf_append(b, "}", 1);
+    return 1;
 }
 
 /* A list of mappings: n items of `size` bytes from `items`, each with the
@@ -414,6 +458,8 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
     for (int i = 0; i < n; i++) {
         const void *item = (const char *)items + (size_t)i * size;
         int first = 1;
+        if (layers && ((const layer_spec *)item)->generated)
+            continue; /* a split's piece: the split is written, and makes it again */
         for (int r = 0; r < n_rows; r++) {
             const config_key *k = &rows[r];
             const char *name = config_schema_name(k);
@@ -423,7 +469,7 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
                 !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
             dlc_buf_printf(b, "%*s%s%s: ", indent, "", first ? "- " : "  ", name);
-            if (!emit_value(b, k, item))
+            if (k->kind == K_SECTION ? !emit_flow(b, k->path, item) : !emit_value(b, k, item))
                 return 0;
             dlc_buf_append(b, "\n", 1);
             first = 0;
@@ -445,13 +491,16 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
             dlc_buf_append(b, "\n", 1);
             if (!emit_section(b, c, k->path, indent + 2))
                 return 0;
-        } else if (k->kind == K_LAYERS || k->kind == K_HEADS) {
+        } else if (k->kind == K_LAYERS || k->kind == K_HEADS || k->kind == K_SOURCES) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s.*", k->path);
             dlc_buf_append(b, "\n", 1);
             int ok = k->kind == K_LAYERS
                          ? emit_items(b, c->layers, c->n_layers, sizeof *c->layers, sub, 1, indent + 2)
-                         : emit_items(b, c->heads, c->n_heads, sizeof *c->heads, sub, 0, indent + 2);
+                     : k->kind == K_HEADS
+                         ? emit_items(b, c->heads, c->n_heads, sizeof *c->heads, sub, 0, indent + 2)
+                         : emit_items(b, c->data.sources, c->data.n_sources,
+                                      sizeof *c->data.sources, sub, 0, indent + 2);
             if (!ok)
                 return 0;
         } else {

@@ -35,6 +35,18 @@ typedef struct {
                                   * like the head, or the data's only labels */
 } head_spec;
 
+/* Transfer learning (init_from): weights copied by layer name from another
+ * run's model file before training. */
+typedef enum { INIT_NORM_SOURCE, INIT_NORM_REFIT, INIT_NORM_COUNT } init_norm;
+extern const char *const config_init_norm_names[INIT_NORM_COUNT + 1];
+typedef struct {
+    char run[1024];           /* a run folder or model file; "" = start from scratch */
+    dlc_strlist layers;       /* layer names or globs to copy; empty = every layer */
+    dlc_strlist exclude;      /* layer names or globs to leave as initialised (a new head) */
+    init_norm normalize;      /* source: reuse the source's input normalization; refit */
+    char sha256[65];          /* the source model file's digest; "" until dlc train records it */
+} init_config;
+
 typedef struct {
     char path[1024];          /* the file it came from ("" for a string) */
     char name[128];           /* run name */
@@ -47,6 +59,8 @@ typedef struct {
     int n_heads;              /* >= 1 once loaded */
     head_spec heads[CONFIG_MAX_HEADS];
     loss_kind loss;           /* the heads' default loss */
+    init_config init;         /* init_from */
+    int freeze_all_but_last;  /* freeze: every layer with parameters but the last K; -1: none */
     train_config train;
     report_config report;
 } dlc_config;

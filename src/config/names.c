@@ -1,10 +1,12 @@
 /* names.c - the option names of the train: and report: sections, which the
  * schema validates (config owns the tables it checks against). */
+#include "config.h"
 #include "report_config.h"
 #include "train_config.h"
 
 #include <stddef.h>
 
+const char *const config_init_norm_names[INIT_NORM_COUNT + 1] = {"source", "refit", NULL};
 const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
 const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
 

@@ -31,6 +31,7 @@ _Static_assert(sizeof(optim_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sched_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
 _Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
+_Static_assert(sizeof(init_norm) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 
@@ -46,6 +47,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
 #define LAY(f) BASE_LAYER, offsetof(layer_spec, f), sizeof(((layer_spec *)0)->f)
 #define HEAD(f) BASE_HEAD, offsetof(head_spec, f), sizeof(((head_spec *)0)->f)
+#define SRC(f) BASE_SOURCE, offsetof(data_source_spec, f), sizeof(((data_source_spec *)0)->f)
 #define NOFIELD BASE_NONE, 0, 0
 
 /* Ranges: lo, hi, R_* flags. */
@@ -84,7 +86,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
       range range_args, FLAGS(F_NULLABLE))
 #define WEIGHT_ROW(X, m, M)                                                                     \
     X("report.metric.weights." #m, K_DOUBLE, CFG(report.weight[REPORT_M_##M]), "0", ANY, PLAIN)
-#define SOURCE_DEF_train REQUIRED
+#define SOURCE_DEF_train "{}" /* required unless data.sources (check_data) */
 #define SOURCE_DEF_dev "{}"
 #define SOURCE_DEF_test "{}"
 
@@ -98,10 +100,29 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     SOURCE_ROWS(X, train)                                                                                  \
     SOURCE_ROWS(X, dev)                                                                                    \
     SOURCE_ROWS(X, test)                                                                                   \
+    X("data.sources",                K_SOURCES,    NOFIELD,                 "[]",     ANY,          PLAIN)             \
+    X("data.sources.*.name",         K_LAYER_NAME, SRC(name),               REQUIRED, ANY,          PLAIN)             \
+    X("data.sources.*.format",       K_ENUM,       SRC(format),             COMPUTED, ANY,          ENUM_F(data_format_names, F_COMPUTED)) \
+    X("data.sources.*.train",        K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, NULL)) \
+    X("data.sources.*.train.file",   K_STRING,     SRC(files.file),         "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.images", K_STRING,     SRC(files.images),       "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.labels", K_STRING,     SRC(files.labels),       "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.dir",    K_STRING,     SRC(files.dir),          "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.limit",  K_LONG,       SRC(files.limit),        "0",      GE(0),        PLAIN)             \
+    X("data.sources.*.use",          K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.sources.*.use.train",    K_DOUBLE,     SRC(use_train),          "1",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.use.dev",      K_DOUBLE,     SRC(use_dev),            "0",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.use.test",     K_DOUBLE,     SRC(use_test),           "0",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.domain",       K_ENUM,       SRC(domain),             "in",     ANY,          ENUM(data_domain_names)) \
+    X("data.sources.*.weight",       K_DOUBLE,     SRC(weight),             "1",      GT(0),        PLAIN)             \
+    X("data.allow_out_of_domain_eval", K_BOOL,     CFG(data.allow_ood_eval), "false", ANY,          PLAIN)             \
     X("data.classes",                K_STRLIST,    CFG(data.classes),       "[]",     ANY,          PLAIN)             \
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.subset.classes",         K_STRLIST,    CFG(data.subset_classes), "[]",    ANY,          PLAIN)             \
+    X("data.subset.per_class",       K_INT,        CFG(data.subset_per_class), "0",   GE(0),        PLAIN)             \
     X("data.split",                  K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_split)) \
     X("data.split.dev",              K_DOUBLE,     CFG(data.split_dev),     "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
@@ -142,6 +163,10 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.start",        K_INT,        LAY(start),              "0",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.end",          K_INDEX,      LAY(end),                "null",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.sizes",        K_SIZES,      LAY(sizes),              REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.axes",         K_AUTO,       LAY(axes),               "auto",   GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.vocab",        K_AUTO,       LAY(vocab),              "auto",   GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.pad_id",       K_INT,        LAY(pad_id),             "0",      GE(-1),       FLAGS(F_OP_KEY))   \
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
@@ -159,6 +184,14 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.outputs.*.weight",      K_DOUBLE,     HEAD(weight),            "1",      GE(0),        PLAIN)             \
     X("model.outputs.*.target",      K_STRING,     HEAD(target),            "",       ANY,          PLAIN)             \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
+    X("init_from",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("run", NULL)) \
+    X("init_from.run",               K_STRING,     CFG(init.run),           "",       ANY,          PLAIN)             \
+    X("init_from.layers",            K_STRLIST,    CFG(init.layers),        "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("init_from.exclude",           K_STRLIST,    CFG(init.exclude),       "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("init_from.normalize",         K_ENUM,       CFG(init.normalize),     "source", ANY,          ENUM(config_init_norm_names)) \
+    X("init_from.sha256",            K_STRING,     CFG(init.sha256),        "",       ANY,          PLAIN)             \
+    X("freeze",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("all_but_last", NULL)) \
+    X("freeze.all_but_last",         K_INT,        CFG(freeze_all_but_last), "null",  GE(0),        FLAGS(F_NULLABLE)) \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
@@ -191,6 +224,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.grad_warn",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
+    X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -436,6 +470,12 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_TARGET:
         append(buf, size, "%s", "a list of 1 to 5 positive integers (one of them may be -1)");
         break;
+    case K_SIZES:
+        append(buf, size, "%s", "a list of 2 to 16 positive integers (one of them may be -1)");
+        break;
+    case K_INDEX:
+        append(buf, size, "%s", "an integer (negative: counted from the end) or null (the end)");
+        break;
     case K_WINDOW:
         append(buf, size, "%s", "a positive integer or a list of 1 to 3 of them");
         break;
@@ -465,6 +505,10 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_LABELS:
         append(buf, size, "%s",
                "a column name, a list of them, or a mapping of head names to columns");
+        break;
+    case K_SOURCES:
+        append(buf, size, "%s",
+               "a list of sources, each {name: NAME, train: {...}, use: {train: F, dev: F, test: F}}");
         break;
     case K_METRIC:
         append(buf, size, "%s", "a measure (");
@@ -613,17 +657,19 @@ static int run_name_ok(const char *s)
     return 1;
 }
 
-/* A list of up to TENSOR_MAX_DIMS ints into d; allow_infer: one may be -1.
- * The product is capped so sizes computed from it cannot overflow. */
+/* A list of min_n to max_n ints into d; allow_infer: one may be -1.  Their
+ * product (sum: their sum) is capped so sizes computed from it cannot
+ * overflow.  what: "dimensions" or "pieces", for messages. */
 static dlc_status get_dims(const config_key *k, const ynode *v, const char *path, int min_n,
-                           int allow_infer, int *d, int *ndim, dlc_error *err)
+                           int max_n, int allow_infer, int sum, const char *what, int *d, int *ndim,
+                           dlc_error *err)
 {
     if (v->kind != YN_SEQ)
         return type_error(k, v, path, err);
-    if (v->n < min_n || v->n > TENSOR_MAX_DIMS)
-        return config_key_fail(err, v, path, "expected %d to %d dimensions, got %d", min_n,
-                               TENSOR_MAX_DIMS, v->n);
-    double product = 1;
+    if (v->n < min_n || v->n > max_n)
+        return config_key_fail(err, v, path, "expected %d to %d %s, got %d", min_n, max_n, what,
+                               v->n);
+    double total = sum ? 0 : 1;
     int inferred = 0;
     for (int i = 0; i < v->n; i++) {
         char sub[PATH_BUF], got[96];
@@ -634,17 +680,18 @@ static dlc_status get_dims(const config_key *k, const ynode *v, const char *path
             return type_error(k, it, sub, err);
         if (allow_infer && x == -1) {
             if (inferred++)
-                return config_key_fail(err, it, sub, "only one dimension may be -1");
+                return config_key_fail(err, it, sub, "only one %s may be -1",
+                                       sum ? "piece" : "dimension");
         } else if (x < 1 || x > INT_MAX) {
             return config_key_fail(err, it, sub, "expected a positive integer%s, got %s",
                                    allow_infer ? " or -1" : "", repr(it, 0, got, sizeof got));
         } else {
-            product *= (double)x;
+            total = sum ? total + (double)x : total * (double)x;
         }
         d[i] = (int)x;
     }
-    if (product > INT_MAX)
-        return config_key_fail(err, v, path, "too large: %.0f values per example", product);
+    if (total > INT_MAX)
+        return config_key_fail(err, v, path, "too large: %.0f values per example", total);
     *ndim = v->n;
     return DLC_OK;
 }
@@ -863,6 +910,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     dlc_status s;
     switch (k->kind) {
     case K_INT:
+        if ((k->flags & F_NULLABLE) && ynode_is_null(v)) {
+            *(int *)(void *)p = -1;
+            return DLC_OK;
+        }
         if ((s = get_long(k, v, path, INT_MIN, INT_MAX, &l, err)) != DLC_OK)
             return s;
         *(int *)(void *)p = (int)l;
@@ -936,6 +987,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return DLC_OK;
     }
     case K_STRING:
+        if (ynode_is_null(v) && k->def && !k->def[0]) { /* `run:` or --set run= : the empty default */
+            p[0] = '\0';
+            return DLC_OK;
+        }
         return get_string(k, v, path, p, k->size, err);
     case K_RUN_NAME:
         if ((s = get_string(k, v, path, p, k->size, err)) != DLC_OK)
@@ -955,12 +1010,27 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_strlist(k, v, path, (dlc_strlist *)(void *)p, err);
     case K_SHAPE: {
         tensor_shape *sh = (tensor_shape *)(void *)p;
-        return get_dims(k, v, path, 0, 0, sh->d, &sh->ndim, err);
+        return get_dims(k, v, path, 0, TENSOR_MAX_DIMS, 0, 0, "dimensions", sh->d, &sh->ndim, err);
     }
     case K_TARGET: {
         layer_spec *spec = base;
-        return get_dims(k, v, path, 1, 1, spec->target, &spec->target_ndim, err);
+        return get_dims(k, v, path, 1, TENSOR_MAX_DIMS, 1, 0, "dimensions", spec->target,
+                        &spec->target_ndim, err);
     }
+    case K_SIZES: {
+        layer_spec *spec = base;
+        return get_dims(k, v, path, 2, GRAPH_MAX_PIECES, 1, 1, "pieces", spec->sizes,
+                        &spec->n_sizes, err);
+    }
+    case K_INDEX:
+        if (ynode_is_null(v)) {
+            *(int *)(void *)p = GRAPH_SLICE_END;
+            return DLC_OK;
+        }
+        if ((s = get_long(k, v, path, INT_MIN + 1, INT_MAX, &l, err)) != DLC_OK)
+            return s;
+        *(int *)(void *)p = (int)l;
+        return DLC_OK;
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
     case K_LABELS:
@@ -984,6 +1054,7 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     case K_SECTION:
     case K_LAYERS:
     case K_HEADS:
+    case K_SOURCES:
     case K_LAYER_TYPE:
         break;
     }
@@ -1001,6 +1072,7 @@ typedef struct {
 static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path,
                                   void *base);
 static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const char *path);
+static dlc_status convert_sources(conv *cv, const config_key *k, ynode *v, const char *path);
 static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path);
 
 /* A default as a node: "[]" an empty list, "{}" an empty mapping, "" an
@@ -1052,7 +1124,7 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
         }
         if (v->kind != YN_MAP)
             return type_error(k, v, path, cv->err);
-        dlc_status s = convert_section(cv, k->path, v, path, cv->c);
+        dlc_status s = convert_section(cv, k->path, v, path, base);
         if (s == DLC_OK && k->check)
             s = k->check(v, path, cv->c, cv->err);
         return s;
@@ -1061,6 +1133,8 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
         return convert_layers(cv, k, v, path);
     if (k->kind == K_HEADS)
         return convert_heads(cv, k, v, path);
+    if (k->kind == K_SOURCES)
+        return convert_sources(cv, k, v, path);
     return convert_field(k, v, path, base, cv->err);
 }
 
@@ -1135,7 +1209,8 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         const char *types[OP_COUNT + ACT_COUNT + 1];
         int n = 0;
         for (int i = 0; i < OP_COUNT; i++)
-            types[n++] = graph_ops[i].name;
+            if (graph_ops[i].name) /* an empty row: the registry test names it */
+                types[n++] = graph_ops[i].name;
         for (int i = 0; i < ACT_COUNT; i++)
             types[n++] = graph_act_names[i];
         types[n] = NULL;
@@ -1219,6 +1294,47 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
     return DLC_OK;
 }
 
+/* A split layer's pieces, made here so that consumers can name them: slice
+ * layers <split>_0, <split>_1, ... reading the split, one per size.  Each
+ * range is written so that it needs no axis length: after a -1 piece it is
+ * counted from the end.  The split's graph node checks the sizes against the
+ * axis.  Returns the number of pieces, -1 when a name would be too long. */
+static int split_pieces(const layer_spec *s, layer_spec *out)
+{
+    int m = s->n_sizes, rest = -1;
+    long before = 0, after[GRAPH_MAX_PIECES + 1] = {0}; /* after[k]: sum of sizes k.. */
+    for (int k = 0; k < m; k++)
+        if (s->sizes[k] == -1 && rest < 0)
+            rest = k;
+    for (int k = m - 1; k > rest; k--)
+        after[k] = after[k + 1] + s->sizes[k];
+    char base[GRAPH_NAME_MAX]; /* a copy: GCC cannot tell that out does not hold s */
+    dlc_strlcpy(base, s->name, sizeof base);
+    for (int k = 0; k < m; k++) {
+        layer_spec *p = &out[k];
+        *p = *s;
+        if (snprintf(p->name, sizeof p->name, "%s_%d", base, k) >= (int)sizeof p->name)
+            return -1;
+        dlc_strlcpy(p->type, graph_ops[OP_SLICE].name, sizeof p->type);
+        p->op = OP_SLICE;
+        p->n_inputs = 1;
+        dlc_strlcpy(p->inputs[0], base, sizeof p->inputs[0]);
+        p->share[0] = '\0';
+        p->activation = ACT_LINEAR;
+        p->n_sizes = 0;
+        p->generated = 1;
+        if (rest < 0 || k < rest) {
+            p->start = (int)before;
+            p->end = (int)(before + s->sizes[k]);
+            before += s->sizes[k];
+        } else {
+            p->start = k == rest ? (int)before : (int)-after[k];
+            p->end = k == m - 1 ? GRAPH_SLICE_END : (int)-after[k + 1];
+        }
+    }
+    return m;
+}
+
 static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path)
 {
     dlc_config *c = cv->c;
@@ -1226,31 +1342,56 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
         return type_error(k, v, path, cv->err);
     if (v->n == 0)
         return config_key_fail(cv->err, v, path, "needs at least one layer");
-    c->layers = calloc((size_t)v->n, sizeof *c->layers);
-    if (!c->layers)
+    /* a split adds up to GRAPH_MAX_PIECES slices after itself */
+    int cap = v->n;
+    for (int i = 0; i < v->n; i++) {
+        const ynode *t = v->items[i]->kind == YN_MAP ? ynode_map_get(v->items[i], "type") : NULL;
+        if (t && is_text(t) && strcmp(t->value, graph_ops[OP_SPLIT].name) == 0)
+            cap += GRAPH_MAX_PIECES;
+    }
+    c->layers = calloc((size_t)cap, sizeof *c->layers);
+    int *item = malloc(sizeof *item * (size_t)cap); /* the list item each layer comes from */
+    if (!c->layers || !item) {
+        free(item);
         return DLC_NOMEM(cv->err);
-    c->n_layers = v->n;
+    }
+    c->n_layers = 0;
     int count[OP_COUNT] = {0};
     char sub[PATH_BUF];
-    for (int i = 0; i < v->n; i++) {
+    dlc_status s = DLC_OK;
+    for (int i = 0; i < v->n && s == DLC_OK; i++) {
         join_index(sub, sizeof sub, path, i);
-        dlc_status s = convert_layer(cv, v->items[i], sub, &c->layers[i], count);
-        if (s != DLC_OK)
-            return s;
+        layer_spec *spec = &c->layers[c->n_layers];
+        item[c->n_layers++] = i;
+        s = convert_layer(cv, v->items[i], sub, spec, count);
+        if (s != DLC_OK || spec->op != OP_SPLIT)
+            continue;
+        int m = split_pieces(spec, spec + 1);
+        if (m < 0) {
+            s = config_key_fail(cv->err, v->items[i], sub,
+                                "split '%s': the name is too long to name its pieces", spec->name);
+            break;
+        }
+        for (int q = 0; q < m; q++)
+            item[c->n_layers++] = i;
     }
-    for (int i = 1; i < v->n; i++) {
+    for (int i = 1; i < c->n_layers && s == DLC_OK; i++) {
         for (int j = 0; j < i; j++) {
             if (strcmp(c->layers[i].name, c->layers[j].name) != 0)
                 continue;
-            ynode *at = ynode_map_get(v->items[i], "name");
+            ynode *at = ynode_map_get(v->items[item[i]], "name");
             char path_i[PATH_BUF + 8];
-            pathf(path_i, sizeof path_i, "%s.%d.name", path, i);
-            return config_key_fail(cv->err, at ? at : v->items[i], path_i,
-                                   "duplicate layer name '%s' (layer %d, %s, has it too)",
-                                   c->layers[i].name, j, c->layers[j].where);
+            pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
+            s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
+                                "duplicate layer name '%s'%s (layer %d, %s, has it too)",
+                                c->layers[i].name,
+                                c->layers[i].generated ? ", a piece of this split," : "", item[j],
+                                c->layers[j].where);
+            break;
         }
     }
-    return DLC_OK;
+    free(item);
+    return s;
 }
 
 /* ---- heads ---- */
@@ -1301,7 +1442,144 @@ static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const c
     return DLC_OK;
 }
 
+/* ---- data sources ---- */
+
+#define SOURCE_PATTERN "data.sources.*"
+
+/* data.sources: each item a mapping of source keys; the format defaults to
+ * data.format (converted before). */
+static dlc_status convert_sources(conv *cv, const config_key *k, ynode *v, const char *path)
+{
+    dlc_config *c = cv->c;
+    char sub[PATH_BUF], got[96];
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, cv->err);
+    if (v->n > DATA_MAX_SOURCES)
+        return config_key_fail(cv->err, v, path, "at most %d sources, got %d", DATA_MAX_SOURCES,
+                               v->n);
+    for (int i = 0; i < v->n; i++) {
+        ynode *item = v->items[i];
+        data_source_spec *sp = &c->data.sources[i];
+        memset(sp, 0, sizeof *sp);
+        sp->format = c->data.format;
+        c->data.n_sources = i + 1;
+        join_index(sub, sizeof sub, path, i);
+        if (item->kind != YN_MAP)
+            return config_key_fail(cv->err, item, sub,
+                                   "expected a source mapping such as {name: web, train: {...}, "
+                                   "use: {train: 1.0}}, got %s",
+                                   repr(item, 1, got, sizeof got));
+        dlc_status s = convert_section(cv, SOURCE_PATTERN, item, sub, sp);
+        if (s != DLC_OK)
+            return s;
+    }
+    return DLC_OK;
+}
+
 /* ---- cross-key checks ---- */
+
+/* The files a format reads (file, images, labels, dir), and a message. */
+static const int format_wants[DATA_FORMAT_COUNT][4] = {
+    [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1},
+    [DATA_TEXT] = {1, 0, 0, 0}};
+static const char *const format_reads[DATA_FORMAT_COUNT] = {
+    [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
+    [DATA_TEXT] = "file (a file or a folder of them)"};
+static const char *const file_keys[4] = {"file", "images", "labels", "dir"};
+
+/* The files of source s (at node sn, key path sp) fit its format. */
+static dlc_status check_files(const data_source *s, data_format f, const ynode *sn, const ynode *at,
+                              const char *sp, dlc_error *err)
+{
+    char kp[PATH_BUF + 16];
+    const char *vals[4] = {s->file, s->images, s->labels, s->dir};
+    for (int j = 0; j < 4; j++) {
+        if (format_wants[f][j] || !vals[j][0])
+            continue;
+        pathf(kp, sizeof kp, "%s.%s", sp, file_keys[j]);
+        return config_key_fail(err, ynode_map_get(sn, file_keys[j]), kp,
+                               "is not read by format %s (it reads: %s)", data_format_names[f],
+                               format_reads[f]);
+    }
+    for (int j = 0; j < 4; j++) {
+        if (!format_wants[f][j] || vals[j][0])
+            continue;
+        pathf(kp, sizeof kp, "%s.%s", sp, file_keys[j]);
+        return config_key_fail(err, at, kp, "missing (required for format %s)",
+                               data_format_names[f]);
+    }
+    return DLC_OK;
+}
+
+/* data.sources: names unique, files that fit each format, fractions that fit,
+ * dev and test from the target domain, and every role fed. */
+static dlc_status check_sources(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    data_config *d = &c->data;
+    const ynode *list = ynode_map_get(node, "sources");
+    char sp[PATH_BUF + 16], kp[PATH_BUF + 32];
+    static const char *const own[] = {"train", "dev", "test"};
+    for (int i = 0; i < 3; i++) {
+        const data_source *s = i == 0 ? &d->train : i == 1 ? &d->dev : &d->test;
+        if (data_source_given(s)) {
+            pathf(kp, sizeof kp, "%s.%s", path, own[i]);
+            return config_key_fail(err, ynode_map_get(node, own[i]), kp,
+                                   "data.sources names the data: give each source's files under "
+                                   "its train: key instead");
+        }
+    }
+    if (d->split_dev > 0 || d->split_test > 0) {
+        pathf(kp, sizeof kp, "%s.split", path);
+        return config_key_fail(err, ynode_map_get(node, "split"), kp,
+                               "with data.sources, each source's use: says what dev and test take "
+                               "(split: keeps only train_dev, carved from the training mix)");
+    }
+    double feeds[3] = {0, 0, 0};
+    for (int i = 0; i < d->n_sources; i++) {
+        const data_source_spec *s = &d->sources[i];
+        const ynode *item = list && list->kind == YN_SEQ && i < list->n ? list->items[i] : node;
+        pathf(sp, sizeof sp, "%s.sources.%d", path, i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(d->sources[j].name, s->name) == 0) {
+                pathf(kp, sizeof kp, "%s.name", sp);
+                return config_key_fail(err, ynode_map_get(item, "name"), kp,
+                                       "two sources are named '%s'", s->name);
+            }
+        const ynode *tn = ynode_map_get(item, "train");
+        pathf(kp, sizeof kp, "%s.train", sp);
+        dlc_status st = check_files(&s->files, s->format, tn, tn ? tn : item, kp, err);
+        if (st != DLC_OK)
+            return st;
+        double sum = s->use_train + s->use_dev + s->use_test;
+        const ynode *use = ynode_map_get(item, "use");
+        if (sum > 1 + 1e-9) {
+            pathf(kp, sizeof kp, "%s.use", sp);
+            return config_key_fail(err, use ? use : item, kp,
+                                   "train + dev + test take %g of source '%s': at most 1", sum,
+                                   s->name);
+        }
+        if (s->domain == DATA_DOMAIN_OUT && !d->allow_ood_eval && (s->use_dev > 0 || s->use_test > 0)) {
+            pathf(kp, sizeof kp, "%s.use.%s", sp, s->use_dev > 0 ? "dev" : "test");
+            const ynode *at = use ? ynode_map_get(use, s->use_dev > 0 ? "dev" : "test") : NULL;
+            return config_key_fail(err, at ? at : item, kp,
+                                   "source '%s' is of another domain (domain: out): dev and test "
+                                   "must come from the target domain, as the notes say "
+                                   "(allow_out_of_domain_eval: true overrides)",
+                                   s->name);
+        }
+        feeds[0] += s->use_train;
+        feeds[1] += s->use_dev;
+        feeds[2] += s->use_test;
+    }
+    for (int r = 0; r < 2; r++)
+        if (!(feeds[r] > 0)) {
+            pathf(kp, sizeof kp, "%s.sources", path);
+            return config_key_fail(err, list ? list : node, kp,
+                                   "no source feeds the %s split (give one a use: {%s: F})",
+                                   own[r], own[r]);
+        }
+    return DLC_OK;
+}
 
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
@@ -1317,12 +1595,17 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     static const char *const reads[DATA_FORMAT_COUNT] = {
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
         [DATA_TEXT] = "file (a file or a folder of them)"};
+    if (d->n_sources > 0)
+        return check_sources(node, path, c, err);
     for (int i = 0; i < 3; i++) {
         const data_source *s = src[i];
         const char *vals[4] = {s->file, s->images, s->labels, s->dir};
         const ynode *sn = ynode_map_get(node, names[i]);
         const ynode *at = sn ? sn : node;
         join_path(sp, sizeof sp, path, names[i]);
+        if (i == 0 && !sn)
+            return config_key_fail(err, node, sp, "missing (required: the training data, or "
+                                                  "data.sources)");
         if (i > 0 && !vals[0][0] && !vals[1][0] && !vals[2][0] && !vals[3][0])
             continue; /* no separate dev / test files */
         for (int j = 0; j < 4; j++) {
@@ -1415,7 +1698,38 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
             else
                 s = config_key_fail(err, at, kp, "no layer is named '%s'", h->layer);
         }
-        /* the targets it learns from: a data.label group of its name */
+        for (int j = 0; j < i && s == DLC_OK; j++) {
+            if (strcmp(c->heads[j].layer, h->layer) == 0)
+                s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
+                                    h->layer, c->heads[j].name);
+            else if (strcmp(c->heads[j].name, h->name) == 0)
+                s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one another name)",
+                                    h->name);
+        }
+    }
+    /* a language model predicts the next token: a layer that reads the
+     * sequence backwards would see it */
+    if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
+        const ynode *layers = ynode_map_get(node, "layers");
+        for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+            if (!c->layers[i].bidirectional)
+                continue;
+            const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
+                                  ? ynode_map_get(item, "bidirectional")
+                                  : item;
+            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            s = config_key_fail(err, at, kp,
+                                "a language model (data.text.task lm) predicts each next token; a "
+                                "bidirectional layer reads the sequence backwards too and so sees "
+                                "the token it must predict: use a unidirectional layer (or task "
+                                "tag/classify)");
+        }
+    }
+    /* the targets each learns from: a data.label group of its name */
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : node;
         const data_config *d = &c->data;
         int named = d->n_labels > 0 && d->labels[0].name[0];
         const char *want = h->target[0] ? h->target : h->name;
@@ -1448,14 +1762,6 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                 "data.format %s gives one label per example: only one output can "
                                 "learn from it (several outputs need csv label groups)",
                                 data_format_names[d->format]);
-        }
-        for (int j = 0; j < i && s == DLC_OK; j++) {
-            if (strcmp(c->heads[j].layer, h->layer) == 0)
-                s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
-                                    h->layer, c->heads[j].name);
-            else if (strcmp(c->heads[j].name, h->name) == 0)
-                s = config_key_fail(err, item, kp, "two outputs are named '%s' (give one a name:)",
-                                    h->name);
         }
     }
     free(names);

@@ -15,6 +15,7 @@ typedef enum {
     K_HEADS,      /* model.outputs: a list of head mappings (or layer names) */
     K_LABELS,     /* data.label: a column, a list of them, or a mapping head -> columns */
     K_METRIC,     /* report.metric.optimize: "measure" or "head.measure" */
+    K_SOURCES,    /* data.sources: a list of source mappings */
     K_INT,
     K_LONG,
     K_U64,
@@ -33,11 +34,14 @@ typedef enum {
     K_LAYER_NAME, /* layer_spec.name */
     K_INPUTS,     /* layer_spec.inputs and .n_inputs */
     K_TARGET,     /* layer_spec.target and .target_ndim */
+    K_SIZES,      /* layer_spec.sizes and .n_sizes: 2 to GRAPH_MAX_PIECES lengths, one may be -1 */
+    K_INDEX,      /* int: a Python-style index (negative counts from the end), or null
+                   * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
 } config_kind;
 
-typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD } config_base;
+typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD, BASE_SOURCE } config_base;
 
 enum { R_LO = 1u, R_HI = 2u, R_LO_OPEN = 4u, R_HI_OPEN = 8u };
 

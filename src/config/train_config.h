@@ -28,6 +28,7 @@ typedef struct {
     int checkpoint_every;    /* epochs between checkpoints; 0 = only at the end */
     double grad_vanish;      /* warn when a layer's gradient norm falls below */
     double grad_explode;     /* warn when a layer's gradient norm rises above */
+    double grad_ratio;       /* warn when the smallest layer norm / the largest falls below */
     seq_loss sequence_loss;  /* per-token outputs: mean over tokens or sum over steps */
 } train_config;
 

@@ -599,6 +599,12 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     dlc_strlcpy(ds->path, path, sizeof ds->path);
     ds->shape.ndim = 1;
     ds->shape.d[0] = c.D;
+    for (int k = 0; k < c.D && st == DLC_OK; k++)
+        for (int j = 0; j < c.ncols && st == DLC_OK; j++)
+            if (c.feat_of[j] == k)
+                st = dlc_strlist_push(&ds->columns, c.header.names.v[j], err);
+    if (st)
+        goto cleanup;
     ds->dim = (size_t)c.D;
     ds->n_targets = c.T;
 
@@ -702,6 +708,22 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
 {
     data_csv_targets one = {"", label, mode, class_names};
     return data_read_csv_groups(out, path, &one, 1, features, NULL, limit, err);
+}
+
+dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
+                           dlc_error *err)
+{
+    csv_reader r;
+    dlc_status st;
+    int eol = 0;
+    if ((st = csv_reader_init(&r, path, text, len, err)))
+        return st;
+    do {
+        if ((st = csv_field(&r, &eol, err)) || (st = dlc_strlist_push(names, r.buf, err)))
+            break;
+    } while (!eol);
+    free(r.buf);
+    return st;
 }
 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,

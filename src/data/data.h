@@ -95,14 +95,33 @@ typedef struct {
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
 
+/* data.sources: one named source of examples and the share of it each split
+ * takes (training on another domain, with dev and test from the target). */
+#define DATA_MAX_SOURCES 8
+typedef enum { DATA_DOMAIN_IN, DATA_DOMAIN_OUT, DATA_DOMAIN_COUNT } data_domain;
+extern const char *const data_domain_names[DATA_DOMAIN_COUNT + 1];
+typedef struct {
+    char name[DATA_NAME_MAX];
+    data_format format;             /* default: data.format */
+    data_source files;              /* its files, as data.train names them */
+    double use_train, use_dev, use_test;   /* fractions of its examples per split (sum <= 1) */
+    data_domain domain;             /* out: another domain, for training only */
+    double weight;                  /* sampling weight of its examples in the training mix */
+} data_source_spec;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
+    int n_sources;                  /* data.sources (then train/dev/test are empty) */
+    data_source_spec sources[DATA_MAX_SOURCES];
+    int allow_ood_eval;             /* dev/test may take out-of-domain sources */
     dlc_strlist classes;            /* class names in id order; empty = from the data */
     int n_labels;                   /* csv: label column(s) by header name, per head */
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
+    int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     double split_train_dev;
@@ -126,6 +145,8 @@ typedef struct {
     float *f32;                /* (n, dim) raw values, or NULL */
     int n_targets;
     float *targets;            /* (n, n_targets) */
+    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -177,6 +198,12 @@ typedef struct {
     int n_targets;              /* every head's targets, in head order */
     int n_heads;
     data_head heads[DATA_MAX_HEADS];
+    /* data.sources: their names, how many examples each split took from each,
+     * and (when the weights differ) each example's weight in the training mix */
+    int n_sources;
+    dlc_strlist source_names;
+    int source_count[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
+    float *weight;              /* (n of src[0]) or NULL */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
     /* format text: the vocabulary (token by id), the task, and tokens per split
@@ -188,6 +215,9 @@ typedef struct {
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
 } data_bundle;
+
+/* 1 when the source names any file. */
+int data_source_given(const data_source *s);
 
 /* Reads sources, makes splits (seeded), fits normalization on train, for the
  * heads `want` (n_want of them, in the order their targets are laid out).
@@ -240,6 +270,9 @@ typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
                             const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err);
+/* The header's column names of a CSV/TSV text, appended to names. */
+dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
+                           dlc_error *err);
 /* Parses IDX bytes already in memory (decompressed). */
 dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t *img, size_t img_len,
                           const char *labels_name, const uint8_t *lab, size_t lab_len, long limit,

@@ -334,5 +334,7 @@ void data_dataset_free(dataset *d)
     free(d->u8);
     free(d->f32);
     free(d->targets);
+    dlc_strlist_clear(&d->columns);
+    free(d->source);
     free(d);
 }

@@ -177,10 +177,102 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
     return DLC_OK;
 }
 
-dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+/* ds keeps rows (n, ascending) only, in place. */
+static void keep_rows(dataset *ds, const int *rows, int n)
+{
+    size_t D = ds->dim, T = (size_t)ds->n_targets;
+    for (int i = 0; i < n; i++) {
+        size_t r = (size_t)rows[i];
+        if (ds->u8)
+            memmove(ds->u8 + (size_t)i * D, ds->u8 + r * D, D);
+        if (ds->source)
+            ds->source[i] = ds->source[r];
+        if (ds->f32)
+            memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
+        memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
+    }
+    ds->n = n;
+}
+
+/* data.subset: only the listed classes, numbered in the listed order, and
+ * at most per_class examples of each from the train file (drawn with the
+ * seed, kept in file order). */
+dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+{
+    const dlc_strlist *want = &cfg->subset_classes;
+    if (want->n == 0 && cfg->subset_per_class == 0)
+        return DLC_OK;
+    data_head *hd = &b->heads[0];
+    if (b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS)
+        return dlc_fail(err, DLC_EINPUT, "data.subset picks classes: it needs one output with "
+                                         "class labels (loss softmax_cross_entropy)");
+    int K = hd->class_names.n;
+    int map[4096];   /* old class id -> new id, -1 dropped */
+    if (K > (int)(sizeof map / sizeof map[0]))
+        return dlc_fail(err, DLC_EINPUT, "data.subset: at most %zu classes", sizeof map / sizeof map[0]);
+    for (int c = 0; c < K; c++)
+        map[c] = want->n ? -1 : c;
+    for (int i = 0; i < want->n; i++) {
+        int c = dlc_strlist_find(&hd->class_names, want->v[i]);
+        if (c < 0)
+            return dlc_fail(err, DLC_EINPUT, "data.subset.classes: no class '%s' in the data "
+                                             "(it has %d: %s, ...)",
+                            want->v[i], K, K ? hd->class_names.v[0] : "none");
+        if (map[c] >= 0)
+            return dlc_fail(err, DLC_EINPUT, "data.subset.classes: '%s' is listed twice", want->v[i]);
+        map[c] = i;
+    }
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < SRC_COUNT && st == DLC_OK; k++) {
+        dataset *ds = b->src[k];
+        if (!ds)
+            continue;
+        int *rows = malloc(sizeof(int) * (size_t)(ds->n ? ds->n : 1));
+        int *seen = calloc((size_t)(K ? K : 1), sizeof(int));
+        if (!rows || !seen) {
+            free(rows);
+            free(seen);
+            return DLC_NOMEM(err);
+        }
+        int n = 0;
+        for (int i = 0; i < ds->n; i++) {
+            float y = ds->targets[i];
+            if (y == y && y >= 0 && y < (float)K && map[(int)y] >= 0)
+                rows[n++] = i;
+        }
+        if (k == SRC_TRAIN && cfg->subset_per_class > 0) {
+            /* a seeded draw: shuffle, keep the first per_class of each class, sort back */
+            dlc_rng rng;
+            dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 1));
+            dlc_rng_shuffle(&rng, rows, n);
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                int c = (int)ds->targets[rows[i]];
+                if (seen[c]++ < cfg->subset_per_class)
+                    rows[kept++] = rows[i];
+            }
+            n = kept;
+            qsort(rows, (size_t)n, sizeof(int), split_cmp_int);
+        }
+        keep_rows(ds, rows, n);
+        for (int i = 0; i < n; i++)
+            ds->targets[i] = (float)map[(int)ds->targets[i]];
+        free(rows);
+        free(seen);
+        if (ds->n == 0)
+            st = dlc_fail(err, DLC_EINPUT, "%s: no examples of the classes data.subset keeps", ds->path);
+    }
+    if (st == DLC_OK && want->n) {
+        dlc_strlist_clear(&hd->class_names);
+        st = dlc_strlist_copy(&hd->class_names, want, err);
+    }
+    return st;
+}
+
+dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed, int subset,
+                           dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    int *perm = NULL;
     const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     char sa[64], sb[64];
     data_csv_targets groups[DATA_MAX_HEADS];
@@ -235,6 +327,8 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
             dlc_strlist_clear(&b->heads[h].class_names);
     if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, b->heads[0].mode, err)))
         goto cleanup;
+    if (subset && (st = data_subset_apply(b, cfg, seed, err)))
+        goto cleanup;
 
     const dataset *tr = b->src[SRC_TRAIN];
     b->shape = tr->shape;
@@ -246,6 +340,17 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
         at += b->heads[h].count;
     }
 
+cleanup:
+    return st;
+}
+
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+{
+    dlc_status st;
+    int *perm = NULL;
+    if ((st = data_table_read(b, cfg, seed, 1, err)))
+        return st;
+    const dataset *tr = b->src[SRC_TRAIN];
     /* carve */
     int N = tr->n;
     long n_test = data_split_count(N, cfg->split_test);

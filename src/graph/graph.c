@@ -463,6 +463,15 @@ void graph_init_params(graph *g, dlc_rng *rng)
     }
 }
 
+void graph_freeze_node(graph *g, int node)
+{
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].node == node)
+            g->params[k].trainable = 0;
+    for (int i = g->n_inputs; i < g->n_nodes; i++)
+        g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
+}
+
 void graph_set_input_grad(graph *g, int on)
 {
     for (int i = 0; i < g->n_inputs; i++)

@@ -19,6 +19,7 @@
 #ifndef DLC_GRAPH_H
 #define DLC_GRAPH_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "../base/error.h"
@@ -29,6 +30,8 @@
 #define GRAPH_MAX_INPUTS 8
 #define GRAPH_MAX_PARAMS 8
 #define GRAPH_NAME_MAX 64
+#define GRAPH_MAX_PIECES 16       /* split: pieces of one axis */
+#define GRAPH_SLICE_END INT_MIN   /* slice: an end of null, the end of the axis */
 
 /* ---- activations (applied by the graph after any op that names one) ---- */
 typedef enum {
@@ -112,6 +115,17 @@ typedef struct {
     int nonlinearity;             /* rnn: rnn_cell_act */
     int variant;                  /* gru: gru_variant */
     float forget_bias;            /* lstm: initial forget-gate bias */
+
+    /* slicing and normalization (src/layers/slice.c, norm.c) */
+    int start;                    /* slice: first index along axis, Python-style (negative
+                                   * counts from the end) */
+    int end;                      /* slice: one past the last index, Python-style;
+                                   * GRAPH_SLICE_END (null in the config): to the end */
+    int n_sizes;                  /* split: number of pieces */
+    int sizes[GRAPH_MAX_PIECES];  /* split: length of each piece; one may be -1 (the rest) */
+    int generated;                /* 1: a piece made from a split layer by the config
+                                   * (written back as the split, not on its own) */
+    int axes;                     /* layernorm: trailing axes normalized over; 0 = auto */
 } layer_spec;
 
 /* recurrent layer options (names for the config, NULL-terminated) */
@@ -148,6 +162,15 @@ typedef enum {
     OP_RNN,
     OP_GRU,
     OP_LSTM,
+    OP_SLICE,
+    OP_SPLIT,
+    OP_SUBTRACT,
+    OP_MULTIPLY,
+    OP_ABS,
+    OP_SQUARE,
+    OP_L2NORMALIZE,
+    OP_GRAM,
+    OP_LAYERNORM,
     OP_COUNT
 } op_kind;
 
@@ -173,8 +196,11 @@ typedef struct {
     int assigns_input_grad;
 } graph_op;
 
-extern const graph_op graph_ops[OP_COUNT];
-/* Op row by name, -1 if unknown. */
+/* One row per op_kind, indexed by it (registry.c).  Declared unsized so that
+ * the definition's element count is its own: a _Static_assert there checks
+ * it against OP_COUNT, so a missing last row does not compile. */
+extern const graph_op graph_ops[];
+/* Op row by name, -1 if unknown (rows without a name are skipped). */
 int graph_op_find(const char *name);
 
 /* ---- parameters ---- */
@@ -264,6 +290,10 @@ float *graph_input(graph *g, int i);
 void graph_forward(graph *g, int N, int training);
 void graph_zero_grad(graph *g);
 void graph_backward(graph *g, int N);
+
+/* Freezes the parameters node owns (as `trainable: false` would have) after
+ * the graph is built; gradients stop flowing where nothing before needs them. */
+void graph_freeze_node(graph *g, int node);
 
 /* Makes gradients flow to the model input (gradient checks, generating
  * inputs by gradient descent): graph_node_grad of node 0 fills in backward. */

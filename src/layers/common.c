@@ -1,5 +1,5 @@
 /* common.c - what several layer families share: error messages that name the
- * layer, and weight initialisation. */
+ * layer, shape checks, and weight initialisation. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +14,35 @@ dlc_status layer_fail(const graph_node *n, dlc_error *err, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return dlc_fail(err, DLC_EINPUT, "%s: %s", graph_node_label(n, label, sizeof label), msg);
+}
+
+dlc_status layer_same_shape_inputs(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x0 = graph_in(g, n, 0);
+    int seq = x0->seq;
+    for (int k = 1; k < n->n_in; k++) {
+        const graph_node *xk = graph_in(g, n, k);
+        if (!tensor_shape_equal(&x0->shape, &xk->shape)) {
+            char a[64], b[64];
+            return layer_fail(n, err, "inputs must have equal shapes: '%s' is %s, '%s' is %s",
+                              x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
+                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
+        }
+        seq = seq && xk->seq;
+    }
+    n->shape = x0->shape;
+    n->seq = seq;
+    return DLC_OK;
+}
+
+void layer_axis_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner)
+{
+    *outer = 1;
+    *inner = 1;
+    for (int i = 0; i < axis; i++)
+        *outer *= (size_t)s->d[i];
+    for (int i = axis + 1; i < s->ndim; i++)
+        *inner *= (size_t)s->d[i];
 }
 
 void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind kind, act_kind act,

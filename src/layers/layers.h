@@ -31,6 +31,18 @@ LAYER_OP_FUNCS(time_avgpool);
 LAYER_OP_FUNCS(time_maxpool);
 void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 
+/* slice.c, elementwise.c, norm.c, gram.c */
+LAYER_OP_FUNCS(slice);
+dlc_status split_build(graph *g, graph_node *n, dlc_error *err);
+LAYER_OP_FUNCS(subtract);
+LAYER_OP_FUNCS(multiply);
+LAYER_OP_FUNCS(abs);
+LAYER_OP_FUNCS(square);
+LAYER_OP_FUNCS(l2normalize);
+LAYER_OP_FUNCS(gram);
+LAYER_OP_FUNCS(layernorm);
+void layernorm_init(graph *g, graph_node *n, dlc_rng *rng);
+
 LAYER_OP_FUNCS(embedding);
 /* rnn, gru and lstm share one implementation (recurrent.c) */
 LAYER_OP_FUNCS(recurrent);
@@ -47,6 +59,14 @@ void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng);
  * resolved from the activation). */
 void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind kind, act_kind act,
                         dlc_rng *rng);
+
+/* For ops whose inputs all have one shape (add, subtract, multiply): n gets
+ * that shape, and is a sequence when every input is one.  DLC_EINPUT naming
+ * the first input that differs. */
+dlc_status layer_same_shape_inputs(graph *g, graph_node *n, dlc_error *err);
+
+/* A per-sample shape seen along `axis` as (outer, axis length, inner). */
+void layer_axis_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner);
 
 /* Builds an error naming the layer: "<where>: layer 'x' (type): <message>". */
 dlc_status layer_fail(const graph_node *n, dlc_error *err, const char *fmt, ...)

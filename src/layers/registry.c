@@ -51,15 +51,34 @@ const graph_op graph_ops[] = {
                 recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
     [OP_LSTM] = {"lstm", 1, 1, KEYS("units", "forget_bias", RECURRENT_KEYS), KEYS("units"),
                  recurrent_build, recurrent_init, recurrent_forward, recurrent_backward},
+    [OP_SLICE] = {"slice", 1, 1, KEYS("axis", "start", "end"), NO_KEYS, slice_build, NULL,
+                  slice_forward, slice_backward},
+    [OP_SPLIT] = {"split", 1, 1, KEYS("axis", "sizes"), KEYS("sizes"), split_build, NULL,
+                  identity_forward, identity_backward},
+    [OP_SUBTRACT] = {"subtract", 2, 2, NO_KEYS, NO_KEYS, subtract_build, NULL, subtract_forward,
+                     subtract_backward},
+    [OP_MULTIPLY] = {"multiply", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, multiply_build, NULL,
+                     multiply_forward, multiply_backward},
+    [OP_ABS] = {"abs", 1, 1, NO_KEYS, NO_KEYS, abs_build, NULL, abs_forward, abs_backward},
+    [OP_SQUARE] = {"square", 1, 1, NO_KEYS, NO_KEYS, square_build, NULL, square_forward,
+                   square_backward},
+    [OP_L2NORMALIZE] = {"l2normalize", 1, 1, KEYS("eps"), NO_KEYS, l2normalize_build, NULL,
+                        l2normalize_forward, l2normalize_backward},
+    [OP_GRAM] = {"gram", 1, 1, NO_KEYS, NO_KEYS, gram_build, NULL, gram_forward, gram_backward},
+    [OP_LAYERNORM] = {"layernorm", 1, 1, KEYS("axes", "eps"), NO_KEYS, layernorm_build,
+                      layernorm_init, layernorm_forward, layernorm_backward},
 };
 
-/* graph.h declares graph_ops[OP_COUNT]: a missing last row is a compile error, and
- * the registry test checks that no row in between is empty. */
+/* The rows are designated, so the table is as long as its highest row: a
+ * missing last row fails here, and a missing row in between is an empty row
+ * that graph_op_find skips and the registry test (test_gradcheck.c) names. */
+_Static_assert(sizeof graph_ops / sizeof graph_ops[0] == OP_COUNT,
+               "graph_ops needs one row per op_kind (up to OP_COUNT)");
 
 int graph_op_find(const char *name)
 {
     for (int i = 0; i < OP_COUNT; i++)
-        if (strcmp(graph_ops[i].name, name) == 0)
+        if (graph_ops[i].name && strcmp(graph_ops[i].name, name) == 0)
             return i;
     return -1;
 }

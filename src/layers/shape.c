@@ -85,18 +85,7 @@ dlc_status activation_build(graph *g, graph_node *n, dlc_error *err)
 /* ---- add: y = x0 + x1 + ... (residual connections) ---- */
 dlc_status add_build(graph *g, graph_node *n, dlc_error *err)
 {
-    const graph_node *x0 = graph_in(g, n, 0);
-    for (int k = 1; k < n->n_in; k++) {
-        const graph_node *xk = graph_in(g, n, k);
-        if (!tensor_shape_equal(&x0->shape, &xk->shape)) {
-            char a[64], b[64];
-            return layer_fail(n, err, "inputs must have equal shapes: '%s' is %s, '%s' is %s",
-                              x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
-                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
-        }
-    }
-    n->shape = x0->shape;
-    return DLC_OK;
+    return layer_same_shape_inputs(g, n, err);
 }
 
 void add_forward(graph *g, graph_node *n, int N)
@@ -116,16 +105,6 @@ void add_backward(graph *g, graph_node *n, int N)
 
 /* ---- concat along `axis` of the per-sample shape (channels: axis 0) ----
  * Each sample is viewed as (outer, axis length, inner). */
-static void concat_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner)
-{
-    *outer = 1;
-    *inner = 1;
-    for (int i = 0; i < axis; i++)
-        *outer *= (size_t)s->d[i];
-    for (int i = axis + 1; i < s->ndim; i++)
-        *inner *= (size_t)s->d[i];
-}
-
 dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x0 = graph_in(g, n, 0);
@@ -153,7 +132,7 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
 void concat_forward(graph *g, graph_node *n, int N)
 {
     size_t outer, inner;
-    concat_geometry(&n->shape, n->spec.axis, &outer, &inner);
+    layer_axis_geometry(&n->shape, n->spec.axis, &outer, &inner);
     size_t rows = (size_t)N * outer, out_row = (size_t)n->shape.d[n->spec.axis] * inner;
     size_t at = 0;
     for (int k = 0; k < n->n_in; k++) {
@@ -168,7 +147,7 @@ void concat_forward(graph *g, graph_node *n, int N)
 void concat_backward(graph *g, graph_node *n, int N)
 {
     size_t outer, inner;
-    concat_geometry(&n->shape, n->spec.axis, &outer, &inner);
+    layer_axis_geometry(&n->shape, n->spec.axis, &outer, &inner);
     size_t rows = (size_t)N * outer, out_row = (size_t)n->shape.d[n->spec.axis] * inner;
     size_t at = 0;
     for (int k = 0; k < n->n_in; k++) {

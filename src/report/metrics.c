@@ -13,7 +13,7 @@ static double ratio(double a, double b)
 void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *macro,
                                   report_avg *weighted, double *accuracy)
 {
-    double total = 0, trace = 0;
+    double total = 0, trace = 0, present = 0;
     report_avg ma = {0, 0, 0}, wa = {0, 0, 0};
     for (int c = 0; c < K; c++) {
         report_class_stats *s = &cls[c];
@@ -22,15 +22,21 @@ void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *ma
         s->f1 = ratio(2 * s->precision * s->recall, s->precision + s->recall);
         total += (double)s->support;
         trace += (double)s->tp;
-        ma.precision += s->precision;
-        ma.recall += s->recall;
-        ma.f1 += s->f1;
+        /* as scikit-learn: a class neither present nor predicted is not a label of the
+         * split, and stays out of the macro average */
+        if (s->support > 0 || s->predicted > 0) {
+            present++;
+            ma.precision += s->precision;
+            ma.recall += s->recall;
+            ma.f1 += s->f1;
+        }
         wa.precision += s->precision * (double)s->support;
         wa.recall += s->recall * (double)s->support;
         wa.f1 += s->f1 * (double)s->support;
     }
     if (macro)
-        *macro = (report_avg){ratio(ma.precision, K), ratio(ma.recall, K), ratio(ma.f1, K)};
+        *macro = (report_avg){ratio(ma.precision, present), ratio(ma.recall, present),
+                              ratio(ma.f1, present)};
     if (weighted)
         *weighted = (report_avg){ratio(wa.precision, total), ratio(wa.recall, total),
                                  ratio(wa.f1, total)};

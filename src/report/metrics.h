@@ -5,8 +5,10 @@
  *
  * Conventions, as scikit-learn's defaults (zero_division=0): a class never
  * predicted has precision 0, a class never present has recall 0, and F1 is 0
- * when precision + recall is 0.  Macro averages weigh every class equally,
- * weighted averages by support (true examples of the class).
+ * when precision + recall is 0.  Macro averages weigh every class equally
+ * among those present in the split or predicted (a class with neither, such
+ * as <pad> in a character model, is left out, as scikit-learn's labels are
+ * those of y_true and y_pred); weighted averages weigh by support.
  */
 #ifndef DLC_REPORT_METRICS_H
 #define DLC_REPORT_METRICS_H

@@ -36,6 +36,8 @@ static void split_free(report_split *s)
     free(s->truth);
     free(s->pred);
     free(s->conf);
+    free(s->reg_out);
+    free(s->reg_true);
 }
 
 void report_free(report *rep)
@@ -47,6 +49,7 @@ void report_free(report *rep)
             split_free(&rep->heads[h].splits[i]);
         dlc_strlist_clear(&rep->heads[h].names);
     }
+    dlc_strlist_clear(&rep->source_names);
     free(rep->sampled);
     free(rep->sampled_ids);
     memset(rep, 0, sizeof *rep);
@@ -161,9 +164,13 @@ static void pass_multilabel(pass *p, const float *out, const float *t, int start
         }
 }
 
-static void pass_regression(pass *p, const float *out, const float *t, int N)
+static void pass_regression(pass *p, const float *out, const float *t, int start, int N)
 {
     size_t n = (size_t)N * p->K;
+    if (p->s->reg_out && start >= 0) {
+        memcpy(p->s->reg_out + (size_t)start * p->K, out, sizeof(float) * n);
+        memcpy(p->s->reg_true + (size_t)start * p->K, t, sizeof(float) * n);
+    }
     for (size_t i = 0; i < n; i++) {
         if (isnan(t[i]))
             continue;
@@ -196,7 +203,7 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
         pass_multilabel(p, out, t, start, N);
         break;
     default:
-        pass_regression(p, out, t, N);
+        pass_regression(p, out, t, start, N);
         break;
     }
 }
@@ -260,6 +267,12 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
     }
     if (rh->task == REPORT_TASK_MULTILABEL && !(s->tasks = calloc((size_t)K, sizeof *s->tasks)))
         return DLC_NOMEM(err);
+    if (rh->task == REPORT_TASK_REGRESSION && s->kind == DATA_SPLIT_DEV) {
+        s->reg_out = malloc(sizeof(float) * ((size_t)n * K + 1));
+        s->reg_true = malloc(sizeof(float) * ((size_t)n * K + 1));
+        if (!s->reg_out || !s->reg_true)
+            return DLC_NOMEM(err);
+    }
     if (rh->task != REPORT_TASK_REGRESSION) {
         p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
@@ -386,6 +399,30 @@ static void head_task(report_head *rh, model *m, int h)
     }
 }
 
+/* data.sources: each split's examples and error per source, from the
+ * primary head's per-example predictions. */
+static dlc_status source_errors(report *rep, const data_bundle *data, dlc_error *err)
+{
+    rep->n_sources = data->n_sources;
+    memcpy(rep->source_count, data->source_count, sizeof rep->source_count);
+    const report_head *rh = report_main(rep);
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        const report_split *s = report_head_split(rh, k);
+        const data_split *ds = &data->split[k];
+        long wrong[DATA_MAX_SOURCES] = {0}, known[DATA_MAX_SOURCES] = {0};
+        for (int i = 0; s && s->truth && i < ds->n; i++) {
+            int src = ds->ds->source ? ds->ds->source[ds->idx[i]] : 0;
+            if (s->truth[i] < 0)
+                continue;
+            known[src]++;
+            wrong[src] += s->truth[i] != s->pred[i];
+        }
+        for (int j = 0; j < DATA_MAX_SOURCES; j++)
+            rep->source_error[k][j] = known[j] ? (double)wrong[j] / (double)known[j] : NAN;
+    }
+    return dlc_strlist_copy(&rep->source_names, &data->source_names, err);
+}
+
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
@@ -413,6 +450,8 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);
+    if (st == DLC_OK && data->n_sources > 0)
+        st = source_errors(rep, data, err);
     if (st != DLC_OK)
         report_free(rep);
     return st;

@@ -62,6 +62,7 @@ typedef struct {
     report_task_stats *tasks;    /* (K) */
     /* regression, over every known target value */
     double mse, mae;
+    float *reg_out, *reg_true;   /* (n, K) regression, dev split only: for the error sample */
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
@@ -70,7 +71,8 @@ typedef struct {
 /* From the training run, for report.json. */
 typedef struct {
     int epochs_run, best_epoch, stopped_early;
-    double seconds;
+    double seconds;              /* the whole run, every --resume included */
+    double seconds_last;         /* the last invocation */
     int threads;                 /* worker threads the run trained with */
 } report_run_info;
 
@@ -93,6 +95,12 @@ typedef struct {
     int primary;                /* the head the diagnosis, the metric and the error sample
                                  * are about (report.metric names it; else the first) */
     double total_loss[DATA_SPLIT_COUNT];   /* sum of weight x head loss; NaN for absent splits */
+    /* data.sources: examples and the primary head's error per split and source
+     * (classification: misclassified share; NaN where a split takes none) */
+    int n_sources;
+    dlc_strlist source_names;
+    int source_count[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
+    double source_error[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
     /* cost of the model */
     double latency_ms;          /* NaN until measured */
     size_t params_trainable, params_frozen;
@@ -103,7 +111,9 @@ typedef struct {
     report_metric metric;
     double human_level_error;   /* < 0: not given */
     /* the error sample (report_write_errors) */
-    int dev_errors;             /* misclassified dev examples; -1 when not applicable */
+    int dev_errors;             /* misclassified dev examples (regression: dev examples with
+                                 * a known target, sampled by largest error); -1 when none */
+    int residuals;              /* the sample is regression's largest residuals */
     int n_sampled;
     int *sampled;               /* (n_sampled) dev split rows, ascending */
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */

@@ -101,6 +101,10 @@ static dlc_status write_image(const char *path, const dlc_buf *png, dlc_error *e
     return DLC_OK;
 }
 
+static dlc_status write_residuals(report *rep, const report_head *rh, const report_split *s,
+                                  const data_bundle *data, const dlc_config *cfg,
+                                  const char *run_dir, dlc_error *err);
+
 /* Removes the images of an earlier sample ("<digits>.png") from dir. */
 static void remove_old_images(const char *dir)
 {
@@ -145,6 +149,52 @@ static int keep_tagged(report *rep, const char *dir)
     return 0;
 }
 
+/* A regression output's dev examples by their mean absolute error over the
+ * known targets, largest first: the `samples` largest into wrong (rows of
+ * the split); returns how many have a known target, or -1 (ENOMEM). */
+typedef struct {
+    double e;
+    int i;
+} residual;
+
+static int by_residual(const void *a, const void *b)
+{
+    const residual *x = a, *y = b;
+    return x->e < y->e ? 1 : x->e > y->e ? -1 : x->i - y->i;
+}
+
+static int largest_residuals(const report_split *s, int K, residual *r)
+{
+    int n = 0;
+    for (int i = 0; i < s->n; i++) {
+        double sum = 0;
+        int known = 0;
+        for (int k = 0; k < K; k++) {
+            float y = s->reg_true[(size_t)i * K + k];
+            if (isnan(y))
+                continue;
+            sum += fabs((double)s->reg_out[(size_t)i * K + k] - y);
+            known++;
+        }
+        if (known)
+            r[n++] = (residual){sum / known, i};
+    }
+    qsort(r, (size_t)n, sizeof *r, by_residual);
+    return n;
+}
+
+/* "a;b;c": the K values of row i */
+static void values_field(dlc_buf *b, const float *v, int i, int K)
+{
+    for (int k = 0; k < K; k++) {
+        float x = v[(size_t)i * K + k];
+        if (isnan(x))
+            dlc_buf_printf(b, "%s", k ? ";" : "");
+        else
+            dlc_buf_printf(b, k ? ";%.6g" : "%.6g", x);
+    }
+}
+
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
@@ -152,7 +202,12 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     rep->dev_errors = -1;
     rep->n_sampled = 0;
-    if (!s || !rh->per_example)
+    rep->residuals = 0;
+    if (!s)
+        return DLC_OK;
+    if (rh->task == REPORT_TASK_REGRESSION && s->reg_out)
+        return write_residuals(rep, rh, s, data, cfg, run_dir, err);
+    if (!rh->per_example)
         return DLC_OK;
     const data_split *ds = &data->split[DATA_SPLIT_DEV];
     dlc_status st = DLC_OK;
@@ -209,6 +264,73 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     report_path(path, sizeof path, dir, "errors.csv");
     st = report_write_buf(path, &csv, err);
 cleanup:
+    dlc_buf_free(&csv);
+    dlc_buf_free(&png);
+    return st;
+}
+
+/* Regression: the dev examples with the largest errors, for a person to look
+ * at as the notes' error analysis does (errors.csv with true and predicted
+ * values and the mean absolute error; images for image data). */
+static dlc_status write_residuals(report *rep, const report_head *rh, const report_split *s,
+                                  const data_bundle *data, const dlc_config *cfg,
+                                  const char *run_dir, dlc_error *err)
+{
+    const data_split *ds = &data->split[DATA_SPLIT_DEV];
+    int K = rh->K;
+    residual *r = malloc(sizeof *r * (size_t)(s->n > 0 ? s->n : 1));
+    if (!r)
+        return DLC_NOMEM(err);
+    int n = largest_residuals(s, K, r);
+    int take = n < cfg->report.error_samples ? n : cfg->report.error_samples;
+    free(rep->sampled);
+    free(rep->sampled_ids);
+    rep->sampled = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1));
+    rep->sampled_ids = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1));
+    if (!rep->sampled || !rep->sampled_ids) {
+        free(r);
+        return DLC_NOMEM(err);
+    }
+    for (int k = 0; k < take; k++) {
+        rep->sampled[k] = r[k].i;
+        rep->sampled_ids[k] = ds->idx[r[k].i];
+    }
+    rep->dev_errors = n;
+    rep->n_sampled = take;
+    rep->residuals = 1;
+    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
+    char dir[4200], path[4300], name[64];
+    dlc_buf csv = {0}, png = {0};
+    dlc_status st = DLC_OK;
+    report_path(dir, sizeof dir, run_dir, "errors");
+    if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
+        goto cleanup;
+    if (!keep_tagged(rep, dir))
+        remove_old_images(dir);
+    dlc_buf_printf(&csv, "id,true,predicted,abs_error,image,mislabeled,%stags\n",
+                   rep->has_images ? "blurry," : "");
+    for (int k = 0; k < take; k++) {
+        int i = r[k].i, row = ds->idx[i];
+        name[0] = '\0';
+        if (rep->has_images) {
+            snprintf(name, sizeof name, "%d.png", row);
+            png.len = 0;
+            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK)
+                goto cleanup;
+            report_path(path, sizeof path, dir, name);
+            if ((st = write_image(path, &png, err)) != DLC_OK)
+                goto cleanup;
+        }
+        dlc_buf_printf(&csv, "%d,", row);
+        values_field(&csv, s->reg_true, i, K);
+        dlc_buf_printf(&csv, ",");
+        values_field(&csv, s->reg_out, i, K);
+        dlc_buf_printf(&csv, ",%.6g,%s,,%s\n", r[k].e, name, rep->has_images ? "," : "");
+    }
+    report_path(path, sizeof path, dir, "errors.csv");
+    st = report_write_buf(path, &csv, err);
+cleanup:
+    free(r);
     dlc_buf_free(&csv);
     dlc_buf_free(&png);
     return st;

@@ -388,6 +388,43 @@ static void classes_section(dlc_buf *b, const report_head *rep)
     }
 }
 
+/* data.sources: each split's examples and error per source. */
+static void sources_section(dlc_buf *b, const report *rep)
+{
+    if (rep->n_sources == 0)
+        return;
+    dlc_buf_printf(b, "<h2>Errors per data source</h2><table id=\"sources\"><tr><th>split</th>");
+    for (int j = 0; j < rep->n_sources; j++) {
+        dlc_buf_printf(b, "<th>");
+        report_html_text(b, rep->source_names.v[j]);
+        dlc_buf_printf(b, "</th>");
+    }
+    dlc_buf_printf(b, "</tr>");
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        int total = 0;
+        for (int j = 0; j < rep->n_sources; j++)
+            total += rep->source_count[k][j];
+        if (!total)
+            continue;
+        dlc_buf_printf(b, "<tr><td>%s</td>", data_split_names[k]);
+        for (int j = 0; j < rep->n_sources; j++) {
+            if (!rep->source_count[k][j]) {
+                dlc_buf_printf(b, "<td class=\"muted\">&ndash;</td>");
+                continue;
+            }
+            dlc_buf_printf(b, "<td>");
+            if (isfinite(rep->source_error[k][j]))
+                dlc_buf_printf(b, "%.2f%% ", 100 * rep->source_error[k][j]);
+            dlc_buf_printf(b, "<span class=\"muted\">(%d)</span></td>", rep->source_count[k][j]);
+        }
+        dlc_buf_printf(b, "</tr>");
+    }
+    dlc_buf_printf(b, "</table><p class=\"muted\">Error of the primary output on each source's "
+                      "examples in each split (examples in brackets).  A train-dev error near "
+                      "train's but a dev error far above it is data mismatch: the target domain "
+                      "differs from the training mix.</p>\n");
+}
+
 static void diagnosis_section(dlc_buf *b, const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
@@ -436,9 +473,10 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
     const report_split *s = report_get_split(rep, DATA_SPLIT_DEV);
     dlc_buf_printf(b, "<h2>Error sample (dev)</h2><p><span data-key=\"error_analysis.sampled\" "
                       "data-value=\"%d\">%d</span> of <span data-key=\"error_analysis.dev_errors\" "
-                      "data-value=\"%d\">%d</span> misclassified dev examples are in "
+                      "data-value=\"%d\">%d</span> %s are in "
                       "<code>errors/errors.csv</code>: tag them, then run <code>dlc analyze</code>.</p>",
-                   rep->n_sampled, rep->n_sampled, rep->dev_errors, rep->dev_errors);
+                   rep->n_sampled, rep->n_sampled, rep->dev_errors, rep->dev_errors,
+                   rep->residuals ? "dev examples (the largest errors)" : "misclassified dev examples");
     if (!rep->has_images || !s)
         return DLC_OK;
     dlc_buf_printf(b, "<div class=\"gallery\" id=\"gallery\">");
@@ -456,6 +494,12 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         report_base64(b, (const unsigned char *)png, len);
         free(png);
         dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
+        if (rep->residuals) { /* regression: the first target, true and predicted */
+            int K = report_main(rep)->K;
+            dlc_buf_printf(b, "%.4g &rarr; %.4g</figcaption></figure>",
+                           (double)s->reg_true[(size_t)i * K], (double)s->reg_out[(size_t)i * K]);
+            continue;
+        }
         report_html_text(b, report_main(rep)->names.v[s->truth[i]]);
         dlc_buf_printf(b, " &rarr; ");
         report_html_text(b, report_main(rep)->names.v[s->pred[i]]);
@@ -495,6 +539,7 @@ dlc_status report_write_html(const report *rep, const dlc_config *cfg, const rep
         goto done;
     classes_section(&b, report_main(rep));
     diagnosis_section(&b, rep);
+    sources_section(&b, rep);
     if ((st = gallery(&b, rep, run_dir, err)) != DLC_OK)
         goto done;
     config_section(&b, run_dir);

@@ -3,7 +3,9 @@
  * Schema "dlc-report-1" (fields are only ever added; README documents it):
  *   {"format": "dlc-report-1", "name": str, "loss": str,
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
- *    "seconds": num, "threads": int, "params": {"trainable": int, "frozen": int},
+ *    "seconds": num (the whole run's wall time, every --resume included),
+ *    "seconds_last": num (the last invocation's), "threads": int,
+ *    "params": {"trainable": int, "frozen": int},
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -23,8 +25,14 @@
  *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "remedies": [str]},
+ *    "sources": {split: [{"source": str, "examples": int, "error": num|null}]} | null
+ *               (data.sources: what each split took from each source, and the primary
+ *                output's error on those examples),
  *    "confused_pairs": [{"true": str, "predicted": str, "count": int}]   (dev, else test),
- *    "error_analysis": {"dev_errors": int, "sampled": int, "file": str, "images": bool} | null}
+ *    "error_analysis": {"kind": "misclassified"|"largest_errors", "dev_errors": int,
+ *                       "sampled": int, "file": str, "images": bool} | null}
+ *      (largest_errors: a regression output's dev examples with the largest mean absolute
+ *       error; dev_errors then counts the dev examples with a known target)
  * With several outputs, "splits" gives each split's total loss (sum of weight x output
  * loss) with the primary output's accuracy; task, classes, metrics, confused_pairs,
  * the diagnosis and the metric are the primary output's (report.metric names it, else the
@@ -218,7 +226,8 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     dlc_buf_printf(&b, ",\n  \"loss\": \"%s\",\n", loss_names[main->loss]);
     dlc_buf_printf(&b, "  \"epochs_run\": %d,\n  \"best_epoch\": %d,\n  \"stopped_early\": %s,\n",
                    run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
-    dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"threads\": %d,\n", run->seconds, run->threads);
+    dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"seconds_last\": %.3f,\n  \"threads\": %d,\n",
+                   run->seconds, run->seconds_last, run->threads);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
     dlc_buf_printf(&b, "  \"splits\": {");
@@ -265,6 +274,30 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     int pairs[2 * 10];
     long counts[10];
     int np = report_confused_pairs(main, analysis_split(main), 10, pairs, counts);
+    dlc_buf_printf(&b, "  \"sources\": ");
+    if (rep->n_sources > 0) {
+        dlc_buf_printf(&b, "{");
+        for (int k = 0, first = 1; k < DATA_SPLIT_COUNT; k++) {
+            int total = 0;
+            for (int j = 0; j < rep->n_sources; j++)
+                total += rep->source_count[k][j];
+            if (!total)
+                continue;
+            dlc_buf_printf(&b, "%s\n    \"%s\": [", first ? "" : ",", data_split_names[k]);
+            first = 0;
+            for (int j = 0; j < rep->n_sources; j++) {
+                dlc_buf_printf(&b, "%s{\"source\": ", j ? ", " : "");
+                json_write_string(&b, rep->source_names.v[j]);
+                dlc_buf_printf(&b, ", \"examples\": %d", rep->source_count[k][j]);
+                key_num(&b, ", ", "error", rep->source_error[k][j]);
+                dlc_buf_printf(&b, "}");
+            }
+            dlc_buf_printf(&b, "]");
+        }
+        dlc_buf_printf(&b, "\n  },\n");
+    } else {
+        dlc_buf_printf(&b, "null,\n");
+    }
     dlc_buf_printf(&b, "  \"confused_pairs\": [");
     for (int i = 0; i < np; i++) {
         dlc_buf_printf(&b, "%s{\"true\": ", i ? ", " : "");
@@ -275,9 +308,10 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     }
     dlc_buf_printf(&b, "],\n  \"error_analysis\": ");
     if (rep->dev_errors >= 0)
-        dlc_buf_printf(&b, "{\"dev_errors\": %d, \"sampled\": %d, \"file\": \"errors/errors.csv\", "
-                           "\"images\": %s}\n}\n",
-                       rep->dev_errors, rep->n_sampled, rep->has_images ? "true" : "false");
+        dlc_buf_printf(&b, "{\"kind\": \"%s\", \"dev_errors\": %d, \"sampled\": %d, "
+                           "\"file\": \"errors/errors.csv\", \"images\": %s}\n}\n",
+                       rep->residuals ? "largest_errors" : "misclassified", rep->dev_errors,
+                       rep->n_sampled, rep->has_images ? "true" : "false");
     else
         dlc_buf_printf(&b, "null\n}\n");
     return report_write_buf(path, &b, err);

@@ -11,45 +11,186 @@ static double run(graph *g, int N, gradcheck_loss fn, void *user, uint64_t seed,
     return fn(user, g, N, with_grad);
 }
 
+/* The piecewise part of the last forward pass: which ReLU units were on and
+ * which inputs won each max pooling window, hashed (FNV-1a).  Two passes
+ * with different signatures lie on different pieces of a piecewise-linear
+ * function: a central difference across them measures no derivative. */
+static uint64_t kink_signature(const graph *g, int N)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        size_t m = (size_t)N * n->size;
+        if (n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU) {
+            for (size_t k = 0; k < m; k++)
+                h = (h ^ (uint64_t)(n->out[k] > 0.0f)) * 1099511628211ull;
+        }
+        if ((n->spec.op == OP_MAXPOOL || n->spec.op == OP_TIME_MAXPOOL) && n->aux) {
+            const int32_t *arg = (const int32_t *)(const void *)n->aux;
+            size_t words = n->aux_per_sample * (size_t)N;
+            for (size_t k = 0; k < words; k++)
+                h = (h ^ (uint64_t)(uint32_t)arg[k]) * 1099511628211ull;
+        }
+    }
+    return h;
+}
+
+/* The loss at the current parameters, and its signature. */
+static double run_sig(graph *g, int N, gradcheck_loss fn, void *user, uint64_t seed, uint64_t *sig)
+{
+    double L = run(g, N, fn, user, seed, 0);
+    *sig = kink_signature(g, N);
+    return L;
+}
+
+/* Keeps the GRADCHECK_MAX_FAILS worst failures, worst first. */
+static void note_fail(gradcheck_result *r, const gradcheck_fail *f)
+{
+    int n = r->failed < GRADCHECK_MAX_FAILS ? r->failed : GRADCHECK_MAX_FAILS;
+    int at = n;
+    while (at > 0 && r->fails[at - 1].rel < f->rel)
+        at--;
+    if (at < GRADCHECK_MAX_FAILS) {
+        int last = n < GRADCHECK_MAX_FAILS ? n : GRADCHECK_MAX_FAILS - 1;
+        memmove(r->fails + at + 1, r->fails + at, sizeof *f * (size_t)(last - at));
+        r->fails[at] = *f;
+    }
+    r->failed++;
+}
+
+static double rms(const float *w, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)w[i] * w[i];
+    return n ? sqrt(s / (double)n) : 0;
+}
+
+/* The loss with w[i] moved by h (restored after); *same is 0 when the pass
+ * lies on another piece than signature sig (a kink between). */
+static double moved(graph *g, int N, gradcheck_loss fn, void *user, uint64_t seed, float *w,
+                    size_t i, double h, uint64_t sig, int *same, double *applied)
+{
+    float keep = w[i];
+    uint64_t s;
+    w[i] = keep + (float)h;
+    *applied = (double)w[i] - keep; /* the step actually taken, after float rounding */
+    double L = run_sig(g, N, fn, user, seed, &s);
+    w[i] = keep;
+    *same &= s == sig;
+    return L;
+}
+
+/* The per-op check (unit tests): one step, relative error with a floor. */
+static void check_value(graph *g, int N, gradcheck_loss fn, void *user, const gradcheck_opts *o,
+                        float *w, size_t i, double a, gradcheck_result *r)
+{
+    uint64_t sig;
+    int same = 1;
+    double h_up, h_down;
+    double mid = run_sig(g, N, fn, user, o->seed, &sig);
+    double up = moved(g, N, fn, user, o->seed, w, i, o->eps, sig, &same, &h_up);
+    double down = moved(g, N, fn, user, o->seed, w, i, -o->eps, sig, &same, &h_down);
+    h_down = -h_down;
+    double fwd = (up - mid) / h_up, bwd = (mid - down) / h_down;
+    if (!same || fabs(fwd - bwd) > fmax(0.1 * (fabs(fwd) + fabs(bwd)), 1e-3)) {
+        r->skipped++; /* a ReLU or a max pool switched: no derivative there */
+        return;
+    }
+    double num = (up - down) / (h_up + h_down);
+    double abs_err = fabs(a - num);
+    /* float32 rounding puts noise of about |L| * 2^-24 into every loss
+     * value; divided by the step it sets the smallest gradient that
+     * central differences can resolve */
+    double noise = 50.0 * fabs(mid) * 0x1p-24 / o->eps;
+    double rel = abs_err / fmax(fmax(fabs(a), fabs(num)), fmax(o->floor, noise));
+    r->checked++;
+    if (abs_err > r->max_abs)
+        r->max_abs = abs_err;
+    if (rel > r->max_rel || r->checked == 1) {
+        r->max_rel = rel;
+        r->worst = (int)i;
+        r->analytic = a;
+        r->numeric = num;
+    }
+}
+
+/* A whole model's check at tolerance o->tol (dlc gradcheck): the step eps,
+ * shrunk by 4 at a time (to eps / 64) until no ReLU or max pool switches
+ * within two steps; the estimate at one and two steps, whose difference
+ * bounds its own error; a five-point test for kinks the signature misses. */
+static void check_value_tol(graph *g, int N, gradcheck_loss fn, void *user,
+                            const gradcheck_opts *o, double eps, float *w, size_t i, double a,
+                            gradcheck_result *r)
+{
+    uint64_t sig;
+    double mid = run_sig(g, N, fn, user, o->seed, &sig);
+    double up = 0, down = 0, up2 = 0, down2 = 0, h1 = 0, h2 = 0, e;
+    int same = 0;
+    for (int k = 0; k < 4 && !same; k++, eps /= 4) {
+        double hu, hd, hu2, hd2;
+        same = 1;
+        up = moved(g, N, fn, user, o->seed, w, i, eps, sig, &same, &hu);
+        down = moved(g, N, fn, user, o->seed, w, i, -eps, sig, &same, &hd);
+        up2 = moved(g, N, fn, user, o->seed, w, i, 2 * eps, sig, &same, &hu2);
+        down2 = moved(g, N, fn, user, o->seed, w, i, -2 * eps, sig, &same, &hd2);
+        h1 = hu - hd;
+        h2 = hu2 - hd2;
+        e = eps;
+    }
+    if (!same) {
+        r->skipped++;
+        return;
+    }
+    double num = (up - down) / h1, num2 = (up2 - down2) / h2;
+    double scale = fmax(fabs(a), fabs(num)), abs_err = fabs(a - num);
+    /* five points of a smooth loss have a fourth difference of about step^4
+     * times its fourth derivative; a kink inside leaves one of about the step
+     * times the change of slope.  Where that could move the estimate by tol,
+     * the value is no test of the gradient. */
+    double d4 = fabs(up2 - 4 * up + 6 * mid - 4 * down + down2);
+    if (d4 > fmax(o->tol * scale * e, 64.0 * fabs(mid) * 0x1p-24)) {
+        r->skipped++;
+        return;
+    }
+    r->checked++;
+    if (abs_err > r->max_abs)
+        r->max_abs = abs_err;
+    /* the estimate's own error: the loss's rounding (a few units of its last
+     * place, over the step) or the two estimates' difference */
+    double bound = fmax(4.0 * fabs(mid) * 0x1p-24 / e, 2.0 * fabs(num - num2));
+    gradcheck_fail f = {(int)i, a, num, 0, bound};
+    if (scale * o->tol < bound) { /* the loss cannot resolve it to within tol */
+        r->below++;
+        f.rel = abs_err / bound * o->tol; /* in units of the tolerance */
+        if (abs_err > bound)
+            note_fail(r, &f);
+        return;
+    }
+    f.rel = abs_err / scale;
+    if (f.rel > o->tol)
+        note_fail(r, &f);
+    if (f.rel > r->max_rel || r->checked - r->below == 1) {
+        r->max_rel = f.rel;
+        r->worst = (int)i;
+        r->analytic = a;
+        r->numeric = num;
+    }
+}
+
 static void check_tensor(graph *g, int N, gradcheck_loss fn, void *user, const gradcheck_opts *o,
                          float *w, const float *analytic, size_t n, dlc_rng *pick,
                          gradcheck_result *r)
 {
     size_t count = o->samples > 0 && (size_t)o->samples < n ? (size_t)o->samples : n;
+    double eps = o->tol > 0 ? o->eps * fmax(1.0, rms(w, n)) : o->eps;
+    r->eps = eps;
     for (size_t k = 0; k < count; k++) {
         size_t i = count == n ? k : (size_t)dlc_rng_below(pick, n);
-        float keep = w[i];
-        w[i] = keep + (float)o->eps;
-        double up = run(g, N, fn, user, o->seed, 0);
-        w[i] = keep - (float)o->eps;
-        double down = run(g, N, fn, user, o->seed, 0);
-        w[i] = keep;
-        double mid = run(g, N, fn, user, o->seed, 0);
-        /* the perturbation actually applied, after float rounding */
-        double h_up = (double)(keep + (float)o->eps) - keep;
-        double h_down = keep - (double)(keep - (float)o->eps);
-        double fwd = (up - mid) / h_up, bwd = (mid - down) / h_down;
-        if (fabs(fwd - bwd) > fmax(0.1 * (fabs(fwd) + fabs(bwd)), 1e-3)) {
-            r->skipped++;
-            continue;
-        }
-        double num = (up - down) / (h_up + h_down);
-        double a = analytic[i];
-        double abs_err = fabs(a - num);
-        /* float32 rounding puts noise of about |L| * 2^-24 into every loss
-         * value; divided by the step it sets the smallest gradient that
-         * central differences can resolve */
-        double noise = 50.0 * fabs(mid) * 0x1p-24 / o->eps;
-        double rel = abs_err / fmax(fmax(fabs(a), fabs(num)), fmax(o->floor, noise));
-        r->checked++;
-        if (abs_err > r->max_abs)
-            r->max_abs = abs_err;
-        if (rel > r->max_rel || r->checked == 1) {
-            r->max_rel = rel;
-            r->worst = (int)i;
-            r->analytic = a;
-            r->numeric = num;
-        }
+        if (o->tol > 0)
+            check_value_tol(g, N, fn, user, o, eps, w, i, analytic[i], r);
+        else
+            check_value(g, N, fn, user, o, w, i, analytic[i], r);
     }
 }
 

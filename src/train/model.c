@@ -20,6 +20,8 @@ void model_free(model *m)
     }
     tensor_free(m->head_t);
     dlc_strlist_clear(&m->vocab);
+    dlc_strlist_clear(&m->features);
+    dlc_strlist_clear(&m->label_columns);
     free(m->config_yaml);
     memset(m, 0, sizeof *m);
 }
@@ -52,6 +54,12 @@ dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b
         return s;
     if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
         goto fail;
+    /* the feature columns in the order the model reads them */
+    if (b->src[0] && b->src[0]->columns.n > 0) {
+        dlc_strlist_clear(&m->features);
+        if ((s = dlc_strlist_copy(&m->features, &b->src[0]->columns, err)) != DLC_OK)
+            goto fail;
+    }
     for (int h = 0; h < m->n_heads; h++) {
         const data_head *dh = &b->heads[h];
         model_head *mh = &m->heads[h];
@@ -81,6 +89,30 @@ dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b
 fail:
     model_free(m);
     return s;
+}
+
+/* 1 when node id owns parameters (not buffers, not another layer's shared ones). */
+static int owns_params(const graph *g, int id)
+{
+    for (int k = 0; k < g->n_params; k++)
+        if (g->params[k].node == id && !g->params[k].buffer)
+            return 1;
+    return 0;
+}
+
+/* freeze: {all_but_last: K}: every layer with parameters but the last K (in
+ * topological order, which follows the config's) stops learning. */
+static void freeze_all_but_last(graph *g, int K)
+{
+    int keep = K;
+    for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
+        if (!owns_params(g, i))
+            continue;
+        if (keep > 0)
+            keep--;
+        else
+            graph_freeze_node(g, i);
+    }
 }
 
 static int layer_index(const dlc_config *cfg, const char *name)
@@ -164,11 +196,23 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     }
     m->stateful = cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM &&
                   cfg->data.text.stateful;
+    m->text = cfg->data.format == DATA_TEXT;
+    m->text_cfg = cfg->data.text;
+    m->text_cfg.vocab = NULL;
+    if ((st = dlc_strlist_copy(&m->features, &cfg->data.features, err)) != DLC_OK)
+        goto fail;
+    for (int i = 0; i < cfg->data.n_labels && st == DLC_OK; i++)
+        for (int j = 0; j < cfg->data.labels[i].columns.n && st == DLC_OK; j++)
+            st = dlc_strlist_push(&m->label_columns, cfg->data.labels[i].columns.v[j], err);
+    if (st != DLC_OK)
+        goto fail;
     m->streams = cfg->train.batch_size;
     if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
         DLC_OK)
         goto fail;
 
+    if (cfg->freeze_all_but_last >= 0)
+        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);
@@ -247,7 +291,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     dlc_status st = DLC_OK;
     int nt = g->n_params + 2;
     io_tensor *t = calloc((size_t)nt, sizeof *t);
-    dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0};
+    dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0}, features = {0};
     if (!t)
         return DLC_NOMEM(err);
     for (int i = 0; i < g->n_params; i++) {
@@ -263,7 +307,9 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     json_int_array(&dshape, &m->data_shape);
     json_string_array(&vocab, &m->vocab);
     json_heads(&heads, m);
-    if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed) {
+    json_string_array(&features, &m->features);
+    if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed ||
+        features.failed) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -273,6 +319,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"classes", classes.s},
         {"loss", loss_names[m->heads[0].loss]},
         {"heads", heads.s},
+        {"features", features.s},
         {"input", input.s},
         {"data_shape", dshape.s},
         {"vocab", vocab.s}, /* last: written only for text models */
@@ -286,6 +333,7 @@ cleanup:
     dlc_buf_free(&dshape);
     dlc_buf_free(&vocab);
     dlc_buf_free(&heads);
+    dlc_buf_free(&features);
     return st;
 }
 
@@ -435,6 +483,9 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     }
     m->vocab = vocab;
     vocab = (dlc_strlist){0};
+    dlc_strlist_clear(&m->features);
+    if ((s = meta_strings(st, "features", path, &m->features, err)) != DLC_OK)
+        goto fail;
     if (!input && (size_t)shift->shape.d[0] != tensor_shape_size(&m->input)) {
         s = dlc_fail(err, DLC_EINPUT, "%s: normalization has %d values, the input %zu", path,
                      shift->shape.d[0], tensor_shape_size(&m->input));
@@ -453,6 +504,8 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
+        if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
+            m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */
     }
     for (int h = 0; h < m->n_heads; h++) {
         m->heads[h].classes = names[h][0];

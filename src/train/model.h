@@ -11,7 +11,8 @@
  * "norm.scale" (x' = (x - shift) * scale), and metadata: "format"
  * ("dlc-model-1"), "config" (the resolved YAML the graph is rebuilt from),
  * "heads" (a JSON array of {"name", "loss", "classes": [str], "tasks": [str]}),
- * "classes" and "loss" (the first head's, for older readers), "input" and
+ * "classes" and "loss" (the first head's, for older readers), "features"
+ * (csv: the feature columns' names, in order), "input" and
  * "data_shape" (JSON arrays of dims), "vocab" (text models).
  */
 #ifndef DLC_MODEL_H
@@ -48,6 +49,10 @@ typedef struct {
     float *head_t;          /* (nmax, n_targets) per-head target blocks (model_head_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
+    int text;               /* data.format text: inputs are token ids (see text_cfg) */
+    data_text_config text_cfg; /* its tokenizer and task; text_cfg.vocab is NULL (use vocab) */
+    dlc_strlist features;   /* csv: the feature columns by name, in the order the model reads them */
+    dlc_strlist label_columns; /* csv: every label column (not features) */
     int stateful;           /* a stateful language model: evaluation carries the state */
     int streams;            /* its runs side by side in evaluation: the train batch size */
 } model;
@@ -95,6 +100,23 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
 /* Copies parameters (and buffers) by name from a loaded file; every graph
  * parameter must be present with the same shape. prefix: "" or e.g. "best.". */
 dlc_status model_copy_params(model *m, const io_st *st, const char *prefix, dlc_error *err);
+
+/* ---- transfer learning (transfer.c) ---- */
+
+/* RUN may be a run folder or a model file: the model file's path into buf. */
+const char *model_file_of(const char *run, char *buf, size_t size);
+
+/* The SHA-256 of the model file cfg->init.run names. */
+dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *err);
+
+/* Copies into m (built, parameters initialised) the parameters init_from
+ * names: every parameter of a layer matching init_from.layers (all layers
+ * when empty) and no init_from.exclude glob, by name, from the source model
+ * file; with init_from.normalize source, its input normalization too.  A
+ * missing tensor or one of another shape is an error naming the tensor and
+ * both shapes (EINPUT), as is a glob that matches no layer or a recorded
+ * sha256 the file no longer has.  Nothing to do without init_from.run. */
+dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err);
 
 /* Runs the model in evaluation mode over split s, in batches of at most
  * g->nmax, calling fn with each batch's targets (N, n_targets) once the

@@ -14,7 +14,7 @@
 
 #define CHECKPOINT_FORMAT "dlc-checkpoint-1"
 #define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
-#define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm\n"
+#define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm,batches\n"
 
 
 typedef struct {
@@ -37,9 +37,11 @@ typedef struct {
     int epoch;              /* epochs completed */
     long step;              /* steps taken */
     int stopped_early;
+    int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
-    double t0;              /* when the run started */
+    double t0;              /* when this invocation started */
+    double seconds_before;  /* wall time of the invocations before (--resume), from the checkpoint */
     int n_owners;           /* nodes owning parameters, for per-layer norms */
     int *owners;
     double *gn_sum, *gn_max;
@@ -121,14 +123,48 @@ static double grad_norms(trainer *t, int record)
     return sqrt(total);
 }
 
+/* Warns when the layers' gradient norms span more than train.grad_warn.ratio:
+ * small next to the input and large next to the output is a vanishing
+ * gradient; the other way round, an exploding one. */
+static void grad_norms_spread(trainer *t, int epoch)
+{
+    const train_config *tc = &t->cfg->train;
+    if (!t->gn_count || t->n_owners < 2)
+        return;
+    int lo = 0, hi = 0; /* owners are in topological order: input side first */
+    for (int i = 1; i < t->n_owners; i++) {
+        if (t->gn_sum[i] < t->gn_sum[lo])
+            lo = i;
+        if (t->gn_sum[i] > t->gn_sum[hi])
+            hi = i;
+    }
+    double a = t->gn_sum[lo] / t->gn_count, b = t->gn_sum[hi] / t->gn_count;
+    if (!(b > 0) || a / b >= tc->grad_ratio)
+        return;
+    const graph *g = t->m.g;
+    const char *small = g->nodes[t->owners[lo]].spec.name, *large = g->nodes[t->owners[hi]].spec.name;
+    if (lo < hi)
+        say(t, "warning: epoch %d: vanishing gradients: layer '%s' (mean norm %.3g) gets %.2g times "
+               "the gradient of layer '%s' (%.3g), below train.grad_warn.ratio %g; consider "
+               "He/Xavier initialisation, batchnorm, relu activations or skip connections",
+            epoch, small, a, a / b, large, b, tc->grad_ratio);
+    else
+        say(t, "warning: epoch %d: exploding gradients: layer '%s' (mean norm %.3g) gets %.2g times "
+               "the gradient of layer '%s' (%.3g); consider a lower learning rate, "
+               "train.clip_norm or batchnorm",
+            epoch, large, b, b / a, small, a);
+}
+
 static void grad_norms_epoch(trainer *t, int epoch)
 {
     const train_config *tc = &t->cfg->train;
     graph *g = t->m.g;
+    grad_norms_spread(t, epoch);
     for (int i = 0; i < t->n_owners; i++) {
         double mean = t->gn_count ? t->gn_sum[i] / t->gn_count : 0;
         const char *name = g->nodes[t->owners[i]].spec.name;
-        dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g\n", epoch, name, mean, t->gn_max[i]);
+        dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g,%d\n", epoch, name, mean, t->gn_max[i],
+                       t->gn_count);
         if (t->gn_count && mean < tc->grad_vanish)
             say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
                    "consider He/Xavier initialisation, batchnorm, or relu activations",
@@ -141,6 +177,54 @@ static void grad_norms_epoch(trainer *t, int epoch)
         t->gn_max[i] = 0;
     }
     t->gn_count = 0;
+}
+
+/* ---- when numbers go wrong ---- */
+
+/* "nan", "inf" or "-inf" (printf's %g may say "-nan"). */
+static const char *nonfinite_name(double v)
+{
+    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Where a non-finite loss came from: the first node (in the forward order)
+ * whose output holds a NaN or an infinity, into buf. */
+static const char *first_nonfinite_output(const graph *g, int N, char *buf, size_t size)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        if (!all_finite(n->out, (size_t)N * n->size)) {
+            char label[256];
+            snprintf(buf, size, "%s is the first whose output is not finite",
+                     i < g->n_inputs ? "the input" : graph_node_label(n, label, sizeof label));
+            return buf;
+        }
+    }
+    snprintf(buf, size, "every layer's output is finite: the loss itself overflowed");
+    return buf;
+}
+
+/* The first trainable parameter (in the model's order) whose gradient holds
+ * a NaN or an infinity. */
+static const char *first_nonfinite_grad(const graph *g, char *buf, size_t size)
+{
+    for (int k = 0; k < g->n_params; k++) {
+        const graph_param *p = &g->params[k];
+        if (p->trainable && !all_finite(p->grad, p->n)) {
+            snprintf(buf, size, "the gradient of '%s' is the first that is not finite", p->name);
+            return buf;
+        }
+    }
+    snprintf(buf, size, "no gradient is non-finite: their norm overflowed");
+    return buf;
 }
 
 /* ---- one step ---- */
@@ -207,9 +291,15 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
 
     loss_stats st[MODEL_MAX_HEADS] = {{0}};
     double t0 = dlc_now(), first_lr = 0;
-    int record_every = tc->clip_norm > 0 ? 1 : 16;
+    /* per-layer norms: every batch with clipping (which needs the norm anyway)
+     * or when an epoch has at most 64 batches, else every k-th so an epoch
+     * measures about 64 (the sums cost ~10% of a small MLP's step) */
+    int record_every = tc->clip_norm > 0 || n_batches <= 64 ? 1 : n_batches / 64;
     for (int b = 0; b < n_batches; b++) {
         int start = t->starts[b], N = t->starts[b + 1] - start;
+        if (t->opt->stop && *t->opt->stop)
+            return dlc_fail(err, DLC_EINTR, "interrupted in epoch %d, batch %d of %d", epoch, b + 1,
+                            n_batches);
         t->step++;
         double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
         if (b == 0)
@@ -223,20 +313,28 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         graph_forward(g, N, 1);
         graph_zero_grad(g);
         double batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
-        if (!isfinite(batch_loss))
+        if (!isfinite(batch_loss)) {
+            char where[512];
             return dlc_fail(err, DLC_ERUN,
-                            "epoch %d, batch %d: the loss became %g; lower the learning rate "
-                            "(train.optimizer.lr is %g) or clip gradients (train.clip_norm)",
-                            epoch, b + 1, batch_loss, tc->optimizer.lr);
+                            "epoch %d, batch %d (step %ld): the loss became %s (%s); lower the "
+                            "learning rate (train.optimizer.lr is %g) or clip gradients "
+                            "(train.clip_norm)",
+                            epoch, b + 1, t->step, nonfinite_name(batch_loss),
+                            first_nonfinite_output(g, N, where, sizeof where), tc->optimizer.lr);
+        }
         graph_backward(g, N);
         int record = (b % record_every) == 0;
         float gscale = 1.0f;
         if (record || tc->clip_norm > 0) {
             double norm = grad_norms(t, record);
-            if (!isfinite(norm))
+            if (!isfinite(norm)) {
+                char where[512];
                 return dlc_fail(err, DLC_ERUN,
-                                "epoch %d, batch %d: gradients became %g; lower the learning rate "
-                                "or clip gradients (train.clip_norm)", epoch, b + 1, norm);
+                                "epoch %d, batch %d (step %ld): gradients became %s (%s); lower "
+                                "the learning rate or clip gradients (train.clip_norm)",
+                                epoch, b + 1, t->step, nonfinite_name(norm),
+                                first_nonfinite_grad(g, where, sizeof where));
+            }
             gscale = optim_clip_scale(norm, tc->clip_norm);
         }
         apply_update(t, (float)lr, gscale, N);
@@ -357,7 +455,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
                                    t->best + (g->params[i].data - g->param_block)};
         }
     }
-    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8];
+    char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8], secs[48];
     snprintf(epoch, sizeof epoch, "%d", t->epoch);
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(ot, sizeof ot, "%ld", o->t);
@@ -365,6 +463,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
     snprintf(bad, sizeof bad, "%d", t->bad_epochs);
     snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
+    snprintf(secs, sizeof secs, "%.3f", t->seconds_before + (dlc_now() - t->t0));
     io_meta meta[] = {
         {"format", CHECKPOINT_FORMAT},
         {"epoch", epoch},
@@ -375,6 +474,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"best_epoch", best_epoch},
         {"bad_epochs", bad},
         {"stopped_early", stopped},
+        {"seconds", secs},
         {"metrics", t->metrics.s ? t->metrics.s : ""},
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
         {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
@@ -386,6 +486,54 @@ cleanup:
     free(ts);
     free(names);
     return st;
+}
+
+/* The resolved config's `model:` section of text: its first line and length. */
+static const char *model_section(const char *text, size_t *len)
+{
+    const char *p = text;
+    while (p && *p) {
+        if (strncmp(p, "model:", 6) == 0)
+            break;
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p || !*p) {
+        *len = 0;
+        return "";
+    }
+    const char *e = p;
+    for (;;) { /* to the next top-level key */
+        e = strchr(e, '\n');
+        if (!e || !e[1] || (e[1] != ' ' && e[1] != '-')) {
+            e = e ? e + 1 : p + strlen(p);
+            break;
+        }
+        e++;
+    }
+    *len = (size_t)(e - p);
+    return p;
+}
+
+/* 0 when the model sections of two resolved configs agree; else 1 and the
+ * first line that differs, from each, into a and b. */
+static int model_differs(const char *old, const char *now, char *a, char *b, size_t size)
+{
+    size_t la, lb;
+    const char *x = model_section(old, &la), *y = model_section(now, &lb);
+    const char *xe = x + la, *ye = y + lb;
+    while (x < xe || y < ye) {
+        const char *xn = memchr(x, '\n', (size_t)(xe - x)), *yn = memchr(y, '\n', (size_t)(ye - y));
+        size_t nx = xn ? (size_t)(xn - x) : (size_t)(xe - x), ny = yn ? (size_t)(yn - y) : (size_t)(ye - y);
+        if (nx != ny || memcmp(x, y, nx) != 0) {
+            snprintf(a, size, "%.*s", (int)(nx < 200 ? nx : 200), x < xe ? x : "(nothing)");
+            snprintf(b, size, "%.*s", (int)(ny < 200 ? ny : 200), y < ye ? y : "(nothing)");
+            return 1;
+        }
+        x = xn ? xn + 1 : xe;
+        y = yn ? yn + 1 : ye;
+    }
+    return 0;
 }
 
 static int meta_long(const io_st *st, const char *key, long *out)
@@ -422,6 +570,16 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
                      path, opt_name, optim_names[o->cfg.type]);
+        goto cleanup;
+    }
+    const char *old_cfg = io_st_meta(st, "config");
+    char was[256], now[256];
+    if (t->opt->config_yaml && old_cfg && old_cfg[0] &&
+        model_differs(old_cfg, t->opt->config_yaml, was, now, sizeof was)) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s holds another model: its config has \"%s\" where this one has \"%s\"; "
+                     "--resume continues the same model (--force starts over, --out another folder)",
+                     path, was + strspn(was, " -"), now + strspn(now, " -"));
         goto cleanup;
     }
     if ((s = model_copy_params(&t->m, st, "", err)) != DLC_OK) {
@@ -462,6 +620,14 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     t->best_epoch = (int)best_epoch;
     t->bad_epochs = (int)bad;
     t->stopped_early = stopped != 0;
+    /* checkpoints from before the total was kept have none */
+    const char *secs = io_st_meta(st, "seconds");
+    double before = 0;
+    if (secs && (dlc_parse_double(secs, &before) != 0 || !(before >= 0) || !isfinite(before))) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: its wall time '%.40s' is damaged", path, secs);
+        goto cleanup;
+    }
+    t->seconds_before = before;
     const char *metrics = io_st_meta(st, "metrics"), *gradnorms = io_st_meta(st, "gradnorms");
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
@@ -538,23 +704,6 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     return DLC_OK;
 }
 
-/* Every parameter from the file train_options.init_weights names, by name
- * (e.g. weights another program wrote in the same layout). */
-static dlc_status load_init_weights(trainer *t, dlc_error *err)
-{
-    const char *path = t->opt->init_weights;
-    if (!path)
-        return DLC_OK;
-    io_st *st = NULL;
-    dlc_status s = io_safetensors_read(&st, path, err);
-    if (s == DLC_OK && (s = model_copy_params(&t->m, st, "", err)) != DLC_OK)
-        dlc_error_prefix(err, "%s: does not match the model", path);
-    io_st_free(st);
-    if (s == DLC_OK)
-        say(t, "initial weights from %s", path);
-    return s;
-}
-
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -575,6 +724,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
     const data_split *sp = t->data.split;
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
         sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
+    for (int j = 0; j < t->data.n_sources; j++) {
+        char line[512];
+        int at = snprintf(line, sizeof line, "source %s:", t->data.source_names.v[j]);
+        for (int k = 0; k < DATA_SPLIT_COUNT && at < (int)sizeof line; k++)
+            if (t->data.source_count[k][j])
+                at += snprintf(line + at, sizeof line - (size_t)at, " %s %d", data_split_names[k],
+                               t->data.source_count[k][j]);
+        say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
+    }
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
@@ -621,8 +779,18 @@ static dlc_status setup(trainer *t, dlc_error *err)
     dlc_rng rng;
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_INIT, 0));
     graph_init_params(g, &rng);
-    if ((s = load_pretrained(t, err)) != DLC_OK || (s = load_init_weights(t, err)) != DLC_OK)
+    if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
+    if (cfg->init.run[0]) {
+        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+            return s;
+        /* batches are normalized as the model will be: with the source's statistics */
+        memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
+        memcpy(t->data.norm.scale, t->m.norm.scale, sizeof(float) * t->data.dim);
+        t->data.norm.kind = t->m.norm.kind;
+        say(t, "init_from: weights from %s%s", cfg->init.run,
+            cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+    }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
@@ -652,7 +820,8 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     if (t->has_best && t->cfg->train.keep_best)
         memcpy(g->param_block, t->best, sizeof(float) * g->n_weights);
     res->epochs_run = t->epoch;
-    res->seconds = dlc_now() - t->t0;
+    res->seconds_this = dlc_now() - t->t0;
+    res->seconds = t->seconds_before + res->seconds_this;
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
@@ -693,6 +862,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         if ((s = load_checkpoint(&t, err)) != DLC_OK)
             goto done;
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
+        t.ckpt_epoch = t.epoch;
     }
     if (opt->config_yaml) {
         path_in(path, sizeof path, opt->run_dir, "config.yaml");
@@ -718,15 +888,21 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
             goto done;
         int last = t.epoch == tc->epochs || t.stopped_early;
-        if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last)
+        if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last) {
             if ((s = save_checkpoint(&t, err)) != DLC_OK)
                 goto done;
+            t.ckpt_epoch = t.epoch;
+        }
     }
     if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
         (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
         goto done;
     s = finish(&t, res, err);
 done:
+    if (s == DLC_EINTR) {
+        res->epochs_run = t.epoch;
+        res->checkpoint_epoch = t.ckpt_epoch;
+    }
     trainer_free(&t);
     return s;
 }

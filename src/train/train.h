@@ -14,6 +14,8 @@
 #ifndef DLC_TRAIN_H
 #define DLC_TRAIN_H
 
+#include <signal.h>
+
 #include "../config/config.h"
 #include "model.h"
 
@@ -52,10 +54,10 @@ typedef struct {
 typedef struct {
     const char *run_dir;
     int resume;               /* continue from run_dir/checkpoint.safetensors */
+    /* set (by a signal handler) to stop: training ends at the next batch with
+     * DLC_EINTR, the last checkpoint left as it was; may be NULL */
+    volatile sig_atomic_t *stop;
     const char *config_yaml;  /* the resolved config: written and embedded in the model */
-    const char *init_weights; /* NULL, or a safetensors file holding every parameter by its
-                               * graph name: copied over the seeded initialisation (a resumed
-                               * checkpoint then replaces them) */
 } train_options;
 
 typedef struct {
@@ -65,10 +67,12 @@ typedef struct {
 } train_split_result;
 
 typedef struct train_result {
-    int epochs_run;
+    int epochs_run;          /* interrupted (DLC_EINTR): epochs completed */
+    int checkpoint_epoch;    /* interrupted: the epoch the last checkpoint holds (0: none) */
     int best_epoch;          /* 0 without a dev split */
     int stopped_early;
-    double seconds;
+    double seconds;          /* wall time of the whole run, every --resume included */
+    double seconds_this;     /* of this invocation */
     size_t params_trainable, params_frozen;
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];

@@ -52,6 +52,25 @@ YAML
     echo "$output" | jq -e --slurpfile r $j '.heads[1].mse - $r[0].heads[1].metrics.dev.mse | fabs < 1e-6'
     echo "$output" | jq -e '.heads[0].name == "kind" and .heads[0].accuracy >= 0.9'
     grep -q '^output,split,true,predicted,count' runs/two/confusion.csv
+    # predict on rows of a CSV file: every output, by the training columns' names
+    printf 'c,b,a\n0.5,-0.5,0.9\n0.1,0.8,-0.7\n' > new.csv
+    run "$DLC" predict runs/two new.csv --top-k 1
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == "new.csv:2: kind: up "*"; value: "* ]]
+    [[ "${lines[1]}" == "new.csv:3: kind: down "*"; value: "* ]]
+    # value 2a - b + 0.5: 2.8 and -1.7
+    v=$(echo "${lines[0]}" | sed 's/.*value: //')
+    awk -v v="$v" 'BEGIN { exit !(v > 2.5 && v < 3.1) }'
+    run "$DLC" predict runs/two new.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions[1].row == 2 and .predictions[1].outputs.kind.top[0].class == "down"'
+    echo "$output" | jq -e '.predictions[1].outputs.value.values[0].target == "value"'
+    echo "$output" | jq -e '(.predictions[1].outputs.value.values[0].value + 1.7 | fabs) < 0.3'
+    printf 'a,b\n1,2\n' > short.csv
+    run "$DLC" predict runs/two short.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"short.csv: the model reads feature column 'c', which the header lacks"* ]]
 }
 
 @test "an output's weight scales its share of the total loss" {

@@ -166,7 +166,9 @@ YAML
     [ "$(jv run/report.json .diagnosis.gaps.avoidable_bias)" = null ]
     [ "$(jv run/report.json .diagnosis.error_measure)" = mse ]
     [ ! -e run/confusion.csv ]
-    [ ! -e run/errors ]
+    # the error sample: the dev examples with the largest errors
+    [ "$(jv run/report.json .error_analysis.kind)" = largest_errors ]
+    head -1 run/errors/errors.csv | grep -q '^id,true,predicted,abs_error,'
     [[ "$output" == *"bias / variance (mse):"* ]]
 }
 

@@ -40,12 +40,15 @@ load helpers
 @test "a checkpoint or model file that is not dlc's is a clear error (exit 2)" {
     iris_config iris.yaml 2
     "$DLC" train iris.yaml --out run --quiet
-    # valid safetensors files, but written by another program
-    cp "$ROOT/tests/data/e2e/mlp_init.safetensors" run/checkpoint.safetensors
+    # a valid safetensors file (one tensor, no metadata), written by another program
+    printf '\x38\x00\x00\x00\x00\x00\x00\x00{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  \x00\x00\x80\x3f' \
+        > other.safetensors
+    [ "$(wc -c < other.safetensors)" -eq 68 ]
+    cp other.safetensors run/checkpoint.safetensors
     run "$DLC" train iris.yaml --out run --resume --set train.epochs=3
     [ "$status" -eq 2 ]
     [[ "$output" == *"checkpoint.safetensors: not a dlc checkpoint, or its counters are damaged"* ]]
-    cp "$ROOT/tests/data/e2e/mlp_init.safetensors" run/model.safetensors
+    cp other.safetensors run/model.safetensors
     run "$DLC" eval run
     [ "$status" -eq 2 ]
     [[ "$output" == *"model.safetensors: not a dlc model file"* ]]

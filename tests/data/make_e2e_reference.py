@@ -10,7 +10,8 @@ Writes into tests/data/e2e/:
   tagger_train.txt, tagger_dev.txt  a synthetic corpus whose ambiguous words
                                     need their context to be tagged (tagger and
                                     tagger_sum, which sums the loss over steps)
-  NAME_init.safetensors             the initial weights, under dlc's names
+  NAME_init.safetensors             the initial weights, under dlc's names (the
+                                    configs start from them with init_from)
   NAME.expected                     per-epoch train loss (training mode, before
                                     the epoch's step), then train and dev loss
                                     and accuracy in evaluation mode after training
@@ -49,7 +50,10 @@ def write_safetensors(path, tensors):
         header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
-    header["__metadata__"] = {"format": "pytorch-reference", "script": "make_e2e_reference.py"}
+    # init_from reads tensors by name from a file whose format says dlc-model;
+    # these hold the tensors only (no config, classes or normalization)
+    header["__metadata__"] = {"format": "dlc-model-1", "written_by": "tests/data/make_e2e_reference.py",
+                              "contents": "initial weights only"}
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - (8 + len(h)) % 8) % 8)
     with open(path, "wb") as f:

@@ -362,7 +362,16 @@ static void test_outputs(void **state)
 {
     (void)state;
     dlc_config c;
-    load_ok(&c, BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n", NULL, 0);
+#define CSV_BASE                                                                 \
+    "data:\n"                                                                     \
+    "  format: csv\n"                                                             \
+    "  train: {file: t.csv}\n"                                                    \
+    "  label: {dense_1: a, aux: b, cls: a, boxes: [c, d]}\n"                      \
+    "model:\n"                                                                    \
+    "  layers:\n"                                                                 \
+    "    - {type: dense, units: 10}\n"
+    load_ok(&c, CSV_BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n",
+            NULL, 0);
     assert_int_equal(c.n_heads, 2);
     assert_string_equal(c.heads[1].layer, "aux");
     assert_string_equal(c.heads[1].name, "aux");
@@ -371,7 +380,7 @@ static void test_outputs(void **state)
     /* mappings: each head its loss, weight, name and label group; the
      * top-level loss is the default */
     load_ok(&c,
-            BASE "    - {name: box, type: dense, units: 4, inputs: [dense_1]}\n"
+            CSV_BASE "    - {name: box, type: dense, units: 4, inputs: [dense_1]}\n"
                  "  outputs: [{layer: dense_1, name: cls}, {layer: box, loss: mse, weight: 0.5, "
                  "target: boxes}]\nloss: sigmoid_bce\nreport: {metric: {optimize: box.mae}}\n",
             NULL, 0);
@@ -393,6 +402,16 @@ static void test_outputs(void **state)
     expect_error(BASE "  outputs: [{loss: mse}]\n",
                  "test.yaml:7: key 'model.outputs.0.layer': missing (required)", NULL);
     expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again}]\n",
+                 "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
+                 "'dense_1'", NULL);
+    /* an output's targets: its label group, and a format that has several */
+    expect_error(CSV_BASE "    - {name: size, type: dense, units: 1}\n  outputs: [dense_1, size]\n",
+                 "test.yaml:9: key 'model.outputs.1': data.label has no group 'size' for this "
+                 "output (it has: dense_1, aux, cls, boxes)", NULL);
+    expect_error(BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n",
+                 "test.yaml:8: key 'model.outputs': data.format idx gives one label per example",
+                 NULL);
+    expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again2}]\n",
                  "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
                  "'dense_1'", NULL);
     expect_error(BASE "report: {metric: {optimize: boxx.mse}}\n",
@@ -907,6 +926,13 @@ static void assert_config_equal(const dlc_config *a, const dlc_config *b)
         assert_int_equal(x->target_ndim, y->target_ndim);
         for (int j = 0; j < x->target_ndim; j++)
             assert_int_equal(x->target[j], y->target[j]);
+        assert_int_equal(x->start, y->start);
+        assert_int_equal(x->end, y->end);
+        assert_int_equal(x->n_sizes, y->n_sizes);
+        for (int j = 0; j < x->n_sizes; j++)
+            assert_int_equal(x->sizes[j], y->sizes[j]);
+        assert_int_equal(x->generated, y->generated);
+        assert_int_equal(x->axes, y->axes);
     }
     assert_int_equal(a->loss, b->loss);
     const train_config *ta = &a->train, *tb = &b->train;
@@ -957,6 +983,53 @@ static void round_trip(const dlc_config *c)
     free(y2);
 }
 
+/* data.sources: every key written, and read back equal. */
+static void test_sources_round_trip(void **state)
+{
+    (void)state;
+    dlc_config c;
+    dlc_error err = {0};
+    load_ok(&c,
+            "data:\n  format: idx\n  sources:\n"
+            "    - {name: web, train: {images: a.gz, labels: b.gz}, domain: out}\n"
+            "    - {name: phone, format: csv, train: {file: p.csv, limit: 50}, weight: 3,\n"
+            "       use: {train: 0.5, dev: 0.25, test: 0.25}}\n"
+            "  label: y\n  split: {train_dev: 0.05}\n"
+            "model: {layers: [{type: dense, units: 2}]}\n",
+            NULL, 0);
+    assert_int_equal(c.data.n_sources, 2);
+    assert_int_equal(c.data.sources[0].format, DATA_IDX);
+    assert_int_equal(c.data.sources[0].domain, DATA_DOMAIN_OUT);
+    tu_close(c.data.sources[0].use_train, 1, 0);
+    assert_int_equal(c.data.sources[1].format, DATA_CSV);
+    assert_string_equal(c.data.sources[1].files.file, "p.csv");
+    assert_int_equal(c.data.sources[1].files.limit, 50);
+    tu_close(c.data.sources[1].weight, 3, 0);
+    tu_close(c.data.sources[1].use_dev, 0.25, 0);
+    char *y = NULL;
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    for (const char *const *p = config_key_paths(); *p; p++) {
+        if (strncmp(*p, "data.sources.", 13) != 0)
+            continue;
+        char want[96];
+        snprintf(want, sizeof want, "%s:", strrchr(*p, '.') + 1);
+        if (!strstr(y, want)) {
+            print_error("key %s not written\n%s\n", *p, y);
+            fail();
+        }
+    }
+    dlc_config back;
+    if (config_load_string(&back, "back.yaml", y, strlen(y), NULL, 0, &err) != DLC_OK) {
+        print_error("%s\n%s\n", err.msg, y);
+        fail();
+    }
+    assert_int_equal(back.data.n_sources, 2);
+    assert_memory_equal(back.data.sources, c.data.sources, sizeof c.data.sources);
+    free(y);
+    config_free(&back);
+    config_free(&c);
+}
+
 static void test_to_yaml_round_trip(void **state)
 {
     (void)state;
@@ -974,7 +1047,7 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 17);
+    assert_int_equal(c.n_layers, 23); /* 20 written, and the split's 3 pieces */
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);
     assert_int_equal(c.layers[11].stride.n, 1);
@@ -990,6 +1063,23 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
     assert_string_equal(c.layers[5].share, "fc1");
     assert_int_equal(c.layers[0].trainable, 0);
+    assert_int_equal(c.layers[17].start, -3);
+    assert_int_equal(c.layers[17].end, -1);
+    assert_int_equal(c.layers[18].op, OP_SPLIT);
+    /* sizes [1, -1, 2]: pieces [0:1], [1:-2], [-2:] need no axis length */
+    const int piece[3][2] = {{0, 1}, {1, -2}, {-2, GRAPH_SLICE_END}};
+    for (int k = 0; k < 3; k++) {
+        const layer_spec *p = &c.layers[19 + k];
+        char name[32];
+        snprintf(name, sizeof name, "heads_%d", k);
+        assert_string_equal(p->name, name);
+        assert_int_equal(p->op, OP_SLICE);
+        assert_true(p->generated);
+        assert_string_equal(p->inputs[0], "heads");
+        assert_int_equal(p->start, piece[k][0]);
+        assert_int_equal(p->end, piece[k][1]);
+    }
+    assert_int_equal(c.layers[22].axes, 2);
     assert_int_equal(c.train.optimizer.type, OPT_RMSPROP);
     assert_int_equal(c.train.schedule.n_points, 3);
     assert_int_equal(c.train.stop_metric, STOP_DEV_ACCURACY);
@@ -999,6 +1089,8 @@ static void test_to_yaml_round_trip(void **state)
     char *y = NULL;
     assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
     for (const char *const *p = config_key_paths(); *p; p++) {
+        if (strncmp(*p, "data.sources.", 13) == 0)
+            continue; /* test_sources_round_trip */
         const char *name = strrchr(*p, '.');
         name = name ? name + 1 : *p;
         char want[96], want_top[96];
@@ -1082,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_to_yaml_round_trip),
+        cmocka_unit_test(test_sources_round_trip),
         cmocka_unit_test(test_key_paths),
         cmocka_unit_test(test_free_safe),
     };

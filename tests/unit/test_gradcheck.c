@@ -71,7 +71,7 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
     for (size_t i = 0; i < on; i++)
         r[i] = (float)dlc_rng_normal(&rng);
     proj p = {r};
-    gradcheck_opts o = {eps, floor, tu_quick() ? 8 : 64, 1, 11};
+    gradcheck_opts o = {eps, floor, tu_quick() ? 8 : 64, 1, 11, 0};
     gradcheck_result res[16];
     int k = gradcheck_graph(g, N, proj_loss, &p, &o, res, 16);
     assert_true(k >= 1);
@@ -491,6 +491,198 @@ static void case_time_maxpool(void)
     case_time_pool("time_maxpool");
 }
 
+/* ---- slicing, elementwise, normalization, gram ---- */
+
+/* x (N, 8) with every |x| >= 0.3: abs has no kink near it */
+static float *away_from_zero(size_t n)
+{
+    float *x = malloc(sizeof(float) * n);
+    assert_non_null(x);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 2);
+    for (size_t i = 0; i < n; i++) {
+        double v = dlc_rng_normal(&rng);
+        x[i] = (float)(v < 0 ? v - 0.3 : v + 0.3);
+    }
+    return x;
+}
+
+static layer_spec slice_spec(const char *name, const char *from, int axis, int start, int end)
+{
+    layer_spec s = gt_spec("slice", name);
+    gt_inputs(&s, from, NULL);
+    s.axis = axis;
+    s.start = start;
+    s.end = end;
+    return s;
+}
+
+static void case_slice(void)
+{
+    /* features, two slices of one layer (its gradient sums both) */
+    tensor_shape in = {1, {7}};
+    layer_spec s[4] = {gt_spec("dense", "d"), slice_spec("a", "d", 0, 1, -2),
+                       slice_spec("b", "d", 0, -3, GRAPH_SLICE_END), gt_spec("concat", "cat")};
+    s[0].units = 6;
+    s[0].activation = ACT_TANH;
+    gt_inputs(&s[3], "a", "b");
+    check_graph("slice features, two of one layer", &in, s, 4, 3, 1e-2);
+    /* channels, rows and columns of (C, H, W) */
+    tensor_shape img = {3, {3, 4, 5}};
+    layer_spec c[1] = {slice_spec("c", "input", 0, 1, 3)};
+    check_graph("slice channels", &img, c, 1, 2, 1e-2);
+    c[0] = slice_spec("c", "input", 1, -3, -1);
+    check_graph("slice rows", &img, c, 1, 2, 1e-2);
+    c[0] = slice_spec("c", "input", 2, 4, GRAPH_SLICE_END);
+    check_graph("slice the last column", &img, c, 1, 1, 1e-2);
+    /* features of a padded sequence, then a dense over the steps */
+    tensor_shape ids = {1, {5}};
+    layer_spec q[3] = {gt_spec("embedding", "emb"), slice_spec("f", "emb", 1, 1, 3), gt_spec("dense", "d")};
+    q[0].units = 4;
+    q[0].vocab = 7;
+    q[2].units = 2;
+    check_graph_x("slice features of a sequence", &ids, q, 3, 4, 1e-2, 1e-3, 1e-2, short_ids);
+}
+
+static void case_split(void)
+{
+    /* what the config makes of {name: parts, type: split, sizes: [2, -1, 3]}:
+     * the split and its pieces [0:2], [2:-3], [-3:], read back out of order */
+    tensor_shape in = {1, {5}};
+    layer_spec s[6] = {gt_spec("dense", "d"), gt_spec("split", "parts"),
+                       slice_spec("parts_0", "parts", 0, 0, 2), slice_spec("parts_1", "parts", 0, 2, -3),
+                       slice_spec("parts_2", "parts", 0, -3, GRAPH_SLICE_END), gt_spec("concat", "cat")};
+    s[0].units = 9;
+    s[0].activation = ACT_TANH;
+    s[1].n_sizes = 3;
+    s[1].sizes[0] = 2;
+    s[1].sizes[1] = -1;
+    s[1].sizes[2] = 3;
+    gt_inputs(&s[5], "parts_2", "parts_0");
+    strcpy(s[5].inputs[s[5].n_inputs++], "parts_1");
+    check_graph("split into three pieces", &in, s, 6, 3, 1e-2);
+}
+
+static void case_subtract(void)
+{
+    tensor_shape in = {1, {5}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("subtract", "diff")};
+    s[0].units = 4;
+    s[1].units = 4;
+    s[1].activation = ACT_SIGMOID;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    check_graph("subtract", &in, s, 3, 3, 1e-2);
+    /* verification's |f(x1) - f(x2)| with one shared encoder, over channels */
+    tensor_shape img = {3, {2, 3, 3}};
+    layer_spec v[5] = {gt_spec("conv2d", "enc"), gt_spec("activation", "other"), gt_spec("conv2d", "enc2"),
+                       gt_spec("subtract", "diff"), gt_spec("abs", "dist")};
+    v[0].filters = 2;
+    v[0].kernel = win(1, 2, 0, 0);
+    v[0].stride = win(1, 1, 0, 0);
+    v[0].activation = ACT_TANH;
+    gt_inputs(&v[1], "input", NULL);
+    v[1].activation = ACT_SIGMOID;
+    v[2] = v[0];
+    strcpy(v[2].name, "enc2");
+    strcpy(v[2].share, "enc");
+    gt_inputs(&v[2], "other", NULL);
+    gt_inputs(&v[3], "enc", "enc2");
+    check_graph("abs of subtract, shared encoder", &img, v, 5, 2, 1e-2);
+}
+
+static void case_multiply(void)
+{
+    /* three inputs, one of them twice (its gradient gets both terms) */
+    tensor_shape in = {1, {5}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("multiply", "prod")};
+    s[0].units = 5;
+    s[0].activation = ACT_TANH;
+    s[1].units = 5;
+    s[1].activation = ACT_SIGMOID;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    strcpy(s[2].inputs[s[2].n_inputs++], "input");
+    strcpy(s[2].inputs[s[2].n_inputs++], "a");
+    check_graph("multiply a * b * input * a", &in, s, 3, 3, 1e-2);
+    /* a gate: two inputs, channels of a map */
+    tensor_shape img = {3, {2, 3, 4}};
+    layer_spec t[2] = {gt_spec("activation", "gate"), gt_spec("multiply", "gated")};
+    t[0].activation = ACT_SIGMOID;
+    gt_inputs(&t[1], "gate", "input");
+    check_graph("multiply by a gate", &img, t, 2, 2, 1e-2);
+}
+
+static void case_abs(void)
+{
+    tensor_shape in = {1, {8}};
+    layer_spec s[2] = {gt_spec("abs", "mag"), gt_spec("dense", "d")};
+    s[1].units = 3;
+    float *x = away_from_zero(4 * 8);
+    check_graph_x("abs", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, x);
+    free(x);
+}
+
+static void case_square(void)
+{
+    tensor_shape in = {2, {3, 4}};
+    layer_spec s[2] = {gt_spec("dense", "d"), gt_spec("square", "sq")};
+    s[0].units = 3;
+    check_graph("square", &in, s, 2, 3, 1e-2);
+}
+
+static void case_l2normalize(void)
+{
+    tensor_shape in = {1, {6}};
+    layer_spec s[2] = {gt_spec("dense", "emb"), gt_spec("l2normalize", "unit")};
+    s[0].units = 4;
+    check_graph("dense + l2normalize", &in, s, 2, 3, 1e-2);
+    /* over every value of a map, with an activation after it */
+    tensor_shape img = {3, {2, 3, 2}};
+    layer_spec t[1] = {gt_spec("l2normalize", "unit")};
+    t[0].activation = ACT_TANH;
+    check_graph("l2normalize of a map, tanh after", &img, t, 1, 2, 1e-2);
+}
+
+static void case_gram(void)
+{
+    tensor_shape in = {3, {2, 4, 5}};
+    layer_spec s[2] = {gt_spec("conv2d", "c"), gt_spec("gram", "g")};
+    s[0].filters = 3;
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("conv2d + gram", &in, s, 2, 3, 1e-2);
+    /* one channel: the products are a single row */
+    tensor_shape one = {3, {1, 3, 3}};
+    layer_spec t[1] = {gt_spec("gram", "g")};
+    check_graph("gram of one channel", &one, t, 1, 2, 1e-2);
+}
+
+static void case_layernorm(void)
+{
+    tensor_shape in = {1, {5}};
+    layer_spec s[2] = {gt_spec("dense", "d"), gt_spec("layernorm", "ln")};
+    s[0].units = 4;
+    check_graph("layernorm (features)", &in, s, 2, 3, 2e-2);
+    /* a whole map (auto), each row of it (axes: 1), each channel (axes: 2) */
+    tensor_shape img = {3, {2, 3, 4}};
+    layer_spec t[1] = {gt_spec("layernorm", "ln")};
+    for (int axes = 0; axes <= 2; axes++) {
+        char what[64];
+        t[0].axes = axes;
+        snprintf(what, sizeof what, "layernorm of a map, axes %d", axes);
+        check_graph(what, &img, t, 1, 2, 2e-2);
+    }
+    /* per step of a padded sequence; the steps past the longest are zero */
+    tensor_shape ids = {1, {5}};
+    layer_spec q[3] = {gt_spec("embedding", "emb"), gt_spec("layernorm", "ln"), gt_spec("dense", "d")};
+    q[0].units = 4;
+    q[0].vocab = 7;
+    q[2].units = 2;
+    check_graph_x("layernorm per step", &ids, q, 3, 4, 2e-2, 1e-3, 1e-2, short_ids);
+}
+
 static void case_input(void)
 {
     /* the input op is checked through every case's input gradient */
@@ -512,12 +704,18 @@ static const op_case cases[] = {
     {"add", case_conv_merges},
     {"embedding", case_embedding}, {"rnn", case_rnn},     {"gru", case_gru},
     {"lstm", case_lstm},
+    {"slice", case_slice},     {"split", case_split},     {"subtract", case_subtract},
+    {"multiply", case_multiply}, {"abs", case_abs},       {"square", case_square},
+    {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
 };
 
 static void test_every_op_has_a_check(void **state)
 {
     for (int op = 0; op < OP_COUNT; op++) {
-        assert_non_null(graph_ops[op].name);
+        if (!graph_ops[op].name) {
+            print_error("op_kind %d has no row in graph_ops (registry.c)\n", op);
+            fail();
+        }
         assert_non_null(graph_ops[op].build);
         assert_non_null(graph_ops[op].forward);
         assert_non_null(graph_ops[op].backward);
@@ -661,6 +859,76 @@ static void test_zero_grad_clears(void **state)
     graph_free(g);
 }
 
+/* ---- the whole-model check of dlc gradcheck (tolerance mode) ---- */
+
+typedef struct {
+    const float *r;
+    float skew;   /* the analytic gradient is scaled by this: 1 is right */
+} skewed;
+
+static double skewed_loss(void *user, graph *g, int N, int with_grad)
+{
+    skewed *s = user;
+    graph_node *out = graph_output(g, 0);
+    graph_forward(g, N, 1);
+    size_t n = (size_t)N * out->size;
+    double L = 0;
+    for (size_t i = 0; i < n; i++)
+        L += (double)s->r[i] * out->out[i];
+    if (with_grad) {
+        graph_zero_grad(g);
+        for (size_t i = 0; i < n; i++)
+            out->grad[i] = s->skew * s->r[i];
+        graph_backward(g, N);
+    }
+    return L;
+}
+
+/* A GRU on ReLU'd inputs with a max over time: correct gradients pass (the
+ * tiny ones judged by absolute error, kinks skipped) and gradients 3% off
+ * fail, naming values. */
+static void test_tolerance_mode(void **state)
+{
+    (void)state;
+    tensor_shape in = {2, {6, 5}};
+    layer_spec s[3] = {gt_spec("activation", "relu_in"), rnn_spec("gru", 8, 1, 0, RNN_MERGE_CONCAT),
+                       gt_spec("time_maxpool", "pool")};
+    s[0].activation = ACT_RELU;
+    graph *g = gt_build(&in, s, 3, 4);
+    graph_set_input_grad(g, 1);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 1);
+    graph_init_params(g, &rng);
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < 4 * g->nodes[0].size; i++)
+        x[i] = (float)dlc_rng_normal(&rng);
+    graph_node *out = graph_output(g, 0);
+    float r[64];
+    for (size_t i = 0; i < 4 * out->size; i++)
+        r[i] = (float)dlc_rng_normal(&rng);
+    gradcheck_result res[8];
+    gradcheck_opts o = {4e-3, 1e-4, 20, 1, 3, 1e-2};
+    skewed ok = {r, 1.0f}, bad = {r, 1.03f};
+    int k = gradcheck_graph(g, 4, skewed_loss, &ok, &o, res, 8);
+    assert_true(k >= 3);
+    for (int i = 0; i < k; i++) {
+        if (res[i].failed)
+            print_error("%s: %d fail, first [%d] %g vs %g\n", res[i].name, res[i].failed,
+                        res[i].fails[0].index, res[i].fails[0].analytic, res[i].fails[0].numeric);
+        assert_int_equal(res[i].failed, 0);
+        assert_true(res[i].checked > 0);
+    }
+    k = gradcheck_graph(g, 4, skewed_loss, &bad, &o, res, 8);
+    int failed = 0;
+    for (int i = 0; i < k; i++) {
+        failed += res[i].failed > 0;
+        if (res[i].failed)
+            assert_true(res[i].fails[0].rel > o.tol);
+    }
+    assert_int_equal(failed, k); /* every tensor, the input included */
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_frozen_layer),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_topological_order),
+        cmocka_unit_test(test_tolerance_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

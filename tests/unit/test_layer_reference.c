@@ -1,5 +1,5 @@
 /* test_layer_reference.c - layers against values PyTorch 1.13 computed
- * (tests/data/make_reference_layers.py): both GRU forms (the simplified one
+ * (tests/data/make_reference_more_layers.py): both GRU forms (the simplified one
  * as nn.GRU with its reset gate open, the full one in the notes' form, whose
  * formula the script checks against nn.GRU where the two agree), plain RNNs
  * (tanh both ways, relu), embedding with a padding id, concat on two axes,

@@ -1,0 +1,339 @@
+/* infer.c - predictions on new inputs (see infer.h). */
+#include "infer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/rng.h"
+
+int infer_takes_images(const model *m)
+{
+    const tensor_shape *s = &m->data_shape;
+    return !m->text && s->ndim == 3 && (s->d[0] == 1 || s->d[0] == 3);
+}
+
+/* The forward pass of the N inputs already in the graph, each head's link
+ * applied in place, then fn. */
+static dlc_status run_batch(model *m, int first, int N, infer_fn fn, void *user, dlc_error *err)
+{
+    graph *g = m->g;
+    graph_forward(g, N, 0);
+    infer_batch b = {first, N, {0}};
+    for (int h = 0; h < m->n_heads; h++) {
+        graph_node *o = graph_output(g, h);
+        const loss_def *L = loss_get(m->heads[h].loss);
+        size_t K = (size_t)o->shape.d[o->shape.ndim - 1];
+        if (L->link != ACT_LINEAR)
+            graph_act_forward((act_kind)L->link, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
+        b.out[h] = o->out;
+    }
+    return fn(user, m, &b, err);
+}
+
+dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, void *user,
+                        dlc_error *err)
+{
+    graph *g = m->g;
+    const size_t D = tensor_shape_size(&m->data_shape);
+    char shape[64];
+    if (!infer_takes_images(m))
+        return dlc_fail(err, DLC_EINPUT,
+                        "the model takes examples of shape %s, not images (1 or 3 channels, "
+                        "height, width)",
+                        tensor_shape_str(&m->data_shape, shape, sizeof shape));
+    uint8_t *pix = malloc(D);
+    if (!pix)
+        return DLC_NOMEM(err);
+    dlc_status st = DLC_OK;
+    for (int start = 0; start < n && st == DLC_OK; start += g->nmax) {
+        int N = n - start < g->nmax ? n - start : g->nmax;
+        float *x = graph_input(g, 0); /* (N, D) */
+        for (int i = 0; i < N && st == DLC_OK; i++) {
+            st = data_image_load(files[start + i], &m->data_shape, pix, err);
+            for (size_t j = 0; st == DLC_OK && j < D; j++)
+                x[(size_t)i * D + j] = (float)pix[j];
+        }
+        if (st != DLC_OK)
+            break;
+        data_norm_apply(&m->norm, x, (size_t)N);
+        st = run_batch(m, start, N, fn, user, err);
+    }
+    free(pix);
+    return st;
+}
+
+dlc_status infer_rows(model *m, const float *x, int n, infer_fn fn, void *user, dlc_error *err)
+{
+    graph *g = m->g;
+    const size_t D = tensor_shape_size(&m->input);
+    dlc_status st = DLC_OK;
+    for (int start = 0; start < n && st == DLC_OK; start += g->nmax) {
+        int N = n - start < g->nmax ? n - start : g->nmax;
+        float *in = graph_input(g, 0); /* (N, D) */
+        memcpy(in, x + (size_t)start * D, sizeof(float) * (size_t)N * D);
+        data_norm_apply(&m->norm, in, (size_t)N);
+        st = run_batch(m, start, N, fn, user, err);
+    }
+    return st;
+}
+
+/* ---- CSV rows ---- */
+
+typedef struct {
+    const char *path;
+    int D;
+    float *x;     /* (cap, D) */
+    int n, cap;
+} csv_rows;
+
+static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_error *err)
+{
+    csv_rows *r = user;
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 64;
+        float *x = realloc(r->x, sizeof(float) * (size_t)cap * (size_t)r->D);
+        if (!x)
+            return DLC_NOMEM(err);
+        r->x = x;
+        r->cap = cap;
+    }
+    for (int j = 0; j < r->D; j++) {
+        double v;
+        if (dlc_parse_double(fields[j], &v) != 0 || !isfinite(v))
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: feature %d: expected a number, got \"%.60s\"",
+                            r->path, line, j + 1, fields[j]);
+        r->x[(size_t)r->n * r->D + j] = (float)v;
+    }
+    r->n++;
+    return DLC_OK;
+}
+
+dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    dlc_strlist header = {0}, want = {0};
+    csv_rows r = {path, (int)tensor_shape_size(&m->data_shape), NULL, 0, 0};
+    *x = NULL;
+    *n = 0;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)
+        goto done;
+    if (m->features.n > 0) {
+        st = dlc_strlist_copy(&want, &m->features, err);
+        for (int i = 0; i < want.n && st == DLC_OK; i++)
+            if (dlc_strlist_find(&header, want.v[i]) < 0)
+                st = dlc_fail(err, DLC_EINPUT,
+                              "%s: the model reads feature column '%s', which the header lacks "
+                              "(it reads %d columns: %s%s)",
+                              path, want.v[i], want.n, want.v[0], want.n > 1 ? ", ..." : "");
+    } else {
+        /* a model file without its feature names: as in training, every
+         * column that is not a label, in the file's order */
+        for (int i = 0; i < header.n && st == DLC_OK; i++)
+            if (dlc_strlist_find(&m->label_columns, header.v[i]) < 0)
+                st = dlc_strlist_push(&want, header.v[i], err);
+    }
+    if (st == DLC_OK && want.n != r.D)
+        st = dlc_fail(err, DLC_EINPUT,
+                      "%s: %d feature columns, the model takes %d (name them with the columns it "
+                      "was trained on)", path, want.n, r.D);
+    if (st == DLC_OK)
+        st = data_csv_records(path, text, len, (const char *const *)want.v, want.n, csv_row, &r,
+                              err);
+    if (st == DLC_OK && r.n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
+done:
+    if (st == DLC_OK) {
+        *x = r.x;
+        *n = r.n;
+    } else {
+        free(r.x);
+    }
+    free(text);
+    dlc_strlist_clear(&header);
+    dlc_strlist_clear(&want);
+    return st;
+}
+
+/* ---- text ---- */
+
+/* The model's tokenizer, with its vocabulary. */
+static data_text_config tokenizer(const model *m)
+{
+    data_text_config tc = m->text_cfg;
+    tc.vocab = &m->vocab;
+    return tc;
+}
+
+static dlc_status need_text(const model *m, text_task task, dlc_error *err)
+{
+    if (!m->text || m->vocab.n == 0)
+        return dlc_fail(err, DLC_EINPUT, "not a text model (it was not trained on data.format text)");
+    if (task == TEXT_LM && m->text_cfg.task != TEXT_LM)
+        return dlc_fail(err, DLC_EINPUT, "not a language model (a %s model: label texts with it)",
+                        data_text_task_names[m->text_cfg.task]);
+    if (task != TEXT_LM && m->text_cfg.task != task)
+        return dlc_fail(err, DLC_EINPUT, "a %s model, not a text %s",
+                        m->text_cfg.task == TEXT_LM ? "language" : data_text_task_names[m->text_cfg.task],
+                        task == TEXT_TAG ? "tagger" : "classifier");
+    return DLC_OK;
+}
+
+/* softmax(z / temperature) into p (K), excluding <pad> and <unk>; the
+ * argmax when temperature is 0. */
+static int next_token(const float *z, int K, double temperature, dlc_rng *rng, double *p)
+{
+    int best = -1;
+    for (int k = 0; k < K; k++)
+        if (k != TEXT_PAD && k != TEXT_UNK && (best < 0 || z[k] > z[best]))
+            best = k;
+    if (temperature <= 0 || best < 0)
+        return best < 0 ? 0 : best;
+    double sum = 0;
+    for (int k = 0; k < K; k++) {
+        p[k] = k == TEXT_PAD || k == TEXT_UNK ? 0.0 : exp((z[k] - z[best]) / temperature);
+        sum += p[k];
+    }
+    double u = dlc_rng_uniform(rng) * sum;
+    for (int k = 0; k < K; k++) {
+        if (p[k] == 0.0)
+            continue;
+        u -= p[k];
+        if (u < 0)
+            return k;
+    }
+    return best;
+}
+
+dlc_status infer_generate(model *m, const char *prompt, const infer_gen_opts *o,
+                          void (*emit)(void *user, int id), void *user, dlc_error *err)
+{
+    dlc_status st = need_text(m, TEXT_LM, err);
+    if (st != DLC_OK)
+        return st;
+    graph *g = m->g;
+    graph_node *out = graph_output(g, 0);
+    int K = out->shape.d[out->shape.ndim - 1];
+    size_t cap = strlen(prompt) + 2;
+    float *ids = malloc(sizeof(float) * cap);
+    double *p = malloc(sizeof(double) * (size_t)K);
+    if (!ids || !p) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    data_text_config tc = tokenizer(m);
+    int n = data_text_encode(&tc, &m->vocab, prompt, ids, (int)cap, err);
+    if (n < 0) {
+        st = DLC_EINPUT;
+        goto done;
+    }
+    if (n == 0) {
+        /* nothing to continue: start as after a line end */
+        int nl = dlc_strlist_find(&m->vocab, tc.unit == TEXT_CHARS ? "\n" : "<eos>");
+        ids[n++] = (float)(nl >= 0 ? nl : 2 < m->vocab.n ? 2 : 0);
+    }
+    dlc_rng rng;
+    dlc_rng_seed(&rng, o->seed, DLC_STREAM(DLC_STREAM_SAMPLE, 0));
+    for (int i = 0; i < n; i++) {
+        graph_input(g, 0)[0] = ids[i];
+        g->carry = i > 0;
+        graph_forward(g, 1, 0);
+    }
+    for (long k = 0; k < o->length; k++) {
+        int id = next_token(out->out, K, o->temperature, &rng, p);
+        emit(user, id);
+        graph_input(g, 0)[0] = (float)id;
+        g->carry = 1;
+        graph_forward(g, 1, 0);
+    }
+    g->carry = 0;
+done:
+    free(ids);
+    free(p);
+    return st;
+}
+
+/* The token ids of text into *all (allocated: free it); returns the count,
+ * or -1 with err set. */
+static int encode(model *m, const char *text, float **all, dlc_error *err)
+{
+    data_text_config tc = tokenizer(m);
+    size_t cap = strlen(text) + 1;
+    float *ids = calloc(cap, sizeof(float));
+    if (!ids) {
+        DLC_NOMEM(err);
+        return -1;
+    }
+    int n = data_text_encode(&tc, &m->vocab, text, ids, (int)cap, err);
+    if (n < 0) {
+        free(ids);
+        return -1;
+    }
+    *all = ids;
+    return n;
+}
+
+dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tokens,
+                               dlc_error *err)
+{
+    dlc_status st = need_text(m, TEXT_CLASSIFY, err);
+    if (st != DLC_OK)
+        return st;
+    graph *g = m->g;
+    graph_node *out = graph_output(g, 0);
+    int K = out->shape.d[out->shape.ndim - 1], T = (int)g->nodes[0].size;
+    float *ids = NULL;
+    int n = encode(m, text, &ids, err);
+    if (n < 0)
+        return err->status ? err->status : DLC_EINPUT;
+    float *x = graph_input(g, 0);
+    for (int i = 0; i < T; i++)
+        x[i] = i < n ? ids[i] : (float)TEXT_PAD;
+    free(ids);
+    graph_forward(g, 1, 0);
+    const float *z = out->out;
+    double mx = z[0], sum = 0;
+    for (int k = 1; k < K; k++)
+        mx = z[k] > mx ? z[k] : mx;
+    for (int k = 0; k < K; k++)
+        sum += p[k] = exp(z[k] - mx);
+    for (int k = 0; k < K; k++)
+        p[k] /= sum;
+    *n_tokens = n;
+    return DLC_OK;
+}
+
+dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n_out, dlc_error *err)
+{
+    dlc_status st = need_text(m, TEXT_TAG, err);
+    if (st != DLC_OK)
+        return st;
+    graph *g = m->g;
+    graph_node *out = graph_output(g, 0);
+    int K = out->shape.d[out->shape.ndim - 1], T = (int)g->nodes[0].size;
+    float *ids = NULL;
+    int n = encode(m, text, &ids, err);
+    if (n < 0)
+        return err->status ? err->status : DLC_EINPUT;
+    /* pieces of T tokens, one tag per token */
+    for (int at = 0; at < n; at += T) {
+        int len = n - at < T ? n - at : T;
+        for (int i = 0; i < T; i++)
+            graph_input(g, 0)[i] = i < len ? ids[at + i] : (float)TEXT_PAD;
+        graph_forward(g, 1, 0);
+        for (int i = 0; i < len && at + i < cap; i++) {
+            const float *z = out->out + (size_t)i * K;
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                best = z[k] > z[best] ? k : best;
+            tags[at + i] = best;
+        }
+    }
+    free(ids);
+    *n_out = n < cap ? n : cap;
+    return DLC_OK;
+}

@@ -1,0 +1,68 @@
+/* infer.h - a trained model applied to new inputs, as a library: image files,
+ * rows of raw values (CSV features) and texts go through exactly the
+ * preprocessing the model was trained with, and each output (head) comes
+ * back as what it predicts: probabilities through its loss's link
+ * (softmax, sigmoid), values as they are for regression.  Language models
+ * generate text token by token.  src/cli only parses arguments and prints;
+ * verification, style transfer and detection output build on these.
+ *
+ * Letters: N inputs per batch, D values per input, K outputs of a head.
+ */
+#ifndef DLC_INFER_H
+#define DLC_INFER_H
+
+#include "../train/model.h"
+
+/* One batch of predictions: inputs first .. first+n-1. */
+typedef struct {
+    int first, n;
+    const float *out[MODEL_MAX_HEADS];   /* (n, size of head h) after the head's link; borrowed */
+} infer_batch;
+
+/* Called once per batch; its error stops the run. */
+typedef dlc_status (*infer_fn)(void *user, const model *m, const infer_batch *b, dlc_error *err);
+
+/* The model's input can be read from image files: its data are (C, H, W)
+ * with 1 or 3 channels. */
+int infer_takes_images(const model *m);
+
+/* Image files (any format data_image_load reads), converted to the model's
+ * data shape and normalized, in batches of at most m->g->nmax.  Errors
+ * (EINPUT) name the file; nothing is passed to fn for a batch that fails. */
+dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, void *user,
+                        dlc_error *err);
+
+/* Rows of raw values x (n, D = the model's data size), normalized here. */
+dlc_status infer_rows(model *m, const float *x, int n, infer_fn fn, void *user, dlc_error *err);
+
+/* The feature columns of a CSV file the model reads, by the names its
+ * training data used (data.features, else every column that was not a
+ * label); the file may hold other columns.  x receives (n, D) (free it).
+ * Errors name the file, line and column. */
+dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err);
+
+/* ---- text models ---- */
+
+typedef struct {
+    long length;          /* tokens to generate */
+    double temperature;   /* softmax(logits / T); 0: the most likely token */
+    uint64_t seed;        /* the sampling stream: the same seed, the same text */
+} infer_gen_opts;
+
+/* A language model (loaded with input (1), see model_load_input) continues
+ * prompt: its tokens are read, then each generated token id is passed to
+ * emit.  <pad> and <unk> are never produced.  EINPUT for invalid UTF-8 or a
+ * model that is not a language model. */
+dlc_status infer_generate(model *m, const char *prompt, const infer_gen_opts *o,
+                          void (*emit)(void *user, int id), void *user, dlc_error *err);
+
+/* A text classifier: p (K) the probabilities of its classes for text;
+ * *n_tokens the text's tokens (it reads at most the model's length). */
+dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tokens,
+                               dlc_error *err);
+
+/* A tagger: the tag (class id) of each of the text's tokens into tags (at
+ * most cap); *n the count. */
+dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n, dlc_error *err);
+
+#endif

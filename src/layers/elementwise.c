@@ -1,0 +1,130 @@
+/* elementwise.c - value-by-value layers: subtract (two inputs), multiply
+ * (two or more), abs and square (one).  Inputs of several-input layers have
+ * one shape; the output has it too.  Verification on |f(x_i) - f(x_j)| and
+ * triplet distances are built from these.
+ *   subtract: y = x0 - x1
+ *   multiply: y = x0 * x1 * ... * x(K-1)
+ *   abs:      y = |x|      (dy/dx = sign(x), 0 at 0 as PyTorch takes it)
+ *   square:   y = x * x
+ * Every buffer is (N, size). */
+#include <string.h>
+
+#include "layers.h"
+
+/* ---- subtract ---- */
+dlc_status subtract_build(graph *g, graph_node *n, dlc_error *err)
+{
+    return layer_same_shape_inputs(g, n, err);
+}
+
+void subtract_forward(graph *g, graph_node *n, int N)
+{
+    size_t len = (size_t)N * n->size;
+    const float *restrict a = graph_in(g, n, 0)->out, *restrict b = graph_in(g, n, 1)->out;
+    float *restrict y = n->out;
+    for (size_t i = 0; i < len; i++)
+        y[i] = a[i] - b[i];
+}
+
+void subtract_backward(graph *g, graph_node *n, int N)
+{
+    size_t len = (size_t)N * n->size;
+    for (int k = 0; k < 2; k++)
+        if (graph_wants_grad(g, n, k))
+            tensor_axpy(graph_in(g, n, k)->grad, k ? -1.0f : 1.0f, n->grad, len);
+}
+
+/* ---- multiply ---- */
+dlc_status multiply_build(graph *g, graph_node *n, dlc_error *err)
+{
+    return layer_same_shape_inputs(g, n, err);
+}
+
+void multiply_forward(graph *g, graph_node *n, int N)
+{
+    size_t len = (size_t)N * n->size;
+    float *restrict y = n->out;
+    memcpy(y, graph_in(g, n, 0)->out, sizeof(float) * len);
+    for (int k = 1; k < n->n_in; k++) {
+        const float *restrict x = graph_in(g, n, k)->out;
+        for (size_t i = 0; i < len; i++)
+            y[i] *= x[i];
+    }
+}
+
+/* dx_k = dy * (product of the other inputs): no division, so zeros are fine. */
+void multiply_backward(graph *g, graph_node *n, int N)
+{
+    size_t len = (size_t)N * n->size;
+    const float *dy = n->grad, *x[GRAPH_MAX_INPUTS];
+    for (int j = 0; j < n->n_in; j++)
+        x[j] = graph_in(g, n, j)->out;
+    for (int k = 0; k < n->n_in; k++) {
+        if (!graph_wants_grad(g, n, k))
+            continue;
+        float *dx = graph_in(g, n, k)->grad;
+        for (size_t i = 0; i < len; i++) {
+            float p = dy[i];
+            for (int j = 0; j < n->n_in; j++)
+                if (j != k)
+                    p *= x[j][i];
+            dx[i] += p;
+        }
+    }
+}
+
+/* ---- abs and square: y = f(x), dx += f'(x) dy ---- */
+static dlc_status unary_build(graph *g, graph_node *n)
+{
+    n->shape = graph_in(g, n, 0)->shape;
+    n->seq = graph_in(g, n, 0)->seq;
+    return DLC_OK;
+}
+
+static inline float abs_f(float x)
+{
+    return x < 0.0f ? -x : x;
+}
+
+static inline float abs_d(float x)
+{
+    return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f;
+}
+
+static inline float square_f(float x)
+{
+    return x * x;
+}
+
+static inline float square_d(float x)
+{
+    return 2.0f * x;
+}
+
+#define UNARY_OP(name)                                                           \
+    dlc_status name##_build(graph *g, graph_node *n, dlc_error *err)             \
+    {                                                                            \
+        return unary_build(g, n);                                                \
+    }                                                                            \
+    void name##_forward(graph *g, graph_node *n, int N)                          \
+    {                                                                            \
+        size_t len = (size_t)N * n->size;                                        \
+        const float *restrict x = graph_in(g, n, 0)->out;                        \
+        float *restrict y = n->out;                                              \
+        for (size_t i = 0; i < len; i++)                                         \
+            y[i] = name##_f(x[i]);                                               \
+    }                                                                            \
+    void name##_backward(graph *g, graph_node *n, int N)                         \
+    {                                                                            \
+        if (!graph_wants_grad(g, n, 0))                                          \
+            return;                                                              \
+        graph_node *in = graph_in(g, n, 0);                                      \
+        size_t len = (size_t)N * n->size;                                        \
+        const float *restrict x = in->out, *restrict dy = n->grad;               \
+        float *restrict dx = in->grad;                                           \
+        for (size_t i = 0; i < len; i++)                                         \
+            dx[i] += name##_d(x[i]) * dy[i];                                     \
+    }
+
+UNARY_OP(abs)
+UNARY_OP(square)

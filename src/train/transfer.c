@@ -1,0 +1,130 @@
+/* transfer.c - transfer learning: a model starts from another run's weights
+ * (init_from), copied by layer name, with new layers (a new head) left as
+ * initialised; the source's input normalization is reused unless refit. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../base/sha256.h"
+#include "model.h"
+
+const char *model_file_of(const char *run, char *buf, size_t size)
+{
+    struct stat sb;
+    if (stat(run, &sb) == 0 && S_ISDIR(sb.st_mode))
+        snprintf(buf, size, "%s/model.safetensors", run);
+    else
+        snprintf(buf, size, "%s", run);
+    return buf;
+}
+
+/* 1 when name matches any of the globs. */
+static int matches(const dlc_strlist *globs, const char *name)
+{
+    for (int i = 0; i < globs->n; i++)
+        if (fnmatch(globs->v[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every glob of list must name a layer of g: a typo would silently copy
+ * nothing (or everything). */
+static dlc_status check_globs(const graph *g, const dlc_strlist *list, const char *key,
+                              dlc_error *err)
+{
+    for (int i = 0; i < list->n; i++) {
+        dlc_strlist one = {1, &list->v[i]};
+        int hit = 0;
+        for (int n = g->n_inputs; n < g->n_nodes && !hit; n++)
+            hit = matches(&one, g->nodes[n].spec.name);
+        if (!hit)
+            return dlc_fail(err, DLC_EINPUT, "init_from.%s: '%s' matches no layer of the model", key,
+                            list->v[i]);
+    }
+    return DLC_OK;
+}
+
+dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *err)
+{
+    char path[2100];
+    model_file_of(cfg->init.run, path, sizeof path);
+    dlc_status s = dlc_sha256_file(path, hex, err);
+    if (s != DLC_OK)
+        dlc_error_prefix(err, "init_from.run");
+    return s;
+}
+
+dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err)
+{
+    const init_config *in = &cfg->init;
+    if (!in->run[0])
+        return DLC_OK;
+    char path[2100], a[64], b[64];
+    model_file_of(in->run, path, sizeof path);
+    graph *g = m->g;
+    dlc_status s;
+    if ((s = check_globs(g, &in->layers, "layers", err)) != DLC_OK ||
+        (s = check_globs(g, &in->exclude, "exclude", err)) != DLC_OK)
+        return s;
+    if (in->sha256[0]) {
+        char hex[65];
+        if ((s = model_source_digest(cfg, hex, err)) != DLC_OK)
+            return s;
+        if (strcmp(hex, in->sha256) != 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "init_from: %s has changed since this run recorded it (sha256 %.12s..., "
+                            "recorded %.12s...)", path, hex, in->sha256);
+    }
+    io_st *st = NULL;
+    if ((s = io_safetensors_read(&st, path, err)) != DLC_OK) {
+        dlc_error_prefix(err, "init_from.run");
+        return s;
+    }
+    const char *format = io_st_meta(st, "format");
+    if (!format || strncmp(format, "dlc-model", 9) != 0) {
+        s = dlc_fail(err, DLC_EINPUT, "init_from.run: %s is not a dlc model file", path);
+        goto done;
+    }
+    for (int k = 0; k < g->n_params; k++) {
+        graph_param *p = &g->params[k];
+        const char *layer = g->nodes[p->node].spec.name;
+        if ((in->layers.n && !matches(&in->layers, layer)) || matches(&in->exclude, layer))
+            continue;
+        const io_tensor *t = io_st_get(st, p->name);
+        if (!t) {
+            s = dlc_fail(err, DLC_EINPUT,
+                         "init_from: %s has no tensor '%s' (shape %s here); list layer '%s' under "
+                         "init_from.exclude to start it afresh",
+                         path, p->name, tensor_shape_str(&p->shape, a, sizeof a), layer);
+            goto done;
+        }
+        if (!tensor_shape_equal(&t->shape, &p->shape)) {
+            s = dlc_fail(err, DLC_EINPUT,
+                         "init_from: tensor '%s' has shape %s in %s and %s here; list layer '%s' "
+                         "under init_from.exclude to start it afresh (a new head)",
+                         p->name, tensor_shape_str(&t->shape, a, sizeof a), path,
+                         tensor_shape_str(&p->shape, b, sizeof b), layer);
+            goto done;
+        }
+        memcpy(p->data, t->data, sizeof(float) * p->n);
+    }
+    if (in->normalize == INIT_NORM_SOURCE) {
+        const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
+        if (!shift || !scale || shift->shape.ndim != 1 || scale->shape.ndim != 1 ||
+            (size_t)shift->shape.d[0] != m->norm.dim || (size_t)scale->shape.d[0] != m->norm.dim) {
+            s = dlc_fail(err, DLC_EINPUT,
+                         "init_from: %s normalizes inputs of another size (%d values, here %zu); "
+                         "set init_from.normalize: refit",
+                         path, shift && shift->shape.ndim == 1 ? shift->shape.d[0] : 0, m->norm.dim);
+            goto done;
+        }
+        memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
+        memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        if (m->norm.kind == NORM_NONE)
+            m->norm.kind = NORM_STANDARD; /* applied, whatever this config would have fitted */
+    }
+done:
+    io_st_free(st);
+    return s;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# transfer.bats - starting from another run's weights (init_from), freezing
+# layers, data.subset, and the errors a user meets on the way.
+load helpers
+
+# The bytes of tensor $2 in safetensors file $1 (header: 8-byte length, JSON).
+tensor_bytes() {
+    local len off
+    len=$(od -An -t u8 -N8 "$1" | tr -d ' ')
+    off=$(dd if="$1" bs=1 skip=8 count="$len" 2>/dev/null | jq -r --arg t "$2" '.[$t].data_offsets | "\(.[0]) \(.[1])"')
+    set -- "$1" $off "$len"
+    tail -c +$((8 + $4 + $2 + 1)) "$1" | head -c $(($3 - $2))
+}
+
+source_run() {
+    iris_config src.yaml 20
+    sed -i 's/name: iris/name: src/; s/units: 8, activation: tanh/units: 8, activation: tanh, name: hidden/; s/units: 3, activation: softmax/units: 3, activation: softmax, name: head/' src.yaml
+    "$DLC" train src.yaml --out src --quiet
+}
+
+# classes virginica and setosa only, 10 of each to learn from, a new head
+target_config() {
+    cat > tgt.yaml <<YAML
+name: tgt
+seed: 5
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  subset: {classes: [virginica, setosa], per_class: 10}
+model:
+  layers:
+    - {name: hidden, type: dense, units: 8, activation: tanh}
+    - {name: new_head, type: dense, units: 2, activation: softmax}
+init_from: {run: src, exclude: [new_head]}
+freeze: {all_but_last: ${1:-1}}
+train: {epochs: 5, batch_size: 4, optimizer: {type: adam, lr: 0.05}}
+YAML
+}
+
+@test "init_from copies the named layers, freezes the rest, and the run records the source's path and sha256" {
+    source_run
+    target_config 1
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from $TMP/src"* ]]
+    [[ "$output" == *"train 20,"* ]]
+    # the frozen layer is byte for byte the source's; the new head learned
+    cmp <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors hidden.weight)
+    cmp <(tensor_bytes src/model.safetensors hidden.bias) <(tensor_bytes tgt/model.safetensors hidden.bias)
+    run "$DLC" summary tgt
+    [[ "$output" == *"hidden "*"(frozen)"* ]]
+    [[ "$output" == *"trainable 18, frozen 40"* ]]
+    # the resolved config names the source and its digest
+    grep -q "run: \"\?$TMP/src\"\?" tgt/config.yaml
+    sum=$(sha256sum src/model.safetensors | cut -d' ' -f1)
+    grep -q "sha256: \"\?$sum\"\?" tgt/config.yaml
+    # the classes are the subset's, in its order
+    [ "$(jq -r '.classes | join(",")' tgt/report.json)" = "virginica,setosa" ]
+}
+
+@test "fine-tuning every layer changes the copied ones; excluded layers start afresh" {
+    source_run
+    target_config 1
+    sed -i 's/^freeze:.*//' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    ! cmp -s <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors hidden.weight)
+}
+
+@test "init_from errors: a tensor of another shape, a missing one, a glob that matches nothing, a changed source" {
+    source_run
+    target_config 1
+    sed 's/exclude: \[new_head\]/exclude: []/' tgt.yaml > a.yaml
+    run "$DLC" train a.yaml --out a
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no tensor 'new_head.weight' (shape (2, 8) here); list layer 'new_head' under init_from.exclude"* ]]
+    sed 's/name: new_head/name: head/; s/exclude: \[new_head\]/exclude: []/' tgt.yaml > b.yaml
+    run "$DLC" train b.yaml --out b
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tensor 'head.weight' has shape (3, 8) in "*"src/model.safetensors and (2, 8) here"* ]]
+    sed 's/exclude: \[new_head\]/exclude: [new_haed]/' tgt.yaml > c.yaml
+    run "$DLC" train c.yaml --out c
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"init_from.exclude: 'new_haed' matches no layer of the model"* ]]
+    sed 's/exclude: \[new_head\]/exclude: [new_head], sha256: 0123/' tgt.yaml > d.yaml
+    run "$DLC" train d.yaml --out d
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"has changed since this run recorded it"* ]]
+    sed 's/run: src/run: nothere/' tgt.yaml > e.yaml
+    run "$DLC" train e.yaml --out e
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"init_from.run"*"nothere"* ]]
+}
+
+@test "init_from.normalize: the source's statistics by default, refit on request" {
+    source_run
+    target_config 1
+    "$DLC" train tgt.yaml --out tgt --quiet
+    cmp <(tensor_bytes src/model.safetensors norm.shift) <(tensor_bytes tgt/model.safetensors norm.shift)
+    sed 's/exclude: \[new_head\]/exclude: [new_head], normalize: refit/' tgt.yaml > r.yaml
+    "$DLC" train r.yaml --out r --quiet
+    ! cmp -s <(tensor_bytes src/model.safetensors norm.shift) <(tensor_bytes r/model.safetensors norm.shift)
+}
+
+@test "data.subset: unknown classes and a subset for a non-classification output are errors" {
+    target_config 1
+    sed -i 's/^init_from.*//; s/^freeze.*//' tgt.yaml
+    sed 's/virginica, setosa/virginica, setosaa/' tgt.yaml > a.yaml
+    run "$DLC" train a.yaml --out a
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.subset.classes: no class 'setosaa' in the data"* ]]
+}

@@ -1,0 +1,438 @@
+/* test_layers.c - slice, split, subtract, multiply, abs, square, l2normalize,
+ * gram and layernorm against values PyTorch 1.13 computed
+ * (tests/data/make_reference_layers.py): outputs, and the gradients with
+ * respect to inputs and parameters.  Graphs are built for more examples than
+ * they run, so a batch smaller than the capacity is what is checked.  Also:
+ * the shape checks that refuse bad inputs at build, and that inputs needing
+ * no gradient get none. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/config/config.h"
+#include "graphtest.h"
+#include "testutil.h"
+
+#define SPARE 3 /* graph capacity beyond the batch the reference holds */
+
+static const float *ref_get(const tu_ref *r, const char *name, const char *key, size_t *n)
+{
+    char full[64];
+    snprintf(full, sizeof full, "%s.%s", name, key);
+    return tu_ref_get(r, full, n);
+}
+
+/* Runs the op `op` on the reference case `name`: n_in inputs of per-sample
+ * shape `shape`.  One input is the model input itself; several are stacked
+ * per example in the model input (n_in, S) and cut apart by slice and
+ * reshape layers, so dx of the model input holds every input's gradient.
+ * The op's parameters come from p0, p1, ...; compares y, dx*, dp*. */
+static void check_ref(const tu_ref *r, const char *name, int n_in, tensor_shape shape, layer_spec op,
+                      double tol)
+{
+    size_t S = tensor_shape_size(&shape), total;
+    ref_get(r, name, "x0", &total);
+    int N = (int)(total / S);
+    layer_spec specs[2 * GRAPH_MAX_INPUTS + 1];
+    int n = 0;
+    tensor_shape in = shape;
+    if (n_in > 1) {
+        in = (tensor_shape){2, {n_in, (int)S}};
+        op.n_inputs = n_in;
+        for (int k = 0; k < n_in; k++) {
+            char cut[16], as[16];
+            snprintf(cut, sizeof cut, "cut%d", k);
+            snprintf(as, sizeof as, "x%d", k);
+            specs[n] = gt_spec("slice", cut);
+            gt_inputs(&specs[n], "input", NULL);
+            specs[n].start = k;
+            specs[n++].end = k + 1;
+            specs[n] = gt_spec("reshape", as);
+            specs[n].target_ndim = shape.ndim;
+            memcpy(specs[n++].target, shape.d, sizeof shape.d);
+            strcpy(op.inputs[k], as);
+        }
+    }
+    specs[n++] = op;
+    graph *g = gt_build(&in, specs, n, N + SPARE);
+    graph_set_input_grad(g, 1);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 1);
+    graph_init_params(g, &rng);
+    graph_node *o = graph_output(g, 0);
+    char key[16], what[64];
+    for (int p = 0; p < o->n_params; p++) {
+        snprintf(key, sizeof key, "p%d", p);
+        graph_param *gp = graph_p(g, o, p);
+        size_t len;
+        const float *v = ref_get(r, name, key, &len);
+        assert_int_equal(len, gp->n);
+        memcpy(gp->data, v, sizeof(float) * len);
+    }
+    float *x = graph_input(g, 0);
+    for (int k = 0; k < n_in; k++) {
+        snprintf(key, sizeof key, "x%d", k);
+        const float *xk = ref_get(r, name, key, NULL);
+        for (int i = 0; i < N; i++)
+            memcpy(x + ((size_t)i * n_in + k) * S, xk + (size_t)i * S, sizeof(float) * S);
+    }
+    graph_forward(g, N, 1);
+    size_t ny;
+    const float *y = ref_get(r, name, "y", &ny);
+    assert_int_equal(ny, (size_t)N * o->size);
+    snprintf(what, sizeof what, "%s y", name);
+    tu_assert_close(what, o->out, y, ny, tol, tol);
+    graph_zero_grad(g);
+    memcpy(o->grad, ref_get(r, name, "dy", NULL), sizeof(float) * ny);
+    graph_backward(g, N);
+    float *dx = malloc(sizeof(float) * (size_t)N * S);
+    assert_non_null(dx);
+    for (int k = 0; k < n_in; k++) {
+        for (int i = 0; i < N; i++)
+            memcpy(dx + (size_t)i * S, g->nodes[0].grad + ((size_t)i * n_in + k) * S, sizeof(float) * S);
+        snprintf(key, sizeof key, "dx%d", k);
+        snprintf(what, sizeof what, "%s %s", name, key);
+        tu_assert_close(what, dx, ref_get(r, name, key, NULL), (size_t)N * S, tol, tol);
+    }
+    for (int p = 0; p < o->n_params; p++) {
+        snprintf(key, sizeof key, "dp%d", p);
+        snprintf(what, sizeof what, "%s %s", name, key);
+        graph_param *gp = graph_p(g, o, p);
+        tu_assert_close(what, gp->grad, ref_get(r, name, key, NULL), gp->n, tol, tol);
+    }
+    free(dx);
+    graph_free(g);
+}
+
+static void test_slice(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_cut");
+    layer_spec s = gt_spec("slice", "s");
+    s.axis = 1;
+    s.start = -4;
+    s.end = -1;
+    check_ref(r, "slice", 1, (tensor_shape){3, {4, 5, 2}}, s, 1e-6);
+    tu_ref_free(r);
+}
+
+/* A split as the config makes it (sizes [2, -1, 3]: pieces [0:2], [2:-3],
+ * [-3:]), every piece compared with torch.split's, and the gradient of all
+ * three flowing back into one input. */
+static void test_split(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_cut");
+    size_t total;
+    const float *x = ref_get(r, "split", "x0", &total);
+    int N = (int)(total / 9);
+    tensor_shape in = {1, {9}};
+    layer_spec s[4] = {gt_spec("split", "parts"), gt_spec("slice", "parts_0"), gt_spec("slice", "parts_1"),
+                       gt_spec("slice", "parts_2")};
+    s[0].n_sizes = 3;
+    s[0].sizes[0] = 2;
+    s[0].sizes[1] = -1;
+    s[0].sizes[2] = 3;
+    const int range[3][2] = {{0, 2}, {2, -3}, {-3, GRAPH_SLICE_END}};
+    for (int k = 0; k < 3; k++) {
+        gt_inputs(&s[1 + k], "parts", NULL);
+        s[1 + k].start = range[k][0];
+        s[1 + k].end = range[k][1];
+    }
+    graph *g = gt_build(&in, s, 4, N + SPARE);
+    graph_set_input_grad(g, 1);
+    memcpy(graph_input(g, 0), x, sizeof(float) * total);
+    graph_forward(g, N, 1);
+    graph_zero_grad(g);
+    for (int k = 0; k < 3; k++) {
+        char key[24], what[48];
+        graph_node *p = &g->nodes[graph_find(g, s[1 + k].name)];
+        size_t n;
+        snprintf(key, sizeof key, "y%d", k);
+        const float *y = ref_get(r, "split", key, &n);
+        assert_int_equal(n, (size_t)N * p->size);
+        snprintf(what, sizeof what, "split %s", key);
+        tu_assert_close(what, p->out, y, n, 0, 0);
+        snprintf(key, sizeof key, "dy%d", k);
+        memcpy(p->grad, ref_get(r, "split", key, NULL), sizeof(float) * n);
+    }
+    graph_backward(g, N);
+    tu_assert_close("split dx", g->nodes[0].grad, ref_get(r, "split", "dx0", NULL), total, 0, 0);
+    graph_free(g);
+    tu_ref_free(r);
+}
+
+static void test_elementwise(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_elementwise");
+    check_ref(r, "subtract", 2, (tensor_shape){2, {2, 3}}, gt_spec("subtract", "op"), 1e-6);
+    check_ref(r, "multiply", 3, (tensor_shape){1, {5}}, gt_spec("multiply", "op"), 1e-6);
+    check_ref(r, "abs", 1, (tensor_shape){1, {6}}, gt_spec("abs", "op"), 1e-6);
+    check_ref(r, "square", 1, (tensor_shape){1, {6}}, gt_spec("square", "op"), 1e-6);
+    tu_ref_free(r);
+}
+
+static void test_l2normalize_gram(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_norm");
+    check_ref(r, "l2normalize", 1, (tensor_shape){3, {2, 3, 2}}, gt_spec("l2normalize", "op"), 1e-5);
+    check_ref(r, "gram", 1, (tensor_shape){3, {3, 4, 5}}, gt_spec("gram", "op"), 1e-5);
+    tu_ref_free(r);
+}
+
+static void test_layernorm(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_norm");
+    layer_spec s = gt_spec("layernorm", "ln");
+    check_ref(r, "layernorm_d", 1, (tensor_shape){1, {6}}, s, 1e-5);
+    check_ref(r, "layernorm_chw", 1, (tensor_shape){3, {3, 4, 2}}, s, 1e-5); /* auto: the whole map */
+    s.axes = 1;
+    check_ref(r, "layernorm_td", 1, (tensor_shape){2, {4, 5}}, s, 1e-5);
+    s.axes = 2;
+    check_ref(r, "layernorm_hw", 1, (tensor_shape){3, {3, 4, 2}}, s, 1e-5);
+    /* training and evaluation compute the same (no running statistics) */
+    s.axes = 0;
+    graph *g = gt_build(&(tensor_shape){1, {6}}, &s, 1, 4);
+    for (int i = 0; i < 24; i++)
+        graph_input(g, 0)[i] = (float)sin(i * 0.7) * 3;
+    float train[24];
+    graph_forward(g, 4, 1);
+    memcpy(train, graph_output(g, 0)->out, sizeof train);
+    graph_forward(g, 4, 0);
+    tu_assert_close("layernorm eval", graph_output(g, 0)->out, train, 24, 0, 0);
+    graph_free(g);
+    tu_ref_free(r);
+}
+
+/* ---- shape checks at build ---- */
+
+static void expect_build_error(const tensor_shape *in, layer_spec *s, int n, const char *want1,
+                               const char *want2)
+{
+    graph *g = NULL;
+    dlc_error err = {0};
+    strcpy(s[n - 1].where, "m.yaml:7");
+    assert_int_equal(graph_build(&g, in, s, n, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_null(g);
+    if (!strstr(err.msg, "m.yaml:7") || !strstr(err.msg, want1) || (want2 && !strstr(err.msg, want2))) {
+        print_error("message: %s\nwanted: %s / %s\n", err.msg, want1, want2 ? want2 : "");
+        fail();
+    }
+}
+
+static void test_shape_errors(void **state)
+{
+    tensor_shape vec = {1, {6}}, img = {3, {2, 4, 4}};
+    layer_spec s[3];
+    /* slice ranges: out of the axis, empty, a missing axis */
+    s[0] = gt_spec("slice", "cut");
+    s[0].start = 6;
+    s[0].end = GRAPH_SLICE_END;
+    expect_build_error(&vec, s, 1, "layer 'cut' (slice)", "start 6 is outside axis 0 of length 6");
+    s[0].start = -7;
+    expect_build_error(&vec, s, 1, "start -7", "valid: -6 to 5");
+    s[0].start = 0;
+    s[0].end = 7;
+    expect_build_error(&vec, s, 1, "end 7 is outside", NULL);
+    s[0].start = 4;
+    s[0].end = -2;
+    expect_build_error(&vec, s, 1, "leave nothing", NULL);
+    s[0].end = 5;
+    s[0].axis = 1;
+    expect_build_error(&vec, s, 1, "axis 1 is outside the 1 axes", NULL);
+    /* no slicing of a sequence's time axis */
+    s[0] = gt_spec("embedding", "emb");
+    s[0].units = 3;
+    s[0].vocab = 5;
+    s[1] = gt_spec("slice", "cut");
+    s[1].end = 2;
+    expect_build_error(&vec, s, 2, "axis 0 of 'emb' is time", NULL);
+    /* split sizes that do not add up */
+    s[0] = gt_spec("split", "parts");
+    s[0].n_sizes = 2;
+    s[0].sizes[0] = 2;
+    s[0].sizes[1] = 3;
+    expect_build_error(&vec, s, 1, "layer 'parts' (split)", "sizes add up to 5, but axis 0 of 'input' has length 6");
+    s[0].sizes[1] = -1;
+    s[0].sizes[0] = 6;
+    expect_build_error(&vec, s, 1, "leaving nothing for the -1 piece", NULL);
+    /* subtract and multiply of different shapes */
+    s[0] = gt_spec("dense", "a");
+    s[0].units = 4;
+    s[1] = gt_spec("subtract", "diff");
+    gt_inputs(&s[1], "a", "input");
+    expect_build_error(&vec, s, 2, "layer 'diff' (subtract)", "'a' is (4), 'input' is (6)");
+    s[1] = gt_spec("multiply", "prod");
+    gt_inputs(&s[1], "input", "a");
+    expect_build_error(&vec, s, 2, "layer 'prod' (multiply)", "'input' is (6), 'a' is (4)");
+    /* gram needs (C, H, W) */
+    s[0] = gt_spec("gram", "style");
+    expect_build_error(&vec, s, 1, "layer 'style' (gram)", "got (6)");
+    /* layernorm over more axes than there are, or over time */
+    s[0] = gt_spec("layernorm", "ln");
+    s[0].axes = 4;
+    expect_build_error(&img, s, 1, "layer 'ln' (layernorm)", "axes 4");
+    s[0] = gt_spec("embedding", "emb");
+    s[0].units = 3;
+    s[0].vocab = 5;
+    s[1] = gt_spec("layernorm", "ln");
+    s[1].axes = 2;
+    expect_build_error(&vec, s, 2, "axes 2", "normalized per step");
+    /* l2normalize of a sequence */
+    s[1] = gt_spec("l2normalize", "unit");
+    expect_build_error(&vec, s, 2, "layer 'unit' (l2normalize)", "pool it over time first");
+}
+
+/* reshape takes what these layers give: gram's (C, C), a slice of a map */
+static void test_reshape_after(void **state)
+{
+    tensor_shape img = {3, {3, 2, 2}};
+    layer_spec s[4] = {gt_spec("gram", "g"), gt_spec("reshape", "r"), gt_spec("slice", "c"),
+                       gt_spec("reshape", "r2")};
+    s[1].target_ndim = 1;
+    s[1].target[0] = -1;
+    gt_inputs(&s[2], "input", NULL);
+    s[2].start = 1;
+    s[2].end = GRAPH_SLICE_END;
+    s[3].target_ndim = 2;
+    s[3].target[0] = 4;
+    s[3].target[1] = -1;
+    graph *g = gt_build(&img, s, 4, 2);
+    assert_int_equal(g->nodes[graph_find(g, "r")].shape.d[0], 9);
+    graph_node *r2 = &g->nodes[graph_find(g, "r2")];
+    assert_int_equal(r2->shape.ndim, 2);
+    assert_int_equal(r2->shape.d[1], 2);
+    graph_free(g);
+}
+
+/* Inputs that need no gradient get none: the model input (gradients off) of
+ * subtract, multiply and layernorm stays zero while the layer still
+ * computes the gradients that are wanted. */
+static void test_no_unwanted_grad(void **state)
+{
+    tensor_shape in = {1, {4}};
+    const char *types[] = {"subtract", "multiply", "layernorm"};
+    for (int t = 0; t < 3; t++) {
+        layer_spec s[2] = {gt_spec("dense", "a"), gt_spec(types[t], "op")};
+        s[0].units = 4;
+        if (strcmp(types[t], "layernorm") == 0)
+            gt_inputs(&s[1], "input", NULL);
+        else
+            gt_inputs(&s[1], "a", "input");
+        graph *g = gt_build(&in, s, 2, 3);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 2, 1);
+        graph_init_params(g, &rng);
+        for (int i = 0; i < 12; i++)
+            graph_input(g, 0)[i] = (float)(i % 5) - 2.0f;
+        graph_forward(g, 3, 1);
+        graph_zero_grad(g);
+        graph_node *o = graph_output(g, 0);
+        for (int i = 0; i < 12; i++)
+            o->grad[i] = 1.0f + (float)i;
+        graph_backward(g, 3);
+        assert_true(tensor_sumsq(g->nodes[0].grad, 12) == 0.0);
+        assert_true(tensor_sumsq(o->n_params ? graph_p(g, o, 0)->grad : g->params[0].grad, 4) > 0.0);
+        graph_free(g);
+    }
+}
+
+/* ---- the config: keys, and a split's pieces ---- */
+
+#define HEAD "data: {format: idx, train: {images: a.gz, labels: b.gz}}\nmodel:\n  layers:\n"
+
+static void load_layers(dlc_config *c, const char *layers, const char *const *ov, int n_ov,
+                        dlc_status want, const char *msg)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "%s%s", HEAD, layers);
+    dlc_error err = {0};
+    dlc_status st = config_load_string(c, "m.yaml", yaml, strlen(yaml), ov, n_ov, &err);
+    if (st != want || (msg && !strstr(err.msg, msg))) {
+        print_error("status %d, message: %s\nwanted %d: %s\n", st, err.msg, want, msg ? msg : "");
+        fail();
+    }
+}
+
+static void test_config_keys(void **state)
+{
+    dlc_config c;
+    load_layers(&c,
+                "    - {type: dense, units: 8}\n"
+                "    - {name: heads, type: split, sizes: [1, -1, 2]}\n"
+                "    - {name: box, type: slice, start: -4, inputs: heads_1}\n"
+                "    - {type: layernorm, axes: 1, eps: 0.001}\n",
+                NULL, 0, DLC_OK, NULL);
+    assert_int_equal(c.n_layers, 7);
+    assert_string_equal(c.layers[2].name, "heads_0");
+    assert_string_equal(c.layers[4].name, "heads_2");
+    assert_string_equal(c.layers[2].where, c.layers[1].where); /* messages name the split's line */
+    assert_int_equal(c.layers[5].start, -4);
+    assert_int_equal(c.layers[5].end, GRAPH_SLICE_END); /* end: null, the default */
+    assert_int_equal(c.layers[6].axes, 1);
+    config_free(&c);
+    /* the layer after a split reads its last piece; --set reaches the sizes */
+    const char *ov[] = {"model.layers.1.sizes=[3, 5]"};
+    load_layers(&c, "    - {type: dense, units: 8}\n    - {name: heads, type: split, sizes: [1, -1]}\n"
+                    "    - {type: dense, units: 2}\n",
+                ov, 1, DLC_OK, NULL);
+    assert_int_equal(c.layers[3].end, 8);
+    tensor_shape in = {1, {4}};
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, c.layers, c.n_layers, NULL, 0, 2, &err), DLC_OK);
+    assert_int_equal(g->nodes[graph_find(g, "dense_2")].in[0], graph_find(g, "heads_1"));
+    assert_int_equal(g->nodes[graph_find(g, "heads_1")].size, 5);
+    graph_free(g);
+    config_free(&c);
+    /* a split inside a repeated block: its pieces follow the copy's name */
+    const char *block = "data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                        "model:\n  blocks:\n    half:\n      layers:\n"
+                        "        - {name: parts, type: split, sizes: [2, -1]}\n"
+                        "        - {name: d, type: concat, inputs: [parts_1, parts_0]}\n"
+                        "  layers:\n    - {name: h, type: block, block: half, repeat: 2}\n";
+    if (config_load_string(&c, "b.yaml", block, strlen(block), NULL, 0, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    assert_int_equal(c.n_layers, 2 * 4);
+    assert_string_equal(c.layers[6].name, "h_2_parts_1");
+    assert_string_equal(c.layers[7].inputs[0], "h_2_parts_1");
+    assert_string_equal(c.layers[7].inputs[1], "h_2_parts_0");
+    assert_int_equal(graph_build(&g, &in, c.layers, c.n_layers, NULL, 0, 2, &err), DLC_OK);
+    assert_int_equal(graph_output(g, 0)->size, 4);
+    graph_free(g);
+    config_free(&c);
+    /* bad values, named with their key */
+    load_layers(&c, "    - {type: split, sizes: [1, -1, -1]}\n", NULL, 0, DLC_EINPUT,
+                "m.yaml:4: key 'model.layers.0.sizes.2': only one piece may be -1");
+    load_layers(&c, "    - {type: split, sizes: [4]}\n", NULL, 0, DLC_EINPUT,
+                "expected 2 to 16 pieces, got 1");
+    load_layers(&c, "    - {type: split, sizes: [2, 0]}\n", NULL, 0, DLC_EINPUT,
+                "sizes.1': expected a positive integer or -1, got 0");
+    load_layers(&c, "    - {type: split}\n", NULL, 0, DLC_EINPUT, "sizes': missing");
+    load_layers(&c, "    - {type: slice, end: two}\n", NULL, 0, DLC_EINPUT,
+                "key 'model.layers.0.end': expected an integer (negative: counted from the end) or null");
+    load_layers(&c, "    - {type: slice, sizes: [1, 2]}\n", NULL, 0, DLC_EINPUT,
+                "not a key of layer type 'slice'");
+    load_layers(&c, "    - {type: layernorm, axes: 0}\n", NULL, 0, DLC_EINPUT, "model.layers.0.axes");
+    /* a piece's name taken by another layer */
+    load_layers(&c, "    - {name: p, type: split, sizes: [1, 1]}\n    - {name: p_1, type: abs}\n", NULL,
+                0, DLC_EINPUT, "duplicate layer name 'p_1'");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slice),           cmocka_unit_test(test_split),
+        cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
+        cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
+        cmocka_unit_test(test_config_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
