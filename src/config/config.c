@@ -19,6 +19,7 @@ void config_free(dlc_config *c)
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
     dlc_strlist_clear(&c->data.subset_classes);
+    dlc_strlist_clear(&c->data.augment.sources);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
     free(c->layers);

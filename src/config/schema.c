@@ -40,6 +40,8 @@ _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
 
@@ -86,6 +88,12 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
       range range_args, FLAGS(F_NULLABLE))
 #define WEIGHT_ROW(X, m, M)                                                                     \
     X("report.metric.weights." #m, K_DOUBLE, CFG(report.weight[REPORT_M_##M]), "0", ANY, PLAIN)
+/* An augmentation transform: its probability and the range of its strength. */
+#define AUG_ROWS(X, t, range, range_args, def_lo, def_hi)                                          \
+    X("data.augment." #t, K_SECTION, NOFIELD, "{}", ANY, SECTION(NULL, check_aug_range))           \
+    X("data.augment." #t ".p", K_DOUBLE, CFG(data.augment.t.p), "0", IN_CC(0, 1), PLAIN)            \
+    X("data.augment." #t ".min", K_DOUBLE, CFG(data.augment.t.lo), def_lo, range range_args, PLAIN) \
+    X("data.augment." #t ".max", K_DOUBLE, CFG(data.augment.t.hi), def_hi, range range_args, PLAIN)
 #define SOURCE_DEF_train "{}" /* required unless data.sources (check_data) */
 #define SOURCE_DEF_dev "{}"
 #define SOURCE_DEF_test "{}"
@@ -130,8 +138,15 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
     X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
     X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
-    X("data.augment.hflip",          K_BOOL,       CFG(data.hflip),         "false",  ANY,          PLAIN)             \
-    X("data.augment.crop_pad",       K_INT,        CFG(data.crop_pad),      "0",      IN_CC(0, 64), PLAIN)             \
+    X("data.augment.hflip",          K_BOOL,       CFG(data.augment.hflip), "false",  ANY,          PLAIN)             \
+    X("data.augment.crop_pad",       K_INT,        CFG(data.augment.crop_pad), "0",   IN_CC(0, 64), PLAIN)             \
+    AUG_ROWS(X, rotate, IN_CC, (-180, 180), "-10", "10")                                                   \
+    AUG_ROWS(X, blur, IN_CC, (0, 5), "0.5", "1.5")                                                         \
+    AUG_ROWS(X, contrast, IN_CC, (0, 4), "0.5", "1")                                                       \
+    AUG_ROWS(X, brightness, IN_CC, (-255, 255), "-20", "20")                                               \
+    AUG_ROWS(X, noise, IN_CC, (0, 255), "0", "10")                                                         \
+    AUG_ROWS(X, jpeg, IN_CC, (1, 100), "30", "90")                                                         \
+    X("data.augment.sources",        K_STRLIST,    CFG(data.augment.sources), "[]",   ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.text",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.text.task",              K_ENUM,       CFG(data.text.task),     "lm",     ANY,          ENUM(data_text_task_names)) \
     X("data.text.tokens",            K_ENUM,       CFG(data.text.unit),     "chars",  ANY,          ENUM(data_text_unit_names)) \
@@ -1571,6 +1586,24 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
         feeds[1] += s->use_dev;
         feeds[2] += s->use_test;
     }
+    const dlc_strlist *aug = &d->augment.sources;
+    for (int a = 0; a < aug->n; a++) {
+        int found = 0;
+        for (int i = 0; i < d->n_sources; i++)
+            found |= strcmp(d->sources[i].name, aug->v[a]) == 0;
+        if (!found) {
+            const ynode *an = ynode_map_get(ynode_map_get(node, "augment"), "sources");
+            pathf(kp, sizeof kp, "%s.augment.sources", path);
+            return config_key_fail(err, an ? an : node, kp, "no source is named '%s'", aug->v[a]);
+        }
+    }
+    for (int i = 0; i < d->n_sources; i++)
+        if (d->sources[i].format == DATA_TEXT) {
+            pathf(kp, sizeof kp, "%s.sources.%d.format", path, i);
+            return config_key_fail(err, list && list->kind == YN_SEQ ? list->items[i] : node, kp,
+                                   "text sources are not supported: sources are idx, csv or "
+                                   "image_folder");
+        }
     for (int r = 0; r < 2; r++)
         if (!(feeds[r] > 0)) {
             pathf(kp, sizeof kp, "%s.sources", path);
@@ -1624,6 +1657,11 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
                                    data_format_names[d->format]);
         }
     }
+    if (d->augment.sources.n > 0) {
+        const ynode *an = ynode_map_get(ynode_map_get(node, "augment"), "sources");
+        pathf(kp, sizeof kp, "%s.augment.sources", path);
+        return config_key_fail(err, an ? an : node, kp, "names data.sources, and there are none");
+    }
     if (data_augments(d) && d->format == DATA_CSV) {
         const ynode *an = ynode_map_get(node, "augment");
         pathf(kp, sizeof kp, "%s.augment", path);
@@ -1643,6 +1681,26 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
                                    names[i], names[i]);
         }
     }
+    return DLC_OK;
+}
+
+/* An augmentation's range runs from min to max. */
+static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err)
+{
+    const data_augment *a = &c->data.augment;
+    const data_aug_range *all[] = {&a->rotate, &a->blur, &a->contrast, &a->brightness, &a->noise,
+                                   &a->jpeg};
+    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    static const char *const names[] = {"rotate", "blur", "contrast", "brightness", "noise", "jpeg"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(name, names[i]) == 0 && all[i]->lo > all[i]->hi) {
+            char kp[PATH_BUF + 8];
+            pathf(kp, sizeof kp, "%s.min", path);
+            const ynode *at = ynode_map_get(node, "min");
+            return config_key_fail(err, at ? at : node, kp, "min %g is above max %g", all[i]->lo,
+                                   all[i]->hi);
+        }
     return DLC_OK;
 }
 

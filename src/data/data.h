@@ -109,6 +109,28 @@ typedef struct {
     double weight;                  /* sampling weight of its examples in the training mix */
 } data_source_spec;
 
+/* One random transform of augmentation: applied with probability p, its
+ * strength drawn uniformly from [lo, hi]. */
+typedef struct {
+    double p, lo, hi;
+} data_aug_range;
+
+/* Training-time augmentation of image examples (C, H, W), on raw 0..255
+ * values before normalization.  The photometric transforms imitate another
+ * camera (the notes' artificial data synthesis) and may be limited to some
+ * data.sources. */
+typedef struct {
+    int hflip;                 /* random horizontal flips */
+    int crop_pad;              /* zero-pad by this, then crop a random window back */
+    data_aug_range rotate;     /* degrees, bilinear, zeros outside */
+    data_aug_range blur;       /* Gaussian blur, sigma in pixels */
+    data_aug_range contrast;   /* (x - mean) * factor + mean, per channel */
+    data_aug_range brightness; /* + a shift in 0..255 units */
+    data_aug_range noise;      /* + Gaussian noise of this sigma (0..255 units) */
+    data_aug_range jpeg;       /* 8x8 DCT quantized at this JPEG quality (1-100) */
+    dlc_strlist sources;       /* only examples of these sources (empty: every example) */
+} data_augment;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
@@ -128,8 +150,7 @@ typedef struct {
     norm_kind normalize;
     int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
-    int hflip;                      /* augment (train only): random horizontal flips */
-    int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
+    data_augment augment;           /* training only */
     data_text_config text;
 } data_config;
 
@@ -318,10 +339,15 @@ void data_gather(const data_split *s, const int *order, int start, int count,
 /* data_gather with training-time augmentation of (C, H, W) examples: each
  * example is flipped left-right with probability 1/2 (hflip) and shifted by
  * a random (dy, dx) in [-crop_pad, crop_pad] with zeros filling in (a random
- * crop of the zero-padded image), then normalized.  Draws from rng. */
+ * crop of the zero-padded image); then, if it comes from a source aug
+ * applies to, rotated, blurred, its contrast and brightness changed, noise
+ * added and JPEG quality lost, each with its probability; then normalized.
+ * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
+ * floats.  Draws from rng. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
-                         const data_norm *nm, int hflip, int crop_pad, dlc_rng *rng,
-                         float *restrict x, float *restrict t);
+                         const data_norm *nm, const data_augment *aug,
+                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
 

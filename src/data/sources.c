@@ -10,9 +10,10 @@
  * must use the same names and have the same example shape), then copied into
  * one dataset whose `source` array says where each example came from, so
  * the splits, batches, normalization and reports work as for one file.
- * Carving, per source with the run's seed: its examples shuffled, then test,
- * dev and train take their fractions (each rounded as data.split rounds);
- * examples left over are not used.  train-dev is then drawn from the whole
+ * Carving, per source with the run's seed and the source's name: its
+ * examples shuffled, then test, dev and train take their fractions (each
+ * rounded as data.split rounds); examples left over are not used.  So a
+ * source's test set is the same whichever other sources a config lists.  train-dev is then drawn from the whole
  * training mix.  Normalization is fitted on the training mix (train-dev
  * excluded).
  */
@@ -199,8 +200,13 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
         for (int r = 0; r < ds->n; r++)
             if (ds->source[r] == i)
                 rows[n++] = r;
+        /* the stream is the source's name's: a source is carved the same
+         * whichever others a config lists (a target domain's test set stays) */
+        uint64_t h = 1469598103934665603ull;
+        for (const char *c = s->name; *c; c++)
+            h = (h ^ (uint8_t)*c) * 1099511628211ull;
         dlc_rng rng;
-        dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 100 + (uint64_t)i));
+        dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 100 + (h & 0xffffff)));
         dlc_rng_shuffle(&rng, rows, n);
         long n_test = data_split_count(n, s->use_test), n_dev = data_split_count(n, s->use_dev);
         long n_train = data_split_count(n, s->use_train);
