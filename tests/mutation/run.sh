@@ -34,6 +34,7 @@ LIST="$ROOT/tests/mutation/mutations.txt"
 OUTDIR="${MUTATE_OUT:-$ROOT/build/mutation}"
 JOBS="${MUTATE_JOBS:-2}"
 TIMEOUT="${MUTATE_TIMEOUT:-300}"
+ONNX_NODE_DIR="${ONNX_NODE_DIR:-/usr/include/onnx/backend/test/data/node}"
 
 quick=0 check_only=0
 want=()
@@ -123,6 +124,9 @@ if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 else
     (cd "$ROOT" && tar --exclude=./build --exclude=./runs --exclude=./dlc -cf - .) | tar -xf - -C "$SCRATCH"
 fi
+# ONNX Runtime (make onnxruntime) is not tracked: the scratch tree borrows
+# the worktree's, so the export tests run there too instead of skipping.
+[ -d "$ROOT/tests/onnx/node_modules" ] && ln -s "$ROOT/tests/onnx/node_modules" "$SCRATCH/tests/onnx/node_modules"
 mkdir -p "$OUTDIR"
 LOG="$OUTDIR/log"
 : > "$LOG"
@@ -130,7 +134,7 @@ LOG="$OUTDIR/log"
 cd "$SCRATCH"
 UNITS=()
 for s in tests/unit/test_*.c; do UNITS+=("build/tests/$(basename "$s" .c)"); done
-TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay)
+TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay build/tests/st_compare build/tests/onnx_node_tests)
 
 # Builds without debug information (faster links; the flags are otherwise
 # the tree's own).  build: everything; build_one: one program.
@@ -141,7 +145,8 @@ build_one() { make "${MAKE_ARGS[@]}" "$1" >>"$LOG" 2>&1; }
 # The suite, stopping at its first failure; prints what failed.  Unit test
 # programs whose name holds the mutated module's name run first (they are
 # the likeliest to notice), then the rest, then the command-line tests, then
-# the fuzz seeds (the slow architecture smoke test last of the unit tests).
+# the fuzz seeds and ONNX's node tests (make test's order; the slow
+# architecture smoke test last of the unit tests).
 # Each program is linked just before it runs, so a bug the
 # first program notices costs one link, not twenty.  A program that no longer
 # builds (e.g. a test file another change broke) fails loudly.
@@ -151,7 +156,9 @@ suite() {
         for t in $MUTATE_TESTS; do
             if [[ "$t" == *.bats ]]; then
                 build_one dlc || { echo "BUILD dlc"; return 2; }
-                DLC="$SCRATCH/dlc" timeout "$TIMEOUT" bats "$t" >>"$LOG" 2>&1 || { echo "$(basename "$t")"; return 1; }
+                build_one build/tests/st_compare || { echo "BUILD st_compare"; return 2; }
+                DLC="$SCRATCH/dlc" ST_COMPARE="$SCRATCH/build/tests/st_compare" timeout "$TIMEOUT" bats "$t" >>"$LOG" 2>&1 ||
+                    { echo "$(basename "$t")"; return 1; }
             else
                 build_one "build/tests/$t" || { echo "BUILD $t"; return 2; }
                 DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "build/tests/$t" >>"$LOG" 2>&1 || { echo "$t"; return 1; }
@@ -170,17 +177,21 @@ suite() {
             echo "$(basename "$t")"; return 1
         fi
     done
-    build_one dlc && build_one build/tests/fuzz_replay || { echo "BUILD dlc"; return 2; }
+    build_one dlc && build_one build/tests/fuzz_replay && build_one build/tests/st_compare &&
+        build_one build/tests/onnx_node_tests || { echo "BUILD dlc"; return 2; }
     for f in tests/cli/*.bats; do
-        if ! DLC="$SCRATCH/dlc" timeout "$TIMEOUT" bats "$f" >>"$LOG" 2>&1; then
+        if ! DLC="$SCRATCH/dlc" ST_COMPARE="$SCRATCH/build/tests/st_compare" timeout "$TIMEOUT" bats "$f" >>"$LOG" 2>&1; then
             echo "$(basename "$f")"; return 1
         fi
     done
-    for k in yaml idx csv safetensors text; do
+    for k in yaml idx csv safetensors text image onnx; do
         if ! timeout "$TIMEOUT" build/tests/fuzz_replay "$k" "tests/fuzz/corpus/$k" >>"$LOG" 2>&1; then
             echo "fuzz seeds $k"; return 1
         fi
     done
+    if [ -d "$ONNX_NODE_DIR" ] && ! timeout "$TIMEOUT" build/tests/onnx_node_tests "$ONNX_NODE_DIR" >>"$LOG" 2>&1; then
+        echo "onnx node tests"; return 1
+    fi
     return 0
 }
 
