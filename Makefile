@@ -10,7 +10,7 @@
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
 #   make coverage   line and branch coverage per module (gcov + lcov; HTML in build/coverage/html)
 #   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
-#                   (QUICK=1: the fixed sample of 10 that CI runs)
+#                   (QUICK=1: the fixed sample of 10 that CI runs after make test, no baseline run)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -172,7 +172,7 @@ coverage:
 # Mutation testing (tests/mutation/run.sh): each mutation in a scratch copy of
 # the tree; killed / survived per mutation and the kill rate.
 mutate:
-	bash tests/mutation/run.sh $(if $(filter 1,$(QUICK)),--quick)
+	bash tests/mutation/run.sh $(if $(filter 1,$(QUICK)),--quick --no-baseline)
 
 clean:
 	rm -rf build $(BIN)

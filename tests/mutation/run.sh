@@ -7,6 +7,9 @@
 #
 #   tests/mutation/run.sh                 every mutation
 #   tests/mutation/run.sh --quick         the fixed sample named by the list's @quick line
+#   tests/mutation/run.sh --no-baseline   skip the run of the unmutated suite (make test just
+#                                         passed); each kill is confirmed instead: the
+#                                         test that noticed must pass on the unmutated tree
 #   tests/mutation/run.sh ID...           only these
 #   tests/mutation/run.sh --check         only check that every mutation still applies
 #
@@ -25,24 +28,26 @@
 # test program before it counts as hung, i.e. killed; default 300),
 # MUTATE_EQUIV=1 also runs the mutations marked EQUIVALENT; MUTATE_OUT: the
 # results folder (default build/mutation); MUTATE_TESTS: only these tests
-# instead of the suite (unit programs by name, bats files by path), e.g.
+# instead of the suite (unit programs by name, bats files by path,
+# onnx_node_tests for ONNX's node tests), e.g.
 # MUTATE_TESTS=tests/cli/e2e.bats to see what the end-to-end runs notice.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 LIST="$ROOT/tests/mutation/mutations.txt"
-OUTDIR="${MUTATE_OUT:-$ROOT/build/mutation}"
+OUTDIR="$(realpath -m "${MUTATE_OUT:-$ROOT/build/mutation}")"  # absolute: the run works in the scratch tree
 JOBS="${MUTATE_JOBS:-2}"
 TIMEOUT="${MUTATE_TIMEOUT:-300}"
 ONNX_NODE_DIR="${ONNX_NODE_DIR:-/usr/include/onnx/backend/test/data/node}"
 
-quick=0 check_only=0
+quick=0 check_only=0 baseline=1
 want=()
 for a in "$@"; do
     case "$a" in
     --quick) quick=1 ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --no-baseline) baseline=0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
     *) want+=("$a") ;;
     esac
@@ -154,7 +159,10 @@ suite() {
     local module="$1" t order=() f
     if [ -n "${MUTATE_TESTS:-}" ]; then
         for t in $MUTATE_TESTS; do
-            if [[ "$t" == *.bats ]]; then
+            if [ "$t" = onnx_node_tests ]; then
+                build_one build/tests/onnx_node_tests || { echo "BUILD $t"; return 2; }
+                timeout "$TIMEOUT" build/tests/onnx_node_tests "$ONNX_NODE_DIR" >>"$LOG" 2>&1 || { echo "$t"; return 1; }
+            elif [[ "$t" == *.bats ]]; then
                 build_one dlc || { echo "BUILD dlc"; return 2; }
                 build_one build/tests/st_compare || { echo "BUILD st_compare"; return 2; }
                 DLC="$SCRATCH/dlc" ST_COMPARE="$SCRATCH/build/tests/st_compare" timeout "$TIMEOUT" bats "$t" >>"$LOG" 2>&1 ||
@@ -195,12 +203,26 @@ suite() {
     return 0
 }
 
+# One test by the name suite() printed for it: 0 when it passes.
+run_named() {
+    local t="$1"
+    case "$t" in
+    *.bats) build_one dlc && build_one build/tests/st_compare &&
+                DLC="$SCRATCH/dlc" ST_COMPARE="$SCRATCH/build/tests/st_compare" timeout "$TIMEOUT" bats "tests/cli/$t" ;;
+    "fuzz seeds "*) build_one build/tests/fuzz_replay &&
+                timeout "$TIMEOUT" build/tests/fuzz_replay "${t#fuzz seeds }" "tests/fuzz/corpus/${t#fuzz seeds }" ;;
+    "onnx node tests"|onnx_node_tests) build_one build/tests/onnx_node_tests &&
+                timeout "$TIMEOUT" build/tests/onnx_node_tests "$ONNX_NODE_DIR" ;;
+    *) build_one "build/tests/$t" && DLC_TEST_DATA=tests/data timeout "$TIMEOUT" "build/tests/$t" ;;
+    esac >>"$LOG" 2>&1
+}
+
 echo "mutation testing: ${#selected[@]} mutations, scratch tree $SCRATCH"
 if ! build; then
     echo "run.sh: the unmutated tree does not build (see $LOG)" >&2
     exit 2
 fi
-if failed="$(suite "")"; then :; else
+if [ "$baseline" = 0 ]; then :; elif failed="$(suite "")"; then :; else
     echo "run.sh: the unmutated suite fails ($failed; see $LOG): fix that first" >&2
     exit 2
 fi
@@ -237,6 +259,13 @@ for i in "${selected[@]}"; do
     fi
     mv "$file.orig" "$file"
     touch "$file"
+    if [ "$baseline" = 0 ] && [ "$status" = killed ]; then
+        # without the baseline run: the test that noticed must pass unmutated
+        if ! make "${MAKE_ARGS[@]}" build/libdlc.a >>"$LOG" 2>&1 || ! run_named "${by#by }"; then
+            echo "run.sh: ${by#by } fails on the unmutated tree too (see $LOG): fix that first" >&2
+            exit 2
+        fi
+    fi
     if [ "${equiv[$i]}" = 1 ]; then
         eq_seen=$((eq_seen + 1))
         status="EQUIV-$status"
