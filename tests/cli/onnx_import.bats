@@ -82,27 +82,32 @@ YAML
     [[ "$output" == *"3 ops dlc has no layer for: Equal, Not, ReduceMax"* ]]
 }
 
-@test "import: attributes ONNX leaves out take ONNX's defaults (Gemm's beta 1, LeakyRelu's alpha 0.01)" {
+@test "import: attributes ONNX leaves out take ONNX's defaults (Gemm's beta 1, LeakyRelu's alpha 0.01); BatchNormalization's momentum as ONNX means it" {
     /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed"
-    # written by hand as other tools write it: no beta on Gemm, no alpha on LeakyRelu
+    # written by hand as other tools write it: no beta on Gemm, no alpha on LeakyRelu;
+    # ONNX's momentum is dlc's (the share of the running value kept), not PyTorch's
     /usr/bin/python3 - <<'PY'
 import numpy as np, onnx
 from onnx import helper, numpy_helper, TensorProto
 W = np.arange(12, dtype=np.float32).reshape(3, 4) / 10 - 0.5
 b = np.array([0.5, -0.25, 1.0], dtype=np.float32)
 nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["z"], transB=1),
-         helper.make_node("LeakyRelu", ["z"], ["y"])]
+         helper.make_node("LeakyRelu", ["z"], ["a"]),
+         helper.make_node("BatchNormalization", ["a", "g", "be", "mu", "var"], ["y"], momentum=0.7)]
+stats = [numpy_helper.from_array(np.full(3, v, np.float32), k)
+         for k, v in (("g", 1), ("be", 0), ("mu", 0), ("var", 1))]
 g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
                       [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
-                      [numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")])
+                      [numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")] + stats)
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "m.onnx")
 x = np.array([[1, -2, 0.5, 3], [-1, -1, -1, -1]], dtype=np.float32)
 np.savetxt("x.txt", x)
 z = x @ W.T + b
-np.savetxt("want.txt", np.where(z > 0, z, 0.01 * z))
+np.savetxt("want.txt", np.where(z > 0, z, 0.01 * z) / np.sqrt(1 + 1e-5))
 PY
     "$DLC" import m.onnx --out imp --quiet
     grep -q "alpha: 0.01$" imp/config.yaml
+    grep -q "^      momentum: 0.7$" imp/config.yaml
     "$DLC" predict imp --values x.txt --logits > got.txt
     max_diff want.txt got.txt 1e-6
 }

@@ -413,7 +413,7 @@ static void test_batchnorm_small_variance(void **state)
     ref_expect("bn dgamma", gt_param_grad(g, "bn.gamma"), r, "dgamma0", 1e-5, 1e-4);
     ref_expect("bn dbeta", gt_param_grad(g, "bn.beta"), r, "dbeta0", 1e-6, 1e-5);
     for (int k = 1; k < 3; k++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "x%d", k);
         ref_input(g, r, name);
         graph_forward(g, N, 1);
