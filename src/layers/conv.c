@@ -43,6 +43,10 @@ static int op_spatial(int op, int in_ndim)
     }
 }
 
+/* The most positions a window's taps may span (kernel and dilation): the
+ * config's bound on each, so padding and sizes stay within int. */
+enum { WINDOW_SPAN_MAX = 1 << 20 };
+
 static int window_at(const layer_window *w, int nsp, int i, int dflt)
 {
     if (w->n == 0)
@@ -87,11 +91,15 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
         int k = real ? window_at(&s->kernel, nsp, i, 1) : 1;
         int st = real ? window_at(&s->stride, nsp, i, default_stride_is_kernel ? k : 1) : 1;
         int d = real ? window_at(&s->dilation, nsp, i, 1) : 1;
-        int kd = d * (k - 1) + 1; /* the positions the taps span */
+        long kd = (long)d * (k - 1) + 1; /* the positions the taps span */
         int lo = 0, hi = 0, out;
+        if (kd > WINDOW_SPAN_MAX)
+            return layer_fail(n, err, "kernel %d with dilation %d spans %ld positions along spatial axis %d "
+                                      "(at most %d)",
+                              k, d, kd, i - (3 - nsp) + 1, WINDOW_SPAN_MAX);
         if (real && s->padding == PAD_SAME) {
             out = (nin + st - 1) / st;
-            int total = (out - 1) * st + kd - nin;
+            int total = (int)((out - 1) * st + kd - nin);
             if (total < 0)
                 total = 0;
             lo = total / 2;
@@ -105,7 +113,7 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
             out += (long)out * st < (long)nin + lo; /* that starts inside the input or its left padding */
         if (out < 1)
             return layer_fail(n, err,
-                              "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %d) / %d) + 1 "
+                              "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %ld) / %d) + 1 "
                               "is less than 1 along spatial axis %d of input %s: the kernel is larger "
                               "than the padded input",
                               nin, lo + hi, kd, st, i - (3 - nsp) + 1,

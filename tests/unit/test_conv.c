@@ -124,6 +124,10 @@ static void test_shape_errors(void **state)
     expect_error(&in, &s, 1, "floor((4 + 0 - 5) / 1) + 1");
     s.dilation = win(2, 1, 0, 0);
     expect_error(&in, &s, 1, "dilation must be at least 1, got 0");
+    s.padding = PAD_SAME; /* the config's largest values: no int overflow */
+    s.kernel = win(1, 1 << 20, 0, 0);
+    s.dilation = win(1, 1 << 20, 0, 0);
+    expect_error(&in, &s, 1, "kernel 1048576 with dilation 1048576 spans 1099510579201 positions");
     layer_spec p = gt_spec("maxpool", "pool");
     p.kernel = win(1, 2, 0, 0);
     p.padding = PAD_EXPLICIT;
