@@ -137,7 +137,7 @@ model:
   layers:
     - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
     - {name: bn, type: batchnorm}
-    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 1, activation: gelu}
+    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 2, dilation: 2, activation: gelu}
     - {name: sum, type: add, inputs: [a, bn]}
     - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
     - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, count_include_pad: false, ceil_mode: true, inputs: [sum]}

@@ -363,6 +363,8 @@ static void case_conv1d(void)
     s[0].stride = win(1, 1, 0, 0);
     s[0].padding = PAD_SAME;
     check_graph("conv1d k3 same", &in, s, 1, 2, 1e-2);
+    s[0].dilation = win(1, 3, 0, 0);
+    check_graph("conv1d k3 dilation 3 same", &in, s, 1, 2, 1e-2);
 }
 
 static void case_conv3d(void)
@@ -378,6 +380,9 @@ static void case_conv3d(void)
     s[0].padding = PAD_SAME;
     s[0].stride = win(1, 1, 0, 0);
     check_graph("conv3d same", &in, s, 1, 2, 1e-2);
+    s[0].dilation = win(3, 1, 2, 2);
+    s[0].padding = PAD_EXPLICIT;
+    check_graph("conv3d (2,3,2) dilation (1,2,2) pad (0,1,1)", &in, s, 1, 2, 1e-2);
 }
 
 static void case_maxpool(void)
@@ -405,6 +410,9 @@ static void case_maxpool(void)
     s[0].ceil_mode = 1;
     s[0].kernel = win(1, 2, 0, 0);
     check_graph("maxpool 2x2 stride 2 ceil_mode (5 x 7)", &odd, s, 1, 2, 1e-2);
+    s[0].ceil_mode = 0;
+    s[0].dilation = win(2, 2, 3, 0);
+    check_graph("maxpool 2x2 stride 2 dilation (2,3) (5 x 7)", &odd, s, 1, 2, 1e-2);
 }
 
 static void case_avgpool(void)
