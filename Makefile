@@ -9,6 +9,9 @@
 #   make bench      benchmarks B1-B6 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
 #   make shapes     the synthetic detection data sets in data/shapes_* (build/make_shapes)
+#   make coverage   line and branch coverage per module (gcov + lcov; HTML in build/coverage/html)
+#   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
+#                   (QUICK=1: a fixed sample of 10, no baseline run)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -49,7 +52,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime onnx-node-tests shapes
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean onnxruntime onnx-node-tests shapes
 
 all: $(BIN) $(SHAPES_BIN)
 
@@ -171,6 +174,19 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx detect
 fuzz:
 	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Coverage: the whole suite on a --coverage build (one version of the hot
+# loops, no optimisation, so lines map to code), then tests/coverage.sh.
+coverage:
+	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	$(MAKE) BUILD=build/coverage BIN=build/coverage/dlc OPT="-O0 -g --coverage -DDLC_NO_CLONES" \
+	  LDFLAGS="--coverage" test
+	bash tests/coverage.sh build/coverage
+
+# Mutation testing (tests/mutation/run.sh): each mutation in a scratch copy of
+# the tree; killed / survived per mutation and the kill rate.
+mutate:
+	bash tests/mutation/run.sh $(if $(filter 1,$(QUICK)),--quick --no-baseline)
 
 clean:
 	rm -rf build $(BIN)
