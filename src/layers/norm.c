@@ -55,7 +55,7 @@ void batchnorm_forward(graph *g, graph_node *n, int N)
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
-    float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
+    float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     size_t CS = (size_t)C * S;
     double M = (double)N * (double)S;
     float m = n->spec.momentum, eps = n->spec.eps;
@@ -98,13 +98,20 @@ void batchnorm_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* xhat and 1/sigma (aux); a fused ReLU's derivative reads y */
+void batchnorm_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+    s->out = n->act_fused;
+}
+
 void batchnorm_backward(graph *g, graph_node *n, int N)
 {
     int C;
     size_t S;
     bn_geometry(n, &C, &S);
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
+    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     size_t CS = (size_t)C * S;
@@ -208,7 +215,7 @@ void layernorm_forward(graph *g, graph_node *n, int N)
     size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
-    float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->nmax;
+    float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     double inv_d = 1.0 / (double)D;
     float eps = n->spec.eps;
     for (int i = 0; i < N; i++) {
@@ -236,11 +243,17 @@ void layernorm_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* xhat and 1/sigma per row (aux) */
+void layernorm_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+}
+
 void layernorm_backward(graph *g, graph_node *n, int N)
 {
     size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->nmax;
+    const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     double inv_d = 1.0 / (double)D;
@@ -298,6 +311,13 @@ void l2normalize_forward(graph *g, graph_node *n, int N)
         for (size_t j = 0; j < n->size; j++)
             y[j] = xi[j] * inv[i];
     }
+}
+
+/* x and 1/|x| (aux) */
+void l2normalize_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = 1u;
+    s->aux = 1;
 }
 
 void l2normalize_backward(graph *g, graph_node *n, int N)

@@ -45,12 +45,20 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err)
 {
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_for_opts(m, cfg, b, &o, err);
+}
+
+dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bundle *b,
+                                const graph_build_options *o, dlc_error *err)
+{
     int n_classes[MODEL_MAX_HEADS] = {0};
     dlc_status s;
     for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
         if (loss_get(cfg->heads[h].loss)->has_classes)
             n_classes[h] = b->heads[h].class_names.n;
-    if ((s = model_build_vocab(m, cfg, &b->shape, n_classes, b->vocab.n, nmax, err)) != DLC_OK)
+    if ((s = model_build_opts(m, cfg, &b->shape, n_classes, b->vocab.n, o, err)) != DLC_OK)
         return s;
     if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
         goto fail;
@@ -133,6 +141,15 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err)
 {
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_opts(m, cfg, data_shape, n_classes, vocab_size, &o, err);
+}
+
+dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                            const int *n_classes, int vocab_size, const graph_build_options *gopt,
+                            dlc_error *err)
+{
     memset(m, 0, sizeof *m);
     dlc_status st = DLC_OK;
     char a[64], b[64], label[256];
@@ -207,7 +224,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     if (st != DLC_OK)
         goto fail;
     m->streams = cfg->train.batch_size;
-    if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
+    if ((st = graph_build_opts(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, gopt, err)) !=
         DLC_OK)
         goto fail;
 
@@ -235,7 +252,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         mh->target_off = m->n_targets;
         m->n_targets += mh->n_targets;
     }
-    if (!(m->head_t = tensor_alloc((size_t)nmax * (m->n_targets ? m->n_targets : 1)))) {
+    if (!gopt->measure && !(m->head_t = tensor_alloc((size_t)m->g->eval_max * (m->n_targets ? m->n_targets : 1)))) {
         st = DLC_NOMEM(err);
         goto fail;
     }
@@ -616,7 +633,7 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
             int N = starts[b + 1] - starts[b];
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
             g->carry = b > 0;
-            graph_forward(g, N, 0);
+            graph_forward_eval(g, N);
             fn(user, t, -1, N);
         }
     }
@@ -632,10 +649,10 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
         model_run_streams(m, s, t, fn, user);
         return;
     }
-    for (int start = 0; start < s->n; start += g->nmax) {
-        int N = s->n - start < g->nmax ? s->n - start : g->nmax;
+    for (int start = 0; start < s->n; start += g->eval_max) {
+        int N = s->n - start < g->eval_max ? s->n - start : g->eval_max;
         data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);
-        graph_forward(g, N, 0);
+        graph_forward_eval(g, N);
         fn(user, t, start, N);
     }
 }

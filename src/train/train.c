@@ -25,7 +25,7 @@ typedef struct {
     model m;
     optim *opt_state;
     int batch;              /* examples per step */
-    float *targets;         /* (nmax, n_targets) */
+    float *targets;         /* (eval_max, n_targets) */
     float *aug_scratch;     /* (2 * example size) for augmentation */
     int *order;             /* (train n) */
     int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
@@ -196,18 +196,41 @@ static int all_finite(const float *x, size_t n)
     return 1;
 }
 
-/* Where a non-finite loss came from: the first node (in the forward order)
- * whose output holds a NaN or an infinity, into buf. */
-static const char *first_nonfinite_output(const graph *g, int N, char *buf, size_t size)
+typedef struct {
+    const graph *g;
+    int N, first;
+} nonfinite_find;
+
+static void nonfinite_hook(void *user, int i)
 {
-    for (int i = 0; i < g->n_nodes; i++) {
-        const graph_node *n = &g->nodes[i];
-        if (!all_finite(n->out, (size_t)N * n->size)) {
-            char label[256];
-            snprintf(buf, size, "%s is the first whose output is not finite",
-                     i < g->n_inputs ? "the input" : graph_node_label(n, label, sizeof label));
-            return buf;
-        }
+    nonfinite_find *f = user;
+    const graph_node *n = &f->g->nodes[i];
+    if (f->first < 0 && !all_finite(n->out, (size_t)f->N * n->size))
+        f->first = i;
+}
+
+/* Where a non-finite loss came from: the first node (in the forward order)
+ * whose output holds a NaN or an infinity, into buf.  The step's forward
+ * pass runs again and each output is looked at as it is made: the memory
+ * plan reuses it later in the pass. */
+static const char *first_nonfinite_output(graph *g, int N, char *buf, size_t size)
+{
+    nonfinite_find f = {g, N, -1};
+    for (int i = 0; i < g->n_inputs && f.first < 0; i++)
+        if (!all_finite(graph_input(g, i), (size_t)N * g->nodes[i].size))
+            f.first = i;
+    if (f.first < 0) {
+        g->forward_hook = nonfinite_hook;
+        g->forward_user = &f;
+        graph_forward(g, N, 1);
+        g->forward_hook = NULL;
+        g->forward_user = NULL;
+    }
+    if (f.first >= 0) {
+        char label[256];
+        snprintf(buf, size, "%s is the first whose output is not finite",
+                 f.first < g->n_inputs ? "the input" : graph_node_label(&g->nodes[f.first], label, sizeof label));
+        return buf;
     }
     snprintf(buf, size, "every layer's output is finite: the loss itself overflowed");
     return buf;
@@ -789,21 +812,22 @@ static dlc_status setup(trainer *t, dlc_error *err)
         B = t->data.split[DATA_SPLIT_TRAIN].n;
     }
     t->batch = B;
-    int largest = t->data.split[DATA_SPLIT_TRAIN].n;
-    for (int i = 0; i < DATA_SPLIT_COUNT; i++)
-        if (t->data.split[i].n > largest)
-            largest = t->data.split[i].n;
-    int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
-    if (nmax < B || t->data.text)
-        nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
-    if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
+    /* refused before anything large is allocated when the plan does not fit */
+    train_memory plan;
+    char note[512];
+    if ((s = train_memory_check(cfg, &t->data, B, &plan, note, sizeof note, err)) != DLC_OK)
+        return s;
+    say(t, "%s", note);
+    graph_build_options gopt;
+    train_graph_options(cfg, &t->data, B, &gopt);
+    if ((s = model_build_for_opts(&t->m, cfg, &t->data, &gopt, err)) != DLC_OK)
         return s;
     if (t->data.text && t->data.text_task == TEXT_LM)
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
         return DLC_NOMEM(err);
     graph *g = t->m.g;
-    t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
+    t->targets = tensor_alloc((size_t)g->eval_max * (size_t)t->data.n_targets);
     t->order = malloc(sizeof(int) * (size_t)t->data.split[DATA_SPLIT_TRAIN].n);
     t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)

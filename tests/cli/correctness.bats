@@ -184,19 +184,8 @@ gradcheck_ok() {
 
 @test "dlc gradcheck passes on every shipped config whose data is here" {
     cd "$ROOT"
-    local n=0
-    for c in configs/*.yaml configs/architectures/lenet5.yaml; do
-        # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
-        grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
-        grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
-        if grep -q 'format: idx' "$c"; then
-            gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
-        else
-            gradcheck_ok "$c"
-        fi
-        n=$((n + 1))
-    done
-    [ "$n" -ge 7 ]
+    each_shipped_config gradcheck_ok
+    [ "$SHIPPED_CONFIGS" -ge 7 ]
 }
 
 @test "dlc gradcheck passes on recurrent classifiers: float32 noise on tiny gradients is no failure" {

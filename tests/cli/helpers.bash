@@ -75,3 +75,21 @@ json_figure() {
 gt() {
     awk -v a="$1" -v b="$2" 'BEGIN {exit !(a > b)}'
 }
+
+# Runs "$@" CONFIG [limits] for each shipped config whose data is here (the
+# text corpora are prepared by scripts: fortunes, npm's Brown corpus), IDX
+# ones on their first examples; from the repository root.  Sets
+# SHIPPED_CONFIGS to how many ran.
+each_shipped_config() {
+    SHIPPED_CONFIGS=0
+    for c in configs/*.yaml configs/architectures/lenet5.yaml; do
+        grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
+        grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        if grep -q 'format: idx' "$c"; then
+            "$@" "$c" --set data.train.limit=300 --set data.test.limit=100
+        else
+            "$@" "$c"
+        fi
+        SHIPPED_CONFIGS=$((SHIPPED_CONFIGS + 1))
+    done
+}
