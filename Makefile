@@ -16,6 +16,25 @@ OPT     ?= -O3 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) -fno-math-errno -fno-trapping-math $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
+# MPI for data-parallel training (src/dist): Open MPI through pkg-config
+# (ompi-c), else mpicc's flags.  Without it (MPI=0) dlc is built for one
+# process; the same binary with MPI also runs without mpirun.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+ifeq ($(strip $(MPI_LIBS)),)
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+endif
+MPI ?= $(if $(strip $(MPI_LIBS)),1,0)
+ifeq ($(MPI),1)
+LDLIBS  += $(MPI_LIBS)
+else
+MPI_LIBS :=
+ifeq ($(MAKELEVEL),0)
+$(info note: building without MPI (no libopenmpi-dev): 'mpirun -np N dlc train' needs it; scripts/install-deps.sh installs it)
+endif
+endif
+
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
@@ -34,6 +53,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+ifeq ($(MPI),1)
+$(BUILD)/src/dist/dist.o: CFLAGS += -DDLC_MPI $(MPI_CFLAGS)
+endif
+
 $(LIB): $(OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -44,7 +67,7 @@ $(LIB): $(OBJS)
 # per call (benchmark B4).  The archive still picks its kernels at run time.
 BLAS_STATIC ?= 1
 BLAS_A   := $(if $(filter 1,$(BLAS_STATIC)),$(wildcard $(shell pkg-config --variable=libdir openblas)/libopenblas.a))
-BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) -lgfortran -lm -lpthread,$(LDLIBS))
+BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) $(MPI_LIBS) -lgfortran -lm -lpthread,$(LDLIBS))
 
 $(BIN): $(BUILD)/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(BIN_LIBS)
@@ -60,8 +83,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
-cli-test: $(BIN)
-	DLC=$(abspath $(BIN)) bats tests/cli
+cli-test: $(BIN) $(BUILD)/tests/st_compare
+	DLC=$(abspath $(BIN)) ST_COMPARE=$(abspath $(BUILD)/tests/st_compare) bats tests/cli
+
+# compares two safetensors files (tests/tools/st_compare.c)
+$(BUILD)/tests/st_compare: tests/tools/st_compare.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
 	@set -e; for t in yaml idx csv safetensors text image; do \

@@ -6,13 +6,16 @@
 #            report.json in them), chromium (renders report.html headless; its
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
 #            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion)
+#   MPI:     openmpi-bin libopenmpi-dev (mpirun -np N dlc train: one run over
+#            several processes or machines; make builds without MPI when
+#            libopenmpi-dev is missing, and its tests skip)
 #   data:    dataset-fashion-mnist (the default config's data)
 # Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-      libcmocka-dev bats jq chromium parallel dataset-fashion-mnist)
+      libcmocka-dev bats jq chromium parallel openmpi-bin libopenmpi-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
 fi

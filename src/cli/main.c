@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../dist/dist.h"
 #include "../tensor/tensor.h"
 #include "cli.h"
 
@@ -254,7 +255,9 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("dlc %s\n", DLC_VERSION);
+        /* whether `mpirun -np N dlc train` trains as one job */
+        printf("dlc %s (MPI: %s)\n", DLC_VERSION,
+               dist_library() ? dist_library() : "no, built without libopenmpi-dev");
         return 0;
     }
     const char *names[16];

@@ -353,10 +353,11 @@ void data_gather(const data_split *s, const int *order, int start, int count,
  * applies to, rotated, blurred, its contrast and brightness changed, noise
  * added and JPEG quality lost, each with its probability; then normalized.
  * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
- * floats.  Draws from rng. */
+ * floats.  The example at position p of order (start + i) draws from stream
+ * p of seed, so its augmentation does not depend on the batch it is in. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
                          const data_norm *nm, const data_augment *aug,
-                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         const dlc_strlist *source_names, uint64_t seed, float *restrict x,
                          float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);

@@ -528,9 +528,6 @@ dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_
      * that per-call scratch suits evaluation's larger batches too */
     g->eval_max = o->eval_max > nmax ? o->eval_max : nmax;
     g->nmax = g->eval_max;
-    /* a valid generator from the start: dropout outside the trainer (which
-     * reseeds it per epoch) must not see an all-zero xoshiro state */
-    dlc_rng_seed(&g->rng, 0, DLC_STREAM(DLC_STREAM_DROPOUT, 0));
     g->n_inputs = 1;
     g->n_nodes = 1;
 
@@ -716,7 +713,7 @@ static void forward_pass(graph *g, const graph_plan *p, int N, int training)
 
 void graph_forward(graph *g, int N, int training)
 {
-    assert(N >= 1 && N <= g->nmax);
+    assert(N >= 0 && N <= g->nmax); /* 0: a process with no rows of this batch (src/dist) */
     if (N > g->grad_rows)
         g->grad_rows = N;
     forward_pass(g, &g->mem->train, N, training);
@@ -770,6 +767,8 @@ void graph_backward(graph *g, int N)
                                    n->pre, R, D);
             }
             graph_ops[n->spec.op].backward(g, n, N);
+            if (g->backward_hook)
+                g->backward_hook(g->hook_user, i);
         }
         if (poison)
             plan_poison(g, p, step);

@@ -291,7 +291,21 @@ struct graph {
     int last_n;               /* N of the last graph_forward */
     int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
                                * clears only those) */
-    dlc_rng rng;              /* dropout masks; the trainer reseeds it */
+    /* Random masks (dropout) are drawn per example: row i of a pass draws
+     * from stream noise_row0 + i of noise_seed, so an example's mask does not
+     * depend on which batch rows (or which process, src/dist) it shares its
+     * step with.  The trainer sets both every step. */
+    uint64_t noise_seed;
+    long noise_row0;
+    /* Data-parallel training (src/dist); all NULL in one process.
+     * backward_hook: called after node i's backward pass, so gradients that
+     * are complete can be summed across processes while backward goes on.
+     * sum_hook: sums buf (n doubles) over every process, in place; batchnorm
+     * uses it when sync_bn is set (statistics over the whole global batch). */
+    void (*backward_hook)(void *user, int node);
+    void (*sum_hook)(void *user, double *buf, int n);
+    void *hook_user;
+    int sync_bn;
     /* Called after node i's forward pass (and its activation): its buffers
      * are complete now, and may be reused later in the pass (a gradient
      * check hashes which ReLUs were on; the trainer finds where a NaN came

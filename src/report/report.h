@@ -73,7 +73,14 @@ typedef struct {
     int epochs_run, best_epoch, stopped_early;
     double seconds;              /* the whole run, every --resume included */
     double seconds_last;         /* the last invocation */
-    int threads;                 /* worker threads the run trained with */
+    int threads;                 /* worker threads the run trained with (per process) */
+    /* several processes (mpirun): how many, and their gradient sums in the
+     * last invocation */
+    int processes;
+    long steps;
+    double mpi_seconds;          /* inside MPI calls */
+    int buckets;                 /* gradient sums per step */
+    size_t allreduce_bytes;      /* bytes summed per step */
 } report_run_info;
 
 /* The figures of one output (head) of the model. */

@@ -682,7 +682,8 @@ double model_total_loss(const model *m, const loss_stats *st)
     return counted ? total : NAN;
 }
 
-double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st)
+static double heads_loss(model *m, const float *t, int N, int grad, const float *scale,
+                         float seq_weight, loss_stats *st)
 {
     loss_stats batch[MODEL_MAX_HEADS];
     int counted = 0;
@@ -690,12 +691,24 @@ double model_loss(model *m, const float *t, int N, int grad, float seq_weight, l
         const model_head *mh = &m->heads[h];
         graph_node *o = graph_output(m->g, h);
         memset(&batch[h], 0, sizeof batch[h]);
+        float w = mh->weight * seq_weight * (scale ? scale[h] : 1.0f);
         loss_compute(mh->loss, grad ? o->grad : NULL, o->out, model_head_targets(m, h, t, N), N,
-                     &o->shape, mh->weight * seq_weight, &batch[h]);
+                     &o->shape, w, &batch[h]);
         loss_stats_add(&st[h], &batch[h]);
         counted |= batch[h].count > 0;
     }
     return counted ? model_total_loss(m, batch) : 0.0;
+}
+
+double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st)
+{
+    return heads_loss(m, t, N, grad, NULL, seq_weight, st);
+}
+
+void model_loss_grad_scaled(model *m, const float *t, int N, const float *scale, float seq_weight)
+{
+    loss_stats unused[MODEL_MAX_HEADS] = {{0}};
+    heads_loss(m, t, N, 1, scale, seq_weight, unused);
 }
 
 typedef struct {

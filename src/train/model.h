@@ -148,6 +148,12 @@ const float *model_head_targets(model *m, int h, const float *t, int N);
  * batch is known: padding, unknown labels). */
 double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st);
 
+/* model_loss's gradient alone, head h's scaled by scale[h] too: a shard of
+ * a batch split over processes (src/dist) scales each head by its share of
+ * the items the whole batch counts, so the summed gradients are the whole
+ * batch's. */
+void model_loss_grad_scaled(model *m, const float *t, int N, const float *scale, float seq_weight);
+
 /* The total of per-head stats: sum of weight x head mean loss over the heads
  * that counted anything (NaN when none did). */
 double model_total_loss(const model *m, const loss_stats *st);

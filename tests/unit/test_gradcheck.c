@@ -84,6 +84,22 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
         }
     }
     free(r);
+    /* a batch of no rows (a process whose shard of a small batch is empty,
+     * src/dist) runs, adds nothing to any gradient, and leaves every
+     * parameter and statistic finite */
+    graph_forward(g, 0, 1);
+    graph_zero_grad(g);
+    graph_backward(g, 0);
+    for (int q = 0; q < g->n_params; q++) {
+        const graph_param *pq = &g->params[q];
+        for (size_t i = 0; i < pq->n; i++) {
+            if (!isfinite(pq->data[i]) || (pq->grad && pq->grad[i] != 0.0f)) {
+                print_error("%s: a pass of no rows left %s[%zu] = %g, gradient %g\n", what, pq->name,
+                            i, pq->data[i], pq->grad ? pq->grad[i] : 0.0f);
+                fail();
+            }
+        }
+    }
     graph_free(g);
 }
 
