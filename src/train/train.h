@@ -85,6 +85,8 @@ typedef struct train_result {
     double mpi_seconds;      /* inside MPI calls */
     int buckets;             /* gradient sums per step */
     size_t allreduce_floats; /* values summed per step */
+    /* every split's loss and accuracy, when there is no finished hook (a
+     * caller with one evaluates the splits itself: one pass, not two) */
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];
 } train_result;
