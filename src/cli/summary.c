@@ -93,8 +93,10 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
     printf("  %-34s %12s\n", "gradients", mib(a, sizeof a, g->grads));
     printf("  %-34s %12s  (%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
            optim_names[cfg->train.optimizer.type]);
-    if (p->copies)
-        printf("  %-34s %12s  (train.keep_best)\n", "the best epoch's weights", mib(a, sizeof a, p->copies));
+    if (p->best)
+        printf("  %-34s %12s  (train.keep_best)\n", "the best epoch's weights", mib(a, sizeof a, p->best));
+    printf("  %-34s %12s  (parameters and optimizer state, written while training goes on)\n",
+           "checkpoint snapshot", mib(a, sizeof a, p->snapshot));
     printf("  %-34s %12s  (live when backward starts)\n", "activations kept for backward",
            mib(a, sizeof a, g->kept));
     printf("  %-34s %12s  (by lifetime; %s if every buffer had its own; evaluation in batches of %d)\n",

@@ -40,9 +40,13 @@ dlc_status train_memory_plan(const dlc_config *cfg, const data_bundle *data, int
     graph_memory_of(m.g, &out->graph);
     size_t weights = sizeof(float) * m.g->n_weights;
     out->optimizer = weights * (size_t)optim_moments(cfg->train.optimizer.type);
-    /* the best epoch's weights, kept when there is a dev split to judge by */
+    /* the best epoch's weights, kept when there is a dev split to judge by,
+     * and the checkpoint's snapshot of the parameters and the optimizer state
+     * (written while training goes on) */
     int dev = data ? data->split[DATA_SPLIT_DEV].n > 0 : 1;
-    out->copies = cfg->train.keep_best && dev ? weights : 0;
+    out->best = cfg->train.keep_best && dev ? weights : 0;
+    out->snapshot = weights + out->optimizer;
+    out->copies = out->best + out->snapshot;
     out->total = out->graph.total + out->optimizer + out->copies;
     out->batch = batch;
     model_free(&m);

@@ -39,6 +39,12 @@ typedef struct {
     long step;              /* steps taken */
     int stopped_early;
     int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
+    /* Checkpoints are written on a thread of their own (io_async_start) from
+     * a snapshot of the parameters and the optimizer state, so training goes
+     * on while they are written. */
+    float *snap;            /* (n_weights * (1 + optimizer moments)) */
+    io_async_write *ckpt_write; /* the write in progress, or NULL */
+    int ckpt_writing;       /* the epoch it holds */
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
     double t0;              /* when this invocation started */
@@ -582,25 +588,52 @@ static dlc_status write_buf(const char *dir, const char *file, const dlc_buf *b,
     return io_write_file(path, b->s ? b->s : "", b->len, err);
 }
 
+/* Waits for the checkpoint being written: once it is on disk it is the one
+ * a resume starts from; its failure fails the run. */
+static dlc_status checkpoint_wait(trainer *t, dlc_error *err)
+{
+    if (!t->ckpt_write)
+        return DLC_OK;
+    dlc_status st = io_async_wait(t->ckpt_write, err);
+    t->ckpt_write = NULL;
+    if (st == DLC_OK)
+        t->ckpt_epoch = t->ckpt_writing;
+    return st;
+}
+
+/* Starts writing checkpoint.safetensors: parameters and optimizer state
+ * from a snapshot (training changes them while the file is written), the
+ * best epoch's weights from t->best (which changes only after the next
+ * epoch, and checkpoint_wait comes first). */
 static dlc_status save_checkpoint(trainer *t, dlc_error *err)
 {
     graph *g = t->m.g;
     optim *o = t->opt_state;
     int cap = 2 * g->n_params + 2, nt = 0;
+    dlc_status st = checkpoint_wait(t, err);
+    if (st != DLC_OK)
+        return st;
     io_tensor *ts = calloc((size_t)cap, sizeof *ts);
     char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)g->n_params, sizeof *names);
-    dlc_status st = DLC_OK;
     if (!ts || !names) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    for (int i = 0; i < g->n_params; i++)
-        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape, g->params[i].data};
-    tensor_shape flat = {1, {(int)g->n_weights}};
+    const size_t W = g->n_weights;
+    float *snap_m = t->snap + W, *snap_v = snap_m + (o->m ? W : 0);
+    memcpy(t->snap, g->param_block, sizeof(float) * W);
     if (o->m)
-        ts[nt++] = (io_tensor){"optim.m", flat, o->m};
+        memcpy(snap_m, o->m, sizeof(float) * W);
     if (o->v)
-        ts[nt++] = (io_tensor){"optim.v", flat, o->v};
+        memcpy(snap_v, o->v, sizeof(float) * W);
+    for (int i = 0; i < g->n_params; i++)
+        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape,
+                               t->snap + (g->params[i].data - g->param_block)};
+    tensor_shape flat = {1, {(int)W}};
+    if (o->m)
+        ts[nt++] = (io_tensor){"optim.m", flat, snap_m};
+    if (o->v)
+        ts[nt++] = (io_tensor){"optim.v", flat, snap_v};
     if (t->has_best) {
         for (int i = 0; i < g->n_params; i++) {
             snprintf(names[i], sizeof names[i], "best.%s", g->params[i].name);
@@ -634,7 +667,8 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     };
     char path[4200];
     path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
-    st = io_safetensors_write(path, ts, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+    st = io_async_start(&t->ckpt_write, path, ts, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+    t->ckpt_writing = t->epoch;
 cleanup:
     free(ts);
     free(names);
@@ -968,6 +1002,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
+    /* the checkpoint's snapshot: parameters and the optimizer's moments */
+    if (writes(t) &&
+        !(t->snap = tensor_alloc(g->n_weights * (size_t)(1 + optim_moments(cfg->train.optimizer.type)))))
+        return DLC_NOMEM(err);
     if ((s = owners_init(t, err)) != DLC_OK)
         return s;
     dlc_rng rng;
@@ -1005,6 +1043,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
 
 static void trainer_free(trainer *t)
 {
+    io_async_wait(t->ckpt_write, NULL); /* train_run waited already; a failed setup has none */
+    tensor_free(t->snap);
     dist_grads_free(t->dg); /* unhooks the graph: before it goes */
     data_free(&t->data);
     model_free(&t->m);
@@ -1109,6 +1149,9 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         train_epoch e = {0};
         if ((s = train_epoch_run(&t, t.epoch + 1, &e, err)) != DLC_OK)
             goto done;
+        /* the last epoch's checkpoint, written while this one trained */
+        if ((s = alone(&t, checkpoint_wait(&t, err), err)) != DLC_OK)
+            goto done;
         /* rank 0's figures decide for every rank (best epoch, stopping) */
         dist_bcast(t.dw, &e, sizeof e);
         t.epoch++;
@@ -1129,7 +1172,8 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last) {
             if (writes(&t) && (s = alone(&t, save_checkpoint(&t, err), err)) != DLC_OK)
                 goto done;
-            t.ckpt_epoch = t.epoch;
+            if (!writes(&t))
+                t.ckpt_epoch = t.epoch;
         }
     }
     if (writes(&t) &&
@@ -1139,6 +1183,15 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     res->steps = t.step - step0;
     s = finish(&t, res, err);
 done:
+    {
+        /* the checkpoint in flight: complete (a stop request lets it finish) */
+        dlc_error werr = {0};
+        dlc_status w = checkpoint_wait(&t, &werr);
+        if (w != DLC_OK && s == DLC_OK) {
+            *err = werr;
+            s = alone(&t, w, err);
+        }
+    }
     if (s == DLC_EINTR) {
         res->epochs_run = t.epoch;
         res->checkpoint_epoch = t.ckpt_epoch;

@@ -107,7 +107,9 @@ void train_graph_options(const dlc_config *cfg, const data_bundle *data, int bat
 typedef struct {
     graph_memory graph;       /* parameters, gradients, planned arena, workspace, fixed */
     size_t optimizer;         /* optimizer state (velocity, moments) */
-    size_t copies;            /* the trainer's copies of the weights (the best epoch's) */
+    size_t best;              /* the best epoch's weights (keep_best with a dev split) */
+    size_t snapshot;          /* what a checkpoint is written from while training goes on */
+    size_t copies;            /* the trainer's copies: best + snapshot */
     size_t total;
     int batch;
 } train_memory;
