@@ -64,7 +64,7 @@ bench() { # NAME CONFIG AWK
     b=$(jq '.mpi.bytes_per_step' "$OUT/$name-2x1/report.json")
     local one_rate
     one_rate=$(echo ${S[1x1]:-0} | tr ' ' '\n' | median)
-    echo "$name: $b bytes summed per step; compute per step at 1 thread: $(awk -v r="$one_rate" 'BEGIN {printf "%.2f", r > 0 ? 64000 / r : 0}') ms (batch 64)"
+    echo "$name: $b bytes summed per step; compute per step at 1 thread: $(awk -v r="$one_rate" 'BEGIN {printf "%.2f", (r > 0 ? 64000 / r : 0)}') ms (batch 64)"
 }
 
 bench B1 bench/b1_mlp.yaml 'NR > 2 {print $8}'

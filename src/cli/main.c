@@ -11,8 +11,6 @@
 #include "../tensor/tensor.h"
 #include "cli.h"
 
-#define DLC_VERSION "0.1.0"
-
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
     {"--threads", 1, "N", "worker threads (train, eval: the config's threads, else the cores up to 4; others: 1)"},
@@ -22,7 +20,8 @@ static const cli_opt common_opts[] = {
 
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
-    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, NULL,
+    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
+    &cli_import_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)
@@ -102,6 +101,17 @@ void cli_set_threads(const char *arg, int config_threads)
 }
 
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
+{
+    dlc_status s = cli_load_any_config(c, path, a, err);
+    if (s == DLC_OK && c->embed.on) {
+        config_free(c);
+        return dlc_fail(err, DLC_EINPUT, "%s: the config has no model: its embed: section learns "
+                                         "word vectors (run dlc embed)", path);
+    }
+    return s;
+}
+
+dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
 {
     dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
     if (s != DLC_OK)

@@ -20,6 +20,7 @@
 #include "../data/data.h"
 #include "../graph/graph.h"
 #include "../loss/loss.h"
+#include "embed_config.h"
 #include "report_config.h"
 #include "train_config.h"
 
@@ -63,6 +64,7 @@ typedef struct {
     int freeze_all_but_last;  /* freeze: every layer with parameters but the last K; -1: none */
     train_config train;
     report_config report;
+    embed_config embed;       /* dlc embed: on when the config has an embed: section */
 } dlc_config;
 
 /* Loads path, applying overrides "key.path=value" in order (list items by

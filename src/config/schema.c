@@ -34,6 +34,9 @@ _Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_norm) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_method) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_context) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
 
 #define PATH_BUF 512
 
@@ -44,6 +47,7 @@ static dlc_status check_aug_range(const ynode *node, const char *path, dlc_confi
                                   dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
+static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 
 /* A field of dlc_config or of layer_spec: base, offset, size. */
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
@@ -65,6 +69,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
 #define ENUM(t) t, NULL, NULL, 0u
 #define ENUM_F(t, f) t, NULL, NULL, (f)
 #define SECTION(shorthand, check) NULL, shorthand, check, 0u
+#define SECTION_F(shorthand, check, f) NULL, shorthand, check, (f)
 #define FLAGS(f) NULL, NULL, NULL, (f)
 
 #define REQUIRED NULL
@@ -157,7 +162,8 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
     X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
     X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \
-    X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
+    X("data.text.chars",             K_INT,        CFG(data.text.chars),    "0",      IN_CC(0, 64), PLAIN)             \
+    X("model",                       K_SECTION,    NOFIELD,                 COMPUTED, ANY,          SECTION_F(NULL, check_model, F_COMPUTED)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
     X("model.layers.*.name",         K_LAYER_NAME, LAY(name),               COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
@@ -170,6 +176,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
+    X("model.layers.*.count_include_pad", K_BOOL, LAY(count_include_pad),  "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
@@ -188,6 +195,8 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.reverse",      K_BOOL,       LAY(reverse),            "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.char_units",   K_INT,        LAY(char_units),         "16",     IN_CC(1, 1024), FLAGS(F_OP_KEY)) \
     X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
     X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
@@ -245,6 +254,21 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
     X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
     X("train.memory_limit",          K_DOUBLE,     CFG(train.memory_limit), "0",      GE(0),        PLAIN)             \
+    X("embed",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("method", check_embed)) \
+    X("embed.method",                K_ENUM,       CFG(embed.method),       "skipgram", ANY,        ENUM(embed_method_names)) \
+    X("embed.dim",                   K_INT,        CFG(embed.dim),          "100",    IN_CC(1, 10000), PLAIN)          \
+    X("embed.window",                K_INT,        CFG(embed.window),       "5",      IN_CC(1, 1000), PLAIN)           \
+    X("embed.negatives",             K_INT,        CFG(embed.negatives),    "5",      IN_CC(1, 1000), PLAIN)           \
+    X("embed.sample",                K_DOUBLE,     CFG(embed.sample),       "1e-3",   IN_CO(0, 1),  PLAIN)             \
+    X("embed.power",                 K_DOUBLE,     CFG(embed.power),        "0.75",   IN_CC(0, 1),  PLAIN)             \
+    X("embed.epochs",                K_INT,        CFG(embed.epochs),       "5",      GE(1),        PLAIN)             \
+    X("embed.lr",                    K_DOUBLE,     CFG(embed.lr),           "0.025",  GT(0),        PLAIN)             \
+    X("embed.min_lr",                K_DOUBLE,     CFG(embed.min_lr),       "0.0001", GE(0),        PLAIN)             \
+    X("embed.x_max",                 K_DOUBLE,     CFG(embed.x_max),        "100",    GT(0),        PLAIN)             \
+    X("embed.alpha",                 K_DOUBLE,     CFG(embed.alpha),        "0.75",   GT(0),        PLAIN)             \
+    X("embed.context",               K_ENUM,       CFG(embed.context),      "both",   ANY,          ENUM(embed_context_names)) \
+    X("embed.combine",               K_ENUM,       CFG(embed.combine),      "mean",   ANY,          ENUM(embed_combine_names)) \
+    X("embed.batch_size",            K_INT,        CFG(embed.batch_size),   "256",    GE(1),        PLAIN)             \
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -585,9 +609,12 @@ static dlc_status unknown_key(const ynode *key, const char *path, const char *co
     /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
      * when it is the only such key (`max` belongs to many satisfice bounds) */
     int found = -1, n_found = 0;
+    /* a model config's keys and an embed config's are suggested within their own kind */
+    int in_embed = strncmp(path, "embed.", 6) == 0;
     for (int r = 0; r < N_ROWS; r++)
         if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
-            !strchr(schema[r].path, '*')) {
+            !strchr(schema[r].path, '*') &&
+            (strncmp(schema[r].path, "embed.", 6) == 0) == in_embed) {
             found = r;
             n_found++;
         }
@@ -1125,6 +1152,8 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
                 return config_key_fail(cv->err, owner, path,
                                        "missing, and the file's name is too long to name the run "
                                        "(at most %zu characters): set name", sizeof cv->c->name - 1);
+            if (k->kind == K_SECTION && !cv->c->embed.on) /* model: required unless embed: */
+                return config_key_fail(cv->err, owner, path, "missing (required)");
             return DLC_OK; /* layer and head names, alpha, head losses: convert_layer, heads */
         }
         if (!k->def)
@@ -1786,18 +1815,19 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
     if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
         const ynode *layers = ynode_map_get(node, "layers");
         for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
-            if (!c->layers[i].bidirectional)
+            if (!c->layers[i].bidirectional && !c->layers[i].reverse)
                 continue;
+            const char *key = c->layers[i].bidirectional ? "bidirectional" : "reverse";
             const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
-            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
-                                  ? ynode_map_get(item, "bidirectional")
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, key)
+                                  ? ynode_map_get(item, key)
                                   : item;
-            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            pathf(kp, sizeof kp, "%s.layers.%d.%s", path, i, key);
             s = config_key_fail(err, at, kp,
                                 "a language model (data.text.task lm) predicts each next token; a "
-                                "bidirectional layer reads the sequence backwards too and so sees "
-                                "the token it must predict: use a unidirectional layer (or task "
-                                "tag/classify)");
+                                "%s layer reads the sequence backwards and so sees "
+                                "the token it must predict: use a forward layer (or task "
+                                "bilm, tag or classify)", key);
         }
     }
     /* the targets each learns from: a data.label group of its name */
@@ -1860,10 +1890,52 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     return DLC_OK;
 }
 
+/* The top-level sections a dlc train config and a dlc embed config do not
+ * share: an embed config has no model, loss, train or report; a model
+ * config has no embed section. */
+static const char *const model_only[] = {"model", "loss", "train", "report", NULL};
+
+int config_section_applies(const dlc_config *c, const char *key)
+{
+    if (strcmp(key, "embed") == 0)
+        return c->embed.on;
+    return !(c->embed.on && find_name(model_only, key) >= 0);
+}
+
+static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const ynode *root = node->parent;
+    if (!c->embed.on || !root)
+        return DLC_OK;
+    for (int i = 0; model_only[i]; i++) {
+        int k = ynode_map_find(root, model_only[i]);
+        if (k >= 0)
+            return config_key_fail(err, root->keys[k], model_only[i],
+                                   "a config with an embed: section learns word vectors from its "
+                                   "data and has no %s section",
+                                   model_only[i]);
+    }
+    if (c->embed.min_lr > c->embed.lr) {
+        const ynode *at = ynode_map_get(node, "min_lr");
+        char kp[PATH_BUF + 8];
+        pathf(kp, sizeof kp, "%s.min_lr", path);
+        return config_key_fail(err, at ? at : node, kp, "must not exceed embed.lr (%g), got %g",
+                               c->embed.lr, c->embed.min_lr);
+    }
+    if (c->data.format != DATA_TEXT) {
+        const ynode *data = ynode_map_get(root, "data");
+        return config_key_fail(err, data ? data : node, "data.format",
+                               "embed: learns word vectors from text (format: text), not %s",
+                               data_format_names[c->data.format]);
+    }
+    return DLC_OK;
+}
+
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,
                                  dlc_error *err)
 {
     conv cv = {c, default_name, err};
+    c->embed.on = ynode_map_find(root, "embed") >= 0;
     dlc_status s = convert_section(&cv, "", root, "", c);
     if (s != DLC_OK)
         return s;

@@ -70,6 +70,12 @@ typedef struct {
  *             sentences longer than seq_len are cut into pieces
  *   classify  a CSV or TSV file with a header: the text in `column`, the class
  *             in data.label; texts are cut to seq_len tokens
+ *   bilm      a corpus, each non-blank line an example (cut into pieces of
+ *             seq_len): two targets per token, the next token of the piece
+ *             (targets 0..T-1) and the previous one (T..2T-1), -1 where there
+ *             is none; for an ELMo-style bidirectional language model whose
+ *             forward and backward stacks share one softmax (their outputs
+ *             joined along time); the classes are the vocabulary
  * Tokens are `chars` (Unicode characters) or `words` (separated by white
  * space; in an lm each line end is the token <eos>).  The vocabulary comes
  * from the train split: <pad> (id 0, padding), <unk> (id 1: every token seen
@@ -79,7 +85,7 @@ typedef struct {
  * Splits carved by ratio are taken in file order for lm and tag (train, then
  * train-dev, dev and test at the end: neighbours must not leak across) and
  * drawn with the seed for classify. */
-typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_TASK_COUNT } text_task;
+typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_BILM, TEXT_TASK_COUNT } text_task;
 typedef enum { TEXT_CHARS, TEXT_WORDS, TEXT_UNIT_COUNT } text_unit;
 extern const char *const data_text_task_names[TEXT_TASK_COUNT + 1];
 extern const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1];
@@ -95,6 +101,9 @@ typedef struct {
     int max_vocab;         /* 0: no limit (specials included) */
     int lowercase;         /* ASCII letters */
     int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
+    int chars;             /* tag, words: C > 0 gives each step the word id and its first C
+                            * bytes as ids 1..256 (byte + 1, 0 = none): inputs (T, 1 + C),
+                            * for a word_chars layer */
     char column[128];      /* classify: the text column */
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
@@ -318,15 +327,50 @@ void data_norm_free(data_norm *nm);
 /* x (n, dim) in place */
 void data_norm_apply(const data_norm *nm, float *x, size_t n);
 
+/* A corpus for learning word vectors (src/embed): the train text (a file or
+ * a folder, tokens: words) as word ids.  The vocabulary holds the words seen
+ * at least min_count times in the train part, at most max_vocab of them (no
+ * special tokens here), by falling count, ties in byte order.  Other words
+ * are dropped from the text, as word2vec and gensim drop them; a line end
+ * is -1 (lines are sentences: context windows stop there).  A dev part is
+ * the data.dev file, or the last split.dev fraction of the train tokens. */
+typedef struct {
+    dlc_strlist vocab;   /* (V) words by id */
+    int V;
+    long *count;         /* (V) occurrences in the train part */
+    long words;          /* sum of count: train words kept */
+    long tokens;         /* train tokens read, line ends and dropped words included */
+    int *ids;            /* (n) the train part: word ids, -1 between lines */
+    long n;
+    int *dev_ids;        /* (n_dev) the dev part, likewise (words outside the vocabulary dropped) */
+    long n_dev;
+} data_corpus;
+
+/* Reads cfg's train (and dev) text for data_corpus.  Errors (EINPUT) name
+ * the file: empty, no words, tokens that are not words. */
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
+void data_corpus_free(data_corpus *c);
+
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err
  * set for invalid UTF-8.  vocab: token strings by id. */
 int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
                      float *ids, int cap, dlc_error *err);
 
-/* Fills E (V, dim) rows of the vocabulary's tokens found in a text file of
- * vectors ("token v1 ... vdim" per line, GloVe / word2vec text; a first line
- * "count dim" is skipped).  *found receives the rows filled. */
+/* ---- files of word vectors (vectors.c) ---- */
+/* Calls fn for every vector of a file in word2vec's text or binary format or
+ * GloVe's text format (told apart by the content: see vectors.c).  dim: the
+ * size expected (0: any, the file's; *dim_out receives it, may be NULL).
+ * Errors (EINPUT) name the file and line (binary: record and byte): a row
+ * of the wrong size, a value that is not a finite number, a header that
+ * disagrees with the rows, a file ending inside a vector. */
+typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *row, int dim,
+                                     dlc_error *err);
+dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
+                             int *dim_out, dlc_error *err);
+
+/* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
+ * vectors (data_vectors_read's formats).  *found receives the rows filled. */
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
                              int *found, dlc_error *err);
 

@@ -22,11 +22,13 @@
 
 #include "names.h"
 
-const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", NULL};
+const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", "bilm",
+                                                               NULL};
 const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words", NULL};
 
 static const char *const text_specials[] = {"<pad>", "<unk>"};
 #define TEXT_EOS "<eos>"
+#define TEXT_EOS_ID 2 /* its id in a word lm's vocabulary */
 
 
 /* ---- UTF-8 ---- */
@@ -177,6 +179,15 @@ static void src_free(text_src *s)
     free(s->label);
     free(s->line);
     memset(s, 0, sizeof *s);
+}
+
+/* Everything a load read: tokens of every source, the token and tag tables. */
+static void load_free(text_load *L)
+{
+    for (int k = 0; k < SRC_COUNT; k++)
+        src_free(&L->src[k]);
+    data_names_free(&L->all);
+    data_names_free(&L->tags);
 }
 
 static dlc_status push_token(text_load *L, text_src *s, const char *str, int tag, dlc_error *err)
@@ -366,6 +377,33 @@ static dlc_status read_tagged(text_load *L, text_src *s, const char *path, const
     return DLC_OK;
 }
 
+/* bilm: every non-blank line an example. */
+static dlc_status read_line_examples(text_load *L, text_src *s, const char *text, size_t len,
+                                     long limit, dlc_error *err)
+{
+    const char *p = text, *end = text + len;
+    dlc_status st;
+    for (int line = 1; p < end; line++) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *a = p;
+        p = eol < end ? eol + 1 : end;
+        const char *q = a;
+        while (q < eol && is_space((unsigned char)*q))
+            q++;
+        if (q == eol)
+            continue;
+        if (limit > 0 && s->m >= limit)
+            break;
+        if ((st = push_example(s, line, -1, err)) ||
+            (st = tokenize(L, s, a, (size_t)(eol - a), 0, err)))
+            return st;
+        close_example(s);
+    }
+    return DLC_OK;
+}
+
 typedef struct {
     text_load *L;
     text_src *s;
@@ -411,6 +449,9 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         break;
     case TEXT_TAG:
         st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
+        break;
+    case TEXT_BILM:
+        st = read_line_examples(L, s, text + skip, len - skip, src->limit, err);
         break;
     case TEXT_CLASSIFY: {
         const dlc_strlist *label = L->cfg->n_labels == 1 ? &L->cfg->labels[0].columns : NULL;
@@ -559,17 +600,19 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
 
 /* ---- datasets ---- */
 
-static dataset *dataset_new(const char *path, int rows, int T, int n_targets)
+/* rows examples of T steps, K values per step (K > 1: shape (T, K)) */
+static dataset *dataset_new(const char *path, int rows, int T, int K, int n_targets)
 {
     dataset *ds = calloc(1, sizeof *ds);
     if (!ds)
         return NULL;
     dlc_strlcpy(ds->path, path, sizeof ds->path);
-    ds->shape.ndim = 1;
+    ds->shape.ndim = K > 1 ? 2 : 1;
     ds->shape.d[0] = T;
-    ds->dim = (size_t)T;
+    ds->shape.d[1] = K;
+    ds->dim = (size_t)T * (size_t)K;
     ds->n_targets = n_targets;
-    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)T);
+    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * ds->dim);
     ds->targets = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)n_targets);
     if (!ds->f32 || !ds->targets) {
         data_dataset_free(ds);
@@ -617,14 +660,28 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
 {
     long a = s->start[k], len = s->start[k + 1] - a;
     int rows = example_rows(L, s, k, T);
+    const int C = L->tc->chars, K = C + 1;
     for (int j = 0; j < rows; j++) {
-        float *x = ds->f32 + (size_t)(row + j) * T;
+        float *x = ds->f32 + (size_t)(row + j) * ds->dim;
         float *y = ds->targets + (size_t)(row + j) * (size_t)ds->n_targets;
         for (int t = 0; t < T; t++) {
             long p = (long)j * T + t;
-            x[t] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            x[(size_t)t * K] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            if (C > 0) { /* the token's own bytes, whatever its vocabulary id */
+                const unsigned char *w =
+                    p < len ? (const unsigned char *)L->all.names.v[s->tok[a + p]] : NULL;
+                for (int c = 0; c < C; c++) {
+                    int b = w && *w ? *w++ + 1 : 0;
+                    x[(size_t)t * K + 1 + (size_t)c] = (float)b;
+                }
+            }
             if (L->tc->task == TEXT_TAG)
                 y[t] = p < len ? (float)remap[s->tag[a + p]] : -1.0f;
+            if (L->tc->task == TEXT_BILM) { /* the next and the previous token of the piece */
+                int next = p + 1 < len && t + 1 < T, prev = p < len && t > 0;
+                y[t] = next ? (float)map[s->tok[a + p + 1]] : -1.0f;
+                y[T + t] = prev ? (float)map[s->tok[a + p - 1]] : -1.0f;
+            }
         }
         if (L->tc->task == TEXT_CLASSIFY)
             y[0] = (float)remap[s->label[k]];
@@ -676,7 +733,7 @@ static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_err
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, T);
+                                              total, T, 1, T);
         free(rows);
         rows = malloc(sizeof(int) * (size_t)(total ? total : 1));
         if (!ds || !rows)
@@ -703,7 +760,8 @@ done:
 static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, const int *remap,
                                  const int *part_of, dlc_error *err)
 {
-    int T = L->tc->seq_len, nt = L->tc->task == TEXT_TAG ? T : 1;
+    int T = L->tc->seq_len;
+    int nt = L->tc->task == TEXT_TAG ? T : L->tc->task == TEXT_BILM ? 2 * T : 1;
     dlc_status st = DLC_OK;
     int *rows[4] = {NULL, NULL, NULL, NULL};
     int nrows[4] = {0, 0, 0, 0};
@@ -717,7 +775,7 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, nt);
+                                              total, T, L->tc->chars + 1, nt);
         if (!ds)
             return DLC_NOMEM(err);
         ds->n = total;
@@ -767,6 +825,11 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
 
     if (tc->seq_len < 1) {
         st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+        goto cleanup;
+    }
+    if (tc->chars > 0 && (tc->task != TEXT_TAG || tc->unit != TEXT_WORDS)) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.chars: the bytes of each word are given to taggers "
+                                       "of words (task: tag, tokens: words)");
         goto cleanup;
     }
     for (int k = 0; k < SRC_COUNT; k++) {
@@ -844,8 +907,11 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
             (st = build_lm(&L, b, map, err, &cp)))
             goto cleanup;
     } else {
-        if ((st = build_classes(&L, b, remap, err)) ||
-            (st = build_examples(&L, b, map, remap, part_of, err)))
+        if (tc->task == TEXT_BILM)
+            st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
+        else
+            st = build_classes(&L, b, remap, err);
+        if (st || (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
     if (b->split[DATA_SPLIT_TRAIN].n == 0) {
@@ -863,15 +929,128 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     st = data_norm_init(&b->norm, NORM_NONE, b->dim, err);
 
 cleanup:
-    for (int k = 0; k < SRC_COUNT; k++)
-        src_free(&L.src[k]);
-    data_names_free(&L.all);
-    data_names_free(&L.tags);
+    load_free(&L);
     free(count);
     free(map);
     free(remap);
     free(part_of);
     return st;
+}
+
+/* ---- a corpus for learning word vectors ---- */
+
+/* Ids of tokens [a, b) of s into out: words of the vocabulary by their
+ * corpus id (vocabulary id - 3), a line end as -1 (never two in a row, none
+ * first), other tokens (<unk>) dropped.  Returns the count. */
+static long corpus_ids(const text_src *s, long a, long b, const int *map, int *out)
+{
+    long n = 0;
+    for (long i = a; i < b; i++) {
+        int v = map[s->tok[i]];
+        if (v == TEXT_EOS_ID) {
+            if (n > 0 && out[n - 1] >= 0)
+                out[n++] = -1;
+        } else if (v > TEXT_EOS_ID) {
+            out[n++] = v - TEXT_EOS_ID - 1;
+        }
+    }
+    return n;
+}
+
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    memset(c, 0, sizeof *c);
+    data_text_config tc = cfg->text;
+    tc.task = TEXT_LM;
+    tc.vocab = NULL;
+    if (tc.max_vocab > 0)
+        tc.max_vocab += TEXT_EOS_ID + 1; /* the specials do not count here */
+    L.tc = &tc;
+    L.cfg = cfg;
+    long *count = NULL;
+    int *map = NULL;
+    dlc_status st;
+    if (tc.unit != TEXT_WORDS) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.tokens: word vectors are learned for words "
+                                       "(set tokens: words)");
+        goto cleanup;
+    }
+    if (!cfg->train.file[0]) {
+        st = dlc_fail(err, DLC_EINPUT, "data.train.file: no training text given");
+        goto cleanup;
+    }
+    if ((st = read_source(&L, SRC_TRAIN, &cfg->train, err)) ||
+        (cfg->dev.file[0] && (st = read_source(&L, SRC_DEV, &cfg->dev, err))))
+        goto cleanup;
+    const text_src *tr = &L.src[SRC_TRAIN];
+    carve_plan cp = carve_in_order(tr->n, cfg);
+    long train_end = cp.end[1]; /* the train part; dev carved from the end */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)n_all, sizeof *count);
+    map = malloc(sizeof(int) * (size_t)n_all);
+    if (!count || !map) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (long i = 0; i < train_end; i++)
+        count[tr->tok[i]]++;
+    data_bundle b;
+    memset(&b, 0, sizeof b);
+    if ((st = build_vocab(&L, &b, count, map, err)))
+        goto cleanup;
+    c->V = b.vocab.n - (TEXT_EOS_ID + 1);
+    if (c->V < 1) {
+        dlc_strlist_clear(&b.vocab);
+        st = dlc_fail(err, DLC_EINPUT, "%s: no word is seen min_count = %d times", cfg->train.file,
+                      tc.min_count);
+        goto cleanup;
+    }
+    /* the vocabulary without its specials, and the words' train counts */
+    for (int i = 0; i <= TEXT_EOS_ID; i++)
+        free(b.vocab.v[i]);
+    memmove(b.vocab.v, b.vocab.v + TEXT_EOS_ID + 1, sizeof *b.vocab.v * (size_t)c->V);
+    b.vocab.n = c->V;
+    c->vocab = b.vocab;
+    c->count = calloc((size_t)c->V, sizeof *c->count);
+    const text_src *dv = &L.src[SRC_DEV];
+    long n_dev = dv->tok ? dv->n : tr->n - train_end;
+    c->ids = malloc(sizeof(int) * (size_t)(train_end + 1));
+    c->dev_ids = malloc(sizeof(int) * (size_t)(n_dev + 1));
+    if (!c->count || !c->ids || !c->dev_ids) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < n_all; i++)
+        if (map[i] > TEXT_EOS_ID)
+            c->count[map[i] - TEXT_EOS_ID - 1] += count[i];
+    for (int i = 0; i < c->V; i++)
+        c->words += c->count[i];
+    c->tokens = train_end;
+    c->n = corpus_ids(tr, 0, train_end, map, c->ids);
+    c->n_dev = dv->tok ? corpus_ids(dv, 0, dv->n, map, c->dev_ids)
+                       : corpus_ids(tr, train_end, tr->n, map, c->dev_ids);
+    if (c->words == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no words to learn from", cfg->train.file);
+cleanup:
+    load_free(&L);
+    free(count);
+    free(map);
+    if (st)
+        data_corpus_free(c);
+    return st;
+}
+
+void data_corpus_free(data_corpus *c)
+{
+    if (!c)
+        return;
+    dlc_strlist_clear(&c->vocab);
+    free(c->count);
+    free(c->ids);
+    free(c->dev_ids);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---- prediction inputs and pretrained vectors ---- */
@@ -901,66 +1080,4 @@ cleanup:
     data_names_free(&L.all);
     data_names_free(&v);
     return n;
-}
-
-dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
-                             int *found, dlc_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    data_names v = {0};
-    int id;
-    *found = 0;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
-    if (st)
-        return st;
-    if ((st = utf8_check(path, text, len, err)))
-        goto cleanup;
-    for (int i = 0; i < vocab->n; i++)
-        if ((st = data_names_intern(&v, vocab->v[i], &id, err)))
-            goto cleanup;
-    char *p = text, *end = text + len;
-    for (int line = 1; p < end; line++) {
-        char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        *eol = '\0';
-        char *save = NULL, *tok = strtok_r(p, " \t\r", &save);
-        p = eol + 1;
-        if (!tok)
-            continue;
-        float row[4096];
-        int k = 0, extra = 0;
-        for (char *f = strtok_r(NULL, " \t\r", &save); f; f = strtok_r(NULL, " \t\r", &save)) {
-            double x;
-            if (dlc_parse_double(f, &x) != 0 || !isfinite(x)) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:%d: expected numbers after the token, got \"%.40s\"",
-                              path, line, f);
-                goto cleanup;
-            }
-            if (k < dim && k < (int)(sizeof row / sizeof row[0]))
-                row[k++] = (float)x;
-            else
-                extra++;
-        }
-        if (line == 1 && k == 1 && extra == 0) {
-            double x;
-            if (dlc_parse_double(tok, &x) == 0)
-                continue; /* word2vec's "count dim" header */
-        }
-        if (k != dim || extra) {
-            st = dlc_fail(err, DLC_EINPUT, "%s:%d: token '%.40s' has %d numbers, the embedding has %d",
-                          path, line, tok, k + extra, dim);
-            goto cleanup;
-        }
-        int vid = data_names_find(&v, tok);
-        if (vid >= 0 && vid != TEXT_PAD) {
-            memcpy(E + (size_t)vid * dim, row, sizeof(float) * (size_t)dim);
-            (*found)++;
-        }
-    }
-cleanup:
-    free(text);
-    data_names_free(&v);
-    return st;
 }

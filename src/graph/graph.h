@@ -105,6 +105,8 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
+    int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
+                                     0 by its positions inside the input */
 
     /* sequence layers (src/layers/embedding.c, recurrent.c) */
     int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */
@@ -112,6 +114,7 @@ typedef struct {
     char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
     int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
     int bidirectional;            /* recurrent: a forward and a backward pass */
+    int reverse;                  /* recurrent, one direction: read the sequence from its end */
     int merge;                    /* recurrent: rnn_merge, how the two directions combine */
     int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
     int nonlinearity;             /* rnn: rnn_cell_act */
@@ -128,6 +131,7 @@ typedef struct {
     int generated;                /* 1: a piece made from a split layer by the config
                                    * (written back as the split, not on its own) */
     int axes;                     /* layernorm: trailing axes normalized over; 0 = auto */
+    int char_units;               /* word_chars: the size of a byte's vector */
 } layer_spec;
 
 /* recurrent layer options (names for the config, NULL-terminated) */
@@ -181,6 +185,8 @@ typedef enum {
     OP_L2NORMALIZE,
     OP_GRAM,
     OP_LAYERNORM,
+    OP_SCALAR_MIX,
+    OP_WORD_CHARS,
     OP_COUNT
 } op_kind;
 

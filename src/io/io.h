@@ -126,6 +126,8 @@ const json_value *json_get(const json_value *v, const char *key);
  * backslash, control characters as \u00XX, other bytes are copied (s should
  * be UTF-8). */
 void json_write_string(dlc_buf *b, const char *s);
+/* Appends l as a JSON array of strings: ["a","b"]. */
+void json_write_strings(dlc_buf *b, const dlc_strlist *l);
 /* Appends v with 9 significant digits, or null when it is not finite (JSON
  * has no NaN or infinity; a writer says why in its "warnings"). */
 void json_write_number(dlc_buf *b, double v);

@@ -637,3 +637,14 @@ void json_write_string(dlc_buf *b, const char *s)
     dlc_buf_append(b, run, strlen(run));
     dlc_buf_append(b, "\"", 1);
 }
+
+void json_write_strings(dlc_buf *b, const dlc_strlist *l)
+{
+    dlc_buf_printf(b, "[");
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            dlc_buf_printf(b, ",");
+        json_write_string(b, l->v[i]);
+    }
+    dlc_buf_printf(b, "]");
+}

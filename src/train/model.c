@@ -154,6 +154,11 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
     dlc_status st = DLC_OK;
     char a[64], b[64], label[256];
     layer_spec *specs = NULL;
+    if (cfg->n_layers == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the config has no model%s", cfg->path[0] ? cfg->path : cfg->name,
+                      cfg->embed.on ? ": its embed: section learns word vectors (run dlc embed)" : "");
+        goto fail;
+    }
     if (cfg->n_heads < 1 || cfg->n_heads > MODEL_MAX_HEADS) {
         st = dlc_fail(err, DLC_EINPUT, "model.outputs: 1 to %d outputs, got %d", MODEL_MAX_HEADS,
                       cfg->n_heads);
@@ -185,7 +190,7 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
     memcpy(specs, cfg->layers, sizeof *specs * (size_t)cfg->n_layers);
     /* sizes taken from the data: `vocab: auto` */
     for (int i = 0; i < cfg->n_layers; i++)
-        if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
+        if ((specs[i].op == OP_EMBEDDING || specs[i].op == OP_WORD_CHARS) && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
     const char *outs[MODEL_MAX_HEADS];
     m->n_heads = cfg->n_heads;
@@ -274,19 +279,7 @@ static void json_int_array(dlc_buf *b, const tensor_shape *s)
     dlc_buf_printf(b, "]");
 }
 
-static void json_string_array(dlc_buf *b, const dlc_strlist *l)
-{
-    dlc_buf_printf(b, "[");
-    for (int i = 0; i < l->n; i++) {
-        if (i)
-            dlc_buf_printf(b, ",");
-        json_write_string(b, l->v[i]);
-    }
-    dlc_buf_printf(b, "]");
-}
-
-/* [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
-static void json_heads(dlc_buf *b, const model *m)
+void model_heads_json(dlc_buf *b, const model *m)
 {
     dlc_buf_printf(b, "[");
     for (int h = 0; h < m->n_heads; h++) {
@@ -294,9 +287,9 @@ static void json_heads(dlc_buf *b, const model *m)
         dlc_buf_printf(b, "%s{\"name\": ", h ? ", " : "");
         json_write_string(b, mh->name);
         dlc_buf_printf(b, ", \"loss\": \"%s\", \"classes\": ", loss_names[mh->loss]);
-        json_string_array(b, &mh->classes);
+        json_write_strings(b, &mh->classes);
         dlc_buf_printf(b, ", \"tasks\": ");
-        json_string_array(b, &mh->tasks);
+        json_write_strings(b, &mh->tasks);
         dlc_buf_printf(b, "}");
     }
     dlc_buf_printf(b, "]");
@@ -319,12 +312,12 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    json_string_array(&classes, &m->heads[0].classes);
+    json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
-    json_string_array(&vocab, &m->vocab);
-    json_heads(&heads, m);
-    json_string_array(&features, &m->features);
+    json_write_strings(&vocab, &m->vocab);
+    model_heads_json(&heads, m);
+    json_write_strings(&features, &m->features);
     if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed ||
         features.failed) {
         st = DLC_NOMEM(err);

@@ -93,6 +93,9 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
 
 /* Writes model.safetensors (parameters, normalization, metadata) atomically. */
 dlc_status model_save(const model *m, const char *path, dlc_error *err);
+/* The heads as JSON, as model.safetensors' "heads" metadata holds them:
+ * [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
+void model_heads_json(dlc_buf *b, const model *m);
 
 /* Loads a model file: rebuilds the graph from its config (overrides may be
  * NULL), then parameters, normalization and classes. */

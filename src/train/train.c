@@ -904,7 +904,7 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
-        if (n->spec.op != OP_EMBEDDING || !n->spec.pretrained[0])
+        if ((n->spec.op != OP_EMBEDDING && n->spec.op != OP_WORD_CHARS) || !n->spec.pretrained[0])
             continue;
         char label[256];
         graph_node_label(n, label, sizeof label);
