@@ -119,13 +119,13 @@ dlc_status train_memory_check(const dlc_config *cfg, const data_bundle *data, in
     bytes_str(c, sizeof c, plan->graph.arena);
     if (fits == 0)
         return dlc_fail(err, DLC_EINPUT,
-                        "train.batch_size %d: the memory plan needs %s (activations %s) but %s; "
-                        "even a batch of 1 does not fit (a smaller model, or train.memory_limit "
-                        "in GiB to allow more)",
+                        "train.batch_size %d: the memory plan needs %s (activations and their "
+                        "gradients %s) but %s; even a batch of 1 does not fit (a smaller model, or "
+                        "train.memory_limit in GiB to allow more)",
                         batch, a, c, why);
     return dlc_fail(err, DLC_EINPUT,
-                    "train.batch_size %d: the memory plan needs %s (activations %s) but %s; the "
-                    "largest batch that fits is %d (set train.batch_size, or train.memory_limit in "
-                    "GiB to allow more; `dlc summary` shows the plan)",
+                    "train.batch_size %d: the memory plan needs %s (activations and their gradients "
+                    "%s) but %s; the largest batch that fits is %d (set train.batch_size, or "
+                    "train.memory_limit in GiB to allow more; `dlc summary` shows the plan)",
                     batch, a, c, why, fits);
 }

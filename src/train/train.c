@@ -49,6 +49,7 @@ typedef struct {
     dlc_buf gradnorms;      /* gradnorms.csv so far */
     double t0;              /* when this invocation started */
     double seconds_before;  /* wall time of the invocations before (--resume), from the checkpoint */
+    double epoch_seconds;   /* wall time of this invocation's epochs */
     int n_owners;           /* nodes owning parameters, for per-layer norms */
     int *owners;
     double *gn_sum, *gn_max;
@@ -1071,6 +1072,7 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     res->epochs_run = t->epoch;
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;
+    res->epoch_seconds = t->epoch_seconds;
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
@@ -1155,6 +1157,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         /* rank 0's figures decide for every rank (best epoch, stopping) */
         dist_bcast(t.dw, &e, sizeof e);
         t.epoch++;
+        t.epoch_seconds += e.seconds;
         int stop = track_best(&t, &e);
         metrics_row(&t, &t.metrics, &e);
         if (hooks && hooks->epoch_done)

@@ -78,6 +78,8 @@ typedef struct train_result {
     int stopped_early;
     double seconds;          /* wall time of the whole run, every --resume included */
     double seconds_this;     /* of this invocation */
+    double epoch_seconds;    /* of its epochs (training and dev evaluation, metrics.csv's seconds):
+                              * the rest went to data, setup, the end's evaluation and reports */
     size_t params_trainable, params_frozen;
     /* several processes: how many, and what summing their gradients took */
     int ranks;
