@@ -644,9 +644,20 @@ void graph_init_params(graph *g, dlc_rng *rng)
 
 void graph_freeze_node(graph *g, int node)
 {
+    graph_freeze_nodes(g, &node, 1);
+}
+
+void graph_freeze_nodes(graph *g, const int *nodes, int n)
+{
+    char *frozen = calloc((size_t)g->n_nodes, 1);
+    if (!frozen)
+        return; /* nothing frozen: the plan for more stays valid */
+    for (int j = 0; j < n; j++)
+        frozen[nodes[j]] = 1;
     for (int k = 0; k < g->n_params; k++)
-        if (g->params[k].node == node)
+        if (frozen[g->params[k].node])
             g->params[k].trainable = 0;
+    free(frozen);
     for (int i = g->n_inputs; i < g->n_nodes; i++)
         g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
     /* fewer gradients and fewer saves: the plan made for more stays valid

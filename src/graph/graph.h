@@ -400,8 +400,11 @@ void graph_zero_grad(graph *g);
 void graph_backward(graph *g, int N);
 
 /* Freezes the parameters node owns (as `trainable: false` would have) after
- * the graph is built; gradients stop flowing where nothing before needs them. */
+ * the graph is built; gradients stop flowing where nothing before needs them,
+ * and the memory plan drops what only they needed. */
 void graph_freeze_node(graph *g, int node);
+/* The same for n nodes at once (one new plan, not n). */
+void graph_freeze_nodes(graph *g, const int *nodes, int n);
 
 /* Makes gradients flow to the model input (gradient checks, generating
  * inputs by gradient descent): the input node's grad fills in backward and

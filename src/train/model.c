@@ -110,17 +110,23 @@ static int owns_params(const graph *g, int id)
 
 /* freeze: {all_but_last: K}: every layer with parameters but the last K (in
  * topological order, which follows the config's) stops learning. */
-static void freeze_all_but_last(graph *g, int K)
+static dlc_status freeze_all_but_last(graph *g, int K, dlc_error *err)
 {
-    int keep = K;
+    int keep = K, n = 0;
+    int *nodes = malloc(sizeof *nodes * (size_t)g->n_nodes);
+    if (!nodes)
+        return DLC_NOMEM(err);
     for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
         if (!owns_params(g, i))
             continue;
         if (keep > 0)
             keep--;
         else
-            graph_freeze_node(g, i);
+            nodes[n++] = i;
     }
+    graph_freeze_nodes(g, nodes, n);
+    free(nodes);
+    return DLC_OK;
 }
 
 static int layer_index(const dlc_config *cfg, const char *name)
@@ -233,8 +239,9 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         DLC_OK)
         goto fail;
 
-    if (cfg->freeze_all_but_last >= 0)
-        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
+    if (cfg->freeze_all_but_last >= 0 &&
+        (st = freeze_all_but_last(m->g, cfg->freeze_all_but_last, err)) != DLC_OK)
+        goto fail;
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);

@@ -237,6 +237,106 @@ static void test_poison_no_read_after_lifetime(void **state)
     model_free(&planned_poisoned);
 }
 
+/* The live range of node name's buffer of kind k in plan p. */
+static const plan_store *range_of(const graph *g, const graph_plan *p, const char *name, plan_kind k)
+{
+    int i = graph_find(g, name);
+    assert_true(i >= 0);
+    int s = p->store_of[(size_t)i * PLAN_KINDS + (size_t)k];
+    assert_true(s >= 0);
+    return &p->stores[s];
+}
+
+static void assert_range(const plan_store *s, int first, int last)
+{
+    if (s->first != first || s->last != last) {
+        print_error("range [%d, %d], expected [%d, %d]\n", s->first, s->last, first, last);
+        fail();
+    }
+}
+
+/* Live ranges as plan.h states them, in the layout that joins nothing: an
+ * output read only by the next forward dies there; one a convolution's dW
+ * reads lives to that backward; batchnorm keeps x-hat (aux), not its input;
+ * a gradient lives from its last consumer's backward to its own; the
+ * evaluation plan keeps nothing for a backward. */
+static void test_live_ranges(void **state)
+{
+    model m;
+    graph_build_options o = opts(4, GRAPH_LAYOUT_SEPARATE, 0);
+    build(&m, tiny_resnet, &o);
+    const graph *g = m.g;
+    const graph_plan *t = &g->mem->train, *e = &g->mem->eval;
+    const int n = g->n_nodes;
+#define F(name) plan_step_forward(graph_find(g, name))
+#define B(name) plan_step_backward(n, graph_find(g, name))
+    assert_range(range_of(g, t, "c1", PLAN_OUT), F("c1"), F("b1"));
+    assert_range(range_of(g, t, "p1", PLAN_OUT), F("p1"), B("c2"));
+    assert_range(range_of(g, t, "b2", PLAN_AUX), F("b2"), B("b2"));
+    assert_range(range_of(g, t, "b3", PLAN_GRAD), B("sum"), B("b3"));
+    assert_true(range_of(g, t, "b3", PLAN_GRAD)->clear);
+    assert_range(range_of(g, t, "gate", PLAN_OUT), F("gate"), B("gate"));
+    assert_range(range_of(g, e, "b2", PLAN_AUX), F("b2"), F("b2"));
+    assert_range(range_of(g, e, "p1", PLAN_OUT), F("p1"), F("sum"));
+    for (int i = g->n_inputs; i < n; i++)
+        assert_int_equal(e->store_of[(size_t)i * PLAN_KINDS + PLAN_GRAD] < 0, 1);
+#undef F
+#undef B
+    model_free(&m);
+}
+
+/* In place where plan.h allows it: flatten takes its input's memory, a ReLU
+ * whose input nobody reads after it does, a sigmoid whose input the add
+ * still reads does not. */
+static void test_in_place(void **state)
+{
+    model m;
+    graph_build_options o = opts(4, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_resnet, &o);
+    const graph *g = m.g;
+    const graph_plan *t = &g->mem->train;
+    assert_ptr_equal(range_of(g, t, "flat", PLAN_OUT), range_of(g, t, "proj", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "act", PLAN_OUT), range_of(g, t, "gated", PLAN_OUT));
+    assert_ptr_not_equal(range_of(g, t, "gate", PLAN_OUT), range_of(g, t, "b3", PLAN_OUT));
+    model_free(&m);
+}
+
+/* No two stores whose live ranges overlap share a byte, every store lies in
+ * the plan's arena, and every buffer fits its store. */
+static void assert_placement_sound(const graph *g, const graph_plan *p)
+{
+    for (int a = 0; a < p->n_stores; a++) {
+        const plan_store *x = &p->stores[a];
+        assert_true(x->offset % 16 == 0 && x->offset + x->floats <= p->floats);
+        for (int b = a + 1; b < p->n_stores; b++) {
+            const plan_store *y = &p->stores[b];
+            int live_together = x->first <= y->last && y->first <= x->last;
+            int share = x->offset < y->offset + y->floats && y->offset < x->offset + x->floats;
+            if (live_together && share && x->floats && y->floats) {
+                print_error("stores %d [%d, %d] and %d [%d, %d] overlap at once and in memory\n", a,
+                            x->first, x->last, b, y->first, y->last);
+                fail();
+            }
+        }
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *nd = &g->nodes[i];
+        int s = p->store_of[(size_t)i * PLAN_KINDS + PLAN_OUT];
+        if (s >= 0)
+            assert_true(p->stores[s].floats >= (size_t)p->rows * nd->size);
+    }
+}
+
+static void test_overlapping_never_share(void **state)
+{
+    model m;
+    graph_build_options o = opts(5, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_resnet, &o);
+    assert_placement_sound(m.g, &m.g->mem->train);
+    assert_placement_sound(m.g, &m.g->mem->eval);
+    model_free(&m);
+}
+
 /* The store of node name's buffer of kind k in the training plan. */
 static plan_store *store(graph *g, const char *name, plan_kind k)
 {
@@ -278,6 +378,51 @@ static void test_poison_catches_planted_bugs(void **state)
     }
 }
 
+/* Freezing layers plans again: what only their gradients needed (their
+ * inputs kept for dW, the gradients flowing into them) is no longer kept,
+ * and the unfrozen rest still computes what the full plan computes. */
+static void test_freeze_plans_less(void **state)
+{
+    const int N = 4;
+    model full, frozen;
+    graph_build_options o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    build(&full, tiny_resnet, &o);
+    build(&frozen, tiny_resnet, &o);
+    graph *g = frozen.g;
+    int nodes[4] = {graph_find(g, "c1"), graph_find(g, "b1"), graph_find(g, "c2"), graph_find(g, "b2")};
+    graph_freeze_nodes(g, nodes, 4);
+    graph_memory a, b;
+    graph_memory_of(full.g, &a);
+    graph_memory_of(g, &b);
+    assert_true(b.kept < a.kept);
+    assert_true(b.train_arena <= a.train_arena);
+    assert_false(g->nodes[nodes[0]].needs_grad);
+    assert_null(g->nodes[nodes[0]].grad);
+    /* the layers after them learn as before */
+    for (int k = 0; k < 2; k++) {
+        graph *x = k ? g : full.g;
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 11, 0);
+        graph_init_params(x, &rng);
+        for (size_t j = 0; j < (size_t)N * x->nodes[0].size; j++)
+            graph_input(x, 0)[j] = (float)dlc_rng_normal(&rng);
+        graph_forward(x, N, 1);
+        graph_zero_grad(x);
+        for (int h = 0; h < 2; h++) {
+            graph_node *out = graph_output(x, h);
+            for (size_t j = 0; j < (size_t)N * out->size; j++)
+                out->grad[j] = 0.01f * (float)(j % 7);
+        }
+        graph_backward(x, N);
+    }
+    const graph_param *pf = &full.g->params[graph_param_find(full.g, "fc1.weight")];
+    const graph_param *pz = &g->params[graph_param_find(g, "fc1.weight")];
+    assert_memory_equal(pf->grad, pz->grad, sizeof(float) * pf->n);
+    assert_true(tensor_sumsq(g->params[graph_param_find(g, "c1.weight")].grad, 8 * 3 * 9) == 0.0);
+    model_free(&full);
+    model_free(&frozen);
+}
+
 /* configs/architectures/resnet18.yaml, built to count (nothing allocated). */
 static void build_resnet18(model *m, const graph_build_options *o)
 {
@@ -309,6 +454,8 @@ static void test_resnet18_arena(void **state)
     assert_true(mem.train_arena >= mem.peak && mem.peak >= mem.kept);
     /* placement within 5% of the bound no placement can beat */
     assert_true((double)mem.train_arena <= 1.05 * (double)mem.peak);
+    assert_placement_sound(m.g, &m.g->mem->train);
+    assert_placement_sound(m.g, &m.g->mem->eval);
     assert_null(m.g->param_block); /* measured, not allocated */
     model_free(&m);
 }
@@ -336,9 +483,13 @@ static void test_eval_fit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_live_ranges),
+        cmocka_unit_test(test_in_place),
+        cmocka_unit_test(test_overlapping_never_share),
         cmocka_unit_test(test_bit_identical),
         cmocka_unit_test(test_poison_no_read_after_lifetime),
         cmocka_unit_test(test_poison_catches_planted_bugs),
+        cmocka_unit_test(test_freeze_plans_less),
         cmocka_unit_test(test_resnet18_arena),
         cmocka_unit_test(test_eval_fit),
     };
