@@ -65,8 +65,41 @@ bench() { # NAME CONFIG AWK
     local one_rate
     one_rate=$(echo ${S[1x1]:-0} | tr ' ' '\n' | median)
     echo "$name: $b bytes summed per step; compute per step at 1 thread: $(awk -v r="$one_rate" 'BEGIN {printf "%.2f", (r > 0 ? 64000 / r : 0)}') ms (batch 64)"
+    scaling "$name" "$b" "$one_rate"
+}
+
+# The README's scaling model past one machine: N ranks of 1 thread each on
+# their own machines, a step = compute / N + a ring allreduce of the
+# gradients, 2 (N - 1) / N x bytes / bandwidth (no overlap, no latency: an
+# optimistic bound for the network, a pessimistic one for overlap).
+scaling() { # NAME BYTES SAMPLES_PER_S_AT_1_THREAD
+    awk -v name="$1" -v bytes="$2" -v r="$3" 'BEGIN {
+        tc = 64 / r
+        printf "%s scaling model (compute %.2f ms per step of 64 at 1 thread):\n", name, 1000 * tc
+        split("1 10 25", gbit, " ")
+        for (g = 1; g <= 3; g++) {
+            line = sprintf("  %2d Gbit/s:", gbit[g])
+            for (n = 2; n <= 16; n *= 2) {
+                comm = 2 * (n - 1) / n * bytes / (gbit[g] * 1e9 / 8)
+                step = tc / n + comm
+                line = line sprintf("  N=%d step %.2f ms (comm %.2f) speed-up %.1fx", n, 1000 * step, 1000 * comm, tc / step)
+            }
+            print line
+        }
+    }'
 }
 
 bench B1 bench/b1_mlp.yaml 'NR > 2 {print $8}'
 bench B2 bench/b2_cnn.yaml 'NR == 3 {print $8}'
+
+# configs/fashion_mnist_cnn.yaml: its gradients' bytes (2 ranks, one short
+# epoch) and its compute per step at 1 thread (one process, 3,200 images)
+cnn=configs/fashion_mnist_cnn.yaml
+short=(--set data.train.limit=3400 --set train.epochs=1 --force --quiet)
+mpirun "${root[@]}" -np 2 ./dlc train "$cnn" --out "$OUT/cnn2" --threads 1 "${short[@]}" > /dev/null 2>&1
+./dlc train "$cnn" --out "$OUT/cnn1" --threads 1 "${short[@]}" > /dev/null 2>&1
+b=$(jq '.mpi.bytes_per_step' "$OUT/cnn2/report.json")
+r=$(awk -F, 'NR == 2 {print $8}' "$OUT/cnn1/metrics.csv")
+echo "CNN config: $b bytes summed per step; $r samples/s at 1 thread; $(jq '.mpi.seconds_per_step * 1000' "$OUT/cnn2/report.json") ms per step in MPI calls at 2 ranks"
+scaling CNN "$b" "$r"
 exit 0

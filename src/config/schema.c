@@ -177,6 +177,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
     X("model.layers.*.count_include_pad", K_BOOL, LAY(count_include_pad),  "true",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.ceil_mode",    K_BOOL,       LAY(ceil_mode),          "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
@@ -1643,11 +1644,14 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
         }
     }
     for (int i = 0; i < d->n_sources; i++)
-        if (d->sources[i].format == DATA_TEXT) {
+        if ((d->sources[i].format == DATA_TEXT) != (d->format == DATA_TEXT)) {
             pathf(kp, sizeof kp, "%s.sources.%d.format", path, i);
             return config_key_fail(err, list && list->kind == YN_SEQ ? list->items[i] : node, kp,
-                                   "text sources are not supported: sources are idx, csv or "
-                                   "image_folder");
+                                   "%s: text sources and table sources (idx, csv, image_folder) "
+                                   "cannot be mixed; with data.format %s every source is %s",
+                                   data_format_names[d->sources[i].format],
+                                   data_format_names[d->format],
+                                   d->format == DATA_TEXT ? "text" : "a table");
         }
     for (int r = 0; r < 2; r++)
         if (!(feeds[r] > 0)) {

@@ -162,12 +162,15 @@ typedef struct {
     int m, mcap;
 } text_src;
 
+/* sources a load reads: data.train, dev, test, or up to DATA_MAX_SOURCES */
+#define TEXT_MAX_SRC (DATA_MAX_SOURCES > SRC_COUNT ? DATA_MAX_SOURCES : SRC_COUNT)
+
 typedef struct {
     const data_text_config *tc;
     const data_config *cfg;
     data_names all;      /* every distinct token string */
     data_names tags;     /* tag or label names, in order of appearance */
-    text_src src[SRC_COUNT];
+    text_src src[TEXT_MAX_SRC];  /* train, dev, test; or data.sources in order */
     char word[1024];     /* the token being read */
 } text_load;
 
@@ -184,7 +187,7 @@ static void src_free(text_src *s)
 /* Everything a load read: tokens of every source, the token and tag tables. */
 static void load_free(text_load *L)
 {
-    for (int k = 0; k < SRC_COUNT; k++)
+    for (int k = 0; k < TEXT_MAX_SRC; k++)
         src_free(&L->src[k]);
     data_names_free(&L->all);
     data_names_free(&L->tags);
@@ -811,6 +814,30 @@ done:
     return st;
 }
 
+static dlc_status check_text_config(const data_text_config *tc, dlc_error *err)
+{
+    if (tc->seq_len < 1)
+        return dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+    if (tc->chars > 0 && (tc->task != TEXT_TAG || tc->unit != TEXT_WORDS))
+        return dlc_fail(err, DLC_EINPUT, "data.text.chars: the bytes of each word are given to "
+                                         "taggers of words (task: tag, tokens: words)");
+    return DLC_OK;
+}
+
+/* What the bundle of a text load says about itself, once its splits are made. */
+static dlc_status text_bundle_finish(data_bundle *b, const data_text_config *tc, dlc_error *err)
+{
+    const dataset *ds = b->src[0];
+    b->shape = ds->shape;
+    b->dim = ds->dim;
+    b->n_targets = ds->n_targets;
+    b->text = 1;
+    b->text_task = tc->task;
+    b->text_unit = tc->unit;
+    b->stateful = tc->task == TEXT_LM && tc->stateful;
+    return data_norm_init(&b->norm, NORM_NONE, b->dim, err);
+}
+
 dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     text_load L;
@@ -823,15 +850,8 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     int *map = NULL, *remap = NULL, *part_of = NULL;
     dlc_status st = DLC_OK;
 
-    if (tc->seq_len < 1) {
-        st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+    if ((st = check_text_config(tc, err)))
         goto cleanup;
-    }
-    if (tc->chars > 0 && (tc->task != TEXT_TAG || tc->unit != TEXT_WORDS)) {
-        st = dlc_fail(err, DLC_EINPUT, "data.text.chars: the bytes of each word are given to taggers "
-                                       "of words (task: tag, tokens: words)");
-        goto cleanup;
-    }
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!srcs[k]->file[0]) {
             if (k == SRC_TRAIN) {
@@ -918,15 +938,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
         st = dlc_fail(err, DLC_EINPUT, "%s: no training sequences", cfg->train.file);
         goto cleanup;
     }
-    const dataset *ds = b->src[SRC_TRAIN];
-    b->shape = ds->shape;
-    b->dim = ds->dim;
-    b->n_targets = ds->n_targets;
-    b->text = 1;
-    b->text_task = tc->task;
-    b->text_unit = tc->unit;
-    b->stateful = tc->task == TEXT_LM && tc->stateful;
-    st = data_norm_init(&b->norm, NORM_NONE, b->dim, err);
+    st = text_bundle_finish(b, tc, err);
 
 cleanup:
     load_free(&L);
@@ -934,6 +946,279 @@ cleanup:
     free(map);
     free(remap);
     free(part_of);
+    return st;
+}
+
+/* ---- data.sources of text ---- */
+
+/* The stream a source is carved with: its name's, so a source is carved the
+ * same whichever others a config lists (as sources.c does for tables). */
+static uint64_t source_stream(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return DLC_STREAM(DLC_STREAM_SPLIT, 100 + (h & 0xffffff));
+}
+
+/* Carving of one source's units (tokens of a language model, else examples)
+ * into parts 0 train, 1 train-dev, 2 dev, 3 test, -1 unused. */
+typedef struct {
+    long bounds[6];  /* language model: part p is tokens [bounds[p], bounds[p+1]), then unused */
+    int *part_of;    /* examples: (m) each one's part */
+} text_carve;
+
+/* A language model's tokens in order: train, its train-dev tail, dev, test;
+ * the rest unused.  Returns 0 when the parts would be too short. */
+static void carve_tokens(text_carve *c, long n, const data_source_spec *sp, double train_dev)
+{
+    long n_test = data_split_count(n, sp->use_test), n_dev = data_split_count(n, sp->use_dev);
+    long n_train = data_split_count(n, sp->use_train);
+    if (n_test + n_dev + n_train > n)
+        n_train = n - n_test - n_dev;
+    long n_td = data_split_count(n_train, train_dev);
+    c->bounds[0] = 0;
+    c->bounds[1] = n_train - n_td;
+    c->bounds[2] = n_train;
+    c->bounds[3] = n_train + n_dev;
+    c->bounds[4] = n_train + n_dev + n_test;
+    c->bounds[5] = n;
+}
+
+/* Examples: shuffled with the source's stream, then test, dev and train take
+ * their shares (train-dev is drawn from the whole training mix later). */
+static void carve_examples(text_carve *c, int m, const data_source_spec *sp, uint64_t seed,
+                           int *perm)
+{
+    for (int e = 0; e < m; e++) {
+        perm[e] = e;
+        c->part_of[e] = -1;
+    }
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, source_stream(sp->name));
+    dlc_rng_shuffle(&rng, perm, m);
+    long n_test = data_split_count(m, sp->use_test), n_dev = data_split_count(m, sp->use_dev);
+    long n_train = data_split_count(m, sp->use_train);
+    if (n_test + n_dev + n_train > m)
+        n_train = m - n_test - n_dev;
+    long at = 0;
+    for (long j = 0; j < n_test; j++)
+        c->part_of[perm[at++]] = 3;
+    for (long j = 0; j < n_dev; j++)
+        c->part_of[perm[at++]] = 2;
+    for (long j = 0; j < n_train; j++)
+        c->part_of[perm[at++]] = 0;
+}
+
+/* train-dev from the training mix of examples: the same distribution as train */
+static dlc_status carve_train_dev(text_load *L, text_carve *cv, int S, double frac, uint64_t seed,
+                                  dlc_error *err)
+{
+    long total = 0;
+    for (int i = 0; i < S; i++)
+        for (int e = 0; e < L->src[i].m; e++)
+            total += cv[i].part_of[e] == 0;
+    long n_td = data_split_count(total, frac);
+    if (n_td == 0)
+        return DLC_OK;
+    long *mix = malloc(sizeof(long) * (size_t)total);
+    if (!mix)
+        return DLC_NOMEM(err);
+    long n = 0;
+    for (int i = 0; i < S; i++)
+        for (int e = 0; e < L->src[i].m; e++)
+            if (cv[i].part_of[e] == 0)
+                mix[n++] = (long)i << 32 | (long)e;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 99));
+    for (long j = 0; j < n_td; j++) { /* a partial Fisher-Yates: the first n_td */
+        long r = j + (long)dlc_rng_below(&rng, (uint64_t)(n - j));
+        long t = mix[j];
+        mix[j] = mix[r];
+        mix[r] = t;
+        cv[mix[j] >> 32].part_of[mix[j] & 0xffffffff] = 1;
+    }
+    free(mix);
+    return DLC_OK;
+}
+
+dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64_t seed,
+                                  dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = &cfg->text;
+    L.cfg = cfg;
+    const data_text_config *tc = &cfg->text;
+    const int S = cfg->n_sources, lm = tc->task == TEXT_LM, T = tc->seq_len;
+    text_carve cv[DATA_MAX_SOURCES];
+    memset(cv, 0, sizeof cv);
+    long *count = NULL;
+    int *map = NULL, *remap = NULL, *perm = NULL, *rows[DATA_SPLIT_COUNT] = {0};
+    int n_rows[DATA_SPLIT_COUNT] = {0};
+    dlc_status st;
+    if ((st = check_text_config(tc, err)))
+        goto cleanup;
+    b->n_sources = S;
+    for (int i = 0; i < S; i++) {
+        const data_source_spec *sp = &cfg->sources[i];
+        if (sp->format != DATA_TEXT) {
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): format %s: text sources cannot be "
+                                           "mixed with other formats (data.format is text)",
+                          i, sp->name, data_format_names[sp->format]);
+            goto cleanup;
+        }
+        if (!sp->files.file[0]) {
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): train.file: no text file given", i,
+                          sp->name);
+            goto cleanup;
+        }
+        if ((st = dlc_strlist_push(&b->source_names, sp->name, err)))
+            goto cleanup;
+        if ((st = read_source(&L, i, &sp->files, err))) {
+            dlc_error_prefix(err, "data.sources.%d (%s)", i, sp->name);
+            goto cleanup;
+        }
+    }
+
+    /* carve every source */
+    for (int i = 0; i < S && !st; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm) {
+            carve_tokens(&cv[i], sr->n, &cfg->sources[i], cfg->split_train_dev);
+            continue;
+        }
+        free(perm);
+        perm = malloc(sizeof(int) * (size_t)(sr->m ? sr->m : 1));
+        cv[i].part_of = malloc(sizeof(int) * (size_t)(sr->m ? sr->m : 1));
+        if (!perm || !cv[i].part_of) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        carve_examples(&cv[i], sr->m, &cfg->sources[i], seed, perm);
+    }
+    if (!lm && (st = carve_train_dev(&L, cv, S, cfg->split_train_dev, seed, err)))
+        goto cleanup;
+
+    /* the vocabulary, from the training parts' tokens */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)(n_all ? n_all : 1), sizeof *count);
+    map = malloc(sizeof(int) * (size_t)(n_all ? n_all : 1));
+    remap = malloc(sizeof(int) * (size_t)(L.tags.names.n ? L.tags.names.n : 1));
+    if (!count || !map || !remap) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm) {
+            for (long t = 0; t < cv[i].bounds[1]; t++)
+                count[sr->tok[t]]++;
+        } else {
+            for (int e = 0; e < sr->m; e++)
+                if (cv[i].part_of[e] == 0)
+                    for (long t = sr->start[e]; t < sr->start[e + 1]; t++)
+                        count[sr->tok[t]]++;
+        }
+    }
+    if ((st = build_vocab(&L, b, count, map, err)))
+        goto cleanup;
+    if (lm || tc->task == TEXT_BILM)
+        st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
+    else
+        st = build_classes(&L, b, remap, err);
+    if (st)
+        goto cleanup;
+
+    /* one dataset of every source's rows, each row's source noted */
+    long total = 0;
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm)
+            for (int p = 0; p < 4; p++)
+                total += lm_count(cv[i].bounds[p], cv[i].bounds[p + 1], T);
+        else
+            for (int e = 0; e < sr->m; e++)
+                total += cv[i].part_of[e] >= 0 ? example_rows(&L, sr, e, T) : 0;
+    }
+    if (total > INT_MAX - 1) {
+        st = dlc_fail(err, DLC_EINPUT, "data.sources: %ld sequences are more than dlc holds", total);
+        goto cleanup;
+    }
+    int nt = lm || tc->task == TEXT_TAG ? T : tc->task == TEXT_BILM ? 2 * T : 1;
+    dataset *ds = b->src[0] = dataset_new("data.sources", (int)total, T, lm ? 1 : tc->chars + 1, nt);
+    if (!ds || !(ds->source = malloc((size_t)(total ? total : 1)))) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    ds->n = (int)total;
+    for (int p = 0; p < DATA_SPLIT_COUNT; p++)
+        if (!(rows[p] = malloc(sizeof(int) * (size_t)(total ? total : 1)))) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+    int row = 0;
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        int first = row;
+        if (lm) {
+            for (int p = 0; p < 4; p++) {
+                int r = lm_rows(ds, row, sr, cv[i].bounds[p], cv[i].bounds[p + 1], map, T);
+                for (int q = 0; q < r; q++)
+                    rows[p][n_rows[p]++] = row + q;
+                long targets = cv[i].bounds[p + 1] - cv[i].bounds[p] - 1;
+                b->text_tokens[p] += targets > 0 ? targets : 0;
+                b->source_count[p][i] += r;
+                row += r;
+            }
+        } else {
+            for (int e = 0; e < sr->m; e++) {
+                int p = cv[i].part_of[e];
+                if (p < 0)
+                    continue;
+                int r = example_rows(&L, sr, e, T);
+                example_write(&L, ds, row, sr, e, map, remap, T);
+                for (int q = 0; q < r; q++)
+                    rows[p][n_rows[p]++] = row + q;
+                long len = sr->start[e + 1] - sr->start[e];
+                b->text_tokens[p] += tc->task == TEXT_CLASSIFY && len > T ? T : len;
+                b->source_count[p][i] += r;
+                row += r;
+            }
+        }
+        memset(ds->source + first, i, (size_t)(row - first));
+    }
+    if (n_rows[DATA_SPLIT_TRAIN] < 1) {
+        st = dlc_fail(err, DLC_EINPUT, "data.sources: no sequences are left for training");
+        goto cleanup;
+    }
+    for (int p = 0; p < DATA_SPLIT_COUNT && !st; p++)
+        st = data_split_rows(&b->split[p], ds, rows[p], n_rows[p], 0, err);
+    if (st)
+        goto cleanup;
+    int weighted = 0;
+    for (int i = 0; i < S; i++)
+        weighted |= cfg->sources[i].weight != 1.0;
+    if (weighted) {
+        if (!(b->weight = malloc(sizeof(float) * (size_t)(total ? total : 1)))) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        for (long r = 0; r < total; r++)
+            b->weight[r] = (float)cfg->sources[ds->source[r]].weight;
+    }
+    st = text_bundle_finish(b, tc, err);
+
+cleanup:
+    load_free(&L);
+    for (int i = 0; i < DATA_MAX_SOURCES; i++)
+        free(cv[i].part_of);
+    for (int p = 0; p < DATA_SPLIT_COUNT; p++)
+        free(rows[p]);
+    free(perm);
+    free(count);
+    free(map);
+    free(remap);
     return st;
 }
 

@@ -128,8 +128,16 @@ void dist_finalize(dist_world *w)
 #ifdef DLC_MPI
     if (w->mpi) {
         /* no rank leaves first: mpirun ends the job when one exits with a
-         * failure, and rank 0 may still be printing why */
-        MPI_Barrier(MPI_COMM_WORLD);
+         * failure, and rank 0 may still be printing why (or writing the
+         * reports); the others wait without spinning on the cores it uses */
+        MPI_Request req;
+        MPI_Ibarrier(MPI_COMM_WORLD, &req);
+        for (int done = 0;;) {
+            MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+            if (done)
+                break;
+            usleep(2000);
+        }
         MPI_Finalize();
     }
 #endif

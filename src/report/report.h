@@ -66,6 +66,9 @@ typedef struct {
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
+    /* data.sources: known predictions (examples, or tokens of a per-step
+     * output) and wrong ones, per source */
+    long src_known[DATA_MAX_SOURCES], src_wrong[DATA_MAX_SOURCES];
 } report_split;
 
 /* From the training run, for report.json. */

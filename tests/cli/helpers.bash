@@ -79,9 +79,10 @@ gt() {
 # Runs "$@" CONFIG [limits] for each shipped config whose data is here (the
 # text corpora are prepared by scripts: fortunes, npm's Brown corpus), IDX
 # ones on their first examples; from the repository root.  Sets
-# SHIPPED_CONFIGS to how many ran.
+# SHIPPED_CONFIGS to how many ran and SHIPPED_DONE to their names.
 each_shipped_config() {
     SHIPPED_CONFIGS=0
+    SHIPPED_DONE=""
     for c in configs/*.yaml configs/architectures/lenet5.yaml; do
         grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
         grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
@@ -95,6 +96,17 @@ each_shipped_config() {
             "$@" "$c"
         fi
         SHIPPED_CONFIGS=$((SHIPPED_CONFIGS + 1))
+        SHIPPED_DONE="$SHIPPED_DONE $(basename "$c" .yaml)"
+    done
+    echo "checked:$SHIPPED_DONE"
+}
+
+# Fails unless each_shipped_config ran the configs whose data is committed or
+# comes from Debian (never skipped).
+assert_shipped_always_checked() {
+    for c in softmax_iris logistic_regression_breast_cancer fashion_mnist_mlp fashion_mnist_cnn \
+             transfer_source lenet5; do
+        [[ " $SHIPPED_DONE " == *" $c "* ]] || { echo "not checked: $c"; false; }
     done
 }
 

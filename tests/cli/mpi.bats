@@ -129,10 +129,12 @@ YAML
     mlp_config
     run "$DLC" train mlp.yaml --out one --threads 1 --quiet
     [ "$status" -eq 0 ]
-    run mpi 2 "$DLC" train mlp.yaml --out two --threads 1
+    # small buckets: the last layer's gradients are summed while backward
+    # goes on through the first
+    run mpi 2 "$DLC" train mlp.yaml --out two --threads 1 --set train.distributed.bucket_mb=0.05
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"2 processes (Open MPI"* ]]
+    [[ "$output" == *"2 processes (Open MPI"*"gradients summed in 2 calls"* ]]
     [[ "$output" == *"2 processes: "*" in MPI calls"* ]]
     # one epoch line and one summary, not one per rank
     [ "$(grep -c '^epoch   1 ' <<< "$output")" -eq 1 ]
@@ -188,6 +190,40 @@ YAML
     echo "$output"
     [ "$status" -eq 0 ]
     "$ST_COMPARE" one/model.safetensors three/model.safetensors 1e-5
+}
+
+@test "a layer sharing another's weights: their gradient is summed only once both have added to it" {
+    # two halves of each iris row through one encoder (share:), one gradient
+    # sum per parameter: the shared ones complete at the first layer using them
+    cat > siamese.yaml <<YAML
+name: siamese
+seed: 5
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: left, type: slice, axis: 0, start: 0, end: 2, inputs: [input]}
+    - {name: right, type: slice, axis: 0, start: 2, end: 4, inputs: [input]}
+    - {name: enc_left, type: dense, units: 8, activation: tanh, inputs: [left]}
+    - {name: enc_right, type: dense, units: 8, activation: tanh, share: enc_left, inputs: [right]}
+    - {name: both, type: concat, inputs: [enc_left, enc_right]}
+    - {type: dense, units: 3, activation: softmax}
+train:
+  epochs: 8
+  batch_size: 16
+  optimizer: {type: sgd, lr: 0.1, momentum: 0.9}
+  distributed: {bucket_mb: 0.0001}
+YAML
+    run "$DLC" train siamese.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 2 "$DLC" train siamese.yaml --out two --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"gradients summed in 3 calls"* ]]
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
 }
 
 @test "a bad config is reported once, by rank 0, and every rank exits 2" {
