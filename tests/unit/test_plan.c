@@ -17,7 +17,7 @@
 #include "testutil.h"
 
 /* A small residual network touching every kind of buffer the plan places:
- * convolutions with fused ReLUs, batchnorm (kept x-hat), max pooling
+ * convolutions (one by Winograd F(4x4, 3x3)), batchnorm (kept x-hat) with fused ReLUs, max pooling
  * (kept winners), a residual add, an activation node whose input is read
  * after it (not in place) and one whose input is not (in place), multiply
  * (keeps its inputs), a 1x1 projection, flatten (in place), gelu (kept z),
@@ -32,7 +32,7 @@ static const char *tiny_resnet =
     "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false}\n"
     "    - {name: b1, type: batchnorm, activation: relu}\n"
     "    - {name: p1, type: maxpool, kernel: 2}\n"
-    "    - {name: c2, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false}\n"
+    "    - {name: c2, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false, algorithm: winograd_4x4}\n"
     "    - {name: b2, type: batchnorm, activation: relu}\n"
     "    - {name: c3, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false}\n"
     "    - {name: b3, type: batchnorm}\n"
