@@ -677,6 +677,25 @@ void graph_freeze_nodes(graph *g, const int *nodes, int n)
         plan_apply(g, &m->train);
 }
 
+dlc_status graph_keep_output(graph *g, int node, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    if (g->nodes[node].keep_out)
+        return DLC_OK;
+    g->nodes[node].keep_out = 1;
+    graph_plan e;
+    dlc_status st = plan_make(&e, g, g->eval_max, 0, m->layout, err);
+    if (st != DLC_OK)
+        return st;
+    if (!m->measure && (st = allocate_fixed(g, &e, err)) != DLC_OK) {
+        plan_free(&e);
+        return st;
+    }
+    plan_free(&m->eval);
+    m->eval = e;
+    return plan_training(g, err); /* room in the arena for both, pointers on the new plan */
+}
+
 dlc_status graph_set_input_grad(graph *g, int on, dlc_error *err)
 {
     for (int i = 0; i < g->n_inputs; i++)

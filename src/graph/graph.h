@@ -195,6 +195,7 @@ typedef enum {
     OP_LAYERNORM,
     OP_SCALAR_MIX,
     OP_WORD_CHARS,
+    OP_CHI_SQUARE,
     OP_COUNT
 } op_kind;
 
@@ -278,6 +279,8 @@ struct graph_node {
     size_t state_floats;      /* set by build */
     size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
     int needs_grad;           /* a trainable parameter at or before this node */
+    int keep_out;             /* 1: its output is kept whole between passes, outside the
+                               * plan's arena (read after a pass: model.embedding) */
     int act_fused;            /* set by build: the op applies spec.activation itself, in
                                * forward and (to its output gradient) in backward */
     int grad_assigned;        /* set by graph_build: the one consumer of this node
@@ -413,6 +416,11 @@ void graph_backward(graph *g, int N);
 void graph_freeze_node(graph *g, int node);
 /* The same for n nodes at once (one new plan, not n). */
 void graph_freeze_nodes(graph *g, const int *nodes, int n);
+
+/* Keeps node's output whole between passes (the memory plan otherwise lets
+ * later layers reuse it once nothing in the pass reads it), so callers may
+ * read it after graph_forward or graph_forward_eval. */
+dlc_status graph_keep_output(graph *g, int node, dlc_error *err);
 
 /* Makes gradients flow to the model input (gradient checks, generating
  * inputs by gradient descent): the input node's grad fills in backward and

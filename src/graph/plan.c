@@ -86,7 +86,7 @@ static void live_ranges(const graph *g, const graph_plan *p, plan_buf *b, const 
             p->store_of[BUF(x, k)] = PLAN_NONE;
         }
         /* out */
-        if (fixed) {
+        if (fixed || nd->keep_out) {
             p->store_of[BUF(x, PLAN_OUT)] = PLAN_FIXED;
         } else {
             b[BUF(x, PLAN_OUT)].floats = (size_t)rows * nd->size;
@@ -147,7 +147,7 @@ static void in_place(const graph *g, const graph_plan *p, plan_buf *b, const int
 {
     for (int c = g->n_inputs; c < g->n_nodes; c++) {
         const graph_node *nd = &g->nodes[c];
-        if (!graph_ops[nd->spec.op].in_place || nd->n_in != 1 || is_output[c])
+        if (!graph_ops[nd->spec.op].in_place || nd->n_in != 1 || is_output[c] || nd->keep_out)
             continue;
         int x = nd->in[0];
         if (p->store_of[BUF(x, PLAN_OUT)] == PLAN_FIXED)

@@ -90,3 +90,42 @@ poisoned_gradcheck() {
     each_shipped_config poisoned_gradcheck
     assert_shipped_always_checked
 }
+
+@test "an embedding layer whose memory the plan would reuse is kept whole: dlc verify --embed gives what separate buffers give" {
+    cd "$TMP"
+    # emb (no activation) is read only by batchnorm's forward: without the
+    # keep, later layers take its memory before verify reads it
+    write_embedding_model() {
+        cat > "$1" <<YAML
+name: cls
+seed: 1
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: digit, split: {dev: 0.2}, normalize: minmax}
+model:
+$2
+  layers:
+    - {name: h1, type: dense, units: 32, activation: relu}
+    - {name: emb, type: dense, units: 16}
+    - {name: bn, type: batchnorm, activation: relu}
+    - {name: h3, type: dense, units: 16, activation: relu}
+    - {name: h4, type: dense, units: 16, activation: relu}
+    - {name: out, type: dense, units: 10, activation: softmax}
+train: {epochs: 1}
+YAML
+    }
+    head -1 "$ROOT/data/digits.csv" > a.csv
+    sed -n 2,5p "$ROOT/data/digits.csv" >> a.csv
+    write_embedding_model named.yaml "  embedding: emb"
+    write_embedding_model plain.yaml ""
+    run "$DLC" train named.yaml --out named --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train plain.yaml --out plain --quiet
+    [ "$status" -eq 0 ]
+    "$DLC" verify named --embed a.csv > planned.csv
+    DLC_PLAN=separate "$DLC" verify named --embed a.csv > separate.csv
+    [ "$(wc -l < planned.csv)" -eq 5 ]
+    cmp planned.csv separate.csv
+    # --embedding names it after training
+    "$DLC" verify plain --embed a.csv --embedding emb > planned.csv
+    DLC_PLAN=separate "$DLC" verify plain --embed a.csv --embedding emb > separate.csv
+    cmp planned.csv separate.csv
+}
