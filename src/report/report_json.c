@@ -333,8 +333,9 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
         num(&b, s->accuracy);
         dlc_buf_printf(&b, ", \"error\": ");
         num(&b, s->error);
-        if (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM) {
-            /* language models: the per-token loss in nats as perplexity and bits */
+        if (cfg->data.format == DATA_TEXT && (cfg->data.text.task == TEXT_LM || cfg->data.text.task == TEXT_BILM)) {
+            /* language models (a biLM: both directions' predictions): the per-token
+             * loss in nats as perplexity and bits */
             key_num(&b, ", ", "perplexity", exp(s->loss));
             key_num(&b, ", ", cfg->data.text.unit == TEXT_CHARS ? "bits_per_char" : "bits_per_word",
                     s->loss / M_LN2);

@@ -1019,7 +1019,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
-    if (t->data.text && t->data.text_task == TEXT_LM)
+    if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
         return DLC_NOMEM(err);

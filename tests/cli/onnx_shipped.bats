@@ -95,10 +95,17 @@ brown_tagged() {
     awk 'NF { printf "%s%s", sep, $1; sep = " " } !NF { print ""; sep = "" }' tagged.txt > text.txt
 }
 
+# the biLM of configs/brown_bilm.yaml on the stand-in text, into ./bilm
+brown_bilm_stand_in() {
+    "$DLC" train "$ROOT/configs/brown_bilm.yaml" --out bilm --quiet --threads 2 --set data.sources.0.train.file=text.txt \
+        --set data.sources.1.train.file=text.txt --set data.text.min_count=1 --set data.text.seq_len=8 \
+        --set train.epochs=1 --set train.batch_size=4 >/dev/null
+}
+
 @test "shipped: brown_bilm" {
     need_onnx
     brown_tagged
-    train_shipped brown_bilm.yaml --set data.train.file=text.txt --set data.text.min_count=1 \
+    train_shipped brown_bilm.yaml --set data.sources.0.train.file=text.txt --set data.sources.1.train.file=text.txt --set data.text.min_count=1 \
         --set data.text.seq_len=8 --set train.epochs=1 --set train.batch_size=4
     check gen:4:--pad:--max:8 --valid-steps
     check gen:4:--pad:--max:8 --valid-steps --output logits --tol 1e-3
@@ -107,11 +114,24 @@ brown_tagged() {
 @test "shipped: brown_pos_elmo" {
     need_onnx
     brown_tagged
-    "$DLC" train "$ROOT/configs/brown_bilm.yaml" --out bilm --quiet --threads 2 --set data.train.file=text.txt \
-        --set data.text.min_count=1 --set data.text.seq_len=8 --set train.epochs=1 --set train.batch_size=4 >/dev/null
+    brown_bilm_stand_in
     train_shipped brown_pos_elmo.yaml --set init_from.run="$PWD/bilm" --set data.train.file=tagged.txt \
         --set data.text.min_count=1 --set data.text.seq_len=8 --set train.epochs=1
     check gen:4:--pad:--max:8 --valid-steps
+}
+
+@test "shipped: brown_pos_best" {
+    need_onnx
+    # known: the exported slice of the (T, 1 + C) input's id column feeds the biLM's
+    # Gather with byte values (ONNX Runtime: "indices element out of data bounds")
+    skip "brown_pos_best: the ONNX export of slice over a sequence's features is wrong (to fix)"
+    brown_tagged
+    brown_bilm_stand_in
+    awk 'BEGIN { print "1 100"; printf "jury"; for (i = 0; i < 100; i++) printf " %g", i / 100; print "" }' > vec.txt
+    train_shipped brown_pos_best.yaml --set init_from.run="$PWD/bilm" --set data.train.file=tagged.txt \
+        --set model.layers.11.pretrained="$PWD/vec.txt" --set data.text.min_count=1 --set data.text.seq_len=8 \
+        --set train.epochs=1
+    check gen:6:--pad:--max:8 --valid-steps
 }
 
 @test "shipped: brown_pos_chars" {
