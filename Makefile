@@ -151,7 +151,7 @@ sanitize:
 
 # ThreadSanitizer over the code that runs threads: the worker pool, the split
 # products, the per-sample conv passes and the two-thread recurrent loops.
-TSAN_TESTS := test_pool test_recurrent test_conv test_winograd
+TSAN_TESTS := test_pool test_recurrent test_conv test_io test_winograd
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread -DDLC_NO_CLONES" LDFLAGS="-fsanitize=thread" \
 	  $(TSAN_TESTS:%=build/tsan/tests/%)

@@ -230,6 +230,32 @@ int dlc_parse_long(const char *s, long *out)
     return 0;
 }
 
+int dlc_memory_info(size_t *available, size_t *total)
+{
+    *available = *total = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int found = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long kib;
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+            *available = (size_t)kib * 1024;
+            found |= 1;
+        } else if (sscanf(line, "MemTotal: %llu kB", &kib) == 1) {
+            *total = (size_t)kib * 1024;
+            found |= 2;
+        }
+    }
+    fclose(f);
+    if (found != 3) {
+        *available = *total = 0;
+        return -1;
+    }
+    return 0;
+}
+
 double dlc_now(void)
 {
     struct timespec ts;

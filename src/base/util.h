@@ -65,6 +65,12 @@ int dlc_parse_long(const char *s, long *out);
 /* Monotonic seconds. */
 double dlc_now(void);
 
+/* The machine's memory in bytes from /proc/meminfo: *available what new
+ * allocations can take without swapping (MemAvailable: free memory plus the
+ * page cache and other memory the kernel can reclaim), *total the physical
+ * RAM.  -1 where that file is missing or unreadable (then both are 0). */
+int dlc_memory_info(size_t *available, size_t *total);
+
 /* ---- a list of owned strings ---- */
 typedef struct {
     int n;

@@ -293,6 +293,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
     X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
+    X("train.memory_limit",          K_DOUBLE,     CFG(train.memory_limit), "0",      GE(0),        PLAIN)             \
     X("embed",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("method", check_embed)) \
     X("embed.method",                K_ENUM,       CFG(embed.method),       "skipgram", ANY,        ENUM(embed_method_names)) \
     X("embed.dim",                   K_INT,        CFG(embed.dim),          "100",    IN_CC(1, 10000), PLAIN)          \

@@ -521,7 +521,7 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
     }
     for (int i = 0; i < DATA_SPLIT_COUNT; i++)
         rep->total_loss[i] = NAN;
-    float *targets = tensor_alloc((size_t)m->g->nmax * m->n_targets);
+    float *targets = tensor_alloc((size_t)m->g->eval_max * m->n_targets);
     if (!targets && st == DLC_OK)
         st = DLC_NOMEM(err);
     for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
@@ -575,7 +575,7 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
     for (int i = 0; i < 203 && total < 0.25; i++) {
         double t0 = dlc_now();
         data_gather(s, NULL, i % s->n, 1, &m->norm, graph_input(g, 0), NULL);
-        graph_forward(g, 1, 0);
+        graph_forward_eval(g, 1);
         double dt = dlc_now() - t0;
         if (i >= 3) {
             total += dt;

@@ -50,12 +50,20 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err)
 {
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_for_opts(m, cfg, b, &o, err);
+}
+
+dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bundle *b,
+                                const graph_build_options *o, dlc_error *err)
+{
     int n_classes[MODEL_MAX_HEADS] = {0};
     dlc_status s;
     for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
         if (model_loss_has_classes(cfg->heads[h].loss))
             n_classes[h] = b->heads[h].class_names.n;
-    if ((s = model_build_vocab(m, cfg, &b->shape, n_classes, b->vocab.n, nmax, err)) != DLC_OK)
+    if ((s = model_build_opts(m, cfg, &b->shape, n_classes, b->vocab.n, o, err)) != DLC_OK)
         return s;
     if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
         goto fail;
@@ -107,17 +115,23 @@ static int owns_params(const graph *g, int id)
 
 /* freeze: {all_but_last: K}: every layer with parameters but the last K (in
  * topological order, which follows the config's) stops learning. */
-static void freeze_all_but_last(graph *g, int K)
+static dlc_status freeze_all_but_last(graph *g, int K, dlc_error *err)
 {
-    int keep = K;
+    int keep = K, n = 0;
+    int *nodes = malloc(sizeof *nodes * (size_t)g->n_nodes);
+    if (!nodes)
+        return DLC_NOMEM(err);
     for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
         if (!owns_params(g, i))
             continue;
         if (keep > 0)
             keep--;
         else
-            graph_freeze_node(g, i);
+            nodes[n++] = i;
     }
+    graph_freeze_nodes(g, nodes, n);
+    free(nodes);
+    return DLC_OK;
 }
 
 int model_loss_has_classes(loss_kind k)
@@ -143,6 +157,15 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
 
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err)
+{
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_opts(m, cfg, data_shape, n_classes, vocab_size, &o, err);
+}
+
+dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                            const int *n_classes, int vocab_size, const graph_build_options *gopt,
+                            dlc_error *err)
 {
     memset(m, 0, sizeof *m);
     dlc_status st = DLC_OK;
@@ -240,12 +263,16 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         st = dlc_fail(err, DLC_EINPUT, "model.embedding: no layer is named '%s'", m->embedding);
         goto fail;
     }
-    if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
+    if ((st = graph_build_opts(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, gopt, err)) !=
         DLC_OK)
         goto fail;
 
-    if (cfg->freeze_all_but_last >= 0)
-        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
+    if (cfg->freeze_all_but_last >= 0 &&
+        (st = freeze_all_but_last(m->g, cfg->freeze_all_but_last, err)) != DLC_OK)
+        goto fail;
+    /* the embedding is read after a pass: the plan keeps it whole */
+    if (m->embedding[0] && (st = graph_keep_output(m->g, graph_find(m->g, m->embedding), err)) != DLC_OK)
+        goto fail;
     long objects_off = -1; /* detection heads share the image's object list */
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
@@ -277,13 +304,13 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         mh->target_off = m->n_targets;
         m->n_targets += mh->n_targets;
     }
-    if (!(m->head_t = tensor_alloc((size_t)nmax * (m->n_targets ? m->n_targets : 1)))) {
+    if (!gopt->measure && !(m->head_t = tensor_alloc((size_t)m->g->eval_max * (m->n_targets ? m->n_targets : 1)))) {
         st = DLC_NOMEM(err);
         goto fail;
     }
     size_t scratch = 0;
     for (int h = 0; h < m->n_heads; h++) {
-        size_t need = loss_scratch_size(m->heads[h].loss, nmax);
+        size_t need = loss_scratch_size(m->heads[h].loss, m->g->eval_max);
         scratch = need > scratch ? need : scratch;
     }
     if (scratch && !(m->loss_scratch = malloc(sizeof(double) * scratch))) {
@@ -667,7 +694,7 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
             int N = starts[b + 1] - starts[b];
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
             g->carry = b > 0;
-            graph_forward(g, N, 0);
+            graph_forward_eval(g, N);
             fn(user, t, -1, N);
         }
     }
@@ -683,10 +710,10 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
         model_run_streams(m, s, t, fn, user);
         return;
     }
-    for (int start = 0; start < s->n; start += g->nmax) {
-        int N = s->n - start < g->nmax ? s->n - start : g->nmax;
+    for (int start = 0; start < s->n; start += g->eval_max) {
+        int N = s->n - start < g->eval_max ? s->n - start : g->eval_max;
         data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);
-        graph_forward(g, N, 0);
+        graph_forward_eval(g, N);
         fn(user, t, start, N);
     }
 }

@@ -50,7 +50,7 @@ typedef struct {
                               * for an input of (784); `predict` reads images to it */
     data_norm norm;         /* applied to every input */
     size_t n_targets;       /* targets per example, every head's */
-    float *head_t;          /* (nmax, n_targets) per-head target blocks (model_head_targets) */
+    float *head_t;          /* (eval_max, n_targets) per-head target blocks (model_head_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int text;               /* data.format text: inputs are token ids (see text_cfg) */
@@ -85,6 +85,11 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
  * classes. */
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err);
+/* The same with the graph's build options (batch capacities, memory plan;
+ * o->measure builds a model that only counts: summary, the memory check). */
+dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                            const int *n_classes, int vocab_size, const graph_build_options *o,
+                            dlc_error *err);
 void model_free(model *m);
 
 /* 1 when a head with loss k is told its data's classes: a classification
@@ -101,6 +106,8 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
  * vocabulary, and the normalization fitted on b's train split. */
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err);
+dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bundle *b,
+                                const graph_build_options *o, dlc_error *err);
 
 /* Writes model.safetensors (parameters, normalization, metadata) atomically. */
 dlc_status model_save(const model *m, const char *path, dlc_error *err);
