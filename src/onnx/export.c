@@ -1146,24 +1146,36 @@ static void value_info(onnx_pb *dst, int field, const char *nm, int dtype, const
     onnx_pb_free(&dim);
 }
 
-/* 1 when the model input feeds only embeddings (and word_chars) and is not
- * normalized: it is token ids (and byte ids), given as int64 */
+/* 1 when node v's values reach only embeddings (and word_chars), directly or
+ * through slices, flattens and reshapes, which move ids without changing
+ * them; *used is set when some consumer reads them. */
+static int feeds_only_ids(const graph *g, int v, int *used)
+{
+    for (int i = g->n_inputs; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++) {
+            if (g->nodes[i].in[k] != v)
+                continue;
+            int op = g->nodes[i].spec.op;
+            if (op == OP_EMBEDDING || op == OP_WORD_CHARS)
+                *used = 1;
+            else if (!((op == OP_SLICE || op == OP_FLATTEN || op == OP_RESHAPE) &&
+                       feeds_only_ids(g, i, used)))
+                return 0;
+        }
+    return 1;
+}
+
+/* 1 when the model input feeds only embeddings (and word_chars), perhaps
+ * through slices (a word-id column), and is not normalized: it is token ids
+ * (and byte ids), given as int64 */
 static int input_is_ids(const onnx_ctx *c)
 {
-    const graph *g = c->g;
     const data_norm *nm = &c->m->norm;
     int used = 0;
     for (size_t j = 0; j < nm->dim; j++)
         if (nm->shift[j] != 0.0f || nm->scale[j] != 1.0f)
             return 0;
-    for (int i = g->n_inputs; i < g->n_nodes; i++)
-        for (int k = 0; k < g->nodes[i].n_in; k++)
-            if (g->nodes[i].in[k] == 0) {
-                if (g->nodes[i].spec.op != OP_EMBEDDING && g->nodes[i].spec.op != OP_WORD_CHARS)
-                    return 0;
-                used = 1;
-            }
-    return used;
+    return feeds_only_ids(c->g, 0, &used) && used;
 }
 
 /* The input, normalized and shaped as the model's first node takes it. */

@@ -153,9 +153,6 @@ brown_bilm_stand_in() {
 
 @test "shipped: brown_pos_best" {
     need_onnx
-    # known: the exported slice of the (T, 1 + C) input's id column feeds the biLM's
-    # Gather with byte values (ONNX Runtime: "indices element out of data bounds")
-    skip "brown_pos_best: the ONNX export of slice over a sequence's features is wrong (to fix)"
     brown_tagged
     brown_bilm_stand_in
     awk 'BEGIN { print "1 100"; printf "jury"; for (i = 0; i < 100; i++) printf " %g", i / 100; print "" }' > vec.txt
