@@ -15,7 +15,7 @@ layer's outputs.  As a module (scripts/ on sys.path):
     (a model with several heads returns a list, one per head: net.link(y, h))
 
 model.safetensors already holds PyTorch's layouts (slice, split, subtract,
-multiply, abs, square, l2normalize and gram are plain tensor operations;
+chi_square, multiply, abs, square, l2normalize and gram are plain tensor operations;
 layernorm is nn.LayerNorm; scalar_mix and word_chars are small modules
 below): dense (OUT, IN) as
 nn.Linear, conv (F, C, k...) as nn.Conv1d/2d/3d, batchnorm gamma, beta and
@@ -373,6 +373,9 @@ class DlcModel(nn.Module):
             for v, _ in ins[1:]:
                 y = y * v
             return y, seq, lengths
+        if t == "chi_square":
+            a, b = ins[0][0], ins[1][0]
+            return (a - b) ** 2 / (a.abs() + b.abs() + float(s.get("eps", 1e-5))), seq, lengths
         if t == "abs":
             return x.abs(), seq, lengths
         if t == "square":

@@ -152,6 +152,16 @@ digit_rows() {
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 1 ]
     awk '{ exit !($1 >= 0 && $1 <= 1) }' <<< "${lines[0]}"
+    # and scripts/dlc_torch.py builds the same network in torch.nn
+    if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2> /dev/null; then
+        # ten pairs: rows 2-11 of the digits beside rows 40-49 (64 pixels each)
+        paste -d, <(cut -d, -f1-64 "$ROOT/data/digits.csv" | sed -n 2,11p) \
+                  <(cut -d, -f1-64 "$ROOT/data/digits.csv" | sed -n 40,49p) > v.txt
+        "$DLC" predict run --values v.txt --logits > dlc.txt
+        /usr/bin/python3 "$ROOT/scripts/dlc_torch.py" run --values v.txt --logits > torch.txt
+        paste dlc.txt torch.txt | awk '{ d = $1 - $2; d = d < 0 ? -d : d; if (d > m) m = d }
+            END { printf "torch vs dlc: max abs diff %.3g over %d pairs\n", m, NR; exit !(NR == 10 && m <= 1e-4) }'
+    fi
 }
 
 @test "gradcheck passes on triplet models with every mining" {
