@@ -13,9 +13,21 @@
  *   sigmoid_bce            logits (N, T), targets (N, T) in {0, 1}; NaN marks
  *                          an unknown label, which adds nothing to the loss.
  *   mse                    outputs (N, D), targets (N, D); NaN: unknown.
+ *   content                style transfer's content cost: activations a (N,
+ *                          ...), targets (N, same) the content image's;
+ *                          1/2 ||a - t||^2 per example.
+ *   style                  style transfer's style cost on a gram layer's
+ *                          output G (N, C, C) = F F^T / (C H W), targets the
+ *                          style image's: 1/4 ||G - T||_F^2 per example, which
+ *                          is the notes' 1/(2 nH nW nC)^2 ||Gs - Gg||^2 of the
+ *                          unnormalized Gram matrices F F^T.
+ *   total_variation        an image x (N, C, H, W), no targets: the sum of
+ *                          squared differences of neighbouring pixels, down
+ *                          and across, per example (a smoothness prior).
  * The loss is the mean over counted rows (softmax) or entries (mse); for bce
  * it is summed over tasks and averaged over examples, as in multi-task
- * learning, so an example's unknown tasks simply drop out.
+ * learning, so an example's unknown tasks simply drop out.  The style
+ * transfer costs are sums per example, averaged over examples.
  */
 #ifndef DLC_LOSS_H
 #define DLC_LOSS_H
@@ -24,7 +36,15 @@
 
 #include "../tensor/tensor.h"
 
-typedef enum { LOSS_SOFTMAX_CE, LOSS_SIGMOID_BCE, LOSS_MSE, LOSS_COUNT } loss_kind;
+typedef enum {
+    LOSS_SOFTMAX_CE,
+    LOSS_SIGMOID_BCE,
+    LOSS_MSE,
+    LOSS_CONTENT,
+    LOSS_STYLE,
+    LOSS_TOTAL_VARIATION,
+    LOSS_COUNT
+} loss_kind;
 /* The config's names, in loss_kind order, NULL-terminated. */
 extern const char *const loss_names[LOSS_COUNT + 1];
 
@@ -46,7 +66,7 @@ typedef struct {
 /* One call of a loss on a batch. */
 typedef struct {
     const float *out;        /* (N, size) the output node's values (logits when fused) */
-    const float *targets;    /* (N, n_targets) as loss_target says */
+    const float *targets;    /* (N, n_targets) as loss_target says; NULL when n_targets is 0 */
     int N;
     const tensor_shape *shape; /* per-sample output shape */
     float weight;            /* scales the gradient (head weight, sequence weighting) */
