@@ -403,6 +403,20 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "}", 1);
         return 1;
     }
+    case K_STYLE: {
+        const stylize_config *sc = (const stylize_config *)(const void *)p;
+        if (sc->n_style < 0 || sc->n_style > STYLIZE_MAX_LAYERS)
+            return 0;
+        dlc_buf_append(b, "{", 1);
+        for (int i = 0; i < sc->n_style; i++) {
+            dlc_buf_printf(b, "%s", i ? ", " : "");
+            emit_string(b, sc->style[i]);
+            dlc_buf_append(b, ": ", 2);
+            emit_double(b, sc->style_weight[i], 0);
+        }
+        dlc_buf_append(b, "}", 1);
+        return 1;
+    }
     case K_METRIC: {
         const dlc_config *c = base;
         const report_config *rc = &c->report;
@@ -461,6 +475,10 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
     for (int r = 0; r < n_rows; r++) {
         const config_key *k = &rows[r];
         if (!config_schema_is_child(k, pattern))
+            continue;
+        /* sections a config may leave out, and that mean something when there */
+        if ((c->no_data && strcmp(k->path, "data") == 0) ||
+            (!c->stylize.on && strcmp(k->path, "stylize") == 0))
             continue;
         dlc_buf_printf(b, "%*s%s:", indent, "", config_schema_name(k));
         if (k->kind == K_SECTION) {

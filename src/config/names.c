@@ -1,7 +1,8 @@
-/* names.c - the option names of the train: and report: sections, which the
+/* names.c - the option names of the train:, report: and stylize: sections, which the
  * schema validates (config owns the tables it checks against). */
 #include "config.h"
 #include "report_config.h"
+#include "stylize_config.h"
 #include "train_config.h"
 
 #include <stddef.h>
@@ -9,6 +10,8 @@
 const char *const config_init_norm_names[INIT_NORM_COUNT + 1] = {"source", "refit", NULL};
 const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
 const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
+const char *const stylize_init_names[STYLIZE_INIT_COUNT + 1] = {"content", "noise", NULL};
+const char *const stylize_opt_names[STYLIZE_OPT_COUNT + 1] = {"adam", "lbfgs", NULL};
 
 const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
     "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};

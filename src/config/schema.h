@@ -37,7 +37,8 @@ typedef enum {
     K_INDEX,      /* int: a Python-style index (negative counts from the end), or null
                    * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
-    K_PADDING     /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
+    K_PADDING,    /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
+    K_STYLE       /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
 } config_kind;
 
 typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD } config_base;

@@ -120,10 +120,11 @@ static void push_pair(optim_lbfgs *o, const float *x, const float *g)
 }
 
 dlc_status optim_lbfgs_step(optim_lbfgs *o, float *x, double *f, float *g, double lr, optim_fn fn,
-                            void *user, int *evals, dlc_error *err)
+                            void *user, int *evals, int *moved, dlc_error *err)
 {
     const size_t n = o->n;
     *evals = 0;
+    *moved = 0;
     direction(o, g);
     double gd = dot(g, o->d, n);
     if (!(gd < 0)) { /* not downhill: start again from steepest descent */
@@ -152,6 +153,7 @@ dlc_status optim_lbfgs_step(optim_lbfgs *o, float *x, double *f, float *g, doubl
             memcpy(g, o->g1, sizeof(float) * n);
             *f = f1;
             o->iters++;
+            *moved = 1;
             return DLC_OK;
         }
     }

@@ -69,12 +69,12 @@ dlc_status optim_lbfgs_create(optim_lbfgs **out, size_t n, int history, dlc_erro
 void optim_lbfgs_free(optim_lbfgs *o);
 
 /* One iteration from x (n) where the function is *f with gradient g: x, *f
- * and g become the accepted point's.  *evals receives the evaluations of fn
- * (at least 1).  When no step along d lowers f, the history is cleared and
- * x, *f, g are left as they were (*evals still counts the tries).  fn's
- * errors are returned as they are. */
+ * and g become the accepted point's (*moved 1; the last evaluation of fn was
+ * at it).  *evals receives the evaluations of fn (at least 1).  When no step
+ * along d lowers f, the history is cleared and x, *f, g are left as they
+ * were (*moved 0).  fn's errors are returned as they are. */
 dlc_status optim_lbfgs_step(optim_lbfgs *o, float *x, double *f, float *g, double lr, optim_fn fn,
-                            void *user, int *evals, dlc_error *err);
+                            void *user, int *evals, int *moved, dlc_error *err);
 
 /* ---- learning-rate schedules ---- */
 typedef enum {

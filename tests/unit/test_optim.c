@@ -181,10 +181,11 @@ static double lb_run(lb_fn *p, int iters, int history, double lr, int *evals)
     assert_int_equal(lb_eval(p, &f, g, &err), DLC_OK);
     *evals = 1;
     for (int k = 0; k < iters; k++) {
-        int e;
+        int e, moved;
         double before = f;
-        assert_int_equal(optim_lbfgs_step(o, p->x, &f, g, lr, lb_eval, p, &e, &err), DLC_OK);
+        assert_int_equal(optim_lbfgs_step(o, p->x, &f, g, lr, lb_eval, p, &e, &moved, &err), DLC_OK);
         assert_true(f <= before); /* never uphill */
+        assert_true(moved || f == before);
         *evals += e;
     }
     optim_lbfgs_free(o);
@@ -232,8 +233,8 @@ static void test_lbfgs_errors(void **state)
     lb_fn q = {x, 4, 0, 2, 0};
     assert_int_equal(optim_lbfgs_create(&o, 4, 3, &err), DLC_OK);
     assert_int_equal(lb_eval(&q, &f, g, &err), DLC_OK);
-    int evals;
-    assert_int_equal(optim_lbfgs_step(o, x, &f, g, 1.0, lb_eval, &q, &evals, &err), DLC_ERUN);
+    int evals, moved;
+    assert_int_equal(optim_lbfgs_step(o, x, &f, g, 1.0, lb_eval, &q, &evals, &moved, &err), DLC_ERUN);
     assert_string_equal(err.msg, "stop");
     optim_lbfgs_free(o);
 }
