@@ -68,10 +68,15 @@ static int num_opt(const cli_command *c, const cli_args *a, const char *name, do
 static int print_results(const gradcheck_result *res, int k, double tol);
 
 /* A style transfer config: dJ/dG with every weight frozen, on images of
- * --size x --size, from files or random pixels drawn from the seed. */
-static int check_stylize(const cli_command *c, const cli_args *a, const dlc_config *cfg,
+ * --size x --size, from files or random pixels drawn from the seed.  The
+ * weights are drawn from the seed as for any config (init_from is not
+ * read: the gradient does not depend on where they came from). */
+static int check_stylize(const cli_command *c, const cli_args *a, const dlc_config *config,
                          const gradcheck_opts *o)
 {
+    dlc_config copy = *config; /* shallow: the layers stay config's */
+    const dlc_config *cfg = &copy;
+    copy.init.run[0] = '\0';
     long side = 16;
     const char *v = cli_get(c, a, "--size"), *cf = cli_get(c, a, "--content"),
                *sf = cli_get(c, a, "--style");

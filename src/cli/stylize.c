@@ -147,7 +147,11 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     }
     cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
-    dlc_status st = stylize_create(&s, &cfg, content, style, size, &err);
+    if (size)
+        cfg.stylize.size = size;
+    if (steps)
+        cfg.stylize.steps = steps; /* what --export records */
+    dlc_status st = stylize_create(&s, &cfg, content, style, 0, &err);
     if (st == DLC_OK && export)
         st = stylize_export(s, export, &err);
     if (st != DLC_OK) {
@@ -157,11 +161,11 @@ static int run(const cli_args *a)
     int H, W;
     stylize_size(s, &H, &W);
     if (!pr.quiet)
-        fprintf(stderr, "stylize %s: %dx%d, %d steps of %s\n", cfg.name, W, H,
-                steps ? steps : cfg.stylize.steps, cfg.stylize.optimizer == STYLIZE_LBFGS ? "L-BFGS" : "Adam");
+        fprintf(stderr, "stylize %s: %dx%d, %d steps of %s\n", cfg.name, W, H, cfg.stylize.steps,
+                cfg.stylize.optimizer == STYLIZE_LBFGS ? "L-BFGS" : "Adam");
     dlc_buf_printf(&pr.log, "step,J,J_content,J_style,J_tv,seconds,evals\n");
     pr.stop = cli_catch_stop();
-    st = stylize_run(s, steps, on_step, &pr, &err);
+    st = stylize_run(s, 0, on_step, &pr, &err);
     if (pr.drawn)
         fprintf(stderr, "\r\033[K");
     /* the image so far is worth keeping when stopped by request */

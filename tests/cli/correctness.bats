@@ -189,6 +189,7 @@ gradcheck_ok() {
         # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
         grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
         grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        grep -q 'dir: data/patches' "$c" && { [ -d data/patches ] || continue; }
         if grep -q 'format: idx' "$c"; then
             gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
         else

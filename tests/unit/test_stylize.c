@@ -368,6 +368,44 @@ static void test_config(void **state)
     config_free(&c);
 }
 
+/* Image files: C resized to the longer side `size` (its aspect kept), S
+ * scaled to cover that and cut around its centre, not squeezed. */
+static void test_image_files(void **state)
+{
+    (void)state;
+    /* S: 30 x 90, row i grey level 2i; C: 60 x 20, flat */
+    char ppm[64 + 3 * 30 * 90];
+    int n = snprintf(ppm, sizeof ppm, "P6\n30 90\n255\n");
+    for (int i = 0; i < 90; i++)
+        for (int j = 0; j < 3 * 30; j++)
+            ppm[n++] = (char)(2 * i);
+    const char *style = tu_tmp("tall.ppm"), *content = tu_tmp("wide.ppm");
+    tu_write(style, ppm, (size_t)n);
+    n = snprintf(ppm, sizeof ppm, "P6\n60 20\n255\n");
+    memset(ppm + n, 100, 3 * 60 * 20);
+    tu_write(content, ppm, (size_t)n + 3 * 60 * 20);
+    dlc_config c;
+    dlc_error err = {0};
+    stylize *s = NULL;
+    load_cfg(&c, NET "stylize: {content: conv2, style: [conv1]}\n", NULL, 0);
+    assert_int_equal(stylize_create(&s, &c, content, style, 30, &err), DLC_OK);
+    int H, W;
+    stylize_size(s, &H, &W);
+    assert_int_equal(W, 30);
+    assert_int_equal(H, 10);
+    const char *path = tu_tmp("files.safetensors");
+    assert_int_equal(stylize_export(s, path, &err), DLC_OK);
+    io_st *st = NULL;
+    assert_int_equal(io_safetensors_read(&st, path, &err), DLC_OK);
+    const float *px = io_st_get(st, "style")->data; /* (3, 10, 30): rows 40 .. 49 of S */
+    tu_close(px[0], 80, 1);
+    tu_close(px[9 * 30], 98, 1);
+    tu_close(io_st_get(st, "content")->data[5], 100, 0);
+    io_st_free(st);
+    stylize_free(s);
+    config_free(&c);
+}
+
 static void expect_config_error(const char *text, const char *want)
 {
     dlc_config c;
@@ -434,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_init_from),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_image_files),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
