@@ -200,6 +200,16 @@ void dlc_strlist_clear(dlc_strlist *l)
     l->n = 0;
 }
 
+int dlc_strlist_equal(const dlc_strlist *a, const dlc_strlist *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->v[i], b->v[i]) != 0)
+            return 0;
+    return 1;
+}
+
 dlc_status dlc_strlist_copy(dlc_strlist *dst, const dlc_strlist *src, dlc_error *err)
 {
     dlc_strlist_clear(dst);

@@ -55,6 +55,8 @@ dlc_status dlc_strlist_push(dlc_strlist *l, const char *s, dlc_error *err);
 /* index of s in l, -1 if absent */
 int dlc_strlist_find(const dlc_strlist *l, const char *s);
 void dlc_strlist_clear(dlc_strlist *l);
+/* 1 when a and b hold the same strings in the same order. */
+int dlc_strlist_equal(const dlc_strlist *a, const dlc_strlist *b);
 dlc_status dlc_strlist_copy(dlc_strlist *dst, const dlc_strlist *src, dlc_error *err);
 
 /* ---- a growable text buffer ---- */

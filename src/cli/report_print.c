@@ -180,6 +180,32 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     }
     print_metric(rep);
     print_diagnosis(rep);
+    if (rep->n_sources > 0) {
+        printf("\nerror per data source (examples):\n%-10s", "split");
+        for (int j = 0; j < rep->n_sources; j++)
+            printf(" %18.18s", rep->source_names.v[j]);
+        printf("\n");
+        for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+            int total = 0;
+            for (int j = 0; j < rep->n_sources; j++)
+                total += rep->source_count[k][j];
+            if (!total)
+                continue;
+            printf("%-10s", data_split_names[k]);
+            for (int j = 0; j < rep->n_sources; j++) {
+                char cell[40];
+                if (!rep->source_count[k][j])
+                    snprintf(cell, sizeof cell, "-");
+                else if (isnan(rep->source_error[k][j]))
+                    snprintf(cell, sizeof cell, "(%d)", rep->source_count[k][j]);
+                else
+                    snprintf(cell, sizeof cell, "%.2f%% (%d)", 100 * rep->source_error[k][j],
+                             rep->source_count[k][j]);
+                printf(" %18s", cell);
+            }
+            printf("\n");
+        }
+    }
     if (run_dir && rep->kept_tags[0])
         printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
                rep->kept_tags);

@@ -19,6 +19,7 @@ void config_free(dlc_config *c)
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
     dlc_strlist_clear(&c->data.subset_classes);
+    dlc_strlist_clear(&c->data.augment.sources);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
     free(c->layers);
@@ -429,9 +430,33 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
     case K_SECTION:
     case K_LAYERS:
     case K_HEADS:
+    case K_SOURCES:
         break;
     }
     return 0;
+}
+
+/* The keys under pattern of the item at base as a flow mapping {a: 1, b: x}. */
+static int emit_flow(dlc_buf *b, const char *pattern, const void *base)
+{
+    int n_rows, first = 1;
+    const config_key *rows = config_schema_rows(&n_rows);
+    dlc_buf_append(b, "{", 1);
+    for (int r = 0; r < n_rows; r++) {
+        const config_key *k = &rows[r];
+        if (!config_schema_is_child(k, pattern))
+            continue;
+        dlc_buf_printf(b, "%s%s: ", first ? "" : ", ", config_schema_name(k));
+        first = 0;
+        if (k->kind == K_SECTION) {
+            if (!emit_flow(b, k->path, base))
+                return 0;
+        } else if (!emit_value(b, k, base)) {
+            return 0;
+        }
+    }
+    dlc_buf_append(b, "}", 1);
+    return 1;
 }
 
 /* A list of mappings: n items of `size` bytes from `items`, each with the
@@ -459,7 +484,7 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
                 !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
             dlc_buf_printf(b, "%*s%s%s: ", indent, "", first ? "- " : "  ", name);
-            if (!emit_value(b, k, item))
+            if (k->kind == K_SECTION ? !emit_flow(b, k->path, item) : !emit_value(b, k, item))
                 return 0;
             dlc_buf_append(b, "\n", 1);
             first = 0;
@@ -485,13 +510,16 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
             dlc_buf_append(b, "\n", 1);
             if (!emit_section(b, c, k->path, indent + 2))
                 return 0;
-        } else if (k->kind == K_LAYERS || k->kind == K_HEADS) {
+        } else if (k->kind == K_LAYERS || k->kind == K_HEADS || k->kind == K_SOURCES) {
             char sub[512];
             snprintf(sub, sizeof sub, "%s.*", k->path);
             dlc_buf_append(b, "\n", 1);
             int ok = k->kind == K_LAYERS
                          ? emit_items(b, c->layers, c->n_layers, sizeof *c->layers, sub, 1, indent + 2)
-                         : emit_items(b, c->heads, c->n_heads, sizeof *c->heads, sub, 0, indent + 2);
+                     : k->kind == K_HEADS
+                         ? emit_items(b, c->heads, c->n_heads, sizeof *c->heads, sub, 0, indent + 2)
+                         : emit_items(b, c->data.sources, c->data.n_sources,
+                                      sizeof *c->data.sources, sub, 0, indent + 2);
             if (!ok)
                 return 0;
         } else {

@@ -42,6 +42,8 @@ _Static_assert(sizeof(stylize_opt) == sizeof(int), "enum size");
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
 static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
@@ -51,6 +53,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
 #define LAY(f) BASE_LAYER, offsetof(layer_spec, f), sizeof(((layer_spec *)0)->f)
 #define HEAD(f) BASE_HEAD, offsetof(head_spec, f), sizeof(((head_spec *)0)->f)
+#define SRC(f) BASE_SOURCE, offsetof(data_source_spec, f), sizeof(((data_source_spec *)0)->f)
 #define NOFIELD BASE_NONE, 0, 0
 
 /* Ranges: lo, hi, R_* flags. */
@@ -89,7 +92,13 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
       range range_args, FLAGS(F_NULLABLE))
 #define WEIGHT_ROW(X, m, M)                                                                     \
     X("report.metric.weights." #m, K_DOUBLE, CFG(report.weight[REPORT_M_##M]), "0", ANY, PLAIN)
-#define SOURCE_DEF_train REQUIRED
+/* An augmentation transform: its probability and the range of its strength. */
+#define AUG_ROWS(X, t, range, range_args, def_lo, def_hi)                                          \
+    X("data.augment." #t, K_SECTION, NOFIELD, "{}", ANY, SECTION(NULL, check_aug_range))           \
+    X("data.augment." #t ".p", K_DOUBLE, CFG(data.augment.t.p), "0", IN_CC(0, 1), PLAIN)            \
+    X("data.augment." #t ".min", K_DOUBLE, CFG(data.augment.t.lo), def_lo, range range_args, PLAIN) \
+    X("data.augment." #t ".max", K_DOUBLE, CFG(data.augment.t.hi), def_hi, range range_args, PLAIN)
+#define SOURCE_DEF_train "{}" /* required unless data.sources (check_data) */
 #define SOURCE_DEF_dev "{}"
 #define SOURCE_DEF_test "{}"
 
@@ -103,6 +112,22 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     SOURCE_ROWS(X, train)                                                                                  \
     SOURCE_ROWS(X, dev)                                                                                    \
     SOURCE_ROWS(X, test)                                                                                   \
+    X("data.sources",                K_SOURCES,    NOFIELD,                 "[]",     ANY,          PLAIN)             \
+    X("data.sources.*.name",         K_LAYER_NAME, SRC(name),               REQUIRED, ANY,          PLAIN)             \
+    X("data.sources.*.format",       K_ENUM,       SRC(format),             COMPUTED, ANY,          ENUM_F(data_format_names, F_COMPUTED)) \
+    X("data.sources.*.train",        K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, NULL)) \
+    X("data.sources.*.train.file",   K_STRING,     SRC(files.file),         "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.images", K_STRING,     SRC(files.images),       "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.labels", K_STRING,     SRC(files.labels),       "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.dir",    K_STRING,     SRC(files.dir),          "",       ANY,          PLAIN)             \
+    X("data.sources.*.train.limit",  K_LONG,       SRC(files.limit),        "0",      GE(0),        PLAIN)             \
+    X("data.sources.*.use",          K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("data.sources.*.use.train",    K_DOUBLE,     SRC(use_train),          "1",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.use.dev",      K_DOUBLE,     SRC(use_dev),            "0",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.use.test",     K_DOUBLE,     SRC(use_test),           "0",      IN_CC(0, 1),  PLAIN)             \
+    X("data.sources.*.domain",       K_ENUM,       SRC(domain),             "in",     ANY,          ENUM(data_domain_names)) \
+    X("data.sources.*.weight",       K_DOUBLE,     SRC(weight),             "1",      GT(0),        PLAIN)             \
+    X("data.allow_out_of_domain_eval", K_BOOL,     CFG(data.allow_ood_eval), "false", ANY,          PLAIN)             \
     X("data.classes",                K_STRLIST,    CFG(data.classes),       "[]",     ANY,          PLAIN)             \
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
@@ -117,8 +142,15 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
     X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
     X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
-    X("data.augment.hflip",          K_BOOL,       CFG(data.hflip),         "false",  ANY,          PLAIN)             \
-    X("data.augment.crop_pad",       K_INT,        CFG(data.crop_pad),      "0",      IN_CC(0, 64), PLAIN)             \
+    X("data.augment.hflip",          K_BOOL,       CFG(data.augment.hflip), "false",  ANY,          PLAIN)             \
+    X("data.augment.crop_pad",       K_INT,        CFG(data.augment.crop_pad), "0",   IN_CC(0, 64), PLAIN)             \
+    AUG_ROWS(X, rotate, IN_CC, (-180, 180), "-10", "10")                                                   \
+    AUG_ROWS(X, blur, IN_CC, (0, 5), "0.5", "1.5")                                                         \
+    AUG_ROWS(X, contrast, IN_CC, (0, 4), "0.5", "1")                                                       \
+    AUG_ROWS(X, brightness, IN_CC, (-255, 255), "-20", "20")                                               \
+    AUG_ROWS(X, noise, IN_CC, (0, 255), "0", "10")                                                         \
+    AUG_ROWS(X, jpeg, IN_CC, (1, 100), "30", "90")                                                         \
+    X("data.augment.sources",        K_STRLIST,    CFG(data.augment.sources), "[]",   ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.text",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.text.task",              K_ENUM,       CFG(data.text.task),     "lm",     ANY,          ENUM(data_text_task_names)) \
     X("data.text.tokens",            K_ENUM,       CFG(data.text.unit),     "chars",  ANY,          ENUM(data_text_unit_names)) \
@@ -509,6 +541,10 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     case K_LABELS:
         append(buf, size, "%s",
                "a column name, a list of them, or a mapping of head names to columns");
+        break;
+    case K_SOURCES:
+        append(buf, size, "%s",
+               "a list of sources, each {name: NAME, train: {...}, use: {train: F, dev: F, test: F}}");
         break;
     case K_METRIC:
         append(buf, size, "%s", "a measure (");
@@ -1091,6 +1127,7 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     case K_SECTION:
     case K_LAYERS:
     case K_HEADS:
+    case K_SOURCES:
     case K_LAYER_TYPE:
         break;
     }
@@ -1115,6 +1152,7 @@ static int skipped(const conv *cv, const config_key *k)
 static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path,
                                   void *base);
 static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const char *path);
+static dlc_status convert_sources(conv *cv, const config_key *k, ynode *v, const char *path);
 static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const char *path);
 
 /* A default as a node: "[]" an empty list, "{}" an empty mapping, "" an
@@ -1166,7 +1204,7 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
         }
         if (v->kind != YN_MAP)
             return type_error(k, v, path, cv->err);
-        dlc_status s = convert_section(cv, k->path, v, path, cv->c);
+        dlc_status s = convert_section(cv, k->path, v, path, base);
         if (s == DLC_OK && k->check)
             s = k->check(v, path, cv->c, cv->err);
         return s;
@@ -1175,6 +1213,8 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
         return convert_layers(cv, k, v, path);
     if (k->kind == K_HEADS)
         return convert_heads(cv, k, v, path);
+    if (k->kind == K_SOURCES)
+        return convert_sources(cv, k, v, path);
     return convert_field(k, v, path, base, cv->err);
 }
 
@@ -1482,7 +1522,162 @@ static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const c
     return DLC_OK;
 }
 
+/* ---- data sources ---- */
+
+#define SOURCE_PATTERN "data.sources.*"
+
+/* data.sources: each item a mapping of source keys; the format defaults to
+ * data.format (converted before). */
+static dlc_status convert_sources(conv *cv, const config_key *k, ynode *v, const char *path)
+{
+    dlc_config *c = cv->c;
+    char sub[PATH_BUF], got[96];
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, cv->err);
+    if (v->n > DATA_MAX_SOURCES)
+        return config_key_fail(cv->err, v, path, "at most %d sources, got %d", DATA_MAX_SOURCES,
+                               v->n);
+    for (int i = 0; i < v->n; i++) {
+        ynode *item = v->items[i];
+        data_source_spec *sp = &c->data.sources[i];
+        memset(sp, 0, sizeof *sp);
+        sp->format = c->data.format;
+        c->data.n_sources = i + 1;
+        join_index(sub, sizeof sub, path, i);
+        if (item->kind != YN_MAP)
+            return config_key_fail(cv->err, item, sub,
+                                   "expected a source mapping such as {name: web, train: {...}, "
+                                   "use: {train: 1.0}}, got %s",
+                                   repr(item, 1, got, sizeof got));
+        dlc_status s = convert_section(cv, SOURCE_PATTERN, item, sub, sp);
+        if (s != DLC_OK)
+            return s;
+    }
+    return DLC_OK;
+}
+
 /* ---- cross-key checks ---- */
+
+/* The files a format reads (file, images, labels, dir), and a message. */
+static const int format_wants[DATA_FORMAT_COUNT][4] = {
+    [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1},
+    [DATA_TEXT] = {1, 0, 0, 0}};
+static const char *const format_reads[DATA_FORMAT_COUNT] = {
+    [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
+    [DATA_TEXT] = "file (a file or a folder of them)"};
+static const char *const file_keys[4] = {"file", "images", "labels", "dir"};
+
+/* The files of source s (at node sn, key path sp) fit its format. */
+static dlc_status check_files(const data_source *s, data_format f, const ynode *sn, const ynode *at,
+                              const char *sp, dlc_error *err)
+{
+    char kp[PATH_BUF + 16];
+    const char *vals[4] = {s->file, s->images, s->labels, s->dir};
+    for (int j = 0; j < 4; j++) {
+        if (format_wants[f][j] || !vals[j][0])
+            continue;
+        pathf(kp, sizeof kp, "%s.%s", sp, file_keys[j]);
+        return config_key_fail(err, ynode_map_get(sn, file_keys[j]), kp,
+                               "is not read by format %s (it reads: %s)", data_format_names[f],
+                               format_reads[f]);
+    }
+    for (int j = 0; j < 4; j++) {
+        if (!format_wants[f][j] || vals[j][0])
+            continue;
+        pathf(kp, sizeof kp, "%s.%s", sp, file_keys[j]);
+        return config_key_fail(err, at, kp, "missing (required for format %s)",
+                               data_format_names[f]);
+    }
+    return DLC_OK;
+}
+
+/* data.sources: names unique, files that fit each format, fractions that fit,
+ * dev and test from the target domain, and every role fed. */
+static dlc_status check_sources(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    data_config *d = &c->data;
+    const ynode *list = ynode_map_get(node, "sources");
+    char sp[PATH_BUF + 16], kp[PATH_BUF + 32];
+    static const char *const own[] = {"train", "dev", "test"};
+    for (int i = 0; i < 3; i++) {
+        const data_source *s = i == 0 ? &d->train : i == 1 ? &d->dev : &d->test;
+        if (data_source_given(s)) {
+            pathf(kp, sizeof kp, "%s.%s", path, own[i]);
+            return config_key_fail(err, ynode_map_get(node, own[i]), kp,
+                                   "data.sources names the data: give each source's files under "
+                                   "its train: key instead");
+        }
+    }
+    if (d->split_dev > 0 || d->split_test > 0) {
+        pathf(kp, sizeof kp, "%s.split", path);
+        return config_key_fail(err, ynode_map_get(node, "split"), kp,
+                               "with data.sources, each source's use: says what dev and test take "
+                               "(split: keeps only train_dev, carved from the training mix)");
+    }
+    double feeds[3] = {0, 0, 0};
+    for (int i = 0; i < d->n_sources; i++) {
+        const data_source_spec *s = &d->sources[i];
+        const ynode *item = list && list->kind == YN_SEQ && i < list->n ? list->items[i] : node;
+        pathf(sp, sizeof sp, "%s.sources.%d", path, i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(d->sources[j].name, s->name) == 0) {
+                pathf(kp, sizeof kp, "%s.name", sp);
+                return config_key_fail(err, ynode_map_get(item, "name"), kp,
+                                       "two sources are named '%s'", s->name);
+            }
+        const ynode *tn = ynode_map_get(item, "train");
+        pathf(kp, sizeof kp, "%s.train", sp);
+        dlc_status st = check_files(&s->files, s->format, tn, tn ? tn : item, kp, err);
+        if (st != DLC_OK)
+            return st;
+        double sum = s->use_train + s->use_dev + s->use_test;
+        const ynode *use = ynode_map_get(item, "use");
+        if (sum > 1 + 1e-9) {
+            pathf(kp, sizeof kp, "%s.use", sp);
+            return config_key_fail(err, use ? use : item, kp,
+                                   "train + dev + test take %g of source '%s': at most 1", sum,
+                                   s->name);
+        }
+        if (s->domain == DATA_DOMAIN_OUT && !d->allow_ood_eval && (s->use_dev > 0 || s->use_test > 0)) {
+            pathf(kp, sizeof kp, "%s.use.%s", sp, s->use_dev > 0 ? "dev" : "test");
+            const ynode *at = use ? ynode_map_get(use, s->use_dev > 0 ? "dev" : "test") : NULL;
+            return config_key_fail(err, at ? at : item, kp,
+                                   "source '%s' is of another domain (domain: out): dev and test "
+                                   "must come from the target domain, as the notes say "
+                                   "(allow_out_of_domain_eval: true overrides)",
+                                   s->name);
+        }
+        feeds[0] += s->use_train;
+        feeds[1] += s->use_dev;
+        feeds[2] += s->use_test;
+    }
+    const dlc_strlist *aug = &d->augment.sources;
+    for (int a = 0; a < aug->n; a++) {
+        int found = 0;
+        for (int i = 0; i < d->n_sources; i++)
+            found |= strcmp(d->sources[i].name, aug->v[a]) == 0;
+        if (!found) {
+            const ynode *an = ynode_map_get(ynode_map_get(node, "augment"), "sources");
+            pathf(kp, sizeof kp, "%s.augment.sources", path);
+            return config_key_fail(err, an ? an : node, kp, "no source is named '%s'", aug->v[a]);
+        }
+    }
+    for (int i = 0; i < d->n_sources; i++)
+        if (d->sources[i].format == DATA_TEXT) {
+            pathf(kp, sizeof kp, "%s.sources.%d.format", path, i);
+            return config_key_fail(err, list && list->kind == YN_SEQ ? list->items[i] : node, kp,
+                                   "text sources are not supported: sources are idx, csv or "
+                                   "image_folder");
+        }
+    for (int r = 0; r < 2; r++)
+        if (!(feeds[r] > 0)) {
+            pathf(kp, sizeof kp, "%s.sources", path);
+            return config_key_fail(err, list ? list : node, kp,
+                                   "no source feeds the %s split (give one a use: {%s: F})",
+                                   own[r], own[r]);
+        }
+    return DLC_OK;
+}
 
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
@@ -1498,12 +1693,17 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     static const char *const reads[DATA_FORMAT_COUNT] = {
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
         [DATA_TEXT] = "file (a file or a folder of them)"};
+    if (d->n_sources > 0)
+        return check_sources(node, path, c, err);
     for (int i = 0; i < 3; i++) {
         const data_source *s = src[i];
         const char *vals[4] = {s->file, s->images, s->labels, s->dir};
         const ynode *sn = ynode_map_get(node, names[i]);
         const ynode *at = sn ? sn : node;
         join_path(sp, sizeof sp, path, names[i]);
+        if (i == 0 && !sn)
+            return config_key_fail(err, node, sp, "missing (required: the training data, or "
+                                                  "data.sources)");
         if (i > 0 && !vals[0][0] && !vals[1][0] && !vals[2][0] && !vals[3][0])
             continue; /* no separate dev / test files */
         for (int j = 0; j < 4; j++) {
@@ -1521,6 +1721,11 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
             return config_key_fail(err, at, kp, "missing (required for format %s)",
                                    data_format_names[d->format]);
         }
+    }
+    if (d->augment.sources.n > 0) {
+        const ynode *an = ynode_map_get(ynode_map_get(node, "augment"), "sources");
+        pathf(kp, sizeof kp, "%s.augment.sources", path);
+        return config_key_fail(err, an ? an : node, kp, "names data.sources, and there are none");
     }
     if (data_augments(d) && d->format == DATA_CSV) {
         const ynode *an = ynode_map_get(node, "augment");
@@ -1541,6 +1746,26 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
                                    names[i], names[i]);
         }
     }
+    return DLC_OK;
+}
+
+/* An augmentation's range runs from min to max. */
+static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err)
+{
+    const data_augment *a = &c->data.augment;
+    const data_aug_range *all[] = {&a->rotate, &a->blur, &a->contrast, &a->brightness, &a->noise,
+                                   &a->jpeg};
+    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    static const char *const names[] = {"rotate", "blur", "contrast", "brightness", "noise", "jpeg"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(name, names[i]) == 0 && all[i]->lo > all[i]->hi) {
+            char kp[PATH_BUF + 8];
+            pathf(kp, sizeof kp, "%s.min", path);
+            const ynode *at = ynode_map_get(node, "min");
+            return config_key_fail(err, at ? at : node, kp, "min %g is above max %g", all[i]->lo,
+                                   all[i]->hi);
+        }
     return DLC_OK;
 }
 

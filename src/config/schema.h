@@ -15,6 +15,7 @@ typedef enum {
     K_HEADS,      /* model.outputs: a list of head mappings (or layer names) */
     K_LABELS,     /* data.label: a column, a list of them, or a mapping head -> columns */
     K_METRIC,     /* report.metric.optimize: "measure" or "head.measure" */
+    K_SOURCES,    /* data.sources: a list of source mappings */
     K_INT,
     K_LONG,
     K_U64,
@@ -41,7 +42,7 @@ typedef enum {
     K_STYLE       /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
 } config_kind;
 
-typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD } config_base;
+typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD, BASE_SOURCE } config_base;
 
 enum { R_LO = 1u, R_HI = 2u, R_LO_OPEN = 4u, R_HI_OPEN = 8u };
 

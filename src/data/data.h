@@ -95,9 +95,48 @@ typedef struct {
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
 
+/* data.sources: one named source of examples and the share of it each split
+ * takes (training on another domain, with dev and test from the target). */
+#define DATA_MAX_SOURCES 8
+typedef enum { DATA_DOMAIN_IN, DATA_DOMAIN_OUT, DATA_DOMAIN_COUNT } data_domain;
+extern const char *const data_domain_names[DATA_DOMAIN_COUNT + 1];
+typedef struct {
+    char name[DATA_NAME_MAX];
+    data_format format;             /* default: data.format */
+    data_source files;              /* its files, as data.train names them */
+    double use_train, use_dev, use_test;   /* fractions of its examples per split (sum <= 1) */
+    data_domain domain;             /* out: another domain, for training only */
+    double weight;                  /* sampling weight of its examples in the training mix */
+} data_source_spec;
+
+/* One random transform of augmentation: applied with probability p, its
+ * strength drawn uniformly from [lo, hi]. */
+typedef struct {
+    double p, lo, hi;
+} data_aug_range;
+
+/* Training-time augmentation of image examples (C, H, W), on raw 0..255
+ * values before normalization.  The photometric transforms imitate another
+ * camera (the notes' artificial data synthesis) and may be limited to some
+ * data.sources. */
+typedef struct {
+    int hflip;                 /* random horizontal flips */
+    int crop_pad;              /* zero-pad by this, then crop a random window back */
+    data_aug_range rotate;     /* degrees, bilinear, zeros outside */
+    data_aug_range blur;       /* Gaussian blur, sigma in pixels */
+    data_aug_range contrast;   /* (x - mean) * factor + mean, per channel */
+    data_aug_range brightness; /* + a shift in 0..255 units */
+    data_aug_range noise;      /* + Gaussian noise of this sigma (0..255 units) */
+    data_aug_range jpeg;       /* 8x8 DCT quantized at this JPEG quality (1-100) */
+    dlc_strlist sources;       /* only examples of these sources (empty: every example) */
+} data_augment;
+
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
+    int n_sources;                  /* data.sources (then train/dev/test are empty) */
+    data_source_spec sources[DATA_MAX_SOURCES];
+    int allow_ood_eval;             /* dev/test may take out-of-domain sources */
     dlc_strlist classes;            /* class names in id order; empty = from the data */
     int n_labels;                   /* csv: label column(s) by header name, per head */
     data_label_group labels[DATA_MAX_HEADS];
@@ -111,8 +150,7 @@ typedef struct {
     norm_kind normalize;
     int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
-    int hflip;                      /* augment (train only): random horizontal flips */
-    int crop_pad;                   /* augment: zero-pad by this, then crop a random window back */
+    data_augment augment;           /* training only */
     data_text_config text;
 } data_config;
 
@@ -129,6 +167,7 @@ typedef struct {
     int n_targets;
     float *targets;            /* (n, n_targets) */
     dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -180,6 +219,12 @@ typedef struct {
     int n_targets;              /* every head's targets, in head order */
     int n_heads;
     data_head heads[DATA_MAX_HEADS];
+    /* data.sources: their names, how many examples each split took from each,
+     * and (when the weights differ) each example's weight in the training mix */
+    int n_sources;
+    dlc_strlist source_names;
+    int source_count[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
+    float *weight;              /* (n of src[0]) or NULL */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
     /* format text: the vocabulary (token by id), the task, and tokens per split
@@ -191,6 +236,9 @@ typedef struct {
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
 } data_bundle;
+
+/* 1 when the source names any file. */
+int data_source_given(const data_source *s);
 
 /* Reads sources, makes splits (seeded), fits normalization on train, for the
  * heads `want` (n_want of them, in the order their targets are laid out).
@@ -291,10 +339,15 @@ void data_gather(const data_split *s, const int *order, int start, int count,
 /* data_gather with training-time augmentation of (C, H, W) examples: each
  * example is flipped left-right with probability 1/2 (hflip) and shifted by
  * a random (dy, dx) in [-crop_pad, crop_pad] with zeros filling in (a random
- * crop of the zero-padded image), then normalized.  Draws from rng. */
+ * crop of the zero-padded image); then, if it comes from a source aug
+ * applies to, rotated, blurred, its contrast and brightness changed, noise
+ * added and JPEG quality lost, each with its probability; then normalized.
+ * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
+ * floats.  Draws from rng. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
-                         const data_norm *nm, int hflip, int crop_pad, dlc_rng *rng,
-                         float *restrict x, float *restrict t);
+                         const data_norm *nm, const data_augment *aug,
+                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
 

@@ -14,9 +14,6 @@
 /* The files a config reads, in this order (data_bundle.src). */
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
-/* 1 when the source names any file. */
-int data_source_given(const data_source *s);
-
 /* How many of n units a split of fraction f takes: nearest to n * f, at
  * least 1 when f > 0, at most n. */
 long data_split_count(long n, double f);
@@ -25,6 +22,17 @@ long data_split_count(long n, double f);
  * frees what s held before.  ENOMEM. */
 dlc_status data_split_rows(data_split *s, const dataset *ds, const int *rows, int n, int sort,
                            dlc_error *err);
+
+/* Reads the files of a table format (cfg's train, dev and test) into
+ * b->src[], names the classes and lays out the heads' targets; applies
+ * data.subset when `subset`.  b->heads[] name the heads and their modes. */
+dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed, int subset,
+                           dlc_error *err);
+/* data.subset on every file of b (per_class: the train file's). */
+dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
+/* data.sources: every source read, combined into one dataset (b->src[0]) with
+ * each example's source, and carved by the sources' use: fractions. */
+dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 
 /* b->heads[] name the heads and their target modes (set by data_load). */
 dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);

@@ -335,5 +335,6 @@ void data_dataset_free(dataset *d)
     free(d->f32);
     free(d->targets);
     dlc_strlist_clear(&d->columns);
+    free(d->source);
     free(d);
 }

@@ -8,6 +8,7 @@
 const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx", "csv", "image_folder", "text", NULL};
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
 const char *const data_split_names[DATA_SPLIT_COUNT + 1] = {"train", "train_dev", "dev", "test", NULL};
+const char *const data_domain_names[DATA_DOMAIN_COUNT + 1] = {"in", "out", NULL};
 
 static dlc_status check_fraction(const char *name, double f, dlc_error *err)
 {
@@ -40,7 +41,7 @@ dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_ta
         (st = check_fraction("split.test", cfg->split_test, err)) ||
         (st = check_fraction("split.train_dev", cfg->split_train_dev, err)))
         return st;
-    if (!data_source_given(&cfg->train))
+    if (!data_source_given(&cfg->train) && cfg->n_sources == 0)
         return dlc_fail(err, DLC_EINPUT, "data.train: no training data given");
     if (data_source_given(&cfg->dev) && cfg->split_dev > 0)
         return dlc_fail(err, DLC_EINPUT,
@@ -57,6 +58,8 @@ dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_ta
         st = data_text_load(b, cfg, seed, err);
         b->heads[0].offset = 0;
         b->heads[0].count = b->n_targets;
+    } else if (cfg->n_sources > 0) {
+        st = data_sources_load(b, cfg, seed, err);
     } else {
         st = data_table_load(b, cfg, seed, err);
     }
@@ -78,6 +81,8 @@ void data_free(data_bundle *b)
         dlc_strlist_clear(&b->heads[h].columns);
     }
     dlc_strlist_clear(&b->vocab);
+    dlc_strlist_clear(&b->source_names);
+    free(b->weight);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

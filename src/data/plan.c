@@ -103,6 +103,40 @@ static int plan_streams(int n, int B, int *order, int *starts)
     return S;
 }
 
+/* data.sources with weights: an epoch of n examples drawn with replacement,
+ * each with probability proportional to its source's weight (so a source of
+ * weight w and size m gives about n w m / sum(w m) examples per epoch).
+ * Falls back to a plain shuffle when memory is short. */
+static int plan_weighted(const data_bundle *b, const data_split *s, int B, dlc_rng *rng,
+                         int *order, int *starts)
+{
+    int n = s->n;
+    double *cum = malloc(sizeof(double) * (size_t)n);
+    if (!cum) {
+        for (int i = 0; i < n; i++)
+            order[i] = i;
+        dlc_rng_shuffle(rng, order, n);
+        return plan_fixed(n, B, starts);
+    }
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        cum[i] = total += b->weight[s->idx[i]];
+    for (int k = 0; k < n; k++) {
+        double u = dlc_rng_uniform(rng) * total;
+        int lo = 0, hi = n - 1; /* the first with cum > u */
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (cum[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        order[k] = lo;
+    }
+    free(cum);
+    return plan_fixed(n, B, starts);
+}
+
 int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, int *order,
               int *starts)
 {
@@ -113,6 +147,8 @@ int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, in
     }
     if (b->text && b->stateful)
         return plan_streams(n, B, order, starts);
+    if (b->weight && rng && s == &b->split[DATA_SPLIT_TRAIN])
+        return plan_weighted(b, s, B, rng, order, starts);
     for (int i = 0; i < n; i++)
         order[i] = i;
     if (rng)

@@ -185,6 +185,8 @@ static void keep_rows(dataset *ds, const int *rows, int n)
         size_t r = (size_t)rows[i];
         if (ds->u8)
             memmove(ds->u8 + (size_t)i * D, ds->u8 + r * D, D);
+        if (ds->source)
+            ds->source[i] = ds->source[r];
         if (ds->f32)
             memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
         memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
@@ -195,7 +197,7 @@ static void keep_rows(dataset *ds, const int *rows, int n)
 /* data.subset: only the listed classes, numbered in the listed order, and
  * at most per_class examples of each from the train file (drawn with the
  * seed, kept in file order). */
-static dlc_status split_subset(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     const dlc_strlist *want = &cfg->subset_classes;
     if (want->n == 0 && cfg->subset_per_class == 0)
@@ -267,10 +269,10 @@ static dlc_status split_subset(data_bundle *b, const data_config *cfg, uint64_t 
     return st;
 }
 
-dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed, int subset,
+                           dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    int *perm = NULL;
     const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     char sa[64], sb[64];
     data_csv_targets groups[DATA_MAX_HEADS];
@@ -325,7 +327,7 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
             dlc_strlist_clear(&b->heads[h].class_names);
     if (cfg->format == DATA_IDX && (st = split_idx_classes(b, cfg, b->heads[0].mode, err)))
         goto cleanup;
-    if ((st = split_subset(b, cfg, seed, err)))
+    if (subset && (st = data_subset_apply(b, cfg, seed, err)))
         goto cleanup;
 
     const dataset *tr = b->src[SRC_TRAIN];
@@ -338,6 +340,17 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
         at += b->heads[h].count;
     }
 
+cleanup:
+    return st;
+}
+
+dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
+{
+    dlc_status st;
+    int *perm = NULL;
+    if ((st = data_table_read(b, cfg, seed, 1, err)))
+        return st;
+    const dataset *tr = b->src[SRC_TRAIN];
     /* carve */
     int N = tr->n;
     long n_test = data_split_count(N, cfg->split_test);

@@ -49,6 +49,7 @@ void report_free(report *rep)
             split_free(&rep->heads[h].splits[i]);
         dlc_strlist_clear(&rep->heads[h].names);
     }
+    dlc_strlist_clear(&rep->source_names);
     free(rep->sampled);
     free(rep->sampled_ids);
     memset(rep, 0, sizeof *rep);
@@ -398,6 +399,30 @@ static void head_task(report_head *rh, model *m, int h)
     }
 }
 
+/* data.sources: each split's examples and error per source, from the
+ * primary head's per-example predictions. */
+static dlc_status source_errors(report *rep, const data_bundle *data, dlc_error *err)
+{
+    rep->n_sources = data->n_sources;
+    memcpy(rep->source_count, data->source_count, sizeof rep->source_count);
+    const report_head *rh = report_main(rep);
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        const report_split *s = report_head_split(rh, k);
+        const data_split *ds = &data->split[k];
+        long wrong[DATA_MAX_SOURCES] = {0}, known[DATA_MAX_SOURCES] = {0};
+        for (int i = 0; s && s->truth && i < ds->n; i++) {
+            int src = ds->ds->source ? ds->ds->source[ds->idx[i]] : 0;
+            if (s->truth[i] < 0)
+                continue;
+            known[src]++;
+            wrong[src] += s->truth[i] != s->pred[i];
+        }
+        for (int j = 0; j < DATA_MAX_SOURCES; j++)
+            rep->source_error[k][j] = known[j] ? (double)wrong[j] / (double)known[j] : NAN;
+    }
+    return dlc_strlist_copy(&rep->source_names, &data->source_names, err);
+}
+
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
@@ -425,6 +450,8 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);
+    if (st == DLC_OK && data->n_sources > 0)
+        st = source_errors(rep, data, err);
     if (st != DLC_OK)
         report_free(rep);
     return st;

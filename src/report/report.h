@@ -95,6 +95,12 @@ typedef struct {
     int primary;                /* the head the diagnosis, the metric and the error sample
                                  * are about (report.metric names it; else the first) */
     double total_loss[DATA_SPLIT_COUNT];   /* sum of weight x head loss; NaN for absent splits */
+    /* data.sources: examples and the primary head's error per split and source
+     * (classification: misclassified share; NaN where a split takes none) */
+    int n_sources;
+    dlc_strlist source_names;
+    int source_count[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
+    double source_error[DATA_SPLIT_COUNT][DATA_MAX_SOURCES];
     /* cost of the model */
     double latency_ms;          /* NaN until measured */
     size_t params_trainable, params_frozen;

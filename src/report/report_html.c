@@ -388,6 +388,43 @@ static void classes_section(dlc_buf *b, const report_head *rep)
     }
 }
 
+/* data.sources: each split's examples and error per source. */
+static void sources_section(dlc_buf *b, const report *rep)
+{
+    if (rep->n_sources == 0)
+        return;
+    dlc_buf_printf(b, "<h2>Errors per data source</h2><table id=\"sources\"><tr><th>split</th>");
+    for (int j = 0; j < rep->n_sources; j++) {
+        dlc_buf_printf(b, "<th>");
+        report_html_text(b, rep->source_names.v[j]);
+        dlc_buf_printf(b, "</th>");
+    }
+    dlc_buf_printf(b, "</tr>");
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        int total = 0;
+        for (int j = 0; j < rep->n_sources; j++)
+            total += rep->source_count[k][j];
+        if (!total)
+            continue;
+        dlc_buf_printf(b, "<tr><td>%s</td>", data_split_names[k]);
+        for (int j = 0; j < rep->n_sources; j++) {
+            if (!rep->source_count[k][j]) {
+                dlc_buf_printf(b, "<td class=\"muted\">&ndash;</td>");
+                continue;
+            }
+            dlc_buf_printf(b, "<td>");
+            if (isfinite(rep->source_error[k][j]))
+                dlc_buf_printf(b, "%.2f%% ", 100 * rep->source_error[k][j]);
+            dlc_buf_printf(b, "<span class=\"muted\">(%d)</span></td>", rep->source_count[k][j]);
+        }
+        dlc_buf_printf(b, "</tr>");
+    }
+    dlc_buf_printf(b, "</table><p class=\"muted\">Error of the primary output on each source's "
+                      "examples in each split (examples in brackets).  A train-dev error near "
+                      "train's but a dev error far above it is data mismatch: the target domain "
+                      "differs from the training mix.</p>\n");
+}
+
 static void diagnosis_section(dlc_buf *b, const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
@@ -502,6 +539,7 @@ dlc_status report_write_html(const report *rep, const dlc_config *cfg, const rep
         goto done;
     classes_section(&b, report_main(rep));
     diagnosis_section(&b, rep);
+    sources_section(&b, rep);
     if ((st = gallery(&b, rep, run_dir, err)) != DLC_OK)
         goto done;
     config_section(&b, run_dir);

@@ -25,6 +25,9 @@
  *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "remedies": [str]},
+ *    "sources": {split: [{"source": str, "examples": int, "error": num|null}]} | null
+ *               (data.sources: what each split took from each source, and the primary
+ *                output's error on those examples),
  *    "confused_pairs": [{"true": str, "predicted": str, "count": int}]   (dev, else test),
  *    "error_analysis": {"kind": "misclassified"|"largest_errors", "dev_errors": int,
  *                       "sampled": int, "file": str, "images": bool} | null}
@@ -271,6 +274,30 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     int pairs[2 * 10];
     long counts[10];
     int np = report_confused_pairs(main, analysis_split(main), 10, pairs, counts);
+    dlc_buf_printf(&b, "  \"sources\": ");
+    if (rep->n_sources > 0) {
+        dlc_buf_printf(&b, "{");
+        for (int k = 0, first = 1; k < DATA_SPLIT_COUNT; k++) {
+            int total = 0;
+            for (int j = 0; j < rep->n_sources; j++)
+                total += rep->source_count[k][j];
+            if (!total)
+                continue;
+            dlc_buf_printf(&b, "%s\n    \"%s\": [", first ? "" : ",", data_split_names[k]);
+            first = 0;
+            for (int j = 0; j < rep->n_sources; j++) {
+                dlc_buf_printf(&b, "%s{\"source\": ", j ? ", " : "");
+                json_write_string(&b, rep->source_names.v[j]);
+                dlc_buf_printf(&b, ", \"examples\": %d", rep->source_count[k][j]);
+                key_num(&b, ", ", "error", rep->source_error[k][j]);
+                dlc_buf_printf(&b, "}");
+            }
+            dlc_buf_printf(&b, "]");
+        }
+        dlc_buf_printf(&b, "\n  },\n");
+    } else {
+        dlc_buf_printf(&b, "null,\n");
+    }
     dlc_buf_printf(&b, "  \"confused_pairs\": [");
     for (int i = 0; i < np; i++) {
         dlc_buf_printf(&b, "%s{\"true\": ", i ? ", " : "");

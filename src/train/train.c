@@ -26,6 +26,7 @@ typedef struct {
     optim *opt_state;
     int batch;              /* examples per step */
     float *targets;         /* (nmax, n_targets) */
+    float *aug_scratch;     /* (2 * example size) for augmentation */
     int *order;             /* (train n) */
     int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
     int lm;                 /* a language model: 1 words, 2 characters (perplexity columns) */
@@ -305,8 +306,9 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))
-            data_gather_augment(tr, t->order, start, N, &t->data.norm, cfg->data.hflip,
-                                cfg->data.crop_pad, &aug, graph_input(g, 0), t->targets);
+            data_gather_augment(tr, t->order, start, N, &t->data.norm, &cfg->data.augment,
+                                &t->data.source_names, &aug, graph_input(g, 0), t->targets,
+                                t->aug_scratch);
         else
             data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
         g->carry = t->data.stateful && b > 0;
@@ -724,6 +726,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
     const data_split *sp = t->data.split;
     say(t, "data: train %d, train-dev %d, dev %d, test %d examples; input %s%s", sp[DATA_SPLIT_TRAIN].n,
         sp[DATA_SPLIT_TRAIN_DEV].n, sp[DATA_SPLIT_DEV].n, sp[DATA_SPLIT_TEST].n, shape, what);
+    for (int j = 0; j < t->data.n_sources; j++) {
+        char line[512];
+        int at = snprintf(line, sizeof line, "source %s:", t->data.source_names.v[j]);
+        for (int k = 0; k < DATA_SPLIT_COUNT && at < (int)sizeof line; k++)
+            if (t->data.source_count[k][j])
+                at += snprintf(line + at, sizeof line - (size_t)at, " %s %d", data_split_names[k],
+                               t->data.source_count[k][j]);
+        say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
+    }
     if (t->data.skipped)
         say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
@@ -759,6 +770,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)
         return DLC_NOMEM(err);
+    if (data_augments(&cfg->data) && !(t->aug_scratch = tensor_alloc(2 * t->data.dim)))
+        return DLC_NOMEM(err);
     if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(g->n_weights)))
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
@@ -793,6 +806,7 @@ static void trainer_free(trainer *t)
     model_free(&t->m);
     optim_free(t->opt_state);
     tensor_free(t->targets);
+    tensor_free(t->aug_scratch);
     free(t->order);
     free(t->starts);
     tensor_free(t->best);

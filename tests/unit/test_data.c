@@ -1102,9 +1102,52 @@ static void test_shipped_csvs(void **state)
     cfg_free(&cfg);
 }
 
+/* data.sources weights: an epoch as long as the split, drawn with
+ * replacement in proportion to each example's weight. */
+static void test_plan_weighted(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    data_bundle b;
+    memset(&b, 0, sizeof b);
+    dataset ds = {0};
+    ds.n = N;
+    int idx[N];
+    float w[N];
+    for (int i = 0; i < N; i++) {
+        idx[i] = i;
+        w[i] = i < 300 ? 1.0f : 3.0f; /* 300 of weight 1, 100 of weight 3: half the draws each */
+    }
+    b.weight = w;
+    b.split[DATA_SPLIT_TRAIN] = (data_split){&ds, N, idx};
+    int order[N], starts[N + 1];
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 1);
+    long heavy = 0, total = 0;
+    for (int e = 0; e < 50; e++) {
+        int nb = data_plan(&b, &b.split[DATA_SPLIT_TRAIN], 32, &rng, order, starts);
+        assert_int_equal(starts[nb], N);
+        for (int i = 0; i < N; i++) {
+            assert_true(order[i] >= 0 && order[i] < N);
+            heavy += order[i] >= 300;
+            total++;
+        }
+    }
+    tu_close((double)heavy / total, 0.5, 0.02);
+    /* without weights: a permutation */
+    b.weight = NULL;
+    int seen[N] = {0};
+    data_plan(&b, &b.split[DATA_SPLIT_TRAIN], 32, &rng, order, starts);
+    for (int i = 0; i < N; i++)
+        seen[order[i]]++;
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_weighted),
         cmocka_unit_test(test_idx_plain_and_gzip),
         cmocka_unit_test(test_idx_2d_and_4d),
         cmocka_unit_test(test_idx_truncated),

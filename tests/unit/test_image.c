@@ -218,7 +218,7 @@ static void test_augment(void **state)
     dlc_rng rng;
     dlc_rng_seed(&rng, 1, 0);
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, 1, 0, &rng, x, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1}, NULL, &rng, x, NULL, NULL);
         int plain = 1, flip = 1;
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
@@ -234,7 +234,7 @@ static void test_augment(void **state)
     assert_true(seen_flip && seen_plain);
     /* shifts: every value is 0 or the source value one shift away */
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, 0, 1, &rng, x, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.crop_pad = 1}, NULL, &rng, x, NULL, NULL);
         int found = 0;
         for (int dy = -1; dy <= 1 && !found; dy++)
             for (int dx = -1; dx <= 1 && !found; dx++) {
@@ -254,14 +254,124 @@ static void test_augment(void **state)
     dlc_rng a, b;
     dlc_rng_seed(&a, 9, 3);
     dlc_rng_seed(&b, 9, 3);
-    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &a, x, NULL);
-    data_gather_augment(&s, NULL, 0, 1, NULL, 1, 2, &b, y, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &a, x, NULL, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &b, y, NULL, NULL);
     assert_memory_equal(x, y, sizeof x);
+}
+
+/* One example (C, H, W) of raw values through the transforms of a. */
+static void augment_one(const uint8_t *px, int C, int H, int W, const data_augment *a,
+                        const uint8_t *source, const dlc_strlist *names, uint64_t seed, float *x)
+{
+    dataset ds = {0};
+    float t = 0;
+    ds.n = 1;
+    ds.shape = (tensor_shape){3, {C, H, W}};
+    ds.dim = (size_t)C * H * W;
+    ds.u8 = (uint8_t *)px;
+    ds.n_targets = 1;
+    ds.targets = &t;
+    ds.source = (uint8_t *)source;
+    int idx = 0;
+    data_split s = {&ds, 1, &idx};
+    float scratch[2 * 3 * 16 * 16];
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, 0);
+    data_gather_augment(&s, NULL, 0, 1, NULL, a, names, &rng, x, NULL, scratch);
+}
+
+static double mean_of(const float *x, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += x[i];
+    return s / n;
+}
+
+static void test_augment_photometric(void **state)
+{
+    (void)state;
+    enum { H = 16, W = 16, D = H * W };
+    uint8_t px[D], flat[D];
+    for (int i = 0; i < D; i++) {
+        px[i] = (uint8_t)(40 + (i * 37) % 160); /* a pattern, inside 0..255 */
+        flat[i] = 100;
+    }
+    float x[D], y[D];
+    /* rotation by 90 degrees maps the grid onto itself: (h, w) <- (W-1-w, h) */
+    data_augment rot = {.rotate = {1, 90, 90}};
+    augment_one(px, 1, H, W, &rot, NULL, NULL, 1, x);
+    for (int h = 0; h < H; h++)
+        for (int w = 0; w < W; w++)
+            tu_close(x[h * W + w], px[(W - 1 - w) * W + h], 1e-3);
+    /* blur keeps a flat image flat and smooths a pattern, keeping its mean
+     * (edges clamped, so nearly) */
+    data_augment bl = {.blur = {1, 1.0, 1.0}};
+    augment_one(flat, 1, H, W, &bl, NULL, NULL, 1, x);
+    for (int i = 0; i < D; i++)
+        tu_close(x[i], 100, 1e-3);
+    augment_one(px, 1, H, W, &bl, NULL, NULL, 1, x);
+    double var_in = 0, var_out = 0, m_in = 0;
+    for (int i = 0; i < D; i++)
+        m_in += px[i] / (double)D;
+    double m_out = mean_of(x, D);
+    for (int i = 0; i < D; i++) {
+        var_in += (px[i] - m_in) * (px[i] - m_in);
+        var_out += (x[i] - m_out) * (x[i] - m_out);
+    }
+    assert_true(var_out < 0.5 * var_in);
+    tu_close(m_out, m_in, 2.0);
+    /* contrast 0.5: half the distance to the mean; brightness adds */
+    data_augment co = {.contrast = {1, 0.5, 0.5}, .brightness = {1, 10, 10}};
+    augment_one(px, 1, H, W, &co, NULL, NULL, 1, x);
+    for (int i = 0; i < D; i++)
+        tu_close(x[i], m_in + 0.5 * (px[i] - m_in) + 10, 1e-3);
+    /* noise: zero mean, the sigma asked for; values clamped */
+    data_augment no = {.noise = {1, 20, 20}};
+    augment_one(flat, 1, H, W, &no, NULL, NULL, 3, x);
+    double sd = 0;
+    for (int i = 0; i < D; i++)
+        sd += (x[i] - 100) * (x[i] - 100) / D;
+    tu_close(sqrt(sd), 20, 4);
+    tu_close(mean_of(x, D), 100, 4);
+    /* JPEG loss: a flat block is exact, quality 100 nearly the image, quality 5 much less so */
+    data_augment jq = {.jpeg = {1, 100, 100}};
+    augment_one(flat, 1, H, W, &jq, NULL, NULL, 1, x);
+    for (int i = 0; i < D; i++)
+        tu_close(x[i], 100, 1e-3);
+    augment_one(px, 1, H, W, &jq, NULL, NULL, 1, x);
+    data_augment jl = {.jpeg = {1, 5, 5}};
+    augment_one(px, 1, H, W, &jl, NULL, NULL, 1, y);
+    double e100 = 0, e5 = 0;
+    for (int i = 0; i < D; i++) {
+        e100 += fabs(x[i] - px[i]) / D;
+        e5 += fabs(y[i] - px[i]) / D;
+        assert_true(y[i] >= 0 && y[i] <= 255);
+    }
+    assert_true(e100 < 2.0);
+    assert_true(e5 > 5 * e100);
+    /* probability 0 never applies; limited to a source, only its examples */
+    data_augment never = {.noise = {0, 50, 50}};
+    augment_one(px, 1, H, W, &never, NULL, NULL, 1, x);
+    for (int i = 0; i < D; i++)
+        assert_true(x[i] == px[i]);
+    char web[] = "web", phone[] = "phone";
+    char *nv[] = {web, phone}, *only[] = {phone};
+    dlc_strlist names = {2, nv};
+    data_augment some = {.brightness = {1, 7, 7}, .sources = {1, only}};
+    uint8_t from_web = 0, from_phone = 1;
+    augment_one(px, 1, H, W, &some, &from_web, &names, 1, x);
+    augment_one(px, 1, H, W, &some, &from_phone, &names, 1, y);
+    for (int i = 0; i < D; i++) {
+        assert_true(x[i] == px[i]);
+        tu_close(y[i], px[i] + 7 > 255 ? 255 : px[i] + 7, 1e-4);
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_augment_photometric),
         cmocka_unit_test(test_gray_rgb_mix),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_limit_round_robin),

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# sources.bats - several data sources with roles (data.sources): what each
+# split takes from each, train-dev from the training mix, weights, synthesis
+# on chosen sources, the per-source report, and every bad source config.
+load helpers
+
+# two sources of Fashion-MNIST images: "web" (train only) and "phone" (split)
+sources_config() {
+    cat > s.yaml <<YAML
+name: s
+seed: 4
+data:
+  format: idx
+  sources:
+    - {name: web, domain: out,
+       train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 2000}}
+    - {name: phone, weight: ${1:-1},
+       train: {images: $FMNIST/t10k-images-idx3-ubyte.gz, labels: $FMNIST/t10k-labels-idx1-ubyte.gz, limit: 1000},
+       use: {train: 0.4, dev: 0.3, test: 0.3}}
+  split: {train_dev: 0.1}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 32, activation: relu}
+    - {type: dense, units: 10}
+train: {epochs: 2, batch_size: 64}
+YAML
+}
+
+@test "sources: dev and test from the target only, train-dev from the training mix, counts in every file" {
+    sources_config
+    run "$DLC" train s.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"source web: train "*" train_dev "* ]]
+    [[ "$output" == *"source phone: train "*" dev 300 test 300"* ]]
+    j=runs/s/report.json
+    # train 2000 + 400 less the 240 of train-dev; dev and test 300 phone examples each
+    [ "$(jq '.splits.train.examples + .splits.train_dev.examples' $j)" -eq 2400 ]
+    [ "$(jq '.splits.train_dev.examples' $j)" -eq 240 ]
+    jq -e '.sources.dev == [{"source": "web", "examples": 0, "error": null}, .sources.dev[1]]' $j
+    jq -e '.sources.dev[1].examples == 300 and .sources.test[1].examples == 300' $j
+    jq -e '(.sources.train | map(.examples) | add) == .splits.train.examples' $j
+    # the error per source agrees with the split's
+    jq -e '((.sources.dev[1].error - .splits.dev.error) | fabs) < 1e-9' $j
+    grep -q 'id="sources"' runs/s/report.html
+    [[ "$output" == *"error per data source"* ]]
+    # normalization from the training mix: the same statistics as the config says nothing else
+    jq -e '.diagnosis.gaps.data_mismatch != null' $j
+}
+
+@test "sources: a weight draws a source's examples more often in the training mix" {
+    sources_config 8
+    run "$DLC" train s.yaml --set train.epochs=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"phone"*"(sampling weight set)"* ]]
+    # same splits as without weights; the epoch is as long
+    sources_config 1
+    "$DLC" train s.yaml --out plain --quiet --set train.epochs=1
+    [ "$(jq .splits.train.examples runs/s/report.json)" -eq "$(jq .splits.train.examples plain/report.json)" ]
+}
+
+@test "sources: synthesis applies to the sources named and trains" {
+    sources_config
+    cat >> s.yaml <<YAML
+YAML
+    sed -i 's/^  split: {train_dev: 0.1}/  split: {train_dev: 0.1}\n  augment: {sources: [web], blur: {p: 0.5}, noise: {p: 0.5, max: 8}, contrast: {p: 0.5}, rotate: {p: 0.3, min: -8, max: 8}, jpeg: {p: 0.3}}/' s.yaml
+    run "$DLC" train s.yaml --set train.epochs=1
+    [ "$status" -eq 0 ]
+    grep -q 'sources: \[web\]' runs/s/config.yaml
+}
+
+@test "sources: bad configs name the file, line and key (exit 2)" {
+    sources_config
+    sed 's/- {name: web, domain: out,/- {domain: out,/' s.yaml > a.yaml
+    run "$DLC" train a.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"a.yaml:"*"key 'data.sources.0.name': missing (required)"* ]]
+    sed 's/name: phone,/name: web,/' s.yaml > b.yaml
+    run "$DLC" train b.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sources.1.name': two sources are named 'web'"* ]]
+    sed 's/use: {train: 0.4, dev: 0.3, test: 0.3}/use: {train: 0.6, dev: 0.3, test: 0.3}/' s.yaml > c.yaml
+    run "$DLC" train c.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sources.1.use': train + dev + test take 1.2 of source 'phone': at most 1"* ]]
+    sed 's/use: {train: 0.4, dev: 0.3, test: 0.3}/use: {train: 0.4, test: 0.3}/' s.yaml > d.yaml
+    run "$DLC" train d.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sources': no source feeds the dev split"* ]]
+    sed 's/- {name: web, domain: out,/- {name: web, domain: out, use: {train: 0.9, dev: 0.1},/' s.yaml > e.yaml
+    run "$DLC" train e.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sources.0.use.dev': source 'web' is of another domain (domain: out)"* ]]
+    run "$DLC" train e.yaml --set data.allow_out_of_domain_eval=true --set train.epochs=1
+    [ "$status" -eq 0 ]
+    sed "s|  split: {train_dev: 0.1}|  split: {train_dev: 0.1}\n  train: {images: a.gz, labels: b.gz}|" s.yaml > f.yaml
+    run "$DLC" train f.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.train': data.sources names the data"* ]]
+    sed 's/  split: {train_dev: 0.1}/  split: {dev: 0.1}/' s.yaml > g.yaml
+    run "$DLC" train g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.split': with data.sources, each source's use: says what dev and test take"* ]]
+    sed 's/  split: {train_dev: 0.1}/  split: {train_dev: 0.1}\n  augment: {sources: [webb], blur: {p: 1}}/' s.yaml > h.yaml
+    run "$DLC" train h.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.augment.sources': no source is named 'webb'"* ]]
+}
+
+@test "sources: another shape or other classes are clear errors" {
+    iris_config
+    cat > m.yaml <<YAML
+data:
+  format: csv
+  label: species
+  sources:
+    - {name: a, train: {file: $ROOT/data/iris.csv}}
+    - {name: b, train: {file: short.csv}, use: {train: 0.5, dev: 0.5}}
+model: {layers: [{type: dense, units: 3}]}
+YAML
+    printf 'sepal_length,sepal_width,petal_length,species\n1,2,3,setosa\n2,3,4,setosa\n' > short.csv
+    run "$DLC" train m.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.sources.1 (b): examples have shape (3), but source 'a' has (4)"* ]]
+    printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
+    run "$DLC" train m.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.sources.1 (b)"*"rose"* ]]
+}
