@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1-B5 of ../shared/BENCH.md, dlc against
+# make bench: benchmarks B1-B5 and B7 of ../shared/BENCH.md, dlc against
 # the PyTorch peer (when Debian's python3-torch is installed).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
@@ -33,7 +33,7 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
-BENCH=${BENCH:-b5 b1 b2 b3 b4}
+BENCH=${BENCH:-b5 b1 b2 b3 b4 b7}
 want() { [[ " $BENCH " == *" $1 "* ]]; }
 
 have_torch=0
@@ -126,4 +126,5 @@ print(r["norm_mean"], r["norm_std"])' "$OUT/b4.json")
 fi
 
 if want b3; then bash bench/b3.sh; fi
+if want b7; then bash bench/b7.sh; fi
 exit 0
