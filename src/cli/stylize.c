@@ -92,14 +92,15 @@ static dlc_status on_step(void *user, const stylize *s, const stylize_progress *
     return DLC_OK;
 }
 
-/* An option's whole number >= lo into *out (0 when absent); 2 on error. */
-static int int_opt(const cli_command *c, const cli_args *a, const char *name, long lo, int *out)
+/* An option's whole number in [lo, hi] into *out (0 when absent); 2 on error. */
+static int int_opt(const cli_command *c, const cli_args *a, const char *name, long lo, long hi,
+                   int *out)
 {
     const char *v = cli_get(c, a, name);
     long n = 0;
     *out = 0;
-    if (v && (dlc_parse_long(v, &n) != 0 || n < lo || n > 1000000))
-        return cli_usage_error(c, "%s needs a whole number from %ld to 1000000, got '%s'", name, lo, v);
+    if (v && (dlc_parse_long(v, &n) != 0 || n < lo || n > hi))
+        return cli_usage_error(c, "%s needs a whole number from %ld to %ld, got '%s'", name, lo, hi, v);
     *out = (int)n;
     return 0;
 }
@@ -129,8 +130,10 @@ static int run(const cli_args *a)
     if (!content || !style || !out)
         return cli_usage_error(c, "--content, --style and --out are required");
     int size, steps, every, rc;
-    if ((rc = int_opt(c, a, "--size", 8, &size)) || (rc = int_opt(c, a, "--steps", 1, &steps)) ||
-        (rc = int_opt(c, a, "--every", 1, &every)) || (rc = check_writable(c, "--out", out)) ||
+    /* --size as stylize.size allows */
+    if ((rc = int_opt(c, a, "--size", 8, 4096, &size)) ||
+        (rc = int_opt(c, a, "--steps", 1, 10000000, &steps)) ||
+        (rc = int_opt(c, a, "--every", 1, 10000000, &every)) || (rc = check_writable(c, "--out", out)) ||
         (log && (rc = check_writable(c, "--log", log))) ||
         (export && (rc = check_writable(c, "--export", export))))
         return rc;

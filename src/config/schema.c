@@ -215,7 +215,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("stylize.content",             K_STRING,     CFG(stylize.content),    "",       ANY,          PLAIN)             \
     X("stylize.style",               K_STYLE,      CFG(stylize),            "[]",     ANY,          PLAIN)             \
     X("stylize.alpha",               K_DOUBLE,     CFG(stylize.alpha),      "1",      GE(0),        PLAIN)             \
-    X("stylize.beta",                K_DOUBLE,     CFG(stylize.beta),       "1000",   GE(0),        PLAIN)             \
+    X("stylize.beta",                K_DOUBLE,     CFG(stylize.beta),       "1e6",    GE(0),        PLAIN)             \
     X("stylize.tv",                  K_DOUBLE,     CFG(stylize.tv),         "0",      GE(0),        PLAIN)             \
     X("stylize.steps",               K_INT,        CFG(stylize.steps),      "200",    GE(1),        PLAIN)             \
     X("stylize.size",                K_INT,        CFG(stylize.size),       "256",    IN_CC(8, 4096), PLAIN)           \
