@@ -1,11 +1,13 @@
 # dlc - a deep-learning trainer for the command line.
 #   make            build ./dlc
 #   make test       unit tests (cmocka), command-line tests (bats), fuzz seeds
+#                   (installs ONNX Runtime for the export tests first: make onnxruntime),
+#                   ONNX's node tests against dlc's layers (make onnx-node-tests)
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
-#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -15,6 +17,25 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 OPT     ?= -O3 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) -fno-math-errno -fno-trapping-math $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+# MPI for data-parallel training (src/dist): Open MPI through pkg-config
+# (ompi-c), else mpicc's flags.  Without it (MPI=0) dlc is built for one
+# process; the same binary with MPI also runs without mpirun.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+ifeq ($(strip $(MPI_LIBS)),)
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+endif
+MPI ?= $(if $(strip $(MPI_LIBS)),1,0)
+ifeq ($(MPI),1)
+LDLIBS  += $(MPI_LIBS)
+else
+MPI_LIBS :=
+ifeq ($(MAKELEVEL),0)
+$(info note: building without MPI (no libopenmpi-dev): 'mpirun -np N dlc train' needs it; scripts/install-deps.sh installs it)
+endif
+endif
 
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
@@ -26,13 +47,17 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime onnx-node-tests
 
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+ifeq ($(MPI),1)
+$(BUILD)/src/dist/dist.o: CFLAGS += -DDLC_MPI $(MPI_CFLAGS)
+endif
 
 $(LIB): $(OBJS)
 	@rm -f $@
@@ -44,7 +69,7 @@ $(LIB): $(OBJS)
 # per call (benchmark B4).  The archive still picks its kernels at run time.
 BLAS_STATIC ?= 1
 BLAS_A   := $(if $(filter 1,$(BLAS_STATIC)),$(wildcard $(shell pkg-config --variable=libdir openblas)/libopenblas.a))
-BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) -lgfortran -lm -lpthread,$(LDLIBS))
+BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) $(MPI_LIBS) -lgfortran -lm -lpthread,$(LDLIBS))
 
 $(BIN): $(BUILD)/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(BIN_LIBS)
@@ -60,11 +85,29 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
-cli-test: $(BIN)
-	DLC=$(abspath $(BIN)) bats tests/cli
+cli-test: $(BIN) $(BUILD)/tests/st_compare onnxruntime
+	DLC=$(abspath $(BIN)) ST_COMPARE=$(abspath $(BUILD)/tests/st_compare) bats tests/cli
+
+# compares two safetensors files (tests/tools/st_compare.c)
+$(BUILD)/tests/st_compare: tests/tools/st_compare.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# ONNX Runtime (npm onnxruntime-node, CPU binaries inside the package) for the
+# export tests and benchmark B10, into tests/onnx/node_modules (not committed).
+# --ignore-scripts: its install script fetches GPU binaries from a host that
+# may be unreachable.  Without node/npm or the registry the tests skip.
+ORT_DIR := tests/onnx/node_modules/onnxruntime-node
+onnxruntime:
+	@if [ -f $(ORT_DIR)/package.json ] && grep -q '"version": "1.30.0"' $(ORT_DIR)/package.json; then :; \
+	elif command -v npm >/dev/null; then \
+	  echo "== npm install onnxruntime-node (tests/onnx)"; \
+	  (cd tests/onnx && npm install --ignore-scripts --no-package-lock --no-audit --no-fund --loglevel=error) || \
+	    echo "onnxruntime: npm install failed; the ONNX export tests will skip"; \
+	else echo "onnxruntime: npm is missing; the ONNX export tests will skip"; fi
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text; do \
+	@set -e; for t in yaml idx csv safetensors text image onnx; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
@@ -72,7 +115,18 @@ $(BUILD)/tests/fuzz_replay: tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ tests/fuzz/replay.c $(FUZZ_TARGETS) $(LIB) $(LDFLAGS) $(LDLIBS)
 
-test: unit cli-test fuzz-seeds
+# ONNX's backend node tests (Debian's libonnx-testdata) run against dlc's
+# layers: the table per op, and a failure unless it is a listed difference.
+ONNX_NODE_DIR ?= /usr/include/onnx/backend/test/data/node
+$(BUILD)/tests/onnx_node_tests: tests/onnx/node_tests.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+onnx-node-tests: $(BUILD)/tests/onnx_node_tests
+	@if [ -d $(ONNX_NODE_DIR) ]; then $< $(ONNX_NODE_DIR); \
+	else echo "onnx-node-tests: $(ONNX_NODE_DIR) is missing (apt-get install libonnx-testdata): skipped"; fi
+
+test: unit cli-test fuzz-seeds onnx-node-tests
 
 sanitize:
 	$(MAKE) BUILD=build/asan BIN=build/asan/dlc OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -100,8 +154,9 @@ $(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx
 fuzz:
-	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build $(BIN)

@@ -4,7 +4,7 @@
 # in dlc stylize against the same problem in PyTorch: the network, weights,
 # images and costs dlc exports (--export), solved by scripts/stylize_torch.py.
 # configs/stylize_random.yaml at SIZE (default 256) on the README's
-# photographs when mate-backgrounds is installed, else on generated stripes.
+# photographs when mate-backgrounds is installed, else on the test images.
 # Each program at 1 and 2 threads, alternating, REPS times; medians of ms per
 # step over STEPS steps after the first (a warm-up); best against best.
 # Called by bench/run.sh; runs alone too.
@@ -25,10 +25,8 @@ have_torch=0
 C=/usr/share/backgrounds/mate/nature/Dune.jpg
 S=/usr/share/backgrounds/mate/abstract/Elephants.jpg
 if [ ! -f "$C" ] || [ ! -f "$S" ]; then
-    # two 64x40 images: stripes and a ramp (binary PPM)
-    C=$OUT/c.ppm S=$OUT/s.ppm
-    { printf 'P6\n64 40\n255\n'; LC_ALL=C awk 'BEGIN {for (i = 0; i < 40; i++) for (j = 0; j < 64; j++) printf "%c%c%c", 4 * j, 6 * i, 128}'; } > "$C"
-    { printf 'P6\n64 40\n255\n'; LC_ALL=C awk 'BEGIN {for (i = 0; i < 40; i++) for (j = 0; j < 64; j++) if (int((i + j) / 4) % 2) printf "%c%c%c", 250, 200, 20; else printf "%c%c%c", 30, 40, 160}'; } > "$S"
+    # the test images: an RGB sneaker, styled by its JPEG copy
+    C=tests/data/images/other/sneaker_rgb_56.png S=tests/data/images/other/sneaker_rgb_56.jpg
 fi
 
 echo "== B7: style transfer, one Adam step on a ${SIZE}-pixel image (configs/stylize_random.yaml), ms per step"

@@ -1,5 +1,6 @@
 # lib.sh - what the benchmark scripts share: medians and the dlc-against-peer
-# report.  Sourced by bench/run.sh and bench/b3.sh; expects have_torch set.
+# report.  Sourced by bench/run.sh, b3.sh and b8.sh; expects have_torch set (the
+# peer is there) and takes the peer's name from PEER_NAME (default torch).
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 
@@ -15,7 +16,7 @@ compare() {
         [ -n "$extra" ] && line+=$($extra "$t" "$d")
         if [ "$have_torch" = 1 ]; then
             p=$(echo ${ps[$t]:-0} | tr ' ' '\n' | median)
-            line+="  | torch ${p} $unit (runs: $(echo ${ps[$t]:-none})${pr[$t]:+; peak RSS ${pr[$t]} MiB})"
+            line+="  | ${PEER_NAME:-torch} ${p} $unit (runs: $(echo ${ps[$t]:-none})${pr[$t]:+; peak RSS ${pr[$t]} MiB})"
             line+="  ratio $(awk -v a="$d" -v b="$p" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
             awk -v a="$p" -v b="$best_t" 'BEGIN {exit !(a > b)}' && best_t=$p
         fi
@@ -23,7 +24,7 @@ compare() {
         echo "$line"
     done
     if [ "$have_torch" = 1 ]; then
-        echo "$name best against best: dlc $best_d / torch $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
+        echo "$name best against best: dlc $best_d / ${PEER_NAME:-torch} $best_t = $(awk -v a="$best_d" -v b="$best_t" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x"
     else
         echo "(PyTorch peer not available: install python3-torch for the ratios)"
     fi

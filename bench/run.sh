@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1-B5 and B7 of ../shared/BENCH.md, dlc against
-# the PyTorch peer (when Debian's python3-torch is installed).  Figures, not
+# make bench: benchmarks B1-B5 and B7-B10 of ../shared/BENCH.md, dlc against
+# the PyTorch peer (when Debian's python3-torch is installed; B8: gensim).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
 # count; the median is reported.  BENCH="b2 b4" runs only those.
@@ -33,7 +33,7 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
-BENCH=${BENCH:-b5 b1 b2 b3 b4 b7}
+BENCH=${BENCH:-b5 b1 b2 b3 b4 b7 b9 b10}
 want() { [[ " $BENCH " == *" $1 "* ]]; }
 
 have_torch=0
@@ -127,4 +127,7 @@ fi
 
 if want b3; then bash bench/b3.sh; fi
 if want b7; then bash bench/b7.sh; fi
+if want b8; then bash bench/b8.sh; fi
+if want b9; then bash bench/b9.sh; fi
+if want b10; then bash bench/b10.sh; fi
 exit 0

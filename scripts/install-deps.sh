@@ -5,14 +5,27 @@
 #   tests:   libcmocka-dev (C unit tests), bats (command-line tests), jq (reading
 #            report.json in them), chromium (renders report.html headless; its
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
-#            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion)
+#            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion),
+#            python3-gensim (tests/cli/embed.bats checks that gensim reads the
+#            vectors dlc embed writes; benchmark B8's peer; the test skips without it)
+#   MPI:     openmpi-bin libopenmpi-dev (mpirun -np N dlc train: one run over
+#            several processes or machines; make builds without MPI when
+#            libopenmpi-dev is missing, and its tests skip)
 #   data:    dataset-fashion-mnist (the default config's data)
-# Optional, not installed here: valgrind (make valgrind), clang (make fuzz),
+#   onnx:    python3-onnx (onnx.checker on exported files), libonnx-testdata
+#            (ONNX's node tests, make onnx-node-tests), nodejs and npm when
+#            node is missing (make test installs the npm package onnxruntime-node
+#            into tests/onnx to run exported files)
+# Optional, not installed here: valgrind (make valgrind), clang (make fuzz), fortunes and
+# npm (the text corpora: scripts/prepare_fortunes.py, prepare_brown.py, prepare_nlp_corpus.py),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
-      libcmocka-dev bats jq chromium parallel dataset-fashion-mnist)
+      libcmocka-dev bats jq chromium parallel python3-gensim openmpi-bin libopenmpi-dev
+      dataset-fashion-mnist python3-onnx libonnx-testdata)
+# a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
+command -v node >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" = "--all" ]; then
     pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
 fi

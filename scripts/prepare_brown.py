@@ -15,6 +15,11 @@ It writes:
                     "word<TAB>TAG" line per token, a blank line between
                     sentences; tags upper-cased as NLTK's reader gives them
                     (the full Brown tag set, with -TL, -HL, -NC and compounds)
+  text.txt          the same sentences, one per line, words only (for
+                    learning word vectors: configs/brown_word2vec.yaml, glove)
+  text_train.txt    the first 90% of them (the tagger's train split): the
+                    biLM of configs/brown_bilm.yaml, whose vocabulary is then
+                    the tagger's
   genres_train.tsv  passages for genre classification: consecutive sentences
   genres_dev.tsv    of one file, at least 100 words each, "text<TAB>genre";
   genres_test.tsv   within each genre the files in order, every 10th file
@@ -132,7 +137,17 @@ def main():
         for s in sents:
             out.write("".join(f"{w}\t{t}\n" for w, t in s))
             out.write("\n")
+    # the same sentences as plain text, one per line, for learning word
+    # vectors (configs/brown_word2vec.yaml and friends)
+    with open(os.path.join(args.out, "text.txt"), "w") as out:
+        for s in sents:
+            out.write(" ".join(w for w, _ in s) + "\n")
     n_train = len(sents) - int(len(sents) * 0.1 + 0.5)
+    # the tagger's train sentences alone: a biLM learned from them has the
+    # tagger's vocabulary (configs/brown_bilm.yaml, brown_pos_elmo.yaml)
+    with open(os.path.join(args.out, "text_train.txt"), "w") as out:
+        for s in sents[:n_train]:
+            out.write(" ".join(w for w, _ in s) + "\n")
     train, test = sents[:n_train], sents[n_train:]
     tags = {t for s in sents for _, t in s}
     print(f"tagged.txt: {len(sents)} sentences, {sum(map(len, sents))} tokens, {len(tags)} tags; "

@@ -1,10 +1,14 @@
 /* sha256.c - SHA-256 as FIPS 180-4 defines it: 64-byte blocks, the message
  * padded with a 1 bit, zeros and its length in bits (big-endian). */
+#define _POSIX_C_SOURCE 200809L
 #include "sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "util.h"
 
 static const uint32_t K256[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -95,9 +99,15 @@ void dlc_sha256_final(dlc_sha256 *s, char hex[65])
 
 dlc_status dlc_sha256_file(const char *path, char hex[65], dlc_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot read: %s", path, strerror(errno));
+    /* a regular file only: a FIFO or device of that name would block or never end */
+    int fd = dlc_open_regular(path, NULL, err);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return fd >= 0 ? dlc_fail(err, DLC_EIO, "%s: cannot read: %s", path, strerror(errno))
+                       : DLC_EINPUT;
+    }
     dlc_sha256 s;
     dlc_sha256_init(&s);
     uint8_t buf[1 << 16];

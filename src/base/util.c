@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <stdint.h>
 #include <time.h>
 
 size_t dlc_strlcpy(char *dst, const char *src, size_t size)
@@ -75,45 +78,100 @@ const char *dlc_nearest(const char *word, const char *const *candidates)
     return best;
 }
 
-dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err)
+const char *dlc_file_kind(unsigned mode)
+{
+    return S_ISDIR(mode)    ? "a folder"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISREG(mode)  ? "a regular file"
+                            : "not a regular file";
+}
+
+int dlc_open_regular(const char *path, long long *size, dlc_error *err)
+{
+    /* stat first so that a device or FIFO is never even opened; fstat after
+     * the open (O_NONBLOCK: a FIFO swapped in between cannot block) so the
+     * checked file is the one read */
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        struct stat lb;
+        if ((e == ENOENT || e == ELOOP) && lstat(path, &lb) == 0 && S_ISLNK(lb.st_mode))
+            dlc_fail(err, DLC_EINPUT, "%s: %s", path,
+                     e == ELOOP ? "a symbolic link loop" : "a broken symbolic link");
+        else
+            dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(e));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        dlc_fail(err, DLC_EINPUT, "%s: is %s, not a regular file", path, dlc_file_kind(sb.st_mode));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        dlc_fail(err, DLC_EINPUT, "%s: is %s, not a regular file", path, dlc_file_kind(sb.st_mode));
+        close(fd);
+        return -1;
+    }
+    if (size)
+        *size = (long long)sb.st_size;
+    return fd;
+}
+
+dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len, dlc_error *err)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
+    long long size;
+    int fd = dlc_open_regular(path, &size, err);
+    if (fd < 0)
+        return DLC_EINPUT;
+    if (size < 0 || (unsigned long long)size > max) {
+        close(fd);
+        return dlc_fail(err, DLC_EINPUT, "%s: too large (%lld bytes; at most %zu are read)", path,
+                        size, max);
+    }
+    /* the size from fstat, plus one byte to see a file that grew meanwhile */
+    size_t cap = (size_t)size + 1, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return DLC_NOMEM(err);
     }
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, 2 * cap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return DLC_NOMEM(err);
-            }
-            buf = nb;
-            cap *= 2;
+    while (n < cap) {
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return dlc_fail(err, DLC_EIO, "%s: read error: %s", path, strerror(e));
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
         if (got == 0)
             break;
+        n += (size_t)got;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (n > (size_t)size) {
         free(buf);
-        return dlc_fail(err, DLC_EIO, "%s: read error", path);
+        return dlc_fail(err, DLC_EINPUT, "%s: the file grew while it was read", path);
     }
     buf[n] = '\0';
     *out = buf;
     *len = n;
     return DLC_OK;
+}
+
+dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err)
+{
+    return dlc_read_file_max(path, DLC_TEXT_MAX, out, len, err);
 }
 
 dlc_status dlc_mkdirs(const char *path, dlc_error *err)
@@ -283,4 +341,153 @@ void dlc_path_stem(char *out, size_t size, const char *path)
         n = size - 1;
     memcpy(out, base, n);
     out[n] = '\0';
+}
+
+/* Length of the UTF-8 sequence at s and its code point, or 0 when invalid
+ * (overlong forms, surrogates and values past U+10FFFF included). */
+static int utf8_seq(const unsigned char *s, unsigned *cp)
+{
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n <= 1) {
+        *cp = c;
+        return n;
+    }
+    unsigned v = c & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+void dlc_buf_escape(dlc_buf *b, const char *str, int mode)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int all = mode == DLC_ESC_ALL;
+    if (all && *s == ' ') { /* a token of spaces only: visible as the symbol for space */
+        const unsigned char *q = s;
+        while (*q == ' ')
+            q++;
+        if (!*q) {
+            for (; *s; s++)
+                dlc_buf_append(b, "\xe2\x90\xa0", 3); /* U+2420 SYMBOL FOR SPACE */
+            return;
+        }
+    }
+    while (*s) {
+        unsigned cp;
+        int n = utf8_seq(s, &cp);
+        if (n == 0) { /* a byte that is not UTF-8: shown, never sent raw */
+            dlc_buf_printf(b, "\\x%02x", *s);
+            s++;
+            continue;
+        }
+        if (cp == '\n' && !all)
+            dlc_buf_append(b, "\n", 1);
+        else if (cp == '\t' && !all)
+            dlc_buf_append(b, "\t", 1);
+        else if (cp == '\n' || cp == '\t' || cp == '\r')
+            dlc_buf_printf(b, "\\%c", cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
+        else if (cp == '\\' && all)
+            dlc_buf_append(b, "\\\\", 2);
+        else if (cp < 0x20 || cp == 0x7F)
+            dlc_buf_printf(b, "\\x%02x", cp);
+        else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+                 (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+            /* C1 controls (0x9B is CSI on some terminals), line separators and
+             * the bidirectional overrides that reorder what is shown */
+            dlc_buf_printf(b, "\\u%04x", cp);
+        else
+            dlc_buf_append(b, (const char *)s, (size_t)n);
+        s += n;
+    }
+}
+
+const char *dlc_escape(char *out, size_t size, const char *s, int mode)
+{
+    dlc_buf b = {0};
+    dlc_buf_escape(&b, s, mode);
+    const char *text = b.failed ? "?" : b.s ? b.s : "";
+    size_t n = strlen(text);
+    if (n >= size) { /* cut at a character boundary, marked */
+        n = size >= 4 ? size - 4 : 0;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+        memcpy(out, text, n);
+        dlc_strlcpy(out + n, size >= 4 ? "..." : "", size - n);
+    } else {
+        memcpy(out, text, n + 1);
+    }
+    dlc_buf_free(&b);
+    return out;
+}
+
+/* ---- a name index ---- */
+
+static uint64_t index_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+dlc_status dlc_index_init(dlc_index *ix, size_t n, dlc_error *err)
+{
+    memset(ix, 0, sizeof *ix);
+    size_t cap = 16;
+    while (cap < 2 * n + 1)
+        cap *= 2;
+    ix->key = calloc(cap, sizeof *ix->key);
+    ix->val = malloc(cap * sizeof *ix->val);
+    if (!ix->key || !ix->val) {
+        dlc_index_free(ix);
+        return DLC_NOMEM(err);
+    }
+    ix->cap = cap;
+    ix->max = n;
+    return DLC_OK;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t index_slot(const dlc_index *ix, const char *key)
+{
+    size_t i = (size_t)index_hash(key) & (ix->cap - 1);
+    while (ix->key[i] && strcmp(ix->key[i], key) != 0)
+        i = (i + 1) & (ix->cap - 1);
+    return i;
+}
+
+int dlc_index_put(dlc_index *ix, const char *key, int val)
+{
+    size_t i = index_slot(ix, key);
+    if (ix->key[i])
+        return ix->val[i];
+    if (ix->n >= ix->max)
+        return -2;
+    ix->key[i] = key;
+    ix->val[i] = val;
+    ix->n++;
+    return -1;
+}
+
+int dlc_index_get(const dlc_index *ix, const char *key)
+{
+    if (!ix->cap)
+        return -1;
+    size_t i = index_slot(ix, key);
+    return ix->key[i] ? ix->val[i] : -1;
+}
+
+void dlc_index_free(dlc_index *ix)
+{
+    free(ix->key);
+    free(ix->val);
+    memset(ix, 0, sizeof *ix);
 }

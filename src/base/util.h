@@ -27,9 +27,25 @@ int dlc_edit_distance(const char *a, const char *b);
  * close enough to be a plausible typo.  Borrowed pointer into candidates. */
 const char *dlc_nearest(const char *word, const char *const *candidates);
 
-/* Reads a whole file into a new buffer (NUL-terminated; *len excludes the NUL).
- * The caller frees *out.  Errors name the path. */
+/* Sizes of the files dlc reads whole: configs, sweep files, tag sheets and
+ * other text (DLC_TEXT_MAX); data files and models (DLC_DATA_MAX). */
+#define DLC_TEXT_MAX ((size_t)64 << 20)
+#define DLC_DATA_MAX ((size_t)8 << 30)
+
+/* Reads a whole regular file into a new buffer (NUL-terminated; *len excludes
+ * the NUL), at most DLC_TEXT_MAX bytes (dlc_read_file_max: max).  A folder,
+ * FIFO, socket or device, a broken link or a link loop, or a file over the
+ * limit is DLC_EINPUT naming the path and what it is; never blocks.  The
+ * caller frees *out. */
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err);
+dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len,
+                             dlc_error *err);
+/* Opens a regular file for reading (O_NONBLOCK, checked with fstat after the
+ * open) and gives its size; -1 with err set (DLC_EINPUT) otherwise, with the
+ * same reasons as dlc_read_file.  The caller closes the descriptor. */
+int dlc_open_regular(const char *path, long long *size, dlc_error *err);
+/* "a folder", "a FIFO (named pipe)", ... for a stat mode. */
+const char *dlc_file_kind(unsigned mode);
 
 /* The file name of path without folder and extension into out
  * ("configs/mnist.yaml" -> "mnist"); cut to size - 1 bytes. */
@@ -59,6 +75,23 @@ void dlc_strlist_clear(dlc_strlist *l);
 int dlc_strlist_equal(const dlc_strlist *a, const dlc_strlist *b);
 dlc_status dlc_strlist_copy(dlc_strlist *dst, const dlc_strlist *src, dlc_error *err);
 
+/* ---- a name index: string -> int in constant time ----
+ * For lookups by name over many items (layers of a large config): a fixed
+ * open-addressing table sized for at most n keys.  Keys are borrowed (they
+ * must outlive the index).  Free with dlc_index_free. */
+typedef struct {
+    size_t cap, n, max;
+    const char **key;
+    int *val;
+} dlc_index;
+dlc_status dlc_index_init(dlc_index *ix, size_t n, dlc_error *err);
+/* Adds key -> val; returns -1 when added, the existing value when key was
+ * there already (nothing changes), -2 when the index is full. */
+int dlc_index_put(dlc_index *ix, const char *key, int val);
+/* key's value, -1 when absent. */
+int dlc_index_get(const dlc_index *ix, const char *key);
+void dlc_index_free(dlc_index *ix);
+
 /* ---- a growable text buffer ---- */
 typedef struct {
     char *s;     /* NUL-terminated; NULL until something is appended */
@@ -70,5 +103,20 @@ typedef struct {
 void dlc_buf_printf(dlc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dlc_buf_append(dlc_buf *b, const char *s, size_t n);
 void dlc_buf_free(dlc_buf *b);
+
+/* ---- text for a terminal ----
+ * Strings from data (class names, tokens, tags, file names, labels in
+ * messages) go to the terminal escaped, so none can send it a control
+ * sequence (retitle it, hide text, move the cursor): control characters
+ * become \n \t \r \xNN, C1 controls, line separators and bidirectional
+ * overrides \uNNNN, bytes that are not UTF-8 \xNN.  DLC_ESC_ALL (a table
+ * cell, a token) also escapes newline, tab and backslash, and shows a string
+ * of spaces only as U+2420 (so a space token is seen); DLC_ESC_KEEP_LINES (a
+ * message, generated text) keeps newline and tab as they are. */
+enum { DLC_ESC_ALL, DLC_ESC_KEEP_LINES };
+void dlc_buf_escape(dlc_buf *b, const char *s, int mode);
+/* The same into out (always terminated; cut with "..." when it does not
+ * fit); returns out, for printf. */
+const char *dlc_escape(char *out, size_t size, const char *s, int mode);
 
 #endif

@@ -23,6 +23,7 @@ static double json_num(const json_value *v)
 
 static void print_table(const report_tally *t, const char *tags_path, const json_value *rep)
 {
+    char e[128];
     const json_value *ea = json_get(rep, "error_analysis");
     double dev_errors = json_num(json_get(ea, "dev_errors"));
     printf("error analysis: %d sampled", t->rows);
@@ -37,7 +38,8 @@ static void print_table(const report_tally *t, const char *tags_path, const json
         if (g->count == 0)
             continue;
         any = 1;
-        printf("%-24.24s %7d %11.1f%% ", g->name, g->count, 100 * g->share);
+        printf("%-24.24s %7d %11.1f%% ", dlc_escape(e, sizeof e, g->name, DLC_ESC_ALL), g->count,
+               100 * g->share);
         if (isnan(g->ceiling))
             printf("%10s\n", "-");
         else
@@ -62,6 +64,7 @@ static void print_table(const report_tally *t, const char *tags_path, const json
 
 static void print_pairs(const json_value *rep)
 {
+    char e[128], e2[128];
     const json_value *pairs = json_get(rep, "confused_pairs");
     if (!pairs || pairs->type != JSON_ARRAY || pairs->n == 0)
         return;
@@ -70,7 +73,8 @@ static void print_pairs(const json_value *rep)
         const json_value *t = json_get(pairs->items[i], "true"), *p = json_get(pairs->items[i], "predicted");
         double c = json_num(json_get(pairs->items[i], "count"));
         if (t && p && t->type == JSON_STRING && p->type == JSON_STRING)
-            printf("  %-20s -> %-20s %6.0f\n", t->string, p->string, c);
+            printf("  %-20s -> %-20s %6.0f\n", dlc_escape(e, sizeof e, t->string, DLC_ESC_ALL),
+                   dlc_escape(e2, sizeof e2, p->string, DLC_ESC_ALL), c);
     }
 }
 
@@ -78,20 +82,30 @@ static void print_json(const report_tally *t)
 {
     dlc_buf b = {0};
     dlc_buf_printf(&b, "{\"sampled\": %d, \"untagged\": %d, \"dev_error\": ", t->rows, t->untagged);
-    dlc_buf_printf(&b, isnan(t->dev_error) ? "null" : "%.9g", t->dev_error);
+    json_write_number(&b, t->dev_error);
     dlc_buf_printf(&b, ", \"tags\": [");
     for (int k = 0, first = 1; k < t->n_tags; k++) {
         const report_tag *g = &t->tags[k];
         dlc_buf_printf(&b, "%s{\"tag\": ", first ? "" : ", ");
         json_write_string(&b, g->name);
-        dlc_buf_printf(&b, ", \"count\": %d, \"share\": %.9g, \"ceiling\": ", g->count, g->share);
-        dlc_buf_printf(&b, isnan(g->ceiling) ? "null" : "%.9g", g->ceiling);
+        dlc_buf_printf(&b, ", \"count\": %d, \"share\": ", g->count);
+        json_write_number(&b, g->share);
+        dlc_buf_printf(&b, ", \"ceiling\": ");
+        json_write_number(&b, g->ceiling);
         dlc_buf_printf(&b, "}");
         first = 0;
     }
-    dlc_buf_printf(&b, "], \"mislabeled\": %d, \"mislabeled_share\": %.9g, \"corrected_dev_error\": ",
-                   t->mislabeled, t->mislabeled_share);
-    dlc_buf_printf(&b, isnan(t->corrected_error) ? "null" : "%.9g", t->corrected_error);
+    dlc_buf_printf(&b, "], \"mislabeled\": %d, \"mislabeled_share\": ", t->mislabeled);
+    json_write_number(&b, t->mislabeled_share);
+    dlc_buf_printf(&b, ", \"corrected_dev_error\": ");
+    json_write_number(&b, t->corrected_error);
+    dlc_strlist warnings = {0};
+    if (!isfinite(t->dev_error))
+        dlc_strlist_push(&warnings, "the run's dev error is unknown (null in report.json): the "
+                         "ceilings and the corrected dev error are null", NULL);
+    dlc_buf_printf(&b, ", ");
+    json_write_warnings(&b, &warnings);
+    dlc_strlist_clear(&warnings);
     dlc_buf_printf(&b, "}\n");
     if (!b.failed)
         fputs(b.s, stdout);

@@ -10,6 +10,9 @@
 #include "../train/model.h"
 
 #define CLI_MAX_SETS 256
+#define DLC_VERSION "0.1.0"
+/* the longest argument accepted (a path: PATH_MAX - 1); longer is a usage error */
+#define CLI_ARG_MAX 4095
 
 typedef struct {
     const char *name;   /* "--out" */
@@ -48,8 +51,11 @@ int cli_usage_error(const cli_command *c, const char *fmt, ...) __attribute__((f
 /* Applies --threads (or the config's threads) to the BLAS. */
 void cli_set_threads(const char *arg, int config_threads);
 
-/* Loads a config with overrides and makes relative data paths absolute. */
+/* Loads a config with overrides and makes relative data paths absolute.
+ * cli_load_config refuses a config for dlc embed (an embed: section);
+ * cli_load_any_config takes both kinds. */
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err);
+dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err);
 
 /* RUN may be a run folder or a model file: the model file path into buf. */
 const char *cli_model_path(const char *run, char *buf, size_t size);
@@ -65,6 +71,7 @@ extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;
 extern const cli_command cli_predict_cmd;
 extern const cli_command cli_stylize_cmd;
+extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 
 /* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */
 int cli_predict_text(const cli_command *c, const cli_args *a);

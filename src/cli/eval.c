@@ -11,16 +11,35 @@
 static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
+    {"--unknown-labels", 1, "fail|skip",
+     "a label the model was not trained on: an error naming file and line (default), or skipped and counted"},
     {NULL, 0, NULL, NULL},
 };
 
-/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r */
-static void print_measures(const report_split *r)
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r; every number
+ * through json_write_number: null, never nan */
+static void print_measures(dlc_buf *b, const report_split *r)
 {
     const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
     const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-    for (int i = 0; i < 4; i++)
-        printf(isnan(extra[i]) ? ", \"%s\": null" : ", \"%s\": %.9g", names_x[i], extra[i]);
+    for (int i = 0; i < 4; i++) {
+        dlc_buf_printf(b, ", \"%s\": ", names_x[i]);
+        json_write_number(b, extra[i]);
+    }
+}
+
+/* Labels are read through the model's class list, never re-derived from
+ * the data read now: data that lost a class, or gained one, must not shift
+ * the ids the model's outputs mean.  (A language model's classes are its
+ * vocabulary, already given.  With several outputs each reads its own label
+ * group, named by the train data.) */
+static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
+{
+    cfg->data.skip_unknown_labels = skip;
+    if (m->n_heads != 1 || m->heads[0].classes.n == 0 ||
+        (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
+        return DLC_OK;
+    return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
 }
 
 static int run(const cli_args *a)
@@ -37,6 +56,9 @@ static int run(const cli_args *a)
             which = i;
     if (which < 0)
         return cli_usage_error(c, "--split must be train, train_dev, dev or test, got '%s'", split);
+    const char *unknown = cli_get(c, a, "--unknown-labels");
+    if (unknown && strcmp(unknown, "fail") != 0 && strcmp(unknown, "skip") != 0)
+        return cli_usage_error(c, "--unknown-labels must be fail or skip, got '%s'", unknown);
     cli_set_threads(cli_get(c, a, "--threads"), 0);
 
     dlc_error err = {0};
@@ -51,10 +73,14 @@ static int run(const cli_args *a)
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
-         model_load_data(&data, &cfg, &err)) != DLC_OK) {
+         eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
+        model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
+    if (data.unknown_labels)
+        fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
+                "(--unknown-labels skip)\n", data.unknown_labels);
     const data_split *s = &data.split[which];
     if (s->n == 0) {
         fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);
@@ -77,32 +103,50 @@ static int run(const cli_args *a)
     const report_split *r = report_get_split(&rep, which);
     double loss = rep.n_heads > 1 ? rep.total_loss[which] : r->loss, acc = r->accuracy;
     if (cli_get(c, a, "--json")) {
-        printf("{\"split\": \"%s\", \"examples\": %d, \"loss\": %.9g, \"accuracy\": ", split, s->n, loss);
-        if (isnan(acc))
-            printf("null, \"error\": null");
-        else
-            printf("%.9g, \"error\": %.9g", acc, 1.0 - acc);
-        print_measures(r);
-        printf(", \"heads\": [");
+        /* every number through json_write_number: null, never nan; the
+         * warnings say why a figure is null */
+        dlc_buf b = {0};
+        dlc_strlist warnings = {0};
+        dlc_buf_printf(&b, "{\"split\": \"%s\", \"examples\": %d, \"loss\": ", split, s->n);
+        json_write_number(&b, loss);
+        dlc_buf_printf(&b, ", \"accuracy\": ");
+        json_write_number(&b, acc);
+        dlc_buf_printf(&b, ", \"error\": ");
+        json_write_number(&b, 1.0 - acc);
+        print_measures(&b, r);
+        dlc_buf_printf(&b, ", \"heads\": [");
         for (int h = 0; h < rep.n_heads; h++) {
             const report_split *hs = report_head_split(&rep.heads[h], which);
-            printf("%s{\"name\": \"%s\", \"loss\": ", h ? ", " : "", rep.heads[h].name);
-            printf(isnan(hs->loss) ? "null" : "%.9g", hs->loss);
-            printf(", \"accuracy\": ");
-            printf(isnan(hs->accuracy) ? "null" : "%.9g", hs->accuracy);
-            print_measures(hs);
-            printf("}");
+            dlc_buf_printf(&b, "%s{\"name\": ", h ? ", " : "");
+            json_write_string(&b, rep.heads[h].name);
+            dlc_buf_printf(&b, ", \"loss\": ");
+            json_write_number(&b, hs->loss);
+            dlc_buf_printf(&b, ", \"accuracy\": ");
+            json_write_number(&b, hs->accuracy);
+            print_measures(&b, hs);
+            dlc_buf_printf(&b, "}");
         }
-        printf("]");
-        printf(", \"metric\": {\"name\": \"%s\", \"split\": \"%s\", \"value\": ", rep.metric.name,
-               data_split_names[rep.metric.split]);
-        printf(isnan(rep.metric.value) ? "null" : "%.9g", rep.metric.value);
-        printf(", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
-               rep.metric.higher_is_better ? "true" : "false", rep.metric.constraints_met ? "true" : "false");
+        dlc_buf_printf(&b, "], \"metric\": {\"name\": ");
+        json_write_string(&b, rep.metric.name);
+        dlc_buf_printf(&b, ", \"split\": \"%s\", \"value\": ", data_split_names[rep.metric.split]);
+        json_write_number(&b, rep.metric.value);
+        dlc_buf_printf(&b, ", \"higher_is_better\": %s, \"constraints_met\": %s}, \"largest_gap\": ",
+                       rep.metric.higher_is_better ? "true" : "false",
+                       rep.metric.constraints_met ? "true" : "false");
         if (rep.diag.largest >= 0)
-            printf("\"%s\"}\n", report_gap_names[rep.diag.largest]);
+            dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.largest]);
         else
-            printf("null}\n");
+            dlc_buf_printf(&b, "null");
+        dlc_buf_printf(&b, ", ");
+        dlc_status ws = report_warnings(&rep, &warnings, &err);
+        json_write_warnings(&b, &warnings);
+        dlc_buf_printf(&b, "}\n");
+        if (ws != DLC_OK || b.failed)
+            rc = cli_fail(ws != DLC_OK ? &err : &(dlc_error){DLC_ENOMEM, "out of memory"});
+        else
+            fputs(b.s, stdout);
+        dlc_strlist_clear(&warnings);
+        dlc_buf_free(&b);
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
         if (!isnan(acc))

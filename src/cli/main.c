@@ -7,10 +7,9 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../dist/dist.h"
 #include "../tensor/tensor.h"
 #include "cli.h"
-
-#define DLC_VERSION "0.1.0"
 
 static const cli_opt common_opts[] = {
     {"--help", 0, NULL, "show this help"},
@@ -21,7 +20,8 @@ static const cli_opt common_opts[] = {
 
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
-    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_stylize_cmd, NULL,
+    &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
+    &cli_import_cmd, &cli_stylize_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)
@@ -63,7 +63,10 @@ int cli_quiet(const cli_command *c, const cli_args *a)
 
 int cli_fail(const dlc_error *err)
 {
-    fprintf(stderr, "dlc: error: %s\n", err->msg);
+    /* messages quote file names and labels from data: escaped, so a label
+     * cannot send the terminal a control sequence */
+    char msg[2 * sizeof err->msg];
+    fprintf(stderr, "dlc: error: %s\n", dlc_escape(msg, sizeof msg, err->msg, DLC_ESC_KEEP_LINES));
     return dlc_exit_code(err->status);
 }
 
@@ -115,6 +118,17 @@ void cli_set_threads(const char *arg, int config_threads)
 }
 
 dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
+{
+    dlc_status s = cli_load_any_config(c, path, a, err);
+    if (s == DLC_OK && c->embed.on) {
+        config_free(c);
+        return dlc_fail(err, DLC_EINPUT, "%s: the config has no model: its embed: section learns "
+                                         "word vectors (run dlc embed)", path);
+    }
+    return s;
+}
+
+dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
 {
     dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
     if (s != DLC_OK)
@@ -190,6 +204,11 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
     int only_pos = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
+        /* every buffer an argument reaches holds CLI_ARG_MAX characters and
+         * the file names joined to it: a longer one is refused, never cut */
+        if (strlen(arg) > CLI_ARG_MAX)
+            return cli_usage_error(c, "argument %d is %zu characters long; at most %d are accepted",
+                                   i + 1, strlen(arg), CLI_ARG_MAX);
         if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (a->n_pos >= (int)DLC_ARRAY_LEN(a->pos))
                 return cli_usage_error(c, "too many arguments");
@@ -204,7 +223,7 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
         const char *eq = strchr(arg, '=');
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
         if (len >= sizeof name)
-            len = sizeof name - 1;
+            return cli_usage_error(c, "unknown option '%.40s...'", arg);
         memcpy(name, arg, len);
         name[len] = '\0';
         int k = cli_opt_index(c, name);
@@ -235,7 +254,10 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
             if (a->n_sets >= CLI_MAX_SETS)
                 return cli_usage_error(c, "too many --set options");
             if (strcmp(o->name, "--seed") == 0) {
-                snprintf(a->seed_set, sizeof a->seed_set, "seed=%s", value);
+                int n = snprintf(a->seed_set, sizeof a->seed_set, "seed=%s", value);
+                if (n < 0 || (size_t)n >= sizeof a->seed_set)
+                    return cli_usage_error(c, "--seed needs a whole number, got %zu characters",
+                                           strlen(value));
                 value = a->seed_set;
             } else if (!strchr(value, '=')) {
                 return cli_usage_error(c, "--set needs key.path=value, got '%s'", value);
@@ -260,7 +282,9 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("dlc %s\n", DLC_VERSION);
+        /* whether `mpirun -np N dlc train` trains as one job */
+        printf("dlc %s (MPI: %s)\n", DLC_VERSION,
+               dist_library() ? dist_library() : "no, built without libopenmpi-dev");
         return 0;
     }
     const char *names[16];

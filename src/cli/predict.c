@@ -14,6 +14,11 @@
  * Models of CSV data take CSV files of rows (their feature columns by
  * name).  The work is src/infer's; this file reads arguments and prints.
  *
+ * --values FILE takes any model's raw inputs, one example per line, and
+ * prints every output value (--logits: before the links): what another
+ * runtime running the exported model is compared with.  --repeat N then
+ * times N more forward passes over the last batch (benchmark B10).
+ *
  * Output: one line per input, "FILE: class p, class p, ..." (top-k by
  * probability; a regression output prints its values, a multi-label output
  * each task's probability; several outputs "FILE: a: ...; b: ..."; rows
@@ -41,6 +46,10 @@ static const cli_opt opts[] = {
     {"--temperature", 1, "T", "language models: sampling temperature (default 1; 0 = most likely)"},
     {"--seed", 1, "N", "language models: the sampling seed (default 1); same seed, same text"},
     {"--text", 1, "TEXT", "text classifiers and taggers: the text to label"},
+    {"--values", 1, "FILE", "raw inputs, one example per line (numbers; token ids for text models): "
+                            "prints every output value"},
+    {"--logits", 0, NULL, "with --values: the output layers' values, before softmax or sigmoid"},
+    {"--repeat", 1, "N", "time N more forward passes over the last inputs (warm) and print ms per example to stderr"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -69,7 +78,7 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     }
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
-        st = data_image_probe(files->v[i], &shape, err);
+        st = data_image_probe(files->v[i], 0, &shape, err);
     }
     return st;
 }
@@ -110,7 +119,16 @@ typedef struct {
     int count;
     const char *const *names;   /* the inputs: file names, or NULL for CSV rows */
     const char *file;           /* CSV rows: the file */
+    int last_n;                 /* inputs in the last batch (--repeat times them) */
+    int nonfinite;              /* numbers written as null (JSON) */
 } printer;
+
+/* A number in JSON (null when it is not finite, counted for the warning). */
+static void json_num(printer *pr, double v)
+{
+    json_write_number(&pr->out, v);
+    pr->nonfinite += !isfinite(v);
+}
 
 /* Indices of the k largest of p (K values), largest first. */
 static void top_indices(const float *p, int K, int k, int *idx)
@@ -164,9 +182,13 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
             if (pr->json) {
                 dlc_buf_printf(b, "%s{\"class\": ", j ? ", " : "");
                 json_write_string(b, name);
-                dlc_buf_printf(b, ", \"id\": %d, \"probability\": %.6g}", c, p[c]);
+                dlc_buf_printf(b, ", \"id\": %d, \"probability\": ", c);
+                json_num(pr, p[c]);
+                dlc_buf_printf(b, "}");
             } else {
-                dlc_buf_printf(b, "%s %s %.4f", j ? "," : "", name, p[c]);
+                dlc_buf_printf(b, "%s ", j ? "," : "");
+                dlc_buf_escape(b, name, DLC_ESC_ALL);
+                dlc_buf_printf(b, " %.4f", p[c]);
             }
         }
         dlc_buf_printf(b, pr->json ? "]" : "");
@@ -179,11 +201,15 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
         if (pr->json) {
             dlc_buf_printf(b, "%s{\"%s\": ", k ? ", " : "", prob ? "task" : "target");
             json_write_string(b, name);
-            dlc_buf_printf(b, ", \"%s\": %.6g}", prob ? "probability" : "value", p[k]);
+            dlc_buf_printf(b, ", \"%s\": ", prob ? "probability" : "value");
+            json_num(pr, p[k]);
+            dlc_buf_printf(b, "}");
         } else if (size == 1 && !prob) {
             dlc_buf_printf(b, " %.6g", p[k]);
         } else {
-            dlc_buf_printf(b, "%s %s %.4g", k ? "," : "", name, p[k]);
+            dlc_buf_printf(b, "%s ", k ? "," : "");
+            dlc_buf_escape(b, name, DLC_ESC_ALL);
+            dlc_buf_printf(b, " %.4g", p[k]);
         }
     }
     dlc_buf_printf(b, pr->json ? "]" : "");
@@ -203,9 +229,11 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             if (!pr->names)
                 dlc_buf_printf(b, ", \"row\": %d", at + 1);
         } else if (pr->names) {
-            dlc_buf_printf(b, "%s:", pr->names[at]);
+            dlc_buf_escape(b, pr->names[at], DLC_ESC_ALL);
+            dlc_buf_append(b, ":", 1);
         } else {
-            dlc_buf_printf(b, "%s:%d:", pr->file, at + 2); /* the header is line 1 */
+            dlc_buf_escape(b, pr->file, DLC_ESC_ALL);
+            dlc_buf_printf(b, ":%d:", at + 2); /* the header is line 1 */
         }
         for (int h = 0; h < m->n_heads; h++) {
             const graph_node *o = &m->g->nodes[m->g->outputs[h]];
@@ -233,7 +261,87 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
         dlc_buf_printf(b, pr->json ? "}" : "\n");
         pr->count++;
     }
+    pr->last_n = bt->n;
     return DLC_OK;
+}
+
+/* --values: example i's outputs, every head's in head order, on one line. */
+static dlc_status print_values(void *user, const model *m, const infer_batch *bt, dlc_error *err)
+{
+    printer *pr = user;
+    (void)err;
+    for (int i = 0; i < bt->n; i++) {
+        for (int h = 0; h < m->n_heads; h++) {
+            size_t size = graph_output(m->g, h)->size;
+            const float *y = bt->out[h] + (size_t)i * size;
+            for (size_t j = 0; j < size; j++)
+                dlc_buf_printf(&pr->out, "%s%.9g", h || j ? " " : "", y[j]);
+        }
+        dlc_buf_printf(&pr->out, "\n");
+    }
+    pr->last_n = bt->n;
+    return DLC_OK;
+}
+
+/* Line `line` of a values file (cut at its newline) into x (D values). */
+static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D, dlc_error *err)
+{
+    size_t k = 0;
+    char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        char *end;
+        float v = strtof(p, &end);
+        if (end == p || !isfinite(v))
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu is not a finite number", file, line, k + 1);
+        if (k < D)
+            x[k] = v;
+        k++;
+        p = end;
+    }
+    if (k != D)
+        return dlc_fail(err, DLC_EINPUT, "%s:%d: expected %zu values (the model's input), got %zu", file,
+                        line, D, k);
+    return DLC_OK;
+}
+
+/* Every non-blank line of the file is one example. */
+static dlc_status predict_values(model *m, const char *file, int logits, printer *pr, dlc_error *err)
+{
+    char *text = NULL;
+    float *x = NULL;
+    size_t len, D = tensor_shape_size(&m->data_shape);
+    int n = 0, line = 0;
+    dlc_status st = dlc_read_file(file, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    if (!(x = malloc(sizeof *x * D * lines))) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (char *p = text; st == DLC_OK && p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        line++;
+        if (strspn(p, " \t\r,") != strlen(p))
+            st = parse_values(file, line, p, x + (size_t)n++ * D, D, err);
+        p = nl ? nl + 1 : NULL;
+    }
+    if (st == DLC_OK && n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no examples (one line of numbers per example)", file);
+    if (st == DLC_OK)
+        st = infer_rows_raw(m, x, n, logits, print_values, pr, err);
+cleanup:
+    free(x);
+    free(text);
+    return st;
 }
 
 /* Rows of CSV files, one file after another. */
@@ -275,8 +383,17 @@ static int run(const cli_args *a)
             return cli_usage_error(c, "--json is for image inputs; text predictions print plain text");
         return cli_predict_text(c, a);
     }
-    if (a->n_pos < 2)
+    const char *values = cli_get(c, a, "--values");
+    if (values && (a->n_pos != 1 || cli_get(c, a, "--json")))
+        return cli_usage_error(c, "--values FILE takes the RUN and no other inputs, and prints plain numbers");
+    if (!values && cli_get(c, a, "--logits"))
+        return cli_usage_error(c, "--logits goes with --values FILE");
+    if (!values && a->n_pos < 2)
         return cli_usage_error(c, "expected a RUN folder (or model file) and at least one input");
+    long repeat = 0;
+    const char *rp = cli_get(c, a, "--repeat");
+    if (rp && (dlc_parse_long(rp, &repeat) != 0 || repeat < 1 || repeat > 100000000))
+        return cli_usage_error(c, "--repeat needs a whole number from 1 to 100000000, got '%s'", rp);
     long top_k = 3;
     const char *tk = cli_get(c, a, "--top-k");
     if (tk && (dlc_parse_long(tk, &top_k) != 0 || top_k < 1 || top_k > PREDICT_MAX_TOP))
@@ -287,7 +404,7 @@ static int run(const cli_args *a)
     dlc_error err = {0};
     char path[4200];
     model m;
-    int nmax = count_inputs(a);
+    int nmax = values ? PREDICT_BATCH : count_inputs(a);
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), nmax, &err) != DLC_OK)
         return cli_fail(&err);
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
@@ -298,7 +415,9 @@ static int run(const cli_args *a)
         json_write_string(&pr.out, path);
         dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
-    if (infer_takes_images(&m)) {
+    if (values) {
+        st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, &pr, &err);
+    } else if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
@@ -311,8 +430,21 @@ static int run(const cli_args *a)
                       "height, width); give a CSV file of rows (.csv, .tsv) with its feature columns",
                       a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
     }
-    if (pr.json)
-        dlc_buf_printf(&pr.out, "\n]}\n");
+    if (pr.json) {
+        dlc_strlist warnings = {0};
+        char w[200];
+        snprintf(w, sizeof w, "%d numbers are not finite (written as null): the model's outputs "
+                 "are NaN or infinite; are its weights?", pr.nonfinite);
+        if (pr.nonfinite && dlc_strlist_push(&warnings, w, &err) != DLC_OK)
+            pr.out.failed = 1;
+        dlc_buf_printf(&pr.out, "\n], ");
+        json_write_warnings(&pr.out, &warnings);
+        dlc_buf_printf(&pr.out, "}\n");
+        dlc_strlist_clear(&warnings);
+    }
+    if (st == DLC_OK && repeat > 0)
+        fprintf(stderr, "dlc predict: %ld passes over %d example%s: %.4f ms per example\n", repeat,
+                pr.last_n, pr.last_n == 1 ? "" : "s", infer_time(&m, pr.last_n, repeat));
     int rc = 0;
     if (st != DLC_OK)
         rc = cli_fail(&err);
@@ -327,8 +459,8 @@ static int run(const cli_args *a)
 
 const cli_command cli_predict_cmd = {
     "predict",
-    "RUN INPUT... [--top-k K] [--json] | RUN --prompt TEXT [--length N] [--temperature T] "
-    "[--seed S] | RUN --text TEXT [--top-k K]",
+    "RUN INPUT... [--top-k K] [--json] [--repeat N] | RUN --values FILE [--logits] [--repeat N] | "
+    "RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | RUN --text TEXT [--top-k K]",
     "Use a trained model: classify image files (or folders of them), continue a text with a "
     "language model, or label a text with a classifier or tagger.",
     opts, run,

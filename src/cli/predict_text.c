@@ -45,16 +45,19 @@ static int parse_num(const cli_command *c, const cli_args *a, const char *name, 
     return 0;
 }
 
+/* Generated text keeps its lines; any other control character is shown
+ * escaped (dlc_escape), never sent to the terminal. */
 static void print_token(void *user, int id)
 {
     const model *m = user;
     const char *s = m->vocab.v[id];
+    char e[256];
     if (m->text_cfg.unit == TEXT_CHARS)
-        fputs(s, stdout);
+        fputs(dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES), stdout);
     else if (strcmp(s, "<eos>") == 0)
         fputs("\n", stdout);
     else
-        printf("%s ", s);
+        printf("%s ", dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES));
 }
 
 static int generate(const cli_command *c, const cli_args *a, const char *prompt)
@@ -187,8 +190,12 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         for (int k = 0; k < K; k++)
             r[k] = (ranked){p[k], k};
         qsort(r, (size_t)K, sizeof *r, ranked_cmp);
+        char e[256];
         for (int k = 0; k < K && k < (int)top; k++)
-            printf("%-24s %.4f\n", r[k].k < mh->classes.n ? mh->classes.v[r[k].k] : "?", r[k].p);
+            printf("%-24s %.4f\n",
+                   dlc_escape(e, sizeof e, r[k].k < mh->classes.n ? mh->classes.v[r[k].k] : "?",
+                              DLC_ESC_ALL),
+                   r[k].p);
         rc = 0;
         goto done;
     }
@@ -204,9 +211,13 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         rc = cli_fail(&err);
         goto done;
     }
-    for (int w = 0; w < n; w++)
-        printf("%s%s/%s", w ? " " : "", w < n_words ? words[w] : "?",
-               tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?");
+    for (int w = 0; w < n; w++) {
+        char e1[256], e2[256];
+        printf("%s%s/%s", w ? " " : "",
+               dlc_escape(e1, sizeof e1, w < n_words ? words[w] : "?", DLC_ESC_ALL),
+               dlc_escape(e2, sizeof e2, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?",
+                          DLC_ESC_ALL));
+    }
     printf("\n");
     rc = 0;
 done:

@@ -62,13 +62,14 @@ static void print_splits(const report_head *rep)
 
 static void print_classes(const report_head *rep, const report_split *s)
 {
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], name[96];
     if (s->cls) {
         printf("\nper class (%s):\n%-20s %9s %9s %9s %9s\n", s->name, "class", "precision", "recall",
                "f1", "support");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_class_stats *r = &s->cls[k];
-            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n", rep->names.v[k], r->precision, r->recall,
+            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n",
+                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL), r->precision, r->recall,
                    r->f1, r->support, r->predicted == 0 && r->support > 0 ? "  (never predicted)" : "");
         }
         if (rep->K > MAX_CLASS_ROWS)
@@ -84,7 +85,8 @@ static void print_classes(const report_head *rep, const report_split *s)
                "precision", "recall", "f1", "auc", "known");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_task_stats *t = &s->tasks[k];
-            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n", rep->names.v[k],
+            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n",
+                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL),
                    pct(a, sizeof a, t->accuracy), t->precision, t->recall, t->f1,
                    fig(b, sizeof b, t->auc), t->known);
         }

@@ -162,9 +162,12 @@ static int run_leaderboard(const cli_args *a)
     }
     char dir[1200], csv[1300];
     const char *d = cli_get(c, a, "--dir");
-    if (d)
-        dlc_strlcpy(dir, d, sizeof dir);
-    else
+    if (d && dlc_strlcpy(dir, d, sizeof dir) >= sizeof dir) {
+        sweep_free(&s);
+        return cli_usage_error(c, "--dir is %zu characters long; at most %zu are accepted",
+                               strlen(d), sizeof dir - 1);
+    }
+    if (!d)
         default_dir(dir, sizeof dir, &s);
     snprintf(csv, sizeof csv, "%s/leaderboard.csv", dir);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../io/io.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -89,7 +90,8 @@ static void on_message(void *user, const char *msg)
     clear_line(p);
     if (p->quiet && strncmp(msg, "warning", 7) != 0)
         return;
-    fprintf(stderr, "%s\n", msg);
+    char text[2048];
+    fprintf(stderr, "%s\n", dlc_escape(text, sizeof text, msg, DLC_ESC_KEEP_LINES));
 }
 
 static dlc_status on_finished(void *user, model *m, const data_bundle *data,
@@ -105,7 +107,8 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
-                           res->seconds_this, tensor_get_threads()};
+                           res->seconds_this, tensor_get_threads(), res->ranks, res->steps,
+                           res->mpi_seconds, res->buckets, res->allreduce_floats * sizeof(float)};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
@@ -115,45 +118,34 @@ static int exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-static int run(const cli_args *a)
+/* The run folder before training: rank 0's alone under MPI.  Takes the
+ * lock (one process per run folder, for the whole run: taken before
+ * anything in the folder is looked at or removed), removes temporaries of
+ * killed runs, and checks the folder against --resume / --force. */
+static dlc_status prepare_run_dir(const char *run_dir, int resume, int force, int quiet,
+                                  int *lock_fd, dlc_error *err)
 {
-    const cli_command *c = &cli_train_cmd;
-    if (a->n_pos != 1)
-        return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
-    dlc_error err = {0};
-    dlc_config cfg;
-    if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
-        return cli_fail(&err);
-    int rc = 0;
-    char *yaml = NULL;
-    progress p = {0};
-    char run_dir[2048], probe[2300];
-    const char *out = cli_get(c, a, "--out");
-    snprintf(run_dir, sizeof run_dir, "%s", out ? out : "runs/");
-    if (!out)
-        snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
-    int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
-    if (resume && force) {
-        rc = cli_usage_error(c, "--resume and --force contradict each other");
-        goto done;
+    char probe[2300];
+    if (!resume || exists(run_dir)) {
+        if ((!resume && dlc_mkdirs(run_dir, err) != DLC_OK) ||
+            io_run_lock(run_dir, lock_fd, err) != DLC_OK)
+            return err->status;
+        int stale = io_remove_stale_tmp(run_dir);
+        if (stale && !quiet)
+            fprintf(stderr, "removed %d temporary file%s left by killed runs in %s\n", stale,
+                    stale == 1 ? "" : "s", run_dir);
     }
     snprintf(probe, sizeof probe, "%s/checkpoint.safetensors", run_dir);
     int has_ckpt = exists(probe);
     snprintf(probe, sizeof probe, "%s/model.safetensors", run_dir);
     int has_model = exists(probe);
-    if (!resume && !force && (has_ckpt || has_model)) {
-        fprintf(stderr,
-                "dlc: error: %s already holds a %s run; use --resume to continue it or --force to "
-                "start over (or --out DIR)\n",
-                run_dir, has_model ? "finished" : "interrupted");
-        rc = 2;
-        goto done;
-    }
-    if (resume && !has_ckpt) {
-        fprintf(stderr, "dlc: error: %s: no checkpoint to resume from\n", run_dir);
-        rc = 2;
-        goto done;
-    }
+    if (!resume && !force && (has_ckpt || has_model))
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s already holds a %s run; use --resume to continue it or --force to "
+                        "start over (or --out DIR)",
+                        run_dir, has_model ? "finished" : "interrupted");
+    if (resume && !has_ckpt)
+        return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from", run_dir);
     if (force) {
         /* an old checkpoint must not be resumed into the new run by mistake */
         const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv",
@@ -162,6 +154,53 @@ static int run(const cli_args *a)
             snprintf(probe, sizeof probe, "%s/%s", run_dir, old[i]);
             unlink(probe);
         }
+    }
+    return DLC_OK;
+}
+
+static int run(const cli_args *a)
+{
+    const cli_command *c = &cli_train_cmd;
+    if (a->n_pos != 1)
+        return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
+    dlc_error err = {0};
+    /* under mpirun or srun: one of several processes (ranks but 0 print
+     * nothing); a failure any rank meets before training fails them all */
+    dist_world *world;
+    if (dist_init(&world, &err) != DLC_OK)
+        return cli_fail(&err);
+    dlc_config cfg;
+    dlc_status cs = cli_load_config(&cfg, a->pos[0], a, &err);
+    if (dist_agree(world, cs, &err) != DLC_OK) {
+        if (cs == DLC_OK)
+            config_free(&cfg);
+        int code = cli_fail(&err);
+        dist_finalize(world); /* after rank 0 has said why */
+        return code;
+    }
+    int rc = 0, lock_fd = -1;
+    char *yaml = NULL;
+    progress p = {0};
+    char run_dir[2048];
+    const char *out = cli_get(c, a, "--out");
+    int n = out ? snprintf(run_dir, sizeof run_dir, "%s", out)
+                : snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
+    if (n < 0 || (size_t)n >= sizeof run_dir) {
+        rc = cli_usage_error(c, "the run folder's path is %d characters long; at most %zu are "
+                             "accepted", n, sizeof run_dir - 1);
+        goto done;
+    }
+    int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
+    if (resume && force) {
+        rc = cli_usage_error(c, "--resume and --force contradict each other");
+        goto done;
+    }
+    dlc_status ps = DLC_OK;
+    if (dist_rank(world) == 0)
+        ps = prepare_run_dir(run_dir, resume, force, cli_quiet(c, a), &lock_fd, &err);
+    if (dist_agree(world, ps, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
     }
     /* the run records which weights it started from */
     if (cfg.init.run[0] && !cfg.init.sha256[0] &&
@@ -173,13 +212,19 @@ static int run(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
+    /* ranks on one machine share its cores */
+    int threads = cfg.threads;
+    if (threads <= 0 && dist_local_size(world) > 1) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > dist_local_size(world) ? (int)(cores / dist_local_size(world)) : 1;
+    }
+    cli_set_threads(cli_get(c, a, "--threads"), threads);
     p.tty = isatty(STDERR_FILENO);
     p.quiet = cli_quiet(c, a);
     p.cfg = &cfg;
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, cli_catch_stop(), yaml}; /* stops at the next batch */
+    train_options opt = {run_dir, resume, cli_catch_stop(), yaml, world}; /* stops at the next batch */
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
@@ -208,11 +253,19 @@ static int run(const cli_args *a)
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);
+    if (res.ranks > 1)
+        printf("%d processes: %.2fs in MPI calls (%.2f ms per step), %d gradient sum%s of %.2f MB "
+               "per step\n",
+               res.ranks, res.mpi_seconds, res.steps > 0 ? 1e3 * res.mpi_seconds / res.steps : 0.0,
+               res.buckets, res.buckets == 1 ? "" : "s",
+               res.allreduce_floats * sizeof(float) / 1048576.0);
 done:
     if (p.have_report)
         report_free(&p.rep);
     free(yaml);
     config_free(&cfg);
+    io_run_unlock(lock_fd);
+    dist_finalize(world);
     return rc;
 }
 

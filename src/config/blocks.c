@@ -107,6 +107,7 @@ typedef struct {
     char prefix[NAME_BUF]; /* "<use>" or "<use>_<k>" */
     const char *use_path;  /* "model.layers.3" for messages */
     const ynode *use;      /* the use's mapping */
+    dlc_index local;       /* the block's layer names (a scan per name was quadratic) */
 } expansion;
 
 /* 1 when name is a layer of the block, or a piece <split>_<k> of a split
@@ -114,21 +115,24 @@ typedef struct {
  * copy). */
 static int block_local(const expansion *x, const char *name)
 {
+    if (dlc_index_get(&x->local, name) >= 0)
+        return 1;
+    /* a split layer's pieces: <name>_<k> */
+    const char *us = strrchr(name, '_');
+    if (!us || us == name || !us[1] || strspn(us + 1, "0123456789") != strlen(us + 1))
+        return 0;
+    char base[NAME_BUF];
+    size_t len = (size_t)(us - name);
+    if (len >= sizeof base)
+        return 0;
+    memcpy(base, name, len);
+    base[len] = '\0';
+    int i = dlc_index_get(&x->local, base);
+    if (i < 0)
+        return 0;
     const ynode *layers = ynode_map_get(x->def, "layers");
-    for (int i = 0; i < layers->n; i++)
-        if (layers->items[i]->kind == YN_MAP) {
-            const char *n = scalar(ynode_map_get(layers->items[i], "name"));
-            if (!n)
-                continue;
-            if (strcmp(n, name) == 0)
-                return 1;
-            size_t len = strlen(n);
-            const char *t = scalar(ynode_map_get(layers->items[i], "type"));
-            if (t && strcmp(t, "split") == 0 && strncmp(name, n, len) == 0 && name[len] == '_' &&
-                name[len + 1] && strspn(name + len + 1, "0123456789") == strlen(name + len + 1))
-                return 1;
-        }
-    return 0;
+    const char *t = scalar(ynode_map_get(layers->items[i], "type"));
+    return t && strcmp(t, "split") == 0;
 }
 
 /* A deep copy of n with $-substitution; field: the key n is the value of. */
@@ -236,11 +240,40 @@ static dlc_status check_block(const ynode *name, const ynode *def, dlc_error *er
     return DLC_OK;
 }
 
+/* The repeat copies of a block's layers, appended to out. */
+static dlc_status expand_copies(expansion *x, const ynode *layers, long repeat, const char *base,
+                                ynode *out, dlc_error *err)
+{
+    char input[NAME_BUF];
+    for (long r = 1; r <= repeat; r++) {
+        dlc_status s;
+        if (out->n == 0)
+            namef(input, sizeof input, "input");
+        else if ((s = item_name(out, out->n - 1, input, sizeof input, err)) != DLC_OK)
+            return s;
+        x->input = input;
+        if (repeat > 1)
+            namef(x->prefix, sizeof x->prefix, "%s_%ld", base, r);
+        else
+            namef(x->prefix, sizeof x->prefix, "%s", base);
+        for (int i = 0; i < layers->n; i++) {
+            ynode *c = copy(x, layers->items[i], NULL, err);
+            if (!c)
+                return err->status ? err->status : DLC_NOMEM(err);
+            if ((s = ynode_seq_push(out, c, err)) != DLC_OK) {
+                ynode_free(c);
+                return s;
+            }
+        }
+    }
+    return DLC_OK;
+}
+
 /* Appends the expansion of use (a {type: block} item) to out. */
 static dlc_status expand_use(ynode *use, const ynode *blocks, ynode *out, int *uses_of,
                              dlc_error *err)
 {
-    char path[512], sub[600], input[NAME_BUF];
+    char path[512], sub[600];
     ynode_path(use, path, sizeof path);
     static const char *const keys[] = {"type", "block", "name", "repeat", "params", NULL};
     for (int i = 0; i < use->n; i++) {
@@ -298,28 +331,21 @@ static dlc_status expand_use(ynode *use, const ynode *blocks, ynode *out, int *u
     else
         namef(base, sizeof base, "%s_%d", bname, uses_of[bi]);
     const ynode *layers = ynode_map_get(def, "layers");
-    for (long r = 1; r <= repeat; r++) {
-        dlc_status s;
-        if (out->n == 0)
-            namef(input, sizeof input, "input");
-        else if ((s = item_name(out, out->n - 1, input, sizeof input, err)) != DLC_OK)
-            return s;
-        x.input = input;
-        if (repeat > 1)
-            namef(x.prefix, sizeof x.prefix, "%s_%ld", base, r);
-        else
-            namef(x.prefix, sizeof x.prefix, "%s", base);
-        for (int i = 0; i < layers->n; i++) {
-            ynode *c = copy(&x, layers->items[i], NULL, err);
-            if (!c)
-                return err->status ? err->status : DLC_NOMEM(err);
-            if ((s = ynode_seq_push(out, c, err)) != DLC_OK) {
-                ynode_free(c);
-                return s;
-            }
-        }
+    if ((long)out->n + repeat * (long)layers->n > GRAPH_MAX_LAYERS)
+        return config_key_fail(err, use, path, "expands the model past %d layers (%ld x %d more)",
+                               GRAPH_MAX_LAYERS, repeat, layers->n);
+    if (dlc_index_init(&x.local, (size_t)layers->n, err) != DLC_OK)
+        return DLC_ENOMEM;
+    for (int i = 0; i < layers->n; i++) {
+        const char *n = layers->items[i]->kind == YN_MAP
+                            ? scalar(ynode_map_get(layers->items[i], "name"))
+                            : NULL;
+        if (n)
+            dlc_index_put(&x.local, n, i);
     }
-    return DLC_OK;
+    dlc_status st = expand_copies(&x, layers, repeat, base, out, err);
+    dlc_index_free(&x.local);
+    return st;
 }
 
 dlc_status config_expand_blocks(ynode *root, dlc_error *err)

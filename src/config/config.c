@@ -110,11 +110,14 @@ dlc_status config_load(dlc_config *c, const char *path, const char *const *overr
     dlc_status s = dlc_read_file(path, &text, &len, err);
     if (s != DLC_OK)
         return s;
-    char name[sizeof c->name];
+    char name[1024]; /* a file name's stem fits; convert_key refuses one too long for c->name */
     name_from_path(name, sizeof name, path);
     s = load_text(c, path, name, text, len, overrides, n_overrides, err);
-    if (s == DLC_OK)
-        dlc_strlcpy(c->path, path, sizeof c->path);
+    if (s == DLC_OK && dlc_strlcpy(c->path, path, sizeof c->path) >= sizeof c->path) {
+        config_free(c);
+        s = dlc_fail(err, DLC_EINPUT, "%.200s...: config path too long (at most %zu characters)",
+                     path, sizeof c->path - 1);
+    }
     free(text);
     return s;
 }
@@ -501,9 +504,7 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
         const config_key *k = &rows[r];
         if (!config_schema_is_child(k, pattern))
             continue;
-        /* sections a config may leave out, and that mean something when there */
-        if ((c->no_data && strcmp(k->path, "data") == 0) ||
-            (!c->stylize.on && strcmp(k->path, "stylize") == 0))
+        if (!pattern[0] && !config_section_applies(c, k->path))
             continue;
         dlc_buf_printf(b, "%*s%s:", indent, "", config_schema_name(k));
         if (k->kind == K_SECTION) {

@@ -20,6 +20,7 @@
 #include "../data/data.h"
 #include "../graph/graph.h"
 #include "../loss/loss.h"
+#include "embed_config.h"
 #include "report_config.h"
 #include "stylize_config.h"
 #include "train_config.h"
@@ -66,6 +67,7 @@ typedef struct {
     report_config report;
     stylize_config stylize;   /* style transfer (dlc stylize); stylize.on 0 when absent */
     int no_data;              /* 1: a stylize config without a data: section (nothing to train on) */
+    embed_config embed;       /* dlc embed: on when the config has an embed: section */
 } dlc_config;
 
 /* Loads path, applying overrides "key.path=value" in order (list items by

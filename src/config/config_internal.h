@@ -16,6 +16,10 @@
 #include "schema.h"
 #include "yaml_tree.h"
 
+/* 1 when the top-level section `key` belongs in c: an embed config (c->embed.on)
+ * has no model, loss, train or report; a model config no embed. */
+int config_section_applies(const dlc_config *c, const char *key);
+
 /* Fills c (zeroed by the caller) from root.  default_name: the run name when
  * the config has none.  Errors are EINPUT "file:line: key 'a.b': ..." */
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,

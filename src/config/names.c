@@ -1,6 +1,7 @@
-/* names.c - the option names of the train:, report: and stylize: sections, which the
- * schema validates (config owns the tables it checks against). */
+/* names.c - the option names of the train:, report:, embed: and stylize: sections,
+ * which the schema validates (config owns the tables it checks against). */
 #include "config.h"
+#include "embed_config.h"
 #include "report_config.h"
 #include "stylize_config.h"
 #include "train_config.h"
@@ -12,6 +13,11 @@ const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", 
 const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
 const char *const stylize_init_names[STYLIZE_INIT_COUNT + 1] = {"content", "noise", NULL};
 const char *const stylize_opt_names[STYLIZE_OPT_COUNT + 1] = {"adam", "lbfgs", NULL};
+
+const char *const embed_method_names[EMBED_METHOD_COUNT + 1] = {"skipgram", "cbow", "glove",
+                                                                 "window_lm", NULL};
+const char *const embed_context_names[EMBED_CTX_COUNT + 1] = {"last", "both", "nearby", NULL};
+const char *const embed_combine_names[EMBED_COMBINE_COUNT + 1] = {"mean", "concat", NULL};
 
 const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
     "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};

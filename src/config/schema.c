@@ -36,6 +36,9 @@ _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stylize_init) == sizeof(int), "enum size");
 _Static_assert(sizeof(stylize_opt) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_method) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_context) == sizeof(int), "enum size");
+_Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
 
 #define PATH_BUF 512
 
@@ -48,6 +51,7 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
                                  dlc_error *err);
 static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
                                 dlc_error *err);
+static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 
 /* A field of dlc_config or of layer_spec: base, offset, size. */
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
@@ -69,6 +73,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
 #define ENUM(t) t, NULL, NULL, 0u
 #define ENUM_F(t, f) t, NULL, NULL, (f)
 #define SECTION(shorthand, check) NULL, shorthand, check, 0u
+#define SECTION_F(shorthand, check, f) NULL, shorthand, check, (f)
 #define FLAGS(f) NULL, NULL, NULL, (f)
 
 #define REQUIRED NULL
@@ -141,6 +146,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("data.split.train_dev",        K_DOUBLE,     CFG(data.split_train_dev), "0",    IN_CO(0, 1),  PLAIN)             \
     X("data.normalize",              K_ENUM,       CFG(data.normalize),     "standard", ANY,        ENUM(data_norm_names)) \
     X("data.bad_files",              K_ENUM,       CFG(data.bad_files),     "fail",   ANY,          ENUM(data_bad_names)) \
+    X("data.max_image_pixels",       K_LONG,       CFG(data.max_image_pixels), "67108864", IN_CC(1, 268435456), PLAIN) \
     X("data.augment",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.augment.hflip",          K_BOOL,       CFG(data.augment.hflip), "false",  ANY,          PLAIN)             \
     X("data.augment.crop_pad",       K_INT,        CFG(data.augment.crop_pad), "0",   IN_CC(0, 64), PLAIN)             \
@@ -160,7 +166,8 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
     X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
     X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \
-    X("model",                       K_SECTION,    NOFIELD,                 REQUIRED, ANY,          SECTION(NULL, check_model)) \
+    X("data.text.chars",             K_INT,        CFG(data.text.chars),    "0",      IN_CC(0, 64), PLAIN)             \
+    X("model",                       K_SECTION,    NOFIELD,                 COMPUTED, ANY,          SECTION_F(NULL, check_model, F_COMPUTED)) \
     X("model.input",                 K_SHAPE,      CFG(input),              "[]",     ANY,          PLAIN)             \
     X("model.layers",                K_LAYERS,     NOFIELD,                 REQUIRED, ANY,          PLAIN)             \
     X("model.layers.*.name",         K_LAYER_NAME, LAY(name),               COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
@@ -173,6 +180,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
+    X("model.layers.*.count_include_pad", K_BOOL, LAY(count_include_pad),  "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \
@@ -191,6 +199,8 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.return_sequences", K_BOOL,   LAY(return_sequences),   "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.bidirectional", K_BOOL,      LAY(bidirectional),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.reverse",      K_BOOL,       LAY(reverse),            "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.char_units",   K_INT,        LAY(char_units),         "16",     IN_CC(1, 1024), FLAGS(F_OP_KEY)) \
     X("model.layers.*.merge",        K_ENUM,       LAY(merge),              "concat", ANY,          ENUM_F(graph_merge_names, F_OP_KEY)) \
     X("model.layers.*.bptt",         K_INT,        LAY(bptt),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
@@ -252,10 +262,28 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     X("train.early_stopping.min_delta", K_DOUBLE,  CFG(train.min_delta),    "0",      GE(0),        PLAIN)             \
     X("train.keep_best",             K_BOOL,       CFG(train.keep_best),    "true",   ANY,          PLAIN)             \
     X("train.checkpoint_every",      K_INT,        CFG(train.checkpoint_every), "1",  GE(0),        PLAIN)             \
+    X("train.distributed",           K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train.distributed.sync_batchnorm", K_BOOL,  CFG(train.sync_batchnorm), "false", ANY,         PLAIN)             \
+    X("train.distributed.bucket_mb", K_DOUBLE,     CFG(train.bucket_mb),    "2",      GT(0),        PLAIN)             \
     X("train.grad_warn",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
     X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
+    X("embed",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("method", check_embed)) \
+    X("embed.method",                K_ENUM,       CFG(embed.method),       "skipgram", ANY,        ENUM(embed_method_names)) \
+    X("embed.dim",                   K_INT,        CFG(embed.dim),          "100",    IN_CC(1, 10000), PLAIN)          \
+    X("embed.window",                K_INT,        CFG(embed.window),       "5",      IN_CC(1, 1000), PLAIN)           \
+    X("embed.negatives",             K_INT,        CFG(embed.negatives),    "5",      IN_CC(1, 1000), PLAIN)           \
+    X("embed.sample",                K_DOUBLE,     CFG(embed.sample),       "1e-3",   IN_CO(0, 1),  PLAIN)             \
+    X("embed.power",                 K_DOUBLE,     CFG(embed.power),        "0.75",   IN_CC(0, 1),  PLAIN)             \
+    X("embed.epochs",                K_INT,        CFG(embed.epochs),       "5",      GE(1),        PLAIN)             \
+    X("embed.lr",                    K_DOUBLE,     CFG(embed.lr),           "0.025",  GT(0),        PLAIN)             \
+    X("embed.min_lr",                K_DOUBLE,     CFG(embed.min_lr),       "0.0001", GE(0),        PLAIN)             \
+    X("embed.x_max",                 K_DOUBLE,     CFG(embed.x_max),        "100",    GT(0),        PLAIN)             \
+    X("embed.alpha",                 K_DOUBLE,     CFG(embed.alpha),        "0.75",   GT(0),        PLAIN)             \
+    X("embed.context",               K_ENUM,       CFG(embed.context),      "both",   ANY,          ENUM(embed_context_names)) \
+    X("embed.combine",               K_ENUM,       CFG(embed.combine),      "mean",   ANY,          ENUM(embed_combine_names)) \
+    X("embed.batch_size",            K_INT,        CFG(embed.batch_size),   "256",    GE(1),        PLAIN)             \
     X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -601,9 +629,12 @@ static dlc_status unknown_key(const ynode *key, const char *path, const char *co
     /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
      * when it is the only such key (`max` belongs to many satisfice bounds) */
     int found = -1, n_found = 0;
+    /* a model config's keys and an embed config's are suggested within their own kind */
+    int in_embed = strncmp(path, "embed.", 6) == 0;
     for (int r = 0; r < N_ROWS; r++)
         if (strcmp(config_schema_name(&schema[r]), key->value) == 0 &&
-            !strchr(schema[r].path, '*')) {
+            !strchr(schema[r].path, '*') &&
+            (strncmp(schema[r].path, "embed.", 6) == 0) == in_embed) {
             found = r;
             n_found++;
         }
@@ -1180,8 +1211,13 @@ static dlc_status convert_key(conv *cv, const config_key *k, ynode *v, const yno
     ynode *parsed = NULL; /* a default that is a list of values */
     if (!v) {
         if (k->flags & F_COMPUTED) {
-            if (k->kind == K_RUN_NAME)
-                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name);
+            if (k->kind == K_RUN_NAME &&
+                dlc_strlcpy(cv->c->name, cv->default_name, sizeof cv->c->name) >= sizeof cv->c->name)
+                return config_key_fail(cv->err, owner, path,
+                                       "missing, and the file's name is too long to name the run "
+                                       "(at most %zu characters): set name", sizeof cv->c->name - 1);
+            if (k->kind == K_SECTION && !cv->c->embed.on) /* model: required unless embed: */
+                return config_key_fail(cv->err, owner, path, "missing (required)");
             return DLC_OK; /* layer and head names, alpha, head losses: convert_layer, heads */
         }
         if (!k->def)
@@ -1423,12 +1459,16 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
     if (v->n == 0)
         return config_key_fail(cv->err, v, path, "needs at least one layer");
     /* a split adds up to GRAPH_MAX_PIECES slices after itself */
-    int cap = v->n;
+    long cap = v->n;
     for (int i = 0; i < v->n; i++) {
         const ynode *t = v->items[i]->kind == YN_MAP ? ynode_map_get(v->items[i], "type") : NULL;
         if (t && is_text(t) && strcmp(t->value, graph_ops[OP_SPLIT].name) == 0)
             cap += GRAPH_MAX_PIECES;
     }
+    if (cap > GRAPH_MAX_LAYERS)
+        return config_key_fail(cv->err, v, path,
+                               "%ld layers (blocks expanded, split pieces counted); at most %d are "
+                               "allowed", cap, GRAPH_MAX_LAYERS);
     c->layers = calloc((size_t)cap, sizeof *c->layers);
     int *item = malloc(sizeof *item * (size_t)cap); /* the list item each layer comes from */
     if (!c->layers || !item) {
@@ -1455,21 +1495,25 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
         for (int q = 0; q < m; q++)
             item[c->n_layers++] = i;
     }
-    for (int i = 1; i < c->n_layers && s == DLC_OK; i++) {
-        for (int j = 0; j < i; j++) {
-            if (strcmp(c->layers[i].name, c->layers[j].name) != 0)
-                continue;
-            ynode *at = ynode_map_get(v->items[item[i]], "name");
-            char path_i[PATH_BUF + 8];
-            pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
-            s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
-                                "duplicate layer name '%s'%s (layer %d, %s, has it too)",
-                                c->layers[i].name,
-                                c->layers[i].generated ? ", a piece of this split," : "", item[j],
-                                c->layers[j].where);
-            break;
-        }
+    /* duplicates through a name index: linear in the layers (a pairwise
+     * scan made a 40,000-layer config take seconds) */
+    dlc_index ix = {0};
+    if (s == DLC_OK && dlc_index_init(&ix, (size_t)c->n_layers, cv->err) != DLC_OK)
+        s = DLC_ENOMEM;
+    for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
+        int j = dlc_index_put(&ix, c->layers[i].name, i);
+        if (j < 0)
+            continue;
+        ynode *at = ynode_map_get(v->items[item[i]], "name");
+        char path_i[PATH_BUF + 8];
+        pathf(path_i, sizeof path_i, "%s.%d.name", path, item[i]);
+        s = config_key_fail(cv->err, at ? at : v->items[item[i]], path_i,
+                            "duplicate layer name '%s'%s (layer %d, %s, has it too)",
+                            c->layers[i].name,
+                            c->layers[i].generated ? ", a piece of this split," : "", item[j],
+                            c->layers[j].where);
     }
+    dlc_index_free(&ix);
     free(item);
     return s;
 }
@@ -1663,11 +1707,14 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
         }
     }
     for (int i = 0; i < d->n_sources; i++)
-        if (d->sources[i].format == DATA_TEXT) {
+        if ((d->sources[i].format == DATA_TEXT) != (d->format == DATA_TEXT)) {
             pathf(kp, sizeof kp, "%s.sources.%d.format", path, i);
             return config_key_fail(err, list && list->kind == YN_SEQ ? list->items[i] : node, kp,
-                                   "text sources are not supported: sources are idx, csv or "
-                                   "image_folder");
+                                   "%s: text sources and table sources (idx, csv, image_folder) "
+                                   "cannot be mixed; with data.format %s every source is %s",
+                                   data_format_names[d->sources[i].format],
+                                   data_format_names[d->format],
+                                   d->format == DATA_TEXT ? "text" : "a table");
         }
     for (int r = 0; r < 2; r++)
         if (!(feeds[r] > 0)) {
@@ -1851,18 +1898,19 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
     if (c->data.format == DATA_TEXT && c->data.text.task == TEXT_LM) {
         const ynode *layers = ynode_map_get(node, "layers");
         for (int i = 0; i < c->n_layers && s == DLC_OK; i++) {
-            if (!c->layers[i].bidirectional)
+            if (!c->layers[i].bidirectional && !c->layers[i].reverse)
                 continue;
+            const char *key = c->layers[i].bidirectional ? "bidirectional" : "reverse";
             const ynode *item = layers && layers->kind == YN_SEQ && i < layers->n ? layers->items[i] : node;
-            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, "bidirectional")
-                                  ? ynode_map_get(item, "bidirectional")
+            const ynode *at = item->kind == YN_MAP && ynode_map_get(item, key)
+                                  ? ynode_map_get(item, key)
                                   : item;
-            pathf(kp, sizeof kp, "%s.layers.%d.bidirectional", path, i);
+            pathf(kp, sizeof kp, "%s.layers.%d.%s", path, i, key);
             s = config_key_fail(err, at, kp,
                                 "a language model (data.text.task lm) predicts each next token; a "
-                                "bidirectional layer reads the sequence backwards too and so sees "
-                                "the token it must predict: use a unidirectional layer (or task "
-                                "tag/classify)");
+                                "%s layer reads the sequence backwards and so sees "
+                                "the token it must predict: use a forward layer (or task "
+                                "bilm, tag or classify)", key);
         }
     }
     /* the targets each learns from: a data.label group of its name */
@@ -1961,6 +2009,51 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     return DLC_OK;
 }
 
+/* The top-level sections a dlc train config and a dlc embed config do not
+ * share: an embed config has no model, loss, train or report; a model
+ * config has no embed section. */
+static const char *const model_only[] = {"model", "loss", "train", "report", NULL};
+
+int config_section_applies(const dlc_config *c, const char *key)
+{
+    if (strcmp(key, "embed") == 0)
+        return c->embed.on;
+    if (strcmp(key, "stylize") == 0)
+        return c->stylize.on;
+    if (strcmp(key, "data") == 0 && c->no_data)
+        return 0;
+    return !(c->embed.on && find_name(model_only, key) >= 0);
+}
+
+static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const ynode *root = node->parent;
+    if (!c->embed.on || !root)
+        return DLC_OK;
+    for (int i = 0; model_only[i]; i++) {
+        int k = ynode_map_find(root, model_only[i]);
+        if (k >= 0)
+            return config_key_fail(err, root->keys[k], model_only[i],
+                                   "a config with an embed: section learns word vectors from its "
+                                   "data and has no %s section",
+                                   model_only[i]);
+    }
+    if (c->embed.min_lr > c->embed.lr) {
+        const ynode *at = ynode_map_get(node, "min_lr");
+        char kp[PATH_BUF + 8];
+        pathf(kp, sizeof kp, "%s.min_lr", path);
+        return config_key_fail(err, at ? at : node, kp, "must not exceed embed.lr (%g), got %g",
+                               c->embed.lr, c->embed.min_lr);
+    }
+    if (c->data.format != DATA_TEXT) {
+        const ynode *data = ynode_map_get(root, "data");
+        return config_key_fail(err, data ? data : node, "data.format",
+                               "embed: learns word vectors from text (format: text), not %s",
+                               data_format_names[c->data.format]);
+    }
+    return DLC_OK;
+}
+
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,
                                  dlc_error *err)
 {
@@ -1968,6 +2061,7 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     /* style transfer optimizes an image; it trains nothing and reads no data */
     const ynode *st = ynode_map_get(root, "stylize");
     c->no_data = !ynode_map_get(root, "data") && st && st->kind == YN_MAP && st->n > 0;
+    c->embed.on = ynode_map_find(root, "embed") >= 0;
     dlc_status s = convert_section(&cv, "", root, "", c);
     if (s != DLC_OK)
         return s;

@@ -30,6 +30,9 @@ typedef struct {
     double grad_explode;     /* warn when a layer's gradient norm rises above */
     double grad_ratio;       /* warn when the smallest layer norm / the largest falls below */
     seq_loss sequence_loss;  /* per-token outputs: mean over tokens or sum over steps */
+    /* several processes (mpirun, src/dist): */
+    int sync_batchnorm;      /* batchnorm statistics over the global batch, not each shard */
+    double bucket_mb;        /* gradients summed in calls of about this many MB */
 } train_config;
 
 #endif

@@ -219,7 +219,7 @@ static void photometric(const data_augment *a, float *y, float *tmp, int C, int 
 
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
                          const data_norm *nm, const data_augment *aug,
-                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         const dlc_strlist *source_names, uint64_t seed, float *restrict x,
                          float *restrict t, float *restrict scratch)
 {
     const dataset *ds = s->ds;
@@ -230,6 +230,8 @@ void data_gather_augment(const data_split *s, const int *order, int start, int c
     for (int i = 0; i < count; i++) {
         int k = order ? order[start + i] : start + i;
         size_t r = (size_t)s->idx[k];
+        dlc_rng stream, *rng = &stream;
+        dlc_rng_seed(rng, seed, (uint64_t)(start + i));
         int flip = hflip && (dlc_rng_u64(rng) >> 63);
         int dy = crop_pad ? (int)dlc_rng_below(rng, 2 * (uint64_t)crop_pad + 1) - crop_pad : 0;
         int dx = crop_pad ? (int)dlc_rng_below(rng, 2 * (uint64_t)crop_pad + 1) - crop_pad : 0;

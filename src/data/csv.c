@@ -275,6 +275,8 @@ typedef struct {
     csv_group grp[DATA_MAX_HEADS];
     const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
                                   * csv_unknown */
+    int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int row_unknown;     /* this row's label is not a given class */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
@@ -335,6 +337,11 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
         id = data_names_find(&c->classes, s);
+        if (id < 0 && c->given && cp->skip_unknown) {
+            cp->row_unknown = 1;
+            *out = -1.0f;
+            return DLC_OK;
+        }
         if (id < 0 && c->given) {
             csv_list_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
@@ -369,6 +376,11 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             c->bin_num_line = line;
             c->bin_num_col = col;
         }
+        return DLC_OK;
+    }
+    if (c->given && cp->skip_unknown) {
+        cp->row_unknown = 1;
+        *out = NAN;
         return DLC_OK;
     }
     if (c->given) {
@@ -557,8 +569,11 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                         DATA_MAX_HEADS);
     c.G = n_groups;
     c.unknown = unknown;
-    for (int g = 0; g < n_groups; g++)
-        c.grp[g].mode = groups[g].mode;
+    for (int g = 0; g < n_groups; g++) {
+        /* DATA_TARGET_SKIP_UNKNOWN rides on a group's mode */
+        c.grp[g].mode = groups[g].mode & ~DATA_TARGET_SKIP_UNKNOWN;
+        c.skip_unknown |= (groups[g].mode & DATA_TARGET_SKIP_UNKNOWN) != 0;
+    }
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
     if ((st = csv_reader_init(&c.r, path, text, len, err)))
@@ -566,7 +581,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
 
     for (int g = 0; g < n_groups; g++) {
         const dlc_strlist *class_names = groups[g].class_names;
-        data_target mode = groups[g].mode;
+        data_target mode = c.grp[g].mode;
         if (!class_names || class_names->n == 0 || mode == DATA_TARGET_NUMERIC)
             continue;
         if (mode == DATA_TARGET_BINARY && class_names->n != 2) {
@@ -621,6 +636,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         int line = c.r.line, eol = 0, j = 0;
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
+        c.row_unknown = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
@@ -654,10 +670,18 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                           path, line, j + 1, c.ncols, c.header.names.v[j + 1]);
             goto cleanup;
         }
+        if (c.row_unknown) {
+            if (!ds->dropped++)
+                ds->dropped_line = line;
+            continue;
+        }
         ds->n++;
     }
     if (ds->n == 0) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
+        st = ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
+                                    "(%d rows, the first on line %d)", path, ds->dropped,
+                                    ds->dropped_line)
+                         : dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
         goto cleanup;
     }
     for (int g = 0; g < n_groups; g++)
@@ -694,7 +718,7 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st == DLC_OK)
         st = data_parse_csv_groups(out, path, text, len, groups, n_groups, features, unknown, limit,
                                    err);

@@ -34,7 +34,11 @@ extern const char *const data_norm_names[NORM_COUNT + 1];
 typedef enum {
     DATA_TARGET_CLASS,   /* one label column -> class id (softmax) */
     DATA_TARGET_BINARY,  /* one or more columns -> 0/1, empty = unknown (bce) */
-    DATA_TARGET_NUMERIC  /* one or more numeric columns (mse) */
+    DATA_TARGET_NUMERIC, /* one or more numeric columns (mse) */
+    /* or'd with CLASS or BINARY when class names are given (a trained
+     * model's): an example whose label is not one of them is dropped and
+     * counted in dataset.dropped, not an error naming its file and line */
+    DATA_TARGET_SKIP_UNKNOWN = 0x100
 } data_target;
 
 #define DATA_PATH_MAX 1024
@@ -66,6 +70,12 @@ typedef struct {
  *             sentences longer than seq_len are cut into pieces
  *   classify  a CSV or TSV file with a header: the text in `column`, the class
  *             in data.label; texts are cut to seq_len tokens
+ *   bilm      a corpus, each non-blank line an example (cut into pieces of
+ *             seq_len): two targets per token, the next token of the piece
+ *             (targets 0..T-1) and the previous one (T..2T-1), -1 where there
+ *             is none; for an ELMo-style bidirectional language model whose
+ *             forward and backward stacks share one softmax (their outputs
+ *             joined along time); the classes are the vocabulary
  * Tokens are `chars` (Unicode characters) or `words` (separated by white
  * space; in an lm each line end is the token <eos>).  The vocabulary comes
  * from the train split: <pad> (id 0, padding), <unk> (id 1: every token seen
@@ -75,7 +85,7 @@ typedef struct {
  * Splits carved by ratio are taken in file order for lm and tag (train, then
  * train-dev, dev and test at the end: neighbours must not leak across) and
  * drawn with the seed for classify. */
-typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_TASK_COUNT } text_task;
+typedef enum { TEXT_LM, TEXT_TAG, TEXT_CLASSIFY, TEXT_BILM, TEXT_TASK_COUNT } text_task;
 typedef enum { TEXT_CHARS, TEXT_WORDS, TEXT_UNIT_COUNT } text_unit;
 extern const char *const data_text_task_names[TEXT_TASK_COUNT + 1];
 extern const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1];
@@ -91,6 +101,9 @@ typedef struct {
     int max_vocab;         /* 0: no limit (specials included) */
     int lowercase;         /* ASCII letters */
     int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
+    int chars;             /* tag, words: C > 0 gives each step the word id and its first C
+                            * bytes as ids 1..256 (byte + 1, 0 = none): inputs (T, 1 + C),
+                            * for a word_chars layer */
     char column[128];      /* classify: the text column */
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
@@ -149,7 +162,9 @@ typedef struct {
     double split_train_dev;
     norm_kind normalize;
     int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    long max_image_pixels;          /* image files: larger ones are refused (0: the default) */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
+    int skip_unknown_labels;        /* with classes given: drop (and count) examples of other labels */
     data_augment augment;           /* training only */
     data_text_config text;
 } data_config;
@@ -168,6 +183,8 @@ typedef struct {
     float *targets;            /* (n, n_targets) */
     dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
+    int dropped;               /* examples dropped: label not among the given classes */
+    int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -227,6 +244,8 @@ typedef struct {
     float *weight;              /* (n of src[0]) or NULL */
     data_norm norm;
     int skipped;                /* image_folder: unreadable files skipped (bad_files: skip) */
+    dlc_strlist skipped_files;  /* their messages ("path: why"), skipped in all */
+    int unknown_labels;         /* examples dropped by skip_unknown_labels, over every file */
     /* format text: the vocabulary (token by id), the task, and tokens per split
      * (train, train-dev, dev, test; lm: targets, i.e. predicted tokens) */
     int text;
@@ -308,15 +327,50 @@ void data_norm_free(data_norm *nm);
 /* x (n, dim) in place */
 void data_norm_apply(const data_norm *nm, float *x, size_t n);
 
+/* A corpus for learning word vectors (src/embed): the train text (a file or
+ * a folder, tokens: words) as word ids.  The vocabulary holds the words seen
+ * at least min_count times in the train part, at most max_vocab of them (no
+ * special tokens here), by falling count, ties in byte order.  Other words
+ * are dropped from the text, as word2vec and gensim drop them; a line end
+ * is -1 (lines are sentences: context windows stop there).  A dev part is
+ * the data.dev file, or the last split.dev fraction of the train tokens. */
+typedef struct {
+    dlc_strlist vocab;   /* (V) words by id */
+    int V;
+    long *count;         /* (V) occurrences in the train part */
+    long words;          /* sum of count: train words kept */
+    long tokens;         /* train tokens read, line ends and dropped words included */
+    int *ids;            /* (n) the train part: word ids, -1 between lines */
+    long n;
+    int *dev_ids;        /* (n_dev) the dev part, likewise (words outside the vocabulary dropped) */
+    long n_dev;
+} data_corpus;
+
+/* Reads cfg's train (and dev) text for data_corpus.  Errors (EINPUT) name
+ * the file: empty, no words, tokens that are not words. */
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
+void data_corpus_free(data_corpus *c);
+
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err
  * set for invalid UTF-8.  vocab: token strings by id. */
 int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
                      float *ids, int cap, dlc_error *err);
 
-/* Fills E (V, dim) rows of the vocabulary's tokens found in a text file of
- * vectors ("token v1 ... vdim" per line, GloVe / word2vec text; a first line
- * "count dim" is skipped).  *found receives the rows filled. */
+/* ---- files of word vectors (vectors.c) ---- */
+/* Calls fn for every vector of a file in word2vec's text or binary format or
+ * GloVe's text format (told apart by the content: see vectors.c).  dim: the
+ * size expected (0: any, the file's; *dim_out receives it, may be NULL).
+ * Errors (EINPUT) name the file and line (binary: record and byte): a row
+ * of the wrong size, a value that is not a finite number, a header that
+ * disagrees with the rows, a file ending inside a vector. */
+typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *row, int dim,
+                                     dlc_error *err);
+dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
+                             int *dim_out, dlc_error *err);
+
+/* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
+ * vectors (data_vectors_read's formats).  *found receives the rows filled. */
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
                              int *found, dlc_error *err);
 
@@ -343,25 +397,43 @@ void data_gather(const data_split *s, const int *order, int start, int count,
  * applies to, rotated, blurred, its contrast and brightness changed, noise
  * added and JPEG quality lost, each with its probability; then normalized.
  * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
- * floats.  Draws from rng. */
+ * floats.  The example at position p of order (start + i) draws from stream
+ * p of seed, so its augmentation does not depend on the batch it is in. */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
                          const data_norm *nm, const data_augment *aug,
-                         const dlc_strlist *source_names, dlc_rng *rng, float *restrict x,
+                         const dlc_strlist *source_names, uint64_t seed, float *restrict x,
                          float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
 
-/* ---- image files (image.c) ---- */
-/* Decodes an image file (PNG, JPEG, BMP, GIF, ...) and converts it to
- * shape (C, H, W), C = 1 (gray, ITU-R 601 luma) or 3 (RGB) or 4: channels
- * are converted and the image resized (stb_image_resize) as needed.  Writes
- * C*H*W bytes, channel-major, into out.  Errors name the file. */
-dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t *out,
-                           dlc_error *err);
-/* The (C, H, W) of an image file as stored (C: 1 gray, 3 RGB; gray+alpha
- * counts as 1, RGBA as 3). */
-dlc_status data_image_probe(const char *path, tensor_shape *shape, dlc_error *err);
-/* 1 when the name ends in an image extension stb_image reads. */
+/* ---- image files (image.c) ----
+ * dlc reads PNG, JPEG, BMP and GIF (the first frame), recognised by their
+ * first bytes whatever the file's name; other formats are refused.  Before
+ * decoding, the header's size is checked (1 to DATA_IMAGE_MAX_SIDE pixels
+ * per side, at most max_pixels pixels; max_pixels <= 0 means
+ * DATA_IMAGE_MAX_PIXELS) and the file's structure is walked to see it is
+ * complete (a truncated file is an error, not a half-black image).  Only
+ * regular files are opened: a FIFO, socket, device, folder, broken link or
+ * link loop is an error naming the path and what it is. */
+#define DATA_IMAGE_MAX_SIDE 16384
+#define DATA_IMAGE_MAX_PIXELS (64L << 20)
+/* Checks image bytes as above (name for messages); shape (may be NULL)
+ * receives the (C, H, W) stored: C 1 for gray (with or without alpha), 3 for
+ * colour. */
+dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                            tensor_shape *shape, dlc_error *err);
+/* Checks, decodes and converts image bytes to shape (C, H, W), C = 1 (gray,
+ * ITU-R 601 luma) or 3 (RGB): channels are converted and the image resized
+ * (stb_image_resize) as needed.  Writes C*H*W bytes, channel-major, into out. */
+dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                             const tensor_shape *shape, uint8_t *out, dlc_error *err);
+/* The same for a file; errors name the file. */
+dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape *shape,
+                           uint8_t *out, dlc_error *err);
+/* The (C, H, W) of an image file as stored, after data_image_check. */
+dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *shape, dlc_error *err);
+/* 1 when the name ends in an image extension (of any format stb_image
+ * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
@@ -370,9 +442,11 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the
  * first image's own shape (filled in).  bad: what to do with an unreadable
- * file; *skipped counts those skipped. */
+ * file, or'd with DATA_TARGET_SKIP_UNKNOWN to drop the files of a class
+ * folder not among known names (counted in dataset.dropped) rather than
+ * fail; skipped (may be NULL) receives one message per file skipped. */
 dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
-                                  dlc_strlist *class_names, int bad, long limit, int *skipped,
-                                  dlc_error *err);
+                                  dlc_strlist *class_names, int bad, long limit, long max_pixels,
+                                  dlc_strlist *skipped, dlc_error *err);
 
 #endif

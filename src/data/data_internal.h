@@ -37,5 +37,11 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
 /* b->heads[] name the heads and their target modes (set by data_load). */
 dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
+/* data.sources of format text: each source's file read and tokenized, carved
+ * by its use: shares (a language model's tokens in order, examples shuffled
+ * with the source's name), the vocabulary from the training mix, and one
+ * dataset of every source's sequences with each row's source (text.c). */
+dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64_t seed,
+                                  dlc_error *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 enum { IDX_UBYTE = 0x08, IDX_MAX_DIMS = 4 };
@@ -227,47 +228,86 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
     *len = 0;
     *truncated = 0;
 
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    long long fsize;
+    int fd = dlc_open_regular(path, &fsize, err);
+    if (fd < 0)
+        return DLC_EINPUT;
     uint8_t magic[2] = {0, 0};
-    size_t got = fread(magic, 1, 2, f);
-    fclose(f);
+    ssize_t got = read(fd, magic, 2);
     if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+        close(fd);
         char *text = NULL;
-        st = dlc_read_file(path, &text, len, err);
+        st = dlc_read_file_max(path, DLC_DATA_MAX, &text, len, err);
         *out = (uint8_t *)text;
         return st;
     }
-
-    g = gzopen(path, "rb");
-    if (!g)
+    if (lseek(fd, 0, SEEK_SET) != 0 || !(g = gzdopen(fd, "rb"))) {
+        close(fd);
         return dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
     gzbuffer(g, 1 << 17);
-    size_t cap = 1 << 20, n = 0;
-    buf = malloc(cap);
+    /* The header first: it says how many bytes follow, and inflating stops
+     * one byte past that (enough to see extra data), so a small file cannot
+     * inflate into gigabytes before its header is checked. */
+    uint8_t head[4 + 4 * IDX_MAX_DIMS];
+    size_t n = 0, want = 4;
+    int r = gzread(g, head, 4);
+    if (r < 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+        goto cleanup;
+    }
+    n = (size_t)r;
+    size_t promised = 0; /* header + data, 0 when the header is not one we read */
+    if (n == 4 && head[0] == 0 && head[1] == 0 && head[3] >= 1 && head[3] <= IDX_MAX_DIMS) {
+        size_t hb = 4 + 4 * (size_t)head[3];
+        r = gzread(g, head + 4, (unsigned)(hb - 4));
+        if (r < 0) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+            goto cleanup;
+        }
+        n += (size_t)r;
+        if (n == hb) {
+            promised = hb;
+            size_t data = 1;
+            for (int i = 0; i < head[3] && promised; i++) {
+                uint32_t d = be32(head + 4 + 4 * i);
+                if (d != 0 && data > DLC_DATA_MAX / d)
+                    promised = 0; /* idx_parse names the dimension, or the limit below */
+                else
+                    data *= d;
+            }
+            if (promised && data > DLC_DATA_MAX - hb) {
+                st = dlc_fail(err, DLC_EINPUT, "%s: the IDX header promises more than %zu bytes of "
+                              "data, more than dlc reads", path, DLC_DATA_MAX);
+                goto cleanup;
+            }
+            if (promised)
+                promised += data;
+        }
+    }
+    want = promised ? promised + 1 : n;
+    size_t cap = want < ((size_t)1 << 20) ? want : ((size_t)1 << 20);
+    buf = malloc(cap ? cap : 1);
     if (!buf) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    for (;;) {
+    memcpy(buf, head, n);
+    while (n < want) {
         if (n == cap) {
-            if (cap > SIZE_MAX / 2) {
-                st = dlc_fail(err, DLC_EINPUT, "%s: decompressed data too large", path);
-                goto cleanup;
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
+            size_t nc = cap * 2 < want ? cap * 2 : want;
+            uint8_t *nb = realloc(buf, nc);
             if (!nb) {
                 st = DLC_NOMEM(err);
                 goto cleanup;
             }
             buf = nb;
-            cap *= 2;
+            cap = nc;
         }
-        size_t want = cap - n;
-        if (want > (size_t)INT_MAX)
-            want = (size_t)INT_MAX;
-        int r = gzread(g, buf + n, (unsigned)want);
+        size_t ask = cap - n;
+        if (ask > (size_t)INT_MAX)
+            ask = (size_t)INT_MAX;
+        r = gzread(g, buf + n, (unsigned)ask);
         if (r < 0) {
             st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
             goto cleanup;
@@ -275,6 +315,11 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
         if (r == 0)
             break;
         n += (size_t)r;
+    }
+    if (promised && n > promised) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: more data than the %zu bytes its IDX header promises",
+                      path, promised);
+        goto cleanup;
     }
     int errnum = Z_OK;
     gzerror(g, &errnum);

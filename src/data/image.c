@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,11 @@
 
 int data_image_name(const char *name)
 {
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
-                                      ".pgm", ".ppm", ".pnm", ".psd", ".hdr", NULL};
+    /* the names of every format stb_image knows, not only those dlc reads:
+     * a folder's .hdr or .tga file is listed, then refused by its content
+     * with a reason, rather than passed over in silence */
+    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm",
+                                      ".ppm", ".pnm", ".psd", ".hdr", ".pic", NULL};
     size_t n = strlen(name);
     for (int i = 0; ext[i]; i++) {
         size_t e = strlen(ext[i]);
@@ -40,51 +44,332 @@ int data_image_name(const char *name)
     return 0;
 }
 
-/* Why a file cannot be opened, before stb_image's terser reasons. */
-static dlc_status image_open_check(const char *path, dlc_error *err)
+/* ---- what a file is, by its first bytes ---- */
+
+typedef enum { IMG_PNG, IMG_JPEG, IMG_BMP, IMG_GIF, IMG_NONE } image_format;
+
+static image_format image_sniff(const uint8_t *p, size_t n, const char **other)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot read image: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-        return dlc_fail(err, DLC_EINPUT, "%s: is a folder, not an image file", path);
+    *other = NULL;
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return IMG_PNG;
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        return IMG_JPEG;
+    if (n >= 2 && p[0] == 'B' && p[1] == 'M')
+        return IMG_BMP;
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+        return IMG_GIF;
+    /* name the formats stb_image could read but dlc refuses, so the message
+     * says why rather than "unknown" */
+    if (n >= 2 && (memcmp(p, "#?", 2) == 0))
+        *other = "a Radiance HDR image";
+    else if (n >= 4 && memcmp(p, "8BPS", 4) == 0)
+        *other = "a Photoshop (PSD) image";
+    else if (n >= 4 && memcmp(p, "\x53\x80\xF6\x34", 4) == 0)
+        *other = "a Softimage PIC image";
+    else if (n >= 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '7')
+        *other = "a PNM/PGM/PPM image";
+    return IMG_NONE;
+}
+
+static uint32_t rd_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static uint32_t rd_le32(const uint8_t *p)
+{
+    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
+}
+static unsigned rd_le16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
+
+/* Truncation checks: each walks the file's structure far enough to know
+ * that every byte the decoder will want is there; 0 when complete, 1 when
+ * the file ends early, 2 when its structure is broken.  stb's
+ * decoders read zeros past the end of their input, so without these a cut
+ * file would decode "successfully" with its missing part black. */
+
+/* PNG: chunks (length, type, data, CRC) up to IEND. */
+static int png_truncated(const uint8_t *p, size_t n)
+{
+    size_t i = 8;
+    while (i + 8 <= n) {
+        size_t len = rd_be32(p + i);
+        if (len > n - i - 8 || n - i - 8 - len < 4)
+            return 1;
+        if (memcmp(p + i + 4, "IEND", 4) == 0)
+            return 0;
+        i += 12 + len;
+    }
+    return 1;
+}
+
+/* A DHT segment's tables (class/id byte, 16 code counts, the symbols):
+ * stb_image 2.27 trusts the counts, and more than 256 symbols in a table
+ * write past its arrays (found by the image fuzzer); 0 when sound. */
+static int jpeg_bad_dht(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (len - i < 17 || (p[i] >> 4) > 1 || (p[i] & 15) > 3)
+            return 1;
+        size_t count = 0;
+        for (int k = 1; k <= 16; k++)
+            count += p[i + k];
+        if (count > 256 || count > len - i - 17)
+            return 1;
+        i += 17 + count;
+    }
+    return 0;
+}
+
+/* JPEG: marker segments; after each scan (SOS) its entropy-coded data runs
+ * to the next marker that is not a stuffed byte (FF 00) or a restart
+ * (FF D0..D7); complete when EOI (FF D9) follows a scan.  Returns 2 for a
+ * broken structure: no marker where one must be, or a Huffman table that
+ * would overrun stb's (jpeg_bad_dht). */
+static int jpeg_truncated(const uint8_t *p, size_t n)
+{
+    size_t i = 2;
+    int scans = 0;
+    for (;;) {
+        if (i + 1 >= n)
+            return 1;
+        if (p[i] != 0xFF)
+            return 2;
+        uint8_t m = p[i + 1];
+        if (m == 0xFF) { /* fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0xD9)
+            return scans == 0;
+        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+            i += 2;
+            continue;
+        }
+        if (i + 3 >= n)
+            return 1;
+        size_t len = ((size_t)p[i + 2] << 8) | p[i + 3];
+        if (len < 2)
+            return 2;
+        if (len > n - i - 2)
+            return 1;
+        if (m == 0xC4 && jpeg_bad_dht(p + i + 4, len - 2))
+            return 2;
+        i += 2 + len;
+        if (m == 0xDA) {
+            scans++;
+            while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0 && !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
+                i++;
+        }
+    }
+}
+
+/* BMP: the pixel rows (4-byte aligned) after the offset the header gives. */
+static int bmp_truncated(const uint8_t *p, size_t n)
+{
+    if (n < 18)
+        return 1;
+    size_t off = rd_le32(p + 10), hsz = rd_le32(p + 14);
+    uint64_t w, h, bpp;
+    if (hsz == 12) {
+        if (n < 26)
+            return 1;
+        w = rd_le16(p + 18);
+        h = rd_le16(p + 20);
+        bpp = rd_le16(p + 24);
+    } else {
+        if (n < 34)
+            return 1;
+        int32_t sw = (int32_t)rd_le32(p + 18), sh = (int32_t)rd_le32(p + 22);
+        w = (uint64_t)(sw < 0 ? -(int64_t)sw : sw);
+        h = (uint64_t)(sh < 0 ? -(int64_t)sh : sh);
+        bpp = rd_le16(p + 28);
+        uint32_t compression = rd_le32(p + 30);
+        if (compression != 0 && compression != 3)
+            return 0; /* compressed: stb refuses it with its own reason */
+    }
+    if (off < 14 + hsz)
+        off = 14 + hsz;
+    if (w > DATA_IMAGE_MAX_SIDE || h > DATA_IMAGE_MAX_SIDE || bpp > 32)
+        return 0; /* refused elsewhere, with the real reason */
+    uint64_t row = (w * bpp + 31) / 32 * 4;
+    return (uint64_t)off + row * h > (uint64_t)n;
+}
+
+/* GIF: the header, colour tables and blocks (extensions, then the first
+ * image's sub-blocks, which stb_image decodes) must all be present. */
+static int gif_skip_subblocks(const uint8_t *p, size_t n, size_t *i)
+{
+    for (;;) {
+        if (*i >= n)
+            return 1;
+        size_t len = p[*i];
+        *i += 1;
+        if (len == 0)
+            return 0;
+        if (len > n - *i)
+            return 1;
+        *i += len;
+    }
+}
+
+static int gif_truncated(const uint8_t *p, size_t n)
+{
+    if (n < 13)
+        return 1;
+    size_t i = 13;
+    if (p[10] & 0x80)
+        i += 3u * (2u << (p[10] & 7));
+    for (;;) {
+        if (i >= n)
+            return 1;
+        uint8_t b = p[i++];
+        if (b == 0x21) { /* extension: label, sub-blocks */
+            if (i >= n)
+                return 1;
+            i++;
+            if (gif_skip_subblocks(p, n, &i))
+                return 1;
+        } else if (b == 0x2C) { /* image: descriptor, local table, LZW size, data */
+            if (n - i < 9)
+                return 1;
+            uint8_t flags = p[i + 8];
+            i += 9;
+            if (flags & 0x80)
+                i += 3u * (2u << (flags & 7));
+            if (i >= n)
+                return 1;
+            i++;
+            return gif_skip_subblocks(p, n, &i);
+        } else {
+            return 1; /* the trailer (or junk) before any image */
+        }
+    }
+}
+
+dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                            tensor_shape *shape, dlc_error *err)
+{
+    static const char *const format_names[] = {"PNG", "JPEG", "BMP", "GIF"};
+    const char *other;
+    image_format f = image_sniff(buf, len, &other);
+    if (f == IMG_NONE) {
+        if (len == 0)
+            return dlc_fail(err, DLC_EINPUT, "%s: empty file, not an image", name);
+        return dlc_fail(err, DLC_EINPUT, "%s: %s; dlc reads PNG, JPEG, BMP and GIF images (by "
+                        "their content, whatever the name)", name, other ? other : "not an image");
+    }
+    if (max_pixels <= 0)
+        max_pixels = DATA_IMAGE_MAX_PIXELS;
+    int cut = f == IMG_PNG ? png_truncated(buf, len)
+              : f == IMG_JPEG ? jpeg_truncated(buf, len)
+              : f == IMG_BMP  ? bmp_truncated(buf, len)
+                              : gif_truncated(buf, len);
+    /* before any stb code runs: stbi_info parses JPEG tables too */
+    if (cut == 2)
+        return dlc_fail(err, DLC_EINPUT, "%s: corrupt %s image (its structure is broken)", name,
+                        format_names[f]);
+    if (cut)
+        return dlc_fail(err, DLC_EINPUT, "%s: %s image is truncated (the file ends before its "
+                        "data does)", name, format_names[f]);
+    int w = 0, h = 0, n = 0;
+    if (len > INT_MAX || !stbi_info_from_memory(buf, (int)len, &w, &h, &n))
+        return dlc_fail(err, DLC_EINPUT, "%s: not a readable %s image (%s)", name, format_names[f],
+                        len > INT_MAX ? "larger than 2 GiB" : stbi_failure_reason());
+    if (w <= 0 || h <= 0)
+        return dlc_fail(err, DLC_EINPUT, "%s: %s image of %d x %d pixels: empty", name,
+                        format_names[f], w, h);
+    if (w > DATA_IMAGE_MAX_SIDE || h > DATA_IMAGE_MAX_SIDE || (long long)w * h > max_pixels)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: %s image of %d x %d pixels is too large (at most %d per side and "
+                        "%ld pixels: data.max_image_pixels)",
+                        name, format_names[f], w, h, DATA_IMAGE_MAX_SIDE, max_pixels);
+    if (shape) {
+        shape->ndim = 3;
+        shape->d[0] = n <= 2 ? 1 : 3;
+        shape->d[1] = h;
+        shape->d[2] = w;
+    }
     return DLC_OK;
 }
 
-dlc_status data_image_probe(const char *path, tensor_shape *shape, dlc_error *err)
+/* Block means: (h, w, C) -> (ceil(h / fy), ceil(w / fx), C), each output
+ * pixel the mean of its fy x fx block (partial blocks at the edges), in one
+ * pass.  stb_image_resize's cost grows with the shrink factor (a 16,256 x 63
+ * GIF shrunk to 7 x 1 took 0.75 s, found by the image fuzzer; the largest
+ * image allowed, to one pixel, about a minute), so a large shrink is done
+ * here first, down to at most twice the target, and stb finishes. */
+static unsigned char *image_shrink(const unsigned char *px, int w, int h, int C, int fx, int fy,
+                                   int *ow, int *oh)
 {
-    dlc_status st = image_open_check(path, err);
-    if (st != DLC_OK)
-        return st;
-    int w, h, n;
-    if (!stbi_info(path, &w, &h, &n))
-        return dlc_fail(err, DLC_EINPUT, "%s: not a readable image (%s)", path, stbi_failure_reason());
-    shape->ndim = 3;
-    shape->d[0] = n <= 2 ? 1 : 3;
-    shape->d[1] = h;
-    shape->d[2] = w;
-    return DLC_OK;
+    const int nw = (w + fx - 1) / fx, nh = (h + fy - 1) / fy;
+    unsigned char *o = malloc((size_t)nw * (size_t)nh * (size_t)C);
+    uint64_t *acc = calloc((size_t)nw * (size_t)C, sizeof *acc); /* one output row of sums */
+    if (!o || !acc) {
+        free(o);
+        free(acc);
+        return NULL;
+    }
+    for (int oy = 0; oy < nh; oy++) {
+        const int y0 = oy * fy, y1 = y0 + fy < h ? y0 + fy : h;
+        memset(acc, 0, sizeof *acc * (size_t)nw * (size_t)C);
+        for (int y = y0; y < y1; y++) {
+            const unsigned char *row = px + (size_t)y * (size_t)w * (size_t)C;
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < C; c++)
+                    acc[(size_t)(x / fx) * (size_t)C + (size_t)c] += row[(size_t)x * (size_t)C + (size_t)c];
+        }
+        for (int ox = 0; ox < nw; ox++) {
+            const int x0 = ox * fx, x1 = x0 + fx < w ? x0 + fx : w;
+            const uint64_t cnt = (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
+            for (int c = 0; c < C; c++)
+                o[((size_t)oy * (size_t)nw + (size_t)ox) * (size_t)C + (size_t)c] =
+                    (unsigned char)((acc[(size_t)ox * (size_t)C + (size_t)c] + cnt / 2) / cnt);
+        }
+    }
+    free(acc);
+    *ow = nw;
+    *oh = nh;
+    return o;
 }
 
-dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t *out,
-                           dlc_error *err)
+dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, long max_pixels,
+                             const tensor_shape *shape, uint8_t *out, dlc_error *err)
 {
     char sh[64];
-    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3))
+    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3) || shape->d[1] < 1 ||
+        shape->d[2] < 1)
         return dlc_fail(err, DLC_EINPUT,
                         "%s: images become (channels, height, width) with 1 or 3 channels; "
                         "the model wants %s",
-                        path, tensor_shape_str(shape, sh, sizeof sh));
-    dlc_status st = image_open_check(path, err);
+                        name, tensor_shape_str(shape, sh, sizeof sh));
+    dlc_status st = data_image_check(name, buf, len, max_pixels, NULL, err);
     if (st != DLC_OK)
         return st;
     const int C = shape->d[0], H = shape->d[1], W = shape->d[2];
     int w, h, n;
-    unsigned char *px = stbi_load(path, &w, &h, &n, C); /* (h, w, C) interleaved */
+    unsigned char *px = stbi_load_from_memory(buf, (int)len, &w, &h, &n, C); /* (h, w, C) */
     if (!px)
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot decode image (%s)", path, stbi_failure_reason());
+        return dlc_fail(err, DLC_EINPUT, "%s: cannot decode image (%s)", name, stbi_failure_reason());
     const unsigned char *src = px;
     unsigned char *resized = NULL;
+    if (w < 1 || h < 1) {
+        stbi_image_free(px);
+        return dlc_fail(err, DLC_EINPUT, "%s: decoded to %d x %d pixels: empty", name, w, h);
+    }
+    const int fx = w / (2 * W) > 1 ? w / (2 * W) : 1, fy = h / (2 * H) > 1 ? h / (2 * H) : 1;
+    if (fx > 1 || fy > 1) { /* a large shrink: block means first (image_shrink) */
+        int sw, sh2;
+        unsigned char *small = image_shrink(px, w, h, C, fx, fy, &sw, &sh2);
+        stbi_image_free(px);
+        if (!small)
+            return DLC_NOMEM(err);
+        px = small;
+        w = sw;
+        h = sh2;
+        src = px;
+    }
     if (w != W || h != H) {
         resized = malloc((size_t)W * (size_t)H * (size_t)C);
         if (!resized) {
@@ -94,7 +379,7 @@ dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t 
         if (!stbir_resize_uint8(px, w, h, 0, resized, W, H, 0, C)) {
             stbi_image_free(px);
             free(resized);
-            return dlc_fail(err, DLC_EINPUT, "%s: cannot resize %dx%d to %dx%d", path, w, h, W, H);
+            return dlc_fail(err, DLC_EINPUT, "%s: cannot resize %dx%d to %dx%d", name, w, h, W, H);
         }
         src = resized;
     }
@@ -106,6 +391,43 @@ dlc_status data_image_load(const char *path, const tensor_shape *shape, uint8_t 
     stbi_image_free(px);
     free(resized);
     return DLC_OK;
+}
+
+/* The whole file, if it is a regular file of a size an image can have.
+ * The largest accepted image, 4 bytes per pixel uncompressed, bounds it. */
+static dlc_status image_read(const char *path, long max_pixels, uint8_t **buf, size_t *len,
+                             dlc_error *err)
+{
+    if (max_pixels <= 0)
+        max_pixels = DATA_IMAGE_MAX_PIXELS;
+    size_t max = (size_t)max_pixels * 4 + ((size_t)1 << 20);
+    char *text = NULL;
+    dlc_status st = dlc_read_file_max(path, max, &text, len, err);
+    *buf = (uint8_t *)text;
+    return st;
+}
+
+dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *shape, dlc_error *err)
+{
+    uint8_t *buf;
+    size_t len;
+    dlc_status st = image_read(path, max_pixels, &buf, &len, err);
+    if (st == DLC_OK)
+        st = data_image_check(path, buf, len, max_pixels, shape, err);
+    free(buf);
+    return st;
+}
+
+dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape *shape,
+                           uint8_t *out, dlc_error *err)
+{
+    uint8_t *buf;
+    size_t len;
+    dlc_status st = image_read(path, max_pixels, &buf, &len, err);
+    if (st == DLC_OK)
+        st = data_image_decode(path, buf, len, max_pixels, shape, out, err);
+    free(buf);
+    return st;
 }
 
 /* ---- folders ---- */
@@ -140,9 +462,9 @@ static dlc_status list_dir(const char *dir, int want_dirs, dlc_strlist *names, d
         if (e->d_name[0] == '.' || pathf(path, sizeof path, "%s/%s", dir, e->d_name))
             continue;
         struct stat sb;
-        if (stat(path, &sb) != 0)
-            continue;
-        int is_dir = S_ISDIR(sb.st_mode);
+        /* a broken link or a link loop named like an image is listed: reading
+         * it fails, and it counts as a bad file rather than vanishing */
+        int is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
         if (want_dirs ? !is_dir : (is_dir || !data_image_name(e->d_name)))
             continue;
         if ((st = dlc_strlist_push(names, e->d_name, err)) != DLC_OK)
@@ -175,8 +497,8 @@ typedef struct {
 } image_item;
 
 dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
-                                  dlc_strlist *class_names, int bad, long limit, int *skipped,
-                                  dlc_error *err)
+                                  dlc_strlist *class_names, int bad, long limit, long max_pixels,
+                                  dlc_strlist *skipped, dlc_error *err)
 {
     *out = NULL;
     dlc_strlist classes = {0}, files = {0};
@@ -184,6 +506,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     int n_items = 0, cap = 0;
     dataset *ds = NULL;
     char path[DATA_PATH_MAX * 4], sh[64];
+    dlc_error first_bad = {0};
     dlc_status st = list_dir(dir, 1, &classes, err);
     if (st != DLC_OK)
         goto cleanup;
@@ -193,10 +516,20 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         goto cleanup;
     }
     int known = class_names && class_names->n > 0;
+    int skip_unknown = (bad & DATA_TARGET_SKIP_UNKNOWN) != 0;
+    bad &= ~DATA_TARGET_SKIP_UNKNOWN;
+    int dropped = 0;
     for (int c = 0; c < classes.n; c++) {
         int id = c;
         if (known) {
             id = dlc_strlist_find(class_names, classes.v[c]);
+            if (id < 0 && skip_unknown) { /* its files are counted as dropped */
+                if (pathf(path, sizeof path, "%s/%s", dir, classes.v[c]) == 0 &&
+                    list_dir(path, 0, &files, NULL) == DLC_OK)
+                    dropped += files.n;
+                dlc_strlist_clear(&files);
+                continue;
+            }
             if (id < 0) {
                 st = dlc_fail(err, DLC_EINPUT, "%s/%s: class '%s' is not one of the model's %d classes",
                               dir, classes.v[c], classes.v[c], class_names->n);
@@ -275,7 +608,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         /* the first readable image decides */
         st = DLC_EINPUT;
         for (int i = 0; i < n_items && st != DLC_OK; i++) {
-            st = data_image_probe(items[i].path, shape, err);
+            st = data_image_probe(items[i].path, max_pixels, shape, err);
             if (st != DLC_OK && bad == DATA_BAD_FAIL)
                 goto cleanup;
         }
@@ -293,6 +626,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         st = DLC_NOMEM(err);
         goto cleanup;
     }
+    ds->dropped = dropped;
     dlc_strlcpy(ds->path, dir, sizeof ds->path);
     ds->shape = *shape;
     ds->dim = tensor_shape_size(shape);
@@ -305,20 +639,28 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     }
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
-        if (data_image_load(items[i].path, shape, ds->u8 + (size_t)ds->n * ds->dim, &e) != DLC_OK) {
+        if (data_image_load(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+                            &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",
                               e.msg);
                 goto cleanup;
             }
-            if (skipped)
-                (*skipped)++;
+            if (e.status != DLC_EINPUT) { /* out of memory or I/O: not the file's fault */
+                st = dlc_fail(err, e.status, "%s", e.msg);
+                goto cleanup;
+            }
+            if (!first_bad.msg[0])
+                first_bad = e;
+            if (skipped && (st = dlc_strlist_push(skipped, e.msg, err)) != DLC_OK)
+                goto cleanup;
             continue;
         }
         ds->targets[ds->n++] = (float)items[i].cls;
     }
     if (ds->n == 0) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d image files could be read", dir, n_items);
+        st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d image files could be read (the first: %s)",
+                      dir, n_items, first_bad.msg);
         goto cleanup;
     }
     if (!known && class_names)

@@ -55,7 +55,8 @@ dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_ta
         if (n_want != 1 || want[0].mode != DATA_TARGET_CLASS)
             return dlc_fail(err, DLC_EINPUT, "data.format text predicts tokens, tags or classes: "
                                              "it needs one output with loss softmax_cross_entropy");
-        st = data_text_load(b, cfg, seed, err);
+        st = cfg->n_sources > 0 ? data_text_sources_load(b, cfg, seed, err)
+                                : data_text_load(b, cfg, seed, err);
         b->heads[0].offset = 0;
         b->heads[0].count = b->n_targets;
     } else if (cfg->n_sources > 0) {
@@ -83,6 +84,7 @@ void data_free(data_bundle *b)
     dlc_strlist_clear(&b->vocab);
     dlc_strlist_clear(&b->source_names);
     free(b->weight);
+    dlc_strlist_clear(&b->skipped_files);
     data_norm_free(&b->norm);
     memset(b, 0, sizeof *b);
 }

@@ -1,5 +1,5 @@
-/* sources.c - data.sources: several named sources of examples (each in any
- * table format: idx, csv, image_folder), each giving the shares of its
+/* sources.c - data.sources: several named sources of examples (each in a
+ * table format: idx, csv, image_folder; text sources are text.c's), each giving the shares of its
  * examples its `use:` names to train, dev and test.  This is the notes'
  * recipe for a target domain with few labels: all of a similar domain's data
  * in train only, part of the target's in train too, dev and test from the
@@ -90,6 +90,8 @@ static dlc_status read_source(const data_config *cfg, int i, data_bundle *b, dat
         *out = one.src[0];
         one.src[0] = NULL;
         b->skipped += one.skipped;
+        for (int k = 0; k < one.skipped_files.n && st == DLC_OK; k++) /* each with its reason */
+            st = dlc_strlist_push(&b->skipped_files, one.skipped_files.v[k], err);
         if (image_shape->ndim == 0 && (*out)->shape.ndim == 3)
             *image_shape = (*out)->shape;
     }
@@ -158,8 +160,8 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
     for (int i = 0; i < cfg->n_sources && st == DLC_OK; i++) {
         const data_source_spec *s = &cfg->sources[i];
         if (s->format == DATA_TEXT) {
-            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): text sources are not supported; "
-                                           "sources are idx, csv or image_folder", i, s->name);
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): a text source needs data.format "
+                                           "text (formats cannot be mixed)", i, s->name);
             break;
         }
         if ((st = dlc_strlist_push(&b->source_names, s->name, err)) != DLC_OK ||

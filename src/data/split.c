@@ -106,7 +106,11 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
 {
     data_target mode = b->heads[0].mode;
     dlc_strlist *class_names = &b->heads[0].class_names;
-    int *skipped = &b->skipped;
+    /* known classes (a model's, in eval) and skip_unknown_labels: labels
+     * outside them are dropped and counted (DATA_TARGET_SKIP_UNKNOWN) */
+    int skip = cfg->skip_unknown_labels && class_names->n > 0 && mode != DATA_TARGET_NUMERIC
+                   ? DATA_TARGET_SKIP_UNKNOWN
+                   : 0;
     if (cfg->format == DATA_IMAGE_FOLDER) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: image_folder data needs 'dir'", which);
@@ -115,8 +119,11 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
                             "data.%s: image folders give one class per image; use loss "
                             "softmax_cross_entropy", which);
         (void)groups;
-        return data_read_image_folder(out, src->dir, image_shape, class_names, cfg->bad_files,
-                                      src->limit, skipped, err);
+        dlc_status st = data_read_image_folder(out, src->dir, image_shape, class_names,
+                                               cfg->bad_files | skip, src->limit,
+                                               cfg->max_image_pixels, &b->skipped_files, err);
+        b->skipped = b->skipped_files.n;
+        return st;
     }
     if (cfg->format == DATA_IDX) {
         if (!src->images[0] || !src->labels[0])
@@ -127,7 +134,14 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
     if (cfg->format == DATA_CSV) {
         if (!src->file[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: CSV data needs 'file'", which);
-        return data_read_csv_groups(out, src->file, groups, b->n_heads, &cfg->features,
+        data_csv_targets with[DATA_MAX_HEADS];
+        for (int h = 0; h < b->n_heads; h++) {
+            with[h] = groups[h];
+            if (cfg->skip_unknown_labels && with[h].class_names && with[h].class_names->n > 0 &&
+                with[h].mode != DATA_TARGET_NUMERIC)
+                with[h].mode = (data_target)(with[h].mode | DATA_TARGET_SKIP_UNKNOWN);
+        }
+        return data_read_csv_groups(out, src->file, with, b->n_heads, &cfg->features,
                                     &cfg->unknown_label, src->limit, err);
     }
     return dlc_fail(err, DLC_EINPUT, "data: unknown format %d", (int)cfg->format);
@@ -158,13 +172,34 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
         }
         K = (int)mx + 1;
     }
+    const data_source *srcs[SRC_COUNT] = {&cfg->train, &cfg->dev, &cfg->test};
     for (int k = 0; k < SRC_COUNT; k++) {
-        const dataset *ds = b->src[k];
-        for (int i = 0; ds && i < ds->n; i++)
-            if (!(ds->targets[i] < (float)K))
+        dataset *ds = b->src[k];
+        int kept = 0;
+        for (int i = 0; ds && i < ds->n; i++) {
+            if (ds->targets[i] < (float)K) {
+                if (kept < i) { /* compact past dropped examples */
+                    ds->targets[kept] = ds->targets[i];
+                    memcpy(ds->u8 + (size_t)kept * ds->dim, ds->u8 + (size_t)i * ds->dim, ds->dim);
+                }
+                kept++;
+                continue;
+            }
+            /* the labels file holds the label: name it (example i is its byte 8 + i) */
+            if (!cfg->skip_unknown_labels || cfg->classes.n == 0)
                 return dlc_fail(err, DLC_EINPUT,
-                                "%s: example %d has label %g, but there are %d classes (labels 0..%d)",
-                                ds->path, i, (double)ds->targets[i], K, K - 1);
+                                "%s: label %d (example %d, images in %s) is %g, but there are %d "
+                                "classes (labels 0..%d)",
+                                srcs[k]->labels, i, i, srcs[k]->images, (double)ds->targets[i], K,
+                                K - 1);
+            if (!ds->dropped++)
+                ds->dropped_line = i;
+        }
+        if (ds && kept == 0 && ds->n > 0)
+            return dlc_fail(err, DLC_EINPUT, "%s: every label is unknown to the model (%d examples)",
+                            srcs[k]->labels, ds->n);
+        if (ds)
+            ds->n = kept;
     }
     dlc_strlist *names = &b->heads[0].class_names;
     if (cfg->classes.n > 0)
@@ -330,6 +365,8 @@ dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed
     if (subset && (st = data_subset_apply(b, cfg, seed, err)))
         goto cleanup;
 
+    for (int k = 0; k < SRC_COUNT; k++)
+        b->unknown_labels += b->src[k] ? b->src[k]->dropped : 0;
     const dataset *tr = b->src[SRC_TRAIN];
     b->shape = tr->shape;
     b->dim = tr->dim;

@@ -22,11 +22,13 @@
 
 #include "names.h"
 
-const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", NULL};
+const char *const data_text_task_names[TEXT_TASK_COUNT + 1] = {"lm", "tag", "classify", "bilm",
+                                                               NULL};
 const char *const data_text_unit_names[TEXT_UNIT_COUNT + 1] = {"chars", "words", NULL};
 
 static const char *const text_specials[] = {"<pad>", "<unk>"};
 #define TEXT_EOS "<eos>"
+#define TEXT_EOS_ID 2 /* its id in a word lm's vocabulary */
 
 
 /* ---- UTF-8 ---- */
@@ -96,7 +98,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     *out = NULL;
     *out_len = 0;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return dlc_read_file(path, out, out_len, err);
+        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
     DIR *d = opendir(path);
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
@@ -123,7 +125,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     for (int i = 0; i < names.n; i++) {
         char *t = NULL;
         size_t n = 0;
-        if ((st = dlc_read_file(names.v[i], &t, &n, err)))
+        if ((st = dlc_read_file_max(names.v[i], DLC_DATA_MAX, &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
         dlc_buf_append(&all, t, n);
@@ -160,12 +162,15 @@ typedef struct {
     int m, mcap;
 } text_src;
 
+/* sources a load reads: data.train, dev, test, or up to DATA_MAX_SOURCES */
+#define TEXT_MAX_SRC (DATA_MAX_SOURCES > SRC_COUNT ? DATA_MAX_SOURCES : SRC_COUNT)
+
 typedef struct {
     const data_text_config *tc;
     const data_config *cfg;
     data_names all;      /* every distinct token string */
     data_names tags;     /* tag or label names, in order of appearance */
-    text_src src[SRC_COUNT];
+    text_src src[TEXT_MAX_SRC];  /* train, dev, test; or data.sources in order */
     char word[1024];     /* the token being read */
 } text_load;
 
@@ -177,6 +182,15 @@ static void src_free(text_src *s)
     free(s->label);
     free(s->line);
     memset(s, 0, sizeof *s);
+}
+
+/* Everything a load read: tokens of every source, the token and tag tables. */
+static void load_free(text_load *L)
+{
+    for (int k = 0; k < TEXT_MAX_SRC; k++)
+        src_free(&L->src[k]);
+    data_names_free(&L->all);
+    data_names_free(&L->tags);
 }
 
 static dlc_status push_token(text_load *L, text_src *s, const char *str, int tag, dlc_error *err)
@@ -366,6 +380,33 @@ static dlc_status read_tagged(text_load *L, text_src *s, const char *path, const
     return DLC_OK;
 }
 
+/* bilm: every non-blank line an example. */
+static dlc_status read_line_examples(text_load *L, text_src *s, const char *text, size_t len,
+                                     long limit, dlc_error *err)
+{
+    const char *p = text, *end = text + len;
+    dlc_status st;
+    for (int line = 1; p < end; line++) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *a = p;
+        p = eol < end ? eol + 1 : end;
+        const char *q = a;
+        while (q < eol && is_space((unsigned char)*q))
+            q++;
+        if (q == eol)
+            continue;
+        if (limit > 0 && s->m >= limit)
+            break;
+        if ((st = push_example(s, line, -1, err)) ||
+            (st = tokenize(L, s, a, (size_t)(eol - a), 0, err)))
+            return st;
+        close_example(s);
+    }
+    return DLC_OK;
+}
+
 typedef struct {
     text_load *L;
     text_src *s;
@@ -411,6 +452,9 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         break;
     case TEXT_TAG:
         st = read_tagged(L, s, src->file, text + skip, len - skip, src->limit, err);
+        break;
+    case TEXT_BILM:
+        st = read_line_examples(L, s, text + skip, len - skip, src->limit, err);
         break;
     case TEXT_CLASSIFY: {
         const dlc_strlist *label = L->cfg->n_labels == 1 ? &L->cfg->labels[0].columns : NULL;
@@ -559,17 +603,19 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
 
 /* ---- datasets ---- */
 
-static dataset *dataset_new(const char *path, int rows, int T, int n_targets)
+/* rows examples of T steps, K values per step (K > 1: shape (T, K)) */
+static dataset *dataset_new(const char *path, int rows, int T, int K, int n_targets)
 {
     dataset *ds = calloc(1, sizeof *ds);
     if (!ds)
         return NULL;
     dlc_strlcpy(ds->path, path, sizeof ds->path);
-    ds->shape.ndim = 1;
+    ds->shape.ndim = K > 1 ? 2 : 1;
     ds->shape.d[0] = T;
-    ds->dim = (size_t)T;
+    ds->shape.d[1] = K;
+    ds->dim = (size_t)T * (size_t)K;
     ds->n_targets = n_targets;
-    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)T);
+    ds->f32 = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * ds->dim);
     ds->targets = malloc(sizeof(float) * (size_t)(rows ? rows : 1) * (size_t)n_targets);
     if (!ds->f32 || !ds->targets) {
         data_dataset_free(ds);
@@ -617,14 +663,28 @@ static void example_write(const text_load *L, dataset *ds, int row, const text_s
 {
     long a = s->start[k], len = s->start[k + 1] - a;
     int rows = example_rows(L, s, k, T);
+    const int C = L->tc->chars, K = C + 1;
     for (int j = 0; j < rows; j++) {
-        float *x = ds->f32 + (size_t)(row + j) * T;
+        float *x = ds->f32 + (size_t)(row + j) * ds->dim;
         float *y = ds->targets + (size_t)(row + j) * (size_t)ds->n_targets;
         for (int t = 0; t < T; t++) {
             long p = (long)j * T + t;
-            x[t] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            x[(size_t)t * K] = p < len ? (float)map[s->tok[a + p]] : (float)TEXT_PAD;
+            if (C > 0) { /* the token's own bytes, whatever its vocabulary id */
+                const unsigned char *w =
+                    p < len ? (const unsigned char *)L->all.names.v[s->tok[a + p]] : NULL;
+                for (int c = 0; c < C; c++) {
+                    int b = w && *w ? *w++ + 1 : 0;
+                    x[(size_t)t * K + 1 + (size_t)c] = (float)b;
+                }
+            }
             if (L->tc->task == TEXT_TAG)
                 y[t] = p < len ? (float)remap[s->tag[a + p]] : -1.0f;
+            if (L->tc->task == TEXT_BILM) { /* the next and the previous token of the piece */
+                int next = p + 1 < len && t + 1 < T, prev = p < len && t > 0;
+                y[t] = next ? (float)map[s->tok[a + p + 1]] : -1.0f;
+                y[T + t] = prev ? (float)map[s->tok[a + p - 1]] : -1.0f;
+            }
         }
         if (L->tc->task == TEXT_CLASSIFY)
             y[0] = (float)remap[s->label[k]];
@@ -676,7 +736,7 @@ static dlc_status build_lm(text_load *L, data_bundle *b, const int *map, dlc_err
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, T);
+                                              total, T, 1, T);
         free(rows);
         rows = malloc(sizeof(int) * (size_t)(total ? total : 1));
         if (!ds || !rows)
@@ -703,7 +763,8 @@ done:
 static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, const int *remap,
                                  const int *part_of, dlc_error *err)
 {
-    int T = L->tc->seq_len, nt = L->tc->task == TEXT_TAG ? T : 1;
+    int T = L->tc->seq_len;
+    int nt = L->tc->task == TEXT_TAG ? T : L->tc->task == TEXT_BILM ? 2 * T : 1;
     dlc_status st = DLC_OK;
     int *rows[4] = {NULL, NULL, NULL, NULL};
     int nrows[4] = {0, 0, 0, 0};
@@ -717,7 +778,7 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
         dataset *ds = b->src[k] = dataset_new(k == SRC_TRAIN ? L->cfg->train.file
                                               : k == SRC_DEV ? L->cfg->dev.file
                                                              : L->cfg->test.file,
-                                              total, T, nt);
+                                              total, T, L->tc->chars + 1, nt);
         if (!ds)
             return DLC_NOMEM(err);
         ds->n = total;
@@ -753,6 +814,30 @@ done:
     return st;
 }
 
+static dlc_status check_text_config(const data_text_config *tc, dlc_error *err)
+{
+    if (tc->seq_len < 1)
+        return dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+    if (tc->chars > 0 && (tc->task != TEXT_TAG || tc->unit != TEXT_WORDS))
+        return dlc_fail(err, DLC_EINPUT, "data.text.chars: the bytes of each word are given to "
+                                         "taggers of words (task: tag, tokens: words)");
+    return DLC_OK;
+}
+
+/* What the bundle of a text load says about itself, once its splits are made. */
+static dlc_status text_bundle_finish(data_bundle *b, const data_text_config *tc, dlc_error *err)
+{
+    const dataset *ds = b->src[0];
+    b->shape = ds->shape;
+    b->dim = ds->dim;
+    b->n_targets = ds->n_targets;
+    b->text = 1;
+    b->text_task = tc->task;
+    b->text_unit = tc->unit;
+    b->stateful = tc->task == TEXT_LM && tc->stateful;
+    return data_norm_init(&b->norm, NORM_NONE, b->dim, err);
+}
+
 dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     text_load L;
@@ -765,10 +850,8 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     int *map = NULL, *remap = NULL, *part_of = NULL;
     dlc_status st = DLC_OK;
 
-    if (tc->seq_len < 1) {
-        st = dlc_fail(err, DLC_EINPUT, "data.text.seq_len must be at least 1");
+    if ((st = check_text_config(tc, err)))
         goto cleanup;
-    }
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!srcs[k]->file[0]) {
             if (k == SRC_TRAIN) {
@@ -844,34 +927,415 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
             (st = build_lm(&L, b, map, err, &cp)))
             goto cleanup;
     } else {
-        if ((st = build_classes(&L, b, remap, err)) ||
-            (st = build_examples(&L, b, map, remap, part_of, err)))
+        if (tc->task == TEXT_BILM)
+            st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
+        else
+            st = build_classes(&L, b, remap, err);
+        if (st || (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
     if (b->split[DATA_SPLIT_TRAIN].n == 0) {
         st = dlc_fail(err, DLC_EINPUT, "%s: no training sequences", cfg->train.file);
         goto cleanup;
     }
-    const dataset *ds = b->src[SRC_TRAIN];
-    b->shape = ds->shape;
-    b->dim = ds->dim;
-    b->n_targets = ds->n_targets;
-    b->text = 1;
-    b->text_task = tc->task;
-    b->text_unit = tc->unit;
-    b->stateful = tc->task == TEXT_LM && tc->stateful;
-    st = data_norm_init(&b->norm, NORM_NONE, b->dim, err);
+    st = text_bundle_finish(b, tc, err);
 
 cleanup:
-    for (int k = 0; k < SRC_COUNT; k++)
-        src_free(&L.src[k]);
-    data_names_free(&L.all);
-    data_names_free(&L.tags);
+    load_free(&L);
     free(count);
     free(map);
     free(remap);
     free(part_of);
     return st;
+}
+
+/* ---- data.sources of text ---- */
+
+/* The stream a source is carved with: its name's, so a source is carved the
+ * same whichever others a config lists (as sources.c does for tables). */
+static uint64_t source_stream(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return DLC_STREAM(DLC_STREAM_SPLIT, 100 + (h & 0xffffff));
+}
+
+/* Carving of one source's units (tokens of a language model, else examples)
+ * into parts 0 train, 1 train-dev, 2 dev, 3 test, -1 unused. */
+typedef struct {
+    long bounds[6];  /* language model: part p is tokens [bounds[p], bounds[p+1]), then unused */
+    int *part_of;    /* examples: (m) each one's part */
+} text_carve;
+
+/* A language model's tokens in order: train, its train-dev tail, dev, test;
+ * the rest unused.  Returns 0 when the parts would be too short. */
+static void carve_tokens(text_carve *c, long n, const data_source_spec *sp, double train_dev)
+{
+    long n_test = data_split_count(n, sp->use_test), n_dev = data_split_count(n, sp->use_dev);
+    long n_train = data_split_count(n, sp->use_train);
+    if (n_test + n_dev + n_train > n)
+        n_train = n - n_test - n_dev;
+    long n_td = data_split_count(n_train, train_dev);
+    c->bounds[0] = 0;
+    c->bounds[1] = n_train - n_td;
+    c->bounds[2] = n_train;
+    c->bounds[3] = n_train + n_dev;
+    c->bounds[4] = n_train + n_dev + n_test;
+    c->bounds[5] = n;
+}
+
+/* Examples: shuffled with the source's stream, then test, dev and train take
+ * their shares (train-dev is drawn from the whole training mix later). */
+static void carve_examples(text_carve *c, int m, const data_source_spec *sp, uint64_t seed,
+                           int *perm)
+{
+    for (int e = 0; e < m; e++) {
+        perm[e] = e;
+        c->part_of[e] = -1;
+    }
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, source_stream(sp->name));
+    dlc_rng_shuffle(&rng, perm, m);
+    long n_test = data_split_count(m, sp->use_test), n_dev = data_split_count(m, sp->use_dev);
+    long n_train = data_split_count(m, sp->use_train);
+    if (n_test + n_dev + n_train > m)
+        n_train = m - n_test - n_dev;
+    long at = 0;
+    for (long j = 0; j < n_test; j++)
+        c->part_of[perm[at++]] = 3;
+    for (long j = 0; j < n_dev; j++)
+        c->part_of[perm[at++]] = 2;
+    for (long j = 0; j < n_train; j++)
+        c->part_of[perm[at++]] = 0;
+}
+
+/* train-dev from the training mix of examples: the same distribution as train */
+static dlc_status carve_train_dev(text_load *L, text_carve *cv, int S, double frac, uint64_t seed,
+                                  dlc_error *err)
+{
+    long total = 0;
+    for (int i = 0; i < S; i++)
+        for (int e = 0; e < L->src[i].m; e++)
+            total += cv[i].part_of[e] == 0;
+    long n_td = data_split_count(total, frac);
+    if (n_td == 0)
+        return DLC_OK;
+    long *mix = malloc(sizeof(long) * (size_t)total);
+    if (!mix)
+        return DLC_NOMEM(err);
+    long n = 0;
+    for (int i = 0; i < S; i++)
+        for (int e = 0; e < L->src[i].m; e++)
+            if (cv[i].part_of[e] == 0)
+                mix[n++] = (long)i << 32 | (long)e;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 99));
+    for (long j = 0; j < n_td; j++) { /* a partial Fisher-Yates: the first n_td */
+        long r = j + (long)dlc_rng_below(&rng, (uint64_t)(n - j));
+        long t = mix[j];
+        mix[j] = mix[r];
+        mix[r] = t;
+        cv[mix[j] >> 32].part_of[mix[j] & 0xffffffff] = 1;
+    }
+    free(mix);
+    return DLC_OK;
+}
+
+dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64_t seed,
+                                  dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = &cfg->text;
+    L.cfg = cfg;
+    const data_text_config *tc = &cfg->text;
+    const int S = cfg->n_sources, lm = tc->task == TEXT_LM, T = tc->seq_len;
+    text_carve cv[DATA_MAX_SOURCES];
+    memset(cv, 0, sizeof cv);
+    long *count = NULL;
+    int *map = NULL, *remap = NULL, *perm = NULL, *rows[DATA_SPLIT_COUNT] = {0};
+    int n_rows[DATA_SPLIT_COUNT] = {0};
+    dlc_status st;
+    if ((st = check_text_config(tc, err)))
+        goto cleanup;
+    b->n_sources = S;
+    for (int i = 0; i < S; i++) {
+        const data_source_spec *sp = &cfg->sources[i];
+        if (sp->format != DATA_TEXT) {
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): format %s: text sources cannot be "
+                                           "mixed with other formats (data.format is text)",
+                          i, sp->name, data_format_names[sp->format]);
+            goto cleanup;
+        }
+        if (!sp->files.file[0]) {
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): train.file: no text file given", i,
+                          sp->name);
+            goto cleanup;
+        }
+        if ((st = dlc_strlist_push(&b->source_names, sp->name, err)))
+            goto cleanup;
+        if ((st = read_source(&L, i, &sp->files, err))) {
+            dlc_error_prefix(err, "data.sources.%d (%s)", i, sp->name);
+            goto cleanup;
+        }
+    }
+
+    /* carve every source */
+    for (int i = 0; i < S && !st; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm) {
+            carve_tokens(&cv[i], sr->n, &cfg->sources[i], cfg->split_train_dev);
+            continue;
+        }
+        free(perm);
+        perm = malloc(sizeof(int) * (size_t)(sr->m ? sr->m : 1));
+        cv[i].part_of = malloc(sizeof(int) * (size_t)(sr->m ? sr->m : 1));
+        if (!perm || !cv[i].part_of) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        carve_examples(&cv[i], sr->m, &cfg->sources[i], seed, perm);
+    }
+    if (!lm && (st = carve_train_dev(&L, cv, S, cfg->split_train_dev, seed, err)))
+        goto cleanup;
+
+    /* the vocabulary, from the training parts' tokens */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)(n_all ? n_all : 1), sizeof *count);
+    map = malloc(sizeof(int) * (size_t)(n_all ? n_all : 1));
+    remap = malloc(sizeof(int) * (size_t)(L.tags.names.n ? L.tags.names.n : 1));
+    if (!count || !map || !remap) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm) {
+            for (long t = 0; t < cv[i].bounds[1]; t++)
+                count[sr->tok[t]]++;
+        } else {
+            for (int e = 0; e < sr->m; e++)
+                if (cv[i].part_of[e] == 0)
+                    for (long t = sr->start[e]; t < sr->start[e + 1]; t++)
+                        count[sr->tok[t]]++;
+        }
+    }
+    if ((st = build_vocab(&L, b, count, map, err)))
+        goto cleanup;
+    if (lm || tc->task == TEXT_BILM)
+        st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
+    else
+        st = build_classes(&L, b, remap, err);
+    if (st)
+        goto cleanup;
+
+    /* one dataset of every source's rows, each row's source noted */
+    long total = 0;
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        if (lm)
+            for (int p = 0; p < 4; p++)
+                total += lm_count(cv[i].bounds[p], cv[i].bounds[p + 1], T);
+        else
+            for (int e = 0; e < sr->m; e++)
+                total += cv[i].part_of[e] >= 0 ? example_rows(&L, sr, e, T) : 0;
+    }
+    if (total > INT_MAX - 1) {
+        st = dlc_fail(err, DLC_EINPUT, "data.sources: %ld sequences are more than dlc holds", total);
+        goto cleanup;
+    }
+    int nt = lm || tc->task == TEXT_TAG ? T : tc->task == TEXT_BILM ? 2 * T : 1;
+    dataset *ds = b->src[0] = dataset_new("data.sources", (int)total, T, lm ? 1 : tc->chars + 1, nt);
+    if (!ds || !(ds->source = malloc((size_t)(total ? total : 1)))) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    ds->n = (int)total;
+    for (int p = 0; p < DATA_SPLIT_COUNT; p++)
+        if (!(rows[p] = malloc(sizeof(int) * (size_t)(total ? total : 1)))) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+    int row = 0;
+    for (int i = 0; i < S; i++) {
+        const text_src *sr = &L.src[i];
+        int first = row;
+        if (lm) {
+            for (int p = 0; p < 4; p++) {
+                int r = lm_rows(ds, row, sr, cv[i].bounds[p], cv[i].bounds[p + 1], map, T);
+                for (int q = 0; q < r; q++)
+                    rows[p][n_rows[p]++] = row + q;
+                long targets = cv[i].bounds[p + 1] - cv[i].bounds[p] - 1;
+                b->text_tokens[p] += targets > 0 ? targets : 0;
+                b->source_count[p][i] += r;
+                row += r;
+            }
+        } else {
+            for (int e = 0; e < sr->m; e++) {
+                int p = cv[i].part_of[e];
+                if (p < 0)
+                    continue;
+                int r = example_rows(&L, sr, e, T);
+                example_write(&L, ds, row, sr, e, map, remap, T);
+                for (int q = 0; q < r; q++)
+                    rows[p][n_rows[p]++] = row + q;
+                long len = sr->start[e + 1] - sr->start[e];
+                b->text_tokens[p] += tc->task == TEXT_CLASSIFY && len > T ? T : len;
+                b->source_count[p][i] += r;
+                row += r;
+            }
+        }
+        memset(ds->source + first, i, (size_t)(row - first));
+    }
+    if (n_rows[DATA_SPLIT_TRAIN] < 1) {
+        st = dlc_fail(err, DLC_EINPUT, "data.sources: no sequences are left for training");
+        goto cleanup;
+    }
+    for (int p = 0; p < DATA_SPLIT_COUNT && !st; p++)
+        st = data_split_rows(&b->split[p], ds, rows[p], n_rows[p], 0, err);
+    if (st)
+        goto cleanup;
+    int weighted = 0;
+    for (int i = 0; i < S; i++)
+        weighted |= cfg->sources[i].weight != 1.0;
+    if (weighted) {
+        if (!(b->weight = malloc(sizeof(float) * (size_t)(total ? total : 1)))) {
+            st = DLC_NOMEM(err);
+            goto cleanup;
+        }
+        for (long r = 0; r < total; r++)
+            b->weight[r] = (float)cfg->sources[ds->source[r]].weight;
+    }
+    st = text_bundle_finish(b, tc, err);
+
+cleanup:
+    load_free(&L);
+    for (int i = 0; i < DATA_MAX_SOURCES; i++)
+        free(cv[i].part_of);
+    for (int p = 0; p < DATA_SPLIT_COUNT; p++)
+        free(rows[p]);
+    free(perm);
+    free(count);
+    free(map);
+    free(remap);
+    return st;
+}
+
+/* ---- a corpus for learning word vectors ---- */
+
+/* Ids of tokens [a, b) of s into out: words of the vocabulary by their
+ * corpus id (vocabulary id - 3), a line end as -1 (never two in a row, none
+ * first), other tokens (<unk>) dropped.  Returns the count. */
+static long corpus_ids(const text_src *s, long a, long b, const int *map, int *out)
+{
+    long n = 0;
+    for (long i = a; i < b; i++) {
+        int v = map[s->tok[i]];
+        if (v == TEXT_EOS_ID) {
+            if (n > 0 && out[n - 1] >= 0)
+                out[n++] = -1;
+        } else if (v > TEXT_EOS_ID) {
+            out[n++] = v - TEXT_EOS_ID - 1;
+        }
+    }
+    return n;
+}
+
+dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err)
+{
+    text_load L;
+    memset(&L, 0, sizeof L);
+    memset(c, 0, sizeof *c);
+    data_text_config tc = cfg->text;
+    tc.task = TEXT_LM;
+    tc.vocab = NULL;
+    if (tc.max_vocab > 0)
+        tc.max_vocab += TEXT_EOS_ID + 1; /* the specials do not count here */
+    L.tc = &tc;
+    L.cfg = cfg;
+    long *count = NULL;
+    int *map = NULL;
+    dlc_status st;
+    if (tc.unit != TEXT_WORDS) {
+        st = dlc_fail(err, DLC_EINPUT, "data.text.tokens: word vectors are learned for words "
+                                       "(set tokens: words)");
+        goto cleanup;
+    }
+    if (!cfg->train.file[0]) {
+        st = dlc_fail(err, DLC_EINPUT, "data.train.file: no training text given");
+        goto cleanup;
+    }
+    if ((st = read_source(&L, SRC_TRAIN, &cfg->train, err)) ||
+        (cfg->dev.file[0] && (st = read_source(&L, SRC_DEV, &cfg->dev, err))))
+        goto cleanup;
+    const text_src *tr = &L.src[SRC_TRAIN];
+    carve_plan cp = carve_in_order(tr->n, cfg);
+    long train_end = cp.end[1]; /* the train part; dev carved from the end */
+    int n_all = L.all.names.n;
+    count = calloc((size_t)n_all, sizeof *count);
+    map = malloc(sizeof(int) * (size_t)n_all);
+    if (!count || !map) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (long i = 0; i < train_end; i++)
+        count[tr->tok[i]]++;
+    data_bundle b;
+    memset(&b, 0, sizeof b);
+    if ((st = build_vocab(&L, &b, count, map, err)))
+        goto cleanup;
+    c->V = b.vocab.n - (TEXT_EOS_ID + 1);
+    if (c->V < 1) {
+        dlc_strlist_clear(&b.vocab);
+        st = dlc_fail(err, DLC_EINPUT, "%s: no word is seen min_count = %d times", cfg->train.file,
+                      tc.min_count);
+        goto cleanup;
+    }
+    /* the vocabulary without its specials, and the words' train counts */
+    for (int i = 0; i <= TEXT_EOS_ID; i++)
+        free(b.vocab.v[i]);
+    memmove(b.vocab.v, b.vocab.v + TEXT_EOS_ID + 1, sizeof *b.vocab.v * (size_t)c->V);
+    b.vocab.n = c->V;
+    c->vocab = b.vocab;
+    c->count = calloc((size_t)c->V, sizeof *c->count);
+    const text_src *dv = &L.src[SRC_DEV];
+    long n_dev = dv->tok ? dv->n : tr->n - train_end;
+    c->ids = malloc(sizeof(int) * (size_t)(train_end + 1));
+    c->dev_ids = malloc(sizeof(int) * (size_t)(n_dev + 1));
+    if (!c->count || !c->ids || !c->dev_ids) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < n_all; i++)
+        if (map[i] > TEXT_EOS_ID)
+            c->count[map[i] - TEXT_EOS_ID - 1] += count[i];
+    for (int i = 0; i < c->V; i++)
+        c->words += c->count[i];
+    c->tokens = train_end;
+    c->n = corpus_ids(tr, 0, train_end, map, c->ids);
+    c->n_dev = dv->tok ? corpus_ids(dv, 0, dv->n, map, c->dev_ids)
+                       : corpus_ids(tr, train_end, tr->n, map, c->dev_ids);
+    if (c->words == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no words to learn from", cfg->train.file);
+cleanup:
+    load_free(&L);
+    free(count);
+    free(map);
+    if (st)
+        data_corpus_free(c);
+    return st;
+}
+
+void data_corpus_free(data_corpus *c)
+{
+    if (!c)
+        return;
+    dlc_strlist_clear(&c->vocab);
+    free(c->count);
+    free(c->ids);
+    free(c->dev_ids);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---- prediction inputs and pretrained vectors ---- */
@@ -901,66 +1365,4 @@ cleanup:
     data_names_free(&L.all);
     data_names_free(&v);
     return n;
-}
-
-dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
-                             int *found, dlc_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    data_names v = {0};
-    int id;
-    *found = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
-    if (st)
-        return st;
-    if ((st = utf8_check(path, text, len, err)))
-        goto cleanup;
-    for (int i = 0; i < vocab->n; i++)
-        if ((st = data_names_intern(&v, vocab->v[i], &id, err)))
-            goto cleanup;
-    char *p = text, *end = text + len;
-    for (int line = 1; p < end; line++) {
-        char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        *eol = '\0';
-        char *save = NULL, *tok = strtok_r(p, " \t\r", &save);
-        p = eol + 1;
-        if (!tok)
-            continue;
-        float row[4096];
-        int k = 0, extra = 0;
-        for (char *f = strtok_r(NULL, " \t\r", &save); f; f = strtok_r(NULL, " \t\r", &save)) {
-            double x;
-            if (dlc_parse_double(f, &x) != 0 || !isfinite(x)) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:%d: expected numbers after the token, got \"%.40s\"",
-                              path, line, f);
-                goto cleanup;
-            }
-            if (k < dim && k < (int)(sizeof row / sizeof row[0]))
-                row[k++] = (float)x;
-            else
-                extra++;
-        }
-        if (line == 1 && k == 1 && extra == 0) {
-            double x;
-            if (dlc_parse_double(tok, &x) == 0)
-                continue; /* word2vec's "count dim" header */
-        }
-        if (k != dim || extra) {
-            st = dlc_fail(err, DLC_EINPUT, "%s:%d: token '%.40s' has %d numbers, the embedding has %d",
-                          path, line, tok, k + extra, dim);
-            goto cleanup;
-        }
-        int vid = data_names_find(&v, tok);
-        if (vid >= 0 && vid != TEXT_PAD) {
-            memcpy(E + (size_t)vid * dim, row, sizeof(float) * (size_t)dim);
-            (*found)++;
-        }
-    }
-cleanup:
-    free(text);
-    data_names_free(&v);
-    return st;
 }

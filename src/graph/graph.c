@@ -139,18 +139,13 @@ int graph_param_add(graph *g, graph_node *n, const char *local, const tensor_sha
 
 /* ---- building ---- */
 
-/* Index of the layer called name among specs[0..n), -1 if none. */
-static int spec_find(const layer_spec *specs, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(specs[i].name, name) == 0)
-            return i;
-    return -1;
-}
+/* Layers are found by name through an index (names -> spec indices) built
+ * once by check_names, so building is linear in the number of layers: a
+ * scan per lookup made 40,000 layers take 13 s. */
 
 /* Layer dependencies as spec indices; -1 stands for the model input. */
-static dlc_status spec_deps(const layer_spec *specs, int n, int i, int *deps, int *n_deps,
-                            dlc_error *err)
+static dlc_status spec_deps(const layer_spec *specs, int n, const dlc_index *ix, int i, int *deps,
+                            int *n_deps, dlc_error *err)
 {
     const layer_spec *s = &specs[i];
     *n_deps = 0;
@@ -158,23 +153,27 @@ static dlc_status spec_deps(const layer_spec *specs, int n, int i, int *deps, in
         deps[(*n_deps)++] = i - 1; /* the previous layer, or the input for the first */
     } else {
         for (int k = 0; k < s->n_inputs; k++) {
-            int j = strcmp(s->inputs[k], "input") == 0 ? -1 : spec_find(specs, n, s->inputs[k]);
+            int j = strcmp(s->inputs[k], "input") == 0 ? -1 : dlc_index_get(ix, s->inputs[k]);
             if (j == -1 && strcmp(s->inputs[k], "input") != 0) {
-                const char *names[n + 2];
+                const char **names = malloc(sizeof *names * ((size_t)n + 2));
+                if (!names)
+                    return DLC_NOMEM(err);
                 for (int q = 0; q < n; q++)
                     names[q] = specs[q].name;
                 names[n] = "input";
                 names[n + 1] = NULL;
                 const char *near = dlc_nearest(s->inputs[k], names);
-                return dlc_fail(err, DLC_EINPUT, "%s%slayer '%s': input '%s' is not a layer%s%s%s",
-                                s->where, s->where[0] ? ": " : "", s->name, s->inputs[k],
-                                near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                dlc_fail(err, DLC_EINPUT, "%s%slayer '%s': input '%s' is not a layer%s%s%s", s->where,
+                         s->where[0] ? ": " : "", s->name, s->inputs[k],
+                         near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                free(names);
+                return DLC_EINPUT;
             }
             deps[(*n_deps)++] = j;
         }
     }
     if (s->share[0]) {
-        int j = spec_find(specs, n, s->share);
+        int j = dlc_index_get(ix, s->share);
         if (j < 0 || j == i)
             return dlc_fail(err, DLC_EINPUT, "%s%slayer '%s': share: '%s' is not another layer",
                             s->where, s->where[0] ? ": " : "", s->name, s->share);
@@ -184,7 +183,8 @@ static dlc_status spec_deps(const layer_spec *specs, int n, int i, int *deps, in
 }
 
 /* Depth-first topological sort; order[] receives spec indices. */
-static dlc_status topo_sort(const layer_spec *specs, int n, int *order, dlc_error *err)
+static dlc_status topo_sort(const layer_spec *specs, int n, const dlc_index *ix, int *order,
+                            dlc_error *err)
 {
     int *state = calloc((size_t)n, sizeof *state); /* 0 new, 1 on stack, 2 done */
     int *stack = malloc(sizeof *stack * (size_t)n);
@@ -204,7 +204,7 @@ static dlc_status topo_sort(const layer_spec *specs, int n, int *order, dlc_erro
         while (sp) {
             int i = stack[sp - 1];
             int deps[GRAPH_MAX_INPUTS + 1], nd;
-            if ((st = spec_deps(specs, n, i, deps, &nd, err)) != DLC_OK)
+            if ((st = spec_deps(specs, n, ix, i, deps, &nd, err)) != DLC_OK)
                 goto cleanup;
             if (next[i] < nd) {
                 int j = deps[next[i]++];
@@ -232,7 +232,8 @@ cleanup:
     return st;
 }
 
-static dlc_status check_names(const layer_spec *specs, int n, dlc_error *err)
+/* Names present, unique, not 'input'; types known.  Fills ix (name -> spec). */
+static dlc_status check_names(const layer_spec *specs, int n, dlc_index *ix, dlc_error *err)
 {
     for (int i = 0; i < n; i++) {
         if (!specs[i].name[0])
@@ -241,10 +242,9 @@ static dlc_status check_names(const layer_spec *specs, int n, dlc_error *err)
         if (strcmp(specs[i].name, "input") == 0)
             return dlc_fail(err, DLC_EINPUT, "%s%s'input' is reserved for the model input",
                             specs[i].where, specs[i].where[0] ? ": " : "");
-        for (int j = 0; j < i; j++)
-            if (strcmp(specs[i].name, specs[j].name) == 0)
-                return dlc_fail(err, DLC_EINPUT, "%s%slayer name '%s' is used twice", specs[i].where,
-                                specs[i].where[0] ? ": " : "", specs[i].name);
+        if (dlc_index_put(ix, specs[i].name, i) != -1)
+            return dlc_fail(err, DLC_EINPUT, "%s%slayer name '%s' is used twice", specs[i].where,
+                            specs[i].where[0] ? ": " : "", specs[i].name);
         if (specs[i].op < 0 || specs[i].op >= OP_COUNT || specs[i].op == OP_INPUT)
             return dlc_fail(err, DLC_EINPUT, "%s%slayer '%s': unknown type '%s'", specs[i].where,
                             specs[i].where[0] ? ": " : "", specs[i].name, specs[i].type);
@@ -310,21 +310,31 @@ static dlc_status allocate(graph *g, dlc_error *err)
 /* A node whose only consumer overwrites its gradient needs no clearing:
  * the largest gradients (a conv output read only by its pooling) are then
  * written once per step instead of cleared and then added to. */
-static void mark_assigned_grads(graph *g)
+static dlc_status mark_assigned_grads(graph *g, dlc_error *err)
 {
-    for (int i = 0; i < g->n_nodes; i++) {
-        int consumers = 0, by = -1;
-        for (int j = 0; j < g->n_nodes; j++)
-            for (int q = 0; q < g->nodes[j].n_in; q++)
-                if (g->nodes[j].in[q] == i) {
-                    consumers++;
-                    by = j;
-                }
-        for (int k = 0; k < g->n_outputs; k++)
-            consumers += g->outputs[k] == i; /* the loss writes an output's gradient */
-        g->nodes[i].grad_assigned =
-            consumers == 1 && by >= 0 && graph_ops[g->nodes[by].spec.op].assigns_input_grad;
+    /* consumers counted in one pass over the edges (linear in the layers) */
+    int *consumers = calloc((size_t)g->n_nodes, sizeof *consumers);
+    int *by = malloc(sizeof *by * (size_t)g->n_nodes);
+    if (!consumers || !by) {
+        free(consumers);
+        free(by);
+        return DLC_NOMEM(err);
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        by[i] = -1;
+    for (int j = 0; j < g->n_nodes; j++)
+        for (int q = 0; q < g->nodes[j].n_in; q++) {
+            consumers[g->nodes[j].in[q]]++;
+            by[g->nodes[j].in[q]] = j;
+        }
+    for (int k = 0; k < g->n_outputs; k++)
+        consumers[g->outputs[k]]++; /* the loss writes an output's gradient */
+    for (int i = 0; i < g->n_nodes; i++)
+        g->nodes[i].grad_assigned = consumers[i] == 1 && by[i] >= 0 &&
+                                    graph_ops[g->nodes[by[i]].spec.op].assigns_input_grad;
+    free(consumers);
+    free(by);
+    return DLC_OK;
 }
 
 dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
@@ -333,7 +343,8 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
 {
     *out = NULL;
     dlc_status st = DLC_OK;
-    int *order = NULL;
+    int *order = NULL, *node_of = NULL; /* node_of: spec index -> node id */
+    dlc_index ix = {0};
     graph *g = calloc(1, sizeof *g);
     if (!g)
         return DLC_NOMEM(err);
@@ -345,20 +356,24 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
         st = dlc_fail(err, DLC_EINPUT, "batch capacity must be at least 1");
         goto fail;
     }
-    if ((st = check_names(layers, n_layers, err)) != DLC_OK)
+    if (n_layers > GRAPH_MAX_LAYERS) {
+        st = dlc_fail(err, DLC_EINPUT, "the model has %d layers; at most %d are allowed", n_layers,
+                      GRAPH_MAX_LAYERS);
+        goto fail;
+    }
+    if ((st = dlc_index_init(&ix, (size_t)n_layers, err)) != DLC_OK ||
+        (st = check_names(layers, n_layers, &ix, err)) != DLC_OK)
         goto fail;
     order = malloc(sizeof *order * (size_t)n_layers);
+    node_of = malloc(sizeof *node_of * (size_t)n_layers);
     g->nodes = calloc((size_t)n_layers + 1, sizeof *g->nodes);
-    if (!order || !g->nodes) {
+    if (!order || !node_of || !g->nodes) {
         st = DLC_NOMEM(err);
         goto fail;
     }
-    if ((st = topo_sort(layers, n_layers, order, err)) != DLC_OK)
+    if ((st = topo_sort(layers, n_layers, &ix, order, err)) != DLC_OK)
         goto fail;
     g->nmax = nmax;
-    /* a valid generator from the start: dropout outside the trainer (which
-     * reseeds it per epoch) must not see an all-zero xoshiro state */
-    dlc_rng_seed(&g->rng, 0, DLC_STREAM(DLC_STREAM_DROPOUT, 0));
     g->n_inputs = 1;
     g->n_nodes = 1;
 
@@ -380,11 +395,12 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
         n->id = g->n_nodes;
         const graph_op *op = &graph_ops[n->spec.op];
         int deps[GRAPH_MAX_INPUTS + 1], nd;
-        if ((st = spec_deps(layers, n_layers, si, deps, &nd, err)) != DLC_OK)
+        if ((st = spec_deps(layers, n_layers, &ix, si, deps, &nd, err)) != DLC_OK)
             goto fail;
         n->n_in = n->spec.n_inputs ? n->spec.n_inputs : 1;
         for (int q = 0; q < n->n_in; q++)
-            n->in[q] = deps[q] < 0 ? 0 : graph_find(g, layers[deps[q]].name);
+            n->in[q] = deps[q] < 0 ? 0 : node_of[deps[q]]; /* built before: topological order */
+        node_of[si] = n->id;
         char label[256];
         if (n->n_in < op->min_inputs || n->n_in > op->max_inputs) {
             st = dlc_fail(err, DLC_EINPUT, "%s: takes %d to %d inputs, got %d",
@@ -417,16 +433,19 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
             g->outputs[g->n_outputs++] = id;
         }
     } else {
-        g->outputs[g->n_outputs++] = graph_find(g, layers[n_layers - 1].name);
+        g->outputs[g->n_outputs++] = node_of[n_layers - 1];
     }
-    mark_assigned_grads(g);
-    if ((st = allocate(g, err)) != DLC_OK)
+    if ((st = mark_assigned_grads(g, err)) != DLC_OK || (st = allocate(g, err)) != DLC_OK)
         goto fail;
     free(order);
+    free(node_of);
+    dlc_index_free(&ix);
     *out = g;
     return DLC_OK;
 fail:
     free(order);
+    free(node_of);
+    dlc_index_free(&ix);
     graph_free(g);
     return st;
 }
@@ -484,7 +503,7 @@ void graph_set_input_grad(graph *g, int on)
 
 void graph_forward(graph *g, int N, int training)
 {
-    assert(N >= 1 && N <= g->nmax);
+    assert(N >= 0 && N <= g->nmax); /* 0: a process with no rows of this batch (src/dist) */
     g->training = training;
     g->last_n = N;
     if (N > g->grad_rows)
@@ -541,6 +560,8 @@ void graph_backward(graph *g, int N)
                                R, D);
         }
         graph_ops[n->spec.op].backward(g, n, N);
+        if (g->backward_hook)
+            g->backward_hook(g->hook_user, i);
     }
     tensor_arena_reset(&g->arena);
 }

@@ -32,6 +32,8 @@
 #define GRAPH_NAME_MAX 64
 #define GRAPH_MAX_PIECES 16       /* split: pieces of one axis */
 #define GRAPH_SLICE_END INT_MIN   /* slice: an end of null, the end of the axis */
+/* layers in one model (after blocks are expanded): the config refuses more */
+#define GRAPH_MAX_LAYERS 100000
 
 /* ---- activations (applied by the graph after any op that names one) ---- */
 typedef enum {
@@ -103,6 +105,8 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
+    int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
+                                     0 by its positions inside the input */
 
     /* sequence layers (src/layers/embedding.c, recurrent.c) */
     int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */
@@ -110,6 +114,7 @@ typedef struct {
     char pretrained[256];         /* embedding: "" or a text file of vectors "token v1 .. vE" */
     int return_sequences;         /* recurrent: one output per step (1) or the last state (0) */
     int bidirectional;            /* recurrent: a forward and a backward pass */
+    int reverse;                  /* recurrent, one direction: read the sequence from its end */
     int merge;                    /* recurrent: rnn_merge, how the two directions combine */
     int bptt;                     /* recurrent: truncate backpropagation to k steps; 0 = all */
     int nonlinearity;             /* rnn: rnn_cell_act */
@@ -126,6 +131,7 @@ typedef struct {
     int generated;                /* 1: a piece made from a split layer by the config
                                    * (written back as the split, not on its own) */
     int axes;                     /* layernorm: trailing axes normalized over; 0 = auto */
+    int char_units;               /* word_chars: the size of a byte's vector */
 } layer_spec;
 
 /* recurrent layer options (names for the config, NULL-terminated) */
@@ -171,6 +177,8 @@ typedef enum {
     OP_L2NORMALIZE,
     OP_GRAM,
     OP_LAYERNORM,
+    OP_SCALAR_MIX,
+    OP_WORD_CHARS,
     OP_COUNT
 } op_kind;
 
@@ -259,7 +267,21 @@ struct graph {
     int last_n;               /* N of the last graph_forward */
     int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
                                * clears only those) */
-    dlc_rng rng;              /* dropout masks; the trainer reseeds it */
+    /* Random masks (dropout) are drawn per example: row i of a pass draws
+     * from stream noise_row0 + i of noise_seed, so an example's mask does not
+     * depend on which batch rows (or which process, src/dist) it shares its
+     * step with.  The trainer sets both every step. */
+    uint64_t noise_seed;
+    long noise_row0;
+    /* Data-parallel training (src/dist); all NULL in one process.
+     * backward_hook: called after node i's backward pass, so gradients that
+     * are complete can be summed across processes while backward goes on.
+     * sum_hook: sums buf (n doubles) over every process, in place; batchnorm
+     * uses it when sync_bn is set (statistics over the whole global batch). */
+    void (*backward_hook)(void *user, int node);
+    void (*sum_hook)(void *user, double *buf, int n);
+    void *hook_user;
+    int sync_bn;
     tensor_arena arena;
     float *act_scratch;       /* (NMAX, largest size) for activation backward */
     /* Sequences with padding: valid steps per sample (NMAX), written during

@@ -14,21 +14,37 @@ int infer_takes_images(const model *m)
 }
 
 /* The forward pass of the N inputs already in the graph, each head's link
- * applied in place, then fn. */
-static dlc_status run_batch(model *m, int first, int N, infer_fn fn, void *user, dlc_error *err)
+ * applied in place (unless logits). */
+static void forward_links(model *m, int N, int logits)
 {
     graph *g = m->g;
     graph_forward(g, N, 0);
-    infer_batch b = {first, N, {0}};
-    for (int h = 0; h < m->n_heads; h++) {
+    for (int h = 0; h < m->n_heads && !logits; h++) {
         graph_node *o = graph_output(g, h);
         const loss_def *L = loss_get(m->heads[h].loss);
         size_t K = (size_t)o->shape.d[o->shape.ndim - 1];
         if (L->link != ACT_LINEAR)
             graph_act_forward((act_kind)L->link, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
-        b.out[h] = o->out;
     }
+}
+
+/* forward_links, then fn with the heads' outputs. */
+static dlc_status run_batch(model *m, int first, int N, int logits, infer_fn fn, void *user,
+                            dlc_error *err)
+{
+    forward_links(m, N, logits);
+    infer_batch b = {first, N, {0}};
+    for (int h = 0; h < m->n_heads; h++)
+        b.out[h] = graph_output(m->g, h)->out;
     return fn(user, m, &b, err);
+}
+
+double infer_time(model *m, int N, long repeat)
+{
+    double t0 = dlc_now();
+    for (long r = 0; r < repeat; r++)
+        forward_links(m, N, 0);
+    return repeat > 0 && N > 0 ? (dlc_now() - t0) * 1e3 / ((double)repeat * N) : 0.0;
 }
 
 dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, void *user,
@@ -50,20 +66,26 @@ dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, 
         int N = n - start < g->nmax ? n - start : g->nmax;
         float *x = graph_input(g, 0); /* (N, D) */
         for (int i = 0; i < N && st == DLC_OK; i++) {
-            st = data_image_load(files[start + i], &m->data_shape, pix, err);
+            st = data_image_load(files[start + i], 0, &m->data_shape, pix, err);
             for (size_t j = 0; st == DLC_OK && j < D; j++)
                 x[(size_t)i * D + j] = (float)pix[j];
         }
         if (st != DLC_OK)
             break;
         data_norm_apply(&m->norm, x, (size_t)N);
-        st = run_batch(m, start, N, fn, user, err);
+        st = run_batch(m, start, N, 0, fn, user, err);
     }
     free(pix);
     return st;
 }
 
 dlc_status infer_rows(model *m, const float *x, int n, infer_fn fn, void *user, dlc_error *err)
+{
+    return infer_rows_raw(m, x, n, 0, fn, user, err);
+}
+
+dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn fn, void *user,
+                          dlc_error *err)
 {
     graph *g = m->g;
     const size_t D = tensor_shape_size(&m->input);
@@ -73,7 +95,7 @@ dlc_status infer_rows(model *m, const float *x, int n, infer_fn fn, void *user, 
         float *in = graph_input(g, 0); /* (N, D) */
         memcpy(in, x + (size_t)start * D, sizeof(float) * (size_t)N * D);
         data_norm_apply(&m->norm, in, (size_t)N);
-        st = run_batch(m, start, N, fn, user, err);
+        st = run_batch(m, start, N, logits, fn, user, err);
     }
     return st;
 }
@@ -117,7 +139,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     csv_rows r = {path, (int)tensor_shape_size(&m->data_shape), NULL, 0, 0};
     *x = NULL;
     *n = 0;
-    dlc_status st = dlc_read_file(path, &text, &len, err);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
     if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)
@@ -180,6 +202,10 @@ static dlc_status need_text(const model *m, text_task task, dlc_error *err)
         return dlc_fail(err, DLC_EINPUT, "a %s model, not a text %s",
                         m->text_cfg.task == TEXT_LM ? "language" : data_text_task_names[m->text_cfg.task],
                         task == TEXT_TAG ? "tagger" : "classifier");
+    if (m->g->nodes[0].shape.ndim != 1)
+        return dlc_fail(err, DLC_EINPUT, "the model reads each word with its bytes "
+                                         "(data.text.chars); predicting from text does not give "
+                                         "them yet");
     return DLC_OK;
 }
 

@@ -34,6 +34,13 @@ dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, 
 
 /* Rows of raw values x (n, D = the model's data size), normalized here. */
 dlc_status infer_rows(model *m, const float *x, int n, infer_fn fn, void *user, dlc_error *err);
+/* The same; logits 1: the heads' outputs before their links. */
+dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn fn, void *user,
+                          dlc_error *err);
+
+/* Times `repeat` more forward passes (links included) over the N inputs of
+ * the last batch, still in the graph's input: ms per input (benchmark B10). */
+double infer_time(model *m, int N, long repeat);
 
 /* The feature columns of a CSV file the model reads, by the names its
  * training data used (data.features, else every column that was not a

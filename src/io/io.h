@@ -44,6 +44,17 @@ dlc_status io_write_file(const char *path, const void *data, size_t len, dlc_err
 dlc_status io_write_png(const char *path, const unsigned char *px, int W, int H, int C,
                         dlc_error *err);
 
+/* ---- the run folder's lock (runlock.c) ---- */
+/* Takes the exclusive lock of run folder dir (flock on dir/.lock, which
+ * records the pid) for as long as *fd stays open: the process's end releases
+ * it, even after kill -9.  Held by another process: DLC_EINPUT naming its
+ * pid.  dir must exist. */
+dlc_status io_run_lock(const char *dir, int *fd, dlc_error *err);
+void io_run_unlock(int fd);
+/* Removes "*.tmp.<pid>" temporaries left in dir and dir/errors by processes
+ * that no longer run (call with the lock held); returns how many. */
+int io_remove_stale_tmp(const char *dir);
+
 /* ---- safetensors ---- */
 typedef struct {
     const char *name;
@@ -110,5 +121,12 @@ const json_value *json_get(const json_value *v, const char *key);
  * backslash, control characters as \u00XX, other bytes are copied (s should
  * be UTF-8). */
 void json_write_string(dlc_buf *b, const char *s);
+/* Appends l as a JSON array of strings: ["a","b"]. */
+void json_write_strings(dlc_buf *b, const dlc_strlist *l);
+/* Appends v with 9 significant digits, or null when it is not finite (JSON
+ * has no NaN or infinity; a writer says why in its "warnings"). */
+void json_write_number(dlc_buf *b, double v);
+/* Appends "warnings": [...] (w may be empty: []). */
+void json_write_warnings(dlc_buf *b, const dlc_strlist *w);
 
 #endif

@@ -598,6 +598,25 @@ const json_value *json_get(const json_value *v, const char *key)
     return NULL;
 }
 
+void json_write_number(dlc_buf *b, double v)
+{
+    if (isfinite(v))
+        dlc_buf_printf(b, "%.9g", v);
+    else
+        dlc_buf_append(b, "null", 4);
+}
+
+void json_write_warnings(dlc_buf *b, const dlc_strlist *w)
+{
+    dlc_buf_append(b, "\"warnings\": [", 13);
+    for (int i = 0; i < w->n; i++) {
+        if (i)
+            dlc_buf_append(b, ", ", 2);
+        json_write_string(b, w->v[i]);
+    }
+    dlc_buf_append(b, "]", 1);
+}
+
 void json_write_string(dlc_buf *b, const char *s)
 {
     dlc_buf_append(b, "\"", 1);
@@ -617,4 +636,15 @@ void json_write_string(dlc_buf *b, const char *s)
     }
     dlc_buf_append(b, run, strlen(run));
     dlc_buf_append(b, "\"", 1);
+}
+
+void json_write_strings(dlc_buf *b, const dlc_strlist *l)
+{
+    dlc_buf_printf(b, "[");
+    for (int i = 0; i < l->n; i++) {
+        if (i)
+            dlc_buf_printf(b, ",");
+        json_write_string(b, l->v[i]);
+    }
+    dlc_buf_printf(b, "]");
 }

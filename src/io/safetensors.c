@@ -32,6 +32,7 @@ struct io_st {
     int n_meta;
     io_meta *meta;  /* key and value owned here */
     void *block;    /* owns every tensor's data */
+    dlc_index by_name; /* tensor name -> index in t: io_st_get in constant time */
 };
 
 /* ---- helpers ---- */
@@ -115,11 +116,14 @@ dlc_status io_safetensors_write(const char *path, const io_tensor *t, int n_t, c
     io_atomic a = {0};
     dlc_status st = DLC_OK;
     char nb[128];
+    dlc_index names = {0}; /* tensor names seen: a scan per name was quadratic */
 
     if (n_t < 0 || n_meta < 0 || (n_t && !t) || (n_meta && !meta)) {
         st = dlc_fail(err, DLC_EINPUT, "%s: invalid tensor or metadata list", path);
         goto cleanup;
     }
+    if ((st = dlc_index_init(&names, (size_t)n_t, err)) != DLC_OK)
+        goto cleanup;
     /* check everything the reader will check, so dlc never writes a file it
      * refuses to read */
     for (int i = 0; i < n_t; i++) {
@@ -146,12 +150,10 @@ dlc_status io_safetensors_write(const char *path, const io_tensor *t, int n_t, c
                           show(x->name, nb, sizeof nb));
             goto cleanup;
         }
-        for (int j = 0; j < i; j++) {
-            if (strcmp(t[j].name, x->name) == 0) {
-                st = dlc_fail(err, DLC_EINPUT, "%s: tensor name '%s' used twice", path,
-                              show(x->name, nb, sizeof nb));
-                goto cleanup;
-            }
+        if (dlc_index_put(&names, x->name, i) != -1) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: tensor name '%s' used twice", path,
+                          show(x->name, nb, sizeof nb));
+            goto cleanup;
         }
     }
     for (int i = 0; i < n_meta; i++) {
@@ -225,6 +227,7 @@ dlc_status io_safetensors_write(const char *path, const io_tensor *t, int n_t, c
 cleanup:
     io_atomic_abort(&a);
     dlc_buf_free(&h);
+    dlc_index_free(&names);
     return st;
 }
 
@@ -243,6 +246,7 @@ void io_st_free(io_st *st)
     free(st->t);
     free(st->meta);
     free(st->block);
+    dlc_index_free(&st->by_name);
     free(st);
 }
 
@@ -260,10 +264,8 @@ const io_tensor *io_st_at(const io_st *st, int k)
 
 const io_tensor *io_st_get(const io_st *st, const char *name)
 {
-    for (int i = 0; st && i < st->n; i++)
-        if (strcmp(st->t[i].name, name) == 0)
-            return &st->t[i];
-    return NULL;
+    int i = st ? dlc_index_get(&st->by_name, name) : -1;
+    return i >= 0 ? &st->t[i] : NULL;
 }
 
 const char *io_st_meta(const io_st *st, const char *key)
@@ -486,6 +488,12 @@ static dlc_status st_build(io_st **out, const char *name, const unsigned char *b
         st->n++;
     }
 
+    /* names are unique (the JSON parser refuses a key twice) */
+    if ((s = dlc_index_init(&st->by_name, (size_t)st->n, err)) != DLC_OK)
+        goto cleanup;
+    for (int i = 0; i < st->n; i++)
+        dlc_index_put(&st->by_name, st->t[i].name, i);
+
     /* no two non-empty ranges may share a byte */
     qsort(r, (size_t)st->n, sizeof *r, range_cmp);
     int prev = -1;
@@ -556,7 +564,7 @@ dlc_status io_safetensors_read(io_st **out, const char *path, dlc_error *err)
     size_t len = 0;
     int taken = 0;
     *out = NULL;
-    dlc_status s = dlc_read_file(path, &buf, &len, err);
+    dlc_status s = dlc_read_file_max(path, DLC_DATA_MAX, &buf, &len, err);
     if (s != DLC_OK)
         return s;
     s = st_build(out, path, (const unsigned char *)buf, len, buf, &taken, err);

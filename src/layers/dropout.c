@@ -1,6 +1,7 @@
 /* dropout.c - inverted dropout: in training each value is kept with
  * probability 1 - rate and scaled by 1 / (1 - rate), so evaluation is the
- * identity.  The mask (N, size) is kept in aux for the backward pass. */
+ * identity.  The mask (N, size) is kept in aux for the backward pass; each
+ * example's row of it comes from that example's own random stream. */
 #include <string.h>
 
 #include "layers.h"
@@ -26,13 +27,20 @@ void dropout_forward(graph *g, graph_node *n, int N)
     }
     float keep = 1.0f / (1.0f - p);
     float *mask = n->aux;
-    /* 64 random bits give four 16-bit uniforms */
+    /* 64 random bits give four 16-bit uniforms; each example draws from its
+     * own stream (graph.h: noise_seed), one per layer */
     uint32_t threshold = (uint32_t)(p * 65536.0f);
-    for (size_t i = 0; i < len; i += 4) {
-        uint64_t bits = dlc_rng_u64(&g->rng);
-        for (size_t k = 0; k < 4 && i + k < len; k++) {
-            uint32_t u = (uint32_t)(bits >> (16 * k)) & 0xffff;
-            mask[i + k] = u >= threshold ? keep : 0.0f;
+    uint64_t seed = g->noise_seed ^ ((uint64_t)(n->id + 1) * 0x9e3779b97f4a7c15ULL);
+    for (int r = 0; r < N; r++) {
+        dlc_rng rng;
+        dlc_rng_seed(&rng, seed, (uint64_t)(g->noise_row0 + r));
+        float *m = mask + (size_t)r * n->size;
+        for (size_t i = 0; i < n->size; i += 4) {
+            uint64_t bits = dlc_rng_u64(&rng);
+            for (size_t k = 0; k < 4 && i + k < n->size; k++) {
+                uint32_t u = (uint32_t)(bits >> (16 * k)) & 0xffff;
+                m[i + k] = u >= threshold ? keep : 0.0f;
+            }
         }
     }
     for (size_t i = 0; i < len; i++)

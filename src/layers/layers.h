@@ -46,6 +46,12 @@ void layernorm_init(graph *g, graph_node *n, dlc_rng *rng);
 LAYER_OP_FUNCS(embedding);
 /* rnn, gru and lstm share one implementation (recurrent.c) */
 LAYER_OP_FUNCS(recurrent);
+/* ELMo's softmax-weighted, scaled sum of layers (mix.c) */
+LAYER_OP_FUNCS(scalar_mix);
+void scalar_mix_init(graph *g, graph_node *n, dlc_rng *rng);
+/* a word's vector joined with a character CNN over its bytes (chars.c) */
+LAYER_OP_FUNCS(word_chars);
+void word_chars_init(graph *g, graph_node *n, dlc_rng *rng);
 
 /* The row of E an embedding node n reads for input value x, -1 for padding. */
 int embedding_id(const graph_node *n, float x);

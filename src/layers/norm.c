@@ -9,7 +9,10 @@
  * squared deviations over N*S values (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
- * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C). */
+ * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  With several
+ * processes (src/dist) each normalizes its shard by its own statistics
+ * (PyTorch DDP's default) or, with sync_bn, by the whole batch's: the
+ * per-channel sums are then summed over the processes. */
 #include <math.h>
 #include <string.h>
 
@@ -37,6 +40,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         return err->status;
     n->aux_per_sample = tensor_shape_size(&n->shape);
     n->aux_fixed = (size_t)C;
+    n->scratch = 2 * (2 * (size_t)C + 1); /* bn_acc */
     return DLC_OK;
 }
 
@@ -45,6 +49,21 @@ void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng)
     graph_param *gamma = graph_p(g, n, 0), *var = graph_p(g, n, 3);
     tensor_fill(gamma->data, 1.0f, gamma->n);
     tensor_fill(var->data, 1.0f, var->n);
+}
+
+/* Per-call scratch: 2C + 1 doubles (per-channel sums, the value count, then
+ * per-channel sums again). */
+static double *bn_acc(graph *g, int C)
+{
+    return (double *)(void *)graph_scratch(g, 2 * (2 * (size_t)C + 1));
+}
+
+/* With several processes and synchronized statistics (graph.h: sync_bn),
+ * buf is summed over them; otherwise left as it is. */
+static void bn_sum(graph *g, double *buf, int n)
+{
+    if (g->sync_bn && g->sum_hook)
+        g->sum_hook(g->hook_user, buf, n);
 }
 
 void batchnorm_forward(graph *g, graph_node *n, int N)
@@ -57,26 +76,43 @@ void batchnorm_forward(graph *g, graph_node *n, int N)
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
     float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
     size_t CS = (size_t)C * S;
-    double M = (double)N * (double)S;
     float m = n->spec.momentum, eps = n->spec.eps;
-    for (int c = 0; c < C; c++) {
-        float mu, is;
-        if (g->training) {
-            double sum = 0, sq = 0;
+    /* training: the batch's statistics, in two passes (the mean, then the
+     * squared deviations from it), each summed over the processes when
+     * they are synchronized: acc = sums (C), values M, squares (C) */
+    double *acc = g->training ? bn_acc(g, C) : NULL, *sq = acc ? acc + C + 1 : NULL;
+    if (g->training) {
+        for (int c = 0; c < C; c++) {
+            double sum = 0;
             for (int i = 0; i < N; i++) {
                 const float *xc = x + (size_t)i * CS + (size_t)c * S;
                 for (size_t s = 0; s < S; s++)
                     sum += xc[s];
             }
-            double mean = sum / M;
+            acc[c] = sum;
+        }
+        acc[C] = (double)N * (double)S;
+        bn_sum(g, acc, C + 1);
+        for (int c = 0; c < C; c++) {
+            double mean = acc[C] > 0 ? acc[c] / acc[C] : 0, q = 0;
             for (int i = 0; i < N; i++) {
                 const float *xc = x + (size_t)i * CS + (size_t)c * S;
                 for (size_t s = 0; s < S; s++) {
                     double d = xc[s] - mean;
-                    sq += d * d;
+                    q += d * d;
                 }
             }
-            double var = sq / M;
+            sq[c] = q;
+        }
+        bn_sum(g, sq, C);
+    }
+    for (int c = 0; c < C; c++) {
+        float mu, is;
+        if (g->training) {
+            double M = acc[C];
+            if (!(M > 0))
+                continue; /* no values anywhere: nothing to normalize or learn */
+            double mean = acc[c] / M, var = sq[c] / M;
             mu = (float)mean;
             is = (float)(1.0 / sqrt(var + eps));
             double unbiased = M > 1 ? var * M / (M - 1) : var;
@@ -108,26 +144,38 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     size_t CS = (size_t)C * S;
-    double M = (double)N * (double)S;
+    /* acc: sums of dy (C), of dy * xhat (C), values M */
+    double *acc = bn_acc(g, C), *sdyx = acc + C;
     for (int c = 0; c < C; c++) {
-        double sdy = 0, sdyx = 0;
+        double a = 0, b = 0;
         for (int i = 0; i < N; i++) {
             size_t at = (size_t)i * CS + (size_t)c * S;
             for (size_t s = 0; s < S; s++) {
-                sdy += dy[at + s];
-                sdyx += (double)dy[at + s] * xhat[at + s];
+                a += dy[at + s];
+                b += (double)dy[at + s] * xhat[at + s];
             }
         }
+        acc[c] = a;
+        sdyx[c] = b;
+        /* this process's share: the parameter gradients are summed later */
         if (gamma->trainable)
-            gamma->grad[c] += (float)sdyx;
+            gamma->grad[c] += (float)b;
         if (beta->trainable)
-            beta->grad[c] += (float)sdy;
-        if (!dx)
-            continue;
+            beta->grad[c] += (float)a;
+    }
+    if (!dx)
+        return;
+    acc[2 * C] = (double)N * (double)S;
+    if (g->training)
+        bn_sum(g, acc, 2 * C + 1);
+    double M = acc[2 * C];
+    for (int c = 0; c < C; c++) {
         float gc = gamma->data[c] * inv_std[c];
         if (g->training) {
+            if (!(M > 0))
+                continue;
             /* dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-            float mdy = (float)(sdy / M), mdyx = (float)(sdyx / M);
+            float mdy = (float)(acc[c] / M), mdyx = (float)(sdyx[c] / M);
             for (int i = 0; i < N; i++) {
                 size_t at = (size_t)i * CS + (size_t)c * S;
                 for (size_t s = 0; s < S; s++)

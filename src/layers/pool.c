@@ -7,7 +7,8 @@
  * Max pooling ignores padded positions and keeps, in aux, the index of each
  * output's winner inside its sample's channel (int32), so backward routes
  * dy to it.  Average pooling divides by the whole window, padding included
- * (PyTorch's default count_include_pad).  The stride defaults to the kernel.
+ * (PyTorch's default count_include_pad), or with count_include_pad: false by
+ * the window's positions inside the input.  The stride defaults to the kernel.
  * Each (sample, channel) map is independent: large layers split the maps
  * over the worker threads (pool_run). */
 #include <float.h>
@@ -230,16 +231,31 @@ void maxpool_backward(graph *g, graph_node *n, int N)
         pool_run(maxpool_backward_rows, g, n, N);
 }
 
+/* Positions of output (od, oh, ow)'s window that lie inside the input (at
+ * least one: padding is at most half the kernel). */
+static int window_inside(const layer_geom *g, int od, int oh, int ow)
+{
+    const int o[3] = {od, oh, ow};
+    int n = 1;
+    for (int a = 0; a < 3; a++) {
+        int start = o[a] * g->s[a] - g->lo[a], end = start + g->k[a];
+        n *= (end < g->in[a] ? end : g->in[a]) - (start > 0 ? start : 0);
+    }
+    return n;
+}
+
 static void avgpool_forward_rows(pool_rows *p)
 {
     const layer_geom geo = p->geo;
     const graph_node *x = graph_in(p->g, p->n, 0);
     const float inv = 1.0f / (float)geo.K;
+    const int whole = p->n->spec.count_include_pad;
     for (size_t r = p->r0; r < p->r1; r++) {
         const float *xc = x->out + r * geo.I;
         float *yc = p->n->out + r * geo.P;
         float s = 0;
-        POOL_LOOP(&geo, s = 0, s += xc[i_], yc[o_] = s * inv);
+        POOL_LOOP(&geo, s = 0, s += xc[i_],
+                  yc[o_] = whole ? s * inv : s / (float)window_inside(&geo, od, oh, ow));
     }
 }
 
@@ -253,11 +269,13 @@ static void avgpool_backward_rows(pool_rows *p)
     const layer_geom geo = p->geo;
     graph_node *x = graph_in(p->g, p->n, 0);
     const float inv = 1.0f / (float)geo.K;
+    const int whole = p->n->spec.count_include_pad;
     for (size_t r = p->r0; r < p->r1; r++) {
         float *dx = x->grad + r * geo.I;
         const float *dy = p->n->grad + r * geo.P;
         float d = 0;
-        POOL_LOOP(&geo, d = dy[o_] * inv, dx[i_] += d, (void)0);
+        POOL_LOOP(&geo, d = whole ? dy[o_] * inv : dy[o_] / (float)window_inside(&geo, od, oh, ow),
+                  dx[i_] += d, (void)0);
     }
 }
 

@@ -68,6 +68,7 @@ typedef struct {
     int relu;          /* rnn: relu instead of tanh */
     int T, D, H, G, GH;
     int dirs;          /* 1 or 2 */
+    int rev;           /* one direction that reads the sequence from its end (`reverse`) */
     int Y;             /* output width per step */
     int np;            /* parameters per direction */
     size_t per_dir;    /* aux floats per sample and direction */
@@ -90,6 +91,7 @@ static void rnn_geometry(const graph *g, const graph_node *n, rnn_geo *q)
     q->H = s->units;
     q->GH = q->G * q->H;
     q->dirs = s->bidirectional ? 2 : 1;
+    q->rev = !s->bidirectional && s->reverse;
     q->Y = q->dirs == 2 && s->merge == RNN_MERGE_CONCAT ? 2 * q->H : q->H;
     q->np = s->use_bias ? 3 : 2;
     if (x->spec.op == OP_EMBEDDING && x->seq) {
@@ -171,9 +173,12 @@ static int rnn_active(const graph *g, int masked, int i, int t)
 }
 
 /* Time of processing step k in direction d over Te steps. */
-static int rnn_time(int d, int k, int Te)
+/* The time step a direction takes at its k-th step: direction 1 (and a
+ * `reverse` layer's only one) from the last step in use back to the first.
+ * Steps past a sequence's end are masked, so each starts at its own end. */
+static int rnn_time(const rnn_geo *q, int d, int k, int Te)
 {
-    return d ? Te - 1 - k : k;
+    return d != q->rev ? Te - 1 - k : k;
 }
 
 /* Fused with the embedding before it: the input projection of token v is
@@ -324,6 +329,9 @@ dlc_status recurrent_build(graph *g, graph_node *n, dlc_error *err)
         return layer_fail(n, err, "units must be at least 1");
     if (s->bptt < 0)
         return layer_fail(n, err, "bptt must be 0 (whole sequence) or a number of steps");
+    if (s->reverse && s->bidirectional)
+        return layer_fail(n, err, "reverse reads one direction backwards; a bidirectional layer "
+                                  "already reads both");
     rnn_geo q;
     rnn_geometry(g, n, &q);
     n->seq = s->return_sequences && x->seq;
@@ -391,7 +399,7 @@ static void gather_steps(float *xt, const float *x, const rnn_geo *q, int d, int
 {
     size_t D = (size_t)q->D;
     for (int k = 0; k < Te; k++) {
-        int t = rnn_time(d, k, Te);
+        int t = rnn_time(q, d, k, Te);
         for (int i = 0; i < N; i++)
             memcpy(xt + ((size_t)k * N + i) * D, x + ((size_t)i * q->T + t) * D, sizeof(float) * D);
     }
@@ -457,7 +465,7 @@ static void *steps_forward(void *arg)
     const int masked = rnn_masked(g, j->n);
     rnn_dir v = *vp;
     for (int k = 0; k < Te; k++) {
-        int t = rnn_time(d, k, Te);
+        int t = rnn_time(q, d, k, Te);
         float *z = v.a + k * NGH + r0 * GH;
         const float *hp = v.h + k * NH + r0 * H;
         float *hn = v.h + (k + 1) * NH + r0 * H;
@@ -513,7 +521,7 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
         gemm_ld(0, 1, q->V, GH, q->D, 1.0f, graph_p(g, q->emb, 0)->data, q->D, v.wih->data, q->D, 0.0f,
                 xt, GH);
         for (int k = 0; k < Te; k++) {
-            int t = rnn_time(d, k, Te);
+            int t = rnn_time(q, d, k, Te);
             for (int i = 0; i < N; i++) {
                 int id = embedding_id(q->emb, ids->out[(size_t)i * q->T + t]);
                 add_rows(v.a + ((size_t)k * N + i) * GH, id >= 0 ? xt + (size_t)id * GH : NULL,
@@ -532,7 +540,7 @@ static void dir_forward(graph *g, graph_node *n, const rnn_geo *q, int d, int N,
         gemm_ld(0, 1, Te * N, GH, q->D, 1.0f, xt, q->D, v.wih->data, q->D, beta, v.a, GH);
     }
 
-    int carry = d == 0 && g->carry;
+    int carry = d == 0 && !q->rev && g->carry; /* state carried forward in the text */
     if (carry) {
         memcpy(v.h, v.carry_h, sizeof(float) * NH);
         if (v.c)
@@ -568,7 +576,7 @@ void recurrent_forward(graph *g, graph_node *n, int N)
         size_t off = n->spec.merge == RNN_MERGE_CONCAT ? (size_t)d * H : 0;
         if (Te == 0) {
             /* all padding: the states stay where they started */
-            if (!(d == 0 && g->carry))
+            if (!(d == 0 && !q.rev && g->carry))
                 continue;
             memcpy(v.h, v.carry_h, sizeof(float) * NH);
         }
@@ -579,7 +587,7 @@ void recurrent_forward(graph *g, graph_node *n, int N)
             continue;
         }
         for (int k = 0; k < Te; k++) {
-            int t = rnn_time(d, k, Te);
+            int t = rnn_time(&q, d, k, Te);
             for (int i = 0; i < N; i++)
                 if (rnn_active(g, masked, i, t))
                     tensor_axpy(n->out + ((size_t)i * q.T + t) * q.Y + off, 1.0f,
@@ -623,7 +631,7 @@ static void *steps_backward(void *arg)
         for (int i = 0; i < M; i++)
             memcpy(dh + (size_t)i * H, dy + (r0 + (size_t)i) * Y + off, sizeof(float) * (size_t)H);
     for (int k = Te - 1; k >= 0; k--) {
-        int t = rnn_time(d, k, Te);
+        int t = rnn_time(q, d, k, Te);
         float *dz = j->s->dz + k * NGH + r0 * GH;
         const float *a = v.a + k * NGH + r0 * GH, *hp = v.h + k * NH + r0 * H;
         for (int i = 0; i < M; i++) {
@@ -701,7 +709,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
         float *dew = s->xt;
         memset(dew, 0, sizeof(float) * (size_t)q->V * GH);
         for (int k = 0; k < Te; k++) {
-            int t = rnn_time(d, k, Te);
+            int t = rnn_time(q, d, k, Te);
             for (int i = 0; i < N; i++) {
                 int id = embedding_id(q->emb, ids->out[(size_t)i * q->T + t]);
                 if (id >= 0)
@@ -731,7 +739,7 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
         size_t D = (size_t)q->D;
         gemm_ld(0, 0, R, q->D, GH, 1.0f, s->dz, GH, v.wih->data, q->D, 0.0f, s->xt, q->D);
         for (int k = 0; k < Te; k++) {
-            int t = rnn_time(d, k, Te);
+            int t = rnn_time(q, d, k, Te);
             for (int i = 0; i < N; i++)
                 if (rnn_active(g, masked, i, t))
                     tensor_axpy(dx + ((size_t)i * T + t) * D, 1.0f, s->xt + ((size_t)k * N + i) * D, D);

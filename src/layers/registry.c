@@ -7,7 +7,8 @@
 
 #define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_KEYS ((const char *const[]){NULL})
-#define RECURRENT_KEYS "return_sequences", "bidirectional", "merge", "bptt", "use_bias", "init"
+#define RECURRENT_KEYS \
+    "return_sequences", "bidirectional", "reverse", "merge", "bptt", "use_bias", "init"
 
 const graph_op graph_ops[] = {
     [OP_INPUT] = {"input", 0, 0, NO_KEYS, NO_KEYS, input_build, NULL, input_forward, input_backward},
@@ -34,7 +35,7 @@ const graph_op graph_ops[] = {
     [OP_CONV3D] = CONV_ROW("conv3d"),
     [OP_MAXPOOL] = {"maxpool", 1, 1, KEYS("kernel", "stride", "padding"), KEYS("kernel"),
                     maxpool_build, NULL, maxpool_forward, maxpool_backward, 1},
-    [OP_AVGPOOL] = {"avgpool", 1, 1, KEYS("kernel", "stride", "padding"), KEYS("kernel"),
+    [OP_AVGPOOL] = {"avgpool", 1, 1, KEYS("kernel", "stride", "padding", "count_include_pad"), KEYS("kernel"),
                     avgpool_build, NULL, avgpool_forward, avgpool_backward},
     [OP_GLOBAL_AVGPOOL] = {"global_avgpool", 1, 1, NO_KEYS, NO_KEYS, global_avgpool_build, NULL,
                            global_avgpool_forward, global_avgpool_backward},
@@ -67,6 +68,13 @@ const graph_op graph_ops[] = {
     [OP_GRAM] = {"gram", 1, 1, NO_KEYS, NO_KEYS, gram_build, NULL, gram_forward, gram_backward},
     [OP_LAYERNORM] = {"layernorm", 1, 1, KEYS("axes", "eps"), NO_KEYS, layernorm_build,
                       layernorm_init, layernorm_forward, layernorm_backward},
+    [OP_SCALAR_MIX] = {"scalar_mix", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, scalar_mix_build,
+                       scalar_mix_init, scalar_mix_forward, scalar_mix_backward},
+    [OP_WORD_CHARS] = {"word_chars", 1, 1,
+                       KEYS("units", "vocab", "pad_id", "pretrained", "filters", "kernel",
+                            "char_units", "init"),
+                       KEYS("units", "filters", "kernel"), word_chars_build, word_chars_init,
+                       word_chars_forward, word_chars_backward},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

@@ -27,6 +27,35 @@ const report_split *report_get_split(const report *rep, int kind)
     return report_head_split(report_main(rep), kind);
 }
 
+dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    char msg[256];
+    for (int h = 0; h < rep->n_heads; h++) {
+        const report_head *rh = &rep->heads[h];
+        for (int i = 0; i < rh->n_splits && st == DLC_OK; i++) {
+            const report_split *s = &rh->splits[i];
+            if (s->n > 0 && !isfinite(s->loss)) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s: the loss is %s: the model's outputs are not finite (are "
+                         "its weights?); every figure computed from them is null",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name, isnan(s->loss) ? "NaN" : "infinite");
+                st = dlc_strlist_push(w, msg, err);
+            }
+        }
+    }
+    if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
+        const report_split *m = report_get_split(rep, rep->metric.split);
+        if (m && m->n > 0 && !isfinite(m->loss)) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
+                     rep->metric.name, data_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        }
+    }
+    return st;
+}
+
 static void split_free(report_split *s)
 {
     free(s->confusion);
@@ -67,7 +96,19 @@ typedef struct {
     float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
     long n_scored;
     double se, ae, n_reg; /* regression sums */
+    const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
+    const int *idx;        /* the split's rows */
 } pass;
+
+/* Counts a known prediction of split row r for its source. */
+static void count_source(pass *p, int r, int wrong)
+{
+    if (!p->source || r < 0)
+        return; /* one source, or a stateful model's runs (no row order) */
+    int src = p->source[p->idx[r]];
+    p->s->src_known[src]++;
+    p->s->src_wrong[src] += wrong;
+}
 
 static float sigmoid(float z)
 {
@@ -107,8 +148,10 @@ static void pass_classes(pass *p, const float *out, const float *t, int start, i
                 if (z[j] > z[arg])
                     arg = j;
             int known = !isnan(y) && y >= 0 && y < K;
-            if (known)
+            if (known) {
                 count_class(p->s, K, (int)y, arg);
+                count_source(p, start < 0 ? -1 : start + i, (int)y != arg);
+            }
             if (p->rows > 1 && K != 2)
                 continue; /* per-token outputs: no confidence or score is kept */
             double s = 0;
@@ -134,6 +177,7 @@ static void pass_binary(pass *p, const float *out, const float *t, int start, in
         int pred = out[i] > 0, known = !isnan(y);
         if (known) {
             p->s->confusion[(size_t)(y > 0.5f) * 2 + pred]++;
+            count_source(p, start < 0 ? -1 : start + i, (y > 0.5f) != pred);
             p->score[p->n_scored] = prob;
             p->label[p->n_scored++] = y;
         }
@@ -315,6 +359,16 @@ static dlc_status pass_end(pass *p, dlc_error *err)
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
     }
+    if (s->n > 0 && !isfinite(s->loss)) {
+        /* outputs that are not finite (NaN weights) have no argmax: figures
+         * counted from them would be made up, so they are unknown (null in
+         * JSON, with report_warnings saying why) */
+        const report_avg none = {NAN, NAN, NAN};
+        s->accuracy = s->error = s->auc = s->mse = s->mae = NAN;
+        s->macro = s->weighted = none;
+        for (int k = 0; s->cls && k < K; k++)
+            s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
+    }
     return st;
 }
 
@@ -332,7 +386,8 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         s->name = data_split_names[kind];
         s->kind = kind;
         s->n = ds->n;
-        sp.p[h] = (pass){.rh = rh, .s = s, .h = h};
+        sp.p[h] = (pass){.rh = rh, .s = s, .h = h, .source = ds->ds ? ds->ds->source : NULL,
+                         .idx = ds->idx};
         st = pass_begin(&sp.p[h], m, ds->n, err);
     }
     if (st == DLC_OK)
@@ -400,7 +455,9 @@ static void head_task(report_head *rh, model *m, int h)
 }
 
 /* data.sources: each split's examples and error per source, from the
- * primary head's per-example predictions. */
+ * primary head's predictions (per example, or per token of a per-step
+ * output; none for multi-label and regression heads, or a stateful language
+ * model, whose runs lose the row order). */
 static dlc_status source_errors(report *rep, const data_bundle *data, dlc_error *err)
 {
     rep->n_sources = data->n_sources;
@@ -408,17 +465,10 @@ static dlc_status source_errors(report *rep, const data_bundle *data, dlc_error 
     const report_head *rh = report_main(rep);
     for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
         const report_split *s = report_head_split(rh, k);
-        const data_split *ds = &data->split[k];
-        long wrong[DATA_MAX_SOURCES] = {0}, known[DATA_MAX_SOURCES] = {0};
-        for (int i = 0; s && s->truth && i < ds->n; i++) {
-            int src = ds->ds->source ? ds->ds->source[ds->idx[i]] : 0;
-            if (s->truth[i] < 0)
-                continue;
-            known[src]++;
-            wrong[src] += s->truth[i] != s->pred[i];
-        }
         for (int j = 0; j < DATA_MAX_SOURCES; j++)
-            rep->source_error[k][j] = known[j] ? (double)wrong[j] / (double)known[j] : NAN;
+            rep->source_error[k][j] = s && s->src_known[j] > 0
+                                          ? (double)s->src_wrong[j] / (double)s->src_known[j]
+                                          : NAN;
     }
     return dlc_strlist_copy(&rep->source_names, &data->source_names, err);
 }

@@ -66,6 +66,9 @@ typedef struct {
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
+    /* data.sources: known predictions (examples, or tokens of a per-step
+     * output) and wrong ones, per source */
+    long src_known[DATA_MAX_SOURCES], src_wrong[DATA_MAX_SOURCES];
 } report_split;
 
 /* From the training run, for report.json. */
@@ -73,7 +76,14 @@ typedef struct {
     int epochs_run, best_epoch, stopped_early;
     double seconds;              /* the whole run, every --resume included */
     double seconds_last;         /* the last invocation */
-    int threads;                 /* worker threads the run trained with */
+    int threads;                 /* worker threads the run trained with (per process) */
+    /* several processes (mpirun): how many, and their gradient sums in the
+     * last invocation */
+    int processes;
+    long steps;
+    double mpi_seconds;          /* inside MPI calls */
+    int buckets;                 /* gradient sums per step */
+    size_t allreduce_bytes;      /* bytes summed per step */
 } report_run_info;
 
 /* The figures of one output (head) of the model. */
@@ -137,6 +147,10 @@ static inline const report_head *report_main(const report *rep)
 const report_split *report_head_split(const report_head *h, int kind);
 /* Split of the primary head by kind, NULL when absent. */
 const report_split *report_get_split(const report *rep, int kind);
+/* Why figures of rep are null (JSON has no NaN): one message per split whose
+ * loss is not finite (NaN weights, say) and for the metric computed from it;
+ * appended to w. */
+dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err);
 
 /* Times the model on single examples of the metric split (latency_ms),
  * counts parameters, and takes size_mb from model_path's size (NULL: not

@@ -4,8 +4,13 @@
  *   {"format": "dlc-report-1", "name": str, "loss": str,
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
  *    "seconds": num (the whole run's wall time, every --resume included),
- *    "seconds_last": num (the last invocation's), "threads": int,
+ *    "seconds_last": num (the last invocation's), "threads": int (per process),
+ *    "processes": int (1, or the ranks of an MPI job),
+ *    "mpi": {"steps": int, "seconds": num, "seconds_per_step": num, "buckets": int,
+ *            "bytes_per_step": int}   (the last invocation's; only with processes > 1),
  *    "params": {"trainable": int, "frozen": int},
+ *    "warnings": [str]  (why figures are null beyond "does not apply": a split
+ *               whose loss is not finite, e.g. NaN weights; JSON has no NaN),
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -46,10 +51,7 @@
 
 static void num(dlc_buf *b, double v)
 {
-    if (isfinite(v))
-        dlc_buf_printf(b, "%.9g", v);
-    else
-        dlc_buf_printf(b, "null");
+    json_write_number(b, v);
 }
 
 static void key_num(dlc_buf *b, const char *sep, const char *key, double v)
@@ -228,8 +230,26 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
                    run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
     dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"seconds_last\": %.3f,\n  \"threads\": %d,\n",
                    run->seconds, run->seconds_last, run->threads);
+    dlc_buf_printf(&b, "  \"processes\": %d,\n", run->processes > 1 ? run->processes : 1);
+    if (run->processes > 1)
+        dlc_buf_printf(&b,
+                       "  \"mpi\": {\"steps\": %ld, \"seconds\": %.3f, \"seconds_per_step\": %.6f, "
+                       "\"buckets\": %d, \"bytes_per_step\": %zu},\n",
+                       run->steps, run->mpi_seconds,
+                       run->steps > 0 ? run->mpi_seconds / (double)run->steps : 0.0, run->buckets,
+                       run->allreduce_bytes);
     dlc_buf_printf(&b, "  \"params\": {\"trainable\": %zu, \"frozen\": %zu},\n",
                    rep->params_trainable, rep->params_frozen);
+    dlc_strlist warnings = {0};
+    dlc_status st = report_warnings(rep, &warnings, err);
+    dlc_buf_printf(&b, "  ");
+    json_write_warnings(&b, &warnings);
+    dlc_buf_printf(&b, ",\n");
+    dlc_strlist_clear(&warnings);
+    if (st != DLC_OK) {
+        dlc_buf_free(&b);
+        return st;
+    }
     dlc_buf_printf(&b, "  \"splits\": {");
     for (int i = 0; i < main->n_splits; i++) {
         const report_split *s = &main->splits[i];

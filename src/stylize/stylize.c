@@ -329,7 +329,7 @@ fail:
 static dlc_status load_cover(const char *path, int H, int W, float *px, dlc_error *err)
 {
     tensor_shape in;
-    dlc_status st = data_image_probe(path, &in, err);
+    dlc_status st = data_image_probe(path, 0, &in, err);
     if (st != DLC_OK)
         return st;
     double f = fmax((double)W / in.d[2], (double)H / in.d[1]);
@@ -339,7 +339,7 @@ static dlc_status load_cover(const char *path, int H, int W, float *px, dlc_erro
     uint8_t *big = malloc(3 * (size_t)rw * rh);
     if (!big)
         return DLC_NOMEM(err);
-    if ((st = data_image_load(path, &(tensor_shape){3, {3, rh, rw}}, big, err)) == DLC_OK) {
+    if ((st = data_image_load(path, 0, &(tensor_shape){3, {3, rh, rw}}, big, err)) == DLC_OK) {
         int top = (rh - H) / 2, left = (rw - W) / 2;
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < H; i++)
@@ -358,7 +358,7 @@ dlc_status stylize_create(stylize **out, const dlc_config *cfg, const char *cont
     if (size <= 0)
         size = cfg->stylize.size;
     tensor_shape in;
-    dlc_status st = data_image_probe(content_file, &in, err);
+    dlc_status st = data_image_probe(content_file, 0, &in, err);
     if (st != DLC_OK)
         return st;
     /* the longer side becomes size, the other keeps the aspect */
@@ -374,7 +374,7 @@ dlc_status stylize_create(stylize **out, const dlc_config *cfg, const char *cont
         st = DLC_NOMEM(err);
         goto done;
     }
-    if ((st = data_image_load(content_file, &(tensor_shape){3, {3, H, W}}, px, err)) != DLC_OK ||
+    if ((st = data_image_load(content_file, 0, &(tensor_shape){3, {3, H, W}}, px, err)) != DLC_OK ||
         (st = load_cover(style_file, H, W, s, err)) != DLC_OK)
         goto done;
     for (size_t i = 0; i < D; i++)

@@ -134,13 +134,16 @@ static double read_wall(const char *tdir)
 {
     char path[2200];
     snprintf(path, sizeof path, "%s/wall_seconds", tdir);
-    FILE *f = fopen(path, "r");
+    /* through dlc_read_file: a FIFO or device of that name is not read */
+    char *text = NULL, *end;
+    size_t len;
     double w = NAN;
-    if (f) {
-        if (fscanf(f, "%lf", &w) != 1)
+    if (dlc_read_file(path, &text, &len, NULL) == DLC_OK) {
+        w = strtod(text, &end);
+        if (end == text)
             w = NAN;
-        fclose(f);
     }
+    free(text);
     return w;
 }
 

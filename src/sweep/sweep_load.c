@@ -542,8 +542,13 @@ static dlc_status parse_spec(loader *L, const ynode *sec, int embedded, int mode
     }
 
     const ynode *v;
-    dlc_path_stem(s->name, sizeof s->name, s->path);
-    if ((v = ynode_map_get(sec, "name"))) {
+    char stem[1024];
+    dlc_path_stem(stem, sizeof stem, s->path);
+    int stem_fits = dlc_strlcpy(s->name, stem, sizeof s->name) < sizeof s->name;
+    if (!(v = ynode_map_get(sec, "name")) && !stem_fits)
+        return own_fail(L, sec, "name", "missing, and the file's name is too long to name the "
+                        "sweep (at most %zu characters): set name", sizeof s->name - 1);
+    if (v) {
         if (v->kind != YN_SCALAR || !name_ok(v->value) || strlen(v->value) >= sizeof s->name)
             return own_fail(L, v, "name",
                             "expected a folder name: letters, digits, '.', '_' and '-'");

@@ -140,6 +140,11 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     dlc_status st = DLC_OK;
     char a[64], b[64], label[256];
     layer_spec *specs = NULL;
+    if (cfg->n_layers == 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the config has no model%s", cfg->path[0] ? cfg->path : cfg->name,
+                      cfg->embed.on ? ": its embed: section learns word vectors (run dlc embed)" : "");
+        goto fail;
+    }
     if (cfg->n_heads < 1 || cfg->n_heads > MODEL_MAX_HEADS) {
         st = dlc_fail(err, DLC_EINPUT, "model.outputs: 1 to %d outputs, got %d", MODEL_MAX_HEADS,
                       cfg->n_heads);
@@ -171,7 +176,7 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     memcpy(specs, cfg->layers, sizeof *specs * (size_t)cfg->n_layers);
     /* sizes taken from the data: `vocab: auto` */
     for (int i = 0; i < cfg->n_layers; i++)
-        if (specs[i].op == OP_EMBEDDING && specs[i].vocab == 0)
+        if ((specs[i].op == OP_EMBEDDING || specs[i].op == OP_WORD_CHARS) && specs[i].vocab == 0)
             specs[i].vocab = vocab_size;
     const char *outs[MODEL_MAX_HEADS];
     m->n_heads = cfg->n_heads;
@@ -260,19 +265,7 @@ static void json_int_array(dlc_buf *b, const tensor_shape *s)
     dlc_buf_printf(b, "]");
 }
 
-static void json_string_array(dlc_buf *b, const dlc_strlist *l)
-{
-    dlc_buf_printf(b, "[");
-    for (int i = 0; i < l->n; i++) {
-        if (i)
-            dlc_buf_printf(b, ",");
-        json_write_string(b, l->v[i]);
-    }
-    dlc_buf_printf(b, "]");
-}
-
-/* [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
-static void json_heads(dlc_buf *b, const model *m)
+void model_heads_json(dlc_buf *b, const model *m)
 {
     dlc_buf_printf(b, "[");
     for (int h = 0; h < m->n_heads; h++) {
@@ -280,9 +273,9 @@ static void json_heads(dlc_buf *b, const model *m)
         dlc_buf_printf(b, "%s{\"name\": ", h ? ", " : "");
         json_write_string(b, mh->name);
         dlc_buf_printf(b, ", \"loss\": \"%s\", \"classes\": ", loss_names[mh->loss]);
-        json_string_array(b, &mh->classes);
+        json_write_strings(b, &mh->classes);
         dlc_buf_printf(b, ", \"tasks\": ");
-        json_string_array(b, &mh->tasks);
+        json_write_strings(b, &mh->tasks);
         dlc_buf_printf(b, "}");
     }
     dlc_buf_printf(b, "]");
@@ -305,12 +298,12 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
-    json_string_array(&classes, &m->heads[0].classes);
+    json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
-    json_string_array(&vocab, &m->vocab);
-    json_heads(&heads, m);
-    json_string_array(&features, &m->features);
+    json_write_strings(&vocab, &m->vocab);
+    model_heads_json(&heads, m);
+    json_write_strings(&features, &m->features);
     if (classes.failed || input.failed || dshape.failed || vocab.failed || heads.failed ||
         features.failed) {
         st = DLC_NOMEM(err);
@@ -428,6 +421,70 @@ done:
     return s;
 }
 
+/* ---- a model file's metadata, checked before it is used ---- */
+
+enum { MODEL_MAX_DIM = 1 << 24, MODEL_MAX_CLASSES = 1 << 20 };
+
+/* "data_shape" / "input": a JSON array of 1..TENSOR_MAX_DIMS whole numbers
+ * in 1..MODEL_MAX_DIM (a cast used to turn 1e300 into a shape). */
+static dlc_status model_meta_shape(const char *in, const char *path, tensor_shape *shape,
+                                   dlc_error *err)
+{
+    json_value *dims = NULL;
+    dlc_status s = DLC_OK;
+    size_t total = 1;
+    if (json_parse(&dims, in, strlen(in), NULL) != DLC_OK || dims->type != JSON_ARRAY ||
+        dims->n < 1 || dims->n > TENSOR_MAX_DIMS) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'data_shape' is not a list of 1 to %d sizes",
+                     path, TENSOR_MAX_DIMS);
+        goto done;
+    }
+    shape->ndim = dims->n;
+    for (int i = 0; i < dims->n; i++) {
+        const json_value *d = dims->items[i];
+        if (d->type != JSON_NUMBER || !(d->number >= 1 && d->number <= MODEL_MAX_DIM) ||
+            d->number != (double)(int)d->number || (total *= (size_t)d->number) > MODEL_MAX_DIM) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'data_shape' size %d is not a whole number "
+                         "from 1 to %d (or the sizes multiply past it)", path, i, MODEL_MAX_DIM);
+            goto done;
+        }
+        shape->d[i] = (int)d->number;
+    }
+done:
+    json_free(dims);
+    return s;
+}
+
+/* A head's class names: at most MODEL_MAX_CLASSES, none twice (labels are
+ * mapped through them by name, so a name twice would be ambiguous). */
+static dlc_status model_check_classes(const dlc_strlist *classes, const char *path, dlc_error *err)
+{
+    if (classes->n > MODEL_MAX_CLASSES)
+        return dlc_fail(err, DLC_EINPUT, "%s: metadata lists %d classes, more than %d", path,
+                        classes->n, MODEL_MAX_CLASSES);
+    dlc_index ix;
+    if (dlc_index_init(&ix, (size_t)classes->n, err) != DLC_OK)
+        return DLC_ENOMEM;
+    dlc_status s = DLC_OK;
+    for (int i = 0; i < classes->n && s == DLC_OK; i++)
+        if (dlc_index_put(&ix, classes->v[i], i) != -1)
+            s = dlc_fail(err, DLC_EINPUT, "%s: metadata names the class '%.60s' twice", path,
+                         classes->v[i]);
+    dlc_index_free(&ix);
+    return s;
+}
+
+/* The normalization must be finite, or every prediction is NaN. */
+static dlc_status model_check_norm(const io_tensor *shift, const io_tensor *scale, const char *path,
+                                   dlc_error *err)
+{
+    for (int i = 0; i < shift->shape.d[0]; i++)
+        if (!isfinite(shift->data[i]) || !isfinite(scale->data[i]))
+            return dlc_fail(err, DLC_EINPUT, "%s: normalization value %d is not finite (shift %g, "
+                            "scale %g)", path, i, (double)shift->data[i], (double)scale->data[i]);
+    return DLC_OK;
+}
+
 dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,
                             dlc_error *err)
 {
@@ -443,9 +500,14 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         return s;
     const char *format = io_st_meta(st, "format");
     const char *text = io_st_meta(st, "config");
-    if (!format || strcmp(format, MODEL_FORMAT) != 0 || !text) {
+    if (!format || strcmp(format, MODEL_FORMAT) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc model file (format '%s')", path,
                      format ? format : "missing");
+        goto fail;
+    }
+    if (!text) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: a dlc model file without its 'config' metadata "
+                     "(damaged, or written by another program)", path);
         goto fail;
     }
     char where[1100];
@@ -455,6 +517,9 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     have_cfg = 1;
     if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)
         goto fail;
+    for (int h = 0; h < cfg.n_heads; h++)
+        if ((s = model_check_classes(&names[h][0], path, err)) != DLC_OK)
+            goto fail;
     /* the input shape is stored; the config may leave it to the data */
     const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
     if (!shift || !scale || shift->shape.ndim != 1 || !tensor_shape_equal(&shift->shape, &scale->shape)) {
@@ -465,14 +530,10 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     const char *in = io_st_meta(st, "data_shape");
     if (!in)
         in = io_st_meta(st, "input"); /* files from before data_shape was stored */
-    json_value *dims = NULL;
-    if (in && json_parse(&dims, in, strlen(in), NULL) == DLC_OK && dims->type == JSON_ARRAY &&
-        dims->n >= 1 && dims->n <= TENSOR_MAX_DIMS) {
-        data_shape.ndim = dims->n;
-        for (int i = 0; i < dims->n; i++)
-            data_shape.d[i] = dims->items[i]->type == JSON_NUMBER ? (int)dims->items[i]->number : 0;
-    }
-    json_free(dims);
+    if (in && (s = model_meta_shape(in, path, &data_shape, err)) != DLC_OK)
+        goto fail;
+    if ((s = model_check_norm(shift, scale, path, err)) != DLC_OK)
+        goto fail;
     if (input)
         data_shape = *input;
     if ((s = meta_strings(st, "vocab", path, &vocab, err)) != DLC_OK)
@@ -600,7 +661,8 @@ double model_total_loss(const model *m, const loss_stats *st)
     return counted ? total : NAN;
 }
 
-double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st)
+static double heads_loss(model *m, const float *t, int N, int grad, const float *scale,
+                         float seq_weight, loss_stats *st)
 {
     loss_stats batch[MODEL_MAX_HEADS];
     int counted = 0;
@@ -608,12 +670,24 @@ double model_loss(model *m, const float *t, int N, int grad, float seq_weight, l
         const model_head *mh = &m->heads[h];
         graph_node *o = graph_output(m->g, h);
         memset(&batch[h], 0, sizeof batch[h]);
+        float w = mh->weight * seq_weight * (scale ? scale[h] : 1.0f);
         loss_compute(mh->loss, grad ? o->grad : NULL, o->out, model_head_targets(m, h, t, N), N,
-                     &o->shape, mh->weight * seq_weight, &batch[h]);
+                     &o->shape, w, &batch[h]);
         loss_stats_add(&st[h], &batch[h]);
         counted |= batch[h].count > 0;
     }
     return counted ? model_total_loss(m, batch) : 0.0;
+}
+
+double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st)
+{
+    return heads_loss(m, t, N, grad, NULL, seq_weight, st);
+}
+
+void model_loss_grad_scaled(model *m, const float *t, int N, const float *scale, float seq_weight)
+{
+    loss_stats unused[MODEL_MAX_HEADS] = {{0}};
+    heads_loss(m, t, N, 1, scale, seq_weight, unused);
 }
 
 typedef struct {

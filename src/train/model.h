@@ -86,6 +86,9 @@ dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b
 
 /* Writes model.safetensors (parameters, normalization, metadata) atomically. */
 dlc_status model_save(const model *m, const char *path, dlc_error *err);
+/* The heads as JSON, as model.safetensors' "heads" metadata holds them:
+ * [{"name": ..., "loss": ..., "classes": [...], "tasks": [...]}, ...] */
+void model_heads_json(dlc_buf *b, const model *m);
 
 /* Loads a model file: rebuilds the graph from its config (overrides may be
  * NULL), then parameters, normalization and classes. */
@@ -140,6 +143,12 @@ const float *model_head_targets(model *m, int h, const float *t, int N);
  * batch's total loss (model_total_loss of the batch; 0 when no target of the
  * batch is known: padding, unknown labels). */
 double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st);
+
+/* model_loss's gradient alone, head h's scaled by scale[h] too: a shard of
+ * a batch split over processes (src/dist) scales each head by its share of
+ * the items the whole batch counts, so the summed gradients are the whole
+ * batch's. */
+void model_loss_grad_scaled(model *m, const float *t, int N, const float *scale, float seq_weight);
 
 /* The total of per-head stats: sum of weight x head mean loss over the heads
  * that counted anything (NaN when none did). */

@@ -47,7 +47,24 @@ typedef struct {
     int *owners;
     double *gn_sum, *gn_max;
     int gn_count;
+    dist_world *dw;         /* the processes training together (borrowed; NULL: one) */
+    int ranks;
+    dist_grads *dg;         /* their gradient buckets */
 } trainer;
+
+/* Rank 0 writes the run folder and reports; the others only compute. */
+static int writes(const trainer *t)
+{
+    return dist_rank(t->dw) == 0;
+}
+
+/* A seed for one purpose and index (a step, an epoch) of the run's seed. */
+static uint64_t sub_seed(uint64_t seed, int purpose, long index)
+{
+    dlc_rng r;
+    dlc_rng_seed(&r, seed, DLC_STREAM(purpose, index));
+    return dlc_rng_u64(&r);
+}
 
 static void say(const trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const trainer *t, const char *fmt, ...)
@@ -260,17 +277,97 @@ static void apply_update(trainer *t, float lr, float gscale, int N)
     tensor_parallel(update_part, &j);
 }
 
-/* The loss gradient's weight: 1 for the mean over the batch's tokens; with
- * sequence_loss sum, tokens / sequences, so each sequence's steps add up. */
-static float sequence_weight(const trainer *t, int N)
+/* With sequence_loss sum, the loss gradient's weight is tokens / sequences,
+ * so each sequence's steps add up: the batch's known tokens (of N rows of
+ * targets), or -1 when the weight is 1 (the mean over the batch's tokens). */
+static double sequence_tokens(const trainer *t, int N)
 {
     if (t->cfg->train.sequence_loss != SEQ_LOSS_SUM || t->m.n_heads != 1 ||
         !loss_get(t->m.heads[0].loss)->has_classes || t->m.n_targets <= 1)
-        return 1.0f;
+        return -1;
     size_t total = (size_t)N * t->m.n_targets, counted = 0;
     for (size_t i = 0; i < total; i++)
         counted += t->targets[i] >= 0.0f; /* NaN and -1 (padding) are not */
-    return (float)((double)counted / N);
+    return (double)counted;
+}
+
+static float sequence_weight(const trainer *t, int N)
+{
+    double tokens = sequence_tokens(t, N);
+    return tokens < 0 ? 1.0f : (float)(tokens / N);
+}
+
+/* Loss stats of H heads as 4H doubles (to sum them across processes), and back. */
+static void stats_pack(double *buf, const loss_stats *st, int H)
+{
+    for (int h = 0; h < H; h++) {
+        buf[4 * h] = st[h].sum;
+        buf[4 * h + 1] = st[h].count;
+        buf[4 * h + 2] = st[h].correct;
+        buf[4 * h + 3] = st[h].judged;
+    }
+}
+
+static void stats_unpack(loss_stats *st, const double *buf, int H)
+{
+    for (int h = 0; h < H; h++)
+        st[h] = (loss_stats){buf[4 * h], buf[4 * h + 1], buf[4 * h + 2], buf[4 * h + 3]};
+}
+
+/* Several processes: the loss of a global batch of N rows of which this
+ * rank holds the n in t->targets.  Every rank's stats are summed (with
+ * their stop requests, so all stop at the same step), then each head's
+ * gradient is scaled by this shard's share of what the whole batch counts:
+ * the summed gradients are those of the global batch's mean loss.  Adds the
+ * global batch's stats into st; returns its loss. */
+static double shard_loss(trainer *t, int n, int N, loss_stats *st, int *stop)
+{
+    model *m = &t->m;
+    const int H = m->n_heads;
+    loss_stats mine[MODEL_MAX_HEADS] = {{0}}, all[MODEL_MAX_HEADS];
+    double buf[4 * MODEL_MAX_HEADS + 2];
+    if (n > 0)
+        model_loss(m, t->targets, n, 0, 1.0f, mine);
+    stats_pack(buf, mine, H);
+    double tokens = n > 0 ? sequence_tokens(t, n) : 0;
+    buf[4 * H] = tokens < 0 ? 0 : tokens;
+    buf[4 * H + 1] = t->opt->stop && *t->opt->stop;
+    dist_sum(t->dw, buf, 4 * H + 2);
+    int counted = 0;
+    float scale[MODEL_MAX_HEADS];
+    stats_unpack(all, buf, H);
+    for (int h = 0; h < H; h++) {
+        loss_stats_add(&st[h], &all[h]);
+        counted |= all[h].count > 0;
+        scale[h] = all[h].count > 0 ? (float)(mine[h].count / all[h].count) : 0.0f;
+    }
+    *stop = buf[4 * H + 1] > 0;
+    if (n > 0 && !*stop)
+        model_loss_grad_scaled(m, t->targets, n, scale,
+                               sequence_tokens(t, n) < 0 ? 1.0f : (float)(buf[4 * H] / N));
+    return counted ? model_total_loss(m, all) : 0.0;
+}
+
+/* The stats of every head over split s; with several processes each
+ * evaluates a shard of it and the stats are summed (a stateful language
+ * model reads the split as runs side by side: every rank runs it all). */
+static void evaluate_heads(trainer *t, const data_split *s, loss_stats *st)
+{
+    if (t->ranks == 1 || t->m.stateful) {
+        model_evaluate_heads(&t->m, s, t->targets, st);
+        return;
+    }
+    long lo, hi;
+    dist_shard(t->dw, s->n, &lo, &hi);
+    data_split part = *s;
+    part.n = (int)(hi - lo);
+    part.idx = s->idx + lo;
+    model_evaluate_heads(&t->m, &part, t->targets, st);
+    const int H = t->m.n_heads;
+    double buf[4 * MODEL_MAX_HEADS];
+    stats_pack(buf, st, H);
+    dist_sum(t->dw, buf, 4 * H);
+    stats_unpack(st, buf, H);
 }
 
 static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_error *err)
@@ -286,9 +383,9 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
      * stateful language model (data_plan) */
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
     int n_batches = data_plan(&t->data, tr, B, tc->shuffle ? &rng : NULL, t->order, t->starts);
-    dlc_rng_seed(&g->rng, cfg->seed, DLC_STREAM(DLC_STREAM_DROPOUT, epoch));
-    dlc_rng aug;
-    dlc_rng_seed(&aug, cfg->seed, DLC_STREAM(DLC_STREAM_AUGMENT, epoch));
+    /* an example's augmentation and dropout masks come from its own
+     * stream: the same with any number of processes */
+    uint64_t aug_seed = sub_seed(cfg->seed, DLC_STREAM_AUGMENT, epoch);
 
     loss_stats st[MODEL_MAX_HEADS] = {{0}};
     double t0 = dlc_now(), first_lr = 0;
@@ -298,23 +395,47 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     int record_every = tc->clip_norm > 0 || n_batches <= 64 ? 1 : n_batches / 64;
     for (int b = 0; b < n_batches; b++) {
         int start = t->starts[b], N = t->starts[b + 1] - start;
-        if (t->opt->stop && *t->opt->stop)
+        if (t->ranks == 1 && t->opt->stop && *t->opt->stop)
             return dlc_fail(err, DLC_EINTR, "interrupted in epoch %d, batch %d of %d", epoch, b + 1,
                             n_batches);
+        /* this process's rows of the batch (all of them when alone); a
+         * stateful model keeps its streams (rows) on the same rank when a
+         * last batch has fewer */
+        long lo, hi;
+        dist_shard(t->dw, t->data.stateful ? B : N, &lo, &hi);
+        hi = hi < N ? hi : N;
+        lo = lo < hi ? lo : hi;
+        int n_mine = (int)(hi - lo);
+        /* a shard without rows sits the pass out, unless synchronized
+         * batchnorm needs it in every collective */
+        int pass = n_mine > 0 || g->sync_bn;
         t->step++;
         double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))
-            data_gather_augment(tr, t->order, start, N, &t->data.norm, &cfg->data.augment,
-                                &t->data.source_names, &aug, graph_input(g, 0), t->targets,
-                                t->aug_scratch);
+            data_gather_augment(tr, t->order, start + (int)lo, n_mine, &t->data.norm,
+                                &cfg->data.augment, &t->data.source_names, aug_seed,
+                                graph_input(g, 0), t->targets, t->aug_scratch);
         else
-            data_gather(tr, t->order, start, N, &t->data.norm, graph_input(g, 0), t->targets);
+            data_gather(tr, t->order, start + (int)lo, n_mine, &t->data.norm, graph_input(g, 0),
+                        t->targets);
         g->carry = t->data.stateful && b > 0;
-        graph_forward(g, N, 1);
+        g->noise_seed = sub_seed(cfg->seed, DLC_STREAM_DROPOUT, t->step);
+        g->noise_row0 = lo;
+        if (pass)
+            graph_forward(g, n_mine, 1);
         graph_zero_grad(g);
-        double batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
+        double batch_loss;
+        if (t->ranks == 1) {
+            batch_loss = model_loss(&t->m, t->targets, N, 1, sequence_weight(t, N), st);
+        } else {
+            int stop;
+            batch_loss = shard_loss(t, n_mine, N, st, &stop);
+            if (stop)
+                return dlc_fail(err, DLC_EINTR, "interrupted in epoch %d, batch %d of %d", epoch,
+                                b + 1, n_batches);
+        }
         if (!isfinite(batch_loss)) {
             char where[512];
             return dlc_fail(err, DLC_ERUN,
@@ -322,9 +443,12 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
                             "learning rate (train.optimizer.lr is %g) or clip gradients "
                             "(train.clip_norm)",
                             epoch, b + 1, t->step, nonfinite_name(batch_loss),
-                            first_nonfinite_output(g, N, where, sizeof where), tc->optimizer.lr);
+                            first_nonfinite_output(g, n_mine, where, sizeof where), tc->optimizer.lr);
         }
-        graph_backward(g, N);
+        dist_grads_begin(t->dg);
+        if (pass)
+            graph_backward(g, n_mine);
+        dist_grads_finish(t->dg);
         int record = (b % record_every) == 0;
         float gscale = 1.0f;
         if (record || tc->clip_norm > 0) {
@@ -348,6 +472,10 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         }
     }
     g->carry = 0;
+    /* every rank took the same steps, but MPI need not sum in the same order
+     * on each: rank 0's weights (and batchnorm's running statistics, per
+     * rank unless synchronized) are the run's */
+    dist_bcast(t->dw, g->param_block, sizeof(float) * g->n_weights);
     double train_s = dlc_now() - t0;
     e->epoch = epoch;
     e->lr = first_lr;
@@ -358,7 +486,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
     e->samples_per_s = train_s > 0 ? n / train_s : 0;
     e->dev_loss = e->dev_acc = NAN;
     if (t->data.split[DATA_SPLIT_DEV].n > 0) {
-        model_evaluate_heads(&t->m, &t->data.split[DATA_SPLIT_DEV], t->targets, e->dev_heads);
+        evaluate_heads(t, &t->data.split[DATA_SPLIT_DEV], e->dev_heads);
         e->dev_loss = model_total_loss(&t->m, e->dev_heads);
         e->dev_acc = loss_accuracy(&e->dev_heads[0]);
     }
@@ -544,6 +672,37 @@ static int meta_long(const io_st *st, const char *key, long *out)
     return v && dlc_parse_long(v, out) == 0 ? 0 : -1;
 }
 
+/* Every counter of a checkpoint against what the run allows: an epoch of
+ * 2^31 trained forever at negative epochs, one of 99999999999 "finished"
+ * 1215752191 epochs.  Each step takes at least one training example, the
+ * optimizer steps once per step, and the best and patience counters count
+ * epochs already run. */
+static dlc_status checkpoint_check_counters(const trainer *t, const char *path, long epoch,
+                                            long step, long ot, long best_epoch, long bad,
+                                            long stopped, const char *bm, double *best,
+                                            dlc_error *err)
+{
+    const long epochs = t->cfg->train.epochs;
+    const long per_epoch = t->data.split[DATA_SPLIT_TRAIN].n > 0 ? t->data.split[DATA_SPLIT_TRAIN].n : 1;
+    if (epoch > epochs)
+        return dlc_fail(err, DLC_EINPUT, "%s: the checkpoint is after epoch %ld, but train.epochs "
+                        "is %ld (raise it to train on)", path, epoch, epochs);
+    if (step > epoch * per_epoch || ot > step)
+        return dlc_fail(err, DLC_EINPUT, "%s: step %ld (optimizer step %ld) cannot follow %ld "
+                        "epochs of %ld examples: the checkpoint is damaged", path, step, ot, epoch,
+                        per_epoch);
+    if (best_epoch < 0 || best_epoch > epoch || bad < 0 || bad > epoch || (stopped != 0 && stopped != 1))
+        return dlc_fail(err, DLC_EINPUT, "%s: best epoch %ld, epochs without improvement %ld, "
+                        "stopped %ld: out of range after %ld epochs (the checkpoint is damaged)",
+                        path, best_epoch, bad, stopped, epoch);
+    char *end;
+    *best = strtod(bm, &end);
+    if (end == bm || *end || (best_epoch > 0 && !isfinite(*best)))
+        return dlc_fail(err, DLC_EINPUT, "%s: best_metric '%.40s' is not a number (the checkpoint "
+                        "is damaged)", path, bm);
+    return DLC_OK;
+}
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -557,7 +716,7 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     optim *o = t->opt_state;
     long epoch, step, ot, best_epoch, bad, stopped;
-    double best;
+    double best = 0.0;
     const char *fmt = io_st_meta(st, "format"), *opt_name = io_st_meta(st, "optimizer");
     const char *bm = io_st_meta(st, "best_metric");
     if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT) != 0 || meta_long(st, "epoch", &epoch) ||
@@ -568,7 +727,9 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
         s = dlc_fail(err, DLC_EINPUT, "%s: not a dlc checkpoint, or its counters are damaged", path);
         goto cleanup;
     }
-    best = strtod(bm, NULL);
+    if ((s = checkpoint_check_counters(t, path, epoch, step, ot, best_epoch, bad, stopped, bm,
+                                       &best, err)) != DLC_OK)
+        goto cleanup;
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
         s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
                      path, opt_name, optim_names[o->cfg.type]);
@@ -686,7 +847,7 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     graph *g = t->m.g;
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
-        if (n->spec.op != OP_EMBEDDING || !n->spec.pretrained[0])
+        if ((n->spec.op != OP_EMBEDDING && n->spec.op != OP_WORD_CHARS) || !n->spec.pretrained[0])
             continue;
         char label[256];
         graph_node_label(n, label, sizeof label);
@@ -735,8 +896,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
                                t->data.source_count[k][j]);
         say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
     }
-    if (t->data.skipped)
-        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip)", t->data.skipped);
+    if (t->data.skipped) {
+        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip):", t->data.skipped);
+        for (int i = 0; i < t->data.skipped_files.n && i < 10; i++)
+            say(t, "  skipped %s", t->data.skipped_files.v[i]);
+        if (t->data.skipped_files.n > 10)
+            say(t, "  ... and %d more", t->data.skipped_files.n - 10);
+    }
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
@@ -795,6 +961,19 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "init_from: weights from %s%s", cfg->init.run,
             cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
     }
+    if (t->ranks > 1) {
+        size_t bytes = (size_t)(cfg->train.bucket_mb * 1048576.0);
+        if ((s = dist_grads_create(&t->dg, t->dw, g, bytes, err)) != DLC_OK)
+            return s;
+        g->sync_bn = cfg->train.sync_batchnorm;
+        dist_hook_sums(t->dg);
+        say(t, "%d processes (%s), %d examples each per step of %d; gradients summed in %d "
+               "call%s of %.2f MB in all%s",
+            t->ranks, dist_library() ? dist_library() : "MPI", (B + t->ranks - 1) / t->ranks, B,
+            dist_grads_buckets(t->dg), dist_grads_buckets(t->dg) == 1 ? "" : "s",
+            dist_grads_floats(t->dg) * sizeof(float) / 1048576.0,
+            g->sync_bn ? "; batchnorm statistics over the whole batch" : "");
+    }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
     return DLC_OK;
@@ -802,6 +981,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
 
 static void trainer_free(trainer *t)
 {
+    dist_grads_free(t->dg); /* unhooks the graph: before it goes */
     data_free(&t->data);
     model_free(&t->m);
     optim_free(t->opt_state);
@@ -838,14 +1018,32 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
         train_split_result *r = &res->splits[res->n_splits++];
         r->name = data_split_names[i];
         r->n = sp->n;
-        model_evaluate(&t->m, sp, t->targets, &r->loss, &r->accuracy);
+        loss_stats st[MODEL_MAX_HEADS];
+        evaluate_heads(t, sp, st);
+        r->loss = model_total_loss(&t->m, st);
+        r->accuracy = loss_accuracy(&st[0]);
     }
+    res->ranks = t->ranks;
+    res->mpi_seconds = dist_seconds(t->dw);
+    res->buckets = dist_grads_buckets(t->dg);
+    res->allreduce_floats = dist_grads_floats(t->dg);
+    if (!writes(t))
+        return DLC_OK;
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
     if ((s = model_save(&t->m, path, err)) != DLC_OK)
         return s;
     if (t->hooks && t->hooks->finished)
         return t->hooks->finished(t->hooks->user, &t->m, &t->data, res, err);
     return DLC_OK;
+}
+
+/* Several processes: a failure one rank alone meets (a write on rank 0)
+ * would leave the others waiting in the next sum; it ends the job. */
+static dlc_status alone(trainer *t, dlc_status s, dlc_error *err)
+{
+    if (s != DLC_OK && t->ranks > 1)
+        dist_abort(t->dw, err);
+    return s;
 }
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
@@ -855,23 +1053,29 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     t.cfg = cfg;
     t.opt = opt;
     t.hooks = hooks;
+    t.dw = opt->dist;
+    t.ranks = dist_size(t.dw);
     memset(res, 0, sizeof *res);
     t.t0 = dlc_now();
-    dlc_status s;
+    dlc_status s = DLC_OK;
     char path[4200];
-    if ((s = dlc_mkdirs(opt->run_dir, err)) != DLC_OK)
+    if (writes(&t))
+        s = dlc_mkdirs(opt->run_dir, err);
+    if (s == DLC_OK)
+        s = setup(&t, err);
+    if (s == DLC_OK && opt->resume)
+        s = load_checkpoint(&t, err);
+    /* a bad input one rank met fails them all, with its message */
+    if ((s = dist_agree(t.dw, s, err)) != DLC_OK)
         goto done;
-    if ((s = setup(&t, err)) != DLC_OK)
-        goto done;
+    long step0 = t.step;
     if (opt->resume) {
-        if ((s = load_checkpoint(&t, err)) != DLC_OK)
-            goto done;
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
         t.ckpt_epoch = t.epoch;
     }
-    if (opt->config_yaml) {
+    if (opt->config_yaml && writes(&t)) {
         path_in(path, sizeof path, opt->run_dir, "config.yaml");
-        if ((s = io_write_file(path, opt->config_yaml, strlen(opt->config_yaml), err)) != DLC_OK)
+        if ((s = alone(&t, io_write_file(path, opt->config_yaml, strlen(opt->config_yaml), err), err)) != DLC_OK)
             goto done;
     }
     const train_config *tc = &cfg->train;
@@ -879,6 +1083,8 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         train_epoch e = {0};
         if ((s = train_epoch_run(&t, t.epoch + 1, &e, err)) != DLC_OK)
             goto done;
+        /* rank 0's figures decide for every rank (best epoch, stopping) */
+        dist_bcast(t.dw, &e, sizeof e);
         t.epoch++;
         int stop = track_best(&t, &e);
         metrics_row(&t, &t.metrics, &e);
@@ -889,19 +1095,22 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             say(&t, "early stopping: %s has not improved for %d epochs (best %.6g at epoch %d)",
                 train_stop_metric_names[tc->stop_metric], tc->patience, t.best_metric, t.best_epoch);
         }
-        if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
-            (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
+        if (writes(&t) &&
+            ((s = alone(&t, write_buf(opt->run_dir, "metrics.csv", &t.metrics, err), err)) != DLC_OK ||
+             (s = alone(&t, write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err), err)) != DLC_OK))
             goto done;
         int last = t.epoch == tc->epochs || t.stopped_early;
         if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last) {
-            if ((s = save_checkpoint(&t, err)) != DLC_OK)
+            if (writes(&t) && (s = alone(&t, save_checkpoint(&t, err), err)) != DLC_OK)
                 goto done;
             t.ckpt_epoch = t.epoch;
         }
     }
-    if ((s = write_buf(opt->run_dir, "metrics.csv", &t.metrics, err)) != DLC_OK ||
-        (s = write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err)) != DLC_OK)
+    if (writes(&t) &&
+        ((s = alone(&t, write_buf(opt->run_dir, "metrics.csv", &t.metrics, err), err)) != DLC_OK ||
+         (s = alone(&t, write_buf(opt->run_dir, "gradnorms.csv", &t.gradnorms, err), err)) != DLC_OK))
         goto done;
+    res->steps = t.step - step0;
     s = finish(&t, res, err);
 done:
     if (s == DLC_EINTR) {

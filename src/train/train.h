@@ -17,6 +17,7 @@
 #include <signal.h>
 
 #include "../config/config.h"
+#include "../dist/dist.h"
 #include "model.h"
 
 struct train_result;
@@ -58,6 +59,10 @@ typedef struct {
      * DLC_EINTR, the last checkpoint left as it was; may be NULL */
     volatile sig_atomic_t *stop;
     const char *config_yaml;  /* the resolved config: written and embedded in the model */
+    /* the processes training together (src/dist), borrowed; NULL: this one
+     * alone.  Each takes a shard of every batch; rank 0 writes the run
+     * folder and calls the hooks' finished. */
+    dist_world *dist;
 } train_options;
 
 typedef struct {
@@ -74,6 +79,12 @@ typedef struct train_result {
     double seconds;          /* wall time of the whole run, every --resume included */
     double seconds_this;     /* of this invocation */
     size_t params_trainable, params_frozen;
+    /* several processes: how many, and what summing their gradients took */
+    int ranks;
+    long steps;              /* steps of this invocation */
+    double mpi_seconds;      /* inside MPI calls */
+    int buckets;             /* gradient sums per step */
+    size_t allreduce_floats; /* values summed per step */
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];
 } train_result;

@@ -184,20 +184,29 @@ gradcheck_ok() {
 
 @test "dlc gradcheck passes on every shipped config whose data is here" {
     cd "$ROOT"
-    local n=0
+    local done=""
     for c in configs/*.yaml configs/architectures/lenet5.yaml; do
         # text corpora are prepared by scripts (fortunes, npm's Brown corpus)
         grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
         grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
         grep -q 'dir: data/patches' "$c" && { [ -d data/patches ] || continue; }
+        # dlc embed's configs learn word vectors, not a model; brown_pos_elmo needs its biLM run
+        grep -q '^embed:' "$c" && continue
+        src=$(sed -n 's/^init_from: {run: \([^,}]*\).*/\1/p' "$c")
+        [ -z "$src" ] || [ -e "$src" ] || continue
         if grep -q 'format: idx' "$c"; then
             gradcheck_ok "$c" --set data.train.limit=300 --set data.test.limit=100
         else
             gradcheck_ok "$c"
         fi
-        n=$((n + 1))
+        done="$done $(basename "$c" .yaml)"
     done
-    [ "$n" -ge 7 ]
+    echo "checked:$done"
+    # the configs whose data is committed or comes from Debian are never skipped
+    for c in softmax_iris logistic_regression_breast_cancer fashion_mnist_mlp fashion_mnist_cnn \
+             transfer_source lenet5; do
+        [[ " $done " == *" $c "* ]] || { echo "not checked: $c"; false; }
+    done
 }
 
 @test "dlc gradcheck passes on recurrent classifiers: float32 noise on tiny gradients is no failure" {

@@ -75,3 +75,52 @@ json_figure() {
 gt() {
     awk -v a="$1" -v b="$2" 'BEGIN {exit !(a > b)}'
 }
+
+# Skips an ONNX test where node, ONNX Runtime (make onnxruntime) or python3-onnx is missing.
+need_onnx() {
+    command -v node >/dev/null || skip "node is not installed (scripts/install-deps.sh)"
+    [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "ONNX Runtime is not installed (make onnxruntime)"
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (scripts/install-deps.sh)"
+}
+
+# Short texts about animals and weather (texts.csv), and a classifier config
+# for them: FILE, then the layers before the softmax as YAML lines.
+weather_texts() {
+    {
+        echo "text,label"
+        for i in $(seq 1 60); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill and the wind blew $i\",weather"
+            echo "\"a fine day with the sun $i\",weather"
+        done
+    } > texts.csv
+}
+
+classifier_config() {
+    cat > "$1" <<YAML
+name: classifier
+data:
+  format: text
+  train: {file: texts.csv}
+  label: label
+  split: {test: 0.2}
+  text: {task: classify, tokens: words, seq_len: 12}
+model:
+  layers:
+$2
+    - {type: dense, units: auto}
+train:
+  epochs: ${3:-6}
+  batch_size: 16
+  optimizer: {type: adam, lr: ${4:-0.02}}
+YAML
+}
+
+# Tagged sentences: determiners, nouns and verbs in a fixed pattern.
+tagged_data() {
+    local nouns=(fox crow mouse cat dog goose boy wolf sun wind) verbs=(saw ate chased found heard)
+    for i in $(seq 0 119); do
+        printf 'the\tDET\n%s\tNOUN\n%s\tVERB\na\tDET\n%s\tNOUN\n.\tPUNCT\n\n' \
+            "${nouns[$((i % 10))]}" "${verbs[$((i % 5))]}" "${nouns[$(((i * 3 + 1) % 10))]}"
+    done > "$1"
+}

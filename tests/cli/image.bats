@@ -87,11 +87,11 @@ trained_run() {
     trained_run
     run "$DLC" predict run nothere.png
     [ "$status" -eq 2 ]
-    [[ "$output" == *"nothere.png: cannot read image: No such file or directory"* ]]
+    [[ "$output" == *"nothere.png: cannot open: No such file or directory"* ]]
     printf 'not a png' > broken.png
     run "$DLC" predict run "$IMAGES/test/8-bag/"*.png broken.png
     [ "$status" -eq 2 ]
-    [[ "$output" == *"broken.png: not a readable image"* ]]
+    [[ "$output" == *"broken.png: not an image; dlc reads PNG, JPEG, BMP and GIF"* ]]
     [[ "$output" != *"8-bag"* ]]   # nothing printed for the good ones either
     mkdir empty
     run "$DLC" predict run empty
@@ -126,7 +126,7 @@ trained_run() {
     sed -i "s|$IMAGES|$TMP/imgs|" cnn.yaml
     run "$DLC" train cnn.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"imgs/train/8-bag/zz-broken.png: cannot decode image"* ]]
+    [[ "$output" == *"imgs/train/8-bag/zz-broken.png: PNG image is truncated"* ]]
     run "$DLC" train cnn.yaml --out run --set data.bad_files=skip --force
     [ "$status" -eq 0 ]
     [[ "$output" == *"skipped 1 unreadable image files"* ]]

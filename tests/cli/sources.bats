@@ -128,3 +128,147 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"data.sources.1 (b)"*"rose"* ]]
 }
+
+# Two text sources for a classifier: "web" texts (train only) and "phone"
+# texts whose dev and test parts hold a word ("zebra") its train part lacks.
+text_sources() {
+    {
+        echo "text,label"
+        for i in $(seq 1 40); do
+            echo "\"the fox ran into the wood $i\",animal"
+            echo "\"rain fell on the hill $i\",weather"
+        done
+    } > web.csv
+    {
+        echo "text,label"
+        for i in $(seq 1 20); do
+            echo "\"a fox by the river\",animal"
+            echo "\"sun and wind today\",weather"
+        done
+    } > phone.csv
+    cat > ts.yaml <<YAML
+name: text_sources
+seed: 4
+data:
+  format: text
+  sources:
+    - {name: web, domain: out, train: {file: web.csv}, use: {train: 1.0}}
+    - {name: phone, train: {file: phone.csv}, use: {train: 0.5, dev: 0.25, test: 0.25}, weight: 2}
+  label: label
+  split: {train_dev: 0.1}
+  text: {task: classify, tokens: words, seq_len: 8}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: time_avgpool}
+    - {type: dense, units: auto}
+train:
+  epochs: 3
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.02}
+YAML
+}
+
+@test "text sources: a classifier's splits per source, the vocabulary from the training mix, errors per source" {
+    text_sources
+    run "$DLC" train ts.yaml --out run
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # web: 80 texts, train only; phone: 40 texts, 10 dev, 10 test, 20 train;
+    # train-dev: 10% of the training mix of 100
+    [[ "$output" == *"source web: train "*" train_dev "* ]]
+    [[ "$output" == *"source phone: train "*" dev 10 test 10 (sampling weight set)"* ]]
+    [ "$(jq '[.sources.train[].examples] | add' run/report.json)" -eq 90 ]
+    [ "$(jq '[.sources.train_dev[].examples] | add' run/report.json)" -eq 10 ]
+    [ "$(jq '.sources.dev[] | select(.source == "web") | .examples' run/report.json)" -eq 0 ]
+    [ "$(jq '.sources.test[] | select(.source == "phone") | .examples' run/report.json)" -eq 10 ]
+    jq -e '.sources.dev[] | select(.source == "phone") | .error | type == "number"' run/report.json
+    jq -e '.sources.train[] | select(.source == "web") | .error | type == "number"' run/report.json
+    # the vocabulary counts the training mix only: a word ("zebra") in texts
+    # that the phone source gives to dev and test alone is not in it; once
+    # half of phone trains, it is
+    {
+        echo "text,label"
+        for i in $(seq 1 20); do echo "\"a fox by the river\",animal"; echo "\"sun and wind today\",weather"; done
+    } > phone.csv
+    sed 's/use: {train: 0.5, dev: 0.25, test: 0.25}, weight: 2/use: {train: 0, dev: 0.5, test: 0.5}/' ts.yaml > eval_only.yaml
+    vocab_of() { # CONFIG OUT -> the vocabulary size the run reports
+        "$DLC" train "$1" --out "$2" --set train.epochs=1 2>&1 | sed -n 's/.*vocabulary of \([0-9]*\) tokens.*/\1/p'
+    }
+    local eval_only trains
+    eval_only=$(vocab_of eval_only.yaml v1)
+    trains=$(vocab_of ts.yaml v2)
+    [ -n "$eval_only" ] && [ "$trains" -gt "$eval_only" ]
+    for i in $(seq 1 20); do echo "\"zebra zebra\",animal"; done >> phone.csv
+    [ "$(vocab_of eval_only.yaml v3)" -eq "$eval_only" ]
+    [ "$(vocab_of ts.yaml v4)" -eq $((trains + 1)) ]
+}
+
+@test "text sources: a language model carves each source's tokens in order; a tagger's sentences by source" {
+    head -c 800 "$ROOT/tests/data/text/fables.txt" > a.txt
+    tail -c 700 "$ROOT/tests/data/text/fables.txt" > b.txt
+    cat > lm.yaml <<YAML
+name: lm_sources
+seed: 2
+data:
+  format: text
+  sources:
+    - {name: web, domain: out, train: {file: a.txt}, use: {train: 1.0}}
+    - {name: phone, train: {file: b.txt}, use: {train: 0.5, dev: 0.25, test: 0.25}}
+  split: {train_dev: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16, stateful: false}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 16}
+    - {type: dense, units: auto}
+train:
+  epochs: 2
+  batch_size: 4
+  optimizer: {type: adam, lr: 0.01}
+YAML
+    run "$DLC" train lm.yaml --out lm
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # phone: 700 characters, 175 for dev and 175 for test (11 sequences of
+    # 16 each); web trains only
+    [[ "$output" == *"source phone: train "*" dev 11 test 11"* ]]
+    [[ "$output" == *"175 dev, 175 test tokens"* ]] || [[ "$output" == *"174 dev, 174 test tokens"* ]]
+    jq -e '.sources.test[] | select(.source == "phone") | .error | type == "number"' lm/report.json
+    tagged_data tags_a.txt
+    tagged_data tags_b.txt
+    cat > tag.yaml <<YAML
+name: tag_sources
+seed: 3
+data:
+  format: text
+  sources:
+    - {name: a, domain: out, train: {file: tags_a.txt}, use: {train: 1.0}}
+    - {name: b, train: {file: tags_b.txt}, use: {train: 0.5, dev: 0.25, test: 0.25}}
+  text: {task: tag, tokens: words, seq_len: 8}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 8, bidirectional: true}
+    - {type: dense, units: auto}
+train:
+  epochs: 2
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.02}
+YAML
+    run "$DLC" train tag.yaml --out tag
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # 120 sentences each; b: 30 dev, 30 test, 60 train
+    [[ "$output" == *"source a: train 120"* ]]
+    [[ "$output" == *"source b: train 60 dev 30 test 30"* ]]
+}
+
+@test "text sources: text and table sources cannot be mixed (file, line and key)" {
+    text_sources
+    sed 's|    - {name: web, domain: out, train: {file: web.csv}, use: {train: 1.0}}|    - {name: web, domain: out, format: csv, train: {file: web.csv}, use: {train: 1.0}}|' ts.yaml > mixed.yaml
+    run "$DLC" train mixed.yaml
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"mixed.yaml:"*"key 'data.sources.0.format': csv: text sources and table sources"*"cannot be mixed"* ]]
+}

@@ -29,48 +29,6 @@ train:
 YAML
 }
 
-# Short texts about animals and weather (texts.csv), and a classifier config
-# for them: FILE, then the layers before the softmax as YAML lines.
-weather_texts() {
-    {
-        echo "text,label"
-        for i in $(seq 1 60); do
-            echo "\"the fox ran into the wood $i\",animal"
-            echo "\"rain fell on the hill and the wind blew $i\",weather"
-            echo "\"a fine day with the sun $i\",weather"
-        done
-    } > texts.csv
-}
-
-classifier_config() {
-    cat > "$1" <<YAML
-name: classifier
-data:
-  format: text
-  train: {file: texts.csv}
-  label: label
-  split: {test: 0.2}
-  text: {task: classify, tokens: words, seq_len: 12}
-model:
-  layers:
-$2
-    - {type: dense, units: auto}
-train:
-  epochs: ${3:-6}
-  batch_size: 16
-  optimizer: {type: adam, lr: ${4:-0.02}}
-YAML
-}
-
-# Tagged sentences: determiners, nouns and verbs in a fixed pattern.
-tagged_data() {
-    local nouns=(fox crow mouse cat dog goose boy wolf sun wind) verbs=(saw ate chased found heard)
-    for i in $(seq 0 119); do
-        printf 'the\tDET\n%s\tNOUN\n%s\tVERB\na\tDET\n%s\tNOUN\n.\tPUNCT\n\n' \
-            "${nouns[$((i % 10))]}" "${verbs[$((i % 5))]}" "${nouns[$(((i * 3 + 1) % 10))]}"
-    done > "$1"
-}
-
 @test "a character LSTM language model trains and reports perplexity and bits per character" {
     charlm_config lm.yaml lstm 4
     run "$DLC" train lm.yaml --out run
@@ -304,5 +262,76 @@ YAML
     printf 'e 1 2\n' > short.txt
     run "$DLC" train lm.yaml --out run2 --set model.layers.0.pretrained=short.txt
     [ "$status" -eq 2 ]
-    [[ "$output" == *"short.txt:1: token 'e' has 2 numbers, the embedding has 8"* ]]
+    [[ "$output" == *"short.txt:1: word 'e' has 2 numbers, expected 8"* ]]
+}
+
+@test "an ELMo-style biLM: forward and reverse LSTM stacks share the embedding and one softmax" {
+    cat > bilm.yaml <<YAML
+name: bilm
+seed: 1
+data:
+  format: text
+  train: {file: $FABLES}
+  split: {dev: 0.1}
+  text: {task: bilm, tokens: words, seq_len: 24}
+model:
+  layers:
+    - {name: emb, type: embedding, units: 8}
+    - {name: fwd1, type: lstm, units: 8}
+    - {name: bwd1, type: lstm, units: 8, reverse: true, inputs: emb}
+    - {name: both, type: concat, axis: 0, inputs: [fwd1, bwd1]}
+    - {name: softmax, type: dense, units: auto}
+train: {epochs: 2, batch_size: 8, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" train bilm.yaml --out run
+    [ "$status" -eq 0 ]
+    run "$DLC" summary run
+    [[ "$output" == *"both"*"concat"*"(48, 8)"* ]]
+    [ "$(jq '.splits.dev.loss < 10' run/report.json)" = true ]
+    # a forward language model must not read backwards
+    charlm_config lm.yaml lstm 1
+    run "$DLC" train lm.yaml --out run2 --set model.layers.1.reverse=true
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.layers.1.reverse': a language model (data.text.task lm) predicts each next token; a reverse layer"* ]]
+}
+
+@test "ELMo-style features: a tagger mixes a frozen biLM's layers with scalar_mix (configs/brown_pos_elmo.yaml in small)" {
+    awk 'BEGIN { srand(1); split("red green blue yellow pink", c, " "); split("one two three four five", n, " ");
+        for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 5) + 1] : c[int(rand() * 5) + 1]); print s } }' > topics.txt
+    awk '{ for (i = 1; i <= NF; i++) print $i, ($i ~ /^(one|two|three|four|five)$/ ? "NUM" : "COL"); print "" }' topics.txt > tagged.txt
+    head -160 topics.txt > text_train.txt # the tagger's train split (test: 0.2)
+    sed -e "s|data/brown/text_train.txt|text_train.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 8/; s/epochs: 2/epochs: 1/" \
+        "$ROOT/configs/brown_bilm.yaml" > bilm.yaml
+    sed -e "s|data/brown/tagged.txt|tagged.txt|; s|runs/brown_bilm|bilm|; s/units: [0-9][0-9]*/units: 8/g; s/seq_len: 180/seq_len: 8/; s/epochs: 6/epochs: 2/; s/test: 0.1/test: 0.2/" \
+        "$ROOT/configs/brown_pos_elmo.yaml" > elmo.yaml
+    run "$DLC" train bilm.yaml --out bilm --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train elmo.yaml --out elmo
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from"*"bilm"* ]]
+    run "$DLC" summary elmo
+    [[ "$output" == *"fwd2"*"(frozen)"* ]]
+    [[ "$output" == *"elmo"*"scalar_mix"*"(8, 16)"*"4"*"layer0, layer1, layer2"* ]]
+    [ "$(jq '.splits.test.accuracy > 0.6' elmo/report.json)" = true ]
+}
+
+@test "a tagger with character features tells unknown words by their spelling (configs/brown_pos_chars.yaml in small)" {
+    # words seen once are <unk>; whether a word ends in -ing is its tag
+    awk 'BEGIN { srand(3); for (l = 0; l < 300; l++) { for (w = 0; w < 6; w++) { s = sprintf("w%d", int(rand() * 1000));
+        if (rand() < 0.5) print s "ing VBG"; else print s "ed VBD" } print "" } }' > tagged.txt
+    sed -e "s|data/brown/tagged.txt|tagged.txt|; s/units: 100/units: 8/; s/units: 128/units: 8/g; s/filters: 50/filters: 8/; s/seq_len: 180/seq_len: 6/; s/epochs: 6/epochs: 6/; s/test: 0.1/test: 0.2/; s/lr: 0.002/lr: 0.01/" \
+        "$ROOT/configs/brown_pos_chars.yaml" > chars.yaml
+    run "$DLC" train chars.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.test.accuracy > 0.9' run/report.json)" = true ]
+    run "$DLC" summary run
+    [[ "$output" == *"word_chars"*"(6, 16)"* ]]
+    # the same tagger without its character features guesses
+    sed -i 's/chars: 20}/chars: 0}/; s/type: word_chars, units: 8, filters: 8, kernel: 3, char_units: 16/type: embedding, units: 8/' chars.yaml
+    run "$DLC" train chars.yaml --out words
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.test.accuracy < 0.8' words/report.json)" = true ]
+    run "$DLC" predict run --text "w1ing w2ed"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"reads each word with its bytes"* ]]
 }

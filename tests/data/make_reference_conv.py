@@ -52,6 +52,9 @@ def main():
          lambda x: F.avg_pool2d(x, 2, stride=2), [])
     case(a, "avgpool_pad", torch.randn(2, 2, 5, 5),
          lambda x: F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=True), [])
+    # average 3x3 stride 2 pad 1 over the positions inside the input only
+    case(a, "avgpool_exclude", torch.randn(2, 2, 5, 6),
+         lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), [])
     write("conv", a)
 
 

@@ -19,6 +19,10 @@ static int (*target_by_name(const char *name))(const uint8_t *, size_t)
         return fuzz_safetensors;
     if (strcmp(name, "text") == 0)
         return fuzz_text;
+    if (strcmp(name, "image") == 0)
+        return fuzz_image;
+    if (strcmp(name, "onnx") == 0)
+        return fuzz_onnx;
     return NULL;
 }
 

@@ -13,5 +13,7 @@ int fuzz_idx(const uint8_t *data, size_t size);         /* target_data.c */
 int fuzz_csv(const uint8_t *data, size_t size);         /* target_data.c */
 int fuzz_safetensors(const uint8_t *data, size_t size); /* target_safetensors.c */
 int fuzz_text(const uint8_t *data, size_t size);        /* target_text.c */
+int fuzz_image(const uint8_t *data, size_t size);       /* target_image.c */
+int fuzz_onnx(const uint8_t *data, size_t size);        /* target_onnx.c */
 
 #endif

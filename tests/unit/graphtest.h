@@ -25,6 +25,7 @@ static inline layer_spec gt_spec(const char *type, const char *name)
     s.use_bias = 1;
     s.momentum = 0.9f;
     s.eps = 1e-5f;
+    s.count_include_pad = 1;
     return s;
 }
 

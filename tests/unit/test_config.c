@@ -1003,7 +1003,15 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 23); /* 20 written, and the split's 3 pieces */
+    assert_int_equal(c.n_layers, 26); /* 23 written, and the split's 3 pieces */
+    for (int i = 0; i < c.n_layers; i++) {
+        if (strcmp(c.layers[i].name, "rnn1") == 0)
+            assert_int_equal(c.layers[i].reverse, 1);
+        if (strcmp(c.layers[i].name, "chars") == 0)
+            assert_int_equal(c.layers[i].char_units, 6);
+        if (strcmp(c.layers[i].name, "avg") == 0)
+            assert_int_equal(c.layers[i].count_include_pad, 0);
+    }
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);
     assert_int_equal(c.layers[11].stride.n, 1);
@@ -1052,6 +1060,8 @@ static void test_to_yaml_round_trip(void **state)
     char *y = NULL;
     assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
     for (const char *const *p = config_key_paths(); *p; p++) {
+        if (strncmp(*p, "embed", 5) == 0)
+            continue; /* an embed config's: test_embed_config */
         if (strncmp(*p, "data.sources.", 13) == 0)
             continue; /* test_sources_round_trip */
         const char *name = strrchr(*p, '.');
@@ -1113,6 +1123,68 @@ static void test_free_safe(void **state)
                  "key 'train.epochs'", NULL);
 }
 
+/* An embed: section makes a dlc embed config: no model (nor loss, train,
+ * report), its keys checked and written back; a model config has none. */
+static void test_embed_config(void **state)
+{
+    (void)state;
+#define EMBED_BASE                                  \
+    "data:\n"                                       \
+    "  format: text\n"                              \
+    "  train: {file: corpus.txt}\n"                 \
+    "  text: {tokens: words}\n"
+    dlc_config c;
+    load_ok(&c, EMBED_BASE "embed: {method: cbow, dim: 50, window: 3}\n", NULL, 0);
+    assert_true(c.embed.on);
+    assert_int_equal(c.embed.method, EMBED_CBOW);
+    assert_int_equal(c.embed.dim, 50);
+    assert_int_equal(c.embed.negatives, 5);
+    tu_close(c.embed.sample, 1e-3, 0);
+    round_trip(&c);
+    char *y = NULL;
+    dlc_error err = {0};
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    assert_non_null(strstr(y, "\nembed:\n  method: cbow\n"));
+    assert_null(strstr(y, "\nmodel:"));
+    assert_null(strstr(y, "\ntrain:"));
+    for (const char *const *p = config_key_paths(); *p; p++) {
+        if (strncmp(*p, "embed.", 6) != 0)
+            continue;
+        char want[96];
+        snprintf(want, sizeof want, "  %s:", strrchr(*p, '.') + 1);
+        if (!strstr(y, want)) {
+            print_error("key %s not written\n", *p);
+            fail();
+        }
+    }
+    free(y);
+    config_free(&c);
+    load_ok(&c, EMBED_BASE "embed: glove\n", NULL, 0); /* the shorthand names the method */
+    assert_int_equal(c.embed.method, EMBED_GLOVE);
+    config_free(&c);
+    load_ok(&c, BASE, NULL, 0);
+    assert_false(c.embed.on);
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    assert_null(strstr(y, "embed:"));
+    free(y);
+    config_free(&c);
+
+    expect_error(EMBED_BASE "embed: {window: 0}\n", "test.yaml:5: key 'embed.window'",
+                 "expected an integer in [1, 1000], got 0");
+    expect_error(EMBED_BASE "embed: {method: word2vec}\n", "key 'embed.method'", "skipgram, cbow");
+    expect_error(EMBED_BASE "embed: {}\nmodel: {layers: [{type: dense, units: 2}]}\n",
+                 "test.yaml:6: key 'model'", "has no model section");
+    expect_error(EMBED_BASE "embed: {}\ntrain: {epochs: 3}\n", "test.yaml:6: key 'train'",
+                 "has no train section");
+    expect_error(EMBED_BASE "embed: {lr: 0.01, min_lr: 0.1}\n", "key 'embed.min_lr'",
+                 "must not exceed embed.lr");
+    expect_error(EMBED_BASE "embed: {epoch: 3}\n", "key 'embed.epoch'", "did you mean 'epochs'");
+    expect_error("data: {format: csv, train: {file: a.csv}}\nembed: {}\n", "key 'data.format'",
+                 "from text");
+    expect_error(EMBED_BASE, "key 'model': missing (required)", NULL);
+#undef EMBED_BASE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1136,6 +1208,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_to_yaml_round_trip),
+        cmocka_unit_test(test_embed_config),
         cmocka_unit_test(test_sources_round_trip),
         cmocka_unit_test(test_key_paths),
         cmocka_unit_test(test_free_safe),

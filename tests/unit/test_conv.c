@@ -218,6 +218,11 @@ static void test_pytorch_reference(void **state)
     s.padding = PAD_EXPLICIT;
     s.pad = win(1, 1, 0, 0);
     check_ref(r, "avgpool_pad", &inb, &s, 2, 1e-6);
+
+    tensor_shape inc = {3, {2, 5, 6}};
+    s.stride = win(1, 2, 0, 0);
+    s.count_include_pad = 0;
+    check_ref(r, "avgpool_exclude", &inc, &s, 2, 1e-6);
     tu_ref_free(r);
 }
 
@@ -367,16 +372,18 @@ static void check_two_threads(const tensor_shape *input, int filters, int bias, 
 
 /* Pooling windows that reach past the input (same padding on odd sizes, and
  * explicit padding) against a brute-force loop over each window: padded
- * positions never win a max and count as zeros in an average. */
+ * positions never win a max and count as zeros in an average (or not at all
+ * with count_include_pad false). */
 static void test_pool_windows_past_the_edge(void **state)
 {
     const struct {
         const char *type;
-        int n, k, st, pad_kind, p;
+        int n, k, st, pad_kind, p, exclude; /* exclude: count_include_pad false */
     } cases[] = {
-        {"maxpool", 7, 2, 2, PAD_SAME, 0},     {"avgpool", 7, 2, 2, PAD_SAME, 0},
-        {"maxpool", 5, 3, 2, PAD_SAME, 0},     {"maxpool", 6, 3, 2, PAD_EXPLICIT, 1},
-        {"avgpool", 6, 3, 2, PAD_EXPLICIT, 1}, {"maxpool", 8, 2, 2, PAD_VALID, 0},
+        {"maxpool", 7, 2, 2, PAD_SAME, 0, 0},     {"avgpool", 7, 2, 2, PAD_SAME, 0, 0},
+        {"maxpool", 5, 3, 2, PAD_SAME, 0, 0},     {"maxpool", 6, 3, 2, PAD_EXPLICIT, 1, 0},
+        {"avgpool", 6, 3, 2, PAD_EXPLICIT, 1, 0}, {"maxpool", 8, 2, 2, PAD_VALID, 0, 0},
+        {"avgpool", 7, 2, 2, PAD_SAME, 0, 1},     {"avgpool", 6, 3, 2, PAD_EXPLICIT, 1, 1},
     };
     enum { N = 2, C = 3 };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -387,6 +394,7 @@ static void test_pool_windows_past_the_edge(void **state)
         s.stride = win(1, st, 0, 0);
         s.padding = cases[c].pad_kind;
         s.pad = win(1, cases[c].p, 0, 0);
+        s.count_include_pad = !cases[c].exclude;
         graph *g = build(&in, &s, 1, N);
         dlc_rng rng;
         dlc_rng_seed(&rng, 11, 0);
@@ -405,6 +413,7 @@ static void test_pool_windows_past_the_edge(void **state)
             for (int oh = 0; oh < on; oh++)
                 for (int ow = 0; ow < on; ow++) {
                     double m = -1e30, sum = 0;
+                    int inside = 0;
                     for (int a = 0; a < k; a++)
                         for (int b = 0; b < k; b++) {
                             int ih = oh * st - lo + a, iw = ow * st - lo + b;
@@ -413,8 +422,10 @@ static void test_pool_windows_past_the_edge(void **state)
                             double v = x[(size_t)r * n * n + (size_t)ih * n + iw];
                             m = v > m ? v : m;
                             sum += v;
+                            inside++;
                         }
-                    double want = strcmp(cases[c].type, "maxpool") == 0 ? m : sum / (k * k);
+                    double want = strcmp(cases[c].type, "maxpool") == 0 ? m
+                                  : sum / (cases[c].exclude ? inside : k * k);
                     tu_close(o->out[(size_t)r * on * on + (size_t)oh * on + ow], want, 1e-5);
                 }
         graph_free(g);

@@ -214,6 +214,37 @@ static void test_idx_truncated(void **state)
     assert_msg_has(err, tu_tmp("gzcut-images"));
 }
 
+/* A small gzip file whose IDX header promises 320 bytes but which inflates
+ * to many megabytes: reading stops one byte past the promise (the message
+ * says so; reading it all would say how much was found). */
+static void test_idx_gzip_bomb(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    const size_t big = tu_quick() ? (size_t)8 << 20 : (size_t)64 << 20;
+    uint8_t *zeros = calloc(big, 1);
+    assert_non_null(zeros);
+    uint32_t di[3] = {5, 8, 8}, dl[1] = {5};
+    write_idx(tu_tmp("bomb-images.gz"), 1, 0x08, 3, di, zeros, big);
+    write_idx(tu_tmp("bomb-labels.gz"), 1, 0x08, 1, dl, zeros, 5);
+    free(zeros);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("bomb-images.gz"), tu_tmp("bomb-labels.gz"), 0, &err),
+                     DLC_EINPUT);
+    assert_null(ds);
+    assert_msg_has(err, "bomb-images.gz: more data than the 336 bytes its IDX header promises");
+    /* the labels file likewise, and an exact file still reads */
+    uint8_t px[320] = {0};
+    write_idx(tu_tmp("ok-images.gz"), 1, 0x08, 3, di, px, 320);
+    write_idx(tu_tmp("long-labels.gz"), 1, 0x08, 1, dl, px, 6);
+    assert_int_equal(data_read_idx(&ds, tu_tmp("ok-images.gz"), tu_tmp("long-labels.gz"), 0, &err),
+                     DLC_EINPUT);
+    assert_msg_has(err, "long-labels.gz: more data than the 13 bytes");
+    assert_int_equal(data_read_idx(&ds, tu_tmp("ok-images.gz"), tu_tmp("bomb-labels.gz"), 0, &err),
+                     DLC_OK);
+    assert_int_equal(ds->n, 5);
+    data_dataset_free(ds);
+}
+
 static void test_idx_label_count(void **state)
 {
     dlc_error err = {0};
@@ -793,8 +824,18 @@ static void test_split_idx_classes(void **state)
 
     cfg.classes = list_of("a", "b", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_EINPUT);
-    assert_msg_has(err, "s-images");
-    assert_msg_has(err, "label 2");
+    /* the labels file holds the label: the message names it first */
+    assert_msg_has(err, "s-labels: label 2 (example 2, images in ");
+    assert_msg_has(err, "s-images) is 2, but there are 2 classes");
+    /* a model's classes, labels it does not know skipped and counted */
+    cfg.skip_unknown_labels = 1;
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
+    assert_int_equal(a.unknown_labels, 10);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n + a.split[DATA_SPLIT_TEST].n, 20);
+    for (int i = 0; i < a.src[0]->n; i++)
+        assert_true(a.src[0]->targets[i] < 2);
+    data_free(&a);
+    cfg.skip_unknown_labels = 0;
     dlc_strlist_clear(&cfg.classes);
     cfg.classes = list_of("a", "b", "c", "d", NULL);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 5, &err), DLC_OK);
@@ -1151,6 +1192,7 @@ int main(void)
         cmocka_unit_test(test_idx_plain_and_gzip),
         cmocka_unit_test(test_idx_2d_and_4d),
         cmocka_unit_test(test_idx_truncated),
+        cmocka_unit_test(test_idx_gzip_bomb),
         cmocka_unit_test(test_idx_label_count),
         cmocka_unit_test(test_idx_bad_magic_and_type),
         cmocka_unit_test(test_idx_limit),

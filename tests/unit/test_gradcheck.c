@@ -84,6 +84,22 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
         }
     }
     free(r);
+    /* a batch of no rows (a process whose shard of a small batch is empty,
+     * src/dist) runs, adds nothing to any gradient, and leaves every
+     * parameter and statistic finite */
+    graph_forward(g, 0, 1);
+    graph_zero_grad(g);
+    graph_backward(g, 0);
+    for (int q = 0; q < g->n_params; q++) {
+        const graph_param *pq = &g->params[q];
+        for (size_t i = 0; i < pq->n; i++) {
+            if (!isfinite(pq->data[i]) || (pq->grad && pq->grad[i] != 0.0f)) {
+                print_error("%s: a pass of no rows left %s[%zu] = %g, gradient %g\n", what, pq->name,
+                            i, pq->data[i], pq->grad ? pq->grad[i] : 0.0f);
+                fail();
+            }
+        }
+    }
     graph_free(g);
 }
 
@@ -192,6 +208,57 @@ static void case_concat(void)
     gt_inputs(&t[2], "a", "b");
     t[2].axis = 0;
     check_graph("concat axis 0", &in, t, 3, 2, 1e-2);
+}
+
+/* three layers mixed, over time steps: the weights (through the softmax),
+ * gamma and every input */
+static void case_scalar_mix(void)
+{
+    tensor_shape in = {2, {3, 4}};
+    layer_spec s[4] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("dense", "c"),
+                       gt_spec("scalar_mix", "mix")};
+    for (int i = 0; i < 3; i++) {
+        s[i].units = 5;
+        s[i].activation = ACT_TANH;
+    }
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "input", NULL);
+    s[3].n_inputs = 3;
+    strcpy(s[3].inputs[0], "a");
+    strcpy(s[3].inputs[1], "b");
+    strcpy(s[3].inputs[2], "c");
+    check_graph("scalar_mix", &in, s, 4, 2, 1e-2);
+    /* inputs of other shapes are refused when the graph is built */
+    s[2].units = 4;
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, s, 4, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "layer 'mix' (scalar_mix): inputs must have equal shapes"));
+}
+
+/* word ids with their bytes: words of 4, 2 and 0 bytes, a padding step */
+static void case_word_chars(void)
+{
+    tensor_shape in = {2, {4, 5}};
+    const float ids[2 * 4 * 5] = {3, 99, 98, 117, 101, /* 4 bytes */
+                                  5, 66, 34, 0, 0,     /* 2 bytes */
+                                  2, 0, 0, 0, 0,       /* a word of no bytes */
+                                  0, 0, 0, 0, 0,       /* padding */
+                                  1, 120, 121, 122, 40, 4, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    layer_spec s[2] = {gt_spec("word_chars", "wc"), gt_spec("dense", "d")};
+    s[0].units = 3;
+    s[0].vocab = 6;
+    s[0].filters = 4;
+    s[0].kernel = (layer_window){1, {3}};
+    s[0].char_units = 2;
+    s[1].units = 2;
+    check_graph_x("word_chars + dense", &in, s, 2, 2, 2e-2, 1e-3, 1e-3, ids);
+    /* an even window is refused when the graph is built */
+    s[0].kernel = (layer_window){1, {2}};
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, s, 2, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "one odd number"));
 }
 
 static layer_window win(int n, int a, int b, int c)
@@ -313,6 +380,9 @@ static void case_avgpool(void)
     s[0].padding = PAD_EXPLICIT;
     s[0].pad = win(2, 1, 1, 0);
     check_graph("avgpool (3,2) stride 1 pad 1", &in, s, 1, 2, 1e-2);
+    s[0].count_include_pad = 0;
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("avgpool (3,2) stride 2 pad 1, padding not counted", &in, s, 1, 2, 1e-2);
 }
 
 static void case_global_avgpool(void)
@@ -444,6 +514,13 @@ static void check_recurrent(const char *type, int nonlin, int variant)
     tg[2].units = 3;
     snprintf(what, sizeof what, "%s%s masked tagger", type, nonlin ? " relu" : "");
     check_graph_x(what, &ids, tg, 3, 4, 2e-2, RNN_FLOOR, eps, short_ids);
+    /* reading from each sequence's end (reverse), padding masked */
+    layer_spec rv[2] = {m[0], rnn_spec(type, 4, 1, 0, 0)};
+    rv[1].reverse = 1;
+    rv[1].nonlinearity = nonlin;
+    rv[1].variant = variant;
+    snprintf(what, sizeof what, "%s%s reverse, masked", type, nonlin ? " relu" : "");
+    check_graph_x(what, &ids, rv, 2, 4, 2e-2, RNN_FLOOR, eps, padded_ids);
 }
 
 static void case_rnn(void)
@@ -707,6 +784,7 @@ static const op_case cases[] = {
     {"slice", case_slice},     {"split", case_split},     {"subtract", case_subtract},
     {"multiply", case_multiply}, {"abs", case_abs},       {"square", case_square},
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
+    {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
 };
 
 static void test_every_op_has_a_check(void **state)

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <stb_image_write.h>
 
@@ -73,8 +75,8 @@ static void test_gray_rgb_mix(void **state)
     dlc_strlist classes = {0};
     dlc_error err = {0};
     tensor_shape rgb = {3, {3, 3, 4}};
-    int skipped = 0;
-    if (data_read_image_folder(&ds, root, &rgb, &classes, DATA_BAD_FAIL, 0, &skipped, &err) != DLC_OK) {
+    dlc_strlist skipped = {0};
+    if (data_read_image_folder(&ds, root, &rgb, &classes, DATA_BAD_FAIL, 0, 0, &skipped, &err) != DLC_OK) {
         print_error("%s\n", err.msg);
         fail();
     }
@@ -104,7 +106,7 @@ static void test_gray_rgb_mix(void **state)
 
     /* as gray, with the shape taken from the first image (a_dog/1.bmp: RGB -> 3 channels) */
     tensor_shape first = {0};
-    assert_int_equal(data_read_image_folder(&ds, root, &first, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, root, &first, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
                      DLC_OK);
     assert_int_equal(first.ndim, 3);
     assert_int_equal(first.d[0], 3);
@@ -113,7 +115,7 @@ static void test_gray_rgb_mix(void **state)
     data_dataset_free(ds);
     dlc_strlist_clear(&classes);
     tensor_shape gray = {3, {1, 3, 4}};
-    assert_int_equal(data_read_image_folder(&ds, root, &gray, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, root, &gray, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
                      DLC_OK);
     /* b_cat/2.png RGB (10 + 10y + x, +50, +100) -> luma ~ 0.299 r + 0.587 g + 0.114 b */
     int want = (int)(0.299 * 10 + 0.587 * 60 + 0.114 * 110 + 0.5);
@@ -134,40 +136,265 @@ static void test_bad_files(void **state)
     dlc_strlist classes = {0};
     dlc_error err = {0};
     tensor_shape s = {3, {1, 4, 4}};
-    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
                      DLC_EINPUT);
-    assert_non_null(strstr(err.msg, "b/2.png: cannot decode image"));
+    assert_non_null(strstr(err.msg, "b/2.png: PNG image is truncated"));
     assert_non_null(strstr(err.msg, "data.bad_files: skip"));
-    int skipped = 0;
-    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_SKIP, 0, &skipped, &err),
+    dlc_strlist skipped = {0};
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_SKIP, 0, 0, &skipped, &err),
                      DLC_OK);
-    assert_int_equal(skipped, 1);
+    assert_int_equal(skipped.n, 1);
+    assert_non_null(strstr(skipped.v[0], "b/2.png: PNG image is truncated"));
+    dlc_strlist_clear(&skipped);
     assert_int_equal(ds->n, 2);
     data_dataset_free(ds);
     dlc_strlist_clear(&classes);
     /* dev/test folders must use the train folder's classes */
     dlc_strlist known = {0};
     dlc_strlist_push(&known, "a", &err);
-    assert_int_equal(data_read_image_folder(&ds, root, &s, &known, DATA_BAD_SKIP, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &known, DATA_BAD_SKIP, 0, 0, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "class 'b' is not one of the model's 1 classes"));
     dlc_strlist_clear(&known);
     /* no class folders; a missing folder */
-    assert_int_equal(data_read_image_folder(&ds, tu_tmp("bad/a"), &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, tu_tmp("bad/a"), &s, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "no class subfolders"));
-    assert_int_equal(data_read_image_folder(&ds, tu_tmp("nowhere"), &s, &classes, DATA_BAD_FAIL, 0, NULL, &err),
+    assert_int_equal(data_read_image_folder(&ds, tu_tmp("nowhere"), &s, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "cannot open folder"));
     /* a single file */
     uint8_t px[16];
     snprintf(path, sizeof path, "%s/missing.png", root);
-    assert_int_equal(data_image_load(path, &s, px, &err), DLC_EINPUT);
-    assert_non_null(strstr(err.msg, "missing.png: cannot read image"));
+    assert_int_equal(data_image_load(path, 0, &s, px, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "missing.png: cannot open"));
     tensor_shape four = {3, {4, 4, 4}};
     snprintf(path, sizeof path, "%s/a/1.png", root);
-    assert_int_equal(data_image_load(path, &four, px, &err), DLC_EINPUT);
+    assert_int_equal(data_image_load(path, 0, &four, px, &err), DLC_EINPUT);
     assert_non_null(strstr(err.msg, "1 or 3 channels"));
+}
+
+/* ---- hostile files: each kind is refused with its reason, none hangs ---- */
+
+/* A valid w x h gray image of the given kind in memory (png, jpg, bmp). */
+typedef struct {
+    unsigned char b[1 << 16];
+    int n;
+} membuf;
+static void to_mem(void *ctx, void *data, int size)
+{
+    membuf *m = ctx;
+    memcpy(m->b + m->n, data, (size_t)size);
+    m->n += size;
+}
+static int encode(membuf *m, const char *kind, int w, int h)
+{
+    unsigned char px[32 * 32];
+    make_pixels(px, w, h, 1, 0);
+    m->n = 0;
+    if (strcmp(kind, "png") == 0)
+        stbi_write_png_to_func(to_mem, m, w, h, 1, px, w);
+    else if (strcmp(kind, "jpg") == 0)
+        stbi_write_jpg_to_func(to_mem, m, w, h, 1, px, 90);
+    else
+        stbi_write_bmp_to_func(to_mem, m, w, h, 1, px);
+    return m->n;
+}
+/* A 2 x 2 GIF with a two-colour table. */
+static const unsigned char gif2x2[] = {
+    'G', 'I', 'F', '8', '9', 'a', 2, 0, 2, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
+    0x2C, 0, 0, 0, 0, 2, 0, 2, 0, 0, 2, 3, 0x8C, 0x2D, 0x05, 0, 0x3B};
+
+static void check_refused(const char *what, const void *bytes, size_t n, long max_pixels,
+                          const char *expect)
+{
+    dlc_error err = {0};
+    tensor_shape s = {3, {1, 4, 4}};
+    uint8_t out[16];
+    dlc_status st = data_image_decode(what, bytes, n, max_pixels, &s, out, &err);
+    if (st != DLC_EINPUT || !strstr(err.msg, expect)) {
+        print_error("%s: status %d, message '%s', expected '%s'\n", what, st, err.msg, expect);
+        fail();
+    }
+}
+
+static void test_hostile_bytes(void **state)
+{
+    membuf m;
+    dlc_error err = {0};
+    tensor_shape s = {3, {1, 4, 4}}, native;
+    uint8_t out[16];
+    /* the complete files decode, whatever kind */
+    const char *kinds[] = {"png", "jpg", "bmp"};
+    for (int k = 0; k < 3; k++) {
+        int n = encode(&m, kinds[k], 8, 6);
+        assert_int_equal(data_image_check(kinds[k], m.b, (size_t)n, 0, &native, &err), DLC_OK);
+        assert_int_equal(native.d[1], 6);
+        assert_int_equal(native.d[2], 8);
+        assert_int_equal(data_image_decode(kinds[k], m.b, (size_t)n, 0, &s, out, &err), DLC_OK);
+        /* every cut of it is refused as truncated (or unreadable), never decoded */
+        for (int cut = 1; cut < n; cut += cut < 64 ? 1 : 7) {
+            dlc_error e = {0};
+            if (data_image_decode(kinds[k], m.b, (size_t)cut, 0, &s, out, &e) == DLC_OK) {
+                print_error("%s cut to %d of %d bytes decoded\n", kinds[k], cut, n);
+                fail();
+            }
+        }
+    }
+    assert_int_equal(data_image_decode("gif", gif2x2, sizeof gif2x2, 0, &s, out, &err), DLC_OK);
+    for (size_t cut = 1; cut < sizeof gif2x2 - 1; cut++)
+        assert_int_equal(data_image_decode("gif", gif2x2, cut, 0, &s, out, &err), DLC_EINPUT);
+    check_refused("cut.gif", gif2x2, sizeof gif2x2 - 4, 0, "GIF image is truncated");
+    int n = encode(&m, "bmp", 8, 6);
+    check_refused("cut.bmp", m.b, (size_t)n - 10, 0, "BMP image is truncated");
+    n = encode(&m, "jpg", 8, 6);
+    check_refused("cut.jpg", m.b, (size_t)n - 10, 0, "JPEG image is truncated");
+    n = encode(&m, "png", 8, 6);
+    check_refused("cut.png", m.b, (size_t)n - 10, 0, "PNG image is truncated");
+
+    /* formats dlc does not read, by content: a height-0 PGM (it aborted inside
+     * the resizer), a Radiance HDR file (its decoder looped), PSD, TGA */
+    check_refused("zero.pgm", "P5\n4 0\n255\n", 12, 0, "a PNM/PGM/PPM image; dlc reads PNG");
+    check_refused("loop.hdr", "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 2\n\x02\x02\x00\x02", 48, 0,
+                  "a Radiance HDR image");
+    check_refused("x.psd", "8BPS\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01", 14, 0, "Photoshop");
+    check_refused("x.tga", "\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x02\x00\x18\x00",
+                  18, 0, "not an image");
+    check_refused("empty.png", "", 0, 0, "empty file");
+
+    /* sizes from the header, checked before any decoding */
+    n = encode(&m, "png", 8, 6);
+    m.b[16] = 0, m.b[17] = 0, m.b[18] = 0x75, m.b[19] = 0x30; /* width 30000 */
+    m.b[20] = 0, m.b[21] = 0, m.b[22] = 0x75, m.b[23] = 0x30; /* height 30000 */
+    check_refused("huge.png", m.b, (size_t)n, 0, "30000 x 30000 pixels is too large");
+    n = encode(&m, "png", 8, 6);
+    check_refused("small limit", m.b, (size_t)n, 40, "data.max_image_pixels");
+    n = encode(&m, "bmp", 8, 6);
+    m.b[18] = 0x00, m.b[19] = 0x12, m.b[20] = 0x7A, m.b[21] = 0x00; /* width 8,000,000 */
+    check_refused("wide.bmp", m.b, (size_t)n, 0, "8000000 x 6 pixels is too large");
+    n = encode(&m, "bmp", 8, 6);
+    memset(m.b + 22, 0, 4); /* height 0 */
+    check_refused("flat.bmp", m.b, (size_t)n, 0, "BMP");
+}
+
+/* A growing buffer for stbi_write_*_to_func. */
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+} growbuf;
+static void to_grow(void *ctx, void *data, int size)
+{
+    growbuf *g = ctx;
+    if (g->n + (size_t)size > g->cap) {
+        g->cap = 2 * (g->n + (size_t)size);
+        g->b = realloc(g->b, g->cap);
+        assert_non_null(g->b);
+    }
+    memcpy(g->b + g->n, data, (size_t)size);
+    g->n += (size_t)size;
+}
+
+/* A large shrink costs time in proportion to the pixels, not to pixels times
+ * the shrink factor: 16,384 x 1,024 to one pixel took about 12 s through
+ * stb_image_resize alone (a fuzzer timeout, on a 16,256 x 63 GIF), and the
+ * block means it now starts with keep the figures right. */
+static void test_large_shrink(void **state)
+{
+    const int w = 16384, h = tu_quick() ? 64 : 1024;
+    unsigned char *px = malloc((size_t)w * (size_t)h);
+    assert_non_null(px);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            px[(size_t)y * w + x] = x < w / 2 ? 40 : 200; /* left half dark, right half light */
+    growbuf g = {0};
+    assert_true(stbi_write_bmp_to_func(to_grow, &g, w, h, 1, px));
+    free(px);
+    dlc_error err = {0};
+    uint8_t out[2 * 2];
+    tensor_shape s = {3, {1, 2, 2}};
+    clock_t t0 = clock(); /* CPU time: the machine may be busy */
+    assert_int_equal(data_image_decode("wide.bmp", g.b, g.n, 0, &s, out, &err), DLC_OK);
+    /* each output pixel near its half's value, as stb_image_resize alone gives
+     * it (59 and 181: its filter reaches across the edge) */
+    for (int y = 0; y < 2; y++) {
+        assert_true(abs((int)out[y * 2] - 59) <= 4);
+        assert_true(abs((int)out[y * 2 + 1] - 181) <= 4);
+    }
+    tensor_shape one = {3, {1, 1, 1}};
+    assert_int_equal(data_image_decode("wide.bmp", g.b, g.n, 0, &one, out, &err), DLC_OK);
+    assert_true(abs((int)out[0] - 120) <= 2);
+    double t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    free(g.b);
+    if (!tu_quick() && t > 1.5) { /* 2.2 s of CPU before, 0.1 s after (-O3) */
+        print_error("shrinking %d x %d took %.2f s of CPU\n", w, h, t);
+        fail();
+    }
+}
+
+/* Files that are not regular files, in a folder of images: reported as bad
+ * files by name and kind (skipped or failed per data.bad_files), never opened
+ * in a way that blocks. */
+static void test_special_files(void **state)
+{
+    const char *root = tu_tmp("special");
+    write_image(root, "a", "1.png", 4, 4, 1, 0);
+    write_image(root, "b", "1.png", 4, 4, 1, 0);
+    char path[1200], target[1200];
+    snprintf(path, sizeof path, "%s/b/2_fifo.png", root);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof path, "%s/b/3_broken.png", root);
+    assert_int_equal(symlink("does-not-exist.png", path), 0);
+    snprintf(path, sizeof path, "%s/b/4_loop.png", root);
+    assert_int_equal(symlink("4_loop.png", path), 0);
+    snprintf(path, sizeof path, "%s/b/5_dev.png", root);
+    assert_int_equal(symlink("/dev/zero", path), 0);
+    snprintf(path, sizeof path, "%s/b/6_tga.tga", root);
+    tu_write(path, "\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x02\x00\x18\x00", 18);
+    snprintf(path, sizeof path, "%s/b/7_link.png", root); /* a link to a good image counts */
+    snprintf(target, sizeof target, "%s/b/1.png", root);
+    assert_int_equal(symlink(target, path), 0);
+
+    dataset *ds = NULL;
+    dlc_strlist classes = {0}, skipped = {0};
+    dlc_error err = {0};
+    tensor_shape s = {3, {1, 4, 4}};
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "2_fifo.png: is a FIFO (named pipe), not a regular file"));
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_SKIP, 0, 0, &skipped, &err),
+                     DLC_OK);
+    assert_int_equal(ds->n, 3);
+    assert_int_equal(skipped.n, 5);
+    assert_non_null(strstr(skipped.v[0], "2_fifo.png: is a FIFO"));
+    assert_non_null(strstr(skipped.v[1], "3_broken.png: a broken symbolic link"));
+    assert_non_null(strstr(skipped.v[2], "4_loop.png: a symbolic link loop"));
+    assert_non_null(strstr(skipped.v[3], "5_dev.png: is a character device"));
+    assert_non_null(strstr(skipped.v[4], "6_tga.tga: not an image"));
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+    dlc_strlist_clear(&skipped);
+
+    /* the first image decides the shape: a header claiming 30000 x 30000
+     * pixels sorted first is refused, not taken as the model's input */
+    const char *big = tu_tmp("bigfirst");
+    write_image(big, "a", "1.png", 4, 4, 1, 0);
+    membuf m;
+    int n = encode(&m, "png", 8, 6);
+    m.b[18] = 0x75, m.b[19] = 0x30, m.b[22] = 0x75, m.b[23] = 0x30;
+    snprintf(path, sizeof path, "%s/a/0.png", big);
+    tu_write(path, m.b, (size_t)n);
+    tensor_shape first = {0};
+    assert_int_equal(data_read_image_folder(&ds, big, &first, &classes, DATA_BAD_FAIL, 0, 0, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "is too large"));
+    first.ndim = 0;
+    assert_int_equal(data_read_image_folder(&ds, big, &first, &classes, DATA_BAD_SKIP, 0, 0, &skipped, &err),
+                     DLC_OK);
+    assert_int_equal(first.d[1], 4);
+    assert_int_equal(ds->n, 1);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&classes);
+    dlc_strlist_clear(&skipped);
 }
 
 static void test_limit_round_robin(void **state)
@@ -183,7 +410,7 @@ static void test_limit_round_robin(void **state)
     dlc_strlist classes = {0};
     dlc_error err = {0};
     tensor_shape s = {3, {1, 2, 2}};
-    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 4, NULL, &err), DLC_OK);
+    assert_int_equal(data_read_image_folder(&ds, root, &s, &classes, DATA_BAD_FAIL, 4, 0, NULL, &err), DLC_OK);
     assert_int_equal(ds->n, 4);
     int per[2] = {0, 0};
     for (int i = 0; i < 4; i++)
@@ -215,10 +442,8 @@ static void test_augment(void **state)
     float x[D], y[D];
     /* flips only: each draw is the image or its mirror */
     int seen_flip = 0, seen_plain = 0;
-    dlc_rng rng;
-    dlc_rng_seed(&rng, 1, 0);
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1}, NULL, &rng, x, NULL, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1}, NULL, (uint64_t)k, x, NULL, NULL);
         int plain = 1, flip = 1;
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
@@ -234,7 +459,7 @@ static void test_augment(void **state)
     assert_true(seen_flip && seen_plain);
     /* shifts: every value is 0 or the source value one shift away */
     for (int k = 0; k < 32; k++) {
-        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.crop_pad = 1}, NULL, &rng, x, NULL, NULL);
+        data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.crop_pad = 1}, NULL, 100 + (uint64_t)k, x, NULL, NULL);
         int found = 0;
         for (int dy = -1; dy <= 1 && !found; dy++)
             for (int dx = -1; dx <= 1 && !found; dx++) {
@@ -251,11 +476,8 @@ static void test_augment(void **state)
         assert_true(found);
     }
     /* seeded */
-    dlc_rng a, b;
-    dlc_rng_seed(&a, 9, 3);
-    dlc_rng_seed(&b, 9, 3);
-    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &a, x, NULL, NULL);
-    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, &b, y, NULL, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, 9, x, NULL, NULL);
+    data_gather_augment(&s, NULL, 0, 1, NULL, &(data_augment){.hflip = 1, .crop_pad = 2}, NULL, 9, y, NULL, NULL);
     assert_memory_equal(x, y, sizeof x);
 }
 
@@ -275,9 +497,7 @@ static void augment_one(const uint8_t *px, int C, int H, int W, const data_augme
     int idx = 0;
     data_split s = {&ds, 1, &idx};
     float scratch[2 * 3 * 16 * 16];
-    dlc_rng rng;
-    dlc_rng_seed(&rng, seed, 0);
-    data_gather_augment(&s, NULL, 0, 1, NULL, a, names, &rng, x, NULL, scratch);
+    data_gather_augment(&s, NULL, 0, 1, NULL, a, names, seed, x, NULL, scratch);
 }
 
 static double mean_of(const float *x, int n)
@@ -374,6 +594,9 @@ int main(void)
         cmocka_unit_test(test_augment_photometric),
         cmocka_unit_test(test_gray_rgb_mix),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_hostile_bytes),
+        cmocka_unit_test(test_special_files),
+        cmocka_unit_test(test_large_shrink),
         cmocka_unit_test(test_limit_round_robin),
         cmocka_unit_test(test_augment),
     };

@@ -1015,6 +1015,66 @@ static void test_dlc_reads_numpy(void **state)
     io_st_free(st);
 }
 
+/* ---- terminal escaping and reading files whole (base/util.c) ---- */
+
+static void esc_is(const char *in, int mode, const char *want)
+{
+    char out[128];
+    dlc_escape(out, sizeof out, in, mode);
+    if (strcmp(out, want) != 0) {
+        print_error("escape(\"%s\") = \"%s\", expected \"%s\"\n", in, out, want);
+        fail();
+    }
+}
+
+static void test_escape(void **state)
+{
+    esc_is("setosa", DLC_ESC_ALL, "setosa");
+    esc_is("caf\xc3\xa9 \xe4\xb8\xad", DLC_ESC_ALL, "caf\xc3\xa9 \xe4\xb8\xad"); /* UTF-8 passes */
+    esc_is("\x1b]0;pwned\x07", DLC_ESC_ALL, "\\x1b]0;pwned\\x07");            /* retitle */
+    esc_is("a\x1b[8mhidden", DLC_ESC_KEEP_LINES, "a\\x1b[8mhidden");
+    esc_is("\n", DLC_ESC_ALL, "\\n");            /* a character LM's newline token */
+    esc_is(" ", DLC_ESC_ALL, "\xe2\x90\xa0");    /* its space token: visible */
+    esc_is("  ", DLC_ESC_ALL, "\xe2\x90\xa0\xe2\x90\xa0");
+    esc_is("a b", DLC_ESC_ALL, "a b");
+    esc_is("tab\there\\", DLC_ESC_ALL, "tab\\there\\\\");
+    esc_is("two\nlines\tok\r", DLC_ESC_KEEP_LINES, "two\nlines\tok\\r");
+    esc_is("\xc2\x9b" "31m", DLC_ESC_ALL, "\\u009b31m");                        /* C1 CSI */
+    esc_is("\xe2\x80\xae" "evil", DLC_ESC_ALL, "\\u202eevil");                  /* bidi override */
+    esc_is("\xff\xc3", DLC_ESC_ALL, "\\xff\\xc3");                               /* not UTF-8 */
+    esc_is("\xc0\x8a", DLC_ESC_ALL, "\\xc0\\x8a");                               /* overlong */
+    esc_is("\x7f", DLC_ESC_ALL, "\\x7f");
+    char small[8];
+    assert_string_equal(dlc_escape(small, sizeof small, "abcdefghij", DLC_ESC_ALL), "abcd...");
+}
+
+static void test_read_file_kinds(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    dlc_error err = {0};
+    assert_int_equal(dlc_read_file(tu_tmpdir(), &text, &len, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "is a folder, not a regular file"));
+    assert_int_equal(dlc_read_file("/dev/zero", &text, &len, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "/dev/zero: is a character device"));
+    const char *fifo = tu_tmp("fifo.yaml");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(dlc_read_file(fifo, &text, &len, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "FIFO"));
+    const char *big = tu_tmp("big.yaml");
+    FILE *f = fopen(big, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)DLC_TEXT_MAX, SEEK_SET), 0); /* a sparse 64 MiB + 1 */
+    fputc('x', f);
+    fclose(f);
+    assert_int_equal(dlc_read_file(big, &text, &len, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "too large"));
+    assert_int_equal(dlc_read_file_max(big, DLC_TEXT_MAX + 1, &text, &len, &err), DLC_OK);
+    assert_int_equal(len, DLC_TEXT_MAX + 1);
+    free(text);
+    unlink(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1037,6 +1097,8 @@ int main(void)
         cmocka_unit_test(test_atomic_write_fails),
         cmocka_unit_test(test_numpy_reads_dlc),
         cmocka_unit_test(test_dlc_reads_numpy),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_read_file_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

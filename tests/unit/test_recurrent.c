@@ -379,12 +379,61 @@ static void test_shape_errors(void **state)
     assert_non_null(strstr(err.msg, "vocab: auto"));
 }
 
+/* reverse: one direction reading each sequence from its own end.  Over a
+ * padded batch it equals the forward layer (same weights) over each
+ * sequence reversed, outputs reversed back; its gradient reaches every
+ * token, and it is refused with bidirectional. */
+static void test_reverse(void **state)
+{
+    const char *types[] = {"rnn", "gru", "lstm"};
+    const float ids[2 * 5] = {3, 1, 4, 2, 0, 5, 2, 6, 1, 2};
+    const float flipped[2 * 5] = {2, 4, 1, 3, 0, 2, 1, 6, 2, 5};
+    const int len[2] = {4, 5};
+    for (int ty = 0; ty < 3; ty++) {
+        layer_spec s[2] = {gt_spec("embedding", "emb"), recurrent(types[ty], 3)};
+        s[0].units = 2;
+        s[0].vocab = 7;
+        tensor_shape in = {1, {5}};
+        graph *fw = build(&in, s, 2, 2);
+        s[1].reverse = 1;
+        graph *rv = build(&in, s, 2, 2);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 8, 1);
+        graph_init_params(fw, &rng);
+        memcpy(rv->param_block, fw->param_block, sizeof(float) * fw->n_weights);
+        memcpy(graph_input(rv, 0), ids, sizeof ids);
+        memcpy(graph_input(fw, 0), flipped, sizeof flipped);
+        graph_forward(rv, 2, 0);
+        graph_forward(fw, 2, 0);
+        const float *yr = graph_output(rv, 0)->out, *yf = graph_output(fw, 0)->out;
+        for (int i = 0; i < 2; i++)
+            for (int t = 0; t < len[i]; t++)
+                tu_assert_close(types[ty], yr + (i * 5 + t) * 3, yf + (i * 5 + len[i] - 1 - t) * 3, 3,
+                                1e-6, 1e-5);
+        for (int k = 0; k < 3; k++)
+            tu_close(yr[4 * 3 + k], 0.0, 0.0); /* the padded step outputs zero */
+        graph_free(fw);
+        graph_free(rv);
+    }
+    layer_spec b[2] = {gt_spec("embedding", "emb"), recurrent("lstm", 3)};
+    b[0].units = 2;
+    b[0].vocab = 7;
+    b[1].reverse = 1;
+    b[1].bidirectional = 1;
+    tensor_shape in = {1, {5}};
+    graph *g = NULL;
+    dlc_error err = {0};
+    assert_int_equal(graph_build(&g, &in, b, 2, NULL, 0, 2, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "a bidirectional layer already reads both"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_by_hand),
         cmocka_unit_test(test_lstm_against_pytorch),
         cmocka_unit_test(test_padding_is_invisible),
+        cmocka_unit_test(test_reverse),
         cmocka_unit_test(test_carry_state),
         cmocka_unit_test(test_truncated_bptt),
         cmocka_unit_test(test_two_threads_agree),

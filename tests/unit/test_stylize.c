@@ -374,18 +374,16 @@ static void test_image_files(void **state)
 {
     (void)state;
     /* S: 30 x 90, row i grey level 2i; C: 60 x 20, flat */
-    char ppm[64 + 3 * 30 * 90];
-    int n = snprintf(ppm, sizeof ppm, "P6\n30 90\n255\n");
+    unsigned char px8[3 * 30 * 90];
     for (int i = 0; i < 90; i++)
         for (int j = 0; j < 3 * 30; j++)
-            ppm[n++] = (char)(2 * i);
-    const char *style = tu_tmp("tall.ppm"), *content = tu_tmp("wide.ppm");
-    tu_write(style, ppm, (size_t)n);
-    n = snprintf(ppm, sizeof ppm, "P6\n60 20\n255\n");
-    memset(ppm + n, 100, 3 * 60 * 20);
-    tu_write(content, ppm, (size_t)n + 3 * 60 * 20);
-    dlc_config c;
+            px8[i * 3 * 30 + j] = (unsigned char)(2 * i);
+    const char *style = tu_tmp("tall.png"), *content = tu_tmp("wide.png");
     dlc_error err = {0};
+    assert_int_equal(io_write_png(style, px8, 30, 90, 3, &err), DLC_OK);
+    memset(px8, 100, 3 * 60 * 20);
+    assert_int_equal(io_write_png(content, px8, 60, 20, 3, &err), DLC_OK);
+    dlc_config c;
     stylize *s = NULL;
     load_cfg(&c, NET "stylize: {content: conv2, style: [conv1]}\n", NULL, 0);
     assert_int_equal(stylize_create(&s, &c, content, style, 30, &err), DLC_OK);

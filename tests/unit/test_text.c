@@ -250,6 +250,67 @@ static void test_tagged_sentences(void **state)
     config_free(&c);
 }
 
+/* bilm: lines are examples cut into pieces of seq_len; per token the next
+ * and the previous token of its piece (the forward and the backward
+ * language model), the vocabulary as the classes, no <eos>. */
+static void test_bilm_lines(void **state)
+{
+    tu_write(tu_tmp("lines.txt"), "a b c a b\n\n  \nc a\n", (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: bilm, tokens: words, seq_len: 3}}",
+             tu_tmp("lines.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    /* <pad> <unk> a b c: a 3, b 2, c 2 (b before c in byte order) */
+    assert_int_equal(b.vocab.n, 5);
+    assert_string_equal(b.vocab.v[2], "a");
+    assert_int_equal(b.heads[0].class_names.n, 5);
+    assert_int_equal(b.n_targets, 6);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 3); /* a b c | a b | c a */
+    const data_split *tr = &b.split[DATA_SPLIT_TRAIN];
+    const float x0[3] = {2, 3, 4}, y0[6] = {3, 4, -1, -1, 2, 3};
+    const float x1[3] = {2, 3, 0}, y1[6] = {3, -1, -1, -1, 2, -1};
+    const float x2[3] = {4, 2, 0}, y2[6] = {2, -1, -1, -1, 4, -1};
+    expect_row(row_x(tr, 0), x0, 3);
+    expect_row(row_y(tr, 0), y0, 6);
+    expect_row(row_x(tr, 1), x1, 3);
+    expect_row(row_y(tr, 1), y1, 6);
+    expect_row(row_x(tr, 2), x2, 3);
+    expect_row(row_y(tr, 2), y2, 6);
+    assert_false(b.stateful);
+    data_free(&b);
+    config_free(&c);
+}
+
+/* chars: C: each step holds the word id and the word's first C bytes + 1
+ * (0: none), the token's own bytes even when its id is <unk>. */
+static void test_tag_chars(void **state)
+{
+    tu_write(tu_tmp("tagc.txt"), "The\tat\njury\tnn\n\nThe\tat\nfoxes\tnns\n", (size_t)-1);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: tag, tokens: words, seq_len: 2, "
+             "min_count: 2, chars: 3}}",
+             tu_tmp("tagc.txt"));
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    assert_int_equal(b.shape.ndim, 2);
+    assert_int_equal(b.shape.d[0], 2);
+    assert_int_equal(b.shape.d[1], 4);
+    const float x0[8] = {2, 'T' + 1, 'h' + 1, 'e' + 1, TEXT_UNK, 'j' + 1, 'u' + 1, 'r' + 1};
+    const float x1[8] = {2, 'T' + 1, 'h' + 1, 'e' + 1, TEXT_UNK, 'f' + 1, 'o' + 1, 'x' + 1};
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 0), x0, 8);
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 1), x1, 8);
+    data_free(&b);
+    config_free(&c);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: lm, chars: 3}}",
+             tu_tmp("tagc.txt"));
+    load_fails(yaml, "data.text.chars: the bytes of each word are given to taggers of words", NULL);
+}
+
 static void test_classify_csv(void **state)
 {
     tu_write(tu_tmp("rev.csv"),
@@ -362,7 +423,10 @@ static void test_encode_and_vectors(void **state)
     tu_close(E[9], 0.4, 1e-7);
     tu_close(E[2], 0.0, 0.0); /* <unk>: not in the file */
     assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
-    assert_non_null(strstr(err.msg, "vec.txt:2: token 'the' has 2 numbers, the embedding has 3"));
+    assert_non_null(strstr(err.msg, "vec.txt:1: the header says 2 dimensions, expected 3"));
+    tu_write(tu_tmp("vec.txt"), "the 0.5 -1\ndog 1 2\n", (size_t)-1); /* GloVe: no header */
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "vec.txt:1: word 'the' has 2 numbers, expected 3"));
     dlc_strlist_clear(&v);
 }
 
@@ -421,6 +485,8 @@ int main(void)
         cmocka_unit_test(test_lm_sequences_in_file_order),
         cmocka_unit_test(test_stateful_batches_keep_order),
         cmocka_unit_test(test_tagged_sentences),
+        cmocka_unit_test(test_bilm_lines),
+        cmocka_unit_test(test_tag_chars),
         cmocka_unit_test(test_classify_csv),
         cmocka_unit_test(test_bad_corpora),
         cmocka_unit_test(test_encode_and_vectors),

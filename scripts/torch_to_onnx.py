@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Export PyTorch models to ONNX for `dlc import`, with inputs and PyTorch's outputs.
+
+    /usr/bin/python3 scripts/torch_to_onnx.py resnet18 OUT [--size 64] [--examples 2]
+    /usr/bin/python3 scripts/torch_to_onnx.py lstm OUT [--examples 3]
+
+writes OUT/model.onnx (torch.onnx.export, opset 13, eval mode), OUT/inputs.txt
+(one example per line, the raw values `dlc predict RUN --values` reads: image
+pixels 0..255, token ids) and OUT/expected.txt (PyTorch's logits for them, one
+line per example).  The image model sees (pixels / 255 - mean) / std with
+ImageNet's mean and std, which `dlc import --scale 255 --mean ... --std ...`
+stores as the run's normalization.
+
+resnet18: torchvision's ResNet-18 (random weights: nothing is downloaded; the
+batch norm statistics are made non-trivial so that they matter).
+lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
+layer of 5 classes (a text classifier).
+Needs python3-torch (and python3-torchvision for resnet18).
+"""
+import argparse
+import os
+
+import torch
+from torch import nn
+
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+class TextLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, ids):
+        _, (h, _) = self.lstm(self.emb(ids))
+        return self.fc(h[-1])
+
+
+def resnet18(size, n):
+    import torchvision
+
+    net = torchvision.models.resnet18(weights=None, num_classes=10)
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.2, 0.2)
+    pixels = torch.randint(0, 256, (n, 3, size, size)).float()
+    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
+    x = (pixels / 255 - mean) / std
+    return net, x, pixels
+
+
+def lstm(n):
+    net = TextLSTM()
+    ids = torch.randint(1, 20, (n, 12))
+    return net, ids, ids.float()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", choices=["resnet18", "lstm"])
+    ap.add_argument("out")
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--examples", type=int, default=2)
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    net, x, raw = resnet18(a.size, a.examples) if a.model == "resnet18" else lstm(a.examples)
+    net.eval()
+    os.makedirs(a.out, exist_ok=True)
+    with torch.no_grad():
+        y = net(x)
+        torch.onnx.export(net, x, os.path.join(a.out, "model.onnx"), opset_version=13,
+                          input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    for name, t in [("inputs.txt", raw), ("expected.txt", y)]:
+        with open(os.path.join(a.out, name), "w") as f:
+            for row in t.reshape(t.shape[0], -1).tolist():
+                f.write(" ".join("%.9g" % v for v in row) + "\n")
+
+
+if __name__ == "__main__":
+    main()

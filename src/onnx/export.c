@@ -1,0 +1,1259 @@
+/* export.c - a model's graph as an ONNX ModelProto (see onnx.h).
+ *
+ * One exporter per layer kind, in a table indexed like the layer registry
+ * (onnx_rows): a new layer adds a row, and a kind whose row has no exporter
+ * is refused by name before anything is written.  Each exporter emits the
+ * ONNX nodes computing its layer's output from its inputs' values and
+ * returns the name of the value holding that output; the graph's activation
+ * (any layer may name one) is added after it by the driver.
+ *
+ * Values are named after their layer ("dense_1"), intermediate ones
+ * "<layer>/<what>", and parameters keep their model.safetensors names
+ * ("dense_1.weight"), so the file reads like the run's config.  Errors are
+ * sticky: helpers record the first failure in ctx.st and hand back "", and
+ * the driver checks once per layer.
+ *
+ * How each layer maps (the math in src/layers/ decides; N is the batch):
+ *   dense          Gemm (transB) on (N, IN); MatMul + Add over sequences
+ *   conv1d/2d/3d   Conv with explicit pads (lo..., hi...), `same` resolved
+ *   maxpool        MaxPool (padding never wins, as in dlc)
+ *   avgpool        AveragePool, count_include_pad as the layer's
+ *   global_avgpool GlobalAveragePool + Flatten
+ *   batchnorm      BatchNormalization with the running statistics
+ *   dropout        nothing (inference)
+ *   embedding      Gather of the table, its padding row zero; with a pad_id
+ *                  the sequence lengths (one past the last non-padding id),
+ *                  which the recurrent layers and time pools after it use
+ *   rnn, gru, lstm the ONNX RNN/GRU/LSTM ops on (T, N, D) with sequence_lens:
+ *                  gates reordered (LSTM i,f,g,o -> i,o,f,c); dlc's GRU
+ *                  h = u c~ + (1 - u) h_prev is ONNX's with z = 1 - u, so
+ *                  the update rows are negated (sigmoid(-a) = 1 - sigmoid(a));
+ *                  the full GRU applies r before the product: linear_before_reset
+ *                  = 0; the simplified GRU has no r: its r rows are zero with
+ *                  bias 100, so sigmoid gives exactly 1.0f
+ *   time pools     ReduceMean / ReduceMax over steps, masked by the lengths
+ *   slice, split   Slice of the axis; a split is its input (its pieces are slices)
+ *   subtract, multiply, abs, square   Sub, Mul (chained), Abs, Mul(x, x)
+ *   l2normalize    x / Sqrt(ReduceSum(x * x) + eps) over the example
+ *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
+ *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form
+ */
+#include <assert.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/io.h"
+#include "../layers/window.h" /* the conv/pool geometry, so pads match the layers exactly */
+#include "onnx.h"
+#include "pb.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "raw_data is written from memory: ONNX wants little-endian floats"
+#endif
+
+/* TensorProto.DataType */
+enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_BOOL = 9 };
+/* AttributeProto.AttributeType */
+enum { ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_FLOATS = 6, ATTR_INTS = 7, ATTR_STRINGS = 8 };
+
+/* A float initializer written straight from memory (weights). */
+typedef struct {
+    const char *name;
+    int ndim;
+    int64_t dims[TENSOR_MAX_DIMS + 1];
+    const float *data; /* borrowed, or == owned */
+    float *owned;
+    size_t n;
+} onnx_big;
+
+typedef struct {
+    model *m;
+    graph *g;
+    int opset;
+    dlc_error *err;
+    dlc_status st;      /* first failure; helpers do nothing after it */
+    onnx_pb nodes;      /* GraphProto.node entries */
+    onnx_pb small;      /* GraphProto.initializer entries of constants */
+    onnx_pb cur;        /* the node being built */
+    int building;       /* 1 between node_begin and node_end */
+    onnx_pb attr;       /* the attribute being built */
+    onnx_big *big;
+    int n_big, cap_big;
+    dlc_strlist names;  /* owns every generated name */
+    const char **val;   /* per graph node: its float output value */
+    const char **ids;   /* per graph node: an int64 form of it, or NULL */
+    char *param_done;   /* per parameter: its initializer is emitted */
+    /* lengths of the current padded sequences (int64 (N)), set by an embedding
+     * with a pad_id, as g->seq_len is; with forms derived from them */
+    const char *len, *len32, *mask_b, *mask_f;
+    int T;              /* their steps */
+} onnx_ctx;
+
+static const char *const reserved[] = {"input", "input_ids", "logits", "probabilities", "output", NULL};
+
+/* ---- names ---- */
+
+static const char *name(onnx_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *name(onnx_ctx *c, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (c->st)
+        return "";
+    if ((c->st = dlc_strlist_push(&c->names, buf, c->err)) != DLC_OK)
+        return "";
+    return c->names.v[c->names.n - 1];
+}
+
+static void fail_nomem(onnx_ctx *c)
+{
+    if (!c->st)
+        c->st = DLC_NOMEM(c->err);
+}
+
+/* ---- nodes and attributes ---- */
+
+/* Nodes are built one at a time in c->cur: whatever adds a node (a Cast, a
+ * mask) must run before node_begin of the node that uses it. */
+static void node_begin(onnx_ctx *c, const char *op, const char *node_name)
+{
+    assert(!c->building);
+    c->building = 1;
+    c->cur.len = 0;
+    onnx_pb_string(&c->cur, 4, op);
+    onnx_pb_string(&c->cur, 3, node_name);
+}
+
+static void node_in(onnx_ctx *c, const char *v)
+{
+    onnx_pb_string(&c->cur, 1, v);
+}
+
+static void node_out(onnx_ctx *c, const char *v)
+{
+    onnx_pb_string(&c->cur, 2, v);
+}
+
+static void node_end(onnx_ctx *c)
+{
+    c->building = 0;
+    onnx_pb_msg(&c->nodes, 1, &c->cur);
+    if (c->cur.failed || c->nodes.failed)
+        fail_nomem(c);
+}
+
+static void attr_begin(onnx_ctx *c, const char *key, int type)
+{
+    c->attr.len = 0;
+    onnx_pb_string(&c->attr, 1, key);
+    onnx_pb_int(&c->attr, 20, type);
+}
+
+static void attr_end(onnx_ctx *c)
+{
+    onnx_pb_msg(&c->cur, 5, &c->attr);
+}
+
+static void attr_int(onnx_ctx *c, const char *key, int64_t v)
+{
+    attr_begin(c, key, ATTR_INT);
+    onnx_pb_int(&c->attr, 3, v);
+    attr_end(c);
+}
+
+static void attr_float(onnx_ctx *c, const char *key, float v)
+{
+    attr_begin(c, key, ATTR_FLOAT);
+    onnx_pb_float(&c->attr, 2, v);
+    attr_end(c);
+}
+
+static void attr_string(onnx_ctx *c, const char *key, const char *s)
+{
+    attr_begin(c, key, ATTR_STRING);
+    onnx_pb_string(&c->attr, 4, s);
+    attr_end(c);
+}
+
+/* Repeated scalars unpacked, as proto2 declares them. */
+static void attr_ints(onnx_ctx *c, const char *key, const int64_t *v, int n)
+{
+    attr_begin(c, key, ATTR_INTS);
+    for (int i = 0; i < n; i++)
+        onnx_pb_int(&c->attr, 8, v[i]);
+    attr_end(c);
+}
+
+static void attr_strings(onnx_ctx *c, const char *key, const char *s, int n)
+{
+    attr_begin(c, key, ATTR_STRINGS);
+    for (int i = 0; i < n; i++)
+        onnx_pb_string(&c->attr, 9, s);
+    attr_end(c);
+}
+
+/* One-input and two-input nodes, named after their output. */
+static const char *op1(onnx_ctx *c, const char *op, const char *x, const char *out)
+{
+    node_begin(c, op, out);
+    node_in(c, x);
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+static const char *op2(onnx_ctx *c, const char *op, const char *a, const char *b, const char *out)
+{
+    node_begin(c, op, out);
+    node_in(c, a);
+    node_in(c, b);
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+static const char *cast(onnx_ctx *c, const char *x, int to, const char *out)
+{
+    node_begin(c, "Cast", out);
+    node_in(c, x);
+    node_out(c, out);
+    attr_int(c, "to", to);
+    node_end(c);
+    return out;
+}
+
+/* ---- constants ---- */
+
+static void tensor_header(onnx_pb *t, const char *nm, int dtype, const int64_t *dims, int ndim)
+{
+    for (int i = 0; i < ndim; i++)
+        onnx_pb_int(t, 1, dims[i]);
+    onnx_pb_int(t, 2, dtype);
+    onnx_pb_string(t, 8, nm);
+}
+
+/* A small initializer (int64 or float constants the exporters need). */
+static const char *constant(onnx_ctx *c, const char *nm, int dtype, const void *data, size_t bytes,
+                            const int64_t *dims, int ndim)
+{
+    onnx_pb t = {0};
+    tensor_header(&t, nm, dtype, dims, ndim);
+    onnx_pb_bytes(&t, 9, data, bytes);
+    onnx_pb_msg(&c->small, 5, &t);
+    if (t.failed || c->small.failed)
+        fail_nomem(c);
+    onnx_pb_free(&t);
+    return nm;
+}
+
+static const char *const_ints(onnx_ctx *c, const char *nm, const int64_t *v, int n)
+{
+    int64_t dims[1] = {n};
+    return constant(c, nm, ONNX_INT64, v, sizeof *v * (size_t)n, dims, 1);
+}
+
+static const char *scalar_i64(onnx_ctx *c, const char *nm, int64_t v)
+{
+    return constant(c, nm, ONNX_INT64, &v, sizeof v, NULL, 0);
+}
+
+static const char *scalar_f32(onnx_ctx *c, const char *nm, float v)
+{
+    return constant(c, nm, ONNX_FLOAT, &v, sizeof v, NULL, 0);
+}
+
+/* A weight-sized float initializer; owned (may be NULL) is freed with ctx. */
+static const char *big_tensor(onnx_ctx *c, const char *nm, const int64_t *dims, int ndim,
+                              const float *data, float *owned)
+{
+    if (c->st) {
+        free(owned);
+        return "";
+    }
+    if (c->n_big == c->cap_big) {
+        int cap = c->cap_big ? 2 * c->cap_big : 32;
+        onnx_big *b = realloc(c->big, sizeof *b * (size_t)cap);
+        if (!b) {
+            free(owned);
+            fail_nomem(c);
+            return "";
+        }
+        c->big = b;
+        c->cap_big = cap;
+    }
+    onnx_big *b = &c->big[c->n_big++];
+    memset(b, 0, sizeof *b);
+    b->name = nm;
+    b->ndim = ndim;
+    b->n = 1;
+    for (int i = 0; i < ndim; i++) {
+        b->dims[i] = dims[i];
+        b->n *= (size_t)dims[i];
+    }
+    b->data = data;
+    b->owned = owned;
+    return nm;
+}
+
+/* A model parameter under its own name (once, however many layers share it). */
+static const char *param(onnx_ctx *c, const graph_node *n, int k)
+{
+    int id = n->params[k];
+    const graph_param *p = &c->g->params[id];
+    if (!c->param_done[id]) {
+        int64_t dims[TENSOR_MAX_DIMS];
+        for (int i = 0; i < p->shape.ndim; i++)
+            dims[i] = p->shape.d[i];
+        big_tensor(c, p->name, dims, p->shape.ndim, p->data, NULL);
+        c->param_done[id] = 1;
+    }
+    return p->name;
+}
+
+/* A float buffer for a derived initializer (reordered gates, ...). */
+static float *new_floats(onnx_ctx *c, size_t n)
+{
+    float *p = c->st ? NULL : calloc(n ? n : 1, sizeof(float));
+    if (!p)
+        fail_nomem(c);
+    return p;
+}
+
+/* ---- opset-dependent forms ---- */
+
+/* ReduceSum takes axes as an input from opset 13, ReduceMean/ReduceMax from 18. */
+static const char *reduce_axes(onnx_ctx *c, const char *op, const char *x, const int64_t *axes, int n,
+                               int keepdims, const char *out)
+{
+    int as_input = strcmp(op, "ReduceSum") == 0 || c->opset >= 18;
+    const char *ax = as_input ? const_ints(c, name(c, "%s/axes", out), axes, n) : NULL;
+    node_begin(c, op, out);
+    node_in(c, x);
+    if (as_input)
+        node_in(c, ax);
+    node_out(c, out);
+    if (!as_input)
+        attr_ints(c, "axes", axes, n);
+    attr_int(c, "keepdims", keepdims);
+    node_end(c);
+    return out;
+}
+
+static const char *reduce(onnx_ctx *c, const char *op, const char *x, int64_t axis, int keepdims,
+                          const char *out)
+{
+    return reduce_axes(c, op, x, &axis, 1, keepdims, out);
+}
+
+static const char *reshape(onnx_ctx *c, const char *x, const int64_t *shape, int n, const char *out)
+{
+    return op2(c, "Reshape", x, const_ints(c, name(c, "%s/shape", out), shape, n), out);
+}
+
+static const char *transpose(onnx_ctx *c, const char *x, const int64_t *perm, int n, const char *out)
+{
+    node_begin(c, "Transpose", out);
+    node_in(c, x);
+    node_out(c, out);
+    attr_ints(c, "perm", perm, n);
+    node_end(c);
+    return out;
+}
+
+/* ---- values ---- */
+
+static const char *in_val(onnx_ctx *c, const graph_node *n, int k)
+{
+    return c->val[n->in[k]];
+}
+
+/* The int64 form of node id's output: token ids (Round: dlc rounds ids). */
+static const char *ids_val(onnx_ctx *c, int id)
+{
+    if (!c->ids[id]) {
+        const char *v = c->val[id];
+        const char *r = op1(c, "Round", v, name(c, "%s/round", v));
+        c->ids[id] = cast(c, r, ONNX_INT64, name(c, "%s/ids", v));
+    }
+    return c->ids[id];
+}
+
+/* ---- sequence lengths (see embedding) ---- */
+
+static const char *len32(onnx_ctx *c)
+{
+    if (!c->len32)
+        c->len32 = cast(c, c->len, ONNX_INT32, name(c, "%s32", c->len));
+    return c->len32;
+}
+
+/* (N, T, 1) bool: step t of sample i is one of its valid steps */
+static const char *mask_b(onnx_ctx *c)
+{
+    if (!c->mask_b) {
+        int64_t *pos = malloc(sizeof *pos * (size_t)c->T), dims[2] = {1, c->T}, col[2] = {-1, 1},
+                nt1[3] = {0, 0, 1};
+        if (!pos) {
+            fail_nomem(c);
+            return "";
+        }
+        for (int t = 0; t < c->T; t++)
+            pos[t] = t;
+        const char *p = constant(c, name(c, "%s/steps", c->len), ONNX_INT64, pos, sizeof *pos * (size_t)c->T,
+                                 dims, 2);
+        free(pos);
+        const char *lc = reshape(c, c->len, col, 2, name(c, "%s/column", c->len));
+        const char *m = op2(c, "Less", p, lc, name(c, "%s/mask2", c->len));
+        c->mask_b = reshape(c, m, nt1, 3, name(c, "%s/mask", c->len));
+    }
+    return c->mask_b;
+}
+
+static const char *mask_f(onnx_ctx *c)
+{
+    if (!c->mask_f)
+        c->mask_f = cast(c, mask_b(c), ONNX_FLOAT, name(c, "%s/maskf", c->len));
+    return c->mask_f;
+}
+
+/* Whether node x's steps are masked by recorded lengths, as the layers decide
+ * (graph_node.seq with a padding-aware embedding before it). */
+static int masked(const onnx_ctx *c, const graph_node *x)
+{
+    return x->seq && c->len != NULL;
+}
+
+/* ---- exporters, one per layer kind ---- */
+
+typedef const char *(*onnx_export_fn)(onnx_ctx *c, graph_node *n, const char *out);
+
+static const char *ex_alias(onnx_ctx *c, graph_node *n, const char *out)
+{
+    return in_val(c, n, 0); /* dropout, activation: the graph applies the activation */
+}
+
+/* Begins op(x, weight, bias if the layer has one) -> out; the caller adds
+ * the attributes and ends the node. */
+static void weighted_begin(onnx_ctx *c, const char *op, graph_node *n, const char *out)
+{
+    const char *x = in_val(c, n, 0), *w = param(c, n, 0);
+    const char *b = n->spec.use_bias ? param(c, n, 1) : NULL;
+    node_begin(c, op, out);
+    node_in(c, x);
+    node_in(c, w);
+    if (b)
+        node_in(c, b);
+    node_out(c, out);
+}
+
+static const char *ex_dense(onnx_ctx *c, graph_node *n, const char *out)
+{
+    if (graph_in(c->g, n, 0)->shape.ndim == 1) {
+        weighted_begin(c, "Gemm", n, out);
+        attr_int(c, "transB", 1);
+        node_end(c);
+        return out;
+    }
+    const char *x = in_val(c, n, 0), *w = param(c, n, 0);
+    const char *b = n->spec.use_bias ? param(c, n, 1) : NULL;
+    /* over the last axis of (N, ..., IN) */
+    int64_t perm[2] = {1, 0};
+    const char *wt = transpose(c, w, perm, 2, name(c, "%s/weight_t", n->spec.name));
+    if (!b)
+        return op2(c, "MatMul", x, wt, out);
+    const char *y = op2(c, "MatMul", x, wt, name(c, "%s/matmul", n->spec.name));
+    return op2(c, "Add", y, b, out);
+}
+
+static const char *ex_batchnorm(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, "BatchNormalization", out);
+    node_in(c, in_val(c, n, 0));
+    for (int k = 0; k < 4; k++) /* gamma, beta, running mean, running var */
+        node_in(c, param(c, n, k));
+    node_out(c, out);
+    attr_float(c, "epsilon", n->spec.eps);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_flatten(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, "Flatten", out);
+    node_in(c, in_val(c, n, 0));
+    node_out(c, out);
+    attr_int(c, "axis", 1);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_reshape(onnx_ctx *c, graph_node *n, const char *out)
+{
+    int64_t shape[TENSOR_MAX_DIMS + 1] = {0}; /* 0: keep the batch axis */
+    for (int i = 0; i < n->shape.ndim; i++)
+        shape[1 + i] = n->shape.d[i];
+    return reshape(c, in_val(c, n, 0), shape, n->shape.ndim + 1, out);
+}
+
+static const char *ex_add(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, n->n_in == 2 ? "Add" : "Sum", out);
+    for (int k = 0; k < n->n_in; k++)
+        node_in(c, in_val(c, n, k));
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_concat(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, "Concat", out);
+    for (int k = 0; k < n->n_in; k++)
+        node_in(c, in_val(c, n, k));
+    node_out(c, out);
+    attr_int(c, "axis", n->spec.axis + 1);
+    node_end(c);
+    return out;
+}
+
+/* kernel_shape, strides and pads of a conv or pool node */
+static void window_attrs(onnx_ctx *c, graph_node *n)
+{
+    layer_geom geo;
+    layer_geom_of(&geo, c->g, n);
+    int64_t k[3], s[3], pads[6];
+    int ns = geo.nsp;
+    for (int i = 0; i < ns; i++) {
+        int a = 3 - ns + i;
+        k[i] = geo.k[a];
+        s[i] = geo.s[a];
+        pads[i] = geo.lo[a];
+        pads[ns + i] = geo.hi[a];
+    }
+    attr_ints(c, "kernel_shape", k, ns);
+    attr_ints(c, "strides", s, ns);
+    attr_ints(c, "pads", pads, 2 * ns);
+}
+
+static const char *ex_conv(onnx_ctx *c, graph_node *n, const char *out)
+{
+    weighted_begin(c, "Conv", n, out);
+    window_attrs(c, n);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
+{
+    int avg = n->spec.op == OP_AVGPOOL;
+    node_begin(c, avg ? "AveragePool" : "MaxPool", out);
+    node_in(c, in_val(c, n, 0));
+    node_out(c, out);
+    window_attrs(c, n);
+    if (avg)
+        attr_int(c, "count_include_pad", n->spec.count_include_pad);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_global_avgpool(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *p = op1(c, "GlobalAveragePool", in_val(c, n, 0), name(c, "%s/pool", n->spec.name));
+    node_begin(c, "Flatten", out);
+    node_in(c, p);
+    node_out(c, out);
+    attr_int(c, "axis", 1);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_time_avgpool(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *x = in_val(c, n, 0), *nm = n->spec.name;
+    if (!masked(c, graph_in(c->g, n, 0)))
+        return reduce(c, "ReduceMean", x, 1, 0, out);
+    /* the sum of the valid steps over max(length, 1) (0 steps: zeros) */
+    const char *xm = op2(c, "Mul", x, mask_f(c), name(c, "%s/masked", nm));
+    const char *s = reduce(c, "ReduceSum", xm, 1, 0, name(c, "%s/sum", nm));
+    const char *l = op2(c, "Max", c->len, scalar_i64(c, name(c, "%s/one", nm), 1), name(c, "%s/len", nm));
+    int64_t col[2] = {-1, 1};
+    const char *lf = cast(c, reshape(c, l, col, 2, name(c, "%s/lencol", nm)), ONNX_FLOAT,
+                          name(c, "%s/lenf", nm));
+    return op2(c, "Div", s, lf, out);
+}
+
+static const char *ex_time_maxpool(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *x = in_val(c, n, 0), *nm = n->spec.name;
+    if (!masked(c, graph_in(c->g, n, 0)))
+        return reduce(c, "ReduceMax", x, 1, 0, out);
+    /* padded steps never win; a sample with no valid step gives zeros */
+    const char *mb = mask_b(c);
+    node_begin(c, "Where", name(c, "%s/masked", nm));
+    node_in(c, mb);
+    node_in(c, x);
+    node_in(c, scalar_f32(c, name(c, "%s/lowest", nm), -FLT_MAX));
+    node_out(c, name(c, "%s/masked", nm));
+    node_end(c);
+    const char *r = reduce(c, "ReduceMax", name(c, "%s/masked", nm), 1, 0, name(c, "%s/max", nm));
+    int64_t col[2] = {-1, 1};
+    const char *any = op2(c, "Greater", reshape(c, c->len, col, 2, name(c, "%s/lencol", nm)),
+                          scalar_i64(c, name(c, "%s/zero_i", nm), 0), name(c, "%s/any", nm));
+    node_begin(c, "Where", out);
+    node_in(c, any);
+    node_in(c, r);
+    node_in(c, scalar_f32(c, name(c, "%s/zero", nm), 0.0f));
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+static const char *ex_embedding(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *ids = ids_val(c, n->in[0]);
+    const graph_param *p = graph_p(c->g, n, 0);
+    int V = p->shape.d[0], E = p->shape.d[1], pad = n->spec.pad_id;
+    const char *table = p->name;
+    int pad_row_set = 0;
+    if (pad >= 0 && pad < V)
+        for (int j = 0; j < E; j++)
+            pad_row_set |= p->data[(size_t)pad * E + j] != 0.0f;
+    if (pad_row_set) {
+        /* dlc gives the padding id a zero vector whatever its row holds */
+        float *w = new_floats(c, p->n);
+        if (!w)
+            return "";
+        memcpy(w, p->data, sizeof *w * p->n);
+        memset(w + (size_t)pad * E, 0, sizeof *w * (size_t)E);
+        int64_t dims[2] = {V, E};
+        table = big_tensor(c, name(c, "%s.weight_padded", n->spec.name), dims, 2, w, w);
+    } else {
+        table = param(c, n, 0);
+    }
+    op2(c, "Gather", table, ids, out);
+    if (x->shape.ndim != 1)
+        return out;
+    /* the lengths every later masked layer uses: one past the last non-padding id */
+    c->len = c->len32 = c->mask_b = c->mask_f = NULL;
+    if (pad < 0)
+        return out; /* only out-of-range ids pad then: every valid step counts */
+    const char *nm = n->spec.name;
+    int T = x->shape.d[0];
+    int64_t *pos = malloc(sizeof *pos * (size_t)T);
+    if (!pos) {
+        fail_nomem(c);
+        return "";
+    }
+    for (int t = 0; t < T; t++)
+        pos[t] = t + 1;
+    const char *steps = const_ints(c, name(c, "%s/steps1", nm), pos, T);
+    free(pos);
+    const char *is_pad = op2(c, "Equal", ids, scalar_i64(c, name(c, "%s/pad_id", nm), pad),
+                             name(c, "%s/is_pad", nm));
+    const char *tok = cast(c, op1(c, "Not", is_pad, name(c, "%s/is_token", nm)), ONNX_INT64,
+                           name(c, "%s/tokens", nm));
+    const char *at = op2(c, "Mul", tok, steps, name(c, "%s/token_end", nm));
+    c->len = reduce(c, "ReduceMax", at, 1, 0, name(c, "%s/lengths", nm));
+    c->T = T;
+    return out;
+}
+
+/* ---- the general-graph layers (src/layers/slice.c, elementwise.c, gram.c, norm.c) ---- */
+
+static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    int L = x->shape.d[n->spec.axis];
+    int64_t s = n->spec.start, e = n->spec.end == GRAPH_SLICE_END ? L : n->spec.end, ax = n->spec.axis + 1;
+    s += s < 0 ? L : 0; /* as slice.c resolves them */
+    e += e < 0 ? L : 0;
+    const char *nm = n->spec.name;
+    node_begin(c, "Slice", out);
+    node_in(c, in_val(c, n, 0));
+    node_in(c, const_ints(c, name(c, "%s/starts", nm), &s, 1));
+    node_in(c, const_ints(c, name(c, "%s/ends", nm), &e, 1));
+    node_in(c, const_ints(c, name(c, "%s/axes", nm), &ax, 1));
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
+/* subtract, multiply (a chain for several inputs) */
+static const char *ex_binary(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = in_val(c, n, 0);
+    for (int k = 1; k < n->n_in; k++)
+        v = op2(c, op, v, in_val(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
+    return v;
+}
+
+static const char *ex_abs(onnx_ctx *c, graph_node *n, const char *out)
+{
+    return op1(c, "Abs", in_val(c, n, 0), out);
+}
+
+static const char *ex_square(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *x = in_val(c, n, 0);
+    return op2(c, "Mul", x, x, out);
+}
+
+/* The per-sample axes from `first` on of node x, as ONNX axes (after the batch's). */
+static int sample_axes(const graph_node *x, int first, int64_t *axes)
+{
+    int k = 0;
+    for (int i = first; i < x->shape.ndim; i++)
+        axes[k++] = i + 1;
+    return k;
+}
+
+/* y = x / sqrt(sum of the example's squares + eps) */
+static const char *ex_l2normalize(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *v = in_val(c, n, 0), *nm = n->spec.name;
+    const char *sq = op2(c, "Mul", v, v, name(c, "%s/squares", nm));
+    int64_t axes[TENSOR_MAX_DIMS];
+    int na = sample_axes(x, 0, axes);
+    const char *sum = reduce_axes(c, "ReduceSum", sq, axes, na, 1, name(c, "%s/sum", nm));
+    const char *se = op2(c, "Add", sum, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                         name(c, "%s/sum_eps", nm));
+    return op2(c, "Div", v, op1(c, "Sqrt", se, name(c, "%s/norm", nm)), out);
+}
+
+/* G (N, C, C) = F F^T / (C S), F the example's map as (C, S) */
+static const char *ex_gram(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name;
+    int64_t shape[3] = {0, x->shape.d[0], -1}, perm[3] = {0, 2, 1};
+    const char *f = reshape(c, in_val(c, n, 0), shape, 3, name(c, "%s/F", nm));
+    const char *ft = transpose(c, f, perm, 3, name(c, "%s/Ft", nm));
+    const char *g = op2(c, "MatMul", f, ft, name(c, "%s/FFt", nm));
+    return op2(c, "Mul", g, scalar_f32(c, name(c, "%s/scale", nm), 1.0f / (float)x->size), out);
+}
+
+/* over the trailing axes the layer normalizes (its gamma's shape) */
+static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const graph_param *gp = graph_p(c->g, n, 0);
+    int A = gp->shape.ndim, first = x->shape.ndim - A;
+    const char *v = in_val(c, n, 0), *gamma = param(c, n, 0), *beta = param(c, n, 1), *nm = n->spec.name;
+    if (c->opset >= 17) {
+        node_begin(c, "LayerNormalization", out);
+        node_in(c, v);
+        node_in(c, gamma);
+        node_in(c, beta);
+        node_out(c, out);
+        attr_int(c, "axis", first + 1);
+        attr_float(c, "epsilon", n->spec.eps);
+        node_end(c);
+        return out;
+    }
+    /* below opset 17: (x - mean) / sqrt(var + eps) * gamma + beta */
+    int64_t axes[TENSOR_MAX_DIMS];
+    int na = sample_axes(x, first, axes);
+    const char *mean = reduce_axes(c, "ReduceMean", v, axes, na, 1, name(c, "%s/mean", nm));
+    const char *d = op2(c, "Sub", v, mean, name(c, "%s/centered", nm));
+    const char *d2 = op2(c, "Mul", d, d, name(c, "%s/squares", nm));
+    const char *var = reduce_axes(c, "ReduceMean", d2, axes, na, 1, name(c, "%s/var", nm));
+    const char *ve = op2(c, "Add", var, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                         name(c, "%s/var_eps", nm));
+    const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
+    return op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, out);
+}
+
+/* dlc's gate rows -> ONNX's, per cell: source gate (-1: the constant-one
+ * reset gate of the simplified GRU) and sign. */
+typedef struct {
+    const char *op;
+    int G;              /* ONNX gates */
+    int src[4];
+    float sign[4];
+} rnn_map;
+
+static const rnn_map rnn_maps[] = {
+    {"RNN", 1, {0}, {1}},                              /* h */
+    {"GRU", 3, {0, -1, 1}, {-1, 1, 1}},                /* simplified u, c -> z = -u, r = 1, h = c */
+    {"GRU", 3, {1, 0, 2}, {-1, 1, 1}},                 /* full r, u, c -> z = -u, r, h = c */
+    {"LSTM", 4, {0, 3, 1, 2}, {1, 1, 1, 1}},           /* i, f, g, o -> i, o, f, c */
+};
+
+static const char *ex_recurrent(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const layer_spec *s = &n->spec;
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = s->name;
+    int cell = s->op == OP_RNN ? 0 : s->op == OP_LSTM ? 3 : s->variant == GRU_SIMPLIFIED ? 1 : 2;
+    const rnn_map *map = &rnn_maps[cell];
+    int dirs = s->bidirectional ? 2 : 1, H = s->units, D = x->shape.d[1], GH = map->G * H;
+    int np = s->use_bias ? 3 : 2;
+    int need_b = s->use_bias || cell == 1;
+    float *W = new_floats(c, (size_t)dirs * GH * D), *R = new_floats(c, (size_t)dirs * GH * H);
+    float *B = new_floats(c, (size_t)dirs * 2 * GH);
+    if (!W || !R || !B) {
+        free(W);
+        free(R);
+        free(B);
+        return "";
+    }
+    for (int d = 0; d < dirs; d++) {
+        const graph_param *wih = graph_p(c->g, n, d * np), *whh = graph_p(c->g, n, d * np + 1);
+        const graph_param *b = s->use_bias ? graph_p(c->g, n, d * np + 2) : NULL;
+        for (int k = 0; k < map->G; k++) {
+            int src = map->src[k];
+            float sg = map->sign[k];
+            float *wk = W + ((size_t)d * GH + (size_t)k * H) * D, *rk = R + ((size_t)d * GH + (size_t)k * H) * H;
+            float *bk = B + (size_t)d * 2 * GH + (size_t)k * H; /* Wb; Rb stays zero */
+            for (int j = 0; j < H; j++) {
+                if (src < 0) {
+                    bk[j] = 100.0f; /* sigmoid(100) is 1.0f: the reset gate is off */
+                    continue;
+                }
+                for (int i = 0; i < D; i++)
+                    wk[(size_t)j * D + i] = sg * wih->data[((size_t)src * H + j) * D + i];
+                for (int i = 0; i < H; i++)
+                    rk[(size_t)j * H + i] = sg * whh->data[((size_t)src * H + j) * H + i];
+                if (b)
+                    bk[j] = sg * b->data[(size_t)src * H + j];
+            }
+        }
+    }
+    int64_t wd[3] = {dirs, GH, D}, rd[3] = {dirs, GH, H}, bd[2] = {dirs, 2 * GH};
+    const char *wn = big_tensor(c, name(c, "%s.W", nm), wd, 3, W, W);
+    const char *rn = big_tensor(c, name(c, "%s.R", nm), rd, 3, R, R);
+    const char *bn = "";
+    if (need_b)
+        bn = big_tensor(c, name(c, "%s.B", nm), bd, 2, B, B);
+    else
+        free(B);
+    int64_t tnd[3] = {1, 0, 2};
+    const char *xt = transpose(c, in_val(c, n, 0), tnd, 3, name(c, "%s/time_major", nm));
+    const char *y = name(c, "%s/Y", nm), *yh = name(c, "%s/Y_h", nm);
+    const char *lens = masked(c, x) ? len32(c) : NULL; /* before the node: it adds a node */
+    node_begin(c, map->op, name(c, "%s/%s", nm, map->op));
+    node_in(c, xt);
+    node_in(c, wn);
+    node_in(c, rn);
+    node_in(c, bn);
+    if (lens)
+        node_in(c, lens);
+    node_out(c, y);
+    node_out(c, yh);
+    attr_int(c, "hidden_size", H);
+    attr_string(c, "direction", dirs == 2 ? "bidirectional" : "forward");
+    if (cell == 0)
+        attr_strings(c, "activations", s->nonlinearity == RNN_CELL_RELU ? "Relu" : "Tanh", dirs);
+    if (cell == 1 || cell == 2)
+        attr_int(c, "linear_before_reset", 0);
+    node_end(c);
+    int sum = dirs == 2 && s->merge == RNN_MERGE_SUM;
+    if (s->return_sequences) {
+        /* Y (T, dirs, N, H) -> (N, T, dirs, H) -> (N, T, dirs*H) or summed */
+        int64_t perm[4] = {2, 0, 1, 3}, flat[3] = {0, 0, -1};
+        const char *yt = transpose(c, y, perm, 4, name(c, "%s/batch_major", nm));
+        return sum ? reduce(c, "ReduceSum", yt, 2, 0, out) : reshape(c, yt, flat, 3, out);
+    }
+    /* Y_h (dirs, N, H) -> (N, dirs, H) -> (N, dirs*H) or summed */
+    int64_t perm[3] = {1, 0, 2}, flat[2] = {0, -1};
+    const char *ht = transpose(c, yh, perm, 3, name(c, "%s/last", nm));
+    return sum ? reduce(c, "ReduceSum", ht, 1, 0, out) : reshape(c, ht, flat, 2, out);
+}
+
+/* The table: one row per layer kind; a row without an exporter says why. */
+typedef struct {
+    onnx_export_fn fn;
+    const char *why_not;
+} onnx_row;
+
+static const onnx_row onnx_rows[OP_COUNT] = {
+    [OP_INPUT] = {ex_alias, NULL},
+    [OP_DENSE] = {ex_dense, NULL},
+    [OP_ACTIVATION] = {ex_alias, NULL},
+    [OP_DROPOUT] = {ex_alias, NULL},
+    [OP_BATCHNORM] = {ex_batchnorm, NULL},
+    [OP_FLATTEN] = {ex_flatten, NULL},
+    [OP_RESHAPE] = {ex_reshape, NULL},
+    [OP_ADD] = {ex_add, NULL},
+    [OP_CONCAT] = {ex_concat, NULL},
+    [OP_CONV1D] = {ex_conv, NULL},
+    [OP_CONV2D] = {ex_conv, NULL},
+    [OP_CONV3D] = {ex_conv, NULL},
+    [OP_MAXPOOL] = {ex_pool, NULL},
+    [OP_AVGPOOL] = {ex_pool, NULL},
+    [OP_GLOBAL_AVGPOOL] = {ex_global_avgpool, NULL},
+    [OP_TIME_AVGPOOL] = {ex_time_avgpool, NULL},
+    [OP_TIME_MAXPOOL] = {ex_time_maxpool, NULL},
+    [OP_EMBEDDING] = {ex_embedding, NULL},
+    [OP_RNN] = {ex_recurrent, NULL},
+    [OP_GRU] = {ex_recurrent, NULL},
+    [OP_LSTM] = {ex_recurrent, NULL},
+    [OP_SLICE] = {ex_slice, NULL},
+    [OP_SPLIT] = {ex_alias, NULL}, /* y = x; its pieces are slice nodes */
+    [OP_SUBTRACT] = {ex_binary, NULL},
+    [OP_MULTIPLY] = {ex_binary, NULL},
+    [OP_ABS] = {ex_abs, NULL},
+    [OP_SQUARE] = {ex_square, NULL},
+    [OP_L2NORMALIZE] = {ex_l2normalize, NULL},
+    [OP_GRAM] = {ex_gram, NULL},
+    [OP_LAYERNORM] = {ex_layernorm, NULL},
+    [OP_SCALAR_MIX] = {NULL, "no ONNX exporter has been written for it yet"},
+    [OP_WORD_CHARS] = {NULL, "no ONNX exporter has been written for it yet"},
+};
+
+const char *onnx_op_unsupported(int op)
+{
+    if (op < 0 || op >= OP_COUNT)
+        return "not a layer kind";
+    if (onnx_rows[op].fn)
+        return NULL;
+    return onnx_rows[op].why_not ? onnx_rows[op].why_not : "no ONNX exporter has been written for it";
+}
+
+/* ---- activations ---- */
+
+static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, const char *out)
+{
+    const char *nm = n->spec.name;
+    switch (n->spec.activation) {
+    case ACT_SIGMOID:
+        return op1(c, "Sigmoid", x, out);
+    case ACT_TANH:
+        return op1(c, "Tanh", x, out);
+    case ACT_RELU:
+        return op1(c, "Relu", x, out);
+    case ACT_LEAKY_RELU:
+    case ACT_ELU:
+        node_begin(c, n->spec.activation == ACT_ELU ? "Elu" : "LeakyRelu", out);
+        node_in(c, x);
+        node_out(c, out);
+        attr_float(c, "alpha", n->spec.alpha);
+        node_end(c);
+        return out;
+    case ACT_GELU:
+        if (c->opset >= 20)
+            return op1(c, "Gelu", x, out);
+        else {
+            /* the exact form dlc uses: 0.5 x (1 + erf(x / sqrt 2)) */
+            const char *a = op2(c, "Mul", x, scalar_f32(c, name(c, "%s/rsqrt2", nm), (float)M_SQRT1_2),
+                                name(c, "%s/scaled", nm));
+            const char *e = op1(c, "Erf", a, name(c, "%s/erf", nm));
+            const char *p = op2(c, "Add", e, scalar_f32(c, name(c, "%s/one", nm), 1.0f), name(c, "%s/erf1", nm));
+            const char *xp = op2(c, "Mul", x, p, name(c, "%s/xerf1", nm));
+            return op2(c, "Mul", xp, scalar_f32(c, name(c, "%s/half", nm), 0.5f), out);
+        }
+    case ACT_SOFTMAX:
+        node_begin(c, "Softmax", out);
+        node_in(c, x);
+        node_out(c, out);
+        attr_int(c, "axis", -1);
+        node_end(c);
+        return out;
+    case ACT_LINEAR:
+    case ACT_COUNT:
+        break;
+    }
+    return x;
+}
+
+/* ---- the graph's inputs and outputs ---- */
+
+static void value_info(onnx_pb *dst, int field, const char *nm, int dtype, const tensor_shape *s)
+{
+    onnx_pb vi = {0}, type = {0}, tt = {0}, shape = {0}, dim = {0};
+    onnx_pb_string(&dim, 2, "N");
+    onnx_pb_msg(&shape, 1, &dim);
+    for (int i = 0; i < s->ndim; i++) {
+        dim.len = 0;
+        onnx_pb_int(&dim, 1, s->d[i]);
+        onnx_pb_msg(&shape, 1, &dim);
+    }
+    onnx_pb_int(&tt, 1, dtype);
+    onnx_pb_msg(&tt, 2, &shape);
+    onnx_pb_msg(&type, 1, &tt);
+    onnx_pb_string(&vi, 1, nm);
+    onnx_pb_msg(&vi, 2, &type);
+    onnx_pb_msg(dst, field, &vi);
+    if (vi.failed || type.failed || tt.failed || shape.failed || dim.failed)
+        dst->failed = 1;
+    onnx_pb_free(&vi);
+    onnx_pb_free(&type);
+    onnx_pb_free(&tt);
+    onnx_pb_free(&shape);
+    onnx_pb_free(&dim);
+}
+
+/* 1 when the model input feeds only embeddings and is not normalized:
+ * it is token ids, given as int64 */
+static int input_is_ids(const onnx_ctx *c)
+{
+    const graph *g = c->g;
+    const data_norm *nm = &c->m->norm;
+    int used = 0;
+    for (size_t j = 0; j < nm->dim; j++)
+        if (nm->shift[j] != 0.0f || nm->scale[j] != 1.0f)
+            return 0;
+    for (int i = g->n_inputs; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++)
+            if (g->nodes[i].in[k] == 0) {
+                if (g->nodes[i].spec.op != OP_EMBEDDING)
+                    return 0;
+                used = 1;
+            }
+    return used;
+}
+
+/* The input, normalized and shaped as the model's first node takes it. */
+static void export_input(onnx_ctx *c, onnx_pb *io)
+{
+    model *m = c->m;
+    const tensor_shape *ds = &m->data_shape;
+    if (input_is_ids(c)) {
+        value_info(io, 11, "input_ids", ONNX_INT64, ds);
+        c->ids[0] = "input_ids";
+        c->val[0] = cast(c, "input_ids", ONNX_FLOAT, "input/float");
+        return;
+    }
+    value_info(io, 11, "input", ONNX_FLOAT, ds);
+    const char *v = "input";
+    int identity = 1;
+    for (size_t j = 0; j < m->norm.dim; j++)
+        identity &= m->norm.shift[j] == 0.0f && m->norm.scale[j] == 1.0f;
+    if (!identity) {
+        /* x' = (x - shift) * scale, constants in the data's shape */
+        int64_t dims[TENSOR_MAX_DIMS];
+        for (int i = 0; i < ds->ndim; i++)
+            dims[i] = ds->d[i];
+        const char *sh = big_tensor(c, "norm.shift", dims, ds->ndim, m->norm.shift, NULL);
+        const char *sc = big_tensor(c, "norm.scale", dims, ds->ndim, m->norm.scale, NULL);
+        v = op2(c, "Mul", op2(c, "Sub", v, sh, "input/centered"), sc, "input/normalized");
+    }
+    if (!tensor_shape_equal(ds, &m->input)) {
+        int64_t shape[TENSOR_MAX_DIMS + 1] = {0};
+        for (int i = 0; i < m->input.ndim; i++)
+            shape[1 + i] = m->input.d[i];
+        v = reshape(c, v, shape, m->input.ndim + 1, "input/reshaped");
+    }
+    c->val[0] = v;
+}
+
+/* Head h's outputs: "logits" and "probabilities" through its loss's link, or
+ * "output" (mse); with several heads "<head>.logits" and so on. */
+static void export_head(onnx_ctx *c, onnx_pb *io, int h)
+{
+    const model_head *mh = &c->m->heads[h];
+    graph_node *o = graph_output(c->g, h);
+    const char *v = c->val[o->id], *pre = c->m->n_heads > 1 ? mh->name : "", *dot = *pre ? "." : "";
+    int link = loss_get(mh->loss)->link;
+    if (link == ACT_LINEAR) {
+        const char *out = op1(c, "Identity", v, name(c, "%s%soutput", pre, dot));
+        value_info(io, 12, out, ONNX_FLOAT, &o->shape);
+        return;
+    }
+    const char *logits = op1(c, "Identity", v, name(c, "%s%slogits", pre, dot));
+    graph_node link_node = *o; /* the link as the activation of a copy of the output node */
+    link_node.spec.activation = (act_kind)link;
+    const char *probs = activation(c, &link_node, v, name(c, "%s%sprobabilities", pre, dot));
+    value_info(io, 12, logits, ONNX_FLOAT, &o->shape);
+    value_info(io, 12, probs, ONNX_FLOAT, &o->shape);
+}
+
+/* ---- writing ---- */
+
+static size_t big_header(const onnx_big *b, onnx_pb *h)
+{
+    h->len = 0;
+    tensor_header(h, b->name, ONNX_FLOAT, b->dims, b->ndim);
+    size_t raw = b->n * sizeof(float);
+    onnx_pb_tag(h, 9, PB_LEN);
+    onnx_pb_varint(h, raw);
+    return h->len + raw; /* the TensorProto's size */
+}
+
+static int ir_version(int opset)
+{
+    return opset <= 14 ? 7 : opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+}
+
+static void meta(onnx_pb *model_pb, const char *key, const char *value)
+{
+    onnx_pb e = {0};
+    onnx_pb_string(&e, 1, key);
+    onnx_pb_string(&e, 2, value);
+    onnx_pb_msg(model_pb, 14, &e);
+    if (e.failed)
+        model_pb->failed = 1;
+    onnx_pb_free(&e);
+}
+
+/* The model's fields but the graph, the graph's fields but its weights,
+ * then the weights streamed: graph length = its small part + every weight
+ * TensorProto, known before a byte is written. */
+static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, const onnx_export_opts *o)
+{
+    model *m = c->m;
+    dlc_status st = DLC_OK;
+    onnx_pb head = {0}, graph_small = {0}, h = {0}, opset = {0};
+    dlc_buf classes = {0}, vocab = {0}, shape = {0}, doc = {0}, heads = {0};
+    io_atomic a = {0};
+
+    onnx_pb_int(&head, 1, ir_version(c->opset));
+    onnx_pb_string(&head, 2, "dlc");
+    onnx_pb_string(&head, 3, o->producer_version ? o->producer_version : "");
+    onnx_pb_int(&opset, 2, c->opset);
+    onnx_pb_msg(&head, 8, &opset);
+    dlc_buf_printf(&doc, "exported by dlc%s%s", o->source ? " from " : "", o->source ? o->source : "");
+    json_write_strings(&classes, &m->heads[0].classes);
+    json_write_strings(&vocab, &m->vocab);
+    model_heads_json(&heads, m);
+    dlc_buf_printf(&shape, "[");
+    for (int i = 0; i < m->data_shape.ndim; i++)
+        dlc_buf_printf(&shape, i ? ",%d" : "%d", m->data_shape.d[i]);
+    dlc_buf_printf(&shape, "]");
+    if (doc.failed || classes.failed || vocab.failed || shape.failed || heads.failed) {
+        st = DLC_NOMEM(c->err);
+        goto cleanup;
+    }
+    onnx_pb_string(&head, 6, doc.s);
+    meta(&head, "classes", classes.s);
+    if (m->vocab.n > 0)
+        meta(&head, "vocab", vocab.s);
+    meta(&head, "loss", loss_names[m->heads[0].loss]);
+    meta(&head, "heads", heads.s);
+    meta(&head, "input_shape", shape.s);
+    if (m->config_yaml)
+        meta(&head, "dlc_config", m->config_yaml);
+
+    onnx_pb_raw(&graph_small, c->nodes.p, c->nodes.len);
+    onnx_pb_string(&graph_small, 2, c->m->g->nodes[graph_output(c->g, 0)->id].spec.name);
+    onnx_pb_raw(&graph_small, c->small.p, c->small.len);
+    onnx_pb_raw(&graph_small, io->p, io->len);
+    if (head.failed || graph_small.failed || opset.failed) {
+        st = DLC_NOMEM(c->err);
+        goto cleanup;
+    }
+    size_t glen = graph_small.len;
+    for (int i = 0; i < c->n_big; i++)
+        glen += onnx_pb_len_field(5, big_header(&c->big[i], &h));
+    if (head.len + onnx_pb_len_field(7, glen) > (size_t)INT32_MAX) {
+        /* protobuf's own limit; ONNX's way past it (external data files) is not written */
+        st = dlc_fail(c->err, DLC_EINPUT, "%s: the model takes %.2f GB, and an ONNX file holds at most 2 GB",
+                      path, (double)glen / 1e9);
+        goto cleanup;
+    }
+    onnx_pb_tag(&head, 7, PB_LEN);
+    onnx_pb_varint(&head, glen);
+    if (head.failed || h.failed) {
+        st = DLC_NOMEM(c->err);
+        goto cleanup;
+    }
+
+    if ((st = io_atomic_begin(&a, path, c->err)) != DLC_OK)
+        goto cleanup;
+    int ok = fwrite(head.p, 1, head.len, a.f) == head.len &&
+             fwrite(graph_small.p, 1, graph_small.len, a.f) == graph_small.len;
+    for (int i = 0; i < c->n_big && ok; i++) {
+        const onnx_big *b = &c->big[i];
+        onnx_pb f = {0};
+        size_t tlen = big_header(b, &h);
+        onnx_pb_tag(&f, 5, PB_LEN);
+        onnx_pb_varint(&f, tlen);
+        ok = !f.failed && !h.failed && fwrite(f.p, 1, f.len, a.f) == f.len &&
+             fwrite(h.p, 1, h.len, a.f) == h.len && fwrite(b->data, sizeof(float), b->n, a.f) == b->n;
+        onnx_pb_free(&f);
+    }
+    if (!ok) {
+        st = dlc_fail(c->err, DLC_EIO, "%s: write failed", path);
+        goto cleanup;
+    }
+    st = io_atomic_commit(&a, c->err);
+cleanup:
+    io_atomic_abort(&a);
+    onnx_pb_free(&head);
+    onnx_pb_free(&graph_small);
+    onnx_pb_free(&h);
+    onnx_pb_free(&opset);
+    dlc_buf_free(&classes);
+    dlc_buf_free(&vocab);
+    dlc_buf_free(&shape);
+    dlc_buf_free(&doc);
+    dlc_buf_free(&heads);
+    return st;
+}
+
+/* The value name of a layer's output: its own name, unless that is one of
+ * the graph's input or output names. */
+static const char *layer_value(onnx_ctx *c, const graph_node *n, const char *suffix)
+{
+    int clash = 0;
+    for (int i = 0; reserved[i]; i++)
+        clash |= strcmp(n->spec.name, reserved[i]) == 0;
+    return name(c, "%s%s%s", n->spec.name, clash ? "/out" : "", suffix);
+}
+
+dlc_status onnx_export(model *m, const char *path, const onnx_export_opts *opts, dlc_error *err)
+{
+    graph *g = m->g;
+    char label[256];
+    if (opts->opset < ONNX_OPSET_MIN || opts->opset > ONNX_OPSET_MAX)
+        return dlc_fail(err, DLC_EINPUT, "--opset %d: dlc writes opsets %d to %d", opts->opset,
+                        ONNX_OPSET_MIN, ONNX_OPSET_MAX);
+    for (int i = g->n_inputs; i < g->n_nodes; i++) {
+        const char *why = onnx_op_unsupported(g->nodes[i].spec.op);
+        if (!why && g->nodes[i].spec.reverse && !g->nodes[i].spec.bidirectional)
+            why = "a reverse recurrent layer is not exported yet";
+        if (why)
+            return dlc_fail(err, DLC_EINPUT, "%s cannot be exported to ONNX: %s",
+                            graph_node_label(&g->nodes[i], label, sizeof label), why);
+    }
+    onnx_ctx c = {.m = m, .g = g, .opset = opts->opset, .err = err};
+    onnx_pb io = {0};
+    c.val = calloc((size_t)g->n_nodes, sizeof *c.val);
+    c.ids = calloc((size_t)g->n_nodes, sizeof *c.ids);
+    c.param_done = calloc((size_t)g->n_params + 1, 1);
+    if (!c.val || !c.ids || !c.param_done) {
+        fail_nomem(&c);
+        goto cleanup;
+    }
+    export_input(&c, &io);
+    for (int i = g->n_inputs; i < g->n_nodes && !c.st; i++) {
+        graph_node *n = &g->nodes[i];
+        int act = n->spec.activation != ACT_LINEAR;
+        const char *want = layer_value(&c, n, act ? "/pre" : "");
+        const char *v = onnx_rows[n->spec.op].fn(&c, n, want);
+        if (act)
+            v = activation(&c, n, v, layer_value(&c, n, ""));
+        c.val[i] = v;
+    }
+    for (int h = 0; h < m->n_heads; h++)
+        export_head(&c, &io, h);
+    if (io.failed)
+        fail_nomem(&c);
+    if (!c.st)
+        c.st = write_model(&c, &io, path, opts);
+cleanup:;
+    dlc_status st = c.st;
+    for (int i = 0; i < c.n_big; i++)
+        free(c.big[i].owned);
+    free(c.big);
+    free(c.val);
+    free(c.ids);
+    free(c.param_done);
+    onnx_pb_free(&c.nodes);
+    onnx_pb_free(&c.small);
+    onnx_pb_free(&c.cur);
+    onnx_pb_free(&c.attr);
+    onnx_pb_free(&io);
+    dlc_strlist_clear(&c.names);
+    return st;
+}

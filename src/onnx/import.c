@@ -1,0 +1,1174 @@
+/* import.c - an ONNX model made of ops dlc has, as a dlc model: the layers
+ * of a config (YAML) and their weights (see onnx.h, onnx_import).
+ *
+ * The graph is walked in its (topological) order.  Each ONNX value becomes
+ * one of: a dlc layer's output, a constant (initializer, Constant), a shape
+ * computation or a tensor of zeros made from one (what PyTorch writes for a
+ * recurrent layer's initial state, which dlc starts from zeros anyway), or a
+ * view of a recurrent layer (its input made time-major, its Y or Y_h).  Ops
+ * map to layers: Conv -> conv1d/2d/3d, Gemm and MatMul (+ Add of a constant)
+ * -> dense, MaxPool/AveragePool, GlobalAveragePool (+ Flatten), BatchNormalization,
+ * Relu/Sigmoid/Tanh/LeakyRelu/Elu/Softmax (folded into the layer before when
+ * it is the only consumer), Add/Sum, Concat, Flatten, Reshape, Dropout,
+ * Gather of a table -> embedding, LSTM/GRU/RNN -> lstm/gru/rnn with the gate
+ * order and signs export.c writes, undone.  A leading Sub and Mul by
+ * constants on the input (dlc's own exports) become the normalization.
+ * Anything else is refused, listing every op dlc lacks. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/io.h"
+#include "onnx.h"
+
+#define IMP_MAX_LAYERS 4096
+
+typedef enum { V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC } vkind;
+
+typedef struct {
+    const char *name;           /* the ONNX value (borrowed from the model) */
+    vkind kind;
+    int layer;                  /* -1: the model input */
+    const onnx_tensor *c;       /* V_CONST */
+    int tr;                     /* V_CONST: the matrix c transposed */
+    int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
+    int uses;
+} ival;
+
+typedef struct {
+    char name[GRAPH_NAME_MAX];
+    char type[16];
+    int n_in;
+    int in[GRAPH_MAX_INPUTS];   /* layer ids, -1 the input */
+    act_kind act;
+    float alpha;
+    dlc_buf keys;               /* ", key: value" of the type's keys */
+    int seq_used, last_used;    /* recurrent: Y or Y_h consumed */
+} ilayer;
+
+typedef struct {
+    int layer;
+    char local[32];             /* "weight", "bias", ... */
+    float *v;                   /* owned */
+    size_t n;
+} iweight;
+
+typedef struct {
+    const onnx_model *m;
+    dlc_error *err;
+    const char *path;
+    ival *v;
+    int nv;
+    ilayer *l;
+    int nl;
+    iweight *w;
+    int nw, capw;
+    float *shift, *scale;       /* a normalization found in the graph (owned) */
+    size_t norm_n;
+    tensor_shape in;            /* the model input, per sample */
+} imp;
+
+static const char *const supported[] = {
+    "Conv", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Softmax", "MaxPool", "AveragePool",
+    "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
+    "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
+    "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
+    "Gelu", NULL,
+};
+
+static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return dlc_fail(k->err, DLC_EINPUT, "%s: node '%s' (%s): %s", k->path, n->name ? n->name : n->out[0],
+                    n->op, msg);
+}
+
+/* ---- values ---- */
+
+static ival *val(imp *k, const char *name)
+{
+    for (int i = k->nv - 1; i >= 0; i--)
+        if (strcmp(k->v[i].name, name) == 0)
+            return &k->v[i];
+    return NULL;
+}
+
+static ival *new_val(imp *k, const char *name, vkind kind, int layer)
+{
+    ival *x = &k->v[k->nv++];
+    memset(x, 0, sizeof *x);
+    x->name = name;
+    x->kind = kind;
+    x->layer = layer;
+    return x;
+}
+
+/* A constant input (initializer or Constant), or NULL. */
+static const onnx_tensor *cst(imp *k, const onnx_node *n, int i)
+{
+    if (i >= n->n_in || !n->in[i][0])
+        return NULL;
+    ival *x = val(k, n->in[i]);
+    return x && x->kind == V_CONST && !x->tr ? x->c : NULL; /* a transposed one: only dense reads it */
+}
+
+/* ---- layers and weights ---- */
+
+/* A layer name from an ONNX value name: letters, digits and '_' kept,
+ * others '_', leading '_' dropped, unique. */
+static void layer_name(imp *k, const char *from, char *out)
+{
+    char base[GRAPH_NAME_MAX - 8];
+    size_t j = 0;
+    for (const char *p = from; *p && j + 1 < sizeof base; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        if (!ok && (j == 0 || base[j - 1] == '_'))
+            continue;
+        base[j++] = ok ? c : '_';
+    }
+    while (j > 0 && base[j - 1] == '_')
+        j--;
+    base[j] = '\0';
+    if (j == 0 || strcmp(base, "input") == 0)
+        snprintf(base, sizeof base, "layer");
+    snprintf(out, GRAPH_NAME_MAX, "%s", base);
+    for (int n = 2;; n++) {
+        int clash = 0;
+        for (int i = 0; i < k->nl; i++)
+            clash |= strcmp(k->l[i].name, out) == 0;
+        if (!clash)
+            return;
+        snprintf(out, GRAPH_NAME_MAX, "%.48s_%d", base, n);
+    }
+}
+
+static int add_layer(imp *k, const char *type, const char *value, const int *in, int n_in)
+{
+    if (k->nl >= IMP_MAX_LAYERS)
+        return -1;
+    ilayer *L = &k->l[k->nl];
+    memset(L, 0, sizeof *L);
+    layer_name(k, value, L->name);
+    snprintf(L->type, sizeof L->type, "%s", type);
+    L->n_in = n_in;
+    memcpy(L->in, in, sizeof(int) * (size_t)n_in);
+    L->act = ACT_LINEAR;
+    L->alpha = 0.01f;
+    return k->nl++;
+}
+
+static dlc_status add_weight(imp *k, int layer, const char *local, float *v, size_t n)
+{
+    if (!v)
+        return DLC_NOMEM(k->err);
+    if (k->nw == k->capw) {
+        int cap = k->capw ? 2 * k->capw : 64;
+        iweight *w = realloc(k->w, sizeof *w * (size_t)cap);
+        if (!w) {
+            free(v);
+            return DLC_NOMEM(k->err);
+        }
+        k->w = w;
+        k->capw = cap;
+    }
+    iweight *w = &k->w[k->nw++];
+    w->layer = layer;
+    snprintf(w->local, sizeof w->local, "%s", local);
+    w->v = v;
+    w->n = n;
+    return DLC_OK;
+}
+
+static float *copy_floats(const onnx_tensor *t)
+{
+    float *v = malloc(sizeof *v * (t->n ? t->n : 1));
+    for (size_t i = 0; v && i < t->n; i++)
+        v[i] = t->f ? t->f[i] : (float)t->i[i];
+    return v;
+}
+
+/* The layer input a value stands for (a layer, or -1 the model input). */
+static dlc_status layer_in(imp *k, const onnx_node *n, int i, int *layer)
+{
+    ival *x = i < n->n_in ? val(k, n->in[i]) : NULL;
+    if (!x || x->kind != V_LAYER)
+        return fail_at(k, n, "input %d ('%s') is not a tensor dlc computes (a constant, a shape, or "
+                             "a recurrent layer's state used in a way dlc's layers have no form for)",
+                       i, i < n->n_in ? n->in[i] : "");
+    *layer = x->layer;
+    return DLC_OK;
+}
+
+static void keyf(imp *k, int layer, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void keyf(imp *k, int layer, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    dlc_buf_printf(&k->l[layer].keys, ", %s", buf);
+}
+
+static void key_list(imp *k, int layer, const char *key, const int64_t *v, int n)
+{
+    dlc_buf *b = &k->l[layer].keys;
+    dlc_buf_printf(b, ", %s: [", key);
+    for (int i = 0; i < n; i++)
+        dlc_buf_printf(b, i ? ", %lld" : "%lld", (long long)v[i]);
+    dlc_buf_printf(b, "]");
+}
+
+static dlc_status config_text(imp *k, const tensor_shape *in, int out, const char *loss, int text_ids,
+                              int normalized, const char *name, dlc_buf *y);
+
+/* The per-sample output shape of layer id (-1: the input), by building the
+ * layers so far as dlc would. */
+static dlc_status layer_shape(imp *k, int id, tensor_shape *s)
+{
+    if (id < 0) {
+        *s = k->in;
+        return DLC_OK;
+    }
+    dlc_buf y = {0};
+    dlc_config cfg;
+    graph *g = NULL;
+    int nl = k->nl;
+    k->nl = id + 1;
+    dlc_status st = config_text(k, &k->in, id, "softmax_cross_entropy", 0, 0, "shape", &y);
+    k->nl = nl;
+    if (st == DLC_OK && (st = config_load_string(&cfg, "imported config", y.s, y.len, NULL, 0, k->err)) == DLC_OK) {
+        if ((st = graph_build(&g, &k->in, cfg.layers, id + 1, NULL, 0, 1, k->err)) == DLC_OK)
+            *s = g->nodes[g->n_nodes - 1].shape;
+        graph_free(g);
+        config_free(&cfg);
+    }
+    dlc_buf_free(&y);
+    return st;
+}
+
+/* ---- op converters ---- */
+
+/* kernel, stride and padding keys from a Conv or pool node */
+static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64_t *kernel, int nsp)
+{
+    const onnx_attr *st = onnx_attr_get(n, "strides"), *pd = onnx_attr_get(n, "pads"),
+                    *dl = onnx_attr_get(n, "dilations");
+    const onnx_attr *ap = onnx_attr_get(n, "auto_pad");
+    const char *auto_pad = ap && ap->s ? ap->s : "NOTSET";
+    for (int i = 0; dl && i < dl->n_ints; i++)
+        if (dl->ints[i] != 1)
+            return fail_at(k, n, "dilations are not 1 (dlc's windows are dense)");
+    if (onnx_attr_get(n, "ceil_mode") && onnx_attr_get(n, "ceil_mode")->i)
+        return fail_at(k, n, "ceil_mode=1 (dlc rounds the output size down)");
+    int64_t s[3], p[3];
+    for (int i = 0; i < nsp; i++) {
+        s[i] = st && i < st->n_ints ? st->ints[i] : 1;
+        p[i] = 0;
+    }
+    key_list(k, layer, "kernel", kernel, nsp);
+    key_list(k, layer, "stride", s, nsp);
+    if (!strcmp(auto_pad, "SAME_UPPER")) {
+        keyf(k, layer, "padding: same");
+        return DLC_OK;
+    }
+    if (strcmp(auto_pad, "NOTSET") != 0 && strcmp(auto_pad, "VALID") != 0)
+        return fail_at(k, n, "auto_pad %s (dlc's `same` pads the odd one after, SAME_UPPER)", auto_pad);
+    if (pd && !strcmp(auto_pad, "NOTSET")) {
+        if (pd->n_ints != 2 * nsp)
+            return fail_at(k, n, "pads has %d values for %d spatial axes", pd->n_ints, nsp);
+        int sym = 1, same = 1;
+        for (int i = 0; i < nsp; i++) {
+            sym &= pd->ints[i] == pd->ints[nsp + i];
+            p[i] = pd->ints[i];
+        }
+        if (!sym) { /* dlc's `same` (the odd one after) on this input's size? */
+            tensor_shape x;
+            dlc_status e = layer_shape(k, k->l[layer].in[0], &x);
+            if (e)
+                return e;
+            for (int i = 0; i < nsp; i++) {
+                int64_t nin = x.d[x.ndim - nsp + i], out = (nin + s[i] - 1) / s[i];
+                int64_t total = (out - 1) * s[i] + kernel[i] - nin;
+                total = total < 0 ? 0 : total;
+                same &= pd->ints[i] == total / 2 && pd->ints[nsp + i] == total - total / 2;
+            }
+            if (!same)
+                return fail_at(k, n, "asymmetric pads other than `same` (dlc pads both sides of an axis "
+                                     "alike, or as `same` does: the odd one after)");
+            keyf(k, layer, "padding: same");
+            return DLC_OK;
+        }
+    }
+    key_list(k, layer, "padding", p, nsp);
+    return DLC_OK;
+}
+
+static dlc_status op_conv(imp *k, const onnx_node *n)
+{
+    const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
+        return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
+    if (onnx_attr_get(n, "group") && onnx_attr_get(n, "group")->i != 1)
+        return fail_at(k, n, "group is not 1 (dlc's convolutions are dense over channels)");
+    int nsp = W->ndim - 2;
+    const char *type = nsp == 1 ? "conv1d" : nsp == 2 ? "conv2d" : "conv3d";
+    int L = add_layer(k, type, n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "filters: %lld", (long long)W->dims[0]);
+    if ((st = window_keys(k, n, L, W->dims + 2, nsp)))
+        return st;
+    keyf(k, L, "use_bias: %s", B ? "true" : "false");
+    if ((st = add_weight(k, L, "weight", copy_floats(W), W->n)))
+        return st;
+    if (B && (st = add_weight(k, L, "bias", copy_floats(B), B->n)))
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_pool(imp *k, const onnx_node *n)
+{
+    int avg = !strcmp(n->op, "AveragePool"), in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    const onnx_attr *ks = onnx_attr_get(n, "kernel_shape");
+    if (!ks || ks->n_ints < 1 || ks->n_ints > 3)
+        return fail_at(k, n, "kernel_shape is missing or not 1 to 3 axes");
+    const onnx_attr *cip = onnx_attr_get(n, "count_include_pad");
+    if (n->n_out > 1 && n->out[1][0])
+        return fail_at(k, n, "the Indices output (dlc's max pooling has none)");
+    int L = add_layer(k, avg ? "avgpool" : "maxpool", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    if ((st = window_keys(k, n, L, ks->ints, ks->n_ints)))
+        return st;
+    if (avg) /* ONNX's default is 0, PyTorch's and dlc's 1 */
+        keyf(k, L, "count_include_pad: %s", cip && cip->i ? "true" : "false");
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_simple(imp *k, const onnx_node *n, const char *type)
+{
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    int L = add_layer(k, type, n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    new_val(k, n->out[0], V_LAYER, L)->flat = !strcmp(type, "global_avgpool");
+    return DLC_OK;
+}
+
+static dlc_status op_flatten(imp *k, const onnx_node *n)
+{
+    const onnx_attr *ax = onnx_attr_get(n, "axis");
+    if (ax && ax->i != 1)
+        return fail_at(k, n, "axis %lld (dlc flattens everything but the batch axis)", (long long)ax->i);
+    ival *x = val(k, n->in[0]);
+    if (x && x->kind == V_LAYER && x->flat) { /* (N, C, 1, 1) -> (N, C): dlc's is (C) already */
+        if (x->uses == 1) { /* the pool takes the flat value's name */
+            char renamed[GRAPH_NAME_MAX];
+            k->l[x->layer].name[0] = '\0';
+            layer_name(k, n->out[0], renamed);
+            snprintf(k->l[x->layer].name, sizeof k->l[x->layer].name, "%s", renamed);
+        }
+        ival *y = new_val(k, n->out[0], V_LAYER, x->layer);
+        y->flat = 0;
+        return DLC_OK;
+    }
+    return op_simple(k, n, "flatten");
+}
+
+static dlc_status op_reshape(imp *k, const onnx_node *n)
+{
+    const onnx_tensor *s = cst(k, n, 1);
+    ival *x = val(k, n->in[0]);
+    if (!s || !s->i || s->n < 2)
+        return fail_at(k, n, "the shape is not a constant keeping the batch axis (a shape computed "
+                             "from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)");
+    if (s->i[0] != 0 && s->i[0] != -1)
+        return fail_at(k, n, "the shape fixes the batch axis at %lld", (long long)s->i[0]);
+    if (x && x->kind == V_LAYER && x->flat && s->n == 2) {
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    for (size_t i = 1; i < s->n; i++)
+        if (s->i[i] == 0 || s->i[i] < -1)
+            return fail_at(k, n, "a 0 (copy a dim) in the shape");
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    int L = add_layer(k, "reshape", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    key_list(k, L, "shape", s->i + 1, (int)s->n - 1);
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* Gemm and MatMul: dense with W (OUT, IN) */
+static dlc_status op_dense(imp *k, const onnx_node *n)
+{
+    int gemm = !strcmp(n->op, "Gemm"), in;
+    ival *bv = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    const onnx_tensor *B = bv && bv->kind == V_CONST ? bv->c : NULL, *C = gemm ? cst(k, n, 2) : NULL;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    if (!B || !B->f || B->ndim != 2)
+        return fail_at(k, n, "the weight is not a constant matrix (dlc's dense has one)");
+    int tb = gemm && onnx_attr_get(n, "transB") ? (int)onnx_attr_get(n, "transB")->i : 0;
+    tb ^= bv->tr;
+    if (gemm && onnx_attr_get(n, "transA") && onnx_attr_get(n, "transA")->i)
+        return fail_at(k, n, "transA=1");
+    float alpha = gemm && onnx_attr_get(n, "alpha") ? onnx_attr_get(n, "alpha")->f : 1.0f;
+    float beta = gemm && onnx_attr_get(n, "beta") ? onnx_attr_get(n, "beta")->f : 1.0f;
+    int OUT = (int)B->dims[tb ? 0 : 1], IN = (int)B->dims[tb ? 1 : 0];
+    if (C && C->n != (size_t)OUT && C->n != 1)
+        return fail_at(k, n, "a bias that is not one value per output unit");
+    int L = add_layer(k, "dense", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    float *w = malloc(sizeof *w * (size_t)OUT * IN);
+    for (int o = 0; w && o < OUT; o++)
+        for (int i = 0; i < IN; i++)
+            w[(size_t)o * IN + i] = alpha * (tb ? B->f[(size_t)o * IN + i] : B->f[(size_t)i * OUT + o]);
+    keyf(k, L, "units: %d", OUT);
+    keyf(k, L, "use_bias: %s", C ? "true" : "false");
+    if ((st = add_weight(k, L, "weight", w, (size_t)OUT * IN)))
+        return st;
+    if (C) {
+        float *b = malloc(sizeof *b * (size_t)OUT);
+        for (int o = 0; b && o < OUT; o++)
+            b[o] = beta * (C->n == 1 ? C->f[0] : C->f[o]);
+        if ((st = add_weight(k, L, "bias", b, (size_t)OUT)))
+            return st;
+    }
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* Add: of layers (a residual sum), or of a constant to a MatMul's dense
+ * without a bias (MatMul + Add, as exporters write a linear layer) */
+static dlc_status op_add(imp *k, const onnx_node *n)
+{
+    for (int c = 0; c < 2 && !strcmp(n->op, "Add"); c++) {
+        const onnx_tensor *b = cst(k, n, c);
+        ival *x = val(k, n->in[1 - c]);
+        if (!b)
+            continue;
+        if (!x || x->kind != V_LAYER || x->layer < 0 || strcmp(k->l[x->layer].type, "dense") != 0 ||
+            strstr(k->l[x->layer].keys.s, "use_bias: false") == NULL || x->uses != 1)
+            return fail_at(k, n, "adds a constant to something other than a linear layer's product");
+        ilayer *L = &k->l[x->layer];
+        char *at = strstr(L->keys.s, "use_bias: false");
+        memcpy(at, "use_bias: true ", 15); /* same length: the buffer stays valid */
+        dlc_status st = add_weight(k, x->layer, "bias", copy_floats(b), b->n);
+        if (st)
+            return st;
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    int in[GRAPH_MAX_INPUTS];
+    if (n->n_in < 2 || n->n_in > GRAPH_MAX_INPUTS)
+        return fail_at(k, n, "%d inputs (dlc's add takes 2 to %d)", n->n_in, GRAPH_MAX_INPUTS);
+    for (int i = 0; i < n->n_in; i++) {
+        dlc_status st = layer_in(k, n, i, &in[i]);
+        if (st)
+            return st;
+    }
+    int L = add_layer(k, "add", n->out[0], in, n->n_in);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_concat(imp *k, const onnx_node *n)
+{
+    int in[GRAPH_MAX_INPUTS], shapes = 1;
+    for (int i = 0; i < n->n_in; i++) {
+        ival *x = val(k, n->in[i]);
+        shapes &= x && (x->kind == V_SHAPE || x->kind == V_CONST);
+    }
+    if (shapes) { /* a shape computation */
+        new_val(k, n->out[0], V_SHAPE, -1);
+        return DLC_OK;
+    }
+    const onnx_attr *ax = onnx_attr_get(n, "axis");
+    if (!ax || ax->i < 1)
+        return fail_at(k, n, "axis %lld (dlc concatenates along an axis of the sample, >= 1)",
+                       ax ? (long long)ax->i : 0LL);
+    if (n->n_in < 2 || n->n_in > GRAPH_MAX_INPUTS)
+        return fail_at(k, n, "%d inputs", n->n_in);
+    for (int i = 0; i < n->n_in; i++) {
+        dlc_status st = layer_in(k, n, i, &in[i]);
+        if (st)
+            return st;
+    }
+    int L = add_layer(k, "concat", n->out[0], in, n->n_in);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "axis: %lld", (long long)ax->i - 1);
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_batchnorm(imp *k, const onnx_node *n)
+{
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    const onnx_tensor *t[4];
+    for (int i = 0; i < 4; i++)
+        if (!(t[i] = cst(k, n, 1 + i)) || !t[i]->f)
+            return fail_at(k, n, "a statistic or scale is not a constant");
+    int L = add_layer(k, "batchnorm", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    const onnx_attr *e = onnx_attr_get(n, "epsilon"), *mo = onnx_attr_get(n, "momentum");
+    keyf(k, L, "eps: %.9g", e ? e->f : 1e-5f);
+    keyf(k, L, "momentum: %.9g", mo ? mo->f : 0.9f);
+    static const char *const names[4] = {"gamma", "beta", "running_mean", "running_var"};
+    for (int i = 0; i < 4; i++)
+        if ((st = add_weight(k, L, names[i], copy_floats(t[i]), t[i]->n)))
+            return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_activation(imp *k, const onnx_node *n)
+{
+    act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
+                 : !strcmp(n->op, "Sigmoid") ? ACT_SIGMOID
+                 : !strcmp(n->op, "Tanh")    ? ACT_TANH
+                 : !strcmp(n->op, "LeakyRelu") ? ACT_LEAKY_RELU
+                 : !strcmp(n->op, "Elu")     ? ACT_ELU
+                 : !strcmp(n->op, "Gelu")    ? ACT_GELU
+                                             : ACT_SOFTMAX;
+    const onnx_attr *al = onnx_attr_get(n, "alpha");
+    float alpha = al ? al->f : a == ACT_ELU ? 1.0f : 0.01f;
+    const onnx_attr *approx = onnx_attr_get(n, "approximate");
+    if (a == ACT_GELU && approx && approx->s && strcmp(approx->s, "none") != 0)
+        return fail_at(k, n, "the tanh approximation of gelu (dlc's is the exact erf form)");
+    if (a == ACT_SOFTMAX) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if (ax && ax->i != -1)
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis; only -1 is "
+                                 "read as that)", (long long)ax->i);
+    }
+    ival *x = val(k, n->in[0]);
+    if (x && x->kind == V_LAYER && x->layer >= 0 && x->uses == 1 && k->l[x->layer].act == ACT_LINEAR) {
+        /* the only consumer: the layer before takes the activation and this value's name */
+        ilayer *L = &k->l[x->layer];
+        L->act = a;
+        L->alpha = alpha;
+        L->name[0] = '\0'; /* its old name is free again */
+        char renamed[GRAPH_NAME_MAX];
+        layer_name(k, n->out[0], renamed);
+        snprintf(L->name, sizeof L->name, "%s", renamed);
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    int L = add_layer(k, "activation", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    k->l[L].act = a;
+    k->l[L].alpha = alpha;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+static dlc_status op_gather(imp *k, const onnx_node *n)
+{
+    ival *data = val(k, n->in[0]), *idx = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    const onnx_attr *ax = onnx_attr_get(n, "axis");
+    int64_t axis = ax ? ax->i : 0;
+    if (data && (data->kind == V_SHAPE || (data->kind == V_CONST && idx && idx->kind == V_CONST))) {
+        new_val(k, n->out[0], V_SHAPE, -1); /* an entry of a shape */
+        return DLC_OK;
+    }
+    const onnx_tensor *sel = cst(k, n, 1);
+    if (data && data->kind == V_RNN_YH && axis == 0 && sel && sel->i && sel->n == 1 &&
+        (sel->i[0] == 0 || sel->i[0] == -1)) {
+        /* h[-1] of a one-direction layer: its last state */
+        ilayer *L = &k->l[data->layer];
+        if (strstr(L->keys.s, "bidirectional: true"))
+            return fail_at(k, n, "one direction's state of a bidirectional layer (dlc gives both, joined)");
+        L->last_used = 1;
+        new_val(k, n->out[0], V_LAYER, data->layer);
+        return DLC_OK;
+    }
+    const onnx_tensor *table = cst(k, n, 0);
+    if (!table || !table->f || table->ndim != 2 || axis != 0)
+        return fail_at(k, n, "not a lookup of rows in a constant matrix (dlc's embedding)");
+    int in;
+    dlc_status st = layer_in(k, n, 1, &in);
+    if (st)
+        return st;
+    int L = add_layer(k, "embedding", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "vocab: %lld", (long long)table->dims[0]);
+    keyf(k, L, "units: %lld", (long long)table->dims[1]);
+    keyf(k, L, "pad_id: -1"); /* every id is a token: no masking the source model did not do */
+    if ((st = add_weight(k, L, "weight", copy_floats(table), table->n)))
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R, const onnx_tensor *B, int d,
+                      float *wih, float *whh, float *b)
+{
+    /* dlc's gate g is ONNX's gate src[g] times sign[g]: LSTM i,o,f,c -> i,f,g,o;
+     * GRU z,r,h -> r, u = -z (dlc's h = u c~ + (1 - u) h_prev), c */
+    static const int lstm_src[4] = {0, 2, 3, 1}, gru_src[3] = {1, 0, 2}, rnn_src[1] = {0};
+    static const float lstm_sign[4] = {1, 1, 1, 1}, gru_sign[3] = {1, -1, 1}, rnn_sign[1] = {1};
+    int lstm = !strcmp(op, "LSTM"), gru = !strcmp(op, "GRU"), G = lstm ? 4 : gru ? 3 : 1;
+    const int *src = lstm ? lstm_src : gru ? gru_src : rnn_src;
+    const float *sign = lstm ? lstm_sign : gru ? gru_sign : rnn_sign;
+    int H = (int)R->dims[2], D = (int)W->dims[2];
+    size_t GH = (size_t)G * H;
+    for (int g = 0; g < G; g++)
+        for (int j = 0; j < H; j++) {
+            size_t row = (size_t)d * GH + (size_t)src[g] * H + j, to = (size_t)g * H + j;
+            for (int i = 0; i < D; i++)
+                wih[to * D + i] = sign[g] * W->f[row * D + i];
+            for (int i = 0; i < H; i++)
+                whh[to * H + i] = sign[g] * R->f[row * H + i];
+            /* one bias per gate: Wb + Rb (for the GRU, exact with linear_before_reset=0) */
+            b[to] = B ? sign[g] * (B->f[(size_t)d * 2 * GH + (size_t)src[g] * H + j] +
+                                   B->f[(size_t)d * 2 * GH + GH + (size_t)src[g] * H + j])
+                      : 0.0f;
+        }
+}
+
+static dlc_status op_recurrent(imp *k, const onnx_node *n)
+{
+    int lstm = !strcmp(n->op, "LSTM"), gru = !strcmp(n->op, "GRU");
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *lay = onnx_attr_get(n, "layout");
+    int layout = lay ? (int)lay->i : 0;
+    if (!x || !((layout == 0 && x->kind == V_TIME_MAJOR) || (layout == 1 && x->kind == V_LAYER)))
+        return fail_at(k, n, "its input is not a batch-first tensor made time-major by Transpose "
+                             "(perm 1, 0, 2), nor batch-first with layout=1");
+    const onnx_tensor *W = cst(k, n, 1), *R = cst(k, n, 2), *B = cst(k, n, 3);
+    if (!W || !R || !W->f || !R->f || W->ndim != 3 || R->ndim != 3)
+        return fail_at(k, n, "W and R are not constants");
+    for (int i = 4; i < n->n_in; i++) {
+        ival *o = n->in[i][0] ? val(k, n->in[i]) : NULL;
+        if (o && o->kind != V_ZEROS)
+            return fail_at(k, n, "%s (dlc starts from zero states, over whole sequences)",
+                           i == 4 ? "sequence_lens" : i == 7 ? "peepholes" : "a non-zero initial state");
+    }
+    const onnx_attr *dir = onnx_attr_get(n, "direction"), *acts = onnx_attr_get(n, "activations");
+    const char *d = dir && dir->s ? dir->s : "forward";
+    if (!strcmp(d, "reverse"))
+        return fail_at(k, n, "direction reverse alone");
+    if (onnx_attr_get(n, "clip") || (lstm && onnx_attr_get(n, "input_forget") && onnx_attr_get(n, "input_forget")->i))
+        return fail_at(k, n, "clip or input_forget");
+    if (gru && onnx_attr_get(n, "linear_before_reset") && onnx_attr_get(n, "linear_before_reset")->i)
+        return fail_at(k, n, "linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate "
+                             "before the product (0)");
+    int relu = 0;
+    for (int i = 0; acts && i < acts->n_strings; i++) {
+        const char *a = acts->strings[i];
+        if (!lstm && !gru && (!strcmp(a, "Relu") || !strcmp(a, "Tanh")))
+            relu = !strcmp(a, "Relu");
+        else if (!((lstm || gru) && (i % (lstm ? 3 : 2) == 0 ? !strcmp(a, "Sigmoid") : !strcmp(a, "Tanh"))))
+            return fail_at(k, n, "activations other than the defaults");
+    }
+    int dirs = !strcmp(d, "bidirectional") ? 2 : 1, G = lstm ? 4 : gru ? 3 : 1;
+    int H = (int)R->dims[2], D = (int)W->dims[2];
+    if (W->dims[0] != dirs || W->dims[1] != (int64_t)G * H || R->dims[1] != (int64_t)G * H)
+        return fail_at(k, n, "W or R has the wrong shape");
+    int L = add_layer(k, lstm ? "lstm" : gru ? "gru" : "rnn", n->out[0], &x->layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "units: %d", H);
+    keyf(k, L, "bidirectional: %s", dirs == 2 ? "true" : "false");
+    keyf(k, L, "use_bias: true");
+    if (gru)
+        keyf(k, L, "variant: full");
+    if (!lstm && !gru)
+        keyf(k, L, "nonlinearity: %s", relu ? "relu" : "tanh");
+    for (int dd = 0; dd < dirs; dd++) {
+        float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
+        float *b = malloc(sizeof(float) * (size_t)G * H);
+        if (!wih || !whh || !b) {
+            free(wih);
+            free(whh);
+            free(b);
+            return DLC_NOMEM(k->err);
+        }
+        onnx_rnn_weights(n->op, W, R, B && B->f ? B : NULL, dd, wih, whh, b);
+        dlc_status st;
+        if ((st = add_weight(k, L, dd ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D)) ||
+            (st = add_weight(k, L, dd ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H)) ||
+            (st = add_weight(k, L, dd ? "bias_reverse" : "bias", b, (size_t)G * H)))
+            return st;
+    }
+    static const vkind outs[3] = {V_RNN_Y, V_RNN_YH, V_RNN_YC};
+    for (int o = 0; o < n->n_out && o < 3; o++)
+        if (n->out[o][0])
+            new_val(k, n->out[o], outs[o], L);
+    return DLC_OK;
+}
+
+/* Transpose, Squeeze, Unsqueeze: views of recurrent layers, or shape computations */
+static dlc_status op_view(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    if (!x)
+        return fail_at(k, n, "unknown input '%s'", n->in[0]);
+    const onnx_attr *perm = onnx_attr_get(n, "perm"), *axes = onnx_attr_get(n, "axes");
+    if (x->kind == V_CONST && !strcmp(n->op, "Transpose") && x->c->ndim == 2 &&
+        (!perm || (perm->n_ints == 2 && perm->ints[0] == 1))) {
+        ival *y = new_val(k, n->out[0], V_CONST, -1); /* a weight matrix transposed */
+        y->c = x->c;
+        y->tr = !x->tr;
+        return DLC_OK;
+    }
+    if (x->kind == V_SHAPE || x->kind == V_CONST) {
+        new_val(k, n->out[0], V_SHAPE, -1);
+        return DLC_OK;
+    }
+    const onnx_tensor *ax_in = cst(k, n, 1);
+    int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ax_in && ax_in->i && ax_in->n == 1 ? ax_in->i[0] : -99;
+    int swap01 = perm && perm->n_ints == 3 && perm->ints[0] == 1 && perm->ints[1] == 0 && perm->ints[2] == 2;
+    if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {
+        new_val(k, n->out[0], V_TIME_MAJOR, x->layer);
+        return DLC_OK;
+    }
+    if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_RNN_YSQ) {
+        k->l[x->layer].seq_used = 1; /* (T, N, H) -> (N, T, H): the layer's sequence output */
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_Y && axis == 1 &&
+        !strstr(k->l[x->layer].keys.s, "bidirectional: true")) {
+        new_val(k, n->out[0], V_RNN_YSQ, x->layer);
+        return DLC_OK;
+    }
+    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_YH && axis == 0 &&
+        !strstr(k->l[x->layer].keys.s, "bidirectional: true")) {
+        k->l[x->layer].last_used = 1;
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    return fail_at(k, n, "a %s dlc's layers have no form for (only the time-major views around "
+                         "recurrent layers are read)", n->op);
+}
+
+/* Sub and Mul by constants of the input's size, straight on the input: the
+ * normalization (x - shift) * scale that dlc's exports begin with. */
+static dlc_status op_norm(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_tensor *c = cst(k, n, 1);
+    int sub = !strcmp(n->op, "Sub");
+    if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||
+        (sub && k->shift) || (!sub && k->scale) || (k->norm_n && c->n != k->norm_n))
+        return fail_at(k, n, "%s other than the input's normalization", n->op);
+    float *v = copy_floats(c);
+    if (!v)
+        return DLC_NOMEM(k->err);
+    if (sub)
+        k->shift = v;
+    else
+        k->scale = v;
+    k->norm_n = c->n;
+    new_val(k, n->out[0], V_LAYER, -1);
+    return DLC_OK;
+}
+
+static dlc_status convert(imp *k, const onnx_node *n)
+{
+    const char *op = n->op;
+    if (n->n_out < 1)
+        return fail_at(k, n, "no output");
+    if (!strcmp(op, "Constant")) {
+        const onnx_attr *a = onnx_attr_get(n, "value");
+        if (!a || !a->t)
+            return fail_at(k, n, "a constant other than a tensor");
+        new_val(k, n->out[0], V_CONST, -1)->c = a->t;
+        return DLC_OK;
+    }
+    if (!strcmp(op, "Shape")) {
+        new_val(k, n->out[0], V_SHAPE, -1);
+        return DLC_OK;
+    }
+    if (!strcmp(op, "ConstantOfShape")) {
+        const onnx_attr *a = onnx_attr_get(n, "value");
+        int zero = !a || !a->t || a->t->n == 0 || (a->t->f ? a->t->f[0] == 0.0f : a->t->i[0] == 0);
+        if (!zero)
+            return fail_at(k, n, "a constant other than zeros");
+        new_val(k, n->out[0], V_ZEROS, -1);
+        return DLC_OK;
+    }
+    if (!strcmp(op, "Identity") || !strcmp(op, "Cast") || !strcmp(op, "Round")) {
+        ival *x = val(k, n->in[0]);
+        if (!x)
+            return fail_at(k, n, "unknown input");
+        ival *y = new_val(k, n->out[0], x->kind, x->layer);
+        y->c = x->c;
+        y->flat = x->flat;
+        return DLC_OK;
+    }
+    if (!strcmp(op, "Dropout")) {
+        int in;
+        dlc_status st = layer_in(k, n, 0, &in);
+        if (st)
+            return st;
+        const onnx_attr *r = onnx_attr_get(n, "ratio");
+        const onnx_tensor *rt = cst(k, n, 1);
+        float rate = r ? r->f : rt && rt->f ? rt->f[0] : 0.5f;
+        int L = add_layer(k, "dropout", n->out[0], &in, 1);
+        if (L < 0)
+            return fail_at(k, n, "too many layers");
+        keyf(k, L, "rate: %.9g", rate);
+        new_val(k, n->out[0], V_LAYER, L);
+        return DLC_OK;
+    }
+    if (!strcmp(op, "Conv"))
+        return op_conv(k, n);
+    if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
+        return op_pool(k, n);
+    if (!strcmp(op, "GlobalAveragePool"))
+        return op_simple(k, n, "global_avgpool");
+    if (!strcmp(op, "Flatten"))
+        return op_flatten(k, n);
+    if (!strcmp(op, "Reshape"))
+        return op_reshape(k, n);
+    if (!strcmp(op, "Gemm") || !strcmp(op, "MatMul"))
+        return op_dense(k, n);
+    if (!strcmp(op, "Add") || !strcmp(op, "Sum"))
+        return op_add(k, n);
+    if (!strcmp(op, "Concat"))
+        return op_concat(k, n);
+    if (!strcmp(op, "BatchNormalization"))
+        return op_batchnorm(k, n);
+    if (!strcmp(op, "Gather"))
+        return op_gather(k, n);
+    if (!strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN"))
+        return op_recurrent(k, n);
+    if (!strcmp(op, "Transpose") || !strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze"))
+        return op_view(k, n);
+    if (!strcmp(op, "Sub") || !strcmp(op, "Mul"))
+        return op_norm(k, n);
+    return op_activation(k, n);
+}
+
+/* ---- the config and the model ---- */
+
+static void yaml_str(dlc_buf *b, const char *s)
+{
+    json_write_string(b, s); /* a JSON string is a YAML double-quoted scalar */
+}
+
+static const char *layer_ref(const imp *k, int id)
+{
+    return id < 0 ? "input" : k->l[id].name;
+}
+
+static dlc_status config_text(imp *k, const tensor_shape *in, int out, const char *loss, int text_ids,
+                              int normalized, const char *name, dlc_buf *y)
+{
+    dlc_buf_printf(y, "name: ");
+    yaml_str(y, name);
+    int image = !text_ids && in->ndim == 3 && (in->d[0] == 1 || in->d[0] == 3);
+    /* data to fine-tune on is the user's: a placeholder of the right kind */
+    if (image)
+        dlc_buf_printf(y, "\ndata:\n  format: image_folder\n  train: {dir: train}\n");
+    else
+        dlc_buf_printf(y, "\ndata:\n  format: csv\n  train: {file: train.csv}\n  label: label\n");
+    dlc_buf_printf(y, "  normalize: %s\nmodel:\n  input: [", normalized ? "standard" : "none");
+    for (int i = 0; i < in->ndim; i++)
+        dlc_buf_printf(y, i ? ", %d" : "%d", in->d[i]);
+    dlc_buf_printf(y, "]\n  layers:\n");
+    for (int i = 0; i < k->nl; i++) {
+        const ilayer *L = &k->l[i];
+        dlc_buf_printf(y, "    - {name: ");
+        yaml_str(y, L->name);
+        dlc_buf_printf(y, ", type: %s, inputs: [", L->type);
+        for (int j = 0; j < L->n_in; j++) {
+            dlc_buf_printf(y, j ? ", " : "");
+            yaml_str(y, layer_ref(k, L->in[j]));
+        }
+        dlc_buf_printf(y, "], activation: %s", graph_act_names[L->act]);
+        if (L->act == ACT_LEAKY_RELU || L->act == ACT_ELU)
+            dlc_buf_printf(y, ", alpha: %.9g", L->alpha);
+        if (!strcmp(L->type, "lstm") || !strcmp(L->type, "gru") || !strcmp(L->type, "rnn"))
+            dlc_buf_printf(y, ", return_sequences: %s", L->seq_used ? "true" : "false");
+        dlc_buf_printf(y, "%s}\n", L->keys.s ? L->keys.s : "");
+    }
+    dlc_buf_printf(y, "  outputs: [");
+    yaml_str(y, k->l[out].name);
+    dlc_buf_printf(y, "]\nloss: %s\n", loss);
+    return y->failed ? DLC_NOMEM(k->err) : DLC_OK;
+}
+
+static void imp_free(imp *k)
+{
+    for (int i = 0; i < k->nl; i++)
+        dlc_buf_free(&k->l[i].keys);
+    for (int i = 0; i < k->nw; i++)
+        free(k->w[i].v);
+    free(k->l);
+    free(k->v);
+    free(k->w);
+    free(k->shift);
+    free(k->scale);
+}
+
+dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err)
+{
+    onnx_model *om = NULL;
+    imp k = {.err = err, .path = path};
+    dlc_buf yaml = {0}, missing = {0};
+    dlc_config cfg;
+    int have_cfg = 0;
+    char *resolved = NULL;
+    memset(m, 0, sizeof *m);
+    dlc_status st = onnx_read_file(&om, path, err);
+    if (st)
+        return st;
+    k.m = om;
+    /* every op dlc has no layer for, listed at once */
+    int n_missing = 0;
+    for (int i = 0; i < om->n_nodes; i++) {
+        int ok = om->nodes[i].domain == NULL || !om->nodes[i].domain[0] || !strcmp(om->nodes[i].domain, "ai.onnx");
+        for (int s = 0; ok && supported[s]; s++)
+            if (!strcmp(supported[s], om->nodes[i].op))
+                goto known;
+        if (!missing.s || !strstr(missing.s, om->nodes[i].op)) {
+            dlc_buf_printf(&missing, "%s%s", n_missing ? ", " : "", om->nodes[i].op);
+            n_missing++;
+        }
+    known:;
+    }
+    if (n_missing) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: %d op%s dlc has no layer for: %s", path, n_missing,
+                      n_missing > 1 ? "s" : "", missing.s ? missing.s : "");
+        goto done;
+    }
+    k.v = calloc((size_t)(om->n_inits + om->n_inputs + 3 * om->n_nodes + 1), sizeof *k.v);
+    k.l = calloc(IMP_MAX_LAYERS, sizeof *k.l);
+    if (!k.v || !k.l) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    for (int i = 0; i < om->n_inits; i++)
+        new_val(&k, om->inits[i].name ? om->inits[i].name : "", V_CONST, -1)->c = &om->inits[i];
+    /* the model input: the one graph input that is not an initializer */
+    const onnx_value *gin = NULL;
+    for (int i = 0; i < om->n_inputs; i++)
+        if (!onnx_init_get(om, om->inputs[i].name)) {
+            if (gin) {
+                st = dlc_fail(err, DLC_EINPUT, "%s: the graph has several inputs ('%s', '%s'); a dlc "
+                              "model has one", path, gin->name, om->inputs[i].name);
+                goto done;
+            }
+            gin = &om->inputs[i];
+        }
+    if (!gin || !gin->has_shape || gin->ndim < 2 || gin->ndim > TENSOR_MAX_DIMS) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the graph input has no shape of (batch, ...) dlc can read", path);
+        goto done;
+    }
+    tensor_shape in = {gin->ndim - 1, {0}};
+    k.in.ndim = 0;
+    for (int i = 1; i < gin->ndim; i++) {
+        if (gin->dims[i] < 1) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: input '%s' has a dimension %d that is not fixed; dlc "
+                          "models take inputs of one shape", path, gin->name, i);
+            goto done;
+        }
+        in.d[i - 1] = (int)gin->dims[i];
+    }
+    int text_ids = gin->dtype == 7 || gin->dtype == 6;
+    k.in = in;
+    new_val(&k, gin->name, V_LAYER, -1);
+    /* the output: "logits" when present (dlc's exports), else the first */
+    const char *oname = om->n_outputs ? om->outputs[0].name : NULL;
+    for (int i = 0; i < om->n_outputs; i++)
+        if (!strcmp(om->outputs[i].name, "logits"))
+            oname = om->outputs[i].name;
+    /* only the nodes the output needs (a dlc export's probabilities are the loss's link) */
+    char *needed = calloc((size_t)om->n_nodes + 1, 1);
+    if (!needed) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    for (int i = om->n_nodes - 1; i >= 0; i--) {
+        const onnx_node *n = &om->nodes[i];
+        for (int u = 0; u < n->n_out && !needed[i]; u++) {
+            needed[i] |= oname && !strcmp(n->out[u], oname);
+            for (int q = i + 1; q < om->n_nodes && !needed[i]; q++)
+                for (int r = 0; r < om->nodes[q].n_in && needed[q]; r++)
+                    needed[i] |= n->out[u][0] && !strcmp(om->nodes[q].in[r], n->out[u]);
+        }
+    }
+    for (int i = 0; i < om->n_nodes && st == DLC_OK; i++) {
+        const onnx_node *n = &om->nodes[i];
+        if (!needed[i])
+            continue;
+        for (int j = 0; j < n->n_in; j++) {
+            ival *x = n->in[j][0] ? val(&k, n->in[j]) : NULL;
+            if (n->in[j][0] && !x) {
+                st = fail_at(&k, n, "input '%s' is used before it is computed", n->in[j]);
+                break;
+            }
+        }
+        if (st)
+            break;
+        /* uses of each input value by the rest of the graph (and its outputs) */
+        for (int j = 0; j < n->n_in; j++) {
+            ival *x = n->in[j][0] ? val(&k, n->in[j]) : NULL;
+            if (!x)
+                continue;
+            x->uses = 0;
+            for (int q = i; q < om->n_nodes; q++)
+                for (int r = 0; r < om->nodes[q].n_in && needed[q]; r++)
+                    x->uses += !strcmp(om->nodes[q].in[r], x->name);
+            for (int q = 0; q < om->n_outputs; q++)
+                x->uses += !strcmp(om->outputs[q].name, x->name);
+        }
+        st = convert(&k, n);
+    }
+    free(needed);
+    if (st)
+        goto done;
+    ival *ov = oname ? val(&k, oname) : NULL;
+    if (!ov || ov->kind != V_LAYER || ov->layer < 0) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the output '%s' is not computed by a layer", path, oname ? oname : "?");
+        goto done;
+    }
+    for (int i = 0; i < k.nl; i++)
+        if (k.l[i].seq_used && k.l[i].last_used) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: recurrent layer '%s': both its sequence and its last state "
+                          "are used (a dlc layer gives one)", path, k.l[i].name);
+            goto done;
+        }
+    /* the loss: the file's (dlc's exports), else by the output's activation */
+    const char *loss = onnx_meta_get(om, "loss");
+    act_kind out_act = k.l[ov->layer].act;
+    if (!loss || loss_find(loss) < 0)
+        loss = out_act == ACT_SIGMOID ? "sigmoid_bce" : "softmax_cross_entropy";
+    /* the normalization: the file's, or --scale/--mean/--std */
+    size_t D = tensor_shape_size(&in);
+    int from_flags = o->scale > 0 || o->n_mean > 0 || o->n_std > 0;
+    if ((k.shift || k.scale) && from_flags) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the model normalizes its input itself; --scale, --mean and "
+                      "--std would do it twice", path);
+        goto done;
+    }
+    int C = in.ndim >= 2 ? in.d[0] : 1;
+    if ((o->n_mean > 1 && o->n_mean != C) || (o->n_std > 1 && o->n_std != C)) {
+        st = dlc_fail(err, DLC_EINPUT, "--mean and --std take one value or one per channel (%d)", C);
+        goto done;
+    }
+    if ((k.shift && k.norm_n != D) || (k.scale && k.norm_n != D)) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: the input's normalization has %zu values for %zu inputs", path,
+                      k.norm_n, D);
+        goto done;
+    }
+    char rname[GRAPH_NAME_MAX];
+    snprintf(rname, sizeof rname, "%s", o->name && *o->name ? o->name : "imported");
+    int normalized = k.shift || k.scale || from_flags;
+    if ((st = config_text(&k, &in, ov->layer, loss, text_ids, normalized, rname, &yaml)))
+        goto done;
+    if ((st = config_load_string(&cfg, "imported config", yaml.s, yaml.len, NULL, 0, err))) {
+        dlc_error_prefix(err, "%s: the layers dlc made of it do not load", path);
+        goto done;
+    }
+    have_cfg = 1;
+    const char *cls = onnx_meta_get(om, "classes");
+    json_value *cj = NULL;
+    if (cls && json_parse(&cj, cls, strlen(cls), NULL) == DLC_OK && cj->type == JSON_ARRAY)
+        for (int i = 0; i < cj->n && st == DLC_OK; i++)
+            if (cj->items[i]->type == JSON_STRING)
+                st = dlc_strlist_push(&m->heads[0].classes, cj->items[i]->string, err);
+    json_free(cj);
+    if (st)
+        goto done;
+    dlc_strlist keep = m->heads[0].classes;
+    if ((st = model_build(m, &cfg, &in, 0, 1, err))) {
+        dlc_strlist_clear(&keep);
+        dlc_error_prefix(err, "%s", path);
+        goto done;
+    }
+    m->heads[0].classes = keep;
+    for (int i = 0; i < m->g->n_params && st == DLC_OK; i++) {
+        graph_param *p = &m->g->params[i];
+        const iweight *w = NULL;
+        for (int j = 0; j < k.nw; j++) {
+            char full[GRAPH_NAME_MAX + 40];
+            snprintf(full, sizeof full, "%s.%s", k.l[k.w[j].layer].name, k.w[j].local);
+            if (!strcmp(full, p->name))
+                w = &k.w[j];
+        }
+        if (!w || w->n != p->n)
+            st = dlc_fail(err, DLC_EINPUT, "%s: parameter %s: %s", path, p->name,
+                          w ? "its size differs from the layer's" : "not found in the file");
+        else
+            memcpy(p->data, w->v, sizeof(float) * p->n);
+    }
+    if (st)
+        goto done;
+    if ((st = data_norm_init(&m->norm, normalized ? NORM_STANDARD : NORM_NONE, D, err)))
+        goto done;
+    for (size_t j = 0; j < D; j++) {
+        if (k.shift)
+            m->norm.shift[j] = k.shift[j];
+        if (k.scale)
+            m->norm.scale[j] = k.scale[j];
+        if (from_flags) {
+            int c = (int)(j / (D / (size_t)C));
+            float s = o->scale > 0 ? o->scale : 1.0f;
+            float mean = o->n_mean ? o->mean[o->n_mean > 1 ? c : 0] : 0.0f;
+            float sd = o->n_std ? o->std[o->n_std > 1 ? c : 0] : 1.0f;
+            /* (x s - mean) / sd = (x - mean / s) * (s / sd) */
+            m->norm.shift[j] = mean / s;
+            m->norm.scale[j] = s / sd;
+        }
+    }
+    if ((st = config_to_yaml(&cfg, &resolved, err)))
+        goto done;
+    m->config_yaml = resolved;
+    resolved = NULL;
+done:
+    if (st && m->g)
+        model_free(m);
+    if (have_cfg)
+        config_free(&cfg);
+    free(resolved);
+    dlc_buf_free(&yaml);
+    dlc_buf_free(&missing);
+    imp_free(&k);
+    onnx_model_free(om);
+    return st;
+}

@@ -1,0 +1,356 @@
+#!/usr/bin/env bats
+# Data-parallel training on MPI (src/dist): ranks that each take a shard of
+# every global batch end with the weights one process gets (to float
+# summation order), rank 0 alone writes, bad input fails every rank once,
+# a killed job resumes with another number of ranks, and the multi-machine
+# path (a hostfile over ssh, Slurm's srun) needs no other code.  Every run
+# here uses --threads 1 per rank; mpirun oversubscribes the 2 cores.
+load helpers
+
+setup() {
+    command -v mpirun > /dev/null || skip "Open MPI is not installed (openmpi-bin)"
+    "$DLC" --version | grep -q "MPI: Open MPI" || skip "dlc was built without MPI (libopenmpi-dev)"
+    TMP="$(mktemp -d /tmp/dlc-cli.XXXXXX)"
+    cd "$TMP"
+    # containers often forbid the cross-memory attach Open MPI's shared
+    # memory uses for large messages; plain copies work everywhere
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none
+    # under AddressSanitizer (make sanitize): Open MPI's plugins, unloaded at
+    # MPI_Finalize, leave allocations LeakSanitizer reports from an unknown
+    # module; dlc's own leaks are checked by the one-process tests and valgrind
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    ST_COMPARE="${ST_COMPARE:-$ROOT/build/tests/st_compare}"
+}
+
+# mpirun NP ARGS...: NP ranks on this machine (as root in CI)
+mpi() {
+    local np=$1 root=()
+    shift
+    [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+    mpirun "${root[@]}" --oversubscribe -np "$np" "$@"
+}
+
+# metrics.csv without the timing columns (seconds, samples/s), every number
+# of A within a relative 1e-4 of B's
+metrics_close() {
+    paste -d'|' <(cut -d, -f1-6,9- "$1") <(cut -d, -f1-6,9- "$2") | awk -F'|' '
+        NR == 1 { if ($1 != $2) { print "headers differ"; bad = 1 } next }
+        { n = split($1, a, ","); m = split($2, b, ",")
+          if (n != m) { print "row " NR ": " n " against " m " columns"; bad = 1; next }
+          for (i = 1; i <= n; i++) {
+              d = a[i] - b[i]; d = d < 0 ? -d : d; s = a[i] < 0 ? -a[i] : a[i]
+              if (d > 1e-4 * (s > 1 ? s : 1)) { print "row " NR " column " i ": " a[i] " against " b[i]; bad = 1 } } }
+        END { exit bad }'
+}
+
+# An MLP with dropout on 3,600 Fashion-MNIST images: 51 steps of 64, SGD
+# with momentum (whose steps scale with the gradient: Adam's would hide a
+# gradient summed at the wrong scale).
+mlp_config() {
+    cat > mlp.yaml <<YAML
+name: mlp
+seed: 3
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 3600}
+  split: {dev: 0.1}
+  normalize: standard
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 64, activation: relu}
+    - {type: dropout, rate: 0.3}
+    - {type: dense, units: 10, activation: softmax}
+train:
+  epochs: ${1:-1}
+  batch_size: 64
+  optimizer: {type: sgd, lr: 0.05, momentum: 0.9}
+YAML
+}
+
+# A CNN with batchnorm and augmentation (flips, shifts): 50 steps of 48.
+cnn_config() {
+    cat > cnn.yaml <<YAML
+name: cnn
+seed: 4
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 2600}
+  split: {dev: 0.08}
+  normalize: standard
+  augment: {hflip: true, crop_pad: 2}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: conv2d, filters: 8, kernel: 3, padding: same, use_bias: false}
+    - {type: batchnorm, activation: relu}
+    - {type: maxpool, kernel: 2}
+    - {type: conv2d, filters: 16, kernel: 3, padding: same, use_bias: false}
+    - {type: batchnorm, activation: relu}
+    - {type: maxpool, kernel: 2}
+    - {type: flatten}
+    - {type: dense, units: 32, activation: relu}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: 10, activation: softmax}
+train:
+  epochs: 1
+  batch_size: ${1:-48}
+  optimizer: {type: adam, lr: 0.003}
+  distributed: {sync_batchnorm: ${2:-true}}
+YAML
+}
+
+# A stateful character LSTM language model on the fables: 6 epochs of 9-10 steps.
+lstm_config() {
+    cat > lm.yaml <<YAML
+name: lm
+seed: 2
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt}
+  split: {dev: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16, stateful: true}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 24}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: auto}
+train:
+  epochs: 6
+  batch_size: 8
+  optimizer: {type: adam, lr: 0.01}
+  clip_norm: 5
+YAML
+}
+
+@test "2 ranks train an MLP with dropout to the weights of one process; rank 0 alone writes and prints" {
+    mlp_config
+    run "$DLC" train mlp.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    # small buckets: the last layer's gradients are summed while backward
+    # goes on through the first
+    run mpi 2 "$DLC" train mlp.yaml --out two --threads 1 --set train.distributed.bucket_mb=0.05
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 processes (Open MPI"*"gradients summed in 2 calls"* ]]
+    [[ "$output" == *"2 processes: "*" in MPI calls"* ]]
+    # one epoch line and one summary, not one per rank
+    [ "$(grep -c '^epoch   1 ' <<< "$output")" -eq 1 ]
+    [ "$(grep -c 'run folder two' <<< "$output")" -eq 1 ]
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
+    metrics_close one/metrics.csv two/metrics.csv
+    [ "$(jq '.splits.dev.accuracy' one/report.json)" = "$(jq '.splits.dev.accuracy' two/report.json)" ]
+    # no leftovers of other ranks
+    [ -z "$(find two -name '*.tmp*')" ]
+}
+
+@test "3 ranks (uneven shards) train a CNN with synchronized batchnorm and augmentation to one process's weights" {
+    cnn_config 48 true
+    run "$DLC" train cnn.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 3 "$DLC" train cnn.yaml --out three --threads 1 --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$ST_COMPARE" one/model.safetensors three/model.safetensors 1e-5
+    metrics_close one/metrics.csv three/metrics.csv
+}
+
+@test "per-rank batchnorm statistics (the default) are not the global batch's: the weights differ" {
+    cnn_config 48 false
+    run "$DLC" train cnn.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 2 "$DLC" train cnn.yaml --out two --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-3
+    echo "$output"
+    [ "$status" -eq 1 ]
+}
+
+@test "a stateful LSTM language model on 2 and 3 ranks keeps its streams: one process's weights" {
+    lstm_config
+    run "$DLC" train lm.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    for np in 2 3; do
+        run mpi $np "$DLC" train lm.yaml --out r$np --threads 1 --quiet
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$ST_COMPARE" one/model.safetensors r$np/model.safetensors 1e-5
+        metrics_close one/metrics.csv r$np/metrics.csv
+    done
+}
+
+@test "a batch smaller than the ranks: a rank without rows still takes part in synchronized batchnorm" {
+    cnn_config 2 true
+    sed -i 's/limit: 2600/limit: 110/' cnn.yaml
+    run "$DLC" train cnn.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 3 "$DLC" train cnn.yaml --out three --threads 1 --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$ST_COMPARE" one/model.safetensors three/model.safetensors 1e-5
+}
+
+@test "a layer sharing another's weights: their gradient is summed only once both have added to it" {
+    # two halves of each iris row through one encoder (share:), one gradient
+    # sum per parameter: the shared ones complete at the first layer using them
+    cat > siamese.yaml <<YAML
+name: siamese
+seed: 5
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: left, type: slice, axis: 0, start: 0, end: 2, inputs: [input]}
+    - {name: right, type: slice, axis: 0, start: 2, end: 4, inputs: [input]}
+    - {name: enc_left, type: dense, units: 8, activation: tanh, inputs: [left]}
+    - {name: enc_right, type: dense, units: 8, activation: tanh, share: enc_left, inputs: [right]}
+    - {name: both, type: concat, inputs: [enc_left, enc_right]}
+    - {type: dense, units: 3, activation: softmax}
+train:
+  epochs: 8
+  batch_size: 16
+  optimizer: {type: sgd, lr: 0.1, momentum: 0.9}
+  distributed: {bucket_mb: 0.0001}
+YAML
+    run "$DLC" train siamese.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    run mpi 2 "$DLC" train siamese.yaml --out two --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"gradients summed in 3 calls"* ]]
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
+}
+
+@test "a bad config is reported once, by rank 0, and every rank exits 2" {
+    mlp_config
+    sed -i 's/epochs: 1/epohcs: 1/' mlp.yaml
+    run mpi 2 "$DLC" train mlp.yaml --out bad --threads 1
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "dlc: error: mlp.yaml:.*epohcs" <<< "$output")" -eq 1 ]
+    [ ! -e bad/checkpoint.safetensors ]
+}
+
+@test "data only one rank cannot read fails the whole job with that rank's message, once" {
+    mlp_config
+    sed "s|train-labels-idx1-ubyte.gz|no-such-labels.gz|" mlp.yaml > broken.yaml
+    cat > by-rank.sh <<SH
+#!/bin/sh
+# rank 1 is given the broken config, as if its machine lacked the file
+if [ "\$OMPI_COMM_WORLD_RANK" = 1 ]; then exec "$DLC" train broken.yaml --out run --threads 1; fi
+exec "$DLC" train mlp.yaml --out run --threads 1
+SH
+    chmod +x by-rank.sh
+    run mpi 2 ./by-rank.sh
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "dlc: error: rank 1: .*no-such-labels.gz" <<< "$output")" -eq 1 ]
+}
+
+@test "kill -9 of one rank ends the job; --resume continues on 3 ranks, then 1, to an uninterrupted run's weights" {
+    mlp_config 12
+    sed -i 's/limit: 3600/limit: 2000/' mlp.yaml
+    run "$DLC" train mlp.yaml --out whole --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    mpi 2 "$DLC" train mlp.yaml --out cut --threads 1 --quiet > job.log 2>&1 &
+    local job=$!
+    for _ in $(seq 600); do
+        [ -e cut/checkpoint.safetensors ] && break
+        sleep 0.1
+    done
+    [ -e cut/checkpoint.safetensors ]
+    kill -9 "$(pgrep -f -- "^$DLC train mlp.yaml --out cut" | tail -1)"
+    run wait $job
+    cat job.log
+    [ "$status" -ne 0 ]
+    # mpirun ends the other rank too (SIGTERM, then SIGKILL); it may outlive
+    # mpirun by a moment, holding the run folder's lock
+    for _ in $(seq 300); do
+        pgrep -f -- "^$DLC train mlp.yaml --out cut" > /dev/null || break
+        sleep 0.1
+    done
+    [ ! -e cut/model.safetensors ] || skip "the job finished before the kill (a very fast machine)"
+    # 3 ranks take the run over, for 2 more epochs
+    sed 's/epochs: 12/epochs: 8/' mlp.yaml > mlp8.yaml
+    run mpi 3 "$DLC" train mlp8.yaml --out cut --threads 1 --resume --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # and one process finishes it
+    run "$DLC" train mlp.yaml --out cut --threads 1 --resume --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$ST_COMPARE" whole/model.safetensors cut/model.safetensors 1e-5
+    metrics_close whole/metrics.csv cut/metrics.csv
+}
+
+@test "two hosts from a hostfile, launched over ssh: the same weights with no other code" {
+    mlp_config
+    run "$DLC" train mlp.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    # the stand-in ssh runs the command on this machine, as sshd would on
+    # hosta and hostb (Open MPI starts its daemon on each through it)
+    cat > fake-ssh <<'SH'
+#!/bin/bash
+while [ $# -gt 0 ]; do case "$1" in -l|-p|-o|-S|-i) shift 2 ;; -*) shift ;; *) break ;; esac; done
+host=$1
+echo "$host" >> "$(dirname "$0")/ssh-hosts.log"
+shift
+[ "${1:-}" = "--" ] && shift
+# each host has its own /tmp (Open MPI keeps its session files there)
+export TMPDIR="$(dirname "$0")/tmp-$host"
+mkdir -p "$TMPDIR"
+exec /bin/bash -c "$*"
+SH
+    chmod +x fake-ssh
+    printf 'hosta slots=1\nhostb slots=1\n' > hosts
+    local root=()
+    [ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+    run mpirun "${root[@]}" --hostfile hosts --mca plm_rsh_agent "$TMP/fake-ssh" -np 2 \
+        "$DLC" train "$TMP/mlp.yaml" --out "$TMP/hosts2" --threads 1 --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -qx hosta ssh-hosts.log
+    grep -qx hostb ssh-hosts.log
+    "$ST_COMPARE" one/model.safetensors hosts2/model.safetensors 1e-5
+}
+
+@test "srun's tasks without MPI process management are refused, not trained apart" {
+    mlp_config
+    SLURM_STEP_NUM_TASKS=4 run "$DLC" train mlp.yaml --out apart
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"srun started 4 tasks without MPI process management"*"--mpi=pmix"* ]]
+    [ ! -e apart/checkpoint.safetensors ]
+}
+
+@test "scripts/slurm/train.sbatch: its shape, and it trains through srun" {
+    local script="$ROOT/scripts/slurm/train.sbatch"
+    [ "$(head -1 "$script")" = "#!/bin/bash" ]
+    grep -q '^#SBATCH --nodes=' "$script"
+    grep -q '^#SBATCH --ntasks-per-node=1$' "$script"
+    grep -q '^#SBATCH --cpus-per-task=' "$script"
+    grep -q '^exec srun --mpi=.*train --threads "\$threads" "\$@"$' "$script"
+    bash -n "$script"
+    run bash "$script"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"usage: sbatch train.sbatch CONFIG"* ]]
+    # a stand-in srun that starts the tasks with mpirun, as Slurm would on 2 nodes
+    mkdir bin
+    cat > bin/srun <<SH
+#!/bin/bash
+while [ \$# -gt 0 ]; do case "\$1" in --*) shift ;; *) break ;; esac; done
+root=(); [ "\$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+exec mpirun "\${root[@]}" --oversubscribe -np 2 "\$@"
+SH
+    chmod +x bin/srun
+    mlp_config
+    PATH="$TMP/bin:$PATH" DLC="$DLC" SLURM_CPUS_PER_TASK=1 run bash "$script" mlp.yaml --out slurm --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -e slurm/model.safetensors ]
+}

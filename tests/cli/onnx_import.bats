@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# dlc import MODEL.onnx --out RUN: dlc's own exports come back with identical
+# weights; PyTorch's ResNet-18 and a small LSTM (scripts/torch_to_onnx.py,
+# where python3-torch is installed) predict what PyTorch computes; ops dlc
+# has no layer for are listed, and bad usage is an error (exit 2).
+load helpers
+
+IMAGES="$ROOT/tests/data/images"
+
+# same_weights A B: two model.safetensors hold the same tensors, bit for bit
+same_weights() {
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+def load(p):
+    b = open(p, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    return {k: (v["shape"], b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]]) for k, v in h.items()}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if sorted(a) != sorted(b):
+    sys.exit("tensors differ: %s / %s" % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
+bad = [k for k in a if a[k] != b[k]]
+if bad:
+    sys.exit("values differ: %s" % bad)
+print("%d tensors identical" % len(a))
+PY
+}
+
+# max_diff A B TOL: the largest absolute difference of two files of numbers
+max_diff() {
+    awk -v tol="$3" 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; n[FNR] = NF; next }
+        { if (NF != n[FNR]) bad = 1; for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; d = d < 0 ? -d : d; if (d > m) m = d } }
+        END { printf "max abs diff %.3g over %d rows\n", m, FNR; exit bad || !(m <= tol) }' "$1" "$2"
+}
+
+need_torch_onnx() {
+    /usr/bin/python3 -c "import torch" 2>/dev/null || skip "python3-torch is not installed (optional)"
+}
+
+@test "import: bad usage and ops dlc has no layer for are errors (exit 2) naming them" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet >/dev/null
+    "$DLC" export run --format onnx --quiet
+    run "$DLC" import run/model.onnx
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--out RUN is required"* ]]
+    run "$DLC" import run/model.onnx --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run/model.safetensors exists; give --force"* ]]
+    # dlc's exports normalize inside: preprocessing flags would do it twice
+    run "$DLC" import run/model.onnx --out imp --mean 1 --std 2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the model normalizes its input itself"* ]]
+    run "$DLC" import run/model.onnx --out imp --std 0
+    [ "$status" -eq 2 ]
+    run "$DLC" import nowhere.onnx --out imp
+    [ "$status" -eq 2 ]
+    head -c 100 run/model.onnx > cut.onnx
+    run "$DLC" import cut.onnx --out imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"cut.onnx: not a valid ONNX file"* ]]
+    [ ! -e imp ]
+    # a padded text model's export computes sequence lengths with ops dlc has no layer for
+    tagged_data tags.txt
+    cat > tag.yaml <<YAML
+data:
+  format: text
+  train: {file: tags.txt}
+  text: {task: tag, tokens: words, seq_len: 8}
+model:
+  layers:
+    - {type: embedding, units: 4}
+    - {type: lstm, units: 4}
+    - {type: dense, units: auto}
+train: {epochs: 1}
+YAML
+    "$DLC" train tag.yaml --out tag --quiet >/dev/null
+    "$DLC" export tag --format onnx --quiet
+    run "$DLC" import tag/model.onnx --out imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"3 ops dlc has no layer for: Equal, Not, ReduceMax"* ]]
+}
+
+@test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN)" {
+    fmnist_config fm.yaml 1000 1
+    "$DLC" train fm.yaml --out fm --quiet >/dev/null
+    "$DLC" export fm --format onnx --out fm.onnx --quiet
+    run "$DLC" import fm.onnx --out back
+    [ "$status" -eq 0 ]
+    [[ "$output" == "imported fm.onnx: 4 layers, 51018 parameters -> back (config.yaml, model.safetensors)" ]]
+    same_weights fm/model.safetensors back/model.safetensors
+    "$DLC" predict fm "$IMAGES/test/1-trouser/"*.png > a.txt
+    "$DLC" predict back "$IMAGES/test/1-trouser/"*.png > b.txt
+    cmp a.txt b.txt
+    # layer names, class names and the loss come back too
+    grep -q "name: dense_1" back/config.yaml
+    grep -q "loss: softmax_cross_entropy" back/config.yaml
+    cat > cnn.yaml <<YAML
+name: cnn
+seed: 4
+data:
+  format: image_folder
+  train: {dir: $IMAGES/train}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {name: bn, type: batchnorm}
+    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 1, activation: gelu}
+    - {name: sum, type: add, inputs: [a, bn]}
+    - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
+    - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [sum]}
+    - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: leaky_relu, alpha: 0.2}
+    - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
+    - {name: g, type: global_avgpool}
+    - {name: d, type: dense, units: 5, activation: softmax}
+train: {epochs: 1, batch_size: 8}
+YAML
+    "$DLC" train cnn.yaml --out cnn --quiet >/dev/null
+    # opset 20 writes gelu as one Gelu node
+    "$DLC" export cnn --format onnx --opset 20 --out cnn.onnx --quiet
+    run "$DLC" import cnn.onnx --out cnnback
+    echo "$output"
+    [ "$status" -eq 0 ]
+    same_weights cnn/model.safetensors cnnback/model.safetensors
+    "$DLC" predict cnn "$IMAGES/test/8-bag/"*.png --top-k 5 > a.txt
+    "$DLC" predict cnnback "$IMAGES/test/8-bag/"*.png --top-k 5 > b.txt
+    cmp a.txt b.txt
+}
+
+@test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" resnet18 r18 --size 64 --examples 2 2>/dev/null
+    run "$DLC" import r18/model.onnx --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"11176842 parameters"* ]]   # torchvision's ResNet-18 with a 10-class head
+    "$DLC" predict run --values r18/inputs.txt --logits > dlc.txt
+    run max_diff r18/expected.txt dlc.txt 1e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run "$DLC" import r18/model.onnx --out bad --mean 0.5,0.5 --std 0.2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--mean and --std take one value or one per channel (3)"* ]]
+    # without the preprocessing flags the raw pixels go in: far from PyTorch's
+    "$DLC" import r18/model.onnx --out raw --quiet
+    "$DLC" predict raw --values r18/inputs.txt --logits > raw.txt
+    run max_diff r18/expected.txt raw.txt 1e-4
+    [ "$status" -eq 1 ]
+}
+
+@test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
+    need_torch_onnx
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" lstm lstm --examples 4 2>/dev/null
+    run "$DLC" import lstm/model.onnx --out run
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q "type: lstm" run/config.yaml
+    "$DLC" predict run --values lstm/inputs.txt --logits > dlc.txt
+    run max_diff lstm/expected.txt dlc.txt 1e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
