@@ -156,7 +156,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("problem")
     ap.add_argument("--steps", type=int, default=0, help="default: the problem's")
-    ap.add_argument("--optimizer", choices=["adam", "lbfgs"], default=None)
+    ap.add_argument("--optimizer", choices=["adam", "lbfgs"], default=None,
+                    help="default: the problem's")
+    ap.add_argument("--lr", type=float, default=None,
+                    help="default: the problem's, or dlc's default for another optimizer")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", help="G as PNG (python3-pil)")
     ap.add_argument("--log", help="CSV: step, J, J_content, J_style, J_tv, seconds, evals")
@@ -167,11 +170,12 @@ def main():
     c = p.costs
     steps = a.steps or c["steps"]
     opt_name = a.optimizer or c["optimizer"]
+    lr = a.lr or (c["lr"] if opt_name == c["optimizer"] else {"adam": 0.05, "lbfgs": 1.0}[opt_name])
     g = p.t["init"].unsqueeze(0).clone().requires_grad_(True)
     if opt_name == "adam":
-        opt = torch.optim.Adam([g], lr=c["lr"], betas=(0.9, 0.999), eps=1e-8)
+        opt = torch.optim.Adam([g], lr=lr, betas=(0.9, 0.999), eps=1e-8)
     else:
-        opt = torch.optim.LBFGS([g], lr=c["lr"], max_iter=1, history_size=c["history"],
+        opt = torch.optim.LBFGS([g], lr=lr, max_iter=1, history_size=c["history"],
                                 line_search_fn="strong_wolfe")
     every = a.every or max(1, steps // 10)
     rows, evals = [], [0]
