@@ -16,12 +16,14 @@ layer's outputs.  As a module (scripts/ on sys.path):
 
 model.safetensors already holds PyTorch's layouts (slice, split, subtract,
 multiply, abs, square, l2normalize and gram are plain tensor operations;
-layernorm is nn.LayerNorm): dense (OUT, IN) as
+layernorm is nn.LayerNorm; scalar_mix and word_chars are small modules
+below): dense (OUT, IN) as
 nn.Linear, conv (F, C, k...) as nn.Conv1d/2d/3d, batchnorm gamma, beta and
 running statistics as nn.BatchNorm's weight, bias and buffers, embedding
 (V, E) as nn.Embedding, rnn and lstm weight_ih / weight_hh (LSTM gates i, f,
 g, o) as nn.RNN / nn.LSTM, whose bias_ih takes dlc's one bias and bias_hh is
-zero.  dlc's GRU is not nn.GRU (the relevance gate multiplies the state before
+zero (a `reverse` layer runs them over each sequence reversed within its
+length).  dlc's GRU is not nn.GRU (the relevance gate multiplies the state before
 its product, as the course notes have it; the simplified GRU has no relevance
 gate), so DlcGRU below runs it.  The model is rebuilt from the resolved config
 stored in the file's metadata; normalization (x - shift) * scale is applied
@@ -94,9 +96,9 @@ class DlcGRU(nn.Module):
     """dlc's GRU: gates (r, u, c) full or (u, c) simplified, one bias per gate;
     h = u c~ + (1 - u) h_prev with c~ = tanh(W_c x + W_hc (r * h_prev) + b_c)."""
 
-    def __init__(self, d, h, gates, bidirectional, bias):
+    def __init__(self, d, h, gates, bidirectional, bias, reverse=False):
         super().__init__()
-        self.h, self.gates, self.dirs = h, gates, 2 if bidirectional else 1
+        self.h, self.gates, self.dirs, self.reverse = h, gates, 2 if bidirectional else 1, reverse
         for sfx in ["", "_reverse"][:self.dirs]:
             setattr(self, "weight_ih" + sfx, nn.Parameter(torch.zeros(gates * h, d)))
             setattr(self, "weight_hh" + sfx, nn.Parameter(torch.zeros(gates * h, h)))
@@ -124,13 +126,28 @@ class DlcGRU(nn.Module):
         return torch.stack(ys, 1), h
 
     def forward(self, x, lengths):
-        outs = [self.direction(x, lengths, sfx, d == 1) for d, sfx in enumerate(["", "_reverse"][:self.dirs])]
+        outs = [self.direction(x, lengths, sfx, d == 1 or self.reverse)
+                for d, sfx in enumerate(["", "_reverse"][:self.dirs])]
         return torch.stack([o[0] for o in outs], 2), torch.stack([o[1] for o in outs], 0)
 
 
-def run_torch_rnn(mod, x, lengths, masked):
+def flip_within(x, lengths):
+    """Each sequence of x (N, T, ...) reversed within its first lengths[i] steps
+    (the padding after them stays in place); its own inverse."""
+    t_steps = x.shape[1]
+    t = torch.arange(t_steps).unsqueeze(0)
+    ln = lengths.unsqueeze(1)
+    idx = torch.where(t < ln, ln - 1 - t, t)
+    return x.gather(1, idx.view(*idx.shape, *[1] * (x.dim() - 2)).expand_as(x))
+
+
+def run_torch_rnn(mod, x, lengths, masked, reverse=False):
     """nn.RNN / nn.LSTM over (N, T, D): outputs (N, T, dirs, H) and last states (dirs, N, H),
-    padded steps packed away as dlc masks them."""
+    padded steps packed away as dlc masks them.  reverse: one direction from
+    each sequence's last step back to its first, as dlc's `reverse: true`."""
+    if reverse:
+        y, h = run_torch_rnn(mod, flip_within(x, lengths), lengths, masked)
+        return flip_within(y, lengths), h
     n, t_steps, _ = x.shape
     dirs = 2 if mod.bidirectional else 1
     if not masked:
@@ -145,6 +162,52 @@ def run_torch_rnn(mod, x, lengths, masked):
         state = tuple(s * keep.view(1, n, 1) for s in state) if isinstance(state, tuple) else state * keep.view(1, n, 1)
     h = state[0] if isinstance(state, tuple) else state
     return y.reshape(n, t_steps, dirs, -1), h
+
+
+class ScalarMix(nn.Module):
+    """ELMo's mix: y = gamma * sum_j softmax(weight)_j x_j (src/layers/mix.c)."""
+
+    def __init__(self, j):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(j))
+        self.gamma = nn.Parameter(torch.ones(1))
+
+    def forward(self, xs):
+        s = torch.softmax(self.weight, 0)
+        return self.gamma * sum(s[j] * x for j, x in enumerate(xs))
+
+
+class WordChars(nn.Module):
+    """dlc's word_chars (src/layers/chars.c): per step (word id, C byte ids),
+    y = [E[word]; tanh(max over the word's bytes of a 1-D CNN over byte vectors)];
+    the bytes are the ids 1..256 before the first other value, outside them the
+    window sees zero vectors; a padding or out-of-range word id gives zeros."""
+
+    def __init__(self, v, e, f, k, dc, pad):
+        super().__init__()
+        self.pad = pad
+        self.weight = nn.Parameter(torch.zeros(v, e))
+        self.char_weight = nn.Parameter(torch.zeros(257, dc))
+        self.conv_weight = nn.Parameter(torch.zeros(f, k, dc))
+        self.conv_bias = nn.Parameter(torch.zeros(f))
+
+    def forward(self, x):
+        n, t_steps, k1 = x.shape
+        ids = torch.floor(x + 0.5).long()
+        word, b = ids[..., 0], ids[..., 1:]
+        v = self.weight.shape[0]
+        token = (word >= 0) & (word < v) & (word != self.pad)
+        wv = self.weight[word.clamp(0, v - 1)] * token.unsqueeze(-1)
+        in_word = torch.cumprod(((b >= 1) & (b <= 256)).long(), 2).bool()  # (N, T, C)
+        q = self.char_weight[torch.where(in_word, b, torch.zeros_like(b))] * in_word.unsqueeze(-1)
+        q = q.reshape(n * t_steps, k1 - 1, -1).transpose(1, 2)  # (N T, Dc, C)
+        width = self.conv_weight.shape[1]
+        z = F.conv1d(q, self.conv_weight.permute(0, 2, 1), self.conv_bias, padding=width // 2)
+        z = torch.where(in_word.reshape(n * t_steps, 1, -1), z, torch.full_like(z, -math.inf))
+        h = torch.tanh(z.max(2).values).reshape(n, t_steps, -1)
+        h = h * (token & in_word[..., 0]).unsqueeze(-1)
+        pos = torch.arange(1, t_steps + 1).unsqueeze(0)
+        return torch.cat([wv, h], 2), (pos * token).max(1).values
 
 
 ACTIVATIONS = {
@@ -212,7 +275,12 @@ class DlcModel(nn.Module):
         elif t == "gru":
             wih = tensors[nm + ".weight_ih"]
             m = DlcGRU(wih.shape[1], int(s["units"]), 2 if s.get("variant") == "simplified" else 3,
-                       bool(s.get("bidirectional")), s.get("use_bias", True))
+                       bool(s.get("bidirectional")), s.get("use_bias", True), bool(s.get("reverse")))
+        elif t == "scalar_mix":
+            m = ScalarMix(tensors[nm + ".weight"].shape[0])
+        elif t == "word_chars":
+            cw = tensors[nm + ".conv_weight"]
+            m = WordChars(w.shape[0], w.shape[1], cw.shape[0], cw.shape[1], cw.shape[2], int(s.get("pad_id", 0)))
         else:
             return None
         return m
@@ -333,9 +401,18 @@ class DlcModel(nn.Module):
             # padded zeros count in the average (dlc divides by the window) unless
             # count_include_pad is false; they never win the max
             pp = pads(s, list(x.shape[2:]), k, st, nsp)
-            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st)
+            # ceil_mode: torch's rounds up over the padded input; dlc keeps a
+            # last window only when it starts before the padding after
+            cm = bool(s.get("ceil_mode"))
+            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st, ceil_mode=cm)
             if t == "avgpool" and not s.get("count_include_pad", True):
-                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st)
+                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st, ceil_mode=cm)
+            for i in range(nsp):
+                size, (lo, hi) = x.shape[2 + i], pp[i]
+                span = size + lo + hi - k[i]
+                o = span // st[i] + 1
+                o += 1 if cm and span % st[i] and o * st[i] < size + lo else 0
+                y = y.narrow(2 + i, 0, o)
             return y, False, lengths
         if t == "global_avgpool":
             return x.reshape(n, x.shape[1], -1).mean(2), False, lengths
@@ -357,13 +434,18 @@ class DlcModel(nn.Module):
                 lengths = (pos * token).max(1).values
                 return y, True, lengths
             return y, False, lengths
+        if t == "scalar_mix":
+            return m([v for v, _ in ins]), all(q for _, q in ins), lengths
+        if t == "word_chars":
+            y, lengths = m(x)
+            return y, True, lengths
         if t in ("rnn", "lstm", "gru"):
             masked = seq and lengths is not None
             ln = lengths if masked else torch.full((n,), x.shape[1])
             if t == "gru":
                 y, h = m(x, ln)
             else:
-                y, h = run_torch_rnn(m, x, ln, masked)
+                y, h = run_torch_rnn(m, x, ln, masked, bool(s.get("reverse")) and not s.get("bidirectional"))
             concat = s.get("merge", "concat") == "concat"
             if s.get("return_sequences", True):
                 y = y.reshape(n, x.shape[1], -1) if concat else y.sum(2)

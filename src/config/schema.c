@@ -181,6 +181,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.use_bias",     K_BOOL,       LAY(use_bias),           "true",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.init",         K_ENUM,       LAY(init),               "auto",   ANY,          ENUM_F(graph_init_names, F_OP_KEY)) \
     X("model.layers.*.count_include_pad", K_BOOL, LAY(count_include_pad),  "true",   ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.ceil_mode",    K_BOOL,       LAY(ceil_mode),          "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.rate",         K_FLOAT,      LAY(rate),               REQUIRED, IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.momentum",     K_FLOAT,      LAY(momentum),           "0.9",    IN_CO(0, 1),  FLAGS(F_OP_KEY))   \
     X("model.layers.*.eps",          K_FLOAT,      LAY(eps),                "1e-5",   GT(0),        FLAGS(F_OP_KEY))   \

@@ -107,6 +107,8 @@ typedef struct {
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
                                      0 by its positions inside the input */
+    int ceil_mode;                /* maxpool, avgpool: 1 rounds the output size up (a last window
+                                     that starts inside the input may run past its padded end) */
 
     /* sequence layers (src/layers/embedding.c, recurrent.c) */
     int vocab;                    /* embedding: rows of E; 0 = the data's vocabulary (auto) */

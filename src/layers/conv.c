@@ -99,6 +99,8 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
         }
         long span = (long)nin + lo + hi - k;
         out = span < 0 ? 0 : (int)(span / st + 1);
+        if (span >= 0 && s->ceil_mode && span % st) /* pools: a last partial window */
+            out += (long)out * st < (long)nin + lo; /* that starts inside the input or its left padding */
         if (out < 1)
             return layer_fail(n, err,
                               "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %d) / %d) + 1 "

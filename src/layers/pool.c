@@ -9,6 +9,10 @@
  * dy to it.  Average pooling divides by the whole window, padding included
  * (PyTorch's default count_include_pad), or with count_include_pad: false by
  * the window's positions inside the input.  The stride defaults to the kernel.
+ * ceil_mode: true rounds the output size up, as PyTorch's and ONNX's
+ * ceil_mode: a last window that starts inside the input (or its left
+ * padding) but runs past the padded end counts, over the positions it
+ * covers (the padded ones too when count_include_pad).
  * Each (sample, channel) map is independent: large layers split the maps
  * over the worker threads (pool_run). */
 #include <float.h>
@@ -78,13 +82,15 @@ dlc_status avgpool_build(graph *g, graph_node *n, dlc_error *err)
     } while (0)
 
 /* 2x2 windows, stride 2, no padding on either side, on 2-D maps: the common
- * case, unrolled.  (`same` on an odd size pads after: the last window would
- * reach past the map, so that takes the general loop.) */
+ * case, unrolled.  (`same` on an odd size pads after, and ceil_mode adds a
+ * window there: the last window would reach past the map, so those take the
+ * general loop.) */
 static int pool_is_2x2(const layer_geom *geo)
 {
     return geo->k[0] == 1 && geo->k[1] == 2 && geo->k[2] == 2 && geo->s[1] == 2 &&
            geo->s[2] == 2 && geo->lo[0] == 0 && geo->lo[1] == 0 && geo->lo[2] == 0 &&
-           geo->hi[0] == 0 && geo->hi[1] == 0 && geo->hi[2] == 0;
+           geo->hi[0] == 0 && geo->hi[1] == 0 && geo->hi[2] == 0 && 2 * geo->out[1] <= geo->in[1] &&
+           2 * geo->out[2] <= geo->in[2];
 }
 
 static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *restrict x,
@@ -231,31 +237,40 @@ void maxpool_backward(graph *g, graph_node *n, int N)
         pool_run(maxpool_backward_rows, g, n, N);
 }
 
-/* Positions of output (od, oh, ow)'s window that lie inside the input (at
- * least one: padding is at most half the kernel). */
-static int window_inside(const layer_geom *g, int od, int oh, int ow)
+/* Positions of output (od, oh, ow)'s window that lie inside the input, or
+ * with padded inside the padded input [-lo, in + hi) (at least one: padding
+ * is at most half the kernel, and a ceil_mode window starts inside). */
+static int window_inside(const layer_geom *g, int padded, int od, int oh, int ow)
 {
     const int o[3] = {od, oh, ow};
     int n = 1;
     for (int a = 0; a < 3; a++) {
         int start = o[a] * g->s[a] - g->lo[a], end = start + g->k[a];
-        n *= (end < g->in[a] ? end : g->in[a]) - (start > 0 ? start : 0);
+        int lo = padded ? -g->lo[a] : 0, hi = padded ? g->in[a] + g->hi[a] : g->in[a];
+        n *= (end < hi ? end : hi) - (start > lo ? start : lo);
     }
     return n;
+}
+
+/* 1 / the divisor of output (od, oh, ow): the whole window (count_include_pad
+ * without ceil_mode), else its positions inside the (padded) input */
+static float window_inv(const layer_geom *g, int whole, int ceil_mode, int od, int oh, int ow)
+{
+    if (whole && !ceil_mode)
+        return 1.0f / (float)g->K;
+    return 1.0f / (float)window_inside(g, whole, od, oh, ow);
 }
 
 static void avgpool_forward_rows(pool_rows *p)
 {
     const layer_geom geo = p->geo;
     const graph_node *x = graph_in(p->g, p->n, 0);
-    const float inv = 1.0f / (float)geo.K;
-    const int whole = p->n->spec.count_include_pad;
+    const int whole = p->n->spec.count_include_pad, ceil_mode = p->n->spec.ceil_mode;
     for (size_t r = p->r0; r < p->r1; r++) {
         const float *xc = x->out + r * geo.I;
         float *yc = p->n->out + r * geo.P;
         float s = 0;
-        POOL_LOOP(&geo, s = 0, s += xc[i_],
-                  yc[o_] = whole ? s * inv : s / (float)window_inside(&geo, od, oh, ow));
+        POOL_LOOP(&geo, s = 0, s += xc[i_], yc[o_] = s * window_inv(&geo, whole, ceil_mode, od, oh, ow));
     }
 }
 
@@ -268,14 +283,12 @@ static void avgpool_backward_rows(pool_rows *p)
 {
     const layer_geom geo = p->geo;
     graph_node *x = graph_in(p->g, p->n, 0);
-    const float inv = 1.0f / (float)geo.K;
-    const int whole = p->n->spec.count_include_pad;
+    const int whole = p->n->spec.count_include_pad, ceil_mode = p->n->spec.ceil_mode;
     for (size_t r = p->r0; r < p->r1; r++) {
         float *dx = x->grad + r * geo.I;
         const float *dy = p->n->grad + r * geo.P;
         float d = 0;
-        POOL_LOOP(&geo, d = whole ? dy[o_] * inv : dy[o_] / (float)window_inside(&geo, od, oh, ow),
-                  dx[i_] += d, (void)0);
+        POOL_LOOP(&geo, d = dy[o_] * window_inv(&geo, whole, ceil_mode, od, oh, ow), dx[i_] += d, (void)0);
     }
 }
 

@@ -18,6 +18,7 @@
  *   conv1d/2d/3d   Conv with explicit pads (lo..., hi...), `same` resolved
  *   maxpool        MaxPool (padding never wins, as in dlc)
  *   avgpool        AveragePool, count_include_pad as the layer's
+ *                  (both pools: ceil_mode as the layer's)
  *   global_avgpool GlobalAveragePool + Flatten
  *   batchnorm      BatchNormalization with the running statistics
  *   dropout        nothing (inference)
@@ -25,7 +26,9 @@
  *                  the sequence lengths (one past the last non-padding id),
  *                  which the recurrent layers and time pools after it use
  *   rnn, gru, lstm the ONNX RNN/GRU/LSTM ops on (T, N, D) with sequence_lens:
- *                  gates reordered (LSTM i,f,g,o -> i,o,f,c); dlc's GRU
+ *                  direction forward, reverse (a `reverse` layer: ONNX too
+ *                  starts each sequence at its own last valid step) or
+ *                  bidirectional; gates reordered (LSTM i,f,g,o -> i,o,f,c); dlc's GRU
  *                  h = u c~ + (1 - u) h_prev is ONNX's with z = 1 - u, so
  *                  the update rows are negated (sigmoid(-a) = 1 - sigmoid(a));
  *                  the full GRU applies r before the product: linear_before_reset
@@ -37,6 +40,14 @@
  *   l2normalize    x / Sqrt(ReduceSum(x * x) + eps) over the example
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form
+ *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
+ *                  coefficient (Gather of one)
+ *   word_chars     the word's vector by Gather (a padding or out-of-range id
+ *                  gives zeros, as dlc); the bytes before the first
+ *                  non-byte (CumSum of the misses is 0) by Gather of the byte
+ *                  table, Conv over each word (pads k/2), ReduceMax over
+ *                  its bytes only (the others -FLT_MAX), Tanh, zeros for a
+ *                  word without bytes; Concat; and the sequence lengths
  */
 #include <assert.h>
 #include <float.h>
@@ -230,6 +241,18 @@ static const char *cast(onnx_ctx *c, const char *x, int to, const char *out)
     return out;
 }
 
+/* out = cond ? a : b (broadcast) */
+static const char *where(onnx_ctx *c, const char *cond, const char *a, const char *b, const char *out)
+{
+    node_begin(c, "Where", out);
+    node_in(c, cond);
+    node_in(c, a);
+    node_in(c, b);
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
 /* ---- constants ---- */
 
 static void tensor_header(onnx_pb *t, const char *nm, int dtype, const int64_t *dims, int ndim)
@@ -268,6 +291,24 @@ static const char *scalar_i64(onnx_ctx *c, const char *nm, int64_t v)
 static const char *scalar_f32(onnx_ctx *c, const char *nm, float v)
 {
     return constant(c, nm, ONNX_FLOAT, &v, sizeof v, NULL, 0);
+}
+
+/* x[start:end] along axis (of the ONNX value, batch axis 0), its constants
+ * named after out */
+static const char *slice_axis(onnx_ctx *c, const char *x, int64_t start, int64_t end, int64_t axis,
+                              const char *out)
+{
+    const char *s = const_ints(c, name(c, "%s/starts", out), &start, 1);
+    const char *e = const_ints(c, name(c, "%s/ends", out), &end, 1);
+    const char *a = const_ints(c, name(c, "%s/axes", out), &axis, 1);
+    node_begin(c, "Slice", out);
+    node_in(c, x);
+    node_in(c, s);
+    node_in(c, e);
+    node_in(c, a);
+    node_out(c, out);
+    node_end(c);
+    return out;
 }
 
 /* A weight-sized float initializer; owned (may be NULL) is freed with ctx. */
@@ -560,6 +601,8 @@ static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
     window_attrs(c, n);
     if (avg)
         attr_int(c, "count_include_pad", n->spec.count_include_pad);
+    if (n->spec.ceil_mode)
+        attr_int(c, "ceil_mode", 1);
     node_end(c);
     return out;
 }
@@ -596,24 +639,32 @@ static const char *ex_time_maxpool(onnx_ctx *c, graph_node *n, const char *out)
     if (!masked(c, graph_in(c->g, n, 0)))
         return reduce(c, "ReduceMax", x, 1, 0, out);
     /* padded steps never win; a sample with no valid step gives zeros */
-    const char *mb = mask_b(c);
-    node_begin(c, "Where", name(c, "%s/masked", nm));
-    node_in(c, mb);
-    node_in(c, x);
-    node_in(c, scalar_f32(c, name(c, "%s/lowest", nm), -FLT_MAX));
-    node_out(c, name(c, "%s/masked", nm));
-    node_end(c);
-    const char *r = reduce(c, "ReduceMax", name(c, "%s/masked", nm), 1, 0, name(c, "%s/max", nm));
+    const char *xm = where(c, mask_b(c), x, scalar_f32(c, name(c, "%s/lowest", nm), -FLT_MAX),
+                           name(c, "%s/masked", nm));
+    const char *r = reduce(c, "ReduceMax", xm, 1, 0, name(c, "%s/max", nm));
     int64_t col[2] = {-1, 1};
     const char *any = op2(c, "Greater", reshape(c, c->len, col, 2, name(c, "%s/lencol", nm)),
                           scalar_i64(c, name(c, "%s/zero_i", nm), 0), name(c, "%s/any", nm));
-    node_begin(c, "Where", out);
-    node_in(c, any);
-    node_in(c, r);
-    node_in(c, scalar_f32(c, name(c, "%s/zero", nm), 0.0f));
-    node_out(c, out);
-    node_end(c);
-    return out;
+    return where(c, any, r, scalar_f32(c, name(c, "%s/zero", nm), 0.0f), out);
+}
+
+/* The lengths every later masked layer uses, from tok (N, T) bool (step t
+ * holds a token): one past the last token, as g->seq_len. */
+static void set_lengths(onnx_ctx *c, const char *tok, int T, const char *nm)
+{
+    int64_t *pos = malloc(sizeof *pos * (size_t)T);
+    if (!pos) {
+        fail_nomem(c);
+        return;
+    }
+    for (int t = 0; t < T; t++)
+        pos[t] = t + 1;
+    const char *steps = const_ints(c, name(c, "%s/steps1", nm), pos, T);
+    free(pos);
+    const char *ti = cast(c, tok, ONNX_INT64, name(c, "%s/tokens", nm));
+    const char *at = op2(c, "Mul", ti, steps, name(c, "%s/token_end", nm));
+    c->len = reduce(c, "ReduceMax", at, 1, 0, name(c, "%s/lengths", nm));
+    c->T = T;
 }
 
 static const char *ex_embedding(onnx_ctx *c, graph_node *n, const char *out)
@@ -642,28 +693,96 @@ static const char *ex_embedding(onnx_ctx *c, graph_node *n, const char *out)
     op2(c, "Gather", table, ids, out);
     if (x->shape.ndim != 1)
         return out;
-    /* the lengths every later masked layer uses: one past the last non-padding id */
     c->len = c->len32 = c->mask_b = c->mask_f = NULL;
     if (pad < 0)
         return out; /* only out-of-range ids pad then: every valid step counts */
     const char *nm = n->spec.name;
-    int T = x->shape.d[0];
-    int64_t *pos = malloc(sizeof *pos * (size_t)T);
-    if (!pos) {
-        fail_nomem(c);
-        return "";
-    }
-    for (int t = 0; t < T; t++)
-        pos[t] = t + 1;
-    const char *steps = const_ints(c, name(c, "%s/steps1", nm), pos, T);
-    free(pos);
     const char *is_pad = op2(c, "Equal", ids, scalar_i64(c, name(c, "%s/pad_id", nm), pad),
                              name(c, "%s/is_pad", nm));
-    const char *tok = cast(c, op1(c, "Not", is_pad, name(c, "%s/is_token", nm)), ONNX_INT64,
-                           name(c, "%s/tokens", nm));
-    const char *at = op2(c, "Mul", tok, steps, name(c, "%s/token_end", nm));
-    c->len = reduce(c, "ReduceMax", at, 1, 0, name(c, "%s/lengths", nm));
-    c->T = T;
+    set_lengths(c, op1(c, "Not", is_pad, name(c, "%s/is_token", nm)), x->shape.d[0], nm);
+    return out;
+}
+
+/* y (N, T, E + F) = [E[word]; tanh(max over the word's bytes of the byte
+ * CNN)] from ids (N, T, 1 + C), as src/layers/chars.c computes it */
+static const char *ex_word_chars(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name, *ids = ids_val(c, n->in[0]);
+    const graph_param *E = graph_p(c->g, n, 0);
+    int T = x->shape.d[0], K = x->shape.d[1], V = E->shape.d[0], F = n->spec.filters,
+        k = n->spec.kernel.v[0], pad = n->spec.pad_id;
+    int64_t nt[2] = {0, 0}, nt1[3] = {0, 0, 1}, ntc1[4] = {0, 0, 0, 1};
+    const char *zero_i = scalar_i64(c, name(c, "%s/zero_i", nm), 0),
+               *zero_f = scalar_f32(c, name(c, "%s/zero", nm), 0.0f);
+
+    /* the word: a padding or out-of-range id is no word (zeros, and not counted) */
+    const char *word = reshape(c, slice_axis(c, ids, 0, 1, 2, name(c, "%s/word3", nm)), nt, 2,
+                               name(c, "%s/word", nm));
+    const char *tok = op2(c, "And", op2(c, "Greater", word, scalar_i64(c, name(c, "%s/minus1", nm), -1),
+                                        name(c, "%s/word_ge0", nm)),
+                          op2(c, "Less", word, scalar_i64(c, name(c, "%s/V", nm), V), name(c, "%s/word_ltV", nm)),
+                          name(c, "%s/word_in_range", nm));
+    if (pad >= 0 && pad < V) {
+        const char *is_pad = op2(c, "Equal", word, scalar_i64(c, name(c, "%s/pad_id", nm), pad),
+                                 name(c, "%s/is_pad", nm));
+        tok = op2(c, "And", tok, op1(c, "Not", is_pad, name(c, "%s/not_pad", nm)), name(c, "%s/is_word", nm));
+    }
+    const char *tok3 = reshape(c, tok, nt1, 3, name(c, "%s/is_word3", nm));
+    const char *wv = op2(c, "Gather", param(c, n, 0), where(c, tok, word, zero_i, name(c, "%s/word_safe", nm)),
+                         name(c, "%s/word_rows", nm));
+    const char *word_vec = where(c, tok3, wv, zero_f, name(c, "%s/word_vec", nm));
+
+    /* the bytes: ids 1..256 up to the first other value (c < the word's length) */
+    const char *bytes = slice_axis(c, ids, 1, K, 2, name(c, "%s/bytes", nm));
+    const char *is_byte = op2(c, "And", op2(c, "Greater", bytes, zero_i, name(c, "%s/byte_gt0", nm)),
+                              op2(c, "Less", bytes, scalar_i64(c, name(c, "%s/b257", nm), 257),
+                                  name(c, "%s/byte_lt257", nm)),
+                              name(c, "%s/is_byte", nm));
+    const char *miss = cast(c, op1(c, "Not", is_byte, name(c, "%s/not_byte", nm)), ONNX_INT64,
+                            name(c, "%s/misses", nm));
+    const char *cs = op2(c, "CumSum", miss, scalar_i64(c, name(c, "%s/axis2s", nm), 2), name(c, "%s/misses_before", nm));
+    const char *inw = op2(c, "Equal", cs, zero_i, name(c, "%s/in_word", nm)); /* (N, T, C) */
+    const char *qv = op2(c, "Gather", param(c, n, 1), where(c, inw, bytes, zero_i, name(c, "%s/bytes_safe", nm)),
+                         name(c, "%s/byte_rows", nm));
+    const char *qw = where(c, reshape(c, inw, ntc1, 4, name(c, "%s/in_word4", nm)), qv, zero_f,
+                           name(c, "%s/byte_vecs", nm));
+
+    /* the CNN over each word: (N T, Dc, C) -> (N T, F, C), "same" pads */
+    int64_t words_shape[3] = {-1, K - 1, n->spec.char_units}, perm[3] = {0, 2, 1};
+    const char *bt = transpose(c, reshape(c, qw, words_shape, 3, name(c, "%s/words", nm)), perm, 3,
+                               name(c, "%s/channels", nm));
+    const char *wt = transpose(c, param(c, n, 2), perm, 3, name(c, "%s/conv_weight_t", nm));
+    const char *bias = param(c, n, 3);
+    const char *z = name(c, "%s/conv", nm);
+    node_begin(c, "Conv", z);
+    node_in(c, bt);
+    node_in(c, wt);
+    node_in(c, bias);
+    node_out(c, z);
+    int64_t ks = k, pads[2] = {k / 2, k / 2};
+    attr_ints(c, "kernel_shape", &ks, 1);
+    attr_ints(c, "pads", pads, 2);
+    node_end(c);
+    /* the max over the word's own bytes */
+    int64_t ntc_shape[3] = {-1, 1, K - 1}, ntf[3] = {-1, T, F};
+    const char *zw = where(c, reshape(c, inw, ntc_shape, 3, name(c, "%s/in_word_r", nm)), z,
+                           scalar_f32(c, name(c, "%s/lowest", nm), -FLT_MAX), name(c, "%s/conv_in_word", nm));
+    const char *mx = reduce(c, "ReduceMax", zw, 2, 0, name(c, "%s/max", nm));
+    const char *th = op1(c, "Tanh", reshape(c, mx, ntf, 3, name(c, "%s/max3", nm)), name(c, "%s/tanh", nm));
+    /* zeros for a step without a word or without bytes */
+    const char *has = op2(c, "And", tok3, slice_axis(c, inw, 0, 1, 2, name(c, "%s/first_byte", nm)),
+                          name(c, "%s/has_bytes", nm));
+    const char *char_vec = where(c, has, th, zero_f, name(c, "%s/char_vec", nm));
+
+    node_begin(c, "Concat", out);
+    node_in(c, word_vec);
+    node_in(c, char_vec);
+    node_out(c, out);
+    attr_int(c, "axis", 2);
+    node_end(c);
+    c->len = c->len32 = c->mask_b = c->mask_f = NULL;
+    set_lengths(c, tok, T, nm);
     return out;
 }
 
@@ -676,15 +795,7 @@ static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
     int64_t s = n->spec.start, e = n->spec.end == GRAPH_SLICE_END ? L : n->spec.end, ax = n->spec.axis + 1;
     s += s < 0 ? L : 0; /* as slice.c resolves them */
     e += e < 0 ? L : 0;
-    const char *nm = n->spec.name;
-    node_begin(c, "Slice", out);
-    node_in(c, in_val(c, n, 0));
-    node_in(c, const_ints(c, name(c, "%s/starts", nm), &s, 1));
-    node_in(c, const_ints(c, name(c, "%s/ends", nm), &e, 1));
-    node_in(c, const_ints(c, name(c, "%s/axes", nm), &ax, 1));
-    node_out(c, out);
-    node_end(c);
-    return out;
+    return slice_axis(c, in_val(c, n, 0), s, e, ax, out);
 }
 
 /* subtract, multiply (a chain for several inputs) */
@@ -773,6 +884,30 @@ static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
     return op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, out);
 }
 
+/* y = sum_j (gamma softmax(w)_j) x_j */
+static const char *ex_scalar_mix(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *nm = n->spec.name;
+    node_begin(c, "Softmax", name(c, "%s/s", nm));
+    node_in(c, param(c, n, 0));
+    node_out(c, name(c, "%s/s", nm));
+    attr_int(c, "axis", 0);
+    node_end(c);
+    const char *coef = op2(c, "Mul", name(c, "%s/s", nm), param(c, n, 1), name(c, "%s/coef", nm));
+    const char *terms[GRAPH_MAX_INPUTS];
+    for (int j = 0; j < n->n_in; j++) {
+        const char *cj = op2(c, "Gather", coef, scalar_i64(c, name(c, "%s/j%d", nm, j), j),
+                             name(c, "%s/coef%d", nm, j));
+        terms[j] = op2(c, "Mul", in_val(c, n, j), cj, name(c, "%s/term%d", nm, j));
+    }
+    node_begin(c, "Sum", out);
+    for (int j = 0; j < n->n_in; j++)
+        node_in(c, terms[j]);
+    node_out(c, out);
+    node_end(c);
+    return out;
+}
+
 /* dlc's gate rows -> ONNX's, per cell: source gate (-1: the constant-one
  * reset gate of the simplified GRU) and sign. */
 typedef struct {
@@ -851,7 +986,7 @@ static const char *ex_recurrent(onnx_ctx *c, graph_node *n, const char *out)
     node_out(c, y);
     node_out(c, yh);
     attr_int(c, "hidden_size", H);
-    attr_string(c, "direction", dirs == 2 ? "bidirectional" : "forward");
+    attr_string(c, "direction", dirs == 2 ? "bidirectional" : s->reverse ? "reverse" : "forward");
     if (cell == 0)
         attr_strings(c, "activations", s->nonlinearity == RNN_CELL_RELU ? "Relu" : "Tanh", dirs);
     if (cell == 1 || cell == 2)
@@ -907,8 +1042,8 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_L2NORMALIZE] = {ex_l2normalize, NULL},
     [OP_GRAM] = {ex_gram, NULL},
     [OP_LAYERNORM] = {ex_layernorm, NULL},
-    [OP_SCALAR_MIX] = {NULL, "no ONNX exporter has been written for it yet"},
-    [OP_WORD_CHARS] = {NULL, "no ONNX exporter has been written for it yet"},
+    [OP_SCALAR_MIX] = {ex_scalar_mix, NULL},
+    [OP_WORD_CHARS] = {ex_word_chars, NULL},
 };
 
 const char *onnx_op_unsupported(int op)
@@ -993,8 +1128,8 @@ static void value_info(onnx_pb *dst, int field, const char *nm, int dtype, const
     onnx_pb_free(&dim);
 }
 
-/* 1 when the model input feeds only embeddings and is not normalized:
- * it is token ids, given as int64 */
+/* 1 when the model input feeds only embeddings (and word_chars) and is not
+ * normalized: it is token ids (and byte ids), given as int64 */
 static int input_is_ids(const onnx_ctx *c)
 {
     const graph *g = c->g;
@@ -1006,7 +1141,7 @@ static int input_is_ids(const onnx_ctx *c)
     for (int i = g->n_inputs; i < g->n_nodes; i++)
         for (int k = 0; k < g->nodes[i].n_in; k++)
             if (g->nodes[i].in[k] == 0) {
-                if (g->nodes[i].spec.op != OP_EMBEDDING)
+                if (g->nodes[i].spec.op != OP_EMBEDDING && g->nodes[i].spec.op != OP_WORD_CHARS)
                     return 0;
                 used = 1;
             }
@@ -1210,8 +1345,6 @@ dlc_status onnx_export(model *m, const char *path, const onnx_export_opts *opts,
                         ONNX_OPSET_MIN, ONNX_OPSET_MAX);
     for (int i = g->n_inputs; i < g->n_nodes; i++) {
         const char *why = onnx_op_unsupported(g->nodes[i].spec.op);
-        if (!why && g->nodes[i].spec.reverse && !g->nodes[i].spec.bidirectional)
-            why = "a reverse recurrent layer is not exported yet";
         if (why)
             return dlc_fail(err, DLC_EINPUT, "%s cannot be exported to ONNX: %s",
                             graph_node_label(&g->nodes[i], label, sizeof label), why);

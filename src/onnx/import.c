@@ -267,8 +267,6 @@ static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64
     for (int i = 0; dl && i < dl->n_ints; i++)
         if (dl->ints[i] != 1)
             return fail_at(k, n, "dilations are not 1 (dlc's windows are dense)");
-    if (onnx_attr_get(n, "ceil_mode") && onnx_attr_get(n, "ceil_mode")->i)
-        return fail_at(k, n, "ceil_mode=1 (dlc rounds the output size down)");
     int64_t s[3], p[3];
     for (int i = 0; i < nsp; i++) {
         s[i] = st && i < st->n_ints ? st->ints[i] : 1;
@@ -359,6 +357,9 @@ static dlc_status op_pool(imp *k, const onnx_node *n)
         return st;
     if (avg) /* ONNX's default is 0, PyTorch's and dlc's 1 */
         keyf(k, L, "count_include_pad: %s", cip && cip->i ? "true" : "false");
+    const onnx_attr *cm = onnx_attr_get(n, "ceil_mode");
+    if (cm && cm->i)
+        keyf(k, L, "ceil_mode: true");
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }

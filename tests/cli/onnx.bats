@@ -33,8 +33,8 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
     - {name: c1, type: conv1d, filters: 6, kernel: 5, stride: 2, padding: same, activation: relu}
-    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1}
-    - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1}
+    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
+    - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
     - {name: f1, type: flatten}
     - {name: vol, type: reshape, shape: [1, 4, 7, 28], inputs: [input]}
     - {name: c3, type: conv3d, filters: 3, kernel: [2, 3, 3], stride: [1, 2, 2], padding: [1, 1, 0], activation: tanh}
@@ -138,6 +138,17 @@ YAML
     [[ "$output" == *"no/such/dir/m.onnx"* ]]
 }
 
+@test "export: a dlc embed run (word vectors, no network) is refused saying so, and writes nothing" {
+    "$DLC" embed "$ROOT/configs/brown_word2vec.yaml" --out emb --set data.train.file="$ROOT/tests/data/text/fables.txt" \
+        --set data.text.min_count=1 --set embed.epochs=1 >/dev/null 2>&1
+    [ -f emb/vectors.bin ]
+    run "$DLC" export emb --format onnx --out emb.onnx
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"emb holds word vectors learned by dlc embed, not a model"* ]]
+    [ ! -e emb.onnx ]
+}
+
 @test "predict --values: raw inputs in, every output value out; bad lines name file and line" {
     iris_config iris.yaml 2
     "$DLC" train iris.yaml --out run --quiet >/dev/null
@@ -233,11 +244,14 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: conv1d and conv3d with strides and padding; avgpool and maxpool over 1 and 3 axes" {
+@test "export: conv1d and conv3d with strides and padding; avgpool and maxpool over 1 and 3 axes, ceil_mode" {
     need_onnx
     image_config c13.yaml "$CONV13_LAYERS"
     "$DLC" train c13.yaml --out run --quiet >/dev/null
     run "$CHECK" "$DLC" run gen:6
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run "$CHECK" "$DLC" run gen:6 --output logits
     echo "$output"
     [ "$status" -eq 0 ]
 }
@@ -292,6 +306,68 @@ train:
 YAML
     "$DLC" train tag.yaml --out run --quiet >/dev/null
     run "$CHECK" "$DLC" run gen:8:--pad:--max:7 --valid-steps
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+# A tagger over word ids and their bytes: word_chars, reverse recurrent layers
+# (each sequence run from its own last word back), and a scalar_mix whose
+# weights and gamma set_tensor moves off their starting values.
+CHARS_LAYERS="    - {name: wc, type: word_chars, units: 6, filters: 5, kernel: 3, char_units: 4}
+    - {name: f, type: lstm, units: 5}
+    - {name: rl, type: lstm, units: 5, reverse: true, inputs: wc}
+    - {name: rg, type: gru, units: 4, reverse: true, inputs: wc}
+    - {name: rs, type: gru, units: 3, variant: simplified, reverse: true, inputs: wc}
+    - {name: rr, type: rnn, units: 4, reverse: true, inputs: wc}
+    - {name: mix, type: scalar_mix, inputs: [f, rl]}
+    - {type: concat, axis: 1, inputs: [mix, rg, rs, rr]}"
+
+chars_config() {
+    tagged_data tags.txt
+    cat > chars.yaml <<YAML
+name: chars
+seed: 2
+data:
+  format: text
+  train: {file: tags.txt}
+  split: {test: 0.1}
+  text: {task: tag, tokens: words, seq_len: 8, chars: 6}
+model:
+  layers:
+$CHARS_LAYERS
+    - {type: dense, units: auto}
+train:
+  epochs: 2
+  batch_size: 8
+YAML
+}
+
+# set_tensor FILE NAME V...: overwrites the tensor's values in a model.safetensors
+set_tensor() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, struct, sys
+path, name, vals = sys.argv[1], sys.argv[2], [float(v) for v in sys.argv[3:]]
+b = bytearray(open(path, "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+t = json.loads(b[8:8 + n])[name]
+lo, hi = t["data_offsets"]
+assert hi - lo == 4 * len(vals), (name, hi - lo)
+b[8 + n + lo:8 + n + hi] = struct.pack("<%df" % len(vals), *vals)
+open(path, "wb").write(b)
+PY
+}
+
+@test "export: word_chars, reverse rnn, gru and lstm over padded sentences, scalar_mix" {
+    need_onnx
+    chars_config
+    "$DLC" train chars.yaml --out run --quiet >/dev/null
+    set_tensor run/model.safetensors mix.weight 0.4 -0.9
+    set_tensor run/model.safetensors mix.gamma 1.7
+    run "$CHECK" "$DLC" run gen:8:--pad:--max:16 --valid-steps --output logits
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"full check passed"* ]]
+    run "$CHECK" "$DLC" run gen:4:--max:16 --valid-steps --opset 13
     echo "$output"
     [ "$status" -eq 0 ]
 }
@@ -465,6 +541,18 @@ torch_check() {
     text_config gru.yaml "$RNN_LAYERS"
     "$DLC" train gru.yaml --out run --quiet >/dev/null
     values 10 12 16 > v.txt
+    torch_check run v.txt 1e-4
+}
+
+@test "dlc_torch.py: word_chars, reverse recurrent layers and scalar_mix over padded sentences" {
+    need_torch
+    need_onnx # ort.js gen draws the word ids and bytes
+    chars_config
+    "$DLC" train chars.yaml --out run --quiet >/dev/null
+    set_tensor run/model.safetensors mix.weight 0.4 -0.9
+    set_tensor run/model.safetensors mix.gamma 1.7
+    "$DLC" export run --format onnx --out run/model.onnx --quiet
+    node "$ROOT/tests/onnx/ort.js" gen run/model.onnx 8 --pad --max 16 > v.txt
     torch_check run v.txt 1e-4
 }
 

@@ -110,7 +110,7 @@ model:
     - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 1, activation: gelu}
     - {name: sum, type: add, inputs: [a, bn]}
     - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
-    - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [sum]}
+    - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, count_include_pad: false, ceil_mode: true, inputs: [sum]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: leaky_relu, alpha: 0.2}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
     - {name: g, type: global_avgpool}

@@ -67,6 +67,61 @@ brown_genres() {
     done
 }
 
+# an embed: config (dlc embed) writes word vectors, not a model: nothing to export
+embed_config() {
+    grep -q '^embed:' "$ROOT/configs/$1.yaml"
+    skip "$1 is a dlc embed config: it writes word vectors (vectors.txt), not a model to export"
+}
+
+@test "shipped: brown_word2vec" {
+    embed_config brown_word2vec
+}
+
+@test "shipped: brown_glove" {
+    embed_config brown_glove
+}
+
+@test "shipped: brown_window_lm" {
+    embed_config brown_window_lm
+}
+
+# tagged sentences standing in for data/brown/tagged.txt, and their words one
+# sentence a line for data/brown/text_train.txt (the biLM's text)
+brown_tagged() {
+    for i in $(seq 1 40); do
+        printf 'The\tAT\njury\tNN\nsaid\tVBD\n'; [ $((i % 2)) -eq 0 ] && printf 'it\tPPS\nwould\tMD\nrule\tVB\n'
+        echo
+    done > tagged.txt
+    awk 'NF { printf "%s%s", sep, $1; sep = " " } !NF { print ""; sep = "" }' tagged.txt > text.txt
+}
+
+@test "shipped: brown_bilm" {
+    need_onnx
+    brown_tagged
+    train_shipped brown_bilm.yaml --set data.train.file=text.txt --set data.text.min_count=1 \
+        --set data.text.seq_len=8 --set train.epochs=1 --set train.batch_size=4
+    check gen:4:--pad:--max:8 --valid-steps
+    check gen:4:--pad:--max:8 --valid-steps --output logits --tol 1e-3
+}
+
+@test "shipped: brown_pos_elmo" {
+    need_onnx
+    brown_tagged
+    "$DLC" train "$ROOT/configs/brown_bilm.yaml" --out bilm --quiet --threads 2 --set data.train.file=text.txt \
+        --set data.text.min_count=1 --set data.text.seq_len=8 --set train.epochs=1 --set train.batch_size=4 >/dev/null
+    train_shipped brown_pos_elmo.yaml --set init_from.run="$PWD/bilm" --set data.train.file=tagged.txt \
+        --set data.text.min_count=1 --set data.text.seq_len=8 --set train.epochs=1
+    check gen:4:--pad:--max:8 --valid-steps
+}
+
+@test "shipped: brown_pos_chars" {
+    need_onnx
+    brown_tagged
+    train_shipped brown_pos_chars.yaml --set data.train.file=tagged.txt --set data.text.min_count=1 \
+        --set data.text.seq_len=8 --set train.epochs=1
+    check gen:6:--pad:--max:8 --valid-steps
+}
+
 @test "shipped: fashion_mnist_mlp" {
     need_onnx
     train_shipped fashion_mnist_mlp.yaml --set data.train.limit=2000 --set data.test.limit=200 --set train.epochs=1

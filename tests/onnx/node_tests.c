@@ -295,15 +295,7 @@ static const char *window(tcase *k, int nsp, const int64_t *kernel, int pool)
         for (int i = 0; i < dl->n_ints; i++)
             if (dl->ints[i] != 1)
                 return "dilations (dlc's windows are dense)";
-    if (pool && attr_i(n, "ceil_mode", 0)) {
-        /* the same as floor when the windows fit exactly */
-        for (int i = 0; i < nsp; i++) {
-            int64_t s = st && i < st->n_ints ? st->ints[i] : 1;
-            int64_t lo = pd && pd->n_ints == 2 * nsp ? pd->ints[i] + pd->ints[nsp + i] : 0;
-            if ((k->in[k->data].dims[2 + i] + lo - kernel[i]) % s)
-                return "ceil_mode with a partial last window (dlc rounds down)";
-        }
-    }
+    k->spec.ceil_mode = pool && attr_i(n, "ceil_mode", 0);
     k->spec.kernel.n = k->spec.stride.n = k->spec.pad.n = nsp;
     int lo[3], hi[3], same = 1, sym = 1;
     for (int i = 0; i < nsp; i++) {

@@ -10,11 +10,16 @@
 //       absolute difference and exits 1 above X (default 1e-4).
 //       --valid-steps: a text model's per-step outputs are compared only at
 //       the steps up to each example's last non-padding id (0 pads), where
-//       dlc defines them.
+//       dlc defines them; an input (T, 1 + C) has the id first in each step
+//       (word_chars), an output (k T, ...) holds k blocks of T steps (a
+//       bidirectional language model's forward then backward predictions).
 //   node ort.js gen MODEL.onnx N [--max V] [--pad] [--seed S]
 //       prints N random inputs for MODEL, one per line: token ids in [1, V)
 //       (default 20), the end of each row padded with 0 after a random length
-//       when --pad; else whole numbers in [0, 255] (image pixels).
+//       when --pad; else whole numbers in [0, 255] (image pixels).  Ids
+//       (T, 1 + C) are per step a word id and its bytes (word_chars): 0 to C
+//       byte ids in [1, 256], then 0s, now and then a stray id after the first
+//       0 or one outside [1, 256] (which the layer must ignore).
 //   node ort.js time MODEL.onnx VALUES REPEAT [--threads K]
 //       times REPEAT runs over all of VALUES after one warm-up run (benchmark
 //       B10); prints one JSON line with ms per example.
@@ -84,15 +89,22 @@ async function check(args) {
   for (let i = 0, at = 0; i < rows.length; i++)
     parts.forEach((d, k) => { for (let j = 0; j < sizes[k]; j++) out.data[at++] = d[i * sizes[k] + j]; });
   let worst = 0, at = '', count = 0;
+  // --valid-steps: the input's steps and the output's (a multiple of them)
+  const inSteps = sess.inputMetadata[0].shape[1];
+  const outMeta = sess.outputMetadata[sess.outputNames.indexOf(names[0])];
+  const outSteps = outMeta && outMeta.shape && typeof outMeta.shape[1] === 'number' ? outMeta.shape[1] : inSteps;
   for (let i = 0; i < rows.length; i++) {
     if (expected[i].length !== per) fail(`expected row ${i + 1} has ${expected[i].length} values, ONNX gives ${per}`);
-    let upto = per;
+    let valid = () => true;
     if (args.includes('--valid-steps')) {
+      const K = rows[i].length / inSteps;
       let len = 0;
-      rows[i].forEach((v, t) => { if (v !== 0) len = t + 1; });
-      upto = (per / rows[i].length) * len;
+      for (let t = 0; t < inSteps; t++) if (rows[i][t * K] !== 0) len = t + 1;
+      const perStep = per / outSteps;
+      valid = (j) => Math.floor(j / perStep) % inSteps < len;
     }
-    for (let j = 0; j < upto; j++) {
+    for (let j = 0; j < per; j++) {
+      if (!valid(j)) continue;
       const d = Math.abs(out.data[i * per + j] - expected[i][j]);
       count++;
       if (!(d <= worst)) { worst = d; at = `example ${i + 1}, value ${j}: onnx ${out.data[i * per + j]}, dlc ${expected[i][j]}`; }
@@ -128,14 +140,33 @@ async function gen(args) {
   const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
   const sess = await session(model, 1);
   const meta = sess.inputMetadata[0];
-  const size = meta.shape.slice(1).reduce((a, b) => a * b, 1);
+  const dims = meta.shape.slice(1);
+  const size = dims.reduce((a, b) => a * b, 1);
   const ids = meta.type === 'int64';
   const lines = [];
   for (let i = 0; i < Number(nArg); i++) {
-    const len = ids && args.includes('--pad') ? 1 + Math.floor(rand() * size) : size;
     const row = [];
-    for (let j = 0; j < size; j++)
-      row.push(j >= len ? 0 : ids ? 1 + Math.floor(rand() * (max - 1)) : Math.floor(rand() * 256));
+    if (ids && dims.length === 2) {
+      // word_chars: per step a word id, then its bytes
+      const [T, K] = dims;
+      const len = args.includes('--pad') ? 1 + Math.floor(rand() * T) : T;
+      for (let t = 0; t < T; t++) {
+        const step = new Array(K).fill(0);
+        if (t < len) {
+          step[0] = 1 + Math.floor(rand() * (max - 1));
+          const nb = Math.floor(rand() * K);
+          for (let c = 1; c <= nb; c++) step[c] = 1 + Math.floor(rand() * 256);
+          const r = rand();
+          if (nb + 2 < K && r < 0.2) step[nb + 2] = 1 + Math.floor(rand() * 256);
+          else if (nb + 1 < K && r < 0.3) step[nb + 1] = r < 0.25 ? 257 : -3;
+        }
+        row.push(...step);
+      }
+    } else {
+      const len = ids && args.includes('--pad') ? 1 + Math.floor(rand() * size) : size;
+      for (let j = 0; j < size; j++)
+        row.push(j >= len ? 0 : ids ? 1 + Math.floor(rand() * (max - 1)) : Math.floor(rand() * 256));
+    }
     lines.push(row.join(' '));
   }
   console.log(lines.join('\n'));

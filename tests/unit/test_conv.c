@@ -226,6 +226,43 @@ static void test_pytorch_reference(void **state)
     tu_ref_free(r);
 }
 
+/* ceil_mode pools against PyTorch (tests/data/make_reference_pool.py): a
+ * partial last window, one ceil would start in the padding after the input
+ * (none), and the average's divisor stopping at the padded end. */
+static void test_pytorch_reference_ceil(void **state)
+{
+    (void)state;
+    tu_ref *r = tu_ref_load("pool");
+    assert_non_null(r);
+    layer_spec s = gt_spec("maxpool", "p");
+    s.ceil_mode = 1;
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(1, 1, 0, 0);
+    tensor_shape a = {3, {3, 7, 8}}, b = {3, {2, 5, 5}}, c = {3, {2, 6, 7}};
+    check_ref(r, "maxpool_ceil", &a, &s, 2, 1e-6);
+    s.kernel = win(1, 2, 0, 0);
+    check_ref(r, "maxpool_ceil_drop", &b, &s, 2, 1e-6);
+    s.padding = PAD_VALID;
+    check_ref(r, "maxpool_ceil_2x2", &b, &s, 2, 1e-6);
+
+    s = gt_spec("avgpool", "p");
+    s.ceil_mode = 1;
+    s.kernel = win(1, 3, 0, 0);
+    s.stride = win(1, 2, 0, 0);
+    s.padding = PAD_EXPLICIT;
+    s.pad = win(1, 1, 0, 0);
+    check_ref(r, "avgpool_ceil", &c, &s, 2, 1e-6);
+    s.count_include_pad = 0;
+    check_ref(r, "avgpool_ceil_exclude", &c, &s, 2, 1e-6);
+    s.count_include_pad = 1;
+    s.kernel = win(1, 2, 0, 0);
+    s.padding = PAD_VALID;
+    check_ref(r, "avgpool_ceil_nopad", &b, &s, 2, 1e-6);
+    tu_ref_free(r);
+}
+
 /* A batch larger than one scratch chunk gives the same result as sample by sample. */
 static void test_batch_equals_single(void **state)
 {
@@ -473,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_output_size),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
+        cmocka_unit_test(test_pytorch_reference_ceil),
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),

@@ -366,6 +366,10 @@ static void case_maxpool(void)
     s[0].kernel = win(1, 2, 0, 0);
     s[0].stride = win(1, 2, 0, 0);
     check_graph("maxpool 3-D", &vol, s, 1, 2, 1e-2);
+    tensor_shape odd = {3, {2, 5, 7}};
+    s[0].ceil_mode = 1;
+    s[0].kernel = win(1, 2, 0, 0);
+    check_graph("maxpool 2x2 stride 2 ceil_mode (5 x 7)", &odd, s, 1, 2, 1e-2);
 }
 
 static void case_avgpool(void)
@@ -383,6 +387,15 @@ static void case_avgpool(void)
     s[0].count_include_pad = 0;
     s[0].stride = win(1, 2, 0, 0);
     check_graph("avgpool (3,2) stride 2 pad 1, padding not counted", &in, s, 1, 2, 1e-2);
+    s[0].ceil_mode = 1; /* 5 x 6: a partial last window along both axes */
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].padding = PAD_VALID;
+    check_graph("avgpool 2x2 stride 2 ceil_mode", &in, s, 1, 2, 1e-2);
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    s[0].count_include_pad = 1;
+    check_graph("avgpool 3x3 stride 2 pad 1 ceil_mode, padding counted", &in, s, 1, 2, 1e-2);
 }
 
 static void case_global_avgpool(void)
