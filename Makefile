@@ -134,7 +134,7 @@ sanitize:
 
 # ThreadSanitizer over the code that runs threads: the worker pool, the split
 # products, the per-sample conv passes and the two-thread recurrent loops.
-TSAN_TESTS := test_pool test_recurrent test_conv
+TSAN_TESTS := test_pool test_recurrent test_conv test_winograd
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread -DDLC_NO_CLONES" LDFLAGS="-fsanitize=thread" \
 	  $(TSAN_TESTS:%=build/tsan/tests/%)
@@ -146,10 +146,10 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5
+bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile
 	bash bench/run.sh
 
-$(BUILD)/bench/sgemm_b5: bench/sgemm_b5.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 

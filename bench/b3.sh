@@ -22,28 +22,30 @@ if [ ! -f data/fortunes.txt ]; then
         { echo "(B3 needs Debian's fortunes package: apt-get install fortunes)"; exit 0; }
 fi
 
-dlc_b3() {
-    ./dlc train bench/b3_lstm.yaml --out "$OUT/b3" --force --threads "$1" --quiet > /dev/null || return 1
-    awk -F, 'NR > 2 {print $8 * 64}' "$OUT/b3/metrics.csv" | sort -g | tail -1
+dlc_b3() { # threads -> "tokens_per_s peak_rss_mib"
+    /usr/bin/time -f "%M" -o "$OUT/rss" ./dlc train bench/b3_lstm.yaml --out "$OUT/b3" --force \
+        --threads "$1" --quiet > /dev/null || return 1
+    echo "$(awk -F, 'NR > 2 {print $8 * 64}' "$OUT/b3/metrics.csv" | sort -g | tail -1) $(( $(cat "$OUT/rss") / 1024 ))"
 }
 
 torch_b3() {
     /usr/bin/python3 "$PEER" --model lstm --threads "$1" --steps 200 2>/dev/null |
-        sed -n 's/.*"tokens_per_s": \([0-9.]*\).*/\1/p' | tail -1
+        python3 -c 'import json,sys
+r=[json.loads(l) for l in sys.stdin if l.strip()][-1]
+print(r["tokens_per_s"], r["peak_rss_mib"])'
 }
 
 have_torch=0
 [ -f "$PEER" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 
-declare -A D T
+declare -A D DR T TR
 for t in 1 2; do
     for r in $(seq "$REPS"); do
-        s=$(dlc_b3 "$t") && D[$t]+="$s "
+        read -r s m < <(dlc_b3 "$t") && { D[$t]+="$s "; DR[$t]=$m; }
         if [ $have_torch = 1 ]; then
-            s=$(torch_b3 "$t") && [ -n "$s" ] && T[$t]+="$s "
+            read -r s m < <(torch_b3 "$t") && [ -n "$s" ] && { T[$t]+="$s "; TR[$t]=$m; }
         fi
     done
 done
-declare -A NO_RSS
-compare B3 tokens/s D NO_RSS T NO_RSS
+compare B3 tokens/s D DR T TR
 echo "(B3 target: >= 1.5x best against best)"

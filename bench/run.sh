@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1-B5 and B7-B10 of ../shared/BENCH.md, dlc against
-# the PyTorch peer (when Debian's python3-torch is installed; B8: gensim).  Figures, not
+# make bench: benchmarks B1-B5 and B7-B10 (and B11 on request) of ../shared/BENCH.md,
+# dlc against the PyTorch peer (when Debian's python3-torch is installed; B8: gensim).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
-# count; the median is reported.  BENCH="b2 b4" runs only those.
+# count; the median is reported.  BENCH="b2 b4" runs only those; BENCH=b11
+# runs the big models (bench/b11.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -130,4 +131,5 @@ if want b7; then bash bench/b7.sh; fi
 if want b8; then bash bench/b8.sh; fi
 if want b9; then bash bench/b9.sh; fi
 if want b10; then bash bench/b10.sh; fi
+if want b11; then bash bench/b11.sh; fi   # not in the default set: ResNet-50 and VGG-16 take many minutes
 exit 0

@@ -190,6 +190,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.kernel",       K_WINDOW,     LAY(kernel),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.algorithm",    K_ENUM,       LAY(algorithm),          "auto",   ANY,          ENUM_F(graph_conv_algo_names, F_OP_KEY)) \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.start",        K_INT,        LAY(start),              "0",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.end",          K_INDEX,      LAY(end),                "null",   ANY,          FLAGS(F_OP_KEY))   \
@@ -254,6 +255,8 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("train.schedule.factor",       K_DOUBLE,     CFG(train.schedule.factor), "0.5", IN_OC(0, 1),  PLAIN)             \
     X("train.schedule.every",        K_INT,        CFG(train.schedule.every), "10",   GE(1),        PLAIN)             \
     X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
+    X("train.schedule.warmup",       K_DOUBLE,     CFG(train.schedule.warmup), "0",   IN_CO(0, 1),  PLAIN)             \
+    X("train.schedule.final",        K_DOUBLE,     CFG(train.schedule.final), "0",    IN_CC(0, 1),  PLAIN)             \
     X("train.l2",                    K_DOUBLE,     CFG(train.l2),           "0",      GE(0),        PLAIN)             \
     X("train.clip_norm",             K_DOUBLE,     CFG(train.clip_norm),    "0",      GE(0),        PLAIN)             \
     X("train.sequence_loss",         K_ENUM,       CFG(train.sequence_loss), "mean",  ANY,          ENUM(train_seq_loss_names)) \
@@ -2005,6 +2008,14 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
         const ynode *at = ynode_map_get(node, "points");
         return config_key_fail(err, at ? at : node, kp,
                                "points are only read by schedule type manual (this one is %s)",
+                               sched_names[s->type]);
+    }
+    if (s->type != SCHED_COSINE && (s->warmup != 0 || s->final != 0)) {
+        const char *key = s->warmup != 0 ? "warmup" : "final";
+        const ynode *at = ynode_map_get(node, key);
+        pathf(kp, sizeof kp, "%s.%s", path, key);
+        return config_key_fail(err, at ? at : node, kp,
+                               "%s is only read by schedule type cosine (this one is %s)", key,
                                sched_names[s->type]);
     }
     return DLC_OK;

@@ -74,6 +74,11 @@ typedef struct {
 typedef enum { PAD_VALID, PAD_SAME, PAD_EXPLICIT, PAD_COUNT } pad_kind;
 extern const char *const graph_pad_names[PAD_COUNT + 1]; /* "valid", "same", "explicit" */
 
+/* How a convolution computes its products (src/layers/conv.c): auto picks
+ * per layer; the Winograd ones need a 3x3 conv2d with stride 1. */
+typedef enum { CONV_AUTO, CONV_IM2COL, CONV_WINOGRAD_2X2, CONV_WINOGRAD_4X4, CONV_ALGO_COUNT } conv_algo;
+extern const char *const graph_conv_algo_names[CONV_ALGO_COUNT + 1];
+
 /* ---- what a config file says about one layer ----
  * Which keys an op accepts is listed in its graph_op row; config fills only
  * those (and the common ones: name, type, inputs, activation, alpha,
@@ -105,6 +110,7 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
+    int algorithm;                /* conv: conv_algo */
     int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
                                      0 by its positions inside the input */
     int ceil_mode;                /* maxpool, avgpool: 1 rounds the output size up (a last window

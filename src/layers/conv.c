@@ -1,4 +1,6 @@
-/* conv.c - convolution over 1, 2 or 3 spatial axes, by im2col and one sgemm.
+/* conv.c - convolution over 1, 2 or 3 spatial axes, by im2col and one sgemm,
+ * or for 3x3 stride-1 conv2d layers by Winograd's minimal filtering
+ * (winograd.c; `algorithm:` and conv_algo_of say which).
  *
  *   x (N, C, D, H, W) -> y (N, F, OD, OH, OW)      (conv1d: (N, C, W), conv2d: (N, C, H, W))
  *   W (F, C, kd, kh, kw) and b (F), PyTorch's layout, so weights read the same.
@@ -16,10 +18,15 @@
  * sized when the graph is built, so nothing is allocated while running;
  * col is recomputed in backward instead of kept, which keeps a large
  * model's memory to its activations.  A following (leaky) ReLU is fused
- * into the copy out and the copy of dy in (graph_node.act_fused). */
+ * into the copy out and the copy of dy in (graph_node.act_fused).  A 1x1
+ * convolution with stride 1 and no padding (pointwise) has its input as its
+ * col: its products read the input and write dx in place. */
 #include <string.h>
 
-#include "window.h"
+#include "winograd.h"
+
+const char *const graph_conv_algo_names[CONV_ALGO_COUNT + 1] = {"auto", "im2col", "winograd_2x2",
+                                                                 "winograd_4x4", NULL};
 
 /* Scratch per chunk: small enough that col and the product stay in cache
  * between the unfolding, the product and the copy out (memory bandwidth,
@@ -273,12 +280,51 @@ static int conv_chunk(const layer_geom *geo, int F, int nmax)
     return (int)c;
 }
 
+/* 1 for a 1x1 convolution with stride 1 and no padding: a sample's input
+ * (C, P) is already its col, so products read it in place. */
+static int conv_pointwise(const layer_geom *geo)
+{
+    return geo->K == 1 && geo->P == geo->I;
+}
+
 /* Floats of one thread's buffers when a layer runs whole samples per thread
- * (conv_whole): col (CK, P), dW (F, CK) and db (F), 64-byte aligned. */
+ * (conv_whole): col (CK, P) (none for a pointwise layer), dW (F, CK) and db
+ * (F), 64-byte aligned. */
 static size_t whole_scratch(const layer_geom *geo, int F)
 {
     size_t CK = (size_t)geo->C * geo->K;
-    return (CK * geo->P + (size_t)F * CK + (size_t)F + 15) & ~(size_t)15;
+    return ((conv_pointwise(geo) ? 0 : CK * geo->P) + (size_t)F * CK + (size_t)F + 15) & ~(size_t)15;
+}
+
+/* The algorithm a layer runs: the configured one, or for `auto` Winograd's
+ * F(4x4, 3x3) where it applies with at least 64 channels in and out and an
+ * output map of at least 8x8, else im2col (which for a pointwise layer
+ * reads its input in place).  Measured by bench/conv_paths.c (forward and
+ * backward, one thread, CPU time; README, Speed), with OpenBLAS's AVX2 and
+ * its AVX-512 kernels: F(4x4) took 0.45-0.8 of im2col's time on the 3x3
+ * layers of ResNet-50 and VGG-16 from 14x14 up; on 7x7 maps (4 tiles a
+ * sample: the transform of the weights, once per call, weighs more) it
+ * lost with the AVX-512 products (1.1x im2col's time) and barely won with
+ * AVX2; with 1 or 3 channels in (a product with K = 9 is cheap to unfold)
+ * im2col won by 2-4x.  On B2's and the Fashion-MNIST CNN's 32 -> 64 layer
+ * at 14x14 F(4x4) took 0.9-0.95 of im2col's time, but a gain that small
+ * does not pay for its rounding there: `dlc gradcheck` on the CNN config
+ * (tests/cli/correctness.bats, seed 1) then fails its float32 bound on
+ * batchnorm_2's tiny gradients (by 1-13%, at 1 seed of 44 tried; im2col
+ * at none), so 32-channel layers keep im2col.  F(2x2) never beat F(4x4)
+ * by more than noise. */
+static conv_algo conv_algo_of(const graph_node *n, const layer_geom *geo, int F)
+{
+    if (n->spec.algorithm != CONV_AUTO)
+        return (conv_algo)n->spec.algorithm;
+    if (!wino_applies(geo) || geo->C < 64 || F < 64 || geo->out[1] < 8 || geo->out[2] < 8)
+        return CONV_IM2COL;
+    return CONV_WINOGRAD_4X4;
+}
+
+static wino_tile conv_tile(conv_algo a)
+{
+    return a == CONV_WINOGRAD_2X2 ? WINO_F2 : WINO_F4;
 }
 
 dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
@@ -305,6 +351,14 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     /* ReLU is applied while the product is copied out, and its derivative
      * while dy is copied in: two passes over the largest tensors saved */
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        if (!wino_applies(&geo))
+            return layer_fail(n, err, "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1",
+                              graph_conv_algo_names[algo]);
+        n->scratch = wino_scratch(conv_tile(algo), &geo, F, g->nmax) + 32;
+        return DLC_OK;
+    }
     int chunk = conv_chunk(&geo, F, g->nmax);
     n->scratch = ((size_t)geo.C * geo.K + (size_t)F) * geo.P * (size_t)chunk + 32;
     /* one sample per chunk: batches run by whole samples (conv_whole), with
@@ -415,8 +469,9 @@ static void conv_whole_part(void *ctx, int part, int parts)
 {
     const whole_job *c = ctx;
     const size_t P = (size_t)c->P, CK = (size_t)c->CK;
-    float *col = c->buf + (size_t)part * c->per;
-    float *dw = col + CK * P, *db = dw + (size_t)c->F * CK;
+    const int pointwise = conv_pointwise(c->geo);
+    float *col = c->buf + (size_t)part * c->per; /* none for a pointwise layer */
+    float *dw = col + (pointwise ? 0 : CK * P), *db = dw + (size_t)c->F * CK;
     size_t lo, hi;
     tensor_part_range((size_t)c->N, 1, part, parts, &lo, &hi);
     graph_node *n = c->n, *x = c->x;
@@ -427,8 +482,9 @@ static void conv_whole_part(void *ctx, int part, int parts)
         const float *xi = x->out + i * x->size;
         if (!c->backward) {
             float *out = n->out + i * n->size;
-            im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, col, 0.0f, out);
+            if (!pointwise)
+                im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, pointwise ? xi : col, 0.0f, out);
             const float *bias = c->b ? c->b->data : NULL;
             for (int f = 0; f < c->F; f++)
                 bias_act_inplace(out + (size_t)f * P, bias ? bias[f] : 0.0f, c->slope, c->P);
@@ -440,17 +496,17 @@ static void conv_whole_part(void *ctx, int part, int parts)
                 act_grad_copy(dy + (size_t)f * P, dy + (size_t)f * P, n->out + i * n->size + (size_t)f * P,
                               c->slope, c->P);
         if (c->b && c->b->trainable)
-            for (int f = 0; f < c->F; f++) {
-                double sum = 0;
-                for (size_t p = 0; p < P; p++)
-                    sum += dy[(size_t)f * P + p];
-                db[f] += (float)sum;
-            }
+            for (int f = 0; f < c->F; f++)
+                db[f] += (float)tensor_sum(dy + (size_t)f * P, P);
         if (c->w->trainable) {
-            im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, col, 1.0f, dw);
+            if (!pointwise)
+                im2col(col, P, xi, c->geo);
+            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, pointwise ? xi : col, 1.0f, dw);
         }
-        if (c->want_dx) {
+        if (c->want_dx && pointwise) { /* dx (C, P) = W^T dy, added unless it is ours alone */
+            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, x->grad_assigned ? 0.0f : 1.0f,
+                        x->grad + i * x->size);
+        } else if (c->want_dx) {
             tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, 0.0f, col);
             float *dx = x->grad + i * x->size;
             if (x->grad_assigned) /* the only consumer: dx was not cleared */
@@ -483,7 +539,8 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
     tensor_parallel(conv_whole_part, &c);
     if (backward)
         for (int t = 0; t < parts; t++) {
-            const float *dw = c.buf + (size_t)t * per + (size_t)CK * geo->P, *db = dw + (size_t)F * CK;
+            const float *dw = c.buf + (size_t)t * per + (conv_pointwise(geo) ? 0 : (size_t)CK * geo->P);
+            const float *db = dw + (size_t)F * CK;
             if (w->trainable)
                 for (size_t k = 0; k < (size_t)F * CK; k++)
                     w->grad[k] += dw[k];
@@ -504,6 +561,13 @@ void conv_forward(graph *g, graph_node *n, int N)
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    const conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        wino_tile m = conv_tile(algo);
+        wino_forward(n->out, x->out, w->data, b, slope, &geo, N, F, g->nmax, m,
+                     graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
+        return;
+    }
     if (conv_whole(g, n, &geo, N, 0))
         return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
@@ -533,6 +597,15 @@ void conv_backward(graph *g, graph_node *n, int N)
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const int want_dx = graph_wants_grad(g, n, 0);
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const conv_algo algo = conv_algo_of(n, &geo, F);
+    if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        wino_tile m = conv_tile(algo);
+        wino_backward(want_dx ? x->grad : NULL, x->grad_assigned, w->trainable ? w->grad : NULL,
+                      bp && bp->trainable ? bp->grad : NULL, n->grad, n->act_fused ? n->out : NULL,
+                      slope, x->out, w->data, &geo, N, F, g->nmax, m,
+                      graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
+        return;
+    }
     if (conv_whole(g, n, &geo, N, 1))
         return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
@@ -548,13 +621,8 @@ void conv_backward(graph *g, graph_node *n, int N)
         job.y = dyc;
         conv_pass_run(&job, PASS_DY);
         if (bp && bp->trainable)
-            for (int f = 0; f < F; f++) {
-                const float *r = dyc + (size_t)f * ld;
-                double s = 0;
-                for (size_t p = 0; p < ld; p++)
-                    s += r[p];
-                bp->grad[f] += (float)s;
-            }
+            for (int f = 0; f < F; f++)
+                bp->grad[f] += (float)tensor_sum(dyc + (size_t)f * ld, ld);
         if (w->trainable) {
             conv_pass_run(&job, PASS_IM2COL);
             tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);

@@ -9,10 +9,12 @@
  * squared deviations over N*S values (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
- * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  With several
- * processes (src/dist) each normalizes its shard by its own statistics
- * (PyTorch DDP's default) or, with sync_bn, by the whole batch's: the
- * per-channel sums are then summed over the processes. */
+ * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  A following (leaky)
+ * ReLU is applied here, in the same pass (graph_node.act_fused), and its
+ * derivative while dy is read.  With several processes (src/dist) each
+ * normalizes its shard by its own statistics (PyTorch DDP's default) or,
+ * with sync_bn, by the whole batch's: the per-channel sums are then summed
+ * over the processes. */
 #include <math.h>
 #include <string.h>
 
@@ -40,6 +42,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         return err->status;
     n->aux_per_sample = tensor_shape_size(&n->shape);
     n->aux_fixed = (size_t)C;
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     n->scratch = 2 * (2 * (size_t)C + 1); /* bn_acc */
     return DLC_OK;
 }
@@ -49,6 +52,69 @@ void batchnorm_init(graph *g, graph_node *n, dlc_rng *rng)
     graph_param *gamma = graph_p(g, n, 0), *var = graph_p(g, n, 3);
     tensor_fill(gamma->data, 1.0f, gamma->n);
     tensor_fill(var->data, 1.0f, var->n);
+}
+
+/* Sums over a channel's values: 8 float accumulators over blocks of BN_BLOCK
+ * values (so the compiler vectorizes them), each block's total added in
+ * double (so a channel of a large map still sums in double). */
+enum { BN_BLOCK = 512 };
+
+/* sum of x, and of (x - c)^2 when sq */
+static inline void bn_sums(const float *restrict x, size_t n, float c, double *sum, double *sq)
+{
+    for (size_t b = 0; b < n; b += BN_BLOCK) {
+        size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
+        float a[8] = {0}, q[8] = {0};
+        for (; j + 8 <= e; j += 8)
+            for (int k = 0; k < 8; k++) {
+                float d = x[j + k] - c;
+                a[k] += x[j + k];
+                q[k] += d * d;
+            }
+        for (; j < e; j++) {
+            float d = x[j] - c;
+            *sum += x[j];
+            *sq += (double)d * d;
+        }
+        for (int k = 0; k < 8; k++) {
+            *sum += a[k];
+            *sq += q[k];
+        }
+    }
+}
+
+/* dz = dy through a fused (leaky) ReLU of this slope whose output is y
+ * (fused is a constant where it is inlined: two loops, each vectorized) */
+static inline float bn_dz(const float *restrict dy, const float *restrict y, float slope, size_t j,
+                          int fused)
+{
+    float d = dy[j], l = slope * d;
+    return !fused || y[j] > 0.0f ? d : l;
+}
+
+/* sum of dz, and of dz * h */
+static inline void bn_dot(const float *restrict dy, const float *restrict y, float slope,
+                          const float *restrict h, size_t n, double *sdy, double *sdyh, int fused)
+{
+    for (size_t b = 0; b < n; b += BN_BLOCK) {
+        size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
+        float a[8] = {0}, q[8] = {0};
+        for (; j + 8 <= e; j += 8)
+            for (int k = 0; k < 8; k++) {
+                float d = bn_dz(dy, y, slope, j + (size_t)k, fused);
+                a[k] += d;
+                q[k] += d * h[j + k];
+            }
+        for (; j < e; j++) {
+            float d = bn_dz(dy, y, slope, j, fused);
+            *sdy += d;
+            *sdyh += (double)d * h[j];
+        }
+        for (int k = 0; k < 8; k++) {
+            *sdy += a[k];
+            *sdyh += q[k];
+        }
+    }
 }
 
 /* Per-call scratch: 2C + 1 doubles (per-channel sums, the value count, then
@@ -66,129 +132,202 @@ static void bn_sum(graph *g, double *buf, int n)
         g->sum_hook(g->hook_user, buf, n);
 }
 
-void batchnorm_forward(graph *g, graph_node *n, int N)
+static int bn_synced(const graph *g)
 {
-    int C;
+    return g->training && g->sync_bn && g->sum_hook;
+}
+
+/* What a pass over a range of channels does: one process runs every phase
+ * per channel in one pass (its data still in cache); with synchronized
+ * statistics each sum is summed over the processes between the phases. */
+enum { BN_SUM = 1, BN_SQ = 2, BN_APPLY = 4, BN_ALL = 7 };
+
+/* One layer's forward or backward, split over the worker threads by channel. */
+typedef struct {
+    graph *g;
+    graph_node *n;
+    int N, C;
     size_t S;
-    bn_geometry(n, &C, &S);
+    float slope; /* of a fused (leaky) ReLU */
+    double *acc; /* training: bn_acc's scratch (forward: sums C, values M,
+                  * squares C; backward: sums of dz C, of dz * xhat C, M) */
+    int phases;  /* BN_* */
+} bn_job;
+
+DLC_HOT
+static void bn_forward_part(void *ctx, int part, int parts)
+{
+    const bn_job *j = ctx;
+    graph *g = j->g;
+    graph_node *n = j->n;
+    const int N = j->N, C = j->C;
+    const size_t S = j->S, CS = (size_t)C * S;
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
     float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
-    size_t CS = (size_t)C * S;
-    float m = n->spec.momentum, eps = n->spec.eps;
-    /* training: the batch's statistics, in two passes (the mean, then the
-     * squared deviations from it), each summed over the processes when
-     * they are synchronized: acc = sums (C), values M, squares (C) */
-    double *acc = g->training ? bn_acc(g, C) : NULL, *sq = acc ? acc + C + 1 : NULL;
-    if (g->training) {
-        for (int c = 0; c < C; c++) {
-            double sum = 0;
-            for (int i = 0; i < N; i++) {
-                const float *xc = x + (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++)
-                    sum += xc[s];
-            }
-            acc[c] = sum;
-        }
-        acc[C] = (double)N * (double)S;
-        bn_sum(g, acc, C + 1);
-        for (int c = 0; c < C; c++) {
-            double mean = acc[C] > 0 ? acc[c] / acc[C] : 0, q = 0;
-            for (int i = 0; i < N; i++) {
-                const float *xc = x + (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++) {
-                    double d = xc[s] - mean;
-                    q += d * d;
-                }
-            }
-            sq[c] = q;
-        }
-        bn_sum(g, sq, C);
-    }
-    for (int c = 0; c < C; c++) {
+    double *acc = j->acc, *sq = acc ? acc + C + 1 : NULL;
+    const float m = n->spec.momentum, eps = n->spec.eps;
+    size_t lo, hi;
+    tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
+    for (size_t c = lo; c < hi; c++) {
         float mu, is;
         if (g->training) {
-            double M = acc[C];
+            /* two passes: the mean, then the squared deviations from it */
+            double unused = 0;
+            if (j->phases & BN_SUM) {
+                double sum = 0;
+                for (int i = 0; i < N; i++)
+                    bn_sums(x + (size_t)i * CS + c * S, S, 0.0f, &sum, &unused);
+                acc[c] = sum;
+            }
+            const double M = acc[C];
             if (!(M > 0))
                 continue; /* no values anywhere: nothing to normalize or learn */
-            double mean = acc[c] / M, var = sq[c] / M;
-            mu = (float)mean;
+            const double mean = acc[c] / M;
+            const float cm = (float)mean;
+            if (j->phases & BN_SQ) {
+                double q = 0;
+                for (int i = 0; i < N; i++)
+                    bn_sums(x + (size_t)i * CS + c * S, S, cm, &unused, &q);
+                sq[c] = q;
+            }
+            if (!(j->phases & BN_APPLY))
+                continue;
+            /* deviations were taken from the float mean cm: E(x - cm)^2 = var + (mean - cm)^2 */
+            double dm = mean - cm, var = sq[c] / M - dm * dm;
+            var = var > 0 ? var : 0;
+            mu = cm;
             is = (float)(1.0 / sqrt(var + eps));
             double unbiased = M > 1 ? var * M / (M - 1) : var;
-            rmean[c] = m * rmean[c] + (1 - m) * (float)mean;
-            rvar[c] = m * rvar[c] + (1 - m) * (float)unbiased;
+            rmean[c] = m * rmean[c] + (1.0f - m) * mu;
+            rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
         } else {
             mu = rmean[c];
             is = 1.0f / sqrtf(rvar[c] + eps);
         }
         inv_std[c] = is;
+        const float gc = gamma[c], bc = beta[c];
         for (int i = 0; i < N; i++) {
-            size_t at = (size_t)i * CS + (size_t)c * S;
-            for (size_t s = 0; s < S; s++) {
-                float h = (x[at + s] - mu) * is;
-                xhat[at + s] = h;
-                n->out[at + s] = gamma[c] * h + beta[c];
+            size_t at = (size_t)i * CS + c * S;
+            const float *xr = x + at;
+            float *hr = xhat + at, *yr = n->out + at;
+            if (!n->act_fused) {
+                for (size_t s = 0; s < S; s++) {
+                    float h = (xr[s] - mu) * is;
+                    hr[s] = h;
+                    yr[s] = gc * h + bc;
+                }
+                continue;
             }
+            for (size_t s = 0; s < S; s++) {
+                float h = (xr[s] - mu) * is, v = gc * h + bc, lv = j->slope * v;
+                hr[s] = h;
+                yr[s] = v > 0.0f ? v : lv;
+            }
+        }
+    }
+}
+
+void batchnorm_forward(graph *g, graph_node *n, int N)
+{
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
+    bn_geometry(n, &j.C, &j.S);
+    if (!g->training) {
+        tensor_parallel(bn_forward_part, &j);
+        return;
+    }
+    j.acc = bn_acc(g, j.C);
+    j.acc[j.C] = (double)N * (double)j.S;
+    if (!bn_synced(g)) {
+        tensor_parallel(bn_forward_part, &j);
+        return;
+    }
+    /* the sums and the value count over every process, then the squares */
+    j.phases = BN_SUM;
+    tensor_parallel(bn_forward_part, &j);
+    bn_sum(g, j.acc, j.C + 1);
+    j.phases = BN_SQ;
+    tensor_parallel(bn_forward_part, &j);
+    bn_sum(g, j.acc + j.C + 1, j.C);
+    j.phases = BN_APPLY;
+    tensor_parallel(bn_forward_part, &j);
+}
+
+DLC_HOT
+static void bn_backward_part(void *ctx, int part, int parts)
+{
+    const bn_job *j = ctx;
+    graph *g = j->g;
+    graph_node *n = j->n;
+    const int N = j->N, C = j->C;
+    const size_t S = j->S, CS = (size_t)C * S;
+    graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
+    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
+    const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
+    float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
+    double *sdy = j->acc, *sdyx = j->acc + C;
+    const double M = j->acc[2 * C];
+    size_t lo, hi;
+    tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
+    for (size_t c = lo; c < hi; c++) {
+        if (j->phases & BN_SUM) {
+            double a = 0, b = 0;
+            for (int i = 0; i < N; i++) {
+                size_t at = (size_t)i * CS + c * S;
+                if (y)
+                    bn_dot(dy + at, y + at, slope, xhat + at, S, &a, &b, 1);
+                else
+                    bn_dot(dy + at, NULL, slope, xhat + at, S, &a, &b, 0);
+            }
+            sdy[c] = a;
+            sdyx[c] = b;
+            /* this process's share: the parameter gradients are summed later */
+            if (gamma->trainable)
+                gamma->grad[c] += (float)b;
+            if (beta->trainable)
+                beta->grad[c] += (float)a;
+        }
+        if (!dx || !(j->phases & BN_APPLY))
+            continue;
+        if (g->training && !(M > 0))
+            continue;
+        const float gc = gamma->data[c] * inv_std[c];
+        /* training: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
+         * evaluation (fixed statistics): gamma/sigma * dz */
+        const float mdy = g->training ? (float)(sdy[c] / M) : 0.0f,
+                    mdyx = g->training ? (float)(sdyx[c] / M) : 0.0f;
+        for (int i = 0; i < N; i++) {
+            size_t at = (size_t)i * CS + c * S;
+            const float *dyr = dy + at, *hr = xhat + at, *yr = y ? y + at : NULL;
+            float *dxr = dx + at;
+            if (!yr) {
+                for (size_t s = 0; s < S; s++)
+                    dxr[s] += gc * (dyr[s] - mdy - hr[s] * mdyx);
+                continue;
+            }
+            for (size_t s = 0; s < S; s++)
+                dxr[s] += gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
         }
     }
 }
 
 void batchnorm_backward(graph *g, graph_node *n, int N)
 {
-    int C;
-    size_t S;
-    bn_geometry(n, &C, &S);
-    graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
-    const float *dy = n->grad;
-    float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
-    size_t CS = (size_t)C * S;
-    /* acc: sums of dy (C), of dy * xhat (C), values M */
-    double *acc = bn_acc(g, C), *sdyx = acc + C;
-    for (int c = 0; c < C; c++) {
-        double a = 0, b = 0;
-        for (int i = 0; i < N; i++) {
-            size_t at = (size_t)i * CS + (size_t)c * S;
-            for (size_t s = 0; s < S; s++) {
-                a += dy[at + s];
-                b += (double)dy[at + s] * xhat[at + s];
-            }
-        }
-        acc[c] = a;
-        sdyx[c] = b;
-        /* this process's share: the parameter gradients are summed later */
-        if (gamma->trainable)
-            gamma->grad[c] += (float)b;
-        if (beta->trainable)
-            beta->grad[c] += (float)a;
-    }
-    if (!dx)
+    bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
+    bn_geometry(n, &j.C, &j.S);
+    j.acc = bn_acc(g, j.C);
+    j.acc[2 * j.C] = (double)N * (double)j.S;
+    if (!bn_synced(g) || !graph_wants_grad(g, n, 0)) {
+        tensor_parallel(bn_backward_part, &j);
         return;
-    acc[2 * C] = (double)N * (double)S;
-    if (g->training)
-        bn_sum(g, acc, 2 * C + 1);
-    double M = acc[2 * C];
-    for (int c = 0; c < C; c++) {
-        float gc = gamma->data[c] * inv_std[c];
-        if (g->training) {
-            if (!(M > 0))
-                continue;
-            /* dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-            float mdy = (float)(acc[c] / M), mdyx = (float)(sdyx[c] / M);
-            for (int i = 0; i < N; i++) {
-                size_t at = (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++)
-                    dx[at + s] += gc * (dy[at + s] - mdy - xhat[at + s] * mdyx);
-            }
-        } else {
-            for (int i = 0; i < N; i++) {
-                size_t at = (size_t)i * CS + (size_t)c * S;
-                for (size_t s = 0; s < S; s++)
-                    dx[at + s] += gc * dy[at + s];
-            }
-        }
     }
+    /* dx needs the sums over every process */
+    j.phases = BN_SUM;
+    tensor_parallel(bn_backward_part, &j);
+    bn_sum(g, j.acc, 2 * j.C + 1);
+    j.phases = BN_APPLY;
+    tensor_parallel(bn_backward_part, &j);
 }
 
 /* ---- layer normalization (Ba et al.; PyTorch's nn.LayerNorm) ----

@@ -28,7 +28,7 @@ const graph_op graph_ops[] = {
                 add_backward},
     [OP_CONCAT] = {"concat", 2, GRAPH_MAX_INPUTS, KEYS("axis"), NO_KEYS, concat_build, NULL,
                    concat_forward, concat_backward},
-#define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "use_bias", "init"), \
+#define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "use_bias", "init", "algorithm"), \
                         KEYS("filters", "kernel"), conv_build, conv_init, conv_forward, conv_backward, 1}
     [OP_CONV1D] = CONV_ROW("conv1d"),
     [OP_CONV2D] = CONV_ROW("conv2d"),

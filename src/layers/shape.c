@@ -88,19 +88,49 @@ dlc_status add_build(graph *g, graph_node *n, dlc_error *err)
     return layer_same_shape_inputs(g, n, err);
 }
 
+/* A forward or backward pass over the (N, size) values, split over the
+ * worker threads when it is large (a residual add of a big map). */
+typedef struct {
+    graph *g;
+    graph_node *n;
+    size_t len;
+    int backward;
+} add_job;
+
+static void add_part(void *ctx, int part, int parts)
+{
+    const add_job *j = ctx;
+    graph_node *n = j->n;
+    size_t lo, hi;
+    tensor_part_range(j->len, 16, part, parts, &lo, &hi);
+    if (j->backward) {
+        for (int k = 0; k < n->n_in; k++)
+            if (graph_wants_grad(j->g, n, k))
+                tensor_axpy(graph_in(j->g, n, k)->grad + lo, 1.0f, n->grad + lo, hi - lo);
+        return;
+    }
+    memcpy(n->out + lo, graph_in(j->g, n, 0)->out + lo, sizeof(float) * (hi - lo));
+    for (int k = 1; k < n->n_in; k++)
+        tensor_axpy(n->out + lo, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
+}
+
+static void add_run(graph *g, graph_node *n, int N, int backward)
+{
+    add_job j = {g, n, (size_t)N * n->size, backward};
+    if (j.len >= (1u << 15))
+        tensor_parallel(add_part, &j);
+    else
+        add_part(&j, 0, 1);
+}
+
 void add_forward(graph *g, graph_node *n, int N)
 {
-    size_t len = (size_t)N * n->size;
-    memcpy(n->out, graph_in(g, n, 0)->out, sizeof(float) * len);
-    for (int k = 1; k < n->n_in; k++)
-        tensor_axpy(n->out, 1.0f, graph_in(g, n, k)->out, len);
+    add_run(g, n, N, 0);
 }
 
 void add_backward(graph *g, graph_node *n, int N)
 {
-    for (int k = 0; k < n->n_in; k++)
-        if (graph_wants_grad(g, n, k))
-            tensor_axpy(graph_in(g, n, k)->grad, 1.0f, n->grad, (size_t)N * n->size);
+    add_run(g, n, N, 1);
 }
 
 /* ---- concat along `axis` of the per-sample shape (channels: axis 0) ----

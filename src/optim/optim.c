@@ -130,10 +130,11 @@ float optim_clip_scale(double norm, double max_norm)
 /* ---- schedules ---- */
 
 const char *const sched_names[SCHED_COUNT + 1] = {
-    "constant", "inverse_time", "exponential", "inv_sqrt_epoch", "inv_sqrt_step", "step", "manual", NULL,
+    "constant", "inverse_time", "exponential", "inv_sqrt_epoch", "inv_sqrt_step", "step", "manual",
+    "cosine", NULL,
 };
 
-double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step)
+double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step, long total)
 {
     if (epoch < 1)
         epoch = 1;
@@ -158,6 +159,14 @@ double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long s
             if (s->point_epoch[i] <= epoch)
                 lr = s->point_lr[i];
         return lr;
+    }
+    case SCHED_COSINE: {
+        double W = s->warmup * (double)(total > 1 ? total : 1);
+        if ((double)step <= W)
+            return lr0 * (double)step / W;
+        double q = total > W ? ((double)step - 1.0 - W) / ((double)total - W) : 1.0;
+        q = q < 0 ? 0 : q > 1 ? 1 : q;
+        return lr0 * (s->final + (1.0 - s->final) * 0.5 * (1.0 + cos(M_PI * q)));
     }
     case SCHED_COUNT:
         break;

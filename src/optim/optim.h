@@ -85,6 +85,7 @@ typedef enum {
     SCHED_INV_SQRT_STEP,  /* k / sqrt(t) * lr0 */
     SCHED_STEP,           /* lr0 * factor^floor((epoch - 1) / every) */
     SCHED_MANUAL,         /* the last (epoch, lr) point at or before epoch */
+    SCHED_COSINE,         /* linear warm-up, then lr0 (final + (1 - final) (1 + cos(pi q)) / 2) */
     SCHED_COUNT
 } sched_kind;
 extern const char *const sched_names[SCHED_COUNT + 1];
@@ -98,13 +99,18 @@ typedef struct {
     double k;             /* inv_sqrt_epoch, inv_sqrt_step */
     double factor;        /* step */
     int every;            /* step */
+    double warmup;        /* cosine: the fraction of the run's steps spent rising to lr0 */
+    double final;         /* cosine: the fraction of lr0 at the end */
     int n_points;         /* manual */
     int point_epoch[SCHED_MAX_POINTS];
     double point_lr[SCHED_MAX_POINTS];
 } schedule_config;
 
 /* Learning rate for epoch (1-based, as in the notes: inverse_time with
- * lr0 0.2 and rate 1 gives 0.1 in epoch 1) and global step (1-based). */
-double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step);
+ * lr0 0.2 and rate 1 gives 0.1 in epoch 1) and global step (1-based) of a
+ * run of `total` steps (read by cosine only).  Cosine: steps up to
+ * W = warmup * total rise linearly, step / W * lr0; after them q goes from
+ * 0 to 1 as step goes from W + 1 to total, q = (step - 1 - W) / (total - W). */
+double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step, long total);
 
 #endif

@@ -235,6 +235,23 @@ double tensor_sumsq(const float *x, size_t n)
     return s;
 }
 
+DLC_HOT double tensor_sum(const float *x, size_t n)
+{
+    double s = 0;
+    for (size_t b = 0; b < n; b += 512) {
+        size_t e = n - b < 512 ? n : b + 512, j = b;
+        float a[8] = {0};
+        for (; j + 8 <= e; j += 8)
+            for (int k = 0; k < 8; k++)
+                a[k] += x[j + k];
+        for (; j < e; j++)
+            s += x[j];
+        for (int k = 0; k < 8; k++)
+            s += a[k];
+    }
+    return s;
+}
+
 int tensor_all_finite(const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)

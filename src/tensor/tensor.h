@@ -93,6 +93,9 @@ void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D);
 void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D);
 /* sum of squares, accumulated in double */
 double tensor_sumsq(const float *x, size_t n);
+/* sum of x: 8 float lanes over blocks of 512 values (vectorized), each
+ * block's total added in double */
+double tensor_sum(const float *x, size_t n);
 /* e^x in a form the compiler vectorizes (Cephes' expf): x = n ln2 + r with
  * n rounded to nearest by adding and taking away 1.5 * 2^23, e^r by a
  * degree-6 polynomial on |r| <= ln2/2, and 2^n built in the exponent bits.

@@ -410,7 +410,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
          * batchnorm needs it in every collective */
         int pass = n_mine > 0 || g->sync_bn;
         t->step++;
-        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step);
+        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step,
+                                      (long)n_batches * tc->epochs);
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))

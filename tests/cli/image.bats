@@ -140,6 +140,27 @@ trained_run() {
     [[ "$output" == *"cnn.yaml:12: layer 'conv2d_1' (conv2d): output size"*"is less than 1"* ]]
 }
 
+@test "conv algorithm: Winograd trains like im2col; it needs a 3x3 kernel with stride 1" {
+    cnn_config cnn.yaml 1
+    for a in im2col winograd_2x2 winograd_4x4; do
+        run "$DLC" train cnn.yaml --out "run_$a" --quiet --set model.layers.0.algorithm=$a
+        [ "$status" -eq 0 ]
+        grep -q "algorithm: $a" "run_$a/config.yaml"
+    done
+    # the same data and seed: the first epoch's loss agrees to rounding
+    want=$(awk -F, 'NR == 2 {print $3}' run_im2col/metrics.csv)
+    for a in winograd_2x2 winograd_4x4; do
+        got=$(awk -F, 'NR == 2 {print $3}' "run_$a/metrics.csv")
+        awk -v a="$got" -v b="$want" 'BEGIN {d = a - b; exit !(d < 1e-3 && d > -1e-3)}'
+    done
+    run "$DLC" summary cnn.yaml --set model.layers.0.algorithm=winograd_4x4 --set model.layers.0.stride=2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'conv2d_1' (conv2d): algorithm: winograd_4x4 needs a conv2d with a 3x3 kernel and stride 1"* ]]
+    run "$DLC" summary cnn.yaml --set model.layers.0.algorithm=fast
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"algorithm"*"winograd_2x2"* ]]
+}
+
 @test "summary totals match the reference implementations (LeNet-5, VGG-16)" {
     run "$DLC" summary "$ROOT/configs/architectures/lenet5.yaml"
     [ "$status" -eq 0 ]

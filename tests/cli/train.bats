@@ -124,7 +124,7 @@ load helpers
 @test "every optimizer and schedule runs from the command line" {
     iris_config
     for o in sgd momentum rmsprop adam; do
-        for s in constant inverse_time exponential inv_sqrt_epoch inv_sqrt_step step; do
+        for s in constant inverse_time exponential inv_sqrt_epoch inv_sqrt_step step cosine; do
             run "$DLC" train iris.yaml --out "r_${o}_$s" --set train.optimizer.type=$o \
                 --set train.schedule.type=$s --set train.epochs=2 --quiet
             [ "$status" -eq 0 ]
@@ -134,6 +134,13 @@ load helpers
     run "$DLC" train iris.yaml --out inv --set train.optimizer.lr=0.2 \
         --set train.schedule.type=inverse_time --set train.epochs=2 --quiet
     [ "$(cut -d, -f2 inv/metrics.csv | sed -n 2,3p | tr '\n' ' ')" = "0.1 0.0666667 " ]
+    # cosine over 2 epochs: lr0 at the first step, half of it when the second epoch starts
+    run "$DLC" train iris.yaml --out cos --set train.optimizer.lr=0.2 \
+        --set train.schedule.type=cosine --set train.epochs=2 --quiet
+    [ "$(cut -d, -f2 cos/metrics.csv | sed -n 2,3p | tr '\n' ' ')" = "0.2 0.1 " ]
+    run "$DLC" train iris.yaml --out bad --set train.schedule.warmup=0.1 --quiet
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"warmup is only read by schedule type cosine (this one is constant)"* ]]
 }
 
 @test "help for every command" {

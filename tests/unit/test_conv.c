@@ -300,14 +300,18 @@ static void test_fused_relu(void **state)
 {
     tensor_shape shapes[2] = {{3, {2, 5, 6}}, {3, {4, 48, 48}}};
     act_kind acts[2] = {ACT_RELU, ACT_LEAKY_RELU};
+    /* conv2d by im2col and by Winograd, and batchnorm (which fuses it too) */
+    const char *types[3] = {"conv2d", "conv2d", "batchnorm"};
+    for (int ti = 0; ti < 3; ti++)
     for (int si = 0; si < 2; si++)
         for (int ai = 0; ai < 2; ai++) {
             enum { N = 3 };
-            layer_spec f = gt_spec("conv2d", "c");
+            layer_spec f = gt_spec(types[ti], "c");
             f.filters = 3;
             f.kernel = win(1, 3, 0, 0);
             f.stride = win(1, 1, 0, 0);
             f.padding = PAD_SAME;
+            f.algorithm = ti == 1 ? CONV_WINOGRAD_4X4 : CONV_AUTO;
             f.activation = acts[ai];
             f.alpha = 0.1f;
             layer_spec sep[2] = {f, gt_spec("activation", "a")};
@@ -343,38 +347,17 @@ static void test_fused_relu(void **state)
         }
 }
 
-/* Two worker threads give the one-thread outputs and gradients: with small
- * maps (samples of a chunk split between the threads, products split by the
- * pool) and with large ones (one sample per chunk: whole samples per thread,
- * each with its own dW and db, added after).  The pooling layer between the
- * two (its maps split between the threads): 2x2 max, the unrolled path, or
- * a padded 3x3 window of stride 2. */
-static void check_two_threads(const tensor_shape *input, int filters, int bias, const char *pool,
-                              int k)
+/* One training step of the graph at one and at two threads (inputs, weights
+ * and output gradients from the same seed): the outputs, parameter
+ * gradients and input gradients must agree. */
+static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
 {
-    tensor_shape in = *input;
-    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec(pool, "p"), gt_spec("conv2d", "c2")};
-    s[0].filters = filters;
-    s[0].use_bias = bias;
-    s[0].kernel = win(1, 3, 0, 0);
-    s[0].stride = win(1, 1, 0, 0);
-    s[0].padding = PAD_SAME;
-    s[0].activation = ACT_RELU;
-    s[1].kernel = win(1, k, 0, 0);
-    s[1].stride = win(1, 2, 0, 0);
-    if (k == 3) {
-        s[1].padding = PAD_EXPLICIT;
-        s[1].pad = win(1, 1, 0, 0);
-    }
-    s[2].filters = 5;
-    s[2].kernel = win(1, 2, 0, 0);
-    s[2].stride = win(1, 1, 0, 0);
     enum { N = 16 };
     float *out[2], *dw[2], *dx[2];
     size_t D = 0, O = 0, nw = 0;
     for (int t = 0; t < 2; t++) {
         tensor_set_threads(t + 1);
-        graph *g = build(&in, s, 3, N);
+        graph *g = build(in, s, n_layers, N);
         dlc_rng rng;
         dlc_rng_seed(&rng, 5, 0);
         graph_init_params(g, &rng);
@@ -405,6 +388,35 @@ static void check_two_threads(const tensor_shape *input, int filters, int bias, 
         free(dw[t]);
         free(dx[t]);
     }
+}
+
+/* Two worker threads give the one-thread outputs and gradients: with small
+ * maps (samples of a chunk split between the threads, products split by the
+ * pool) and with large ones (one sample per chunk: whole samples per thread,
+ * each with its own dW and db, added after).  The pooling layer between the
+ * two (its maps split between the threads): 2x2 max, the unrolled path, or
+ * a padded 3x3 window of stride 2. */
+static void check_two_threads(const tensor_shape *input, int filters, int bias, const char *pool,
+                              int k)
+{
+    tensor_shape in = *input;
+    layer_spec s[3] = {gt_spec("conv2d", "c1"), gt_spec(pool, "p"), gt_spec("conv2d", "c2")};
+    s[0].filters = filters;
+    s[0].use_bias = bias;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 1, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].activation = ACT_RELU;
+    s[1].kernel = win(1, k, 0, 0);
+    s[1].stride = win(1, 2, 0, 0);
+    if (k == 3) {
+        s[1].padding = PAD_EXPLICIT;
+        s[1].pad = win(1, 1, 0, 0);
+    }
+    s[2].filters = 5;
+    s[2].kernel = win(1, 2, 0, 0);
+    s[2].stride = win(1, 1, 0, 0);
+    compare_threads(&in, s, 3);
 }
 
 /* Pooling windows that reach past the input (same padding on odd sizes, and
@@ -477,6 +489,216 @@ static void test_two_threads_equal_one(void **state)
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "maxpool", 3);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 2);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 3);
+    check_two_threads(&(tensor_shape){3, {64, 10, 10}}, 64, 1, "maxpool", 2); /* auto: Winograd */
+    /* a residual block on a large map: Winograd, batchnorm and a ReLU fused
+     * in it, and an add of the input, each split over the threads */
+    tensor_shape big = {3, {16, 40, 40}};
+    layer_spec r[3] = {gt_spec("conv2d", "c"), gt_spec("batchnorm", "bn"), gt_spec("add", "res")};
+    r[0].filters = 16;
+    r[0].kernel = win(1, 3, 0, 0);
+    r[0].padding = PAD_SAME;
+    r[0].algorithm = CONV_WINOGRAD_4X4;
+    r[1].activation = ACT_RELU;
+    gt_inputs(&r[2], "bn", "input");
+    compare_threads(&big, r, 3);
+}
+
+/* One training step of a one-conv graph on fixed inputs: copies of the
+ * output, the input gradient and the parameter gradients (the caller frees). */
+typedef struct {
+    float *out, *dx, *dw;
+    size_t no, nx, nw;
+} step_result;
+
+static step_result conv_step(graph *g, int N, int seed)
+{
+    dlc_rng rng;
+    dlc_rng_seed(&rng, (uint64_t)seed, 0);
+    step_result r;
+    graph_node *o = graph_output(g, 0);
+    r.no = (size_t)N * o->size;
+    r.nx = (size_t)N * g->nodes[0].size;
+    r.nw = g->n_weights;
+    for (size_t i = 0; i < r.nx; i++)
+        graph_input(g, 0)[i] = (float)dlc_rng_normal(&rng);
+    graph_forward(g, N, 1);
+    graph_zero_grad(g);
+    for (size_t i = 0; i < r.no; i++)
+        o->grad[i] = (float)dlc_rng_normal(&rng);
+    graph_backward(g, N);
+    r.out = malloc(sizeof(float) * r.no);
+    r.dx = malloc(sizeof(float) * r.nx);
+    r.dw = malloc(sizeof(float) * r.nw);
+    assert_true(r.out && r.dx && r.dw);
+    memcpy(r.out, o->out, sizeof(float) * r.no);
+    memcpy(r.dx, g->nodes[0].grad, sizeof(float) * r.nx);
+    memcpy(r.dw, g->grad_block, sizeof(float) * r.nw);
+    return r;
+}
+
+static void step_free(step_result *r)
+{
+    free(r->out);
+    free(r->dx);
+    free(r->dw);
+}
+
+/* One simulated process for test_sync_batchnorm: its sum_hook keeps each
+ * call's local sums and adds the other process's from the same call of its
+ * last step (the processes take turns instead of waiting for each other). */
+enum { SB_CALLS = 3, SB_MAX = 64 }; /* a step sums 3 times: forward 2, backward 1 */
+typedef struct sb_rank {
+    double mine[SB_CALLS][SB_MAX];
+    const struct sb_rank *other;
+    int call;
+} sb_rank;
+
+static void sb_sum(void *user, double *buf, int n)
+{
+    sb_rank *r = user;
+    if (r->call >= SB_CALLS || n > SB_MAX)
+        fail_msg("sum_hook: call %d of %d doubles", r->call, n);
+    for (int i = 0; i < n; i++) {
+        r->mine[r->call][i] = buf[i];
+        buf[i] += r->other->mine[r->call][i];
+    }
+    r->call++;
+}
+
+/* One training step on rows [r0, r0 + n) of x and dy (per-sample sizes D, O). */
+static void sb_step(graph *g, const float *x, const float *dy, int r0, int n, size_t D, size_t O)
+{
+    memcpy(graph_input(g, 0), x + (size_t)r0 * D, sizeof(float) * (size_t)n * D);
+    graph_forward(g, n, 1);
+    graph_zero_grad(g);
+    memcpy(graph_output(g, 0)->grad, dy + (size_t)r0 * O, sizeof(float) * (size_t)n * O);
+    graph_backward(g, n);
+}
+
+/* Batchnorm with synchronized statistics (graph.h: sync_bn; the phases of
+ * norm.c around each sum over the processes), each process on two threads:
+ * two processes holding 3 and 2 rows of a batch give one process's outputs
+ * and input gradients over all 5 rows, and their parameter gradients add
+ * up to its.  The processes take turns, each hook adding the other's sums
+ * from its previous step: the first exchange (the batch mean) is exact at
+ * once and each later one a turn after the one before, so three rounds make
+ * every sum exact.  The running statistics are the whole batch's too. */
+static void test_sync_batchnorm(void **state)
+{
+    enum { C = 6, NA = 3, NB = 2, N = NA + NB };
+    tensor_shape in = {3, {C, 7, 5}};
+    layer_spec s = gt_spec("batchnorm", "bn");
+    s.activation = ACT_RELU;
+    const size_t D = (size_t)C * 35, O = D;
+    float *x = malloc(sizeof(float) * N * D), *dy = malloc(sizeof(float) * N * O);
+    assert_true(x && dy);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 9, 0);
+    for (size_t i = 0; i < N * D; i++) {
+        x[i] = 1.5f + (float)dlc_rng_normal(&rng); /* a mean away from 0 */
+        dy[i] = (float)dlc_rng_normal(&rng);
+    }
+    graph *g[3];
+    sb_rank rk[2] = {0};
+    rk[0].other = &rk[1];
+    rk[1].other = &rk[0];
+    for (int p = 0; p < 3; p++) {
+        g[p] = build(&in, &s, 1, N);
+        for (int c = 0; c < C; c++) {
+            g[p]->params[0].data[c] = 0.5f + 0.25f * (float)c; /* gamma */
+            g[p]->params[1].data[c] = 0.1f * (float)(c - 3);   /* beta */
+        }
+        tensor_fill(g[p]->params[3].data, 1.0f, C); /* running var */
+    }
+    tensor_set_threads(1);
+    sb_step(g[2], x, dy, 0, N, D, O); /* one process, every row */
+    tensor_set_threads(2);
+    for (int p = 0; p < 2; p++) {
+        g[p]->sync_bn = 1;
+        g[p]->sum_hook = sb_sum;
+        g[p]->hook_user = &rk[p];
+    }
+    for (int round = 0; round < 3; round++)
+        for (int p = 0; p < 2; p++) {
+            if (round == 2) { /* the running statistics of the last step only */
+                tensor_fill(g[p]->params[2].data, 0.0f, C);
+                tensor_fill(g[p]->params[3].data, 1.0f, C);
+            }
+            rk[p].call = 0;
+            sb_step(g[p], x, dy, p ? NA : 0, p ? NB : NA, D, O);
+        }
+    tensor_set_threads(1);
+    for (int p = 0; p < 2; p++) {
+        size_t r0 = p ? NA : 0, n = p ? NB : NA;
+        tu_assert_close("synced running mean", g[p]->params[2].data, g[2]->params[2].data, C, 1e-6, 1e-5);
+        tu_assert_close("synced running var", g[p]->params[3].data, g[2]->params[3].data, C, 1e-6, 1e-5);
+        tu_assert_close("synced batchnorm out", graph_output(g[p], 0)->out,
+                        graph_output(g[2], 0)->out + r0 * O, n * O, 1e-5, 1e-5);
+        tu_assert_close("synced batchnorm dx", g[p]->nodes[0].grad, g[2]->nodes[0].grad + r0 * D,
+                        n * D, 1e-5, 1e-5);
+    }
+    for (int k = 0; k < 2; k++) { /* gamma, beta */
+        float dw[C];
+        for (int c = 0; c < C; c++)
+            dw[c] = g[0]->params[k].grad[c] + g[1]->params[k].grad[c];
+        tu_assert_close("synced batchnorm dgamma, dbeta", dw, g[2]->params[k].grad, C, 1e-4, 1e-5);
+    }
+    for (int p = 0; p < 3; p++)
+        graph_free(g[p]);
+    free(x);
+    free(dy);
+}
+
+/* Each algorithm (and the pointwise path) gives the same result on a second
+ * step as on the first (gradients it overwrites instead of adding to are
+ * not left over from the step before), and the Winograd ones give im2col's
+ * outputs and gradients through the graph, fused ReLU included. */
+static void test_algorithms_agree(void **state)
+{
+    const struct {
+        int C, HW, F, k;
+    } cases[] = {{8, 9, 6, 3}, {64, 9, 64, 3}, {16, 48, 16, 1}};
+    enum { N = 3 };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tensor_shape in = {3, {cases[c].C, cases[c].HW, cases[c].HW}};
+        step_result ref = {0};
+        for (int a = CONV_AUTO; a < CONV_ALGO_COUNT; a++) {
+            if (cases[c].k != 3 && a >= CONV_WINOGRAD_2X2)
+                break;
+            layer_spec s = gt_spec("conv2d", "c");
+            s.filters = cases[c].F;
+            s.kernel = win(1, cases[c].k, 0, 0);
+            s.padding = PAD_SAME;
+            s.activation = ACT_RELU;
+            s.algorithm = a;
+            graph *g = build(&in, &s, 1, N);
+            dlc_rng rng;
+            dlc_rng_seed(&rng, 2, 0);
+            graph_init_params(g, &rng);
+            step_result r1 = conv_step(g, N, 9), r2 = conv_step(g, N, 9);
+            char what[96];
+            snprintf(what, sizeof what, "case %zu %s: second step dx", c, graph_conv_algo_names[a]);
+            tu_assert_close(what, r2.dx, r1.dx, r1.nx, 0, 0);
+            snprintf(what, sizeof what, "case %zu %s: second step dW", c, graph_conv_algo_names[a]);
+            tu_assert_close(what, r2.dw, r1.dw, r1.nw, 0, 0);
+            step_free(&r2);
+            if (a == CONV_IM2COL) {
+                ref = r1;
+            } else {
+                if (a > CONV_IM2COL) {
+                    snprintf(what, sizeof what, "case %zu %s against im2col: y", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.out, ref.out, r1.no, 1e-4, 1e-4);
+                    snprintf(what, sizeof what, "case %zu %s against im2col: dx", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.dx, ref.dx, r1.nx, 1e-4, 1e-4);
+                    snprintf(what, sizeof what, "case %zu %s against im2col: dW", c, graph_conv_algo_names[a]);
+                    tu_assert_close(what, r1.dw, ref.dw, r1.nw, 1e-3, 1e-4);
+                }
+                step_free(&r1);
+            }
+            graph_free(g);
+        }
+        step_free(&ref);
+    }
 }
 
 /* tensor_gemm with one row (predict's batch of one) takes a matrix-vector
@@ -515,6 +737,8 @@ int main(void)
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),
         cmocka_unit_test(test_two_threads_equal_one),
+        cmocka_unit_test(test_algorithms_agree),
+        cmocka_unit_test(test_sync_batchnorm),
         cmocka_unit_test(test_pool_windows_past_the_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -301,6 +301,41 @@ static void case_conv2d(void)
     s[0].filters = 4;
     s[0].activation = ACT_TANH;
     check_graph("conv2d one sample per chunk", &big, s, 1, 2, 1e-2);
+    /* Winograd's F(2x2, 3x3) and F(4x4, 3x3): partial tiles (5x6 map,
+     * padding 1), then a map of several segments and a second conv behind */
+    s[0].padding = PAD_SAME;
+    for (int a = CONV_WINOGRAD_2X2; a <= CONV_WINOGRAD_4X4; a++) {
+        char what[64];
+        s[0].algorithm = a;
+        s[0].filters = 3;
+        snprintf(what, sizeof what, "conv2d 3x3 %s", graph_conv_algo_names[a]);
+        check_graph(what, &in, s, 1, 2, 1e-2);
+        s[0].use_bias = 0;
+        snprintf(what, sizeof what, "conv2d 3x3 %s, one sample per chunk", graph_conv_algo_names[a]);
+        check_graph(what, &big, s, 1, 2, 1e-2);
+        s[0].use_bias = 1;
+    }
+    s[0].algorithm = CONV_AUTO;
+    /* a pointwise (1x1, stride 1) layer too large for two samples a chunk:
+     * its products read the input in place and write dx (overwritten: the
+     * input has no other reader; then added to: a residual add reads it too) */
+    tensor_shape big16 = {3, {16, 48, 48}};
+    layer_spec pw[2] = {gt_spec("conv2d", "pw"), gt_spec("add", "res")};
+    pw[0].filters = 16;
+    pw[0].kernel = win(1, 1, 0, 0);
+    pw[0].activation = ACT_TANH;
+    check_graph("conv2d 1x1 pointwise, one sample per chunk", &big16, pw, 1, 2, 1e-2);
+    gt_inputs(&pw[1], "pw", "input");
+    check_graph("conv2d 1x1 pointwise + residual add", &big16, pw, 2, 2, 1e-2);
+    /* 64 channels in and out on an 8x9 map: `auto` picks Winograd.  F(4x4)'s
+     * rounding (up to 7e-6 of each output's 576-product magnitude sum,
+     * test_winograd.c) moves this float32 loss enough to put about 2.5%
+     * noise into the central differences of the input gradient (im2col and
+     * F(2x2) pass 1e-2 here): the tolerance allows for it, test_winograd.c
+     * holds the values to direct convolution in double */
+    tensor_shape wide = {3, {64, 8, 9}};
+    s[0].filters = 64;
+    check_graph("conv2d 3x3 64 -> 64 channels (auto: winograd_4x4)", &wide, s, 1, 2, 5e-2);
     /* conv's fused ReLU is checked against a separate activation layer in test_conv.c */
     /* stacked, with batchnorm over channels between */
     layer_spec t[3] = {gt_spec("conv2d", "c1"), gt_spec("batchnorm", "bn"), gt_spec("conv2d", "c2")};

@@ -103,29 +103,46 @@ static void test_schedules(void **state)
     /* the notes: alpha0 = 0.2, rate 1 -> 0.1, 0.067, 0.05, 0.04 */
     double want[] = {0.1, 0.2 / 3, 0.05, 0.04};
     for (int e = 1; e <= 4; e++)
-        tu_close(optim_schedule_lr(&s, 0.2, e, 1), want[e - 1], 1e-12);
+        tu_close(optim_schedule_lr(&s, 0.2, e, 1, 0), want[e - 1], 1e-12);
 
     s.type = SCHED_EXPONENTIAL;
     s.base = 0.95;
-    tu_close(optim_schedule_lr(&s, 0.2, 1, 1), 0.19, 1e-12);
-    tu_close(optim_schedule_lr(&s, 0.2, 3, 1), 0.171475, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 1, 0), 0.19, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 3, 1, 0), 0.171475, 1e-12);
 
     s.type = SCHED_INV_SQRT_EPOCH;
     s.k = 1;
-    tu_close(optim_schedule_lr(&s, 0.2, 1, 1), 0.2, 1e-12);
-    tu_close(optim_schedule_lr(&s, 0.2, 4, 1), 0.1, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 1, 0), 0.2, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 4, 1, 0), 0.1, 1e-12);
 
     s.type = SCHED_INV_SQRT_STEP;
     s.k = 2;
-    tu_close(optim_schedule_lr(&s, 0.1, 1, 4), 0.1, 1e-12);
-    tu_close(optim_schedule_lr(&s, 0.1, 9, 16), 0.05, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.1, 1, 4, 0), 0.1, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.1, 9, 16, 0), 0.05, 1e-12);
 
     s.type = SCHED_STEP;
     s.factor = 0.5;
     s.every = 2;
     double steps[] = {0.2, 0.2, 0.1, 0.1, 0.05};
     for (int e = 1; e <= 5; e++)
-        tu_close(optim_schedule_lr(&s, 0.2, e, 1), steps[e - 1], 1e-12);
+        tu_close(optim_schedule_lr(&s, 0.2, e, 1, 0), steps[e - 1], 1e-12);
+
+    /* cosine over 10 steps, the first 2 warming up: 0.5 and 1 of lr0, then
+     * q = (step - 3) / 8: 1 at step 3, (1 + cos(pi / 2)) / 2 = 0.5 at step 7,
+     * (1 + cos(0.875 pi)) / 2 = 0.0380602337 at step 10 */
+    s.type = SCHED_COSINE;
+    s.warmup = 0.2;
+    double cosine[][2] = {{1, 0.1}, {2, 0.2}, {3, 0.2}, {7, 0.1}, {10, 0.2 * 0.0380602337443566}};
+    for (int i = 0; i < 5; i++)
+        tu_close(optim_schedule_lr(&s, 0.2, 1, (long)cosine[i][0], 10), cosine[i][1], 1e-12);
+    /* no warm-up, ending at final = 0.1 of lr0 over 5 steps: q = (step - 1) / 5,
+     * lr0 (0.1 + 0.9 (1 + cos(pi q)) / 2): 0.2 at step 1, 0.2 * 0.689057647 at
+     * step 3 (q 0.4), 0.2 * 0.185942353 at step 5 (q 0.8) */
+    s.warmup = 0;
+    s.final = 0.1;
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 1, 5), 0.2, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 3, 5), 0.2 * 0.68905764746872634, 1e-12);
+    tu_close(optim_schedule_lr(&s, 0.2, 1, 5, 5), 0.2 * 0.18594235253127366, 1e-12);
 
     s.type = SCHED_MANUAL;
     s.n_points = 2;
@@ -135,10 +152,10 @@ static void test_schedules(void **state)
     s.point_lr[1] = 0.01;
     double manual[] = {0.5, 0.1, 0.1, 0.01, 0.01};
     for (int e = 1; e <= 5; e++)
-        tu_close(optim_schedule_lr(&s, 0.5, e, 1), manual[e - 1], 1e-12);
+        tu_close(optim_schedule_lr(&s, 0.5, e, 1, 0), manual[e - 1], 1e-12);
 
     s.type = SCHED_CONSTANT;
-    tu_close(optim_schedule_lr(&s, 0.3, 7, 99), 0.3, 0);
+    tu_close(optim_schedule_lr(&s, 0.3, 7, 99, 0), 0.3, 0);
 }
 
 /* ---- L-BFGS ---- */
