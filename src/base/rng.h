@@ -37,7 +37,10 @@ enum {
     DLC_STREAM_SAMPLE,
     DLC_STREAM_AUGMENT,
     DLC_STREAM_GRADCHECK,
-    DLC_STREAM_SWEEP
+    DLC_STREAM_SWEEP,
+    DLC_STREAM_PAIRS,      /* metric learning: the train pairs of an epoch */
+    DLC_STREAM_MINING,     /* metric learning: random triplet mining, per step */
+    DLC_STREAM_VERIFY      /* verification figures: examples, pairs, episodes per split */
 };
 
 #endif

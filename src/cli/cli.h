@@ -71,6 +71,7 @@ extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;
 extern const cli_command cli_predict_cmd;
 extern const cli_command cli_stylize_cmd;
+extern const cli_command cli_verify_cmd;
 extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 
 /* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../infer/infer.h"
 #include "../report/report.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -11,6 +12,7 @@
 static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
+    {"--embedding", 1, "LAYER", "verification figures of this layer's output (default: the run's)"},
     {"--unknown-labels", 1, "fail|skip",
      "a label the model was not trained on: an error naming file and line (default), or skipped and counted"},
     {NULL, 0, NULL, NULL},
@@ -32,14 +34,37 @@ static void print_measures(dlc_buf *b, const report_split *r)
  * the data read now: data that lost a class, or gained one, must not shift
  * the ids the model's outputs mean.  (A language model's classes are its
  * vocabulary, already given.  With several outputs each reads its own label
- * group, named by the train data.) */
+ * group, named by the train data.  A pair model's classes, different and
+ * same, come from whether two labels agree: the data's own labels are read.) */
 static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
 {
     cfg->data.skip_unknown_labels = skip;
-    if (m->n_heads != 1 || m->heads[0].classes.n == 0 ||
+    if (m->n_heads != 1 || m->heads[0].classes.n == 0 || m->stack > 1 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;
     return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
+}
+
+/* ", verification: {...}" of the split (null when the model does not compare
+ * examples or the split has no two classes) */
+static void print_verify_json(dlc_buf *b, const report_verify *v, int which)
+{
+    const report_verify_split *r = &v->splits[which];
+    dlc_buf_printf(b, ", \"verification\": ");
+    if (!v->present || !r->present) {
+        dlc_buf_printf(b, "null");
+        return;
+    }
+    const double vals[7] = {r->auc, r->eer, v->threshold, r->accuracy, r->one_shot[0],
+                            r->one_shot[1], (double)r->pairs};
+    const char *keys[7] = {"auc", "eer", "threshold", "accuracy", "one_shot_3way", "one_shot_5way",
+                           "pairs"};
+    dlc_buf_printf(b, "{\"distance\": \"%s\"", v->distance);
+    for (int i = 0; i < 7; i++) {
+        dlc_buf_printf(b, ", \"%s\": ", keys[i]);
+        json_write_number(b, vals[i]);
+    }
+    dlc_buf_printf(b, "}");
 }
 
 static int run(const cli_args *a)
@@ -70,6 +95,11 @@ static int run(const cli_args *a)
     dlc_config cfg;
     if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), 256, &err) != DLC_OK)
         return cli_fail(&err);
+    const char *emb = cli_get(c, a, "--embedding");
+    if (emb && infer_set_embedding(&m, emb, &err) != DLC_OK) {
+        model_free(&m);
+        return cli_fail(&err);
+    }
     /* the embedded config says where the data is and how it was split */
     if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
@@ -126,7 +156,9 @@ static int run(const cli_args *a)
             print_measures(&b, hs);
             dlc_buf_printf(&b, "}");
         }
-        dlc_buf_printf(&b, "], \"metric\": {\"name\": ");
+        dlc_buf_printf(&b, "]");
+        print_verify_json(&b, &rep.verify, which);
+        dlc_buf_printf(&b, ", \"metric\": {\"name\": ");
         json_write_string(&b, rep.metric.name);
         dlc_buf_printf(&b, ", \"split\": \"%s\", \"value\": ", data_split_names[rep.metric.split]);
         json_write_number(&b, rep.metric.value);

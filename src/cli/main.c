@@ -21,7 +21,7 @@ static const cli_opt common_opts[] = {
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
     &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
-    &cli_import_cmd, &cli_stylize_cmd, NULL,
+    &cli_import_cmd, &cli_verify_cmd, &cli_stylize_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)

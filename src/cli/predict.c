@@ -416,7 +416,14 @@ static int run(const cli_args *a)
         dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
     if (values) {
+        /* any model's output values: also an embedding's, or a pair model's p(same) */
         st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, &pr, &err);
+    } else if (m.stack > 1 || loss_get(m.heads[0].loss)->embedding) {
+        /* its inputs are pairs, or its output is an embedding: not a prediction */
+        st = dlc_fail(&err, DLC_EINPUT, "%s compares examples (metric learning): dlc verify RUN A "
+                      "B compares two, dlc verify RUN --embed INPUT... writes embeddings, "
+                      "--values FILE gives the output's values",
+                      a->pos[0]);
     } else if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {

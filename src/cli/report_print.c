@@ -37,7 +37,7 @@ static const char *fig6(char *buf, size_t size, double v)
 
 static void print_splits(const report_head *rep)
 {
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], d[32];
     if (rep->task == REPORT_TASK_REGRESSION) {
         printf("%-10s %9s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae");
         for (int i = 0; i < rep->n_splits; i++) {
@@ -45,6 +45,21 @@ static void print_splits(const report_head *rep)
             printf("%-10s %9d %10.4f %10s %10s\n", s->name, s->n, s->loss, fig(a, sizeof a, s->mse),
                    fig(b, sizeof b, s->mae));
         }
+        return;
+    }
+    if (rep->loss == LOSS_TRIPLET) {
+        /* the loss column is the configured mean; both are shown */
+        printf("%-10s %9s %10s %10s %10s %10s\n", "split", "examples", "loss+", "loss_all",
+               "active", "ordered");
+        for (int i = 0; i < rep->n_splits; i++) {
+            const report_split *s = &rep->splits[i];
+            printf("%-10s %9d %10s %10s %10s %10s\n", s->name, s->n, fig(a, sizeof a, s->loss),
+                   fig(b, sizeof b, s->loss_all), pct(c, sizeof c, s->active),
+                   pct(d, sizeof d, s->accuracy));
+        }
+        printf("(loss+: the mean over triplets with a positive loss; loss_all: over every "
+               "triplet;\n active: the share with a positive loss; ordered: anchor-positive "
+               "pairs nearer than every negative)\n");
         return;
     }
     int with_f1 = rep->splits[0].cls || rep->splits[0].tasks;
@@ -92,6 +107,32 @@ static void print_classes(const report_head *rep, const report_split *s)
         }
     }
     (void)c;
+}
+
+/* Verification on held-out classes (report_verify). */
+static void print_verify(const report *rep)
+{
+    const report_verify *v = &rep->verify;
+    char a[6][32];
+    if (!v->present)
+        return;
+    printf("\nverification (distance %s", v->distance);
+    if (v->embedding[0])
+        printf(" of embedding '%s', %zu values", v->embedding, v->dim);
+    printf("; threshold %s", fig6(a[0], sizeof a[0], v->threshold));
+    if (v->threshold_split >= 0)
+        printf(" chosen on %s", data_split_names[v->threshold_split]);
+    printf("):\n%-10s %8s %8s %8s %8s %10s %9s %9s\n", "split", "classes", "pairs", "auc", "eer",
+           "accuracy", "1-shot 3", "1-shot 5");
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        const report_verify_split *r = &v->splits[k];
+        if (!r->present)
+            continue;
+        printf("%-10s %8d %8d %8s %8s %10s %9s %9s\n", data_split_names[k], r->classes, r->pairs,
+               fig(a[0], sizeof a[0], r->auc), pct(a[1], sizeof a[1], r->eer),
+               pct(a[2], sizeof a[2], r->accuracy), pct(a[3], sizeof a[3], r->one_shot[0]),
+               pct(a[4], sizeof a[4], r->one_shot[1]));
+    }
 }
 
 static void print_metric(const report *rep)
@@ -180,6 +221,7 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
             printf(" %s %.4f", main->splits[i].name, rep->total_loss[main->splits[i].kind]);
         printf("\n");
     }
+    print_verify(rep);
     print_metric(rep);
     print_diagnosis(rep);
     if (rep->n_sources > 0) {

@@ -104,6 +104,12 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
         return s;
     p->have_report = 1;
     snprintf(path, sizeof path, "%s/model.safetensors", p->run_dir);
+    /* the verification threshold chosen on dev goes with the model, for dlc verify */
+    if (p->rep.verify.present && isfinite(p->rep.verify.threshold)) {
+        m->verify_threshold = p->rep.verify.threshold;
+        if ((s = model_save(m, path, err)) != DLC_OK)
+            return s;
+    }
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,

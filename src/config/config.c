@@ -20,6 +20,8 @@ void config_free(dlc_config *c)
     dlc_strlist_clear(&c->data.features);
     dlc_strlist_clear(&c->data.subset_classes);
     dlc_strlist_clear(&c->data.augment.sources);
+    for (int i = 0; i < DATA_CLASS_SPLITS; i++)
+        dlc_strlist_clear(&c->data.class_split[i]);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
     free(c->layers);

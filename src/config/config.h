@@ -35,6 +35,8 @@ typedef struct {
     double weight;               /* the total loss is the sum of weight x head loss */
     char target[GRAPH_NAME_MAX]; /* the data.label group it learns from; "" = the group named
                                   * like the head, or the data's only labels */
+    double margin;               /* triplet, contrastive: the margin; < 0 = the loss's own */
+    loss_average average;        /* triplet: the mean over positive triplets or all */
 } head_spec;
 
 /* Transfer learning (init_from): weights copied by layer name from another
@@ -58,6 +60,8 @@ typedef struct {
     tensor_shape input;       /* ndim 0: taken from the data */
     int n_layers;
     layer_spec *layers;       /* owned */
+    char embedding[GRAPH_NAME_MAX]; /* model.embedding: the layer whose output is the embedding
+                                     * verification compares; "" = a triplet head's */
     int n_heads;              /* >= 1 once loaded */
     head_spec heads[CONFIG_MAX_HEADS];
     loss_kind loss;           /* the heads' default loss */

@@ -33,6 +33,8 @@ _Static_assert(sizeof(stop_metric) == sizeof(int), "enum size");
 _Static_assert(sizeof(seq_loss) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_norm) == sizeof(int), "enum size");
 _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(data_sampler_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(loss_average) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(stylize_init) == sizeof(int), "enum size");
 _Static_assert(sizeof(stylize_opt) == sizeof(int), "enum size");
@@ -44,6 +46,9 @@ _Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
 
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_sampler(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_class_split(const ynode *node, const char *path, dlc_config *c,
+                                    dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
@@ -140,6 +145,16 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.subset.classes",         K_STRLIST,    CFG(data.subset_classes), "[]",    ANY,          PLAIN)             \
     X("data.subset.per_class",       K_INT,        CFG(data.subset_per_class), "0",   GE(0),        PLAIN)             \
+    X("data.sampler",                K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", check_sampler)) \
+    X("data.sampler.type",           K_ENUM,       CFG(data.sampler.kind),  "none",   ANY,          ENUM(data_sampler_names)) \
+    X("data.sampler.classes_per_batch", K_INT,     CFG(data.sampler.classes_per_batch), "8", GE(2), PLAIN)             \
+    X("data.sampler.per_class",      K_INT,        CFG(data.sampler.per_class), "4",  GE(2),        PLAIN)             \
+    X("data.sampler.positive_fraction", K_DOUBLE,  CFG(data.sampler.positive_fraction), "0.5", IN_CC(0, 1), PLAIN)     \
+    X("data.sampler.mining",         K_ENUM,       CFG(data.sampler.mining), "semi_hard", ANY,      ENUM(loss_mining_names)) \
+    X("data.class_split",            K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_class_split)) \
+    X("data.class_split.train",      K_STRLIST,    CFG(data.class_split[DATA_CLASS_TRAIN]), "[]", ANY, PLAIN)          \
+    X("data.class_split.dev",        K_STRLIST,    CFG(data.class_split[DATA_CLASS_DEV]), "[]", ANY, PLAIN)            \
+    X("data.class_split.test",       K_STRLIST,    CFG(data.class_split[DATA_CLASS_TEST]), "[]", ANY, PLAIN)           \
     X("data.split",                  K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_split)) \
     X("data.split.dev",              K_DOUBLE,     CFG(data.split_dev),     "0",      IN_CO(0, 1),  PLAIN)             \
     X("data.split.test",             K_DOUBLE,     CFG(data.split_test),    "0",      IN_CO(0, 1),  PLAIN)             \
@@ -208,12 +223,15 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.nonlinearity", K_ENUM,       LAY(nonlinearity),       "tanh",   ANY,          ENUM_F(graph_cell_names, F_OP_KEY)) \
     X("model.layers.*.variant",      K_ENUM,       LAY(variant),            "full",   ANY,          ENUM_F(graph_gru_names, F_OP_KEY)) \
     X("model.layers.*.forget_bias",  K_FLOAT,      LAY(forget_bias),        "1",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.embedding",             K_STRING,     CFG(embedding),          "",       ANY,          PLAIN)             \
     X("model.outputs",               K_HEADS,      NOFIELD,                 "[]",     ANY,          PLAIN)             \
     X("model.outputs.*.name",        K_LAYER_NAME, HEAD(name),              COMPUTED, ANY,          FLAGS(F_COMPUTED)) \
     X("model.outputs.*.layer",       K_STRING,     HEAD(layer),             REQUIRED, ANY,          PLAIN)             \
     X("model.outputs.*.loss",        K_ENUM,       HEAD(loss),              COMPUTED, ANY,          ENUM_F(loss_names, F_COMPUTED)) \
     X("model.outputs.*.weight",      K_DOUBLE,     HEAD(weight),            "1",      GE(0),        PLAIN)             \
     X("model.outputs.*.target",      K_STRING,     HEAD(target),            "",       ANY,          PLAIN)             \
+    X("model.outputs.*.margin",      K_DOUBLE,     HEAD(margin),            "null",   GE(0),        FLAGS(F_NULLABLE)) \
+    X("model.outputs.*.average",     K_ENUM,       HEAD(average),           "positive", ANY,        ENUM(loss_average_names)) \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
     X("init_from",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("run", NULL)) \
     X("init_from.run",               K_STRING,     CFG(init.run),           "",       ANY,          PLAIN)             \
@@ -1546,6 +1564,7 @@ static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const c
         memset(h, 0, sizeof *h);
         h->loss = (loss_kind)-1;
         h->weight = 1.0;
+        h->margin = -1; /* the loss's own */
         c->n_heads = i + 1;
         join_index(sub, sizeof sub, path, i);
         if (item->kind == YN_SCALAR && is_text(item)) {
@@ -1784,6 +1803,23 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         return config_key_fail(err, an ? an : node, kp,
                                "augmentation needs image examples (format idx or image_folder)");
     }
+    /* metric learning reads one train file (and its dev / test files) */
+    if (d->n_sources > 0 && (d->sampler.kind != DATA_SAMPLER_NONE || data_class_splitting(d))) {
+        const char *key = d->sampler.kind != DATA_SAMPLER_NONE ? "sampler" : "class_split";
+        const ynode *at = ynode_map_get(node, key);
+        pathf(kp, sizeof kp, "%s.%s", path, key);
+        return config_key_fail(err, at ? at : node, kp,
+                               "pairs, triplets and held-out classes read data.train (and its dev "
+                               "and test files), not data.sources");
+    }
+    /* held-out test classes are the test split */
+    if (d->class_split[DATA_CLASS_TEST].n > 0 && d->split_test > 0) {
+        const ynode *at = ynode_map_get(ynode_map_get(node, "split"), "test");
+        pathf(kp, sizeof kp, "%s.split.test", path);
+        return config_key_fail(err, at ? at : node, kp,
+                               "the test split is the held-out classes of data.class_split.test: "
+                               "drop split.test");
+    }
     /* a split comes from its own files or from the train file, not both */
     const ynode *split = ynode_map_get(node, "split");
     const double ratio[] = {d->split_dev, d->split_test};
@@ -1795,6 +1831,61 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
                                    "data.%s already names files: carve the %s split from train "
                                    "or read it from files, not both",
                                    names[i], names[i]);
+        }
+    }
+    return DLC_OK;
+}
+
+/* "file:line" of node into buf (for errors found when the data is read). */
+static void node_where(char *buf, size_t size, const ynode *node)
+{
+    if (node->line > 0)
+        snprintf(buf, size, "%s:%d", node->origin, node->line);
+    else
+        dlc_strlcpy(buf, node->origin ? node->origin : "", size);
+}
+
+static dlc_status check_sampler(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    data_config *d = &c->data;
+    node_where(d->sampler.where, sizeof d->sampler.where, node);
+    if (d->sampler.kind == DATA_SAMPLER_NONE)
+        return DLC_OK;
+    char kp[PATH_BUF + 16];
+    pathf(kp, sizeof kp, "%s.type", path);
+    const ynode *at = ynode_map_get(node, "type") ? ynode_map_get(node, "type") : node;
+    if (d->format == DATA_TEXT)
+        return config_key_fail(err, at, kp, "pairs and triplets are drawn from labelled examples "
+                                            "(formats idx, csv, image_folder), not text");
+    if (d->sampler.kind == DATA_SAMPLER_PAIRS && data_augments(d))
+        return config_key_fail(err, at, kp, "pairs are not augmented: drop data.augment");
+    return DLC_OK;
+}
+
+/* Held-out classes: a class in two lists is refused here, with its line;
+ * classes the data lacks are found when it is read. */
+static dlc_status check_class_split(const ynode *node, const char *path, dlc_config *c,
+                                    dlc_error *err)
+{
+    static const char *const keys[DATA_CLASS_SPLITS] = {"train", "dev", "test"};
+    data_config *d = &c->data;
+    char kp[PATH_BUF + 16];
+    for (int k = 0; k < DATA_CLASS_SPLITS; k++) {
+        const ynode *list = ynode_map_get(node, keys[k]);
+        node_where(d->class_split_where[k], sizeof d->class_split_where[k], list ? list : node);
+        for (int i = 0; i < d->class_split[k].n; i++) {
+            const char *name = d->class_split[k].v[i];
+            const ynode *item = list && list->kind == YN_SEQ && i < list->n ? list->items[i] : node;
+            pathf(kp, sizeof kp, "%s.%s.%d", path, keys[k], i);
+            for (int j = 0; j < i; j++)
+                if (strcmp(d->class_split[k].v[j], name) == 0)
+                    return config_key_fail(err, item, kp, "class '%s' is listed twice", name);
+            for (int o = 0; o < k; o++)
+                if (dlc_strlist_find(&d->class_split[o], name) >= 0)
+                    return config_key_fail(err, item, kp,
+                                           "class '%s' is also in %s.%s: a held-out class is "
+                                           "never trained on",
+                                           name, path, keys[o]);
         }
     }
     return DLC_OK;
@@ -1872,6 +1963,7 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
         dlc_strlcpy(h->name, h->layer, sizeof h->name);
         h->loss = (loss_kind)-1;
         h->weight = 1.0;
+        h->margin = -1;
         c->n_heads = 1;
     }
 
@@ -2081,6 +2173,19 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     for (int i = 0; i < c->n_heads; i++)
         if ((int)c->heads[i].loss < 0)
             c->heads[i].loss = c->loss;
+    /* a margin only where the loss has one (triplet, contrastive) */
+    const ynode *outs = ynode_map_get(ynode_map_get(root, "model"), "outputs");
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        if (h->margin < 0 || loss_get(h->loss)->default_margin > 0)
+            continue;
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : root;
+        const ynode *at = ynode_map_get(item, "margin");
+        char kp[PATH_BUF];
+        pathf(kp, sizeof kp, "model.outputs.%d.margin", i);
+        s = config_key_fail(err, at ? at : item, kp, "loss %s takes no margin (triplet and "
+                                                     "contrastive do)", loss_names[h->loss]);
+    }
     /* image files are converted to the model's input when it is an image */
     if (s == DLC_OK && c->input.ndim == 3)
         c->data.image_shape = c->input;

@@ -108,6 +108,34 @@ typedef struct {
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
 
+/* ---- metric learning: samplers and held-out classes (src/data/sampler.c) ----
+ * data.sampler shapes the batches of a metric-learning run:
+ *   pairs     every example of a split is stacked with a partner, of its own
+ *             class with probability positive_fraction, else of another: one
+ *             input holds both (channels (2C, H, W), or (2D) for rows) and
+ *             its target is 1 (same class) or 0.  The train split's partners
+ *             are drawn anew each epoch (data_epoch); dev and test pairs are
+ *             drawn once, with the seed.
+ *   triplets  batches of P classes x K examples (classes_per_batch,
+ *             per_class), as FaceNet: a triplet loss mines its triplets
+ *             inside each batch (`mining`, which the loss reads).
+ * data.class_split holds classes out of training: train keeps the train
+ * classes only; dev (carved from the train file, or its own file) keeps the
+ * dev classes when given, else the train classes; test keeps the test
+ * classes (from the test file, else every train-file example of them). */
+typedef enum { DATA_SAMPLER_NONE, DATA_SAMPLER_PAIRS, DATA_SAMPLER_TRIPLETS, DATA_SAMPLER_COUNT } data_sampler_kind;
+extern const char *const data_sampler_names[DATA_SAMPLER_COUNT + 1];
+
+typedef struct {
+    data_sampler_kind kind;
+    int classes_per_batch;       /* P */
+    int per_class;               /* K */
+    double positive_fraction;    /* pairs: the share of same-class pairs */
+    int mining;                  /* triplets: loss_mining, read by the triplet loss */
+    char where[128];             /* "file.yaml:12" of data.sampler, for messages; may be "" */
+} data_sampler;
+
+enum { DATA_CLASS_TRAIN, DATA_CLASS_DEV, DATA_CLASS_TEST, DATA_CLASS_SPLITS };
 /* data.sources: one named source of examples and the share of it each split
  * takes (training on another domain, with dev and test from the target). */
 #define DATA_MAX_SOURCES 8
@@ -147,6 +175,9 @@ typedef struct {
 typedef struct {
     data_format format;
     data_source train, dev, test;   /* dev/test: all paths empty = none */
+    data_sampler sampler;
+    dlc_strlist class_split[DATA_CLASS_SPLITS];   /* class names (or ids) per split; empty = not split */
+    char class_split_where[DATA_CLASS_SPLITS][128]; /* "file.yaml:12" of each list, for messages */
     int n_sources;                  /* data.sources (then train/dev/test are empty) */
     data_source_spec sources[DATA_MAX_SOURCES];
     int allow_ood_eval;             /* dev/test may take out-of-domain sources */
@@ -201,7 +232,9 @@ extern const char *const data_split_names[DATA_SPLIT_COUNT + 1]; /* "train", "tr
 typedef struct {
     const dataset *ds;  /* borrowed */
     int n;
-    int *idx;           /* (n) rows of ds, owned */
+    int *idx;           /* (n * stack) rows of ds, owned */
+    int stack;          /* examples per input: 1, or 2 for pairs (example k stacks rows
+                         * idx[2k] and idx[2k+1]; its target is 1 when their classes agree) */
 } data_split;
 
 /* What one model head asks of the data: the label group it reads (data.label
@@ -254,6 +287,13 @@ typedef struct {
     int stateful;
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
+    /* metric learning (sampler.c) */
+    data_sampler sampler;
+    int stack;                  /* examples per model input: 2 for pairs, else 1 */
+    tensor_shape example_shape; /* one example's shape (shape is the stacked input's) */
+    data_split single[DATA_SPLIT_COUNT];  /* pairs: the examples each split's pairs are drawn from */
+    dlc_strlist class_names;    /* pairs: the data's classes (heads[0] names different / same) */
+    uint64_t seed;
 } data_bundle;
 
 /* 1 when the source names any file. */
@@ -377,16 +417,34 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
 /* The batches of an epoch over split s: order (s->n) receives positions in s
  * and batch k is order[starts[k] .. starts[k+1]); returns the number of
  * batches.  Plain data: rng shuffles (NULL: file order), then batches of B.
+ * A triplets sampler with rng: batches of P classes x K examples (B is
+ * ignored): each class's examples shuffled and cut into runs of K, the runs
+ * shuffled and dealt into batches of P runs of different classes; examples
+ * left over (fewer than K of a class, or runs no batch can take) wait for
+ * the next epoch's shuffle.
  * Text: stateful lm splits the stream into B consecutive runs read side by
  * side, so row i of every batch continues row i of the one before (no
  * shuffle; the last batches may have fewer rows); tag and classify are
  * shuffled, then grouped by length so a batch's sequences are alike. */
 int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, int *order,
               int *starts);
+/* The batch size data_plan's training batches have for a configured B:
+ * P x K for a triplets sampler, else B. */
+int data_plan_batch(const data_bundle *b, int B);
+
+/* The single examples of split k: for pairs the examples they are drawn
+ * from, else the split itself. */
+const data_split *data_examples(const data_bundle *b, int k);
+
+/* Before each training epoch: a pairs sampler draws the train split's
+ * partners anew from rng; nothing to do otherwise. */
+void data_epoch(data_bundle *b, dlc_rng *rng);
 
 /* Copies examples order[start .. start+count) of split s (order NULL: the
  * identity) into x (count, dim), normalized, and their targets into
- * t (count, n_targets).  nm NULL: raw values; t NULL: no targets. */
+ * t (count, n_targets).  nm NULL: raw values; t NULL: no targets.  A pair
+ * split (stack 2) writes both examples of a pair, the first then the
+ * second, each normalized by its half of nm, and the target 1 / 0. */
 void data_gather(const data_split *s, const int *order, int start, int count,
                  const data_norm *nm, float *restrict x, float *restrict t);
 
@@ -405,6 +463,8 @@ void data_gather_augment(const data_split *s, const int *order, int start, int c
                          float *restrict t, float *restrict scratch);
 /* 1 when the config asks for augmentation. */
 int data_augments(const data_config *cfg);
+/* 1 when data.class_split names any class. */
+int data_class_splitting(const data_config *cfg);
 
 /* ---- image files (image.c) ----
  * dlc reads PNG, JPEG, BMP and GIF (the first frame), recognised by their

@@ -44,4 +44,21 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
 dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64_t seed,
                                   dlc_error *err);
 
+/* ---- metric learning (sampler.c) ---- */
+
+/* *pool (n, owned by the caller): the train file's rows that dev and
+ * train-dev are carved from and train keeps: the train classes' (every row
+ * without data.class_split).  Errors name the key and its line. */
+dlc_status data_class_pool(data_bundle *b, const data_config *cfg, int **pool, int *n,
+                           dlc_error *err);
+/* After carving: test (and dev, when dev classes are named) become the
+ * held-out classes' examples. */
+dlc_status data_class_splits(data_bundle *b, const data_config *cfg, dlc_error *err);
+/* After the normalization is fitted: pairs, or the checks of P x K batches. */
+dlc_status data_sampler_setup(data_bundle *b, const data_config *cfg, uint64_t seed,
+                              dlc_error *err);
+void data_sampler_free(data_bundle *b);
+/* data_plan for a triplets sampler: batches of P classes x K examples. */
+int data_plan_pk(const data_bundle *b, const data_split *s, dlc_rng *rng, int *order, int *starts);
+
 #endif

@@ -82,6 +82,7 @@ void data_free(data_bundle *b)
         dlc_strlist_clear(&b->heads[h].columns);
     }
     dlc_strlist_clear(&b->vocab);
+    data_sampler_free(b);
     dlc_strlist_clear(&b->source_names);
     free(b->weight);
     dlc_strlist_clear(&b->skipped_files);

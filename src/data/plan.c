@@ -12,7 +12,7 @@
  * a batch's sequences are alike in length, so the recurrent layers (which
  * stop at the longest sequence in the batch) do little work on padding.
  */
-#include "data.h"
+#include "data_internal.h"
 
 #include <stdlib.h>
 
@@ -147,6 +147,8 @@ int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, in
     }
     if (b->text && b->stateful)
         return plan_streams(n, B, order, starts);
+    if (b->sampler.kind == DATA_SAMPLER_TRIPLETS && rng)
+        return data_plan_pk(b, s, rng, order, starts);
     if (b->weight && rng && s == &b->split[DATA_SPLIT_TRAIN])
         return plan_weighted(b, s, B, rng, order, starts);
     for (int i = 0; i < n; i++)

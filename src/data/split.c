@@ -388,8 +388,10 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
     if ((st = data_table_read(b, cfg, seed, 1, err)))
         return st;
     const dataset *tr = b->src[SRC_TRAIN];
-    /* carve */
-    int N = tr->n;
+    /* carve, from the train classes' rows when classes are held out */
+    int N;
+    if ((st = data_class_pool(b, cfg, &perm, &N, err)))
+        goto cleanup;
     long n_test = data_split_count(N, cfg->split_test);
     long n_dev = data_split_count(N, cfg->split_dev);
     long n_td = data_split_count(N, cfg->split_train_dev);
@@ -400,13 +402,6 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
                       tr->path, N, n_test, n_dev, n_td);
         goto cleanup;
     }
-    perm = malloc(sizeof(int) * (size_t)N);
-    if (!perm) {
-        st = DLC_NOMEM(err);
-        goto cleanup;
-    }
-    for (int i = 0; i < N; i++)
-        perm[i] = i;
     if (n_test + n_dev + n_td > 0) {
         dlc_rng rng;
         dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 0));
@@ -434,8 +429,12 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
     at += n_td;
     if ((st = data_split_rows(&b->split[DATA_SPLIT_TRAIN], tr, perm + at, N - at, 1, err)))
         goto cleanup;
+    if ((st = data_class_splits(b, cfg, err)))
+        goto cleanup;
 
     if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err)))
+        goto cleanup;
+    if ((st = data_sampler_setup(b, cfg, seed, err)))
         goto cleanup;
 
 cleanup:

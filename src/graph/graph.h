@@ -187,6 +187,7 @@ typedef enum {
     OP_LAYERNORM,
     OP_SCALAR_MIX,
     OP_WORD_CHARS,
+    OP_CHI_SQUARE,
     OP_COUNT
 } op_kind;
 

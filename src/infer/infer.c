@@ -136,7 +136,8 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     char *text = NULL;
     size_t len = 0;
     dlc_strlist header = {0}, want = {0};
-    csv_rows r = {path, (int)tensor_shape_size(&m->data_shape), NULL, 0, 0};
+    tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
+    csv_rows r = {path, (int)tensor_shape_size(&one), NULL, 0, 0};
     *x = NULL;
     *n = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);

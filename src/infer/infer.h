@@ -48,6 +48,66 @@ double infer_time(model *m, int N, long repeat);
  * Errors name the file, line and column. */
 dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err);
 
+/* ---- verification and embeddings (verify.c) ----
+ * How a model compares two examples:
+ *   INFER_VERIFY_EMBED  each example's embedding (the output of the layer
+ *                       model.embedding names, else of a triplet head);
+ *                       distance = squared euclidean, as the triplet loss's
+ *   INFER_VERIFY_PAIR   a pair model (data.sampler pairs) reads the two
+ *                       stacked; distance = 1 - p(same) for a one-unit
+ *                       sigmoid_bce head, |v|^2 for a contrastive head
+ * A smaller distance means "more alike"; two examples are called the same
+ * below a threshold (chosen on dev when the run was trained).  Examples are
+ * one example's values (the model's example shape), already normalized. */
+typedef enum { INFER_VERIFY_EMBED, INFER_VERIFY_PAIR, INFER_VERIFY_COUNT } infer_verify_kind;
+extern const char *const infer_distance_names[INFER_VERIFY_COUNT + 2];
+
+typedef struct {
+    infer_verify_kind kind;
+    int node;            /* the embedding's graph node, -1 when there is none (a pair model
+                          * without model.embedding) */
+    size_t dim;          /* values of the embedding (0 without one) */
+    size_t D;            /* values of one example */
+    const char *distance; /* its name: "squared_l2", "1 - p(same)", "contrastive |v|^2" */
+} infer_verifier;
+
+/* Makes layer the model's embedding (model.embedding) for this use of it,
+ * and compares by its distance (a pair model too, instead of its output):
+ * EINPUT naming it when the graph has no such layer.  The threshold the run
+ * chose belongs to its own way of comparing, so it is forgotten (NaN) when
+ * that changes. */
+dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err);
+
+/* How m compares examples; EINPUT (saying what to set) when it cannot: no
+ * embedding layer and not a pair model. */
+dlc_status infer_verifier_init(infer_verifier *v, const model *m, dlc_error *err);
+
+/* One example's normalization: a view of m's (the first half of a pair
+ * model's), borrowed. */
+void infer_example_norm(const model *m, data_norm *view);
+
+/* The example shape: the data's, or one half of a pair model's input. */
+tensor_shape infer_example_shape(const model *m);
+
+/* Embeddings e (n, v->dim) of examples x (n, v->D).  EINPUT when the
+ * model has no embedding (v->node < 0). */
+dlc_status infer_embed(model *m, const infer_verifier *v, const float *x, int n, float *e,
+                       dlc_error *err);
+
+/* Examples x (n, v->D) from image files, converted to the example shape
+ * (channels and size) and normalized as in training.  EINPUT naming the
+ * file when one cannot be read, or when examples are not images. */
+dlc_status infer_load_images(const model *m, const char *const *files, int n, float *x,
+                             dlc_error *err);
+
+/* Raw examples x (n, one example's values) normalized in place. */
+void infer_normalize_examples(const model *m, float *x, int n);
+
+/* d[k] = distance between examples x[ia[k]] and x[ib[k]] (x: (?, v->D)),
+ * k < np; e: their embeddings (rows of x) when already computed, else NULL. */
+dlc_status infer_distances(model *m, const infer_verifier *v, const float *x, const float *e,
+                           const int *ia, const int *ib, int np, double *d, dlc_error *err);
+
 /* ---- text models ---- */
 
 typedef struct {

@@ -35,6 +35,7 @@ void conv_init(graph *g, graph_node *n, dlc_rng *rng);
 LAYER_OP_FUNCS(slice);
 dlc_status split_build(graph *g, graph_node *n, dlc_error *err);
 LAYER_OP_FUNCS(subtract);
+LAYER_OP_FUNCS(chi_square);
 LAYER_OP_FUNCS(multiply);
 LAYER_OP_FUNCS(abs);
 LAYER_OP_FUNCS(square);

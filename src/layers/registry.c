@@ -75,6 +75,8 @@ const graph_op graph_ops[] = {
                             "char_units", "init"),
                        KEYS("units", "filters", "kernel"), word_chars_build, word_chars_init,
                        word_chars_forward, word_chars_backward},
+    [OP_CHI_SQUARE] = {"chi_square", 2, 2, KEYS("eps"), NO_KEYS, chi_square_build, NULL,
+                       chi_square_forward, chi_square_backward},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

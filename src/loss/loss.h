@@ -24,15 +24,25 @@
  *   total_variation        an image x (N, C, H, W), no targets: the sum of
  *                          squared differences of neighbouring pixels, down
  *                          and across, per example (a smoothness prior).
+ *   triplet                embeddings (N, D), targets (N) class ids: every
+ *                          anchor-positive pair of the batch (same class)
+ *                          with a negative mined in the batch (loss_opts),
+ *                          max(|f(A)-f(P)|^2 - |f(A)-f(N)|^2 + margin, 0)
+ *   contrastive            pair differences v = f(x1) - f(x2) (N, D), targets
+ *                          (N) 1 same / 0 different: y |v|^2 + (1 - y)
+ *                          max(margin - |v|, 0)^2
  * The loss is the mean over counted rows (softmax) or entries (mse); for bce
  * it is summed over tasks and averaged over examples, as in multi-task
- * learning, so an example's unknown tasks simply drop out.  The style
+ * learning, so an example's unknown tasks simply drop out.  The triplet
+ * loss is the mean over the triplets with a positive loss (average
+ * positive) or over all of them (average all); loss_stats carries both.  The style
  * transfer costs are sums per example, averaged over examples.
  */
 #ifndef DLC_LOSS_H
 #define DLC_LOSS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../tensor/tensor.h"
 
@@ -40,6 +50,8 @@ typedef enum {
     LOSS_SOFTMAX_CE,
     LOSS_SIGMOID_BCE,
     LOSS_MSE,
+    LOSS_TRIPLET,
+    LOSS_CONTRASTIVE,
     LOSS_CONTENT,
     LOSS_STYLE,
     LOSS_TOTAL_VARIATION,
@@ -58,10 +70,31 @@ typedef enum {
 
 typedef struct {
     double sum;      /* summed loss over the counted items */
-    double count;    /* divisor of the mean (rows for softmax, examples for bce, entries for mse) */
-    double correct;  /* correct predictions (classification), else 0 */
-    double judged;   /* predictions judged for `correct` */
+    double count;    /* divisor of the mean (rows for softmax, examples for bce, entries for mse,
+                      * triplets with a positive loss or all triplets) */
+    double correct;  /* correct predictions (classification; triplet: anchor-positive
+                      * pairs whose positive is nearer than every negative of the batch) */
+    double judged;   /* predictions judged for `correct` (triplet: every triplet) */
+    double positive; /* triplet: triplets with a positive loss (sum / positive is their mean) */
 } loss_stats;
+
+/* How the triplet loss picks the negative of each anchor-positive pair
+ * among the batch's examples of other classes: at random; the hardest (the
+ * nearest to the anchor); semi-hard (the nearest of those farther than the
+ * positive, FaceNet's choice; the farthest when none is). */
+typedef enum { LOSS_MINE_RANDOM, LOSS_MINE_HARD, LOSS_MINE_SEMI_HARD, LOSS_MINE_COUNT } loss_mining;
+extern const char *const loss_mining_names[LOSS_MINE_COUNT + 1];
+/* Which triplets the triplet loss averages over (both are reported). */
+typedef enum { LOSS_AVG_POSITIVE, LOSS_AVG_ALL, LOSS_AVG_COUNT } loss_average;
+extern const char *const loss_average_names[LOSS_AVG_COUNT + 1];
+
+/* Per-head options of the losses that take any (NULL: each row's defaults). */
+typedef struct {
+    double margin;         /* triplet alpha, contrastive m; NaN: the row's default_margin */
+    loss_mining mining;
+    loss_average average;
+    uint64_t seed;         /* random mining: the draw of this batch */
+} loss_opts;
 
 /* One call of a loss on a batch. */
 typedef struct {
@@ -71,6 +104,8 @@ typedef struct {
     const tensor_shape *shape; /* per-sample output shape */
     float weight;            /* scales the gradient (head weight, sequence weighting) */
     float *dout;             /* (N, size) gradient added into; NULL: no gradient */
+    const loss_opts *opts;   /* NULL: defaults */
+    double *scratch;         /* loss_def.scratch(N) doubles (borrowed), or NULL when it needs none */
 } loss_call;
 
 typedef struct {
@@ -84,6 +119,12 @@ typedef struct {
     const char *(*check_shape)(const tensor_shape *out);
     /* adds the batch's loss into *st and weight * d(mean loss)/d(out) into dout */
     void (*compute)(const loss_call *c, loss_stats *st);
+    /* the output is an embedding compared by distance (metric learning): no
+     * class predictions; reports give verification figures */
+    int embedding;
+    double default_margin;   /* 0: takes no margin */
+    /* doubles of scratch a batch of N needs (NULL: none) */
+    size_t (*scratch)(int N);
 } loss_def;
 
 /* The table, one row per loss_kind (checked at compile time). */
@@ -99,12 +140,22 @@ static inline const loss_def *loss_get(loss_kind k)
 int loss_find(const char *name);
 
 /* Adds the batch's loss into *st and, when dlogits is not NULL, adds
- * weight * d(mean loss)/d(logits) into dlogits (N, size). */
+ * weight * d(mean loss)/d(logits) into dlogits (N, size), with the losses'
+ * default options.  A loss that needs scratch takes it from the heap here:
+ * training calls loss_run with scratch sized when the model was built. */
 void loss_compute(loss_kind k, float *dlogits, const float *logits, const float *targets, int N,
                   const tensor_shape *out, float weight, loss_stats *st);
+/* The call c of loss k (c->scratch as loss_def.scratch asks, or NULL: from
+ * the heap; when that fails the batch adds nothing). */
+void loss_run(loss_kind k, const loss_call *c, loss_stats *st);
+/* Doubles of scratch loss k needs for a batch of N (0: none). */
+size_t loss_scratch_size(loss_kind k, int N);
+/* The margin of opts for loss k: its own, else the row's default. */
+double loss_margin(loss_kind k, const loss_opts *opts);
 
-/* The mean loss of st (NaN when nothing was counted) and its accuracy (NaN
- * when nothing was judged). */
+/* The mean loss of st (NaN when nothing was counted or judged; 0 when
+ * something was judged but nothing counted, as a triplet batch whose every
+ * triplet meets the margin) and its accuracy (NaN when nothing was judged). */
 double loss_mean(const loss_stats *st);
 double loss_accuracy(const loss_stats *st);
 /* a += b */

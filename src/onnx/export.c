@@ -818,6 +818,19 @@ static const char *ex_square(onnx_ctx *c, graph_node *n, const char *out)
     return op2(c, "Mul", x, x, out);
 }
 
+/* y = (a - b)^2 / (|a| + |b| + eps), as elementwise.c */
+static const char *ex_chi_square(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const char *a = in_val(c, n, 0), *b = in_val(c, n, 1), *nm = n->spec.name;
+    const char *u = op2(c, "Sub", a, b, name(c, "%s/diff", nm));
+    const char *u2 = op2(c, "Mul", u, u, name(c, "%s/diff2", nm));
+    const char *s = op2(c, "Add", op1(c, "Abs", a, name(c, "%s/abs_a", nm)),
+                        op1(c, "Abs", b, name(c, "%s/abs_b", nm)), name(c, "%s/sum", nm));
+    const char *se = op2(c, "Add", s, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                         name(c, "%s/sum_eps", nm));
+    return op2(c, "Div", u2, se, out);
+}
+
 /* The per-sample axes from `first` on of node x, as ONNX axes (after the batch's). */
 static int sample_axes(const graph_node *x, int first, int64_t *axes)
 {
@@ -1044,6 +1057,7 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_LAYERNORM] = {ex_layernorm, NULL},
     [OP_SCALAR_MIX] = {ex_scalar_mix, NULL},
     [OP_WORD_CHARS] = {ex_word_chars, NULL},
+    [OP_CHI_SQUARE] = {ex_chi_square, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

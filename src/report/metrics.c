@@ -102,6 +102,80 @@ dlc_status report_roc_auc(double *auc, const float *score, const float *label, l
     return DLC_OK;
 }
 
+/* ---- verification ---- */
+
+typedef struct {
+    double d;
+    float same;
+} pair_d;
+
+static int by_distance(const void *a, const void *b)
+{
+    double x = ((const pair_d *)a)->d, y = ((const pair_d *)b)->d;
+    return (x > y) - (x < y);
+}
+
+/* Between sorted distances i - 1 and i (the ends: a step outside). */
+static double cut_between(const pair_d *v, long n, long i)
+{
+    if (i == 0)
+        return v[0].d - 1e-6 * (fabs(v[0].d) + 1);
+    if (i == n)
+        return v[n - 1].d + 1e-6 * (fabs(v[n - 1].d) + 1);
+    return 0.5 * (v[i - 1].d + v[i].d);
+}
+
+dlc_status report_verify_points(report_verify_point *out, const double *d, const float *same,
+                                long n, dlc_error *err)
+{
+    *out = (report_verify_point){NAN, NAN, NAN, NAN};
+    double pos = 0;
+    for (long i = 0; i < n; i++)
+        pos += same[i] > 0.5f;
+    double neg = (double)n - pos;
+    if (!(pos > 0 && neg > 0))
+        return DLC_OK;
+    pair_d *v = malloc(sizeof *v * (size_t)n);
+    if (!v)
+        return DLC_NOMEM(err);
+    for (long i = 0; i < n; i++)
+        v[i] = (pair_d){isnan(d[i]) ? INFINITY : d[i], same[i]};
+    qsort(v, (size_t)n, sizeof *v, by_distance);
+    /* cut before sorted pair i: the first i are called same */
+    double same_below = 0, diff_below = 0, best_gap = INFINITY;
+    for (long i = 0; i <= n; i++) {
+        if (i > 0) {
+            same_below += v[i - 1].same > 0.5f;
+            diff_below += v[i - 1].same <= 0.5f;
+        }
+        if (i > 0 && i < n && v[i].d == v[i - 1].d)
+            continue; /* a cut inside a tie does not exist */
+        double acc = (same_below + (neg - diff_below)) / (double)n;
+        if (isnan(out->accuracy) || acc > out->accuracy) {
+            out->accuracy = acc;
+            out->threshold = cut_between(v, n, i);
+        }
+        double far = diff_below / neg, frr = (pos - same_below) / pos;
+        if (fabs(far - frr) < best_gap) {
+            best_gap = fabs(far - frr);
+            out->eer = 0.5 * (far + frr);
+            out->eer_threshold = cut_between(v, n, i);
+        }
+    }
+    free(v);
+    return DLC_OK;
+}
+
+double report_verify_accuracy(const double *d, const float *same, long n, double t)
+{
+    if (n <= 0)
+        return NAN;
+    double right = 0;
+    for (long i = 0; i < n; i++)
+        right += (d[i] < t) == (same[i] > 0.5f);
+    return right / (double)n;
+}
+
 /* ---- diagnosis ---- */
 
 const char *const report_gap_names[REPORT_GAP_COUNT + 1] = {

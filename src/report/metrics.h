@@ -1,7 +1,8 @@
 /* metrics.h - metric functions on counts and scores, with no knowledge of
  * models or files: the confusion matrix and what it gives (per-class
- * precision, recall and F1, macro and weighted averages), ROC AUC, and the
- * bias / variance / data-mismatch diagnosis.
+ * precision, recall and F1, macro and weighted averages), ROC AUC, the
+ * verification threshold and equal error rate, and the bias / variance /
+ * data-mismatch diagnosis.
  *
  * Conventions, as scikit-learn's defaults (zero_division=0): a class never
  * predicted has precision 0, a class never present has recall 0, and F1 is 0
@@ -41,6 +42,27 @@ void report_class_metrics_counted(report_class_stats *cls, int K, report_avg *ma
  * negative.  NaN when either class is absent.  ENOMEM only. */
 dlc_status report_roc_auc(double *auc, const float *score, const float *label, long n,
                           dlc_error *err);
+
+/* ---- verification: distances of pairs against same (1) / different (0) ----
+ * A pair is called "same" when its distance is below a threshold t. */
+
+typedef struct {
+    double threshold;   /* best accuracy: between two neighbouring distances */
+    double accuracy;
+    double eer;         /* equal error rate: where the false accept rate (different
+                         * pairs below t) meets the false reject rate (same pairs at or
+                         * above t), their mean there */
+    double eer_threshold;
+} report_verify_point;
+
+/* The threshold of best accuracy and the equal error rate of n pairs
+ * (distances d, labels same).  NaN figures when either kind of pair is
+ * absent.  ENOMEM only. */
+dlc_status report_verify_points(report_verify_point *out, const double *d, const float *same,
+                                long n, dlc_error *err);
+
+/* The share of n pairs called right at threshold t (NaN for n = 0). */
+double report_verify_accuracy(const double *d, const float *same, long n, double t);
 
 /* ---- bias / variance / data mismatch ---- */
 

@@ -11,8 +11,8 @@
 #include "../data/data.h"
 #include "report_internal.h"
 
-const char *const report_task_names[REPORT_TASK_COUNT + 1] = {"classification", "binary",
-                                                              "multilabel", "regression", NULL};
+const char *const report_task_names[REPORT_TASK_COUNT + 1] = {
+    "classification", "binary", "multilabel", "regression", "embedding", NULL};
 
 const report_split *report_head_split(const report_head *h, int kind)
 {
@@ -235,7 +235,7 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
 {
     graph_node *o = graph_output(m->g, p->h);
     const float *out = o->out, *t = model_head_targets(m, p->h, t_all, N);
-    loss_compute(p->rh->loss, NULL, out, t, N, &o->shape, 1.0f, &p->st);
+    model_head_loss(m, p->h, t_all, N, NULL, 1.0f, &p->st);
     switch (p->rh->task) {
     case REPORT_TASK_CLASSES:
         pass_classes(p, out, t, start, N);
@@ -246,6 +246,8 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
     case REPORT_TASK_MULTILABEL:
         pass_multilabel(p, out, t, start, N);
         break;
+    case REPORT_TASK_EMBEDDING:
+        break; /* the loss only; comparisons are report_verify's */
     default:
         pass_regression(p, out, t, start, N);
         break;
@@ -317,7 +319,8 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
         if (!s->reg_out || !s->reg_true)
             return DLC_NOMEM(err);
     }
-    if (rh->task != REPORT_TASK_REGRESSION) {
+    s->loss_all = s->active = NAN;
+    if (rh->task != REPORT_TASK_REGRESSION && rh->task != REPORT_TASK_EMBEDDING) {
         p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         if (!p->score || !p->label)
@@ -337,7 +340,13 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     s->loss = ratio_nan(p->st.sum, p->st.count);
     s->accuracy = ratio_nan(p->st.correct, p->st.judged);
     s->error = 1.0 - s->accuracy;
-    if (classes && s->confusion) {
+    if (rh->loss == LOSS_TRIPLET) {
+        s->loss_all = p->st.judged > 0 ? p->st.sum / p->st.judged : NAN;
+        s->active = p->st.judged > 0 ? p->st.positive / p->st.judged : NAN;
+    }
+    if (rh->task == REPORT_TASK_EMBEDDING) {
+        return DLC_OK;
+    } else if (classes && s->confusion) {
         report_class_metrics(s->confusion, K, s->cls, &s->macro, &s->weighted, NULL);
         if (K == 2)
             st = report_roc_auc(&s->auc, p->score, p->label, p->n_scored, err);
@@ -436,6 +445,11 @@ static void head_task(report_head *rh, model *m, int h)
     dlc_strlcpy(rh->name, mh->name, sizeof rh->name);
     rh->loss = mh->loss;
     rh->weight = mh->weight;
+    if (loss_get(mh->loss)->embedding) {
+        rh->task = REPORT_TASK_EMBEDDING;
+        rh->K = mh->classes.n; /* the classes of the examples compared */
+        return;
+    }
     switch (loss_get(mh->loss)->target) {
     case LOSS_TARGET_CLASS:
         rh->task = REPORT_TASK_CLASSES;
@@ -500,6 +514,8 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);
+    if (st == DLC_OK)
+        st = report_verify_evaluate(&rep->verify, m, data, cfg->seed, err);
     if (st == DLC_OK && data->n_sources > 0)
         st = source_errors(rep, data, err);
     if (st != DLC_OK)
@@ -572,6 +588,7 @@ static int auto_measure(report_task task)
     case REPORT_TASK_REGRESSION:
         return REPORT_M_MSE;
     case REPORT_TASK_MULTILABEL:
+    case REPORT_TASK_EMBEDDING:
         return REPORT_M_AUC;
     default:
         return REPORT_M_ACCURACY;
@@ -582,9 +599,14 @@ void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
     rep->human_level_error = cfg->report.human_level_error;
+    /* held-out test classes were never trained on: their gap to dev measures
+     * how the model carries to new classes, not overfitting to dev */
+    double test_error = data_class_splitting(&cfg->data) && cfg->data.class_split[DATA_CLASS_TEST].n
+                            ? NAN
+                            : split_error(rep, DATA_SPLIT_TEST);
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
-                    split_error(rep, DATA_SPLIT_TEST));
+                    test_error);
     if (rh->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
@@ -621,6 +643,9 @@ void report_conclude(report *rep, const dlc_config *cfg)
         v[REPORT_M_MSE] = s->mse;
         v[REPORT_M_MAE] = s->mae;
     }
+    /* an embedding's AUC is its verification AUC on the split */
+    if (rh->task == REPORT_TASK_EMBEDDING && rep->verify.present)
+        v[REPORT_M_AUC] = rep->verify.splits[kind].auc;
     v[REPORT_M_LATENCY_MS] = rep->latency_ms;
     v[REPORT_M_PARAMS] = (double)(rep->params_trainable + rep->params_frozen);
     v[REPORT_M_SIZE_MB] = rep->size_mb;

@@ -33,6 +33,8 @@ typedef enum {
     REPORT_TASK_BINARY,     /* one sigmoid output */
     REPORT_TASK_MULTILABEL, /* several sigmoid outputs: one binary task each */
     REPORT_TASK_REGRESSION, /* mse */
+    REPORT_TASK_EMBEDDING,  /* a metric-learning loss (triplet, contrastive): the loss, and
+                             * for triplets the share ordered right; see report_verify */
     REPORT_TASK_COUNT
 } report_task;
 extern const char *const report_task_names[REPORT_TASK_COUNT + 1];
@@ -66,10 +68,58 @@ typedef struct {
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
+    /* triplet: the mean over every triplet (loss is the configured mean) and
+     * the share of triplets with a positive loss; else NaN */
+    double loss_all, active;
     /* data.sources: known predictions (examples, or tokens of a per-step
      * output) and wrong ones, per source */
     long src_known[DATA_MAX_SOURCES], src_wrong[DATA_MAX_SOURCES];
 } report_split;
+
+/* ---- verification (verify.c): a model that compares examples ----
+ * On each split's single examples (up to REPORT_VERIFY_EXAMPLES, drawn with
+ * the seed): REPORT_VERIFY_PAIRS pairs, half of one class and half of two;
+ * ROC AUC of the distance, the equal error rate, the accuracy at the
+ * threshold chosen on dev (else train) for its best accuracy; one-shot
+ * N-way accuracy over REPORT_ONE_SHOT_EPISODES episodes (N classes, one
+ * reference example each, a query of one of them: right when its nearest
+ * reference is of its class); a histogram of the distances. */
+#define REPORT_VERIFY_EXAMPLES 3000
+#define REPORT_VERIFY_PAIRS 6000
+#define REPORT_ONE_SHOT_EPISODES 2000
+#define REPORT_HIST_BINS 30
+extern const int report_one_shot_ways[2];   /* 3, 5 */
+
+typedef struct {
+    int present;                 /* the split exists, with examples of 2 classes */
+    int examples, classes, pairs;
+    double auc, eer, eer_threshold;
+    double accuracy;             /* at report_verify.threshold */
+    double best_accuracy;        /* at this split's own best threshold */
+    double one_shot[2];          /* report_one_shot_ways; NaN with fewer classes */
+    double hist_lo, hist_hi;     /* the histogram's range of distances */
+    long hist_same[REPORT_HIST_BINS], hist_diff[REPORT_HIST_BINS];
+} report_verify_split;
+
+typedef struct {
+    int present;                 /* 0: the model does not compare examples (why says) */
+    char why[256];
+    int kind;                    /* infer_verify_kind */
+    const char *distance;        /* static: infer_distance_names */
+    char embedding[GRAPH_NAME_MAX];  /* the embedding layer, "" for none */
+    size_t dim;
+    double threshold;            /* same below it; NaN when no split could choose one */
+    int threshold_split;         /* the split that chose it (data_split_kind), -1 none */
+    report_verify_split splits[DATA_SPLIT_COUNT];   /* by data_split_kind */
+} report_verify;
+
+/* The split whose histogram reports show: test, else dev, else the first
+ * present; -1 when none is. */
+int report_verify_shown_split(const report_verify *rv);
+
+/* Fills rv for model m on data (examples and pairs drawn with seed). */
+dlc_status report_verify_evaluate(report_verify *rv, model *m, const data_bundle *data,
+                                  uint64_t seed, dlc_error *err);
 
 /* From the training run, for report.json. */
 typedef struct {
@@ -129,6 +179,7 @@ typedef struct {
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
     int has_images;             /* the sample was written with PNG images */
     char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
+    report_verify verify;       /* verification figures (present when the model compares) */
 } report;
 
 /* Runs the model over every split of data and fills rep's per-split

@@ -207,7 +207,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         return DLC_OK;
     if (rh->task == REPORT_TASK_REGRESSION && s->reg_out)
         return write_residuals(rep, rh, s, data, cfg, run_dir, err);
-    if (!rh->per_example)
+    /* a pair model's examples are pairs: no sample of single examples to tag */
+    if (!rh->per_example || data->split[DATA_SPLIT_DEV].stack == 2)
         return DLC_OK;
     const data_split *ds = &data->split[DATA_SPLIT_DEV];
     dlc_status st = DLC_OK;

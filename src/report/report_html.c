@@ -225,12 +225,14 @@ static void next_steps(dlc_buf *b, const report *rep)
 static void split_table(dlc_buf *b, const report *rep, const report_head *rh, const char *prefix)
 {
     char key[160];
-    int reg = rh->task == REPORT_TASK_REGRESSION;
+    int reg = rh->task == REPORT_TASK_REGRESSION, tri = rh->loss == LOSS_TRIPLET;
     const char *top = prefix ? prefix : "splits", *more = prefix ? prefix : "metrics";
     dlc_buf_printf(b, "<table%s><tr><th>split</th><th>examples</th><th>loss</th>%s</tr>",
                    prefix ? "" : " id=\"splits\"",
                    reg ? "<th>MSE</th><th>MAE</th>"
-                       : "<th>accuracy</th><th>error</th><th>macro F1</th><th>weighted F1</th><th>ROC AUC</th>");
+                   : tri ? "<th>ordered</th><th>not ordered</th><th>loss over all triplets</th>"
+                           "<th>active triplets</th><th></th>"
+                         : "<th>accuracy</th><th>error</th><th>macro F1</th><th>weighted F1</th><th>ROC AUC</th>");
     for (int i = 0; i < rh->n_splits; i++) {
         const report_split *s = &rh->splits[i];
         dlc_buf_printf(b, "<tr><td>%s</td><td data-key=\"%s.%s.examples\" data-value=\"%d\">%d</td>",
@@ -246,7 +248,13 @@ static void split_table(dlc_buf *b, const report *rep, const report_head *rh, co
             td_fig(b, key, s->accuracy, 1);
             snprintf(key, sizeof key, "%s.%s.error", top, s->name);
             td_fig(b, key, s->error, 1);
-            if (s->cls) {
+            if (tri) {
+                snprintf(key, sizeof key, "%s.%s.loss_all_triplets", more, s->name);
+                td_fig(b, key, s->loss_all, 0);
+                snprintf(key, sizeof key, "%s.%s.active_triplets", more, s->name);
+                td_fig(b, key, s->active, 1);
+                dlc_buf_printf(b, "<td></td>");
+            } else if (s->cls) {
                 static const char *const fields[3] = {"macro.f1", "weighted.f1", "auc"};
                 snprintf(key, sizeof key, "%s.%s", more, s->name);
                 td_figs(b, key, fields, (const double[3]){s->macro.f1, s->weighted.f1, s->auc}, 3, 0);
@@ -385,6 +393,65 @@ static void classes_section(dlc_buf *b, const report_head *rep)
             dlc_buf_printf(b, "<td>%ld</td></tr>", t->known);
         }
         dlc_buf_printf(b, "</table>\n");
+    }
+}
+
+/* Verification on held-out classes: the figures per split and the
+ * distances of same and different pairs (report_verify). */
+static void verify_section(dlc_buf *b, const report *rep)
+{
+    const report_verify *v = &rep->verify;
+    char key[160];
+    if (!v->present)
+        return;
+    dlc_buf_printf(b, "<h2>Verification</h2><p class=\"muted\">Pairs of examples (half of one class, "
+                      "half of two) compared by <b>%s</b>", v->distance);
+    if (v->embedding[0]) {
+        dlc_buf_printf(b, " of the embedding <b>");
+        report_html_text(b, v->embedding);
+        dlc_buf_printf(b, "</b> (%zu values)", v->dim);
+    }
+    dlc_buf_printf(b, "; a pair is called the same below the threshold <span data-key=\"verification."
+                      "threshold\" data-value=\"");
+    attr_num(b, v->threshold);
+    dlc_buf_printf(b, "\">%.4g</span>, chosen on %s for its best accuracy. One-shot N-way: one "
+                      "reference example of each of N classes, a query of one of them, right when "
+                      "its nearest reference is of its class.</p>",
+                   v->threshold, v->threshold_split >= 0 ? data_split_names[v->threshold_split] : "no split");
+    dlc_buf_printf(b, "<table id=\"verification\"><tr><th>split</th><th>classes</th><th>pairs</th>"
+                      "<th>ROC AUC</th><th>equal error rate</th><th>accuracy at threshold</th>"
+                      "<th>one-shot 3-way</th><th>one-shot 5-way</th></tr>");
+    int hist = report_verify_shown_split(v);
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        const report_verify_split *r = &v->splits[k];
+        if (!r->present)
+            continue;
+        snprintf(key, sizeof key, "verification.splits.%s", data_split_names[k]);
+        dlc_buf_printf(b, "<tr><td>%s</td><td data-key=\"%s.classes\" data-value=\"%d\">%d</td>"
+                          "<td data-key=\"%s.pairs\" data-value=\"%d\">%d</td>",
+                       data_split_names[k], key, r->classes, r->classes, key, r->pairs, r->pairs);
+        static const char *const f1[1] = {"auc"};
+        td_figs(b, key, f1, &r->auc, 1, 0);
+        static const char *const f2[4] = {"eer", "accuracy", "one_shot_3way", "one_shot_5way"};
+        char k2[192];
+        for (int i = 0; i < 4; i++) {
+            snprintf(k2, sizeof k2, "%s.%s", key, f2[i]);
+            const double val[4] = {r->eer, r->accuracy, r->one_shot[0], r->one_shot[1]};
+            td_fig(b, k2, val[i], 1);
+        }
+        dlc_buf_printf(b, "</tr>");
+    }
+    dlc_buf_printf(b, "</table>\n");
+    if (hist >= 0) {
+        const report_verify_split *r = &v->splits[hist];
+        const long *const counts[2] = {r->hist_same, r->hist_diff};
+        static const char *const names[2] = {"same class", "different classes"};
+        static const char *const colors[2] = {"#2166ac", "#cb181d"};
+        char title[96];
+        snprintf(title, sizeof title, "Distances of %s pairs (share of each kind)",
+                 data_split_names[hist]);
+        svg_histogram(b, title, r->hist_lo, r->hist_hi, REPORT_HIST_BINS, counts, names, colors,
+                      v->threshold, "threshold");
     }
 }
 
@@ -538,6 +605,7 @@ dlc_status report_write_html(const report *rep, const dlc_config *cfg, const rep
     if ((st = learning_curves(&b, run_dir, err)) != DLC_OK)
         goto done;
     classes_section(&b, report_main(rep));
+    verify_section(&b, rep);
     diagnosis_section(&b, rep);
     sources_section(&b, rep);
     if ((st = gallery(&b, rep, run_dir, err)) != DLC_OK)

@@ -16,7 +16,7 @@
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
  *               (one split per line, these four keys first: scripts grep them; the
  *               last two for language models, whose loss is per token)
- *    "task": "classification"|"binary"|"multilabel"|"regression",
+ *    "task": "classification"|"binary"|"multilabel"|"regression"|"embedding",
  *    "classes": [str]          (class names; task or target names for multilabel/regression),
  *    "metrics": {split: {per-split details, see split_details}},
  *    "heads": [{"name": str, "loss": str, "weight": num, "task": str, "classes": [str],
@@ -30,6 +30,13 @@
  *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "remedies": [str]},
+ *    "verification": null | {"distance": str, "embedding": str|null, "dim": int,
+ *                     "threshold": num|null, "threshold_from": "dev"|"train"|null,
+ *                     "splits": {split: {"examples", "classes", "pairs": int, "auc", "eer",
+ *                                "eer_threshold", "accuracy" (at threshold), "best_accuracy",
+ *                                "one_shot_3way", "one_shot_5way": num|null}},
+ *                     "histogram": {"split": str, "bins": int, "lo": num, "hi": num,
+ *                                   "same": [int], "different": [int]} | null},
  *    "sources": {split: [{"source": str, "examples": int, "error": num|null}]} | null
  *               (data.sources: what each split took from each source, and the primary
  *                output's error on those examples),
@@ -45,6 +52,7 @@
  * Figures are measured in evaluation mode after training; null = does not apply. */
 #include <math.h>
 
+#include "../data/data.h"
 #include "../io/io.h"
 #include "report.h"
 #include "report_internal.h"
@@ -127,7 +135,73 @@ static void split_details(dlc_buf *b, const report_head *rep, const report_split
         key_num(b, ",\n      ", "mse", s->mse);
         key_num(b, ", ", "mae", s->mae);
     }
+    if (rep->loss == LOSS_TRIPLET) {
+        key_num(b, ",\n      ", "loss_all_triplets", s->loss_all);
+        key_num(b, ", ", "active_triplets", s->active);
+    }
     dlc_buf_printf(b, "\n    }");
+}
+
+static void counts_json(dlc_buf *b, const long *c, int n)
+{
+    dlc_buf_printf(b, "[");
+    for (int i = 0; i < n; i++)
+        dlc_buf_printf(b, i ? ", %ld" : "%ld", c[i]);
+    dlc_buf_printf(b, "]");
+}
+
+/* "verification": {...} or null (see report.h: report_verify) */
+static void verify_json(dlc_buf *b, const report_verify *v)
+{
+    dlc_buf_printf(b, "  \"verification\": ");
+    if (!v->present) {
+        dlc_buf_printf(b, "null,\n");
+        return;
+    }
+    dlc_buf_printf(b, "{\"distance\": \"%s\", \"embedding\": ", v->distance);
+    if (v->embedding[0])
+        json_write_string(b, v->embedding);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ", \"dim\": %zu", v->dim);
+    key_num(b, ", ", "threshold", v->threshold);
+    dlc_buf_printf(b, ", \"threshold_from\": ");
+    if (v->threshold_split >= 0)
+        dlc_buf_printf(b, "\"%s\"", data_split_names[v->threshold_split]);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ",\n    \"splits\": {");
+    int first = 1, hist = report_verify_shown_split(v);
+    for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
+        const report_verify_split *r = &v->splits[k];
+        if (!r->present)
+            continue;
+        dlc_buf_printf(b, "%s\n      \"%s\": {\"examples\": %d, \"classes\": %d, \"pairs\": %d",
+                       first ? "" : ",", data_split_names[k], r->examples, r->classes, r->pairs);
+        first = 0;
+        static const char *const keys[6] = {"auc", "eer", "eer_threshold", "accuracy",
+                                            "best_accuracy", "one_shot_3way"};
+        key_nums(b, keys, (const double[6]){r->auc, r->eer, r->eer_threshold, r->accuracy,
+                                            r->best_accuracy, r->one_shot[0]}, 6);
+        key_num(b, ", ", "one_shot_5way", r->one_shot[1]);
+        dlc_buf_printf(b, "}");
+    }
+    dlc_buf_printf(b, "\n    },\n    \"histogram\": ");
+    if (hist >= 0) {
+        const report_verify_split *r = &v->splits[hist];
+        dlc_buf_printf(b, "{\"split\": \"%s\", \"bins\": %d", data_split_names[hist],
+                       REPORT_HIST_BINS);
+        key_num(b, ", ", "lo", r->hist_lo);
+        key_num(b, ", ", "hi", r->hist_hi);
+        dlc_buf_printf(b, ",\n      \"same\": ");
+        counts_json(b, r->hist_same, REPORT_HIST_BINS);
+        dlc_buf_printf(b, ",\n      \"different\": ");
+        counts_json(b, r->hist_diff, REPORT_HIST_BINS);
+        dlc_buf_printf(b, "}");
+    } else {
+        dlc_buf_printf(b, "null");
+    }
+    dlc_buf_printf(b, "},\n");
 }
 
 static void metric_json(dlc_buf *b, const report *rep, const dlc_config *cfg)
@@ -290,6 +364,7 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     key_num(&b, ", ", "size_mb", rep->size_mb);
     dlc_buf_printf(&b, "},\n");
     metric_json(&b, rep, cfg);
+    verify_json(&b, &rep->verify);
     diagnosis_json(&b, rep);
     int pairs[2 * 10];
     long counts[10];

@@ -28,6 +28,18 @@ static void tick_label(char *buf, size_t size, double v, int percent)
         snprintf(buf, size, "%.3g", v);
 }
 
+/* <svg ...><title>title</title> and the title written at the top left. */
+static void chart_begin(dlc_buf *b, const char *title)
+{
+    dlc_buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+                      "xmlns=\"http://www.w3.org/2000/svg\"><title>",
+                   CHART_W, CHART_H, CHART_W, CHART_H);
+    report_html_text(b, title);
+    dlc_buf_printf(b, "</title><text x=\"%d\" y=\"18\" class=\"ct\">", M_LEFT);
+    report_html_text(b, title);
+    dlc_buf_printf(b, "</text>");
+}
+
 void svg_line_chart(dlc_buf *b, const char *title, const double *x, int n, const svg_series *s,
                     int ns, int from_zero, int percent)
 {
@@ -38,13 +50,7 @@ void svg_line_chart(dlc_buf *b, const char *title, const double *x, int n, const
                 lo = fmin(lo, s[k].y[i]);
                 hi = fmax(hi, s[k].y[i]);
             }
-    dlc_buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
-                      "xmlns=\"http://www.w3.org/2000/svg\"><title>",
-                   CHART_W, CHART_H, CHART_W, CHART_H);
-    report_html_text(b, title);
-    dlc_buf_printf(b, "</title><text x=\"%d\" y=\"18\" class=\"ct\">", M_LEFT);
-    report_html_text(b, title);
-    dlc_buf_printf(b, "</text>");
+    chart_begin(b, title);
     if (n == 0 || !isfinite(lo)) {
         dlc_buf_printf(b, "<text x=\"%d\" y=\"%d\">no data</text></svg>\n", M_LEFT, CHART_H / 2);
         return;
@@ -165,4 +171,71 @@ void svg_heatmap(dlc_buf *b, const long *m, int K, const char *const *names)
     dlc_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"ax\">rows: true class, columns: predicted "
                       "(shade: share of the row)</text></svg>\n",
                    left, top + K * cell + 20);
+}
+
+void svg_histogram(dlc_buf *b, const char *title, double lo, double hi, int bins,
+                   const long *const counts[2], const char *const names[2],
+                   const char *const colors[2], double mark, const char *mark_name)
+{
+    double total[2] = {0, 0}, top = 0;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < bins; i++)
+            total[k] += (double)counts[k][i];
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < bins && total[k] > 0; i++)
+            top = fmax(top, (double)counts[k][i] / total[k]);
+    chart_begin(b, title);
+    if (!(top > 0) || !(hi > lo) || bins < 1) {
+        dlc_buf_printf(b, "<text x=\"%d\" y=\"%d\">no data</text></svg>\n", M_LEFT, CHART_H / 2);
+        return;
+    }
+    int pw = CHART_W - M_LEFT - M_RIGHT, ph = CHART_H - M_TOP - M_BOTTOM;
+    double step = nice_step(top, 4), ytop = ceil(top / step) * step;
+#define PX(v) (M_LEFT + pw * ((v) - lo) / (hi - lo))
+#define PY(v) (M_TOP + ph * (1 - (v) / ytop))
+    char lab[32];
+    for (double v = 0; v <= ytop + step / 2; v += step) {
+        tick_label(lab, sizeof lab, v, 1);
+        dlc_buf_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                          "<text class=\"yt\" x=\"%d\" y=\"%.1f\">%s</text>",
+                       M_LEFT, CHART_W - M_RIGHT, PY(v), PY(v), M_LEFT - 6, PY(v) + 4, lab);
+    }
+    double xs = nice_step(hi - lo, 6);
+    for (double v = ceil(lo / xs) * xs; v <= hi + 1e-12; v += xs) {
+        tick_label(lab, sizeof lab, v, 0);
+        dlc_buf_printf(b, "<text class=\"xt\" x=\"%.1f\" y=\"%d\">%s</text>", PX(v),
+                       CHART_H - M_BOTTOM + 16, lab);
+    }
+    dlc_buf_printf(b, "<text class=\"xt\" x=\"%d\" y=\"%d\">distance</text>", M_LEFT + pw / 2,
+                   CHART_H - M_BOTTOM + 32);
+    double bw = (hi - lo) / bins;
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < bins && total[k] > 0; i++) {
+            double f = (double)counts[k][i] / total[k];
+            if (f <= 0)
+                continue;
+            dlc_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                              "fill-opacity=\"0.55\"><title>",
+                           PX(lo + i * bw), PY(f), PX(lo + (i + 1) * bw) - PX(lo + i * bw),
+                           PY(0) - PY(f), colors[k]);
+            report_html_text(b, names[k]);
+            dlc_buf_printf(b, ": %ld pairs</title></rect>", counts[k][i]);
+        }
+        int lx = M_LEFT + k * 180, ly = CHART_H - 8;
+        dlc_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"16\" height=\"10\" fill=\"%s\" "
+                          "fill-opacity=\"0.55\"/><text x=\"%d\" y=\"%d\">",
+                       lx, ly - 9, colors[k], lx + 21, ly);
+        report_html_text(b, names[k]);
+        dlc_buf_printf(b, "</text>");
+    }
+    if (isfinite(mark) && mark >= lo && mark <= hi) {
+        dlc_buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#333\" "
+                          "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" class=\"yt\">",
+                       PX(mark), PX(mark), M_TOP, M_TOP + ph, PX(mark) - 4, M_TOP + 12);
+        report_html_text(b, mark_name);
+        dlc_buf_printf(b, "</text>");
+    }
+#undef PX
+#undef PY
+    dlc_buf_printf(b, "</svg>\n");
 }

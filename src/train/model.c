@@ -19,6 +19,7 @@ void model_free(model *m)
         dlc_strlist_clear(&m->heads[h].tasks);
     }
     tensor_free(m->head_t);
+    free(m->loss_scratch);
     dlc_strlist_clear(&m->vocab);
     dlc_strlist_clear(&m->features);
     dlc_strlist_clear(&m->label_columns);
@@ -41,6 +42,9 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
         const head_spec *hs = &cfg->heads[h];
         dlc_strlcpy(want[h].name, hs->target[0] ? hs->target : hs->name, sizeof want[h].name);
         want[h].mode = mode[loss_get(hs->loss)->target];
+        /* pairs are drawn by class; their same / different targets come from it */
+        if (cfg->data.sampler.kind == DATA_SAMPLER_PAIRS)
+            want[h].mode = DATA_TARGET_CLASS;
     }
     return data_load_heads(b, &cfg->data, want, cfg->n_heads, cfg->seed, err);
 }
@@ -192,6 +196,8 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         dlc_strlcpy(mh->name, hs->name, sizeof mh->name);
         mh->loss = hs->loss;
         mh->weight = (float)hs->weight;
+        mh->opts = (loss_opts){hs->margin >= 0 ? hs->margin : NAN,
+                               (loss_mining)cfg->data.sampler.mining, hs->average, 0};
         /* a head's `units: auto` takes its classes */
         if (specs[out].units == 0 && L->has_classes && n_classes)
             specs[out].units = n_classes[h];
@@ -215,6 +221,13 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
     if (st != DLC_OK)
         goto fail;
     m->streams = cfg->train.batch_size;
+    m->stack = cfg->data.sampler.kind == DATA_SAMPLER_PAIRS ? 2 : 1;
+    m->verify_threshold = NAN;
+    dlc_strlcpy(m->embedding, cfg->embedding, sizeof m->embedding);
+    if (m->embedding[0] && layer_index(cfg, m->embedding) < 0) {
+        st = dlc_fail(err, DLC_EINPUT, "model.embedding: no layer is named '%s'", m->embedding);
+        goto fail;
+    }
     if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
         DLC_OK)
         goto fail;
@@ -244,6 +257,15 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         m->n_targets += mh->n_targets;
     }
     if (!(m->head_t = tensor_alloc((size_t)nmax * (m->n_targets ? m->n_targets : 1)))) {
+        st = DLC_NOMEM(err);
+        goto fail;
+    }
+    size_t scratch = 0;
+    for (int h = 0; h < m->n_heads; h++) {
+        size_t need = loss_scratch_size(m->heads[h].loss, nmax);
+        scratch = need > scratch ? need : scratch;
+    }
+    if (scratch && !(m->loss_scratch = malloc(sizeof(double) * scratch))) {
         st = DLC_NOMEM(err);
         goto fail;
     }
@@ -309,6 +331,8 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         st = DLC_NOMEM(err);
         goto cleanup;
     }
+    char threshold[40];
+    snprintf(threshold, sizeof threshold, "%.9g", m->verify_threshold);
     io_meta meta[] = {
         {"format", MODEL_FORMAT},
         {"config", m->config_yaml ? m->config_yaml : ""},
@@ -318,9 +342,14 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"features", features.s},
         {"input", input.s},
         {"data_shape", dshape.s},
-        {"vocab", vocab.s}, /* last: written only for text models */
+        {NULL, NULL},  /* the optional ones, when they apply */
+        {NULL, NULL},
     };
-    int n_meta = (int)DLC_ARRAY_LEN(meta) - (m->vocab.n > 0 ? 0 : 1);
+    int n_meta = (int)DLC_ARRAY_LEN(meta) - 2;
+    if (m->vocab.n > 0)
+        meta[n_meta++] = (io_meta){"vocab", vocab.s};
+    if (isfinite(m->verify_threshold))
+        meta[n_meta++] = (io_meta){"verify_threshold", threshold};
     st = io_safetensors_write(path, t, nt, meta, n_meta, err);
 cleanup:
     free(t);
@@ -576,6 +605,11 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         m->heads[h].tasks = names[h][1];
         memset(names[h], 0, sizeof names[h]);
     }
+    const char *thr = io_st_meta(st, "verify_threshold");
+    if (thr && (dlc_parse_double(thr, &m->verify_threshold) != 0 || !isfinite(m->verify_threshold))) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'verify_threshold' is not a number", path);
+        goto fail;
+    }
     if (!(m->config_yaml = strdup(text))) {
         s = DLC_NOMEM(err);
         goto fail;
@@ -653,12 +687,23 @@ double model_total_loss(const model *m, const loss_stats *st)
     double total = 0;
     int counted = 0;
     for (int h = 0; h < m->n_heads; h++) {
-        if (!(st[h].count > 0))
+        if (!(st[h].count > 0 || st[h].judged > 0))
             continue; /* every label of this head unknown here: it adds nothing */
         total += m->heads[h].weight * loss_mean(&st[h]);
         counted++;
     }
     return counted ? total : NAN;
+}
+
+void model_head_loss(model *m, int h, const float *t, int N, float *dout, float weight,
+                     loss_stats *st)
+{
+    model_head *mh = &m->heads[h];
+    graph_node *o = graph_output(m->g, h);
+    mh->opts.seed = dout ? m->loss_seed : 0;
+    loss_call c = {o->out, model_head_targets(m, h, t, N), N, &o->shape, weight, dout,
+                   &mh->opts, m->loss_scratch};
+    loss_run(mh->loss, &c, st);
 }
 
 static double heads_loss(model *m, const float *t, int N, int grad, const float *scale,
@@ -671,10 +716,9 @@ static double heads_loss(model *m, const float *t, int N, int grad, const float 
         graph_node *o = graph_output(m->g, h);
         memset(&batch[h], 0, sizeof batch[h]);
         float w = mh->weight * seq_weight * (scale ? scale[h] : 1.0f);
-        loss_compute(mh->loss, grad ? o->grad : NULL, o->out, model_head_targets(m, h, t, N), N,
-                     &o->shape, w, &batch[h]);
+        model_head_loss(m, h, t, N, grad ? o->grad : NULL, w, &batch[h]);
         loss_stats_add(&st[h], &batch[h]);
-        counted |= batch[h].count > 0;
+        counted |= batch[h].count > 0 || batch[h].judged > 0;
     }
     return counted ? model_total_loss(m, batch) : 0.0;
 }

@@ -35,6 +35,7 @@ typedef struct {
     size_t target_off;      /* where they start in an example's target row */
     dlc_strlist classes;    /* class names in id order (classification, binary), may be empty */
     dlc_strlist tasks;      /* several binary or numeric outputs: their names (label columns) */
+    loss_opts opts;         /* margin, mining (data.sampler.mining), average */
 } model_head;
 
 typedef struct {
@@ -55,6 +56,16 @@ typedef struct {
     dlc_strlist label_columns; /* csv: every label column (not features) */
     int stateful;           /* a stateful language model: evaluation carries the state */
     int streams;            /* its runs side by side in evaluation: the train batch size */
+    /* metric learning */
+    int stack;              /* examples per input: 2 for a pair model (data.sampler pairs), else 1 */
+    char embedding[GRAPH_NAME_MAX]; /* the layer whose output is the embedding ("" = none) */
+    double verify_threshold; /* the distance below which two inputs are "same" (chosen on
+                              * dev when the run was trained), NaN when unknown; saved in the
+                              * file as metadata "verify_threshold" */
+    int verify_by_embedding; /* compare by the embedding's distance even in a pair model
+                              * (dlc eval / verify --embedding) */
+    uint64_t loss_seed;     /* the training step's draw for random triplet mining */
+    double *loss_scratch;   /* (the largest loss_scratch_size of the heads at nmax) */
 } model;
 
 /* Builds the graph for cfg with batch capacity nmax.  data_shape: per-example
@@ -143,6 +154,13 @@ const float *model_head_targets(model *m, int h, const float *t, int N);
  * batch's total loss (model_total_loss of the batch; 0 when no target of the
  * batch is known: padding, unknown labels). */
 double model_loss(model *m, const float *t, int N, int grad, float seq_weight, loss_stats *st);
+
+/* Head h's loss of the batch into *st (added to), from its output after
+ * the last graph_forward; with dout (its output's gradient) adds weight x
+ * d(mean loss)/d(output) there.  Random triplet mining draws with
+ * m->loss_seed when training (dout given), else with a fixed seed. */
+void model_head_loss(model *m, int h, const float *t, int N, float *dout, float weight,
+                     loss_stats *st);
 
 /* model_loss's gradient alone, head h's scaled by scale[h] too: a shard of
  * a batch split over processes (src/dist) scales each head by its share of

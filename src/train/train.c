@@ -297,21 +297,27 @@ static float sequence_weight(const trainer *t, int N)
     return tokens < 0 ? 1.0f : (float)(tokens / N);
 }
 
-/* Loss stats of H heads as 4H doubles (to sum them across processes), and back. */
+/* Loss stats of H heads as STATS_DOUBLES x H doubles (to sum them across
+ * processes), and back. */
+#define STATS_DOUBLES 5
 static void stats_pack(double *buf, const loss_stats *st, int H)
 {
     for (int h = 0; h < H; h++) {
-        buf[4 * h] = st[h].sum;
-        buf[4 * h + 1] = st[h].count;
-        buf[4 * h + 2] = st[h].correct;
-        buf[4 * h + 3] = st[h].judged;
+        double *b = buf + STATS_DOUBLES * h;
+        b[0] = st[h].sum;
+        b[1] = st[h].count;
+        b[2] = st[h].correct;
+        b[3] = st[h].judged;
+        b[4] = st[h].positive;
     }
 }
 
 static void stats_unpack(loss_stats *st, const double *buf, int H)
 {
-    for (int h = 0; h < H; h++)
-        st[h] = (loss_stats){buf[4 * h], buf[4 * h + 1], buf[4 * h + 2], buf[4 * h + 3]};
+    for (int h = 0; h < H; h++) {
+        const double *b = buf + STATS_DOUBLES * h;
+        st[h] = (loss_stats){b[0], b[1], b[2], b[3], b[4]};
+    }
 }
 
 /* Several processes: the loss of a global batch of N rows of which this
@@ -325,14 +331,14 @@ static double shard_loss(trainer *t, int n, int N, loss_stats *st, int *stop)
     model *m = &t->m;
     const int H = m->n_heads;
     loss_stats mine[MODEL_MAX_HEADS] = {{0}}, all[MODEL_MAX_HEADS];
-    double buf[4 * MODEL_MAX_HEADS + 2];
+    double buf[STATS_DOUBLES * MODEL_MAX_HEADS + 2];
     if (n > 0)
         model_loss(m, t->targets, n, 0, 1.0f, mine);
     stats_pack(buf, mine, H);
     double tokens = n > 0 ? sequence_tokens(t, n) : 0;
-    buf[4 * H] = tokens < 0 ? 0 : tokens;
-    buf[4 * H + 1] = t->opt->stop && *t->opt->stop;
-    dist_sum(t->dw, buf, 4 * H + 2);
+    buf[STATS_DOUBLES * H] = tokens < 0 ? 0 : tokens;
+    buf[STATS_DOUBLES * H + 1] = t->opt->stop && *t->opt->stop;
+    dist_sum(t->dw, buf, STATS_DOUBLES * H + 2);
     int counted = 0;
     float scale[MODEL_MAX_HEADS];
     stats_unpack(all, buf, H);
@@ -341,10 +347,10 @@ static double shard_loss(trainer *t, int n, int N, loss_stats *st, int *stop)
         counted |= all[h].count > 0;
         scale[h] = all[h].count > 0 ? (float)(mine[h].count / all[h].count) : 0.0f;
     }
-    *stop = buf[4 * H + 1] > 0;
+    *stop = buf[STATS_DOUBLES * H + 1] > 0;
     if (n > 0 && !*stop)
         model_loss_grad_scaled(m, t->targets, n, scale,
-                               sequence_tokens(t, n) < 0 ? 1.0f : (float)(buf[4 * H] / N));
+                               sequence_tokens(t, n) < 0 ? 1.0f : (float)(buf[STATS_DOUBLES * H] / N));
     return counted ? model_total_loss(m, all) : 0.0;
 }
 
@@ -361,12 +367,12 @@ static void evaluate_heads(trainer *t, const data_split *s, loss_stats *st)
     dist_shard(t->dw, s->n, &lo, &hi);
     data_split part = *s;
     part.n = (int)(hi - lo);
-    part.idx = s->idx + lo;
+    part.idx = s->idx + lo * (s->stack > 1 ? s->stack : 1); /* a pair is two rows of idx */
     model_evaluate_heads(&t->m, &part, t->targets, st);
     const int H = t->m.n_heads;
-    double buf[4 * MODEL_MAX_HEADS];
+    double buf[STATS_DOUBLES * MODEL_MAX_HEADS];
     stats_pack(buf, st, H);
-    dist_sum(t->dw, buf, 4 * H);
+    dist_sum(t->dw, buf, STATS_DOUBLES * H);
     stats_unpack(st, buf, H);
 }
 
@@ -381,6 +387,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
 
     /* the order of the epoch's batches: shuffled, or runs side by side for a
      * stateful language model (data_plan) */
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_PAIRS, epoch));
+    data_epoch(&t->data, &rng); /* a pairs sampler's partners, drawn anew */
     dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SHUFFLE, epoch));
     int n_batches = data_plan(&t->data, tr, B, tc->shuffle ? &rng : NULL, t->order, t->starts);
     /* an example's augmentation and dropout masks come from its own
@@ -422,6 +430,7 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
             data_gather(tr, t->order, start + (int)lo, n_mine, &t->data.norm, graph_input(g, 0),
                         t->targets);
         g->carry = t->data.stateful && b > 0;
+        t->m.loss_seed = cfg->seed ^ DLC_STREAM(DLC_STREAM_MINING, t->step);
         g->noise_seed = sub_seed(cfg->seed, DLC_STREAM_DROPOUT, t->step);
         g->noise_row0 = lo;
         if (pass)
@@ -868,6 +877,27 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
     return DLC_OK;
 }
 
+/* Several processes split each batch into shards, but the triplet loss
+ * mines every anchor's negative among the whole batch of P classes x K
+ * examples: a shard would mine among its own rows only, a different loss
+ * from one process's.  Refused rather than trained differently.  (Pairs are
+ * rows of their own: they shard like any example.) */
+static dlc_status refuse_batch_mining(const trainer *t, dlc_error *err)
+{
+    const data_sampler *sp = &t->cfg->data.sampler;
+    int triplet = sp->kind == DATA_SAMPLER_TRIPLETS;
+    for (int h = 0; h < t->m.n_heads; h++)
+        triplet |= t->m.heads[h].loss == LOSS_TRIPLET;
+    if (!triplet)
+        return DLC_OK;
+    return dlc_fail(err, DLC_EINPUT,
+                    "%s%skey '%s': the triplet loss mines negatives in the whole batch of P "
+                    "classes x K examples, which %d processes would split into shards: train it "
+                    "as one process (without mpirun or srun)",
+                    sp->where, sp->where[0] ? ": " : "",
+                    sp->kind == DATA_SAMPLER_TRIPLETS ? "data.sampler.type" : "loss", t->ranks);
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -912,6 +942,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
             t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
             t->data.stateful ? "; the state carries from batch to batch" : "");
     int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
+    B = data_plan_batch(&t->data, B); /* P x K for triplets */
     if (B > t->data.split[DATA_SPLIT_TRAIN].n) {
         say(t, "note: batch_size %d is larger than the train split (%d); using %d", B,
             t->data.split[DATA_SPLIT_TRAIN].n, t->data.split[DATA_SPLIT_TRAIN].n);
@@ -926,6 +957,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (nmax < B || t->data.text)
         nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
     if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
+        return s;
+    if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
     if (t->data.text && t->data.text_task == TEXT_LM)
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;

@@ -124,3 +124,66 @@ tagged_data() {
             "${nouns[$((i % 10))]}" "${verbs[$((i % 5))]}" "${nouns[$(((i * 3 + 1) % 10))]}"
     done > "$1"
 }
+
+# Metric learning on the shipped digits (tests/cli/metric.bats, mpi.bats)
+# A triplet model on digits 0-4; 5-9 held out (the test split).
+triplet_config() {
+    cat > "${1:-tri.yaml}" <<YAML
+name: tri
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  class_split: {train: ["0", "1", "2", "3", "4"], test: ["5", "6", "7", "8", "9"]}
+  split: {dev: 0.2}
+  normalize: minmax
+  sampler: {type: triplets, classes_per_batch: 5, per_class: 6, mining: ${2:-semi_hard}}
+model:
+  layers:
+    - {type: dense, units: 32, activation: relu}
+    - {type: dense, units: 16}
+    - {name: emb, type: l2normalize}
+  outputs: [{layer: emb, margin: 0.2}]
+loss: triplet
+train: {epochs: 3, optimizer: {type: adam, lr: 0.003}}
+YAML
+}
+
+# A siamese pair model: the two halves of a (128) input share one encoder;
+# a logistic unit on |e1 - e2| (or its chi-square form) says "same".
+pairs_config() {
+    local feature="${2:-abs}"
+    cat > "${1:-pairs.yaml}" <<YAML
+name: pairs
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  class_split: {test: ["5", "6", "7", "8", "9"]}
+  split: {dev: 0.2}
+  normalize: minmax
+  sampler: {type: pairs, positive_fraction: 0.5}
+model:
+  embedding: emb
+  layers:
+    - {name: a, type: slice, start: 0, end: 64, inputs: [input]}
+    - {name: enc, type: dense, units: 32, activation: relu}
+    - {name: emb, type: dense, units: 16, activation: sigmoid}
+    - {name: b, type: slice, start: 64, end: 128, inputs: [input]}
+    - {name: enc_b, type: dense, units: 32, activation: relu, share: enc}
+    - {name: emb_b, type: dense, units: 16, activation: sigmoid, share: emb}
+YAML
+    if [ "$feature" = chi ]; then
+        echo "    - {name: feat, type: chi_square, inputs: [emb, emb_b]}" >> "${1:-pairs.yaml}"
+    else
+        echo "    - {name: diff, type: subtract, inputs: [emb, emb_b]}" >> "${1:-pairs.yaml}"
+        echo "    - {name: feat, type: abs}" >> "${1:-pairs.yaml}"
+    fi
+    cat >> "${1:-pairs.yaml}" <<YAML
+    - {name: same, type: dense, units: 1, activation: sigmoid}
+loss: sigmoid_bce
+train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+YAML
+}

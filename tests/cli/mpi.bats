@@ -354,3 +354,31 @@ SH
     [ "$status" -eq 0 ]
     [ -e slurm/model.safetensors ]
 }
+
+@test "a pair model (two examples stacked per row) on 2 ranks: one process's weights, dev and verification" {
+    pairs_config metric.yaml
+    # SGD with momentum: its steps scale with the gradient
+    local sgd=(--set train.optimizer.type=sgd --set train.optimizer.lr=0.1 --set train.optimizer.momentum=0.9)
+    run "$DLC" train metric.yaml --out one --threads 1 --quiet "${sgd[@]}"
+    [ "$status" -eq 0 ]
+    run mpi 2 "$DLC" train metric.yaml --out two --threads 1 "${sgd[@]}"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
+    # dev is evaluated in shards: a shard of pairs starts at its pair's two rows
+    metrics_close one/metrics.csv two/metrics.csv
+    jq -n --slurpfile a one/report.json --slurpfile b two/report.json \
+        '($a[0].verification.threshold - $b[0].verification.threshold) | fabs < 1e-5' | grep -qx true
+}
+
+@test "the triplet loss on several ranks is refused (it mines in the whole batch): file, line, key, exit 2" {
+    triplet_config metric.yaml
+    run mpi 2 "$DLC" train metric.yaml --out tri --threads 1
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c "dlc: error: metric.yaml:10: key 'data.sampler.type': the triplet loss mines negatives in the whole batch" <<< "$output")" -eq 1 ]
+    [ ! -e tri/model.safetensors ]
+    # one process trains it
+    run "$DLC" train metric.yaml --out tri --threads 1 --quiet
+    [ "$status" -eq 0 ]
+}

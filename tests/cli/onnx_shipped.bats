@@ -276,3 +276,18 @@ mismatch() {
 @test "shipped: inception" {
     architecture inception 18
 }
+
+@test "shipped: fashion_mnist_triplet" {
+    need_onnx
+    # the embedding itself is the output: 64 values per image
+    train_shipped fashion_mnist_triplet.yaml --set data.train.limit=1000 --set data.test.limit=100 --set train.epochs=1
+    check gen:4
+}
+
+@test "shipped: digits_siamese" {
+    need_onnx
+    # two stacked digits in, p(same) out; the siamese branches share one encoder
+    train_shipped digits_siamese.yaml --set data.train.file="$ROOT/data/digits.csv" --set train.epochs=2
+    check gen:4
+    check gen:4 --output logits --tol 1e-3
+}

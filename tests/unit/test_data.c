@@ -876,7 +876,7 @@ static void test_norm_per_channel(void **state)
     write_idx(tu_tmp("pc-labels"), 0, 0x08, 1, dl, lb, 3);
     assert_int_equal(data_read_idx(&ds, tu_tmp("pc-images"), tu_tmp("pc-labels"), 0, &err), DLC_OK);
     int idx[3] = {0, 1, 2};
-    data_split s = {ds, 3, idx};
+    data_split s = {.ds = ds, .n = 3, .idx = idx};
     data_norm nm;
     assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
     assert_int_equal(nm.dim, 8);
@@ -898,7 +898,7 @@ static void test_norm_per_channel(void **state)
     /* fitted on a subset: only the rows it names */
     data_norm_free(&nm);
     int one[1] = {2};
-    data_split s1 = {ds, 1, one};
+    data_split s1 = {.ds = ds, .n = 1, .idx = one};
     assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &s1, &err), DLC_OK);
     tu_close(nm.shift[0], 8.0, 0);
     tu_close(nm.scale[0], 1.0 / 3.0, 1e-7);
@@ -916,7 +916,7 @@ static void test_norm_per_feature(void **state)
     const char *text = "a,b,c,y\n1,0.1,-2,p\n2,0.1,2,p\n3,0.1,-2,q\n6,0.1,2,q\n";
     assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
     int idx[4] = {0, 1, 2, 3};
-    data_split s = {ds, 4, idx};
+    data_split s = {.ds = ds, .n = 4, .idx = idx};
     data_norm nm;
     assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
     tu_close(nm.shift[0], 3.0, 1e-6);
@@ -1004,7 +1004,7 @@ static void test_gather(void **state)
     write_images(tu_tmp("gb-images"), tu_tmp("gb-labels"), 0, 10, 3, 2);
     assert_int_equal(data_read_idx(&ds, tu_tmp("gb-images"), tu_tmp("gb-labels"), 0, &err), DLC_OK);
     int idx[5] = {1, 3, 4, 7, 9};
-    data_split s = {ds, 5, idx};
+    data_split s = {.ds = ds, .n = 5, .idx = idx};
     data_norm nm;
     assert_int_equal(data_norm_fit(&nm, NORM_STANDARD, &s, &err), DLC_OK);
     int order[5] = {4, 0, 3, 2, 1};
@@ -1031,7 +1031,7 @@ static void test_gather(void **state)
     const char *text = "a,y,b,w\n1,0.5,2,1\n3,1.5,4,2\n5,2.5,8,3\n7,3.5,16,4\n";
     assert_int_equal(parse_csv(&ds, text, &y, NULL, DATA_TARGET_NUMERIC, NULL, &err), DLC_OK);
     int all[4] = {0, 1, 2, 3};
-    data_split sf = {ds, 4, all};
+    data_split sf = {.ds = ds, .n = 4, .idx = all};
     assert_int_equal(data_norm_fit(&nm, NORM_MINMAX, &sf, &err), DLC_OK);
     int ord[4] = {3, 1, 0, 2};
     float xf[4 * 2], tf[4 * 2];
@@ -1160,7 +1160,7 @@ static void test_plan_weighted(void **state)
         w[i] = i < 300 ? 1.0f : 3.0f; /* 300 of weight 1, 100 of weight 3: half the draws each */
     }
     b.weight = w;
-    b.split[DATA_SPLIT_TRAIN] = (data_split){&ds, N, idx};
+    b.split[DATA_SPLIT_TRAIN] = (data_split){.ds = &ds, .n = N, .idx = idx};
     int order[N], starts[N + 1];
     dlc_rng rng;
     dlc_rng_seed(&rng, 5, 1);

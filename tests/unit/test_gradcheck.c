@@ -688,6 +688,24 @@ static void case_split(void)
     check_graph("split into three pieces", &in, s, 6, 3, 1e-2);
 }
 
+static void case_chi_square(void)
+{
+    /* two non-negative branches (sigmoid, relu-free so no kink at 0), as
+     * DeepFace's features, and one of mixed sign through the |.| terms */
+    tensor_shape in = {1, {5}};
+    layer_spec s[3] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("chi_square", "chi")};
+    s[0].units = 4;
+    s[0].activation = ACT_SIGMOID;
+    s[1].units = 4;
+    s[1].activation = ACT_SIGMOID;
+    gt_inputs(&s[1], "input", NULL);
+    gt_inputs(&s[2], "a", "b");
+    s[2].eps = 1e-5f;
+    check_graph("chi_square", &in, s, 3, 3, 1e-2);
+    s[1].activation = ACT_TANH;
+    check_graph("chi_square of mixed signs", &in, s, 3, 3, 1e-2);
+}
+
 static void case_subtract(void)
 {
     tensor_shape in = {1, {5}};
@@ -833,6 +851,7 @@ static const op_case cases[] = {
     {"multiply", case_multiply}, {"abs", case_abs},       {"square", case_square},
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
+    {"chi_square", case_chi_square},
 };
 
 static void test_every_op_has_a_check(void **state)

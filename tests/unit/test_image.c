@@ -438,7 +438,7 @@ static void test_augment(void **state)
     ds.n_targets = 1;
     ds.targets = &t;
     int idx = 0;
-    data_split s = {&ds, 1, &idx};
+    data_split s = {.ds = &ds, .n = 1, .idx = &idx};
     float x[D], y[D];
     /* flips only: each draw is the image or its mirror */
     int seen_flip = 0, seen_plain = 0;
@@ -495,7 +495,7 @@ static void augment_one(const uint8_t *px, int C, int H, int W, const data_augme
     ds.targets = &t;
     ds.source = (uint8_t *)source;
     int idx = 0;
-    data_split s = {&ds, 1, &idx};
+    data_split s = {.ds = &ds, .n = 1, .idx = &idx};
     float scratch[2 * 3 * 16 * 16];
     data_gather_augment(&s, NULL, 0, 1, NULL, a, names, seed, x, NULL, scratch);
 }

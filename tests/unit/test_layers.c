@@ -1,6 +1,6 @@
 /* test_layers.c - slice, split, subtract, multiply, abs, square, l2normalize,
- * gram and layernorm against values PyTorch 1.13 computed
- * (tests/data/make_reference_layers.py): outputs, and the gradients with
+ * gram, layernorm and chi_square against values PyTorch 1.13 computed
+ * (tests/data/make_reference_layers.py, make_reference_metric.py): outputs, and the gradients with
  * respect to inputs and parameters.  Graphs are built for more examples than
  * they run, so a batch smaller than the capacity is what is checked.  Also:
  * the shape checks that refuse bad inputs at build, and that inputs needing
@@ -173,6 +173,9 @@ static void test_elementwise(void **state)
     check_ref(r, "multiply", 3, (tensor_shape){1, {5}}, gt_spec("multiply", "op"), 1e-6);
     check_ref(r, "abs", 1, (tensor_shape){1, {6}}, gt_spec("abs", "op"), 1e-6);
     check_ref(r, "square", 1, (tensor_shape){1, {6}}, gt_spec("square", "op"), 1e-6);
+    tu_ref_free(r);
+    r = tu_ref_load("metric"); /* tests/data/make_reference_metric.py */
+    check_ref(r, "chi_square", 2, (tensor_shape){1, {4}}, gt_spec("chi_square", "op"), 1e-5);
     tu_ref_free(r);
 }
 

@@ -1,7 +1,7 @@
 /* test_loss.c - the loss table: every row complete and named as the config
  * names it, lookups by name, each row's target and shape rules, and a
- * numerical gradient check of every row (a row without a shape it accepts
- * among the candidates fails). */
+ * numerical gradient check of the style transfer rows (the metric rows'
+ * gradients are checked numerically in test_metric.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +54,26 @@ static void test_rows_rules(void **state)
     assert_int_equal(bce->link, ACT_SIGMOID);
     assert_int_equal(mse->link, ACT_LINEAR);
     assert_int_equal(mse->target, LOSS_TARGET_NUMERIC);
+    /* metric learning: one class id (triplet) or same flag (contrastive) per
+     * example, on one vector per example; embeddings, with margins */
+    const loss_def *tri = loss_get(LOSS_TRIPLET), *con = loss_get(LOSS_CONTRASTIVE);
+    tensor_shape vec = {1, {16}};
+    assert_int_equal(tri->target_size(&vec), 1);
+    assert_int_equal(con->target_size(&vec), 1);
+    assert_null(tri->check_shape(&vec));
+    assert_non_null(tri->check_shape(&seq));
+    assert_non_null(con->check_shape(&seq));
+    assert_int_equal(tri->target, LOSS_TARGET_CLASS);
+    assert_int_equal(con->target, LOSS_TARGET_BINARY);
+    assert_false(tri->has_classes);
+    assert_true(tri->embedding && con->embedding);
+    assert_false(ce->embedding || bce->embedding || mse->embedding);
+    tu_close(loss_margin(LOSS_TRIPLET, NULL), 0.2, 0);
+    tu_close(loss_margin(LOSS_CONTRASTIVE, NULL), 1.0, 0);
+    loss_opts o = {0.7, LOSS_MINE_HARD, LOSS_AVG_ALL, 0};
+    tu_close(loss_margin(LOSS_TRIPLET, &o), 0.7, 0);
+    assert_int_equal(loss_scratch_size(LOSS_TRIPLET, 32), 32);
+    assert_int_equal(loss_scratch_size(LOSS_MSE, 32), 0);
 }
 
 static void test_style_rows(void **state)
@@ -126,8 +146,9 @@ static double mean_loss(loss_kind k, const float *z, const float *t, int N, cons
     return loss_mean(&st);
 }
 
-/* Every row: weight x d(mean loss)/d(out) against central differences, on
- * targets of the row's kind with an unknown one among them. */
+/* Every row but the metric ones (test_metric.c checks those with their
+ * mining options): weight x d(mean loss)/d(out) against central
+ * differences, on targets of the row's kind with an unknown one among them. */
 static void test_gradients(void **state)
 {
     (void)state;
@@ -135,6 +156,8 @@ static void test_gradients(void **state)
     dlc_rng rng;
     dlc_rng_seed(&rng, 7, 0);
     for (int k = 0; k < LOSS_COUNT; k++) {
+        if (k == LOSS_TRIPLET || k == LOSS_CONTRASTIVE)
+            continue;
         const loss_def *d = loss_get((loss_kind)k);
         const tensor_shape *s = shape_for(d);
         if (!s) {
@@ -178,13 +201,17 @@ static void test_gradients(void **state)
 static void test_stats(void **state)
 {
     (void)state;
-    loss_stats a = {0}, b = {2.0, 4.0, 3.0, 4.0};
+    loss_stats a = {0}, b = {2.0, 4.0, 3.0, 4.0, 1.0};
     assert_true(isnan(loss_mean(&a)));
     assert_true(isnan(loss_accuracy(&a)));
     loss_stats_add(&a, &b);
     loss_stats_add(&a, &b);
     tu_close(loss_mean(&a), 0.5, 0);
     tu_close(loss_accuracy(&a), 0.75, 0);
+    tu_close(a.positive, 2.0, 0);
+    /* judged, nothing to average: a triplet batch meeting every margin */
+    loss_stats met = {0.0, 0.0, 3.0, 3.0, 0.0};
+    tu_close(loss_mean(&met), 0.0, 0);
 }
 
 int main(void)

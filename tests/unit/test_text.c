@@ -167,7 +167,7 @@ static void test_stateful_batches_keep_order(void **state)
     data_bundle lm = {0};
     lm.text = 1;
     lm.stateful = 1;
-    data_split s = {NULL, 10, NULL};
+    data_split s = {.ds = NULL, .n = 10, .idx = NULL};
     int order[10], starts[11];
     int nb = data_plan(&lm, &s, 3, NULL, order, starts);
     assert_int_equal(nb, 4);
