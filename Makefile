@@ -8,6 +8,9 @@
 #   make valgrind   unit tests and a short training run under valgrind
 #   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
+#   make coverage   line and branch coverage per module (gcov + lcov; HTML in build/coverage/html)
+#   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
+#                   (QUICK=1: the fixed sample of 10 that CI runs after make test, no baseline run)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -47,7 +50,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz clean onnxruntime onnx-node-tests
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean onnxruntime onnx-node-tests
 
 all: $(BIN)
 
@@ -157,6 +160,19 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx
 fuzz:
 	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Coverage: the whole suite on a --coverage build (one version of the hot
+# loops, no optimisation, so lines map to code), then tests/coverage.sh.
+coverage:
+	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	$(MAKE) BUILD=build/coverage BIN=build/coverage/dlc OPT="-O0 -g --coverage -DDLC_NO_CLONES" \
+	  LDFLAGS="--coverage" test
+	bash tests/coverage.sh build/coverage
+
+# Mutation testing (tests/mutation/run.sh): each mutation in a scratch copy of
+# the tree; killed / survived per mutation and the kill rate.
+mutate:
+	bash tests/mutation/run.sh $(if $(filter 1,$(QUICK)),--quick --no-baseline)
 
 clean:
 	rm -rf build $(BIN)

@@ -258,7 +258,7 @@ class DlcModel(nn.Module):
         elif t in ("conv1d", "conv2d", "conv3d"):
             conv = {"conv1d": nn.Conv1d, "conv2d": nn.Conv2d, "conv3d": nn.Conv3d}[t]
             m = conv(w.shape[1], w.shape[0], tuple(w.shape[2:]), stride=window(s.get("stride", 1), w.dim() - 2),
-                     bias=s.get("use_bias", True))
+                     dilation=window(s.get("dilation", 1), w.dim() - 2), bias=s.get("use_bias", True))
         elif t == "batchnorm":
             m = nn.BatchNorm1d(tensors[nm + ".gamma"].shape[0], eps=float(s.get("eps", 1e-5)))
         elif t == "embedding":
@@ -390,13 +390,16 @@ class DlcModel(nn.Module):
             return m(x.reshape(n, c, -1)).reshape(x.shape), False, lengths
         if t.startswith("conv"):
             nsp = x.dim() - 2
-            k, st = list(m.kernel_size), list(m.stride)
+            st = list(m.stride)
+            k = [d * (kk - 1) + 1 for kk, d in zip(m.kernel_size, m.dilation)]  # the taps' span
             x = f_pad(x, pads(s, list(x.shape[2:]), k, st, nsp), 0.0)
             return m(x), False, lengths
         if t in ("maxpool", "avgpool"):
             nsp = x.dim() - 2
-            k = window(s["kernel"], nsp)
+            kw = window(s["kernel"], nsp)
             st = window(s.get("stride") or s["kernel"], nsp)
+            dl = window(s.get("dilation", 1), nsp)
+            k = [d * (kk - 1) + 1 for kk, d in zip(kw, dl)]  # the taps' span
             pool = [F.max_pool1d, F.max_pool2d, F.max_pool3d] if t == "maxpool" else [F.avg_pool1d, F.avg_pool2d, F.avg_pool3d]
             # padded zeros count in the average (dlc divides by the window) unless
             # count_include_pad is false; they never win the max
@@ -404,9 +407,12 @@ class DlcModel(nn.Module):
             # ceil_mode: torch's rounds up over the padded input; dlc keeps a
             # last window only when it starts before the padding after
             cm = bool(s.get("ceil_mode"))
-            y = pool[nsp - 1](f_pad(x, pp, -math.inf if t == "maxpool" else 0.0), k, st, ceil_mode=cm)
+            if t == "maxpool":
+                y = pool[nsp - 1](f_pad(x, pp, -math.inf), kw, st, dilation=dl, ceil_mode=cm)
+            else:
+                y = pool[nsp - 1](f_pad(x, pp, 0.0), kw, st, ceil_mode=cm)
             if t == "avgpool" and not s.get("count_include_pad", True):
-                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), k, st, ceil_mode=cm)
+                y = y / pool[nsp - 1](f_pad(torch.ones_like(x[:1, :1]), pp, 0.0), kw, st, ceil_mode=cm)
             for i in range(nsp):
                 size, (lo, hi) = x.shape[2 + i], pp[i]
                 span = size + lo + hi - k[i]

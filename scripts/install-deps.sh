@@ -16,7 +16,7 @@
 #            (ONNX's node tests, make onnx-node-tests), nodejs and npm when
 #            node is missing (make test installs the npm package onnxruntime-node
 #            into tests/onnx to run exported files)
-# Optional, not installed here: valgrind (make valgrind), clang (make fuzz), fortunes and
+# Optional, not installed here: valgrind (make valgrind), clang (make fuzz), lcov (make coverage), fortunes and
 # npm (the text corpora: scripts/prepare_fortunes.py, prepare_brown.py, prepare_nlp_corpus.py),
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # python3-torchvision (the reference parameter totals of configs/architectures).
@@ -27,7 +27,7 @@ pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-d
 # a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
 command -v node >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" = "--all" ]; then
-    pkgs+=(valgrind clang python3-torch python3-numpy python3-torchvision)
+    pkgs+=(valgrind clang lcov python3-torch python3-numpy python3-torchvision)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -204,6 +204,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.layers.*.filters",      K_INT,        LAY(filters),            REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.kernel",       K_WINDOW,     LAY(kernel),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
+    X("model.layers.*.dilation",     K_WINDOW,     LAY(dilation),           "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.algorithm",    K_ENUM,       LAY(algorithm),          "auto",   ANY,          ENUM_F(graph_conv_algo_names, F_OP_KEY)) \
     X("model.layers.*.axis",         K_INT,        LAY(axis),               "0",      GE(0),        FLAGS(F_OP_KEY))   \

@@ -88,6 +88,16 @@ dlc_status embed_window_lm(embed_job *job, dlc_error *err);
 double embed_ns_step(const float *h, float *U, const int *t, int k, float lr, float *dh, int D);
 double embed_glove_step(float *w, float *v, float *gw, float *gv, float *b, float *c, float *gb,
                         float *gc, float fx, float logx, float lr, int D);
+/* word2vec's CBOW at position pos of sen (its window sen[lo..hi]): h (D)
+ * becomes the mean of the context's rows of syn0 (V, D), the negative-
+ * sampling step of t (K + 1 ids) runs on it, and each context row gets dh
+ * (D).  Returns the loss, or -1 when the window holds no other word. */
+double embed_cbow_step(float *syn0, float *syn1, const int *sen, int lo, int hi, int pos,
+                       const int *t, int K, float lr, float *h, float *dh, int D);
+/* word2vec's subsampling: the probability that a word seen count times
+ * among words stays, (sqrt(f / (s T)) + 1) s T / f with s = sample, at most
+ * 1 (1 when sample is 0). */
+double embed_keep_prob(long count, long words, double sample);
 
 /* Negatives for word2vec: Walker's alias table over V words, P(w) =
  * count^power / sum (Vose's construction; returns -1 when out of memory).

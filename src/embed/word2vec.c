@@ -81,6 +81,34 @@ static inline void prefetch_rows(const float *U, const int *t, int k, int D)
             __builtin_prefetch(U + (size_t)t[d] * D + i, 1);
 }
 
+/* CBOW at one position: the mean h (D) of the input vectors of sen[lo..hi]
+ * but pos predicts t[0] against t[1..K] (ns_step), and every context row
+ * gets the whole step dh (D).  Returns the loss (when want_loss), or -1
+ * when the window holds no other word. */
+static inline double cbow_step(float *restrict syn0, float *restrict syn1, const int *sen, int lo,
+                               int hi, int pos, const int *t, int K, float lr, float *restrict h,
+                               float *restrict dh, int D, int want_loss)
+{
+    int cw = 0;
+    for (int i = 0; i < D; i++)
+        h[i] = 0.0f;
+    for (int c = lo; c <= hi; c++)
+        if (c != pos) {
+            vec_axpy(h, 1.0f, syn0 + (size_t)sen[c] * D, D);
+            cw++;
+        }
+    if (cw == 0)
+        return -1.0;
+    for (int i = 0; i < D; i++)
+        h[i] *= 1.0f / (float)cw;
+    prefetch_rows(syn1, t, K, D);
+    double l = ns_step(h, syn1, t, K, lr, dh, D, want_loss);
+    for (int c = lo; c <= hi; c++)
+        if (c != pos)
+            vec_axpy(syn0 + (size_t)sen[c] * D, 1.0f, dh, D);
+    return l;
+}
+
 /* One line (after subsampling): every position's window. */
 DLC_HOT
 static void train_line(w2v *m, w2v_part *p, const int *sen, int len, float lr, int first)
@@ -95,30 +123,16 @@ static void train_line(w2v *m, w2v_part *p, const int *sen, int len, float lr, i
         int want_loss = (first + pos) % LOSS_EVERY == 0;
         p->targets[0] = sen[pos];
         if (m->cbow) {
-            float *restrict h = p->h;
-            int cw = 0;
-            for (int i = 0; i < D; i++)
-                h[i] = 0.0f;
-            for (int c = lo; c <= hi; c++)
-                if (c != pos) {
-                    vec_axpy(h, 1.0f, syn0 + (size_t)sen[c] * D, D);
-                    cw++;
-                }
-            if (cw == 0)
+            if (lo == hi) /* no other word in the window */
                 continue;
-            for (int i = 0; i < D; i++)
-                h[i] *= 1.0f / (float)cw;
             for (int d = 1; d <= K; d++)
                 p->targets[d] = embed_alias_draw(m->alias, embed_rand(&p->rng), m->V);
-            prefetch_rows(m->syn1, p->targets, K, D);
-            double l = ns_step(h, m->syn1, p->targets, K, lr, p->dh, D, want_loss);
+            double l = cbow_step(syn0, m->syn1, sen, lo, hi, pos, p->targets, K, lr, p->h, p->dh,
+                                 D, want_loss);
             if (want_loss) {
                 p->loss += l;
                 p->pairs++;
             }
-            for (int c = lo; c <= hi; c++)
-                if (c != pos)
-                    vec_axpy(syn0 + (size_t)sen[c] * D, 1.0f, p->dh, D);
             continue;
         }
         for (int c = lo; c <= hi; c++) {
@@ -297,10 +311,8 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    double thresh = cfg->sample * (double)c->words;
     for (int w = 0; w < V; w++) {
-        double f = (double)c->count[w];
-        double keep = cfg->sample > 0 ? (sqrt(f / thresh) + 1.0) * thresh / f : 2.0;
+        double keep = embed_keep_prob(c->count[w], c->words, cfg->sample);
         m.keep[w] = keep >= 1.0 ? UINT32_MAX : (uint32_t)(keep * 4294967296.0);
     }
     cut_parts(m.bounds, m.parts, c);
@@ -356,6 +368,21 @@ cleanup:
     free(m.alias);
     tensor_free(m.syn1);
     return st;
+}
+
+double embed_keep_prob(long count, long words, double sample)
+{
+    if (!(sample > 0) || count <= 0)
+        return 1.0;
+    double f = (double)count, thresh = sample * (double)words;
+    double keep = (sqrt(f / thresh) + 1.0) * thresh / f;
+    return keep < 1.0 ? keep : 1.0;
+}
+
+double embed_cbow_step(float *syn0, float *syn1, const int *sen, int lo, int hi, int pos,
+                       const int *t, int K, float lr, float *h, float *dh, int D)
+{
+    return cbow_step(syn0, syn1, sen, lo, hi, pos, t, K, lr, h, dh, D, 1);
 }
 
 double embed_ns_step(const float *h, float *U, const int *t, int k, float lr, float *dh, int D)

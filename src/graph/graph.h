@@ -108,6 +108,7 @@ typedef struct {
     int filters;                  /* conv: output channels F */
     layer_window kernel;          /* conv, pool: window size */
     layer_window stride;          /* conv, pool */
+    layer_window dilation;        /* conv, maxpool: steps between the window's taps (1: dense) */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */

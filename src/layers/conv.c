@@ -50,6 +50,10 @@ static int op_spatial(int op, int in_ndim)
     }
 }
 
+/* The most positions a window's taps may span (kernel and dilation): the
+ * config's bound on each, so padding and sizes stay within int. */
+enum { WINDOW_SPAN_MAX = 1 << 20 };
+
 static int window_at(const layer_window *w, int nsp, int i, int dflt)
 {
     if (w->n == 0)
@@ -70,9 +74,9 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
                           : nsp == 3 ? "(channels, depth, height, width)"
                                      : "(channels, 1 to 3 spatial axes)",
                           tensor_shape_str(x, shape, sizeof shape));
-    const layer_window *ws[3] = {&s->kernel, &s->stride, &s->pad};
-    const char *names[3] = {"kernel", "stride", "pad"};
-    for (int q = 0; q < 3; q++) {
+    const layer_window *ws[4] = {&s->kernel, &s->stride, &s->pad, &s->dilation};
+    const char *names[4] = {"kernel", "stride", "pad", "dilation"};
+    for (int q = 0; q < 4; q++) {
         if (ws[q]->n > 1 && ws[q]->n != nsp)
             return layer_fail(n, err, "%s has %d entries but the layer has %d spatial axes (give 1 or %d)",
                               names[q], ws[q]->n, nsp, nsp);
@@ -93,10 +97,16 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
         int nin = real ? x->d[1 + i - (3 - nsp)] : 1;
         int k = real ? window_at(&s->kernel, nsp, i, 1) : 1;
         int st = real ? window_at(&s->stride, nsp, i, default_stride_is_kernel ? k : 1) : 1;
+        int d = real ? window_at(&s->dilation, nsp, i, 1) : 1;
+        long kd = (long)d * (k - 1) + 1; /* the positions the taps span */
         int lo = 0, hi = 0, out;
+        if (kd > WINDOW_SPAN_MAX)
+            return layer_fail(n, err, "kernel %d with dilation %d spans %ld positions along spatial axis %d "
+                                      "(at most %d)",
+                              k, d, kd, i - (3 - nsp) + 1, WINDOW_SPAN_MAX);
         if (real && s->padding == PAD_SAME) {
             out = (nin + st - 1) / st;
-            int total = (out - 1) * st + k - nin;
+            int total = (int)((out - 1) * st + kd - nin);
             if (total < 0)
                 total = 0;
             lo = total / 2;
@@ -104,21 +114,22 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
         } else if (real && s->padding == PAD_EXPLICIT) {
             lo = hi = window_at(&s->pad, nsp, i, 0);
         }
-        long span = (long)nin + lo + hi - k;
+        long span = (long)nin + lo + hi - kd;
         out = span < 0 ? 0 : (int)(span / st + 1);
         if (span >= 0 && s->ceil_mode && span % st) /* pools: a last partial window */
             out += (long)out * st < (long)nin + lo; /* that starts inside the input or its left padding */
         if (out < 1)
             return layer_fail(n, err,
-                              "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %d) / %d) + 1 "
+                              "output size floor((n + 2p - f) / s) + 1 = floor((%d + %d - %ld) / %d) + 1 "
                               "is less than 1 along spatial axis %d of input %s: the kernel is larger "
                               "than the padded input",
-                              nin, lo + hi, k, st, i - (3 - nsp) + 1,
+                              nin, lo + hi, kd, st, i - (3 - nsp) + 1,
                               tensor_shape_str(x, shape, sizeof shape));
         geo->in[i] = nin;
         geo->out[i] = out;
         geo->k[i] = k;
         geo->s[i] = st;
+        geo->d[i] = d;
         geo->lo[i] = lo;
         geo->hi[i] = hi;
         geo->K *= (size_t)k;
@@ -165,12 +176,12 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
             for (int kh = 0; kh < g->k[1]; kh++)
                 for (int kw = 0; kw < g->k[2]; kw++, r++) {
                     float *dst = col + r * ld;
-                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    int sw = g->s[2], off = kw * g->d[2] - g->lo[2], ow0, ow1;
                     inside_columns(g, off, &ow0, &ow1);
                     for (int od = 0; od < OD; od++) {
-                        int id = od * g->s[0] - g->lo[0] + kd;
+                        int id = od * g->s[0] - g->lo[0] + kd * g->d[0];
                         for (int oh = 0; oh < OH; oh++, dst += OW) {
-                            int ih = oh * g->s[1] - g->lo[1] + kh;
+                            int ih = oh * g->s[1] - g->lo[1] + kh * g->d[1];
                             if (id < 0 || id >= D || ih < 0 || ih >= H) {
                                 memset(dst, 0, sizeof(float) * (size_t)OW);
                                 continue;
@@ -204,12 +215,12 @@ static void col2im(float *restrict dx, const float *restrict col, size_t ld, con
             for (int kh = 0; kh < g->k[1]; kh++)
                 for (int kw = 0; kw < g->k[2]; kw++, r++) {
                     const float *src = col + r * ld;
-                    int sw = g->s[2], off = kw - g->lo[2], ow0, ow1;
+                    int sw = g->s[2], off = kw * g->d[2] - g->lo[2], ow0, ow1;
                     inside_columns(g, off, &ow0, &ow1);
                     for (int od = 0; od < OD; od++) {
-                        int id = od * g->s[0] - g->lo[0] + kd;
+                        int id = od * g->s[0] - g->lo[0] + kd * g->d[0];
                         for (int oh = 0; oh < OH; oh++, src += OW) {
-                            int ih = oh * g->s[1] - g->lo[1] + kh;
+                            int ih = oh * g->s[1] - g->lo[1] + kh * g->d[1];
                             if (id < 0 || id >= D || ih < 0 || ih >= H)
                                 continue;
                             float *dst = xc + ((size_t)id * H + (size_t)ih) * W + off;
@@ -354,7 +365,8 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     conv_algo algo = conv_algo_of(n, &geo, F);
     if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
         if (!wino_applies(&geo))
-            return layer_fail(n, err, "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1",
+            return layer_fail(n, err,
+                              "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1 (and no dilation)",
                               graph_conv_algo_names[algo]);
         n->scratch = wino_scratch(conv_tile(algo), &geo, F, g->nmax) + 32;
         return DLC_OK;

@@ -60,15 +60,15 @@ dlc_status avgpool_build(graph *g, graph_node *n, dlc_error *err)
                 for (int ow = 0; ow < (geo)->out[2]; ow++, o_++) {                            \
                     body_start;                                                               \
                     for (int kd = 0; kd < (geo)->k[0]; kd++) {                                \
-                        int id = od * (geo)->s[0] - (geo)->lo[0] + kd;                        \
+                        int id = od * (geo)->s[0] - (geo)->lo[0] + kd * (geo)->d[0];          \
                         if (id < 0 || id >= (geo)->in[0])                                     \
                             continue;                                                         \
                         for (int kh = 0; kh < (geo)->k[1]; kh++) {                            \
-                            int ih = oh * (geo)->s[1] - (geo)->lo[1] + kh;                    \
+                            int ih = oh * (geo)->s[1] - (geo)->lo[1] + kh * (geo)->d[1];      \
                             if (ih < 0 || ih >= (geo)->in[1])                                 \
                                 continue;                                                     \
                             for (int kw = 0; kw < (geo)->k[2]; kw++) {                        \
-                                int iw = ow * (geo)->s[2] - (geo)->lo[2] + kw;                \
+                                int iw = ow * (geo)->s[2] - (geo)->lo[2] + kw * (geo)->d[2];  \
                                 if (iw < 0 || iw >= (geo)->in[2])                             \
                                     continue;                                                 \
                                 size_t i_ = ((size_t)id * (geo)->in[1] + (size_t)ih) *        \
@@ -90,7 +90,7 @@ static int pool_is_2x2(const layer_geom *geo)
     return geo->k[0] == 1 && geo->k[1] == 2 && geo->k[2] == 2 && geo->s[1] == 2 &&
            geo->s[2] == 2 && geo->lo[0] == 0 && geo->lo[1] == 0 && geo->lo[2] == 0 &&
            geo->hi[0] == 0 && geo->hi[1] == 0 && geo->hi[2] == 0 && 2 * geo->out[1] <= geo->in[1] &&
-           2 * geo->out[2] <= geo->in[2];
+           2 * geo->out[2] <= geo->in[2] && geo->d[1] == 1 && geo->d[2] == 1;
 }
 
 static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *restrict x,
@@ -180,7 +180,7 @@ static void maxpool_forward_rows(pool_rows *p)
                       m = xc[i_];
                       a = (int32_t)i_;
                   },
-                  (yc[o_] = m, ac[o_] = a));
+                  (yc[o_] = a < 0 ? 0.0f : m, ac[o_] = a)); /* a dilated window may miss the input */
     }
 }
 
@@ -227,7 +227,8 @@ static void maxpool_backward_rows(pool_rows *p)
         if (x->grad_assigned) /* the only consumer: dx was not cleared */
             memset(dx, 0, sizeof(float) * geo.I);
         for (size_t o = 0; o < geo.P; o++)
-            dx[ac[o]] += dy[o];
+            if (ac[o] >= 0)
+                dx[ac[o]] += dy[o];
     }
 }
 

@@ -28,12 +28,14 @@ const graph_op graph_ops[] = {
                 add_backward},
     [OP_CONCAT] = {"concat", 2, GRAPH_MAX_INPUTS, KEYS("axis"), NO_KEYS, concat_build, NULL,
                    concat_forward, concat_backward},
-#define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "use_bias", "init", "algorithm"), \
+#define CONV_ROW(name) {name, 1, 1,                                                                    \
+                        KEYS("filters", "kernel", "stride", "padding", "dilation", "use_bias", "init", \
+                             "algorithm"),                                                            \
                         KEYS("filters", "kernel"), conv_build, conv_init, conv_forward, conv_backward, 1}
     [OP_CONV1D] = CONV_ROW("conv1d"),
     [OP_CONV2D] = CONV_ROW("conv2d"),
     [OP_CONV3D] = CONV_ROW("conv3d"),
-    [OP_MAXPOOL] = {"maxpool", 1, 1, KEYS("kernel", "stride", "padding", "ceil_mode"), KEYS("kernel"),
+    [OP_MAXPOOL] = {"maxpool", 1, 1, KEYS("kernel", "stride", "padding", "dilation", "ceil_mode"), KEYS("kernel"),
                     maxpool_build, NULL, maxpool_forward, maxpool_backward, 1},
     [OP_AVGPOOL] = {"avgpool", 1, 1, KEYS("kernel", "stride", "padding", "count_include_pad", "ceil_mode"), KEYS("kernel"),
                     avgpool_build, NULL, avgpool_forward, avgpool_backward},

@@ -2,7 +2,9 @@
  * kernel k, stride s and padding (lo, hi) sliding over 1 to 3 spatial axes.
  *
  * Per axis the output size is floor((n + lo + hi - k) / s) + 1, the notes'
- * floor((n + 2p - f) / s) + 1 when lo = hi = p.  `same` keeps
+ * floor((n + 2p - f) / s) + 1 when lo = hi = p.  A dilated window (conv,
+ * maxpool: dilation d) takes every d-th position: its taps span
+ * d (k - 1) + 1 positions, which is the k of the sizes and of `same`.  `same` keeps
  * ceil(n / s) outputs and splits the padding it needs as TensorFlow does,
  * the odd one after (so an even kernel pads one more at the end).
  * Shorter problems are lifted to 3-D with leading axes of size 1, so one
@@ -22,6 +24,7 @@ typedef struct {
     int C;                  /* channels of the input */
     int in[3], out[3];      /* (D, H, W), (OD, OH, OW); unused leading axes are 1 */
     int k[3], s[3], lo[3], hi[3];
+    int d[3];               /* dilation: tap j of the window is at position j * d */
     size_t K, P, I;
 } layer_geom;
 

@@ -278,7 +278,8 @@ static size_t block_tiles(int m, const layer_geom *geo, int F, int nmax)
 
 int wino_applies(const layer_geom *geo)
 {
-    return geo->nsp == 2 && geo->k[1] == 3 && geo->k[2] == 3 && geo->s[1] == 1 && geo->s[2] == 1;
+    return geo->nsp == 2 && geo->k[1] == 3 && geo->k[2] == 3 && geo->s[1] == 1 && geo->s[2] == 1 &&
+           geo->d[1] == 1 && geo->d[2] == 1;
 }
 
 static size_t align16(size_t n)

@@ -15,7 +15,7 @@
 typedef enum { WINO_F2 = 2, WINO_F4 = 4 } wino_tile;
 
 /* 1 when the Winograd path can compute this layer: conv2d, kernel 3x3,
- * stride 1 along both axes. */
+ * stride 1 and no dilation along both axes (a dilated layer takes im2col). */
 int wino_applies(const layer_geom *geo);
 
 /* Floats of scratch one forward or backward call needs at batch nmax. */

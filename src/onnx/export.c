@@ -570,18 +570,22 @@ static void window_attrs(onnx_ctx *c, graph_node *n)
 {
     layer_geom geo;
     layer_geom_of(&geo, c->g, n);
-    int64_t k[3], s[3], pads[6];
-    int ns = geo.nsp;
+    int64_t k[3], s[3], d[3], pads[6];
+    int ns = geo.nsp, dilated = 0;
     for (int i = 0; i < ns; i++) {
         int a = 3 - ns + i;
         k[i] = geo.k[a];
         s[i] = geo.s[a];
+        d[i] = geo.d[a];
+        dilated |= d[i] != 1;
         pads[i] = geo.lo[a];
         pads[ns + i] = geo.hi[a];
     }
     attr_ints(c, "kernel_shape", k, ns);
     attr_ints(c, "strides", s, ns);
     attr_ints(c, "pads", pads, 2 * ns);
+    if (dilated)
+        attr_ints(c, "dilations", d, ns);
 }
 
 static const char *ex_conv(onnx_ctx *c, graph_node *n, const char *out)

@@ -257,23 +257,30 @@ static dlc_status layer_shape(imp *k, int id, tensor_shape *s)
 
 /* ---- op converters ---- */
 
-/* kernel, stride and padding keys from a Conv or pool node */
+/* kernel, stride, dilation and padding keys from a Conv or pool node */
 static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64_t *kernel, int nsp)
 {
     const onnx_attr *st = onnx_attr_get(n, "strides"), *pd = onnx_attr_get(n, "pads"),
                     *dl = onnx_attr_get(n, "dilations");
     const onnx_attr *ap = onnx_attr_get(n, "auto_pad");
     const char *auto_pad = ap && ap->s ? ap->s : "NOTSET";
-    for (int i = 0; dl && i < dl->n_ints; i++)
-        if (dl->ints[i] != 1)
-            return fail_at(k, n, "dilations are not 1 (dlc's windows are dense)");
-    int64_t s[3], p[3];
+    int64_t s[3], p[3], d[3], dilated = 0;
+    if (dl && dl->n_ints != nsp)
+        return fail_at(k, n, "dilations has %d values for %d spatial axes", dl->n_ints, nsp);
     for (int i = 0; i < nsp; i++) {
         s[i] = st && i < st->n_ints ? st->ints[i] : 1;
         p[i] = 0;
+        d[i] = dl ? dl->ints[i] : 1;
+        if (d[i] < 1)
+            return fail_at(k, n, "dilations must be at least 1");
+        dilated |= d[i] != 1;
     }
+    if (dilated && !strcmp(n->op, "AveragePool"))
+        return fail_at(k, n, "dilations on an average pool (dlc's avgpool windows are dense)");
     key_list(k, layer, "kernel", kernel, nsp);
     key_list(k, layer, "stride", s, nsp);
+    if (dilated)
+        key_list(k, layer, "dilation", d, nsp);
     if (!strcmp(auto_pad, "SAME_UPPER")) {
         keyf(k, layer, "padding: same");
         return DLC_OK;
@@ -295,7 +302,7 @@ static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64
                 return e;
             for (int i = 0; i < nsp; i++) {
                 int64_t nin = x.d[x.ndim - nsp + i], out = (nin + s[i] - 1) / s[i];
-                int64_t total = (out - 1) * s[i] + kernel[i] - nin;
+                int64_t total = (out - 1) * s[i] + d[i] * (kernel[i] - 1) + 1 - nin;
                 total = total < 0 ? 0 : total;
                 same &= pd->ints[i] == total / 2 && pd->ints[nsp + i] == total - total / 2;
             }

@@ -15,7 +15,7 @@ CHECK="$ROOT/tests/onnx/check.sh"
 # ONNX and the PyTorch tests below train each.
 CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
     - {name: bn, type: batchnorm}
-    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 1, activation: leaky_relu, alpha: 0.1}
+    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 2, dilation: 2, activation: leaky_relu, alpha: 0.1}
     - {name: b, type: conv2d, filters: 4, kernel: [1, 3], padding: same, use_bias: false, activation: elu, inputs: [bn]}
     - {name: sum, type: add, inputs: [a, b, bn]}
     - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
@@ -32,8 +32,8 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {type: flatten}
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
-    - {name: c1, type: conv1d, filters: 6, kernel: 5, stride: 2, padding: same, activation: relu}
-    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
+    - {name: c1, type: conv1d, filters: 6, kernel: 5, stride: 2, padding: same, dilation: 2, activation: relu}
+    - {name: p1, type: maxpool, kernel: 3, stride: 2, padding: 1, dilation: 2, ceil_mode: true}
     - {name: a1, type: avgpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}
     - {name: f1, type: flatten}
     - {name: vol, type: reshape, shape: [1, 4, 7, 28], inputs: [input]}
@@ -227,7 +227,7 @@ PY
     [ -s top.json ]
 }
 
-@test "export: convolutions, pooling with padding, residual add, concat, reshape and every activation" {
+@test "export: convolutions (one dilated), pooling with padding, residual add, concat, reshape and every activation" {
     need_onnx
     image_config cnn.yaml "$CNN_LAYERS"
     "$DLC" train cnn.yaml --out run --quiet >/dev/null
@@ -244,7 +244,7 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: conv1d and conv3d with strides and padding; avgpool and maxpool over 1 and 3 axes, ceil_mode" {
+@test "export: conv1d and conv3d with strides, padding and dilation; avgpool and maxpool over 1 and 3 axes, ceil_mode" {
     need_onnx
     image_config c13.yaml "$CONV13_LAYERS"
     "$DLC" train c13.yaml --out run --quiet >/dev/null

@@ -82,6 +82,36 @@ YAML
     [[ "$output" == *"3 ops dlc has no layer for: Equal, Not, ReduceMax"* ]]
 }
 
+@test "import: attributes ONNX leaves out take ONNX's defaults (Gemm's beta 1, LeakyRelu's alpha 0.01); BatchNormalization's momentum as ONNX means it" {
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed"
+    # written by hand as other tools write it: no beta on Gemm, no alpha on LeakyRelu;
+    # ONNX's momentum is dlc's (the share of the running value kept), not PyTorch's
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+W = np.arange(12, dtype=np.float32).reshape(3, 4) / 10 - 0.5
+b = np.array([0.5, -0.25, 1.0], dtype=np.float32)
+nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["z"], transB=1),
+         helper.make_node("LeakyRelu", ["z"], ["a"]),
+         helper.make_node("BatchNormalization", ["a", "g", "be", "mu", "var"], ["y"], momentum=0.7)]
+stats = [numpy_helper.from_array(np.full(3, v, np.float32), k)
+         for k, v in (("g", 1), ("be", 0), ("mu", 0), ("var", 1))]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+                      [numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")] + stats)
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "m.onnx")
+x = np.array([[1, -2, 0.5, 3], [-1, -1, -1, -1]], dtype=np.float32)
+np.savetxt("x.txt", x)
+z = x @ W.T + b
+np.savetxt("want.txt", np.where(z > 0, z, 0.01 * z) / np.sqrt(1 + 1e-5))
+PY
+    "$DLC" import m.onnx --out imp --quiet
+    grep -q "alpha: 0.01$" imp/config.yaml
+    grep -q "^      momentum: 0.7$" imp/config.yaml
+    "$DLC" predict imp --values x.txt --logits > got.txt
+    max_diff want.txt got.txt 1e-6
+}
+
 @test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN)" {
     fmnist_config fm.yaml 1000 1
     "$DLC" train fm.yaml --out fm --quiet >/dev/null
@@ -107,7 +137,7 @@ model:
   layers:
     - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
     - {name: bn, type: batchnorm}
-    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 1, activation: gelu}
+    - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 2, dilation: 2, activation: gelu}
     - {name: sum, type: add, inputs: [a, bn]}
     - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
     - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, count_include_pad: false, ceil_mode: true, inputs: [sum]}

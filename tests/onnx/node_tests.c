@@ -291,19 +291,19 @@ static const char *window(tcase *k, int nsp, const int64_t *kernel, int pool)
     const onnx_attr *st = onnx_attr_get(n, "strides"), *pd = onnx_attr_get(n, "pads"),
                     *dl = onnx_attr_get(n, "dilations");
     const char *auto_pad = attr_s(n, "auto_pad", "NOTSET");
-    if (dl)
-        for (int i = 0; i < dl->n_ints; i++)
-            if (dl->ints[i] != 1)
-                return "dilations (dlc's windows are dense)";
+    if (dl && dl->n_ints != nsp)
+        return "malformed dilations";
     k->spec.ceil_mode = pool && attr_i(n, "ceil_mode", 0);
-    k->spec.kernel.n = k->spec.stride.n = k->spec.pad.n = nsp;
+    k->spec.kernel.n = k->spec.stride.n = k->spec.pad.n = k->spec.dilation.n = nsp;
     int lo[3], hi[3], same = 1, sym = 1;
     for (int i = 0; i < nsp; i++) {
         int64_t in = k->in[k->data].dims[2 + i], s = st && i < st->n_ints ? st->ints[i] : 1;
+        int64_t d = dl ? dl->ints[i] : 1, kd = d * (kernel[i] - 1) + 1; /* the taps' span */
         k->spec.kernel.v[i] = (int)kernel[i];
         k->spec.stride.v[i] = (int)s;
+        k->spec.dilation.v[i] = (int)d;
         if (!strcmp(auto_pad, "SAME_UPPER") || !strcmp(auto_pad, "SAME_LOWER")) {
-            int64_t out = (in + s - 1) / s, total = (out - 1) * s + kernel[i] - in;
+            int64_t out = (in + s - 1) / s, total = (out - 1) * s + kd - in;
             total = total < 0 ? 0 : total;
             int upper = !strcmp(auto_pad, "SAME_UPPER");
             lo[i] = (int)(upper ? total / 2 : total - total / 2);
@@ -316,7 +316,7 @@ static const char *window(tcase *k, int nsp, const int64_t *kernel, int pool)
         } else {
             return "malformed pads";
         }
-        int64_t out = (in + s - 1) / s, total = (out - 1) * s + kernel[i] - in;
+        int64_t out = (in + s - 1) / s, total = (out - 1) * s + kd - in;
         total = total < 0 ? 0 : total;
         same &= lo[i] == total / 2 && hi[i] == total - total / 2;
         sym &= lo[i] == hi[i];
@@ -378,6 +378,9 @@ static const char *b_pool(tcase *k)
         return why;
     if ((why = window(k, nsp, ks->ints, 1)))
         return why;
+    for (int i = 0; avg && i < nsp; i++)
+        if (k->spec.dilation.v[i] != 1)
+            return "dilations on an average pool (dlc's avgpool windows are dense)";
     k->spec.count_include_pad = (int)attr_i(n, "count_include_pad", 0);
     return NULL;
 }

@@ -50,4 +50,25 @@ static inline graph *gt_build(const tensor_shape *in, layer_spec *s, int n, int 
     return g;
 }
 
+/* Sets parameter `name` (e.g. "lstm.weight_ih") to v (n values); fails the
+ * test when there is no such parameter or its size differs. */
+static inline void gt_set_param(graph *g, const char *name, const float *v, size_t n)
+{
+    int id = graph_param_find(g, name);
+    if (id < 0) {
+        print_error("no parameter %s\n", name);
+        fail();
+    }
+    assert_int_equal(g->params[id].n, n);
+    memcpy(g->params[id].data, v, sizeof(float) * n);
+}
+
+/* The gradient of parameter `name`. */
+static inline const float *gt_param_grad(graph *g, const char *name)
+{
+    int id = graph_param_find(g, name);
+    assert_true(id >= 0);
+    return g->params[id].grad;
+}
+
 #endif

@@ -584,6 +584,49 @@ static void test_wrong_type(void **state)
     config_free(&c);
 }
 
+/* Every kind of key says what it expects when given something else. */
+static void test_wrong_type_every_kind(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {"model: {input: [1, x], layers: [{type: dense, units: 2}]}\n",
+         "key 'model.input.1': expected a list of up to 5 positive integers, got \"x\""},
+        {"model: {layers: [{type: reshape, shape: 3}]}\n",
+         "expected a list of 1 to 5 positive integers (one of them may be -1)"},
+        {"model: {layers: [{type: conv2d, filters: 2, kernel: big}]}\n",
+         "expected a positive integer or a list of 1 to 3 of them"},
+        {"model: {layers: [{type: conv2d, filters: 2, kernel: 3, padding: wide}]}\n",
+         "expected valid, same, an integer >= 0 or a list of 1 to 3 of them"},
+        {"model: {layers: [{type: dense, units: many}]}\n",
+         "expected a positive integer or 'auto' (from the data)"},
+        {"model: {layers: [{type: dense, units: 2, inputs: {a: 1}}]}\n",
+         "expected a layer name or a list of layer names"},
+        {"model: {layers: 3}\n", "key 'model.layers': expected a list of layer mappings"},
+        {"model: {layers: [{type: [dense]}]}\n", "expected a layer type"},
+        {"model: {layers: [{type: dense, units: 2, name: [a]}]}\n",
+         "a layer name (letters, digits, '_' and '-')"},
+        {"model: {layers: [{type: dense, units: 2}]}\ntrain: {batch_size: all}\n",
+         "key 'train.batch_size': expected a positive integer or 'full'"},
+        {"model: {layers: [{type: dense, units: 2}]}\ntrain: {schedule: {type: manual, points: 3}}\n",
+         "expected a list of [epoch, lr] pairs"},
+        {"model: {layers: [{type: dense, units: 2}]}\ndata2: {classes: 3}\n", "data2"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "data: {format: idx, train: {images: a.gz, labels: b.gz}}\n%s",
+                 cases[i].yaml);
+        expect_error(yaml, cases[i].want, NULL);
+    }
+    expect_error("data: {format: csv, train: {file: t.csv}, classes: {a: 1}}\n"
+                 "model: {layers: [{type: dense, units: 2}]}\n",
+                 "key 'data.classes': expected a list of strings", NULL);
+    expect_error("data: {format: csv, train: {file: t.csv}, label: {a: {b: 1}}}\n"
+                 "model: {layers: [{type: dense, units: 2}]}\n",
+                 "key 'data.label.a': expected a string or a list of strings", NULL);
+}
+
 static void test_out_of_range(void **state)
 {
     (void)state;
@@ -741,8 +784,10 @@ static void test_overrides(void **state)
         "model.input=[1, 28, 28]",       /* flow value */
         "data.label=[a, b]",
         "name=run-2",
+        "data.train.images=x=1.gz",      /* the first '=' ends the key */
     };
     load_ok(&c, BASE, ov, (int)DLC_ARRAY_LEN(ov));
+    assert_string_equal(c.data.train.images, "x=1.gz");
     assert_int_equal(c.train.epochs, 3);
     tu_close(c.train.optimizer.lr, 0.5, 0);
     assert_int_equal(c.layers[0].units, 512);
@@ -1201,6 +1246,7 @@ int main(void)
         cmocka_unit_test(test_op_keys_known),
         cmocka_unit_test(test_unknown_key_suggestion),
         cmocka_unit_test(test_wrong_type),
+        cmocka_unit_test(test_wrong_type_every_kind),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_missing_required),
         cmocka_unit_test(test_label_scalar_or_list),

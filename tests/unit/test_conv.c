@@ -120,6 +120,14 @@ static void test_shape_errors(void **state)
     tensor_shape flat = {1, {16}};
     s.kernel = win(1, 3, 0, 0);
     expect_error(&flat, &s, 1, "needs an input of (channels, height, width), got (16)");
+    s.dilation = win(1, 2, 0, 0); /* the taps span 5 > 4 */
+    expect_error(&in, &s, 1, "floor((4 + 0 - 5) / 1) + 1");
+    s.dilation = win(2, 1, 0, 0);
+    expect_error(&in, &s, 1, "dilation must be at least 1, got 0");
+    s.padding = PAD_SAME; /* the config's largest values: no int overflow */
+    s.kernel = win(1, 1 << 20, 0, 0);
+    s.dilation = win(1, 1 << 20, 0, 0);
+    expect_error(&in, &s, 1, "kernel 1048576 with dilation 1048576 spans 1099510579201 positions");
     layer_spec p = gt_spec("maxpool", "pool");
     p.kernel = win(1, 2, 0, 0);
     p.padding = PAD_EXPLICIT;
@@ -226,41 +234,119 @@ static void test_pytorch_reference(void **state)
     tu_ref_free(r);
 }
 
-/* ceil_mode pools against PyTorch (tests/data/make_reference_pool.py): a
+/* A conv or pool spec: filters (0 for a pool), kernel, stride, dilation, padding */
+static layer_spec window_spec(const char *type, int filters, layer_window k, layer_window st, layer_window d,
+                              pad_kind padding, layer_window pad)
+{
+    layer_spec s = gt_spec(type, "l");
+    s.filters = filters;
+    s.kernel = k;
+    s.stride = st;
+    s.dilation = d;
+    s.padding = padding;
+    s.pad = pad;
+    return s;
+}
+
+/* ceil_mode pools against PyTorch (tests/data/make_reference_window.py): a
  * partial last window, one ceil would start in the padding after the input
  * (none), and the average's divisor stopping at the padded end. */
 static void test_pytorch_reference_ceil(void **state)
 {
     (void)state;
-    tu_ref *r = tu_ref_load("pool");
+    tu_ref *r = tu_ref_load("window");
     assert_non_null(r);
-    layer_spec s = gt_spec("maxpool", "p");
-    s.ceil_mode = 1;
-    s.kernel = win(1, 3, 0, 0);
-    s.stride = win(1, 2, 0, 0);
-    s.padding = PAD_EXPLICIT;
-    s.pad = win(1, 1, 0, 0);
+    const layer_window one = win(1, 1, 0, 0), two = win(1, 2, 0, 0), three = win(1, 3, 0, 0);
     tensor_shape a = {3, {3, 7, 8}}, b = {3, {2, 5, 5}}, c = {3, {2, 6, 7}};
+    layer_spec s = window_spec("maxpool", 0, three, two, one, PAD_EXPLICIT, one);
+    s.ceil_mode = 1;
     check_ref(r, "maxpool_ceil", &a, &s, 2, 1e-6);
-    s.kernel = win(1, 2, 0, 0);
+    s.kernel = two;
     check_ref(r, "maxpool_ceil_drop", &b, &s, 2, 1e-6);
     s.padding = PAD_VALID;
     check_ref(r, "maxpool_ceil_2x2", &b, &s, 2, 1e-6);
 
-    s = gt_spec("avgpool", "p");
+    s = window_spec("avgpool", 0, three, two, one, PAD_EXPLICIT, one);
     s.ceil_mode = 1;
-    s.kernel = win(1, 3, 0, 0);
-    s.stride = win(1, 2, 0, 0);
-    s.padding = PAD_EXPLICIT;
-    s.pad = win(1, 1, 0, 0);
     check_ref(r, "avgpool_ceil", &c, &s, 2, 1e-6);
     s.count_include_pad = 0;
     check_ref(r, "avgpool_ceil_exclude", &c, &s, 2, 1e-6);
     s.count_include_pad = 1;
-    s.kernel = win(1, 2, 0, 0);
+    s.kernel = two;
     s.padding = PAD_VALID;
     check_ref(r, "avgpool_ceil_nopad", &b, &s, 2, 1e-6);
     tu_ref_free(r);
+}
+
+/* Dilated convolutions and max pooling against PyTorch
+ * (tests/data/make_reference_window.py): 1 to 3 axes, strides, explicit
+ * padding and `same` (padding the taps' span d (k - 1) + 1 as PyTorch
+ * splits it), a max pool also in ceil_mode. */
+static void test_pytorch_reference_dilation(void **state)
+{
+    (void)state;
+    tu_ref *r = tu_ref_load("window");
+    assert_non_null(r);
+    const layer_window one = win(1, 1, 0, 0), two = win(1, 2, 0, 0), three = win(1, 3, 0, 0);
+    tensor_shape in2 = {3, {3, 9, 8}}, in1 = {2, {2, 13}}, in3 = {4, {2, 5, 6, 6}}, ins = {3, {2, 7, 7}};
+    layer_spec s = window_spec("conv2d", 4, win(2, 3, 2, 0), one, win(2, 2, 3, 0), PAD_EXPLICIT, win(2, 2, 1, 0));
+    check_ref(r, "conv2d_dil", &in2, &s, 2, 1e-4);
+    s = window_spec("conv1d", 3, three, two, three, PAD_EXPLICIT, three);
+    check_ref(r, "conv1d_dil", &in1, &s, 2, 1e-4);
+    s = window_spec("conv3d", 2, win(3, 2, 3, 3), one, win(3, 1, 2, 2), PAD_EXPLICIT, win(3, 0, 2, 1));
+    check_ref(r, "conv3d_dil", &in3, &s, 1, 1e-4);
+    s = window_spec("conv2d", 3, win(2, 3, 2, 0), one, win(2, 2, 3, 0), PAD_SAME, one);
+    check_ref(r, "conv2d_dil_same", &ins, &s, 2, 1e-4);
+
+    tensor_shape inp = {3, {2, 9, 9}}, inc = {3, {2, 8, 9}};
+    s = window_spec("maxpool", 0, three, two, two, PAD_EXPLICIT, one);
+    check_ref(r, "maxpool_dil", &inp, &s, 2, 1e-6);
+    s.kernel = two;
+    s.ceil_mode = 1;
+    check_ref(r, "maxpool_dil_ceil", &inc, &s, 2, 1e-6);
+    tu_ref_free(r);
+}
+
+/* A dilated 3x3 stride-1 conv2d with 64 channels in and out on 12 x 12 maps
+ * (the shape fast paths such as Winograd's take when dense) against a direct
+ * sum: whatever path runs must honour the dilation. */
+static void test_dilated_wide_conv(void **state)
+{
+    (void)state;
+    enum { C = 64, F = 64, H = 12, W = 12, K = 3, D = 2, PAD = 2, N = 2 };
+    tensor_shape in = {3, {C, H, W}};
+    layer_spec s = window_spec("conv2d", F, win(1, K, 0, 0), win(1, 1, 0, 0), win(1, D, 0, 0), PAD_EXPLICIT,
+                               win(1, PAD, 0, 0));
+    graph *g = build(&in, &s, 1, N);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 0);
+    graph_init_params(g, &rng);
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < (size_t)N * C * H * W; i++)
+        x[i] = (float)dlc_rng_normal(&rng);
+    graph_forward(g, N, 0);
+    const float *w = g->params[0].data, *b = g->params[1].data, *y = graph_output(g, 0)->out;
+    assert_int_equal(graph_output(g, 0)->size, (size_t)F * H * W);
+    double worst = 0;
+    for (int i = 0; i < N; i++)
+        for (int f = 0; f < F; f++)
+            for (int oh = 0; oh < H; oh++)
+                for (int ow = 0; ow < W; ow++) {
+                    double sum = b[f];
+                    for (int c = 0; c < C; c++)
+                        for (int kh = 0; kh < K; kh++)
+                            for (int kw = 0; kw < K; kw++) {
+                                int ih = oh - PAD + kh * D, iw = ow - PAD + kw * D;
+                                if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                                    sum += (double)w[((f * C + c) * K + kh) * K + kw] *
+                                           x[(((size_t)i * C + c) * H + ih) * W + iw];
+                            }
+                    double d = fabs(sum - y[(((size_t)i * F + f) * H + oh) * W + ow]);
+                    worst = d > worst ? d : worst;
+                }
+    if (worst > 1e-3)
+        fail_msg("dilated conv2d: max abs difference %g from the direct sum", worst);
+    graph_free(g);
 }
 
 /* A batch larger than one scratch chunk gives the same result as sample by sample. */
@@ -733,6 +819,8 @@ int main(void)
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
         cmocka_unit_test(test_pytorch_reference_ceil),
+        cmocka_unit_test(test_pytorch_reference_dilation),
+        cmocka_unit_test(test_dilated_wide_conv),
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),

@@ -695,6 +695,21 @@ static void test_split_carving(void **state)
     assert_int_equal(a.split[DATA_SPLIT_TEST].n, 0);
     assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 99);
     data_free(&a);
+    /* counts round to nearest, halves up (20 x 0.125 = 2.5 -> 3, 20 x 0.11 =
+     * 2.2 -> 2), and never below one (20 x 0.02 = 0.4 -> 1) */
+    write_rows_csv(tu_tmp("rows20.csv"), 20, 0.0);
+    data_config cfg20;
+    csv_config(&cfg20, tu_tmp("rows20.csv"));
+    cfg20.split_test = 0.125;
+    cfg20.split_dev = 0.11;
+    cfg20.split_train_dev = 0.02;
+    assert_int_equal(data_load(&a, &cfg20, DATA_TARGET_CLASS, 1, &err), DLC_OK);
+    assert_int_equal(a.split[DATA_SPLIT_TEST].n, 3);
+    assert_int_equal(a.split[DATA_SPLIT_DEV].n, 2);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN_DEV].n, 1);
+    assert_int_equal(a.split[DATA_SPLIT_TRAIN].n, 14);
+    data_free(&a);
+    cfg_free(&cfg20);
     cfg.split_dev = 0.5;
     cfg.split_test = 0.5;
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 1, &err), DLC_EINPUT);

@@ -179,6 +179,56 @@ static void test_window_gradient(void **state)
     window_case(EMBED_CONCAT);
 }
 
+/* CBOW: the context's mean (not its sum) predicts the centre word, and
+ * every context row, repeated ones included, receives the whole step:
+ * against the negative-sampling step run by hand on the mean. */
+static void test_cbow_step(void **state)
+{
+    (void)state;
+    enum { V = 6, D = 4, K = 2 };
+    dlc_rng r;
+    dlc_rng_seed(&r, 5, 0);
+    float syn0[V * D], syn1[V * D], want0[V * D], want1[V * D], h[D], dh[D], mean[D], wdh[D];
+    fill_random(syn0, V * D, 1.0, &r);
+    fill_random(syn1, V * D, 1.0, &r);
+    memcpy(want0, syn0, sizeof syn0);
+    memcpy(want1, syn1, sizeof syn1);
+    const int sen[5] = {1, 3, 0, 3, 5}; /* centre 0 at 2; window 1..4: 3, 3, 5 */
+    const int t[K + 1] = {0, 2, 4};
+    for (int i = 0; i < D; i++)
+        mean[i] = (syn0[3 * D + i] * 2.0f + syn0[5 * D + i]) / 3.0f;
+    double wl = embed_ns_step(mean, want1, t, K, 0.5f, wdh, D);
+    for (int i = 0; i < D; i++) {
+        want0[3 * D + i] += 2.0f * wdh[i];
+        want0[5 * D + i] += wdh[i];
+    }
+    tu_close(embed_cbow_step(syn0, syn1, sen, 1, 4, 2, t, K, 0.5f, h, dh, D), wl, 1e-6);
+    for (int i = 0; i < D; i++)
+        tu_close(h[i], mean[i], 1e-6);
+    for (int i = 0; i < V * D; i++) {
+        tu_close(syn0[i], want0[i], 1e-6);
+        tu_close(syn1[i], want1[i], 1e-6);
+    }
+    /* a window of the centre word alone: nothing happens */
+    memcpy(want0, syn0, sizeof syn0);
+    memcpy(want1, syn1, sizeof syn1);
+    assert_true(embed_cbow_step(syn0, syn1, sen, 2, 2, 2, t, K, 0.5f, h, dh, D) < 0);
+    assert_memory_equal(syn0, want0, sizeof syn0);
+    assert_memory_equal(syn1, want1, sizeof syn1);
+}
+
+/* Subsampling keeps a word seen f times among T with probability
+ * (sqrt(f / (s T)) + 1) s T / f (word2vec.c's formula), at most 1. */
+static void test_keep_prob(void **state)
+{
+    (void)state;
+    /* s T = 1e-3 x 1e6 = 1000: f = 4000 -> (2 + 1) / 4 = 0.75; f = 16000 -> 5 / 16 */
+    tu_close(embed_keep_prob(4000, 1000000, 1e-3), 0.75, 1e-12);
+    tu_close(embed_keep_prob(16000, 1000000, 1e-3), 5.0 / 16.0, 1e-12);
+    tu_close(embed_keep_prob(1000, 1000000, 1e-3), 1.0, 0); /* (1 + 1) x 1 capped */
+    tu_close(embed_keep_prob(16000, 1000000, 0.0), 1.0, 0); /* sample 0: all kept */
+}
+
 /* Negatives are drawn in proportion to count^0.75. */
 static void test_negative_sampler(void **state)
 {
@@ -551,6 +601,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ns_gradient),    cmocka_unit_test(test_glove_gradient),
         cmocka_unit_test(test_window_gradient), cmocka_unit_test(test_negative_sampler),
+        cmocka_unit_test(test_cbow_step),      cmocka_unit_test(test_keep_prob),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_train_topics),   cmocka_unit_test(test_train_threads),
         cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_vector_files),

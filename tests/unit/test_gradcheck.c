@@ -363,6 +363,8 @@ static void case_conv1d(void)
     s[0].stride = win(1, 1, 0, 0);
     s[0].padding = PAD_SAME;
     check_graph("conv1d k3 same", &in, s, 1, 2, 1e-2);
+    s[0].dilation = win(1, 3, 0, 0);
+    check_graph("conv1d k3 dilation 3 same", &in, s, 1, 2, 1e-2);
 }
 
 static void case_conv3d(void)
@@ -378,6 +380,9 @@ static void case_conv3d(void)
     s[0].padding = PAD_SAME;
     s[0].stride = win(1, 1, 0, 0);
     check_graph("conv3d same", &in, s, 1, 2, 1e-2);
+    s[0].dilation = win(3, 1, 2, 2);
+    s[0].padding = PAD_EXPLICIT;
+    check_graph("conv3d (2,3,2) dilation (1,2,2) pad (0,1,1)", &in, s, 1, 2, 1e-2);
 }
 
 static void case_maxpool(void)
@@ -405,6 +410,9 @@ static void case_maxpool(void)
     s[0].ceil_mode = 1;
     s[0].kernel = win(1, 2, 0, 0);
     check_graph("maxpool 2x2 stride 2 ceil_mode (5 x 7)", &odd, s, 1, 2, 1e-2);
+    s[0].ceil_mode = 0;
+    s[0].dilation = win(2, 2, 3, 0);
+    check_graph("maxpool 2x2 stride 2 dilation (2,3) (5 x 7)", &odd, s, 1, 2, 1e-2);
 }
 
 static void case_avgpool(void)
@@ -971,6 +979,39 @@ static void test_topological_order(void **state)
     graph_free(g);
 }
 
+/* graph_zero_grad clears what the loss wrote since the last clear, even when
+ * no backward pass ran in between (e.g. a loss computed and thrown away),
+ * and every row a larger earlier batch touched. */
+static void test_zero_grad_clears(void **state)
+{
+    tensor_shape in = {1, {3}};
+    layer_spec s = gt_spec("dense", "d");
+    s.units = 2;
+    graph *g = gt_build(&in, &s, 1, 8);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 0);
+    graph_init_params(g, &rng);
+    graph_node *o = graph_output(g, 0);
+    graph_forward(g, 8, 1);
+    graph_zero_grad(g);
+    for (int i = 0; i < 16; i++)
+        o->grad[i] = 1.0f; /* the loss of 8 rows */
+    graph_zero_grad(g); /* thrown away */
+    for (int i = 0; i < 16; i++)
+        tu_close(o->grad[i], 0.0, 0);
+    /* a batch of 8 with a backward, then a batch of 3: no row of the 8 stays */
+    for (int i = 0; i < 16; i++)
+        o->grad[i] = 1.0f;
+    graph_backward(g, 8);
+    graph_forward(g, 3, 1);
+    graph_zero_grad(g);
+    for (int i = 0; i < 16; i++)
+        tu_close(o->grad[i], 0.0, 0);
+    for (size_t i = 0; i < g->n_weights; i++)
+        tu_close(g->grad_block[i], 0.0, 0);
+    graph_free(g);
+}
+
 /* ---- the whole-model check of dlc gradcheck (tolerance mode) ---- */
 
 typedef struct {
@@ -1044,6 +1085,7 @@ static void test_tolerance_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zero_grad_clears),
         cmocka_unit_test(test_every_op_has_a_check),
         cmocka_unit_test(test_ops),
         cmocka_unit_test(test_shared_weights),

@@ -70,6 +70,17 @@ static void test_adam(void **state)
     tu_close(run_steps(OPT_ADAM, g2, 2, 1, 0), 0.93661036, 2e-6);
 }
 
+/* With gradients near sqrt(eps), where eps must sit outside the square root
+ * (as in PyTorch): rmsprop s = 0.1 g^2 = 1e-9, step lr g / (sqrt(s) + eps) =
+ * 0.1 x 3.16124; adam's first step lr g / (|g| + eps) = 0.1 x 0.9999.  With
+ * eps inside the root the steps would be 0.1 x 0.953 and 0.1 x 0.707. */
+static void test_eps_outside_the_root(void **state)
+{
+    float g[] = {1e-4f};
+    tu_close(run_steps(OPT_RMSPROP, g, 1, 1, 0), 1.0 - 0.1 * 1e-4 / (sqrt(1e-9) + 1e-8), 1e-6);
+    tu_close(run_steps(OPT_ADAM, g, 1, 1, 0), 1.0 - 0.1 * 1e-4 / (1e-4 + 1e-8), 1e-6);
+}
+
 static void test_optimizer_ranges(void **state)
 {
     /* state is indexed by offset: two ranges of one optimizer stay apart */
@@ -261,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgd),      cmocka_unit_test(test_momentum),
         cmocka_unit_test(test_rmsprop),  cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_eps_outside_the_root),
         cmocka_unit_test(test_optimizer_ranges), cmocka_unit_test(test_clip),
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_lbfgs),    cmocka_unit_test(test_lbfgs_errors),

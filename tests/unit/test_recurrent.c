@@ -30,24 +30,6 @@ static layer_spec recurrent(const char *type, int units)
     return s;
 }
 
-static void set_param(graph *g, const char *name, const float *v, size_t n)
-{
-    int id = graph_param_find(g, name);
-    if (id < 0) {
-        print_error("no parameter %s\n", name);
-        fail();
-    }
-    assert_int_equal(g->params[id].n, n);
-    memcpy(g->params[id].data, v, sizeof(float) * n);
-}
-
-static const float *param_grad(graph *g, const char *name)
-{
-    int id = graph_param_find(g, name);
-    assert_true(id >= 0);
-    return g->params[id].grad;
-}
-
 /* One unit, one input, two steps x = 0.5, -1 from a zero state; the expected
  * states were worked out by hand from the notes' formulas (in double). */
 static void run_one_unit(layer_spec s, const float *wih, const float *whh, const float *b, int G,
@@ -55,9 +37,9 @@ static void run_one_unit(layer_spec s, const float *wih, const float *whh, const
 {
     tensor_shape in = {2, {2, 1}};
     graph *g = build(&in, &s, 1, 1);
-    set_param(g, "r.weight_ih", wih, (size_t)G);
-    set_param(g, "r.weight_hh", whh, (size_t)G);
-    set_param(g, "r.bias", b, (size_t)G);
+    gt_set_param(g, "r.weight_ih", wih, (size_t)G);
+    gt_set_param(g, "r.weight_hh", whh, (size_t)G);
+    gt_set_param(g, "r.bias", b, (size_t)G);
     float *x = graph_input(g, 0);
     x[0] = 0.5f;
     x[1] = -1.0f;
@@ -123,7 +105,7 @@ static graph *padded_lstm(tu_ref *r, int seq, const int *len, int N, int T, int 
         size_t n;
         const float *v = tu_ref_get(r, names[k], &n);
         snprintf(full, sizeof full, "lstm.%s", names[k]);
-        set_param(g, full, v, n);
+        gt_set_param(g, full, v, n);
     }
     return g;
 }
@@ -147,11 +129,11 @@ static void test_lstm_against_pytorch(void **state)
         snprintf(full, sizeof full, "lstm.%s", names[k]);
         snprintf(ref, sizeof ref, "d_%s", names[k]);
         const float *want = tu_ref_get(r, ref, &n);
-        tu_assert_close(ref, param_grad(g, full), want, n, 1e-5, 1e-4);
+        tu_assert_close(ref, gt_param_grad(g, full), want, n, 1e-5, 1e-4);
     }
     /* the input gradient arrives in the embedding rows */
     const float *dx = tu_ref_get(r, "dx", &n);
-    tu_assert_close("lstm dx", param_grad(g, "emb.weight") + D, dx, n, 1e-5, 1e-4);
+    tu_assert_close("lstm dx", gt_param_grad(g, "emb.weight") + D, dx, n, 1e-5, 1e-4);
     graph_free(g);
 
     /* the last states: forward at each sequence's last token, backward at t = 0 */
@@ -340,7 +322,7 @@ static void test_time_pools(void **state)
         s[0].vocab = 4;
         tensor_shape in = {1, {4}};
         graph *g = build(&in, s, 2, 3);
-        set_param(g, "emb.weight", E, 8);
+        gt_set_param(g, "emb.weight", E, 8);
         memcpy(graph_input(g, 0), ids, sizeof ids);
         graph_forward(g, 3, 1);
         graph_node *o = graph_output(g, 0);
@@ -349,7 +331,7 @@ static void test_time_pools(void **state)
         graph_zero_grad(g);
         memcpy(o->grad, dy, sizeof dy);
         graph_backward(g, 3);
-        tu_assert_close(want[k].type, param_grad(g, "emb.weight"), want[k].dE, 8, 0.0, 1e-5);
+        tu_assert_close(want[k].type, gt_param_grad(g, "emb.weight"), want[k].dE, 8, 0.0, 1e-5);
         graph_free(g);
     }
     /* the input must be (steps, features) */

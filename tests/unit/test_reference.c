@@ -109,6 +109,39 @@ static void test_activations(void **state)
     tu_ref_free(r);
 }
 
+/* Far from zero, where a shortcut that is exact in the middle overflows or
+ * loses the answer: softmax over logits 200 apart (the row maximum must be
+ * what is subtracted), the sigmoid and tanh saturating, elu flat. */
+static void test_activations_extreme(void **state)
+{
+    const float z[6] = {150, -50, 100, -80, 40, -40};
+    float y[6], dz[6];
+    graph_act_forward(ACT_SOFTMAX, 0, y, z, 2, 3);
+    /* row 0: e^-50 / (1 + e^-50 + e^-200), row 1 the same spread */
+    tu_close(y[0], 1.0, 1e-7);
+    tu_close(y[1], 0.0, 1e-30);
+    tu_close(y[2], exp(-50.0), 1e-27);
+    tu_close(y[3], 0.0, 1e-30);
+    tu_close(y[4], 1.0, 1e-7);
+    tu_close(y[5], exp(-80.0), 1e-40);
+    graph_act_forward(ACT_SIGMOID, 0, y, z, 1, 6);
+    tu_close(y[0], 1.0, 0);
+    tu_close(y[1], exp(-50.0), 1e-27);
+    tu_close(y[3], exp(-80.0), 1e-41);
+    tu_close(y[5], 1.0 / (1.0 + exp(40.0)), 1e-22);
+    graph_act_forward(ACT_TANH, 0, y, z, 1, 6);
+    tu_close(y[0], 1.0, 0);
+    tu_close(y[1], -1.0, 0);
+    graph_act_forward(ACT_ELU, 1.0f, y, z, 1, 6);
+    tu_close(y[1], -1.0, 1e-7);
+    const float ones[6] = {1, 1, 1, 1, 1, 1};
+    graph_act_backward(ACT_ELU, 1.0f, dz, ones, y, z, 1, 6);
+    tu_close(dz[0], 1.0, 0);
+    tu_close(dz[1], exp(-50.0), 1e-20);
+    for (int i = 0; i < 6; i++)
+        assert_true(isfinite(y[i]) && isfinite(dz[i]));
+}
+
 static void check_loss(tu_ref *r, loss_kind k, const char *prefix, const char *in, tensor_shape shape,
                        int N)
 {
@@ -124,6 +157,24 @@ static void check_loss(tu_ref *r, loss_kind k, const char *prefix, const char *i
     loss_compute(k, grad, z, tu_ref_get(r, b, NULL), N, &shape, 1.0f, &st);
     tu_close(st.sum / st.count, tu_ref_get(r, c, NULL)[0], 1e-5);
     tu_assert_close(d, grad, tu_ref_get(r, d, NULL), n, 1e-6, 1e-5);
+}
+
+/* What the losses count as correct: the softmax's first largest logit (as
+ * PyTorch's argmax: a tie goes to the lower class id), a sigmoid output's
+ * sign (p > 0.5 exactly when z > 0, so a logit of 0.3 says class 1). */
+static void test_loss_accuracy(void **state)
+{
+    const float z[9] = {2, 2, 1, /* tie: class 0 */ 0, 3, 3, /* tie: class 1 */ 5, -1, 5};
+    const float t[3] = {0, 1, 2};
+    loss_stats st = {0};
+    loss_compute(LOSS_SOFTMAX_CE, NULL, z, t, 3, &(tensor_shape){1, {3}}, 1.0f, &st);
+    tu_close(st.correct, 2, 0); /* the third row's tie goes to class 0, not 2 */
+    tu_close(st.judged, 3, 0);
+    const float zb[4] = {0.3f, -0.3f, 0.7f, -0.1f}, tb[4] = {1, 0, 0, 1};
+    loss_stats sb = {0};
+    loss_compute(LOSS_SIGMOID_BCE, NULL, zb, tb, 4, &(tensor_shape){1, {1}}, 1.0f, &sb);
+    tu_close(sb.correct, 2, 0);
+    tu_close(sb.judged, 4, 0);
 }
 
 static void test_losses(void **state)
@@ -219,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
         cmocka_unit_test(test_optimizers),  cmocka_unit_test(test_softmax_exp),
+        cmocka_unit_test(test_activations_extreme), cmocka_unit_test(test_loss_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -452,6 +452,46 @@ static void test_errors_bad_ranges(void **state)
                  "key 'trials': expected a whole number from 1", NULL);
 }
 
+/* The sweep file's own keys: name (a folder name), seed, set, base. */
+static void test_sweep_own_keys(void **state)
+{
+    (void)state;
+    sweep_spec s;
+    load_ok(&s, "named.yaml", "base: base.yaml\nname: lr-search.2\nseed: 7\ntrials: 2\n"
+                              "params: {train.batch_size: [1, 2]}\n");
+    assert_string_equal(s.name, "lr-search.2");
+    assert_int_equal(s.seed, 7);
+    sweep_free(&s);
+    load_ok(&s, "unnamed.yaml", "base: base.yaml\ntrials: 2\nparams: {train.batch_size: [1, 2]}\n");
+    assert_string_equal(s.name, "unnamed"); /* the file's stem */
+    assert_int_equal(s.seed, 1);
+    sweep_free(&s);
+    /* an absolute base path is taken as it is */
+    char text[1200];
+    snprintf(text, sizeof text, "base: %s\ntrials: 1\nparams: {train.batch_size: [1, 2]}\n",
+             tu_tmp("base.yaml"));
+    load_ok(&s, "absolute.yaml", text);
+    sweep_free(&s);
+
+    expect_error("base: base.yaml\nname: a/b\nparams: {train.batch_size: [1, 2]}\n",
+                 "bad.yaml:2: key 'name'", "expected a folder name");
+    expect_error("base: base.yaml\nname: ..\nparams: {train.batch_size: [1, 2]}\n", "folder name", NULL);
+    expect_error("base: base.yaml\nseed: -3\nparams: {train.batch_size: [1, 2]}\n",
+                 "key 'seed': expected a whole number >= 0", NULL);
+    expect_error("base: base.yaml\nset: [train.epochs]\nparams: {train.batch_size: [1, 2]}\n",
+                 "key 'set': expected a mapping of config keys to values", NULL);
+    expect_error("base: base.yaml\nset: {train.epochs: 0}\nparams: {train.batch_size: [1, 2]}\n",
+                 "the base config", "refuses these overrides");
+    expect_error("base: [base.yaml]\nparams: {train.batch_size: [1, 2]}\n",
+                 "key 'base': expected the path of the base config", NULL);
+    /* a grid past a million combinations */
+    expect_error("base: base.yaml\nmode: grid\nparams:\n"
+                 "  train.epochs: {int_uniform: [1, 1000]}\n"
+                 "  train.batch_size: {int_uniform: [1, 1000]}\n"
+                 "  model.layers.0.units: {int_uniform: [1, 1000]}\n",
+                 "the grid has more than 1000000 combinations", NULL);
+}
+
 /* ---- the leaderboard ---- */
 
 static void write_report(const char *dir, int k, double dev_acc, double dev_loss)
@@ -557,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_sweep_section_in_config),
         cmocka_unit_test(test_errors_unknown_keys),
         cmocka_unit_test(test_errors_bad_ranges),
+        cmocka_unit_test(test_sweep_own_keys),
         cmocka_unit_test(test_leaderboard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

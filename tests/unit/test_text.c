@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../src/config/config.h"
 #include "../../src/data/data.h"
@@ -116,6 +117,49 @@ static void test_vocabulary_with_unknown_words(void **state)
     assert_string_equal(b.vocab.v[3], "the");
     data_free(&b);
     config_free(&c);
+}
+
+/* data.train.file may name a folder: its files (not hidden ones, not
+ * sub-folders) in name order, each ending a line; lowercase folds A-Z. */
+static void test_folder_in_name_order_lowercased(void **state)
+{
+    char dir[512], sub[600], yaml[1024];
+    snprintf(dir, sizeof dir, "%s", tu_tmp("corpus"));
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/b.txt", dir);
+    tu_write(path, "The DOG\n", (size_t)-1);
+    snprintf(path, sizeof path, "%s/a.txt", dir);
+    tu_write(path, "the Cat", (size_t)-1); /* no newline at the end */
+    snprintf(path, sizeof path, "%s/.hidden", dir);
+    tu_write(path, "zzz\n", (size_t)-1);
+    snprintf(path, sizeof path, "%s/sub/c.txt", dir);
+    tu_write(path, "yyy\n", (size_t)-1);
+    snprintf(yaml, sizeof yaml,
+             "{format: text, train: {file: %s}, text: {task: lm, tokens: words, seq_len: 5, "
+             "lowercase: true}}",
+             dir);
+    data_bundle b;
+    dlc_config c;
+    load_ok(&b, &c, yaml);
+    /* "the cat <eos> the dog <eos>": the = 3, cat = 4, dog = 5, <eos> = 2 */
+    const char *want[] = {"<pad>", "<unk>", "<eos>", "the", "cat", "dog"};
+    assert_int_equal(b.vocab.n, 6);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(b.vocab.v[i], want[i]);
+    assert_int_equal(b.split[DATA_SPLIT_TRAIN].n, 1);
+    const float x[5] = {3, 4, 2, 3, 5}, y[5] = {4, 2, 3, 5, 2};
+    expect_row(row_x(&b.split[DATA_SPLIT_TRAIN], 0), x, 5);
+    expect_row(row_y(&b.split[DATA_SPLIT_TRAIN], 0), y, 5);
+    data_free(&b);
+    config_free(&c);
+
+    snprintf(sub, sizeof sub, "%s", tu_tmp("empty_corpus"));
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: lm}}", sub);
+    load_fails(yaml, "empty_corpus", "holds no files");
 }
 
 static void test_lm_sequences_in_file_order(void **state)
@@ -482,6 +526,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vocabulary_with_unknown_words),
+        cmocka_unit_test(test_folder_in_name_order_lowercased),
         cmocka_unit_test(test_lm_sequences_in_file_order),
         cmocka_unit_test(test_stateful_batches_keep_order),
         cmocka_unit_test(test_tagged_sentences),
