@@ -6,11 +6,12 @@
 #   make sanitize   the same tests against an AddressSanitizer + UBSan build
 #   make tsan       the threaded code (worker pool, recurrent loops) under ThreadSanitizer
 #   make valgrind   unit tests and a short training run under valgrind
-#   make bench      benchmarks B1/B2/B3/B4/B5 (figures, not pass/fail)
+#   make bench      benchmarks B1-B6 (figures, not pass/fail)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (FUZZ_TARGETS_RUN=image: one)
+#   make shapes     the synthetic detection data sets in data/shapes_* (build/make_shapes)
 #   make coverage   line and branch coverage per module (gcov + lcov; HTML in build/coverage/html)
 #   make mutate     plants each bug of tests/mutation/mutations.txt and runs the tests
-#                   (QUICK=1: the fixed sample of 10 that CI runs after make test, no baseline run)
+#                   (QUICK=1: a fixed sample of 10, no baseline run)
 
 CC      ?= cc
 PKGS    := openblas yaml-0.1 zlib stb
@@ -45,14 +46,15 @@ SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libdlc.a
 BIN     ?= dlc
+SHAPES_BIN := $(BUILD)/make_shapes
 
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(BUILD)/tests/testutil.o
 
-.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean onnxruntime onnx-node-tests
+.PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean onnxruntime onnx-node-tests shapes
 
-all: $(BIN)
+all: $(BIN) $(SHAPES_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +79,17 @@ BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) $(
 $(BIN): $(BUILD)/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(BIN_LIBS)
 
+# The synthetic detection data (tools/make_shapes.c): 64x64 RGB images in the
+# darknet layout, 8,000 / 1,000 / 1,000 per set, seeded.
+$(SHAPES_BIN): tools/make_shapes.c $(LIB)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+shapes: $(SHAPES_BIN)
+	$(SHAPES_BIN) data/shapes_yolo --mode detect
+	$(SHAPES_BIN) data/shapes_single --mode single
+	$(SHAPES_BIN) data/shapes_landmarks --mode landmarks
+	$(SHAPES_BIN) data/shapes_windows --mode windows
+
 $(BUILD)/tests/testutil.o: tests/unit/testutil.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -88,8 +101,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
-cli-test: $(BIN) $(BUILD)/tests/st_compare onnxruntime
-	DLC=$(abspath $(BIN)) ST_COMPARE=$(abspath $(BUILD)/tests/st_compare) bats tests/cli
+cli-test: $(BIN) $(BUILD)/tests/st_compare onnxruntime $(SHAPES_BIN)
+	DLC=$(abspath $(BIN)) ST_COMPARE=$(abspath $(BUILD)/tests/st_compare) \
+	  MAKE_SHAPES=$(abspath $(SHAPES_BIN)) bats tests/cli
 
 # compares two safetensors files (tests/tools/st_compare.c)
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(LIB)
@@ -110,7 +124,7 @@ onnxruntime:
 	else echo "onnxruntime: npm is missing; the ONNX export tests will skip"; fi
 
 fuzz-seeds: $(BUILD)/tests/fuzz_replay
-	@set -e; for t in yaml idx csv safetensors text image onnx; do \
+	@set -e; for t in yaml idx csv safetensors text image onnx detect; do \
 	  echo "== fuzz seeds: $$t"; $(BUILD)/tests/fuzz_replay $$t tests/fuzz/corpus/$$t; done
 
 FUZZ_TARGETS := $(sort $(wildcard tests/fuzz/target_*.c))
@@ -137,7 +151,7 @@ sanitize:
 
 # ThreadSanitizer over the code that runs threads: the worker pool, the split
 # products, the per-sample conv passes and the two-thread recurrent loops.
-TSAN_TESTS := test_pool test_recurrent test_conv test_winograd
+TSAN_TESTS := test_pool test_recurrent test_conv test_io test_winograd
 tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread -DDLC_NO_CLONES" LDFLAGS="-fsanitize=thread" \
 	  $(TSAN_TESTS:%=build/tsan/tests/%)
@@ -149,7 +163,7 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile
+bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile $(BUILD)/bench/b6_forward $(SHAPES_BIN)
 	bash bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
@@ -157,7 +171,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx
+FUZZ_TARGETS_RUN ?= yaml idx csv safetensors text image onnx detect
 fuzz:
 	FUZZ_TARGETS="$(FUZZ_TARGETS_RUN)" bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -33,3 +33,15 @@ compare() {
     fi
     return 0
 }
+
+# ms_per COMMAND... -> the median wall ms of CALLS runs of the command.
+# $EPOCHREALTIME (bash 5) reads the clock without forking `date`, whose few
+# milliseconds would otherwise be counted against a short call.
+ms_per() {
+    local ts=() t0 t1
+    for _ in $(seq "${CALLS:-20}"); do
+        t0=$EPOCHREALTIME; "$@" > /dev/null 2>&1; t1=$EPOCHREALTIME
+        ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", 1000 * (b - a)}')")
+    done
+    printf '%s\n' "${ts[@]}" | median | awk '{printf "%.2f", $1}'
+}

@@ -34,7 +34,7 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
-BENCH=${BENCH:-b5 b1 b2 b3 b4 b7 b9 b10}
+BENCH=${BENCH:-b5 b1 b2 b3 b4 b6 b7 b9 b10}
 want() { [[ " $BENCH " == *" $1 "* ]]; }
 
 have_torch=0
@@ -102,16 +102,6 @@ if want b4; then
     ./dlc train bench/b1_mlp.yaml --out "$OUT/b4" --force --set train.epochs=1 --quiet > /dev/null
     mkdir -p "$OUT/png"
     png=$(ls "$PWD"/tests/data/images/test/7-sneaker/*.png | head -1)
-    ms_per() { # command... -> median wall ms over CALLS runs
-        # $EPOCHREALTIME (bash 5) reads the clock without forking `date`, whose
-        # few milliseconds would otherwise be counted against the short call
-        local ts=() t0 t1
-        for i in $(seq "$CALLS"); do
-            t0=$EPOCHREALTIME; "$@" > /dev/null 2>&1; t1=$EPOCHREALTIME
-            ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", 1000 * (b - a)}')")
-        done
-        printf '%s\n' "${ts[@]}" | median | awk '{printf "%.2f", $1}'
-    }
     d=$(ms_per ./dlc predict "$OUT/b4" "$png")
     echo "dlc predict: $d ms per call"
     if [ $have_torch = 1 ]; then
@@ -127,6 +117,7 @@ print(r["norm_mean"], r["norm_std"])' "$OUT/b4.json")
 fi
 
 if want b3; then bash bench/b3.sh; fi
+if want b6; then OUT="$OUT" have_torch=$have_torch bash bench/b6.sh; fi
 if want b7; then bash bench/b7.sh; fi
 if want b8; then bash bench/b8.sh; fi
 if want b9; then bash bench/b9.sh; fi

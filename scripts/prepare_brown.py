@@ -20,6 +20,8 @@ It writes:
   text_train.txt    the first 90% of them (the tagger's train split): the
                     biLM of configs/brown_bilm.yaml, whose vocabulary is then
                     the tagger's
+  text_test.txt     the last 10% (the tagger's test split): the biLM's
+                    held-out text (its dev loss and perplexity)
   genres_train.tsv  passages for genre classification: consecutive sentences
   genres_dev.tsv    of one file, at least 100 words each, "text<TAB>genre";
   genres_test.tsv   within each genre the files in order, every 10th file
@@ -147,6 +149,9 @@ def main():
     # tagger's vocabulary (configs/brown_bilm.yaml, brown_pos_elmo.yaml)
     with open(os.path.join(args.out, "text_train.txt"), "w") as out:
         for s in sents[:n_train]:
+            out.write(" ".join(w for w, _ in s) + "\n")
+    with open(os.path.join(args.out, "text_test.txt"), "w") as out:
+        for s in sents[n_train:]:
             out.write(" ".join(w for w, _ in s) + "\n")
     train, test = sents[:n_train], sents[n_train:]
     tags = {t for s in sents for _, t in s}

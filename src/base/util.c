@@ -208,6 +208,15 @@ int dlc_parse_double(const char *s, double *out)
     return 0;
 }
 
+int dlc_pathf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
 int dlc_parse_long(const char *s, long *out)
 {
     if (!s || !*s)
@@ -218,6 +227,32 @@ int dlc_parse_long(const char *s, long *out)
     if (end == s || *end != '\0' || errno == ERANGE)
         return -1;
     *out = v;
+    return 0;
+}
+
+int dlc_memory_info(size_t *available, size_t *total)
+{
+    *available = *total = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int found = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long kib;
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+            *available = (size_t)kib * 1024;
+            found |= 1;
+        } else if (sscanf(line, "MemTotal: %llu kB", &kib) == 1) {
+            *total = (size_t)kib * 1024;
+            found |= 2;
+        }
+    }
+    fclose(f);
+    if (found != 3) {
+        *available = *total = 0;
+        return -1;
+    }
     return 0;
 }
 

@@ -51,6 +51,10 @@ const char *dlc_file_kind(unsigned mode);
  * ("configs/mnist.yaml" -> "mnist"); cut to size - 1 bytes. */
 void dlc_path_stem(char *out, size_t size, const char *path);
 
+/* snprintf into a path buffer: 0 when the whole path fit, -1 when it was
+ * cut (through vsnprintf, so a cut path is a checked error, not a warning). */
+int dlc_pathf(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* mkdir -p; errors name the path. */
 dlc_status dlc_mkdirs(const char *path, dlc_error *err);
 
@@ -60,6 +64,12 @@ int dlc_parse_long(const char *s, long *out);
 
 /* Monotonic seconds. */
 double dlc_now(void);
+
+/* The machine's memory in bytes from /proc/meminfo: *available what new
+ * allocations can take without swapping (MemAvailable: free memory plus the
+ * page cache and other memory the kernel can reclaim), *total the physical
+ * RAM.  -1 where that file is missing or unreadable (then both are 0). */
+int dlc_memory_info(size_t *available, size_t *total);
 
 /* ---- a list of owned strings ---- */
 typedef struct {

@@ -26,9 +26,13 @@ static void print_table(const report_tally *t, const char *tags_path, const json
     char e[128];
     const json_value *ea = json_get(rep, "error_analysis");
     double dev_errors = json_num(json_get(ea, "dev_errors"));
+    const json_value *kind = json_get(ea, "kind");
+    int detections = kind && kind->type == JSON_STRING && strcmp(kind->string, "detections") == 0;
     printf("error analysis: %d sampled", t->rows);
     if (!isnan(dev_errors))
-        printf(" of %.0f misclassified dev examples", dev_errors);
+        printf(" of %.0f %s", dev_errors,
+               detections ? "missed objects and false positives of the dev images"
+                          : "misclassified dev examples");
     if (!isnan(t->dev_error))
         printf("; dev error %.2f%%", 100 * t->dev_error);
     printf("\n\n%-24s %7s %12s %10s\n", "tag", "count", "% of errors", "ceiling");

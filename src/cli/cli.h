@@ -76,5 +76,16 @@ extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 
 /* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */
 int cli_predict_text(const cli_command *c, const cli_args *a);
+/* The end of a prediction: out printed when st is DLC_OK (nothing is printed
+ * before an input is refused), else the error; out freed.  The exit code. */
+int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out);
+/* `dlc predict` for detection models (predict_detect.c): the boxes of the
+ * image files (folders expanded) with --json, --draw, --score, --iou of c. */
+int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,
+                       const dlc_strlist *files);
+/* `dlc predict RUN IMAGE... --windows`: an image classifier over every
+ * window of each image at once (convolutional sliding windows). */
+int cli_predict_windows(const cli_command *c, const cli_args *a, const model *m,
+                        const dlc_strlist *files);
 
 #endif

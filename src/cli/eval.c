@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../io/io.h"
 #include "../infer/infer.h"
 #include "../report/report.h"
 #include "../train/train.h"
@@ -18,16 +19,43 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
-/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r; every number
- * through json_write_number: null, never nan */
-static void print_measures(dlc_buf *b, const report_split *r)
+static void json_key(dlc_buf *b, const char *key, double v)
+{
+    dlc_buf_printf(b, ", \"%s\": ", key);
+    json_write_number(b, v);
+}
+
+/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r of head rh; every
+ * number through json_write_number: null, never nan.  A detection output
+ * adds "detection": {images, objects, map50, map, missed, false_positives,
+ * class_accuracy, mean_iou, landmark_px, per_class: [{class, objects, ap50,
+ * ap}]} */
+static void print_measures(dlc_buf *b, const report_head *rh, const report_split *r)
 {
     const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
     const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-    for (int i = 0; i < 4; i++) {
-        dlc_buf_printf(b, ", \"%s\": ", names_x[i]);
-        json_write_number(b, extra[i]);
+    for (int i = 0; i < 4; i++)
+        json_key(b, names_x[i], extra[i]);
+    const report_detect *d = r->det;
+    if (!d)
+        return;
+    dlc_buf_printf(b, ", \"detection\": {\"images\": %ld, \"objects\": %ld", d->images, d->objects);
+    json_key(b, "map50", d->map50);
+    json_key(b, "map", d->map);
+    dlc_buf_printf(b, ", \"missed\": %ld, \"false_positives\": %ld", d->missed, d->false_pos);
+    json_key(b, "class_accuracy", d->class_accuracy);
+    json_key(b, "mean_iou", d->mean_iou);
+    json_key(b, "landmark_px", d->landmark_px);
+    dlc_buf_printf(b, ", \"per_class\": [");
+    for (int k = 0; d->loss != LOSS_LANDMARKS && k < rh->K; k++) {
+        dlc_buf_printf(b, "%s{\"class\": ", k ? ", " : "");
+        json_write_string(b, rh->names.v[k]);
+        dlc_buf_printf(b, ", \"objects\": %ld", d->n_gt[k]);
+        json_key(b, "ap50", d->ap50[k]);
+        json_key(b, "ap", d->ap[k]);
+        dlc_buf_printf(b, "}");
     }
+    dlc_buf_printf(b, "]}");
 }
 
 /* Labels are read through the model's class list, never re-derived from
@@ -39,6 +67,9 @@ static void print_measures(dlc_buf *b, const report_split *r)
 static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
 {
     cfg->data.skip_unknown_labels = skip;
+    /* detection: the ids are the label files' own, named by the names file */
+    if (cfg->data.format == DATA_DETECTION)
+        return DLC_OK;
     if (m->n_heads != 1 || m->heads[0].classes.n == 0 || m->stack > 1 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;
@@ -143,7 +174,7 @@ static int run(const cli_args *a)
         json_write_number(&b, acc);
         dlc_buf_printf(&b, ", \"error\": ");
         json_write_number(&b, 1.0 - acc);
-        print_measures(&b, r);
+        print_measures(&b, report_main(&rep), r);
         dlc_buf_printf(&b, ", \"heads\": [");
         for (int h = 0; h < rep.n_heads; h++) {
             const report_split *hs = report_head_split(&rep.heads[h], which);
@@ -153,7 +184,7 @@ static int run(const cli_args *a)
             json_write_number(&b, hs->loss);
             dlc_buf_printf(&b, ", \"accuracy\": ");
             json_write_number(&b, hs->accuracy);
-            print_measures(&b, hs);
+            print_measures(&b, &rep.heads[h], hs);
             dlc_buf_printf(&b, "}");
         }
         dlc_buf_printf(&b, "]");

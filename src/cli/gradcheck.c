@@ -175,8 +175,11 @@ static int run(const cli_args *a)
     graph_init_params(m.g, &rng);
     data_gather(&data.split[DATA_SPLIT_TRAIN], NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
     ctx cx = {&m, targets};
-    if (o.check_input)
-        graph_set_input_grad(m.g, 1);
+    dlc_error gerr = {0};
+    if (o.check_input && graph_set_input_grad(m.g, 1, &gerr) != DLC_OK) {
+        rc = cli_fail(&gerr);
+        goto done;
+    }
     int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params + 1);
     rc = print_results(res, k, tol);
 done:

@@ -139,19 +139,25 @@ dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *
     if (!getcwd(cwd, sizeof cwd))
         return DLC_OK;
     data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
+    char *paths[3 * 4 + 1];
+    int n_paths = 0;
     for (int i = 0; i < 3; i++) {
-        char *paths[4] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels, srcs[i]->dir};
-        for (int k = 0; k < 4; k++) {
-            if (!paths[k][0] || paths[k][0] == '/')
-                continue;
-            char full[DATA_PATH_MAX * 3];
-            snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
-            if (strlen(full) >= DATA_PATH_MAX) {
-                config_free(c);
-                return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", path, full);
-            }
-            dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
+        paths[n_paths++] = srcs[i]->file;
+        paths[n_paths++] = srcs[i]->images;
+        paths[n_paths++] = srcs[i]->labels;
+        paths[n_paths++] = srcs[i]->dir;
+    }
+    paths[n_paths++] = c->data.detection.names;
+    for (int k = 0; k < n_paths; k++) {
+        if (!paths[k][0] || paths[k][0] == '/')
+            continue;
+        char full[DATA_PATH_MAX * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
+        if (strlen(full) >= DATA_PATH_MAX) {
+            config_free(c);
+            return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", path, full);
         }
+        dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
     }
     /* and so is the run a model starts from */
     if (c->init.run[0] && c->init.run[0] != '/') {

@@ -50,6 +50,11 @@ static const cli_opt opts[] = {
                             "prints every output value"},
     {"--logits", 0, NULL, "with --values: the output layers' values, before softmax or sigmoid"},
     {"--repeat", 1, "N", "time N more forward passes over the last inputs (warm) and print ms per example to stderr"},
+    {"--draw", 1, "OUT.png", "detection models: write the image with its boxes drawn"},
+    {"--score", 1, "X", "detection models: drop boxes scoring below X (default: the output's score)"},
+    {"--iou", 1, "X", "detection models: non-max suppression IoU (default: the output's nms_iou)"},
+    {"--windows", 0, NULL, "image classifiers: every window of a larger image in one pass (its "
+                           "dense layers as convolutions)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -415,6 +420,23 @@ static int run(const cli_args *a)
         json_write_string(&pr.out, path);
         dlc_buf_printf(&pr.out, ", \"predictions\": [");
     }
+    int detector = infer_is_detector(&m);
+    if (!detector && (cli_get(c, a, "--draw") || cli_get(c, a, "--score") || cli_get(c, a, "--iou"))) {
+        model_free(&m);
+        return cli_usage_error(c, "--draw, --score and --iou are for detection models (loss "
+                                  "localize, landmarks or yolo)");
+    }
+    int windows = cli_get(c, a, "--windows") != NULL;
+    if (!values && (detector || windows)) {
+        dlc_strlist files = {0};
+        int rc = collect_images(a, &files, &err) != DLC_OK ? cli_fail(&err)
+                 : windows ? cli_predict_windows(c, a, &m, &files)
+                           : cli_predict_detect(c, a, &m, &files);
+        dlc_strlist_clear(&files);
+        dlc_buf_free(&pr.out);
+        model_free(&m);
+        return rc;
+    }
     if (values) {
         /* any model's output values: also an embedding's, or a pair model's p(same) */
         st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, &pr, &err);
@@ -452,23 +474,31 @@ static int run(const cli_args *a)
     if (st == DLC_OK && repeat > 0)
         fprintf(stderr, "dlc predict: %ld passes over %d example%s: %.4f ms per example\n", repeat,
                 pr.last_n, pr.last_n == 1 ? "" : "s", infer_time(&m, pr.last_n, repeat));
+    int rc = cli_predict_output(st, &err, &pr.out);
+    model_free(&m);
+    return rc;
+}
+
+int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out)
+{
     int rc = 0;
     if (st != DLC_OK)
-        rc = cli_fail(&err);
-    else if (pr.out.failed)
+        rc = cli_fail(err);
+    else if (out->failed)
         rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
-    else
-        fwrite(pr.out.s, 1, pr.out.len, stdout);
-    dlc_buf_free(&pr.out);
-    model_free(&m);
+    else if (out->len)
+        fwrite(out->s, 1, out->len, stdout);
+    dlc_buf_free(out);
     return rc;
 }
 
 const cli_command cli_predict_cmd = {
     "predict",
-    "RUN INPUT... [--top-k K] [--json] [--repeat N] | RUN --values FILE [--logits] [--repeat N] | "
-    "RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | RUN --text TEXT [--top-k K]",
-    "Use a trained model: classify image files (or folders of them), continue a text with a "
-    "language model, or label a text with a classifier or tagger.",
+    "RUN INPUT... [--top-k K] [--json] [--repeat N] | RUN IMAGE... [--json] [--draw OUT.png] "
+    "[--score X] [--iou X] (detection) | RUN IMAGE... --windows [--json] | RUN --values FILE "
+    "[--logits] [--repeat N] | RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | "
+    "RUN --text TEXT [--top-k K]",
+    "Use a trained model: classify image files (or folders of them), find and draw objects in "
+    "them, continue a text with a language model, or label a text with a classifier or tagger.",
     opts, run,
 };

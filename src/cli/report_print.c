@@ -35,9 +35,47 @@ static const char *fig6(char *buf, size_t size, double v)
     return num(buf, size, "%.6g", 1.0, v);
 }
 
+/* A detection output: mAP and the mistakes at its threshold; the class and
+ * box of localize; the distance of landmarks. */
+static void print_detection_splits(const report_head *rep)
+{
+    char a[32], b[32], c[32], d[32];
+    int lm = rep->loss == LOSS_LANDMARKS, loc = rep->loss == LOSS_LOCALIZE;
+    if (lm)
+        printf("%-10s %9s %10s %14s %12s\n", "split", "images", "loss", "distance (px)", "within 2px");
+    else if (loc)
+        printf("%-10s %9s %10s %10s %10s %9s %9s %8s %9s\n", "split", "images", "loss", "accuracy",
+               "class acc", "mean IoU", "mAP@0.5", "missed", "false pos");
+    else
+        printf("%-10s %9s %10s %9s %12s %8s %8s %9s\n", "split", "images", "loss", "mAP@0.5",
+               "mAP@.5:.95", "objects", "missed", "false pos");
+    for (int i = 0; i < rep->n_splits; i++) {
+        const report_split *s = &rep->splits[i];
+        const report_detect *dt = s->det;
+        printf("%-10s %9d %10.4f", s->name, s->n, s->loss);
+        if (lm)
+            printf(" %14s %12s\n", num(a, sizeof a, "%.3f", 1, dt->landmark_px),
+                   pct(b, sizeof b, dt->landmark_within_2px));
+        else if (loc)
+            printf(" %10s %10s %9s %9s %8ld %9ld\n", pct(a, sizeof a, s->accuracy),
+                   pct(b, sizeof b, dt->class_accuracy), num(c, sizeof c, "%.4f", 1, dt->mean_iou),
+                   num(d, sizeof d, "%.4f", 1, dt->map50), dt->missed, dt->false_pos);
+        else
+            printf(" %9s %12s %8ld %8ld %9ld\n", num(a, sizeof a, "%.4f", 1, dt->map50),
+                   num(b, sizeof b, "%.4f", 1, dt->map), dt->objects, dt->missed, dt->false_pos);
+    }
+    if (!lm && rep->n_splits)
+        printf("(missed and false positives at score >= %.2f, IoU 0.5)\n",
+               (double)rep->splits[0].det->score);
+}
+
 static void print_splits(const report_head *rep)
 {
     char a[32], b[32], c[32], d[32];
+    if (rep->task == REPORT_TASK_DETECTION) {
+        print_detection_splits(rep);
+        return;
+    }
     if (rep->task == REPORT_TASK_REGRESSION) {
         printf("%-10s %9s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae");
         for (int i = 0; i < rep->n_splits; i++) {
@@ -78,6 +116,15 @@ static void print_splits(const report_head *rep)
 static void print_classes(const report_head *rep, const report_split *s)
 {
     char a[32], b[32], c[32], name[96];
+    if (s->det && rep->loss != LOSS_LANDMARKS) {
+        printf("\nper class (%s):\n%-20s %9s %9s %12s\n", s->name, "class", "objects", "AP@0.5",
+               "AP@.5:.95");
+        for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++)
+            printf("%-20.20s %9ld %9s %12s\n", rep->names.v[k], s->det->n_gt[k],
+                   num(a, sizeof a, "%.4f", 1, s->det->ap50[k]), num(b, sizeof b, "%.4f", 1, s->det->ap[k]));
+        if (rep->K > MAX_CLASS_ROWS)
+            printf("... %d more classes in report.json\n", rep->K - MAX_CLASS_ROWS);
+    }
     if (s->cls) {
         printf("\nper class (%s):\n%-20s %9s %9s %9s %9s\n", s->name, "class", "precision", "recall",
                "f1", "support");
@@ -174,7 +221,7 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
 static void print_diagnosis(const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
-    int pct_units = report_main(rep)->task != REPORT_TASK_REGRESSION;
+    int pct_units = !report_error_is_mse(report_main(rep));
     char a[32];
     printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
     if (isnan(d->human))
@@ -257,7 +304,9 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
         printf("\nerror analysis: %d of %d %s in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
                rep->n_sampled, rep->dev_errors,
-               rep->residuals ? "dev examples, those with the largest errors," : "misclassified dev examples",
+               rep->residuals     ? "dev examples, those with the largest errors,"
+               : rep->det_sampled ? "missed objects and false positives of the dev images"
+                                  : "misclassified dev examples",
                run_dir, run_dir);
     if (run_dir)
         printf("report: %s/report.html\n", run_dir);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../optim/optim.h"
 #include "../train/train.h"
 #include "cli.h"
 
@@ -82,6 +83,38 @@ static void print_summary(const model *m, const char *title, const stylize_confi
     }
 }
 
+static const char *mib(char *buf, size_t size, size_t bytes)
+{
+    snprintf(buf, size, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+    return buf;
+}
+
+/* The memory plan of a training run at the configured batch size. */
+static void print_memory(const train_memory *p, const dlc_config *cfg)
+{
+    const graph_memory *g = &p->graph;
+    char a[32], b[32];
+    printf("memory plan for training at batch %d (dlc train refuses to start when it does not fit):\n",
+           p->batch);
+    printf("  %-34s %12s\n", "parameters", mib(a, sizeof a, g->params));
+    printf("  %-34s %12s\n", "gradients", mib(a, sizeof a, g->grads));
+    printf("  %-34s %12s  (%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
+           optim_names[cfg->train.optimizer.type]);
+    if (p->best)
+        printf("  %-34s %12s  (train.keep_best)\n", "the best epoch's weights", mib(a, sizeof a, p->best));
+    printf("  %-34s %12s  (parameters and optimizer state, written while training goes on)\n",
+           "checkpoint snapshot", mib(a, sizeof a, p->snapshot));
+    printf("  %-34s %12s  (live when backward starts)\n", "activations kept for backward",
+           mib(a, sizeof a, g->kept));
+    printf("  %-34s %12s  (by lifetime; %s if every buffer had its own; evaluation in batches of %d)\n",
+           "activations and their gradients", mib(a, sizeof a, g->arena), mib(b, sizeof b, g->separate),
+           g->eval_rows);
+    printf("  %-34s %12s  (the largest layer's scratch, shared by every layer)\n", "workspace",
+           mib(a, sizeof a, g->workspace));
+    printf("  %-34s %12s\n", "inputs, outputs, carried state", mib(a, sizeof a, g->fixed));
+    printf("  %-34s %12s\n", "total", mib(a, sizeof a, p->total));
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_summary_cmd;
@@ -105,22 +138,35 @@ static int run(const cli_args *a)
         if (cli_load_config(&cfg, arg, a, &err) != DLC_OK)
             return cli_fail(&err);
         dlc_status s;
-        if (cfg.input.ndim == 0 || cfg.data.format == DATA_TEXT) {
+        data_bundle data = {0};
+        int with_data = cfg.input.ndim == 0 || cfg.data.format == DATA_TEXT;
+        if (with_data) {
             /* the shape (and class count, or vocabulary) comes from the data; with
              * model.input given, summary needs no data (architectures without a
              * dataset here) */
-            data_bundle data = {0};
             if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
                 s = model_build_for(&m, &cfg, &data, 1, &err);
-            data_free(&data);
         } else {
             s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
         }
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
-        sc = cfg.stylize;
+        /* a stylize config optimizes one image: no training batch to plan */
+        int B = cfg.stylize.on ? 0 : cfg.train.batch_size ? cfg.train.batch_size : with_data ? data.split[DATA_SPLIT_TRAIN].n : 0;
+        train_memory plan;
+        if (s == DLC_OK && B > 0)
+            s = train_memory_plan(&cfg, with_data ? &data : NULL, B, &plan, &err);
+        if (s == DLC_OK) {
+            print_summary(&m, title, &cfg.stylize);
+            if (B > 0)
+                print_memory(&plan, &cfg);
+            else if (!cfg.stylize.on)
+                printf("memory plan: batch_size full takes its size from the data (give "
+                       "--set train.batch_size=N)\n");
+        }
+        data_free(&data);
         config_free(&cfg);
-        if (s != DLC_OK)
-            return cli_fail(&err);
+        model_free(&m);
+        return s == DLC_OK ? 0 : cli_fail(&err);
     }
     print_summary(&m, title, &sc);
     model_free(&m);

@@ -167,6 +167,7 @@ static dlc_status prepare_run_dir(const char *run_dir, int resume, int force, in
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_train_cmd;
+    const double started = dlc_now();
     if (a->n_pos != 1)
         return cli_usage_error(c, "expected one CONFIG file, got %d arguments", a->n_pos);
     dlc_error err = {0};
@@ -256,6 +257,9 @@ static int run(const cli_args *a)
            res.stopped_early ? " (stopped early)" : "", res.seconds);
     if (res.seconds_this < res.seconds - 0.05)
         printf("(%.1fs in this invocation) ", res.seconds_this);
+    /* the whole process against its epochs: the rest is data, setup, the
+     * final evaluation and the reports */
+    printf("this process %.1fs, its epochs %.1fs; ", dlc_now() - started, res.epoch_seconds);
     if (res.best_epoch > 0)
         printf("best dev epoch %d; ", res.best_epoch);
     printf("run folder %s\n", run_dir);

@@ -390,6 +390,31 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "]", 1);
         return 1;
     }
+    case K_ANCHORS: {
+        const loss_opts *o = (const loss_opts *)(const void *)p;
+        if (o->n_anchors < 0 || o->n_anchors > DETECT_MAX_ANCHORS)
+            return 0;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < o->n_anchors; i++) {
+            dlc_buf_printf(b, "%s[", i ? ", " : "");
+            emit_double(b, o->anchors[i][0], 1);
+            dlc_buf_append(b, ", ", 2);
+            emit_double(b, o->anchors[i][1], 1);
+            dlc_buf_append(b, "]", 1);
+        }
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
+    case K_PERM: {
+        const data_detection_config *d = (const data_detection_config *)(const void *)p;
+        if (d->n_flip < 0 || d->n_flip > DATA_MAX_LANDMARKS)
+            return 0;
+        dlc_buf_append(b, "[", 1);
+        for (int i = 0; i < d->n_flip; i++)
+            dlc_buf_printf(b, "%s%d", i ? ", " : "", d->flip[i]);
+        dlc_buf_append(b, "]", 1);
+        return 1;
+    }
     case K_LABELS: {
         const data_config *d = (const data_config *)(const void *)p;
         static const config_key list = {"", K_STRLIST, BASE_NONE, 0, 0, NULL, 0, 0, 0,
@@ -488,6 +513,9 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
             if (layers && (k->flags & F_OP_KEY) &&
                 !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
+            if (!layers && (k->flags & F_LOSS_KEY) &&
+                loss_get(((const head_spec *)item)->loss)->target != LOSS_TARGET_OBJECTS)
+                continue; /* read by the detection losses only */
             dlc_buf_printf(b, "%*s%s%s: ", indent, "", first ? "- " : "  ", name);
             if (k->kind == K_SECTION ? !emit_flow(b, k->path, item) : !emit_value(b, k, item))
                 return 0;

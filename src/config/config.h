@@ -35,6 +35,10 @@ typedef struct {
     double weight;               /* the total loss is the sum of weight x head loss */
     char target[GRAPH_NAME_MAX]; /* the data.label group it learns from; "" = the group named
                                   * like the head, or the data's only labels */
+    loss_opts opts;              /* detection losses: term weights, class term, grid, anchors */
+    float score, nms_iou;        /* detection: boxes scoring below `score` are dropped, then
+                                  * those overlapping a better box of their class by more than
+                                  * nms_iou (predict, the error sample) */
     double margin;               /* triplet, contrastive: the margin; < 0 = the loss's own */
     loss_average average;        /* triplet: the mean over positive triplets or all */
 } head_spec;

@@ -20,14 +20,16 @@ const char *const embed_context_names[EMBED_CTX_COUNT + 1] = {"last", "both", "n
 const char *const embed_combine_names[EMBED_COMBINE_COUNT + 1] = {"mean", "concat", NULL};
 
 const char *const report_measure_names[REPORT_MEASURE_COUNT + 1] = {
-    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb", NULL};
+    "accuracy", "error",   "loss",  "f1",  "auc", "mse",        "mae",
+    "latency_ms", "params", "size_mb", "map50", "map", "iou", "landmark_px", NULL};
 const char *const report_optimize_names[REPORT_MEASURE_COUNT + 3] = {
-    "accuracy", "error", "loss", "f1", "auc", "mse", "mae", "latency_ms", "params", "size_mb",
-    "weighted", "auto", NULL};
+    "accuracy", "error",   "loss",  "f1",  "auc", "mse",        "mae",      "latency_ms",
+    "params",   "size_mb", "map50", "map", "iou", "landmark_px", "weighted", "auto", NULL};
 
 int report_measure_higher_is_better(int m)
 {
     return m == REPORT_M_ACCURACY || m == REPORT_M_F1 || m == REPORT_M_AUC ||
+           m == REPORT_M_MAP50 || m == REPORT_M_MAP || m == REPORT_M_IOU ||
            m == REPORT_OPTIMIZE_WEIGHTED;
 }
 

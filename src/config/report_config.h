@@ -21,12 +21,17 @@ typedef enum {
     REPORT_M_LATENCY_MS, /* wall milliseconds to predict one example (batch of 1) */
     REPORT_M_PARAMS,     /* parameters, trainable and frozen */
     REPORT_M_SIZE_MB,    /* model.safetensors in MB (10^6 bytes) */
+    REPORT_M_MAP50,      /* detection: mAP at IoU 0.5 */
+    REPORT_M_MAP,        /* detection: mAP averaged over IoU 0.5 .. 0.95 */
+    REPORT_M_IOU,        /* localization: the mean IoU of the box on images with an object */
+    REPORT_M_LANDMARK_PX, /* landmarks: the mean distance from the truth, in pixels */
     REPORT_MEASURE_COUNT
 } report_measure;
 
 /* report_measure_names[m]; report_optimize_names adds "weighted" at
  * REPORT_MEASURE_COUNT and "auto" after it: accuracy for a classification
- * head, mse for regression, the mean AUC of a multi-label head's tasks. */
+ * head, mse for regression, the mean AUC of a multi-label head's tasks,
+ * mAP@0.5 for yolo, landmark_px for landmarks. */
 extern const char *const report_measure_names[REPORT_MEASURE_COUNT + 1];
 extern const char *const report_optimize_names[REPORT_MEASURE_COUNT + 3];
 #define REPORT_OPTIMIZE_WEIGHTED REPORT_MEASURE_COUNT

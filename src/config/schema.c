@@ -56,6 +56,8 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
                                  dlc_error *err);
 static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
                                 dlc_error *err);
+static dlc_status check_detection(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err);
 static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 
 /* A field of dlc_config or of layer_spec: base, offset, size. */
@@ -172,6 +174,11 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     AUG_ROWS(X, noise, IN_CC, (0, 255), "0", "10")                                                         \
     AUG_ROWS(X, jpeg, IN_CC, (1, 100), "30", "90")                                                         \
     X("data.augment.sources",        K_STRLIST,    CFG(data.augment.sources), "[]",   ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.detection",              K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_detection)) \
+    X("data.detection.names",        K_STRING,     CFG(data.detection.names), "",     ANY,          PLAIN)             \
+    X("data.detection.landmarks",    K_INT,        CFG(data.detection.landmarks), "0", IN_CC(0, DATA_MAX_LANDMARKS), PLAIN) \
+    X("data.detection.max_objects",  K_INT,        CFG(data.detection.max_objects), "32", IN_CC(1, DETECT_MAX_OBJECTS), PLAIN) \
+    X("data.detection.flip_index",   K_PERM,       CFG(data.detection),     "[]",     ANY,          PLAIN)             \
     X("data.text",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.text.task",              K_ENUM,       CFG(data.text.task),     "lm",     ANY,          ENUM(data_text_task_names)) \
     X("data.text.tokens",            K_ENUM,       CFG(data.text.unit),     "chars",  ANY,          ENUM(data_text_unit_names)) \
@@ -231,6 +238,16 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.outputs.*.loss",        K_ENUM,       HEAD(loss),              COMPUTED, ANY,          ENUM_F(loss_names, F_COMPUTED)) \
     X("model.outputs.*.weight",      K_DOUBLE,     HEAD(weight),            "1",      GE(0),        PLAIN)             \
     X("model.outputs.*.target",      K_STRING,     HEAD(target),            "",       ANY,          PLAIN)             \
+    X("model.outputs.*.coord_weight", K_FLOAT,     HEAD(opts.term[LOSS_TERM_COORD]), COMPUTED, GE(0), FLAGS(F_COMPUTED | F_LOSS_KEY)) \
+    X("model.outputs.*.obj_weight",  K_FLOAT,      HEAD(opts.term[LOSS_TERM_OBJ]), COMPUTED, GE(0),  FLAGS(F_COMPUTED | F_LOSS_KEY)) \
+    X("model.outputs.*.noobj_weight", K_FLOAT,     HEAD(opts.term[LOSS_TERM_NOOBJ]), COMPUTED, GE(0), FLAGS(F_COMPUTED | F_LOSS_KEY)) \
+    X("model.outputs.*.class_weight", K_FLOAT,     HEAD(opts.term[LOSS_TERM_CLASS]), COMPUTED, GE(0), FLAGS(F_COMPUTED | F_LOSS_KEY)) \
+    X("model.outputs.*.class_loss",  K_ENUM,       HEAD(opts.class_loss),   "cross_entropy", ANY,   ENUM_F(loss_class_names, F_LOSS_KEY)) \
+    X("model.outputs.*.grid",        K_AUTO,       HEAD(opts.grid),         "auto",   GE(1),        FLAGS(F_LOSS_KEY)) \
+    X("model.outputs.*.anchors",     K_ANCHORS,    HEAD(opts),              "[]",     ANY,          FLAGS(F_LOSS_KEY)) \
+    X("model.outputs.*.ignore_iou",  K_FLOAT,      HEAD(opts.ignore_iou),   "0.6",    IN_OC(0, 1),  FLAGS(F_LOSS_KEY)) \
+    X("model.outputs.*.score",       K_FLOAT,      HEAD(score),             "0.6",    IN_CC(0, 1),  FLAGS(F_LOSS_KEY)) \
+    X("model.outputs.*.nms_iou",     K_FLOAT,      HEAD(nms_iou),           "0.5",    IN_CC(0, 1),  FLAGS(F_LOSS_KEY)) \
     X("model.outputs.*.margin",      K_DOUBLE,     HEAD(margin),            "null",   GE(0),        FLAGS(F_NULLABLE)) \
     X("model.outputs.*.average",     K_ENUM,       HEAD(average),           "positive", ANY,        ENUM(loss_average_names)) \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
@@ -292,6 +309,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("train.grad_warn.vanish",      K_DOUBLE,     CFG(train.grad_vanish),  "1e-7",   GE(0),        PLAIN)             \
     X("train.grad_warn.explode",     K_DOUBLE,     CFG(train.grad_explode), "1000",   GT(0),        PLAIN)             \
     X("train.grad_warn.ratio",       K_DOUBLE,     CFG(train.grad_ratio),   "1e-4",   IN_CO(0, 1),  PLAIN)             \
+    X("train.memory_limit",          K_DOUBLE,     CFG(train.memory_limit), "0",      GE(0),        PLAIN)             \
     X("embed",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("method", check_embed)) \
     X("embed.method",                K_ENUM,       CFG(embed.method),       "skipgram", ANY,        ENUM(embed_method_names)) \
     X("embed.dim",                   K_INT,        CFG(embed.dim),          "100",    IN_CC(1, 10000), PLAIN)          \
@@ -325,10 +343,16 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     SATISFICE_ROW(X, latency_ms, LATENCY_MS, max, GE, (0))                                                 \
     SATISFICE_ROW(X, params, PARAMS, max, GE, (0))                                                         \
     SATISFICE_ROW(X, size_mb, SIZE_MB, max, GE, (0))                                                       \
+    SATISFICE_ROW(X, map50, MAP50, min, IN_CC, (0, 1))                                                     \
+    SATISFICE_ROW(X, map, MAP, min, IN_CC, (0, 1))                                                         \
+    SATISFICE_ROW(X, iou, IOU, min, IN_CC, (0, 1))                                                         \
+    SATISFICE_ROW(X, landmark_px, LANDMARK_PX, max, GE, (0))                                               \
     X("report.metric.weights",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     WEIGHT_ROW(X, accuracy, ACCURACY) WEIGHT_ROW(X, error, ERROR) WEIGHT_ROW(X, loss, LOSS)               \
     WEIGHT_ROW(X, f1, F1) WEIGHT_ROW(X, auc, AUC) WEIGHT_ROW(X, mse, MSE) WEIGHT_ROW(X, mae, MAE)          \
-    WEIGHT_ROW(X, latency_ms, LATENCY_MS) WEIGHT_ROW(X, params, PARAMS) WEIGHT_ROW(X, size_mb, SIZE_MB)
+    WEIGHT_ROW(X, latency_ms, LATENCY_MS) WEIGHT_ROW(X, params, PARAMS) WEIGHT_ROW(X, size_mb, SIZE_MB)  \
+    WEIGHT_ROW(X, map50, MAP50) WEIGHT_ROW(X, map, MAP) WEIGHT_ROW(X, iou, IOU)                           \
+    WEIGHT_ROW(X, landmark_px, LANDMARK_PX)
 /* clang-format on */
 
 /* Computed defaults (F_COMPUTED): the run name is the config file's base
@@ -577,6 +601,12 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         append(buf, size, "%s",
                "a mapping of layer names to weights (numbers >= 0), or a list of layer names "
                "(equal weights summing to 1)");
+        break;
+    case K_ANCHORS:
+        append(buf, size, "%s", "a list of [w, h] pairs (fractions of the image, in (0, 1])");
+        break;
+    case K_PERM:
+        append(buf, size, "%s", "a list of landmark numbers from 0, each once");
         break;
     case K_INPUTS:
         append(buf, size, "%s", "a layer name or a list of layer names");
@@ -849,6 +879,59 @@ static dlc_status get_points(const config_key *k, const ynode *v, const char *pa
         s->point_lr[i] = lr;
     }
     s->n_points = v->n;
+    return DLC_OK;
+}
+
+/* anchors: 1 to DETECT_MAX_ANCHORS [w, h] pairs, each in (0, 1]. */
+static dlc_status get_anchors(const config_key *k, const ynode *v, const char *path, loss_opts *o,
+                              dlc_error *err)
+{
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    if (v->n > DETECT_MAX_ANCHORS)
+        return config_key_fail(err, v, path, "at most %d anchors, got %d", DETECT_MAX_ANCHORS, v->n);
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        const ynode *p = v->items[i];
+        if (p->kind != YN_SEQ || p->n != 2)
+            return config_key_fail(err, p, sub, "expected a [w, h] pair, got %s",
+                                   repr(p, 1, got, sizeof got));
+        for (int j = 0; j < 2; j++) {
+            double x;
+            if (!read_double(p->items[j], &x) || !(x > 0 && x <= 1))
+                return config_key_fail(err, p->items[j], sub,
+                                       "expected a %s in (0, 1] (a fraction of the image), got %s",
+                                       j ? "height" : "width", repr(p->items[j], 1, got, sizeof got));
+            o->anchors[i][j] = (float)x;
+        }
+    }
+    o->n_anchors = v->n;
+    return DLC_OK;
+}
+
+/* flip_index: a permutation of 0 .. n-1, n <= DATA_MAX_LANDMARKS. */
+static dlc_status get_perm(const config_key *k, const ynode *v, const char *path,
+                           data_detection_config *d, dlc_error *err)
+{
+    if (v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    if (v->n > DATA_MAX_LANDMARKS)
+        return config_key_fail(err, v, path, "at most %d landmarks, got %d", DATA_MAX_LANDMARKS, v->n);
+    int seen[DATA_MAX_LANDMARKS] = {0};
+    for (int i = 0; i < v->n; i++) {
+        char sub[PATH_BUF], got[96];
+        join_index(sub, sizeof sub, path, i);
+        long x;
+        if (!read_long(v->items[i], &x) || x < 0 || x >= v->n)
+            return config_key_fail(err, v->items[i], sub, "expected a landmark number from 0 to %d, "
+                                   "got %s", v->n - 1, repr(v->items[i], 1, got, sizeof got));
+        if (seen[x]++)
+            return config_key_fail(err, v->items[i], sub,
+                                   "landmark %ld is listed twice (each must appear once)", x);
+        d->flip[i] = (int)x;
+    }
+    d->n_flip = v->n;
     return DLC_OK;
 }
 
@@ -1158,6 +1241,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return DLC_OK;
     case K_POINTS:
         return get_points(k, v, path, (schedule_config *)(void *)p, err);
+    case K_ANCHORS:
+        return get_anchors(k, v, path, (loss_opts *)(void *)p, err);
+    case K_PERM:
+        return get_perm(k, v, path, (data_detection_config *)(void *)p, err);
     case K_LABELS:
         return get_labels(k, v, path, (data_config *)(void *)p, err);
     case K_STYLE:
@@ -1545,6 +1632,21 @@ static dlc_status convert_layers(conv *cv, const config_key *k, ynode *v, const 
 
 #define HEAD_PATTERN "model.outputs.*"
 
+/* Every key of head h but its layer takes its default (a head given as a
+ * layer name, or the one made when model.outputs is left out); owner and
+ * path place messages.  The loss stays unset (-1): the top-level one. */
+static dlc_status head_defaults(conv *cv, head_spec *h, const ynode *owner, const char *path)
+{
+    dlc_status s = DLC_OK;
+    for (int r = 0; r < N_ROWS && s == DLC_OK; r++) {
+        const config_key *k = &schema[r];
+        if (config_schema_is_child(k, HEAD_PATTERN) && strcmp(config_schema_name(k), "layer") != 0)
+            s = convert_key(cv, k, NULL, owner, path, h);
+    }
+    h->loss = (loss_kind)-1;
+    return s;
+}
+
 /* model.outputs: each item a layer name (the top-level loss, weight 1) or a
  * mapping of head keys.  Losses left out are filled in by
  * config_schema_convert once the top-level loss is read. */
@@ -1571,6 +1673,8 @@ static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const c
         if (item->kind == YN_SCALAR && is_text(item)) {
             const config_key *lk = config_schema_find(HEAD_PATTERN ".layer");
             dlc_status s = get_string(lk, item, sub, h->layer, sizeof h->layer, cv->err);
+            if (s == DLC_OK)
+                s = head_defaults(cv, h, item, sub);
             if (s != DLC_OK)
                 return s;
         } else if (item->kind == YN_MAP) {
@@ -1693,6 +1797,13 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
                 return config_key_fail(err, ynode_map_get(item, "name"), kp,
                                        "two sources are named '%s'", s->name);
             }
+        if (s->format == DATA_DETECTION) {
+            const ynode *fn = ynode_map_get(item, "format");
+            pathf(kp, sizeof kp, "%s.format", sp);
+            return config_key_fail(err, fn ? fn : item, kp,
+                                   "detection data cannot be one of data.sources (give its "
+                                   "folders as data.train, dev and test)");
+        }
         const ynode *tn = ynode_map_get(item, "train");
         pathf(kp, sizeof kp, "%s.train", sp);
         dlc_status st = check_files(&s->files, s->format, tn, tn ? tn : item, kp, err);
@@ -1760,10 +1871,13 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
     static const char *const keys[] = {"file", "images", "labels", "dir"};
     static const int wants[DATA_FORMAT_COUNT][4] = {
         [DATA_IDX] = {0, 1, 1, 0}, [DATA_CSV] = {1, 0, 0, 0}, [DATA_IMAGE_FOLDER] = {0, 0, 0, 1},
-        [DATA_TEXT] = {1, 0, 0, 0}};
+        [DATA_TEXT] = {1, 0, 0, 0}, [DATA_DETECTION] = {0, 0, 0, 1}};
+    /* read when given: a detection source's label folder */
+    static const int may[DATA_FORMAT_COUNT][4] = {[DATA_DETECTION] = {0, 0, 1, 0}};
     static const char *const reads[DATA_FORMAT_COUNT] = {
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
-        [DATA_TEXT] = "file (a file or a folder of them)"};
+        [DATA_TEXT] = "file (a file or a folder of them)",
+        [DATA_DETECTION] = "dir, and labels when the label files are in a folder of their own"};
     if (d->n_sources > 0)
         return check_sources(node, path, c, err);
     for (int i = 0; i < 3; i++) {
@@ -1778,7 +1892,7 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         if (i > 0 && !vals[0][0] && !vals[1][0] && !vals[2][0] && !vals[3][0])
             continue; /* no separate dev / test files */
         for (int j = 0; j < 4; j++) {
-            if (wants[d->format][j] || !vals[j][0])
+            if (wants[d->format][j] || may[d->format][j] || !vals[j][0])
                 continue;
             pathf(kp, sizeof kp, "%s.%s", sp, keys[j]);
             return config_key_fail(err, ynode_map_get(sn, keys[j]), kp,
@@ -1803,6 +1917,13 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         pathf(kp, sizeof kp, "%s.augment", path);
         return config_key_fail(err, an ? an : node, kp,
                                "augmentation needs image examples (format idx or image_folder)");
+    }
+    if (d->format == DATA_DETECTION && d->augment.rotate.p > 0) {
+        const ynode *an = ynode_map_get(ynode_map_get(node, "augment"), "rotate");
+        pathf(kp, sizeof kp, "%s.augment.rotate", path);
+        return config_key_fail(err, an ? an : node, kp,
+                               "rotation would leave the boxes and landmarks behind: detection "
+                               "data moves them with flips and shifts only");
     }
     /* metric learning reads one train file (and its dev / test files) */
     if (d->n_sources > 0 && (d->sampler.kind != DATA_SAMPLER_NONE || data_class_splitting(d))) {
@@ -1962,9 +2083,11 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
         memset(h, 0, sizeof *h);
         dlc_strlcpy(h->layer, c->layers[c->n_layers - 1].name, sizeof h->layer);
         dlc_strlcpy(h->name, h->layer, sizeof h->name);
-        h->loss = (loss_kind)-1;
-        h->weight = 1.0;
         h->margin = -1;
+        conv cv = {c, "", err};
+        dlc_status hs = head_defaults(&cv, h, node, path);
+        if (hs != DLC_OK)
+            return hs;
         c->n_heads = 1;
     }
 
@@ -2040,7 +2163,8 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                 "%d outputs need data.label as a mapping from each output to its "
                                 "columns, e.g. {%s: [...], %s: [...]}",
                                 c->n_heads, c->heads[0].name, c->heads[1].name);
-        } else if (s == DLC_OK && c->n_heads > 1 && d->format != DATA_CSV) {
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format != DATA_CSV &&
+                   d->format != DATA_DETECTION) {
             pathf(kp, sizeof kp, "%s.outputs", path);
             s = config_key_fail(err, outs ? outs : node, kp,
                                 "data.format %s gives one label per example: only one output can "
@@ -2114,6 +2238,56 @@ static dlc_status check_schedule(const ynode *node, const char *path, dlc_config
     return DLC_OK;
 }
 
+static dlc_status check_detection(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err)
+{
+    const data_detection_config *d = &c->data.detection;
+    char kp[PATH_BUF + 16];
+    if (d->n_flip > 0 && d->n_flip != d->landmarks) {
+        pathf(kp, sizeof kp, "%s.flip_index", path);
+        const ynode *at = ynode_map_get(node, "flip_index");
+        return config_key_fail(err, at ? at : node, kp,
+                               "lists %d landmarks, but data.detection.landmarks is %d", d->n_flip,
+                               d->landmarks);
+    }
+    return DLC_OK;
+}
+
+/* Outputs once every loss is known: a detection key on an output whose loss
+ * does not read it is refused, and the term weights left out take the
+ * loss's defaults (loss_def.terms). */
+static dlc_status finish_heads(dlc_config *c, const ynode *root, dlc_error *err)
+{
+    const ynode *model = ynode_map_get(root, "model");
+    const ynode *outs = model ? ynode_map_get(model, "outputs") : NULL;
+    char kp[PATH_BUF];
+    for (int i = 0; i < c->n_heads; i++) {
+        head_spec *h = &c->heads[i];
+        const loss_def *L = loss_get(h->loss);
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : NULL;
+        if (item && item->kind != YN_MAP)
+            item = NULL;
+        for (int r = 0; r < N_ROWS; r++) {
+            const config_key *k = &schema[r];
+            if (!(k->flags & F_LOSS_KEY) || !config_schema_is_child(k, HEAD_PATTERN))
+                continue;
+            const ynode *v = item ? ynode_map_get(item, config_schema_name(k)) : NULL;
+            if (v && L->target != LOSS_TARGET_OBJECTS) {
+                pathf(kp, sizeof kp, "model.outputs.%d.%s", i, config_schema_name(k));
+                return config_key_fail(err, v, kp,
+                                       "only the detection losses (localize, landmarks, yolo) "
+                                       "read it; this output's loss is %s", L->name);
+            }
+        }
+        static const char *const term_keys[LOSS_TERMS] = {"coord_weight", "obj_weight",
+                                                          "noobj_weight", "class_weight"};
+        for (int t = 0; t < LOSS_TERMS; t++)
+            if (!item || !ynode_map_get(item, term_keys[t]))
+                h->opts.term[t] = L->terms[t];
+    }
+    return DLC_OK;
+}
+
 /* The top-level sections a dlc train config and a dlc embed config do not
  * share: an embed config has no model, loss, train or report; a model
  * config has no embed section. */
@@ -2174,6 +2348,8 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     for (int i = 0; i < c->n_heads; i++)
         if ((int)c->heads[i].loss < 0)
             c->heads[i].loss = c->loss;
+    if ((s = finish_heads(c, root, err)) != DLC_OK)
+        return s;
     /* a margin only where the loss has one (triplet, contrastive) */
     const ynode *outs = ynode_map_get(ynode_map_get(root, "model"), "outputs");
     for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {

@@ -39,7 +39,9 @@ typedef enum {
                    * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING,    /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
-    K_STYLE       /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
+    K_STYLE,      /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
+    K_ANCHORS,    /* loss_opts.anchors and .n_anchors: a list of [w, h] pairs in (0, 1] */
+    K_PERM        /* data_detection_config.flip and .n_flip: a permutation of 0 .. n-1 */
 } config_kind;
 
 typedef enum { BASE_NONE, BASE_CONFIG, BASE_LAYER, BASE_HEAD, BASE_SOURCE } config_base;
@@ -51,7 +53,8 @@ enum {
     F_SCALAR_LIST = 2u, /* a single string means a one-item list */
     F_OP_KEY = 4u,      /* a layer key that only the ops listing it accept */
     F_COMPUTED = 8u,    /* the default depends on other values (see schema.c) */
-    F_EMPTY_OK = 16u    /* a list of strings may hold the empty string */
+    F_EMPTY_OK = 16u,   /* a list of strings may hold the empty string */
+    F_LOSS_KEY = 32u    /* an output key only the detection losses read (refused for others) */
 };
 
 /* A cross-key check run after a section is converted; node is its mapping. */

@@ -29,6 +29,7 @@ typedef struct {
     double grad_vanish;      /* warn when a layer's gradient norm falls below */
     double grad_explode;     /* warn when a layer's gradient norm rises above */
     double grad_ratio;       /* warn when the smallest layer norm / the largest falls below */
+    double memory_limit;     /* GiB the run may plan for; 0 = what the machine has available */
     seq_loss sequence_loss;  /* per-token outputs: mean over tokens or sum over steps */
     /* several processes (mpirun, src/dist): */
     int sync_batchnorm;      /* batchnorm statistics over the global batch, not each shard */

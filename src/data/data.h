@@ -24,7 +24,14 @@
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-typedef enum { DATA_IDX, DATA_CSV, DATA_IMAGE_FOLDER, DATA_TEXT, DATA_FORMAT_COUNT } data_format;
+typedef enum {
+    DATA_IDX,
+    DATA_CSV,
+    DATA_IMAGE_FOLDER,
+    DATA_TEXT,
+    DATA_DETECTION,   /* darknet / YOLO labelled images (detect.c) */
+    DATA_FORMAT_COUNT
+} data_format;
 extern const char *const data_format_names[DATA_FORMAT_COUNT + 1];
 
 typedef enum { NORM_NONE, NORM_STANDARD, NORM_MINMAX, NORM_COUNT } norm_kind;
@@ -35,6 +42,7 @@ typedef enum {
     DATA_TARGET_CLASS,   /* one label column -> class id (softmax) */
     DATA_TARGET_BINARY,  /* one or more columns -> 0/1, empty = unknown (bce) */
     DATA_TARGET_NUMERIC, /* one or more numeric columns (mse) */
+    DATA_TARGET_OBJECTS, /* detection: the image's objects (class, box, landmarks) */
     /* or'd with CLASS or BINARY when class names are given (a trained
      * model's): an example whose label is not one of them is dropped and
      * counted in dataset.dropped, not an error naming its file and line */
@@ -55,8 +63,9 @@ typedef struct {
 typedef struct {
     char file[DATA_PATH_MAX];    /* csv */
     char images[DATA_PATH_MAX];  /* idx */
-    char labels[DATA_PATH_MAX];  /* idx */
-    char dir[DATA_PATH_MAX];     /* image_folder: one subfolder of images per class */
+    char labels[DATA_PATH_MAX];  /* idx; detection: the folder of label files ("" = dir) */
+    char dir[DATA_PATH_MAX];     /* image_folder: one subfolder of images per class;
+                                  * detection: the images (and their label files) */
     long limit;                  /* read at most this many examples; 0 = all */
 } data_source;
 
@@ -107,6 +116,27 @@ typedef struct {
     char column[128];      /* classify: the text column */
     const dlc_strlist *vocab;  /* borrowed: a trained model's vocabulary; NULL: build from train */
 } data_text_config;
+
+/* ---- detection (src/data/detect.c) ----
+ * format detection reads darknet / YOLO labels: a folder of images and, for
+ * each, a text file of the same name ending in .txt (beside it, or in the
+ * source's `labels` folder) with one line per object,
+ *     class cx cy w h [x_1 y_1 ... x_K y_K]
+ * (a class id from 0, the box centre and size and K landmark points as
+ * fractions of the image's width and height).  An image without a label
+ * file has no objects.  Each example's targets are `max_objects` object
+ * slots laid out as detect.h says (class, cx, cy, w, h, landmarks; class -1
+ * in an unused slot).  Class names come from a names file (one per line) or
+ * data.classes. */
+#define DATA_MAX_LANDMARKS 32
+typedef struct {
+    char names[DATA_PATH_MAX];      /* the class names file ("" = data.classes) */
+    int landmarks;                  /* K points per object */
+    int max_objects;                /* object slots per image */
+    int n_flip;                     /* flip_index: 0 = no landmark swaps */
+    int flip[DATA_MAX_LANDMARKS];   /* after a horizontal flip, landmark k is the one at flip[k]
+                                     * (Ultralytics' flip_idx): left and right swap */
+} data_detection_config;
 
 /* ---- metric learning: samplers and held-out classes (src/data/sampler.c) ----
  * data.sampler shapes the batches of a metric-learning run:
@@ -192,12 +222,13 @@ typedef struct {
     double split_test;
     double split_train_dev;
     norm_kind normalize;
-    int bad_files;                  /* image_folder: DATA_BAD_FAIL or DATA_BAD_SKIP */
+    int bad_files;                  /* image_folder, detection: DATA_BAD_FAIL or DATA_BAD_SKIP */
     long max_image_pixels;          /* image files: larger ones are refused (0: the default) */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
     int skip_unknown_labels;        /* with classes given: drop (and count) examples of other labels */
     data_augment augment;           /* training only */
     data_text_config text;
+    data_detection_config detection;
 } data_config;
 
 typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
@@ -216,6 +247,12 @@ typedef struct {
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
+    /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
+     * values, which augmentation moves with the pixels (after a flip,
+     * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
+     * other data */
+    int objects, landmarks, n_flip;
+    int flip[DATA_MAX_LANDMARKS];
 } dataset;
 
 /* The four splits, in the order reports list them.  train-dev is carved from
@@ -456,7 +493,11 @@ void data_gather(const data_split *s, const int *order, int start, int count,
  * added and JPEG quality lost, each with its probability; then normalized.
  * source_names: the bundle's (for aug->sources).  scratch: 2 * (C H W)
  * floats.  The example at position p of order (start + i) draws from stream
- * p of seed, so its augmentation does not depend on the batch it is in. */
+ * p of seed, so its augmentation does not depend on the batch it is in.
+ * Detection targets move with the pixels: boxes and landmarks are flipped
+ * and shifted, a box is clipped to the image, and an object left with less
+ * than half of its box inside is dropped (rotation is refused for detection
+ * data when the config loads). */
 void data_gather_augment(const data_split *s, const int *order, int start, int count,
                          const data_norm *nm, const data_augment *aug,
                          const dlc_strlist *source_names, uint64_t seed, float *restrict x,
@@ -465,6 +506,32 @@ void data_gather_augment(const data_split *s, const int *order, int start, int c
 int data_augments(const data_config *cfg);
 /* 1 when data.class_split names any class. */
 int data_class_splitting(const data_config *cfg);
+
+/* ---- detection files (detect.c) ---- */
+
+/* The class names of detection data: the names file (one per line, blank
+ * lines skipped) or data.classes, into names.  EINPUT naming the file and
+ * line (a name listed twice), or when neither (or both) is given. */
+dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dlc_error *err);
+
+/* Reads a folder of images and their label files (see data_detection_config)
+ * for n_classes classes.  shape: (C, H, W) to convert images to (ndim 0:
+ * the first image's, filled in); max_pixels as data_image_load.  A malformed
+ * label line (a wrong field count, a number that is not one, a coordinate
+ * outside 0..1, an empty box, a class id out of range), more objects than
+ * max_objects, an unreadable image or a label file without an image is an
+ * error naming the file and line (EINPUT); with bad == DATA_BAD_SKIP the
+ * image (or stray label file) is left out instead, and skipped (may be NULL)
+ * receives one message per file left out.  A box reaching past the image is
+ * clipped to it. */
+dlc_status data_read_detection(dataset **out, const data_source *src,
+                               const data_detection_config *dc, int n_classes, tensor_shape *shape,
+                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err);
+/* Parses one label file's text into row (max_objects slots); path names it
+ * in messages.  EINPUT as above. */
+dlc_status data_parse_detection_labels(const char *path, const char *text, size_t len,
+                                       const data_detection_config *dc, int n_classes, float *row,
+                                       dlc_error *err);
 
 /* ---- image files (image.c) ----
  * dlc reads PNG, JPEG, BMP and GIF (the first frame), recognised by their
@@ -498,6 +565,9 @@ int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);
+/* The names (not paths) of the files of one folder ending in ext (any case),
+ * sorted, hidden files skipped; appended to names. */
+dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);
 /* Reads a folder of class subfolders: classes from the sorted subfolder
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the

@@ -16,7 +16,6 @@
 #include "data.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -432,25 +431,16 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
 
 /* ---- folders ---- */
 
-/* snprintf into a path buffer; 0 when the whole path fit.  (Through
- * vsnprintf so that a cut path is a checked error, not a warning.) */
-static int pathf(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int pathf(char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out, size, fmt, ap);
-    va_end(ap);
-    return n >= 0 && (size_t)n < size ? 0 : -1;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sorted names in dir (hidden ones skipped): folders (want_dirs) or image files. */
-static dlc_status list_dir(const char *dir, int want_dirs, dlc_strlist *names, dlc_error *err)
+/* Sorted names in dir (hidden ones skipped): folders (want_dirs), or files
+ * whose name ends in ext (any case), or (ext NULL) image files. */
+static dlc_status list_dir(const char *dir, int want_dirs, const char *ext, dlc_strlist *names,
+                           dlc_error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -459,13 +449,16 @@ static dlc_status list_dir(const char *dir, int want_dirs, dlc_strlist *names, d
     dlc_status st = DLC_OK;
     char path[DATA_PATH_MAX * 4];
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || pathf(path, sizeof path, "%s/%s", dir, e->d_name))
+        if (e->d_name[0] == '.' || dlc_pathf(path, sizeof path, "%s/%s", dir, e->d_name))
             continue;
         struct stat sb;
         /* a broken link or a link loop named like an image is listed: reading
          * it fails, and it counts as a bad file rather than vanishing */
         int is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-        if (want_dirs ? !is_dir : (is_dir || !data_image_name(e->d_name)))
+        size_t nl = strlen(e->d_name), el = ext ? strlen(ext) : 0;
+        int named = ext ? nl > el && strcasecmp(e->d_name + nl - el, ext) == 0
+                        : data_image_name(e->d_name);
+        if (want_dirs ? !is_dir : (is_dir || !named))
             continue;
         if ((st = dlc_strlist_push(names, e->d_name, err)) != DLC_OK)
             break;
@@ -476,13 +469,18 @@ static dlc_status list_dir(const char *dir, int want_dirs, dlc_strlist *names, d
     return st;
 }
 
+dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err)
+{
+    return list_dir(dir, 0, ext, names, err);
+}
+
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
 {
     dlc_strlist files = {0};
     char path[DATA_PATH_MAX * 4];
-    dlc_status st = list_dir(dir, 0, &files, err);
+    dlc_status st = list_dir(dir, 0, NULL, &files, err);
     for (int i = 0; i < files.n && st == DLC_OK; i++) {
-        if (pathf(path, sizeof path, "%s/%s", dir, files.v[i]))
+        if (dlc_pathf(path, sizeof path, "%s/%s", dir, files.v[i]))
             st = dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
         else
             st = dlc_strlist_push(names, path, err);
@@ -507,7 +505,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     dataset *ds = NULL;
     char path[DATA_PATH_MAX * 4], sh[64];
     dlc_error first_bad = {0};
-    dlc_status st = list_dir(dir, 1, &classes, err);
+    dlc_status st = list_dir(dir, 1, NULL, &classes, err);
     if (st != DLC_OK)
         goto cleanup;
     if (classes.n == 0) {
@@ -524,8 +522,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         if (known) {
             id = dlc_strlist_find(class_names, classes.v[c]);
             if (id < 0 && skip_unknown) { /* its files are counted as dropped */
-                if (pathf(path, sizeof path, "%s/%s", dir, classes.v[c]) == 0 &&
-                    list_dir(path, 0, &files, NULL) == DLC_OK)
+                if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c]) == 0 &&
+                    list_dir(path, 0, NULL, &files, NULL) == DLC_OK)
                     dropped += files.n;
                 dlc_strlist_clear(&files);
                 continue;
@@ -536,12 +534,12 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 goto cleanup;
             }
         }
-        if (pathf(path, sizeof path, "%s/%s", dir, classes.v[c])) {
+        if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c])) {
             st = dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
             goto cleanup;
         }
         dlc_strlist_clear(&files);
-        if ((st = list_dir(path, 0, &files, err)) != DLC_OK)
+        if ((st = list_dir(path, 0, NULL, &files, err)) != DLC_OK)
             goto cleanup;
         for (int f = 0; f < files.n; f++) {
             if (n_items == cap) {
@@ -553,7 +551,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 }
                 items = ni;
             }
-            if (pathf(path, sizeof path, "%s/%s/%s", dir, classes.v[c], files.v[f])) {
+            if (dlc_pathf(path, sizeof path, "%s/%s/%s", dir, classes.v[c], files.v[f])) {
                 st = dlc_fail(err, DLC_EINPUT, "%s/%s: path too long", dir, classes.v[c]);
                 goto cleanup;
             }

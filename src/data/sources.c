@@ -159,6 +159,13 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
     b->n_sources = cfg->n_sources;
     for (int i = 0; i < cfg->n_sources && st == DLC_OK; i++) {
         const data_source_spec *s = &cfg->sources[i];
+        if (s->format == DATA_DETECTION) {
+            st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): detection sources are not "
+                                           "supported (data.format detection reads its splits' "
+                                           "folders)",
+                          i, s->name);
+            break;
+        }
         if (s->format == DATA_TEXT) {
             st = dlc_fail(err, DLC_EINPUT, "data.sources.%d (%s): a text source needs data.format "
                                            "text (formats cannot be mixed)", i, s->name);

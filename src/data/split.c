@@ -125,6 +125,15 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
         b->skipped = b->skipped_files.n;
         return st;
     }
+    if (cfg->format == DATA_DETECTION) {
+        if (!src->dir[0])
+            return dlc_fail(err, DLC_EINPUT, "data.%s: detection data needs 'dir'", which);
+        dlc_status st = data_read_detection(out, src, &cfg->detection, class_names->n,
+                                            image_shape, cfg->bad_files, cfg->max_image_pixels,
+                                            &b->skipped_files, err);
+        b->skipped = b->skipped_files.n;
+        return st;
+    }
     if (cfg->format == DATA_IDX) {
         if (!src->images[0] || !src->labels[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: IDX data needs both 'images' and 'labels'",
@@ -312,16 +321,32 @@ dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed
     char sa[64], sb[64];
     data_csv_targets groups[DATA_MAX_HEADS];
 
-    if (cfg->format != DATA_CSV && b->n_heads > 1)
+    const int detection = cfg->format == DATA_DETECTION;
+    if (cfg->format != DATA_CSV && !detection && b->n_heads > 1)
         return dlc_fail(err, DLC_EINPUT,
                         "data.format %s gives one label per example: only one output can learn "
                         "from it (the model has %d); several outputs need csv label groups",
                         data_format_names[cfg->format], b->n_heads);
+    for (int h = 0; h < b->n_heads; h++)
+        if ((b->heads[h].mode == DATA_TARGET_OBJECTS) != detection)
+            return dlc_fail(err, DLC_EINPUT,
+                            detection ? "data.format detection gives each image's objects: output "
+                                        "'%s' needs a detection loss (localize, landmarks, yolo)"
+                                      : "output '%s' learns from objects in images: its loss needs "
+                                        "data.format detection",
+                            b->heads[h].name[0] ? b->heads[h].name : "the output");
     if (cfg->format == DATA_CSV && (st = split_groups(b, cfg, groups, err)))
         return st;
     /* Labels are named by the train file (or the config); dev and test must
-     * use the same names, so they are read with them given. */
-    if (b->n_heads == 1 && (st = dlc_strlist_copy(&b->heads[0].class_names, &cfg->classes, err)))
+     * use the same names, so they are read with them given.  Every output
+     * of detection data reads the same objects, under the same names. */
+    if (detection)
+        st = data_detection_classes(cfg, &b->heads[0].class_names, err);
+    else if (b->n_heads == 1)
+        st = dlc_strlist_copy(&b->heads[0].class_names, &cfg->classes, err);
+    for (int h = 1; detection && h < b->n_heads && st == DLC_OK; h++)
+        st = dlc_strlist_copy(&b->heads[h].class_names, &b->heads[0].class_names, err);
+    if (st)
         goto cleanup;
     tensor_shape image_shape = cfg->image_shape; /* the train folder's first image decides when unset */
     for (int k = 0; k < SRC_COUNT; k++) {
@@ -372,7 +397,7 @@ dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed
     b->dim = tr->dim;
     b->n_targets = tr->n_targets;
     for (int h = 0, at = 0; h < b->n_heads; h++) {
-        b->heads[h].offset = at;
+        b->heads[h].offset = detection ? 0 : at; /* detection: one object list, read by all */
         b->heads[h].count = cfg->format == DATA_CSV ? groups[h].columns->n : tr->n_targets;
         at += b->heads[h].count;
     }

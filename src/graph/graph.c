@@ -2,6 +2,8 @@
  * one block for parameters and one for gradients), forward and backward. */
 #include "graph.h"
 
+#include "plan.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -264,12 +266,15 @@ static int node_needs_grad(const graph *g, const graph_node *n)
     return 0;
 }
 
-static dlc_status allocate(graph *g, dlc_error *err)
+/* The parameter block and its gradients, 64-byte aligned tensors. */
+static dlc_status allocate_params(graph *g, int measure, dlc_error *err)
 {
     size_t total = 0;
     for (int i = 0; i < g->n_params; i++)
-        total += (g->params[i].n + 15) & ~(size_t)15; /* 64-byte aligned tensors */
+        total += (g->params[i].n + 15) & ~(size_t)15;
     g->n_weights = total;
+    if (measure)
+        return DLC_OK;
     g->param_block = tensor_alloc(total);
     g->grad_block = tensor_alloc(total);
     if (!g->param_block || !g->grad_block)
@@ -281,30 +286,150 @@ static dlc_status allocate(graph *g, dlc_error *err)
         p->grad = p->buffer ? NULL : g->grad_block + off;
         off += (p->n + 15) & ~(size_t)15;
     }
-    size_t scratch = 0, widest = 0;
+    return DLC_OK;
+}
+
+/* Floats of the buffers kept whole between passes (plan.h: PLAN_FIXED). */
+static size_t fixed_floats(const graph *g, int k, int i)
+{
+    const graph_node *n = &g->nodes[i];
+    return (size_t)(k == PLAN_OUT ? g->eval_max : g->nmax) * n->size;
+}
+
+/* Allocates what plan p keeps whole and does not have yet (an input's
+ * gradient once it is wanted). */
+static dlc_status allocate_fixed(graph *g, const graph_plan *p, dlc_error *err)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < PLAN_KINDS; k++) {
+            size_t at = (size_t)i * PLAN_KINDS + (size_t)k;
+            if (p->store_of[at] != PLAN_FIXED || g->mem->fixed[at])
+                continue;
+            if (!(g->mem->fixed[at] = tensor_alloc(fixed_floats(g, k, i))))
+                return DLC_NOMEM(err);
+        }
+    return DLC_OK;
+}
+
+/* The arena, at least floats; what it held is lost. */
+static dlc_status arena_reserve(graph *g, size_t floats, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    if (floats <= m->arena_floats && m->arena)
+        return DLC_OK;
+    tensor_free(m->arena);
+    m->arena_floats = 0;
+    if (!(m->arena = tensor_alloc(floats)))
+        return DLC_NOMEM(err);
+    m->arena_floats = floats;
+    return DLC_OK;
+}
+
+/* The training plan for g's current gradient flow, its fixed buffers and
+ * room in the arena; node pointers follow it. */
+static dlc_status plan_training(graph *g, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    graph_plan p;
+    dlc_status st = plan_make(&p, g, g->nmax, 1, m->layout, err);
+    if (st != DLC_OK)
+        return st;
+    if (!m->measure && ((st = allocate_fixed(g, &p, err)) != DLC_OK ||
+                        (st = arena_reserve(g, p.floats > m->eval.floats ? p.floats : m->eval.floats,
+                                            err)) != DLC_OK)) {
+        plan_free(&p);
+        return st;
+    }
+    plan_free(&m->train);
+    m->train = p;
+    if (!m->measure)
+        plan_apply(g, &m->train);
+    return DLC_OK;
+}
+
+/* Both plans, the evaluation capacity, and the memory they need. */
+static dlc_status allocate(graph *g, const graph_build_options *o, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    dlc_status st;
+    if ((st = allocate_params(g, o->measure, err)) != DLC_OK)
+        return st;
+    size_t scratch = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        /* each allocation is rounded to 16 floats in the arena */
+        size_t s = g->nodes[i].scratch + 16 * 8;
+        scratch = s > scratch ? s : scratch;
+    }
+    g->arena.cap = scratch;
+    if ((st = plan_make(&m->train, g, g->nmax, 1, m->layout, err)) != DLC_OK ||
+        (st = plan_make(&m->eval, g, g->eval_max, 0, m->layout, err)) != DLC_OK)
+        return st;
+    size_t budget = m->train.floats > GRAPH_EVAL_FLOOR / sizeof(float) ? m->train.floats
+                                                                          : GRAPH_EVAL_FLOOR / sizeof(float);
+    if (o->eval_fit && m->eval.floats > budget) {
+        /* the largest capacity (not below nmax) whose evaluation plan fits
+         * the training plan's memory or the floor: plans grow with the rows */
+        int lo = g->nmax, hi = g->eval_max - 1;
+        while (lo < hi) {
+            int mid = lo + (hi - lo + 1) / 2;
+            graph_plan p;
+            if ((st = plan_make(&p, g, mid, 0, m->layout, err)) != DLC_OK)
+                return st;
+            if (p.floats <= budget)
+                lo = mid;
+            else
+                hi = mid - 1;
+            plan_free(&p);
+        }
+        plan_free(&m->eval);
+        if ((st = plan_make(&m->eval, g, lo, 0, m->layout, err)) != DLC_OK)
+            return st;
+        g->eval_max = lo;
+    }
+    if (o->measure)
+        return DLC_OK;
+    if (!(g->seq_len = calloc((size_t)g->eval_max, sizeof *g->seq_len)) ||
+        !(m->fixed = calloc((size_t)g->n_nodes * PLAN_KINDS, sizeof *m->fixed)))
+        return DLC_NOMEM(err);
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
-        size_t rows = (size_t)g->nmax * n->size;
-        n->out = tensor_alloc(rows);
-        n->grad = tensor_alloc(rows);
-        if (!n->out || !n->grad)
+        if (n->state_floats && !(n->state = tensor_alloc(n->state_floats)))
             return DLC_NOMEM(err);
-        if (graph_act_needs_pre(n->spec.activation) && !(n->pre = tensor_alloc(rows)))
-            return DLC_NOMEM(err);
-        size_t aux = n->aux_per_sample * (size_t)g->nmax + n->aux_fixed;
-        if (aux && !(n->aux = tensor_alloc(aux)))
-            return DLC_NOMEM(err);
-        /* each allocation is rounded to 16 floats in the arena */
-        size_t s = n->scratch + 16 * 8;
-        if (s > scratch)
-            scratch = s;
-        if (n->size > widest)
-            widest = n->size;
     }
-    (void)widest;
-    if (!(g->seq_len = calloc((size_t)g->nmax, sizeof *g->seq_len)))
-        return DLC_NOMEM(err);
-    return tensor_arena_init(&g->arena, scratch, err);
+    if ((st = allocate_fixed(g, &m->train, err)) != DLC_OK ||
+        (st = allocate_fixed(g, &m->eval, err)) != DLC_OK ||
+        (st = arena_reserve(g, m->train.floats > m->eval.floats ? m->train.floats : m->eval.floats,
+                            err)) != DLC_OK ||
+        (st = tensor_arena_init(&g->arena, scratch, err)) != DLC_OK)
+        return st;
+    plan_apply(g, &m->train);
+    return DLC_OK;
+}
+
+void graph_memory_of(const graph *g, graph_memory *m)
+{
+    const struct graph_mem *gm = g->mem;
+    memset(m, 0, sizeof *m);
+    m->params = m->grads = sizeof(float) * g->n_weights;
+    m->train_arena = sizeof(float) * gm->train.floats;
+    m->eval_arena = sizeof(float) * gm->eval.floats;
+    m->arena = m->train_arena > m->eval_arena ? m->train_arena : m->eval_arena;
+    m->kept = sizeof(float) * gm->train.kept;
+    m->peak = sizeof(float) * gm->train.peak;
+    m->separate = sizeof(float) * gm->train.separate;
+    m->workspace = sizeof(float) * g->arena.cap;
+    for (int i = 0; i < g->n_nodes; i++) {
+        m->fixed += sizeof(float) * g->nodes[i].state_floats;
+        for (int k = 0; k < PLAN_KINDS; k++) {
+            size_t at = (size_t)i * PLAN_KINDS + (size_t)k;
+            if (gm->train.store_of[at] == PLAN_FIXED ||
+                (k == PLAN_OUT && gm->eval.store_of[at] == PLAN_FIXED))
+                m->fixed += sizeof(float) * fixed_floats(g, k, i);
+        }
+    }
+    m->total = m->params + m->grads + m->arena + m->workspace + m->fixed;
+    m->rows = g->nmax;
+    m->eval_rows = g->eval_max;
 }
 
 /* A node whose only consumer overwrites its gradient needs no clearing:
@@ -337,17 +462,43 @@ static dlc_status mark_assigned_grads(graph *g, dlc_error *err)
     return DLC_OK;
 }
 
+void graph_build_defaults(graph_build_options *o, int nmax)
+{
+    memset(o, 0, sizeof *o);
+    o->nmax = o->eval_max = nmax;
+    o->layout = GRAPH_LAYOUT_PLANNED;
+    const char *plan = getenv("DLC_PLAN"), *poison = getenv("DLC_POISON");
+    if (plan && strcmp(plan, "separate") == 0)
+        o->layout = GRAPH_LAYOUT_SEPARATE;
+    o->poison = poison && strcmp(poison, "1") == 0;
+}
+
 dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
                        int n_layers, const char *const *outputs, int n_outputs, int nmax,
                        dlc_error *err)
 {
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return graph_build_opts(out, input, layers, n_layers, outputs, n_outputs, &o, err);
+}
+
+dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_spec *layers,
+                            int n_layers, const char *const *outputs, int n_outputs,
+                            const graph_build_options *o, dlc_error *err)
+{
     *out = NULL;
     dlc_status st = DLC_OK;
     int *order = NULL, *node_of = NULL; /* node_of: spec index -> node id */
+    int nmax = o->nmax;
     dlc_index ix = {0};
     graph *g = calloc(1, sizeof *g);
-    if (!g)
+    if (!g || !(g->mem = calloc(1, sizeof *g->mem))) {
+        free(g);
         return DLC_NOMEM(err);
+    }
+    g->mem->layout = o->layout;
+    g->mem->poison = o->poison;
+    g->mem->measure = o->measure;
     if (n_layers < 1) {
         st = dlc_fail(err, DLC_EINPUT, "the model has no layers");
         goto fail;
@@ -373,7 +524,10 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
     }
     if ((st = topo_sort(layers, n_layers, &ix, order, err)) != DLC_OK)
         goto fail;
-    g->nmax = nmax;
+    /* while the ops build, nmax is the largest batch any pass takes, so
+     * that per-call scratch suits evaluation's larger batches too */
+    g->eval_max = o->eval_max > nmax ? o->eval_max : nmax;
+    g->nmax = g->eval_max;
     g->n_inputs = 1;
     g->n_nodes = 1;
 
@@ -435,7 +589,8 @@ dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec 
     } else {
         g->outputs[g->n_outputs++] = node_of[n_layers - 1];
     }
-    if ((st = mark_assigned_grads(g, err)) != DLC_OK || (st = allocate(g, err)) != DLC_OK)
+    g->nmax = nmax;
+    if ((st = mark_assigned_grads(g, err)) != DLC_OK || (st = allocate(g, o, err)) != DLC_OK)
         goto fail;
     free(order);
     free(node_of);
@@ -454,14 +609,19 @@ void graph_free(graph *g)
 {
     if (!g)
         return;
-    for (int i = 0; i < g->n_nodes; i++) {
-        graph_node *n = &g->nodes[i];
-        tensor_free(n->out);
-        tensor_free(n->grad);
-        tensor_free(n->pre);
-        tensor_free(n->aux);
+    struct graph_mem *m = g->mem;
+    if (m) {
+        for (size_t i = 0; m->fixed && i < (size_t)g->n_nodes * PLAN_KINDS; i++)
+            tensor_free(m->fixed[i]);
+        free(m->fixed);
+        tensor_free(m->arena);
+        plan_free(&m->train);
+        plan_free(&m->eval);
+        free(m);
     }
     /* nodes allocated but not counted (a failed build) hold no buffers */
+    for (int i = 0; i < g->n_nodes; i++)
+        tensor_free(g->nodes[i].state);
     free(g->nodes);
     free(g->params);
     free(g->seq_len);
@@ -484,31 +644,84 @@ void graph_init_params(graph *g, dlc_rng *rng)
 
 void graph_freeze_node(graph *g, int node)
 {
-    for (int k = 0; k < g->n_params; k++)
-        if (g->params[k].node == node)
-            g->params[k].trainable = 0;
-    for (int i = g->n_inputs; i < g->n_nodes; i++)
-        g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
+    graph_freeze_nodes(g, &node, 1);
 }
 
-void graph_set_input_grad(graph *g, int on)
+void graph_freeze_nodes(graph *g, const int *nodes, int n)
+{
+    char *frozen = calloc((size_t)g->n_nodes, 1);
+    if (!frozen)
+        return; /* nothing frozen: the plan for more stays valid */
+    for (int j = 0; j < n; j++)
+        frozen[nodes[j]] = 1;
+    for (int k = 0; k < g->n_params; k++)
+        if (frozen[g->params[k].node])
+            g->params[k].trainable = 0;
+    free(frozen);
+    for (int i = g->n_inputs; i < g->n_nodes; i++)
+        g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
+    /* fewer gradients and fewer saves: the plan made for more stays valid
+     * when the new one does not fit its arena (it never needs more memory
+     * in principle; a placement may still come out larger) */
+    graph_plan p;
+    struct graph_mem *m = g->mem;
+    if (plan_make(&p, g, g->nmax, 1, m->layout, NULL) != DLC_OK)
+        return;
+    if (!m->measure && (p.floats > m->arena_floats || allocate_fixed(g, &p, NULL) != DLC_OK)) {
+        plan_free(&p);
+        return;
+    }
+    plan_free(&m->train);
+    m->train = p;
+    if (!m->measure)
+        plan_apply(g, &m->train);
+}
+
+dlc_status graph_keep_output(graph *g, int node, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    if (g->nodes[node].keep_out)
+        return DLC_OK;
+    g->nodes[node].keep_out = 1;
+    graph_plan e;
+    dlc_status st = plan_make(&e, g, g->eval_max, 0, m->layout, err);
+    if (st != DLC_OK)
+        return st;
+    if (!m->measure && (st = allocate_fixed(g, &e, err)) != DLC_OK) {
+        plan_free(&e);
+        return st;
+    }
+    plan_free(&m->eval);
+    m->eval = e;
+    return plan_training(g, err); /* room in the arena for both, pointers on the new plan */
+}
+
+dlc_status graph_set_input_grad(graph *g, int on, dlc_error *err)
 {
     for (int i = 0; i < g->n_inputs; i++)
         g->nodes[i].needs_grad = on;
     for (int i = g->n_inputs; i < g->n_nodes; i++)
         g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
+    return plan_training(g, err);
 }
 
 /* ---- running ---- */
 
-void graph_forward(graph *g, int N, int training)
+/* Node pointers follow plan p (switching from the other plan ends its pass). */
+static void use_plan(graph *g, const graph_plan *p)
 {
-    assert(N >= 0 && N <= g->nmax); /* 0: a process with no rows of this batch (src/dist) */
+    assert(!g->mem->measure);
+    if (g->mem->active != p)
+        plan_apply(g, p);
+}
+
+static void forward_pass(graph *g, const graph_plan *p, int N, int training)
+{
+    use_plan(g, p);
     g->training = training;
     g->last_n = N;
-    if (N > g->grad_rows)
-        g->grad_rows = N;
     g->seq_valid = 0;
+    const int poison = g->mem->poison;
     for (int i = g->n_inputs; i < g->n_nodes; i++) {
         graph_node *n = &g->nodes[i];
         tensor_arena_reset(&g->arena);
@@ -520,8 +733,26 @@ void graph_forward(graph *g, int N, int training)
                 memcpy(n->pre, n->out, sizeof(float) * (size_t)N * n->size);
             graph_act_forward(n->spec.activation, n->spec.alpha, n->out, n->out, R, D);
         }
+        if (g->forward_hook)
+            g->forward_hook(g->forward_user, i);
+        if (poison)
+            plan_poison(g, p, plan_step_forward(i));
     }
     tensor_arena_reset(&g->arena);
+}
+
+void graph_forward(graph *g, int N, int training)
+{
+    assert(N >= 0 && N <= g->nmax); /* 0: a process with no rows of this batch (src/dist) */
+    if (N > g->grad_rows)
+        g->grad_rows = N;
+    forward_pass(g, &g->mem->train, N, training);
+}
+
+void graph_forward_eval(graph *g, int N)
+{
+    assert(N >= 1 && N <= g->eval_max);
+    forward_pass(g, &g->mem->eval, N, 0);
 }
 
 /* Part i of n of clearing the parameter gradients. */
@@ -535,33 +766,42 @@ static void zero_part(void *ctx, int i, int n)
 
 void graph_zero_grad(graph *g)
 {
-    /* only rows a forward or backward pass since the last clear can have
-     * touched: a batch of 64 in a graph built for 256 clears a quarter */
+    /* the gradients kept whole (outputs, the input); only rows a pass since
+     * the last clear can have touched */
+    const graph_plan *p = &g->mem->train;
     for (int i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].grad_assigned)
-            memset(g->nodes[i].grad, 0, sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
+        if (p->store_of[(size_t)i * PLAN_KINDS + PLAN_GRAD] == PLAN_FIXED)
+            memset(g->mem->fixed[(size_t)i * PLAN_KINDS + PLAN_GRAD], 0,
+                   sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
     tensor_parallel(zero_part, g);
     g->grad_rows = g->last_n; /* the loss and backward of that pass write these next */
 }
 
 void graph_backward(graph *g, int N)
 {
+    const graph_plan *p = &g->mem->train;
+    assert(g->mem->active == p && N <= g->nmax);
     if (N > g->grad_rows)
         g->grad_rows = N;
+    const int poison = g->mem->poison;
     for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
         graph_node *n = &g->nodes[i];
-        if (!n->needs_grad)
-            continue;
-        tensor_arena_reset(&g->arena);
-        if (n->spec.activation != ACT_LINEAR && !n->act_fused) {
-            size_t D = n->shape.d[n->shape.ndim - 1];
-            size_t R = (size_t)N * n->size / D;
-            graph_act_backward(n->spec.activation, n->spec.alpha, n->grad, n->grad, n->out, n->pre,
-                               R, D);
+        const int step = plan_step_backward(g->n_nodes, i);
+        plan_clear(g, p, step, N);
+        if (n->needs_grad) {
+            tensor_arena_reset(&g->arena);
+            if (n->spec.activation != ACT_LINEAR && !n->act_fused) {
+                size_t D = n->shape.d[n->shape.ndim - 1];
+                size_t R = (size_t)N * n->size / D;
+                graph_act_backward(n->spec.activation, n->spec.alpha, n->grad, n->grad, n->out,
+                                   n->pre, R, D);
+            }
+            graph_ops[n->spec.op].backward(g, n, N);
+            if (g->backward_hook)
+                g->backward_hook(g->hook_user, i);
         }
-        graph_ops[n->spec.op].backward(g, n, N);
-        if (g->backward_hook)
-            g->backward_hook(g->hook_user, i);
+        if (poison)
+            plan_poison(g, p, step);
     }
     tensor_arena_reset(&g->arena);
 }

@@ -154,6 +154,14 @@ extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];
 typedef struct graph graph;
 typedef struct graph_node graph_node;
 
+/* What an op's backward reads besides its output gradient (graph_op.saves). */
+typedef struct {
+    unsigned inputs;          /* bit k: the output of input k */
+    int out;                  /* its own output */
+    int aux;                  /* its aux */
+    int other;                /* the output of one more node (not an input), or -1 */
+} graph_saves;
+
 /* ---- the op table ---- */
 typedef enum {
     OP_INPUT,
@@ -210,8 +218,18 @@ typedef struct {
     void (*backward)(graph *g, graph_node *n, int N);
     /* 1: backward can overwrite its input's gradient instead of adding to
      * it, and does so when that input has no other consumer
-     * (graph_node.grad_assigned); graph_zero_grad then skips clearing it. */
+     * (graph_node.grad_assigned); graph_backward then skips clearing it. */
     int assigns_input_grad;
+    /* What backward reads besides the output gradient, for the memory plan
+     * (plan.c): buffers it does not name are reused once forward is done
+     * with them.  NULL: everything (every input's output, its own output,
+     * its aux), which is always safe and generous with memory. */
+    void (*saves)(const graph *g, const graph_node *n, graph_saves *s);
+    /* 1: the op copies its one input (flatten, reshape, activation, split).
+     * The plan may then give it its input's memory (in place): forward
+     * finds out == in[0]->out and copies nothing, backward finds grad ==
+     * in[0]->grad and adds nothing. */
+    int in_place;
 } graph_op;
 
 /* One row per op_kind, indexed by it (registry.c).  Declared unsized so that
@@ -245,13 +263,25 @@ struct graph_node {
     size_t size;              /* elements per sample */
     int n_params;
     int params[GRAPH_MAX_PARAMS]; /* ids into g->params, in the op's order */
+    /* Buffers, placed by the memory plan (plan.h): each is valid from the
+     * op that writes it to the last that reads it in the current pass, and
+     * shares memory with buffers whose lifetimes do not overlap.  The model
+     * input's and the output nodes' out and grad are kept whole between
+     * passes. */
     float *out;               /* (N, size) */
     float *grad;              /* (N, size), NULL when no gradient flows here */
-    float *pre;               /* (N, size) pre-activation, only for gelu */
-    float *aux;               /* op state kept from forward to backward */
+    float *pre;               /* (N, size) pre-activation, only for gelu (NULL when
+                               * no backward needs it) */
+    float *aux;               /* op state from forward to backward: aux_per_sample per
+                               * row of the running plan (g->rows), then aux_fixed */
     size_t aux_per_sample, aux_fixed; /* floats; set by build */
+    float *state;             /* state_floats kept from pass to pass (a recurrent
+                               * layer's carried state), never shared */
+    size_t state_floats;      /* set by build */
     size_t scratch;           /* floats of per-call scratch at NMAX; set by build */
     int needs_grad;           /* a trainable parameter at or before this node */
+    int keep_out;             /* 1: its output is kept whole between passes, outside the
+                               * plan's arena (read after a pass: model.embedding) */
     int act_fused;            /* set by build: the op applies spec.activation itself, in
                                * forward and (to its output gradient) in backward */
     int grad_assigned;        /* set by graph_build: the one consumer of this node
@@ -272,7 +302,9 @@ struct graph {
     size_t n_weights;         /* floats in the parameter block */
     float *param_block;
     float *grad_block;        /* same layout as param_block */
-    int nmax;                 /* batch capacity */
+    int nmax;                 /* batch capacity of a pass a backward may follow */
+    int eval_max;             /* batch capacity of graph_forward_eval (>= nmax) */
+    int rows;                 /* batch capacity of the running pass's plan (nmax or eval_max) */
     int training;             /* set by graph_forward */
     int last_n;               /* N of the last graph_forward */
     int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
@@ -292,8 +324,14 @@ struct graph {
     void (*sum_hook)(void *user, double *buf, int n);
     void *hook_user;
     int sync_bn;
-    tensor_arena arena;
-    float *act_scratch;       /* (NMAX, largest size) for activation backward */
+    /* Called after node i's forward pass (and its activation): its buffers
+     * are complete now, and may be reused later in the pass (a gradient
+     * check hashes which ReLUs were on; the trainer finds where a NaN came
+     * from).  NULL: none. */
+    void (*forward_hook)(void *user, int node);
+    void *forward_user;
+    tensor_arena arena;       /* per-call scratch: one workspace, the largest op's */
+    struct graph_mem *mem;    /* the memory plans and the arena they place buffers in */
     /* Sequences with padding: valid steps per sample (NMAX), written during
      * graph_forward by an embedding layer from the padding in its ids and read
      * by the recurrent layers after it; seq_valid 0: every step is valid. */
@@ -305,31 +343,90 @@ struct graph {
     int carry;
 };
 
+/* How to build a graph (graph_build_opts). */
+typedef struct {
+    int nmax;                 /* batch capacity of a forward pass a backward may follow */
+    int eval_max;             /* wanted capacity of graph_forward_eval (below nmax: nmax) */
+    /* 1: eval_max shrinks (not below nmax) until evaluation needs no more
+     * planned memory than training does, or than GRAPH_EVAL_FLOOR bytes */
+    int eval_fit;
+    int layout;               /* graph_layout (plan.h): planned, or every buffer separate */
+    int poison;               /* 1: NaN into each planned buffer when its lifetime ends */
+    int measure;              /* 1: plan and count only; nothing is allocated and the
+                               * graph cannot run (graph_memory_of, dlc summary) */
+} graph_build_options;
+#define GRAPH_EVAL_FLOOR ((size_t)64 << 20)
+
+/* Defaults for batch capacity nmax: eval_max = nmax, the planned layout, no
+ * poison; then the debugging switches of the environment: DLC_PLAN=separate
+ * gives every buffer its own memory, DLC_POISON=1 poisons. */
+void graph_build_defaults(graph_build_options *o, int nmax);
+
 /* Builds a graph.  inputs: the per-sample shape of the model input.
  * outputs: names of output nodes (NULL or n_outputs 0: the last layer).
  * Layers are connected in order unless they name `inputs`.  On error returns
- * DLC_EINPUT and a message naming the layer (and its config line). */
+ * DLC_EINPUT and a message naming the layer (and its config line).
+ * graph_build takes graph_build_defaults(nmax). */
 dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
                        int n_layers, const char *const *outputs, int n_outputs, int nmax,
                        dlc_error *err);
+dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_spec *layers,
+                            int n_layers, const char *const *outputs, int n_outputs,
+                            const graph_build_options *o, dlc_error *err);
 void graph_free(graph *g);
+
+/* Where a graph's memory goes, in bytes. */
+typedef struct {
+    size_t params;            /* parameters and buffers (running statistics) */
+    size_t grads;             /* their gradients */
+    size_t arena;             /* the planned block: node outputs, gradients, aux, the larger
+                               * of the training and the evaluation plan */
+    size_t train_arena, eval_arena;
+    size_t kept;              /* what training keeps from forward for backward (live at the loss) */
+    size_t peak;              /* the most training buffers live at one step (a lower bound) */
+    size_t separate;          /* the training buffers if each had its own memory */
+    size_t workspace;         /* per-call scratch: one block, the largest op's */
+    size_t fixed;             /* inputs, outputs and their gradients, carried states */
+    size_t total;             /* params + grads + arena + workspace + fixed */
+    int rows, eval_rows;      /* nmax, eval_max */
+} graph_memory;
+void graph_memory_of(const graph *g, graph_memory *m);
 
 /* Initialises every parameter from rng (biases zero, norms one). */
 void graph_init_params(graph *g, dlc_rng *rng);
 
-/* Input data (NMAX, size of input i) to fill before graph_forward. */
+/* Input data (eval_max, size of input i) to fill before a forward pass. */
 float *graph_input(graph *g, int i);
+/* A forward pass that a backward may follow (N <= nmax); training: dropout
+ * on, batch statistics.  Afterwards the output nodes' out is valid until the
+ * next pass, and whatever backward reads is kept. */
 void graph_forward(graph *g, int N, int training);
+/* A forward pass in evaluation mode that no backward follows (N <=
+ * eval_max), in the evaluation plan: only the output nodes' out is valid
+ * afterwards (until the next pass). */
+void graph_forward_eval(graph *g, int N);
+/* Clears the parameter gradients and the output nodes' (and the input's);
+ * the other node gradients are cleared by backward when it reaches them. */
 void graph_zero_grad(graph *g);
+/* After graph_forward and the loss's dL/dy in the output nodes' grad. */
 void graph_backward(graph *g, int N);
 
 /* Freezes the parameters node owns (as `trainable: false` would have) after
- * the graph is built; gradients stop flowing where nothing before needs them. */
+ * the graph is built; gradients stop flowing where nothing before needs them,
+ * and the memory plan drops what only they needed. */
 void graph_freeze_node(graph *g, int node);
+/* The same for n nodes at once (one new plan, not n). */
+void graph_freeze_nodes(graph *g, const int *nodes, int n);
+
+/* Keeps node's output whole between passes (the memory plan otherwise lets
+ * later layers reuse it once nothing in the pass reads it), so callers may
+ * read it after graph_forward or graph_forward_eval. */
+dlc_status graph_keep_output(graph *g, int node, dlc_error *err);
 
 /* Makes gradients flow to the model input (gradient checks, generating
- * inputs by gradient descent): graph_node_grad of node 0 fills in backward. */
-void graph_set_input_grad(graph *g, int on);
+ * inputs by gradient descent): the input node's grad fills in backward and
+ * stays until the next pass.  Plans again (and may allocate: DLC_ENOMEM). */
+dlc_status graph_set_input_grad(graph *g, int on, dlc_error *err);
 
 /* Node by name, -1 if none. */
 int graph_find(const graph *g, const char *name);

@@ -18,7 +18,7 @@ int infer_takes_images(const model *m)
 static void forward_links(model *m, int N, int logits)
 {
     graph *g = m->g;
-    graph_forward(g, N, 0);
+    graph_forward_eval(g, N);
     for (int h = 0; h < m->n_heads && !logits; h++) {
         graph_node *o = graph_output(g, h);
         const loss_def *L = loss_get(m->heads[h].loss);
@@ -62,8 +62,8 @@ dlc_status infer_images(model *m, const char *const *files, int n, infer_fn fn, 
     if (!pix)
         return DLC_NOMEM(err);
     dlc_status st = DLC_OK;
-    for (int start = 0; start < n && st == DLC_OK; start += g->nmax) {
-        int N = n - start < g->nmax ? n - start : g->nmax;
+    for (int start = 0; start < n && st == DLC_OK; start += g->eval_max) {
+        int N = n - start < g->eval_max ? n - start : g->eval_max;
         float *x = graph_input(g, 0); /* (N, D) */
         for (int i = 0; i < N && st == DLC_OK; i++) {
             st = data_image_load(files[start + i], 0, &m->data_shape, pix, err);
@@ -90,8 +90,8 @@ dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn 
     graph *g = m->g;
     const size_t D = tensor_shape_size(&m->input);
     dlc_status st = DLC_OK;
-    for (int start = 0; start < n && st == DLC_OK; start += g->nmax) {
-        int N = n - start < g->nmax ? n - start : g->nmax;
+    for (int start = 0; start < n && st == DLC_OK; start += g->eval_max) {
+        int N = n - start < g->eval_max ? n - start : g->eval_max;
         float *in = graph_input(g, 0); /* (N, D) */
         memcpy(in, x + (size_t)start * D, sizeof(float) * (size_t)N * D);
         data_norm_apply(&m->norm, in, (size_t)N);
@@ -268,14 +268,14 @@ dlc_status infer_generate(model *m, const char *prompt, const infer_gen_opts *o,
     for (int i = 0; i < n; i++) {
         graph_input(g, 0)[0] = ids[i];
         g->carry = i > 0;
-        graph_forward(g, 1, 0);
+        graph_forward_eval(g, 1);
     }
     for (long k = 0; k < o->length; k++) {
         int id = next_token(out->out, K, o->temperature, &rng, p);
         emit(user, id);
         graph_input(g, 0)[0] = (float)id;
         g->carry = 1;
-        graph_forward(g, 1, 0);
+        graph_forward_eval(g, 1);
     }
     g->carry = 0;
 done:
@@ -321,7 +321,7 @@ dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tok
     for (int i = 0; i < T; i++)
         x[i] = i < n ? ids[i] : (float)TEXT_PAD;
     free(ids);
-    graph_forward(g, 1, 0);
+    graph_forward_eval(g, 1);
     const float *z = out->out;
     double mx = z[0], sum = 0;
     for (int k = 1; k < K; k++)
@@ -351,7 +351,7 @@ dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n
         int len = n - at < T ? n - at : T;
         for (int i = 0; i < T; i++)
             graph_input(g, 0)[i] = i < len ? ids[at + i] : (float)TEXT_PAD;
-        graph_forward(g, 1, 0);
+        graph_forward_eval(g, 1);
         for (int i = 0; i < len && at + i < cap; i++) {
             const float *z = out->out + (size_t)i * K;
             int best = 0;

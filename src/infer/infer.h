@@ -4,7 +4,8 @@
  * back as what it predicts: probabilities through its loss's link
  * (softmax, sigmoid), values as they are for regression.  Language models
  * generate text token by token.  src/cli only parses arguments and prints;
- * verification, style transfer and detection output build on these.
+ * verification, style transfer and detection output build on these;
+ * detection (decoded boxes, drawing) is in detect.c.
  *
  * Letters: N inputs per batch, D values per input, K outputs of a head.
  */
@@ -47,6 +48,79 @@ double infer_time(model *m, int N, long repeat);
  * label); the file may hold other columns.  x receives (n, D) (free it).
  * Errors name the file, line and column. */
 dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err);
+
+/* ---- detection (detect.c) ---- */
+
+/* The model has an output with a detection loss (localize, landmarks, yolo). */
+int infer_is_detector(const model *m);
+
+/* Post-processing thresholds; a negative value takes the output's own
+ * (model.outputs' score and nms_iou). */
+typedef struct {
+    float score;   /* boxes scoring below are dropped (the notes' p_c threshold) */
+    float iou;     /* then boxes overlapping a better one of their class by more */
+} infer_detect_opts;
+
+/* One image's detections.  Coordinates are fractions of the image, so the
+ * file's own pixels are fraction x width (or height). */
+typedef struct {
+    const char *file;
+    int width, height;        /* the file's own size */
+    int n_boxes;
+    const detect_det *boxes;  /* (n_boxes) each output's boxes, highest score first; borrowed */
+    const int *box_head;      /* (n_boxes) the output each came from */
+    int n_points;             /* the first landmarks output's K points, else 0 */
+    const float *points;      /* (K, 2) x, y */
+    float p_obj;              /* a localize output's p_c (NaN without one) */
+} infer_detections;
+
+typedef dlc_status (*infer_detect_fn)(void *user, const model *m, const infer_detections *d,
+                                      dlc_error *err);
+
+/* Image files through a detection model (as infer_images reads them): YOLO
+ * outputs decoded and suppressed per class (detect_suppress), a localize
+ * output's box kept when its score reaches the threshold, landmarks as they
+ * are; fn is called once per image in order.  EINPUT for a model without a
+ * detection output or an unreadable file. */
+dlc_status infer_detect_images(model *m, const char *const *files, int n, const infer_detect_opts *o,
+                               infer_detect_fn fn, void *user, dlc_error *err);
+
+/* Writes d's image (its own size) with the boxes outlined in their class's
+ * colour, labelled "class score", and the landmarks marked, as a PNG to out
+ * (atomically).  EINPUT for an undecodable image, EIO. */
+dlc_status infer_draw_detections(const model *m, const infer_detections *d, const char *out,
+                                 dlc_error *err);
+
+/* ---- convolutional sliding windows (windows.c) ---- */
+
+/* A model trained on windows (images of its input size) rebuilt for larger
+ * (C, H, W) images: its dense layers after the flatten become convolutions,
+ * so one forward pass gives its output for every window of the image, at
+ * `stride` pixels apart (see windows.c for the layers it takes). */
+typedef struct {
+    graph *g;                 /* owned */
+    data_norm norm;           /* the model's per-channel normalization, over (C, H, W) */
+    int K;                    /* outputs per window */
+    int gh, gw;               /* the grid of windows */
+    int stride_y, stride_x;   /* pixels between windows: window (i, j) has its top left at
+                               * (j stride_x, i stride_y) */
+    int window_h, window_w;
+    int softmax;              /* the output's loss folds a softmax in: probabilities are its
+                               * softmax over K */
+} infer_windows;
+
+/* Builds w for images of H x W pixels (at least the window), batches of up
+ * to nmax.  EINPUT naming the layer that cannot slide (padding, a layer
+ * that is not local, a branch). */
+dlc_status infer_windows_build(infer_windows *w, const model *m, int H, int W, int nmax,
+                               dlc_error *err);
+void infer_windows_free(infer_windows *w);
+/* Raw pixel values x (N, C, H, W) normalized and run: the outputs (N, K,
+ * gh, gw), borrowed until the next run (logits when w->softmax). */
+const float *infer_windows_run(infer_windows *w, const float *x, int N);
+/* One image's outputs z (K, gh, gw) as probabilities into p (a softmax over
+ * K at every cell; a copy when the output has no softmax). */
+void infer_windows_softmax(const infer_windows *w, const float *z, float *p);
 
 /* ---- verification and embeddings (verify.c) ----
  * How a model compares two examples:

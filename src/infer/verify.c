@@ -64,8 +64,12 @@ void infer_normalize_examples(const model *m, float *x, int n)
 
 dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err)
 {
-    if (graph_find(m->g, layer) < 0)
+    int node = graph_find(m->g, layer);
+    if (node < 0)
         return dlc_fail(err, DLC_EINPUT, "--embedding: the model has no layer '%s'", layer);
+    dlc_status st = graph_keep_output(m->g, node, err); /* read after each pass */
+    if (st != DLC_OK)
+        return st;
     if (strcmp(m->embedding, layer) != 0 || m->stack > 1)
         m->verify_threshold = NAN;
     dlc_strlcpy(m->embedding, layer, sizeof m->embedding);

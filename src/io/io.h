@@ -73,6 +73,16 @@ typedef struct {
 dlc_status io_safetensors_write(const char *path, const io_tensor *t, int n_t, const io_meta *meta,
                                 int n_meta, dlc_error *err);
 
+/* The same on a thread of its own (async.c), for checkpoints that must not
+ * stall training: the tensor names, shapes and metadata are copied now; the
+ * tensor data are not, and must stay unchanged until io_async_wait returns.
+ * *out: the write in progress (NULL when start failed). */
+typedef struct io_async_write io_async_write;
+dlc_status io_async_start(io_async_write **out, const char *path, const io_tensor *t, int n_t,
+                          const io_meta *meta, int n_meta, dlc_error *err);
+/* Waits for w to finish and frees it; its status and error.  NULL: DLC_OK. */
+dlc_status io_async_wait(io_async_write *w, dlc_error *err);
+
 typedef struct io_st io_st; /* a safetensors file read into memory */
 
 /* Reads and validates the whole file: header JSON, dtypes (F32 only), shapes

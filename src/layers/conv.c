@@ -598,6 +598,14 @@ void conv_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* dW unfolds x again (col is not kept); dx needs W and dy alone; a fused
+ * ReLU's derivative reads y */
+void conv_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = g->params[n->params[0]].trainable ? 1u : 0u;
+    s->out = n->act_fused;
+}
+
 void conv_backward(graph *g, graph_node *n, int N)
 {
     layer_geom geo;

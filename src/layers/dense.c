@@ -91,6 +91,12 @@ void dense_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* dW needs x; dx and db need dy alone. */
+void dense_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = g->params[n->params[0]].trainable ? 1u : 0u;
+}
+
 void dense_backward(graph *g, graph_node *n, int N)
 {
     graph_node *x = graph_in(g, n, 0);

@@ -47,6 +47,12 @@ void dropout_forward(graph *g, graph_node *n, int N)
         n->out[i] = x[i] * mask[i];
 }
 
+/* dx = dy * mask */
+void dropout_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+}
+
 void dropout_backward(graph *g, graph_node *n, int N)
 {
     if (!graph_wants_grad(g, n, 0))

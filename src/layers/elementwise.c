@@ -94,6 +94,12 @@ void multiply_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* dx_k = dy * (product of the other inputs): every input is read. */
+void multiply_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = (1u << n->n_in) - 1u;
+}
+
 /* dx_k = dy * (product of the other inputs): no division, so zeros are fine. */
 void multiply_backward(graph *g, graph_node *n, int N)
 {
@@ -116,6 +122,12 @@ void multiply_backward(graph *g, graph_node *n, int N)
 }
 
 /* ---- abs and square: y = f(x), dx += f'(x) dy ---- */
+
+/* f'(x) reads x */
+void unary_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = 1u;
+}
 static dlc_status unary_build(graph *g, graph_node *n)
 {
     n->shape = graph_in(g, n, 0)->shape;

@@ -79,6 +79,12 @@ void embedding_forward(graph *g, graph_node *n, int N)
         g->seq_valid = 1;
 }
 
+/* dE adds dy at the ids' rows */
+void embedding_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = g->params[n->params[0]].trainable ? 1u : 0u;
+}
+
 void embedding_backward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);

@@ -31,6 +31,12 @@ void gram_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* dF = (dG + dG^T) F / (C*S) reads F */
+void gram_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = 1u;
+}
+
 void gram_backward(graph *g, graph_node *n, int N)
 {
     if (!graph_wants_grad(g, n, 0))

@@ -11,6 +11,24 @@
     void prefix##_forward(graph *g, graph_node *n, int N);                  \
     void prefix##_backward(graph *g, graph_node *n, int N)
 
+/* What backward reads (graph_op.saves), for the families whose backward
+ * reads more than dy; saves_nothing for those that read dy alone.  Each is
+ * written beside its backward. */
+#define LAYER_SAVES(prefix) void prefix##_saves(const graph *g, const graph_node *n, graph_saves *s)
+LAYER_SAVES(dense);
+LAYER_SAVES(dropout);
+LAYER_SAVES(batchnorm);
+LAYER_SAVES(conv);
+LAYER_SAVES(maxpool);
+LAYER_SAVES(embedding);
+LAYER_SAVES(recurrent);
+LAYER_SAVES(multiply);
+LAYER_SAVES(unary); /* abs, square: their input */
+LAYER_SAVES(l2normalize);
+LAYER_SAVES(gram);
+LAYER_SAVES(layernorm);
+void saves_nothing(const graph *g, const graph_node *n, graph_saves *s);
+
 LAYER_OP_FUNCS(input);
 LAYER_OP_FUNCS(dense);
 LAYER_OP_FUNCS(dropout);

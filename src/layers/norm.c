@@ -165,7 +165,7 @@ static void bn_forward_part(void *ctx, int part, int parts)
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
-    float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
+    float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     double *acc = j->acc, *sq = acc ? acc + C + 1 : NULL;
     const float m = n->spec.momentum, eps = n->spec.eps;
     size_t lo, hi;
@@ -263,7 +263,7 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const int N = j->N, C = j->C;
     const size_t S = j->S, CS = (size_t)C * S;
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->nmax;
+    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     double *sdy = j->acc, *sdyx = j->acc + C;
@@ -310,6 +310,13 @@ static void bn_backward_part(void *ctx, int part, int parts)
                 dxr[s] += gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
         }
     }
+}
+
+/* xhat and 1/sigma (aux); a fused ReLU's derivative reads y */
+void batchnorm_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+    s->out = n->act_fused;
 }
 
 void batchnorm_backward(graph *g, graph_node *n, int N)
@@ -395,7 +402,7 @@ void layernorm_forward(graph *g, graph_node *n, int N)
     size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
-    float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->nmax;
+    float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     double inv_d = 1.0 / (double)D;
     float eps = n->spec.eps;
     for (int i = 0; i < N; i++) {
@@ -423,11 +430,17 @@ void layernorm_forward(graph *g, graph_node *n, int N)
     }
 }
 
+/* xhat and 1/sigma per row (aux) */
+void layernorm_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+}
+
 void layernorm_backward(graph *g, graph_node *n, int N)
 {
     size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->nmax;
+    const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     double inv_d = 1.0 / (double)D;
@@ -485,6 +498,13 @@ void l2normalize_forward(graph *g, graph_node *n, int N)
         for (size_t j = 0; j < n->size; j++)
             y[j] = xi[j] * inv[i];
     }
+}
+
+/* x and 1/|x| (aux) */
+void l2normalize_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->inputs = 1u;
+    s->aux = 1;
 }
 
 void l2normalize_backward(graph *g, graph_node *n, int N)

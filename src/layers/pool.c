@@ -232,6 +232,13 @@ static void maxpool_backward_rows(pool_rows *p)
     }
 }
 
+/* dy goes to each window's winner (aux); time_maxpool keeps its winning
+ * steps there too */
+void maxpool_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->aux = 1;
+}
+
 void maxpool_backward(graph *g, graph_node *n, int N)
 {
     if (graph_wants_grad(g, n, 0))

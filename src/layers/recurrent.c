@@ -41,7 +41,7 @@
  * bptt: k > 0 cuts the gradient flowing into the state every k steps
  * (truncated backpropagation through time; the forward pass is unchanged).
  * g->carry: the forward direction starts from the final states of the previous
- * forward pass (kept per row in aux), for stateful language models.
+ * forward pass (kept per row in the node's state), for stateful language models.
  *
  * Two shortcuts: after a small-vocabulary embedding (characters) the input
  * projection is a lookup in E W_ih^T (rnn_fused); with two BLAS threads each
@@ -113,7 +113,7 @@ typedef struct {
     float *c;    /* (T+1, N, H) lstm */
     float *tc;   /* (T, N, H) lstm: tanh(c) */
     float *rh;   /* (T, N, H) full gru: r * h_prev */
-    float *carry_h, *carry_c; /* (NMAX, H) forward direction's last states */
+    float *carry_h, *carry_c; /* (NMAX, H) forward direction's last states (node state) */
     graph_param *wih, *whh, *b;
 } rnn_dir;
 
@@ -134,9 +134,8 @@ static void rnn_views(graph *g, graph_node *n, const rnn_geo *q, int d, int N, r
     }
     if (q->cell == CELL_GRU_F)
         v->rh = p;
-    float *fixed = n->aux + (size_t)q->dirs * q->per_dir * (size_t)g->nmax;
-    v->carry_h = fixed;
-    v->carry_c = fixed + (size_t)g->nmax * H;
+    v->carry_h = n->state;
+    v->carry_c = n->state + n->state_floats / 2;
     v->wih = graph_p(g, n, d * q->np + 0);
     v->whh = graph_p(g, n, d * q->np + 1);
     v->b = n->spec.use_bias ? graph_p(g, n, d * q->np + 2) : NULL;
@@ -358,7 +357,7 @@ dlc_status recurrent_build(graph *g, graph_node *n, dlc_error *err)
     }
     size_t T = (size_t)q.T, NM = (size_t)g->nmax, H = (size_t)q.H;
     n->aux_per_sample = (size_t)q.dirs * q.per_dir;
-    n->aux_fixed = 2 * NM * H;
+    n->state_floats = 2 * NM * H;
     /* backward: X and dZ (T, N, D + GH), five (N, H) rows, arena rounding */
     n->scratch = rnn_xt_size(&q, g->nmax) + T * NM * (size_t)q.GH + 5 * NM * H + 16 * 8;
     return DLC_OK;
@@ -745,6 +744,17 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
                     tensor_axpy(dx + ((size_t)i * T + t) * D, 1.0f, s->xt + ((size_t)k * N + i) * D, D);
         }
     }
+}
+
+/* The gates and states of every step (aux) and the inputs (x, or after a
+ * small-vocabulary embedding its ids, read to sum dZ by token) */
+void recurrent_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    const graph_node *x = &g->nodes[n->in[0]];
+    s->aux = 1;
+    s->inputs = 1u;
+    if (x->spec.op == OP_EMBEDDING && x->seq)
+        s->other = x->in[0];
 }
 
 void recurrent_backward(graph *g, graph_node *n, int N)

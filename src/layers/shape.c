@@ -18,17 +18,26 @@ void input_backward(graph *g, graph_node *n, int N)
 {
 }
 
-/* ---- identity copies: flatten, reshape, activation ---- */
+/* ---- identity copies: flatten, reshape, activation, split ----
+ * In place when the memory plan gives y its input's memory (graph_op.in_place):
+ * then there is nothing to copy, and dy is already dx. */
 void identity_forward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
-    memcpy(n->out, x->out, sizeof(float) * (size_t)N * n->size);
+    if (n->out != x->out)
+        memcpy(n->out, x->out, sizeof(float) * (size_t)N * n->size);
 }
 
 void identity_backward(graph *g, graph_node *n, int N)
 {
-    if (graph_wants_grad(g, n, 0))
-        tensor_axpy(graph_in(g, n, 0)->grad, 1.0f, n->grad, (size_t)N * n->size);
+    graph_node *x = graph_in(g, n, 0);
+    if (graph_wants_grad(g, n, 0) && x->grad != n->grad)
+        tensor_axpy(x->grad, 1.0f, n->grad, (size_t)N * n->size);
+}
+
+/* Backward reads nothing but dy (the graph's activation reads y itself). */
+void saves_nothing(const graph *g, const graph_node *n, graph_saves *s)
+{
 }
 
 dlc_status flatten_build(graph *g, graph_node *n, dlc_error *err)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../graph/graph.h"
+#include "loss_internal.h"
 
 static int known(float t)
 {
@@ -330,7 +331,7 @@ static void triplet_pass(const loss_call *c, const loss_opts *o, double margin, 
 
 static void triplet(const loss_call *c, loss_stats *st)
 {
-    static const loss_opts defaults = {NAN, LOSS_MINE_SEMI_HARD, LOSS_AVG_POSITIVE, 0};
+    static const loss_opts defaults = {.margin = NAN, .mining = LOSS_MINE_SEMI_HARD, .average = LOSS_AVG_POSITIVE};
     const loss_opts *o = c->opts ? c->opts : &defaults;
     double margin = loss_margin(LOSS_TRIPLET, o);
     loss_stats b = {0};
@@ -355,7 +356,7 @@ static size_t triplet_scratch(int N)
 
 static void contrastive(const loss_call *c, loss_stats *st)
 {
-    static const loss_opts defaults = {NAN, LOSS_MINE_SEMI_HARD, LOSS_AVG_POSITIVE, 0};
+    static const loss_opts defaults = {.margin = NAN, .mining = LOSS_MINE_SEMI_HARD, .average = LOSS_AVG_POSITIVE};
     const int N = c->N;
     const size_t D = tensor_shape_size(c->shape);
     const float *v = c->out, *t = c->targets;
@@ -393,57 +394,66 @@ static void contrastive(const loss_call *c, loss_stats *st)
 
 /* ---- targets and shapes ---- */
 
-static size_t per_value(const tensor_shape *out)
+static size_t per_value(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return tensor_shape_size(out);
 }
 
-static size_t per_row(const tensor_shape *out)
+static size_t per_row(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return tensor_shape_size(out) / (size_t)out->d[out->ndim - 1];
 }
 
-static size_t no_targets(const tensor_shape *out)
+static size_t no_targets(const tensor_shape *out, const loss_opts *o)
 {
     (void)out;
+    (void)o;
     return 0;
 }
 
-static const char *gram_shape(const tensor_shape *out)
+static const char *gram_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     if (out->ndim != 2 || out->d[0] != out->d[1])
         return "style compares Gram matrices (C, C): name a gram layer (type: gram) reading a "
                "convolution map";
     return NULL;
 }
 
-static const char *image_shape(const tensor_shape *out)
+static const char *image_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     if (out->ndim != 3)
         return "total_variation needs an image or a map (channels, height, width)";
     return NULL;
 }
 
-static size_t per_example(const tensor_shape *out)
+static size_t per_example(const tensor_shape *out, const loss_opts *o)
 {
     (void)out;
+    (void)o;
     return 1;
 }
 
-static const char *any_shape(const tensor_shape *out)
+static const char *any_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     return out->ndim < 1 ? "the output has no axes" : NULL;
 }
 
-static const char *vector_shape(const tensor_shape *out)
+static const char *vector_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     if (out->ndim != 1)
         return "it compares vectors: the output must be one vector (D) per example (flatten first)";
     return NULL;
 }
 
-static const char *class_shape(const tensor_shape *out)
+static const char *class_shape(const tensor_shape *out, const loss_opts *o)
 {
+    (void)o;
     if (out->ndim < 1)
         return "the output has no axes";
     if (out->d[out->ndim - 1] < 2)
@@ -456,7 +466,8 @@ static const char *class_shape(const tensor_shape *out)
 
 const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse",
                                                 "triplet", "contrastive", "content", "style",
-                                                "total_variation", NULL};
+                                                "total_variation", "localize", "landmarks", "yolo", NULL};
+const char *const loss_class_names[LOSS_CLASS_COUNT + 1] = {"cross_entropy", "mse", NULL};
 const char *const loss_mining_names[LOSS_MINE_COUNT + 1] = {"random", "hard", "semi_hard", NULL};
 const char *const loss_average_names[LOSS_AVG_COUNT + 1] = {"positive", "all", NULL};
 
@@ -476,6 +487,13 @@ const loss_def loss_table[] = {
     [LOSS_STYLE] = {"style", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, per_value, gram_shape, style_cost, 0, 0, NULL},
     [LOSS_TOTAL_VARIATION] = {"total_variation", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, no_targets,
                               image_shape, total_variation, 0, 0, NULL},
+    /* term weights: the notes' loss for one object (all 1), YOLOv1's for the grid */
+    [LOSS_LOCALIZE] = {"localize", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size,
+                       loss_localize_shape, loss_localize, 0, 0, NULL, {1, 1, 1, 1}},
+    [LOSS_LANDMARKS] = {"landmarks", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size,
+                        loss_landmarks_shape, loss_landmarks, 0, 0, NULL, {1, 0, 0, 0}},
+    [LOSS_YOLO] = {"yolo", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size, loss_yolo_shape,
+                   loss_yolo, 0, 0, NULL, {5, 1, 0.5f, 1}},
 };
 _Static_assert(sizeof loss_table / sizeof loss_table[0] == LOSS_COUNT,
                "loss_table needs one row per loss_kind");

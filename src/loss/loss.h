@@ -37,6 +37,26 @@
  * loss is the mean over the triplets with a positive loss (average
  * positive) or over all of them (average all); loss_stats carries both.  The style
  * transfer costs are sums per example, averaged over examples.
+ *
+ * The detection losses (detect_loss.c) read an image's objects (object
+ * slots, see detect.h) and the head's settings (loss_opts); each is the
+ * sum of weighted terms, averaged over the batch's images:
+ *   localize   outputs (5 + C): p_c logit, box (cx, cy, w, h), C class
+ *              scores, for the image's first object.  With an object:
+ *              obj (sigmoid(p_c) - 1)^2 + coord |box - truth|^2 + class
+ *              (cross-entropy, or squared error of the probabilities);
+ *              without: noobj sigmoid(p_c)^2 (the notes' loss).
+ *   landmarks  outputs (2 K): the first object's K points (x, y); coord
+ *              times the squared error, averaged over images with an object.
+ *   yolo       outputs (A (5 + C), S, S): per cell and anchor p_c, t_x, t_y,
+ *              t_w, t_h, class scores (detect_decode_yolo reads them).  Each
+ *              object is assigned to the cell holding its centre and the
+ *              anchor whose shape overlaps it most (the next best free one
+ *              when two objects want the same); YOLOv2's terms: coord on
+ *              (sigmoid(t_x), sigmoid(t_y), t_w, t_h) against the object's
+ *              offsets in its cell and log(size / anchor), obj and class as
+ *              above, noobj sigmoid(p_c)^2 for every other prediction unless
+ *              its box overlaps an object by more than ignore_iou.
  */
 #ifndef DLC_LOSS_H
 #define DLC_LOSS_H
@@ -44,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../detect/detect.h"
 #include "../tensor/tensor.h"
 
 typedef enum {
@@ -55,6 +76,9 @@ typedef enum {
     LOSS_CONTENT,
     LOSS_STYLE,
     LOSS_TOTAL_VARIATION,
+    LOSS_LOCALIZE,   /* detection (detect_loss.c): p_c, box and classes of one object */
+    LOSS_LANDMARKS,  /* K points of one object */
+    LOSS_YOLO,       /* an S x S grid of A anchors */
     LOSS_COUNT
 } loss_kind;
 /* The config's names, in loss_kind order, NULL-terminated. */
@@ -65,18 +89,17 @@ typedef enum {
     LOSS_TARGET_CLASS,   /* class ids, one per row of the output's last axis */
     LOSS_TARGET_BINARY,  /* 0 / 1 per output value; NaN unknown */
     LOSS_TARGET_NUMERIC, /* a real value per output value; NaN unknown */
+    LOSS_TARGET_OBJECTS, /* an image's objects: object slots as detect.h lays them out */
     LOSS_TARGET_COUNT
 } loss_target;
 
-typedef struct {
-    double sum;      /* summed loss over the counted items */
-    double count;    /* divisor of the mean (rows for softmax, examples for bce, entries for mse,
-                      * triplets with a positive loss or all triplets) */
-    double correct;  /* correct predictions (classification; triplet: anchor-positive
-                      * pairs whose positive is nearer than every negative of the batch) */
-    double judged;   /* predictions judged for `correct` (triplet: every triplet) */
-    double positive; /* triplet: triplets with a positive loss (sum / positive is their mean) */
-} loss_stats;
+/* How a detection loss scores class scores: softmax cross-entropy, or the
+ * squared error of the softmax probabilities against the one-hot class. */
+typedef enum { LOSS_CLASS_CE, LOSS_CLASS_MSE, LOSS_CLASS_COUNT } loss_class_term;
+extern const char *const loss_class_names[LOSS_CLASS_COUNT + 1];
+
+/* The detection terms, in the order of loss_def.terms. */
+enum { LOSS_TERM_COORD, LOSS_TERM_OBJ, LOSS_TERM_NOOBJ, LOSS_TERM_CLASS, LOSS_TERMS };
 
 /* How the triplet loss picks the negative of each anchor-positive pair
  * among the batch's examples of other classes: at random; the hardest (the
@@ -88,13 +111,37 @@ extern const char *const loss_mining_names[LOSS_MINE_COUNT + 1];
 typedef enum { LOSS_AVG_POSITIVE, LOSS_AVG_ALL, LOSS_AVG_COUNT } loss_average;
 extern const char *const loss_average_names[LOSS_AVG_COUNT + 1];
 
-/* Per-head options of the losses that take any (NULL: each row's defaults). */
+/* A head's loss settings (model.outputs.*), and the layout of the data it
+ * reads, which the model fills in (NULL: each row's defaults). */
 typedef struct {
-    double margin;         /* triplet alpha, contrastive m; NaN: the row's default_margin */
+    /* metric learning */
+    double margin;               /* triplet alpha, contrastive m; NaN: the row's default_margin */
     loss_mining mining;
     loss_average average;
-    uint64_t seed;         /* random mining: the draw of this batch */
+    uint64_t seed;               /* random mining: the draw of this batch */
+    /* detection */
+    float term[LOSS_TERMS];      /* weights of the box, object, no-object and class terms */
+    int class_loss;              /* loss_class_term */
+    int grid;                    /* yolo: cells per side S; 0 = the output's */
+    int n_anchors;               /* yolo: A */
+    float anchors[DETECT_MAX_ANCHORS][2]; /* (w, h) as fractions of the image */
+    float ignore_iou;            /* yolo: a prediction overlapping an object by more than this
+                                  * is not pushed toward "no object" */
+    /* the data's, set by the model */
+    int classes;                 /* C */
+    int objects;                 /* object slots per example (M) */
+    int landmarks;               /* K */
 } loss_opts;
+
+typedef struct {
+    double sum;      /* summed loss over the counted items */
+    double count;    /* divisor of the mean (rows for softmax, examples for bce, entries for mse,
+                      * triplets with a positive loss or all triplets) */
+    double correct;  /* correct predictions (classification; triplet: anchor-positive
+                      * pairs whose positive is nearer than every negative of the batch) */
+    double judged;   /* predictions judged for `correct` (triplet: every triplet) */
+    double positive; /* triplet: triplets with a positive loss (sum / positive is their mean) */
+} loss_stats;
 
 /* One call of a loss on a batch. */
 typedef struct {
@@ -104,7 +151,7 @@ typedef struct {
     const tensor_shape *shape; /* per-sample output shape */
     float weight;            /* scales the gradient (head weight, sequence weighting) */
     float *dout;             /* (N, size) gradient added into; NULL: no gradient */
-    const loss_opts *opts;   /* NULL: defaults */
+    const loss_opts *opts;   /* the head's settings (margin, mining, detection terms); NULL: defaults */
     double *scratch;         /* loss_def.scratch(N) doubles (borrowed), or NULL when it needs none */
 } loss_call;
 
@@ -113,10 +160,11 @@ typedef struct {
     int link;            /* act_kind: the activation fused in (ACT_LINEAR: none) */
     loss_target target;
     int has_classes;     /* the last axis of the output are classes (softmax) */
-    /* targets per example for a per-sample output shape */
-    size_t (*target_size)(const tensor_shape *out);
+    /* targets per example for a per-sample output shape (o: the head's
+     * settings and data layout; may be NULL for the losses that read none) */
+    size_t (*target_size)(const tensor_shape *out, const loss_opts *o);
     /* NULL when the output shape suits the loss, else a static description */
-    const char *(*check_shape)(const tensor_shape *out);
+    const char *(*check_shape)(const tensor_shape *out, const loss_opts *o);
     /* adds the batch's loss into *st and weight * d(mean loss)/d(out) into dout */
     void (*compute)(const loss_call *c, loss_stats *st);
     /* the output is an embedding compared by distance (metric learning): no
@@ -125,6 +173,9 @@ typedef struct {
     double default_margin;   /* 0: takes no margin */
     /* doubles of scratch a batch of N needs (NULL: none) */
     size_t (*scratch)(int N);
+    /* detection losses: the default term weights (the config's
+     * coord_weight, obj_weight, noobj_weight, class_weight); zeros else */
+    float terms[LOSS_TERMS];
 } loss_def;
 
 /* The table, one row per loss_kind (checked at compile time). */

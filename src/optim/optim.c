@@ -19,6 +19,11 @@
 
 const char *const optim_names[OPT_COUNT + 1] = {"sgd", "momentum", "rmsprop", "adam", NULL};
 
+int optim_moments(optim_kind type)
+{
+    return (type == OPT_MOMENTUM || type == OPT_ADAM) + (type == OPT_RMSPROP || type == OPT_ADAM);
+}
+
 dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err)
 {
     *out = NULL;

@@ -32,6 +32,9 @@ typedef struct {
     long t;           /* steps taken (adam bias correction) */
 } optim;
 
+/* Values of state per parameter: 0 (sgd), 1 (momentum, rmsprop), 2 (adam). */
+int optim_moments(optim_kind type);
+
 /* State for n parameters (zeroed).  optim_free(NULL) does nothing. */
 dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err);
 void optim_free(optim *o);

@@ -12,7 +12,9 @@
 #include "report_internal.h"
 
 const char *const report_task_names[REPORT_TASK_COUNT + 1] = {
-    "classification", "binary", "multilabel", "regression", "embedding", NULL};
+    "classification", "binary", "multilabel", "regression", "detection", "embedding", NULL};
+const char *const report_det_kind_names[REPORT_DET_KINDS] = {
+    "", "missed", "background", "misplaced", "wrong_class", "duplicate"};
 
 const report_split *report_head_split(const report_head *h, int kind)
 {
@@ -67,6 +69,7 @@ static void split_free(report_split *s)
     free(s->conf);
     free(s->reg_out);
     free(s->reg_true);
+    report_detect_free(s->det);
 }
 
 void report_free(report *rep)
@@ -81,6 +84,7 @@ void report_free(report *rep)
     dlc_strlist_clear(&rep->source_names);
     free(rep->sampled);
     free(rep->sampled_ids);
+    free(rep->det_sampled);
     memset(rep, 0, sizeof *rep);
 }
 
@@ -90,6 +94,7 @@ void report_free(report *rep)
 typedef struct {
     report_head *rh;
     report_split *s;
+    model *m;
     int h;                /* the head (graph output h) */
     int K, rows;          /* rows per example (softmax over a sequence: several) */
     loss_stats st;
@@ -246,6 +251,9 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
     case REPORT_TASK_MULTILABEL:
         pass_multilabel(p, out, t, start, N);
         break;
+    case REPORT_TASK_DETECTION:
+        report_detect_batch(p->s, m, p->h, out, t, N);
+        break;
     case REPORT_TASK_EMBEDDING:
         break; /* the loss only; comparisons are report_verify's */
     default:
@@ -320,6 +328,8 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
             return DLC_NOMEM(err);
     }
     s->loss_all = s->active = NAN;
+    if (rh->task == REPORT_TASK_DETECTION)
+        return report_detect_begin(s, m, p->h, s->kind == DATA_SPLIT_DEV, err);
     if (rh->task != REPORT_TASK_REGRESSION && rh->task != REPORT_TASK_EMBEDDING) {
         p->score = malloc(sizeof(float) * (n_scores ? n_scores : 1));
         p->label = malloc(sizeof(float) * (n_scores ? n_scores : 1));
@@ -364,6 +374,8 @@ static dlc_status pass_end(pass *p, dlc_error *err)
                          : 0;
             st = task_auc(p, k, err);
         }
+    } else if (rh->task == REPORT_TASK_DETECTION) {
+        st = report_detect_end(s, p->m, p->h, err);
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
@@ -395,8 +407,8 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         s->name = data_split_names[kind];
         s->kind = kind;
         s->n = ds->n;
-        sp.p[h] = (pass){.rh = rh, .s = s, .h = h, .source = ds->ds ? ds->ds->source : NULL,
-                         .idx = ds->idx};
+        sp.p[h] = (pass){.rh = rh, .s = s, .m = m, .h = h,
+                         .source = ds->ds ? ds->ds->source : NULL, .idx = ds->idx};
         st = pass_begin(&sp.p[h], m, ds->n, err);
     }
     if (st == DLC_OK)
@@ -461,6 +473,10 @@ static void head_task(report_head *rh, model *m, int h)
         rh->K = out_size == 1 ? 2 : (int)out_size;
         rh->per_example = out_size == 1;
         break;
+    case LOSS_TARGET_OBJECTS:
+        rh->task = REPORT_TASK_DETECTION;
+        rh->K = mh->opts.classes;
+        break;
     default:
         rh->task = REPORT_TASK_REGRESSION;
         rh->K = (int)out_size;
@@ -505,7 +521,7 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
     }
     for (int i = 0; i < DATA_SPLIT_COUNT; i++)
         rep->total_loss[i] = NAN;
-    float *targets = tensor_alloc((size_t)m->g->nmax * m->n_targets);
+    float *targets = tensor_alloc((size_t)m->g->eval_max * m->n_targets);
     if (!targets && st == DLC_OK)
         st = DLC_NOMEM(err);
     for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
@@ -559,7 +575,7 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
     for (int i = 0; i < 203 && total < 0.25; i++) {
         double t0 = dlc_now();
         data_gather(s, NULL, i % s->n, 1, &m->norm, graph_input(g, 0), NULL);
-        graph_forward(g, 1, 0);
+        graph_forward_eval(g, 1);
         double dt = dlc_now() - t0;
         if (i >= 3) {
             total += dt;
@@ -572,24 +588,35 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
 
 /* ---- conclusions ---- */
 
+int report_error_is_mse(const report_head *rh)
+{
+    return rh->task == REPORT_TASK_REGRESSION ||
+           (rh->task == REPORT_TASK_DETECTION && rh->loss == LOSS_LANDMARKS);
+}
+
 static double split_error(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
-    return report_main(rep)->task == REPORT_TASK_REGRESSION ? s->mse : s->error;
+    return report_error_is_mse(report_main(rep)) ? s->mse : s->error;
 }
 
 /* The measure `optimize: auto` stands for: accuracy for classification,
- * mse for regression, the mean AUC of the tasks of a multi-label head. */
-static int auto_measure(report_task task)
+ * mse for regression, the mean AUC of the tasks of a multi-label head;
+ * mAP@0.5 for yolo, the mean landmark distance for landmarks. */
+static int auto_measure(const report_head *rh)
 {
-    switch (task) {
+    switch (rh->task) {
     case REPORT_TASK_REGRESSION:
         return REPORT_M_MSE;
     case REPORT_TASK_MULTILABEL:
     case REPORT_TASK_EMBEDDING:
         return REPORT_M_AUC;
+    case REPORT_TASK_DETECTION:
+        return rh->loss == LOSS_YOLO        ? REPORT_M_MAP50
+               : rh->loss == LOSS_LANDMARKS ? REPORT_M_LANDMARK_PX
+                                            : REPORT_M_ACCURACY;
     default:
         return REPORT_M_ACCURACY;
     }
@@ -607,7 +634,7 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
-    if (rh->task == REPORT_TASK_REGRESSION && cfg->report.human_level_error < 0) {
+    if (report_error_is_mse(rh) && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
         report_diagnosis *d = &rep->diag;
@@ -642,6 +669,12 @@ void report_conclude(report *rep, const dlc_config *cfg)
         }
         v[REPORT_M_MSE] = s->mse;
         v[REPORT_M_MAE] = s->mae;
+        if (s->det) {
+            v[REPORT_M_MAP50] = s->det->map50;
+            v[REPORT_M_MAP] = s->det->map;
+            v[REPORT_M_IOU] = s->det->mean_iou;
+            v[REPORT_M_LANDMARK_PX] = s->det->landmark_px;
+        }
     }
     /* an embedding's AUC is its verification AUC on the split */
     if (rh->task == REPORT_TASK_EMBEDDING && rep->verify.present)
@@ -651,7 +684,7 @@ void report_conclude(report *rep, const dlc_config *cfg)
     v[REPORT_M_SIZE_MB] = rep->size_mb;
     report_config rc = cfg->report;
     if (rc.optimize == REPORT_OPTIMIZE_AUTO)
-        rc.optimize = auto_measure(rh->task);
+        rc.optimize = auto_measure(rh);
     report_metric_compute(&rep->metric, &rc, v, kind);
 }
 

@@ -33,6 +33,7 @@ typedef enum {
     REPORT_TASK_BINARY,     /* one sigmoid output */
     REPORT_TASK_MULTILABEL, /* several sigmoid outputs: one binary task each */
     REPORT_TASK_REGRESSION, /* mse */
+    REPORT_TASK_DETECTION,  /* the detection losses: boxes, objects, landmarks (report_detect.c) */
     REPORT_TASK_EMBEDDING,  /* a metric-learning loss (triplet, contrastive): the loss, and
                              * for triplets the share ordered right; see report_verify */
     REPORT_TASK_COUNT
@@ -45,6 +46,58 @@ typedef struct {
     long known, positives, predicted, tp, correct;
     double accuracy, precision, recall, f1, auc;
 } report_task_stats;
+
+/* The kinds of detection mistakes in the error sample: an object no box
+ * found, and false positives by what they overlap (IoU >= 0.5 with an object
+ * already found: a duplicate; with an object of another class: the wrong
+ * class; 0.1 to 0.5 with one of its class: misplaced; else background). */
+enum {
+    REPORT_DET_MISSED = 1,
+    REPORT_DET_BACKGROUND,
+    REPORT_DET_MISPLACED,
+    REPORT_DET_WRONG_CLASS,
+    REPORT_DET_DUPLICATE,
+    REPORT_DET_KINDS
+};
+extern const char *const report_det_kind_names[REPORT_DET_KINDS]; /* [0] "" */
+
+/* One mistake of a detection head in the error sample: errors/<row>_<n>.png
+ * is its crop. */
+typedef struct report_det_error {
+    int row;             /* the example's row in its file */
+    int n;               /* the mistake's number within its image */
+    int kind;            /* REPORT_DET_* */
+    int truth, pred;     /* class ids; -1: background (no object, no box) */
+    float score;         /* the box's score; a missed object: the best score of a box of its
+                          * class overlapping it by 0.5 or more (NaN: none) */
+    float iou;           /* the box's best IoU with an object; a miss: with a box of its class */
+    detect_box box;      /* in pixels of the model's input */
+} report_det_error;
+
+/* A detection head's figures on one split (report_detect.c). */
+typedef struct {
+    int loss;                    /* loss_kind */
+    int keep;                    /* keep ev and kind (the dev split: the error sample) */
+    int W, H;                    /* the model's input image, for pixels */
+    long images, objects;
+    double map50, map;           /* mAP@0.5, mAP@0.5:0.95; NaN for landmarks */
+    double *ap50, *ap;           /* (C) per class; NaN for a class without objects */
+    long *n_gt;                  /* (C) objects per class */
+    double class_accuracy, mean_iou, objectness_accuracy;   /* localize */
+    double landmark_px, landmark_within_2px;                /* landmarks */
+    float score;                 /* the head's score threshold, which the two below use */
+    long missed, false_pos;      /* objects not found, and false positives, at IoU 0.5 */
+    detect_eval ev;              /* every box kept and every object (while needed) */
+    uint8_t *kind;               /* (n_dets + n_gts) REPORT_DET_* of each box, then of each
+                                  * object; 0: not a mistake */
+    /* while running */
+    long present, class_right, obj_right, lm_points, lm_within;
+    double iou_sum, lm_px, lm_sq;
+    detect_det *scratch;         /* one image's boxes */
+    int *iscratch;
+    dlc_status st;               /* the first failure of a batch, reported at the end */
+    dlc_error err;
+} report_detect;
 
 typedef struct {
     const char *name;            /* "train", "train_dev", "dev", "test" (static) */
@@ -68,6 +121,7 @@ typedef struct {
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */
     float *conf;                 /* the predicted class's probability */
+    report_detect *det;          /* detection heads, else NULL */
     /* triplet: the mean over every triplet (loss is the configured mean) and
      * the share of triplets with a positive loss; else NaN */
     double loss_all, active;
@@ -178,9 +232,20 @@ typedef struct {
     int *sampled;               /* (n_sampled) dev split rows, ascending */
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
     int has_images;             /* the sample was written with PNG images */
+    struct report_det_error *det_sampled; /* (n_sampled) a detection head's sample, else NULL */
     char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
     report_verify verify;       /* verification figures (present when the model compares) */
 } report;
+
+/* ---- detection figures (report_detect.c), one split of head h ---- */
+/* keep: hold on to the boxes for the error sample.  ENOMEM. */
+dlc_status report_detect_begin(report_split *s, const model *m, int h, int keep, dlc_error *err);
+/* One batch: the head's outputs (N, size) and the target rows (N, its targets). */
+void report_detect_batch(report_split *s, const model *m, int h, const float *out, const float *t,
+                         int N);
+/* The figures, once every batch is in. */
+dlc_status report_detect_end(report_split *s, const model *m, int h, dlc_error *err);
+void report_detect_free(report_detect *d);
 
 /* Runs the model over every split of data and fills rep's per-split
  * figures.  cfg: the run's config (task names from data.label).  ENOMEM. */
@@ -193,6 +258,10 @@ static inline const report_head *report_main(const report *rep)
 {
     return &rep->heads[rep->primary];
 }
+
+/* 1 when the head's error measure (diagnosis, error sample) is its mse:
+ * regression and landmarks. */
+int report_error_is_mse(const report_head *h);
 
 /* Split of head h by kind, NULL when absent. */
 const report_split *report_head_split(const report_head *h, int kind);

@@ -19,6 +19,7 @@
 
 #include "../base/rng.h"
 #include "../data/data.h"
+#include "../detect/detect.h"
 #include "../io/io.h"
 #include "report.h"
 #include "report_internal.h"
@@ -104,6 +105,9 @@ static dlc_status write_image(const char *path, const dlc_buf *png, dlc_error *e
 static dlc_status write_residuals(report *rep, const report_head *rh, const report_split *s,
                                   const data_bundle *data, const dlc_config *cfg,
                                   const char *run_dir, dlc_error *err);
+static dlc_status write_detections(report *rep, const report_head *rh, const report_split *s,
+                                   const data_bundle *data, const dlc_config *cfg,
+                                   const char *run_dir, dlc_error *err);
 
 /* Removes the images of an earlier sample ("<digits>.png") from dir. */
 static void remove_old_images(const char *dir)
@@ -113,7 +117,7 @@ static void remove_old_images(const char *dir)
         return;
     char path[4400];
     for (struct dirent *e; (e = readdir(d));) {
-        size_t n = strlen(e->d_name), digits = strspn(e->d_name, "0123456789");
+        size_t n = strlen(e->d_name), digits = strspn(e->d_name, "0123456789_");
         if (n > 4 && digits == n - 4 && strcmp(e->d_name + digits, ".png") == 0) {
             report_path(path, sizeof path, dir, e->d_name);
             unlink(path);
@@ -147,6 +151,29 @@ static int keep_tagged(report *rep, const char *dir)
     }
     rep->kept_tags[0] = '\0';
     return 0;
+}
+
+/* The sample's bookkeeping and its folder: run_dir/errors made (its path
+ * into dir), an earlier tagged errors.csv kept, the old images removed. */
+static dlc_status begin_sample(report *rep, const data_split *ds, int errors, int take,
+                               const char *run_dir, char *dir, size_t size, dlc_error *err)
+{
+    rep->dev_errors = errors;
+    rep->n_sampled = take;
+    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
+    report_path(dir, size, run_dir, "errors");
+    dlc_status st = dlc_mkdirs(dir, err);
+    if (st == DLC_OK && !keep_tagged(rep, dir))
+        remove_old_images(dir);
+    return st;
+}
+
+/* png's bytes as dir/name. */
+static dlc_status save_png(const char *dir, const char *name, const dlc_buf *png, dlc_error *err)
+{
+    char path[4400];
+    report_path(path, sizeof path, dir, name);
+    return write_image(path, png, err);
 }
 
 /* A regression output's dev examples by their mean absolute error over the
@@ -207,6 +234,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         return DLC_OK;
     if (rh->task == REPORT_TASK_REGRESSION && s->reg_out)
         return write_residuals(rep, rh, s, data, cfg, run_dir, err);
+    if (rh->task == REPORT_TASK_DETECTION && s->det && s->det->kind)
+        return write_detections(rep, rh, s, data, cfg, run_dir, err);
     /* a pair model's examples are pairs: no sample of single examples to tag */
     if (!rh->per_example || data->split[DATA_SPLIT_DEV].stack == 2)
         return DLC_OK;
@@ -233,15 +262,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         return DLC_NOMEM(err);
     for (int k = 0; k < take; k++)
         rep->sampled_ids[k] = ds->idx[wrong[k]];
-    rep->dev_errors = n_wrong;
-    rep->n_sampled = take;
-    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
-
-    report_path(dir, sizeof dir, run_dir, "errors");
-    if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
+    if ((st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, err)) != DLC_OK)
         goto cleanup;
-    if (!keep_tagged(rep, dir))
-        remove_old_images(dir);
     dlc_buf_printf(&csv, "id,true,predicted,confidence,image,mislabeled,%stags\n",
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
@@ -250,10 +272,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         if (rep->has_images) {
             snprintf(name, sizeof name, "%d.png", row);
             png.len = 0;
-            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK)
-                goto cleanup;
-            report_path(path, sizeof path, dir, name);
-            if ((st = write_image(path, &png, err)) != DLC_OK)
+            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK ||
+                (st = save_png(dir, name, &png, err)) != DLC_OK)
                 goto cleanup;
         }
         dlc_buf_printf(&csv, "%d,", row);
@@ -296,18 +316,12 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
         rep->sampled[k] = r[k].i;
         rep->sampled_ids[k] = ds->idx[r[k].i];
     }
-    rep->dev_errors = n;
-    rep->n_sampled = take;
     rep->residuals = 1;
-    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
-    dlc_status st = DLC_OK;
-    report_path(dir, sizeof dir, run_dir, "errors");
-    if ((st = dlc_mkdirs(dir, err)) != DLC_OK)
+    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, err);
+    if (st != DLC_OK)
         goto cleanup;
-    if (!keep_tagged(rep, dir))
-        remove_old_images(dir);
     dlc_buf_printf(&csv, "id,true,predicted,abs_error,image,mislabeled,%stags\n",
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
@@ -316,10 +330,8 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
         if (rep->has_images) {
             snprintf(name, sizeof name, "%d.png", row);
             png.len = 0;
-            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK)
-                goto cleanup;
-            report_path(path, sizeof path, dir, name);
-            if ((st = write_image(path, &png, err)) != DLC_OK)
+            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK ||
+                (st = save_png(dir, name, &png, err)) != DLC_OK)
                 goto cleanup;
         }
         dlc_buf_printf(&csv, "%d,", row);
@@ -332,6 +344,183 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
     st = report_write_buf(path, &csv, err);
 cleanup:
     free(r);
+    dlc_buf_free(&csv);
+    dlc_buf_free(&png);
+    return st;
+}
+
+/* ---- detection: missed objects and false positives, as crops ---- */
+
+/* The crop of one mistake as a PNG into b: its box and a margin of half its
+ * size (at least 8 pixels) from image row `row` of ds, enlarged to about 96
+ * pixels (nearest neighbour), the box outlined (yellow: a missed object;
+ * red: a false positive). */
+static dlc_status crop_png(dlc_buf *b, const dataset *ds, int row, const report_det_error *e,
+                           dlc_error *err)
+{
+    const int C = ds->shape.d[0], H = ds->shape.d[1], W = ds->shape.d[2];
+    const size_t plane = (size_t)H * W;
+    float mx = fmaxf(8.0f, 0.5f * (e->box.x2 - e->box.x1)), my = fmaxf(8.0f, 0.5f * (e->box.y2 - e->box.y1));
+    int x1 = (int)floorf(fmaxf(0, e->box.x1 - mx)), x2 = (int)ceilf(fminf((float)W, e->box.x2 + mx));
+    int y1 = (int)floorf(fmaxf(0, e->box.y1 - my)), y2 = (int)ceilf(fminf((float)H, e->box.y2 + my));
+    int cw = x2 - x1 > 0 ? x2 - x1 : 1, ch = y2 - y1 > 0 ? y2 - y1 : 1;
+    int big = cw > ch ? cw : ch, z = 96 / big > 1 ? 96 / big : 1;
+    int ow = cw * z, oh = ch * z;
+    uint8_t *px = malloc((size_t)ow * oh * 3);
+    if (!px)
+        return DLC_NOMEM(err);
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++)
+            for (int c = 0; c < 3; c++) {
+                size_t at = (size_t)row * ds->dim + (size_t)(C == 3 ? c : 0) * plane +
+                            (size_t)(y1 + y / z) * W + (size_t)(x1 + x / z);
+                px[((size_t)y * ow + x) * 3 + c] = ds->u8 ? ds->u8[at] : 0;
+            }
+    static const uint8_t yellow[3] = {255, 220, 0}, red[3] = {230, 25, 40};
+    detect_box in = {(e->box.x1 - x1) * z, (e->box.y1 - y1) * z, (e->box.x2 - x1) * z,
+                     (e->box.y2 - y1) * z};
+    detect_draw_box(px, ow, oh, &in, z > 2 ? 2 : 1, e->kind == REPORT_DET_MISSED ? yellow : red);
+    int ok = stbi_write_png_to_func(png_to_buf, b, ow, oh, 3, px, ow * 3);
+    free(px);
+    return ok && !b->failed ? DLC_OK : DLC_NOMEM(err);
+}
+
+/* Every mistake of the dev split (report_detect.c's kinds) into out (room
+ * for n_dets + n_gts); returns their count. */
+static int detection_mistakes(const report_detect *d, const data_split *ds, report_det_error *out)
+{
+    const detect_eval *ev = &d->ev;
+    const uint8_t *gt_kind = d->kind + ev->n_dets;
+    int n = 0;
+    for (long k = 0; k < ev->n_dets; k++) {
+        if (!d->kind[k])
+            continue;
+        const detect_det *p = &ev->dets[k];
+        report_det_error e = {ds->idx[p->image], 0, d->kind[k], -1, p->cls, p->score, 0, p->box};
+        for (long g = ev->gt_start[p->image]; g < ev->gt_start[p->image + 1]; g++) {
+            float iou = detect_iou(&p->box, &ev->gts[g].box);
+            if (iou > e.iou) {
+                e.iou = iou;
+                if (e.kind != REPORT_DET_BACKGROUND)
+                    e.truth = ev->gts[g].cls; /* the object it duplicates, mislocates or misnames */
+            }
+        }
+        out[n++] = e;
+    }
+    for (long g = 0; g < ev->n_gts; g++) {
+        if (gt_kind[g] != REPORT_DET_MISSED)
+            continue;
+        const detect_det *o = &ev->gts[g];
+        report_det_error e = {ds->idx[o->image], 0, REPORT_DET_MISSED, o->cls, -1, NAN, 0, o->box};
+        for (long k = 0; k < ev->n_dets; k++) {
+            const detect_det *p = &ev->dets[k];
+            if (p->image != o->image || p->cls != o->cls)
+                continue;
+            float iou = detect_iou(&p->box, &o->box);
+            e.iou = fmaxf(e.iou, iou);
+            if (iou >= 0.5f && (isnan(e.score) || p->score > e.score))
+                e.score = p->score;
+        }
+        out[n++] = e;
+    }
+    return n;
+}
+
+static int by_row(const void *a, const void *b)
+{
+    const report_det_error *x = a, *y = b;
+    if (x->row != y->row)
+        return (x->row > y->row) - (x->row < y->row);
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+static const char *class_or_background(const report_head *rh, int c)
+{
+    return c >= 0 && c < rh->names.n ? rh->names.v[c] : "background";
+}
+
+/* A detection head: a seeded sample of the dev split's missed objects and
+ * false positives (at the head's score threshold, IoU 0.5), each as a crop
+ * errors/<row>_<n>.png and a row of errors.csv: id, true, predicted
+ * ("background" for no object or no box), confidence (the box's score),
+ * kind, iou, box (x1 y1 x2 y2 in pixels), image, then the tag columns. */
+static dlc_status write_detections(report *rep, const report_head *rh, const report_split *s,
+                                   const data_bundle *data, const dlc_config *cfg,
+                                   const char *run_dir, dlc_error *err)
+{
+    const report_detect *d = s->det;
+    const data_split *ds = &data->split[DATA_SPLIT_DEV];
+    const float W = (float)d->W, H = (float)d->H;
+    report_det_error *all = malloc(sizeof *all * (size_t)(d->ev.n_dets + d->ev.n_gts + 1));
+    if (!all)
+        return DLC_NOMEM(err);
+    int n = detection_mistakes(d, ds, all);
+    for (int i = 0; i < n; i++)
+        all[i].box = (detect_box){all[i].box.x1 * W, all[i].box.y1 * H, all[i].box.x2 * W,
+                                  all[i].box.y2 * H};
+    /* number each image's mistakes in a fixed order, then draw the sample */
+    int *order = malloc(sizeof(int) * (size_t)(n + 1));
+    if (!order) {
+        free(all);
+        return DLC_NOMEM(err);
+    }
+    qsort(all, (size_t)n, sizeof *all, by_row);
+    for (int i = 0; i < n; i++) {
+        all[i].n = i > 0 && all[i - 1].row == all[i].row ? all[i - 1].n + 1 : 0;
+        order[i] = i;
+    }
+    dlc_rng rng;
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_SAMPLE, 0));
+    dlc_rng_shuffle(&rng, order, n);
+    int take = n < cfg->report.error_samples ? n : cfg->report.error_samples;
+    qsort(order, (size_t)take, sizeof *order, cmp_int);
+    free(rep->sampled);
+    free(rep->sampled_ids);
+    free(rep->det_sampled);
+    rep->sampled = order;
+    rep->sampled_ids = malloc(sizeof(int) * (size_t)(take + 1));
+    rep->det_sampled = malloc(sizeof *rep->det_sampled * (size_t)(take + 1));
+    if (!rep->sampled_ids || !rep->det_sampled) {
+        free(all);
+        return DLC_NOMEM(err);
+    }
+    for (int k = 0; k < take; k++) {
+        rep->det_sampled[k] = all[order[k]];
+        rep->sampled_ids[k] = all[order[k]].row;
+    }
+    free(all);
+    char dir[4200], path[4300], name[64];
+    dlc_buf csv = {0}, png = {0};
+    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, err);
+    if (st != DLC_OK)
+        goto cleanup;
+    dlc_buf_printf(&csv, "id,true,predicted,confidence,kind,iou,box,image,mislabeled,%stags\n",
+                   rep->has_images ? "blurry," : "");
+    for (int k = 0; k < take; k++) {
+        const report_det_error *e = &rep->det_sampled[k];
+        name[0] = '\0';
+        if (rep->has_images) {
+            snprintf(name, sizeof name, "%d_%d.png", e->row, e->n);
+            png.len = 0;
+            if ((st = crop_png(&png, ds->ds, e->row, e, err)) != DLC_OK ||
+                (st = save_png(dir, name, &png, err)) != DLC_OK)
+                goto cleanup;
+        }
+        dlc_buf_printf(&csv, "%d,", e->row);
+        report_csv_field(&csv, class_or_background(rh, e->truth));
+        dlc_buf_printf(&csv, ",");
+        report_csv_field(&csv, class_or_background(rh, e->pred));
+        if (isnan(e->score))
+            dlc_buf_printf(&csv, ",");
+        else
+            dlc_buf_printf(&csv, ",%.4f", (double)e->score);
+        dlc_buf_printf(&csv, ",%s,%.3f,%.1f %.1f %.1f %.1f,%s,,%s\n", report_det_kind_names[e->kind],
+                       (double)e->iou, (double)e->box.x1, (double)e->box.y1, (double)e->box.x2,
+                       (double)e->box.y2, name, rep->has_images ? "," : "");
+    }
+    report_path(path, sizeof path, dir, "errors.csv");
+    st = report_write_buf(path, &csv, err);
+cleanup:
     dlc_buf_free(&csv);
     dlc_buf_free(&png);
     return st;

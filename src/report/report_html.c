@@ -179,7 +179,7 @@ static void next_steps(dlc_buf *b, const report *rep)
                    d->largest >= 0 ? report_gap_names[d->largest] : "none");
     if (d->largest >= 0) {
         dlc_buf_printf(b, "<p>The largest gap is <b>%s</b> (", report_gap_titles[d->largest]);
-        if (report_main(rep)->task == REPORT_TASK_REGRESSION)
+        if (report_error_is_mse(report_main(rep)))
             dlc_buf_printf(b, "%.4g", d->gap[d->largest]);
         else
             dlc_buf_printf(b, "%.2f%% points", 100 * d->gap[d->largest]);
@@ -218,6 +218,55 @@ static void next_steps(dlc_buf *b, const report *rep)
     dlc_buf_printf(b, "</p></div>\n");
 }
 
+/* A detection output's figures per split (report_detect.c): mAP and the
+ * mistakes at its threshold for boxes; the class and the box of the one
+ * object for localize; the distance in pixels for landmarks. */
+static void detection_table(dlc_buf *b, const report *rep, const report_head *rh, const char *prefix)
+{
+    char key[160];
+    const char *more = prefix ? prefix : "metrics";
+    int lm = rh->loss == LOSS_LANDMARKS, loc = rh->loss == LOSS_LOCALIZE;
+    dlc_buf_printf(b, "<table%s><tr><th>split</th><th>images</th><th>loss</th>%s</tr>",
+                   prefix ? "" : " id=\"splits\"",
+                   lm ? "<th>mean distance (px)</th><th>within 2 px</th><th>MSE</th>"
+                   : loc ? "<th>accuracy</th><th>class accuracy</th><th>mean IoU</th><th>mAP@0.5</th>"
+                           "<th>missed</th><th>false positives</th>"
+                         : "<th>mAP@0.5</th><th>mAP@0.5:0.95</th><th>objects</th><th>missed</th>"
+                           "<th>false positives</th>");
+    for (int i = 0; i < rh->n_splits; i++) {
+        const report_split *s = &rh->splits[i];
+        const report_detect *d = s->det;
+        dlc_buf_printf(b, "<tr><td>%s</td><td>%d</td>", s->name, s->n);
+        snprintf(key, sizeof key, "%s.%s.loss", prefix ? prefix : "splits", s->name);
+        td_fig(b, key, !prefix && rep->n_heads > 1 ? rep->total_loss[s->kind] : s->loss, 0);
+        snprintf(key, sizeof key, "%s.%s.detection", more, s->name);
+        if (lm) {
+            static const char *const f[3] = {"landmark_px", "landmark_within_2px", "landmark_mse"};
+            td_figs(b, key, f, (const double[3]){d->landmark_px, d->landmark_within_2px, s->mse}, 3, 0);
+        } else if (loc) {
+            snprintf(key, sizeof key, "%s.%s.accuracy", prefix ? prefix : "splits", s->name);
+            td_fig(b, key, s->accuracy, 1);
+            static const char *const f[3] = {"class_accuracy", "mean_iou", "map50"};
+            snprintf(key, sizeof key, "%s.%s.detection", more, s->name);
+            td_figs(b, key, f, (const double[3]){d->class_accuracy, d->mean_iou, d->map50}, 3, 0);
+        } else {
+            static const char *const f[2] = {"map50", "map"};
+            td_figs(b, key, f, (const double[2]){d->map50, d->map}, 2, 0);
+            dlc_buf_printf(b, "<td>%ld</td>", d->objects);
+        }
+        if (!lm)
+            dlc_buf_printf(b, "<td>%ld</td><td>%ld</td>", d->missed, d->false_pos);
+        dlc_buf_printf(b, "</tr>");
+    }
+    dlc_buf_printf(b, "</table>\n");
+    if (!lm)
+        dlc_buf_printf(b, "<p class=\"muted\">mAP: PASCAL VOC's all-point interpolated AP per class, "
+                          "averaged over the classes, at IoU 0.5 and over IoU 0.50, 0.55, ..., 0.95; "
+                          "missed objects and false positives at the output's score threshold %.2f "
+                          "and IoU 0.5.</p>\n",
+                       rh->n_splits ? (double)rh->splits[0].det->score : 0.0);
+}
+
 /* One row per split of head rh.  prefix NULL: the primary head in the
  * report's top-level keys (splits.X for loss (the total of every output),
  * accuracy and error, metrics.X for the rest); else every key under
@@ -225,6 +274,10 @@ static void next_steps(dlc_buf *b, const report *rep)
 static void split_table(dlc_buf *b, const report *rep, const report_head *rh, const char *prefix)
 {
     char key[160];
+    if (rh->task == REPORT_TASK_DETECTION) {
+        detection_table(b, rep, rh, prefix);
+        return;
+    }
     int reg = rh->task == REPORT_TASK_REGRESSION, tri = rh->loss == LOSS_TRIPLET;
     const char *top = prefix ? prefix : "splits", *more = prefix ? prefix : "metrics";
     dlc_buf_printf(b, "<table%s><tr><th>split</th><th>examples</th><th>loss</th>%s</tr>",
@@ -334,6 +387,21 @@ static void classes_section(dlc_buf *b, const report_head *rep)
 {
     const report_split *s = focus_split(rep);
     char key[160];
+    if (s->det && rep->loss != LOSS_LANDMARKS) {
+        dlc_buf_printf(b, "<h2>Average precision per class (%s)</h2><table id=\"per-class\">"
+                          "<tr><th>class</th><th>objects</th><th>AP@0.5</th><th>AP@0.5:0.95</th></tr>",
+                       s->name);
+        for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
+            dlc_buf_printf(b, "<tr>");
+            td_text(b, rep->names.v[k]);
+            dlc_buf_printf(b, "<td>%ld</td>", s->det->n_gt[k]);
+            static const char *const f[2] = {"ap50", "ap"};
+            snprintf(key, sizeof key, "metrics.%s.detection.per_class.%d", s->name, k);
+            td_figs(b, key, f, (const double[2]){s->det->ap50[k], s->det->ap[k]}, 2, 0);
+            dlc_buf_printf(b, "</tr>");
+        }
+        dlc_buf_printf(b, "</table>\n");
+    }
     if (s->cls) {
         dlc_buf_printf(b, "<h2>Confusion matrix (%s)</h2>", s->name);
         if (s->confusion)
@@ -495,7 +563,7 @@ static void sources_section(dlc_buf *b, const report *rep)
 static void diagnosis_section(dlc_buf *b, const report *rep)
 {
     const report_diagnosis *d = &rep->diag;
-    int pct = report_main(rep)->task != REPORT_TASK_REGRESSION;
+    int pct = !report_error_is_mse(report_main(rep));
     char key[96];
     dlc_buf_printf(b, "<h2>Bias / variance / data mismatch</h2><table id=\"bias-variance\">"
                       "<tr><th>level</th><th>%s</th><th>gap</th><th>size</th></tr>",
@@ -543,7 +611,9 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
                       "data-value=\"%d\">%d</span> %s are in "
                       "<code>errors/errors.csv</code>: tag them, then run <code>dlc analyze</code>.</p>",
                    rep->n_sampled, rep->n_sampled, rep->dev_errors, rep->dev_errors,
-                   rep->residuals ? "dev examples (the largest errors)" : "misclassified dev examples");
+                   rep->residuals     ? "dev examples (the largest errors)"
+                   : rep->det_sampled ? "missed objects and false positives of the dev images"
+                                      : "misclassified dev examples");
     if (!rep->has_images || !s)
         return DLC_OK;
     dlc_buf_printf(b, "<div class=\"gallery\" id=\"gallery\">");
@@ -552,7 +622,11 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         char path[4300], name[64];
         char *png = NULL;
         size_t len = 0;
-        snprintf(name, sizeof name, "errors/%d.png", rep->sampled_ids[k]);
+        const report_det_error *e = rep->det_sampled ? &rep->det_sampled[k] : NULL;
+        if (e)
+            snprintf(name, sizeof name, "errors/%d_%d.png", e->row, e->n);
+        else
+            snprintf(name, sizeof name, "errors/%d.png", rep->sampled_ids[k]);
         report_path(path, sizeof path, run_dir, name);
         dlc_status st = dlc_read_file(path, &png, &len, err);
         if (st != DLC_OK)
@@ -561,6 +635,17 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         report_base64(b, (const unsigned char *)png, len);
         free(png);
         dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
+        if (e) { /* detection: what kind of mistake, true -> predicted, score */
+            const report_head *rh = report_main(rep);
+            dlc_buf_printf(b, "%s: ", report_det_kind_names[e->kind]);
+            report_html_text(b, e->truth >= 0 ? rh->names.v[e->truth] : "background");
+            dlc_buf_printf(b, " &rarr; ");
+            report_html_text(b, e->pred >= 0 ? rh->names.v[e->pred] : "background");
+            if (!isnan(e->score))
+                dlc_buf_printf(b, " (%.2f)", (double)e->score);
+            dlc_buf_printf(b, "</figcaption></figure>");
+            continue;
+        }
         if (rep->residuals) { /* regression: the first target, true and predicted */
             int K = report_main(rep)->K;
             dlc_buf_printf(b, "%.4g &rarr; %.4g</figcaption></figure>",

@@ -16,7 +16,8 @@
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
  *               (one split per line, these four keys first: scripts grep them; the
  *               last two for language models, whose loss is per token)
- *    "task": "classification"|"binary"|"multilabel"|"regression"|"embedding",
+ *    "task": "classification"|"binary"|"multilabel"|"regression"|"detection"|
+ *            "embedding",
  *    "classes": [str]          (class names; task or target names for multilabel/regression),
  *    "metrics": {split: {per-split details, see split_details}},
  *    "heads": [{"name": str, "loss": str, "weight": num, "task": str, "classes": [str],
@@ -41,10 +42,15 @@
  *               (data.sources: what each split took from each source, and the primary
  *                output's error on those examples),
  *    "confused_pairs": [{"true": str, "predicted": str, "count": int}]   (dev, else test),
- *    "error_analysis": {"kind": "misclassified"|"largest_errors", "dev_errors": int,
+ *    "error_analysis": {"kind": "misclassified"|"largest_errors"|"detections", "dev_errors": int,
  *                       "sampled": int, "file": str, "images": bool} | null}
  *      (largest_errors: a regression output's dev examples with the largest mean absolute
- *       error; dev_errors then counts the dev examples with a known target)
+ *       error; dev_errors then counts the dev examples with a known target; detections: a
+ *       detection output's missed objects and false positives, which dev_errors counts)
+ * A detection output's split details add "detection": {images, objects, map50, map,
+ * score_threshold, missed, false_positives, class_accuracy, mean_iou,
+ * objectness_accuracy, landmark_px, landmark_within_2px, landmark_mse,
+ * per_class: [{class, objects, ap50, ap}]} (null where a figure does not apply).
  * With several outputs, "splits" gives each split's total loss (sum of weight x output
  * loss) with the primary output's accuracy; task, classes, metrics, confused_pairs,
  * the diagnosis and the metric are the primary output's (report.metric names it, else the
@@ -83,6 +89,39 @@ static void avg(dlc_buf *b, const char *key, const report_avg *a)
     key_num(b, "", "precision", a->precision);
     key_nums(b, prf_keys + 1, (const double[2]){a->recall, a->f1}, 2);
     dlc_buf_printf(b, "}");
+}
+
+/* A detection head's figures (report_detect.c); null where they do not
+ * apply (per_class and mAP for landmarks, the box figures for yolo). */
+static void detection_details(dlc_buf *b, const report_head *rep, const report_detect *d,
+                              double mse)
+{
+    dlc_buf_printf(b, ",\n      \"detection\": {\"images\": %ld, \"objects\": %ld", d->images,
+                   d->objects);
+    key_num(b, ", ", "map50", d->map50);
+    key_num(b, ", ", "map", d->map);
+    int boxes = d->loss != LOSS_LANDMARKS;
+    key_num(b, ",\n        ", "score_threshold", boxes ? d->score : NAN);
+    dlc_buf_printf(b, ", \"missed\": ");
+    boxes ? dlc_buf_printf(b, "%ld", d->missed) : dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ", \"false_positives\": ");
+    boxes ? dlc_buf_printf(b, "%ld", d->false_pos) : dlc_buf_printf(b, "null");
+    key_num(b, ",\n        ", "class_accuracy", d->class_accuracy);
+    key_num(b, ", ", "mean_iou", d->mean_iou);
+    key_num(b, ", ", "objectness_accuracy", d->objectness_accuracy);
+    key_num(b, ",\n        ", "landmark_px", d->landmark_px);
+    key_num(b, ", ", "landmark_within_2px", d->landmark_within_2px);
+    key_num(b, ", ", "landmark_mse", d->loss == LOSS_LANDMARKS ? mse : NAN);
+    dlc_buf_printf(b, ",\n        \"per_class\": %s", boxes ? "[" : "null");
+    for (int k = 0; boxes && k < rep->K; k++) {
+        dlc_buf_printf(b, "%s\n          {\"class\": ", k ? "," : "");
+        json_write_string(b, rep->names.v[k]);
+        dlc_buf_printf(b, ", \"objects\": %ld", d->n_gt[k]);
+        key_num(b, ", ", "ap50", d->ap50[k]);
+        key_num(b, ", ", "ap", d->ap[k]);
+        dlc_buf_printf(b, "}");
+    }
+    dlc_buf_printf(b, "%s}", boxes ? "\n        ]" : "");
 }
 
 static void split_details(dlc_buf *b, const report_head *rep, const report_split *s)
@@ -135,6 +174,8 @@ static void split_details(dlc_buf *b, const report_head *rep, const report_split
         key_num(b, ",\n      ", "mse", s->mse);
         key_num(b, ", ", "mae", s->mae);
     }
+    if (s->det)
+        detection_details(b, rep, s->det, s->mse);
     if (rep->loss == LOSS_TRIPLET) {
         key_num(b, ",\n      ", "loss_all_triplets", s->loss_all);
         key_num(b, ", ", "active_triplets", s->active);
@@ -246,7 +287,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     key_num(b, ", ", "dev", d->dev);
     key_num(b, ", ", "test", d->test);
     dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
-                   report_main(rep)->task == REPORT_TASK_REGRESSION ? "mse" : "error",
+                   report_error_is_mse(report_main(rep)) ? "mse" : "error",
                    d->variance_vs_dev ? "dev" : "train_dev");
     for (int g = 0; g < REPORT_GAP_COUNT; g++)
         key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);
@@ -333,8 +374,9 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
         num(&b, s->accuracy);
         dlc_buf_printf(&b, ", \"error\": ");
         num(&b, s->error);
-        if (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM) {
-            /* language models: the per-token loss in nats as perplexity and bits */
+        if (cfg->data.format == DATA_TEXT && (cfg->data.text.task == TEXT_LM || cfg->data.text.task == TEXT_BILM)) {
+            /* language models (a biLM: both directions' predictions): the per-token
+             * loss in nats as perplexity and bits */
             key_num(&b, ", ", "perplexity", exp(s->loss));
             key_num(&b, ", ", cfg->data.text.unit == TEXT_CHARS ? "bits_per_char" : "bits_per_word",
                     s->loss / M_LN2);
@@ -405,7 +447,10 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
     if (rep->dev_errors >= 0)
         dlc_buf_printf(&b, "{\"kind\": \"%s\", \"dev_errors\": %d, \"sampled\": %d, "
                            "\"file\": \"errors/errors.csv\", \"images\": %s}\n}\n",
-                       rep->residuals ? "largest_errors" : "misclassified", rep->dev_errors,
+                       rep->residuals     ? "largest_errors"
+                       : rep->det_sampled ? "detections"
+                                          : "misclassified",
+                       rep->dev_errors,
                        rep->n_sampled, rep->has_images ? "true" : "false");
     else
         dlc_buf_printf(&b, "null\n}\n");

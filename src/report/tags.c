@@ -192,6 +192,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     t->dev_error = NAN;
     csv_reader r = {name, text, text + len, 1, 1, {0}, 0, {0}};
     int kind[MAX_FIELDS], n_cols, got, n_seen = 0, id_col = -1;
+    int per_object = 0; /* a detection sample: one row per mistake, several per image */
     char *seen = NULL;
     long *ids = NULL;
     size_t n_ids = 0, cap_ids = 0;
@@ -210,7 +211,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     n_cols = r.n;
     int need[3] = {0, 0, 0};
     static const char *const data_cols[] = {"id", "true", "predicted", "confidence", "image",
-                                            "abs_error", NULL};
+                                            "abs_error", "kind", "iou", "box", NULL};
     for (int c = 0; c < n_cols; c++) {
         const char *h = csv_field(&r, c);
         for (int d = 0; d < c; d++)
@@ -226,6 +227,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
                     need[d] = 1;
                 if (d == 0)
                     id_col = c;
+                per_object |= strcmp(data_cols[d], "box") == 0;
             }
         if (kind[c] == COL_TAG && !h[0]) {
             st = dlc_fail(err, DLC_EINPUT, "%s:%d: column %d has no name", name, r.line, c + 1);
@@ -320,7 +322,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     }
     if (n_ids > 1)
         qsort(ids, n_ids, sizeof *ids, cmp_long);
-    for (size_t i = 1; i < n_ids; i++)
+    for (size_t i = 1; i < n_ids && !per_object; i++)
         if (ids[i] == ids[i - 1]) {
             st = dlc_fail(err, DLC_EINPUT, "%s: id %ld appears twice", name, ids[i]);
             goto done;

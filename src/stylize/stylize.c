@@ -161,9 +161,17 @@ static dlc_status build_model(stylize *s, const dlc_config *cfg, dlc_error *err)
             goto done;
     }
     graph *g = s->m.g;
+    int *frozen = malloc(sizeof *frozen * (size_t)(g->n_nodes > 0 ? g->n_nodes : 1));
+    if (!frozen) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    int n_frozen = 0;
     for (int i = g->n_inputs; i < g->n_nodes; i++)
-        graph_freeze_node(g, i);
-    graph_set_input_grad(g, 1);
+        frozen[n_frozen++] = i;
+    graph_freeze_nodes(g, frozen, n_frozen); /* one new plan, not one per node */
+    free(frozen);
+    st = graph_set_input_grad(g, 1, err);
 done:
     free(keep);
     free(specs);

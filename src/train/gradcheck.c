@@ -12,35 +12,49 @@ static double run(graph *g, int N, gradcheck_loss fn, void *user, uint64_t seed,
     return fn(user, g, N, with_grad);
 }
 
-/* The piecewise part of the last forward pass: which ReLU units were on and
- * which inputs won each max pooling window, hashed (FNV-1a).  Two passes
- * with different signatures lie on different pieces of a piecewise-linear
- * function: a central difference across them measures no derivative. */
-static uint64_t kink_signature(const graph *g, int N)
+/* The piecewise part of a forward pass: which ReLU units were on and which
+ * inputs won each max pooling window, hashed (FNV-1a) node by node as the
+ * pass goes (graph.forward_hook: a node's output may share memory with a
+ * later one's).  Two passes with different signatures lie on different
+ * pieces of a piecewise-linear function: a central difference across them
+ * measures no derivative. */
+typedef struct {
+    const graph *g;
+    int N;
+    uint64_t h;
+} kink_sig;
+
+static void kink_hook(void *user, int i)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const graph_node *n = &g->nodes[i];
-        size_t m = (size_t)N * n->size;
-        if (n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU) {
-            for (size_t k = 0; k < m; k++)
-                h = (h ^ (uint64_t)(n->out[k] > 0.0f)) * 1099511628211ull;
-        }
-        if ((n->spec.op == OP_MAXPOOL || n->spec.op == OP_TIME_MAXPOOL) && n->aux) {
-            const int32_t *arg = (const int32_t *)(const void *)n->aux;
-            size_t words = n->aux_per_sample * (size_t)N;
-            for (size_t k = 0; k < words; k++)
-                h = (h ^ (uint64_t)(uint32_t)arg[k]) * 1099511628211ull;
-        }
+    kink_sig *k = user;
+    const graph_node *n = &k->g->nodes[i];
+    size_t m = (size_t)k->N * n->size;
+    uint64_t h = k->h;
+    if (n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU) {
+        for (size_t j = 0; j < m; j++)
+            h = (h ^ (uint64_t)(n->out[j] > 0.0f)) * 1099511628211ull;
     }
-    return h;
+    if ((n->spec.op == OP_MAXPOOL || n->spec.op == OP_TIME_MAXPOOL) && n->aux) {
+        const int32_t *arg = (const int32_t *)(const void *)n->aux;
+        size_t words = n->aux_per_sample * (size_t)k->N;
+        for (size_t j = 0; j < words; j++)
+            h = (h ^ (uint64_t)(uint32_t)arg[j]) * 1099511628211ull;
+    }
+    k->h = h;
 }
 
 /* The loss at the current parameters, and its signature. */
 static double run_sig(graph *g, int N, gradcheck_loss fn, void *user, uint64_t seed, uint64_t *sig)
 {
+    kink_sig k = {g, N, 1469598103934665603ull};
+    void (*hook)(void *, int) = g->forward_hook;
+    void *hook_user = g->forward_user;
+    g->forward_hook = kink_hook;
+    g->forward_user = &k;
     double L = run(g, N, fn, user, seed, 0);
-    *sig = kink_signature(g, N);
+    g->forward_hook = hook;
+    g->forward_user = hook_user;
+    *sig = k.h;
     return L;
 }
 
@@ -179,6 +193,19 @@ static void check_value_tol(graph *g, int N, gradcheck_loss fn, void *user,
     }
 }
 
+/* An analytic gradient that is not finite fails outright: the comparisons
+ * below are false for NaN, which would pass it. */
+static void nonfinite_value(gradcheck_result *r, size_t i, double a)
+{
+    gradcheck_fail f = {(int)i, a, NAN, INFINITY, 0};
+    r->checked++;
+    note_fail(r, &f);
+    r->max_rel = INFINITY;
+    r->worst = (int)i;
+    r->analytic = a;
+    r->numeric = NAN;
+}
+
 static void check_tensor(graph *g, int N, gradcheck_loss fn, void *user, const gradcheck_opts *o,
                          float *w, const float *analytic, size_t n, dlc_rng *pick,
                          gradcheck_result *r)
@@ -188,7 +215,9 @@ static void check_tensor(graph *g, int N, gradcheck_loss fn, void *user, const g
     r->eps = eps;
     for (size_t k = 0; k < count; k++) {
         size_t i = count == n ? k : (size_t)dlc_rng_below(pick, n);
-        if (o->tol > 0)
+        if (!isfinite(analytic[i]))
+            nonfinite_value(r, i, analytic[i]);
+        else if (o->tol > 0)
             check_value_tol(g, N, fn, user, o, eps, w, i, analytic[i], r);
         else
             check_value(g, N, fn, user, o, w, i, analytic[i], r);
@@ -210,7 +239,8 @@ int gradcheck_graph(graph *g, int N, gradcheck_loss fn, void *user, const gradch
         return -1;
     }
     memcpy(grads, g->grad_block, sizeof(float) * g->n_weights);
-    memcpy(in_grad, g->nodes[0].grad, sizeof(float) * in_n);
+    if (g->nodes[0].grad) /* the input's gradient flows when check_input asked for it */
+        memcpy(in_grad, g->nodes[0].grad, sizeof(float) * in_n);
     dlc_rng pick;
     dlc_rng_seed(&pick, o->seed, DLC_STREAM(DLC_STREAM_GRADCHECK, 2));
     int k = 0;

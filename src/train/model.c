@@ -33,6 +33,7 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
         [LOSS_TARGET_CLASS] = DATA_TARGET_CLASS,
         [LOSS_TARGET_BINARY] = DATA_TARGET_BINARY,
         [LOSS_TARGET_NUMERIC] = DATA_TARGET_NUMERIC,
+        [LOSS_TARGET_OBJECTS] = DATA_TARGET_OBJECTS,
     };
     if (cfg->no_data)
         return dlc_fail(err, DLC_EINPUT, "%s: the config has no data: section (a style transfer "
@@ -52,12 +53,20 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err)
 {
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_for_opts(m, cfg, b, &o, err);
+}
+
+dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bundle *b,
+                                const graph_build_options *o, dlc_error *err)
+{
     int n_classes[MODEL_MAX_HEADS] = {0};
     dlc_status s;
     for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
-        if (loss_get(cfg->heads[h].loss)->has_classes)
+        if (model_loss_has_classes(cfg->heads[h].loss))
             n_classes[h] = b->heads[h].class_names.n;
-    if ((s = model_build_vocab(m, cfg, &b->shape, n_classes, b->vocab.n, nmax, err)) != DLC_OK)
+    if ((s = model_build_opts(m, cfg, &b->shape, n_classes, b->vocab.n, o, err)) != DLC_OK)
         return s;
     if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
         goto fail;
@@ -109,17 +118,29 @@ static int owns_params(const graph *g, int id)
 
 /* freeze: {all_but_last: K}: every layer with parameters but the last K (in
  * topological order, which follows the config's) stops learning. */
-static void freeze_all_but_last(graph *g, int K)
+static dlc_status freeze_all_but_last(graph *g, int K, dlc_error *err)
 {
-    int keep = K;
+    int keep = K, n = 0;
+    int *nodes = malloc(sizeof *nodes * (size_t)g->n_nodes);
+    if (!nodes)
+        return DLC_NOMEM(err);
     for (int i = g->n_nodes - 1; i >= g->n_inputs; i--) {
         if (!owns_params(g, i))
             continue;
         if (keep > 0)
             keep--;
         else
-            graph_freeze_node(g, i);
+            nodes[n++] = i;
     }
+    graph_freeze_nodes(g, nodes, n);
+    free(nodes);
+    return DLC_OK;
+}
+
+int model_loss_has_classes(loss_kind k)
+{
+    const loss_def *L = loss_get(k);
+    return L->has_classes || L->target == LOSS_TARGET_OBJECTS;
 }
 
 static int layer_index(const dlc_config *cfg, const char *name)
@@ -139,6 +160,15 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
 
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err)
+{
+    graph_build_options o;
+    graph_build_defaults(&o, nmax);
+    return model_build_opts(m, cfg, data_shape, n_classes, vocab_size, &o, err);
+}
+
+dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                            const int *n_classes, int vocab_size, const graph_build_options *gopt,
+                            dlc_error *err)
 {
     memset(m, 0, sizeof *m);
     dlc_status st = DLC_OK;
@@ -196,8 +226,16 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         dlc_strlcpy(mh->name, hs->name, sizeof mh->name);
         mh->loss = hs->loss;
         mh->weight = (float)hs->weight;
-        mh->opts = (loss_opts){hs->margin >= 0 ? hs->margin : NAN,
-                               (loss_mining)cfg->data.sampler.mining, hs->average, 0};
+        mh->opts = hs->opts;
+        mh->opts.classes = L->target == LOSS_TARGET_OBJECTS && n_classes ? n_classes[h] : 0;
+        mh->opts.objects = cfg->data.detection.max_objects;
+        mh->opts.landmarks = cfg->data.detection.landmarks;
+        mh->score = hs->score;
+        mh->nms_iou = hs->nms_iou;
+        mh->opts.margin = hs->margin >= 0 ? hs->margin : NAN;
+        mh->opts.mining = (loss_mining)cfg->data.sampler.mining;
+        mh->opts.average = hs->average;
+        mh->opts.seed = 0;
         /* a head's `units: auto` takes its classes */
         if (specs[out].units == 0 && L->has_classes && n_classes)
             specs[out].units = n_classes[h];
@@ -228,17 +266,22 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
         st = dlc_fail(err, DLC_EINPUT, "model.embedding: no layer is named '%s'", m->embedding);
         goto fail;
     }
-    if ((st = graph_build(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, nmax, err)) !=
+    if ((st = graph_build_opts(&m->g, &m->input, specs, cfg->n_layers, outs, cfg->n_heads, gopt, err)) !=
         DLC_OK)
         goto fail;
 
-    if (cfg->freeze_all_but_last >= 0)
-        freeze_all_but_last(m->g, cfg->freeze_all_but_last);
+    if (cfg->freeze_all_but_last >= 0 &&
+        (st = freeze_all_but_last(m->g, cfg->freeze_all_but_last, err)) != DLC_OK)
+        goto fail;
+    /* the embedding is read after a pass: the plan keeps it whole */
+    if (m->embedding[0] && (st = graph_keep_output(m->g, graph_find(m->g, m->embedding), err)) != DLC_OK)
+        goto fail;
+    long objects_off = -1; /* detection heads share the image's object list */
     for (int h = 0; h < m->n_heads; h++) {
         model_head *mh = &m->heads[h];
         const loss_def *L = loss_get(mh->loss);
         graph_node *o = graph_output(m->g, h);
-        const char *why = L->check_shape(&o->shape);
+        const char *why = L->check_shape(&o->shape, &mh->opts);
         if (why) {
             st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
                           graph_node_label(o, label, sizeof label),
@@ -252,17 +295,25 @@ dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape
                           graph_node_label(o, label, sizeof label), K, n_classes[h], n_classes[h]);
             goto fail;
         }
-        mh->n_targets = L->target_size(&o->shape);
+        mh->n_targets = L->target_size(&o->shape, &mh->opts);
+        if (mh->loss == LOSS_YOLO)
+            mh->opts.grid = o->shape.d[1];
+        if (L->target == LOSS_TARGET_OBJECTS && objects_off >= 0) {
+            mh->target_off = (size_t)objects_off;
+            continue;
+        }
+        if (L->target == LOSS_TARGET_OBJECTS)
+            objects_off = (long)m->n_targets;
         mh->target_off = m->n_targets;
         m->n_targets += mh->n_targets;
     }
-    if (!(m->head_t = tensor_alloc((size_t)nmax * (m->n_targets ? m->n_targets : 1)))) {
+    if (!gopt->measure && !(m->head_t = tensor_alloc((size_t)m->g->eval_max * (m->n_targets ? m->n_targets : 1)))) {
         st = DLC_NOMEM(err);
         goto fail;
     }
     size_t scratch = 0;
     for (int h = 0; h < m->n_heads; h++) {
-        size_t need = loss_scratch_size(m->heads[h].loss, nmax);
+        size_t need = loss_scratch_size(m->heads[h].loss, m->g->eval_max);
         scratch = need > scratch ? need : scratch;
     }
     if (scratch && !(m->loss_scratch = malloc(sizeof(double) * scratch))) {
@@ -569,7 +620,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         goto fail;
     int n_classes[MODEL_MAX_HEADS] = {0};
     for (int h = 0; h < cfg.n_heads; h++)
-        n_classes[h] = loss_get(cfg.heads[h].loss)->has_classes ? names[h][0].n : 0;
+        n_classes[h] = model_loss_has_classes(cfg.heads[h].loss) ? names[h][0].n : 0;
     if ((s = model_build_vocab(m, &cfg, &data_shape, n_classes, vocab.n, nmax, err)) != DLC_OK) {
         dlc_error_prefix(err, "%s", path);
         goto fail;
@@ -646,7 +697,7 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
             int N = starts[b + 1] - starts[b];
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
             g->carry = b > 0;
-            graph_forward(g, N, 0);
+            graph_forward_eval(g, N);
             fn(user, t, -1, N);
         }
     }
@@ -662,10 +713,10 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
         model_run_streams(m, s, t, fn, user);
         return;
     }
-    for (int start = 0; start < s->n; start += g->nmax) {
-        int N = s->n - start < g->nmax ? s->n - start : g->nmax;
+    for (int start = 0; start < s->n; start += g->eval_max) {
+        int N = s->n - start < g->eval_max ? s->n - start : g->eval_max;
         data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);
-        graph_forward(g, N, 0);
+        graph_forward_eval(g, N);
         fn(user, t, start, N);
     }
 }

@@ -4,7 +4,8 @@
  *
  * A model has one or more heads (model.outputs): each is a graph output with
  * a loss from the loss table, a weight, and its targets within an example's
- * target row.  The total loss is the sum of weight x head loss.
+ * target row.  The total loss is the sum of weight x head loss.  Heads with
+ * a detection loss all read one block of the row: the image's objects.
  *
  * The file holds every parameter and buffer under its graph name
  * ("dense_1.weight", PyTorch layout), the normalization as "norm.shift" and
@@ -35,7 +36,9 @@ typedef struct {
     size_t target_off;      /* where they start in an example's target row */
     dlc_strlist classes;    /* class names in id order (classification, binary), may be empty */
     dlc_strlist tasks;      /* several binary or numeric outputs: their names (label columns) */
-    loss_opts opts;         /* margin, mining (data.sampler.mining), average */
+    loss_opts opts;         /* the loss's settings: margin, mining (data.sampler.mining), average;
+                             * detection terms and the data's layout */
+    float score, nms_iou;   /* detection: the post-processing thresholds */
 } model_head;
 
 typedef struct {
@@ -47,7 +50,7 @@ typedef struct {
                               * for an input of (784); `predict` reads images to it */
     data_norm norm;         /* applied to every input */
     size_t n_targets;       /* targets per example, every head's */
-    float *head_t;          /* (nmax, n_targets) per-head target blocks (model_head_targets) */
+    float *head_t;          /* (eval_max, n_targets) per-head target blocks (model_head_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int text;               /* data.format text: inputs are token ids (see text_cfg) */
@@ -82,7 +85,16 @@ dlc_status model_build(model *m, const dlc_config *cfg, const tensor_shape *data
  * classes. */
 dlc_status model_build_vocab(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
                              const int *n_classes, int vocab_size, int nmax, dlc_error *err);
+/* The same with the graph's build options (batch capacities, memory plan;
+ * o->measure builds a model that only counts: summary, the memory check). */
+dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape *data_shape,
+                            const int *n_classes, int vocab_size, const graph_build_options *o,
+                            dlc_error *err);
 void model_free(model *m);
+
+/* 1 when a head with loss k is told its data's classes: a classification
+ * head (`units: auto`) or a detection head. */
+int model_loss_has_classes(loss_kind k);
 
 /* The data cfg's heads learn from: each head's label group (its target, or
  * its name) and target kind (from its loss), loaded and split as
@@ -94,6 +106,8 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
  * vocabulary, and the normalization fitted on b's train split. */
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err);
+dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bundle *b,
+                                const graph_build_options *o, dlc_error *err);
 
 /* Writes model.safetensors (parameters, normalization, metadata) atomically. */
 dlc_status model_save(const model *m, const char *path, dlc_error *err);

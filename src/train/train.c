@@ -25,7 +25,7 @@ typedef struct {
     model m;
     optim *opt_state;
     int batch;              /* examples per step */
-    float *targets;         /* (nmax, n_targets) */
+    float *targets;         /* (eval_max, n_targets) */
     float *aug_scratch;     /* (2 * example size) for augmentation */
     int *order;             /* (train n) */
     int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
@@ -39,10 +39,17 @@ typedef struct {
     long step;              /* steps taken */
     int stopped_early;
     int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
+    /* Checkpoints are written on a thread of their own (io_async_start) from
+     * a snapshot of the parameters and the optimizer state, so training goes
+     * on while they are written. */
+    float *snap;            /* (n_weights * (1 + optimizer moments)) */
+    io_async_write *ckpt_write; /* the write in progress, or NULL */
+    int ckpt_writing;       /* the epoch it holds */
     dlc_buf metrics;        /* metrics.csv so far */
     dlc_buf gradnorms;      /* gradnorms.csv so far */
     double t0;              /* when this invocation started */
     double seconds_before;  /* wall time of the invocations before (--resume), from the checkpoint */
+    double epoch_seconds;   /* wall time of this invocation's epochs */
     int n_owners;           /* nodes owning parameters, for per-layer norms */
     int *owners;
     double *gn_sum, *gn_max;
@@ -213,18 +220,41 @@ static int all_finite(const float *x, size_t n)
     return 1;
 }
 
-/* Where a non-finite loss came from: the first node (in the forward order)
- * whose output holds a NaN or an infinity, into buf. */
-static const char *first_nonfinite_output(const graph *g, int N, char *buf, size_t size)
+typedef struct {
+    const graph *g;
+    int N, first;
+} nonfinite_find;
+
+static void nonfinite_hook(void *user, int i)
 {
-    for (int i = 0; i < g->n_nodes; i++) {
-        const graph_node *n = &g->nodes[i];
-        if (!all_finite(n->out, (size_t)N * n->size)) {
-            char label[256];
-            snprintf(buf, size, "%s is the first whose output is not finite",
-                     i < g->n_inputs ? "the input" : graph_node_label(n, label, sizeof label));
-            return buf;
-        }
+    nonfinite_find *f = user;
+    const graph_node *n = &f->g->nodes[i];
+    if (f->first < 0 && !all_finite(n->out, (size_t)f->N * n->size))
+        f->first = i;
+}
+
+/* Where a non-finite loss came from: the first node (in the forward order)
+ * whose output holds a NaN or an infinity, into buf.  The step's forward
+ * pass runs again and each output is looked at as it is made: the memory
+ * plan reuses it later in the pass. */
+static const char *first_nonfinite_output(graph *g, int N, char *buf, size_t size)
+{
+    nonfinite_find f = {g, N, -1};
+    for (int i = 0; i < g->n_inputs && f.first < 0; i++)
+        if (!all_finite(graph_input(g, i), (size_t)N * g->nodes[i].size))
+            f.first = i;
+    if (f.first < 0) {
+        g->forward_hook = nonfinite_hook;
+        g->forward_user = &f;
+        graph_forward(g, N, 1);
+        g->forward_hook = NULL;
+        g->forward_user = NULL;
+    }
+    if (f.first >= 0) {
+        char label[256];
+        snprintf(buf, size, "%s is the first whose output is not finite",
+                 f.first < g->n_inputs ? "the input" : graph_node_label(&g->nodes[f.first], label, sizeof label));
+        return buf;
     }
     snprintf(buf, size, "every layer's output is finite: the loss itself overflowed");
     return buf;
@@ -569,25 +599,52 @@ static dlc_status write_buf(const char *dir, const char *file, const dlc_buf *b,
     return io_write_file(path, b->s ? b->s : "", b->len, err);
 }
 
+/* Waits for the checkpoint being written: once it is on disk it is the one
+ * a resume starts from; its failure fails the run. */
+static dlc_status checkpoint_wait(trainer *t, dlc_error *err)
+{
+    if (!t->ckpt_write)
+        return DLC_OK;
+    dlc_status st = io_async_wait(t->ckpt_write, err);
+    t->ckpt_write = NULL;
+    if (st == DLC_OK)
+        t->ckpt_epoch = t->ckpt_writing;
+    return st;
+}
+
+/* Starts writing checkpoint.safetensors: parameters and optimizer state
+ * from a snapshot (training changes them while the file is written), the
+ * best epoch's weights from t->best (which changes only after the next
+ * epoch, and checkpoint_wait comes first). */
 static dlc_status save_checkpoint(trainer *t, dlc_error *err)
 {
     graph *g = t->m.g;
     optim *o = t->opt_state;
     int cap = 2 * g->n_params + 2, nt = 0;
+    dlc_status st = checkpoint_wait(t, err);
+    if (st != DLC_OK)
+        return st;
     io_tensor *ts = calloc((size_t)cap, sizeof *ts);
     char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)g->n_params, sizeof *names);
-    dlc_status st = DLC_OK;
     if (!ts || !names) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    for (int i = 0; i < g->n_params; i++)
-        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape, g->params[i].data};
-    tensor_shape flat = {1, {(int)g->n_weights}};
+    const size_t W = g->n_weights;
+    float *snap_m = t->snap + W, *snap_v = snap_m + (o->m ? W : 0);
+    memcpy(t->snap, g->param_block, sizeof(float) * W);
     if (o->m)
-        ts[nt++] = (io_tensor){"optim.m", flat, o->m};
+        memcpy(snap_m, o->m, sizeof(float) * W);
     if (o->v)
-        ts[nt++] = (io_tensor){"optim.v", flat, o->v};
+        memcpy(snap_v, o->v, sizeof(float) * W);
+    for (int i = 0; i < g->n_params; i++)
+        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape,
+                               t->snap + (g->params[i].data - g->param_block)};
+    tensor_shape flat = {1, {(int)W}};
+    if (o->m)
+        ts[nt++] = (io_tensor){"optim.m", flat, snap_m};
+    if (o->v)
+        ts[nt++] = (io_tensor){"optim.v", flat, snap_v};
     if (t->has_best) {
         for (int i = 0; i < g->n_params; i++) {
             snprintf(names[i], sizeof names[i], "best.%s", g->params[i].name);
@@ -621,7 +678,8 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     };
     char path[4200];
     path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
-    st = io_safetensors_write(path, ts, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+    st = io_async_start(&t->ckpt_write, path, ts, nt, meta, (int)DLC_ARRAY_LEN(meta), err);
+    t->ckpt_writing = t->epoch;
 cleanup:
     free(ts);
     free(names);
@@ -928,7 +986,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "%s%s", line, cfg->data.sources[j].weight != 1.0 ? " (sampling weight set)" : "");
     }
     if (t->data.skipped) {
-        say(t, "warning: skipped %d unreadable image files (data.bad_files: skip):", t->data.skipped);
+        say(t, "warning: skipped %d %s (data.bad_files: skip):", t->data.skipped,
+            cfg->data.format == DATA_DETECTION ? "images or label files (unreadable, badly labelled "
+                                                 "or without an image)"
+                                               : "unreadable image files");
         for (int i = 0; i < t->data.skipped_files.n && i < 10; i++)
             say(t, "  skipped %s", t->data.skipped_files.v[i]);
         if (t->data.skipped_files.n > 10)
@@ -949,23 +1010,24 @@ static dlc_status setup(trainer *t, dlc_error *err)
         B = t->data.split[DATA_SPLIT_TRAIN].n;
     }
     t->batch = B;
-    int largest = t->data.split[DATA_SPLIT_TRAIN].n;
-    for (int i = 0; i < DATA_SPLIT_COUNT; i++)
-        if (t->data.split[i].n > largest)
-            largest = t->data.split[i].n;
-    int nmax = B > 256 ? B : (largest < 256 ? largest : 256);
-    if (nmax < B || t->data.text)
-        nmax = B; /* sequences: per-step buffers grow with the batch; evaluate at its size */
-    if ((s = model_build_for(&t->m, cfg, &t->data, nmax, err)) != DLC_OK)
+    /* refused before anything large is allocated when the plan does not fit */
+    train_memory plan;
+    char note[512];
+    if ((s = train_memory_check(cfg, &t->data, B, &plan, note, sizeof note, err)) != DLC_OK)
+        return s;
+    say(t, "%s", note);
+    graph_build_options gopt;
+    train_graph_options(cfg, &t->data, B, &gopt);
+    if ((s = model_build_for_opts(&t->m, cfg, &t->data, &gopt, err)) != DLC_OK)
         return s;
     if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
-    if (t->data.text && t->data.text_task == TEXT_LM)
+    if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
         return DLC_NOMEM(err);
     graph *g = t->m.g;
-    t->targets = tensor_alloc((size_t)nmax * (size_t)t->data.n_targets);
+    t->targets = tensor_alloc((size_t)g->eval_max * (size_t)t->data.n_targets);
     t->order = malloc(sizeof(int) * (size_t)t->data.split[DATA_SPLIT_TRAIN].n);
     t->starts = malloc(sizeof(int) * ((size_t)t->data.split[DATA_SPLIT_TRAIN].n + 1));
     if (!t->targets || !t->order || !t->starts)
@@ -978,6 +1040,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
+    /* the checkpoint's snapshot: parameters and the optimizer's moments */
+    if (writes(t) &&
+        !(t->snap = tensor_alloc(g->n_weights * (size_t)(1 + optim_moments(cfg->train.optimizer.type)))))
+        return DLC_NOMEM(err);
     if ((s = owners_init(t, err)) != DLC_OK)
         return s;
     dlc_rng rng;
@@ -1015,6 +1081,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
 
 static void trainer_free(trainer *t)
 {
+    io_async_wait(t->ckpt_write, NULL); /* train_run waited already; a failed setup has none */
+    tensor_free(t->snap);
     dist_grads_free(t->dg); /* unhooks the graph: before it goes */
     data_free(&t->data);
     model_free(&t->m);
@@ -1041,11 +1109,14 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     res->epochs_run = t->epoch;
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;
+    res->epoch_seconds = t->epoch_seconds;
     res->best_epoch = t->has_best ? t->best_epoch : 0;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
     res->n_splits = 0;
-    for (int i = 0; i < DATA_SPLIT_COUNT; i++) {
+    /* an evaluation pass over every split costs a third of an epoch over
+     * them; the finished hook (the report) makes its own */
+    for (int i = 0; !(t->hooks && t->hooks->finished) && i < DATA_SPLIT_COUNT; i++) {
         const data_split *sp = &t->data.split[i];
         if (sp->n == 0)
             continue;
@@ -1117,9 +1188,13 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         train_epoch e = {0};
         if ((s = train_epoch_run(&t, t.epoch + 1, &e, err)) != DLC_OK)
             goto done;
+        /* the last epoch's checkpoint, written while this one trained */
+        if ((s = alone(&t, checkpoint_wait(&t, err), err)) != DLC_OK)
+            goto done;
         /* rank 0's figures decide for every rank (best epoch, stopping) */
         dist_bcast(t.dw, &e, sizeof e);
         t.epoch++;
+        t.epoch_seconds += e.seconds;
         int stop = track_best(&t, &e);
         metrics_row(&t, &t.metrics, &e);
         if (hooks && hooks->epoch_done)
@@ -1137,7 +1212,8 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         if ((tc->checkpoint_every > 0 && t.epoch % tc->checkpoint_every == 0) || last) {
             if (writes(&t) && (s = alone(&t, save_checkpoint(&t, err), err)) != DLC_OK)
                 goto done;
-            t.ckpt_epoch = t.epoch;
+            if (!writes(&t))
+                t.ckpt_epoch = t.epoch;
         }
     }
     if (writes(&t) &&
@@ -1147,6 +1223,15 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     res->steps = t.step - step0;
     s = finish(&t, res, err);
 done:
+    {
+        /* the checkpoint in flight: complete (a stop request lets it finish) */
+        dlc_error werr = {0};
+        dlc_status w = checkpoint_wait(&t, &werr);
+        if (w != DLC_OK && s == DLC_OK) {
+            *err = werr;
+            s = alone(&t, w, err);
+        }
+    }
     if (s == DLC_EINTR) {
         res->epochs_run = t.epoch;
         res->checkpoint_epoch = t.ckpt_epoch;

@@ -78,6 +78,8 @@ typedef struct train_result {
     int stopped_early;
     double seconds;          /* wall time of the whole run, every --resume included */
     double seconds_this;     /* of this invocation */
+    double epoch_seconds;    /* of its epochs (training and dev evaluation, metrics.csv's seconds):
+                              * the rest went to data, setup, the end's evaluation and reports */
     size_t params_trainable, params_frozen;
     /* several processes: how many, and what summing their gradients took */
     int ranks;
@@ -85,11 +87,45 @@ typedef struct train_result {
     double mpi_seconds;      /* inside MPI calls */
     int buckets;             /* gradient sums per step */
     size_t allreduce_floats; /* values summed per step */
+    /* every split's loss and accuracy, when there is no finished hook (a
+     * caller with one evaluates the splits itself: one pass, not two) */
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];
 } train_result;
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
                      train_result *res, dlc_error *err);
+
+/* ---- memory (memory.c) ---- */
+
+/* The graph options a run of cfg trains with at this batch size: evaluation
+ * in batches of up to 256 where they fit the training plan's memory.  data:
+ * the loaded data, or NULL (evaluation batches of 256 assumed). */
+void train_graph_options(const dlc_config *cfg, const data_bundle *data, int batch,
+                         graph_build_options *o);
+
+/* What a run of cfg takes at this batch size, in bytes, by the memory plan
+ * (a model built only to count: nothing allocated). */
+typedef struct {
+    graph_memory graph;       /* parameters, gradients, planned arena, workspace, fixed */
+    size_t optimizer;         /* optimizer state (velocity, moments) */
+    size_t best;              /* the best epoch's weights (keep_best with a dev split) */
+    size_t snapshot;          /* what a checkpoint is written from while training goes on */
+    size_t copies;            /* the trainer's copies: best + snapshot */
+    size_t total;
+    int batch;
+} train_memory;
+dlc_status train_memory_plan(const dlc_config *cfg, const data_bundle *data, int batch,
+                             train_memory *out, dlc_error *err);
+/* The largest batch size up to `upto` whose plan fits in limit bytes (0:
+ * none does), or -1 with err set. */
+int train_largest_batch(const dlc_config *cfg, const data_bundle *data, int upto, size_t limit,
+                        dlc_error *err);
+/* The plan at this batch size against train.memory_limit or, when that is 0,
+ * the memory the machine has available (dlc_memory_info): DLC_EINPUT naming
+ * the largest batch that fits when it does not; else a line for the user in
+ * note. */
+dlc_status train_memory_check(const dlc_config *cfg, const data_bundle *data, int batch,
+                              train_memory *plan, char *note, size_t note_size, dlc_error *err);
 
 #endif

@@ -76,6 +76,44 @@ gt() {
     awk -v a="$1" -v b="$2" 'BEGIN {exit !(a > b)}'
 }
 
+# Runs "$@" CONFIG [limits] for each shipped config whose data is here (the
+# text corpora are prepared by scripts: fortunes, npm's Brown corpus), IDX
+# ones on their first examples; from the repository root.  Sets
+# SHIPPED_CONFIGS to how many ran and SHIPPED_DONE to their names.
+each_shipped_config() {
+    SHIPPED_CONFIGS=0
+    SHIPPED_DONE=""
+    for c in configs/*.yaml configs/architectures/lenet5.yaml; do
+        grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
+        grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        grep -q 'dir: data/patches' "$c" && { [ -d data/patches ] || continue; }
+        # dlc embed's configs learn word vectors, not a model; brown_pos_elmo needs its biLM run
+        grep -q '^embed:' "$c" && continue
+        src=$(sed -n 's/^init_from: {run: \([^,}]*\).*/\1/p' "$c")
+        [ -z "$src" ] || [ -e "$src" ] || continue
+        # the shapes sets are made by `make shapes`
+        shapes=$(sed -n 's|.*dir: \(data/shapes_[a-z]*\)/.*|\1|p' "$c" | head -1)
+        [ -z "$shapes" ] || [ -d "$shapes" ] || continue
+        if grep -q 'format: idx' "$c" || [ -n "$shapes" ]; then
+            "$@" "$c" --set data.train.limit=300 --set data.test.limit=100
+        else
+            "$@" "$c"
+        fi
+        SHIPPED_CONFIGS=$((SHIPPED_CONFIGS + 1))
+        SHIPPED_DONE="$SHIPPED_DONE $(basename "$c" .yaml)"
+    done
+    echo "checked:$SHIPPED_DONE"
+}
+
+# Fails unless each_shipped_config ran the configs whose data is committed or
+# comes from Debian (never skipped).
+assert_shipped_always_checked() {
+    for c in softmax_iris logistic_regression_breast_cancer fashion_mnist_mlp fashion_mnist_cnn \
+             transfer_source lenet5; do
+        [[ " $SHIPPED_DONE " == *" $c "* ]] || { echo "not checked: $c"; false; }
+    done
+}
+
 # Skips an ONNX test where node, ONNX Runtime (make onnxruntime) or python3-onnx is missing.
 need_onnx() {
     command -v node >/dev/null || skip "node is not installed (scripts/install-deps.sh)"
@@ -123,6 +161,26 @@ tagged_data() {
         printf 'the\tDET\n%s\tNOUN\n%s\tVERB\na\tDET\n%s\tNOUN\n.\tPUNCT\n\n' \
             "${nouns[$((i % 10))]}" "${verbs[$((i % 5))]}" "${nouns[$(((i * 3 + 1) % 10))]}"
     done > "$1"
+}
+
+# Every data-key/data-value pair in a DOM dump compared with report.json;
+# prints the mismatches and the count checked.
+compare_dom() {
+    grep -o 'data-key="[^"]*" data-value="[^"]*"' "$1" |
+        sed 's/data-key="\([^"]*\)" data-value="\([^"]*\)"/\1\t\2/' > pairs.tsv
+    jq -r --rawfile pairs pairs.tsv '
+        . as $r
+        | [$pairs | split("\n")[] | select(length > 0) | split("\t")
+           | .[0] as $k
+           | {key: $k, shown: .[1],
+              want: ($r | getpath($k | split(".") | map(if test("^[0-9]+$") then tonumber else . end)))}]
+        | map(select(
+            if (.want | type) == "number" then
+                (.shown | tonumber? // null) as $s
+                | $s == null or (($s - .want) | fabs) > 1e-9 * ([1, (.want | fabs)] | max)
+            else (.want | tostring) != .shown end))
+        | map("mismatch: \(.key) shown \(.shown), report.json has \(.want)")[]' "$2"
+    wc -l < pairs.tsv
 }
 
 # Metric learning on the shipped digits (tests/cli/metric.bats, mpi.bats)

@@ -25,26 +25,6 @@ console_messages() {
     grep ':CONSOLE' "$TMP/chrome.log" || true
 }
 
-# Every data-key/data-value pair in a DOM dump compared with report.json;
-# prints the mismatches and the count checked.
-compare_dom() {
-    grep -o 'data-key="[^"]*" data-value="[^"]*"' "$1" |
-        sed 's/data-key="\([^"]*\)" data-value="\([^"]*\)"/\1\t\2/' > pairs.tsv
-    jq -r --rawfile pairs pairs.tsv '
-        . as $r
-        | [$pairs | split("\n")[] | select(length > 0) | split("\t")
-           | .[0] as $k
-           | {key: $k, shown: .[1],
-              want: ($r | getpath($k | split(".") | map(if test("^[0-9]+$") then tonumber else . end)))}]
-        | map(select(
-            if (.want | type) == "number" then
-                (.shown | tonumber? // null) as $s
-                | $s == null or (($s - .want) | fabs) > 1e-9 * ([1, (.want | fabs)] | max)
-            else (.want | tostring) != .shown end))
-        | map("mismatch: \(.key) shown \(.shown), report.json has \(.want)")[]' "$2"
-    wc -l < pairs.tsv
-}
-
 @test "the console check sees a console error and a blocked load (negative control)" {
     need_chromium
     printf '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src %s; img-src data:"></head><body><img src="x.png"><script>console.error("boom")</script></body></html>' "'none'" > bad.html

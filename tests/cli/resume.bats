@@ -31,6 +31,30 @@ load helpers
     cmp full/model.safetensors part/model.safetensors
 }
 
+@test "a checkpoint written while training goes on holds its epoch: resuming one a kill -9 left ends like an uninterrupted run" {
+    fmnist_config fm.yaml 1500 200
+    "$DLC" train fm.yaml --out part --threads 1 --quiet &
+    pid=$!
+    # a few epochs in, so checkpoints have been written while later ones trained
+    for i in $(seq 1 600); do
+        [ -f part/metrics.csv ] && [ "$(wc -l < part/metrics.csv)" -ge 4 ] && break
+        sleep 0.1
+    done
+    kill -9 $pid
+    wait $pid || true
+    # the epoch the checkpoint holds, from the refusal to resume it to 1 epoch
+    run "$DLC" train fm.yaml --out part --resume --set train.epochs=1
+    [ "$status" -eq 2 ]
+    k=$(printf '%s\n' "$output" | sed -n 's/.*the checkpoint is after epoch \([0-9]*\),.*/\1/p')
+    [ "$k" -ge 1 ]
+    run "$DLC" train fm.yaml --out part --threads 1 --resume --set train.epochs=$((k + 1))
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch $k"* ]]
+    "$DLC" train fm.yaml --out full --threads 1 --quiet --set train.epochs=$((k + 1))
+    diff <(metrics_no_time full/metrics.csv) <(metrics_no_time part/metrics.csv)
+    cmp full/model.safetensors part/model.safetensors
+}
+
 @test "resume with nothing to resume is a clear error" {
     iris_config
     run "$DLC" train iris.yaml --out nothing --resume

@@ -288,6 +288,10 @@ YAML
     run "$DLC" summary run
     [[ "$output" == *"both"*"concat"*"(48, 8)"* ]]
     [ "$(jq '.splits.dev.loss < 10' run/report.json)" = true ]
+    # a biLM is a language model: perplexity exp(loss) per split and per epoch
+    [ "$(jq '.splits.dev.perplexity - (.splits.dev.loss | exp) | fabs < 1e-3' run/report.json)" = true ]
+    [ "$(head -1 run/metrics.csv | cut -d, -f9,10)" = "train_perplexity,dev_perplexity" ]
+    awk -F, 'NR > 1 { d = $10 - exp($5); if (d < -1e-3 || d > 1e-3) exit 1 }' run/metrics.csv
     # a forward language model must not read backwards
     charlm_config lm.yaml lstm 1
     run "$DLC" train lm.yaml --out run2 --set model.layers.1.reverse=true
@@ -300,12 +304,18 @@ YAML
         for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 5) + 1] : c[int(rand() * 5) + 1]); print s } }' > topics.txt
     awk '{ for (i = 1; i <= NF; i++) print $i, ($i ~ /^(one|two|three|four|five)$/ ? "NUM" : "COL"); print "" }' topics.txt > tagged.txt
     head -160 topics.txt > text_train.txt # the tagger's train split (test: 0.2)
-    sed -e "s|data/brown/text_train.txt|text_train.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 8/; s/epochs: 2/epochs: 1/" \
+    tail -40 topics.txt > text_test.txt   # its test split, the biLM's held-out text
+    # the biLM reads shorter sequences than the tagger, as the shipped configs do
+    sed -e "s|data/brown/text_train.txt|text_train.txt|; s|data/brown/text_test.txt|text_test.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 6/; s/epochs: 2/epochs: 1/" \
         "$ROOT/configs/brown_bilm.yaml" > bilm.yaml
     sed -e "s|data/brown/tagged.txt|tagged.txt|; s|runs/brown_bilm|bilm|; s/units: [0-9][0-9]*/units: 8/g; s/seq_len: 180/seq_len: 8/; s/epochs: 6/epochs: 2/; s/test: 0.1/test: 0.2/" \
         "$ROOT/configs/brown_pos_elmo.yaml" > elmo.yaml
     run "$DLC" train bilm.yaml --out bilm --quiet
     [ "$status" -eq 0 ]
+    # the held-out source is the biLM's dev split, and the vocabulary the train source's
+    [ "$(jq '.splits.dev.examples' bilm/report.json)" -eq 40 ]
+    [ "$(jq '.splits.train.examples' bilm/report.json)" -eq 160 ]
+    [ "$(jq '.splits.dev.perplexity > 1' bilm/report.json)" = true ]
     run "$DLC" train elmo.yaml --out elmo
     [ "$status" -eq 0 ]
     [[ "$output" == *"init_from: weights from"*"bilm"* ]]
@@ -313,6 +323,32 @@ YAML
     [[ "$output" == *"fwd2"*"(frozen)"* ]]
     [[ "$output" == *"elmo"*"scalar_mix"*"(8, 16)"*"4"*"layer0, layer1, layer2"* ]]
     [ "$(jq '.splits.test.accuracy > 0.6' elmo/report.json)" = true ]
+}
+
+@test "every ingredient at once: characters, word2vec start and a frozen biLM (configs/brown_pos_best.yaml in small)" {
+    awk 'BEGIN { srand(1); split("red green blue yellow pink", c, " "); split("one two three four five", n, " ");
+        for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 5) + 1] : c[int(rand() * 5) + 1]); print s } }' > topics.txt
+    awk '{ for (i = 1; i <= NF; i++) print $i, ($i ~ /^(one|two|three|four|five)$/ ? "NUM" : "COL"); print "" }' topics.txt > tagged.txt
+    head -160 topics.txt > text_train.txt
+    tail -40 topics.txt > text_test.txt
+    printf '2 8\nred 1 0 0 0 0 0 0 0\none 0 1 0 0 0 0 0 0\n' > vec.txt
+    sed -e "s|data/brown/text_train.txt|text_train.txt|; s|data/brown/text_test.txt|text_test.txt|; s/units: 64/units: 8/g; s/seq_len: 40/seq_len: 6/; s/epochs: 2/epochs: 1/" \
+        "$ROOT/configs/brown_bilm.yaml" > bilm.yaml
+    sed -e "s|data/brown/tagged.txt|tagged.txt|; s|runs/brown_bilm|bilm|; s|runs/brown_word2vec/vectors.bin|vec.txt|; s/units: [0-9][0-9]*/units: 8/g; s/filters: 50/filters: 8/; s/seq_len: 180/seq_len: 8/; s/epochs: 6/epochs: 2/; s/test: 0.1/test: 0.2/" \
+        "$ROOT/configs/brown_pos_best.yaml" > best.yaml
+    run "$DLC" train bilm.yaml --out bilm --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train best.yaml --out best
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from"*"bilm"* ]]
+    [[ "$output" == *"layer 'words' (word_chars): 2 of "*" vectors from vec.txt"* ]]
+    run "$DLC" summary best
+    # the biLM reads the word ids alone, word_chars the ids and the bytes
+    [[ "$output" == *"ids"*"flatten"*"(8)"* ]]
+    [[ "$output" == *"emb"*"(8, 8)"*"ids  (frozen)"* ]]
+    [[ "$output" == *"words"*"word_chars"*"(8, 16)"*"input"* ]]
+    [[ "$output" == *"features"*"concat"*"(8, 32)"*"words, elmo"* ]]
+    [ "$(jq '.splits.test.accuracy > 0.6' best/report.json)" = true ]
 }
 
 @test "a tagger with character features tells unknown words by their spelling (configs/brown_pos_chars.yaml in small)" {

@@ -10,27 +10,13 @@ The product never needs Python; the .ref files are committed.  Format: as
 make_reference.py (b"DLCREF1\\n", count, then name, dims, float32 data).
 """
 import os
-import struct
+import sys
 
 import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ref")
-
-
-def write(name, arrays):
-    with open(os.path.join(OUT, name + ".ref"), "wb") as f:
-        f.write(b"DLCREF1\n")
-        f.write(struct.pack("<I", len(arrays)))
-        for key, a in arrays.items():
-            a = np.asarray(a, dtype=np.float32)
-            b = key.encode()
-            f.write(struct.pack("<I", len(b)))
-            f.write(b)
-            f.write(struct.pack("<I", a.ndim))
-            for d in a.shape:
-                f.write(struct.pack("<I", d))
-            f.write(a.tobytes())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ref_numpy import write  # noqa: E402
 
 
 def case(name, K, y_true, y_pred):

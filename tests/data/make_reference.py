@@ -8,28 +8,19 @@ File format (little-endian): b"DLCREF1\\n", uint32 count, then per array:
 uint32 name length, name bytes, uint32 ndim, ndim x uint32 dims, float32 data.
 """
 import os
-import struct
+import sys
 
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ref_numpy  # noqa: E402
+
 torch.manual_seed(1234)
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ref")
 
 
 def write(name, arrays):
-    with open(os.path.join(OUT, name + ".ref"), "wb") as f:
-        f.write(b"DLCREF1\n")
-        f.write(struct.pack("<I", len(arrays)))
-        for key, t in arrays.items():
-            t = t.detach().to(torch.float32).contiguous()
-            b = key.encode()
-            f.write(struct.pack("<I", len(b)))
-            f.write(b)
-            f.write(struct.pack("<I", t.dim()))
-            for d in t.shape:
-                f.write(struct.pack("<I", d))
-            f.write(t.numpy().tobytes())
+    ref_numpy.write(name, {k: t.detach().to(torch.float32).contiguous().numpy() for k, t in arrays.items()})
 
 
 def dense():
@@ -114,10 +105,10 @@ def optimizers():
 
 
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(ref_numpy.OUT, exist_ok=True)
     dense()
     batchnorm()
     activations()
     losses()
     optimizers()
-    print("wrote", sorted(os.listdir(OUT)))
+    print("wrote", sorted(os.listdir(ref_numpy.OUT)))

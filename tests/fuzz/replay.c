@@ -23,6 +23,8 @@ static int (*target_by_name(const char *name))(const uint8_t *, size_t)
         return fuzz_image;
     if (strcmp(name, "onnx") == 0)
         return fuzz_onnx;
+    if (strcmp(name, "detect") == 0)
+        return fuzz_detect;
     return NULL;
 }
 

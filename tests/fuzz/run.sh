@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 
 SECONDS_PER_TARGET=${1:-60}
-TARGETS=${FUZZ_TARGETS:-yaml idx csv safetensors text image onnx} # e.g. FUZZ_TARGETS=safetensors
+TARGETS=${FUZZ_TARGETS:-yaml idx csv safetensors text image onnx detect} # e.g. FUZZ_TARGETS=safetensors
 OUT=build/fuzz
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"

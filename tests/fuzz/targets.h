@@ -15,5 +15,6 @@ int fuzz_safetensors(const uint8_t *data, size_t size); /* target_safetensors.c 
 int fuzz_text(const uint8_t *data, size_t size);        /* target_text.c */
 int fuzz_image(const uint8_t *data, size_t size);       /* target_image.c */
 int fuzz_onnx(const uint8_t *data, size_t size);        /* target_onnx.c */
+int fuzz_detect(const uint8_t *data, size_t size);      /* target_detect.c */
 
 #endif

@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include "../../src/config/config.h"
+#include "../../src/config/schema.h"
 
 /* Lines 1-6; text appended to it starts at line 7. */
 #define BASE                                       \
@@ -227,7 +228,15 @@ static void test_every_enum(void **state)
     assert_int_equal(c.data.text.task, TEXT_TAG);
     assert_int_equal(c.data.text.unit, TEXT_WORDS);
     config_free(&c);
-    assert_int_equal(DATA_FORMAT_COUNT, 4);
+    load_ok(&c,
+            "data: {format: detection, train: {dir: imgs, labels: lbl}, detection: {names: a.names}}\n"
+            "model: {input: [3, 32, 32], layers: [{type: dense, units: 8}]}\n"
+            "loss: localize\n",
+            NULL, 0);
+    assert_int_equal(c.data.format, DATA_DETECTION);
+    assert_string_equal(c.data.train.labels, "lbl");
+    config_free(&c);
+    assert_int_equal(DATA_FORMAT_COUNT, 5);
 
     /* layer enums */
     for (int i = 0; graph_act_names[i]; i++) {
@@ -1101,7 +1110,8 @@ static void test_to_yaml_round_trip(void **state)
     tu_close(c.stylize.lr, 0.5, 0);
     round_trip(&c);
 
-    /* every key path of the schema (layers aside) is written */
+    /* every key path of the schema (layers aside; the detection keys of
+     * outputs in test_detection_keys) is written */
     char *y = NULL;
     assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
     for (const char *const *p = config_key_paths(); *p; p++) {
@@ -1111,6 +1121,9 @@ static void test_to_yaml_round_trip(void **state)
             continue; /* test_sources_round_trip */
         const char *name = strrchr(*p, '.');
         name = name ? name + 1 : *p;
+        const config_key *k = config_schema_find(*p);
+        if (k && (k->flags & F_LOSS_KEY))
+            continue;
         char want[96], want_top[96];
         snprintf(want, sizeof want, " %s:", name);
         snprintf(want_top, sizeof want_top, "\n%s:", name);
@@ -1135,6 +1148,90 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.classes.v[4], "a\"b\\c");
     round_trip(&c);
     config_free(&c);
+}
+
+/* Detection: the data keys, the outputs' loss settings with each loss's
+ * own default term weights, their checks, and the round trip. */
+#define DETECT_BASE                                                          \
+    "data:\n"                                                                \
+    "  format: detection\n"                                                  \
+    "  train: {dir: imgs}\n"                                                 \
+    "  detection: {names: s.names, landmarks: 3, flip_index: [0, 2, 1]}\n"   \
+    "model:\n"                                                               \
+    "  input: [3, 64, 64]\n"                                                 \
+    "  layers:\n"                                                            \
+    "    - {name: grid, type: conv2d, filters: 16, kernel: 8, stride: 8}\n"  \
+    "    - {name: flat, type: flatten, inputs: [grid]}\n"                    \
+    "    - {name: box, type: dense, units: 8}\n"                             \
+    "  outputs:\n"
+
+static void test_detection_keys(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c,
+            DETECT_BASE "    - {layer: grid, loss: yolo, anchors: [[0.2, 0.3], [0.5, 0.5]], noobj_weight: 0.25}\n"
+                        "    - {layer: box, loss: localize, class_loss: mse, score: 0.3}\n",
+            NULL, 0);
+    assert_int_equal(c.data.detection.landmarks, 3);
+    assert_int_equal(c.data.detection.max_objects, 32);
+    assert_int_equal(c.data.detection.n_flip, 3);
+    assert_int_equal(c.data.detection.flip[1], 2);
+    const head_spec *y = &c.heads[0], *l = &c.heads[1];
+    assert_int_equal(y->loss, LOSS_YOLO);
+    assert_int_equal(y->opts.n_anchors, 2);
+    tu_close(y->opts.anchors[0][1], 0.3, 1e-7);
+    tu_close(y->opts.term[LOSS_TERM_COORD], 5.0, 0); /* YOLOv1's weights... */
+    tu_close(y->opts.term[LOSS_TERM_NOOBJ], 0.25, 0); /* ...unless given */
+    tu_close(y->opts.ignore_iou, 0.6, 1e-7);
+    assert_int_equal(y->opts.grid, 0);
+    tu_close(y->score, 0.6, 1e-7);
+    tu_close(y->nms_iou, 0.5, 1e-7);
+    assert_int_equal(l->loss, LOSS_LOCALIZE);
+    tu_close(l->opts.term[LOSS_TERM_COORD], 1.0, 0); /* the notes' loss: every term 1 */
+    tu_close(l->opts.term[LOSS_TERM_NOOBJ], 1.0, 0);
+    assert_int_equal(l->opts.class_loss, LOSS_CLASS_MSE);
+    tu_close(l->score, 0.3, 1e-7);
+    round_trip(&c);
+    char *text = NULL;
+    dlc_error err = {0};
+    assert_int_equal(config_to_yaml(&c, &text, &err), DLC_OK);
+    for (const char *const *p = config_key_paths(); *p; p++) {
+        const config_key *k = config_schema_find(*p);
+        char want[96];
+        snprintf(want, sizeof want, " %s:", config_schema_name(k));
+        if ((k->flags & F_LOSS_KEY) && !strstr(text, want)) {
+            print_error("key %s not written\n", *p);
+            fail();
+        }
+    }
+    free(text);
+    config_free(&c);
+    /* an output named by its layer alone takes every default */
+    load_ok(&c, DETECT_BASE "    - box\nloss: localize\n", NULL, 0);
+    tu_close(c.heads[0].score, 0.6, 1e-7);
+    tu_close(c.heads[0].opts.term[LOSS_TERM_OBJ], 1.0, 0);
+    config_free(&c);
+
+    expect_error(DETECT_BASE "    - {layer: grid, loss: yolo, anchors: [[0.2, 1.5]]}\n",
+                 "test.yaml:12: key 'model.outputs.0.anchors.0'", "expected a height in (0, 1]");
+    expect_error(DETECT_BASE "    - {layer: grid, loss: yolo, anchors: [0.2, 0.3]}\n",
+                 "key 'model.outputs.0.anchors.0'", "expected a [w, h] pair");
+    expect_error(DETECT_BASE "    - {layer: box, loss: mse, anchors: [[0.2, 0.3]]}\n",
+                 "test.yaml:12: key 'model.outputs.0.anchors'",
+                 "only the detection losses (localize, landmarks, yolo) read it; this output's loss is mse");
+    expect_error("data: {format: detection, train: {dir: d}, detection: {landmarks: 2, flip_index: [1, 1]}}\n"
+                 "model: {layers: [{type: dense, units: 4}]}\nloss: landmarks\n",
+                 "key 'data.detection.flip_index.1'", "landmark 1 is listed twice");
+    expect_error("data: {format: detection, train: {dir: d}, detection: {landmarks: 3, flip_index: [1, 0]}}\n"
+                 "model: {layers: [{type: dense, units: 4}]}\nloss: landmarks\n",
+                 "key 'data.detection.flip_index'", "lists 2 landmarks, but data.detection.landmarks is 3");
+    expect_error("data: {format: detection, train: {dir: d}, augment: {rotate: {p: 0.5}}}\n"
+                 "model: {layers: [{type: dense, units: 4}]}\nloss: localize\n",
+                 "key 'data.augment.rotate'", "rotation would leave the boxes and landmarks behind");
+    expect_error("data: {format: detection, train: {dir: d, file: x.csv}}\n"
+                 "model: {layers: [{type: dense, units: 4}]}\nloss: localize\n",
+                 "key 'data.train.file'", "is not read by format detection");
 }
 
 static void test_key_paths(void **state)
@@ -1254,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_to_yaml_round_trip),
+        cmocka_unit_test(test_detection_keys),
         cmocka_unit_test(test_embed_config),
         cmocka_unit_test(test_sources_round_trip),
         cmocka_unit_test(test_key_paths),

@@ -23,7 +23,7 @@ static layer_window win(int n, int a, int b, int c)
 static graph *build(const tensor_shape *in, layer_spec *s, int n, int N)
 {
     graph *g = gt_build(in, s, n, N);
-    graph_set_input_grad(g, 1);
+    graph_set_input_grad(g, 1, NULL);
     return g;
 }
 

@@ -51,7 +51,7 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
         print_error("%s: %s\n", what, err.msg);
         fail();
     }
-    graph_set_input_grad(g, 1);
+    graph_set_input_grad(g, 1, NULL);
     dlc_rng rng;
     dlc_rng_seed(&rng, 7, 1);
     graph_init_params(g, &rng);
@@ -1048,7 +1048,7 @@ static void test_tolerance_mode(void **state)
                        gt_spec("time_maxpool", "pool")};
     s[0].activation = ACT_RELU;
     graph *g = gt_build(&in, s, 3, 4);
-    graph_set_input_grad(g, 1);
+    graph_set_input_grad(g, 1, NULL);
     dlc_rng rng;
     dlc_rng_seed(&rng, 5, 1);
     graph_init_params(g, &rng);

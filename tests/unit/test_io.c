@@ -461,6 +461,51 @@ static void test_st_roundtrip(void **state)
     assert_int_equal(count_tmp(tu_tmpdir()), 0);
 }
 
+/* A write on its own thread: the names and metadata are the caller's only
+ * until start returns (here they are overwritten right after), the file is
+ * the same as a direct write's, and a failure comes back from the wait. */
+static void test_st_async(void **state)
+{
+    st_fixture f;
+    fixture_init(&f);
+    char names[5][32], keys[5][32], values[5][64];
+    io_tensor t[5];
+    io_meta meta[5];
+    for (int i = 0; i < 5; i++) {
+        snprintf(names[i], sizeof names[i], "%s", f.t[i].name);
+        snprintf(keys[i], sizeof keys[i], "%s", f.meta[i].key);
+        snprintf(values[i], sizeof values[i], "%s", f.meta[i].value);
+        t[i] = f.t[i];
+        t[i].name = names[i];
+        meta[i] = (io_meta){keys[i], values[i]};
+    }
+    const char *path = tu_tmp("async.safetensors");
+    dlc_error err = {0};
+    io_async_write *w = NULL;
+    assert_int_equal(io_async_start(&w, path, t, 5, meta, 5, &err), DLC_OK);
+    assert_non_null(w);
+    memset(names, 'x', sizeof names);
+    memset(keys, 'y', sizeof keys);
+    memset(values, 'z', sizeof values);
+    if (io_async_wait(w, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    io_st *st = NULL;
+    assert_int_equal(io_safetensors_read(&st, path, &err), DLC_OK);
+    check_fixture(&f, st);
+    io_st_free(st);
+    assert_int_equal(count_tmp(tu_tmpdir()), 0);
+    assert_int_equal(io_async_wait(NULL, &err), DLC_OK);
+
+    /* a folder that is not there: the wait says so */
+    const char *bad = tu_tmp("no-such-dir/async.safetensors");
+    assert_int_equal(io_async_start(&w, bad, f.t, 2, NULL, 0, &err), DLC_OK);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(io_async_wait(w, &err), DLC_EIO);
+    assert_true(contains(err.msg, bad));
+}
+
 static void test_st_write_rejects(void **state)
 {
     st_fixture f;
@@ -1085,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_json_depth),
         cmocka_unit_test(test_json_write_string),
         cmocka_unit_test(test_st_roundtrip),
+        cmocka_unit_test(test_st_async),
         cmocka_unit_test(test_st_write_rejects),
         cmocka_unit_test(test_st_alignment),
         cmocka_unit_test(test_st_rejects),

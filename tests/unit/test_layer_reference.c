@@ -65,7 +65,7 @@ static void check_recurrent(const char *ref, layer_spec s, int N, int T, int D, 
     s.bidirectional = dirs == 2;
     tensor_shape in = {2, {T, D}};
     graph *g = gt_build(&in, &s, 1, N);
-    graph_set_input_grad(g, 1);
+    assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
     for (int k = 0; k < 3 * dirs; k++) {
         char full[64];
         const float *v = tu_ref_get(r, rnn_names[k], &n);
@@ -191,7 +191,7 @@ static void check_concat(tu_ref *r, const char *na, const char *nb, int rows_a, 
     gt_inputs(&s[4], "a", "b");
     tensor_shape in = {1, {IN}};
     graph *g = gt_build(&in, s, 5, N);
-    graph_set_input_grad(g, 1);
+    assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
     float *wa = g->params[graph_param_find(g, "pick_a.weight")].data;
     float *wb = g->params[graph_param_find(g, "pick_b.weight")].data;
     memset(wa, 0, sizeof(float) * (size_t)A * IN);
@@ -253,7 +253,7 @@ static void test_global_avgpool(void **state)
     layer_spec s = gt_spec("global_avgpool", "gap");
     tensor_shape in = {3, {3, 4, 5}};
     graph *g = gt_build(&in, &s, 1, 2);
-    graph_set_input_grad(g, 1);
+    assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
     ref_input(g, r, "x");
     graph_forward(g, 2, 1);
     graph_node *o = graph_output(g, 0);
@@ -322,7 +322,7 @@ static void test_dropout(void **state)
         s.rate = rates[k];
         tensor_shape in = {1, {D}};
         graph *g = gt_build(&in, &s, 1, N);
-        graph_set_input_grad(g, 1);
+        assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
         g->noise_seed = 11 + (uint64_t)k; /* the same mask both times */
         float *x = graph_input(g, 0);
         for (size_t i = 0; i < (size_t)M; i++)
@@ -393,7 +393,7 @@ static void test_batchnorm_small_variance(void **state)
     tensor_shape in = {3, {3, 2, 2}};
     const int N = 4;
     graph *g = gt_build(&in, &s, 1, N);
-    graph_set_input_grad(g, 1);
+    assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
     dlc_rng rng;
     dlc_rng_seed(&rng, 1, 1);
     graph_init_params(g, &rng);

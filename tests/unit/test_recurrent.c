@@ -225,7 +225,7 @@ static void test_truncated_bptt(void **state)
         layer_spec s = recurrent("lstm", 3);
         s.bptt = k;
         graph *g = build(&in, &s, 1, 1);
-        graph_set_input_grad(g, 1);
+        graph_set_input_grad(g, 1, NULL);
         dlc_rng rng;
         dlc_rng_seed(&rng, 3, 1);
         graph_init_params(g, &rng);

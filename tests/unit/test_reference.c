@@ -25,7 +25,7 @@ static graph *build_one(layer_spec *s, int in_dim, int N)
         print_error("%s\n", err.msg);
         fail();
     }
-    graph_set_input_grad(g, 1);
+    graph_set_input_grad(g, 1, NULL);
     return g;
 }
 

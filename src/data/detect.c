@@ -1,0 +1,331 @@
+/* detect.c - `format: detection`: images with darknet / YOLO label files
+ * (see data_detection_config in data.h for the layout and detect.h for the
+ * target row).
+ *
+ * The folder's images are read in sorted order; each image's label file is
+ * its name with the extension replaced by .txt, in the source's `labels`
+ * folder (default: beside the image).  Every label file must belong to an
+ * image, so a misnamed or misplaced one is not silently read as "no
+ * objects".  Bad lines are errors naming file and line; with bad_files:
+ * skip, the image is left out and counted instead.
+ *
+ * Letters: M object slots, K landmarks, C classes, (C, H, W) images. */
+#include "data.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../detect/detect.h"
+
+_Static_assert(DATA_MAX_LANDMARKS == DETECT_MAX_LANDMARKS, "one landmark limit");
+
+dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dlc_error *err)
+{
+    const char *file = cfg->detection.names;
+    if (file[0] && cfg->classes.n > 0)
+        return dlc_fail(err, DLC_EINPUT, "data: give the class names once, in data.classes or "
+                                         "in the file data.detection.names, not both");
+    if (!file[0]) {
+        if (cfg->classes.n == 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "data.detection.names: format detection needs the class names: a "
+                            "names file (one per line, class 0 first) or data.classes");
+        return dlc_strlist_copy(names, &cfg->classes, err);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    dlc_status st = dlc_read_file(file, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    int line = 1;
+    for (char *p = text, *end = text + len; p < end && st == DLC_OK; line++) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *stop = nl ? nl : end;
+        while (stop > p && isspace((unsigned char)stop[-1]))
+            stop--;
+        while (p < stop && isspace((unsigned char)*p))
+            p++;
+        if (stop > p) {
+            *stop = '\0';
+            if (memchr(p, '\0', (size_t)(stop - p)))
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: a NUL byte in a class name", file, line);
+            else if (dlc_strlist_find(names, p) >= 0)
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: class '%s' is listed twice", file, line, p);
+            else
+                st = dlc_strlist_push(names, p, err);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (st == DLC_OK && names->n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no class names in it (one per line)", file);
+    free(text);
+    return st;
+}
+
+/* ---- label files ---- */
+
+/* The next whitespace-separated field of line [*p, end) into buf (cut to
+ * size - 1); 0 at the end of the line. */
+static int next_field(const char **p, const char *end, char *buf, size_t size)
+{
+    const char *s = *p;
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\r'))
+        s++;
+    if (s >= end)
+        return 0;
+    const char *f = s;
+    while (s < end && *s != ' ' && *s != '\t' && *s != '\r')
+        s++;
+    size_t n = (size_t)(s - f) < size - 1 ? (size_t)(s - f) : size - 1;
+    memcpy(buf, f, n);
+    buf[n] = '\0';
+    *p = s;
+    return 1;
+}
+
+static const char *const field_names[DETECT_FIELDS] = {"class", "cx", "cy", "w", "h"};
+
+dlc_status data_parse_detection_labels(const char *path, const char *text, size_t len,
+                                       const data_detection_config *dc, int n_classes, float *row,
+                                       dlc_error *err)
+{
+    const int M = dc->max_objects, K = dc->landmarks, stride = detect_obj_stride(K);
+    for (int m = 0; m < M; m++) {
+        float *o = row + (size_t)m * stride;
+        memset(o, 0, sizeof(float) * (size_t)stride);
+        o[0] = -1.0f;
+    }
+    int n = 0, line = 0;
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl : end, *q = p;
+        line++;
+        p = nl ? nl + 1 : end;
+        char f[64];
+        double v[DETECT_FIELDS + 2 * DATA_MAX_LANDMARKS];
+        int nf = 0;
+        while (next_field(&q, stop, f, sizeof f)) {
+            if (nf < stride) {
+                if (dlc_parse_double(f, &v[nf]) != 0 || !isfinite(v[nf]))
+                    return dlc_fail(err, DLC_EINPUT, "%s:%d: field %d (%s): expected a number, "
+                                    "got \"%.40s\"", path, line, nf + 1,
+                                    nf < DETECT_FIELDS ? field_names[nf] : "a landmark", f);
+            }
+            nf++;
+        }
+        if (nf == 0)
+            continue; /* a blank line */
+        if (nf != stride)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: expected %d fields (class cx cy w h%s), got %d", path, line,
+                            stride, K ? " and x y of each landmark: data.detection.landmarks is set"
+                                      : "",
+                            nf);
+        if (v[0] != floor(v[0]))
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: class id %g is not a whole number", path,
+                            line, v[0]);
+        if (v[0] < 0 || v[0] >= n_classes)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: class id %g is not one of the %d classes (0 to %d)", path,
+                            line, v[0], n_classes, n_classes - 1);
+        for (int k = 1; k < stride; k++)
+            if (v[k] < 0 || v[k] > 1)
+                return dlc_fail(err, DLC_EINPUT,
+                                "%s:%d: %s = %g is outside 0..1 (coordinates are fractions of the "
+                                "image's width and height)", path, line,
+                                k < DETECT_FIELDS ? field_names[k] : "a landmark coordinate", v[k]);
+        if (!(v[3] > 0 && v[4] > 0))
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: the box is empty (w %g, h %g)", path, line,
+                            v[3], v[4]);
+        if (n == M)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: more than %d objects in one image (raise "
+                            "data.detection.max_objects)", path, line, M);
+        /* a box reaching past the border is clipped to the image */
+        double x1 = fmax(0, v[1] - v[3] / 2), x2 = fmin(1, v[1] + v[3] / 2);
+        double y1 = fmax(0, v[2] - v[4] / 2), y2 = fmin(1, v[2] + v[4] / 2);
+        v[1] = (x1 + x2) / 2;
+        v[2] = (y1 + y2) / 2;
+        v[3] = x2 - x1;
+        v[4] = y2 - y1;
+        float *o = row + (size_t)n++ * stride;
+        for (int k = 0; k < stride; k++)
+            o[k] = (float)v[k];
+    }
+    return DLC_OK;
+}
+
+/* ---- the folder ---- */
+
+
+/* path's file name without folder and extension into out. */
+static void stem_of(const char *path, char *out, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    dlc_strlcpy(out, base, size);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Checks that every label file in the labels folder belongs to one of the
+ * images (by stem) and that no two images share a stem.  A label file that
+ * is the names file is not a label file.  Returns EINPUT naming the first
+ * offender, or with bad == SKIP counts them in *skipped. */
+static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, const char *names,
+                              int bad, dlc_strlist *skipped, dlc_error *err)
+{
+    dlc_strlist txt = {0};
+    char **stems = malloc(sizeof(char *) * (size_t)(images->n + 1));
+    char stem[DATA_PATH_MAX], path[DATA_PATH_MAX * 2];
+    dlc_status st = stems ? data_list_files(label_dir, ".txt", &txt, err) : DLC_NOMEM(err);
+    int made = 0;
+    for (; st == DLC_OK && made < images->n; made++) {
+        stem_of(images->v[made], stem, sizeof stem);
+        if (!(stems[made] = strdup(stem)))
+            st = DLC_NOMEM(err);
+    }
+    if (st == DLC_OK && images->n > 1) {
+        qsort(stems, (size_t)images->n, sizeof *stems, cmp_str);
+        for (int i = 1; i < images->n && st == DLC_OK; i++)
+            if (strcmp(stems[i], stems[i - 1]) == 0)
+                st = dlc_fail(err, DLC_EINPUT,
+                              "%s: two images named '%s' (with different extensions) would share "
+                              "the label file %s.txt", label_dir, stems[i], stems[i]);
+    }
+    for (int i = 0; i < txt.n && st == DLC_OK; i++) {
+        if (dlc_pathf(path, sizeof path, "%s/%s", label_dir, txt.v[i]) ||
+            (names[0] && strcmp(path, names) == 0))
+            continue;
+        stem_of(txt.v[i], stem, sizeof stem);
+        const char *key = stem;
+        if (bsearch(&key, stems, (size_t)images->n, sizeof *stems, cmp_str))
+            continue;
+        if (bad == DATA_BAD_SKIP) {
+            char msg[DATA_PATH_MAX * 2 + 64];
+            snprintf(msg, sizeof msg, "%s: a label file without an image", path);
+            st = skipped ? dlc_strlist_push(skipped, msg, err) : DLC_OK;
+            continue;
+        }
+        st = dlc_fail(err, DLC_EINPUT,
+                      "%s: a label file without an image (no %s.png, .jpg, ... in the image "
+                      "folder; set data.bad_files: skip to skip it)", path, stem);
+    }
+    for (int i = 0; i < made; i++)
+        free(stems[i]);
+    free(stems);
+    dlc_strlist_clear(&txt);
+    return st;
+}
+
+/* The label file of image `path` read into row; a missing file means no
+ * objects. */
+static dlc_status read_labels(const char *label_dir, const char *image, const data_detection_config *dc,
+                              int n_classes, float *row, dlc_error *err)
+{
+    char stem[DATA_PATH_MAX], path[DATA_PATH_MAX * 2];
+    stem_of(image, stem, sizeof stem);
+    if (dlc_pathf(path, sizeof path, "%s/%s.txt", label_dir, stem))
+        return dlc_fail(err, DLC_EINPUT, "%s: path too long", label_dir);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return data_parse_detection_labels(path, "", 0, dc, n_classes, row, err);
+    char *text = NULL;
+    size_t len = 0;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    if (st == DLC_OK)
+        st = data_parse_detection_labels(path, text, len, dc, n_classes, row, err);
+    free(text);
+    return st;
+}
+
+dlc_status data_read_detection(dataset **out, const data_source *src,
+                               const data_detection_config *dc, int n_classes, tensor_shape *shape,
+                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err)
+{
+    *out = NULL;
+    dlc_strlist images = {0};
+    dataset *ds = NULL;
+    char sh[64];
+    const char *dir = src->dir, *label_dir = src->labels[0] ? src->labels : src->dir;
+    dlc_status st = data_list_images(dir, &images, err);
+    if (st == DLC_OK && images.n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no image files in the folder", dir);
+    if (st == DLC_OK)
+        st = check_pairs(label_dir, &images, dc->names, bad, skipped, err);
+    if (st != DLC_OK)
+        goto cleanup;
+    int n_items = src->limit > 0 && src->limit < images.n ? (int)src->limit : images.n;
+    if (shape->ndim == 0) { /* the first readable image decides */
+        st = DLC_EINPUT;
+        for (int i = 0; i < n_items && st != DLC_OK; i++) {
+            st = data_image_probe(images.v[i], max_pixels, shape, err);
+            if (st != DLC_OK && bad == DATA_BAD_FAIL)
+                goto cleanup;
+        }
+        if (st != DLC_OK)
+            goto cleanup;
+    }
+    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3)) {
+        st = dlc_fail(err, DLC_EINPUT,
+                      "%s: images become (channels, height, width) with 1 or 3 channels, not %s",
+                      dir, tensor_shape_str(shape, sh, sizeof sh));
+        goto cleanup;
+    }
+    if (!(ds = calloc(1, sizeof *ds))) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    dlc_strlcpy(ds->path, dir, sizeof ds->path);
+    ds->shape = *shape;
+    ds->dim = tensor_shape_size(shape);
+    ds->objects = dc->max_objects;
+    ds->landmarks = dc->landmarks;
+    ds->n_flip = dc->n_flip;
+    memcpy(ds->flip, dc->flip, sizeof ds->flip);
+    ds->n_targets = dc->max_objects * detect_obj_stride(dc->landmarks);
+    ds->u8 = malloc(ds->dim * (size_t)n_items);                                 /* (n, D) */
+    ds->targets = malloc(sizeof(float) * (size_t)ds->n_targets * (size_t)n_items); /* (n, M stride) */
+    if (!ds->u8 || !ds->targets) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < n_items; i++) {
+        dlc_error e = {0};
+        float *row = ds->targets + (size_t)ds->n * ds->n_targets;
+        if (read_labels(label_dir, images.v[i], dc, n_classes, row, &e) != DLC_OK ||
+            data_image_load(images.v[i], max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+                            &e) != DLC_OK) {
+            if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {
+                st = dlc_fail(err, e.status, "%s%s", e.msg,
+                              e.status == DLC_EINPUT ? " (set data.bad_files: skip to skip such images)" : "");
+                goto cleanup;
+            }
+            if (skipped && (st = dlc_strlist_push(skipped, e.msg, err)) != DLC_OK)
+                goto cleanup;
+            continue;
+        }
+        ds->n++;
+    }
+    if (ds->n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d images could be read with its labels", dir,
+                      n_items);
+cleanup:
+    dlc_strlist_clear(&images);
+    if (st != DLC_OK) {
+        data_dataset_free(ds);
+        return st;
+    }
+    *out = ds;
+    return DLC_OK;
+}

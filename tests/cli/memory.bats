@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# The memory plan from the command line: dlc summary prints it for the
+# configured batch, dlc train refuses a run whose plan does not fit (exit 2,
+# naming the largest batch that does), and no buffer is read after its
+# lifetime on the shipped configs (every buffer poisoned when it ends).
+load helpers
+
+# summary's figure for a row of the memory plan, in MiB
+plan_mib() { # plan_mib "row name" (reads $output)
+    printf '%s\n' "$output" | awk -v row="$1" 'index($0, "  " row) == 1 {
+        sub("^  " row " *", ""); print $1; exit }'
+}
+
+@test "summary prints the memory plan for the configured batch, and --set train.batch_size changes it" {
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.batch_size=8
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 8"* ]]
+    for row in parameters gradients "optimizer state" "activations kept for backward" \
+        "activations and their gradients" workspace total; do
+        [ -n "$(plan_mib "$row")" ] || { echo "no row: $row"; false; }
+    done
+    [ "$(plan_mib parameters)" = "44.6" ]          # 11,689,512 floats
+    kept8=$(plan_mib "activations kept for backward")
+    total8=$(plan_mib total)
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.batch_size=32
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 32"* ]]
+    kept32=$(plan_mib "activations kept for backward")
+    # activations grow with the batch, parameters do not
+    awk -v a="$kept8" -v b="$kept32" 'BEGIN { exit !(b > 3.9 * a && b < 4.1 * a) }'
+    awk -v a="$total8" -v b="$(plan_mib total)" 'BEGIN { exit !(b > a) }'
+    [ "$(plan_mib parameters)" = "44.6" ]
+    # the optimizer's state follows its type: adam keeps two values per parameter
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=adam
+    awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 1.99 * p && o < 2.01 * p) }'
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=sgd
+    [ "$(plan_mib "optimizer state")" = "0.0" ]
+}
+
+@test "train refuses a plan over the memory limit before it starts (exit 2), naming the largest batch that fits" {
+    fmnist_config fm.yaml 3000
+    run "$DLC" summary fm.yaml --set train.batch_size=1024
+    total=$(plan_mib total)
+    # a limit under the plan at 1024 (summary rounds to 0.1 MiB)
+    limit=$(awk -v t="$total" 'BEGIN { printf "%.6f", t * 0.9 / 1024 }')
+    run "$DLC" train fm.yaml --out run --set train.batch_size=1024 --set train.memory_limit="$limit"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.batch_size 1024: the memory plan needs"*"train.memory_limit is"* ]]
+    [[ "$output" == *"the largest batch that fits is "* ]]
+    [ ! -e run/metrics.csv ]
+    fits=$(printf '%s\n' "$output" | sed -n 's/.*the largest batch that fits is \([0-9]*\).*/\1/p')
+    [ "$fits" -ge 512 ] && [ "$fits" -lt 1024 ]
+    # that batch trains under the same limit, and one more does not
+    run "$DLC" train fm.yaml --out run --quiet --set train.epochs=1 --set train.batch_size="$fits" \
+        --set train.memory_limit="$limit"
+    [ "$status" -eq 0 ]
+    run "$DLC" train fm.yaml --out run2 --quiet --set train.epochs=1 --set train.batch_size=$((fits + 1)) \
+        --set train.memory_limit="$limit"
+    [ "$status" -eq 2 ]
+    # a limit nothing fits in
+    run "$DLC" train fm.yaml --out run3 --set train.memory_limit=0.0001
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"even a batch of 1 does not fit"* ]]
+}
+
+@test "train says what its plan needs of the memory this machine has available, and ends with the process's time next to its epochs" {
+    iris_config iris.yaml 3
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory: the plan needs "*"; this machine has "*" available (MemAvailable"* ]]
+    line=$(printf '%s\n' "$output" | grep "this process ")
+    whole=$(sed -n 's/.*this process \([0-9.]*\)s, its epochs \([0-9.]*\)s;.*/\1/p' <<< "$line")
+    epochs=$(sed -n 's/.*this process \([0-9.]*\)s, its epochs \([0-9.]*\)s;.*/\2/p' <<< "$line")
+    # the epochs are metrics.csv's, and the process took at least as long
+    sum=$(awk -F, 'NR > 1 { s += $7 } END { printf "%.1f", s }' run/metrics.csv)
+    awk -v a="$epochs" -v b="$sum" 'BEGIN { exit !(a - b < 0.06 && b - a < 0.06) }'
+    awk -v w="$whole" -v e="$epochs" 'BEGIN { exit !(w >= e) }'
+}
+
+# dlc gradcheck CONFIG [options] with every buffer in its own memory, filled
+# with NaN when its lifetime ends (a NaN gradient fails the check)
+poisoned_gradcheck() {
+    run env DLC_PLAN=separate DLC_POISON=1 "$DLC" gradcheck "$@" --batch 2 --samples 8
+    if [ "$status" -ne 0 ]; then echo "$1: $output"; fi
+    [ "$status" -eq 0 ]
+}
+
+@test "no buffer is read after its lifetime: gradcheck passes on the shipped configs with every buffer poisoned when it ends" {
+    cd "$ROOT"
+    each_shipped_config poisoned_gradcheck
+    assert_shipped_always_checked
+}
+
+@test "an embedding layer whose memory the plan would reuse is kept whole: dlc verify --embed gives what separate buffers give" {
+    cd "$TMP"
+    # emb (no activation) is read only by batchnorm's forward: without the
+    # keep, later layers take its memory before verify reads it
+    write_embedding_model() {
+        cat > "$1" <<YAML
+name: cls
+seed: 1
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: digit, split: {dev: 0.2}, normalize: minmax}
+model:
+$2
+  layers:
+    - {name: h1, type: dense, units: 32, activation: relu}
+    - {name: emb, type: dense, units: 16}
+    - {name: bn, type: batchnorm, activation: relu}
+    - {name: h3, type: dense, units: 16, activation: relu}
+    - {name: h4, type: dense, units: 16, activation: relu}
+    - {name: out, type: dense, units: 10, activation: softmax}
+train: {epochs: 1}
+YAML
+    }
+    head -1 "$ROOT/data/digits.csv" > a.csv
+    sed -n 2,5p "$ROOT/data/digits.csv" >> a.csv
+    write_embedding_model named.yaml "  embedding: emb"
+    write_embedding_model plain.yaml ""
+    run "$DLC" train named.yaml --out named --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train plain.yaml --out plain --quiet
+    [ "$status" -eq 0 ]
+    "$DLC" verify named --embed a.csv > planned.csv
+    DLC_PLAN=separate "$DLC" verify named --embed a.csv > separate.csv
+    [ "$(wc -l < planned.csv)" -eq 5 ]
+    cmp planned.csv separate.csv
+    # --embedding names it after training
+    "$DLC" verify plain --embed a.csv --embedding emb > planned.csv
+    DLC_PLAN=separate "$DLC" verify plain --embed a.csv --embedding emb > separate.csv
+    cmp planned.csv separate.csv
+}

@@ -1,0 +1,497 @@
+/* test_plan.c - the memory plan (src/graph/plan.h): buffers share memory by
+ * their lifetimes, results are bit-identical to every buffer in its own
+ * memory, and poisoning each buffer with NaN when its lifetime ends proves
+ * that no buffer is read after it (a planted early end is caught). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/graph/plan.h"
+#include "../../src/train/model.h"
+#include "testutil.h"
+
+/* A small residual network touching every kind of buffer the plan places:
+ * convolutions (one by Winograd F(4x4, 3x3)), batchnorm (kept x-hat) with fused ReLUs, max pooling
+ * (kept winners), a residual add, an activation node whose input is read
+ * after it (not in place) and one whose input is not (in place), multiply
+ * (keeps its inputs), a 1x1 projection, flatten (in place), gelu (kept z),
+ * sigmoid (kept y), dense, layernorm, and a second output head reading an
+ * inner layer. */
+static const char *tiny_resnet =
+    "name: tiny\n"
+    "data: {format: csv, train: {file: a.csv}, label: {main: y, side: [u, v]}}\n"
+    "model:\n"
+    "  input: [3, 8, 8]\n"
+    "  layers:\n"
+    "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false}\n"
+    "    - {name: b1, type: batchnorm, activation: relu}\n"
+    "    - {name: p1, type: maxpool, kernel: 2}\n"
+    "    - {name: c2, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false, algorithm: winograd_4x4}\n"
+    "    - {name: b2, type: batchnorm, activation: relu}\n"
+    "    - {name: c3, type: conv2d, filters: 8, kernel: 3, padding: 1, use_bias: false}\n"
+    "    - {name: b3, type: batchnorm}\n"
+    "    - {name: gate, type: sigmoid, inputs: [b3]}\n"
+    "    - {name: sum, type: add, inputs: [b3, p1]}\n"
+    "    - {name: gated, type: multiply, inputs: [sum, gate]}\n"
+    "    - {name: act, type: relu}\n"
+    "    - {name: proj, type: conv2d, filters: 6, kernel: 1, stride: 2}\n"
+    "    - {name: flat, type: flatten}\n"
+    "    - {name: fc1, type: dense, units: 12, activation: gelu}\n"
+    "    - {name: ln, type: layernorm}\n"
+    "    - {name: fc2, type: dense, units: 7, activation: sigmoid}\n"
+    "    - {name: fc3, type: dense, units: 3}\n"
+    "    - {name: side, type: dense, units: 2, inputs: [flat]}\n"
+    "  outputs:\n"
+    "    - {layer: fc3, name: main}\n"
+    "    - {layer: side, name: side, loss: mse}\n";
+
+static void build(model *m, const char *yaml, const graph_build_options *o)
+{
+    dlc_config cfg;
+    dlc_error err = {0};
+    if (config_load_string(&cfg, "tiny.yaml", yaml, strlen(yaml), NULL, 0, &err) != DLC_OK ||
+        model_build_opts(m, &cfg, NULL, NULL, 0, o, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    config_free(&cfg);
+}
+
+static graph_build_options opts(int nmax, int layout, int poison)
+{
+    graph_build_options o;
+    memset(&o, 0, sizeof o);
+    o.nmax = o.eval_max = nmax;
+    o.layout = layout;
+    o.poison = poison;
+    return o;
+}
+
+/* Everything a training step produces, copied out. */
+typedef struct {
+    float *grads;    /* the parameter gradients, whole block */
+    float *params;   /* after the running statistics moved */
+    float *dx;       /* the input's gradient */
+    float *out[2];   /* both heads' outputs */
+    float *eval[2];  /* both heads' outputs in an evaluation pass */
+} step_result;
+
+static void result_free(step_result *r)
+{
+    free(r->grads);
+    free(r->params);
+    free(r->dx);
+    for (int h = 0; h < 2; h++) {
+        free(r->out[h]);
+        free(r->eval[h]);
+    }
+}
+
+static float *copy(const float *x, size_t n)
+{
+    float *c = malloc(sizeof(float) * (n ? n : 1));
+    assert_non_null(c);
+    memcpy(c, x, sizeof(float) * n);
+    return c;
+}
+
+/* Parameters from one seed, the input's gradient wanted (which plans
+ * again: plant bugs in the plan after this). */
+static void prepare(graph *g)
+{
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 11, 0);
+    graph_init_params(g, &rng);
+    assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
+}
+
+/* Two training steps (the second on other inputs, in memory the first one
+ * left dirty), an evaluation pass between them, the second step's results
+ * kept.  The same seeds for every graph. */
+static void run_steps(graph *g, int N, step_result *r)
+{
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 12, 0);
+    for (int step = 0; step < 2; step++) {
+        float *x = graph_input(g, 0);
+        for (size_t j = 0; j < (size_t)N * g->nodes[0].size; j++)
+            x[j] = (float)dlc_rng_normal(&rng);
+        if (step == 1) {
+            graph_forward_eval(g, N);
+            for (int h = 0; h < 2; h++) {
+                graph_node *o = graph_output(g, h);
+                r->eval[h] = copy(o->out, (size_t)N * o->size);
+            }
+        }
+        graph_forward(g, N, 1);
+        graph_zero_grad(g);
+        for (int h = 0; h < 2; h++) {
+            graph_node *o = graph_output(g, h);
+            for (size_t j = 0; j < (size_t)N * o->size; j++)
+                o->grad[j] = (float)dlc_rng_normal(&rng);
+        }
+        graph_backward(g, N);
+    }
+    r->grads = copy(g->grad_block, g->n_weights);
+    r->params = copy(g->param_block, g->n_weights);
+    r->dx = copy(g->nodes[0].grad, (size_t)N * g->nodes[0].size);
+    for (int h = 0; h < 2; h++) {
+        graph_node *o = graph_output(g, h);
+        r->out[h] = copy(o->out, (size_t)N * o->size);
+    }
+}
+
+/* A graph of tiny_resnet in this layout, prepared and run. */
+static void run_model(model *m, int N, int layout, int poison, step_result *r)
+{
+    graph_build_options o = opts(N, layout, poison);
+    build(m, tiny_resnet, &o);
+    prepare(m->g);
+    run_steps(m->g, N, r);
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Bit for bit: the planned layout computes what separate buffers compute. */
+static void assert_same(const graph *g, int N, const step_result *a, const step_result *b,
+                        const char *what)
+{
+    size_t sizes[2] = {graph_output((graph *)g, 0)->size, graph_output((graph *)g, 1)->size};
+    int same = memcmp(a->grads, b->grads, sizeof(float) * g->n_weights) == 0 &&
+               memcmp(a->params, b->params, sizeof(float) * g->n_weights) == 0 &&
+               memcmp(a->dx, b->dx, sizeof(float) * (size_t)N * g->nodes[0].size) == 0;
+    for (int h = 0; h < 2; h++)
+        same = same && memcmp(a->out[h], b->out[h], sizeof(float) * (size_t)N * sizes[h]) == 0 &&
+               memcmp(a->eval[h], b->eval[h], sizeof(float) * (size_t)N * sizes[h]) == 0;
+    if (!same) {
+        for (int p = 0; p < g->n_params; p++) {
+            const graph_param *gp = &g->params[p];
+            if (!gp->grad)
+                continue;
+            size_t off = (size_t)(gp->grad - g->grad_block);
+            for (size_t i = 0; i < gp->n; i++)
+                if (memcmp(&a->grads[off + i], &b->grads[off + i], sizeof(float)) != 0) {
+                    print_error("%s: %s grad[%zu] %.9g vs %.9g\n", what, gp->name, i,
+                                a->grads[off + i], b->grads[off + i]);
+                    break;
+                }
+        }
+        print_error("%s: results differ\n", what);
+        fail();
+    }
+}
+
+static void test_bit_identical(void **state)
+{
+    const int N = 5;
+    model planned, separate;
+    step_result a = {0}, b = {0};
+    run_model(&planned, N, GRAPH_LAYOUT_PLANNED, 0, &a);
+    run_model(&separate, N, GRAPH_LAYOUT_SEPARATE, 0, &b);
+    assert_true(all_finite(a.grads, planned.g->n_weights));
+    assert_true(tensor_sumsq(a.dx, (size_t)N * planned.g->nodes[0].size) > 0.0);
+    assert_same(planned.g, N, &a, &b, "planned against separate");
+    /* and the plan did share memory */
+    graph_memory mp, ms;
+    graph_memory_of(planned.g, &mp);
+    graph_memory_of(separate.g, &ms);
+    assert_true(mp.train_arena < ms.train_arena);
+    result_free(&a);
+    result_free(&b);
+    model_free(&planned);
+    model_free(&separate);
+}
+
+/* Every buffer its own memory, each filled with NaN when its live range
+ * ends: a read after the end would bring a NaN into the results.  They are
+ * finite and equal to the planned ones; with poison in the planned layout
+ * too. */
+static void test_poison_no_read_after_lifetime(void **state)
+{
+    const int N = 4;
+    model ref, poisoned, planned_poisoned;
+    step_result a = {0}, b = {0}, c = {0};
+    run_model(&ref, N, GRAPH_LAYOUT_PLANNED, 0, &a);
+    run_model(&poisoned, N, GRAPH_LAYOUT_SEPARATE, 1, &b);
+    run_model(&planned_poisoned, N, GRAPH_LAYOUT_PLANNED, 1, &c);
+    assert_true(all_finite(b.grads, poisoned.g->n_weights));
+    assert_same(ref.g, N, &a, &b, "separate with poison");
+    assert_same(ref.g, N, &a, &c, "planned with poison");
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    model_free(&ref);
+    model_free(&poisoned);
+    model_free(&planned_poisoned);
+}
+
+/* The live range of node name's buffer of kind k in plan p. */
+static const plan_store *range_of(const graph *g, const graph_plan *p, const char *name, plan_kind k)
+{
+    int i = graph_find(g, name);
+    assert_true(i >= 0);
+    int s = p->store_of[(size_t)i * PLAN_KINDS + (size_t)k];
+    assert_true(s >= 0);
+    return &p->stores[s];
+}
+
+static void assert_range(const plan_store *s, int first, int last)
+{
+    if (s->first != first || s->last != last) {
+        print_error("range [%d, %d], expected [%d, %d]\n", s->first, s->last, first, last);
+        fail();
+    }
+}
+
+/* Live ranges as plan.h states them, in the layout that joins nothing: an
+ * output read only by the next forward dies there; one a convolution's dW
+ * reads lives to that backward; batchnorm keeps x-hat (aux), not its input;
+ * a gradient lives from its last consumer's backward to its own; the
+ * evaluation plan keeps nothing for a backward. */
+static void test_live_ranges(void **state)
+{
+    model m;
+    graph_build_options o = opts(4, GRAPH_LAYOUT_SEPARATE, 0);
+    build(&m, tiny_resnet, &o);
+    const graph *g = m.g;
+    const graph_plan *t = &g->mem->train, *e = &g->mem->eval;
+    const int n = g->n_nodes;
+#define F(name) plan_step_forward(graph_find(g, name))
+#define B(name) plan_step_backward(n, graph_find(g, name))
+    assert_range(range_of(g, t, "c1", PLAN_OUT), F("c1"), F("b1"));
+    assert_range(range_of(g, t, "p1", PLAN_OUT), F("p1"), B("c2"));
+    assert_range(range_of(g, t, "b2", PLAN_AUX), F("b2"), B("b2"));
+    assert_range(range_of(g, t, "b3", PLAN_GRAD), B("sum"), B("b3"));
+    assert_true(range_of(g, t, "b3", PLAN_GRAD)->clear);
+    assert_range(range_of(g, t, "gate", PLAN_OUT), F("gate"), B("gate"));
+    assert_range(range_of(g, e, "b2", PLAN_AUX), F("b2"), F("b2"));
+    assert_range(range_of(g, e, "p1", PLAN_OUT), F("p1"), F("sum"));
+    for (int i = g->n_inputs; i < n; i++)
+        assert_int_equal(e->store_of[(size_t)i * PLAN_KINDS + PLAN_GRAD] < 0, 1);
+#undef F
+#undef B
+    model_free(&m);
+}
+
+/* In place where plan.h allows it: flatten takes its input's memory, a ReLU
+ * whose input nobody reads after it does, a sigmoid whose input the add
+ * still reads does not. */
+static void test_in_place(void **state)
+{
+    model m;
+    graph_build_options o = opts(4, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_resnet, &o);
+    const graph *g = m.g;
+    const graph_plan *t = &g->mem->train;
+    assert_ptr_equal(range_of(g, t, "flat", PLAN_OUT), range_of(g, t, "proj", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "act", PLAN_OUT), range_of(g, t, "gated", PLAN_OUT));
+    assert_ptr_not_equal(range_of(g, t, "gate", PLAN_OUT), range_of(g, t, "b3", PLAN_OUT));
+    model_free(&m);
+}
+
+/* No two stores whose live ranges overlap share a byte, every store lies in
+ * the plan's arena, and every buffer fits its store. */
+static void assert_placement_sound(const graph *g, const graph_plan *p)
+{
+    for (int a = 0; a < p->n_stores; a++) {
+        const plan_store *x = &p->stores[a];
+        assert_true(x->offset % 16 == 0 && x->offset + x->floats <= p->floats);
+        for (int b = a + 1; b < p->n_stores; b++) {
+            const plan_store *y = &p->stores[b];
+            int live_together = x->first <= y->last && y->first <= x->last;
+            int share = x->offset < y->offset + y->floats && y->offset < x->offset + x->floats;
+            if (live_together && share && x->floats && y->floats) {
+                print_error("stores %d [%d, %d] and %d [%d, %d] overlap at once and in memory\n", a,
+                            x->first, x->last, b, y->first, y->last);
+                fail();
+            }
+        }
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *nd = &g->nodes[i];
+        int s = p->store_of[(size_t)i * PLAN_KINDS + PLAN_OUT];
+        if (s >= 0)
+            assert_true(p->stores[s].floats >= (size_t)p->rows * nd->size);
+    }
+}
+
+static void test_overlapping_never_share(void **state)
+{
+    model m;
+    graph_build_options o = opts(5, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_resnet, &o);
+    assert_placement_sound(m.g, &m.g->mem->train);
+    assert_placement_sound(m.g, &m.g->mem->eval);
+    model_free(&m);
+}
+
+/* The store of node name's buffer of kind k in the training plan. */
+static plan_store *store(graph *g, const char *name, plan_kind k)
+{
+    int i = graph_find(g, name);
+    assert_true(i >= 0);
+    int s = g->mem->train.store_of[(size_t)i * PLAN_KINDS + (size_t)k];
+    assert_true(s >= 0);
+    return &g->mem->train.stores[s];
+}
+
+/* Planted bugs: a lifetime declared too short (batchnorm's x-hat ending with
+ * its forward pass, as if batchnorm_saves forgot its aux; a convolution's
+ * input ending before the convolution's backward, as if conv_saves forgot
+ * it) and a gradient that is not cleared before backward adds into it.
+ * The poison turns each into NaN in the gradients. */
+static void test_poison_catches_planted_bugs(void **state)
+{
+    const int N = 4;
+    for (int bug = 0; bug < 3; bug++) {
+        model m;
+        graph_build_options o = opts(N, GRAPH_LAYOUT_SEPARATE, 1);
+        build(&m, tiny_resnet, &o);
+        graph *g = m.g;
+        prepare(g);
+        if (bug == 0)
+            store(g, "b2", PLAN_AUX)->last = plan_step_forward(graph_find(g, "b2"));
+        else if (bug == 1)
+            store(g, "p1", PLAN_OUT)->last = plan_step_forward(graph_find(g, "c2"));
+        else
+            store(g, "c3", PLAN_GRAD)->row_floats = 0; /* cleared: nothing */
+        step_result r = {0};
+        run_steps(g, N, &r);
+        if (all_finite(r.grads, g->n_weights)) {
+            print_error("planted bug %d: the poison did not reach the gradients\n", bug);
+            fail();
+        }
+        result_free(&r);
+        model_free(&m);
+    }
+}
+
+/* Freezing layers plans again: what only their gradients needed (their
+ * inputs kept for dW, the gradients flowing into them) is no longer kept,
+ * and the unfrozen rest still computes what the full plan computes. */
+static void test_freeze_plans_less(void **state)
+{
+    const int N = 4;
+    model full, frozen;
+    graph_build_options o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    build(&full, tiny_resnet, &o);
+    build(&frozen, tiny_resnet, &o);
+    graph *g = frozen.g;
+    int nodes[4] = {graph_find(g, "c1"), graph_find(g, "b1"), graph_find(g, "c2"), graph_find(g, "b2")};
+    graph_freeze_nodes(g, nodes, 4);
+    graph_memory a, b;
+    graph_memory_of(full.g, &a);
+    graph_memory_of(g, &b);
+    assert_true(b.kept < a.kept);
+    assert_true(b.train_arena <= a.train_arena);
+    assert_false(g->nodes[nodes[0]].needs_grad);
+    assert_null(g->nodes[nodes[0]].grad);
+    /* the layers after them learn as before */
+    for (int k = 0; k < 2; k++) {
+        graph *x = k ? g : full.g;
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 11, 0);
+        graph_init_params(x, &rng);
+        for (size_t j = 0; j < (size_t)N * x->nodes[0].size; j++)
+            graph_input(x, 0)[j] = (float)dlc_rng_normal(&rng);
+        graph_forward(x, N, 1);
+        graph_zero_grad(x);
+        for (int h = 0; h < 2; h++) {
+            graph_node *out = graph_output(x, h);
+            for (size_t j = 0; j < (size_t)N * out->size; j++)
+                out->grad[j] = 0.01f * (float)(j % 7);
+        }
+        graph_backward(x, N);
+    }
+    const graph_param *pf = &full.g->params[graph_param_find(full.g, "fc1.weight")];
+    const graph_param *pz = &g->params[graph_param_find(g, "fc1.weight")];
+    assert_memory_equal(pf->grad, pz->grad, sizeof(float) * pf->n);
+    assert_true(tensor_sumsq(g->params[graph_param_find(g, "c1.weight")].grad, 8 * 3 * 9) == 0.0);
+    model_free(&full);
+    model_free(&frozen);
+}
+
+/* configs/architectures/resnet18.yaml, built to count (nothing allocated). */
+static void build_resnet18(model *m, const graph_build_options *o)
+{
+    dlc_config cfg;
+    dlc_error err = {0};
+    if (config_load(&cfg, "configs/architectures/resnet18.yaml", NULL, 0, &err) != DLC_OK ||
+        model_build_opts(m, &cfg, NULL, NULL, 0, o, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    config_free(&cfg);
+}
+
+/* ResNet-18 at batch 8: the plan's arena is well under the sum of its
+ * buffers, no smaller than the most ever live at once, and at least what
+ * forward keeps for backward. */
+static void test_resnet18_arena(void **state)
+{
+    model m;
+    graph_build_options o = opts(8, GRAPH_LAYOUT_PLANNED, 0);
+    o.measure = 1;
+    build_resnet18(&m, &o);
+    graph_memory mem;
+    graph_memory_of(m.g, &mem);
+    print_message("resnet18 batch 8: arena %.1f MiB, separate %.1f MiB, peak live %.1f MiB, kept %.1f MiB\n",
+                  mem.train_arena / 1048576.0, mem.separate / 1048576.0, mem.peak / 1048576.0,
+                  mem.kept / 1048576.0);
+    assert_true(mem.train_arena < mem.separate / 2);
+    assert_true(mem.train_arena >= mem.peak && mem.peak >= mem.kept);
+    /* placement within 5% of the bound no placement can beat */
+    assert_true((double)mem.train_arena <= 1.05 * (double)mem.peak);
+    assert_placement_sound(m.g, &m.g->mem->train);
+    assert_placement_sound(m.g, &m.g->mem->eval);
+    assert_null(m.g->param_block); /* measured, not allocated */
+    model_free(&m);
+}
+
+/* Evaluation gets its own, smaller plan: it shrinks its batch until the plan
+ * fits the training plan's memory (or the floor), not below the training
+ * batch. */
+static void test_eval_fit(void **state)
+{
+    model m;
+    graph_build_options o = opts(8, GRAPH_LAYOUT_PLANNED, 0);
+    o.eval_max = 1024;
+    o.eval_fit = 1;
+    o.measure = 1;
+    build_resnet18(&m, &o);
+    graph_memory mem;
+    graph_memory_of(m.g, &mem);
+    assert_true(mem.eval_rows >= 8 && mem.eval_rows < 1024);
+    size_t budget = mem.train_arena > GRAPH_EVAL_FLOOR ? mem.train_arena : GRAPH_EVAL_FLOOR;
+    assert_true(mem.eval_arena <= budget);
+    assert_int_equal(mem.arena, budget > mem.train_arena ? mem.eval_arena : mem.train_arena);
+    model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_live_ranges),
+        cmocka_unit_test(test_in_place),
+        cmocka_unit_test(test_overlapping_never_share),
+        cmocka_unit_test(test_bit_identical),
+        cmocka_unit_test(test_poison_no_read_after_lifetime),
+        cmocka_unit_test(test_poison_catches_planted_bugs),
+        cmocka_unit_test(test_freeze_plans_less),
+        cmocka_unit_test(test_resnet18_arena),
+        cmocka_unit_test(test_eval_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
