@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: benchmarks B1-B5, B8, B9 and B10 (and B11 on request) of ../shared/BENCH.md,
+# make bench: benchmarks B1-B5 and B7-B10 (and B11 on request) of ../shared/BENCH.md,
 # dlc against the PyTorch peer (when Debian's python3-torch is installed; B8: gensim).  Figures, not
 # pass/fail: the machine is shared and noisy, only ratios measured in one
 # sitting mean anything.  Each program runs alternately, REPS times per thread
@@ -34,7 +34,7 @@ ep=[r for r in rows if r.get("result")=="epoch"]
 print(max(r["samples_per_s"] for r in ep), rows[-1]["peak_rss_mib"])'
 }
 
-BENCH=${BENCH:-b5 b1 b2 b3 b4 b6 b9 b10}
+BENCH=${BENCH:-b5 b1 b2 b3 b4 b6 b7 b9 b10}
 want() { [[ " $BENCH " == *" $1 "* ]]; }
 
 have_torch=0
@@ -118,6 +118,7 @@ fi
 
 if want b3; then bash bench/b3.sh; fi
 if want b6; then OUT="$OUT" have_torch=$have_torch bash bench/b6.sh; fi
+if want b7; then bash bench/b7.sh; fi
 if want b8; then bash bench/b8.sh; fi
 if want b9; then bash bench/b9.sh; fi
 if want b10; then bash bench/b10.sh; fi

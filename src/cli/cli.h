@@ -4,6 +4,8 @@
 #ifndef DLC_CLI_H
 #define DLC_CLI_H
 
+#include <signal.h>
+
 #include "../config/config.h"
 #include "../train/model.h"
 
@@ -60,10 +62,15 @@ const char *cli_model_path(const char *run, char *buf, size_t size);
 
 int cli_quiet(const cli_command *c, const cli_args *a);
 
+/* From now on SIGINT and SIGTERM set the flag returned (a long command stops
+ * at its next batch or step); a second signal ends the process at once. */
+volatile sig_atomic_t *cli_catch_stop(void);
+
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;
 extern const cli_command cli_predict_cmd;
+extern const cli_command cli_stylize_cmd;
 extern const cli_command cli_verify_cmd;
 extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 

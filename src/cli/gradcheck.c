@@ -7,11 +7,17 @@
  * estimate's own error (see gradcheck.h); failing values are listed.
  * Truncated backpropagation (bptt: k) is a deliberate approximation, so
  * recurrent layers are checked with full backpropagation unless
- * --keep-bptt asks for the truncated gradient as it is. */
+ * --keep-bptt asks for the truncated gradient as it is.
+ *
+ * A style transfer config (stylize:) is checked as dlc stylize uses it: its
+ * weights frozen, the gradient of J with respect to the image G, on content
+ * and style images drawn from the seed (or --content, --style files). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../base/rng.h"
+#include "../stylize/stylize.h"
 #include "../train/gradcheck.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -23,6 +29,10 @@ static const cli_opt opts[] = {
     {"--eps", 1, "X", "finite-difference step, times a tensor's scale when above 1 (default 4e-3, about the cube root of float32's epsilon)"},
     {"--tol", 1, "X", "largest relative error that passes (default 1e-2)"},
     {"--keep-bptt", 0, NULL, "check truncated backpropagation (bptt: k) as it is, not full BPTT"},
+    {"--input", 0, NULL, "also check the gradient with respect to the input"},
+    {"--size", 1, "N", "stylize configs: the image's side (default 16)"},
+    {"--content", 1, "FILE", "stylize configs: the content image (default: random pixels from the seed)"},
+    {"--style", 1, "FILE", "stylize configs: the style image (default: random pixels from the seed)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -55,6 +65,58 @@ static int num_opt(const cli_command *c, const cli_args *a, const char *name, do
     return 0;
 }
 
+static int print_results(const gradcheck_result *res, int k, double tol);
+
+/* A style transfer config: dJ/dG with every weight frozen, on images of
+ * --size x --size, from files or random pixels drawn from the seed.  The
+ * weights are drawn from the seed as for any config (init_from is not
+ * read: the gradient does not depend on where they came from). */
+static int check_stylize(const cli_command *c, const cli_args *a, const dlc_config *config,
+                         const gradcheck_opts *o)
+{
+    dlc_config copy = *config; /* shallow: the layers stay config's */
+    const dlc_config *cfg = &copy;
+    copy.init.run[0] = '\0';
+    long side = 16;
+    const char *v = cli_get(c, a, "--size"), *cf = cli_get(c, a, "--content"),
+               *sf = cli_get(c, a, "--style");
+    if (v && (dlc_parse_long(v, &side) != 0 || side < 4 || side > 512))
+        return cli_usage_error(c, "--size needs a whole number from 4 to 512, got '%s'", v);
+    if (!cf != !sf)
+        return cli_usage_error(c, "--content and --style go together");
+    dlc_error err = {0};
+    stylize *s = NULL;
+    gradcheck_result res;
+    dlc_status st;
+    if (cf) {
+        st = stylize_create(&s, cfg, cf, sf, (int)side, &err);
+    } else {
+        size_t D = 3 * (size_t)side * (size_t)side;
+        float *px = malloc(sizeof(float) * 2 * D);
+        if (!px)
+            return cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
+        dlc_rng rng;
+        dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_GRADCHECK, 3));
+        for (size_t i = 0; i < 2 * D; i++)
+            px[i] = (float)(255.0 * dlc_rng_uniform(&rng));
+        st = stylize_create_pixels(&s, cfg, px, px + D, (int)side, (int)side, &err);
+        free(px);
+    }
+    if (st != DLC_OK)
+        return cli_fail(&err);
+    /* G a little away from C, so that the content cost has a gradient */
+    graph *g = stylize_graph(s);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, cfg->seed, DLC_STREAM(DLC_STREAM_GRADCHECK, 4));
+    for (size_t i = 0; i < g->nodes[0].size; i++)
+        graph_input(g, 0)[i] += (float)(0.3 * dlc_rng_normal(&rng));
+    printf("style transfer: the gradient of J with respect to the image G (every weight frozen)\n");
+    int k = gradcheck_graph(g, 1, stylize_gradcheck_loss, s, o, &res, 1);
+    int rc = print_results(&res, k, o->tol);
+    stylize_free(s);
+    return rc;
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_gradcheck_cmd;
@@ -75,6 +137,17 @@ static int run(const cli_args *a)
     rc = 0;
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
+    gradcheck_opts o = {eps, 1e-4, (int)samples, cli_get(c, a, "--input") != NULL, cfg.seed, tol};
+    if (cfg.stylize.on) {
+        o.check_input = 1;
+        rc = check_stylize(c, a, &cfg, &o);
+        config_free(&cfg);
+        return rc;
+    }
+    if (o.check_input && cfg.data.format == DATA_TEXT) {
+        config_free(&cfg);
+        return cli_usage_error(c, "--input: a text model's inputs are token ids, which have no gradient");
+    }
     int truncated = 0;
     for (int i = 0; i < cfg.n_layers; i++)
         if (cfg.layers[i].bptt > 0 && !cli_get(c, a, "--keep-bptt")) {
@@ -92,7 +165,7 @@ static int run(const cli_args *a)
     }
     int N = (int)batch < data.split[DATA_SPLIT_TRAIN].n ? (int)batch : data.split[DATA_SPLIT_TRAIN].n;
     targets = tensor_alloc((size_t)N * m.n_targets);
-    res = calloc((size_t)m.g->n_params, sizeof *res);
+    res = calloc((size_t)m.g->n_params + 1, sizeof *res);
     if (!targets || !res) {
         rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
         goto done;
@@ -102,8 +175,25 @@ static int run(const cli_args *a)
     graph_init_params(m.g, &rng);
     data_gather(&data.split[DATA_SPLIT_TRAIN], NULL, 0, N, &data.norm, graph_input(m.g, 0), targets);
     ctx cx = {&m, targets};
-    gradcheck_opts o = {eps, 1e-4, (int)samples, 0, cfg.seed, tol};
-    int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params);
+    dlc_error gerr = {0};
+    if (o.check_input && graph_set_input_grad(m.g, 1, &gerr) != DLC_OK) {
+        rc = cli_fail(&gerr);
+        goto done;
+    }
+    int k = gradcheck_graph(m.g, N, loss_fn, &cx, &o, res, m.g->n_params + 1);
+    rc = print_results(res, k, tol);
+done:
+    free(res);
+    tensor_free(targets);
+    model_free(&m);
+    data_free(&data);
+    config_free(&cfg);
+    return rc;
+}
+
+/* The table of results; the exit status (1 when any tensor fails). */
+static int print_results(const gradcheck_result *res, int k, double tol)
+{
     printf("%-32s %8s %8s %8s %12s %12s %12s\n", "parameter", "checked", "tiny", "kinks",
            "max rel err", "analytic", "numeric");
     int bad = 0, unchecked = 0;
@@ -136,19 +226,13 @@ static int run(const cli_args *a)
     if (unchecked)
         printf(" (%d of them not checkable at this batch: try --batch 1)", unchecked);
     printf("\n");
-    rc = bad ? 1 : 0;
-done:
-    free(res);
-    tensor_free(targets);
-    model_free(&m);
-    data_free(&data);
-    config_free(&cfg);
-    return rc;
+    return bad ? 1 : 0;
 }
 
 const cli_command cli_gradcheck_cmd = {
-    "gradcheck", "CONFIG [--batch N] [--samples N] [--tol X]",
-    "Compare numerical and analytic gradients of every parameter on a small batch of the "
-    "config's training data; exit 1 when any exceeds the tolerance.",
+    "gradcheck", "CONFIG [--batch N] [--samples N] [--tol X] [--input]",
+    "Compare numerical and analytic gradients of every parameter (and with --input, or for a "
+    "stylize config, of the input) on a small batch of the config's training data; exit 1 "
+    "when any exceeds the tolerance.",
     opts, run,
 };

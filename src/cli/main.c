@@ -21,7 +21,7 @@ static const cli_opt common_opts[] = {
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
     &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
-    &cli_import_cmd, &cli_verify_cmd, NULL,
+    &cli_import_cmd, &cli_verify_cmd, &cli_stylize_cmd, NULL,
 };
 
 static int n_opts(const cli_opt *o)
@@ -80,6 +80,23 @@ int cli_usage_error(const cli_command *c, const char *fmt, ...)
     fprintf(stderr, "dlc %s: %s\nusage: dlc %s %s\n(see 'dlc %s --help')\n", c->name, msg, c->name,
             c->usage, c->name);
     return 2;
+}
+
+/* Set by SIGINT or SIGTERM once cli_catch_stop ran.  (A signal handler can
+ * only reach a global; this is the CLI's one.) */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    stop_requested = 1;
+    signal(sig, SIG_DFL);
+}
+
+volatile sig_atomic_t *cli_catch_stop(void)
+{
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
+    return &stop_requested;
 }
 
 enum { DEFAULT_MAX_THREADS = 4 };

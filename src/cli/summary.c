@@ -25,7 +25,7 @@ static void thousands(char *buf, size_t size, size_t v)
     buf[o] = '\0';
 }
 
-static void print_summary(const model *m, const char *title)
+static void print_summary(const model *m, const char *title, const stylize_config *sc)
 {
     const graph *g = m->g;
     printf("%s\n", title);
@@ -64,6 +64,13 @@ static void print_summary(const model *m, const char *title)
     thousands(b, sizeof b, tr);
     thousands(c, sizeof c, fr);
     printf("total params: %s (trainable %s, frozen %s)\n", a, b, c);
+    if (sc && sc->on) { /* its costs, not a training loss */
+        printf("style transfer: J = %g J_content(%s) + %g J_style(", sc->alpha, sc->content, sc->beta);
+        for (int l = 0; l < sc->n_style; l++)
+            printf("%s%g %s", l ? " + " : "", sc->style_weight[l], sc->style[l]);
+        printf(")%s\n", sc->tv > 0 ? " + tv TV(G)" : "");
+        return;
+    }
     for (int h = 0; h < m->n_heads; h++) {
         const model_head *mh = &m->heads[h];
         if (m->n_heads > 1)
@@ -120,6 +127,7 @@ static int run(const cli_args *a)
                    (strlen(arg) > 12 && strcmp(arg + strlen(arg) - 12, ".safetensors") == 0);
     model m;
     char title[4400];
+    stylize_config sc = {0};
     if (is_model) {
         char path[4200];
         if (model_load(&m, cli_model_path(arg, path, sizeof path), 1, &err) != DLC_OK)
@@ -142,15 +150,16 @@ static int run(const cli_args *a)
             s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
         }
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
-        int B = cfg.train.batch_size ? cfg.train.batch_size : with_data ? data.split[DATA_SPLIT_TRAIN].n : 0;
+        /* a stylize config optimizes one image: no training batch to plan */
+        int B = cfg.stylize.on ? 0 : cfg.train.batch_size ? cfg.train.batch_size : with_data ? data.split[DATA_SPLIT_TRAIN].n : 0;
         train_memory plan;
         if (s == DLC_OK && B > 0)
             s = train_memory_plan(&cfg, with_data ? &data : NULL, B, &plan, &err);
         if (s == DLC_OK) {
-            print_summary(&m, title);
+            print_summary(&m, title, &cfg.stylize);
             if (B > 0)
                 print_memory(&plan, &cfg);
-            else
+            else if (!cfg.stylize.on)
                 printf("memory plan: batch_size full takes its size from the data (give "
                        "--set train.batch_size=N)\n");
         }
@@ -159,7 +168,7 @@ static int run(const cli_args *a)
         model_free(&m);
         return s == DLC_OK ? 0 : cli_fail(&err);
     }
-    print_summary(&m, title);
+    print_summary(&m, title, &sc);
     model_free(&m);
     return 0;
 }

@@ -14,17 +14,6 @@
 #include "cli.h"
 #include "report_print.h"
 
-/* Set by SIGINT or SIGTERM: training stops at the next batch.  (A signal
- * handler can only reach a global; this is the CLI's one.)  A second signal
- * ends the process at once. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-    stop_requested = 1;
-    signal(sig, SIG_DFL);
-}
-
 static const cli_opt opts[] = {
     {"--set", 1, "KEY=VALUE", "override a config key, e.g. train.optimizer.lr=0.01 (repeatable)"},
     {"--seed", 1, "N", "the run's seed (same as --set seed=N)"},
@@ -242,9 +231,7 @@ static int run(const cli_args *a)
     p.cfg = &cfg;
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, &stop_requested, yaml, world};
-    signal(SIGINT, on_stop_signal);
-    signal(SIGTERM, on_stop_signal);
+    train_options opt = {run_dir, resume, cli_catch_stop(), yaml, world}; /* stops at the next batch */
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);

@@ -434,6 +434,20 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "}", 1);
         return 1;
     }
+    case K_STYLE: {
+        const stylize_config *sc = (const stylize_config *)(const void *)p;
+        if (sc->n_style < 0 || sc->n_style > STYLIZE_MAX_LAYERS)
+            return 0;
+        dlc_buf_append(b, "{", 1);
+        for (int i = 0; i < sc->n_style; i++) {
+            dlc_buf_printf(b, "%s", i ? ", " : "");
+            emit_string(b, sc->style[i]);
+            dlc_buf_append(b, ": ", 2);
+            emit_double(b, sc->style_weight[i], 0);
+        }
+        dlc_buf_append(b, "}", 1);
+        return 1;
+    }
     case K_METRIC: {
         const dlc_config *c = base;
         const report_config *rc = &c->report;

@@ -22,6 +22,7 @@
 #include "../loss/loss.h"
 #include "embed_config.h"
 #include "report_config.h"
+#include "stylize_config.h"
 #include "train_config.h"
 
 /* One output of the model with its loss (model.outputs).  A config without
@@ -72,6 +73,8 @@ typedef struct {
     int freeze_all_but_last;  /* freeze: every layer with parameters but the last K; -1: none */
     train_config train;
     report_config report;
+    stylize_config stylize;   /* style transfer (dlc stylize); stylize.on 0 when absent */
+    int no_data;              /* 1: a stylize config without a data: section (nothing to train on) */
     embed_config embed;       /* dlc embed: on when the config has an embed: section */
 } dlc_config;
 

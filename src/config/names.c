@@ -1,8 +1,9 @@
-/* names.c - the option names of the train:, report: and embed: sections,
+/* names.c - the option names of the train:, report:, embed: and stylize: sections,
  * which the schema validates (config owns the tables it checks against). */
 #include "config.h"
 #include "embed_config.h"
 #include "report_config.h"
+#include "stylize_config.h"
 #include "train_config.h"
 
 #include <stddef.h>
@@ -10,6 +11,8 @@
 const char *const config_init_norm_names[INIT_NORM_COUNT + 1] = {"source", "refit", NULL};
 const char *const train_stop_metric_names[STOP_METRIC_COUNT + 1] = {"dev_loss", "dev_accuracy", NULL};
 const char *const train_seq_loss_names[SEQ_LOSS_COUNT + 1] = {"mean", "sum", NULL};
+const char *const stylize_init_names[STYLIZE_INIT_COUNT + 1] = {"content", "noise", NULL};
+const char *const stylize_opt_names[STYLIZE_OPT_COUNT + 1] = {"adam", "lbfgs", NULL};
 
 const char *const embed_method_names[EMBED_METHOD_COUNT + 1] = {"skipgram", "cbow", "glove",
                                                                  "window_lm", NULL};

@@ -36,6 +36,8 @@ _Static_assert(sizeof(act_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(data_sampler_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(loss_average) == sizeof(int), "enum size");
 _Static_assert(sizeof(init_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(stylize_init) == sizeof(int), "enum size");
+_Static_assert(sizeof(stylize_opt) == sizeof(int), "enum size");
 _Static_assert(sizeof(embed_method) == sizeof(int), "enum size");
 _Static_assert(sizeof(embed_context) == sizeof(int), "enum size");
 _Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
@@ -52,6 +54,8 @@ static dlc_status check_aug_range(const ynode *node, const char *path, dlc_confi
                                   dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
+static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
+                                dlc_error *err);
 static dlc_status check_detection(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
 static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
@@ -255,6 +259,18 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("init_from.sha256",            K_STRING,     CFG(init.sha256),        "",       ANY,          PLAIN)             \
     X("freeze",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("all_but_last", NULL)) \
     X("freeze.all_but_last",         K_INT,        CFG(freeze_all_but_last), "null",  GE(0),        FLAGS(F_NULLABLE)) \
+    X("stylize",                     K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_stylize)) \
+    X("stylize.content",             K_STRING,     CFG(stylize.content),    "",       ANY,          PLAIN)             \
+    X("stylize.style",               K_STYLE,      CFG(stylize),            "[]",     ANY,          PLAIN)             \
+    X("stylize.alpha",               K_DOUBLE,     CFG(stylize.alpha),      "1",      GE(0),        PLAIN)             \
+    X("stylize.beta",                K_DOUBLE,     CFG(stylize.beta),       "1e6",    GE(0),        PLAIN)             \
+    X("stylize.tv",                  K_DOUBLE,     CFG(stylize.tv),         "0",      GE(0),        PLAIN)             \
+    X("stylize.steps",               K_INT,        CFG(stylize.steps),      "200",    GE(1),        PLAIN)             \
+    X("stylize.size",                K_INT,        CFG(stylize.size),       "256",    IN_CC(8, 4096), PLAIN)           \
+    X("stylize.init",                K_ENUM,       CFG(stylize.init),       "content", ANY,         ENUM(stylize_init_names)) \
+    X("stylize.optimizer",           K_ENUM,       CFG(stylize.optimizer),  "adam",   ANY,          ENUM(stylize_opt_names)) \
+    X("stylize.learning_rate",       K_DOUBLE,     CFG(stylize.lr),         "null",   GT(0),        FLAGS(F_NULLABLE)) \
+    X("stylize.history",             K_INT,        CFG(stylize.history),    "10",     IN_CC(1, 100), PLAIN)            \
     X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
@@ -580,6 +596,11 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         break;
     case K_POINTS:
         append(buf, size, "%s", "a list of [epoch, lr] pairs");
+        break;
+    case K_STYLE:
+        append(buf, size, "%s",
+               "a mapping of layer names to weights (numbers >= 0), or a list of layer names "
+               "(equal weights summing to 1)");
         break;
     case K_ANCHORS:
         append(buf, size, "%s", "a list of [w, h] pairs (fractions of the image, in (0, 1])");
@@ -973,6 +994,41 @@ static dlc_status get_labels(const config_key *k, const ynode *v, const char *pa
     return DLC_OK;
 }
 
+/* stylize.style: {layer: weight, ...} or [layer, ...] (each 1/n), at most
+ * STYLIZE_MAX_LAYERS; that the layers exist is check_stylize's. */
+static dlc_status get_style(const config_key *k, const ynode *v, const char *path,
+                            stylize_config *sc, dlc_error *err)
+{
+    char sub[PATH_BUF], got[96];
+    if (v->kind != YN_MAP && v->kind != YN_SEQ)
+        return type_error(k, v, path, err);
+    if (v->n > STYLIZE_MAX_LAYERS)
+        return config_key_fail(err, v, path, "at most %d style layers, got %d", STYLIZE_MAX_LAYERS,
+                               v->n);
+    for (int i = 0; i < v->n; i++) {
+        const ynode *name = v->kind == YN_MAP ? v->keys[i] : v->items[i];
+        double w = 1.0 / v->n;
+        if (v->kind == YN_MAP)
+            join_path(sub, sizeof sub, path, name->value);
+        else
+            join_index(sub, sizeof sub, path, i);
+        if (!is_text(name) || !layer_name_ok(name->value) ||
+            strlen(name->value) >= sizeof sc->style[i])
+            return config_key_fail(err, name, sub, "expected a layer name, got %s",
+                                   repr(name, 1, got, sizeof got));
+        for (int j = 0; j < i; j++)
+            if (strcmp(sc->style[j], name->value) == 0)
+                return config_key_fail(err, name, sub, "layer '%s' is listed twice", name->value);
+        if (v->kind == YN_MAP && (!read_double(v->items[i], &w) || w < 0))
+            return config_key_fail(err, v->items[i], sub, "expected a weight >= 0, got %s",
+                                   repr(v->items[i], 1, got, sizeof got));
+        dlc_strlcpy(sc->style[i], name->value, sizeof sc->style[i]);
+        sc->style_weight[i] = w;
+    }
+    sc->n_style = v->n;
+    return DLC_OK;
+}
+
 /* report.metric.optimize: a measure, or "head.measure" naming an output of
  * model.outputs (converted before report:). */
 static dlc_status get_metric(const config_key *k, const ynode *v, const char *path,
@@ -1191,6 +1247,8 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_perm(k, v, path, (data_detection_config *)(void *)p, err);
     case K_LABELS:
         return get_labels(k, v, path, (data_config *)(void *)p, err);
+    case K_STYLE:
+        return get_style(k, v, path, (stylize_config *)(void *)p, err);
     case K_METRIC:
         return get_metric(k, v, path, base, err);
     case K_WINDOW:
@@ -1224,6 +1282,13 @@ typedef struct {
     const char *default_name;
     dlc_error *err;
 } conv;
+
+/* A config for style transfer alone needs no data: section (see
+ * config_schema_convert); the root's data row is then skipped. */
+static int skipped(const conv *cv, const config_key *k)
+{
+    return cv->c->no_data && strcmp(k->path, "data") == 0;
+}
 
 static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, const char *path,
                                   void *base);
@@ -1313,7 +1378,7 @@ static dlc_status convert_section(conv *cv, const char *pattern, ynode *map, con
     }
     for (int r = 0; r < N_ROWS; r++) {
         const config_key *k = &schema[r];
-        if (!config_schema_is_child(k, pattern))
+        if (!config_schema_is_child(k, pattern) || skipped(cv, k))
             continue;
         join_path(sub, sizeof sub, path, config_schema_name(k));
         dlc_status s = convert_key(cv, k, ynode_map_get(map, config_schema_name(k)), map, sub,
@@ -1983,6 +2048,32 @@ static dlc_status check_split(const ynode *node, const char *path, dlc_config *c
 /* Heads must name layers (the graph would refuse them too, but here the
  * message can point at the line and suggest the layer meant), once each,
  * under names of their own. */
+/* DLC_OK when name is one of names (NULL-terminated), else the error at
+ * node `at`, key kp, with the nearest name. */
+static dlc_status check_layer_name(const char *const *names, const char *name, const ynode *at,
+                                   const char *kp, dlc_error *err)
+{
+    if (find_name(names, name) >= 0)
+        return DLC_OK;
+    const char *near = dlc_nearest(name, names);
+    if (near)
+        return config_key_fail(err, at, kp, "no layer is named '%s' (did you mean '%s'?)", name,
+                               near);
+    return config_key_fail(err, at, kp, "no layer is named '%s'", name);
+}
+
+/* The layers' names, NULL-terminated (free the array, not the names). */
+static const char **layer_names(const dlc_config *c)
+{
+    const char **names = malloc(sizeof *names * (size_t)(c->n_layers + 1));
+    if (!names)
+        return NULL;
+    for (int i = 0; i < c->n_layers; i++)
+        names[i] = c->layers[i].name;
+    names[c->n_layers] = NULL;
+    return names;
+}
+
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
     const ynode *outs = ynode_map_get(node, "outputs");
@@ -2000,12 +2091,9 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
         c->n_heads = 1;
     }
 
-    const char **names = malloc(sizeof *names * (size_t)(c->n_layers + 1));
+    const char **names = layer_names(c);
     if (!names)
         return DLC_NOMEM(err);
-    for (int i = 0; i < c->n_layers; i++)
-        names[i] = c->layers[i].name;
-    names[c->n_layers] = NULL;
     dlc_status s = DLC_OK;
     char kp[PATH_BUF + 24];
     for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
@@ -2015,14 +2103,7 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                               ? ynode_map_get(item, "layer")
                               : item;
         pathf(kp, sizeof kp, "%s.outputs.%d%s", path, i, item->kind == YN_MAP ? ".layer" : "");
-        if (find_name(names, h->layer) < 0) {
-            const char *near = dlc_nearest(h->layer, names);
-            if (near)
-                s = config_key_fail(err, at, kp, "no layer is named '%s' (did you mean '%s'?)",
-                                    h->layer, near);
-            else
-                s = config_key_fail(err, at, kp, "no layer is named '%s'", h->layer);
-        }
+        s = check_layer_name(names, h->layer, at, kp, err);
         for (int j = 0; j < i && s == DLC_OK; j++) {
             if (strcmp(c->heads[j].layer, h->layer) == 0)
                 s = config_key_fail(err, at, kp, "layer '%s' is already the output of head '%s'",
@@ -2090,6 +2171,42 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                 "learn from it (several outputs need csv label groups)",
                                 data_format_names[d->format]);
         }
+    }
+    free(names);
+    return s;
+}
+
+/* A stylize: section with keys turns style transfer on: it then needs a
+ * content layer and at least one style layer, each a layer of model.layers. */
+static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
+                                dlc_error *err)
+{
+    stylize_config *sc = &c->stylize;
+    char kp[PATH_BUF + 24];
+    sc->on = node->kind == YN_MAP && node->n > 0;
+    if (!sc->on)
+        return DLC_OK;
+    const ynode *content = ynode_map_get(node, "content"), *style = ynode_map_get(node, "style");
+    pathf(kp, sizeof kp, "%s.content", path);
+    if (!sc->content[0])
+        return config_key_fail(err, content ? content : node, kp,
+                               "missing (style transfer needs the layer of its content cost)");
+    pathf(kp, sizeof kp, "%s.style", path);
+    if (sc->n_style == 0)
+        return config_key_fail(err, style ? style : node, kp,
+                               "needs at least one style layer ({layer: weight, ...} or a list of "
+                               "layers)");
+    const char **names = layer_names(c);
+    if (!names)
+        return DLC_NOMEM(err);
+    pathf(kp, sizeof kp, "%s.content", path);
+    dlc_status s = check_layer_name(names, sc->content, content ? content : node, kp, err);
+    for (int i = 0; i < sc->n_style && s == DLC_OK; i++) {
+        const ynode *at = style && style->kind == YN_MAP && i < style->n   ? style->keys[i]
+                          : style && style->kind == YN_SEQ && i < style->n ? style->items[i]
+                                                                            : node;
+        pathf(kp, sizeof kp, "%s.style.%s", path, sc->style[i]);
+        s = check_layer_name(names, sc->style[i], at, kp, err);
     }
     free(names);
     return s;
@@ -2180,6 +2297,10 @@ int config_section_applies(const dlc_config *c, const char *key)
 {
     if (strcmp(key, "embed") == 0)
         return c->embed.on;
+    if (strcmp(key, "stylize") == 0)
+        return c->stylize.on;
+    if (strcmp(key, "data") == 0 && c->no_data)
+        return 0;
     return !(c->embed.on && find_name(model_only, key) >= 0);
 }
 
@@ -2216,6 +2337,9 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
                                  dlc_error *err)
 {
     conv cv = {c, default_name, err};
+    /* style transfer optimizes an image; it trains nothing and reads no data */
+    const ynode *st = ynode_map_get(root, "stylize");
+    c->no_data = !ynode_map_get(root, "data") && st && st->kind == YN_MAP && st->n > 0;
     c->embed.on = ynode_map_find(root, "embed") >= 0;
     dlc_status s = convert_section(&cv, "", root, "", c);
     if (s != DLC_OK)

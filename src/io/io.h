@@ -38,6 +38,11 @@ dlc_status io_atomic_commit(io_atomic *a, dlc_error *err);
 void io_atomic_abort(io_atomic *a);
 /* The whole file in one call. */
 dlc_status io_write_file(const char *path, const void *data, size_t len, dlc_error *err);
+/* A PNG image (png.c), atomically: px (H, W, C) bytes, interleaved, C = 1
+ * (gray), 3 (RGB) or 4 (RGBA).  DLC_EINPUT for another C or an empty image,
+ * DLC_ENOMEM when encoding fails, DLC_EIO naming path. */
+dlc_status io_write_png(const char *path, const unsigned char *px, int W, int H, int C,
+                        dlc_error *err);
 
 /* ---- the run folder's lock (runlock.c) ---- */
 /* Takes the exclusive lock of run folder dir (flock on dir/.lock, which

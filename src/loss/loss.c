@@ -3,7 +3,9 @@
  * softmax cross-entropy per row: log-sum-exp with the row maximum subtracted,
  * gradient (softmax - onehot) / count.  sigmoid BCE per entry in the stable
  * form max(z, 0) - z t + log(1 + exp(-|z|)), gradient (sigmoid(z) - t).
- * Unknown targets (NaN, or negative class ids) add nothing. */
+ * Unknown targets (NaN, or negative class ids) add nothing.  Style
+ * transfer's content and style costs are scaled squared distances, summed
+ * per example; total variation reads no targets. */
 #include "loss.h"
 
 #include <math.h>
@@ -62,13 +64,9 @@ static void softmax_ce(const loss_call *c, loss_stats *st)
     st->judged += count;
 }
 
-static void sigmoid_bce(const loss_call *c, loss_stats *st)
+/* Examples of t (N, T) with at least one known target. */
+static double known_examples(const float *t, int N, size_t T)
 {
-    const int N = c->N;
-    const size_t T = tensor_shape_size(c->shape);
-    const float *z = c->out, *t = c->targets;
-    float *dlogits = c->dout, weight = c->weight;
-    /* summed over tasks, averaged over examples with at least one known label */
     double examples = 0;
     for (int i = 0; i < N; i++) {
         for (size_t j = 0; j < T; j++)
@@ -77,6 +75,17 @@ static void sigmoid_bce(const loss_call *c, loss_stats *st)
                 break;
             }
     }
+    return examples;
+}
+
+static void sigmoid_bce(const loss_call *c, loss_stats *st)
+{
+    const int N = c->N;
+    const size_t T = tensor_shape_size(c->shape);
+    const float *z = c->out, *t = c->targets;
+    float *dlogits = c->dout, weight = c->weight;
+    /* summed over tasks, averaged over examples with at least one known label */
+    double examples = known_examples(t, N, T);
     if (examples == 0)
         return;
     float g = (float)(weight / examples);
@@ -121,6 +130,77 @@ static void mse(const loss_call *c, loss_stats *st)
     }
     st->sum += sum;
     st->count += count;
+}
+
+/* k ||out - t||^2 per example (known targets only), averaged over the
+ * examples with a known target: style transfer's content (k = 1/2) and
+ * style (k = 1/4 of the gram layer's G = F F^T / (C H W)) costs. */
+static void scaled_sq(const loss_call *c, loss_stats *st, double k)
+{
+    const size_t D = tensor_shape_size(c->shape);
+    const float *z = c->out, *t = c->targets;
+    double examples = known_examples(t, c->N, D);
+    if (examples == 0)
+        return;
+    float g = (float)(2.0 * k * c->weight / examples);
+    double sum = 0;
+    for (size_t i = 0; i < (size_t)c->N * D; i++) {
+        if (!known(t[i]))
+            continue;
+        double d = (double)z[i] - t[i];
+        sum += d * d;
+        if (c->dout)
+            c->dout[i] += g * (float)d;
+    }
+    st->sum += k * sum;
+    st->count += examples;
+}
+
+static void content_cost(const loss_call *c, loss_stats *st)
+{
+    scaled_sq(c, st, 0.5);
+}
+
+static void style_cost(const loss_call *c, loss_stats *st)
+{
+    scaled_sq(c, st, 0.25);
+}
+
+/* x (N, C, H, W): sum over c, i, j of (x[i+1][j] - x[i][j])^2 + (x[i][j+1] -
+ * x[i][j])^2 per example; the gradient of each squared difference d^2 is
+ * 2d at the later pixel and -2d at the earlier one. */
+static void total_variation(const loss_call *c, loss_stats *st)
+{
+    const tensor_shape *s = c->shape;
+    const size_t H = (size_t)s->d[1], W = (size_t)s->d[2], planes = (size_t)c->N * s->d[0];
+    const float g = (float)(2.0 * c->weight / c->N);
+    double sum = 0;
+    for (size_t p = 0; p < planes; p++) {
+        const float *x = c->out + p * H * W;
+        float *dx = c->dout ? c->dout + p * H * W : NULL;
+        for (size_t i = 0; i < H; i++)
+            for (size_t j = 0; j < W; j++) {
+                size_t at = i * W + j;
+                if (i + 1 < H) {
+                    float d = x[at + W] - x[at];
+                    sum += (double)d * d;
+                    if (dx) {
+                        dx[at + W] += g * d;
+                        dx[at] -= g * d;
+                    }
+                }
+                if (j + 1 < W) {
+                    float d = x[at + 1] - x[at];
+                    sum += (double)d * d;
+                    if (dx) {
+                        dx[at + 1] += g * d;
+                        dx[at] -= g * d;
+                    }
+                }
+            }
+    }
+    st->sum += sum;
+    st->count += c->N;
 }
 
 /* ---- metric learning ----
@@ -326,6 +406,30 @@ static size_t per_row(const tensor_shape *out, const loss_opts *o)
     return tensor_shape_size(out) / (size_t)out->d[out->ndim - 1];
 }
 
+static size_t no_targets(const tensor_shape *out, const loss_opts *o)
+{
+    (void)out;
+    (void)o;
+    return 0;
+}
+
+static const char *gram_shape(const tensor_shape *out, const loss_opts *o)
+{
+    (void)o;
+    if (out->ndim != 2 || out->d[0] != out->d[1])
+        return "style compares Gram matrices (C, C): name a gram layer (type: gram) reading a "
+               "convolution map";
+    return NULL;
+}
+
+static const char *image_shape(const tensor_shape *out, const loss_opts *o)
+{
+    (void)o;
+    if (out->ndim != 3)
+        return "total_variation needs an image or a map (channels, height, width)";
+    return NULL;
+}
+
 static size_t per_example(const tensor_shape *out, const loss_opts *o)
 {
     (void)out;
@@ -361,8 +465,8 @@ static const char *class_shape(const tensor_shape *out, const loss_opts *o)
 /* ---- the table ---- */
 
 const char *const loss_names[LOSS_COUNT + 1] = {"softmax_cross_entropy", "sigmoid_bce", "mse",
-                                                "triplet", "contrastive", "localize", "landmarks", "yolo",
-                                                NULL};
+                                                "triplet", "contrastive", "content", "style",
+                                                "total_variation", "localize", "landmarks", "yolo", NULL};
 const char *const loss_class_names[LOSS_CLASS_COUNT + 1] = {"cross_entropy", "mse", NULL};
 const char *const loss_mining_names[LOSS_MINE_COUNT + 1] = {"random", "hard", "semi_hard", NULL};
 const char *const loss_average_names[LOSS_AVG_COUNT + 1] = {"positive", "all", NULL};
@@ -378,6 +482,11 @@ const loss_def loss_table[] = {
                       triplet, 1, 0.2, triplet_scratch},
     [LOSS_CONTRASTIVE] = {"contrastive", ACT_LINEAR, LOSS_TARGET_BINARY, 0, per_example,
                           vector_shape, contrastive, 1, 1.0, NULL},
+    [LOSS_CONTENT] = {"content", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, per_value, any_shape,
+                      content_cost, 0, 0, NULL},
+    [LOSS_STYLE] = {"style", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, per_value, gram_shape, style_cost, 0, 0, NULL},
+    [LOSS_TOTAL_VARIATION] = {"total_variation", ACT_LINEAR, LOSS_TARGET_NUMERIC, 0, no_targets,
+                              image_shape, total_variation, 0, 0, NULL},
     /* term weights: the notes' loss for one object (all 1), YOLOv1's for the grid */
     [LOSS_LOCALIZE] = {"localize", ACT_LINEAR, LOSS_TARGET_OBJECTS, 0, loss_objects_size,
                        loss_localize_shape, loss_localize, 0, 0, NULL, {1, 1, 1, 1}},

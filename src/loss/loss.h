@@ -13,6 +13,17 @@
  *   sigmoid_bce            logits (N, T), targets (N, T) in {0, 1}; NaN marks
  *                          an unknown label, which adds nothing to the loss.
  *   mse                    outputs (N, D), targets (N, D); NaN: unknown.
+ *   content                style transfer's content cost: activations a (N,
+ *                          ...), targets (N, same) the content image's;
+ *                          1/2 ||a - t||^2 per example.
+ *   style                  style transfer's style cost on a gram layer's
+ *                          output G (N, C, C) = F F^T / (C H W), targets the
+ *                          style image's: 1/4 ||G - T||_F^2 per example, which
+ *                          is the notes' 1/(2 nH nW nC)^2 ||Gs - Gg||^2 of the
+ *                          unnormalized Gram matrices F F^T.
+ *   total_variation        an image x (N, C, H, W), no targets: the sum of
+ *                          squared differences of neighbouring pixels, down
+ *                          and across, per example (a smoothness prior).
  *   triplet                embeddings (N, D), targets (N) class ids: every
  *                          anchor-positive pair of the batch (same class)
  *                          with a negative mined in the batch (loss_opts),
@@ -24,7 +35,8 @@
  * it is summed over tasks and averaged over examples, as in multi-task
  * learning, so an example's unknown tasks simply drop out.  The triplet
  * loss is the mean over the triplets with a positive loss (average
- * positive) or over all of them (average all); loss_stats carries both.
+ * positive) or over all of them (average all); loss_stats carries both.  The style
+ * transfer costs are sums per example, averaged over examples.
  *
  * The detection losses (detect_loss.c) read an image's objects (object
  * slots, see detect.h) and the head's settings (loss_opts); each is the
@@ -61,6 +73,9 @@ typedef enum {
     LOSS_MSE,
     LOSS_TRIPLET,
     LOSS_CONTRASTIVE,
+    LOSS_CONTENT,
+    LOSS_STYLE,
+    LOSS_TOTAL_VARIATION,
     LOSS_LOCALIZE,   /* detection (detect_loss.c): p_c, box and classes of one object */
     LOSS_LANDMARKS,  /* K points of one object */
     LOSS_YOLO,       /* an S x S grid of A anchors */
@@ -131,7 +146,7 @@ typedef struct {
 /* One call of a loss on a batch. */
 typedef struct {
     const float *out;        /* (N, size) the output node's values (logits when fused) */
-    const float *targets;    /* (N, n_targets) as loss_target says */
+    const float *targets;    /* (N, n_targets) as loss_target says; NULL when n_targets is 0 */
     int N;
     const tensor_shape *shape; /* per-sample output shape */
     float weight;            /* scales the gradient (head weight, sequence weighting) */

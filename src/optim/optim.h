@@ -51,6 +51,34 @@ void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off
  * at most max_norm (1 when max_norm <= 0 or the norm is already below). */
 float optim_clip_scale(double norm, double max_norm);
 
+/* ---- L-BFGS (lbfgs.c) ----
+ * Limited-memory BFGS on one flat vector x of n values (style transfer's
+ * image, as in Gatys et al.): the last `history` steps s = x' - x and
+ * gradient changes y = g' - g give the direction d = -H g by the two-loop
+ * recursion (Nocedal & Wright, Algorithm 7.4) with H0 = (s.y / y.y) I from
+ * the newest pair.  A pair whose curvature s.y is not positive is dropped.
+ * Each iteration searches along d by backtracking from step lr (the first
+ * iteration from lr min(1, 1 / |g|_1), as PyTorch's LBFGS does), halving
+ * until f falls by at least 1e-4 t |g.d| (Armijo), at most 20 times. */
+typedef struct optim_lbfgs optim_lbfgs;
+
+/* Evaluates the function at the x being optimized (the caller's buffer
+ * passed to optim_lbfgs_step): *f and its gradient into g (n). */
+typedef dlc_status (*optim_fn)(void *user, double *f, float *g, dlc_error *err);
+
+/* State for n values and `history` pairs (>= 1): 2 history n + 3 n floats,
+ * allocated here once.  optim_lbfgs_free(NULL) does nothing. */
+dlc_status optim_lbfgs_create(optim_lbfgs **out, size_t n, int history, dlc_error *err);
+void optim_lbfgs_free(optim_lbfgs *o);
+
+/* One iteration from x (n) where the function is *f with gradient g: x, *f
+ * and g become the accepted point's (*moved 1; the last evaluation of fn was
+ * at it).  *evals receives the evaluations of fn (at least 1).  When no step
+ * along d lowers f, the history is cleared and x, *f, g are left as they
+ * were (*moved 0).  fn's errors are returned as they are. */
+dlc_status optim_lbfgs_step(optim_lbfgs *o, float *x, double *f, float *g, double lr, optim_fn fn,
+                            void *user, int *evals, int *moved, dlc_error *err);
+
 /* ---- learning-rate schedules ---- */
 typedef enum {
     SCHED_CONSTANT,

@@ -35,6 +35,9 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
         [LOSS_TARGET_NUMERIC] = DATA_TARGET_NUMERIC,
         [LOSS_TARGET_OBJECTS] = DATA_TARGET_OBJECTS,
     };
+    if (cfg->no_data)
+        return dlc_fail(err, DLC_EINPUT, "%s: the config has no data: section (a style transfer "
+                                         "config: run it with dlc stylize)", cfg->path);
     data_target_spec want[MODEL_MAX_HEADS];
     for (int h = 0; h < cfg->n_heads && h < MODEL_MAX_HEADS; h++) {
         const head_spec *hs = &cfg->heads[h];

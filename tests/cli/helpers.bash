@@ -86,6 +86,7 @@ each_shipped_config() {
     for c in configs/*.yaml configs/architectures/lenet5.yaml; do
         grep -q 'file: data/\(fortunes\|brown\)' "$c" && { [ -e data/fortunes.txt ] || continue; }
         grep -q 'file: data/brown' "$c" && { [ -e data/brown/tagged.txt ] || continue; }
+        grep -q 'dir: data/patches' "$c" && { [ -d data/patches ] || continue; }
         # dlc embed's configs learn word vectors, not a model; brown_pos_elmo needs its biLM run
         grep -q '^embed:' "$c" && continue
         src=$(sed -n 's/^init_from: {run: \([^,}]*\).*/\1/p' "$c")

@@ -104,6 +104,29 @@ embed_config() {
     skip "$1 is a dlc embed config: it writes word vectors (vectors.txt), not a model to export"
 }
 
+# a stylize: config (dlc stylize) optimizes an image through a frozen network: no model to export
+stylize_config() {
+    grep -q '^stylize:' "$ROOT/configs/$1.yaml"
+    skip "$1 is a dlc stylize config: it writes an image, not a model to export"
+}
+
+@test "shipped: stylize_random" {
+    stylize_config stylize_random
+}
+
+@test "shipped: stylize_trained" {
+    stylize_config stylize_trained
+}
+
+# the feature network those transfer, on the committed PNG folder instead of data/patches
+@test "shipped: stylize_features" {
+    need_onnx
+    train_shipped stylize_features.yaml --set data.train.dir="$IMAGES/train" \
+        --set data.train.limit=16 --set train.epochs=1 --set train.batch_size=8
+    check gen:2
+    check gen:2 --output logits --tol 1e-3
+}
+
 @test "shipped: brown_word2vec" {
     embed_config brown_word2vec
 }

@@ -1101,6 +1101,13 @@ static void test_to_yaml_round_trip(void **state)
     assert_int_equal(c.train.optimizer.type, OPT_RMSPROP);
     assert_int_equal(c.train.schedule.n_points, 3);
     assert_int_equal(c.train.stop_metric, STOP_DEV_ACCURACY);
+    assert_true(c.stylize.on);
+    assert_int_equal(c.stylize.n_style, 2);
+    assert_string_equal(c.stylize.style[1], "pool");
+    tu_close(c.stylize.style_weight[1], 2.0, 0);
+    assert_int_equal(c.stylize.optimizer, STYLIZE_LBFGS);
+    assert_int_equal(c.stylize.init, STYLIZE_INIT_NOISE);
+    tu_close(c.stylize.lr, 0.5, 0);
     round_trip(&c);
 
     /* every key path of the schema (layers aside; the detection keys of

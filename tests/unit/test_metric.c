@@ -211,6 +211,8 @@ static void test_loss_gradients(void **state)
     loss_opts o = {.margin = 1.2, .mining = LOSS_MINE_HARD, .average = LOSS_AVG_POSITIVE, .seed = 0};
     check_loss_grad("contrastive", LOSS_CONTRASTIVE, z, same, 6, 4, &o);
     checked[LOSS_CONTRASTIVE] = 1;
+    /* style transfer's rows: test_loss.c's test_gradients */
+    checked[LOSS_CONTENT] = checked[LOSS_STYLE] = checked[LOSS_TOTAL_VARIATION] = 1;
     /* the detection losses (they read object slots) are checked in test_detect_loss.c */
     for (int k = 0; k < LOSS_COUNT; k++)
         if (!checked[k] && loss_get((loss_kind)k)->target != LOSS_TARGET_OBJECTS) {
