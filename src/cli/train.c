@@ -255,7 +255,7 @@ static int run(const cli_args *a)
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);
     printf("%d epoch%s%s in %.1fs; ", res.epochs_run, res.epochs_run == 1 ? "" : "s",
            res.stopped_early ? " (stopped early)" : "", res.seconds);
-    if (res.seconds_this < res.seconds - 0.05)
+    if (resume || res.seconds_this < res.seconds - 0.05)
         printf("(%.1fs in this invocation) ", res.seconds_this);
     /* the whole process against its epochs: the rest is data, setup, the
      * final evaluation and the reports */
