@@ -465,6 +465,12 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
  * shuffled, then grouped by length so a batch's sequences are alike. */
 int data_plan(const data_bundle *b, const data_split *s, int B, dlc_rng *rng, int *order,
               int *starts);
+/* Split s's rows in order of length (one past the last value > 0.5: the
+ * length of a sequence of ids; equal lengths in row order), so that each
+ * evaluation batch of them stops where its sequences do; the identity for
+ * pairs and byte data, or when memory is short (correct, only slower).
+ * order holds s->n.  Returns 1 when it sorted. */
+int data_order_by_length(const data_split *s, int *order);
 /* The batch size data_plan's training batches have for a configured B:
  * P x K for a triplets sampler, else B. */
 int data_plan_batch(const data_bundle *b, int B);

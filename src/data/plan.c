@@ -50,6 +50,25 @@ static int plan_item_cmp(const void *a, const void *b)
     return x->pos - y->pos;
 }
 
+int data_order_by_length(const data_split *s, int *order)
+{
+    int n = s->n;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2 || !s->ds->f32 || s->stack > 1)
+        return 0;
+    plan_item *it = malloc(sizeof *it * (size_t)n);
+    if (!it)
+        return 0;
+    for (int i = 0; i < n; i++)
+        it[i] = (plan_item){plan_length(s->ds, s->idx[i]), i};
+    qsort(it, (size_t)n, sizeof *it, plan_item_cmp);
+    for (int i = 0; i < n; i++)
+        order[i] = it[i].pos;
+    free(it);
+    return 1;
+}
+
 /* Shuffle, sort by length within windows, shuffle the batches.  Falls back to
  * plain batches when memory is short. */
 static int plan_bucketed(const data_split *s, int B, dlc_rng *rng, int *order, int *starts)

@@ -141,7 +141,7 @@ static int by_key(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void pass_classes(pass *p, const float *out, const float *t, int start, int N)
+static void pass_classes(pass *p, const float *out, const float *t, const int *rows, int N)
 {
     int K = p->K;
     for (int i = 0; i < N; i++) {
@@ -155,7 +155,7 @@ static void pass_classes(pass *p, const float *out, const float *t, int start, i
             int known = !isnan(y) && y >= 0 && y < K;
             if (known) {
                 count_class(p->s, K, (int)y, arg);
-                count_source(p, start < 0 ? -1 : start + i, (int)y != arg);
+                count_source(p, rows ? rows[i] : -1, (int)y != arg);
             }
             if (p->rows > 1 && K != 2)
                 continue; /* per-token outputs: no confidence or score is kept */
@@ -163,9 +163,9 @@ static void pass_classes(pass *p, const float *out, const float *t, int start, i
             for (int j = 0; j < K; j++)
                 s += exp((double)z[j] - z[arg]);
             if (p->rows == 1) {
-                p->s->truth[start + i] = known ? (int)y : -1;
-                p->s->pred[start + i] = arg;
-                p->s->conf[start + i] = (float)(1.0 / s);
+                p->s->truth[rows[i]] = known ? (int)y : -1;
+                p->s->pred[rows[i]] = arg;
+                p->s->conf[rows[i]] = (float)(1.0 / s);
             }
             if (K == 2 && known) {
                 p->score[p->n_scored] = (float)(exp((double)z[1] - z[arg]) / s);
@@ -175,30 +175,30 @@ static void pass_classes(pass *p, const float *out, const float *t, int start, i
     }
 }
 
-static void pass_binary(pass *p, const float *out, const float *t, int start, int N)
+static void pass_binary(pass *p, const float *out, const float *t, const int *rows, int N)
 {
     for (int i = 0; i < N; i++) {
         float prob = sigmoid(out[i]), y = t[i];
         int pred = out[i] > 0, known = !isnan(y);
         if (known) {
             p->s->confusion[(size_t)(y > 0.5f) * 2 + pred]++;
-            count_source(p, start < 0 ? -1 : start + i, (y > 0.5f) != pred);
+            count_source(p, rows ? rows[i] : -1, (y > 0.5f) != pred);
             p->score[p->n_scored] = prob;
             p->label[p->n_scored++] = y;
         }
-        p->s->truth[start + i] = known ? y > 0.5f : -1;
-        p->s->pred[start + i] = pred;
-        p->s->conf[start + i] = pred ? prob : 1.0f - prob;
+        p->s->truth[rows[i]] = known ? y > 0.5f : -1;
+        p->s->pred[rows[i]] = pred;
+        p->s->conf[rows[i]] = pred ? prob : 1.0f - prob;
     }
 }
 
-static void pass_multilabel(pass *p, const float *out, const float *t, int start, int N)
+static void pass_multilabel(pass *p, const float *out, const float *t, const int *rows, int N)
 {
     int K = p->K, n = p->s->n;
     for (int i = 0; i < N; i++)
         for (int k = 0; k < K; k++) {
             float z = out[(size_t)i * K + k], y = t[(size_t)i * K + k];
-            size_t at = (size_t)k * n + start + i;
+            size_t at = (size_t)k * n + (size_t)rows[i];
             p->score[at] = sigmoid(z);
             p->label[at] = y;
             if (isnan(y))
@@ -213,12 +213,14 @@ static void pass_multilabel(pass *p, const float *out, const float *t, int start
         }
 }
 
-static void pass_regression(pass *p, const float *out, const float *t, int start, int N)
+static void pass_regression(pass *p, const float *out, const float *t, const int *rows, int N)
 {
     size_t n = (size_t)N * p->K;
-    if (p->s->reg_out && start >= 0) {
-        memcpy(p->s->reg_out + (size_t)start * p->K, out, sizeof(float) * n);
-        memcpy(p->s->reg_true + (size_t)start * p->K, t, sizeof(float) * n);
+    for (int i = 0; p->s->reg_out && rows && i < N; i++) {
+        memcpy(p->s->reg_out + (size_t)rows[i] * p->K, out + (size_t)i * p->K,
+               sizeof(float) * p->K);
+        memcpy(p->s->reg_true + (size_t)rows[i] * p->K, t + (size_t)i * p->K,
+               sizeof(float) * p->K);
     }
     for (size_t i = 0; i < n; i++) {
         if (isnan(t[i]))
@@ -236,20 +238,20 @@ typedef struct {
     pass p[MODEL_MAX_HEADS];
 } split_pass;
 
-static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
+static void pass_head(pass *p, model *m, const float *t_all, const int *rows, int N)
 {
     graph_node *o = graph_output(m->g, p->h);
     const float *out = o->out, *t = model_head_targets(m, p->h, t_all, N);
     model_head_loss(m, p->h, t_all, N, NULL, 1.0f, &p->st);
     switch (p->rh->task) {
     case REPORT_TASK_CLASSES:
-        pass_classes(p, out, t, start, N);
+        pass_classes(p, out, t, rows, N);
         break;
     case REPORT_TASK_BINARY:
-        pass_binary(p, out, t, start, N);
+        pass_binary(p, out, t, rows, N);
         break;
     case REPORT_TASK_MULTILABEL:
-        pass_multilabel(p, out, t, start, N);
+        pass_multilabel(p, out, t, rows, N);
         break;
     case REPORT_TASK_DETECTION:
         report_detect_batch(p->s, m, p->h, out, t, N);
@@ -257,16 +259,16 @@ static void pass_head(pass *p, model *m, const float *t_all, int start, int N)
     case REPORT_TASK_EMBEDDING:
         break; /* the loss only; comparisons are report_verify's */
     default:
-        pass_regression(p, out, t, start, N);
+        pass_regression(p, out, t, rows, N);
         break;
     }
 }
 
-static void pass_batch(void *user, const float *t, int start, int N)
+static void pass_batch(void *user, const float *t, const int *rows, int N)
 {
     split_pass *sp = user;
     for (int h = 0; h < sp->m->n_heads; h++)
-        pass_head(&sp->p[h], sp->m, t, start, N);
+        pass_head(&sp->p[h], sp->m, t, rows, N);
 }
 
 static double ratio_nan(double a, double b)

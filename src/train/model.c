@@ -698,12 +698,21 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
             data_gather(s, order, starts[b], N, &m->norm, graph_input(g, 0), t);
             g->carry = b > 0;
             graph_forward_eval(g, N);
-            fn(user, t, -1, N);
+            fn(user, t, NULL, N);
         }
     }
     g->carry = 0;
     free(order);
     free(starts);
+}
+
+/* Whether some layer's output is a sequence (time on its first axis). */
+static int has_sequences(const graph *g)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].seq)
+            return 1;
+    return 0;
 }
 
 void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user)
@@ -713,12 +722,22 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
         model_run_streams(m, s, t, fn, user);
         return;
     }
-    for (int start = 0; start < s->n; start += g->eval_max) {
-        int N = s->n - start < g->eval_max ? s->n - start : g->eval_max;
-        data_gather(s, NULL, start, N, &m->norm, graph_input(g, 0), t);
+    /* one int per row, evaluation only (never in the training step); the
+     * one-row-at-a-time fallback keeps rows right when memory is short */
+    int one, *order = s->n > 0 ? malloc(sizeof(int) * (size_t)s->n) : NULL;
+    if (order && has_sequences(g))
+        data_order_by_length(s, order);
+    else
+        for (int i = 0; order && i < s->n; i++)
+            order[i] = i;
+    for (int start = 0, N; start < s->n; start += N) {
+        N = !order ? 1 : s->n - start < g->eval_max ? s->n - start : g->eval_max;
+        one = start;
+        data_gather(s, order, start, N, &m->norm, graph_input(g, 0), t);
         graph_forward_eval(g, N);
-        fn(user, t, start, N);
+        fn(user, t, order ? order + start : &one, N);
     }
+    free(order);
 }
 
 const float *model_head_targets(model *m, int h, const float *t, int N)
@@ -790,10 +809,10 @@ typedef struct {
     loss_stats *st;
 } eval_acc;
 
-static void eval_batch(void *user, const float *targets, int start, int N)
+static void eval_batch(void *user, const float *targets, const int *rows, int N)
 {
     eval_acc *e = user;
-    (void)start;
+    (void)rows;
     model_loss(e->m, targets, N, 0, 1.0f, e->st);
 }
 

@@ -147,14 +147,15 @@ dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *e
 dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err);
 
 /* Runs the model in evaluation mode over split s, in batches of at most
- * g->nmax, calling fn with each batch's targets (N, n_targets) once the
- * heads' outputs are in graph_output(m->g, h)->out (N, out size); rows are
- * split rows start .. start+N-1.  t is scratch of
- * nmax * n_targets floats.  A stateful language model reads the split as
- * runs side by side (as many as it trained with, at most g->nmax) with the
- * state carried (data_plan); its rows are then not consecutive and start is
- * -1. */
-typedef void (*model_batch_fn)(void *user, const float *targets, int start, int N);
+ * g->eval_max, calling fn with each batch's targets (N, n_targets) once the
+ * heads' outputs are in graph_output(m->g, h)->out (N, out size); batch row
+ * i is split row rows[i].  Sequence models see the rows in order of length
+ * (data_order_by_length: a batch stops at its longest sequence, so little
+ * of it is padding), other models in split order.  t is scratch of
+ * eval_max * n_targets floats.  A stateful language model reads the split
+ * as runs side by side (as many as it trained with, at most g->nmax) with
+ * the state carried (data_plan); rows is then NULL. */
+typedef void (*model_batch_fn)(void *user, const float *targets, const int *rows, int N);
 void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void *user);
 
 /* Head h's targets (N, its n_targets) of a batch's target rows t (N,

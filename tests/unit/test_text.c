@@ -15,6 +15,7 @@
 
 #include "../../src/config/config.h"
 #include "../../src/data/data.h"
+#include "../../src/train/model.h"
 #include "testutil.h"
 
 /* Loads data described by the YAML `data:` body (a flow mapping). */
@@ -476,9 +477,11 @@ static void test_encode_and_vectors(void **state)
 
 /* Tag and classify batches: grouped by length, every example once, full
  * batches but the last. */
-static void test_bucketed_batches(void **state)
+/* 200 tagged sentences of lengths 1..23 in a scrambled order (seq_len 30). */
+static const char *write_many(void)
 {
-    FILE *f = fopen(tu_tmp("many.txt"), "w");
+    const char *path = tu_tmp("many.txt");
+    FILE *f = fopen(path, "w");
     assert_non_null(f);
     for (int s = 0; s < 200; s++) {
         int len = 1 + (s * 37) % 23;
@@ -487,9 +490,24 @@ static void test_bucketed_batches(void **state)
         fprintf(f, "\n");
     }
     fclose(f);
+    return path;
+}
+
+/* One past the last word of split row r (of seq_len 30). */
+static int row_len(const data_split *s, int r)
+{
+    int len = 0;
+    for (int t = 0; t < 30; t++)
+        if (row_x(s, r)[t] > 0.5f)
+            len = t + 1;
+    return len;
+}
+
+static void test_bucketed_batches(void **state)
+{
     char yaml[512];
     snprintf(yaml, sizeof yaml, "{format: text, train: {file: %s}, text: {task: tag, seq_len: 30}}",
-             tu_tmp("many.txt"));
+             write_many());
     data_bundle b;
     dlc_config c;
     load_ok(&b, &c, yaml);
@@ -506,10 +524,7 @@ static void test_bucketed_batches(void **state)
             assert_int_equal(starts[k + 1] - starts[k], 16);
         for (int i = starts[k]; i < starts[k + 1]; i++) {
             seen[order[i]]++;
-            int len = 0;
-            for (int t = 0; t < 30; t++)
-                if (row_x(&b.split[DATA_SPLIT_TRAIN], order[i])[t] > 0.5f)
-                    len = t + 1;
+            int len = row_len(&b.split[DATA_SPLIT_TRAIN], order[i]);
             lo = len < lo ? len : lo;
             hi = len > hi ? len : hi;
         }
@@ -518,6 +533,69 @@ static void test_bucketed_batches(void **state)
     for (int i = 0; i < 200; i++)
         assert_int_equal(seen[i], 1);
     assert_true(spread < nb * 4); /* lengths 1..23 at random would spread ~20 per batch */
+    data_free(&b);
+    config_free(&c);
+}
+
+/* What an evaluation pass handed its callback: each row once, with its
+ * own targets, in order of length. */
+typedef struct {
+    const data_split *s;
+    int seen[200], calls, last_len, n;
+} eval_seen;
+
+static void see_batch(void *user, const float *t, const int *rows, int N)
+{
+    eval_seen *e = user;
+    assert_non_null(rows);
+    e->calls++;
+    for (int i = 0; i < N; i++) {
+        assert_in_range(rows[i], 0, e->s->n - 1);
+        e->seen[rows[i]]++;
+        e->n++;
+        expect_row(t + (size_t)i * 30, row_y(e->s, rows[i]), 30);
+        int len = row_len(e->s, rows[i]);
+        assert_true(len >= e->last_len);
+        e->last_len = len;
+    }
+}
+
+/* Evaluation reads a tagger's rows shortest first (a batch stops at its
+ * longest sentence), and tells each batch which rows it holds. */
+static void test_eval_rows_by_length(void **state)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "data: {format: text, train: {file: %s}, text: {task: tag, seq_len: 30}}\n"
+             "model: {layers: [{type: embedding, units: 4}, {type: lstm, units: 3},\n"
+             "                 {type: dense, units: auto}]}\n"
+             "train: {batch_size: 16}\n",
+             write_many());
+    dlc_config c;
+    data_bundle b;
+    model m;
+    dlc_error err = {0};
+    if (config_load_string(&c, "t.yaml", yaml, strlen(yaml), NULL, 0, &err) != DLC_OK ||
+        model_load_data(&b, &c, &err) != DLC_OK || model_build_for(&m, &c, &b, 16, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    const data_split *s = &b.split[DATA_SPLIT_TRAIN];
+    int order[200];
+    assert_int_equal(data_order_by_length(s, order), 1);
+    for (int i = 1; i < 200; i++) /* ties stay in row order */
+        assert_true(row_len(s, order[i - 1]) < row_len(s, order[i]) ||
+                    (row_len(s, order[i - 1]) == row_len(s, order[i]) && order[i - 1] < order[i]));
+    eval_seen e = {.s = s};
+    float *t = malloc(sizeof(float) * 16 * 30);
+    assert_non_null(t);
+    model_run(&m, s, t, see_batch, &e);
+    assert_int_equal(e.n, 200);
+    assert_int_equal(e.calls, 13);
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(e.seen[i], 1);
+    free(t);
+    model_free(&m);
     data_free(&b);
     config_free(&c);
 }
@@ -536,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_bad_corpora),
         cmocka_unit_test(test_encode_and_vectors),
         cmocka_unit_test(test_bucketed_batches),
+        cmocka_unit_test(test_eval_rows_by_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
