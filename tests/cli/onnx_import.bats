@@ -193,3 +193,68 @@ YAML
     echo "$output"
     [ "$status" -eq 0 ]
 }
+
+# Hand-written and PyTorch-exported ONNX files in the forms dlc's own exports
+# never write (tests/data/make_onnx_import.py; the outputs they must give are
+# PyTorch's, or numpy's by ONNX's formulas, and ONNX Runtime agrees with both).
+FORMS="$ROOT/tests/data/onnx_import"
+
+# imports_as NAME OUTPUT: dlc import FORMS/NAME.onnx predicts FORMS/NAME.want.txt
+# (1e-5); ONNX Runtime agrees with the reference where it is installed
+imports_as() {
+    "$DLC" import "$FORMS/$1.onnx" --out "$1" --quiet
+    "$DLC" predict "$1" --values "$FORMS/$1.x.txt" --logits > "$1.got.txt"
+    max_diff "$FORMS/$1.want.txt" "$1.got.txt" 1e-5
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        node "$ROOT/tests/onnx/ort.js" check "$FORMS/$1.onnx" "$FORMS/$1.x.txt" "$FORMS/$1.want.txt" \
+            --output "$2" --tol 1e-5
+    fi
+}
+
+@test "import: Reshape with 0 (the batch axis) and -1 in its shape; after a global pool it folds away" {
+    # a softmax over the last axis between the reshapes: the (3, 4) a reshape makes shows in every output
+    imports_as reshape output
+    grep -A7 "^    - name: p$" reshape/config.yaml | grep -q "^      shape: \[3, -1\]$"
+    grep -A7 "^    - name: f$" reshape/config.yaml | grep -q "^      shape: \[12\]$"
+    [ "$(grep -c 'type: reshape$' reshape/config.yaml)" -eq 2 ]
+    # GlobalAveragePool -> Reshape [0, -1]: dlc's pool output is (C) already; no layer for it
+    imports_as gap_packed output
+    [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
+    ! grep -q 'type: reshape$' gap_packed/config.yaml
+}
+
+@test "import: PyTorch's batch-first LSTM and RNN, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
+    # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
+    imports_as lstm_seq logits
+    grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
+    # the last state: Transpose -> RNN (Relu) -> Squeeze(Y_h, axes attribute)
+    imports_as rnn_last logits
+    grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
+    grep -q "nonlinearity: relu" rnn_last/config.yaml
+}
+
+@test "import: attributes written as packed repeated fields (Conv's lists, Transpose's perm, Squeeze's axes) read as unpacked ones; a GRU in time-major views computes ONNX's GRU" {
+    imports_as gap_packed output
+    grep -q "^      kernel: \[3, 3\]$" gap_packed/config.yaml
+    grep -q "^      padding: \[1, 1\]$" gap_packed/config.yaml
+    imports_as gru_packed output
+    grep -A16 "type: gru$" gru_packed/config.yaml | grep -q "return_sequences: true"
+}
+
+@test "import: Reshape, recurrent-view and packed-attribute variants dlc has no form for are refused (exit 2), naming the file, the node and why" {
+    while IFS='|' read -r name want; do
+        run "$DLC" import "$FORMS/$name.onnx" --out "imp_$name"
+        echo "$name: $output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == "dlc: error: $FORMS/$name.onnx: $want" ]]
+        [ ! -e "imp_$name" ]
+    done <<'EOF_CASES'
+bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
+bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
+bad_reshape_shape|node 'r' (Reshape): the shape is not a constant keeping the batch axis (a shape computed from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)
+bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
+bad_bilstm_seq|node '/r/Transpose_1' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
+bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
+bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
+EOF_CASES
+}

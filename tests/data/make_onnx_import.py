@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""ONNX files for tests/cli/onnx_import.bats, in the forms other tools write
+and dlc's own exports never do: Reshape with 0 and -1 in its shape, the
+time-major views PyTorch's exporter puts around a batch-first recurrent layer
+(Transpose, Squeeze of Y or Y_h, with Squeeze's axes as an attribute or as an
+input), attributes written as packed repeated fields, and variants dlc refuses.
+
+Writes into tests/data/onnx_import/:
+  NAME.onnx          the model
+  NAME.x.txt         inputs, one example per line (what `dlc predict --values` reads)
+  NAME.want.txt      the model's outputs on them: PyTorch's for the models PyTorch
+                     exported, numpy's (ONNX's formulas) for the hand-written ones
+  bad_*.onnx         variants dlc must refuse with a message (exit 2)
+
+  reshape            Gemm -> Reshape [0, 3, -1] -> Softmax over the last axis ->
+                     Reshape [-1, 12] -> Gemm: the softmax runs over 3 rows of 4,
+                     so a reshape read wrongly changes every output
+  gap_packed         Conv (every int list attribute packed) -> Relu ->
+                     GlobalAveragePool -> Reshape [0, -1] -> Gemm
+  lstm_seq           PyTorch: nn.LSTM(batch_first) whose whole sequence goes
+                     through Flatten into a Linear (opset 13: Squeeze's axes an input)
+  rnn_last           PyTorch: nn.RNN(relu, batch_first), h.squeeze(0) into a
+                     Linear (opset 11: Squeeze's axes an attribute)
+  gru_packed         by hand: Transpose (perm packed) -> GRU (linear_before_reset 0)
+                     -> Squeeze(Y, axes [1] packed) -> Transpose -> Flatten -> Gemm
+  bad_reshape_copy   Reshape [0, 0, 4]: a 0 that copies a dim other than the batch
+  bad_reshape_batch  Reshape [3, -1]: the batch axis fixed
+  bad_reshape_shape  the shape computed from Shape(x), as x.view(x.size(0), -1) writes
+  bad_gru_torch      PyTorch's nn.GRU (linear_before_reset 1)
+  bad_bilstm_seq     PyTorch: a bidirectional LSTM's whole sequence (Transpose 0,2,1,3)
+  bad_packed_int     a packed int attribute cut inside a varint
+  bad_packed_float   a packed float attribute of 5 bytes
+
+Run once with Debian's python3-onnx (1.12) and python3-torch (1.13):
+    /usr/bin/python3 tests/data/make_onnx_import.py
+"""
+import copy
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_import")
+T, D, H = 5, 3, 4   # the recurrent models: steps, input features, units
+
+
+# ---- protobuf by hand: packed repeated fields, which onnx's Python writes unpacked ----
+
+def varint(v):
+    v &= (1 << 64) - 1   # negative int64: ten bytes
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def ld(field, payload):
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
+
+
+def packed_attr(a, body=None):
+    """AttributeProto a with its ints (field 8) packed; body replaces the packed bytes."""
+    b = ld(1, a.name.encode()) + varint(20 << 3) + varint(a.type)
+    if body is None:
+        body = b"".join(varint(v) for v in a.ints)
+    return b + ld(8, body)
+
+
+def node_bytes(n, corrupt):
+    m = copy.deepcopy(n)
+    ints = [a for a in m.attribute if a.type == onnx.AttributeProto.INTS]
+    keep = [a for a in m.attribute if a.type != onnx.AttributeProto.INTS]
+    del m.attribute[:]
+    m.attribute.extend(keep)
+    b = m.SerializeToString()
+    for a in ints:
+        b += ld(5, packed_attr(a, corrupt.get(a.name)))
+    if "floats" in corrupt:   # a float list attribute whose packed bytes are not whole floats
+        b += ld(5, ld(1, b"activation_alpha") + varint(20 << 3) + varint(6) + ld(7, corrupt["floats"]))
+    return b
+
+
+def packed_model(model, corrupt=None):
+    """The model's bytes with every int list attribute packed (ONNX files from
+    other writers do this; onnx's Python never does)."""
+    corrupt = corrupt or {}
+    g = copy.deepcopy(model.graph)
+    nodes = b"".join(ld(1, node_bytes(n, corrupt)) for n in g.node)
+    del g.node[:]
+    m = copy.deepcopy(model)
+    m.ClearField("graph")
+    return m.SerializeToString() + ld(7, nodes + g.SerializeToString())
+
+
+# ---- files ----
+
+def save(name, model, x=None, want=None, raw=None):
+    path = os.path.join(OUT, name + ".onnx")
+    if raw is None:
+        onnx.checker.check_model(model, full_check=True)
+        onnx.save(model, path)
+    else:
+        with open(path, "wb") as f:
+            f.write(raw)
+    if x is not None:
+        np.savetxt(os.path.join(OUT, name + ".x.txt"), x.reshape(len(x), -1), fmt="%.8g")
+        np.savetxt(os.path.join(OUT, name + ".want.txt"), want.reshape(len(want), -1), fmt="%.8g")
+
+
+def graph_model(nodes, inits, x_shape, y_shape, opset=13, y="output"):
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, x_shape)],
+                          [helper.make_tensor_value_info(y, TensorProto.FLOAT, y_shape)],
+                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_onnx_import.py")
+
+
+def i64(*v):
+    return np.array(v, dtype=np.int64)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def reshape_models(rng):
+    W1 = rng.normal(0, 0.6, (12, 12)).astype(np.float32)
+    b1 = rng.normal(0, 0.3, 12).astype(np.float32)
+    W2 = rng.normal(0, 0.6, (2, 12)).astype(np.float32)
+    b2 = np.array([0.1, -0.2], np.float32)
+    inits = {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "s1": i64(0, 3, -1), "s2": i64(-1, 12)}
+
+    def model(s1="s1", extra=()):
+        nodes = list(extra) + [
+            helper.make_node("Gemm", ["input", "W1", "b1"], ["z"], transB=1),
+            helper.make_node("Reshape", ["z", s1], ["r"]),
+            helper.make_node("Softmax", ["r"], ["p"], axis=-1),
+            helper.make_node("Reshape", ["p", "s2"], ["f"]),
+            helper.make_node("Gemm", ["f", "W2", "b2"], ["output"], transB=1)]
+        return graph_model(nodes, inits, ["N", 12], ["N", 2])
+
+    x = rng.normal(0, 1, (4, 12)).astype(np.float32)
+    p = softmax((x @ W1.T + b1).reshape(4, 3, 4)).reshape(4, 12)
+    save("reshape", model(), x, p @ W2.T + b2)
+    inits["copy"] = i64(0, 0, 4)
+    inits["batch"] = i64(3, -1)
+    save("bad_reshape_copy", model("copy"))
+    save("bad_reshape_batch", model("batch"))
+    computed = [helper.make_node("Shape", ["input"], ["sh"]),
+                helper.make_node("Gather", ["sh", "zero"], ["n"], axis=0),
+                helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"]),
+                helper.make_node("Concat", ["n1", "rest"], ["computed"], axis=0)]
+    inits.update(zero=np.array(0, np.int64), ax0=i64(0), rest=i64(3, -1))
+    save("bad_reshape_shape", model("computed", computed))
+
+
+def conv2d(x, w, b, pad):
+    n, c, hh, ww = x.shape
+    f, _, k, _ = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = hh + 2 * pad - k + 1, ww + 2 * pad - k + 1
+    y = np.zeros((n, f, oh, ow), np.float64)
+    for i in range(oh):
+        for j in range(ow):
+            y[:, :, i, j] = np.einsum("nckl,fckl->nf", xp[:, :, i:i + k, j:j + k], w)
+    return y + b.reshape(1, f, 1, 1)
+
+
+def gap_packed(rng):
+    w = rng.normal(0, 0.5, (3, 2, 3, 3)).astype(np.float32)
+    b = np.array([0.1, -0.1, 0.2], np.float32)
+    W = rng.normal(0, 0.8, (2, 3)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["input", "w", "b"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                              strides=[1, 1], dilations=[1, 1]),
+             helper.make_node("Relu", ["c"], ["a"]),
+             helper.make_node("GlobalAveragePool", ["a"], ["g"]),
+             helper.make_node("Reshape", ["g", "s"], ["f"]),
+             helper.make_node("Gemm", ["f", "W"], ["output"], transB=1)]
+    m = graph_model(nodes, {"w": w, "b": b, "W": W, "s": i64(0, -1)}, ["N", 2, 4, 4], ["N", 2])
+    onnx.checker.check_model(m, full_check=True)
+    raw = packed_model(m)
+    back = onnx.load_from_string(raw)   # protobuf reads the packed form as the same message
+    assert [list(a.ints) for a in back.graph.node[0].attribute] and raw != m.SerializeToString()
+    assert len(raw) < len(m.SerializeToString())
+    x = rng.integers(-3, 4, (3, 2, 4, 4)).astype(np.float32)
+    g = np.maximum(conv2d(x, w, b, 1), 0).mean((2, 3))
+    save("gap_packed", None, x, g @ W.T, raw=raw)
+    save("bad_packed_int", None, raw=packed_model(m, {"pads": b"\x01\x81"}))
+    save("bad_packed_float", None, raw=packed_model(m, {"floats": b"\x00\x00\x80\x3f\x00"}))
+
+
+def gru_packed(rng):
+    # ONNX's GRU, gates z, r, h; linear_before_reset 0 (dlc's form)
+    Wt = rng.normal(0, 0.5, (1, 3 * H, D)).astype(np.float32)
+    R = rng.normal(0, 0.5, (1, 3 * H, H)).astype(np.float32)
+    B = rng.normal(0, 0.3, (1, 6 * H)).astype(np.float32)
+    W = rng.normal(0, 0.5, (2, T * H)).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["input"], ["tm"], perm=[1, 0, 2]),
+             helper.make_node("GRU", ["tm", "Wt", "R", "B"], ["Y", "Y_h"], hidden_size=H),
+             helper.make_node("Squeeze", ["Y"], ["ysq"], axes=[1]),
+             helper.make_node("Transpose", ["ysq"], ["seq"], perm=[1, 0, 2]),
+             helper.make_node("Flatten", ["seq"], ["f"], axis=1),
+             helper.make_node("Gemm", ["f", "W"], ["output"], transB=1)]
+    m = graph_model(nodes, {"Wt": Wt, "R": R, "B": B, "W": W}, ["N", T, D], ["N", 2], opset=11)
+    onnx.checker.check_model(m, full_check=True)
+    x = rng.normal(0, 1, (3, T, D)).astype(np.float32)
+    w, r, wb, rb = Wt[0].astype(np.float64), R[0].astype(np.float64), B[0, :3 * H], B[0, 3 * H:]
+    h = np.zeros((3, H))
+    ys = []
+    for t in range(T):
+        xw = x[:, t] @ w.T + wb
+        z = sigmoid(xw[:, :H] + h @ r[:H].T + rb[:H])
+        rr = sigmoid(xw[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H])
+        c = np.tanh(xw[:, 2 * H:] + (rr * h) @ r[2 * H:].T + rb[2 * H:])
+        h = (1 - z) * c + z * h
+        ys.append(h)
+    seq = np.stack(ys, 1).reshape(3, -1)
+    save("gru_packed", None, x, seq @ W.T, raw=packed_model(m))
+
+
+class Seq(nn.Module):
+    """A batch-first recurrent layer's whole output sequence into a linear layer."""
+
+    def __init__(self, cell, bi=False):
+        super().__init__()
+        self.r = cell(D, H, batch_first=True, bidirectional=bi)
+        self.fc = nn.Linear(T * H * (2 if bi else 1), 2)
+
+    def forward(self, x):
+        y, _ = self.r(x)
+        return self.fc(y.flatten(1))
+
+
+class Last(nn.Module):
+    """A batch-first recurrent layer's last state, h.squeeze(0), into a linear layer."""
+
+    def __init__(self, cell, **kw):
+        super().__init__()
+        self.r = cell(D, H, batch_first=True, **kw)
+        self.fc = nn.Linear(H, 2)
+
+    def forward(self, x):
+        _, h = self.r(x)
+        return self.fc(h.squeeze(0))
+
+
+def torch_model(name, net, opset, n=3):
+    x = torch.randn(n, T, D)
+    net.eval()
+    path = os.path.join(OUT, name + ".onnx")
+    with torch.no_grad():
+        y = net(x)
+        torch.onnx.export(net, x, path, opset_version=opset, input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    if not name.startswith("bad_"):
+        save(name, onnx.load(path), x.numpy(), y.numpy())
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    rng = np.random.default_rng(21)
+    torch.manual_seed(21)
+    reshape_models(rng)
+    gap_packed(rng)
+    gru_packed(rng)
+    torch_model("lstm_seq", Seq(nn.LSTM), 13)
+    torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
+    torch_model("bad_gru_torch", Last(nn.GRU), 13)
+    torch_model("bad_bilstm_seq", Seq(nn.LSTM, bi=True), 13)
+
+
+if __name__ == "__main__":
+    main()
