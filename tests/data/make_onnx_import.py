@@ -23,6 +23,9 @@ Writes into tests/data/onnx_import/:
                      Linear (opset 11: Squeeze's axes an attribute)
   gru_packed         by hand: Transpose (perm packed) -> GRU (linear_before_reset 0)
                      -> Squeeze(Y, axes [1] packed) -> Transpose -> Flatten -> Gemm
+  lstm_layout1       by hand: an LSTM with layout=1 (batch-first, opset 14), Squeeze(Y, 2)
+  gru_layout1        by hand: a GRU with layout=1, Squeeze(Y_h, 1); ONNX Runtime has no
+                     layout=1: numpy's ONNX formulas, which agree with ONNX Runtime at layout=0
   bad_reshape_copy   Reshape [0, 0, 4]: a 0 that copies a dim other than the batch
   bad_reshape_batch  Reshape [3, -1]: the batch axis fixed
   bad_reshape_shape  the shape computed from Shape(x), as x.view(x.size(0), -1) writes
@@ -30,6 +33,8 @@ Writes into tests/data/onnx_import/:
   bad_bilstm_seq     PyTorch: a bidirectional LSTM's whole sequence (Transpose 0,2,1,3)
   bad_packed_int     a packed int attribute cut inside a varint
   bad_packed_float   a packed float attribute of 5 bytes
+  refused/NAME.onnx  one small model per other refusal in src/onnx/import.c (its
+                     message is in onnx_import.bats)
 
 Run once with Debian's python3-onnx (1.12) and python3-torch (1.13):
     /usr/bin/python3 tests/data/make_onnx_import.py
@@ -199,6 +204,50 @@ def gap_packed(rng):
     save("bad_packed_float", None, raw=packed_model(m, {"floats": b"\x00\x00\x80\x3f\x00"}))
 
 
+def onnx_recurrent(op, x, W, R, B):
+    """ONNX's LSTM (gates i, o, f, c) or GRU (z, r, h; linear_before_reset 0),
+    one direction, zero initial state, on batch-first x (N, T, D): the whole
+    sequence (N, T, H) and the last state (N, H)."""
+    w, r = W[0].astype(np.float64), R[0].astype(np.float64)
+    G = w.shape[0] // H
+    wb, rb = B[0, :G * H], B[0, G * H:]
+    h = np.zeros((len(x), H))
+    c = np.zeros((len(x), H))
+    ys = []
+    for t in range(x.shape[1]):
+        a = x[:, t] @ w.T + wb
+        gate = lambda k, hh=h: a[:, k * H:(k + 1) * H] + hh @ r[k * H:(k + 1) * H].T + rb[k * H:(k + 1) * H]
+        if op == "LSTM":
+            i, o, f = sigmoid(gate(0)), sigmoid(gate(1)), sigmoid(gate(2))
+            c = f * c + i * np.tanh(gate(3))
+            h = o * np.tanh(c)
+        else:
+            z, rr = sigmoid(gate(0)), sigmoid(gate(1))
+            h = (1 - z) * np.tanh(gate(2, rr * h)) + z * h
+        ys.append(h)
+    return np.stack(ys, 1), h
+
+
+def batch_first(rng):
+    """layout=1 (opset 14): the recurrent layer reads (N, T, D) and writes Y
+    (N, T, 1, H) and Y_h (N, 1, H); the views around it squeeze axes 2 and 1."""
+    for op, G, out, squeeze_axis in (("LSTM", 4, "Y", 2), ("GRU", 3, "Y_h", 1)):
+        W = rng.normal(0, 0.5, (1, G * H, D)).astype(np.float32)
+        R = rng.normal(0, 0.5, (1, G * H, H)).astype(np.float32)
+        B = rng.normal(0, 0.3, (1, 2 * G * H)).astype(np.float32)
+        n_in = T * H if out == "Y" else H
+        Wo = rng.normal(0, 0.5, (2, n_in)).astype(np.float32)
+        nodes = [helper.make_node(op, ["input", "W", "R", "B"], ["Y", "Y_h"], hidden_size=H, layout=1),
+                 helper.make_node("Squeeze", [out, "axes"], ["sq"]),
+                 helper.make_node("Flatten", ["sq"], ["f"], axis=1),
+                 helper.make_node("Gemm", ["f", "Wo"], ["output"], transB=1)]
+        m = graph_model(nodes, {"W": W, "R": R, "B": B, "Wo": Wo, "axes": i64(squeeze_axis)}, ["N", T, D], ["N", 2],
+                        opset=14)
+        x = rng.normal(0, 1, (3, T, D)).astype(np.float32)
+        seq, last = onnx_recurrent(op, x, W, R, B)
+        save(op.lower() + "_layout1", m, x, (seq.reshape(3, -1) if out == "Y" else last) @ Wo.T)
+
+
 def gru_packed(rng):
     # ONNX's GRU, gates z, r, h; linear_before_reset 0 (dlc's form)
     Wt = rng.normal(0, 0.5, (1, 3 * H, D)).astype(np.float32)
@@ -214,18 +263,99 @@ def gru_packed(rng):
     m = graph_model(nodes, {"Wt": Wt, "R": R, "B": B, "W": W}, ["N", T, D], ["N", 2], opset=11)
     onnx.checker.check_model(m, full_check=True)
     x = rng.normal(0, 1, (3, T, D)).astype(np.float32)
-    w, r, wb, rb = Wt[0].astype(np.float64), R[0].astype(np.float64), B[0, :3 * H], B[0, 3 * H:]
-    h = np.zeros((3, H))
-    ys = []
-    for t in range(T):
-        xw = x[:, t] @ w.T + wb
-        z = sigmoid(xw[:, :H] + h @ r[:H].T + rb[:H])
-        rr = sigmoid(xw[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H])
-        c = np.tanh(xw[:, 2 * H:] + (rr * h) @ r[2 * H:].T + rb[2 * H:])
-        h = (1 - z) * c + z * h
-        ys.append(h)
-    seq = np.stack(ys, 1).reshape(3, -1)
+    seq = onnx_recurrent("GRU", x, Wt, R, B)[0].reshape(3, -1)
     save("gru_packed", None, x, seq @ W.T, raw=packed_model(m))
+
+
+def refused():
+    """One small model per form dlc refuses (refused/NAME.onnx): each must be an
+    exit-2 message naming the file, and the node where there is one."""
+    out = os.path.join(OUT, "refused")
+    os.makedirs(out, exist_ok=True)
+    f32 = lambda *shape: (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) % 5 - 2) / 4
+    img, vec, seq = ["N", 1, 4, 4], ["N", 4], ["N", T, D]
+    conv_w = {"w": f32(2, 1, 3, 3)}
+    mk = helper.make_node
+    # recurrent: W, R, B of an LSTM of H units on D inputs, in the time-major view
+    lstm_w = {"W": f32(1, 4 * H, D), "R": f32(1, 4 * H, H), "W2": f32(2, 4 * H, D), "R2": f32(2, 4 * H, H),
+              "W3": f32(1, 3 * H, D)}
+    tm = mk("Transpose", ["input"], ["tm"], perm=[1, 0, 2])
+
+    def lstm(extra_in=(), **kw):
+        return [tm, mk("LSTM", ["tm", "W", "R"] + list(extra_in), ["Y", "Y_h"], hidden_size=H, **kw),
+                mk("Squeeze", ["Y_h"], ["output"], axes=[0])]
+
+    cases = [
+        ("conv_group", img, [mk("Conv", ["input", "w"], ["output"], group=2)], conv_w),
+        ("conv_weight", img, [mk("Conv", ["input", "input"], ["output"])], {}),
+        ("conv_dilations", img, [mk("Conv", ["input", "w"], ["output"], dilations=[2])], conv_w),
+        ("conv_dilation_0", img, [mk("Conv", ["input", "w"], ["output"], dilations=[0, 1])], conv_w),
+        ("conv_auto_pad", img, [mk("Conv", ["input", "w"], ["output"], auto_pad="SAME_LOWER")], conv_w),
+        ("conv_pads_count", img, [mk("Conv", ["input", "w"], ["output"], pads=[1, 1])], conv_w),
+        ("conv_pads_asymmetric", img, [mk("Conv", ["input", "w"], ["output"], pads=[0, 0, 2, 2])], conv_w),
+        ("avgpool_dilated", img, [mk("AveragePool", ["input"], ["output"], kernel_shape=[2, 2], dilations=[2, 2])], {}),
+        ("maxpool_indices", img, [mk("MaxPool", ["input"], ["output", "idx"], kernel_shape=[2, 2])], {}),
+        ("pool_no_kernel", img, [mk("MaxPool", ["input"], ["output"])], {}),
+        ("flatten_axis", img, [mk("Flatten", ["input"], ["output"], axis=2)], {}),
+        ("gemm_trans_a", vec, [mk("Gemm", ["input", "W"], ["output"], transA=1)], {"W": f32(4, 2)}),
+        ("gemm_weight", vec, [mk("Gemm", ["input", "input"], ["output"])], {}),
+        ("gemm_bias", vec, [mk("Gemm", ["input", "W", "b"], ["output"])], {"W": f32(4, 2), "b": f32(3)}),
+        ("add_constant", vec, [mk("Relu", ["input"], ["r"]), mk("Add", ["r", "b"], ["output"])], {"b": f32(4)}),
+        ("sum_one", vec, [mk("Relu", ["input"], ["r"]), mk("Sum", ["r"], ["output"])], {}),
+        ("concat_batch", vec, [mk("Relu", ["input"], ["r"]), mk("Concat", ["r", "r"], ["output"], axis=0)], {}),
+        ("batchnorm_stat", vec, [mk("BatchNormalization", ["input", "g", "b", "input", "v"], ["output"])],
+         {"g": f32(4), "b": f32(4), "v": f32(4) + 1}),
+        ("softmax_axis", vec, [mk("Softmax", ["input"], ["output"], axis=1)], {}),
+        ("gather_table", vec, [mk("Gather", ["input", "i"], ["output"])], {"i": i64(0, 1)}),
+        ("constant_float", vec, [mk("Constant", [], ["c"], value_float=1.0), mk("Add", ["input", "c"], ["output"])], {}),
+        ("zeros_not_zero", vec, [mk("Shape", ["input"], ["s"]), mk("ConstantOfShape", ["s"], ["output"],
+                                 value=numpy_helper.from_array(np.ones(1, np.float32)))], {}),
+        ("sub_not_input", vec, [mk("Relu", ["input"], ["r"]), mk("Sub", ["r", "c"], ["output"])], {"c": f32(4)}),
+        ("norm_size", vec, [mk("Sub", ["input", "c"], ["s"]), mk("Relu", ["s"], ["output"])], {"c": f32(3)}),
+        ("transpose_layer", vec, [mk("Relu", ["input"], ["r"]), mk("Transpose", ["r"], ["output"], perm=[1, 0])], {}),
+        ("unknown_ops", vec, [mk("Cos", ["input"], ["c"]), mk("Sin", ["c"], ["s"]), mk("Cos", ["s"], ["output"])], {}),
+        ("used_before", vec, [mk("Relu", ["later"], ["output"]), mk("Relu", ["input"], ["later"])], {}),
+        ("output_constant", vec, [mk("Identity", ["c"], ["output"])], {"c": f32(4)}),
+        ("two_inputs", vec, [mk("Add", ["input", "other"], ["output"])], {}),
+        ("gelu_tanh", vec, [mk("Gelu", ["input"], ["output"], approximate="tanh")], {}),
+        ("free_dim", ["N", "T"], [mk("Relu", ["input"], ["output"])], {}),
+        ("lstm_batch_major", seq, [mk("LSTM", ["input", "W", "R"], ["Y", "output"], hidden_size=H)], lstm_w),
+        ("lstm_reverse", seq, lstm(direction="reverse"), lstm_w),
+        ("lstm_clip", seq, lstm(clip=3.0), lstm_w),
+        ("lstm_activations", seq, lstm(activations=["Sigmoid", "Relu", "Tanh"]), lstm_w),
+        ("lstm_sequence_lens", seq, lstm(["", "lens"]), dict(lstm_w, lens=np.full(2, T, np.int32))),
+        ("lstm_initial_state", seq, lstm(["", "", "h0"]), dict(lstm_w, h0=f32(1, 2, H) + 1)),
+        ("lstm_weight_shape", seq, [tm, mk("LSTM", ["tm", "W3", "R"], ["Y", "Y_h"], hidden_size=H),
+                                     mk("Squeeze", ["Y_h"], ["output"], axes=[0])], lstm_w),
+        ("lstm_one_direction", seq, [tm, mk("LSTM", ["tm", "W2", "R2"], ["Y", "Y_h"], hidden_size=H,
+                                             direction="bidirectional"),
+                                     mk("Gather", ["Y_h", "last"], ["output"], axis=0)], dict(lstm_w, last=i64(-1))),
+        ("layout1_gather_batch", seq, [mk("LSTM", ["input", "W", "R"], ["Y", "Y_h"], hidden_size=H, layout=1),
+                                       mk("Gather", ["Y_h", "last"], ["output"], axis=0)], dict(lstm_w, last=i64(-1))),
+        ("layout1_squeeze_batch", seq, [mk("LSTM", ["input", "W", "R"], ["Y", "Y_h"], hidden_size=H, layout=1),
+                                        mk("Squeeze", ["Y_h"], ["output"], axes=[0])], lstm_w),
+        ("lstm_both_outputs", seq, [tm, mk("LSTM", ["tm", "W", "R"], ["Y", "Y_h"], hidden_size=H),
+                                    mk("Squeeze", ["Y"], ["ys"], axes=[1]),
+                                    mk("Transpose", ["ys"], ["yb"], perm=[1, 0, 2]),
+                                    mk("Flatten", ["yb"], ["f"], axis=1),
+                                    mk("Squeeze", ["Y_h"], ["h"], axes=[0]),
+                                    mk("Concat", ["f", "h"], ["output"], axis=1)], lstm_w),
+    ]
+    for name, x_shape, nodes, inits in cases:
+        opset = {"avgpool_dilated": 19, "gelu_tanh": 20}.get(name, 11 if any(n.op_type == "Squeeze" for n in nodes) else 13)
+        if name.startswith("layout1"):
+            opset = 14   # layout came with opset 14, Squeeze's axes as an attribute went with 13
+            for n in nodes:
+                if n.op_type == "Squeeze":
+                    del n.attribute[:]
+                    n.input.append("axes0")
+            inits = dict(inits, axes0=i64(0))
+        inputs = [helper.make_tensor_value_info(v, TensorProto.FLOAT, x_shape) for v in ["input", "other"][:1 + (name == "two_inputs")]]
+        g = helper.make_graph(nodes, name, inputs,
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_onnx_import.py")
+        onnx.save(m, os.path.join(out, name + ".onnx"))   # not checked: several break ONNX's rules on purpose
 
 
 class Seq(nn.Module):
@@ -274,6 +404,8 @@ def main():
     reshape_models(rng)
     gap_packed(rng)
     gru_packed(rng)
+    batch_first(rng)
+    refused()
     torch_model("lstm_seq", Seq(nn.LSTM), 13)
     torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
     torch_model("bad_gru_torch", Last(nn.GRU), 13)
