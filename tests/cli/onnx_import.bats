@@ -224,6 +224,15 @@ imports_as() {
     ! grep -q 'type: reshape$' gap_packed/config.yaml
 }
 
+@test "import: a linear layer as MatMul + Add (bias either side, weight through Transpose); Dropout's ratio as an input or an attribute" {
+    imports_as matmul_add output
+    [ "$(grep -c '^      type: dense$' matmul_add/config.yaml)" -eq 2 ]
+    [ "$(grep -c '^      use_bias: true$' matmul_add/config.yaml)" -eq 2 ]
+    grep -q "^      rate: 0.25$" matmul_add/config.yaml
+    imports_as dropout_attr output
+    grep -q "^      rate: 0.4$" dropout_attr/config.yaml
+}
+
 @test "import: PyTorch's batch-first LSTM and RNN, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
     # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
     imports_as lstm_seq logits

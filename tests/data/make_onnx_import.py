@@ -15,6 +15,9 @@ Writes into tests/data/onnx_import/:
   reshape            Gemm -> Reshape [0, 3, -1] -> Softmax over the last axis ->
                      Reshape [-1, 12] -> Gemm: the softmax runs over 3 rows of 4,
                      so a reshape read wrongly changes every output
+  matmul_add         MatMul + Add (bias first) -> Relu -> Dropout (ratio an input) ->
+                     MatMul by a Transpose of the weight -> Add
+  dropout_attr       Gemm -> Dropout (ratio an attribute, opset 10) -> Gemm
   gap_packed         Conv (every int list attribute packed) -> Relu ->
                      GlobalAveragePool -> Reshape [0, -1] -> Gemm
   lstm_seq           PyTorch: nn.LSTM(batch_first) whose whole sequence goes
@@ -167,6 +170,32 @@ def reshape_models(rng):
                 helper.make_node("Concat", ["n1", "rest"], ["computed"], axis=0)]
     inits.update(zero=np.array(0, np.int64), ax0=i64(0), rest=i64(3, -1))
     save("bad_reshape_shape", model("computed", computed))
+
+
+def linear_forms(rng):
+    """A linear layer as MatMul + Add (the bias first or second), its weight
+    also through Transpose, and Dropout (an identity at inference) with its
+    ratio as an input (opset 13) or an attribute (opset 10)."""
+    Wa = rng.normal(0, 0.6, (4, 5)).astype(np.float32)
+    ba = rng.normal(0, 0.3, 5).astype(np.float32)
+    Wb = rng.normal(0, 0.6, (2, 5)).astype(np.float32)
+    bb = np.array([0.25, -0.5], np.float32)
+    nodes = [helper.make_node("MatMul", ["input", "Wa"], ["m1"]),
+             helper.make_node("Add", ["ba", "m1"], ["z1"]),
+             helper.make_node("Relu", ["z1"], ["a1"]),
+             helper.make_node("Dropout", ["a1", "ratio"], ["d1"]),
+             helper.make_node("Transpose", ["Wb"], ["WbT"], perm=[1, 0]),
+             helper.make_node("MatMul", ["d1", "WbT"], ["m2"]),
+             helper.make_node("Add", ["m2", "bb"], ["output"])]
+    m = graph_model(nodes, {"Wa": Wa, "ba": ba, "Wb": Wb, "bb": bb, "ratio": np.array(0.25, np.float32)},
+                    ["N", 4], ["N", 2])
+    x = rng.normal(0, 1, (4, 4)).astype(np.float32)
+    save("matmul_add", m, x, np.maximum(x @ Wa + ba, 0) @ Wb.T + bb)
+    nodes = [helper.make_node("Gemm", ["input", "Wa", "ba"], ["z"]),
+             helper.make_node("Dropout", ["z"], ["d"], ratio=0.4),
+             helper.make_node("Gemm", ["d", "Wb", "bb"], ["output"], transB=1)]
+    m = graph_model(nodes, {"Wa": Wa, "ba": ba, "Wb": Wb, "bb": bb}, ["N", 4], ["N", 2], opset=10)
+    save("dropout_attr", m, x, (x @ Wa + ba) @ Wb.T + bb)
 
 
 def conv2d(x, w, b, pad):
@@ -410,6 +439,7 @@ def main():
     torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
     torch_model("bad_gru_torch", Last(nn.GRU), 13)
     torch_model("bad_bilstm_seq", Seq(nn.LSTM, bi=True), 13)
+    linear_forms(rng)   # last: the files above keep their random draws
 
 
 if __name__ == "__main__":
