@@ -69,6 +69,7 @@ typedef struct {
     int n_heads;              /* >= 1 once loaded */
     head_spec heads[CONFIG_MAX_HEADS];
     loss_kind loss;           /* the heads' default loss */
+    double label_smoothing;   /* the softmax heads' default label smoothing */
     init_config init;         /* init_from */
     int freeze_all_but_last;  /* freeze: every layer with parameters but the last K; -1: none */
     train_config train;

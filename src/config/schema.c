@@ -250,7 +250,9 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("model.outputs.*.nms_iou",     K_FLOAT,      HEAD(nms_iou),           "0.5",    IN_CC(0, 1),  FLAGS(F_LOSS_KEY)) \
     X("model.outputs.*.margin",      K_DOUBLE,     HEAD(margin),            "null",   GE(0),        FLAGS(F_NULLABLE)) \
     X("model.outputs.*.average",     K_ENUM,       HEAD(average),           "positive", ANY,        ENUM(loss_average_names)) \
+    X("model.outputs.*.label_smoothing", K_DOUBLE, HEAD(opts.label_smoothing), "null", IN_CO(0, 1), FLAGS(F_NULLABLE)) \
     X("loss",                        K_ENUM,       CFG(loss),               "softmax_cross_entropy", ANY, ENUM(loss_names)) \
+    X("label_smoothing",             K_DOUBLE,     CFG(label_smoothing),    "0",      IN_CO(0, 1),  PLAIN)             \
     X("init_from",                   K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("run", NULL)) \
     X("init_from.run",               K_STRING,     CFG(init.run),           "",       ANY,          PLAIN)             \
     X("init_from.layers",            K_STRLIST,    CFG(init.layers),        "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
@@ -1668,6 +1670,7 @@ static dlc_status convert_heads(conv *cv, const config_key *k, ynode *v, const c
         h->loss = (loss_kind)-1;
         h->weight = 1.0;
         h->margin = -1; /* the loss's own */
+        h->opts.label_smoothing = -1; /* the top-level label_smoothing */
         c->n_heads = i + 1;
         join_index(sub, sizeof sub, path, i);
         if (item->kind == YN_SCALAR && is_text(item)) {
@@ -2084,6 +2087,7 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
         dlc_strlcpy(h->layer, c->layers[c->n_layers - 1].name, sizeof h->layer);
         dlc_strlcpy(h->name, h->layer, sizeof h->name);
         h->margin = -1;
+        h->opts.label_smoothing = -1;
         conv cv = {c, "", err};
         dlc_status hs = head_defaults(&cv, h, node, path);
         if (hs != DLC_OK)
@@ -2338,9 +2342,13 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     if (s != DLC_OK)
         return s;
     /* heads: the top-level loss where a head names none */
-    for (int i = 0; i < c->n_heads; i++)
+    for (int i = 0; i < c->n_heads; i++) {
         if ((int)c->heads[i].loss < 0)
             c->heads[i].loss = c->loss;
+        if (c->heads[i].opts.label_smoothing < 0)
+            c->heads[i].opts.label_smoothing =
+                c->heads[i].loss == LOSS_SOFTMAX_CE ? c->label_smoothing : 0;
+    }
     if ((s = finish_heads(c, root, err)) != DLC_OK)
         return s;
     /* idx, image folders and text give one label per example: several
@@ -2367,6 +2375,28 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
         pathf(kp, sizeof kp, "model.outputs.%d.margin", i);
         s = config_key_fail(err, at ? at : item, kp, "loss %s takes no margin (triplet and "
                                                      "contrastive do)", loss_names[h->loss]);
+    }
+    /* label smoothing only where the loss is the softmax cross-entropy */
+    for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {
+        const head_spec *h = &c->heads[i];
+        if (h->opts.label_smoothing == 0 || h->loss == LOSS_SOFTMAX_CE)
+            continue;
+        const ynode *item = outs && outs->kind == YN_SEQ && i < outs->n ? outs->items[i] : root;
+        const ynode *at = ynode_map_get(item, "label_smoothing");
+        if (!at) /* from the top level: it applies to the softmax heads only */
+            continue;
+        char kp[PATH_BUF];
+        pathf(kp, sizeof kp, "model.outputs.%d.label_smoothing", i);
+        s = config_key_fail(err, at ? at : item, kp, "loss %s takes no label smoothing "
+                                                     "(softmax_cross_entropy does)", loss_names[h->loss]);
+    }
+    if (s == DLC_OK && c->label_smoothing > 0) {
+        int softmax = 0;
+        for (int i = 0; i < c->n_heads; i++)
+            softmax |= c->heads[i].loss == LOSS_SOFTMAX_CE;
+        if (!softmax)
+            s = config_key_fail(err, ynode_map_get(root, "label_smoothing"), "label_smoothing",
+                                "no output has the loss softmax_cross_entropy, the one it smooths");
     }
     /* image files are converted to the model's input when it is an image */
     if (s == DLC_OK && c->input.ndim == 3)

@@ -559,6 +559,13 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
                            uint8_t *out, dlc_error *err);
 /* The (C, H, W) of an image file as stored, after data_image_check. */
 dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *shape, dlc_error *err);
+/* The shape a folder's images take: *shape itself when set (ndim > 0), else the
+ * first of n paths that decodes (with bad == DATA_BAD_FAIL the first failure is the
+ * error).  Path i is the char * at (char *)paths + i * stride, so an array of
+ * records holding a path serves as well as an array of strings.  Refuses a shape
+ * that is not (1 or 3, H, W), naming dir. */
+dlc_status data_image_folder_shape(const char *dir, const char *const *paths, size_t stride, int n,
+                                  int bad, long max_pixels, tensor_shape *shape, dlc_error *err);
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);

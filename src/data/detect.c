@@ -256,7 +256,6 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
     *out = NULL;
     dlc_strlist images = {0};
     dataset *ds = NULL;
-    char sh[64];
     const char *dir = src->dir, *label_dir = src->labels[0] ? src->labels : src->dir;
     dlc_status st = data_list_images(dir, &images, err);
     if (st == DLC_OK && images.n == 0)
@@ -266,22 +265,10 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
     if (st != DLC_OK)
         goto cleanup;
     int n_items = src->limit > 0 && src->limit < images.n ? (int)src->limit : images.n;
-    if (shape->ndim == 0) { /* the first readable image decides */
-        st = DLC_EINPUT;
-        for (int i = 0; i < n_items && st != DLC_OK; i++) {
-            st = data_image_probe(images.v[i], max_pixels, shape, err);
-            if (st != DLC_OK && bad == DATA_BAD_FAIL)
-                goto cleanup;
-        }
-        if (st != DLC_OK)
-            goto cleanup;
-    }
-    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3)) {
-        st = dlc_fail(err, DLC_EINPUT,
-                      "%s: images become (channels, height, width) with 1 or 3 channels, not %s",
-                      dir, tensor_shape_str(shape, sh, sizeof sh));
+    st = data_image_folder_shape(dir, (const char *const *)images.v, sizeof *images.v, n_items, bad,
+                                 max_pixels, shape, err);
+    if (st != DLC_OK)
         goto cleanup;
-    }
     if (!(ds = calloc(1, sizeof *ds))) {
         st = DLC_NOMEM(err);
         goto cleanup;

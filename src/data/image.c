@@ -417,6 +417,29 @@ dlc_status data_image_probe(const char *path, long max_pixels, tensor_shape *sha
     return st;
 }
 
+dlc_status data_image_folder_shape(const char *dir, const char *const *paths, size_t stride, int n,
+                                  int bad, long max_pixels, tensor_shape *shape, dlc_error *err)
+{
+    if (shape->ndim == 0) { /* the first readable image decides */
+        dlc_status st = DLC_EINPUT;
+        for (int i = 0; i < n && st != DLC_OK; i++) {
+            const char *path = *(const char *const *)((const char *)paths + (size_t)i * stride);
+            st = data_image_probe(path, max_pixels, shape, err);
+            if (st != DLC_OK && bad == DATA_BAD_FAIL)
+                return st;
+        }
+        if (st != DLC_OK)
+            return st;
+    }
+    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3)) {
+        char sh[64];
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: images become (channels, height, width) with 1 or 3 channels, not %s",
+                        dir, tensor_shape_str(shape, sh, sizeof sh));
+    }
+    return DLC_OK;
+}
+
 dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape *shape,
                            uint8_t *out, dlc_error *err)
 {
@@ -503,7 +526,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     image_item *items = NULL;
     int n_items = 0, cap = 0;
     dataset *ds = NULL;
-    char path[DATA_PATH_MAX * 4], sh[64];
+    char path[DATA_PATH_MAX * 4];
     dlc_error first_bad = {0};
     dlc_status st = list_dir(dir, 1, NULL, &classes, err);
     if (st != DLC_OK)
@@ -602,23 +625,10 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         free(next);
         free(start);
     }
-    if (shape->ndim == 0) {
-        /* the first readable image decides */
-        st = DLC_EINPUT;
-        for (int i = 0; i < n_items && st != DLC_OK; i++) {
-            st = data_image_probe(items[i].path, max_pixels, shape, err);
-            if (st != DLC_OK && bad == DATA_BAD_FAIL)
-                goto cleanup;
-        }
-        if (st != DLC_OK)
-            goto cleanup;
-    }
-    if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3)) {
-        st = dlc_fail(err, DLC_EINPUT,
-                      "%s: images become (channels, height, width) with 1 or 3 channels, not %s",
-                      dir, tensor_shape_str(shape, sh, sizeof sh));
+    st = data_image_folder_shape(dir, (const char *const *)&items[0].path, sizeof *items, n_items,
+                                 bad, max_pixels, shape, err);
+    if (st != DLC_OK)
         goto cleanup;
-    }
     ds = calloc(1, sizeof *ds);
     if (!ds) {
         st = DLC_NOMEM(err);

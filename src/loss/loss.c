@@ -34,6 +34,8 @@ static void softmax_ce(const loss_call *c, loss_stats *st)
     if (count == 0)
         return;
     float g = (float)(weight / count);
+    /* label smoothing eps: the target is (1 - eps) one-hot + eps / K */
+    const double eps = c->opts ? c->opts->label_smoothing : 0.0;
     double sum = 0, correct = 0;
     for (size_t r = 0; r < rows; r++) {
         if (!known(t[r]) || t[r] < 0)
@@ -44,18 +46,27 @@ static void softmax_ce(const loss_call *c, loss_stats *st)
             continue; /* the data module rejects such labels; never read past the row */
         size_t arg = 0;
         float m = zr[0];
-        for (size_t j = 1; j < K; j++)
+        double zsum = zr[0];
+        for (size_t j = 1; j < K; j++) {
+            zsum += zr[j];
             if (zr[j] > m) {
                 m = zr[j];
                 arg = j;
             }
-        double s = tensor_exp_sum(zr, m, K);
-        sum += log(s) + m - zr[y];
+        }
+        double s = tensor_exp_sum(zr, m, K), lse = log(s) + m;
+        /* -(1 - eps) log p_y - eps mean_j log p_j */
+        sum += eps > 0 ? (1.0 - eps) * (lse - zr[y]) + eps * (lse - zsum / (double)K) : lse - zr[y];
         correct += arg == y;
-        if (dlogits) { /* g * (softmax - one-hot) */
+        if (dlogits) { /* g * (softmax - smoothed one-hot) */
             float *dr = dlogits + r * K;
             tensor_exp_axpy(dr, (float)(g / s), zr, m, K);
-            dr[y] -= g;
+            if (eps > 0) {
+                const float spread = (float)(g * eps / (double)K);
+                for (size_t j = 0; j < K; j++)
+                    dr[j] -= spread;
+            }
+            dr[y] -= (float)(g * (1.0 - eps));
         }
     }
     st->sum += sum;

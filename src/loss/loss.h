@@ -31,6 +31,8 @@
  *   contrastive            pair differences v = f(x1) - f(x2) (N, D), targets
  *                          (N) 1 same / 0 different: y |v|^2 + (1 - y)
  *                          max(margin - |v|, 0)^2
+ * softmax_ce with label smoothing eps (loss_opts) takes the target
+ * (1 - eps) one-hot + eps / K, as PyTorch's CrossEntropyLoss(label_smoothing).
  * The loss is the mean over counted rows (softmax) or entries (mse); for bce
  * it is summed over tasks and averaged over examples, as in multi-task
  * learning, so an example's unknown tasks simply drop out.  The triplet
@@ -119,6 +121,8 @@ typedef struct {
     loss_mining mining;
     loss_average average;
     uint64_t seed;               /* random mining: the draw of this batch */
+    /* classification */
+    double label_smoothing;      /* softmax_ce: eps in the target (1 - eps) one-hot + eps / K */
     /* detection */
     float term[LOSS_TERMS];      /* weights of the box, object, no-object and class terms */
     int class_loss;              /* loss_class_term */

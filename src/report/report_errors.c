@@ -176,6 +176,20 @@ static dlc_status save_png(const char *dir, const char *name, const dlc_buf *png
     return write_image(path, png, err);
 }
 
+/* Example row's image as dir/<row>.png, its file name into name, when the
+ * sample has images ("" when not); png is scratch space. */
+static dlc_status sample_image(const report *rep, const dataset *d, int row, const char *dir,
+                               char *name, size_t size, dlc_buf *png, dlc_error *err)
+{
+    name[0] = '\0';
+    if (!rep->has_images)
+        return DLC_OK;
+    snprintf(name, size, "%d.png", row);
+    png->len = 0;
+    dlc_status st = example_png(png, d, row, err);
+    return st == DLC_OK ? save_png(dir, name, png, err) : st;
+}
+
 /* A regression output's dev examples by their mean absolute error over the
  * known targets, largest first: the `samples` largest into wrong (rows of
  * the split); returns how many have a known target, or -1 (ENOMEM). */
@@ -268,14 +282,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
         int i = wrong[k], row = ds->idx[i];
-        name[0] = '\0';
-        if (rep->has_images) {
-            snprintf(name, sizeof name, "%d.png", row);
-            png.len = 0;
-            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK ||
-                (st = save_png(dir, name, &png, err)) != DLC_OK)
-                goto cleanup;
-        }
+        if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
+            goto cleanup;
         dlc_buf_printf(&csv, "%d,", row);
         report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
@@ -326,14 +334,8 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
                    rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
         int i = r[k].i, row = ds->idx[i];
-        name[0] = '\0';
-        if (rep->has_images) {
-            snprintf(name, sizeof name, "%d.png", row);
-            png.len = 0;
-            if ((st = example_png(&png, ds->ds, row, err)) != DLC_OK ||
-                (st = save_png(dir, name, &png, err)) != DLC_OK)
-                goto cleanup;
-        }
+        if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
+            goto cleanup;
         dlc_buf_printf(&csv, "%d,", row);
         values_field(&csv, s->reg_true, i, K);
         dlc_buf_printf(&csv, ",");

@@ -138,3 +138,29 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"u.csv:2: column 'score': expected a number, got \"NA\""* ]]
 }
+
+@test "label smoothing: top level for the softmax outputs, per output, and refused where nothing smooths" {
+    two_head_data
+    two_head_config
+    # the top-level key reaches the softmax output only; the loss it reports grows
+    run "$DLC" train two.yaml --out plain --set train.epochs=5
+    [ "$status" -eq 0 ]
+    run "$DLC" train two.yaml --out smooth --set train.epochs=5 --set label_smoothing=0.2
+    [ "$status" -eq 0 ]
+    grep -A20 '^  outputs:' smooth/config.yaml | grep -q 'label_smoothing: 0.2'
+    grep -A20 '^  outputs:' smooth/config.yaml | grep -q 'label_smoothing: 0$'
+    plain=$(tail -1 plain/metrics.csv | cut -d, -f3) smooth=$(tail -1 smooth/metrics.csv | cut -d, -f3)
+    awk -v p="$plain" -v s="$smooth" 'BEGIN { exit !(s > p + 0.05) }'
+    # the resolved config trains the same again
+    run "$DLC" eval smooth
+    [ "$status" -eq 0 ]
+    # on an output whose loss is not the softmax cross-entropy: file, line and key
+    run "$DLC" train two.yaml --set model.outputs='[kind, {layer: value, loss: mse, label_smoothing: 0.1}]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"model.outputs.1.label_smoothing': loss mse takes no label smoothing"* ]]
+    run "$DLC" train two.yaml --set model.outputs='[{layer: value, loss: mse}]' --set label_smoothing=0.1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"label_smoothing': no output has the loss softmax_cross_entropy"* ]]
+    run "$DLC" train two.yaml --set label_smoothing=1
+    [ "$status" -eq 2 ]
+}

@@ -139,7 +139,7 @@ LOG="$OUTDIR/log"
 cd "$SCRATCH"
 UNITS=()
 for s in tests/unit/test_*.c; do UNITS+=("build/tests/$(basename "$s" .c)"); done
-TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay build/tests/st_compare build/tests/onnx_node_tests)
+TARGETS=(dlc "${UNITS[@]}" build/tests/fuzz_replay build/tests/st_compare build/tests/onnx_node_tests build/make_shapes)
 
 # Builds without debug information (faster links; the flags are otherwise
 # the tree's own).  build: everything; build_one: one program.

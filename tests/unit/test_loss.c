@@ -199,6 +199,56 @@ static void test_gradients(void **state)
     }
 }
 
+/* softmax_cross_entropy with label smoothing eps: the values PyTorch 1.13's
+ * CrossEntropyLoss(label_smoothing=0.3) gives for these logits and classes
+ * (loss 1.6308682, the gradient of the mean), then the gradient against
+ * central differences at eps = 0.15 with an unknown target among them. */
+static void test_label_smoothing(void **state)
+{
+    (void)state;
+    const tensor_shape s = {1, {3}};
+    float z[6] = {1, 2, 3, 0.5f, -1, 0}, t[2] = {0, 2}, dz[6] = {0};
+    loss_opts o = {0};
+    o.label_smoothing = 0.3;
+    loss_stats st = {0};
+    loss_call c = {.out = z, .targets = t, .N = 2, .shape = &s, .weight = 1, .dout = dz, .opts = &o};
+    loss_run(LOSS_SOFTMAX_CE, &c, &st);
+    tu_close(loss_mean(&st), 1.6308681964874268, 1e-6);
+    const double torch_grad[6] = {-0.35498470067977905, 0.07236424088478088, 0.28262048959732056,
+                                  0.22327469289302826, 0.01097581535577774, -0.2342505306005478};
+    for (int i = 0; i < 6; i++)
+        tu_close(dz[i], torch_grad[i], 1e-6);
+
+    enum { N = 3, K = 5 };
+    const tensor_shape sk = {1, {K}};
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 11, 0);
+    float zz[N * K], tt[N] = {4, NAN, 1}, dd[N * K] = {0};
+    for (int i = 0; i < N * K; i++)
+        zz[i] = (float)dlc_rng_normal(&rng);
+    o.label_smoothing = 0.15;
+    memset(&st, 0, sizeof st);
+    c = (loss_call){.out = zz, .targets = tt, .N = N, .shape = &sk, .weight = 0.7f, .dout = dd,
+                    .opts = &o};
+    loss_run(LOSS_SOFTMAX_CE, &c, &st);
+    for (int i = 0; i < N * K; i++) {
+        const float h = 1e-2f, keep = zz[i];
+        double f[2];
+        for (int side = 0; side < 2; side++) {
+            zz[i] = keep + (side ? -h : h);
+            loss_stats q = {0};
+            loss_call cq = {.out = zz, .targets = tt, .N = N, .shape = &sk, .weight = 1, .opts = &o};
+            loss_run(LOSS_SOFTMAX_CE, &cq, &q);
+            f[side] = loss_mean(&q);
+        }
+        zz[i] = keep;
+        tu_close(dd[i], 0.7 * (f[0] - f[1]) / (2.0 * h), 2e-3);
+    }
+    /* the unknown target's row adds nothing */
+    for (int j = 0; j < K; j++)
+        assert_true(dd[K + j] == 0.0f);
+}
+
 static void test_stats(void **state)
 {
     (void)state;
@@ -223,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_style_rows),
         cmocka_unit_test(test_style_values),
         cmocka_unit_test(test_gradients),
+        cmocka_unit_test(test_label_smoothing),
         cmocka_unit_test(test_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
