@@ -46,6 +46,8 @@ typedef struct {
     float alpha;
     dlc_buf keys;               /* ", key: value" of the type's keys */
     int seq_used, last_used;    /* recurrent: Y or Y_h consumed */
+    int batch_first;            /* recurrent: layout=1, Y (N, T, dirs, H) and Y_h (N, dirs, H);
+                                 * else Y (T, dirs, N, H) and Y_h (dirs, N, H) */
 } ilayer;
 
 typedef struct {
@@ -620,7 +622,7 @@ static dlc_status op_gather(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     const onnx_tensor *sel = cst(k, n, 1);
-    if (data && data->kind == V_RNN_YH && axis == 0 && sel && sel->i && sel->n == 1 &&
+    if (data && data->kind == V_RNN_YH && axis == k->l[data->layer].batch_first && sel && sel->i && sel->n == 1 &&
         (sel->i[0] == 0 || sel->i[0] == -1)) {
         /* h[-1] of a one-direction layer: its last state */
         ilayer *L = &k->l[data->layer];
@@ -717,6 +719,7 @@ static dlc_status op_recurrent(imp *k, const onnx_node *n)
     int L = add_layer(k, lstm ? "lstm" : gru ? "gru" : "rnn", n->out[0], &x->layer, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
+    k->l[L].batch_first = layout == 1;
     keyf(k, L, "units: %d", H);
     keyf(k, L, "bidirectional: %s", dirs == 2 ? "true" : "false");
     keyf(k, L, "use_bias: true");
@@ -777,12 +780,19 @@ static dlc_status op_view(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, x->layer);
         return DLC_OK;
     }
-    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_Y && axis == 1 &&
+    /* the direction axis of one direction: Y's 1 (2 batch-first), Y_h's 0 (1) */
+    int bf = x->kind == V_RNN_Y || x->kind == V_RNN_YH ? k->l[x->layer].batch_first : 0;
+    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_Y && axis == 1 + bf &&
         !strstr(k->l[x->layer].keys.s, "bidirectional: true")) {
-        new_val(k, n->out[0], V_RNN_YSQ, x->layer);
+        if (bf) { /* (N, T, H) already */
+            k->l[x->layer].seq_used = 1;
+            new_val(k, n->out[0], V_LAYER, x->layer);
+        } else {
+            new_val(k, n->out[0], V_RNN_YSQ, x->layer);
+        }
         return DLC_OK;
     }
-    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_YH && axis == 0 &&
+    if (!strcmp(n->op, "Squeeze") && x->kind == V_RNN_YH && axis == bf &&
         !strstr(k->l[x->layer].keys.s, "bidirectional: true")) {
         k->l[x->layer].last_used = 1;
         new_val(k, n->out[0], V_LAYER, x->layer);

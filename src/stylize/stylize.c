@@ -133,7 +133,9 @@ static dlc_status build_model(stylize *s, const dlc_config *cfg, dlc_error *err)
         layer_spec *p = &specs[n++];
         p->op = OP_GRAM;
         dlc_strlcpy(p->type, graph_ops[OP_GRAM].name, sizeof p->type);
-        snprintf(p->name, sizeof p->name, "%s%s", sc->style[l], GRAM_SUFFIX);
+        /* the length was checked above; the precision tells an -O0 build so */
+        snprintf(p->name, sizeof p->name, "%.*s%s", (int)(sizeof p->name - sizeof GRAM_SUFFIX), sc->style[l],
+                 GRAM_SUFFIX);
         snprintf(p->where, sizeof p->where, "%.100s%sstylize.style", cfg->path,
                  cfg->path[0] ? ": " : "");
         p->n_inputs = 1;

@@ -193,3 +193,143 @@ YAML
     echo "$output"
     [ "$status" -eq 0 ]
 }
+
+# Hand-written and PyTorch-exported ONNX files in the forms dlc's own exports
+# never write (tests/data/make_onnx_import.py; the outputs they must give are
+# PyTorch's, or numpy's by ONNX's formulas, and ONNX Runtime agrees with both).
+FORMS="$ROOT/tests/data/onnx_import"
+
+# imports_as NAME OUTPUT: dlc import FORMS/NAME.onnx predicts FORMS/NAME.want.txt
+# (1e-5); ONNX Runtime's OUTPUT agrees with the reference where it is installed
+# (OUTPUT -: a form ONNX Runtime does not run)
+imports_as() {
+    "$DLC" import "$FORMS/$1.onnx" --out "$1" --quiet
+    "$DLC" predict "$1" --values "$FORMS/$1.x.txt" --logits > "$1.got.txt"
+    max_diff "$FORMS/$1.want.txt" "$1.got.txt" 1e-5
+    if [ "$2" != - ] && command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        node "$ROOT/tests/onnx/ort.js" check "$FORMS/$1.onnx" "$FORMS/$1.x.txt" "$FORMS/$1.want.txt" \
+            --output "$2" --tol 1e-5
+    fi
+}
+
+@test "import: Reshape with 0 (the batch axis) and -1 in its shape; after a global pool it folds away" {
+    # a softmax over the last axis between the reshapes: the (3, 4) a reshape makes shows in every output
+    imports_as reshape output
+    grep -A7 "^    - name: p$" reshape/config.yaml | grep -q "^      shape: \[3, -1\]$"
+    grep -A7 "^    - name: f$" reshape/config.yaml | grep -q "^      shape: \[12\]$"
+    [ "$(grep -c 'type: reshape$' reshape/config.yaml)" -eq 2 ]
+    # GlobalAveragePool -> Reshape [0, -1]: dlc's pool output is (C) already; no layer for it
+    imports_as gap_packed output
+    [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
+    ! grep -q 'type: reshape$' gap_packed/config.yaml
+}
+
+@test "import: a linear layer as MatMul + Add (bias either side, weight through Transpose); Dropout's ratio as an input or an attribute" {
+    imports_as matmul_add output
+    [ "$(grep -c '^      type: dense$' matmul_add/config.yaml)" -eq 2 ]
+    [ "$(grep -c '^      use_bias: true$' matmul_add/config.yaml)" -eq 2 ]
+    grep -q "^      rate: 0.25$" matmul_add/config.yaml
+    imports_as dropout_attr output
+    grep -q "^      rate: 0.4$" dropout_attr/config.yaml
+}
+
+@test "import: PyTorch's batch-first LSTM and RNN, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
+    # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
+    imports_as lstm_seq logits
+    grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
+    # the last state: Transpose -> RNN (Relu) -> Squeeze(Y_h, axes attribute)
+    imports_as rnn_last logits
+    grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
+    grep -q "nonlinearity: relu" rnn_last/config.yaml
+}
+
+@test "import: batch-first recurrent layers (layout=1): Y squeezed at axis 2, Y_h at axis 1" {
+    # ONNX Runtime has no layout=1: the references are ONNX's formulas in numpy (at layout=0,
+    # where ONNX Runtime runs, they agree with it; see make_onnx_import.py)
+    imports_as lstm_layout1 -
+    grep -A12 "type: lstm$" lstm_layout1/config.yaml | grep -q "return_sequences: true"
+    imports_as gru_layout1 -
+    grep -A12 "type: gru$" gru_layout1/config.yaml | grep -q "return_sequences: false"
+}
+
+@test "import: attributes written as packed repeated fields (Conv's lists, Transpose's perm, Squeeze's axes) read as unpacked ones; a GRU in time-major views computes ONNX's GRU" {
+    imports_as gap_packed output
+    grep -q "^      kernel: \[3, 3\]$" gap_packed/config.yaml
+    grep -q "^      padding: \[1, 1\]$" gap_packed/config.yaml
+    imports_as gru_packed output
+    grep -A16 "type: gru$" gru_packed/config.yaml | grep -q "return_sequences: true"
+}
+
+@test "import: Reshape, recurrent-view and packed-attribute variants dlc has no form for are refused (exit 2), naming the file, the node and why" {
+    while IFS='|' read -r name want; do
+        run "$DLC" import "$FORMS/$name.onnx" --out "imp_$name"
+        echo "$name: $output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == "dlc: error: $FORMS/$name.onnx: $want" ]]
+        [ ! -e "imp_$name" ]
+    done <<'EOF_CASES'
+bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
+bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
+bad_reshape_shape|node 'r' (Reshape): the shape is not a constant keeping the batch axis (a shape computed from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)
+bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
+bad_bilstm_seq|node '/r/Transpose_1' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
+bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
+bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
+EOF_CASES
+}
+
+@test "import: every other form dlc has no layer for is refused (exit 2) with its reason, naming the file and the node" {
+    # tests/data/onnx_import/refused/: one small model per refusal in src/onnx/import.c
+    n=0
+    while IFS='|' read -r name want; do
+        run "$DLC" import "$FORMS/refused/$name.onnx" --out "imp_$name"
+        [ "$status" -eq 2 ] || { echo "$name: status $status: $output"; false; }
+        [[ "$output" == "dlc: error: $FORMS/refused/$name.onnx: $want" ]] || { echo "$name: $output"; false; }
+        [ ! -e "imp_$name" ]
+        n=$((n + 1))
+    done <<'EOF_CASES'
+add_constant|node 'output' (Add): adds a constant to something other than a linear layer's product
+avgpool_dilated|node 'output' (AveragePool): dilations on an average pool (dlc's avgpool windows are dense)
+batchnorm_stat|node 'output' (BatchNormalization): a statistic or scale is not a constant
+concat_batch|node 'output' (Concat): axis 0 (dlc concatenates along an axis of the sample, >= 1)
+constant_float|node 'c' (Constant): a constant other than a tensor
+conv_auto_pad|node 'output' (Conv): auto_pad SAME_LOWER (dlc's `same` pads the odd one after, SAME_UPPER)
+conv_dilation_0|node 'output' (Conv): dilations must be at least 1
+conv_dilations|node 'output' (Conv): dilations has 1 values for 2 spatial axes
+conv_group|node 'output' (Conv): group is not 1 (dlc's convolutions are dense over channels)
+conv_pads_asymmetric|node 'output' (Conv): asymmetric pads other than `same` (dlc pads both sides of an axis alike, or as `same` does: the odd one after)
+conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
+conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes
+flatten_axis|node 'output' (Flatten): axis 2 (dlc flattens everything but the batch axis)
+free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape
+gather_table|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
+gelu_tanh|node 'output' (Gelu): the tanh approximation of gelu (dlc's is the exact erf form)
+gemm_bias|node 'output' (Gemm): a bias that is not one value per output unit
+gemm_trans_a|node 'output' (Gemm): transA=1
+gemm_weight|node 'output' (Gemm): the weight is not a constant matrix (dlc's dense has one)
+lstm_activations|node 'Y' (LSTM): activations other than the defaults
+lstm_batch_major|node 'Y' (LSTM): its input is not a batch-first tensor made time-major by Transpose (perm 1, 0, 2), nor batch-first with layout=1
+layout1_gather_batch|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
+layout1_squeeze_batch|node 'output' (Squeeze): a Squeeze dlc's layers have no form for (only the time-major views around recurrent layers are read)
+lstm_both_outputs|recurrent layer 'Y': both its sequence and its last state are used (a dlc layer gives one)
+lstm_clip|node 'Y' (LSTM): clip or input_forget
+lstm_initial_state|node 'Y' (LSTM): a non-zero initial state (dlc starts from zero states, over whole sequences)
+lstm_one_direction|node 'output' (Gather): one direction's state of a bidirectional layer (dlc gives both, joined)
+lstm_reverse|node 'Y' (LSTM): direction reverse alone
+lstm_sequence_lens|node 'Y' (LSTM): sequence_lens (dlc starts from zero states, over whole sequences)
+lstm_weight_shape|node 'Y' (LSTM): W or R has the wrong shape
+maxpool_indices|node 'output' (MaxPool): the Indices output (dlc's max pooling has none)
+norm_size|the input's normalization has 3 values for 4 inputs
+output_constant|the output 'output' is not computed by a layer
+pool_no_kernel|node 'output' (MaxPool): kernel_shape is missing or not 1 to 3 axes
+softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis; only -1 is read as that)
+sub_not_input|node 'output' (Sub): Sub other than the input's normalization
+sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 8)
+transpose_layer|node 'output' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
+two_inputs|the graph has several inputs ('input', 'other'); a dlc model has one
+unknown_ops|2 ops dlc has no layer for: Cos, Sin
+used_before|node 'output' (Relu): input 'later' is used before it is computed
+zeros_not_zero|node 'output' (ConstantOfShape): a constant other than zeros
+EOF_CASES
+    [ "$n" -eq "$(ls "$FORMS"/refused/*.onnx | wc -l)" ]   # none without its message here
+}

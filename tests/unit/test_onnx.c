@@ -270,6 +270,148 @@ static void test_read_tensor_forms(void **state)
     onnx_pb_free(&b);
 }
 
+/* A model of one node whose attributes come in every form a writer may
+ * use: repeated ints and floats packed (one length-delimited field, as most
+ * writers but onnx's Python do) and unpacked (a field per value), a varint
+ * of more than one byte and a negative one inside a packed list; then the
+ * packed forms cut short, which must be errors. */
+static void attr_model(onnx_pb *file, const onnx_pb *attrs)
+{
+    onnx_pb node = {0}, gr = {0};
+    onnx_pb_string(&node, 1, "x");
+    onnx_pb_string(&node, 2, "y");
+    onnx_pb_string(&node, 4, "Relu");
+    onnx_pb_raw(&node, attrs->p, attrs->len);
+    onnx_pb_msg(&gr, 1, &node);
+    file->len = 0;
+    onnx_pb_msg(file, 7, &gr);
+    onnx_pb_free(&node);
+    onnx_pb_free(&gr);
+}
+
+static void test_read_attr_forms(void **state)
+{
+    onnx_pb attrs = {0}, a = {0}, file = {0};
+    dlc_error err = {0};
+    onnx_model *om = NULL;
+    /* ints [1, 300, -2] packed, then ints [7, -1] unpacked */
+    onnx_pb_string(&a, 1, "packed_ints");
+    onnx_pb_int(&a, 20, 7);
+    onnx_pb_packed_ints(&a, 8, (const int64_t[]){1, 300, -2}, 3);
+    onnx_pb_msg(&attrs, 5, &a);
+    a.len = 0;
+    onnx_pb_string(&a, 1, "ints");
+    onnx_pb_int(&a, 20, 7);
+    onnx_pb_int(&a, 8, 7);
+    onnx_pb_int(&a, 8, -1);
+    onnx_pb_msg(&attrs, 5, &a);
+    /* floats [0.5, -1.5, 1e-8] packed, then [2.25] unpacked; the name after the values */
+    a.len = 0;
+    onnx_pb_int(&a, 20, 6);
+    onnx_pb_packed_floats(&a, 7, (const float[]){0.5f, -1.5f, 1e-8f}, 3);
+    onnx_pb_string(&a, 1, "packed_floats");
+    onnx_pb_msg(&attrs, 5, &a);
+    a.len = 0;
+    onnx_pb_string(&a, 1, "floats");
+    onnx_pb_float(&a, 7, 2.25f);
+    onnx_pb_msg(&attrs, 5, &a);
+    attr_model(&file, &attrs);
+    assert_false(file.failed);
+    if (onnx_read(&om, "a.onnx", file.p, file.len, &err) != DLC_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(om->n_nodes, 1);
+    const onnx_attr *pi = onnx_attr_get(&om->nodes[0], "packed_ints"), *ui = onnx_attr_get(&om->nodes[0], "ints");
+    const onnx_attr *pf = onnx_attr_get(&om->nodes[0], "packed_floats"), *uf = onnx_attr_get(&om->nodes[0], "floats");
+    assert_non_null(pi);
+    assert_int_equal(pi->n_ints, 3);
+    assert_true(pi->ints[0] == 1 && pi->ints[1] == 300 && pi->ints[2] == -2);
+    assert_int_equal(ui->n_ints, 2);
+    assert_true(ui->ints[0] == 7 && ui->ints[1] == -1);
+    assert_int_equal(pf->n_floats, 3);
+    assert_true(pf->floats[0] == 0.5f && pf->floats[1] == -1.5f && pf->floats[2] == 1e-8f);
+    assert_int_equal(uf->n_floats, 1);
+    assert_true(uf->floats[0] == 2.25f);
+    onnx_model_free(om);
+    /* a packed float list of 5 bytes; a packed int list ending inside a varint */
+    static const unsigned char cut_floats[] = {0, 0, 0x80, 0x3f, 0}, cut_ints[] = {1, 0xac};
+    const struct {
+        int field;
+        const unsigned char *bytes;
+        size_t n;
+        const char *msg;
+    } bad[] = {
+        {7, cut_floats, sizeof cut_floats, "a.onnx: not a valid ONNX file: a packed float attribute is truncated"},
+        {8, cut_ints, sizeof cut_ints, "a.onnx: not a valid ONNX file: a packed int attribute is truncated"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        a.len = attrs.len = 0;
+        onnx_pb_string(&a, 1, "cut");
+        onnx_pb_bytes(&a, bad[i].field, bad[i].bytes, bad[i].n);
+        onnx_pb_msg(&attrs, 5, &a);
+        attr_model(&file, &attrs);
+        assert_int_equal(onnx_read(&om, "a.onnx", file.p, file.len, &err), DLC_EINPUT);
+        assert_null(om);
+        assert_string_equal(err.msg, bad[i].msg);
+    }
+    onnx_pb_free(&a);
+    onnx_pb_free(&attrs);
+    onnx_pb_free(&file);
+}
+
+/* Files other writers made (tests/data/onnx_import: PyTorch's export with
+ * Constant nodes and symbolic dims, a file with packed attributes) cut at
+ * every byte and with every byte replaced by 0xff (a varint that goes on, a
+ * length or a field number out of range): each read ends in DLC_OK or in
+ * DLC_EINPUT with a message naming the file, never past the bytes it was
+ * given (make sanitize).  A cut model that reads must have lost something. */
+static void test_read_damaged(void **state)
+{
+    static const char *const files[] = {"onnx_import/lstm_seq.onnx", "onnx_import/gap_packed.onnx"};
+    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+        char *whole = NULL;
+        size_t len = 0;
+        dlc_error err = {0};
+        assert_int_equal(dlc_read_file(tu_data(files[fi]), &whole, &len, &err), DLC_OK);
+        onnx_model *om = NULL;
+        assert_int_equal(onnx_read(&om, "x.onnx", (unsigned char *)whole, len, &err), DLC_OK);
+        int nodes = om->n_nodes, inits = om->n_inits;
+        onnx_model_free(om);
+        unsigned char *b = malloc(len);
+        assert_non_null(b);
+        int refused = 0;
+        for (size_t cut = 0; cut < len; cut++) {
+            memcpy(b, whole, cut); /* a copy of exactly `cut` bytes: ASan sees any read past it */
+            unsigned char *exact = malloc(cut ? cut : 1);
+            assert_non_null(exact);
+            memcpy(exact, b, cut);
+            dlc_status st = onnx_read(&om, "x.onnx", exact, cut, &err);
+            if (st == DLC_OK) {
+                assert_true(om->n_nodes < nodes || om->n_inits < inits || om->n_outputs == 0 || om->n_meta == 0 ||
+                            om->opset == 0);
+                onnx_model_free(om);
+            } else {
+                assert_int_equal(st, DLC_EINPUT);
+                assert_null(om);
+                assert_memory_equal(err.msg, "x.onnx: ", 8);
+                refused++;
+            }
+            free(exact);
+        }
+        assert_true(refused > (int)len / 2);
+        for (size_t at = 0; at < len; at++) {
+            memcpy(b, whole, len);
+            b[at] = 0xff;
+            dlc_status st = onnx_read(&om, "x.onnx", b, len, &err);
+            if (st == DLC_OK)
+                onnx_model_free(om);
+            else
+                assert_memory_equal(err.msg, "x.onnx: ", 8);
+        }
+        free(b);
+        free(whole);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_errors_write_nothing),
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_read_tensor_forms),
+        cmocka_unit_test(test_read_attr_forms),
+        cmocka_unit_test(test_read_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
