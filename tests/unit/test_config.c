@@ -385,6 +385,7 @@ static void test_outputs(void **state)
     assert_string_equal(c.heads[1].layer, "aux");
     assert_string_equal(c.heads[1].name, "aux");
     assert_int_equal(c.heads[1].loss, LOSS_SOFTMAX_CE);
+    assert_int_equal(config_shares_label(&c), 0); /* csv: each output its label group */
     config_free(&c);
     /* mappings: each head its loss, weight, name and label group; the
      * top-level loss is the default */
