@@ -148,6 +148,15 @@ static int run(const cli_args *a)
                 s = model_build_for(&m, &cfg, &data, 1, &err);
         } else {
             s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
+            /* a layer that takes its size from the data (units: auto): read the data
+             * after all when the config has some */
+            const data_source *tr = &cfg.data.train;
+            int has_data = tr->file[0] || tr->images[0] || tr->dir[0] || cfg.data.n_sources > 0;
+            if (s != DLC_OK && !cfg.no_data && has_data) {
+                with_data = 1; /* the failed build freed what it made */
+                if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+                    s = model_build_for(&m, &cfg, &data, 1, &err);
+            }
         }
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
         /* a stylize config optimizes one image: no training batch to plan */
