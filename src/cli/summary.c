@@ -106,9 +106,13 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
            "checkpoint snapshot", mib(a, sizeof a, p->snapshot));
     printf("  %-34s %12s  (live when backward starts)\n", "activations kept for backward",
            mib(a, sizeof a, g->kept));
-    printf("  %-34s %12s  (by lifetime; %s if every buffer had its own; evaluation in batches of %d)\n",
-           "activations and their gradients", mib(a, sizeof a, g->arena), mib(b, sizeof b, g->separate),
-           g->eval_rows);
+    char c[32], d[32];
+    /* one arena serves training and evaluation: the larger of the two plans */
+    printf("  %-34s %12s  (training %s by lifetime, %s if every buffer had its own; "
+           "evaluation in batches of %d: %s)\n",
+           "activations and their gradients", mib(a, sizeof a, g->arena),
+           mib(b, sizeof b, g->train_arena), mib(c, sizeof c, g->separate), g->eval_rows,
+           mib(d, sizeof d, g->eval_arena));
     printf("  %-34s %12s  (the largest layer's scratch, shared by every layer)\n", "workspace",
            mib(a, sizeof a, g->workspace));
     printf("  %-34s %12s\n", "inputs, outputs, carried state", mib(a, sizeof a, g->fixed));
