@@ -106,9 +106,13 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
            "checkpoint snapshot", mib(a, sizeof a, p->snapshot));
     printf("  %-34s %12s  (live when backward starts)\n", "activations kept for backward",
            mib(a, sizeof a, g->kept));
-    printf("  %-34s %12s  (by lifetime; %s if every buffer had its own; evaluation in batches of %d)\n",
-           "activations and their gradients", mib(a, sizeof a, g->arena), mib(b, sizeof b, g->separate),
-           g->eval_rows);
+    char c[32], d[32];
+    /* one arena serves training and evaluation: the larger of the two plans */
+    printf("  %-34s %12s  (training %s by lifetime, %s if every buffer had its own; "
+           "evaluation in batches of %d: %s)\n",
+           "activations and their gradients", mib(a, sizeof a, g->arena),
+           mib(b, sizeof b, g->train_arena), mib(c, sizeof c, g->separate), g->eval_rows,
+           mib(d, sizeof d, g->eval_arena));
     printf("  %-34s %12s  (the largest layer's scratch, shared by every layer)\n", "workspace",
            mib(a, sizeof a, g->workspace));
     printf("  %-34s %12s\n", "inputs, outputs, carried state", mib(a, sizeof a, g->fixed));
@@ -148,6 +152,15 @@ static int run(const cli_args *a)
                 s = model_build_for(&m, &cfg, &data, 1, &err);
         } else {
             s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
+            /* a layer that takes its size from the data (units: auto): read the data
+             * after all when the config has some */
+            const data_source *tr = &cfg.data.train;
+            int has_data = tr->file[0] || tr->images[0] || tr->dir[0] || cfg.data.n_sources > 0;
+            if (s != DLC_OK && !cfg.no_data && has_data) {
+                with_data = 1; /* the failed build freed what it made */
+                if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+                    s = model_build_for(&m, &cfg, &data, 1, &err);
+            }
         }
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
         /* a stylize config optimizes one image: no training batch to plan */

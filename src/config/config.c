@@ -563,6 +563,16 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
     return 1;
 }
 
+int config_shares_label(const dlc_config *c)
+{
+    if (c->n_heads < 2 || (c->data.format != DATA_IDX && c->data.format != DATA_IMAGE_FOLDER))
+        return 0;
+    for (int h = 0; h < c->n_heads; h++)
+        if (loss_get(c->heads[h].loss)->target != LOSS_TARGET_CLASS)
+            return 0;
+    return 1;
+}
+
 dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err)
 {
     *out = NULL;

@@ -92,6 +92,12 @@ void config_free(dlc_config *c);
  * Loading that text again gives an equal dlc_config.  Caller frees. */
 dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err);
 
+/* 1 when several outputs learn from the one class label per example that
+ * idx and image_folder data give: every output's loss reads class ids (a
+ * triplet embedding and a softmax head over the same classes, a joint loss).
+ * They then share that label: one target per example, read by all. */
+int config_shares_label(const dlc_config *c);
+
 /* Every valid key path, e.g. "train.optimizer.lr", "model.layers.*.units";
  * used for suggestions and by sweeps to validate keys.  NULL-terminated,
  * static. */

@@ -2167,13 +2167,6 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                 "%d outputs need data.label as a mapping from each output to its "
                                 "columns, e.g. {%s: [...], %s: [...]}",
                                 c->n_heads, c->heads[0].name, c->heads[1].name);
-        } else if (s == DLC_OK && c->n_heads > 1 && d->format != DATA_CSV &&
-                   d->format != DATA_DETECTION) {
-            pathf(kp, sizeof kp, "%s.outputs", path);
-            s = config_key_fail(err, outs ? outs : node, kp,
-                                "data.format %s gives one label per example: only one output can "
-                                "learn from it (several outputs need csv label groups)",
-                                data_format_names[d->format]);
         }
     }
     free(names);
@@ -2358,6 +2351,18 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
     }
     if ((s = finish_heads(c, root, err)) != DLC_OK)
         return s;
+    /* idx, image folders and text give one label per example: several
+     * outputs read it only when each learns from class ids (a joint loss) */
+    const ynode *model = ynode_map_get(root, "model");
+    if (c->n_heads > 1 && c->data.format != DATA_CSV && c->data.format != DATA_DETECTION &&
+        !config_shares_label(c)) {
+        const ynode *at = model ? ynode_map_get(model, "outputs") : NULL;
+        return config_key_fail(err, at ? at : root, "model.outputs",
+                               "data.format %s gives one label per example: several outputs "
+                               "share it only when each learns from class ids (idx or "
+                               "image_folder data; other targets need csv label groups)",
+                               data_format_names[c->data.format]);
+    }
     /* a margin only where the loss has one (triplet, contrastive) */
     const ynode *outs = ynode_map_get(ynode_map_get(root, "model"), "outputs");
     for (int i = 0; i < c->n_heads && s == DLC_OK; i++) {

@@ -47,7 +47,9 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
         if (cfg->data.sampler.kind == DATA_SAMPLER_PAIRS)
             want[h].mode = DATA_TARGET_CLASS;
     }
-    return data_load_heads(b, &cfg->data, want, cfg->n_heads, cfg->seed, err);
+    /* outputs that share the one class label read it as one head's */
+    return data_load_heads(b, &cfg->data, want, config_shares_label(cfg) ? 1 : cfg->n_heads,
+                           cfg->seed, err);
 }
 
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
@@ -63,9 +65,10 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
 {
     int n_classes[MODEL_MAX_HEADS] = {0};
     dlc_status s;
-    for (int h = 0; h < b->n_heads && h < MODEL_MAX_HEADS; h++)
+    const int shared = config_shares_label(cfg); /* every output reads b->heads[0] */
+    for (int h = 0; h < (shared ? cfg->n_heads : b->n_heads) && h < MODEL_MAX_HEADS; h++)
         if (model_loss_has_classes(cfg->heads[h].loss))
-            n_classes[h] = b->heads[h].class_names.n;
+            n_classes[h] = b->heads[shared ? 0 : h].class_names.n;
     if ((s = model_build_opts(m, cfg, &b->shape, n_classes, b->vocab.n, o, err)) != DLC_OK)
         return s;
     if ((s = dlc_strlist_copy(&m->vocab, &b->vocab, err)) != DLC_OK)
@@ -77,7 +80,7 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
             goto fail;
     }
     for (int h = 0; h < m->n_heads; h++) {
-        const data_head *dh = &b->heads[h];
+        const data_head *dh = &b->heads[shared ? 0 : h];
         model_head *mh = &m->heads[h];
         if (mh->n_targets != (size_t)dh->count) {
             s = dlc_fail(err, DLC_EINPUT,
@@ -300,6 +303,10 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
             mh->opts.grid = o->shape.d[1];
         if (L->target == LOSS_TARGET_OBJECTS && objects_off >= 0) {
             mh->target_off = (size_t)objects_off;
+            continue;
+        }
+        if (h > 0 && config_shares_label(cfg)) { /* the one class id, read by every output */
+            mh->target_off = 0;
             continue;
         }
         if (L->target == LOSS_TARGET_OBJECTS)

@@ -164,3 +164,16 @@ YAML
     run "$DLC" train two.yaml --set label_smoothing=1
     [ "$status" -eq 2 ]
 }
+
+@test "summary of a config with model.input whose output takes its units from the data's classes" {
+    two_head_data
+    two_head_config
+    # model.input given: summary builds without data unless a layer needs its classes
+    run "$DLC" summary two.yaml --set model.input='[3]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"kind"*"(2)"* || "$output" == *"kind"*" 2 "* ]] || { echo "$output" | head -30; false; }
+    # no data to read: the build's own error stays
+    run "$DLC" summary two.yaml --set model.input='[3]' --set data.train.file=missing.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"missing.csv"* ]]
+}

@@ -172,9 +172,11 @@ digit_rows() {
     done
 }
 
-@test "triplets on image folders with held-out classes; dlc verify compares two PNG files" {
-    cat > img.yaml <<YAML
-name: img
+# The start of a triplet config on the Fashion-MNIST PNG folders, classes
+# 7 and 8 held out, the encoder's first layers; a test adds the rest.
+image_triplets() {
+    cat <<YAML
+name: $1
 seed: 1
 data:
   format: image_folder
@@ -188,6 +190,12 @@ model:
     - {type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
     - {type: maxpool, kernel: 2}
     - {type: flatten}
+YAML
+}
+
+@test "triplets on image folders with held-out classes; dlc verify compares two PNG files" {
+    image_triplets img > img.yaml
+    cat >> img.yaml <<YAML
     - {type: dense, units: 8}
     - {name: emb, type: l2normalize}
 loss: triplet
@@ -210,6 +218,36 @@ YAML
     run "$DLC" verify run "$a" nothere.png
     [ "$status" -eq 2 ]
     [[ "$output" == *"nothere.png"* ]]
+}
+
+@test "a joint loss: triplets on the embedding and a softmax head share the one class label" {
+    image_triplets joint > joint.yaml
+    cat >> joint.yaml <<YAML
+    - {name: hidden, type: dense, units: 8, activation: relu}
+    - {type: dense, units: 8}
+    - {name: emb, type: l2normalize}
+    - {name: cls, type: dense, units: auto, activation: softmax, inputs: [hidden]}
+  outputs: [{layer: emb, loss: triplet, margin: 0.2}, {layer: cls, loss: softmax_cross_entropy, weight: 0.5}]
+train: {epochs: 3, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" train joint.yaml --out run
+    [ "$status" -eq 0 ]
+    jq -e '[.heads[] | .loss] == ["triplet", "softmax_cross_entropy"] and .heads[1].weight == 0.5' run/report.json
+    # the embedding is the primary output: verification of the held-out classes
+    jq -e '.verification.splits.test.classes == 2 and .metric.name == "auc"' run/report.json
+    # the softmax head learnt the seen classes from the same labels (ln 5 = 1.61 at chance)
+    head -1 run/metrics.csv | grep -q 'train_cls_loss,train_cls_accuracy'
+    awk -F, 'NR == 4 { exit !($13 < 1.3 && $14 > 0.5) }' run/metrics.csv
+    # the total is 1 x triplet + 0.5 x cross-entropy; gradcheck checks its gradient
+    run "$DLC" gradcheck joint.yaml
+    [ "$status" -eq 0 ]
+    run "$DLC" verify run "$(ls "$IMAGES"/test/8-bag/*.png | head -1)" "$(ls "$IMAGES"/test/7-sneaker/*.png | head -1)"
+    [ "$status" -eq 0 ]
+    # a head of another kind of target cannot share the class label
+    sed -i 's/loss: softmax_cross_entropy, weight: 0.5/loss: mse/' joint.yaml
+    run "$DLC" train joint.yaml --out run2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"joint.yaml:"*"key 'model.outputs': data.format image_folder gives one label per example"* ]]
 }
 
 @test "bad metric-learning input: file, line and key, exit 2" {

@@ -332,6 +332,13 @@ mismatch() {
     check gen:4
 }
 
+@test "shipped: fashion_mnist_triplet_joint" {
+    need_onnx
+    # two outputs: the embedding and the softmax classifier of the seen classes
+    train_shipped fashion_mnist_triplet_joint.yaml --set data.train.limit=1000 --set data.test.limit=100 --set train.epochs=1
+    check gen:4 --output embedding.output,classify.probabilities
+}
+
 @test "shipped: digits_siamese" {
     need_onnx
     # two stacked digits in, p(same) out; the siamese branches share one encoder

@@ -385,6 +385,7 @@ static void test_outputs(void **state)
     assert_string_equal(c.heads[1].layer, "aux");
     assert_string_equal(c.heads[1].name, "aux");
     assert_int_equal(c.heads[1].loss, LOSS_SOFTMAX_CE);
+    assert_int_equal(config_shares_label(&c), 0); /* csv: each output its label group */
     config_free(&c);
     /* mappings: each head its loss, weight, name and label group; the
      * top-level loss is the default */
@@ -418,8 +419,23 @@ static void test_outputs(void **state)
     expect_error(CSV_BASE "    - {name: size, type: dense, units: 1}\n  outputs: [dense_1, size]\n",
                  "test.yaml:9: key 'model.outputs.1': data.label has no group 'size' for this "
                  "output (it has: dense_1, aux, cls, boxes)", NULL);
-    expect_error(BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n",
-                 "test.yaml:8: key 'model.outputs': data.format idx gives one label per example",
+    /* idx gives one class id per example: outputs that learn from class ids
+     * share it (a joint loss), others need csv label groups */
+    load_ok(&c, BASE "    - {name: aux, type: dense, units: 2}\n  outputs: [dense_1, aux]\n", NULL, 0);
+    assert_int_equal(c.n_heads, 2);
+    assert_int_equal(config_shares_label(&c), 1);
+    config_free(&c);
+    load_ok(&c, BASE "    - {name: emb, type: l2normalize}\n"
+                     "  outputs: [{layer: emb, loss: triplet}, dense_1]\n", NULL, 0);
+    assert_int_equal(config_shares_label(&c), 1);
+    config_free(&c);
+    load_ok(&c, BASE, NULL, 0);
+    assert_int_equal(config_shares_label(&c), 0);
+    config_free(&c);
+    expect_error(BASE "    - {name: aux, type: dense, units: 2}\n"
+                      "  outputs: [dense_1, {layer: aux, loss: mse}]\n",
+                 "test.yaml:8: key 'model.outputs': data.format idx gives one label per example: "
+                 "several outputs share it only when each learns from class ids",
                  NULL);
     expect_error(BASE "  outputs: [dense_1, {layer: dense_1, name: again2}]\n",
                  "key 'model.outputs.1.layer': layer 'dense_1' is already the output of head "
