@@ -154,9 +154,12 @@ static int keep_tagged(report *rep, const char *dir)
 }
 
 /* The sample's bookkeeping and its folder: run_dir/errors made (its path
- * into dir), an earlier tagged errors.csv kept, the old images removed. */
+ * into dir), an earlier tagged errors.csv kept, the old images removed; then
+ * errors.csv's header into csv: the output's columns, then the ones every
+ * sample has. */
 static dlc_status begin_sample(report *rep, const data_split *ds, int errors, int take,
-                               const char *run_dir, char *dir, size_t size, dlc_error *err)
+                               const char *run_dir, char *dir, size_t size, dlc_buf *csv,
+                               const char *columns, dlc_error *err)
 {
     rep->dev_errors = errors;
     rep->n_sampled = take;
@@ -165,6 +168,8 @@ static dlc_status begin_sample(report *rep, const data_split *ds, int errors, in
     dlc_status st = dlc_mkdirs(dir, err);
     if (st == DLC_OK && !keep_tagged(rep, dir))
         remove_old_images(dir);
+    if (st == DLC_OK)
+        dlc_buf_printf(csv, "%s,image,mislabeled,%stags\n", columns, rep->has_images ? "blurry," : "");
     return st;
 }
 
@@ -276,10 +281,9 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         return DLC_NOMEM(err);
     for (int k = 0; k < take; k++)
         rep->sampled_ids[k] = ds->idx[wrong[k]];
-    if ((st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, err)) != DLC_OK)
+    if ((st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, &csv,
+                           "id,true,predicted,confidence", err)) != DLC_OK)
         goto cleanup;
-    dlc_buf_printf(&csv, "id,true,predicted,confidence,image,mislabeled,%stags\n",
-                   rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
         int i = wrong[k], row = ds->idx[i];
         if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
@@ -327,11 +331,10 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
     rep->residuals = 1;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
-    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, err);
+    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
+                                 "id,true,predicted,abs_error", err);
     if (st != DLC_OK)
         goto cleanup;
-    dlc_buf_printf(&csv, "id,true,predicted,abs_error,image,mislabeled,%stags\n",
-                   rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
         int i = r[k].i, row = ds->idx[i];
         if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
@@ -493,11 +496,10 @@ static dlc_status write_detections(report *rep, const report_head *rh, const rep
     free(all);
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
-    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, err);
+    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
+                                 "id,true,predicted,confidence,kind,iou,box", err);
     if (st != DLC_OK)
         goto cleanup;
-    dlc_buf_printf(&csv, "id,true,predicted,confidence,kind,iou,box,image,mislabeled,%stags\n",
-                   rep->has_images ? "blurry," : "");
     for (int k = 0; k < take; k++) {
         const report_det_error *e = &rep->det_sampled[k];
         name[0] = '\0';
