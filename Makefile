@@ -41,6 +41,18 @@ $(info note: building without MPI (no libopenmpi-dev): 'mpirun -np N dlc train' 
 endif
 endif
 
+# oneDNN's sgemm for the matrix products (src/tensor/tensor.c): it picks
+# AVX-512 kernels where the CPU has them and ran the benchmarks' products
+# about 2x faster than OpenBLAS on this project's machines (README "Matrix
+# products").  Without libdnnl-dev (ONEDNN=0) OpenBLAS computes them all.
+ONEDNN ?= $(if $(wildcard /usr/include/dnnl.h),1,0)
+ifeq ($(ONEDNN),1)
+CFLAGS  += -DDLC_ONEDNN
+LDLIBS  += -ldnnl -lgomp
+else ifeq ($(MAKELEVEL),0)
+$(info note: building without oneDNN (no libdnnl-dev): OpenBLAS computes every matrix product; scripts/install-deps.sh installs it)
+endif
+
 BUILD   ?= build
 SRCS    := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
@@ -74,7 +86,7 @@ $(LIB): $(OBJS)
 # per call (benchmark B4).  The archive still picks its kernels at run time.
 BLAS_STATIC ?= 1
 BLAS_A   := $(if $(filter 1,$(BLAS_STATIC)),$(wildcard $(shell pkg-config --variable=libdir openblas)/libopenblas.a))
-BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) $(MPI_LIBS) -lgfortran -lm -lpthread,$(LDLIBS))
+BIN_LIBS := $(if $(BLAS_A),$(BLAS_A) $(filter-out -lopenblas -L%,$(PKG_LIBS)) $(MPI_LIBS) $(if $(filter 1,$(ONEDNN)),-ldnnl -lgomp) -lgfortran -lm -lpthread,$(LDLIBS))
 
 $(BIN): $(BUILD)/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(BIN_LIBS)
@@ -165,7 +177,7 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile $(BUILD)/bench/b6_forward $(SHAPES_BIN)
+bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile $(BUILD)/bench/conv_paths $(BUILD)/bench/b6_forward $(SHAPES_BIN)
 	bash bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)

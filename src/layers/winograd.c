@@ -34,10 +34,6 @@
 
 #include "winograd.h"
 
-/* after window.h: OpenBLAS's cblas.h pulls in complex.h, whose macro I would
- * rename layer_geom's field */
-#include <cblas.h>
-
 /* V and M of one block: large enough that the products have a few hundred
  * columns on the small layers, small enough to stay in the last-level cache
  * on the large ones; at least WINO_MIN_TILES columns whatever the layer. */
@@ -474,9 +470,8 @@ static void phase_product(const wino_job *j, size_t lo, size_t hi)
 {
     const size_t FC = (size_t)j->F * j->C;
     for (size_t xi = lo; xi < hi; xi++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->F, (int)j->tb, j->C, 1.0f,
-                    j->U + xi * FC, j->C, j->V + xi * j->C * j->ld, (int)j->ld, 0.0f,
-                    j->M + xi * j->F * j->ld, (int)j->ld);
+        tensor_sgemm(0, 0, j->F, (int)j->tb, j->C, 1.0f, j->U + xi * FC, j->C,
+                     j->V + xi * j->C * j->ld, (int)j->ld, 0.0f, j->M + xi * j->F * j->ld, (int)j->ld);
 }
 
 /* y = A^T M A + b through the activation, filters [lo, hi) */
@@ -573,11 +568,11 @@ static void phase_grad_product(const wino_job *j, size_t lo, size_t hi)
         float *V = j->V + xi * j->C * j->ld;
         const float *dM = j->M + xi * j->F * j->ld;
         if (j->want_dw)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->F, j->C, (int)j->tb, 1.0f, dM,
-                        (int)j->ld, V, (int)j->ld, 1.0f, j->dU + xi * FC, j->C);
+            tensor_sgemm(0, 1, j->F, j->C, (int)j->tb, 1.0f, dM, (int)j->ld, V, (int)j->ld, 1.0f,
+                         j->dU + xi * FC, j->C);
         if (j->dx)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, j->C, (int)j->tb, j->F, 1.0f,
-                        j->U + xi * FC, j->C, dM, (int)j->ld, 0.0f, V, (int)j->ld);
+            tensor_sgemm(1, 0, j->C, (int)j->tb, j->F, 1.0f, j->U + xi * FC, j->C, dM, (int)j->ld,
+                         0.0f, V, (int)j->ld);
     }
 }
 
