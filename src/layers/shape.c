@@ -113,9 +113,15 @@ static void add_part(void *ctx, int part, int parts)
     size_t lo, hi;
     tensor_part_range(j->len, 16, part, parts, &lo, &hi);
     if (j->backward) {
-        for (int k = 0; k < n->n_in; k++)
-            if (graph_wants_grad(j->g, n, k))
-                tensor_axpy(graph_in(j->g, n, k)->grad + lo, 1.0f, n->grad + lo, hi - lo);
+        for (int k = 0; k < n->n_in; k++) {
+            graph_node *x = graph_in(j->g, n, k);
+            if (!graph_wants_grad(j->g, n, k))
+                continue;
+            if (x->grad_assigned) /* the only consumer: dx was not cleared */
+                memcpy(x->grad + lo, n->grad + lo, sizeof(float) * (hi - lo));
+            else
+                tensor_axpy(x->grad + lo, 1.0f, n->grad + lo, hi - lo);
+        }
         return;
     }
     memcpy(n->out + lo, graph_in(j->g, n, 0)->out + lo, sizeof(float) * (hi - lo));
