@@ -124,9 +124,13 @@ static void add_part(void *ctx, int part, int parts)
         }
         return;
     }
-    memcpy(n->out + lo, graph_in(j->g, n, 0)->out + lo, sizeof(float) * (hi - lo));
-    for (int k = 1; k < n->n_in; k++)
-        tensor_axpy(n->out + lo, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
+    /* the first two inputs in one pass, then any others */
+    const float *a = graph_in(j->g, n, 0)->out + lo, *b = graph_in(j->g, n, 1)->out + lo;
+    float *y = n->out + lo;
+    for (size_t i = 0; i < hi - lo; i++)
+        y[i] = a[i] + b[i];
+    for (int k = 2; k < n->n_in; k++)
+        tensor_axpy(y, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
 }
 
 static void add_run(graph *g, graph_node *n, int N, int backward)

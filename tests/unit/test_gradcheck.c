@@ -189,6 +189,17 @@ static void case_add(void)
     gt_inputs(&s[1], "input", NULL);
     gt_inputs(&s[2], "a", "b");
     check_graph("add", &in, s, 3, 3, 1e-2);
+    /* three inputs: the first two are summed in one pass, the third after */
+    layer_spec t[4] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("dense", "c"), gt_spec("add", "sum")};
+    t[0].units = t[1].units = t[2].units = 4;
+    t[2].activation = ACT_TANH;
+    gt_inputs(&t[1], "input", NULL);
+    gt_inputs(&t[2], "input", NULL);
+    t[3].n_inputs = 3;
+    strcpy(t[3].inputs[0], "a");
+    strcpy(t[3].inputs[1], "b");
+    strcpy(t[3].inputs[2], "c");
+    check_graph("add of three", &in, t, 4, 4, 1e-2);
 }
 
 static void case_concat(void)
