@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <cblas.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,19 +119,22 @@ void tensor_arena_reset(tensor_arena *a)
  * OpenBLAS's AVX2 kernels and 1.0-1.55x as fast as its AVX-512 ones, at
  * one thread (README "Matrix products").  DLC_GEMM=openblas in the
  * environment takes OpenBLAS. */
-static int gemm_lib = -1; /* -1: not read yet, else a TENSOR_GEMM_* */
+static atomic_int gemm_lib = -1; /* -1: not read yet, else a TENSOR_GEMM_* (the
+                                   * workers may be first: every thread reads the same) */
 
 int tensor_gemm_library(void)
 {
-    if (gemm_lib < 0) {
+    int lib = atomic_load_explicit(&gemm_lib, memory_order_relaxed);
+    if (lib < 0) {
 #ifdef DLC_ONEDNN
         const char *v = getenv("DLC_GEMM");
-        gemm_lib = v && strcmp(v, "openblas") == 0 ? TENSOR_GEMM_OPENBLAS : TENSOR_GEMM_ONEDNN;
+        lib = v && strcmp(v, "openblas") == 0 ? TENSOR_GEMM_OPENBLAS : TENSOR_GEMM_ONEDNN;
 #else
-        gemm_lib = TENSOR_GEMM_OPENBLAS;
+        lib = TENSOR_GEMM_OPENBLAS;
 #endif
+        atomic_store_explicit(&gemm_lib, lib, memory_order_relaxed);
     }
-    return gemm_lib;
+    return lib;
 }
 
 const char *tensor_gemm_library_name(void)
