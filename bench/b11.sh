@@ -17,6 +17,8 @@
 # "does not fit" instead of pushing the shared machine into swap or the OOM
 # killer.  Called by bench/run.sh (BENCH=b11); runs alone too.
 #
+# B11_RUNS="resnet50:8 vgg16:8" picks the models and batches, B11_THREADS="2"
+# the thread counts (default 1 and 2).
 # B11_CPU=1 adds a figure for a loaded machine, where the wall clock mostly
 # measures the other programs: CPU seconds per training step at one
 # thread, dlc's from two runs (1 and 1 + STEPS epochs: the difference over
@@ -91,7 +93,7 @@ for spec in ${B11_RUNS:-resnet50:8 resnet50:32 vgg16:8}; do
     echo "-- $model, batch $batch"
     declare -A DS=() DR=() TS=() TR=()
     nofit_d=0 nofit_t=0
-    for t in 1 2; do
+    for t in ${B11_THREADS:-1 2}; do
         for r in $(seq "$REPS"); do
             if [ $nofit_d = 0 ] && read -r s m < <(dlc_b11 "$model" "$batch" "$t"); then
                 if [ "$s" = nofit ]; then nofit_d=1; else DS[$t]+="$s "; DR[$t]=$m; fi

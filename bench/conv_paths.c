@@ -62,7 +62,10 @@ static double time_step(const shape *s, int algo, int reps)
         fprintf(stderr, "%s\n", err.msg);
         exit(2);
     }
-    graph_set_input_grad(g, 1);
+    if (graph_set_input_grad(g, 1, &err) != DLC_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(2);
+    }
     dlc_rng rng;
     dlc_rng_seed(&rng, 3, 0);
     graph_init_params(g, &rng);

@@ -1,4 +1,5 @@
-/* sgemm_b5.c - benchmark B5: cblas_sgemm GFLOP/s on the eight matrix products
+/* sgemm_b5.c - benchmark B5: the GFLOP/s of dlc's matrix products (tensor_gemm:
+ * oneDNN's sgemm or OpenBLAS's, README "Matrix products") on the eight products
  * of one B1 training step (MLP 784-256-128-10, batch 64), with the transposes
  * dlc's dense layer uses.  Prints one JSON line.
  *   usage: sgemm_b5 THREADS [SECONDS] */
@@ -43,8 +44,9 @@ int main(int argc, char **argv)
                 tensor_gemm(s[i].ta, s[i].tb, s[i].M, s[i].N, s[i].K, 1, a, b, 0, c);
         t = dlc_now() - t0;
     } while (t < seconds);
-    printf("{\"bench\": \"B5\", \"threads\": %d, \"flop_per_step\": %.0f, \"steps\": %ld, "
-           "\"gflops\": %.2f}\n", threads, flop, reps, flop * reps / t / 1e9);
+    printf("{\"bench\": \"B5\", \"library\": \"%s\", \"threads\": %d, \"flop_per_step\": %.0f, "
+           "\"steps\": %ld, \"gflops\": %.2f}\n",
+           tensor_gemm_library_name(), threads, flop, reps, flop * reps / t / 1e9);
     tensor_free(a);
     tensor_free(b);
     tensor_free(c);

@@ -2,6 +2,8 @@
 # Installs what dlc needs to build, test and train its default config on
 # Debian 12 (bookworm).  Runs apt-get as root (or through sudo).
 #   build:   gcc make pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
+#            libdnnl-dev (oneDNN's sgemm for the matrix products, README "Matrix
+#            products"; make builds without it, OpenBLAS then computes them)
 #   tests:   libcmocka-dev (C unit tests), bats (command-line tests), jq (reading
 #            report.json in them), chromium (renders report.html headless; its
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
@@ -21,7 +23,7 @@
 # python3-torch (make bench's PyTorch peer, regenerating reference files),
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
-pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev
+pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev libdnnl-dev
       libcmocka-dev bats jq chromium parallel python3-gensim openmpi-bin libopenmpi-dev
       dataset-fashion-mnist python3-onnx libonnx-testdata)
 # a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept

@@ -45,7 +45,7 @@ static void relu_forward(float *y, const float *z, size_t n, float slope) /* y m
     }
 }
 
-void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
+static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
 {
     size_t n = R * D;
     switch (a) {
@@ -102,8 +102,8 @@ static void relu_backward(float *dz, const float *dy, const float *restrict y, /
     }
 }
 
-void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
-                        const float *z, size_t R, size_t D)
+static void act_backward_rows(act_kind a, float alpha, float *dz, const float *dy, const float *y,
+                              const float *z, size_t R, size_t D)
 {
     size_t n = R * D;
     switch (a) {
@@ -153,4 +153,54 @@ void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, con
     case ACT_COUNT:
         break;
     }
+}
+
+/* ---- large activations split by rows over the worker threads ---- */
+
+/* Below this many values the workers are not worth waking. */
+#define ACT_PARALLEL_MIN 65536
+
+typedef struct {
+    act_kind a;
+    float alpha;
+    float *out;                  /* y (forward) or dz (backward) */
+    const float *in, *y, *z;     /* z (forward) or dy (backward); y, z for backward */
+    size_t R, D;
+    int backward;
+} act_job;
+
+static void act_part(void *ctx, int part, int parts)
+{
+    const act_job *j = ctx;
+    size_t lo, hi;
+    tensor_part_range(j->R, 1, part, parts, &lo, &hi);
+    if (lo >= hi)
+        return;
+    size_t at = lo * j->D;
+    if (j->backward)
+        act_backward_rows(j->a, j->alpha, j->out + at, j->in + at, j->y ? j->y + at : NULL,
+                          j->z ? j->z + at : NULL, hi - lo, j->D);
+    else
+        act_forward_rows(j->a, j->alpha, j->out + at, j->in + at, hi - lo, j->D);
+}
+
+static void act_run(act_job *j)
+{
+    if (j->R > 1 && j->R * j->D >= ACT_PARALLEL_MIN && tensor_pool_threads() > 1)
+        tensor_parallel(act_part, j);
+    else
+        act_part(j, 0, 1);
+}
+
+void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
+{
+    act_job j = {a, alpha, y, z, NULL, NULL, R, D, 0};
+    act_run(&j);
+}
+
+void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
+                        const float *z, size_t R, size_t D)
+{
+    act_job j = {a, alpha, dz, dy, y, z, R, D, 1};
+    act_run(&j);
 }

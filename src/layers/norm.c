@@ -266,6 +266,7 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
+    const int assign = graph_in(g, n, 0)->grad_assigned; /* the only consumer: dx was not cleared */
     double *sdy = j->acc, *sdyx = j->acc + C;
     const double M = j->acc[2 * C];
     size_t lo, hi;
@@ -303,11 +304,11 @@ static void bn_backward_part(void *ctx, int part, int parts)
             float *dxr = dx + at;
             if (!yr) {
                 for (size_t s = 0; s < S; s++)
-                    dxr[s] += gc * (dyr[s] - mdy - hr[s] * mdyx);
+                    dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (dyr[s] - mdy - hr[s] * mdyx);
                 continue;
             }
             for (size_t s = 0; s < S; s++)
-                dxr[s] += gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
+                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
         }
     }
 }

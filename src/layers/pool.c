@@ -120,6 +120,44 @@ static void maxpool_2x2(float *restrict y, int32_t *restrict arg, const float *r
     }
 }
 
+/* Any other window on a 2-D map without dilation (ResNet's 3x3 stride 2
+ * with padding 1 among them): each window clamped to the map first, then
+ * scanned with selects, in the general loop's order (the first of equal
+ * maxima wins, as there).  Padding is at most half the kernel, so every
+ * window holds at least one position. */
+static int pool_is_2d(const layer_geom *geo)
+{
+    return geo->k[0] == 1 && geo->in[0] == 1 && geo->d[1] == 1 && geo->d[2] == 1;
+}
+
+DLC_HOT
+static void maxpool_2d(float *restrict y, int32_t *restrict arg, const float *restrict x,
+                       const layer_geom *geo)
+{
+    const int H = geo->in[1], W = geo->in[2], OH = geo->out[1], OW = geo->out[2];
+    for (int oh = 0; oh < OH; oh++) {
+        int h0 = oh * geo->s[1] - geo->lo[1], h1 = h0 + geo->k[1];
+        h0 = h0 > 0 ? h0 : 0;
+        h1 = h1 < H ? h1 : H;
+        for (int ow = 0; ow < OW; ow++) {
+            int w0 = ow * geo->s[2] - geo->lo[2], w1 = w0 + geo->k[2];
+            w0 = w0 > 0 ? w0 : 0;
+            w1 = w1 < W ? w1 : W;
+            int32_t a = h0 * W + w0;
+            float m = x[a];
+            for (int h = h0; h < h1; h++)
+                for (int w = w0; w < w1; w++) {
+                    int32_t i = h * W + w;
+                    float v = x[i];
+                    a = v > m ? i : a;
+                    m = v > m ? v : m;
+                }
+            y[(size_t)oh * OW + ow] = m;
+            arg[(size_t)oh * OW + ow] = a;
+        }
+    }
+}
+
 /* ---- running a pass over the maps [r0, r1) of a batch, on the workers ---- */
 
 typedef struct {
@@ -164,13 +202,17 @@ static void maxpool_forward_rows(pool_rows *p)
     const layer_geom geo = p->geo;
     const graph_node *x = graph_in(p->g, p->n, 0), *n = p->n;
     int32_t *arg = (int32_t *)(void *)n->aux; /* (N, C, P) */
-    const int fast = pool_is_2x2(&geo);
+    const int fast = pool_is_2x2(&geo), flat = pool_is_2d(&geo);
     for (size_t r = p->r0; r < p->r1; r++) {
         const float *xc = x->out + r * geo.I;
         float *yc = n->out + r * geo.P;
         int32_t *ac = arg + r * geo.P;
         if (fast) {
             maxpool_2x2(yc, ac, xc, &geo);
+            continue;
+        }
+        if (flat) {
+            maxpool_2d(yc, ac, xc, &geo);
             continue;
         }
         float m = 0;

@@ -47,7 +47,6 @@
  * projection is a lookup in E W_ih^T (rnn_fused); with two BLAS threads each
  * time loop runs on two threads, half the batch's rows each (rnn_split).
  */
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -147,8 +146,7 @@ static void gemm_ld(int ta, int tb, int M, int Nc, int K, float alpha, const flo
 {
     if (M <= 0 || Nc <= 0 || K <= 0)
         return;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, Nc,
-                K, alpha, A, lda, B, ldb, beta, C, ldc);
+    tensor_sgemm(ta, tb, M, Nc, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* ---- padding ---- */

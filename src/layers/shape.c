@@ -113,14 +113,24 @@ static void add_part(void *ctx, int part, int parts)
     size_t lo, hi;
     tensor_part_range(j->len, 16, part, parts, &lo, &hi);
     if (j->backward) {
-        for (int k = 0; k < n->n_in; k++)
-            if (graph_wants_grad(j->g, n, k))
-                tensor_axpy(graph_in(j->g, n, k)->grad + lo, 1.0f, n->grad + lo, hi - lo);
+        for (int k = 0; k < n->n_in; k++) {
+            graph_node *x = graph_in(j->g, n, k);
+            if (!graph_wants_grad(j->g, n, k))
+                continue;
+            if (x->grad_assigned) /* the only consumer: dx was not cleared */
+                memcpy(x->grad + lo, n->grad + lo, sizeof(float) * (hi - lo));
+            else
+                tensor_axpy(x->grad + lo, 1.0f, n->grad + lo, hi - lo);
+        }
         return;
     }
-    memcpy(n->out + lo, graph_in(j->g, n, 0)->out + lo, sizeof(float) * (hi - lo));
-    for (int k = 1; k < n->n_in; k++)
-        tensor_axpy(n->out + lo, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
+    /* the first two inputs in one pass, then any others */
+    const float *a = graph_in(j->g, n, 0)->out + lo, *b = graph_in(j->g, n, 1)->out + lo;
+    float *y = n->out + lo;
+    for (size_t i = 0; i < hi - lo; i++)
+        y[i] = a[i] + b[i];
+    for (int k = 2; k < n->n_in; k++)
+        tensor_axpy(y, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
 }
 
 static void add_run(graph *g, graph_node *n, int N, int backward)

@@ -34,10 +34,6 @@
 
 #include "winograd.h"
 
-/* after window.h: OpenBLAS's cblas.h pulls in complex.h, whose macro I would
- * rename layer_geom's field */
-#include <cblas.h>
-
 /* V and M of one block: large enough that the products have a few hundred
  * columns on the small layers, small enough to stay in the last-level cache
  * on the large ones; at least WINO_MIN_TILES columns whatever the layer. */
@@ -67,28 +63,48 @@ static inline void st8(float *p, v8 v)
 
 typedef int v8i __attribute__((vector_size(WL * sizeof(int))));
 
+/* Lanes of two vectors picked by eight constant indices (0-7: a's, 8-15:
+ * b's): GCC's __builtin_shuffle takes them as a mask vector, clang's
+ * __builtin_shufflevector (make fuzz builds with clang) as arguments. */
+#ifdef __clang__
+#define SHUF8(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
+    __builtin_shufflevector(a, b, i0, i1, i2, i3, i4, i5, i6, i7)
+#else
+#define SHUF8(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
+    __builtin_shuffle(a, b, (v8i){i0, i1, i2, i3, i4, i5, i6, i7})
+#endif
+
 /* r[i][j] <- r[j][i]: in-lane interleaves, then 64-bit shuffles, then
  * 128-bit halves (with AVX: unpcklps/unpckhps, shufps, vperm2f128) */
 static inline void transpose8(v8 *r)
 {
-    const v8i lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
-    const v8i s0 = {0, 1, 8, 9, 4, 5, 12, 13}, s1 = {2, 3, 10, 11, 6, 7, 14, 15};
-    const v8i h0 = {0, 1, 2, 3, 8, 9, 10, 11}, h1 = {4, 5, 6, 7, 12, 13, 14, 15};
+#define LO(a, b) SHUF8(a, b, 0, 8, 1, 9, 4, 12, 5, 13)
+#define HI(a, b) SHUF8(a, b, 2, 10, 3, 11, 6, 14, 7, 15)
+#define S0(a, b) SHUF8(a, b, 0, 1, 8, 9, 4, 5, 12, 13)
+#define S1(a, b) SHUF8(a, b, 2, 3, 10, 11, 6, 7, 14, 15)
+#define H0(a, b) SHUF8(a, b, 0, 1, 2, 3, 8, 9, 10, 11)
+#define H1(a, b) SHUF8(a, b, 4, 5, 6, 7, 12, 13, 14, 15)
     v8 t[8], u[8];
     for (int k = 0; k < 4; k++) {
-        t[2 * k] = __builtin_shuffle(r[2 * k], r[2 * k + 1], lo);
-        t[2 * k + 1] = __builtin_shuffle(r[2 * k], r[2 * k + 1], hi);
+        t[2 * k] = LO(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = HI(r[2 * k], r[2 * k + 1]);
     }
     for (int k = 0; k < 2; k++) {
-        u[4 * k] = __builtin_shuffle(t[4 * k], t[4 * k + 2], s0);
-        u[4 * k + 1] = __builtin_shuffle(t[4 * k], t[4 * k + 2], s1);
-        u[4 * k + 2] = __builtin_shuffle(t[4 * k + 1], t[4 * k + 3], s0);
-        u[4 * k + 3] = __builtin_shuffle(t[4 * k + 1], t[4 * k + 3], s1);
+        u[4 * k] = S0(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 1] = S1(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 2] = S0(t[4 * k + 1], t[4 * k + 3]);
+        u[4 * k + 3] = S1(t[4 * k + 1], t[4 * k + 3]);
     }
     for (int k = 0; k < 4; k++) {
-        r[k] = __builtin_shuffle(u[k], u[k + 4], h0);
-        r[k + 4] = __builtin_shuffle(u[k], u[k + 4], h1);
+        r[k] = H0(u[k], u[k + 4]);
+        r[k + 4] = H1(u[k], u[k + 4]);
     }
+#undef LO
+#undef HI
+#undef S0
+#undef S1
+#undef H0
+#undef H1
 }
 
 /* v > 0 ? v : slope * v, lane by lane */
@@ -474,9 +490,8 @@ static void phase_product(const wino_job *j, size_t lo, size_t hi)
 {
     const size_t FC = (size_t)j->F * j->C;
     for (size_t xi = lo; xi < hi; xi++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->F, (int)j->tb, j->C, 1.0f,
-                    j->U + xi * FC, j->C, j->V + xi * j->C * j->ld, (int)j->ld, 0.0f,
-                    j->M + xi * j->F * j->ld, (int)j->ld);
+        tensor_sgemm(0, 0, j->F, (int)j->tb, j->C, 1.0f, j->U + xi * FC, j->C,
+                     j->V + xi * j->C * j->ld, (int)j->ld, 0.0f, j->M + xi * j->F * j->ld, (int)j->ld);
 }
 
 /* y = A^T M A + b through the activation, filters [lo, hi) */
@@ -573,13 +588,16 @@ static void phase_grad_product(const wino_job *j, size_t lo, size_t hi)
         float *V = j->V + xi * j->C * j->ld;
         const float *dM = j->M + xi * j->F * j->ld;
         if (j->want_dw)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->F, j->C, (int)j->tb, 1.0f, dM,
-                        (int)j->ld, V, (int)j->ld, 1.0f, j->dU + xi * FC, j->C);
+            tensor_sgemm(0, 1, j->F, j->C, (int)j->tb, 1.0f, dM, (int)j->ld, V, (int)j->ld, 1.0f,
+                         j->dU + xi * FC, j->C);
         if (j->dx)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, j->C, (int)j->tb, j->F, 1.0f,
-                        j->U + xi * FC, j->C, dM, (int)j->ld, 0.0f, V, (int)j->ld);
+            tensor_sgemm(1, 0, j->C, (int)j->tb, j->F, 1.0f, j->U + xi * FC, j->C, dM, (int)j->ld,
+                         0.0f, V, (int)j->ld);
     }
 }
+
+/* lane L <- lane L - 1 of a, lane 0 <- lane 0 of b (the carry) */
+#define UP(a, b) SHUF8(a, b, 8, 0, 1, 2, 3, 4, 5, 6)
 
 /* dx += B dV B^T over each tile's patch, channels [lo, hi).  Neighbouring
  * patches of a row overlap by a - m = 2 columns: lane L's columns m..a-1
@@ -591,7 +609,6 @@ static void phase_grad_out(const wino_job *j, size_t lo, size_t hi)
 {
     const int m = j->m, a = j->a, H = j->H, W = j->W;
     const size_t Cld = (size_t)j->C * j->ld;
-    const v8i up = {8, 0, 1, 2, 3, 4, 5, 6}; /* lane L <- lane L - 1, lane 0 <- the carry */
     float D[6][STRIP];
     v8 dv[36], dd[36], r[WL];
     for (size_t t = 0; t < j->tb;) {
@@ -614,7 +631,7 @@ static void phase_grad_out(const wino_job *j, size_t lo, size_t hi)
                 for (int i = 0; i < a; i++) {
                     for (int q = 0; q < WL; q++)
                         r[q] = q >= m        ? (v8){0}
-                               : q < a - m ? dd[i * a + q] + __builtin_shuffle(dd[i * a + q + m], (v8){carry[i][q]}, up)
+                               : q < a - m ? dd[i * a + q] + UP(dd[i * a + q + m], (v8){carry[i][q]})
                                            : dd[i * a + q];
                     /* the columns past the last lane, for the next group */
                     carry[i][0] = dd[i * a + m][WL - 1];

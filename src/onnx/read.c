@@ -8,7 +8,9 @@
  * bytes left (onnx_pb_next), a tensor's element count must match both its
  * dims and its data, and nothing is allocated beyond what the bytes can
  * hold. */
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,7 +185,7 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
         t->f = grown;
     else
         t->i = grown;
-    const unsigned char *p = f->data, *end = f->data + f->len;
+    const unsigned char *p = f->data, *end = p ? p + f->len : p; /* no data: no offset */
     for (size_t n = 0; n < cap; n++) {
         uint64_t u = 0;
         double dv = 0;
@@ -201,6 +203,11 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
             p += es;
         }
         decode(u, kind, &dv, &iv);
+        /* a finite value outside the target type has no conversion in C */
+        if (src_float && isfinite(dv) && (fl ? fabs(dv) > FLT_MAX : !(fabs(dv) < 9.2e18)))
+            return bad(r, fl ? "a tensor value does not fit float" : "a tensor value does not fit its integer type");
+        if (src_float && !fl && !isfinite(dv))
+            return bad(r, "a tensor value does not fit its integer type");
         if (fl)
             t->f[t->n++] = (float)(src_float ? dv : (double)iv);
         else

@@ -5,6 +5,7 @@
  *    "epochs_run": int, "best_epoch": int (0: no dev split), "stopped_early": bool,
  *    "seconds": num (the whole run's wall time, every --resume included),
  *    "seconds_last": num (the last invocation's), "threads": int (per process),
+ *    "products": "onednn"|"openblas" (the library of this process's matrix products),
  *    "processes": int (1, or the ranks of an MPI job),
  *    "mpi": {"steps": int, "seconds": num, "seconds_per_step": num, "buckets": int,
  *            "bytes_per_step": int}   (the last invocation's; only with processes > 1),
@@ -345,6 +346,7 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
                    run->epochs_run, run->best_epoch, run->stopped_early ? "true" : "false");
     dlc_buf_printf(&b, "  \"seconds\": %.3f,\n  \"seconds_last\": %.3f,\n  \"threads\": %d,\n",
                    run->seconds, run->seconds_last, run->threads);
+    dlc_buf_printf(&b, "  \"products\": \"%s\",\n", tensor_gemm_library_name());
     dlc_buf_printf(&b, "  \"processes\": %d,\n", run->processes > 1 ? run->processes : 1);
     if (run->processes > 1)
         dlc_buf_printf(&b,

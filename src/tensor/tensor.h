@@ -59,6 +59,18 @@ void tensor_free(float *p);
 void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
                  const float *A, const float *B, float beta, float *C);
 
+/* One product on the calling thread, with leading dimensions (row-major):
+ * C (M, N; row stride ldc) = alpha op(A) op(B) + beta C (K = 0: C = beta C).
+ * Kernels that split their own work over the pool call this. */
+void tensor_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                  const float *B, int ldb, float beta, float *C, int ldc);
+
+/* The library behind the products: oneDNN's sgemm when dlc is built with it
+ * (unless DLC_GEMM=openblas is in the environment), else OpenBLAS. */
+enum { TENSOR_GEMM_OPENBLAS, TENSOR_GEMM_ONEDNN };
+int tensor_gemm_library(void);
+const char *tensor_gemm_library_name(void); /* "onednn" or "openblas" */
+
 /* Sets how many threads the kernels use (0: leave it): matrix products and
  * tensor_parallel tasks are split over that many (pool.c); the BLAS itself
  * runs on one thread. */

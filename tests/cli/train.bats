@@ -61,6 +61,24 @@ load helpers
     [ -n "$(json_figure run/report.json train_dev accuracy)" ]
 }
 
+@test "report.json names the library of the products; OpenBLAS's and oneDNN's train the same model" {
+    [ -f "$FMNIST/t10k-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
+    fmnist_config fm.yaml 1000 2
+    local sgd=(--set train.optimizer.type=sgd --set train.optimizer.lr=0.05 --threads 2)
+    run "$DLC" train fm.yaml --out one "${sgd[@]}"
+    [ "$status" -eq 0 ]
+    local built=openblas
+    ldd "$DLC" | grep -q libdnnl && built=onednn
+    [ "$(jq -r .products one/report.json)" = "$built" ]
+    DLC_GEMM=openblas run "$DLC" train fm.yaml --out two "${sgd[@]}"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .products two/report.json)" = openblas ]
+    # 2 epochs of SGD: the rounding of the products apart, the same weights
+    # (largest difference 2e-4 of the largest value, on the first layer's
+    # small biases; a wrong product would differ by the whole value)
+    "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-3
+}
+
 @test "summary lists layers, shapes and parameter counts" {
     fmnist_config
     run "$DLC" summary fm.yaml

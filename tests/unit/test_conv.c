@@ -476,6 +476,21 @@ static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
     }
 }
 
+/* Activations the graph applies after an op (here standalone activation
+ * layers over 16 x 4 x 32 x 32 values, above the split threshold): split by
+ * rows over two threads, the one-thread outputs and gradients, softmax's
+ * rows (over the last axis, 32 values) kept whole. */
+static void test_activations_two_threads(void **state)
+{
+    (void)state;
+    tensor_shape in = {3, {4, 32, 32}};
+    layer_spec s[3] = {gt_spec("activation", "t"), gt_spec("activation", "g"), gt_spec("activation", "s")};
+    s[0].activation = ACT_TANH;
+    s[1].activation = ACT_GELU;
+    s[2].activation = ACT_SOFTMAX;
+    compare_threads(&in, s, 3);
+}
+
 /* Two worker threads give the one-thread outputs and gradients: with small
  * maps (samples of a chunk split between the threads, products split by the
  * pool) and with large ones (one sample per chunk: whole samples per thread,
@@ -825,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),
         cmocka_unit_test(test_two_threads_equal_one),
+        cmocka_unit_test(test_activations_two_threads),
         cmocka_unit_test(test_algorithms_agree),
         cmocka_unit_test(test_sync_batchnorm),
         cmocka_unit_test(test_pool_windows_past_the_edge),

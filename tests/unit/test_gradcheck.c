@@ -179,6 +179,24 @@ static void case_reshape(void)
     check_graph("reshape", &in, s, 2, 2, 1e-2);
 }
 
+/* Three tanh dense layers a, b, c of `units` on the input, merged by a layer
+ * of `type` (named "merge") that takes all three. */
+static void three_into(layer_spec s[4], const char *type, int units)
+{
+    const char *names[3] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        s[i] = gt_spec("dense", names[i]);
+        s[i].units = units;
+        s[i].activation = ACT_TANH;
+        if (i > 0)
+            gt_inputs(&s[i], "input", NULL);
+    }
+    s[3] = gt_spec(type, "merge");
+    s[3].n_inputs = 3;
+    for (int i = 0; i < 3; i++)
+        strcpy(s[3].inputs[i], names[i]);
+}
+
 static void case_add(void)
 {
     tensor_shape in = {1, {5}};
@@ -189,6 +207,10 @@ static void case_add(void)
     gt_inputs(&s[1], "input", NULL);
     gt_inputs(&s[2], "a", "b");
     check_graph("add", &in, s, 3, 3, 1e-2);
+    /* three inputs: the first two are summed in one pass, the third after */
+    layer_spec t[4];
+    three_into(t, "add", 4);
+    check_graph("add of three", &in, t, 4, 4, 1e-2);
 }
 
 static void case_concat(void)
@@ -215,25 +237,15 @@ static void case_concat(void)
 static void case_scalar_mix(void)
 {
     tensor_shape in = {2, {3, 4}};
-    layer_spec s[4] = {gt_spec("dense", "a"), gt_spec("dense", "b"), gt_spec("dense", "c"),
-                       gt_spec("scalar_mix", "mix")};
-    for (int i = 0; i < 3; i++) {
-        s[i].units = 5;
-        s[i].activation = ACT_TANH;
-    }
-    gt_inputs(&s[1], "input", NULL);
-    gt_inputs(&s[2], "input", NULL);
-    s[3].n_inputs = 3;
-    strcpy(s[3].inputs[0], "a");
-    strcpy(s[3].inputs[1], "b");
-    strcpy(s[3].inputs[2], "c");
+    layer_spec s[4];
+    three_into(s, "scalar_mix", 5);
     check_graph("scalar_mix", &in, s, 4, 2, 1e-2);
     /* inputs of other shapes are refused when the graph is built */
     s[2].units = 4;
     graph *g = NULL;
     dlc_error err = {0};
     assert_int_equal(graph_build(&g, &in, s, 4, NULL, 0, 2, &err), DLC_EINPUT);
-    assert_non_null(strstr(err.msg, "layer 'mix' (scalar_mix): inputs must have equal shapes"));
+    assert_non_null(strstr(err.msg, "layer 'merge' (scalar_mix): inputs must have equal shapes"));
 }
 
 /* word ids with their bytes: words of 4, 2 and 0 bytes, a padding step */

@@ -366,7 +366,7 @@ static void test_poison_catches_planted_bugs(void **state)
         else if (bug == 1)
             store(g, "p1", PLAN_OUT)->last = plan_step_forward(graph_find(g, "c2"));
         else
-            store(g, "c3", PLAN_GRAD)->row_floats = 0; /* cleared: nothing */
+            store(g, "b3", PLAN_GRAD)->row_floats = 0; /* two consumers add to it: cleared, nothing */
         step_result r = {0};
         run_steps(g, N, &r);
         if (all_finite(r.grads, g->n_weights)) {

@@ -281,7 +281,7 @@ static void test_two_threads_agree(void **state)
             wn = g->n_weights;
             graph_zero_grad(g);
             for (size_t i = 0; i < on; i++)
-                o->grad[i] = (float)((i % 7) - 3) * 0.1f;
+                o->grad[i] = (float)((int)(i % 7) - 3) * 0.1f;
             graph_backward(g, N);
             out[threads - 1] = malloc(sizeof(float) * on);
             grads[threads - 1] = malloc(sizeof(float) * wn);
