@@ -203,11 +203,10 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
             p += es;
         }
         decode(u, kind, &dv, &iv);
-        /* a finite value outside the target type has no conversion in C */
-        if (src_float && isfinite(dv) && (fl ? fabs(dv) > FLT_MAX : !(fabs(dv) < 9.2e18)))
+        /* a value outside the target type has no conversion in C (float
+         * keeps infinities and NaN; an integer type takes neither) */
+        if (src_float && (fl ? isfinite(dv) && fabs(dv) > FLT_MAX : !(fabs(dv) < 9.2e18)))
             return bad(r, fl ? "a tensor value does not fit float" : "a tensor value does not fit its integer type");
-        if (src_float && !fl && !isfinite(dv))
-            return bad(r, "a tensor value does not fit its integer type");
         if (fl)
             t->f[t->n++] = (float)(src_float ? dv : (double)iv);
         else

@@ -213,18 +213,12 @@ void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
 {
     if (M == 0 || N == 0)
         return;
-    if (K == 0) {
-        if (beta == 0.0f)
-            memset(C, 0, sizeof(float) * (size_t)M * (size_t)N);
-        else
-            tensor_scale(C, beta, (size_t)M * (size_t)N);
-        return;
-    }
     int lda = ta ? M : K;
     int ldb = tb ? K : N;
-    if (M == 1) {
+    if (M == 1 && K > 0) {
         /* one row (a single example): a matrix-vector product; sgemm would
-         * first pack all of B, which for one row costs more than the product */
+         * first pack all of B, which for one row costs more than the product
+         * (K = 0 goes on to tensor_sgemm's C = beta C: sgemv returns early) */
         cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N, alpha, B,
                     ldb, A, 1, beta, C, 1);
         return;

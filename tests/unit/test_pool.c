@@ -132,12 +132,37 @@ static void test_split_gemm_equals_whole(void **state)
     tensor_set_threads(1);
 }
 
+/* A product over nothing (K = 0) leaves C = beta C, for one row as for many,
+ * on one thread as split: a layer of no inputs still clears its output. */
+static void test_gemm_of_nothing(void **state)
+{
+    (void)state;
+    const float A[1] = {0}, B[1] = {0};
+    for (int threads = 1; threads <= 2; threads++) {
+        tensor_set_threads(threads);
+        for (int M = 1; M <= 300; M += 299) {
+            float *C = malloc(sizeof(float) * (size_t)M * 300);
+            for (int i = 0; i < M * 300; i++)
+                C[i] = 3.0f;
+            tensor_gemm(0, 0, M, 300, 0, 1.0f, A, B, 0.5f, C);
+            for (int i = 0; i < M * 300; i++)
+                assert_true(C[i] == 1.5f);
+            tensor_gemm(0, 1, M, 300, 0, 1.0f, A, B, 0.0f, C);
+            for (int i = 0; i < M * 300; i++)
+                assert_true(C[i] == 0.0f);
+            free(C);
+        }
+    }
+    tensor_set_threads(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_part_once),
         cmocka_unit_test(test_part_ranges),
         cmocka_unit_test(test_split_gemm_equals_whole),
+        cmocka_unit_test(test_gemm_of_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
