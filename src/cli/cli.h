@@ -4,7 +4,7 @@
 #ifndef DLC_CLI_H
 #define DLC_CLI_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "../config/config.h"
 #include "../train/model.h"
@@ -63,8 +63,9 @@ const char *cli_model_path(const char *run, char *buf, size_t size);
 int cli_quiet(const cli_command *c, const cli_args *a);
 
 /* From now on SIGINT and SIGTERM set the flag returned (a long command stops
- * at its next batch or step); a second signal ends the process at once. */
-volatile sig_atomic_t *cli_catch_stop(void);
+ * at its next batch or step); a second signal ends the process at once.
+ * (The signals are taken on a thread of their own, see main.c.) */
+atomic_int *cli_catch_stop(void);
 
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */

@@ -1,5 +1,9 @@
 /* main.c - `dlc COMMAND [options] ARGS`: dispatch, option parsing, help. */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,17 +86,52 @@ int cli_usage_error(const cli_command *c, const char *fmt, ...)
     return 2;
 }
 
-/* Set by SIGINT or SIGTERM once cli_catch_stop ran.  (A signal handler can
- * only reach a global; this is the CLI's one.) */
-static volatile sig_atomic_t stop_requested;
+/* Signals are handled on a thread of their own.  oneDNN 2.6's JIT sgemm
+ * kernels point the stack pointer into the heap while they run; a signal
+ * handled on a thread inside one writes its frame there and corrupts the heap
+ * (upstream oneDNN issue 4845, fixed after 3.11).  So main blocks SIGINT and
+ * SIGTERM before it starts any thread (each inherits the mask) and starts
+ * signal_thread, which leaves them open and sleeps.  The kernel delivers them
+ * there, or to a thread a library started before main (OpenBLAS's), which
+ * never runs oneDNN.  Until cli_catch_stop a signal keeps the action the
+ * process inherited (ends it, or is ignored, as in a background job). */
+static atomic_int stop_requested;
 
 static void on_stop_signal(int sig)
 {
-    stop_requested = 1;
-    signal(sig, SIG_DFL);
+    (void)sig;
+    atomic_store(&stop_requested, 1);
+    /* a second one, of either kind, ends the process */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
 }
 
-volatile sig_atomic_t *cli_catch_stop(void)
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    pthread_setname_np(pthread_self(), "dlc-signals");
+    pthread_sigmask(SIG_UNBLOCK, set, NULL);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void take_signals_on_own_thread(void)
+{
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_t th;
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return;
+    if (pthread_create(&th, NULL, signal_thread, &set) != 0)
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL); /* no thread: as before */
+    else
+        pthread_detach(th);
+}
+
+atomic_int *cli_catch_stop(void)
 {
     signal(SIGINT, on_stop_signal);
     signal(SIGTERM, on_stop_signal);
@@ -282,6 +321,7 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
 
 int main(int argc, char **argv)
 {
+    take_signals_on_own_thread();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_main_help();

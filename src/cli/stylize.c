@@ -3,7 +3,7 @@
  * log and the problem exported for the PyTorch script. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,7 @@ static const cli_opt opts[] = {
 
 typedef struct {
     const char *out;
-    volatile sig_atomic_t *stop;  /* Ctrl-C: stop after this step, keep the image so far */
+    atomic_int *stop;  /* Ctrl-C: stop after this step, keep the image so far */
     int every, tty, quiet, drawn;
     double first_J_style;
     double last_draw;

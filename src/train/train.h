@@ -14,7 +14,7 @@
 #ifndef DLC_TRAIN_H
 #define DLC_TRAIN_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "../config/config.h"
 #include "../dist/dist.h"
@@ -55,9 +55,9 @@ typedef struct {
 typedef struct {
     const char *run_dir;
     int resume;               /* continue from run_dir/checkpoint.safetensors */
-    /* set (by a signal handler) to stop: training ends at the next batch with
-     * DLC_EINTR, the last checkpoint left as it was; may be NULL */
-    volatile sig_atomic_t *stop;
+    /* set (by another thread, e.g. on SIGINT) to stop: training ends at the
+     * next batch with DLC_EINTR, the last checkpoint left as it was; may be NULL */
+    atomic_int *stop;
     const char *config_yaml;  /* the resolved config: written and embedded in the model */
     /* the processes training together (src/dist), borrowed; NULL: this one
      * alone.  Each takes a shard of every batch; rank 0 writes the run
