@@ -401,6 +401,19 @@ static int utf8_seq(const unsigned char *s, unsigned *cp)
     return n;
 }
 
+long dlc_utf8_bad(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned cp;
+    for (long i = 0; s[i];) {
+        int n = utf8_seq(s + i, &cp);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return -1;
+}
+
 void dlc_buf_escape(dlc_buf *b, const char *str, int mode)
 {
     const unsigned char *s = (const unsigned char *)str;

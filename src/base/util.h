@@ -129,4 +129,10 @@ void dlc_buf_escape(dlc_buf *b, const char *s, int mode);
  * fit); returns out, for printf. */
 const char *dlc_escape(char *out, size_t size, const char *s, int mode);
 
+/* The offset of the first byte of s that does not begin a well-formed UTF-8
+ * character (overlong forms, surrogates and values past U+10FFFF are not),
+ * or -1 when all of s is UTF-8.  Names from data (class names, column names)
+ * must be: the model file's metadata is JSON, which is UTF-8. */
+long dlc_utf8_bad(const char *s);
+
 #endif

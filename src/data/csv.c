@@ -252,6 +252,20 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
     return st;
 }
 
+/* A name the model file will keep (a column, a class) must be UTF-8: its
+ * metadata is JSON. */
+static dlc_status csv_utf8(const char *path, int line, const char *what, const char *s,
+                           dlc_error *err)
+{
+    long at = dlc_utf8_bad(s);
+    if (at < 0)
+        return DLC_OK;
+    char shown[128];
+    return dlc_fail(err, DLC_EINPUT, "%s:%d: %s \"%s\" is not UTF-8 (byte 0x%02x); save the file as UTF-8",
+                    path, line, what, dlc_escape(shown, sizeof shown, s, DLC_ESC_ALL),
+                    (unsigned char)s[at]);
+}
+
 /* One group of label columns, as it is being read. */
 typedef struct {
     data_target mode;
@@ -348,8 +362,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
         }
-        if (id < 0 && (st = data_names_add(&c->classes, s, &id, err)))
-            return st;
+        if (id < 0) {
+            char what[96];
+            snprintf(what, sizeof what, "column '%.60s': label", cname);
+            if ((st = csv_utf8(path, line, what, s, err)) ||
+                (st = data_names_add(&c->classes, s, &id, err)))
+                return st;
+        }
         *out = (float)id;
         return DLC_OK;
     }
@@ -395,7 +414,9 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
                         "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
                         path, line, cname, s, list);
     }
-    if ((st = data_names_add(&c->classes, s, &id, err)))
+    char what[96];
+    snprintf(what, sizeof what, "column '%.60s': label", cname);
+    if ((st = csv_utf8(path, line, what, s, err)) || (st = data_names_add(&c->classes, s, &id, err)))
         return st;
     *out = (float)id;
     if (!c->bin_str_line) {
@@ -420,7 +441,8 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);
-        if ((st = data_names_add(&c->header, r->buf, &id, err)))
+        if ((st = csv_utf8(r->path, 1, "column name", r->buf, err)) ||
+            (st = data_names_add(&c->header, r->buf, &id, err)))
             return st;
     } while (!eol);
     c->ncols = c->header.names.n;

@@ -557,6 +557,16 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 goto cleanup;
             }
         }
+        long bad_at = known ? -1 : dlc_utf8_bad(classes.v[c]);
+        if (bad_at >= 0) { /* the model file keeps class names as UTF-8 (JSON) */
+            char shown[128];
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s/%s: the class folder's name is not UTF-8 (byte 0x%02x); rename the "
+                          "folder (class names are kept in the model file as UTF-8)",
+                          dir, dlc_escape(shown, sizeof shown, classes.v[c], DLC_ESC_ALL),
+                          (unsigned char)classes.v[c][bad_at]);
+            goto cleanup;
+        }
         if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c])) {
             st = dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
             goto cleanup;

@@ -1093,6 +1093,20 @@ static void test_escape(void **state)
     assert_string_equal(dlc_escape(small, sizeof small, "abcdefghij", DLC_ESC_ALL), "abcd...");
 }
 
+/* names from data must be UTF-8 to reach the model file's JSON metadata */
+static void test_utf8_bad(void **state)
+{
+    assert_int_equal(dlc_utf8_bad(""), -1);
+    assert_int_equal(dlc_utf8_bad("setosa"), -1);
+    assert_int_equal(dlc_utf8_bad("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x91\x9f"), -1);
+    assert_int_equal(dlc_utf8_bad("caf\xe9"), 3);             /* Latin-1 */
+    assert_int_equal(dlc_utf8_bad("ab\xc3"), 2);              /* cut short */
+    assert_int_equal(dlc_utf8_bad("\xc0\x8a"), 0);           /* overlong */
+    assert_int_equal(dlc_utf8_bad("x\xed\xa0\x80"), 1);     /* a surrogate */
+    assert_int_equal(dlc_utf8_bad("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(dlc_utf8_bad("\xff"), 0);
+}
+
 static void test_read_file_kinds(void **state)
 {
     char *text = NULL;
@@ -1144,6 +1158,7 @@ int main(void)
         cmocka_unit_test(test_numpy_reads_dlc),
         cmocka_unit_test(test_dlc_reads_numpy),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_utf8_bad),
         cmocka_unit_test(test_read_file_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

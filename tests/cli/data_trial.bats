@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# A new user's data, as found in the wild: files in another encoding, empty
+# classes, headers that are not what dlc expects, rows for predict.  Each test
+# makes its files and drives ./dlc on them.
+load helpers
+
+IMAGES="$ROOT/tests/data/images"   # Fashion-MNIST PNGs: 5 classes, 8 train / 3 test each
+
+# A small classifier of the CSV file $1 by its column $2.
+csv_config() {
+    cat > "${3:-c.yaml}" <<YAML
+name: c
+seed: 1
+data:
+  format: csv
+  train: {file: $1}
+  label: $2
+  split: {dev: 0.2}
+model:
+  layers:
+    - {type: dense, units: 8, activation: relu}
+    - {type: dense, units: auto}
+train: {epochs: 2, batch_size: 16}
+YAML
+}
+
+# A small classifier of the image folder $1.
+folder_config() {
+    cat > "${2:-f.yaml}" <<YAML
+name: f
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $1}
+  split: {dev: 0.2}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+}
+
+@test "a CSV label or column name that is not UTF-8 is refused when the data loads, naming file, line and column" {
+    # Latin-1 bytes: the model file keeps class names as JSON, which is UTF-8;
+    # this used to train to the end and then fail writing model.safetensors
+    sed 's/,setosa$/,s\xe9tosa/' "$ROOT/data/iris.csv" > latin1.csv
+    csv_config latin1.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'latin1.csv:2: column '"'species'"': label "s\xe9tosa" is not UTF-8 (byte 0xe9); save the file as UTF-8'* ]]
+    [[ "$output" != *"epoch"* ]]
+    [ ! -e run/model.safetensors ]
+    sed '1s/sepal_width/s\xe9pal_width/' "$ROOT/data/iris.csv" > header.csv
+    csv_config header.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'header.csv:1: column name "s\xe9pal_width" is not UTF-8'* ]]
+}
+
+@test "an image class folder whose name is not UTF-8 is refused when the data loads" {
+    mkdir -p data
+    cp -r "$IMAGES/train/0-tshirt_top" data/
+    cp -r "$IMAGES/train/1-trouser" "data/$(printf 'pantal\xf3n')"
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data/pantal\\xf3n: the class folder's name is not UTF-8 (byte 0xf3); rename the folder"* ]]
+    [ ! -e run/model.safetensors ]
+}
