@@ -69,3 +69,21 @@ YAML
     [[ "$output" == *"/data/pantal\\xf3n: the class folder's name is not UTF-8 (byte 0xf3); rename the folder"* ]]
     [ ! -e run/model.safetensors ]
 }
+
+@test "--resume of a run killed before its first checkpoint says why it cannot and what to do" {
+    # kill -9 in epoch 1 (or while the first checkpoint is written) leaves
+    # config.yaml and metrics.csv but no checkpoint.safetensors
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    rm run/checkpoint.safetensors run/model.safetensors
+    run "$DLC" train iris.yaml --out run --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run: no checkpoint to resume from: the run there stopped before its first checkpoint was written; start it again with --force"* ]]
+    run "$DLC" train iris.yaml --out elsewhere --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"elsewhere: no checkpoint to resume from (no such folder)"* ]]
+    mkdir empty
+    run "$DLC" train iris.yaml --out empty --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty: no checkpoint to resume from (no run was trained into it)"* ]]
+}
