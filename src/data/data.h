@@ -347,6 +347,13 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
                      dlc_error *err);
 void data_free(data_bundle *b);
 
+/* The classes of the only output, when it has class labels, that no example
+ * of the train split has (an empty class folder, a gap in IDX label values):
+ * their ids into unseen, at most max of them; returns how many there are in
+ * all.  0 for other targets, text, pairs, and with data.class_split (which
+ * holds classes out of training on purpose). */
+int data_unseen_classes(const data_bundle *b, const data_config *cfg, int *unseen, int max);
+
 /* Single readers (used by data_load, tests and fuzzers).  class_names: in for
  * known names (may be empty), out with names found (CSV class targets); may be
  * NULL.  features NULL or empty: every non-label column.  IDX files may be

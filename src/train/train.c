@@ -995,6 +995,17 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (t->data.skipped_files.n > 10)
             say(t, "  ... and %d more", t->data.skipped_files.n - 10);
     }
+    int unseen[8], n_unseen = data_unseen_classes(&t->data, &cfg->data, unseen, 8);
+    if (n_unseen > 0) { /* an output the model can never learn to give */
+        char names[512] = "";
+        for (int i = 0, at = 0; i < n_unseen && i < 8 && at < (int)sizeof names; i++)
+            at += snprintf(names + at, sizeof names - (size_t)at, "%s'%.60s'", i ? ", " : "",
+                           t->data.heads[0].class_names.v[unseen[i]]);
+        say(t, "warning: %d of %d classes %s no example in the train split: %s%s%s", n_unseen,
+            t->data.heads[0].class_names.n, n_unseen == 1 ? "has" : "have", names,
+            n_unseen > 8 ? ", ..." : "",
+            cfg->data.format == DATA_IMAGE_FOLDER ? " (an empty class folder?)" : "");
+    }
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);

@@ -87,3 +87,16 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"empty: no checkpoint to resume from (no run was trained into it)"* ]]
 }
+
+@test "a class with no training example (an empty class folder) is warned about, not passed over" {
+    mkdir -p data/empty
+    cp -r "$IMAGES/train/0-tshirt_top" "$IMAGES/train/1-trouser" data/
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'empty' (an empty class folder?)"* ]]
+    rmdir data/empty
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"no example in the train split"* ]]
+}
