@@ -191,15 +191,16 @@ static dlc_status csv_at_end(csv_reader *r, int *done, dlc_error *err)
         *done = 1;
         return DLC_OK;
     }
-    if (*r->p != '\n' && *r->p != '\r')
-        return DLC_OK;
+    /* lines of spaces and tabs at the end are blank too (an editor's leftovers) */
     const char *q = r->p;
-    while (q < r->end && (*q == '\n' || *q == '\r'))
+    while (q < r->end && (*q == '\n' || *q == '\r' || *q == ' ' || *q == '\t'))
         q++;
     if (q == r->end) {
         *done = 1;
         return DLC_OK;
     }
+    if (*r->p != '\n' && *r->p != '\r')
+        return DLC_OK;
     return dlc_fail(err, DLC_EINPUT, "%s:%d: blank line", r->path, r->line);
 }
 
@@ -232,9 +233,36 @@ static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
     }
 }
 
+void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (header->n == 1) {
+        const char *h = header->v[0];
+        const char *sep = strchr(h, ';') ? "';'" : strchr(h, '|') ? "'|'" : strchr(h, ' ') ? "spaces" : NULL;
+        if (sep)
+            snprintf(buf, size, " (the header is one column, \"%.60s\": dlc reads columns separated by "
+                                "commas, or by tabs, and this file looks separated by %s)", h, sep);
+        return;
+    }
+    int numbers = 0;
+    for (int i = 0; i < header->n; i++) {
+        double v;
+        numbers += dlc_parse_double(header->v[i], &v) == 0;
+    }
+    if (numbers * 2 > header->n)
+        snprintf(buf, size, " (its first line looks like data, not a header: %d of its %d fields are "
+                            "numbers; the file needs a header line naming its columns)",
+                 numbers, header->n);
+}
+
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
                                 const data_names *header, dlc_error *err)
 {
+    char hint[256];
+    data_csv_header_hint(&header->names, hint, sizeof hint);
+    if (hint[0])
+        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s", path, what,
+                        name, hint);
     const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
     if (!cand)
         return DLC_NOMEM(err);
@@ -670,14 +698,20 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
             const char *s = c.r.buf;
             if (c.feat_of[j] >= 0) {
                 if (!*s) {
-                    st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value", path, line,
-                                  c.header.names.v[j]);
+                    st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing "
+                                  "value: dlc does not fill them in; fill it or drop the row)",
+                                  path, line, c.header.names.v[j]);
                     goto cleanup;
                 }
                 if (csv_number(s, &x[c.feat_of[j]]) != 0) {
+                    /* on the first row, most likely a column of names or ids */
+                    const char *hint = ds->n == 0 && !(features && features->n > 0)
+                        ? " (every column that is not a label is a feature, and features are "
+                          "numbers: list the feature columns in data.features to leave this one out)"
+                        : "";
                     st = dlc_fail(err, DLC_EINPUT,
-                                  "%s:%d: column '%s': expected a number, got \"%.60s\"", path, line,
-                                  c.header.names.v[j], s);
+                                  "%s:%d: column '%s': expected a number, got \"%.60s\"%s", path,
+                                  line, c.header.names.v[j], s, hint);
                     goto cleanup;
                 }
             } else if (c.targ_of[j] >= 0) {

@@ -394,6 +394,10 @@ typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
                             const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err);
+/* Why a header may lack the columns asked for, as " (...)" into buf, or ""
+ * when nothing looks wrong: one column that holds ';', '|' or spaces (another
+ * separator), or mostly numbers (a file without a header line). */
+void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size);
 /* The header's column names of a CSV/TSV text, appended to names. */
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
                            dlc_error *err);

@@ -100,3 +100,75 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"no example in the train split"* ]]
 }
+
+@test "a CSV file with another separator or without a header line is told apart from a missing column" {
+    # Excel in many locales writes ';' between columns (and decimal commas)
+    tr ',' ';' < "$ROOT/data/iris.csv" > semi.csv
+    csv_config semi.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": dlc reads columns separated by commas, or by tabs, and this file looks separated by ';')"* ]]
+    # sklearn's bundled linnerud files are separated by spaces
+    printf 'Chins Situps Jumps\n5 162 60\n2 110 60\n' > spaces.csv
+    csv_config spaces.csv Jumps
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"looks separated by spaces)"* ]]
+    # no header line: the first row is read as one
+    tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
+    csv_config noheader.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"noheader.csv: label column 'species' is not in the header (its first line looks like data, not a header: 4 of its 5 fields are numbers; the file needs a header line naming its columns)"* ]]
+    # a real header whose column is missing gets no such guess
+    csv_config "$ROOT/data/iris.csv" specie
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"label column 'specie' is not in the header (did you mean 'species'?)"* ]]
+}
+
+@test "CSV: lines of blanks at the end are blank lines; a column of names says how to leave it out" {
+    { cat "$ROOT/data/iris.csv"; printf '   \n\t\n'; } > trailing.csv
+    csv_config trailing.csv species
+    run "$DLC" train c.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train "*"120"* ]]
+    # an id column of strings: every non-label column is a feature
+    awk -F, 'NR == 1 { print "id," $0; next } { print "x" NR "," $0 }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out)'* ]]
+    sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
+    run "$DLC" train c.yaml --out run --force --quiet
+    [ "$status" -eq 0 ]
+    # a missing value names its column and says dlc does not fill it in
+    sed '5s/^[^,]*,/x5,,/' ids.csv > missing.csv
+    csv_config missing.csv species
+    sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: dlc does not fill them in; fill it or drop the row)"* ]]
+}
+
+@test "predict on CSV rows names the columns it lacks, all of the model's, and a missing value's column" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    printf 'sepal_length,petal_length\n5.1,1.4\n' > two.csv
+    run "$DLC" predict run two.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"two.csv: the header lacks 2 of the model's 4 feature columns, the first 'sepal_width' (it reads sepal_length, sepal_width, petal_length, petal_width)"* ]]
+    tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
+    run "$DLC" predict run noheader.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(its first line looks like data, not a header"* ]]
+    printf 'petal_width,petal_length,sepal_width,sepal_length\n0.2,1.4,,5.1\n' > gap.csv
+    run "$DLC" predict run gap.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"gap.csv:2: column 'sepal_width': empty value (a missing value: the model needs every feature)"* ]]
+    # the columns in another order, an extra one: read by name
+    printf 'petal_width,petal_length,note,sepal_width,sepal_length\n0.2,1.4,"a, b",3.5,5.1\n' > other.csv
+    run "$DLC" predict run other.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions[0].top[0].class == "setosa"'
+}
