@@ -70,10 +70,8 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
         struct stat sb;
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             dlc_strlist names = {0};
-            if ((st = data_list_images(p, &names, err)) != DLC_OK)
+            if ((st = data_folder_images(p, &names, err)) != DLC_OK)
                 return st;
-            if (names.n == 0)
-                st = dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", p);
             for (int k = 0; k < names.n && st == DLC_OK; k++)
                 st = dlc_strlist_push(files, names.v[k], err);
             dlc_strlist_clear(&names);

@@ -91,8 +91,7 @@ static dlc_status read_inputs(model *m, const infer_verifier *v, const char *con
         }
         dlc_strlist files = {0};
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            if ((st = data_list_images(p, &files, err)) == DLC_OK && files.n == 0)
-                st = dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", p);
+            st = data_folder_images(p, &files, err);
         } else {
             st = dlc_strlist_push(&files, p, err);
         }

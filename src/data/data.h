@@ -589,6 +589,9 @@ int data_image_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);
+/* The same for a folder given to predict or verify: no image file in it is
+ * an error (EINPUT), which says so when the folder holds subfolders. */
+dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *err);
 /* The names (not paths) of the files of one folder ending in ext (any case),
  * sorted, hidden files skipped; appended to names. */
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);

@@ -32,8 +32,11 @@ int data_image_name(const char *name)
     /* the names of every format stb_image knows, not only those dlc reads:
      * a folder's .hdr or .tga file is listed, then refused by its content
      * with a reason, rather than passed over in silence */
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm",
-                                      ".ppm", ".pnm", ".psd", ".hdr", ".pic", NULL};
+    static const char *const ext[] = {".png",  ".jpg",  ".jpeg", ".bmp", ".gif", ".tga",
+                                      ".pgm",  ".ppm",  ".pnm",  ".psd", ".hdr", ".pic",
+                                      /* and common formats stb cannot read at all */
+                                      ".webp", ".tif",  ".tiff", ".heic", ".heif", ".avif",
+                                      NULL};
     size_t n = strlen(name);
     for (int i = 0; ext[i]; i++) {
         size_t e = strlen(ext[i]);
@@ -68,6 +71,18 @@ static image_format image_sniff(const uint8_t *p, size_t n, const char **other)
         *other = "a Softimage PIC image";
     else if (n >= 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '7')
         *other = "a PNM/PGM/PPM image";
+    /* and formats no decoder built in reads, common from cameras and the web */
+    else if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+        *other = "a WebP image";
+    else if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
+        *other = "a TIFF image";
+    else if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0 &&
+             (memcmp(p + 8, "avif", 4) == 0 || memcmp(p + 8, "avis", 4) == 0))
+        *other = "an AVIF image";
+    else if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0 &&
+             (memcmp(p + 8, "heic", 4) == 0 || memcmp(p + 8, "heix", 4) == 0 ||
+              memcmp(p + 8, "mif1", 4) == 0 || memcmp(p + 8, "msf1", 4) == 0))
+        *other = "a HEIF/HEIC image";
     return IMG_NONE;
 }
 
@@ -510,6 +525,24 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
     }
     dlc_strlist_clear(&files);
     return st;
+}
+
+dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *err)
+{
+    int before = names->n;
+    dlc_status st = data_list_images(dir, names, err);
+    if (st != DLC_OK || names->n > before)
+        return st;
+    /* a folder of class folders (a training folder) is a likely mistake */
+    dlc_strlist sub = {0};
+    int n_sub = list_dir(dir, 1, NULL, &sub, NULL) == DLC_OK ? sub.n : 0;
+    dlc_strlist_clear(&sub);
+    if (n_sub > 0)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: the folder has no image files; it has %d subfolder%s, which %s not "
+                        "read (give the files, or the subfolders, instead)",
+                        dir, n_sub, n_sub == 1 ? "" : "s", n_sub == 1 ? "is" : "are");
+    return dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", dir);
 }
 
 typedef struct {

@@ -172,3 +172,42 @@ YAML
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.predictions[0].top[0].class == "setosa"'
 }
+
+@test "WebP and TIFF files are named as such, in predict and in a training folder, never passed over" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet
+    # the first bytes of a WebP (RIFF container) and of a little-endian TIFF
+    printf 'RIFF\x24\x00\x00\x00WEBPVP8L\x18\x00\x00\x00\x2f\x00\x00\x00' > photo.webp
+    printf 'II*\x00\x08\x00\x00\x00\x00\x00' > scan.tif
+    run "$DLC" predict run photo.webp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"photo.webp: a WebP image; dlc reads PNG, JPEG, BMP and GIF images"* ]]
+    run "$DLC" predict run scan.tif
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"scan.tif: a TIFF image; dlc reads PNG"* ]]
+    # in a class folder: listed and refused, not ignored for its extension
+    cp photo.webp data/b/
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data/b/photo.webp: a WebP image; dlc reads PNG, JPEG, BMP and GIF images (by their content, whatever the name) (set data.bad_files: skip to skip unreadable files)"* ]]
+    run "$DLC" train f.yaml --out run --force --set data.bad_files=skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"skipped "*"/data/b/photo.webp: a WebP image"* ]]
+}
+
+@test "predict on a folder of class folders says its subfolders are not read" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet
+    run "$DLC" predict run data
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data: the folder has no image files; it has 2 subfolders, which are not read (give the files, or the subfolders, instead)"* ]]
+    run "$DLC" predict run data/a data/b
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 16 ]
+}
