@@ -42,6 +42,15 @@ train: {epochs: 1, batch_size: 8}
 YAML
 }
 
+# A model trained on data/a and data/b, 8 PNGs each, in run/.
+two_class_run() {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet
+}
+
 @test "a CSV label or column name that is not UTF-8 is refused when the data loads, naming file, line and column" {
     # Latin-1 bytes: the model file keeps class names as JSON, which is UTF-8;
     # this used to train to the end and then fail writing model.safetensors
@@ -174,11 +183,7 @@ YAML
 }
 
 @test "WebP and TIFF files are named as such, in predict and in a training folder, never passed over" {
-    mkdir -p data/a data/b
-    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
-    cp "$IMAGES"/train/1-trouser/*.png data/b/
-    folder_config "$PWD/data"
-    "$DLC" train f.yaml --out run --quiet
+    two_class_run
     # the first bytes of a WebP (RIFF container) and of a little-endian TIFF
     printf 'RIFF\x24\x00\x00\x00WEBPVP8L\x18\x00\x00\x00\x2f\x00\x00\x00' > photo.webp
     printf 'II*\x00\x08\x00\x00\x00\x00\x00' > scan.tif
@@ -199,11 +204,7 @@ YAML
 }
 
 @test "predict on a folder of class folders says its subfolders are not read" {
-    mkdir -p data/a data/b
-    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
-    cp "$IMAGES"/train/1-trouser/*.png data/b/
-    folder_config "$PWD/data"
-    "$DLC" train f.yaml --out run --quiet
+    two_class_run
     run "$DLC" predict run data
     [ "$status" -eq 2 ]
     [[ "$output" == *"data: the folder has no image files; it has 2 subfolders, which are not read (give the files, or the subfolders, instead)"* ]]
