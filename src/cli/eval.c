@@ -14,6 +14,8 @@ static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
     {"--embedding", 1, "LAYER", "verification figures of this layer's output (default: the run's)"},
+    {"--set", 1, "KEY=VALUE",
+     "override a data.* or report.* key of the run's config, e.g. data.test.file=new.csv (repeatable)"},
     {"--unknown-labels", 1, "fail|skip",
      "a label the model was not trained on: an error naming file and line (default), or skipped and counted"},
     {NULL, 0, NULL, NULL},
@@ -115,6 +117,12 @@ static int run(const cli_args *a)
     const char *unknown = cli_get(c, a, "--unknown-labels");
     if (unknown && strcmp(unknown, "fail") != 0 && strcmp(unknown, "skip") != 0)
         return cli_usage_error(c, "--unknown-labels must be fail or skip, got '%s'", unknown);
+    /* the model is the run's: only where the data is and how it is reported
+     * may change (another test file: --set data.test.file=...) */
+    for (int i = 0; i < a->n_sets; i++)
+        if (strncmp(a->sets[i], "data.", 5) != 0 && strncmp(a->sets[i], "report.", 7) != 0)
+            return cli_usage_error(c, "--set %s: eval takes data.* and report.* keys (the model "
+                                      "and its training are the run's)", a->sets[i]);
     cli_set_threads(cli_get(c, a, "--threads"), 0);
 
     dlc_error err = {0};
@@ -132,7 +140,8 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
+    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), a->sets, a->n_sets,
+                           &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
@@ -228,7 +237,7 @@ done:
 }
 
 const cli_command cli_eval_cmd = {
-    "eval", "RUN [--split test|dev|train|train_dev]",
+    "eval", "RUN [--split test|dev|train|train_dev] [--set data.test.file=FILE ...]",
     "Score a trained run (its folder or model file) on one of its data splits.",
     opts, run,
 };

@@ -212,3 +212,26 @@ two_class_run() {
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 16 ]
 }
+
+@test "eval scores a run on another data file with --set; only data and report keys" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run has no test split (try --split dev)"* ]]
+    # new flowers, columns in another order: read by name, labels by the model's classes
+    awk -F, 'BEGIN { OFS = "," } NR % 3 == 1 { print $5, $4, $3, $2, $1 }' "$ROOT/data/iris.csv" > new.csv
+    run "$DLC" eval run --set data.test.file="$PWD/new.csv" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.split == "test" and .examples == 50 and .accuracy != null'
+    run "$DLC" eval run --set model.layers.0.units=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set model.layers.0.units=3: eval takes data.* and report.* keys"* ]]
+    sed 's/setosa/rosa/' new.csv > other.csv
+    run "$DLC" eval run --set data.test.file="$PWD/other.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"other.csv:2: column 'species': label \"rosa\" is not one of the 3 classes"* ]]
+    "$DLC" eval run --set data.test.file="$PWD/other.csv" --unknown-labels skip --json > out.json 2> err.txt
+    jq -e '.examples < 50' out.json
+    grep -q "skipped [0-9]* examples whose label the model was not trained on" err.txt
+}
