@@ -401,12 +401,16 @@ static int utf8_seq(const unsigned char *s, unsigned *cp)
     return n;
 }
 
-long dlc_utf8_bad(const char *str)
+int dlc_utf8_char(const char *s)
 {
-    const unsigned char *s = (const unsigned char *)str;
     unsigned cp;
+    return utf8_seq((const unsigned char *)s, &cp);
+}
+
+long dlc_utf8_bad(const char *s)
+{
     for (long i = 0; s[i];) {
-        int n = utf8_seq(s + i, &cp);
+        int n = dlc_utf8_char(s + i);
         if (n == 0)
             return i;
         i += n;

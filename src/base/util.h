@@ -134,5 +134,8 @@ const char *dlc_escape(char *out, size_t size, const char *s, int mode);
  * or -1 when all of s is UTF-8.  Names from data (class names, column names)
  * must be: the model file's metadata is JSON, which is UTF-8. */
 long dlc_utf8_bad(const char *s);
+/* The length (1 to 4) of the well-formed UTF-8 character s begins with, 0
+ * when it begins with none (s must not be empty). */
+int dlc_utf8_char(const char *s);
 
 #endif

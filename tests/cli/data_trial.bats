@@ -235,3 +235,16 @@ two_class_run() {
     jq -e '.examples < 50' out.json
     grep -q "skipped [0-9]* examples whose label the model was not trained on" err.txt
 }
+
+@test "predict --json stays valid JSON for file names that are not UTF-8, with quotes or tabs" {
+    two_class_run
+    mkdir in
+    for name in "$(printf 'caf\xe9.png')" "$(printf 'tab\there.png')" 'quo"te\back.png'; do
+        cp "$(ls "$IMAGES"/test/1-trouser/*.png | head -1)" "in/$name"
+    done
+    "$DLC" predict run in --json > out.json
+    # JSON text is UTF-8 (jq would quietly replace a bad byte: iconv checks)
+    iconv -f UTF-8 -t UTF-8 out.json > /dev/null
+    jq -e '.predictions | length == 3' out.json
+    jq -e '[.predictions[].file] == ["in/caf\ufffd.png", "in/quo\"te\\back.png", "in/tab\there.png"]' out.json
+}

@@ -337,6 +337,27 @@ static void test_json_write_string(void **state)
         json_free(v);
         dlc_buf_free(&b);
     }
+    /* bytes that are not UTF-8 (a Latin-1 file name) become U+FFFD: JSON
+     * text is UTF-8, and a reader refuses the raw byte */
+    static const struct {
+        const char *in, *want;
+    } lossy[] = {
+        {"caf\xe9.png", "\"caf\\ufffd.png\""},
+        {"\xc3", "\"\\ufffd\""},                          /* cut short */
+        {"\xc0\x8a\"", "\"\\ufffd\\ufffd\\\"\""},          /* overlong, then a quote */
+        {"\xe4\xb8\xad\xff", "\"\xe4\xb8\xad\\ufffd\""},
+    };
+    for (size_t i = 0; i < DLC_ARRAY_LEN(lossy); i++) {
+        dlc_buf b = {0};
+        json_write_string(&b, lossy[i].in);
+        assert_string_equal(b.s, lossy[i].want);
+        json_value *v = NULL;
+        dlc_error err = {0};
+        assert_int_equal(json_parse(&v, b.s, b.len, &err), DLC_OK);
+        assert_int_equal(dlc_utf8_bad(v->string), -1);
+        json_free(v);
+        dlc_buf_free(&b);
+    }
 }
 
 /* ---- safetensors ---- */
