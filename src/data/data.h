@@ -247,6 +247,8 @@ typedef struct {
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
+    int resized, recoloured;   /* image folders: images of another size, or other channels
+                                * (gray for RGB, RGB for gray), converted to shape */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for

@@ -467,6 +467,19 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
     return st;
 }
 
+/* data_image_load, giving the file's own (channels, height, width) too. */
+static dlc_status image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+                                    uint8_t *out, tensor_shape *own, dlc_error *err)
+{
+    uint8_t *buf;
+    size_t len;
+    dlc_status st = image_read(path, max_pixels, &buf, &len, err);
+    if (st == DLC_OK && (st = data_image_check(path, buf, len, max_pixels, own, err)) == DLC_OK)
+        st = data_image_decode(path, buf, len, max_pixels, shape, out, err);
+    free(buf);
+    return st;
+}
+
 /* ---- folders ---- */
 
 
@@ -690,8 +703,9 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     }
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
-        if (data_image_load(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
-                            &e) != DLC_OK) {
+        tensor_shape own = {0};
+        if (image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+                              &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",
                               e.msg);
@@ -707,6 +721,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 goto cleanup;
             continue;
         }
+        ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
+        ds->recoloured += own.d[0] != shape->d[0];
         ds->targets[ds->n++] = (float)items[i].cls;
     }
     if (ds->n == 0) {

@@ -995,6 +995,18 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (t->data.skipped_files.n > 10)
             say(t, "  ... and %d more", t->data.skipped_files.n - 10);
     }
+    int resized = 0, recoloured = 0, images = 0;
+    for (int k = 0; k < 3; k++)
+        if (t->data.src[k]) {
+            resized += t->data.src[k]->resized;
+            recoloured += t->data.src[k]->recoloured;
+            images += t->data.src[k]->n;
+        }
+    if (resized || recoloured) /* mixed sizes or channels: say what they became, and why */
+        say(t, "note: %d of %d images resized to %d x %d, %d converted to %s: the input's shape%s",
+            resized, images, t->data.shape.d[2], t->data.shape.d[1], recoloured,
+            t->data.shape.d[0] == 1 ? "gray" : "RGB",
+            cfg->input.ndim ? "" : " (the first image's: set model.input to choose another)");
     int unseen[8], n_unseen = data_unseen_classes(&t->data, &cfg->data, unseen, 8);
     if (n_unseen > 0) { /* an output the model can never learn to give */
         char names[512] = "";

@@ -248,3 +248,24 @@ two_class_run() {
     jq -e '.predictions | length == 3' out.json
     jq -e '[.predictions[].file] == ["in/caf\ufffd.png", "in/quo\"te\\back.png", "in/tab\there.png"]' out.json
 }
+
+@test "images of other sizes and channels in a training folder: the note says how many were converted, to what" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp "$IMAGES/other/sneaker_rgb_56.jpg" data/b/z.jpg   # RGB, 56 x 56, last in name order
+    folder_config "$PWD/data"
+    sed -i '/  input: \[1, 28, 28\]/d' f.yaml
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (1, 28, 28)"* ]]
+    [[ "$output" == *"note: 1 of 17 images resized to 28 x 28, 1 converted to gray: the input's shape (the first image's: set model.input to choose another)"* ]]
+    run "$DLC" train f.yaml --out run --force --set 'model.input=[3, 56, 56]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 16 of 17 images resized to 56 x 56, 16 converted to RGB: the input's shape"* ]]
+    [[ "$output" != *"the first image's"* ]]
+    rm data/b/z.jpg
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"images resized"* ]]
+}
