@@ -86,13 +86,6 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     return st;
 }
 
-/* 1 when the name ends in .csv or .tsv */
-static int is_table(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && (strcmp(name + n - 4, ".csv") == 0 || strcmp(name + n - 4, ".tsv") == 0);
-}
-
 /* Inputs to expect (a folder counts its image files), capped at a batch:
  * the graph is built for this many rows, and a large model costs memory per row. */
 static int count_inputs(const cli_args *a)
@@ -101,7 +94,7 @@ static int count_inputs(const cli_args *a)
     for (int i = 1; i < a->n_pos && n < PREDICT_BATCH; i++) {
         struct stat sb;
         dlc_strlist names = {0};
-        if (is_table(a->pos[i]))
+        if (data_table_name(a->pos[i]))
             n += PREDICT_BATCH; /* rows */
         else if (stat(a->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode) &&
                  data_list_images(a->pos[i], &names, NULL) == DLC_OK)
@@ -449,12 +442,13 @@ static int run(const cli_args *a)
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
                       "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
-    } else if (a->n_pos >= 2 && is_table(a->pos[1])) {
+    } else if (a->n_pos >= 2 && !data_image_name(a->pos[1])) {
+        /* a model of rows reads rows, whatever the file is called (x.txt, X.CSV) */
         st = predict_rows(&m, a, &pr, &err);
     } else {
         st = dlc_fail(&err, DLC_EINPUT,
                       "%s: the model takes examples of shape %s, not images (1 or 3 channels, "
-                      "height, width); give a CSV file of rows (.csv, .tsv) with its feature columns",
+                      "height, width); give a CSV file of rows with its feature columns",
                       a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
     }
     if (pr.json) {

@@ -22,6 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+int data_table_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && (strcasecmp(name + n - 4, ".csv") == 0 || strcasecmp(name + n - 4, ".tsv") == 0 ||
+                     strcasecmp(name + n - 4, ".txt") == 0);
+}
 
 /* ---- label ordering: numbers by value ("2" < "10"), before other strings ---- */
 

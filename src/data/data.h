@@ -588,6 +588,8 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
+/* 1 when the name ends in .csv, .tsv or .txt (any case): a file of rows. */
+int data_table_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);

@@ -180,6 +180,19 @@ two_class_run() {
     run "$DLC" predict run other.csv --json
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.predictions[0].top[0].class == "setosa"'
+    # a file of rows whatever its name: Windows' ROWS.CSV, a .txt, none
+    cp other.csv ROWS.CSV
+    cp other.csv rows.txt
+    cp other.csv rows
+    run "$DLC" predict run ROWS.CSV rows.txt rows
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == "ROWS.CSV:2: setosa "* ]]
+    [[ "${lines[2]}" == "rows:2: setosa "* ]]
+    # an image for a model of rows
+    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the model takes examples of shape (4), not images"* ]]
 }
 
 @test "WebP and TIFF files are named as such, in predict and in a training folder, never passed over" {
