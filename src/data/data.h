@@ -349,12 +349,16 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
                      dlc_error *err);
 void data_free(data_bundle *b);
 
-/* The classes of the only output, when it has class labels, that no example
- * of the train split has (an empty class folder, a gap in IDX label values):
- * their ids into unseen, at most max of them; returns how many there are in
- * all.  0 for other targets, text, pairs, and with data.class_split (which
- * holds classes out of training on purpose). */
-int data_unseen_classes(const data_bundle *b, const data_config *cfg, int *unseen, int max);
+/* What a person should know of loaded data before training on it, one
+ * message each ("note: ..." or "warning: ..."), appended to out: images
+ * resized or converted to the input's shape (input_given: model.input was
+ * set, else the first image's shape was taken); classes of the only output
+ * that no train example has (an empty class folder, a gap in IDX label
+ * values; not with data.class_split, which holds classes out on purpose);
+ * CSV class labels that are all numbers, many or not whole (a value to
+ * predict read as classes).  ENOMEM only. */
+dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
+                      dlc_strlist *out, dlc_error *err);
 
 /* Single readers (used by data_load, tests and fuzzers).  class_names: in for
  * known names (may be empty), out with names found (CSV class targets); may be

@@ -238,34 +238,6 @@ static void keep_rows(dataset *ds, const int *rows, int n)
     ds->n = n;
 }
 
-int data_unseen_classes(const data_bundle *b, const data_config *cfg, int *unseen, int max)
-{
-    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
-    const data_head *hd = &b->heads[0];
-    const int K = hd->class_names.n;
-    if (b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || b->text || b->stack != 1 || !tr->ds ||
-        K < 1 || data_class_splitting(cfg))
-        return 0;
-    unsigned char *seen = calloc((size_t)K, 1);   /* (K) */
-    if (!seen)
-        return 0;
-    const size_t T = (size_t)tr->ds->n_targets;
-    for (int i = 0; i < tr->n; i++) {
-        float y = tr->ds->targets[(size_t)tr->idx[i] * T + (size_t)hd->offset];
-        if (y == y && y >= 0 && y < (float)K)
-            seen[(int)y] = 1;
-    }
-    int n = 0;
-    for (int c = 0; c < K; c++)
-        if (!seen[c]) {
-            if (n < max)
-                unseen[n] = c;
-            n++;
-        }
-    free(seen);
-    return n;
-}
-
 /* data.subset: only the listed classes, numbered in the listed order, and
  * at most per_class examples of each from the train file (drawn with the
  * seed, kept in file order). */

@@ -995,29 +995,12 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (t->data.skipped_files.n > 10)
             say(t, "  ... and %d more", t->data.skipped_files.n - 10);
     }
-    int resized = 0, recoloured = 0, images = 0;
-    for (int k = 0; k < 3; k++)
-        if (t->data.src[k]) {
-            resized += t->data.src[k]->resized;
-            recoloured += t->data.src[k]->recoloured;
-            images += t->data.src[k]->n;
-        }
-    if (resized || recoloured) /* mixed sizes or channels: say what they became, and why */
-        say(t, "note: %d of %d images resized to %d x %d, %d converted to %s: the input's shape%s",
-            resized, images, t->data.shape.d[2], t->data.shape.d[1], recoloured,
-            t->data.shape.d[0] == 1 ? "gray" : "RGB",
-            cfg->input.ndim ? "" : " (the first image's: set model.input to choose another)");
-    int unseen[8], n_unseen = data_unseen_classes(&t->data, &cfg->data, unseen, 8);
-    if (n_unseen > 0) { /* an output the model can never learn to give */
-        char names[512] = "";
-        for (int i = 0, at = 0; i < n_unseen && i < 8 && at < (int)sizeof names; i++)
-            at += snprintf(names + at, sizeof names - (size_t)at, "%s'%.60s'", i ? ", " : "",
-                           t->data.heads[0].class_names.v[unseen[i]]);
-        say(t, "warning: %d of %d classes %s no example in the train split: %s%s%s", n_unseen,
-            t->data.heads[0].class_names.n, n_unseen == 1 ? "has" : "have", names,
-            n_unseen > 8 ? ", ..." : "",
-            cfg->data.format == DATA_IMAGE_FOLDER ? " (an empty class folder?)" : "");
-    }
+    dlc_strlist notes = {0}; /* conversions made, data that trains but maybe not as meant */
+    if ((s = data_notes(&t->data, &cfg->data, cfg->input.ndim > 0, &notes, err)) != DLC_OK)
+        return s;
+    for (int i = 0; i < notes.n; i++)
+        say(t, "%s", notes.v[i]);
+    dlc_strlist_clear(&notes);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);

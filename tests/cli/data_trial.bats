@@ -282,3 +282,23 @@ two_class_run() {
     [ "$status" -eq 0 ]
     [[ "$output" != *"images resized"* ]]
 }
+
+@test "CSV labels that are numbers, not all whole, read as classes are warned about (a value to predict?)" {
+    # petal width as the label: 22 different widths, e.g. 0.2 and 1.3
+    cut -d, -f1-4 "$ROOT/data/iris.csv" > widths.csv
+    csv_config widths.csv petal_width
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: the labels are 22 different numbers, not all whole ('0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '1.0', '1.1', ...), each read as a class: a value to predict? then use loss: mse"* ]]
+    # the same as a regression: no warning
+    sed -i 's/units: auto}/units: 1}\nloss: mse/' c.yaml
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"each read as a class"* ]]
+    # class names that are small whole numbers are classes
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = ($5 == "setosa") ? 0 : ($5 == "versicolor") ? 1 : 2; print }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning"* ]]
+}
