@@ -86,6 +86,12 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     return st;
 }
 
+static int is_folder(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Inputs to expect (a folder counts its image files), capped at a batch:
  * the graph is built for this many rows, and a large model costs memory per row. */
 static int count_inputs(const cli_args *a)
@@ -442,8 +448,9 @@ static int run(const cli_args *a)
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
                       "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
-    } else if (a->n_pos >= 2 && !data_image_name(a->pos[1])) {
-        /* a model of rows reads rows, whatever the file is called (x.txt, X.CSV) */
+    } else if (a->n_pos >= 2 && !data_image_name(a->pos[1]) && !is_folder(a->pos[1])) {
+        /* a model of rows reads rows, whatever the file is called (x.txt, X.CSV);
+         * an image or a folder of them is refused below */
         st = predict_rows(&m, a, &pr, &err);
     } else {
         st = dlc_fail(&err, DLC_EINPUT,
