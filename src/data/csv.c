@@ -601,6 +601,11 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
     r->line = 1;
     if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
         r->p += 3;
+    /* Excel's "Unicode text" and some exports: a UTF-16 byte-order mark */
+    if (len >= 2 && (((uint8_t)text[0] == 0xff && (uint8_t)text[1] == 0xfe) ||
+                     ((uint8_t)text[0] == 0xfe && (uint8_t)text[1] == 0xff)))
+        return dlc_fail(err, DLC_EINPUT, "%s: the file is UTF-16 text; dlc reads UTF-8 (save it as "
+                                         "CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8)", path);
     if (r->p == r->end)
         return dlc_fail(err, DLC_EINPUT, "%s: empty file (a header row is required)", path);
     int tabs = 0, commas = 0;

@@ -302,3 +302,34 @@ two_class_run() {
     [ "$status" -eq 0 ]
     [[ "$output" != *"warning"* ]]
 }
+
+@test "a UTF-16 CSV (Excel's Unicode text) says so, in train and predict" {
+    iconv -f UTF-8 -t UTF-16 "$ROOT/data/iris.csv" > u16.csv
+    csv_config u16.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"u16.csv: the file is UTF-16 text; dlc reads UTF-8 (save it as CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8)"* ]]
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    run "$DLC" predict run u16.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"u16.csv: the file is UTF-16 text"* ]]
+}
+
+@test "IDX images and labels given the wrong way round: the message says they may be swapped" {
+    cat > i.yaml <<YAML
+name: i
+data:
+  format: idx
+  train: {images: $FMNIST/t10k-labels-idx1-ubyte.gz, labels: $FMNIST/t10k-images-idx3-ubyte.gz}
+model:
+  layers: [{type: flatten}, {type: dense, units: auto}]
+YAML
+    run "$DLC" train i.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"t10k-labels-idx1-ubyte.gz: IDX images have 1 dimension, expected 2 to 4 (is it the other file? data.*.images and labels may be swapped)"* ]]
+    sed -i "s#images: [^,]*,#images: $FMNIST/t10k-images-idx3-ubyte.gz,#" i.yaml
+    run "$DLC" train i.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"t10k-images-idx3-ubyte.gz: IDX labels have 3 dimensions, expected 1 (is it the other file?"* ]]
+}
