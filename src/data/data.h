@@ -249,6 +249,7 @@ typedef struct {
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
     int resized, recoloured;   /* image folders: images of another size, or other channels
                                 * (gray for RGB, RGB for gray), converted to shape */
+    int stray;                 /* image folders: image files beside the class folders (unread) */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
@@ -350,7 +351,8 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
 void data_free(data_bundle *b);
 
 /* What a person should know of loaded data before training on it, one
- * message each ("note: ..." or "warning: ..."), appended to out: images
+ * message each ("note: ..." or "warning: ..."), appended to out: image
+ * files beside an image folder's class folders (not read); images
  * resized or converted to the input's shape (input_given: model.input was
  * set, else the first image's shape was taken); classes of the only output
  * that no train example has (an empty class folder, a gap in IDX label

@@ -691,6 +691,9 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         goto cleanup;
     }
     ds->dropped = dropped;
+    dlc_strlist_clear(&files); /* image files beside the class folders: not read, but said */
+    if (list_dir(dir, 0, NULL, &files, NULL) == DLC_OK)
+        ds->stray = files.n;
     dlc_strlcpy(ds->path, dir, sizeof ds->path);
     ds->shape = *shape;
     ds->dim = tensor_shape_size(shape);

@@ -110,10 +110,27 @@ static dlc_status notes_numeric_classes(const data_bundle *b, const data_config 
     return dlc_strlist_push(out, msg, err);
 }
 
+/* image files beside the class folders: in no class, so not read */
+static dlc_status notes_stray(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->stray > 0) {
+            char msg[DATA_PATH_MAX + 160];
+            snprintf(msg, sizeof msg, "warning: %s: %d image file%s beside the class folders, in no "
+                     "class, %s not read", b->src[k]->path, b->src[k]->stray,
+                     b->src[k]->stray == 1 ? "" : "s", b->src[k]->stray == 1 ? "is" : "are");
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err)
 {
-    dlc_status st = notes_converted(b, input_given, out, err);
+    dlc_status st = notes_stray(b, out, err);
+    if (st == DLC_OK)
+        st = notes_converted(b, input_given, out, err);
     if (st == DLC_OK)
         st = notes_unseen(b, cfg, out, err);
     if (st == DLC_OK)

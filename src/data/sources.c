@@ -118,6 +118,7 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
     for (int i = 0; i < n_parts; i++) {
         ds->resized += parts[i]->resized;
         ds->recoloured += parts[i]->recoloured;
+        ds->stray += parts[i]->stray;
     }
     ds->shape = first->shape;
     ds->dim = D;

@@ -333,3 +333,16 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"t10k-images-idx3-ubyte.gz: IDX labels have 3 dimensions, expected 1 (is it the other file?"* ]]
 }
+
+@test "image files beside the class folders are warned about: they are in no class" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp "$IMAGES/other/sneaker_rgb_56.png" "$IMAGES/other/sneaker_rgb_56.jpg" data/
+    printf 'notes\n' > data/README.txt
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: $PWD/data: 2 image files beside the class folders, in no class, are not read"* ]]
+    [[ "$output" == *"train 13, train-dev 0, dev 3"* ]]
+}
