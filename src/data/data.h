@@ -361,6 +361,10 @@ void data_free(data_bundle *b);
  * predict read as classes).  ENOMEM only. */
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err);
+/* A 64-bit digest of every example's values and targets, of every file (16
+ * hex digits into hex[17]): a checkpoint keeps it, so that resuming on data
+ * that changed since is said. */
+void data_fingerprint(const data_bundle *b, char hex[17]);
 
 /* Single readers (used by data_load, tests and fuzzers).  class_names: in for
  * known names (may be empty), out with names found (CSV class targets); may be

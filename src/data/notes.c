@@ -6,6 +6,7 @@
  */
 #include "data.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,4 +137,38 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
     if (st == DLC_OK)
         st = notes_numeric_classes(b, cfg, out, err);
     return st;
+}
+
+/* FNV-1a's step, a word at a time */
+static uint64_t fp_words(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (size_t i = n & ~(size_t)7; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void data_fingerprint(const data_bundle *b, char hex[17])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int k = 0; k < 3; k++) {
+        const dataset *ds = b->src[k];
+        if (!ds)
+            continue;
+        const size_t n = (size_t)ds->n, D = ds->dim, T = (size_t)ds->n_targets;
+        const uint64_t sizes[3] = {n, D, T};
+        h = fp_words(h, sizes, sizeof sizes);
+        if (ds->u8)
+            h = fp_words(h, ds->u8, n * D);
+        else if (ds->f32)
+            h = fp_words(h, ds->f32, sizeof(float) * n * D);
+        if (ds->targets)
+            h = fp_words(h, ds->targets, sizeof(float) * n * T);
+    }
+    snprintf(hex, 17, "%016" PRIx64, h);
 }

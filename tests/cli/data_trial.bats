@@ -346,3 +346,19 @@ YAML
     [[ "$output" == *"warning: $PWD/data: 2 image files beside the class folders, in no class, are not read"* ]]
     [[ "$output" == *"train 13, train-dev 0, dev 3"* ]]
 }
+
+@test "--resume on data that changed since the checkpoint warns that the run will not end as an uninterrupted one" {
+    cp "$ROOT/data/iris.csv" iris.csv
+    iris_config iris.yaml 4
+    sed -i "s#file: .*}#file: $PWD/iris.csv}#" iris.yaml
+    "$DLC" train iris.yaml --out run --quiet --set train.epochs=2
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=3
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"the data differ"* ]]
+    # a corrected label, as a person fixing their data would
+    sed -i '2s/setosa/versicolor/' iris.csv
+    run "$DLC" train iris.yaml --out run --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: the data differ from those the checkpoint was trained on (a file was changed since); training goes on with the data as they are now, so the run will not end as an uninterrupted one would"* ]]
+    [[ "$output" == *"resuming after epoch 3"* ]]
+}
