@@ -472,8 +472,9 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         if ((st = csv_field(r, &eol, err)))
             return st;
         if (!r->buf[0])
-            return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name", r->path,
-                            c->header.names.n + 1);
+            return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
+                            c->header.names.n + 1,
+                            eol && c->header.names.n > 0 ? " (a comma at the end of the line?)" : "");
         if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);

@@ -129,6 +129,12 @@ two_class_run() {
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
     [[ "$output" == *"noheader.csv: label column 'species' is not in the header (its first line looks like data, not a header: 4 of its 5 fields are numbers; the file needs a header line naming its columns)"* ]]
+    # a comma at the end of every line (some exports write one)
+    sed 's/$/,/' "$ROOT/data/iris.csv" > trailing_comma.csv
+    csv_config trailing_comma.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trailing_comma.csv:1: header column 6 has no name (a comma at the end of the line?)"* ]]
     # a real header whose column is missing gets no such guess
     csv_config "$ROOT/data/iris.csv" specie
     run "$DLC" train c.yaml --out run
