@@ -368,3 +368,22 @@ YAML
     [[ "$output" == *"warning: the data differ from those the checkpoint was trained on (a file was changed since); training goes on with the data as they are now, so the run will not end as an uninterrupted one would"* ]]
     [[ "$output" == *"resuming after epoch 3"* ]]
 }
+
+@test "class names in other scripts: the per-class table stays UTF-8 and its columns line up" {
+    mkdir -p data
+    cp -r "$IMAGES/train/0-tshirt_top" "data/中文类别名称很长的类别名字"
+    cp -r "$IMAGES/train/1-trouser" "data/trousér"
+    cp -r "$IMAGES/train/7-sneaker" "data/sneaker 👟"
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet > out.txt
+    # a long name used to be cut at byte 20, inside a character
+    iconv -f UTF-8 -t UTF-8 out.txt > /dev/null
+    grep -q '^中文类别名称很长的类 ' out.txt
+    # the figures start in column 22 whatever the name's script: a wide
+    # character takes two columns, so fewer characters come before them
+    width() { grep "^$1" out.txt | head -1 | sed 's/[0-9].*//' | LC_ALL=C.UTF-8 wc -m; }
+    [ "$(width macro)" -eq 26 ]       # 20 columns, a space, the first figure's padding, line end
+    [ "$(width trous)" -eq 26 ]
+    [ "$(width 中文)" -eq 16 ]        # 10 wide characters fill the 20 columns
+    [ "$(width sneaker)" -eq 25 ]     # the emoji is one character of two columns
+}

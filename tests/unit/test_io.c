@@ -1128,6 +1128,26 @@ static void test_utf8_bad(void **state)
     assert_int_equal(dlc_utf8_bad("\xff"), 0);
 }
 
+/* table cells: cut at a character, never inside one, and padded by columns */
+static void test_cell(void **state)
+{
+    char out[96];
+    assert_string_equal(dlc_cell(out, sizeof out, "setosa", 8, 0), "setosa  ");
+    assert_string_equal(dlc_cell(out, sizeof out, "setosa", 8, 1), "  setosa");
+    assert_string_equal(dlc_cell(out, sizeof out, "versicolor", 4, 0), "vers");
+    assert_string_equal(dlc_cell(out, sizeof out, "trous\xc3\xa9r", 8, 0), "trous\xc3\xa9r ");
+    /* wide characters take two columns; one that would straddle the edge is left out */
+    assert_string_equal(dlc_cell(out, sizeof out, "\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d", 5, 0),
+                        "\xe4\xb8\xad\xe6\x96\x87 ");
+    assert_string_equal(dlc_cell(out, sizeof out, "shoe \xf0\x9f\x91\x9f", 8, 0),
+                        "shoe \xf0\x9f\x91\x9f ");
+    assert_string_equal(dlc_cell(out, sizeof out, "e\xcc\x81", 2, 0), "e\xcc\x81 "); /* combining */
+    assert_string_equal(dlc_cell(out, sizeof out, "a\x1b[2Jb", 5, 0), "a\\x1b"); /* escaped first */
+    assert_string_equal(dlc_cell(out, sizeof out, "", 3, 0), "   ");
+    char small[4];
+    assert_string_equal(dlc_cell(small, sizeof small, "abcdef", 8, 0), "");
+}
+
 static void test_read_file_kinds(void **state)
 {
     char *text = NULL;
@@ -1180,6 +1200,7 @@ int main(void)
         cmocka_unit_test(test_dlc_reads_numpy),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_utf8_bad),
+        cmocka_unit_test(test_cell),
         cmocka_unit_test(test_read_file_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
