@@ -297,8 +297,13 @@ static dlc_status parse_values(const char *file, int line, char *text, float *x,
             break;
         char *end;
         float v = strtof(p, &end);
-        if (end == p || !isfinite(v))
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu is not a finite number", file, line, k + 1);
+        if (end == p || !isfinite(v)) {
+            /* quote what stands there, up to the next separator */
+            int n = (int)strcspn(p, " \t,\r");
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu, \"%.*s\", is not a finite number%s",
+                            file, line, k + 1, n < 40 ? n : 40, p,
+                            *p == ';' ? " (values are separated by spaces or commas)" : "");
+        }
         if (k < D)
             x[k] = v;
         k++;
@@ -323,6 +328,8 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark (Notepad's) */
+        memset(text, ' ', 3);
     if (!(x = malloc(sizeof *x * D * lines))) {
         st = DLC_NOMEM(err);
         goto cleanup;

@@ -387,3 +387,24 @@ YAML
     [ "$(width 中文)" -eq 16 ]        # 10 wide characters fill the 20 columns
     [ "$(width sneaker)" -eq 25 ]     # the emoji is one character of two columns
 }
+
+@test "predict --values: a byte-order mark is skipped; a bad value is quoted, ';' between values is named" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    printf '\xef\xbb\xbf5.1,3.5,1.4,0.2\r\n' > bom.txt
+    run "$DLC" predict run --values bom.txt
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    printf '5.1;3.5;1.4;0.2\n' > semi.txt
+    run "$DLC" predict run --values semi.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'semi.txt:1: value 2, ";3.5;1.4;0.2", is not a finite number (values are separated by spaces or commas)'* ]]
+    printf '5.1 3.5\n5.1 n/a 1.4 0.2\n' > na.txt
+    run "$DLC" predict run --values na.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'na.txt:1: expected 4 values (the model'* ]]
+    printf '5.1 n/a 1.4 0.2\n' > na.txt
+    run "$DLC" predict run --values na.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'na.txt:1: value 2, "n/a", is not a finite number'* ]]
+}
