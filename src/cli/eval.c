@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../io/io.h"
 #include "../infer/infer.h"
@@ -78,6 +79,25 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
     return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
 }
 
+/* A data file the run's config names that is gone (the project moved, the
+ * file was renamed): EINPUT naming its key and how to give its new place. */
+static dlc_status eval_data_there(const dlc_config *cfg, const char *run, dlc_error *err)
+{
+    const data_source *src[3] = {&cfg->data.train, &cfg->data.dev, &cfg->data.test};
+    const char *split[3] = {"train", "dev", "test"};
+    for (int i = 0; i < 3; i++) {
+        const char *path[4] = {src[i]->file, src[i]->images, src[i]->labels, src[i]->dir};
+        const char *key[4] = {"file", "images", "labels", "dir"};
+        for (int k = 0; k < 4; k++)
+            if (path[k][0] && access(path[k], F_OK) != 0)
+                return dlc_fail(err, DLC_EINPUT,
+                                "%s: its data.%s.%s, %s, is not there (moved or renamed?); give "
+                                "its place now with --set data.%s.%s=PATH",
+                                run, split[i], key[k], path[k], split[i], key[k]);
+    }
+    return DLC_OK;
+}
+
 /* ", verification: {...}" of the split (null when the model does not compare
  * examples or the split has no two classes) */
 static void print_verify_json(dlc_buf *b, const report_verify *v, int which)
@@ -144,6 +164,7 @@ static int run(const cli_args *a)
                            &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
+        eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;

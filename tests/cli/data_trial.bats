@@ -408,3 +408,18 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *'na.txt:1: value 2, "n/a", is not a finite number'* ]]
 }
+
+@test "eval of a run whose data moved names the key and how to give the new place" {
+    cp "$ROOT/data/iris.csv" flowers.csv
+    csv_config "$PWD/flowers.csv" species
+    sed -i 's/split: {dev: 0.2}/split: {dev: 0.2, test: 0.2}/' c.yaml
+    "$DLC" train c.yaml --out run --quiet
+    mkdir moved
+    mv flowers.csv moved/
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run: its data.train.file, $PWD/flowers.csv, is not there (moved or renamed?); give its place now with --set data.train.file=PATH"* ]]
+    run "$DLC" eval run --set data.train.file=moved/flowers.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.examples == 30'
+}
