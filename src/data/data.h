@@ -358,7 +358,8 @@ void data_free(data_bundle *b);
  * that no train example has (an empty class folder, a gap in IDX label
  * values; not with data.class_split, which holds classes out on purpose);
  * CSV class labels that are all numbers, many or not whole (a value to
- * predict read as classes).  ENOMEM only. */
+ * predict read as classes), or mostly different from row to row (an id
+ * column as the label).  ENOMEM only. */
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err);
 /* A 64-bit digest of every example's values and targets, of every file (16

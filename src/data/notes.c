@@ -126,10 +126,32 @@ static dlc_status notes_stray(const data_bundle *b, dlc_strlist *out, dlc_error 
     return st;
 }
 
+/* CSV class labels that are mostly different from row to row: an id or a
+ * name column given as data.label, most likely */
+static dlc_status notes_unique_labels(const data_bundle *b, const data_config *cfg,
+                                      dlc_strlist *out, dlc_error *err)
+{
+    const data_head *hd = &b->heads[0];
+    const int K = hd->class_names.n;
+    long n = 0;
+    for (int k = 0; k < 3; k++)
+        n += b->src[k] ? b->src[k]->n : 0;
+    if (cfg->format != DATA_CSV || b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || K < 20 ||
+        2L * K <= n)
+        return DLC_OK;
+    char msg[300];
+    snprintf(msg, sizeof msg, "warning: %d classes for %ld rows: most labels occur once, and a "
+             "class seen once is hardly learned; is data.label the column of classes (not an id "
+             "or a name)?", K, n);
+    return dlc_strlist_push(out, msg, err);
+}
+
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err)
 {
     dlc_status st = notes_stray(b, out, err);
+    if (st == DLC_OK)
+        st = notes_unique_labels(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_converted(b, input_given, out, err);
     if (st == DLC_OK)

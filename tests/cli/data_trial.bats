@@ -423,3 +423,14 @@ YAML
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.examples == 30'
 }
+
+@test "CSV labels that are mostly different from row to row (an id column as data.label) are warned about" {
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print "name", $1, $2, $3, $4; next } { print "flower" NR, $1, $2, $3, $4 }' "$ROOT/data/iris.csv" > named.csv
+    csv_config named.csv name
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 150 classes for 150 rows: most labels occur once, and a class seen once is hardly learned; is data.label the column of classes (not an id or a name)?"* ]]
+    csv_config "$ROOT/data/iris.csv" species
+    run "$DLC" train c.yaml --out run --force
+    [[ "$output" != *"most labels occur once"* ]]
+}
