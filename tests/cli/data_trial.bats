@@ -434,3 +434,18 @@ YAML
     run "$DLC" train c.yaml --out run --force
     [[ "$output" != *"most labels occur once"* ]]
 }
+
+@test "predict and eval on a run stopped before it ended say how to finish it" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    rm run/model.safetensors   # as a run killed after its first checkpoint leaves it
+    for cmd in "predict run $ROOT/data/iris.csv" "eval run" "verify run --embed $ROOT/data/iris.csv"; do
+        run "$DLC" $cmd
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"run/model.safetensors: no model yet: the run was stopped before it ended (its checkpoint, run/checkpoint.safetensors, is there); finish it with: dlc train CONFIG --out run --resume"* ]]
+    done
+    rm run/checkpoint.safetensors
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run/model.safetensors: cannot open: No such file or directory"* ]]
+}
