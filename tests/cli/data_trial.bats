@@ -449,3 +449,17 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"run/model.safetensors: cannot open: No such file or directory"* ]]
 }
+
+@test "data of one class only: the message says so, not that the output layer is too small" {
+    { head -1 "$ROOT/data/iris.csv"; grep setosa "$ROOT/data/iris.csv"; } > setosa.csv
+    csv_config setosa.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"setosa.csv: the labels hold one class only, 'setosa': a classifier needs two or more"* ]]
+    mkdir -p data
+    cp -r "$IMAGES/train/8-bag" data/
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data: the labels hold one class only, '8-bag': a classifier needs two or more"* ]]
+}
