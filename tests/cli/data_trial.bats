@@ -463,3 +463,15 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"/data: the labels hold one class only, '8-bag': a classifier needs two or more"* ]]
 }
+
+@test "analyze reads a tag sheet a spreadsheet saved with ';' between fields, a byte-order mark and CRLF" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    [ "$(wc -l < run/errors/errors.csv)" -ge 2 ]
+    # Excel in many locales: ';' between fields, CRLF, a BOM; the first error tagged mislabeled
+    { printf '\xef\xbb\xbf'; sed 's/,/;/g; s/$/\r/' run/errors/errors.csv; } > tagged.csv
+    sed -i '2s/;;;\r$/;;x;\r/' tagged.csv   # id;true;predicted;confidence;image;mislabeled;tags
+    run "$DLC" analyze run --tags tagged.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.tags[] | select(.tag == "mislabeled") | .count == 1'
+}
