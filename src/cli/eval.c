@@ -73,6 +73,13 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
     /* detection: the ids are the label files' own, named by the names file */
     if (cfg->data.format == DATA_DETECTION)
         return DLC_OK;
+    /* CSV rows are read by the model's feature names, whatever the order of
+     * the columns in the files read now */
+    if (cfg->data.format == DATA_CSV && cfg->data.features.n == 0 && m->features.n > 0) {
+        dlc_status st = dlc_strlist_copy(&cfg->data.features, &m->features, err);
+        if (st != DLC_OK)
+            return st;
+    }
     if (m->n_heads != 1 || m->heads[0].classes.n == 0 || m->stack > 1 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;

@@ -475,3 +475,35 @@ YAML
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.tags[] | select(.tag == "mislabeled") | .count == 1'
 }
+
+@test "a test file with the train file's columns in another order is read by name, in train and in eval" {
+    # the same flowers with their columns reversed, and one extra column
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print "note", $5, $4, $3, $2, $1; next } { print "x", $5, $4, $3, $2, $1 }' \
+        "$ROOT/data/iris.csv" > reversed.csv
+    csv_config "$ROOT/data/iris.csv" species
+    sed -i "s#  split: {dev: 0.2}#  test: {file: $ROOT/data/iris.csv}\n  split: {dev: 0.2}#" c.yaml
+    "$DLC" train c.yaml --out same --quiet
+    sed -i "s#test: {file: [^}]*}#test: {file: $PWD/reversed.csv}#" c.yaml
+    "$DLC" train c.yaml --out reversed --quiet
+    # read by position, the reversed file scored about a third
+    a=$(jq '.metrics.test.accuracy' same/report.json)
+    b=$(jq '.metrics.test.accuracy' reversed/report.json)
+    [ "$a" = "$b" ]
+    run "$DLC" eval same --set data.test.file="$PWD/reversed.csv" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e ".accuracy == $a"
+    # eval reads by the model's column names: even a train file rewritten in another order
+    cp "$ROOT/data/iris.csv" flowers.csv
+    csv_config "$PWD/flowers.csv" species
+    "$DLC" train c.yaml --out flowers --quiet
+    d=$(jq '.metrics.dev.accuracy' flowers/report.json)
+    cp reversed.csv flowers.csv
+    run "$DLC" eval flowers --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e ".accuracy == $d"
+    # a test file without one of the columns names it
+    cut -d, -f1-5 reversed.csv > short.csv
+    run "$DLC" eval same --set data.test.file="$PWD/short.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"short.csv: feature column 'sepal_length' is not in the header"* ]]
+}
