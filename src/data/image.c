@@ -597,9 +597,15 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 dlc_strlist_clear(&files);
                 continue;
             }
-            if (id < 0) {
-                st = dlc_fail(err, DLC_EINPUT, "%s/%s: class '%s' is not one of the model's %d classes",
-                              dir, classes.v[c], classes.v[c], class_names->n);
+            if (id < 0) { /* known: the train folder's classes, or a trained model's */
+                char list[400] = "";
+                for (int k = 0, at = 0; k < class_names->n && k < 8 && at < (int)sizeof list; k++)
+                    at += snprintf(list + at, sizeof list - (size_t)at, "%s'%.40s'%s", k ? ", " : "",
+                                   class_names->v[k], k == 7 && class_names->n > 8 ? ", ..." : "");
+                st = dlc_fail(err, DLC_EINPUT,
+                              "%s/%s: class '%s' is not one of the model's %d classes (the train "
+                              "folder's): %s",
+                              dir, classes.v[c], classes.v[c], class_names->n, list);
                 goto cleanup;
             }
         }

@@ -507,3 +507,16 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"short.csv: feature column 'sepal_length' is not in the header"* ]]
 }
+
+@test "a test folder with a class the train folder lacks lists the classes there are" {
+    mkdir -p data/a data/b test
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp -r data/a test/a
+    cp -r data/b test/c
+    folder_config "$PWD/data"
+    sed -i "s#  split: {dev: 0.2}#  test: {dir: $PWD/test}\n  split: {dev: 0.2}#" f.yaml
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/test/c: class 'c' is not one of the model's 2 classes (the train folder's): 'a', 'b'"* ]]
+}
