@@ -24,6 +24,18 @@
 #include <string.h>
 #include <strings.h>
 
+const char *data_number_hint(const char *s)
+{
+    char t[64];
+    const char *comma = strchr(s, ',');
+    double v;
+    if (!comma || strchr(comma + 1, ',') || strlen(s) >= sizeof t)
+        return "";
+    dlc_strlcpy(t, s, sizeof t);
+    t[comma - s] = '.';
+    return dlc_parse_double(t, &v) == 0 ? " (a decimal comma? dlc reads numbers with a point)" : "";
+}
+
 int data_table_name(const char *name)
 {
     size_t n = strlen(name);
@@ -719,10 +731,11 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 }
                 if (csv_number(s, &x[c.feat_of[j]]) != 0) {
                     /* on the first row, most likely a column of names or ids */
-                    const char *hint = ds->n == 0 && !(features && features->n > 0)
-                        ? " (every column that is not a label is a feature, and features are "
-                          "numbers: list the feature columns in data.features to leave this one out)"
-                        : "";
+                    const char *hint = data_number_hint(s);
+                    if (!hint[0] && ds->n == 0 && !(features && features->n > 0))
+                        hint = " (every column that is not a label is a feature, and features are "
+                               "numbers: list the feature columns in data.features to leave this "
+                               "one out)";
                     st = dlc_fail(err, DLC_EINPUT,
                                   "%s:%d: column '%s': expected a number, got \"%.60s\"%s", path,
                                   line, c.header.names.v[j], s, hint);

@@ -599,6 +599,9 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
+/* " (a decimal comma? ...)" when s reads as a number with its one comma
+ * taken for a point ("1,5"), else "": for messages about a value. */
+const char *data_number_hint(const char *s);
 /* 1 when the name ends in .csv, .tsv or .txt (any case): a file of rows. */
 int data_table_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",

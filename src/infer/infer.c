@@ -127,8 +127,8 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing value: "
                             "the model needs every feature)", r->path, line, r->names->v[j]);
         if (dlc_parse_double(fields[j], &v) != 0 || !isfinite(v))
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"",
-                            r->path, line, r->names->v[j], fields[j]);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"%s",
+                            r->path, line, r->names->v[j], fields[j], data_number_hint(fields[j]));
         r->x[(size_t)r->n * r->D + j] = (float)v;
     }
     r->n++;

@@ -135,6 +135,12 @@ two_class_run() {
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
     [[ "$output" == *"trailing_comma.csv:1: header column 6 has no name (a comma at the end of the line?)"* ]]
+    # decimal commas in a tab-separated file (a spreadsheet's export in many locales)
+    tr ',.' '\t,' < "$ROOT/data/iris.csv" > commas.tsv
+    csv_config commas.tsv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point)'* ]]
     # a real header whose column is missing gets no such guess
     csv_config "$ROOT/data/iris.csv" specie
     run "$DLC" train c.yaml --out run
