@@ -119,8 +119,9 @@ static int png_truncated(const uint8_t *p, size_t n)
 
 /* A DHT segment's tables (class/id byte, 16 code counts, the symbols):
  * stb_image 2.27 trusts the counts, and more than 256 symbols in a table
- * write past its arrays (found by the image fuzzer); 0 when sound. */
-static int jpeg_bad_dht(const uint8_t *p, size_t len)
+ * write past its arrays (found by the image fuzzer); 0 when sound.  Each
+ * table it defines sets bit class * 4 + id of *defined. */
+static int jpeg_bad_dht(const uint8_t *p, size_t len, unsigned *defined)
 {
     size_t i = 0;
     while (i < len) {
@@ -131,7 +132,32 @@ static int jpeg_bad_dht(const uint8_t *p, size_t len)
             count += p[i + k];
         if (count > 256 || count > len - i - 17)
             return 1;
+        *defined |= 1u << ((p[i] >> 4) * 4 + (p[i] & 15));
         i += 17 + count;
+    }
+    return 0;
+}
+
+/* An SOS header (its length, component count, then per component an id and
+ * the DC / AC table ids, then Ss, Se, Ah/Al): 1 when a table the scan decodes
+ * with was never defined.  stb_image 2.27 decodes with such a table's
+ * zeroed limits, runs its code-length search past them and indexes its
+ * symbols with what it finds there (found by the image fuzzer).  A
+ * progressive scan uses the DC tables in a first DC scan (Ss 0, Ah 0), the AC
+ * tables in AC scans (Ss > 0); a sequential one uses both. */
+static int jpeg_bad_scan(const uint8_t *p, size_t len, unsigned defined, int progressive)
+{
+    if (len < 1)
+        return 1;
+    size_t ns = p[0];
+    if (ns < 1 || len < 1 + 2 * ns + 3)
+        return 1;
+    int ss = p[1 + 2 * ns], ah = p[3 + 2 * ns] >> 4;
+    int dc = !progressive || (ss == 0 && ah == 0), ac = !progressive || ss > 0;
+    for (size_t k = 0; k < ns; k++) {
+        int td = p[2 + 2 * k] >> 4, ta = p[2 + 2 * k] & 15;
+        if ((dc && (td > 3 || !(defined >> td & 1u))) || (ac && (ta > 3 || !(defined >> (4 + ta) & 1u))))
+            return 1;
     }
     return 0;
 }
@@ -139,12 +165,14 @@ static int jpeg_bad_dht(const uint8_t *p, size_t len)
 /* JPEG: marker segments; after each scan (SOS) its entropy-coded data runs
  * to the next marker that is not a stuffed byte (FF 00) or a restart
  * (FF D0..D7); complete when EOI (FF D9) follows a scan.  Returns 2 for a
- * broken structure: no marker where one must be, or a Huffman table that
- * would overrun stb's (jpeg_bad_dht). */
+ * broken structure: no marker where one must be, a Huffman table that
+ * would overrun stb's (jpeg_bad_dht), or a scan decoded with a table never
+ * defined (jpeg_bad_scan). */
 static int jpeg_truncated(const uint8_t *p, size_t n)
 {
     size_t i = 2;
-    int scans = 0;
+    int scans = 0, progressive = 0;
+    unsigned tables = 0; /* the Huffman tables defined so far: jpeg_bad_dht */
     for (;;) {
         if (i + 1 >= n)
             return 1;
@@ -168,7 +196,11 @@ static int jpeg_truncated(const uint8_t *p, size_t n)
             return 2;
         if (len > n - i - 2)
             return 1;
-        if (m == 0xC4 && jpeg_bad_dht(p + i + 4, len - 2))
+        if (m == 0xC4 && jpeg_bad_dht(p + i + 4, len - 2, &tables))
+            return 2;
+        if (m == 0xC2)
+            progressive = 1;
+        if (m == 0xDA && jpeg_bad_scan(p + i + 4, len - 2, tables, progressive))
             return 2;
         i += 2 + len;
         if (m == 0xDA) {

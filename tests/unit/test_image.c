@@ -251,6 +251,40 @@ static void test_hostile_bytes(void **state)
     check_refused("cut.jpg", m.b, (size_t)n - 10, 0, "JPEG image is truncated");
     n = encode(&m, "png", 8, 6);
     check_refused("cut.png", m.b, (size_t)n - 10, 0, "PNG image is truncated");
+    /* a scan decoded with a Huffman table no DHT segment defined: stb_image
+     * 2.27 would search past the table's zeroed limits and index its symbols
+     * with what it found there (the image fuzzer) */
+    for (int dc = 0; dc < 2; dc++) {
+        n = encode(&m, "jpg", 8, 6);
+        int sos = -1;
+        for (int i = 2; i + 1 < n && sos < 0; i++)
+            if (m.b[i] == 0xFF && m.b[i + 1] == 0xDA)
+                sos = i;
+        assert_true(sos > 0);
+        assert_int_equal(data_image_decode("ok.jpg", m.b, (size_t)n, 0, &s, out, &err), DLC_OK);
+        uint8_t *tables = m.b + sos + 6; /* FF DA, length, Ns, then Cs and Td/Ta of the first */
+        *tables = dc ? (uint8_t)(0x30 | (*tables & 15)) : (uint8_t)((*tables & 0xF0) | 3);
+        check_refused(dc ? "dc3.jpg" : "ac3.jpg", m.b, (size_t)n, 0,
+                      "corrupt JPEG image (its structure is broken)");
+    }
+    /* progressive files name tables their scan does not use, and may define
+     * them only later (libjpeg's, through PIL): read as they are */
+    const char *progressive[] = {"images/other/sneaker_rgb_56_progressive.jpg",
+                                 "images/other/sneaker_gray_56_progressive.jpg"};
+    for (int k = 0; k < 2; k++) {
+        uint8_t *file = NULL;
+        size_t len = 0;
+        assert_int_equal(dlc_read_file_max(tu_data(progressive[k]), 1 << 20, (char **)&file, &len, &err),
+                         DLC_OK);
+        tensor_shape p56 = {3, {3, 56, 56}};
+        uint8_t *px = malloc(3 * 56 * 56);
+        assert_non_null(px);
+        assert_int_equal(data_image_check(progressive[k], file, len, 0, &native, &err), DLC_OK);
+        assert_int_equal(native.d[1], 56);
+        assert_int_equal(data_image_decode(progressive[k], file, len, 0, &p56, px, &err), DLC_OK);
+        free(px);
+        free(file);
+    }
 
     /* formats dlc does not read, by content: a height-0 PGM (it aborted inside
      * the resizer), a Radiance HDR file (its decoder looped), PSD, TGA */
