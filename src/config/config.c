@@ -536,6 +536,8 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
             continue;
         if (!pattern[0] && !config_section_applies(c, k->path))
             continue;
+        if (!config_key_applies(c, k->path))
+            continue;
         dlc_buf_printf(b, "%*s%s:", indent, "", config_schema_name(k));
         if (k->kind == K_SECTION) {
             dlc_buf_append(b, "\n", 1);

@@ -52,6 +52,8 @@ static dlc_status check_class_split(const ynode *node, const char *path, dlc_con
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
+static dlc_status check_optimizer(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
 static dlc_status check_stylize(const ynode *node, const char *path, dlc_config *c,
@@ -277,7 +279,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
     X("train.shuffle",               K_BOOL,       CFG(train.shuffle),      "true",   ANY,          PLAIN)             \
-    X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", NULL)) \
+    X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", check_optimizer)) \
     X("train.optimizer.type",        K_ENUM,       CFG(train.optimizer.type), "adam", ANY,          ENUM(optim_names)) \
     X("train.optimizer.lr",          K_DOUBLE,     CFG(train.optimizer.lr), "0.001",  GT(0),        PLAIN)             \
     X("train.optimizer.momentum",    K_DOUBLE,     CFG(train.optimizer.momentum), "0.9", IN_CO(0, 1), PLAIN)         \
@@ -2209,11 +2211,114 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     return s;
 }
 
+/* The keys each optimizer and schedule type reads, besides type (and lr).
+ * Keras' SGD(momentum=0.9) and PyTorch's SGD(momentum=0.9) make
+ * `{type: sgd, momentum: 0.9}` a natural guess; dlc's sgd has no momentum,
+ * so a key the type would ignore is an error rather than a silent no-op. */
+static const char *const optim_reads[OPT_COUNT][4] = {
+    [OPT_SGD] = {NULL},
+    [OPT_MOMENTUM] = {"momentum", NULL},
+    [OPT_RMSPROP] = {"rho", "eps", NULL},
+    [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
+};
+static const char *const sched_reads[SCHED_COUNT][3] = {
+    [SCHED_CONSTANT] = {NULL},
+    [SCHED_INVERSE_TIME] = {"decay_rate", NULL},
+    [SCHED_EXPONENTIAL] = {"base", NULL},
+    [SCHED_INV_SQRT_EPOCH] = {"k", NULL},
+    [SCHED_INV_SQRT_STEP] = {"k", NULL},
+    [SCHED_STEP] = {"factor", "every", NULL},
+    [SCHED_MANUAL] = {"points", NULL},
+    [SCHED_COSINE] = {"warmup", "final", NULL},
+};
+
+/* The type-specific key list for a key path under train.optimizer or
+ * train.schedule (NULL for other paths and for the keys every type reads). */
+static const char *const *type_reads(const dlc_config *c, const char *path, const char **leaf,
+                                     int *is_optim)
+{
+    static const char opt[] = "train.optimizer.", sch[] = "train.schedule.";
+    if (strncmp(path, opt, sizeof opt - 1) == 0) {
+        *leaf = path + sizeof opt - 1;
+        *is_optim = 1;
+        if (strcmp(*leaf, "type") == 0 || strcmp(*leaf, "lr") == 0)
+            return NULL;
+        return optim_reads[c->train.optimizer.type];
+    }
+    if (strncmp(path, sch, sizeof sch - 1) == 0) {
+        *leaf = path + sizeof sch - 1;
+        *is_optim = 0;
+        if (strcmp(*leaf, "type") == 0)
+            return NULL;
+        return sched_reads[c->train.schedule.type];
+    }
+    return NULL;
+}
+
+int config_key_applies(const dlc_config *c, const char *path)
+{
+    const char *leaf;
+    int is_optim;
+    const char *const *reads = type_reads(c, path, &leaf, &is_optim);
+    return !reads || find_name(reads, leaf) >= 0;
+}
+
+/* A key of node (train.optimizer or train.schedule) that its type does not
+ * read: an error naming the types that do.  A section listing every key of
+ * the schema is a run's config.yaml from before config.yaml left such keys
+ * out: its extra keys are the defaults it wrote, and are let be. */
+static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
+                                  dlc_error *err)
+{
+    int n_rows, n_keys = 0;
+    const config_key *rows = config_schema_rows(&n_rows);
+    for (int r = 0; r < n_rows; r++)
+        n_keys += config_schema_is_child(&rows[r], path);
+    if (node->n >= n_keys)
+        return DLC_OK;
+    for (int i = 0; i < node->n; i++) {
+        char kp[PATH_BUF + 8];
+        const char *leaf = "";
+        int is_optim = 0;
+        pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
+        if (config_key_applies(c, kp))
+            continue;
+        type_reads(c, kp, &leaf, &is_optim);
+        const char *const *names = is_optim ? optim_names : sched_names;
+        int n_types = is_optim ? OPT_COUNT : SCHED_COUNT;
+        int type = is_optim ? (int)c->train.optimizer.type : (int)c->train.schedule.type;
+        char readers[256] = "", has[256] = "";
+        for (int t = 0; t < n_types; t++)
+            if (find_name(is_optim ? optim_reads[t] : sched_reads[t], leaf) >= 0)
+                append(readers, sizeof readers, readers[0] ? ", %s" : "%s", names[t]);
+        const char *const *own = is_optim ? optim_reads[type] : sched_reads[type];
+        append(has, sizeof has, "%s", is_optim ? "type, lr" : "type");
+        for (int k = 0; own[k]; k++)
+            append(has, sizeof has, ", %s", own[k]);
+        int explicit_type = ynode_map_find(node, "type") >= 0;
+        return config_key_fail(err, node->keys[i], kp,
+                               "not read by %s type %s%s, which would ignore it (it reads: %s); "
+                               "type %s reads it",
+                               is_optim ? "optimizer" : "schedule", names[type],
+                               explicit_type ? "" : " (the default)", has, readers);
+    }
+    return DLC_OK;
+}
+
+static dlc_status check_optimizer(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err)
+{
+    return check_type_keys(node, path, c, err);
+}
+
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err)
 {
     const schedule_config *s = &c->train.schedule;
     char kp[PATH_BUF + 8];
+    dlc_status st = check_type_keys(node, path, c, err);
+    if (st != DLC_OK)
+        return st;
     pathf(kp, sizeof kp, "%s.points", path);
     if (s->type == SCHED_MANUAL && s->n_points == 0)
         return config_key_fail(err, node, kp,
