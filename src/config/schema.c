@@ -685,6 +685,9 @@ static dlc_status unknown_key(const ynode *key, const char *path, const char *co
 {
     /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
      * when it is the only such key (`max` belongs to many satisfice bounds) */
+    char foreign[256];
+    if (config_foreign_key(path, foreign, sizeof foreign))
+        return config_key_fail(err, key, path, "unknown key (%s)", foreign);
     int found = -1, n_found = 0;
     /* a model config's keys and an embed config's are suggested within their own kind */
     int in_embed = strncmp(path, "embed.", 6) == 0;
@@ -1187,7 +1190,11 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     case K_ENUM: {
         int e = is_text(v) ? find_name(k->names, v->value) : -1;
         if (e < 0) {
-            char want[512], got[96];
+            char want[512], got[96], foreign[256];
+            if (is_text(v) && config_foreign_value(path, v->value, foreign, sizeof foreign))
+                return config_key_fail(err, v, path, "expected %s, got %s (%s)",
+                                       describe(k, want, sizeof want),
+                                       repr(v, 1, got, sizeof got), foreign);
             const char *near = is_text(v) ? dlc_nearest(v->value, k->names) : NULL;
             if (near)
                 return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
@@ -1444,6 +1451,10 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         for (int i = 0; i < ACT_COUNT; i++)
             types[n++] = graph_act_names[i];
         types[n] = NULL;
+        char foreign[256];
+        if (is_text(tn) && config_foreign_value(sub, tn->value, foreign, sizeof foreign))
+            return config_key_fail(err, tn, sub, "unknown layer type %s (%s)",
+                                   repr(tn, 1, got, sizeof got), foreign);
         const char *near = is_text(tn) ? dlc_nearest(tn->value, types) : NULL;
         list[0] = '\0';
         append_names(list, sizeof list, types);

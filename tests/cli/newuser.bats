@@ -32,3 +32,47 @@ load helpers
     [ "$status" -eq 0 ]
     cmp <(cut -d, -f1-6 run/metrics.csv) <(cut -d, -f1-6 again/metrics.csv)
 }
+
+@test "a config in Keras' words is answered with dlc's names, one key at a time" {
+    cat > keras.yaml <<YAML
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  validation_split: 0.2
+model:
+  layers:
+    - {type: Dense, units: 8, activation: relu, kernel_initializer: he_normal}
+    - {type: Linear, units: 3}
+loss: sparse_categorical_crossentropy
+train:
+  optimizer: {type: adam, learning_rate: 0.01}
+  early_stopping: {metric: val_loss}
+YAML
+    expect_error "keras.yaml:5: key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/  validation_split: 0.2/  split: {dev: 0.2}/' keras.yaml
+    expect_error "key 'model.layers.0.type': unknown layer type \"Dense\" (did you mean 'dense'?)" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/type: Dense/type: dense/' keras.yaml
+    expect_error "keras.yaml:8: key 'model.layers.0.kernel_initializer': unknown key (dlc's name: 'init')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/kernel_initializer: he_normal/init: he_normal/' keras.yaml
+    expect_error "got \"he_normal\" (dlc's name: 'he')" "$DLC" train keras.yaml --out run
+    sed -i 's/init: he_normal/init: he/' keras.yaml
+    expect_error "unknown layer type \"Linear\" (dlc's name: 'dense'; PyTorch's nn.Linear; dlc's linear is the identity activation)" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/type: Linear/type: dense/' keras.yaml
+    expect_error "keras.yaml:10: key 'loss': expected one of softmax_cross_entropy" \
+        "$DLC" train keras.yaml --out run
+    [[ "$output" == *"(dlc's name: 'softmax_cross_entropy'; it reads class labels, no one-hot needed)"* ]]
+    sed -i 's/sparse_categorical_crossentropy/softmax_cross_entropy/' keras.yaml
+    expect_error "keras.yaml:12: key 'train.optimizer.learning_rate': unknown key (dlc's name: 'lr')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/learning_rate:/lr:/' keras.yaml
+    expect_error "got \"val_loss\" (dlc's name: 'dev_loss')" "$DLC" train keras.yaml --out run
+    sed -i 's/val_loss/dev_loss/' keras.yaml
+    run "$DLC" train keras.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [ -s run/report.json ]
+}

@@ -269,7 +269,7 @@ static void test_shorthands(void **state)
     assert_int_equal(c.train.schedule.type, SCHED_EXPONENTIAL);
     tu_close(c.train.schedule.base, 0.95, 0);
     config_free(&c);
-    expect_error(BASE "train: {optimizer: adamw}\n", "test.yaml:7: key 'train.optimizer.type'",
+    expect_error(BASE "train: {optimizer: adan}\n", "test.yaml:7: key 'train.optimizer.type'",
                  "did you mean 'adam'?");
     expect_error(BASE "train: {optimizer: [sgd]}\n", "key 'train.optimizer': expected a mapping or one of sgd",
                  NULL);
@@ -1126,6 +1126,47 @@ static void test_type_keys(void **state)
     config_free(&c);
 }
 
+/* Keras' and PyTorch's names are answered with dlc's (the nearest-name
+ * suggestion found none, or a wrong one: stylize.learning_rate, linear). */
+static void test_foreign_names(void **state)
+{
+    (void)state;
+    expect_error(BASE "train: {optimizer: {type: adam, learning_rate: 0.01}}\n",
+                 "test.yaml:7: key 'train.optimizer.learning_rate': unknown key (dlc's name: 'lr')",
+                 NULL);
+    expect_error(BASE "loss: sparse_categorical_crossentropy\n",
+                 "got \"sparse_categorical_crossentropy\" (dlc's name: 'softmax_cross_entropy'; "
+                 "it reads class labels, no one-hot needed)",
+                 NULL);
+    expect_error(BASE "loss: BCEWithLogitsLoss\n", "(dlc's name: 'sigmoid_bce'", NULL);
+    expect_error(BASE "loss: mean_absolute_error\n", "(dlc's name: 'mse'; dlc has no absolute-error loss",
+                 NULL);
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                 "model: {layers: [{type: conv2d, filters: 4, kernel_size: 3}]}\n",
+                 "key 'model.layers.0.kernel_size': unknown key (dlc's name: 'kernel')", NULL);
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                 "model: {layers: [{type: MaxPooling2D, kernel: 2}]}\n",
+                 "unknown layer type \"MaxPooling2D\" (dlc's name: 'maxpool'", NULL);
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                 "model: {layers: [{type: Linear, units: 3}]}\n",
+                 "unknown layer type \"Linear\" (dlc's name: 'dense'; PyTorch's nn.Linear", NULL);
+    expect_error(BASE "train: {early_stopping: {metric: val_loss}}\n", "(dlc's name: 'dev_loss')",
+                 NULL);
+    expect_error(BASE "train: {weight_decay: 0.01}\n", "(dlc's name: 'train.l2'", NULL);
+    const char *const ov[] = {"data.validation_split=0.2"};
+    expect_error_ov(BASE, ov, 1, "key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')",
+                    NULL);
+    const char *const ov2[] = {"model.layers.0.init=glorot_uniform"};
+    expect_error_ov(BASE, ov2, 1, "(dlc's name: 'glorot'; normal, with the same variance)", NULL);
+    /* dlc's own lower-case linear is still the identity activation */
+    dlc_config c;
+    load_ok(&c,
+            "data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+            "model: {layers: [{type: dense, units: 3}, {type: linear}]}\n",
+            NULL, 0);
+    config_free(&c);
+}
+
 static void test_to_yaml_round_trip(void **state)
 {
     (void)state;
@@ -1426,6 +1467,7 @@ int main(void)
         cmocka_unit_test(test_batch_size_full),
         cmocka_unit_test(test_manual_points),
         cmocka_unit_test(test_type_keys),
+        cmocka_unit_test(test_foreign_names),
         cmocka_unit_test(test_layer_default_names),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_activation_shorthand),
