@@ -214,8 +214,11 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
     const char *title = report_gap_titles[gap];
     if (gap == REPORT_GAP_VARIANCE && d->variance_vs_dev)
         title = "variance (dev - train)";
-    printf("  %-12s %9s   %-24s %9s%s\n", split, f(a, sizeof a, err), title,
-           f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "");
+    char noise[48] = "";
+    if (d->gap[gap] > 0 && !(d->gap[gap] > d->noise[gap]))
+        snprintf(noise, sizeof noise, "  within noise (+-%s)", f(b, sizeof b, d->noise[gap]));
+    printf("  %-12s %9s   %-24s %9s%s%s\n", split, f(a, sizeof a, err), title,
+           f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "", noise);
 }
 
 static void print_diagnosis(const report *rep)
@@ -237,6 +240,16 @@ static void print_diagnosis(const report *rep)
                 pct_units);
     if (!isnan(d->test))
         gap_row(d, "test", d->test, REPORT_GAP_DEV_OVERFIT, pct_units);
+    if (d->largest < 0 && d->within_noise >= 0) {
+        int g = d->within_noise;
+        char b[32];
+        printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
+               "+-%s\n  (two standard errors of the error rates on these splits' examples);\n"
+               "  more dev and train examples would tell which gap to act on\n",
+               report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]),
+               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]));
+        return;
+    }
     if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
         return;

@@ -624,6 +624,22 @@ static int auto_measure(const report_head *rh)
     }
 }
 
+/* The predictions a split's error rate counts (examples, or tokens of a
+ * per-step output): its classes' support; 0 for an absent split, -1 when the
+ * split has no per-class counts (a multi-label or detection head). */
+static long known_predictions(const report *rep, int kind)
+{
+    const report_split *s = report_get_split(rep, kind);
+    if (!s)
+        return 0;
+    if (!s->cls)
+        return -1;
+    long n = 0;
+    for (int k = 0; k < report_main(rep)->K; k++)
+        n += s->cls[k].support;
+    return n;
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -636,6 +652,19 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
+    if (!report_error_is_mse(rh)) {
+        /* error rates counted over predictions: their sampling noise */
+        long n[4];
+        const int kinds[4] = {DATA_SPLIT_TRAIN, DATA_SPLIT_TRAIN_DEV, DATA_SPLIT_DEV,
+                              DATA_SPLIT_TEST};
+        int counted = 1;
+        for (int i = 0; i < 4; i++)
+            counted &= (n[i] = known_predictions(rep, kinds[i])) >= 0;
+        if (isnan(test_error))
+            n[3] = 0;
+        if (counted)
+            report_diagnose_noise(&rep->diag, n[0], n[1], n[2], n[3]);
+    }
     if (report_error_is_mse(rh) && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */

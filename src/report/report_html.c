@@ -190,6 +190,16 @@ static void next_steps(dlc_buf *b, const report *rep)
             dlc_buf_printf(b, "</li>");
         }
         dlc_buf_printf(b, "</ul>");
+    } else if (d->within_noise >= 0) {
+        int g = d->within_noise;
+        int mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>No gap stands out from sampling noise: the largest, <b>%s</b> (",
+                       report_gap_titles[g]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
+        dlc_buf_printf(b, "), is within &plusmn;");
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[g]);
+        dlc_buf_printf(b, " (two standard errors of the error rates on these splits' examples). "
+                          "More dev and train examples would tell which gap to act on.</p>");
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
@@ -587,8 +597,14 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
         snprintf(key, sizeof key, "diagnosis.errors.%s", names[i]);
         td_fig(b, key, errs[i], pct);
         if (shown) {
-            dlc_buf_printf(b, "<td>%s%s</td>", report_gap_titles[g],
+            dlc_buf_printf(b, "<td>%s%s", report_gap_titles[g],
                            g == REPORT_GAP_VARIANCE && d->variance_vs_dev ? " (dev &minus; train)" : "");
+            if (d->gap[g] > 0 && !(d->gap[g] > d->noise[g])) {
+                dlc_buf_printf(b, ", within noise (&plusmn;");
+                dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
+                dlc_buf_printf(b, ")");
+            }
+            dlc_buf_printf(b, "</td>");
             snprintf(key, sizeof key, "diagnosis.gaps.%s", report_gap_names[g]);
             td_fig(b, key, d->gap[g], pct);
         } else {

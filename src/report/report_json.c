@@ -31,7 +31,8 @@
  *    "diagnosis": {"human_level_error": num|null, "human_level_used": num,
  *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
- *                  "largest": str|null, "remedies": [str]},
+ *                  "largest": str|null, "noise": {gap: num|null, ...},
+ *                  "within_noise": str|null, "remedies": [str]},
  *    "verification": null | {"distance": str, "embedding": str|null, "dim": int,
  *                     "threshold": num|null, "threshold_from": "dev"|"train"|null,
  *                     "splits": {split: {"examples", "classes", "pairs": int, "auc", "eer",
@@ -295,6 +296,14 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     dlc_buf_printf(b, "},\n    \"largest\": ");
     if (d->largest >= 0)
         dlc_buf_printf(b, "\"%s\"", report_gap_names[d->largest]);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ",\n    \"noise\": {");
+    for (int g = 0; g < REPORT_GAP_COUNT; g++)
+        key_num(b, g ? ", " : "", report_gap_names[g], d->noise[g]);
+    dlc_buf_printf(b, "}, \"within_noise\": ");
+    if (d->within_noise >= 0)
+        dlc_buf_printf(b, "\"%s\"", report_gap_names[d->within_noise]);
     else
         dlc_buf_printf(b, "null");
     dlc_buf_printf(b, ", \"remedies\": [");
