@@ -25,16 +25,16 @@ static void json_key(dlc_buf *b, const char *key, double v)
     json_write_number(b, v);
 }
 
-/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r of head rh; every
+/* ", f1_macro: .., auc: .., mse: .., mae: .., r2: .." of split r of head rh; every
  * number through json_write_number: null, never nan.  A detection output
  * adds "detection": {images, objects, map50, map, missed, false_positives,
  * class_accuracy, mean_iou, landmark_px, per_class: [{class, objects, ap50,
  * ap}]} */
 static void print_measures(dlc_buf *b, const report_head *rh, const report_split *r)
 {
-    const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-    const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-    for (int i = 0; i < 4; i++)
+    const double extra[5] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae, r->r2};
+    const char *names_x[5] = {"f1_macro", "auc", "mse", "mae", "r2"};
+    for (int i = 0; i < 5; i++)
         json_key(b, names_x[i], extra[i]);
     const report_detect *d = r->det;
     if (!d)

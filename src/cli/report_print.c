@@ -77,12 +77,16 @@ static void print_splits(const report_head *rep)
         return;
     }
     if (rep->task == REPORT_TASK_REGRESSION) {
-        printf("%-10s %9s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae");
+        printf("%-10s %9s %10s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae", "r2");
+        int constant = 0;
         for (int i = 0; i < rep->n_splits; i++) {
             const report_split *s = &rep->splits[i];
-            printf("%-10s %9d %10.4f %10s %10s\n", s->name, s->n, s->loss, fig(a, sizeof a, s->mse),
-                   fig(b, sizeof b, s->mae));
+            printf("%-10s %9d %10.4f %10s %10s %10s\n", s->name, s->n, s->loss,
+                   fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
+            constant |= isnan(s->r2) && isfinite(s->mse);
         }
+        if (constant)
+            printf("(r2 -: the split's target is constant, so there is no variance to explain)\n");
         return;
     }
     if (rep->loss == LOSS_TRIPLET) {
@@ -215,7 +219,7 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
     if (gap == REPORT_GAP_VARIANCE && d->variance_vs_dev)
         title = "variance (dev - train)";
     char noise[48] = "";
-    if (d->gap[gap] > 0 && !(d->gap[gap] > d->noise[gap]))
+    if (d->gap[gap] > 0 && !isnan(d->noise[gap]) && !(d->gap[gap] > d->noise[gap]))
         snprintf(noise, sizeof noise, "  within noise (+-%s)", f(b, sizeof b, d->noise[gap]));
     printf("  %-12s %9s   %-24s %9s%s%s\n", split, f(a, sizeof a, err), title,
            f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "", noise);
@@ -240,22 +244,28 @@ static void print_diagnosis(const report *rep)
                 pct_units);
     if (!isnan(d->test))
         gap_row(d, "test", d->test, REPORT_GAP_DEV_OVERFIT, pct_units);
-    if (d->largest < 0 && d->within_noise >= 0) {
+    char b[32];
+    if (d->no_better_than_mean) {
+        printf("diagnosis: on train the model does no better than predicting the mean target (mse "
+               "%s, the mean's %s):\n  it has not fit its training data, so avoidable bias comes "
+               "first (its size is unknown without\n  report.human_level_error); try:\n",
+               fig(a, sizeof a, d->train), fig(b, sizeof b, d->train_mean_mse));
+    } else if (d->largest < 0 && d->within_noise >= 0) {
         int g = d->within_noise;
-        char b[32];
         printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
                "+-%s\n  (two standard errors of the error rates on these splits' examples);\n"
                "  more dev and train examples would tell which gap to act on\n",
                report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]),
                (pct_units ? pct : fig)(b, sizeof b, d->noise[g]));
-        return;
-    }
-    if (d->largest < 0) {
+    } else if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
-        return;
+    } else {
+        printf("diagnosis: %s is the largest gap%s (%s%s); try:\n", report_gap_titles[d->largest],
+               isnan(d->human_used) ? " measured" : "",
+               (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]),
+               isnan(d->human_used) ? "; avoidable bias is unknown without report.human_level_error"
+                                    : "");
     }
-    printf("diagnosis: %s is the largest gap (%s); try:\n", report_gap_titles[d->largest],
-           (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]));
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
 }

@@ -90,6 +90,11 @@ typedef struct {
     double noise[REPORT_GAP_COUNT];
     int within_noise;      /* the largest positive gap when no gap is beyond its
                             * noise (largest is then -1); else -1 */
+    /* regression without a human-level figure: the train mse is no lower
+     * than train_mean_mse, that of predicting the mean target; largest is then
+     * avoidable bias, of unknown size (its gap stays NaN) */
+    int no_better_than_mean;
+    double train_mean_mse;
 } report_diagnosis;
 
 /* Fills d from the errors of each split (NaN for absent splits) and the

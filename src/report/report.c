@@ -101,6 +101,7 @@ typedef struct {
     float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
     long n_scored;
     double se, ae, n_reg; /* regression sums */
+    double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
 } pass;
@@ -229,6 +230,12 @@ static void pass_regression(pass *p, const float *out, const float *t, const int
         p->se += d * d;
         p->ae += fabs(d);
         p->n_reg++;
+        size_t k = i % (size_t)p->K;
+        if (!p->tstat)
+            continue;
+        p->tstat[k] += 1;
+        p->tstat[p->K + k] += t[i];
+        p->tstat[2 * p->K + k] += (double)t[i] * t[i];
     }
 }
 
@@ -303,7 +310,9 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
         p->rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
     size_t n_scores = rh->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p->rows;
     s->auc = NAN;
-    s->mse = s->mae = NAN;
+    s->mse = s->mae = s->mean_mse = s->r2 = NAN;
+    if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
+        return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
         if (K <= REPORT_DENSE_MAX)
@@ -381,13 +390,26 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
+        double sst = 0;
+        for (int k = 0; p->tstat && k < K; k++) {
+            double c = p->tstat[k], sum = p->tstat[K + k], sq = p->tstat[2 * K + k];
+            if (c > 0)
+                sst += fmax(sq - sum * sum / c, 0.0);
+        }
+        s->mean_mse = ratio_nan(sst, p->n_reg);
+        /* a constant target has no variance to explain: r2 is undefined,
+         * not -inf (and float sums of a constant leave a rounding residue) */
+        double scale = 0;
+        for (int k = 0; p->tstat && k < K; k++)
+            scale += p->tstat[2 * K + k];
+        s->r2 = sst > 1e-12 * scale && p->n_reg > 0 ? 1.0 - p->se / sst : NAN;
     }
     if (s->n > 0 && !isfinite(s->loss)) {
         /* outputs that are not finite (NaN weights) have no argmax: figures
          * counted from them would be made up, so they are unknown (null in
          * JSON, with report_warnings saying why) */
         const report_avg none = {NAN, NAN, NAN};
-        s->accuracy = s->error = s->auc = s->mse = s->mae = NAN;
+        s->accuracy = s->error = s->auc = s->mse = s->mae = s->r2 = NAN;
         s->macro = s->weighted = none;
         for (int k = 0; s->cls && k < K; k++)
             s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
@@ -422,6 +444,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         total[h] = sp.p[h].st;
         free(sp.p[h].score);
         free(sp.p[h].label);
+        free(sp.p[h].tstat);
     }
     rep->total_loss[kind] = model_total_loss(m, total);
     return st;
@@ -675,6 +698,15 @@ void report_conclude(report *rep, const dlc_config *cfg)
         for (int g = 0; g < REPORT_GAP_COUNT; g++)
             if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
                 d->largest = g;
+        /* no human-level figure, but a floor all the same: a model that does
+         * no better on its own training data than the mean target has not
+         * learned, and a dev gap on top of that is no sign of variance */
+        const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+        if (rh->task == REPORT_TASK_REGRESSION && tr && tr->mse >= tr->mean_mse) {
+            d->no_better_than_mean = 1;
+            d->train_mean_mse = tr->mean_mse;
+            d->largest = REPORT_GAP_AVOIDABLE_BIAS;
+        }
     }
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);

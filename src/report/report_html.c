@@ -177,19 +177,19 @@ static void next_steps(dlc_buf *b, const report *rep)
     const report_metric *m = &rep->metric;
     dlc_buf_printf(b, "<div class=\"next\" id=\"diagnosis\" data-largest=\"%s\"><h2>What to do next</h2>",
                    d->largest >= 0 ? report_gap_names[d->largest] : "none");
-    if (d->largest >= 0) {
+    if (d->no_better_than_mean) {
+        dlc_buf_printf(b, "<p>On train the model does no better than predicting the mean target "
+                          "(mse %.4g, the mean's %.4g): it has not fit its training data, so "
+                          "<b>avoidable bias</b> comes first (its size is unknown without "
+                          "report.human_level_error). Try:</p>",
+                       d->train, d->train_mean_mse);
+    } else if (d->largest >= 0) {
         dlc_buf_printf(b, "<p>The largest gap is <b>%s</b> (", report_gap_titles[d->largest]);
         if (report_error_is_mse(report_main(rep)))
             dlc_buf_printf(b, "%.4g", d->gap[d->largest]);
         else
             dlc_buf_printf(b, "%.2f%% points", 100 * d->gap[d->largest]);
-        dlc_buf_printf(b, "). Try:</p><ul>");
-        for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
-            dlc_buf_printf(b, "<li>");
-            report_html_text(b, *r);
-            dlc_buf_printf(b, "</li>");
-        }
-        dlc_buf_printf(b, "</ul>");
+        dlc_buf_printf(b, "). Try:</p>");
     } else if (d->within_noise >= 0) {
         int g = d->within_noise;
         int mse = report_error_is_mse(report_main(rep));
@@ -202,6 +202,15 @@ static void next_steps(dlc_buf *b, const report *rep)
                           "More dev and train examples would tell which gap to act on.</p>");
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
+    }
+    if (d->largest >= 0) {
+        dlc_buf_printf(b, "<ul>");
+        for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
+            dlc_buf_printf(b, "<li>");
+            report_html_text(b, *r);
+            dlc_buf_printf(b, "</li>");
+        }
+        dlc_buf_printf(b, "</ul>");
     }
     dlc_buf_printf(b, "<p class=\"metric\" id=\"metric\">Metric: <b>%s</b> on %s = "
                       "<b data-key=\"metric.value\" data-value=\"",
@@ -599,7 +608,7 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
         if (shown) {
             dlc_buf_printf(b, "<td>%s%s", report_gap_titles[g],
                            g == REPORT_GAP_VARIANCE && d->variance_vs_dev ? " (dev &minus; train)" : "");
-            if (d->gap[g] > 0 && !(d->gap[g] > d->noise[g])) {
+            if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
                 dlc_buf_printf(b, ", within noise (&plusmn;");
                 dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
                 dlc_buf_printf(b, ")");

@@ -76,3 +76,54 @@ YAML
     [ "$status" -eq 0 ]
     [ -s run/report.json ]
 }
+
+# regression_csv FILE SLOPE: 200 rows of a, b and y = SLOPE * (3a - 2b) + 5 + a
+# small deterministic wiggle; SLOPE 0 makes a constant target
+regression_csv() {
+    awk -v s="$2" 'BEGIN { print "a,b,y"
+        for (i = 0; i < 200; i++) { a = sin(i * 1.7); b = cos(i * 0.9)
+            printf "%.6f,%.6f,%.6f\n", a, b, s * (3 * a - 2 * b + 0.1 * sin(i * 7.3)) + 5 } }' > "$1"
+}
+
+regression_config() { # regression_config FILE CSV EPOCHS
+    cat > "$1" <<YAML
+seed: 1
+data: {format: csv, train: {file: $2}, label: y, split: {dev: 0.25, test: 0.25}, normalize: standard}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: $3, batch_size: 16, optimizer: {type: adam, lr: 0.05}}
+YAML
+}
+
+@test "regression: r2 per split, as scikit-learn computes it; a constant target has none" {
+    regression_csv lin.csv 1
+    regression_config lin.yaml lin.csv 60
+    run "$DLC" train lin.yaml --out lin --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"mse        mae         r2"* ]]
+    # dev r2 from the error sample (every dev example: 50 < 100 samples)
+    [ "$(($(wc -l < lin/errors/errors.csv) - 1))" -eq 50 ]
+    r2=$(awk -F, 'NR > 1 { t[NR] = $2; p[NR] = $3; s += $2; n++ }
+        END { m = s / n; for (i in t) { se += (t[i] - p[i]) ^ 2; st += (t[i] - m) ^ 2 }
+              printf "%.6f", 1 - se / st }' lin/errors/errors.csv)
+    jq -e --argjson r "$r2" '(.metrics.dev.r2 - $r) | fabs < 1e-4' lin/report.json
+    jq -e '.metrics.dev.r2 > 0.9 and .metrics.train.r2 > 0.9' lin/report.json
+    jq -e '(1 - .metrics.dev.mse / .metrics.dev.mean_mse - .metrics.dev.r2) | fabs < 1e-9' lin/report.json
+    run "$DLC" eval lin --split dev --json
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq .r2)" = "$(jq .metrics.dev.r2 lin/report.json)" ]
+    # no human-level figure: the largest gap is the largest measured, no more
+    jq -e '.diagnosis.no_better_than_mean == false' lin/report.json
+    # a constant target: nothing to explain, and a model still off it has not learned
+    regression_csv const.csv 0
+    regression_config const.yaml const.csv 2
+    run "$DLC" train const.yaml --out const --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(r2 -: the split's target is constant, so there is no variance to explain)"* ]]
+    [[ "$output" == *"diagnosis: on train the model does no better than predicting the mean target"* ]]
+    [[ "$output" != *"variance is the largest gap"* ]]
+    jq -e '.metrics.train.r2 == null and .metrics.dev.r2 == null' const/report.json
+    jq -e '.diagnosis.no_better_than_mean and .diagnosis.largest == "avoidable_bias"' const/report.json
+    jq -e '.diagnosis.gaps.avoidable_bias == null and .diagnosis.train_mean_mse < 1e-6' const/report.json
+    grep -q "does no better than predicting the mean target" const/report.html
+}
