@@ -127,3 +127,19 @@ YAML
     jq -e '.diagnosis.gaps.avoidable_bias == null and .diagnosis.train_mean_mse < 1e-6' const/report.json
     grep -q "does no better than predicting the mean target" const/report.html
 }
+
+@test "threads: the default follows the cores the process may use; more than those is said" {
+    command -v taskset > /dev/null || skip "taskset not installed"
+    iris_config iris.yaml 3
+    # one allowed core: one thread by default (two would wait for each other)
+    run taskset -c 0 "$DLC" train iris.yaml --out one
+    [ "$status" -eq 0 ]
+    [ "$(jq .threads one/report.json)" = 1 ]
+    [[ "$output" != *"usable core"* ]]
+    # asked for more: kept, with a note that says what it costs
+    run taskset -c 0 "$DLC" train iris.yaml --out two --threads 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 2 threads on 1 usable core: dlc's threads wait for each other"* ]]
+    [[ "$output" == *"(--threads 1 is faster)"* ]]
+    [ "$(jq .threads two/report.json)" = 2 ]
+}
