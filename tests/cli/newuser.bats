@@ -143,3 +143,22 @@ YAML
     [[ "$output" == *"(--threads 1 is faster)"* ]]
     [ "$(jq .threads two/report.json)" = 2 ]
 }
+
+@test "dlc analyze on a regression run speaks of its largest errors, not misclassified examples" {
+    regression_csv lin.csv 1
+    regression_config lin.yaml lin.csv 5
+    run "$DLC" train lin.yaml --out lin --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    awk -F, 'BEGIN { OFS = "," } NR == 2 || NR == 3 { $6 = "x" } NR == 4 { $7 = "outlier" } { print }' \
+        lin/errors/errors.csv > t.csv
+    run "$DLC" analyze lin --tags t.csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"error analysis: 50 sampled of 50 dev examples, those with the largest errors"* ]]
+    [[ "$output" != *"misclassified"* ]]
+    [[ "$output" == *"(no ceilings: a regression run has no dev error rate"* ]]
+    [[ "$output" != *"ceiling: how far dev error would fall"* ]]
+    run "$DLC" analyze lin --tags t.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.warnings[0] | startswith("a regression run has no dev error rate")'
+    echo "$output" | jq -e '.mislabeled == 2 and .tags[0].ceiling == null'
+}
