@@ -323,7 +323,11 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     if (run_dir && rep->kept_tags[0])
         printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
                rep->kept_tags);
-    if (run_dir && rep->dev_errors >= 0)
+    if (run_dir && rep->dev_errors == 0 && !rep->residuals)
+        printf("\nerror analysis: no %s, nothing to tag\n",
+               rep->det_sampled ? "missed objects or false positives in the dev images"
+                                : "misclassified dev examples");
+    else if (run_dir && rep->dev_errors >= 0)
         printf("\nerror analysis: %d of %d %s in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
                rep->n_sampled, rep->dev_errors,

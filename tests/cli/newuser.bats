@@ -162,3 +162,18 @@ YAML
     echo "$output" | jq -e '.warnings[0] | startswith("a regression run has no dev error rate")'
     echo "$output" | jq -e '.mislabeled == 2 and .tags[0].ceiling == null'
 }
+
+@test "no misclassified dev examples: the run says there is nothing to tag" {
+    awk 'BEGIN { print "a,b,y"; for (i = 0; i < 120; i++) { a = sin(i * 1.3) * 3; b = cos(i * 2.1)
+        printf "%.4f,%.4f,%s\n", a, b, (a > 0 ? "pos" : "neg") } }' > sep.csv
+    cat > sep.yaml <<YAML
+data: {format: csv, train: {file: sep.csv}, label: y, split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2}]}
+train: {epochs: 40, batch_size: 16, optimizer: {type: adam, lr: 0.1}}
+YAML
+    run "$DLC" train sep.yaml --out sep --threads 1
+    [ "$status" -eq 0 ]
+    [ "$(jq .splits.dev.error sep/report.json)" = 0 ]
+    [[ "$output" == *"error analysis: no misclassified dev examples, nothing to tag"* ]]
+    [[ "$output" != *"tag them"* ]]
+}
