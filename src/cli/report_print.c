@@ -294,6 +294,15 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     print_verify(rep);
     print_metric(rep);
     print_diagnosis(rep);
+    /* what report.json's warnings say, said here too */
+    dlc_strlist warnings = {0};
+    dlc_error werr = {0};
+    if (report_warnings(rep, &warnings, &werr) == DLC_OK && warnings.n > 0) {
+        printf("\n");
+        for (int i = 0; i < warnings.n; i++)
+            printf("warning: %s\n", warnings.v[i]);
+    }
+    dlc_strlist_clear(&warnings);
     if (rep->n_sources > 0) {
         printf("\nerror per data source (examples):\n%-10s", "split");
         for (int j = 0; j < rep->n_sources; j++)

@@ -29,6 +29,54 @@ const report_split *report_get_split(const report *rep, int kind)
     return report_head_split(report_main(rep), kind);
 }
 
+/* Classes train has that a dev or test split lacks: a dev set of one class
+ * (a separate file, a small split of sorted data) scores that class's
+ * recall and can show no confusion between the others.  Class tasks of up
+ * to 100 classes (a word vocabulary always lacks some). */
+static dlc_status class_coverage_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
+{
+    const report_head *rh = report_main(rep);
+    const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    if ((rh->task != REPORT_TASK_CLASSES && rh->task != REPORT_TASK_BINARY) || !tr || !tr->cls ||
+        rh->K > 100)
+        return DLC_OK;
+    int in_train = 0;
+    for (int k = 0; k < rh->K; k++)
+        in_train += tr->cls[k].support > 0;
+    const int kinds[2] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST};
+    for (int i = 0; i < 2; i++) {
+        const report_split *s = report_get_split(rep, kinds[i]);
+        if (!s || !s->cls || s->n == 0)
+            continue;
+        int have = 0, listed = 0;
+        char missing[160] = "";
+        for (int k = 0; k < rh->K; k++) {
+            if (s->cls[k].support > 0) {
+                have++;
+            } else if (tr->cls[k].support > 0) {
+                size_t len = strlen(missing);
+                if (listed++ < 6 && len < sizeof missing)
+                    snprintf(missing + len, sizeof missing - len, "%s%.32s", listed > 1 ? ", " : "",
+                             rh->names.n > k ? rh->names.v[k] : "?");
+                else if (listed == 7 && len < sizeof missing)
+                    snprintf(missing + len, sizeof missing - len, ", ...");
+            }
+        }
+        if (listed == 0)
+            continue;
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "split %s has examples of %d of the %d classes train has (none of %s): its "
+                 "figures say nothing about those%s",
+                 s->name, have, in_train, missing,
+                 have == 1 ? ", and its accuracy is one class's recall" : "");
+        dlc_status st = dlc_strlist_push(w, msg, err);
+        if (st != DLC_OK)
+            return st;
+    }
+    return DLC_OK;
+}
+
 dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
 {
     dlc_status st = DLC_OK;
@@ -47,6 +95,8 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
             }
         }
     }
+    if (st == DLC_OK && rep->n_heads > 0)
+        st = class_coverage_warnings(rep, w, err);
     if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
         const report_split *m = report_get_split(rep, rep->metric.split);
         if (m && m->n > 0 && !isfinite(m->loss)) {

@@ -177,3 +177,23 @@ YAML
     [[ "$output" == *"error analysis: no misclassified dev examples, nothing to tag"* ]]
     [[ "$output" != *"tag them"* ]]
 }
+
+@test "a dev split of one class is said to be one: its accuracy is that class's recall" {
+    iris_config iris.yaml 3
+    head -1 "$ROOT/data/iris.csv" > dev.csv
+    grep -m 10 setosa "$ROOT/data/iris.csv" >> dev.csv
+    sed -i "s|  split: {dev: 0.2, test: 0.2}|  dev: {file: $PWD/dev.csv}|" iris.yaml
+    run "$DLC" train iris.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: split dev has examples of 1 of the 3 classes train has (none of versicolor, virginica): its figures say nothing about those, and its accuracy is one class's recall"* ]]
+    jq -e '.warnings | length == 1 and (.[0] | startswith("split dev has examples of 1 of the 3"))' run/report.json
+    run "$DLC" eval run --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.warnings[0] | startswith("split dev has examples of 1 of the 3")'
+    # a split with every class: no warning
+    iris_config iris.yaml 3
+    run "$DLC" train iris.yaml --out all --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning: split"* ]]
+    jq -e '.warnings == []' all/report.json
+}
