@@ -187,6 +187,16 @@ dlc_status cli_load_config(dlc_config *c, const char *path, const cli_args *a, d
 
 dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *a, dlc_error *err)
 {
+    /* a run folder where a config is expected: say where its config is */
+    struct stat st;
+    char inner[4200];
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+        snprintf(inner, sizeof inner, "%s/config.yaml", path) < (int)sizeof inner &&
+        stat(inner, &st) == 0 && S_ISREG(st.st_mode))
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: a run folder, not a config; its config is %s (to continue the run: "
+                        "dlc train %s --resume --out %s)",
+                        path, inner, inner, path);
     dlc_status s = config_load(c, path, a->sets, a->n_sets, err);
     if (s != DLC_OK)
         return s;

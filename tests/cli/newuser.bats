@@ -197,3 +197,66 @@ YAML
     [[ "$output" != *"warning: split"* ]]
     jq -e '.warnings == []' all/report.json
 }
+
+@test "summary plans the batch dlc train will use, and --set on a run is refused, not ignored" {
+    iris_config iris.yaml 2
+    run "$DLC" summary iris.yaml --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: batch_size 1000 is larger than the train split (90); dlc train uses 90"* ]]
+    [[ "$output" == *"memory plan for training at batch 90 "* ]]
+    run "$DLC" train iris.yaml --out run --quiet --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    run "$DLC" summary run --set train.batch_size=8
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set applies to a CONFIG"* ]]
+    [[ "$output" == *"dlc summary RUN/config.yaml --set train.batch_size=N"* ]]
+    # a run folder given where a config is expected says where its config is
+    expect_error "run: a run folder, not a config; its config is run/config.yaml" \
+        "$DLC" train run --resume
+    [[ "$output" == *"dlc train run/config.yaml --resume --out run"* ]]
+    expect_error "its config is run/config.yaml" "$DLC" gradcheck run
+    # and what it suggests works
+    run "$DLC" train run/config.yaml --resume --out run --quiet --set train.epochs=3
+    [ "$status" -eq 0 ]
+    [ "$(jq .epochs_run run/report.json)" = 3 ]
+}
+
+@test "a deep stack of sigmoids: one gradient warning line per epoch, not one per layer" {
+    layers=""
+    for i in $(seq 40); do layers="$layers{type: dense, units: 8, activation: sigmoid}, "; done
+    cat > deep.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species, split: {dev: 0.2}}
+model: {layers: [$layers{type: dense, units: 3}]}
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train deep.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: epoch 1: "*" of 41 layers have a vanishing gradient (mean norm < 1e-07), from 'dense_1' ("* ]]
+    [[ "$output" == *"each layer in gradnorms.csv"* ]]
+    [ "$(echo "$output" | grep -c "has a vanishing gradient")" -eq 0 ]
+    [ "$(echo "$output" | grep -c "layers have a vanishing gradient")" -eq 2 ]
+    [ "$(grep -c '^1,dense_' run/gradnorms.csv)" -eq 41 ]
+}
+
+@test "dlc eval of an imported run says its data is a placeholder and what to do instead" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" export run --format onnx --out iris.onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import iris.onnx --out imp
+    [ "$status" -eq 0 ]
+    run "$DLC" eval imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.csv: cannot open"* ]]
+    [[ "$output" == *"dlc: note: imp's data section is a placeholder (dlc import writes one"* ]]
+    [[ "$output" == *"init_from: {run: imp}"* ]]
+    # a run dlc train wrote has absolute paths: no such note when its data is gone
+    sed -i "s|$ROOT/data/iris.csv|$PWD/iris_copy.csv|" iris.yaml
+    cp "$ROOT/data/iris.csv" iris_copy.csv
+    "$DLC" train iris.yaml --out run2 --quiet
+    rm iris_copy.csv
+    run "$DLC" eval run2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris_copy.csv"* ]]
+    [[ "$output" != *"placeholder"* ]]
+}

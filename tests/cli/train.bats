@@ -161,7 +161,7 @@ load helpers
     [ "$(cut -d, -f2 cos/metrics.csv | sed -n 2,3p | tr '\n' ' ')" = "0.2 0.1 " ]
     run "$DLC" train iris.yaml --out bad --set train.schedule.warmup=0.1 --quiet
     [ "$status" -eq 2 ]
-    [[ "$output" == *"warmup is only read by schedule type cosine (this one is constant)"* ]]
+    [[ "$output" == *"key 'train.schedule.warmup': not read by schedule type constant (the default), which would ignore it (it reads: type); type cosine reads it"* ]]
 }
 
 @test "help for every command" {
