@@ -180,21 +180,63 @@ static void grad_norms_spread(trainer *t, int epoch)
             epoch, large, b, b / a, small, a);
 }
 
+/* Layers past a gradient bound each get a line, up to GRAD_WARN_LINES; more
+ * (a deep stack of sigmoids: 60 lines an epoch) are one line naming the
+ * first and the last, which gradnorms.csv lists in full. */
+enum { GRAD_WARN_LINES = 3 };
+
+static int grad_past(const trainer *t, int i, int exploding)
+{
+    const train_config *tc = &t->cfg->train;
+    return t->gn_count && (exploding ? t->gn_max[i] > tc->grad_explode
+                                     : t->gn_sum[i] / t->gn_count < tc->grad_vanish);
+}
+
+static void grad_warn_many(trainer *t, int epoch, int exploding, int n)
+{
+    const train_config *tc = &t->cfg->train;
+    const graph *g = t->m.g;
+    int first = -1, last = -1;
+    for (int i = 0; i < t->n_owners; i++)
+        if (grad_past(t, i, exploding)) {
+            first = first < 0 ? i : first;
+            last = i;
+        }
+    double vf = exploding ? t->gn_max[first] : t->gn_sum[first] / t->gn_count;
+    double vl = exploding ? t->gn_max[last] : t->gn_sum[last] / t->gn_count;
+    say(t, "warning: epoch %d: %d of %d layers have %s gradient (%s norm %s %.3g), from '%s' (%.3g) "
+           "to '%s' (%.3g; each layer in gradnorms.csv); consider %s",
+        epoch, n, t->n_owners, exploding ? "an exploding" : "a vanishing", exploding ? "max" : "mean",
+        exploding ? ">" : "<", exploding ? tc->grad_explode : tc->grad_vanish,
+        g->nodes[t->owners[first]].spec.name, vf, g->nodes[t->owners[last]].spec.name, vl,
+        exploding ? "a lower learning rate or train.clip_norm"
+                  : "He/Xavier initialisation, batchnorm, or relu activations");
+}
+
 static void grad_norms_epoch(trainer *t, int epoch)
 {
     const train_config *tc = &t->cfg->train;
     graph *g = t->m.g;
     grad_norms_spread(t, epoch);
+    int n_vanish = 0, n_explode = 0;
+    for (int i = 0; i < t->n_owners; i++) {
+        n_vanish += grad_past(t, i, 0);
+        n_explode += grad_past(t, i, 1);
+    }
+    if (n_vanish > GRAD_WARN_LINES)
+        grad_warn_many(t, epoch, 0, n_vanish);
+    if (n_explode > GRAD_WARN_LINES)
+        grad_warn_many(t, epoch, 1, n_explode);
     for (int i = 0; i < t->n_owners; i++) {
         double mean = t->gn_count ? t->gn_sum[i] / t->gn_count : 0;
         const char *name = g->nodes[t->owners[i]].spec.name;
         dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g,%d\n", epoch, name, mean, t->gn_max[i],
                        t->gn_count);
-        if (t->gn_count && mean < tc->grad_vanish)
+        if (n_vanish <= GRAD_WARN_LINES && grad_past(t, i, 0))
             say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
                    "consider He/Xavier initialisation, batchnorm, or relu activations",
                 epoch, name, mean, tc->grad_vanish);
-        if (t->gn_count && t->gn_max[i] > tc->grad_explode)
+        if (n_explode <= GRAD_WARN_LINES && grad_past(t, i, 1))
             say(t, "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > %.3g); "
                    "consider a lower learning rate or train.clip_norm",
                 epoch, name, t->gn_max[i], tc->grad_explode);
