@@ -137,6 +137,15 @@ static int run(const cli_args *a)
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
+        /* dlc train records data paths absolute: a relative one is dlc
+         * import's placeholder, which no edit of config.yaml reaches */
+        const char *tr = cfg.data.train.dir[0] ? cfg.data.train.dir : cfg.data.train.file;
+        if (have_cfg && tr[0] && tr[0] != '/')
+            fprintf(stderr, "dlc: note: %s's data section is a placeholder (dlc import writes one: "
+                            "an imported model comes with no data), so there is nothing to score; "
+                            "dlc predict runs it on inputs, and a config with your data: and "
+                            "init_from: {run: %s} trains from it\n",
+                    a->pos[0], a->pos[0]);
         goto done;
     }
     if (data.unknown_labels)
