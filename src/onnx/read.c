@@ -661,12 +661,17 @@ dlc_status onnx_read(onnx_model **out, const char *name, const unsigned char *by
     return DLC_OK;
 }
 
+/* A protobuf message is at most 2 GiB; larger ONNX models keep their
+ * weights in external files, which are refused above.  (Not the text limit
+ * of dlc_read_file: torchvision's ResNet-50 alone is 94 MB.) */
+#define ONNX_FILE_MAX ((size_t)2 << 30)
+
 dlc_status onnx_read_file(onnx_model **out, const char *path, dlc_error *err)
 {
     char *bytes = NULL;
     size_t len = 0;
     *out = NULL;
-    dlc_status st = dlc_read_file(path, &bytes, &len, err);
+    dlc_status st = dlc_read_file_max(path, ONNX_FILE_MAX, &bytes, &len, err);
     if (st == DLC_OK)
         st = onnx_read(out, path, (const unsigned char *)bytes, len, err);
     free(bytes);

@@ -159,6 +159,19 @@ YAML
     cmp a.txt b.txt
 }
 
+@test "import: a model file larger than the 64 MiB text limit (ResNet-50 is 94 MB) is read whole" {
+    # 4 x 4100 + 4100 x 4100 + ... : 16.8M parameters, a 67 MB ONNX file
+    iris_config iris.yaml 1
+    sed -i 's/units: 8, activation: tanh}/units: 4100, activation: tanh}\n    - {type: dense, units: 4100, activation: relu}/' iris.yaml
+    "$DLC" train iris.yaml --out big --quiet >/dev/null
+    "$DLC" export big --format onnx --out big.onnx --quiet
+    [ "$(stat -c %s big.onnx)" -gt $((64 << 20)) ]
+    run "$DLC" import big.onnx --out back
+    echo "$output"
+    [ "$status" -eq 0 ]
+    same_weights big/model.safetensors back/model.safetensors
+}
+
 @test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
     need_torch_onnx
     /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
