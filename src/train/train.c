@@ -813,6 +813,8 @@ static dlc_status checkpoint_check_counters(const trainer *t, const char *path, 
     return DLC_OK;
 }
 
+static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err);
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -911,13 +913,50 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     dlc_buf_printf(&t->gradnorms, "%s", gradnorms && *gradnorms ? gradnorms : GRADNORMS_HEADER);
     if (t->opt->config_yaml) {
         const char *old = io_st_meta(st, "config");
-        if (old && strcmp(old, t->opt->config_yaml) != 0)
-            say(t, "note: the config differs from the one the checkpoint was written with; "
-                   "continuing with the new one");
+        if (old && strcmp(old, t->opt->config_yaml) != 0 &&
+            (s = resume_changes(t, path, old, err)) != DLC_OK)
+            goto cleanup;
     }
 cleanup:
     io_st_free(st);
     return s;
+}
+
+/* What --resume changes, said; a change to what draws the train / dev / test
+ * split refused (a resume with another seed scored 100% on a dev set of
+ * examples it had trained on): the checkpoint's weights were trained on its train split, and
+ * another draw would put some of those examples into dev and test. */
+static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err)
+{
+    /* (a moved data file is only noted: the same examples may sit elsewhere) */
+    static const char *const split_keys[] = {"seed:", "data.split.", "data.train.limit:",
+                                             "data.subset."};
+    dlc_strlist changes = {0};
+    dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
+    if (s != DLC_OK) { /* an old checkpoint's text that does not parse: say only that */
+        dlc_strlist_clear(&changes);
+        say(t, "note: the config differs from the one the checkpoint was written with; "
+               "continuing with the new one");
+        return DLC_OK;
+    }
+    for (int i = 0; i < changes.n; i++)
+        for (size_t k = 0; k < sizeof split_keys / sizeof *split_keys; k++)
+            if (strncmp(changes.v[i], split_keys[k], strlen(split_keys[k])) == 0) {
+                s = dlc_fail(err, DLC_EINPUT,
+                             "%s: --resume would change %s; the train, dev and test split is "
+                             "drawn from seed, data.split, data.subset and data.train.limit, so "
+                             "examples the run trained on would move into dev and test: resume "
+                             "with the checkpoint's values, or start over with --force",
+                             path, changes.v[i]);
+                dlc_strlist_clear(&changes);
+                return s;
+            }
+    say(t, "note: the config differs from the one the checkpoint was written with; continuing "
+           "with the new one:");
+    for (int i = 0; i < changes.n; i++)
+        say(t, "  %s", changes.v[i]);
+    dlc_strlist_clear(&changes);
+    return DLC_OK;
 }
 
 /* ---- best weights and early stopping ---- */

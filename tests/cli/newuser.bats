@@ -260,3 +260,23 @@ YAML
     [[ "$output" == *"iris_copy.csv"* ]]
     [[ "$output" != *"placeholder"* ]]
 }
+
+@test "--resume says what changed, and refuses a change that would redraw the dev split" {
+    iris_config iris.yaml 3
+    run "$DLC" train iris.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    cp run/metrics.csv before.csv
+    # another seed draws another split: examples trained on would land in dev
+    expect_error "run/checkpoint.safetensors: --resume would change seed: 3 -> 5; the train, dev and test split" \
+        "$DLC" train iris.yaml --out run --resume --seed 5 --set train.epochs=4
+    expect_error "--resume would change data.split.dev: 0.2 -> 0.3" \
+        "$DLC" train iris.yaml --out run --resume --set data.split.dev=0.3 --set train.epochs=4
+    cmp before.csv run/metrics.csv
+    # a new learning rate is fine, and said
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=4 --set train.optimizer.lr=0.1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the config differs from the one the checkpoint was written with; continuing with the new one:"* ]]
+    [[ "$output" == *"  train.epochs: 3 -> 4"* ]]
+    [[ "$output" == *"  train.optimizer.lr: 0.05 -> 0.1"* ]]
+    [ "$(wc -l < run/metrics.csv)" -eq 5 ]
+}

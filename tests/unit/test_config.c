@@ -1167,6 +1167,45 @@ static void test_foreign_names(void **state)
     config_free(&c);
 }
 
+/* config_diff: the keys two resolved configs differ at, with both values */
+static void test_diff(void **state)
+{
+    (void)state;
+    dlc_config a, b;
+    dlc_error err = {0};
+    load_ok(&a, BASE "train: {optimizer: {lr: 0.01}}\n", NULL, 0);
+    const char *const ov[] = {"train.optimizer.lr=0.1", "seed=5", "model.layers.0.units=7"};
+    load_ok(&b, BASE "train: {optimizer: {lr: 0.01}}\n", ov, 3);
+    char *ya = NULL, *yb = NULL;
+    assert_int_equal(config_to_yaml(&a, &ya, &err), DLC_OK);
+    assert_int_equal(config_to_yaml(&b, &yb, &err), DLC_OK);
+    dlc_strlist d = {0};
+    assert_int_equal(config_diff(ya, yb, 8, &d, &err), DLC_OK);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.v[0], "seed: 1 -> 5");
+    assert_string_equal(d.v[1], "model.layers.0.units: 10 -> 7");
+    assert_string_equal(d.v[2], "train.optimizer.lr: 0.01 -> 0.1");
+    dlc_strlist_clear(&d);
+    /* the same text: nothing; at most max, then "..." */
+    assert_int_equal(config_diff(ya, ya, 8, &d, &err), DLC_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(config_diff(ya, yb, 2, &d, &err), DLC_OK);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.v[2], "...");
+    dlc_strlist_clear(&d);
+    /* a key only one side has, and a list of another length */
+    assert_int_equal(config_diff("a: 1\nb: [1, 2]\n", "b: [1]\nc: x\n", 8, &d, &err), DLC_OK);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(d.v[0], "a: 1 -> (none)");
+    assert_string_equal(d.v[1], "b: [...] -> [...]");
+    assert_string_equal(d.v[2], "c: (none) -> x");
+    dlc_strlist_clear(&d);
+    free(ya);
+    free(yb);
+    config_free(&a);
+    config_free(&b);
+}
+
 static void test_to_yaml_round_trip(void **state)
 {
     (void)state;
@@ -1468,6 +1507,7 @@ int main(void)
         cmocka_unit_test(test_manual_points),
         cmocka_unit_test(test_type_keys),
         cmocka_unit_test(test_foreign_names),
+        cmocka_unit_test(test_diff),
         cmocka_unit_test(test_layer_default_names),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_activation_shorthand),
