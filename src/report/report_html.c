@@ -301,7 +301,7 @@ static void split_table(dlc_buf *b, const report *rep, const report_head *rh, co
     const char *top = prefix ? prefix : "splits", *more = prefix ? prefix : "metrics";
     dlc_buf_printf(b, "<table%s><tr><th>split</th><th>examples</th><th>loss</th>%s</tr>",
                    prefix ? "" : " id=\"splits\"",
-                   reg ? "<th>MSE</th><th>MAE</th>"
+                   reg ? "<th>MSE</th><th>MAE</th><th>R&sup2;</th>"
                    : tri ? "<th>ordered</th><th>not ordered</th><th>loss over all triplets</th>"
                            "<th>active triplets</th><th></th>"
                          : "<th>accuracy</th><th>error</th><th>macro F1</th><th>weighted F1</th><th>ROC AUC</th>");
@@ -313,8 +313,8 @@ static void split_table(dlc_buf *b, const report *rep, const report_head *rh, co
         td_fig(b, key, !prefix && rep->n_heads > 1 ? rep->total_loss[s->kind] : s->loss, 0);
         snprintf(key, sizeof key, "%s.%s", more, s->name);
         if (reg) {
-            static const char *const fields[2] = {"mse", "mae"};
-            td_figs(b, key, fields, (const double[2]){s->mse, s->mae}, 2, 0);
+            static const char *const fields[3] = {"mse", "mae", "r2"};
+            td_figs(b, key, fields, (const double[3]){s->mse, s->mae, s->r2}, 3, 0);
         } else {
             snprintf(key, sizeof key, "%s.%s.accuracy", top, s->name);
             td_fig(b, key, s->accuracy, 1);

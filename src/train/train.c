@@ -54,6 +54,11 @@ typedef struct {
     int *owners;
     double *gn_sum, *gn_max;
     int gn_count;
+    /* the norm each layer was last warned about, (2, n_nodes): vanishing,
+     * exploding (0: never); a warning repeats only when it is 10 times worse */
+    double *gn_warned;
+    double spread_warned;   /* the smallest / largest layer norm last warned about (0: never) */
+    int gn_repeats_said;
     dist_world *dw;         /* the processes training together (borrowed; NULL: one) */
     int ranks;
     dist_grads *dg;         /* their gradient buckets */
@@ -105,7 +110,8 @@ static dlc_status owners_init(trainer *t, dlc_error *err)
     t->owners = malloc(sizeof(int) * (size_t)g->n_nodes);
     t->gn_sum = calloc((size_t)g->n_nodes, sizeof(double));
     t->gn_max = calloc((size_t)g->n_nodes, sizeof(double));
-    if (!t->owners || !t->gn_sum || !t->gn_max)
+    t->gn_warned = calloc((size_t)g->n_nodes * 2, sizeof(double));
+    if (!t->owners || !t->gn_sum || !t->gn_max || !t->gn_warned)
         return DLC_NOMEM(err);
     for (int i = 0; i < g->n_nodes; i++) {
         int own = 0;
@@ -166,6 +172,10 @@ static void grad_norms_spread(trainer *t, int epoch)
     double a = t->gn_sum[lo] / t->gn_count, b = t->gn_sum[hi] / t->gn_count;
     if (!(b > 0) || a / b >= tc->grad_ratio)
         return;
+    double r = lo < hi ? a / b : b / a; /* < 1 vanishing, > 1 exploding */
+    if (t->spread_warned != 0 && (r < 1 ? r > t->spread_warned / 10 : r < t->spread_warned * 10))
+        return; /* said already at about this spread */
+    t->spread_warned = r;
     const graph *g = t->m.g;
     const char *small = g->nodes[t->owners[lo]].spec.name, *large = g->nodes[t->owners[hi]].spec.name;
     if (lo < hi)
@@ -185,11 +195,33 @@ static void grad_norms_spread(trainer *t, int epoch)
  * first and the last, which gradnorms.csv lists in full. */
 enum { GRAD_WARN_LINES = 3 };
 
+static double grad_figure(const trainer *t, int i, int exploding)
+{
+    return exploding ? t->gn_max[i] : t->gn_sum[i] / t->gn_count;
+}
+
+/* Past the bound, and not warned about before at a level within 10 times
+ * (a regression on targets in the hundreds has norms above 1000 every
+ * epoch: one warning says it, 58 repeat it) */
 static int grad_past(const trainer *t, int i, int exploding)
 {
     const train_config *tc = &t->cfg->train;
-    return t->gn_count && (exploding ? t->gn_max[i] > tc->grad_explode
-                                     : t->gn_sum[i] / t->gn_count < tc->grad_vanish);
+    if (!t->gn_count)
+        return 0;
+    double v = grad_figure(t, i, exploding), was = t->gn_warned[2 * i + exploding];
+    if (exploding ? !(v > tc->grad_explode) : !(v < tc->grad_vanish))
+        return 0;
+    return was == 0 || (exploding ? v > 10 * was : v < was / 10);
+}
+
+/* 1 when the layer is past the bound but was warned about at about this level */
+static int grad_repeat(const trainer *t, int i, int exploding)
+{
+    const train_config *tc = &t->cfg->train;
+    if (!t->gn_count || grad_past(t, i, exploding))
+        return 0;
+    double v = grad_figure(t, i, exploding);
+    return exploding ? v > tc->grad_explode : v < tc->grad_vanish;
 }
 
 static void grad_warn_many(trainer *t, int epoch, int exploding, int n)
@@ -218,10 +250,17 @@ static void grad_norms_epoch(trainer *t, int epoch)
     const train_config *tc = &t->cfg->train;
     graph *g = t->m.g;
     grad_norms_spread(t, epoch);
-    int n_vanish = 0, n_explode = 0;
+    int n_vanish = 0, n_explode = 0, repeats = 0;
     for (int i = 0; i < t->n_owners; i++) {
         n_vanish += grad_past(t, i, 0);
         n_explode += grad_past(t, i, 1);
+        repeats += grad_repeat(t, i, 0) + grad_repeat(t, i, 1);
+    }
+    if (repeats && !t->gn_repeats_said) {
+        say(t, "note: epoch %d: gradient warnings above recur; they are said again only when a "
+               "norm is 10 times further past its bound (every epoch's norms: gradnorms.csv)",
+            epoch);
+        t->gn_repeats_said = 1;
     }
     if (n_vanish > GRAD_WARN_LINES)
         grad_warn_many(t, epoch, 0, n_vanish);
@@ -232,14 +271,17 @@ static void grad_norms_epoch(trainer *t, int epoch)
         const char *name = g->nodes[t->owners[i]].spec.name;
         dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g,%d\n", epoch, name, mean, t->gn_max[i],
                        t->gn_count);
-        if (n_vanish <= GRAD_WARN_LINES && grad_past(t, i, 0))
-            say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
-                   "consider He/Xavier initialisation, batchnorm, or relu activations",
-                epoch, name, mean, tc->grad_vanish);
-        if (n_explode <= GRAD_WARN_LINES && grad_past(t, i, 1))
-            say(t, "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > %.3g); "
-                   "consider a lower learning rate or train.clip_norm",
-                epoch, name, t->gn_max[i], tc->grad_explode);
+        for (int x = 0; x < 2; x++) {
+            if (!grad_past(t, i, x))
+                continue;
+            if ((x ? n_explode : n_vanish) <= GRAD_WARN_LINES)
+                say(t, x ? "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > "
+                           "%.3g); consider a lower learning rate or train.clip_norm"
+                         : "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < "
+                           "%.3g); consider He/Xavier initialisation, batchnorm, or relu activations",
+                    epoch, name, grad_figure(t, i, x), x ? tc->grad_explode : tc->grad_vanish);
+            t->gn_warned[2 * i + x] = grad_figure(t, i, x);
+        }
         t->gn_sum[i] = 0;
         t->gn_max[i] = 0;
     }
@@ -1177,6 +1219,7 @@ static void trainer_free(trainer *t)
     dlc_buf_free(&t->gradnorms);
     free(t->owners);
     free(t->gn_sum);
+    free(t->gn_warned);
     free(t->gn_max);
 }
 
