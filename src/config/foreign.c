@@ -41,6 +41,13 @@ static const foreign_name foreign_keys[] = {
     {"model.layers.*.*", "out_channels", "filters", NULL},
     {"model.layers.*.*", "p", "rate", "the share of units dropped"},
     {"model.layers.*.*", "bias", "use_bias", NULL},
+    {"data.augment.*", "horizontal_flip", "hflip", NULL},
+    {"data.augment.*", "random_flip", "hflip", NULL},
+    {"data.augment.*", "width_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
+    {"data.augment.*", "height_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
+    {"data.augment.*", "random_crop", "crop_pad", "pad by crop_pad pixels, crop back at random"},
+    {"data.augment.*", "rotation_range", "rotate", NULL},
+    {"data.augment.*", "brightness_range", "brightness", NULL},
 };
 
 #define SOFTMAX_CE "softmax_cross_entropy", "it reads class labels, no one-hot needed"

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_internal.h"
 
@@ -1270,6 +1271,12 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         if (is_text(v) && (strcmp(v->value, "valid") == 0 || strcmp(v->value, "same") == 0)) {
             spec->padding = strcmp(v->value, "same") == 0 ? PAD_SAME : PAD_VALID;
             return DLC_OK;
+        }
+        if (is_text(v) && (strcasecmp(v->value, "valid") == 0 || strcasecmp(v->value, "same") == 0)) {
+            char want[512], got[96];
+            return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
+                                   describe(k, want, sizeof want), repr(v, 1, got, sizeof got),
+                                   strcasecmp(v->value, "same") == 0 ? "same" : "valid");
         }
         spec->padding = PAD_EXPLICIT;
         return get_window(k, v, path, 0, &spec->pad, err);

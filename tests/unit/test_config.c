@@ -1158,6 +1158,16 @@ static void test_foreign_names(void **state)
                     NULL);
     const char *const ov2[] = {"model.layers.0.init=glorot_uniform"};
     expect_error_ov(BASE, ov2, 1, "(dlc's name: 'glorot'; normal, with the same variance)", NULL);
+    /* the same word in another letter case is suggested first */
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                 "model: {layers: [{type: conv2d, filters: 4, kernel: 3, activation: ReLU}]}\n",
+                 "got \"ReLU\" (did you mean 'relu'?)", NULL);
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}}\n"
+                 "model: {layers: [{type: conv2d, filters: 4, kernel: 3, padding: SAME}]}\n",
+                 "got \"SAME\" (did you mean 'same'?)", NULL);
+    expect_error("data: {format: idx, train: {images: a.gz, labels: b.gz}, augment: {horizontal_flip: true}}\n"
+                 "model: {layers: [{type: dense, units: 3}]}\n",
+                 "key 'data.augment.horizontal_flip': unknown key (dlc's name: 'hflip')", NULL);
     /* dlc's own lower-case linear is still the identity activation */
     dlc_config c;
     load_ok(&c,
