@@ -24,13 +24,6 @@ int config_section_applies(const dlc_config *c, const char *key);
  * schedule type does not read (config.yaml leaves it out); 1 otherwise. */
 int config_key_applies(const dlc_config *c, const char *path);
 
-/* Keras' or PyTorch's name for a key (path as written, "model.layers.0.kernel_size")
- * or for a value of the key at path ("loss", "categorical_crossentropy"):
- * "dlc's name: 'kernel'" (and why, when it differs) in buf, or NULL when the
- * name is not another library's.  src/config/foreign.c. */
-const char *config_foreign_key(const char *path, char *buf, size_t size);
-const char *config_foreign_value(const char *path, const char *value, char *buf, size_t size);
-
 /* Fills c (zeroed by the caller) from root.  default_name: the run name when
  * the config has none.  Errors are EINPUT "file:line: key 'a.b': ..." */
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
+#include "schema.h"
 
 typedef struct {
     const char *at;      /* key path; '*' stands for one list index */

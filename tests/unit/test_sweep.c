@@ -398,6 +398,10 @@ static void test_errors_unknown_keys(void **state)
     expect_error(HEAD "  model.layers.2.unit: [3, 4]\n", "key 'model.layers.2.unit'",
                  "did you mean 'model.layers.2.units'?");
     expect_error(HEAD "  model.layers.7.units: [3, 4]\n", "index 7 is out of range", NULL);
+    /* Keras' name for a key, as the config loader answers it */
+    expect_error(HEAD "  train.optimizer.learning_rate: {log_uniform: [1e-4, 1e-1]}\n",
+                 "bad.yaml:4: key 'train.optimizer.learning_rate': unknown config key (dlc's name: 'lr')",
+                 NULL);
     /* dropout (layer 1) has no units */
     expect_error(HEAD "  model.layers.1.units: [3, 4]\n", "bad.yaml:4: key 'model.layers.1.units'",
                  "which the base config refuses");
