@@ -284,3 +284,26 @@ YAML
     [[ "$output" == *"  train.optimizer.lr: 0.05 -> 0.1"* ]]
     [ "$(wc -l < run/metrics.csv)" -eq 5 ]
 }
+
+@test "gradcheck says when a tensor's gradients were too small for the loss to resolve, and wants whole counts" {
+    regression_csv big.csv 1000
+    cat > big.yaml <<YAML
+data: {format: csv, train: {file: big.csv}, label: y, normalize: standard}
+model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 1}]}
+loss: mse
+YAML
+    run "$DLC" gradcheck big.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dense_1.weight"*"(every value tiny: absolute error only)"* ]]
+    [[ "$output" == *"ok: 4 of 4 parameter tensors pass: "*" within relative error 0.01, "*" by absolute error only"* ]]
+    [[ "$output" == *"note: those "*" had no gradient the float32 loss resolves, so no relative error was measured"* ]]
+    # targets near 1: every tensor is checked by relative error
+    regression_csv small.csv 0.01
+    sed "s/big.csv/small.csv/" big.yaml > small.yaml
+    run "$DLC" gradcheck small.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"every value tiny"* ]]
+    [[ "$output" != *"note: "* ]]
+    expect_error "--batch needs a whole number from 1 to 1000000, got '1.5'" "$DLC" gradcheck small.yaml --batch 1.5
+    expect_error "--samples needs a whole number" "$DLC" gradcheck small.yaml --samples 1e12
+}
