@@ -234,7 +234,21 @@ static void next_steps(dlc_buf *b, const report *rep)
                            c->bound, c->met ? "ok" : "bad", c->met ? "ok" : "fails");
         }
     }
-    dlc_buf_printf(b, "</p></div>\n");
+    dlc_buf_printf(b, "</p>");
+    /* what report.json's warnings say, on the page too */
+    dlc_strlist w = {0};
+    dlc_error werr = {0};
+    if (report_warnings(rep, &w, &werr) == DLC_OK && w.n > 0) {
+        dlc_buf_printf(b, "<ul class=\"bad\" id=\"warnings\">");
+        for (int i = 0; i < w.n; i++) {
+            dlc_buf_printf(b, "<li>Warning: ");
+            report_html_text(b, w.v[i]);
+            dlc_buf_printf(b, "</li>");
+        }
+        dlc_buf_printf(b, "</ul>");
+    }
+    dlc_strlist_clear(&w);
+    dlc_buf_printf(b, "</div>\n");
 }
 
 /* A detection output's figures per split (report_detect.c): mAP and the

@@ -187,6 +187,7 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: split dev has examples of 1 of the 3 classes train has (none of versicolor, virginica): its figures say nothing about those, and its accuracy is one class's recall"* ]]
     jq -e '.warnings | length == 1 and (.[0] | startswith("split dev has examples of 1 of the 3"))' run/report.json
+    grep -q '<ul class="bad" id="warnings"><li>Warning: split dev has examples of 1 of the 3 classes' run/report.html
     run "$DLC" eval run --split dev --json
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.warnings[0] | startswith("split dev has examples of 1 of the 3")'
@@ -196,6 +197,7 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"warning: split"* ]]
     jq -e '.warnings == []' all/report.json
+    ! grep -q 'id="warnings"' all/report.html
 }
 
 @test "summary plans the batch dlc train will use, and --set on a run is refused, not ignored" {
