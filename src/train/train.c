@@ -55,9 +55,9 @@ typedef struct {
     double *gn_sum, *gn_max;
     int gn_count;
     /* the norm each layer was last warned about, (2, n_nodes): vanishing,
-     * exploding (0: never); a warning repeats only when it is 10 times worse */
+     * exploding (NaN: never); a warning repeats only when it is 10 times worse */
     double *gn_warned;
-    double spread_warned;   /* the smallest / largest layer norm last warned about (0: never) */
+    double spread_warned;   /* the smallest / largest layer norm last warned about (NaN: never) */
     int gn_repeats_said;
     dist_world *dw;         /* the processes training together (borrowed; NULL: one) */
     int ranks;
@@ -113,6 +113,9 @@ static dlc_status owners_init(trainer *t, dlc_error *err)
     t->gn_warned = calloc((size_t)g->n_nodes * 2, sizeof(double));
     if (!t->owners || !t->gn_sum || !t->gn_max || !t->gn_warned)
         return DLC_NOMEM(err);
+    for (int i = 0; i < 2 * g->n_nodes; i++)
+        t->gn_warned[i] = NAN; /* never warned (a norm may well be 0) */
+    t->spread_warned = NAN;
     for (int i = 0; i < g->n_nodes; i++) {
         int own = 0;
         for (int k = 0; k < g->n_params; k++)
@@ -173,7 +176,8 @@ static void grad_norms_spread(trainer *t, int epoch)
     if (!(b > 0) || a / b >= tc->grad_ratio)
         return;
     double r = lo < hi ? a / b : b / a; /* < 1 vanishing, > 1 exploding */
-    if (t->spread_warned != 0 && (r < 1 ? r > t->spread_warned / 10 : r < t->spread_warned * 10))
+    if (!isnan(t->spread_warned) &&
+        (r < 1 ? !(r < t->spread_warned / 10) : !(r > t->spread_warned * 10)))
         return; /* said already at about this spread */
     t->spread_warned = r;
     const graph *g = t->m.g;
@@ -211,7 +215,7 @@ static int grad_past(const trainer *t, int i, int exploding)
     double v = grad_figure(t, i, exploding), was = t->gn_warned[2 * i + exploding];
     if (exploding ? !(v > tc->grad_explode) : !(v < tc->grad_vanish))
         return 0;
-    return was == 0 || (exploding ? v > 10 * was : v < was / 10);
+    return isnan(was) || (exploding ? v > 10 * was : v < was / 10);
 }
 
 /* 1 when the layer is past the bound but was warned about at about this level */
@@ -1079,6 +1083,36 @@ static dlc_status refuse_batch_mining(const trainer *t, dlc_error *err)
                     sp->kind == DATA_SAMPLER_TRIPLETS ? "data.sampler.type" : "loss", t->ranks);
 }
 
+/* Batch normalization over features (an input of shape (D)) normalizes each
+ * value by its batch: a batch of one example outputs 0 (x minus the mean of
+ * x alone), and nothing before the layer learns.  PyTorch refuses it
+ * ("Expected more than 1 value per channel when training"); so does dlc for
+ * train.batch_size 1, and a last batch of one example each epoch is said. */
+static dlc_status refuse_batchnorm_of_one(trainer *t, int B, dlc_error *err)
+{
+    const graph *g = t->m.g;
+    int n = t->data.split[DATA_SPLIT_TRAIN].n;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *nd = &g->nodes[i];
+        if (nd->spec.op != OP_BATCHNORM || nd->n_in < 1 || g->nodes[nd->in[0]].shape.ndim != 1)
+            continue;
+        if (B == 1 && t->ranks == 1)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s%slayer '%s': batchnorm over features needs batches of at least 2 "
+                            "examples: with train.batch_size 1 it outputs 0 (each value minus the "
+                            "mean of itself), so nothing before it learns (PyTorch refuses it too); "
+                            "use a larger batch, or layernorm",
+                            nd->spec.where, nd->spec.where[0] ? ": " : "", nd->spec.name);
+        if (B > 1 && n > B && n % B == 1 && t->ranks == 1)
+            say(t, "note: the last batch of each epoch holds 1 example (%d = %d x %d + 1): layer "
+                   "'%s' (batchnorm over features) outputs 0 for it, and that step teaches the "
+                   "layers before it nothing; a batch_size that leaves no single example avoids it",
+                n, n / B, B, nd->spec.name);
+        return DLC_OK;
+    }
+    return DLC_OK;
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -1144,6 +1178,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if ((s = model_build_for_opts(&t->m, cfg, &t->data, &gopt, err)) != DLC_OK)
         return s;
     if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
+        return s;
+    if ((s = refuse_batchnorm_of_one(t, B, err)) != DLC_OK)
         return s;
     if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;

@@ -309,3 +309,28 @@ YAML
     expect_error "--batch needs a whole number from 1 to 1000000, got '1.5'" "$DLC" gradcheck small.yaml --batch 1.5
     expect_error "--samples needs a whole number" "$DLC" gradcheck small.yaml --samples 1e12
 }
+
+@test "batchnorm over features with batches of one example is refused, and a last batch of one is said" {
+    iris_config iris.yaml 2
+    sed -i 's/    - {type: dense, units: 8, activation: tanh}/    - {type: dense, units: 8}\n    - {type: batchnorm, activation: tanh}/' iris.yaml
+    expect_error "iris.yaml:11: layer 'batchnorm_1': batchnorm over features needs batches of at least 2 examples" \
+        "$DLC" train iris.yaml --out run --set train.batch_size=1
+    [[ "$output" == *"(PyTorch refuses it too)"* ]]
+    [ ! -e run/model.safetensors ]
+    # 90 train examples in batches of 89: the last holds one
+    run "$DLC" train iris.yaml --out run --set train.batch_size=89 --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the last batch of each epoch holds 1 example (90 = 1 x 89 + 1): layer 'batchnorm_1'"* ]]
+    run "$DLC" train iris.yaml --out run2 --set train.batch_size=16 --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"last batch of each epoch"* ]]
+    # over channels of an image a batch of one still has many values: no refusal
+    cat > conv.yaml <<YAML
+data: {format: idx, train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 20}}
+model: {layers: [{type: conv2d, filters: 2, kernel: 3}, {type: batchnorm}, {type: flatten}, {type: dense, units: 10}]}
+train: {epochs: 1, batch_size: 1}
+YAML
+    [ -f "$FMNIST/train-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
+    run "$DLC" train conv.yaml --out conv --threads 1
+    [ "$status" -eq 0 ]
+}
