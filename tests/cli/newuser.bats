@@ -334,3 +334,21 @@ YAML
     run "$DLC" train conv.yaml --out conv --threads 1
     [ "$status" -eq 0 ]
 }
+
+@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+    iris_config base.yaml 2
+    printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
+    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
+    for k in 1 2 3; do
+        mkdir -p out/trial-00$k
+        acc=$(echo "1 0.9666666667 0.5" | cut -d' ' -f$k)
+        printf '{"splits": {"dev": {"examples": 30, "loss": 0.%d, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
+            "$k" "$acc" > out/trial-00$k/report.json
+    done
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    echo "$output" | grep -q "^  1      1 "
+    echo "$output" | grep -q "^  2~     2 "
+    echo "$output" | grep -q "^  3      3 "
+    [[ "$output" == *"~: dev accuracy within two standard errors of the best trial's (30 dev examples): not told apart from it on this dev set (1 trial)"* ]]
+}
