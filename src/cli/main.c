@@ -336,6 +336,13 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
                 return cli_usage_error(c, "--set needs key.path=value, got '%s'", value);
             }
             a->sets[a->n_sets++] = value;
+            /* --seed is --set seed=N: two different seeds would leave one unread */
+            if (strncmp(value, "seed=", 5) == 0)
+                for (int j = 0; j < a->n_sets - 1; j++)
+                    if (strncmp(a->sets[j], "seed=", 5) == 0 && strcmp(a->sets[j], value) != 0)
+                        return cli_usage_error(c, "two seeds given (%s and %s; --seed N is --set "
+                                                  "seed=N): give one",
+                                               a->sets[j], value);
         }
         if (strcmp(o->name, "--threads") == 0) {
             long n;

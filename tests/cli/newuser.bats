@@ -352,3 +352,13 @@ YAML
     echo "$output" | grep -q "^  3      3 "
     [[ "$output" == *"~: dev accuracy within two standard errors of the best trial's (30 dev examples): not told apart from it on this dev set (1 trial)"* ]]
 }
+
+@test "two different seeds on one command line are refused, not one silently dropped" {
+    iris_config iris.yaml 2
+    expect_error "two seeds given (seed=3 and seed=4; --seed N is --set seed=N): give one" \
+        "$DLC" train iris.yaml --out run --seed 3 --set seed=4
+    [ ! -e run ]
+    run "$DLC" train iris.yaml --out run --seed 4 --set seed=4 --quiet
+    [ "$status" -eq 0 ]
+    grep -q "^seed: 4$" run/config.yaml
+}
