@@ -249,6 +249,18 @@ static void grad_warn_many(trainer *t, int epoch, int exploding, int n)
                   : "He/Xavier initialisation, batchnorm, or relu activations");
 }
 
+/* mse's gradient grows with the errors, so on targets in the hundreds
+ * (sklearn's diabetes data) norms past 1000 come with a model that trains
+ * well: the exploding warning says so */
+static const char *explode_hint(const trainer *t)
+{
+    for (int h = 0; h < t->m.n_heads; h++)
+        if (t->m.heads[h].loss == LOSS_MSE)
+            return " (with mse the gradient grows with the errors: on targets far from 1 in scale "
+                   "large norms are expected; scale the targets, or raise train.grad_warn.explode)";
+    return "";
+}
+
 static void grad_norms_epoch(trainer *t, int epoch)
 {
     const train_config *tc = &t->cfg->train;
@@ -280,10 +292,11 @@ static void grad_norms_epoch(trainer *t, int epoch)
                 continue;
             if ((x ? n_explode : n_vanish) <= GRAD_WARN_LINES)
                 say(t, x ? "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > "
-                           "%.3g); consider a lower learning rate or train.clip_norm"
+                           "%.3g); consider a lower learning rate or train.clip_norm%s"
                          : "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < "
-                           "%.3g); consider He/Xavier initialisation, batchnorm, or relu activations",
-                    epoch, name, grad_figure(t, i, x), x ? tc->grad_explode : tc->grad_vanish);
+                           "%.3g); consider He/Xavier initialisation, batchnorm, or relu activations%s",
+                    epoch, name, grad_figure(t, i, x), x ? tc->grad_explode : tc->grad_vanish,
+                    x ? explode_hint(t) : "");
             t->gn_warned[2 * i + x] = grad_figure(t, i, x);
         }
         t->gn_sum[i] = 0;

@@ -362,3 +362,22 @@ YAML
     [ "$status" -eq 0 ]
     grep -q "^seed: 4$" run/config.yaml
 }
+
+@test "an exploding-gradient warning on a regression says that large targets make large gradients" {
+    regression_csv big.csv 1000
+    cat > big.yaml <<YAML
+data: {format: csv, train: {file: big.csv}, label: y, split: {dev: 0.2}, normalize: standard}
+model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 1}]}
+loss: mse
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train big.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"has an exploding gradient"*"(with mse the gradient grows with the errors: on targets far from 1 in scale large norms are expected"* ]]
+    # a classifier's warning has no such hint
+    iris_config iris.yaml 2
+    run "$DLC" train iris.yaml --out cls --threads 1 --set train.grad_warn.explode=1e-9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"has an exploding gradient"* ]]
+    [[ "$output" != *"with mse"* ]]
+}
