@@ -55,6 +55,16 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
                      origin, root->line, root->kind == YN_SEQ ? "a list" : "a single value");
         goto cleanup;
     }
+    /* a sweep file given where a config goes: say what it is rather than
+     * "key 'base': unknown key here (did you mean 'train.schedule.base'?)" */
+    if (ynode_map_find(root, "base") >= 0 && ynode_map_find(root, "params") >= 0) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s: a sweep file (base:, params:), not a config: run its trials with "
+                     "scripts/sweep.sh %s, or one of them with dlc train BASE $(dlc sample %s "
+                     "--trial K)",
+                     origin, origin, origin);
+        goto cleanup;
+    }
     /* a `sweep:` section belongs to `dlc sample` (src/sweep), which checks it */
     int sweep = ynode_map_find(root, "sweep");
     if (sweep >= 0) {

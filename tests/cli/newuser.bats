@@ -381,3 +381,14 @@ YAML
     [[ "$output" == *"has an exploding gradient"* ]]
     [[ "$output" != *"with mse"* ]]
 }
+
+@test "a sweep file given to dlc train says it is one, and how to run it" {
+    iris_config base.yaml 2
+    printf 'base: base.yaml\ntrials: 2\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
+    expect_error "sw.yaml: a sweep file (base:, params:), not a config: run its trials with scripts/sweep.sh sw.yaml" \
+        "$DLC" train sw.yaml --out run
+    [[ "$output" != *"did you mean"* ]]
+    expect_error "a sweep file" "$DLC" summary sw.yaml
+    run "$DLC" sample sw.yaml --trial 1
+    [ "$status" -eq 0 ]
+}
