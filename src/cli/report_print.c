@@ -260,11 +260,21 @@ static void print_diagnosis(const report *rep)
     } else if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
     } else {
-        printf("diagnosis: %s is the largest gap%s (%s%s); try:\n", report_gap_titles[d->largest],
-               isnan(d->human_used) ? " measured" : "",
+        /* a larger gap within its noise: the named one is the largest beyond it */
+        int noisy = report_larger_within_noise(d);
+        char within[160] = "";
+        if (noisy >= 0) {
+            char c1[32], c2[32];
+            snprintf(within, sizeof within, "; %s, %s, is within its noise of +-%s",
+                     report_gap_titles[noisy], (pct_units ? pct : fig)(c1, sizeof c1, d->gap[noisy]),
+                     (pct_units ? pct : fig)(c2, sizeof c2, d->noise[noisy]));
+        }
+        printf("diagnosis: %s is the largest gap%s%s (%s%s%s); try:\n", report_gap_titles[d->largest],
+               isnan(d->human_used) ? " measured" : "", noisy >= 0 ? " beyond sampling noise" : "",
                (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]),
                isnan(d->human_used) ? "; avoidable bias is unknown without report.human_level_error"
-                                    : "");
+                                    : "",
+               within);
     }
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);

@@ -274,6 +274,16 @@ void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, 
         d->within_noise = -1;
 }
 
+int report_larger_within_noise(const report_diagnosis *d)
+{
+    int noisy = -1;
+    for (int g = 0; d->largest >= 0 && g < REPORT_GAP_COUNT; g++)
+        if (d->gap[g] > d->gap[d->largest] && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g]) &&
+            (noisy < 0 || d->gap[g] > d->gap[noisy]))
+            noisy = g;
+    return noisy;
+}
+
 double report_corrected_error(double dev_error, double mislabeled_share)
 {
     return dev_error * (1.0 - mislabeled_share);

@@ -112,6 +112,10 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
 void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
                            long n_test);
 
+/* The largest gap larger than d->largest but within its noise (the named
+ * one is then the largest *beyond* noise), or -1. */
+int report_larger_within_noise(const report_diagnosis *d);
+
 /* The remedies the notes give for a gap, NULL-terminated. */
 const char *const *report_gap_remedies(int gap);
 

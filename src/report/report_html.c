@@ -184,11 +184,16 @@ static void next_steps(dlc_buf *b, const report *rep)
                           "report.human_level_error). Try:</p>",
                        d->train, d->train_mean_mse);
     } else if (d->largest >= 0) {
-        dlc_buf_printf(b, "<p>The largest gap is <b>%s</b> (", report_gap_titles[d->largest]);
-        if (report_error_is_mse(report_main(rep)))
-            dlc_buf_printf(b, "%.4g", d->gap[d->largest]);
-        else
-            dlc_buf_printf(b, "%.2f%% points", 100 * d->gap[d->largest]);
+        int noisy = report_larger_within_noise(d), mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>The largest gap%s is <b>%s</b> (", noisy >= 0 ? " beyond sampling noise" : "",
+                       report_gap_titles[d->largest]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[d->largest]);
+        if (noisy >= 0) {
+            dlc_buf_printf(b, "; %s, ", report_gap_titles[noisy]);
+            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[noisy]);
+            dlc_buf_printf(b, ", is within its noise of &plusmn;");
+            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+        }
         dlc_buf_printf(b, "). Try:</p>");
     } else if (d->within_noise >= 0) {
         int g = d->within_noise;

@@ -291,6 +291,12 @@ static void test_diagnosis_noise(void **state)
     assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS);
     assert_int_equal(d.within_noise, -1);
     assert_true(d.gap[REPORT_GAP_VARIANCE] <= d.noise[REPORT_GAP_VARIANCE]);
+    /* the larger gap within its noise is named next to it */
+    assert_int_equal(report_larger_within_noise(&d), REPORT_GAP_VARIANCE);
+    report_diagnose(&d, 0.0, 0.2, NAN, 0.25, NAN);
+    report_diagnose_noise(&d, 1000, 0, 1000, 0);
+    assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS);
+    assert_int_equal(report_larger_within_noise(&d), -1); /* variance 5% is smaller */
 }
 
 static void test_diagnosis_defaults(void **state)
