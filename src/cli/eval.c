@@ -209,6 +209,12 @@ static int run(const cli_args *a)
             dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.largest]);
         else
             dlc_buf_printf(&b, "null");
+        /* null largest_gap with a positive gap: it is within its sampling noise */
+        dlc_buf_printf(&b, ", \"gap_within_noise\": ");
+        if (rep.diag.within_noise >= 0)
+            dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.within_noise]);
+        else
+            dlc_buf_printf(&b, "null");
         dlc_buf_printf(&b, ", ");
         dlc_status ws = report_warnings(&rep, &warnings, &err);
         json_write_warnings(&b, &warnings);

@@ -193,6 +193,7 @@ YAML
     [ "$(jq --slurpfile r run/report.json '.f1_macro - ($r[0].metrics.dev.macro.f1) | fabs < 1e-9' eval.json)" = true ]
     [ "$(jq -r .metric.name eval.json)" = accuracy ]
     [ "$(jq -r .largest_gap eval.json)" = "$(jv run/report.json .diagnosis.largest)" ]
+    [ "$(jq -r .gap_within_noise eval.json)" = "$(jv run/report.json .diagnosis.within_noise)" ]
 }
 
 @test "error sample: seeded, misclassified dev examples only, with PNG images for image data" {
