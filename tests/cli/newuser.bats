@@ -398,3 +398,23 @@ YAML
     expect_error "iris.yaml: key 'model.input': (10) has 10 values but the data's examples are (4) (4 values); without model.input the data's shape is taken" \
         "$DLC" train iris.yaml --out run --set 'model.input=[10]'
 }
+
+@test "export then import of a CSV model keeps its feature columns: predict reads CSV rows by name" {
+    iris_config iris.yaml 3
+    "$DLC" train iris.yaml --out run --quiet
+    "$DLC" export run --format onnx --out iris.onnx > /dev/null
+    run "$DLC" import iris.onnx --out imp
+    [ "$status" -eq 0 ]
+    head -4 "$ROOT/data/iris.csv" > rows.csv
+    run "$DLC" predict run rows.csv
+    [ "$status" -eq 0 ]
+    want="$output"
+    run "$DLC" predict imp rows.csv
+    [ "$status" -eq 0 ]
+    [ "$output" = "$want" ]
+    # columns in another order are read by name too
+    awk -F, -v OFS=, '{ print $5, $4, $3, $2, $1 }' rows.csv > shuffled.csv
+    run "$DLC" predict imp shuffled.csv
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | sed 's/^shuffled/rows/')" = "$want" ]
+}
