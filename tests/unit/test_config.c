@@ -1156,6 +1156,8 @@ static void test_foreign_names(void **state)
     const char *const ov[] = {"data.validation_split=0.2"};
     expect_error_ov(BASE, ov, 1, "key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')",
                     NULL);
+    const char *const ov3[] = {"data.split.validation=0.1"};
+    expect_error_ov(BASE, ov3, 1, "key 'data.split.validation': unknown key (dlc's name: 'dev'", NULL);
     const char *const ov2[] = {"model.layers.0.init=glorot_uniform"};
     expect_error_ov(BASE, ov2, 1, "(dlc's name: 'glorot'; normal, with the same variance)", NULL);
     /* the same word in another letter case is suggested first */
