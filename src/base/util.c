@@ -407,6 +407,71 @@ static int utf8_seq(const unsigned char *s, unsigned *cp)
     return n;
 }
 
+/* Terminal columns of code point cp: 2 for the East Asian wide ranges and
+ * emoji, 0 for combining marks, else 1 (a table of the common ranges, not
+ * all of Unicode's). */
+static int cell_width(unsigned cp)
+{
+    static const unsigned wide[][2] = {
+        {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},
+        {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+        {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD},
+    };
+    if ((cp >= 0x0300 && cp <= 0x036F) || cp == 0x200B)
+        return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1])
+            return 2;
+    return 1;
+}
+
+const char *dlc_cell(char *out, size_t size, const char *s, int width, int right)
+{
+    char esc[1024];
+    const unsigned char *p = (const unsigned char *)dlc_escape(esc, sizeof esc, s, DLC_ESC_ALL);
+    size_t n = 0;
+    int cols = 0;
+    while (*p) { /* escaped text is UTF-8 */
+        unsigned cp;
+        int k = utf8_seq(p, &cp);
+        if (k == 0)
+            break;
+        int w = cell_width(cp);
+        if (cols + w > width || n + (size_t)k + (size_t)(width - cols) + 1 > size)
+            break;
+        p += k;
+        n += (size_t)k;
+        cols += w;
+    }
+    size_t pad = cols < width ? (size_t)(width - cols) : 0;
+    if (n + pad + 1 > size) { /* too small for the cell: cut it */
+        n = 0;
+        pad = 0;
+    }
+    memmove(out + (right ? pad : 0), esc, n);
+    memset(out + (right ? 0 : n), ' ', pad);
+    out[n + pad] = '\0';
+    return out;
+}
+
+int dlc_utf8_char(const char *s)
+{
+    unsigned cp;
+    return utf8_seq((const unsigned char *)s, &cp);
+}
+
+long dlc_utf8_bad(const char *s)
+{
+    for (long i = 0; s[i];) {
+        int n = dlc_utf8_char(s + i);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return -1;
+}
+
 void dlc_buf_escape(dlc_buf *b, const char *str, int mode)
 {
     const unsigned char *s = (const unsigned char *)str;

@@ -129,4 +129,19 @@ void dlc_buf_escape(dlc_buf *b, const char *s, int mode);
  * fit); returns out, for printf. */
 const char *dlc_escape(char *out, size_t size, const char *s, int mode);
 
+/* A table cell: s escaped (DLC_ESC_ALL), cut to at most width terminal
+ * columns at a character boundary (a wide CJK character or emoji takes two,
+ * a combining mark none) and padded with spaces to width, on the right
+ * (right 0: text at the left, like %-20.20s) or the left.  Returns out. */
+const char *dlc_cell(char *out, size_t size, const char *s, int width, int right);
+
+/* The offset of the first byte of s that does not begin a well-formed UTF-8
+ * character (overlong forms, surrogates and values past U+10FFFF are not),
+ * or -1 when all of s is UTF-8.  Names from data (class names, column names)
+ * must be: the model file's metadata is JSON, which is UTF-8. */
+long dlc_utf8_bad(const char *s);
+/* The length (1 to 4) of the well-formed UTF-8 character s begins with, 0
+ * when it begins with none (s must not be empty). */
+int dlc_utf8_char(const char *s);
+
 #endif

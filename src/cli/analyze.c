@@ -50,7 +50,7 @@ static void print_table(const report_tally *t, const char *tags_path, const json
         if (g->count == 0)
             continue;
         any = 1;
-        printf("%-24.24s %7d %11.1f%% ", dlc_escape(e, sizeof e, g->name, DLC_ESC_ALL), g->count,
+        printf("%s %7d %11.1f%% ", dlc_cell(e, sizeof e, g->name, 24, 0), g->count,
                100 * g->share);
         if (isnan(g->ceiling))
             printf("%10s\n", "-");

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../io/io.h"
 #include "../infer/infer.h"
@@ -14,6 +15,8 @@ static const cli_opt opts[] = {
     {"--split", 1, "NAME", "test (default), dev, train or train_dev"},
     {"--json", 0, NULL, "print one JSON object"},
     {"--embedding", 1, "LAYER", "verification figures of this layer's output (default: the run's)"},
+    {"--set", 1, "KEY=VALUE",
+     "override a data.* or report.* key of the run's config, e.g. data.test.file=new.csv (repeatable)"},
     {"--unknown-labels", 1, "fail|skip",
      "a label the model was not trained on: an error naming file and line (default), or skipped and counted"},
     {NULL, 0, NULL, NULL},
@@ -70,10 +73,36 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
     /* detection: the ids are the label files' own, named by the names file */
     if (cfg->data.format == DATA_DETECTION)
         return DLC_OK;
+    /* CSV rows are read by the model's feature names, whatever the order of
+     * the columns in the files read now */
+    if (cfg->data.format == DATA_CSV && cfg->data.features.n == 0 && m->features.n > 0) {
+        dlc_status st = dlc_strlist_copy(&cfg->data.features, &m->features, err);
+        if (st != DLC_OK)
+            return st;
+    }
     if (m->n_heads != 1 || m->heads[0].classes.n == 0 || m->stack > 1 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;
     return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
+}
+
+/* A data file the run's config names that is gone (the project moved, the
+ * file was renamed): EINPUT naming its key and how to give its new place. */
+static dlc_status eval_data_there(const dlc_config *cfg, const char *run, dlc_error *err)
+{
+    const data_source *src[3] = {&cfg->data.train, &cfg->data.dev, &cfg->data.test};
+    const char *split[3] = {"train", "dev", "test"};
+    for (int i = 0; i < 3; i++) {
+        const char *path[4] = {src[i]->file, src[i]->images, src[i]->labels, src[i]->dir};
+        const char *key[4] = {"file", "images", "labels", "dir"};
+        for (int k = 0; k < 4; k++)
+            if (path[k][0] && access(path[k], F_OK) != 0)
+                return dlc_fail(err, DLC_EINPUT,
+                                "%s: its data.%s.%s, %s, is not there (moved or renamed?); give "
+                                "its place now with --set data.%s.%s=PATH",
+                                run, split[i], key[k], path[k], split[i], key[k]);
+    }
+    return DLC_OK;
 }
 
 /* ", verification: {...}" of the split (null when the model does not compare
@@ -115,6 +144,12 @@ static int run(const cli_args *a)
     const char *unknown = cli_get(c, a, "--unknown-labels");
     if (unknown && strcmp(unknown, "fail") != 0 && strcmp(unknown, "skip") != 0)
         return cli_usage_error(c, "--unknown-labels must be fail or skip, got '%s'", unknown);
+    /* the model is the run's: only where the data is and how it is reported
+     * may change (another test file: --set data.test.file=...) */
+    for (int i = 0; i < a->n_sets; i++)
+        if (strncmp(a->sets[i], "data.", 5) != 0 && strncmp(a->sets[i], "report.", 7) != 0)
+            return cli_usage_error(c, "--set %s: eval takes data.* and report.* keys (the model "
+                                      "and its training are the run's)", a->sets[i]);
     cli_set_threads(cli_get(c, a, "--threads"), 0);
 
     dlc_error err = {0};
@@ -132,9 +167,11 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), NULL, 0, &err) != DLC_OK ||
+    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), a->sets, a->n_sets,
+                           &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
+        eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
         /* dlc train records data paths absolute: a relative one is dlc
@@ -243,7 +280,7 @@ done:
 }
 
 const cli_command cli_eval_cmd = {
-    "eval", "RUN [--split test|dev|train|train_dev]",
+    "eval", "RUN [--split test|dev|train|train_dev] [--set data.test.file=FILE ...]",
     "Score a trained run (its folder or model file) on one of its data splits.",
     opts, run,
 };

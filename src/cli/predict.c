@@ -70,10 +70,8 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
         struct stat sb;
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             dlc_strlist names = {0};
-            if ((st = data_list_images(p, &names, err)) != DLC_OK)
+            if ((st = data_folder_images(p, &names, err)) != DLC_OK)
                 return st;
-            if (names.n == 0)
-                st = dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", p);
             for (int k = 0; k < names.n && st == DLC_OK; k++)
                 st = dlc_strlist_push(files, names.v[k], err);
             dlc_strlist_clear(&names);
@@ -88,11 +86,10 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     return st;
 }
 
-/* 1 when the name ends in .csv or .tsv */
-static int is_table(const char *name)
+static int is_folder(const char *path)
 {
-    size_t n = strlen(name);
-    return n > 4 && (strcmp(name + n - 4, ".csv") == 0 || strcmp(name + n - 4, ".tsv") == 0);
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 /* Inputs to expect (a folder counts its image files), capped at a batch:
@@ -103,7 +100,7 @@ static int count_inputs(const cli_args *a)
     for (int i = 1; i < a->n_pos && n < PREDICT_BATCH; i++) {
         struct stat sb;
         dlc_strlist names = {0};
-        if (is_table(a->pos[i]))
+        if (data_table_name(a->pos[i]))
             n += PREDICT_BATCH; /* rows */
         else if (stat(a->pos[i], &sb) == 0 && S_ISDIR(sb.st_mode) &&
                  data_list_images(a->pos[i], &names, NULL) == DLC_OK)
@@ -300,8 +297,13 @@ static dlc_status parse_values(const char *file, int line, char *text, float *x,
             break;
         char *end;
         float v = strtof(p, &end);
-        if (end == p || !isfinite(v))
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu is not a finite number", file, line, k + 1);
+        if (end == p || !isfinite(v)) {
+            /* quote what stands there, up to the next separator */
+            int n = (int)strcspn(p, " \t,\r");
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu, \"%.*s\", is not a finite number%s",
+                            file, line, k + 1, n < 40 ? n : 40, p,
+                            *p == ';' ? " (values are separated by spaces or commas)" : "");
+        }
         if (k < D)
             x[k] = v;
         k++;
@@ -326,6 +328,8 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark (Notepad's) */
+        memset(text, ' ', 3);
     if (!(x = malloc(sizeof *x * D * lines))) {
         st = DLC_NOMEM(err);
         goto cleanup;
@@ -451,12 +455,14 @@ static int run(const cli_args *a)
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
                       "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
-    } else if (a->n_pos >= 2 && is_table(a->pos[1])) {
+    } else if (a->n_pos >= 2 && !data_image_name(a->pos[1]) && !is_folder(a->pos[1])) {
+        /* a model of rows reads rows, whatever the file is called (x.txt, X.CSV);
+         * an image or a folder of them is refused below */
         st = predict_rows(&m, a, &pr, &err);
     } else {
         st = dlc_fail(&err, DLC_EINPUT,
                       "%s: the model takes examples of shape %s, not images (1 or 3 channels, "
-                      "height, width); give a CSV file of rows (.csv, .tsv) with its feature columns",
+                      "height, width); give a CSV file of rows with its feature columns",
                       a->pos[0], tensor_shape_str(&m.data_shape, shape, sizeof shape));
     }
     if (pr.json) {

@@ -124,7 +124,8 @@ static void print_classes(const report_head *rep, const report_split *s)
         printf("\nper class (%s):\n%-20s %9s %9s %12s\n", s->name, "class", "objects", "AP@0.5",
                "AP@.5:.95");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++)
-            printf("%-20.20s %9ld %9s %12s\n", rep->names.v[k], s->det->n_gt[k],
+            printf("%s %9ld %9s %12s\n", dlc_cell(name, sizeof name, rep->names.v[k], 20, 0),
+                   s->det->n_gt[k],
                    num(a, sizeof a, "%.4f", 1, s->det->ap50[k]), num(b, sizeof b, "%.4f", 1, s->det->ap[k]));
         if (rep->K > MAX_CLASS_ROWS)
             printf("... %d more classes in report.json\n", rep->K - MAX_CLASS_ROWS);
@@ -134,8 +135,8 @@ static void print_classes(const report_head *rep, const report_split *s)
                "f1", "support");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_class_stats *r = &s->cls[k];
-            printf("%-20.20s %9.3f %9.3f %9.3f %9ld%s\n",
-                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL), r->precision, r->recall,
+            printf("%s %9.3f %9.3f %9.3f %9ld%s\n",
+                   dlc_cell(name, sizeof name, rep->names.v[k], 20, 0), r->precision, r->recall,
                    r->f1, r->support, r->predicted == 0 && r->support > 0 ? "  (never predicted)" : "");
         }
         if (rep->K > MAX_CLASS_ROWS)
@@ -151,8 +152,8 @@ static void print_classes(const report_head *rep, const report_split *s)
                "precision", "recall", "f1", "auc", "known");
         for (int k = 0; k < rep->K && k < MAX_CLASS_ROWS; k++) {
             const report_task_stats *t = &s->tasks[k];
-            printf("%-20.20s %9s %9.3f %9.3f %9.3f %9s %9ld\n",
-                   dlc_escape(name, sizeof name, rep->names.v[k], DLC_ESC_ALL),
+            printf("%s %9s %9.3f %9.3f %9.3f %9s %9ld\n",
+                   dlc_cell(name, sizeof name, rep->names.v[k], 20, 0),
                    pct(a, sizeof a, t->accuracy), t->precision, t->recall, t->f1,
                    fig(b, sizeof b, t->auc), t->known);
         }
@@ -283,6 +284,7 @@ static void print_diagnosis(const report *rep)
 void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
 {
     const report_head *main = report_main(rep);
+    char source[96];
     if (main->n_splits == 0)
         return;
     for (int h = 0; h < rep->n_heads; h++) {
@@ -316,7 +318,7 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     if (rep->n_sources > 0) {
         printf("\nerror per data source (examples):\n%-10s", "split");
         for (int j = 0; j < rep->n_sources; j++)
-            printf(" %18.18s", rep->source_names.v[j]);
+            printf(" %s", dlc_cell(source, sizeof source, rep->source_names.v[j], 18, 1));
         printf("\n");
         for (int k = 0; k < DATA_SPLIT_COUNT; k++) {
             int total = 0;

@@ -150,8 +150,22 @@ static dlc_status prepare_run_dir(const char *run_dir, int resume, int force, in
                         "%s already holds a %s run; use --resume to continue it or --force to "
                         "start over (or --out DIR)",
                         run_dir, has_model ? "finished" : "interrupted");
-    if (resume && !has_ckpt)
-        return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from", run_dir);
+    if (resume && !has_ckpt) {
+        /* say why, and what to do: a run stopped in its first epoch (or
+         * before its first checkpoint was written) leaves a folder that looks
+         * started but cannot be resumed */
+        snprintf(probe, sizeof probe, "%s/config.yaml", run_dir);
+        if (!exists(run_dir))
+            return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from (no such folder)",
+                            run_dir);
+        if (exists(probe))
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s: no checkpoint to resume from: the run there stopped before its "
+                            "first checkpoint was written; start it again with --force",
+                            run_dir);
+        return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from (no run was trained into it)",
+                        run_dir);
+    }
     if (force) {
         /* an old checkpoint must not be resumed into the new run by mistake */
         const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv",

@@ -36,12 +36,6 @@ static const cli_opt opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
-static int is_table(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && (strcmp(name + n - 4, ".csv") == 0 || strcmp(name + n - 4, ".tsv") == 0);
-}
-
 /* The examples named by inputs[0..n): x (count, D) normalized and a name
  * for each ("FILE" or "FILE:N" for CSV rows). */
 typedef struct {
@@ -74,7 +68,7 @@ static dlc_status read_inputs(model *m, const infer_verifier *v, const char *con
     for (int i = 0; i < n && st == DLC_OK; i++) {
         const char *p = inputs[i];
         struct stat sb;
-        if (is_table(p)) {
+        if (data_table_name(p)) {
             float *rows = NULL;
             int nr = 0;
             if ((st = infer_read_csv(m, p, &rows, &nr, err)) != DLC_OK)
@@ -91,8 +85,7 @@ static dlc_status read_inputs(model *m, const infer_verifier *v, const char *con
         }
         dlc_strlist files = {0};
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            if ((st = data_list_images(p, &files, err)) == DLC_OK && files.n == 0)
-                st = dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", p);
+            st = data_folder_images(p, &files, err);
         } else {
             st = dlc_strlist_push(&files, p, err);
         }

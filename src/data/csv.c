@@ -22,6 +22,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+const char *data_number_hint(const char *s)
+{
+    char t[64];
+    const char *comma = strchr(s, ',');
+    double v;
+    if (!comma || strchr(comma + 1, ',') || strlen(s) >= sizeof t)
+        return "";
+    dlc_strlcpy(t, s, sizeof t);
+    t[comma - s] = '.';
+    return dlc_parse_double(t, &v) == 0 ? " (a decimal comma? dlc reads numbers with a point)" : "";
+}
+
+int data_table_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && (strcasecmp(name + n - 4, ".csv") == 0 || strcasecmp(name + n - 4, ".tsv") == 0 ||
+                     strcasecmp(name + n - 4, ".txt") == 0);
+}
 
 /* ---- label ordering: numbers by value ("2" < "10"), before other strings ---- */
 
@@ -191,15 +211,16 @@ static dlc_status csv_at_end(csv_reader *r, int *done, dlc_error *err)
         *done = 1;
         return DLC_OK;
     }
-    if (*r->p != '\n' && *r->p != '\r')
-        return DLC_OK;
+    /* lines of spaces and tabs at the end are blank too (an editor's leftovers) */
     const char *q = r->p;
-    while (q < r->end && (*q == '\n' || *q == '\r'))
+    while (q < r->end && (*q == '\n' || *q == '\r' || *q == ' ' || *q == '\t'))
         q++;
     if (q == r->end) {
         *done = 1;
         return DLC_OK;
     }
+    if (*r->p != '\n' && *r->p != '\r')
+        return DLC_OK;
     return dlc_fail(err, DLC_EINPUT, "%s:%d: blank line", r->path, r->line);
 }
 
@@ -232,9 +253,36 @@ static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
     }
 }
 
+void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (header->n == 1) {
+        const char *h = header->v[0];
+        const char *sep = strchr(h, ';') ? "';'" : strchr(h, '|') ? "'|'" : strchr(h, ' ') ? "spaces" : NULL;
+        if (sep)
+            snprintf(buf, size, " (the header is one column, \"%.60s\": dlc reads columns separated by "
+                                "commas, or by tabs, and this file looks separated by %s)", h, sep);
+        return;
+    }
+    int numbers = 0;
+    for (int i = 0; i < header->n; i++) {
+        double v;
+        numbers += dlc_parse_double(header->v[i], &v) == 0;
+    }
+    if (numbers * 2 > header->n)
+        snprintf(buf, size, " (its first line looks like data, not a header: %d of its %d fields are "
+                            "numbers; the file needs a header line naming its columns)",
+                 numbers, header->n);
+}
+
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
                                 const data_names *header, dlc_error *err)
 {
+    char hint[256];
+    data_csv_header_hint(&header->names, hint, sizeof hint);
+    if (hint[0])
+        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s", path, what,
+                        name, hint);
     const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
     if (!cand)
         return DLC_NOMEM(err);
@@ -250,6 +298,20 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
         st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header", path, what, name);
     free(cand);
     return st;
+}
+
+/* A name the model file will keep (a column, a class) must be UTF-8: its
+ * metadata is JSON. */
+static dlc_status csv_utf8(const char *path, int line, const char *what, const char *s,
+                           dlc_error *err)
+{
+    long at = dlc_utf8_bad(s);
+    if (at < 0)
+        return DLC_OK;
+    char shown[128];
+    return dlc_fail(err, DLC_EINPUT, "%s:%d: %s \"%s\" is not UTF-8 (byte 0x%02x); save the file as UTF-8",
+                    path, line, what, dlc_escape(shown, sizeof shown, s, DLC_ESC_ALL),
+                    (unsigned char)s[at]);
 }
 
 /* One group of label columns, as it is being read. */
@@ -348,8 +410,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
         }
-        if (id < 0 && (st = data_names_add(&c->classes, s, &id, err)))
-            return st;
+        if (id < 0) {
+            char what[96];
+            snprintf(what, sizeof what, "column '%.60s': label", cname);
+            if ((st = csv_utf8(path, line, what, s, err)) ||
+                (st = data_names_add(&c->classes, s, &id, err)))
+                return st;
+        }
         *out = (float)id;
         return DLC_OK;
     }
@@ -395,7 +462,9 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
                         "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
                         path, line, cname, s, list);
     }
-    if ((st = data_names_add(&c->classes, s, &id, err)))
+    char what[96];
+    snprintf(what, sizeof what, "column '%.60s': label", cname);
+    if ((st = csv_utf8(path, line, what, s, err)) || (st = data_names_add(&c->classes, s, &id, err)))
         return st;
     *out = (float)id;
     if (!c->bin_str_line) {
@@ -415,12 +484,14 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         if ((st = csv_field(r, &eol, err)))
             return st;
         if (!r->buf[0])
-            return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name", r->path,
-                            c->header.names.n + 1);
+            return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
+                            c->header.names.n + 1,
+                            eol && c->header.names.n > 0 ? " (a comma at the end of the line?)" : "");
         if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);
-        if ((st = data_names_add(&c->header, r->buf, &id, err)))
+        if ((st = csv_utf8(r->path, 1, "column name", r->buf, err)) ||
+            (st = data_names_add(&c->header, r->buf, &id, err)))
             return st;
     } while (!eol);
     c->ncols = c->header.names.n;
@@ -543,6 +614,11 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
     r->line = 1;
     if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
         r->p += 3;
+    /* Excel's "Unicode text" and some exports: a UTF-16 byte-order mark */
+    if (len >= 2 && (((uint8_t)text[0] == 0xff && (uint8_t)text[1] == 0xfe) ||
+                     ((uint8_t)text[0] == 0xfe && (uint8_t)text[1] == 0xff)))
+        return dlc_fail(err, DLC_EINPUT, "%s: the file is UTF-16 text; dlc reads UTF-8 (save it as "
+                                         "CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8)", path);
     if (r->p == r->end)
         return dlc_fail(err, DLC_EINPUT, "%s: empty file (a header row is required)", path);
     int tabs = 0, commas = 0;
@@ -648,14 +724,21 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
             const char *s = c.r.buf;
             if (c.feat_of[j] >= 0) {
                 if (!*s) {
-                    st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value", path, line,
-                                  c.header.names.v[j]);
+                    st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing "
+                                  "value: dlc does not fill them in; fill it or drop the row)",
+                                  path, line, c.header.names.v[j]);
                     goto cleanup;
                 }
                 if (csv_number(s, &x[c.feat_of[j]]) != 0) {
+                    /* on the first row, most likely a column of names or ids */
+                    const char *hint = data_number_hint(s);
+                    if (!hint[0] && ds->n == 0 && !(features && features->n > 0))
+                        hint = " (every column that is not a label is a feature, and features are "
+                               "numbers: list the feature columns in data.features to leave this "
+                               "one out)";
                     st = dlc_fail(err, DLC_EINPUT,
-                                  "%s:%d: column '%s': expected a number, got \"%.60s\"", path, line,
-                                  c.header.names.v[j], s);
+                                  "%s:%d: column '%s': expected a number, got \"%.60s\"%s", path,
+                                  line, c.header.names.v[j], s, hint);
                     goto cleanup;
                 }
             } else if (c.targ_of[j] >= 0) {

@@ -247,6 +247,9 @@ typedef struct {
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
+    int resized, recoloured;   /* image folders: images of another size, or other channels
+                                * (gray for RGB, RGB for gray), converted to shape */
+    int stray;                 /* image folders: image files beside the class folders (unread) */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
@@ -347,6 +350,23 @@ dlc_status data_load(data_bundle *b, const data_config *cfg, data_target mode, u
                      dlc_error *err);
 void data_free(data_bundle *b);
 
+/* What a person should know of loaded data before training on it, one
+ * message each ("note: ..." or "warning: ..."), appended to out: image
+ * files beside an image folder's class folders (not read); images
+ * resized or converted to the input's shape (input_given: model.input was
+ * set, else the first image's shape was taken); classes of the only output
+ * that no train example has (an empty class folder, a gap in IDX label
+ * values; not with data.class_split, which holds classes out on purpose);
+ * CSV class labels that are all numbers, many or not whole (a value to
+ * predict read as classes), or mostly different from row to row (an id
+ * column as the label).  ENOMEM only. */
+dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
+                      dlc_strlist *out, dlc_error *err);
+/* A 64-bit digest of every example's values and targets, of every file (16
+ * hex digits into hex[17]): a checkpoint keeps it, so that resuming on data
+ * that changed since is said. */
+void data_fingerprint(const data_bundle *b, char hex[17]);
+
 /* Single readers (used by data_load, tests and fuzzers).  class_names: in for
  * known names (may be empty), out with names found (CSV class targets); may be
  * NULL.  features NULL or empty: every non-label column.  IDX files may be
@@ -387,6 +407,10 @@ typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
                             const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err);
+/* Why a header may lack the columns asked for, as " (...)" into buf, or ""
+ * when nothing looks wrong: one column that holds ';', '|' or spaces (another
+ * separator), or mostly numbers (a file without a header line). */
+void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size);
 /* The header's column names of a CSV/TSV text, appended to names. */
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
                            dlc_error *err);
@@ -575,9 +599,17 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
+/* " (a decimal comma? ...)" when s reads as a number with its one comma
+ * taken for a point ("1,5"), else "": for messages about a value. */
+const char *data_number_hint(const char *s);
+/* 1 when the name ends in .csv, .tsv or .txt (any case): a file of rows. */
+int data_table_name(const char *name);
 /* The image files of one folder (not its subfolders), as "dir/name",
  * sorted; hidden files skipped.  Appends to names. */
 dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err);
+/* The same for a folder given to predict or verify: no image file in it is
+ * an error (EINPUT), which says so when the folder holds subfolders. */
+dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *err);
 /* The names (not paths) of the files of one folder ending in ext (any case),
  * sorted, hidden files skipped; appended to names. */
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);

@@ -67,11 +67,16 @@ static dlc_status idx_read_header(idx_header *h, const char *name, const char *w
                         "%s: IDX %s have data type 0x%02x (%s); only unsigned bytes (0x08) are supported",
                         name, what, h->type, idx_type_name(h->type));
     if (h->ndim < min_dims || h->ndim > max_dims) {
+        /* labels have one dimension, images two or more: the other kind of
+         * file, most likely given in the other's place */
+        const char *swapped = (h->ndim == 1) != (min_dims == 1)
+                                  ? " (is it the other file? data.*.images and labels may be swapped)"
+                                  : "";
         if (min_dims == max_dims)
-            return dlc_fail(err, DLC_EINPUT, "%s: IDX %s have %d dimension%s, expected %d", name,
-                            what, h->ndim, h->ndim == 1 ? "" : "s", min_dims);
-        return dlc_fail(err, DLC_EINPUT, "%s: IDX %s have %d dimension%s, expected %d to %d", name,
-                        what, h->ndim, h->ndim == 1 ? "" : "s", min_dims, max_dims);
+            return dlc_fail(err, DLC_EINPUT, "%s: IDX %s have %d dimension%s, expected %d%s", name,
+                            what, h->ndim, h->ndim == 1 ? "" : "s", min_dims, swapped);
+        return dlc_fail(err, DLC_EINPUT, "%s: IDX %s have %d dimension%s, expected %d to %d%s", name,
+                        what, h->ndim, h->ndim == 1 ? "" : "s", min_dims, max_dims, swapped);
     }
     h->header = 4 + 4 * (size_t)h->ndim;
     if (len < h->header)

@@ -32,8 +32,11 @@ int data_image_name(const char *name)
     /* the names of every format stb_image knows, not only those dlc reads:
      * a folder's .hdr or .tga file is listed, then refused by its content
      * with a reason, rather than passed over in silence */
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm",
-                                      ".ppm", ".pnm", ".psd", ".hdr", ".pic", NULL};
+    static const char *const ext[] = {".png",  ".jpg",  ".jpeg", ".bmp", ".gif", ".tga",
+                                      ".pgm",  ".ppm",  ".pnm",  ".psd", ".hdr", ".pic",
+                                      /* and common formats stb cannot read at all */
+                                      ".webp", ".tif",  ".tiff", ".heic", ".heif", ".avif",
+                                      NULL};
     size_t n = strlen(name);
     for (int i = 0; ext[i]; i++) {
         size_t e = strlen(ext[i]);
@@ -68,6 +71,18 @@ static image_format image_sniff(const uint8_t *p, size_t n, const char **other)
         *other = "a Softimage PIC image";
     else if (n >= 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '7')
         *other = "a PNM/PGM/PPM image";
+    /* and formats no decoder built in reads, common from cameras and the web */
+    else if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+        *other = "a WebP image";
+    else if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
+        *other = "a TIFF image";
+    else if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0 &&
+             (memcmp(p + 8, "avif", 4) == 0 || memcmp(p + 8, "avis", 4) == 0))
+        *other = "an AVIF image";
+    else if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0 &&
+             (memcmp(p + 8, "heic", 4) == 0 || memcmp(p + 8, "heix", 4) == 0 ||
+              memcmp(p + 8, "mif1", 4) == 0 || memcmp(p + 8, "msf1", 4) == 0))
+        *other = "a HEIF/HEIC image";
     return IMG_NONE;
 }
 
@@ -452,6 +467,19 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
     return st;
 }
 
+/* data_image_load, giving the file's own (channels, height, width) too. */
+static dlc_status image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+                                    uint8_t *out, tensor_shape *own, dlc_error *err)
+{
+    uint8_t *buf;
+    size_t len;
+    dlc_status st = image_read(path, max_pixels, &buf, &len, err);
+    if (st == DLC_OK && (st = data_image_check(path, buf, len, max_pixels, own, err)) == DLC_OK)
+        st = data_image_decode(path, buf, len, max_pixels, shape, out, err);
+    free(buf);
+    return st;
+}
+
 /* ---- folders ---- */
 
 
@@ -512,6 +540,24 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
     return st;
 }
 
+dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *err)
+{
+    int before = names->n;
+    dlc_status st = data_list_images(dir, names, err);
+    if (st != DLC_OK || names->n > before)
+        return st;
+    /* a folder of class folders (a training folder) is a likely mistake */
+    dlc_strlist sub = {0};
+    int n_sub = list_dir(dir, 1, NULL, &sub, NULL) == DLC_OK ? sub.n : 0;
+    dlc_strlist_clear(&sub);
+    if (n_sub > 0)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: the folder has no image files; it has %d subfolder%s, which %s not "
+                        "read (give the files, or the subfolders, instead)",
+                        dir, n_sub, n_sub == 1 ? "" : "s", n_sub == 1 ? "is" : "are");
+    return dlc_fail(err, DLC_EINPUT, "%s: the folder has no image files", dir);
+}
+
 typedef struct {
     int cls;
     char *path; /* owned */
@@ -551,11 +597,27 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 dlc_strlist_clear(&files);
                 continue;
             }
-            if (id < 0) {
-                st = dlc_fail(err, DLC_EINPUT, "%s/%s: class '%s' is not one of the model's %d classes",
-                              dir, classes.v[c], classes.v[c], class_names->n);
+            if (id < 0) { /* known: the train folder's classes, or a trained model's */
+                char list[400] = "";
+                for (int k = 0, at = 0; k < class_names->n && k < 8 && at < (int)sizeof list; k++)
+                    at += snprintf(list + at, sizeof list - (size_t)at, "%s'%.40s'%s", k ? ", " : "",
+                                   class_names->v[k], k == 7 && class_names->n > 8 ? ", ..." : "");
+                st = dlc_fail(err, DLC_EINPUT,
+                              "%s/%s: class '%s' is not one of the model's %d classes (the train "
+                              "folder's): %s",
+                              dir, classes.v[c], classes.v[c], class_names->n, list);
                 goto cleanup;
             }
+        }
+        long bad_at = known ? -1 : dlc_utf8_bad(classes.v[c]);
+        if (bad_at >= 0) { /* the model file keeps class names as UTF-8 (JSON) */
+            char shown[128];
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s/%s: the class folder's name is not UTF-8 (byte 0x%02x); rename the "
+                          "folder (class names are kept in the model file as UTF-8)",
+                          dir, dlc_escape(shown, sizeof shown, classes.v[c], DLC_ESC_ALL),
+                          (unsigned char)classes.v[c][bad_at]);
+            goto cleanup;
         }
         if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c])) {
             st = dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
@@ -635,6 +697,9 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         goto cleanup;
     }
     ds->dropped = dropped;
+    dlc_strlist_clear(&files); /* image files beside the class folders: not read, but said */
+    if (list_dir(dir, 0, NULL, &files, NULL) == DLC_OK)
+        ds->stray = files.n;
     dlc_strlcpy(ds->path, dir, sizeof ds->path);
     ds->shape = *shape;
     ds->dim = tensor_shape_size(shape);
@@ -647,8 +712,9 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     }
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
-        if (data_image_load(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
-                            &e) != DLC_OK) {
+        tensor_shape own = {0};
+        if (image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+                              &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",
                               e.msg);
@@ -664,6 +730,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                 goto cleanup;
             continue;
         }
+        ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
+        ds->recoloured += own.d[0] != shape->d[0];
         ds->targets[ds->n++] = (float)items[i].cls;
     }
     if (ds->n == 0) {

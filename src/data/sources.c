@@ -115,6 +115,11 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
         return DLC_NOMEM(err);
     snprintf(ds->path, sizeof ds->path, "data.sources");
     ds->n = (int)n;
+    for (int i = 0; i < n_parts; i++) {
+        ds->resized += parts[i]->resized;
+        ds->recoloured += parts[i]->recoloured;
+        ds->stray += parts[i]->stray;
+    }
     ds->shape = first->shape;
     ds->dim = D;
     ds->n_targets = first->n_targets;

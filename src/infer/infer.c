@@ -105,6 +105,7 @@ dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn 
 typedef struct {
     const char *path;
     int D;
+    const dlc_strlist *names;   /* (D) the feature columns, borrowed */
     float *x;     /* (cap, D) */
     int n, cap;
 } csv_rows;
@@ -122,9 +123,12 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
     }
     for (int j = 0; j < r->D; j++) {
         double v;
+        if (!fields[j][0])
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing value: "
+                            "the model needs every feature)", r->path, line, r->names->v[j]);
         if (dlc_parse_double(fields[j], &v) != 0 || !isfinite(v))
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: feature %d: expected a number, got \"%.60s\"",
-                            r->path, line, j + 1, fields[j]);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"%s",
+                            r->path, line, r->names->v[j], fields[j], data_number_hint(fields[j]));
         r->x[(size_t)r->n * r->D + j] = (float)v;
     }
     r->n++;
@@ -137,7 +141,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     size_t len = 0;
     dlc_strlist header = {0}, want = {0};
     tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
-    csv_rows r = {path, (int)tensor_shape_size(&one), NULL, 0, 0};
+    csv_rows r = {path, (int)tensor_shape_size(&one), &want, NULL, 0, 0};
     *x = NULL;
     *n = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -147,12 +151,23 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
         goto done;
     if (m->features.n > 0) {
         st = dlc_strlist_copy(&want, &m->features, err);
+        int missing = 0, first = -1;
         for (int i = 0; i < want.n && st == DLC_OK; i++)
-            if (dlc_strlist_find(&header, want.v[i]) < 0)
-                st = dlc_fail(err, DLC_EINPUT,
-                              "%s: the model reads feature column '%s', which the header lacks "
-                              "(it reads %d columns: %s%s)",
-                              path, want.v[i], want.n, want.v[0], want.n > 1 ? ", ..." : "");
+            if (dlc_strlist_find(&header, want.v[i]) < 0 && missing++ == 0)
+                first = i;
+        if (st == DLC_OK && missing) {
+            /* every column the model reads (the first 8), and why the
+             * header may not have them */
+            char cols[512] = "", hint[256];
+            for (int i = 0, at = 0; i < want.n && i < 8 && at < (int)sizeof cols; i++)
+                at += snprintf(cols + at, sizeof cols - (size_t)at, "%s%.40s%s", i ? ", " : "",
+                               want.v[i], i == 7 && want.n > 8 ? ", ..." : "");
+            data_csv_header_hint(&header, hint, sizeof hint);
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s: the header lacks %d of the model's %d feature columns, the first "
+                          "'%s' (it reads %s)%s",
+                          path, missing, want.n, want.v[first], cols, hint);
+        }
     } else {
         /* a model file without its feature names: as in training, every
          * column that is not a label, in the file's order */

@@ -128,8 +128,8 @@ void json_free(json_value *v);
 /* Member of an object by key (NULL if absent or v is not an object). */
 const json_value *json_get(const json_value *v, const char *key);
 /* Appends s as a quoted JSON string to b: '"' and '\\' are escaped with a
- * backslash, control characters as \u00XX, other bytes are copied (s should
- * be UTF-8). */
+ * backslash, control characters as \u00XX, UTF-8 characters are copied, and
+ * a byte that is not UTF-8 becomes \ufffd (so the text stays valid JSON). */
 void json_write_string(dlc_buf *b, const char *s);
 /* Appends l as a JSON array of strings: ["a","b"]. */
 void json_write_strings(dlc_buf *b, const dlc_strlist *l);

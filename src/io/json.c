@@ -621,18 +621,23 @@ void json_write_string(dlc_buf *b, const char *s)
 {
     dlc_buf_append(b, "\"", 1);
     const char *run = s;
-    for (const char *c = s; *c; c++) {
+    for (const char *c = s; *c;) {
         unsigned char u = (unsigned char)*c;
-        if (u != '"' && u != '\\' && u >= 0x20)
+        int n = u >= 0x80 ? dlc_utf8_char(c) : 1;
+        if (n > 1 || (n == 1 && u != '"' && u != '\\' && u >= 0x20)) {
+            c += n;
             continue;
+        }
         dlc_buf_append(b, run, (size_t)(c - run));
-        if (u == '"')
+        if (n == 0) /* a byte that is not UTF-8 (a file name in Latin-1): JSON text is UTF-8 */
+            dlc_buf_append(b, "\\ufffd", 6);
+        else if (u == '"')
             dlc_buf_append(b, "\\\"", 2);
         else if (u == '\\')
             dlc_buf_append(b, "\\\\", 2);
         else
             dlc_buf_printf(b, "\\u%04x", u);
-        run = c + 1;
+        run = ++c;
     }
     dlc_buf_append(b, run, strlen(run));
     dlc_buf_append(b, "\"", 1);

@@ -63,36 +63,7 @@ static size_t round_up(size_t x, size_t a)
  * writer must not produce it). */
 static int valid_utf8(const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        unsigned char c = *s;
-        size_t len;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return 0;
-        }
-        if (s[1] < lo || s[1] > hi)
-            return 0;
-        for (size_t i = 2; i < len; i++)
-            if (s[i] < 0x80 || s[i] > 0xBF)
-                return 0;
-        s += len;
-    }
-    return 1;
+    return dlc_utf8_bad(str) < 0;
 }
 
 /* A JSON number that is a non-negative integer no larger than max. */

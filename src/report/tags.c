@@ -23,6 +23,7 @@ typedef struct {
     dlc_buf field;       /* the fields of the record, NUL-separated */
     int n;
     size_t start[MAX_FIELDS];
+    char delim;          /* ',', or ';' or tab as the header line shows (a spreadsheet's save) */
 } csv_reader;
 
 /* Reads the next record; returns 1 with fields, 0 at the end, -1 on error. */
@@ -64,12 +65,12 @@ static int csv_next(csv_reader *r, dlc_error *err)
                     r->next_line++;
                 dlc_buf_append(&r->field, r->p++, 1);
             }
-            if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+            if (r->p < r->end && *r->p != r->delim && *r->p != '\n' && *r->p != '\r') {
                 dlc_fail(err, DLC_EINPUT, "%s:%d: text after a closing quote", r->name, r->line);
                 return -1;
             }
         } else {
-            while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+            while (r->p < r->end && *r->p != r->delim && *r->p != '\n' && *r->p != '\r') {
                 if (*r->p == '"') {
                     dlc_fail(err, DLC_EINPUT, "%s:%d: a quote inside an unquoted field", r->name, r->line);
                     return -1;
@@ -78,7 +79,7 @@ static int csv_next(csv_reader *r, dlc_error *err)
             }
         }
         dlc_buf_append(&r->field, "", 1);
-        if (r->p < r->end && *r->p == ',') {
+        if (r->p < r->end && *r->p == r->delim) {
             r->p++;
             continue;
         }
@@ -190,7 +191,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
         err = &local;
     memset(t, 0, sizeof *t);
     t->dev_error = NAN;
-    csv_reader r = {name, text, text + len, 1, 1, {0}, 0, {0}};
+    csv_reader r = {name, text, text + len, 1, 1, {0}, 0, {0}, ','};
     int kind[MAX_FIELDS], n_cols, got, n_seen = 0, id_col = -1;
     int per_object = 0; /* a detection sample: one row per mistake, several per image */
     char *seen = NULL;
@@ -203,6 +204,11 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     }
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* a spreadsheet's byte-order mark */
         r.p += 3;
+    /* a spreadsheet in many locales saves with ';' between fields (or tabs) */
+    const char *eol = memchr(r.p, '\n', (size_t)(r.end - r.p));
+    size_t head = eol ? (size_t)(eol - r.p) : (size_t)(r.end - r.p);
+    if (!memchr(r.p, ',', head) && (memchr(r.p, ';', head) || memchr(r.p, '\t', head)))
+        r.delim = memchr(r.p, ';', head) ? ';' : '\t';
     if ((got = csv_next(&r, err)) <= 0) {
         st = got < 0 ? err->status : dlc_fail(err, DLC_EINPUT, "%s: empty; expected a header line "
                                                                 "(id,true,predicted,...)", name);

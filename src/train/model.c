@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MODEL_FORMAT "dlc-model-1"
 
@@ -575,6 +576,24 @@ static dlc_status model_check_norm(const io_tensor *shift, const io_tensor *scal
     return DLC_OK;
 }
 
+/* After a failed read of a run's model.safetensors: when the file is absent
+ * but a checkpoint sits beside it, the run was stopped before it ended (Ctrl-C,
+ * kill -9, a crash), and the message says how to finish it. */
+static dlc_status model_missing(const char *path, dlc_error *err)
+{
+    size_t n = strlen(path), tail = strlen("model.safetensors");
+    char ckpt[4200];
+    if (access(path, F_OK) == 0 || n < tail || strcmp(path + n - tail, "model.safetensors") != 0 ||
+        snprintf(ckpt, sizeof ckpt, "%.*scheckpoint.safetensors", (int)(n - tail), path) >=
+            (int)sizeof ckpt ||
+        access(ckpt, F_OK) != 0)
+        return err->status;
+    int dir = n > tail ? (int)(n - tail - 1) : 1; /* the run folder, without its '/' */
+    return dlc_fail(err, DLC_EINPUT, "%s: no model yet: the run was stopped before it ended (its "
+                    "checkpoint, %s, is there); finish it with: dlc train CONFIG --out %.*s --resume",
+                    path, ckpt, dir, n > tail ? path : ".");
+}
+
 dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,
                             dlc_error *err)
 {
@@ -587,7 +606,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     int have_cfg = 0;
     dlc_status s;
     if ((s = io_safetensors_read(&st, path, err)) != DLC_OK)
-        return s;
+        return model_missing(path, err);
     const char *format = io_st_meta(st, "format");
     const char *text = io_st_meta(st, "config");
     if (!format || strcmp(format, MODEL_FORMAT) != 0) {

@@ -39,6 +39,7 @@ typedef struct {
     long step;              /* steps taken */
     int stopped_early;
     int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
+    char data_fp[17];       /* data_fingerprint, kept in checkpoints */
     /* Checkpoints are written on a thread of their own (io_async_start) from
      * a snapshot of the parameters and the optimizer state, so training goes
      * on while they are written. */
@@ -776,6 +777,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"metrics", t->metrics.s ? t->metrics.s : ""},
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
         {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
+        {"data", t->data_fp},
     };
     char path[4200];
     path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
@@ -976,6 +978,11 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
             (s = resume_changes(t, path, old, err)) != DLC_OK)
             goto cleanup;
     }
+    const char *old_fp = io_st_meta(st, "data");
+    if (old_fp && strcmp(old_fp, t->data_fp) != 0)
+        say(t, "warning: the data differ from those the checkpoint was trained on (a file was "
+               "changed since); training goes on with the data as they are now, so the run will "
+               "not end as an uninterrupted one would");
 cleanup:
     io_st_free(st);
     return s;
@@ -1132,6 +1139,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
     dlc_status s;
     if ((s = model_load_data(&t->data, cfg, err)) != DLC_OK)
         return s;
+    data_fingerprint(&t->data, t->data_fp);
     if (t->data.split[DATA_SPLIT_TRAIN].n == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: the train split is empty", cfg->path);
     char shape[64], what[64] = "";
@@ -1139,6 +1147,11 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (t->data.n_heads > 1)
         snprintf(what, sizeof what, ", %d targets for %d outputs", t->data.n_targets,
                  t->data.n_heads);
+    else if (loss_get(cfg->heads[0].loss)->has_classes && t->data.heads[0].class_names.n == 1 &&
+             !t->data.text)
+        return dlc_fail(err, DLC_EINPUT, "%s: the labels hold one class only, '%.60s': a classifier "
+                        "needs two or more", t->data.src[0] ? t->data.src[0]->path : cfg->path,
+                        t->data.heads[0].class_names.v[0]);
     else if (loss_get(cfg->heads[0].loss)->has_classes)
         snprintf(what, sizeof what, ", %d classes", t->data.heads[0].class_names.n);
     else if (t->data.n_targets > 1)
@@ -1165,6 +1178,12 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (t->data.skipped_files.n > 10)
             say(t, "  ... and %d more", t->data.skipped_files.n - 10);
     }
+    dlc_strlist notes = {0}; /* conversions made, data that trains but maybe not as meant */
+    if ((s = data_notes(&t->data, &cfg->data, cfg->input.ndim > 0, &notes, err)) != DLC_OK)
+        return s;
+    for (int i = 0; i < notes.n; i++)
+        say(t, "%s", notes.v[i]);
+    dlc_strlist_clear(&notes);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);

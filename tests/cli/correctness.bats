@@ -159,13 +159,26 @@ YAML
     sed -i 's/    - {type: batchnorm}/    - {type: dense, units: 4096, activation: relu}/' fm.yaml
     "$DLC" train fm.yaml --out run --threads 1 > out.txt 2>&1 &
     pid=$!
+    # the handler is in place once this line is out
     for i in $(seq 1 600); do
         grep -q "^training fm" out.txt && break
         sleep 0.05
     done
-    sleep 0.5
+    grep -q "^training fm" out.txt
+    caught() { # 1 while the process has a handler for SIGINT (bit 1)
+        local cgt
+        cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$pid/status 2>/dev/null) || return 1
+        [ -n "$cgt" ] && (( (0x$cgt & 0x2) != 0 ))
+    }
+    caught
+    # the first sets the flag (the run would stop at its next batch, a second
+    # or more away, saying so) and its handler leaves both signals to their
+    # default action; once it has run, the second ends the process
     kill -INT $pid
-    sleep 0.1
+    for i in $(seq 1 1000); do
+        caught || break
+        sleep 0.01
+    done
     kill -TERM $pid
     status=0
     wait $pid || status=$?

@@ -70,7 +70,7 @@ YAML
     printf 'a,b\n1,2\n' > short.csv
     run "$DLC" predict runs/two short.csv
     [ "$status" -eq 2 ]
-    [[ "$output" == *"short.csv: the model reads feature column 'c', which the header lacks"* ]]
+    [[ "$output" == *"short.csv: the header lacks 1 of the model's 3 feature columns, the first 'c' (it reads a, b, c)"* ]]
 }
 
 @test "an output's weight scales its share of the total loss" {

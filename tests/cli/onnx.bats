@@ -168,7 +168,7 @@ YAML
     printf '5.1 3.5 x 0.2\n' > bad.txt
     run "$DLC" predict run --values bad.txt
     [ "$status" -eq 2 ]
-    [[ "$output" == *"bad.txt:1: value 3 is not a finite number"* ]]
+    [[ "$output" == *"bad.txt:1: value 3, \"x\", is not a finite number"* ]]
     : > empty.txt
     run "$DLC" predict run --values empty.txt
     [ "$status" -eq 2 ]

@@ -778,12 +778,20 @@ static void test_split_files(void **state)
     assert_msg_has(err, "test file and split.test");
     cfg.split_test = 0;
 
-    /* a dev file with another shape */
-    tu_write(tu_tmp("dv3.csv"), "x,z,w,y\n1,2,3,c0\n", (size_t)-1);
+    /* a dev file is read by the train file's column names: in another order,
+     * with another column, it gives the same features */
+    tu_write(tu_tmp("dv3.csv"), "w,y,z,x\n3,c0,2,1\n", (size_t)-1);
     dlc_strlcpy(cfg.dev.file, tu_tmp("dv3.csv"), sizeof cfg.dev.file);
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    assert_int_equal(a.src[1]->n, 1);
+    assert_true(a.src[1]->f32[0] == 1.0f && a.src[1]->f32[1] == 2.0f); /* x, z */
+    data_free(&a);
+    /* and one without a train column names it */
+    tu_write(tu_tmp("dv5.csv"), "x,w,y\n1,3,c0\n", (size_t)-1);
+    dlc_strlcpy(cfg.dev.file, tu_tmp("dv5.csv"), sizeof cfg.dev.file);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
-    assert_msg_has(err, "dv3.csv");
-    assert_msg_has(err, "shape (3)");
+    assert_msg_has(err, "dv5.csv");
+    assert_msg_has(err, "feature column 'z' is not in the header");
 
     /* a dev label the train file never had */
     tu_write(tu_tmp("dv4.csv"), "x,z,y\n1,2,c9\n", (size_t)-1);

@@ -337,6 +337,27 @@ static void test_json_write_string(void **state)
         json_free(v);
         dlc_buf_free(&b);
     }
+    /* bytes that are not UTF-8 (a Latin-1 file name) become U+FFFD: JSON
+     * text is UTF-8, and a reader refuses the raw byte */
+    static const struct {
+        const char *in, *want;
+    } lossy[] = {
+        {"caf\xe9.png", "\"caf\\ufffd.png\""},
+        {"\xc3", "\"\\ufffd\""},                          /* cut short */
+        {"\xc0\x8a\"", "\"\\ufffd\\ufffd\\\"\""},          /* overlong, then a quote */
+        {"\xe4\xb8\xad\xff", "\"\xe4\xb8\xad\\ufffd\""},
+    };
+    for (size_t i = 0; i < DLC_ARRAY_LEN(lossy); i++) {
+        dlc_buf b = {0};
+        json_write_string(&b, lossy[i].in);
+        assert_string_equal(b.s, lossy[i].want);
+        json_value *v = NULL;
+        dlc_error err = {0};
+        assert_int_equal(json_parse(&v, b.s, b.len, &err), DLC_OK);
+        assert_int_equal(dlc_utf8_bad(v->string), -1);
+        json_free(v);
+        dlc_buf_free(&b);
+    }
 }
 
 /* ---- safetensors ---- */
@@ -1093,6 +1114,40 @@ static void test_escape(void **state)
     assert_string_equal(dlc_escape(small, sizeof small, "abcdefghij", DLC_ESC_ALL), "abcd...");
 }
 
+/* names from data must be UTF-8 to reach the model file's JSON metadata */
+static void test_utf8_bad(void **state)
+{
+    assert_int_equal(dlc_utf8_bad(""), -1);
+    assert_int_equal(dlc_utf8_bad("setosa"), -1);
+    assert_int_equal(dlc_utf8_bad("caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x91\x9f"), -1);
+    assert_int_equal(dlc_utf8_bad("caf\xe9"), 3);             /* Latin-1 */
+    assert_int_equal(dlc_utf8_bad("ab\xc3"), 2);              /* cut short */
+    assert_int_equal(dlc_utf8_bad("\xc0\x8a"), 0);           /* overlong */
+    assert_int_equal(dlc_utf8_bad("x\xed\xa0\x80"), 1);     /* a surrogate */
+    assert_int_equal(dlc_utf8_bad("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(dlc_utf8_bad("\xff"), 0);
+}
+
+/* table cells: cut at a character, never inside one, and padded by columns */
+static void test_cell(void **state)
+{
+    char out[96];
+    assert_string_equal(dlc_cell(out, sizeof out, "setosa", 8, 0), "setosa  ");
+    assert_string_equal(dlc_cell(out, sizeof out, "setosa", 8, 1), "  setosa");
+    assert_string_equal(dlc_cell(out, sizeof out, "versicolor", 4, 0), "vers");
+    assert_string_equal(dlc_cell(out, sizeof out, "trous\xc3\xa9r", 8, 0), "trous\xc3\xa9r ");
+    /* wide characters take two columns; one that would straddle the edge is left out */
+    assert_string_equal(dlc_cell(out, sizeof out, "\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d", 5, 0),
+                        "\xe4\xb8\xad\xe6\x96\x87 ");
+    assert_string_equal(dlc_cell(out, sizeof out, "shoe \xf0\x9f\x91\x9f", 8, 0),
+                        "shoe \xf0\x9f\x91\x9f ");
+    assert_string_equal(dlc_cell(out, sizeof out, "e\xcc\x81", 2, 0), "e\xcc\x81 "); /* combining */
+    assert_string_equal(dlc_cell(out, sizeof out, "a\x1b[2Jb", 5, 0), "a\\x1b"); /* escaped first */
+    assert_string_equal(dlc_cell(out, sizeof out, "", 3, 0), "   ");
+    char small[4];
+    assert_string_equal(dlc_cell(small, sizeof small, "abcdef", 8, 0), "");
+}
+
 static void test_read_file_kinds(void **state)
 {
     char *text = NULL;
@@ -1144,6 +1199,8 @@ int main(void)
         cmocka_unit_test(test_numpy_reads_dlc),
         cmocka_unit_test(test_dlc_reads_numpy),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_utf8_bad),
+        cmocka_unit_test(test_cell),
         cmocka_unit_test(test_read_file_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,196 @@
+/* notes.c - what a person should know of loaded data before training:
+ * conversions dlc made, and data that trains but likely not as meant.
+ * Messages only; nothing here refuses data.
+ *
+ * Letters: K classes, n train examples.
+ */
+#include "data.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* images of the folders converted to the input's size or channels */
+static dlc_status notes_converted(const data_bundle *b, int input_given, dlc_strlist *out,
+                                  dlc_error *err)
+{
+    int resized = 0, recoloured = 0, images = 0;
+    for (int k = 0; k < 3; k++)
+        if (b->src[k]) {
+            resized += b->src[k]->resized;
+            recoloured += b->src[k]->recoloured;
+            images += b->src[k]->n;
+        }
+    if (!resized && !recoloured)
+        return DLC_OK;
+    char msg[320];
+    snprintf(msg, sizeof msg, "note: %d of %d images resized to %d x %d, %d converted to %s: the "
+             "input's shape%s", resized, images, b->shape.d[2], b->shape.d[1], recoloured,
+             b->shape.d[0] == 1 ? "gray" : "RGB",
+             input_given ? "" : " (the first image's: set model.input to choose another)");
+    return dlc_strlist_push(out, msg, err);
+}
+
+/* "'a', 'b', ... " of the first names of l picked by ids (all when ids is
+ * NULL), at most 8 */
+static void notes_names(char *buf, size_t size, const dlc_strlist *l, const int *ids, int n)
+{
+    buf[0] = '\0';
+    for (int i = 0, at = 0; i < n && i < 8 && at < (int)size; i++)
+        at += snprintf(buf + at, size - (size_t)at, "%s'%.40s'%s", i ? ", " : "",
+                       l->v[ids ? ids[i] : i], i == 7 && n > 8 ? ", ..." : "");
+}
+
+/* classes no train example has: outputs the model can never learn to give */
+static dlc_status notes_unseen(const data_bundle *b, const data_config *cfg, dlc_strlist *out,
+                               dlc_error *err)
+{
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    const data_head *hd = &b->heads[0];
+    const int K = hd->class_names.n;
+    if (b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || b->text || b->stack != 1 || !tr->ds ||
+        K < 1 || data_class_splitting(cfg))
+        return DLC_OK;
+    unsigned char *seen = calloc((size_t)K, 1);   /* (K) */
+    int *unseen = malloc(sizeof(int) * (size_t)K); /* (K) */
+    if (!seen || !unseen) {
+        free(seen);
+        free(unseen);
+        return DLC_NOMEM(err);
+    }
+    const size_t T = (size_t)tr->ds->n_targets;
+    for (int i = 0; i < tr->n; i++) {
+        float y = tr->ds->targets[(size_t)tr->idx[i] * T + (size_t)hd->offset];
+        if (y == y && y >= 0 && y < (float)K)
+            seen[(int)y] = 1;
+    }
+    int n = 0;
+    for (int c = 0; c < K; c++)
+        if (!seen[c])
+            unseen[n++] = c;
+    dlc_status st = DLC_OK;
+    if (n > 0) {
+        char names[400], msg[600];
+        notes_names(names, sizeof names, &hd->class_names, unseen, n);
+        snprintf(msg, sizeof msg, "warning: %d of %d classes %s no example in the train split: %s%s",
+                 n, K, n == 1 ? "has" : "have", names,
+                 cfg->format == DATA_IMAGE_FOLDER ? " (an empty class folder?)" : "");
+        st = dlc_strlist_push(out, msg, err);
+    }
+    free(seen);
+    free(unseen);
+    return st;
+}
+
+/* CSV class labels that are all numbers, and many or not whole: most likely
+ * a value to predict (a price, a score) that softmax reads as classes */
+static dlc_status notes_numeric_classes(const data_bundle *b, const data_config *cfg,
+                                        dlc_strlist *out, dlc_error *err)
+{
+    enum { MANY = 100 };
+    const data_head *hd = &b->heads[0];
+    const int K = hd->class_names.n;
+    if (cfg->format != DATA_CSV || b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || K < 3)
+        return DLC_OK;
+    int whole = 1;
+    for (int c = 0; c < K; c++) {
+        double v;
+        if (dlc_parse_double(hd->class_names.v[c], &v) != 0)
+            return DLC_OK;
+        whole &= v == floor(v);
+    }
+    if (whole && K <= MANY)
+        return DLC_OK;
+    char names[400], msg[700];
+    notes_names(names, sizeof names, &hd->class_names, NULL, K);
+    snprintf(msg, sizeof msg, "warning: the labels are %d different numbers%s (%s), each read as a "
+             "class: a value to predict? then use loss: mse", K, whole ? "" : ", not all whole",
+             names);
+    return dlc_strlist_push(out, msg, err);
+}
+
+/* image files beside the class folders: in no class, so not read */
+static dlc_status notes_stray(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->stray > 0) {
+            char msg[DATA_PATH_MAX + 160];
+            snprintf(msg, sizeof msg, "warning: %s: %d image file%s beside the class folders, in no "
+                     "class, %s not read", b->src[k]->path, b->src[k]->stray,
+                     b->src[k]->stray == 1 ? "" : "s", b->src[k]->stray == 1 ? "is" : "are");
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
+/* CSV class labels that are mostly different from row to row: an id or a
+ * name column given as data.label, most likely */
+static dlc_status notes_unique_labels(const data_bundle *b, const data_config *cfg,
+                                      dlc_strlist *out, dlc_error *err)
+{
+    const data_head *hd = &b->heads[0];
+    const int K = hd->class_names.n;
+    long n = 0;
+    for (int k = 0; k < 3; k++)
+        n += b->src[k] ? b->src[k]->n : 0;
+    if (cfg->format != DATA_CSV || b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || K < 20 ||
+        2L * K <= n)
+        return DLC_OK;
+    char msg[300];
+    snprintf(msg, sizeof msg, "warning: %d classes for %ld rows: most labels occur once, and a "
+             "class seen once is hardly learned; is data.label the column of classes (not an id "
+             "or a name)?", K, n);
+    return dlc_strlist_push(out, msg, err);
+}
+
+dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
+                      dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = notes_stray(b, out, err);
+    if (st == DLC_OK)
+        st = notes_unique_labels(b, cfg, out, err);
+    if (st == DLC_OK)
+        st = notes_converted(b, input_given, out, err);
+    if (st == DLC_OK)
+        st = notes_unseen(b, cfg, out, err);
+    if (st == DLC_OK)
+        st = notes_numeric_classes(b, cfg, out, err);
+    return st;
+}
+
+/* FNV-1a's step, a word at a time */
+static uint64_t fp_words(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (size_t i = n & ~(size_t)7; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void data_fingerprint(const data_bundle *b, char hex[17])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int k = 0; k < 3; k++) {
+        const dataset *ds = b->src[k];
+        if (!ds)
+            continue;
+        const size_t n = (size_t)ds->n, D = ds->dim, T = (size_t)ds->n_targets;
+        const uint64_t sizes[3] = {n, D, T};
+        h = fp_words(h, sizes, sizeof sizes);
+        if (ds->u8)
+            h = fp_words(h, ds->u8, n * D);
+        else if (ds->f32)
+            h = fp_words(h, ds->f32, sizeof(float) * n * D);
+        if (ds->targets)
+            h = fp_words(h, ds->targets, sizeof(float) * n * T);
+    }
+    snprintf(hex, 17, "%016" PRIx64, h);
+}

@@ -1,0 +1,528 @@
+#!/usr/bin/env bats
+# A new user's data, as found in the wild: files in another encoding, empty
+# classes, headers that are not what dlc expects, rows for predict.  Each test
+# makes its files and drives ./dlc on them.
+load helpers
+
+IMAGES="$ROOT/tests/data/images"   # Fashion-MNIST PNGs: 5 classes, 8 train / 3 test each
+
+# A small classifier of the CSV file $1 by its column $2.
+csv_config() {
+    cat > "${3:-c.yaml}" <<YAML
+name: c
+seed: 1
+data:
+  format: csv
+  train: {file: $1}
+  label: $2
+  split: {dev: 0.2}
+model:
+  layers:
+    - {type: dense, units: 8, activation: relu}
+    - {type: dense, units: auto}
+train: {epochs: 2, batch_size: 16}
+YAML
+}
+
+# A small classifier of the image folder $1.
+folder_config() {
+    cat > "${2:-f.yaml}" <<YAML
+name: f
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $1}
+  split: {dev: 0.2}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+}
+
+# A model trained on data/a and data/b, 8 PNGs each, in run/.
+two_class_run() {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet
+}
+
+@test "a CSV label or column name that is not UTF-8 is refused when the data loads, naming file, line and column" {
+    # Latin-1 bytes: the model file keeps class names as JSON, which is UTF-8;
+    # this used to train to the end and then fail writing model.safetensors
+    sed 's/,setosa$/,s\xe9tosa/' "$ROOT/data/iris.csv" > latin1.csv
+    csv_config latin1.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'latin1.csv:2: column '"'species'"': label "s\xe9tosa" is not UTF-8 (byte 0xe9); save the file as UTF-8'* ]]
+    [[ "$output" != *"epoch"* ]]
+    [ ! -e run/model.safetensors ]
+    sed '1s/sepal_width/s\xe9pal_width/' "$ROOT/data/iris.csv" > header.csv
+    csv_config header.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'header.csv:1: column name "s\xe9pal_width" is not UTF-8'* ]]
+}
+
+@test "an image class folder whose name is not UTF-8 is refused when the data loads" {
+    mkdir -p data
+    cp -r "$IMAGES/train/0-tshirt_top" data/
+    cp -r "$IMAGES/train/1-trouser" "data/$(printf 'pantal\xf3n')"
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data/pantal\\xf3n: the class folder's name is not UTF-8 (byte 0xf3); rename the folder"* ]]
+    [ ! -e run/model.safetensors ]
+}
+
+@test "--resume of a run killed before its first checkpoint says why it cannot and what to do" {
+    # kill -9 in epoch 1 (or while the first checkpoint is written) leaves
+    # config.yaml and metrics.csv but no checkpoint.safetensors
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    rm run/checkpoint.safetensors run/model.safetensors
+    run "$DLC" train iris.yaml --out run --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run: no checkpoint to resume from: the run there stopped before its first checkpoint was written; start it again with --force"* ]]
+    run "$DLC" train iris.yaml --out elsewhere --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"elsewhere: no checkpoint to resume from (no such folder)"* ]]
+    mkdir empty
+    run "$DLC" train iris.yaml --out empty --resume
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty: no checkpoint to resume from (no run was trained into it)"* ]]
+}
+
+@test "a class with no training example (an empty class folder) is warned about, not passed over" {
+    mkdir -p data/empty
+    cp -r "$IMAGES/train/0-tshirt_top" "$IMAGES/train/1-trouser" data/
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'empty' (an empty class folder?)"* ]]
+    rmdir data/empty
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"no example in the train split"* ]]
+}
+
+@test "a CSV file with another separator or without a header line is told apart from a missing column" {
+    # Excel in many locales writes ';' between columns (and decimal commas)
+    tr ',' ';' < "$ROOT/data/iris.csv" > semi.csv
+    csv_config semi.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": dlc reads columns separated by commas, or by tabs, and this file looks separated by ';')"* ]]
+    # sklearn's bundled linnerud files are separated by spaces
+    printf 'Chins Situps Jumps\n5 162 60\n2 110 60\n' > spaces.csv
+    csv_config spaces.csv Jumps
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"looks separated by spaces)"* ]]
+    # no header line: the first row is read as one
+    tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
+    csv_config noheader.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"noheader.csv: label column 'species' is not in the header (its first line looks like data, not a header: 4 of its 5 fields are numbers; the file needs a header line naming its columns)"* ]]
+    # a comma at the end of every line (some exports write one)
+    sed 's/$/,/' "$ROOT/data/iris.csv" > trailing_comma.csv
+    csv_config trailing_comma.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trailing_comma.csv:1: header column 6 has no name (a comma at the end of the line?)"* ]]
+    # decimal commas in a tab-separated file (a spreadsheet's export in many locales)
+    tr ',.' '\t,' < "$ROOT/data/iris.csv" > commas.tsv
+    csv_config commas.tsv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point)'* ]]
+    # a real header whose column is missing gets no such guess
+    csv_config "$ROOT/data/iris.csv" specie
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"label column 'specie' is not in the header (did you mean 'species'?)"* ]]
+}
+
+@test "CSV: lines of blanks at the end are blank lines; a column of names says how to leave it out" {
+    { cat "$ROOT/data/iris.csv"; printf '   \n\t\n'; } > trailing.csv
+    csv_config trailing.csv species
+    run "$DLC" train c.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train "*"120"* ]]
+    # an id column of strings: every non-label column is a feature
+    awk -F, 'NR == 1 { print "id," $0; next } { print "x" NR "," $0 }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out)'* ]]
+    sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
+    run "$DLC" train c.yaml --out run --force --quiet
+    [ "$status" -eq 0 ]
+    # a missing value names its column and says dlc does not fill it in
+    sed '5s/^[^,]*,/x5,,/' ids.csv > missing.csv
+    csv_config missing.csv species
+    sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: dlc does not fill them in; fill it or drop the row)"* ]]
+}
+
+@test "predict on CSV rows names the columns it lacks, all of the model's, and a missing value's column" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    printf 'sepal_length,petal_length\n5.1,1.4\n' > two.csv
+    run "$DLC" predict run two.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"two.csv: the header lacks 2 of the model's 4 feature columns, the first 'sepal_width' (it reads sepal_length, sepal_width, petal_length, petal_width)"* ]]
+    tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
+    run "$DLC" predict run noheader.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(its first line looks like data, not a header"* ]]
+    printf 'petal_width,petal_length,sepal_width,sepal_length\n0.2,1.4,,5.1\n' > gap.csv
+    run "$DLC" predict run gap.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"gap.csv:2: column 'sepal_width': empty value (a missing value: the model needs every feature)"* ]]
+    # the columns in another order, an extra one: read by name
+    printf 'petal_width,petal_length,note,sepal_width,sepal_length\n0.2,1.4,"a, b",3.5,5.1\n' > other.csv
+    run "$DLC" predict run other.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions[0].top[0].class == "setosa"'
+    # a file of rows whatever its name: Windows' ROWS.CSV, a .txt, none
+    cp other.csv ROWS.CSV
+    cp other.csv rows.txt
+    cp other.csv rows
+    run "$DLC" predict run ROWS.CSV rows.txt rows
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == "ROWS.CSV:2: setosa "* ]]
+    [[ "${lines[2]}" == "rows:2: setosa "* ]]
+    # an image for a model of rows
+    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the model takes examples of shape (4), not images"* ]]
+}
+
+@test "WebP and TIFF files are named as such, in predict and in a training folder, never passed over" {
+    two_class_run
+    # the first bytes of a WebP (RIFF container) and of a little-endian TIFF
+    printf 'RIFF\x24\x00\x00\x00WEBPVP8L\x18\x00\x00\x00\x2f\x00\x00\x00' > photo.webp
+    printf 'II*\x00\x08\x00\x00\x00\x00\x00' > scan.tif
+    run "$DLC" predict run photo.webp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"photo.webp: a WebP image; dlc reads PNG, JPEG, BMP and GIF images"* ]]
+    run "$DLC" predict run scan.tif
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"scan.tif: a TIFF image; dlc reads PNG"* ]]
+    # in a class folder: listed and refused, not ignored for its extension
+    cp photo.webp data/b/
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data/b/photo.webp: a WebP image; dlc reads PNG, JPEG, BMP and GIF images (by their content, whatever the name) (set data.bad_files: skip to skip unreadable files)"* ]]
+    run "$DLC" train f.yaml --out run --force --set data.bad_files=skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"skipped "*"/data/b/photo.webp: a WebP image"* ]]
+}
+
+@test "predict on a folder of class folders says its subfolders are not read" {
+    two_class_run
+    run "$DLC" predict run data
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data: the folder has no image files; it has 2 subfolders, which are not read (give the files, or the subfolders, instead)"* ]]
+    run "$DLC" predict run data/a data/b
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 16 ]
+}
+
+@test "eval scores a run on another data file with --set; only data and report keys" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run has no test split (try --split dev)"* ]]
+    # new flowers, columns in another order: read by name, labels by the model's classes
+    awk -F, 'BEGIN { OFS = "," } NR % 3 == 1 { print $5, $4, $3, $2, $1 }' "$ROOT/data/iris.csv" > new.csv
+    run "$DLC" eval run --set data.test.file="$PWD/new.csv" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.split == "test" and .examples == 50 and .accuracy != null'
+    run "$DLC" eval run --set model.layers.0.units=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set model.layers.0.units=3: eval takes data.* and report.* keys"* ]]
+    sed 's/setosa/rosa/' new.csv > other.csv
+    run "$DLC" eval run --set data.test.file="$PWD/other.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"other.csv:2: column 'species': label \"rosa\" is not one of the 3 classes"* ]]
+    "$DLC" eval run --set data.test.file="$PWD/other.csv" --unknown-labels skip --json > out.json 2> err.txt
+    jq -e '.examples < 50' out.json
+    grep -q "skipped [0-9]* examples whose label the model was not trained on" err.txt
+}
+
+@test "predict --json stays valid JSON for file names that are not UTF-8, with quotes or tabs" {
+    two_class_run
+    mkdir in
+    for name in "$(printf 'caf\xe9.png')" "$(printf 'tab\there.png')" 'quo"te\back.png'; do
+        cp "$(ls "$IMAGES"/test/1-trouser/*.png | head -1)" "in/$name"
+    done
+    "$DLC" predict run in --json > out.json
+    # JSON text is UTF-8 (jq would quietly replace a bad byte: iconv checks)
+    iconv -f UTF-8 -t UTF-8 out.json > /dev/null
+    jq -e '.predictions | length == 3' out.json
+    jq -e '[.predictions[].file] == ["in/caf\ufffd.png", "in/quo\"te\\back.png", "in/tab\there.png"]' out.json
+}
+
+@test "images of other sizes and channels in a training folder: the note says how many were converted, to what" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp "$IMAGES/other/sneaker_rgb_56.jpg" data/b/z.jpg   # RGB, 56 x 56, last in name order
+    folder_config "$PWD/data"
+    sed -i '/  input: \[1, 28, 28\]/d' f.yaml
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (1, 28, 28)"* ]]
+    [[ "$output" == *"note: 1 of 17 images resized to 28 x 28, 1 converted to gray: the input's shape (the first image's: set model.input to choose another)"* ]]
+    run "$DLC" train f.yaml --out run --force --set 'model.input=[3, 56, 56]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 16 of 17 images resized to 56 x 56, 16 converted to RGB: the input's shape"* ]]
+    [[ "$output" != *"the first image's"* ]]
+    rm data/b/z.jpg
+    run "$DLC" train f.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"images resized"* ]]
+}
+
+@test "CSV labels that are numbers, not all whole, read as classes are warned about (a value to predict?)" {
+    # petal width as the label: 22 different widths, e.g. 0.2 and 1.3
+    cut -d, -f1-4 "$ROOT/data/iris.csv" > widths.csv
+    csv_config widths.csv petal_width
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: the labels are 22 different numbers, not all whole ('0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '1.0', '1.1', ...), each read as a class: a value to predict? then use loss: mse"* ]]
+    # the same as a regression: no warning
+    sed -i 's/units: auto}/units: 1}\nloss: mse/' c.yaml
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"each read as a class"* ]]
+    # class names that are small whole numbers are classes
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = ($5 == "setosa") ? 0 : ($5 == "versicolor") ? 1 : 2; print }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning"* ]]
+}
+
+@test "a UTF-16 CSV (Excel's Unicode text) says so, in train and predict" {
+    iconv -f UTF-8 -t UTF-16 "$ROOT/data/iris.csv" > u16.csv
+    csv_config u16.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"u16.csv: the file is UTF-16 text; dlc reads UTF-8 (save it as CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8)"* ]]
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    run "$DLC" predict run u16.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"u16.csv: the file is UTF-16 text"* ]]
+}
+
+@test "IDX images and labels given the wrong way round: the message says they may be swapped" {
+    cat > i.yaml <<YAML
+name: i
+data:
+  format: idx
+  train: {images: $FMNIST/t10k-labels-idx1-ubyte.gz, labels: $FMNIST/t10k-images-idx3-ubyte.gz}
+model:
+  layers: [{type: flatten}, {type: dense, units: auto}]
+YAML
+    run "$DLC" train i.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"t10k-labels-idx1-ubyte.gz: IDX images have 1 dimension, expected 2 to 4 (is it the other file? data.*.images and labels may be swapped)"* ]]
+    sed -i "s#images: [^,]*,#images: $FMNIST/t10k-images-idx3-ubyte.gz,#" i.yaml
+    run "$DLC" train i.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"t10k-images-idx3-ubyte.gz: IDX labels have 3 dimensions, expected 1 (is it the other file?"* ]]
+}
+
+@test "image files beside the class folders are warned about: they are in no class" {
+    mkdir -p data/a data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp "$IMAGES/other/sneaker_rgb_56.png" "$IMAGES/other/sneaker_rgb_56.jpg" data/
+    printf 'notes\n' > data/README.txt
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: $PWD/data: 2 image files beside the class folders, in no class, are not read"* ]]
+    [[ "$output" == *"train 13, train-dev 0, dev 3"* ]]
+}
+
+@test "--resume on data that changed since the checkpoint warns that the run will not end as an uninterrupted one" {
+    cp "$ROOT/data/iris.csv" iris.csv
+    iris_config iris.yaml 4
+    sed -i "s#file: .*}#file: $PWD/iris.csv}#" iris.yaml
+    "$DLC" train iris.yaml --out run --quiet --set train.epochs=2
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=3
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"the data differ"* ]]
+    # a corrected label, as a person fixing their data would
+    sed -i '2s/setosa/versicolor/' iris.csv
+    run "$DLC" train iris.yaml --out run --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: the data differ from those the checkpoint was trained on (a file was changed since); training goes on with the data as they are now, so the run will not end as an uninterrupted one would"* ]]
+    [[ "$output" == *"resuming after epoch 3"* ]]
+}
+
+@test "class names in other scripts: the per-class table stays UTF-8 and its columns line up" {
+    mkdir -p data
+    cp -r "$IMAGES/train/0-tshirt_top" "data/中文类别名称很长的类别名字"
+    cp -r "$IMAGES/train/1-trouser" "data/trousér"
+    cp -r "$IMAGES/train/7-sneaker" "data/sneaker 👟"
+    folder_config "$PWD/data"
+    "$DLC" train f.yaml --out run --quiet > out.txt
+    # a long name used to be cut at byte 20, inside a character
+    iconv -f UTF-8 -t UTF-8 out.txt > /dev/null
+    grep -q '^中文类别名称很长的类 ' out.txt
+    # the figures start in column 22 whatever the name's script: a wide
+    # character takes two columns, so fewer characters come before them
+    width() { grep "^$1" out.txt | head -1 | sed 's/[0-9].*//' | LC_ALL=C.UTF-8 wc -m; }
+    [ "$(width macro)" -eq 26 ]       # 20 columns, a space, the first figure's padding, line end
+    [ "$(width trous)" -eq 26 ]
+    [ "$(width 中文)" -eq 16 ]        # 10 wide characters fill the 20 columns
+    [ "$(width sneaker)" -eq 25 ]     # the emoji is one character of two columns
+}
+
+@test "predict --values: a byte-order mark is skipped; a bad value is quoted, ';' between values is named" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet
+    printf '\xef\xbb\xbf5.1,3.5,1.4,0.2\r\n' > bom.txt
+    run "$DLC" predict run --values bom.txt
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    printf '5.1;3.5;1.4;0.2\n' > semi.txt
+    run "$DLC" predict run --values semi.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'semi.txt:1: value 2, ";3.5;1.4;0.2", is not a finite number (values are separated by spaces or commas)'* ]]
+    printf '5.1 3.5\n5.1 n/a 1.4 0.2\n' > na.txt
+    run "$DLC" predict run --values na.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'na.txt:1: expected 4 values (the model'* ]]
+    printf '5.1 n/a 1.4 0.2\n' > na.txt
+    run "$DLC" predict run --values na.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'na.txt:1: value 2, "n/a", is not a finite number'* ]]
+}
+
+@test "eval of a run whose data moved names the key and how to give the new place" {
+    cp "$ROOT/data/iris.csv" flowers.csv
+    csv_config "$PWD/flowers.csv" species
+    sed -i 's/split: {dev: 0.2}/split: {dev: 0.2, test: 0.2}/' c.yaml
+    "$DLC" train c.yaml --out run --quiet
+    mkdir moved
+    mv flowers.csv moved/
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run: its data.train.file, $PWD/flowers.csv, is not there (moved or renamed?); give its place now with --set data.train.file=PATH"* ]]
+    run "$DLC" eval run --set data.train.file=moved/flowers.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.examples == 30'
+}
+
+@test "CSV labels that are mostly different from row to row (an id column as data.label) are warned about" {
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print "name", $1, $2, $3, $4; next } { print "flower" NR, $1, $2, $3, $4 }' "$ROOT/data/iris.csv" > named.csv
+    csv_config named.csv name
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 150 classes for 150 rows: most labels occur once, and a class seen once is hardly learned; is data.label the column of classes (not an id or a name)?"* ]]
+    csv_config "$ROOT/data/iris.csv" species
+    run "$DLC" train c.yaml --out run --force
+    [[ "$output" != *"most labels occur once"* ]]
+}
+
+@test "predict and eval on a run stopped before it ended say how to finish it" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    rm run/model.safetensors   # as a run killed after its first checkpoint leaves it
+    for cmd in "predict run $ROOT/data/iris.csv" "eval run" "verify run --embed $ROOT/data/iris.csv"; do
+        run "$DLC" $cmd
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"run/model.safetensors: no model yet: the run was stopped before it ended (its checkpoint, run/checkpoint.safetensors, is there); finish it with: dlc train CONFIG --out run --resume"* ]]
+    done
+    rm run/checkpoint.safetensors
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run/model.safetensors: cannot open: No such file or directory"* ]]
+}
+
+@test "data of one class only: the message says so, not that the output layer is too small" {
+    { head -1 "$ROOT/data/iris.csv"; grep setosa "$ROOT/data/iris.csv"; } > setosa.csv
+    csv_config setosa.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"setosa.csv: the labels hold one class only, 'setosa': a classifier needs two or more"* ]]
+    mkdir -p data
+    cp -r "$IMAGES/train/8-bag" data/
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/data: the labels hold one class only, '8-bag': a classifier needs two or more"* ]]
+}
+
+@test "analyze reads a tag sheet a spreadsheet saved with ';' between fields, a byte-order mark and CRLF" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    [ "$(wc -l < run/errors/errors.csv)" -ge 2 ]
+    # Excel in many locales: ';' between fields, CRLF, a BOM; the first error tagged mislabeled
+    { printf '\xef\xbb\xbf'; sed 's/,/;/g; s/$/\r/' run/errors/errors.csv; } > tagged.csv
+    sed -i '2s/;;;\r$/;;x;\r/' tagged.csv   # id;true;predicted;confidence;image;mislabeled;tags
+    run "$DLC" analyze run --tags tagged.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.tags[] | select(.tag == "mislabeled") | .count == 1'
+}
+
+@test "a test file with the train file's columns in another order is read by name, in train and in eval" {
+    # the same flowers with their columns reversed, and one extra column
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print "note", $5, $4, $3, $2, $1; next } { print "x", $5, $4, $3, $2, $1 }' \
+        "$ROOT/data/iris.csv" > reversed.csv
+    csv_config "$ROOT/data/iris.csv" species
+    sed -i "s#  split: {dev: 0.2}#  test: {file: $ROOT/data/iris.csv}\n  split: {dev: 0.2}#" c.yaml
+    "$DLC" train c.yaml --out same --quiet
+    sed -i "s#test: {file: [^}]*}#test: {file: $PWD/reversed.csv}#" c.yaml
+    "$DLC" train c.yaml --out reversed --quiet
+    # read by position, the reversed file scored about a third
+    a=$(jq '.metrics.test.accuracy' same/report.json)
+    b=$(jq '.metrics.test.accuracy' reversed/report.json)
+    [ "$a" = "$b" ]
+    run "$DLC" eval same --set data.test.file="$PWD/reversed.csv" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e ".accuracy == $a"
+    # eval reads by the model's column names: even a train file rewritten in another order
+    cp "$ROOT/data/iris.csv" flowers.csv
+    csv_config "$PWD/flowers.csv" species
+    "$DLC" train c.yaml --out flowers --quiet
+    d=$(jq '.metrics.dev.accuracy' flowers/report.json)
+    cp reversed.csv flowers.csv
+    run "$DLC" eval flowers --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e ".accuracy == $d"
+    # a test file without one of the columns names it
+    cut -d, -f1-5 reversed.csv > short.csv
+    run "$DLC" eval same --set data.test.file="$PWD/short.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"short.csv: feature column 'sepal_length' is not in the header"* ]]
+}
+
+@test "a test folder with a class the train folder lacks lists the classes there are" {
+    mkdir -p data/a data/b test
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    cp -r data/a test/a
+    cp -r data/b test/c
+    folder_config "$PWD/data"
+    sed -i "s#  split: {dev: 0.2}#  test: {dir: $PWD/test}\n  split: {dev: 0.2}#" f.yaml
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"/test/c: class 'c' is not one of the model's 2 classes (the train folder's): 'a', 'b'"* ]]
+}
