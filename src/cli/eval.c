@@ -179,10 +179,10 @@ static int run(const cli_args *a)
         const char *tr = cfg.data.train.dir[0] ? cfg.data.train.dir : cfg.data.train.file;
         if (have_cfg && tr[0] && tr[0] != '/')
             fprintf(stderr, "dlc: note: %s's data section is a placeholder (dlc import writes one: "
-                            "an imported model comes with no data), so there is nothing to score; "
-                            "dlc predict runs it on inputs, and a config with your data: and "
-                            "init_from: {run: %s} trains from it\n",
-                    a->pos[0], a->pos[0]);
+                            "an imported model comes with no data); score it on yours with --set "
+                            "data.train.file=FILE --set data.label=COLUMN --split train (an image "
+                            "folder: --set data.train.dir=DIR), or run dlc predict on inputs\n",
+                    a->pos[0]);
         goto done;
     }
     if (data.unknown_labels)

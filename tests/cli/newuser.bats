@@ -253,9 +253,13 @@ YAML
     [ "$status" -eq 0 ]
     run "$DLC" eval imp
     [ "$status" -eq 2 ]
-    [[ "$output" == *"train.csv: cannot open"* ]]
+    [[ "$output" == *"train.csv"* ]]
     [[ "$output" == *"dlc: note: imp's data section is a placeholder (dlc import writes one"* ]]
-    [[ "$output" == *"init_from: {run: imp}"* ]]
+    [[ "$output" == *"--set data.train.file=FILE --set data.label=COLUMN --split train"* ]]
+    # and what it says scores the imported model as the source run scored it
+    run "$DLC" eval imp --set data.train.file="$ROOT/data/iris.csv" --set data.label=species --split train --json
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq .examples)" = 150 ]
     # a run dlc train wrote has absolute paths: no such note when its data is gone
     sed -i "s|$ROOT/data/iris.csv|$PWD/iris_copy.csv|" iris.yaml
     cp "$ROOT/data/iris.csv" iris_copy.csv
