@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,11 @@ const char *dlc_nearest(const char *word, const char *const *candidates)
 {
     const char *best = NULL;
     int best_d = 1 << 30;
+    /* the same word in other letter case (Keras' ReLU, TensorFlow's SAME)
+     * beats any typo */
+    for (const char *const *c = candidates; *c; c++)
+        if (strcasecmp(word, *c) == 0)
+            return *c;
     for (const char *const *c = candidates; *c; c++) {
         int d = dlc_edit_distance(word, *c);
         if (d < best_d) {

@@ -21,18 +21,26 @@ static double json_num(const json_value *v)
     return v && v->type == JSON_NUMBER ? v->number : NAN;
 }
 
+/* 1 when report.json's error sample is of this kind ("largest_errors":
+ * a regression run's dev examples, with no error rate) */
+static int is_kind(const json_value *rep, const char *want)
+{
+    const json_value *kind = json_get(json_get(rep, "error_analysis"), "kind");
+    return kind && kind->type == JSON_STRING && strcmp(kind->string, want) == 0;
+}
+
 static void print_table(const report_tally *t, const char *tags_path, const json_value *rep)
 {
     char e[128];
     const json_value *ea = json_get(rep, "error_analysis");
     double dev_errors = json_num(json_get(ea, "dev_errors"));
-    const json_value *kind = json_get(ea, "kind");
-    int detections = kind && kind->type == JSON_STRING && strcmp(kind->string, "detections") == 0;
+    int detections = is_kind(rep, "detections"), regression = is_kind(rep, "largest_errors");
     printf("error analysis: %d sampled", t->rows);
     if (!isnan(dev_errors))
         printf(" of %.0f %s", dev_errors,
-               detections ? "missed objects and false positives of the dev images"
-                          : "misclassified dev examples");
+               detections   ? "missed objects and false positives of the dev images"
+               : regression ? "dev examples, those with the largest errors"
+                            : "misclassified dev examples");
     if (!isnan(t->dev_error))
         printf("; dev error %.2f%%", 100 * t->dev_error);
     printf("\n\n%-24s %7s %12s %10s\n", "tag", "count", "% of errors", "ceiling");
@@ -55,6 +63,12 @@ static void print_table(const report_tally *t, const char *tags_path, const json
     if (!any) {
         printf("\nno tags yet: mark the tag columns of %s (x in a column such as mislabeled or "
                "blurry, or words in the tags column), then run this again\n", tags_path);
+        return;
+    }
+    if (regression) {
+        /* no error rate to share out: the counts are the plan */
+        printf("(no ceilings: a regression run has no dev error rate to share among the tags; "
+               "its dev mse is in report.json)\n");
         return;
     }
     printf("ceiling: how far dev error would fall if that category were fixed entirely "
@@ -82,7 +96,7 @@ static void print_pairs(const json_value *rep)
     }
 }
 
-static void print_json(const report_tally *t)
+static void print_json(const report_tally *t, const json_value *rep)
 {
     dlc_buf b = {0};
     dlc_buf_printf(&b, "{\"sampled\": %d, \"untagged\": %d, \"dev_error\": ", t->rows, t->untagged);
@@ -104,7 +118,10 @@ static void print_json(const report_tally *t)
     dlc_buf_printf(&b, ", \"corrected_dev_error\": ");
     json_write_number(&b, t->corrected_error);
     dlc_strlist warnings = {0};
-    if (!isfinite(t->dev_error))
+    if (is_kind(rep, "largest_errors"))
+        dlc_strlist_push(&warnings, "a regression run has no dev error rate: the ceilings and the "
+                         "corrected dev error do not apply (null)", NULL);
+    else if (!isfinite(t->dev_error))
         dlc_strlist_push(&warnings, "the run's dev error is unknown (null in report.json): the "
                          "ceilings and the corrected dev error are null", NULL);
     dlc_buf_printf(&b, ", ");
@@ -176,7 +193,7 @@ static int run(const cli_args *a)
     const json_value *splits = json_get(rep, "splits");
     report_tally_finish(&t, json_num(json_get(json_get(splits, "dev"), "error")));
     if (cli_get(c, a, "--json")) {
-        print_json(&t);
+        print_json(&t, rep);
     } else {
         print_table(&t, tags_path, rep);
         print_pairs(rep);

@@ -49,6 +49,8 @@ int cli_fail(const dlc_error *err);
 int cli_usage_error(const cli_command *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Applies --threads (or the config's threads) to the BLAS. */
+/* The cores this process may run on (its CPU affinity), at least 1. */
+long cli_usable_cores(void);
 void cli_set_threads(const char *arg, int config_threads);
 
 /* Loads a config with overrides and makes relative data paths absolute.

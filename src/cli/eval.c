@@ -28,16 +28,16 @@ static void json_key(dlc_buf *b, const char *key, double v)
     json_write_number(b, v);
 }
 
-/* ", f1_macro: .., auc: .., mse: .., mae: .." of split r of head rh; every
+/* ", f1_macro: .., auc: .., mse: .., mae: .., r2: .." of split r of head rh; every
  * number through json_write_number: null, never nan.  A detection output
  * adds "detection": {images, objects, map50, map, missed, false_positives,
  * class_accuracy, mean_iou, landmark_px, per_class: [{class, objects, ap50,
  * ap}]} */
 static void print_measures(dlc_buf *b, const report_head *rh, const report_split *r)
 {
-    const double extra[4] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae};
-    const char *names_x[4] = {"f1_macro", "auc", "mse", "mae"};
-    for (int i = 0; i < 4; i++)
+    const double extra[5] = {r->cls ? r->macro.f1 : NAN, r->auc, r->mse, r->mae, r->r2};
+    const char *names_x[5] = {"f1_macro", "auc", "mse", "mae", "r2"};
+    for (int i = 0; i < 5; i++)
         json_key(b, names_x[i], extra[i]);
     const report_detect *d = r->det;
     if (!d)
@@ -174,6 +174,15 @@ static int run(const cli_args *a)
         eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);
+        /* dlc train records data paths absolute: a relative one is dlc
+         * import's placeholder, which no edit of config.yaml reaches */
+        const char *tr = cfg.data.train.dir[0] ? cfg.data.train.dir : cfg.data.train.file;
+        if (have_cfg && tr[0] && tr[0] != '/')
+            fprintf(stderr, "dlc: note: %s's data section is a placeholder (dlc import writes one: "
+                            "an imported model comes with no data); score it on yours with --set "
+                            "data.train.file=FILE --set data.label=COLUMN --split train (an image "
+                            "folder: --set data.train.dir=DIR), or run dlc predict on inputs\n",
+                    a->pos[0]);
         goto done;
     }
     if (data.unknown_labels)
@@ -235,6 +244,12 @@ static int run(const cli_args *a)
                        rep.metric.constraints_met ? "true" : "false");
         if (rep.diag.largest >= 0)
             dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.largest]);
+        else
+            dlc_buf_printf(&b, "null");
+        /* null largest_gap with a positive gap: it is within its sampling noise */
+        dlc_buf_printf(&b, ", \"gap_within_noise\": ");
+        if (rep.diag.within_noise >= 0)
+            dlc_buf_printf(&b, "\"%s\"", report_gap_names[rep.diag.within_noise]);
         else
             dlc_buf_printf(&b, "null");
         dlc_buf_printf(&b, ", ");

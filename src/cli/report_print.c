@@ -77,12 +77,16 @@ static void print_splits(const report_head *rep)
         return;
     }
     if (rep->task == REPORT_TASK_REGRESSION) {
-        printf("%-10s %9s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae");
+        printf("%-10s %9s %10s %10s %10s %10s\n", "split", "examples", "loss", "mse", "mae", "r2");
+        int constant = 0;
         for (int i = 0; i < rep->n_splits; i++) {
             const report_split *s = &rep->splits[i];
-            printf("%-10s %9d %10.4f %10s %10s\n", s->name, s->n, s->loss, fig(a, sizeof a, s->mse),
-                   fig(b, sizeof b, s->mae));
+            printf("%-10s %9d %10.4f %10s %10s %10s\n", s->name, s->n, s->loss,
+                   fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
+            constant |= isnan(s->r2) && isfinite(s->mse);
         }
+        if (constant)
+            printf("(r2 -: the split's target is constant, so there is no variance to explain)\n");
         return;
     }
     if (rep->loss == LOSS_TRIPLET) {
@@ -215,8 +219,11 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
     const char *title = report_gap_titles[gap];
     if (gap == REPORT_GAP_VARIANCE && d->variance_vs_dev)
         title = "variance (dev - train)";
-    printf("  %-12s %9s   %-24s %9s%s\n", split, f(a, sizeof a, err), title,
-           f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "");
+    char noise[48] = "";
+    if (d->gap[gap] > 0 && !isnan(d->noise[gap]) && !(d->gap[gap] > d->noise[gap]))
+        snprintf(noise, sizeof noise, "  within noise (+-%s)", f(b, sizeof b, d->noise[gap]));
+    printf("  %-12s %9s   %-24s %9s%s%s\n", split, f(a, sizeof a, err), title,
+           f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "", noise);
 }
 
 static void print_diagnosis(const report *rep)
@@ -238,12 +245,38 @@ static void print_diagnosis(const report *rep)
                 pct_units);
     if (!isnan(d->test))
         gap_row(d, "test", d->test, REPORT_GAP_DEV_OVERFIT, pct_units);
-    if (d->largest < 0) {
+    char b[32];
+    if (d->no_better_than_mean) {
+        printf("diagnosis: on train the model does no better than predicting the mean target (mse "
+               "%s, the mean's %s):\n  it has not fit its training data, so avoidable bias comes "
+               "first (its size is unknown without\n  report.human_level_error); try:\n",
+               fig(a, sizeof a, d->train), fig(b, sizeof b, d->train_mean_mse));
+    } else if (d->largest < 0 && d->within_noise >= 0) {
+        int g = d->within_noise;
+        printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
+               "+-%s\n  (two standard errors of the error rates on these splits' examples);\n"
+               "  more dev and train examples would tell which gap to act on\n",
+               report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]),
+               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]));
+    } else if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
-        return;
+    } else {
+        /* a larger gap within its noise: the named one is the largest beyond it */
+        int noisy = report_larger_within_noise(d);
+        char within[160] = "";
+        if (noisy >= 0) {
+            char c1[32], c2[32];
+            snprintf(within, sizeof within, "; %s, %s, is within its noise of +-%s",
+                     report_gap_titles[noisy], (pct_units ? pct : fig)(c1, sizeof c1, d->gap[noisy]),
+                     (pct_units ? pct : fig)(c2, sizeof c2, d->noise[noisy]));
+        }
+        printf("diagnosis: %s is the largest gap%s%s (%s%s%s); try:\n", report_gap_titles[d->largest],
+               isnan(d->human_used) ? " measured" : "", noisy >= 0 ? " beyond sampling noise" : "",
+               (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]),
+               isnan(d->human_used) ? "; avoidable bias is unknown without report.human_level_error"
+                                    : "",
+               within);
     }
-    printf("diagnosis: %s is the largest gap (%s); try:\n", report_gap_titles[d->largest],
-           (pct_units ? pct : fig)(a, sizeof a, d->gap[d->largest]));
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
 }
@@ -273,6 +306,15 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     print_verify(rep);
     print_metric(rep);
     print_diagnosis(rep);
+    /* what report.json's warnings say, said here too */
+    dlc_strlist warnings = {0};
+    dlc_error werr = {0};
+    if (report_warnings(rep, &warnings, &werr) == DLC_OK && warnings.n > 0) {
+        printf("\n");
+        for (int i = 0; i < warnings.n; i++)
+            printf("warning: %s\n", warnings.v[i]);
+    }
+    dlc_strlist_clear(&warnings);
     if (rep->n_sources > 0) {
         printf("\nerror per data source (examples):\n%-10s", "split");
         for (int j = 0; j < rep->n_sources; j++)
@@ -302,7 +344,11 @@ void cli_print_report(const report *rep, int focus_kind, const char *run_dir)
     if (run_dir && rep->kept_tags[0])
         printf("\nnote: the earlier errors.csv had tags; it is kept as %s/errors/%s\n", run_dir,
                rep->kept_tags);
-    if (run_dir && rep->dev_errors >= 0)
+    if (run_dir && rep->dev_errors == 0 && !rep->residuals)
+        printf("\nerror analysis: no %s, nothing to tag\n",
+               rep->det_sampled ? "missed objects or false positives in the dev images"
+                                : "misclassified dev examples");
+    else if (run_dir && rep->dev_errors >= 0)
         printf("\nerror analysis: %d of %d %s in %s/errors/errors.csv;\n"
                "  tag them (mislabeled, blurry, tags...), then run: dlc analyze %s\n",
                rep->n_sampled, rep->dev_errors,

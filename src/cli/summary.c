@@ -132,6 +132,10 @@ static int run(const cli_args *a)
     model m;
     char title[4400];
     stylize_config sc = {0};
+    if (is_model && a->n_sets > 0)
+        return cli_usage_error(c, "--set applies to a CONFIG; a run's model is as it was trained "
+                                  "(for its memory plan at another batch: dlc summary "
+                                  "RUN/config.yaml --set train.batch_size=N)");
     if (is_model) {
         char path[4200];
         if (model_load(&m, cli_model_path(arg, path, sizeof path), 1, &err) != DLC_OK)
@@ -165,11 +169,21 @@ static int run(const cli_args *a)
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
         /* a stylize config optimizes one image: no training batch to plan */
         int B = cfg.stylize.on ? 0 : cfg.train.batch_size ? cfg.train.batch_size : with_data ? data.split[DATA_SPLIT_TRAIN].n : 0;
+        int asked = B;
+        if (s == DLC_OK && with_data && B > 0) {
+            /* the batch dlc train will use: P x K for triplets, at most the train split */
+            B = data_plan_batch(&data, B);
+            if (B > data.split[DATA_SPLIT_TRAIN].n && data.split[DATA_SPLIT_TRAIN].n > 0)
+                B = data.split[DATA_SPLIT_TRAIN].n;
+        }
         train_memory plan;
         if (s == DLC_OK && B > 0)
             s = train_memory_plan(&cfg, with_data ? &data : NULL, B, &plan, &err);
         if (s == DLC_OK) {
             print_summary(&m, title, &cfg.stylize);
+            if (B > 0 && B < asked && B == data.split[DATA_SPLIT_TRAIN].n)
+                printf("note: batch_size %d is larger than the train split (%d); dlc train uses %d\n",
+                       asked, B, B);
             if (B > 0)
                 print_memory(&plan, &cfg);
             else if (!cfg.stylize.on)

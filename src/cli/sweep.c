@@ -194,8 +194,13 @@ static int run_leaderboard(const cli_args *a)
                s.metric->maximize ? "higher" : "lower");
     printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
            "test_acc", "wall_s", "overrides");
+    /* ranks by a dev accuracy: which trials the best one is not told apart from */
+    int by_acc = strcmp(s.metric->name, "dev_accuracy") == 0 || strcmp(s.metric->name, "dev_error") == 0;
+    int ties = 0;
     for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {
         const sweep_result *r = &rows[i];
+        int tie = by_acc && i > 0 && sweep_ties_best(&rows[0], r);
+        ties += tie;
         char m[32], da[32], dl[32], ta[32], w[32];
         fmt(m, sizeof m, r->metric);
         fmt(da, sizeof da, r->dev_acc);
@@ -205,9 +210,13 @@ static int run_leaderboard(const cli_args *a)
             snprintf(w, sizeof w, "%.1f", r->wall);
         else
             snprintf(w, sizeof w, "-");
-        printf("%4d %5d %9s %9s %9s %9s %7s  %s\n", i + 1, r->trial, m, da, dl, ta, w,
-               r->overrides);
+        printf("%3d%c %5d %9s %9s %9s %9s %7s  %s\n", i + 1, tie ? '~' : ' ', r->trial, m, da, dl,
+               ta, w, r->overrides);
     }
+    if (ties)
+        printf("~: dev accuracy within two standard errors of the best trial's (%.0f dev examples): "
+               "not told apart from it on this dev set (%d trial%s)\n",
+               rows[0].dev_n, ties, ties == 1 ? "" : "s");
     if (n > 0 && rows[0].status == SWEEP_DONE) {
         char tdir[2048];
         printf("best: trial %d, run folder %s (its config.yaml is the resolved config)\n",

@@ -236,7 +236,7 @@ static int run(const cli_args *a)
     /* ranks on one machine share its cores */
     int threads = cfg.threads;
     if (threads <= 0 && dist_local_size(world) > 1) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long cores = cli_usable_cores();
         threads = cores > dist_local_size(world) ? (int)(cores / dist_local_size(world)) : 1;
     }
     cli_set_threads(cli_get(c, a, "--threads"), threads);

@@ -55,6 +55,16 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
                      origin, root->line, root->kind == YN_SEQ ? "a list" : "a single value");
         goto cleanup;
     }
+    /* a sweep file given where a config goes: say what it is rather than
+     * "key 'base': unknown key here (did you mean 'train.schedule.base'?)" */
+    if (ynode_map_find(root, "base") >= 0 && ynode_map_find(root, "params") >= 0) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s: a sweep file (base:, params:), not a config: run its trials with "
+                     "scripts/sweep.sh %s, or one of them with dlc train BASE $(dlc sample %s "
+                     "--trial K)",
+                     origin, origin, origin);
+        goto cleanup;
+    }
     /* a `sweep:` section belongs to `dlc sample` (src/sweep), which checks it */
     int sweep = ynode_map_find(root, "sweep");
     if (sweep >= 0) {
@@ -536,6 +546,8 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
             continue;
         if (!pattern[0] && !config_section_applies(c, k->path))
             continue;
+        if (!config_key_applies(c, k->path))
+            continue;
         dlc_buf_printf(b, "%*s%s:", indent, "", config_schema_name(k));
         if (k->kind == K_SECTION) {
             dlc_buf_append(b, "\n", 1);
@@ -588,4 +600,74 @@ dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err)
     }
     *out = b.s;
     return DLC_OK;
+}
+
+/* ---- differences (dlc train --resume says what changed) ---- */
+
+typedef struct {
+    dlc_strlist *out;
+    int max;
+    dlc_error *err;
+} differ;
+
+/* a short text for a node: a scalar's value, else [list] or {map} */
+static const char *node_text(const ynode *n)
+{
+    return !n ? "(none)" : n->kind == YN_SCALAR ? n->value : n->kind == YN_SEQ ? "[...]" : "{...}";
+}
+
+static dlc_status differs(differ *d, const char *path, const ynode *a, const ynode *b)
+{
+    if (d->out->n > d->max)
+        return DLC_OK;
+    if (d->out->n == d->max)
+        return dlc_strlist_push(d->out, "...", d->err);
+    char line[512];
+    snprintf(line, sizeof line, "%.280s: %.100s -> %.100s", path, node_text(a), node_text(b));
+    return dlc_strlist_push(d->out, line, d->err);
+}
+
+static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const ynode *b)
+{
+    char sub[512];
+    dlc_status s = DLC_OK;
+    if (!a || !b || a->kind != b->kind)
+        return differs(d, path, a, b);
+    if (a->kind == YN_SCALAR)
+        return strcmp(a->value, b->value) != 0 ? differs(d, path, a, b) : DLC_OK;
+    if (a->kind == YN_SEQ) {
+        if (a->n != b->n)
+            return differs(d, path, a, b);
+        for (int i = 0; i < a->n && s == DLC_OK; i++) {
+            snprintf(sub, sizeof sub, "%s%s%d", path, *path ? "." : "", i);
+            s = diff_nodes(d, sub, a->items[i], b->items[i]);
+        }
+        return s;
+    }
+    for (int i = 0; i < a->n && s == DLC_OK; i++) {
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", a->keys[i]->value);
+        s = diff_nodes(d, sub, a->items[i], ynode_map_get(b, a->keys[i]->value));
+    }
+    for (int i = 0; i < b->n && s == DLC_OK; i++)
+        if (ynode_map_find(a, b->keys[i]->value) < 0) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", b->keys[i]->value);
+            s = differs(d, sub, NULL, b->items[i]);
+        }
+    return s;
+}
+
+dlc_status config_diff(const char *old_yaml, const char *new_yaml, int max, dlc_strlist *paths,
+                       dlc_error *err)
+{
+    ynode *a = NULL, *b = NULL;
+    dlc_status s = ytree_parse(&a, "old config", old_yaml, strlen(old_yaml), 0, err);
+    if (s == DLC_OK)
+        s = ytree_parse(&b, "new config", new_yaml, strlen(new_yaml), 0, err);
+    if (s == DLC_OK) {
+        differ d = {paths, max, err};
+        s = diff_nodes(&d, "", a, b);
+    }
+    ynode_free(a);
+    ynode_free(b);
+    return s;
 }

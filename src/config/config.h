@@ -98,6 +98,13 @@ dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err);
  * They then share that label: one target per example, read by all. */
 int config_shares_label(const dlc_config *c);
 
+/* The keys two resolved configs (config_to_yaml texts) differ at, as
+ * "key.path: old -> new" lines in order ("train.optimizer.lr: 0.01 -> 0.1";
+ * a key only one has: "-> (none)"), at most max of them (then "..." last).
+ * Caller clears paths.  Errors: a text that is not YAML (EINPUT), ENOMEM. */
+dlc_status config_diff(const char *old_yaml, const char *new_yaml, int max, dlc_strlist *paths,
+                       dlc_error *err);
+
 /* Every valid key path, e.g. "train.optimizer.lr", "model.layers.*.units";
  * used for suggestions and by sweeps to validate keys.  NULL-terminated,
  * static. */

@@ -20,6 +20,10 @@
  * has no model, loss, train or report; a model config no embed. */
 int config_section_applies(const dlc_config *c, const char *key);
 
+/* 0 for a train.optimizer or train.schedule key that c's optimizer or
+ * schedule type does not read (config.yaml leaves it out); 1 otherwise. */
+int config_key_applies(const dlc_config *c, const char *path);
+
 /* Fills c (zeroed by the caller) from root.  default_name: the run name when
  * the config has none.  Errors are EINPUT "file:line: key 'a.b': ..." */
 dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default_name,

@@ -38,6 +38,9 @@ static dlc_status unknown_here(const char *origin, const char *path, const char 
     const char *valid[48];
     config_schema_children(parent_pattern, valid, (int)DLC_ARRAY_LEN(valid));
     ynode at = {.origin = origin};
+    char foreign[256];
+    if (config_foreign_key(path, foreign, sizeof foreign))
+        return config_key_fail(err, &at, path, "unknown key (%s)", foreign);
     const char *near = dlc_nearest(key, valid);
     if (near)
         return config_key_fail(err, &at, path, "unknown key (did you mean '%s'?)", near);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_internal.h"
 
@@ -51,6 +52,8 @@ static dlc_status check_class_split(const ynode *node, const char *path, dlc_con
                                     dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_aug_range(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err);
+static dlc_status check_optimizer(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err);
@@ -277,7 +280,7 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
     X("train.shuffle",               K_BOOL,       CFG(train.shuffle),      "true",   ANY,          PLAIN)             \
-    X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", NULL)) \
+    X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", check_optimizer)) \
     X("train.optimizer.type",        K_ENUM,       CFG(train.optimizer.type), "adam", ANY,          ENUM(optim_names)) \
     X("train.optimizer.lr",          K_DOUBLE,     CFG(train.optimizer.lr), "0.001",  GT(0),        PLAIN)             \
     X("train.optimizer.momentum",    K_DOUBLE,     CFG(train.optimizer.momentum), "0.9", IN_CO(0, 1), PLAIN)         \
@@ -683,6 +686,9 @@ static dlc_status unknown_key(const ynode *key, const char *path, const char *co
 {
     /* `lr:` under train: the exact name elsewhere beats a near sibling (l2),
      * when it is the only such key (`max` belongs to many satisfice bounds) */
+    char foreign[256];
+    if (config_foreign_key(path, foreign, sizeof foreign))
+        return config_key_fail(err, key, path, "unknown key (%s)", foreign);
     int found = -1, n_found = 0;
     /* a model config's keys and an embed config's are suggested within their own kind */
     int in_embed = strncmp(path, "embed.", 6) == 0;
@@ -1185,7 +1191,11 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
     case K_ENUM: {
         int e = is_text(v) ? find_name(k->names, v->value) : -1;
         if (e < 0) {
-            char want[512], got[96];
+            char want[512], got[96], foreign[256];
+            if (is_text(v) && config_foreign_value(path, v->value, foreign, sizeof foreign))
+                return config_key_fail(err, v, path, "expected %s, got %s (%s)",
+                                       describe(k, want, sizeof want),
+                                       repr(v, 1, got, sizeof got), foreign);
             const char *near = is_text(v) ? dlc_nearest(v->value, k->names) : NULL;
             if (near)
                 return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
@@ -1261,6 +1271,12 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         if (is_text(v) && (strcmp(v->value, "valid") == 0 || strcmp(v->value, "same") == 0)) {
             spec->padding = strcmp(v->value, "same") == 0 ? PAD_SAME : PAD_VALID;
             return DLC_OK;
+        }
+        if (is_text(v) && (strcasecmp(v->value, "valid") == 0 || strcasecmp(v->value, "same") == 0)) {
+            char want[512], got[96];
+            return config_key_fail(err, v, path, "expected %s, got %s (did you mean '%s'?)",
+                                   describe(k, want, sizeof want), repr(v, 1, got, sizeof got),
+                                   strcasecmp(v->value, "same") == 0 ? "same" : "valid");
         }
         spec->padding = PAD_EXPLICIT;
         return get_window(k, v, path, 0, &spec->pad, err);
@@ -1442,6 +1458,10 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
         for (int i = 0; i < ACT_COUNT; i++)
             types[n++] = graph_act_names[i];
         types[n] = NULL;
+        char foreign[256];
+        if (is_text(tn) && config_foreign_value(sub, tn->value, foreign, sizeof foreign))
+            return config_key_fail(err, tn, sub, "unknown layer type %s (%s)",
+                                   repr(tn, 1, got, sizeof got), foreign);
         const char *near = is_text(tn) ? dlc_nearest(tn->value, types) : NULL;
         list[0] = '\0';
         append_names(list, sizeof list, types);
@@ -2209,11 +2229,114 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
     return s;
 }
 
+/* The keys each optimizer and schedule type reads, besides type (and lr).
+ * Keras' SGD(momentum=0.9) and PyTorch's SGD(momentum=0.9) make
+ * `{type: sgd, momentum: 0.9}` a natural guess; dlc's sgd has no momentum,
+ * so a key the type would ignore is an error rather than a silent no-op. */
+static const char *const optim_reads[OPT_COUNT][4] = {
+    [OPT_SGD] = {NULL},
+    [OPT_MOMENTUM] = {"momentum", NULL},
+    [OPT_RMSPROP] = {"rho", "eps", NULL},
+    [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
+};
+static const char *const sched_reads[SCHED_COUNT][3] = {
+    [SCHED_CONSTANT] = {NULL},
+    [SCHED_INVERSE_TIME] = {"decay_rate", NULL},
+    [SCHED_EXPONENTIAL] = {"base", NULL},
+    [SCHED_INV_SQRT_EPOCH] = {"k", NULL},
+    [SCHED_INV_SQRT_STEP] = {"k", NULL},
+    [SCHED_STEP] = {"factor", "every", NULL},
+    [SCHED_MANUAL] = {"points", NULL},
+    [SCHED_COSINE] = {"warmup", "final", NULL},
+};
+
+/* The type-specific key list for a key path under train.optimizer or
+ * train.schedule (NULL for other paths and for the keys every type reads). */
+static const char *const *type_reads(const dlc_config *c, const char *path, const char **leaf,
+                                     int *is_optim)
+{
+    static const char opt[] = "train.optimizer.", sch[] = "train.schedule.";
+    if (strncmp(path, opt, sizeof opt - 1) == 0) {
+        *leaf = path + sizeof opt - 1;
+        *is_optim = 1;
+        if (strcmp(*leaf, "type") == 0 || strcmp(*leaf, "lr") == 0)
+            return NULL;
+        return optim_reads[c->train.optimizer.type];
+    }
+    if (strncmp(path, sch, sizeof sch - 1) == 0) {
+        *leaf = path + sizeof sch - 1;
+        *is_optim = 0;
+        if (strcmp(*leaf, "type") == 0)
+            return NULL;
+        return sched_reads[c->train.schedule.type];
+    }
+    return NULL;
+}
+
+int config_key_applies(const dlc_config *c, const char *path)
+{
+    const char *leaf;
+    int is_optim;
+    const char *const *reads = type_reads(c, path, &leaf, &is_optim);
+    return !reads || find_name(reads, leaf) >= 0;
+}
+
+/* A key of node (train.optimizer or train.schedule) that its type does not
+ * read: an error naming the types that do.  A section listing every key of
+ * the schema is a run's config.yaml from before config.yaml left such keys
+ * out: its extra keys are the defaults it wrote, and are let be. */
+static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
+                                  dlc_error *err)
+{
+    int n_rows, n_keys = 0;
+    const config_key *rows = config_schema_rows(&n_rows);
+    for (int r = 0; r < n_rows; r++)
+        n_keys += config_schema_is_child(&rows[r], path);
+    if (node->n >= n_keys)
+        return DLC_OK;
+    for (int i = 0; i < node->n; i++) {
+        char kp[PATH_BUF + 8];
+        const char *leaf = "";
+        int is_optim = 0;
+        pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
+        if (config_key_applies(c, kp))
+            continue;
+        type_reads(c, kp, &leaf, &is_optim);
+        const char *const *names = is_optim ? optim_names : sched_names;
+        int n_types = is_optim ? OPT_COUNT : SCHED_COUNT;
+        int type = is_optim ? (int)c->train.optimizer.type : (int)c->train.schedule.type;
+        char readers[256] = "", has[256] = "";
+        for (int t = 0; t < n_types; t++)
+            if (find_name(is_optim ? optim_reads[t] : sched_reads[t], leaf) >= 0)
+                append(readers, sizeof readers, readers[0] ? ", %s" : "%s", names[t]);
+        const char *const *own = is_optim ? optim_reads[type] : sched_reads[type];
+        append(has, sizeof has, "%s", is_optim ? "type, lr" : "type");
+        for (int k = 0; own[k]; k++)
+            append(has, sizeof has, ", %s", own[k]);
+        int explicit_type = ynode_map_find(node, "type") >= 0;
+        return config_key_fail(err, node->keys[i], kp,
+                               "not read by %s type %s%s, which would ignore it (it reads: %s); "
+                               "type %s reads it",
+                               is_optim ? "optimizer" : "schedule", names[type],
+                               explicit_type ? "" : " (the default)", has, readers);
+    }
+    return DLC_OK;
+}
+
+static dlc_status check_optimizer(const ynode *node, const char *path, dlc_config *c,
+                                  dlc_error *err)
+{
+    return check_type_keys(node, path, c, err);
+}
+
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,
                                  dlc_error *err)
 {
     const schedule_config *s = &c->train.schedule;
     char kp[PATH_BUF + 8];
+    dlc_status st = check_type_keys(node, path, c, err);
+    if (st != DLC_OK)
+        return st;
     pathf(kp, sizeof kp, "%s.points", path);
     if (s->type == SCHED_MANUAL && s->n_points == 0)
         return config_key_fail(err, node, kp,

@@ -89,4 +89,11 @@ int config_schema_children(const char *parent, const char **names, int cap);
 /* 1 when layer op `op` accepts the op-specific key (graph_ops[op].keys). */
 int config_op_has_key(int op, const char *key);
 
+/* Keras' or PyTorch's name for a key (path as written, "model.layers.0.kernel_size")
+ * or for a value of the key at path ("loss", "categorical_crossentropy"):
+ * "dlc's name: 'kernel'" (and why, when it differs) in buf, or NULL when the
+ * name is not another library's.  src/config/foreign.c; sweeps use it too. */
+const char *config_foreign_key(const char *path, char *buf, size_t size);
+const char *config_foreign_value(const char *path, const char *value, char *buf, size_t size);
+
 #endif

@@ -1269,7 +1269,7 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     model *m = c->m;
     dlc_status st = DLC_OK;
     onnx_pb head = {0}, graph_small = {0}, h = {0}, opset = {0};
-    dlc_buf classes = {0}, vocab = {0}, shape = {0}, doc = {0}, heads = {0};
+    dlc_buf classes = {0}, vocab = {0}, shape = {0}, doc = {0}, heads = {0}, features = {0};
     io_atomic a = {0};
 
     onnx_pb_int(&head, 1, ir_version(c->opset));
@@ -1280,12 +1280,14 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     dlc_buf_printf(&doc, "exported by dlc%s%s", o->source ? " from " : "", o->source ? o->source : "");
     json_write_strings(&classes, &m->heads[0].classes);
     json_write_strings(&vocab, &m->vocab);
+    json_write_strings(&features, &m->features);
     model_heads_json(&heads, m);
     dlc_buf_printf(&shape, "[");
     for (int i = 0; i < m->data_shape.ndim; i++)
         dlc_buf_printf(&shape, i ? ",%d" : "%d", m->data_shape.d[i]);
     dlc_buf_printf(&shape, "]");
-    if (doc.failed || classes.failed || vocab.failed || shape.failed || heads.failed) {
+    if (doc.failed || classes.failed || vocab.failed || shape.failed || heads.failed ||
+        features.failed) {
         st = DLC_NOMEM(c->err);
         goto cleanup;
     }
@@ -1293,6 +1295,10 @@ static dlc_status write_model(onnx_ctx *c, const onnx_pb *io, const char *path, 
     meta(&head, "classes", classes.s);
     if (m->vocab.n > 0)
         meta(&head, "vocab", vocab.s);
+    /* a CSV model's feature columns: dlc import gives them back, so that
+     * dlc predict reads rows of CSV files by name as the source run does */
+    if (m->features.n > 0)
+        meta(&head, "features", features.s);
     meta(&head, "loss", loss_names[m->heads[0].loss]);
     meta(&head, "heads", heads.s);
     meta(&head, "input_shape", shape.s);
@@ -1353,6 +1359,7 @@ cleanup:
     dlc_buf_free(&shape);
     dlc_buf_free(&doc);
     dlc_buf_free(&heads);
+    dlc_buf_free(&features);
     return st;
 }
 

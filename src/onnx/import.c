@@ -1140,6 +1140,19 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
         goto done;
     }
     m->heads[0].classes = keep;
+    /* a CSV model's feature columns (dlc export writes them): predict reads rows by name */
+    const char *feat = onnx_meta_get(om, "features");
+    json_value *fj = NULL;
+    if (feat && json_parse(&fj, feat, strlen(feat), NULL) == DLC_OK && fj->type == JSON_ARRAY &&
+        (size_t)fj->n == D)
+        for (int i = 0; i < fj->n && st == DLC_OK; i++)
+            st = fj->items[i]->type == JSON_STRING
+                     ? dlc_strlist_push(&m->features, fj->items[i]->string, err)
+                     : dlc_fail(err, DLC_EINPUT, "%s: metadata 'features': item %d is not a name",
+                                path, i);
+    json_free(fj);
+    if (st)
+        goto done;
     for (int i = 0; i < m->g->n_params && st == DLC_OK; i++) {
         graph_param *p = &m->g->params[i];
         const iweight *w = NULL;

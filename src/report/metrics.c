@@ -226,9 +226,62 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
     d->gap[REPORT_GAP_DATA_MISMATCH] = dev - train_dev;
     d->gap[REPORT_GAP_DEV_OVERFIT] = test - dev;
     d->largest = -1;
-    for (int g = 0; g < REPORT_GAP_COUNT; g++)
+    d->within_noise = -1;
+    d->no_better_than_mean = 0;
+    d->train_mean_mse = NAN;
+    for (int g = 0; g < REPORT_GAP_COUNT; g++) {
+        d->noise[g] = NAN;
         if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
             d->largest = g;
+    }
+}
+
+/* p(1 - p) / n of an error rate over n examples, add-one smoothed; 0 for an
+ * absent split */
+static double rate_variance(double err, long n)
+{
+    if (n <= 0 || isnan(err))
+        return 0;
+    double p = (err * (double)n + 1.0) / ((double)n + 2.0);
+    return p * (1.0 - p) / (double)n;
+}
+
+void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
+                           long n_test)
+{
+    double v_train = rate_variance(d->train, n_train), v_td = rate_variance(d->train_dev, n_train_dev),
+           v_dev = rate_variance(d->dev, n_dev), v_test = rate_variance(d->test, n_test);
+    double var[REPORT_GAP_COUNT] = {
+        [REPORT_GAP_AVOIDABLE_BIAS] = v_train,
+        [REPORT_GAP_VARIANCE] = (d->variance_vs_dev ? v_dev : v_td) + v_train,
+        [REPORT_GAP_DATA_MISMATCH] = v_dev + v_td,
+        [REPORT_GAP_DEV_OVERFIT] = v_test + v_dev,
+    };
+    d->largest = -1;
+    d->within_noise = -1;
+    for (int g = 0; g < REPORT_GAP_COUNT; g++) {
+        d->noise[g] = isnan(d->gap[g]) ? NAN : 2.0 * sqrt(var[g]);
+        if (!(d->gap[g] > 0))
+            continue;
+        if (d->gap[g] > d->noise[g]) {
+            if (d->largest < 0 || d->gap[g] > d->gap[d->largest])
+                d->largest = g;
+        } else if (d->within_noise < 0 || d->gap[g] > d->gap[d->within_noise]) {
+            d->within_noise = g;
+        }
+    }
+    if (d->largest >= 0)
+        d->within_noise = -1;
+}
+
+int report_larger_within_noise(const report_diagnosis *d)
+{
+    int noisy = -1;
+    for (int g = 0; d->largest >= 0 && g < REPORT_GAP_COUNT; g++)
+        if (d->gap[g] > d->gap[d->largest] && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g]) &&
+            (noisy < 0 || d->gap[g] > d->gap[noisy]))
+            noisy = g;
+    return noisy;
 }
 
 double report_corrected_error(double dev_error, double mislabeled_share)

@@ -83,13 +83,38 @@ typedef struct {
     double train, train_dev, dev, test;   /* errors; NaN for an absent split */
     double gap[REPORT_GAP_COUNT];          /* NaN when its splits are absent */
     int variance_vs_dev;   /* the variance gap is dev - train (no train-dev split) */
-    int largest;           /* the largest positive gap, -1 when none is */
+    int largest;           /* the largest positive gap (beyond its noise when that is
+                            * known), -1 when none is */
+    /* sampling noise (report_diagnose_noise): two standard errors of each gap
+     * from the splits' sizes; NaN when not known (regression, or not measured) */
+    double noise[REPORT_GAP_COUNT];
+    int within_noise;      /* the largest positive gap when no gap is beyond its
+                            * noise (largest is then -1); else -1 */
+    /* regression without a human-level figure: the train mse is no lower
+     * than train_mean_mse, that of predicting the mean target; largest is then
+     * avoidable bias, of unknown size (its gap stays NaN) */
+    int no_better_than_mean;
+    double train_mean_mse;
 } report_diagnosis;
 
 /* Fills d from the errors of each split (NaN for absent splits) and the
  * human-level error (negative or NaN: not given, 0 is used). */
 void report_diagnose(report_diagnosis *d, double human, double train, double train_dev, double dev,
                      double test);
+
+/* Error rates measured on n_* examples (0: the split is absent) are
+ * binomial estimates: each gap's noise is two standard errors of the
+ * difference, sqrt(sum p(1 - p) / n) over its splits with p = (errors + 1) /
+ * (n + 2) (a split without errors is not certain), the human-level figure
+ * taken as exact.  The largest gap is then chosen among those beyond their
+ * noise: on 36 dev examples one error is 2.8% and tells nothing, so a gap of
+ * that size is named within_noise and no remedy is given. */
+void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
+                           long n_test);
+
+/* The largest gap larger than d->largest but within its noise (the named
+ * one is then the largest *beyond* noise), or -1. */
+int report_larger_within_noise(const report_diagnosis *d);
 
 /* The remedies the notes give for a gap, NULL-terminated. */
 const char *const *report_gap_remedies(int gap);

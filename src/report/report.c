@@ -29,6 +29,54 @@ const report_split *report_get_split(const report *rep, int kind)
     return report_head_split(report_main(rep), kind);
 }
 
+/* Classes train has that a dev or test split lacks: a dev set of one class
+ * (a separate file, a small split of sorted data) scores that class's
+ * recall and can show no confusion between the others.  Class tasks of up
+ * to 100 classes (a word vocabulary always lacks some). */
+static dlc_status class_coverage_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
+{
+    const report_head *rh = report_main(rep);
+    const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    if ((rh->task != REPORT_TASK_CLASSES && rh->task != REPORT_TASK_BINARY) || !tr || !tr->cls ||
+        rh->K > 100)
+        return DLC_OK;
+    int in_train = 0;
+    for (int k = 0; k < rh->K; k++)
+        in_train += tr->cls[k].support > 0;
+    const int kinds[2] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST};
+    for (int i = 0; i < 2; i++) {
+        const report_split *s = report_get_split(rep, kinds[i]);
+        if (!s || !s->cls || s->n == 0)
+            continue;
+        int have = 0, listed = 0;
+        char missing[160] = "";
+        for (int k = 0; k < rh->K; k++) {
+            if (s->cls[k].support > 0) {
+                have++;
+            } else if (tr->cls[k].support > 0) {
+                size_t len = strlen(missing);
+                if (listed++ < 6 && len < sizeof missing)
+                    snprintf(missing + len, sizeof missing - len, "%s%.32s", listed > 1 ? ", " : "",
+                             rh->names.n > k ? rh->names.v[k] : "?");
+                else if (listed == 7 && len < sizeof missing)
+                    snprintf(missing + len, sizeof missing - len, ", ...");
+            }
+        }
+        if (listed == 0)
+            continue;
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "split %s has examples of %d of the %d classes train has (none of %s): its "
+                 "figures say nothing about those%s",
+                 s->name, have, in_train, missing,
+                 have == 1 ? ", and its accuracy is one class's recall" : "");
+        dlc_status st = dlc_strlist_push(w, msg, err);
+        if (st != DLC_OK)
+            return st;
+    }
+    return DLC_OK;
+}
+
 dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
 {
     dlc_status st = DLC_OK;
@@ -47,6 +95,8 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
             }
         }
     }
+    if (st == DLC_OK && rep->n_heads > 0)
+        st = class_coverage_warnings(rep, w, err);
     if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
         const report_split *m = report_get_split(rep, rep->metric.split);
         if (m && m->n > 0 && !isfinite(m->loss)) {
@@ -101,6 +151,7 @@ typedef struct {
     float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
     long n_scored;
     double se, ae, n_reg; /* regression sums */
+    double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
 } pass;
@@ -229,6 +280,12 @@ static void pass_regression(pass *p, const float *out, const float *t, const int
         p->se += d * d;
         p->ae += fabs(d);
         p->n_reg++;
+        size_t k = i % (size_t)p->K;
+        if (!p->tstat)
+            continue;
+        p->tstat[k] += 1;
+        p->tstat[p->K + k] += t[i];
+        p->tstat[2 * p->K + k] += (double)t[i] * t[i];
     }
 }
 
@@ -303,7 +360,9 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
         p->rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
     size_t n_scores = rh->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p->rows;
     s->auc = NAN;
-    s->mse = s->mae = NAN;
+    s->mse = s->mae = s->mean_mse = s->r2 = NAN;
+    if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
+        return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
         if (K <= REPORT_DENSE_MAX)
@@ -381,13 +440,26 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
         s->mae = ratio_nan(p->ae, p->n_reg);
+        double sst = 0;
+        for (int k = 0; p->tstat && k < K; k++) {
+            double c = p->tstat[k], sum = p->tstat[K + k], sq = p->tstat[2 * K + k];
+            if (c > 0)
+                sst += fmax(sq - sum * sum / c, 0.0);
+        }
+        s->mean_mse = ratio_nan(sst, p->n_reg);
+        /* a constant target has no variance to explain: r2 is undefined,
+         * not -inf (and float sums of a constant leave a rounding residue) */
+        double scale = 0;
+        for (int k = 0; p->tstat && k < K; k++)
+            scale += p->tstat[2 * K + k];
+        s->r2 = sst > 1e-12 * scale && p->n_reg > 0 ? 1.0 - p->se / sst : NAN;
     }
     if (s->n > 0 && !isfinite(s->loss)) {
         /* outputs that are not finite (NaN weights) have no argmax: figures
          * counted from them would be made up, so they are unknown (null in
          * JSON, with report_warnings saying why) */
         const report_avg none = {NAN, NAN, NAN};
-        s->accuracy = s->error = s->auc = s->mse = s->mae = NAN;
+        s->accuracy = s->error = s->auc = s->mse = s->mae = s->r2 = NAN;
         s->macro = s->weighted = none;
         for (int k = 0; s->cls && k < K; k++)
             s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
@@ -422,6 +494,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         total[h] = sp.p[h].st;
         free(sp.p[h].score);
         free(sp.p[h].label);
+        free(sp.p[h].tstat);
     }
     rep->total_loss[kind] = model_total_loss(m, total);
     return st;
@@ -624,6 +697,22 @@ static int auto_measure(const report_head *rh)
     }
 }
 
+/* The predictions a split's error rate counts (examples, or tokens of a
+ * per-step output): its classes' support; 0 for an absent split, -1 when the
+ * split has no per-class counts (a multi-label or detection head). */
+static long known_predictions(const report *rep, int kind)
+{
+    const report_split *s = report_get_split(rep, kind);
+    if (!s)
+        return 0;
+    if (!s->cls)
+        return -1;
+    long n = 0;
+    for (int k = 0; k < report_main(rep)->K; k++)
+        n += s->cls[k].support;
+    return n;
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -636,6 +725,19 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
+    if (!report_error_is_mse(rh)) {
+        /* error rates counted over predictions: their sampling noise */
+        long n[4];
+        const int kinds[4] = {DATA_SPLIT_TRAIN, DATA_SPLIT_TRAIN_DEV, DATA_SPLIT_DEV,
+                              DATA_SPLIT_TEST};
+        int counted = 1;
+        for (int i = 0; i < 4; i++)
+            counted &= (n[i] = known_predictions(rep, kinds[i])) >= 0;
+        if (isnan(test_error))
+            n[3] = 0;
+        if (counted)
+            report_diagnose_noise(&rep->diag, n[0], n[1], n[2], n[3]);
+    }
     if (report_error_is_mse(rh) && cfg->report.human_level_error < 0) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
@@ -646,6 +748,15 @@ void report_conclude(report *rep, const dlc_config *cfg)
         for (int g = 0; g < REPORT_GAP_COUNT; g++)
             if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
                 d->largest = g;
+        /* no human-level figure, but a floor all the same: a model that does
+         * no better on its own training data than the mean target has not
+         * learned, and a dev gap on top of that is no sign of variance */
+        const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+        if (rh->task == REPORT_TASK_REGRESSION && tr && tr->mse >= tr->mean_mse) {
+            d->no_better_than_mean = 1;
+            d->train_mean_mse = tr->mean_mse;
+            d->largest = REPORT_GAP_AVOIDABLE_BIAS;
+        }
     }
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);

@@ -117,6 +117,11 @@ typedef struct {
     report_task_stats *tasks;    /* (K) */
     /* regression, over every known target value */
     double mse, mae;
+    /* the mse of predicting the split's own mean target (its targets'
+     * variance, pooled over targets) and r2 = 1 - mse / that (scikit-learn's
+     * r2_score, variance_weighted over several targets); NaN for a constant
+     * target, where r2 is undefined */
+    double mean_mse, r2;
     float *reg_out, *reg_true;   /* (n, K) regression, dev split only: for the error sample */
     /* per example (n), classes and binary with one prediction per example */
     int *truth, *pred;           /* class ids; truth -1 = unknown label */

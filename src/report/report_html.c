@@ -177,21 +177,45 @@ static void next_steps(dlc_buf *b, const report *rep)
     const report_metric *m = &rep->metric;
     dlc_buf_printf(b, "<div class=\"next\" id=\"diagnosis\" data-largest=\"%s\"><h2>What to do next</h2>",
                    d->largest >= 0 ? report_gap_names[d->largest] : "none");
+    if (d->no_better_than_mean) {
+        dlc_buf_printf(b, "<p>On train the model does no better than predicting the mean target "
+                          "(mse %.4g, the mean's %.4g): it has not fit its training data, so "
+                          "<b>avoidable bias</b> comes first (its size is unknown without "
+                          "report.human_level_error). Try:</p>",
+                       d->train, d->train_mean_mse);
+    } else if (d->largest >= 0) {
+        int noisy = report_larger_within_noise(d), mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>The largest gap%s is <b>%s</b> (", noisy >= 0 ? " beyond sampling noise" : "",
+                       report_gap_titles[d->largest]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[d->largest]);
+        if (noisy >= 0) {
+            dlc_buf_printf(b, "; %s, ", report_gap_titles[noisy]);
+            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[noisy]);
+            dlc_buf_printf(b, ", is within its noise of &plusmn;");
+            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+        }
+        dlc_buf_printf(b, "). Try:</p>");
+    } else if (d->within_noise >= 0) {
+        int g = d->within_noise;
+        int mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>No gap stands out from sampling noise: the largest, <b>%s</b> (",
+                       report_gap_titles[g]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
+        dlc_buf_printf(b, "), is within &plusmn;");
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[g]);
+        dlc_buf_printf(b, " (two standard errors of the error rates on these splits' examples). "
+                          "More dev and train examples would tell which gap to act on.</p>");
+    } else {
+        dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
+    }
     if (d->largest >= 0) {
-        dlc_buf_printf(b, "<p>The largest gap is <b>%s</b> (", report_gap_titles[d->largest]);
-        if (report_error_is_mse(report_main(rep)))
-            dlc_buf_printf(b, "%.4g", d->gap[d->largest]);
-        else
-            dlc_buf_printf(b, "%.2f%% points", 100 * d->gap[d->largest]);
-        dlc_buf_printf(b, "). Try:</p><ul>");
+        dlc_buf_printf(b, "<ul>");
         for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
             dlc_buf_printf(b, "<li>");
             report_html_text(b, *r);
             dlc_buf_printf(b, "</li>");
         }
         dlc_buf_printf(b, "</ul>");
-    } else {
-        dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
     dlc_buf_printf(b, "<p class=\"metric\" id=\"metric\">Metric: <b>%s</b> on %s = "
                       "<b data-key=\"metric.value\" data-value=\"",
@@ -215,7 +239,21 @@ static void next_steps(dlc_buf *b, const report *rep)
                            c->bound, c->met ? "ok" : "bad", c->met ? "ok" : "fails");
         }
     }
-    dlc_buf_printf(b, "</p></div>\n");
+    dlc_buf_printf(b, "</p>");
+    /* what report.json's warnings say, on the page too */
+    dlc_strlist w = {0};
+    dlc_error werr = {0};
+    if (report_warnings(rep, &w, &werr) == DLC_OK && w.n > 0) {
+        dlc_buf_printf(b, "<ul class=\"bad\" id=\"warnings\">");
+        for (int i = 0; i < w.n; i++) {
+            dlc_buf_printf(b, "<li>Warning: ");
+            report_html_text(b, w.v[i]);
+            dlc_buf_printf(b, "</li>");
+        }
+        dlc_buf_printf(b, "</ul>");
+    }
+    dlc_strlist_clear(&w);
+    dlc_buf_printf(b, "</div>\n");
 }
 
 /* A detection output's figures per split (report_detect.c): mAP and the
@@ -282,7 +320,7 @@ static void split_table(dlc_buf *b, const report *rep, const report_head *rh, co
     const char *top = prefix ? prefix : "splits", *more = prefix ? prefix : "metrics";
     dlc_buf_printf(b, "<table%s><tr><th>split</th><th>examples</th><th>loss</th>%s</tr>",
                    prefix ? "" : " id=\"splits\"",
-                   reg ? "<th>MSE</th><th>MAE</th>"
+                   reg ? "<th>MSE</th><th>MAE</th><th>R&sup2;</th>"
                    : tri ? "<th>ordered</th><th>not ordered</th><th>loss over all triplets</th>"
                            "<th>active triplets</th><th></th>"
                          : "<th>accuracy</th><th>error</th><th>macro F1</th><th>weighted F1</th><th>ROC AUC</th>");
@@ -294,8 +332,8 @@ static void split_table(dlc_buf *b, const report *rep, const report_head *rh, co
         td_fig(b, key, !prefix && rep->n_heads > 1 ? rep->total_loss[s->kind] : s->loss, 0);
         snprintf(key, sizeof key, "%s.%s", more, s->name);
         if (reg) {
-            static const char *const fields[2] = {"mse", "mae"};
-            td_figs(b, key, fields, (const double[2]){s->mse, s->mae}, 2, 0);
+            static const char *const fields[3] = {"mse", "mae", "r2"};
+            td_figs(b, key, fields, (const double[3]){s->mse, s->mae, s->r2}, 3, 0);
         } else {
             snprintf(key, sizeof key, "%s.%s.accuracy", top, s->name);
             td_fig(b, key, s->accuracy, 1);
@@ -587,8 +625,14 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
         snprintf(key, sizeof key, "diagnosis.errors.%s", names[i]);
         td_fig(b, key, errs[i], pct);
         if (shown) {
-            dlc_buf_printf(b, "<td>%s%s</td>", report_gap_titles[g],
+            dlc_buf_printf(b, "<td>%s%s", report_gap_titles[g],
                            g == REPORT_GAP_VARIANCE && d->variance_vs_dev ? " (dev &minus; train)" : "");
+            if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
+                dlc_buf_printf(b, ", within noise (&plusmn;");
+                dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
+                dlc_buf_printf(b, ")");
+            }
+            dlc_buf_printf(b, "</td>");
             snprintf(key, sizeof key, "diagnosis.gaps.%s", report_gap_names[g]);
             td_fig(b, key, d->gap[g], pct);
         } else {

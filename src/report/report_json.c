@@ -31,7 +31,9 @@
  *    "diagnosis": {"human_level_error": num|null, "human_level_used": num,
  *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
- *                  "largest": str|null, "remedies": [str]},
+ *                  "largest": str|null, "noise": {gap: num|null, ...},
+ *                  "no_better_than_mean": bool, "train_mean_mse": num|null,
+ *                  "within_noise": str|null, "remedies": [str]},
  *    "verification": null | {"distance": str, "embedding": str|null, "dim": int,
  *                     "threshold": num|null, "threshold_from": "dev"|"train"|null,
  *                     "splits": {split: {"examples", "classes", "pairs": int, "auc", "eer",
@@ -174,6 +176,8 @@ static void split_details(dlc_buf *b, const report_head *rep, const report_split
     if (rep->task == REPORT_TASK_REGRESSION) {
         key_num(b, ",\n      ", "mse", s->mse);
         key_num(b, ", ", "mae", s->mae);
+        key_num(b, ", ", "r2", s->r2);
+        key_num(b, ", ", "mean_mse", s->mean_mse);
     }
     if (s->det)
         detection_details(b, rep, s->det, s->mse);
@@ -295,6 +299,16 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     dlc_buf_printf(b, "},\n    \"largest\": ");
     if (d->largest >= 0)
         dlc_buf_printf(b, "\"%s\"", report_gap_names[d->largest]);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, ",\n    \"noise\": {");
+    for (int g = 0; g < REPORT_GAP_COUNT; g++)
+        key_num(b, g ? ", " : "", report_gap_names[g], d->noise[g]);
+    dlc_buf_printf(b, "}, \"no_better_than_mean\": %s", d->no_better_than_mean ? "true" : "false");
+    key_num(b, ", ", "train_mean_mse", d->train_mean_mse);
+    dlc_buf_printf(b, ", \"within_noise\": ");
+    if (d->within_noise >= 0)
+        dlc_buf_printf(b, "\"%s\"", report_gap_names[d->within_noise]);
     else
         dlc_buf_printf(b, "null");
     dlc_buf_printf(b, ", \"remedies\": [");

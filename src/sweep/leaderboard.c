@@ -78,6 +78,7 @@ static dlc_status read_report(sweep_result *r, const sweep_spec *s, const char *
     r->test_loss = json_number_at(j, "splits.test.loss");
     r->train_acc = json_number_at(j, "splits.train.accuracy");
     r->train_loss = json_number_at(j, "splits.train.loss");
+    r->dev_n = json_number_at(j, "splits.dev.examples");
     double e = json_number_at(j, "epochs_run");
     r->epochs = isfinite(e) ? (int)e : -1;
     json_free(j);
@@ -179,6 +180,20 @@ static void sort_rows(const sweep_spec *s, sweep_result *rows, int n)
     }
 }
 
+static double rate_var(double acc, double n)
+{
+    double p = ((1 - acc) * n + 1) / (n + 2);
+    return p * (1 - p) / n;
+}
+
+int sweep_ties_best(const sweep_result *best, const sweep_result *r)
+{
+    if (!isfinite(best->dev_acc) || !isfinite(r->dev_acc) || !(best->dev_n > 0) || !(r->dev_n > 0))
+        return 0;
+    double noise = 2 * sqrt(rate_var(best->dev_acc, best->dev_n) + rate_var(r->dev_acc, r->dev_n));
+    return fabs(best->dev_acc - r->dev_acc) <= noise;
+}
+
 void sweep_results_free(sweep_result *rows, int n)
 {
     if (!rows)
@@ -201,7 +216,7 @@ dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **ou
     for (int i = 0; i < n && st == DLC_OK; i++) {
         sweep_result *r = &rows[i];
         r->trial = first + i;
-        r->metric = r->dev_acc = r->dev_loss = r->test_acc = r->test_loss = NAN;
+        r->metric = r->dev_acc = r->dev_loss = r->test_acc = r->test_loss = r->dev_n = NAN;
         r->constraints_met = 1;
         r->higher_is_better = s->metric->maximize != 0;
         r->train_acc = r->train_loss = NAN;

@@ -132,6 +132,7 @@ typedef struct {
     int higher_is_better;        /* the metric's direction (from report.json for score) */
     int constraints_met;         /* 0 when the single-number metric's constraints fail */
     double dev_acc, dev_loss, test_acc, test_loss, train_acc, train_loss; /* NAN when absent */
+    double dev_n;                /* dev examples; NAN when absent */
     int epochs;                  /* -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
@@ -147,6 +148,12 @@ const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k);
 dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **rows, int *n,
                          dlc_error *err);
 void sweep_results_free(sweep_result *rows, int n);
+
+/* 1 when r's dev accuracy is within two standard errors of best's, each an
+ * error rate on its dev examples (p = (errors + 1) / (n + 2), as the report's
+ * gap noise): on 36 dev examples, 97.2% and 100% are one example apart and
+ * tell nothing.  0 when either lacks a dev accuracy or its size. */
+int sweep_ties_best(const sweep_result *best, const sweep_result *r);
 
 /* Writes rows (as sweep_collect orders them) to path as CSV:
  * rank,trial,status,metric,dev_accuracy,dev_loss,test_accuracy,test_loss,

@@ -192,9 +192,12 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         m->input = cfg->input;
         if (data_shape && data_shape->ndim > 0 &&
             tensor_shape_size(data_shape) != tensor_shape_size(&m->input)) {
-            st = dlc_fail(err, DLC_EINPUT, "model.input %s has %zu values but the data's examples are %s (%zu values)",
-                          tensor_shape_str(&m->input, a, sizeof a), tensor_shape_size(&m->input),
-                          tensor_shape_str(data_shape, b, sizeof b), tensor_shape_size(data_shape));
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s%skey 'model.input': %s has %zu values but the data's examples are %s "
+                          "(%zu values); without model.input the data's shape is taken",
+                          cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
+                          tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
+                          tensor_shape_size(data_shape));
             goto fail;
         }
     } else if (data_shape && data_shape->ndim > 0) {

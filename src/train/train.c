@@ -55,6 +55,11 @@ typedef struct {
     int *owners;
     double *gn_sum, *gn_max;
     int gn_count;
+    /* the norm each layer was last warned about, (2, n_nodes): vanishing,
+     * exploding (NaN: never); a warning repeats only when it is 10 times worse */
+    double *gn_warned;
+    double spread_warned;   /* the smallest / largest layer norm last warned about (NaN: never) */
+    int gn_repeats_said;
     dist_world *dw;         /* the processes training together (borrowed; NULL: one) */
     int ranks;
     dist_grads *dg;         /* their gradient buckets */
@@ -106,8 +111,12 @@ static dlc_status owners_init(trainer *t, dlc_error *err)
     t->owners = malloc(sizeof(int) * (size_t)g->n_nodes);
     t->gn_sum = calloc((size_t)g->n_nodes, sizeof(double));
     t->gn_max = calloc((size_t)g->n_nodes, sizeof(double));
-    if (!t->owners || !t->gn_sum || !t->gn_max)
+    t->gn_warned = calloc((size_t)g->n_nodes * 2, sizeof(double));
+    if (!t->owners || !t->gn_sum || !t->gn_max || !t->gn_warned)
         return DLC_NOMEM(err);
+    for (int i = 0; i < 2 * g->n_nodes; i++)
+        t->gn_warned[i] = NAN; /* never warned (a norm may well be 0) */
+    t->spread_warned = NAN;
     for (int i = 0; i < g->n_nodes; i++) {
         int own = 0;
         for (int k = 0; k < g->n_params; k++)
@@ -167,6 +176,11 @@ static void grad_norms_spread(trainer *t, int epoch)
     double a = t->gn_sum[lo] / t->gn_count, b = t->gn_sum[hi] / t->gn_count;
     if (!(b > 0) || a / b >= tc->grad_ratio)
         return;
+    double r = lo < hi ? a / b : b / a; /* < 1 vanishing, > 1 exploding */
+    if (!isnan(t->spread_warned) &&
+        (r < 1 ? !(r < t->spread_warned / 10) : !(r > t->spread_warned * 10)))
+        return; /* said already at about this spread */
+    t->spread_warned = r;
     const graph *g = t->m.g;
     const char *small = g->nodes[t->owners[lo]].spec.name, *large = g->nodes[t->owners[hi]].spec.name;
     if (lo < hi)
@@ -181,24 +195,111 @@ static void grad_norms_spread(trainer *t, int epoch)
             epoch, large, b, b / a, small, a);
 }
 
+/* Layers past a gradient bound each get a line, up to GRAD_WARN_LINES; more
+ * (a deep stack of sigmoids: 60 lines an epoch) are one line naming the
+ * first and the last, which gradnorms.csv lists in full. */
+enum { GRAD_WARN_LINES = 3 };
+
+static double grad_figure(const trainer *t, int i, int exploding)
+{
+    return exploding ? t->gn_max[i] : t->gn_sum[i] / t->gn_count;
+}
+
+/* Past the bound, and not warned about before at a level within 10 times
+ * (a regression on targets in the hundreds has norms above 1000 every
+ * epoch: one warning says it, 58 repeat it) */
+static int grad_past(const trainer *t, int i, int exploding)
+{
+    const train_config *tc = &t->cfg->train;
+    if (!t->gn_count)
+        return 0;
+    double v = grad_figure(t, i, exploding), was = t->gn_warned[2 * i + exploding];
+    if (exploding ? !(v > tc->grad_explode) : !(v < tc->grad_vanish))
+        return 0;
+    return isnan(was) || (exploding ? v > 10 * was : v < was / 10);
+}
+
+/* 1 when the layer is past the bound but was warned about at about this level */
+static int grad_repeat(const trainer *t, int i, int exploding)
+{
+    const train_config *tc = &t->cfg->train;
+    if (!t->gn_count || grad_past(t, i, exploding))
+        return 0;
+    double v = grad_figure(t, i, exploding);
+    return exploding ? v > tc->grad_explode : v < tc->grad_vanish;
+}
+
+static void grad_warn_many(trainer *t, int epoch, int exploding, int n)
+{
+    const train_config *tc = &t->cfg->train;
+    const graph *g = t->m.g;
+    int first = -1, last = -1;
+    for (int i = 0; i < t->n_owners; i++)
+        if (grad_past(t, i, exploding)) {
+            first = first < 0 ? i : first;
+            last = i;
+        }
+    double vf = exploding ? t->gn_max[first] : t->gn_sum[first] / t->gn_count;
+    double vl = exploding ? t->gn_max[last] : t->gn_sum[last] / t->gn_count;
+    say(t, "warning: epoch %d: %d of %d layers have %s gradient (%s norm %s %.3g), from '%s' (%.3g) "
+           "to '%s' (%.3g; each layer in gradnorms.csv); consider %s",
+        epoch, n, t->n_owners, exploding ? "an exploding" : "a vanishing", exploding ? "max" : "mean",
+        exploding ? ">" : "<", exploding ? tc->grad_explode : tc->grad_vanish,
+        g->nodes[t->owners[first]].spec.name, vf, g->nodes[t->owners[last]].spec.name, vl,
+        exploding ? "a lower learning rate or train.clip_norm"
+                  : "He/Xavier initialisation, batchnorm, or relu activations");
+}
+
+/* mse's gradient grows with the errors, so on targets in the hundreds
+ * (sklearn's diabetes data) norms past 1000 come with a model that trains
+ * well: the exploding warning says so */
+static const char *explode_hint(const trainer *t)
+{
+    for (int h = 0; h < t->m.n_heads; h++)
+        if (t->m.heads[h].loss == LOSS_MSE)
+            return " (with mse the gradient grows with the errors: on targets far from 1 in scale "
+                   "large norms are expected; scale the targets, or raise train.grad_warn.explode)";
+    return "";
+}
+
 static void grad_norms_epoch(trainer *t, int epoch)
 {
     const train_config *tc = &t->cfg->train;
     graph *g = t->m.g;
     grad_norms_spread(t, epoch);
+    int n_vanish = 0, n_explode = 0, repeats = 0;
+    for (int i = 0; i < t->n_owners; i++) {
+        n_vanish += grad_past(t, i, 0);
+        n_explode += grad_past(t, i, 1);
+        repeats += grad_repeat(t, i, 0) + grad_repeat(t, i, 1);
+    }
+    if (repeats && !t->gn_repeats_said) {
+        say(t, "note: epoch %d: gradient warnings above recur; they are said again only when a "
+               "norm is 10 times further past its bound (every epoch's norms: gradnorms.csv)",
+            epoch);
+        t->gn_repeats_said = 1;
+    }
+    if (n_vanish > GRAD_WARN_LINES)
+        grad_warn_many(t, epoch, 0, n_vanish);
+    if (n_explode > GRAD_WARN_LINES)
+        grad_warn_many(t, epoch, 1, n_explode);
     for (int i = 0; i < t->n_owners; i++) {
         double mean = t->gn_count ? t->gn_sum[i] / t->gn_count : 0;
         const char *name = g->nodes[t->owners[i]].spec.name;
         dlc_buf_printf(&t->gradnorms, "%d,%s,%.6g,%.6g,%d\n", epoch, name, mean, t->gn_max[i],
                        t->gn_count);
-        if (t->gn_count && mean < tc->grad_vanish)
-            say(t, "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < %.3g); "
-                   "consider He/Xavier initialisation, batchnorm, or relu activations",
-                epoch, name, mean, tc->grad_vanish);
-        if (t->gn_count && t->gn_max[i] > tc->grad_explode)
-            say(t, "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > %.3g); "
-                   "consider a lower learning rate or train.clip_norm",
-                epoch, name, t->gn_max[i], tc->grad_explode);
+        for (int x = 0; x < 2; x++) {
+            if (!grad_past(t, i, x))
+                continue;
+            if ((x ? n_explode : n_vanish) <= GRAD_WARN_LINES)
+                say(t, x ? "warning: epoch %d: layer '%s' has an exploding gradient (max norm %.3g > "
+                           "%.3g); consider a lower learning rate or train.clip_norm%s"
+                         : "warning: epoch %d: layer '%s' has a vanishing gradient (mean norm %.3g < "
+                           "%.3g); consider He/Xavier initialisation, batchnorm, or relu activations%s",
+                    epoch, name, grad_figure(t, i, x), x ? tc->grad_explode : tc->grad_vanish,
+                    x ? explode_hint(t) : "");
+            t->gn_warned[2 * i + x] = grad_figure(t, i, x);
+        }
         t->gn_sum[i] = 0;
         t->gn_max[i] = 0;
     }
@@ -773,6 +874,8 @@ static dlc_status checkpoint_check_counters(const trainer *t, const char *path, 
     return DLC_OK;
 }
 
+static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err);
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -871,9 +974,9 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     dlc_buf_printf(&t->gradnorms, "%s", gradnorms && *gradnorms ? gradnorms : GRADNORMS_HEADER);
     if (t->opt->config_yaml) {
         const char *old = io_st_meta(st, "config");
-        if (old && strcmp(old, t->opt->config_yaml) != 0)
-            say(t, "note: the config differs from the one the checkpoint was written with; "
-                   "continuing with the new one");
+        if (old && strcmp(old, t->opt->config_yaml) != 0 &&
+            (s = resume_changes(t, path, old, err)) != DLC_OK)
+            goto cleanup;
     }
     const char *old_fp = io_st_meta(st, "data");
     if (old_fp && strcmp(old_fp, t->data_fp) != 0)
@@ -883,6 +986,43 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 cleanup:
     io_st_free(st);
     return s;
+}
+
+/* What --resume changes, said; a change to what draws the train / dev / test
+ * split refused (a resume with another seed scored 100% on a dev set of
+ * examples it had trained on): the checkpoint's weights were trained on its train split, and
+ * another draw would put some of those examples into dev and test. */
+static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err)
+{
+    /* (a moved data file is only noted: the same examples may sit elsewhere) */
+    static const char *const split_keys[] = {"seed:", "data.split.", "data.train.limit:",
+                                             "data.subset."};
+    dlc_strlist changes = {0};
+    dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
+    if (s != DLC_OK) { /* an old checkpoint's text that does not parse: say only that */
+        dlc_strlist_clear(&changes);
+        say(t, "note: the config differs from the one the checkpoint was written with; "
+               "continuing with the new one");
+        return DLC_OK;
+    }
+    for (int i = 0; i < changes.n; i++)
+        for (size_t k = 0; k < sizeof split_keys / sizeof *split_keys; k++)
+            if (strncmp(changes.v[i], split_keys[k], strlen(split_keys[k])) == 0) {
+                s = dlc_fail(err, DLC_EINPUT,
+                             "%s: --resume would change %s; the train, dev and test split is "
+                             "drawn from seed, data.split, data.subset and data.train.limit, so "
+                             "examples the run trained on would move into dev and test: resume "
+                             "with the checkpoint's values, or start over with --force",
+                             path, changes.v[i]);
+                dlc_strlist_clear(&changes);
+                return s;
+            }
+    say(t, "note: the config differs from the one the checkpoint was written with; continuing "
+           "with the new one:");
+    for (int i = 0; i < changes.n; i++)
+        say(t, "  %s", changes.v[i]);
+    dlc_strlist_clear(&changes);
+    return DLC_OK;
 }
 
 /* ---- best weights and early stopping ---- */
@@ -963,6 +1103,36 @@ static dlc_status refuse_batch_mining(const trainer *t, dlc_error *err)
                     sp->kind == DATA_SAMPLER_TRIPLETS ? "data.sampler.type" : "loss", t->ranks);
 }
 
+/* Batch normalization over features (an input of shape (D)) normalizes each
+ * value by its batch: a batch of one example outputs 0 (x minus the mean of
+ * x alone), and nothing before the layer learns.  PyTorch refuses it
+ * ("Expected more than 1 value per channel when training"); so does dlc for
+ * train.batch_size 1, and a last batch of one example each epoch is said. */
+static dlc_status refuse_batchnorm_of_one(trainer *t, int B, dlc_error *err)
+{
+    const graph *g = t->m.g;
+    int n = t->data.split[DATA_SPLIT_TRAIN].n;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const graph_node *nd = &g->nodes[i];
+        if (nd->spec.op != OP_BATCHNORM || nd->n_in < 1 || g->nodes[nd->in[0]].shape.ndim != 1)
+            continue;
+        if (B == 1 && t->ranks == 1)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s%slayer '%s': batchnorm over features needs batches of at least 2 "
+                            "examples: with train.batch_size 1 it outputs 0 (each value minus the "
+                            "mean of itself), so nothing before it learns (PyTorch refuses it too); "
+                            "use a larger batch, or layernorm",
+                            nd->spec.where, nd->spec.where[0] ? ": " : "", nd->spec.name);
+        if (B > 1 && n > B && n % B == 1 && t->ranks == 1)
+            say(t, "note: the last batch of each epoch holds 1 example (%d = %d x %d + 1): layer "
+                   "'%s' (batchnorm over features) outputs 0 for it, and that step teaches the "
+                   "layers before it nothing; a batch_size that leaves no single example avoids it",
+                n, n / B, B, nd->spec.name);
+        return DLC_OK;
+    }
+    return DLC_OK;
+}
+
 static dlc_status setup(trainer *t, dlc_error *err)
 {
     const dlc_config *cfg = t->cfg;
@@ -1041,6 +1211,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
+    if ((s = refuse_batchnorm_of_one(t, B, err)) != DLC_OK)
+        return s;
     if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))
@@ -1115,6 +1287,7 @@ static void trainer_free(trainer *t)
     dlc_buf_free(&t->gradnorms);
     free(t->owners);
     free(t->gn_sum);
+    free(t->gn_warned);
     free(t->gn_max);
 }
 

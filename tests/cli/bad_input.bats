@@ -3,17 +3,6 @@
 # and exit status 2 - never a crash.
 load helpers
 
-expect_error() { # expect_error "substring" command...
-    local want=$1
-    shift
-    run "$@"
-    if [ "$status" -ne 2 ] || [[ "$output" != *"$want"* ]]; then
-        echo "status $status, output: $output" >&2
-        echo "wanted exit 2 and: $want" >&2
-        return 1
-    fi
-}
-
 @test "malformed YAML names the file and line" {
     iris_config
     printf 'report:\n  human_level_error: [0.1, 0.2\n' >> iris.yaml

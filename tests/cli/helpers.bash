@@ -245,3 +245,15 @@ loss: sigmoid_bce
 train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
 YAML
 }
+
+# Bad input: exit status 2 and a message holding the substring.
+expect_error() { # expect_error "substring" command...
+    local want=$1
+    shift
+    run "$@"
+    if [ "$status" -ne 2 ] || [[ "$output" != *"$want"* ]]; then
+        echo "status $status, output: $output" >&2
+        echo "wanted exit 2 and: $want" >&2
+        return 1
+    fi
+}

@@ -65,7 +65,7 @@ model:
 train:
   epochs: ${1:-1}
   batch_size: 64
-  optimizer: {type: sgd, lr: 0.05, momentum: 0.9}
+  optimizer: {type: momentum, lr: 0.05, momentum: 0.9}
 YAML
 }
 
@@ -230,7 +230,7 @@ model:
 train:
   epochs: 8
   batch_size: 16
-  optimizer: {type: sgd, lr: 0.1, momentum: 0.9}
+  optimizer: {type: momentum, lr: 0.1, momentum: 0.9}
   distributed: {bucket_mb: 0.0001}
 YAML
     run "$DLC" train siamese.yaml --out one --threads 1 --quiet
@@ -381,7 +381,7 @@ SH
 @test "a pair model (two examples stacked per row) on 2 ranks: one process's weights, dev and verification" {
     pairs_config metric.yaml
     # SGD with momentum: its steps scale with the gradient
-    local sgd=(--set train.optimizer.type=sgd --set train.optimizer.lr=0.1 --set train.optimizer.momentum=0.9)
+    local sgd=(--set train.optimizer.type=momentum --set train.optimizer.lr=0.1 --set train.optimizer.momentum=0.9)
     run "$DLC" train metric.yaml --out one --threads 1 --quiet "${sgd[@]}"
     [ "$status" -eq 0 ]
     run mpi 2 "$DLC" train metric.yaml --out two --threads 1 "${sgd[@]}"

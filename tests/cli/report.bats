@@ -50,7 +50,12 @@ tag_errors() {
     [ "$(jv run/report.json '.metrics.dev.per_class | length')" = 3 ]
     [ "$(jv run/report.json '.metrics.dev.confusion | flatten | add')" = 30 ]
     [ "$(jv run/report.json .diagnosis.human_level_error)" = 0.02 ]
-    [ "$(jv run/report.json .diagnosis.largest)" != null ]
+    # 1 error of 30 dev examples against 1 of 90 train: the variance gap is
+    # within its sampling noise, so no gap is named and no remedy given
+    [ "$(jv run/report.json .diagnosis.largest)" = null ]
+    [ "$(jv run/report.json .diagnosis.within_noise)" = variance ]
+    [ "$(jv run/report.json '.diagnosis.noise.variance > .diagnosis.gaps.variance')" = true ]
+    [ "$(jv run/report.json '.diagnosis.remedies | length')" = 0 ]
     [ "$(jv run/report.json .metric.name)" = accuracy ]
     [ "$(jv run/report.json .metric.split)" = dev ]
     [ "$(jv run/report.json '.metric.value == .splits.dev.accuracy')" = true ]
@@ -68,7 +73,8 @@ tag_errors() {
     [[ "$output" == *"metric: accuracy on dev ="* ]]
     [[ "$output" == *"bias / variance (error):"* ]]
     [[ "$output" == *"human-level      2.00%"* ]]
-    [[ "$output" == *"is the largest gap"* ]]
+    [[ "$output" == *"within noise (+-"* ]]
+    [[ "$output" == *"diagnosis: no gap stands out from sampling noise: the largest, variance"* ]]
     [[ "$output" == *"report: run/report.html"* ]]
 }
 
@@ -187,6 +193,7 @@ YAML
     [ "$(jq --slurpfile r run/report.json '.f1_macro - ($r[0].metrics.dev.macro.f1) | fabs < 1e-9' eval.json)" = true ]
     [ "$(jq -r .metric.name eval.json)" = accuracy ]
     [ "$(jq -r .largest_gap eval.json)" = "$(jv run/report.json .diagnosis.largest)" ]
+    [ "$(jq -r .gap_within_noise eval.json)" = "$(jv run/report.json .diagnosis.within_noise)" ]
 }
 
 @test "error sample: seeded, misclassified dev examples only, with PNG images for image data" {

@@ -262,6 +262,43 @@ static void test_diagnosis_mismatch_and_dev(void **state)
     assert_true(has_remedy(d.largest, "bigger dev set"));
 }
 
+/* A gap no larger than its sampling noise is not named: one error in 36 dev
+ * examples is 2.8% and says nothing about variance. */
+static void test_diagnosis_noise(void **state)
+{
+    report_diagnosis d;
+    report_diagnose(&d, -1, 0.0, NAN, 1.0 / 36, 0.0);
+    assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+    assert_true(isnan(d.noise[REPORT_GAP_VARIANCE])); /* not measured yet */
+    report_diagnose_noise(&d, 106, 0, 36, 36);
+    assert_int_equal(d.largest, -1);
+    assert_int_equal(d.within_noise, REPORT_GAP_VARIANCE);
+    /* p = (e n + 1) / (n + 2): train 1/108, dev 2/38 */
+    double pt = 1.0 / 108, pd = 2.0 / 38;
+    tu_close(d.noise[REPORT_GAP_VARIANCE], 2 * sqrt(pt * (1 - pt) / 106 + pd * (1 - pd) / 36), 1e-12);
+    tu_close(d.noise[REPORT_GAP_AVOIDABLE_BIAS], 2 * sqrt(pt * (1 - pt) / 106), 1e-12);
+    assert_true(isnan(d.noise[REPORT_GAP_DATA_MISMATCH]));
+    assert_null(report_gap_remedies(d.largest));
+    /* the same rates on 100 times the examples: the gap stands out */
+    report_diagnose(&d, -1, 0.0, NAN, 1.0 / 36, 0.0);
+    report_diagnose_noise(&d, 10600, 0, 3600, 3600);
+    assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+    assert_int_equal(d.within_noise, -1);
+    /* a gap beyond its noise is named before a larger one within it:
+     * bias 20% on 1000 train examples, variance 30% on 5 dev examples */
+    report_diagnose(&d, 0.0, 0.2, NAN, 0.5, NAN);
+    report_diagnose_noise(&d, 1000, 0, 5, 0);
+    assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS);
+    assert_int_equal(d.within_noise, -1);
+    assert_true(d.gap[REPORT_GAP_VARIANCE] <= d.noise[REPORT_GAP_VARIANCE]);
+    /* the larger gap within its noise is named next to it */
+    assert_int_equal(report_larger_within_noise(&d), REPORT_GAP_VARIANCE);
+    report_diagnose(&d, 0.0, 0.2, NAN, 0.25, NAN);
+    report_diagnose_noise(&d, 1000, 0, 1000, 0);
+    assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS);
+    assert_int_equal(report_larger_within_noise(&d), -1); /* variance 5% is smaller */
+}
+
 static void test_diagnosis_defaults(void **state)
 {
     report_diagnosis d;
@@ -559,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_diagnosis_bias),
         cmocka_unit_test(test_diagnosis_variance),
         cmocka_unit_test(test_diagnosis_mismatch_and_dev),
+        cmocka_unit_test(test_diagnosis_noise),
         cmocka_unit_test(test_diagnosis_defaults),
         cmocka_unit_test(test_corrected_error),
         cmocka_unit_test(test_metric),

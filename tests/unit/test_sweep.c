@@ -398,6 +398,10 @@ static void test_errors_unknown_keys(void **state)
     expect_error(HEAD "  model.layers.2.unit: [3, 4]\n", "key 'model.layers.2.unit'",
                  "did you mean 'model.layers.2.units'?");
     expect_error(HEAD "  model.layers.7.units: [3, 4]\n", "index 7 is out of range", NULL);
+    /* Keras' name for a key, as the config loader answers it */
+    expect_error(HEAD "  train.optimizer.learning_rate: {log_uniform: [1e-4, 1e-1]}\n",
+                 "bad.yaml:4: key 'train.optimizer.learning_rate': unknown config key (dlc's name: 'lr')",
+                 NULL);
     /* dropout (layer 1) has no units */
     expect_error(HEAD "  model.layers.1.units: [3, 4]\n", "bad.yaml:4: key 'model.layers.1.units'",
                  "which the base config refuses");
@@ -554,6 +558,25 @@ static void test_leaderboard(void **state)
     assert_string_equal(rows[2].overrides, "(base config)");
     assert_non_null(strstr(rows[0].overrides, "train.optimizer.lr="));
     assert_null(strstr(rows[0].overrides, "train.epochs")); /* fixed ones left out */
+    /* 30 dev examples: 0.90 and 0.80 are 3 apart, within two standard errors;
+     * 0.70 against 0.90 is not */
+    tu_close(rows[0].dev_n, 30, 0);
+    assert_true(sweep_ties_best(&rows[0], &rows[1]));
+    assert_true(sweep_ties_best(&rows[0], &rows[2]));
+    sweep_result far = rows[2];
+    far.dev_n = 3000;
+    sweep_result best = rows[0];
+    best.dev_n = 3000;
+    assert_false(sweep_ties_best(&best, &far));
+    tu_close(rows[3].dev_acc, 0.70, 1e-12);
+    {
+        /* p = (e n + 1) / (n + 2): 4 and 10 errors of 30 */
+        double p0 = 4.0 / 32, p3 = 10.0 / 32;
+        double noise = 2 * sqrt(p0 * (1 - p0) / 30 + p3 * (1 - p3) / 30);
+        assert_true(noise > 0.20 - 1e-12 ? sweep_ties_best(&rows[0], &rows[3])
+                                        : !sweep_ties_best(&rows[0], &rows[3]));
+    }
+    assert_false(sweep_ties_best(&rows[0], &rows[4])); /* failed: no dev accuracy */
 
     assert_int_equal(sweep_write_leaderboard(tu_tmp("lb/leaderboard.csv"), rows, n, &err), DLC_OK);
     char *csv;

@@ -1,0 +1,166 @@
+/* foreign.c - the names Keras and PyTorch give to what dlc calls otherwise,
+ * so that a config written by someone coming from them is answered with
+ * dlc's name instead of a list of every valid one.  The edit-distance
+ * suggestion misses these (categorical_crossentropy is nowhere near
+ * softmax_cross_entropy) or, worse, finds a wrong one (learning_rate under
+ * train.optimizer is nearest to stylize.learning_rate; PyTorch's Linear is
+ * nearest to dlc's linear, the identity activation). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "schema.h"
+
+typedef struct {
+    const char *at;      /* key path; '*' stands for one list index */
+    const char *name;    /* the other library's key or value, compared without case */
+    const char *dlc;     /* what dlc reads instead */
+    const char *note;    /* why, or how it differs; may be NULL */
+} foreign_name;
+
+/* Keys: `at` is the path of the key as written. */
+static const foreign_name foreign_keys[] = {
+    {"train.optimizer.*", "learning_rate", "lr", NULL},
+    {"train.*", "learning_rate", "train.optimizer.lr", NULL},
+    {"train.optimizer.*", "weight_decay", "train.l2", "it adds (lambda / m) W to the gradient"},
+    {"train.*", "weight_decay", "train.l2", "it adds (lambda / m) W to the gradient"},
+    {"train.optimizer.*", "betas", "beta1", "and beta2, two keys"},
+    {"train.optimizer.*", "epsilon", "eps", NULL},
+    {"train.*", "patience", "train.early_stopping.patience", NULL},
+    {"train.early_stopping.*", "monitor", "metric", "dev_loss or dev_accuracy"},
+    {"train.*", "validation_split", "data.split.dev", NULL},
+    {"data.*", "validation_split", "data.split.dev", NULL},
+    {"data.split.*", "validation", "dev", "the share of the train file held out to compare epochs"},
+    {"data.split.*", "val", "dev", "the share of the train file held out to compare epochs"},
+    {"data.split.*", "valid", "dev", "the share of the train file held out to compare epochs"},
+    {"train.*", "verbose", "--quiet", "a command-line option, not a key"},
+    {"train.*", "loss", "loss", "a top-level key"},
+    {"model.*", "input_shape", "model.input", NULL},
+    {"model.layers.*.*", "input_shape", "model.input", "one shape for the model, a top-level key of model:"},
+    {"model.layers.*.*", "kernel_size", "kernel", NULL},
+    {"model.layers.*.*", "pool_size", "kernel", "a pooling window is its kernel"},
+    {"model.layers.*.*", "kernel_initializer", "init", NULL},
+    {"model.layers.*.*", "out_features", "units", NULL},
+    {"model.layers.*.*", "hidden_size", "units", NULL},
+    {"model.layers.*.*", "out_channels", "filters", NULL},
+    {"model.layers.*.*", "p", "rate", "the share of units dropped"},
+    {"model.layers.*.*", "bias", "use_bias", NULL},
+    {"data.augment.*", "horizontal_flip", "hflip", NULL},
+    {"data.augment.*", "random_flip", "hflip", NULL},
+    {"data.augment.*", "width_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
+    {"data.augment.*", "height_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
+    {"data.augment.*", "random_crop", "crop_pad", "pad by crop_pad pixels, crop back at random"},
+    {"data.augment.*", "rotation_range", "rotate", NULL},
+    {"data.augment.*", "brightness_range", "brightness", NULL},
+};
+
+#define SOFTMAX_CE "softmax_cross_entropy", "it reads class labels, no one-hot needed"
+#define SIGMOID_BCE "sigmoid_bce", "on logits: a final sigmoid is folded into it"
+/* Values: `at` is the path of the key whose value was refused. */
+static const foreign_name foreign_values[] = {
+    {"loss", "categorical_crossentropy", SOFTMAX_CE},
+    {"loss", "sparse_categorical_crossentropy", SOFTMAX_CE},
+    {"loss", "crossentropyloss", SOFTMAX_CE},
+    {"loss", "cross_entropy", SOFTMAX_CE},
+    {"loss", "nllloss", SOFTMAX_CE},
+    {"loss", "binary_crossentropy", SIGMOID_BCE},
+    {"loss", "binary_cross_entropy", SIGMOID_BCE},
+    {"loss", "bcewithlogitsloss", SIGMOID_BCE},
+    {"loss", "bceloss", SIGMOID_BCE},
+    {"loss", "mean_squared_error", "mse", NULL},
+    {"loss", "mseloss", "mse", NULL},
+    {"loss", "mae", "mse", "dlc has no absolute-error loss; its reports give mae"},
+    {"loss", "mean_absolute_error", "mse", "dlc has no absolute-error loss; its reports give mae"},
+    {"loss", "l1loss", "mse", "dlc has no absolute-error loss; its reports give mae"},
+    {"model.layers.*.type", "maxpooling1d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "maxpooling2d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "maxpooling3d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "maxpool1d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "maxpool2d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "maxpool3d", "maxpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "averagepooling2d", "avgpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "avgpool2d", "avgpool", "it pools every spatial axis"},
+    {"model.layers.*.type", "globalaveragepooling2d", "global_avgpool", NULL},
+    {"model.layers.*.type", "adaptiveavgpool2d", "global_avgpool", "to 1 x 1, flattened"},
+    {"model.layers.*.type", "globalaveragepooling1d", "time_avgpool", "over a sequence's steps"},
+    {"model.layers.*.type", "globalmaxpooling1d", "time_maxpool", "over a sequence's steps"},
+    {"model.layers.*.type", "batchnormalization", "batchnorm", NULL},
+    {"model.layers.*.type", "batchnorm1d", "batchnorm", NULL},
+    {"model.layers.*.type", "batchnorm2d", "batchnorm", NULL},
+    {"model.layers.*.type", "layernormalization", "layernorm", NULL},
+    {"model.layers.*.type", "simplernn", "rnn", NULL},
+    {"model.layers.*.type", "concatenate", "concat", NULL},
+    {"model.layers.*.type", "Linear", "dense",
+     "PyTorch's nn.Linear; dlc's linear is the identity activation"},
+    {"train.optimizer.type", "adamw", "adam",
+     "with train.l2, an L2 term in the gradient, not AdamW's decoupled decay"},
+    {"model.layers.*.init", "he_normal", "he", NULL},
+    {"model.layers.*.init", "kaiming_normal", "he", NULL},
+    {"model.layers.*.init", "he_uniform", "he", "normal, with the same variance"},
+    {"model.layers.*.init", "kaiming_uniform", "he", "normal, with the same variance"},
+    {"model.layers.*.init", "glorot_normal", "glorot", NULL},
+    {"model.layers.*.init", "glorot_uniform", "glorot", "normal, with the same variance"},
+    {"model.layers.*.init", "xavier_normal", "glorot", "dlc's xavier is sqrt(1 / n_in), LeCun's"},
+    {"model.layers.*.init", "xavier_uniform", "glorot", "dlc's xavier is sqrt(1 / n_in), LeCun's"},
+    {"model.layers.*.init", "lecun_normal", "xavier", "sqrt(1 / n_in)"},
+    {"train.early_stopping.metric", "val_loss", "dev_loss", NULL},
+    {"train.early_stopping.metric", "val_accuracy", "dev_accuracy", NULL},
+    {"train.schedule.type", "exponentialdecay", "exponential", NULL},
+    {"train.schedule.type", "exponentiallr", "exponential", NULL},
+    {"train.schedule.type", "inversetimedecay", "inverse_time", NULL},
+    {"train.schedule.type", "steplr", "step", NULL},
+    {"train.schedule.type", "multisteplr", "manual", "[epoch, lr] points"},
+    {"train.schedule.type", "piecewiseconstantdecay", "manual", "[epoch, lr] points"},
+    {"train.schedule.type", "cosinedecay", "cosine", NULL},
+    {"train.schedule.type", "cosineannealinglr", "cosine", NULL},
+    {"train.schedule.type", "onecyclelr", "cosine", "with warmup"},
+};
+
+/* path against a pattern whose '*' stands for one dot-separated part */
+static int path_matches(const char *pattern, const char *path)
+{
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            pattern++;
+            while (*path && *path != '.')
+                path++;
+            continue;
+        }
+        if (*pattern != *path)
+            return 0;
+        pattern++;
+        path++;
+    }
+    return !*pattern && !*path;
+}
+
+static const char *lookup(const foreign_name *t, size_t n, const char *at, const char *name,
+                          char *buf, size_t size)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* a capitalized entry (PyTorch's Linear) is compared with its case:
+         * dlc's own lower-case name is valid */
+        int exact_case = t[i].name[0] >= 'A' && t[i].name[0] <= 'Z';
+        if ((exact_case ? strcmp(t[i].name, name) : strcasecmp(t[i].name, name)) != 0 ||
+            !path_matches(t[i].at, at))
+            continue;
+        snprintf(buf, size, "dlc's name: '%s'%s%s", t[i].dlc, t[i].note ? "; " : "",
+                 t[i].note ? t[i].note : "");
+        return buf;
+    }
+    return NULL;
+}
+
+const char *config_foreign_key(const char *path, char *buf, size_t size)
+{
+    const char *dot = strrchr(path, '.');
+    /* the pattern's last part is '*': match the parent, then the key */
+    return lookup(foreign_keys, sizeof foreign_keys / sizeof *foreign_keys, path,
+                  dot ? dot + 1 : path, buf, size);
+}
+
+const char *config_foreign_value(const char *path, const char *value, char *buf, size_t size)
+{
+    return lookup(foreign_values, sizeof foreign_values / sizeof *foreign_values, path, value,
+                  buf, size);
+}

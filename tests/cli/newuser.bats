@@ -1,0 +1,424 @@
+#!/usr/bin/env bats
+# A new user's guesses, from Keras or PyTorch, on configs written from
+# scratch: a guess dlc would silently ignore is refused with a message that
+# names the file, line and key and says what dlc reads instead (exit 2);
+# reports do not claim what their data cannot show.
+load helpers
+
+@test "SGD with a momentum key (Keras' and PyTorch's SGD take one) is refused, not ignored" {
+    iris_config
+    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: sgd, lr: 0.05, momentum: 0.9}/' iris.yaml
+    expect_error "iris.yaml:15: key 'train.optimizer.momentum': not read by optimizer type sgd" \
+        "$DLC" train iris.yaml --out run
+    [[ "$output" == *"type momentum reads it"* ]]
+    [ ! -e run ]
+    # the same through --set, and a schedule key without its schedule type
+    iris_config
+    expect_error "--set train.optimizer.rho=0.9: key 'train.optimizer.rho': not read by optimizer type adam" \
+        "$DLC" train iris.yaml --out run --set train.optimizer.rho=0.9
+    expect_error "key 'train.schedule.decay_rate': not read by schedule type constant (the default)" \
+        "$DLC" train iris.yaml --out run --set train.schedule.decay_rate=0.5
+    # what it suggests trains, and config.yaml keeps only the keys its type reads
+    run "$DLC" train iris.yaml --out run --quiet --set train.optimizer.type=momentum \
+        --set train.optimizer.momentum=0.8 --set train.schedule.type=inverse_time \
+        --set train.schedule.decay_rate=0.5
+    [ "$status" -eq 0 ]
+    grep -q "^    momentum: 0.8$" run/config.yaml
+    grep -q "^    decay_rate: 0.5$" run/config.yaml
+    ! grep -q "^    beta1:" run/config.yaml
+    ! grep -q "^    base:" run/config.yaml
+    # and that config.yaml trains again as it is
+    run "$DLC" train run/config.yaml --out again --quiet
+    [ "$status" -eq 0 ]
+    cmp <(cut -d, -f1-6 run/metrics.csv) <(cut -d, -f1-6 again/metrics.csv)
+}
+
+@test "a config in Keras' words is answered with dlc's names, one key at a time" {
+    cat > keras.yaml <<YAML
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  validation_split: 0.2
+model:
+  layers:
+    - {type: Dense, units: 8, activation: relu, kernel_initializer: he_normal}
+    - {type: Linear, units: 3}
+loss: sparse_categorical_crossentropy
+train:
+  optimizer: {type: adam, learning_rate: 0.01}
+  early_stopping: {metric: val_loss}
+YAML
+    expect_error "keras.yaml:5: key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/  validation_split: 0.2/  split: {dev: 0.2}/' keras.yaml
+    expect_error "key 'model.layers.0.type': unknown layer type \"Dense\" (did you mean 'dense'?)" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/type: Dense/type: dense/' keras.yaml
+    expect_error "keras.yaml:8: key 'model.layers.0.kernel_initializer': unknown key (dlc's name: 'init')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/kernel_initializer: he_normal/init: he_normal/' keras.yaml
+    expect_error "got \"he_normal\" (dlc's name: 'he')" "$DLC" train keras.yaml --out run
+    sed -i 's/init: he_normal/init: he/' keras.yaml
+    expect_error "unknown layer type \"Linear\" (dlc's name: 'dense'; PyTorch's nn.Linear; dlc's linear is the identity activation)" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/type: Linear/type: dense/' keras.yaml
+    expect_error "keras.yaml:10: key 'loss': expected one of softmax_cross_entropy" \
+        "$DLC" train keras.yaml --out run
+    [[ "$output" == *"(dlc's name: 'softmax_cross_entropy'; it reads class labels, no one-hot needed)"* ]]
+    sed -i 's/sparse_categorical_crossentropy/softmax_cross_entropy/' keras.yaml
+    expect_error "keras.yaml:12: key 'train.optimizer.learning_rate': unknown key (dlc's name: 'lr')" \
+        "$DLC" train keras.yaml --out run
+    sed -i 's/learning_rate:/lr:/' keras.yaml
+    expect_error "got \"val_loss\" (dlc's name: 'dev_loss')" "$DLC" train keras.yaml --out run
+    sed -i 's/val_loss/dev_loss/' keras.yaml
+    run "$DLC" train keras.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [ -s run/report.json ]
+}
+
+# regression_csv FILE SLOPE: 200 rows of a, b and y = SLOPE * (3a - 2b) + 5 + a
+# small deterministic wiggle; SLOPE 0 makes a constant target
+regression_csv() {
+    awk -v s="$2" 'BEGIN { print "a,b,y"
+        for (i = 0; i < 200; i++) { a = sin(i * 1.7); b = cos(i * 0.9)
+            printf "%.6f,%.6f,%.6f\n", a, b, s * (3 * a - 2 * b + 0.1 * sin(i * 7.3)) + 5 } }' > "$1"
+}
+
+regression_config() { # regression_config FILE CSV EPOCHS
+    cat > "$1" <<YAML
+seed: 1
+data: {format: csv, train: {file: $2}, label: y, split: {dev: 0.25, test: 0.25}, normalize: standard}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: $3, batch_size: 16, optimizer: {type: adam, lr: 0.05}}
+YAML
+}
+
+@test "regression: r2 per split, as scikit-learn computes it; a constant target has none" {
+    regression_csv lin.csv 1
+    regression_config lin.yaml lin.csv 60
+    run "$DLC" train lin.yaml --out lin --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"mse        mae         r2"* ]]
+    # dev r2 from the error sample (every dev example: 50 < 100 samples)
+    [ "$(($(wc -l < lin/errors/errors.csv) - 1))" -eq 50 ]
+    r2=$(awk -F, 'NR > 1 { t[NR] = $2; p[NR] = $3; s += $2; n++ }
+        END { m = s / n; for (i in t) { se += (t[i] - p[i]) ^ 2; st += (t[i] - m) ^ 2 }
+              printf "%.6f", 1 - se / st }' lin/errors/errors.csv)
+    jq -e --argjson r "$r2" '(.metrics.dev.r2 - $r) | fabs < 1e-4' lin/report.json
+    jq -e '.metrics.dev.r2 > 0.9 and .metrics.train.r2 > 0.9' lin/report.json
+    jq -e '(1 - .metrics.dev.mse / .metrics.dev.mean_mse - .metrics.dev.r2) | fabs < 1e-9' lin/report.json
+    run "$DLC" eval lin --split dev --json
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq .r2)" = "$(jq .metrics.dev.r2 lin/report.json)" ]
+    # no human-level figure: the largest gap is the largest measured, no more
+    jq -e '.diagnosis.no_better_than_mean == false' lin/report.json
+    # a constant target: nothing to explain, and a model still off it has not learned
+    regression_csv const.csv 0
+    regression_config const.yaml const.csv 2
+    run "$DLC" train const.yaml --out const --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(r2 -: the split's target is constant, so there is no variance to explain)"* ]]
+    [[ "$output" == *"diagnosis: on train the model does no better than predicting the mean target"* ]]
+    [[ "$output" != *"variance is the largest gap"* ]]
+    jq -e '.metrics.train.r2 == null and .metrics.dev.r2 == null' const/report.json
+    jq -e '.diagnosis.no_better_than_mean and .diagnosis.largest == "avoidable_bias"' const/report.json
+    jq -e '.diagnosis.gaps.avoidable_bias == null and .diagnosis.train_mean_mse < 1e-6' const/report.json
+    grep -q "does no better than predicting the mean target" const/report.html
+}
+
+@test "threads: the default follows the cores the process may use; more than those is said" {
+    command -v taskset > /dev/null || skip "taskset not installed"
+    iris_config iris.yaml 3
+    # one allowed core: one thread by default (two would wait for each other)
+    run taskset -c 0 "$DLC" train iris.yaml --out one
+    [ "$status" -eq 0 ]
+    [ "$(jq .threads one/report.json)" = 1 ]
+    [[ "$output" != *"usable core"* ]]
+    # asked for more: kept, with a note that says what it costs
+    run taskset -c 0 "$DLC" train iris.yaml --out two --threads 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 2 threads on 1 usable core: dlc's threads wait for each other"* ]]
+    [[ "$output" == *"(--threads 1 is faster)"* ]]
+    [ "$(jq .threads two/report.json)" = 2 ]
+}
+
+@test "dlc analyze on a regression run speaks of its largest errors, not misclassified examples" {
+    regression_csv lin.csv 1
+    regression_config lin.yaml lin.csv 5
+    run "$DLC" train lin.yaml --out lin --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    awk -F, 'BEGIN { OFS = "," } NR == 2 || NR == 3 { $6 = "x" } NR == 4 { $7 = "outlier" } { print }' \
+        lin/errors/errors.csv > t.csv
+    run "$DLC" analyze lin --tags t.csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"error analysis: 50 sampled of 50 dev examples, those with the largest errors"* ]]
+    [[ "$output" != *"misclassified"* ]]
+    [[ "$output" == *"(no ceilings: a regression run has no dev error rate"* ]]
+    [[ "$output" != *"ceiling: how far dev error would fall"* ]]
+    run "$DLC" analyze lin --tags t.csv --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.warnings[0] | startswith("a regression run has no dev error rate")'
+    echo "$output" | jq -e '.mislabeled == 2 and .tags[0].ceiling == null'
+}
+
+@test "no misclassified dev examples: the run says there is nothing to tag" {
+    awk 'BEGIN { print "a,b,y"; for (i = 0; i < 120; i++) { a = sin(i * 1.3) * 3; b = cos(i * 2.1)
+        printf "%.4f,%.4f,%s\n", a, b, (a > 0 ? "pos" : "neg") } }' > sep.csv
+    cat > sep.yaml <<YAML
+data: {format: csv, train: {file: sep.csv}, label: y, split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 2}]}
+train: {epochs: 40, batch_size: 16, optimizer: {type: adam, lr: 0.1}}
+YAML
+    run "$DLC" train sep.yaml --out sep --threads 1
+    [ "$status" -eq 0 ]
+    [ "$(jq .splits.dev.error sep/report.json)" = 0 ]
+    [[ "$output" == *"error analysis: no misclassified dev examples, nothing to tag"* ]]
+    [[ "$output" != *"tag them"* ]]
+}
+
+@test "a dev split of one class is said to be one: its accuracy is that class's recall" {
+    iris_config iris.yaml 3
+    head -1 "$ROOT/data/iris.csv" > dev.csv
+    grep -m 10 setosa "$ROOT/data/iris.csv" >> dev.csv
+    sed -i "s|  split: {dev: 0.2, test: 0.2}|  dev: {file: $PWD/dev.csv}|" iris.yaml
+    run "$DLC" train iris.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: split dev has examples of 1 of the 3 classes train has (none of versicolor, virginica): its figures say nothing about those, and its accuracy is one class's recall"* ]]
+    jq -e '.warnings | length == 1 and (.[0] | startswith("split dev has examples of 1 of the 3"))' run/report.json
+    grep -q '<ul class="bad" id="warnings"><li>Warning: split dev has examples of 1 of the 3 classes' run/report.html
+    run "$DLC" eval run --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.warnings[0] | startswith("split dev has examples of 1 of the 3")'
+    # a split with every class: no warning
+    iris_config iris.yaml 3
+    run "$DLC" train iris.yaml --out all --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning: split"* ]]
+    jq -e '.warnings == []' all/report.json
+    ! grep -q 'id="warnings"' all/report.html
+}
+
+@test "summary plans the batch dlc train will use, and --set on a run is refused, not ignored" {
+    iris_config iris.yaml 2
+    run "$DLC" summary iris.yaml --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: batch_size 1000 is larger than the train split (90); dlc train uses 90"* ]]
+    [[ "$output" == *"memory plan for training at batch 90 "* ]]
+    run "$DLC" train iris.yaml --out run --quiet --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    run "$DLC" summary run --set train.batch_size=8
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set applies to a CONFIG"* ]]
+    [[ "$output" == *"dlc summary RUN/config.yaml --set train.batch_size=N"* ]]
+    # a run folder given where a config is expected says where its config is
+    expect_error "run: a run folder, not a config; its config is run/config.yaml" \
+        "$DLC" train run --resume
+    [[ "$output" == *"dlc train run/config.yaml --resume --out run"* ]]
+    expect_error "its config is run/config.yaml" "$DLC" gradcheck run
+    # and what it suggests works
+    run "$DLC" train run/config.yaml --resume --out run --quiet --set train.epochs=3
+    [ "$status" -eq 0 ]
+    [ "$(jq .epochs_run run/report.json)" = 3 ]
+}
+
+@test "a deep stack of sigmoids: one gradient warning line, not one per layer and epoch" {
+    layers=""
+    for i in $(seq 40); do layers="$layers{type: dense, units: 8, activation: sigmoid}, "; done
+    cat > deep.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species, split: {dev: 0.2}}
+model: {layers: [$layers{type: dense, units: 3}]}
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train deep.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: epoch 1: "*" of 41 layers have a vanishing gradient (mean norm < 1e-07), from 'dense_1' ("* ]]
+    [[ "$output" == *"each layer in gradnorms.csv"* ]]
+    [ "$(echo "$output" | grep -c "has a vanishing gradient")" -eq 0 ]
+    # once, not again every epoch while it stays as bad
+    [ "$(echo "$output" | grep -c "layers have a vanishing gradient")" -eq 1 ]
+    [ "$(echo "$output" | grep -c "vanishing gradients: layer 'dense_1'")" -eq 1 ]
+    [[ "$output" == *"note: epoch 2: gradient warnings above recur"* ]]
+    [ "$(grep -c '^1,dense_' run/gradnorms.csv)" -eq 41 ]
+    [ "$(grep -c '^2,dense_' run/gradnorms.csv)" -eq 41 ]
+}
+
+@test "dlc eval of an imported run says its data is a placeholder and what to do instead" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    run "$DLC" export run --format onnx --out iris.onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import iris.onnx --out imp
+    [ "$status" -eq 0 ]
+    run "$DLC" eval imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.csv"* ]]
+    [[ "$output" == *"dlc: note: imp's data section is a placeholder (dlc import writes one"* ]]
+    [[ "$output" == *"--set data.train.file=FILE --set data.label=COLUMN --split train"* ]]
+    # and what it says scores the imported model as the source run scored it
+    run "$DLC" eval imp --set data.train.file="$ROOT/data/iris.csv" --set data.label=species --split train --json
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq .examples)" = 150 ]
+    # a run dlc train wrote has absolute paths: no such note when its data is gone
+    sed -i "s|$ROOT/data/iris.csv|$PWD/iris_copy.csv|" iris.yaml
+    cp "$ROOT/data/iris.csv" iris_copy.csv
+    "$DLC" train iris.yaml --out run2 --quiet
+    rm iris_copy.csv
+    run "$DLC" eval run2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris_copy.csv"* ]]
+    [[ "$output" != *"placeholder"* ]]
+}
+
+@test "--resume says what changed, and refuses a change that would redraw the dev split" {
+    iris_config iris.yaml 3
+    run "$DLC" train iris.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    cp run/metrics.csv before.csv
+    # another seed draws another split: examples trained on would land in dev
+    expect_error "run/checkpoint.safetensors: --resume would change seed: 3 -> 5; the train, dev and test split" \
+        "$DLC" train iris.yaml --out run --resume --seed 5 --set train.epochs=4
+    expect_error "--resume would change data.split.dev: 0.2 -> 0.3" \
+        "$DLC" train iris.yaml --out run --resume --set data.split.dev=0.3 --set train.epochs=4
+    cmp before.csv run/metrics.csv
+    # a new learning rate is fine, and said
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=4 --set train.optimizer.lr=0.1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the config differs from the one the checkpoint was written with; continuing with the new one:"* ]]
+    [[ "$output" == *"  train.epochs: 3 -> 4"* ]]
+    [[ "$output" == *"  train.optimizer.lr: 0.05 -> 0.1"* ]]
+    [ "$(wc -l < run/metrics.csv)" -eq 5 ]
+}
+
+@test "gradcheck says when a tensor's gradients were too small for the loss to resolve, and wants whole counts" {
+    regression_csv big.csv 1000
+    cat > big.yaml <<YAML
+data: {format: csv, train: {file: big.csv}, label: y, normalize: standard}
+model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 1}]}
+loss: mse
+YAML
+    run "$DLC" gradcheck big.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dense_1.weight"*"(every value tiny: absolute error only)"* ]]
+    [[ "$output" == *"ok: 4 of 4 parameter tensors pass: "*" within relative error 0.01, "*" by absolute error only"* ]]
+    [[ "$output" == *"note: those "*" had no gradient the float32 loss resolves, so no relative error was measured"* ]]
+    # targets near 1: every tensor is checked by relative error
+    regression_csv small.csv 0.01
+    sed "s/big.csv/small.csv/" big.yaml > small.yaml
+    run "$DLC" gradcheck small.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"every value tiny"* ]]
+    [[ "$output" != *"note: "* ]]
+    expect_error "--batch needs a whole number from 1 to 1000000, got '1.5'" "$DLC" gradcheck small.yaml --batch 1.5
+    expect_error "--samples needs a whole number" "$DLC" gradcheck small.yaml --samples 1e12
+}
+
+@test "batchnorm over features with batches of one example is refused, and a last batch of one is said" {
+    iris_config iris.yaml 2
+    sed -i 's/    - {type: dense, units: 8, activation: tanh}/    - {type: dense, units: 8}\n    - {type: batchnorm, activation: tanh}/' iris.yaml
+    expect_error "iris.yaml:11: layer 'batchnorm_1': batchnorm over features needs batches of at least 2 examples" \
+        "$DLC" train iris.yaml --out run --set train.batch_size=1
+    [[ "$output" == *"(PyTorch refuses it too)"* ]]
+    [ ! -e run/model.safetensors ]
+    # 90 train examples in batches of 89: the last holds one
+    run "$DLC" train iris.yaml --out run --set train.batch_size=89 --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the last batch of each epoch holds 1 example (90 = 1 x 89 + 1): layer 'batchnorm_1'"* ]]
+    run "$DLC" train iris.yaml --out run2 --set train.batch_size=16 --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"last batch of each epoch"* ]]
+    # over channels of an image a batch of one still has many values: no refusal
+    cat > conv.yaml <<YAML
+data: {format: idx, train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 20}}
+model: {layers: [{type: conv2d, filters: 2, kernel: 3}, {type: batchnorm}, {type: flatten}, {type: dense, units: 10}]}
+train: {epochs: 1, batch_size: 1}
+YAML
+    [ -f "$FMNIST/train-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
+    run "$DLC" train conv.yaml --out conv --threads 1
+    [ "$status" -eq 0 ]
+}
+
+@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+    iris_config base.yaml 2
+    printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
+    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
+    for k in 1 2 3; do
+        mkdir -p out/trial-00$k
+        acc=$(echo "1 0.9666666667 0.5" | cut -d' ' -f$k)
+        printf '{"splits": {"dev": {"examples": 30, "loss": 0.%d, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
+            "$k" "$acc" > out/trial-00$k/report.json
+    done
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    echo "$output" | grep -q "^  1      1 "
+    echo "$output" | grep -q "^  2~     2 "
+    echo "$output" | grep -q "^  3      3 "
+    [[ "$output" == *"~: dev accuracy within two standard errors of the best trial's (30 dev examples): not told apart from it on this dev set (1 trial)"* ]]
+}
+
+@test "two different seeds on one command line are refused, not one silently dropped" {
+    iris_config iris.yaml 2
+    expect_error "two seeds given (seed=3 and seed=4; --seed N is --set seed=N): give one" \
+        "$DLC" train iris.yaml --out run --seed 3 --set seed=4
+    [ ! -e run ]
+    run "$DLC" train iris.yaml --out run --seed 4 --set seed=4 --quiet
+    [ "$status" -eq 0 ]
+    grep -q "^seed: 4$" run/config.yaml
+}
+
+@test "an exploding-gradient warning on a regression says that large targets make large gradients" {
+    regression_csv big.csv 1000
+    cat > big.yaml <<YAML
+data: {format: csv, train: {file: big.csv}, label: y, split: {dev: 0.2}, normalize: standard}
+model: {layers: [{type: dense, units: 8, activation: tanh}, {type: dense, units: 1}]}
+loss: mse
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train big.yaml --out run --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"has an exploding gradient"*"(with mse the gradient grows with the errors: on targets far from 1 in scale large norms are expected"* ]]
+    # a classifier's warning has no such hint
+    iris_config iris.yaml 2
+    run "$DLC" train iris.yaml --out cls --threads 1 --set train.grad_warn.explode=1e-9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"has an exploding gradient"* ]]
+    [[ "$output" != *"with mse"* ]]
+}
+
+@test "a sweep file given to dlc train says it is one, and how to run it" {
+    iris_config base.yaml 2
+    printf 'base: base.yaml\ntrials: 2\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
+    expect_error "sw.yaml: a sweep file (base:, params:), not a config: run its trials with scripts/sweep.sh sw.yaml" \
+        "$DLC" train sw.yaml --out run
+    [[ "$output" != *"did you mean"* ]]
+    expect_error "a sweep file" "$DLC" summary sw.yaml
+    run "$DLC" sample sw.yaml --trial 1
+    [ "$status" -eq 0 ]
+}
+
+@test "a model.input that does not fit the data names the file and key, and what to do" {
+    iris_config iris.yaml 2
+    expect_error "iris.yaml: key 'model.input': (10) has 10 values but the data's examples are (4) (4 values); without model.input the data's shape is taken" \
+        "$DLC" train iris.yaml --out run --set 'model.input=[10]'
+}
+
+@test "export then import of a CSV model keeps its feature columns: predict reads CSV rows by name" {
+    iris_config iris.yaml 3
+    "$DLC" train iris.yaml --out run --quiet
+    "$DLC" export run --format onnx --out iris.onnx > /dev/null
+    run "$DLC" import iris.onnx --out imp
+    [ "$status" -eq 0 ]
+    head -4 "$ROOT/data/iris.csv" > rows.csv
+    run "$DLC" predict run rows.csv
+    [ "$status" -eq 0 ]
+    want="$output"
+    run "$DLC" predict imp rows.csv
+    [ "$status" -eq 0 ]
+    [ "$output" = "$want" ]
+    # columns in another order are read by name too
+    awk -F, -v OFS=, '{ print $5, $4, $3, $2, $1 }' rows.csv > shuffled.csv
+    run "$DLC" predict imp shuffled.csv
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | sed 's/^shuffled/rows/')" = "$want" ]
+}
