@@ -239,8 +239,7 @@ static void grad_warn_many(trainer *t, int epoch, int exploding, int n)
             first = first < 0 ? i : first;
             last = i;
         }
-    double vf = exploding ? t->gn_max[first] : t->gn_sum[first] / t->gn_count;
-    double vl = exploding ? t->gn_max[last] : t->gn_sum[last] / t->gn_count;
+    double vf = grad_figure(t, first, exploding), vl = grad_figure(t, last, exploding);
     say(t, "warning: epoch %d: %d of %d layers have %s gradient (%s norm %s %.3g), from '%s' (%.3g) "
            "to '%s' (%.3g; each layer in gradnorms.csv); consider %s",
         epoch, n, t->n_owners, exploding ? "an exploding" : "a vanishing", exploding ? "max" : "mean",
