@@ -3,10 +3,13 @@
  * (data_text_vectors) and for dlc embed's queries (src/embed).
  *
  * Which format a file is in is read from the file: a first line of two
- * integers "count dim" is word2vec's header; when the bytes after it are not
- * text (a NUL or another control byte, or invalid UTF-8) the records are
- * binary ("word " then dim little-endian float32, an optional line end),
- * otherwise every line is "word v1 .. vdim" (GloVe's files have no header).
+ * integers "count dim" is word2vec's header; when the line after it is not
+ * a word and dim numbers and the bytes after it are not text (a NUL or
+ * another control byte, or invalid UTF-8), the records are binary ("word " then dim
+ * little-endian float32, an optional line end), otherwise every line is
+ * "word v1 .. vdim" (GloVe's files have no header).  A word's own bytes
+ * never make a text file binary: words keep control bytes (a backspace in
+ * a fortune file's word is written and read back as it is).
  * Errors name the file and the line (binary: the record and its byte).
  */
 #include <math.h>
@@ -49,6 +52,42 @@ static int looks_binary(const unsigned char *s, size_t n)
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* 1 when the first non-blank line of s[0, n) is a text record: a word, then
+ * exactly dim numbers.  A binary record (the word, then 4 dim raw bytes) is
+ * not, whatever bytes the words hold: a corpus's word may have a control
+ * byte in it (fortune files underline with backspaces), which text files
+ * keep as it is. */
+static int record_is_text(const char *s, size_t n, long dim)
+{
+    size_t i = 0;
+    while (i < n && (is_blank(s[i]) || s[i] == '\n'))
+        i++;
+    const char *eol = i < n ? memchr(s + i, '\n', n - i) : NULL;
+    size_t e = eol ? (size_t)(eol - s) : n;
+    while (i < e && !is_blank(s[i]))
+        i++; /* the word */
+    long k = 0;
+    char num[64];
+    while (i < e) {
+        while (i < e && is_blank(s[i]))
+            i++;
+        size_t f = i;
+        while (i < e && !is_blank(s[i]))
+            i++;
+        double x;
+        if (i == f)
+            break;
+        if (i - f >= sizeof num)
+            return 0;
+        memcpy(num, s + f, i - f);
+        num[i - f] = '\0';
+        if (dlc_parse_double(num, &x) != 0)
+            return 0;
+        k++;
+    }
+    return k == dim;
 }
 
 /* "count dim" on line one: 1 and the two numbers, else 0. */
@@ -227,16 +266,16 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
             count = -1;
         }
     }
-    if (count >= 0 && looks_binary((const unsigned char *)text + body, len - body)) {
+    if (count >= 0 && !record_is_text(text + body, len - body, dim) &&
+        looks_binary((const unsigned char *)text + body, len - body)) {
         st = read_binary(path, text, len, body, count, dim, fn, user, err);
     } else {
-        if (looks_binary((const unsigned char *)text, len)) {
+        int binary = looks_binary((const unsigned char *)text, len);
+        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
+        if (st == DLC_EINPUT && binary && count < 0)
             st = dlc_fail(err, DLC_EINPUT, "%s: not a text file of vectors, nor word2vec's "
                                            "binary format (its first line would be \"count dim\")",
                           path);
-            goto cleanup;
-        }
-        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
     }
     if (st == DLC_OK && dim_out)
         *dim_out = dim;
