@@ -160,9 +160,16 @@ static dlc_status load_vectors(embed_vectors *v, const char *run, dlc_error *err
 {
     struct stat st;
     char path[4096];
-    if (stat(run, &st) == 0 && S_ISDIR(st.st_mode))
+    if (stat(run, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(path, sizeof path, "%s/%s", run, embed_run_files[EMBED_W2V_BINARY]);
-    else
+        char mfile[4200];
+        snprintf(mfile, sizeof mfile, "%s/model.safetensors", run);
+        if (stat(path, &st) != 0 && stat(mfile, &st) == 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s is a run of dlc train, not of dlc embed: it has no word vectors "
+                            "to query (dlc embed RUN takes the folder dlc embed CONFIG wrote, or "
+                            "a vectors file)", run);
+    } else
         snprintf(path, sizeof path, "%s", run);
     return embed_vectors_read(v, path, err);
 }

@@ -159,7 +159,8 @@ static int run(const cli_args *a)
     report rep;
     data_bundle data = {0};
     dlc_config cfg;
-    if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), 256, &err) != DLC_OK)
+    if (cli_model_file("eval", a->pos[0], path, sizeof path, &err) != DLC_OK ||
+        model_load(&m, path, 256, &err) != DLC_OK)
         return cli_fail(&err);
     const char *emb = cli_get(c, a, "--embedding");
     if (emb && infer_set_embedding(&m, emb, &err) != DLC_OK) {

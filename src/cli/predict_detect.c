@@ -107,6 +107,9 @@ int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,
     detect_printer pr = {.json = cli_get(c, a, "--json") != NULL, .draw = cli_get(c, a, "--draw")};
     if (pr.draw && files->n != 1)
         return cli_usage_error(c, "--draw writes one picture: give one image, not %d", files->n);
+    if (pr.draw && ((rc = cli_check_png(c, "--draw", pr.draw)) != 0 ||
+                    (rc = cli_check_writable(c, "--draw", pr.draw)) != 0))
+        return rc;
     dlc_error err = {0};
     if (pr.json) {
         dlc_buf_printf(&pr.out, "{\"model\": ");

@@ -21,8 +21,10 @@
 static dlc_status load(model *m, const char *run, const tensor_shape *input, int lm, dlc_error *err)
 {
     char path[4200];
-    cli_model_path(run, path, sizeof path);
-    dlc_status s = model_load_input(m, path, 1, input, err);
+    dlc_status s = cli_model_file("predict", run, path, sizeof path, err);
+    if (s != DLC_OK)
+        return s;
+    s = model_load_input(m, path, 1, input, err);
     if (s == DLC_OK && (!m->text || m->vocab.n == 0)) {
         model_free(m);
         return dlc_fail(err, DLC_EINPUT, "%s: not a %s model (%s needs one trained on data.format "

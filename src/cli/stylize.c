@@ -105,20 +105,6 @@ static int int_opt(const cli_command *c, const cli_args *a, const char *name, lo
     return 0;
 }
 
-/* The folder of path must be there and writable before a long run. */
-static int check_writable(const cli_command *c, const char *opt, const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
-    if (access(dir, W_OK) != 0)
-        return cli_usage_error(c, "%s %s: cannot write into %s: %s", opt, path, dir, strerror(errno));
-    return 0;
-}
-
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_stylize_cmd;
@@ -133,9 +119,9 @@ static int run(const cli_args *a)
     /* --size as stylize.size allows */
     if ((rc = int_opt(c, a, "--size", 8, 4096, &size)) ||
         (rc = int_opt(c, a, "--steps", 1, 10000000, &steps)) ||
-        (rc = int_opt(c, a, "--every", 1, 10000000, &every)) || (rc = check_writable(c, "--out", out)) ||
-        (log && (rc = check_writable(c, "--log", log))) ||
-        (export && (rc = check_writable(c, "--export", export))))
+        (rc = int_opt(c, a, "--every", 1, 10000000, &every)) || (rc = cli_check_png(c, "--out", out)) || (rc = cli_check_writable(c, "--out", out)) ||
+        (log && (rc = cli_check_writable(c, "--log", log))) ||
+        (export && (rc = cli_check_writable(c, "--export", export))))
         return rc;
     dlc_error err = {0};
     dlc_config cfg;

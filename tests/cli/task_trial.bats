@@ -35,3 +35,73 @@ YAML
     run "$DLC" embed run/vectors.txt --neighbours $'_\b_\bn' --top-k 1
     [ "$status" -eq 0 ]
 }
+
+@test "a run of the wrong kind, or a config file, is named for what it is (exit 2)" {
+    corpus_with_controls
+    "$DLC" embed emb.yaml --out vec --quiet
+    echo "1 2 3" > row.txt
+    for cmd in "eval vec" "predict vec row.txt" "predict vec --prompt hi" "summary vec" "verify vec a.png b.png"; do
+        run "$DLC" $cmd
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"vec holds word vectors learned by dlc embed, not a model: dlc ${cmd%% *} has nothing to run"* ]]
+        [[ "$output" == *"dlc embed vec --neighbours WORD"* ]]
+    done
+    iris_config
+    "$DLC" train iris.yaml --out iris --quiet
+    run "$DLC" embed iris --neighbours red
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris is a run of dlc train, not of dlc embed: it has no word vectors"* ]]
+    # a config where a run is meant: the run's own config names its folder
+    run "$DLC" eval iris.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris.yaml is a config file; dlc eval takes a run folder"* ]]
+    run "$DLC" predict iris/config.yaml "$ROOT/data/iris.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris/config.yaml is a run's config file; dlc predict takes the run folder: dlc predict iris"* ]]
+    # summary takes configs
+    run "$DLC" summary iris/config.yaml
+    [ "$status" -eq 0 ]
+}
+
+# A small YOLO run on a generated shapes set (seconds).
+yolo_run() {
+    "$MAKE_SHAPES" shapes --train 32 --dev 8 --test 4 > /dev/null
+    cat > yolo.yaml <<YAML
+name: yolo
+seed: 2
+data:
+  format: detection
+  train: {dir: shapes/train}
+  dev: {dir: shapes/dev}
+  test: {dir: shapes/test}
+  detection: {names: shapes/shapes.names, max_objects: 6}
+model:
+  input: [3, 64, 64]
+  layers:
+    - {type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {type: maxpool, kernel: 8}
+    - {name: grid, type: conv2d, filters: 16, kernel: 1}
+  outputs:
+    - {layer: grid, loss: yolo, anchors: [[0.2, 0.2], [0.4, 0.4]], score: 0.1}
+train: {epochs: 1, batch_size: 16}
+YAML
+    "$DLC" train yolo.yaml --out yolo --quiet
+}
+
+@test "predict on a detection run: options it does not take, and a picture it cannot write, before any work (exit 2)" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    run "$DLC" predict yolo shapes/test/00000.png --top-k 2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--top-k is for classifiers: a detection model prints every box scoring at least --score"* ]]
+    run "$DLC" predict yolo shapes/test/00000.png --draw boxes.jpg
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--draw boxes.jpg: dlc writes a PNG image; name it .png"* ]]
+    [ ! -e boxes.jpg ]
+    run "$DLC" predict yolo shapes/test/00000.png --draw no/such/folder/boxes.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--draw no/such/folder/boxes.png: cannot write into no/such/folder"* ]]
+    run "$DLC" predict yolo shapes/test/00000.png --draw BOXES.PNG --score 0.01
+    [ "$status" -eq 0 ]
+    [ -s BOXES.PNG ]
+}
