@@ -61,7 +61,13 @@ static void on_epoch(void *user, const embed_epoch *e)
     clear_line(p);
     if (p->quiet)
         return;
-    printf("epoch %3d  lr %.5f  loss %.4f", e->epoch, e->lr, e->loss);
+    if (e->empty)
+        printf("epoch %3d  lr %.5f  loss -  (nothing trained: subsampling kept no two words of a "
+               "line; embed.sample: 0 keeps every word)", e->epoch, e->lr);
+    else if (isfinite(e->loss))
+        printf("epoch %3d  lr %.5f  loss %.4f", e->epoch, e->lr, e->loss);
+    else
+        printf("epoch %3d  lr %.5f  loss -", e->epoch, e->lr); /* no word sampled for it */
     if (isfinite(e->dev_loss))
         printf("  dev_loss %.4f  dev_perplexity %.1f", e->dev_loss, exp(e->dev_loss));
     printf("  %.1fs  %.0f words/s\n", e->seconds, e->words_per_s);

@@ -43,6 +43,7 @@ typedef struct {
     double dev_loss;     /* window_lm with a dev part: per word; NaN otherwise */
     double seconds;      /* this epoch */
     double words_per_s;  /* corpus tokens read per second */
+    int empty;           /* word2vec: subsampling left no line two words, nothing was trained */
 } embed_epoch;
 
 typedef struct {

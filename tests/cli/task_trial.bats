@@ -105,3 +105,32 @@ YAML
     [ "$status" -eq 0 ]
     [ -s BOXES.PNG ]
 }
+
+@test "embed: a text too small for subsampling, or with one word a line, is said, not trained as NaN" {
+    corpus_with_controls
+    # one word a line: skip-gram has no context anywhere (GloVe said so, skip-gram trained nothing)
+    printf 'red\ngreen\nblue\none\ntwo\nred\n' > perline.txt
+    run "$DLC" embed emb.yaml --out run --set data.train.file=perline.txt --set embed.negatives=2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"perline.txt: no line holds two words of the vocabulary: nothing to learn from"* ]]
+    [[ "$output" != *nan* ]]
+    run "$DLC" embed emb.yaml --out run --set data.train.file=perline.txt --set embed.negatives=2 --set embed.method=cbow
+    [ "$status" -eq 2 ]
+    # two words, subsampled at 1e-3: each is kept with probability 0.05 or so
+    printf 'red green\n' > two.txt
+    run "$DLC" embed emb.yaml --out run --set data.train.file=two.txt --set embed.negatives=1 --set embed.sample=1e-3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"two.txt: subsampling (embed.sample = 0.001) kept no two words of a line together in any of the 2 epochs"* ]]
+    [[ "$output" != *nan* ]]
+    run "$DLC" embed emb.yaml --out run --set data.train.file=two.txt --set embed.negatives=1 --set embed.sample=0
+    [ "$status" -eq 0 ]
+    [[ "$output" != *nan* ]]
+    # a line of 13 words: some epochs train nothing; they say so, metrics.csv leaves the loss empty
+    echo "the cat sat on the mat and the dog sat on the log" > one.txt
+    run "$DLC" embed emb.yaml --out run --force --set data.train.file=one.txt --set embed.negatives=2 --set embed.sample=1e-3 --set embed.epochs=8
+    [ "$status" -eq 0 ]
+    [[ "$output" != *nan* ]]
+    [[ "$output" == *"loss -  (nothing trained: subsampling kept no two words of a line"* ]]
+    ! grep -q nan run/metrics.csv
+    jq -e '.loss > 0' run/report.json
+}
