@@ -134,3 +134,21 @@ YAML
     ! grep -q nan run/metrics.csv
     jq -e '.loss > 0' run/report.json
 }
+
+@test "yolo: the epoch line says found, not acc; early stopping on that figure is refused" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    run "$DLC" train yolo.yaml --out y2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"epoch   1 "*"  found "*"%  dev_loss "*"  dev_found "*"%"* ]]
+    [[ "$output" != *" acc "* ]]
+    run "$DLC" train yolo.yaml --out y3 --set train.early_stopping.metric=dev_accuracy
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'train.early_stopping.metric': dev_accuracy of a yolo output is the share of objects"*"use dev_loss"* ]]
+    sed -i 's/^train: {epochs: 1, batch_size: 16}/train: {epochs: 1, batch_size: 16, early_stopping: {metric: dev_accuracy, patience: 2}}/' yolo.yaml
+    run "$DLC" train yolo.yaml --out y3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"yolo.yaml:17: key 'train.early_stopping.metric'"* ]]
+    run "$DLC" train yolo.yaml --out y3 --set train.early_stopping.metric=dev_loss
+    [ "$status" -eq 0 ]
+}
