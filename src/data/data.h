@@ -247,7 +247,7 @@ typedef struct {
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
-    int resized, recoloured;   /* image folders: images of another size, or other channels
+    int resized, recoloured;   /* image folders, detection: images of another size, or other channels
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)

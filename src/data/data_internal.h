@@ -14,6 +14,11 @@
 /* The files a config reads, in this order (data_bundle.src). */
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
+/* data_image_load, giving the file's own (channels, height, width) in *own
+ * too: image folders and detection data count the images they convert. */
+dlc_status data_image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+                                  uint8_t *out, tensor_shape *own, dlc_error *err);
+
 /* How many of n units a split of fraction f takes: nearest to n * f, at
  * least 1 when f > 0, at most n. */
 long data_split_count(long n, double f);

@@ -11,6 +11,7 @@
  *
  * Letters: M object slots, K landmarks, C classes, (C, H, W) images. */
 #include "data.h"
+#include "data_internal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -290,9 +291,10 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
         float *row = ds->targets + (size_t)ds->n * ds->n_targets;
+        tensor_shape own = {0};
         if (read_labels(label_dir, images.v[i], dc, n_classes, row, &e) != DLC_OK ||
-            data_image_load(images.v[i], max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
-                            &e) != DLC_OK) {
+            data_image_load_noting(images.v[i], max_pixels, shape,
+                                   ds->u8 + (size_t)ds->n * ds->dim, &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {
                 st = dlc_fail(err, e.status, "%s%s", e.msg,
                               e.status == DLC_EINPUT ? " (set data.bad_files: skip to skip such images)" : "");
@@ -302,6 +304,9 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
                 goto cleanup;
             continue;
         }
+        /* the boxes are fractions of the image: they follow it when resized */
+        ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
+        ds->recoloured += own.d[0] != shape->d[0];
         ds->n++;
     }
     if (ds->n == 0)

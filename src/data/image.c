@@ -500,7 +500,7 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
 }
 
 /* data_image_load, giving the file's own (channels, height, width) too. */
-static dlc_status image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+dlc_status data_image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
                                     uint8_t *out, tensor_shape *own, dlc_error *err)
 {
     uint8_t *buf;
@@ -745,7 +745,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
         tensor_shape own = {0};
-        if (image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+        if (data_image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
                               &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",

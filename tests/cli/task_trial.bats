@@ -152,3 +152,17 @@ YAML
     run "$DLC" train yolo.yaml --out y3 --set train.early_stopping.metric=dev_loss
     [ "$status" -eq 0 ]
 }
+
+@test "detection: images of another size than model.input are resized, and the note says how many" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    "$MAKE_SHAPES" big --size 96 --train 3 --dev 0 --test 0 > /dev/null
+    for f in big/train/*.png; do
+        b=$(basename "$f" .png)
+        cp "$f" "shapes/train/big_$b.png"
+        cp "big/train/$b.txt" "shapes/train/big_$b.txt"
+    done
+    run "$DLC" train yolo.yaml --out y2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 3 of 47 images resized to 64 x 64, 0 converted to RGB"* ]]
+}
