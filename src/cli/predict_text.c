@@ -66,6 +66,10 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
 {
     double length, temperature, seed;
     int rc;
+    if (cli_get(c, a, "--top-k"))
+        return cli_usage_error(c, "--top-k goes with --text (a classifier's classes); --prompt "
+                                  "samples each token from all of them (--temperature 0: the "
+                                  "most likely)");
     if ((rc = parse_num(c, a, "--length", 200, 0, 1e7, &length)) ||
         (rc = parse_num(c, a, "--temperature", 1.0, 0, 100, &temperature)) ||
         (rc = parse_num(c, a, "--seed", 1, 0, 9007199254740992.0, &seed)))
@@ -87,12 +91,25 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     }
     if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
         return cli_fail(&err);
-    /* check the prompt before printing anything */
-    float probe[1];
-    if (data_text_encode(&m.text_cfg, &m.vocab, prompt, probe, 0, &err) < 0) {
+    /* check the prompt before printing anything; tokens the model never saw
+     * are read as <unk>, which the user should know (the prompt is printed as given) */
+    size_t cap = strlen(prompt) + 1;
+    float *ids = malloc(sizeof *ids * cap);
+    int n = ids ? data_text_encode(&m.text_cfg, &m.vocab, prompt, ids, (int)cap, &err) : -1;
+    if (n < 0) {
+        free(ids);
         model_free(&m);
-        return cli_fail(&err);
+        return cli_fail(ids ? &err : &(dlc_error){DLC_ENOMEM, "out of memory"});
     }
+    int unknown = 0;
+    for (int i = 0; i < n; i++)
+        unknown += ids[i] == TEXT_UNK;
+    free(ids);
+    if (unknown)
+        fprintf(stderr, "note: %d of the prompt's %d %s %s not in the model's vocabulary: the "
+                        "model reads %s as <unk>\n", unknown, n,
+                m.text_cfg.unit == TEXT_CHARS ? "characters" : "words",
+                unknown == 1 ? "is" : "are", unknown == 1 ? "it" : "them");
     fputs(prompt, stdout);
     if (m.text_cfg.unit == TEXT_WORDS && prompt[0] && !strchr(" \n", prompt[strlen(prompt) - 1]))
         fputs(" ", stdout);
@@ -155,6 +172,9 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
 {
     double top;
     int rc;
+    if (cli_get(c, a, "--length") || cli_get(c, a, "--temperature"))
+        return cli_usage_error(c, "--length and --temperature go with --prompt (a language model "
+                                  "continuing a text); --text labels a text");
     if ((rc = parse_num(c, a, "--top-k", 3, 1, 1e6, &top)))
         return rc;
     dlc_error err = {0};

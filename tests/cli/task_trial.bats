@@ -166,3 +166,34 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"note: 3 of 47 images resized to 64 x 64, 0 converted to RGB"* ]]
 }
+
+@test "predict on a language model: a prompt's unknown characters are said; options of --text are refused" {
+    cat > lm.yaml <<YAML
+name: charlm
+seed: 2
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt}
+  split: {dev: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 16}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+    "$DLC" train lm.yaml --out lm --quiet
+    run "$DLC" predict lm --prompt $'\u20ac\u20ac the' --length 3
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 2 of the prompt's 6 characters are not in the model's vocabulary: the model reads them as <unk>"* ]]
+    run "$DLC" predict lm --prompt "the" --length 3
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"note:"* ]]
+    run "$DLC" predict lm --prompt "the" --top-k 2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--top-k goes with --text"* ]]
+    run "$DLC" predict lm --text "the" --temperature 0.5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--length and --temperature go with --prompt"* ]]
+}
