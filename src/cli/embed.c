@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,8 +184,20 @@ static dlc_status load_vectors(embed_vectors *v, const char *run, dlc_error *err
 static int word_row(const embed_vectors *v, const char *w, const char *run)
 {
     int r = embed_find(v, w);
-    if (r < 0)
-        fprintf(stderr, "dlc: error: '%s' is not in the vocabulary of %s (%d words)\n", w, run, v->V);
+    if (r >= 0)
+        return r;
+    char e[256], e2[256];
+    /* the vectors keep case (lowercase: false): a word in another case is the likely one */
+    int other = -1;
+    for (int i = 0; i < v->V && other < 0; i++)
+        if (strcasecmp(v->words.v[i], w) == 0)
+            other = i;
+    fprintf(stderr, "dlc: error: '%s' is not in the vocabulary of %s (%d words)",
+            dlc_escape(e, sizeof e, w, DLC_ESC_ALL), run, v->V);
+    if (other >= 0)
+        fprintf(stderr, "; '%s' is (words keep their case)",
+                dlc_escape(e2, sizeof e2, v->words.v[other], DLC_ESC_ALL));
+    fprintf(stderr, "\n");
     return r;
 }
 
@@ -251,10 +264,14 @@ static int query(const cli_command *c, const cli_args *a)
         embed_analogy_query(&v, skip[0], skip[1], skip[2], q);
     }
     int got = embed_nearest(&v, q, skip, n_skip, (int)k, ids, sims);
+    char e[3][256];
     if (an)
-        printf("%s is to %s as %s is to:\n", words[0], words[1], words[2]);
-    for (int i = 0; i < got; i++)
-        printf("%-20s %.4f\n", v.words.v[ids[i]], sims[i]);
+        printf("%s is to %s as %s is to:\n", dlc_escape(e[0], sizeof e[0], words[0], DLC_ESC_ALL),
+               dlc_escape(e[1], sizeof e[1], words[1], DLC_ESC_ALL),
+               dlc_escape(e[2], sizeof e[2], words[2], DLC_ESC_ALL));
+    for (int i = 0; i < got; i++) /* words from data reach the terminal escaped */
+        printf("%-20s %.4f\n", dlc_escape(e[0], sizeof e[0], v.words.v[ids[i]], DLC_ESC_ALL),
+               sims[i]);
 done:
     tensor_free(q);
     free(ids);

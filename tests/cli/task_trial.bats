@@ -22,7 +22,7 @@ embed: {method: skipgram, dim: 8, window: 2, negatives: 3, sample: 0, epochs: 2}
 YAML
 }
 
-@test "embed: vectors of words with control bytes are read back from every file dlc wrote" {
+@test "embed: words with control bytes are read back from every file and escaped on the terminal; a word in another case is named" {
     corpus_with_controls
     "$DLC" embed emb.yaml --out run --quiet
     grep -q $'^_\b_\bn ' run/vectors.txt
@@ -34,6 +34,20 @@ YAML
     # the word itself, escaped on the terminal
     run "$DLC" embed run/vectors.txt --neighbours $'_\b_\bn' --top-k 1
     [ "$status" -eq 0 ]
+    run "$DLC" embed run --neighbours red --top-k 9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'_\x08_\x08n '* ]]
+    ! printf '%s' "$output" | grep -q $'\b'
+    run "$DLC" embed run --analogy red $'_\b_\bn' blue
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'red is to _\x08_\x08n as blue is to:'* ]]
+    # a word in another case: the one the vectors have is named
+    run "$DLC" embed run --neighbours Red
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'Red' is not in the vocabulary of run (10 words); 'red' is (words keep their case)"* ]]
+    run "$DLC" embed run --neighbours $'x\e[31m'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'x\x1b[31m' is not in the vocabulary"* ]]
 }
 
 @test "a run of the wrong kind, or a config file, is named for what it is (exit 2)" {
