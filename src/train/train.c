@@ -1242,7 +1242,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
     if (cfg->init.run[0]) {
-        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+        char init_note[1024];
+        if ((s = model_init_from(&t->m, cfg, init_note, sizeof init_note, err)) != DLC_OK)
             return s;
         /* batches are normalized as the model will be: with the source's statistics */
         memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
@@ -1250,6 +1251,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
         t->data.norm.kind = t->m.norm.kind;
         say(t, "init_from: weights from %s%s", cfg->init.run,
             cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+        if (init_note[0])
+            say(t, "%s", init_note);
     }
     if (t->ranks > 1) {
         size_t bytes = (size_t)(cfg->train.bucket_mb * 1048576.0);

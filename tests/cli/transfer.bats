@@ -111,3 +111,24 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"data.subset.classes: no class 'setosaa' in the data"* ]]
 }
+
+@test "an output layer copied from a source head that scored other classes is warned about; the same classes are not" {
+    source_run
+    # three classes here too, in another order: the head's shape fits, its rows do not
+    target_config 0
+    sed -i 's/name: new_head, type: dense, units: 2/name: head, type: dense, units: 3/; s/exclude: \[new_head\]/exclude: []/; s/subset: .*/subset: {classes: [virginica, setosa, versicolor]}/; s/^freeze.*//' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: init_from: output layer 'head' is copied from a source whose 'head' scored other classes (3: "*"; here 3: virginica, setosa, versicolor): its row i now scores class i of this task; list 'head' under init_from.exclude"* ]]
+    # the source's own classes in its order: fine-tuning the same task, no warning
+    order=$(jq -r '.classes | join(", ")' src/report.json)
+    sed "s/subset: .*/subset: {classes: [$order]}/" tgt.yaml > same.yaml
+    run "$DLC" train same.yaml --out same
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"scored other classes"* ]]
+    # excluded: nothing is copied into it, nothing to say
+    sed 's/exclude: \[\]/exclude: [head]/' tgt.yaml > ex.yaml
+    run "$DLC" train ex.yaml --out ex
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"scored other classes"* ]]
+}
