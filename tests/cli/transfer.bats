@@ -132,3 +132,20 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"scored other classes"* ]]
 }
+
+@test "a frozen batchnorm layer keeps the source's running statistics (Keras's trainable: false); a trained one updates them" {
+    iris_config src.yaml 20
+    sed -i 's/name: iris/name: src/; s/units: 8, activation: tanh}/units: 8, name: hidden}\n    - {type: batchnorm, name: bn, activation: relu}/; s/units: 3, activation: softmax/units: 3, activation: softmax, name: head/' src.yaml
+    "$DLC" train src.yaml --out src --quiet
+    target_config 1
+    sed -i 's/name: hidden, type: dense, units: 8, activation: tanh}/name: hidden, type: dense, units: 8}\n    - {name: bn, type: batchnorm, activation: relu}/' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    for t in bn.running_mean bn.running_var bn.gamma hidden.weight; do
+        cmp <(tensor_bytes src/model.safetensors $t) <(tensor_bytes tgt/model.safetensors $t)
+    done
+    # fine-tuned, the layer learns and its statistics follow the new data
+    sed 's/^freeze:.*//' tgt.yaml > ft.yaml
+    "$DLC" train ft.yaml --out ft --quiet
+    ! cmp -s <(tensor_bytes src/model.safetensors bn.running_mean) <(tensor_bytes ft/model.safetensors bn.running_mean)
+}
