@@ -93,6 +93,17 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
                          rep->n_heads > 1 ? ", " : "", s->name, isnan(s->loss) ? "NaN" : "infinite");
                 st = dlc_strlist_push(w, msg, err);
             }
+            /* background images only: AP averages over the classes that have objects */
+            const report_detect *d = s->det;
+            if (st == DLC_OK && d && d->images > 0 && d->objects == 0 && d->loss != LOSS_LANDMARKS) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s has no objects (%ld background images): its mAP is "
+                         "undefined (null); its figure is the %ld false positives at score %.2g",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name, d->images, d->false_pos,
+                         (double)d->score);
+                st = dlc_strlist_push(w, msg, err);
+            }
         }
     }
     if (st == DLC_OK && rep->n_heads > 0)

@@ -211,3 +211,16 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"--length and --temperature go with --prompt"* ]]
 }
+
+@test "detection: a split of background images only says why its mAP is null" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    mkdir bg
+    cp shapes/test/00000.png shapes/test/00001.png bg/
+    run "$DLC" eval yolo --set data.test.dir=bg
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: split test has no objects (2 background images): its mAP is undefined (null); its figure is the "*" false positives at score 0.1"* ]]
+    "$DLC" eval yolo --set data.test.dir=bg --json | jq -e '.detection.map50 == null and (.warnings | length) == 1'
+    # with objects, no such warning
+    "$DLC" eval yolo --json | jq -e '[.warnings[] | select(test("no objects"))] | length == 0'
+}
