@@ -196,8 +196,13 @@ static int run(const cli_args *a)
         goto done;
     }
     if (data.dim != tensor_shape_size(&m.input) || (size_t)data.n_targets != m.n_targets) {
-        fprintf(stderr, "dlc: error: %s: the data no longer matches the model (%zu values, %d targets per example)\n",
-                a->pos[0], data.dim, data.n_targets);
+        fprintf(stderr, "dlc: error: %s: the data no longer matches the model: %zu values and %d "
+                        "targets per example, where the model takes %zu and %zu%s\n",
+                a->pos[0], data.dim, data.n_targets, tensor_shape_size(&m.input), m.n_targets,
+                cfg.data.format == DATA_DETECTION
+                    ? " (a detection model's object slots are as trained: keep "
+                      "data.detection.max_objects and landmarks)"
+                    : "");
         rc = 2;
         goto done;
     }

@@ -223,4 +223,8 @@ YAML
     "$DLC" eval yolo --set data.test.dir=bg --json | jq -e '.detection.map50 == null and (.warnings | length) == 1'
     # with objects, no such warning
     "$DLC" eval yolo --json | jq -e '[.warnings[] | select(test("no objects"))] | length == 0'
+    # object slots other than the model's: said, with both sides
+    run "$DLC" eval yolo --set data.detection.max_objects=9
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the data no longer matches the model: 12288 values and 45 targets per example, where the model takes 12288 and 30 (a detection model's object slots are as trained"* ]]
 }
