@@ -327,6 +327,8 @@ typedef struct {
     int stateful;
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
+    long text_unk, text_counted; /* the train part's tokens read as <unk> (rarer than
+                                  * min_count, past max_vocab), of all it has */
     /* metric learning (sampler.c) */
     data_sampler sampler;
     int stack;                  /* examples per model input: 2 for pairs, else 1 */

@@ -555,9 +555,12 @@ static dlc_status build_vocab(text_load *L, data_bundle *b, const long *count, i
                 goto cleanup;
         }
     }
+    b->text_unk = b->text_counted = 0;
     for (int i = 0; i < n_all; i++) {
         int vid = data_names_find(&v, L->all.names.v[i]);
         map[i] = vid >= 0 ? vid : TEXT_UNK;
+        b->text_counted += count[i];
+        b->text_unk += map[i] == TEXT_UNK ? count[i] : 0;
     }
     dlc_strlist_clear(&b->vocab);
     b->vocab = v.names;

@@ -1229,10 +1229,23 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
-    if (t->data.text)
-        say(t, "text: vocabulary of %d tokens; %ld train, %ld dev, %ld test tokens%s", t->data.vocab.n,
-            t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
-            t->data.stateful ? "; the state carries from batch to batch" : "");
+    if (t->data.text) {
+        double unk = t->data.text_counted > 0 ? (double)t->data.text_unk / t->data.text_counted : 0;
+        char share[96] = "";
+        if (t->data.text_unk > 0)
+            snprintf(share, sizeof share, " (%.1f%% of the train tokens are <unk>)", 100.0 * unk);
+        say(t, "text: vocabulary of %d tokens%s; %ld train, %ld dev, %ld test tokens%s",
+            t->data.vocab.n, share, t->data.text_tokens[0], t->data.text_tokens[2],
+            t->data.text_tokens[3], t->data.stateful ? "; the state carries from batch to batch" : "");
+        /* a model that mostly learns <unk> scores well for nothing */
+        if (unk >= 0.25)
+            say(t, "warning: %.0f%% of the train tokens are rarer than data.text.min_count = %d "
+                   "(or past max_vocab) and read as <unk>: %s; lower min_count or use more text",
+                100.0 * unk, cfg->data.text.min_count,
+                t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM
+                    ? "the accuracy counts predicting <unk> as right"
+                    : "the model sees them all as one token");
+    }
     int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
     B = data_plan_batch(&t->data, B); /* P x K for triplets */
     if (B > t->data.split[DATA_SPLIT_TRAIN].n) {

@@ -228,3 +228,36 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"the data no longer matches the model: 12288 values and 45 targets per example, where the model takes 12288 and 30 (a detection model's object slots are as trained"* ]]
 }
+
+@test "text: the share of train tokens read as <unk> is said, and warned of when it is large" {
+    cat > wl.yaml <<YAML
+name: wordlm
+seed: 2
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt}
+  split: {dev: 0.1}
+  text: {task: lm, tokens: words, seq_len: 8, min_count: 1}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 8}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+    run "$DLC" train wl.yaml --out a
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"text: vocabulary of "*" tokens; "* ]]
+    [[ "$output" != *"are <unk>"* ]]
+    run "$DLC" train wl.yaml --out b --set data.text.min_count=8
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ text:\ vocabulary\ of\ [0-9]+\ tokens\ \(([0-9.]+)%\ of\ the\ train\ tokens\ are\ \<unk\>\) ]]
+    share=${BASH_REMATCH[1]}
+    [[ "$output" == *"warning: "*"% of the train tokens are rarer than data.text.min_count = 8 (or past max_vocab) and read as <unk>: the accuracy counts predicting <unk> as right"* ]]
+    awk -v s="$share" 'BEGIN { exit !(s >= 25 && s < 100) }'
+    # by hand: with every word rare, all 318 words of the 30 lines are <unk>, the 30 line ends not
+    sed -i '/split:/d' wl.yaml
+    run "$DLC" train wl.yaml --out c --set data.text.min_count=100000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"text: vocabulary of 3 tokens (91.4% of the train tokens are <unk>)"* ]]
+}
