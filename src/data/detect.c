@@ -42,7 +42,7 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
     dlc_status st = dlc_read_file(file, &text, &len, err);
     if (st != DLC_OK)
         return st;
-    int line = 1;
+    int line = 1, blank = 0;
     for (char *p = text, *end = text + len; p < end && st == DLC_OK; line++) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *stop = nl ? nl : end;
@@ -52,12 +52,20 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
             p++;
         if (stop > p) {
             *stop = '\0';
-            if (memchr(p, '\0', (size_t)(stop - p)))
+            if (blank)
+                /* class ids count the names: is the empty line a class or not? */
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: an empty line among the class names (class "
+                              "ids count the lines' names from 0: remove the line, or name "
+                              "the class)",
+                              file, blank);
+            else if (memchr(p, '\0', (size_t)(stop - p)))
                 st = dlc_fail(err, DLC_EINPUT, "%s:%d: a NUL byte in a class name", file, line);
             else if (dlc_strlist_find(names, p) >= 0)
                 st = dlc_fail(err, DLC_EINPUT, "%s:%d: class '%s' is listed twice", file, line, p);
             else
                 st = dlc_strlist_push(names, p, err);
+        } else if (!blank && names->n > 0) {
+            blank = line;
         }
         p = nl ? nl + 1 : end;
     }

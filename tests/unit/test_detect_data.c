@@ -88,7 +88,7 @@ static void test_names(void **state)
     data_config cfg = {0};
     dlc_strlist names = {0};
     dlc_error err = {0};
-    tu_write(tu_tmp("ok.names"), "circle\r\n\n  square \ntriangle", (size_t)-1);
+    tu_write(tu_tmp("ok.names"), "\ncircle\r\n  square \ntriangle\n\n", (size_t)-1);
     snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("ok.names"));
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_OK);
     assert_int_equal(names.n, 3);
@@ -98,6 +98,13 @@ static void test_names(void **state)
     snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("dup.names"));
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
     assert_non_null(strstr(err.msg, "dup.names:3: class 'a' is listed twice"));
+    dlc_strlist_clear(&names);
+    /* an empty line between names: darknet counts it as a class, skipping it
+     * would shift the ids after it; neither is sure, so it is an error */
+    tu_write(tu_tmp("gap.names"), "circle\r\n\n  square \ntriangle", (size_t)-1);
+    snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("gap.names"));
+    assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "gap.names:2: an empty line among the class names"));
     dlc_strlist_clear(&names);
     cfg.detection.names[0] = '\0';
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
