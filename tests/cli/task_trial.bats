@@ -261,3 +261,19 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"text: vocabulary of 3 tokens (91.4% of the train tokens are <unk>)"* ]]
 }
+
+@test "detection names: an empty line between names is refused; a class added says the channels it needs" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    printf 'circle\n\nsquare\ntriangle\n' > gap.names
+    run "$DLC" train yolo.yaml --out y2 --set data.detection.names=gap.names
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"gap.names:2: an empty line among the class names"* ]]
+    printf '\ncircle\nsquare\ntriangle\n\n' > ok.names
+    run "$DLC" train yolo.yaml --out y2 --set data.detection.names=ok.names
+    [ "$status" -eq 0 ]
+    printf 'circle\nsquare\ntriangle\nstar\n' > four.names
+    run "$DLC" train yolo.yaml --out y3 --set data.detection.names=four.names
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"yolo needs anchors x (5 + classes) channels"*"(here 2 anchors x (5 + 4 classes) = 18)"* ]]
+}
