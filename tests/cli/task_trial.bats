@@ -277,3 +277,17 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"yolo needs anchors x (5 + classes) channels"*"(here 2 anchors x (5 + 4 classes) = 18)"* ]]
 }
+
+@test "embed: a split that only window_lm would read is refused for the other methods (it left text unread)" {
+    corpus_with_controls
+    run "$DLC" embed emb.yaml --out run --set data.split.dev=0.5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.split': skipgram learns from the train part only (only window_lm reads a dev part): the split would leave 50% of the text unread"* ]]
+    run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=glove
+    [ "$status" -eq 2 ]
+    run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=window_lm
+    [ "$status" -eq 0 ]
+    # the run's own config.yaml (every key resolved) runs again
+    run "$DLC" embed run/config.yaml --out again
+    [ "$status" -eq 0 ]
+}
