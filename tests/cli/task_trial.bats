@@ -287,6 +287,10 @@ YAML
     [ "$status" -eq 2 ]
     run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=window_lm
     [ "$status" -eq 0 ]
+    # a vocabulary cut by max_vocab below the negatives: the advice names max_vocab
+    run "$DLC" embed emb.yaml --out small --set data.text.max_vocab=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the vocabulary has 3 words, too few to draw embed.negatives = 3 negatives"*"raise max_vocab"* ]]
     # the run's own config.yaml (every key resolved) runs again
     run "$DLC" embed run/config.yaml --out again
     [ "$status" -eq 0 ]
