@@ -237,10 +237,31 @@ static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, 
     return st;
 }
 
+/* A box under one pixel of the model's input (W x H) on a side: its size
+ * target log(w / anchor) is a huge number (a 1e-6 wide box alone doubled a
+ * batch's loss), and nothing of it can be seen.  EINPUT naming the box. */
+static dlc_status check_box_pixels(const char *path, const float *row,
+                                   const data_detection_config *dc, int W, int H, dlc_error *err)
+{
+    const int stride = detect_obj_stride(dc->landmarks);
+    for (int m = 0; m < dc->max_objects; m++) {
+        const float *o = row + (size_t)m * stride;
+        if (o[0] < 0)
+            break;
+        double w = (double)o[3] * W, h = (double)o[4] * H;
+        if (w < 1 || h < 1)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s: box %d is %.3g x %.3g pixels at the model's %d x %d input (inside "
+                            "the image): under a pixel, nothing to see and a huge size target "
+                            "(drop it, or raise model.input)", path, m + 1, w, h, W, H);
+    }
+    return DLC_OK;
+}
+
 /* The label file of image `path` read into row; a missing file means no
  * objects. */
 static dlc_status read_labels(const char *label_dir, const char *image, const data_detection_config *dc,
-                              int n_classes, float *row, dlc_error *err)
+                              int n_classes, const tensor_shape *shape, float *row, dlc_error *err)
 {
     char stem[DATA_PATH_MAX], path[DATA_PATH_MAX * 2];
     stem_of(image, stem, sizeof stem);
@@ -254,6 +275,8 @@ static dlc_status read_labels(const char *label_dir, const char *image, const da
     dlc_status st = dlc_read_file(path, &text, &len, err);
     if (st == DLC_OK)
         st = data_parse_detection_labels(path, text, len, dc, n_classes, row, err);
+    if (st == DLC_OK)
+        st = check_box_pixels(path, row, dc, shape->d[2], shape->d[1], err);
     free(text);
     return st;
 }
@@ -300,7 +323,7 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
         dlc_error e = {0};
         float *row = ds->targets + (size_t)ds->n * ds->n_targets;
         tensor_shape own = {0};
-        if (read_labels(label_dir, images.v[i], dc, n_classes, row, &e) != DLC_OK ||
+        if (read_labels(label_dir, images.v[i], dc, n_classes, shape, row, &e) != DLC_OK ||
             data_image_load_noting(images.v[i], max_pixels, shape,
                                    ds->u8 + (size_t)ds->n * ds->dim, &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {

@@ -295,3 +295,28 @@ YAML
     run "$DLC" embed run/config.yaml --out again
     [ "$status" -eq 0 ]
 }
+
+@test "detection: a box under one pixel of the model's input is refused (or its image skipped), naming it" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    cp shapes/train/00001.txt keep.txt
+    echo "0 0.5 0.5 0.000001 0.2" >> shapes/train/00001.txt
+    n=$(grep -c . shapes/train/00001.txt)
+    run "$DLC" train yolo.yaml --out y2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"shapes/train/00001.txt: box $n is 6.4e-05 x 12.8 pixels at the model's 64 x 64 input"* ]]
+    run "$DLC" train yolo.yaml --out y2 --set data.bad_files=skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"skipped 1 "* ]]
+    # a box at the border clipped to a sliver inside is the same
+    cp keep.txt shapes/train/00001.txt
+    echo "1 1.0 0.5 0.02 0.3" >> shapes/train/00001.txt
+    run "$DLC" train yolo.yaml --out y3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"box $n is 0.64 x 19.2 pixels"* ]]
+    # one pixel is enough
+    cp keep.txt shapes/train/00001.txt
+    echo "1 0.5 0.5 0.015625 0.015625" >> shapes/train/00001.txt
+    run "$DLC" train yolo.yaml --out y4
+    [ "$status" -eq 0 ]
+}
