@@ -36,8 +36,8 @@ dlc_status cli_model_file(const char *cmd, const char *run, char *buf, size_t si
     cli_model_path(run, buf, size);
     if (is_dir(run) && !has_file(run, "model.safetensors") && has_file(run, "vectors.bin"))
         return dlc_fail(err, DLC_EINPUT,
-                        "%s holds word vectors learned by dlc embed, not a model: dlc %s has "
-                        "nothing to run (query them with dlc embed %s --neighbours WORD or "
+                        "%s holds word vectors learned by dlc embed, not a model: dlc %s takes "
+                        "the run folder of a trained model (query the vectors with dlc embed %s --neighbours WORD or "
                         "--analogy A B C; an embedding layer's pretrained: key reads %s/vectors.txt)",
                         run, cmd, run, run);
     if (!is_dir(run) && (ends_with(run, ".yaml") || ends_with(run, ".yml"))) {

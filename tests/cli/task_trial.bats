@@ -54,10 +54,10 @@ YAML
     corpus_with_controls
     "$DLC" embed emb.yaml --out vec --quiet
     echo "1 2 3" > row.txt
-    for cmd in "eval vec" "predict vec row.txt" "predict vec --prompt hi" "summary vec" "verify vec a.png b.png"; do
+    for cmd in "eval vec" "predict vec row.txt" "predict vec --prompt hi" "summary vec" "verify vec a.png b.png" "analyze vec"; do
         run "$DLC" $cmd
         [ "$status" -eq 2 ]
-        [[ "$output" == *"vec holds word vectors learned by dlc embed, not a model: dlc ${cmd%% *} has nothing to run"* ]]
+        [[ "$output" == *"vec holds word vectors learned by dlc embed, not a model: dlc ${cmd%% *} takes the run folder of a trained model"* ]]
         [[ "$output" == *"dlc embed vec --neighbours WORD"* ]]
     done
     iris_config
