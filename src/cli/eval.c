@@ -167,10 +167,32 @@ static int run(const cli_args *a)
         model_free(&m);
         return cli_fail(&err);
     }
+    /* another test file for a run that carved its test split from train:
+     * carved as trained (train and dev stay the same, its rows out of all),
+     * and the file scored as test; the config takes one or the other, so it
+     * is loaded without the carving, which is then put back */
+    const char *sets[CLI_MAX_SETS + 1];
+    int n_sets = a->n_sets, test_given = 0;
+    double carved = 0;
+    for (int i = 0; i < a->n_sets; i++) {
+        sets[i] = a->sets[i];
+        test_given |= strncmp(a->sets[i], "data.test.", 10) == 0;
+    }
+    if (test_given) {
+        dlc_config base;
+        if (config_load_string(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
+                               &(dlc_error){0}) == DLC_OK) {
+            carved = base.data.split_test;
+            config_free(&base);
+        }
+        if (carved > 0)
+            sets[n_sets++] = "data.split.test=0";
+    }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), a->sets, a->n_sets,
+    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
                            &err) != DLC_OK ||
-        (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
+        (have_cfg = 1, cfg.data.split_test = carved > 0 ? carved : cfg.data.split_test,
+         cfg.data.test_replaces = carved > 0, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
         eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {

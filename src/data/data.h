@@ -220,6 +220,9 @@ typedef struct {
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
+    int test_replaces;              /* dlc eval: a test source given with split.test > 0: the
+                                     * carved test rows stay out of every split (train and dev
+                                     * are as trained) and the source is the test split */
     double split_train_dev;
     norm_kind normalize;
     int bad_files;                  /* image_folder, detection: DATA_BAD_FAIL or DATA_BAD_SKIP */

@@ -320,3 +320,39 @@ YAML
     run "$DLC" train yolo.yaml --out y4
     [ "$status" -eq 0 ]
 }
+
+@test "eval --set data.test.file on a run that carved its test split: the file is scored, train and dev as trained" {
+    iris_config
+    "$DLC" train iris.yaml --out iris --quiet
+    head -31 "$ROOT/data/iris.csv" > new.csv
+    run "$DLC" eval iris --set data.test.file="$PWD/new.csv" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.split == "test" and .examples == 30'
+    # train and dev are the ones training used: the same figures as without the file
+    "$DLC" eval iris --split dev --json > dev0.json
+    "$DLC" eval iris --split dev --set data.test.file="$PWD/new.csv" --json > dev1.json
+    jq -e --slurpfile a dev0.json '.examples == $a[0].examples and .loss == $a[0].loss' dev1.json
+    "$DLC" eval iris --split train --json > tr0.json
+    "$DLC" eval iris --split train --set data.test.file="$PWD/new.csv" --json > tr1.json
+    jq -e --slurpfile a tr0.json '.examples == $a[0].examples and .loss == $a[0].loss' tr1.json
+    # a text model likewise
+    cat > lm.yaml <<YAML
+name: charlm
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt}
+  split: {dev: 0.1, test: 0.1}
+  text: {task: lm, tokens: chars, seq_len: 16}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 8}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+    "$DLC" train lm.yaml --out lm --quiet
+    head -5 "$ROOT/tests/data/text/fables.txt" > five.txt
+    run "$DLC" eval lm --set data.test.file="$PWD/five.txt"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "test: "* ]]
+}
