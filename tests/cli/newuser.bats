@@ -436,3 +436,15 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"feeds no output"* ]]
 }
+
+@test "DLC_GEMM with a value dlc does not know is refused, not ignored; empty is unset" {
+    iris_config iris.yaml 1
+    DLC_GEMM=openbals run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"environment variable DLC_GEMM='openbals': use openblas or onednn"* ]]
+    [ ! -e run ]
+    DLC_GEMM=openblas run "$DLC" train iris.yaml --out a --quiet
+    [ "$status" -eq 0 ]
+    DLC_GEMM= run "$DLC" train iris.yaml --out b --quiet
+    [ "$status" -eq 0 ]
+}
