@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data.h"
 #include "names.h"
@@ -55,7 +56,7 @@ static int is_blank(char c)
 }
 
 /* 1 when the first non-blank line of s[0, n) is a text record: a word, then
- * exactly dim numbers.  A binary record (the word, then 4 dim raw bytes) is
+ * exactly dim numbers (dim 0: one or more).  A binary record (the word, then 4 dim raw bytes) is
  * not, whatever bytes the words hold: a corpus's word may have a control
  * byte in it (fortune files underline with backspaces), which text files
  * keep as it is. */
@@ -87,7 +88,7 @@ static int record_is_text(const char *s, size_t n, long dim)
             return 0;
         k++;
     }
-    return k == dim;
+    return dim > 0 ? k == dim : k > 0;
 }
 
 /* "count dim" on line one: 1 and the two numbers, else 0. */
@@ -256,8 +257,9 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
                 goto cleanup;
             }
             if (dim > 0 && hdim != dim) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:1: the header says %ld dimensions, expected %d",
-                              path, hdim, dim);
+                st = dlc_fail(err, DLC_EINPUT, "%s:1: the header says %ld dimensions, expected %d "
+                                               "(the embedding's units: set units: %ld to use them)",
+                              path, hdim, dim, hdim);
                 goto cleanup;
             }
             dim = (int)hdim;
@@ -270,12 +272,14 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
         looks_binary((const unsigned char *)text + body, len - body)) {
         st = read_binary(path, text, len, body, count, dim, fn, user, err);
     } else {
-        int binary = looks_binary((const unsigned char *)text, len);
-        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
-        if (st == DLC_EINPUT && binary && count < 0)
+        if (count < 0 && !record_is_text(text, len, 0) &&
+            looks_binary((const unsigned char *)text, len)) {
             st = dlc_fail(err, DLC_EINPUT, "%s: not a text file of vectors, nor word2vec's "
                                            "binary format (its first line would be \"count dim\")",
                           path);
+            goto cleanup;
+        }
+        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
     }
     if (st == DLC_OK && dim_out)
         *dim_out = dim;
@@ -313,6 +317,14 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
     *found = 0;
     for (int i = 0; i < vocab->n && !st; i++)
         st = data_names_intern(&f.names, vocab->v[i], &id, err);
+    /* a folder dlc embed wrote: its files are named in the message */
+    struct stat sb;
+    char bin[DATA_PATH_MAX + 16];
+    snprintf(bin, sizeof bin, "%s/vectors.bin", path);
+    if (!st && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(bin, &sb) == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: a folder (dlc embed's run folder?); pretrained: takes "
+                                       "one of its files: %s/vectors.txt, vectors.bin or glove.txt",
+                      path, path);
     if (!st)
         st = data_vectors_read(path, dim, fill_row, &f, NULL, err);
     *found = f.found;

@@ -356,3 +356,36 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == "test: "* ]]
 }
+
+@test "pretrained vectors: a dlc embed folder, vectors of another size, vocab.txt: each said for what it is" {
+    corpus_with_controls
+    "$DLC" embed emb.yaml --out vec --quiet
+    cat > tag.yaml <<YAML
+name: lm
+data:
+  format: text
+  train: {file: words.txt}
+  text: {task: lm, tokens: words, seq_len: 6}
+model:
+  layers:
+    - {type: embedding, units: 4, pretrained: vec/vectors.txt}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 16}
+YAML
+    run "$DLC" train tag.yaml --out t
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"vec/vectors.txt:1: the header says 8 dimensions, expected 4 (the embedding's units: set units: 8 to use them)"* ]]
+    # glove.txt has no header: its words (one with backspaces) and numbers, not "not a text file"
+    run "$DLC" train tag.yaml --out t --set model.layers.0.pretrained=vec/glove.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"vec/glove.txt:1: word '"*"' has 8 numbers, expected 4"* ]]
+    run "$DLC" train tag.yaml --out t --set model.layers.0.units=8 --set model.layers.0.pretrained=vec/glove.txt
+    [ "$status" -eq 0 ]
+    run "$DLC" train tag.yaml --out t2 --set model.layers.0.units=8 --set model.layers.0.pretrained=vec
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"vec: a folder (dlc embed's run folder?); pretrained: takes one of its files: vec/vectors.txt, vectors.bin or glove.txt"* ]]
+    # vocab.txt ("word count") read as vectors of one number: every similarity 1
+    run "$DLC" embed vec/vocab.txt --neighbours red
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"vec/vocab.txt: one number per word, not vectors"* ]]
+}
