@@ -188,10 +188,16 @@ done:
 int cli_predict_windows(const cli_command *c, const cli_args *a, const model *m,
                         const dlc_strlist *files)
 {
-    (void)c;
     int json = cli_get(c, a, "--json") != NULL;
     dlc_buf out = {0};
     dlc_error err = {0};
+    /* the model's fault, not the image's: named before any image is read */
+    if (!infer_takes_images(m)) {
+        dlc_fail(&err, DLC_EINPUT, "%s is not a model of images (channels, height, width): "
+                                   "--windows slides an image classifier over larger images",
+                 a->pos[0]);
+        return cli_fail(&err);
+    }
     if (json) {
         dlc_buf_printf(&out, "{\"model\": ");
         json_write_string(&out, a->pos[0]);

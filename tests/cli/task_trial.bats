@@ -75,6 +75,10 @@ YAML
     # summary takes configs
     run "$DLC" summary iris/config.yaml
     [ "$status" -eq 0 ]
+    # sliding windows on a model of rows: the model is named, not the image
+    run "$DLC" predict iris "$ROOT/tests/data/images/other/sneaker_rgb_56.png" --windows
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris is not a model of images (channels, height, width): --windows slides an image classifier"* ]]
 }
 
 # A small YOLO run on a generated shapes set (seconds).
