@@ -393,3 +393,17 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"vec/vocab.txt: one number per word, not vectors"* ]]
 }
+
+@test "detection: eval's mAP@0.5 and mAP@0.5:0.95 are predict's boxes scored against the label files by hand" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    "$MAKE_SHAPES" more --train 0 --dev 0 --test 16 --seed 9 > /dev/null
+    "$DLC" train yolo.yaml --out y2 --quiet --set train.epochs=40 --set train.optimizer.lr=0.01 \
+        --set model.outputs.0.score=0.3 > /dev/null
+    "$DLC" eval y2 --set data.test.dir="$PWD/more/test" --json > eval.json
+    "$DLC" predict y2 more/test --score 0.01 --json > pred.json
+    read -r m50 m < <(python3 "$ROOT/tests/detect/map_check.py" pred.json 3)
+    echo "map50 $m50 map $m"
+    jq -e --argjson a "$m50" --argjson b "$m" \
+        '(.detection.map50 - $a | fabs) < 1e-5 and (.detection.map - $b | fabs) < 1e-5 and .detection.map50 > 0.01' eval.json
+}
