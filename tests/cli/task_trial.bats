@@ -81,6 +81,26 @@ YAML
     [[ "$output" == *"iris is not a model of images (channels, height, width): --windows slides an image classifier"* ]]
 }
 
+# A small LSTM language model on the fables: FILE, tokens (chars | words),
+# the split's contents, and more text keys (", min_count: 1").
+fables_lm() {
+    cat > "$1" <<YAML
+name: lm
+seed: 2
+data:
+  format: text
+  train: {file: $ROOT/tests/data/text/fables.txt}
+  split: {$3}
+  text: {task: lm, tokens: $2, seq_len: 8$4}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: lstm, units: 8}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+}
+
 # A small YOLO run on a generated shapes set (seconds).
 yolo_run() {
     "$MAKE_SHAPES" shapes --train 32 --dev 8 --test 4 > /dev/null
@@ -186,21 +206,7 @@ YAML
 }
 
 @test "predict on a language model: a prompt's unknown characters are said; options of --text are refused" {
-    cat > lm.yaml <<YAML
-name: charlm
-seed: 2
-data:
-  format: text
-  train: {file: $ROOT/tests/data/text/fables.txt}
-  split: {dev: 0.1}
-  text: {task: lm, tokens: chars, seq_len: 16}
-model:
-  layers:
-    - {type: embedding, units: 8}
-    - {type: lstm, units: 16}
-    - {type: dense, units: auto}
-train: {epochs: 1, batch_size: 8}
-YAML
+    fables_lm lm.yaml chars "dev: 0.1"
     "$DLC" train lm.yaml --out lm --quiet
     run "$DLC" predict lm --prompt $'\u20ac\u20ac the' --length 3
     [ "$status" -eq 0 ]
@@ -234,21 +240,7 @@ YAML
 }
 
 @test "text: the share of train tokens read as <unk> is said, and warned of when it is large" {
-    cat > wl.yaml <<YAML
-name: wordlm
-seed: 2
-data:
-  format: text
-  train: {file: $ROOT/tests/data/text/fables.txt}
-  split: {dev: 0.1}
-  text: {task: lm, tokens: words, seq_len: 8, min_count: 1}
-model:
-  layers:
-    - {type: embedding, units: 8}
-    - {type: lstm, units: 8}
-    - {type: dense, units: auto}
-train: {epochs: 1, batch_size: 8}
-YAML
+    fables_lm wl.yaml words "dev: 0.1" ", min_count: 1"
     run "$DLC" train wl.yaml --out a
     [ "$status" -eq 0 ]
     [[ "$output" == *"text: vocabulary of "*" tokens; "* ]]
@@ -340,20 +332,7 @@ YAML
     "$DLC" eval iris --split train --set data.test.file="$PWD/new.csv" --json > tr1.json
     jq -e --slurpfile a tr0.json '.examples == $a[0].examples and .loss == $a[0].loss' tr1.json
     # a text model likewise
-    cat > lm.yaml <<YAML
-name: charlm
-data:
-  format: text
-  train: {file: $ROOT/tests/data/text/fables.txt}
-  split: {dev: 0.1, test: 0.1}
-  text: {task: lm, tokens: chars, seq_len: 16}
-model:
-  layers:
-    - {type: embedding, units: 8}
-    - {type: lstm, units: 8}
-    - {type: dense, units: auto}
-train: {epochs: 1, batch_size: 8}
-YAML
+    fables_lm lm.yaml chars "dev: 0.1, test: 0.1"
     "$DLC" train lm.yaml --out lm --quiet
     head -5 "$ROOT/tests/data/text/fables.txt" > five.txt
     run "$DLC" eval lm --set data.test.file="$PWD/five.txt"
