@@ -62,6 +62,32 @@ static void print_token(void *user, int id)
         printf("%s ", dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES));
 }
 
+/* The text as the model's tokens: EINPUT when it is not UTF-8, or has no
+ * token and `empty_ok` is 0; a note counts the tokens the vocabulary lacks,
+ * which the model reads as <unk> (what = "prompt", "text"). */
+static dlc_status check_tokens(const model *m, const char *text, const char *what, int empty_ok,
+                               dlc_error *err)
+{
+    size_t cap = strlen(text) + 1;
+    float *ids = malloc(sizeof *ids * cap);
+    if (!ids)
+        return DLC_NOMEM(err);
+    int n = data_text_encode(&m->text_cfg, &m->vocab, text, ids, (int)cap, err), unknown = 0;
+    for (int i = 0; i < n; i++)
+        unknown += ids[i] == TEXT_UNK;
+    free(ids);
+    if (n < 0)
+        return err->status;
+    const char *unit = m->text_cfg.unit == TEXT_CHARS ? "characters" : "words";
+    if (n == 0 && !empty_ok)
+        return dlc_fail(err, DLC_EINPUT, "--%s: the %s has no %s to read", what, what, unit);
+    if (unknown)
+        fprintf(stderr, "note: %d of the %s's %d %s %s not in the model's vocabulary: the model "
+                        "reads %s as <unk>\n", unknown, what, n, unit, unknown == 1 ? "is" : "are",
+                unknown == 1 ? "it" : "them");
+    return DLC_OK;
+}
+
 static int generate(const cli_command *c, const cli_args *a, const char *prompt)
 {
     double length, temperature, seed;
@@ -91,25 +117,11 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     }
     if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
         return cli_fail(&err);
-    /* check the prompt before printing anything; tokens the model never saw
-     * are read as <unk>, which the user should know (the prompt is printed as given) */
-    size_t cap = strlen(prompt) + 1;
-    float *ids = malloc(sizeof *ids * cap);
-    int n = ids ? data_text_encode(&m.text_cfg, &m.vocab, prompt, ids, (int)cap, &err) : -1;
-    if (n < 0) {
-        free(ids);
+    /* check the prompt before printing anything */
+    if (check_tokens(&m, prompt, "prompt", 1, &err) != DLC_OK) {
         model_free(&m);
-        return cli_fail(ids ? &err : &(dlc_error){DLC_ENOMEM, "out of memory"});
+        return cli_fail(&err);
     }
-    int unknown = 0;
-    for (int i = 0; i < n; i++)
-        unknown += ids[i] == TEXT_UNK;
-    free(ids);
-    if (unknown)
-        fprintf(stderr, "note: %d of the prompt's %d %s %s not in the model's vocabulary: the "
-                        "model reads %s as <unk>\n", unknown, n,
-                m.text_cfg.unit == TEXT_CHARS ? "characters" : "words",
-                unknown == 1 ? "is" : "are", unknown == 1 ? "it" : "them");
     fputs(prompt, stdout);
     if (m.text_cfg.unit == TEXT_WORDS && prompt[0] && !strchr(" \n", prompt[strlen(prompt) - 1]))
         fputs(" ", stdout);
@@ -193,6 +205,10 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         fprintf(stderr, "dlc: error: %s is a language model: use --prompt to continue a text\n",
                 a->pos[0]);
         rc = 2;
+        goto done;
+    }
+    if (check_tokens(&m, text, "text", 0, &err) != DLC_OK) {
+        rc = cli_fail(&err);
         goto done;
     }
     if (m.text_cfg.task == TEXT_CLASSIFY) {

@@ -222,6 +222,40 @@ YAML
     [[ "$output" == *"--length and --temperature go with --prompt"* ]]
 }
 
+@test "predict on a text classifier: an empty text is refused, words it never saw are counted" {
+    awk 'BEGIN { srand(3); split("red green blue pink", c, " "); split("one two three four", n, " ");
+        print "label	text";
+        for (l = 0; l < 200; l++) { s = ""; for (w = 0; w < 6; w++) s = s (w ? " " : "") (l % 2 ? n[int(rand() * 4) + 1] : c[int(rand() * 4) + 1]);
+            print (l % 2 ? "number" : "colour") "	" s } }' > topics.tsv
+    cat > cls.yaml <<YAML
+name: cls
+data:
+  format: text
+  train: {file: topics.tsv}
+  label: label
+  split: {dev: 0.2}
+  text: {task: classify, tokens: words, seq_len: 8, column: text}
+model:
+  layers:
+    - {type: embedding, units: 4}
+    - {type: time_avgpool}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 16}
+YAML
+    "$DLC" train cls.yaml --out cls --quiet
+    for t in "" "   "; do
+        run "$DLC" predict cls --text "$t"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"--text: the text has no words to read"* ]]
+    done
+    run "$DLC" predict cls --text "red zebra blue"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 1 of the text's 3 words is not in the model's vocabulary: the model reads it as <unk>"* ]]
+    run "$DLC" predict cls --text "red blue"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"note:"* ]]
+}
+
 @test "detection: a split of background images only says why its mAP is null" {
     MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
     yolo_run
