@@ -166,6 +166,10 @@ static int run(const cli_args *a)
             fprintf(stderr, "note: the content image %s is %dx%d: it is enlarged to G's %dx%d "
                             "(--size %d), so G has no more detail than C (a smaller --size is "
                             "faster)\n", content, cs.d[2], cs.d[1], W, H, cfg.stylize.size);
+        /* S is scaled to cover G: a small S is enlarged, its strokes with it */
+        if (data_image_probe(style, 0, &cs, &perr) == DLC_OK && (cs.d[1] < H || cs.d[2] < W))
+            fprintf(stderr, "note: the style image %s is %dx%d: it is enlarged to cover G's %dx%d, "
+                            "and its textures with it\n", style, cs.d[2], cs.d[1], W, H);
     }
     dlc_buf_printf(&pr.log, "step,J,J_content,J_style,J_tv,seconds,evals\n");
     pr.stop = cli_catch_stop();

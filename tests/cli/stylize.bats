@@ -243,7 +243,7 @@ png_size() {
     [ ! -e g4.png ]
 }
 
-@test "dlc stylize: a gray content image, a small one enlarged (said), a .jpg --out refused" {
+@test "dlc stylize: a gray content image, a small content or style image enlarged (said), a .jpg --out refused" {
     style_config
     stripes 32 32 st.bmp
     run "$DLC" stylize s.yaml --content "$ROOT/tests/data/images/other/sneaker_gray_56_progressive.jpg" \
@@ -255,6 +255,10 @@ png_size() {
     run "$DLC" stylize s.yaml --content small.bmp --style st.bmp --out g.png --size 24 --steps 2
     [ "$status" -eq 0 ]
     [[ "$output" == *"note: the content image small.bmp is 6x4: it is enlarged to G's 24x16 (--size 24)"* ]]
+    [[ "$output" != *"the style image"* ]]
+    run "$DLC" stylize s.yaml --content "$SNEAKER" --style small.bmp --out g.png --size 24 --steps 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the style image small.bmp is 6x4: it is enlarged to cover G's 24x24"* ]]
     run "$DLC" stylize s.yaml --content small.bmp --style st.bmp --out g.jpg --size 24 --steps 2
     [ "$status" -eq 2 ]
     [[ "$output" == *"--out g.jpg: dlc writes a PNG image; name it .png"* ]]
