@@ -1237,6 +1237,15 @@ static dlc_status setup(trainer *t, dlc_error *err)
         say(t, "text: vocabulary of %d tokens%s; %ld train, %ld dev, %ld test tokens%s",
             t->data.vocab.n, share, t->data.text_tokens[0], t->data.text_tokens[2],
             t->data.text_tokens[3], t->data.stateful ? "; the state carries from batch to batch" : "");
+        /* a carved part shorter than one sequence holds no example */
+        const double asked[2] = {cfg->data.split_dev, cfg->data.split_test};
+        const int part[2] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST};
+        for (int i = 0; i < 2; i++)
+            if (asked[i] > 0 && t->data.split[part[i]].n == 0)
+                say(t, "warning: data.split.%s = %g of this text is shorter than one example "
+                       "(seq_len %d): the %s split is empty, so the report has no %s figures",
+                    data_split_names[part[i]], asked[i], cfg->data.text.seq_len,
+                    data_split_names[part[i]], data_split_names[part[i]]);
         /* a model that mostly learns <unk> scores well for nothing */
         if (unk >= 0.25)
             say(t, "warning: %.0f%% of the train tokens are rarer than data.text.min_count = %d "

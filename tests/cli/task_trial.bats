@@ -292,6 +292,14 @@ YAML
     [[ "$output" == *"text: vocabulary of 3 tokens (91.4% of the train tokens are <unk>)"* ]]
 }
 
+@test "text: a split too short for one example is said to be empty" {
+    fables_lm lm.yaml words "dev: 0.001, test: 0.3"
+    run "$DLC" train lm.yaml --out a --set data.text.seq_len=20
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: data.split.dev = 0.001 of this text is shorter than one example (seq_len 20): the dev split is empty, so the report has no dev figures"* ]]
+    [[ "$output" != *"data.split.test"* ]]
+}
+
 @test "detection names: an empty line between names is refused; a class added says the channels it needs" {
     MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
     yolo_run
