@@ -46,6 +46,17 @@ sweep="$1" k="$2" out="$3"
 k=$((10#$k))
 dir="$(printf '%s/trial-%03d' "$out" "$k")"
 
+# the overrides and the base config, straight from the sweep file
+sets="$("$dlc" sample "$sweep" --trial "$k" --lines "${mode[@]}")" || exit $?
+base="$("$dlc" sample "$sweep" --info "${mode[@]}" | sed -n 's/^base=//p')" || exit $?
+# a folder another version of the sweep file trained (done, failed or
+# interrupted) is not this trial: never skipped as done nor resumed
+if [ -f "$dir/overrides.txt" ] && [ "$(cat "$dir/overrides.txt")" != "$sets" ]; then
+    echo "sweep-trial.sh: $dir ran with other overrides than the sweep now gives" \
+         "trial $k (did the sweep file change?): run the sweep into another folder (-o DIR)," \
+         "or remove $dir to train it again" >&2
+    exit 2
+fi
 if [ -f "$dir/report.json" ]; then
     echo "trial $k: done already ($dir)"
     exit 0
@@ -53,15 +64,6 @@ fi
 if [ -f "$dir/failed" ]; then
     echo "trial $k: failed before, not retried ($dir/failed; remove the folder to retry)"
     exit 1
-fi
-
-# the overrides and the base config, straight from the sweep file
-sets="$("$dlc" sample "$sweep" --trial "$k" --lines "${mode[@]}")" || exit $?
-base="$("$dlc" sample "$sweep" --info "${mode[@]}" | sed -n 's/^base=//p')" || exit $?
-if [ -f "$dir/overrides.txt" ] && [ "$(cat "$dir/overrides.txt")" != "$sets" ]; then
-    echo "sweep-trial.sh: $dir was started with other overrides than the sweep now gives" \
-         "trial $k (did the sweep file change?); use another output folder" >&2
-    exit 2
 fi
 mkdir -p "$dir" || exit 2
 printf '%s\n' "$sets" > "$dir/overrides.txt.tmp" && mv "$dir/overrides.txt.tmp" "$dir/overrides.txt"

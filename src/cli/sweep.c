@@ -147,6 +147,25 @@ static void fmt(char *buf, size_t size, double v)
         snprintf(buf, size, "-");
 }
 
+/* The trials the table leaves out, with why: failed (the reason the trial
+ * script kept), not finished (the epochs its metrics.csv holds), stale. */
+static void print_unranked(const sweep_result *rows, int n, const char *dir)
+{
+    for (int i = 0; i < n; i++) {
+        const sweep_result *r = &rows[i];
+        char tdir[2048];
+        sweep_trial_dir(tdir, sizeof tdir, dir, r->trial);
+        if (r->status == SWEEP_FAILED)
+            printf("failed: trial %d: %s\n", r->trial, r->reason ? r->reason : "see its train.log");
+        else if (r->status == SWEEP_UNFINISHED)
+            printf("not finished: trial %d, %d epoch%s in %s/metrics.csv (run the sweep again "
+                   "to resume it)\n",
+                   r->trial, r->epochs, r->epochs == 1 ? "" : "s", tdir);
+        else if (r->status == SWEEP_STALE)
+            printf("stale: trial %d ran with %s\n", r->trial, r->overrides);
+    }
+}
+
 static int run_leaderboard(const cli_args *a)
 {
     const cli_command *c = &cli_leaderboard_cmd;
@@ -179,7 +198,7 @@ static int run_leaderboard(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
-    int count[4] = {0};
+    int count[SWEEP_STATUS_COUNT] = {0};
     for (int i = 0; i < n; i++)
         count[rows[i].status]++;
     printf("%s: %d of %d trials done", csv, count[SWEEP_DONE], n);
@@ -187,6 +206,8 @@ static int run_leaderboard(const cli_args *a)
         printf(", %d failed", count[SWEEP_FAILED]);
     if (count[SWEEP_UNFINISHED] + count[SWEEP_MISSING])
         printf(", %d not finished", count[SWEEP_UNFINISHED] + count[SWEEP_MISSING]);
+    if (count[SWEEP_STALE])
+        printf(", %d stale", count[SWEEP_STALE]);
     if (s.metric->maximize < 0)
         printf("; ranked by the single-number metric (constraints met first)\n");
     else
@@ -221,6 +242,26 @@ static int run_leaderboard(const cli_args *a)
         char tdir[2048];
         printf("best: trial %d, run folder %s (its config.yaml is the resolved config)\n",
                rows[0].trial, sweep_trial_dir(tdir, sizeof tdir, dir, rows[0].trial));
+    }
+    print_unranked(rows, n, dir);
+    if (count[SWEEP_STALE]) {
+        /* results of another sweep under this one's trial numbers: ranking
+         * them beside the others would credit the wrong overrides */
+        dlc_buf b = {0};
+        for (int i = 0; i < n; i++)
+            if (rows[i].status == SWEEP_STALE)
+                dlc_buf_printf(&b, "%s%d", b.len ? ", " : "", rows[i].trial);
+        dlc_fail(&err, DLC_EINPUT,
+                 "%s: trial%s %s ran with other overrides than %s gives %s now (overrides.txt "
+                 "in the trial folder; was the sweep file changed?), so %s left out of the ranking "
+                 "(status stale in leaderboard.csv): run the sweep into another folder (-o DIR), "
+                 "or remove %s trial folder%s to train %s again",
+                 dir, count[SWEEP_STALE] == 1 ? "" : "s", b.failed ? "?" : b.s, a->pos[0],
+                 count[SWEEP_STALE] == 1 ? "it" : "them", count[SWEEP_STALE] == 1 ? "it is" : "they are",
+                 count[SWEEP_STALE] == 1 ? "its" : "their", count[SWEEP_STALE] == 1 ? "" : "s",
+                 count[SWEEP_STALE] == 1 ? "it" : "them");
+        dlc_buf_free(&b);
+        rc = cli_fail(&err);
     }
 done:
     sweep_results_free(rows, n);

@@ -15,7 +15,9 @@
 #include "../io/io.h"
 #include "sweep.h"
 
-const char *const sweep_status_names[] = {"done", "failed", "unfinished", "missing", NULL};
+const char *const sweep_status_names[] = {"done", "failed", "unfinished", "missing", "stale", NULL};
+_Static_assert(sizeof sweep_status_names / sizeof *sweep_status_names == SWEEP_STATUS_COUNT + 1,
+               "a name per status");
 
 const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k)
 {
@@ -90,29 +92,42 @@ static int is_fixed(const sweep_spec *s, const char *kv)
     return dlc_strlist_find(&s->fixed, kv) >= 0;
 }
 
+/* The lines of a trial's overrides.txt into kv. */
+static dlc_status read_override_lines(dlc_strlist *kv, const char *path, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    dlc_status st = dlc_read_file(path, &text, &len, err);
+    for (char *line = text, *next; st == DLC_OK && line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (*line)
+            st = dlc_strlist_push(kv, line, err);
+    }
+    free(text);
+    return st;
+}
+
 /* The trial's overrides less the sweep's fixed ones: from overrides.txt when
- * the trial ran (what it trained with), else what the sweep gives it. */
+ * the trial ran (what it trained with), else what the sweep gives it.  A
+ * trial that ran with other overrides than the sweep gives it now (the sweep
+ * file was edited, and the same folder reused) is marked stale: its figures
+ * are not those of the sweep's trial. */
 static dlc_status read_overrides(sweep_result *r, const sweep_spec *s, const char *tdir,
                                  dlc_error *err)
 {
     char path[2200];
     snprintf(path, sizeof path, "%s/overrides.txt", tdir);
-    dlc_strlist kv = {0};
-    dlc_status st = DLC_OK;
-    if (exists(path)) {
-        char *text = NULL;
-        size_t len = 0;
-        st = dlc_read_file(path, &text, &len, err);
-        for (char *line = text, *next; st == DLC_OK && line && *line; line = next) {
-            next = strchr(line, '\n');
-            if (next)
-                *next++ = '\0';
-            if (*line)
-                st = dlc_strlist_push(&kv, line, err);
-        }
-        free(text);
-    } else {
-        st = sweep_trial(s, r->trial, &kv, err);
+    dlc_strlist kv = {0}, now = {0};
+    dlc_status st = sweep_trial(s, r->trial, &now, err);
+    if (st == DLC_OK && exists(path)) {
+        st = read_override_lines(&kv, path, err);
+        if (st == DLC_OK && !dlc_strlist_equal(&kv, &now))
+            r->status = SWEEP_STALE;
+    } else if (st == DLC_OK) {
+        kv = now;
+        now = (dlc_strlist){0};
     }
     dlc_buf b = {0};
     for (int i = 0; st == DLC_OK && i < kv.n; i++)
@@ -121,6 +136,7 @@ static dlc_status read_overrides(sweep_result *r, const sweep_spec *s, const cha
     if (st == DLC_OK && !b.len)
         dlc_buf_printf(&b, "(base config)");
     dlc_strlist_clear(&kv);
+    dlc_strlist_clear(&now);
     if (st == DLC_OK && b.failed)
         st = DLC_NOMEM(err);
     if (st != DLC_OK) {
@@ -148,12 +164,54 @@ static double read_wall(const char *tdir)
     return w;
 }
 
+/* A small file's text (NULL when absent or unreadable); owned. */
+static char *small_file(const char *dir, const char *name)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = NULL;
+    size_t len;
+    if (dlc_read_file(path, &text, &len, NULL) != DLC_OK)
+        return NULL;
+    return text;
+}
+
+/* A failed trial's reason: the last non-empty line of its `failed` note
+ * (sweep-trial.sh writes "exit 1" and dlc's error line). */
+static char *failed_reason(const char *tdir)
+{
+    char *text = small_file(tdir, "failed"), *last = NULL;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (*line)
+            last = line;
+    }
+    char *r = last ? strdup(last) : NULL; /* NULL on ENOMEM too: the table says "see its train.log" */
+    free(text);
+    return r;
+}
+
+/* The epochs an unfinished trial's metrics.csv holds (its rows after the header). */
+static int epochs_logged(const char *tdir)
+{
+    char *text = small_file(tdir, "metrics.csv");
+    int lines = 0;
+    for (const char *c = text; c && *c; c++)
+        lines += *c == '\n';
+    free(text);
+    return lines > 1 ? lines - 1 : 0;
+}
+
 /* < 0 when a ranks above b: finished before failed, unfinished and missing;
  * then by the metric (absent last), the dev loss, the trial number. */
 static int compare_rows(const sweep_spec *s, const sweep_result *a, const sweep_result *b)
 {
     if (a->status != b->status)
         return (int)a->status - (int)b->status;
+    if (a->status != SWEEP_DONE) /* not ranked: in trial order */
+        return a->trial - b->trial;
     if (a->constraints_met != b->constraints_met)
         return b->constraints_met - a->constraints_met;
     int na = isnan(a->metric), nb = isnan(b->metric);
@@ -199,7 +257,7 @@ void sweep_results_free(sweep_result *rows, int n)
     if (!rows)
         return;
     for (int i = 0; i < n; i++)
-        free(rows[i].overrides);
+        free(rows[i].overrides), free(rows[i].reason);
     free(rows);
 }
 
@@ -230,6 +288,10 @@ dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **ou
         } else {
             snprintf(path, sizeof path, "%s/failed", tdir);
             r->status = exists(path) ? SWEEP_FAILED : exists(tdir) ? SWEEP_UNFINISHED : SWEEP_MISSING;
+            if (r->status == SWEEP_FAILED)
+                r->reason = failed_reason(tdir);
+            if (r->status == SWEEP_UNFINISHED)
+                r->epochs = epochs_logged(tdir);
         }
         r->wall = read_wall(tdir);
         if (st == DLC_OK)

@@ -120,7 +120,10 @@ typedef enum {
     SWEEP_DONE,       /* report.json is there */
     SWEEP_FAILED,     /* training failed (the trial folder holds a `failed` note) */
     SWEEP_UNFINISHED, /* a folder without a result: running or interrupted */
-    SWEEP_MISSING     /* not started */
+    SWEEP_MISSING,    /* not started */
+    SWEEP_STALE,      /* trained with other overrides than the sweep gives the trial now
+                       * (its overrides.txt): the sweep file changed; not ranked */
+    SWEEP_STATUS_COUNT
 } sweep_status;
 
 extern const char *const sweep_status_names[];
@@ -133,9 +136,10 @@ typedef struct {
     int constraints_met;         /* 0 when the single-number metric's constraints fail */
     double dev_acc, dev_loss, test_acc, test_loss, train_acc, train_loss; /* NAN when absent */
     double dev_n;                /* dev examples; NAN when absent */
-    int epochs;                  /* -1 when absent */
+    int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
+    char *reason;                /* failed: why (the `failed` note's last line), else NULL; owned */
 } sweep_result;
 
 /* The trial folder of trial k under dir ("dir/trial-007") into buf. */
@@ -143,7 +147,7 @@ const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k);
 
 /* Reads every trial's folder under dir: one row per trial of the sweep, best
  * first (by the sweep's metric, then trial number), finished trials before
- * failed, unfinished and missing ones.  A report.json that does not parse is
+ * failed, unfinished, missing and stale ones.  A report.json that does not parse is
  * an EINPUT error naming the file.  Free with sweep_results_free. */
 dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **rows, int *n,
                          dlc_error *err);

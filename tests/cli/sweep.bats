@@ -176,6 +176,9 @@ SH
     DLC="$TMP/fake-dlc" run "$SWEEP_SH" sw.yaml -j 1
     [ "$status" -eq 1 ]
     [[ "$output" == *"trials without a result: 2"* ]]
+    # the leaderboard says how far the unfinished trial got
+    [[ "$output" == *"not finished: trial 2, 2 epochs in runs/sweeps/sw/trial-002/metrics.csv (run the sweep again to resume it)"* ]]
+    grep -q '^,2,unfinished,,,,,,,,2,,' runs/sweeps/sw/leaderboard.csv
     [ -f runs/sweeps/sw/trial-002/checkpoint.safetensors ]
     [ ! -f runs/sweeps/sw/trial-002/report.json ]
 
@@ -189,22 +192,65 @@ SH
     diff <(metrics_no_time ref/metrics.csv) <(metrics_no_time runs/sweeps/sw/trial-002/metrics.csv)
 }
 
-@test "sweep.sh: a trial that diverges is recorded as failed and not retried" {
+# A grid sweep g.yaml over the iris config's learning rate: lr_grid "[0.05, 1e30]"
+lr_grid() {
     iris_config
     cat > g.yaml <<YAML
 base: iris.yaml
 mode: grid
 set: {train.optimizer.type: sgd, model.layers.0.activation: relu, train.epochs: 3}
 params:
-  train.optimizer.lr: [0.05, 1e30]
+  train.optimizer.lr: $1
 YAML
+}
+
+@test "sweep.sh: a trial that diverges is recorded as failed and not retried" {
+    lr_grid "[0.05, 1e30]"
     run "$SWEEP_SH" g.yaml
     [ "$status" -eq 0 ]
     [[ "$output" == *"trial 2: training failed: dlc: error: epoch 1"*"the loss became"* ]]
     [[ "$output" == *"1 of 2 trials done, 1 failed"* ]]
+    # the table ranks the finished trial; the failed one is listed below it with why
+    [[ "$output" == *"failed: trial 2: dlc: error: epoch 1"*"the loss became"* ]]
     grep -q '^,2,failed,' runs/sweeps/g/leaderboard.csv
     run "$SWEEP_SH" g.yaml
     [[ "$output" == *"trial 2: failed before, not retried"* ]]
+}
+
+@test "sweep.sh: a sweep file edited under its folder: the old trials are stale, not done, failed or resumed" {
+    lr_grid "[0.05, 1e30, 0.2]"
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 3 trials done, 1 failed"* ]]
+    # trial 3 as an interrupted run leaves it: a checkpoint, no model or report
+    rm runs/sweeps/g/trial-003/report.json runs/sweeps/g/trial-003/model.safetensors
+    sum1=$(md5sum < runs/sweeps/g/trial-001/report.json)
+    # the user changes the values: trials 2 and 3 now mean other learning rates
+    sed -i 's/\[0.05, 1e30, 0.2\]/[0.05, 0.1, 0.3]/' g.yaml
+    run "$SWEEP_SH" g.yaml
+    # they used to be skipped as failed, or resumed, and ranked under the new values
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"sweep-trial.sh: $TMP/runs/sweeps/g/trial-002 ran with other overrides than the sweep now gives trial 2 (did the sweep file change?)"* ]]
+    [[ "$output" == *"trial-003 ran with other overrides than the sweep now gives trial 3"* ]]
+    [[ "$output" != *"trial 2: failed before"* ]]
+    [[ "$output" != *"trial 3: done"* ]]
+    [ ! -e runs/sweeps/g/trial-003/report.json ]
+    [[ "$output" == *"1 of 3 trials done, 2 stale"* ]]
+    [[ "$output" == *"stale: trial 2 ran with train.optimizer.lr=1e30"* ]]
+    [[ "$output" == *"stale: trial 3 ran with train.optimizer.lr=0.2"* ]]
+    [[ "$output" == *"dlc: error: runs/sweeps/g: trials 2, 3 ran with other overrides than g.yaml gives them now"*"run the sweep into another folder (-o DIR)"* ]]
+    csv=runs/sweeps/g/leaderboard.csv
+    [ "$(board_rows $csv stale)" -eq 2 ]
+    grep -q '^1,1,done,' $csv
+    [ "$sum1" = "$(md5sum < runs/sweeps/g/trial-001/report.json)" ]
+    # dlc leaderboard alone says the same (exit 2); into another folder the sweep runs whole
+    run "$DLC" leaderboard g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"stale: trial 2"* ]]
+    run "$SWEEP_SH" g.yaml -o fresh
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 of 3 trials done"* ]]
 }
 
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
