@@ -161,6 +161,9 @@ static void print_unranked(const sweep_result *rows, int n, const char *dir)
             printf("not finished: trial %d, %d epoch%s in %s/metrics.csv (run the sweep again "
                    "to resume it)\n",
                    r->trial, r->epochs, r->epochs == 1 ? "" : "s", tdir);
+        else if (r->status == SWEEP_STALE && r->reason)
+            printf("stale: trial %d ran with another config than the base config gives it now "
+                   "(its config.yaml -> now): %s\n", r->trial, r->reason);
         else if (r->status == SWEEP_STALE)
             printf("stale: trial %d ran with %s\n", r->trial, r->overrides);
     }
@@ -252,8 +255,8 @@ static int run_leaderboard(const cli_args *a)
             if (rows[i].status == SWEEP_STALE)
                 dlc_buf_printf(&b, "%s%d", b.len ? ", " : "", rows[i].trial);
         dlc_fail(&err, DLC_EINPUT,
-                 "%s: trial%s %s ran with other overrides than %s gives %s now (overrides.txt "
-                 "in the trial folder; was the sweep file changed?), so %s left out of the ranking "
+                 "%s: trial%s %s ran with other settings than %s gives %s now (listed above; "
+                 "was the sweep file or its base config edited?), so %s left out of the ranking "
                  "(status stale in leaderboard.csv): run the sweep into another folder (-o DIR), "
                  "or remove %s trial folder%s to train %s again",
                  dir, count[SWEEP_STALE] == 1 ? "" : "s", b.failed ? "?" : b.s, a->pos[0],

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../config/config.h"
 #include "../io/io.h"
 #include "sweep.h"
 
@@ -109,11 +110,91 @@ static dlc_status read_override_lines(dlc_strlist *kv, const char *path, dlc_err
     return st;
 }
 
+/* A small file's text (NULL when absent or unreadable); owned. */
+static char *small_file(const char *dir, const char *name)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = NULL;
+    size_t len;
+    if (dlc_read_file(path, &text, &len, NULL) != DLC_OK)
+        return NULL;
+    return text;
+}
+
+/* 1 for a config_diff line ("key: old -> new") that is no change of setting:
+ * dlc train records a relative data path absolute (old ends in "/" + new),
+ * and the digest of an init_from run, which the config does not give. */
+static int same_setting(const char *line)
+{
+    if (strncmp(line, "init_from.sha256:", 17) == 0)
+        return 1;
+    const char *colon = strstr(line, ": "), *arrow = strstr(line, " -> ");
+    if (!colon || !arrow || arrow < colon)
+        return 0;
+    const char *a = colon + 2, *b = arrow + 4;
+    size_t na = (size_t)(arrow - a), nb = strlen(b);
+    return nb > 0 && *b != '/' && *a == '/' && na > nb && a[na - nb - 1] == '/' &&
+           memcmp(a + na - nb, b, nb) == 0;
+}
+
+/* What the trial's config.yaml (the config it trained with) and the base
+ * config with the trial's overrides now differ in: the base config was
+ * edited since, so the trial is not what the sweep would train.  Sets
+ * r->reason ("train.epochs: 3 -> 5, ...") and r->status to stale when they
+ * differ; a trial without a config.yaml, or one that does not parse (an older
+ * dlc's), is left alone. */
+static dlc_status check_config(sweep_result *r, const sweep_spec *s, const dlc_strlist *kv,
+                               const char *tdir, dlc_error *err)
+{
+    char *old = small_file(tdir, "config.yaml");
+    if (!old)
+        return DLC_OK;
+    dlc_config c;
+    char *now = NULL;
+    dlc_strlist changes = {0};
+    dlc_error e = {0};
+    dlc_status st = config_load(&c, s->base, (const char *const *)kv->v, kv->n, &e);
+    if (st == DLC_OK) {
+        st = config_to_yaml(&c, &now, &e);
+        config_free(&c);
+    }
+    if (st == DLC_OK)
+        st = config_diff(old, now, 64, &changes, &e);
+    dlc_buf b = {0};
+    int shown = 0;
+    for (int i = 0; st == DLC_OK && i < changes.n; i++)
+        if (!same_setting(changes.v[i]) && shown++ < 3)
+            dlc_buf_printf(&b, "%s%s", shown > 1 ? ", " : "", changes.v[i]);
+    if (shown > 3)
+        dlc_buf_printf(&b, ", ...");
+    if (st == DLC_ENOMEM) {
+        dlc_fail(err, st, "%s", e.msg);
+    } else if (st == DLC_OK && shown) {
+        if (b.failed) {
+            st = DLC_NOMEM(err);
+        } else {
+            free(r->reason);
+            r->reason = b.s;
+            b.s = NULL;
+            r->status = SWEEP_STALE;
+        }
+    } else {
+        st = DLC_OK; /* not comparable: say nothing */
+    }
+    dlc_buf_free(&b);
+    dlc_strlist_clear(&changes);
+    free(now);
+    free(old);
+    return st;
+}
+
 /* The trial's overrides less the sweep's fixed ones: from overrides.txt when
  * the trial ran (what it trained with), else what the sweep gives it.  A
  * trial that ran with other overrides than the sweep gives it now (the sweep
- * file was edited, and the same folder reused) is marked stale: its figures
- * are not those of the sweep's trial. */
+ * file was edited, and the same folder reused), or with another config than
+ * they give on the base config now (the base was edited), is marked stale: its
+ * figures are not those of the sweep's trial. */
 static dlc_status read_overrides(sweep_result *r, const sweep_spec *s, const char *tdir,
                                  dlc_error *err)
 {
@@ -123,8 +204,14 @@ static dlc_status read_overrides(sweep_result *r, const sweep_spec *s, const cha
     dlc_status st = sweep_trial(s, r->trial, &now, err);
     if (st == DLC_OK && exists(path)) {
         st = read_override_lines(&kv, path, err);
-        if (st == DLC_OK && !dlc_strlist_equal(&kv, &now))
+        if (st == DLC_OK && !dlc_strlist_equal(&kv, &now)) {
             r->status = SWEEP_STALE;
+            free(r->reason); /* its failure, if any, is not this trial's */
+            r->reason = NULL;
+        } else if (st == DLC_OK && (r->status == SWEEP_DONE || r->status == SWEEP_FAILED)) {
+            /* (an unfinished trial resumes with the config as it is now) */
+            st = check_config(r, s, &kv, tdir, err);
+        }
     } else if (st == DLC_OK) {
         kv = now;
         now = (dlc_strlist){0};
@@ -162,18 +249,6 @@ static double read_wall(const char *tdir)
     }
     free(text);
     return w;
-}
-
-/* A small file's text (NULL when absent or unreadable); owned. */
-static char *small_file(const char *dir, const char *name)
-{
-    char path[2200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *text = NULL;
-    size_t len;
-    if (dlc_read_file(path, &text, &len, NULL) != DLC_OK)
-        return NULL;
-    return text;
 }
 
 /* A failed trial's reason: the last non-empty line of its `failed` note

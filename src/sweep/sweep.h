@@ -122,7 +122,8 @@ typedef enum {
     SWEEP_UNFINISHED, /* a folder without a result: running or interrupted */
     SWEEP_MISSING,    /* not started */
     SWEEP_STALE,      /* trained with other overrides than the sweep gives the trial now
-                       * (its overrides.txt): the sweep file changed; not ranked */
+                       * (its overrides.txt), or another config than they give on the
+                       * base config now (its config.yaml): an edit since; not ranked */
     SWEEP_STATUS_COUNT
 } sweep_status;
 
@@ -139,7 +140,8 @@ typedef struct {
     int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
-    char *reason;                /* failed: why (the `failed` note's last line), else NULL; owned */
+    char *reason;                /* failed: why (the `failed` note's last line); stale after an
+                                  * edit of the base config: what changed; else NULL; owned */
 } sweep_result;
 
 /* The trial folder of trial k under dir ("dir/trial-007") into buf. */

@@ -239,7 +239,7 @@ YAML
     [[ "$output" == *"1 of 3 trials done, 2 stale"* ]]
     [[ "$output" == *"stale: trial 2 ran with train.optimizer.lr=1e30"* ]]
     [[ "$output" == *"stale: trial 3 ran with train.optimizer.lr=0.2"* ]]
-    [[ "$output" == *"dlc: error: runs/sweeps/g: trials 2, 3 ran with other overrides than g.yaml gives them now"*"run the sweep into another folder (-o DIR)"* ]]
+    [[ "$output" == *"dlc: error: runs/sweeps/g: trials 2, 3 ran with other settings than g.yaml gives them now"*"run the sweep into another folder (-o DIR)"* ]]
     csv=runs/sweeps/g/leaderboard.csv
     [ "$(board_rows $csv stale)" -eq 2 ]
     grep -q '^1,1,done,' $csv
@@ -251,6 +251,34 @@ YAML
     run "$SWEEP_SH" g.yaml -o fresh
     [ "$status" -eq 0 ]
     [[ "$output" == *"3 of 3 trials done"* ]]
+}
+
+@test "sweep.sh: a base config edited under a finished sweep: its trials are stale, with what changed" {
+    lr_grid "[0.05, 0.2]"
+    # a relative data path (dlc train records it absolute)
+    cp "$ROOT/data/iris.csv" .
+    sed -i "s|file: $ROOT/data/iris.csv|file: iris.csv|" iris.yaml
+    grep -q 'file: iris.csv}' iris.yaml
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 trials done"* ]]
+    # the same overrides, on a base config with a wider hidden layer: the
+    # trials used to count as done and rank as if they had trained so
+    sed -i 's/units: 8,/units: 12,/' iris.yaml
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"0 of 2 trials done, 2 stale"* ]]
+    [[ "$output" == *"stale: trial 1 ran with another config than the base config gives it now (its config.yaml -> now): model.layers.0.units: 8 -> 12"* ]]
+    [[ "$output" == *"was the sweep file or its base config edited?"* ]]
+    # the data path, recorded absolute by dlc train, is no change
+    [[ "$output" != *"data.train.file"* ]]
+    grep -q "file: $TMP/iris.csv" runs/sweeps/g/trial-001/config.yaml
+    [ "$(board_rows runs/sweeps/g/leaderboard.csv stale)" -eq 2 ]
+    # put back, the trials are the sweep's again
+    sed -i 's/units: 12,/units: 8,/' iris.yaml
+    run "$DLC" leaderboard g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 trials done"* ]]
 }
 
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
