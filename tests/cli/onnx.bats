@@ -567,3 +567,26 @@ torch_check() {
     awk 'BEGIN { srand(3); for (i = 0; i < 3; i++) { r = ""; for (j = 0; j < 64; j++) r = r (j ? " " : "") 1 + int(rand() * 19); print r } }' > ids.txt
     torch_check lm ids.txt 1e-3
 }
+
+@test "export: --out a folder, into a folder that is missing, or a run that is not there: exit 2 saying so, nothing written" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    mkdir out
+    # the atomic write's rename used to say "Is a directory" (exit 1), and for
+    # `--out .` "Device or resource busy"
+    expect_error "--out out is a folder; give the file to write, e.g. out/model.onnx" \
+        "$DLC" export run --format onnx --out out
+    expect_error "--out . is a folder; give the file to write, e.g. ./model.onnx" \
+        "$DLC" export run --format onnx --out .
+    expect_error "--out nodir/m.onnx: nodir does not exist (make the folder first)" \
+        "$DLC" export run --format onnx --out nodir/m.onnx
+    expect_error "--out iris.yaml/m.onnx: iris.yaml is not a folder" \
+        "$DLC" export run --format onnx --out iris.yaml/m.onnx
+    # used to say "give --out FILE when RUN is a model file"
+    expect_error "nothere: no such run folder or model file" "$DLC" export nothere --format onnx
+    [ -z "$(ls -A out)" ]
+    [ -z "$(ls . | grep -v -e '^iris.yaml$' -e '^run$' -e '^out$')" ]
+    run "$DLC" export run --format onnx --out out/m.onnx
+    [ "$status" -eq 0 ]
+    [ -s out/m.onnx ]
+}
