@@ -209,4 +209,10 @@ YAML
     [ "$status" -eq 2 ]
     # it used to say only that gone.csv could not be opened
     [[ "$output" == *"odd.yaml:6: layer 'conv2d_1' (conv2d): output size"*"the kernel is larger than the padded input"* ]]
+    # a layer's output beyond what a buffer indexes per example (as model.input's
+    # limit): its plan used to wrap around (activations 17179869184 GiB of a 32544 GiB total)
+    sed -i 's/filters: 4, kernel: 9/filters: 2147483647, kernel: 3/' odd.yaml
+    run "$DLC" summary odd.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"odd.yaml:6: layer 'conv2d_1' (conv2d): output of 77309411292 values per example is too large (at most 2147483647)"* ]]
 }
