@@ -147,8 +147,9 @@ static void fmt(char *buf, size_t size, double v)
         snprintf(buf, size, "-");
 }
 
-/* The trials the table leaves out, with why: failed (the reason the trial
- * script kept), not finished (the epochs its metrics.csv holds), stale. */
+/* The trials the table leaves out, with why: failed and refused (the reason
+ * the trial script kept), not finished (the epochs its metrics.csv holds),
+ * stale. */
 static void print_unranked(const sweep_result *rows, int n, const char *dir)
 {
     for (int i = 0; i < n; i++) {
@@ -161,6 +162,10 @@ static void print_unranked(const sweep_result *rows, int n, const char *dir)
             printf("not finished: trial %d, %d epoch%s in %s/metrics.csv (run the sweep again "
                    "to resume it)\n",
                    r->trial, r->epochs, r->epochs == 1 ? "" : "s", tdir);
+        else if (r->status == SWEEP_REFUSED)
+            printf("refused: trial %d: %s (dlc train exited 2: fix the sweep or its base config, "
+                   "then run the sweep again to retry it)\n",
+                   r->trial, r->reason ? r->reason : "see its train.log");
         else if (r->status == SWEEP_STALE && r->reason)
             printf("stale: trial %d ran with another config than the base config gives it now "
                    "(its config.yaml -> now): %s\n", r->trial, r->reason);
@@ -211,6 +216,8 @@ static int run_leaderboard(const cli_args *a)
         printf(", %d not finished", count[SWEEP_UNFINISHED] + count[SWEEP_MISSING]);
     if (count[SWEEP_STALE])
         printf(", %d stale", count[SWEEP_STALE]);
+    if (count[SWEEP_REFUSED])
+        printf(", %d refused by dlc train", count[SWEEP_REFUSED]);
     if (s.metric->maximize < 0)
         printf("; ranked by the single-number metric (constraints met first)\n");
     else

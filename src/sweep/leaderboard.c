@@ -16,7 +16,8 @@
 #include "../io/io.h"
 #include "sweep.h"
 
-const char *const sweep_status_names[] = {"done", "failed", "unfinished", "missing", "stale", NULL};
+const char *const sweep_status_names[] = {"done",    "failed", "unfinished", "missing",
+                                          "stale",   "refused", NULL};
 _Static_assert(sizeof sweep_status_names / sizeof *sweep_status_names == SWEEP_STATUS_COUNT + 1,
                "a name per status");
 
@@ -251,11 +252,11 @@ static double read_wall(const char *tdir)
     return w;
 }
 
-/* A failed trial's reason: the last non-empty line of its `failed` note
- * (sweep-trial.sh writes "exit 1" and dlc's error line). */
-static char *failed_reason(const char *tdir)
+/* A failed or refused trial's reason: the last non-empty line of its note
+ * (sweep-trial.sh writes "exit 1" or "exit 2", then dlc's error line). */
+static char *note_reason(const char *tdir, const char *note)
 {
-    char *text = small_file(tdir, "failed"), *last = NULL;
+    char *text = small_file(tdir, note), *last = NULL;
     for (char *line = text, *next; line && *line; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -362,9 +363,14 @@ dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **ou
             st = read_report(r, s, path, err);
         } else {
             snprintf(path, sizeof path, "%s/failed", tdir);
-            r->status = exists(path) ? SWEEP_FAILED : exists(tdir) ? SWEEP_UNFINISHED : SWEEP_MISSING;
-            if (r->status == SWEEP_FAILED)
-                r->reason = failed_reason(tdir);
+            char refused[2200];
+            snprintf(refused, sizeof refused, "%s/refused", tdir);
+            r->status = exists(path)      ? SWEEP_FAILED
+                        : exists(refused) ? SWEEP_REFUSED
+                        : exists(tdir)    ? SWEEP_UNFINISHED
+                                          : SWEEP_MISSING;
+            if (r->status == SWEEP_FAILED || r->status == SWEEP_REFUSED)
+                r->reason = note_reason(tdir, r->status == SWEEP_FAILED ? "failed" : "refused");
             if (r->status == SWEEP_UNFINISHED)
                 r->epochs = epochs_logged(tdir);
         }

@@ -124,6 +124,8 @@ typedef enum {
     SWEEP_STALE,      /* trained with other overrides than the sweep gives the trial now
                        * (its overrides.txt), or another config than they give on the
                        * base config now (its config.yaml): an edit since; not ranked */
+    SWEEP_REFUSED,    /* dlc train refused to start it (exit 2; a `refused` note): bad
+                       * input for its overrides, retried when the sweep runs again */
     SWEEP_STATUS_COUNT
 } sweep_status;
 
@@ -140,7 +142,7 @@ typedef struct {
     int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
-    char *reason;                /* failed: why (the `failed` note's last line); stale after an
+    char *reason;                /* failed, refused: why (the note's last line); stale after an
                                   * edit of the base config: what changed; else NULL; owned */
 } sweep_result;
 
@@ -149,7 +151,7 @@ const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k);
 
 /* Reads every trial's folder under dir: one row per trial of the sweep, best
  * first (by the sweep's metric, then trial number), finished trials before
- * failed, unfinished, missing and stale ones.  A report.json that does not parse is
+ * failed, unfinished, missing, stale and refused ones.  A report.json that does not parse is
  * an EINPUT error naming the file.  Free with sweep_results_free. */
 dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **rows, int *n,
                          dlc_error *err);

@@ -281,6 +281,37 @@ YAML
     [[ "$output" == *"2 of 2 trials done"* ]]
 }
 
+@test "sweep.sh: a trial dlc train refuses (exit 2) is listed with why, exit 2, and tried again with new overrides" {
+    iris_config
+    cat > m.yaml <<YAML
+base: iris.yaml
+mode: grid
+set: {train.memory_limit: 0.00001, train.epochs: 2}
+params:
+  train.batch_size: [4, 64]
+YAML
+    # batch 64's plan is over the 10 KiB limit: dlc train exits 2 before it trains
+    run "$SWEEP_SH" m.yaml
+    # it used to be "not finished" (exit 1), "run the sweep again to resume it", forever
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trial 2: dlc train refused it: dlc: error: train.batch_size 64: the memory plan needs"* ]]
+    [[ "$output" == *"1 of 2 trials done, 1 refused by dlc train"* ]]
+    [[ "$output" == *"refused: trial 2: dlc: error: train.batch_size 64: the memory plan needs"*"the largest batch that fits is "*"then run the sweep again to retry it)"* ]]
+    [[ "$output" == *"sweep.sh: dlc train refused trials 2 (exit 2"* ]]
+    [[ "$output" != *"not finished"* ]]
+    grep -q '^,2,refused,' runs/sweeps/m/leaderboard.csv
+    [ -f runs/sweeps/m/trial-002/refused ]
+    # a batch that fits: the refused trial holds nothing, so it trains with the new value
+    sed -i 's/\[4, 64\]/[4, 32]/' m.yaml
+    run "$SWEEP_SH" m.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"trial 2: done in"* ]]
+    [[ "$output" == *"2 of 2 trials done;"* ]]
+    [ ! -e runs/sweeps/m/trial-002/refused ]
+    [ "$(cat runs/sweeps/m/trial-002/overrides.txt | tail -1)" = "train.batch_size=32" ]
+}
+
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
     iris_config
     cat > r.yaml <<YAML
