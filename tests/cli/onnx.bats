@@ -133,9 +133,10 @@ YAML
     run "$DLC" export nowhere --format onnx
     [ "$status" -eq 2 ]
     [ ! -e run/model.onnx ]
+    # a folder that is not there is bad usage, said before the model is read
     run "$DLC" export run --format onnx --out no/such/dir/m.onnx
-    [ "$status" -eq 1 ]
-    [[ "$output" == *"no/such/dir/m.onnx"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--out no/such/dir/m.onnx: no/such/dir does not exist"* ]]
 }
 
 @test "export: a dlc embed run (word vectors, no network) is refused saying so, and writes nothing" {
