@@ -119,6 +119,13 @@ typedef struct {
      * avoidable bias, of unknown size (its gap stays NaN) */
     int no_better_than_mean;
     double train_mean_mse;
+    /* classification: the train error is no lower than train_majority_error,
+     * that of always predicting train's most frequent class (majority_class;
+     * a 90/10 split's 10%); largest is then avoidable bias.  -1 / NaN when not
+     * measured */
+    int no_better_than_majority;
+    int majority_class;
+    double train_majority_error;
 } report_diagnosis;
 
 /* The gap shown on the row of split i of a diagnosis table (0 train, 1

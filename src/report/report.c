@@ -722,6 +722,35 @@ static long known_predictions(const report *rep, int kind)
     return n;
 }
 
+/* The classification floor: a model whose train error is no lower than that
+ * of always predicting train's most frequent class has not learned (90%
+ * accuracy on a 90/10 split is no achievement), whatever human-level says. */
+static void majority_floor(report *rep)
+{
+    const report_head *rh = report_main(rep);
+    const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    report_diagnosis *d = &rep->diag;
+    if ((rh->task != REPORT_TASK_CLASSES && rh->task != REPORT_TASK_BINARY) || !tr || !tr->cls ||
+        rh->K < 2 || isnan(d->train))
+        return;
+    long total = 0, most = 0;
+    for (int k = 0; k < rh->K; k++) {
+        total += tr->cls[k].support;
+        if (tr->cls[k].support > most) {
+            most = tr->cls[k].support;
+            d->majority_class = k;
+        }
+    }
+    if (total <= 0)
+        return;
+    d->train_majority_error = 1.0 - (double)most / (double)total;
+    if (d->train >= d->train_majority_error) {
+        d->no_better_than_majority = 1;
+        d->largest = REPORT_GAP_AVOIDABLE_BIAS;
+        d->within_noise = -1;
+    }
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -778,6 +807,7 @@ void report_conclude(report *rep, const dlc_config *cfg)
             d->within_noise = -1;
         }
     }
+    majority_floor(rep);
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);
     double *v = rep->measures;

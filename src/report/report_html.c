@@ -183,6 +183,14 @@ static void next_steps(dlc_buf *b, const report *rep)
                           "<b>avoidable bias</b> comes first (its size is unknown without "
                           "report.human_level_error). Try:</p>",
                        d->train, d->train_mean_mse);
+    } else if (d->no_better_than_majority) {
+        const report_head *rh = report_main(rep);
+        dlc_buf_printf(b, "<p>On train the model does no better than always predicting the most "
+                          "frequent class, <b>");
+        report_html_text(b, d->majority_class < rh->names.n ? rh->names.v[d->majority_class] : "?");
+        dlc_buf_printf(b, "</b> (error %.2f%%, the model's %.2f%%): it has not fit its training "
+                          "data, so <b>avoidable bias</b> comes first. Try:</p>",
+                       100 * d->train_majority_error, 100 * d->train);
     } else if (d->largest >= 0) {
         int noisy = report_larger_within_noise(d), mse = report_error_is_mse(report_main(rep));
         dlc_buf_printf(b, "<p>The largest gap%s is <b>%s</b> (", noisy >= 0 ? " beyond sampling noise" : "",

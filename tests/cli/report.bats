@@ -478,3 +478,36 @@ YAML
     jq -e '.diagnosis.variance_vs == "dev" and .diagnosis.gaps.dev_overfitting != null' devrun/report.json
     [[ "$output" != *"test stands in for dev"* ]]
 }
+
+@test "a classifier no better on train than always predicting the most frequent class is told so, not given a gap story" {
+    # breast cancer: 63% benign; a rate too small to learn leaves the model
+    # worse than the constant answer
+    cat > bc.yaml <<YAML
+name: bc
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/breast_cancer.csv}
+  label: diagnosis
+  split: {dev: 0.2}
+model:
+  layers:
+    - {type: dense, units: 1, activation: sigmoid}
+loss: sigmoid_bce
+train: {epochs: 1, batch_size: 32, optimizer: {type: sgd, lr: 1e-7}}
+YAML
+    run "$DLC" train bc.yaml --out weak
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"diagnosis: on train the model does no better than always predicting the most frequent class,"* ]]
+    [[ "$output" == *"'benign' (error "* ]]
+    jq -e '.diagnosis.no_better_than_majority and .diagnosis.majority_class == "benign"' weak/report.json
+    jq -e '.diagnosis.largest == "avoidable_bias" and .diagnosis.errors.train >= .diagnosis.train_majority_error' weak/report.json
+    jq -e '(.diagnosis.train_majority_error - 0.37) | fabs < 0.03' weak/report.json
+    grep -q 'does no better than always predicting the most frequent class, <b>benign</b>' weak/report.html
+    # trained properly, it beats the constant answer and the gaps speak again
+    sed -i 's/epochs: 1, batch_size: 32, optimizer: {type: sgd, lr: 1e-7}/epochs: 20, batch_size: 32, optimizer: {type: adam, lr: 0.01}/' bc.yaml
+    run "$DLC" train bc.yaml --out fit
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.no_better_than_majority == false and .diagnosis.errors.train < .diagnosis.train_majority_error' fit/report.json
+    [[ "$output" != *"most frequent class"* ]]
+}
