@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../base/util.h"
 #include "../sweep/sweep.h"
@@ -188,6 +189,7 @@ static int run_leaderboard(const cli_args *a)
         return cli_usage_error(c, "--top needs a whole number >= 0, got '%s'", t);
     }
     char dir[1200], csv[1300];
+    dlc_error err = {0};
     const char *d = cli_get(c, a, "--dir");
     if (d && dlc_strlcpy(dir, d, sizeof dir) >= sizeof dir) {
         sweep_free(&s);
@@ -197,10 +199,20 @@ static int run_leaderboard(const cli_args *a)
     if (!d)
         default_dir(dir, sizeof dir, &s);
     snprintf(csv, sizeof csv, "%s/leaderboard.csv", dir);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        /* writing leaderboard.csv there said "cannot create temporary file" (exit 1) */
+        dlc_fail(&err, DLC_EINPUT, "%s: %s: the sweep has not run %s (scripts/sweep.sh %s%s), or "
+                 "its trials are elsewhere: give --dir OUT",
+                 dir, stat(dir, &st) != 0 ? "no such folder" : "not a folder",
+                 d ? "into it" : "with its default output folder", a->pos[0],
+                 d ? " -o DIR" : "");
+        sweep_free(&s);
+        return cli_fail(&err);
+    }
 
     sweep_result *rows = NULL;
     int n = 0;
-    dlc_error err = {0};
     if (sweep_collect(&s, dir, &rows, &n, &err) != DLC_OK ||
         sweep_write_leaderboard(csv, rows, n, &err) != DLC_OK) {
         rc = cli_fail(&err);

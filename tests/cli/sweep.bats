@@ -312,6 +312,17 @@ YAML
     [ "$(cat runs/sweeps/m/trial-002/overrides.txt | tail -1)" = "train.batch_size=32" ]
 }
 
+@test "leaderboard of a sweep that has not run there: exit 2 naming the folder, not a failed write" {
+    iris_sweep
+    # it used to be "runs/sweeps/sw/leaderboard.csv: cannot create temporary file" (exit 1)
+    expect_error "runs/sweeps/sw: no such folder: the sweep has not run with its default output folder (scripts/sweep.sh sw.yaml), or its trials are elsewhere: give --dir OUT" \
+        "$DLC" leaderboard sw.yaml
+    expect_error "elsewhere: no such folder: the sweep has not run into it (scripts/sweep.sh sw.yaml -o DIR)" \
+        "$DLC" leaderboard sw.yaml --dir elsewhere
+    expect_error "iris.yaml: not a folder" "$DLC" leaderboard sw.yaml --dir iris.yaml
+    [ ! -e runs ]
+}
+
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
     iris_config
     cat > r.yaml <<YAML
