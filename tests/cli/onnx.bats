@@ -585,6 +585,9 @@ torch_check() {
         "$DLC" export run --format onnx --out iris.yaml/m.onnx
     # used to say "give --out FILE when RUN is a model file"
     expect_error "nothere: no such run folder or model file" "$DLC" export nothere --format onnx
+    # a config where the run goes: "header length 7020395377443676195 is over the 100 MB limit"
+    expect_error "iris.yaml: not a model file: it is text (a config? train it with dlc train, then give its run folder)" \
+        "$DLC" export iris.yaml --format onnx --out m.onnx
     [ -z "$(ls -A out)" ]
     [ -z "$(ls . | grep -v -e '^iris.yaml$' -e '^run$' -e '^out$')" ]
     run "$DLC" export run --format onnx --out out/m.onnx
