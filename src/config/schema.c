@@ -716,8 +716,11 @@ static dlc_status type_error(const config_key *k, const ynode *v, const char *pa
     int quoted = v && v->kind == YN_SCALAR && !v->plain &&
                  (dlc_parse_double(v->value, &x) == 0 || strcmp(v->value, "true") == 0 ||
                   strcmp(v->value, "false") == 0 || strcmp(v->value, "null") == 0);
+    /* float32's range matters to number keys only: 1e-300 for units is no integer */
+    int real = k && (k->kind == K_DOUBLE || k->kind == K_FLOAT);
     return config_key_fail(err, v, path, "expected %s, got %s%s", describe(k, want, sizeof want),
-                           repr_number(v, got, sizeof got), quoted ? " (quoted, so it is text)" : "");
+                           real ? repr_number(v, got, sizeof got) : repr(v, 1, got, sizeof got),
+                           quoted ? " (quoted, so it is text)" : "");
 }
 
 static dlc_status range_error(const config_key *k, const ynode *v, const char *path,

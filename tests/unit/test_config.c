@@ -723,6 +723,9 @@ static void test_float32_range(void **state)
             NULL, 0);
     tu_close(c.train.optimizer.lr, 1.2e-38, 0);
     config_free(&c);
+    /* an integer key says nothing of float32 either */
+    expect_error(BASE "train: {epochs: 1e-300}\n",
+                 "key 'train.epochs': expected a positive integer, got \"1e-300\"", NULL);
     /* text that is not a number says nothing of float32 */
     expect_error(BASE "train: {optimizer: {lr: inf}}\n", "got \"inf\"", NULL);
 }
