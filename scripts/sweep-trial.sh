@@ -102,9 +102,11 @@ wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')
 case $rc in
     0)
         echo "$wall" > "$dir/wall_seconds"
-        # the dev row of the final table: "dev  EXAMPLES  LOSS  ACCURACY ..."
-        dev=$(awk '$1 == "dev" && $2 ~ /^[0-9]+$/ {print $4; exit}' "$dir/train.log")
-        echo "trial $k: done in ${wall}s${dev:+, dev accuracy $dev}"
+        # the dev row of the final table, "dev  EXAMPLES  LOSS  ACCURACY ...", named
+        # by its header (a regression's fourth column is its mse, not an accuracy)
+        dev=$(awk '$1 == "split" && $2 == "examples" && !name {name = $4}
+                   $1 == "dev" && $2 ~ /^[0-9]+$/ && name {print name " " $4; exit}' "$dir/train.log")
+        echo "trial $k: done in ${wall}s${dev:+, dev $dev}"
         ;;
     1)
         reason=$(grep '^dlc: error' "$dir/train.log" | tail -n 1)

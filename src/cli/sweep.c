@@ -230,7 +230,16 @@ static int run_leaderboard(const cli_args *a)
         printf(", %d stale", count[SWEEP_STALE]);
     if (count[SWEEP_REFUSED])
         printf(", %d refused by dlc train", count[SWEEP_REFUSED]);
-    if (s.metric->maximize < 0)
+    /* finished trials none of which has the metric (dev_accuracy of a
+     * regression) are ranked by their dev loss: say so, not the metric */
+    int with_metric = 0;
+    for (int i = 0; i < n; i++)
+        with_metric += rows[i].status == SWEEP_DONE && isfinite(rows[i].metric);
+    if (count[SWEEP_DONE] > 0 && with_metric == 0)
+        printf("; ranked by dev loss: no trial has a %s (a regression has no accuracy; set "
+               "metric: dev_loss or score in %s)\n",
+               s.metric->name, a->pos[0]);
+    else if (s.metric->maximize < 0)
         printf("; ranked by the single-number metric (constraints met first)\n");
     else
         printf("; ranked by %s (%s is better)\n", s.metric->name,

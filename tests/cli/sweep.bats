@@ -323,6 +323,31 @@ YAML
     [ ! -e runs ]
 }
 
+@test "a regression sweep: trials say their dev mse, and a metric no trial has is said, not claimed" {
+    cat > reg.yaml <<YAML
+name: reg
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width,
+       features: [sepal_length, petal_length], split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 5, batch_size: 16}
+YAML
+    cat > r.yaml <<YAML
+base: reg.yaml
+mode: grid
+params:
+  train.optimizer.lr: [0.01, 0.05]
+YAML
+    run "$SWEEP_SH" r.yaml
+    [ "$status" -eq 0 ]
+    # the fourth column of a regression's table is its mse: it was called "dev accuracy"
+    grep -Eq '^trial 1: done in [0-9.]+s, dev mse [0-9.]+$' <<< "$output"
+    [[ "$output" != *"dev accuracy"* ]]
+    # the default metric, dev_accuracy, which no regression has: ranked by dev loss, saying so
+    [[ "$output" == *"2 of 2 trials done; ranked by dev loss: no trial has a dev_accuracy (a regression has no accuracy; set metric: dev_loss or score in r.yaml)"* ]]
+    [[ "$output" != *"ranked by dev_accuracy (higher is better)"* ]]
+}
+
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
     iris_config
     cat > r.yaml <<YAML
