@@ -64,6 +64,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
 static dlc_status check_detection(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
 static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_report(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 
 /* A field of dlc_config or of layer_spec: base, offset, size. */
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
@@ -332,8 +333,8 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("embed.context",               K_ENUM,       CFG(embed.context),      "both",   ANY,          ENUM(embed_context_names)) \
     X("embed.combine",               K_ENUM,       CFG(embed.combine),      "mean",   ANY,          ENUM(embed_combine_names)) \
     X("embed.batch_size",            K_INT,        CFG(embed.batch_size),   "256",    GE(1),        PLAIN)             \
-    X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
-    X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
+    X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_report)) \
+    X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", GE(0),   FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)             \
     X("report.metric",               K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("optimize", NULL)) \
@@ -2101,6 +2102,25 @@ static dlc_status check_aug_range(const ynode *node, const char *path, dlc_confi
                                    all[i]->hi);
         }
     return DLC_OK;
+}
+
+/* report.human_level_error is in the primary output's error measure: an error
+ * rate in [0, 1] for a classifier, an MSE (any value >= 0, in the targets'
+ * units) for loss mse or landmarks, whose diagnosis compares MSEs. */
+static dlc_status check_report(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    double h = c->report.human_level_error;
+    /* the first output's loss; unset (-1) means the top-level one */
+    loss_kind primary = c->n_heads > 0 && (int)c->heads[0].loss >= 0 ? c->heads[0].loss : c->loss;
+    if (!(h > 1) || primary == LOSS_MSE || primary == LOSS_LANDMARKS)
+        return DLC_OK;
+    const ynode *at = ynode_map_get(node, "human_level_error");
+    char kp[PATH_BUF];
+    join_path(kp, sizeof kp, path, "human_level_error");
+    return config_key_fail(err, at ? at : node, kp,
+                           "expected an error rate in [0, 1] for loss %s, got %g (an MSE, any "
+                           "value >= 0, is the human-level figure of loss mse)",
+                           loss_names[primary], h);
 }
 
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err)

@@ -238,6 +238,12 @@ YAML
     [ "$status" -eq 0 ]
     [ "$(echo "$output" | jq -r .largest_gap)" = null ]
     [ "$(echo "$output" | jq -r .gap_within_noise)" = variance ]
+    # a human-level MSE (in the targets' units: above 1 is allowed, as for no error
+    # rate) gives avoidable bias, whose noise is two standard errors of train's MSE
+    run "$DLC" train reg.yaml --out run2 --set report.human_level_error=2.5
+    [ "$status" -eq 0 ]
+    [ "$(jv run2/report.json .diagnosis.human_level_error)" = 2.5 ]
+    [ "$(jv run2/report.json ".diagnosis.noise.avoidable_bias / (2 * $se_tr) - 1 | fabs < 1e-4")" = true ]
 }
 
 @test "regression gaps have a sampling noise: a dev gap beyond it is variance, with remedies" {

@@ -667,8 +667,11 @@ static void test_out_of_range(void **state)
     expect_error(BASE "train: {epochs: 99999999999}\n", "key 'train.epochs'", NULL);
     expect_error(BASE "train: {optimizer: {lr: 1e999}}\n", "key 'train.optimizer.lr'", NULL);
     expect_error(BASE "report: {human_level_error: 1.5}\n",
-                 "key 'report.human_level_error': expected a number in [0, 1] or null, got 1.5",
+                 "test.yaml:7: key 'report.human_level_error': expected an error rate in [0, 1] "
+                 "for loss softmax_cross_entropy, got 1.5",
                  NULL);
+    expect_error(BASE "report: {human_level_error: -0.1}\n",
+                 "key 'report.human_level_error': expected a number >= 0 or null, got -0.1", NULL);
     expect_error(BASE "    - {type: dense, units: 0}\n",
                  "key 'model.layers.1.units': expected a positive integer or 'auto' (from the data), got 0", NULL);
     expect_error("data: {format: idx, train: {images: a, labels: b}, split: {dev: 0.5, "
@@ -690,6 +693,10 @@ static void test_out_of_range(void **state)
     config_free(&c);
     load_ok(&c, BASE "report: {human_level_error: 0.1}\n", NULL, 0);
     tu_close(c.report.human_level_error, 0.1, 0);
+    config_free(&c);
+    /* for loss mse the figure is an MSE, in the targets' units: any value >= 0 */
+    load_ok(&c, BASE "loss: mse\nreport: {human_level_error: 250}\n", NULL, 0);
+    tu_close(c.report.human_level_error, 250, 0);
     config_free(&c);
 }
 
