@@ -188,12 +188,10 @@ static int run(const cli_args *a)
                 (cfg.train.batch_size == 0 || sets_batch(a))) {
                 model_free(&m);
                 with_data = 1;
-                if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+                dlc_status ds = model_load_data(&data, &cfg, &err);
+                if (ds == DLC_OK) {
                     s = build_counting(&m, &cfg, &data, &err);
-                if (s != DLC_OK && cfg.train.batch_size == 0)
-                    dlc_error_prefix(&err, "train.batch_size full is the train split's size, "
-                                           "which summary reads the data for");
-                if (s == DLC_EINPUT && cfg.train.batch_size > 0) {
+                } else if (ds == DLC_EINPUT && cfg.train.batch_size > 0) {
                     /* data not here (an architecture's): the plan at the batch as given */
                     snprintf(unread, sizeof unread, "note: the data could not be read (%s), so "
                              "the plan is for batch %d as given; dlc train takes at most the "
@@ -201,6 +199,11 @@ static int run(const cli_args *a)
                     err = (dlc_error){0};
                     with_data = 0;
                     s = build_counting(&m, &cfg, NULL, &err);
+                } else {
+                    s = ds;
+                    if (cfg.train.batch_size == 0)
+                        dlc_error_prefix(&err, "train.batch_size full is the train split's "
+                                               "size, which summary reads the data for");
                 }
             } else if (s == DLC_EINPUT && !cfg.no_data && has_data) {
                 with_data = 1; /* the failed build freed what it made */
