@@ -235,7 +235,8 @@ static int run_leaderboard(const cli_args *a)
     int with_metric = 0;
     for (int i = 0; i < n; i++)
         with_metric += rows[i].status == SWEEP_DONE && isfinite(rows[i].metric);
-    if (count[SWEEP_DONE] > 0 && with_metric == 0)
+    int by_acc = strcmp(s.metric->name, "dev_accuracy") == 0 || strcmp(s.metric->name, "dev_error") == 0;
+    if (count[SWEEP_DONE] > 0 && with_metric == 0 && by_acc)
         printf("; ranked by dev loss: no trial has a %s (a regression has no accuracy; set "
                "metric: dev_loss or score in %s)\n",
                s.metric->name, a->pos[0]);
@@ -247,7 +248,6 @@ static int run_leaderboard(const cli_args *a)
     printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
            "test_acc", "wall_s", "overrides");
     /* ranks by a dev accuracy: which trials the best one is not told apart from */
-    int by_acc = strcmp(s.metric->name, "dev_accuracy") == 0 || strcmp(s.metric->name, "dev_error") == 0;
     int ties = 0;
     for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {
         const sweep_result *r = &rows[i];

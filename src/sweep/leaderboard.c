@@ -280,8 +280,9 @@ static int epochs_logged(const char *tdir)
     return lines > 1 ? lines - 1 : 0;
 }
 
-/* < 0 when a ranks above b: finished before failed, unfinished and missing;
- * then by the metric (absent last), the dev loss, the trial number. */
+/* < 0 when a ranks above b: finished before failed, unfinished, missing,
+ * stale and refused (those in trial order); then by the metric (absent
+ * last), the dev loss, the trial number. */
 static int compare_rows(const sweep_spec *s, const sweep_result *a, const sweep_result *b)
 {
     if (a->status != b->status)
@@ -332,8 +333,10 @@ void sweep_results_free(sweep_result *rows, int n)
 {
     if (!rows)
         return;
-    for (int i = 0; i < n; i++)
-        free(rows[i].overrides), free(rows[i].reason);
+    for (int i = 0; i < n; i++) {
+        free(rows[i].overrides);
+        free(rows[i].reason);
+    }
     free(rows);
 }
 
