@@ -247,11 +247,14 @@ static int run_leaderboard(const cli_args *a)
                s.metric->maximize ? "higher" : "lower");
     printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
            "test_acc", "wall_s", "overrides");
-    /* ranks by a dev accuracy: which trials the best one is not told apart from */
+    /* ranks by a dev accuracy, or a regression's dev loss (its MSE): which
+     * trials the best one is not told apart from */
+    int by_loss = strcmp(s.metric->name, "dev_loss") == 0 || (by_acc && with_metric == 0);
     int ties = 0;
     for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {
         const sweep_result *r = &rows[i];
-        int tie = by_acc && i > 0 && sweep_ties_best(&rows[0], r);
+        int tie = i > 0 && (by_loss ? sweep_ties_best_mse(&rows[0], r)
+                                    : by_acc && sweep_ties_best(&rows[0], r));
         ties += tie;
         char m[32], da[32], dl[32], ta[32], w[32];
         fmt(m, sizeof m, r->metric);
@@ -265,7 +268,11 @@ static int run_leaderboard(const cli_args *a)
         printf("%3d%c %5d %9s %9s %9s %9s %7s  %s\n", i + 1, tie ? '~' : ' ', r->trial, m, da, dl,
                ta, w, r->overrides);
     }
-    if (ties)
+    if (ties && by_loss)
+        printf("~: dev MSE within two standard errors of the difference from the best trial's "
+               "(%.0f dev examples): not told apart from it on this dev set (%d trial%s)\n",
+               rows[0].dev_n, ties, ties == 1 ? "" : "s");
+    else if (ties)
         printf("~: dev accuracy within two standard errors of the best trial's (%.0f dev examples): "
                "not told apart from it on this dev set (%d trial%s)\n",
                rows[0].dev_n, ties, ties == 1 ? "" : "s");

@@ -83,6 +83,11 @@ static dlc_status read_report(sweep_result *r, const sweep_spec *s, const char *
     r->train_acc = json_number_at(j, "splits.train.accuracy");
     r->train_loss = json_number_at(j, "splits.train.loss");
     r->dev_n = json_number_at(j, "splits.dev.examples");
+    /* the MSE's standard error says how far apart two dev losses must be, when
+     * the loss is that MSE (one mse output) */
+    double mse = json_number_at(j, "metrics.dev.mse");
+    if (fabs(mse - r->dev_loss) <= 1e-6 * fmax(1.0, fabs(mse)))
+        r->dev_mse_se = json_number_at(j, "metrics.dev.mse_se");
     double e = json_number_at(j, "epochs_run");
     r->epochs = isfinite(e) ? (int)e : -1;
     json_free(j);
@@ -329,6 +334,14 @@ int sweep_ties_best(const sweep_result *best, const sweep_result *r)
     return fabs(best->dev_acc - r->dev_acc) <= noise;
 }
 
+int sweep_ties_best_mse(const sweep_result *best, const sweep_result *r)
+{
+    double a = best->dev_mse_se, b = r->dev_mse_se;
+    if (!isfinite(best->dev_loss) || !isfinite(r->dev_loss) || !isfinite(a) || !isfinite(b))
+        return 0;
+    return fabs(best->dev_loss - r->dev_loss) <= 2 * sqrt(a * a + b * b);
+}
+
 void sweep_results_free(sweep_result *rows, int n)
 {
     if (!rows)
@@ -354,6 +367,7 @@ dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **ou
         sweep_result *r = &rows[i];
         r->trial = first + i;
         r->metric = r->dev_acc = r->dev_loss = r->test_acc = r->test_loss = r->dev_n = NAN;
+        r->dev_mse_se = NAN;
         r->constraints_met = 1;
         r->higher_is_better = s->metric->maximize != 0;
         r->train_acc = r->train_loss = NAN;

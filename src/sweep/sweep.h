@@ -139,6 +139,8 @@ typedef struct {
     int constraints_met;         /* 0 when the single-number metric's constraints fail */
     double dev_acc, dev_loss, test_acc, test_loss, train_acc, train_loss; /* NAN when absent */
     double dev_n;                /* dev examples; NAN when absent */
+    double dev_mse_se;           /* a regression whose loss is its MSE: the dev MSE's
+                                  * standard error (report.json metrics.dev.mse_se); else NAN */
     int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
@@ -162,6 +164,10 @@ void sweep_results_free(sweep_result *rows, int n);
  * gap noise): on 36 dev examples, 97.2% and 100% are one example apart and
  * tell nothing.  0 when either lacks a dev accuracy or its size. */
 int sweep_ties_best(const sweep_result *best, const sweep_result *r);
+/* The same for a regression ranked by its dev loss, its MSE: 1 when r's is
+ * within two standard errors of the difference of best's (each the dev MSE's
+ * own, dev_mse_se); 0 when either lacks them. */
+int sweep_ties_best_mse(const sweep_result *best, const sweep_result *r);
 
 /* Writes rows (as sweep_collect orders them) to path as CSV:
  * rank,trial,status,metric,dev_accuracy,dev_loss,test_accuracy,test_loss,

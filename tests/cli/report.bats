@@ -227,6 +227,9 @@ YAML
     [ "$(jv run/report.json ".diagnosis.errors.dev - $mse_dev | fabs < 1e-5")" = true ]
     want=$(awk -v a="$se_tr" -v b="$se_dev" 'BEGIN { printf "%.9g", 2 * sqrt(a * a + b * b) }')
     [ "$(jv run/report.json ".diagnosis.noise.variance / $want - 1 | fabs < 1e-4")" = true ]
+    # each split's own standard error is in report.json (sweeps compare dev MSEs by it)
+    [ "$(jv run/report.json ".metrics.dev.mse_se / $se_dev - 1 | fabs < 1e-4")" = true ]
+    [ "$(jv run/report.json ".metrics.train.mse_se / $se_tr - 1 | fabs < 1e-4")" = true ]
     [ "$(jv run/report.json '.diagnosis.noise.variance > .diagnosis.gaps.variance')" = true ]
     [ "$(jv run/report.json .diagnosis.noise.avoidable_bias)" = null ]
     [[ "$output" == *"variance (dev - train)"*"within noise (+-"* ]]

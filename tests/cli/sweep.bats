@@ -336,7 +336,7 @@ YAML
 base: reg.yaml
 mode: grid
 params:
-  train.optimizer.lr: [0.01, 0.05]
+  train.optimizer.lr: [0.01, 0.05, 0.06]
 YAML
     run "$SWEEP_SH" r.yaml
     [ "$status" -eq 0 ]
@@ -344,8 +344,32 @@ YAML
     grep -Eq '^trial 1: done in [0-9.]+s, dev mse [0-9.]+$' <<< "$output"
     [[ "$output" != *"dev accuracy"* ]]
     # the default metric, dev_accuracy, which no regression has: ranked by dev loss, saying so
-    [[ "$output" == *"2 of 2 trials done; ranked by dev loss: no trial has a dev_accuracy (a regression has no accuracy; set metric: dev_loss or score in r.yaml)"* ]]
+    [[ "$output" == *"3 of 3 trials done; ranked by dev loss: no trial has a dev_accuracy (a regression has no accuracy; set metric: dev_loss or score in r.yaml)"* ]]
     [[ "$output" != *"ranked by dev_accuracy (higher is better)"* ]]
+    # ranked by dev loss, its MSE: a trial is marked ~ exactly when its dev MSE and
+    # the best's are within two standard errors of their difference (report.json's
+    # mse_se); lr 0.05 and 0.06 are, 0.01 (five epochs from far off) is not
+    sed -i 's/^mode: grid$/mode: grid\nmetric: dev_loss/' r.yaml
+    run "$DLC" leaderboard r.yaml
+    [ "$status" -eq 0 ]
+    csv=runs/sweeps/r/leaderboard.csv
+    best=$(awk -F, '$1 == 1 {print $2}' $csv)
+    marked=0
+    for rank in 2 3; do
+        other=$(awk -F, -v r=$rank '$1 == r {print $2}' $csv)
+        tie=$(jq -n --slurpfile a runs/sweeps/r/trial-00$best/report.json \
+                    --slurpfile b runs/sweeps/r/trial-00$other/report.json \
+              '$a[0].metrics.dev as $x | $b[0].metrics.dev as $y
+               | (($x.mse - $y.mse) | fabs) <= 2 * (($x.mse_se * $x.mse_se + $y.mse_se * $y.mse_se) | sqrt)')
+        if [ "$tie" = true ]; then
+            grep -Eq "^  $rank~ +$other " <<< "$output"
+            marked=$((marked + 1))
+        else
+            grep -Eq "^  $rank  +$other " <<< "$output"
+        fi
+    done
+    [ "$marked" -eq 1 ]
+    [[ "$output" == *"~: dev MSE within two standard errors of the difference from the best trial's (30 dev examples): not told apart from it on this dev set (1 trial)"* ]]
 }
 
 @test "sweep.sh --mode grid runs every combination, in its own folder" {
