@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config_internal.h"
 
@@ -670,4 +671,39 @@ dlc_status config_diff(const char *old_yaml, const char *new_yaml, int max, dlc_
     ynode_free(a);
     ynode_free(b);
     return s;
+}
+
+dlc_status config_absolute_paths(dlc_config *c, const char *origin, dlc_error *err)
+{
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd))
+        return DLC_OK;
+    data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
+    char *paths[3 * 4 + 1];
+    int n_paths = 0;
+    for (int i = 0; i < 3; i++) {
+        paths[n_paths++] = srcs[i]->file;
+        paths[n_paths++] = srcs[i]->images;
+        paths[n_paths++] = srcs[i]->labels;
+        paths[n_paths++] = srcs[i]->dir;
+    }
+    paths[n_paths++] = c->data.detection.names;
+    for (int k = 0; k < n_paths; k++) {
+        if (!paths[k][0] || paths[k][0] == '/')
+            continue;
+        char full[DATA_PATH_MAX * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
+        if (strlen(full) >= DATA_PATH_MAX)
+            return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", origin, full);
+        dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
+    }
+    /* and so is the run a model starts from */
+    if (c->init.run[0] && c->init.run[0] != '/') {
+        char full[sizeof c->init.run * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, c->init.run);
+        if (strlen(full) >= sizeof c->init.run)
+            return dlc_fail(err, DLC_EINPUT, "%s: init_from.run path too long: %s", origin, full);
+        dlc_strlcpy(c->init.run, full, sizeof c->init.run);
+    }
+    return DLC_OK;
 }

@@ -129,19 +129,12 @@ static char *small_file(const char *dir, const char *name)
 }
 
 /* 1 for a config_diff line ("key: old -> new") that is no change of setting:
- * dlc train records a relative data path absolute (old ends in "/" + new),
- * and the digest of an init_from run, which the config does not give. */
+ * the digest of an init_from run, which dlc train adds, and a key only one
+ * side has (a dlc of another version: config.yaml lists every key). */
 static int same_setting(const char *line)
 {
-    if (strncmp(line, "init_from.sha256:", 17) == 0)
-        return 1;
-    const char *colon = strstr(line, ": "), *arrow = strstr(line, " -> ");
-    if (!colon || !arrow || arrow < colon)
-        return 0;
-    const char *a = colon + 2, *b = arrow + 4;
-    size_t na = (size_t)(arrow - a), nb = strlen(b);
-    return nb > 0 && *b != '/' && *a == '/' && na > nb && a[na - nb - 1] == '/' &&
-           memcmp(a + na - nb, b, nb) == 0;
+    return strncmp(line, "init_from.sha256:", 17) == 0 || strstr(line, ": (none) -> ") ||
+           (strlen(line) > 10 && strcmp(line + strlen(line) - 10, " -> (none)") == 0);
 }
 
 /* What the trial's config.yaml (the config it trained with) and the base
@@ -149,7 +142,8 @@ static int same_setting(const char *line)
  * edited since, so the trial is not what the sweep would train.  Sets
  * r->reason ("train.epochs: 3 -> 5, ...") and r->status to stale when they
  * differ; a trial without a config.yaml, or one that does not parse (an older
- * dlc's), is left alone. */
+ * dlc's), is left alone.  Paths are compared as dlc train records them,
+ * absolute against the working folder (sweep.sh runs its trials there). */
 static dlc_status check_config(sweep_result *r, const sweep_spec *s, const dlc_strlist *kv,
                                const char *tdir, dlc_error *err)
 {
@@ -162,7 +156,9 @@ static dlc_status check_config(sweep_result *r, const sweep_spec *s, const dlc_s
     dlc_error e = {0};
     dlc_status st = config_load(&c, s->base, (const char *const *)kv->v, kv->n, &e);
     if (st == DLC_OK) {
-        st = config_to_yaml(&c, &now, &e);
+        /* as dlc train records them: data paths absolute */
+        if ((st = config_absolute_paths(&c, s->base, &e)) == DLC_OK)
+            st = config_to_yaml(&c, &now, &e);
         config_free(&c);
     }
     if (st == DLC_OK)
