@@ -263,10 +263,11 @@ static void print_diagnosis(const report *rep)
     } else if (d->largest < 0 && d->within_noise >= 0) {
         int g = d->within_noise;
         printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
-               "+-%s\n  (two standard errors of the error rates on these splits' examples);\n"
+               "+-%s\n  (two standard errors of the %s on these splits' examples);\n"
                "  more dev and train examples would tell which gap to act on\n",
                report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]),
-               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]));
+               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]),
+               pct_units ? "error rates" : "mean squared errors");
     } else if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
     } else {

@@ -211,8 +211,9 @@ static void next_steps(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
         dlc_buf_printf(b, "), is within &plusmn;");
         dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[g]);
-        dlc_buf_printf(b, " (two standard errors of the error rates on these splits' examples). "
-                          "More dev and train examples would tell which gap to act on.</p>");
+        dlc_buf_printf(b, " (two standard errors of the %s on these splits' examples). "
+                          "More dev and train examples would tell which gap to act on.</p>",
+                       mse ? "mean squared errors" : "error rates");
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }

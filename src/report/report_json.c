@@ -180,6 +180,7 @@ static void split_details(dlc_buf *b, const report_head *rep, const report_split
         key_num(b, ", ", "mae", s->mae);
         key_num(b, ", ", "r2", s->r2);
         key_num(b, ", ", "mean_mse", s->mean_mse);
+        key_num(b, ", ", "mse_se", s->mse_se);
     }
     if (s->det)
         detection_details(b, rep, s->det, s->mse);

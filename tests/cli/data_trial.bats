@@ -526,3 +526,14 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"/test/c: class 'c' is not one of the model's 2 classes (the train folder's): 'a', 'b'"* ]]
 }
+
+@test "a label column name with no near match lists the file's columns, a wide file's first and last" {
+    cat > dg.yaml <<YAML
+name: dg
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: target, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 10, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "digits.csv: label column 'target' is not in the header (its 65 columns: 'px_0_0', 'px_0_1', 'px_0_2', ..., 'px_7_7', 'digit')" \
+        "$DLC" train dg.yaml --out run
+}
