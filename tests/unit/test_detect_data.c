@@ -122,7 +122,7 @@ static void test_folder(void **state)
         write_png(path, 8, 6, (unsigned char)(10 * i));
     }
     snprintf(path, sizeof path, "%s/im0.txt", dir);
-    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.1 0.1\n", (size_t)-1);
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.2 0.2\n", (size_t)-1);
     snprintf(path, sizeof path, "%s/im2.txt", dir);
     tu_write(path, "2 0.5 0.5 0.2 0.2\n", (size_t)-1);
     /* im1 has no label file: no objects */
@@ -145,6 +145,14 @@ static void test_folder(void **state)
     tu_close(ds->targets[40], 2, 0);
     assert_int_equal(ds->u8[ds->dim], 10); /* im1's pixels */
     data_dataset_free(ds);
+
+    /* a box under a pixel of the 8 x 6 input: refused, naming it */
+    snprintf(path, sizeof path, "%s/im0.txt", dir);
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.1 0.2\n", (size_t)-1);
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "im0.txt: box 2 is 0.8 x 1.2 pixels at the model's 8 x 6 input"));
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.2 0.2\n", (size_t)-1);
 
     /* a bad line: an error naming the file and line, or skipped */
     snprintf(path, sizeof path, "%s/im2.txt", dir);
