@@ -235,6 +235,9 @@ static int query(const cli_command *c, const cli_args *a)
     embed_vectors v;
     if (load_vectors(&v, run, &err) != DLC_OK)
         return cli_fail(&err);
+    if (v.duplicates > 0)
+        fprintf(stderr, "note: %s lists %ld word%s again; the first vector of each is used\n", run,
+                v.duplicates, v.duplicates == 1 ? "" : "s");
     int rc = 0, skip[3], n_skip = 0;
     float *q = tensor_alloc((size_t)v.D);
     int *ids = malloc(sizeof(int) * (size_t)k);

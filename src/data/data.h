@@ -473,7 +473,7 @@ int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const
 typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *row, int dim,
                                      dlc_error *err);
 dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
-                             int *dim_out, dlc_error *err);
+                             int *dim_out, long *dups_out, dlc_error *err);
 
 /* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
  * vectors (data_vectors_read's formats).  *found receives the rows filled. */

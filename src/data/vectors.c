@@ -233,9 +233,34 @@ cleanup:
     return st;
 }
 
-dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
-                             int *dim_out, dlc_error *err)
+/* A word listed again is skipped: the first row of each word counts (as
+ * gensim's reader keeps the first; some published files repeat a few). */
+typedef struct {
+    data_vector_fn fn;
+    void *user;
+    data_names seen;
+    long dups;
+} dedup_ctx;
+
+static dlc_status dedup_row(void *user, const char *word, const float *row, int dim,
+                            dlc_error *err)
 {
+    dedup_ctx *d = user;
+    int before = d->seen.names.n, id;
+    dlc_status st = data_names_intern(&d->seen, word, &id, err);
+    if (st != DLC_OK)
+        return st;
+    if (id < before) {
+        d->dups++;
+        return DLC_OK;
+    }
+    return d->fn(d->user, word, row, dim, err);
+}
+
+dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
+                             int *dim_out, long *dups_out, dlc_error *err)
+{
+    dedup_ctx dd = {.fn = fn, .user = user};
     char *text = NULL;
     size_t len = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -270,7 +295,7 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
     }
     if (count >= 0 && !record_is_text(text + body, len - body, dim) &&
         looks_binary((const unsigned char *)text + body, len - body)) {
-        st = read_binary(path, text, len, body, count, dim, fn, user, err);
+        st = read_binary(path, text, len, body, count, dim, dedup_row, &dd, err);
     } else {
         if (count < 0 && !record_is_text(text, len, 0) &&
             looks_binary((const unsigned char *)text, len)) {
@@ -279,11 +304,15 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
                           path);
             goto cleanup;
         }
-        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
+        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, dedup_row, &dd,
+                        err);
     }
     if (st == DLC_OK && dim_out)
         *dim_out = dim;
+    if (st == DLC_OK && dups_out)
+        *dups_out = dd.dups;
 cleanup:
+    data_names_free(&dd.seen);
     free(text);
     return st;
 }
@@ -326,7 +355,7 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
                                        "one of its files: %s/vectors.txt, vectors.bin or glove.txt",
                       path, path);
     if (!st)
-        st = data_vectors_read(path, dim, fill_row, &f, NULL, err);
+        st = data_vectors_read(path, dim, fill_row, &f, NULL, NULL, err);
     *found = f.found;
     data_names_free(&f.names);
     return st;

@@ -30,6 +30,7 @@ typedef struct {
     dlc_strlist words;  /* (V) owned */
     long *count;        /* (V) owned, or NULL: occurrences in the corpus */
     float *w;           /* (V, D) owned (tensor_alloc) */
+    long duplicates;    /* read from a file: rows of a word listed again, skipped */
 } embed_vectors;
 
 void embed_vectors_free(embed_vectors *v);

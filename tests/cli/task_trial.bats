@@ -409,6 +409,12 @@ YAML
     run "$DLC" train tag.yaml --out t2 --set model.layers.0.units=8 --set model.layers.0.pretrained=vec
     [ "$status" -eq 2 ]
     [[ "$output" == *"vec: a folder (dlc embed's run folder?); pretrained: takes one of its files: vec/vectors.txt, vectors.bin or glove.txt"* ]]
+    # a word listed twice: the first vector counts, and a note says so
+    printf 'red 1 0 0\nblue 0 1 0\nred 0 0 1\ngreen 1 1 0\n' > dup.txt
+    run "$DLC" embed dup.txt --neighbours red --top-k 3
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: dup.txt lists 1 word again; the first vector of each is used"* ]]
+    [ "$(echo "$output" | grep -c '^red ')" -eq 0 ]
     # vocab.txt ("word count") read as vectors of one number: every similarity 1
     run "$DLC" embed vec/vocab.txt --neighbours red
     [ "$status" -eq 2 ]

@@ -568,6 +568,24 @@ static void test_vector_files(void **state)
             fail();
         }
     }
+    /* a word listed again: its first vector counts, the repeat is counted
+     * (a query found the repeat as the word's neighbour; pretrained: took the last) */
+    tu_write(tu_tmp("dup.txt"), "red 1 0 0\nblue 0 1 0\nred 0 0 1\n", (size_t)-1);
+    embed_vectors d;
+    assert_int_equal(embed_vectors_read(&d, tu_tmp("dup.txt"), &err), DLC_OK);
+    assert_int_equal(d.V, 2);
+    assert_int_equal(d.duplicates, 1);
+    assert_true(d.w[0] == 1.0f && d.w[2] == 0.0f);
+    embed_vectors_free(&d);
+    dlc_strlist dv = {0};
+    assert_int_equal(dlc_strlist_push(&dv, "<pad>", NULL), DLC_OK);
+    assert_int_equal(dlc_strlist_push(&dv, "red", NULL), DLC_OK);
+    float E2[6] = {0};
+    int found2 = 0;
+    assert_int_equal(data_text_vectors(tu_tmp("dup.txt"), &dv, E2, 3, &found2, &err), DLC_OK);
+    assert_int_equal(found2, 1);
+    assert_true(E2[3] == 1.0f && E2[5] == 0.0f);
+    dlc_strlist_clear(&dv);
     embed_vectors_free(&v);
 }
 
