@@ -558,10 +558,14 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
  * error naming the file and line (EINPUT); with bad == DATA_BAD_SKIP the
  * image (or stray label file) is left out instead, and skipped (may be NULL)
  * receives one message per file left out.  A box reaching past the image is
- * clipped to it. */
+ * clipped to it.  Without src->labels, a folder .../images/X whose images have
+ * no label file beside them reads .../labels/X (Ultralytics' layout) when it
+ * is there.  *labelled (may be NULL) receives how many images have a label
+ * file: 0 is a folder of background images, or labels kept elsewhere. */
 dlc_status data_read_detection(dataset **out, const data_source *src,
                                const data_detection_config *dc, int n_classes, tensor_shape *shape,
-                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err);
+                               int bad, long max_pixels, dlc_strlist *skipped, int *labelled,
+                               dlc_error *err);
 /* Parses one label file's text into row (max_objects slots); path names it
  * in messages.  EINPUT as above. */
 dlc_status data_parse_detection_labels(const char *path, const char *text, size_t len,

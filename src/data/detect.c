@@ -261,14 +261,16 @@ static dlc_status check_box_pixels(const char *path, const float *row,
 /* The label file of image `path` read into row; a missing file means no
  * objects. */
 static dlc_status read_labels(const char *label_dir, const char *image, const data_detection_config *dc,
-                              int n_classes, const tensor_shape *shape, float *row, dlc_error *err)
+                              int n_classes, const tensor_shape *shape, float *row, int *has,
+                              dlc_error *err)
 {
     char stem[DATA_PATH_MAX], path[DATA_PATH_MAX * 2];
     stem_of(image, stem, sizeof stem);
     if (dlc_pathf(path, sizeof path, "%s/%s.txt", label_dir, stem))
         return dlc_fail(err, DLC_EINPUT, "%s: path too long", label_dir);
     struct stat sb;
-    if (stat(path, &sb) != 0)
+    *has = stat(path, &sb) == 0;
+    if (!*has)
         return data_parse_detection_labels(path, "", 0, dc, n_classes, row, err);
     char *text = NULL;
     size_t len = 0;
@@ -281,14 +283,47 @@ static dlc_status read_labels(const char *label_dir, const char *image, const da
     return st;
 }
 
+/* Ultralytics keeps the labels of .../images/X in .../labels/X: that folder
+ * into out when dir has no label file of its own and it is there. */
+static int ultralytics_labels(const char *dir, char *out, size_t size)
+{
+    char d[DATA_PATH_MAX];
+    dlc_strlcpy(d, dir, sizeof d);
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == '/')
+        d[--n] = '\0';
+    char *at = NULL;
+    for (char *p = strstr(d, "images"); p; p = strstr(p + 1, "images"))
+        if ((p == d || p[-1] == '/') && (p[6] == '/' || p[6] == '\0'))
+            at = p; /* the last whole "images" part */
+    if (!at)
+        return 0;
+    memcpy(at, "labels", 6);
+    struct stat sb;
+    dlc_strlist txt = {0};
+    dlc_error e = {0};
+    int mine = data_list_files(dir, ".txt", &txt, &e) == DLC_OK && txt.n > 0;
+    dlc_strlist_clear(&txt);
+    if (mine || stat(d, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return 0;
+    dlc_strlcpy(out, d, size);
+    return 1;
+}
+
 dlc_status data_read_detection(dataset **out, const data_source *src,
                                const data_detection_config *dc, int n_classes, tensor_shape *shape,
-                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err)
+                               int bad, long max_pixels, dlc_strlist *skipped, int *labelled,
+                               dlc_error *err)
 {
     *out = NULL;
+    if (labelled)
+        *labelled = 0;
     dlc_strlist images = {0};
     dataset *ds = NULL;
+    char sibling[DATA_PATH_MAX];
     const char *dir = src->dir, *label_dir = src->labels[0] ? src->labels : src->dir;
+    if (!src->labels[0] && ultralytics_labels(dir, sibling, sizeof sibling))
+        label_dir = sibling;
     dlc_status st = data_list_images(dir, &images, err);
     if (st == DLC_OK && images.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no image files in the folder", dir);
@@ -323,7 +358,8 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
         dlc_error e = {0};
         float *row = ds->targets + (size_t)ds->n * ds->n_targets;
         tensor_shape own = {0};
-        if (read_labels(label_dir, images.v[i], dc, n_classes, shape, row, &e) != DLC_OK ||
+        int has = 0;
+        if (read_labels(label_dir, images.v[i], dc, n_classes, shape, row, &has, &e) != DLC_OK ||
             data_image_load_noting(images.v[i], max_pixels, shape,
                                    ds->u8 + (size_t)ds->n * ds->dim, &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {
@@ -338,6 +374,8 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
         /* the boxes are fractions of the image: they follow it when resized */
         ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
         ds->recoloured += own.d[0] != shape->d[0];
+        if (labelled)
+            *labelled += has;
         ds->n++;
     }
     if (ds->n == 0)

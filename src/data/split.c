@@ -128,10 +128,20 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
     if (cfg->format == DATA_DETECTION) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: detection data needs 'dir'", which);
+        int labelled = 0;
         dlc_status st = data_read_detection(out, src, &cfg->detection, class_names->n,
                                             image_shape, cfg->bad_files, cfg->max_image_pixels,
-                                            &b->skipped_files, err);
+                                            &b->skipped_files, &labelled, err);
         b->skipped = b->skipped_files.n;
+        /* nothing to learn: more likely labels kept elsewhere than all background */
+        if (st == DLC_OK && labelled == 0 && strcmp(which, "train") == 0)
+            st = dlc_fail(err, DLC_EINPUT,
+                          "data.train: none of the %d images in %s has a label file (NAME.txt in "
+                          "%s): an image without one has no objects, and a train split of "
+                          "background only teaches nothing; give the label folder with "
+                          "data.train.labels (Ultralytics: .../labels/... beside .../images/... "
+                          "is found by itself)",
+                          (*out)->n, src->dir, src->labels[0] ? src->labels : src->dir);
         return st;
     }
     if (cfg->format == DATA_IDX) {

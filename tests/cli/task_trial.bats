@@ -434,3 +434,26 @@ YAML
     jq -e --argjson a "$m50" --argjson b "$m" \
         '(.detection.map50 - $a | fabs) < 1e-5 and (.detection.map - $b | fabs) < 1e-5 and .detection.map50 > 0.01' eval.json
 }
+
+@test "detection: Ultralytics' images/ and labels/ folders are read; a train folder with no label file at all is refused" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    yolo_run
+    mkdir -p ds/images/train ds/labels/train ds/images/val ds/labels/val
+    cp shapes/train/*.png ds/images/train/ && cp shapes/train/*.txt ds/labels/train/
+    cp shapes/dev/*.png ds/images/val/ && cp shapes/dev/*.txt ds/labels/val/
+    objects=$(cat shapes/train/*.txt | grep -c .)
+    sed -e 's|{dir: shapes/train}|{dir: ds/images/train}|; s|{dir: shapes/dev}|{dir: ds/images/val/}|; /test: {dir/d' yolo.yaml > u.yaml
+    run "$DLC" train u.yaml --out u
+    [ "$status" -eq 0 ]
+    jq -e --argjson n "$objects" '.metrics.train.detection.objects == $n' u/report.json
+    # the images alone: every one would be background
+    mkdir bare && cp shapes/train/*.png bare/
+    sed -e 's|{dir: shapes/train}|{dir: bare}|' yolo.yaml > b.yaml
+    run "$DLC" train b.yaml --out b
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.train: none of the 32 images in "*"bare has a label file"* ]]
+    # a dev or test folder of background images is fine
+    mkdir bg && cp shapes/test/*.png bg/
+    run "$DLC" eval yolo --set data.test.dir="$PWD/bg"
+    [ "$status" -eq 0 ]
+}

@@ -133,7 +133,7 @@ static void test_folder(void **state)
     dataset *ds = NULL;
     dlc_error err = {0};
     dlc_strlist skipped = {0};
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 3);
     assert_int_equal(ds->n_targets, 4 * 5);
@@ -149,7 +149,7 @@ static void test_folder(void **state)
     /* a box under a pixel of the 8 x 6 input: refused, naming it */
     snprintf(path, sizeof path, "%s/im0.txt", dir);
     tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.1 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "im0.txt: box 2 is 0.8 x 1.2 pixels at the model's 8 x 6 input"));
     tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.2 0.2\n", (size_t)-1);
@@ -157,11 +157,11 @@ static void test_folder(void **state)
     /* a bad line: an error naming the file and line, or skipped */
     snprintf(path, sizeof path, "%s/im2.txt", dir);
     tu_write(path, "2 0.5 0.5 0.2 0.2\n5 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "im2.txt:2: class id 5"));
     assert_non_null(strstr(err.msg, "data.bad_files: skip"));
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 2);
     assert_int_equal(skipped.n, 1);
@@ -171,11 +171,11 @@ static void test_folder(void **state)
     /* a label file without an image */
     snprintf(path, sizeof path, "%s/lost.txt", dir);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "lost.txt: a label file without an image"));
     dlc_strlist_clear(&skipped);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(skipped.n, 2); /* lost.txt and im2 */
     assert_non_null(strstr(skipped.v[0], "lost.txt: a label file without an image"));
@@ -188,7 +188,7 @@ static void test_folder(void **state)
     snprintf(path, sizeof path, "%s/im1.txt", lab);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
     snprintf(src.labels, sizeof src.labels, "%s", lab);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_OK);
     tu_close(ds->targets[0], -1, 0);
     tu_close(ds->targets[20], 0, 0); /* im1, from labels/ */
