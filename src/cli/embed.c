@@ -266,6 +266,22 @@ static int query(const cli_command *c, const cli_args *a)
         }
         embed_analogy_query(&v, skip[0], skip[1], skip[2], q);
     }
+    /* a zero vector has no direction: every cosine similarity would read 0 */
+    double qq = 0;
+    for (int i = 0; i < v.D; i++)
+        qq += (double)q[i] * q[i];
+    if (!(qq > 0)) {
+        char ew[256];
+        if (nb)
+            fprintf(stderr, "dlc: error: %s: '%s' has a zero vector", run,
+                    dlc_escape(ew, sizeof ew, nb, DLC_ESC_ALL));
+        else
+            fprintf(stderr, "dlc: error: %s: the analogy's B - A + C is a zero vector", run);
+        fprintf(stderr, ", which no word is near or far from (cosine similarity needs a "
+                        "direction)\n");
+        rc = 2;
+        goto done;
+    }
     int got = embed_nearest(&v, q, skip, n_skip, (int)k, ids, sims);
     char e[3][256];
     if (an)

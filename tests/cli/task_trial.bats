@@ -415,6 +415,11 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"note: dup.txt lists 1 word again; the first vector of each is used"* ]]
     [ "$(echo "$output" | grep -c '^red ')" -eq 0 ]
+    # a zero vector: every similarity would read 0
+    printf 'red 0 0 0\nblue 0 1 0\ngreen 1 1 0\n' > zero.txt
+    run "$DLC" embed zero.txt --neighbours red
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"zero.txt: 'red' has a zero vector, which no word is near or far from"* ]]
     # vocab.txt ("word count") read as vectors of one number: every similarity 1
     run "$DLC" embed vec/vocab.txt --neighbours red
     [ "$status" -eq 2 ]
