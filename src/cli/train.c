@@ -194,6 +194,13 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     dlc_config cfg;
     dlc_status cs = cli_load_config(&cfg, a->pos[0], a, &err);
+    /* a style transfer config trains nothing: said before a run folder is made */
+    if (cs == DLC_OK && cfg.no_data) {
+        cs = model_load_data(NULL, &cfg, &err);
+        config_free(&cfg);
+        if (cs == DLC_OK)
+            cs = dlc_fail(&err, DLC_EINPUT, "%s: nothing to train", a->pos[0]);
+    }
     if (dist_agree(world, cs, &err) != DLC_OK) {
         if (cs == DLC_OK)
             config_free(&cfg);

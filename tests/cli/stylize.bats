@@ -205,6 +205,9 @@ png_size() {
     run "$DLC" train s.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"no data: section"* ]]
+    # and no run folder is left behind (it was: runs/small_style with a lock file)
+    [ ! -e runs ]
+    [[ "$output" != *"training small_style"* ]]
 }
 
 @test "dlc stylize: an interrupted run goes on from its image with --init, as its message says" {
