@@ -298,7 +298,10 @@ static int run(const cli_args *a)
         dlc_buf_free(&b);
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
-        if (!isnan(acc))
+        /* a yolo split's accuracy is its mAP@0.5 (README): called so */
+        if (!isnan(acc) && m.n_heads > 0 && m.heads[0].loss == LOSS_YOLO)
+            printf("  mAP@0.5 %.4f  error (1 - mAP@0.5) %.2f%%", acc, 100.0 * (1.0 - acc));
+        else if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
         printf("\n\n");
         cli_print_report(&rep, r->kind, NULL);

@@ -189,6 +189,11 @@ YAML
     [[ "$output" == *"yolo.yaml:17: key 'train.early_stopping.metric'"* ]]
     run "$DLC" train yolo.yaml --out y3 --set train.early_stopping.metric=dev_loss
     [ "$status" -eq 0 ]
+    # eval's first line calls a yolo split's figure what it is
+    run "$DLC" eval y3
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "test: 4 examples  loss "*"  mAP@0.5 0."*"  error (1 - mAP@0.5) "*"%" ]]
+    [[ "${lines[0]}" != *accuracy* ]]
 }
 
 @test "detection: images of another size than model.input are resized, and the note says how many" {
