@@ -61,11 +61,16 @@ static dlc_status print_image(void *user, const model *m, const infer_detections
     }
     if (!pr->json && d->n_boxes == 0 && (d->n_points == 0 || !isnan(d->p_obj)))
         dlc_buf_printf(b, "%s: no object\n", d->file);
+    /* a box output that finds no object: the landmarks of none are not shown
+     * (nor drawn); JSON keeps them, with p_obj */
+    infer_detections shown = *d;
+    if (!isnan(d->p_obj) && d->n_boxes == 0)
+        shown.n_points = 0;
     if (pr->json)
         dlc_buf_printf(b, "], \"landmarks\": [");
-    else if (d->n_points > 0)
+    else if (shown.n_points > 0)
         dlc_buf_printf(b, "%s: landmarks", d->file);
-    for (int k = 0; k < d->n_points; k++) {
+    for (int k = 0; k < (pr->json ? d->n_points : shown.n_points); k++) {
         double x = d->points[2 * k] * W, y = d->points[2 * k + 1] * H;
         dlc_buf_printf(b, pr->json ? "%s[%.2f, %.2f]" : "%s%.1f,%.1f", pr->json ? (k ? ", " : "") : " ",
                        x, y);
@@ -73,12 +78,12 @@ static dlc_status print_image(void *user, const model *m, const infer_detections
     if (pr->json) {
         dlc_buf_printf(b, "], \"p_obj\": ");
         dlc_buf_printf(b, isnan(d->p_obj) ? "null}" : "%.6g}", (double)d->p_obj);
-    } else if (d->n_points > 0) {
+    } else if (shown.n_points > 0) {
         dlc_buf_printf(b, "\n");
     }
     pr->count++;
     if (pr->draw)
-        return infer_draw_detections(m, d, pr->draw, err);
+        return infer_draw_detections(m, &shown, pr->draw, err);
     return DLC_OK;
 }
 

@@ -467,3 +467,38 @@ YAML
     run "$DLC" eval yolo --set data.test.dir="$PWD/bg"
     [ "$status" -eq 0 ]
 }
+
+@test "predict: when the box output finds no object, the landmarks of none are not printed or drawn" {
+    MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
+    "$MAKE_SHAPES" tri --mode landmarks --train 48 --dev 8 --test 4 > /dev/null
+    cat > lm.yaml <<YAML
+name: lm
+data:
+  format: detection
+  train: {dir: tri/train}
+  dev: {dir: tri/dev}
+  detection: {names: tri/shapes.names, landmarks: 3, max_objects: 1}
+model:
+  input: [3, 64, 64]
+  layers:
+    - {type: conv2d, filters: 8, kernel: 5, stride: 4, activation: relu}
+    - {name: trunk, type: flatten}
+    - {name: box, type: dense, units: 6, inputs: [trunk]}
+    - {name: points, type: dense, units: 6, inputs: [trunk]}
+  outputs:
+    - {layer: box, loss: localize}
+    - {layer: points, loss: landmarks}
+train: {epochs: 1, batch_size: 16}
+YAML
+    "$DLC" train lm.yaml --out run --quiet > /dev/null
+    f=tri/test/00000.png
+    # a threshold no box reaches: "no object", and no landmarks line
+    run "$DLC" predict run "$f" --score 1
+    [ "$status" -eq 0 ]
+    [ "$output" = "$f: no object" ]
+    "$DLC" predict run "$f" --score 1 --json | jq -e '.predictions[0] | (.boxes | length) == 0 and (.landmarks | length) == 3 and .p_obj != null'
+    # a box found: its landmarks follow
+    run "$DLC" predict run "$f" --score 0
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == "$f: landmarks "* ]]
+}
