@@ -2531,14 +2531,18 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
                                "embed: learns word vectors from text (format: text), not %s",
                                data_format_names[c->data.format]);
     }
-    /* only window_lm scores a dev part: for the others a split drops text */
-    if (c->embed.method != EMBED_WINDOW_LM && (c->data.split_dev > 0 || c->data.split_test > 0)) {
+    /* only window_lm scores a dev part, and none a test part: a split
+     * nothing reads drops text */
+    int lm = c->embed.method == EMBED_WINDOW_LM;
+    double unread = (lm ? 0 : c->data.split_dev) + c->data.split_test;
+    if (unread > 0) {
         const ynode *split = ynode_map_get(ynode_map_get(root, "data"), "split");
         return config_key_fail(err, split ? split : node, "data.split",
-                               "%s learns from the train part only (only window_lm reads a dev "
-                               "part): the split would leave %.0f%% of the text unread; remove it",
-                               embed_method_names[c->embed.method],
-                               100.0 * (c->data.split_dev + c->data.split_test));
+                               "%s learns from the train part%s and reads no %s part: the split "
+                               "would leave %.0f%% of the text unread; remove %s",
+                               embed_method_names[c->embed.method], lm ? ", scores the dev part" : "",
+                               lm ? "test" : "dev or test", 100.0 * unread,
+                               lm ? "split.test" : "it");
     }
     return DLC_OK;
 }

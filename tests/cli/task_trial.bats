@@ -321,13 +321,17 @@ YAML
     [[ "$output" == *"yolo needs anchors x (5 + classes) channels"*"(here 2 anchors x (5 + 4 classes) = 18)"* ]]
 }
 
-@test "embed: a split that only window_lm would read is refused for the other methods (it left text unread)" {
+@test "embed: a split nothing reads is refused (window_lm reads a dev part, nothing a test part: it left text unread)" {
     corpus_with_controls
     run "$DLC" embed emb.yaml --out run --set data.split.dev=0.5
     [ "$status" -eq 2 ]
-    [[ "$output" == *"key 'data.split': skipgram learns from the train part only (only window_lm reads a dev part): the split would leave 50% of the text unread"* ]]
+    [[ "$output" == *"key 'data.split': skipgram learns from the train part and reads no dev or test part: the split would leave 50% of the text unread"* ]]
     run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=glove
     [ "$status" -eq 2 ]
+    # window_lm scores a dev part, but nothing reads a test part
+    run "$DLC" embed emb.yaml --out run --set data.split.test=0.25 --set embed.method=window_lm
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"window_lm learns from the train part, scores the dev part and reads no test part: the split would leave 25% of the text unread; remove split.test"* ]]
     run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=window_lm
     [ "$status" -eq 0 ]
     # a vocabulary cut by max_vocab below the negatives: the advice names max_vocab
