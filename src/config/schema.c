@@ -2534,6 +2534,20 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     /* only window_lm scores a dev part, and none a test part: a split
      * nothing reads drops text */
     int lm = c->embed.method == EMBED_WINDOW_LM;
+    const data_source *unread_file = c->data.test.file[0] ? &c->data.test
+                                     : !lm && c->data.dev.file[0] ? &c->data.dev : NULL;
+    if (unread_file) {
+        int test = unread_file == &c->data.test;
+        const ynode *at = ynode_map_get(ynode_map_get(root, "data"), test ? "test" : "dev");
+        if (test)
+            return config_key_fail(err, at ? at : node, "data.test",
+                                   "dlc embed reads no test text (window_lm scores a dev part, "
+                                   "no method a test part): nothing would read %s",
+                                   unread_file->file);
+        return config_key_fail(err, at ? at : node, "data.dev",
+                               "%s reads no dev text (only window_lm scores one): nothing would "
+                               "read %s", embed_method_names[c->embed.method], unread_file->file);
+    }
     double unread = (lm ? 0 : c->data.split_dev) + c->data.split_test;
     if (unread > 0) {
         const ynode *split = ynode_map_get(ynode_map_get(root, "data"), "split");

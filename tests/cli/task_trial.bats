@@ -328,6 +328,14 @@ YAML
     [[ "$output" == *"key 'data.split': skipgram learns from the train part and reads no dev or test part: the split would leave 50% of the text unread"* ]]
     run "$DLC" embed emb.yaml --out run --set data.split.dev=0.2 --set embed.method=glove
     [ "$status" -eq 2 ]
+    # dev and test files likewise
+    echo "red green blue" > other.txt
+    run "$DLC" embed emb.yaml --out run --set data.dev.file="$PWD/other.txt"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.dev': skipgram reads no dev text (only window_lm scores one): nothing would read "*"other.txt"* ]]
+    run "$DLC" embed emb.yaml --out run --set data.test.file="$PWD/other.txt" --set embed.method=window_lm
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.test': dlc embed reads no test text"* ]]
     # window_lm scores a dev part, but nothing reads a test part
     run "$DLC" embed emb.yaml --out run --set data.split.test=0.25 --set embed.method=window_lm
     [ "$status" -eq 2 ]
