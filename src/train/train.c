@@ -1226,6 +1226,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
     for (int i = 0; i < notes.n; i++)
         say(t, "%s", notes.v[i]);
     dlc_strlist_clear(&notes);
+    /* a mirrored landmark keeps its index unless flip_index says which it becomes */
+    if (cfg->data.format == DATA_DETECTION && cfg->data.augment.hflip &&
+        cfg->data.detection.landmarks > 1 && cfg->data.detection.n_flip == 0)
+        say(t, "note: data.augment.hflip mirrors the %d landmarks, and without "
+               "data.detection.flip_index each keeps its index: right for points with no side; "
+               "a left and right pair (eyes, corners) needs flip_index, e.g. [0, 2, 1]",
+            cfg->data.detection.landmarks);
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);

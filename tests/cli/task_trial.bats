@@ -513,4 +513,11 @@ YAML
     run "$DLC" predict run "$f" --score 0
     [ "$status" -eq 0 ]
     [[ "${lines[1]}" == "$f: landmarks "* ]]
+    # mirrored in training without flip_index: said (the corners would trade places)
+    run "$DLC" train lm.yaml --out flip --set data.augment.hflip=true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: data.augment.hflip mirrors the 3 landmarks, and without data.detection.flip_index each keeps its index"* ]]
+    run "$DLC" train lm.yaml --out flip2 --set data.augment.hflip=true --set 'data.detection.flip_index=[0, 2, 1]'
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"flip_index each keeps"* ]]
 }
