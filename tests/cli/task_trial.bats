@@ -443,7 +443,7 @@ YAML
     [[ "$output" == *"vec/vocab.txt: one number per word, not vectors"* ]]
 }
 
-@test "detection: eval's mAP@0.5 and mAP@0.5:0.95 are predict's boxes scored against the label files by hand" {
+@test "detection: eval's mAP@0.5 and mAP@0.5:0.95 are predict's boxes scored by hand; its NMS is torchvision's batched_nms" {
     MAKE_SHAPES="${MAKE_SHAPES:-$ROOT/build/make_shapes}"
     yolo_run
     "$MAKE_SHAPES" more --train 0 --dev 0 --test 16 --seed 9 > /dev/null
@@ -455,6 +455,14 @@ YAML
     echo "map50 $m50 map $m"
     jq -e --argjson a "$m50" --argjson b "$m" \
         '(.detection.map50 - $a | fabs) < 1e-5 and (.detection.map - $b | fabs) < 1e-5 and .detection.map50 > 0.01' eval.json
+    # non-max suppression: predict at --iou 0.5 keeps what torchvision's batched_nms keeps of
+    # every box (--iou 1: none suppressed)
+    if /usr/bin/python3 -c 'import torchvision' 2> /dev/null; then
+        "$DLC" predict y2 more/test --score 0.05 --iou 1 --json > all.json
+        "$DLC" predict y2 more/test --score 0.05 --iou 0.5 --json > kept.json
+        [ "$(jq '[.predictions[].boxes[]] | length' all.json)" -gt "$(jq '[.predictions[].boxes[]] | length' kept.json)" ]
+        /usr/bin/python3 "$ROOT/tests/detect/nms_check.py" all.json kept.json 0.5
+    fi
 }
 
 @test "detection: Ultralytics' images/ and labels/ folders are read; a train folder with no label file at all is refused" {
