@@ -195,7 +195,7 @@ static int word_row(const embed_vectors *v, const char *w, const char *run)
     fprintf(stderr, "dlc: error: '%s' is not in the vocabulary of %s (%d words)",
             dlc_escape(e, sizeof e, w, DLC_ESC_ALL), run, v->V);
     if (other >= 0)
-        fprintf(stderr, "; '%s' is (words keep their case)",
+        fprintf(stderr, "; '%s' is (a query matches case exactly)",
                 dlc_escape(e2, sizeof e2, v->words.v[other], DLC_ESC_ALL));
     fprintf(stderr, "\n");
     return r;

@@ -44,7 +44,7 @@ YAML
     # a word in another case: the one the vectors have is named
     run "$DLC" embed run --neighbours Red
     [ "$status" -eq 2 ]
-    [[ "$output" == *"'Red' is not in the vocabulary of run (10 words); 'red' is (words keep their case)"* ]]
+    [[ "$output" == *"'Red' is not in the vocabulary of run (10 words); 'red' is (a query matches case exactly)"* ]]
     run "$DLC" embed run --neighbours $'x\e[31m'
     [ "$status" -eq 2 ]
     [[ "$output" == *"'x\x1b[31m' is not in the vocabulary"* ]]
