@@ -100,6 +100,13 @@ static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_
     return DLC_OK;
 }
 
+const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first)
+{
+    if (cfg->features.n == 0 && first && first->columns.n > 0)
+        return &first->columns;
+    return &cfg->features;
+}
+
 static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
                              const char *which, data_bundle *b, const data_csv_targets *groups,
                              tensor_shape *image_shape, dlc_error *err)
@@ -150,13 +157,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
                 with[h].mode != DATA_TARGET_NUMERIC)
                 with[h].mode = (data_target)(with[h].mode | DATA_TARGET_SKIP_UNKNOWN);
         }
-        /* dev and test files are read by the train file's column names: the
-         * same columns in another order (a file from another tool) must not
-         * feed the model its features in the wrong places */
-        const dlc_strlist *features = &cfg->features;
-        if (features->n == 0 && b->src[SRC_TRAIN] && b->src[SRC_TRAIN]->columns.n > 0)
-            features = &b->src[SRC_TRAIN]->columns;
-        return data_read_csv_groups(out, src->file, with, b->n_heads, features,
+        return data_read_csv_groups(out, src->file, with, b->n_heads,
+                                    data_csv_features(cfg, b->src[SRC_TRAIN]),
                                     &cfg->unknown_label, src->limit, err);
     }
     return dlc_fail(err, DLC_EINPUT, "data: unknown format %d", (int)cfg->format);
