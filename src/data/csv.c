@@ -116,7 +116,61 @@ static dlc_status csv_put(csv_reader *r, const char *s, size_t n, dlc_error *err
     return DLC_OK;
 }
 
-/* Reads one field into r->buf; *eol = 1 when it was the last of its record. */
+/* A quoted field from lead (at its opening quote) into r->buf; r->p ends
+ * after its closing quote and the blanks that follow.  *bad: 0, or where it
+ * is malformed: 1 never closed, else the byte after the closing quote (not
+ * a delimiter, not a line end) plus 2. */
+static dlc_status csv_quoted(csv_reader *r, const char *lead, int *bad, dlc_error *err)
+{
+    dlc_status st;
+    *bad = 0;
+    r->p = lead + 1;
+    for (;;) {
+        if (r->p == r->end) {
+            *bad = 1;
+            return DLC_OK;
+        }
+        const char *q = r->p;
+        while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
+            q++;
+        if ((st = csv_put(r, r->p, (size_t)(q - r->p), err)))
+            return st;
+        r->p = q;
+        if (q == r->end)
+            continue;
+        if (*q == '\0')
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path, r->line);
+        if (*q == '\n') {
+            r->line++;
+            r->p++;
+            if ((st = csv_put(r, "\n", 1, err)))
+                return st;
+            continue;
+        }
+        /* a quote: doubled is a literal quote, single closes the field */
+        if (q + 1 < r->end && q[1] == '"') {
+            if ((st = csv_put(r, "\"", 1, err)))
+                return st;
+            r->p += 2;
+            continue;
+        }
+        r->p++;
+        break;
+    }
+    while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
+        r->p++;
+    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n')
+        *bad = 2 + (unsigned char)*r->p;
+    return DLC_OK;
+}
+
+/* Reads one field into r->buf; *eol = 1 when it was the last of its record.
+ * Tab-separated files have no one quoting rule: pandas reads quotes as CSV
+ * does, many writers (spreadsheets' "text" export, database dumps) write a
+ * quote as it is.  So in a TSV file a field that opens with a quote is a
+ * quoted field when it is one, closed and then followed by a tab or a line
+ * end ("a ""b""" is a "b"), and otherwise text up to the next tab, its quotes
+ * kept ("Hello" she said, or 12" screen). */
 static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
 {
     dlc_status st;
@@ -126,52 +180,28 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     const char *lead = r->p;
     while (lead < r->end && (*lead == ' ' || (*lead == '\t' && r->delim != '\t')))
         lead++;
+    int bad = 0;
     if (lead < r->end && *lead == '"') {
+        const char *at = r->p;
         int start = r->line;
-        r->p = lead + 1;
-        for (;;) {
-            if (r->p == r->end)
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: quoted field is never closed", r->path,
-                                start);
-            const char *q = r->p;
-            while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
-                q++;
-            if ((st = csv_put(r, r->p, (size_t)(q - r->p), err)))
-                return st;
-            r->p = q;
-            if (q == r->end)
-                continue;
-            if (*q == '\0')
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path,
-                                r->line);
-            if (*q == '\n') {
-                r->line++;
-                r->p++;
-                if ((st = csv_put(r, "\n", 1, err)))
-                    return st;
-                continue;
-            }
-            /* a quote: doubled is a literal quote, single closes the field */
-            if (q + 1 < r->end && q[1] == '"') {
-                if ((st = csv_put(r, "\"", 1, err)))
-                    return st;
-                r->p += 2;
-                continue;
-            }
-            r->p++;
-            break;
-        }
-        while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
-            r->p++;
-        if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n') {
-            unsigned char c = (unsigned char)*r->p;
-            if (c >= 0x20 && c < 0x7f)
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected '%c' after a closing quote",
-                                r->path, r->line, c);
+        if ((st = csv_quoted(r, lead, &bad, err)))
+            return st;
+        if (bad && r->delim == '\t') { /* text with quotes in it: read again below */
+            r->p = at;
+            r->line = start;
+            r->len = 0;
+            r->buf[0] = '\0';
+        } else if (bad == 1) {
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: quoted field is never closed", r->path, start);
+        } else if (bad >= 2 + 0x20 && bad < 2 + 0x7f) {
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected '%c' after a closing quote",
+                            r->path, r->line, bad - 2);
+        } else if (bad) {
             return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected byte 0x%02x after a closing quote",
-                            r->path, r->line, c);
+                            r->path, r->line, bad - 2);
         }
-    } else {
+    }
+    if (!(lead < r->end && *lead == '"') || bad) {
         const char *q = r->p;
         while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0')
             q++;

@@ -425,6 +425,28 @@ static void test_csv_quoted_tabs_crlf(void **state)
     data_dataset_free(ds);
     dlc_strlist_clear(&names);
 
+    /* TSV: a field that is a well-formed quoted field is one (pandas' reading);
+     * otherwise its quotes are text (a writer that does not quote) */
+    dlc_strlist nm = list_of("name", NULL);
+    assert_int_equal(parse_csv(&ds, "x\tname\n1\t\"a \"\"b\"\"\"\n2\t\"tab\there\"\n"
+                                    "3\t12\" screen\n4\t\"Hello\" she said\n5\t\"unclosed\n",
+                               &nm, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 5);
+    assert_true(ds->f32[4] == 5.0f);
+    assert_int_equal(names.n, 5);
+    assert_int_not_equal(dlc_strlist_find(&names, "a \"b\""), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "tab\there"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "12\" screen"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "\"Hello\" she said"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "\"unclosed"), -1);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+    /* an empty quoted label is still empty */
+    assert_int_not_equal(parse_csv(&ds, "x\tname\n1\ta\n2\t\"\"\n", &nm, NULL, DATA_TARGET_CLASS,
+                                   &names, &err), DLC_OK);
+    assert_msg_has(err, "t.csv:3: column 'name': empty label");
+    dlc_strlist_clear(&nm);
+
     /* CRLF, a byte-order mark and trailing blank lines */
     assert_int_equal(parse_csv(&ds, "\xef\xbb\xbf" "a,y\r\n1,p\r\n2,q\r\n\r\n\r\n", &y, NULL,
                                DATA_TARGET_CLASS, &names, &err), DLC_OK);
