@@ -250,6 +250,7 @@ typedef struct {
     int resized, recoloured;   /* image folders: images of another size, or other channels
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
+    int limited_from;          /* csv: the file's rows before `limit` drew n of them; 0: all kept */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for

@@ -72,11 +72,15 @@ static dlc_status notes_unseen(const data_bundle *b, const data_config *cfg, dlc
             unseen[n++] = c;
     dlc_status st = DLC_OK;
     if (n > 0) {
-        char names[400], msg[600];
+        char names[400], why[160] = "", msg[700];
         notes_names(names, sizeof names, &hd->class_names, unseen, n);
+        if (cfg->format == DATA_IMAGE_FOLDER)
+            snprintf(why, sizeof why, " (an empty class folder?)");
+        else if (tr->ds->limited_from > 0)
+            snprintf(why, sizeof why, " (data.train.limit drew %d of the file's %d rows: too few?)",
+                     tr->ds->n, tr->ds->limited_from);
         snprintf(msg, sizeof msg, "warning: %d of %d classes %s no example in the train split: %s%s",
-                 n, K, n == 1 ? "has" : "have", names,
-                 cfg->format == DATA_IMAGE_FOLDER ? " (an empty class folder?)" : "");
+                 n, K, n == 1 ? "has" : "have", names, why);
         st = dlc_strlist_push(out, msg, err);
     }
     free(seen);

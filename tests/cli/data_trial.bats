@@ -526,3 +526,27 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"/test/c: class 'c' is not one of the model's 2 classes (the train folder's): 'a', 'b'"* ]]
 }
+
+@test "a CSV limit draws its rows from the whole file: a file sorted by class keeps every class" {
+    {
+        echo "x,y,kind"
+        for c in 0 1 2; do for i in $(seq 1 50); do echo "$((c * 3)).$i,$((i % 7)),class$c"; done; done
+    } > sorted.csv
+    csv_config "$PWD/sorted.csv" kind
+    sed -i 's#  train: {file: \([^}]*\)}#  train: {file: \1, limit: 40}#' c.yaml
+    grep -q "limit: 40" c.yaml
+    # the first 40 rows were one class: "the labels hold one class only"
+    run "$DLC" train c.yaml --out drawn
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 32, train-dev 0, dev 8, test 0 examples; input (2), 3 classes"* ]]
+    [[ "$output" != *"warning"* ]]
+    jq -e '.metrics.train.per_class | map(.support > 0) | all' drawn/report.json
+    # the same seed draws the same rows
+    "$DLC" train c.yaml --out again --quiet
+    [ "$(jq -c .splits drawn/report.json)" = "$(jq -c .splits again/report.json)" ]
+    # a limit too small for every class: the classes stay the file's, and the ones left out are named
+    run "$DLC" train c.yaml --out tiny --set data.train.limit=2 --set data.split.dev=0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 classes"* ]]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'class"*"' (data.train.limit drew 2 of the file's 150 rows: too few?)"* ]]
+}
