@@ -550,3 +550,27 @@ YAML
     [[ "$output" == *"3 classes"* ]]
     [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'class"*"' (data.train.limit drew 2 of the file's 150 rows: too few?)"* ]]
 }
+
+@test "what dlc train says of the data is kept in report.json and report.html" {
+    mkdir -p data/empty
+    cp -r "$IMAGES/train/0-tshirt_top" "$IMAGES/train/1-trouser" data/
+    cp "$IMAGES/train/0-tshirt_top/$(ls "$IMAGES/train/0-tshirt_top" | head -1)" data/stray.png
+    printf 'not an image' > data/1-trouser/broken.png
+    folder_config "$PWD/data"
+    sed -i 's#  split: {dev: 0.2}#  split: {dev: 0.2}\n  bad_files: skip#' f.yaml
+    run "$DLC" train f.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'empty'"* ]]
+    jq -e '.data_notes | length == 3' run/report.json
+    jq -e '.data_notes | map(.kind) | all(. == "warning")' run/report.json
+    jq -e '.data_notes[] | select(.message | startswith("1 of 3 classes has no example in the train split: '"'"'empty'"'"'"))' run/report.json
+    jq -e '.data_notes[] | select(.message | contains("1 image file beside the class folders"))' run/report.json
+    jq -e '.data_notes[] | select(.message | startswith("skipped 1 unreadable file (data.bad_files: skip): ") and contains("broken.png"))' run/report.json
+    grep -q '<ul id="data-notes"><li class="bad">Warning: ' run/report.html
+    grep -q "no example in the train split: &#39;empty&#39;" run/report.html
+    # data that draws no remark: an empty list, and no list on the page
+    rm -r data/empty data/stray.png data/1-trouser/broken.png
+    "$DLC" train f.yaml --out clean --quiet
+    jq -e '.data_notes == []' clean/report.json
+    ! grep -q 'data-notes' clean/report.html
+}
