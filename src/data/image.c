@@ -672,6 +672,42 @@ static dlc_status list_dir(const char *dir, int want_dirs, const char *ext, dlc_
     return st;
 }
 
+/* The image files of a class folder dir and of its subfolders, at any depth
+ * (as torchvision's ImageFolder and Keras' image_dataset_from_directory
+ * read them), pushed to names as paths below dir ("sub/x.png"), each
+ * folder's entries in sorted order.  rel: the path below dir walked now
+ * ("" at the top).  A link to a folder is not followed (a loop cannot
+ * be), as os.walk does by default; hidden entries are skipped. */
+static dlc_status list_tree(const char *dir, const char *rel, dlc_strlist *names, dlc_error *err)
+{
+    char here[DATA_PATH_MAX * 4], path[DATA_PATH_MAX * 4], sub[DATA_PATH_MAX * 4];
+    if (dlc_pathf(here, sizeof here, rel[0] ? "%s/%s" : "%s", dir, rel))
+        return dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
+    dlc_strlist entries = {0};
+    dlc_status st = list_dir(here, 0, NULL, &entries, err);
+    for (int i = 0; i < entries.n && st == DLC_OK; i++) {
+        if (dlc_pathf(sub, sizeof sub, rel[0] ? "%s/%s" : "%s%s", rel, entries.v[i]))
+            st = dlc_fail(err, DLC_EINPUT, "%s: path too long", here);
+        else
+            st = dlc_strlist_push(names, sub, err);
+    }
+    dlc_strlist_clear(&entries);
+    if (st == DLC_OK)
+        st = list_dir(here, 1, NULL, &entries, err);
+    for (int i = 0; i < entries.n && st == DLC_OK; i++) {
+        struct stat sb;
+        if (dlc_pathf(path, sizeof path, "%s/%s", here, entries.v[i]) ||
+            dlc_pathf(sub, sizeof sub, rel[0] ? "%s/%s" : "%s%s", rel, entries.v[i])) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: path too long", here);
+            break;
+        }
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = list_tree(dir, sub, names, err);
+    }
+    dlc_strlist_clear(&entries);
+    return st;
+}
+
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err)
 {
     return list_dir(dir, 0, ext, names, err);
@@ -744,7 +780,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
             id = dlc_strlist_find(class_names, classes.v[c]);
             if (id < 0 && skip_unknown) { /* its files are counted as dropped */
                 if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c]) == 0 &&
-                    list_dir(path, 0, NULL, &files, NULL) == DLC_OK)
+                    list_tree(path, "", &files, NULL) == DLC_OK)
                     dropped += files.n;
                 dlc_strlist_clear(&files);
                 continue;
@@ -776,7 +812,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
             goto cleanup;
         }
         dlc_strlist_clear(&files);
-        if ((st = list_dir(path, 0, NULL, &files, err)) != DLC_OK)
+        if ((st = list_tree(path, "", &files, err)) != DLC_OK)
             goto cleanup;
         for (int f = 0; f < files.n; f++) {
             if (n_items == cap) {

@@ -574,3 +574,17 @@ YAML
     jq -e '.data_notes == []' clean/report.json
     ! grep -q 'data-notes' clean/report.html
 }
+
+@test "an image folder's class folders are read with their subfolders, as torchvision and Keras read them" {
+    mkdir -p data/a/2024/june data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/2024/june/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    # a link to a folder is not followed (a loop): os.walk's default
+    ln -s .. data/b/loop
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    # read as an empty class folder, 'a' got a warning and no example
+    [[ "$output" == *"data: train 13, train-dev 0, dev 3, test 0 examples; input (1, 28, 28), 2 classes"* ]]
+    [[ "$output" != *"no example in the train split"* ]]
+}
