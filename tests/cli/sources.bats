@@ -122,7 +122,8 @@ YAML
     printf 'sepal_length,sepal_width,petal_length,species\n1,2,3,setosa\n2,3,4,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.sources.1 (b): examples have shape (3), but source 'a' has (4)"* ]]
+    # read by source a's column names: the missing one is named
+    [[ "$output" == *"data.sources.1 (b): short.csv: feature column 'petal_width' is not in the header"* ]]
     printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
