@@ -24,10 +24,57 @@
 #include <string.h>
 #include <strings.h>
 
+/* 1 when s is digits in groups of three split by sep (its first group 1 to
+ * 3 digits, at least one sep), then optionally `point` and digits: 1,234 or
+ * 1.234.567,5 or 1 234 (sep a byte string: a space, an apostrophe, U+00A0 or
+ * U+202F in UTF-8). */
+static int csv_grouped(const char *s, const char *sep, char point)
+{
+    const size_t sl = strlen(sep);
+    int lead = 0, groups = 0;
+    if (*s == '-' || *s == '+')
+        s++;
+    while (*s >= '0' && *s <= '9' && lead < 4) {
+        s++;
+        lead++;
+    }
+    if (lead < 1 || lead > 3)
+        return 0;
+    while (strncmp(s, sep, sl) == 0) {
+        s += sl;
+        for (int k = 0; k < 3; k++, s++)
+            if (*s < '0' || *s > '9')
+                return 0;
+        groups++;
+    }
+    if (groups == 0)
+        return 0;
+    if (point && *s == point)
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            ;
+    return *s == '\0';
+}
+
 const char *data_number_hint(const char *s)
 {
-    char t[64];
+    static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
     const char *comma = strchr(s, ',');
+    /* 1,234 is a thousand and more with a thousands separator, or about one
+     * with a decimal comma: only its writer knows */
+    if (comma && !strchr(comma + 1, ',') && !strchr(s, '.') && csv_grouped(s, ",", 0))
+        return " (a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no "
+               "thousands separators, a point before decimals)";
+    if (csv_grouped(s, ",", '.'))
+        return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
+    if (csv_grouped(s, ".", ',') && comma)
+        return " (a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)";
+    if (csv_grouped(s, ".", 0))
+        return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
+    for (size_t k = 0; k < sizeof spaces / sizeof spaces[0]; k++)
+        if (csv_grouped(s, spaces[k], '.') || csv_grouped(s, spaces[k], ','))
+            return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators, "
+                   "a point before decimals)";
+    char t[64];
     double v;
     if (!comma || strchr(comma + 1, ',') || strlen(s) >= sizeof t)
         return "";

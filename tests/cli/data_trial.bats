@@ -588,3 +588,23 @@ YAML
     [[ "$output" == *"data: train 13, train-dev 0, dev 3, test 0 examples; input (1, 28, 28), 2 classes"* ]]
     [[ "$output" != *"no example in the train split"* ]]
 }
+
+@test "a number with thousands separators is told apart from a decimal comma" {
+    # pandas reads these as text unless told thousands=','; dlc names what it saw
+    check() {
+        printf 'price,size,label\n%s,3,a\n4,4,b\n' "$1" > th.csv
+        csv_config "$PWD/th.csv" label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"th.csv:2: column 'price': expected a number, got "*"$2"* ]]
+    }
+    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals)'
+    check '"1,234,567.5"' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
+    check '1.234.567' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
+    check '"1.234,5"' "(a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)"
+    check '1 234' '(thousands separators? dlc reads numbers as 1234.5'
+    check "1'234" '(thousands separators? dlc reads numbers as 1234.5'
+    check "1$(printf '\xc2\xa0')234" '(thousands separators? dlc reads numbers as 1234.5'
+    check '"12,5"' '(a decimal comma? dlc reads numbers with a point)'
+    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point)'
+}
