@@ -395,6 +395,8 @@ static dlc_status csv_utf8(const char *path, int line, const char *what, const c
 typedef struct {
     data_target mode;
     data_names classes;   /* CLASS and BINARY label names */
+    data_names canon;     /* in step with classes: a number's value ("#1" for "1", "1.0" and
+                           * "01", as pandas reads them); other labels a key never looked up */
     int given;           /* classes came from the caller (ids are final) */
     int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
     int bin_num_col, bin_str_col;
@@ -419,6 +421,41 @@ typedef struct {
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
+
+/* The key a numeric label is found by: its value. */
+static int csv_number_key(const char *s, char *key, size_t size)
+{
+    double v;
+    if (dlc_parse_double(s, &v) != 0 || !isfinite(v))
+        return 0;
+    snprintf(key, size, "#%.17g", v + 0.0); /* -0 is 0 */
+    return 1;
+}
+
+/* The class id of label s in group c, -1 if none: the name itself, else a
+ * class of the same numeric value (1.0 is class 1: a file that pandas or a
+ * spreadsheet wrote with floats matches one written with integers). */
+static int csv_class_find(const csv_group *c, const char *s)
+{
+    char key[48];
+    int id = data_names_find(&c->classes, s);
+    if (id < 0 && csv_number_key(s, key, sizeof key))
+        id = data_names_find(&c->canon, key);
+    return id;
+}
+
+/* Adds label s (absent by csv_class_find, or a given name) as a class. */
+static dlc_status csv_class_add(csv_group *c, const char *s, int *id, dlc_error *err)
+{
+    char key[48];
+    int cid;
+    dlc_status st = data_names_add(&c->classes, s, id, err);
+    if (st != DLC_OK)
+        return st;
+    if (!csv_number_key(s, key, sizeof key) || data_names_find(&c->canon, key) >= 0)
+        snprintf(key, sizeof key, "\x01%d", *id); /* never looked up */
+    return data_names_add(&c->canon, key, &cid, err);
+}
 
 /* 1 when s marks an unknown label of a binary or numeric target (without a
  * list: the empty binary label). */
@@ -475,7 +512,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     if (c->mode == DATA_TARGET_CLASS) {
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
-        id = data_names_find(&c->classes, s);
+        id = csv_class_find(c, s);
         if (id < 0 && c->given && cp->skip_unknown) {
             cp->row_unknown = 1;
             *out = -1.0f;
@@ -491,7 +528,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             char what[96];
             snprintf(what, sizeof what, "column '%.60s': label", cname);
             if ((st = csv_utf8(path, line, what, s, err)) ||
-                (st = data_names_add(&c->classes, s, &id, err)))
+                (st = csv_class_add(c, s, &id, err)))
                 return st;
         }
         *out = (float)id;
@@ -499,7 +536,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     }
 
     /* BINARY: a class name, or the number 0 or 1 (unknown: above) */
-    id = data_names_find(&c->classes, s);
+    id = csv_class_find(c, s);
     if (id >= 0) {
         *out = (float)id;
         if (!c->bin_str_line) {
@@ -541,7 +578,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     }
     char what[96];
     snprintf(what, sizeof what, "column '%.60s': label", cname);
-    if ((st = csv_utf8(path, line, what, s, err)) || (st = data_names_add(&c->classes, s, &id, err)))
+    if ((st = csv_utf8(path, line, what, s, err)) || (st = csv_class_add(c, s, &id, err)))
         return st;
     *out = (float)id;
     if (!c->bin_str_line) {
@@ -749,7 +786,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                               class_names->v[i]);
                 goto cleanup;
             }
-            if ((st = data_names_add(&c.grp[g].classes, class_names->v[i], &id, err)))
+            if ((st = csv_class_add(&c.grp[g], class_names->v[i], &id, err)))
                 goto cleanup;
         }
         c.grp[g].given = 1;
@@ -854,8 +891,10 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
 cleanup:
     data_dataset_free(c.ds);
     data_names_free(&c.header);
-    for (int g = 0; g < n_groups; g++)
+    for (int g = 0; g < n_groups; g++) {
         data_names_free(&c.grp[g].classes);
+        data_names_free(&c.grp[g].canon);
+    }
     free(c.feat_of);
     free(c.targ_of);
     free(c.group_of);

@@ -608,3 +608,21 @@ YAML
     check '"12,5"' '(a decimal comma? dlc reads numbers with a point)'
     check '"1234,5"' '(a decimal comma? dlc reads numbers with a point)'
 }
+
+@test "class labels that are numbers match by value: 1 and 1.0 are one class, in a file and across files" {
+    # iris with its classes numbered, and a test file another tool wrote with floats
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = ($5 == "setosa" ? 0 : $5 == "versicolor" ? 1 : 2); print }' \
+        "$ROOT/data/iris.csv" > numbered.csv
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = $5 ".0"; print }' numbered.csv > floats.csv
+    # half the train file's labels written as floats: 3 classes, not 6
+    awk -F, 'BEGIN { OFS = "," } NR > 1 && NR % 2 == 0 { $5 = $5 ".0" } { print }' numbered.csv > mixed.csv
+    csv_config "$PWD/mixed.csv" species
+    sed -i "s#  split: {dev: 0.2}#  test: {file: $PWD/floats.csv}\n  split: {dev: 0.2}#" c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *", 3 classes"* ]]
+    jq -e '.classes | length == 3' run/report.json
+    [ "$(jq .splits.test.examples run/report.json)" -eq 150 ]
+    run "$DLC" eval run --set data.test.file="$PWD/floats.csv" --json
+    [ "$status" -eq 0 ]
+}

@@ -523,6 +523,35 @@ static void test_csv_errors(void **state)
     dlc_strlist_clear(&y);
 }
 
+/* Numeric class labels match by value, as pandas reads them: 1, 1.0 and 01
+ * are one class (named as first seen), in one file and against given names. */
+static void test_csv_numeric_class_values(void **state)
+{
+    (void)state;
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+    assert_int_equal(parse_csv(&ds, "a,y\n1,1\n2,1.0\n3,2\n4,02\n5,2e0\n6,-0\n7,0.0\n", &y, NULL,
+                               DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 3);
+    assert_string_equal(names.v[0], "-0");
+    assert_string_equal(names.v[1], "1");
+    assert_string_equal(names.v[2], "2");
+    const float want[7] = {1, 1, 2, 2, 2, 0, 0};
+    for (int i = 0; i < 7; i++)
+        assert_true(ds->targets[i] == want[i]);
+    data_dataset_free(ds);
+    /* a dev or test file written with floats, read by the train file's names */
+    assert_int_equal(parse_csv(&ds, "a,y\n1,2.0\n2,1.00\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_OK);
+    assert_true(ds->targets[0] == 2.0f && ds->targets[1] == 1.0f);
+    data_dataset_free(ds);
+    assert_int_equal(parse_csv(&ds, "a,y\n1,3.0\n", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "label \"3.0\" is not one of the 3 classes");
+    dlc_strlist_clear(&names);
+    dlc_strlist_clear(&y);
+}
+
 static void test_csv_features_and_limit(void **state)
 {
     dlc_error err = {0};
@@ -1246,6 +1275,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoted_tabs_crlf),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_features_and_limit),
+        cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
         cmocka_unit_test(test_split_carving),
         cmocka_unit_test(test_split_files),
