@@ -16,6 +16,7 @@
 #include "data.h"
 #include "names.h"
 
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -58,6 +59,17 @@ static int csv_grouped(const char *s, const char *sep, char point)
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
+    /* what pandas reads as a missing value (its na_values), and numpy's nan */
+    static const char *const missing[] = {"nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none",
+                                          "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (strcasecmp(s, missing[k]) == 0)
+            return " (a missing value: dlc does not fill them in; fill it or drop the row)";
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
+    if (end != s && *end == '\0' && (!isfinite(v) || fabs(v) > FLT_MAX || errno == ERANGE))
+        return " (infinite, or beyond float32's range: dlc reads finite numbers)";
     const char *comma = strchr(s, ',');
     /* 1,234 is a thousand and more with a thousands separator, or about one
      * with a decimal comma: only its writer knows */
@@ -75,7 +87,6 @@ const char *data_number_hint(const char *s)
             return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators, "
                    "a point before decimals)";
     char t[64];
-    double v;
     if (!comma || strchr(comma + 1, ',') || strlen(s) >= sizeof t)
         return "";
     dlc_strlcpy(t, s, sizeof t);

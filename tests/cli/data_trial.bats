@@ -626,3 +626,26 @@ YAML
     run "$DLC" eval run --set data.test.file="$PWD/floats.csv" --json
     [ "$status" -eq 0 ]
 }
+
+@test "a missing value written as NaN, NA or null, and an infinite one, are named as such" {
+    check() {
+        printf 'price,size,label\n4,4,b\n%s,3,a\n' "$1" > m.csv
+        csv_config "$PWD/m.csv" label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"m.csv:3: column 'price': expected a number, got \"$1\" $2"* ]]
+    }
+    for v in NaN nan NA 'N/A' null None '#N/A' '?'; do
+        check "$v" '(a missing value: dlc does not fill them in; fill it or drop the row)'
+    done
+    for v in inf -Infinity 1e400 1e39; do
+        check "$v" "(infinite, or beyond float32's range: dlc reads finite numbers)"
+    done
+    # predict's rows are read with the same words
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out iris --quiet
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n5.1,NaN,1.4,0.2\n' > rows.csv
+    run "$DLC" predict iris rows.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"rows.csv:2: column 'sepal_width': expected a number, got \"NaN\" (a missing value"* ]]
+}
