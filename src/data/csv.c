@@ -428,6 +428,8 @@ typedef struct {
     const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
                                   * csv_unknown */
     int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
+    int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
     dataset *ds;
     size_t rows_cap;
@@ -608,6 +610,13 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
     do {
         if ((st = csv_field(r, &eol, err)))
             return st;
+        /* pandas' to_csv writes its index first, under no name: read_csv calls
+         * it "Unnamed: 0", and so does dlc, leaving it out of the features */
+        if (!r->buf[0] && c->header.names.n == 0 && !eol) {
+            c->index_col = 1;
+            if ((st = csv_put(r, "Unnamed: 0", 10, err)))
+                return st;
+        }
         if (!r->buf[0])
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
                             c->header.names.n + 1,
@@ -671,9 +680,10 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         }
         c->D = features->n;
     } else {
-        for (int j = 0; j < c->ncols; j++)
+        for (int j = c->index_col; j < c->ncols; j++)
             if (c->targ_of[j] < 0)
                 c->feat_of[j] = c->D++;
+        c->index_left_out = c->index_col && c->targ_of[0] < 0;
     }
     if (c->D == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: no feature columns (every column is a label)", r->path);
@@ -823,6 +833,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         goto cleanup;
     ds->dim = (size_t)c.D;
     ds->n_targets = c.T;
+    ds->unnamed_index = c.index_left_out;
 
     for (;;) {
         int done;

@@ -251,6 +251,7 @@ typedef struct {
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
     int limited_from;          /* csv: the file's rows before `limit` drew n of them; 0: all kept */
+    int unnamed_index;         /* csv: the first column had no name (pandas' index) and is not read */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for

@@ -649,3 +649,36 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"rows.csv:2: column 'sepal_width': expected a number, got \"NaN\" (a missing value"* ]]
 }
+
+@test "a CSV that pandas wrote with its index: the unnamed first column is left out and said; a row-number column is warned of" {
+    # df.to_csv("x.csv") writes the index first, under no name
+    awk -F, 'NR == 1 { print "," $0; next } { print NR - 2 "," $0 }' "$ROOT/data/iris.csv" > indexed.csv
+    csv_config "$PWD/indexed.csv" species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (4), 3 classes"* ]]
+    [[ "$output" == *"note: $PWD/indexed.csv: the first column has no name, as pandas' to_csv writes its index (index=False leaves it out): named 'Unnamed: 0', as read_csv names it, and not read (list it in data.features to read it)"* ]]
+    jq -e '.data_notes[0].kind == "note"' run/report.json
+    # the same rows without the index train the same model
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out plain --quiet
+    [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits plain/report.json)" ]
+    # named by read_csv's name, it is read
+    csv_config "$PWD/indexed.csv" species
+    sed -i 's#  label: species#  label: species\n  features: ["Unnamed: 0", sepal_length]#' c.yaml
+    run "$DLC" train c.yaml --out named
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (2), 3 classes"* ]]
+    # an id column that counts the rows is read, with a warning
+    sed '1s/^,/id,/' indexed.csv > ids.csv
+    csv_config "$PWD/ids.csv" species
+    run "$DLC" train c.yaml --out ids
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; list the feature columns in data.features to leave it out"* ]]
+    # an empty name elsewhere is still an error
+    sed '1s/sepal_width/ /' "$ROOT/data/iris.csv" > blank.csv
+    csv_config "$PWD/blank.csv" species
+    run "$DLC" train c.yaml --out blank
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"blank.csv:1: header column 2 has no name"* ]]
+}
