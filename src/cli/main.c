@@ -354,9 +354,25 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
     return 0;
 }
 
+/* DLC_GEMM chooses the matrix-product library (README "Matrix products"): a
+ * value dlc does not know would be ignored in silence, and the user who set
+ * it to avoid oneDNN (a profiler's signals) would not be told.  0, or exit
+ * status 2 with a message. */
+static int check_environment(void)
+{
+    const char *v = getenv("DLC_GEMM");
+    if (!v || !*v || strcmp(v, "openblas") == 0 || strcmp(v, "onednn") == 0)
+        return 0;
+    fprintf(stderr, "dlc: error: environment variable DLC_GEMM='%s': use openblas or onednn (or "
+                    "leave it unset: %s)\n", v, tensor_gemm_library_name());
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     take_signals_on_own_thread();
+    if (check_environment())
+        return 2;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_main_help();

@@ -217,8 +217,8 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
         return;
     }
     const char *title = report_gap_titles[gap];
-    if (gap == REPORT_GAP_VARIANCE && d->variance_vs_dev)
-        title = "variance (dev - train)";
+    if (gap == REPORT_GAP_VARIANCE && d->variance_vs != REPORT_VS_TRAIN_DEV)
+        title = d->variance_vs == REPORT_VS_DEV ? "variance (dev - train)" : "variance (test - train)";
     char noise[48] = "";
     if (d->gap[gap] > 0 && !isnan(d->noise[gap]) && !(d->gap[gap] > d->noise[gap]))
         snprintf(noise, sizeof noise, "  within noise (+-%s)", f(b, sizeof b, d->noise[gap]));
@@ -237,14 +237,14 @@ static void print_diagnosis(const report *rep)
                isnan(d->human_used) ? "" : "; 0 assumed");
     else
         printf("  %-12s %9s\n", "human-level", (pct_units ? pct : fig)(a, sizeof a, d->human));
-    gap_row(d, "train", d->train, REPORT_GAP_AVOIDABLE_BIAS, pct_units);
-    if (!isnan(d->train_dev))
-        gap_row(d, "train-dev", d->train_dev, REPORT_GAP_VARIANCE, pct_units);
-    if (!isnan(d->dev))
-        gap_row(d, "dev", d->dev, d->variance_vs_dev ? REPORT_GAP_VARIANCE : REPORT_GAP_DATA_MISMATCH,
-                pct_units);
-    if (!isnan(d->test))
-        gap_row(d, "test", d->test, REPORT_GAP_DEV_OVERFIT, pct_units);
+    const char *rows[4] = {"train", "train-dev", "dev", "test"};
+    double errs[4] = {d->train, d->train_dev, d->dev, d->test};
+    for (int i = 0; i < 4; i++)
+        if (!isnan(errs[i]))
+            gap_row(d, rows[i], errs[i], report_row_gap(d, i), pct_units);
+    if (d->variance_vs == REPORT_VS_TEST)
+        printf("  (no dev split: test stands in for dev; choices made by its figure make it\n"
+               "  optimistic, so hold out a dev split, data.split.dev, to keep test unbiased)\n");
     char b[32];
     if (d->no_better_than_mean) {
         printf("diagnosis: on train the model does no better than predicting the mean target (mse "

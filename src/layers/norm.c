@@ -9,6 +9,10 @@
  * squared deviations over N*S values (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
+ * A frozen layer (gamma and beta not trainable: freeze, trainable: false)
+ * is frozen whole, as Keras's trainable = False: it normalizes by its running
+ * values in training too and leaves them as they are (PyTorch needs .eval()
+ * on the layer for that); the gradient to x is then gamma/sigma * dy.
  * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  A following (leaky)
  * ReLU is applied here, in the same pass (graph_node.act_fused), and its
  * derivative while dy is read.  With several processes (src/dist) each
@@ -132,9 +136,16 @@ static void bn_sum(graph *g, double *buf, int n)
         g->sum_hook(g->hook_user, buf, n);
 }
 
-static int bn_synced(const graph *g)
+/* 1 when the layer normalizes by the batch's statistics: training, and not
+ * frozen */
+static int bn_batch_stats(graph *g, const graph_node *n)
 {
-    return g->training && g->sync_bn && g->sum_hook;
+    return g->training && graph_p(g, n, 0)->trainable;
+}
+
+static int bn_synced(graph *g, const graph_node *n)
+{
+    return bn_batch_stats(g, n) && g->sync_bn && g->sum_hook;
 }
 
 /* What a pass over a range of channels does: one process runs every phase
@@ -168,11 +179,12 @@ static void bn_forward_part(void *ctx, int part, int parts)
     float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
     double *acc = j->acc, *sq = acc ? acc + C + 1 : NULL;
     const float m = n->spec.momentum, eps = n->spec.eps;
+    const int batch = bn_batch_stats(g, n);
     size_t lo, hi;
     tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
     for (size_t c = lo; c < hi; c++) {
         float mu, is;
-        if (g->training) {
+        if (batch) {
             /* two passes: the mean, then the squared deviations from it */
             double unused = 0;
             if (j->phases & BN_SUM) {
@@ -233,13 +245,13 @@ void batchnorm_forward(graph *g, graph_node *n, int N)
 {
     bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
     bn_geometry(n, &j.C, &j.S);
-    if (!g->training) {
+    if (!bn_batch_stats(g, n)) {
         tensor_parallel(bn_forward_part, &j);
         return;
     }
     j.acc = bn_acc(g, j.C);
     j.acc[j.C] = (double)N * (double)j.S;
-    if (!bn_synced(g)) {
+    if (!bn_synced(g, n)) {
         tensor_parallel(bn_forward_part, &j);
         return;
     }
@@ -269,6 +281,7 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const int assign = graph_in(g, n, 0)->grad_assigned; /* the only consumer: dx was not cleared */
     double *sdy = j->acc, *sdyx = j->acc + C;
     const double M = j->acc[2 * C];
+    const int batch = bn_batch_stats(g, n);
     size_t lo, hi;
     tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
     for (size_t c = lo; c < hi; c++) {
@@ -291,13 +304,13 @@ static void bn_backward_part(void *ctx, int part, int parts)
         }
         if (!dx || !(j->phases & BN_APPLY))
             continue;
-        if (g->training && !(M > 0))
+        if (batch && !(M > 0))
             continue;
         const float gc = gamma->data[c] * inv_std[c];
-        /* training: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
-         * evaluation (fixed statistics): gamma/sigma * dz */
-        const float mdy = g->training ? (float)(sdy[c] / M) : 0.0f,
-                    mdyx = g->training ? (float)(sdyx[c] / M) : 0.0f;
+        /* batch statistics: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
+         * fixed statistics (evaluation, a frozen layer): gamma/sigma * dz */
+        const float mdy = batch ? (float)(sdy[c] / M) : 0.0f,
+                    mdyx = batch ? (float)(sdyx[c] / M) : 0.0f;
         for (int i = 0; i < N; i++) {
             size_t at = (size_t)i * CS + c * S;
             const float *dyr = dy + at, *hr = xhat + at, *yr = y ? y + at : NULL;
@@ -326,7 +339,7 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
     bn_geometry(n, &j.C, &j.S);
     j.acc = bn_acc(g, j.C);
     j.acc[2 * j.C] = (double)N * (double)j.S;
-    if (!bn_synced(g) || !graph_wants_grad(g, n, 0)) {
+    if (!bn_synced(g, n) || !graph_wants_grad(g, n, 0)) {
         tensor_parallel(bn_backward_part, &j);
         return;
     }

@@ -178,6 +178,8 @@ double report_verify_accuracy(const double *d, const float *same, long n, double
 
 /* ---- diagnosis ---- */
 
+const char *const report_variance_vs_names[3] = {"train_dev", "dev", "test"};
+
 const char *const report_gap_names[REPORT_GAP_COUNT + 1] = {
     "avoidable_bias", "variance", "data_mismatch", "dev_overfitting", NULL};
 const char *const report_gap_titles[REPORT_GAP_COUNT] = {
@@ -220,9 +222,12 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
     d->train_dev = train_dev;
     d->dev = dev;
     d->test = test;
-    d->variance_vs_dev = isnan(train_dev);
+    d->variance_vs = !isnan(train_dev)            ? REPORT_VS_TRAIN_DEV
+                     : !isnan(dev) || isnan(test) ? REPORT_VS_DEV
+                                                  : REPORT_VS_TEST;
+    double vs[] = {[REPORT_VS_TRAIN_DEV] = train_dev, [REPORT_VS_DEV] = dev, [REPORT_VS_TEST] = test};
     d->gap[REPORT_GAP_AVOIDABLE_BIAS] = train - d->human_used;
-    d->gap[REPORT_GAP_VARIANCE] = (d->variance_vs_dev ? dev : train_dev) - train;
+    d->gap[REPORT_GAP_VARIANCE] = vs[d->variance_vs] - train;
     d->gap[REPORT_GAP_DATA_MISMATCH] = dev - train_dev;
     d->gap[REPORT_GAP_DEV_OVERFIT] = test - dev;
     d->largest = -1;
@@ -233,6 +238,17 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
         d->noise[g] = NAN;
         if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
             d->largest = g;
+    }
+}
+
+int report_row_gap(const report_diagnosis *d, int split)
+{
+    switch (split) {
+    case 0: return REPORT_GAP_AVOIDABLE_BIAS;
+    case 1: return d->variance_vs == REPORT_VS_TRAIN_DEV ? REPORT_GAP_VARIANCE : -1;
+    case 2: return d->variance_vs == REPORT_VS_DEV ? REPORT_GAP_VARIANCE : REPORT_GAP_DATA_MISMATCH;
+    case 3: return d->variance_vs == REPORT_VS_TEST ? REPORT_GAP_VARIANCE : REPORT_GAP_DEV_OVERFIT;
+    default: return -1;
     }
 }
 
@@ -253,7 +269,9 @@ void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, 
            v_dev = rate_variance(d->dev, n_dev), v_test = rate_variance(d->test, n_test);
     double var[REPORT_GAP_COUNT] = {
         [REPORT_GAP_AVOIDABLE_BIAS] = v_train,
-        [REPORT_GAP_VARIANCE] = (d->variance_vs_dev ? v_dev : v_td) + v_train,
+        [REPORT_GAP_VARIANCE] = (d->variance_vs == REPORT_VS_TRAIN_DEV ? v_td
+                                 : d->variance_vs == REPORT_VS_DEV     ? v_dev
+                                                                       : v_test) + v_train,
         [REPORT_GAP_DATA_MISMATCH] = v_dev + v_td,
         [REPORT_GAP_DEV_OVERFIT] = v_test + v_dev,
     };

@@ -74,6 +74,11 @@ typedef enum {
     REPORT_GAP_COUNT
 } report_gap;
 
+/* The split variance is measured on: train-dev when there is one, else dev,
+ * else test (no dev split: test stands in for it, and test - dev is unknown) */
+typedef enum { REPORT_VS_TRAIN_DEV, REPORT_VS_DEV, REPORT_VS_TEST } report_variance_vs;
+extern const char *const report_variance_vs_names[3];   /* "train_dev", "dev", "test" */
+
 extern const char *const report_gap_names[REPORT_GAP_COUNT + 1];   /* "avoidable_bias", ... */
 extern const char *const report_gap_titles[REPORT_GAP_COUNT];      /* "avoidable bias", ... */
 
@@ -82,7 +87,7 @@ typedef struct {
     double human_used;     /* the proxy used: human, or 0 when not given */
     double train, train_dev, dev, test;   /* errors; NaN for an absent split */
     double gap[REPORT_GAP_COUNT];          /* NaN when its splits are absent */
-    int variance_vs_dev;   /* the variance gap is dev - train (no train-dev split) */
+    report_variance_vs variance_vs;   /* the split the variance gap is measured on */
     int largest;           /* the largest positive gap (beyond its noise when that is
                             * known), -1 when none is */
     /* sampling noise (report_diagnose_noise): two standard errors of each gap
@@ -96,6 +101,10 @@ typedef struct {
     int no_better_than_mean;
     double train_mean_mse;
 } report_diagnosis;
+
+/* The gap shown on the row of split i of a diagnosis table (0 train, 1
+ * train-dev, 2 dev, 3 test): the gap ending at that split, -1 for none. */
+int report_row_gap(const report_diagnosis *d, int split);
 
 /* Fills d from the errors of each split (NaN for absent splits) and the
  * human-level error (negative or NaN: not given, 0 is used). */

@@ -625,21 +625,21 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
     dlc_buf_printf(b, "<td></td><td></td></tr>");
     const char *names[4] = {"train", "train_dev", "dev", "test"};
     double errs[4] = {d->train, d->train_dev, d->dev, d->test};
-    int gaps[4] = {REPORT_GAP_AVOIDABLE_BIAS, REPORT_GAP_VARIANCE,
-                   d->variance_vs_dev ? REPORT_GAP_VARIANCE : REPORT_GAP_DATA_MISMATCH,
-                   REPORT_GAP_DEV_OVERFIT};
     for (int i = 0; i < 4; i++) {
         if (isnan(errs[i]))
             continue;
-        int g = gaps[i];
-        int shown = !isnan(d->gap[g]) && !(i == 2 && !d->variance_vs_dev && g == REPORT_GAP_VARIANCE);
+        int g = report_row_gap(d, i);
+        int shown = g >= 0 && !isnan(d->gap[g]);
         dlc_buf_printf(b, "<tr%s><td>%s</td>", shown && d->largest == g ? " class=\"largest\"" : "",
                        names[i]);
         snprintf(key, sizeof key, "diagnosis.errors.%s", names[i]);
         td_fig(b, key, errs[i], pct);
         if (shown) {
             dlc_buf_printf(b, "<td>%s%s", report_gap_titles[g],
-                           g == REPORT_GAP_VARIANCE && d->variance_vs_dev ? " (dev &minus; train)" : "");
+                           g != REPORT_GAP_VARIANCE              ? ""
+                           : d->variance_vs == REPORT_VS_DEV     ? " (dev &minus; train)"
+                           : d->variance_vs == REPORT_VS_TEST    ? " (test &minus; train)"
+                                                                 : "");
             if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
                 dlc_buf_printf(b, ", within noise (&plusmn;");
                 dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
@@ -654,7 +654,8 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, "</tr>");
     }
     dlc_buf_printf(b, "</table>\n<p class=\"muted\">Avoidable bias = train &minus; human-level; variance = "
-                      "train-dev &minus; train (dev &minus; train without a train-dev split); data mismatch = "
+                      "train-dev &minus; train (dev &minus; train without a train-dev split, test &minus; train "
+                      "without a dev split: test then stands in for dev); data mismatch = "
                       "dev &minus; train-dev; overfitting to dev = test &minus; dev.</p>\n");
 }
 

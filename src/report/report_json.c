@@ -32,7 +32,7 @@
  *               "constraints": [{"name": str, "min"|"max": num, "value": num|null, "met": bool}],
  *               "weights": {measure: num} (optimize: weighted only)},
  *    "diagnosis": {"human_level_error": num|null, "human_level_used": num,
- *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev",
+ *                  "errors": {"train"|...: num|null}, "variance_vs": "train_dev"|"dev"|"test",
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "noise": {gap: num|null, ...},
  *                  "no_better_than_mean": bool, "train_mean_mse": num|null,
@@ -296,7 +296,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     key_num(b, ", ", "test", d->test);
     dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
                    report_error_is_mse(report_main(rep)) ? "mse" : "error",
-                   d->variance_vs_dev ? "dev" : "train_dev");
+                   report_variance_vs_names[d->variance_vs]);
     for (int g = 0; g < REPORT_GAP_COUNT; g++)
         key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);
     dlc_buf_printf(b, "},\n    \"largest\": ");

@@ -159,7 +159,7 @@ static dlc_status build_model(stylize *s, const dlc_config *cfg, dlc_error *err)
     graph_init_params(s->m.g, &rng);
     if (cfg->init.run[0]) {
         sub.init.normalize = INIT_NORM_REFIT; /* per channel, below: the sizes differ */
-        if ((st = model_init_from(&s->m, &sub, err)) != DLC_OK)
+        if ((st = model_init_from(&s->m, &sub, NULL, 0, err)) != DLC_OK)
             goto done;
     }
     graph *g = s->m.g;

@@ -143,8 +143,12 @@ dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *e
  * file; with init_from.normalize source, its input normalization too.  A
  * missing tensor or one of another shape is an error naming the tensor and
  * both shapes (EINPUT), as is a glob that matches no layer or a recorded
- * sha256 the file no longer has.  Nothing to do without init_from.run. */
-dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err);
+ * sha256 the file no longer has.  Nothing to do without init_from.run.
+ * note (note_size bytes, "" when nothing is worth saying): an output layer
+ * copied from a source head of the same name that named other classes (or
+ * the same ones in another order), whose rows now score the wrong classes. */
+dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
+                           dlc_error *err);
 
 /* Runs the model in evaluation mode over split s, in batches of at most
  * g->eval_max, calling fn with each batch's targets (N, n_targets) once the

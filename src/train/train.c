@@ -105,26 +105,69 @@ static int file_exists(const char *path)
 
 /* ---- gradient norms per layer ---- */
 
+/* live[k] = 1 for each parameter some output depends on (its node, or one
+ * sharing it, lies on a path to an output); the others never learn.  Nodes
+ * are in topological order, so one backward sweep marks what the outputs read. */
+static dlc_status live_params(const graph *g, char *live, dlc_error *err)
+{
+    char *reach = calloc((size_t)g->n_nodes, 1);
+    if (!reach)
+        return DLC_NOMEM(err);
+    for (int o = 0; o < g->n_outputs; o++)
+        reach[g->outputs[o]] = 1;
+    memset(live, 0, (size_t)g->n_params);
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
+        if (!reach[i])
+            continue;
+        for (int k = 0; k < g->nodes[i].n_in; k++)
+            reach[g->nodes[i].in[k]] = 1;
+        for (int k = 0; k < g->nodes[i].n_params; k++)
+            live[g->nodes[i].params[k]] = 1;
+    }
+    free(reach);
+    return DLC_OK;
+}
+
+/* The layers whose gradient norms are watched: those owning a trainable
+ * parameter an output depends on.  A layer with trainable parameters that no
+ * output reads is said once: it never learns, and its zero gradient is not a
+ * vanishing one. */
 static dlc_status owners_init(trainer *t, dlc_error *err)
 {
     graph *g = t->m.g;
+    char *live = malloc((size_t)g->n_params + 1);
+    if (!live)
+        return DLC_NOMEM(err);
+    dlc_status s = live_params(g, live, err);
+    if (s != DLC_OK) {
+        free(live);
+        return s;
+    }
     t->owners = malloc(sizeof(int) * (size_t)g->n_nodes);
     t->gn_sum = calloc((size_t)g->n_nodes, sizeof(double));
     t->gn_max = calloc((size_t)g->n_nodes, sizeof(double));
     t->gn_warned = calloc((size_t)g->n_nodes * 2, sizeof(double));
-    if (!t->owners || !t->gn_sum || !t->gn_max || !t->gn_warned)
+    if (!t->owners || !t->gn_sum || !t->gn_max || !t->gn_warned) {
+        free(live);
         return DLC_NOMEM(err);
+    }
     for (int i = 0; i < 2 * g->n_nodes; i++)
         t->gn_warned[i] = NAN; /* never warned (a norm may well be 0) */
     t->spread_warned = NAN;
     for (int i = 0; i < g->n_nodes; i++) {
-        int own = 0;
+        int own = 0, dead = 0;
         for (int k = 0; k < g->n_params; k++)
-            if (g->params[k].node == i && g->params[k].trainable)
-                own = 1;
+            if (g->params[k].node == i && g->params[k].trainable) {
+                own += live[k];
+                dead += !live[k];
+            }
         if (own)
             t->owners[t->n_owners++] = i;
+        else if (dead)
+            say(t, "warning: layer '%s' feeds no output of the model: its parameters never learn "
+                   "(remove it, connect it, or name it in model.outputs)", g->nodes[i].spec.name);
     }
+    free(live);
     return DLC_OK;
 }
 
@@ -1242,7 +1285,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if ((s = load_pretrained(t, err)) != DLC_OK)
         return s;
     if (cfg->init.run[0]) {
-        if ((s = model_init_from(&t->m, cfg, err)) != DLC_OK)
+        char init_note[1024];
+        if ((s = model_init_from(&t->m, cfg, init_note, sizeof init_note, err)) != DLC_OK)
             return s;
         /* batches are normalized as the model will be: with the source's statistics */
         memcpy(t->data.norm.shift, t->m.norm.shift, sizeof(float) * t->data.dim);
@@ -1250,6 +1294,8 @@ static dlc_status setup(trainer *t, dlc_error *err)
         t->data.norm.kind = t->m.norm.kind;
         say(t, "init_from: weights from %s%s", cfg->init.run,
             cfg->init.normalize == INIT_NORM_SOURCE ? ", with its input normalization" : "");
+        if (init_note[0])
+            say(t, "%s", init_note);
     }
     if (t->ranks > 1) {
         size_t bytes = (size_t)(cfg->train.bucket_mb * 1048576.0);

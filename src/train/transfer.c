@@ -55,8 +55,68 @@ dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *e
     return s;
 }
 
-dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err)
+/* 1 when the strings of a JSON array are those of l, in order */
+static int same_names(const json_value *a, const dlc_strlist *l)
 {
+    if (!a || a->type != JSON_ARRAY || a->n != l->n)
+        return 0;
+    for (int i = 0; i < a->n; i++)
+        if (a->items[i]->type != JSON_STRING || strcmp(a->items[i]->string, l->v[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Appends name i of n to a list shown as "a, b, c, ..." */
+static void names_add(char *buf, size_t size, const char *name, int i, int n)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, size - len, "%s%s%s", i ? ", " : "", name, i == 2 && n > 3 ? ", ..." : "");
+}
+
+/* The note of model_init_from: the first head of m whose layer was copied
+ * from a source head of that name with other classes.  Source files without
+ * per-head metadata say nothing. */
+static void head_classes_note(const model *m, const init_config *in, const io_st *st,
+                              char *note, size_t note_size)
+{
+    const char *text = io_st_meta(st, "heads");
+    json_value *heads = NULL;
+    if (!text || json_parse(&heads, text, strlen(text), NULL) != DLC_OK)
+        return;
+    for (int h = 0; h < m->n_heads && !note[0]; h++) {
+        const model_head *mh = &m->heads[h];
+        if (mh->classes.n == 0 || (in->layers.n && !matches(&in->layers, mh->name)) ||
+            matches(&in->exclude, mh->name))
+            continue;
+        for (int k = 0; heads->type == JSON_ARRAY && k < heads->n; k++) {
+            const json_value *name = json_get(heads->items[k], "name");
+            const json_value *classes = json_get(heads->items[k], "classes");
+            if (!name || name->type != JSON_STRING || strcmp(name->string, mh->name) != 0 ||
+                !classes || classes->type != JSON_ARRAY || classes->n == 0 ||
+                same_names(classes, &mh->classes))
+                continue;
+            char was[160] = "", now[160] = "";
+            for (int i = 0; i < classes->n && i < 3; i++)
+                names_add(was, sizeof was, classes->items[i]->type == JSON_STRING
+                                               ? classes->items[i]->string : "?", i, classes->n);
+            for (int i = 0; i < mh->classes.n && i < 3; i++)
+                names_add(now, sizeof now, mh->classes.v[i], i, mh->classes.n);
+            snprintf(note, note_size,
+                     "warning: init_from: output layer '%s' is copied from a source whose '%s' "
+                     "scored other classes (%d: %s; here %d: %s): its row i now scores class i "
+                     "of this task; list '%s' under init_from.exclude to start it afresh",
+                     mh->name, mh->name, classes->n, was, mh->classes.n, now, mh->name);
+            break;
+        }
+    }
+    json_free(heads);
+}
+
+dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
+                           dlc_error *err)
+{
+    if (note_size)
+        note[0] = '\0';
     const init_config *in = &cfg->init;
     if (!in->run[0])
         return DLC_OK;
@@ -109,6 +169,8 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, dlc_error *err)
         }
         memcpy(p->data, t->data, sizeof(float) * p->n);
     }
+    if (note_size)
+        head_classes_note(m, in, st, note, note_size);
     if (in->normalize == INIT_NORM_SOURCE) {
         const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
         if (!shift || !scale || shift->shape.ndim != 1 || scale->shape.ndim != 1 ||

@@ -422,3 +422,29 @@ YAML
     [ "$status" -eq 0 ]
     [ "$(echo "$output" | sed 's/^shuffled/rows/')" = "$want" ]
 }
+
+@test "a layer that feeds no output is said once as never learning, not warned about as a vanishing gradient" {
+    iris_config iris.yaml 3
+    sed -i 's/    - {type: dense, units: 3, activation: softmax}/    - {name: spare, type: dense, units: 5, inputs: [dense]}\n    - {type: dense, units: 3, activation: softmax, inputs: [dense]}/; s/{type: dense, units: 8, activation: tanh}/{name: dense, type: dense, units: 8, activation: tanh}/' iris.yaml
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(grep -c "warning: layer 'spare' feeds no output of the model: its parameters never learn" <<< "$output")" -eq 1 ]
+    [[ "$output" != *"vanishing"* ]]
+    # a parameter-free tap (an embedding read by dlc eval --embedding) says nothing
+    sed -i 's/{name: spare, type: dense, units: 5, inputs: \[dense\]}/{name: spare, type: l2normalize, inputs: [dense]}/' iris.yaml
+    run "$DLC" train iris.yaml --out tap
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"feeds no output"* ]]
+}
+
+@test "DLC_GEMM with a value dlc does not know is refused, not ignored; empty is unset" {
+    iris_config iris.yaml 1
+    DLC_GEMM=openbals run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"environment variable DLC_GEMM='openbals': use openblas or onednn"* ]]
+    [ ! -e run ]
+    DLC_GEMM=openblas run "$DLC" train iris.yaml --out a --quiet
+    [ "$status" -eq 0 ]
+    DLC_GEMM= run "$DLC" train iris.yaml --out b --quiet
+    [ "$status" -eq 0 ]
+}

@@ -378,3 +378,25 @@ YAML
     grep -q "too many to draw" run/report.html
     [ "$(jv run/report.json '.confused_pairs | length')" -gt 0 ]
 }
+
+@test "without a dev split, the train-test gap is diagnosed as variance with test standing in for dev" {
+    # no dev split, half the rows held out as test (what a user who only
+    # wants a final figure writes)
+    iris_config iris.yaml 200
+    sed -i 's/split: {dev: 0.2, test: 0.2}/split: {dev: 0, test: 0.5}/; s/units: 8/units: 64/' iris.yaml
+    run "$DLC" train iris.yaml --out run
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.errors.dev == null and .diagnosis.variance_vs == "test"' run/report.json
+    jq -e '.diagnosis.gaps.variance == (.diagnosis.errors.test - .diagnosis.errors.train)' run/report.json
+    jq -e '.diagnosis.gaps.dev_overfitting == null' run/report.json
+    [[ "$output" == *"variance (test - train)"* ]]
+    [[ "$output" == *"no dev split: test stands in for dev"* ]]
+    [[ "$output" != *"nothing stands out"* ]]
+    grep -q 'test &minus; train)' run/report.html
+    # with a dev split variance stays dev - train and test keeps its own gap
+    iris_config dev.yaml 20
+    run "$DLC" train dev.yaml --out devrun
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.variance_vs == "dev" and .diagnosis.gaps.dev_overfitting != null' devrun/report.json
+    [[ "$output" != *"test stands in for dev"* ]]
+}

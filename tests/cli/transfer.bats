@@ -111,3 +111,41 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"data.subset.classes: no class 'setosaa' in the data"* ]]
 }
+
+@test "an output layer copied from a source head that scored other classes is warned about; the same classes are not" {
+    source_run
+    # three classes here too, in another order: the head's shape fits, its rows do not
+    target_config 0
+    sed -i 's/name: new_head, type: dense, units: 2/name: head, type: dense, units: 3/; s/exclude: \[new_head\]/exclude: []/; s/subset: .*/subset: {classes: [virginica, setosa, versicolor]}/; s/^freeze.*//' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: init_from: output layer 'head' is copied from a source whose 'head' scored other classes (3: "*"; here 3: virginica, setosa, versicolor): its row i now scores class i of this task; list 'head' under init_from.exclude"* ]]
+    # the source's own classes in its order: fine-tuning the same task, no warning
+    order=$(jq -r '.classes | join(", ")' src/report.json)
+    sed "s/subset: .*/subset: {classes: [$order]}/" tgt.yaml > same.yaml
+    run "$DLC" train same.yaml --out same
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"scored other classes"* ]]
+    # excluded: nothing is copied into it, nothing to say
+    sed 's/exclude: \[\]/exclude: [head]/' tgt.yaml > ex.yaml
+    run "$DLC" train ex.yaml --out ex
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"scored other classes"* ]]
+}
+
+@test "a frozen batchnorm layer keeps the source's running statistics (Keras's trainable: false); a trained one updates them" {
+    iris_config src.yaml 20
+    sed -i 's/name: iris/name: src/; s/units: 8, activation: tanh}/units: 8, name: hidden}\n    - {type: batchnorm, name: bn, activation: relu}/; s/units: 3, activation: softmax/units: 3, activation: softmax, name: head/' src.yaml
+    "$DLC" train src.yaml --out src --quiet
+    target_config 1
+    sed -i 's/name: hidden, type: dense, units: 8, activation: tanh}/name: hidden, type: dense, units: 8}\n    - {name: bn, type: batchnorm, activation: relu}/' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    for t in bn.running_mean bn.running_var bn.gamma hidden.weight; do
+        cmp <(tensor_bytes src/model.safetensors $t) <(tensor_bytes tgt/model.safetensors $t)
+    done
+    # fine-tuned, the layer learns and its statistics follow the new data
+    sed 's/^freeze:.*//' tgt.yaml > ft.yaml
+    "$DLC" train ft.yaml --out ft --quiet
+    ! cmp -s <(tensor_bytes src/model.safetensors bn.running_mean) <(tensor_bytes ft/model.safetensors bn.running_mean)
+}

@@ -90,6 +90,44 @@ static void test_batchnorm(void **state)
     tu_ref_free(r);
 }
 
+/* A frozen batchnorm layer (gamma and beta not trainable) is frozen whole,
+ * as Keras's trainable = False: training normalizes by the running values
+ * and leaves them be; dx = gamma / sigma * dy (PyTorch's BatchNorm1d in
+ * eval mode, whose gradient this is). */
+static void test_batchnorm_frozen(void **state)
+{
+    tu_ref *r = tu_ref_load("batchnorm");
+    layer_spec s = gt_spec("batchnorm", "bn");
+    s.momentum = 0.9f;
+    graph *g = build_one(&s, 3, 6);
+    const float *x = tu_ref_get(r, "x", NULL), *gamma = tu_ref_get(r, "gamma", NULL),
+                *beta = tu_ref_get(r, "beta", NULL), *rm = tu_ref_get(r, "running_mean", NULL),
+                *rv = tu_ref_get(r, "running_var", NULL), *dy = tu_ref_get(r, "dy", NULL);
+    memcpy(g->params[0].data, gamma, sizeof(float) * 3);
+    memcpy(g->params[1].data, beta, sizeof(float) * 3);
+    memcpy(g->params[2].data, rm, sizeof(float) * 3);
+    memcpy(g->params[3].data, rv, sizeof(float) * 3);
+    g->params[0].trainable = g->params[1].trainable = 0;
+    memcpy(graph_input(g, 0), x, sizeof(float) * 18);
+    graph_forward(g, 6, 1);
+    graph_node *o = graph_output(g, 0);
+    for (int i = 0; i < 18; i++) {
+        int c = i % 3;
+        tu_close(o->out[i], gamma[c] * (x[i] - rm[c]) / sqrt(rv[c] + 1e-5) + beta[c], 1e-5);
+    }
+    tu_assert_close("frozen bn running_mean", g->params[2].data, rm, 3, 0, 0);
+    tu_assert_close("frozen bn running_var", g->params[3].data, rv, 3, 0, 0);
+    graph_zero_grad(g);
+    memcpy(o->grad, dy, sizeof(float) * 18);
+    graph_backward(g, 6);
+    for (int i = 0; i < 18; i++) {
+        int c = i % 3;
+        tu_close(g->nodes[0].grad[i], gamma[c] / sqrt(rv[c] + 1e-5) * dy[i], 1e-5);
+    }
+    graph_free(g);
+    tu_ref_free(r);
+}
+
 static void test_activations(void **state)
 {
     tu_ref *r = tu_ref_load("activations");
@@ -268,6 +306,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense),       cmocka_unit_test(test_batchnorm),
+        cmocka_unit_test(test_batchnorm_frozen),
         cmocka_unit_test(test_activations), cmocka_unit_test(test_losses),
         cmocka_unit_test(test_optimizers),  cmocka_unit_test(test_softmax_exp),
         cmocka_unit_test(test_activations_extreme), cmocka_unit_test(test_loss_accuracy),

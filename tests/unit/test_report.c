@@ -216,7 +216,7 @@ static void test_diagnosis_bias(void **state)
     report_diagnose(&d, 0.01, 0.08, NAN, 0.10, NAN);
     tu_close(d.gap[REPORT_GAP_AVOIDABLE_BIAS], 0.07, 1e-12);
     tu_close(d.gap[REPORT_GAP_VARIANCE], 0.02, 1e-12);
-    assert_true(d.variance_vs_dev);
+    assert_int_equal(d.variance_vs, REPORT_VS_DEV);
     assert_true(isnan(d.gap[REPORT_GAP_DATA_MISMATCH]));
     assert_true(isnan(d.gap[REPORT_GAP_DEV_OVERFIT]));
     assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS);
@@ -239,10 +239,26 @@ static void test_diagnosis_variance(void **state)
     assert_true(has_remedy(d.largest, "augment"));
     /* with a train-dev split the variance is train-dev - train */
     report_diagnose(&d, 0.0, 0.01, 0.09, 0.10, NAN);
-    assert_false(d.variance_vs_dev);
+    assert_int_equal(d.variance_vs, REPORT_VS_TRAIN_DEV);
     tu_close(d.gap[REPORT_GAP_VARIANCE], 0.08, 1e-12);
     tu_close(d.gap[REPORT_GAP_DATA_MISMATCH], 0.01, 1e-12);
     assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+    /* no dev split: test stands in for dev (train 0%, test 6%: a variance
+     * gap, not "nothing stands out"); test - dev is unknown */
+    report_diagnose(&d, NAN, 0.0, NAN, NAN, 0.06);
+    assert_int_equal(d.variance_vs, REPORT_VS_TEST);
+    tu_close(d.gap[REPORT_GAP_VARIANCE], 0.06, 1e-12);
+    assert_true(isnan(d.gap[REPORT_GAP_DEV_OVERFIT]));
+    assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+    assert_int_equal(report_row_gap(&d, 3), REPORT_GAP_VARIANCE);
+    assert_int_equal(report_row_gap(&d, 2), REPORT_GAP_DATA_MISMATCH);
+    report_diagnose_noise(&d, 500, 0, 0, 5000);
+    assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+    assert_true(d.noise[REPORT_GAP_VARIANCE] < 0.02);
+    /* with a dev split, test keeps its own row (overfitting to dev) */
+    report_diagnose(&d, NAN, 0.0, NAN, 0.05, 0.06);
+    assert_int_equal(d.variance_vs, REPORT_VS_DEV);
+    assert_int_equal(report_row_gap(&d, 3), REPORT_GAP_DEV_OVERFIT);
 }
 
 static void test_diagnosis_mismatch_and_dev(void **state)
