@@ -1,7 +1,7 @@
 /* csv.c - delimited text with a header row (RFC 4180, leniently).
  *
- * Comma-separated, or tab-separated when the header line has tabs and no
- * commas.  Fields may be quoted ("a, b" with "" for a quote, newlines
+ * Comma-separated, or tab-separated when the file is named .tsv or .tab or
+ * the header line has tabs and no commas.  Fields may be quoted ("a, b" with "" for a quote, newlines
  * allowed); unquoted fields lose surrounding blanks.  CRLF and LF both end a
  * record, a UTF-8 byte-order mark is skipped, and blank lines are allowed
  * only at the end.  Label columns and feature columns are picked by header
@@ -738,7 +738,8 @@ cleanup:
 }
 
 /* Points r at text: skips a UTF-8 byte-order mark and picks the delimiter
- * (tab when the header line has tabs and no commas). */
+ * (tab for a file named .tsv or .tab, or when the header line has tabs and
+ * no commas). */
 static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *text, size_t len,
                                   dlc_error *err)
 {
@@ -761,7 +762,11 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
         tabs += *q == '\t';
         commas += *q == ',';
     }
-    r->delim = tabs && !commas ? '\t' : ',';
+    /* a .tsv file is tab-separated even when a column's name holds a comma */
+    const size_t pl = strlen(path);
+    const int tsv_name = pl > 4 && (strcasecmp(path + pl - 4, ".tsv") == 0 ||
+                                    strcasecmp(path + pl - 4, ".tab") == 0);
+    r->delim = tsv_name || (tabs && !commas) ? '\t' : ',';
     return DLC_OK;
 }
 

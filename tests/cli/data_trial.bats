@@ -682,3 +682,18 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"blank.csv:1: header column 2 has no name"* ]]
 }
+
+@test "a .tsv file is tab-separated even when a column's name holds a comma; its quotes read as pandas and plain writers mean them" {
+    printf 'name\tprice, usd\tlabel\n"The ""big"" one"\t1\ta\n12" screen\t2\tb\n"Hello" she said\t1\ta\n"draft\t2\tb\n' > items.tsv
+    csv_config "$PWD/items.tsv" label
+    sed -i 's#  label: label#  label: label\n  features: ["price, usd"]#' c.yaml
+    sed -i 's#  split: {dev: 0.2}#  split: {dev: 0}#' c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 4, train-dev 0, dev 0, test 0 examples; input (1), 2 classes"* ]]
+    # the text column as the label: each field read whole
+    sed -i 's#  label: label#  label: name#; s#  features: \["price, usd"\]#  features: ["price, usd"]#' c.yaml
+    run "$DLC" train c.yaml --out names
+    [ "$status" -eq 0 ]
+    jq -e '.classes | sort == (["The \"big\" one", "12\" screen", "\"Hello\" she said", "\"draft"] | sort)' names/report.json
+}
