@@ -1,8 +1,9 @@
 /* csv.c - delimited text with a header row (RFC 4180, leniently).
  *
  * Comma-separated, or tab-separated when the file is named .tsv or .tab or
- * the header line has tabs and no commas.  Fields may be quoted ("a, b" with "" for a quote, newlines
- * allowed); unquoted fields lose surrounding blanks.  CRLF and LF both end a
+ * the header line has tabs and no commas.  Fields may be quoted ("a, b"
+ * with "" for a quote, newlines allowed; in TSV only when well-formed: see
+ * csv_field); unquoted fields lose surrounding blanks.  CRLF and LF both end a
  * record, a UTF-8 byte-order mark is skipped, and blank lines are allowed
  * only at the end.  Label columns and feature columns are picked by header
  * name; every problem names file, line and column.
