@@ -708,6 +708,11 @@ static dlc_status list_tree(const char *dir, const char *rel, dlc_strlist *names
     return st;
 }
 
+dlc_status data_list_subfolders(const char *dir, dlc_strlist *names, dlc_error *err)
+{
+    return list_dir(dir, 1, NULL, names, err);
+}
+
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err)
 {
     return list_dir(dir, 0, ext, names, err);

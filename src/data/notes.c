@@ -196,6 +196,23 @@ static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dl
     return st;
 }
 
+void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
+{
+    dlc_strlist classes = {0}, sub = {0};
+    char path[DATA_PATH_MAX * 2], names[300];
+    buf[0] = '\0';
+    if (cfg->format == DATA_IMAGE_FOLDER && cfg->n_sources == 0 &&
+        data_list_subfolders(cfg->train.dir, &classes, NULL) == DLC_OK && classes.n == 1 &&
+        dlc_pathf(path, sizeof path, "%s/%s", cfg->train.dir, classes.v[0]) == 0 &&
+        data_list_subfolders(path, &sub, NULL) == DLC_OK && sub.n >= 2) {
+        notes_names(names, sizeof names, &sub, NULL, sub.n);
+        snprintf(buf, size, " (its only class folder, '%.60s', holds folders %s: are they the "
+                 "classes? then give data.train.dir: %.300s)", classes.v[0], names, path);
+    }
+    dlc_strlist_clear(&classes);
+    dlc_strlist_clear(&sub);
+}
+
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err)
 {

@@ -587,6 +587,12 @@ YAML
     # read as an empty class folder, 'a' got a warning and no example
     [[ "$output" == *"data: train 13, train-dev 0, dev 3, test 0 examples; input (1, 28, 28), 2 classes"* ]]
     [[ "$output" != *"no example in the train split"* ]]
+    # a folder wrapped once more (as an archive unpacks): its one class is named, with its folders
+    mkdir wrap && mv data wrap/train
+    folder_config "$PWD/wrap" wrapped.yaml
+    run "$DLC" train wrapped.yaml --out wrapped
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"wrap: the labels hold one class only, 'train': a classifier needs two or more (its only class folder, 'train', holds folders 'a', 'b': are they the classes? then give data.train.dir: $PWD/wrap/train)"* ]]
 }
 
 @test "a number with thousands separators is told apart from a decimal comma" {
