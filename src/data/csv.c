@@ -516,11 +516,16 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_NUMERIC) {
+        /* a missing target can be left out of the loss: say how */
+        const char *hint = data_number_hint(s);
+        if (!*s || strncmp(hint, " (a missing value", 17) == 0)
+            hint = " (a missing value? list it in data.unknown_label to leave the row out of the loss)";
         if (!*s)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label%s", path, line, cname,
+                            hint);
         if (csv_number(s, out) != 0)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"",
-                            path, line, cname, s);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"%s",
+                            path, line, cname, s, hint);
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {

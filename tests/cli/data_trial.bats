@@ -703,3 +703,14 @@ YAML
     [ "$status" -eq 0 ]
     jq -e '.classes | sort == (["The \"big\" one", "12\" screen", "\"Hello\" she said", "\"draft"] | sort)' names/report.json
 }
+
+@test "a regression target written NaN is named a missing value, with the key that leaves it out of the loss" {
+    printf 'x,y\n1,2.5\n2,NaN\n3,4\n4,5\n' > r.csv
+    csv_config "$PWD/r.csv" y
+    sed -i 's#    - {type: dense, units: auto}#    - {type: dense, units: 1}\nloss: mse#; s#  split: {dev: 0.2}#  split: {dev: 0}#' c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"r.csv:3: column 'y': expected a number, got \"NaN\" (a missing value? list it in data.unknown_label to leave the row out of the loss)"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.unknown_label=["", NaN]'
+    [ "$status" -eq 0 ]
+}
