@@ -6,7 +6,8 @@ orient1.jpg .. orient8.jpg: each shows, once its tag is applied, the same
 upright 16 x 8 picture (four quadrants: red top-left, green top-right, blue
 bottom-left, white bottom-right); its stored pixels are that picture turned
 by the tag's inverse.  rot180.jpg: the picture turned 180 degrees, no tag
-(orient3.jpg's pixels as they are stored).  bad_exif.jpg: orient6.jpg with
+(orient3.jpg's pixels as they are stored).  orient6_le.jpg: orient6.jpg
+with a little-endian Exif block of two tags, as cameras write.  bad_exif.jpg: orient6.jpg with
 its Exif block's first IFD offset pointing past the block (malformed: read
 as stored).  Checked against PIL's ImageOps.exif_transpose before writing.
 
@@ -14,6 +15,7 @@ Run: /usr/bin/python3 tests/data/make_exif_images.py  (PIL only)
 """
 import io
 import os
+import struct
 
 from PIL import Image, ImageOps
 
@@ -59,6 +61,22 @@ def main():
         back = ImageOps.exif_transpose(Image.open(os.path.join(OUT, "orient%d.jpg" % o)))
         assert back.size == (W, H) and close(back, up), o
     save(up.transpose(T.ROTATE_180), "rot180.jpg")
+    # PIL writes big-endian ("MM") Exif; cameras often write little-endian
+    # ("II"), with other tags before Orientation: orient6.jpg's pixels under
+    # such a block, two entries (Make, then Orientation)
+    data = open(os.path.join(OUT, "orient6.jpg"), "rb").read()
+    seg = data.index(b"\xff\xe1")
+    seg_end = seg + 2 + int.from_bytes(data[seg + 2:seg + 4], "big")
+    le = struct.pack("<2sHIH", b"II", 42, 8, 2)
+    le += struct.pack("<HHI4s", 0x010F, 2, 4, b"dlc\x00")   # Make, ASCII, inline
+    le += struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0)          # Orientation, SHORT
+    le += struct.pack("<I", 0)                              # no next IFD
+    payload = b"Exif\x00\x00" + le
+    app1 = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    with open(os.path.join(OUT, "orient6_le.jpg"), "wb") as f:
+        f.write(data[:seg] + app1 + data[seg_end:])
+    back = ImageOps.exif_transpose(Image.open(os.path.join(OUT, "orient6_le.jpg")))
+    assert back.size == (W, H) and close(back, up)
     # malformed: the TIFF header's IFD offset (after "Exif\0\0" "II*\0") made huge
     data = bytearray(open(os.path.join(OUT, "orient6.jpg"), "rb").read())
     at = data.index(b"Exif\x00\x00") + 6
