@@ -14,8 +14,10 @@
 #               else dlc on the PATH)
 #
 # Files it adds to the run folder: overrides.txt (key=value per line, as
-# trained), train.log (dlc's output), wall_seconds, and `failed` when training
-# failed (such a trial is not retried: remove its folder to retry it).
+# trained), train.log (dlc's output), wall_seconds, `failed` when training
+# failed (such a trial is not retried: remove its folder to retry it), and
+# `refused` when dlc train refused to start it (exit 2: e.g. its plan does not
+# fit the memory; retried on the next run, once the cause is fixed).
 # Exit status: 0 trained or already done, 1 training failed, 2 bad usage or
 # input, 128+N interrupted by signal N (run again to resume).
 set -uo pipefail
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
         -C) [ $# -ge 2 ] || usage; cd "$2" || exit 2; shift 2 ;;
         --dlc) [ $# -ge 2 ] || usage; dlc="$2"; shift 2 ;;
         --mode) [ $# -ge 2 ] || usage; mode=(--mode "$2"); shift 2 ;;
-        -h|--help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
         -*) echo "sweep-trial.sh: unknown option '$1'" >&2; usage ;;
         *) break ;;
     esac
@@ -46,6 +48,21 @@ sweep="$1" k="$2" out="$3"
 k=$((10#$k))
 dir="$(printf '%s/trial-%03d' "$out" "$k")"
 
+# the overrides and the base config, straight from the sweep file
+sets="$("$dlc" sample "$sweep" --trial "$k" --lines "${mode[@]}")" || exit $?
+base="$("$dlc" sample "$sweep" --info "${mode[@]}" | sed -n 's/^base=//p')" || exit $?
+# a folder another version of the sweep file trained (done, failed or
+# interrupted) is not this trial: never skipped as done nor resumed; one dlc
+# train refused to start holds nothing and is tried with the new overrides
+if [ -f "$dir/refused" ] && [ ! -f "$dir/checkpoint.safetensors" ]; then
+    rm -f "$dir/overrides.txt"
+fi
+if [ -f "$dir/overrides.txt" ] && [ "$(cat "$dir/overrides.txt")" != "$sets" ]; then
+    echo "sweep-trial.sh: $dir ran with other overrides than the sweep now gives" \
+         "trial $k (did the sweep file change?): run the sweep into another folder (-o DIR)," \
+         "or remove $dir to train it again" >&2
+    exit 2
+fi
 if [ -f "$dir/report.json" ]; then
     echo "trial $k: done already ($dir)"
     exit 0
@@ -54,17 +71,9 @@ if [ -f "$dir/failed" ]; then
     echo "trial $k: failed before, not retried ($dir/failed; remove the folder to retry)"
     exit 1
 fi
-
-# the overrides and the base config, straight from the sweep file
-sets="$("$dlc" sample "$sweep" --trial "$k" --lines "${mode[@]}")" || exit $?
-base="$("$dlc" sample "$sweep" --info "${mode[@]}" | sed -n 's/^base=//p')" || exit $?
-if [ -f "$dir/overrides.txt" ] && [ "$(cat "$dir/overrides.txt")" != "$sets" ]; then
-    echo "sweep-trial.sh: $dir was started with other overrides than the sweep now gives" \
-         "trial $k (did the sweep file change?); use another output folder" >&2
-    exit 2
-fi
 mkdir -p "$dir" || exit 2
 printf '%s\n' "$sets" > "$dir/overrides.txt.tmp" && mv "$dir/overrides.txt.tmp" "$dir/overrides.txt"
+rm -f "$dir/refused"   # tried again: this run says anew
 
 args=()
 while IFS= read -r kv; do
@@ -93,14 +102,23 @@ wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')
 case $rc in
     0)
         echo "$wall" > "$dir/wall_seconds"
-        # the dev row of the final table: "dev  EXAMPLES  LOSS  ACCURACY ..."
-        dev=$(awk '$1 == "dev" && $2 ~ /^[0-9]+$/ {print $4; exit}' "$dir/train.log")
-        echo "trial $k: done in ${wall}s${dev:+, dev accuracy $dev}"
+        # the dev row of the final table, "dev  EXAMPLES  LOSS  ACCURACY ...", named
+        # by its header (a regression's fourth column is its mse, not an accuracy)
+        dev=$(awk '$1 == "split" && $2 == "examples" && !name {name = $4}
+                   $1 == "dev" && $2 ~ /^[0-9]+$/ && name {print name " " $4; exit}' "$dir/train.log")
+        echo "trial $k: done in ${wall}s${dev:+, dev $dev}"
         ;;
     1)
         reason=$(grep '^dlc: error' "$dir/train.log" | tail -n 1)
         { echo "exit 1"; echo "${reason:-see train.log}"; } > "$dir/failed"
         echo "trial $k: training failed: ${reason:-see $dir/train.log}"
+        ;;
+    2)
+        # bad config or data for these overrides (a plan over the memory, a
+        # value the data cannot take), or the folder in use: not a result
+        reason=$(grep '^dlc: error' "$dir/train.log" | tail -n 1)
+        { echo "exit 2"; echo "${reason:-see train.log}"; } > "$dir/refused"
+        echo "trial $k: dlc train refused it: ${reason:-see $dir/train.log}" >&2
         ;;
     *)
         echo "trial $k: dlc train exited $rc (see $dir/train.log)" >&2

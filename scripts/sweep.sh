@@ -23,8 +23,9 @@
 #
 # DLC names the dlc binary (default: ../dlc beside this script, else dlc on
 # the PATH).  Exit status: 0 when every trial has a result (trained, or
-# training failed, e.g. diverged), 1 when some did not finish, 2 bad usage or
-# a bad sweep file.
+# training failed, e.g. diverged), 1 when some did not finish, 2 bad usage, a
+# bad sweep file, or a trial dlc train refused to start (bad input for its
+# overrides, e.g. a plan over the memory).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -163,12 +164,22 @@ fi
 echo "sweep $name: $(( $(date +%s) - start ))s"
 "$dlc" leaderboard "$sweep" --dir "$out" --top "$top" "${mode[@]}" || exit $?
 
-# every trial needs a result: trained, or failed in training
-unfinished=()
+# every trial needs a result: trained, or failed in training; one dlc train
+# refused to start is bad input for its overrides (exit 2)
+unfinished=() refused=()
 for k in "${list[@]}"; do
     d="$(printf '%s/trial-%03d' "$out" "$k")"
-    [ -f "$d/report.json" ] || [ -f "$d/failed" ] || unfinished+=("$k")
+    if [ -f "$d/refused" ]; then
+        refused+=("$k")
+    elif ! [ -f "$d/report.json" ] && ! [ -f "$d/failed" ]; then
+        unfinished+=("$k")
+    fi
 done
+if [ ${#refused[@]} -gt 0 ]; then
+    echo "sweep.sh: dlc train refused trials ${refused[*]} (exit 2: see why above, or in their" \
+         "refused file; fix the sweep or its base config, then run again to retry them)" >&2
+    exit 2
+fi
 if [ ${#unfinished[@]} -gt 0 ]; then
     echo "sweep.sh: trials without a result: ${unfinished[*]} (see their train.log; run again to resume)" >&2
     exit 1

@@ -83,6 +83,12 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
     if (m->n_heads != 1 || m->heads[0].classes.n == 0 || m->stack > 1 ||
         (cfg->data.format == DATA_TEXT && cfg->data.text.task == TEXT_LM))
         return DLC_OK;
+    /* data.subset: the model's classes are the subset's, renumbered in its
+     * order; data.classes still names the file's own labels (IDX ids 0-9) */
+    if (cfg->data.subset_classes.n > 0) {
+        dlc_strlist_clear(&cfg->data.subset_classes);
+        return dlc_strlist_copy(&cfg->data.subset_classes, &m->heads[0].classes, err);
+    }
     return dlc_strlist_copy(&cfg->data.classes, &m->heads[0].classes, err);
 }
 

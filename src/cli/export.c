@@ -53,12 +53,29 @@ static int run(const cli_args *a)
     cli_model_path(a->pos[0], path, sizeof path);
     const char *o = cli_get(c, a, "--out");
     struct stat sb;
+    if (stat(a->pos[0], &sb) != 0)
+        return cli_usage_error(c, "%s: no such run folder or model file", a->pos[0]);
     if (o)
         snprintf(out, sizeof out, "%s", o);
     else if (stat(a->pos[0], &sb) == 0 && S_ISDIR(sb.st_mode))
         snprintf(out, sizeof out, "%s/model.onnx", a->pos[0]);
     else
         return cli_usage_error(c, "give --out FILE when RUN is a model file");
+    /* where the file goes, checked before the model is read: the atomic
+     * write's rename said only "Is a directory" or "Device or resource busy" */
+    if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cli_usage_error(c, "--out %s is a folder; give the file to write, e.g. "
+                                  "%s/model.onnx", out, out);
+    char dir[4300];
+    dlc_strlcpy(dir, out, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return cli_usage_error(c, "--out %s: %s %s", out, dir,
+                                   stat(dir, &sb) != 0 ? "does not exist (make the folder first)"
+                                                       : "is not a folder");
+    }
 
     dlc_error err = {0};
     model m;

@@ -202,41 +202,9 @@ dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *
         return s;
     /* relative data paths are relative to where dlc runs; the run folder
      * records them absolute so `dlc eval` works from anywhere */
-    char cwd[2048];
-    if (!getcwd(cwd, sizeof cwd))
-        return DLC_OK;
-    data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
-    char *paths[3 * 4 + 1];
-    int n_paths = 0;
-    for (int i = 0; i < 3; i++) {
-        paths[n_paths++] = srcs[i]->file;
-        paths[n_paths++] = srcs[i]->images;
-        paths[n_paths++] = srcs[i]->labels;
-        paths[n_paths++] = srcs[i]->dir;
-    }
-    paths[n_paths++] = c->data.detection.names;
-    for (int k = 0; k < n_paths; k++) {
-        if (!paths[k][0] || paths[k][0] == '/')
-            continue;
-        char full[DATA_PATH_MAX * 3];
-        snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
-        if (strlen(full) >= DATA_PATH_MAX) {
-            config_free(c);
-            return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", path, full);
-        }
-        dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
-    }
-    /* and so is the run a model starts from */
-    if (c->init.run[0] && c->init.run[0] != '/') {
-        char full[sizeof c->init.run * 3];
-        snprintf(full, sizeof full, "%s/%s", cwd, c->init.run);
-        if (strlen(full) >= sizeof c->init.run) {
-            config_free(c);
-            return dlc_fail(err, DLC_EINPUT, "%s: init_from.run path too long: %s", path, full);
-        }
-        dlc_strlcpy(c->init.run, full, sizeof c->init.run);
-    }
-    return DLC_OK;
+    if ((s = config_absolute_paths(c, path, err)) != DLC_OK)
+        config_free(c);
+    return s;
 }
 
 const char *cli_model_path(const char *run, char *buf, size_t size)

@@ -229,7 +229,7 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             dlc_buf_printf(b, "%s\n    {\"file\": ", pr->count ? "," : "");
             json_write_string(b, pr->names ? pr->names[at] : pr->file);
             if (!pr->names)
-                dlc_buf_printf(b, ", \"row\": %d", at + 1);
+                dlc_buf_printf(b, ", \"row\": %d, \"line\": %d", at + 1, at + 2);
         } else if (pr->names) {
             dlc_buf_escape(b, pr->names[at], DLC_ESC_ALL);
             dlc_buf_append(b, ":", 1);

@@ -251,13 +251,23 @@ static void print_diagnosis(const report *rep)
                "%s, the mean's %s):\n  it has not fit its training data, so avoidable bias comes "
                "first (its size is unknown without\n  report.human_level_error); try:\n",
                fig(a, sizeof a, d->train), fig(b, sizeof b, d->train_mean_mse));
+    } else if (d->no_better_than_majority) {
+        const report_head *rh = report_main(rep);
+        printf("diagnosis: on train the model does no better than always predicting the most "
+               "frequent class,\n  '%s' (error %s, the model's %s): it has not fit its training "
+               "data, so avoidable bias\n  comes first%s; try:\n",
+               d->majority_class < rh->names.n ? rh->names.v[d->majority_class] : "?",
+               pct(a, sizeof a, d->train_majority_error), pct(b, sizeof b, d->train),
+               d->train_majority_error < 0.25 ? " (with classes this unequal, macro F1 tells more "
+                                                "than accuracy: report.metric)" : "");
     } else if (d->largest < 0 && d->within_noise >= 0) {
         int g = d->within_noise;
         printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
-               "+-%s\n  (two standard errors of the error rates on these splits' examples);\n"
+               "+-%s\n  (two standard errors of the %s on these splits' examples);\n"
                "  more dev and train examples would tell which gap to act on\n",
                report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]),
-               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]));
+               (pct_units ? pct : fig)(b, sizeof b, d->noise[g]),
+               pct_units ? "error rates" : "mean squared errors");
     } else if (d->largest < 0) {
         printf("diagnosis: no gap is positive; nothing stands out\n");
     } else {

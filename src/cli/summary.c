@@ -29,7 +29,7 @@ static void print_summary(const model *m, const char *title, const stylize_confi
 {
     const graph *g = m->g;
     printf("%s\n", title);
-    printf("%-22s %-12s %-18s %14s  %s\n", "layer", "type", "output shape", "params", "inputs");
+    printf("%-22s %-16s %-18s %14s  %s\n", "layer", "type", "output shape", "params", "inputs");
     for (int i = 0; i < g->n_nodes; i++) {
         const graph_node *n = &g->nodes[i];
         size_t own = 0;
@@ -54,7 +54,7 @@ static void print_summary(const model *m, const char *title, const stylize_confi
             snprintf(type, sizeof type, "%s", graph_act_names[n->spec.activation]);
         else
             snprintf(type, sizeof type, "%s", n->spec.type);
-        printf("%-22s %-12s %-18s %14s  %s%s%s\n", n->spec.name, type, shape, count, inputs,
+        printf("%-22s %-16s %-18s %14s  %s%s%s\n", n->spec.name, type, shape, count, inputs,
                frozen ? "  (frozen)" : "", n->spec.share[0] ? "  (shared)" : "");
     }
     size_t tr, fr;
@@ -119,6 +119,27 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
     printf("  %-34s %12s\n", "total", mib(a, sizeof a, p->total));
 }
 
+/* The model as a counting build: shapes and parameter counts, nothing
+ * allocated, so a model too large for this machine is still summarized. */
+static dlc_status build_counting(model *m, const dlc_config *cfg, const data_bundle *data,
+                                 dlc_error *err)
+{
+    graph_build_options o;
+    graph_build_defaults(&o, 1);
+    o.measure = 1;
+    return data ? model_build_for_opts(m, cfg, data, &o, err)
+                : model_build_opts(m, cfg, &cfg->input, NULL, 0, &o, err);
+}
+
+/* 1 when --set gives train.batch_size. */
+static int sets_batch(const cli_args *a)
+{
+    for (int i = 0; i < a->n_sets; i++)
+        if (strncmp(a->sets[i], "train.batch_size=", 17) == 0)
+            return 1;
+    return 0;
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_summary_cmd;
@@ -147,23 +168,55 @@ static int run(const cli_args *a)
             return cli_fail(&err);
         dlc_status s;
         data_bundle data = {0};
+        char unread[1300] = "";
         int with_data = cfg.input.ndim == 0 || cfg.data.format == DATA_TEXT;
         if (with_data) {
             /* the shape (and class count, or vocabulary) comes from the data; with
              * model.input given, summary needs no data (architectures without a
              * dataset here) */
             if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
-                s = model_build_for(&m, &cfg, &data, 1, &err);
+                s = build_counting(&m, &cfg, &data, &err);
         } else {
-            s = model_build_vocab(&m, &cfg, &cfg.input, NULL, 0, 1, &err);
+            s = build_counting(&m, &cfg, NULL, &err);
             /* a layer that takes its size from the data (units: auto): read the data
              * after all when the config has some */
             const data_source *tr = &cfg.data.train;
             int has_data = tr->file[0] || tr->images[0] || tr->dir[0] || cfg.data.n_sources > 0;
-            if (s != DLC_OK && !cfg.no_data && has_data) {
+            /* a batch of `full`, or one asked for with --set, is the train split's
+             * size or at most it, as dlc train takes it: that needs the data */
+            if (s == DLC_OK && !cfg.no_data && has_data && !cfg.stylize.on &&
+                (cfg.train.batch_size == 0 || sets_batch(a))) {
+                model_free(&m);
+                with_data = 1;
+                dlc_status ds = model_load_data(&data, &cfg, &err);
+                if (ds == DLC_OK) {
+                    s = build_counting(&m, &cfg, &data, &err);
+                } else if (ds == DLC_EINPUT && cfg.train.batch_size > 0) {
+                    /* data not here (an architecture's): the plan at the batch as given */
+                    snprintf(unread, sizeof unread, "note: the data could not be read (%s), so "
+                             "the plan is for batch %d as given; dlc train takes at most the "
+                             "train split's size", err.msg, cfg.train.batch_size);
+                    err = (dlc_error){0};
+                    with_data = 0;
+                    s = build_counting(&m, &cfg, NULL, &err);
+                } else {
+                    s = ds;
+                    if (cfg.train.batch_size == 0)
+                        dlc_error_prefix(&err, "train.batch_size full is the train split's "
+                                               "size, which summary reads the data for");
+                }
+            } else if (s == DLC_EINPUT && !cfg.no_data && has_data) {
                 with_data = 1; /* the failed build freed what it made */
+                dlc_error first = err;
                 if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
-                    s = model_build_for(&m, &cfg, &data, 1, &err);
+                    s = build_counting(&m, &cfg, &data, &err);
+                else if (s == DLC_EINPUT) {
+                    /* the model's own error comes first: data missing here says
+                     * nothing of a kernel larger than its input */
+                    dlc_error data_err = err;
+                    dlc_fail(&err, DLC_EINPUT, "%s (and the data, read for sizes taken from "
+                             "it: %s)", first.msg, data_err.msg);
+                }
             }
         }
         snprintf(title, sizeof title, "model %s (%s)", cfg.name, arg);
@@ -176,19 +229,31 @@ static int run(const cli_args *a)
             if (B > data.split[DATA_SPLIT_TRAIN].n && data.split[DATA_SPLIT_TRAIN].n > 0)
                 B = data.split[DATA_SPLIT_TRAIN].n;
         }
-        train_memory plan;
-        if (s == DLC_OK && B > 0)
-            s = train_memory_plan(&cfg, with_data ? &data : NULL, B, &plan, &err);
+        /* the plan, and dlc train's check of it against the memory there is */
+        train_memory plan = {0};
+        char fit[1200] = "";
+        if (s == DLC_OK && B > 0) {
+            s = train_memory_check(&cfg, with_data ? &data : NULL, B, &plan, fit, sizeof fit, &err);
+            if (s == DLC_EINPUT && plan.batch == B) { /* the plan was made: it does not fit */
+                snprintf(fit, sizeof fit, "does not fit: %s; dlc train would refuse to start "
+                         "(exit 2)", err.msg);
+                s = DLC_OK;
+            }
+        }
         if (s == DLC_OK) {
             print_summary(&m, title, &cfg.stylize);
             if (B > 0 && B < asked && B == data.split[DATA_SPLIT_TRAIN].n)
                 printf("note: batch_size %d is larger than the train split (%d); dlc train uses %d\n",
                        asked, B, B);
-            if (B > 0)
+            if (unread[0])
+                printf("%s\n", unread);
+            if (B > 0) {
                 print_memory(&plan, &cfg);
-            else if (!cfg.stylize.on)
-                printf("memory plan: batch_size full takes its size from the data (give "
-                       "--set train.batch_size=N)\n");
+                printf("%s\n", fit);
+            } else if (!cfg.stylize.on) {
+                printf("memory plan: batch_size full takes its size from the data, which "
+                       "this config does not name (give --set train.batch_size=N)\n");
+            }
         }
         data_free(&data);
         config_free(&cfg);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../base/util.h"
 #include "../sweep/sweep.h"
@@ -147,6 +148,33 @@ static void fmt(char *buf, size_t size, double v)
         snprintf(buf, size, "-");
 }
 
+/* The trials the table leaves out, with why: failed and refused (the reason
+ * the trial script kept), not finished (the epochs its metrics.csv holds),
+ * stale. */
+static void print_unranked(const sweep_result *rows, int n, const char *dir)
+{
+    for (int i = 0; i < n; i++) {
+        const sweep_result *r = &rows[i];
+        char tdir[2048];
+        sweep_trial_dir(tdir, sizeof tdir, dir, r->trial);
+        if (r->status == SWEEP_FAILED)
+            printf("failed: trial %d: %s\n", r->trial, r->reason ? r->reason : "see its train.log");
+        else if (r->status == SWEEP_UNFINISHED)
+            printf("not finished: trial %d, %d epoch%s in %s/metrics.csv (run the sweep again "
+                   "to resume it)\n",
+                   r->trial, r->epochs, r->epochs == 1 ? "" : "s", tdir);
+        else if (r->status == SWEEP_REFUSED)
+            printf("refused: trial %d: %s (dlc train exited 2: fix the sweep or its base config, "
+                   "then run the sweep again to retry it)\n",
+                   r->trial, r->reason ? r->reason : "see its train.log");
+        else if (r->status == SWEEP_STALE && r->reason)
+            printf("stale: trial %d ran with another config than the base config gives it now "
+                   "(its config.yaml -> now): %s\n", r->trial, r->reason);
+        else if (r->status == SWEEP_STALE)
+            printf("stale: trial %d ran with %s\n", r->trial, r->overrides);
+    }
+}
+
 static int run_leaderboard(const cli_args *a)
 {
     const cli_command *c = &cli_leaderboard_cmd;
@@ -161,6 +189,7 @@ static int run_leaderboard(const cli_args *a)
         return cli_usage_error(c, "--top needs a whole number >= 0, got '%s'", t);
     }
     char dir[1200], csv[1300];
+    dlc_error err = {0};
     const char *d = cli_get(c, a, "--dir");
     if (d && dlc_strlcpy(dir, d, sizeof dir) >= sizeof dir) {
         sweep_free(&s);
@@ -170,16 +199,26 @@ static int run_leaderboard(const cli_args *a)
     if (!d)
         default_dir(dir, sizeof dir, &s);
     snprintf(csv, sizeof csv, "%s/leaderboard.csv", dir);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        /* writing leaderboard.csv there said "cannot create temporary file" (exit 1) */
+        dlc_fail(&err, DLC_EINPUT, "%s: %s: the sweep has not run %s (scripts/sweep.sh %s%s), or "
+                 "its trials are elsewhere: give --dir OUT",
+                 dir, stat(dir, &st) != 0 ? "no such folder" : "not a folder",
+                 d ? "into it" : "with its default output folder", a->pos[0],
+                 d ? " -o DIR" : "");
+        sweep_free(&s);
+        return cli_fail(&err);
+    }
 
     sweep_result *rows = NULL;
     int n = 0;
-    dlc_error err = {0};
     if (sweep_collect(&s, dir, &rows, &n, &err) != DLC_OK ||
         sweep_write_leaderboard(csv, rows, n, &err) != DLC_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    int count[4] = {0};
+    int count[SWEEP_STATUS_COUNT] = {0};
     for (int i = 0; i < n; i++)
         count[rows[i].status]++;
     printf("%s: %d of %d trials done", csv, count[SWEEP_DONE], n);
@@ -187,19 +226,35 @@ static int run_leaderboard(const cli_args *a)
         printf(", %d failed", count[SWEEP_FAILED]);
     if (count[SWEEP_UNFINISHED] + count[SWEEP_MISSING])
         printf(", %d not finished", count[SWEEP_UNFINISHED] + count[SWEEP_MISSING]);
-    if (s.metric->maximize < 0)
+    if (count[SWEEP_STALE])
+        printf(", %d stale", count[SWEEP_STALE]);
+    if (count[SWEEP_REFUSED])
+        printf(", %d refused by dlc train", count[SWEEP_REFUSED]);
+    /* finished trials none of which has the metric (dev_accuracy of a
+     * regression) are ranked by their dev loss: say so, not the metric */
+    int with_metric = 0;
+    for (int i = 0; i < n; i++)
+        with_metric += rows[i].status == SWEEP_DONE && isfinite(rows[i].metric);
+    int by_acc = strcmp(s.metric->name, "dev_accuracy") == 0 || strcmp(s.metric->name, "dev_error") == 0;
+    if (count[SWEEP_DONE] > 0 && with_metric == 0 && by_acc)
+        printf("; ranked by dev loss: no trial has a %s (a regression has no accuracy; set "
+               "metric: dev_loss or score in %s)\n",
+               s.metric->name, a->pos[0]);
+    else if (s.metric->maximize < 0)
         printf("; ranked by the single-number metric (constraints met first)\n");
     else
         printf("; ranked by %s (%s is better)\n", s.metric->name,
                s.metric->maximize ? "higher" : "lower");
     printf("%4s %5s %9s %9s %9s %9s %7s  %s\n", "rank", "trial", "metric", "dev_acc", "dev_loss",
            "test_acc", "wall_s", "overrides");
-    /* ranks by a dev accuracy: which trials the best one is not told apart from */
-    int by_acc = strcmp(s.metric->name, "dev_accuracy") == 0 || strcmp(s.metric->name, "dev_error") == 0;
+    /* ranks by a dev accuracy, or a regression's dev loss (its MSE): which
+     * trials the best one is not told apart from */
+    int by_loss = strcmp(s.metric->name, "dev_loss") == 0 || (by_acc && with_metric == 0);
     int ties = 0;
     for (int i = 0; i < n && i < top && rows[i].status == SWEEP_DONE; i++) {
         const sweep_result *r = &rows[i];
-        int tie = by_acc && i > 0 && sweep_ties_best(&rows[0], r);
+        int tie = i > 0 && (by_loss ? sweep_ties_best_mse(&rows[0], r)
+                                    : by_acc && sweep_ties_best(&rows[0], r));
         ties += tie;
         char m[32], da[32], dl[32], ta[32], w[32];
         fmt(m, sizeof m, r->metric);
@@ -213,7 +268,11 @@ static int run_leaderboard(const cli_args *a)
         printf("%3d%c %5d %9s %9s %9s %9s %7s  %s\n", i + 1, tie ? '~' : ' ', r->trial, m, da, dl,
                ta, w, r->overrides);
     }
-    if (ties)
+    if (ties && by_loss)
+        printf("~: dev MSE within two standard errors of the difference from the best trial's "
+               "(%.0f dev examples): not told apart from it on this dev set (%d trial%s)\n",
+               rows[0].dev_n, ties, ties == 1 ? "" : "s");
+    else if (ties)
         printf("~: dev accuracy within two standard errors of the best trial's (%.0f dev examples): "
                "not told apart from it on this dev set (%d trial%s)\n",
                rows[0].dev_n, ties, ties == 1 ? "" : "s");
@@ -221,6 +280,26 @@ static int run_leaderboard(const cli_args *a)
         char tdir[2048];
         printf("best: trial %d, run folder %s (its config.yaml is the resolved config)\n",
                rows[0].trial, sweep_trial_dir(tdir, sizeof tdir, dir, rows[0].trial));
+    }
+    print_unranked(rows, n, dir);
+    if (count[SWEEP_STALE]) {
+        /* results of another sweep under this one's trial numbers: ranking
+         * them beside the others would credit the wrong overrides */
+        dlc_buf b = {0};
+        for (int i = 0; i < n; i++)
+            if (rows[i].status == SWEEP_STALE)
+                dlc_buf_printf(&b, "%s%d", b.len ? ", " : "", rows[i].trial);
+        dlc_fail(&err, DLC_EINPUT,
+                 "%s: trial%s %s ran with other settings than %s gives %s now (listed above; "
+                 "was the sweep file or its base config edited?), so %s left out of the ranking "
+                 "(status stale in leaderboard.csv): run the sweep into another folder (-o DIR), "
+                 "or remove %s trial folder%s to train %s again",
+                 dir, count[SWEEP_STALE] == 1 ? "" : "s", b.failed ? "?" : b.s, a->pos[0],
+                 count[SWEEP_STALE] == 1 ? "it" : "them", count[SWEEP_STALE] == 1 ? "it is" : "they are",
+                 count[SWEEP_STALE] == 1 ? "its" : "their", count[SWEEP_STALE] == 1 ? "" : "s",
+                 count[SWEEP_STALE] == 1 ? "it" : "them");
+        dlc_buf_free(&b);
+        rc = cli_fail(&err);
     }
 done:
     sweep_results_free(rows, n);

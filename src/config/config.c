@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config_internal.h"
 
@@ -670,4 +671,58 @@ dlc_status config_diff(const char *old_yaml, const char *new_yaml, int max, dlc_
     ynode_free(a);
     ynode_free(b);
     return s;
+}
+
+dlc_status config_absolute_paths(dlc_config *c, const char *origin, dlc_error *err)
+{
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd))
+        return DLC_OK;
+    data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
+    static const char *const split_keys[3] = {"train", "dev", "test"},
+                             *file_keys[4] = {"file", "images", "labels", "dir"};
+    char *paths[3 * 4 + 1], keys[3 * 4 + 1][48];
+    int n_paths = 0;
+    for (int i = 0; i < 3; i++) {
+        char *of[4] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels, srcs[i]->dir};
+        for (int j = 0; j < 4; j++) {
+            snprintf(keys[n_paths], sizeof keys[n_paths], "data.%s.%s", split_keys[i], file_keys[j]);
+            paths[n_paths++] = of[j];
+        }
+    }
+    snprintf(keys[n_paths], sizeof keys[n_paths], "data.detection.names");
+    paths[n_paths++] = c->data.detection.names;
+    /* the config's folder, when it is not where dlc runs */
+    char dir[2048] = "";
+    const char *slash = strrchr(origin, '/');
+    if (slash && (size_t)(slash - origin) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - origin), origin);
+    for (int k = 0; k < n_paths; k++) {
+        if (!paths[k][0] || paths[k][0] == '/')
+            continue;
+        char full[DATA_PATH_MAX * 3], near[DATA_PATH_MAX * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, paths[k]);
+        if (strlen(full) >= DATA_PATH_MAX)
+            return dlc_fail(err, DLC_EINPUT, "%s: data path too long: %s", origin, full);
+        /* a path written relative to the config, read from elsewhere: say so
+         * (the data loader would only say the file is not there) */
+        if (dir[0] && access(full, F_OK) != 0 &&
+            snprintf(near, sizeof near, "%s/%s", dir, paths[k]) < (int)sizeof near &&
+            access(near, F_OK) == 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s: %s: '%s' is not in %s, where dlc runs (relative paths are read "
+                            "from there), but it is next to the config: write %s, or run dlc "
+                            "from %s",
+                            origin, keys[k], paths[k], cwd, near, dir);
+        dlc_strlcpy(paths[k], full, DATA_PATH_MAX);
+    }
+    /* and so is the run a model starts from */
+    if (c->init.run[0] && c->init.run[0] != '/') {
+        char full[sizeof c->init.run * 3];
+        snprintf(full, sizeof full, "%s/%s", cwd, c->init.run);
+        if (strlen(full) >= sizeof c->init.run)
+            return dlc_fail(err, DLC_EINPUT, "%s: init_from.run path too long: %s", origin, full);
+        dlc_strlcpy(c->init.run, full, sizeof c->init.run);
+    }
+    return DLC_OK;
 }

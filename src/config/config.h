@@ -88,6 +88,13 @@ dlc_status config_load_string(dlc_config *c, const char *name, const char *text,
                               const char *const *overrides, int n_overrides, dlc_error *err);
 void config_free(dlc_config *c);
 
+/* Relative data paths (data.train/dev/test files and folders, detection
+ * names) and init_from.run made absolute against the working directory, as
+ * a run folder records them so `dlc eval` works from anywhere.  EINPUT
+ * naming origin when one grows too long (c is left as it was for the paths
+ * already done; the caller frees it). */
+dlc_status config_absolute_paths(dlc_config *c, const char *origin, dlc_error *err);
+
 /* The resolved configuration as YAML text (every key; defaults filled in).
  * Loading that text again gives an equal dlc_config.  Caller frees. */
 dlc_status config_to_yaml(const dlc_config *c, char **out, dlc_error *err);

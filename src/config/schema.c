@@ -10,6 +10,8 @@
  * would fail the defaults test rather than slip through.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -62,6 +64,7 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
 static dlc_status check_detection(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err);
 static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_report(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 
 /* A field of dlc_config or of layer_spec: base, offset, size. */
 #define CFG(f) BASE_CONFIG, offsetof(dlc_config, f), sizeof(((dlc_config *)0)->f)
@@ -330,8 +333,8 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
     X("embed.context",               K_ENUM,       CFG(embed.context),      "both",   ANY,          ENUM(embed_context_names)) \
     X("embed.combine",               K_ENUM,       CFG(embed.combine),      "mean",   ANY,          ENUM(embed_combine_names)) \
     X("embed.batch_size",            K_INT,        CFG(embed.batch_size),   "256",    GE(1),        PLAIN)             \
-    X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
-    X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", IN_CC(0, 1), FLAGS(F_NULLABLE)) \
+    X("report",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_report)) \
+    X("report.human_level_error",    K_DOUBLE,     CFG(report.human_level_error), "null", GE(0),   FLAGS(F_NULLABLE)) \
     X("report.error_analysis",       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("report.error_analysis.samples", K_INT,      CFG(report.error_samples), "100",  GE(0),        PLAIN)             \
     X("report.metric",               K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("optimize", NULL)) \
@@ -658,16 +661,67 @@ static const char *describe(const config_key *k, char *buf, size_t size)
     return buf;
 }
 
+/* dlc computes in float32: a nonzero number float32 holds as 0 or infinity,
+ * or as a denormal with a few bits left, would train as another number (lr:
+ * 1e-300 trained at 0, doing nothing, with no word), so a number is one only
+ * within float32's normal range: 0, or a magnitude in [FLT_MIN, FLT_MAX]. */
+static int float32_holds(double x)
+{
+    return x == 0 || (fabs(x) >= FLT_MIN && fabs(x) <= FLT_MAX);
+}
+
+/* A plain finite number that float32 holds. */
+static int read_double(const ynode *v, double *out)
+{
+    return v->kind == YN_SCALAR && v->plain && dlc_parse_double(v->value, out) == 0 &&
+           isfinite(*out) && float32_holds(*out);
+}
+
+/* Why read_double refused a number (for the end of a message), else "". */
+static const char *float32_note(const ynode *v)
+{
+    if (!v || v->kind != YN_SCALAR || !v->plain || !v->value[0])
+        return "";
+    /* strtod itself: dlc_parse_double refuses what double cannot hold (1e-400) */
+    char *end;
+    errno = 0;
+    double x = strtod(v->value, &end);
+    int underflow = errno == ERANGE && fabs(x) < 1;
+    if (*end || isnan(x) || (isinf(x) && !strpbrk(v->value, "eE")) ||
+        (!underflow && float32_holds(x)))
+        return "";
+    if (fabs(x) > FLT_MAX)
+        return ", which float32 (what dlc computes in) holds as infinity: nonzero magnitudes "
+               "go from 1.2e-38 to 3.4e38";
+    if (underflow || (float)x == 0)
+        return ", which float32 (what dlc computes in) holds as 0: nonzero magnitudes go "
+               "from 1.2e-38 to 3.4e38";
+    return ", which float32 (what dlc computes in) holds as a denormal with few digits "
+           "left: nonzero magnitudes go from 1.2e-38 to 3.4e38";
+}
+
+/* A value as messages show it, a number float32 cannot hold with why. */
+static const char *repr_number(const ynode *v, char *buf, size_t size)
+{
+    char text[96];
+    const char *note = float32_note(v);
+    snprintf(buf, size, "%s%s", repr(v, !*note, text, sizeof text), note);
+    return buf;
+}
+
 static dlc_status type_error(const config_key *k, const ynode *v, const char *path, dlc_error *err)
 {
-    char want[512], got[96];
+    char want[512], got[256];
     double x;
     /* "10" in quotes is text to YAML; say so, or the message looks absurd */
     int quoted = v && v->kind == YN_SCALAR && !v->plain &&
                  (dlc_parse_double(v->value, &x) == 0 || strcmp(v->value, "true") == 0 ||
                   strcmp(v->value, "false") == 0 || strcmp(v->value, "null") == 0);
+    /* float32's range matters to number keys only: 1e-300 for units is no integer */
+    int real = k && (k->kind == K_DOUBLE || k->kind == K_FLOAT);
     return config_key_fail(err, v, path, "expected %s, got %s%s", describe(k, want, sizeof want),
-                           repr(v, 1, got, sizeof got), quoted ? " (quoted, so it is text)" : "");
+                           real ? repr_number(v, got, sizeof got) : repr(v, 1, got, sizeof got),
+                           quoted ? " (quoted, so it is text)" : "");
 }
 
 static dlc_status range_error(const config_key *k, const ynode *v, const char *path,
@@ -720,12 +774,6 @@ static int is_text(const ynode *v)
 static int read_long(const ynode *v, long *out)
 {
     return v->kind == YN_SCALAR && v->plain && dlc_parse_long(v->value, out) == 0;
-}
-
-static int read_double(const ynode *v, double *out)
-{
-    return v->kind == YN_SCALAR && v->plain && dlc_parse_double(v->value, out) == 0 &&
-           isfinite(*out);
 }
 
 static int in_range(const config_key *k, double x)
@@ -862,7 +910,7 @@ static dlc_status get_points(const config_key *k, const ynode *v, const char *pa
     if (v->n > SCHED_MAX_POINTS)
         return config_key_fail(err, v, path, "at most %d points, got %d", SCHED_MAX_POINTS, v->n);
     for (int i = 0; i < v->n; i++) {
-        char sub[PATH_BUF], sub2[PATH_BUF + 8], got[96];
+        char sub[PATH_BUF], sub2[PATH_BUF + 8], got[256];
         join_index(sub, sizeof sub, path, i);
         const ynode *p = v->items[i];
         if (p->kind != YN_SEQ || p->n != 2)
@@ -882,7 +930,7 @@ static dlc_status get_points(const config_key *k, const ynode *v, const char *pa
         if (!read_double(p->items[1], &lr) || !(lr > 0))
             return config_key_fail(err, p->items[1], sub2,
                                    "expected a learning rate > 0, got %s",
-                                   repr(p->items[1], 1, got, sizeof got));
+                                   repr_number(p->items[1], got, sizeof got));
         s->point_epoch[i] = (int)epoch;
         s->point_lr[i] = lr;
     }
@@ -899,7 +947,7 @@ static dlc_status get_anchors(const config_key *k, const ynode *v, const char *p
     if (v->n > DETECT_MAX_ANCHORS)
         return config_key_fail(err, v, path, "at most %d anchors, got %d", DETECT_MAX_ANCHORS, v->n);
     for (int i = 0; i < v->n; i++) {
-        char sub[PATH_BUF], got[96];
+        char sub[PATH_BUF], got[256];
         join_index(sub, sizeof sub, path, i);
         const ynode *p = v->items[i];
         if (p->kind != YN_SEQ || p->n != 2)
@@ -910,7 +958,7 @@ static dlc_status get_anchors(const config_key *k, const ynode *v, const char *p
             if (!read_double(p->items[j], &x) || !(x > 0 && x <= 1))
                 return config_key_fail(err, p->items[j], sub,
                                        "expected a %s in (0, 1] (a fraction of the image), got %s",
-                                       j ? "height" : "width", repr(p->items[j], 1, got, sizeof got));
+                                       j ? "height" : "width", repr_number(p->items[j], got, sizeof got));
             o->anchors[i][j] = (float)x;
         }
     }
@@ -1007,7 +1055,7 @@ static dlc_status get_labels(const config_key *k, const ynode *v, const char *pa
 static dlc_status get_style(const config_key *k, const ynode *v, const char *path,
                             stylize_config *sc, dlc_error *err)
 {
-    char sub[PATH_BUF], got[96];
+    char sub[PATH_BUF], got[256];
     if (v->kind != YN_MAP && v->kind != YN_SEQ)
         return type_error(k, v, path, err);
     if (v->n > STYLIZE_MAX_LAYERS)
@@ -1029,7 +1077,7 @@ static dlc_status get_style(const config_key *k, const ynode *v, const char *pat
                 return config_key_fail(err, name, sub, "layer '%s' is listed twice", name->value);
         if (v->kind == YN_MAP && (!read_double(v->items[i], &w) || w < 0))
             return config_key_fail(err, v->items[i], sub, "expected a weight >= 0, got %s",
-                                   repr(v->items[i], 1, got, sizeof got));
+                                   repr_number(v->items[i], got, sizeof got));
         dlc_strlcpy(sc->style[i], name->value, sizeof sc->style[i]);
         sc->style_weight[i] = w;
     }
@@ -2054,6 +2102,25 @@ static dlc_status check_aug_range(const ynode *node, const char *path, dlc_confi
                                    all[i]->hi);
         }
     return DLC_OK;
+}
+
+/* report.human_level_error is in the primary output's error measure: an error
+ * rate in [0, 1] for a classifier, an MSE (any value >= 0, in the targets'
+ * units) for loss mse or landmarks, whose diagnosis compares MSEs. */
+static dlc_status check_report(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    double h = c->report.human_level_error;
+    /* the first output's loss; unset (-1) means the top-level one */
+    loss_kind primary = c->n_heads > 0 && (int)c->heads[0].loss >= 0 ? c->heads[0].loss : c->loss;
+    if (!(h > 1) || primary == LOSS_MSE || primary == LOSS_LANDMARKS)
+        return DLC_OK;
+    const ynode *at = ynode_map_get(node, "human_level_error");
+    char kp[PATH_BUF];
+    join_path(kp, sizeof kp, path, "human_level_error");
+    return config_key_fail(err, at ? at : node, kp,
+                           "expected an error rate in [0, 1] for loss %s, got %g (an MSE, any "
+                           "value >= 0, is the human-level figure of loss mse)",
+                           loss_names[primary], h);
 }
 
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err)

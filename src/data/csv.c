@@ -383,8 +383,24 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
     if (near)
         st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)",
                       path, what, name, near);
-    else
-        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header", path, what, name);
+    else {
+        /* no near name: show the columns there are (the first three and the
+         * last two of a wide file: a label is often last) */
+        char cols[512] = "";
+        int n = header->names.n;
+        for (int i = 0; i < n; i++) {
+            if (n > 6 && i == 3) {
+                size_t len = strlen(cols);
+                snprintf(cols + len, sizeof cols - len, ", ...");
+                i = n - 3;
+                continue;
+            }
+            size_t len = strlen(cols);
+            snprintf(cols + len, sizeof cols - len, "%s'%.60s'", i ? ", " : "", header->names.v[i]);
+        }
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (its %d column%s: %s)",
+                      path, what, name, n, n == 1 ? "" : "s", cols);
+    }
     free(cand);
     return st;
 }

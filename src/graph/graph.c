@@ -569,6 +569,11 @@ dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_
             st = dlc_fail(err, DLC_EINPUT, "%s: output is empty", graph_node_label(n, label, sizeof label));
             goto fail;
         }
+        if (n->size > INT_MAX) { /* as model.input: buffers are indexed per example in int */
+            st = dlc_fail(err, DLC_EINPUT, "%s: output of %zu values per example is too large "
+                          "(at most %d)", graph_node_label(n, label, sizeof label), n->size, INT_MAX);
+            goto fail;
+        }
         n->needs_grad = node_needs_grad(g, n);
         g->n_nodes++;
     }

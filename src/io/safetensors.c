@@ -404,6 +404,17 @@ static dlc_status st_build(io_st **out, const char *name, const unsigned char *b
     uint64_t hlen = 0;
     for (int k = 0; k < 8; k++)
         hlen |= (uint64_t)bytes[k] << (8 * k);
+    int text = 1; /* a YAML config, a CSV file given where a model goes */
+    for (int k = 0; k < 8; k++)
+        text &= (bytes[k] >= 0x20 && bytes[k] < 0x7f) || bytes[k] == '\n' || bytes[k] == '\t' ||
+                bytes[k] == '\r';
+    if (hlen > ST_MAX_HEADER && text) {
+        s = dlc_fail(err, DLC_EINPUT,
+                     "%s: not a model file: it is text (a config? train it with dlc train, then "
+                     "give its run folder)",
+                     name);
+        goto cleanup;
+    }
     if (hlen > ST_MAX_HEADER) {
         s = dlc_fail(err, DLC_EINPUT,
                      "%s: header length %llu is over the 100 MB limit (not a safetensors file?)",

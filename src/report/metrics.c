@@ -176,6 +176,29 @@ double report_verify_accuracy(const double *d, const float *same, long n, double
     return right / (double)n;
 }
 
+/* ---- the standard error of a mean squared error ---- */
+
+void report_se_add(report_se_sums *a, double s, double c)
+{
+    if (!(c > 0))
+        return;
+    a->s += s;
+    a->c += c;
+    a->ss += s * s;
+    a->sc += s * c;
+    a->cc += c * c;
+    a->n++;
+}
+
+double report_mse_se(const report_se_sums *a)
+{
+    if (a->n < 2)
+        return NAN;
+    double m = a->s / a->c;
+    double dev2 = fmax(a->ss - 2.0 * m * a->sc + m * m * a->cc, 0.0);
+    return sqrt(dev2 * (double)a->n / (double)(a->n - 1)) / a->c;
+}
+
 /* ---- diagnosis ---- */
 
 const char *const report_variance_vs_names[3] = {"train_dev", "dev", "test"};
@@ -234,6 +257,9 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
     d->within_noise = -1;
     d->no_better_than_mean = 0;
     d->train_mean_mse = NAN;
+    d->no_better_than_majority = 0;
+    d->majority_class = -1;
+    d->train_majority_error = NAN;
     for (int g = 0; g < REPORT_GAP_COUNT; g++) {
         d->noise[g] = NAN;
         if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
@@ -262,11 +288,11 @@ static double rate_variance(double err, long n)
     return p * (1.0 - p) / (double)n;
 }
 
-void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
-                           long n_test)
+void report_diagnose_noise_se(report_diagnosis *d, double se_train, double se_train_dev,
+                              double se_dev, double se_test)
 {
-    double v_train = rate_variance(d->train, n_train), v_td = rate_variance(d->train_dev, n_train_dev),
-           v_dev = rate_variance(d->dev, n_dev), v_test = rate_variance(d->test, n_test);
+    double v_train = se_train * se_train, v_td = se_train_dev * se_train_dev,
+           v_dev = se_dev * se_dev, v_test = se_test * se_test;
     double var[REPORT_GAP_COUNT] = {
         [REPORT_GAP_AVOIDABLE_BIAS] = v_train,
         [REPORT_GAP_VARIANCE] = (d->variance_vs == REPORT_VS_TRAIN_DEV ? v_td
@@ -281,7 +307,8 @@ void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, 
         d->noise[g] = isnan(d->gap[g]) ? NAN : 2.0 * sqrt(var[g]);
         if (!(d->gap[g] > 0))
             continue;
-        if (d->gap[g] > d->noise[g]) {
+        /* a noise not known (a split of one example) leaves the gap judged by size */
+        if (isnan(d->noise[g]) || d->gap[g] > d->noise[g]) {
             if (d->largest < 0 || d->gap[g] > d->gap[d->largest])
                 d->largest = g;
         } else if (d->within_noise < 0 || d->gap[g] > d->gap[d->within_noise]) {
@@ -290,6 +317,14 @@ void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, 
     }
     if (d->largest >= 0)
         d->within_noise = -1;
+}
+
+void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
+                           long n_test)
+{
+    report_diagnose_noise_se(d, sqrt(rate_variance(d->train, n_train)),
+                             sqrt(rate_variance(d->train_dev, n_train_dev)),
+                             sqrt(rate_variance(d->dev, n_dev)), sqrt(rate_variance(d->test, n_test)));
 }
 
 int report_larger_within_noise(const report_diagnosis *d)

@@ -64,6 +64,24 @@ dlc_status report_verify_points(report_verify_point *out, const double *d, const
 /* The share of n pairs called right at threshold t (NaN for n = 0). */
 double report_verify_accuracy(const double *d, const float *same, long n, double t);
 
+/* ---- the standard error of a mean squared error ---- */
+
+/* Per-example sums for the standard error of mse = sum(s_i) / sum(c_i), with
+ * s_i an example's summed squared errors over its c_i known targets (a ratio
+ * estimator: examples are the independent draws, not target values). */
+typedef struct {
+    double s, c, ss, sc, cc; /* sums of s_i, c_i, s_i^2, s_i c_i, c_i^2 */
+    long n;                  /* examples with c_i > 0 */
+} report_se_sums;
+
+/* Adds one example's squared errors s over c known targets (c = 0: none). */
+void report_se_add(report_se_sums *a, double s, double c);
+
+/* sqrt(sum (s_i - mse c_i)^2 * n / (n - 1)) / sum c_i: for one target per
+ * example the sample standard deviation of the squared errors over sqrt(n).
+ * NaN below 2 examples (one example says nothing of the spread). */
+double report_mse_se(const report_se_sums *a);
+
 /* ---- bias / variance / data mismatch ---- */
 
 typedef enum {
@@ -90,8 +108,9 @@ typedef struct {
     report_variance_vs variance_vs;   /* the split the variance gap is measured on */
     int largest;           /* the largest positive gap (beyond its noise when that is
                             * known), -1 when none is */
-    /* sampling noise (report_diagnose_noise): two standard errors of each gap
-     * from the splits' sizes; NaN when not known (regression, or not measured) */
+    /* sampling noise (report_diagnose_noise, _se): two standard errors of each
+     * gap, from the splits' sizes (error rates) or their squared errors'
+     * spread (regression); NaN when not known (not measured, an absent gap) */
     double noise[REPORT_GAP_COUNT];
     int within_noise;      /* the largest positive gap when no gap is beyond its
                             * noise (largest is then -1); else -1 */
@@ -100,6 +119,13 @@ typedef struct {
      * avoidable bias, of unknown size (its gap stays NaN) */
     int no_better_than_mean;
     double train_mean_mse;
+    /* classification: the train error is no lower than train_majority_error,
+     * that of always predicting train's most frequent class (majority_class;
+     * a 90/10 split's 10%); largest is then avoidable bias.  -1 / NaN when not
+     * measured */
+    int no_better_than_majority;
+    int majority_class;
+    double train_majority_error;
 } report_diagnosis;
 
 /* The gap shown on the row of split i of a diagnosis table (0 train, 1
@@ -120,6 +146,13 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
  * that size is named within_noise and no remedy is given. */
 void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, long n_dev,
                            long n_test);
+
+/* The same from each split's error's standard error (0 for an absent split;
+ * NaN: not known, and a gap over that split is judged by its size alone), as
+ * regression's mean squared errors have (report_mse_se).  Each gap's noise is
+ * two standard errors of the difference, the human-level figure exact. */
+void report_diagnose_noise_se(report_diagnosis *d, double se_train, double se_train_dev,
+                              double se_dev, double se_test);
 
 /* The largest gap larger than d->largest but within its noise (the named
  * one is then the largest *beyond* noise), or -1. */

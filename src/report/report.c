@@ -152,6 +152,7 @@ typedef struct {
     float *score, *label; /* AUC inputs: (n * rows) binary, (K, n) multi-label */
     long n_scored;
     double se, ae, n_reg; /* regression sums */
+    report_se_sums sq;    /* regression: per example, for mse's standard error */
     double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
@@ -274,19 +275,26 @@ static void pass_regression(pass *p, const float *out, const float *t, const int
         memcpy(p->s->reg_true + (size_t)rows[i] * p->K, t + (size_t)i * p->K,
                sizeof(float) * p->K);
     }
+    double ex_se = 0, ex_known = 0; /* the current example's */
     for (size_t i = 0; i < n; i++) {
-        if (isnan(t[i]))
-            continue;
-        double d = (double)out[i] - t[i];
-        p->se += d * d;
-        p->ae += fabs(d);
-        p->n_reg++;
         size_t k = i % (size_t)p->K;
-        if (!p->tstat)
-            continue;
-        p->tstat[k] += 1;
-        p->tstat[p->K + k] += t[i];
-        p->tstat[2 * p->K + k] += (double)t[i] * t[i];
+        if (!isnan(t[i])) {
+            double d = (double)out[i] - t[i];
+            p->se += d * d;
+            p->ae += fabs(d);
+            p->n_reg++;
+            ex_se += d * d;
+            ex_known++;
+            if (p->tstat) {
+                p->tstat[k] += 1;
+                p->tstat[p->K + k] += t[i];
+                p->tstat[2 * p->K + k] += (double)t[i] * t[i];
+            }
+        }
+        if (k + 1 == (size_t)p->K) {
+            report_se_add(&p->sq, ex_se, ex_known);
+            ex_se = ex_known = 0;
+        }
     }
 }
 
@@ -361,7 +369,7 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
         p->rows = (int)(tensor_shape_size(&o->shape) / (size_t)K);
     size_t n_scores = rh->task == REPORT_TASK_MULTILABEL ? (size_t)K * n : (size_t)n * p->rows;
     s->auc = NAN;
-    s->mse = s->mae = s->mean_mse = s->r2 = NAN;
+    s->mse = s->mse_se = s->mae = s->mean_mse = s->r2 = NAN;
     if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
         return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
@@ -440,6 +448,7 @@ static dlc_status pass_end(pass *p, dlc_error *err)
         st = report_detect_end(s, p->m, p->h, err);
     } else {
         s->mse = ratio_nan(p->se, p->n_reg);
+        s->mse_se = report_mse_se(&p->sq);
         s->mae = ratio_nan(p->ae, p->n_reg);
         double sst = 0;
         for (int k = 0; p->tstat && k < K; k++) {
@@ -460,7 +469,7 @@ static dlc_status pass_end(pass *p, dlc_error *err)
          * counted from them would be made up, so they are unknown (null in
          * JSON, with report_warnings saying why) */
         const report_avg none = {NAN, NAN, NAN};
-        s->accuracy = s->error = s->auc = s->mse = s->mae = s->r2 = NAN;
+        s->accuracy = s->error = s->auc = s->mse = s->mse_se = s->mae = s->r2 = NAN;
         s->macro = s->weighted = none;
         for (int k = 0; s->cls && k < K; k++)
             s->cls[k].precision = s->cls[k].recall = s->cls[k].f1 = NAN;
@@ -734,6 +743,35 @@ static long known_predictions(const report *rep, int kind)
     return n;
 }
 
+/* The classification floor: a model whose train error is no lower than that
+ * of always predicting train's most frequent class has not learned (90%
+ * accuracy on a 90/10 split is no achievement), whatever human-level says. */
+static void majority_floor(report *rep)
+{
+    const report_head *rh = report_main(rep);
+    const report_split *tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    report_diagnosis *d = &rep->diag;
+    if ((rh->task != REPORT_TASK_CLASSES && rh->task != REPORT_TASK_BINARY) || !tr || !tr->cls ||
+        rh->K < 2 || isnan(d->train))
+        return;
+    long total = 0, most = 0;
+    for (int k = 0; k < rh->K; k++) {
+        total += tr->cls[k].support;
+        if (tr->cls[k].support > most) {
+            most = tr->cls[k].support;
+            d->majority_class = k;
+        }
+    }
+    if (total <= 0)
+        return;
+    d->train_majority_error = 1.0 - (double)most / (double)total;
+    if (d->train >= d->train_majority_error) {
+        d->no_better_than_majority = 1;
+        d->largest = REPORT_GAP_AVOIDABLE_BIAS;
+        d->within_noise = -1;
+    }
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -746,29 +784,39 @@ void report_conclude(report *rep, const dlc_config *cfg)
     report_diagnose(&rep->diag, cfg->report.human_level_error, split_error(rep, DATA_SPLIT_TRAIN),
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
-    if (!report_error_is_mse(rh)) {
-        /* error rates counted over predictions: their sampling noise */
-        long n[4];
-        const int kinds[4] = {DATA_SPLIT_TRAIN, DATA_SPLIT_TRAIN_DEV, DATA_SPLIT_DEV,
-                              DATA_SPLIT_TEST};
-        int counted = 1;
-        for (int i = 0; i < 4; i++)
-            counted &= (n[i] = known_predictions(rep, kinds[i])) >= 0;
-        if (isnan(test_error))
-            n[3] = 0;
-        if (counted)
-            report_diagnose_noise(&rep->diag, n[0], n[1], n[2], n[3]);
-    }
-    if (report_error_is_mse(rh) && cfg->report.human_level_error < 0) {
+    report_diagnosis *d = &rep->diag;
+    int mse_no_human = report_error_is_mse(rh) && cfg->report.human_level_error < 0;
+    if (mse_no_human) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,
          * so without a human-level figure there is no avoidable bias */
-        report_diagnosis *d = &rep->diag;
         d->human_used = NAN;
         d->gap[REPORT_GAP_AVOIDABLE_BIAS] = NAN;
         d->largest = -1;
         for (int g = 0; g < REPORT_GAP_COUNT; g++)
             if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))
                 d->largest = g;
+    }
+    const int kinds[4] = {DATA_SPLIT_TRAIN, DATA_SPLIT_TRAIN_DEV, DATA_SPLIT_DEV, DATA_SPLIT_TEST};
+    if (!report_error_is_mse(rh)) {
+        /* error rates counted over predictions: their sampling noise */
+        long n[4];
+        int counted = 1;
+        for (int i = 0; i < 4; i++)
+            counted &= (n[i] = known_predictions(rep, kinds[i])) >= 0;
+        if (isnan(test_error))
+            n[3] = 0;
+        if (counted)
+            report_diagnose_noise(d, n[0], n[1], n[2], n[3]);
+    } else if (rh->task == REPORT_TASK_REGRESSION) {
+        /* mean squared errors over examples: theirs, from the squared errors' spread */
+        double se[4];
+        for (int i = 0; i < 4; i++) {
+            const report_split *sp = report_get_split(rep, kinds[i]);
+            se[i] = sp ? sp->mse_se : 0;
+        }
+        report_diagnose_noise_se(d, se[0], se[1], se[2], se[3]);
+    }
+    if (mse_no_human) {
         /* no human-level figure, but a floor all the same: a model that does
          * no better on its own training data than the mean target has not
          * learned, and a dev gap on top of that is no sign of variance */
@@ -777,8 +825,10 @@ void report_conclude(report *rep, const dlc_config *cfg)
             d->no_better_than_mean = 1;
             d->train_mean_mse = tr->mean_mse;
             d->largest = REPORT_GAP_AVOIDABLE_BIAS;
+            d->within_noise = -1;
         }
     }
+    majority_floor(rep);
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);
     double *v = rep->measures;

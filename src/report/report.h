@@ -115,8 +115,9 @@ typedef struct {
     double auc;                  /* binary tasks (and 2-class softmax); else NaN */
     /* multi-label */
     report_task_stats *tasks;    /* (K) */
-    /* regression, over every known target value */
-    double mse, mae;
+    /* regression, over every known target value; mse_se: mse's standard
+     * error from the examples' squared errors (report_mse_se), NaN below 2 */
+    double mse, mae, mse_se;
     /* the mse of predicting the split's own mean target (its targets'
      * variance, pooled over targets) and r2 = 1 - mse / that (scikit-learn's
      * r2_score, variance_weighted over several targets); NaN for a constant

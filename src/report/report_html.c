@@ -183,6 +183,14 @@ static void next_steps(dlc_buf *b, const report *rep)
                           "<b>avoidable bias</b> comes first (its size is unknown without "
                           "report.human_level_error). Try:</p>",
                        d->train, d->train_mean_mse);
+    } else if (d->no_better_than_majority) {
+        const report_head *rh = report_main(rep);
+        dlc_buf_printf(b, "<p>On train the model does no better than always predicting the most "
+                          "frequent class, <b>");
+        report_html_text(b, d->majority_class < rh->names.n ? rh->names.v[d->majority_class] : "?");
+        dlc_buf_printf(b, "</b> (error %.2f%%, the model's %.2f%%): it has not fit its training "
+                          "data, so <b>avoidable bias</b> comes first. Try:</p>",
+                       100 * d->train_majority_error, 100 * d->train);
     } else if (d->largest >= 0) {
         int noisy = report_larger_within_noise(d), mse = report_error_is_mse(report_main(rep));
         dlc_buf_printf(b, "<p>The largest gap%s is <b>%s</b> (", noisy >= 0 ? " beyond sampling noise" : "",
@@ -203,8 +211,9 @@ static void next_steps(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
         dlc_buf_printf(b, "), is within &plusmn;");
         dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[g]);
-        dlc_buf_printf(b, " (two standard errors of the error rates on these splits' examples). "
-                          "More dev and train examples would tell which gap to act on.</p>");
+        dlc_buf_printf(b, " (two standard errors of the %s on these splits' examples). "
+                          "More dev and train examples would tell which gap to act on.</p>",
+                       mse ? "mean squared errors" : "error rates");
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }

@@ -36,6 +36,8 @@
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "noise": {gap: num|null, ...},
  *                  "no_better_than_mean": bool, "train_mean_mse": num|null,
+ *                  "no_better_than_majority": bool, "majority_class": str|null,
+ *                  "train_majority_error": num|null,
  *                  "within_noise": str|null, "remedies": [str]},
  *    "verification": null | {"distance": str, "embedding": str|null, "dim": int,
  *                     "threshold": num|null, "threshold_from": "dev"|"train"|null,
@@ -181,6 +183,7 @@ static void split_details(dlc_buf *b, const report_head *rep, const report_split
         key_num(b, ", ", "mae", s->mae);
         key_num(b, ", ", "r2", s->r2);
         key_num(b, ", ", "mean_mse", s->mean_mse);
+        key_num(b, ", ", "mse_se", s->mse_se);
     }
     if (s->det)
         detection_details(b, rep, s->det, s->mse);
@@ -309,6 +312,13 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
         key_num(b, g ? ", " : "", report_gap_names[g], d->noise[g]);
     dlc_buf_printf(b, "}, \"no_better_than_mean\": %s", d->no_better_than_mean ? "true" : "false");
     key_num(b, ", ", "train_mean_mse", d->train_mean_mse);
+    dlc_buf_printf(b, ", \"no_better_than_majority\": %s, \"majority_class\": ",
+                   d->no_better_than_majority ? "true" : "false");
+    if (d->majority_class >= 0 && d->majority_class < report_main(rep)->names.n)
+        json_write_string(b, report_main(rep)->names.v[d->majority_class]);
+    else
+        dlc_buf_printf(b, "null");
+    key_num(b, ", ", "train_majority_error", d->train_majority_error);
     dlc_buf_printf(b, ", \"within_noise\": ");
     if (d->within_noise >= 0)
         dlc_buf_printf(b, "\"%s\"", report_gap_names[d->within_noise]);

@@ -120,7 +120,13 @@ typedef enum {
     SWEEP_DONE,       /* report.json is there */
     SWEEP_FAILED,     /* training failed (the trial folder holds a `failed` note) */
     SWEEP_UNFINISHED, /* a folder without a result: running or interrupted */
-    SWEEP_MISSING     /* not started */
+    SWEEP_MISSING,    /* not started */
+    SWEEP_STALE,      /* trained with other overrides than the sweep gives the trial now
+                       * (its overrides.txt), or another config than they give on the
+                       * base config now (its config.yaml): an edit since; not ranked */
+    SWEEP_REFUSED,    /* dlc train refused to start it (exit 2; a `refused` note): bad
+                       * input for its overrides, retried when the sweep runs again */
+    SWEEP_STATUS_COUNT
 } sweep_status;
 
 extern const char *const sweep_status_names[];
@@ -133,9 +139,13 @@ typedef struct {
     int constraints_met;         /* 0 when the single-number metric's constraints fail */
     double dev_acc, dev_loss, test_acc, test_loss, train_acc, train_loss; /* NAN when absent */
     double dev_n;                /* dev examples; NAN when absent */
-    int epochs;                  /* -1 when absent */
+    double dev_mse_se;           /* a regression whose loss is its MSE: the dev MSE's
+                                  * standard error (report.json metrics.dev.mse_se); else NAN */
+    int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */
+    char *reason;                /* failed, refused: why (the note's last line); stale after an
+                                  * edit of the base config: what changed; else NULL; owned */
 } sweep_result;
 
 /* The trial folder of trial k under dir ("dir/trial-007") into buf. */
@@ -143,7 +153,7 @@ const char *sweep_trial_dir(char *buf, size_t size, const char *dir, int k);
 
 /* Reads every trial's folder under dir: one row per trial of the sweep, best
  * first (by the sweep's metric, then trial number), finished trials before
- * failed, unfinished and missing ones.  A report.json that does not parse is
+ * failed, unfinished, missing, stale and refused ones.  A report.json that does not parse is
  * an EINPUT error naming the file.  Free with sweep_results_free. */
 dlc_status sweep_collect(const sweep_spec *s, const char *dir, sweep_result **rows, int *n,
                          dlc_error *err);
@@ -154,6 +164,10 @@ void sweep_results_free(sweep_result *rows, int n);
  * gap noise): on 36 dev examples, 97.2% and 100% are one example apart and
  * tell nothing.  0 when either lacks a dev accuracy or its size. */
 int sweep_ties_best(const sweep_result *best, const sweep_result *r);
+/* The same for a regression ranked by its dev loss, its MSE: 1 when r's is
+ * within two standard errors of the difference of best's (each the dev MSE's
+ * own, dev_mse_se); 0 when either lacks them. */
+int sweep_ties_best_mse(const sweep_result *best, const sweep_result *r);
 
 /* Writes rows (as sweep_collect orders them) to path as CSV:
  * rank,trial,status,metric,dev_accuracy,dev_loss,test_accuracy,test_loss,

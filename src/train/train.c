@@ -1257,6 +1257,27 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     if ((s = refuse_batchnorm_of_one(t, B, err)) != DLC_OK)
         return s;
+    size_t n_train, n_frozen; /* nothing that learns: epochs that change nothing, said as done */
+    graph_count_params(t->m.g, &n_train, &n_frozen);
+    if (n_train == 0) {
+        const graph_node *last = NULL; /* the last layer with parameters, to point at */
+        for (int i = 0; i < t->m.g->n_nodes; i++)
+            if (t->m.g->nodes[i].n_params > 0)
+                last = &t->m.g->nodes[i];
+        char where[1400];
+        if (last)
+            snprintf(where, sizeof where, "%s%skey 'trainable' of layer '%s'", last->spec.where,
+                     last->spec.where[0] ? ": " : "", last->spec.name);
+        else
+            snprintf(where, sizeof where, "%s: model.layers", cfg->path);
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s: nothing to train: %s; to score a model as it is, use dlc eval on its "
+                        "run folder",
+                        where,
+                        last ? "every parameter is frozen (trainable: false, or init_from "
+                               "freezing every layer), so its epochs would change nothing"
+                             : "no layer has parameters");
+    }
     if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
     if (t->opt->config_yaml && !(t->m.config_yaml = strdup(t->opt->config_yaml)))

@@ -714,3 +714,14 @@ YAML
     run "$DLC" train c.yaml --out run --set 'data.unknown_label=["", NaN]'
     [ "$status" -eq 0 ]
 }
+
+@test "a label column name with no near match lists the file's columns, a wide file's first and last" {
+    cat > dg.yaml <<YAML
+name: dg
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: target, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 10, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "digits.csv: label column 'target' is not in the header (its 65 columns: 'px_0_0', 'px_0_1', 'px_0_2', ..., 'px_7_7', 'digit')" \
+        "$DLC" train dg.yaml --out run
+}

@@ -64,7 +64,7 @@ YAML
     awk -v v="$v" 'BEGIN { exit !(v > 2.5 && v < 3.1) }'
     run "$DLC" predict runs/two new.csv --json
     [ "$status" -eq 0 ]
-    echo "$output" | jq -e '.predictions[1].row == 2 and .predictions[1].outputs.kind.top[0].class == "down"'
+    echo "$output" | jq -e '.predictions[1].row == 2 and .predictions[1].line == 3 and .predictions[1].outputs.kind.top[0].class == "down"'
     echo "$output" | jq -e '.predictions[1].outputs.value.values[0].target == "value"'
     echo "$output" | jq -e '(.predictions[1].outputs.value.values[0].value + 1.7 | fabs) < 0.3'
     printf 'a,b\n1,2\n' > short.csv

@@ -129,3 +129,90 @@ YAML
     DLC_PLAN=separate "$DLC" verify plain --embed a.csv --embedding emb > separate.csv
     cmp planned.csv separate.csv
 }
+
+@test "summary with model.input given reads the data for a batch asked with --set or full, as dlc train takes it" {
+    iris_config iris.yaml 2
+    # model.input given: summary needs no data for shapes, and used to plan
+    # batch 1000 (and say nothing of full) although dlc train takes the 90 train rows
+    sed -i 's/^model:$/model:\n  input: [4]/' iris.yaml
+    grep -q 'input: \[4\]' iris.yaml
+    run "$DLC" summary iris.yaml --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: batch_size 1000 is larger than the train split (90); dlc train uses 90"* ]]
+    [[ "$output" == *"memory plan for training at batch 90 "* ]]
+    run "$DLC" summary iris.yaml --set train.batch_size=full
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 90 "* ]]
+    # the configured batch needs no data
+    sed -i "s|file: $ROOT/data/iris.csv|file: gone.csv|" iris.yaml
+    run "$DLC" summary iris.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 16 "* ]]
+    # data that cannot be read: the plan at the batch as given, saying so
+    run "$DLC" summary iris.yaml --set train.batch_size=1000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the data could not be read ($TMP/gone.csv: cannot open"*"so the plan is for batch 1000 as given"* ]]
+    [[ "$output" == *"memory plan for training at batch 1000 "* ]]
+    # full needs the data
+    run "$DLC" summary iris.yaml --set train.batch_size=full
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.batch_size full is the train split's size, which summary reads the data for: $TMP/gone.csv: cannot open"* ]]
+}
+
+@test "summary says whether the plan fits, as dlc train would judge it, and summarizes a model too large to allocate" {
+    fmnist_config fm.yaml 3000
+    run "$DLC" summary fm.yaml --set train.batch_size=1024
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory: the plan needs "*"available"* ]]
+    total=$(plan_mib total)
+    limit=$(awk -v t="$total" 'BEGIN { printf "%.6f", t * 0.9 / 1024 }')
+    # over the limit: the plan, then what dlc train would say, with the same largest batch
+    run "$DLC" summary fm.yaml --set train.batch_size=1024 --set train.memory_limit="$limit"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 1024"* ]]
+    [[ "$output" == *"does not fit: train.batch_size 1024: the memory plan needs"*"train.memory_limit is"*"dlc train would refuse to start (exit 2)"* ]]
+    fits=$(printf '%s\n' "$output" | sed -n 's/.*the largest batch that fits is \([0-9]*\).*/\1/p')
+    run "$DLC" train fm.yaml --out run --set train.batch_size=1024 --set train.memory_limit="$limit"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"the largest batch that fits is $fits "* ]]
+    # ten billion parameters: summary counts them without allocating 40 GB
+    # (it used to fail with "out of memory", exit 1)
+    cat > huge.yaml <<YAML
+name: huge
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species}
+model:
+  input: [4]
+  layers:
+    - {type: dense, units: 100000}
+    - {type: dense, units: 100000}
+    - {type: dense, units: 3}
+loss: softmax_cross_entropy
+YAML
+    run "$DLC" summary huge.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 10,000,900,003 "* ]]
+    [[ "$output" == *"does not fit: train.batch_size 64: the memory plan needs "*"even a batch of 1 does not fit"* ]]
+}
+
+@test "summary of a model whose layer does not fit its input names the layer, even when the data is missing" {
+    cat > odd.yaml <<YAML
+name: odd
+data: {format: csv, train: {file: gone.csv}, label: y}
+model:
+  input: [1, 8, 8]
+  layers:
+    - {type: conv2d, filters: 4, kernel: 9}
+    - {type: dense, units: 3}
+loss: softmax_cross_entropy
+YAML
+    run "$DLC" summary odd.yaml
+    [ "$status" -eq 2 ]
+    # it used to say only that gone.csv could not be opened
+    [[ "$output" == *"odd.yaml:6: layer 'conv2d_1' (conv2d): output size"*"the kernel is larger than the padded input"* ]]
+    # a layer's output beyond what a buffer indexes per example (as model.input's
+    # limit): its plan used to wrap around (activations 17179869184 GiB of a 32544 GiB total)
+    sed -i 's/filters: 4, kernel: 9/filters: 2147483647, kernel: 3/' odd.yaml
+    run "$DLC" summary odd.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"odd.yaml:6: layer 'conv2d_1' (conv2d): output of 77309411292 values per example is too large (at most 2147483647)"* ]]
+}

@@ -448,3 +448,23 @@ YAML
     DLC_GEMM= run "$DLC" train iris.yaml --out b --quiet
     [ "$status" -eq 0 ]
 }
+
+@test "a data path written relative to the config, run from elsewhere, says where it is and the two ways out" {
+    mkdir -p proj
+    cp "$ROOT/data/iris.csv" proj/
+    cat > proj/r.yaml <<YAML
+name: r
+data: {format: csv, train: {file: iris.csv}, label: species, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "proj/r.yaml: data.train.file: 'iris.csv' is not in $TMP, where dlc runs (relative paths are read from there), but it is next to the config: write proj/iris.csv, or run dlc from proj" \
+        "$DLC" train proj/r.yaml --out run
+    [ ! -e run ]
+    # from the config's folder it trains; a file in neither place is the loader's plain message
+    (cd proj && "$DLC" train r.yaml --out ../run --quiet)
+    sed -i 's/file: iris.csv/file: nothere.csv/' proj/r.yaml
+    run "$DLC" train proj/r.yaml --out run2
+    [ "$status" -eq 2 ]
+    [[ "$output" != *"next to the config"* ]]
+}

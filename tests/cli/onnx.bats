@@ -133,9 +133,10 @@ YAML
     run "$DLC" export nowhere --format onnx
     [ "$status" -eq 2 ]
     [ ! -e run/model.onnx ]
+    # a folder that is not there is bad usage, said before the model is read
     run "$DLC" export run --format onnx --out no/such/dir/m.onnx
-    [ "$status" -eq 1 ]
-    [[ "$output" == *"no/such/dir/m.onnx"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--out no/such/dir/m.onnx: no/such/dir does not exist"* ]]
 }
 
 @test "export: a dlc embed run (word vectors, no network) is refused saying so, and writes nothing" {
@@ -566,4 +567,30 @@ torch_check() {
     "$DLC" train lm.yaml --out lm --quiet >/dev/null
     awk 'BEGIN { srand(3); for (i = 0; i < 3; i++) { r = ""; for (j = 0; j < 64; j++) r = r (j ? " " : "") 1 + int(rand() * 19); print r } }' > ids.txt
     torch_check lm ids.txt 1e-3
+}
+
+@test "export: --out a folder, into a folder that is missing, or a run that is not there: exit 2 saying so, nothing written" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet
+    mkdir out
+    # the atomic write's rename used to say "Is a directory" (exit 1), and for
+    # `--out .` "Device or resource busy"
+    expect_error "--out out is a folder; give the file to write, e.g. out/model.onnx" \
+        "$DLC" export run --format onnx --out out
+    expect_error "--out . is a folder; give the file to write, e.g. ./model.onnx" \
+        "$DLC" export run --format onnx --out .
+    expect_error "--out nodir/m.onnx: nodir does not exist (make the folder first)" \
+        "$DLC" export run --format onnx --out nodir/m.onnx
+    expect_error "--out iris.yaml/m.onnx: iris.yaml is not a folder" \
+        "$DLC" export run --format onnx --out iris.yaml/m.onnx
+    # used to say "give --out FILE when RUN is a model file"
+    expect_error "nothere: no such run folder or model file" "$DLC" export nothere --format onnx
+    # a config where the run goes: "header length 7020395377443676195 is over the 100 MB limit"
+    expect_error "iris.yaml: not a model file: it is text (a config? train it with dlc train, then give its run folder)" \
+        "$DLC" export iris.yaml --format onnx --out m.onnx
+    [ -z "$(ls -A out)" ]
+    [ -z "$(ls . | grep -v -e '^iris.yaml$' -e '^run$' -e '^out$')" ]
+    run "$DLC" export run --format onnx --out out/m.onnx
+    [ "$status" -eq 0 ]
+    [ -s out/m.onnx ]
 }

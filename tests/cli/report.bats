@@ -178,6 +178,93 @@ YAML
     [[ "$output" == *"bias / variance (mse):"* ]]
 }
 
+# y = 2x + noise (sd 1) rows from awk's seeded generator: reg_rows SEED N [SHIFT]
+reg_rows() {
+    awk -v seed="$1" -v n="$2" -v shift="${3:-0}" 'BEGIN { srand(seed); print "x,y"
+        for (i = 0; i < n; i++) { x = rand() * 4 - 2; e = 0
+            for (j = 0; j < 12; j++) e += rand()
+            printf "%.4f,%.4f\n", x, 2 * x + (e - 6) + shift } }'
+}
+
+# The MSE of a run on a CSV file of x,y rows and its standard error, from
+# dlc predict's values: the sample standard deviation of the squared errors
+# over sqrt(n).  Prints "mse se".
+mse_and_se() {
+    tail -n +2 "$2" | cut -d, -f1 > x.txt
+    "$DLC" predict "$1" --values x.txt > p.txt
+    paste -d, <(tail -n +2 "$2" | cut -d, -f2) p.txt |
+        awk -F, '{ d = $2 - $1; s = d * d; n++; S += s; SS += s * s }
+                 END { m = S / n; printf "%.9g %.9g\n", m, sqrt((SS - n * m * m) / (n - 1) / n) }'
+}
+
+reg_noise_config() {
+    cat > reg.yaml <<YAML
+name: reg
+data: {format: csv, train: {file: train.csv}, dev: {file: $1}, label: y}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 200, batch_size: full, optimizer: {type: adam, lr: 0.05}}
+YAML
+}
+
+@test "regression gaps have a sampling noise: a dev gap within it names no variance" {
+    # 60 train and 30 dev rows of one line plus noise: dev's MSE is above
+    # train's by chance alone (0.32 here), and two standard errors of the
+    # difference (0.53) say so; it used to name "variance" with remedies
+    reg_rows 7 60 > train.csv
+    reg_rows 8 30 > dev.csv
+    reg_noise_config dev.csv
+    run "$DLC" train reg.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jv run/report.json .diagnosis.largest)" = null ]
+    [ "$(jv run/report.json .diagnosis.within_noise)" = variance ]
+    [ "$(jv run/report.json '.diagnosis.gaps.variance > 0')" = true ]
+    [ "$(jv run/report.json '.diagnosis.remedies | length')" = 0 ]
+    # the noise is 2 sqrt(se_train^2 + se_dev^2), each se from the examples' squared errors
+    read -r mse_tr se_tr < <(mse_and_se run train.csv)
+    read -r mse_dev se_dev < <(mse_and_se run dev.csv)
+    [ "$(jv run/report.json ".diagnosis.errors.train - $mse_tr | fabs < 1e-5")" = true ]
+    [ "$(jv run/report.json ".diagnosis.errors.dev - $mse_dev | fabs < 1e-5")" = true ]
+    want=$(awk -v a="$se_tr" -v b="$se_dev" 'BEGIN { printf "%.9g", 2 * sqrt(a * a + b * b) }')
+    [ "$(jv run/report.json ".diagnosis.noise.variance / $want - 1 | fabs < 1e-4")" = true ]
+    # each split's own standard error is in report.json (sweeps compare dev MSEs by it)
+    [ "$(jv run/report.json ".metrics.dev.mse_se / $se_dev - 1 | fabs < 1e-4")" = true ]
+    [ "$(jv run/report.json ".metrics.train.mse_se / $se_tr - 1 | fabs < 1e-4")" = true ]
+    [ "$(jv run/report.json '.diagnosis.noise.variance > .diagnosis.gaps.variance')" = true ]
+    [ "$(jv run/report.json .diagnosis.noise.avoidable_bias)" = null ]
+    [[ "$output" == *"variance (dev - train)"*"within noise (+-"* ]]
+    [[ "$output" == *"diagnosis: no gap stands out from sampling noise: the largest, variance"* ]]
+    [[ "$output" == *"two standard errors of the mean squared errors"* ]]
+    grep -q 'No gap stands out from sampling noise' run/report.html
+    # dlc eval agrees
+    run "$DLC" eval run --json --split dev
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .largest_gap)" = null ]
+    [ "$(echo "$output" | jq -r .gap_within_noise)" = variance ]
+    # a human-level MSE (in the targets' units: above 1 is allowed, as for no error
+    # rate) gives avoidable bias, whose noise is two standard errors of train's MSE
+    run "$DLC" train reg.yaml --out run2 --set report.human_level_error=2.5
+    [ "$status" -eq 0 ]
+    [ "$(jv run2/report.json .diagnosis.human_level_error)" = 2.5 ]
+    [ "$(jv run2/report.json ".diagnosis.noise.avoidable_bias / (2 * $se_tr) - 1 | fabs < 1e-4")" = true ]
+}
+
+@test "regression gaps have a sampling noise: a dev gap beyond it is variance, with remedies" {
+    # the same train rows; dev's targets shifted by 3: a gap of about 9 against a noise below 1
+    reg_rows 7 60 > train.csv
+    reg_rows 8 30 3 > dev.csv
+    reg_noise_config dev.csv
+    run "$DLC" train reg.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jv run/report.json .diagnosis.largest)" = variance ]
+    [ "$(jv run/report.json .diagnosis.within_noise)" = null ]
+    [ "$(jv run/report.json '.diagnosis.gaps.variance > .diagnosis.noise.variance')" = true ]
+    [ "$(jv run/report.json '.diagnosis.noise.variance > 0')" = true ]
+    [ "$(jv run/report.json '.diagnosis.remedies | length > 0')" = true ]
+    [[ "$output" == *"diagnosis: variance is the largest gap measured"* ]]
+    [[ "$output" != *"within noise"* ]]
+}
+
 @test "eval prints the report for a split and adds the metric to --json" {
     iris_config iris.yaml 10
     "$DLC" train iris.yaml --out run --quiet
@@ -399,4 +486,37 @@ YAML
     [ "$status" -eq 0 ]
     jq -e '.diagnosis.variance_vs == "dev" and .diagnosis.gaps.dev_overfitting != null' devrun/report.json
     [[ "$output" != *"test stands in for dev"* ]]
+}
+
+@test "a classifier no better on train than always predicting the most frequent class is told so, not given a gap story" {
+    # breast cancer: 63% benign; a rate too small to learn leaves the model
+    # worse than the constant answer
+    cat > bc.yaml <<YAML
+name: bc
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/breast_cancer.csv}
+  label: diagnosis
+  split: {dev: 0.2}
+model:
+  layers:
+    - {type: dense, units: 1, activation: sigmoid}
+loss: sigmoid_bce
+train: {epochs: 1, batch_size: 32, optimizer: {type: sgd, lr: 1e-7}}
+YAML
+    run "$DLC" train bc.yaml --out weak
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"diagnosis: on train the model does no better than always predicting the most frequent class,"* ]]
+    [[ "$output" == *"'benign' (error "* ]]
+    jq -e '.diagnosis.no_better_than_majority and .diagnosis.majority_class == "benign"' weak/report.json
+    jq -e '.diagnosis.largest == "avoidable_bias" and .diagnosis.errors.train >= .diagnosis.train_majority_error' weak/report.json
+    jq -e '(.diagnosis.train_majority_error - 0.37) | fabs < 0.03' weak/report.json
+    grep -q 'does no better than always predicting the most frequent class, <b>benign</b>' weak/report.html
+    # trained properly, it beats the constant answer and the gaps speak again
+    sed -i 's/epochs: 1, batch_size: 32, optimizer: {type: sgd, lr: 1e-7}/epochs: 20, batch_size: 32, optimizer: {type: adam, lr: 0.01}/' bc.yaml
+    run "$DLC" train bc.yaml --out fit
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.no_better_than_majority == false and .diagnosis.errors.train < .diagnosis.train_majority_error' fit/report.json
+    [[ "$output" != *"most frequent class"* ]]
 }

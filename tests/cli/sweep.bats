@@ -176,6 +176,9 @@ SH
     DLC="$TMP/fake-dlc" run "$SWEEP_SH" sw.yaml -j 1
     [ "$status" -eq 1 ]
     [[ "$output" == *"trials without a result: 2"* ]]
+    # the leaderboard says how far the unfinished trial got
+    [[ "$output" == *"not finished: trial 2, 2 epochs in runs/sweeps/sw/trial-002/metrics.csv (run the sweep again to resume it)"* ]]
+    grep -q '^,2,unfinished,,,,,,,,2,,' runs/sweeps/sw/leaderboard.csv
     [ -f runs/sweeps/sw/trial-002/checkpoint.safetensors ]
     [ ! -f runs/sweeps/sw/trial-002/report.json ]
 
@@ -189,22 +192,189 @@ SH
     diff <(metrics_no_time ref/metrics.csv) <(metrics_no_time runs/sweeps/sw/trial-002/metrics.csv)
 }
 
-@test "sweep.sh: a trial that diverges is recorded as failed and not retried" {
+# A grid sweep g.yaml over the iris config's learning rate: lr_grid "[0.05, 1e30]"
+lr_grid() {
     iris_config
     cat > g.yaml <<YAML
 base: iris.yaml
 mode: grid
 set: {train.optimizer.type: sgd, model.layers.0.activation: relu, train.epochs: 3}
 params:
-  train.optimizer.lr: [0.05, 1e30]
+  train.optimizer.lr: $1
 YAML
+}
+
+@test "sweep.sh: a trial that diverges is recorded as failed and not retried" {
+    lr_grid "[0.05, 1e30]"
     run "$SWEEP_SH" g.yaml
     [ "$status" -eq 0 ]
     [[ "$output" == *"trial 2: training failed: dlc: error: epoch 1"*"the loss became"* ]]
     [[ "$output" == *"1 of 2 trials done, 1 failed"* ]]
+    # the table ranks the finished trial; the failed one is listed below it with why
+    [[ "$output" == *"failed: trial 2: dlc: error: epoch 1"*"the loss became"* ]]
     grep -q '^,2,failed,' runs/sweeps/g/leaderboard.csv
     run "$SWEEP_SH" g.yaml
     [[ "$output" == *"trial 2: failed before, not retried"* ]]
+}
+
+@test "sweep.sh: a sweep file edited under its folder: the old trials are stale, not done, failed or resumed" {
+    lr_grid "[0.05, 1e30, 0.2]"
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 3 trials done, 1 failed"* ]]
+    # trial 3 as an interrupted run leaves it: a checkpoint, no model or report
+    rm runs/sweeps/g/trial-003/report.json runs/sweeps/g/trial-003/model.safetensors
+    sum1=$(md5sum < runs/sweeps/g/trial-001/report.json)
+    # the user changes the values: trials 2 and 3 now mean other learning rates
+    sed -i 's/\[0.05, 1e30, 0.2\]/[0.05, 0.1, 0.3]/' g.yaml
+    run "$SWEEP_SH" g.yaml
+    # they used to be skipped as failed, or resumed, and ranked under the new values
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"sweep-trial.sh: $TMP/runs/sweeps/g/trial-002 ran with other overrides than the sweep now gives trial 2 (did the sweep file change?)"* ]]
+    [[ "$output" == *"trial-003 ran with other overrides than the sweep now gives trial 3"* ]]
+    [[ "$output" != *"trial 2: failed before"* ]]
+    [[ "$output" != *"trial 3: done"* ]]
+    [ ! -e runs/sweeps/g/trial-003/report.json ]
+    [[ "$output" == *"1 of 3 trials done, 2 stale"* ]]
+    [[ "$output" == *"stale: trial 2 ran with train.optimizer.lr=1e30"* ]]
+    [[ "$output" == *"stale: trial 3 ran with train.optimizer.lr=0.2"* ]]
+    [[ "$output" == *"dlc: error: runs/sweeps/g: trials 2, 3 ran with other settings than g.yaml gives them now"*"run the sweep into another folder (-o DIR)"* ]]
+    csv=runs/sweeps/g/leaderboard.csv
+    [ "$(board_rows $csv stale)" -eq 2 ]
+    grep -q '^1,1,done,' $csv
+    [ "$sum1" = "$(md5sum < runs/sweeps/g/trial-001/report.json)" ]
+    # dlc leaderboard alone says the same (exit 2); into another folder the sweep runs whole
+    run "$DLC" leaderboard g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"stale: trial 2"* ]]
+    run "$SWEEP_SH" g.yaml -o fresh
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 of 3 trials done"* ]]
+}
+
+@test "sweep.sh: a base config edited under a finished sweep: its trials are stale, with what changed" {
+    lr_grid "[0.05, 0.2]"
+    # a relative data path (dlc train records it absolute)
+    cp "$ROOT/data/iris.csv" .
+    sed -i "s|file: $ROOT/data/iris.csv|file: iris.csv|" iris.yaml
+    grep -q 'file: iris.csv}' iris.yaml
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 trials done"* ]]
+    # the same overrides, on a base config with a wider hidden layer: the
+    # trials used to count as done and rank as if they had trained so
+    sed -i 's/units: 8,/units: 12,/' iris.yaml
+    run "$SWEEP_SH" g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"0 of 2 trials done, 2 stale"* ]]
+    [[ "$output" == *"stale: trial 1 ran with another config than the base config gives it now (its config.yaml -> now): model.layers.0.units: 8 -> 12"* ]]
+    [[ "$output" == *"was the sweep file or its base config edited?"* ]]
+    # the data path, recorded absolute by dlc train, is no change
+    [[ "$output" != *"data.train.file"* ]]
+    grep -q "file: $TMP/iris.csv" runs/sweeps/g/trial-001/config.yaml
+    [ "$(board_rows runs/sweeps/g/leaderboard.csv stale)" -eq 2 ]
+    # put back, the trials are the sweep's again
+    sed -i 's/units: 12,/units: 8,/' iris.yaml
+    run "$DLC" leaderboard g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 trials done"* ]]
+    # a key one config.yaml lacks (written by a dlc of another version) is no change
+    sed -i '/^label_smoothing:/d' runs/sweeps/g/trial-001/config.yaml
+    run "$DLC" leaderboard g.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 of 2 trials done"* ]]
+}
+
+@test "sweep.sh: a trial dlc train refuses (exit 2) is listed with why, exit 2, and tried again with new overrides" {
+    iris_config
+    cat > m.yaml <<YAML
+base: iris.yaml
+mode: grid
+set: {train.memory_limit: 0.00001, train.epochs: 2}
+params:
+  train.batch_size: [4, 64]
+YAML
+    # batch 64's plan is over the 10 KiB limit: dlc train exits 2 before it trains
+    run "$SWEEP_SH" m.yaml
+    # it used to be "not finished" (exit 1), "run the sweep again to resume it", forever
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"trial 2: dlc train refused it: dlc: error: train.batch_size 64: the memory plan needs"* ]]
+    [[ "$output" == *"1 of 2 trials done, 1 refused by dlc train"* ]]
+    [[ "$output" == *"refused: trial 2: dlc: error: train.batch_size 64: the memory plan needs"*"the largest batch that fits is "*"then run the sweep again to retry it)"* ]]
+    [[ "$output" == *"sweep.sh: dlc train refused trials 2 (exit 2"* ]]
+    [[ "$output" != *"not finished"* ]]
+    grep -q '^,2,refused,' runs/sweeps/m/leaderboard.csv
+    [ -f runs/sweeps/m/trial-002/refused ]
+    # a batch that fits: the refused trial holds nothing, so it trains with the new value
+    sed -i 's/\[4, 64\]/[4, 32]/' m.yaml
+    run "$SWEEP_SH" m.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+    [[ "$output" == *"trial 2: done in"* ]]
+    [[ "$output" == *"2 of 2 trials done;"* ]]
+    [ ! -e runs/sweeps/m/trial-002/refused ]
+    [ "$(cat runs/sweeps/m/trial-002/overrides.txt | tail -1)" = "train.batch_size=32" ]
+}
+
+@test "leaderboard of a sweep that has not run there: exit 2 naming the folder, not a failed write" {
+    iris_sweep
+    # it used to be "runs/sweeps/sw/leaderboard.csv: cannot create temporary file" (exit 1)
+    expect_error "runs/sweeps/sw: no such folder: the sweep has not run with its default output folder (scripts/sweep.sh sw.yaml), or its trials are elsewhere: give --dir OUT" \
+        "$DLC" leaderboard sw.yaml
+    expect_error "elsewhere: no such folder: the sweep has not run into it (scripts/sweep.sh sw.yaml -o DIR)" \
+        "$DLC" leaderboard sw.yaml --dir elsewhere
+    expect_error "iris.yaml: not a folder" "$DLC" leaderboard sw.yaml --dir iris.yaml
+    [ ! -e runs ]
+}
+
+@test "a regression sweep: trials say their dev mse, and a metric no trial has is said, not claimed" {
+    cat > reg.yaml <<YAML
+name: reg
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width,
+       features: [sepal_length, petal_length], split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 5, batch_size: 16}
+YAML
+    cat > r.yaml <<YAML
+base: reg.yaml
+mode: grid
+params:
+  train.optimizer.lr: [0.01, 0.05, 0.06]
+YAML
+    run "$SWEEP_SH" r.yaml
+    [ "$status" -eq 0 ]
+    # the fourth column of a regression's table is its mse: it was called "dev accuracy"
+    grep -Eq '^trial 1: done in [0-9.]+s, dev mse [0-9.]+$' <<< "$output"
+    [[ "$output" != *"dev accuracy"* ]]
+    # the default metric, dev_accuracy, which no regression has: ranked by dev loss, saying so
+    [[ "$output" == *"3 of 3 trials done; ranked by dev loss: no trial has a dev_accuracy (a regression has no accuracy; set metric: dev_loss or score in r.yaml)"* ]]
+    [[ "$output" != *"ranked by dev_accuracy (higher is better)"* ]]
+    # ranked by dev loss, its MSE: a trial is marked ~ exactly when its dev MSE and
+    # the best's are within two standard errors of their difference (report.json's
+    # mse_se); lr 0.05 and 0.06 are, 0.01 (five epochs from far off) is not
+    sed -i 's/^mode: grid$/mode: grid\nmetric: dev_loss/' r.yaml
+    run "$DLC" leaderboard r.yaml
+    [ "$status" -eq 0 ]
+    csv=runs/sweeps/r/leaderboard.csv
+    best=$(awk -F, '$1 == 1 {print $2}' $csv)
+    marked=0
+    for rank in 2 3; do
+        other=$(awk -F, -v r=$rank '$1 == r {print $2}' $csv)
+        tie=$(jq -n --slurpfile a runs/sweeps/r/trial-00$best/report.json \
+                    --slurpfile b runs/sweeps/r/trial-00$other/report.json \
+              '$a[0].metrics.dev as $x | $b[0].metrics.dev as $y
+               | (($x.mse - $y.mse) | fabs) <= 2 * (($x.mse_se * $x.mse_se + $y.mse_se * $y.mse_se) | sqrt)')
+        if [ "$tie" = true ]; then
+            grep -Eq "^  $rank~ +$other " <<< "$output"
+            marked=$((marked + 1))
+        else
+            grep -Eq "^  $rank  +$other " <<< "$output"
+        fi
+    done
+    [ "$marked" -eq 1 ]
+    [[ "$output" == *"~: dev MSE within two standard errors of the difference from the best trial's (30 dev examples): not told apart from it on this dev set (1 trial)"* ]]
 }
 
 @test "sweep.sh --mode grid runs every combination, in its own folder" {

@@ -109,6 +109,18 @@ load helpers
     [[ "$output" == *"trainable 27, frozen 40"* ]]
 }
 
+@test "a model with nothing to train is refused naming the layer, not trained for epochs that change nothing" {
+    iris_config
+    # every layer frozen: it used to train its epochs and report them as a run
+    expect_error "iris.yaml:11: key 'trainable' of layer 'dense_2': nothing to train: every parameter is frozen" \
+        "$DLC" train iris.yaml --out run --set model.layers.0.trainable=false --set model.layers.1.trainable=false
+    [[ "$output" == *"to score a model as it is, use dlc eval on its run folder"* ]]
+    [ ! -e run/metrics.csv ]
+    # one layer that learns is enough
+    run "$DLC" train iris.yaml --out run --quiet --set model.layers.0.trainable=false
+    [ "$status" -eq 0 ]
+}
+
 @test "gradcheck passes on an MLP with batchnorm and dropout" {
     fmnist_config fm.yaml 200
     run "$DLC" gradcheck fm.yaml

@@ -149,3 +149,40 @@ YAML
     "$DLC" train ft.yaml --out ft --quiet
     ! cmp -s <(tensor_bytes src/model.safetensors bn.running_mean) <(tensor_bytes ft/model.safetensors bn.running_mean)
 }
+
+@test "dlc eval of a run trained on data.subset reads the data as training did (IDX ids 0-9, five kept)" {
+    idx=/usr/share/datasets/fashion-mnist
+    [ -r $idx/train-images-idx3-ubyte.gz ] || skip "dataset-fashion-mnist is not installed"
+    cat > sub.yaml <<YAML
+name: sub
+seed: 1
+data:
+  format: idx
+  train: {images: $idx/train-images-idx3-ubyte.gz, labels: $idx/train-labels-idx1-ubyte.gz, limit: 2000}
+  test: {images: $idx/t10k-images-idx3-ubyte.gz, labels: $idx/t10k-labels-idx1-ubyte.gz}
+  classes: [T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot]
+  subset: {classes: [Sandal, Shirt, Sneaker, Bag, Ankle boot], per_class: 20}
+  split: {dev: 0.2}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: auto, activation: softmax}
+train: {epochs: 2, batch_size: 20}
+YAML
+    "$DLC" train sub.yaml --out sub --quiet
+    for s in dev test; do
+        run "$DLC" eval sub --split $s --json
+        [ "$status" -eq 0 ]
+        want=$(jq ".splits.$s.accuracy" sub/report.json)
+        [ "$(jq .accuracy <<< "$output")" = "$want" ]
+        [ "$(jq .examples <<< "$output")" = "$(jq ".splits.$s.examples" sub/report.json)" ]
+    done
+    # CSV too: iris with two of its three classes, in another order
+    target_config 1
+    sed -i 's/^init_from.*//; s/^freeze.*//; s/per_class: 10}/per_class: 10}\n  split: {dev: 0.3}/' tgt.yaml
+    "$DLC" train tgt.yaml --out tgt --quiet
+    run "$DLC" eval tgt --split dev --json
+    [ "$status" -eq 0 ]
+    [ "$(jq .accuracy <<< "$output")" = "$(jq .splits.dev.accuracy tgt/report.json)" ]
+}

@@ -667,8 +667,11 @@ static void test_out_of_range(void **state)
     expect_error(BASE "train: {epochs: 99999999999}\n", "key 'train.epochs'", NULL);
     expect_error(BASE "train: {optimizer: {lr: 1e999}}\n", "key 'train.optimizer.lr'", NULL);
     expect_error(BASE "report: {human_level_error: 1.5}\n",
-                 "key 'report.human_level_error': expected a number in [0, 1] or null, got 1.5",
+                 "test.yaml:7: key 'report.human_level_error': expected an error rate in [0, 1] "
+                 "for loss softmax_cross_entropy, got 1.5",
                  NULL);
+    expect_error(BASE "report: {human_level_error: -0.1}\n",
+                 "key 'report.human_level_error': expected a number >= 0 or null, got -0.1", NULL);
     expect_error(BASE "    - {type: dense, units: 0}\n",
                  "key 'model.layers.1.units': expected a positive integer or 'auto' (from the data), got 0", NULL);
     expect_error("data: {format: idx, train: {images: a, labels: b}, split: {dev: 0.5, "
@@ -691,6 +694,47 @@ static void test_out_of_range(void **state)
     load_ok(&c, BASE "report: {human_level_error: 0.1}\n", NULL, 0);
     tu_close(c.report.human_level_error, 0.1, 0);
     config_free(&c);
+    /* for loss mse the figure is an MSE, in the targets' units: any value >= 0 */
+    load_ok(&c, BASE "loss: mse\nreport: {human_level_error: 250}\n", NULL, 0);
+    tu_close(c.report.human_level_error, 250, 0);
+    config_free(&c);
+}
+
+/* dlc computes in float32: a nonzero number it would hold as 0, a denormal or
+ * infinity is refused where it is read (lr: 1e-300 used to train at 0), in
+ * every kind of number key and in the lists read by hand. */
+static void test_float32_range(void **state)
+{
+    (void)state;
+    expect_error(BASE "train: {optimizer: {type: sgd, lr: 1e-300}}\n",
+                 "test.yaml:7: key 'train.optimizer.lr': expected a number > 0, got 1e-300, "
+                 "which float32 (what dlc computes in) holds as 0",
+                 "nonzero magnitudes go from 1.2e-38 to 3.4e38");
+    expect_error(BASE "train: {optimizer: {lr: 1e-400}}\n", "got 1e-400, which float32", "as 0");
+    expect_error(BASE "train: {optimizer: {lr: 1e-40}}\n", "got 1e-40, which float32",
+                 "as a denormal");
+    expect_error(BASE "train: {optimizer: {lr: 1e39}}\n", "got 1e39, which float32",
+                 "as infinity");
+    expect_error(BASE "train: {l2: 1e-300}\n", "key 'train.l2': expected a number >= 0, got 1e-300",
+                 "as 0");
+    expect_error(BASE "    - {type: dropout, rate: 1e-60}\n",
+                 "key 'model.layers.1.rate': expected a number in [0, 1), got 1e-60", "as 0");
+    expect_error(BASE "train: {schedule: {type: manual, points: [[1, 1e-300]]}}\n",
+                 "key 'train.schedule.points.0.1': expected a learning rate > 0, got 1e-300",
+                 "as 0");
+    const char *ov[] = {"train.optimizer.lr=-1e-39"};
+    expect_error_ov(BASE, ov, 1, "--set train.optimizer.lr=-1e-39", "as a denormal");
+    /* the edges of float32's normal range, and zero, are numbers */
+    dlc_config c;
+    load_ok(&c, BASE "train: {optimizer: {type: sgd, lr: 1.2e-38}, l2: 0.0, clip_norm: 3.4e38}\n",
+            NULL, 0);
+    tu_close(c.train.optimizer.lr, 1.2e-38, 0);
+    config_free(&c);
+    /* an integer key says nothing of float32 either */
+    expect_error(BASE "train: {epochs: 1e-300}\n",
+                 "key 'train.epochs': expected a positive integer, got \"1e-300\"", NULL);
+    /* text that is not a number says nothing of float32 */
+    expect_error(BASE "train: {optimizer: {lr: inf}}\n", "got \"inf\"", NULL);
 }
 
 static void test_missing_required(void **state)
@@ -1530,6 +1574,7 @@ int main(void)
         cmocka_unit_test(test_wrong_type),
         cmocka_unit_test(test_wrong_type_every_kind),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_float32_range),
         cmocka_unit_test(test_missing_required),
         cmocka_unit_test(test_label_scalar_or_list),
         cmocka_unit_test(test_malformed_yaml),

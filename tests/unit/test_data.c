@@ -842,7 +842,7 @@ static void test_split_files(void **state)
     dlc_strlcpy(cfg.dev.file, tu_tmp("dv5.csv"), sizeof cfg.dev.file);
     assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_EINPUT);
     assert_msg_has(err, "dv5.csv");
-    assert_msg_has(err, "feature column 'z' is not in the header");
+    assert_msg_has(err, "feature column 'z' is not in the header (its 3 columns: 'x', 'w', 'y')");
 
     /* a dev label the train file never had */
     tu_write(tu_tmp("dv4.csv"), "x,z,y\n1,2,c9\n", (size_t)-1);

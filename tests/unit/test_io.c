@@ -646,6 +646,9 @@ static void test_st_rejects(void **state)
         {"{}", 1000, 4, "t.st: header length 1000 is larger than the rest of the file (6 bytes"},
         {"{}", 100000001, 4, "header length 100000001 is over the 100 MB limit"},
         {"{}", UINT64_MAX, 4, "header length 18446744073709551615 is over the 100 MB limit"},
+        /* "name: x\n", a YAML config's first bytes: said to be text (a config given where a
+         * model goes), not an absurd header length */
+        {"{}", 0x0A78203A656D616EULL, 4, "t.st: not a model file: it is text (a config? train it"},
         {"{\"a\":", 0, 4, "t.st: header: JSON: unexpected end of input"},
         {"[]", 0, 0, "t.st: header must be a JSON object"},
         {"{\"a\":1}", 0, 4, "t.st: tensor 'a': entry must be an object"},

@@ -315,6 +315,58 @@ static void test_diagnosis_noise(void **state)
     assert_int_equal(report_larger_within_noise(&d), -1); /* variance 5% is smaller */
 }
 
+/* The standard error of a mean squared error, over examples: one target
+ * each, the sample standard deviation of the squared errors over sqrt(n);
+ * several targets, the examples (not the values) are the draws; and the
+ * regression gaps' noise from it. */
+static void test_mse_standard_error(void **state)
+{
+    (void)state;
+    report_se_sums a = {0};
+    const double sq[5] = {1, 4, 0, 9, 1}; /* mean 3, sample variance 13.5 */
+    report_se_add(&a, sq[0], 1);
+    assert_true(isnan(report_mse_se(&a))); /* one example: no spread */
+    for (int i = 1; i < 5; i++)
+        report_se_add(&a, sq[i], 1);
+    report_se_add(&a, 123, 0);            /* no known target: not an example */
+    assert_int_equal(a.n, 5);
+    tu_close(report_mse_se(&a), sqrt(13.5 / 5), 1e-12);
+    /* two targets per example: mse = sum / 2n, its se that of the examples'
+     * own mean squared errors (1, 2 and 5) */
+    report_se_sums b = {0};
+    report_se_add(&b, 2, 2);
+    report_se_add(&b, 4, 2);
+    report_se_add(&b, 10, 2);
+    double means[3] = {1, 2, 5}, m = 8.0 / 3, v = 0;
+    for (int i = 0; i < 3; i++)
+        v += (means[i] - m) * (means[i] - m) / 2;
+    tu_close(report_mse_se(&b), sqrt(v / 3), 1e-12);
+    /* one target unknown in an example: the ratio estimator's delta-method
+     * form, sqrt(sum (s_i - mse c_i)^2 n / (n - 1)) / sum c_i */
+    report_se_sums c = {0};
+    report_se_add(&c, 2, 2);
+    report_se_add(&c, 3, 1);
+    report_se_add(&c, 10, 2);
+    double mc = 15.0 / 5, r = (2 - 2 * mc) * (2 - 2 * mc) + (3 - mc) * (3 - mc) +
+                               (10 - 2 * mc) * (10 - 2 * mc);
+    tu_close(report_mse_se(&c), sqrt(r * 3 / 2) / 5, 1e-12);
+    /* the gaps' noise: two standard errors of the difference; human-level exact */
+    report_diagnosis d;
+    report_diagnose(&d, 0.1, 0.5, NAN, 0.8, 0.9);
+    report_diagnose_noise_se(&d, 0.1, 0, 0.2, 0.05);
+    tu_close(d.noise[REPORT_GAP_AVOIDABLE_BIAS], 0.2, 1e-12);
+    tu_close(d.noise[REPORT_GAP_VARIANCE], 2 * sqrt(0.01 + 0.04), 1e-12);
+    tu_close(d.noise[REPORT_GAP_DEV_OVERFIT], 2 * sqrt(0.04 + 0.0025), 1e-12);
+    assert_true(isnan(d.noise[REPORT_GAP_DATA_MISMATCH]));
+    assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS); /* 0.4 > 0.2; variance 0.3 < 0.447 */
+    assert_int_equal(report_larger_within_noise(&d), -1);
+    /* a noise not known (one dev example) leaves the gap judged by size */
+    report_diagnose(&d, 0.4, 0.5, NAN, 0.8, NAN);
+    report_diagnose_noise_se(&d, 0.01, 0, NAN, 0);
+    assert_true(isnan(d.noise[REPORT_GAP_VARIANCE]));
+    assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
+}
+
 static void test_diagnosis_defaults(void **state)
 {
     report_diagnosis d;
@@ -613,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_diagnosis_variance),
         cmocka_unit_test(test_diagnosis_mismatch_and_dev),
         cmocka_unit_test(test_diagnosis_noise),
+        cmocka_unit_test(test_mse_standard_error),
         cmocka_unit_test(test_diagnosis_defaults),
         cmocka_unit_test(test_corrected_error),
         cmocka_unit_test(test_metric),

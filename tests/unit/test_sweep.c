@@ -577,6 +577,19 @@ static void test_leaderboard(void **state)
                                         : !sweep_ties_best(&rows[0], &rows[3]));
     }
     assert_false(sweep_ties_best(&rows[0], &rows[4])); /* failed: no dev accuracy */
+    /* a regression's dev MSEs: within two standard errors of their difference */
+    {
+        sweep_result a = rows[0], b = rows[0];
+        assert_true(isnan(a.dev_mse_se)); /* a classifier's report has none */
+        assert_false(sweep_ties_best_mse(&a, &b));
+        a.dev_loss = 1.00;
+        a.dev_mse_se = 0.03;
+        b.dev_loss = 1.09;
+        b.dev_mse_se = 0.04; /* 2 sqrt(0.0009 + 0.0016) = 0.1 */
+        assert_true(sweep_ties_best_mse(&a, &b));
+        b.dev_loss = 1.11;
+        assert_false(sweep_ties_best_mse(&a, &b));
+    }
 
     assert_int_equal(sweep_write_leaderboard(tu_tmp("lb/leaderboard.csv"), rows, n, &err), DLC_OK);
     char *csv;
