@@ -253,6 +253,8 @@ typedef struct {
     int resized, recoloured;   /* image folders, detection: images of another size, or other channels
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
+    int limited_from;          /* csv: the file's rows before `limit` drew n of them; 0: all kept */
+    int unnamed_index;         /* csv: the first column had no name (pandas' index) and is not read */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
@@ -364,7 +366,13 @@ void data_free(data_bundle *b);
  * values; not with data.class_split, which holds classes out on purpose);
  * CSV class labels that are all numbers, many or not whole (a value to
  * predict read as classes), or mostly different from row to row (an id
- * column as the label).  ENOMEM only. */
+ * column as the label); a CSV feature column that counts the rows; a CSV
+ * file's unnamed first column (pandas' index) left out.  ENOMEM only. */
+/* For the error "one class only": " (its only class folder 'x' holds
+ * folders ...: are they the classes? ...)" when the train image folder's
+ * one class folder holds subfolders (a folder wrapped once more, as an
+ * archive unpacks), else "". */
+void data_one_class_hint(const data_config *cfg, char *buf, size_t size);
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err);
 /* A 64-bit digest of every example's values and targets, of every file (16
@@ -608,8 +616,10 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
-/* " (a decimal comma? ...)" when s reads as a number with its one comma
- * taken for a point ("1,5"), else "": for messages about a value. */
+/* Why s is not a number dlc reads, when it can tell, for messages about a
+ * value: " (a decimal comma? ...)" for "1,5", thousands separators
+ * ("1,234", "1 234"), a missing value ("NaN", "NA", "null"), a number out
+ * of float32's range; else "". */
 const char *data_number_hint(const char *s);
 /* 1 when the name ends in .csv, .tsv or .txt (any case): a file of rows. */
 int data_table_name(const char *name);
@@ -622,6 +632,9 @@ dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *er
 /* The names (not paths) of the files of one folder ending in ext (any case),
  * sorted, hidden files skipped; appended to names. */
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);
+/* The names (not paths) of the subfolders of one folder, sorted, hidden ones
+ * skipped; appended to names. */
+dlc_status data_list_subfolders(const char *dir, dlc_strlist *names, dlc_error *err);
 /* Reads a folder of class subfolders: classes from the sorted subfolder
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the

@@ -1190,11 +1190,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
         snprintf(what, sizeof what, ", %d targets for %d outputs", t->data.n_targets,
                  t->data.n_heads);
     else if (loss_get(cfg->heads[0].loss)->has_classes && t->data.heads[0].class_names.n == 1 &&
-             !t->data.text)
+             !t->data.text) {
+        char hint[1024];
+        data_one_class_hint(&cfg->data, hint, sizeof hint);
         return dlc_fail(err, DLC_EINPUT, "%s: the labels hold one class only, '%.60s': a classifier "
-                        "needs two or more", t->data.src[0] ? t->data.src[0]->path : cfg->path,
-                        t->data.heads[0].class_names.v[0]);
-    else if (loss_get(cfg->heads[0].loss)->has_classes)
+                        "needs two or more%s", t->data.src[0] ? t->data.src[0]->path : cfg->path,
+                        t->data.heads[0].class_names.v[0], hint);
+    } else if (loss_get(cfg->heads[0].loss)->has_classes)
         snprintf(what, sizeof what, ", %d classes", t->data.heads[0].class_names.n);
     else if (t->data.n_targets > 1)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
