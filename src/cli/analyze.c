@@ -146,11 +146,13 @@ static int run(const cli_args *a)
     else
         snprintf(tags_path, sizeof tags_path, "%s/errors/errors.csv", dir);
     dlc_error err = {0};
-    char *text = NULL;
+    char *text = NULL, model_path[4200];
     size_t len;
     json_value *rep = NULL;
     report_tally t = {0};
     int rc = 0;
+    if (cli_model_file("analyze", dir, model_path, sizeof model_path, &err) != DLC_OK)
+        return cli_fail(&err); /* dlc embed's vectors, a config file */
     if (dlc_read_file(rep_path, &text, &len, &err) != DLC_OK) {
         fprintf(stderr, "dlc: error: %s: no report.json; is it a run folder that dlc train finished?\n",
                 dir);

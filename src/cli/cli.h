@@ -62,6 +62,17 @@ dlc_status cli_load_any_config(dlc_config *c, const char *path, const cli_args *
 /* RUN may be a run folder or a model file: the model file path into buf. */
 const char *cli_model_path(const char *run, char *buf, size_t size);
 
+/* cli_model_path for command cmd (src/cli/runs.c), EINPUT naming what RUN is
+ * when it is no model: dlc embed's vectors, a config file. */
+dlc_status cli_model_file(const char *cmd, const char *run, char *buf, size_t size, dlc_error *err);
+
+/* 0 when the folder of path can be written; else a usage error about opt (2). */
+int cli_check_writable(const cli_command *c, const char *opt, const char *path);
+
+/* 0 unless path has an extension other than .png; else a usage error (2):
+ * dlc writes PNG whatever the name says. */
+int cli_check_png(const cli_command *c, const char *opt, const char *path);
+
 int cli_quiet(const cli_command *c, const cli_args *a);
 
 /* From now on SIGINT and SIGTERM set the flag returned (a long command stops

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,7 +62,13 @@ static void on_epoch(void *user, const embed_epoch *e)
     clear_line(p);
     if (p->quiet)
         return;
-    printf("epoch %3d  lr %.5f  loss %.4f", e->epoch, e->lr, e->loss);
+    if (e->empty)
+        printf("epoch %3d  lr %.5f  loss -  (nothing trained: subsampling kept no two words of a "
+               "line; embed.sample: 0 keeps every word)", e->epoch, e->lr);
+    else if (isfinite(e->loss))
+        printf("epoch %3d  lr %.5f  loss %.4f", e->epoch, e->lr, e->loss);
+    else
+        printf("epoch %3d  lr %.5f  loss -", e->epoch, e->lr); /* no word sampled for it */
     if (isfinite(e->dev_loss))
         printf("  dev_loss %.4f  dev_perplexity %.1f", e->dev_loss, exp(e->dev_loss));
     printf("  %.1fs  %.0f words/s\n", e->seconds, e->words_per_s);
@@ -160,9 +167,16 @@ static dlc_status load_vectors(embed_vectors *v, const char *run, dlc_error *err
 {
     struct stat st;
     char path[4096];
-    if (stat(run, &st) == 0 && S_ISDIR(st.st_mode))
+    if (stat(run, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(path, sizeof path, "%s/%s", run, embed_run_files[EMBED_W2V_BINARY]);
-    else
+        char mfile[4200];
+        snprintf(mfile, sizeof mfile, "%s/model.safetensors", run);
+        if (stat(path, &st) != 0 && stat(mfile, &st) == 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s is a run of dlc train, not of dlc embed: it has no word vectors "
+                            "to query (dlc embed RUN takes the folder dlc embed CONFIG wrote, or "
+                            "a vectors file)", run);
+    } else
         snprintf(path, sizeof path, "%s", run);
     return embed_vectors_read(v, path, err);
 }
@@ -170,8 +184,20 @@ static dlc_status load_vectors(embed_vectors *v, const char *run, dlc_error *err
 static int word_row(const embed_vectors *v, const char *w, const char *run)
 {
     int r = embed_find(v, w);
-    if (r < 0)
-        fprintf(stderr, "dlc: error: '%s' is not in the vocabulary of %s (%d words)\n", w, run, v->V);
+    if (r >= 0)
+        return r;
+    char e[256], e2[256];
+    /* the vectors keep case (lowercase: false): a word in another case is the likely one */
+    int other = -1;
+    for (int i = 0; i < v->V && other < 0; i++)
+        if (strcasecmp(v->words.v[i], w) == 0)
+            other = i;
+    fprintf(stderr, "dlc: error: '%s' is not in the vocabulary of %s (%d words)",
+            dlc_escape(e, sizeof e, w, DLC_ESC_ALL), run, v->V);
+    if (other >= 0)
+        fprintf(stderr, "; '%s' is (words keep their case)",
+                dlc_escape(e2, sizeof e2, v->words.v[other], DLC_ESC_ALL));
+    fprintf(stderr, "\n");
     return r;
 }
 
@@ -209,6 +235,9 @@ static int query(const cli_command *c, const cli_args *a)
     embed_vectors v;
     if (load_vectors(&v, run, &err) != DLC_OK)
         return cli_fail(&err);
+    if (v.duplicates > 0)
+        fprintf(stderr, "note: %s lists %ld word%s again; the first vector of each is used\n", run,
+                v.duplicates, v.duplicates == 1 ? "" : "s");
     int rc = 0, skip[3], n_skip = 0;
     float *q = tensor_alloc((size_t)v.D);
     int *ids = malloc(sizeof(int) * (size_t)k);
@@ -237,11 +266,31 @@ static int query(const cli_command *c, const cli_args *a)
         }
         embed_analogy_query(&v, skip[0], skip[1], skip[2], q);
     }
+    /* a zero vector has no direction: every cosine similarity would read 0 */
+    double qq = 0;
+    for (int i = 0; i < v.D; i++)
+        qq += (double)q[i] * q[i];
+    if (!(qq > 0)) {
+        char ew[256];
+        if (nb)
+            fprintf(stderr, "dlc: error: %s: '%s' has a zero vector", run,
+                    dlc_escape(ew, sizeof ew, nb, DLC_ESC_ALL));
+        else
+            fprintf(stderr, "dlc: error: %s: the analogy's B - A + C is a zero vector", run);
+        fprintf(stderr, ", which no word is near or far from (cosine similarity needs a "
+                        "direction)\n");
+        rc = 2;
+        goto done;
+    }
     int got = embed_nearest(&v, q, skip, n_skip, (int)k, ids, sims);
+    char e[3][256];
     if (an)
-        printf("%s is to %s as %s is to:\n", words[0], words[1], words[2]);
-    for (int i = 0; i < got; i++)
-        printf("%-20s %.4f\n", v.words.v[ids[i]], sims[i]);
+        printf("%s is to %s as %s is to:\n", dlc_escape(e[0], sizeof e[0], words[0], DLC_ESC_ALL),
+               dlc_escape(e[1], sizeof e[1], words[1], DLC_ESC_ALL),
+               dlc_escape(e[2], sizeof e[2], words[2], DLC_ESC_ALL));
+    for (int i = 0; i < got; i++) /* words from data reach the terminal escaped */
+        printf("%-20s %.4f\n", dlc_escape(e[0], sizeof e[0], v.words.v[ids[i]], DLC_ESC_ALL),
+               sims[i]);
 done:
     tensor_free(q);
     free(ids);

@@ -165,17 +165,40 @@ static int run(const cli_args *a)
     report rep;
     data_bundle data = {0};
     dlc_config cfg;
-    if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), 256, &err) != DLC_OK)
+    if (cli_model_file("eval", a->pos[0], path, sizeof path, &err) != DLC_OK ||
+        model_load(&m, path, 256, &err) != DLC_OK)
         return cli_fail(&err);
     const char *emb = cli_get(c, a, "--embedding");
     if (emb && infer_set_embedding(&m, emb, &err) != DLC_OK) {
         model_free(&m);
         return cli_fail(&err);
     }
+    /* another test file for a run that carved its test split from train:
+     * carved as trained (train and dev stay the same, its rows out of all),
+     * and the file scored as test; the config takes one or the other, so it
+     * is loaded without the carving, which is then put back */
+    const char *sets[CLI_MAX_SETS + 1];
+    int n_sets = a->n_sets, test_given = 0;
+    double carved = 0;
+    for (int i = 0; i < a->n_sets; i++) {
+        sets[i] = a->sets[i];
+        test_given |= strncmp(a->sets[i], "data.test.", 10) == 0;
+    }
+    if (test_given) {
+        dlc_config base;
+        if (config_load_string(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
+                               &(dlc_error){0}) == DLC_OK) {
+            carved = base.data.split_test;
+            config_free(&base);
+        }
+        if (carved > 0)
+            sets[n_sets++] = "data.split.test=0";
+    }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), a->sets, a->n_sets,
+    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
                            &err) != DLC_OK ||
-        (have_cfg = 1, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
+        (have_cfg = 1, cfg.data.split_test = carved > 0 ? carved : cfg.data.split_test,
+         cfg.data.test_replaces = carved > 0, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
         eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
@@ -201,8 +224,13 @@ static int run(const cli_args *a)
         goto done;
     }
     if (data.dim != tensor_shape_size(&m.input) || (size_t)data.n_targets != m.n_targets) {
-        fprintf(stderr, "dlc: error: %s: the data no longer matches the model (%zu values, %d targets per example)\n",
-                a->pos[0], data.dim, data.n_targets);
+        fprintf(stderr, "dlc: error: %s: the data no longer matches the model: %zu values and %d "
+                        "targets per example, where the model takes %zu and %zu%s\n",
+                a->pos[0], data.dim, data.n_targets, tensor_shape_size(&m.input), m.n_targets,
+                cfg.data.format == DATA_DETECTION
+                    ? " (a detection model's object slots are as trained: keep "
+                      "data.detection.max_objects and landmarks)"
+                    : "");
         rc = 2;
         goto done;
     }
@@ -270,7 +298,10 @@ static int run(const cli_args *a)
         dlc_buf_free(&b);
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
-        if (!isnan(acc))
+        /* a yolo split's accuracy is its mAP@0.5 (README): called so */
+        if (!isnan(acc) && m.n_heads > 0 && m.heads[0].loss == LOSS_YOLO)
+            printf("  mAP@0.5 %.4f  error (1 - mAP@0.5) %.2f%%", acc, 100.0 * (1.0 - acc));
+        else if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
         printf("\n\n");
         cli_print_report(&rep, r->kind, NULL);

@@ -414,7 +414,8 @@ static int run(const cli_args *a)
     char path[4200];
     model m;
     int nmax = values ? PREDICT_BATCH : count_inputs(a);
-    if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), nmax, &err) != DLC_OK)
+    if (cli_model_file("predict", a->pos[0], path, sizeof path, &err) != DLC_OK ||
+        model_load(&m, path, nmax, &err) != DLC_OK)
         return cli_fail(&err);
     printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
     dlc_status st;
@@ -426,11 +427,19 @@ static int run(const cli_args *a)
     }
     int detector = infer_is_detector(&m);
     if (!detector && (cli_get(c, a, "--draw") || cli_get(c, a, "--score") || cli_get(c, a, "--iou"))) {
+        dlc_buf_free(&pr.out);
         model_free(&m);
         return cli_usage_error(c, "--draw, --score and --iou are for detection models (loss "
                                   "localize, landmarks or yolo)");
     }
     int windows = cli_get(c, a, "--windows") != NULL;
+    if (!values && detector && !windows && tk) {
+        dlc_buf_free(&pr.out);
+        model_free(&m);
+        return cli_usage_error(c, "--top-k is for classifiers: a detection model prints every box "
+                                  "scoring at least --score (default the output's score: key), "
+                                  "after non-max suppression");
+    }
     if (!values && (detector || windows)) {
         dlc_strlist files = {0};
         int rc = collect_images(a, &files, &err) != DLC_OK ? cli_fail(&err)

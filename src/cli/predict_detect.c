@@ -107,6 +107,9 @@ int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,
     detect_printer pr = {.json = cli_get(c, a, "--json") != NULL, .draw = cli_get(c, a, "--draw")};
     if (pr.draw && files->n != 1)
         return cli_usage_error(c, "--draw writes one picture: give one image, not %d", files->n);
+    if (pr.draw && ((rc = cli_check_png(c, "--draw", pr.draw)) != 0 ||
+                    (rc = cli_check_writable(c, "--draw", pr.draw)) != 0))
+        return rc;
     dlc_error err = {0};
     if (pr.json) {
         dlc_buf_printf(&pr.out, "{\"model\": ");
@@ -185,10 +188,16 @@ done:
 int cli_predict_windows(const cli_command *c, const cli_args *a, const model *m,
                         const dlc_strlist *files)
 {
-    (void)c;
     int json = cli_get(c, a, "--json") != NULL;
     dlc_buf out = {0};
     dlc_error err = {0};
+    /* the model's fault, not the image's: named before any image is read */
+    if (!infer_takes_images(m)) {
+        dlc_fail(&err, DLC_EINPUT, "%s is not a model of images (channels, height, width): "
+                                   "--windows slides an image classifier over larger images",
+                 a->pos[0]);
+        return cli_fail(&err);
+    }
     if (json) {
         dlc_buf_printf(&out, "{\"model\": ");
         json_write_string(&out, a->pos[0]);

@@ -21,8 +21,10 @@
 static dlc_status load(model *m, const char *run, const tensor_shape *input, int lm, dlc_error *err)
 {
     char path[4200];
-    cli_model_path(run, path, sizeof path);
-    dlc_status s = model_load_input(m, path, 1, input, err);
+    dlc_status s = cli_model_file("predict", run, path, sizeof path, err);
+    if (s != DLC_OK)
+        return s;
+    s = model_load_input(m, path, 1, input, err);
     if (s == DLC_OK && (!m->text || m->vocab.n == 0)) {
         model_free(m);
         return dlc_fail(err, DLC_EINPUT, "%s: not a %s model (%s needs one trained on data.format "
@@ -60,10 +62,40 @@ static void print_token(void *user, int id)
         printf("%s ", dlc_escape(e, sizeof e, s, DLC_ESC_KEEP_LINES));
 }
 
+/* The text as the model's tokens: EINPUT when it is not UTF-8, or has no
+ * token and `empty_ok` is 0; a note counts the tokens the vocabulary lacks,
+ * which the model reads as <unk> (what = "prompt", "text"). */
+static dlc_status check_tokens(const model *m, const char *text, const char *what, int empty_ok,
+                               dlc_error *err)
+{
+    size_t cap = strlen(text) + 1;
+    float *ids = malloc(sizeof *ids * cap);
+    if (!ids)
+        return DLC_NOMEM(err);
+    int n = data_text_encode(&m->text_cfg, &m->vocab, text, ids, (int)cap, err), unknown = 0;
+    for (int i = 0; i < n; i++)
+        unknown += ids[i] == TEXT_UNK;
+    free(ids);
+    if (n < 0)
+        return err->status;
+    const char *unit = m->text_cfg.unit == TEXT_CHARS ? "characters" : "words";
+    if (n == 0 && !empty_ok)
+        return dlc_fail(err, DLC_EINPUT, "--%s: the %s has no %s to read", what, what, unit);
+    if (unknown)
+        fprintf(stderr, "note: %d of the %s's %d %s %s not in the model's vocabulary: the model "
+                        "reads %s as <unk>\n", unknown, what, n, unit, unknown == 1 ? "is" : "are",
+                unknown == 1 ? "it" : "them");
+    return DLC_OK;
+}
+
 static int generate(const cli_command *c, const cli_args *a, const char *prompt)
 {
     double length, temperature, seed;
     int rc;
+    if (cli_get(c, a, "--top-k"))
+        return cli_usage_error(c, "--top-k goes with --text (a classifier's classes); --prompt "
+                                  "samples each token from all of them (--temperature 0: the "
+                                  "most likely)");
     if ((rc = parse_num(c, a, "--length", 200, 0, 1e7, &length)) ||
         (rc = parse_num(c, a, "--temperature", 1.0, 0, 100, &temperature)) ||
         (rc = parse_num(c, a, "--seed", 1, 0, 9007199254740992.0, &seed)))
@@ -86,8 +118,7 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     if (load(&m, a->pos[0], &one, 1, &err) != DLC_OK)
         return cli_fail(&err);
     /* check the prompt before printing anything */
-    float probe[1];
-    if (data_text_encode(&m.text_cfg, &m.vocab, prompt, probe, 0, &err) < 0) {
+    if (check_tokens(&m, prompt, "prompt", 1, &err) != DLC_OK) {
         model_free(&m);
         return cli_fail(&err);
     }
@@ -153,6 +184,9 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
 {
     double top;
     int rc;
+    if (cli_get(c, a, "--length") || cli_get(c, a, "--temperature"))
+        return cli_usage_error(c, "--length and --temperature go with --prompt (a language model "
+                                  "continuing a text); --text labels a text");
     if ((rc = parse_num(c, a, "--top-k", 3, 1, 1e6, &top)))
         return rc;
     dlc_error err = {0};
@@ -171,6 +205,10 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         fprintf(stderr, "dlc: error: %s is a language model: use --prompt to continue a text\n",
                 a->pos[0]);
         rc = 2;
+        goto done;
+    }
+    if (check_tokens(&m, text, "text", 0, &err) != DLC_OK) {
+        rc = cli_fail(&err);
         goto done;
     }
     if (m.text_cfg.task == TEXT_CLASSIFY) {

@@ -1,7 +1,6 @@
 /* stylize.c - `dlc stylize CONFIG --content C --style S --out G.png`: style
  * transfer (src/stylize) with a progress line, intermediate images, a cost
  * log and the problem exported for the PyTorch script. */
-#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../data/data.h"
 #include "../io/io.h"
 #include "../stylize/stylize.h"
 #include "cli.h"
@@ -22,6 +22,7 @@ static const cli_opt opts[] = {
     {"--every", 1, "K", "every K steps, save G as OUT with .<step> before the extension and print a line"},
     {"--log", 1, "FILE", "the costs of every step as CSV: step, J, J_content, J_style, J_tv, seconds, evals"},
     {"--export", 1, "FILE", "write the problem (network, images, costs) for scripts/stylize_torch.py"},
+    {"--init", 1, "G0.png", "start G from this image of G's size (e.g. an interrupted run's --out) instead of stylize.init"},
     {"--set", 1, "KEY=VALUE", "override a config key, e.g. stylize.beta=1e4 (repeatable)"},
     {"--seed", 1, "N", "the seed (same as --set seed=N): random weights and noise"},
     {NULL, 0, NULL, NULL},
@@ -32,6 +33,7 @@ typedef struct {
     atomic_int *stop;  /* Ctrl-C: stop after this step, keep the image so far */
     int every, tty, quiet, drawn;
     double first_J_style;
+    int last_step;      /* the last step reported */
     double last_draw;
     dlc_buf log;        /* the CSV, written at the end */
 } progress;
@@ -60,6 +62,7 @@ static dlc_status on_step(void *user, const stylize *s, const stylize_progress *
     progress *pr = user;
     if (p->step == 0)
         pr->first_J_style = p->J_style;
+    pr->last_step = p->step;
     dlc_buf_printf(&pr->log, "%d,%.9g,%.9g,%.9g,%.9g,%.4f,%ld\n", p->step, p->J, p->J_content,
                    p->J_style, p->J_tv, p->seconds, p->evals);
     int mark = pr->every > 0 && p->step > 0 && p->step % pr->every == 0;
@@ -105,20 +108,6 @@ static int int_opt(const cli_command *c, const cli_args *a, const char *name, lo
     return 0;
 }
 
-/* The folder of path must be there and writable before a long run. */
-static int check_writable(const cli_command *c, const char *opt, const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
-    if (access(dir, W_OK) != 0)
-        return cli_usage_error(c, "%s %s: cannot write into %s: %s", opt, path, dir, strerror(errno));
-    return 0;
-}
-
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_stylize_cmd;
@@ -133,14 +122,14 @@ static int run(const cli_args *a)
     /* --size as stylize.size allows */
     if ((rc = int_opt(c, a, "--size", 8, 4096, &size)) ||
         (rc = int_opt(c, a, "--steps", 1, 10000000, &steps)) ||
-        (rc = int_opt(c, a, "--every", 1, 10000000, &every)) || (rc = check_writable(c, "--out", out)) ||
-        (log && (rc = check_writable(c, "--log", log))) ||
-        (export && (rc = check_writable(c, "--export", export))))
+        (rc = int_opt(c, a, "--every", 1, 10000000, &every)) || (rc = cli_check_png(c, "--out", out)) || (rc = cli_check_writable(c, "--out", out)) ||
+        (log && (rc = cli_check_writable(c, "--log", log))) ||
+        (export && (rc = cli_check_writable(c, "--export", export))))
         return rc;
     dlc_error err = {0};
     dlc_config cfg;
     stylize *s = NULL;
-    progress pr = {out, NULL, every, isatty(STDERR_FILENO), cli_quiet(c, a), 0, 0, 0, {0}};
+    progress pr = {.out = out, .every = every, .tty = isatty(STDERR_FILENO), .quiet = cli_quiet(c, a)};
     if (cli_load_config(&cfg, a->pos[0], a, &err) != DLC_OK)
         return cli_fail(&err);
     if (!cfg.stylize.on) {
@@ -154,7 +143,10 @@ static int run(const cli_args *a)
         cfg.stylize.size = size;
     if (steps)
         cfg.stylize.steps = steps; /* what --export records */
+    const char *init = cli_get(c, a, "--init");
     dlc_status st = stylize_create(&s, &cfg, content, style, 0, &err);
+    if (st == DLC_OK && init)
+        st = stylize_start_from(s, init, &err);
     if (st == DLC_OK && export)
         st = stylize_export(s, export, &err);
     if (st != DLC_OK) {
@@ -163,9 +155,22 @@ static int run(const cli_args *a)
     }
     int H, W;
     stylize_size(s, &H, &W);
-    if (!pr.quiet)
-        fprintf(stderr, "stylize %s: %dx%d, %d steps of %s\n", cfg.name, W, H, cfg.stylize.steps,
-                cfg.stylize.optimizer == STYLIZE_LBFGS ? "L-BFGS" : "Adam");
+    if (!pr.quiet) {
+        fprintf(stderr, "stylize %s: %dx%d, %d steps of %s%s%s\n", cfg.name, W, H,
+                cfg.stylize.steps, cfg.stylize.optimizer == STYLIZE_LBFGS ? "L-BFGS" : "Adam",
+                init ? ", from " : "", init ? init : "");
+        /* C smaller than G: G is drawn over an enlarged C, with no more detail than C has */
+        tensor_shape cs;
+        dlc_error perr = {0};
+        if (data_image_probe(content, 0, &cs, &perr) == DLC_OK && cs.d[1] < H && cs.d[2] < W)
+            fprintf(stderr, "note: the content image %s is %dx%d: it is enlarged to G's %dx%d "
+                            "(--size %d), so G has no more detail than C (a smaller --size is "
+                            "faster)\n", content, cs.d[2], cs.d[1], W, H, cfg.stylize.size);
+        /* S is scaled to cover G: a small S is enlarged, its strokes with it */
+        if (data_image_probe(style, 0, &cs, &perr) == DLC_OK && (cs.d[1] < H || cs.d[2] < W))
+            fprintf(stderr, "note: the style image %s is %dx%d: it is enlarged to cover G's %dx%d, "
+                            "and its textures with it\n", style, cs.d[2], cs.d[1], W, H);
+    }
     dlc_buf_printf(&pr.log, "step,J,J_content,J_style,J_tv,seconds,evals\n");
     pr.stop = cli_catch_stop();
     st = stylize_run(s, 0, on_step, &pr, &err);
@@ -183,7 +188,9 @@ static int run(const cli_args *a)
     }
     if (st != DLC_OK) {
         if (st == DLC_EINTR)
-            fprintf(stderr, "dlc: %s; wrote the image so far to %s\n", err.msg, out);
+            fprintf(stderr, "dlc: %s; wrote the image so far to %s (to go on: the same command "
+                            "with --init %s --steps %d; the optimizer's state starts afresh)\n",
+                    err.msg, out, out, cfg.stylize.steps - pr.last_step);
         rc = st == DLC_EINTR ? dlc_exit_code(st) : cli_fail(&err);
         goto done;
     }
@@ -200,7 +207,7 @@ done:
 }
 
 const cli_command cli_stylize_cmd = {
-    "stylize", "CONFIG --content C --style S --out G.png [--size N] [--steps N] [--every K]",
+    "stylize", "CONFIG --content C --style S --out G.png [--size N] [--steps N] [--every K] [--init G0.png]",
     "Generate an image with the content of C and the style of S by gradient descent on the "
     "config's content and Gram-matrix style costs (its stylize: section).",
     opts, run,

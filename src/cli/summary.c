@@ -159,7 +159,8 @@ static int run(const cli_args *a)
                                   "RUN/config.yaml --set train.batch_size=N)");
     if (is_model) {
         char path[4200];
-        if (model_load(&m, cli_model_path(arg, path, sizeof path), 1, &err) != DLC_OK)
+        if (cli_model_file("summary", arg, path, sizeof path, &err) != DLC_OK ||
+            model_load(&m, path, 1, &err) != DLC_OK)
             return cli_fail(&err);
         snprintf(title, sizeof title, "model %s", path);
     } else {

@@ -76,9 +76,11 @@ static void on_epoch(void *user, const train_epoch *e)
     if (p->quiet)
         return;
     char ta[48], dl[48], da[48];
-    fmt_metric(ta, sizeof ta, "acc", e->train_acc, 1);
+    /* a yolo output's accuracy is the objects found (its mAP comes after training) */
+    int found = p->cfg && p->cfg->n_heads > 0 && p->cfg->heads[0].loss == LOSS_YOLO;
+    fmt_metric(ta, sizeof ta, found ? "found" : "acc", e->train_acc, 1);
     fmt_metric(dl, sizeof dl, "dev_loss", e->dev_loss, 0);
-    fmt_metric(da, sizeof da, "dev_acc", e->dev_acc, 1);
+    fmt_metric(da, sizeof da, found ? "dev_found" : "dev_acc", e->dev_acc, 1);
     printf("epoch %3d  lr %.3g  loss %.4f%s%s%s  %.1fs  %.0f samples/s%s\n", e->epoch, e->lr,
            e->train_loss, ta, dl, da, e->seconds, e->samples_per_s, e->best ? "  *" : "");
     fflush(stdout);
@@ -192,6 +194,13 @@ static int run(const cli_args *a)
         return cli_fail(&err);
     dlc_config cfg;
     dlc_status cs = cli_load_config(&cfg, a->pos[0], a, &err);
+    /* a style transfer config trains nothing: said before a run folder is made */
+    if (cs == DLC_OK && cfg.no_data) {
+        cs = model_load_data(NULL, &cfg, &err);
+        config_free(&cfg);
+        if (cs == DLC_OK)
+            cs = dlc_fail(&err, DLC_EINPUT, "%s: nothing to train", a->pos[0]);
+    }
     if (dist_agree(world, cs, &err) != DLC_OK) {
         if (cs == DLC_OK)
             config_free(&cfg);

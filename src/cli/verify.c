@@ -242,7 +242,8 @@ static int run(const cli_args *a)
     dlc_error err = {0};
     char path[4200];
     model m;
-    if (model_load(&m, cli_model_path(a->pos[0], path, sizeof path), VERIFY_BATCH, &err) != DLC_OK)
+    if (cli_model_file("verify", a->pos[0], path, sizeof path, &err) != DLC_OK ||
+        model_load(&m, path, VERIFY_BATCH, &err) != DLC_OK)
         return cli_fail(&err);
     infer_verifier v;
     int rc = 0;

@@ -2472,6 +2472,20 @@ static dlc_status finish_heads(dlc_config *c, const ynode *root, dlc_error *err)
             if (!item || !ynode_map_get(item, term_keys[t]))
                 h->opts.term[t] = L->terms[t];
     }
+    /* early stopping on dev_accuracy reads the first output's per-epoch
+     * accuracy: a yolo output's counts the objects found, not the false
+     * positives (mAP is measured after training); landmarks have none */
+    int yolo = c->n_heads > 0 && c->heads[0].loss == LOSS_YOLO;
+    if (c->train.stop_metric == STOP_DEV_ACCURACY && c->n_heads > 0 &&
+        (yolo || c->heads[0].loss == LOSS_LANDMARKS)) {
+        const ynode *es = ynode_map_get(ynode_map_get(root, "train"), "early_stopping");
+        const ynode *v = es ? ynode_map_get(es, "metric") : NULL;
+        return config_key_fail(err, v ? v : root, "train.early_stopping.metric", "%s",
+                               yolo ? "dev_accuracy of a yolo output is the share of objects "
+                                      "its own cell and anchor find, blind to false positives "
+                                      "(mAP is measured after training): use dev_loss"
+                                    : "a landmarks output has no accuracy: use dev_loss");
+    }
     return DLC_OK;
 }
 
@@ -2516,6 +2530,15 @@ static dlc_status check_embed(const ynode *node, const char *path, dlc_config *c
         return config_key_fail(err, data ? data : node, "data.format",
                                "embed: learns word vectors from text (format: text), not %s",
                                data_format_names[c->data.format]);
+    }
+    /* only window_lm scores a dev part: for the others a split drops text */
+    if (c->embed.method != EMBED_WINDOW_LM && (c->data.split_dev > 0 || c->data.split_test > 0)) {
+        const ynode *split = ynode_map_get(ynode_map_get(root, "data"), "split");
+        return config_key_fail(err, split ? split : node, "data.split",
+                               "%s learns from the train part only (only window_lm reads a dev "
+                               "part): the split would leave %.0f%% of the text unread; remove it",
+                               embed_method_names[c->embed.method],
+                               100.0 * (c->data.split_dev + c->data.split_test));
     }
     return DLC_OK;
 }

@@ -1,8 +1,9 @@
 /* csv.c - delimited text with a header row (RFC 4180, leniently).
  *
- * Comma-separated, or tab-separated when the header line has tabs and no
- * commas.  Fields may be quoted ("a, b" with "" for a quote, newlines
- * allowed); unquoted fields lose surrounding blanks.  CRLF and LF both end a
+ * Comma-separated, or tab-separated when the file is named .tsv or .tab or
+ * the header line has tabs and no commas.  Fields may be quoted ("a, b"
+ * with "" for a quote, newlines allowed; in TSV only when well-formed: see
+ * csv_field); unquoted fields lose surrounding blanks.  CRLF and LF both end a
  * record, a UTF-8 byte-order mark is skipped, and blank lines are allowed
  * only at the end.  Label columns and feature columns are picked by header
  * name; every problem names file, line and column.
@@ -16,6 +17,7 @@
 #include "data.h"
 #include "names.h"
 
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -24,11 +26,68 @@
 #include <string.h>
 #include <strings.h>
 
+/* 1 when s is digits in groups of three split by sep (its first group 1 to
+ * 3 digits, at least one sep), then optionally `point` and digits: 1,234 or
+ * 1.234.567,5 or 1 234 (sep a byte string: a space, an apostrophe, U+00A0 or
+ * U+202F in UTF-8). */
+static int csv_grouped(const char *s, const char *sep, char point)
+{
+    const size_t sl = strlen(sep);
+    int lead = 0, groups = 0;
+    if (*s == '-' || *s == '+')
+        s++;
+    while (*s >= '0' && *s <= '9' && lead < 4) {
+        s++;
+        lead++;
+    }
+    if (lead < 1 || lead > 3)
+        return 0;
+    while (strncmp(s, sep, sl) == 0) {
+        s += sl;
+        for (int k = 0; k < 3; k++, s++)
+            if (*s < '0' || *s > '9')
+                return 0;
+        groups++;
+    }
+    if (groups == 0)
+        return 0;
+    if (point && *s == point)
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            ;
+    return *s == '\0';
+}
+
 const char *data_number_hint(const char *s)
 {
-    char t[64];
+    static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
+    /* what pandas reads as a missing value (its na_values), and numpy's nan */
+    static const char *const missing[] = {"nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none",
+                                          "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (strcasecmp(s, missing[k]) == 0)
+            return " (a missing value: dlc does not fill them in; fill it or drop the row)";
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
+    if (end != s && *end == '\0' && (!isfinite(v) || fabs(v) > FLT_MAX || errno == ERANGE))
+        return " (infinite, or beyond float32's range: dlc reads finite numbers)";
     const char *comma = strchr(s, ',');
-    double v;
+    /* 1,234 is a thousand and more with a thousands separator, or about one
+     * with a decimal comma: only its writer knows */
+    if (comma && !strchr(comma + 1, ',') && !strchr(s, '.') && csv_grouped(s, ",", 0))
+        return " (a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no "
+               "thousands separators, a point before decimals)";
+    if (csv_grouped(s, ",", '.'))
+        return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
+    if (csv_grouped(s, ".", ',') && comma)
+        return " (a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)";
+    if (csv_grouped(s, ".", 0))
+        return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
+    for (size_t k = 0; k < sizeof spaces / sizeof spaces[0]; k++)
+        if (csv_grouped(s, spaces[k], '.') || csv_grouped(s, spaces[k], ','))
+            return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators, "
+                   "a point before decimals)";
+    char t[64];
     if (!comma || strchr(comma + 1, ',') || strlen(s) >= sizeof t)
         return "";
     dlc_strlcpy(t, s, sizeof t);
@@ -116,7 +175,61 @@ static dlc_status csv_put(csv_reader *r, const char *s, size_t n, dlc_error *err
     return DLC_OK;
 }
 
-/* Reads one field into r->buf; *eol = 1 when it was the last of its record. */
+/* A quoted field from lead (at its opening quote) into r->buf; r->p ends
+ * after its closing quote and the blanks that follow.  *bad: 0, or where it
+ * is malformed: 1 never closed, else the byte after the closing quote (not
+ * a delimiter, not a line end) plus 2. */
+static dlc_status csv_quoted(csv_reader *r, const char *lead, int *bad, dlc_error *err)
+{
+    dlc_status st;
+    *bad = 0;
+    r->p = lead + 1;
+    for (;;) {
+        if (r->p == r->end) {
+            *bad = 1;
+            return DLC_OK;
+        }
+        const char *q = r->p;
+        while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
+            q++;
+        if ((st = csv_put(r, r->p, (size_t)(q - r->p), err)))
+            return st;
+        r->p = q;
+        if (q == r->end)
+            continue;
+        if (*q == '\0')
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path, r->line);
+        if (*q == '\n') {
+            r->line++;
+            r->p++;
+            if ((st = csv_put(r, "\n", 1, err)))
+                return st;
+            continue;
+        }
+        /* a quote: doubled is a literal quote, single closes the field */
+        if (q + 1 < r->end && q[1] == '"') {
+            if ((st = csv_put(r, "\"", 1, err)))
+                return st;
+            r->p += 2;
+            continue;
+        }
+        r->p++;
+        break;
+    }
+    while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
+        r->p++;
+    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n')
+        *bad = 2 + (unsigned char)*r->p;
+    return DLC_OK;
+}
+
+/* Reads one field into r->buf; *eol = 1 when it was the last of its record.
+ * Tab-separated files have no one quoting rule: pandas reads quotes as CSV
+ * does, many writers (spreadsheets' "text" export, database dumps) write a
+ * quote as it is.  So in a TSV file a field that opens with a quote is a
+ * quoted field when it is one, closed and then followed by a tab or a line
+ * end ("a ""b""" is a "b"), and otherwise text up to the next tab, its quotes
+ * kept ("Hello" she said, or 12" screen). */
 static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
 {
     dlc_status st;
@@ -126,52 +239,28 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     const char *lead = r->p;
     while (lead < r->end && (*lead == ' ' || (*lead == '\t' && r->delim != '\t')))
         lead++;
+    int bad = 0;
     if (lead < r->end && *lead == '"') {
+        const char *at = r->p;
         int start = r->line;
-        r->p = lead + 1;
-        for (;;) {
-            if (r->p == r->end)
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: quoted field is never closed", r->path,
-                                start);
-            const char *q = r->p;
-            while (q < r->end && *q != '"' && *q != '\n' && *q != '\0')
-                q++;
-            if ((st = csv_put(r, r->p, (size_t)(q - r->p), err)))
-                return st;
-            r->p = q;
-            if (q == r->end)
-                continue;
-            if (*q == '\0')
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path,
-                                r->line);
-            if (*q == '\n') {
-                r->line++;
-                r->p++;
-                if ((st = csv_put(r, "\n", 1, err)))
-                    return st;
-                continue;
-            }
-            /* a quote: doubled is a literal quote, single closes the field */
-            if (q + 1 < r->end && q[1] == '"') {
-                if ((st = csv_put(r, "\"", 1, err)))
-                    return st;
-                r->p += 2;
-                continue;
-            }
-            r->p++;
-            break;
-        }
-        while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
-            r->p++;
-        if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n') {
-            unsigned char c = (unsigned char)*r->p;
-            if (c >= 0x20 && c < 0x7f)
-                return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected '%c' after a closing quote",
-                                r->path, r->line, c);
+        if ((st = csv_quoted(r, lead, &bad, err)))
+            return st;
+        if (bad && r->delim == '\t') { /* text with quotes in it: read again below */
+            r->p = at;
+            r->line = start;
+            r->len = 0;
+            r->buf[0] = '\0';
+        } else if (bad == 1) {
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: quoted field is never closed", r->path, start);
+        } else if (bad >= 2 + 0x20 && bad < 2 + 0x7f) {
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected '%c' after a closing quote",
+                            r->path, r->line, bad - 2);
+        } else if (bad) {
             return dlc_fail(err, DLC_EINPUT, "%s:%d: unexpected byte 0x%02x after a closing quote",
-                            r->path, r->line, c);
+                            r->path, r->line, bad - 2);
         }
-    } else {
+    }
+    if (!(lead < r->end && *lead == '"') || bad) {
         const char *q = r->p;
         while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0')
             q++;
@@ -334,6 +423,8 @@ static dlc_status csv_utf8(const char *path, int line, const char *what, const c
 typedef struct {
     data_target mode;
     data_names classes;   /* CLASS and BINARY label names */
+    data_names canon;     /* in step with classes: a number's value ("#1" for "1", "1.0" and
+                           * "01", as pandas reads them); other labels a key never looked up */
     int given;           /* classes came from the caller (ids are final) */
     int bin_num_line, bin_str_line;   /* BINARY: where 0/1 numbers and names were first seen */
     int bin_num_col, bin_str_col;
@@ -354,10 +445,47 @@ typedef struct {
     const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
                                   * csv_unknown */
     int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
+    int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
+
+/* The key a numeric label is found by: its value. */
+static int csv_number_key(const char *s, char *key, size_t size)
+{
+    double v;
+    if (dlc_parse_double(s, &v) != 0 || !isfinite(v))
+        return 0;
+    snprintf(key, size, "#%.17g", v + 0.0); /* -0 is 0 */
+    return 1;
+}
+
+/* The class id of label s in group c, -1 if none: the name itself, else a
+ * class of the same numeric value (1.0 is class 1: a file that pandas or a
+ * spreadsheet wrote with floats matches one written with integers). */
+static int csv_class_find(const csv_group *c, const char *s)
+{
+    char key[48];
+    int id = data_names_find(&c->classes, s);
+    if (id < 0 && csv_number_key(s, key, sizeof key))
+        id = data_names_find(&c->canon, key);
+    return id;
+}
+
+/* Adds label s (absent by csv_class_find, or a given name) as a class. */
+static dlc_status csv_class_add(csv_group *c, const char *s, int *id, dlc_error *err)
+{
+    char key[48];
+    int cid;
+    dlc_status st = data_names_add(&c->classes, s, id, err);
+    if (st != DLC_OK)
+        return st;
+    if (!csv_number_key(s, key, sizeof key) || data_names_find(&c->canon, key) >= 0)
+        snprintf(key, sizeof key, "\x01%d", *id); /* never looked up */
+    return data_names_add(&c->canon, key, &cid, err);
+}
 
 /* 1 when s marks an unknown label of a binary or numeric target (without a
  * list: the empty binary label). */
@@ -404,17 +532,22 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_NUMERIC) {
+        /* a missing target can be left out of the loss: say how */
+        const char *hint = data_number_hint(s);
+        if (!*s || strncmp(hint, " (a missing value", 17) == 0)
+            hint = " (a missing value? list it in data.unknown_label to leave the row out of the loss)";
         if (!*s)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label%s", path, line, cname,
+                            hint);
         if (csv_number(s, out) != 0)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"",
-                            path, line, cname, s);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"%s",
+                            path, line, cname, s, hint);
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {
         if (!*s)
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
-        id = data_names_find(&c->classes, s);
+        id = csv_class_find(c, s);
         if (id < 0 && c->given && cp->skip_unknown) {
             cp->row_unknown = 1;
             *out = -1.0f;
@@ -430,7 +563,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             char what[96];
             snprintf(what, sizeof what, "column '%.60s': label", cname);
             if ((st = csv_utf8(path, line, what, s, err)) ||
-                (st = data_names_add(&c->classes, s, &id, err)))
+                (st = csv_class_add(c, s, &id, err)))
                 return st;
         }
         *out = (float)id;
@@ -438,7 +571,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     }
 
     /* BINARY: a class name, or the number 0 or 1 (unknown: above) */
-    id = data_names_find(&c->classes, s);
+    id = csv_class_find(c, s);
     if (id >= 0) {
         *out = (float)id;
         if (!c->bin_str_line) {
@@ -480,7 +613,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     }
     char what[96];
     snprintf(what, sizeof what, "column '%.60s': label", cname);
-    if ((st = csv_utf8(path, line, what, s, err)) || (st = data_names_add(&c->classes, s, &id, err)))
+    if ((st = csv_utf8(path, line, what, s, err)) || (st = csv_class_add(c, s, &id, err)))
         return st;
     *out = (float)id;
     if (!c->bin_str_line) {
@@ -499,6 +632,13 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
     do {
         if ((st = csv_field(r, &eol, err)))
             return st;
+        /* pandas' to_csv writes its index first, under no name: read_csv calls
+         * it "Unnamed: 0", and so does dlc, leaving it out of the features */
+        if (!r->buf[0] && c->header.names.n == 0 && !eol) {
+            c->index_col = 1;
+            if ((st = csv_put(r, "Unnamed: 0", 10, err)))
+                return st;
+        }
         if (!r->buf[0])
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
                             c->header.names.n + 1,
@@ -562,9 +702,10 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         }
         c->D = features->n;
     } else {
-        for (int j = 0; j < c->ncols; j++)
+        for (int j = c->index_col; j < c->ncols; j++)
             if (c->targ_of[j] < 0)
                 c->feat_of[j] = c->D++;
+        c->index_left_out = c->index_col && c->targ_of[0] < 0;
     }
     if (c->D == 0)
         return dlc_fail(err, DLC_EINPUT, "%s: no feature columns (every column is a label)", r->path);
@@ -619,7 +760,8 @@ cleanup:
 }
 
 /* Points r at text: skips a UTF-8 byte-order mark and picks the delimiter
- * (tab when the header line has tabs and no commas). */
+ * (tab for a file named .tsv or .tab, or when the header line has tabs and
+ * no commas). */
 static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *text, size_t len,
                                   dlc_error *err)
 {
@@ -642,7 +784,11 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
         tabs += *q == '\t';
         commas += *q == ',';
     }
-    r->delim = tabs && !commas ? '\t' : ',';
+    /* a .tsv file is tab-separated even when a column's name holds a comma */
+    const size_t pl = strlen(path);
+    const int tsv_name = pl > 4 && (strcasecmp(path + pl - 4, ".tsv") == 0 ||
+                                    strcasecmp(path + pl - 4, ".tab") == 0);
+    r->delim = tsv_name || (tabs && !commas) ? '\t' : ',';
     return DLC_OK;
 }
 
@@ -688,7 +834,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                               class_names->v[i]);
                 goto cleanup;
             }
-            if ((st = data_names_add(&c.grp[g].classes, class_names->v[i], &id, err)))
+            if ((st = csv_class_add(&c.grp[g], class_names->v[i], &id, err)))
                 goto cleanup;
         }
         c.grp[g].given = 1;
@@ -714,6 +860,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         goto cleanup;
     ds->dim = (size_t)c.D;
     ds->n_targets = c.T;
+    ds->unnamed_index = c.index_left_out;
 
     for (;;) {
         int done;
@@ -793,8 +940,10 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
 cleanup:
     data_dataset_free(c.ds);
     data_names_free(&c.header);
-    for (int g = 0; g < n_groups; g++)
+    for (int g = 0; g < n_groups; g++) {
         data_names_free(&c.grp[g].classes);
+        data_names_free(&c.grp[g].canon);
+    }
     free(c.feat_of);
     free(c.targ_of);
     free(c.group_of);

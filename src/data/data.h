@@ -220,6 +220,9 @@ typedef struct {
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
+    int test_replaces;              /* dlc eval: a test source given with split.test > 0: the
+                                     * carved test rows stay out of every split (train and dev
+                                     * are as trained) and the source is the test split */
     double split_train_dev;
     norm_kind normalize;
     int bad_files;                  /* image_folder, detection: DATA_BAD_FAIL or DATA_BAD_SKIP */
@@ -247,9 +250,11 @@ typedef struct {
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
-    int resized, recoloured;   /* image folders: images of another size, or other channels
+    int resized, recoloured;   /* image folders, detection: images of another size, or other channels
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
+    int limited_from;          /* csv: the file's rows before `limit` drew n of them; 0: all kept */
+    int unnamed_index;         /* csv: the first column had no name (pandas' index) and is not read */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
      * landmark k is the one at flip[k]; n_flip 0 = none); objects 0 for
@@ -327,6 +332,8 @@ typedef struct {
     int stateful;
     dlc_strlist vocab;
     long text_tokens[DATA_SPLIT_COUNT];
+    long text_unk, text_counted; /* the train part's tokens read as <unk> (rarer than
+                                  * min_count, past max_vocab), of all it has */
     /* metric learning (sampler.c) */
     data_sampler sampler;
     int stack;                  /* examples per model input: 2 for pairs, else 1 */
@@ -359,7 +366,13 @@ void data_free(data_bundle *b);
  * values; not with data.class_split, which holds classes out on purpose);
  * CSV class labels that are all numbers, many or not whole (a value to
  * predict read as classes), or mostly different from row to row (an id
- * column as the label).  ENOMEM only. */
+ * column as the label); a CSV feature column that counts the rows; a CSV
+ * file's unnamed first column (pandas' index) left out.  ENOMEM only. */
+/* For the error "one class only": " (its only class folder 'x' holds
+ * folders ...: are they the classes? ...)" when the train image folder's
+ * one class folder holds subfolders (a folder wrapped once more, as an
+ * archive unpacks), else "". */
+void data_one_class_hint(const data_config *cfg, char *buf, size_t size);
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err);
 /* A 64-bit digest of every example's values and targets, of every file (16
@@ -468,7 +481,7 @@ int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const
 typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *row, int dim,
                                      dlc_error *err);
 dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
-                             int *dim_out, dlc_error *err);
+                             int *dim_out, long *dups_out, dlc_error *err);
 
 /* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
  * vectors (data_vectors_read's formats).  *found receives the rows filled. */
@@ -553,10 +566,14 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
  * error naming the file and line (EINPUT); with bad == DATA_BAD_SKIP the
  * image (or stray label file) is left out instead, and skipped (may be NULL)
  * receives one message per file left out.  A box reaching past the image is
- * clipped to it. */
+ * clipped to it.  Without src->labels, a folder .../images/X whose images have
+ * no label file beside them reads .../labels/X (Ultralytics' layout) when it
+ * is there.  *labelled (may be NULL) receives how many images have a label
+ * file: 0 is a folder of background images, or labels kept elsewhere. */
 dlc_status data_read_detection(dataset **out, const data_source *src,
                                const data_detection_config *dc, int n_classes, tensor_shape *shape,
-                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err);
+                               int bad, long max_pixels, dlc_strlist *skipped, int *labelled,
+                               dlc_error *err);
 /* Parses one label file's text into row (max_objects slots); path names it
  * in messages.  EINPUT as above. */
 dlc_status data_parse_detection_labels(const char *path, const char *text, size_t len,
@@ -599,8 +616,10 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
 /* 1 when the name ends in an image extension (of any format stb_image
  * knows, so that refused formats in a folder are reported, not ignored). */
 int data_image_name(const char *name);
-/* " (a decimal comma? ...)" when s reads as a number with its one comma
- * taken for a point ("1,5"), else "": for messages about a value. */
+/* Why s is not a number dlc reads, when it can tell, for messages about a
+ * value: " (a decimal comma? ...)" for "1,5", thousands separators
+ * ("1,234", "1 234"), a missing value ("NaN", "NA", "null"), a number out
+ * of float32's range; else "". */
 const char *data_number_hint(const char *s);
 /* 1 when the name ends in .csv, .tsv or .txt (any case): a file of rows. */
 int data_table_name(const char *name);
@@ -613,6 +632,9 @@ dlc_status data_folder_images(const char *dir, dlc_strlist *names, dlc_error *er
 /* The names (not paths) of the files of one folder ending in ext (any case),
  * sorted, hidden files skipped; appended to names. */
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err);
+/* The names (not paths) of the subfolders of one folder, sorted, hidden ones
+ * skipped; appended to names. */
+dlc_status data_list_subfolders(const char *dir, dlc_strlist *names, dlc_error *err);
 /* Reads a folder of class subfolders: classes from the sorted subfolder
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the

@@ -14,6 +14,11 @@
 /* The files a config reads, in this order (data_bundle.src). */
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 
+/* data_image_load, giving the file's own (channels, height, width) in *own
+ * too: image folders and detection data count the images they convert. */
+dlc_status data_image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+                                  uint8_t *out, tensor_shape *own, dlc_error *err);
+
 /* How many of n units a split of fraction f takes: nearest to n * f, at
  * least 1 when f > 0, at most n. */
 long data_split_count(long n, double f);
@@ -28,6 +33,13 @@ dlc_status data_split_rows(data_split *s, const dataset *ds, const int *rows, in
  * data.subset when `subset`.  b->heads[] name the heads and their modes. */
 dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed, int subset,
                            dlc_error *err);
+/* The feature columns a CSV file is read by: data.features, else the
+ * columns of the first file read (first: NULL while reading it; borrowed).
+ * So dev and test files, and every source after the first, are read by
+ * name: the same columns in another order (a file from another tool) feed
+ * the model its features in the right places, extra columns are ignored and
+ * a missing one is an error naming it. */
+const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first);
 /* data.subset on every file of b (per_class: the train file's). */
 dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 /* data.sources: every source read, combined into one dataset (b->src[0]) with

@@ -11,6 +11,7 @@
  *
  * Letters: M object slots, K landmarks, C classes, (C, H, W) images. */
 #include "data.h"
+#include "data_internal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -41,7 +42,7 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
     dlc_status st = dlc_read_file(file, &text, &len, err);
     if (st != DLC_OK)
         return st;
-    int line = 1;
+    int line = 1, blank = 0;
     for (char *p = text, *end = text + len; p < end && st == DLC_OK; line++) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *stop = nl ? nl : end;
@@ -51,12 +52,20 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
             p++;
         if (stop > p) {
             *stop = '\0';
-            if (memchr(p, '\0', (size_t)(stop - p)))
+            if (blank)
+                /* class ids count the names: is the empty line a class or not? */
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: an empty line among the class names (class "
+                              "ids count the lines' names from 0: remove the line, or name "
+                              "the class)",
+                              file, blank);
+            else if (memchr(p, '\0', (size_t)(stop - p)))
                 st = dlc_fail(err, DLC_EINPUT, "%s:%d: a NUL byte in a class name", file, line);
             else if (dlc_strlist_find(names, p) >= 0)
                 st = dlc_fail(err, DLC_EINPUT, "%s:%d: class '%s' is listed twice", file, line, p);
             else
                 st = dlc_strlist_push(names, p, err);
+        } else if (!blank && names->n > 0) {
+            blank = line;
         }
         p = nl ? nl + 1 : end;
     }
@@ -228,35 +237,93 @@ static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, 
     return st;
 }
 
+/* A box under one pixel of the model's input (W x H) on a side: its size
+ * target log(w / anchor) is a huge number (a 1e-6 wide box alone doubled a
+ * batch's loss), and nothing of it can be seen.  EINPUT naming the box. */
+static dlc_status check_box_pixels(const char *path, const float *row,
+                                   const data_detection_config *dc, int W, int H, dlc_error *err)
+{
+    const int stride = detect_obj_stride(dc->landmarks);
+    for (int m = 0; m < dc->max_objects; m++) {
+        const float *o = row + (size_t)m * stride;
+        if (o[0] < 0)
+            break;
+        double w = (double)o[3] * W, h = (double)o[4] * H;
+        if (w < 1 || h < 1)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s: box %d is %.3g x %.3g pixels at the model's %d x %d input (inside "
+                            "the image): under a pixel, nothing to see and a huge size target "
+                            "(drop it, or raise model.input)", path, m + 1, w, h, W, H);
+    }
+    return DLC_OK;
+}
+
 /* The label file of image `path` read into row; a missing file means no
  * objects. */
 static dlc_status read_labels(const char *label_dir, const char *image, const data_detection_config *dc,
-                              int n_classes, float *row, dlc_error *err)
+                              int n_classes, const tensor_shape *shape, float *row, int *has,
+                              dlc_error *err)
 {
     char stem[DATA_PATH_MAX], path[DATA_PATH_MAX * 2];
     stem_of(image, stem, sizeof stem);
     if (dlc_pathf(path, sizeof path, "%s/%s.txt", label_dir, stem))
         return dlc_fail(err, DLC_EINPUT, "%s: path too long", label_dir);
     struct stat sb;
-    if (stat(path, &sb) != 0)
+    *has = stat(path, &sb) == 0;
+    if (!*has)
         return data_parse_detection_labels(path, "", 0, dc, n_classes, row, err);
     char *text = NULL;
     size_t len = 0;
     dlc_status st = dlc_read_file(path, &text, &len, err);
     if (st == DLC_OK)
         st = data_parse_detection_labels(path, text, len, dc, n_classes, row, err);
+    if (st == DLC_OK)
+        st = check_box_pixels(path, row, dc, shape->d[2], shape->d[1], err);
     free(text);
     return st;
 }
 
+/* Ultralytics keeps the labels of .../images/X in .../labels/X: that folder
+ * into out when dir has no label file of its own and it is there. */
+static int ultralytics_labels(const char *dir, char *out, size_t size)
+{
+    char d[DATA_PATH_MAX];
+    dlc_strlcpy(d, dir, sizeof d);
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == '/')
+        d[--n] = '\0';
+    char *at = NULL;
+    for (char *p = strstr(d, "images"); p; p = strstr(p + 1, "images"))
+        if ((p == d || p[-1] == '/') && (p[6] == '/' || p[6] == '\0'))
+            at = p; /* the last whole "images" part */
+    if (!at)
+        return 0;
+    memcpy(at, "labels", 6);
+    struct stat sb;
+    dlc_strlist txt = {0};
+    dlc_error e = {0};
+    int mine = data_list_files(dir, ".txt", &txt, &e) == DLC_OK && txt.n > 0;
+    dlc_strlist_clear(&txt);
+    if (mine || stat(d, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return 0;
+    dlc_strlcpy(out, d, size);
+    return 1;
+}
+
 dlc_status data_read_detection(dataset **out, const data_source *src,
                                const data_detection_config *dc, int n_classes, tensor_shape *shape,
-                               int bad, long max_pixels, dlc_strlist *skipped, dlc_error *err)
+                               int bad, long max_pixels, dlc_strlist *skipped, int *labelled,
+                               dlc_error *err)
 {
     *out = NULL;
+    if (labelled)
+        *labelled = 0;
     dlc_strlist images = {0};
     dataset *ds = NULL;
+    char sibling[DATA_PATH_MAX];
     const char *dir = src->dir, *label_dir = src->labels[0] ? src->labels : src->dir;
+    if (!src->labels[0] && ultralytics_labels(dir, sibling, sizeof sibling))
+        label_dir = sibling;
     dlc_status st = data_list_images(dir, &images, err);
     if (st == DLC_OK && images.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no image files in the folder", dir);
@@ -290,9 +357,11 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
         float *row = ds->targets + (size_t)ds->n * ds->n_targets;
-        if (read_labels(label_dir, images.v[i], dc, n_classes, row, &e) != DLC_OK ||
-            data_image_load(images.v[i], max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
-                            &e) != DLC_OK) {
+        tensor_shape own = {0};
+        int has = 0;
+        if (read_labels(label_dir, images.v[i], dc, n_classes, shape, row, &has, &e) != DLC_OK ||
+            data_image_load_noting(images.v[i], max_pixels, shape,
+                                   ds->u8 + (size_t)ds->n * ds->dim, &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL || e.status != DLC_EINPUT) {
                 st = dlc_fail(err, e.status, "%s%s", e.msg,
                               e.status == DLC_EINPUT ? " (set data.bad_files: skip to skip such images)" : "");
@@ -302,6 +371,11 @@ dlc_status data_read_detection(dataset **out, const data_source *src,
                 goto cleanup;
             continue;
         }
+        /* the boxes are fractions of the image: they follow it when resized */
+        ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
+        ds->recoloured += own.d[0] != shape->d[0];
+        if (labelled)
+            *labelled += has;
         ds->n++;
     }
     if (ds->n == 0)

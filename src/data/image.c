@@ -6,6 +6,9 @@
  * replicated), alpha is dropped.  An image of another size is resized with
  * stb_image_resize's default filter.  The same function serves training
  * data and `dlc predict`, so a model sees a file exactly as it was trained.
+ * A JPEG's Exif Orientation tag is applied after decoding (a phone photo
+ * stored sideways is seen upright, as viewers and browsers show it); the
+ * image's height and width are then those it is shown with.
  *
  * A folder dataset: DIR/<class>/<file>; classes are the subfolder names in
  * sorted (byte) order, files are read in sorted order, hidden entries and
@@ -95,6 +98,109 @@ static uint32_t rd_le32(const uint8_t *p)
     return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
 }
 static unsigned rd_le16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
+
+/* ---- JPEG Exif orientation ---- */
+
+/* The Orientation tag (0x0112, one SHORT, 1 to 8) of a TIFF structure's
+ * first IFD (Exif's APP1 after "Exif\0\0"), t (n bytes); 0 when absent or
+ * when anything about it is out of place (a malformed block is not an
+ * error: the image is read as stored). */
+static int exif_ifd0_orientation(const uint8_t *t, size_t n)
+{
+    if (n < 8)
+        return 0;
+    const int le = t[0] == 'I' && t[1] == 'I';
+    if (!le && !(t[0] == 'M' && t[1] == 'M'))
+        return 0;
+#define EXIF16(q) (le ? (unsigned)(q)[0] | ((unsigned)(q)[1] << 8) : ((unsigned)(q)[0] << 8) | (q)[1])
+#define EXIF32(q) (le ? rd_le32(q) : rd_be32(q))
+    if (EXIF16(t + 2) != 42)
+        return 0;
+    const uint32_t ifd = EXIF32(t + 4);
+    if (ifd < 8 || ifd > n - 2)
+        return 0;
+    const unsigned count = EXIF16(t + ifd);
+    for (size_t k = 0; k < count; k++) {
+        const size_t at = (size_t)ifd + 2 + 12 * k;
+        if (at + 12 > n)
+            return 0;
+        const uint8_t *e = t + at; /* tag, type, count, value */
+        if (EXIF16(e) != 0x0112)
+            continue;
+        const unsigned v = EXIF16(e + 8);
+        return EXIF16(e + 2) == 3 && EXIF32(e + 4) == 1 && v >= 1 && v <= 8 ? (int)v : 0;
+    }
+    return 0;
+#undef EXIF16
+#undef EXIF32
+}
+
+/* A JPEG's Exif orientation (p, n bytes, a JPEG by its first bytes): the
+ * marker segments before the first scan are walked for an APP1 Exif block;
+ * 1 (as stored) without one.  Values as the Exif standard numbers them:
+ * 2 mirrored, 3 turned 180 degrees, 4 flipped, 5 transposed, 6 to be turned
+ * 90 degrees clockwise, 7 transversed, 8 to be turned 90 degrees
+ * counter-clockwise. */
+static int jpeg_orientation(const uint8_t *p, size_t n)
+{
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (p[i] != 0xFF)
+            return 1;
+        const uint8_t m = p[i + 1];
+        if (m == 0xFF) { /* fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0xDA || m == 0xD9) /* the tag comes before the image data */
+            return 1;
+        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01 || m == 0xD8) {
+            i += 2;
+            continue;
+        }
+        const size_t len = ((size_t)p[i + 2] << 8) | p[i + 3];
+        if (len < 2 || len > n - i - 2)
+            return 1;
+        if (m == 0xE1 && len - 2 >= 6 && memcmp(p + i + 4, "Exif\0\0", 6) == 0) {
+            const int o = exif_ifd0_orientation(p + i + 10, len - 8);
+            return o ? o : 1;
+        }
+        i += 2 + len;
+    }
+    return 1;
+}
+
+/* px (h, w, C) turned as Exif orientation o says, into a new buffer (malloc;
+ * NULL when out of memory) of (*oh, *ow, C): orientations 5 to 8 swap the
+ * sides.  Output pixel (x, y) takes input pixel (sx, sy). */
+static unsigned char *image_orient(const unsigned char *px, int w, int h, int C, int o, int *ow,
+                                   int *oh)
+{
+    const int swap = o >= 5;
+    const int W = swap ? h : w, H = swap ? w : h;
+    unsigned char *out = malloc((size_t)W * (size_t)H * (size_t)C);
+    if (!out)
+        return NULL;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int sx, sy;
+            switch (o) {
+            case 2: sx = w - 1 - x; sy = y; break;
+            case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+            case 4: sx = x; sy = h - 1 - y; break;
+            case 5: sx = y; sy = x; break;
+            case 6: sx = y; sy = h - 1 - x; break;
+            case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+            case 8: sx = w - 1 - y; sy = x; break;
+            default: sx = x; sy = y; break;
+            }
+            memcpy(out + ((size_t)y * (size_t)W + (size_t)x) * (size_t)C,
+                   px + ((size_t)sy * (size_t)w + (size_t)sx) * (size_t)C, (size_t)C);
+        }
+    *ow = W;
+    *oh = H;
+    return out;
+}
 
 /* Truncation checks: each walks the file's structure far enough to know
  * that every byte the decoder will want is there; 0 when complete, 1 when
@@ -331,11 +437,12 @@ dlc_status data_image_check(const char *name, const uint8_t *buf, size_t len, lo
                         "%s: %s image of %d x %d pixels is too large (at most %d per side and "
                         "%ld pixels: data.max_image_pixels)",
                         name, format_names[f], w, h, DATA_IMAGE_MAX_SIDE, max_pixels);
-    if (shape) {
+    if (shape) { /* as shown: a JPEG turned by its Exif orientation */
+        const int swap = f == IMG_JPEG && jpeg_orientation(buf, len) >= 5;
         shape->ndim = 3;
         shape->d[0] = n <= 2 ? 1 : 3;
-        shape->d[1] = h;
-        shape->d[2] = w;
+        shape->d[1] = swap ? w : h;
+        shape->d[2] = swap ? h : w;
     }
     return DLC_OK;
 }
@@ -380,6 +487,20 @@ static unsigned char *image_shrink(const unsigned char *px, int w, int h, int C,
     return o;
 }
 
+/* One step of decoding done: px (w, h) freed, next (*nw, *nh: read after
+ * the step that made next has run; NULL when it ran out of memory) taken
+ * in its place. */
+static unsigned char *image_next(unsigned char *px, unsigned char *next, const int *nw,
+                                 const int *nh, int *w, int *h)
+{
+    stbi_image_free(px);
+    if (next) {
+        *w = *nw;
+        *h = *nh;
+    }
+    return next;
+}
+
 dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, long max_pixels,
                              const tensor_shape *shape, uint8_t *out, dlc_error *err)
 {
@@ -404,18 +525,17 @@ dlc_status data_image_decode(const char *name, const uint8_t *buf, size_t len, l
         stbi_image_free(px);
         return dlc_fail(err, DLC_EINPUT, "%s: decoded to %d x %d pixels: empty", name, w, h);
     }
+    const char *other;
+    const int orient = image_sniff(buf, len, &other) == IMG_JPEG ? jpeg_orientation(buf, len) : 1;
+    int nw = 0, nh = 0;
+    if (orient != 1 && !(src = px = image_next(px, image_orient(px, w, h, C, orient, &nw, &nh),
+                                               &nw, &nh, &w, &h)))
+        return DLC_NOMEM(err);
     const int fx = w / (2 * W) > 1 ? w / (2 * W) : 1, fy = h / (2 * H) > 1 ? h / (2 * H) : 1;
-    if (fx > 1 || fy > 1) { /* a large shrink: block means first (image_shrink) */
-        int sw, sh2;
-        unsigned char *small = image_shrink(px, w, h, C, fx, fy, &sw, &sh2);
-        stbi_image_free(px);
-        if (!small)
-            return DLC_NOMEM(err);
-        px = small;
-        w = sw;
-        h = sh2;
-        src = px;
-    }
+    /* a large shrink: block means first (image_shrink) */
+    if ((fx > 1 || fy > 1) &&
+        !(src = px = image_next(px, image_shrink(px, w, h, C, fx, fy, &nw, &nh), &nw, &nh, &w, &h)))
+        return DLC_NOMEM(err);
     if (w != W || h != H) {
         resized = malloc((size_t)W * (size_t)H * (size_t)C);
         if (!resized) {
@@ -500,7 +620,7 @@ dlc_status data_image_load(const char *path, long max_pixels, const tensor_shape
 }
 
 /* data_image_load, giving the file's own (channels, height, width) too. */
-static dlc_status image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
+dlc_status data_image_load_noting(const char *path, long max_pixels, const tensor_shape *shape,
                                     uint8_t *out, tensor_shape *own, dlc_error *err)
 {
     uint8_t *buf;
@@ -550,6 +670,47 @@ static dlc_status list_dir(const char *dir, int want_dirs, const char *ext, dlc_
     if (st == DLC_OK && names->n > 1)
         qsort(names->v, (size_t)names->n, sizeof *names->v, cmp_str);
     return st;
+}
+
+/* The image files of a class folder dir and of its subfolders, at any depth
+ * (as torchvision's ImageFolder and Keras' image_dataset_from_directory
+ * read them), pushed to names as paths below dir ("sub/x.png"), each
+ * folder's entries in sorted order.  rel: the path below dir walked now
+ * ("" at the top).  A link to a folder is not followed (a loop cannot
+ * be), as os.walk does by default; hidden entries are skipped. */
+static dlc_status list_tree(const char *dir, const char *rel, dlc_strlist *names, dlc_error *err)
+{
+    char here[DATA_PATH_MAX * 4], path[DATA_PATH_MAX * 4], sub[DATA_PATH_MAX * 4];
+    if (dlc_pathf(here, sizeof here, rel[0] ? "%s/%s" : "%s", dir, rel))
+        return dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
+    dlc_strlist entries = {0};
+    dlc_status st = list_dir(here, 0, NULL, &entries, err);
+    for (int i = 0; i < entries.n && st == DLC_OK; i++) {
+        if (dlc_pathf(sub, sizeof sub, rel[0] ? "%s/%s" : "%s%s", rel, entries.v[i]))
+            st = dlc_fail(err, DLC_EINPUT, "%s: path too long", here);
+        else
+            st = dlc_strlist_push(names, sub, err);
+    }
+    dlc_strlist_clear(&entries);
+    if (st == DLC_OK)
+        st = list_dir(here, 1, NULL, &entries, err);
+    for (int i = 0; i < entries.n && st == DLC_OK; i++) {
+        struct stat sb;
+        if (dlc_pathf(path, sizeof path, "%s/%s", here, entries.v[i]) ||
+            dlc_pathf(sub, sizeof sub, rel[0] ? "%s/%s" : "%s%s", rel, entries.v[i])) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: path too long", here);
+            break;
+        }
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = list_tree(dir, sub, names, err);
+    }
+    dlc_strlist_clear(&entries);
+    return st;
+}
+
+dlc_status data_list_subfolders(const char *dir, dlc_strlist *names, dlc_error *err)
+{
+    return list_dir(dir, 1, NULL, names, err);
 }
 
 dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names, dlc_error *err)
@@ -624,7 +785,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
             id = dlc_strlist_find(class_names, classes.v[c]);
             if (id < 0 && skip_unknown) { /* its files are counted as dropped */
                 if (dlc_pathf(path, sizeof path, "%s/%s", dir, classes.v[c]) == 0 &&
-                    list_dir(path, 0, NULL, &files, NULL) == DLC_OK)
+                    list_tree(path, "", &files, NULL) == DLC_OK)
                     dropped += files.n;
                 dlc_strlist_clear(&files);
                 continue;
@@ -656,7 +817,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
             goto cleanup;
         }
         dlc_strlist_clear(&files);
-        if ((st = list_dir(path, 0, NULL, &files, err)) != DLC_OK)
+        if ((st = list_tree(path, "", &files, err)) != DLC_OK)
             goto cleanup;
         for (int f = 0; f < files.n; f++) {
             if (n_items == cap) {
@@ -745,7 +906,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
         tensor_shape own = {0};
-        if (image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
+        if (data_image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
                               &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",

@@ -48,7 +48,7 @@ dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_ta
         return dlc_fail(err, DLC_EINPUT,
                         "data: both a dev file and split.dev = %g are given; use one or the other",
                         cfg->split_dev);
-    if (data_source_given(&cfg->test) && cfg->split_test > 0)
+    if (data_source_given(&cfg->test) && cfg->split_test > 0 && !cfg->test_replaces)
         return dlc_fail(err, DLC_EINPUT,
                         "data: both a test file and split.test = %g are given; use one or the other",
                         cfg->split_test);

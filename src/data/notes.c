@@ -72,11 +72,15 @@ static dlc_status notes_unseen(const data_bundle *b, const data_config *cfg, dlc
             unseen[n++] = c;
     dlc_status st = DLC_OK;
     if (n > 0) {
-        char names[400], msg[600];
+        char names[400], why[160] = "", msg[700];
         notes_names(names, sizeof names, &hd->class_names, unseen, n);
+        if (cfg->format == DATA_IMAGE_FOLDER)
+            snprintf(why, sizeof why, " (an empty class folder?)");
+        else if (tr->ds->limited_from > 0)
+            snprintf(why, sizeof why, " (data.train.limit drew %d of the file's %d rows: too few?)",
+                     tr->ds->n, tr->ds->limited_from);
         snprintf(msg, sizeof msg, "warning: %d of %d classes %s no example in the train split: %s%s",
-                 n, K, n == 1 ? "has" : "have", names,
-                 cfg->format == DATA_IMAGE_FOLDER ? " (an empty class folder?)" : "");
+                 n, K, n == 1 ? "has" : "have", names, why);
         st = dlc_strlist_push(out, msg, err);
     }
     free(seen);
@@ -146,10 +150,77 @@ static dlc_status notes_unique_labels(const data_bundle *b, const data_config *c
     return dlc_strlist_push(out, msg, err);
 }
 
+/* CSV feature columns that count the rows (0, 1, 2, ... or 1, 2, 3, ...
+ * down the train file): a row number or an id, which tells the model only
+ * where a row sits in the file */
+static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg, dlc_strlist *out,
+                                    dlc_error *err)
+{
+    const dataset *ds = b->src[0];
+    if (cfg->format != DATA_CSV || !ds || !ds->f32 || ds->n < 3 || ds->columns.n != (int)ds->dim ||
+        ds->limited_from > 0 || ds->dropped > 0)
+        return DLC_OK;
+    const size_t D = ds->dim;
+    dlc_status st = DLC_OK;
+    for (size_t j = 0; j < D && st == DLC_OK; j++) {
+        const float first = ds->f32[j];
+        if (first != 0.0f && first != 1.0f)
+            continue;
+        int i = 1;
+        while (i < ds->n && ds->f32[(size_t)i * D + j] == first + (float)i)
+            i++;
+        if (i < ds->n)
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg, "warning: feature column '%.60s' counts the rows (%g, %g, %g, ...): a "
+                 "row number or an id, which tells the model only where a row sits in the file; "
+                 "list the feature columns in data.features to leave it out", ds->columns.v[j], (double)first,
+                 (double)first + 1, (double)first + 2);
+        st = dlc_strlist_push(out, msg, err);
+    }
+    return st;
+}
+
+/* a CSV file's first column without a name: pandas' index, left out */
+static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->unnamed_index) {
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: the first column has no name, as pandas' to_csv "
+                     "writes its index (index=False leaves it out): named 'Unnamed: 0', as read_csv "
+                     "names it, and not read (list it in data.features to read it)", b->src[k]->path);
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
+void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
+{
+    dlc_strlist classes = {0}, sub = {0};
+    char path[DATA_PATH_MAX * 2], names[300];
+    buf[0] = '\0';
+    if (cfg->format == DATA_IMAGE_FOLDER && cfg->n_sources == 0 &&
+        data_list_subfolders(cfg->train.dir, &classes, NULL) == DLC_OK && classes.n == 1 &&
+        dlc_pathf(path, sizeof path, "%s/%s", cfg->train.dir, classes.v[0]) == 0 &&
+        data_list_subfolders(path, &sub, NULL) == DLC_OK && sub.n >= 2) {
+        notes_names(names, sizeof names, &sub, NULL, sub.n);
+        snprintf(buf, size, " (its only class folder, '%.60s', holds folders %s: are they the "
+                 "classes? then give data.train.dir: %.300s)", classes.v[0], names, path);
+    }
+    dlc_strlist_clear(&classes);
+    dlc_strlist_clear(&sub);
+}
+
 dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_given,
                       dlc_strlist *out, dlc_error *err)
 {
     dlc_status st = notes_stray(b, out, err);
+    if (st == DLC_OK)
+        st = notes_unnamed_index(b, out, err);
+    if (st == DLC_OK)
+        st = notes_row_numbers(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_unique_labels(b, cfg, out, err);
     if (st == DLC_OK)

@@ -48,12 +48,15 @@ static data_config source_config(const data_config *cfg, int i)
 
 /* Reads source i into *out (owned).  The first source names the classes
  * and lays out the heads' targets (into b); the others are read with those
- * names given and must have the same. */
-static dlc_status read_source(const data_config *cfg, int i, data_bundle *b, dataset **out,
-                              tensor_shape *image_shape, dlc_error *err)
+ * names given and must have the same, and CSV ones by the first one's column
+ * names (first: source 0's examples, NULL while reading it). */
+static dlc_status read_source(const data_config *cfg, int i, uint64_t seed, data_bundle *b,
+                              const dataset *first, dataset **out, tensor_shape *image_shape,
+                              dlc_error *err)
 {
     const data_source_spec *s = &cfg->sources[i];
     data_config sc = source_config(cfg, i);
+    sc.features = *data_csv_features(cfg, first); /* borrowed: sc is never freed */
     data_bundle one;
     memset(&one, 0, sizeof one);
     one.n_heads = b->n_heads;
@@ -68,7 +71,7 @@ static dlc_status read_source(const data_config *cfg, int i, data_bundle *b, dat
         sc.classes = b->heads[0].class_names;
     if (image_shape->ndim > 0)
         sc.image_shape = *image_shape; /* every source converted to the first one's shape */
-    if (st == DLC_OK && (st = data_table_read(&one, &sc, 0, 0, err)) != DLC_OK)
+    if (st == DLC_OK && (st = data_table_read(&one, &sc, seed, 0, err)) != DLC_OK)
         dlc_error_prefix(err, "data.sources.%d (%s)", i, s->name);
     for (int h = 0; h < b->n_heads && st == DLC_OK; h++) {
         data_head *mine = &b->heads[h], *got = &one.heads[h];
@@ -177,7 +180,7 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
             break;
         }
         if ((st = dlc_strlist_push(&b->source_names, s->name, err)) != DLC_OK ||
-            (st = read_source(cfg, i, b, &parts[i], &image_shape, err)) != DLC_OK)
+            (st = read_source(cfg, i, seed, b, parts[0], &parts[i], &image_shape, err)) != DLC_OK)
             break;
         if (i > 0 && !tensor_shape_equal(&parts[i]->shape, &parts[0]->shape))
             st = dlc_fail(err, DLC_EINPUT,

@@ -100,10 +100,60 @@ static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_
     return DLC_OK;
 }
 
-static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
-                             const char *which, data_bundle *b, const data_csv_targets *groups,
-                             tensor_shape *image_shape, dlc_error *err)
+const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first)
 {
+    if (cfg->features.n == 0 && first && first->columns.n > 0)
+        return &first->columns;
+    return &cfg->features;
+}
+
+/* ds keeps rows (n, ascending) only, in place. */
+static void keep_rows(dataset *ds, const int *rows, int n)
+{
+    size_t D = ds->dim, T = (size_t)ds->n_targets;
+    for (int i = 0; i < n; i++) {
+        size_t r = (size_t)rows[i];
+        if (ds->u8)
+            memmove(ds->u8 + (size_t)i * D, ds->u8 + r * D, D);
+        if (ds->source)
+            ds->source[i] = ds->source[r];
+        if (ds->f32)
+            memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
+        memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
+    }
+    ds->n = n;
+}
+
+/* A CSV file's `limit`: limit rows drawn with the seed (stream `stream`)
+ * from the whole file, kept in file order.  The first rows of a file sorted
+ * by class would be a few classes only; every row is read anyway (checked,
+ * and its label named: the classes, and so the model's outputs, are the
+ * whole file's). */
+static dlc_status split_draw_limit(dataset *ds, long limit, uint64_t seed, uint64_t stream,
+                                   dlc_error *err)
+{
+    if (limit <= 0 || limit >= ds->n)
+        return DLC_OK;
+    int *rows = malloc(sizeof(int) * (size_t)ds->n); /* (n) */
+    if (!rows)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < ds->n; i++)
+        rows[i] = i;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, stream);
+    dlc_rng_shuffle(&rng, rows, ds->n);
+    qsort(rows, (size_t)limit, sizeof(int), split_cmp_int);
+    ds->limited_from = ds->n;
+    keep_rows(ds, rows, (int)limit);
+    free(rows);
+    return DLC_OK;
+}
+
+static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
+                             int which_src, data_bundle *b, const data_csv_targets *groups,
+                             tensor_shape *image_shape, uint64_t seed, dlc_error *err)
+{
+    const char *which = split_src_names[which_src];
     data_target mode = b->heads[0].mode;
     dlc_strlist *class_names = &b->heads[0].class_names;
     /* known classes (a model's, in eval) and skip_unknown_labels: labels
@@ -128,10 +178,20 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
     if (cfg->format == DATA_DETECTION) {
         if (!src->dir[0])
             return dlc_fail(err, DLC_EINPUT, "data.%s: detection data needs 'dir'", which);
+        int labelled = 0;
         dlc_status st = data_read_detection(out, src, &cfg->detection, class_names->n,
                                             image_shape, cfg->bad_files, cfg->max_image_pixels,
-                                            &b->skipped_files, err);
+                                            &b->skipped_files, &labelled, err);
         b->skipped = b->skipped_files.n;
+        /* nothing to learn: more likely labels kept elsewhere than all background */
+        if (st == DLC_OK && labelled == 0 && strcmp(which, "train") == 0)
+            st = dlc_fail(err, DLC_EINPUT,
+                          "data.train: none of the %d images in %s has a label file (NAME.txt in "
+                          "%s): an image without one has no objects, and a train split of "
+                          "background only teaches nothing; give the label folder with "
+                          "data.train.labels (Ultralytics: .../labels/... beside .../images/... "
+                          "is found by itself)",
+                          (*out)->n, src->dir, src->labels[0] ? src->labels : src->dir);
         return st;
     }
     if (cfg->format == DATA_IDX) {
@@ -150,14 +210,16 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
                 with[h].mode != DATA_TARGET_NUMERIC)
                 with[h].mode = (data_target)(with[h].mode | DATA_TARGET_SKIP_UNKNOWN);
         }
-        /* dev and test files are read by the train file's column names: the
-         * same columns in another order (a file from another tool) must not
-         * feed the model its features in the wrong places */
-        const dlc_strlist *features = &cfg->features;
-        if (features->n == 0 && b->src[SRC_TRAIN] && b->src[SRC_TRAIN]->columns.n > 0)
-            features = &b->src[SRC_TRAIN]->columns;
-        return data_read_csv_groups(out, src->file, with, b->n_heads, features,
-                                    &cfg->unknown_label, src->limit, err);
+        if (src->limit < 0)
+            return dlc_fail(err, DLC_EINPUT, "data.%s.limit must be >= 0, got %ld", which,
+                            src->limit);
+        dlc_status st = data_read_csv_groups(out, src->file, with, b->n_heads,
+                                             data_csv_features(cfg, b->src[SRC_TRAIN]),
+                                             &cfg->unknown_label, 0, err);
+        if (st == DLC_OK)
+            st = split_draw_limit(*out, src->limit, seed, DLC_STREAM(DLC_STREAM_SPLIT, 8 + which_src),
+                                  err);
+        return st;
     }
     return dlc_fail(err, DLC_EINPUT, "data: unknown format %d", (int)cfg->format);
 }
@@ -225,23 +287,6 @@ static dlc_status split_idx_classes(data_bundle *b, const data_config *cfg, data
             return st;
     }
     return DLC_OK;
-}
-
-/* ds keeps rows (n, ascending) only, in place. */
-static void keep_rows(dataset *ds, const int *rows, int n)
-{
-    size_t D = ds->dim, T = (size_t)ds->n_targets;
-    for (int i = 0; i < n; i++) {
-        size_t r = (size_t)rows[i];
-        if (ds->u8)
-            memmove(ds->u8 + (size_t)i * D, ds->u8 + r * D, D);
-        if (ds->source)
-            ds->source[i] = ds->source[r];
-        if (ds->f32)
-            memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
-        memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
-    }
-    ds->n = n;
 }
 
 /* data.subset: only the listed classes, numbered in the listed order, and
@@ -358,8 +403,7 @@ dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed
     for (int k = 0; k < SRC_COUNT; k++) {
         if (!data_source_given(srcs[k]))
             continue;
-        if ((st = split_read(&b->src[k], cfg, srcs[k], split_src_names[k], b, groups,
-                             &image_shape, err)))
+        if ((st = split_read(&b->src[k], cfg, srcs[k], k, b, groups, &image_shape, seed, err)))
             goto cleanup;
         const dataset *ds = b->src[k], *tr = b->src[SRC_TRAIN];
         if (k == SRC_TRAIN) {

@@ -172,6 +172,7 @@ typedef struct {
     data_names tags;     /* tag or label names, in order of appearance */
     text_src src[TEXT_MAX_SRC];  /* train, dev, test; or data.sources in order */
     char word[1024];     /* the token being read */
+    uint64_t seed;       /* the run's: a classifier's `limit` draws its rows with it */
 } text_load;
 
 static void src_free(text_src *s)
@@ -410,14 +411,22 @@ static dlc_status read_line_examples(text_load *L, text_src *s, const char *text
 typedef struct {
     text_load *L;
     text_src *s;
-    long limit;
     const char *path;
+    const unsigned char *keep; /* (rows) `limit`'s draw: 1 for a row read; NULL: every row */
+    int row;                   /* the record at hand, from 0 */
 } csv_ctx;
+
+static dlc_status count_row(void *user, const char *const *fields, int line, dlc_error *err)
+{
+    (void)fields, (void)line, (void)err;
+    (*(int *)user)++;
+    return DLC_OK;
+}
 
 static dlc_status classify_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_ctx *c = user;
-    if (c->limit > 0 && c->s->m >= c->limit)
+    if (c->keep && !c->keep[c->row++])
         return DLC_OK;
     const char *text = fields[0], *label = fields[1];
     if (!label[0])
@@ -430,6 +439,30 @@ static dlc_status classify_row(void *user, const char *const *fields, int line, 
     st = tokenize(c->L, c->s, text, strlen(text), 0, err);
     close_example(c->s);
     return st;
+}
+
+/* *keep (rows, malloc): `limit` of the rows marked 1, drawn with the seed on
+ * source k's stream. */
+static dlc_status text_draw_rows(unsigned char **keep, int rows, long limit, uint64_t seed, int k,
+                                 dlc_error *err)
+{
+    int *order = malloc(sizeof(int) * (size_t)rows); /* (rows) */
+    *keep = calloc((size_t)rows, 1);
+    if (!order || !*keep) {
+        free(order);
+        free(*keep);
+        *keep = NULL;
+        return DLC_NOMEM(err);
+    }
+    for (int i = 0; i < rows; i++)
+        order[i] = i;
+    dlc_rng rng;
+    dlc_rng_seed(&rng, seed, DLC_STREAM(DLC_STREAM_SPLIT, 8 + k));
+    dlc_rng_shuffle(&rng, order, rows);
+    for (long i = 0; i < limit; i++)
+        (*keep)[order[i]] = 1;
+    free(order);
+    return DLC_OK;
 }
 
 static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_error *err)
@@ -463,9 +496,20 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
                           label ? label->n : L->cfg->n_labels);
             break;
         }
+        /* limit: rows drawn with the seed from the whole file, as a table
+         * CSV's (the first rows of a file sorted by class are one class) */
         const char *cols[2] = {L->tc->column, label->v[0]};
-        csv_ctx c = {L, s, src->limit, src->file};
-        st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
+        csv_ctx c = {L, s, src->file, NULL, 0};
+        int rows = 0;
+        unsigned char *keep = NULL;
+        if (src->limit > 0 &&
+            (st = data_csv_records(src->file, text, len, cols, 2, count_row, &rows, err)) == DLC_OK &&
+            src->limit < rows)
+            st = text_draw_rows(&keep, rows, src->limit, L->seed, k, err);
+        c.keep = keep;
+        if (st == DLC_OK)
+            st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
+        free(keep);
         break;
     }
     case TEXT_TASK_COUNT:
@@ -555,9 +599,12 @@ static dlc_status build_vocab(text_load *L, data_bundle *b, const long *count, i
                 goto cleanup;
         }
     }
+    b->text_unk = b->text_counted = 0;
     for (int i = 0; i < n_all; i++) {
         int vid = data_names_find(&v, L->all.names.v[i]);
         map[i] = vid >= 0 ? vid : TEXT_UNK;
+        b->text_counted += count[i];
+        b->text_unk += map[i] == TEXT_UNK ? count[i] : 0;
     }
     dlc_strlist_clear(&b->vocab);
     b->vocab = v.names;
@@ -842,6 +889,7 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
 {
     text_load L;
     memset(&L, 0, sizeof L);
+    L.seed = seed;
     L.tc = &cfg->text;
     L.cfg = cfg;
     const data_text_config *tc = &cfg->text;
@@ -1047,6 +1095,7 @@ dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64
 {
     text_load L;
     memset(&L, 0, sizeof L);
+    L.seed = seed;
     L.tc = &cfg->text;
     L.cfg = cfg;
     const data_text_config *tc = &cfg->text;

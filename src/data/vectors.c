@@ -3,10 +3,13 @@
  * (data_text_vectors) and for dlc embed's queries (src/embed).
  *
  * Which format a file is in is read from the file: a first line of two
- * integers "count dim" is word2vec's header; when the bytes after it are not
- * text (a NUL or another control byte, or invalid UTF-8) the records are
- * binary ("word " then dim little-endian float32, an optional line end),
- * otherwise every line is "word v1 .. vdim" (GloVe's files have no header).
+ * integers "count dim" is word2vec's header; when the line after it is not
+ * a word and dim numbers and the bytes after it are not text (a NUL or
+ * another control byte, or invalid UTF-8), the records are binary ("word " then dim
+ * little-endian float32, an optional line end), otherwise every line is
+ * "word v1 .. vdim" (GloVe's files have no header).  A word's own bytes
+ * never make a text file binary: words keep control bytes (a backspace in
+ * a fortune file's word is written and read back as it is).
  * Errors name the file and the line (binary: the record and its byte).
  */
 #include <math.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data.h"
 #include "names.h"
@@ -49,6 +53,42 @@ static int looks_binary(const unsigned char *s, size_t n)
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* 1 when the first non-blank line of s[0, n) is a text record: a word, then
+ * exactly dim numbers (dim 0: one or more).  A binary record (the word, then 4 dim raw bytes) is
+ * not, whatever bytes the words hold: a corpus's word may have a control
+ * byte in it (fortune files underline with backspaces), which text files
+ * keep as it is. */
+static int record_is_text(const char *s, size_t n, long dim)
+{
+    size_t i = 0;
+    while (i < n && (is_blank(s[i]) || s[i] == '\n'))
+        i++;
+    const char *eol = i < n ? memchr(s + i, '\n', n - i) : NULL;
+    size_t e = eol ? (size_t)(eol - s) : n;
+    while (i < e && !is_blank(s[i]))
+        i++; /* the word */
+    long k = 0;
+    char num[64];
+    while (i < e) {
+        while (i < e && is_blank(s[i]))
+            i++;
+        size_t f = i;
+        while (i < e && !is_blank(s[i]))
+            i++;
+        double x;
+        if (i == f)
+            break;
+        if (i - f >= sizeof num)
+            return 0;
+        memcpy(num, s + f, i - f);
+        num[i - f] = '\0';
+        if (dlc_parse_double(num, &x) != 0)
+            return 0;
+        k++;
+    }
+    return dim > 0 ? k == dim : k > 0;
 }
 
 /* "count dim" on line one: 1 and the two numbers, else 0. */
@@ -193,9 +233,34 @@ cleanup:
     return st;
 }
 
-dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
-                             int *dim_out, dlc_error *err)
+/* A word listed again is skipped: the first row of each word counts (as
+ * gensim's reader keeps the first; some published files repeat a few). */
+typedef struct {
+    data_vector_fn fn;
+    void *user;
+    data_names seen;
+    long dups;
+} dedup_ctx;
+
+static dlc_status dedup_row(void *user, const char *word, const float *row, int dim,
+                            dlc_error *err)
 {
+    dedup_ctx *d = user;
+    int before = d->seen.names.n, id;
+    dlc_status st = data_names_intern(&d->seen, word, &id, err);
+    if (st != DLC_OK)
+        return st;
+    if (id < before) {
+        d->dups++;
+        return DLC_OK;
+    }
+    return d->fn(d->user, word, row, dim, err);
+}
+
+dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
+                             int *dim_out, long *dups_out, dlc_error *err)
+{
+    dedup_ctx dd = {.fn = fn, .user = user};
     char *text = NULL;
     size_t len = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -217,8 +282,9 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
                 goto cleanup;
             }
             if (dim > 0 && hdim != dim) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:1: the header says %ld dimensions, expected %d",
-                              path, hdim, dim);
+                st = dlc_fail(err, DLC_EINPUT, "%s:1: the header says %ld dimensions, expected %d "
+                                               "(the embedding's units: set units: %ld to use them)",
+                              path, hdim, dim, hdim);
                 goto cleanup;
             }
             dim = (int)hdim;
@@ -227,20 +293,26 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
             count = -1;
         }
     }
-    if (count >= 0 && looks_binary((const unsigned char *)text + body, len - body)) {
-        st = read_binary(path, text, len, body, count, dim, fn, user, err);
+    if (count >= 0 && !record_is_text(text + body, len - body, dim) &&
+        looks_binary((const unsigned char *)text + body, len - body)) {
+        st = read_binary(path, text, len, body, count, dim, dedup_row, &dd, err);
     } else {
-        if (looks_binary((const unsigned char *)text, len)) {
+        if (count < 0 && !record_is_text(text, len, 0) &&
+            looks_binary((const unsigned char *)text, len)) {
             st = dlc_fail(err, DLC_EINPUT, "%s: not a text file of vectors, nor word2vec's "
                                            "binary format (its first line would be \"count dim\")",
                           path);
             goto cleanup;
         }
-        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, fn, user, err);
+        st = read_lines(path, text + body, len - body, body ? 2 : 1, count, &dim, dedup_row, &dd,
+                        err);
     }
     if (st == DLC_OK && dim_out)
         *dim_out = dim;
+    if (st == DLC_OK && dups_out)
+        *dups_out = dd.dups;
 cleanup:
+    data_names_free(&dd.seen);
     free(text);
     return st;
 }
@@ -274,8 +346,16 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
     *found = 0;
     for (int i = 0; i < vocab->n && !st; i++)
         st = data_names_intern(&f.names, vocab->v[i], &id, err);
+    /* a folder dlc embed wrote: its files are named in the message */
+    struct stat sb;
+    char bin[DATA_PATH_MAX + 16];
+    snprintf(bin, sizeof bin, "%s/vectors.bin", path);
+    if (!st && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(bin, &sb) == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: a folder (dlc embed's run folder?); pretrained: takes "
+                                       "one of its files: %s/vectors.txt, vectors.bin or glove.txt",
+                      path, path);
     if (!st)
-        st = data_vectors_read(path, dim, fill_row, &f, NULL, err);
+        st = data_vectors_read(path, dim, fill_row, &f, NULL, NULL, err);
     *found = f.found;
     data_names_free(&f.names);
     return st;

@@ -33,8 +33,8 @@ dlc_status embed_train(embed_vectors *out, const data_corpus *c, const embed_con
     if (row->negatives && c->V < cfg->negatives + 1)
         return dlc_fail(err, DLC_EINPUT,
                         "%s: the vocabulary has %d word%s, too few to draw embed.negatives = %d "
-                        "negatives besides the target (lower negatives or min_count, or use "
-                        "more text)",
+                        "negatives besides the target (lower negatives or min_count, raise "
+                        "max_vocab, or use more text)",
                         corpus_name, c->V, c->V == 1 ? "" : "s", cfg->negatives);
     if (cfg->window < 1)
         return dlc_fail(err, DLC_EINPUT, "embed.window: must be at least 1, got %d", cfg->window);

@@ -30,6 +30,7 @@ typedef struct {
     dlc_strlist words;  /* (V) owned */
     long *count;        /* (V) owned, or NULL: occurrences in the corpus */
     float *w;           /* (V, D) owned (tensor_alloc) */
+    long duplicates;    /* read from a file: rows of a word listed again, skipped */
 } embed_vectors;
 
 void embed_vectors_free(embed_vectors *v);
@@ -43,6 +44,7 @@ typedef struct {
     double dev_loss;     /* window_lm with a dev part: per word; NaN otherwise */
     double seconds;      /* this epoch */
     double words_per_s;  /* corpus tokens read per second */
+    int empty;           /* word2vec: subsampling left no line two words, nothing was trained */
 } embed_epoch;
 
 typedef struct {

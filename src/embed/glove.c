@@ -215,7 +215,7 @@ dlc_status embed_glove(embed_job *job, dlc_error *err)
             goto cleanup;
         }
         embed_epoch ep = {e, cfg->epochs, cfg->lr, cost / (double)n, NAN, s,
-                          s > 0 ? (double)c->words / s : 0.0};
+                          s > 0 ? (double)c->words / s : 0.0, 0};
         job->res->loss = ep.loss;
         if (job->cb && job->cb->on_progress)
             job->cb->on_progress(job->cb->user, (double)e / cfg->epochs, cfg->lr, ep.words_per_s);

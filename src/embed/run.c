@@ -51,7 +51,10 @@ dlc_status embed_write_run(const embed_vectors *v, const embed_run_info *r, dlc_
     dlc_buf_printf(&b, "epoch,lr,loss,dev_loss,seconds,words_per_s\n");
     for (int e = 0; e < r->n_epochs; e++) {
         const embed_epoch *ep = &r->epochs[e];
-        dlc_buf_printf(&b, "%d,%.6g,%.6g,", ep->epoch, ep->lr, ep->loss);
+        dlc_buf_printf(&b, "%d,%.6g,", ep->epoch, ep->lr);
+        if (isfinite(ep->loss)) /* empty: nothing trained or measured that epoch */
+            dlc_buf_printf(&b, "%.6g", ep->loss);
+        dlc_buf_printf(&b, ",");
         if (isfinite(ep->dev_loss))
             dlc_buf_printf(&b, "%.6g", ep->dev_loss);
         dlc_buf_printf(&b, ",%.3f,%.0f\n", ep->seconds, ep->words_per_s);

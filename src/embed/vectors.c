@@ -78,7 +78,12 @@ dlc_status embed_vectors_read(embed_vectors *v, const char *path, dlc_error *err
 {
     memset(v, 0, sizeof *v);
     read_ctx r = {v, 0};
-    dlc_status st = data_vectors_read(path, 0, add_row, &r, NULL, err);
+    dlc_status st = data_vectors_read(path, 0, add_row, &r, NULL, &v->duplicates, err);
+    /* one number a word: every cosine similarity is +-1 (vocab.txt's "word count" reads so) */
+    if (st == DLC_OK && v->D == 1)
+        st = dlc_fail(err, DLC_EINPUT, "%s: one number per word, not vectors (a vocabulary file, "
+                                       "\"word count\"? dlc embed writes the vectors to "
+                                       "vectors.txt, vectors.bin and glove.txt)", path);
     if (st)
         embed_vectors_free(v);
     return st;

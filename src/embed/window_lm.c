@@ -278,7 +278,7 @@ dlc_status embed_window_lm(embed_job *job, dlc_error *err)
         }
         embed_epoch ep = {e, cfg->epochs, lr, used ? loss / (double)used : NAN,
                           dev_n ? dev / (double)dev_n : NAN, sec,
-                          sec > 0 ? (double)c->words / sec : 0.0};
+                          sec > 0 ? (double)c->words / sec : 0.0, 0};
         job->res->loss = ep.loss;
         job->res->dev_loss = ep.dev_loss;
         if (job->cb && job->cb->on_epoch)

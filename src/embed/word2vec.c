@@ -45,6 +45,7 @@ typedef struct {
     int *targets;      /* (K + 1) */
     double loss;
     long pairs;        /* loss terms summed */
+    long lines;        /* lines trained: two words or more after subsampling */
     char pad[64];
 } w2v_part;
 
@@ -172,8 +173,10 @@ static void train_part(void *ctx, int i, int n_parts)
         }
         long words = pos - start;
         pos++; /* the line end */
-        if (len > 1)
+        if (len > 1) {
             train_line(m, p, p->sen, len, lr, (int)(seen % LOSS_EVERY));
+            p->lines++;
+        }
         seen += len;
         local += words;
         if (local >= PROGRESS_WORDS) {
@@ -280,7 +283,11 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
     m.cbow = cfg->method == EMBED_CBOW;
     m.parts = tensor_pool_threads();
     dlc_status st = DLC_OK;
-    long maxlen = longest_line(c);
+    long maxlen = longest_line(c), lines = 0;
+    if (maxlen < 2)
+        return dlc_fail(err, DLC_EINPUT, "no line holds two words of the vocabulary: nothing to "
+                                         "learn from (skip-gram and CBOW learn from the words "
+                                         "around each word in its line)");
     m.syn0 = job->w;
     m.syn1 = tensor_alloc((size_t)V * D);
     m.alias = malloc(sizeof *m.alias * (size_t)V);
@@ -328,17 +335,20 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
             p->rng = dlc_rng_u64(&rng) | 1;
             p->loss = 0.0;
             p->pairs = 0;
+            p->lines = 0;
         }
         m.epoch = e;
         tensor_parallel(train_part, &m);
         double s = dlc_now() - t;
         train_s += s;
         double loss = 0.0;
-        long pairs = 0;
+        long pairs = 0, trained = 0;
         for (int i = 0; i < m.parts; i++) {
             loss += m.part[i].loss;
             pairs += m.part[i].pairs;
+            trained += m.part[i].lines;
         }
+        lines += trained;
         if (!tensor_all_finite(m.syn0, (size_t)V * D)) {
             st = dlc_fail(err, DLC_ERUN, "epoch %d: the vectors became NaN or infinite (lower "
                                          "embed.lr)", e);
@@ -346,10 +356,21 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
         }
         embed_epoch ep = {e, cfg->epochs, rate(&m, atomic_load(&m.done)),
                           pairs ? loss / (double)pairs : NAN, NAN, s,
-                          s > 0 ? (double)(atomic_load(&m.done) - before) / s : 0.0};
-        job->res->loss = ep.loss;
+                          s > 0 ? (double)(atomic_load(&m.done) - before) / s : 0.0,
+                          trained == 0};
+        if (pairs)
+            job->res->loss = ep.loss;
         if (job->cb && job->cb->on_epoch)
             job->cb->on_epoch(job->cb->user, &ep);
+    }
+    if (lines == 0) {
+        /* a text so small that subsampling drops all but single words of a line */
+        st = dlc_fail(err, DLC_EINPUT,
+                      "subsampling (embed.sample = %g) kept no two words of a line together in "
+                      "any of the %d epochs: nothing was learned from the %ld words (set "
+                      "embed.sample: 0 for a text this small)",
+                      cfg->sample, cfg->epochs, c->words);
+        goto cleanup;
     }
     job->res->seconds = train_s;
     job->res->words_per_s = train_s > 0 ? (double)m.total / train_s : 0.0;

@@ -93,6 +93,17 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
                          rep->n_heads > 1 ? ", " : "", s->name, isnan(s->loss) ? "NaN" : "infinite");
                 st = dlc_strlist_push(w, msg, err);
             }
+            /* background images only: AP averages over the classes that have objects */
+            const report_detect *d = s->det;
+            if (st == DLC_OK && d && d->images > 0 && d->objects == 0 && d->loss != LOSS_LANDMARKS) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s has no objects (%ld background images): its mAP is "
+                         "undefined (null); its figure is the %ld false positives at score %.2g",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name, d->images, d->false_pos,
+                         (double)d->score);
+                st = dlc_strlist_push(w, msg, err);
+            }
         }
     }
     if (st == DLC_OK && rep->n_heads > 0)
@@ -132,6 +143,7 @@ void report_free(report *rep)
         dlc_strlist_clear(&rep->heads[h].names);
     }
     dlc_strlist_clear(&rep->source_names);
+    dlc_strlist_clear(&rep->data_notes);
     free(rep->sampled);
     free(rep->sampled_ids);
     free(rep->det_sampled);
@@ -587,6 +599,24 @@ static dlc_status source_errors(report *rep, const data_bundle *data, dlc_error 
     return dlc_strlist_copy(&rep->source_names, &data->source_names, err);
 }
 
+/* rep->data_notes: data_notes' messages, then the files skipped as unreadable. */
+static dlc_status report_data_notes(report *rep, const data_bundle *data, const dlc_config *cfg,
+                                    dlc_error *err)
+{
+    dlc_status st = data_notes(data, &cfg->data, cfg->input.ndim > 0, &rep->data_notes, err);
+    if (st != DLC_OK || data->skipped_files.n == 0)
+        return st;
+    char msg[2048];
+    int at = snprintf(msg, sizeof msg, "warning: skipped %d unreadable file%s (data.bad_files: skip): ",
+                      data->skipped_files.n, data->skipped_files.n == 1 ? "" : "s");
+    for (int i = 0; i < data->skipped_files.n && i < 10 && at < (int)sizeof msg; i++)
+        at += snprintf(msg + at, sizeof msg - (size_t)at, "%s%s", i ? "; " : "",
+                       data->skipped_files.v[i]);
+    if (data->skipped_files.n > 10 && at < (int)sizeof msg)
+        snprintf(msg + at, sizeof msg - (size_t)at, "; and %d more", data->skipped_files.n - 10);
+    return dlc_strlist_push(&rep->data_notes, msg, err);
+}
+
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
@@ -618,6 +648,8 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
         st = report_verify_evaluate(&rep->verify, m, data, cfg->seed, err);
     if (st == DLC_OK && data->n_sources > 0)
         st = source_errors(rep, data, err);
+    if (st == DLC_OK)
+        st = report_data_notes(rep, data, cfg, err);
     if (st != DLC_OK)
         report_free(rep);
     return st;

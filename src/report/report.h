@@ -241,6 +241,10 @@ typedef struct {
     struct report_det_error *det_sampled; /* (n_sampled) a detection head's sample, else NULL */
     char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
     report_verify verify;       /* verification figures (present when the model compares) */
+    /* what dlc train said of the data before training (data_notes: "note: ..." or
+     * "warning: ..."), and the image files data.bad_files: skip passed over, so
+     * that report.json and report.html keep them for whoever reads the run later */
+    dlc_strlist data_notes;
 } report;
 
 /* ---- detection figures (report_detect.c), one split of head h ---- */

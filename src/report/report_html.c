@@ -262,6 +262,19 @@ static void next_steps(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, "</ul>");
     }
     dlc_strlist_clear(&w);
+    /* what dlc train said of the data, kept for whoever reads the run later */
+    if (rep->data_notes.n > 0) {
+        dlc_buf_printf(b, "<p>Of the data, before training:</p><ul id=\"data-notes\">");
+        for (int i = 0; i < rep->data_notes.n; i++) {
+            const char *msg = rep->data_notes.v[i];
+            const int warning = strncmp(msg, "warning: ", 9) == 0;
+            dlc_buf_printf(b, "<li class=\"%s\">%s", warning ? "bad" : "muted",
+                           warning ? "Warning: " : "Note: ");
+            report_html_text(b, strncmp(msg, "note: ", 6) == 0 ? msg + 6 : warning ? msg + 9 : msg);
+            dlc_buf_printf(b, "</li>");
+        }
+        dlc_buf_printf(b, "</ul>");
+    }
     dlc_buf_printf(b, "</div>\n");
 }
 

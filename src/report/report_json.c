@@ -12,6 +12,9 @@
  *    "params": {"trainable": int, "frozen": int},
  *    "warnings": [str]  (why figures are null beyond "does not apply": a split
  *               whose loss is not finite, e.g. NaN weights; JSON has no NaN),
+ *    "data_notes": [{"kind": "warning"|"note", "message": str}]   (what dlc train said of
+ *               the data before training: conversions, classes without examples,
+ *               labels that look like numbers or ids, files skipped),
  *    "splits": {"train"|"train_dev"|"dev"|"test":
  *               {"examples": int, "loss": num, "accuracy": num|null, "error": num|null
  *                [, "perplexity": num, "bits_per_char"|"bits_per_word": num]}},
@@ -391,6 +394,17 @@ dlc_status report_write_json(const report *rep, const dlc_config *cfg, const rep
         dlc_buf_free(&b);
         return st;
     }
+    dlc_buf_printf(&b, "  \"data_notes\": [");
+    for (int i = 0; i < rep->data_notes.n; i++) {
+        const char *msg = rep->data_notes.v[i];
+        const int warning = strncmp(msg, "warning: ", 9) == 0;
+        const char *colon = strncmp(msg, "note: ", 6) == 0 ? msg + 6 : warning ? msg + 9 : msg;
+        dlc_buf_printf(&b, "%s\n    {\"kind\": \"%s\", \"message\": ", i ? "," : "",
+                       warning ? "warning" : "note");
+        json_write_string(&b, colon);
+        dlc_buf_printf(&b, "}");
+    }
+    dlc_buf_printf(&b, "%s],\n", rep->data_notes.n ? "\n  " : "");
     dlc_buf_printf(&b, "  \"splits\": {");
     for (int i = 0; i < main->n_splits; i++) {
         const report_split *s = &main->splits[i];

@@ -397,6 +397,37 @@ done:
     return st;
 }
 
+dlc_status stylize_start_from(stylize *s, const char *file, dlc_error *err)
+{
+    tensor_shape in;
+    dlc_status st = data_image_probe(file, 0, &in, err);
+    if (st != DLC_OK)
+        return st;
+    if (in.d[1] != s->H || in.d[2] != s->W)
+        return dlc_fail(err, DLC_EINPUT, "%s: the image is %dx%d, G is %dx%d (start from an image "
+                                         "of G's size: the --size it was made with)",
+                        file, in.d[2], in.d[1], s->W, s->H);
+    uint8_t *px = malloc(s->D);
+    float *pf = tensor_alloc(s->D);
+    if (!px || !pf) {
+        free(px);
+        tensor_free(pf);
+        return DLC_NOMEM(err);
+    }
+    if ((st = data_image_load(file, 0, &(tensor_shape){3, {3, s->H, s->W}}, px, err)) == DLC_OK) {
+        for (size_t i = 0; i < s->D; i++)
+            pf[i] = px[i];
+        float *x = graph_input(s->m.g, 0);
+        normalize(s, x, pf);
+        if (s->sc.optimizer != STYLIZE_LBFGS)
+            clamp_g(s);
+        memcpy(s->init, x, sizeof(float) * s->D);
+    }
+    free(px);
+    tensor_free(pf);
+    return st;
+}
+
 void stylize_free(stylize *s)
 {
     if (!s)

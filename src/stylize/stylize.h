@@ -66,6 +66,11 @@ dlc_status stylize_create(stylize **out, const dlc_config *cfg, const char *cont
 /* The same from pixels: content and style (3, H, W), 0..255 (copied). */
 dlc_status stylize_create_pixels(stylize **out, const dlc_config *cfg, const float *content,
                                  const float *style, int H, int W, dlc_error *err);
+/* G starts from an image file of G's size instead of stylize.init (e.g. the
+ * image an interrupted run wrote); call before stylize_run.  EINPUT naming
+ * the file when it cannot be decoded or is not H x W.  The optimizer's
+ * state (Adam's moments, L-BFGS's pairs) starts afresh. */
+dlc_status stylize_start_from(stylize *s, const char *file, dlc_error *err);
 void stylize_free(stylize *s);
 
 /* Optimizes G for `steps` steps (0: stylize.steps), calling fn (may be

@@ -290,9 +290,15 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         graph_node *o = graph_output(m->g, h);
         const char *why = L->check_shape(&o->shape, &mh->opts);
         if (why) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s",
+            /* detection: the numbers the rule asks for, as this data and config have them */
+            const loss_opts *lo = &mh->opts;
+            char want[96] = "";
+            if (L->target == LOSS_TARGET_OBJECTS && lo->n_anchors > 0 && lo->classes > 0)
+                snprintf(want, sizeof want, " (here %d anchors x (5 + %d classes) = %d)",
+                         lo->n_anchors, lo->classes, lo->n_anchors * (5 + lo->classes));
+            st = dlc_fail(err, DLC_EINPUT, "%s: output %s does not suit loss %s: %s%s",
                           graph_node_label(o, label, sizeof label),
-                          tensor_shape_str(&o->shape, a, sizeof a), L->name, why);
+                          tensor_shape_str(&o->shape, a, sizeof a), L->name, why, want);
             goto fail;
         }
         int K = o->shape.d[o->shape.ndim - 1];

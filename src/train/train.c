@@ -1196,11 +1196,13 @@ static dlc_status setup(trainer *t, dlc_error *err)
         snprintf(what, sizeof what, ", %d targets for %d outputs", t->data.n_targets,
                  t->data.n_heads);
     else if (loss_get(cfg->heads[0].loss)->has_classes && t->data.heads[0].class_names.n == 1 &&
-             !t->data.text)
+             !t->data.text) {
+        char hint[1024];
+        data_one_class_hint(&cfg->data, hint, sizeof hint);
         return dlc_fail(err, DLC_EINPUT, "%s: the labels hold one class only, '%.60s': a classifier "
-                        "needs two or more", t->data.src[0] ? t->data.src[0]->path : cfg->path,
-                        t->data.heads[0].class_names.v[0]);
-    else if (loss_get(cfg->heads[0].loss)->has_classes)
+                        "needs two or more%s", t->data.src[0] ? t->data.src[0]->path : cfg->path,
+                        t->data.heads[0].class_names.v[0], hint);
+    } else if (loss_get(cfg->heads[0].loss)->has_classes)
         snprintf(what, sizeof what, ", %d classes", t->data.heads[0].class_names.n);
     else if (t->data.n_targets > 1)
         snprintf(what, sizeof what, ", %d targets", t->data.n_targets);
@@ -1235,10 +1237,32 @@ static dlc_status setup(trainer *t, dlc_error *err)
     if (data_augments(&cfg->data) && t->data.shape.ndim != 3)
         return dlc_fail(err, DLC_EINPUT, "data.augment needs image examples (C, H, W); these have %zu values",
                         t->data.dim);
-    if (t->data.text)
-        say(t, "text: vocabulary of %d tokens; %ld train, %ld dev, %ld test tokens%s", t->data.vocab.n,
-            t->data.text_tokens[0], t->data.text_tokens[2], t->data.text_tokens[3],
-            t->data.stateful ? "; the state carries from batch to batch" : "");
+    if (t->data.text) {
+        double unk = t->data.text_counted > 0 ? (double)t->data.text_unk / t->data.text_counted : 0;
+        char share[96] = "";
+        if (t->data.text_unk > 0)
+            snprintf(share, sizeof share, " (%.1f%% of the train tokens are <unk>)", 100.0 * unk);
+        say(t, "text: vocabulary of %d tokens%s; %ld train, %ld dev, %ld test tokens%s",
+            t->data.vocab.n, share, t->data.text_tokens[0], t->data.text_tokens[2],
+            t->data.text_tokens[3], t->data.stateful ? "; the state carries from batch to batch" : "");
+        /* a carved part shorter than one sequence holds no example */
+        const double asked[2] = {cfg->data.split_dev, cfg->data.split_test};
+        const int part[2] = {DATA_SPLIT_DEV, DATA_SPLIT_TEST};
+        for (int i = 0; i < 2; i++)
+            if (asked[i] > 0 && t->data.split[part[i]].n == 0)
+                say(t, "warning: data.split.%s = %g of this text is shorter than one example "
+                       "(seq_len %d): the %s split is empty, so the report has no %s figures",
+                    data_split_names[part[i]], asked[i], cfg->data.text.seq_len,
+                    data_split_names[part[i]], data_split_names[part[i]]);
+        /* a model that mostly learns <unk> scores well for nothing */
+        if (unk >= 0.25)
+            say(t, "warning: %.0f%% of the train tokens are rarer than data.text.min_count = %d "
+                   "(or past max_vocab) and read as <unk>: %s; lower min_count or use more text",
+                100.0 * unk, cfg->data.text.min_count,
+                t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM
+                    ? "the accuracy counts predicting <unk> as right"
+                    : "the model sees them all as one token");
+    }
     int B = cfg->train.batch_size == 0 ? t->data.split[DATA_SPLIT_TRAIN].n : cfg->train.batch_size;
     B = data_plan_batch(&t->data, B); /* P x K for triplets */
     if (B > t->data.split[DATA_SPLIT_TRAIN].n) {

@@ -527,6 +527,194 @@ YAML
     [[ "$output" == *"/test/c: class 'c' is not one of the model's 2 classes (the train folder's): 'a', 'b'"* ]]
 }
 
+@test "a CSV limit draws its rows from the whole file: a file sorted by class keeps every class" {
+    {
+        echo "x,y,kind"
+        for c in 0 1 2; do for i in $(seq 1 50); do echo "$((c * 3)).$i,$((i % 7)),class$c"; done; done
+    } > sorted.csv
+    csv_config "$PWD/sorted.csv" kind
+    sed -i 's#  train: {file: \([^}]*\)}#  train: {file: \1, limit: 40}#' c.yaml
+    grep -q "limit: 40" c.yaml
+    # the first 40 rows were one class: "the labels hold one class only"
+    run "$DLC" train c.yaml --out drawn
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 32, train-dev 0, dev 8, test 0 examples; input (2), 3 classes"* ]]
+    [[ "$output" != *"warning"* ]]
+    jq -e '.metrics.train.per_class | map(.support > 0) | all' drawn/report.json
+    # the same seed draws the same rows
+    "$DLC" train c.yaml --out again --quiet
+    [ "$(jq -c .splits drawn/report.json)" = "$(jq -c .splits again/report.json)" ]
+    # a limit too small for every class: the classes stay the file's, and the ones left out are named
+    run "$DLC" train c.yaml --out tiny --set data.train.limit=2 --set data.split.dev=0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 classes"* ]]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'class"*"' (data.train.limit drew 2 of the file's 150 rows: too few?)"* ]]
+}
+
+@test "what dlc train says of the data is kept in report.json and report.html" {
+    mkdir -p data/empty
+    cp -r "$IMAGES/train/0-tshirt_top" "$IMAGES/train/1-trouser" data/
+    cp "$IMAGES/train/0-tshirt_top/$(ls "$IMAGES/train/0-tshirt_top" | head -1)" data/stray.png
+    printf 'not an image' > data/1-trouser/broken.png
+    folder_config "$PWD/data"
+    sed -i 's#  split: {dev: 0.2}#  split: {dev: 0.2}\n  bad_files: skip#' f.yaml
+    run "$DLC" train f.yaml --out run --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 1 of 3 classes has no example in the train split: 'empty'"* ]]
+    jq -e '.data_notes | length == 3' run/report.json
+    jq -e '.data_notes | map(.kind) | all(. == "warning")' run/report.json
+    jq -e '.data_notes[] | select(.message | startswith("1 of 3 classes has no example in the train split: '"'"'empty'"'"'"))' run/report.json
+    jq -e '.data_notes[] | select(.message | contains("1 image file beside the class folders"))' run/report.json
+    jq -e '.data_notes[] | select(.message | startswith("skipped 1 unreadable file (data.bad_files: skip): ") and contains("broken.png"))' run/report.json
+    grep -q '<ul id="data-notes"><li class="bad">Warning: ' run/report.html
+    grep -q "no example in the train split: &#39;empty&#39;" run/report.html
+    # data that draws no remark: an empty list, and no list on the page
+    rm -r data/empty data/stray.png data/1-trouser/broken.png
+    "$DLC" train f.yaml --out clean --quiet
+    jq -e '.data_notes == []' clean/report.json
+    ! grep -q 'data-notes' clean/report.html
+}
+
+@test "an image folder's class folders are read with their subfolders, as torchvision and Keras read them" {
+    mkdir -p data/a/2024/june data/b
+    cp "$IMAGES"/train/0-tshirt_top/*.png data/a/2024/june/
+    cp "$IMAGES"/train/1-trouser/*.png data/b/
+    # a link to a folder is not followed (a loop): os.walk's default
+    ln -s .. data/b/loop
+    folder_config "$PWD/data"
+    run "$DLC" train f.yaml --out run
+    [ "$status" -eq 0 ]
+    # read as an empty class folder, 'a' got a warning and no example
+    [[ "$output" == *"data: train 13, train-dev 0, dev 3, test 0 examples; input (1, 28, 28), 2 classes"* ]]
+    [[ "$output" != *"no example in the train split"* ]]
+    # a folder wrapped once more (as an archive unpacks): its one class is named, with its folders
+    mkdir wrap && mv data wrap/train
+    folder_config "$PWD/wrap" wrapped.yaml
+    run "$DLC" train wrapped.yaml --out wrapped
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"wrap: the labels hold one class only, 'train': a classifier needs two or more (its only class folder, 'train', holds folders 'a', 'b': are they the classes? then give data.train.dir: $PWD/wrap/train)"* ]]
+}
+
+@test "a number with thousands separators is told apart from a decimal comma" {
+    # pandas reads these as text unless told thousands=','; dlc names what it saw
+    check() {
+        printf 'price,size,label\n%s,3,a\n4,4,b\n' "$1" > th.csv
+        csv_config "$PWD/th.csv" label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"th.csv:2: column 'price': expected a number, got "*"$2"* ]]
+    }
+    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals)'
+    check '"1,234,567.5"' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
+    check '1.234.567' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
+    check '"1.234,5"' "(a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)"
+    check '1 234' '(thousands separators? dlc reads numbers as 1234.5'
+    check "1'234" '(thousands separators? dlc reads numbers as 1234.5'
+    check "1$(printf '\xc2\xa0')234" '(thousands separators? dlc reads numbers as 1234.5'
+    check '"12,5"' '(a decimal comma? dlc reads numbers with a point)'
+    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point)'
+}
+
+@test "class labels that are numbers match by value: 1 and 1.0 are one class, in a file and across files" {
+    # iris with its classes numbered, and a test file another tool wrote with floats
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = ($5 == "setosa" ? 0 : $5 == "versicolor" ? 1 : 2); print }' \
+        "$ROOT/data/iris.csv" > numbered.csv
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $5 = $5 ".0"; print }' numbered.csv > floats.csv
+    # half the train file's labels written as floats: 3 classes, not 6
+    awk -F, 'BEGIN { OFS = "," } NR > 1 && NR % 2 == 0 { $5 = $5 ".0" } { print }' numbered.csv > mixed.csv
+    csv_config "$PWD/mixed.csv" species
+    sed -i "s#  split: {dev: 0.2}#  test: {file: $PWD/floats.csv}\n  split: {dev: 0.2}#" c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *", 3 classes"* ]]
+    jq -e '.classes | length == 3' run/report.json
+    [ "$(jq .splits.test.examples run/report.json)" -eq 150 ]
+    run "$DLC" eval run --set data.test.file="$PWD/floats.csv" --json
+    [ "$status" -eq 0 ]
+}
+
+@test "a missing value written as NaN, NA or null, and an infinite one, are named as such" {
+    check() {
+        printf 'price,size,label\n4,4,b\n%s,3,a\n' "$1" > m.csv
+        csv_config "$PWD/m.csv" label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"m.csv:3: column 'price': expected a number, got \"$1\" $2"* ]]
+    }
+    for v in NaN nan NA 'N/A' null None '#N/A' '?'; do
+        check "$v" '(a missing value: dlc does not fill them in; fill it or drop the row)'
+    done
+    for v in inf -Infinity 1e400 1e39; do
+        check "$v" "(infinite, or beyond float32's range: dlc reads finite numbers)"
+    done
+    # predict's rows are read with the same words
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out iris --quiet
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n5.1,NaN,1.4,0.2\n' > rows.csv
+    run "$DLC" predict iris rows.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"rows.csv:2: column 'sepal_width': expected a number, got \"NaN\" (a missing value"* ]]
+}
+
+@test "a CSV that pandas wrote with its index: the unnamed first column is left out and said; a row-number column is warned of" {
+    # df.to_csv("x.csv") writes the index first, under no name
+    awk -F, 'NR == 1 { print "," $0; next } { print NR - 2 "," $0 }' "$ROOT/data/iris.csv" > indexed.csv
+    csv_config "$PWD/indexed.csv" species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (4), 3 classes"* ]]
+    [[ "$output" == *"note: $PWD/indexed.csv: the first column has no name, as pandas' to_csv writes its index (index=False leaves it out): named 'Unnamed: 0', as read_csv names it, and not read (list it in data.features to read it)"* ]]
+    jq -e '.data_notes[0].kind == "note"' run/report.json
+    # the same rows without the index train the same model
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out plain --quiet
+    [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits plain/report.json)" ]
+    # named by read_csv's name, it is read
+    csv_config "$PWD/indexed.csv" species
+    sed -i 's#  label: species#  label: species\n  features: ["Unnamed: 0", sepal_length]#' c.yaml
+    run "$DLC" train c.yaml --out named
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (2), 3 classes"* ]]
+    # an id column that counts the rows is read, with a warning
+    sed '1s/^,/id,/' indexed.csv > ids.csv
+    csv_config "$PWD/ids.csv" species
+    run "$DLC" train c.yaml --out ids
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; list the feature columns in data.features to leave it out"* ]]
+    # an empty name elsewhere is still an error
+    sed '1s/sepal_width/ /' "$ROOT/data/iris.csv" > blank.csv
+    csv_config "$PWD/blank.csv" species
+    run "$DLC" train c.yaml --out blank
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"blank.csv:1: header column 2 has no name"* ]]
+}
+
+@test "a .tsv file is tab-separated even when a column's name holds a comma; its quotes read as pandas and plain writers mean them" {
+    printf 'name\tprice, usd\tlabel\n"The ""big"" one"\t1\ta\n12" screen\t2\tb\n"Hello" she said\t1\ta\n"draft\t2\tb\n' > items.tsv
+    csv_config "$PWD/items.tsv" label
+    sed -i 's#  label: label#  label: label\n  features: ["price, usd"]#' c.yaml
+    sed -i 's#  split: {dev: 0.2}#  split: {dev: 0}#' c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 4, train-dev 0, dev 0, test 0 examples; input (1), 2 classes"* ]]
+    # the text column as the label: each field read whole
+    sed -i 's#  label: label#  label: name#; s#  features: \["price, usd"\]#  features: ["price, usd"]#' c.yaml
+    run "$DLC" train c.yaml --out names
+    [ "$status" -eq 0 ]
+    jq -e '.classes | sort == (["The \"big\" one", "12\" screen", "\"Hello\" she said", "\"draft"] | sort)' names/report.json
+}
+
+@test "a regression target written NaN is named a missing value, with the key that leaves it out of the loss" {
+    printf 'x,y\n1,2.5\n2,NaN\n3,4\n4,5\n' > r.csv
+    csv_config "$PWD/r.csv" y
+    sed -i 's#    - {type: dense, units: auto}#    - {type: dense, units: 1}\nloss: mse#; s#  split: {dev: 0.2}#  split: {dev: 0}#' c.yaml
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"r.csv:3: column 'y': expected a number, got \"NaN\" (a missing value? list it in data.unknown_label to leave the row out of the loss)"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.unknown_label=["", NaN]'
+    [ "$status" -eq 0 ]
+}
+
 @test "a label column name with no near match lists the file's columns, a wide file's first and last" {
     cat > dg.yaml <<YAML
 name: dg

@@ -170,3 +170,34 @@ trained_run() {
     [[ "$output" == *"total params: 138,357,544 "* ]]
     [[ "$output" == *"s5_3_conv"*"(512, 14, 14)"*"2,359,808"* ]]
 }
+
+@test "a JPEG's Exif orientation is applied, in training and in predict: a phone photo stored sideways is seen upright" {
+    exif="$IMAGES/exif"   # tests/data/make_exif_images.py
+    mkdir -p data/upright data/turned
+    for i in 1 2 3 4; do cp "$exif/orient1.jpg" data/upright/$i.jpg; cp "$exif/rot180.jpg" data/turned/$i.jpg; done
+    # sideways files in training: shown 16 x 8, as the first image, so none is resized
+    cp "$exif/orient6.jpg" data/upright/5.jpg
+    cp "$exif/orient8.jpg" data/upright/6.jpg
+    cat > e.yaml <<YAML
+name: e
+seed: 1
+data: {format: image_folder, train: {dir: $PWD/data}}
+model: {layers: [{type: flatten}, {type: dense, units: 2}]}
+train: {epochs: 30, batch_size: 10, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" train e.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (3, 8, 16)"* ]]
+    [[ "$output" != *"resized"* ]]
+    # every orientation of the upright picture is predicted upright; orient3.jpg
+    # holds rot180.jpg's pixels as stored
+    run "$DLC" predict run "$exif"/orient?.jpg --json --top-k 1
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.predictions | length == 8'
+    echo "$output" | jq -e '[.predictions[].top[0].class] | all(. == "upright")'
+    run "$DLC" predict run "$exif/rot180.jpg" --top-k 1
+    [[ "$output" == *"rot180.jpg: turned"* ]]
+    # a malformed Exif block: the image as stored (16 high, 8 wide: resized), never an error
+    run "$DLC" predict run "$exif/bad_exif.jpg"
+    [ "$status" -eq 0 ]
+}

@@ -122,11 +122,45 @@ YAML
     printf 'sepal_length,sepal_width,petal_length,species\n1,2,3,setosa\n2,3,4,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.sources.1 (b): examples have shape (3), but source 'a' has (4)"* ]]
+    # read by source a's column names: the missing one is named
+    [[ "$output" == *"data.sources.1 (b): short.csv: feature column 'petal_width' is not in the header"* ]]
     printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"data.sources.1 (b)"*"rose"* ]]
+}
+
+@test "sources: a CSV source with the first one's columns in another order is read by name" {
+    # iris with its columns reversed (read by position, the second source's
+    # flowers had their petal and sepal sizes swapped, in silence), and with
+    # an extra column too (ignored)
+    awk -F, 'BEGIN { OFS = "," } { print $5, $4, $3, $2, $1 }' "$ROOT/data/iris.csv" > reversed.csv
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print "note", $0; next } { print "x", $0 }' reversed.csv > extra.csv
+    cp "$ROOT/data/iris.csv" same.csv
+    for f in same reversed extra; do
+        cat > $f.yaml <<YAML
+name: $f
+seed: 3
+data:
+  format: csv
+  label: species
+  sources:
+    - {name: a, train: {file: $ROOT/data/iris.csv}}
+    - {name: b, train: {file: $f.csv}, use: {train: 0.5, dev: 0.5}}
+model: {layers: [{type: dense, units: 8, activation: relu}, {type: dense, units: 3}]}
+train: {epochs: 3, batch_size: 32}
+YAML
+        "$DLC" train $f.yaml --out $f --quiet
+    done
+    a=$(jq -c '.splits' same/report.json)
+    b=$(jq -c '.splits' reversed/report.json)
+    [ "$a" = "$b" ]
+    [ "$a" = "$(jq -c '.splits' extra/report.json)" ]
+    # a missing column is an error naming the source, the file and the column
+    cut -d, -f1-4 reversed.csv > reversed2.csv && mv reversed2.csv reversed.csv
+    run "$DLC" train reversed.yaml --out short
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.sources.1 (b): "*"reversed.csv: feature column 'sepal_length' is not in the header"* ]]
 }
 
 # Two text sources for a classifier: "web" texts (train only) and "phone"

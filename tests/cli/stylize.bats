@@ -205,4 +205,65 @@ png_size() {
     run "$DLC" train s.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"no data: section"* ]]
+    # and no run folder is left behind (it was: runs/small_style with a lock file)
+    [ ! -e runs ]
+    [[ "$output" != *"training small_style"* ]]
+}
+
+@test "dlc stylize: an interrupted run goes on from its image with --init, as its message says" {
+    style_config
+    stripes 32 32 st.bmp
+    "$DLC" stylize s.yaml --content "$SNEAKER" --style st.bmp --out g.png --size 24 --steps 1000000 \
+        --every 20 > out.txt 2> err.txt &
+    pid=$!
+    for _ in $(seq 300); do grep -q "^step [1-9][0-9]*0/" out.txt 2>/dev/null && break; sleep 0.1; done
+    kill -INT "$pid"
+    status=0
+    wait "$pid" || status=$?
+    [ "$status" -eq 130 ]
+    # the message gives the options that go on, with the steps left
+    done_at=$(sed -n 's/.*interrupted at step \([0-9]*\);.*/\1/p' err.txt)
+    [ -n "$done_at" ]
+    grep -q "to go on: the same command with --init g.png --steps $((1000000 - done_at))" err.txt
+    last=$(grep '^step' out.txt | tail -1 | awk '{print $4}')
+    run "$DLC" stylize s.yaml --content "$SNEAKER" --style st.bmp --out g2.png --size 24 --steps 2 \
+        --init g.png --log go_on.csv
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"2 steps of Adam, from g.png"* ]]
+    # it starts where the first run stopped (to PNG's rounding), far below a fresh start
+    "$DLC" stylize s.yaml --content "$SNEAKER" --style st.bmp --out g3.png --size 24 --steps 1 \
+        --log fresh.csv > /dev/null 2>&1
+    fresh=$(sed -n 2p fresh.csv | cut -d, -f2)
+    start=$(sed -n 2p go_on.csv | cut -d, -f2)
+    awk -v s="$start" -v l="$last" -v f="$fresh" 'BEGIN { exit !(s < 1.1 * l + 1 && s < 0.5 * f) }'
+    # an image of another size, or not an image: exit 2, nothing written
+    run "$DLC" stylize s.yaml --content "$SNEAKER" --style st.bmp --out g4.png --size 30 --init g.png
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"g.png: the image is 24x24, G is 30x30 (start from an image of G's size"* ]]
+    [ ! -e g4.png ]
+    run "$DLC" stylize s.yaml --content "$SNEAKER" --style st.bmp --out g4.png --size 24 --init st.yaml
+    [ "$status" -eq 2 ]
+    [ ! -e g4.png ]
+}
+
+@test "dlc stylize: a gray content image, a small content or style image enlarged (said), a .jpg --out refused" {
+    style_config
+    stripes 32 32 st.bmp
+    run "$DLC" stylize s.yaml --content "$ROOT/tests/data/images/other/sneaker_gray_56_progressive.jpg" \
+        --style st.bmp --out g.png --size 24 --steps 2
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"enlarged"* ]]
+    [ "$(png_size g.png)" = "24 24" ]
+    stripes 6 4 small.bmp
+    run "$DLC" stylize s.yaml --content small.bmp --style st.bmp --out g.png --size 24 --steps 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the content image small.bmp is 6x4: it is enlarged to G's 24x16 (--size 24)"* ]]
+    [[ "$output" != *"the style image"* ]]
+    run "$DLC" stylize s.yaml --content "$SNEAKER" --style small.bmp --out g.png --size 24 --steps 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the style image small.bmp is 6x4: it is enlarged to cover G's 24x24"* ]]
+    run "$DLC" stylize s.yaml --content small.bmp --style st.bmp --out g.jpg --size 24 --steps 2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--out g.jpg: dlc writes a PNG image; name it .png"* ]]
+    [ ! -e g.jpg ]
 }

@@ -371,3 +371,32 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"reads each word with its bytes"* ]]
 }
+
+@test "a text classifier's limit draws its rows from the whole file: a CSV sorted by class keeps every class" {
+    {
+        echo "text,label"
+        for c in sports weather politics; do for i in $(seq 1 30); do echo "\"$c news item $i\",$c"; done; done
+    } > sorted.csv
+    cat > t.yaml <<YAML
+name: t
+seed: 1
+data:
+  format: text
+  train: {file: sorted.csv, limit: 30}
+  label: label
+  text: {task: classify, tokens: words, seq_len: 4}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: time_avgpool}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+    # the first 30 rows were all 'sports': one class, an error
+    run "$DLC" train t.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 30, "*", 3 classes"* ]]
+    # the same seed draws the same rows
+    "$DLC" train t.yaml --out again --quiet
+    [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits again/report.json)" ]
+}

@@ -425,6 +425,28 @@ static void test_csv_quoted_tabs_crlf(void **state)
     data_dataset_free(ds);
     dlc_strlist_clear(&names);
 
+    /* TSV: a field that is a well-formed quoted field is one (pandas' reading);
+     * otherwise its quotes are text (a writer that does not quote) */
+    dlc_strlist nm = list_of("name", NULL);
+    assert_int_equal(parse_csv(&ds, "x\tname\n1\t\"a \"\"b\"\"\"\n2\t\"tab\there\"\n"
+                                    "3\t12\" screen\n4\t\"Hello\" she said\n5\t\"unclosed\n",
+                               &nm, NULL, DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(ds->n, 5);
+    assert_true(ds->f32[4] == 5.0f);
+    assert_int_equal(names.n, 5);
+    assert_int_not_equal(dlc_strlist_find(&names, "a \"b\""), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "tab\there"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "12\" screen"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "\"Hello\" she said"), -1);
+    assert_int_not_equal(dlc_strlist_find(&names, "\"unclosed"), -1);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&names);
+    /* an empty quoted label is still empty */
+    assert_int_not_equal(parse_csv(&ds, "x\tname\n1\ta\n2\t\"\"\n", &nm, NULL, DATA_TARGET_CLASS,
+                                   &names, &err), DLC_OK);
+    assert_msg_has(err, "t.csv:3: column 'name': empty label");
+    dlc_strlist_clear(&nm);
+
     /* CRLF, a byte-order mark and trailing blank lines */
     assert_int_equal(parse_csv(&ds, "\xef\xbb\xbf" "a,y\r\n1,p\r\n2,q\r\n\r\n\r\n", &y, NULL,
                                DATA_TARGET_CLASS, &names, &err), DLC_OK);
@@ -498,6 +520,35 @@ static void test_csv_errors(void **state)
                      DLC_EINPUT);
     assert_msg_has(err, "one label column");
     dlc_strlist_clear(&two);
+    dlc_strlist_clear(&y);
+}
+
+/* Numeric class labels match by value, as pandas reads them: 1, 1.0 and 01
+ * are one class (named as first seen), in one file and against given names. */
+static void test_csv_numeric_class_values(void **state)
+{
+    (void)state;
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist y = list_of("y", NULL), names = {0};
+    assert_int_equal(parse_csv(&ds, "a,y\n1,1\n2,1.0\n3,2\n4,02\n5,2e0\n6,-0\n7,0.0\n", &y, NULL,
+                               DATA_TARGET_CLASS, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 3);
+    assert_string_equal(names.v[0], "-0");
+    assert_string_equal(names.v[1], "1");
+    assert_string_equal(names.v[2], "2");
+    const float want[7] = {1, 1, 2, 2, 2, 0, 0};
+    for (int i = 0; i < 7; i++)
+        assert_true(ds->targets[i] == want[i]);
+    data_dataset_free(ds);
+    /* a dev or test file written with floats, read by the train file's names */
+    assert_int_equal(parse_csv(&ds, "a,y\n1,2.0\n2,1.00\n", &y, NULL, DATA_TARGET_CLASS, &names, &err),
+                     DLC_OK);
+    assert_true(ds->targets[0] == 2.0f && ds->targets[1] == 1.0f);
+    data_dataset_free(ds);
+    assert_int_equal(parse_csv(&ds, "a,y\n1,3.0\n", &y, NULL, DATA_TARGET_CLASS, &names, &err), DLC_EINPUT);
+    assert_msg_has(err, "label \"3.0\" is not one of the 3 classes");
+    dlc_strlist_clear(&names);
     dlc_strlist_clear(&y);
 }
 
@@ -1224,6 +1275,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoted_tabs_crlf),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_features_and_limit),
+        cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
         cmocka_unit_test(test_split_carving),
         cmocka_unit_test(test_split_files),

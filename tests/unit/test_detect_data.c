@@ -88,7 +88,7 @@ static void test_names(void **state)
     data_config cfg = {0};
     dlc_strlist names = {0};
     dlc_error err = {0};
-    tu_write(tu_tmp("ok.names"), "circle\r\n\n  square \ntriangle", (size_t)-1);
+    tu_write(tu_tmp("ok.names"), "\ncircle\r\n  square \ntriangle\n\n", (size_t)-1);
     snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("ok.names"));
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_OK);
     assert_int_equal(names.n, 3);
@@ -98,6 +98,13 @@ static void test_names(void **state)
     snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("dup.names"));
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
     assert_non_null(strstr(err.msg, "dup.names:3: class 'a' is listed twice"));
+    dlc_strlist_clear(&names);
+    /* an empty line between names: darknet counts it as a class, skipping it
+     * would shift the ids after it; neither is sure, so it is an error */
+    tu_write(tu_tmp("gap.names"), "circle\r\n\n  square \ntriangle", (size_t)-1);
+    snprintf(cfg.detection.names, sizeof cfg.detection.names, "%s", tu_tmp("gap.names"));
+    assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "gap.names:2: an empty line among the class names"));
     dlc_strlist_clear(&names);
     cfg.detection.names[0] = '\0';
     assert_int_equal(data_detection_classes(&cfg, &names, &err), DLC_EINPUT);
@@ -115,7 +122,7 @@ static void test_folder(void **state)
         write_png(path, 8, 6, (unsigned char)(10 * i));
     }
     snprintf(path, sizeof path, "%s/im0.txt", dir);
-    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.1 0.1\n", (size_t)-1);
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.2 0.2\n", (size_t)-1);
     snprintf(path, sizeof path, "%s/im2.txt", dir);
     tu_write(path, "2 0.5 0.5 0.2 0.2\n", (size_t)-1);
     /* im1 has no label file: no objects */
@@ -126,7 +133,7 @@ static void test_folder(void **state)
     dataset *ds = NULL;
     dlc_error err = {0};
     dlc_strlist skipped = {0};
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 3);
     assert_int_equal(ds->n_targets, 4 * 5);
@@ -139,14 +146,22 @@ static void test_folder(void **state)
     assert_int_equal(ds->u8[ds->dim], 10); /* im1's pixels */
     data_dataset_free(ds);
 
+    /* a box under a pixel of the 8 x 6 input: refused, naming it */
+    snprintf(path, sizeof path, "%s/im0.txt", dir);
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.1 0.2\n", (size_t)-1);
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
+                     DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "im0.txt: box 2 is 0.8 x 1.2 pixels at the model's 8 x 6 input"));
+    tu_write(path, "1 0.5 0.5 0.5 0.5\n0 0.25 0.25 0.2 0.2\n", (size_t)-1);
+
     /* a bad line: an error naming the file and line, or skipped */
     snprintf(path, sizeof path, "%s/im2.txt", dir);
     tu_write(path, "2 0.5 0.5 0.2 0.2\n5 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "im2.txt:2: class id 5"));
     assert_non_null(strstr(err.msg, "data.bad_files: skip"));
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(ds->n, 2);
     assert_int_equal(skipped.n, 1);
@@ -156,11 +171,11 @@ static void test_folder(void **state)
     /* a label file without an image */
     snprintf(path, sizeof path, "%s/lost.txt", dir);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_EINPUT);
     assert_non_null(strstr(err.msg, "lost.txt: a label file without an image"));
     dlc_strlist_clear(&skipped);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_SKIP, 0, &skipped, NULL, &err),
                      DLC_OK);
     assert_int_equal(skipped.n, 2); /* lost.txt and im2 */
     assert_non_null(strstr(skipped.v[0], "lost.txt: a label file without an image"));
@@ -173,7 +188,7 @@ static void test_folder(void **state)
     snprintf(path, sizeof path, "%s/im1.txt", lab);
     tu_write(path, "0 0.5 0.5 0.2 0.2\n", (size_t)-1);
     snprintf(src.labels, sizeof src.labels, "%s", lab);
-    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, &err),
+    assert_int_equal(data_read_detection(&ds, &src, &dc, 3, &shape, DATA_BAD_FAIL, 0, &skipped, NULL, &err),
                      DLC_OK);
     tu_close(ds->targets[0], -1, 0);
     tu_close(ds->targets[20], 0, 0); /* im1, from labels/ */

@@ -498,15 +498,17 @@ static void test_vector_files(void **state)
 {
     (void)state;
     embed_vectors v = {0};
-    const char *words[] = {"the", "caf\xc3\xa9", "x"};
-    for (int i = 0; i < 3; i++)
+    /* the last word holds control bytes, as a corpus's words may (fortune
+     * files underline with backspaces): the text files stay text */
+    const char *words[] = {"the", "caf\xc3\xa9", "x", "_\b_\bn\x1b"};
+    for (int i = 0; i < 4; i++)
         assert_int_equal(dlc_strlist_push(&v.words, words[i], NULL), DLC_OK);
-    v.V = 3;
+    v.V = 4;
     v.D = 4;
-    v.w = tensor_alloc(12);
+    v.w = tensor_alloc(16);
     dlc_rng r;
     dlc_rng_seed(&r, 2, 0);
-    fill_random(v.w, 12, 3.0, &r);
+    fill_random(v.w, 16, 3.0, &r);
     v.w[5] = 1e-30f;
     const char *names[EMBED_FORMAT_COUNT] = {"v.txt", "v.bin", "g.txt"};
     dlc_error err = {0};
@@ -517,11 +519,11 @@ static void test_vector_files(void **state)
             print_error("%s: %s\n", names[f], err.msg);
             fail();
         }
-        assert_int_equal(back.V, 3);
+        assert_int_equal(back.V, 4);
         assert_int_equal(back.D, 4);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             assert_string_equal(back.words.v[i], words[i]);
-        assert_memory_equal(back.w, v.w, sizeof(float) * 12); /* exact, text too */
+        assert_memory_equal(back.w, v.w, sizeof(float) * 16); /* exact, text too */
         embed_vectors_free(&back);
     }
     /* the embedding layer's reader takes all three */
@@ -550,6 +552,7 @@ static void test_vector_files(void **state)
         {"a 1 2 nan 4\n", (size_t)-1, "bad.txt:1: expected numbers"},
         {"2 4\na 1 2 3 4\n", (size_t)-1, "bad.txt:1: the header says 2 words, the file has 1"},
         {"2 4\na 1 2 3 4\nb 1 2 3 4 5\n", (size_t)-1, "bad.txt:3: word 'b' has 5 numbers"},
+        {"2 4\na 1 2 3\nb 1 2 3 4\n", (size_t)-1, "bad.txt:2: word 'a' has 3 numbers, expected 4"},
         {"0 4\n", (size_t)-1, "bad.txt:1: the header \"0 4\" needs a positive count"},
         {"", 0, "bad.txt: no vectors"},
         {"2 4\na \x01\x02\x03\x04\x05\x06\x07\x08\x01\x02\x03\x04\x05\x06\x07\x08\n", 23,
@@ -565,6 +568,24 @@ static void test_vector_files(void **state)
             fail();
         }
     }
+    /* a word listed again: its first vector counts, the repeat is counted
+     * (a query found the repeat as the word's neighbour; pretrained: took the last) */
+    tu_write(tu_tmp("dup.txt"), "red 1 0 0\nblue 0 1 0\nred 0 0 1\n", (size_t)-1);
+    embed_vectors d;
+    assert_int_equal(embed_vectors_read(&d, tu_tmp("dup.txt"), &err), DLC_OK);
+    assert_int_equal(d.V, 2);
+    assert_int_equal(d.duplicates, 1);
+    assert_true(d.w[0] == 1.0f && d.w[2] == 0.0f);
+    embed_vectors_free(&d);
+    dlc_strlist dv = {0};
+    assert_int_equal(dlc_strlist_push(&dv, "<pad>", NULL), DLC_OK);
+    assert_int_equal(dlc_strlist_push(&dv, "red", NULL), DLC_OK);
+    float E2[6] = {0};
+    int found2 = 0;
+    assert_int_equal(data_text_vectors(tu_tmp("dup.txt"), &dv, E2, 3, &found2, &err), DLC_OK);
+    assert_int_equal(found2, 1);
+    assert_true(E2[3] == 1.0f && E2[5] == 0.0f);
+    dlc_strlist_clear(&dv);
     embed_vectors_free(&v);
 }
 

@@ -431,6 +431,47 @@ static void test_special_files(void **state)
     dlc_strlist_clear(&skipped);
 }
 
+/* JPEGs with each Exif orientation (tests/data/make_exif_images.py): all
+ * show the same upright 16 x 8 picture once the tag is applied, red, green /
+ * blue, white by quadrant; a malformed Exif block is read as stored. */
+static void test_exif_orientation(void **state)
+{
+    (void)state;
+    dlc_error err = {0};
+    static const unsigned char want[2][2][3] = {{{255, 0, 0}, {0, 255, 0}}, {{0, 0, 255}, {255, 255, 255}}};
+    const tensor_shape shown = {3, {3, 8, 16}};
+    uint8_t px[3 * 8 * 16];
+    char name[64];
+    for (int o = 1; o <= 9; o++) { /* 9: orient6_le.jpg, a little-endian block of two tags */
+        if (o == 9)
+            snprintf(name, sizeof name, "images/exif/orient6_le.jpg");
+        else
+            snprintf(name, sizeof name, "images/exif/orient%d.jpg", o);
+        tensor_shape own = {0};
+        assert_int_equal(data_image_probe(tu_data(name), 0, &own, &err), DLC_OK);
+        assert_int_equal(own.d[1], 8); /* height and width as shown */
+        assert_int_equal(own.d[2], 16);
+        assert_int_equal(data_image_load(tu_data(name), 0, &shown, px, &err), DLC_OK);
+        for (int qy = 0; qy < 2; qy++)
+            for (int qx = 0; qx < 2; qx++)
+                for (int c = 0; c < 3; c++) {
+                    int v = px[c * 128 + (2 + 4 * qy) * 16 + 4 + 8 * qx];   /* a quadrant's middle */
+                    if (abs(v - want[qy][qx][c]) > 48)
+                        fail_msg("%s: quadrant (%d, %d) channel %d is %d, not %d", name, qy, qx, c,
+                                 v, want[qy][qx][c]);
+                }
+    }
+    /* rot180.jpg (no tag; orient3's stored pixels) and a malformed block: as stored */
+    assert_int_equal(data_image_load(tu_data("images/exif/rot180.jpg"), 0, &shown, px, &err), DLC_OK);
+    assert_true(px[0 * 128 + 2 * 16 + 4] > 200 && px[1 * 128 + 2 * 16 + 4] > 200); /* white top-left */
+    tensor_shape own = {0};
+    assert_int_equal(data_image_probe(tu_data("images/exif/bad_exif.jpg"), 0, &own, &err), DLC_OK);
+    assert_int_equal(own.d[1], 16);
+    assert_int_equal(own.d[2], 8);
+    const tensor_shape stored = {3, {3, 16, 8}};
+    assert_int_equal(data_image_load(tu_data("images/exif/bad_exif.jpg"), 0, &stored, px, &err), DLC_OK);
+}
+
 static void test_limit_round_robin(void **state)
 {
     const char *root = tu_tmp("limit");
@@ -632,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_special_files),
         cmocka_unit_test(test_large_shrink),
         cmocka_unit_test(test_limit_round_robin),
+        cmocka_unit_test(test_exif_orientation),
         cmocka_unit_test(test_augment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
