@@ -251,6 +251,11 @@ static int run(const cli_args *a)
             if (B > 0) {
                 print_memory(&plan, &cfg);
                 printf("%s\n", fit);
+                const graph_node *bn = B == 1 ? train_feature_batchnorm(m.g) : NULL;
+                if (bn)
+                    printf("note: dlc train refuses train.batch_size 1 here: layer '%s' is "
+                           "batchnorm over features, which needs batches of at least 2\n",
+                           bn->spec.name);
             } else if (!cfg.stylize.on) {
                 printf("memory plan: batch_size full takes its size from the data, which "
                        "this config does not name (give --set train.batch_size=N)\n");

@@ -1150,28 +1150,34 @@ static dlc_status refuse_batch_mining(const trainer *t, dlc_error *err)
  * x alone), and nothing before the layer learns.  PyTorch refuses it
  * ("Expected more than 1 value per channel when training"); so does dlc for
  * train.batch_size 1, and a last batch of one example each epoch is said. */
-static dlc_status refuse_batchnorm_of_one(trainer *t, int B, dlc_error *err)
+const graph_node *train_feature_batchnorm(const graph *g)
 {
-    const graph *g = t->m.g;
-    int n = t->data.split[DATA_SPLIT_TRAIN].n;
     for (int i = 0; i < g->n_nodes; i++) {
         const graph_node *nd = &g->nodes[i];
-        if (nd->spec.op != OP_BATCHNORM || nd->n_in < 1 || g->nodes[nd->in[0]].shape.ndim != 1)
-            continue;
-        if (B == 1 && t->ranks == 1)
-            return dlc_fail(err, DLC_EINPUT,
-                            "%s%slayer '%s': batchnorm over features needs batches of at least 2 "
-                            "examples: with train.batch_size 1 it outputs 0 (each value minus the "
-                            "mean of itself), so nothing before it learns (PyTorch refuses it too); "
-                            "use a larger batch, or layernorm",
-                            nd->spec.where, nd->spec.where[0] ? ": " : "", nd->spec.name);
-        if (B > 1 && n > B && n % B == 1 && t->ranks == 1)
-            say(t, "note: the last batch of each epoch holds 1 example (%d = %d x %d + 1): layer "
-                   "'%s' (batchnorm over features) outputs 0 for it, and that step teaches the "
-                   "layers before it nothing; a batch_size that leaves no single example avoids it",
-                n, n / B, B, nd->spec.name);
-        return DLC_OK;
+        if (nd->spec.op == OP_BATCHNORM && nd->n_in >= 1 && g->nodes[nd->in[0]].shape.ndim == 1)
+            return nd;
     }
+    return NULL;
+}
+
+static dlc_status refuse_batchnorm_of_one(trainer *t, int B, dlc_error *err)
+{
+    int n = t->data.split[DATA_SPLIT_TRAIN].n;
+    const graph_node *nd = train_feature_batchnorm(t->m.g);
+    if (!nd || t->ranks != 1)
+        return DLC_OK;
+    if (B == 1)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s%slayer '%s': batchnorm over features needs batches of at least 2 "
+                        "examples: with train.batch_size 1 it outputs 0 (each value minus the "
+                        "mean of itself), so nothing before it learns (PyTorch refuses it too); "
+                        "use a larger batch, or layernorm",
+                        nd->spec.where, nd->spec.where[0] ? ": " : "", nd->spec.name);
+    if (n > B && n % B == 1)
+        say(t, "note: the last batch of each epoch holds 1 example (%d = %d x %d + 1): layer "
+               "'%s' (batchnorm over features) outputs 0 for it, and that step teaches the "
+               "layers before it nothing; a batch_size that leaves no single example avoids it",
+            n, n / B, B, nd->spec.name);
     return DLC_OK;
 }
 

@@ -96,6 +96,11 @@ typedef struct train_result {
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,
                      train_result *res, dlc_error *err);
 
+/* The first batchnorm over features (an input of shape (D)) in g, which
+ * dlc train refuses at train.batch_size 1 (it would output 0); NULL if none.
+ * Borrowed from g. */
+const graph_node *train_feature_batchnorm(const graph *g);
+
 /* ---- memory (memory.c) ---- */
 
 /* The graph options a run of cfg trains with at this batch size: evaluation

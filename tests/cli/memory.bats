@@ -175,6 +175,12 @@ YAML
     run "$DLC" train fm.yaml --out run --set train.batch_size=1024 --set train.memory_limit="$limit"
     [ "$status" -eq 2 ]
     [[ "$output" == *"the largest batch that fits is $fits "* ]]
+    # a batch that fits but dlc train refuses: batchnorm over features at batch 1
+    run "$DLC" summary fm.yaml --set train.batch_size=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: dlc train refuses train.batch_size 1 here: layer 'batchnorm_1' is batchnorm over features, which needs batches of at least 2"* ]]
+    run "$DLC" summary fm.yaml --set train.batch_size=2
+    [[ "$output" != *"dlc train refuses train.batch_size"* ]]
     # ten billion parameters: summary counts them without allocating 40 GB
     # (it used to fail with "out of memory", exit 1)
     cat > huge.yaml <<YAML
