@@ -45,11 +45,30 @@ static dlc_status check_globs(const graph *g, const dlc_strlist *list, const cha
     return DLC_OK;
 }
 
+/* A dlc embed folder (word vectors, no model file) is not a source to copy
+ * layers from: EINPUT saying what it is and what reads it. */
+static dlc_status not_word_vectors(const char *run, const char *path, dlc_error *err)
+{
+    struct stat sb;
+    char vectors[2200];
+    snprintf(vectors, sizeof vectors, "%s/vectors.txt", run);
+    if (stat(path, &sb) != 0 && stat(vectors, &sb) == 0)
+        return dlc_fail(err, DLC_EINPUT,
+                        "init_from.run: %s holds word vectors learned by dlc embed, not a model: "
+                        "init_from copies a trained model's layers; to start an embedding layer "
+                        "from these vectors give it pretrained: %s",
+                        run, vectors);
+    return DLC_OK;
+}
+
 dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *err)
 {
     char path[2100];
     model_file_of(cfg->init.run, path, sizeof path);
-    dlc_status s = dlc_sha256_file(path, hex, err);
+    dlc_status s = not_word_vectors(cfg->init.run, path, err);
+    if (s != DLC_OK)
+        return s;
+    s = dlc_sha256_file(path, hex, err);
     if (s != DLC_OK)
         dlc_error_prefix(err, "init_from.run");
     return s;
@@ -136,6 +155,8 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
                             "init_from: %s has changed since this run recorded it (sha256 %.12s..., "
                             "recorded %.12s...)", path, hex, in->sha256);
     }
+    if ((s = not_word_vectors(in->run, path, err)) != DLC_OK)
+        return s;
     io_st *st = NULL;
     if ((s = io_safetensors_read(&st, path, err)) != DLC_OK) {
         dlc_error_prefix(err, "init_from.run");

@@ -186,3 +186,20 @@ YAML
     [ "$status" -eq 0 ]
     [ "$(jq .accuracy <<< "$output")" = "$(jq .splits.dev.accuracy tgt/report.json)" ]
 }
+
+@test "init_from naming a dlc embed folder (word vectors) says what it is and what reads it" {
+    for i in $(seq 200); do echo "the red cat sat on the blue mat $i"; done > words.txt
+    cat > w2v.yaml <<YAML
+name: w2v
+seed: 1
+data: {format: text, train: {file: words.txt}, text: {tokens: words, min_count: 2}}
+embed: {method: skipgram, dim: 8, epochs: 1, sample: 0}
+YAML
+    "$DLC" embed w2v.yaml --out w2v --quiet > /dev/null
+    [ -s w2v/vectors.txt ]
+    target_config 1
+    sed -i 's/init_from: {run: src, exclude: \[new_head\]}/init_from: {run: w2v}/; s/^freeze.*//' tgt.yaml
+    expect_error "init_from.run: $TMP/w2v holds word vectors learned by dlc embed, not a model: init_from copies a trained model's layers; to start an embedding layer from these vectors give it pretrained: $TMP/w2v/vectors.txt" \
+        "$DLC" train tgt.yaml --out tgt
+    [ ! -e tgt/model.safetensors ]
+}
