@@ -17,17 +17,6 @@ static const cli_opt opts[] = {
 };
 
 /* 1 when run is a folder of word vectors written by `dlc embed` (no model) */
-static int embed_run(const char *run)
-{
-    char p[4300];
-    struct stat sb;
-    snprintf(p, sizeof p, "%s/model.safetensors", run);
-    if (stat(run, &sb) != 0 || !S_ISDIR(sb.st_mode) || stat(p, &sb) == 0)
-        return 0;
-    snprintf(p, sizeof p, "%s/vectors.bin", run);
-    return stat(p, &sb) == 0;
-}
-
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_export_cmd;
@@ -43,7 +32,7 @@ static int run(const cli_args *a)
     if (os && (dlc_parse_long(os, &opset) != 0 || opset < ONNX_OPSET_MIN || opset > ONNX_OPSET_MAX))
         return cli_usage_error(c, "--opset needs a whole number from %d to %d, got '%s'", ONNX_OPSET_MIN,
                                ONNX_OPSET_MAX, os);
-    if (embed_run(a->pos[0])) {
+    if (data_vectors_folder(a->pos[0])) {
         fprintf(stderr, "dlc: error: %s holds word vectors learned by dlc embed, not a model: there is no "
                         "network to export (the vectors are in %s/vectors.txt, vectors.bin and glove.txt, for "
                         "gensim or an embedding layer's pretrained: key)\n", a->pos[0], a->pos[0]);

@@ -34,7 +34,7 @@ static int ends_with(const char *s, const char *tail)
 dlc_status cli_model_file(const char *cmd, const char *run, char *buf, size_t size, dlc_error *err)
 {
     cli_model_path(run, buf, size);
-    if (is_dir(run) && !has_file(run, "model.safetensors") && has_file(run, "vectors.bin"))
+    if (data_vectors_folder(run))
         return dlc_fail(err, DLC_EINPUT,
                         "%s holds word vectors learned by dlc embed, not a model: dlc %s takes "
                         "the run folder of a trained model (query the vectors with dlc embed %s --neighbours WORD or "

@@ -483,6 +483,10 @@ typedef dlc_status (*data_vector_fn)(void *user, const char *word, const float *
 dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void *user,
                              int *dim_out, long *dups_out, dlc_error *err);
 
+/* 1 when path is a run folder dlc embed wrote (its vectors.bin, no
+ * model.safetensors): word vectors, not a trained model. */
+int data_vectors_folder(const char *path);
+
 /* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
  * vectors (data_vectors_read's formats).  *found receives the rows filled. */
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,

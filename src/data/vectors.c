@@ -337,6 +337,19 @@ static dlc_status fill_row(void *user, const char *word, const float *row, int d
     return DLC_OK;
 }
 
+int data_vectors_folder(const char *path)
+{
+    struct stat sb;
+    char p[DATA_PATH_MAX + 32];
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return 0;
+    snprintf(p, sizeof p, "%s/model.safetensors", path);
+    if (stat(p, &sb) == 0)
+        return 0;
+    snprintf(p, sizeof p, "%s/vectors.bin", path);
+    return stat(p, &sb) == 0;
+}
+
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
                              int *found, dlc_error *err)
 {
@@ -347,10 +360,7 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
     for (int i = 0; i < vocab->n && !st; i++)
         st = data_names_intern(&f.names, vocab->v[i], &id, err);
     /* a folder dlc embed wrote: its files are named in the message */
-    struct stat sb;
-    char bin[DATA_PATH_MAX + 16];
-    snprintf(bin, sizeof bin, "%s/vectors.bin", path);
-    if (!st && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && stat(bin, &sb) == 0)
+    if (!st && data_vectors_folder(path))
         st = dlc_fail(err, DLC_EINPUT, "%s: a folder (dlc embed's run folder?); pretrained: takes "
                                        "one of its files: %s/vectors.txt, vectors.bin or glove.txt",
                       path, path);

@@ -47,17 +47,14 @@ static dlc_status check_globs(const graph *g, const dlc_strlist *list, const cha
 
 /* A dlc embed folder (word vectors, no model file) is not a source to copy
  * layers from: EINPUT saying what it is and what reads it. */
-static dlc_status not_word_vectors(const char *run, const char *path, dlc_error *err)
+static dlc_status not_word_vectors(const char *run, dlc_error *err)
 {
-    struct stat sb;
-    char vectors[2200];
-    snprintf(vectors, sizeof vectors, "%s/vectors.txt", run);
-    if (stat(path, &sb) != 0 && stat(vectors, &sb) == 0)
+    if (data_vectors_folder(run))
         return dlc_fail(err, DLC_EINPUT,
                         "init_from.run: %s holds word vectors learned by dlc embed, not a model: "
                         "init_from copies a trained model's layers; to start an embedding layer "
-                        "from these vectors give it pretrained: %s",
-                        run, vectors);
+                        "from these vectors give it pretrained: %s/vectors.txt",
+                        run, run);
     return DLC_OK;
 }
 
@@ -65,7 +62,7 @@ dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *e
 {
     char path[2100];
     model_file_of(cfg->init.run, path, sizeof path);
-    dlc_status s = not_word_vectors(cfg->init.run, path, err);
+    dlc_status s = not_word_vectors(cfg->init.run, err);
     if (s != DLC_OK)
         return s;
     s = dlc_sha256_file(path, hex, err);
@@ -104,8 +101,10 @@ static void head_classes_note(const model *m, const init_config *in, const io_st
         return;
     for (int h = 0; h < m->n_heads && !note[0]; h++) {
         const model_head *mh = &m->heads[h];
-        if (mh->classes.n == 0 || (in->layers.n && !matches(&in->layers, mh->name)) ||
-            matches(&in->exclude, mh->name))
+        /* the layers were copied by layer name; a head may be named otherwise */
+        const char *layer = m->g->nodes[m->g->outputs[h]].spec.name;
+        if (mh->classes.n == 0 || (in->layers.n && !matches(&in->layers, layer)) ||
+            matches(&in->exclude, layer))
             continue;
         for (int k = 0; heads->type == JSON_ARRAY && k < heads->n; k++) {
             const json_value *name = json_get(heads->items[k], "name");
@@ -124,7 +123,7 @@ static void head_classes_note(const model *m, const init_config *in, const io_st
                      "warning: init_from: output layer '%s' is copied from a source whose '%s' "
                      "scored other classes (%d: %s; here %d: %s): its row i now scores class i "
                      "of this task; list '%s' under init_from.exclude to start it afresh",
-                     mh->name, mh->name, classes->n, was, mh->classes.n, now, mh->name);
+                     layer, mh->name, classes->n, was, mh->classes.n, now, layer);
             break;
         }
     }
@@ -155,7 +154,7 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
                             "init_from: %s has changed since this run recorded it (sha256 %.12s..., "
                             "recorded %.12s...)", path, hex, in->sha256);
     }
-    if ((s = not_word_vectors(in->run, path, err)) != DLC_OK)
+    if ((s = not_word_vectors(in->run, err)) != DLC_OK)
         return s;
     io_st *st = NULL;
     if ((s = io_safetensors_read(&st, path, err)) != DLC_OK) {
