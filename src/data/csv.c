@@ -57,15 +57,23 @@ static int csv_grouped(const char *s, const char *sep, char point)
     return *s == '\0';
 }
 
+int data_is_missing(const char *s)
+{
+    /* what pandas reads as a missing value (its na_values), and numpy's nan */
+    static const char *const missing[] = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null",
+                                          "none", "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (strcasecmp(s, missing[k]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
-    /* what pandas reads as a missing value (its na_values), and numpy's nan */
-    static const char *const missing[] = {"nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none",
-                                          "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
-    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
-        if (strcasecmp(s, missing[k]) == 0)
-            return " (a missing value: dlc does not fill them in; fill it or drop the row)";
+    if (data_is_missing(s))
+        return " (a missing value: fill it in; in training, data.missing: mean fills it with the "
+               "column's mean, drop leaves the row out)";
     char *end;
     errno = 0;
     double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
@@ -852,8 +860,8 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
 
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
-                                 dlc_error *err)
+                                 const dlc_strlist *features, const dlc_strlist *unknown,
+                                 data_missing missing, long limit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     dataset *ds = NULL;
@@ -936,6 +944,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
         c.row_unknown = 0;
+        int row_missing = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
@@ -957,10 +966,18 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                              c.header.names.v[j], s);
                 }
             }
-            if (c.feat_of[j] >= 0) {
+            if (c.feat_of[j] >= 0 && missing != DATA_MISSING_ERROR && data_is_missing(s)) {
+                if (!ds->missing_rows && !ds->missing_values) {
+                    dlc_strlcpy(ds->missing_column, c.header.names.v[j], sizeof ds->missing_column);
+                    ds->missing_line = line;
+                }
+                row_missing++;
+                x[c.feat_of[j]] = NAN; /* mean: filled once the train split is known */
+            } else if (c.feat_of[j] >= 0) {
                 if (!*s) {
                     st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing "
-                                  "value: dlc does not fill them in; fill it or drop the row)",
+                                  "value: fill it in, or set data.missing: mean to fill it with the "
+                                  "column's mean, or drop to leave the row out)",
                                   path, line, c.header.names.v[j]);
                     goto cleanup;
                 }
@@ -996,10 +1013,19 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 ds->dropped_line = line;
             continue;
         }
+        if (row_missing && missing == DATA_MISSING_DROP) {
+            ds->missing_rows++;
+            continue;
+        }
+        ds->missing_values += row_missing;
         ds->n++;
     }
     if (ds->n == 0) {
-        st = ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
+        st = ds->missing_rows && !ds->dropped
+                 ? dlc_fail(err, DLC_EINPUT, "%s: every row has a missing feature value (data.missing: "
+                            "drop leaves them out; %d rows, the first on line %d, column '%s')", path,
+                            ds->missing_rows, ds->missing_line, ds->missing_column)
+             : ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
                                     "(%d rows, the first on line %d)", path, ds->dropped,
                                     ds->dropped_line)
                          : dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
@@ -1034,7 +1060,8 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
                           dlc_strlist *class_names, long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, limit, err);
+    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, DATA_MISSING_ERROR,
+                                 limit, err);
 }
 
 /* ---- categorical columns: one-hot features ---- */
@@ -1215,8 +1242,8 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
 
 dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *categorical, const dlc_strlist *unknown, long limit,
-                                dlc_error *err)
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -1228,7 +1255,7 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
                                  &encoded, err);
     if (st == DLC_OK)
         st = data_parse_csv_groups(out, path, text, len, groups, n_groups,
-                                   onehot.n > 0 ? &onehot : features, unknown, limit, err);
+                                   onehot.n > 0 ? &onehot : features, unknown, missing, limit, err);
     if (st == DLC_OK) {
         (*out)->categorical = encoded;
         memset(&encoded, 0, sizeof encoded);
@@ -1244,7 +1271,8 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
                          long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, limit, err);
+    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, DATA_MISSING_ERROR, limit,
+                                err);
 }
 
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,

@@ -216,6 +216,7 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    int missing;                    /* csv: a missing feature value (empty, NA, ...): DATA_MISSING_* */
     dlc_strlist categorical;        /* csv: feature columns one-hot encoded, or the one word auto
                                      * (every feature column holding a value that is not a number) */
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
@@ -238,6 +239,10 @@ typedef struct {
 
 typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
 extern const char *const data_bad_names[DATA_BAD_COUNT + 1];
+/* data.missing: a CSV feature value that is missing is an error, its row is left out, or
+ * it is the train split's mean of the column (fitted on train like the normalization) */
+typedef enum { DATA_MISSING_ERROR, DATA_MISSING_DROP, DATA_MISSING_MEAN, DATA_MISSING_COUNT } data_missing;
+extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
 
 typedef struct {
     char path[DATA_PATH_MAX];  /* for messages: the file examples came from */
@@ -256,6 +261,11 @@ typedef struct {
     int unseen_values;         /* csv: cells of a categorical column holding a value the train file
                                 * lacks (all of its one-hot features 0) */
     int unseen_line;           /* the first one's line */
+    int missing_rows;          /* csv, data.missing drop: rows left out for a missing feature value */
+    int missing_values;        /* csv, data.missing mean: missing feature values (NaN in f32 until
+                                * data_table_load fills them) */
+    int missing_line;          /* the first one's line (either) */
+    char missing_column[64];   /* and its column */
     char unseen_example[96];   /* "color: purple" */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
@@ -314,6 +324,8 @@ typedef struct {
     size_t dim;
     float *shift;   /* (dim) */
     float *scale;   /* (dim) */
+    float *fill;    /* (dim) data.missing mean: the raw value a missing one stands for (the train
+                     * split's mean; NaN where none was missing in training), or NULL */
 } data_norm;
 
 typedef struct {
@@ -413,12 +425,15 @@ typedef struct {
  * files are read by its features (dataset.columns), one-hot ones included. */
 dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *categorical, const dlc_strlist *unknown, long limit,
-                                dlc_error *err);
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err);
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
-                                 dlc_error *err);
+                                 const dlc_strlist *features, const dlc_strlist *unknown,
+                                 data_missing missing, long limit, dlc_error *err);
+/* 1 when s is what pandas reads as a missing value (its na_values: "", NaN, NA,
+ * null, ...) or "?" (UCI's files) */
+int data_is_missing(const char *s);
 /* One group (unknown: NULL). */
 dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *label,
                          const dlc_strlist *features, data_target mode, dlc_strlist *class_names,

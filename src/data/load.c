@@ -8,6 +8,7 @@
 const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx",  "csv",       "image_folder",
                                                              "text", "detection", NULL};
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
+const char *const data_missing_names[DATA_MISSING_COUNT + 1] = {"error", "drop", "mean", NULL};
 const char *const data_split_names[DATA_SPLIT_COUNT + 1] = {"train", "train_dev", "dev", "test", NULL};
 const char *const data_domain_names[DATA_DOMAIN_COUNT + 1] = {"in", "out", NULL};
 

@@ -226,6 +226,33 @@ static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_
     return st;
 }
 
+/* rows data.missing: drop left out, values data.missing: mean filled */
+static dlc_status notes_missing(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->missing_values) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d missing feature value%s filled with the train "
+                     "split's mean of the column (data.missing: mean; the first on line %d, column "
+                     "'%s')", d->path, d->missing_values, d->missing_values == 1 ? "" : "s",
+                     d->missing_line, d->missing_column);
+            st = dlc_strlist_push(out, msg, err);
+        }
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->missing_rows) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing feature value "
+                     "(data.missing: drop; the first on line %d, column '%s')%s", d->path,
+                     d->missing_rows, d->missing_rows + d->n + d->dropped, d->missing_line,
+                     d->missing_column, k ? ": its figures are of the rows left" : "");
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
 void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
 {
     dlc_strlist classes = {0}, sub = {0};
@@ -261,6 +288,8 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
         st = notes_numeric_classes(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_categorical(b, out, err);
+    if (st == DLC_OK)
+        st = notes_missing(b, out, err);
     return st;
 }
 

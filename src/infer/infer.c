@@ -108,6 +108,7 @@ typedef struct {
     const dlc_strlist *names;   /* (D) the features, borrowed */
     int *field;                 /* (D) the field (of the columns read) a feature reads */
     const char **value;         /* (D) a one-hot feature's VALUE (borrowed), or NULL */
+    const float *fill;          /* (D) what a missing value stands for (data.missing: mean), or NULL */
     float *x;     /* (cap, D) */
     int n, cap;
 } csv_rows;
@@ -130,6 +131,10 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
             r->x[(size_t)r->n * r->D + j] = strcmp(f, r->value[j]) == 0;
             continue;
         }
+        if (r->fill && !isnan(r->fill[j]) && data_is_missing(f)) {
+            r->x[(size_t)r->n * r->D + j] = r->fill[j];
+            continue;
+        }
         if (!f[0])
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing value: "
                             "the model needs every feature)", r->path, line, r->names->v[j]);
@@ -148,7 +153,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     size_t len = 0;
     dlc_strlist header = {0}, want = {0}, read = {0};
     tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
-    csv_rows r = {path, (int)tensor_shape_size(&one), &want, NULL, NULL, NULL, 0, 0};
+    csv_rows r = {path, (int)tensor_shape_size(&one), &want, NULL, NULL, m->norm.fill, NULL, 0, 0};
     *x = NULL;
     *n = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);

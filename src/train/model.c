@@ -105,6 +105,13 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
         goto fail;
     memcpy(m->norm.shift, b->norm.shift, sizeof(float) * b->dim);
     memcpy(m->norm.scale, b->norm.scale, sizeof(float) * b->dim);
+    if (b->norm.fill) { /* data.missing: mean */
+        if (!(m->norm.fill = malloc(sizeof(float) * b->dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        memcpy(m->norm.fill, b->norm.fill, sizeof(float) * b->dim);
+    }
     return DLC_OK;
 fail:
     model_free(m);
@@ -375,7 +382,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
     dlc_status st = DLC_OK;
-    int nt = g->n_params + 2;
+    int nt = g->n_params + 2 + (m->norm.fill != NULL);
     io_tensor *t = calloc((size_t)nt, sizeof *t);
     dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0}, features = {0};
     if (!t)
@@ -388,6 +395,8 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
+    if (m->norm.fill) /* what a missing feature value stands for (data.missing: mean) */
+        t[g->n_params + 2] = (io_tensor){"norm.fill", ns, m->norm.fill};
     json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
@@ -682,6 +691,17 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
             goto fail;
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        const io_tensor *fill = io_st_get(st, "norm.fill");
+        if (fill && !tensor_shape_equal(&fill->shape, &shift->shape)) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: norm.fill has another shape than norm.shift", path);
+            goto fail;
+        }
+        if (fill && !(m->norm.fill = malloc(sizeof(float) * m->norm.dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        if (fill)
+            memcpy(m->norm.fill, fill->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
         if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
             m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */

@@ -169,7 +169,7 @@ two_class_run() {
     sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
     run "$DLC" train c.yaml --out run --force
     [ "$status" -eq 2 ]
-    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: dlc does not fill them in; fill it or drop the row)"* ]]
+    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: fill it in, or set data.missing: mean to fill it with the column's mean, or drop to leave the row out)"* ]]
 }
 
 @test "predict on CSV rows names the columns it lacks, all of the model's, and a missing value's column" {
@@ -642,7 +642,7 @@ YAML
         [[ "$output" == *"m.csv:3: column 'price': expected a number, got \"$1\" $2"* ]]
     }
     for v in NaN nan NA 'N/A' null None '#N/A' '?'; do
-        check "$v" '(a missing value: dlc does not fill them in; fill it or drop the row)'
+        check "$v" "(a missing value: fill it in; in training, data.missing: mean fills it with the column's mean, drop leaves the row out)"
     done
     for v in inf -Infinity 1e400 1e39; do
         check "$v" "(infinite, or beyond float32's range: dlc reads finite numbers)"
@@ -806,4 +806,47 @@ YAML
     run "$DLC" train ids.yaml --out r --set 'data.features=[sex, fare]'
     [ "$status" -eq 0 ]
     [[ "$output" == *"sex (2); the model reads 3 features"* ]]
+}
+
+@test "data.missing: drop leaves rows with a missing feature value out; mean fills them with the train split's means, in training and in predict" {
+    # iris with holes: an empty sepal_length every 7th row, NA for sepal_width every 11th
+    awk -F, -v OFS=, 'NR == 1 { print; next } NR % 7 == 0 { $1 = "" } NR % 11 == 0 { $2 = "NA" } { print }' \
+        "$ROOT/data/iris.csv" > holes.csv
+    awk 'NR == 1 || NR % 3 == 0' holes.csv > dev.csv
+    awk 'NR > 1 && NR % 3 != 0' holes.csv | cat <(head -1 holes.csv) - > train.csv
+    n_train=$(($(wc -l < train.csv) - 1))
+    holed=$(awk -F, 'NR > 1 && ($1 == "" || $2 == "NA")' train.csv | wc -l)
+    cat > m.yaml <<YAML
+data: {format: csv, train: {file: train.csv}, dev: {file: dev.csv}, label: species, normalize: standard}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 30, batch_size: full, optimizer: {type: adam, lr: 0.05}}
+YAML
+    expect_error "train.csv:" "$DLC" train m.yaml --out r
+    [[ "$output" == *"(a missing value: fill it in, or set data.missing: mean"* ]]
+    run "$DLC" train m.yaml --out drop --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train.csv: $holed of $n_train rows left out for a missing feature value (data.missing: drop; the first on line "* ]]
+    [[ "$output" == *"dev.csv: "*"rows left out"*"its figures are of the rows left"* ]]
+    [ "$(jq .metrics.train.examples drop/report.json)" -eq $((n_train - holed)) ]
+    run "$DLC" train m.yaml --out mean --set data.missing=mean
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train.csv: "*" missing feature values filled with the train split's mean of the column (data.missing: mean; the first on line "* ]]
+    [ "$(jq .metrics.train.examples mean/report.json)" -eq "$n_train" ]
+    # predict fills a missing value with the same mean: the same answer as the mean written out
+    mean1=$(awk -F, 'NR > 1 && $1 != "" { s += $1; n++ } END { printf "%.7f", s / n }' train.csv)
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n,3.0,4.4,1.4\nNaN,3.1,5.0,1.9\n' > holes_rows.csv
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n%s,3.0,4.4,1.4\n%s,3.1,5.0,1.9\n' "$mean1" "$mean1" > filled_rows.csv
+    run "$DLC" predict mean holes_rows.csv
+    [ "$status" -eq 0 ]
+    a=$(printf '%s\n' "$output" | sed 's/^[^:]*:[0-9]*: //')
+    run "$DLC" predict mean filled_rows.csv
+    b=$(printf '%s\n' "$output" | sed 's/^[^:]*:[0-9]*: //')
+    echo "holes: $a / filled: $b"
+    [ "$a" = "$b" ]
+    # eval gives the figures training gave
+    [ "$("$DLC" eval mean --split dev --json | jq .accuracy)" = "$(jq .metrics.dev.accuracy mean/report.json)" ]
+    # a model trained without it still refuses a missing value in predict
+    run "$DLC" predict drop holes_rows.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty value"* ]]
 }

@@ -321,8 +321,8 @@ static void test_csv_categorical_onehot(void **state)
                        "4,x,8,q\n";
     tu_write(tu_tmp("cat.csv"), text, strlen(text));
     data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
-    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), &one, 1, NULL, &cat, NULL, 0, &err),
-                     DLC_OK);
+    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), &one, 1, NULL, &cat, NULL,
+                                          DATA_MISSING_ERROR, 0, &err), DLC_OK);
     assert_int_equal(ds->dim, 5);
     const char *cols[5] = {"a", "c=k=v", "c=x", "c=y", "n"};
     assert_int_equal(ds->columns.n, 5);
@@ -342,7 +342,7 @@ static void test_csv_categorical_onehot(void **state)
                         "p,2,k=v,7\n";
     data_csv_targets known = {"", &label, DATA_TARGET_CLASS, &names};
     assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), &known, 1, &ds->columns,
-                                           NULL, 0, &err), DLC_OK);
+                                           NULL, DATA_MISSING_ERROR, 0, &err), DLC_OK);
     const float dx[15] = {5, 0, 0, 1, 9, 6, 0, 0, 0, 1, 7, 1, 0, 0, 2};
     for (int k = 0; k < 15; k++)
         assert_true(dev->f32[k] == dx[k]);
@@ -353,8 +353,8 @@ static void test_csv_categorical_onehot(void **state)
 
     /* auto leaves a column of numbers alone; a label column is refused by name */
     dlc_strlist bad = list_of("y", NULL);
-    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL, 0, &err),
-                     DLC_EINPUT);
+    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL,
+                                          DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
     assert_msg_has(err, "'y' is a label column");
     dlc_strlist_clear(&bad);
     data_dataset_free(ds);
