@@ -221,6 +221,7 @@ typedef struct {
                                      * (every feature column holding a value that is not a number) */
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
+    int balance;                    /* DATA_BALANCE_*: how an epoch draws the train split */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     int test_replaces;              /* dlc eval: a test source given with split.test > 0: the
@@ -242,6 +243,10 @@ extern const char *const data_bad_names[DATA_BAD_COUNT + 1];
 /* data.missing: a CSV feature value that is missing is an error, its row is left out, or
  * it is the train split's mean of the column (fitted on train like the normalization) */
 typedef enum { DATA_MISSING_ERROR, DATA_MISSING_DROP, DATA_MISSING_MEAN, DATA_MISSING_COUNT } data_missing;
+/* data.balance: an epoch is the train split shuffled, or as many draws with
+ * replacement, every class equally likely (oversampling the rare ones) */
+typedef enum { DATA_BALANCE_NONE, DATA_BALANCE_CLASSES, DATA_BALANCE_COUNT } data_balance;
+extern const char *const data_balance_names[DATA_BALANCE_COUNT + 1];
 extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
 
 typedef struct {

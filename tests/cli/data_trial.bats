@@ -850,3 +850,20 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"empty value"* ]]
 }
+
+@test "data.balance: classes says what an epoch draws; a model that is not one classifier is refused" {
+    # iris with 5 virginica left
+    awk -F, 'NR == 1 || $5 != "virginica" || NR % 10 == 0' "$ROOT/data/iris.csv" > imb.csv
+    cat > imb.yaml <<YAML
+data: {format: csv, train: {file: imb.csv}, label: species, balance: classes}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train imb.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: data.balance: classes: each epoch draws 105 train examples with replacement, each of the 3 classes about equally often; the rarest, 'virginica' (5 examples), is drawn about 7.0 times an epoch each"* ]]
+    jq -e '.data_notes[] | select(.message | test("data.balance"))' run/report.json > /dev/null
+    expect_error "data.balance: classes draws examples by class: it needs one classifier output" \
+        "$DLC" train imb.yaml --out r --set loss=mse --set data.label=petal_width \
+        --set 'data.features=[sepal_length]' --set model.layers.0.units=1 --set model.layers.0.activation=linear
+}

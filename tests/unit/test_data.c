@@ -752,6 +752,47 @@ static void check_split_sorted(const data_split *s)
         assert_true(s->idx[i - 1] < s->idx[i]);
 }
 
+/* data.balance: classes: an epoch's draws take every class about equally
+ * often (here 80 / 15 / 5 rows); none: each row once. */
+static void test_balance_classes(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a, b;
+    data_config cfg;
+    FILE *f = fopen(tu_tmp("imb.csv"), "w");
+    assert_non_null(f);
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "%d,%s\n", i, i < 80 ? "many" : i < 95 ? "some" : "few");
+    assert_int_equal(fclose(f), 0);
+    csv_config(&cfg, tu_tmp("imb.csv"));
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    cfg.balance = DATA_BALANCE_CLASSES;
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    int order[100], starts[101];
+    long drawn[2][3] = {{0}};
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 0);
+    for (int e = 0; e < 200; e++)
+        for (int w = 0; w < 2; w++) {
+            const data_bundle *d = w ? &b : &a;
+            const data_split *tr = &d->split[DATA_SPLIT_TRAIN];
+            data_plan(d, tr, 10, &rng, order, starts);
+            for (int i = 0; i < tr->n; i++)
+                drawn[w][(int)tr->ds->targets[tr->idx[order[i]]]]++;
+        }
+    /* classes sorted: few, many, some */
+    assert_int_equal(drawn[0][0], 200 * 5);
+    assert_int_equal(drawn[0][1], 200 * 80);
+    assert_int_equal(drawn[0][2], 200 * 15);
+    for (int k = 0; k < 3; k++) /* a third each, within 5% of the 20,000 draws */
+        assert_true(fabs((double)drawn[1][k] - 20000.0 / 3) < 1000);
+    data_free(&a);
+    data_free(&b);
+    cfg_free(&cfg);
+    (void)state;
+}
+
 static void test_split_carving(void **state)
 {
     dlc_error err = {0};
@@ -1336,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_csv_features_and_limit),
         cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
+        cmocka_unit_test(test_balance_classes),
         cmocka_unit_test(test_split_carving),
         cmocka_unit_test(test_split_files),
         cmocka_unit_test(test_split_binary_names),
