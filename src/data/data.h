@@ -222,6 +222,8 @@ typedef struct {
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     int balance;                    /* DATA_BALANCE_*: how an epoch draws the train split */
+    int normalize_targets;          /* 1: an mse output learns its targets standardized (the model
+                                     * gives them back in their units; model.tshift) */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     int test_replaces;              /* dlc eval: a test source given with split.test > 0: the
@@ -247,6 +249,7 @@ typedef enum { DATA_MISSING_ERROR, DATA_MISSING_DROP, DATA_MISSING_MEAN, DATA_MI
  * replacement, every class equally likely (oversampling the rare ones) */
 typedef enum { DATA_BALANCE_NONE, DATA_BALANCE_CLASSES, DATA_BALANCE_COUNT } data_balance;
 extern const char *const data_balance_names[DATA_BALANCE_COUNT + 1];
+extern const char *const data_target_norm_names[3]; /* "none", "standard" */
 extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
 
 typedef struct {

@@ -311,8 +311,12 @@ static const char *explode_hint(const trainer *t)
 {
     for (int h = 0; h < t->m.n_heads; h++)
         if (t->m.heads[h].loss == LOSS_MSE)
-            return " (with mse the gradient grows with the errors: on targets far from 1 in scale "
-                   "large norms are expected; scale the targets, or raise train.grad_warn.explode)";
+            return t->m.tshift
+                       ? " (with mse the gradient grows with the errors: large norms are expected "
+                         "early on; raise train.grad_warn.explode to quiet this)"
+                       : " (with mse the gradient grows with the errors: on targets far from 1 in "
+                         "scale large norms are expected; data.normalize_targets: standard learns "
+                         "them standardized, or raise train.grad_warn.explode)";
     return "";
 }
 
