@@ -1217,7 +1217,12 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             char *f = malloc(n);
             if (f)
                 snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
-            st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
+            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+                st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
+                              "'%s' is also the name of a column; rename that column", path,
+                              order.v[k], sorted.v[i], f);
+            else
+                st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
             free(f);
         }
         dlc_strlist_clear(&sorted);
@@ -1240,17 +1245,16 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     return st;
 }
 
-dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
-                                int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *categorical, const dlc_strlist *unknown,
-                                data_missing missing, long limit, dlc_error *err)
+dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
+                                const data_csv_targets *groups, int n_groups,
+                                const dlc_strlist *features, const dlc_strlist *categorical,
+                                const dlc_strlist *unknown, data_missing missing, long limit,
+                                dlc_error *err)
 {
-    char *text = NULL;
-    size_t len = 0;
     dlc_strlist onehot = {0}, encoded = {0};
     *out = NULL;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
-    if (st == DLC_OK && categorical && categorical->n > 0)
+    dlc_status st = DLC_OK;
+    if (categorical && categorical->n > 0)
         st = csv_onehot_features(path, text, len, groups, n_groups, features, categorical, &onehot,
                                  &encoded, err);
     if (st == DLC_OK)
@@ -1262,6 +1266,21 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
     }
     dlc_strlist_clear(&onehot);
     dlc_strlist_clear(&encoded);
+    return st;
+}
+
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+                                int n_groups, const dlc_strlist *features,
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    if (st == DLC_OK)
+        st = data_parse_csv_table(out, path, text, len, groups, n_groups, features, categorical,
+                                  unknown, missing, limit, err);
     free(text);
     return st;
 }

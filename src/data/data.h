@@ -435,6 +435,12 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
                                 int n_groups, const dlc_strlist *features,
                                 const dlc_strlist *categorical, const dlc_strlist *unknown,
                                 data_missing missing, long limit, dlc_error *err);
+/* data_read_csv_groups on text in memory (fuzzers, tests). */
+dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
+                                const data_csv_targets *groups, int n_groups,
+                                const dlc_strlist *features, const dlc_strlist *categorical,
+                                const dlc_strlist *unknown, data_missing missing, long limit,
+                                dlc_error *err);
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
                                  const dlc_strlist *features, const dlc_strlist *unknown,

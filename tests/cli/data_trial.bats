@@ -899,3 +899,14 @@ YAML
     [ "$("$DLC" eval std --json | jq .mse)" = "$(jq .metrics.test.mse std/report.json)" ]
     awk -v l="$(jq .metrics.dev.loss std/report.json)" 'BEGIN { exit !(l < 0.2) }'
 }
+
+@test "data.categorical: a one-hot feature that would share a column's name is refused" {
+    printf 'a=b,a,y\n1,b,p\n2,c,q\n3,b,p\n' > clash.csv
+    cat > clash.yaml <<YAML
+data: {format: csv, train: {file: clash.csv}, label: y, categorical: [a]}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "clash.csv: column 'a' holds 'b', whose one-hot feature 'a=b' is also the name of a column" \
+        "$DLC" train clash.yaml --out run
+}
