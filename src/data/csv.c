@@ -1088,7 +1088,8 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         int id;
         if (data_names_find(&c->values[k], fields[k]) >= 0)
             continue;
-        if (fields[k][0] && csv_number(fields[k], &v) != 0)
+        /* a missing value (NA, ?, empty) does not make a column of numbers text */
+        if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
             c->text[k] = 1;
         if (c->values[k].names.n < CSV_CATEGORIES_MAX) { /* more: refused below */
             dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);

@@ -351,7 +351,17 @@ static void test_csv_categorical_onehot(void **state)
     assert_string_equal(dev->unseen_example, "c: w");
     data_dataset_free(dev);
 
-    /* auto leaves a column of numbers alone; a label column is refused by name */
+    /* auto leaves a column of numbers alone, missing values (NA, ?) in it too */
+    const char *na = "a,n,y\n1,5,p\n2,NA,q\n3,?,p\n";
+    dataset *nums = NULL;
+    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), &one, 1, NULL, &cat, NULL,
+                                          DATA_MISSING_MEAN, 0, &err), DLC_OK);
+    assert_int_equal(nums->dim, 2);
+    assert_int_equal(nums->categorical.n, 0);
+    assert_int_equal(nums->missing_values, 2);
+    assert_true(isnan(nums->f32[3]) && isnan(nums->f32[5]) && nums->f32[1] == 5.0f);
+    data_dataset_free(nums);
+    /* a label column is refused by name */
     dlc_strlist bad = list_of("y", NULL);
     assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL,
                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
