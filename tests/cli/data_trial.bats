@@ -753,7 +753,7 @@ YAML
     jq -e '.data_notes[] | select(.message | test("one-hot encoded"))' run/report.json > /dev/null
     # the model's features: the columns in order, a categorical one as COLUMN=VALUE, values sorted
     run "$DLC" summary run
-    [[ "$output" == *"(8)"* ]]
+    [[ "$output" == *"input features (8): age, color=blue, color=green, color=red, size=L, size=M, size=S, income"* ]]
     # predict reads rows by column name, in any order, and encodes them as training did:
     # the same probabilities as the one-hot values given by hand (features: age, color=blue,
     # color=green, color=red, size=L, size=M, size=S, income); a value the train file
