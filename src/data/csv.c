@@ -459,6 +459,9 @@ typedef struct {
     int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
     int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
+    data_missing missing; /* data.missing */
+    int row_no_label;    /* this row's class label is empty (left out with data.missing: drop) */
+    int no_label_col;    /* its column */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
@@ -556,8 +559,15 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {
+        if (!*s && cp->missing == DATA_MISSING_DROP) {
+            cp->row_no_label = 1;
+            cp->no_label_col = col;
+            *out = -1.0f;
+            return DLC_OK;
+        }
         if (!*s)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label (a row without its "
+                            "class: data.missing: drop leaves such rows out)", path, line, cname);
         id = csv_class_find(c, s);
         if (id < 0 && c->given && cp->skip_unknown) {
             cp->row_unknown = 1;
@@ -873,6 +883,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                         DATA_MAX_HEADS);
     c.G = n_groups;
     c.unknown = unknown;
+    c.missing = missing;
     for (int g = 0; g < n_groups; g++) {
         /* DATA_TARGET_SKIP_UNKNOWN rides on a group's mode */
         c.grp[g].mode = groups[g].mode & ~DATA_TARGET_SKIP_UNKNOWN;
@@ -944,6 +955,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
         c.row_unknown = 0;
+        c.row_no_label = 0;
         int row_missing = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
@@ -1013,7 +1025,11 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 ds->dropped_line = line;
             continue;
         }
-        if (row_missing && missing == DATA_MISSING_DROP) {
+        if (c.row_no_label && !row_missing && !ds->missing_rows && !ds->missing_values) {
+            ds->missing_line = line; /* the first row left out is one without a label */
+            dlc_strlcpy(ds->missing_column, c.header.names.v[c.no_label_col], sizeof ds->missing_column);
+        }
+        if ((row_missing || c.row_no_label) && missing == DATA_MISSING_DROP) {
             ds->missing_rows++;
             continue;
         }

@@ -244,7 +244,7 @@ static dlc_status notes_missing(const data_bundle *b, dlc_strlist *out, dlc_erro
         if (b->src[k] && b->src[k]->missing_rows) {
             const dataset *d = b->src[k];
             char msg[DATA_PATH_MAX + 300];
-            snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing feature value "
+            snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing value "
                      "(data.missing: drop; the first on line %d, column '%s')%s", d->path,
                      d->missing_rows, d->missing_rows + d->n + d->dropped, d->missing_line,
                      d->missing_column, k ? ": its figures are of the rows left" : "");

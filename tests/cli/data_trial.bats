@@ -826,7 +826,7 @@ YAML
     [[ "$output" == *"(a missing value: fill it in, or set data.missing: mean"* ]]
     run "$DLC" train m.yaml --out drop --set data.missing=drop
     [ "$status" -eq 0 ]
-    [[ "$output" == *"train.csv: $holed of $n_train rows left out for a missing feature value (data.missing: drop; the first on line "* ]]
+    [[ "$output" == *"train.csv: $holed of $n_train rows left out for a missing value (data.missing: drop; the first on line "* ]]
     [[ "$output" == *"dev.csv: "*"rows left out"*"its figures are of the rows left"* ]]
     [ "$(jq .metrics.train.examples drop/report.json)" -eq $((n_train - holed)) ]
     run "$DLC" train m.yaml --out mean --set data.missing=mean
@@ -850,6 +850,14 @@ YAML
     run "$DLC" predict drop holes_rows.csv
     [ "$status" -eq 2 ]
     [[ "$output" == *"empty value"* ]]
+    # a row without its class: an error that names the way out; drop leaves it out too
+    awk -F, -v OFS=, 'NR == 20 { $5 = "" } { print }' "$ROOT/data/iris.csv" > nolabel.csv
+    sed -i "s|file: train.csv}, dev: {file: dev.csv}|file: nolabel.csv}|" m.yaml
+    expect_error "nolabel.csv:20: column 'species': empty label (a row without its class: data.missing: drop leaves such rows out)" \
+        "$DLC" train m.yaml --out nl
+    run "$DLC" train m.yaml --out nl --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nolabel.csv: 1 of 150 rows left out for a missing value (data.missing: drop; the first on line 20, column 'species')"* ]]
 }
 
 @test "data.balance: classes says what an epoch draws; a model that is not one classifier is refused" {
