@@ -829,6 +829,9 @@ YAML
     [[ "$output" == *"train.csv: $holed of $n_train rows left out for a missing value (data.missing: drop; the first on line "* ]]
     [[ "$output" == *"dev.csv: "*"rows left out"*"its figures are of the rows left"* ]]
     [ "$(jq .metrics.train.examples drop/report.json)" -eq $((n_train - holed)) ]
+    # the rows kept draw the splits: a resume may not change it
+    expect_error "--resume would change data.missing: drop -> mean" \
+        "$DLC" train m.yaml --out drop --resume --set data.missing=mean --set train.epochs=31
     run "$DLC" train m.yaml --out mean --set data.missing=mean
     [ "$status" -eq 0 ]
     [[ "$output" == *"train.csv: "*" missing feature values filled with the train split's mean of the column (data.missing: mean; the first on line "* ]]
