@@ -285,8 +285,35 @@ static dlc_status print_values(void *user, const model *m, const infer_batch *bt
     return DLC_OK;
 }
 
-/* Line `line` of a values file (cut at its newline) into x (D values). */
-static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D, dlc_error *err)
+/* A text model's inputs are token ids: `step` values per time step, the
+ * word's id in [0, vocab) then (word_chars) its bytes as 0..256.  0 when the
+ * model reads no tokens. */
+typedef struct {
+    size_t step;
+    int vocab;
+} token_input;
+
+/* Value k (from 0) of a text model's row: a whole number in its range, so an
+ * id the vocabulary lacks is never read as padding in silence (as the
+ * embedding does with any id outside it), nor 3.5 as 3 or 4. */
+static dlc_status check_token(const char *file, int line, size_t k, float v, const token_input *tok,
+                              dlc_error *err)
+{
+    int word = k % tok->step == 0;
+    float hi = word ? (float)tok->vocab - 1 : 256.0f;
+    if (v == floorf(v) && v >= 0 && v <= hi)
+        return DLC_OK;
+    return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu, %g, is not a %s: a whole number from 0 to "
+                    "%.0f%s", file, line, k + 1, (double)v,
+                    word ? "token id of the model's vocabulary" : "character code", (double)hi,
+                    word ? " (0 is <pad>, 1 <unk>)" : "");
+}
+
+/* Line `line` of a values file (cut at its newline) into x (D values).  A
+ * text model's row may be shorter, by whole steps: the rest is padding (id
+ * 0), which the model masks as it does a shorter text's. */
+static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D,
+                               const token_input *tok, dlc_error *err)
 {
     size_t k = 0;
     char *p = text;
@@ -304,11 +331,21 @@ static dlc_status parse_values(const char *file, int line, char *text, float *x,
                             file, line, k + 1, n < 40 ? n : 40, p,
                             *p == ';' ? " (values are separated by spaces or commas)" : "");
         }
+        if (tok->step && check_token(file, line, k, v, tok, err) != DLC_OK)
+            return err->status;
         if (k < D)
             x[k] = v;
         k++;
         p = end;
     }
+    if (tok->step && k > 0 && k < D && k % tok->step == 0) {
+        memset(x + k, 0, sizeof *x * (D - k));
+        return DLC_OK;
+    }
+    if (tok->step && k > D)
+        return dlc_fail(err, DLC_EINPUT, "%s:%d: %zu token%s, but the model reads at most %zu "
+                        "(data.text.seq_len when it was trained); shorter rows are padded", file,
+                        line, k / tok->step, tok->step > 1 ? " values" : "s", D / tok->step);
     if (k != D)
         return dlc_fail(err, DLC_EINPUT, "%s:%d: expected %zu values (the model's input), got %zu", file,
                         line, D, k);
@@ -328,6 +365,10 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
+    /* a text model reads token ids, (T) or, with word_chars, (T, 1 + C) */
+    token_input tok = {0, (int)m->vocab.n};
+    if (m->vocab.n > 0)
+        tok.step = m->data_shape.ndim == 2 ? (size_t)m->data_shape.d[1] : 1;
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark (Notepad's) */
         memset(text, ' ', 3);
     if (!(x = malloc(sizeof *x * D * lines))) {
@@ -340,7 +381,7 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
             *nl = '\0';
         line++;
         if (strspn(p, " \t\r,") != strlen(p))
-            st = parse_values(file, line, p, x + (size_t)n++ * D, D, err);
+            st = parse_values(file, line, p, x + (size_t)n++ * D, D, &tok, err);
         p = nl ? nl + 1 : NULL;
     }
     if (st == DLC_OK && n == 0)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# A new user's trial of the training lifecycle and of dlc predict: recurrent
+# models as a Keras user writes them, raw token ids, interrupted and finished
+# runs, schedules that never act, images dlc does not read.  Data is written
+# here.
+load helpers
+
+# A two-class text file: the label is carried by one word among fillers.
+sentiment_csv() {
+    local pos=(good great fine nice) neg=(bad awful sad poor) fill=(the a movie was it this)
+    echo "text,label" > sent.csv
+    for i in $(seq 0 119); do
+        local w="${fill[$((i % 6))]} ${fill[$(((i / 6) % 6))]}"
+        if ((i % 2)); then echo "$w ${pos[$((i % 4))]},pos"; else echo "${neg[$((i % 4))]} $w,neg"; fi
+    done >> sent.csv
+}
+
+# A sequence classifier: embedding, a recurrent layer ($1: its keys), dense.
+sentiment_config() {
+    cat > sent.yaml <<YAML
+name: sent
+seed: 1
+data:
+  format: text
+  train: {file: sent.csv}
+  label: label
+  split: {dev: 0.2}
+  text: {task: classify, tokens: words, seq_len: 6, column: text}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {$1}
+    - {type: dense, units: auto}
+train:
+  epochs: 3
+  batch_size: 16
+  optimizer: {type: adam, lr: 0.02}
+YAML
+}
+
+@test "a dense after a recurrent layer that returns sequences, on one label per text, says return_sequences" {
+    sentiment_csv
+    for cell in lstm gru rnn; do
+        sentiment_config "type: $cell, units: 8"
+        run "$DLC" train sent.yaml --out run --force
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"sent.yaml:"*"layer 'dense_1' (dense): the output gives one prediction per time step (6), but the data has 1 target per example"* ]]
+        [[ "$output" == *"set return_sequences: false on the last recurrent layer, or pool over time"* ]]
+    done
+    sentiment_config "type: lstm, units: 8, return_sequences: false"
+    run "$DLC" train sent.yaml --out run --force
+    [ "$status" -eq 0 ]
+}
+
+@test "predict --values on a text model: ids outside the vocabulary or not whole are errors; a short row is padded" {
+    sentiment_csv
+    sentiment_config "type: gru, units: 8, return_sequences: false"
+    "$DLC" train sent.yaml --out run --quiet > /dev/null
+    V=$(/usr/bin/python3 -c 'import json,struct,sys; b=open("run/model.safetensors","rb").read(); n=struct.unpack("<Q",b[:8])[0]; print(len(json.loads(json.loads(b[8:8+n])["__metadata__"]["vocab"])))')
+    [ "$V" -gt 10 ]
+    for bad in "$V" -1 3.5; do
+        echo "2 $bad" > v.txt
+        run "$DLC" predict run --values v.txt
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"v.txt:1: value 2, $bad, is not a token id of the model's vocabulary: a whole number from 0 to $((V - 1))"* ]]
+    done
+    # ids 0 (<pad>) to V - 1 are read; a row shorter than seq_len is padded, as a shorter text is
+    printf '3 4 5\n3 4 5 0 0 0\n%s 0\n' "$((V - 1))" > v.txt
+    run "$DLC" predict run --values v.txt
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "${lines[1]}" ]
+    echo "1 2 3 4 5 6 7" > v.txt
+    run "$DLC" predict run --values v.txt
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
+}
