@@ -86,6 +86,9 @@ static image_format image_sniff(const uint8_t *p, size_t n, const char **other)
              (memcmp(p + 8, "heic", 4) == 0 || memcmp(p + 8, "heix", 4) == 0 ||
               memcmp(p + 8, "mif1", 4) == 0 || memcmp(p + 8, "msf1", 4) == 0))
         *other = "a HEIF/HEIC image";
+    /* TGA has no signature up front: version 2 files end in one */
+    else if (n >= 26 && memcmp(p + n - 18, "TRUEVISION-XFILE.", 18) == 0)
+        *other = "a TGA image";
     return IMG_NONE;
 }
 

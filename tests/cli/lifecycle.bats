@@ -74,3 +74,29 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
 }
+
+@test "a TGA file (no signature up front; version 2 ends in one) is named as such, not 'not an image'" {
+    mkdir -p img/a img/b
+    /usr/bin/python3 -c '
+import struct, zlib
+def png(p, v):
+    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
+    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+for i in range(4): png(f"img/a/{i}.png", 20); png(f"img/b/{i}.png", 220)
+'
+    cat > img.yaml <<YAML
+name: img
+data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
+model: {layers: [{type: flatten}, {type: dense, units: 2}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    "$DLC" train img.yaml --out run --quiet > /dev/null
+    # an uncompressed 2x2 24-bit TGA as PIL and GIMP write it: header, pixels, footer
+    printf '\0\0\2\0\0\0\0\0\0\0\0\0\2\0\2\0\30\0' > pic.tga
+    printf '\x80\x80\x80%.0s' 1 2 3 4 >> pic.tga
+    printf '\0\0\0\0\0\0\0\0TRUEVISION-XFILE.\0' >> pic.tga
+    run "$DLC" predict run pic.tga
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"pic.tga: a TGA image; dlc reads PNG, JPEG, BMP and GIF images"* ]]
+}
