@@ -1472,6 +1472,25 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     if (opt->resume) {
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
         t.ckpt_epoch = t.epoch;
+        /* an early stop that the config's patience (raised, or set to 0: off)
+         * no longer calls for trains on, as an uninterrupted run with that
+         * patience would have; a finished run has nothing left to train:
+         * said, so the report that follows is not taken for more training's */
+        const train_config *rc = &cfg->train;
+        if (t.stopped_early && !(rc->patience > 0 && t.bad_epochs >= rc->patience) &&
+            t.epoch < rc->epochs) {
+            t.stopped_early = 0;
+            say(&t, "note: the run had stopped early at epoch %d, %d epoch%s without "
+                    "improvement; with train.early_stopping.patience %d it trains on", t.epoch,
+                    t.bad_epochs, t.bad_epochs == 1 ? "" : "s", rc->patience);
+        }
+        if (t.stopped_early)
+            say(&t, "note: the run stopped early at epoch %d, so there is nothing to train; its "
+                    "report is written again (--force starts over)", t.epoch);
+        else if (t.epoch >= cfg->train.epochs)
+            say(&t, "note: the run has trained all %d epochs, so there is nothing to train; its "
+                    "report is written again (to train on, raise train.epochs: --set "
+                    "train.epochs=%d --resume)", t.epoch, 2 * t.epoch);
     }
     if (opt->config_yaml && writes(&t)) {
         path_in(path, sizeof path, opt->run_dir, "config.yaml");

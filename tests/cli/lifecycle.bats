@@ -5,6 +5,11 @@
 # here.
 load helpers
 
+# A top-level field of a JSON file: json_field FILE KEY (true/false as JSON has them)
+json_field() {
+    /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
+}
+
 # A two-class text file: the label is carried by one word among fillers.
 sentiment_csv() {
     local pos=(good great fine nice) neg=(bad awful sad poor) fill=(the a movie was it this)
@@ -99,4 +104,32 @@ YAML
     run "$DLC" predict run pic.tga
     [ "$status" -eq 2 ]
     [[ "$output" == *"pic.tga: a TGA image; dlc reads PNG, JPEG, BMP and GIF images"* ]]
+}
+
+@test "--resume of a finished run says there is nothing to train; one stopped early trains on under a raised patience, as an uninterrupted run" {
+    iris_config iris.yaml 4
+    "$DLC" train iris.yaml --out run --quiet > /dev/null
+    run "$DLC" train iris.yaml --out run --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the run has trained all 4 epochs, so there is nothing to train; its report is written again (to train on, raise train.epochs: --set train.epochs=8 --resume)"* ]]
+    # stopped early with patience 1, then resumed with patience 4 (and 0, off)
+    S="--set train.epochs=40 --set train.optimizer.lr=0.5 --threads 1"
+    "$DLC" train iris.yaml --out es $S --set train.early_stopping.patience=1 --quiet > /dev/null
+    [ "$(json_field es/report.json stopped_early)" = "true" ]
+    e1=$(json_field es/report.json epochs_run)
+    [ "$e1" -lt 40 ]
+    run "$DLC" train iris.yaml --out es --resume $S --set train.early_stopping.patience=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the run stopped early at epoch $e1, so there is nothing to train"* ]]
+    cp -r es es0
+    run "$DLC" train iris.yaml --out es --resume $S --set train.early_stopping.patience=4
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the run had stopped early at epoch $e1, 1 epoch without improvement; with train.early_stopping.patience 4 it trains on"* ]]
+    "$DLC" train iris.yaml --out es4 $S --set train.early_stopping.patience=4 --quiet > /dev/null
+    [ "$(json_field es/report.json epochs_run)" -gt "$e1" ]
+    cmp es/model.safetensors es4/model.safetensors
+    [ "$(metrics_no_time es/metrics.csv)" = "$(metrics_no_time es4/metrics.csv)" ]
+    run "$DLC" train iris.yaml --out es0 --resume $S --set train.early_stopping.patience=0
+    [ "$status" -eq 0 ]
+    [ "$(json_field es0/report.json epochs_run)" -eq 40 ]
 }
