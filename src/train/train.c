@@ -1096,6 +1096,27 @@ static int track_best(trainer *t, train_epoch *e)
     return tc->patience > 0 && t->bad_epochs >= tc->patience;
 }
 
+/* A schedule that never changes the rate within train.epochs is said: the
+ * user meant it to act (a step every 30 epochs on a 20-epoch run). */
+static void schedule_warnings(const trainer *t)
+{
+    const schedule_config *sc = &t->cfg->train.schedule;
+    int epochs = t->cfg->train.epochs;
+    if (sc->type == SCHED_STEP && sc->every >= epochs)
+        say(t, "warning: train.schedule.every is %d, but the run has %d epoch%s: the step schedule "
+               "would first lower the rate at epoch %d, so the rate never changes", sc->every,
+            epochs, epochs == 1 ? "" : "s", sc->every + 1);
+    if (sc->type == SCHED_MANUAL) {
+        int late = 0, first = 0;
+        for (int i = sc->n_points - 1; i >= 0 && sc->point_epoch[i] > epochs; i--, late++)
+            first = sc->point_epoch[i];
+        if (late)
+            say(t, "warning: train.schedule.points: %d of the %d points %s after the run's last "
+                   "epoch (%d), from epoch %d on: never reached", late, sc->n_points,
+                late == 1 ? "is" : "are", epochs, first);
+    }
+}
+
 /* ---- the run ---- */
 
 /* Embedding rows from the text files their layers name (`pretrained:`). */
@@ -1329,6 +1350,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
+    schedule_warnings(t);
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
     /* the checkpoint's snapshot: parameters and the optimizer's moments */

@@ -133,3 +133,19 @@ YAML
     [ "$status" -eq 0 ]
     [ "$(json_field es0/report.json epochs_run)" -eq 40 ]
 }
+
+@test "a step schedule or manual points past the last epoch are said: the rate would never change" {
+    iris_config iris.yaml 5
+    run "$DLC" train iris.yaml --out run --set train.schedule.type=step --set train.schedule.every=5
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: train.schedule.every is 5, but the run has 5 epochs: the step schedule would first lower the rate at epoch 6, so the rate never changes"* ]]
+    [ "$(cut -d, -f2 run/metrics.csv | sort -u | wc -l)" -eq 2 ]    # the header and one rate
+    run "$DLC" train iris.yaml --out run --force --set train.schedule.type=step --set train.schedule.every=4
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning: train.schedule"* ]]
+    run "$DLC" train iris.yaml --out run --force --set 'train.schedule={type: manual, points: [[2, 0.01], [6, 0.001], [9, 0.0001]]}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: train.schedule.points: 2 of the 3 points are after the run's last epoch (5), from epoch 6 on: never reached"* ]]
+    run "$DLC" train iris.yaml --out run --force --set 'train.schedule={type: manual, points: [[2, 0.01], [5, 0.001]]}'
+    [[ "$output" != *"warning: train.schedule"* ]]
+}
