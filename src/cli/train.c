@@ -213,6 +213,10 @@ static int run(const cli_args *a)
     progress p = {0};
     char run_dir[2048];
     const char *out = cli_get(c, a, "--out");
+    if (out && !*out) {
+        rc = cli_usage_error(c, "--out needs a folder name (empty given)");
+        goto done;
+    }
     int n = out ? snprintf(run_dir, sizeof run_dir, "%s", out)
                 : snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
     if (n < 0 || (size_t)n >= sizeof run_dir) {

@@ -149,3 +149,10 @@ YAML
     run "$DLC" train iris.yaml --out run --force --set 'train.schedule={type: manual, points: [[2, 0.01], [5, 0.001]]}'
     [[ "$output" != *"warning: train.schedule"* ]]
 }
+
+@test "train --out '' is a usage error (exit 2), not a failure to create a folder named ''" {
+    iris_config iris.yaml 1
+    run "$DLC" train iris.yaml --out ""
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--out needs a folder name (empty given)"* ]]
+}
