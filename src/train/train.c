@@ -1282,6 +1282,16 @@ static dlc_status setup(trainer *t, dlc_error *err)
                        "(seq_len %d): the %s split is empty, so the report has no %s figures",
                     data_split_names[part[i]], asked[i], cfg->data.text.seq_len,
                     data_split_names[part[i]], data_split_names[part[i]]);
+        /* an empty text (a blank text column) is learned as its class's
+         * text of nothing; dlc predict --text refuses one */
+        const data_split *tr = &t->data.split[DATA_SPLIT_TRAIN];
+        int empty = 0;
+        for (int i = 0; t->data.text_task == TEXT_CLASSIFY && i < tr->n; i++)
+            empty += tr->ds->f32[(size_t)tr->idx[i] * tr->ds->dim] == (float)TEXT_PAD;
+        if (empty > 0)
+            say(t, "warning: %d of the %d train texts %s no tokens (a blank '%s' field): the model "
+                   "learns a class for an empty text from %s", empty, tr->n,
+                empty == 1 ? "has" : "have", cfg->data.text.column, empty == 1 ? "it" : "them");
         /* a model that mostly learns <unk> scores well for nothing */
         if (unk >= 0.25)
             say(t, "warning: %.0f%% of the train tokens are rarer than data.text.min_count = %d "

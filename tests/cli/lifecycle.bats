@@ -156,3 +156,17 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"--out needs a folder name (empty given)"* ]]
 }
+
+@test "train texts with no tokens (blank text fields) are said: predict --text refuses an empty text, training learns from them" {
+    sentiment_csv
+    printf ',pos\n"",neg\n  ,pos\n' >> sent.csv
+    sentiment_config "type: lstm, units: 8, return_sequences: false"
+    sed -i 's/split: {dev: 0.2}/split: {dev: 0}/' sent.yaml
+    run "$DLC" train sent.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 3 of the 123 train texts have no tokens (a blank 'text' field): the model learns a class for an empty text from them"* ]]
+    sentiment_csv
+    run "$DLC" train sent.yaml --out run --force
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"no tokens"* ]]
+}
