@@ -33,6 +33,8 @@ typedef struct {
     const char *run_dir;
     report rep;
     int have_report;
+    const atomic_int *stop; /* borrowed: Ctrl-C's flag */
+    int reporting;          /* training ended: the model is saved, the report is being made */
 } progress;
 
 static void clear_line(progress *p)
@@ -101,7 +103,10 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
 {
     progress *p = user;
     char path[2300];
-    dlc_status s = report_evaluate(&p->rep, m, data, p->cfg, err);
+    p->reporting = 1;
+    /* Ctrl-C here stops before the next split is measured (a large train
+     * split takes a third of an epoch) and writes no report */
+    dlc_status s = report_evaluate_until(&p->rep, m, data, p->cfg, p->stop, err);
     if (s != DLC_OK)
         return s;
     p->have_report = 1;
@@ -114,6 +119,8 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     }
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
+    if (atomic_load(p->stop))
+        return dlc_fail(err, DLC_EINTR, "interrupted before the report was written");
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
                            res->seconds_this, tensor_get_threads(), res->ranks, res->steps,
                            res->mpi_seconds, res->buckets, res->allreduce_floats * sizeof(float)};
@@ -259,6 +266,7 @@ static int run(const cli_args *a)
     p.run_dir = run_dir;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
     train_options opt = {run_dir, resume, cli_catch_stop(), yaml, world}; /* stops at the next batch */
+    p.stop = opt.stop;
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
@@ -266,7 +274,13 @@ static int run(const cli_args *a)
         clear_line(&p);
         rc = cli_fail(&err);
         if (err.status == DLC_EINTR) {
-            if (res.checkpoint_epoch > 0)
+            if (p.reporting)
+                fprintf(stderr, "training had ended: %s/model.safetensors is saved; to write the "
+                                "report (nothing is trained again):\n  dlc train %s --out %s "
+                                "--resume%s\n",
+                        run_dir, a->pos[0], run_dir,
+                        a->n_sets ? " (and the same --set options)" : "");
+            else if (res.checkpoint_epoch > 0)
                 fprintf(stderr,
                         "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
                         "continue with:\n  dlc train %s --out %s --resume%s\n",

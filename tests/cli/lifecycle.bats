@@ -170,3 +170,40 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"no tokens"* ]]
 }
+
+@test "Ctrl-C once training has ended stops the report (exit 130), keeps the model, and --resume writes the report" {
+    cat > rep.yaml <<YAML
+name: rep
+seed: 1
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 300}
+  test: {images: $FMNIST/t10k-images-idx3-ubyte.gz, labels: $FMNIST/t10k-labels-idx1-ubyte.gz}
+  split: {dev: 0.2}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: conv2d, filters: 64, kernel: 3, activation: relu}
+    - {type: flatten}
+    - {type: dense, units: 10}
+train: {epochs: 1, batch_size: 32}
+YAML
+    # the report measures 10,000 test images: the model file appears well before it is done
+    "$DLC" train rep.yaml --out run --threads 1 > log 2>&1 &
+    pid=$!
+    while [ ! -e run/model.safetensors ] && kill -0 $pid 2>/dev/null; do sleep 0.005; done
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    [ "$status" -eq 130 ]
+    grep -q "dlc: error: interrupted" log
+    grep -q "training had ended: run/model.safetensors is saved; to write the report (nothing is trained again):" log
+    grep -q "dlc train rep.yaml --out run --resume" log
+    [ -e run/model.safetensors ] && [ ! -e run/report.json ]
+    cp run/model.safetensors model.before
+    run "$DLC" train rep.yaml --out run --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to train"* ]]
+    [ -e run/report.json ]
+    cmp model.before run/model.safetensors
+}
