@@ -62,7 +62,17 @@ static const cli_opt opts[] = {
 
 /* Expands folders (their image files, sorted) and checks every file can be
  * read as an image, so that nothing is printed before an input is refused. */
-static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_error *err)
+/* What predict did to fit images to the model's input, said as dlc train
+ * says it of its folders: a photo given to a 28 x 28 gray model is read as
+ * one, which its prediction does not show. */
+typedef struct {
+    int resized, recoloured;
+    int first;              /* the first resized image (-1: none) */
+    tensor_shape first_own; /* its (C, H, W) as stored */
+} image_fit;
+
+static dlc_status collect_images(const cli_args *a, const tensor_shape *input, dlc_strlist *files,
+                                 image_fit *fit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
@@ -79,9 +89,17 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
         }
         st = dlc_strlist_push(files, p, err);
     }
+    fit->first = -1;
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
-        st = data_image_probe(files->v[i], 0, &shape, err);
+        if ((st = data_image_probe(files->v[i], 0, &shape, err)) != DLC_OK || input->ndim != 3)
+            continue;
+        int resized = shape.d[1] != input->d[1] || shape.d[2] != input->d[2];
+        if (resized && fit->resized++ == 0) {
+            fit->first = i;
+            fit->first_own = shape;
+        }
+        fit->recoloured += shape.d[0] != input->d[0];
     }
     return st;
 }
@@ -123,6 +141,7 @@ typedef struct {
     const char *file;           /* CSV rows: the file */
     int last_n;                 /* inputs in the last batch (--repeat times them) */
     int nonfinite;              /* numbers written as null (JSON) */
+    int quiet;                  /* --quiet: no notes */
 } printer;
 
 /* A number in JSON (null when it is not finite, counted for the warning). */
@@ -414,10 +433,24 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
 static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     dlc_strlist files = {0};
-    dlc_status st = collect_images(a, &files, err);
+    image_fit fit = {0};
+    dlc_status st = collect_images(a, &m->data_shape, &files, &fit, err);
     if (st == DLC_OK) {
         pr->names = (const char *const *)files.v;
         st = infer_images(m, (const char *const *)files.v, files.n, print_batch, pr, err);
+    }
+    if (st == DLC_OK && !pr->quiet && (fit.resized || fit.recoloured)) {
+        char name[600] = "", esc[500];
+        const tensor_shape *in = &m->data_shape;
+        if (fit.first >= 0)
+            snprintf(name, sizeof name, " (%s: %d x %d)",
+                     dlc_escape(esc, sizeof esc, files.v[fit.first], DLC_ESC_ALL),
+                     fit.first_own.d[2], fit.first_own.d[1]);
+        const char *colour = in->d[0] == 1 ? "gray" : "RGB";
+        fprintf(stderr, "note: %d of %d image%s resized to the model's %d x %d%s, %d converted to "
+                        "%s (the model was trained on %d x %d %s images)\n",
+                fit.resized, files.n, files.n == 1 ? "" : "s", in->d[2], in->d[1], name,
+                fit.recoloured, colour, in->d[2], in->d[1], colour);
     }
     dlc_strlist_clear(&files);
     return st;
@@ -458,7 +491,8 @@ static int run(const cli_args *a)
     if (cli_model_file("predict", a->pos[0], path, sizeof path, &err) != DLC_OK ||
         model_load(&m, path, nmax, &err) != DLC_OK)
         return cli_fail(&err);
-    printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
+    printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL,
+                  .quiet = cli_quiet(c, a)};
     dlc_status st;
     char shape[64];
     if (pr.json) {
@@ -483,7 +517,11 @@ static int run(const cli_args *a)
     }
     if (!values && (detector || windows)) {
         dlc_strlist files = {0};
-        int rc = collect_images(a, &files, &err) != DLC_OK ? cli_fail(&err)
+        /* boxes map back to each file's pixels, and windows span a larger
+         * image: their sizes are the point, not a conversion to say */
+        const tensor_shape any = {0};
+        image_fit fit;
+        int rc = collect_images(a, &any, &files, &fit, &err) != DLC_OK ? cli_fail(&err)
                  : windows ? cli_predict_windows(c, a, &m, &files)
                            : cli_predict_detect(c, a, &m, &files);
         dlc_strlist_clear(&files);

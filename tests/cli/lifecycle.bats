@@ -80,7 +80,7 @@ YAML
     [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
 }
 
-@test "a TGA file (no signature up front; version 2 ends in one) is named as such, not 'not an image'" {
+@test "predict says how many images it resized or converted to the model's input; a TGA file is named as such" {
     mkdir -p img/a img/b
     /usr/bin/python3 -c '
 import struct, zlib
@@ -97,6 +97,22 @@ model: {layers: [{type: flatten}, {type: dense, units: 2}]}
 train: {epochs: 1, batch_size: 4}
 YAML
     "$DLC" train img.yaml --out run --quiet > /dev/null
+    # a 4 x 4 gray model: a larger RGB image is resized and converted, and said so (stderr)
+    /usr/bin/python3 -c '
+import struct, zlib
+raw = b"".join(b"\0" + bytes([200, 10, 10]) * 8 for _ in range(8))
+c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+'
+    run "$DLC" predict run img/a/0.png "big rgb.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 1 of 2 images resized to the model's 4 x 4 (big rgb.png: 8 x 8), 1 converted to gray (the model was trained on 4 x 4 gray images)"* ]]
+    run "$DLC" predict run img/a/0.png
+    [[ "$output" != *"note:"* ]]
+    "$DLC" predict run "big rgb.png" --json 2> err.txt | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)'
+    grep -q "note: 1 of 1 image resized" err.txt
+    run "$DLC" predict run "big rgb.png" --quiet
+    [[ "$output" != *"note:"* ]]
     # an uncompressed 2x2 24-bit TGA as PIL and GIMP write it: header, pixels, footer
     printf '\0\0\2\0\0\0\0\0\0\0\0\0\2\0\2\0\30\0' > pic.tga
     printf '\x80\x80\x80%.0s' 1 2 3 4 >> pic.tga
