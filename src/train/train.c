@@ -1105,6 +1105,19 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
                 dlc_strlist_clear(&changes);
                 return s;
             }
+    /* the weights learned on inputs scaled one way: another scaling feeds
+     * them inputs they never saw (a Fashion-MNIST MLP resumed with
+     * normalize: none went from loss 0.68 to 9.2) */
+    for (int i = 0; i < changes.n; i++)
+        if (strncmp(changes.v[i], "data.normalize:", 15) == 0) {
+            s = dlc_fail(err, DLC_EINPUT,
+                         "%s: --resume would change %s; the weights were trained on inputs "
+                         "normalized the checkpoint's way, and would be fed inputs of another "
+                         "scale: resume with the checkpoint's value, or start over with --force",
+                         path, changes.v[i]);
+            dlc_strlist_clear(&changes);
+            return s;
+        }
     say(t, "note: the config differs from the one the checkpoint was written with; continuing "
            "with the new one:");
     for (int i = 0; i < changes.n; i++)

@@ -223,3 +223,17 @@ YAML
     [ -e run/report.json ]
     cmp model.before run/model.safetensors
 }
+
+@test "--resume with another data.normalize is refused: the weights were trained on inputs of the checkpoint's scale" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet > /dev/null
+    for n in none minmax; do
+        run "$DLC" train iris.yaml --out run --resume --set train.epochs=4 --set data.normalize=$n
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"run/checkpoint.safetensors: --resume would change data.normalize: standard -> $n; the weights were trained on inputs normalized the checkpoint's way"* ]]
+    done
+    # other changes go on, listed
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=4 --set train.optimizer.lr=0.01
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train.optimizer.lr: 0.05 -> 0.01"* ]]
+}
