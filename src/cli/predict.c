@@ -69,12 +69,16 @@ typedef struct {
     int resized, recoloured;
     int first;              /* the first resized image (-1: none) */
     tensor_shape first_own; /* its (C, H, W) as stored */
+    int subfolders;         /* of the folders given, which are not read */
+    const char *folder;     /* the first folder given that has some (borrowed) */
 } image_fit;
 
 static dlc_status collect_images(const cli_args *a, const tensor_shape *input, dlc_strlist *files,
                                  image_fit *fit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
+    memset(fit, 0, sizeof *fit);
+    fit->first = -1;
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         const char *p = a->pos[i];
         struct stat sb;
@@ -82,6 +86,11 @@ static dlc_status collect_images(const cli_args *a, const tensor_shape *input, d
             dlc_strlist names = {0};
             if ((st = data_folder_images(p, &names, err)) != DLC_OK)
                 return st;
+            dlc_strlist sub = {0};
+            if (data_list_subfolders(p, &sub, NULL) == DLC_OK && sub.n > 0 && !fit->subfolders++)
+                fit->folder = p;
+            fit->subfolders += sub.n > 0 ? sub.n - 1 : 0;
+            dlc_strlist_clear(&sub);
             for (int k = 0; k < names.n && st == DLC_OK; k++)
                 st = dlc_strlist_push(files, names.v[k], err);
             dlc_strlist_clear(&names);
@@ -89,7 +98,6 @@ static dlc_status collect_images(const cli_args *a, const tensor_shape *input, d
         }
         st = dlc_strlist_push(files, p, err);
     }
-    fit->first = -1;
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
         if ((st = data_image_probe(files->v[i], 0, &shape, err)) != DLC_OK || input->ndim != 3)
@@ -438,6 +446,13 @@ static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_e
     if (st == DLC_OK) {
         pr->names = (const char *const *)files.v;
         st = infer_images(m, (const char *const *)files.v, files.n, print_batch, pr, err);
+    }
+    if (st == DLC_OK && !pr->quiet && fit.subfolders > 0) {
+        char esc[500];
+        fprintf(stderr, "note: %s: %d subfolder%s not read (a folder given to predict means its "
+                        "own image files: give the subfolders too)\n",
+                dlc_escape(esc, sizeof esc, fit.folder, DLC_ESC_ALL), fit.subfolders,
+                fit.subfolders == 1 ? " is" : "s are");
     }
     if (st == DLC_OK && !pr->quiet && (fit.resized || fit.recoloured)) {
         char name[600] = "", esc[500];

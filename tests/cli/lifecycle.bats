@@ -80,7 +80,7 @@ YAML
     [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
 }
 
-@test "predict says how many images it resized or converted to the model's input; a TGA file is named as such" {
+@test "predict says how many images it resized or converted and which subfolders it did not read; a TGA file is named as such" {
     mkdir -p img/a img/b
     /usr/bin/python3 -c '
 import struct, zlib
@@ -113,6 +113,14 @@ open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">
     grep -q "note: 1 of 1 image resized" err.txt
     run "$DLC" predict run "big rgb.png" --quiet
     [[ "$output" != *"note:"* ]]
+    # a folder's own images are read, its subfolders not: said
+    run "$DLC" predict run img/a
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"subfolder"* ]]
+    mkdir img/a/more && cp img/a/0.png img/a/more/
+    run "$DLC" predict run img/a
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: img/a: 1 subfolder is not read (a folder given to predict means its own image files: give the subfolders too)"* ]]
     # an uncompressed 2x2 24-bit TGA as PIL and GIMP write it: header, pixels, footer
     printf '\0\0\2\0\0\0\0\0\0\0\0\0\2\0\2\0\30\0' > pic.tga
     printf '\x80\x80\x80%.0s' 1 2 3 4 >> pic.tga
