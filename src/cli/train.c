@@ -232,6 +232,22 @@ static int run(const cli_args *a)
         goto done;
     }
     int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
+    /* a run's own config.yaml resumed without --out: the run meant is its
+     * folder, not runs/<name> */
+    const char *slash = strrchr(a->pos[0], '/');
+    if (resume && !out && slash && strcmp(slash + 1, "config.yaml") == 0) {
+        char own[2300], mine[2300];
+        int dir_len = (int)(slash - a->pos[0]);
+        snprintf(own, sizeof own, "%.*s/checkpoint.safetensors", dir_len, a->pos[0]);
+        snprintf(mine, sizeof mine, "%s/checkpoint.safetensors", run_dir);
+        if (exists(own) && !exists(mine)) {
+            rc = cli_usage_error(c, "%s is the config of the run in %.*s, but without --out the "
+                                 "run folder is %s, which has no checkpoint; to continue that "
+                                 "run: dlc train %s --out %.*s --resume", a->pos[0], dir_len,
+                                 a->pos[0], run_dir, a->pos[0], dir_len, a->pos[0]);
+            goto done;
+        }
+    }
     if (resume && force) {
         rc = cli_usage_error(c, "--resume and --force contradict each other");
         goto done;

@@ -245,3 +245,14 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"train.optimizer.lr: 0.05 -> 0.01"* ]]
 }
+
+@test "--resume from a run's own config.yaml without --out names the run folder to give" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out runs/mine --quiet > /dev/null
+    run "$DLC" train runs/mine/config.yaml --resume --set train.epochs=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"runs/mine/config.yaml is the config of the run in runs/mine, but without --out the run folder is runs/iris, which has no checkpoint; to continue that run: dlc train runs/mine/config.yaml --out runs/mine --resume"* ]]
+    run "$DLC" train runs/mine/config.yaml --out runs/mine --resume --set train.epochs=3
+    [ "$status" -eq 0 ]
+    [ "$(json_field runs/mine/report.json epochs_run)" -eq 3 ]
+}
