@@ -127,6 +127,12 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
+static void on_started(void *user)
+{
+    (void)user;
+    cli_catch_stop();
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -280,8 +286,11 @@ static int run(const cli_args *a)
     p.quiet = cli_quiet(c, a);
     p.cfg = &cfg;
     p.run_dir = run_dir;
-    train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, cli_catch_stop(), yaml, world}; /* stops at the next batch */
+    train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished, on_started};
+    /* Ctrl-C ends dlc while the data load, and stops at the next batch once
+     * they are loaded (on_started) */
+    cli_exit_on_stop();
+    train_options opt = {run_dir, resume, cli_stop_flag(), yaml, world};
     p.stop = opt.stop;
     train_result res;
     if (!p.quiet)

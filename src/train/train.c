@@ -1551,6 +1551,8 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     if ((s = dist_agree(t.dw, s, err)) != DLC_OK)
         goto done;
     long step0 = t.step;
+    if (hooks && hooks->started)
+        hooks->started(hooks->user);
     if (opt->resume) {
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
         t.ckpt_epoch = t.epoch;

@@ -213,13 +213,16 @@ model:
 train: {epochs: 1, batch_size: 32}
 YAML
     # the report measures 10,000 test images: the model file appears well before it is done
-    "$DLC" train rep.yaml --out run --threads 1 > log 2>&1 &
-    pid=$!
-    while [ ! -e run/model.safetensors ] && kill -0 $pid 2>/dev/null; do sleep 0.005; done
-    kill -INT $pid
-    status=0
-    wait $pid || status=$?
-    [ "$status" -eq 130 ]
+    cat > stop.sh <<'SH'
+"$1" train rep.yaml --out run --threads 1 > log 2>&1 &
+pid=$!
+until [ -e run/model.safetensors ] || ! kill -0 $pid 2> /dev/null; do sleep 0.005; done
+kill -INT $pid
+wait $pid
+echo "exit $?"
+SH
+    run bash stop.sh "$DLC"
+    [[ "$output" == *"exit 130"* ]]
     grep -q "dlc: error: interrupted" log
     grep -q "training had ended: run/model.safetensors is saved; to write the report (nothing is trained again):" log
     grep -q "dlc train rep.yaml --out run --resume" log
@@ -255,4 +258,27 @@ YAML
     run "$DLC" train runs/mine/config.yaml --out runs/mine --resume --set train.epochs=3
     [ "$status" -eq 0 ]
     [ "$(json_field runs/mine/report.json epochs_run)" -eq 3 ]
+}
+
+@test "Ctrl-C or SIGTERM while the data load ends dlc at once (exit 130), saying so; the next run starts afresh" {
+    fmnist_config fm.yaml 60000
+    # in a script of its own: the signal is sent as soon as dlc says it starts
+    cat > stop.sh <<'SH'
+: > log
+"$1" train fm.yaml --out run --force > log 2>&1 &
+pid=$!
+until grep -q "training fm -> run" log || ! kill -0 $pid 2> /dev/null; do sleep 0.005; done
+kill -$2 $pid
+wait $pid
+echo "exit $?"
+SH
+    for sig in INT TERM; do
+        run bash stop.sh "$DLC" $sig
+        [[ "$output" == *"exit 130"* ]]
+        grep -q "dlc: interrupted while loading; nothing was trained" log
+        ! grep -q "^epoch" log
+        [ ! -e run/metrics.csv ] && [ ! -e run/checkpoint.safetensors ]
+    done
+    run "$DLC" train fm.yaml --out run --set data.train.limit=500 --set train.epochs=1
+    [ "$status" -eq 0 ]
 }
