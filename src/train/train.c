@@ -992,8 +992,13 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
                                        &best, err)) != DLC_OK)
         goto cleanup;
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
-        s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
-                     path, opt_name, optim_names[o->cfg.type]);
+        /* its moments are the old optimizer's: a switch (Adam, then SGD to
+         * fine-tune) is a new run that starts from these weights */
+        s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s; "
+                     "--resume continues with %s (to go on with %s from these weights, start a "
+                     "run with --out NEW and init_from: {run: %s})",
+                     path, opt_name, optim_names[o->cfg.type], opt_name, optim_names[o->cfg.type],
+                     t->opt->run_dir);
         goto cleanup;
     }
     const char *old_cfg = io_st_meta(st, "config");

@@ -282,3 +282,13 @@ SH
     run "$DLC" train fm.yaml --out run --set data.train.limit=500 --set train.epochs=1
     [ "$status" -eq 0 ]
 }
+
+@test "--resume with another optimizer type says how to go on with it: a new run from these weights (init_from)" {
+    iris_config iris.yaml 2
+    "$DLC" train iris.yaml --out run --quiet > /dev/null
+    run "$DLC" train iris.yaml --out run --resume --set train.epochs=4 --set train.optimizer.type=sgd
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run/checkpoint.safetensors: was trained with optimizer adam, the config now says sgd; --resume continues with adam (to go on with sgd from these weights, start a run with --out NEW and init_from: {run: run})"* ]]
+    run "$DLC" train iris.yaml --out new --set train.optimizer.type=sgd --set 'init_from={run: run}'
+    [ "$status" -eq 0 ]
+}
