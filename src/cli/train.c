@@ -298,24 +298,24 @@ static int run(const cli_args *a)
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
-        if (err.status == DLC_EINTR) {
-            if (p.reporting)
-                fprintf(stderr, "training had ended: %s/model.safetensors is saved; to write the "
-                                "report (nothing is trained again):\n  dlc train %s --out %s "
-                                "--resume%s\n",
-                        run_dir, a->pos[0], run_dir,
-                        a->n_sets ? " (and the same --set options)" : "");
-            else if (res.checkpoint_epoch > 0)
-                fprintf(stderr,
-                        "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
-                        "continue with:\n  dlc train %s --out %s --resume%s\n",
-                        run_dir, res.checkpoint_epoch, cfg.train.epochs, a->pos[0], run_dir,
-                        a->n_sets ? " (and the same --set options)" : "");
-            else
-                fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
-                                "start again with: dlc train %s --out %s --force\n",
-                        a->pos[0], run_dir);
-        }
+        /* where the run can go on from, and the command: a stop request, or a
+         * failed write (the checkpoint on disk is whole: files are replaced
+         * by rename) */
+        const char *sets = a->n_sets ? " (and the same --set options)" : "";
+        int stopped = err.status == DLC_EINTR;
+        if (stopped && p.reporting)
+            fprintf(stderr, "training had ended: %s/model.safetensors is saved; to write the "
+                            "report (nothing is trained again):\n  dlc train %s --out %s "
+                            "--resume%s\n", run_dir, a->pos[0], run_dir, sets);
+        else if ((stopped || err.status == DLC_EIO) && res.checkpoint_epoch > 0 && !p.reporting)
+            fprintf(stderr, "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
+                            "%scontinue with:\n  dlc train %s --out %s --resume%s\n",
+                    run_dir, res.checkpoint_epoch, cfg.train.epochs,
+                    stopped ? "" : "once the cause is fixed, ", a->pos[0], run_dir, sets);
+        else if (stopped)
+            fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
+                            "start again with: dlc train %s --out %s --force\n",
+                    a->pos[0], run_dir);
         goto done;
     }
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);

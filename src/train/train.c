@@ -1640,6 +1640,9 @@ done:
         (void)write_curves(&t, 1, &cerr);
         res->epochs_run = t.epoch;
         res->checkpoint_epoch = t.ckpt_epoch;
+    } else if (s == DLC_EIO) { /* a full disk, most often: where a resume would start */
+        res->epochs_run = t.epoch;
+        res->checkpoint_epoch = t.ckpt_epoch;
     }
     trainer_free(&t);
     return s;

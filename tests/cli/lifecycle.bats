@@ -5,6 +5,13 @@
 # here.
 load helpers
 
+# the full-disk test mounts a small tmpfs in TMP: unmounted whatever happens
+teardown() {
+    cd /
+    umount "$TMP/disk" 2> /dev/null || true
+    rm -rf "$TMP"
+}
+
 # A top-level field of a JSON file: json_field FILE KEY (true/false as JSON has them)
 json_field() {
     /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
@@ -291,4 +298,24 @@ SH
     [[ "$output" == *"run/checkpoint.safetensors: was trained with optimizer adam, the config now says sgd; --resume continues with adam (to go on with sgd from these weights, start a run with --out NEW and init_from: {run: run})"* ]]
     run "$DLC" train iris.yaml --out new --set train.optimizer.type=sgd --set 'init_from={run: run}'
     [ "$status" -eq 0 ]
+}
+
+@test "a full disk while writing a checkpoint: a clear error, the last whole checkpoint kept, and the command that resumes" {
+    mkdir disk
+    mount -t tmpfs -o size=1400k tmpfs disk 2> /dev/null || skip "mounting a tmpfs needs root"
+    fmnist_config fm.yaml 3000 4
+    # a checkpoint of this MLP (weights, Adam's moments, the best weights) is about 0.8 MB: the
+    # first fits, the second's temporary next to it does not
+    run "$DLC" train fm.yaml --out disk/run --set train.checkpoint_seconds=0
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"dlc: error: disk/run/checkpoint.safetensors: write failed: No space left on device"* ]]
+    [[ "$output" == *"the last checkpoint, disk/run/checkpoint.safetensors, holds epoch 1 of 4; once the cause is fixed, continue with:"* ]]
+    [[ "$output" == *"dlc train fm.yaml --out disk/run --resume (and the same --set options)"* ]]
+    ! ls disk/run | grep -q tmp
+    [ ! -e disk/run/model.safetensors ]
+    # room made (the run moved to a larger disk): it resumes from epoch 1
+    cp -r disk/run moved
+    run "$DLC" train fm.yaml --out moved --resume --set train.checkpoint_seconds=0
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch 1"* ]]
 }
