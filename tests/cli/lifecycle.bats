@@ -319,3 +319,19 @@ SH
     [ "$status" -eq 0 ]
     [[ "$output" == *"resuming after epoch 1"* ]]
 }
+
+@test "eval of a text classifier on a file with a label the model lacks names that file and line, not the train file" {
+    sentiment_csv
+    sentiment_config "type: gru, units: 8, return_sequences: false"
+    "$DLC" train sent.yaml --out run --quiet > /dev/null
+    { echo "text,label"; echo "good movie,pos"; echo "so so movie,meh"; } > other.csv
+    run "$DLC" eval run --set data.test.file=other.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"other.csv:3: label 'meh', not one of the 2 classes ('neg', 'pos')"* ]]
+    run "$DLC" eval run --set data.test.file=other.csv --unknown-labels skip
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--unknown-labels skip reads CSV, IDX and image folders, not text"* ]]
+    { echo "text,label"; echo "good movie,pos"; echo "bad movie,neg"; } > ok.csv
+    run "$DLC" eval run --set data.test.file=ok.csv
+    [ "$status" -eq 0 ]
+}
