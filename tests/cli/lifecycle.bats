@@ -121,9 +121,10 @@ open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">
     run "$DLC" predict run "big rgb.png" --quiet
     [[ "$output" != *"note:"* ]]
     # a folder's own images are read, its subfolders not: said
-    run "$DLC" predict run img/a
+    run "$DLC" predict run img/a/
     [ "$status" -eq 0 ]
     [[ "$output" != *"subfolder"* ]]
+    [[ "$output" == *"img/a/0.png: "* ]] && [[ "$output" != *"//"* ]]
     mkdir img/a/more && cp img/a/0.png img/a/more/
     run "$DLC" predict run img/a
     [ "$status" -eq 0 ]
