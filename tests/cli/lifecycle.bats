@@ -124,7 +124,8 @@ open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">
     run "$DLC" predict run img/a/
     [ "$status" -eq 0 ]
     [[ "$output" != *"subfolder"* ]]
-    [[ "$output" == *"img/a/0.png: "* ]] && [[ "$output" != *"//"* ]]
+    [[ "$output" == *"img/a/0.png: "* ]]
+    [[ "$output" != *"//"* ]]
     mkdir img/a/more && cp img/a/0.png img/a/more/
     run "$DLC" predict run img/a
     [ "$status" -eq 0 ]
@@ -234,7 +235,8 @@ SH
     grep -q "dlc: error: interrupted" log
     grep -q "training had ended: run/model.safetensors is saved; to write the report (nothing is trained again):" log
     grep -q "dlc train rep.yaml --out run --resume" log
-    [ -e run/model.safetensors ] && [ ! -e run/report.json ]
+    [ -e run/model.safetensors ]
+    [ ! -e run/report.json ]
     cp run/model.safetensors model.before
     run "$DLC" train rep.yaml --out run --resume
     [ "$status" -eq 0 ]
@@ -284,8 +286,9 @@ SH
         run bash stop.sh "$DLC" $sig
         [[ "$output" == *"exit 130"* ]]
         grep -q "dlc: interrupted while loading; nothing was trained" log
-        ! grep -q "^epoch" log
-        [ ! -e run/metrics.csv ] && [ ! -e run/checkpoint.safetensors ]
+        [ "$(grep -c "^epoch" log)" -eq 0 ]
+        [ ! -e run/metrics.csv ]
+        [ ! -e run/checkpoint.safetensors ]
     done
     run "$DLC" train fm.yaml --out run --set data.train.limit=500 --set train.epochs=1
     [ "$status" -eq 0 ]
@@ -312,7 +315,7 @@ SH
     [[ "$output" == *"dlc: error: disk/run/checkpoint.safetensors: write failed: No space left on device"* ]]
     [[ "$output" == *"the last checkpoint, disk/run/checkpoint.safetensors, holds epoch 1 of 4; once the cause is fixed, continue with:"* ]]
     [[ "$output" == *"dlc train fm.yaml --out disk/run --resume (and the same --set options)"* ]]
-    ! ls disk/run | grep -q tmp
+    [ "$(ls disk/run | grep -c tmp)" -eq 0 ]
     [ ! -e disk/run/model.safetensors ]
     # room made (the run moved to a larger disk): it resumes from epoch 1
     cp -r disk/run moved
