@@ -333,8 +333,7 @@ static int csv_number(const char *s, float *out)
     return 0;
 }
 
-/* "a, b, c" (at most a few) for messages */
-static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
+void data_quote_names(const dlc_strlist *l, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -575,7 +574,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             return DLC_OK;
         }
         if (id < 0 && c->given) {
-            csv_list_names(&c->classes.names, list, sizeof list);
+            data_quote_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
@@ -621,13 +620,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->given) {
-        csv_list_names(&c->classes.names, list, sizeof list);
+        data_quote_names(&c->classes.names, list, sizeof list);
         return dlc_fail(err, DLC_EINPUT,
                         "%s:%d: column '%s': label \"%.60s\" is not one of the 2 classes (%s)", path,
                         line, cname, s, list);
     }
     if (c->classes.names.n == 2) {
-        csv_list_names(&c->classes.names, list, sizeof list);
+        data_quote_names(&c->classes.names, list, sizeof list);
         return dlc_fail(err, DLC_EINPUT,
                         "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
                         path, line, cname, s, list);

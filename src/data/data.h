@@ -685,6 +685,8 @@ dlc_status data_list_files(const char *dir, const char *ext, dlc_strlist *names,
 /* The names (not paths) of the subfolders of one folder, sorted, hidden ones
  * skipped; appended to names. */
 dlc_status data_list_subfolders(const char *dir, dlc_strlist *names, dlc_error *err);
+/* "'a', 'b', 'c'" for messages: the first 8 names, then ", ... (N in all)". */
+void data_quote_names(const dlc_strlist *l, char *buf, size_t size);
 /* Reads a folder of class subfolders: classes from the sorted subfolder
  * names (in: known names, e.g. the train folder's, which a dev/test folder
  * must use; out: found).  shape: (C, H, W) to convert to; ndim 0 means the

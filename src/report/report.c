@@ -632,6 +632,12 @@ static dlc_status report_data_notes(report *rep, const data_bundle *data, const 
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
+    return report_evaluate_until(rep, m, data, cfg, NULL, err);
+}
+
+dlc_status report_evaluate_until(report *rep, model *m, const data_bundle *data,
+                                 const dlc_config *cfg, const atomic_int *stop, dlc_error *err)
+{
     memset(rep, 0, sizeof *rep);
     rep->latency_ms = NAN;
     rep->size_mb = NAN;
@@ -652,7 +658,11 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
         st = DLC_NOMEM(err);
     for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
         const data_split *ds = &data->split[i];
-        if (ds->n > 0)
+        if (ds->n > 0 && stop && atomic_load(stop))
+            st = dlc_fail(err, DLC_EINTR, "interrupted while the trained model was measured on "
+                                          "every split for the report (before %s)",
+                          data_split_names[i]);
+        else if (ds->n > 0)
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);

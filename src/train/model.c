@@ -132,6 +132,21 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
     for (int h = 0; h < m->n_heads; h++) {
         const data_head *dh = &b->heads[shared ? 0 : h];
         model_head *mh = &m->heads[h];
+        int node = graph_find(m->g, mh->name);
+        if ((size_t)dh->count < mh->n_targets && node >= 0 && m->g->nodes[node].seq) {
+            /* Keras' recurrent layers return the last state by default, dlc's
+             * every step: a dense after one then predicts per step */
+            char label[512];
+            graph_node_label(&m->g->nodes[node], label, sizeof label);
+            s = dlc_fail(err, DLC_EINPUT,
+                         "%s: the output gives one prediction per time step (%zu), but the data "
+                         "has %d target%s per example: its input is a sequence (dlc's recurrent "
+                         "layers default to return_sequences: true, unlike Keras'); set "
+                         "return_sequences: false on the last recurrent layer, or pool over time "
+                         "first ({type: time_maxpool} or time_avgpool)",
+                         label, mh->n_targets, dh->count, dh->count == 1 ? "" : "s");
+            goto fail;
+        }
         if (mh->n_targets != (size_t)dh->count) {
             s = dlc_fail(err, DLC_EINPUT,
                          "output '%s' needs %zu targets per example for %s, the data gives %d "
