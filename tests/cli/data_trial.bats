@@ -910,6 +910,9 @@ YAML
     # eval agrees with the report; the loss column is the standardized one
     [ "$("$DLC" eval std --json | jq .mse)" = "$(jq .metrics.test.mse std/report.json)" ]
     awk -v l="$(jq .metrics.dev.loss std/report.json)" 'BEGIN { exit !(l < 0.2) }'
+    # the output learned standardized targets: a resume may not switch it off
+    expect_error "--resume would change data.normalize_targets: standard -> none; the output learned its targets scaled" \
+        "$DLC" train house.yaml --out std --resume --set train.epochs=51
 }
 
 @test "data.categorical: a one-hot feature that would share a column's name is refused" {
