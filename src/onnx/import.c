@@ -80,6 +80,34 @@ static const char *const supported[] = {
     "Gelu", NULL,
 };
 
+/* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
+static const char *op_domain(const onnx_node *n)
+{
+    return !n->domain || !strcmp(n->domain, "ai.onnx") ? "" : n->domain;
+}
+
+/* A node's name for messages: its own, else its first output's. */
+static const char *node_name(const onnx_node *n)
+{
+    return n->name && n->name[0] ? n->name : n->n_out > 0 ? n->out[0] : "?";
+}
+
+static int same_op(const onnx_node *a, const onnx_node *b)
+{
+    return !strcmp(a->op, b->op) && !strcmp(op_domain(a), op_domain(b));
+}
+
+/* 1 when dlc has no layer for the node's op. */
+static int op_missing(const onnx_node *n)
+{
+    if (op_domain(n)[0])
+        return 1;
+    for (int s = 0; supported[s]; s++)
+        if (!strcmp(supported[s], n->op))
+            return 0;
+    return 1;
+}
+
 static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...)
 {
@@ -88,8 +116,7 @@ static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dlc_fail(k->err, DLC_EINPUT, "%s: node '%s' (%s): %s", k->path, n->name ? n->name : n->out[0],
-                    n->op, msg);
+    return dlc_fail(k->err, DLC_EINPUT, "%s: node '%s' (%s): %s", k->path, node_name(n), n->op, msg);
 }
 
 /* ---- values ---- */
@@ -976,18 +1003,28 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     if (st)
         return st;
     k.m = om;
-    /* every op dlc has no layer for, listed at once */
+    /* every op dlc has no layer for, listed at once, each with how many
+     * nodes use it and the first one's name (another domain's op by domain) */
     int n_missing = 0;
     for (int i = 0; i < om->n_nodes; i++) {
-        int ok = om->nodes[i].domain == NULL || !om->nodes[i].domain[0] || !strcmp(om->nodes[i].domain, "ai.onnx");
-        for (int s = 0; ok && supported[s]; s++)
-            if (!strcmp(supported[s], om->nodes[i].op))
-                goto known;
-        if (!missing.s || !strstr(missing.s, om->nodes[i].op)) {
-            dlc_buf_printf(&missing, "%s%s", n_missing ? ", " : "", om->nodes[i].op);
-            n_missing++;
-        }
-    known:;
+        const onnx_node *n = &om->nodes[i];
+        if (!op_missing(n))
+            continue;
+        int seen = 0, count = 1;
+        for (int j = 0; j < i && !seen; j++)
+            seen = op_missing(&om->nodes[j]) && same_op(&om->nodes[j], n);
+        if (seen)
+            continue;
+        for (int j = i + 1; j < om->n_nodes; j++)
+            count += op_missing(&om->nodes[j]) && same_op(&om->nodes[j], n);
+        const char *dom = op_domain(n), *name = node_name(n);
+        if (count > 1)
+            dlc_buf_printf(&missing, "%s%s%s%s (%d nodes, the first '%s')", n_missing ? ", " : "", dom,
+                           *dom ? "." : "", n->op, count, name);
+        else
+            dlc_buf_printf(&missing, "%s%s%s%s (node '%s')", n_missing ? ", " : "", dom, *dom ? "." : "",
+                           n->op, name);
+        n_missing++;
     }
     if (n_missing) {
         st = dlc_fail(err, DLC_EINPUT, "%s: %d op%s dlc has no layer for: %s", path, n_missing,

@@ -79,7 +79,7 @@ YAML
     "$DLC" export tag --format onnx --quiet
     run "$DLC" import tag/model.onnx --out imp
     [ "$status" -eq 2 ]
-    [[ "$output" == *"3 ops dlc has no layer for: Equal, Not, ReduceMax"* ]]
+    [[ "$output" == *"3 ops dlc has no layer for: Equal (node '"*"'), Not (node '"*"'), ReduceMax ("* ]]
 }
 
 @test "import: attributes ONNX leaves out take ONNX's defaults (Gemm's beta 1, LeakyRelu's alpha 0.01); BatchNormalization's momentum as ONNX means it" {
@@ -340,9 +340,141 @@ sub_not_input|node 'output' (Sub): Sub other than the input's normalization
 sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 8)
 transpose_layer|node 'output' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 two_inputs|the graph has several inputs ('input', 'other'); a dlc model has one
-unknown_ops|2 ops dlc has no layer for: Cos, Sin
+unknown_ops|2 ops dlc has no layer for: Cos (2 nodes, the first 'c'), Sin (node 's')
 used_before|node 'output' (Relu): input 'later' is used before it is computed
 zeros_not_zero|node 'output' (ConstantOfShape): a constant other than zeros
 EOF_CASES
     [ "$n" -eq "$(ls "$FORMS"/refused/*.onnx | wc -l)" ]   # none without its message here
+}
+
+# A PyTorch MLP exported as users' tools write it: opsets 9 and 17 with a
+# dynamic batch axis, its weights in an external data file (onnx.save_model's
+# save_as_external_data, as torch.onnx.export does past 2 GB), as float16 or
+# bfloat16 initializers, each Cast to float (a half-precision conversion's
+# form) or used directly; x.txt and NAME.want.txt are numpy's outputs with the
+# weights each file holds, in float.
+user_models() {
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx, torch
+from onnx import helper, numpy_helper, TensorProto
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3)).eval()
+x = torch.rand(4, 6) * 4
+np.savetxt("x.txt", x.numpy())
+for op in (9, 17):
+    torch.onnx.export(net, x[:2], "mlp%d.onnx" % op, opset_version=op, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+def want(name, ws):
+    w1, b1, w2, b2 = (w.astype(np.float64) for w in ws)
+    np.savetxt(name + ".want.txt", np.tanh(x.numpy() @ w1.T + b1) @ w2.T + b2)
+base = onnx.load("mlp17.onnx")
+ws = [numpy_helper.to_array(t) for t in base.graph.initializer]
+want("mlp", ws)
+onnx.save_model(onnx.load("mlp17.onnx"), "ext.onnx", save_as_external_data=True,
+                all_tensors_to_one_file=True, location="ext.weights", size_threshold=0)
+def half(name, cast, bf16):
+    m = onnx.load("mlp17.onnx")
+    g, rounded, inits, casts = m.graph, [], [], []
+    for t in g.initializer:
+        a = numpy_helper.to_array(t)
+        if bf16:   # bfloat16: float32's upper 16 bits, rounded to nearest even
+            u = a.astype(np.float32).view(np.uint32)
+            u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+            r = (u.astype(np.uint32) << 16).view(np.float32)
+            h = helper.make_tensor(t.name + ("_h" if cast else ""), TensorProto.BFLOAT16, a.shape,
+                                   u.tobytes(), raw=True)
+        else:
+            r = a.astype(np.float16)
+            h = numpy_helper.from_array(r, t.name + ("_h" if cast else ""))
+        rounded.append(r.astype(np.float32))
+        inits.append(h)
+        if cast:
+            casts.append(helper.make_node("Cast", [t.name + "_h"], [t.name], to=TensorProto.FLOAT))
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    if not cast:
+        g.input[0].type.tensor_type.elem_type = g.output[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    onnx.save(m, name + ".onnx")
+    want(name, rounded)
+half("fp16_cast", True, False)
+half("fp16", False, False)
+half("bf16_cast", True, True)
+PY
+}
+
+@test "import: a PyTorch MLP at opsets 9 and 17, with external data, float16 or bfloat16 weights, predicts its outputs" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    user_models
+    for name in mlp9:mlp mlp17:mlp ext:mlp fp16_cast:fp16_cast fp16:fp16 bf16_cast:bf16_cast; do
+        run "$DLC" import "${name%%:*}.onnx" --out "run_${name%%:*}"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict "run_${name%%:*}" --values x.txt --logits > got.txt
+        run max_diff "${name#*:}.want.txt" got.txt 2e-6
+        echo "${name%%:*}: $output"
+        [ "$status" -eq 0 ]
+    done
+    # the external file is found beside the model, wherever dlc is started
+    mkdir -p models && cp ext.onnx ext.weights models/
+    (cd / && "$DLC" import "$TMP/models/ext.onnx" --out "$TMP/run_elsewhere" --quiet)
+    "$DLC" predict run_elsewhere --values x.txt --logits > got.txt
+    max_diff mlp.want.txt got.txt 2e-6
+}
+
+@test "import: external data that escapes the model's folder, is missing or is cut short: exit 2, naming the tensor" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    user_models
+    /usr/bin/python3 - <<'PY'
+import onnx
+for name, location in (("escape", "../ext.weights"), ("absolute", "/etc/passwd"), ("missing", "nowhere.bin")):
+    m = onnx.load("ext.onnx", load_external_data=False)
+    for e in m.graph.initializer[0].external_data:
+        if e.key == "location":
+            e.value = location
+    onnx.save(m, name + ".onnx")
+PY
+    mkdir -p sub && cp escape.onnx sub/
+    run "$DLC" import sub/escape.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sub/escape.onnx: tensor '"*"': external data location '../ext.weights' is outside the model file's folder"* ]]
+    run "$DLC" import absolute.onnx --out imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"external data location '/etc/passwd' is outside the model file's folder"* ]]
+    run "$DLC" import missing.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"missing.onnx: tensor '"*"' keeps its data in nowhere.bin: No such file or directory"* ]]
+    head -c 50 ext.weights > cut && mv cut ext.weights
+    run "$DLC" import ext.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"ext.onnx: tensor '"*"': bytes "*" of ext.weights are past its end (50 bytes)"* ]]
+    [ ! -e imp ]
+}
+
+@test "import: ops dlc has no layer for are listed with their node, a count, and another domain's by domain" {
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    /usr/bin/python3 - <<'PY'
+import onnx
+from onnx import helper, TensorProto
+vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 4])
+nodes = [helper.make_node("ReduceMean", ["input"], ["a"], name="pool/mean", axes=[1], keepdims=1),
+         helper.make_node("Mean", ["input", "a"], ["b"], name="avg"),
+         helper.make_node("HardSwish", ["b"], ["c"], name="act1"),
+         helper.make_node("HardSwish", ["c"], ["d"], name="act2"),
+         helper.make_node("FusedGemm", ["d"], ["output"], domain="com.microsoft")]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])], [vi("output")])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)])
+onnx.save(m, "ops.onnx")
+PY
+    run "$DLC" import ops.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMean (node 'pool/mean'), Mean (node 'avg'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
 }
