@@ -156,7 +156,12 @@ static void layer_name(imp *k, const char *from, char *out)
 {
     char base[GRAPH_NAME_MAX - 8];
     size_t j = 0;
-    for (const char *p = from; *p && j + 1 < sizeof base; p++) {
+    /* dlc's exports write "NAME/out" for a layer named as a graph output
+     * ("logits", "output", ...): the layer gets its own name back */
+    size_t len = strlen(from);
+    if (len > 4 && !strcmp(from + len - 4, "/out"))
+        len -= 4;
+    for (const char *p = from; p < from + len && j + 1 < sizeof base; p++) {
         char c = *p;
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok && (j == 0 || base[j - 1] == '_'))

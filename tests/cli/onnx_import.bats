@@ -112,7 +112,7 @@ PY
     max_diff want.txt got.txt 1e-6
 }
 
-@test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN)" {
+@test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN), layers named as graph outputs too" {
     fmnist_config fm.yaml 1000 1
     "$DLC" train fm.yaml --out fm --quiet >/dev/null
     "$DLC" export fm --format onnx --out fm.onnx --quiet
@@ -143,8 +143,8 @@ model:
     - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, count_include_pad: false, ceil_mode: true, inputs: [sum]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: leaky_relu, alpha: 0.2}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
-    - {name: g, type: global_avgpool}
-    - {name: d, type: dense, units: 5, activation: softmax}
+    - {name: output, type: global_avgpool}
+    - {name: logits, type: dense, units: 5, activation: softmax}
 train: {epochs: 1, batch_size: 8}
 YAML
     "$DLC" train cnn.yaml --out cnn --quiet >/dev/null
@@ -153,7 +153,18 @@ YAML
     run "$DLC" import cnn.onnx --out cnnback
     echo "$output"
     [ "$status" -eq 0 ]
+    # layers named as the graph's outputs (the export's values "logits/out", "output/out") keep their names
     same_weights cnn/model.safetensors cnnback/model.safetensors
+    grep -q "name: logits$" cnnback/config.yaml
+    # and a second round trip writes the same graph
+    "$DLC" export cnnback --format onnx --opset 20 --out cnn2.onnx --quiet
+    /usr/bin/python3 -c "import onnx" 2>/dev/null && /usr/bin/python3 - <<'PY'
+import onnx
+a, b = onnx.load("cnn.onnx").graph, onnx.load("cnn2.onnx").graph
+sig = lambda g: [(n.op_type, list(n.input), list(n.output)) for n in g.node]
+assert sig(a) == sig(b), (sig(a), sig(b))
+assert [t.name for t in a.initializer] == [t.name for t in b.initializer]
+PY
     "$DLC" predict cnn "$IMAGES/test/8-bag/"*.png --top-k 5 > a.txt
     "$DLC" predict cnnback "$IMAGES/test/8-bag/"*.png --top-k 5 > b.txt
     cmp a.txt b.txt
