@@ -34,8 +34,12 @@ typedef struct {
     const onnx_tensor *c;       /* V_CONST */
     int tr;                     /* V_CONST: the matrix c transposed */
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
+    int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
+                                 * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
     int uses;
 } ival;
+
+enum { SHAPE_OF_BATCH_FIRST = 1, SHAPE_BATCH = 2 };
 
 typedef struct {
     char name[GRAPH_NAME_MAX];
@@ -70,6 +74,9 @@ typedef struct {
     float *shift, *scale;       /* a normalization found in the graph (owned) */
     size_t norm_n;
     tensor_shape in;            /* the model input, per sample */
+    int64_t in_batch;           /* the input's batch size when the file fixes it, else 0 */
+    onnx_tensor *made;          /* (n_made) shapes computed at import, as [0, -1, ...] (owned) */
+    int n_made;
 } imp;
 
 static const char *const supported[] = {
@@ -443,9 +450,10 @@ static dlc_status op_reshape(imp *k, const onnx_node *n)
     const onnx_tensor *s = cst(k, n, 1);
     ival *x = val(k, n->in[0]);
     if (!s || !s->i || s->n < 2)
-        return fail_at(k, n, "the shape is not a constant keeping the batch axis (a shape computed "
-                             "from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)");
-    if (s->i[0] != 0 && s->i[0] != -1)
+        return fail_at(k, n, "the shape is not a constant keeping the batch axis, nor [x.size(0), "
+                             "constants...] (as x.view(x.size(0), -1) writes)");
+    /* a file exported at one batch size (no dynamic axis) writes it here: the same N keeps each example */
+    if (s->i[0] != 0 && s->i[0] != -1 && !(k->in_batch > 0 && s->i[0] == k->in_batch))
         return fail_at(k, n, "the shape fixes the batch axis at %lld", (long long)s->i[0]);
     if (x && x->kind == V_LAYER && x->flat && s->n == 2) {
         new_val(k, n->out[0], V_LAYER, x->layer);
@@ -552,7 +560,33 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
         shapes &= x && (x->kind == V_SHAPE || x->kind == V_CONST);
     }
     if (shapes) { /* a shape computation */
-        new_val(k, n->out[0], V_SHAPE, -1);
+        /* [x.size(0), constants...] (x.view(x.size(0), -1)): the shape [0, constants...] */
+        ival *first = val(k, n->in[0]);
+        size_t len = 1;
+        int batch_first = first->kind == V_SHAPE && first->batch == SHAPE_BATCH && n->n_in > 1;
+        for (int i = 1; i < n->n_in && batch_first; i++) {
+            const onnx_tensor *c = cst(k, n, i);
+            batch_first = c && c->i && c->ndim <= 1 && c->n <= ONNX_MAX_DIMS;
+            len += batch_first ? c->n : 0;
+        }
+        if (!batch_first || len > ONNX_MAX_DIMS) {
+            new_val(k, n->out[0], V_SHAPE, -1);
+            return DLC_OK;
+        }
+        onnx_tensor *t = &k->made[k->n_made];
+        if (!(t->i = calloc(len, sizeof *t->i)))
+            return DLC_NOMEM(k->err);
+        k->n_made++;
+        t->dtype = 7;
+        t->ndim = 1;
+        t->dims[0] = (int64_t)len;
+        for (int i = 1; i < n->n_in; i++) {
+            const onnx_tensor *c = cst(k, n, i);
+            memcpy(t->i + t->n + 1, c->i, c->n * sizeof *c->i);
+            t->n += c->n;
+        }
+        t->n++; /* the batch entry, 0: keep it */
+        new_val(k, n->out[0], V_CONST, -1)->c = t;
         return DLC_OK;
     }
     const onnx_attr *ax = onnx_attr_get(n, "axis");
@@ -613,10 +647,19 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     if (a == ACT_GELU && approx && approx->s && strcmp(approx->s, "none") != 0)
         return fail_at(k, n, "the tanh approximation of gelu (dlc's is the exact erf form)");
     if (a == ACT_SOFTMAX) {
+        /* ONNX's default axis: the last from opset 13, 1 before (softmax over the input flattened
+         * from that axis on); either is dlc's softmax when it is the last axis (PyTorch's dim=1
+         * on (N, C)) */
         const onnx_attr *ax = onnx_attr_get(n, "axis");
-        if (ax && ax->i != -1)
-            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis; only -1 is "
-                                 "read as that)", (long long)ax->i);
+        int64_t axis = ax ? ax->i : k->m->opset > 0 && k->m->opset < 13 ? 1 : -1;
+        ival *x = val(k, n->in[0]);
+        tensor_shape xs;
+        int last = x && x->kind == V_LAYER && !x->flat && layer_shape(k, x->layer, &xs) == DLC_OK ? xs.ndim : -1;
+        if (axis != -1 && axis != last && last > 0)
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis, %d here)", (long long)axis,
+                           last);
+        if (axis != -1 && axis != last)
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
     ival *x = val(k, n->in[0]);
     if (x && x->kind == V_LAYER && x->layer >= 0 && x->uses == 1 && k->l[x->layer].act == ACT_LINEAR) {
@@ -650,7 +693,11 @@ static dlc_status op_gather(imp *k, const onnx_node *n)
     const onnx_attr *ax = onnx_attr_get(n, "axis");
     int64_t axis = ax ? ax->i : 0;
     if (data && (data->kind == V_SHAPE || (data->kind == V_CONST && idx && idx->kind == V_CONST))) {
-        new_val(k, n->out[0], V_SHAPE, -1); /* an entry of a shape */
+        const onnx_tensor *at = cst(k, n, 1);
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1); /* an entry of a shape */
+        if (data->kind == V_SHAPE && data->batch == SHAPE_OF_BATCH_FIRST && axis == 0 && at && at->i &&
+            at->n == 1 && at->i[0] == 0)
+            y->batch = SHAPE_BATCH; /* x.size(0) */
         return DLC_OK;
     }
     const onnx_tensor *sel = cst(k, n, 1);
@@ -797,7 +844,9 @@ static dlc_status op_view(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     if (x->kind == V_SHAPE || x->kind == V_CONST) {
-        new_val(k, n->out[0], V_SHAPE, -1);
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1);
+        /* [N] from N */
+        y->batch = x->kind == V_SHAPE && x->batch == SHAPE_BATCH && !strcmp(n->op, "Unsqueeze") ? SHAPE_BATCH : 0;
         return DLC_OK;
     }
     const onnx_tensor *ax_in = cst(k, n, 1);
@@ -869,7 +918,11 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     if (!strcmp(op, "Shape")) {
-        new_val(k, n->out[0], V_SHAPE, -1);
+        ival *x = val(k, n->in[0]);
+        const onnx_attr *start = onnx_attr_get(n, "start");
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1);
+        if (x && x->kind == V_LAYER && (!start || start->i == 0))
+            y->batch = SHAPE_OF_BATCH_FIRST;
         return DLC_OK;
     }
     if (!strcmp(op, "ConstantOfShape")) {
@@ -887,6 +940,7 @@ static dlc_status convert(imp *k, const onnx_node *n)
         ival *y = new_val(k, n->out[0], x->kind, x->layer);
         y->c = x->c;
         y->flat = x->flat;
+        y->batch = x->batch;
         return DLC_OK;
     }
     if (!strcmp(op, "Dropout")) {
@@ -993,6 +1047,9 @@ static void imp_free(imp *k)
     free(k->w);
     free(k->shift);
     free(k->scale);
+    for (int i = 0; i < k->n_made; i++)
+        onnx_tensor_clear(&k->made[i]);
+    free(k->made);
 }
 
 dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err)
@@ -1038,7 +1095,8 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     k.v = calloc((size_t)(om->n_inits + om->n_inputs + 3 * om->n_nodes + 1), sizeof *k.v);
     k.l = calloc(IMP_MAX_LAYERS, sizeof *k.l);
-    if (!k.v || !k.l) {
+    k.made = calloc((size_t)om->n_nodes + 1, sizeof *k.made);
+    if (!k.v || !k.l || !k.made) {
         st = DLC_NOMEM(err);
         goto done;
     }
@@ -1071,6 +1129,7 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     int text_ids = gin->dtype == 7 || gin->dtype == 6;
     k.in = in;
+    k.in_batch = gin->dims[0] > 0 ? gin->dims[0] : 0;
     new_val(&k, gin->name, V_LAYER, -1);
     /* the output: "logits" when present (dlc's exports), else the first */
     const char *oname = om->n_outputs ? om->outputs[0].name : NULL;

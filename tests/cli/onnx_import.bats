@@ -242,6 +242,9 @@ imports_as() {
     grep -A7 "^    - name: p$" reshape/config.yaml | grep -q "^      shape: \[3, -1\]$"
     grep -A7 "^    - name: f$" reshape/config.yaml | grep -q "^      shape: \[12\]$"
     [ "$(grep -c 'type: reshape$' reshape/config.yaml)" -eq 2 ]
+    # the same with its first shape computed as x.view(x.size(0), 3, -1) writes it
+    imports_as reshape_computed output
+    grep -A7 "^    - name: p$" reshape_computed/config.yaml | grep -q "^      shape: \[3, -1\]$"
     # GlobalAveragePool -> Reshape [0, -1]: dlc's pool output is (C) already; no layer for it
     imports_as gap_packed output
     [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
@@ -294,7 +297,6 @@ imports_as() {
     done <<'EOF_CASES'
 bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
 bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
-bad_reshape_shape|node 'r' (Reshape): the shape is not a constant keeping the batch axis (a shape computed from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)
 bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
 bad_bilstm_seq|node '/r/Transpose_1' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
@@ -346,7 +348,7 @@ maxpool_indices|node 'output' (MaxPool): the Indices output (dlc's max pooling h
 norm_size|the input's normalization has 3 values for 4 inputs
 output_constant|the output 'output' is not computed by a layer
 pool_no_kernel|node 'output' (MaxPool): kernel_shape is missing or not 1 to 3 axes
-softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis; only -1 is read as that)
+softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)
 sub_not_input|node 'output' (Sub): Sub other than the input's normalization
 sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 8)
 transpose_layer|node 'output' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
@@ -488,4 +490,50 @@ PY
     echo "$output"
     [ "$status" -eq 2 ]
     [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMean (node 'pool/mean'), Mean (node 'avg'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
+}
+
+@test "import: PyTorch idioms - x.view(x.size(0), -1), an export at one fixed batch size, softmax(dim=1) - predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+torch.manual_seed(1)
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c, s.fc = nn.Conv2d(1, 3, 3), nn.Linear(3 * 6 * 6, 4)
+    def forward(s, x):
+        x = F.relu(s.c(x))
+        return F.softmax(s.fc(x.view(x.size(0), -1)), dim=1)
+net = Net().eval()
+x = torch.rand(3, 1, 8, 8) * 2
+np.savetxt("x.txt", x.reshape(3, -1).numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+dyn = {"input": {0: "N"}, "out": {0: "N"}}
+for op in (11, 13):   # softmax's axis means "flattened from 1 on" before opset 13, the axis itself after
+    torch.onnx.export(net, x, "dyn%d.onnx" % op, opset_version=op, input_names=["input"], output_names=["out"],
+                      dynamic_axes=dyn)
+    torch.onnx.export(net, x, "fixed%d.onnx" % op, opset_version=op, input_names=["input"], output_names=["out"])
+PY
+    for f in dyn11 dyn13 fixed11 fixed13; do
+        run "$DLC" import $f.onnx --out $f
+        echo "$output"
+        [ "$status" -eq 0 ]
+        grep -q "^loss: softmax_cross_entropy" $f/config.yaml
+        "$DLC" predict $f --values x.txt > got.txt
+        max_diff want.txt got.txt 1e-6
+    done
+    # before opset 13 a Softmax without axis is over everything after the batch axis: of a
+    # (N, 2, 3) value that is not dlc's softmax over the last axis
+    /usr/bin/python3 - <<'PY'
+import onnx
+from onnx import helper, TensorProto
+g = helper.make_graph([helper.make_node("Softmax", ["input"], ["output"])], "g",
+                      [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 2, 3])],
+                      [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 2, 3])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), "soft11.onnx")
+PY
+    run "$DLC" import soft11.onnx --out soft11
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)"* ]]
 }
