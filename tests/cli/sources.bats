@@ -124,10 +124,43 @@ YAML
     [ "$status" -eq 2 ]
     # read by source a's column names: the missing one is named
     [[ "$output" == *"data.sources.1 (b): short.csv: feature column 'petal_width' is not in the header"* ]]
+    # a class only source b has is a class of the model (as in one file): 3 units are too few
     printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.sources.1 (b)"*"rose"* ]]
+    [[ "$output" == *"4 classes"*"m.yaml:"*"has 3 output units but the data has 4 classes (set units: 4)"* ]]
+}
+
+@test "sources: a source may lack classes another has: the classes are every source's, numbered as in one file" {
+    # the digits: source web lacks the 0s and 9s, which only the target has; ids must
+    # follow the names' order (0 first) as if the classes had been listed
+    awk -F, 'NR == 1 || ($NF != 0 && $NF != 9 && NR % 2)' "$ROOT/data/digits.csv" > web.csv
+    awk -F, 'NR == 1 || !(NR % 2)' "$ROOT/data/digits.csv" > target.csv
+    cat > d.yaml <<YAML
+name: d
+seed: 2
+data:
+  format: csv
+  label: digit
+  sources:
+    - {name: web, domain: out, train: {file: web.csv}}
+    - {name: target, train: {file: target.csv}, use: {train: 0.4, dev: 0.3, test: 0.3}}
+  split: {train_dev: 0.1}
+  normalize: standard
+model:
+  layers:
+    - {type: dense, units: 16, activation: relu}
+    - {type: dense, units: 10}
+train: {epochs: 3, batch_size: 32}
+YAML
+    run "$DLC" train d.yaml --out merged --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"10 classes"* ]]
+    jq -e '.classes == ["0","1","2","3","4","5","6","7","8","9"]' merged/report.json
+    "$DLC" train d.yaml --out listed --threads 1 --quiet --set 'data.classes=[0,1,2,3,4,5,6,7,8,9]' > /dev/null
+    cmp <(metrics_no_time merged/metrics.csv) <(metrics_no_time listed/metrics.csv)
+    cmp merged/model.safetensors listed/model.safetensors || "$ROOT/build/tests/st_compare" merged/model.safetensors listed/model.safetensors 0
 }
 
 @test "sources: a CSV source with the first one's columns in another order is read by name" {
