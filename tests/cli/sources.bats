@@ -49,6 +49,28 @@ YAML
     jq -e '.diagnosis.gaps.data_mismatch != null' $j
 }
 
+@test "sources: without a train-dev split, a variance gap from a source dev lacks is said to hold data mismatch too" {
+    sources_config
+    run "$DLC" train s.yaml --set data.split.train_dev=0 --set train.epochs=1 --set report.human_level_error=0.9
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # human-level error 90%: avoidable bias is negative, variance the gap named
+    jq -e '.diagnosis.largest == "variance" or .diagnosis.within_noise == "variance"' runs/s/report.json
+    jq -e '.diagnosis.untold_mismatch_source == "web"' runs/s/report.json
+    [[ "$output" == *"note: dev has no examples of source 'web', which train draws on: the variance gap holds their data mismatch too; a train-dev split (data.split.train_dev) tells the two apart"* ]]
+    grep -q 'id="untold-mismatch"' runs/s/report.html
+    # with train-dev the gaps are told apart: no note
+    run "$DLC" train s.yaml --out told --set train.epochs=1 --set report.human_level_error=0.9
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.untold_mismatch_source == null' told/report.json
+    [[ "$output" != *"holds their data mismatch"* ]]
+    # nor when every training source feeds dev too
+    sed -i 's/domain: out,/use: {train: 0.8, dev: 0.2},/' s.yaml
+    run "$DLC" train s.yaml --out fed --set data.split.train_dev=0 --set train.epochs=1 --set report.human_level_error=0.9
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.untold_mismatch_source == null' fed/report.json
+}
+
 @test "sources: a weight draws a source's examples more often in the training mix" {
     sources_config 8
     run "$DLC" train s.yaml --set train.epochs=1
