@@ -84,7 +84,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", NULL,
+    "Gelu", "ReduceMean", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -423,6 +423,46 @@ static dlc_status op_simple(imp *k, const onnx_node *n, const char *type)
         return fail_at(k, n, "too many layers");
     new_val(k, n->out[0], V_LAYER, L)->flat = !strcmp(type, "global_avgpool");
     return DLC_OK;
+}
+
+/* ReduceMean over every spatial axis of (N, C, spatial...) is global_avgpool
+ * (PyTorch's x.mean([2, 3]); kept dims: GlobalAveragePool's (N, C, 1, 1));
+ * over the steps of (N, T, D), without kept dims, time_avgpool (x.mean(1)). */
+static dlc_status op_reduce_mean(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *ax = onnx_attr_get(n, "axes"), *kd = onnx_attr_get(n, "keepdims");
+    const onnx_tensor *ax_in = cst(k, n, 1); /* opset 18: the axes an input */
+    int keep = !kd || kd->i != 0;
+    tensor_shape s;
+    if (!x || x->kind != V_LAYER || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
+        return fail_at(k, n, "a mean of a value dlc has no layer output for");
+    const int64_t *a = ax ? ax->ints : ax_in && ax_in->i ? ax_in->i : NULL;
+    int na = ax ? ax->n_ints : ax_in && ax_in->i ? (int)ax_in->n : 0, r = s.ndim + 1; /* ONNX's rank */
+    unsigned mask = 0;
+    for (int i = 0; i < na; i++) {
+        int64_t v = a[i] < 0 ? a[i] + r : a[i];
+        if (v < 0 || v >= r)
+            return fail_at(k, n, "axis %lld is outside a value of rank %d", (long long)a[i], r);
+        mask |= 1u << v;
+    }
+    unsigned spatial = r >= 3 ? ((1u << r) - 1) & ~3u : 0; /* axes 2 .. r-1 */
+    if (na > 0 && mask == spatial) {
+        int in;
+        dlc_status st = layer_in(k, n, 0, &in);
+        if (st)
+            return st;
+        int L = add_layer(k, "global_avgpool", n->out[0], &in, 1);
+        if (L < 0)
+            return fail_at(k, n, "too many layers");
+        new_val(k, n->out[0], V_LAYER, L)->flat = keep;
+        return DLC_OK;
+    }
+    if (r == 3 && mask == 2u && !keep)
+        return op_simple(k, n, "time_avgpool");
+    return fail_at(k, n, "a mean over %s (dlc's are over every spatial axis of (N, C, ...), as "
+                         "global_avgpool, or over the steps of (N, T, D) without kept dims, as "
+                         "time_avgpool)", na ? "other axes" : "every axis, the batch's too");
 }
 
 static dlc_status op_flatten(imp *k, const onnx_node *n)
@@ -964,6 +1004,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_pool(k, n);
     if (!strcmp(op, "GlobalAveragePool"))
         return op_simple(k, n, "global_avgpool");
+    if (!strcmp(op, "ReduceMean"))
+        return op_reduce_mean(k, n);
     if (!strcmp(op, "Flatten"))
         return op_flatten(k, n);
     if (!strcmp(op, "Reshape"))

@@ -248,7 +248,7 @@ imports_as() {
     # GlobalAveragePool -> Reshape [0, -1]: dlc's pool output is (C) already; no layer for it
     imports_as gap_packed output
     [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
-    ! grep -q 'type: reshape$' gap_packed/config.yaml
+    ! grep -q 'type: reshape$' gap_packed/config.yaml || false
 }
 
 @test "import: a linear layer as MatMul + Add (bias either side, weight through Transpose); Dropout's ratio as an input or an attribute" {
@@ -477,8 +477,8 @@ PY
 import onnx
 from onnx import helper, TensorProto
 vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 4])
-nodes = [helper.make_node("ReduceMean", ["input"], ["a"], name="pool/mean", axes=[1], keepdims=1),
-         helper.make_node("Mean", ["input", "a"], ["b"], name="avg"),
+nodes = [helper.make_node("ReduceMax", ["input"], ["a"], name="pool/max", axes=[1], keepdims=1),
+         helper.make_node("Max", ["input", "a"], ["b"], name="max"),
          helper.make_node("HardSwish", ["b"], ["c"], name="act1"),
          helper.make_node("HardSwish", ["c"], ["d"], name="act2"),
          helper.make_node("FusedGemm", ["d"], ["output"], domain="com.microsoft")]
@@ -489,7 +489,7 @@ PY
     run "$DLC" import ops.onnx --out imp
     echo "$output"
     [ "$status" -eq 2 ]
-    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMean (node 'pool/mean'), Mean (node 'avg'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
+    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMax (node 'pool/max'), Max (node 'max'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
 }
 
 @test "import: PyTorch idioms - x.view(x.size(0), -1), an export at one fixed batch size, softmax(dim=1) - predict PyTorch's outputs" {
@@ -536,4 +536,46 @@ PY
     echo "$output"
     [ "$status" -eq 2 ]
     [[ "$output" == *"node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)"* ]]
+}
+
+@test "import: ReduceMean as x.mean([2, 3]) (dims kept or not) and x.mean(1) over an LSTM's steps predicts PyTorch's outputs; other means are refused" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(2)
+class Pool(nn.Module):
+    def __init__(s, keep, axes=(2, 3)):
+        super().__init__()
+        s.c, s.fc, s.keep, s.axes = nn.Conv2d(1, 4, 3), nn.Linear(4 if axes == (2, 3) else 36, 3), keep, list(axes)
+    def forward(s, x):
+        y = torch.relu(s.c(x)).mean(s.axes, keepdim=s.keep)
+        return s.fc(torch.flatten(y, 1))
+class Steps(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.l, s.fc = nn.LSTM(5, 6, batch_first=True), nn.Linear(6, 3)
+    def forward(s, x):
+        return s.fc(s.l(x)[0].mean(1))
+for name, net, x in (("kept", Pool(True), torch.rand(3, 1, 8, 8)), ("flat", Pool(False), torch.rand(3, 1, 8, 8)),
+                     ("steps", Steps(), torch.rand(3, 7, 5)), ("channels", Pool(False, (1,)), torch.rand(3, 1, 8, 8))):
+    net.eval()
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}})
+    np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+PY
+    for name in kept flat steps; do
+        run "$DLC" import $name.onnx --out $name
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict $name --values $name.x.txt --logits > got.txt
+        max_diff $name.want.txt got.txt 1e-6
+    done
+    grep -q "type: global_avgpool" kept/config.yaml
+    [ "$(grep -c "type: flatten" kept/config.yaml)" -eq 0 ]   # (N, C, 1, 1) flattened: dlc's (C) already
+    grep -q "type: time_avgpool" steps/config.yaml
+    run "$DLC" import channels.onnx --out channels
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(ReduceMean): a mean over other axes (dlc's are over every spatial axis of (N, C, ...), as global_avgpool, or over the steps of (N, T, D) without kept dims, as time_avgpool)"* ]]
 }
