@@ -25,7 +25,11 @@
 
 #define IMP_MAX_LAYERS 4096
 
-typedef enum { V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC } vkind;
+typedef enum {
+    V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
+    V_RNN_Y_NT,  /* Y batch-major, (N, T, dirs, H): a layout=1 layer's, or Transpose (2, 0, 1, 3) of Y */
+    V_RNN_YH_N   /* Y_h batch-major, (N, dirs, H): layout=1's, or Transpose (1, 0, 2) of Y_h */
+} vkind;
 
 typedef struct {
     const char *name;           /* the ONNX value (borrowed from the model) */
@@ -84,7 +88,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -485,10 +489,59 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
     return op_simple(k, n, "flatten");
 }
 
+/* A recurrent layer's output made batch-major (V_RNN_Y_NT, V_RNN_YH_N, or
+ * layout=1's Y and Y_h): the value (N, T, dirs, H) or (N, dirs, H) with its
+ * dirs axis (2 or 1), else -1. */
+static int rnn_dirs_axis(const imp *k, const ival *x)
+{
+    int bf = x->layer >= 0 && k->l[x->layer].batch_first;
+    return x->kind == V_RNN_Y_NT || (x->kind == V_RNN_Y && bf) ? 2 : x->kind == V_RNN_YH_N || (x->kind == V_RNN_YH && bf) ? 1 : -1;
+}
+
+/* The layer's sequence (dirs axis 2) or last state (1) as its output; sum:
+ * the directions summed (merge: sum). */
+static dlc_status rnn_output(imp *k, const onnx_node *n, const ival *x, int dirs_axis, int sum)
+{
+    ilayer *L = &k->l[x->layer];
+    if (sum && !strstr(L->keys.s, "bidirectional: true"))
+        return fail_at(k, n, "a sum over the directions of a layer of one direction");
+    if (sum && strstr(L->keys.s, "merge: sum") == NULL)
+        keyf(k, x->layer, "merge: sum");
+    if (dirs_axis == 2)
+        L->seq_used = 1;
+    else
+        L->last_used = 1;
+    /* the layer takes its output's name (a dlc export's value is the layer's own) */
+    char renamed[GRAPH_NAME_MAX];
+    L->name[0] = '\0';
+    layer_name(k, n->out[0], renamed);
+    snprintf(L->name, sizeof L->name, "%s", renamed);
+    new_val(k, n->out[0], V_LAYER, x->layer);
+    return DLC_OK;
+}
+
+/* ReduceSum: only over the directions of a batch-major recurrent output. */
+static dlc_status op_reduce_sum(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *ax = onnx_attr_get(n, "axes"), *kd = onnx_attr_get(n, "keepdims");
+    const onnx_tensor *ax_in = cst(k, n, 1);
+    int na = ax ? ax->n_ints : ax_in && ax_in->i ? (int)ax_in->n : 0;
+    int64_t a = ax ? (na ? ax->ints[0] : -99) : ax_in && ax_in->i && na ? ax_in->i[0] : -99;
+    int d = x ? rnn_dirs_axis(k, x) : -1;
+    if (d < 0 || na != 1 || a != d || !kd || kd->i != 0)
+        return fail_at(k, n, "a sum other than over the two directions of a recurrent layer");
+    return rnn_output(k, n, x, d, 1);
+}
+
 static dlc_status op_reshape(imp *k, const onnx_node *n)
 {
     const onnx_tensor *s = cst(k, n, 1);
     ival *x = val(k, n->in[0]);
+    int d = x ? rnn_dirs_axis(k, x) : -1;
+    /* (N, T, dirs, H) -> (N, T, dirs * H): [0, 0, -1]; (N, dirs, H) -> (N, dirs * H): [0, -1] */
+    if (d > 0 && s && s->i && (int)s->n == d + 1 && s->i[0] == 0 && s->i[d] == -1 && (d == 1 || s->i[1] == 0))
+        return rnn_output(k, n, x, d, 0);
     if (!s || !s->i || s->n < 2)
         return fail_at(k, n, "the shape is not a constant keeping the batch axis, nor [x.size(0), "
                              "constants...] (as x.view(x.size(0), -1) writes)");
@@ -892,6 +945,15 @@ static dlc_status op_view(imp *k, const onnx_node *n)
     const onnx_tensor *ax_in = cst(k, n, 1);
     int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ax_in && ax_in->i && ax_in->n == 1 ? ax_in->i[0] : -99;
     int swap01 = perm && perm->n_ints == 3 && perm->ints[0] == 1 && perm->ints[1] == 0 && perm->ints[2] == 2;
+    /* dlc's exports: Y (T, dirs, N, H) and Y_h (dirs, N, H) made batch-major,
+     * then reshaped to (N, T, dirs * H) and (N, dirs * H), or summed over dirs */
+    int y_nt = perm && perm->n_ints == 4 && perm->ints[0] == 2 && perm->ints[1] == 0 && perm->ints[2] == 1 &&
+               perm->ints[3] == 3;
+    if (!strcmp(n->op, "Transpose") && ((y_nt && x->kind == V_RNN_Y) || (swap01 && x->kind == V_RNN_YH)) &&
+        !k->l[x->layer].batch_first) {
+        new_val(k, n->out[0], x->kind == V_RNN_Y ? V_RNN_Y_NT : V_RNN_YH_N, x->layer);
+        return DLC_OK;
+    }
     if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {
         new_val(k, n->out[0], V_TIME_MAJOR, x->layer);
         return DLC_OK;
@@ -1006,6 +1068,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_simple(k, n, "global_avgpool");
     if (!strcmp(op, "ReduceMean"))
         return op_reduce_mean(k, n);
+    if (!strcmp(op, "ReduceSum"))
+        return op_reduce_sum(k, n);
     if (!strcmp(op, "Flatten"))
         return op_flatten(k, n);
     if (!strcmp(op, "Reshape"))

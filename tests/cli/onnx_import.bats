@@ -579,3 +579,39 @@ PY
     [ "$status" -eq 2 ]
     [[ "$output" == *"(ReduceMean): a mean over other axes (dlc's are over every spatial axis of (N, C, ...), as global_avgpool, or over the steps of (N, T, D) without kept dims, as time_avgpool)"* ]]
 }
+
+@test "import: dlc -> ONNX -> dlc of recurrent layers (bidirectional sequences joined or summed, last states, a time pool) gives identical weights and predictions" {
+    # the digits as sequences of 8 rows of 8 pixels
+    cat > seq.yaml <<YAML
+name: seq
+seed: 3
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  split: {dev: 0.2}
+  normalize: standard
+model:
+  input: [8, 8]
+  layers:
+    - {name: l1, type: lstm, units: 6, bidirectional: true}
+    - {name: g1, type: gru, units: 5, bidirectional: true, merge: sum}
+    - {name: tp, type: time_avgpool}
+    - {name: r1, type: rnn, units: 4, bidirectional: true, return_sequences: false, inputs: [l1]}
+    - {name: g2, type: gru, units: 3, return_sequences: false, inputs: [g1]}
+    - {name: cat, type: concat, inputs: [tp, r1, g2]}
+    - {name: out, type: dense, units: 10}
+train: {epochs: 1, batch_size: 32}
+YAML
+    "$DLC" train seq.yaml --out seq --quiet > /dev/null
+    "$DLC" export seq --format onnx --out seq.onnx --quiet
+    run "$DLC" import seq.onnx --out back
+    echo "$output"
+    [ "$status" -eq 0 ]
+    same_weights seq/model.safetensors back/model.safetensors
+    grep -q "merge: sum" back/config.yaml
+    head -21 "$ROOT/data/digits.csv" | tail -20 | cut -d, -f1-64 > x.txt
+    "$DLC" predict seq --values x.txt --logits > a.txt
+    "$DLC" predict back --values x.txt --logits > b.txt
+    cmp a.txt b.txt
+}
