@@ -28,7 +28,9 @@
 typedef enum {
     V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
     V_RNN_Y_NT,  /* Y batch-major, (N, T, dirs, H): a layout=1 layer's, or Transpose (2, 0, 1, 3) of Y */
-    V_RNN_YH_N   /* Y_h batch-major, (N, dirs, H): layout=1's, or Transpose (1, 0, 2) of Y_h */
+    V_RNN_YH_N,  /* Y_h batch-major, (N, dirs, H): layout=1's, or Transpose (1, 0, 2) of Y_h */
+    V_RNN_Y_TN   /* Y time-major with its directions last, (T, N, dirs, H): Transpose (0, 2, 1, 3)
+                  * of Y, as PyTorch writes a bidirectional layer's sequence */
 } vkind;
 
 typedef struct {
@@ -542,6 +544,11 @@ static dlc_status op_reshape(imp *k, const onnx_node *n)
     /* (N, T, dirs, H) -> (N, T, dirs * H): [0, 0, -1]; (N, dirs, H) -> (N, dirs * H): [0, -1] */
     if (d > 0 && s && s->i && (int)s->n == d + 1 && s->i[0] == 0 && s->i[d] == -1 && (d == 1 || s->i[1] == 0))
         return rnn_output(k, n, x, d, 0);
+    /* (T, N, dirs, H) -> (T, N, dirs * H): the sequence, time-major (made batch-first by a Transpose after) */
+    if (x && x->kind == V_RNN_Y_TN && s && s->i && s->n == 3 && s->i[0] == 0 && s->i[1] == 0 && s->i[2] == -1) {
+        new_val(k, n->out[0], V_RNN_YSQ, x->layer);
+        return DLC_OK;
+    }
     if (!s || !s->i || s->n < 2)
         return fail_at(k, n, "the shape is not a constant keeping the batch axis, nor [x.size(0), "
                              "constants...] (as x.view(x.size(0), -1) writes)");
@@ -952,6 +959,12 @@ static dlc_status op_view(imp *k, const onnx_node *n)
     if (!strcmp(n->op, "Transpose") && ((y_nt && x->kind == V_RNN_Y) || (swap01 && x->kind == V_RNN_YH)) &&
         !k->l[x->layer].batch_first) {
         new_val(k, n->out[0], x->kind == V_RNN_Y ? V_RNN_Y_NT : V_RNN_YH_N, x->layer);
+        return DLC_OK;
+    }
+    int y_tn = perm && perm->n_ints == 4 && perm->ints[0] == 0 && perm->ints[1] == 2 && perm->ints[2] == 1 &&
+               perm->ints[3] == 3;
+    if (!strcmp(n->op, "Transpose") && y_tn && x->kind == V_RNN_Y && !k->l[x->layer].batch_first) {
+        new_val(k, n->out[0], V_RNN_Y_TN, x->layer);
         return DLC_OK;
     }
     if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {

@@ -264,6 +264,9 @@ imports_as() {
     # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
     imports_as lstm_seq logits
     grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
+    # bidirectional: its sequence's two directions joined per step
+    imports_as bilstm_seq logits
+    grep -A12 "type: lstm$" bilstm_seq/config.yaml | grep -q "bidirectional: true"
     # the last state: Transpose -> RNN (Relu) -> Squeeze(Y_h, axes attribute)
     imports_as rnn_last logits
     grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
@@ -298,7 +301,6 @@ imports_as() {
 bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
 bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
 bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
-bad_bilstm_seq|node '/r/Transpose_1' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
 bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
 EOF_CASES

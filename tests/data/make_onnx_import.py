@@ -22,6 +22,8 @@ Writes into tests/data/onnx_import/:
                      GlobalAveragePool -> Reshape [0, -1] -> Gemm
   lstm_seq           PyTorch: nn.LSTM(batch_first) whose whole sequence goes
                      through Flatten into a Linear (opset 13: Squeeze's axes an input)
+  bilstm_seq         the same bidirectional: Y Transposed (0, 2, 1, 3), Reshaped to
+                     (T, N, 2H), made batch-first by Transpose (1, 0, 2)
   rnn_last           PyTorch: nn.RNN(relu, batch_first), h.squeeze(0) into a
                      Linear (opset 11: Squeeze's axes an attribute)
   gru_packed         by hand: Transpose (perm packed) -> GRU (linear_before_reset 0)
@@ -34,7 +36,6 @@ Writes into tests/data/onnx_import/:
   reshape_computed   reshape's model with its first shape computed from Shape(x), as
                      x.view(x.size(0), 3, -1) writes: [x.size(0), 3, -1]
   bad_gru_torch      PyTorch's nn.GRU (linear_before_reset 1)
-  bad_bilstm_seq     PyTorch: a bidirectional LSTM's whole sequence (Transpose 0,2,1,3)
   bad_packed_int     a packed int attribute cut inside a varint
   bad_packed_float   a packed float attribute of 5 bytes
   refused/NAME.onnx  one small model per other refusal in src/onnx/import.c (its
@@ -439,7 +440,7 @@ def main():
     torch_model("lstm_seq", Seq(nn.LSTM), 13)
     torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
     torch_model("bad_gru_torch", Last(nn.GRU), 13)
-    torch_model("bad_bilstm_seq", Seq(nn.LSTM, bi=True), 13)
+    torch_model("bilstm_seq", Seq(nn.LSTM, bi=True), 13)
     linear_forms(rng)   # last: the files above keep their random draws
 
 
