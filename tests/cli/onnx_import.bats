@@ -617,3 +617,39 @@ YAML
     "$DLC" predict back --values x.txt --logits > b.txt
     cmp a.txt b.txt
 }
+
+@test "import: a PyTorch CNN imported with its preprocessing fine-tunes on a user's images: a new head, the copied layers frozen, the normalization kept" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch, torch.nn as nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                    nn.Linear(8, 10)).eval()
+torch.onnx.export(net, torch.rand(1, 1, 28, 28), "src.onnx", opset_version=13, input_names=["input"],
+                  output_names=["logits"], dynamic_axes={"input": {0: "N"}})
+PY
+    "$DLC" import src.onnx --out src --scale 0.00392156862745098 --mean 0.5 --std 0.5 --quiet
+    # the imported config with the user's data (5 classes of images) and a new head of 5
+    run "$DLC" train src/config.yaml --out ft --set data.train.dir="$IMAGES/train" \
+        --set data.split.dev=0.25 --set model.layers.4.units=5 --set init_from.run=src \
+        --set 'init_from.exclude=[logits]' --set freeze.all_but_last=1 --set train.epochs=2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"5 classes"* ]]
+    [[ "$output" == *"init_from: weights from $TMP/src, with its input normalization"* ]]
+    /usr/bin/python3 - <<'PY'
+import json, struct
+def load(p):
+    b = open(p, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    return {k: b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]] for k, v in h.items()}
+a, b = load("src/model.safetensors"), load("ft/model.safetensors")
+same = sorted(k for k in a if a[k] == b.get(k))
+assert [k for k in a if k not in same] == ["logits.weight", "logits.bias"] or \
+       sorted(k for k in a if k not in same) == ["logits.bias", "logits.weight"], same
+assert "norm.shift" in same and "norm.scale" in same and len(same) == 6, same
+PY
+}
