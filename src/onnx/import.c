@@ -1238,13 +1238,24 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     tensor_shape in = {gin->ndim - 1, {0}};
     k.in.ndim = 0;
+    if (o->n_input && o->n_input != gin->ndim - 1) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: --input gives %d dims, but input '%s' has %d besides the batch",
+                      path, o->n_input, gin->name, gin->ndim - 1);
+        goto done;
+    }
     for (int i = 1; i < gin->ndim; i++) {
-        if (gin->dims[i] < 1) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: input '%s' has a dimension %d that is not fixed; dlc "
-                          "models take inputs of one shape", path, gin->name, i);
+        if (o->n_input && gin->dims[i] > 0 && gin->dims[i] != o->input[i - 1]) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: --input gives dimension %d as %d, but input '%s' fixes it at %lld",
+                          path, i, o->input[i - 1], gin->name, (long long)gin->dims[i]);
             goto done;
         }
-        in.d[i - 1] = (int)gin->dims[i];
+        if (gin->dims[i] < 1 && !o->n_input) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: input '%s' has a dimension %d that is not fixed; dlc "
+                          "models take inputs of one shape: give it with --input (the example's "
+                          "shape, e.g. --input 3,224,224)", path, gin->name, i);
+            goto done;
+        }
+        in.d[i - 1] = o->n_input ? o->input[i - 1] : (int)gin->dims[i];
     }
     int text_ids = gin->dtype == 7 || gin->dtype == 6;
     k.in = in;

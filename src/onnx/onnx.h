@@ -114,6 +114,9 @@ typedef struct {
     float scale;                /* --scale S: inputs times S before mean and std (0: none) */
     int n_mean, n_std;          /* --mean / --std: one value, or one per channel */
     float mean[16], std[16];
+    int n_input;                /* --input: the example's shape (0: the file's), for the dims the
+                                 * file leaves free (an export with dynamic height and width) */
+    int input[TENSOR_MAX_DIMS];
     const char *name;           /* the run's name */
 } onnx_import_opts;
 

@@ -329,7 +329,7 @@ conv_pads_asymmetric|node 'output' (Conv): asymmetric pads other than `same` (dl
 conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes
 flatten_axis|node 'output' (Flatten): axis 2 (dlc flattens everything but the batch axis)
-free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape
+free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape: give it with --input (the example's shape, e.g. --input 3,224,224)
 gather_table|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
 gelu_tanh|node 'output' (Gelu): the tanh approximation of gelu (dlc's is the exact erf form)
 gemm_bias|node 'output' (Gemm): a bias that is not one value per output unit
@@ -652,4 +652,35 @@ assert [k for k in a if k not in same] == ["logits.weight", "logits.bias"] or \
        sorted(k for k in a if k not in same) == ["logits.bias", "logits.weight"], same
 assert "norm.shift" in same and "norm.scale" in same and len(same) == 6, same
 PY
+}
+
+@test "import: a model exported with a free height and width takes its example shape from --input" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(3)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)).eval()
+x = torch.rand(2, 3, 16, 12)
+torch.onnx.export(net, x, "free.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}})
+np.savetxt("x.txt", x.reshape(2, -1).numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+PY
+    run "$DLC" import free.onnx --out free
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"input 'input' has a dimension 2 that is not fixed"*"give it with --input"* ]]
+    run "$DLC" import free.onnx --out free --input 4,16,12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--input gives dimension 1 as 4, but input 'input' fixes it at 3"* ]]
+    run "$DLC" import free.onnx --out free --input 16,12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--input gives 2 dims, but input 'input' has 3 besides the batch"* ]]
+    run "$DLC" import free.onnx --out free --input 3,16,x
+    [ "$status" -eq 2 ]
+    run "$DLC" import free.onnx --out free --input 3,16,12
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q "input: \[3, 16, 12\]" free/config.yaml
+    "$DLC" predict free --values x.txt --logits > got.txt
+    max_diff want.txt got.txt 1e-6
 }
