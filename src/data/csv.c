@@ -728,7 +728,8 @@ static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_na
                         header->names.v[c->bin_str_col]);
     if (c->mode == DATA_TARGET_BINARY && !c->given && c->classes.names.n == 1)
         return dlc_fail(err, DLC_EINPUT,
-                        "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
+                        "%s: only one label value \"%.60s\" found; binary targets need 2: list both in "
+                        "data.classes (the negative class first)",
                         path, c->classes.names.v[0]);
     if (c->given || c->classes.names.n == 0)
         return DLC_OK;

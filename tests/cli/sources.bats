@@ -183,6 +183,27 @@ YAML
     "$DLC" train d.yaml --out listed --threads 1 --quiet --set 'data.classes=[0,1,2,3,4,5,6,7,8,9]' > /dev/null
     cmp <(metrics_no_time merged/metrics.csv) <(metrics_no_time listed/metrics.csv)
     cmp merged/model.safetensors listed/model.safetensors || "$ROOT/build/tests/st_compare" merged/model.safetensors listed/model.safetensors 0
+    # a binary (sigmoid) label cannot tell its negative class from one source's one value: the
+    # message says where to name both
+    head -1 "$ROOT/data/breast_cancer.csv" > benign.csv
+    grep ',benign$' "$ROOT/data/breast_cancer.csv" | head -40 >> benign.csv
+    cat > b.yaml <<YAML
+data:
+  format: csv
+  label: diagnosis
+  sources:
+    - {name: some, train: {file: benign.csv}, use: {train: 0.5, dev: 0.5}}
+    - {name: all, train: {file: $ROOT/data/breast_cancer.csv}, use: {train: 0.6, dev: 0.2, test: 0.2}}
+model: {layers: [{type: dense, units: 1}]}
+loss: sigmoid_bce
+train: {epochs: 1}
+YAML
+    run "$DLC" train b.yaml --out b
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.sources.0 (some): benign.csv: only one label value \"benign\" found; binary targets need 2: list both in data.classes (the negative class first)"* ]]
+    run "$DLC" train b.yaml --out b --set 'data.classes=[benign, malignant]'
+    [ "$status" -eq 0 ]
 }
 
 @test "sources: a CSV source with the first one's columns in another order is read by name" {
