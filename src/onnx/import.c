@@ -29,8 +29,11 @@ typedef enum {
     V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
     V_RNN_Y_NT,  /* Y batch-major, (N, T, dirs, H): a layout=1 layer's, or Transpose (2, 0, 1, 3) of Y */
     V_RNN_YH_N,  /* Y_h batch-major, (N, dirs, H): layout=1's, or Transpose (1, 0, 2) of Y_h */
-    V_RNN_Y_TN   /* Y time-major with its directions last, (T, N, dirs, H): Transpose (0, 2, 1, 3)
+    V_RNN_Y_TN,  /* Y time-major with its directions last, (T, N, dirs, H): Transpose (0, 2, 1, 3)
                   * of Y, as PyTorch writes a bidirectional layer's sequence */
+    /* the steps of gelu before opset 20, x * (1 + erf(x / sqrt 2)) * 0.5 (dlc's exports, PyTorch's
+     * nn.GELU): x / sqrt 2, its erf, 1 + that, x times that; `layer` and `src` are x's */
+    V_GELU_SCALED, V_GELU_ERF, V_GELU_ERF1, V_GELU_PRODUCT
 } vkind;
 
 typedef struct {
@@ -40,6 +43,8 @@ typedef struct {
     const onnx_tensor *c;       /* V_CONST */
     int tr;                     /* V_CONST: the matrix c transposed */
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
+    const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
+    int alone;                  /* gelu's two nodes are its only consumers */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
     int uses;
@@ -90,7 +95,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -732,6 +737,97 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* Activation a on x (a layer's output) as node n's output: folded into x's
+ * layer when the activation's nodes are x's only consumers (alone) and the
+ * layer has none, else an activation layer. */
+static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha)
+{
+    if (x->layer >= 0 && alone && k->l[x->layer].act == ACT_LINEAR) {
+        /* the layer before takes the activation and this value's name */
+        ilayer *L = &k->l[x->layer];
+        L->act = a;
+        L->alpha = alpha;
+        L->name[0] = '\0'; /* its old name is free again */
+        char renamed[GRAPH_NAME_MAX];
+        layer_name(k, n->out[0], renamed);
+        snprintf(L->name, sizeof L->name, "%s", renamed);
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    int L = add_layer(k, "activation", n->out[0], &x->layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    k->l[L].act = a;
+    k->l[L].alpha = alpha;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* A scalar float constant input i near v (relative 1e-6), else 0. */
+static int const_near(imp *k, const onnx_node *n, int i, double v)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    return c && c->f && c->n == 1 && fabs(c->f[0] - v) <= 1e-6 * fabs(v);
+}
+
+/* One step of gelu as written before opset 20 (see V_GELU_*): 1 when node n
+ * is one (*st its outcome), 0 when it is not. */
+static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    if (n->n_in != 2 && strcmp(n->op, "Erf") != 0)
+        return 0;
+    ival *a = val(k, n->in[0]), *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    *st = DLC_OK;
+    if (!a)
+        return 0;
+    ival *y = NULL;
+    if (!strcmp(n->op, "Erf")) {
+        if (a->kind == V_GELU_SCALED)
+            y = new_val(k, n->out[0], V_GELU_ERF, a->layer);
+    } else if (!strcmp(n->op, "Div") || !strcmp(n->op, "Mul")) {
+        int div = !strcmp(n->op, "Div");
+        /* x / sqrt 2 (x used by this node and by x * (1 + erf)) */
+        for (int i = 0; i < (div ? 1 : 2) && !y; i++) {
+            ival *x = i ? b : a;
+            if (x && x->kind == V_LAYER && !x->flat && x->uses >= 2 &&
+                const_near(k, n, 1 - i, div ? 1.4142135623730951 : 0.7071067811865476)) {
+                y = new_val(k, n->out[0], V_GELU_SCALED, x->layer);
+                y->src = x->name;
+                y->alone = x->uses == 2;
+            }
+        }
+        /* x * (1 + erf(...)) */
+        for (int i = 0; i < 2 && !y && !div && b; i++) {
+            ival *e = i ? a : b, *x = i ? b : a;
+            if (e->kind == V_GELU_ERF1 && x->kind == V_LAYER && !strcmp(x->name, e->src)) {
+                y = new_val(k, n->out[0], V_GELU_PRODUCT, x->layer);
+                y->src = e->src;
+                y->alone = e->alone;
+            }
+        }
+        /* that * 0.5: gelu of x */
+        for (int i = 0; i < 2 && !y && !div && b; i++) {
+            ival *p = i ? b : a;
+            if (p->kind == V_GELU_PRODUCT && const_near(k, n, 1 - i, 0.5)) {
+                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f);
+                return 1;
+            }
+        }
+    } else if (!strcmp(n->op, "Add")) {
+        for (int i = 0; i < 2 && !y && b; i++)
+            if ((i ? b : a)->kind == V_GELU_ERF && const_near(k, n, 1 - i, 1.0))
+                y = new_val(k, n->out[0], V_GELU_ERF1, (i ? b : a)->layer);
+    }
+    if (!y)
+        return 0;
+    if (!y->src) { /* Erf, Add: x is the step before's */
+        const ival *prev = a->kind >= V_GELU_SCALED ? a : b;
+        y->src = prev->src;
+        y->alone = prev->alone;
+    }
+    return 1;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
@@ -762,29 +858,9 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
     ival *x = val(k, n->in[0]);
-    if (x && x->kind == V_LAYER && x->layer >= 0 && x->uses == 1 && k->l[x->layer].act == ACT_LINEAR) {
-        /* the only consumer: the layer before takes the activation and this value's name */
-        ilayer *L = &k->l[x->layer];
-        L->act = a;
-        L->alpha = alpha;
-        L->name[0] = '\0'; /* its old name is free again */
-        char renamed[GRAPH_NAME_MAX];
-        layer_name(k, n->out[0], renamed);
-        snprintf(L->name, sizeof L->name, "%s", renamed);
-        new_val(k, n->out[0], V_LAYER, x->layer);
-        return DLC_OK;
-    }
-    int in;
-    dlc_status st = layer_in(k, n, 0, &in);
-    if (st)
-        return st;
-    int L = add_layer(k, "activation", n->out[0], &in, 1);
-    if (L < 0)
-        return fail_at(k, n, "too many layers");
-    k->l[L].act = a;
-    k->l[L].alpha = alpha;
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    if (!x || x->kind != V_LAYER)
+        return layer_in(k, n, 0, &(int){0}); /* its message */
+    return apply_act(k, n, x, x->uses == 1, a, alpha);
 }
 
 static dlc_status op_gather(imp *k, const onnx_node *n)
@@ -1073,6 +1149,11 @@ static dlc_status convert(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L);
         return DLC_OK;
     }
+    dlc_status gst;
+    if (gelu_step(k, n, &gst))
+        return gst;
+    if (!strcmp(op, "Erf") || !strcmp(op, "Div"))
+        return fail_at(k, n, "%s other than gelu's x * (1 + erf(x / sqrt 2)) / 2", op);
     if (!strcmp(op, "Conv"))
         return op_conv(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
