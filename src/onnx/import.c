@@ -95,7 +95,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -713,6 +713,48 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* LayerNormalization over the axes from `axis` on: dlc's layernorm over that
+ * many trailing axes, Scale and B its gamma and beta. */
+static dlc_status op_layernorm(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    tensor_shape s;
+    if (!x || x->kind != V_LAYER || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
+        return fail_at(k, n, "normalizes a value dlc has no layer output for");
+    for (int o = 1; o < n->n_out; o++)
+        if (n->out[o][0])
+            return fail_at(k, n, "its Mean or InvStdDev output is used (dlc's layernorm has neither)");
+    const onnx_attr *ax = onnx_attr_get(n, "axis"), *e = onnx_attr_get(n, "epsilon");
+    int r = s.ndim + 1;
+    int64_t axis = ax ? ax->i : -1;
+    axis = axis < 0 ? axis + r : axis;
+    if (axis < 1 || axis >= r)
+        return fail_at(k, n, "axis %lld (dlc normalizes each example over its trailing axes, not the batch)",
+                       ax ? (long long)ax->i : -1LL);
+    int A = r - (int)axis;
+    size_t D = 1;
+    for (int i = s.ndim - A; i < s.ndim; i++)
+        D *= (size_t)s.d[i];
+    const onnx_tensor *gamma = cst(k, n, 1), *beta = cst(k, n, 2);
+    if (!gamma || !gamma->f || gamma->n != D || (n->n_in > 2 && n->in[2][0] && (!beta || !beta->f || beta->n != D)))
+        return fail_at(k, n, "Scale or B is not a constant of the normalized axes' %zu values", D);
+    int L = add_layer(k, "layernorm", n->out[0], &x->layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "axes: %d", A);
+    keyf(k, L, "eps: %.9g", e ? e->f : 1e-5f);
+    float *b = beta && beta->f ? copy_floats(beta) : calloc(D, sizeof *b);
+    dlc_status st = add_weight(k, L, "gamma", copy_floats(gamma), D);
+    if (st == DLC_OK)
+        st = add_weight(k, L, "beta", b, D);
+    else
+        free(b);
+    if (st)
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
 static dlc_status op_batchnorm(imp *k, const onnx_node *n)
 {
     int in;
@@ -1176,6 +1218,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_concat(k, n);
     if (!strcmp(op, "BatchNormalization"))
         return op_batchnorm(k, n);
+    if (!strcmp(op, "LayerNormalization"))
+        return op_layernorm(k, n);
     if (!strcmp(op, "Gather"))
         return op_gather(k, n);
     if (!strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN"))

@@ -727,3 +727,46 @@ PY
     [ "$(grep -c 'type: activation' plain/config.yaml)" -eq 0 ]
     [ "$(grep -c 'type: activation' again/config.yaml)" -eq 1 ]
 }
+
+@test "import: LayerNormalization (opset 17: PyTorch's nn.LayerNorm over the last axis or over (C, H, W), dlc's own exports) is layernorm" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(5)
+class Steps(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.a, s.ln, s.b = nn.Linear(5, 6), nn.LayerNorm(6, eps=1e-3), nn.Linear(6, 3)
+    def forward(s, x):
+        return s.b(s.ln(s.a(x)).mean(1))
+class Maps(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c, s.ln, s.fc = nn.Conv2d(1, 3, 3), nn.LayerNorm([3, 6, 6]), nn.Linear(108, 2)
+    def forward(s, x):
+        return s.fc(torch.flatten(s.ln(s.c(x)), 1))
+for name, net, x in (("steps", Steps(), torch.randn(3, 4, 5)), ("maps", Maps(), torch.randn(3, 1, 8, 8))):
+    net.eval()
+    with torch.no_grad():   # gamma and beta away from 1 and 0
+        net.ln.weight.uniform_(0.5, 1.5)
+        net.ln.bias.uniform_(-0.5, 0.5)
+    torch.onnx.export(net, x, name + ".onnx", opset_version=17, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}})
+    np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+PY
+    for name in steps maps; do
+        run "$DLC" import $name.onnx --out $name
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict $name --values $name.x.txt --logits > got.txt
+        max_diff $name.want.txt got.txt 1e-5
+    done
+    grep -A12 "type: layernorm" steps/config.yaml | grep -q "axes: 1"
+    grep -A12 "type: layernorm" maps/config.yaml | grep -q "axes: 3"
+    # dlc's own: a layernorm over a flat vector
+    iris_config iris.yaml 2
+    sed -i 's/    - {type: dense, units: 3, activation: softmax}/    - {name: ln, type: layernorm}\n    - {type: dense, units: 3, activation: softmax}/' iris.yaml
+    "$DLC" train iris.yaml --out iris --quiet > /dev/null
+    round_trip iris iris.onnx iris_back
+}
