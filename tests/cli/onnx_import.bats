@@ -44,6 +44,20 @@ round_trip() {
     same_weights "$1/model.safetensors" "$3/model.safetensors"
 }
 
+# imports_like TOL NAME...: each NAME.onnx imported as NAME gives NAME.want.txt's logits on
+# NAME.x.txt within TOL (files a test wrote with PyTorch)
+imports_like() {
+    local tol=$1 name
+    shift
+    for name in "$@"; do
+        run "$DLC" import "$name.onnx" --out "$name"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict "$name" --values "$name.x.txt" --logits > "$name.got.txt"
+        max_diff "$name.want.txt" "$name.got.txt" "$tol"
+    done
+}
+
 need_torch_onnx() {
     /usr/bin/python3 -c "import torch" 2>/dev/null || skip "python3-torch is not installed (optional)"
 }
@@ -581,13 +595,7 @@ for name, net, x in (("kept", Pool(True), torch.rand(3, 1, 8, 8)), ("flat", Pool
     np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
     np.savetxt(name + ".want.txt", net(x).detach().numpy())
 PY
-    for name in kept flat steps; do
-        run "$DLC" import $name.onnx --out $name
-        echo "$output"
-        [ "$status" -eq 0 ]
-        "$DLC" predict $name --values $name.x.txt --logits > got.txt
-        max_diff $name.want.txt got.txt 1e-6
-    done
+    imports_like 1e-6 kept flat steps
     grep -q "type: global_avgpool" kept/config.yaml
     [ "$(grep -c "type: flatten" kept/config.yaml)" -eq 0 ]   # (N, C, 1, 1) flattened: dlc's (C) already
     grep -q "type: time_avgpool" steps/config.yaml
@@ -755,13 +763,7 @@ for name, net, x in (("steps", Steps(), torch.randn(3, 4, 5)), ("maps", Maps(), 
     np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
     np.savetxt(name + ".want.txt", net(x).detach().numpy())
 PY
-    for name in steps maps; do
-        run "$DLC" import $name.onnx --out $name
-        echo "$output"
-        [ "$status" -eq 0 ]
-        "$DLC" predict $name --values $name.x.txt --logits > got.txt
-        max_diff $name.want.txt got.txt 1e-5
-    done
+    imports_like 1e-5 steps maps
     grep -A12 "type: layernorm" steps/config.yaml | grep -q "axes: 1"
     grep -A12 "type: layernorm" maps/config.yaml | grep -q "axes: 3"
     # dlc's own: a layernorm over a flat vector
