@@ -17,7 +17,8 @@ static const cli_opt opts[] = {
     {"--scale", 1, "S", "multiply the raw input by S first (e.g. 0.00392156862745098 = 1/255 for pixels)"},
     {"--mean", 1, "M[,M...]", "subtract, per channel (one value or one per channel)"},
     {"--std", 1, "D[,D...]", "then divide, per channel"},
-    {"--input", 1, "D[,D...]", "the example's shape, for a model whose input leaves dims free (e.g. 3,224,224)"},
+    {"--input", 1, "D[,D...]",
+     "the example's shape, for a model whose input leaves dims free (e.g. 3,224,224)"},
     {"--force", 0, NULL, "replace an existing run folder's model"},
     {NULL, 0, NULL, NULL},
 };

@@ -502,7 +502,9 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
 static int rnn_dirs_axis(const imp *k, const ival *x)
 {
     int bf = x->layer >= 0 && k->l[x->layer].batch_first;
-    return x->kind == V_RNN_Y_NT || (x->kind == V_RNN_Y && bf) ? 2 : x->kind == V_RNN_YH_N || (x->kind == V_RNN_YH && bf) ? 1 : -1;
+    if (x->kind == V_RNN_Y_NT || (x->kind == V_RNN_Y && bf))
+        return 2;
+    return x->kind == V_RNN_YH_N || (x->kind == V_RNN_YH && bf) ? 1 : -1;
 }
 
 /* The layer's sequence (dirs axis 2) or last state (1) as its output; sum:
@@ -550,7 +552,8 @@ static dlc_status op_reshape(imp *k, const onnx_node *n)
     if (d > 0 && s && s->i && (int)s->n == d + 1 && s->i[0] == 0 && s->i[d] == -1 && (d == 1 || s->i[1] == 0))
         return rnn_output(k, n, x, d, 0);
     /* (T, N, dirs, H) -> (T, N, dirs * H): the sequence, time-major (made batch-first by a Transpose after) */
-    if (x && x->kind == V_RNN_Y_TN && s && s->i && s->n == 3 && s->i[0] == 0 && s->i[1] == 0 && s->i[2] == -1) {
+    if (x && x->kind == V_RNN_Y_TN && s && s->i && s->n == 3 && s->i[0] == 0 && s->i[1] == 0 &&
+        s->i[2] == -1) {
         new_val(k, n->out[0], V_RNN_YSQ, x->layer);
         return DLC_OK;
     }
@@ -736,7 +739,8 @@ static dlc_status op_layernorm(imp *k, const onnx_node *n)
     for (int i = s.ndim - A; i < s.ndim; i++)
         D *= (size_t)s.d[i];
     const onnx_tensor *gamma = cst(k, n, 1), *beta = cst(k, n, 2);
-    if (!gamma || !gamma->f || gamma->n != D || (n->n_in > 2 && n->in[2][0] && (!beta || !beta->f || beta->n != D)))
+    int has_b = n->n_in > 2 && n->in[2][0];
+    if (!gamma || !gamma->f || gamma->n != D || (has_b && (!beta || !beta->f || beta->n != D)))
         return fail_at(k, n, "Scale or B is not a constant of the normalized axes' %zu values", D);
     int L = add_layer(k, "layernorm", n->out[0], &x->layer, 1);
     if (L < 0)
@@ -892,10 +896,12 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         int64_t axis = ax ? ax->i : k->m->opset > 0 && k->m->opset < 13 ? 1 : -1;
         ival *x = val(k, n->in[0]);
         tensor_shape xs;
-        int last = x && x->kind == V_LAYER && !x->flat && layer_shape(k, x->layer, &xs) == DLC_OK ? xs.ndim : -1;
+        int last = -1;
+        if (x && x->kind == V_LAYER && !x->flat && layer_shape(k, x->layer, &xs) == DLC_OK)
+            last = xs.ndim;
         if (axis != -1 && axis != last && last > 0)
-            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis, %d here)", (long long)axis,
-                           last);
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis, %d here)",
+                           (long long)axis, last);
         if (axis != -1 && axis != last)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
@@ -1064,7 +1070,8 @@ static dlc_status op_view(imp *k, const onnx_node *n)
     if (x->kind == V_SHAPE || x->kind == V_CONST) {
         ival *y = new_val(k, n->out[0], V_SHAPE, -1);
         /* [N] from N */
-        y->batch = x->kind == V_SHAPE && x->batch == SHAPE_BATCH && !strcmp(n->op, "Unsqueeze") ? SHAPE_BATCH : 0;
+        if (x->kind == V_SHAPE && x->batch == SHAPE_BATCH && !strcmp(n->op, "Unsqueeze"))
+            y->batch = SHAPE_BATCH;
         return DLC_OK;
     }
     const onnx_tensor *ax_in = cst(k, n, 1);
@@ -1370,8 +1377,8 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     for (int i = 1; i < gin->ndim; i++) {
         if (o->n_input && gin->dims[i] > 0 && gin->dims[i] != o->input[i - 1]) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: --input gives dimension %d as %d, but input '%s' fixes it at %lld",
-                          path, i, o->input[i - 1], gin->name, (long long)gin->dims[i]);
+            st = dlc_fail(err, DLC_EINPUT, "%s: --input gives dimension %d as %d, but input '%s' fixes it "
+                          "at %lld", path, i, o->input[i - 1], gin->name, (long long)gin->dims[i]);
             goto done;
         }
         if (gin->dims[i] < 1 && !o->n_input) {

@@ -204,7 +204,10 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
         es = 8, kind = 'd';
         break;
     default: /* int32_data holds int8/uint8/bool/int32, and float16's and bfloat16's bits, as varints */
-        es = 1, kind = f->field != 5 ? 'l' : t->dtype == DT_FLOAT16 ? 'h' : t->dtype == DT_BFLOAT16 ? 'B' : 'i';
+        es = 1, kind = f->field != 5                 ? 'l'
+                       : t->dtype == DT_FLOAT16     ? 'h'
+                       : t->dtype == DT_BFLOAT16    ? 'B'
+                                                    : 'i';
         varints = 1;
         break;
     }
