@@ -33,7 +33,11 @@ typedef enum {
                   * of Y, as PyTorch writes a bidirectional layer's sequence */
     /* the steps of gelu before opset 20, x * (1 + erf(x / sqrt 2)) * 0.5 (dlc's exports, PyTorch's
      * nn.GELU): x / sqrt 2, its erf, 1 + that, x times that; `layer` and `src` are x's */
-    V_GELU_SCALED, V_GELU_ERF, V_GELU_ERF1, V_GELU_PRODUCT
+    V_GELU_SCALED, V_GELU_ERF, V_GELU_ERF1, V_GELU_PRODUCT,
+    /* the steps of layer normalization below opset 17 (PyTorch's nn.LayerNorm, dlc's exports):
+     * mean, x - mean, its square, their mean (var), var + eps, sqrt, (x - mean) / that, times
+     * gamma (then + beta); `layer` and `src` are x's, `axes` the trailing axes, `eps` */
+    V_LN_MEAN, V_LN_CENTERED, V_LN_SQ, V_LN_VAR, V_LN_VAREPS, V_LN_STD, V_LN_NORM, V_LN_SCALED
 } vkind;
 
 typedef struct {
@@ -45,6 +49,8 @@ typedef struct {
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
     int alone;                  /* gelu's two nodes are its only consumers */
+    int axes;                   /* V_LN_*: the trailing axes normalized */
+    float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
     int uses;
@@ -95,7 +101,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -164,6 +170,27 @@ static const onnx_tensor *cst(imp *k, const onnx_node *n, int i)
         return NULL;
     ival *x = val(k, n->in[i]);
     return x && x->kind == V_CONST && !x->tr ? x->c : NULL; /* a transposed one: only dense reads it */
+}
+
+/* A scalar float constant input i near v (relative 1e-6), else 0. */
+static int const_near(imp *k, const onnx_node *n, int i, double v)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    return c && c->f && c->n == 1 && fabs(c->f[0] - v) <= 1e-6 * fabs(v);
+}
+
+/* The first node after n that takes value `name` as input i and has op `op`
+ * (with its other input, for a binary op, `other`: NULL any), or NULL. */
+static const onnx_node *consumer(const imp *k, const onnx_node *n, const char *name, const char *op, int i,
+                                 const char *other)
+{
+    for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++) {
+        const onnx_node *c = &k->m->nodes[q];
+        if (!strcmp(c->op, op) && c->n_in > i && !strcmp(c->in[i], name) &&
+            (!other || (c->n_in == 2 && !strcmp(c->in[1 - i], other))))
+            return c;
+    }
+    return NULL;
 }
 
 /* ---- layers and weights ---- */
@@ -446,7 +473,8 @@ static dlc_status op_reduce_mean(imp *k, const onnx_node *n)
     const onnx_tensor *ax_in = cst(k, n, 1); /* opset 18: the axes an input */
     int keep = !kd || kd->i != 0;
     tensor_shape s;
-    if (!x || x->kind != V_LAYER || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
+    int sq = x && x->kind == V_LN_SQ; /* a layer normalization's variance */
+    if (!x || (x->kind != V_LAYER && !sq) || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
         return fail_at(k, n, "a mean of a value dlc has no layer output for");
     const int64_t *a = ax ? ax->ints : ax_in && ax_in->i ? ax_in->i : NULL;
     int na = ax ? ax->n_ints : ax_in && ax_in->i ? (int)ax_in->n : 0, r = s.ndim + 1; /* ONNX's rank */
@@ -457,6 +485,22 @@ static dlc_status op_reduce_mean(imp *k, const onnx_node *n)
             return fail_at(k, n, "axis %lld is outside a value of rank %d", (long long)a[i], r);
         mask |= 1u << v;
     }
+    /* over trailing axes, dims kept: a layer normalization's mean (x - it follows) or variance */
+    int A = __builtin_popcount(mask);
+    if (keep && na > 0 && A < r && mask == (((1u << r) - 1) & ~((1u << (r - A)) - 1))) {
+        ival *y = NULL;
+        if (sq && A == x->axes)
+            y = new_val(k, n->out[0], V_LN_VAR, x->layer);
+        else if (!sq && x->uses >= 2 && consumer(k, n, n->out[0], "Sub", 1, x->name))
+            y = new_val(k, n->out[0], V_LN_MEAN, x->layer);
+        if (y) {
+            y->src = sq ? x->src : x->name;
+            y->axes = A;
+            return DLC_OK;
+        }
+    }
+    if (sq)
+        return fail_at(k, n, "a mean of a layer normalization's squares over other axes than its mean's");
     unsigned spatial = r >= 3 ? ((1u << r) - 1) & ~3u : 0; /* axes 2 .. r-1 */
     if (na > 0 && mask == spatial) {
         int in;
@@ -716,6 +760,121 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* The number of values of layer's output in its A trailing axes, 0 when it has fewer. */
+static size_t trailing_size(imp *k, int layer, int A)
+{
+    tensor_shape s;
+    if (layer_shape(k, layer, &s) != DLC_OK || A < 1 || A > s.ndim)
+        return 0;
+    size_t D = 1;
+    for (int i = s.ndim - A; i < s.ndim; i++)
+        D *= (size_t)s.d[i];
+    return D;
+}
+
+/* A layernorm of `layer`'s output over its A trailing axes as node n's
+ * output; gamma and beta constants of their values, or NULL (ones, zeros). */
+static dlc_status add_layernorm(imp *k, const onnx_node *n, int layer, int A, float eps,
+                                const onnx_tensor *gamma, const onnx_tensor *beta)
+{
+    size_t D = trailing_size(k, layer, A);
+    if (!D)
+        return fail_at(k, n, "normalizes %d axes of a value that has fewer", A);
+    int L = add_layer(k, "layernorm", n->out[0], &layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "axes: %d", A);
+    keyf(k, L, "eps: %.9g", eps);
+    float *g = gamma && gamma->f ? copy_floats(gamma) : malloc(D * sizeof *g);
+    float *b = beta && beta->f ? copy_floats(beta) : calloc(D, sizeof *b);
+    for (size_t i = 0; g && !(gamma && gamma->f) && i < D; i++)
+        g[i] = 1.0f;
+    dlc_status st = add_weight(k, L, "gamma", g, D);
+    if (st == DLC_OK)
+        st = add_weight(k, L, "beta", b, D);
+    else
+        free(b);
+    if (st)
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* A constant input i of D float values, else NULL. */
+static const onnx_tensor *const_of(imp *k, const onnx_node *n, int i, size_t D)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    return c && c->f && c->n == D ? c : NULL;
+}
+
+/* One step of layer normalization as written below opset 17 (V_LN_*; its
+ * first, the mean, is op_reduce_mean's): 1 when node n is one (*st its
+ * outcome), 0 when not. */
+static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *a = n->n_in > 0 ? val(k, n->in[0]) : NULL, *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    ival *y = NULL;
+    *st = DLC_OK;
+    if (!a)
+        return 0;
+    const char *op = n->op;
+    if (!strcmp(op, "Sub") && b && b->kind == V_LN_MEAN && a->kind == V_LAYER && !strcmp(a->name, b->src)) {
+        y = new_val(k, n->out[0], V_LN_CENTERED, b->layer);
+    } else if (((!strcmp(op, "Pow") && const_near(k, n, 1, 2.0)) ||
+                (!strcmp(op, "Mul") && b && !strcmp(n->in[0], n->in[1]))) && a->kind == V_LN_CENTERED) {
+        y = new_val(k, n->out[0], V_LN_SQ, a->layer);
+    } else if (!strcmp(op, "Add") && b && (a->kind == V_LN_VAR || b->kind == V_LN_VAR)) {
+        const onnx_tensor *e = cst(k, n, a->kind == V_LN_VAR ? 1 : 0);
+        ival *v = a->kind == V_LN_VAR ? a : b;
+        if (e && e->f && e->n == 1) {
+            y = new_val(k, n->out[0], V_LN_VAREPS, v->layer);
+            y->eps = e->f[0];
+            a = v;
+        }
+    } else if (!strcmp(op, "Sqrt") && a->kind == V_LN_VAREPS) {
+        y = new_val(k, n->out[0], V_LN_STD, a->layer);
+        y->eps = a->eps;
+    } else if (!strcmp(op, "Div") && b && a->kind == V_LN_CENTERED && b->kind == V_LN_STD &&
+               !strcmp(a->src, b->src)) {
+        /* normalized: gamma and beta follow, or it is the layer's output */
+        size_t D = trailing_size(k, a->layer, a->axes);
+        const onnx_node *mul = consumer(k, n, n->out[0], "Mul", 0, NULL);
+        if (!mul || !const_of(k, mul, 1, D)) {
+            *st = add_layernorm(k, n, a->layer, a->axes, b->eps, NULL, NULL);
+            return 1;
+        }
+        y = new_val(k, n->out[0], V_LN_NORM, a->layer);
+        y->eps = b->eps;
+    } else if (!strcmp(op, "Mul") && b && a->kind == V_LN_NORM) {
+        size_t D = trailing_size(k, a->layer, a->axes);
+        const onnx_tensor *gamma = const_of(k, n, 1, D);
+        const onnx_node *add = consumer(k, n, n->out[0], "Add", 0, NULL);
+        if (!gamma)
+            return 0;
+        if (!add || !const_of(k, add, 1, D)) {
+            *st = add_layernorm(k, n, a->layer, a->axes, a->eps, gamma, NULL);
+            return 1;
+        }
+        y = new_val(k, n->out[0], V_LN_SCALED, a->layer);
+        y->eps = a->eps;
+        y->c = gamma;
+    } else if (!strcmp(op, "Add") && b && a->kind == V_LN_SCALED) {
+        const onnx_tensor *beta = const_of(k, n, 1, trailing_size(k, a->layer, a->axes));
+        if (!beta)
+            return 0;
+        *st = add_layernorm(k, n, a->layer, a->axes, a->eps, a->c, beta);
+        return 1;
+    }
+    if (!y)
+        return 0;
+    if (!y->src) {
+        const ival *prev = a->kind >= V_LN_MEAN ? a : b;
+        y->src = prev->src;
+        y->axes = prev->axes;
+    }
+    return 1;
+}
+
 /* LayerNormalization over the axes from `axis` on: dlc's layernorm over that
  * many trailing axes, Scale and B its gamma and beta. */
 static dlc_status op_layernorm(imp *k, const onnx_node *n)
@@ -742,21 +901,7 @@ static dlc_status op_layernorm(imp *k, const onnx_node *n)
     int has_b = n->n_in > 2 && n->in[2][0];
     if (!gamma || !gamma->f || gamma->n != D || (has_b && (!beta || !beta->f || beta->n != D)))
         return fail_at(k, n, "Scale or B is not a constant of the normalized axes' %zu values", D);
-    int L = add_layer(k, "layernorm", n->out[0], &x->layer, 1);
-    if (L < 0)
-        return fail_at(k, n, "too many layers");
-    keyf(k, L, "axes: %d", A);
-    keyf(k, L, "eps: %.9g", e ? e->f : 1e-5f);
-    float *b = beta && beta->f ? copy_floats(beta) : calloc(D, sizeof *b);
-    dlc_status st = add_weight(k, L, "gamma", copy_floats(gamma), D);
-    if (st == DLC_OK)
-        st = add_weight(k, L, "beta", b, D);
-    else
-        free(b);
-    if (st)
-        return st;
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    return add_layernorm(k, n, x->layer, A, e ? e->f : 1e-5f, gamma, beta);
 }
 
 static dlc_status op_batchnorm(imp *k, const onnx_node *n)
@@ -807,13 +952,6 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
     k->l[L].alpha = alpha;
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
-}
-
-/* A scalar float constant input i near v (relative 1e-6), else 0. */
-static int const_near(imp *k, const onnx_node *n, int i, double v)
-{
-    const onnx_tensor *c = cst(k, n, i);
-    return c && c->f && c->n == 1 && fabs(c->f[0] - v) <= 1e-6 * fabs(v);
 }
 
 /* One step of gelu as written before opset 20 (see V_GELU_*): 1 when node n
@@ -1199,10 +1337,11 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     dlc_status gst;
-    if (gelu_step(k, n, &gst))
+    if (gelu_step(k, n, &gst) || ln_step(k, n, &gst))
         return gst;
-    if (!strcmp(op, "Erf") || !strcmp(op, "Div"))
-        return fail_at(k, n, "%s other than gelu's x * (1 + erf(x / sqrt 2)) / 2", op);
+    if (!strcmp(op, "Erf") || !strcmp(op, "Div") || !strcmp(op, "Pow") || !strcmp(op, "Sqrt"))
+        return fail_at(k, n, "%s other than in gelu's x * (1 + erf(x / sqrt 2)) / 2 or a layer "
+                             "normalization's (x - mean) / sqrt(var + eps)", op);
     if (!strcmp(op, "Conv"))
         return op_conv(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))

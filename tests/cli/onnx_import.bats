@@ -736,10 +736,10 @@ PY
     [ "$(grep -c 'type: activation' again/config.yaml)" -eq 1 ]
 }
 
-@test "import: LayerNormalization (opset 17: PyTorch's nn.LayerNorm over the last axis or over (C, H, W), dlc's own exports) is layernorm" {
+@test "import: LayerNormalization, and below opset 17 its ReduceMean ... Sqrt, Div form (PyTorch's nn.LayerNorm over the last axis or over (C, H, W), with or without gamma and beta; dlc's own exports) is layernorm" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
-import numpy as np, torch, torch.nn as nn
+import numpy as np, shutil, torch, torch.nn as nn
 torch.manual_seed(5)
 class Steps(nn.Module):
     def __init__(s):
@@ -748,27 +748,42 @@ class Steps(nn.Module):
     def forward(s, x):
         return s.b(s.ln(s.a(x)).mean(1))
 class Maps(nn.Module):
-    def __init__(s):
+    def __init__(s, affine=True):
         super().__init__()
-        s.c, s.ln, s.fc = nn.Conv2d(1, 3, 3), nn.LayerNorm([3, 6, 6]), nn.Linear(108, 2)
+        s.c, s.ln, s.fc = nn.Conv2d(1, 3, 3), nn.LayerNorm([3, 6, 6], elementwise_affine=affine), nn.Linear(108, 2)
     def forward(s, x):
         return s.fc(torch.flatten(s.ln(s.c(x)), 1))
-for name, net, x in (("steps", Steps(), torch.randn(3, 4, 5)), ("maps", Maps(), torch.randn(3, 1, 8, 8))):
+for name, net, x in (("steps", Steps(), torch.randn(3, 4, 5)), ("maps", Maps(), torch.randn(3, 1, 8, 8)),
+                     ("plain", Maps(False), torch.randn(3, 1, 8, 8))):
     net.eval()
-    with torch.no_grad():   # gamma and beta away from 1 and 0
-        net.ln.weight.uniform_(0.5, 1.5)
-        net.ln.bias.uniform_(-0.5, 0.5)
-    torch.onnx.export(net, x, name + ".onnx", opset_version=17, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "N"}})
+    if net.ln.weight is not None:
+        with torch.no_grad():   # gamma and beta away from 1 and 0
+            net.ln.weight.uniform_(0.5, 1.5)
+            net.ln.bias.uniform_(-0.5, 0.5)
     np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
     np.savetxt(name + ".want.txt", net(x).detach().numpy())
+    # 14: PyTorch 1.13's default, the ops one by one (its opset 17 of a LayerNorm without gamma and
+    # beta fails its own checker)
+    for opset in (17, 14) if net.ln.weight is not None else (14,):
+        torch.onnx.export(net, x, "%s%d.onnx" % (name, opset), opset_version=opset, input_names=["input"],
+                          output_names=["logits"], dynamic_axes={"input": {0: "N"}})
+        for f in ("x", "want"):
+            shutil.copy("%s.%s.txt" % (name, f), "%s%d.%s.txt" % (name, opset, f))
 PY
-    imports_like 1e-5 steps maps
-    grep -A12 "type: layernorm" steps/config.yaml | grep -q "axes: 1"
-    grep -A12 "type: layernorm" maps/config.yaml | grep -q "axes: 3"
+    imports_like 1e-5 steps17 maps17 steps14 maps14 plain14
+    for opset in 17 14; do
+        grep -A12 "type: layernorm" steps$opset/config.yaml | grep -q "axes: 1"
+        grep -A12 "type: layernorm" maps$opset/config.yaml | grep -q "axes: 3"
+    done
+    [ "$(grep -c 'type: layernorm' plain14/config.yaml)" -eq 1 ]
     # dlc's own: a layernorm over a flat vector
     iris_config iris.yaml 2
     sed -i 's/    - {type: dense, units: 3, activation: softmax}/    - {name: ln, type: layernorm}\n    - {type: dense, units: 3, activation: softmax}/' iris.yaml
     "$DLC" train iris.yaml --out iris --quiet > /dev/null
     round_trip iris iris.onnx iris_back
+    round_trip iris iris13.onnx iris_back13 --opset 13   # (x - mean) / sqrt(var + eps) * gamma + beta
+    cut -d, -f1-4 "$ROOT/data/iris.csv" | tail -5 > x.txt
+    "$DLC" predict iris --values x.txt > a.txt
+    "$DLC" predict iris_back13 --values x.txt > b.txt
+    cmp a.txt b.txt
 }
