@@ -290,6 +290,9 @@ static void print_diagnosis(const report *rep)
     }
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
+    char untold[320];
+    if (report_untold_mismatch(rep, untold, sizeof untold))
+        printf("  note: %s\n", untold);
 }
 
 void cli_print_report(const report *rep, int focus_kind, const char *run_dir)

@@ -129,17 +129,14 @@ static int csv_label_cmp(const void *pa, const void *pb)
     return strcmp(a->s, b->s);
 }
 
-/* Sorts the names of m; remap (m->names.n) gets old id -> new id and
- * sorted receives the names in their new order. */
-static dlc_status csv_sort_names(const data_names *m, int *remap, dlc_strlist *sorted,
-                                 dlc_error *err)
+dlc_status data_label_order(const dlc_strlist *names, int *remap, dlc_strlist *sorted, dlc_error *err)
 {
-    int k = m->names.n;
+    int k = names->n;
     csv_label *l = malloc(sizeof *l * (size_t)(k ? k : 1));
     if (!l)
         return DLC_NOMEM(err);
     for (int i = 0; i < k; i++) {
-        l[i].s = m->names.v[i];
+        l[i].s = names->v[i];
         l[i].id = i;
         l[i].is_num = dlc_parse_double(l[i].s, &l[i].v) == 0;
     }
@@ -806,7 +803,8 @@ static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_na
                         header->names.v[c->bin_str_col]);
     if (c->mode == DATA_TARGET_BINARY && !c->given && c->classes.names.n == 1)
         return dlc_fail(err, DLC_EINPUT,
-                        "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
+                        "%s: only one label value \"%.60s\" found; binary targets need 2: list both in "
+                        "data.classes (the negative class first)",
                         path, c->classes.names.v[0]);
     if (c->given || c->classes.names.n == 0)
         return DLC_OK;
@@ -814,7 +812,7 @@ static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_na
     remap = malloc(sizeof(int) * (size_t)c->classes.names.n);
     if (!remap)
         return DLC_NOMEM(err);
-    if ((st = csv_sort_names(&c->classes, remap, &sorted, err)))
+    if ((st = data_label_order(&c->classes.names, remap, &sorted, err)))
         goto cleanup;
     for (size_t i = 0; i < (size_t)ds->n; i++) {
         float *t = ds->targets + i * (size_t)cp->T + c->first;

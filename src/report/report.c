@@ -805,6 +805,22 @@ static void majority_floor(report *rep)
     }
 }
 
+int report_untold_mismatch(const report *rep, char *buf, size_t size)
+{
+    const report_diagnosis *d = &rep->diag;
+    int named = d->largest == REPORT_GAP_VARIANCE ||
+                (d->largest < 0 && d->within_noise == REPORT_GAP_VARIANCE);
+    buf[0] = '\0';
+    if (!named || d->untold_source < 0 || d->untold_source >= rep->source_names.n || d->no_better_than_mean ||
+        d->no_better_than_majority)
+        return 0;
+    snprintf(buf, size, "dev has no examples of source '%s', which train draws on: the variance gap "
+                        "holds their data mismatch too; a train-dev split (data.split.train_dev) "
+                        "tells the two apart",
+             rep->source_names.v[d->untold_source]);
+    return 1;
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -818,6 +834,11 @@ void report_conclude(report *rep, const dlc_config *cfg)
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
     report_diagnosis *d = &rep->diag;
+    const report_split *s_tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    const report_split *s_dev = report_get_split(rep, DATA_SPLIT_DEV);
+    for (int i = 0; i < rep->n_sources && d->variance_vs == REPORT_VS_DEV && s_tr && s_dev; i++)
+        if (s_tr->src_known[i] > 0 && s_dev->src_known[i] == 0 && d->untold_source < 0)
+            d->untold_source = i;
     int mse_no_human = report_error_is_mse(rh) && cfg->report.human_level_error < 0;
     if (mse_no_human) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,

@@ -296,6 +296,11 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
 /* Diagnosis and single-number metric from the figures and the config. */
 void report_conclude(report *rep, const dlc_config *cfg);
 
+/* What the diagnosis adds when it names the variance gap (the largest, or
+ * the largest within noise) and diag.untold_source is set: that the gap holds
+ * data mismatch too.  Written to buf; 0 (buf "") when it does not apply. */
+int report_untold_mismatch(const report *rep, char *buf, size_t size);
+
 /* Calls fn for the cells of split s's confusion matrix, row by row and in
  * column order within a row: every cell (zeros = 1, dense matrices only) or
  * the non-zero ones. */

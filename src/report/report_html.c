@@ -217,6 +217,12 @@ static void next_steps(dlc_buf *b, const report *rep)
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
+    char untold[320];
+    if (report_untold_mismatch(rep, untold, sizeof untold)) {
+        dlc_buf_printf(b, "<p id=\"untold-mismatch\">Note: ");
+        report_html_text(b, untold);
+        dlc_buf_printf(b, ".</p>");
+    }
     if (d->largest >= 0) {
         dlc_buf_printf(b, "<ul>");
         for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
