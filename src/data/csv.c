@@ -1225,7 +1225,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             st = DLC_NOMEM(err);
             break;
         }
-        st = csv_sort_names(&c.values[q], remap, &sorted, err);
+        st = data_label_order(&c.values[q].names, remap, &sorted, err);
         for (int i = 0; i < sorted.n && st == DLC_OK; i++) {
             size_t n = strlen(order.v[k]) + strlen(sorted.v[i]) + 2;
             char *f = malloc(n);
