@@ -81,8 +81,8 @@ static void print_splits(const report_head *rep)
         int constant = 0;
         for (int i = 0; i < rep->n_splits; i++) {
             const report_split *s = &rep->splits[i];
-            printf("%-10s %9d %10.4f %10s %10s %10s\n", s->name, s->n, s->loss,
-                   fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
+            printf("%-10s %9d %10s %10s %10s %10s\n", s->name, s->n,
+                   num(d, sizeof d, "%.4f", 1.0, s->loss), fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
             constant |= isnan(s->r2) && isfinite(s->mse);
         }
         if (constant)
@@ -109,8 +109,8 @@ static void print_splits(const report_head *rep)
            with_f1 ? "   macro F1" : "");
     for (int i = 0; i < rep->n_splits; i++) {
         const report_split *s = &rep->splits[i];
-        printf("%-10s %9d %10.4f %10s %10s", s->name, s->n, s->loss, pct(a, sizeof a, s->accuracy),
-               pct(b, sizeof b, s->error));
+        printf("%-10s %9d %10s %10s %10s", s->name, s->n, num(d, sizeof d, "%.4f", 1.0, s->loss),
+               pct(a, sizeof a, s->accuracy), pct(b, sizeof b, s->error));
         if (s->cls)
             printf(" %10s", fig(c, sizeof c, s->macro.f1));
         printf("\n");

@@ -104,6 +104,7 @@ typedef struct {
     int kind;                    /* data_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
+    int unlabelled;              /* nothing to score: no known label (no triplet), loss NaN */
     /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
     long *confusion;             /* (K, K) rows true class, columns predicted; else NULL */
     /* more classes (a word vocabulary): the mistakes, true * K + predicted,

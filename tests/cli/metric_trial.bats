@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# A new user's trial of metric learning, verification and several outputs:
+# what broke or misled, each with the behaviour a user expects.
+load helpers
+
+# Iris without virginica: two classes a small embedding separates at once.
+two_iris() {
+    grep -v virginica "$ROOT/data/iris.csv" > two.csv
+    cat > tri.yaml <<'YAML'
+seed: 1
+data:
+  format: csv
+  train: {file: two.csv}
+  label: species
+  split: {dev: 0.3}
+  sampler: {type: triplets, classes_per_batch: 2, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 8, activation: relu}
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 3, optimizer: {type: adam, lr: 0.01}}
+YAML
+}
+
+# Iris with two outputs: the species and the petal width.
+two_heads() {
+    head -121 "$ROOT/data/iris.csv" > tr.csv
+    { head -1 "$ROOT/data/iris.csv"; sed -n '122,151p' "$ROOT/data/iris.csv"; } > te.csv
+    cat > heads.yaml <<'YAML'
+seed: 1
+data:
+  format: csv
+  train: {file: tr.csv}
+  test: {file: te.csv}
+  label: {kind: species, width: [petal_width]}
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: trunk, type: dense, units: 16, activation: relu}
+    - {name: kind, type: dense, units: auto, activation: softmax, inputs: [trunk]}
+    - {name: width, type: dense, units: 1, inputs: [trunk]}
+  outputs: [kind, {layer: width, loss: mse, weight: 0.5}]
+train: {epochs: 10, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
+YAML
+}
+
+@test "a triplet split whose every triplet meets the margin has loss 0, as training says, not NaN" {
+    two_iris
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 0 ]
+    # every dev triplet meets the margin: the mean over none with a positive loss is 0
+    jq -e '.metrics.dev.active_triplets == 0 and .splits.dev.loss == 0' run/report.json
+    [ "$(tail -1 run/metrics.csv | cut -d, -f5)" = 0 ]
+    [[ "$output" =~ dev\ +30\ +0\ +0\ +0\.00% ]]
+    [[ "$output" != *"not finite"* ]]
+    run "$DLC" eval run --split dev --json
+    echo "$output" | jq -e '.loss == 0 and (.warnings | length) == 0'
+}
+
+@test "an output with no known label on a split says so, not that the model's outputs are not finite" {
+    two_heads
+    # the test file's petal widths are all unknown (empty cells)
+    awk -F, 'BEGIN { OFS = "," } NR > 1 { $4 = "" } { print }' te.csv > te_x.csv && mv te_x.csv te.csv
+    run "$DLC" train heads.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: output width, split test has no known label (every value unknown"* ]]
+    [[ "$output" != *"not finite"* ]]
+    # the terminal's table says - for the loss it cannot compute, as for the other figures
+    [[ "$output" =~ test\ +30\ +-\ +-\ +-\ +- ]]
+    [[ "$output" != *" nan "* ]]
+    jq -e '.heads[1].metrics.test.loss == null' run/report.json
+    # the species head is scored on the test split as usual
+    jq -e '.heads[0].metrics.test.loss > 0' run/report.json
+}
