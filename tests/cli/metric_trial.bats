@@ -74,3 +74,57 @@ YAML
     # the species head is scored on the test split as usual
     jq -e '.heads[0].metrics.test.loss > 0' run/report.json
 }
+
+@test "a train class with fewer than per_class examples is never in a triplet batch: a warning says so" {
+    # virginica keeps 3 rows; batches of 2 classes x 4
+    { head -101 "$ROOT/data/iris.csv"; sed -n '102,104p' "$ROOT/data/iris.csv"; } > short.csv
+    cat > tri.yaml <<'YAML'
+data:
+  format: csv
+  train: {file: short.csv}
+  label: species
+  sampler: {type: triplets, classes_per_batch: 2, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: 1 train class has fewer than data.sampler.per_class 4 examples ('virginica'; the fewest 3): no batch of 2 classes x 4 holds it"*"(lower per_class to 3 to take it in)"* ]]
+    # per_class 3 takes it in: no warning
+    run "$DLC" train tri.yaml --out run2 --set data.sampler.per_class=3
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"fewer than data.sampler.per_class"* ]]
+}
+
+@test "held-out classes: one dev class is refused as one test class is; an unknown class lists them all" {
+    cat > tri.yaml <<YAML
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+  class_split: {train: [setosa, versicolor], dev: [virginica]}
+  sampler: {type: triplets, classes_per_batch: 2, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tri.yaml:5: key 'data.class_split.dev': 1 class with examples in "*"comparing examples needs at least 2"* ]]
+    [ ! -e run/report.json ]
+    # by name or by class id
+    run "$DLC" train tri.yaml --out run --set 'data.class_split={test: [3]}'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no class '3' in the data (it has 3: 'setosa', 'versicolor', 'virginica'; or a class id 0-2)"* ]]
+    # a class named in one list and numbered in another
+    run "$DLC" train tri.yaml --out run --set 'data.class_split={train: [0, 1], test: [versicolor, virginica]}'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.class_split.train': class '1' is also in data.class_split.test"* ]]
+}
