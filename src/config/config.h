@@ -77,6 +77,8 @@ typedef struct {
     stylize_config stylize;   /* style transfer (dlc stylize); stylize.on 0 when absent */
     int no_data;              /* 1: a stylize config without a data: section (nothing to train on) */
     embed_config embed;       /* dlc embed: on when the config has an embed: section */
+    int stored;               /* 1: loaded from text (config_load_string: a run's own resolved
+                               * config), where keys written before a check existed pass */
 } dlc_config;
 
 /* Loads path, applying overrides "key.path=value" in order (list items by

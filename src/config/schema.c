@@ -50,6 +50,7 @@ _Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_sampler(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_train(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_class_split(const ynode *node, const char *path, dlc_config *c,
                                     dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
@@ -279,7 +280,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("stylize.optimizer",           K_ENUM,       CFG(stylize.optimizer),  "adam",   ANY,          ENUM(stylize_opt_names)) \
     X("stylize.learning_rate",       K_DOUBLE,     CFG(stylize.lr),         "null",   GT(0),        FLAGS(F_NULLABLE)) \
     X("stylize.history",             K_INT,        CFG(stylize.history),    "10",     IN_CC(1, 100), PLAIN)            \
-    X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_train)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
     X("train.shuffle",               K_BOOL,       CFG(train.shuffle),      "true",   ANY,          PLAIN)             \
@@ -2052,6 +2053,31 @@ static dlc_status check_sampler(const ynode *node, const char *path, dlc_config 
                                             "(formats idx, csv, image_folder), not text");
     if (d->sampler.kind == DATA_SAMPLER_PAIRS && data_augments(d))
         return config_key_fail(err, at, kp, "pairs are not augmented: drop data.augment");
+    return DLC_OK;
+}
+
+/* Triplet batches are P x K (data_plan_batch): a train.batch_size beside
+ * them that differs was ignored without a word; now it is refused, and the
+ * resolved config records the batch trained.  A run's stored config from
+ * before this check (its default 64) still loads. */
+static dlc_status check_train(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const data_sampler *sm = &c->data.sampler;
+    if (sm->kind != DATA_SAMPLER_TRIPLETS)
+        return DLC_OK;
+    int PK = sm->classes_per_batch * sm->per_class;
+    const ynode *bs = ynode_map_get(node, "batch_size");
+    if (bs && !c->stored && c->train.batch_size != PK) {
+        char kp[PATH_BUF + 16];
+        pathf(kp, sizeof kp, "%s.batch_size", path);
+        return config_key_fail(err, bs, kp,
+                               "with data.sampler.type triplets a batch is classes_per_batch %d x "
+                               "per_class %d = %d examples, got %s: drop train.batch_size (or set "
+                               "it to %d) and choose the batch with the sampler",
+                               sm->classes_per_batch, sm->per_class, PK,
+                               bs->value ? bs->value : "a list", PK);
+    }
+    c->train.batch_size = PK;
     return DLC_OK;
 }
 

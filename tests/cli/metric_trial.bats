@@ -128,3 +128,24 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'data.class_split.train': class '1' is also in data.class_split.test"* ]]
 }
+
+@test "triplet batches are P x K: another train.batch_size is refused, not ignored; config.yaml records P x K" {
+    two_iris
+    run "$DLC" train tri.yaml --out run --set train.batch_size=32
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set train.batch_size=32: key 'train.batch_size': with data.sampler.type triplets a batch is classes_per_batch 2 x per_class 4 = 8 examples, got 32"* ]]
+    [ ! -e run/report.json ]
+    sed -i 's/^train: {/train: {batch_size: 16, /' tri.yaml
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tri.yaml:14: key 'train.batch_size'"* ]]
+    # P x K itself, or no batch_size: trains, and the resolved config says 8
+    run "$DLC" train tri.yaml --out run --set train.batch_size=8 --quiet
+    [ "$status" -eq 0 ]
+    sed -i 's/batch_size: 16, //' tri.yaml
+    "$DLC" train tri.yaml --out run2 --quiet
+    grep -q '^  batch_size: 8$' run2/config.yaml
+    # the run's own config.yaml trains again, and the run evaluates
+    "$DLC" train run2/config.yaml --out run3 --quiet
+    "$DLC" eval run2 --json | jq -e '.verification.auc > 0.5'
+}
