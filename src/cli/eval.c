@@ -299,9 +299,15 @@ static int run(const cli_args *a)
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
         /* a yolo split's accuracy is its mAP@0.5 (README): called so */
+        const report_verify_split *vs = &rep.verify.splits[r->kind];
         if (!isnan(acc) && m.n_heads > 0 && m.heads[0].loss == LOSS_YOLO)
             printf("  mAP@0.5 %.4f  error (1 - mAP@0.5) %.2f%%", acc, 100.0 * (1.0 - acc));
-        else if (!isnan(acc))
+        else if (report_error_is_verification(&rep)) {
+            /* a triplet loss's in-batch share is no accuracy: the pairs' figures */
+            if (vs->present)
+                printf("  verification AUC %.4f  accuracy %.2f%% at the dev threshold", vs->auc,
+                       100.0 * vs->accuracy);
+        } else if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
         printf("\n\n");
         cli_print_report(&rep, r->kind, NULL);

@@ -231,7 +231,10 @@ static void print_diagnosis(const report *rep)
     const report_diagnosis *d = &rep->diag;
     int pct_units = !report_error_is_mse(report_main(rep));
     char a[32];
-    printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
+    printf("\nbias / variance (%s):\n",
+           report_error_is_verification(rep) ? "verification error: pairs at the dev threshold"
+           : pct_units                       ? "error"
+                                             : "mse");
     if (isnan(d->human))
         printf("  %-12s %9s   (not set: report.human_level_error%s)\n", "human-level", "-",
                isnan(d->human_used) ? "" : "; 0 assumed");

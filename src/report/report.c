@@ -724,11 +724,27 @@ int report_error_is_mse(const report_head *rh)
            (rh->task == REPORT_TASK_DETECTION && rh->loss == LOSS_LANDMARKS);
 }
 
+int report_error_is_verification(const report *rep)
+{
+    return report_main(rep)->task == REPORT_TASK_EMBEDDING && rep->verify.present;
+}
+
+const char *report_error_measure(const report *rep)
+{
+    return report_error_is_verification(rep)       ? "verification_error"
+           : report_error_is_mse(report_main(rep)) ? "mse"
+                                                    : "error";
+}
+
 static double split_error(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
+    if (report_error_is_verification(rep)) {
+        const report_verify_split *v = &rep->verify.splits[kind];
+        return v->present && !isnan(v->accuracy) ? 1.0 - v->accuracy : NAN;
+    }
     return report_error_is_mse(report_main(rep)) ? s->mse : s->error;
 }
 
