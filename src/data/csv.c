@@ -364,14 +364,15 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
                  numbers, header->n);
 }
 
+/* tail: said after the message ("" for none) */
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
-                                const data_names *header, dlc_error *err)
+                                const data_names *header, const char *tail, dlc_error *err)
 {
     char hint[256];
     data_csv_header_hint(&header->names, hint, sizeof hint);
     if (hint[0])
-        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s", path, what,
-                        name, hint);
+        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s%s", path, what,
+                        name, hint, tail);
     const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
     if (!cand)
         return DLC_NOMEM(err);
@@ -381,8 +382,8 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
     const char *near = dlc_nearest(name, cand);
     dlc_status st;
     if (near)
-        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)",
-                      path, what, name, near);
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)%s",
+                      path, what, name, near, tail);
     else {
         /* no near name: show the columns there are (the first three and the
          * last two of a wide file: a label is often last) */
@@ -398,8 +399,8 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
             size_t len = strlen(cols);
             snprintf(cols + len, sizeof cols - len, "%s'%.60s'", i ? ", " : "", header->names.v[i]);
         }
-        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (its %d column%s: %s)",
-                      path, what, name, n, n == 1 ? "" : "s", cols);
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (its %d column%s: %s)%s",
+                      path, what, name, n, n == 1 ? "" : "s", cols, tail);
     }
     free(cand);
     return st;
@@ -676,8 +677,17 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         c->grp[g].count = label->n;
         for (int t = 0; t < label->n; t++) {
             int j = data_names_find(&c->header, label->v[t]);
-            if (j < 0)
-                return csv_no_column(r->path, "label", label->v[t], &c->header, err);
+            if (j < 0) {
+                /* several outputs: a file without one output's binary or numeric
+                 * labels keeps its column, cells empty (unknown: data.unknown_label),
+                 * and the others are scored; class labels cannot be unknown */
+                char tail[200] = "";
+                if (which && c->G > 1 && c->grp[g].mode != DATA_TARGET_CLASS)
+                    snprintf(tail, sizeof tail, "; output '%.60s' reads it (a dev or test file "
+                             "without its labels keeps the column, its cells empty: unknown, "
+                             "and the other outputs are scored)", which);
+                return csv_no_column(r->path, "label", label->v[t], &c->header, tail, err);
+            }
             if (c->targ_of[j] >= 0)
                 return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
                                 label->v[t]);
@@ -691,7 +701,7 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         for (int k = 0; k < features->n; k++) {
             int j = data_names_find(&c->header, features->v[k]);
             if (j < 0)
-                return csv_no_column(r->path, "feature", features->v[k], &c->header, err);
+                return csv_no_column(r->path, "feature", features->v[k], &c->header, "", err);
             if (c->targ_of[j] >= 0)
                 return dlc_fail(err, DLC_EINPUT, "%s: column '%s' is both a label and a feature",
                                 r->path, features->v[k]);
@@ -1033,7 +1043,7 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
     for (int k = 0; k < n_columns; k++) {
         int j = data_names_find(&header, columns[k]);
         if (j < 0) {
-            st = csv_no_column(path, "text", columns[k], &header, err);
+            st = csv_no_column(path, "text", columns[k], &header, "", err);
             goto cleanup;
         }
         want[j] = k;

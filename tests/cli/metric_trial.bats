@@ -61,6 +61,11 @@ YAML
 
 @test "an output with no known label on a split says so, not that the model's outputs are not finite" {
     two_heads
+    # a test file without the width column: refused, saying how to score the species without it
+    cut -d, -f1-3,5 te.csv > te_cut.csv
+    run "$DLC" train heads.yaml --out run --set data.test.file=te_cut.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"te_cut.csv: label column 'petal_width' is not in the header"*"; output 'width' reads it (a dev or test file without its labels keeps the column, its cells empty: unknown, and the other outputs are scored)"* ]]
     # the test file's petal widths are all unknown (empty cells)
     awk -F, 'BEGIN { OFS = "," } NR > 1 { $4 = "" } { print }' te.csv > te_x.csv && mv te_x.csv te.csv
     run "$DLC" train heads.yaml --out run
