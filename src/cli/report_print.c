@@ -232,9 +232,12 @@ static void print_diagnosis(const report *rep)
     int pct_units = !report_error_is_mse(report_main(rep));
     char a[32];
     printf("\nbias / variance (%s):\n",
-           report_error_is_verification(rep) ? "verification error: pairs at the dev threshold"
-           : pct_units                       ? "error"
-                                             : "mse");
+           report_error_is_verification(rep)
+               ? rep->verify.threshold_split == DATA_SPLIT_TRAIN
+                     ? "verification error: pairs at the threshold chosen on train"
+                     : "verification error: pairs at the dev threshold"
+           : pct_units ? "error"
+                       : "mse");
     if (isnan(d->human))
         printf("  %-12s %9s   (not set: report.human_level_error%s)\n", "human-level", "-",
                isnan(d->human_used) ? "" : "; 0 assumed");

@@ -121,7 +121,17 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
         st = class_coverage_warnings(rep, w, err);
     if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
         const report_split *m = report_get_split(rep, rep->metric.split);
-        if (m && m->n > 0 && !isfinite(m->loss)) {
+        const report_verify_split *vs = &rep->verify.splits[rep->metric.split];
+        if (m && m->n > 0 && report_error_is_verification(rep) && !vs->present) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null: comparing examples needs 2 classes "
+                     "there, and it has %d", rep->metric.name,
+                     data_split_names[rep->metric.split], vs->classes);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && m->unlabelled) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split has no known label",
+                     rep->metric.name, data_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && !isfinite(m->loss)) {
             snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
                      rep->metric.name, data_split_names[rep->metric.split]);
             st = dlc_strlist_push(w, msg, err);

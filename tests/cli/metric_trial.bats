@@ -172,3 +172,29 @@ YAML
     run "$DLC" eval run
     [[ "${lines[0]}" =~ ^test:\ 896\ examples\ \ loss\ [0-9.]+\ \ verification\ AUC\ [0-9.]+\ \ accuracy\ [0-9.]+%\ at\ the\ dev\ threshold$ ]]
 }
+
+@test "a dev file of one class: the warnings say why its loss and AUC are null, and the threshold is train's" {
+    { head -1 "$ROOT/data/iris.csv"; sed -n '2,20p' "$ROOT/data/iris.csv"; } > dev.csv
+    { head -1 "$ROOT/data/iris.csv"; sed -n '21,151p' "$ROOT/data/iris.csv"; } > train.csv
+    cat > tri.yaml <<'YAML'
+data:
+  format: csv
+  train: {file: train.csv}
+  dev: {file: dev.csv}
+  label: species
+  sampler: {type: triplets, classes_per_batch: 3, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: split dev has no triplet (an anchor, a positive of its class and a negative of another class in one batch): its loss and figures are null"* ]]
+    [[ "$output" == *"warning: metric auc on dev: null: comparing examples needs 2 classes there, and it has 1"* ]]
+    [[ "$output" != *"not finite"* ]]
+    [[ "$output" == *"bias / variance (verification error: pairs at the threshold chosen on train):"* ]]
+    jq -e '.verification.threshold_from == "train" and .verification.splits.dev == null' run/report.json
+}
