@@ -70,7 +70,12 @@ dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err)
     dlc_status st = graph_keep_output(m->g, node, err); /* read after each pass */
     if (st != DLC_OK)
         return st;
-    if (strcmp(m->embedding, layer) != 0 || m->stack > 1)
+    /* the run's own embedding layer keeps the threshold chosen on it: by
+     * model.embedding, or a triplet output's layer when that is unset */
+    const char *own = m->embedding;
+    if (!own[0] && m->heads[0].loss == LOSS_TRIPLET)
+        own = graph_output(m->g, 0)->spec.name;
+    if (strcmp(own, layer) != 0 || m->stack > 1)
         m->verify_threshold = NAN;
     dlc_strlcpy(m->embedding, layer, sizeof m->embedding);
     m->verify_by_embedding = 1;

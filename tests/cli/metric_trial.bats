@@ -217,3 +217,24 @@ YAML
     [ "$(awk -F, 'NR == 2 { print ($5 < 0.2) }' run/metrics.csv)" = 1 ]
     jq -e '.metrics.dev.accuracy > 0.85' run/report.json
 }
+
+@test "dlc verify --embedding naming the run's own embedding keeps its threshold; --embed refuses --json and --threshold" {
+    triplet_config
+    "$DLC" train tri.yaml --out run --quiet
+    head -1 "$ROOT/data/digits.csv" > a.csv
+    grep -m1 ',5$' "$ROOT/data/digits.csv" >> a.csv
+    thr="$(jq .verification.threshold run/report.json)"
+    # emb is the triplet output's layer (no model.embedding): the threshold was chosen on it
+    run "$DLC" verify run a.csv a.csv --embedding emb --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e --argjson t "$thr" '.threshold == $t and .distance == 0 and .same == true'
+    # another layer has no threshold of its own
+    run "$DLC" verify run a.csv a.csv --embedding dense_1 --json
+    echo "$output" | jq -e '.threshold == null and .same == null'
+    run "$DLC" verify run --embed a.csv --json
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--embed writes CSV embeddings: --json goes with comparing two inputs"* ]]
+    run "$DLC" verify run --embed a.csv --threshold 0.5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--threshold goes with comparing two inputs"* ]]
+}
