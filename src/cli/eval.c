@@ -186,7 +186,7 @@ static int run(const cli_args *a)
     }
     if (test_given) {
         dlc_config base;
-        if (config_load_string(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
+        if (config_load_run(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
                                &(dlc_error){0}) == DLC_OK) {
             carved = base.data.split_test;
             config_free(&base);
@@ -195,7 +195,7 @@ static int run(const cli_args *a)
             sets[n_sets++] = "data.split.test=0";
     }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
+    if (config_load_run(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
                            &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.split_test = carved > 0 ? carved : cfg.data.split_test,
          cfg.data.test_replaces = carved > 0, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,

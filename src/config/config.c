@@ -111,6 +111,13 @@ dlc_status config_load_string(dlc_config *c, const char *name, const char *text,
                               const char *const *overrides, int n_overrides, dlc_error *err)
 {
     memset(c, 0, sizeof *c);
+    return load_text(c, name, "config", text, len, overrides, n_overrides, err);
+}
+
+dlc_status config_load_run(dlc_config *c, const char *name, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides, dlc_error *err)
+{
+    memset(c, 0, sizeof *c);
     c->stored = 1;
     return load_text(c, name, "config", text, len, overrides, n_overrides, err);
 }

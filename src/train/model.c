@@ -627,7 +627,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     }
     char where[1100];
     snprintf(where, sizeof where, "%s (embedded config)", path);
-    if ((s = config_load_string(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
+    if ((s = config_load_run(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
         goto fail;
     have_cfg = 1;
     if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)

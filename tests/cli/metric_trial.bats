@@ -238,3 +238,28 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"--threshold goes with comparing two inputs"* ]]
 }
+
+@test "a sampler key its type does not read is refused, not ignored; a run's config.yaml trains again" {
+    triplet_config
+    run "$DLC" train tri.yaml --out run --set data.sampler.positive_fraction=0.3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sampler.positive_fraction': not read by data.sampler type triplets, which would ignore it (it reads: type, mining, classes_per_batch, per_class); type pairs reads it"* ]]
+    pairs_config
+    run "$DLC" train pairs.yaml --out run --set data.sampler.per_class=4
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sampler.per_class': not read by data.sampler type pairs"*"type triplets reads it"* ]]
+    run "$DLC" train pairs.yaml --out run --set 'data.sampler={classes_per_batch: 4}'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"not read by data.sampler type none (the default)"* ]]
+    # every key listed, the unread one at its default (as an older config.yaml wrote them): trains
+    run "$DLC" train tri.yaml --out run --quiet --set 'data.sampler={type: triplets, classes_per_batch: 5, per_class: 6, positive_fraction: 0.5, mining: hard}'
+    [ "$status" -eq 0 ]
+    # the resolved config leaves the pair key out, and trains again as it is
+    ! grep -q positive_fraction run/config.yaml
+    "$DLC" train run/config.yaml --out run2 --quiet
+    # an older run's config.yaml (every key, batch_size 64 beside triplets) still trains
+    sed -i 's/^  batch_size: 30$/  batch_size: 64/; s/^    mining: hard$/    positive_fraction: 0.5\n    mining: hard/' run/config.yaml
+    grep -q '^  batch_size: 64$' run/config.yaml
+    grep -q '^    positive_fraction: 0.5$' run/config.yaml
+    "$DLC" train run/config.yaml --out run3 --quiet
+}
