@@ -9,7 +9,8 @@
 #            test skips without it), parallel (GNU parallel: scripts/sweep.sh
 #            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion),
 #            python3-gensim (tests/cli/embed.bats checks that gensim reads the
-#            vectors dlc embed writes; benchmark B8's peer; the test skips without it)
+#            vectors dlc embed writes; benchmark B8's peer; the test skips without it),
+#            strace (resume.bats counts the writes of metrics.csv and checkpoints)
 #   MPI:     openmpi-bin libopenmpi-dev (mpirun -np N dlc train: one run over
 #            several processes or machines; make builds without MPI when
 #            libopenmpi-dev is missing, and its tests skip)
@@ -24,7 +25,7 @@
 # python3-torchvision (the reference parameter totals of configs/architectures).
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev libdnnl-dev
-      libcmocka-dev bats jq chromium parallel python3-gensim openmpi-bin libopenmpi-dev
+      libcmocka-dev bats jq chromium parallel python3-gensim strace openmpi-bin libopenmpi-dev
       dataset-fashion-mnist python3-onnx libonnx-testdata)
 # a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
 command -v node >/dev/null || pkgs+=(nodejs npm)

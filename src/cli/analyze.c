@@ -43,6 +43,17 @@ static void print_table(const report_tally *t, const char *tags_path, const json
                             : "misclassified dev examples");
     if (!isnan(t->dev_error))
         printf("; dev error %.2f%%", 100 * t->dev_error);
+    if (t->rows == 0) { /* nothing to tag: none sampled, or none to sample */
+        if (dev_errors > 0)
+            printf("\nnothing to tag: %s lists no examples (a run with report.error_analysis.samples: "
+                   "0 samples none)\n", tags_path);
+        else
+            printf("\nno %s to tag: the dev split has none\n",
+                   detections   ? "missed objects or false positives"
+                   : regression ? "examples"
+                                : "misclassified examples");
+        return;
+    }
     printf("\n\n%-24s %7s %12s %10s\n", "tag", "count", "% of errors", "ceiling");
     int any = 0;
     for (int k = 0; k < t->n_tags; k++) {

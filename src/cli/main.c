@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../base/util.h"
+#include "../config/schema.h"
 #include "../dist/dist.h"
 #include "../tensor/tensor.h"
 #include "cli.h"
@@ -239,6 +240,41 @@ static void print_main_help(void)
            "Exit status: 0 success, 1 failure while running, 2 bad usage, config or data.\n");
 }
 
+/* An unknown option that names a config key (`--epochs 5`, `--lr 0.1`,
+ * `--batch-size 32`, as Keras or PyTorch scripts take them): the key's path,
+ * for a hint to give it with --set.  The key's last name (dashes read as
+ * underscores) must match one key outside the layers, or one of the
+ * command's section (embed.*, stylize.*, else train.*); `lr` and
+ * `learning_rate` are the optimizer's. */
+static const char *option_as_key(const char *command, const char *name)
+{
+    char want[64];
+    size_t n = 0;
+    for (const char *p = name + strspn(name, "-"); *p && n + 1 < sizeof want; p++)
+        want[n++] = *p == '-' ? '_' : *p;
+    want[n] = '\0';
+    char section[32];
+    snprintf(section, sizeof section, "%s.",
+             strcmp(command, "embed") == 0 || strcmp(command, "stylize") == 0 ? command : "train");
+    if (strcmp(section, "train.") == 0 && (strcmp(want, "lr") == 0 || strcmp(want, "learning_rate") == 0))
+        return "train.optimizer.lr";
+    int rows, n_found = 0, n_own = 0;
+    const config_key *keys = config_schema_rows(&rows), *found = NULL, *own = NULL;
+    for (int i = 0; i < rows; i++) {
+        if (keys[i].kind == K_SECTION || strchr(keys[i].path, '*') ||
+            strcmp(config_schema_name(&keys[i]), want) != 0)
+            continue;
+        found = &keys[i];
+        n_found++;
+        if (strncmp(keys[i].path, section, strlen(section)) == 0) {
+            own = &keys[i];
+            n_own++;
+        }
+    }
+    /* several (train.epochs, embed.epochs): the command's, if it has one */
+    return n_found == 1 ? found->path : n_own == 1 ? own->path : NULL;
+}
+
 static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -277,6 +313,12 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
             const char *near = dlc_nearest(name, names);
             if (near)
                 return cli_usage_error(c, "unknown option '%s' (did you mean '%s'?)", name, near);
+            const char *key = cli_opt_index(c, "--set") >= 0 ? option_as_key(c->name, name) : NULL;
+            if (key) {
+                const char *v = eq ? eq + 1 : i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : "VALUE";
+                return cli_usage_error(c, "unknown option '%s' (config keys are set with --set: --set %s=%.60s)",
+                                       name, key, v);
+            }
             return cli_usage_error(c, "unknown option '%s'", name);
         }
         const cli_opt *o = opt_at(c, k);

@@ -314,6 +314,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.early_stopping.min_delta", K_DOUBLE,  CFG(train.min_delta),    "0",      GE(0),        PLAIN)             \
     X("train.keep_best",             K_BOOL,       CFG(train.keep_best),    "true",   ANY,          PLAIN)             \
     X("train.checkpoint_every",      K_INT,        CFG(train.checkpoint_every), "1",  GE(0),        PLAIN)             \
+    X("train.checkpoint_seconds",    K_DOUBLE,     CFG(train.checkpoint_seconds), "10", GE(0),      PLAIN)             \
     X("train.distributed",           K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("train.distributed.sync_batchnorm", K_BOOL,  CFG(train.sync_batchnorm), "false", ANY,         PLAIN)             \
     X("train.distributed.bucket_mb", K_DOUBLE,     CFG(train.bucket_mb),    "2",      GT(0),        PLAIN)             \

@@ -26,6 +26,7 @@ typedef struct {
     double min_delta;        /* smallest change that counts as improvement */
     int keep_best;           /* save the weights of the best dev epoch */
     int checkpoint_every;    /* epochs between checkpoints; 0 = only at the end */
+    double checkpoint_seconds; /* and at least this long after the last one (not the first, not the last) */
     double grad_vanish;      /* warn when a layer's gradient norm falls below */
     double grad_explode;     /* warn when a layer's gradient norm rises above */
     double grad_ratio;       /* warn when the smallest layer norm / the largest falls below */

@@ -33,6 +33,7 @@ typedef struct {
     loss_stats train_heads[MODEL_MAX_HEADS];
     loss_stats dev_heads[MODEL_MAX_HEADS];   /* zero without a dev split */
     double seconds;        /* the epoch's wall time, dev evaluation included */
+    double ended;          /* dlc_now() at its end, rank 0's with several processes */
     double samples_per_s;  /* training examples per second */
     int best;              /* the best epoch so far by the early-stopping metric */
 } train_epoch;

@@ -31,6 +31,24 @@ load helpers
     expect_error "--set" "$DLC" train iris.yaml --out run --set nonsense
 }
 
+@test "an option that is a config key (--epochs 5, --lr 0.1, as Keras and PyTorch scripts take them) says the --set that sets it" {
+    iris_config
+    expect_error "unknown option '--epochs' (config keys are set with --set: --set train.epochs=5)" \
+        "$DLC" train iris.yaml --out run --epochs 5
+    expect_error "--set train.optimizer.lr=0.1)" "$DLC" train iris.yaml --out run --lr 0.1
+    expect_error "--set train.batch_size=32)" "$DLC" train iris.yaml --out run --batch-size=32
+    expect_error "--set train.early_stopping.patience=VALUE)" "$DLC" train iris.yaml --out run --patience
+    # a command's own section first: dlc embed's epochs and lr are embed's
+    expect_error "--set embed.epochs=2)" "$DLC" embed iris.yaml --epochs 2
+    expect_error "--set embed.lr=0.1)" "$DLC" embed iris.yaml --lr 0.1
+    # no key of that name: no hint; a command without --set: none either
+    expect_error "unknown option '--bogus'" "$DLC" train iris.yaml --bogus 1
+    [[ "$output" != *"--set"* ]]
+    "$DLC" train iris.yaml --out run --quiet
+    expect_error "unknown option '--epochs'" "$DLC" predict run x.png --epochs 2
+    [[ "$output" != *"--set"* ]]
+}
+
 @test "missing data file names the file" {
     iris_config
     sed -i "s|$ROOT/data/iris.csv|/nonexistent/iris.csv|" iris.yaml

@@ -251,6 +251,23 @@ YAML
     [[ "$output" != *"cannot open"* ]]
 }
 
+@test "dlc analyze with nothing to tag says why: no dev errors, or none sampled (not 'no tags yet')" {
+    # the shipped softmax regression on iris: 100% dev accuracy
+    "$DLC" train "$ROOT/configs/softmax_iris.yaml" --out good --quiet --set data.train.file="$ROOT/data/iris.csv"
+    [ "$(jq '.error_analysis.dev_errors' good/report.json)" -eq 0 ]
+    run "$DLC" analyze good
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"no misclassified examples to tag: the dev split has none"* ]]
+    [[ "$output" != *"no tags yet"* ]]
+    iris_config iris.yaml 1
+    "$DLC" train iris.yaml --out none --quiet --set train.optimizer.lr=1e-6 --set report.error_analysis.samples=0
+    [ "$(jq '.error_analysis.dev_errors' none/report.json)" -gt 0 ]
+    run "$DLC" analyze none
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nothing to tag: "*"errors.csv lists no examples"*"samples: 0"* ]]
+    [[ "$output" != *"no tags yet"* ]]
+}
+
 # dlc gradcheck on a config with a small batch, a few values per tensor
 gradcheck_ok() {
     run "$DLC" gradcheck "$@" --batch 2 --samples 8

@@ -33,7 +33,8 @@ load helpers
 
 @test "a checkpoint written while training goes on holds its epoch: resuming one a kill -9 left ends like an uninterrupted run" {
     fmnist_config fm.yaml 1500 200
-    "$DLC" train fm.yaml --out part --threads 1 --quiet &
+    # a checkpoint every epoch (not at most one in 10 s), so the kill lands near one
+    "$DLC" train fm.yaml --out part --threads 1 --quiet --set train.checkpoint_seconds=0 &
     pid=$!
     # a few epochs in, so checkpoints have been written while later ones trained
     for i in $(seq 1 600); do
@@ -70,4 +71,42 @@ load helpers
     [[ "$output" == *"early stopping"* ]]
     [ "$(wc -l < run/metrics.csv)" -lt 301 ]
     grep -q '"stopped_early": true' run/report.json
+}
+
+@test "fast epochs do not rewrite the curves or the checkpoint every epoch; the files still hold every epoch" {
+    command -v strace > /dev/null || skip "strace is not installed"
+    iris_config iris.yaml 400
+    strace -f -e trace=rename -o trace.txt "$DLC" train iris.yaml --out a --quiet --set train.batch_size=full
+    # the old way: 400 rewrites of each; now at most about one a second
+    # (the curves) and one in 10 s (the checkpoint: the first epoch's, the last's)
+    n=$(grep -c 'metrics\.csv"' trace.txt)
+    [ "$n" -ge 1 ] && [ "$n" -lt 40 ]
+    n=$(grep -c 'checkpoint\.safetensors"' trace.txt)
+    [ "$n" -ge 2 ] && [ "$n" -lt 10 ]
+    [ "$(wc -l < a/metrics.csv)" -eq 401 ]
+    [ "$(awk -F, 'NR > 1' a/gradnorms.csv | cut -d, -f1 | sort -un | wc -l)" -eq 400 ]
+    # checkpoint_seconds: 0 checkpoints every epoch, as checkpoint_every says
+    strace -f -e trace=rename -o trace0.txt "$DLC" train iris.yaml --out b --quiet --set train.batch_size=full \
+        --set train.checkpoint_seconds=0 --set train.epochs=50
+    [ "$(grep -c 'checkpoint\.safetensors"' trace0.txt)" -eq 50 ]
+}
+
+@test "Ctrl-C: metrics.csv holds every epoch finished; the resume starts from the checkpoint's" {
+    iris_config iris.yaml 100000000
+    "$DLC" train iris.yaml --out b --set train.batch_size=full > out.txt 2>&1 &
+    pid=$!
+    for i in $(seq 1 300); do [ -f b/metrics.csv ] && break; sleep 0.1; done
+    sleep 0.5
+    kill -INT "$pid"
+    wait "$pid" || true
+    cat out.txt
+    stopped=$(sed -n 's/.*interrupted in epoch \([0-9]*\),.*/\1/p' out.txt)
+    held=$(sed -n 's/.*holds epoch \([0-9]*\) of.*/\1/p' out.txt)
+    [ "$held" -ge 1 ]
+    # every epoch before the one interrupted, though the curves are written once a second
+    [ "$(tail -n 1 b/metrics.csv | cut -d, -f1)" -eq $((stopped - 1)) ]
+    run "$DLC" train iris.yaml --out b --resume --set train.epochs=$((held + 1)) --set train.batch_size=full
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch $held "* ]]
+    [ "$(wc -l < b/metrics.csv)" -eq $((held + 2)) ]
 }
