@@ -2725,8 +2725,12 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
             s = config_key_fail(err, ynode_map_get(root, "label_smoothing"), "label_smoothing",
                                 "no output has the loss softmax_cross_entropy, the one it smooths");
     }
-    /* image files are converted to the model's input when it is an image */
-    if (s == DLC_OK && c->input.ndim == 3)
+    /* image files are converted to the model's input when it is an image;
+     * a pair model's input stacks two images on the channels (2C, H, W) */
+    if (s == DLC_OK && c->input.ndim == 3) {
         c->data.image_shape = c->input;
+        if (c->data.sampler.kind == DATA_SAMPLER_PAIRS && c->input.d[0] % 2 == 0)
+            c->data.image_shape.d[0] /= 2;
+    }
     return s;
 }

@@ -192,12 +192,19 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         m->input = cfg->input;
         if (data_shape && data_shape->ndim > 0 &&
             tensor_shape_size(data_shape) != tensor_shape_size(&m->input)) {
+            /* a pair model's example is two stacked on the first axis: the
+             * image's own shape is the natural guess */
+            char pairs[160] = "";
+            if (cfg->data.sampler.kind == DATA_SAMPLER_PAIRS &&
+                2 * tensor_shape_size(&m->input) == tensor_shape_size(data_shape))
+                snprintf(pairs, sizeof pairs, " (data.sampler pairs stacks two examples on the "
+                         "first axis: model.input %s)", tensor_shape_str(data_shape, label, sizeof label));
             st = dlc_fail(err, DLC_EINPUT,
                           "%s%skey 'model.input': %s has %zu values but the data's examples are %s "
-                          "(%zu values); without model.input the data's shape is taken",
+                          "(%zu values); without model.input the data's shape is taken%s",
                           cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
                           tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
-                          tensor_shape_size(data_shape));
+                          tensor_shape_size(data_shape), pairs);
             goto fail;
         }
     } else if (data_shape && data_shape->ndim > 0) {

@@ -263,3 +263,43 @@ YAML
     grep -q '^    positive_fraction: 0.5$' run/config.yaml
     "$DLC" train run/config.yaml --out run3 --quiet
 }
+
+@test "a pair model on an image folder chooses its image size: model.input is two images stacked, (2C, H, W)" {
+    IMAGES="$ROOT/tests/data/images"
+    cat > pairs.yaml <<YAML
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $IMAGES/train}
+  test: {dir: $IMAGES/test}
+  class_split: {train: [0-tshirt_top, 1-trouser, 5-sandal], test: [7-sneaker, 8-bag]}
+  sampler: {type: pairs}
+model:
+  input: [2, 14, 14]
+  embedding: emb
+  layers:
+    - {name: a, type: slice, start: 0, end: 1, inputs: [input]}
+    - {type: flatten}
+    - {name: emb, type: dense, units: 8}
+    - {name: b, type: slice, start: 1, end: 2, inputs: [input]}
+    - {name: fb, type: flatten}
+    - {name: emb_b, type: dense, units: 8, share: emb}
+    - {name: diff, type: subtract, inputs: [emb, emb_b]}
+    - {type: abs}
+    - {name: same, type: dense, units: 1, activation: sigmoid}
+loss: sigmoid_bce
+train: {epochs: 2, batch_size: 8}
+YAML
+    run "$DLC" train pairs.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (2, 14, 14)"* ]]
+    [[ "$output" == *"images resized to 14 x 14"* ]]
+    a="$(ls "$IMAGES"/test/8-bag/*.png | head -1)"
+    run "$DLC" verify run "$a" "$a" --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.measure == "1 - p(same)" and (.threshold | type) == "number"'
+    # the image's own shape, the natural guess, says what to write
+    run "$DLC" train pairs.yaml --out run2 --set 'model.input=[1, 14, 14]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.input': (1, 14, 14) has 196 values but the data's examples are (2, 14, 14)"*"(data.sampler pairs stacks two examples on the first axis: model.input (2, 14, 14))"* ]]
+}
