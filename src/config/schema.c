@@ -2287,7 +2287,8 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                     "name one so, or set the output's target",
                                     want, list);
             }
-        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1) {
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1 &&
+                   !config_shares_label(c)) {
             pathf(kp, sizeof kp, "%s.outputs", path);
             s = config_key_fail(err, outs ? outs : node, kp,
                                 "%d outputs need data.label as a mapping from each output to its "

@@ -689,8 +689,12 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
                 return csv_no_column(r->path, "label", label->v[t], &c->header, tail, err);
             }
             if (c->targ_of[j] >= 0)
-                return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
-                                label->v[t]);
+                return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice%s", r->path,
+                                label->v[t],
+                                c->G > 1 ? " (outputs that all learn this class column share "
+                                           "it: give data.label as the one column, label: "
+                                           "COLUMN)"
+                                         : "");
             c->targ_of[j] = c->T + t;
             c->group_of[j] = g;
         }

@@ -303,3 +303,17 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'model.input': (1, 14, 14) has 196 values but the data's examples are (2, 14, 14)"*"(data.sampler pairs stacks two examples on the first axis: model.input (2, 14, 14))"* ]]
 }
+
+@test "a joint loss on CSV: triplets and a softmax head share the one class column" {
+    triplet_config
+    # the config's one output becomes two; data.label stays the plain column
+    sed -i 's/^  outputs: .*$/    - {name: classify, type: dense, units: auto, inputs: [dense_1]}\n  outputs: [{layer: emb, loss: triplet}, {layer: classify, loss: softmax_cross_entropy}]/' tri.yaml
+    run "$DLC" train tri.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"output emb (triplet, weight 1):"*"output classify (softmax_cross_entropy, weight 1):"* ]]
+    jq -e '.heads[1].metrics.dev.accuracy > 0.5 and .verification.splits.test.auc > 0.5' run/report.json
+    # a mapping naming the column twice is still refused, as before
+    run "$DLC" train tri.yaml --out run2 --set 'data.label={emb: [digit], classify: [digit]}'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"label column 'digit' given twice (outputs that all learn this class column share it: give data.label as the one column, label: COLUMN)"* ]]
+}
