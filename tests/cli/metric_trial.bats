@@ -312,6 +312,14 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"output emb (triplet, weight 1):"*"output classify (softmax_cross_entropy, weight 1):"* ]]
     jq -e '.heads[1].metrics.dev.accuracy > 0.5 and .verification.splits.test.auc > 0.5' run/report.json
+    # dlc predict gives the classifier's prediction (the embedding is dlc verify's)
+    { head -1 "$ROOT/data/digits.csv"; grep -m1 ',3$' "$ROOT/data/digits.csv"; } > three.csv
+    run "$DLC" predict run three.csv
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^three\.csv:2:\ classify:\ [0-9] ]]
+    [[ "$output" != *"emb:"* ]]
+    run "$DLC" predict run three.csv --json
+    echo "$output" | jq -e '.predictions[0].top[0].class and (.predictions[0].outputs | keys) == ["classify"]'
     # a mapping naming the column twice is still refused, as before
     run "$DLC" train tri.yaml --out run2 --set 'data.label={emb: [digit], classify: [digit]}'
     [ "$status" -eq 2 ]
