@@ -216,6 +216,8 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist categorical;        /* csv: feature columns one-hot encoded, or the one word auto
+                                     * (every feature column holding a value that is not a number) */
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
     double split_dev;               /* fractions carved from the train file */
@@ -246,7 +248,15 @@ typedef struct {
     float *f32;                /* (n, dim) raw values, or NULL */
     int n_targets;
     float *targets;            /* (n, n_targets) */
-    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty); a one-hot
+                                * feature of a categorical column is "COLUMN=VALUE" (1 when the
+                                * column holds VALUE, else 0) */
+    dlc_strlist categorical;   /* csv: the columns one-hot encoded, with their category counts
+                                * ("color (3)"), for the note at load (train only) */
+    int unseen_values;         /* csv: cells of a categorical column holding a value the train file
+                                * lacks (all of its one-hot features 0) */
+    int unseen_line;           /* the first one's line */
+    char unseen_example[96];   /* "color: purple" */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
@@ -398,9 +408,13 @@ typedef struct {
 /* Groups of label columns, their targets laid out in group order; unknown:
  * the texts that mean an unknown binary or numeric label (NULL: the empty
  * binary label). */
+/* categorical (NULL or empty: none): columns to one-hot encode, or the one
+ * word auto (data.categorical); the train file's only: the dev and test
+ * files are read by its features (dataset.columns), one-hot ones included. */
 dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *unknown, long limit, dlc_error *err);
+                                const dlc_strlist *categorical, const dlc_strlist *unknown, long limit,
+                                dlc_error *err);
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
                                  const dlc_strlist *features, const dlc_strlist *unknown, long limit,
@@ -425,6 +439,9 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
  * separator), or mostly numbers (a file without a header line). */
 void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size);
 /* The header's column names of a CSV/TSV text, appended to names. */
+/* The column of header a feature reads (-1: none); a one-hot feature
+ * "COLUMN=VALUE" sets *value to its VALUE (else NULL). */
+int data_csv_feature_column(const dlc_strlist *header, const char *feature, const char **value);
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
                            dlc_error *err);
 /* Parses IDX bytes already in memory (decompressed). */

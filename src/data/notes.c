@@ -246,6 +246,36 @@ static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dl
     return st;
 }
 
+/* categorical columns one-hot encoded, and values of them the train file
+ * lacks in the files read by its features (their one-hot features all 0) */
+static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    const dataset *tr = b->src[0];
+    if (tr && tr->categorical.n > 0) {
+        char msg[600];
+        int at = snprintf(msg, sizeof msg, "note: one-hot encoded (data.categorical), with the number "
+                          "of values each: ");
+        for (int i = 0; i < tr->categorical.n && i < 8 && at < (int)sizeof msg; i++)
+            at += snprintf(msg + at, sizeof msg - (size_t)at, "%s%s%s", i ? ", " : "",
+                           tr->categorical.v[i], i == 7 && tr->categorical.n > 8 ? ", ..." : "");
+        if (at < (int)sizeof msg)
+            snprintf(msg + at, sizeof msg - (size_t)at, "; the model reads %d features", tr->columns.n);
+        st = dlc_strlist_push(out, msg, err);
+    }
+    for (int k = 1; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->unseen_values) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d value%s of categorical columns that the train file "
+                     "lacks (the first on line %d, %s): read with every one-hot feature of the column 0",
+                     d->path, d->unseen_values, d->unseen_values == 1 ? "" : "s", d->unseen_line,
+                     d->unseen_example);
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
 void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
 {
     dlc_strlist classes = {0}, sub = {0};
@@ -281,6 +311,8 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
         st = notes_numeric_classes(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_short_classes(b, out, err);
+    if (st == DLC_OK)
+        st = notes_categorical(b, out, err);
     return st;
 }
 

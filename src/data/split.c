@@ -102,7 +102,9 @@ static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_
 
 const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first)
 {
-    if (cfg->features.n == 0 && first && first->columns.n > 0)
+    /* the first file's columns: data.features, or every column, with the
+     * one-hot features of categorical columns */
+    if (first && first->columns.n > 0)
         return &first->columns;
     return &cfg->features;
 }
@@ -215,6 +217,7 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
                             src->limit);
         dlc_status st = data_read_csv_groups(out, src->file, with, b->n_heads,
                                              data_csv_features(cfg, b->src[SRC_TRAIN]),
+                                             which_src == SRC_TRAIN ? &cfg->categorical : NULL,
                                              &cfg->unknown_label, 0, err);
         if (st == DLC_OK)
             st = split_draw_limit(*out, src->limit, seed, DLC_STREAM(DLC_STREAM_SPLIT, 8 + which_src),

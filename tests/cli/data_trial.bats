@@ -159,7 +159,7 @@ two_class_run() {
     csv_config ids.csv species
     run "$DLC" train c.yaml --out run --force
     [ "$status" -eq 2 ]
-    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out)'* ]]
+    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out, or list it in data.categorical to one-hot encode it)'* ]]
     sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
     run "$DLC" train c.yaml --out run --force --quiet
     [ "$status" -eq 0 ]
@@ -724,4 +724,86 @@ train: {epochs: 1}
 YAML
     expect_error "digits.csv: label column 'target' is not in the header (its 65 columns: 'px_0_0', 'px_0_1', 'px_0_2', ..., 'px_7_7', 'digit')" \
         "$DLC" train dg.yaml --out run
+}
+
+# A table with text columns: color (3 values) and size (3), a number column
+# and a label that depends on color and age.
+categorical_csv() {
+    awk 'BEGIN { srand(7); print "age,color,size,income,label"
+          split("red green blue", C, " "); split("S M L", S, " ")
+          for (i = 0; i < 300; i++) { a = 18 + int(rand() * 60); c = C[1 + int(rand() * 3)]
+            s = S[1 + int(rand() * 3)]; printf "%d,%s,%s,%d,%s\n", a, c, s, 20000 + int(rand() * 60000),
+            ((c == "red") != (a > 50)) ? "yes" : "no" } }' > "${1:-cat.csv}"
+}
+
+@test "data.categorical one-hot encodes text columns: auto or by name; predict and eval read categories by name" {
+    categorical_csv cat.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, label: label, split: {dev: 0.2, test: 0.1}, normalize: standard}
+model: {layers: [{type: dense, units: 16, activation: relu}, {type: dense, units: 2, activation: softmax}]}
+train: {epochs: 40}
+YAML
+    # without it: the text column is an error that names the way out
+    expect_error "column 'color': expected a number, got" "$DLC" train cat.yaml --out run
+    [[ "$output" == *"data.categorical to one-hot encode it"* ]]
+    run "$DLC" train cat.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (8)"* ]]
+    [[ "$output" == *"note: one-hot encoded (data.categorical), with the number of values each: color (3), size (3); the model reads 8 features"* ]]
+    jq -e '.data_notes[] | select(.message | test("one-hot encoded"))' run/report.json > /dev/null
+    # the model's features: the columns in order, a categorical one as COLUMN=VALUE, values sorted
+    run "$DLC" summary run
+    [[ "$output" == *"(8)"* ]]
+    # predict reads rows by column name, in any order, and encodes them as training did:
+    # the same probabilities as the one-hot values given by hand (features: age, color=blue,
+    # color=green, color=red, size=L, size=M, size=S, income); a value the train file
+    # lacks sets every one-hot feature of its column to 0
+    printf 'label,size,income,color,age\nno,L,51747,red,72\nno,S,40000,purple,33\n' > rows.csv
+    printf '72 0 0 1 1 0 0 51747\n33 0 0 0 0 0 1 40000\n' > values.txt
+    run "$DLC" predict run rows.csv --json
+    [ "$status" -eq 0 ]
+    by_rows=$(printf '%s\n' "$output" | jq -r '.. | objects | select(has("top")) | .top[] | select(.class == "yes") | .probability')
+    run "$DLC" predict run --values values.txt
+    [ "$status" -eq 0 ]
+    by_hand=$(printf '%s\n' "$output" | awk '{print $2}')
+    echo "rows: $by_rows hand: $by_hand"
+    [ "$(printf '%s\n' "$by_rows" | awk '{printf "%.5f\n", $1}')" = "$(printf '%s\n' "$by_hand" | awk '{printf "%.5f\n", $1}')" ]
+    # eval scores the test split as training did
+    [ "$("$DLC" eval run --json | jq .accuracy)" = "$(jq .metrics.test.accuracy run/report.json)" ]
+    # by name, in data.features' order; the others stay numbers
+    run "$DLC" train cat.yaml --out run2 --set 'data.features=[size, age, color]' --set 'data.categorical=[color, size]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (7)"* ]]
+    [[ "$output" == *"size (3), color (3)"* ]]
+}
+
+@test "data.categorical: a dev file's unseen value is noted with its line; bad lists and identifier columns are refused" {
+    categorical_csv cat.csv
+    { head -1 cat.csv; tail -40 cat.csv | sed '3s/,red,/,purple,/; 3s/,green,/,purple,/; 3s/,blue,/,purple,/'; } > dev.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, dev: {file: dev.csv}, label: label, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train cat.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dev.csv: 1 value of categorical columns that the train file lacks (the first on line 4, color: purple)"* ]]
+    expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
+    expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
+    expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    expect_error "data.categorical: 'income' is not among data.features" "$DLC" train cat.yaml --out r \
+        --set 'data.categorical=[income]' --set 'data.features=[age, color]'
+    # a column of names (a value per row) is an identifier, not a category
+    awk 'BEGIN { srand(3); print "name,sex,fare,survived"
+          for (i = 0; i < 60; i++) printf "p%d,%s,%.2f,%d\n", i, (rand() < 0.5 ? "male" : "female"), rand() * 50, rand() < 0.5 }' > ids.csv
+    cat > ids.yaml <<YAML
+data: {format: csv, train: {file: ids.csv}, label: survived, split: {dev: 0.2}, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    expect_error "column 'name' holds text with 60 distinct values in 60 rows: an identifier or free text" \
+        "$DLC" train ids.yaml --out r
+    run "$DLC" train ids.yaml --out r --set 'data.features=[sex, fare]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"sex (2); the model reads 3 features"* ]]
 }
