@@ -231,6 +231,13 @@ YAML
     # another layer has no threshold of its own
     run "$DLC" verify run a.csv a.csv --embedding dense_1 --json
     echo "$output" | jq -e '.threshold == null and .same == null'
+    # a layer it lacks: the nearest name
+    run "$DLC" verify run a.csv a.csv --embedding dense1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--embedding: the model has no layer 'dense1' (did you mean 'dense_1'?)"* ]]
+    run "$DLC" eval run --embedding zzzzzzzzzz
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--embedding: the model has no layer 'zzzzzzzzzz' (its "*" layers: 'input', "* ]]
     run "$DLC" verify run --embed a.csv --json
     [ "$status" -eq 2 ]
     [[ "$output" == *"--embed writes CSV embeddings: --json goes with comparing two inputs"* ]]
