@@ -70,6 +70,10 @@ static void print_measures(dlc_buf *b, const report_head *rh, const report_split
 static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
 {
     cfg->data.skip_unknown_labels = skip;
+    /* an embedding is measured on classes it never saw (new identities):
+     * their labels become new classes after the model's, not errors */
+    cfg->data.new_classes = !skip && m->n_heads == 1 && m->stack == 1 &&
+                            loss_get(m->heads[0].loss)->embedding;
     /* detection: the ids are the label files' own, named by the names file */
     if (cfg->data.format == DATA_DETECTION)
         return DLC_OK;

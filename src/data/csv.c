@@ -449,6 +449,7 @@ typedef struct {
     const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
                                   * csv_unknown */
     int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int new_classes;     /* given classes: another label is a new class, appended */
     int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
     int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
@@ -557,13 +558,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             *out = -1.0f;
             return DLC_OK;
         }
-        if (id < 0 && c->given) {
+        if (id < 0 && c->given && !cp->new_classes) {
             csv_list_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
         }
-        if (id < 0) {
+        if (id < 0) { /* a new class (new_classes: after the given ones) */
             char what[96];
             snprintf(what, sizeof what, "column '%.60s': label", cname);
             if ((st = csv_utf8(path, line, what, s, err)) ||
@@ -805,7 +806,14 @@ static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_na
         return dlc_fail(err, DLC_EINPUT,
                         "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
                         path, c->classes.names.v[0]);
-    if (c->given || c->classes.names.n == 0)
+    if (c->given) {
+        /* new classes (DATA_TARGET_NEW_CLASSES): named after the given ones,
+         * their ids in order of first appearance */
+        for (int k = class_names ? class_names->n : 0; k < c->classes.names.n && st == DLC_OK; k++)
+            st = dlc_strlist_push(class_names, c->classes.names.v[k], err);
+        return st;
+    }
+    if (c->classes.names.n == 0)
         return DLC_OK;
 
     remap = malloc(sizeof(int) * (size_t)c->classes.names.n);
@@ -880,9 +888,10 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     c.G = n_groups;
     c.unknown = unknown;
     for (int g = 0; g < n_groups; g++) {
-        /* DATA_TARGET_SKIP_UNKNOWN rides on a group's mode */
-        c.grp[g].mode = groups[g].mode & ~DATA_TARGET_SKIP_UNKNOWN;
+        /* DATA_TARGET_SKIP_UNKNOWN and _NEW_CLASSES ride on a group's mode */
+        c.grp[g].mode = groups[g].mode & ~(DATA_TARGET_SKIP_UNKNOWN | DATA_TARGET_NEW_CLASSES);
         c.skip_unknown |= (groups[g].mode & DATA_TARGET_SKIP_UNKNOWN) != 0;
+        c.new_classes |= (groups[g].mode & DATA_TARGET_NEW_CLASSES) != 0;
     }
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);

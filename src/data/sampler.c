@@ -78,6 +78,11 @@ static dlc_status class_map(const data_bundle *b, const data_config *cfg, int *w
     char key[64], pre[256];
     for (int c = 0; c < C; c++)
         which[c] = cfg->class_split[DATA_CLASS_TRAIN].n > 0 ? -1 : DATA_CLASS_TRAIN;
+    /* dlc eval of an embedding on a file of new identities: classes after
+     * the model's (cfg->new_classes) are held out with the test classes */
+    if (cfg->new_classes)
+        for (int c = cfg->classes.n; c < C; c++)
+            which[c] = DATA_CLASS_TEST;
     for (int k = DATA_CLASS_SPLITS - 1; k >= 0; k--) {
         const dlc_strlist *l = &cfg->class_split[k];
         snprintf(key, sizeof key, "data.class_split.%s", class_split_keys[k]);
@@ -121,7 +126,11 @@ static dlc_status check_present(const data_config *cfg, const data_bundle *b, in
     char key[64], pre[256];
     snprintf(key, sizeof key, "data.class_split.%s", class_split_keys[k]);
     key_prefix(pre, sizeof pre, cfg->class_split_where[k], key);
-    for (int i = 0; i < l->n && st == DLC_OK; i++) {
+    /* new identities in their place: the listed classes need not be there */
+    int new_there = 0;
+    for (int c = cfg->new_classes ? cfg->classes.n : C; c < C; c++)
+        new_there |= seen[c] > 0;
+    for (int i = 0; i < l->n && st == DLC_OK && !new_there; i++) {
         int c = class_lookup(&b->heads[0].class_names, l->v[i]);
         if (c >= 0 && !seen[c])
             st = dlc_fail(err, DLC_EINPUT, "%sclass '%s' has no examples in %s", pre, l->v[i],

@@ -273,13 +273,8 @@ YAML
 
 @test "a pair model on an image folder chooses its image size: model.input is two images stacked, (2C, H, W)" {
     IMAGES="$ROOT/tests/data/images"
-    cat > pairs.yaml <<YAML
-seed: 1
-data:
-  format: image_folder
-  train: {dir: $IMAGES/train}
-  test: {dir: $IMAGES/test}
-  class_split: {train: [0-tshirt_top, 1-trouser, 5-sandal], test: [7-sneaker, 8-bag]}
+    image_data pairs > pairs.yaml
+    cat >> pairs.yaml <<YAML
   sampler: {type: pairs}
 model:
   input: [2, 14, 14]
@@ -331,4 +326,49 @@ YAML
     run "$DLC" train tri.yaml --out run2 --set 'data.label={emb: [digit], classify: [digit]}'
     [ "$status" -eq 2 ]
     [[ "$output" == *"label column 'digit' given twice (outputs that all learn this class column share it: give data.label as the one column, label: COLUMN)"* ]]
+}
+
+@test "dlc eval of an embedding on a file of new identities: their labels are new classes, the test split" {
+    triplet_config
+    "$DLC" train tri.yaml --out run --quiet
+    # digits 7-9 renamed: identities the model's class list has never heard of
+    { head -1 "$ROOT/data/digits.csv"; awk -F, 'BEGIN { OFS = "," } NR > 1 && $NF >= 7 { $NF = "id" $NF; print }' "$ROOT/data/digits.csv"; } > new.csv
+    n="$(($(wc -l < new.csv) - 1))"
+    run "$DLC" eval run --json --set data.test.file="$PWD/new.csv"
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e --argjson n "$n" '.examples == $n and .verification.pairs == 6000 and .verification.auc > 0.5 and .verification.one_shot_5way == null'
+    # train and dev are as trained: the same threshold, chosen on dev
+    echo "$output" | jq -e --slurpfile r run/report.json '.verification.threshold == $r[0].verification.threshold'
+    run "$DLC" eval run --set data.test.file="$PWD/new.csv"
+    [[ "$output" =~ test\ +3\ +6000 ]]
+    [[ "$output" =~ train\ +5\ +6000 ]]
+    # the run's own file in another place: the held-out digits 5-9, as trained
+    cp "$ROOT/data/digits.csv" moved.csv
+    run "$DLC" eval run --json --set data.test.file="$PWD/moved.csv"
+    echo "$output" | jq -e --slurpfile r run/report.json '.examples == 896 and .verification.auc == $r[0].verification.splits.test.auc'
+    # a classifier still refuses a label it was not trained on
+    iris_config
+    "$DLC" train iris.yaml --out cls --quiet
+    sed 's/setosa/alpha/' "$ROOT/data/iris.csv" > iris_new.csv
+    run "$DLC" eval cls --set data.test.file="$PWD/iris_new.csv"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"label \"alpha\" is not one of the 3 classes"* ]]
+}
+
+@test "dlc eval of an image embedding on a folder of new identities (class folders the model never saw)" {
+    IMAGES="$ROOT/tests/data/images"
+    image_triplets img > img.yaml
+    cat >> img.yaml <<YAML
+    - {type: dense, units: 8}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    "$DLC" train img.yaml --out run --quiet
+    mkdir -p new/alice new/bob
+    cp "$IMAGES"/test/7-sneaker/*.png new/alice/
+    cp "$IMAGES"/test/8-bag/*.png new/bob/
+    run "$DLC" eval run --json --set data.test.dir="$PWD/new"
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.examples == 6 and .verification.pairs == 6000'
 }
