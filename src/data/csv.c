@@ -57,15 +57,23 @@ static int csv_grouped(const char *s, const char *sep, char point)
     return *s == '\0';
 }
 
+int data_is_missing(const char *s)
+{
+    /* what pandas reads as a missing value (its na_values), and numpy's nan */
+    static const char *const missing[] = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null",
+                                          "none", "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (strcasecmp(s, missing[k]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
-    /* what pandas reads as a missing value (its na_values), and numpy's nan */
-    static const char *const missing[] = {"nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none",
-                                          "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
-    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
-        if (strcasecmp(s, missing[k]) == 0)
-            return " (a missing value: dlc does not fill them in; fill it or drop the row)";
+    if (data_is_missing(s))
+        return " (a missing value: fill it in; in training, data.missing: mean fills it with the "
+               "column's mean, drop leaves the row out)";
     char *end;
     errno = 0;
     double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
@@ -325,8 +333,7 @@ static int csv_number(const char *s, float *out)
     return 0;
 }
 
-/* "a, b, c" (at most a few) for messages */
-static void csv_list_names(const dlc_strlist *l, char *buf, size_t size)
+void data_quote_names(const dlc_strlist *l, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -453,6 +460,9 @@ typedef struct {
     int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
     int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
+    data_missing missing; /* data.missing */
+    int row_no_label;    /* this row's class label is empty (left out with data.missing: drop) */
+    int no_label_col;    /* its column */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
@@ -550,8 +560,15 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {
+        if (!*s && cp->missing == DATA_MISSING_DROP) {
+            cp->row_no_label = 1;
+            cp->no_label_col = col;
+            *out = -1.0f;
+            return DLC_OK;
+        }
         if (!*s)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label (a row without its "
+                            "class: data.missing: drop leaves such rows out)", path, line, cname);
         id = csv_class_find(c, s);
         if (id < 0 && c->given && cp->skip_unknown) {
             cp->row_unknown = 1;
@@ -559,7 +576,7 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             return DLC_OK;
         }
         if (id < 0 && c->given && !cp->new_classes) {
-            csv_list_names(&c->classes.names, list, sizeof list);
+            data_quote_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
@@ -605,13 +622,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->given) {
-        csv_list_names(&c->classes.names, list, sizeof list);
+        data_quote_names(&c->classes.names, list, sizeof list);
         return dlc_fail(err, DLC_EINPUT,
                         "%s:%d: column '%s': label \"%.60s\" is not one of the 2 classes (%s)", path,
                         line, cname, s, list);
     }
     if (c->classes.names.n == 2) {
-        csv_list_names(&c->classes.names, list, sizeof list);
+        data_quote_names(&c->classes.names, list, sizeof list);
         return dlc_fail(err, DLC_EINPUT,
                         "%s:%d: column '%s': a third label value \"%.60s\" (binary targets take 2: %s)",
                         path, line, cname, s, list);
@@ -874,8 +891,8 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
 
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
-                                 dlc_error *err)
+                                 const dlc_strlist *features, const dlc_strlist *unknown,
+                                 data_missing missing, long limit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     dataset *ds = NULL;
@@ -887,6 +904,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                         DATA_MAX_HEADS);
     c.G = n_groups;
     c.unknown = unknown;
+    c.missing = missing;
     for (int g = 0; g < n_groups; g++) {
         /* DATA_TARGET_SKIP_UNKNOWN and _NEW_CLASSES ride on a group's mode */
         c.grp[g].mode = groups[g].mode & ~(DATA_TARGET_SKIP_UNKNOWN | DATA_TARGET_NEW_CLASSES);
@@ -959,6 +977,8 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
         c.row_unknown = 0;
+        c.row_no_label = 0;
+        int row_missing = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
@@ -980,10 +1000,18 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                              c.header.names.v[j], s);
                 }
             }
-            if (c.feat_of[j] >= 0) {
+            if (c.feat_of[j] >= 0 && missing != DATA_MISSING_ERROR && data_is_missing(s)) {
+                if (!ds->missing_rows && !ds->missing_values) {
+                    dlc_strlcpy(ds->missing_column, c.header.names.v[j], sizeof ds->missing_column);
+                    ds->missing_line = line;
+                }
+                row_missing++;
+                x[c.feat_of[j]] = NAN; /* mean: filled once the train split is known */
+            } else if (c.feat_of[j] >= 0) {
                 if (!*s) {
                     st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing "
-                                  "value: dlc does not fill them in; fill it or drop the row)",
+                                  "value: fill it in, or set data.missing: mean to fill it with the "
+                                  "column's mean, or drop to leave the row out)",
                                   path, line, c.header.names.v[j]);
                     goto cleanup;
                 }
@@ -1019,10 +1047,23 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 ds->dropped_line = line;
             continue;
         }
+        if (c.row_no_label && !row_missing && !ds->missing_rows && !ds->missing_values) {
+            ds->missing_line = line; /* the first row left out is one without a label */
+            dlc_strlcpy(ds->missing_column, c.header.names.v[c.no_label_col], sizeof ds->missing_column);
+        }
+        if ((row_missing || c.row_no_label) && missing == DATA_MISSING_DROP) {
+            ds->missing_rows++;
+            continue;
+        }
+        ds->missing_values += row_missing;
         ds->n++;
     }
     if (ds->n == 0) {
-        st = ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
+        st = ds->missing_rows && !ds->dropped
+                 ? dlc_fail(err, DLC_EINPUT, "%s: every row has a missing feature value (data.missing: "
+                            "drop leaves them out; %d rows, the first on line %d, column '%s')", path,
+                            ds->missing_rows, ds->missing_line, ds->missing_column)
+             : ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
                                     "(%d rows, the first on line %d)", path, ds->dropped,
                                     ds->dropped_line)
                          : dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
@@ -1057,7 +1098,8 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
                           dlc_strlist *class_names, long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, limit, err);
+    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, DATA_MISSING_ERROR,
+                                 limit, err);
 }
 
 /* ---- categorical columns: one-hot features ---- */
@@ -1084,7 +1126,8 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         int id;
         if (data_names_find(&c->values[k], fields[k]) >= 0)
             continue;
-        if (fields[k][0] && csv_number(fields[k], &v) != 0)
+        /* a missing value (NA, ?, empty) does not make a column of numbers text */
+        if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
             c->text[k] = 1;
         if (c->values[k].names.n < CSV_CATEGORIES_MAX) { /* more: refused below */
             dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);
@@ -1213,7 +1256,12 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             char *f = malloc(n);
             if (f)
                 snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
-            st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
+            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+                st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
+                              "'%s' is also the name of a column; rename that column", path,
+                              order.v[k], sorted.v[i], f);
+            else
+                st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
             free(f);
         }
         dlc_strlist_clear(&sorted);
@@ -1236,28 +1284,42 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     return st;
 }
 
-dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
-                                int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *categorical, const dlc_strlist *unknown, long limit,
+dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
+                                const data_csv_targets *groups, int n_groups,
+                                const dlc_strlist *features, const dlc_strlist *categorical,
+                                const dlc_strlist *unknown, data_missing missing, long limit,
                                 dlc_error *err)
 {
-    char *text = NULL;
-    size_t len = 0;
     dlc_strlist onehot = {0}, encoded = {0};
     *out = NULL;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
-    if (st == DLC_OK && categorical && categorical->n > 0)
+    dlc_status st = DLC_OK;
+    if (categorical && categorical->n > 0)
         st = csv_onehot_features(path, text, len, groups, n_groups, features, categorical, &onehot,
                                  &encoded, err);
     if (st == DLC_OK)
         st = data_parse_csv_groups(out, path, text, len, groups, n_groups,
-                                   onehot.n > 0 ? &onehot : features, unknown, limit, err);
+                                   onehot.n > 0 ? &onehot : features, unknown, missing, limit, err);
     if (st == DLC_OK) {
         (*out)->categorical = encoded;
         memset(&encoded, 0, sizeof encoded);
     }
     dlc_strlist_clear(&onehot);
     dlc_strlist_clear(&encoded);
+    return st;
+}
+
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+                                int n_groups, const dlc_strlist *features,
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    if (st == DLC_OK)
+        st = data_parse_csv_table(out, path, text, len, groups, n_groups, features, categorical,
+                                  unknown, missing, limit, err);
     free(text);
     return st;
 }
@@ -1267,7 +1329,8 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
                          long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, limit, err);
+    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, DATA_MISSING_ERROR, limit,
+                                err);
 }
 
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,

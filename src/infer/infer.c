@@ -25,6 +25,7 @@ static void forward_links(model *m, int N, int logits)
         size_t K = (size_t)o->shape.d[o->shape.ndim - 1];
         if (L->link != ACT_LINEAR)
             graph_act_forward((act_kind)L->link, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
+        model_head_values(m, h, o->out, N); /* in the targets' units (data.normalize_targets) */
     }
 }
 
@@ -108,6 +109,11 @@ typedef struct {
     const dlc_strlist *names;   /* (D) the features, borrowed */
     int *field;                 /* (D) the field (of the columns read) a feature reads */
     const char **value;         /* (D) a one-hot feature's VALUE (borrowed), or NULL */
+    const float *fill;          /* (D) what a missing value stands for (data.missing: mean), or NULL */
+    const dlc_strlist *read;    /* the columns read (fields), borrowed */
+    unsigned char *hit;         /* (read->n) per row: 2 for a categorical column, 3 once a
+                                 * one-hot feature took its value */
+    infer_unseen unseen;
     float *x;     /* (cap, D) */
     int n, cap;
 } csv_rows;
@@ -123,11 +129,18 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
         r->x = x;
         r->cap = cap;
     }
+    memset(r->hit, 0, (size_t)r->read->n);
     for (int j = 0; j < r->D; j++) {
         double v;
         const char *f = fields[r->field[j]];
         if (r->value[j]) { /* one-hot: 1 for its value (a value the train file lacked: all 0) */
-            r->x[(size_t)r->n * r->D + j] = strcmp(f, r->value[j]) == 0;
+            int hit = strcmp(f, r->value[j]) == 0;
+            r->x[(size_t)r->n * r->D + j] = (float)hit;
+            r->hit[r->field[j]] |= (unsigned char)(2 | hit);
+            continue;
+        }
+        if (r->fill && !isnan(r->fill[j]) && data_is_missing(f)) {
+            r->x[(size_t)r->n * r->D + j] = r->fill[j];
             continue;
         }
         if (!f[0])
@@ -138,17 +151,25 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
                             r->path, line, r->names->v[j], f, data_number_hint(f));
         r->x[(size_t)r->n * r->D + j] = (float)v;
     }
+    for (int q = 0; q < r->read->n; q++)
+        if (r->hit[q] == 2 && !r->unseen.count++) {
+            r->unseen.line = line;
+            snprintf(r->unseen.example, sizeof r->unseen.example, "%.40s: %.40s", r->read->v[q],
+                     fields[q]);
+        }
     r->n++;
     return DLC_OK;
 }
 
-dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err)
+dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, infer_unseen *unseen,
+                          dlc_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     dlc_strlist header = {0}, want = {0}, read = {0};
     tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
-    csv_rows r = {path, (int)tensor_shape_size(&one), &want, NULL, NULL, NULL, 0, 0};
+    csv_rows r = {.path = path, .D = (int)tensor_shape_size(&one), .names = &want,
+                  .fill = m->norm.fill, .read = &read};
     *x = NULL;
     *n = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -199,12 +220,16 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
             st = dlc_strlist_push(&read, header.v[j], err);
         }
     }
+    if (st == DLC_OK && !(r.hit = malloc((size_t)(read.n ? read.n : 1))))
+        st = DLC_NOMEM(err);
     if (st == DLC_OK)
         st = data_csv_records(path, text, len, (const char *const *)read.v, read.n, csv_row, &r,
                               err);
     if (st == DLC_OK && r.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
 done:
+    if (unseen)
+        *unseen = r.unseen;
     if (st == DLC_OK) {
         *x = r.x;
         *n = r.n;
@@ -214,6 +239,7 @@ done:
     free(text);
     free(r.field);
     free(r.value);
+    free(r.hit);
     dlc_strlist_clear(&header);
     dlc_strlist_clear(&want);
     dlc_strlist_clear(&read);

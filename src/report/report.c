@@ -186,6 +186,8 @@ typedef struct {
     double se, ae, n_reg; /* regression sums */
     report_se_sums sq;    /* regression: per example, for mse's standard error */
     double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
+    float *values;        /* regression with data.normalize_targets: (eval_max, K) the outputs
+                           * in the targets' units (model_head_values) */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
 } pass;
@@ -357,7 +359,13 @@ static void pass_head(pass *p, model *m, const float *t_all, const int *rows, in
     case REPORT_TASK_EMBEDDING:
         break; /* the loss only; comparisons are report_verify's */
     default:
-        pass_regression(p, out, t, rows, N);
+        /* figures in the targets' units, whatever the head learned them in */
+        if (p->values) {
+            memcpy(p->values, out, sizeof(float) * (size_t)N * (size_t)p->K);
+            model_head_values(m, p->h, p->values, N);
+            out = p->values;
+        }
+        pass_regression(p, out, model_head_targets_raw(m, p->h, t_all, N), rows, N);
         break;
     }
 }
@@ -403,6 +411,9 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
     s->auc = NAN;
     s->mse = s->mse_se = s->mae = s->mean_mse = s->r2 = NAN;
     if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
+        return DLC_NOMEM(err);
+    if (rh->task == REPORT_TASK_REGRESSION && m->tshift &&
+        !(p->values = malloc(sizeof(float) * (size_t)m->g->eval_max * (size_t)K)))
         return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
@@ -540,6 +551,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         free(sp.p[h].score);
         free(sp.p[h].label);
         free(sp.p[h].tstat);
+        free(sp.p[h].values);
     }
     rep->total_loss[kind] = model_total_loss(m, total);
     return st;
@@ -644,6 +656,12 @@ static dlc_status report_data_notes(report *rep, const data_bundle *data, const 
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
+    return report_evaluate_until(rep, m, data, cfg, NULL, err);
+}
+
+dlc_status report_evaluate_until(report *rep, model *m, const data_bundle *data,
+                                 const dlc_config *cfg, const atomic_int *stop, dlc_error *err)
+{
     memset(rep, 0, sizeof *rep);
     rep->latency_ms = NAN;
     rep->size_mb = NAN;
@@ -664,7 +682,11 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
         st = DLC_NOMEM(err);
     for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
         const data_split *ds = &data->split[i];
-        if (ds->n > 0)
+        if (ds->n > 0 && stop && atomic_load(stop))
+            st = dlc_fail(err, DLC_EINTR, "interrupted while the trained model was measured on "
+                                          "every split for the report (before %s)",
+                          data_split_names[i]);
+        else if (ds->n > 0)
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);

@@ -16,6 +16,7 @@
 #ifndef DLC_REPORT_H
 #define DLC_REPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../config/config.h"
@@ -262,6 +263,10 @@ void report_detect_free(report_detect *d);
  * figures.  cfg: the run's config (task names from data.label).  ENOMEM. */
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err);
+/* report_evaluate that stops before the next split once *stop (borrowed,
+ * may be NULL) is set (Ctrl-C): DLC_EINTR, rep freed. */
+dlc_status report_evaluate_until(report *rep, model *m, const data_bundle *data,
+                                 const dlc_config *cfg, const atomic_int *stop, dlc_error *err);
 void report_free(report *rep);
 
 /* The primary head. */
