@@ -1148,7 +1148,8 @@ static int track_best(trainer *t, train_epoch *e)
     if (t->data.split[DATA_SPLIT_DEV].n == 0)
         return 0;
     int acc = tc->stop_metric == STOP_DEV_ACCURACY;
-    double v = acc ? e->dev_acc : e->dev_loss;
+    /* a triplet output: its mean over every triplet (model_select_loss) */
+    double v = acc ? e->dev_acc : model_select_loss(&t->m, e->dev_heads);
     if (isnan(v))
         return 0;
     int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta
