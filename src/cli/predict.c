@@ -445,11 +445,13 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
         int n = 0;
         infer_unseen u;
         if ((st = infer_read_csv(m, a->pos[i], &x, &n, &u, err)) == DLC_OK) {
-            if (u.count)
+            char esc[500], ex[200];
+            if (u.count && !pr->quiet)
                 fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
                         "(the first on line %d, %s): read as none of the column's values (every "
-                        "one-hot feature 0)\n", a->pos[i], u.count, u.count == 1 ? "" : "s", u.line,
-                        u.example);
+                        "one-hot feature 0)\n", dlc_escape(esc, sizeof esc, a->pos[i], DLC_ESC_ALL),
+                        u.count, u.count == 1 ? "" : "s", u.line,
+                        dlc_escape(ex, sizeof ex, u.example, DLC_ESC_ALL));
             pr->names = NULL;
             pr->file = a->pos[i];
             st = infer_rows(m, x, n, print_batch, pr, err);
