@@ -1180,6 +1180,8 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     /* the columns to look at */
     for (int k = 0; st == DLC_OK && k < (autocat ? order.n : categorical->n); k++) {
         const char *name = autocat ? order.v[k] : categorical->v[k];
+        if (autocat && dlc_strlist_find(&header, name) < 0)
+            continue; /* a data.features name the file lacks: the reader says so */
         if (!autocat) {
             int label = 0;
             for (int g = 0; g < n_groups; g++)

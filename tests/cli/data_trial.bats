@@ -792,6 +792,9 @@ YAML
     expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
     expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
     expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    # a misspelt data.features name is the reader's usual error, not a "text column" one
+    expect_error "cat.csv: feature column 'colour' is not in the header (did you mean 'color'?)" \
+        "$DLC" train cat.yaml --out r --set 'data.features=[age, colour]'
     expect_error "data.categorical: 'income' is not among data.features" "$DLC" train cat.yaml --out r \
         --set 'data.categorical=[income]' --set 'data.features=[age, color]'
     # a column of names (a value per row) is an identifier, not a category
