@@ -1114,12 +1114,13 @@ typedef struct {
                             * | 2 when it has more than cap distinct values (no more are kept) */
     int cap;               /* distinct values kept per column */
     int rows;
+    const char *path;
+    const dlc_strlist *names; /* (n) the columns */
 } csv_cats;
 
 static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_cats *c = user;
-    (void)line;
     c->rows++;
     for (int k = 0; k < c->n; k++) {
         float v;
@@ -1130,7 +1131,12 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
             c->text[k] = 1;
         if (c->values[k].names.n < c->cap) { /* more: refused below */
-            dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);
+            /* a one-hot feature's name holds the value, and the model file keeps names in UTF-8 */
+            char what[120];
+            snprintf(what, sizeof what, "column '%.60s': value", c->names->v[k]);
+            dlc_status st = c->text[k] & 1 ? csv_utf8(c->path, line, what, fields[k], err) : DLC_OK;
+            if (st == DLC_OK)
+                st = data_names_add(&c->values[k], fields[k], &id, err);
             if (st)
                 return st;
         } else {
@@ -1217,6 +1223,8 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     }
     if (st == DLC_OK && cand.n > 0) {
         c.n = cand.n;
+        c.path = path;
+        c.names = &cand;
         /* auto: a column of numbers is looked at too; more than its limit is refused anyway */
         c.cap = autocat ? CSV_AUTO_CATEGORIES_MAX + 1 : CSV_CATEGORIES_MAX;
         c.values = calloc((size_t)c.n, sizeof *c.values);

@@ -792,6 +792,10 @@ YAML
     expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
     expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
     expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    # the model file keeps the values in its feature names: they must be UTF-8
+    printf 'a,c,y\n1,caf\xe9,p\n2,tea,q\n' > latin.csv
+    sed "s|file: cat.csv|file: latin.csv|; s|label: label|label: y|; s|dev: {file: dev.csv}, ||" cat.yaml > latin.yaml
+    expect_error "latin.csv:2: column 'c': value \"caf\\xe9\" is not UTF-8 (byte 0xe9)" "$DLC" train latin.yaml --out r
     # a misspelt data.features name is the reader's usual error, not a "text column" one
     expect_error "cat.csv: feature column 'colour' is not in the header (did you mean 'color'?)" \
         "$DLC" train cat.yaml --out r --set 'data.features=[age, colour]'
