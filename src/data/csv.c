@@ -1270,10 +1270,16 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             char *f = malloc(n);
             if (f)
                 snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
-            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+            /* read back by name, the feature must be this column's value, not another
+             * column ("a=b" beside "a") nor another split of it (the same VALUE after
+             * the '=' means the same column before it) */
+            const char *back = NULL;
+            int j = f ? data_csv_feature_column(&header, f, &back) : -1;
+            if (f && (!back || strcmp(back, sorted.v[i]) != 0))
                 st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
-                              "'%s' is also the name of a column; rename that column", path,
-                              order.v[k], sorted.v[i], f);
+                              "'%s' would be read back as %s '%s'; rename the column", path,
+                              order.v[k], sorted.v[i], f, back ? "a value of column" : "column",
+                              j >= 0 ? header.v[j] : f);
             else
                 st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
             free(f);
