@@ -79,6 +79,12 @@ int cli_quiet(const cli_command *c, const cli_args *a);
  * at its next batch or step); a second signal ends the process at once.
  * (The signals are taken on a thread of their own, see main.c.) */
 atomic_int *cli_catch_stop(void);
+/* The flag cli_catch_stop returns, without catching the signals yet. */
+atomic_int *cli_stop_flag(void);
+/* Until cli_catch_stop, SIGINT and SIGTERM end the process at once (exit
+ * 130), saying it was interrupted while loading: for work that has nothing
+ * to save and no step to stop at (reading a large image folder). */
+void cli_exit_on_stop(void);
 
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */

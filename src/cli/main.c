@@ -133,6 +133,28 @@ static void take_signals_on_own_thread(void)
         pthread_detach(th);
 }
 
+atomic_int *cli_stop_flag(void)
+{
+    return &stop_requested;
+}
+
+/* Before there is anything to stop cleanly: end now, saying so (write(2)
+ * and _exit are safe in a handler). */
+static void on_stop_exit(int sig)
+{
+    (void)sig;
+    static const char msg[] = "\ndlc: interrupted while loading; nothing was trained\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(130);
+}
+
+void cli_exit_on_stop(void)
+{
+    signal(SIGINT, on_stop_exit);
+    signal(SIGTERM, on_stop_exit);
+}
+
 atomic_int *cli_catch_stop(void)
 {
     signal(SIGINT, on_stop_signal);

@@ -62,9 +62,23 @@ static const cli_opt opts[] = {
 
 /* Expands folders (their image files, sorted) and checks every file can be
  * read as an image, so that nothing is printed before an input is refused. */
-static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_error *err)
+/* What predict did to fit images to the model's input, said as dlc train
+ * says it of its folders: a photo given to a 28 x 28 gray model is read as
+ * one, which its prediction does not show. */
+typedef struct {
+    int resized, recoloured;
+    int first;              /* the first resized image (-1: none) */
+    tensor_shape first_own; /* its (C, H, W) as stored */
+    int subfolders;         /* of the folders given, which are not read */
+    const char *folder;     /* the first folder given that has some (borrowed) */
+} image_fit;
+
+static dlc_status collect_images(const cli_args *a, const tensor_shape *input, dlc_strlist *files,
+                                 image_fit *fit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
+    memset(fit, 0, sizeof *fit);
+    fit->first = -1;
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         const char *p = a->pos[i];
         struct stat sb;
@@ -72,6 +86,11 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
             dlc_strlist names = {0};
             if ((st = data_folder_images(p, &names, err)) != DLC_OK)
                 return st;
+            dlc_strlist sub = {0};
+            if (data_list_subfolders(p, &sub, NULL) == DLC_OK && sub.n > 0 && !fit->subfolders++)
+                fit->folder = p;
+            fit->subfolders += sub.n > 0 ? sub.n - 1 : 0;
+            dlc_strlist_clear(&sub);
             for (int k = 0; k < names.n && st == DLC_OK; k++)
                 st = dlc_strlist_push(files, names.v[k], err);
             dlc_strlist_clear(&names);
@@ -81,7 +100,14 @@ static dlc_status collect_images(const cli_args *a, dlc_strlist *files, dlc_erro
     }
     for (int i = 0; i < files->n && st == DLC_OK; i++) {
         tensor_shape shape;
-        st = data_image_probe(files->v[i], 0, &shape, err);
+        if ((st = data_image_probe(files->v[i], 0, &shape, err)) != DLC_OK || input->ndim != 3)
+            continue;
+        int resized = shape.d[1] != input->d[1] || shape.d[2] != input->d[2];
+        if (resized && fit->resized++ == 0) {
+            fit->first = i;
+            fit->first_own = shape;
+        }
+        fit->recoloured += shape.d[0] != input->d[0];
     }
     return st;
 }
@@ -123,6 +149,7 @@ typedef struct {
     const char *file;           /* CSV rows: the file */
     int last_n;                 /* inputs in the last batch (--repeat times them) */
     int nonfinite;              /* numbers written as null (JSON) */
+    int quiet;                  /* --quiet: no notes */
 } printer;
 
 /* A number in JSON (null when it is not finite, counted for the warning). */
@@ -217,6 +244,15 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
     dlc_buf_printf(b, pr->json ? "]" : "");
 }
 
+/* 1 when no output predicts: each is an embedding (metric learning). */
+static int every_head_embeds(const model *m)
+{
+    for (int h = 0; h < m->n_heads; h++)
+        if (!loss_get(m->heads[h].loss)->embedding)
+            return 0;
+    return 1;
+}
+
 /* One line (or JSON object) per input: every head's prediction. */
 static dlc_status print_batch(void *user, const model *m, const infer_batch *bt, dlc_error *err)
 {
@@ -237,26 +273,33 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             dlc_buf_escape(b, pr->file, DLC_ESC_ALL);
             dlc_buf_printf(b, ":%d:", at + 2); /* the header is line 1 */
         }
-        for (int h = 0; h < m->n_heads; h++) {
+        /* the outputs that predict: a joint model's embedding (triplet
+         * beside a classifier) is dlc verify's, not a prediction */
+        int shown[MODEL_MAX_HEADS], n_shown = 0;
+        for (int h = 0; h < m->n_heads; h++)
+            if (!loss_get(m->heads[h].loss)->embedding)
+                shown[n_shown++] = h;
+        for (int j = 0; j < n_shown; j++) {
+            int h = shown[j];
             const graph_node *o = &m->g->nodes[m->g->outputs[h]];
             int size = (int)o->size;
             const float *p = bt->out[h] + (size_t)i * (size_t)size;
             if (pr->json) {
                 /* the first output's figures stay where a one-output model has them */
-                if (h == 0) {
+                if (j == 0) {
                     dlc_buf_printf(b, ", ");
                     print_head(pr, &m->heads[h], size, p);
                 }
                 if (m->n_heads > 1) {
-                    dlc_buf_printf(b, h ? ", " : ", \"outputs\": {");
+                    dlc_buf_printf(b, j ? ", " : ", \"outputs\": {");
                     json_write_string(b, m->heads[h].name);
                     dlc_buf_printf(b, ": {");
                     print_head(pr, &m->heads[h], size, p);
-                    dlc_buf_printf(b, h + 1 == m->n_heads ? "}}" : "}");
+                    dlc_buf_printf(b, j + 1 == n_shown ? "}}" : "}");
                 }
             } else {
                 if (m->n_heads > 1)
-                    dlc_buf_printf(b, "%s %s:", h ? ";" : "", m->heads[h].name);
+                    dlc_buf_printf(b, "%s %s:", j ? ";" : "", m->heads[h].name);
                 print_head(pr, &m->heads[h], size, p);
             }
         }
@@ -285,8 +328,34 @@ static dlc_status print_values(void *user, const model *m, const infer_batch *bt
     return DLC_OK;
 }
 
-/* Line `line` of a values file (cut at its newline) into x (D values). */
-static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D, dlc_error *err)
+/* A text model's inputs are token ids: `step` values per time step, the
+ * word's id in [0, vocab) then (word_chars) its bytes as 0..256.  0 when the
+ * model reads no tokens. */
+typedef struct {
+    size_t step;
+    int vocab;
+} token_input;
+
+/* Value k (from 0) of a text model's row: a token id, a whole number in the
+ * vocabulary's range, so an id the vocabulary lacks is never read as padding
+ * in silence (as the embedding does with any id outside it), nor 3.5 as 3 or
+ * 4.  (word_chars' byte codes are not checked: the layer ignores one outside
+ * 1..256 by design, and the ONNX tests feed such.) */
+static dlc_status check_token(const char *file, int line, size_t k, float v, const token_input *tok,
+                              dlc_error *err)
+{
+    if (k % tok->step != 0 || (v == floorf(v) && v >= 0 && v <= (float)tok->vocab - 1))
+        return DLC_OK;
+    return dlc_fail(err, DLC_EINPUT, "%s:%d: value %zu, %g, is not a token id of the model's "
+                    "vocabulary: a whole number from 0 to %d (0 is <pad>, 1 <unk>)", file, line,
+                    k + 1, (double)v, tok->vocab - 1);
+}
+
+/* Line `line` of a values file (cut at its newline) into x (D values).  A
+ * text model's row may be shorter, by whole steps: the rest is padding (id
+ * 0), which the model masks as it does a shorter text's. */
+static dlc_status parse_values(const char *file, int line, char *text, float *x, size_t D,
+                               const token_input *tok, dlc_error *err)
 {
     size_t k = 0;
     char *p = text;
@@ -304,11 +373,21 @@ static dlc_status parse_values(const char *file, int line, char *text, float *x,
                             file, line, k + 1, n < 40 ? n : 40, p,
                             *p == ';' ? " (values are separated by spaces or commas)" : "");
         }
+        if (tok->step && check_token(file, line, k, v, tok, err) != DLC_OK)
+            return err->status;
         if (k < D)
             x[k] = v;
         k++;
         p = end;
     }
+    if (tok->step && k > 0 && k < D && k % tok->step == 0) {
+        memset(x + k, 0, sizeof *x * (D - k));
+        return DLC_OK;
+    }
+    if (tok->step && k > D)
+        return dlc_fail(err, DLC_EINPUT, "%s:%d: %zu token%s, but the model reads at most %zu "
+                        "(data.text.seq_len when it was trained); shorter rows are padded", file,
+                        line, k / tok->step, tok->step > 1 ? " values" : "s", D / tok->step);
     if (k != D)
         return dlc_fail(err, DLC_EINPUT, "%s:%d: expected %zu values (the model's input), got %zu", file,
                         line, D, k);
@@ -328,6 +407,10 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
+    /* a text model reads token ids, (T) or, with word_chars, (T, 1 + C) */
+    token_input tok = {0, (int)m->vocab.n};
+    if (m->vocab.n > 0)
+        tok.step = m->data_shape.ndim == 2 ? (size_t)m->data_shape.d[1] : 1;
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark (Notepad's) */
         memset(text, ' ', 3);
     if (!(x = malloc(sizeof *x * D * lines))) {
@@ -340,7 +423,7 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
             *nl = '\0';
         line++;
         if (strspn(p, " \t\r,") != strlen(p))
-            st = parse_values(file, line, p, x + (size_t)n++ * D, D, err);
+            st = parse_values(file, line, p, x + (size_t)n++ * D, D, &tok, err);
         p = nl ? nl + 1 : NULL;
     }
     if (st == DLC_OK && n == 0)
@@ -360,7 +443,15 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         float *x = NULL;
         int n = 0;
-        if ((st = infer_read_csv(m, a->pos[i], &x, &n, err)) == DLC_OK) {
+        infer_unseen u;
+        if ((st = infer_read_csv(m, a->pos[i], &x, &n, &u, err)) == DLC_OK) {
+            char esc[500], ex[200];
+            if (u.count && !pr->quiet)
+                fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
+                        "(the first on line %d, %s): read as none of the column's values (every "
+                        "one-hot feature 0)\n", dlc_escape(esc, sizeof esc, a->pos[i], DLC_ESC_ALL),
+                        u.count, u.count == 1 ? "" : "s", u.line,
+                        dlc_escape(ex, sizeof ex, u.example, DLC_ESC_ALL));
             pr->names = NULL;
             pr->file = a->pos[i];
             st = infer_rows(m, x, n, print_batch, pr, err);
@@ -373,10 +464,31 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
 static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     dlc_strlist files = {0};
-    dlc_status st = collect_images(a, &files, err);
+    image_fit fit = {0};
+    dlc_status st = collect_images(a, &m->data_shape, &files, &fit, err);
     if (st == DLC_OK) {
         pr->names = (const char *const *)files.v;
         st = infer_images(m, (const char *const *)files.v, files.n, print_batch, pr, err);
+    }
+    if (st == DLC_OK && !pr->quiet && fit.subfolders > 0) {
+        char esc[500];
+        fprintf(stderr, "note: %s: %d subfolder%s not read (a folder given to predict means its "
+                        "own image files: give the subfolders too)\n",
+                dlc_escape(esc, sizeof esc, fit.folder, DLC_ESC_ALL), fit.subfolders,
+                fit.subfolders == 1 ? " is" : "s are");
+    }
+    if (st == DLC_OK && !pr->quiet && (fit.resized || fit.recoloured)) {
+        char name[600] = "", esc[500];
+        const tensor_shape *in = &m->data_shape;
+        if (fit.first >= 0)
+            snprintf(name, sizeof name, " (%s: %d x %d)",
+                     dlc_escape(esc, sizeof esc, files.v[fit.first], DLC_ESC_ALL),
+                     fit.first_own.d[2], fit.first_own.d[1]);
+        const char *colour = in->d[0] == 1 ? "gray" : "RGB";
+        fprintf(stderr, "note: %d of %d image%s resized to the model's %d x %d%s, %d converted to "
+                        "%s (the model was trained on %d x %d %s images)\n",
+                fit.resized, files.n, files.n == 1 ? "" : "s", in->d[2], in->d[1], name,
+                fit.recoloured, colour, in->d[2], in->d[1], colour);
     }
     dlc_strlist_clear(&files);
     return st;
@@ -417,7 +529,8 @@ static int run(const cli_args *a)
     if (cli_model_file("predict", a->pos[0], path, sizeof path, &err) != DLC_OK ||
         model_load(&m, path, nmax, &err) != DLC_OK)
         return cli_fail(&err);
-    printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL};
+    printer pr = {.top_k = (int)top_k, .json = cli_get(c, a, "--json") != NULL,
+                  .quiet = cli_quiet(c, a)};
     dlc_status st;
     char shape[64];
     if (pr.json) {
@@ -442,7 +555,11 @@ static int run(const cli_args *a)
     }
     if (!values && (detector || windows)) {
         dlc_strlist files = {0};
-        int rc = collect_images(a, &files, &err) != DLC_OK ? cli_fail(&err)
+        /* boxes map back to each file's pixels, and windows span a larger
+         * image: their sizes are the point, not a conversion to say */
+        const tensor_shape any = {0};
+        image_fit fit;
+        int rc = collect_images(a, &any, &files, &fit, &err) != DLC_OK ? cli_fail(&err)
                  : windows ? cli_predict_windows(c, a, &m, &files)
                            : cli_predict_detect(c, a, &m, &files);
         dlc_strlist_clear(&files);
@@ -453,7 +570,7 @@ static int run(const cli_args *a)
     if (values) {
         /* any model's output values: also an embedding's, or a pair model's p(same) */
         st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, &pr, &err);
-    } else if (m.stack > 1 || loss_get(m.heads[0].loss)->embedding) {
+    } else if (m.stack > 1 || every_head_embeds(&m)) {
         /* its inputs are pairs, or its output is an embedding: not a prediction */
         st = dlc_fail(&err, DLC_EINPUT, "%s compares examples (metric learning): dlc verify RUN A "
                       "B compares two, dlc verify RUN --embed INPUT... writes embeddings, "

@@ -33,6 +33,8 @@ typedef struct {
     const char *run_dir;
     report rep;
     int have_report;
+    const atomic_int *stop; /* borrowed: Ctrl-C's flag */
+    int reporting;          /* training ended: the model is saved, the report is being made */
 } progress;
 
 static void clear_line(progress *p)
@@ -101,7 +103,10 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
 {
     progress *p = user;
     char path[2300];
-    dlc_status s = report_evaluate(&p->rep, m, data, p->cfg, err);
+    p->reporting = 1;
+    /* Ctrl-C here stops before the next split is measured (a large train
+     * split takes a third of an epoch) and writes no report */
+    dlc_status s = report_evaluate_until(&p->rep, m, data, p->cfg, p->stop, err);
     if (s != DLC_OK)
         return s;
     p->have_report = 1;
@@ -114,10 +119,18 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     }
     report_measure_cost(&p->rep, m, data, p->cfg, path);
     report_conclude(&p->rep, p->cfg);
+    if (atomic_load(p->stop))
+        return dlc_fail(err, DLC_EINTR, "interrupted before the report was written");
     report_run_info run = {res->epochs_run, res->best_epoch, res->stopped_early, res->seconds,
                            res->seconds_this, tensor_get_threads(), res->ranks, res->steps,
                            res->mpi_seconds, res->buckets, res->allreduce_floats * sizeof(float)};
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
+}
+
+static void on_started(void *user)
+{
+    (void)user;
+    cli_catch_stop();
 }
 
 static int exists(const char *path)
@@ -213,6 +226,10 @@ static int run(const cli_args *a)
     progress p = {0};
     char run_dir[2048];
     const char *out = cli_get(c, a, "--out");
+    if (out && !*out) {
+        rc = cli_usage_error(c, "--out needs a folder name (empty given)");
+        goto done;
+    }
     int n = out ? snprintf(run_dir, sizeof run_dir, "%s", out)
                 : snprintf(run_dir, sizeof run_dir, "runs/%s", cfg.name);
     if (n < 0 || (size_t)n >= sizeof run_dir) {
@@ -221,6 +238,22 @@ static int run(const cli_args *a)
         goto done;
     }
     int resume = cli_get(c, a, "--resume") != NULL, force = cli_get(c, a, "--force") != NULL;
+    /* a run's own config.yaml resumed without --out: the run meant is its
+     * folder, not runs/<name> */
+    const char *slash = strrchr(a->pos[0], '/');
+    if (resume && !out && slash && strcmp(slash + 1, "config.yaml") == 0) {
+        char own[2300], mine[2300];
+        int dir_len = (int)(slash - a->pos[0]);
+        snprintf(own, sizeof own, "%.*s/checkpoint.safetensors", dir_len, a->pos[0]);
+        snprintf(mine, sizeof mine, "%s/checkpoint.safetensors", run_dir);
+        if (exists(own) && !exists(mine)) {
+            rc = cli_usage_error(c, "%s is the config of the run in %.*s, but without --out the "
+                                 "run folder is %s, which has no checkpoint; to continue that "
+                                 "run: dlc train %s --out %.*s --resume", a->pos[0], dir_len,
+                                 a->pos[0], run_dir, a->pos[0], dir_len, a->pos[0]);
+            goto done;
+        }
+    }
     if (resume && force) {
         rc = cli_usage_error(c, "--resume and --force contradict each other");
         goto done;
@@ -253,26 +286,36 @@ static int run(const cli_args *a)
     p.quiet = cli_quiet(c, a);
     p.cfg = &cfg;
     p.run_dir = run_dir;
-    train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished};
-    train_options opt = {run_dir, resume, cli_catch_stop(), yaml, world}; /* stops at the next batch */
+    train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished, on_started};
+    /* Ctrl-C ends dlc while the data load, and stops at the next batch once
+     * they are loaded (on_started) */
+    cli_exit_on_stop();
+    train_options opt = {run_dir, resume, cli_stop_flag(), yaml, world};
+    p.stop = opt.stop;
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
-        if (err.status == DLC_EINTR) {
-            if (res.checkpoint_epoch > 0)
-                fprintf(stderr,
-                        "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
-                        "continue with:\n  dlc train %s --out %s --resume%s\n",
-                        run_dir, res.checkpoint_epoch, cfg.train.epochs, a->pos[0], run_dir,
-                        a->n_sets ? " (and the same --set options)" : "");
-            else
-                fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
-                                "start again with: dlc train %s --out %s --force\n",
-                        a->pos[0], run_dir);
-        }
+        /* where the run can go on from, and the command: a stop request, or a
+         * failed write (the checkpoint on disk is whole: files are replaced
+         * by rename) */
+        const char *sets = a->n_sets ? " (and the same --set options)" : "";
+        int stopped = err.status == DLC_EINTR;
+        if (stopped && p.reporting)
+            fprintf(stderr, "training had ended: %s/model.safetensors is saved; to write the "
+                            "report (nothing is trained again):\n  dlc train %s --out %s "
+                            "--resume%s\n", run_dir, a->pos[0], run_dir, sets);
+        else if ((stopped || err.status == DLC_EIO) && res.checkpoint_epoch > 0 && !p.reporting)
+            fprintf(stderr, "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
+                            "%scontinue with:\n  dlc train %s --out %s --resume%s\n",
+                    run_dir, res.checkpoint_epoch, cfg.train.epochs,
+                    stopped ? "" : "once the cause is fixed, ", a->pos[0], run_dir, sets);
+        else if (stopped)
+            fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
+                            "start again with: dlc train %s --out %s --force\n",
+                    a->pos[0], run_dir);
         goto done;
     }
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);

@@ -71,7 +71,7 @@ static dlc_status read_inputs(model *m, const infer_verifier *v, const char *con
         if (data_table_name(p)) {
             float *rows = NULL;
             int nr = 0;
-            if ((st = infer_read_csv(m, p, &rows, &nr, err)) != DLC_OK)
+            if ((st = infer_read_csv(m, p, &rows, &nr, NULL, err)) != DLC_OK)
                 break;
             infer_normalize_examples(m, rows, nr);
             st = append_rows(e, rows, nr, v->D, err);
@@ -234,6 +234,9 @@ static int run(const cli_args *a)
                                a->n_pos);
     if (!embed && out)
         return cli_usage_error(c, "--out goes with --embed");
+    if (embed && (json || thr))
+        return cli_usage_error(c, "--embed writes CSV embeddings: %s goes with comparing two inputs",
+                               json ? "--json" : "--threshold");
     double threshold = NAN;
     if (thr && (dlc_parse_double(thr, &threshold) != 0 || !isfinite(threshold)))
         return cli_usage_error(c, "--threshold needs a number, got '%s'", thr);

@@ -86,6 +86,9 @@ static image_format image_sniff(const uint8_t *p, size_t n, const char **other)
              (memcmp(p + 8, "heic", 4) == 0 || memcmp(p + 8, "heix", 4) == 0 ||
               memcmp(p + 8, "mif1", 4) == 0 || memcmp(p + 8, "msf1", 4) == 0))
         *other = "a HEIF/HEIC image";
+    /* TGA has no signature up front: version 2 files end in one */
+    else if (n >= 26 && memcmp(p + n - 18, "TRUEVISION-XFILE.", 18) == 0)
+        *other = "a TGA image";
     return IMG_NONE;
 }
 
@@ -723,8 +726,13 @@ dlc_status data_list_images(const char *dir, dlc_strlist *names, dlc_error *err)
     dlc_strlist files = {0};
     char path[DATA_PATH_MAX * 4];
     dlc_status st = list_dir(dir, 0, NULL, &files, err);
+    /* `shoes/` names its files shoes/a.png, not shoes//a.png */
+    int dl = (int)strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
     for (int i = 0; i < files.n && st == DLC_OK; i++) {
-        if (dlc_pathf(path, sizeof path, "%s/%s", dir, files.v[i]))
+        if (dlc_pathf(path, sizeof path, "%.*s%s%s", dl, dir, sep, files.v[i]))
             st = dlc_fail(err, DLC_EINPUT, "%s: path too long", dir);
         else
             st = dlc_strlist_push(names, path, err);
@@ -777,7 +785,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     }
     int known = class_names && class_names->n > 0;
     int skip_unknown = (bad & DATA_TARGET_SKIP_UNKNOWN) != 0;
-    bad &= ~DATA_TARGET_SKIP_UNKNOWN;
+    int new_classes = (bad & DATA_TARGET_NEW_CLASSES) != 0;
+    bad &= ~(DATA_TARGET_SKIP_UNKNOWN | DATA_TARGET_NEW_CLASSES);
     int dropped = 0;
     for (int c = 0; c < classes.n; c++) {
         int id = c;
@@ -789,6 +798,11 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                     dropped += files.n;
                 dlc_strlist_clear(&files);
                 continue;
+            }
+            if (id < 0 && new_classes) { /* a new identity, after the known classes */
+                id = class_names->n;
+                if ((st = dlc_strlist_push(class_names, classes.v[c], err)) != DLC_OK)
+                    goto cleanup;
             }
             if (id < 0) { /* known: the train folder's classes, or a trained model's */
                 char list[400] = "";

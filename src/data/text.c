@@ -617,9 +617,30 @@ cleanup:
 
 /* ---- classes (tags, labels) ---- */
 
+/* Where tag or label id first appears: the source and the line (a tagger's
+ * sentence's first); 0 when nowhere. */
+static int tag_line(const text_load *L, int id, int *src)
+{
+    for (int k = 0; k < TEXT_MAX_SRC; k++) {
+        const text_src *s = &L->src[k];
+        for (int e = 0; e < s->m; e++) {
+            int hit = s->label && s->label[e] == id;
+            for (long t = s->start[e]; !hit && s->tag && t < s->start[e + 1]; t++)
+                hit = s->tag[t] == id;
+            if (hit) {
+                *src = k;
+                return s->line[e];
+            }
+        }
+    }
+    return 0;
+}
+
 /* Class names in order (data.classes when given, else sorted) and the
- * remapping of the tag table's ids to class ids. */
-static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_error *err)
+ * remapping of the tag table's ids to class ids.  paths: each source's file
+ * (TEXT_MAX_SRC, NULL where none), for messages. */
+static dlc_status build_classes(text_load *L, data_bundle *b, int *remap,
+                                const char *const *paths, dlc_error *err)
 {
     const dlc_strlist *given = &L->cfg->classes;
     int n = L->tags.names.n;
@@ -628,9 +649,22 @@ static dlc_status build_classes(text_load *L, data_bundle *b, int *remap, dlc_er
     if (given->n > 0) {
         for (int i = 0; i < n; i++) {
             remap[i] = dlc_strlist_find(given, L->tags.names.v[i]);
-            if (remap[i] < 0)
-                return dlc_fail(err, DLC_EINPUT, "%s: class '%.60s' is not one of data.classes",
-                                L->cfg->train.file, L->tags.names.v[i]);
+            if (remap[i] >= 0)
+                continue;
+            /* a test file scored by dlc eval is read through the model's
+             * classes, given here as data.classes: name the file and line */
+            char list[400];
+            int k = 0, line = tag_line(L, i, &k);
+            data_quote_names(given, list, sizeof list);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: %s '%.60s', not one of the %d classes (%s)%s",
+                            paths[k] ? paths[k] : L->cfg->train.file, line,
+                            L->tc->task == TEXT_TAG ? "the sentence from this line has tag"
+                                                    : "label",
+                            L->tags.names.v[i], given->n, list,
+                            L->cfg->skip_unknown_labels
+                                ? "; --unknown-labels skip reads CSV, IDX and image folders, "
+                                  "not text: leave such rows out of the file"
+                                : "");
         }
         return dlc_strlist_copy(&b->heads[0].class_names, given, err);
     }
@@ -977,8 +1011,12 @@ dlc_status data_text_load(data_bundle *b, const data_config *cfg, uint64_t seed,
     } else {
         if (tc->task == TEXT_BILM)
             st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
-        else
-            st = build_classes(&L, b, remap, err);
+        else {
+            const char *paths[TEXT_MAX_SRC] = {0};
+            for (int k = 0; k < SRC_COUNT; k++)
+                paths[k] = srcs[k]->file[0] ? srcs[k]->file : NULL;
+            st = build_classes(&L, b, remap, paths, err);
+        }
         if (st || (st = build_examples(&L, b, map, remap, part_of, err)))
             goto cleanup;
     }
@@ -1174,8 +1212,12 @@ dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64
         goto cleanup;
     if (lm || tc->task == TEXT_BILM)
         st = dlc_strlist_copy(&b->heads[0].class_names, &b->vocab, err);
-    else
-        st = build_classes(&L, b, remap, err);
+    else {
+        const char *paths[TEXT_MAX_SRC] = {0};
+        for (int i = 0; i < S; i++)
+            paths[i] = cfg->sources[i].files.file;
+        st = build_classes(&L, b, remap, paths, err);
+    }
     if (st)
         goto cleanup;
 

@@ -80,12 +80,23 @@ static dlc_status class_coverage_warnings(const report *rep, dlc_strlist *w, dlc
 dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    char msg[256];
+    char msg[384];
     for (int h = 0; h < rep->n_heads; h++) {
         const report_head *rh = &rep->heads[h];
         for (int i = 0; i < rh->n_splits && st == DLC_OK; i++) {
             const report_split *s = &rh->splits[i];
-            if (s->n > 0 && !isfinite(s->loss)) {
+            if (s->n > 0 && s->unlabelled) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s has %s: its loss and figures are null",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name,
+                         rh->loss == LOSS_TRIPLET
+                             ? "no triplet (an anchor, a positive of its class and a negative of "
+                               "another class in one batch)"
+                             : "no known label (every value unknown: an empty cell or "
+                               "data.unknown_label)");
+                st = dlc_strlist_push(w, msg, err);
+            } else if (s->n > 0 && !isfinite(s->loss)) {
                 snprintf(msg, sizeof msg,
                          "%s%s%ssplit %s: the loss is %s: the model's outputs are not finite (are "
                          "its weights?); every figure computed from them is null",
@@ -110,7 +121,17 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
         st = class_coverage_warnings(rep, w, err);
     if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
         const report_split *m = report_get_split(rep, rep->metric.split);
-        if (m && m->n > 0 && !isfinite(m->loss)) {
+        const report_verify_split *vs = &rep->verify.splits[rep->metric.split];
+        if (m && m->n > 0 && report_error_is_verification(rep) && !vs->present) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null: comparing examples needs 2 classes "
+                     "there, and it has %d", rep->metric.name,
+                     data_split_names[rep->metric.split], vs->classes);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && m->unlabelled) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split has no known label",
+                     rep->metric.name, data_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && !isfinite(m->loss)) {
             snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
                      rep->metric.name, data_split_names[rep->metric.split]);
             st = dlc_strlist_push(w, msg, err);
@@ -165,6 +186,8 @@ typedef struct {
     double se, ae, n_reg; /* regression sums */
     report_se_sums sq;    /* regression: per example, for mse's standard error */
     double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
+    float *values;        /* regression with data.normalize_targets: (eval_max, K) the outputs
+                           * in the targets' units (model_head_values) */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
 } pass;
@@ -336,7 +359,13 @@ static void pass_head(pass *p, model *m, const float *t_all, const int *rows, in
     case REPORT_TASK_EMBEDDING:
         break; /* the loss only; comparisons are report_verify's */
     default:
-        pass_regression(p, out, t, rows, N);
+        /* figures in the targets' units, whatever the head learned them in */
+        if (p->values) {
+            memcpy(p->values, out, sizeof(float) * (size_t)N * (size_t)p->K);
+            model_head_values(m, p->h, p->values, N);
+            out = p->values;
+        }
+        pass_regression(p, out, model_head_targets_raw(m, p->h, t_all, N), rows, N);
         break;
     }
 }
@@ -383,6 +412,9 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
     s->mse = s->mse_se = s->mae = s->mean_mse = s->r2 = NAN;
     if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
         return DLC_NOMEM(err);
+    if (rh->task == REPORT_TASK_REGRESSION && m->tshift &&
+        !(p->values = malloc(sizeof(float) * (size_t)m->g->eval_max * (size_t)K)))
+        return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
         if (K <= REPORT_DENSE_MAX)
@@ -428,7 +460,10 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     int K = rh->K;
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     dlc_status st = DLC_OK;
-    s->loss = ratio_nan(p->st.sum, p->st.count);
+    /* loss_mean, as training reports it: a triplet split whose every
+     * triplet meets the margin has loss 0, not NaN */
+    s->loss = loss_mean(&p->st);
+    s->unlabelled = !(p->st.count > 0 || p->st.judged > 0);
     s->accuracy = ratio_nan(p->st.correct, p->st.judged);
     s->error = 1.0 - s->accuracy;
     if (rh->loss == LOSS_TRIPLET) {
@@ -516,6 +551,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         free(sp.p[h].score);
         free(sp.p[h].label);
         free(sp.p[h].tstat);
+        free(sp.p[h].values);
     }
     rep->total_loss[kind] = model_total_loss(m, total);
     return st;
@@ -620,6 +656,12 @@ static dlc_status report_data_notes(report *rep, const data_bundle *data, const 
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err)
 {
+    return report_evaluate_until(rep, m, data, cfg, NULL, err);
+}
+
+dlc_status report_evaluate_until(report *rep, model *m, const data_bundle *data,
+                                 const dlc_config *cfg, const atomic_int *stop, dlc_error *err)
+{
     memset(rep, 0, sizeof *rep);
     rep->latency_ms = NAN;
     rep->size_mb = NAN;
@@ -640,7 +682,11 @@ dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const
         st = DLC_NOMEM(err);
     for (int i = 0; i < DATA_SPLIT_COUNT && st == DLC_OK; i++) {
         const data_split *ds = &data->split[i];
-        if (ds->n > 0)
+        if (ds->n > 0 && stop && atomic_load(stop))
+            st = dlc_fail(err, DLC_EINTR, "interrupted while the trained model was measured on "
+                                          "every split for the report (before %s)",
+                          data_split_names[i]);
+        else if (ds->n > 0)
             st = evaluate_split(rep, m, ds, i, targets, err);
     }
     tensor_free(targets);
@@ -710,11 +756,27 @@ int report_error_is_mse(const report_head *rh)
            (rh->task == REPORT_TASK_DETECTION && rh->loss == LOSS_LANDMARKS);
 }
 
+int report_error_is_verification(const report *rep)
+{
+    return report_main(rep)->task == REPORT_TASK_EMBEDDING && rep->verify.present;
+}
+
+const char *report_error_measure(const report *rep)
+{
+    return report_error_is_verification(rep)       ? "verification_error"
+           : report_error_is_mse(report_main(rep)) ? "mse"
+                                                    : "error";
+}
+
 static double split_error(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
+    if (report_error_is_verification(rep)) {
+        const report_verify_split *v = &rep->verify.splits[kind];
+        return v->present && !isnan(v->accuracy) ? 1.0 - v->accuracy : NAN;
+    }
     return report_error_is_mse(report_main(rep)) ? s->mse : s->error;
 }
 

@@ -16,6 +16,7 @@
 #ifndef DLC_REPORT_H
 #define DLC_REPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../config/config.h"
@@ -104,6 +105,7 @@ typedef struct {
     int kind;                    /* data_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
+    int unlabelled;              /* nothing to score: no known label (no triplet), loss NaN */
     /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
     long *confusion;             /* (K, K) rows true class, columns predicted; else NULL */
     /* more classes (a word vocabulary): the mistakes, true * K + predicted,
@@ -261,6 +263,10 @@ void report_detect_free(report_detect *d);
  * figures.  cfg: the run's config (task names from data.label).  ENOMEM. */
 dlc_status report_evaluate(report *rep, model *m, const data_bundle *data, const dlc_config *cfg,
                            dlc_error *err);
+/* report_evaluate that stops before the next split once *stop (borrowed,
+ * may be NULL) is set (Ctrl-C): DLC_EINTR, rep freed. */
+dlc_status report_evaluate_until(report *rep, model *m, const data_bundle *data,
+                                 const dlc_config *cfg, const atomic_int *stop, dlc_error *err);
 void report_free(report *rep);
 
 /* The primary head. */
@@ -272,6 +278,12 @@ static inline const report_head *report_main(const report *rep)
 /* 1 when the head's error measure (diagnosis, error sample) is its mse:
  * regression and landmarks. */
 int report_error_is_mse(const report_head *h);
+/* 1 when the diagnosis reads each split's verification error (1 - the
+ * accuracy of its pairs at the dev threshold): an embedding output, whose
+ * in-batch "ordered" share depends on the batch and has no error meaning. */
+int report_error_is_verification(const report *rep);
+/* The name of the diagnosis's measure: "error", "mse", "verification_error". */
+const char *report_error_measure(const report *rep);
 
 /* Split of head h by kind, NULL when absent. */
 const report_split *report_head_split(const report_head *h, int kind);

@@ -633,7 +633,7 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
     char key[96];
     dlc_buf_printf(b, "<h2>Bias / variance / data mismatch</h2><table id=\"bias-variance\">"
                       "<tr><th>level</th><th>%s</th><th>gap</th><th>size</th></tr>",
-                   pct ? "error" : "MSE");
+                   report_error_is_verification(rep) ? "verification error" : pct ? "error" : "MSE");
     dlc_buf_printf(b, "<tr><td>human-level%s</td>",
                    !isnan(d->human) ? "" : isnan(d->human_used) ? " (not set)" : " (not set; 0 assumed)");
     td_fig(b, "diagnosis.human_level_used", d->human_used, pct);

@@ -300,7 +300,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     key_num(b, ", ", "dev", d->dev);
     key_num(b, ", ", "test", d->test);
     dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
-                   report_error_is_mse(report_main(rep)) ? "mse" : "error",
+                   report_error_measure(rep),
                    report_variance_vs_names[d->variance_vs]);
     for (int g = 0; g < REPORT_GAP_COUNT; g++)
         key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);

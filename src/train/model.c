@@ -20,6 +20,8 @@ void model_free(model *m)
         dlc_strlist_clear(&m->heads[h].tasks);
     }
     tensor_free(m->head_t);
+    free(m->tshift);
+    free(m->tscale);
     free(m->loss_scratch);
     dlc_strlist_clear(&m->vocab);
     dlc_strlist_clear(&m->features);
@@ -53,6 +55,53 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
                            cfg->seed, err);
 }
 
+/* data.normalize_targets: each mse head's target columns' mean and
+ * standard deviation over the train split (known values), as the input's
+ * normalization is fitted; other columns pass as they are. */
+static dlc_status model_fit_targets(model *m, const data_bundle *b, dlc_error *err)
+{
+    const size_t T = m->n_targets;
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    m->tshift = calloc(T ? T : 1, sizeof(float));
+    m->tscale = malloc(sizeof(float) * (T ? T : 1));
+    double *sum = calloc(T ? T : 1, sizeof(double)), *sq = calloc(T ? T : 1, sizeof(double));
+    long *n = calloc(T ? T : 1, sizeof(long));
+    dlc_status s = DLC_OK;
+    if (!m->tshift || !m->tscale || !sum || !sq || !n) {
+        s = DLC_NOMEM(err);
+        goto done;
+    }
+    for (size_t j = 0; j < T; j++)
+        m->tscale[j] = 1.0f;
+    for (int h = 0; h < m->n_heads; h++) {
+        const model_head *mh = &m->heads[h];
+        if (mh->loss != LOSS_MSE)
+            continue;
+        for (int i = 0; tr->ds && i < tr->n; i++) {
+            const float *t = tr->ds->targets + (size_t)tr->idx[i] * tr->ds->n_targets + mh->target_off;
+            for (size_t k = 0; k < mh->n_targets; k++)
+                if (!isnan(t[k])) {
+                    sum[mh->target_off + k] += t[k];
+                    sq[mh->target_off + k] += (double)t[k] * t[k];
+                    n[mh->target_off + k]++;
+                }
+        }
+        for (size_t k = 0; k < mh->n_targets; k++) {
+            size_t j = (size_t)mh->target_off + k;
+            if (!n[j])
+                continue;
+            double mean = sum[j] / (double)n[j], var = sq[j] / (double)n[j] - mean * mean;
+            m->tshift[j] = (float)mean;
+            m->tscale[j] = var > 1e-12 * (1.0 + mean * mean) ? (float)(1.0 / sqrt(var)) : 1.0f;
+        }
+    }
+done:
+    free(sum);
+    free(sq);
+    free(n);
+    return s;
+}
+
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
                            dlc_error *err)
 {
@@ -83,6 +132,21 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
     for (int h = 0; h < m->n_heads; h++) {
         const data_head *dh = &b->heads[shared ? 0 : h];
         model_head *mh = &m->heads[h];
+        int node = graph_find(m->g, mh->name);
+        if ((size_t)dh->count < mh->n_targets && node >= 0 && m->g->nodes[node].seq) {
+            /* Keras' recurrent layers return the last state by default, dlc's
+             * every step: a dense after one then predicts per step */
+            char label[512];
+            graph_node_label(&m->g->nodes[node], label, sizeof label);
+            s = dlc_fail(err, DLC_EINPUT,
+                         "%s: the output gives one prediction per time step (%zu), but the data "
+                         "has %d target%s per example: its input is a sequence (dlc's recurrent "
+                         "layers default to return_sequences: true, unlike Keras'); set "
+                         "return_sequences: false on the last recurrent layer, or pool over time "
+                         "first ({type: time_maxpool} or time_avgpool)",
+                         label, mh->n_targets, dh->count, dh->count == 1 ? "" : "s");
+            goto fail;
+        }
         if (mh->n_targets != (size_t)dh->count) {
             s = dlc_fail(err, DLC_EINPUT,
                          "output '%s' needs %zu targets per example for %s, the data gives %d "
@@ -101,10 +165,19 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
                                       "gives %d", m->n_targets, b->n_targets);
         goto fail;
     }
+    if (cfg->data.normalize_targets && (s = model_fit_targets(m, b, err)) != DLC_OK)
+        goto fail;
     if ((s = data_norm_init(&m->norm, b->norm.kind, b->dim, err)) != DLC_OK)
         goto fail;
     memcpy(m->norm.shift, b->norm.shift, sizeof(float) * b->dim);
     memcpy(m->norm.scale, b->norm.scale, sizeof(float) * b->dim);
+    if (b->norm.fill) { /* data.missing: mean */
+        if (!(m->norm.fill = malloc(sizeof(float) * b->dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        memcpy(m->norm.fill, b->norm.fill, sizeof(float) * b->dim);
+    }
     return DLC_OK;
 fail:
     model_free(m);
@@ -192,12 +265,19 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         m->input = cfg->input;
         if (data_shape && data_shape->ndim > 0 &&
             tensor_shape_size(data_shape) != tensor_shape_size(&m->input)) {
+            /* a pair model's example is two stacked on the first axis: the
+             * image's own shape is the natural guess */
+            char pairs[160] = "";
+            if (cfg->data.sampler.kind == DATA_SAMPLER_PAIRS &&
+                2 * tensor_shape_size(&m->input) == tensor_shape_size(data_shape))
+                snprintf(pairs, sizeof pairs, " (data.sampler pairs stacks two examples on the "
+                         "first axis: model.input %s)", tensor_shape_str(data_shape, label, sizeof label));
             st = dlc_fail(err, DLC_EINPUT,
                           "%s%skey 'model.input': %s has %zu values but the data's examples are %s "
-                          "(%zu values); without model.input the data's shape is taken",
+                          "(%zu values); without model.input the data's shape is taken%s",
                           cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
                           tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
-                          tensor_shape_size(data_shape));
+                          tensor_shape_size(data_shape), pairs);
             goto fail;
         }
     } else if (data_shape && data_shape->ndim > 0) {
@@ -375,7 +455,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
     dlc_status st = DLC_OK;
-    int nt = g->n_params + 2;
+    int nt = g->n_params + 2 + (m->norm.fill != NULL) + 2 * (m->tshift != NULL);
     io_tensor *t = calloc((size_t)nt, sizeof *t);
     dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0}, features = {0};
     if (!t)
@@ -388,6 +468,14 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
+    int at = g->n_params + 2;
+    if (m->norm.fill) /* what a missing feature value stands for (data.missing: mean) */
+        t[at++] = (io_tensor){"norm.fill", ns, m->norm.fill};
+    tensor_shape ts = {1, {(int)m->n_targets}};
+    if (m->tshift) { /* data.normalize_targets */
+        t[at++] = (io_tensor){"target.shift", ts, m->tshift};
+        t[at++] = (io_tensor){"target.scale", ts, m->tscale};
+    }
     json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
@@ -627,7 +715,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     }
     char where[1100];
     snprintf(where, sizeof where, "%s (embedded config)", path);
-    if ((s = config_load_string(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
+    if ((s = config_load_run(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
         goto fail;
     have_cfg = 1;
     if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)
@@ -682,9 +770,43 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
             goto fail;
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        const io_tensor *fill = io_st_get(st, "norm.fill");
+        if (fill && !tensor_shape_equal(&fill->shape, &shift->shape)) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: norm.fill has another shape than norm.shift", path);
+            goto fail;
+        }
+        if (fill && !(m->norm.fill = malloc(sizeof(float) * m->norm.dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        if (fill)
+            memcpy(m->norm.fill, fill->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
         if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
             m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */
+    }
+    const io_tensor *tsh = io_st_get(st, "target.shift"), *tsc = io_st_get(st, "target.scale");
+    if (tsh || tsc) { /* data.normalize_targets */
+        if (!tsh || !tsc || tsh->shape.ndim != 1 || !tensor_shape_equal(&tsh->shape, &tsc->shape) ||
+            (size_t)tsh->shape.d[0] != m->n_targets) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: target.shift and target.scale are not both there with "
+                         "one value per target (%zu)", path, m->n_targets);
+            goto fail;
+        }
+        for (size_t j = 0; j < m->n_targets; j++)
+            if (!isfinite(tsh->data[j]) || !isfinite(tsc->data[j]) || tsc->data[j] == 0.0f) {
+                s = dlc_fail(err, DLC_EINPUT, "%s: target normalization value %zu is not finite "
+                             "or its scale is 0", path, j);
+                goto fail;
+            }
+        m->tshift = malloc(sizeof(float) * m->n_targets);
+        m->tscale = malloc(sizeof(float) * m->n_targets);
+        if (!m->tshift || !m->tscale) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        memcpy(m->tshift, tsh->data, sizeof(float) * m->n_targets);
+        memcpy(m->tscale, tsc->data, sizeof(float) * m->n_targets);
     }
     for (int h = 0; h < m->n_heads; h++) {
         m->heads[h].classes = names[h][0];
@@ -741,6 +863,14 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
     free(starts);
 }
 
+static int model_has_triplet(const model *m)
+{
+    for (int h = 0; h < m->n_heads; h++)
+        if (m->heads[h].loss == LOSS_TRIPLET)
+            return 1;
+    return 0;
+}
+
 /* Whether some layer's output is a sequence (time on its first axis). */
 static int has_sequences(const graph *g)
 {
@@ -760,13 +890,26 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
     /* one int per row, evaluation only (never in the training step); the
      * one-row-at-a-time fallback keeps rows right when memory is short */
     int one, *order = s->n > 0 ? malloc(sizeof(int) * (size_t)s->n) : NULL;
+    int most = g->eval_max;
     if (order && has_sequences(g))
         data_order_by_length(s, order);
     else
         for (int i = 0; order && i < s->n; i++)
             order[i] = i;
+    if (order && !has_sequences(g) && model_has_triplet(m)) {
+        /* the triplet loss mines negatives in its batch: evaluated in the
+         * split's order (a file sorted by class gives batches of one
+         * class, no triplet) and batches of up to 256 (more negatives),
+         * its figures said more of the file and the batch than of the
+         * model; a fixed shuffle and the train batch (P x K) instead */
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 1, DLC_STREAM(DLC_STREAM_EVAL_ORDER, 0));
+        dlc_rng_shuffle(&rng, order, s->n);
+        if (m->streams > 0 && m->streams < most)
+            most = m->streams;
+    }
     for (int start = 0, N; start < s->n; start += N) {
-        N = !order ? 1 : s->n - start < g->eval_max ? s->n - start : g->eval_max;
+        N = !order ? 1 : s->n - start < most ? s->n - start : most;
         one = start;
         data_gather(s, order, start, N, &m->norm, graph_input(g, 0), t);
         graph_forward_eval(g, N);
@@ -775,7 +918,7 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
     free(order);
 }
 
-const float *model_head_targets(model *m, int h, const float *t, int N)
+const float *model_head_targets_raw(model *m, int h, const float *t, int N)
 {
     if (m->n_heads == 1)
         return t;
@@ -787,17 +930,53 @@ const float *model_head_targets(model *m, int h, const float *t, int N)
     return dst;
 }
 
-double model_total_loss(const model *m, const loss_stats *st)
+const float *model_head_targets(model *m, int h, const float *t, int N)
+{
+    const model_head *mh = &m->heads[h];
+    if (!m->tshift || mh->loss != LOSS_MSE)
+        return model_head_targets_raw(m, h, t, N);
+    const float *sh = m->tshift + mh->target_off, *sc = m->tscale + mh->target_off;
+    float *dst = m->head_t + (size_t)N * mh->target_off; /* (N, mh->n_targets) */
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < mh->n_targets; k++) /* NaN (unknown) stays NaN */
+            dst[(size_t)i * mh->n_targets + k] =
+                (t[(size_t)i * m->n_targets + mh->target_off + k] - sh[k]) * sc[k];
+    return dst;
+}
+
+void model_head_values(const model *m, int h, float *out, int N)
+{
+    const model_head *mh = &m->heads[h];
+    if (!m->tshift || mh->loss != LOSS_MSE)
+        return;
+    const float *sh = m->tshift + mh->target_off, *sc = m->tscale + mh->target_off;
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < mh->n_targets; k++)
+            out[(size_t)i * mh->n_targets + k] = out[(size_t)i * mh->n_targets + k] / sc[k] + sh[k];
+}
+
+static double total_loss(const model *m, const loss_stats *st, int triplets_all)
 {
     double total = 0;
     int counted = 0;
     for (int h = 0; h < m->n_heads; h++) {
         if (!(st[h].count > 0 || st[h].judged > 0))
             continue; /* every label of this head unknown here: it adds nothing */
-        total += m->heads[h].weight * loss_mean(&st[h]);
+        int all = triplets_all && m->heads[h].loss == LOSS_TRIPLET && st[h].judged > 0;
+        total += m->heads[h].weight * (all ? st[h].sum / st[h].judged : loss_mean(&st[h]));
         counted++;
     }
     return counted ? total : NAN;
+}
+
+double model_total_loss(const model *m, const loss_stats *st)
+{
+    return total_loss(m, st, 0);
+}
+
+double model_select_loss(const model *m, const loss_stats *st)
+{
+    return total_loss(m, st, 1);
 }
 
 void model_head_loss(model *m, int h, const float *t, int N, float *dout, float weight,

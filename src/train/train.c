@@ -311,8 +311,12 @@ static const char *explode_hint(const trainer *t)
 {
     for (int h = 0; h < t->m.n_heads; h++)
         if (t->m.heads[h].loss == LOSS_MSE)
-            return " (with mse the gradient grows with the errors: on targets far from 1 in scale "
-                   "large norms are expected; scale the targets, or raise train.grad_warn.explode)";
+            return t->m.tshift
+                       ? " (with mse the gradient grows with the errors: large norms are expected "
+                         "early on; raise train.grad_warn.explode to quiet this)"
+                       : " (with mse the gradient grows with the errors: on targets far from 1 in "
+                         "scale large norms are expected; data.normalize_targets: standard learns "
+                         "them standardized, or raise train.grad_warn.explode)";
     return "";
 }
 
@@ -992,8 +996,13 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
                                        &best, err)) != DLC_OK)
         goto cleanup;
     if (strcmp(opt_name, optim_names[o->cfg.type]) != 0) {
-        s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s",
-                     path, opt_name, optim_names[o->cfg.type]);
+        /* its moments are the old optimizer's: a switch (Adam, then SGD to
+         * fine-tune) is a new run that starts from these weights */
+        s = dlc_fail(err, DLC_EINPUT, "%s: was trained with optimizer %s, the config now says %s; "
+                     "--resume continues with %s (to go on with %s from these weights, start a "
+                     "run with --out NEW and init_from: {run: %s})",
+                     path, opt_name, optim_names[o->cfg.type], opt_name, optim_names[o->cfg.type],
+                     t->opt->run_dir);
         goto cleanup;
     }
     const char *old_cfg = io_st_meta(st, "config");
@@ -1083,8 +1092,27 @@ cleanup:
 static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err)
 {
     /* (a moved data file is only noted: the same examples may sit elsewhere) */
-    static const char *const split_keys[] = {"seed:", "data.split.", "data.train.limit:",
-                                             "data.subset."};
+    static const char split[] = "the train, dev and test split is drawn from seed, data.split, "
+                                "data.subset, data.train.limit and the rows data.missing keeps, so "
+                                "examples the run trained on would move into dev and test";
+    static const struct {
+        const char *key; /* a change's prefix */
+        const char *why;
+    } refused[] = {
+        {"seed:", split},
+        {"data.split.", split},
+        {"data.train.limit:", split},
+        {"data.subset.", split},
+        {"data.missing:", split},
+        /* the weights learned on inputs scaled one way: another scaling feeds
+         * them inputs they never saw (a Fashion-MNIST MLP resumed with
+         * normalize: none went from loss 0.68 to 9.2) */
+        {"data.normalize:", "the weights were trained on inputs normalized the checkpoint's way, "
+                            "and would be fed inputs of another scale"},
+        /* an mse head learned its targets standardized, or as they are */
+        {"data.normalize_targets:", "the output learned its targets scaled the checkpoint's way, "
+                                    "and its values would mean other numbers"},
+    };
     dlc_strlist changes = {0};
     dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
     if (s != DLC_OK) { /* an old checkpoint's text that does not parse: say only that */
@@ -1093,15 +1121,13 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
                "continuing with the new one");
         return DLC_OK;
     }
-    for (int i = 0; i < changes.n; i++)
-        for (size_t k = 0; k < sizeof split_keys / sizeof *split_keys; k++)
-            if (strncmp(changes.v[i], split_keys[k], strlen(split_keys[k])) == 0) {
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++)
+        for (int i = 0; i < changes.n; i++)
+            if (strncmp(changes.v[i], refused[k].key, strlen(refused[k].key)) == 0) {
                 s = dlc_fail(err, DLC_EINPUT,
-                             "%s: --resume would change %s; the train, dev and test split is "
-                             "drawn from seed, data.split, data.subset and data.train.limit, so "
-                             "examples the run trained on would move into dev and test: resume "
-                             "with the checkpoint's values, or start over with --force",
-                             path, changes.v[i]);
+                             "%s: --resume would change %s; %s: resume with the checkpoint's "
+                             "values, or start over with --force",
+                             path, changes.v[i], refused[k].why);
                 dlc_strlist_clear(&changes);
                 return s;
             }
@@ -1122,7 +1148,8 @@ static int track_best(trainer *t, train_epoch *e)
     if (t->data.split[DATA_SPLIT_DEV].n == 0)
         return 0;
     int acc = tc->stop_metric == STOP_DEV_ACCURACY;
-    double v = acc ? e->dev_acc : e->dev_loss;
+    /* a triplet output: its mean over every triplet (model_select_loss) */
+    double v = acc ? e->dev_acc : model_select_loss(&t->m, e->dev_heads);
     if (isnan(v))
         return 0;
     int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta
@@ -1140,6 +1167,27 @@ static int track_best(trainer *t, train_epoch *e)
     }
     t->bad_epochs++;
     return tc->patience > 0 && t->bad_epochs >= tc->patience;
+}
+
+/* A schedule that never changes the rate within train.epochs is said: the
+ * user meant it to act (a step every 30 epochs on a 20-epoch run). */
+static void schedule_warnings(const trainer *t)
+{
+    const schedule_config *sc = &t->cfg->train.schedule;
+    int epochs = t->cfg->train.epochs;
+    if (sc->type == SCHED_STEP && sc->every >= epochs)
+        say(t, "warning: train.schedule.every is %d, but the run has %d epoch%s: the step schedule "
+               "would first lower the rate at epoch %d, so the rate never changes", sc->every,
+            epochs, epochs == 1 ? "" : "s", sc->every + 1);
+    if (sc->type == SCHED_MANUAL) {
+        int late = 0, first = 0;
+        for (int i = sc->n_points - 1; i >= 0 && sc->point_epoch[i] > epochs; i--, late++)
+            first = sc->point_epoch[i];
+        if (late)
+            say(t, "warning: train.schedule.points: %d of the %d points %s after the run's last "
+                   "epoch (%d), from epoch %d on: never reached", late, sc->n_points,
+                late == 1 ? "is" : "are", epochs, first);
+    }
 }
 
 /* ---- the run ---- */
@@ -1307,6 +1355,16 @@ static dlc_status setup(trainer *t, dlc_error *err)
                        "(seq_len %d): the %s split is empty, so the report has no %s figures",
                     data_split_names[part[i]], asked[i], cfg->data.text.seq_len,
                     data_split_names[part[i]], data_split_names[part[i]]);
+        /* an empty text (a blank text column) is learned as its class's
+         * text of nothing; dlc predict --text refuses one */
+        const data_split *tr = &t->data.split[DATA_SPLIT_TRAIN];
+        int empty = 0;
+        for (int i = 0; t->data.text_task == TEXT_CLASSIFY && i < tr->n; i++)
+            empty += tr->ds->f32[(size_t)tr->idx[i] * tr->ds->dim] == (float)TEXT_PAD;
+        if (empty > 0)
+            say(t, "warning: %d of the %d train texts %s no tokens (a blank '%s' field): the model "
+                   "learns a class for an empty text from %s", empty, tr->n,
+                empty == 1 ? "has" : "have", cfg->data.text.column, empty == 1 ? "it" : "them");
         /* a model that mostly learns <unk> scores well for nothing */
         if (unk >= 0.25)
             say(t, "warning: %.0f%% of the train tokens are rarer than data.text.min_count = %d "
@@ -1375,6 +1433,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
+    schedule_warnings(t);
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
         return s;
     /* the checkpoint's snapshot: parameters and the optimizer's moments */
@@ -1506,9 +1565,30 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     if ((s = dist_agree(t.dw, s, err)) != DLC_OK)
         goto done;
     long step0 = t.step;
+    if (hooks && hooks->started)
+        hooks->started(hooks->user);
     if (opt->resume) {
         say(&t, "resuming after epoch %d (step %ld)", t.epoch, t.step);
         t.ckpt_epoch = t.epoch;
+        /* an early stop that the config's patience (raised, or set to 0: off)
+         * no longer calls for trains on, as an uninterrupted run with that
+         * patience would have; a finished run has nothing left to train:
+         * said, so the report that follows is not taken for more training's */
+        const train_config *rc = &cfg->train;
+        if (t.stopped_early && !(rc->patience > 0 && t.bad_epochs >= rc->patience) &&
+            t.epoch < rc->epochs) {
+            t.stopped_early = 0;
+            say(&t, "note: the run had stopped early at epoch %d, %d epoch%s without "
+                    "improvement; with train.early_stopping.patience %d it trains on", t.epoch,
+                    t.bad_epochs, t.bad_epochs == 1 ? "" : "s", rc->patience);
+        }
+        if (t.stopped_early)
+            say(&t, "note: the run stopped early at epoch %d, so there is nothing to train; its "
+                    "report is written again (--force starts over)", t.epoch);
+        else if (t.epoch >= cfg->train.epochs)
+            say(&t, "note: the run has trained all %d epochs, so there is nothing to train; its "
+                    "report is written again (to train on, raise train.epochs: --set "
+                    "train.epochs=%d --resume)", t.epoch, 2 * t.epoch);
     }
     if (opt->config_yaml && writes(&t)) {
         path_in(path, sizeof path, opt->run_dir, "config.yaml");
@@ -1567,6 +1647,9 @@ done:
     if (s == DLC_EINTR) {
         dlc_error cerr = {0}; /* the epochs finished before the interruption */
         (void)write_curves(&t, 1, &cerr);
+        res->epochs_run = t.epoch;
+        res->checkpoint_epoch = t.ckpt_epoch;
+    } else if (s == DLC_EIO) { /* a full disk, most often: where a resume would start */
         res->epochs_run = t.epoch;
         res->checkpoint_epoch = t.ckpt_epoch;
     }

@@ -51,6 +51,11 @@ typedef struct {
      * fails the run. */
     dlc_status (*finished)(void *user, model *m, const data_bundle *data,
                            const struct train_result *res, dlc_error *err);
+    /* once the data are loaded (and the checkpoint read), before the first
+     * epoch; may be NULL.  The CLI takes Ctrl-C from here on: before, it
+     * ends the process at once (a large folder loads for minutes, and
+     * nothing is written yet). */
+    void (*started)(void *user);
 } train_hooks;
 
 typedef struct {

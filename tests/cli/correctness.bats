@@ -159,12 +159,13 @@ YAML
     sed -i 's/    - {type: batchnorm}/    - {type: dense, units: 4096, activation: relu}/' fm.yaml
     "$DLC" train fm.yaml --out run --threads 1 > out.txt 2>&1 &
     pid=$!
-    # the handler is in place once this line is out
-    for i in $(seq 1 600); do
-        grep -q "^training fm" out.txt && break
-        sleep 0.05
+    # the handler that sets the flag is in place once training runs (while the
+    # data load, a signal ends dlc at once): after epoch 1's line
+    for i in $(seq 1 1200); do
+        grep -q "^epoch *1 " out.txt && break
+        sleep 0.1
     done
-    grep -q "^training fm" out.txt
+    grep -q "^epoch *1 " out.txt
     caught() { # 1 while the process has a handler for SIGINT (bit 1)
         local cgt
         cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/$pid/status 2>/dev/null) || return 1

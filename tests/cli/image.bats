@@ -76,11 +76,14 @@ trained_run() {
 
 @test "predict converts RGB JPEG and PNG files of another size with the stored preprocessing" {
     trained_run
-    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.jpg" "$IMAGES/other/sneaker_rgb_56.png" --top-k 1
+    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.jpg" "$IMAGES/other/sneaker_rgb_56.png" --top-k 1 --quiet
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[0]}" == *"sneaker_rgb_56.jpg: "[0-9]-* ]]
     [[ "${lines[1]}" == *"sneaker_rgb_56.png: "[0-9]-* ]]
+    # without --quiet the conversion is said on stderr
+    run "$DLC" predict run "$IMAGES/other/sneaker_rgb_56.jpg" "$IMAGES/other/sneaker_rgb_56.png" --top-k 1
+    [[ "$output" == *"note: 2 of 2 images resized to the model's 28 x 28 ("*"sneaker_rgb_56.jpg: 56 x 56), 2 converted to gray"* ]]
 }
 
 @test "predict refuses missing and undecodable images and says which, exit 2" {
