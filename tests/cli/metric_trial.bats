@@ -372,3 +372,11 @@ YAML
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.examples == 6 and .verification.pairs == 6000'
 }
+
+@test "dlc summary of a triplet config says its evaluation batches are P x K, as they are" {
+    triplet_config
+    run "$DLC" summary tri.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 30 "* ]]
+    [[ "$output" == *"evaluation in batches of 30:"* ]]
+}
