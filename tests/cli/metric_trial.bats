@@ -255,6 +255,12 @@ YAML
     run "$DLC" train pairs.yaml --out run --set data.sampler.per_class=4
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'data.sampler.per_class': not read by data.sampler type pairs"*"type triplets reads it"* ]]
+    # K = 1 and P = 1 say why they cannot be
+    run "$DLC" train tri.yaml --out run --set data.sampler.per_class=1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"expected an integer >= 2, got 1 (a triplet's anchor and positive are 2 examples of one class in the batch)"* ]]
+    run "$DLC" train tri.yaml --out run --set data.sampler.classes_per_batch=1
+    [[ "$output" == *"got 1 (a triplet's negative is of another class in the batch)"* ]]
     run "$DLC" train pairs.yaml --out run --set 'data.sampler={classes_per_batch: 4}'
     [ "$status" -eq 2 ]
     [[ "$output" == *"not read by data.sampler type none (the default)"* ]]
