@@ -1114,12 +1114,13 @@ typedef struct {
                             * | 2 when it has more than cap distinct values (no more are kept) */
     int cap;               /* distinct values kept per column */
     int rows;
+    const char *path;
+    const dlc_strlist *names; /* (n) the columns */
 } csv_cats;
 
 static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_cats *c = user;
-    (void)line;
     c->rows++;
     for (int k = 0; k < c->n; k++) {
         float v;
@@ -1130,7 +1131,12 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
             c->text[k] = 1;
         if (c->values[k].names.n < c->cap) { /* more: refused below */
-            dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);
+            /* a one-hot feature's name holds the value, and the model file keeps names in UTF-8 */
+            char what[120];
+            snprintf(what, sizeof what, "column '%.60s': value", c->names->v[k]);
+            dlc_status st = c->text[k] & 1 ? csv_utf8(c->path, line, what, fields[k], err) : DLC_OK;
+            if (st == DLC_OK)
+                st = data_names_add(&c->values[k], fields[k], &id, err);
             if (st)
                 return st;
         } else {
@@ -1217,6 +1223,8 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     }
     if (st == DLC_OK && cand.n > 0) {
         c.n = cand.n;
+        c.path = path;
+        c.names = &cand;
         /* auto: a column of numbers is looked at too; more than its limit is refused anyway */
         c.cap = autocat ? CSV_AUTO_CATEGORIES_MAX + 1 : CSV_CATEGORIES_MAX;
         c.values = calloc((size_t)c.n, sizeof *c.values);
@@ -1262,10 +1270,16 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             char *f = malloc(n);
             if (f)
                 snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
-            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+            /* read back by name, the feature must be this column's value, not another
+             * column ("a=b" beside "a") nor another split of it (the same VALUE after
+             * the '=' means the same column before it) */
+            const char *back = NULL;
+            int j = f ? data_csv_feature_column(&header, f, &back) : -1;
+            if (f && (!back || strcmp(back, sorted.v[i]) != 0))
                 st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
-                              "'%s' is also the name of a column; rename that column", path,
-                              order.v[k], sorted.v[i], f);
+                              "'%s' would be read back as %s '%s'; rename the column", path,
+                              order.v[k], sorted.v[i], f, back ? "a value of column" : "column",
+                              j >= 0 ? header.v[j] : f);
             else
                 st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
             free(f);
