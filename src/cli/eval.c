@@ -140,6 +140,24 @@ static void print_verify_json(dlc_buf *b, const report_verify *v, int which)
     dlc_buf_printf(b, "}");
 }
 
+/* data.missing drop draws the splits from the rows it keeps: eval with mean
+ * (or drop on a run that filled with the mean) keeps other rows, and
+ * examples the run trained on would move into dev and test.  was: the run's
+ * value when it carved a split from the train file, else -1. */
+static dlc_status eval_same_rows(const dlc_config *cfg, int was, const char *run_dir,
+                                 dlc_error *err)
+{
+    const int now = cfg->data.missing;
+    if (was < 0 || now == was ||
+        !(was == DATA_MISSING_DROP || (now == DATA_MISSING_DROP && was == DATA_MISSING_MEAN)))
+        return DLC_OK;
+    return dlc_fail(err, DLC_EINPUT,
+                    "--set data.missing=%s: %s's train, dev and test splits were drawn from the "
+                    "rows data.missing: %s kept; other rows would move examples it trained on "
+                    "into dev and test: keep data.missing: %s", data_missing_names[now],
+                    run_dir, data_missing_names[was], data_missing_names[was]);
+}
+
 static int run(const cli_args *a)
 {
     const cli_command *c = &cli_eval_cmd;
@@ -191,22 +209,24 @@ static int run(const cli_args *a)
         sets[i] = a->sets[i];
         test_given |= strncmp(a->sets[i], "data.test.", 10) == 0;
     }
-    if (test_given) {
-        dlc_config base;
-        if (config_load_run(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
-                               &(dlc_error){0}) == DLC_OK) {
-            carved = base.data.split_test;
-            config_free(&base);
-        }
-        if (carved > 0)
-            sets[n_sets++] = "data.split.test=0";
+    dlc_config base;
+    int was_missing = -1; /* the run's data.missing, when it carved a split */
+    if (config_load_run(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
+                        &(dlc_error){0}) == DLC_OK) {
+        carved = test_given ? base.data.split_test : 0;
+        if (base.data.split_dev > 0 || base.data.split_test > 0 || base.data.split_train_dev > 0)
+            was_missing = base.data.missing;
+        config_free(&base);
     }
+    if (test_given && carved > 0)
+        sets[n_sets++] = "data.split.test=0";
     /* the embedded config says where the data is and how it was split */
     if (config_load_run(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
                            &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.split_test = carved > 0 ? carved : cfg.data.split_test,
          cfg.data.test_replaces = carved > 0, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
+        eval_same_rows(&cfg, was_missing, a->pos[0], &err) != DLC_OK ||
         eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
         model_load_data(&data, &cfg, &err) != DLC_OK) {
         rc = cli_fail(&err);

@@ -276,6 +276,18 @@ static int run_leaderboard(const cli_args *a)
         printf("~: dev accuracy within two standard errors of the best trial's (%.0f dev examples): "
                "not told apart from it on this dev set (%d trial%s)\n",
                rows[0].dev_n, ties, ties == 1 ? "" : "s");
+    /* trials whose dev sets differ (a sweep over data.missing, data.split or
+     * the train file) are ranked on different examples: said, not hidden */
+    double lo = NAN, hi = NAN;
+    for (int i = 0; i < n; i++)
+        if (rows[i].status == SWEEP_DONE && isfinite(rows[i].dev_n)) {
+            lo = isnan(lo) || rows[i].dev_n < lo ? rows[i].dev_n : lo;
+            hi = isnan(hi) || rows[i].dev_n > hi ? rows[i].dev_n : hi;
+        }
+    if (lo < hi)
+        printf("warning: the trials were scored on dev sets of different sizes (%.0f to %.0f "
+               "examples): they are ranked on different examples (do the overrides change which "
+               "rows dev holds, as data.missing and data.split do?)\n", lo, hi);
     if (n > 0 && rows[0].status == SWEEP_DONE) {
         char tdir[2048];
         printf("best: trial %d, run folder %s (its config.yaml is the resolved config)\n",

@@ -276,6 +276,8 @@ typedef struct {
     int unseen_values;         /* csv: cells of a categorical column holding a value the train file
                                 * lacks (all of its one-hot features 0) */
     int unseen_line;           /* the first one's line */
+    int unseen_source;         /* data.sources: the source it is in (the first source's
+                                * categories are the model's) */
     int missing_rows;          /* csv, data.missing drop: rows left out for a missing feature value */
     int missing_values;        /* csv, data.missing mean: missing feature values (NaN in f32 until
                                 * data_table_load fills them) */

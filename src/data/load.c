@@ -22,7 +22,7 @@ static dlc_status load_balance(data_bundle *b, const data_config *cfg, dlc_error
     const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
     const dataset *ds = tr->ds;
     if (cfg->format == DATA_TEXT || cfg->format == DATA_DETECTION || b->n_heads != 1 ||
-        b->heads[0].mode != DATA_TARGET_CLASS || b->n_targets != 1 || b->stack != 1 ||
+        b->heads[0].mode != DATA_TARGET_CLASS || b->n_targets != 1 || b->stack > 1 ||
         b->sampler.kind != DATA_SAMPLER_NONE)
         return dlc_fail(err, DLC_EINPUT, "data.balance: classes draws examples by class: it needs "
                         "one classifier output (one class label per example), csv, idx or "

@@ -263,6 +263,17 @@ static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_
             snprintf(msg + at, sizeof msg - (size_t)at, "; the model reads %d features", tr->columns.n);
         st = dlc_strlist_push(out, msg, err);
     }
+    if (tr && tr->unseen_values && st == DLC_OK) { /* data.sources: in a source after the first */
+        char msg[600];
+        const int s = tr->unseen_source;
+        snprintf(msg, sizeof msg, "note: data.sources: %d value%s of categorical columns that the "
+                 "first source, '%.60s', lacks (the first in source '%.60s', line %d, %s): read "
+                 "with every one-hot feature of the column 0", tr->unseen_values,
+                 tr->unseen_values == 1 ? "" : "s", b->source_names.n ? b->source_names.v[0] : "?",
+                 s < b->source_names.n ? b->source_names.v[s] : "?", tr->unseen_line,
+                 tr->unseen_example);
+        st = dlc_strlist_push(out, msg, err);
+    }
     for (int k = 1; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->unseen_values) {
             const dataset *d = b->src[k];
@@ -336,9 +347,9 @@ static dlc_status notes_balance(const data_bundle *b, const data_config *cfg, dl
         classes += count[k] > 0;
     snprintf(msg, sizeof msg, "note: data.balance: classes: each epoch draws %d train examples with "
              "replacement, each of the %d classes about equally often; the rarest, '%.40s' (%d "
-             "examples), is drawn about %.1f times an epoch each",
+             "example%s), is drawn about %.1f times an epoch each",
              tr->n, classes, rare >= 0 ? b->heads[0].class_names.v[rare] : "?",
-             rare >= 0 ? count[rare] : 0,
+             rare >= 0 ? count[rare] : 0, rare >= 0 && count[rare] == 1 ? "" : "s",
              rare >= 0 ? (double)tr->n / classes / count[rare] : 0.0);
     free(count);
     return dlc_strlist_push(out, msg, err);

@@ -180,6 +180,14 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
         /* data.missing: the values to fill (NaN) and the rows left out, over every source */
         ds->missing_values += parts[i]->missing_values;
         ds->missing_rows += parts[i]->missing_rows;
+        /* data.categorical: the first source's values are the one-hot features;
+         * another source's values it lacks are read as none of them */
+        if (i > 0 && parts[i]->unseen_values && !ds->unseen_values) {
+            ds->unseen_source = i;
+            ds->unseen_line = parts[i]->unseen_line;
+            memcpy(ds->unseen_example, parts[i]->unseen_example, sizeof ds->unseen_example);
+        }
+        ds->unseen_values += i > 0 ? parts[i]->unseen_values : 0;
     }
     ds->shape = first->shape;
     ds->dim = D;
@@ -192,7 +200,8 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
     ds->targets = malloc(sizeof(float) * rows * (T ? T : 1));
     ds->source = malloc(rows);
     if (!(ds->u8 || ds->f32) || !ds->targets || !ds->source ||
-        dlc_strlist_copy(&ds->columns, &first->columns, err) != DLC_OK) {
+        dlc_strlist_copy(&ds->columns, &first->columns, err) != DLC_OK ||
+        dlc_strlist_copy(&ds->categorical, &first->categorical, err) != DLC_OK) {
         data_dataset_free(ds);
         return DLC_NOMEM(err);
     }

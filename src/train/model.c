@@ -165,8 +165,20 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
                                       "gives %d", m->n_targets, b->n_targets);
         goto fail;
     }
-    if (cfg->data.normalize_targets && (s = model_fit_targets(m, b, err)) != DLC_OK)
-        goto fail;
+    if (cfg->data.normalize_targets) {
+        /* a key that would change nothing is refused, as data.balance is */
+        int mse = 0;
+        for (int h = 0; h < m->n_heads; h++)
+            mse += m->heads[h].loss == LOSS_MSE;
+        if (!mse) {
+            s = dlc_fail(err, DLC_EINPUT, "data.normalize_targets: standard standardizes the "
+                         "targets of mse outputs, and this model has none (its first output's "
+                         "loss is %s): leave it out", loss_names[m->heads[0].loss]);
+            goto fail;
+        }
+        if ((s = model_fit_targets(m, b, err)) != DLC_OK)
+            goto fail;
+    }
     if ((s = data_norm_init(&m->norm, b->norm.kind, b->dim, err)) != DLC_OK)
         goto fail;
     memcpy(m->norm.shift, b->norm.shift, sizeof(float) * b->dim);

@@ -40,6 +40,7 @@ typedef struct {
     int stopped_early;
     int ckpt_epoch;         /* the epoch the checkpoint on disk holds (0: none) */
     char data_fp[17];       /* data_fingerprint, kept in checkpoints */
+    dlc_buf features;       /* the model's input feature names (JSON), kept in checkpoints */
     /* Checkpoints are written on a thread of their own (io_async_start) from
      * a snapshot of the parameters and the optimizer state, so training goes
      * on while they are written. */
@@ -870,6 +871,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
         {"config", t->opt->config_yaml ? t->opt->config_yaml : ""},
         {"data", t->data_fp},
+        {"features", t->features.s ? t->features.s : "[]"},
     };
     char path[4200];
     path_in(path, sizeof path, t->opt->run_dir, "checkpoint.safetensors");
@@ -1003,6 +1005,18 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
                      "run with --out NEW and init_from: {run: %s})",
                      path, opt_name, optim_names[o->cfg.type], opt_name, optim_names[o->cfg.type],
                      t->opt->run_dir);
+        goto cleanup;
+    }
+    /* a CSV model's inputs by name: a resume whose data.features or
+     * data.categorical give other columns, or the same in another order,
+     * would feed each weight another feature (checkpoints from before
+     * features were kept have none) */
+    const char *old_feat = io_st_meta(st, "features");
+    if (old_feat && t->features.s && strcmp(old_feat, t->features.s) != 0) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: --resume would feed the weights other input features: "
+                     "the checkpoint was trained on %.300s, the data now give %.300s; resume with "
+                     "the checkpoint's data.features and data.categorical, or start over with "
+                     "--force", path, old_feat, t->features.s);
         goto cleanup;
     }
     const char *old_cfg = io_st_meta(st, "config");
@@ -1392,6 +1406,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
     train_graph_options(cfg, &t->data, B, &gopt);
     if ((s = model_build_for_opts(&t->m, cfg, &t->data, &gopt, err)) != DLC_OK)
         return s;
+    dlc_buf_free(&t->features);
+    json_write_strings(&t->features, &t->m.features);
+    if (t->features.failed)
+        return DLC_NOMEM(err);
     if (t->ranks > 1 && (s = refuse_batch_mining(t, err)) != DLC_OK)
         return s;
     if ((s = refuse_batchnorm_of_one(t, B, err)) != DLC_OK)
@@ -1493,6 +1511,7 @@ static void trainer_free(trainer *t)
     tensor_free(t->best);
     dlc_buf_free(&t->metrics);
     dlc_buf_free(&t->gradnorms);
+    dlc_buf_free(&t->features);
     free(t->owners);
     free(t->gn_sum);
     free(t->gn_warned);

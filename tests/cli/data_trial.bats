@@ -885,6 +885,11 @@ YAML
     expect_error "data.balance: classes draws examples by class: it needs one classifier output" \
         "$DLC" train imb.yaml --out r --set loss=mse --set data.label=petal_width \
         --set 'data.features=[sepal_length]' --set model.layers.0.units=1 --set model.layers.0.activation=linear
+    # a class of one train example is said in the singular
+    awk -F, 'NR == 1 || $5 != "virginica" || NR == 150' "$ROOT/data/iris.csv" > one.csv
+    run "$DLC" train imb.yaml --out one --set data.train.file=one.csv --set train.epochs=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"the rarest, 'virginica' (1 example), is drawn about 33.7 times an epoch"* ]]
 }
 
 @test "data.normalize_targets: standard trains a regression on targets in the hundred thousands; figures and predictions are in the targets' units" {
@@ -936,4 +941,111 @@ YAML
     sed 's/clash.csv/clash2.csv/; s/categorical: \[a\]/categorical: [a=b]/' clash.yaml > clash2.yaml
     expect_error "clash2.csv: column 'a=b' holds 'x', whose one-hot feature 'a=b=x' would be read back as a value of column 'a'" \
         "$DLC" train clash2.yaml --out run
+}
+
+@test "data.missing: eval may not --set another value that keeps other rows of a carved split (trained examples would score as test)" {
+    awk -F, -v OFS=, 'NR > 1 && NR % 7 == 0 { $1 = "" } { print }' "$ROOT/data/iris.csv" > holes.csv
+    cat > h.yaml <<YAML
+data: {format: csv, train: {file: holes.csv}, label: species, split: {dev: 0.2, test: 0.2}}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train h.yaml --out mean --set data.missing=mean
+    [ "$status" -eq 0 ]
+    run "$DLC" train h.yaml --out drop --set data.missing=drop
+    [ "$status" -eq 0 ]
+    # drop's test split (24 of the 129 rows kept) is not mean's (30 of 150): eval refuses either way
+    expect_error "--set data.missing=drop: mean's train, dev and test splits were drawn from the rows data.missing: mean kept" \
+        "$DLC" eval mean --set data.missing=drop
+    expect_error "keep data.missing: drop" "$DLC" eval drop --set data.missing=mean
+    [ "$("$DLC" eval drop --json --set data.missing=drop | jq .examples)" = "$(jq .metrics.test.examples drop/report.json)" ]
+    # a run that kept every row (error) may drop a new test file's holed rows
+    run "$DLC" train h.yaml --out plain --set data.train.file="$ROOT/data/iris.csv"
+    [ "$status" -eq 0 ]
+    run "$DLC" eval plain --set data.test.file="$PWD/holes.csv" --set data.missing=drop --json
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | jq .examples)" -eq $((150 - 21)) ]
+}
+
+@test "--resume whose data.features or data.categorical give the inputs in another order or other categories is refused" {
+    categorical_csv cat.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, label: label, split: {dev: 0.2}, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train cat.yaml --out run
+    [ "$status" -eq 0 ]
+    # the same 8 inputs, income first: each weight would meet another feature
+    expect_error "--resume would feed the weights other input features: the checkpoint was trained on [\"age\",\"color=blue\"" \
+        "$DLC" train cat.yaml --out run --resume --set train.epochs=3 --set 'data.features=[income, age, color, size]'
+    [[ "$output" == *"the data now give [\"income\",\"age\",\"color=blue\""* ]]
+    # a category renamed in the file: as many inputs, another one
+    sed 's/,red,/,crimson,/' cat.csv > cat2.csv
+    expect_error "--resume would feed the weights other input features" \
+        "$DLC" train cat.yaml --out run --resume --set train.epochs=3 --set data.train.file=cat2.csv
+    # the same features (listed, in the same order) resume
+    run "$DLC" train cat.yaml --out run --resume --set train.epochs=3 --set 'data.features=[age, color, size, income]'
+    [ "$status" -eq 0 ]
+}
+
+@test "data.sources with the new keys: balance draws by class, the one-hot note is said, a category only another source holds is noted" {
+    awk 'BEGIN { srand(5); print "x,color,y"
+          for (i = 0; i < 100; i++) { x = rand(); c = rand() < 0.5 ? "red" : "green"
+            printf "%.3f,%s,%s\n", x, c, ((x > 0.5) != (c == "red")) ? "p" : "q" } }' > a.csv
+    # the second source holds blue, which the first lacks, from its line 5 on
+    awk 'BEGIN { srand(6); print "x,color,y"
+          for (i = 0; i < 100; i++) { x = rand(); c = i < 2 ? "red" : (i % 3 ? "green" : "blue")
+            printf "%s,%s,%s\n", (i % 5 ? sprintf("%.3f", x) : ""), c, (x > 0.8 ? "p" : "q") } }' > b.csv
+    cat > s.yaml <<YAML
+data:
+  format: csv
+  label: y
+  categorical: auto
+  missing: mean
+  balance: classes
+  sources:
+    - {name: web, train: {file: a.csv}}
+    - {name: phone, train: {file: b.csv}, use: {train: 0.5, dev: 0.25, test: 0.25}}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train s.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: data.balance: classes: each epoch draws 150 train examples with replacement, each of the 2 classes about equally often"* ]]
+    [[ "$output" == *"note: one-hot encoded (data.categorical), with the number of values each: color (2); the model reads 3 features"* ]]
+    n_blue=$(grep -c ',blue,' b.csv)
+    [[ "$output" == *"note: data.sources: $n_blue values of categorical columns that the first source, 'web', lacks (the first in source 'phone', line 5, color: blue): read with every one-hot feature of the column 0"* ]]
+    jq -e '.data_notes[] | select(.message | test("the first source, .web., lacks"))' run/report.json > /dev/null
+}
+
+@test "data.normalize_targets: standard on a model without an mse output is refused, not silently ignored" {
+    cat > n.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species, normalize_targets: standard}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "data.normalize_targets: standard standardizes the targets of mse outputs, and this model has none (its first output's loss is softmax_cross_entropy): leave it out" \
+        "$DLC" train n.yaml --out run
+    run "$DLC" train n.yaml --out run --set data.normalize_targets=none
+    [ "$status" -eq 0 ]
+}
+
+@test "a sweep over data.missing ranks trials scored on dev sets of different sizes: the leaderboard says so" {
+    awk -F, -v OFS=, 'NR > 1 && NR % 4 == 0 { $1 = "" } { print }' "$ROOT/data/iris.csv" > holes.csv
+    cat > h.yaml <<YAML
+data: {format: csv, train: {file: holes.csv}, label: species, split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    printf 'base: h.yaml\nmode: grid\nmetric: dev_accuracy\nparams:\n  data.missing: [drop, mean]\n' > sw.yaml
+    run "$ROOT/scripts/sweep.sh" sw.yaml -j 1 -o out
+    [ "$status" -eq 0 ]
+    # drop keeps 113 of the 150 rows: dev 34 of them, mean's 45
+    [[ "$output" == *"warning: the trials were scored on dev sets of different sizes (34 to 45 examples)"* ]]
+    # one dev set: no warning
+    printf 'base: h.yaml\nmode: grid\nmetric: dev_accuracy\nset: {data.missing: mean}\nparams:\n  train.optimizer.lr: [0.01, 0.1]\n' > sw2.yaml
+    run "$ROOT/scripts/sweep.sh" sw2.yaml -j 1 -o out2
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"dev sets of different sizes"* ]]
 }
