@@ -557,7 +557,8 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {
-        if (!*s && cp->missing == DATA_MISSING_DROP) {
+        /* drop: a class written as pandas' missing values (NA, NaN, ?) too */
+        if ((!*s || data_is_missing(s)) && cp->missing == DATA_MISSING_DROP) {
             cp->row_no_label = 1;
             cp->no_label_col = col;
             *out = -1.0f;
@@ -1059,7 +1060,8 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     if (ds->n == 0) {
         st = ds->missing_rows && !ds->dropped
                  ? dlc_fail(err, DLC_EINPUT, "%s: every row has a missing feature value (data.missing: "
-                            "drop leaves them out; %d rows, the first on line %d, column '%s')", path,
+                            "drop leaves them out; %d rows, the first on line %d, column '%s'; a column empty "
+                            "in every row is left out with data.features)", path,
                             ds->missing_rows, ds->missing_line, ds->missing_column)
              : ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
                                     "(%d rows, the first on line %d)", path, ds->dropped,

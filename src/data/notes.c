@@ -246,6 +246,27 @@ static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dl
     return st;
 }
 
+/* a CSV class named as a missing value (?, NA, NaN: UCI's and pandas'
+ * markers) is learned as a class of its own unless data.missing drops it */
+static dlc_status notes_missing_classes(const data_bundle *b, const data_config *cfg,
+                                        dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int h = 0; h < b->n_heads && cfg->format == DATA_CSV && st == DLC_OK; h++) {
+        const data_head *hd = &b->heads[h];
+        for (int c = 0; hd->mode == DATA_TARGET_CLASS && c < hd->class_names.n; c++)
+            if (data_is_missing(hd->class_names.v[c])) {
+                char msg[400];
+                snprintf(msg, sizeof msg, "warning: class '%.40s' is written as a missing value: it "
+                         "is learned as a class of its own (data.missing: drop leaves its rows out)",
+                         hd->class_names.v[c]);
+                st = dlc_strlist_push(out, msg, err);
+                break;
+            }
+    }
+    return st;
+}
+
 /* categorical columns one-hot encoded, and values of them the train file
  * lacks in the files read by its features (their one-hot features all 0) */
 static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_error *err)
@@ -390,6 +411,8 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
         st = notes_numeric_classes(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_short_classes(b, out, err);
+    if (st == DLC_OK)
+        st = notes_missing_classes(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_categorical(b, out, err);
     if (st == DLC_OK)

@@ -501,7 +501,8 @@ static dlc_status split_fill_missing(data_bundle *b, float **fill, dlc_error *er
             size_t j = v % D;
             if (isnan((*fill)[j])) {
                 st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' has no value in the train split to "
-                              "fill its missing ones with (data.missing: mean)", ds->path,
+                              "fill its missing ones with (data.missing: mean; a column empty in every "
+                              "row is left out with data.features)", ds->path,
                               j < (size_t)ds->columns.n ? ds->columns.v[j] : "?");
                 goto done;
             }

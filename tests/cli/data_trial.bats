@@ -1049,3 +1049,37 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" != *"dev sets of different sizes"* ]]
 }
+
+@test "data.missing on a column empty in every row (a spreadsheet's trailing column) names data.features as the way out" {
+    awk -F, -v OFS=, '{ print $0, (NR == 1 ? "notes" : "") }' "$ROOT/data/iris.csv" > blank.csv
+    cat > b.yaml <<YAML
+data: {format: csv, train: {file: blank.csv}, label: species, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "every row has a missing feature value (data.missing: drop leaves them out; 150 rows, the first on line 2, column 'notes'; a column empty in every row is left out with data.features)" \
+        "$DLC" train b.yaml --out r --set data.missing=drop
+    expect_error "column 'notes' has no value in the train split to fill its missing ones with (data.missing: mean; a column empty in every row is left out with data.features)" \
+        "$DLC" train b.yaml --out r --set data.missing=mean
+    run "$DLC" train b.yaml --out r --set data.missing=mean \
+        --set 'data.features=[sepal_length, sepal_width, petal_length, petal_width]'
+    [ "$status" -eq 0 ]
+}
+
+@test "a class label written as a missing value (UCI's ?) is warned of; data.missing: drop leaves its rows out" {
+    awk -F, -v OFS=, 'NR > 1 && NR % 10 == 0 { $5 = "?" } { print }' "$ROOT/data/iris.csv" > ql.csv
+    cat > ql.yaml <<YAML
+data: {format: csv, train: {file: ql.csv}, label: species, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    run "$DLC" train ql.yaml --out keep
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"4 classes"* ]]
+    [[ "$output" == *"warning: class '?' is written as a missing value: it is learned as a class of its own (data.missing: drop leaves its rows out)"* ]]
+    run "$DLC" train ql.yaml --out drop --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"3 classes"* ]]
+    [[ "$output" == *"ql.csv: 15 of 150 rows left out for a missing value (data.missing: drop; the first on line 10, column 'species')"* ]]
+    [[ "$output" != *"written as a missing value"* ]]
+}
