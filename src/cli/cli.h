@@ -99,6 +99,9 @@ int cli_predict_text(const cli_command *c, const cli_args *a);
 /* The end of a prediction: out printed when st is DLC_OK (nothing is printed
  * before an input is refused), else the error; out freed.  The exit code. */
 int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out);
+/* The note on a CSV file's values of categorical columns that training never
+ * saw (count of them, the first's line and "column: value"); nothing for 0. */
+void cli_note_unseen(const char *path, int count, int line, const char *example);
 /* `dlc predict` for detection models (predict_detect.c): the boxes of the
  * image files (folders expanded) with --json, --draw, --score, --iou of c. */
 int cli_predict_detect(const cli_command *c, const cli_args *a, model *m,

@@ -241,6 +241,11 @@ static int run(const cli_args *a)
                     a->pos[0]);
         goto done;
     }
+    /* a dev or test file's categories the model lacks: all of their one-hot features 0 */
+    for (int k = 1; k < 3 && !cli_quiet(c, a); k++)
+        if (data.src[k])
+            cli_note_unseen(data.src[k]->path, data.src[k]->unseen_values, data.src[k]->unseen_line,
+                            data.src[k]->unseen_example);
     if (data.unknown_labels)
         fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
                 "(--unknown-labels skip)\n", data.unknown_labels);

@@ -436,6 +436,16 @@ cleanup:
     return st;
 }
 
+void cli_note_unseen(const char *path, int count, int line, const char *example)
+{
+    char esc[500], ex[200];
+    if (count)
+        fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
+                "(the first on line %d, %s): read as none of the column's values (every "
+                "one-hot feature 0)\n", dlc_escape(esc, sizeof esc, path, DLC_ESC_ALL),
+                count, count == 1 ? "" : "s", line, dlc_escape(ex, sizeof ex, example, DLC_ESC_ALL));
+}
+
 /* Rows of CSV files, one file after another. */
 static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
@@ -445,13 +455,8 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
         int n = 0;
         infer_unseen u;
         if ((st = infer_read_csv(m, a->pos[i], &x, &n, &u, err)) == DLC_OK) {
-            char esc[500], ex[200];
-            if (u.count && !pr->quiet)
-                fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
-                        "(the first on line %d, %s): read as none of the column's values (every "
-                        "one-hot feature 0)\n", dlc_escape(esc, sizeof esc, a->pos[i], DLC_ESC_ALL),
-                        u.count, u.count == 1 ? "" : "s", u.line,
-                        dlc_escape(ex, sizeof ex, u.example, DLC_ESC_ALL));
+            if (!pr->quiet)
+                cli_note_unseen(a->pos[i], u.count, u.line, u.example);
             pr->names = NULL;
             pr->file = a->pos[i];
             st = infer_rows(m, x, n, print_batch, pr, err);

@@ -1083,3 +1083,18 @@ YAML
     [[ "$output" == *"ql.csv: 15 of 150 rows left out for a missing value (data.missing: drop; the first on line 10, column 'species')"* ]]
     [[ "$output" != *"written as a missing value"* ]]
 }
+
+@test "dlc eval on another test file notes its categories training never saw, as predict does" {
+    categorical_csv cat.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, label: label, split: {dev: 0.2}, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    run "$DLC" train cat.yaml --out run
+    [ "$status" -eq 0 ]
+    { head -1 cat.csv; sed -n '2,30p' cat.csv | sed '5s/,red,/,purple,/; 5s/,green,/,purple,/; 5s/,blue,/,purple,/'; } > new.csv
+    "$DLC" eval run --set data.test.file=new.csv --json > ev.json 2> ev.err
+    jq -e .accuracy ev.json > /dev/null
+    grep -q "note: new.csv: 1 value of categorical columns that training never saw (the first on line 6, color: purple): read as none of the column's values (every one-hot feature 0)" ev.err
+}
