@@ -414,3 +414,31 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"gives 3 examples and "*" 8: they are compared row by row (or one against each of the other's)"* ]]
 }
+
+@test "held-out classes with labels that are numbers (10, 20, 30): a list entry is a label, never an id read as another label" {
+    # four classes: virginica split in two by petal length
+    awk -F, -v OFS=, 'NR == 1 { print; next }
+        { $5 = ($5 == "setosa" ? 10 : $5 == "versicolor" ? 20 : $3 < 5.5 ? 30 : 40); print }' \
+        "$ROOT/data/iris.csv" > num.csv
+    cat > num.yaml <<YAML
+data:
+  format: csv
+  train: {file: num.csv}
+  label: species
+  class_split: {train: [10, 20], test: [1]}
+  sampler: {type: triplets, classes_per_batch: 2, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    # "1" was read as class id 1, the label 20, also listed in train
+    expect_error "num.yaml:5: key 'data.class_split.test': no class labelled '1' in the data: its class labels are numbers ('10', ...), so an entry names a label, not a class id" \
+        "$DLC" train num.yaml --out run
+    # by label they are taken
+    run "$DLC" train num.yaml --out run --set 'data.class_split={train: [10, 20], test: [30, 40]}'
+    [ "$status" -eq 0 ]
+    [ "$(jq '.verification.test.pairs > 0' run/report.json)" = true ] || [ "$(jq '.metrics.test.examples' run/report.json)" -gt 0 ]
+}
