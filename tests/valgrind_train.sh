@@ -30,6 +30,23 @@ train: {epochs: 1, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
 YAML
 "${VG[@]}" "$DLC" train "$TMP/lm.yaml" --out "$TMP/lm" --threads 2 --quiet
 "${VG[@]}" "$DLC" predict "$TMP/lm" --prompt "The " --length 20 > /dev/null
+# a table with a text column and holes: one-hot columns, filled values,
+# balanced draws, standardized targets; predict on rows with an unseen value
+awk 'BEGIN { srand(2); print "a,color,b,y,v"; split("red green blue", C, " ")
+      for (i = 0; i < 60; i++) printf "%s,%s,%.3f,%s,%.1f\n", (i % 7 ? sprintf("%.2f", rand()) : "NA"),
+          C[1 + i % 3], rand(), (i % 5 ? "p" : "q"), 1000 * rand() }' > "$TMP/t.csv"
+cat > "$TMP/t.yaml" <<YAML
+data: {format: csv, train: {file: $TMP/t.csv}, label: y, features: [a, color, b], categorical: auto,
+       missing: mean, balance: classes, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+"${VG[@]}" "$DLC" train "$TMP/t.yaml" --out "$TMP/t" --quiet
+printf 'a,color,b\n0.5,purple,0.1\nNA,red,0.2\n' > "$TMP/rows.csv"
+"${VG[@]}" "$DLC" predict "$TMP/t" "$TMP/rows.csv" > /dev/null 2>&1
+"${VG[@]}" "$DLC" train "$TMP/t.yaml" --out "$TMP/tv" --quiet --set data.label=v --set loss=mse \
+    --set data.balance=none --set model.layers.0.units=1 --set model.layers.0.activation=linear \
+    --set data.normalize_targets=standard
 # bad input must not leak either
 if "${VG[@]}" "$DLC" train configs/softmax_iris.yaml --out "$TMP/x" --set train.optimizer.lrr=1 2> "$TMP/err"; then
     echo "expected a config error" >&2

@@ -74,8 +74,11 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
     if (cfg->data.format == DATA_DETECTION)
         return DLC_OK;
     /* CSV rows are read by the model's feature names, whatever the order of
-     * the columns in the files read now */
-    if (cfg->data.format == DATA_CSV && cfg->data.features.n == 0 && m->features.n > 0) {
+     * the columns in the files read now; its one-hot features keep the
+     * categories it was trained with (not those of the files read now) */
+    if (cfg->data.format == DATA_CSV && m->features.n > 0) {
+        dlc_strlist_clear(&cfg->data.features);
+        dlc_strlist_clear(&cfg->data.categorical);
         dlc_status st = dlc_strlist_copy(&cfg->data.features, &m->features, err);
         if (st != DLC_OK)
             return st;

@@ -427,7 +427,13 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         float *x = NULL;
         int n = 0;
-        if ((st = infer_read_csv(m, a->pos[i], &x, &n, err)) == DLC_OK) {
+        infer_unseen u;
+        if ((st = infer_read_csv(m, a->pos[i], &x, &n, &u, err)) == DLC_OK) {
+            if (u.count)
+                fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
+                        "(the first on line %d, %s): read as none of the column's values (every "
+                        "one-hot feature 0)\n", a->pos[i], u.count, u.count == 1 ? "" : "s", u.line,
+                        u.example);
             pr->names = NULL;
             pr->file = a->pos[i];
             st = infer_rows(m, x, n, print_batch, pr, err);

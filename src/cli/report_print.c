@@ -259,7 +259,8 @@ static void print_diagnosis(const report *rep)
                d->majority_class < rh->names.n ? rh->names.v[d->majority_class] : "?",
                pct(a, sizeof a, d->train_majority_error), pct(b, sizeof b, d->train),
                d->train_majority_error < 0.25 ? " (with classes this unequal, macro F1 tells more "
-                                                "than accuracy: report.metric)" : "");
+                                                "than accuracy: report.metric; data.balance: classes\n"
+                                                "  draws every class equally often)" : "");
     } else if (d->largest < 0 && d->within_noise >= 0) {
         int g = d->within_noise;
         printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "

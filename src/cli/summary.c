@@ -64,6 +64,13 @@ static void print_summary(const model *m, const char *title, const stylize_confi
     thousands(b, sizeof b, tr);
     thousands(c, sizeof c, fr);
     printf("total params: %s (trainable %s, frozen %s)\n", a, b, c);
+    if (m->features.n > 0) { /* CSV: what the input reads, one-hot features as COLUMN=VALUE */
+        printf("input features (%d):", m->features.n);
+        char e[128];
+        for (int i = 0; i < m->features.n && i < 24; i++)
+            printf("%s %s", i ? "," : "", dlc_escape(e, sizeof e, m->features.v[i], DLC_ESC_ALL));
+        printf("%s\n", m->features.n > 24 ? ", ..." : "");
+    }
     if (sc && sc->on) { /* its costs, not a training loss */
         printf("style transfer: J = %g J_content(%s) + %g J_style(", sc->alpha, sc->content, sc->beta);
         for (int l = 0; l < sc->n_style; l++)

@@ -71,7 +71,7 @@ static dlc_status read_inputs(model *m, const infer_verifier *v, const char *con
         if (data_table_name(p)) {
             float *rows = NULL;
             int nr = 0;
-            if ((st = infer_read_csv(m, p, &rows, &nr, err)) != DLC_OK)
+            if ((st = infer_read_csv(m, p, &rows, &nr, NULL, err)) != DLC_OK)
                 break;
             infer_normalize_examples(m, rows, nr);
             st = append_rows(e, rows, nr, v->D, err);

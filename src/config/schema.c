@@ -150,6 +150,10 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.categorical",            K_STRLIST,    CFG(data.categorical),   "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.missing",                K_ENUM,       CFG(data.missing),       "error",  ANY,          ENUM(data_missing_names)) \
+    X("data.balance",                K_ENUM,       CFG(data.balance),       "none",   ANY,          ENUM(data_balance_names)) \
+    X("data.normalize_targets",      K_ENUM,       CFG(data.normalize_targets), "none", ANY,        ENUM(data_target_norm_names)) \
     X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
     X("data.subset.classes",         K_STRLIST,    CFG(data.subset_classes), "[]",    ANY,          PLAIN)             \
     X("data.subset.per_class",       K_INT,        CFG(data.subset_per_class), "0",   GE(0),        PLAIN)             \

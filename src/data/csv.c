@@ -57,15 +57,23 @@ static int csv_grouped(const char *s, const char *sep, char point)
     return *s == '\0';
 }
 
+int data_is_missing(const char *s)
+{
+    /* what pandas reads as a missing value (its na_values), and numpy's nan */
+    static const char *const missing[] = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null",
+                                          "none", "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (strcasecmp(s, missing[k]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
-    /* what pandas reads as a missing value (its na_values), and numpy's nan */
-    static const char *const missing[] = {"nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none",
-                                          "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};
-    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
-        if (strcasecmp(s, missing[k]) == 0)
-            return " (a missing value: dlc does not fill them in; fill it or drop the row)";
+    if (data_is_missing(s))
+        return " (a missing value: fill it in; in training, data.missing: mean fills it with the "
+               "column's mean, drop leaves the row out)";
     char *end;
     errno = 0;
     double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
@@ -438,6 +446,9 @@ typedef struct {
     int *feat_of;        /* (ncols) feature index of a column, or -1 */
     int *targ_of;        /* (ncols) target index of a column, or -1 */
     int *group_of;       /* (ncols) group of a label column, or -1 */
+    int *onehot_of;      /* (ncols) the first one-hot feature ("COLUMN=VALUE") of a column, or -1 */
+    int *onehot_next;    /* (D) the column's next one-hot feature, or -1 */
+    const char **onehot_value; /* (D) a one-hot feature's VALUE (borrowed from the feature list) */
     int D, T;
     int G;
     csv_group grp[DATA_MAX_HEADS];
@@ -447,6 +458,9 @@ typedef struct {
     int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
     int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
+    data_missing missing; /* data.missing */
+    int row_no_label;    /* this row's class label is empty (left out with data.missing: drop) */
+    int no_label_col;    /* its column */
     dataset *ds;
     size_t rows_cap;
 } csv_parse;
@@ -544,8 +558,15 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         return DLC_OK;
     }
     if (c->mode == DATA_TARGET_CLASS) {
+        if (!*s && cp->missing == DATA_MISSING_DROP) {
+            cp->row_no_label = 1;
+            cp->no_label_col = col;
+            *out = -1.0f;
+            return DLC_OK;
+        }
         if (!*s)
-            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label", path, line, cname);
+            return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty label (a row without its "
+                            "class: data.missing: drop leaves such rows out)", path, line, cname);
         id = csv_class_find(c, s);
         if (id < 0 && c->given && cp->skip_unknown) {
             cp->row_unknown = 1;
@@ -622,6 +643,47 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
     return DLC_OK;
 }
 
+/* The column a feature reads (its index, -1 for none) and, for a one-hot
+ * feature "COLUMN=VALUE", VALUE: a column's own name first, else the
+ * first '=' before which a column is named.  find looks a name up. */
+static int csv_feature_column(int (*find)(const void *, const char *), const void *header,
+                              const char *feature, const char **value)
+{
+    *value = NULL;
+    int j = find(header, feature);
+    if (j >= 0)
+        return j;
+    char *col = strdup(feature);
+    if (!col)
+        return -1;
+    for (char *eq = strchr(col, '='); eq; eq = strchr(eq + 1, '=')) {
+        *eq = '\0';
+        j = find(header, col);
+        *eq = '=';
+        if (j >= 0) {
+            *value = feature + (eq - col) + 1;
+            break;
+        }
+    }
+    free(col);
+    return *value ? j : -1;
+}
+
+static int csv_find_names(const void *h, const char *s)
+{
+    return data_names_find(h, s);
+}
+
+static int csv_find_list(const void *h, const char *s)
+{
+    return dlc_strlist_find(h, s);
+}
+
+int data_csv_feature_column(const dlc_strlist *header, const char *feature, const char **value)
+{
+    return csv_feature_column(csv_find_list, header, feature, value);
+}
+
 static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const dlc_strlist *features,
                              dlc_error *err)
 {
@@ -654,10 +716,11 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
     c->feat_of = malloc(sizeof(int) * (size_t)c->ncols);
     c->targ_of = malloc(sizeof(int) * (size_t)c->ncols);
     c->group_of = malloc(sizeof(int) * (size_t)c->ncols);
-    if (!c->feat_of || !c->targ_of || !c->group_of)
+    c->onehot_of = malloc(sizeof(int) * (size_t)c->ncols);
+    if (!c->feat_of || !c->targ_of || !c->group_of || !c->onehot_of)
         return DLC_NOMEM(err);
     for (int j = 0; j < c->ncols; j++)
-        c->feat_of[j] = c->targ_of[j] = c->group_of[j] = -1;
+        c->feat_of[j] = c->targ_of[j] = c->group_of[j] = c->onehot_of[j] = -1;
 
     c->T = 0;
     for (int g = 0; g < c->G; g++) {
@@ -687,13 +750,26 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
     }
 
     if (features && features->n > 0) {
-        for (int k = 0; k < features->n; k++) {
-            int j = data_names_find(&c->header, features->v[k]);
+        c->onehot_next = malloc(sizeof(int) * (size_t)features->n);
+        c->onehot_value = calloc((size_t)features->n, sizeof *c->onehot_value);
+        if (!c->onehot_next || !c->onehot_value)
+            return DLC_NOMEM(err);
+        /* backwards, so each column's chain of one-hot features is in order */
+        for (int k = features->n - 1; k >= 0; k--) {
+            const char *value;
+            int j = csv_feature_column(csv_find_names, &c->header, features->v[k], &value);
             if (j < 0)
                 return csv_no_column(r->path, "feature", features->v[k], &c->header, err);
             if (c->targ_of[j] >= 0)
                 return dlc_fail(err, DLC_EINPUT, "%s: column '%s' is both a label and a feature",
-                                r->path, features->v[k]);
+                                r->path, c->header.names.v[j]);
+            c->onehot_next[k] = -1;
+            if (value) {
+                c->onehot_value[k] = value;
+                c->onehot_next[k] = c->onehot_of[j];
+                c->onehot_of[j] = k;
+                continue;
+            }
             if (c->feat_of[j] >= 0)
                 return dlc_fail(err, DLC_EINPUT, "%s: feature column '%s' given twice", r->path,
                                 features->v[k]);
@@ -793,8 +869,8 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
 
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
-                                 dlc_error *err)
+                                 const dlc_strlist *features, const dlc_strlist *unknown,
+                                 data_missing missing, long limit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
     dataset *ds = NULL;
@@ -806,6 +882,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                         DATA_MAX_HEADS);
     c.G = n_groups;
     c.unknown = unknown;
+    c.missing = missing;
     for (int g = 0; g < n_groups; g++) {
         /* DATA_TARGET_SKIP_UNKNOWN rides on a group's mode */
         c.grp[g].mode = groups[g].mode & ~DATA_TARGET_SKIP_UNKNOWN;
@@ -851,7 +928,9 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     dlc_strlcpy(ds->path, path, sizeof ds->path);
     ds->shape.ndim = 1;
     ds->shape.d[0] = c.D;
-    for (int k = 0; k < c.D && st == DLC_OK; k++)
+    if (features && features->n > 0) /* as given: one-hot features too */
+        st = dlc_strlist_copy(&ds->columns, features, err);
+    for (int k = 0; k < c.D && st == DLC_OK && !(features && features->n > 0); k++)
         for (int j = 0; j < c.ncols && st == DLC_OK; j++)
             if (c.feat_of[j] == k)
                 st = dlc_strlist_push(&ds->columns, c.header.names.v[j], err);
@@ -875,6 +954,8 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
         float *x = ds->f32 + (size_t)ds->n * (size_t)c.D;        /* (D) */
         float *t = ds->targets + (size_t)ds->n * (size_t)c.T;    /* (T) */
         c.row_unknown = 0;
+        c.row_no_label = 0;
+        int row_missing = 0;
         for (;; j++) {
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
@@ -884,10 +965,30 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 goto cleanup;
             }
             const char *s = c.r.buf;
-            if (c.feat_of[j] >= 0) {
+            if (c.onehot_of[j] >= 0) {
+                int known = 0;
+                for (int k = c.onehot_of[j]; k >= 0; k = c.onehot_next[k]) {
+                    x[k] = strcmp(s, c.onehot_value[k]) == 0;
+                    known |= x[k] != 0;
+                }
+                if (!known && !ds->unseen_values++) {
+                    ds->unseen_line = line;
+                    snprintf(ds->unseen_example, sizeof ds->unseen_example, "%.40s: %.40s",
+                             c.header.names.v[j], s);
+                }
+            }
+            if (c.feat_of[j] >= 0 && missing != DATA_MISSING_ERROR && data_is_missing(s)) {
+                if (!ds->missing_rows && !ds->missing_values) {
+                    dlc_strlcpy(ds->missing_column, c.header.names.v[j], sizeof ds->missing_column);
+                    ds->missing_line = line;
+                }
+                row_missing++;
+                x[c.feat_of[j]] = NAN; /* mean: filled once the train split is known */
+            } else if (c.feat_of[j] >= 0) {
                 if (!*s) {
                     st = dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing "
-                                  "value: dlc does not fill them in; fill it or drop the row)",
+                                  "value: fill it in, or set data.missing: mean to fill it with the "
+                                  "column's mean, or drop to leave the row out)",
                                   path, line, c.header.names.v[j]);
                     goto cleanup;
                 }
@@ -897,7 +998,10 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                     if (!hint[0] && ds->n == 0 && !(features && features->n > 0))
                         hint = " (every column that is not a label is a feature, and features are "
                                "numbers: list the feature columns in data.features to leave this "
-                               "one out)";
+                               "one out, or list it in data.categorical to one-hot encode it)";
+                    else if (!hint[0])
+                        hint = " (a column of names or categories: list it in data.categorical to "
+                               "one-hot encode it)";
                     st = dlc_fail(err, DLC_EINPUT,
                                   "%s:%d: column '%s': expected a number, got \"%.60s\"%s", path,
                                   line, c.header.names.v[j], s, hint);
@@ -920,10 +1024,23 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 ds->dropped_line = line;
             continue;
         }
+        if (c.row_no_label && !row_missing && !ds->missing_rows && !ds->missing_values) {
+            ds->missing_line = line; /* the first row left out is one without a label */
+            dlc_strlcpy(ds->missing_column, c.header.names.v[c.no_label_col], sizeof ds->missing_column);
+        }
+        if ((row_missing || c.row_no_label) && missing == DATA_MISSING_DROP) {
+            ds->missing_rows++;
+            continue;
+        }
+        ds->missing_values += row_missing;
         ds->n++;
     }
     if (ds->n == 0) {
-        st = ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
+        st = ds->missing_rows && !ds->dropped
+                 ? dlc_fail(err, DLC_EINPUT, "%s: every row has a missing feature value (data.missing: "
+                            "drop leaves them out; %d rows, the first on line %d, column '%s')", path,
+                            ds->missing_rows, ds->missing_line, ds->missing_column)
+             : ds->dropped ? dlc_fail(err, DLC_EINPUT, "%s: every row's label is unknown to the model "
                                     "(%d rows, the first on line %d)", path, ds->dropped,
                                     ds->dropped_line)
                          : dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
@@ -946,6 +1063,9 @@ cleanup:
     free(c.feat_of);
     free(c.targ_of);
     free(c.group_of);
+    free(c.onehot_of);
+    free(c.onehot_next);
+    free(c.onehot_value);
     free(c.r.buf);
     return st;
 }
@@ -955,20 +1075,228 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
                           dlc_strlist *class_names, long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, limit, err);
+    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, DATA_MISSING_ERROR,
+                                 limit, err);
+}
+
+/* ---- categorical columns: one-hot features ---- */
+
+/* Category limits: an `auto` column with more distinct values than this, or
+ * than half its rows (of 20 or more), is an identifier or free text, not a
+ * category; a column listed by name may have up to CSV_CATEGORIES_MAX. */
+enum { CSV_AUTO_CATEGORIES_MAX = 1000, CSV_CATEGORIES_MAX = 100000 };
+
+typedef struct {
+    int n;                 /* candidate columns */
+    data_names *values;    /* (n) each one's distinct values */
+    int *text;             /* (n) 1 when one holds a value that is not a number (empty aside) */
+    int rows;
+} csv_cats;
+
+static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
+{
+    csv_cats *c = user;
+    (void)line;
+    c->rows++;
+    for (int k = 0; k < c->n; k++) {
+        float v;
+        int id;
+        if (data_names_find(&c->values[k], fields[k]) >= 0)
+            continue;
+        /* a missing value (NA, ?, empty) does not make a column of numbers text */
+        if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
+            c->text[k] = 1;
+        if (c->values[k].names.n < CSV_CATEGORIES_MAX) { /* more: refused below */
+            dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);
+            if (st)
+                return st;
+        } else {
+            c->text[k] |= 2; /* over the limit */
+        }
+    }
+    return DLC_OK;
+}
+
+/* The train file's features with its categorical columns one-hot encoded:
+ * out gets every feature column in order (features, or every column that is
+ * neither a label nor pandas' unnamed index), a categorical one replaced by
+ * "COLUMN=VALUE" for each of its values, sorted (numbers by value first);
+ * encoded gets "COLUMN (K)" for each.  categorical: column names, or the one
+ * word auto: every feature column holding a value that is not a number. */
+static dlc_status csv_onehot_features(const char *path, const char *text, size_t len,
+                                      const data_csv_targets *groups, int n_groups,
+                                      const dlc_strlist *features, const dlc_strlist *categorical,
+                                      dlc_strlist *out, dlc_strlist *encoded, dlc_error *err)
+{
+    dlc_strlist header = {0}, order = {0}, cand = {0};
+    csv_cats c = {0};
+    int *remap = NULL;
+    int autocat = categorical->n == 1 && strcmp(categorical->v[0], "auto") == 0;
+    dlc_status st = data_csv_header(path, text, len, &header, err);
+    /* features that are one-hot already (a model's, in dlc eval): as they are */
+    for (int k = 0; st == DLC_OK && features && k < features->n; k++) {
+        const char *value;
+        if (data_csv_feature_column(&header, features->v[k], &value) >= 0 && value) {
+            st = dlc_strlist_copy(out, features, err);
+            dlc_strlist_clear(&header);
+            return st;
+        }
+    }
+    /* the feature columns, in order */
+    for (int j = 0; st == DLC_OK && j < header.n; j++) {
+        int label = 0;
+        for (int g = 0; g < n_groups; g++)
+            label |= groups[g].columns && dlc_strlist_find(groups[g].columns, header.v[j]) >= 0;
+        if (features && features->n > 0 ? dlc_strlist_find(features, header.v[j]) >= 0
+                                        : !label && !(j == 0 && !header.v[j][0]))
+            st = dlc_strlist_push(&order, header.v[j], err);
+    }
+    if (st == DLC_OK && features && features->n > 0) { /* in the list's order */
+        dlc_strlist_clear(&order);
+        for (int k = 0; k < features->n && st == DLC_OK; k++)
+            st = dlc_strlist_push(&order, features->v[k], err);
+    }
+    /* the columns to look at */
+    for (int k = 0; st == DLC_OK && k < (autocat ? order.n : categorical->n); k++) {
+        const char *name = autocat ? order.v[k] : categorical->v[k];
+        if (!autocat) {
+            int label = 0;
+            for (int g = 0; g < n_groups; g++)
+                label |= groups[g].columns && dlc_strlist_find(groups[g].columns, name) >= 0;
+            if (dlc_strlist_find(&header, name) < 0) {
+                data_names h = {0};
+                int id;
+                for (int j = 0; j < header.n && st == DLC_OK; j++)
+                    st = data_names_add(&h, header.v[j], &id, err);
+                if (st == DLC_OK)
+                    st = csv_no_column(path, "categorical (data.categorical)", name, &h, err);
+                data_names_free(&h);
+                break;
+            }
+            if (label) {
+                st = dlc_fail(err, DLC_EINPUT, "data.categorical: '%s' is a label column of %s; "
+                              "list feature columns (labels are read as classes already)", name, path);
+                break;
+            }
+            if (dlc_strlist_find(&order, name) < 0) {
+                st = dlc_fail(err, DLC_EINPUT, "data.categorical: '%s' is not among data.features",
+                              name);
+                break;
+            }
+            if (dlc_strlist_find(&cand, name) >= 0) {
+                st = dlc_fail(err, DLC_EINPUT, "data.categorical: '%s' is listed twice", name);
+                break;
+            }
+        }
+        st = dlc_strlist_push(&cand, name, err);
+    }
+    if (st == DLC_OK && cand.n > 0) {
+        c.n = cand.n;
+        c.values = calloc((size_t)c.n, sizeof *c.values);
+        c.text = calloc((size_t)c.n, sizeof *c.text);
+        if (!c.values || !c.text)
+            st = DLC_NOMEM(err);
+        if (st == DLC_OK)
+            st = data_csv_records(path, text, len, (const char *const *)cand.v, cand.n, csv_cat_row,
+                                  &c, err);
+    }
+    for (int k = 0; st == DLC_OK && k < order.n; k++) {
+        int q = dlc_strlist_find(&cand, order.v[k]);
+        int K = q >= 0 ? c.values[q].names.n : 0;
+        if (q >= 0 && autocat && !(c.text[q] & 1))
+            q = -1; /* numbers only: a numeric feature */
+        if (q >= 0 && (c.text[q] & 2))
+            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
+                          "many to one-hot encode (leave it out of data.categorical)", path,
+                          order.v[k], CSV_CATEGORIES_MAX);
+        else if (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows)))
+            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds text with %d distinct values in %d "
+                          "rows: an identifier or free text rather than a category (data.categorical: "
+                          "auto one-hot encodes at most %d values, and fewer than half the rows); leave "
+                          "it out with data.features, or list the columns to encode in data.categorical",
+                          path, order.v[k], K, c.rows, CSV_AUTO_CATEGORIES_MAX);
+        if (st != DLC_OK)
+            break;
+        if (q < 0) {
+            st = dlc_strlist_push(out, order.v[k], err);
+            continue;
+        }
+        dlc_strlist sorted = {0};
+        free(remap);
+        if (!(remap = malloc(sizeof(int) * (size_t)(K ? K : 1)))) {
+            st = DLC_NOMEM(err);
+            break;
+        }
+        st = csv_sort_names(&c.values[q], remap, &sorted, err);
+        for (int i = 0; i < sorted.n && st == DLC_OK; i++) {
+            size_t n = strlen(order.v[k]) + strlen(sorted.v[i]) + 2;
+            char *f = malloc(n);
+            if (f)
+                snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
+            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+                st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
+                              "'%s' is also the name of a column; rename that column", path,
+                              order.v[k], sorted.v[i], f);
+            else
+                st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
+            free(f);
+        }
+        dlc_strlist_clear(&sorted);
+        if (st == DLC_OK) {
+            char note[160];
+            snprintf(note, sizeof note, "%.100s (%d)", order.v[k], K);
+            st = dlc_strlist_push(encoded, note, err);
+        }
+    }
+    if (encoded->n == 0) /* nothing to encode: read as without data.categorical */
+        dlc_strlist_clear(out);
+    for (int k = 0; c.values && k < c.n; k++)
+        data_names_free(&c.values[k]);
+    free(c.values);
+    free(c.text);
+    free(remap);
+    dlc_strlist_clear(&header);
+    dlc_strlist_clear(&order);
+    dlc_strlist_clear(&cand);
+    return st;
+}
+
+dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
+                                const data_csv_targets *groups, int n_groups,
+                                const dlc_strlist *features, const dlc_strlist *categorical,
+                                const dlc_strlist *unknown, data_missing missing, long limit,
+                                dlc_error *err)
+{
+    dlc_strlist onehot = {0}, encoded = {0};
+    *out = NULL;
+    dlc_status st = DLC_OK;
+    if (categorical && categorical->n > 0)
+        st = csv_onehot_features(path, text, len, groups, n_groups, features, categorical, &onehot,
+                                 &encoded, err);
+    if (st == DLC_OK)
+        st = data_parse_csv_groups(out, path, text, len, groups, n_groups,
+                                   onehot.n > 0 ? &onehot : features, unknown, missing, limit, err);
+    if (st == DLC_OK) {
+        (*out)->categorical = encoded;
+        memset(&encoded, 0, sizeof encoded);
+    }
+    dlc_strlist_clear(&onehot);
+    dlc_strlist_clear(&encoded);
+    return st;
 }
 
 dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *unknown, long limit, dlc_error *err)
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st == DLC_OK)
-        st = data_parse_csv_groups(out, path, text, len, groups, n_groups, features, unknown, limit,
-                                   err);
+        st = data_parse_csv_table(out, path, text, len, groups, n_groups, features, categorical,
+                                  unknown, missing, limit, err);
     free(text);
     return st;
 }
@@ -978,7 +1306,8 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
                          long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_read_csv_groups(out, path, &one, 1, features, NULL, limit, err);
+    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, DATA_MISSING_ERROR, limit,
+                                err);
 }
 
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,

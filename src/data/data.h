@@ -216,8 +216,14 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    int missing;                    /* csv: a missing feature value (empty, NA, ...): DATA_MISSING_* */
+    dlc_strlist categorical;        /* csv: feature columns one-hot encoded, or the one word auto
+                                     * (every feature column holding a value that is not a number) */
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
     int subset_per_class;           /* at most this many train-file examples per class; 0 = all */
+    int balance;                    /* DATA_BALANCE_*: how an epoch draws the train split */
+    int normalize_targets;          /* 1: an mse output learns its targets standardized (the model
+                                     * gives them back in their units; model.tshift) */
     double split_dev;               /* fractions carved from the train file */
     double split_test;
     int test_replaces;              /* dlc eval: a test source given with split.test > 0: the
@@ -236,6 +242,15 @@ typedef struct {
 
 typedef enum { DATA_BAD_FAIL, DATA_BAD_SKIP, DATA_BAD_COUNT } data_bad_files;
 extern const char *const data_bad_names[DATA_BAD_COUNT + 1];
+/* data.missing: a CSV feature value that is missing is an error, its row is left out, or
+ * it is the train split's mean of the column (fitted on train like the normalization) */
+typedef enum { DATA_MISSING_ERROR, DATA_MISSING_DROP, DATA_MISSING_MEAN, DATA_MISSING_COUNT } data_missing;
+/* data.balance: an epoch is the train split shuffled, or as many draws with
+ * replacement, every class equally likely (oversampling the rare ones) */
+typedef enum { DATA_BALANCE_NONE, DATA_BALANCE_CLASSES, DATA_BALANCE_COUNT } data_balance;
+extern const char *const data_balance_names[DATA_BALANCE_COUNT + 1];
+extern const char *const data_target_norm_names[3]; /* "none", "standard" */
+extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
 
 typedef struct {
     char path[DATA_PATH_MAX];  /* for messages: the file examples came from */
@@ -246,7 +261,20 @@ typedef struct {
     float *f32;                /* (n, dim) raw values, or NULL */
     int n_targets;
     float *targets;            /* (n, n_targets) */
-    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty) */
+    dlc_strlist columns;       /* csv: the feature columns' names, in order (else empty); a one-hot
+                                * feature of a categorical column is "COLUMN=VALUE" (1 when the
+                                * column holds VALUE, else 0) */
+    dlc_strlist categorical;   /* csv: the columns one-hot encoded, with their category counts
+                                * ("color (3)"), for the note at load (train only) */
+    int unseen_values;         /* csv: cells of a categorical column holding a value the train file
+                                * lacks (all of its one-hot features 0) */
+    int unseen_line;           /* the first one's line */
+    int missing_rows;          /* csv, data.missing drop: rows left out for a missing feature value */
+    int missing_values;        /* csv, data.missing mean: missing feature values (NaN in f32 until
+                                * data_table_load fills them) */
+    int missing_line;          /* the first one's line (either) */
+    char missing_column[64];   /* and its column */
+    char unseen_example[96];   /* "color: purple" */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
@@ -304,6 +332,8 @@ typedef struct {
     size_t dim;
     float *shift;   /* (dim) */
     float *scale;   /* (dim) */
+    float *fill;    /* (dim) data.missing mean: the raw value a missing one stands for (the train
+                     * split's mean; NaN where none was missing in training), or NULL */
 } data_norm;
 
 typedef struct {
@@ -398,13 +428,26 @@ typedef struct {
 /* Groups of label columns, their targets laid out in group order; unknown:
  * the texts that mean an unknown binary or numeric label (NULL: the empty
  * binary label). */
+/* categorical (NULL or empty: none): columns to one-hot encode, or the one
+ * word auto (data.categorical); the train file's only: the dev and test
+ * files are read by its features (dataset.columns), one-hot ones included. */
 dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
-                                const dlc_strlist *unknown, long limit, dlc_error *err);
+                                const dlc_strlist *categorical, const dlc_strlist *unknown,
+                                data_missing missing, long limit, dlc_error *err);
+/* data_read_csv_groups on text in memory (fuzzers, tests). */
+dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
+                                const data_csv_targets *groups, int n_groups,
+                                const dlc_strlist *features, const dlc_strlist *categorical,
+                                const dlc_strlist *unknown, data_missing missing, long limit,
+                                dlc_error *err);
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
                                  const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown, long limit,
-                                 dlc_error *err);
+                                 const dlc_strlist *features, const dlc_strlist *unknown,
+                                 data_missing missing, long limit, dlc_error *err);
+/* 1 when s is what pandas reads as a missing value (its na_values: "", NaN, NA,
+ * null, ...) or "?" (UCI's files) */
+int data_is_missing(const char *s);
 /* One group (unknown: NULL). */
 dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *label,
                          const dlc_strlist *features, data_target mode, dlc_strlist *class_names,
@@ -425,6 +468,9 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
  * separator), or mostly numbers (a file without a header line). */
 void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size);
 /* The header's column names of a CSV/TSV text, appended to names. */
+/* The column of header a feature reads (-1: none); a one-hot feature
+ * "COLUMN=VALUE" sets *value to its VALUE (else NULL). */
+int data_csv_feature_column(const dlc_strlist *header, const char *feature, const char **value);
 dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
                            dlc_error *err);
 /* Parses IDX bytes already in memory (decompressed). */

@@ -385,6 +385,7 @@ void data_dataset_free(dataset *d)
     free(d->f32);
     free(d->targets);
     dlc_strlist_clear(&d->columns);
+    dlc_strlist_clear(&d->categorical);
     free(d->source);
     free(d);
 }

@@ -8,6 +8,47 @@
 const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx",  "csv",       "image_folder",
                                                              "text", "detection", NULL};
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
+const char *const data_missing_names[DATA_MISSING_COUNT + 1] = {"error", "drop", "mean", NULL};
+const char *const data_balance_names[DATA_BALANCE_COUNT + 1] = {"none", "classes", NULL};
+const char *const data_target_norm_names[3] = {"none", "standard", NULL};
+
+/* data.balance: classes.  Each train example's sampling weight is divided
+ * by its class's count in the train split (PyTorch's WeightedRandomSampler
+ * with 1 / count weights), so an epoch's draws with replacement (data_plan)
+ * take every class about equally often; data.sources' weights, if any, are
+ * kept within each class. */
+static dlc_status load_balance(data_bundle *b, const data_config *cfg, dlc_error *err)
+{
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    const dataset *ds = tr->ds;
+    if (cfg->format == DATA_TEXT || cfg->format == DATA_DETECTION || b->n_heads != 1 ||
+        b->heads[0].mode != DATA_TARGET_CLASS || b->n_targets != 1 || b->stack != 1 ||
+        b->sampler.kind != DATA_SAMPLER_NONE)
+        return dlc_fail(err, DLC_EINPUT, "data.balance: classes draws examples by class: it needs "
+                        "one classifier output (one class label per example), csv, idx or "
+                        "image_folder data, and no pairs or triplets sampler");
+    const int K = b->heads[0].class_names.n > 0 ? b->heads[0].class_names.n : 1;
+    int *count = calloc((size_t)K + 1, sizeof *count);
+    float *w = malloc(sizeof(float) * (size_t)(ds->n ? ds->n : 1));
+    if (!count || !w) {
+        free(count);
+        free(w);
+        return DLC_NOMEM(err);
+    }
+    for (int i = 0; i < tr->n; i++) {
+        int y = (int)ds->targets[tr->idx[i]];
+        count[y >= 0 && y < K ? y : K]++;
+    }
+    for (int r = 0; r < ds->n; r++) {
+        int y = (int)ds->targets[r];
+        int c = count[y >= 0 && y < K ? y : K];
+        w[r] = (b->weight ? b->weight[r] : 1.0f) / (float)(c ? c : 1);
+    }
+    free(b->weight);
+    b->weight = w;
+    free(count);
+    return DLC_OK;
+}
 const char *const data_split_names[DATA_SPLIT_COUNT + 1] = {"train", "train_dev", "dev", "test", NULL};
 const char *const data_domain_names[DATA_DOMAIN_COUNT + 1] = {"in", "out", NULL};
 
@@ -65,6 +106,8 @@ dlc_status data_load_heads(data_bundle *b, const data_config *cfg, const data_ta
     } else {
         st = data_table_load(b, cfg, seed, err);
     }
+    if (st == DLC_OK && cfg->balance == DATA_BALANCE_CLASSES)
+        st = load_balance(b, cfg, err);
     if (st != DLC_OK)
         data_free(b);
     return st;

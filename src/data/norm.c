@@ -43,6 +43,7 @@ void data_norm_free(data_norm *nm)
         return;
     free(nm->shift);
     free(nm->scale);
+    free(nm->fill);
     memset(nm, 0, sizeof *nm);
 }
 

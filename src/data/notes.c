@@ -196,6 +196,97 @@ static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dl
     return st;
 }
 
+/* categorical columns one-hot encoded, and values of them the train file
+ * lacks in the files read by its features (their one-hot features all 0) */
+static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    const dataset *tr = b->src[0];
+    if (tr && tr->categorical.n > 0) {
+        char msg[600];
+        int at = snprintf(msg, sizeof msg, "note: one-hot encoded (data.categorical), with the number "
+                          "of values each: ");
+        for (int i = 0; i < tr->categorical.n && i < 8 && at < (int)sizeof msg; i++)
+            at += snprintf(msg + at, sizeof msg - (size_t)at, "%s%s%s", i ? ", " : "",
+                           tr->categorical.v[i], i == 7 && tr->categorical.n > 8 ? ", ..." : "");
+        if (at < (int)sizeof msg)
+            snprintf(msg + at, sizeof msg - (size_t)at, "; the model reads %d features", tr->columns.n);
+        st = dlc_strlist_push(out, msg, err);
+    }
+    for (int k = 1; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->unseen_values) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d value%s of categorical columns that the train file "
+                     "lacks (the first on line %d, %s): read with every one-hot feature of the column 0",
+                     d->path, d->unseen_values, d->unseen_values == 1 ? "" : "s", d->unseen_line,
+                     d->unseen_example);
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
+/* rows data.missing: drop left out, values data.missing: mean filled */
+static dlc_status notes_missing(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->missing_values) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d missing feature value%s filled with the train "
+                     "split's mean of the column (data.missing: mean; the first on line %d, column "
+                     "'%s')", d->path, d->missing_values, d->missing_values == 1 ? "" : "s",
+                     d->missing_line, d->missing_column);
+            st = dlc_strlist_push(out, msg, err);
+        }
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->missing_rows) {
+            const dataset *d = b->src[k];
+            char msg[DATA_PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing value "
+                     "(data.missing: drop; the first on line %d, column '%s')%s", d->path,
+                     d->missing_rows, d->missing_rows + d->n + d->dropped, d->missing_line,
+                     d->missing_column, k ? ": its figures are of the rows left" : "");
+            st = dlc_strlist_push(out, msg, err);
+        }
+    return st;
+}
+
+/* data.balance: classes: what an epoch draws, and how often the rarest class repeats */
+static dlc_status notes_balance(const data_bundle *b, const data_config *cfg, dlc_strlist *out,
+                                dlc_error *err)
+{
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    const int K = b->heads[0].class_names.n;
+    if (cfg->balance != DATA_BALANCE_CLASSES || !tr->ds || K < 1)
+        return DLC_OK;
+    int *count = calloc((size_t)K, sizeof *count);
+    if (!count)
+        return DLC_NOMEM(err);
+    for (int i = 0; i < tr->n; i++) {
+        int y = (int)tr->ds->targets[tr->idx[i]];
+        if (y >= 0 && y < K)
+            count[y]++;
+    }
+    int rare = -1;
+    for (int k = 0; k < K; k++)
+        if (count[k] > 0 && (rare < 0 || count[k] < count[rare]))
+            rare = k;
+    char msg[400];
+    int classes = 0;
+    for (int k = 0; k < K; k++)
+        classes += count[k] > 0;
+    snprintf(msg, sizeof msg, "note: data.balance: classes: each epoch draws %d train examples with "
+             "replacement, each of the %d classes about equally often; the rarest, '%.40s' (%d "
+             "examples), is drawn about %.1f times an epoch each",
+             tr->n, classes, rare >= 0 ? b->heads[0].class_names.v[rare] : "?",
+             rare >= 0 ? count[rare] : 0,
+             rare >= 0 ? (double)tr->n / classes / count[rare] : 0.0);
+    free(count);
+    return dlc_strlist_push(out, msg, err);
+}
+
 void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
 {
     dlc_strlist classes = {0}, sub = {0};
@@ -229,6 +320,12 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
         st = notes_unseen(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_numeric_classes(b, cfg, out, err);
+    if (st == DLC_OK)
+        st = notes_categorical(b, out, err);
+    if (st == DLC_OK)
+        st = notes_missing(b, out, err);
+    if (st == DLC_OK)
+        st = notes_balance(b, cfg, out, err);
     return st;
 }
 

@@ -102,7 +102,9 @@ static dlc_status split_groups(data_bundle *b, const data_config *cfg, data_csv_
 
 const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first)
 {
-    if (cfg->features.n == 0 && first && first->columns.n > 0)
+    /* the first file's columns: data.features, or every column, with the
+     * one-hot features of categorical columns */
+    if (first && first->columns.n > 0)
         return &first->columns;
     return &cfg->features;
 }
@@ -215,7 +217,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
                             src->limit);
         dlc_status st = data_read_csv_groups(out, src->file, with, b->n_heads,
                                              data_csv_features(cfg, b->src[SRC_TRAIN]),
-                                             &cfg->unknown_label, 0, err);
+                                             which_src == SRC_TRAIN ? &cfg->categorical : NULL,
+                                             &cfg->unknown_label, (data_missing)cfg->missing, 0, err);
         if (st == DLC_OK)
             st = split_draw_limit(*out, src->limit, seed, DLC_STREAM(DLC_STREAM_SPLIT, 8 + which_src),
                                   err);
@@ -456,6 +459,59 @@ cleanup:
     return st;
 }
 
+/* data.missing mean: every feature's mean over the train split's values
+ * that are there (sklearn's SimpleImputer, fitted on train only), put in
+ * place of the missing values (NaN) of every file read; *fill (D, owned)
+ * keeps the means for the model, which fills a missing value in predict
+ * the same way. */
+static dlc_status split_fill_missing(data_bundle *b, float **fill, dlc_error *err)
+{
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    const size_t D = b->dim;
+    double *sum = calloc(D ? D : 1, sizeof *sum);
+    long *count = calloc(D ? D : 1, sizeof *count);
+    *fill = malloc(sizeof(float) * (D ? D : 1));
+    dlc_status st = DLC_OK;
+    if (!sum || !count || !*fill || !tr->ds || !tr->ds->f32) {
+        st = sum && count && *fill ? dlc_fail(err, DLC_EINPUT, "data.missing: mean reads CSV features")
+                                   : DLC_NOMEM(err);
+        goto done;
+    }
+    for (int i = 0; i < tr->n * (tr->stack > 1 ? tr->stack : 1); i++) {
+        const float *x = tr->ds->f32 + (size_t)tr->idx[i] * D;
+        for (size_t j = 0; j < D; j++)
+            if (!isnan(x[j])) {
+                sum[j] += x[j];
+                count[j]++;
+            }
+    }
+    for (size_t j = 0; j < D; j++)
+        (*fill)[j] = count[j] ? (float)(sum[j] / (double)count[j]) : NAN;
+    for (int k = 0; k < 3; k++) {
+        dataset *ds = b->src[k];
+        for (size_t v = 0; ds && ds->f32 && ds->missing_values && v < (size_t)ds->n * D; v++) {
+            if (!isnan(ds->f32[v]))
+                continue;
+            size_t j = v % D;
+            if (isnan((*fill)[j])) {
+                st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' has no value in the train split to "
+                              "fill its missing ones with (data.missing: mean)", ds->path,
+                              j < (size_t)ds->columns.n ? ds->columns.v[j] : "?");
+                goto done;
+            }
+            ds->f32[v] = (*fill)[j];
+        }
+    }
+done:
+    free(sum);
+    free(count);
+    if (st != DLC_OK) {
+        free(*fill);
+        *fill = NULL;
+    }
+    return st;
+}
+
 dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
 {
     dlc_status st;
@@ -507,8 +563,15 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
     if ((st = data_class_splits(b, cfg, err)))
         goto cleanup;
 
-    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err)))
+    float *fill = NULL;
+    if (cfg->format == DATA_CSV && cfg->missing == DATA_MISSING_MEAN &&
+        (st = split_fill_missing(b, &fill, err)))
         goto cleanup;
+    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err))) {
+        free(fill);
+        goto cleanup;
+    }
+    b->norm.fill = fill;
     if ((st = data_sampler_setup(b, cfg, seed, err)))
         goto cleanup;
 

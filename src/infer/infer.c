@@ -25,6 +25,7 @@ static void forward_links(model *m, int N, int logits)
         size_t K = (size_t)o->shape.d[o->shape.ndim - 1];
         if (L->link != ACT_LINEAR)
             graph_act_forward((act_kind)L->link, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
+        model_head_values(m, h, o->out, N); /* in the targets' units (data.normalize_targets) */
     }
 }
 
@@ -105,7 +106,14 @@ dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn 
 typedef struct {
     const char *path;
     int D;
-    const dlc_strlist *names;   /* (D) the feature columns, borrowed */
+    const dlc_strlist *names;   /* (D) the features, borrowed */
+    int *field;                 /* (D) the field (of the columns read) a feature reads */
+    const char **value;         /* (D) a one-hot feature's VALUE (borrowed), or NULL */
+    const float *fill;          /* (D) what a missing value stands for (data.missing: mean), or NULL */
+    const dlc_strlist *read;    /* the columns read (fields), borrowed */
+    unsigned char *hit;         /* (read->n) per row: 2 for a categorical column, 3 once a
+                                 * one-hot feature took its value */
+    infer_unseen unseen;
     float *x;     /* (cap, D) */
     int n, cap;
 } csv_rows;
@@ -121,27 +129,47 @@ static dlc_status csv_row(void *user, const char *const *fields, int line, dlc_e
         r->x = x;
         r->cap = cap;
     }
+    memset(r->hit, 0, (size_t)r->read->n);
     for (int j = 0; j < r->D; j++) {
         double v;
-        if (!fields[j][0])
+        const char *f = fields[r->field[j]];
+        if (r->value[j]) { /* one-hot: 1 for its value (a value the train file lacked: all 0) */
+            int hit = strcmp(f, r->value[j]) == 0;
+            r->x[(size_t)r->n * r->D + j] = (float)hit;
+            r->hit[r->field[j]] |= (unsigned char)(2 | hit);
+            continue;
+        }
+        if (r->fill && !isnan(r->fill[j]) && data_is_missing(f)) {
+            r->x[(size_t)r->n * r->D + j] = r->fill[j];
+            continue;
+        }
+        if (!f[0])
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': empty value (a missing value: "
                             "the model needs every feature)", r->path, line, r->names->v[j]);
-        if (dlc_parse_double(fields[j], &v) != 0 || !isfinite(v))
+        if (dlc_parse_double(f, &v) != 0 || !isfinite(v))
             return dlc_fail(err, DLC_EINPUT, "%s:%d: column '%s': expected a number, got \"%.60s\"%s",
-                            r->path, line, r->names->v[j], fields[j], data_number_hint(fields[j]));
+                            r->path, line, r->names->v[j], f, data_number_hint(f));
         r->x[(size_t)r->n * r->D + j] = (float)v;
     }
+    for (int q = 0; q < r->read->n; q++)
+        if (r->hit[q] == 2 && !r->unseen.count++) {
+            r->unseen.line = line;
+            snprintf(r->unseen.example, sizeof r->unseen.example, "%.40s: %.40s", r->read->v[q],
+                     fields[q]);
+        }
     r->n++;
     return DLC_OK;
 }
 
-dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err)
+dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, infer_unseen *unseen,
+                          dlc_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    dlc_strlist header = {0}, want = {0};
+    dlc_strlist header = {0}, want = {0}, read = {0};
     tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
-    csv_rows r = {path, (int)tensor_shape_size(&one), &want, NULL, 0, 0};
+    csv_rows r = {.path = path, .D = (int)tensor_shape_size(&one), .names = &want,
+                  .fill = m->norm.fill, .read = &read};
     *x = NULL;
     *n = 0;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -152,8 +180,9 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
     if (m->features.n > 0) {
         st = dlc_strlist_copy(&want, &m->features, err);
         int missing = 0, first = -1;
+        const char *value;
         for (int i = 0; i < want.n && st == DLC_OK; i++)
-            if (dlc_strlist_find(&header, want.v[i]) < 0 && missing++ == 0)
+            if (data_csv_feature_column(&header, want.v[i], &value) < 0 && missing++ == 0)
                 first = i;
         if (st == DLC_OK && missing) {
             /* every column the model reads (the first 8), and why the
@@ -179,12 +208,28 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, d
         st = dlc_fail(err, DLC_EINPUT,
                       "%s: %d feature columns, the model takes %d (name them with the columns it "
                       "was trained on)", path, want.n, r.D);
+    /* the columns read: each once (a categorical one gives several one-hot features) */
+    if (st == DLC_OK && (!(r.field = malloc(sizeof(int) * (size_t)(want.n ? want.n : 1))) ||
+                         !(r.value = calloc((size_t)(want.n ? want.n : 1), sizeof *r.value))))
+        st = DLC_NOMEM(err);
+    for (int i = 0; i < want.n && st == DLC_OK; i++) {
+        int j = data_csv_feature_column(&header, want.v[i], &r.value[i]);
+        r.field[i] = dlc_strlist_find(&read, header.v[j]);
+        if (r.field[i] < 0) {
+            r.field[i] = read.n;
+            st = dlc_strlist_push(&read, header.v[j], err);
+        }
+    }
+    if (st == DLC_OK && !(r.hit = malloc((size_t)(read.n ? read.n : 1))))
+        st = DLC_NOMEM(err);
     if (st == DLC_OK)
-        st = data_csv_records(path, text, len, (const char *const *)want.v, want.n, csv_row, &r,
+        st = data_csv_records(path, text, len, (const char *const *)read.v, read.n, csv_row, &r,
                               err);
     if (st == DLC_OK && r.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
 done:
+    if (unseen)
+        *unseen = r.unseen;
     if (st == DLC_OK) {
         *x = r.x;
         *n = r.n;
@@ -192,8 +237,12 @@ done:
         free(r.x);
     }
     free(text);
+    free(r.field);
+    free(r.value);
+    free(r.hit);
     dlc_strlist_clear(&header);
     dlc_strlist_clear(&want);
+    dlc_strlist_clear(&read);
     return st;
 }
 

@@ -43,11 +43,21 @@ dlc_status infer_rows_raw(model *m, const float *x, int n, int logits, infer_fn 
  * the last batch, still in the graph's input: ms per input (benchmark B10). */
 double infer_time(model *m, int N, long repeat);
 
+/* Cells of a categorical column holding a value the model's one-hot
+ * features lack (read as all 0): how many, and the first. */
+typedef struct {
+    int count;
+    int line;
+    char example[96]; /* "column: value" */
+} infer_unseen;
+
 /* The feature columns of a CSV file the model reads, by the names its
  * training data used (data.features, else every column that was not a
- * label); the file may hold other columns.  x receives (n, D) (free it).
- * Errors name the file, line and column. */
-dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, dlc_error *err);
+ * label); the file may hold other columns.  x receives (n, D) (free it);
+ * unseen (may be NULL) the values of categorical columns the model was not
+ * trained on.  Errors name the file, line and column. */
+dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, infer_unseen *unseen,
+                          dlc_error *err);
 
 /* ---- detection (detect.c) ---- */
 

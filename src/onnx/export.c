@@ -1220,6 +1220,25 @@ static void export_head(onnx_ctx *c, onnx_pb *io, int h)
     graph_node *o = graph_output(c->g, h);
     const char *v = c->val[o->id], *pre = c->m->n_heads > 1 ? mh->name : "", *dot = *pre ? "." : "";
     int link = loss_get(mh->loss)->link;
+    if (link == ACT_LINEAR && c->m->tshift && mh->loss == LOSS_MSE) {
+        /* data.normalize_targets: back to the targets' units, o / scale + shift */
+        int64_t dims[TENSOR_MAX_DIMS];
+        for (int i = 0; i < o->shape.ndim; i++)
+            dims[i] = o->shape.d[i];
+        float *unscale = malloc(sizeof(float) * mh->n_targets);
+        if (!unscale) {
+            fail_nomem(c);
+            return;
+        }
+        for (size_t k = 0; k < mh->n_targets; k++)
+            unscale[k] = 1.0f / c->m->tscale[mh->target_off + k];
+        const char *sc = big_tensor(c, name(c, "%s%starget.unscale", pre, dot), dims, o->shape.ndim,
+                                    unscale, unscale);
+        const char *sh = big_tensor(c, name(c, "%s%starget.shift", pre, dot), dims, o->shape.ndim,
+                                    c->m->tshift + mh->target_off, NULL);
+        v = op2(c, "Add", op2(c, "Mul", v, sc, name(c, "%s%soutput/scaled", pre, dot)), sh,
+                name(c, "%s%soutput/shifted", pre, dot));
+    }
     if (link == ACT_LINEAR) {
         const char *out = op1(c, "Identity", v, name(c, "%s%soutput", pre, dot));
         value_info(io, 12, out, ONNX_FLOAT, &o->shape);

@@ -165,6 +165,8 @@ typedef struct {
     double se, ae, n_reg; /* regression sums */
     report_se_sums sq;    /* regression: per example, for mse's standard error */
     double *tstat;        /* regression, (3, K): per target its known values, sum, sum of squares */
+    float *values;        /* regression with data.normalize_targets: (eval_max, K) the outputs
+                           * in the targets' units (model_head_values) */
     const uint8_t *source; /* data.sources: the split's dataset's, else NULL */
     const int *idx;        /* the split's rows */
 } pass;
@@ -336,7 +338,13 @@ static void pass_head(pass *p, model *m, const float *t_all, const int *rows, in
     case REPORT_TASK_EMBEDDING:
         break; /* the loss only; comparisons are report_verify's */
     default:
-        pass_regression(p, out, t, rows, N);
+        /* figures in the targets' units, whatever the head learned them in */
+        if (p->values) {
+            memcpy(p->values, out, sizeof(float) * (size_t)N * (size_t)p->K);
+            model_head_values(m, p->h, p->values, N);
+            out = p->values;
+        }
+        pass_regression(p, out, model_head_targets_raw(m, p->h, t_all, N), rows, N);
         break;
     }
 }
@@ -382,6 +390,9 @@ static dlc_status pass_begin(pass *p, model *m, int n, dlc_error *err)
     s->auc = NAN;
     s->mse = s->mse_se = s->mae = s->mean_mse = s->r2 = NAN;
     if (rh->task == REPORT_TASK_REGRESSION && !(p->tstat = calloc((size_t)K * 3, sizeof *p->tstat)))
+        return DLC_NOMEM(err);
+    if (rh->task == REPORT_TASK_REGRESSION && m->tshift &&
+        !(p->values = malloc(sizeof(float) * (size_t)m->g->eval_max * (size_t)K)))
         return DLC_NOMEM(err);
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     if (classes) {
@@ -516,6 +527,7 @@ static dlc_status evaluate_split(report *rep, model *m, const data_split *ds, in
         free(sp.p[h].score);
         free(sp.p[h].label);
         free(sp.p[h].tstat);
+        free(sp.p[h].values);
     }
     rep->total_loss[kind] = model_total_loss(m, total);
     return st;

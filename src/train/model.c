@@ -20,6 +20,8 @@ void model_free(model *m)
         dlc_strlist_clear(&m->heads[h].tasks);
     }
     tensor_free(m->head_t);
+    free(m->tshift);
+    free(m->tscale);
     free(m->loss_scratch);
     dlc_strlist_clear(&m->vocab);
     dlc_strlist_clear(&m->features);
@@ -51,6 +53,53 @@ dlc_status model_load_data(data_bundle *b, const dlc_config *cfg, dlc_error *err
     /* outputs that share the one class label read it as one head's */
     return data_load_heads(b, &cfg->data, want, config_shares_label(cfg) ? 1 : cfg->n_heads,
                            cfg->seed, err);
+}
+
+/* data.normalize_targets: each mse head's target columns' mean and
+ * standard deviation over the train split (known values), as the input's
+ * normalization is fitted; other columns pass as they are. */
+static dlc_status model_fit_targets(model *m, const data_bundle *b, dlc_error *err)
+{
+    const size_t T = m->n_targets;
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    m->tshift = calloc(T ? T : 1, sizeof(float));
+    m->tscale = malloc(sizeof(float) * (T ? T : 1));
+    double *sum = calloc(T ? T : 1, sizeof(double)), *sq = calloc(T ? T : 1, sizeof(double));
+    long *n = calloc(T ? T : 1, sizeof(long));
+    dlc_status s = DLC_OK;
+    if (!m->tshift || !m->tscale || !sum || !sq || !n) {
+        s = DLC_NOMEM(err);
+        goto done;
+    }
+    for (size_t j = 0; j < T; j++)
+        m->tscale[j] = 1.0f;
+    for (int h = 0; h < m->n_heads; h++) {
+        const model_head *mh = &m->heads[h];
+        if (mh->loss != LOSS_MSE)
+            continue;
+        for (int i = 0; tr->ds && i < tr->n; i++) {
+            const float *t = tr->ds->targets + (size_t)tr->idx[i] * tr->ds->n_targets + mh->target_off;
+            for (size_t k = 0; k < mh->n_targets; k++)
+                if (!isnan(t[k])) {
+                    sum[mh->target_off + k] += t[k];
+                    sq[mh->target_off + k] += (double)t[k] * t[k];
+                    n[mh->target_off + k]++;
+                }
+        }
+        for (size_t k = 0; k < mh->n_targets; k++) {
+            size_t j = (size_t)mh->target_off + k;
+            if (!n[j])
+                continue;
+            double mean = sum[j] / (double)n[j], var = sq[j] / (double)n[j] - mean * mean;
+            m->tshift[j] = (float)mean;
+            m->tscale[j] = var > 1e-12 * (1.0 + mean * mean) ? (float)(1.0 / sqrt(var)) : 1.0f;
+        }
+    }
+done:
+    free(sum);
+    free(sq);
+    free(n);
+    return s;
 }
 
 dlc_status model_build_for(model *m, const dlc_config *cfg, const data_bundle *b, int nmax,
@@ -116,10 +165,19 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
                                       "gives %d", m->n_targets, b->n_targets);
         goto fail;
     }
+    if (cfg->data.normalize_targets && (s = model_fit_targets(m, b, err)) != DLC_OK)
+        goto fail;
     if ((s = data_norm_init(&m->norm, b->norm.kind, b->dim, err)) != DLC_OK)
         goto fail;
     memcpy(m->norm.shift, b->norm.shift, sizeof(float) * b->dim);
     memcpy(m->norm.scale, b->norm.scale, sizeof(float) * b->dim);
+    if (b->norm.fill) { /* data.missing: mean */
+        if (!(m->norm.fill = malloc(sizeof(float) * b->dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        memcpy(m->norm.fill, b->norm.fill, sizeof(float) * b->dim);
+    }
     return DLC_OK;
 fail:
     model_free(m);
@@ -390,7 +448,7 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
 {
     const graph *g = m->g;
     dlc_status st = DLC_OK;
-    int nt = g->n_params + 2;
+    int nt = g->n_params + 2 + (m->norm.fill != NULL) + 2 * (m->tshift != NULL);
     io_tensor *t = calloc((size_t)nt, sizeof *t);
     dlc_buf classes = {0}, input = {0}, dshape = {0}, vocab = {0}, heads = {0}, features = {0};
     if (!t)
@@ -403,6 +461,14 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
     tensor_shape ns = {1, {(int)m->norm.dim}};
     t[g->n_params] = (io_tensor){"norm.shift", ns, m->norm.shift};
     t[g->n_params + 1] = (io_tensor){"norm.scale", ns, m->norm.scale};
+    int at = g->n_params + 2;
+    if (m->norm.fill) /* what a missing feature value stands for (data.missing: mean) */
+        t[at++] = (io_tensor){"norm.fill", ns, m->norm.fill};
+    tensor_shape ts = {1, {(int)m->n_targets}};
+    if (m->tshift) { /* data.normalize_targets */
+        t[at++] = (io_tensor){"target.shift", ts, m->tshift};
+        t[at++] = (io_tensor){"target.scale", ts, m->tscale};
+    }
     json_write_strings(&classes, &m->heads[0].classes);
     json_int_array(&input, &m->input);
     json_int_array(&dshape, &m->data_shape);
@@ -697,9 +763,43 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
             goto fail;
         memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
         memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        const io_tensor *fill = io_st_get(st, "norm.fill");
+        if (fill && !tensor_shape_equal(&fill->shape, &shift->shape)) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: norm.fill has another shape than norm.shift", path);
+            goto fail;
+        }
+        if (fill && !(m->norm.fill = malloc(sizeof(float) * m->norm.dim))) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        if (fill)
+            memcpy(m->norm.fill, fill->data, sizeof(float) * m->norm.dim);
         m->norm.kind = cfg.data.format == DATA_TEXT ? NORM_NONE : cfg.data.normalize;
         if (cfg.init.run[0] && cfg.init.normalize == INIT_NORM_SOURCE && m->norm.kind == NORM_NONE)
             m->norm.kind = NORM_STANDARD; /* the source's statistics, whatever this config fits */
+    }
+    const io_tensor *tsh = io_st_get(st, "target.shift"), *tsc = io_st_get(st, "target.scale");
+    if (tsh || tsc) { /* data.normalize_targets */
+        if (!tsh || !tsc || tsh->shape.ndim != 1 || !tensor_shape_equal(&tsh->shape, &tsc->shape) ||
+            (size_t)tsh->shape.d[0] != m->n_targets) {
+            s = dlc_fail(err, DLC_EINPUT, "%s: target.shift and target.scale are not both there with "
+                         "one value per target (%zu)", path, m->n_targets);
+            goto fail;
+        }
+        for (size_t j = 0; j < m->n_targets; j++)
+            if (!isfinite(tsh->data[j]) || !isfinite(tsc->data[j]) || tsc->data[j] == 0.0f) {
+                s = dlc_fail(err, DLC_EINPUT, "%s: target normalization value %zu is not finite "
+                             "or its scale is 0", path, j);
+                goto fail;
+            }
+        m->tshift = malloc(sizeof(float) * m->n_targets);
+        m->tscale = malloc(sizeof(float) * m->n_targets);
+        if (!m->tshift || !m->tscale) {
+            s = DLC_NOMEM(err);
+            goto fail;
+        }
+        memcpy(m->tshift, tsh->data, sizeof(float) * m->n_targets);
+        memcpy(m->tscale, tsc->data, sizeof(float) * m->n_targets);
     }
     for (int h = 0; h < m->n_heads; h++) {
         m->heads[h].classes = names[h][0];
@@ -790,7 +890,7 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
     free(order);
 }
 
-const float *model_head_targets(model *m, int h, const float *t, int N)
+const float *model_head_targets_raw(model *m, int h, const float *t, int N)
 {
     if (m->n_heads == 1)
         return t;
@@ -800,6 +900,31 @@ const float *model_head_targets(model *m, int h, const float *t, int N)
         memcpy(dst + (size_t)i * mh->n_targets, t + (size_t)i * m->n_targets + mh->target_off,
                sizeof(float) * mh->n_targets);
     return dst;
+}
+
+const float *model_head_targets(model *m, int h, const float *t, int N)
+{
+    const model_head *mh = &m->heads[h];
+    if (!m->tshift || mh->loss != LOSS_MSE)
+        return model_head_targets_raw(m, h, t, N);
+    const float *sh = m->tshift + mh->target_off, *sc = m->tscale + mh->target_off;
+    float *dst = m->head_t + (size_t)N * mh->target_off; /* (N, mh->n_targets) */
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < mh->n_targets; k++) /* NaN (unknown) stays NaN */
+            dst[(size_t)i * mh->n_targets + k] =
+                (t[(size_t)i * m->n_targets + mh->target_off + k] - sh[k]) * sc[k];
+    return dst;
+}
+
+void model_head_values(const model *m, int h, float *out, int N)
+{
+    const model_head *mh = &m->heads[h];
+    if (!m->tshift || mh->loss != LOSS_MSE)
+        return;
+    const float *sh = m->tshift + mh->target_off, *sc = m->tscale + mh->target_off;
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < mh->n_targets; k++)
+            out[(size_t)i * mh->n_targets + k] = out[(size_t)i * mh->n_targets + k] / sc[k] + sh[k];
 }
 
 double model_total_loss(const model *m, const loss_stats *st)

@@ -51,6 +51,10 @@ typedef struct {
     data_norm norm;         /* applied to every input */
     size_t n_targets;       /* targets per example, every head's */
     float *head_t;          /* (eval_max, n_targets) per-head target blocks (model_head_targets) */
+    /* data.normalize_targets: an mse head learns (t - tshift) * tscale and
+     * its output o stands for o / tscale + tshift (model_head_values);
+     * identity for other heads' targets.  NULL: none. */
+    float *tshift, *tscale; /* (n_targets) */
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int text;               /* data.format text: inputs are token ids (see text_cfg) */
@@ -165,6 +169,12 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
 /* Head h's targets (N, its n_targets) of a batch's target rows t (N,
  * n_targets): t itself for a single head, else a copy in m->head_t. */
 const float *model_head_targets(model *m, int h, const float *t, int N);
+/* The same, as the data holds them (not standardized by data.normalize_targets). */
+const float *model_head_targets_raw(model *m, int h, const float *t, int N);
+/* Head h's outputs (N, its targets) in place, from what the head learned to
+ * the targets' units: o / tscale + tshift for a standardized mse head, else
+ * unchanged. */
+void model_head_values(const model *m, int h, float *out, int N);
 
 /* The batch's loss of every head into st[h] (added to), from the outputs
  * of the last graph_forward and the target rows t; with grad, adds each

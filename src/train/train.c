@@ -311,8 +311,12 @@ static const char *explode_hint(const trainer *t)
 {
     for (int h = 0; h < t->m.n_heads; h++)
         if (t->m.heads[h].loss == LOSS_MSE)
-            return " (with mse the gradient grows with the errors: on targets far from 1 in scale "
-                   "large norms are expected; scale the targets, or raise train.grad_warn.explode)";
+            return t->m.tshift
+                       ? " (with mse the gradient grows with the errors: large norms are expected "
+                         "early on; raise train.grad_warn.explode to quiet this)"
+                       : " (with mse the gradient grows with the errors: on targets far from 1 in "
+                         "scale large norms are expected; data.normalize_targets: standard learns "
+                         "them standardized, or raise train.grad_warn.explode)";
     return "";
 }
 
@@ -1089,7 +1093,7 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
 {
     /* (a moved data file is only noted: the same examples may sit elsewhere) */
     static const char *const split_keys[] = {"seed:", "data.split.", "data.train.limit:",
-                                             "data.subset."};
+                                             "data.subset.", "data.missing:"};
     dlc_strlist changes = {0};
     dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
     if (s != DLC_OK) { /* an old checkpoint's text that does not parse: say only that */
@@ -1103,7 +1107,8 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
             if (strncmp(changes.v[i], split_keys[k], strlen(split_keys[k])) == 0) {
                 s = dlc_fail(err, DLC_EINPUT,
                              "%s: --resume would change %s; the train, dev and test split is "
-                             "drawn from seed, data.split, data.subset and data.train.limit, so "
+                             "drawn from seed, data.split, data.subset, data.train.limit and the "
+                             "rows data.missing keeps, so "
                              "examples the run trained on would move into dev and test: resume "
                              "with the checkpoint's values, or start over with --force",
                              path, changes.v[i]);

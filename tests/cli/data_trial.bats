@@ -159,7 +159,7 @@ two_class_run() {
     csv_config ids.csv species
     run "$DLC" train c.yaml --out run --force
     [ "$status" -eq 2 ]
-    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out)'* ]]
+    [[ "$output" == *'ids.csv:2: column '"'id'"': expected a number, got "x2" (every column that is not a label is a feature, and features are numbers: list the feature columns in data.features to leave this one out, or list it in data.categorical to one-hot encode it)'* ]]
     sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
     run "$DLC" train c.yaml --out run --force --quiet
     [ "$status" -eq 0 ]
@@ -169,7 +169,7 @@ two_class_run() {
     sed -i 's/  label: species/  label: species\n  features: [sepal_length, sepal_width, petal_length, petal_width]/' c.yaml
     run "$DLC" train c.yaml --out run --force
     [ "$status" -eq 2 ]
-    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: dlc does not fill them in; fill it or drop the row)"* ]]
+    [[ "$output" == *"missing.csv:5: column 'sepal_length': empty value (a missing value: fill it in, or set data.missing: mean to fill it with the column's mean, or drop to leave the row out)"* ]]
 }
 
 @test "predict on CSV rows names the columns it lacks, all of the model's, and a missing value's column" {
@@ -642,7 +642,7 @@ YAML
         [[ "$output" == *"m.csv:3: column 'price': expected a number, got \"$1\" $2"* ]]
     }
     for v in NaN nan NA 'N/A' null None '#N/A' '?'; do
-        check "$v" '(a missing value: dlc does not fill them in; fill it or drop the row)'
+        check "$v" "(a missing value: fill it in; in training, data.missing: mean fills it with the column's mean, drop leaves the row out)"
     done
     for v in inf -Infinity 1e400 1e39; do
         check "$v" "(infinite, or beyond float32's range: dlc reads finite numbers)"
@@ -724,4 +724,201 @@ train: {epochs: 1}
 YAML
     expect_error "digits.csv: label column 'target' is not in the header (its 65 columns: 'px_0_0', 'px_0_1', 'px_0_2', ..., 'px_7_7', 'digit')" \
         "$DLC" train dg.yaml --out run
+}
+
+# A table with text columns: color (3 values) and size (3), a number column
+# and a label that depends on color and age.
+categorical_csv() {
+    awk 'BEGIN { srand(7); print "age,color,size,income,label"
+          split("red green blue", C, " "); split("S M L", S, " ")
+          for (i = 0; i < 300; i++) { a = 18 + int(rand() * 60); c = C[1 + int(rand() * 3)]
+            s = S[1 + int(rand() * 3)]; printf "%d,%s,%s,%d,%s\n", a, c, s, 20000 + int(rand() * 60000),
+            ((c == "red") != (a > 50)) ? "yes" : "no" } }' > "${1:-cat.csv}"
+}
+
+@test "data.categorical one-hot encodes text columns: auto or by name; predict and eval read categories by name" {
+    categorical_csv cat.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, label: label, split: {dev: 0.2, test: 0.1}, normalize: standard}
+model: {layers: [{type: dense, units: 16, activation: relu}, {type: dense, units: 2, activation: softmax}]}
+train: {epochs: 40}
+YAML
+    # without it: the text column is an error that names the way out
+    expect_error "column 'color': expected a number, got" "$DLC" train cat.yaml --out run
+    [[ "$output" == *"data.categorical to one-hot encode it"* ]]
+    run "$DLC" train cat.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (8)"* ]]
+    [[ "$output" == *"note: one-hot encoded (data.categorical), with the number of values each: color (3), size (3); the model reads 8 features"* ]]
+    jq -e '.data_notes[] | select(.message | test("one-hot encoded"))' run/report.json > /dev/null
+    # the model's features: the columns in order, a categorical one as COLUMN=VALUE, values sorted
+    run "$DLC" summary run
+    [[ "$output" == *"input features (8): age, color=blue, color=green, color=red, size=L, size=M, size=S, income"* ]]
+    # predict reads rows by column name, in any order, and encodes them as training did:
+    # the same probabilities as the one-hot values given by hand (features: age, color=blue,
+    # color=green, color=red, size=L, size=M, size=S, income); a value the train file
+    # lacks sets every one-hot feature of its column to 0
+    printf 'label,size,income,color,age\nno,L,51747,red,72\nno,S,40000,purple,33\n' > rows.csv
+    printf '72 0 0 1 1 0 0 51747\n33 0 0 0 0 0 1 40000\n' > values.txt
+    "$DLC" predict run rows.csv --json > pred.json 2> pred.err
+    # the value training never saw is said (stderr; the JSON stays JSON)
+    grep -q "note: rows.csv: 1 value of categorical columns that training never saw (the first on line 3, color: purple)" pred.err
+    by_rows=$(jq -r '.. | objects | select(has("top")) | .top[] | select(.class == "yes") | .probability' pred.json)
+    run "$DLC" predict run --values values.txt
+    [ "$status" -eq 0 ]
+    by_hand=$(printf '%s\n' "$output" | awk '{print $2}')
+    echo "rows: $by_rows hand: $by_hand"
+    [ "$(printf '%s\n' "$by_rows" | awk '{printf "%.5f\n", $1}')" = "$(printf '%s\n' "$by_hand" | awk '{printf "%.5f\n", $1}')" ]
+    # eval scores the test split as training did
+    [ "$("$DLC" eval run --json | jq .accuracy)" = "$(jq .metrics.test.accuracy run/report.json)" ]
+    # by name, in data.features' order; the others stay numbers
+    run "$DLC" train cat.yaml --out run2 --set 'data.features=[size, age, color]' --set 'data.categorical=[color, size]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (7)"* ]]
+    [[ "$output" == *"size (3), color (3)"* ]]
+}
+
+@test "data.categorical: a dev file's unseen value is noted with its line; bad lists and identifier columns are refused" {
+    categorical_csv cat.csv
+    { head -1 cat.csv; tail -40 cat.csv | sed '3s/,red,/,purple,/; 3s/,green,/,purple,/; 3s/,blue,/,purple,/'; } > dev.csv
+    cat > cat.yaml <<YAML
+data: {format: csv, train: {file: cat.csv}, dev: {file: dev.csv}, label: label, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train cat.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dev.csv: 1 value of categorical columns that the train file lacks (the first on line 4, color: purple)"* ]]
+    expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
+    expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
+    expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    expect_error "data.categorical: 'income' is not among data.features" "$DLC" train cat.yaml --out r \
+        --set 'data.categorical=[income]' --set 'data.features=[age, color]'
+    # a column of names (a value per row) is an identifier, not a category
+    awk 'BEGIN { srand(3); print "name,sex,fare,survived"
+          for (i = 0; i < 60; i++) printf "p%d,%s,%.2f,%d\n", i, (rand() < 0.5 ? "male" : "female"), rand() * 50, rand() < 0.5 }' > ids.csv
+    cat > ids.yaml <<YAML
+data: {format: csv, train: {file: ids.csv}, label: survived, split: {dev: 0.2}, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    expect_error "column 'name' holds text with 60 distinct values in 60 rows: an identifier or free text" \
+        "$DLC" train ids.yaml --out r
+    run "$DLC" train ids.yaml --out r --set 'data.features=[sex, fare]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"sex (2); the model reads 3 features"* ]]
+}
+
+@test "data.missing: drop leaves rows with a missing feature value out; mean fills them with the train split's means, in training and in predict" {
+    # iris with holes: an empty sepal_length every 7th row, NA for sepal_width every 11th
+    awk -F, -v OFS=, 'NR == 1 { print; next } NR % 7 == 0 { $1 = "" } NR % 11 == 0 { $2 = "NA" } { print }' \
+        "$ROOT/data/iris.csv" > holes.csv
+    awk 'NR == 1 || NR % 3 == 0' holes.csv > dev.csv
+    awk 'NR > 1 && NR % 3 != 0' holes.csv | cat <(head -1 holes.csv) - > train.csv
+    n_train=$(($(wc -l < train.csv) - 1))
+    holed=$(awk -F, 'NR > 1 && ($1 == "" || $2 == "NA")' train.csv | wc -l)
+    cat > m.yaml <<YAML
+data: {format: csv, train: {file: train.csv}, dev: {file: dev.csv}, label: species, normalize: standard}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 30, batch_size: full, optimizer: {type: adam, lr: 0.05}}
+YAML
+    expect_error "train.csv:" "$DLC" train m.yaml --out r
+    [[ "$output" == *"(a missing value: fill it in, or set data.missing: mean"* ]]
+    run "$DLC" train m.yaml --out drop --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train.csv: $holed of $n_train rows left out for a missing value (data.missing: drop; the first on line "* ]]
+    [[ "$output" == *"dev.csv: "*"rows left out"*"its figures are of the rows left"* ]]
+    [ "$(jq .metrics.train.examples drop/report.json)" -eq $((n_train - holed)) ]
+    # the rows kept draw the splits: a resume may not change it
+    expect_error "--resume would change data.missing: drop -> mean" \
+        "$DLC" train m.yaml --out drop --resume --set data.missing=mean --set train.epochs=31
+    run "$DLC" train m.yaml --out mean --set data.missing=mean
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"train.csv: "*" missing feature values filled with the train split's mean of the column (data.missing: mean; the first on line "* ]]
+    [ "$(jq .metrics.train.examples mean/report.json)" -eq "$n_train" ]
+    # predict fills a missing value with the same mean: the same answer as the mean written out
+    mean1=$(awk -F, 'NR > 1 && $1 != "" { s += $1; n++ } END { printf "%.7f", s / n }' train.csv)
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n,3.0,4.4,1.4\nNaN,3.1,5.0,1.9\n' > holes_rows.csv
+    printf 'sepal_length,sepal_width,petal_length,petal_width\n%s,3.0,4.4,1.4\n%s,3.1,5.0,1.9\n' "$mean1" "$mean1" > filled_rows.csv
+    run "$DLC" predict mean holes_rows.csv
+    [ "$status" -eq 0 ]
+    a=$(printf '%s\n' "$output" | sed 's/^[^:]*:[0-9]*: //')
+    run "$DLC" predict mean filled_rows.csv
+    b=$(printf '%s\n' "$output" | sed 's/^[^:]*:[0-9]*: //')
+    echo "holes: $a / filled: $b"
+    [ "$a" = "$b" ]
+    # eval gives the figures training gave
+    [ "$("$DLC" eval mean --split dev --json | jq .accuracy)" = "$(jq .metrics.dev.accuracy mean/report.json)" ]
+    # a model trained without it still refuses a missing value in predict
+    run "$DLC" predict drop holes_rows.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty value"* ]]
+    # a row without its class: an error that names the way out; drop leaves it out too
+    awk -F, -v OFS=, 'NR == 20 { $5 = "" } { print }' "$ROOT/data/iris.csv" > nolabel.csv
+    sed -i "s|file: train.csv}, dev: {file: dev.csv}|file: nolabel.csv}|" m.yaml
+    expect_error "nolabel.csv:20: column 'species': empty label (a row without its class: data.missing: drop leaves such rows out)" \
+        "$DLC" train m.yaml --out nl
+    run "$DLC" train m.yaml --out nl --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nolabel.csv: 1 of 150 rows left out for a missing value (data.missing: drop; the first on line 20, column 'species')"* ]]
+}
+
+@test "data.balance: classes says what an epoch draws; a model that is not one classifier is refused" {
+    # iris with 5 virginica left
+    awk -F, 'NR == 1 || $5 != "virginica" || NR % 10 == 0' "$ROOT/data/iris.csv" > imb.csv
+    cat > imb.yaml <<YAML
+data: {format: csv, train: {file: imb.csv}, label: species, balance: classes}
+model: {layers: [{type: dense, units: 3, activation: softmax}]}
+train: {epochs: 2}
+YAML
+    run "$DLC" train imb.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: data.balance: classes: each epoch draws 105 train examples with replacement, each of the 3 classes about equally often; the rarest, 'virginica' (5 examples), is drawn about 7.0 times an epoch each"* ]]
+    jq -e '.data_notes[] | select(.message | test("data.balance"))' run/report.json > /dev/null
+    expect_error "data.balance: classes draws examples by class: it needs one classifier output" \
+        "$DLC" train imb.yaml --out r --set loss=mse --set data.label=petal_width \
+        --set 'data.features=[sepal_length]' --set model.layers.0.units=1 --set model.layers.0.activation=linear
+}
+
+@test "data.normalize_targets: standard trains a regression on targets in the hundred thousands; figures and predictions are in the targets' units" {
+    awk 'BEGIN { srand(4); print "rooms,area,age,price"
+          for (i = 0; i < 500; i++) { r = 1 + int(rand() * 6); a = 40 + rand() * 160; g = rand() * 80
+            printf "%d,%.1f,%.1f,%.0f\n", r, a, g, 50000 + 20000 * r + 1500 * a - 800 * g + (rand() - 0.5) * 20000 } }' > house.csv
+    cat > house.yaml <<YAML
+data: {format: csv, train: {file: house.csv}, label: price, split: {dev: 0.2, test: 0.1}, normalize: standard}
+model: {layers: [{type: dense, units: 32, activation: relu}, {type: dense, units: 1}]}
+loss: mse
+train: {epochs: 50}
+YAML
+    # as it was: Adam's steps of 0.001 never carry the output to prices of 300,000
+    run "$DLC" train house.yaml --out raw
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data.normalize_targets: standard learns them standardized"* ]]
+    awk -v r="$(jq .metrics.dev.r2 raw/report.json)" 'BEGIN { exit !(r < 0) }'
+    run "$DLC" train house.yaml --out std --set data.normalize_targets=standard
+    [ "$status" -eq 0 ]
+    awk -v r="$(jq .metrics.dev.r2 std/report.json)" 'BEGIN { exit !(r > 0.95) }'
+    # the report's mse is in squared prices: its square root near the noise's spread
+    # (uniform over 20,000: sd 5,774), not a standardized one near 0.1
+    awk -v m="$(jq .metrics.dev.mse std/report.json)" 'BEGIN { exit !(sqrt(m) > 4000 && sqrt(m) < 20000) }'
+    # predict gives prices: the first rows' within 20,000 of their own
+    head -4 house.csv > rows.csv
+    run "$DLC" predict std rows.csv
+    [ "$status" -eq 0 ]
+    paste -d' ' <(printf '%s\n' "$output" | awk '{print $2}') <(tail -3 rows.csv | cut -d, -f4) |
+        awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 20000) bad = 1 } END { exit bad }'
+    # eval agrees with the report; the loss column is the standardized one
+    [ "$("$DLC" eval std --json | jq .mse)" = "$(jq .metrics.test.mse std/report.json)" ]
+    awk -v l="$(jq .metrics.dev.loss std/report.json)" 'BEGIN { exit !(l < 0.2) }'
+}
+
+@test "data.categorical: a one-hot feature that would share a column's name is refused" {
+    printf 'a=b,a,y\n1,b,p\n2,c,q\n3,b,p\n' > clash.csv
+    cat > clash.yaml <<YAML
+data: {format: csv, train: {file: clash.csv}, label: y, categorical: [a]}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    expect_error "clash.csv: column 'a' holds 'b', whose one-hot feature 'a=b' is also the name of a column" \
+        "$DLC" train clash.yaml --out run
 }

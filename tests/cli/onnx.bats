@@ -418,6 +418,12 @@ YAML
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"output: max abs diff"* ]]
+    # targets learned standardized (data.normalize_targets): the file gives them back in their units
+    "$DLC" train reg.yaml --out regn --quiet --set data.normalize_targets=standard >/dev/null
+    run "$CHECK" "$DLC" regn reg_rows.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"output: max abs diff"* ]]
 }
 
 @test "export: a model with three heads (softmax, sigmoid, mse) has each head's outputs" {

@@ -58,5 +58,33 @@ int fuzz_csv(const uint8_t *data, size_t size)
         data_dataset_free(ds);
         dlc_strlist_clear(&names);
     }
+    /* categorical columns one-hot encoded, missing values filled or dropped,
+     * then the same text read again by the features found (COLUMN=VALUE) */
+    char autow[] = "auto";
+    char *av[] = {autow};
+    const dlc_strlist autocat = {1, av};
+    for (int miss = 0; miss < DATA_MISSING_COUNT; miss++) {
+        dataset *ds = NULL, *again = NULL;
+        dlc_strlist names = {0, NULL};
+        dlc_error err = {0};
+        data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
+        if (data_parse_csv_table(&ds, "fuzz.csv", (const char *)data, size, &one, 1, NULL, &autocat,
+                                 NULL, (data_missing)miss, 0, &err) == DLC_OK) {
+            if ((size_t)ds->columns.n != ds->dim)
+                abort(); /* a feature without its name */
+            if (data_parse_csv_table(&again, "fuzz.csv", (const char *)data, size, &one, 1,
+                                     &ds->columns, NULL, NULL, (data_missing)miss, 0, &err) == DLC_OK) {
+                /* read by its own features, the file gives the same values */
+                if (again->n != ds->n || again->dim != ds->dim)
+                    abort();
+                for (size_t i = 0; i < (size_t)ds->n * ds->dim; i++)
+                    if (memcmp(&again->f32[i], &ds->f32[i], sizeof(float)) != 0)
+                        abort();
+            }
+        }
+        data_dataset_free(ds);
+        data_dataset_free(again);
+        dlc_strlist_clear(&names);
+    }
     return 0;
 }

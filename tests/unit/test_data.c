@@ -306,6 +306,74 @@ static void test_idx_limit(void **state)
 
 /* ---- CSV ---- */
 
+/* data.categorical: a text column becomes one-hot features "COLUMN=VALUE"
+ * (values sorted; a VALUE may hold '='), numbers stay; a file read by those
+ * features sets a value the train file lacks to all 0 and counts it. */
+static void test_csv_categorical_onehot(void **state)
+{
+    dlc_error err = {0};
+    dataset *ds = NULL, *dev = NULL;
+    dlc_strlist label = list_of("y", NULL), names = {0}, cat = list_of("auto", NULL);
+    const char *text = "a,c,n,y\n"
+                       "1,x,5,p\n"
+                       "2,y,6,q\n"
+                       "3,k=v,7,p\n"
+                       "4,x,8,q\n";
+    tu_write(tu_tmp("cat.csv"), text, strlen(text));
+    data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
+    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), &one, 1, NULL, &cat, NULL,
+                                          DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    assert_int_equal(ds->dim, 5);
+    const char *cols[5] = {"a", "c=k=v", "c=x", "c=y", "n"};
+    assert_int_equal(ds->columns.n, 5);
+    for (int k = 0; k < 5; k++)
+        assert_string_equal(ds->columns.v[k], cols[k]);
+    const float x[20] = {1, 0, 1, 0, 5, 2, 0, 0, 1, 6, 3, 1, 0, 0, 7, 4, 0, 1, 0, 8};
+    for (int k = 0; k < 20; k++)
+        assert_true(ds->f32[k] == x[k]);
+    assert_int_equal(ds->categorical.n, 1);
+    assert_string_equal(ds->categorical.v[0], "c (3)");
+    assert_int_equal(ds->unseen_values, 0);
+
+    /* another file, columns in another order, read by those features */
+    const char *dtext = "y,n,c,a\n"
+                        "p,9,y,5\n"
+                        "q,1,w,6\n"
+                        "p,2,k=v,7\n";
+    data_csv_targets known = {"", &label, DATA_TARGET_CLASS, &names};
+    assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), &known, 1, &ds->columns,
+                                           NULL, DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    const float dx[15] = {5, 0, 0, 1, 9, 6, 0, 0, 0, 1, 7, 1, 0, 0, 2};
+    for (int k = 0; k < 15; k++)
+        assert_true(dev->f32[k] == dx[k]);
+    assert_int_equal(dev->unseen_values, 1);
+    assert_int_equal(dev->unseen_line, 3);
+    assert_string_equal(dev->unseen_example, "c: w");
+    data_dataset_free(dev);
+
+    /* auto leaves a column of numbers alone, missing values (NA, ?) in it too */
+    const char *na = "a,n,y\n1,5,p\n2,NA,q\n3,?,p\n";
+    dataset *nums = NULL;
+    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), &one, 1, NULL, &cat, NULL,
+                                          DATA_MISSING_MEAN, 0, &err), DLC_OK);
+    assert_int_equal(nums->dim, 2);
+    assert_int_equal(nums->categorical.n, 0);
+    assert_int_equal(nums->missing_values, 2);
+    assert_true(isnan(nums->f32[3]) && isnan(nums->f32[5]) && nums->f32[1] == 5.0f);
+    data_dataset_free(nums);
+    /* a label column is refused by name */
+    dlc_strlist bad = list_of("y", NULL);
+    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL,
+                                          DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "'y' is a label column");
+    dlc_strlist_clear(&bad);
+    data_dataset_free(ds);
+    dlc_strlist_clear(&label);
+    dlc_strlist_clear(&names);
+    dlc_strlist_clear(&cat);
+    (void)state;
+}
+
 static void test_csv_string_labels(void **state)
 {
     dlc_error err = {0};
@@ -692,6 +760,47 @@ static void check_split_sorted(const data_split *s)
 {
     for (int i = 1; i < s->n; i++)
         assert_true(s->idx[i - 1] < s->idx[i]);
+}
+
+/* data.balance: classes: an epoch's draws take every class about equally
+ * often (here 80 / 15 / 5 rows); none: each row once. */
+static void test_balance_classes(void **state)
+{
+    dlc_error err = {0};
+    data_bundle a, b;
+    data_config cfg;
+    FILE *f = fopen(tu_tmp("imb.csv"), "w");
+    assert_non_null(f);
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "%d,%s\n", i, i < 80 ? "many" : i < 95 ? "some" : "few");
+    assert_int_equal(fclose(f), 0);
+    csv_config(&cfg, tu_tmp("imb.csv"));
+    assert_int_equal(data_load(&a, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    cfg.balance = DATA_BALANCE_CLASSES;
+    assert_int_equal(data_load(&b, &cfg, DATA_TARGET_CLASS, 3, &err), DLC_OK);
+    int order[100], starts[101];
+    long drawn[2][3] = {{0}};
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 5, 0);
+    for (int e = 0; e < 200; e++)
+        for (int w = 0; w < 2; w++) {
+            const data_bundle *d = w ? &b : &a;
+            const data_split *tr = &d->split[DATA_SPLIT_TRAIN];
+            data_plan(d, tr, 10, &rng, order, starts);
+            for (int i = 0; i < tr->n; i++)
+                drawn[w][(int)tr->ds->targets[tr->idx[order[i]]]]++;
+        }
+    /* classes sorted: few, many, some */
+    assert_int_equal(drawn[0][0], 200 * 5);
+    assert_int_equal(drawn[0][1], 200 * 80);
+    assert_int_equal(drawn[0][2], 200 * 15);
+    for (int k = 0; k < 3; k++) /* a third each, within 5% of the 20,000 draws */
+        assert_true(fabs((double)drawn[1][k] - 20000.0 / 3) < 1000);
+    data_free(&a);
+    data_free(&b);
+    cfg_free(&cfg);
+    (void)state;
 }
 
 static void test_split_carving(void **state)
@@ -1270,6 +1379,7 @@ int main(void)
         cmocka_unit_test(test_idx_label_count),
         cmocka_unit_test(test_idx_bad_magic_and_type),
         cmocka_unit_test(test_idx_limit),
+        cmocka_unit_test(test_csv_categorical_onehot),
         cmocka_unit_test(test_csv_string_labels),
         cmocka_unit_test(test_csv_numeric_labels),
         cmocka_unit_test(test_csv_quoted_tabs_crlf),
@@ -1277,6 +1387,7 @@ int main(void)
         cmocka_unit_test(test_csv_features_and_limit),
         cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
+        cmocka_unit_test(test_balance_classes),
         cmocka_unit_test(test_split_carving),
         cmocka_unit_test(test_split_files),
         cmocka_unit_test(test_split_binary_names),
