@@ -40,7 +40,8 @@ enum {
     DLC_STREAM_SWEEP,
     DLC_STREAM_PAIRS,      /* metric learning: the train pairs of an epoch */
     DLC_STREAM_MINING,     /* metric learning: random triplet mining, per step */
-    DLC_STREAM_VERIFY      /* verification figures: examples, pairs, episodes per split */
+    DLC_STREAM_VERIFY,     /* verification figures: examples, pairs, episodes per split */
+    DLC_STREAM_EVAL_ORDER  /* the order a triplet model's split is evaluated in */
 };
 
 #endif

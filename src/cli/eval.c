@@ -70,6 +70,10 @@ static void print_measures(dlc_buf *b, const report_head *rh, const report_split
 static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, dlc_error *err)
 {
     cfg->data.skip_unknown_labels = skip;
+    /* an embedding is measured on classes it never saw (new identities):
+     * their labels become new classes after the model's, not errors */
+    cfg->data.new_classes = !skip && m->n_heads == 1 && m->stack == 1 &&
+                            loss_get(m->heads[0].loss)->embedding;
     /* detection: the ids are the label files' own, named by the names file */
     if (cfg->data.format == DATA_DETECTION)
         return DLC_OK;
@@ -189,7 +193,7 @@ static int run(const cli_args *a)
     }
     if (test_given) {
         dlc_config base;
-        if (config_load_string(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
+        if (config_load_run(&base, path, m.config_yaml, strlen(m.config_yaml), NULL, 0,
                                &(dlc_error){0}) == DLC_OK) {
             carved = base.data.split_test;
             config_free(&base);
@@ -198,7 +202,7 @@ static int run(const cli_args *a)
             sets[n_sets++] = "data.split.test=0";
     }
     /* the embedded config says where the data is and how it was split */
-    if (config_load_string(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
+    if (config_load_run(&cfg, path, m.config_yaml, strlen(m.config_yaml), sets, n_sets,
                            &err) != DLC_OK ||
         (have_cfg = 1, cfg.data.split_test = carved > 0 ? carved : cfg.data.split_test,
          cfg.data.test_replaces = carved > 0, cfg.data.text.vocab = m.vocab.n ? &m.vocab : NULL,
@@ -302,9 +306,15 @@ static int run(const cli_args *a)
     } else {
         printf("%s: %d examples  loss %.4f", split, s->n, loss);
         /* a yolo split's accuracy is its mAP@0.5 (README): called so */
+        const report_verify_split *vs = &rep.verify.splits[r->kind];
         if (!isnan(acc) && m.n_heads > 0 && m.heads[0].loss == LOSS_YOLO)
             printf("  mAP@0.5 %.4f  error (1 - mAP@0.5) %.2f%%", acc, 100.0 * (1.0 - acc));
-        else if (!isnan(acc))
+        else if (report_error_is_verification(&rep)) {
+            /* a triplet loss's in-batch share is no accuracy: the pairs' figures */
+            if (vs->present)
+                printf("  verification AUC %.4f  accuracy %.2f%% at the dev threshold", vs->auc,
+                       100.0 * vs->accuracy);
+        } else if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
         printf("\n\n");
         cli_print_report(&rep, r->kind, NULL);

@@ -17,6 +17,8 @@ static const cli_opt opts[] = {
     {"--scale", 1, "S", "multiply the raw input by S first (e.g. 0.00392156862745098 = 1/255 for pixels)"},
     {"--mean", 1, "M[,M...]", "subtract, per channel (one value or one per channel)"},
     {"--std", 1, "D[,D...]", "then divide, per channel"},
+    {"--input", 1, "D[,D...]",
+     "the example's shape, for a model whose input leaves dims free (e.g. 3,224,224)"},
     {"--force", 0, NULL, "replace an existing run folder's model"},
     {NULL, 0, NULL, NULL},
 };
@@ -63,6 +65,15 @@ static int run(const cli_args *a)
     for (int i = 0; i < o.n_std; i++)
         if (!(o.std[i] > 0))
             return cli_usage_error(c, "--std values must be positive");
+    const char *shape = cli_get(c, a, "--input");
+    float dims[TENSOR_MAX_DIMS];
+    if (shape && parse_list(shape, dims, TENSOR_MAX_DIMS, &o.n_input) != 0)
+        return cli_usage_error(c, "--input needs 1 to %d dims, got '%s'", TENSOR_MAX_DIMS, shape);
+    for (int i = 0; i < o.n_input; i++) {
+        if (!(dims[i] >= 1 && dims[i] <= 1e6f && dims[i] == (float)(int)dims[i]))
+            return cli_usage_error(c, "--input dims must be whole numbers from 1, got '%s'", shape);
+        o.input[i] = (int)dims[i];
+    }
     char model_path[4200], config_path[4200];
     snprintf(model_path, sizeof model_path, "%s/model.safetensors", out);
     snprintf(config_path, sizeof config_path, "%s/config.yaml", out);
@@ -95,7 +106,7 @@ static int run(const cli_args *a)
 
 const cli_command cli_import_cmd = {
     "import",
-    "MODEL.onnx --out RUN [--scale S] [--mean M[,M...]] [--std D[,D...]] [--force]",
+    "MODEL.onnx --out RUN [--scale S] [--mean M[,M...]] [--std D[,D...]] [--input D[,D...]] [--force]",
     "Turn an ONNX model (PyTorch's torch.onnx.export, dlc export, ...) made of ops dlc has into a "
     "run folder to predict with, evaluate or fine-tune.",
     opts, run,

@@ -244,6 +244,15 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
     dlc_buf_printf(b, pr->json ? "]" : "");
 }
 
+/* 1 when no output predicts: each is an embedding (metric learning). */
+static int every_head_embeds(const model *m)
+{
+    for (int h = 0; h < m->n_heads; h++)
+        if (!loss_get(m->heads[h].loss)->embedding)
+            return 0;
+    return 1;
+}
+
 /* One line (or JSON object) per input: every head's prediction. */
 static dlc_status print_batch(void *user, const model *m, const infer_batch *bt, dlc_error *err)
 {
@@ -264,26 +273,33 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             dlc_buf_escape(b, pr->file, DLC_ESC_ALL);
             dlc_buf_printf(b, ":%d:", at + 2); /* the header is line 1 */
         }
-        for (int h = 0; h < m->n_heads; h++) {
+        /* the outputs that predict: a joint model's embedding (triplet
+         * beside a classifier) is dlc verify's, not a prediction */
+        int shown[MODEL_MAX_HEADS], n_shown = 0;
+        for (int h = 0; h < m->n_heads; h++)
+            if (!loss_get(m->heads[h].loss)->embedding)
+                shown[n_shown++] = h;
+        for (int j = 0; j < n_shown; j++) {
+            int h = shown[j];
             const graph_node *o = &m->g->nodes[m->g->outputs[h]];
             int size = (int)o->size;
             const float *p = bt->out[h] + (size_t)i * (size_t)size;
             if (pr->json) {
                 /* the first output's figures stay where a one-output model has them */
-                if (h == 0) {
+                if (j == 0) {
                     dlc_buf_printf(b, ", ");
                     print_head(pr, &m->heads[h], size, p);
                 }
                 if (m->n_heads > 1) {
-                    dlc_buf_printf(b, h ? ", " : ", \"outputs\": {");
+                    dlc_buf_printf(b, j ? ", " : ", \"outputs\": {");
                     json_write_string(b, m->heads[h].name);
                     dlc_buf_printf(b, ": {");
                     print_head(pr, &m->heads[h], size, p);
-                    dlc_buf_printf(b, h + 1 == m->n_heads ? "}}" : "}");
+                    dlc_buf_printf(b, j + 1 == n_shown ? "}}" : "}");
                 }
             } else {
                 if (m->n_heads > 1)
-                    dlc_buf_printf(b, "%s %s:", h ? ";" : "", m->heads[h].name);
+                    dlc_buf_printf(b, "%s %s:", j ? ";" : "", m->heads[h].name);
                 print_head(pr, &m->heads[h], size, p);
             }
         }
@@ -429,11 +445,13 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
         int n = 0;
         infer_unseen u;
         if ((st = infer_read_csv(m, a->pos[i], &x, &n, &u, err)) == DLC_OK) {
-            if (u.count)
+            char esc[500], ex[200];
+            if (u.count && !pr->quiet)
                 fprintf(stderr, "note: %s: %d value%s of categorical columns that training never saw "
                         "(the first on line %d, %s): read as none of the column's values (every "
-                        "one-hot feature 0)\n", a->pos[i], u.count, u.count == 1 ? "" : "s", u.line,
-                        u.example);
+                        "one-hot feature 0)\n", dlc_escape(esc, sizeof esc, a->pos[i], DLC_ESC_ALL),
+                        u.count, u.count == 1 ? "" : "s", u.line,
+                        dlc_escape(ex, sizeof ex, u.example, DLC_ESC_ALL));
             pr->names = NULL;
             pr->file = a->pos[i];
             st = infer_rows(m, x, n, print_batch, pr, err);
@@ -552,7 +570,7 @@ static int run(const cli_args *a)
     if (values) {
         /* any model's output values: also an embedding's, or a pair model's p(same) */
         st = predict_values(&m, values, cli_get(c, a, "--logits") != NULL, &pr, &err);
-    } else if (m.stack > 1 || loss_get(m.heads[0].loss)->embedding) {
+    } else if (m.stack > 1 || every_head_embeds(&m)) {
         /* its inputs are pairs, or its output is an embedding: not a prediction */
         st = dlc_fail(&err, DLC_EINPUT, "%s compares examples (metric learning): dlc verify RUN A "
                       "B compares two, dlc verify RUN --embed INPUT... writes embeddings, "

@@ -81,8 +81,8 @@ static void print_splits(const report_head *rep)
         int constant = 0;
         for (int i = 0; i < rep->n_splits; i++) {
             const report_split *s = &rep->splits[i];
-            printf("%-10s %9d %10.4f %10s %10s %10s\n", s->name, s->n, s->loss,
-                   fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
+            printf("%-10s %9d %10s %10s %10s %10s\n", s->name, s->n,
+                   num(d, sizeof d, "%.4f", 1.0, s->loss), fig(a, sizeof a, s->mse), fig(b, sizeof b, s->mae), fig(c, sizeof c, s->r2));
             constant |= isnan(s->r2) && isfinite(s->mse);
         }
         if (constant)
@@ -109,8 +109,8 @@ static void print_splits(const report_head *rep)
            with_f1 ? "   macro F1" : "");
     for (int i = 0; i < rep->n_splits; i++) {
         const report_split *s = &rep->splits[i];
-        printf("%-10s %9d %10.4f %10s %10s", s->name, s->n, s->loss, pct(a, sizeof a, s->accuracy),
-               pct(b, sizeof b, s->error));
+        printf("%-10s %9d %10s %10s %10s", s->name, s->n, num(d, sizeof d, "%.4f", 1.0, s->loss),
+               pct(a, sizeof a, s->accuracy), pct(b, sizeof b, s->error));
         if (s->cls)
             printf(" %10s", fig(c, sizeof c, s->macro.f1));
         printf("\n");
@@ -231,7 +231,13 @@ static void print_diagnosis(const report *rep)
     const report_diagnosis *d = &rep->diag;
     int pct_units = !report_error_is_mse(report_main(rep));
     char a[32];
-    printf("\nbias / variance (%s):\n", pct_units ? "error" : "mse");
+    printf("\nbias / variance (%s):\n",
+           report_error_is_verification(rep)
+               ? rep->verify.threshold_split == DATA_SPLIT_TRAIN
+                     ? "verification error: pairs at the threshold chosen on train"
+                     : "verification error: pairs at the dev threshold"
+           : pct_units ? "error"
+                       : "mse");
     if (isnan(d->human))
         printf("  %-12s %9s   (not set: report.human_level_error%s)\n", "human-level", "-",
                isnan(d->human_used) ? "" : "; 0 assumed");
@@ -290,6 +296,9 @@ static void print_diagnosis(const report *rep)
     }
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
+    char untold[320];
+    if (report_untold_mismatch(rep, untold, sizeof untold))
+        printf("  note: %s\n", untold);
 }
 
 void cli_print_report(const report *rep, int focus_kind, const char *run_dir)

@@ -234,6 +234,9 @@ static int run(const cli_args *a)
                                a->n_pos);
     if (!embed && out)
         return cli_usage_error(c, "--out goes with --embed");
+    if (embed && (json || thr))
+        return cli_usage_error(c, "--embed writes CSV embeddings: %s goes with comparing two inputs",
+                               json ? "--json" : "--threshold");
     double threshold = NAN;
     if (thr && (dlc_parse_double(thr, &threshold) != 0 || !isfinite(threshold)))
         return cli_usage_error(c, "--threshold needs a number, got '%s'", thr);

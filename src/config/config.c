@@ -115,6 +115,14 @@ dlc_status config_load_string(dlc_config *c, const char *name, const char *text,
     return load_text(c, name, "config", text, len, overrides, n_overrides, err);
 }
 
+dlc_status config_load_run(dlc_config *c, const char *name, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides, dlc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->stored = 1;
+    return load_text(c, name, "config", text, len, overrides, n_overrides, err);
+}
+
 dlc_status config_load(dlc_config *c, const char *path, const char *const *overrides,
                        int n_overrides, dlc_error *err)
 {
@@ -579,7 +587,11 @@ static int emit_section(dlc_buf *b, const dlc_config *c, const char *pattern, in
 
 int config_shares_label(const dlc_config *c)
 {
-    if (c->n_heads < 2 || (c->data.format != DATA_IDX && c->data.format != DATA_IMAGE_FOLDER))
+    /* CSV: one class column given as a plain list (no groups by output) */
+    const data_config *d = &c->data;
+    int csv_one = d->format == DATA_CSV && d->n_labels == 1 && !d->labels[0].name[0] &&
+                  d->labels[0].columns.n == 1;
+    if (c->n_heads < 2 || (d->format != DATA_IDX && d->format != DATA_IMAGE_FOLDER && !csv_one))
         return 0;
     for (int h = 0; h < c->n_heads; h++)
         if (loss_get(c->heads[h].loss)->target != LOSS_TARGET_CLASS)

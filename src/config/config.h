@@ -77,6 +77,8 @@ typedef struct {
     stylize_config stylize;   /* style transfer (dlc stylize); stylize.on 0 when absent */
     int no_data;              /* 1: a stylize config without a data: section (nothing to train on) */
     embed_config embed;       /* dlc embed: on when the config has an embed: section */
+    int stored;               /* 1: a run's own resolved config (config_load_run), where keys
+                               * written before a check existed pass */
 } dlc_config;
 
 /* Loads path, applying overrides "key.path=value" in order (list items by
@@ -86,6 +88,11 @@ dlc_status config_load(dlc_config *c, const char *path, const char *const *overr
 /* The same from text in memory; name is used in messages. */
 dlc_status config_load_string(dlc_config *c, const char *name, const char *text, size_t len,
                               const char *const *overrides, int n_overrides, dlc_error *err);
+/* The same for a run's own resolved config (model.safetensors' embedded
+ * one): checks added since the run was trained let its keys be
+ * (dlc_config.stored). */
+dlc_status config_load_run(dlc_config *c, const char *name, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides, dlc_error *err);
 void config_free(dlc_config *c);
 
 /* Relative data paths (data.train/dev/test files and folders, detection

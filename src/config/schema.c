@@ -50,6 +50,10 @@ _Static_assert(sizeof(embed_combine) == sizeof(int), "enum size");
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_split(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
 static dlc_status check_sampler(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_train(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
+static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
+                                  dlc_error *err);
+static int holds_default(const config_key *rows, int n_rows, const char *path, const ynode *v);
 static dlc_status check_class_split(const ynode *node, const char *path, dlc_config *c,
                                     dlc_error *err);
 static dlc_status check_model(const ynode *node, const char *path, dlc_config *c, dlc_error *err);
@@ -283,7 +287,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("stylize.optimizer",           K_ENUM,       CFG(stylize.optimizer),  "adam",   ANY,          ENUM(stylize_opt_names)) \
     X("stylize.learning_rate",       K_DOUBLE,     CFG(stylize.lr),         "null",   GT(0),        FLAGS(F_NULLABLE)) \
     X("stylize.history",             K_INT,        CFG(stylize.history),    "10",     IN_CC(1, 100), PLAIN)            \
-    X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
+    X("train",                       K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, check_train)) \
     X("train.epochs",                K_INT,        CFG(train.epochs),       "10",     GE(1),        PLAIN)             \
     X("train.batch_size",            K_BATCH,      CFG(train.batch_size),   "64",     GE(1),        PLAIN)             \
     X("train.shuffle",               K_BOOL,       CFG(train.shuffle),      "true",   ANY,          PLAIN)             \
@@ -2047,8 +2051,9 @@ static dlc_status check_sampler(const ynode *node, const char *path, dlc_config 
 {
     data_config *d = &c->data;
     node_where(d->sampler.where, sizeof d->sampler.where, node);
-    if (d->sampler.kind == DATA_SAMPLER_NONE)
-        return DLC_OK;
+    dlc_status st = check_type_keys(node, path, c, err);
+    if (st != DLC_OK || d->sampler.kind == DATA_SAMPLER_NONE)
+        return st;
     char kp[PATH_BUF + 16];
     pathf(kp, sizeof kp, "%s.type", path);
     const ynode *at = ynode_map_get(node, "type") ? ynode_map_get(node, "type") : node;
@@ -2057,6 +2062,39 @@ static dlc_status check_sampler(const ynode *node, const char *path, dlc_config 
                                             "(formats idx, csv, image_folder), not text");
     if (d->sampler.kind == DATA_SAMPLER_PAIRS && data_augments(d))
         return config_key_fail(err, at, kp, "pairs are not augmented: drop data.augment");
+    return DLC_OK;
+}
+
+/* Triplet batches are P x K (data_plan_batch): a train.batch_size beside
+ * them that differs was ignored without a word; now it is refused, and the
+ * resolved config records the batch trained.  A run's stored config from
+ * before this check (its default 64) still loads, and its config.yaml
+ * trains again. */
+static dlc_status check_train(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
+{
+    const data_sampler *sm = &c->data.sampler;
+    if (sm->kind != DATA_SAMPLER_TRIPLETS)
+        return DLC_OK;
+    int PK = sm->classes_per_batch * sm->per_class;
+    const ynode *bs = ynode_map_get(node, "batch_size");
+    /* a run's config.yaml from before (every train key, batch_size at its
+     * default) trains again */
+    int n_rows, n_keys = 0;
+    const config_key *rows = config_schema_rows(&n_rows);
+    for (int r = 0; r < n_rows; r++)
+        n_keys += config_schema_is_child(&rows[r], path);
+    int old_resolved = node->n >= n_keys && holds_default(rows, n_rows, "train.batch_size", bs);
+    if (bs && !c->stored && !old_resolved && c->train.batch_size != PK) {
+        char kp[PATH_BUF + 16];
+        pathf(kp, sizeof kp, "%s.batch_size", path);
+        return config_key_fail(err, bs, kp,
+                               "with data.sampler.type triplets a batch is classes_per_batch %d x "
+                               "per_class %d = %d examples, got %s: drop train.batch_size (or set "
+                               "it to %d) and choose the batch with the sampler",
+                               sm->classes_per_batch, sm->per_class, PK,
+                               bs->value ? bs->value : "a list", PK);
+    }
+    c->train.batch_size = PK;
     return DLC_OK;
 }
 
@@ -2253,7 +2291,8 @@ static dlc_status check_model(const ynode *node, const char *path, dlc_config *c
                                     "name one so, or set the output's target",
                                     want, list);
             }
-        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1) {
+        } else if (s == DLC_OK && c->n_heads > 1 && d->format == DATA_CSV && d->n_labels == 1 &&
+                   !config_shares_label(c)) {
             pathf(kp, sizeof kp, "%s.outputs", path);
             s = config_key_fail(err, outs ? outs : node, kp,
                                 "%d outputs need data.label as a mapping from each output to its "
@@ -2322,25 +2361,62 @@ static const char *const sched_reads[SCHED_COUNT][3] = {
     [SCHED_COSINE] = {"warmup", "final", NULL},
 };
 
-/* The type-specific key list for a key path under train.optimizer or
- * train.schedule (NULL for other paths and for the keys every type reads). */
-static const char *const *type_reads(const dlc_config *c, const char *path, const char **leaf,
-                                     int *is_optim)
+/* The pair and triplet samplers' own keys (mining is read by every triplet
+ * loss, with or without triplet batches): a PyTorch user's
+ * MPerClassSampler(m=4) guess `{type: pairs, per_class: 4}` would otherwise
+ * do nothing. */
+static const char *const sampler_reads[DATA_SAMPLER_COUNT][3] = {
+    [DATA_SAMPLER_NONE] = {NULL},
+    [DATA_SAMPLER_PAIRS] = {"positive_fraction", NULL},
+    [DATA_SAMPLER_TRIPLETS] = {"classes_per_batch", "per_class", NULL},
+};
+
+/* A section whose type decides the keys it reads. */
+typedef struct {
+    const char *prefix;           /* "train.optimizer." */
+    const char *what;             /* "optimizer" */
+    const char *always;           /* the keys every type reads, as said */
+    const char *const *names;     /* type names */
+    int n_types;
+} typed_section;
+
+enum { TYPED_OPTIM, TYPED_SCHED, TYPED_SAMPLER, TYPED_COUNT };
+static const typed_section typed_sections[TYPED_COUNT] = {
+    [TYPED_OPTIM] = {"train.optimizer.", "optimizer", "type, lr", optim_names, OPT_COUNT},
+    [TYPED_SCHED] = {"train.schedule.", "schedule", "type", sched_names, SCHED_COUNT},
+    [TYPED_SAMPLER] = {"data.sampler.", "data.sampler", "type, mining", data_sampler_names,
+                       DATA_SAMPLER_COUNT},
+};
+
+/* Type t's own keys in section f. */
+static const char *const *typed_reads(int f, int t)
 {
-    static const char opt[] = "train.optimizer.", sch[] = "train.schedule.";
-    if (strncmp(path, opt, sizeof opt - 1) == 0) {
-        *leaf = path + sizeof opt - 1;
-        *is_optim = 1;
-        if (strcmp(*leaf, "type") == 0 || strcmp(*leaf, "lr") == 0)
+    return f == TYPED_OPTIM ? optim_reads[t] : f == TYPED_SCHED ? sched_reads[t] : sampler_reads[t];
+}
+
+static int typed_type(const dlc_config *c, int f)
+{
+    return f == TYPED_OPTIM   ? (int)c->train.optimizer.type
+           : f == TYPED_SCHED ? (int)c->train.schedule.type
+                              : (int)c->data.sampler.kind;
+}
+
+/* The type-specific key list for a key path under a typed section (NULL for
+ * other paths and for the keys every type reads); *family: its section. */
+static const char *const *type_reads(const dlc_config *c, const char *path, const char **leaf,
+                                     int *family)
+{
+    for (int f = 0; f < TYPED_COUNT; f++) {
+        const typed_section *ts = &typed_sections[f];
+        size_t n = strlen(ts->prefix);
+        if (strncmp(path, ts->prefix, n) != 0)
+            continue;
+        *leaf = path + n;
+        *family = f;
+        if (strcmp(*leaf, "type") == 0 || (f == TYPED_OPTIM && strcmp(*leaf, "lr") == 0) ||
+            (f == TYPED_SAMPLER && strcmp(*leaf, "mining") == 0))
             return NULL;
-        return optim_reads[c->train.optimizer.type];
-    }
-    if (strncmp(path, sch, sizeof sch - 1) == 0) {
-        *leaf = path + sizeof sch - 1;
-        *is_optim = 0;
-        if (strcmp(*leaf, "type") == 0)
-            return NULL;
-        return sched_reads[c->train.schedule.type];
+        return typed_reads(f, typed_type(c, f));
     }
     return NULL;
 }
@@ -2348,15 +2424,34 @@ static const char *const *type_reads(const dlc_config *c, const char *path, cons
 int config_key_applies(const dlc_config *c, const char *path)
 {
     const char *leaf;
-    int is_optim;
-    const char *const *reads = type_reads(c, path, &leaf, &is_optim);
+    int family;
+    const char *const *reads = type_reads(c, path, &leaf, &family);
     return !reads || find_name(reads, leaf) >= 0;
 }
 
-/* A key of node (train.optimizer or train.schedule) that its type does not
- * read: an error naming the types that do.  A section listing every key of
- * the schema is a run's config.yaml from before config.yaml left such keys
- * out: its extra keys are the defaults it wrote, and are let be. */
+/* 1 when scalar v holds key path's default (as text, or the same number). */
+static int holds_default(const config_key *rows, int n_rows, const char *path, const ynode *v)
+{
+    for (int r = 0; r < n_rows; r++) {
+        if (strcmp(rows[r].path, path) != 0)
+            continue;
+        double a, b;
+        const char *d = rows[r].def;
+        if (d && v && v->kind == YN_SEQ && v->n == 0)
+            return strcmp(d, "[]") == 0;
+        return d && v && v->value &&
+               (strcmp(d, v->value) == 0 ||
+                (dlc_parse_double(d, &a) == 0 && dlc_parse_double(v->value, &b) == 0 && a == b));
+    }
+    return 0;
+}
+
+/* A key of node (train.optimizer, train.schedule, data.sampler) that its
+ * type does not read: an error naming the types that do.  A section listing
+ * every key of the schema is a run's config.yaml from before config.yaml
+ * left such keys out: its extra keys, at their defaults, are let be (a
+ * sampler has five keys, which a person may well list: one set to another
+ * value is still refused); a run's stored config (c->stored) loads as it is. */
 static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
                                   dlc_error *err)
 {
@@ -2364,33 +2459,34 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)
         n_keys += config_schema_is_child(&rows[r], path);
-    if (node->n >= n_keys)
+    if (c->stored)
         return DLC_OK;
+    int every_key = node->n >= n_keys;
     for (int i = 0; i < node->n; i++) {
         char kp[PATH_BUF + 8];
         const char *leaf = "";
-        int is_optim = 0;
+        int f = 0;
         pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
-        if (config_key_applies(c, kp))
+        if (config_key_applies(c, kp) ||
+            (every_key && holds_default(rows, n_rows, kp, node->items[i])))
             continue;
-        type_reads(c, kp, &leaf, &is_optim);
-        const char *const *names = is_optim ? optim_names : sched_names;
-        int n_types = is_optim ? OPT_COUNT : SCHED_COUNT;
-        int type = is_optim ? (int)c->train.optimizer.type : (int)c->train.schedule.type;
+        type_reads(c, kp, &leaf, &f);
+        const typed_section *ts = &typed_sections[f];
+        int type = typed_type(c, f);
         char readers[256] = "", has[256] = "";
-        for (int t = 0; t < n_types; t++)
-            if (find_name(is_optim ? optim_reads[t] : sched_reads[t], leaf) >= 0)
-                append(readers, sizeof readers, readers[0] ? ", %s" : "%s", names[t]);
-        const char *const *own = is_optim ? optim_reads[type] : sched_reads[type];
-        append(has, sizeof has, "%s", is_optim ? "type, lr" : "type");
+        for (int t = 0; t < ts->n_types; t++)
+            if (find_name(typed_reads(f, t), leaf) >= 0)
+                append(readers, sizeof readers, readers[0] ? ", %s" : "%s", ts->names[t]);
+        const char *const *own = typed_reads(f, type);
+        append(has, sizeof has, "%s", ts->always);
         for (int k = 0; own[k]; k++)
             append(has, sizeof has, ", %s", own[k]);
         int explicit_type = ynode_map_find(node, "type") >= 0;
         return config_key_fail(err, node->keys[i], kp,
                                "not read by %s type %s%s, which would ignore it (it reads: %s); "
                                "type %s reads it",
-                               is_optim ? "optimizer" : "schedule", names[type],
-                               explicit_type ? "" : " (the default)", has, readers);
+                               ts->what, ts->names[type], explicit_type ? "" : " (the default)",
+                               has, readers);
     }
     return DLC_OK;
 }
@@ -2634,8 +2730,12 @@ dlc_status config_schema_convert(dlc_config *c, ynode *root, const char *default
             s = config_key_fail(err, ynode_map_get(root, "label_smoothing"), "label_smoothing",
                                 "no output has the loss softmax_cross_entropy, the one it smooths");
     }
-    /* image files are converted to the model's input when it is an image */
-    if (s == DLC_OK && c->input.ndim == 3)
+    /* image files are converted to the model's input when it is an image;
+     * a pair model's input stacks two images on the channels (2C, H, W) */
+    if (s == DLC_OK && c->input.ndim == 3) {
         c->data.image_shape = c->input;
+        if (c->data.sampler.kind == DATA_SAMPLER_PAIRS && c->input.d[0] % 2 == 0)
+            c->data.image_shape.d[0] /= 2;
+    }
     return s;
 }

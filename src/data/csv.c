@@ -129,17 +129,14 @@ static int csv_label_cmp(const void *pa, const void *pb)
     return strcmp(a->s, b->s);
 }
 
-/* Sorts the names of m; remap (m->names.n) gets old id -> new id and
- * sorted receives the names in their new order. */
-static dlc_status csv_sort_names(const data_names *m, int *remap, dlc_strlist *sorted,
-                                 dlc_error *err)
+dlc_status data_label_order(const dlc_strlist *names, int *remap, dlc_strlist *sorted, dlc_error *err)
 {
-    int k = m->names.n;
+    int k = names->n;
     csv_label *l = malloc(sizeof *l * (size_t)(k ? k : 1));
     if (!l)
         return DLC_NOMEM(err);
     for (int i = 0; i < k; i++) {
-        l[i].s = m->names.v[i];
+        l[i].s = names->v[i];
         l[i].id = i;
         l[i].is_num = dlc_parse_double(l[i].s, &l[i].v) == 0;
     }
@@ -371,14 +368,15 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
                  numbers, header->n);
 }
 
+/* tail: said after the message ("" for none) */
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
-                                const data_names *header, dlc_error *err)
+                                const data_names *header, const char *tail, dlc_error *err)
 {
     char hint[256];
     data_csv_header_hint(&header->names, hint, sizeof hint);
     if (hint[0])
-        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s", path, what,
-                        name, hint);
+        return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s%s", path, what,
+                        name, hint, tail);
     const char **cand = malloc(sizeof *cand * (size_t)(header->names.n + 1));
     if (!cand)
         return DLC_NOMEM(err);
@@ -388,8 +386,8 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
     const char *near = dlc_nearest(name, cand);
     dlc_status st;
     if (near)
-        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)",
-                      path, what, name, near);
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (did you mean '%s'?)%s",
+                      path, what, name, near, tail);
     else {
         /* no near name: show the columns there are (the first three and the
          * last two of a wide file: a label is often last) */
@@ -405,8 +403,8 @@ static dlc_status csv_no_column(const char *path, const char *what, const char *
             size_t len = strlen(cols);
             snprintf(cols + len, sizeof cols - len, "%s'%.60s'", i ? ", " : "", header->names.v[i]);
         }
-        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (its %d column%s: %s)",
-                      path, what, name, n, n == 1 ? "" : "s", cols);
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header (its %d column%s: %s)%s",
+                      path, what, name, n, n == 1 ? "" : "s", cols, tail);
     }
     free(cand);
     return st;
@@ -455,6 +453,7 @@ typedef struct {
     const dlc_strlist *unknown;  /* label texts meaning "unknown" (binary, numeric); NULL: see
                                   * csv_unknown */
     int skip_unknown;    /* given classes: drop a row with another label (and count it) */
+    int new_classes;     /* given classes: another label is a new class, appended */
     int index_col;       /* the first column has no name: pandas' index, "Unnamed: 0" */
     int index_left_out;  /* ... and is not read (features not given, and not a label) */
     int row_unknown;     /* this row's label is not a given class */
@@ -573,13 +572,13 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
             *out = -1.0f;
             return DLC_OK;
         }
-        if (id < 0 && c->given) {
+        if (id < 0 && c->given && !cp->new_classes) {
             data_quote_names(&c->classes.names, list, sizeof list);
             return dlc_fail(err, DLC_EINPUT,
                             "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
                             path, line, cname, s, c->classes.names.n, list);
         }
-        if (id < 0) {
+        if (id < 0) { /* a new class (new_classes: after the given ones) */
             char what[96];
             snprintf(what, sizeof what, "column '%.60s': label", cname);
             if ((st = csv_utf8(path, line, what, s, err)) ||
@@ -738,11 +737,24 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
         c->grp[g].count = label->n;
         for (int t = 0; t < label->n; t++) {
             int j = data_names_find(&c->header, label->v[t]);
-            if (j < 0)
-                return csv_no_column(r->path, "label", label->v[t], &c->header, err);
+            if (j < 0) {
+                /* several outputs: a file without one output's binary or numeric
+                 * labels keeps its column, cells empty (unknown: data.unknown_label),
+                 * and the others are scored; class labels cannot be unknown */
+                char tail[200] = "";
+                if (which && c->G > 1 && c->grp[g].mode != DATA_TARGET_CLASS)
+                    snprintf(tail, sizeof tail, "; output '%.60s' reads it (a dev or test file "
+                             "without its labels keeps the column, its cells empty: unknown, "
+                             "and the other outputs are scored)", which);
+                return csv_no_column(r->path, "label", label->v[t], &c->header, tail, err);
+            }
             if (c->targ_of[j] >= 0)
-                return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice", r->path,
-                                label->v[t]);
+                return dlc_fail(err, DLC_EINPUT, "%s: label column '%s' given twice%s", r->path,
+                                label->v[t],
+                                c->G > 1 ? " (outputs that all learn this class column share "
+                                           "it: give data.label as the one column, label: "
+                                           "COLUMN)"
+                                         : "");
             c->targ_of[j] = c->T + t;
             c->group_of[j] = g;
         }
@@ -759,7 +771,7 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             const char *value;
             int j = csv_feature_column(csv_find_names, &c->header, features->v[k], &value);
             if (j < 0)
-                return csv_no_column(r->path, "feature", features->v[k], &c->header, err);
+                return csv_no_column(r->path, "feature", features->v[k], &c->header, "", err);
             if (c->targ_of[j] >= 0)
                 return dlc_fail(err, DLC_EINPUT, "%s: column '%s' is both a label and a feature",
                                 r->path, c->header.names.v[j]);
@@ -806,15 +818,23 @@ static dlc_status csv_finish_classes(csv_parse *cp, int g, dlc_strlist *class_na
                         header->names.v[c->bin_str_col]);
     if (c->mode == DATA_TARGET_BINARY && !c->given && c->classes.names.n == 1)
         return dlc_fail(err, DLC_EINPUT,
-                        "%s: only one label value \"%.60s\" found; binary targets need 2 (give the class names)",
+                        "%s: only one label value \"%.60s\" found; binary targets need 2: list both in "
+                        "data.classes (the negative class first)",
                         path, c->classes.names.v[0]);
-    if (c->given || c->classes.names.n == 0)
+    if (c->given) {
+        /* new classes (DATA_TARGET_NEW_CLASSES): named after the given ones,
+         * their ids in order of first appearance */
+        for (int k = class_names ? class_names->n : 0; k < c->classes.names.n && st == DLC_OK; k++)
+            st = dlc_strlist_push(class_names, c->classes.names.v[k], err);
+        return st;
+    }
+    if (c->classes.names.n == 0)
         return DLC_OK;
 
     remap = malloc(sizeof(int) * (size_t)c->classes.names.n);
     if (!remap)
         return DLC_NOMEM(err);
-    if ((st = csv_sort_names(&c->classes, remap, &sorted, err)))
+    if ((st = data_label_order(&c->classes.names, remap, &sorted, err)))
         goto cleanup;
     for (size_t i = 0; i < (size_t)ds->n; i++) {
         float *t = ds->targets + i * (size_t)cp->T + c->first;
@@ -884,9 +904,10 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     c.unknown = unknown;
     c.missing = missing;
     for (int g = 0; g < n_groups; g++) {
-        /* DATA_TARGET_SKIP_UNKNOWN rides on a group's mode */
-        c.grp[g].mode = groups[g].mode & ~DATA_TARGET_SKIP_UNKNOWN;
+        /* DATA_TARGET_SKIP_UNKNOWN and _NEW_CLASSES ride on a group's mode */
+        c.grp[g].mode = groups[g].mode & ~(DATA_TARGET_SKIP_UNKNOWN | DATA_TARGET_NEW_CLASSES);
         c.skip_unknown |= (groups[g].mode & DATA_TARGET_SKIP_UNKNOWN) != 0;
+        c.new_classes |= (groups[g].mode & DATA_TARGET_NEW_CLASSES) != 0;
     }
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
@@ -1159,6 +1180,8 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     /* the columns to look at */
     for (int k = 0; st == DLC_OK && k < (autocat ? order.n : categorical->n); k++) {
         const char *name = autocat ? order.v[k] : categorical->v[k];
+        if (autocat && dlc_strlist_find(&header, name) < 0)
+            continue; /* a data.features name the file lacks: the reader says so */
         if (!autocat) {
             int label = 0;
             for (int g = 0; g < n_groups; g++)
@@ -1169,7 +1192,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
                 for (int j = 0; j < header.n && st == DLC_OK; j++)
                     st = data_names_add(&h, header.v[j], &id, err);
                 if (st == DLC_OK)
-                    st = csv_no_column(path, "categorical (data.categorical)", name, &h, err);
+                    st = csv_no_column(path, "categorical (data.categorical)", name, &h, "", err);
                 data_names_free(&h);
                 break;
             }
@@ -1227,7 +1250,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             st = DLC_NOMEM(err);
             break;
         }
-        st = csv_sort_names(&c.values[q], remap, &sorted, err);
+        st = data_label_order(&c.values[q].names, remap, &sorted, err);
         for (int i = 0; i < sorted.n && st == DLC_OK; i++) {
             size_t n = strlen(order.v[k]) + strlen(sorted.v[i]) + 2;
             char *f = malloc(n);
@@ -1361,7 +1384,7 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
     for (int k = 0; k < n_columns; k++) {
         int j = data_names_find(&header, columns[k]);
         if (j < 0) {
-            st = csv_no_column(path, "text", columns[k], &header, err);
+            st = csv_no_column(path, "text", columns[k], &header, "", err);
             goto cleanup;
         }
         want[j] = k;

@@ -46,7 +46,12 @@ typedef enum {
     /* or'd with CLASS or BINARY when class names are given (a trained
      * model's): an example whose label is not one of them is dropped and
      * counted in dataset.dropped, not an error naming its file and line */
-    DATA_TARGET_SKIP_UNKNOWN = 0x100
+    DATA_TARGET_SKIP_UNKNOWN = 0x100,
+    /* or'd with CLASS when class names are given and the model compares
+     * examples (an embedding): a label not among them is a new class (a new
+     * identity), appended after them, as verification of unseen classes
+     * needs */
+    DATA_TARGET_NEW_CLASSES = 0x200
 } data_target;
 
 #define DATA_PATH_MAX 1024
@@ -235,6 +240,8 @@ typedef struct {
     long max_image_pixels;          /* image files: larger ones are refused (0: the default) */
     tensor_shape image_shape;       /* image_folder: (C, H, W) to convert to; ndim 0 = the first image's */
     int skip_unknown_labels;        /* with classes given: drop (and count) examples of other labels */
+    int new_classes;                /* with classes given: other labels are new classes, appended
+                                     * (dlc eval of an embedding: new identities) */
     data_augment augment;           /* training only */
     data_text_config text;
     data_detection_config detection;

@@ -40,6 +40,10 @@ dlc_status data_table_read(data_bundle *b, const data_config *cfg, uint64_t seed
  * the model its features in the right places, extra columns are ignored and
  * a missing one is an error naming it. */
 const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *first);
+/* The order class ids follow when names come from the data (csv.c): numbers
+ * by value ("2" before "10") before other strings, those by strcmp.  remap
+ * (names->n) gets old id -> new id; sorted receives the names in order. */
+dlc_status data_label_order(const dlc_strlist *names, int *remap, dlc_strlist *sorted, dlc_error *err);
 /* data.subset on every file of b (per_class: the train file's). */
 dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);
 /* data.sources: every source read, combined into one dataset (b->src[0]) with

@@ -785,7 +785,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     }
     int known = class_names && class_names->n > 0;
     int skip_unknown = (bad & DATA_TARGET_SKIP_UNKNOWN) != 0;
-    bad &= ~DATA_TARGET_SKIP_UNKNOWN;
+    int new_classes = (bad & DATA_TARGET_NEW_CLASSES) != 0;
+    bad &= ~(DATA_TARGET_SKIP_UNKNOWN | DATA_TARGET_NEW_CLASSES);
     int dropped = 0;
     for (int c = 0; c < classes.n; c++) {
         int id = c;
@@ -797,6 +798,11 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
                     dropped += files.n;
                 dlc_strlist_clear(&files);
                 continue;
+            }
+            if (id < 0 && new_classes) { /* a new identity, after the known classes */
+                id = class_names->n;
+                if ((st = dlc_strlist_push(class_names, classes.v[c], err)) != DLC_OK)
+                    goto cleanup;
             }
             if (id < 0) { /* known: the train folder's classes, or a trained model's */
                 char list[400] = "";

@@ -88,6 +88,56 @@ static dlc_status notes_unseen(const data_bundle *b, const data_config *cfg, dlc
     return st;
 }
 
+/* triplets: a train class with fewer than K examples fills no batch of P
+ * classes x K (batches draw without repeats), so the loss never sees it */
+static dlc_status notes_short_classes(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
+    const data_head *hd = &b->heads[0];
+    const int K = hd->class_names.n, per = b->sampler.per_class;
+    if (b->sampler.kind != DATA_SAMPLER_TRIPLETS || b->n_heads != 1 || !tr->ds || K < 1)
+        return DLC_OK;
+    int *count = calloc((size_t)K, sizeof(int)); /* (K) */
+    int *shorts = malloc(sizeof(int) * (size_t)K); /* (K) */
+    if (!count || !shorts) {
+        free(count);
+        free(shorts);
+        return DLC_NOMEM(err);
+    }
+    const size_t T = (size_t)tr->ds->n_targets;
+    for (int i = 0; i < tr->n; i++) {
+        float y = tr->ds->targets[(size_t)tr->idx[i] * T + (size_t)hd->offset];
+        if (y == y && y >= 0 && y < (float)K)
+            count[(int)y]++;
+    }
+    int n = 0, fewest = 0;
+    for (int c = 0; c < K; c++)
+        if (count[c] > 0 && count[c] < per) {
+            fewest = n == 0 || count[c] < fewest ? count[c] : fewest;
+            shorts[n++] = c;
+        }
+    dlc_status st = DLC_OK;
+    if (n > 0) {
+        char names[400], hint[80], msg[800];
+        notes_names(names, sizeof names, &hd->class_names, shorts, n);
+        const char *it = n == 1 ? "it" : "them";
+        if (fewest >= 2)
+            snprintf(hint, sizeof hint, "lower per_class to %d to take %s in", fewest, it);
+        else
+            snprintf(hint, sizeof hint, "one example makes no anchor-positive pair");
+        snprintf(msg, sizeof msg,
+                 "warning: %d train class%s fewer than data.sampler.per_class %d examples (%s; "
+                 "the fewest %d): no batch of %d classes x %d holds %s, so the triplet loss never "
+                 "learns from %s (%s)",
+                 n, n == 1 ? " has" : "es have", per, names, fewest, b->sampler.classes_per_batch,
+                 per, it, it, hint);
+        st = dlc_strlist_push(out, msg, err);
+    }
+    free(count);
+    free(shorts);
+    return st;
+}
+
 /* CSV class labels that are all numbers, and many or not whole: most likely
  * a value to predict (a price, a score) that softmax reads as classes */
 static dlc_status notes_numeric_classes(const data_bundle *b, const data_config *cfg,
@@ -320,6 +370,8 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
         st = notes_unseen(b, cfg, out, err);
     if (st == DLC_OK)
         st = notes_numeric_classes(b, cfg, out, err);
+    if (st == DLC_OK)
+        st = notes_short_classes(b, out, err);
     if (st == DLC_OK)
         st = notes_categorical(b, out, err);
     if (st == DLC_OK)

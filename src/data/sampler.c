@@ -78,16 +78,26 @@ static dlc_status class_map(const data_bundle *b, const data_config *cfg, int *w
     char key[64], pre[256];
     for (int c = 0; c < C; c++)
         which[c] = cfg->class_split[DATA_CLASS_TRAIN].n > 0 ? -1 : DATA_CLASS_TRAIN;
+    /* dlc eval of an embedding on a file of new identities: classes after
+     * the model's (cfg->new_classes) are held out with the test classes */
+    if (cfg->new_classes)
+        for (int c = cfg->classes.n; c < C; c++)
+            which[c] = DATA_CLASS_TEST;
     for (int k = DATA_CLASS_SPLITS - 1; k >= 0; k--) {
         const dlc_strlist *l = &cfg->class_split[k];
         snprintf(key, sizeof key, "data.class_split.%s", class_split_keys[k]);
         key_prefix(pre, sizeof pre, cfg->class_split_where[k], key);
         for (int i = 0; i < l->n; i++) {
             int c = class_lookup(names, l->v[i]);
-            if (c < 0)
-                return dlc_fail(err, DLC_EINPUT, "%sno class '%s' in the data (it has %d: %s%s%s)",
-                                pre, l->v[i], names->n, names->n ? names->v[0] : "none",
-                                names->n > 1 ? ", " : "", names->n > 1 ? names->v[1] : "");
+            if (c < 0) {
+                char have[400] = "";
+                for (int j = 0, at = 0; j < names->n && j < 10 && at < (int)sizeof have; j++)
+                    at += snprintf(have + at, sizeof have - (size_t)at, "%s'%.40s'%s",
+                                   j ? ", " : "", names->v[j], j == 9 && names->n > 10 ? ", ..." : "");
+                return dlc_fail(err, DLC_EINPUT,
+                                "%sno class '%s' in the data (it has %d: %s; or a class id 0-%d)",
+                                pre, l->v[i], names->n, names->n ? have : "none", names->n - 1);
+            }
             if (which[c] >= 0 && which[c] != DATA_CLASS_TRAIN && which[c] != k)
                 return dlc_fail(err, DLC_EINPUT, "%sclass '%s' is also in data.class_split.%s",
                                 pre, l->v[i], class_split_keys[which[c]]);
@@ -116,7 +126,11 @@ static dlc_status check_present(const data_config *cfg, const data_bundle *b, in
     char key[64], pre[256];
     snprintf(key, sizeof key, "data.class_split.%s", class_split_keys[k]);
     key_prefix(pre, sizeof pre, cfg->class_split_where[k], key);
-    for (int i = 0; i < l->n && st == DLC_OK; i++) {
+    /* new identities in their place: the listed classes need not be there */
+    int new_there = 0;
+    for (int c = cfg->new_classes ? cfg->classes.n : C; c < C; c++)
+        new_there |= seen[c] > 0;
+    for (int i = 0; i < l->n && st == DLC_OK && !new_there; i++) {
         int c = class_lookup(&b->heads[0].class_names, l->v[i]);
         if (c >= 0 && !seen[c])
             st = dlc_fail(err, DLC_EINPUT, "%sclass '%s' has no examples in %s", pre, l->v[i],
@@ -125,7 +139,9 @@ static dlc_status check_present(const data_config *cfg, const data_bundle *b, in
     int classes = 0;
     for (int c = 0; c < C; c++)
         classes += seen[c] > 0 && which[c] == k;
-    if (st == DLC_OK && classes < 2 && k != DATA_CLASS_DEV)
+    /* dev too: its triplet loss needs a negative, and its verification
+     * figures and the threshold different pairs */
+    if (st == DLC_OK && classes < 2)
         st = dlc_fail(err, DLC_EINPUT,
                       "%s%d class%s with examples in %s: comparing examples needs at least 2", pre,
                       classes, classes == 1 ? "" : "es", ds->path);

@@ -7,7 +7,10 @@
  * variance from data mismatch.
  *
  * The sources are read one by one (the first names the classes; the others
- * must use the same names and have the same example shape), then copied into
+ * must use the same names and have the same example shape; but a class-id
+ * head whose names come from the data takes every source's: a source may lack
+ * classes another has, and the ids follow the names' order as in one file),
+ * then copied into
  * one dataset whose `source` array says where each example came from, so
  * the splits, batches, normalization and reports work as for one file.
  * Carving, per source with the run's seed and the source's name: its
@@ -46,10 +49,60 @@ static data_config source_config(const data_config *cfg, int i)
     return sc;
 }
 
+/* A single class-id head whose class names come from the data (no
+ * data.classes): every source is read with its own, merged into b's. */
+static int merged_classes(const data_config *cfg, const data_bundle *b)
+{
+    return b->n_heads == 1 && b->heads[0].mode == DATA_TARGET_CLASS && cfg->classes.n == 0;
+}
+
+/* Adds the classes of `got` that `mine` lacks to it, and gives ds's class
+ * ids (got's) mine's ids. */
+static dlc_status merge_classes(data_head *mine, const data_head *got, dataset *ds, dlc_error *err)
+{
+    int *to = malloc(sizeof(int) * (size_t)(got->class_names.n ? got->class_names.n : 1));
+    if (!to)
+        return DLC_NOMEM(err);
+    dlc_status st = DLC_OK;
+    for (int c = 0; c < got->class_names.n && st == DLC_OK; c++) {
+        to[c] = dlc_strlist_find(&mine->class_names, got->class_names.v[c]);
+        if (to[c] < 0 && (st = dlc_strlist_push(&mine->class_names, got->class_names.v[c], err)) == DLC_OK)
+            to[c] = mine->class_names.n - 1;
+    }
+    for (int r = 0; r < ds->n && st == DLC_OK; r++) {
+        float *t = &ds->targets[(size_t)r * (size_t)ds->n_targets + (size_t)mine->offset];
+        *t = (float)to[(int)*t];
+    }
+    free(to);
+    return st;
+}
+
+/* After merge_classes: the names in data_label_order, every part's ids renumbered. */
+static dlc_status order_classes(data_head *h, dataset **parts, int n_parts, dlc_error *err)
+{
+    dlc_strlist sorted = {0};
+    int *to = malloc(sizeof(int) * (size_t)(h->class_names.n ? h->class_names.n : 1));
+    dlc_status st = to ? data_label_order(&h->class_names, to, &sorted, err) : DLC_NOMEM(err);
+    for (int i = 0; i < n_parts && st == DLC_OK; i++)
+        for (int r = 0; r < parts[i]->n; r++) {
+            float *t = &parts[i]->targets[(size_t)r * (size_t)parts[i]->n_targets + (size_t)h->offset];
+            *t = (float)to[(int)*t];
+        }
+    if (st == DLC_OK) {
+        dlc_strlist_clear(&h->class_names);
+        h->class_names = sorted;
+    } else {
+        dlc_strlist_clear(&sorted);
+    }
+    free(to);
+    return st;
+}
+
 /* Reads source i into *out (owned).  The first source names the classes
  * and lays out the heads' targets (into b); the others are read with those
- * names given and must have the same, and CSV ones by the first one's column
- * names (first: source 0's examples, NULL while reading it). */
+ * names given and must have the same (merged_classes: each with its own,
+ * merged), and CSV ones by the first one's column names (first: source 0's
+ * examples, NULL while reading it). */
 static dlc_status read_source(const data_config *cfg, int i, uint64_t seed, data_bundle *b,
                               const dataset *first, dataset **out, tensor_shape *image_shape,
                               dlc_error *err)
@@ -67,7 +120,7 @@ static dlc_status read_source(const data_config *cfg, int i, uint64_t seed, data
         if (i > 0 && b->n_heads > 1)
             st = dlc_strlist_copy(&one.heads[h].class_names, &b->heads[h].class_names, err);
     }
-    if (i > 0 && b->n_heads == 1)
+    if (i > 0 && b->n_heads == 1 && !merged_classes(cfg, b))
         sc.classes = b->heads[0].class_names;
     if (image_shape->ndim > 0)
         sc.image_shape = *image_shape; /* every source converted to the first one's shape */
@@ -80,6 +133,8 @@ static dlc_status read_source(const data_config *cfg, int i, uint64_t seed, data
             mine->count = got->count;
             if ((st = dlc_strlist_copy(&mine->class_names, &got->class_names, err)) == DLC_OK)
                 st = dlc_strlist_copy(&mine->columns, &got->columns, err);
+        } else if (merged_classes(cfg, b)) {
+            st = merge_classes(mine, got, one.src[0], err);
         } else if (!dlc_strlist_equal(&mine->class_names, &got->class_names)) {
             st = dlc_fail(err, DLC_EINPUT,
                           "data.sources.%d (%s): its classes (%d: %s, ...) are not source '%s''s "
@@ -192,6 +247,8 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
                           "data.sources.%d (%s): %d targets per example, source '%s' has %d", i,
                           s->name, parts[i]->n_targets, cfg->sources[0].name, parts[0]->n_targets);
     }
+    if (st == DLC_OK && merged_classes(cfg, b))
+        st = order_classes(&b->heads[0], parts, cfg->n_sources, err);
     if (st != DLC_OK)
         goto cleanup;
     if ((st = combine(&b->src[0], parts, cfg->n_sources, err)) != DLC_OK)

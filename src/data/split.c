@@ -162,6 +162,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
      * outside them are dropped and counted (DATA_TARGET_SKIP_UNKNOWN) */
     int skip = cfg->skip_unknown_labels && class_names->n > 0 && mode != DATA_TARGET_NUMERIC
                    ? DATA_TARGET_SKIP_UNKNOWN
+               : cfg->new_classes && class_names->n > 0 && mode == DATA_TARGET_CLASS
+                   ? DATA_TARGET_NEW_CLASSES
                    : 0;
     if (cfg->format == DATA_IMAGE_FOLDER) {
         if (!src->dir[0])
@@ -211,6 +213,9 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
             if (cfg->skip_unknown_labels && with[h].class_names && with[h].class_names->n > 0 &&
                 with[h].mode != DATA_TARGET_NUMERIC)
                 with[h].mode = (data_target)(with[h].mode | DATA_TARGET_SKIP_UNKNOWN);
+            else if (cfg->new_classes && with[h].class_names && with[h].class_names->n > 0 &&
+                     with[h].mode == DATA_TARGET_CLASS)
+                with[h].mode = (data_target)(with[h].mode | DATA_TARGET_NEW_CLASSES);
         }
         if (src->limit < 0)
             return dlc_fail(err, DLC_EINPUT, "data.%s.limit must be >= 0, got %ld", which,

@@ -25,7 +25,7 @@ struct dist_world {
 
 /* A launcher's word on the job: Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE;
  * PMIx (srun --mpi=pmix, prterun) PMIX_RANK; PMI-1/2 launchers (srun
- * --mpi=pmi2, MPICH's hydra) PMI_RANK and PMI_SIZE. */
+ * --mpi=pmi2, MPICH's hydra) PMI_RANK and PMI_SIZE.  *size is 0 when unknown. */
 static int launched(long *size)
 {
     const char *keys[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
@@ -37,7 +37,13 @@ static int launched(long *size)
             return 1;
         }
     }
-    return getenv("PMIX_RANK") != NULL || getenv("PMI_RANK") != NULL;
+    if (getenv("PMIX_RANK") == NULL && getenv("PMI_RANK") == NULL)
+        return 0;
+    /* PMIx names no size in the environment: under srun, the step's tasks */
+    const char *tasks = getenv("SLURM_STEP_NUM_TASKS");
+    if (tasks && *tasks)
+        *size = strtol(tasks, NULL, 10);
+    return 1;
 }
 
 const char *dist_library(void)
@@ -54,6 +60,7 @@ const char *dist_library(void)
 #endif
 }
 
+#ifdef DLC_MPI
 /* Ranks but 0 print nothing: their messages would repeat rank 0's. */
 static void silence(dist_world *w)
 {
@@ -67,6 +74,7 @@ static void silence(dist_world *w)
     dup2(null, STDERR_FILENO);
     close(null);
 }
+#endif
 
 dlc_status dist_init(dist_world **out, dlc_error *err)
 {

@@ -7,6 +7,7 @@
  * NMAX the graph's batch capacity.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,12 +66,39 @@ void infer_normalize_examples(const model *m, float *x, int n)
 dlc_status infer_set_embedding(model *m, const char *layer, dlc_error *err)
 {
     int node = graph_find(m->g, layer);
-    if (node < 0)
-        return dlc_fail(err, DLC_EINPUT, "--embedding: the model has no layer '%s'", layer);
+    if (node < 0) {
+        /* the nearest name, else the layers there are (the first few) */
+        const char **names = malloc(sizeof *names * ((size_t)m->g->n_nodes + 1));
+        if (!names)
+            return DLC_NOMEM(err);
+        char list[300] = "";
+        for (int i = 0, at = 0; i < m->g->n_nodes; i++) {
+            names[i] = m->g->nodes[i].spec.name;
+            if (i < 8 && at < (int)sizeof list)
+                at += snprintf(list + at, sizeof list - (size_t)at, "%s'%.40s'%s", i ? ", " : "",
+                               names[i], i == 7 && m->g->n_nodes > 8 ? ", ..." : "");
+        }
+        names[m->g->n_nodes] = NULL;
+        const char *near = dlc_nearest(layer, names);
+        dlc_status st;
+        if (near)
+            st = dlc_fail(err, DLC_EINPUT, "--embedding: the model has no layer '%s' (did you mean "
+                          "'%s'?)", layer, near);
+        else
+            st = dlc_fail(err, DLC_EINPUT, "--embedding: the model has no layer '%s' (its %d "
+                          "layers: %s)", layer, m->g->n_nodes, list);
+        free(names);
+        return st;
+    }
     dlc_status st = graph_keep_output(m->g, node, err); /* read after each pass */
     if (st != DLC_OK)
         return st;
-    if (strcmp(m->embedding, layer) != 0 || m->stack > 1)
+    /* the run's own embedding layer keeps the threshold chosen on it: by
+     * model.embedding, or a triplet output's layer when that is unset */
+    const char *own = m->embedding;
+    if (!own[0] && m->heads[0].loss == LOSS_TRIPLET)
+        own = graph_output(m->g, 0)->spec.name;
+    if (strcmp(own, layer) != 0 || m->stack > 1)
         m->verify_threshold = NAN;
     dlc_strlcpy(m->embedding, layer, sizeof m->embedding);
     m->verify_by_embedding = 1;

@@ -181,7 +181,7 @@ dlc_status infer_windows_build(infer_windows *w, const model *m, int H, int W, i
         return dlc_fail(err, DLC_EINPUT, "the image (%d x %d) is smaller than the window (%d x %d)",
                         W, H, win->d[2], win->d[1]);
     dlc_config cfg;
-    dlc_status st = config_load_string(&cfg, "the model's config", m->config_yaml,
+    dlc_status st = config_load_run(&cfg, "the model's config", m->config_yaml,
                                        strlen(m->config_yaml), NULL, 0, err);
     if (st != DLC_OK)
         return st;

@@ -25,7 +25,20 @@
 
 #define IMP_MAX_LAYERS 4096
 
-typedef enum { V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC } vkind;
+typedef enum {
+    V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
+    V_RNN_Y_NT,  /* Y batch-major, (N, T, dirs, H): a layout=1 layer's, or Transpose (2, 0, 1, 3) of Y */
+    V_RNN_YH_N,  /* Y_h batch-major, (N, dirs, H): layout=1's, or Transpose (1, 0, 2) of Y_h */
+    V_RNN_Y_TN,  /* Y time-major with its directions last, (T, N, dirs, H): Transpose (0, 2, 1, 3)
+                  * of Y, as PyTorch writes a bidirectional layer's sequence */
+    /* the steps of gelu before opset 20, x * (1 + erf(x / sqrt 2)) * 0.5 (dlc's exports, PyTorch's
+     * nn.GELU): x / sqrt 2, its erf, 1 + that, x times that; `layer` and `src` are x's */
+    V_GELU_SCALED, V_GELU_ERF, V_GELU_ERF1, V_GELU_PRODUCT,
+    /* the steps of layer normalization below opset 17 (PyTorch's nn.LayerNorm, dlc's exports):
+     * mean, x - mean, its square, their mean (var), var + eps, sqrt, (x - mean) / that, times
+     * gamma (then + beta); `layer` and `src` are x's, `axes` the trailing axes, `eps` */
+    V_LN_MEAN, V_LN_CENTERED, V_LN_SQ, V_LN_VAR, V_LN_VAREPS, V_LN_STD, V_LN_NORM, V_LN_SCALED
+} vkind;
 
 typedef struct {
     const char *name;           /* the ONNX value (borrowed from the model) */
@@ -34,8 +47,16 @@ typedef struct {
     const onnx_tensor *c;       /* V_CONST */
     int tr;                     /* V_CONST: the matrix c transposed */
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
+    const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
+    int alone;                  /* gelu's two nodes are its only consumers */
+    int axes;                   /* V_LN_*: the trailing axes normalized */
+    float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
+    int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
+                                 * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
     int uses;
 } ival;
+
+enum { SHAPE_OF_BATCH_FIRST = 1, SHAPE_BATCH = 2 };
 
 typedef struct {
     char name[GRAPH_NAME_MAX];
@@ -70,6 +91,9 @@ typedef struct {
     float *shift, *scale;       /* a normalization found in the graph (owned) */
     size_t norm_n;
     tensor_shape in;            /* the model input, per sample */
+    int64_t in_batch;           /* the input's batch size when the file fixes it, else 0 */
+    onnx_tensor *made;          /* (n_made) shapes computed at import, as [0, -1, ...] (owned) */
+    int n_made;
 } imp;
 
 static const char *const supported[] = {
@@ -77,8 +101,36 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", NULL,
 };
+
+/* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
+static const char *op_domain(const onnx_node *n)
+{
+    return !n->domain || !strcmp(n->domain, "ai.onnx") ? "" : n->domain;
+}
+
+/* A node's name for messages: its own, else its first output's. */
+static const char *node_name(const onnx_node *n)
+{
+    return n->name && n->name[0] ? n->name : n->n_out > 0 ? n->out[0] : "?";
+}
+
+static int same_op(const onnx_node *a, const onnx_node *b)
+{
+    return !strcmp(a->op, b->op) && !strcmp(op_domain(a), op_domain(b));
+}
+
+/* 1 when dlc has no layer for the node's op. */
+static int op_missing(const onnx_node *n)
+{
+    if (op_domain(n)[0])
+        return 1;
+    for (int s = 0; supported[s]; s++)
+        if (!strcmp(supported[s], n->op))
+            return 0;
+    return 1;
+}
 
 static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...)
@@ -88,8 +140,7 @@ static dlc_status fail_at(imp *k, const onnx_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dlc_fail(k->err, DLC_EINPUT, "%s: node '%s' (%s): %s", k->path, n->name ? n->name : n->out[0],
-                    n->op, msg);
+    return dlc_fail(k->err, DLC_EINPUT, "%s: node '%s' (%s): %s", k->path, node_name(n), n->op, msg);
 }
 
 /* ---- values ---- */
@@ -121,6 +172,27 @@ static const onnx_tensor *cst(imp *k, const onnx_node *n, int i)
     return x && x->kind == V_CONST && !x->tr ? x->c : NULL; /* a transposed one: only dense reads it */
 }
 
+/* A scalar float constant input i near v (relative 1e-6), else 0. */
+static int const_near(imp *k, const onnx_node *n, int i, double v)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    return c && c->f && c->n == 1 && fabs(c->f[0] - v) <= 1e-6 * fabs(v);
+}
+
+/* The first node after n that takes value `name` as input i and has op `op`
+ * (with its other input, for a binary op, `other`: NULL any), or NULL. */
+static const onnx_node *consumer(const imp *k, const onnx_node *n, const char *name, const char *op, int i,
+                                 const char *other)
+{
+    for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++) {
+        const onnx_node *c = &k->m->nodes[q];
+        if (!strcmp(c->op, op) && c->n_in > i && !strcmp(c->in[i], name) &&
+            (!other || (c->n_in == 2 && !strcmp(c->in[1 - i], other))))
+            return c;
+    }
+    return NULL;
+}
+
 /* ---- layers and weights ---- */
 
 /* A layer name from an ONNX value name: letters, digits and '_' kept,
@@ -129,7 +201,12 @@ static void layer_name(imp *k, const char *from, char *out)
 {
     char base[GRAPH_NAME_MAX - 8];
     size_t j = 0;
-    for (const char *p = from; *p && j + 1 < sizeof base; p++) {
+    /* dlc's exports write "NAME/out" for a layer named as a graph output
+     * ("logits", "output", ...): the layer gets its own name back */
+    size_t len = strlen(from);
+    if (len > 4 && !strcmp(from + len - 4, "/out"))
+        len -= 4;
+    for (const char *p = from; p < from + len && j + 1 < sizeof base; p++) {
         char c = *p;
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok && (j == 0 || base[j - 1] == '_'))
@@ -386,6 +463,63 @@ static dlc_status op_simple(imp *k, const onnx_node *n, const char *type)
     return DLC_OK;
 }
 
+/* ReduceMean over every spatial axis of (N, C, spatial...) is global_avgpool
+ * (PyTorch's x.mean([2, 3]); kept dims: GlobalAveragePool's (N, C, 1, 1));
+ * over the steps of (N, T, D), without kept dims, time_avgpool (x.mean(1)). */
+static dlc_status op_reduce_mean(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *ax = onnx_attr_get(n, "axes"), *kd = onnx_attr_get(n, "keepdims");
+    const onnx_tensor *ax_in = cst(k, n, 1); /* opset 18: the axes an input */
+    int keep = !kd || kd->i != 0;
+    tensor_shape s;
+    int sq = x && x->kind == V_LN_SQ; /* a layer normalization's variance */
+    if (!x || (x->kind != V_LAYER && !sq) || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
+        return fail_at(k, n, "a mean of a value dlc has no layer output for");
+    const int64_t *a = ax ? ax->ints : ax_in && ax_in->i ? ax_in->i : NULL;
+    int na = ax ? ax->n_ints : ax_in && ax_in->i ? (int)ax_in->n : 0, r = s.ndim + 1; /* ONNX's rank */
+    unsigned mask = 0;
+    for (int i = 0; i < na; i++) {
+        int64_t v = a[i] < 0 ? a[i] + r : a[i];
+        if (v < 0 || v >= r)
+            return fail_at(k, n, "axis %lld is outside a value of rank %d", (long long)a[i], r);
+        mask |= 1u << v;
+    }
+    /* over trailing axes, dims kept: a layer normalization's mean (x - it follows) or variance */
+    int A = __builtin_popcount(mask);
+    if (keep && na > 0 && A < r && mask == (((1u << r) - 1) & ~((1u << (r - A)) - 1))) {
+        ival *y = NULL;
+        if (sq && A == x->axes)
+            y = new_val(k, n->out[0], V_LN_VAR, x->layer);
+        else if (!sq && x->uses >= 2 && consumer(k, n, n->out[0], "Sub", 1, x->name))
+            y = new_val(k, n->out[0], V_LN_MEAN, x->layer);
+        if (y) {
+            y->src = sq ? x->src : x->name;
+            y->axes = A;
+            return DLC_OK;
+        }
+    }
+    if (sq)
+        return fail_at(k, n, "a mean of a layer normalization's squares over other axes than its mean's");
+    unsigned spatial = r >= 3 ? ((1u << r) - 1) & ~3u : 0; /* axes 2 .. r-1 */
+    if (na > 0 && mask == spatial) {
+        int in;
+        dlc_status st = layer_in(k, n, 0, &in);
+        if (st)
+            return st;
+        int L = add_layer(k, "global_avgpool", n->out[0], &in, 1);
+        if (L < 0)
+            return fail_at(k, n, "too many layers");
+        new_val(k, n->out[0], V_LAYER, L)->flat = keep;
+        return DLC_OK;
+    }
+    if (r == 3 && mask == 2u && !keep)
+        return op_simple(k, n, "time_avgpool");
+    return fail_at(k, n, "a mean over %s (dlc's are over every spatial axis of (N, C, ...), as "
+                         "global_avgpool, or over the steps of (N, T, D) without kept dims, as "
+                         "time_avgpool)", na ? "other axes" : "every axis, the batch's too");
+}
+
 static dlc_status op_flatten(imp *k, const onnx_node *n)
 {
     const onnx_attr *ax = onnx_attr_get(n, "axis");
@@ -406,14 +540,72 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
     return op_simple(k, n, "flatten");
 }
 
+/* A recurrent layer's output made batch-major (V_RNN_Y_NT, V_RNN_YH_N, or
+ * layout=1's Y and Y_h): the value (N, T, dirs, H) or (N, dirs, H) with its
+ * dirs axis (2 or 1), else -1. */
+static int rnn_dirs_axis(const imp *k, const ival *x)
+{
+    int bf = x->layer >= 0 && k->l[x->layer].batch_first;
+    if (x->kind == V_RNN_Y_NT || (x->kind == V_RNN_Y && bf))
+        return 2;
+    return x->kind == V_RNN_YH_N || (x->kind == V_RNN_YH && bf) ? 1 : -1;
+}
+
+/* The layer's sequence (dirs axis 2) or last state (1) as its output; sum:
+ * the directions summed (merge: sum). */
+static dlc_status rnn_output(imp *k, const onnx_node *n, const ival *x, int dirs_axis, int sum)
+{
+    ilayer *L = &k->l[x->layer];
+    if (sum && !strstr(L->keys.s, "bidirectional: true"))
+        return fail_at(k, n, "a sum over the directions of a layer of one direction");
+    if (sum && strstr(L->keys.s, "merge: sum") == NULL)
+        keyf(k, x->layer, "merge: sum");
+    if (dirs_axis == 2)
+        L->seq_used = 1;
+    else
+        L->last_used = 1;
+    /* the layer takes its output's name (a dlc export's value is the layer's own) */
+    char renamed[GRAPH_NAME_MAX];
+    L->name[0] = '\0';
+    layer_name(k, n->out[0], renamed);
+    snprintf(L->name, sizeof L->name, "%s", renamed);
+    new_val(k, n->out[0], V_LAYER, x->layer);
+    return DLC_OK;
+}
+
+/* ReduceSum: only over the directions of a batch-major recurrent output. */
+static dlc_status op_reduce_sum(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *ax = onnx_attr_get(n, "axes"), *kd = onnx_attr_get(n, "keepdims");
+    const onnx_tensor *ax_in = cst(k, n, 1);
+    int na = ax ? ax->n_ints : ax_in && ax_in->i ? (int)ax_in->n : 0;
+    int64_t a = ax ? (na ? ax->ints[0] : -99) : ax_in && ax_in->i && na ? ax_in->i[0] : -99;
+    int d = x ? rnn_dirs_axis(k, x) : -1;
+    if (d < 0 || na != 1 || a != d || !kd || kd->i != 0)
+        return fail_at(k, n, "a sum other than over the two directions of a recurrent layer");
+    return rnn_output(k, n, x, d, 1);
+}
+
 static dlc_status op_reshape(imp *k, const onnx_node *n)
 {
     const onnx_tensor *s = cst(k, n, 1);
     ival *x = val(k, n->in[0]);
+    int d = x ? rnn_dirs_axis(k, x) : -1;
+    /* (N, T, dirs, H) -> (N, T, dirs * H): [0, 0, -1]; (N, dirs, H) -> (N, dirs * H): [0, -1] */
+    if (d > 0 && s && s->i && (int)s->n == d + 1 && s->i[0] == 0 && s->i[d] == -1 && (d == 1 || s->i[1] == 0))
+        return rnn_output(k, n, x, d, 0);
+    /* (T, N, dirs, H) -> (T, N, dirs * H): the sequence, time-major (made batch-first by a Transpose after) */
+    if (x && x->kind == V_RNN_Y_TN && s && s->i && s->n == 3 && s->i[0] == 0 && s->i[1] == 0 &&
+        s->i[2] == -1) {
+        new_val(k, n->out[0], V_RNN_YSQ, x->layer);
+        return DLC_OK;
+    }
     if (!s || !s->i || s->n < 2)
-        return fail_at(k, n, "the shape is not a constant keeping the batch axis (a shape computed "
-                             "from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)");
-    if (s->i[0] != 0 && s->i[0] != -1)
+        return fail_at(k, n, "the shape is not a constant keeping the batch axis, nor [x.size(0), "
+                             "constants...] (as x.view(x.size(0), -1) writes)");
+    /* a file exported at one batch size (no dynamic axis) writes it here: the same N keeps each example */
+    if (s->i[0] != 0 && s->i[0] != -1 && !(k->in_batch > 0 && s->i[0] == k->in_batch))
         return fail_at(k, n, "the shape fixes the batch axis at %lld", (long long)s->i[0]);
     if (x && x->kind == V_LAYER && x->flat && s->n == 2) {
         new_val(k, n->out[0], V_LAYER, x->layer);
@@ -520,7 +712,33 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
         shapes &= x && (x->kind == V_SHAPE || x->kind == V_CONST);
     }
     if (shapes) { /* a shape computation */
-        new_val(k, n->out[0], V_SHAPE, -1);
+        /* [x.size(0), constants...] (x.view(x.size(0), -1)): the shape [0, constants...] */
+        ival *first = val(k, n->in[0]);
+        size_t len = 1;
+        int batch_first = first->kind == V_SHAPE && first->batch == SHAPE_BATCH && n->n_in > 1;
+        for (int i = 1; i < n->n_in && batch_first; i++) {
+            const onnx_tensor *c = cst(k, n, i);
+            batch_first = c && c->i && c->ndim <= 1 && c->n <= ONNX_MAX_DIMS;
+            len += batch_first ? c->n : 0;
+        }
+        if (!batch_first || len > ONNX_MAX_DIMS) {
+            new_val(k, n->out[0], V_SHAPE, -1);
+            return DLC_OK;
+        }
+        onnx_tensor *t = &k->made[k->n_made];
+        if (!(t->i = calloc(len, sizeof *t->i)))
+            return DLC_NOMEM(k->err);
+        k->n_made++;
+        t->dtype = 7;
+        t->ndim = 1;
+        t->dims[0] = (int64_t)len;
+        for (int i = 1; i < n->n_in; i++) {
+            const onnx_tensor *c = cst(k, n, i);
+            memcpy(t->i + t->n + 1, c->i, c->n * sizeof *c->i);
+            t->n += c->n;
+        }
+        t->n++; /* the batch entry, 0: keep it */
+        new_val(k, n->out[0], V_CONST, -1)->c = t;
         return DLC_OK;
     }
     const onnx_attr *ax = onnx_attr_get(n, "axis");
@@ -540,6 +758,150 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
     keyf(k, L, "axis: %lld", (long long)ax->i - 1);
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
+}
+
+/* The number of values of layer's output in its A trailing axes, 0 when it has fewer. */
+static size_t trailing_size(imp *k, int layer, int A)
+{
+    tensor_shape s;
+    if (layer_shape(k, layer, &s) != DLC_OK || A < 1 || A > s.ndim)
+        return 0;
+    size_t D = 1;
+    for (int i = s.ndim - A; i < s.ndim; i++)
+        D *= (size_t)s.d[i];
+    return D;
+}
+
+/* A layernorm of `layer`'s output over its A trailing axes as node n's
+ * output; gamma and beta constants of their values, or NULL (ones, zeros). */
+static dlc_status add_layernorm(imp *k, const onnx_node *n, int layer, int A, float eps,
+                                const onnx_tensor *gamma, const onnx_tensor *beta)
+{
+    size_t D = trailing_size(k, layer, A);
+    if (!D)
+        return fail_at(k, n, "normalizes %d axes of a value that has fewer", A);
+    int L = add_layer(k, "layernorm", n->out[0], &layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "axes: %d", A);
+    keyf(k, L, "eps: %.9g", eps);
+    float *g = gamma && gamma->f ? copy_floats(gamma) : malloc(D * sizeof *g);
+    float *b = beta && beta->f ? copy_floats(beta) : calloc(D, sizeof *b);
+    for (size_t i = 0; g && !(gamma && gamma->f) && i < D; i++)
+        g[i] = 1.0f;
+    dlc_status st = add_weight(k, L, "gamma", g, D);
+    if (st == DLC_OK)
+        st = add_weight(k, L, "beta", b, D);
+    else
+        free(b);
+    if (st)
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* A constant input i of D float values, else NULL. */
+static const onnx_tensor *const_of(imp *k, const onnx_node *n, int i, size_t D)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    return c && c->f && c->n == D ? c : NULL;
+}
+
+/* One step of layer normalization as written below opset 17 (V_LN_*; its
+ * first, the mean, is op_reduce_mean's): 1 when node n is one (*st its
+ * outcome), 0 when not. */
+static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *a = n->n_in > 0 ? val(k, n->in[0]) : NULL, *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    ival *y = NULL;
+    *st = DLC_OK;
+    if (!a)
+        return 0;
+    const char *op = n->op;
+    if (!strcmp(op, "Sub") && b && b->kind == V_LN_MEAN && a->kind == V_LAYER && !strcmp(a->name, b->src)) {
+        y = new_val(k, n->out[0], V_LN_CENTERED, b->layer);
+    } else if (((!strcmp(op, "Pow") && const_near(k, n, 1, 2.0)) ||
+                (!strcmp(op, "Mul") && b && !strcmp(n->in[0], n->in[1]))) && a->kind == V_LN_CENTERED) {
+        y = new_val(k, n->out[0], V_LN_SQ, a->layer);
+    } else if (!strcmp(op, "Add") && b && (a->kind == V_LN_VAR || b->kind == V_LN_VAR)) {
+        const onnx_tensor *e = cst(k, n, a->kind == V_LN_VAR ? 1 : 0);
+        ival *v = a->kind == V_LN_VAR ? a : b;
+        if (e && e->f && e->n == 1) {
+            y = new_val(k, n->out[0], V_LN_VAREPS, v->layer);
+            y->eps = e->f[0];
+            a = v;
+        }
+    } else if (!strcmp(op, "Sqrt") && a->kind == V_LN_VAREPS) {
+        y = new_val(k, n->out[0], V_LN_STD, a->layer);
+        y->eps = a->eps;
+    } else if (!strcmp(op, "Div") && b && a->kind == V_LN_CENTERED && b->kind == V_LN_STD &&
+               !strcmp(a->src, b->src)) {
+        /* normalized: gamma and beta follow, or it is the layer's output */
+        size_t D = trailing_size(k, a->layer, a->axes);
+        const onnx_node *mul = consumer(k, n, n->out[0], "Mul", 0, NULL);
+        if (!mul || !const_of(k, mul, 1, D)) {
+            *st = add_layernorm(k, n, a->layer, a->axes, b->eps, NULL, NULL);
+            return 1;
+        }
+        y = new_val(k, n->out[0], V_LN_NORM, a->layer);
+        y->eps = b->eps;
+    } else if (!strcmp(op, "Mul") && b && a->kind == V_LN_NORM) {
+        size_t D = trailing_size(k, a->layer, a->axes);
+        const onnx_tensor *gamma = const_of(k, n, 1, D);
+        const onnx_node *add = consumer(k, n, n->out[0], "Add", 0, NULL);
+        if (!gamma)
+            return 0;
+        if (!add || !const_of(k, add, 1, D)) {
+            *st = add_layernorm(k, n, a->layer, a->axes, a->eps, gamma, NULL);
+            return 1;
+        }
+        y = new_val(k, n->out[0], V_LN_SCALED, a->layer);
+        y->eps = a->eps;
+        y->c = gamma;
+    } else if (!strcmp(op, "Add") && b && a->kind == V_LN_SCALED) {
+        const onnx_tensor *beta = const_of(k, n, 1, trailing_size(k, a->layer, a->axes));
+        if (!beta)
+            return 0;
+        *st = add_layernorm(k, n, a->layer, a->axes, a->eps, a->c, beta);
+        return 1;
+    }
+    if (!y)
+        return 0;
+    if (!y->src) {
+        const ival *prev = a->kind >= V_LN_MEAN ? a : b;
+        y->src = prev->src;
+        y->axes = prev->axes;
+    }
+    return 1;
+}
+
+/* LayerNormalization over the axes from `axis` on: dlc's layernorm over that
+ * many trailing axes, Scale and B its gamma and beta. */
+static dlc_status op_layernorm(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    tensor_shape s;
+    if (!x || x->kind != V_LAYER || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
+        return fail_at(k, n, "normalizes a value dlc has no layer output for");
+    for (int o = 1; o < n->n_out; o++)
+        if (n->out[o][0])
+            return fail_at(k, n, "its Mean or InvStdDev output is used (dlc's layernorm has neither)");
+    const onnx_attr *ax = onnx_attr_get(n, "axis"), *e = onnx_attr_get(n, "epsilon");
+    int r = s.ndim + 1;
+    int64_t axis = ax ? ax->i : -1;
+    axis = axis < 0 ? axis + r : axis;
+    if (axis < 1 || axis >= r)
+        return fail_at(k, n, "axis %lld (dlc normalizes each example over its trailing axes, not the batch)",
+                       ax ? (long long)ax->i : -1LL);
+    int A = r - (int)axis;
+    size_t D = 1;
+    for (int i = s.ndim - A; i < s.ndim; i++)
+        D *= (size_t)s.d[i];
+    const onnx_tensor *gamma = cst(k, n, 1), *beta = cst(k, n, 2);
+    int has_b = n->n_in > 2 && n->in[2][0];
+    if (!gamma || !gamma->f || gamma->n != D || (has_b && (!beta || !beta->f || beta->n != D)))
+        return fail_at(k, n, "Scale or B is not a constant of the normalized axes' %zu values", D);
+    return add_layernorm(k, n, x->layer, A, e ? e->f : 1e-5f, gamma, beta);
 }
 
 static dlc_status op_batchnorm(imp *k, const onnx_node *n)
@@ -566,6 +928,90 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* Activation a on x (a layer's output) as node n's output: folded into x's
+ * layer when the activation's nodes are x's only consumers (alone) and the
+ * layer has none, else an activation layer. */
+static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha)
+{
+    if (x->layer >= 0 && alone && k->l[x->layer].act == ACT_LINEAR) {
+        /* the layer before takes the activation and this value's name */
+        ilayer *L = &k->l[x->layer];
+        L->act = a;
+        L->alpha = alpha;
+        L->name[0] = '\0'; /* its old name is free again */
+        char renamed[GRAPH_NAME_MAX];
+        layer_name(k, n->out[0], renamed);
+        snprintf(L->name, sizeof L->name, "%s", renamed);
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    int L = add_layer(k, "activation", n->out[0], &x->layer, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    k->l[L].act = a;
+    k->l[L].alpha = alpha;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* One step of gelu as written before opset 20 (see V_GELU_*): 1 when node n
+ * is one (*st its outcome), 0 when it is not. */
+static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    if (n->n_in != 2 && strcmp(n->op, "Erf") != 0)
+        return 0;
+    ival *a = val(k, n->in[0]), *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    *st = DLC_OK;
+    if (!a)
+        return 0;
+    ival *y = NULL;
+    if (!strcmp(n->op, "Erf")) {
+        if (a->kind == V_GELU_SCALED)
+            y = new_val(k, n->out[0], V_GELU_ERF, a->layer);
+    } else if (!strcmp(n->op, "Div") || !strcmp(n->op, "Mul")) {
+        int div = !strcmp(n->op, "Div");
+        /* x / sqrt 2 (x used by this node and by x * (1 + erf)) */
+        for (int i = 0; i < (div ? 1 : 2) && !y; i++) {
+            ival *x = i ? b : a;
+            if (x && x->kind == V_LAYER && !x->flat && x->uses >= 2 &&
+                const_near(k, n, 1 - i, div ? 1.4142135623730951 : 0.7071067811865476)) {
+                y = new_val(k, n->out[0], V_GELU_SCALED, x->layer);
+                y->src = x->name;
+                y->alone = x->uses == 2;
+            }
+        }
+        /* x * (1 + erf(...)) */
+        for (int i = 0; i < 2 && !y && !div && b; i++) {
+            ival *e = i ? a : b, *x = i ? b : a;
+            if (e->kind == V_GELU_ERF1 && x->kind == V_LAYER && !strcmp(x->name, e->src)) {
+                y = new_val(k, n->out[0], V_GELU_PRODUCT, x->layer);
+                y->src = e->src;
+                y->alone = e->alone;
+            }
+        }
+        /* that * 0.5: gelu of x */
+        for (int i = 0; i < 2 && !y && !div && b; i++) {
+            ival *p = i ? b : a;
+            if (p->kind == V_GELU_PRODUCT && const_near(k, n, 1 - i, 0.5)) {
+                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f);
+                return 1;
+            }
+        }
+    } else if (!strcmp(n->op, "Add")) {
+        for (int i = 0; i < 2 && !y && b; i++)
+            if ((i ? b : a)->kind == V_GELU_ERF && const_near(k, n, 1 - i, 1.0))
+                y = new_val(k, n->out[0], V_GELU_ERF1, (i ? b : a)->layer);
+    }
+    if (!y)
+        return 0;
+    if (!y->src) { /* Erf, Add: x is the step before's */
+        const ival *prev = a->kind >= V_GELU_SCALED ? a : b;
+        y->src = prev->src;
+        y->alone = prev->alone;
+    }
+    return 1;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
@@ -581,35 +1027,26 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     if (a == ACT_GELU && approx && approx->s && strcmp(approx->s, "none") != 0)
         return fail_at(k, n, "the tanh approximation of gelu (dlc's is the exact erf form)");
     if (a == ACT_SOFTMAX) {
+        /* ONNX's default axis: the last from opset 13, 1 before (softmax over the input flattened
+         * from that axis on); either is dlc's softmax when it is the last axis (PyTorch's dim=1
+         * on (N, C)) */
         const onnx_attr *ax = onnx_attr_get(n, "axis");
-        if (ax && ax->i != -1)
-            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis; only -1 is "
-                                 "read as that)", (long long)ax->i);
+        int64_t axis = ax ? ax->i : k->m->opset > 0 && k->m->opset < 13 ? 1 : -1;
+        ival *x = val(k, n->in[0]);
+        tensor_shape xs;
+        int last = -1;
+        if (x && x->kind == V_LAYER && !x->flat && layer_shape(k, x->layer, &xs) == DLC_OK)
+            last = xs.ndim;
+        if (axis != -1 && axis != last && last > 0)
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis, %d here)",
+                           (long long)axis, last);
+        if (axis != -1 && axis != last)
+            return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
     ival *x = val(k, n->in[0]);
-    if (x && x->kind == V_LAYER && x->layer >= 0 && x->uses == 1 && k->l[x->layer].act == ACT_LINEAR) {
-        /* the only consumer: the layer before takes the activation and this value's name */
-        ilayer *L = &k->l[x->layer];
-        L->act = a;
-        L->alpha = alpha;
-        L->name[0] = '\0'; /* its old name is free again */
-        char renamed[GRAPH_NAME_MAX];
-        layer_name(k, n->out[0], renamed);
-        snprintf(L->name, sizeof L->name, "%s", renamed);
-        new_val(k, n->out[0], V_LAYER, x->layer);
-        return DLC_OK;
-    }
-    int in;
-    dlc_status st = layer_in(k, n, 0, &in);
-    if (st)
-        return st;
-    int L = add_layer(k, "activation", n->out[0], &in, 1);
-    if (L < 0)
-        return fail_at(k, n, "too many layers");
-    k->l[L].act = a;
-    k->l[L].alpha = alpha;
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    if (!x || x->kind != V_LAYER)
+        return layer_in(k, n, 0, &(int){0}); /* its message */
+    return apply_act(k, n, x, x->uses == 1, a, alpha);
 }
 
 static dlc_status op_gather(imp *k, const onnx_node *n)
@@ -618,7 +1055,11 @@ static dlc_status op_gather(imp *k, const onnx_node *n)
     const onnx_attr *ax = onnx_attr_get(n, "axis");
     int64_t axis = ax ? ax->i : 0;
     if (data && (data->kind == V_SHAPE || (data->kind == V_CONST && idx && idx->kind == V_CONST))) {
-        new_val(k, n->out[0], V_SHAPE, -1); /* an entry of a shape */
+        const onnx_tensor *at = cst(k, n, 1);
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1); /* an entry of a shape */
+        if (data->kind == V_SHAPE && data->batch == SHAPE_OF_BATCH_FIRST && axis == 0 && at && at->i &&
+            at->n == 1 && at->i[0] == 0)
+            y->batch = SHAPE_BATCH; /* x.size(0) */
         return DLC_OK;
     }
     const onnx_tensor *sel = cst(k, n, 1);
@@ -765,12 +1206,30 @@ static dlc_status op_view(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     if (x->kind == V_SHAPE || x->kind == V_CONST) {
-        new_val(k, n->out[0], V_SHAPE, -1);
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1);
+        /* [N] from N */
+        if (x->kind == V_SHAPE && x->batch == SHAPE_BATCH && !strcmp(n->op, "Unsqueeze"))
+            y->batch = SHAPE_BATCH;
         return DLC_OK;
     }
     const onnx_tensor *ax_in = cst(k, n, 1);
     int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ax_in && ax_in->i && ax_in->n == 1 ? ax_in->i[0] : -99;
     int swap01 = perm && perm->n_ints == 3 && perm->ints[0] == 1 && perm->ints[1] == 0 && perm->ints[2] == 2;
+    /* dlc's exports: Y (T, dirs, N, H) and Y_h (dirs, N, H) made batch-major,
+     * then reshaped to (N, T, dirs * H) and (N, dirs * H), or summed over dirs */
+    int y_nt = perm && perm->n_ints == 4 && perm->ints[0] == 2 && perm->ints[1] == 0 && perm->ints[2] == 1 &&
+               perm->ints[3] == 3;
+    if (!strcmp(n->op, "Transpose") && ((y_nt && x->kind == V_RNN_Y) || (swap01 && x->kind == V_RNN_YH)) &&
+        !k->l[x->layer].batch_first) {
+        new_val(k, n->out[0], x->kind == V_RNN_Y ? V_RNN_Y_NT : V_RNN_YH_N, x->layer);
+        return DLC_OK;
+    }
+    int y_tn = perm && perm->n_ints == 4 && perm->ints[0] == 0 && perm->ints[1] == 2 && perm->ints[2] == 1 &&
+               perm->ints[3] == 3;
+    if (!strcmp(n->op, "Transpose") && y_tn && x->kind == V_RNN_Y && !k->l[x->layer].batch_first) {
+        new_val(k, n->out[0], V_RNN_Y_TN, x->layer);
+        return DLC_OK;
+    }
     if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {
         new_val(k, n->out[0], V_TIME_MAJOR, x->layer);
         return DLC_OK;
@@ -837,7 +1296,11 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     if (!strcmp(op, "Shape")) {
-        new_val(k, n->out[0], V_SHAPE, -1);
+        ival *x = val(k, n->in[0]);
+        const onnx_attr *start = onnx_attr_get(n, "start");
+        ival *y = new_val(k, n->out[0], V_SHAPE, -1);
+        if (x && x->kind == V_LAYER && (!start || start->i == 0))
+            y->batch = SHAPE_OF_BATCH_FIRST;
         return DLC_OK;
     }
     if (!strcmp(op, "ConstantOfShape")) {
@@ -855,6 +1318,7 @@ static dlc_status convert(imp *k, const onnx_node *n)
         ival *y = new_val(k, n->out[0], x->kind, x->layer);
         y->c = x->c;
         y->flat = x->flat;
+        y->batch = x->batch;
         return DLC_OK;
     }
     if (!strcmp(op, "Dropout")) {
@@ -872,12 +1336,22 @@ static dlc_status convert(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L);
         return DLC_OK;
     }
+    dlc_status gst;
+    if (gelu_step(k, n, &gst) || ln_step(k, n, &gst))
+        return gst;
+    if (!strcmp(op, "Erf") || !strcmp(op, "Div") || !strcmp(op, "Pow") || !strcmp(op, "Sqrt"))
+        return fail_at(k, n, "%s other than in gelu's x * (1 + erf(x / sqrt 2)) / 2 or a layer "
+                             "normalization's (x - mean) / sqrt(var + eps)", op);
     if (!strcmp(op, "Conv"))
         return op_conv(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         return op_pool(k, n);
     if (!strcmp(op, "GlobalAveragePool"))
         return op_simple(k, n, "global_avgpool");
+    if (!strcmp(op, "ReduceMean"))
+        return op_reduce_mean(k, n);
+    if (!strcmp(op, "ReduceSum"))
+        return op_reduce_sum(k, n);
     if (!strcmp(op, "Flatten"))
         return op_flatten(k, n);
     if (!strcmp(op, "Reshape"))
@@ -890,6 +1364,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_concat(k, n);
     if (!strcmp(op, "BatchNormalization"))
         return op_batchnorm(k, n);
+    if (!strcmp(op, "LayerNormalization"))
+        return op_layernorm(k, n);
     if (!strcmp(op, "Gather"))
         return op_gather(k, n);
     if (!strcmp(op, "LSTM") || !strcmp(op, "GRU") || !strcmp(op, "RNN"))
@@ -961,6 +1437,9 @@ static void imp_free(imp *k)
     free(k->w);
     free(k->shift);
     free(k->scale);
+    for (int i = 0; i < k->n_made; i++)
+        onnx_tensor_clear(&k->made[i]);
+    free(k->made);
 }
 
 dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err)
@@ -976,18 +1455,28 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     if (st)
         return st;
     k.m = om;
-    /* every op dlc has no layer for, listed at once */
+    /* every op dlc has no layer for, listed at once, each with how many
+     * nodes use it and the first one's name (another domain's op by domain) */
     int n_missing = 0;
     for (int i = 0; i < om->n_nodes; i++) {
-        int ok = om->nodes[i].domain == NULL || !om->nodes[i].domain[0] || !strcmp(om->nodes[i].domain, "ai.onnx");
-        for (int s = 0; ok && supported[s]; s++)
-            if (!strcmp(supported[s], om->nodes[i].op))
-                goto known;
-        if (!missing.s || !strstr(missing.s, om->nodes[i].op)) {
-            dlc_buf_printf(&missing, "%s%s", n_missing ? ", " : "", om->nodes[i].op);
-            n_missing++;
-        }
-    known:;
+        const onnx_node *n = &om->nodes[i];
+        if (!op_missing(n))
+            continue;
+        int seen = 0, count = 1;
+        for (int j = 0; j < i && !seen; j++)
+            seen = op_missing(&om->nodes[j]) && same_op(&om->nodes[j], n);
+        if (seen)
+            continue;
+        for (int j = i + 1; j < om->n_nodes; j++)
+            count += op_missing(&om->nodes[j]) && same_op(&om->nodes[j], n);
+        const char *dom = op_domain(n), *name = node_name(n);
+        if (count > 1)
+            dlc_buf_printf(&missing, "%s%s%s%s (%d nodes, the first '%s')", n_missing ? ", " : "", dom,
+                           *dom ? "." : "", n->op, count, name);
+        else
+            dlc_buf_printf(&missing, "%s%s%s%s (node '%s')", n_missing ? ", " : "", dom, *dom ? "." : "",
+                           n->op, name);
+        n_missing++;
     }
     if (n_missing) {
         st = dlc_fail(err, DLC_EINPUT, "%s: %d op%s dlc has no layer for: %s", path, n_missing,
@@ -996,7 +1485,8 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     k.v = calloc((size_t)(om->n_inits + om->n_inputs + 3 * om->n_nodes + 1), sizeof *k.v);
     k.l = calloc(IMP_MAX_LAYERS, sizeof *k.l);
-    if (!k.v || !k.l) {
+    k.made = calloc((size_t)om->n_nodes + 1, sizeof *k.made);
+    if (!k.v || !k.l || !k.made) {
         st = DLC_NOMEM(err);
         goto done;
     }
@@ -1019,16 +1509,28 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     tensor_shape in = {gin->ndim - 1, {0}};
     k.in.ndim = 0;
+    if (o->n_input && o->n_input != gin->ndim - 1) {
+        st = dlc_fail(err, DLC_EINPUT, "%s: --input gives %d dims, but input '%s' has %d besides the batch",
+                      path, o->n_input, gin->name, gin->ndim - 1);
+        goto done;
+    }
     for (int i = 1; i < gin->ndim; i++) {
-        if (gin->dims[i] < 1) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: input '%s' has a dimension %d that is not fixed; dlc "
-                          "models take inputs of one shape", path, gin->name, i);
+        if (o->n_input && gin->dims[i] > 0 && gin->dims[i] != o->input[i - 1]) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: --input gives dimension %d as %d, but input '%s' fixes it "
+                          "at %lld", path, i, o->input[i - 1], gin->name, (long long)gin->dims[i]);
             goto done;
         }
-        in.d[i - 1] = (int)gin->dims[i];
+        if (gin->dims[i] < 1 && !o->n_input) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: input '%s' has a dimension %d that is not fixed; dlc "
+                          "models take inputs of one shape: give it with --input (the example's "
+                          "shape, e.g. --input 3,224,224)", path, gin->name, i);
+            goto done;
+        }
+        in.d[i - 1] = o->n_input ? o->input[i - 1] : (int)gin->dims[i];
     }
     int text_ids = gin->dtype == 7 || gin->dtype == 6;
     k.in = in;
+    k.in_batch = gin->dims[0] > 0 ? gin->dims[0] : 0;
     new_val(&k, gin->name, V_LAYER, -1);
     /* the output: "logits" when present (dlc's exports), else the first */
     const char *oname = om->n_outputs ? om->outputs[0].name : NULL;

@@ -44,7 +44,7 @@ const char *onnx_op_unsupported(int op);
 /* ---- reading ONNX files (read.c) ----
  * What `dlc import` and the node-test runner need of a ModelProto, in plain
  * structs that own their memory (onnx_model_free).  Tensors of float types
- * (float, double) are read into f, integer and bool ones into i. */
+ * (float, double, float16, bfloat16) are read into f, integer and bool ones into i. */
 #define ONNX_MAX_DIMS 8
 
 typedef struct {
@@ -94,7 +94,8 @@ typedef struct {
 } onnx_model;
 
 /* Parses bytes (name for messages).  DLC_EINPUT names what is malformed or
- * unsupported (external data, data types dlc does not read). */
+ * unsupported (external data, data types dlc does not read).  onnx_read_file
+ * also reads tensors kept in external data files, from the file's folder. */
 dlc_status onnx_read(onnx_model **out, const char *name, const unsigned char *bytes, size_t len,
                      dlc_error *err);
 dlc_status onnx_read_file(onnx_model **out, const char *path, dlc_error *err);
@@ -113,6 +114,9 @@ typedef struct {
     float scale;                /* --scale S: inputs times S before mean and std (0: none) */
     int n_mean, n_std;          /* --mean / --std: one value, or one per channel */
     float mean[16], std[16];
+    int n_input;                /* --input: the example's shape (0: the file's), for the dims the
+                                 * file leaves free (an export with dynamic height and width) */
+    int input[TENSOR_MAX_DIMS];
     const char *name;           /* the run's name */
 } onnx_import_opts;
 

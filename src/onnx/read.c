@@ -8,20 +8,28 @@
  * bytes left (onnx_pb_next), a tensor's element count must match both its
  * dims and its data, and nothing is allocated beyond what the bytes can
  * hold. */
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "onnx.h"
 #include "pb.h"
 
 /* TensorProto.DataType values dlc reads */
-enum { DT_FLOAT = 1, DT_UINT8 = 2, DT_INT8 = 3, DT_INT32 = 6, DT_INT64 = 7, DT_BOOL = 9, DT_DOUBLE = 11 };
+enum {
+    DT_FLOAT = 1, DT_UINT8 = 2, DT_INT8 = 3, DT_INT32 = 6, DT_INT64 = 7, DT_BOOL = 9, DT_FLOAT16 = 10,
+    DT_DOUBLE = 11, DT_BFLOAT16 = 16
+};
 
 typedef struct {
     const char *name; /* the file, for messages */
+    const char *dir;  /* the folder external data is read from ("" the current one), or NULL:
+                       * none is read (bytes without a file) */
     dlc_error *err;
 } rd;
 
@@ -100,6 +108,9 @@ static size_t dtype_size(int dt)
     case DT_INT64:
     case DT_DOUBLE:
         return 8;
+    case DT_FLOAT16:
+    case DT_BFLOAT16:
+        return 2;
     case DT_UINT8:
     case DT_INT8:
     case DT_BOOL:
@@ -109,14 +120,31 @@ static size_t dtype_size(int dt)
     }
 }
 
+/* TensorProto.DataType's name, for messages. */
+static const char *dtype_name(int dt)
+{
+    static const char *const names[] = {"undefined", "float", "uint8", "int8", "uint16", "int16",
+                                        "int32", "int64", "string", "bool", "float16", "double",
+                                        "uint32", "uint64", "complex64", "complex128", "bfloat16"};
+    return dt >= 0 && dt < (int)DLC_ARRAY_LEN(names) ? names[dt] : "unknown";
+}
+
 static int is_float(int dt)
 {
-    return dt == DT_FLOAT || dt == DT_DOUBLE;
+    return dt == DT_FLOAT || dt == DT_DOUBLE || dt == DT_FLOAT16 || dt == DT_BFLOAT16;
+}
+
+/* IEEE half precision bits as a double (exact: every half is a double). */
+static double half_value(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m | 0x400, e - 25);
+    return h & 0x8000 ? -v : v;
 }
 
 /* One element's bits (little-endian, n bytes) as a double (float sources)
- * or an int64, by type: 'f' float32, 'd' double, 'i' int32, 'l' int64,
- * 'b' int8, 'u' uint8 / bool. */
+ * or an int64, by type: 'f' float32, 'd' double, 'h' float16, 'B' bfloat16
+ * (float32's upper half), 'i' int32, 'l' int64, 'b' int8, 'u' uint8 / bool. */
 static void decode(uint64_t u, char kind, double *dv, int64_t *iv)
 {
     uint32_t w = (uint32_t)u;
@@ -128,6 +156,14 @@ static void decode(uint64_t u, char kind, double *dv, int64_t *iv)
         break;
     case 'd':
         memcpy(dv, &u, 8);
+        break;
+    case 'h':
+        *dv = half_value((uint16_t)u);
+        break;
+    case 'B':
+        w = (uint32_t)(uint16_t)u << 16;
+        memcpy(&fv, &w, 4);
+        *dv = fv;
         break;
     case 'i':
         *iv = (int32_t)w;
@@ -155,8 +191,9 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
     switch (f->field) {
     case 9:
         es = dtype_size(t->dtype);
-        kind = t->dtype == DT_FLOAT ? 'f' : t->dtype == DT_DOUBLE ? 'd' : t->dtype == DT_INT32 ? 'i'
-               : t->dtype == DT_INT8 ? 'b' : t->dtype == DT_INT64 ? 'l' : 'u';
+        kind = t->dtype == DT_FLOAT ? 'f' : t->dtype == DT_DOUBLE ? 'd' : t->dtype == DT_FLOAT16 ? 'h'
+               : t->dtype == DT_BFLOAT16 ? 'B' : t->dtype == DT_INT32 ? 'i' : t->dtype == DT_INT8 ? 'b'
+               : t->dtype == DT_INT64 ? 'l' : 'u';
         if (f->wire != PB_LEN)
             return bad(r, "raw_data has the wrong wire type");
         break;
@@ -166,11 +203,15 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
     case 10:
         es = 8, kind = 'd';
         break;
-    default: /* int32_data holds int8/uint8/bool/int32 as varints */
-        es = 1, kind = f->field == 5 ? 'i' : 'l', varints = 1;
+    default: /* int32_data holds int8/uint8/bool/int32, and float16's and bfloat16's bits, as varints */
+        es = 1, kind = f->field != 5                 ? 'l'
+                       : t->dtype == DT_FLOAT16     ? 'h'
+                       : t->dtype == DT_BFLOAT16    ? 'B'
+                                                    : 'i';
+        varints = 1;
         break;
     }
-    int src_float = kind == 'f' || kind == 'd';
+    int src_float = kind == 'f' || kind == 'd' || kind == 'h' || kind == 'B';
     size_t cap = f->wire != PB_LEN ? 1 : varints ? f->len : f->len / es;
     if (f->wire == PB_LEN && !varints && f->len % es)
         return bad(r, "a tensor's data is not a whole number of elements");
@@ -215,8 +256,116 @@ static dlc_status tensor_values(rd *r, onnx_tensor *t, const onnx_pb_field *f)
     return DLC_OK;
 }
 
+/* Where a tensor's bytes are when it keeps them in another file (ONNX's
+ * external data: TensorProto.external_data, key-value strings). */
+typedef struct {
+    char *location;             /* owned; relative to the model file's folder */
+    uint64_t offset, length;
+    int has_length;
+} ext_ref;
+
+static dlc_status ext_number(rd *r, const onnx_tensor *t, const char *key, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *v == '-' || *end || errno)
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': external data %s '%s' is not a byte count",
+                        r->name, t->name ? t->name : "?", key, v);
+    *out = x;
+    return DLC_OK;
+}
+
+/* One external_data entry (StringStringEntryProto: 1 key, 2 value). */
+static dlc_status ext_entry(rd *r, const onnx_tensor *t, ext_ref *x, const onnx_pb_field *outer)
+{
+    if (outer->wire != PB_LEN)
+        return bad(r, "an external data entry has the wrong wire type");
+    onnx_pb_in in = {outer->data, outer->data + outer->len};
+    onnx_pb_field f;
+    char *key = NULL, *v = NULL;
+    int rc;
+    dlc_status st = DLC_OK;
+    while (st == DLC_OK && (rc = onnx_pb_next(&in, &f)) == 1)
+        if (f.field == 1 || f.field == 2)
+            st = take_string(r, &f, f.field == 1 ? &key : &v);
+    if (st == DLC_OK && (rc < 0 || !key || !v))
+        st = bad(r, "an external data entry is truncated or lacks its key or value");
+    if (st == DLC_OK && !strcmp(key, "location")) {
+        free(x->location);
+        x->location = v;
+        v = NULL;
+    } else if (st == DLC_OK && !strcmp(key, "offset")) {
+        st = ext_number(r, t, key, v, &x->offset);
+    } else if (st == DLC_OK && !strcmp(key, "length")) {
+        st = ext_number(r, t, key, v, &x->length);
+        x->has_length = 1;
+    } /* "checksum" and others: not needed to read the bytes */
+    free(key);
+    free(v);
+    return st;
+}
+
+/* Reads a tensor's values from its external file, as raw_data. */
+static dlc_status ext_values(rd *r, onnx_tensor *t, const ext_ref *x)
+{
+    const char *tn = t->name ? t->name : "?";
+    if (!r->dir)
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' keeps its data in an external file, which "
+                        "dlc reads only beside a model file", r->name, tn);
+    if (!x->location || !x->location[0])
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' keeps its data in an external file but "
+                        "names none (no 'location')", r->name, tn);
+    /* as ONNX's checker: the file is in the model's folder or below it */
+    const char *l = x->location;
+    int escapes = l[0] == '/' || !strncmp(l, "../", 3) || strstr(l, "/../") ||
+                  !strcmp(l, "..") || (strlen(l) >= 3 && !strcmp(l + strlen(l) - 3, "/.."));
+    if (escapes)
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': external data location '%s' is outside "
+                        "the model file's folder", r->name, tn, l);
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s%s%s", r->dir, r->dir[0] ? "/" : "", l) >= (int)sizeof path)
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': external data path too long", r->name, tn);
+    dlc_status st = DLC_OK;
+    unsigned char *buf = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' keeps its data in %s: %s", r->name, tn, path,
+                        strerror(errno));
+    long long size = -1;
+    if (fseeko(fp, 0, SEEK_END) == 0)
+        size = (long long)ftello(fp);
+    if (size < 0) {
+        st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': cannot read %s", r->name, tn, path);
+        goto cleanup;
+    }
+    uint64_t len = x->has_length ? x->length : (x->offset <= (uint64_t)size ? (uint64_t)size - x->offset : 0);
+    if (x->offset > (uint64_t)size || len > (uint64_t)size - x->offset) {
+        st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': bytes %llu to %llu of %s are past its end (%lld "
+                      "bytes)", r->name, tn, (unsigned long long)x->offset,
+                      (unsigned long long)(x->offset + len), path, size);
+        goto cleanup;
+    }
+    if (!(buf = malloc(len ? len : 1))) {
+        st = DLC_NOMEM(r->err);
+        goto cleanup;
+    }
+    if (fseeko(fp, (off_t)x->offset, SEEK_SET) != 0 || fread(buf, 1, len, fp) != len) {
+        st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s': cannot read %s", r->name, tn, path);
+        goto cleanup;
+    }
+    onnx_pb_field f = {.field = 9, .wire = PB_LEN, .data = buf, .len = len};
+    st = tensor_values(r, t, &f);
+cleanup:
+    free(buf);
+    fclose(fp);
+    return st;
+}
+
 static dlc_status parse_tensor(rd *r, onnx_tensor *t, const unsigned char *p, size_t len)
 {
+    ext_ref ext = {0};
+    int external = 0;
     onnx_pb_in in = {p, p + len};
     onnx_pb_field f;
     int rc;
@@ -247,10 +396,11 @@ static dlc_status parse_tensor(rd *r, onnx_tensor *t, const unsigned char *p, si
         case 8:
             st = take_string(r, &f, &t->name);
             break;
+        case 13:
+            st = ext_entry(r, t, &ext, &f);
+            break;
         case 14:
-            if (f.v != 0)
-                st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' keeps its data in an external file, "
-                              "which dlc does not read", r->name, t->name ? t->name : "?");
+            external = f.v == 1;
             break;
         default:
             break;
@@ -259,12 +409,15 @@ static dlc_status parse_tensor(rd *r, onnx_tensor *t, const unsigned char *p, si
     if (st == DLC_OK && rc < 0)
         st = bad(r, "a tensor is truncated");
     if (st == DLC_OK && !dtype_size(t->dtype))
-        st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' has data type %d, which dlc does not read",
-                      r->name, t->name ? t->name : "?", t->dtype);
+        st = dlc_fail(r->err, DLC_EINPUT, "%s: tensor '%s' has data type %d (%s), which dlc does not read",
+                      r->name, t->name ? t->name : "?", t->dtype, dtype_name(t->dtype));
     in.p = p;
-    while (st == DLC_OK && onnx_pb_next(&in, &f) == 1)
+    while (st == DLC_OK && !external && onnx_pb_next(&in, &f) == 1)
         if (f.field == 4 || f.field == 5 || f.field == 7 || f.field == 9 || f.field == 10)
             st = tensor_values(r, t, &f);
+    if (st == DLC_OK && external)
+        st = ext_values(r, t, &ext);
+    free(ext.location);
     size_t want = 1;
     for (int i = 0; i < t->ndim && st == DLC_OK; i++) {
         if (t->dims[i] < 0 || (t->dims[i] > 0 && want > SIZE_MAX / (size_t)t->dims[i]))
@@ -283,7 +436,7 @@ static dlc_status parse_tensor(rd *r, onnx_tensor *t, const unsigned char *p, si
 dlc_status onnx_read_tensor(onnx_tensor *t, const char *name, const unsigned char *bytes, size_t len,
                             dlc_error *err)
 {
-    rd r = {name, err};
+    rd r = {name, NULL, err};
     return parse_tensor(&r, t, bytes, len);
 }
 
@@ -580,10 +733,11 @@ static dlc_status parse_graph(rd *r, onnx_model *m, const onnx_pb_field *outer)
     return st;
 }
 
-dlc_status onnx_read(onnx_model **out, const char *name, const unsigned char *bytes, size_t len,
-                     dlc_error *err)
+/* dir: where external data is read from, or NULL (none is) */
+static dlc_status read_model(onnx_model **out, const char *name, const char *dir, const unsigned char *bytes,
+                             size_t len, dlc_error *err)
 {
-    rd r = {name, err};
+    rd r = {name, dir, err};
     onnx_model *m = calloc(1, sizeof *m);
     *out = NULL;
     if (!m)
@@ -661,8 +815,14 @@ dlc_status onnx_read(onnx_model **out, const char *name, const unsigned char *by
     return DLC_OK;
 }
 
+dlc_status onnx_read(onnx_model **out, const char *name, const unsigned char *bytes, size_t len,
+                     dlc_error *err)
+{
+    return read_model(out, name, NULL, bytes, len, err);
+}
+
 /* A protobuf message is at most 2 GiB; larger ONNX models keep their
- * weights in external files, which are refused above.  (Not the text limit
+ * weights in external files, read from the model file's folder.  (Not the text limit
  * of dlc_read_file: torchvision's ResNet-50 alone is 94 MB.) */
 #define ONNX_FILE_MAX ((size_t)2 << 30)
 
@@ -671,9 +831,18 @@ dlc_status onnx_read_file(onnx_model **out, const char *path, dlc_error *err)
     char *bytes = NULL;
     size_t len = 0;
     *out = NULL;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t dn = slash ? (size_t)(slash - path) : 0;
+    if (dn >= sizeof dir)
+        return dlc_fail(err, DLC_EINPUT, "%s: path too long", path);
+    memcpy(dir, path, dn);
+    dir[dn] = '\0';
+    if (slash && dn == 0) /* a file in / */
+        strcpy(dir, "/");
     dlc_status st = dlc_read_file_max(path, ONNX_FILE_MAX, &bytes, &len, err);
     if (st == DLC_OK)
-        st = onnx_read(out, path, (const unsigned char *)bytes, len, err);
+        st = read_model(out, path, dir, (const unsigned char *)bytes, len, err);
     free(bytes);
     return st;
 }

@@ -260,6 +260,7 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
     d->no_better_than_majority = 0;
     d->majority_class = -1;
     d->train_majority_error = NAN;
+    d->untold_source = -1;
     for (int g = 0; g < REPORT_GAP_COUNT; g++) {
         d->noise[g] = NAN;
         if (d->gap[g] > 0 && (d->largest < 0 || d->gap[g] > d->gap[d->largest]))

@@ -126,6 +126,10 @@ typedef struct {
     int no_better_than_majority;
     int majority_class;
     double train_majority_error;
+    /* data.sources without a train-dev split: a source the training mix
+     * draws on and dev does not (the first), whose difference from dev's
+     * data the variance gap (dev - train) holds as well; -1 when none */
+    int untold_source;
 } report_diagnosis;
 
 /* The gap shown on the row of split i of a diagnosis table (0 train, 1

@@ -80,12 +80,23 @@ static dlc_status class_coverage_warnings(const report *rep, dlc_strlist *w, dlc
 dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    char msg[256];
+    char msg[384];
     for (int h = 0; h < rep->n_heads; h++) {
         const report_head *rh = &rep->heads[h];
         for (int i = 0; i < rh->n_splits && st == DLC_OK; i++) {
             const report_split *s = &rh->splits[i];
-            if (s->n > 0 && !isfinite(s->loss)) {
+            if (s->n > 0 && s->unlabelled) {
+                snprintf(msg, sizeof msg,
+                         "%s%s%ssplit %s has %s: its loss and figures are null",
+                         rep->n_heads > 1 ? "output " : "", rep->n_heads > 1 ? rh->name : "",
+                         rep->n_heads > 1 ? ", " : "", s->name,
+                         rh->loss == LOSS_TRIPLET
+                             ? "no triplet (an anchor, a positive of its class and a negative of "
+                               "another class in one batch)"
+                             : "no known label (every value unknown: an empty cell or "
+                               "data.unknown_label)");
+                st = dlc_strlist_push(w, msg, err);
+            } else if (s->n > 0 && !isfinite(s->loss)) {
                 snprintf(msg, sizeof msg,
                          "%s%s%ssplit %s: the loss is %s: the model's outputs are not finite (are "
                          "its weights?); every figure computed from them is null",
@@ -110,7 +121,17 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
         st = class_coverage_warnings(rep, w, err);
     if (st == DLC_OK && rep->n_heads > 0 && !isfinite(rep->metric.value)) {
         const report_split *m = report_get_split(rep, rep->metric.split);
-        if (m && m->n > 0 && !isfinite(m->loss)) {
+        const report_verify_split *vs = &rep->verify.splits[rep->metric.split];
+        if (m && m->n > 0 && report_error_is_verification(rep) && !vs->present) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null: comparing examples needs 2 classes "
+                     "there, and it has %d", rep->metric.name,
+                     data_split_names[rep->metric.split], vs->classes);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && m->unlabelled) {
+            snprintf(msg, sizeof msg, "metric %s on %s: null, as its split has no known label",
+                     rep->metric.name, data_split_names[rep->metric.split]);
+            st = dlc_strlist_push(w, msg, err);
+        } else if (m && m->n > 0 && !isfinite(m->loss)) {
             snprintf(msg, sizeof msg, "metric %s on %s: null, as its split's loss is not finite",
                      rep->metric.name, data_split_names[rep->metric.split]);
             st = dlc_strlist_push(w, msg, err);
@@ -439,7 +460,10 @@ static dlc_status pass_end(pass *p, dlc_error *err)
     int K = rh->K;
     int classes = rh->task == REPORT_TASK_CLASSES || rh->task == REPORT_TASK_BINARY;
     dlc_status st = DLC_OK;
-    s->loss = ratio_nan(p->st.sum, p->st.count);
+    /* loss_mean, as training reports it: a triplet split whose every
+     * triplet meets the margin has loss 0, not NaN */
+    s->loss = loss_mean(&p->st);
+    s->unlabelled = !(p->st.count > 0 || p->st.judged > 0);
     s->accuracy = ratio_nan(p->st.correct, p->st.judged);
     s->error = 1.0 - s->accuracy;
     if (rh->loss == LOSS_TRIPLET) {
@@ -732,11 +756,27 @@ int report_error_is_mse(const report_head *rh)
            (rh->task == REPORT_TASK_DETECTION && rh->loss == LOSS_LANDMARKS);
 }
 
+int report_error_is_verification(const report *rep)
+{
+    return report_main(rep)->task == REPORT_TASK_EMBEDDING && rep->verify.present;
+}
+
+const char *report_error_measure(const report *rep)
+{
+    return report_error_is_verification(rep)       ? "verification_error"
+           : report_error_is_mse(report_main(rep)) ? "mse"
+                                                    : "error";
+}
+
 static double split_error(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return NAN;
+    if (report_error_is_verification(rep)) {
+        const report_verify_split *v = &rep->verify.splits[kind];
+        return v->present && !isnan(v->accuracy) ? 1.0 - v->accuracy : NAN;
+    }
     return report_error_is_mse(report_main(rep)) ? s->mse : s->error;
 }
 
@@ -805,6 +845,22 @@ static void majority_floor(report *rep)
     }
 }
 
+int report_untold_mismatch(const report *rep, char *buf, size_t size)
+{
+    const report_diagnosis *d = &rep->diag;
+    int named = d->largest == REPORT_GAP_VARIANCE ||
+                (d->largest < 0 && d->within_noise == REPORT_GAP_VARIANCE);
+    buf[0] = '\0';
+    if (!named || d->untold_source < 0 || d->untold_source >= rep->source_names.n || d->no_better_than_mean ||
+        d->no_better_than_majority)
+        return 0;
+    snprintf(buf, size, "dev has no examples of source '%s', which train draws on: the variance gap "
+                        "holds their data mismatch too; a train-dev split (data.split.train_dev) "
+                        "tells the two apart",
+             rep->source_names.v[d->untold_source]);
+    return 1;
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);
@@ -818,6 +874,11 @@ void report_conclude(report *rep, const dlc_config *cfg)
                     split_error(rep, DATA_SPLIT_TRAIN_DEV), split_error(rep, DATA_SPLIT_DEV),
                     test_error);
     report_diagnosis *d = &rep->diag;
+    const report_split *s_tr = report_get_split(rep, DATA_SPLIT_TRAIN);
+    const report_split *s_dev = report_get_split(rep, DATA_SPLIT_DEV);
+    for (int i = 0; i < rep->n_sources && d->variance_vs == REPORT_VS_DEV && s_tr && s_dev; i++)
+        if (s_tr->src_known[i] > 0 && s_dev->src_known[i] == 0 && d->untold_source < 0)
+            d->untold_source = i;
     int mse_no_human = report_error_is_mse(rh) && cfg->report.human_level_error < 0;
     if (mse_no_human) {
         /* squared error has the data's units: 0 is no proxy for Bayes error,

@@ -105,6 +105,7 @@ typedef struct {
     int kind;                    /* data_split_kind */
     int n;                       /* examples */
     double loss, accuracy, error;   /* as training computes them; accuracy NaN for regression */
+    int unlabelled;              /* nothing to score: no known label (no triplet), loss NaN */
     /* classes and binary: K x K, up to REPORT_DENSE_MAX classes */
     long *confusion;             /* (K, K) rows true class, columns predicted; else NULL */
     /* more classes (a word vocabulary): the mistakes, true * K + predicted,
@@ -277,6 +278,12 @@ static inline const report_head *report_main(const report *rep)
 /* 1 when the head's error measure (diagnosis, error sample) is its mse:
  * regression and landmarks. */
 int report_error_is_mse(const report_head *h);
+/* 1 when the diagnosis reads each split's verification error (1 - the
+ * accuracy of its pairs at the dev threshold): an embedding output, whose
+ * in-batch "ordered" share depends on the batch and has no error meaning. */
+int report_error_is_verification(const report *rep);
+/* The name of the diagnosis's measure: "error", "mse", "verification_error". */
+const char *report_error_measure(const report *rep);
 
 /* Split of head h by kind, NULL when absent. */
 const report_split *report_head_split(const report_head *h, int kind);
@@ -295,6 +302,11 @@ void report_measure_cost(report *rep, model *m, const data_bundle *data, const d
 
 /* Diagnosis and single-number metric from the figures and the config. */
 void report_conclude(report *rep, const dlc_config *cfg);
+
+/* What the diagnosis adds when it names the variance gap (the largest, or
+ * the largest within noise) and diag.untold_source is set: that the gap holds
+ * data mismatch too.  Written to buf; 0 (buf "") when it does not apply. */
+int report_untold_mismatch(const report *rep, char *buf, size_t size);
 
 /* Calls fn for the cells of split s's confusion matrix, row by row and in
  * column order within a row: every cell (zeros = 1, dense matrices only) or

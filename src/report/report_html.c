@@ -217,6 +217,12 @@ static void next_steps(dlc_buf *b, const report *rep)
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
+    char untold[320];
+    if (report_untold_mismatch(rep, untold, sizeof untold)) {
+        dlc_buf_printf(b, "<p id=\"untold-mismatch\">Note: ");
+        report_html_text(b, untold);
+        dlc_buf_printf(b, ".</p>");
+    }
     if (d->largest >= 0) {
         dlc_buf_printf(b, "<ul>");
         for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
@@ -627,7 +633,7 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
     char key[96];
     dlc_buf_printf(b, "<h2>Bias / variance / data mismatch</h2><table id=\"bias-variance\">"
                       "<tr><th>level</th><th>%s</th><th>gap</th><th>size</th></tr>",
-                   pct ? "error" : "MSE");
+                   report_error_is_verification(rep) ? "verification error" : pct ? "error" : "MSE");
     dlc_buf_printf(b, "<tr><td>human-level%s</td>",
                    !isnan(d->human) ? "" : isnan(d->human_used) ? " (not set)" : " (not set; 0 assumed)");
     td_fig(b, "diagnosis.human_level_used", d->human_used, pct);

@@ -38,7 +38,9 @@
  *                  "no_better_than_mean": bool, "train_mean_mse": num|null,
  *                  "no_better_than_majority": bool, "majority_class": str|null,
  *                  "train_majority_error": num|null,
- *                  "within_noise": str|null, "remedies": [str]},
+ *                  "within_noise": str|null, "remedies": [str],
+ *                  "untold_mismatch_source": str|null (data.sources without train-dev: a
+ *                  training source dev lacks, whose mismatch the variance gap holds too)},
  *    "verification": null | {"distance": str, "embedding": str|null, "dim": int,
  *                     "threshold": num|null, "threshold_from": "dev"|"train"|null,
  *                     "splits": {split: {"examples", "classes", "pairs": int, "auc", "eer",
@@ -298,7 +300,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     key_num(b, ", ", "dev", d->dev);
     key_num(b, ", ", "test", d->test);
     dlc_buf_printf(b, "}, \"error_measure\": \"%s\", \"variance_vs\": \"%s\",\n    \"gaps\": {",
-                   report_error_is_mse(report_main(rep)) ? "mse" : "error",
+                   report_error_measure(rep),
                    report_variance_vs_names[d->variance_vs]);
     for (int g = 0; g < REPORT_GAP_COUNT; g++)
         key_num(b, g ? ", " : "", report_gap_names[g], d->gap[g]);
@@ -330,7 +332,12 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
         dlc_buf_printf(b, "%s", i ? ", " : "");
         json_write_string(b, r[i]);
     }
-    dlc_buf_printf(b, "]},\n");
+    dlc_buf_printf(b, "], \"untold_mismatch_source\": ");
+    if (d->untold_source >= 0 && d->untold_source < rep->source_names.n)
+        json_write_string(b, rep->source_names.v[d->untold_source]);
+    else
+        dlc_buf_printf(b, "null");
+    dlc_buf_printf(b, "},\n");
 }
 
 /* The split whose confusion the analysis reads: dev, else test. */

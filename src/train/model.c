@@ -265,12 +265,19 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         m->input = cfg->input;
         if (data_shape && data_shape->ndim > 0 &&
             tensor_shape_size(data_shape) != tensor_shape_size(&m->input)) {
+            /* a pair model's example is two stacked on the first axis: the
+             * image's own shape is the natural guess */
+            char pairs[160] = "";
+            if (cfg->data.sampler.kind == DATA_SAMPLER_PAIRS &&
+                2 * tensor_shape_size(&m->input) == tensor_shape_size(data_shape))
+                snprintf(pairs, sizeof pairs, " (data.sampler pairs stacks two examples on the "
+                         "first axis: model.input %s)", tensor_shape_str(data_shape, label, sizeof label));
             st = dlc_fail(err, DLC_EINPUT,
                           "%s%skey 'model.input': %s has %zu values but the data's examples are %s "
-                          "(%zu values); without model.input the data's shape is taken",
+                          "(%zu values); without model.input the data's shape is taken%s",
                           cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
                           tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
-                          tensor_shape_size(data_shape));
+                          tensor_shape_size(data_shape), pairs);
             goto fail;
         }
     } else if (data_shape && data_shape->ndim > 0) {
@@ -708,7 +715,7 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
     }
     char where[1100];
     snprintf(where, sizeof where, "%s (embedded config)", path);
-    if ((s = config_load_string(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
+    if ((s = config_load_run(&cfg, where, text, strlen(text), NULL, 0, err)) != DLC_OK)
         goto fail;
     have_cfg = 1;
     if ((s = meta_heads(st, path, cfg.n_heads, names, err)) != DLC_OK)
@@ -856,6 +863,14 @@ static void model_run_streams(model *m, const data_split *s, float *t, model_bat
     free(starts);
 }
 
+static int model_has_triplet(const model *m)
+{
+    for (int h = 0; h < m->n_heads; h++)
+        if (m->heads[h].loss == LOSS_TRIPLET)
+            return 1;
+    return 0;
+}
+
 /* Whether some layer's output is a sequence (time on its first axis). */
 static int has_sequences(const graph *g)
 {
@@ -875,13 +890,26 @@ void model_run(model *m, const data_split *s, float *t, model_batch_fn fn, void 
     /* one int per row, evaluation only (never in the training step); the
      * one-row-at-a-time fallback keeps rows right when memory is short */
     int one, *order = s->n > 0 ? malloc(sizeof(int) * (size_t)s->n) : NULL;
+    int most = g->eval_max;
     if (order && has_sequences(g))
         data_order_by_length(s, order);
     else
         for (int i = 0; order && i < s->n; i++)
             order[i] = i;
+    if (order && !has_sequences(g) && model_has_triplet(m)) {
+        /* the triplet loss mines negatives in its batch: evaluated in the
+         * split's order (a file sorted by class gives batches of one
+         * class, no triplet) and batches of up to 256 (more negatives),
+         * its figures said more of the file and the batch than of the
+         * model; a fixed shuffle and the train batch (P x K) instead */
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 1, DLC_STREAM(DLC_STREAM_EVAL_ORDER, 0));
+        dlc_rng_shuffle(&rng, order, s->n);
+        if (m->streams > 0 && m->streams < most)
+            most = m->streams;
+    }
     for (int start = 0, N; start < s->n; start += N) {
-        N = !order ? 1 : s->n - start < g->eval_max ? s->n - start : g->eval_max;
+        N = !order ? 1 : s->n - start < most ? s->n - start : most;
         one = start;
         data_gather(s, order, start, N, &m->norm, graph_input(g, 0), t);
         graph_forward_eval(g, N);
@@ -927,17 +955,28 @@ void model_head_values(const model *m, int h, float *out, int N)
             out[(size_t)i * mh->n_targets + k] = out[(size_t)i * mh->n_targets + k] / sc[k] + sh[k];
 }
 
-double model_total_loss(const model *m, const loss_stats *st)
+static double total_loss(const model *m, const loss_stats *st, int triplets_all)
 {
     double total = 0;
     int counted = 0;
     for (int h = 0; h < m->n_heads; h++) {
         if (!(st[h].count > 0 || st[h].judged > 0))
             continue; /* every label of this head unknown here: it adds nothing */
-        total += m->heads[h].weight * loss_mean(&st[h]);
+        int all = triplets_all && m->heads[h].loss == LOSS_TRIPLET && st[h].judged > 0;
+        total += m->heads[h].weight * (all ? st[h].sum / st[h].judged : loss_mean(&st[h]));
         counted++;
     }
     return counted ? total : NAN;
+}
+
+double model_total_loss(const model *m, const loss_stats *st)
+{
+    return total_loss(m, st, 0);
+}
+
+double model_select_loss(const model *m, const loss_stats *st)
+{
+    return total_loss(m, st, 1);
 }
 
 void model_head_loss(model *m, int h, const float *t, int N, float *dout, float weight,

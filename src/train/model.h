@@ -200,6 +200,11 @@ void model_loss_grad_scaled(model *m, const float *t, int N, const float *scale,
 /* The total of per-head stats: sum of weight x head mean loss over the heads
  * that counted anything (NaN when none did). */
 double model_total_loss(const model *m, const loss_stats *st);
+/* The same, but a triplet head counts its mean over every triplet (loss_all)
+ * whatever its `average`: the loss that picks the best dev epoch.  The mean
+ * over the triplets with a positive loss rises as fewer stay active, while
+ * the model gets better. */
+double model_select_loss(const model *m, const loss_stats *st);
 
 /* Loss stats of every head (st[n_heads]) over split s (all zero for an
  * empty split). */

@@ -1092,8 +1092,27 @@ cleanup:
 static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err)
 {
     /* (a moved data file is only noted: the same examples may sit elsewhere) */
-    static const char *const split_keys[] = {"seed:", "data.split.", "data.train.limit:",
-                                             "data.subset.", "data.missing:"};
+    static const char split[] = "the train, dev and test split is drawn from seed, data.split, "
+                                "data.subset, data.train.limit and the rows data.missing keeps, so "
+                                "examples the run trained on would move into dev and test";
+    static const struct {
+        const char *key; /* a change's prefix */
+        const char *why;
+    } refused[] = {
+        {"seed:", split},
+        {"data.split.", split},
+        {"data.train.limit:", split},
+        {"data.subset.", split},
+        {"data.missing:", split},
+        /* the weights learned on inputs scaled one way: another scaling feeds
+         * them inputs they never saw (a Fashion-MNIST MLP resumed with
+         * normalize: none went from loss 0.68 to 9.2) */
+        {"data.normalize:", "the weights were trained on inputs normalized the checkpoint's way, "
+                            "and would be fed inputs of another scale"},
+        /* an mse head learned its targets standardized, or as they are */
+        {"data.normalize_targets:", "the output learned its targets scaled the checkpoint's way, "
+                                    "and its values would mean other numbers"},
+    };
     dlc_strlist changes = {0};
     dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
     if (s != DLC_OK) { /* an old checkpoint's text that does not parse: say only that */
@@ -1102,32 +1121,16 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
                "continuing with the new one");
         return DLC_OK;
     }
-    for (int i = 0; i < changes.n; i++)
-        for (size_t k = 0; k < sizeof split_keys / sizeof *split_keys; k++)
-            if (strncmp(changes.v[i], split_keys[k], strlen(split_keys[k])) == 0) {
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++)
+        for (int i = 0; i < changes.n; i++)
+            if (strncmp(changes.v[i], refused[k].key, strlen(refused[k].key)) == 0) {
                 s = dlc_fail(err, DLC_EINPUT,
-                             "%s: --resume would change %s; the train, dev and test split is "
-                             "drawn from seed, data.split, data.subset, data.train.limit and the "
-                             "rows data.missing keeps, so "
-                             "examples the run trained on would move into dev and test: resume "
-                             "with the checkpoint's values, or start over with --force",
-                             path, changes.v[i]);
+                             "%s: --resume would change %s; %s: resume with the checkpoint's "
+                             "values, or start over with --force",
+                             path, changes.v[i], refused[k].why);
                 dlc_strlist_clear(&changes);
                 return s;
             }
-    /* the weights learned on inputs scaled one way: another scaling feeds
-     * them inputs they never saw (a Fashion-MNIST MLP resumed with
-     * normalize: none went from loss 0.68 to 9.2) */
-    for (int i = 0; i < changes.n; i++)
-        if (strncmp(changes.v[i], "data.normalize:", 15) == 0) {
-            s = dlc_fail(err, DLC_EINPUT,
-                         "%s: --resume would change %s; the weights were trained on inputs "
-                         "normalized the checkpoint's way, and would be fed inputs of another "
-                         "scale: resume with the checkpoint's value, or start over with --force",
-                         path, changes.v[i]);
-            dlc_strlist_clear(&changes);
-            return s;
-        }
     say(t, "note: the config differs from the one the checkpoint was written with; continuing "
            "with the new one:");
     for (int i = 0; i < changes.n; i++)
@@ -1145,7 +1148,8 @@ static int track_best(trainer *t, train_epoch *e)
     if (t->data.split[DATA_SPLIT_DEV].n == 0)
         return 0;
     int acc = tc->stop_metric == STOP_DEV_ACCURACY;
-    double v = acc ? e->dev_acc : e->dev_loss;
+    /* a triplet output: its mean over every triplet (model_select_loss) */
+    double v = acc ? e->dev_acc : model_select_loss(&t->m, e->dev_heads);
     if (isnan(v))
         return 0;
     int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta

@@ -792,6 +792,9 @@ YAML
     expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
     expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
     expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    # a misspelt data.features name is the reader's usual error, not a "text column" one
+    expect_error "cat.csv: feature column 'colour' is not in the header (did you mean 'color'?)" \
+        "$DLC" train cat.yaml --out r --set 'data.features=[age, colour]'
     expect_error "data.categorical: 'income' is not among data.features" "$DLC" train cat.yaml --out r \
         --set 'data.categorical=[income]' --set 'data.features=[age, color]'
     # a column of names (a value per row) is an identifier, not a category
@@ -910,6 +913,9 @@ YAML
     # eval agrees with the report; the loss column is the standardized one
     [ "$("$DLC" eval std --json | jq .mse)" = "$(jq .metrics.test.mse std/report.json)" ]
     awk -v l="$(jq .metrics.dev.loss std/report.json)" 'BEGIN { exit !(l < 0.2) }'
+    # the output learned standardized targets: a resume may not switch it off
+    expect_error "--resume would change data.normalize_targets: standard -> none; the output learned its targets scaled" \
+        "$DLC" train house.yaml --out std --resume --set train.epochs=51
 }
 
 @test "data.categorical: a one-hot feature that would share a column's name is refused" {

@@ -46,7 +46,7 @@ YAML
     "$MAKE_SHAPES" b --train 6 --dev 2 --test 2 --seed 4
     diff -r a b
     "$MAKE_SHAPES" c --train 6 --dev 0 --test 0 --seed 5
-    ! cmp -s a/train/00000.png c/train/00000.png
+    ! cmp -s a/train/00000.png c/train/00000.png || false
     "$MAKE_SHAPES" l --mode landmarks --train 8 --dev 0 --test 0
     [ "$(cat l/shapes.names)" = triangle ]
     awk 'NF != 0 && NF != 11 {exit 1}' l/train/*.txt

@@ -47,7 +47,7 @@ YAML
     [ "$(sed -n 1p run/metrics.csv)" = "epoch,lr,loss,dev_loss,seconds,words_per_s" ]
     [ "$(wc -l < run/metrics.csv)" -eq 4 ]
     grep -q '^embed:$' run/config.yaml
-    ! grep -q '^model:' run/config.yaml
+    ! grep -q '^model:' run/config.yaml || false
     # the neighbours of a colour are colours
     run "$DLC" embed run --neighbours red --top-k 4
     [ "$status" -eq 0 ]

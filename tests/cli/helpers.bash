@@ -257,3 +257,33 @@ expect_error() { # expect_error "substring" command...
         return 1
     fi
 }
+
+# The Fashion-MNIST PNG folders (tests/data/images) as data, classes 7 and 8
+# held out; a test appends the rest of data: (metric.bats, metric_trial.bats).
+image_data() {
+    local IMAGES="${IMAGES:-$ROOT/tests/data/images}"
+    cat <<YAML
+name: $1
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $IMAGES/train}
+  test: {dir: $IMAGES/test}
+  class_split: {train: [0-tshirt_top, 1-trouser, 5-sandal], test: [7-sneaker, 8-bag]}
+YAML
+}
+
+# The start of a triplet config on them, the encoder's first layers; a test
+# adds the rest.
+image_triplets() {
+    image_data "$1"
+    cat <<YAML
+  sampler: {type: triplets, classes_per_batch: 3, per_class: 4}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {type: maxpool, kernel: 2}
+    - {type: flatten}
+YAML
+}

@@ -72,7 +72,7 @@ YAML
     gt "$acc" 0.8
     # the resolved config keeps the split (its pieces are made again on load)
     grep -q "sizes: \[4, -1\]" run/config.yaml
-    ! grep -q "name: parts_0" run/config.yaml
+    ! grep -q "name: parts_0" run/config.yaml || false
     grep -q "end: 3" run/config.yaml
     run "$DLC" eval run --json
     [ "$status" -eq 0 ]

@@ -172,27 +172,6 @@ digit_rows() {
     done
 }
 
-# The start of a triplet config on the Fashion-MNIST PNG folders, classes
-# 7 and 8 held out, the encoder's first layers; a test adds the rest.
-image_triplets() {
-    cat <<YAML
-name: $1
-seed: 1
-data:
-  format: image_folder
-  train: {dir: $IMAGES/train}
-  test: {dir: $IMAGES/test}
-  class_split: {train: [0-tshirt_top, 1-trouser, 5-sandal], test: [7-sneaker, 8-bag]}
-  sampler: {type: triplets, classes_per_batch: 3, per_class: 4}
-model:
-  input: [1, 28, 28]
-  layers:
-    - {type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
-    - {type: maxpool, kernel: 2}
-    - {type: flatten}
-YAML
-}
-
 @test "triplets on image folders with held-out classes; dlc verify compares two PNG files" {
     image_triplets img > img.yaml
     cat >> img.yaml <<YAML

@@ -351,6 +351,40 @@ SH
     [ ! -e apart/checkpoint.safetensors ]
 }
 
+@test "a dlc built without MPI builds (-Werror) and refuses mpirun's ranks and srun's PMIx tasks" {
+    local lib="$ROOT/build/libdlc.a" main="$ROOT/build/src/cli/main.o"
+    [ -f "$lib" ] && [ -f "$main" ] || skip "no build/libdlc.a to link a build without MPI from"
+    # src/dist/dist.c is the one file MPI changes: compiled without it with
+    # the project's flags, it replaces its MPI twin in a copy of the library
+    run make -s --no-print-directory -C "$ROOT" MPI=0 BUILD="$TMP/b" "$TMP/b/src/dist/dist.o"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    cp "$lib" libdlc.a
+    ar r libdlc.a "$TMP/b/src/dist/dist.o"
+    local libs
+    libs="$(make -s --no-print-directory -C "$ROOT" MPI=0 \
+        --eval 'dlc-print-ldlibs: ; @echo $(LDFLAGS) $(LDLIBS)' dlc-print-ldlibs | tail -1)"
+    # shellcheck disable=SC2086 # the libraries are words
+    cc -o dlc-nompi "$main" libdlc.a $libs
+    ./dlc-nompi --version | grep -q "MPI: no"
+    mlp_config
+    run mpi 2 ./dlc-nompi train mlp.yaml --out apart --threads 1
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"started as one of 2 MPI processes, but this dlc was built without MPI"* ]]
+    [ ! -e apart/checkpoint.safetensors ]
+    # srun --mpi=pmix names a task's rank, not the job's size: the step's does
+    PMIX_RANK=0 SLURM_STEP_NUM_TASKS=3 run ./dlc-nompi train mlp.yaml --out apart --threads 1
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"started as one of 3 MPI processes"* ]]
+    [ ! -e apart/checkpoint.safetensors ]
+    # one task is one process: it trains
+    iris_config
+    PMIX_RANK=0 SLURM_STEP_NUM_TASKS=1 run ./dlc-nompi train iris.yaml --out alone --quiet
+    [ "$status" -eq 0 ]
+}
+
 @test "scripts/slurm/train.sbatch: its shape, and it trains through srun" {
     local script="$ROOT/scripts/slurm/train.sbatch"
     [ "$(head -1 "$script")" = "#!/bin/bash" ]

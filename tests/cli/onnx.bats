@@ -193,7 +193,7 @@ YAML
     [ "$status" -eq 0 ]
     [ "$output" = "wrote run/model.onnx (ONNX opset 17)" ]
     [ -s run/model.onnx ]
-    ! ls run/*.tmp.* 2>/dev/null
+    ! ls run/*.tmp.* 2>/dev/null || false
     command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed"
     run /usr/bin/python3 - run/model.onnx <<'PY'
 import json, sys, onnx

@@ -34,6 +34,30 @@ max_diff() {
         END { printf "max abs diff %.3g over %d rows\n", m, FNR; exit bad || !(m <= tol) }' "$1" "$2"
 }
 
+# round_trip RUN FILE BACK [export options]: RUN exported to FILE and imported as BACK, with
+# the same weights
+round_trip() {
+    "$DLC" export "$1" --format onnx --out "$2" --quiet "${@:4}"
+    run "$DLC" import "$2" --out "$3"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    same_weights "$1/model.safetensors" "$3/model.safetensors"
+}
+
+# imports_like TOL NAME...: each NAME.onnx imported as NAME gives NAME.want.txt's logits on
+# NAME.x.txt within TOL (files a test wrote with PyTorch)
+imports_like() {
+    local tol=$1 name
+    shift
+    for name in "$@"; do
+        run "$DLC" import "$name.onnx" --out "$name"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict "$name" --values "$name.x.txt" --logits > "$name.got.txt"
+        max_diff "$name.want.txt" "$name.got.txt" "$tol"
+    done
+}
+
 need_torch_onnx() {
     /usr/bin/python3 -c "import torch" 2>/dev/null || skip "python3-torch is not installed (optional)"
 }
@@ -79,7 +103,7 @@ YAML
     "$DLC" export tag --format onnx --quiet
     run "$DLC" import tag/model.onnx --out imp
     [ "$status" -eq 2 ]
-    [[ "$output" == *"3 ops dlc has no layer for: Equal, Not, ReduceMax"* ]]
+    [[ "$output" == *"3 ops dlc has no layer for: Equal (node '"*"'), Not (node '"*"'), ReduceMax ("* ]]
 }
 
 @test "import: attributes ONNX leaves out take ONNX's defaults (Gemm's beta 1, LeakyRelu's alpha 0.01); BatchNormalization's momentum as ONNX means it" {
@@ -112,7 +136,7 @@ PY
     max_diff want.txt got.txt 1e-6
 }
 
-@test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN)" {
+@test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN), layers named as graph outputs too" {
     fmnist_config fm.yaml 1000 1
     "$DLC" train fm.yaml --out fm --quiet >/dev/null
     "$DLC" export fm --format onnx --out fm.onnx --quiet
@@ -143,8 +167,8 @@ model:
     - {name: ap, type: avgpool, kernel: 3, stride: 2, padding: 1, count_include_pad: false, ceil_mode: true, inputs: [sum]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: leaky_relu, alpha: 0.2}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
-    - {name: g, type: global_avgpool}
-    - {name: d, type: dense, units: 5, activation: softmax}
+    - {name: output, type: global_avgpool}
+    - {name: logits, type: dense, units: 5, activation: softmax}
 train: {epochs: 1, batch_size: 8}
 YAML
     "$DLC" train cnn.yaml --out cnn --quiet >/dev/null
@@ -153,10 +177,26 @@ YAML
     run "$DLC" import cnn.onnx --out cnnback
     echo "$output"
     [ "$status" -eq 0 ]
+    # layers named as the graph's outputs (the export's values "logits/out", "output/out") keep their names
     same_weights cnn/model.safetensors cnnback/model.safetensors
+    grep -q "name: logits$" cnnback/config.yaml
+    # and a second round trip writes the same graph
+    "$DLC" export cnnback --format onnx --opset 20 --out cnn2.onnx --quiet
+    /usr/bin/python3 -c "import onnx" 2>/dev/null && /usr/bin/python3 - <<'PY'
+import onnx
+a, b = onnx.load("cnn.onnx").graph, onnx.load("cnn2.onnx").graph
+sig = lambda g: [(n.op_type, list(n.input), list(n.output)) for n in g.node]
+assert sig(a) == sig(b), (sig(a), sig(b))
+assert [t.name for t in a.initializer] == [t.name for t in b.initializer]
+PY
     "$DLC" predict cnn "$IMAGES/test/8-bag/"*.png --top-k 5 > a.txt
     "$DLC" predict cnnback "$IMAGES/test/8-bag/"*.png --top-k 5 > b.txt
     cmp a.txt b.txt
+    # the default opset (17) writes gelu as x * (1 + erf(x / sqrt 2)) / 2: it comes back as gelu
+    round_trip cnn cnn17.onnx cnn17
+    grep -q "activation: gelu" cnn17/config.yaml
+    "$DLC" predict cnn17 "$IMAGES/test/8-bag/"*.png --top-k 5 > c.txt
+    cmp a.txt c.txt
 }
 
 @test "import: a model file larger than the 64 MiB text limit (ResNet-50 is 94 MB) is read whole" {
@@ -231,10 +271,13 @@ imports_as() {
     grep -A7 "^    - name: p$" reshape/config.yaml | grep -q "^      shape: \[3, -1\]$"
     grep -A7 "^    - name: f$" reshape/config.yaml | grep -q "^      shape: \[12\]$"
     [ "$(grep -c 'type: reshape$' reshape/config.yaml)" -eq 2 ]
+    # the same with its first shape computed as x.view(x.size(0), 3, -1) writes it
+    imports_as reshape_computed output
+    grep -A7 "^    - name: p$" reshape_computed/config.yaml | grep -q "^      shape: \[3, -1\]$"
     # GlobalAveragePool -> Reshape [0, -1]: dlc's pool output is (C) already; no layer for it
     imports_as gap_packed output
     [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
-    ! grep -q 'type: reshape$' gap_packed/config.yaml
+    ! grep -q 'type: reshape$' gap_packed/config.yaml || false
 }
 
 @test "import: a linear layer as MatMul + Add (bias either side, weight through Transpose); Dropout's ratio as an input or an attribute" {
@@ -250,6 +293,9 @@ imports_as() {
     # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
     imports_as lstm_seq logits
     grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
+    # bidirectional: its sequence's two directions joined per step
+    imports_as bilstm_seq logits
+    grep -A12 "type: lstm$" bilstm_seq/config.yaml | grep -q "bidirectional: true"
     # the last state: Transpose -> RNN (Relu) -> Squeeze(Y_h, axes attribute)
     imports_as rnn_last logits
     grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
@@ -283,9 +329,7 @@ imports_as() {
     done <<'EOF_CASES'
 bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
 bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
-bad_reshape_shape|node 'r' (Reshape): the shape is not a constant keeping the batch axis (a shape computed from the input, as x.view(x.size(0), -1) writes, has no dlc form: use Flatten)
 bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
-bad_bilstm_seq|node '/r/Transpose_1' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
 bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
 EOF_CASES
@@ -314,7 +358,7 @@ conv_pads_asymmetric|node 'output' (Conv): asymmetric pads other than `same` (dl
 conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes
 flatten_axis|node 'output' (Flatten): axis 2 (dlc flattens everything but the batch axis)
-free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape
+free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape: give it with --input (the example's shape, e.g. --input 3,224,224)
 gather_table|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
 gelu_tanh|node 'output' (Gelu): the tanh approximation of gelu (dlc's is the exact erf form)
 gemm_bias|node 'output' (Gemm): a bias that is not one value per output unit
@@ -335,14 +379,411 @@ maxpool_indices|node 'output' (MaxPool): the Indices output (dlc's max pooling h
 norm_size|the input's normalization has 3 values for 4 inputs
 output_constant|the output 'output' is not computed by a layer
 pool_no_kernel|node 'output' (MaxPool): kernel_shape is missing or not 1 to 3 axes
-softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis; only -1 is read as that)
+softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)
 sub_not_input|node 'output' (Sub): Sub other than the input's normalization
 sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 8)
 transpose_layer|node 'output' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 two_inputs|the graph has several inputs ('input', 'other'); a dlc model has one
-unknown_ops|2 ops dlc has no layer for: Cos, Sin
+unknown_ops|2 ops dlc has no layer for: Cos (2 nodes, the first 'c'), Sin (node 's')
 used_before|node 'output' (Relu): input 'later' is used before it is computed
 zeros_not_zero|node 'output' (ConstantOfShape): a constant other than zeros
 EOF_CASES
     [ "$n" -eq "$(ls "$FORMS"/refused/*.onnx | wc -l)" ]   # none without its message here
+}
+
+# A PyTorch MLP exported as users' tools write it: opsets 9 and 17 with a
+# dynamic batch axis, its weights in an external data file (onnx.save_model's
+# save_as_external_data, as torch.onnx.export does past 2 GB), as float16 or
+# bfloat16 initializers, each Cast to float (a half-precision conversion's
+# form) or used directly; x.txt and NAME.want.txt are numpy's outputs with the
+# weights each file holds, in float.
+user_models() {
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx, torch
+from onnx import helper, numpy_helper, TensorProto
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3)).eval()
+x = torch.rand(4, 6) * 4
+np.savetxt("x.txt", x.numpy())
+for op in (9, 17):
+    torch.onnx.export(net, x[:2], "mlp%d.onnx" % op, opset_version=op, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+def want(name, ws):
+    w1, b1, w2, b2 = (w.astype(np.float64) for w in ws)
+    np.savetxt(name + ".want.txt", np.tanh(x.numpy() @ w1.T + b1) @ w2.T + b2)
+base = onnx.load("mlp17.onnx")
+ws = [numpy_helper.to_array(t) for t in base.graph.initializer]
+want("mlp", ws)
+onnx.save_model(onnx.load("mlp17.onnx"), "ext.onnx", save_as_external_data=True,
+                all_tensors_to_one_file=True, location="ext.weights", size_threshold=0)
+def half(name, cast, bf16):
+    m = onnx.load("mlp17.onnx")
+    g, rounded, inits, casts = m.graph, [], [], []
+    for t in g.initializer:
+        a = numpy_helper.to_array(t)
+        if bf16:   # bfloat16: float32's upper 16 bits, rounded to nearest even
+            u = a.astype(np.float32).view(np.uint32)
+            u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+            r = (u.astype(np.uint32) << 16).view(np.float32)
+            h = helper.make_tensor(t.name + ("_h" if cast else ""), TensorProto.BFLOAT16, a.shape,
+                                   u.tobytes(), raw=True)
+        else:
+            r = a.astype(np.float16)
+            h = numpy_helper.from_array(r, t.name + ("_h" if cast else ""))
+        rounded.append(r.astype(np.float32))
+        inits.append(h)
+        if cast:
+            casts.append(helper.make_node("Cast", [t.name + "_h"], [t.name], to=TensorProto.FLOAT))
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    if not cast:
+        g.input[0].type.tensor_type.elem_type = g.output[0].type.tensor_type.elem_type = TensorProto.FLOAT16
+    onnx.save(m, name + ".onnx")
+    want(name, rounded)
+half("fp16_cast", True, False)
+half("fp16", False, False)
+half("bf16_cast", True, True)
+PY
+}
+
+@test "import: a PyTorch MLP at opsets 9 and 17, with external data, float16 or bfloat16 weights, predicts its outputs" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    user_models
+    for name in mlp9:mlp mlp17:mlp ext:mlp fp16_cast:fp16_cast fp16:fp16 bf16_cast:bf16_cast; do
+        run "$DLC" import "${name%%:*}.onnx" --out "run_${name%%:*}"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict "run_${name%%:*}" --values x.txt --logits > got.txt
+        run max_diff "${name#*:}.want.txt" got.txt 2e-6
+        echo "${name%%:*}: $output"
+        [ "$status" -eq 0 ]
+    done
+    # the external file is found beside the model, wherever dlc is started
+    mkdir -p models && cp ext.onnx ext.weights models/
+    (cd / && "$DLC" import "$TMP/models/ext.onnx" --out "$TMP/run_elsewhere" --quiet)
+    "$DLC" predict run_elsewhere --values x.txt --logits > got.txt
+    max_diff mlp.want.txt got.txt 2e-6
+}
+
+@test "import: external data that escapes the model's folder, is missing or is cut short: exit 2, naming the tensor" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    user_models
+    /usr/bin/python3 - <<'PY'
+import onnx
+for name, location in (("escape", "../ext.weights"), ("absolute", "/etc/passwd"), ("missing", "nowhere.bin")):
+    m = onnx.load("ext.onnx", load_external_data=False)
+    for e in m.graph.initializer[0].external_data:
+        if e.key == "location":
+            e.value = location
+    onnx.save(m, name + ".onnx")
+PY
+    mkdir -p sub && cp escape.onnx sub/
+    run "$DLC" import sub/escape.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sub/escape.onnx: tensor '"*"': external data location '../ext.weights' is outside the model file's folder"* ]]
+    run "$DLC" import absolute.onnx --out imp
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"external data location '/etc/passwd' is outside the model file's folder"* ]]
+    run "$DLC" import missing.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"missing.onnx: tensor '"*"' keeps its data in nowhere.bin: No such file or directory"* ]]
+    head -c 50 ext.weights > cut && mv cut ext.weights
+    run "$DLC" import ext.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"ext.onnx: tensor '"*"': bytes "*" of ext.weights are past its end (50 bytes)"* ]]
+    [ ! -e imp ]
+}
+
+@test "import: ops dlc has no layer for are listed with their node, a count, and another domain's by domain" {
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed (optional)"
+    /usr/bin/python3 - <<'PY'
+import onnx
+from onnx import helper, TensorProto
+vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 4])
+nodes = [helper.make_node("ReduceMax", ["input"], ["a"], name="pool/max", axes=[1], keepdims=1),
+         helper.make_node("Max", ["input", "a"], ["b"], name="max"),
+         helper.make_node("HardSwish", ["b"], ["c"], name="act1"),
+         helper.make_node("HardSwish", ["c"], ["d"], name="act2"),
+         helper.make_node("FusedGemm", ["d"], ["output"], domain="com.microsoft")]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])], [vi("output")])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)])
+onnx.save(m, "ops.onnx")
+PY
+    run "$DLC" import ops.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMax (node 'pool/max'), Max (node 'max'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
+}
+
+@test "import: PyTorch idioms - x.view(x.size(0), -1), an export at one fixed batch size, softmax(dim=1) - predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+torch.manual_seed(1)
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c, s.fc = nn.Conv2d(1, 3, 3), nn.Linear(3 * 6 * 6, 4)
+    def forward(s, x):
+        x = F.relu(s.c(x))
+        return F.softmax(s.fc(x.view(x.size(0), -1)), dim=1)
+net = Net().eval()
+x = torch.rand(3, 1, 8, 8) * 2
+np.savetxt("x.txt", x.reshape(3, -1).numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+dyn = {"input": {0: "N"}, "out": {0: "N"}}
+for op in (11, 13):   # softmax's axis means "flattened from 1 on" before opset 13, the axis itself after
+    torch.onnx.export(net, x, "dyn%d.onnx" % op, opset_version=op, input_names=["input"], output_names=["out"],
+                      dynamic_axes=dyn)
+    torch.onnx.export(net, x, "fixed%d.onnx" % op, opset_version=op, input_names=["input"], output_names=["out"])
+PY
+    for f in dyn11 dyn13 fixed11 fixed13; do
+        run "$DLC" import $f.onnx --out $f
+        echo "$output"
+        [ "$status" -eq 0 ]
+        grep -q "^loss: softmax_cross_entropy" $f/config.yaml
+        "$DLC" predict $f --values x.txt > got.txt
+        max_diff want.txt got.txt 1e-6
+    done
+    # before opset 13 a Softmax without axis is over everything after the batch axis: of a
+    # (N, 2, 3) value that is not dlc's softmax over the last axis
+    /usr/bin/python3 - <<'PY'
+import onnx
+from onnx import helper, TensorProto
+g = helper.make_graph([helper.make_node("Softmax", ["input"], ["output"])], "g",
+                      [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 2, 3])],
+                      [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 2, 3])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), "soft11.onnx")
+PY
+    run "$DLC" import soft11.onnx --out soft11
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)"* ]]
+}
+
+@test "import: ReduceMean as x.mean([2, 3]) (dims kept or not) and x.mean(1) over an LSTM's steps predicts PyTorch's outputs; other means are refused" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(2)
+class Pool(nn.Module):
+    def __init__(s, keep, axes=(2, 3)):
+        super().__init__()
+        s.c, s.fc, s.keep, s.axes = nn.Conv2d(1, 4, 3), nn.Linear(4 if axes == (2, 3) else 36, 3), keep, list(axes)
+    def forward(s, x):
+        y = torch.relu(s.c(x)).mean(s.axes, keepdim=s.keep)
+        return s.fc(torch.flatten(y, 1))
+class Steps(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.l, s.fc = nn.LSTM(5, 6, batch_first=True), nn.Linear(6, 3)
+    def forward(s, x):
+        return s.fc(s.l(x)[0].mean(1))
+for name, net, x in (("kept", Pool(True), torch.rand(3, 1, 8, 8)), ("flat", Pool(False), torch.rand(3, 1, 8, 8)),
+                     ("steps", Steps(), torch.rand(3, 7, 5)), ("channels", Pool(False, (1,)), torch.rand(3, 1, 8, 8))):
+    net.eval()
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}})
+    np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+PY
+    imports_like 1e-6 kept flat steps
+    grep -q "type: global_avgpool" kept/config.yaml
+    [ "$(grep -c "type: flatten" kept/config.yaml)" -eq 0 ]   # (N, C, 1, 1) flattened: dlc's (C) already
+    grep -q "type: time_avgpool" steps/config.yaml
+    run "$DLC" import channels.onnx --out channels
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(ReduceMean): a mean over other axes (dlc's are over every spatial axis of (N, C, ...), as global_avgpool, or over the steps of (N, T, D) without kept dims, as time_avgpool)"* ]]
+}
+
+@test "import: dlc -> ONNX -> dlc of recurrent layers (bidirectional sequences joined or summed, last states, a time pool) gives identical weights and predictions" {
+    # the digits as sequences of 8 rows of 8 pixels
+    cat > seq.yaml <<YAML
+name: seq
+seed: 3
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  split: {dev: 0.2}
+  normalize: standard
+model:
+  input: [8, 8]
+  layers:
+    - {name: l1, type: lstm, units: 6, bidirectional: true}
+    - {name: g1, type: gru, units: 5, bidirectional: true, merge: sum}
+    - {name: tp, type: time_avgpool}
+    - {name: r1, type: rnn, units: 4, bidirectional: true, return_sequences: false, inputs: [l1]}
+    - {name: g2, type: gru, units: 3, return_sequences: false, inputs: [g1]}
+    - {name: cat, type: concat, inputs: [tp, r1, g2]}
+    - {name: out, type: dense, units: 10}
+train: {epochs: 1, batch_size: 32}
+YAML
+    "$DLC" train seq.yaml --out seq --quiet > /dev/null
+    round_trip seq seq.onnx back
+    grep -q "merge: sum" back/config.yaml
+    head -21 "$ROOT/data/digits.csv" | tail -20 | cut -d, -f1-64 > x.txt
+    "$DLC" predict seq --values x.txt --logits > a.txt
+    "$DLC" predict back --values x.txt --logits > b.txt
+    cmp a.txt b.txt
+}
+
+@test "import: a PyTorch CNN imported with its preprocessing fine-tunes on a user's images: a new head, the copied layers frozen, the normalization kept" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch, torch.nn as nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                    nn.Linear(8, 10)).eval()
+torch.onnx.export(net, torch.rand(1, 1, 28, 28), "src.onnx", opset_version=13, input_names=["input"],
+                  output_names=["logits"], dynamic_axes={"input": {0: "N"}})
+PY
+    "$DLC" import src.onnx --out src --scale 0.00392156862745098 --mean 0.5 --std 0.5 --quiet
+    # the imported config with the user's data (5 classes of images) and a new head of 5
+    run "$DLC" train src/config.yaml --out ft --set data.train.dir="$IMAGES/train" \
+        --set data.split.dev=0.25 --set model.layers.4.units=5 --set init_from.run=src \
+        --set 'init_from.exclude=[logits]' --set freeze.all_but_last=1 --set train.epochs=2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"5 classes"* ]]
+    [[ "$output" == *"init_from: weights from $TMP/src, with its input normalization"* ]]
+    /usr/bin/python3 - <<'PY'
+import json, struct
+def load(p):
+    b = open(p, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    return {k: b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]] for k, v in h.items()}
+a, b = load("src/model.safetensors"), load("ft/model.safetensors")
+same = sorted(k for k in a if a[k] == b.get(k))
+assert [k for k in a if k not in same] == ["logits.weight", "logits.bias"] or \
+       sorted(k for k in a if k not in same) == ["logits.bias", "logits.weight"], same
+assert "norm.shift" in same and "norm.scale" in same and len(same) == 6, same
+PY
+}
+
+@test "import: a model exported with a free height and width takes its example shape from --input" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(3)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)).eval()
+x = torch.rand(2, 3, 16, 12)
+torch.onnx.export(net, x, "free.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}})
+np.savetxt("x.txt", x.reshape(2, -1).numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+PY
+    run "$DLC" import free.onnx --out free
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"input 'input' has a dimension 2 that is not fixed"*"give it with --input"* ]]
+    run "$DLC" import free.onnx --out free --input 4,16,12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--input gives dimension 1 as 4, but input 'input' fixes it at 3"* ]]
+    run "$DLC" import free.onnx --out free --input 16,12
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--input gives 2 dims, but input 'input' has 3 besides the batch"* ]]
+    run "$DLC" import free.onnx --out free --input 3,16,x
+    [ "$status" -eq 2 ]
+    run "$DLC" import free.onnx --out free --input 3,16,12
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q "input: \[3, 16, 12\]" free/config.yaml
+    "$DLC" predict free --values x.txt --logits > got.txt
+    max_diff want.txt got.txt 1e-6
+}
+
+@test "import: PyTorch's nn.GELU below opset 20 (Div, Erf, Add, Mul, Mul) is gelu, folded into its layer or, where x is used again, a layer of its own" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch, torch.nn as nn
+torch.manual_seed(4)
+class Net(nn.Module):
+    def __init__(s, again):
+        super().__init__()
+        s.a, s.b, s.again = nn.Linear(6, 5), nn.Linear(5, 3), again
+    def forward(s, x):
+        h = s.a(x)
+        g = nn.functional.gelu(h)
+        return s.b(g + h if s.again else g)
+x = torch.randn(4, 6) * 2
+np.savetxt("x.txt", x.numpy())
+for name, again in (("plain", False), ("again", True)):
+    net = Net(again).eval()
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}})
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+PY
+    for name in plain again; do
+        run "$DLC" import $name.onnx --out $name
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict $name --values x.txt --logits > got.txt
+        max_diff $name.want.txt got.txt 1e-6
+    done
+    [ "$(grep -c 'type: activation' plain/config.yaml)" -eq 0 ]
+    [ "$(grep -c 'type: activation' again/config.yaml)" -eq 1 ]
+}
+
+@test "import: LayerNormalization, and below opset 17 its ReduceMean ... Sqrt, Div form (PyTorch's nn.LayerNorm over the last axis or over (C, H, W), with or without gamma and beta; dlc's own exports) is layernorm" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, shutil, torch, torch.nn as nn
+torch.manual_seed(5)
+class Steps(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.a, s.ln, s.b = nn.Linear(5, 6), nn.LayerNorm(6, eps=1e-3), nn.Linear(6, 3)
+    def forward(s, x):
+        return s.b(s.ln(s.a(x)).mean(1))
+class Maps(nn.Module):
+    def __init__(s, affine=True):
+        super().__init__()
+        s.c, s.ln, s.fc = nn.Conv2d(1, 3, 3), nn.LayerNorm([3, 6, 6], elementwise_affine=affine), nn.Linear(108, 2)
+    def forward(s, x):
+        return s.fc(torch.flatten(s.ln(s.c(x)), 1))
+for name, net, x in (("steps", Steps(), torch.randn(3, 4, 5)), ("maps", Maps(), torch.randn(3, 1, 8, 8)),
+                     ("plain", Maps(False), torch.randn(3, 1, 8, 8))):
+    net.eval()
+    if net.ln.weight is not None:
+        with torch.no_grad():   # gamma and beta away from 1 and 0
+            net.ln.weight.uniform_(0.5, 1.5)
+            net.ln.bias.uniform_(-0.5, 0.5)
+    np.savetxt(name + ".x.txt", x.reshape(3, -1).numpy())
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+    # 14: PyTorch 1.13's default, the ops one by one (its opset 17 of a LayerNorm without gamma and
+    # beta fails its own checker)
+    for opset in (17, 14) if net.ln.weight is not None else (14,):
+        torch.onnx.export(net, x, "%s%d.onnx" % (name, opset), opset_version=opset, input_names=["input"],
+                          output_names=["logits"], dynamic_axes={"input": {0: "N"}})
+        for f in ("x", "want"):
+            shutil.copy("%s.%s.txt" % (name, f), "%s%d.%s.txt" % (name, opset, f))
+PY
+    imports_like 1e-5 steps17 maps17 steps14 maps14 plain14
+    for opset in 17 14; do
+        grep -A12 "type: layernorm" steps$opset/config.yaml | grep -q "axes: 1"
+        grep -A12 "type: layernorm" maps$opset/config.yaml | grep -q "axes: 3"
+    done
+    [ "$(grep -c 'type: layernorm' plain14/config.yaml)" -eq 1 ]
+    # dlc's own: a layernorm over a flat vector
+    iris_config iris.yaml 2
+    sed -i 's/    - {type: dense, units: 3, activation: softmax}/    - {name: ln, type: layernorm}\n    - {type: dense, units: 3, activation: softmax}/' iris.yaml
+    "$DLC" train iris.yaml --out iris --quiet > /dev/null
+    round_trip iris iris.onnx iris_back
+    round_trip iris iris13.onnx iris_back13 --opset 13   # (x - mean) / sqrt(var + eps) * gamma + beta
+    cut -d, -f1-4 "$ROOT/data/iris.csv" | tail -5 > x.txt
+    "$DLC" predict iris --values x.txt > a.txt
+    "$DLC" predict iris_back13 --values x.txt > b.txt
+    cmp a.txt b.txt
 }

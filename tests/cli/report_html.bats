@@ -67,7 +67,7 @@ YAML
     [ "$(grep -o '<svg class="chart"' dom.html | wc -l)" -eq 3 ]
     [ "$(grep -o '<svg class="heat"' dom.html | wc -l)" -eq 1 ]
     [ "$(grep -o 'src="data:image/png;base64,' dom.html | wc -l)" -eq 30 ]
-    ! grep -Eq '(src|href)="(https?:|//)' run/report.html
+    ! grep -Eq '(src|href)="(https?:|//)' run/report.html || false
     ! grep -q '<script' run/report.html
 }
 

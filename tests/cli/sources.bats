@@ -49,6 +49,28 @@ YAML
     jq -e '.diagnosis.gaps.data_mismatch != null' $j
 }
 
+@test "sources: without a train-dev split, a variance gap from a source dev lacks is said to hold data mismatch too" {
+    sources_config
+    run "$DLC" train s.yaml --set data.split.train_dev=0 --set train.epochs=1 --set report.human_level_error=0.9
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # human-level error 90%: avoidable bias is negative, variance the gap named
+    jq -e '.diagnosis.largest == "variance" or .diagnosis.within_noise == "variance"' runs/s/report.json
+    jq -e '.diagnosis.untold_mismatch_source == "web"' runs/s/report.json
+    [[ "$output" == *"note: dev has no examples of source 'web', which train draws on: the variance gap holds their data mismatch too; a train-dev split (data.split.train_dev) tells the two apart"* ]]
+    grep -q 'id="untold-mismatch"' runs/s/report.html
+    # with train-dev the gaps are told apart: no note
+    run "$DLC" train s.yaml --out told --set train.epochs=1 --set report.human_level_error=0.9
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.untold_mismatch_source == null' told/report.json
+    [[ "$output" != *"holds their data mismatch"* ]]
+    # nor when every training source feeds dev too
+    sed -i 's/domain: out,/use: {train: 0.8, dev: 0.2},/' s.yaml
+    run "$DLC" train s.yaml --out fed --set data.split.train_dev=0 --set train.epochs=1 --set report.human_level_error=0.9
+    [ "$status" -eq 0 ]
+    jq -e '.diagnosis.untold_mismatch_source == null' fed/report.json
+}
+
 @test "sources: a weight draws a source's examples more often in the training mix" {
     sources_config 8
     run "$DLC" train s.yaml --set train.epochs=1
@@ -124,10 +146,64 @@ YAML
     [ "$status" -eq 2 ]
     # read by source a's column names: the missing one is named
     [[ "$output" == *"data.sources.1 (b): short.csv: feature column 'petal_width' is not in the header"* ]]
+    # a class only source b has is a class of the model (as in one file): 3 units are too few
     printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.sources.1 (b)"*"rose"* ]]
+    [[ "$output" == *"4 classes"*"m.yaml:"*"has 3 output units but the data has 4 classes (set units: 4)"* ]]
+}
+
+@test "sources: a source may lack classes another has: the classes are every source's, numbered as in one file" {
+    # the digits: source web lacks the 0s and 9s, which only the target has; ids must
+    # follow the names' order (0 first) as if the classes had been listed
+    awk -F, 'NR == 1 || ($NF != 0 && $NF != 9 && NR % 2)' "$ROOT/data/digits.csv" > web.csv
+    awk -F, 'NR == 1 || !(NR % 2)' "$ROOT/data/digits.csv" > target.csv
+    cat > d.yaml <<YAML
+name: d
+seed: 2
+data:
+  format: csv
+  label: digit
+  sources:
+    - {name: web, domain: out, train: {file: web.csv}}
+    - {name: target, train: {file: target.csv}, use: {train: 0.4, dev: 0.3, test: 0.3}}
+  split: {train_dev: 0.1}
+  normalize: standard
+model:
+  layers:
+    - {type: dense, units: 16, activation: relu}
+    - {type: dense, units: 10}
+train: {epochs: 3, batch_size: 32}
+YAML
+    run "$DLC" train d.yaml --out merged --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"10 classes"* ]]
+    jq -e '.classes == ["0","1","2","3","4","5","6","7","8","9"]' merged/report.json
+    "$DLC" train d.yaml --out listed --threads 1 --quiet --set 'data.classes=[0,1,2,3,4,5,6,7,8,9]' > /dev/null
+    cmp <(metrics_no_time merged/metrics.csv) <(metrics_no_time listed/metrics.csv)
+    cmp merged/model.safetensors listed/model.safetensors || "$ROOT/build/tests/st_compare" merged/model.safetensors listed/model.safetensors 0
+    # a binary (sigmoid) label cannot tell its negative class from one source's one value: the
+    # message says where to name both
+    head -1 "$ROOT/data/breast_cancer.csv" > benign.csv
+    grep ',benign$' "$ROOT/data/breast_cancer.csv" | head -40 >> benign.csv
+    cat > b.yaml <<YAML
+data:
+  format: csv
+  label: diagnosis
+  sources:
+    - {name: some, train: {file: benign.csv}, use: {train: 0.5, dev: 0.5}}
+    - {name: all, train: {file: $ROOT/data/breast_cancer.csv}, use: {train: 0.6, dev: 0.2, test: 0.2}}
+model: {layers: [{type: dense, units: 1}]}
+loss: sigmoid_bce
+train: {epochs: 1}
+YAML
+    run "$DLC" train b.yaml --out b
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.sources.0 (some): benign.csv: only one label value \"benign\" found; binary targets need 2: list both in data.classes (the negative class first)"* ]]
+    run "$DLC" train b.yaml --out b --set 'data.classes=[benign, malignant]'
+    [ "$status" -eq 0 ]
 }
 
 @test "sources: a CSV source with the first one's columns in another order is read by name" {
@@ -305,4 +381,38 @@ YAML
     echo "$output"
     [ "$status" -eq 2 ]
     [[ "$output" == *"mixed.yaml:"*"key 'data.sources.0.format': csv: text sources and table sources"*"cannot be mixed"* ]]
+}
+
+@test "sources: the diagnosis names data mismatch for a target domain that differs (inverted digits), and not for one that does not" {
+    # web: half the digits; target: the other half, as they are or inverted (16 - x)
+    awk -F, 'NR == 1 || NR % 2' "$ROOT/data/digits.csv" > web.csv
+    awk -F, 'NR == 1 || !(NR % 2)' "$ROOT/data/digits.csv" > same.csv
+    awk -F, -v OFS=, 'NR == 1 { print; next } !(NR % 2) { for (i = 1; i < NF; i++) $i = 16 - $i; print }' \
+        "$ROOT/data/digits.csv" > inverted.csv
+    for target in same inverted; do
+        cat > $target.yaml <<YAML
+name: $target
+seed: 1
+data:
+  format: csv
+  label: digit
+  sources:
+    - {name: web, domain: out, train: {file: web.csv}}
+    - {name: target, train: {file: $target.csv}, use: {train: 0.2, dev: 0.4, test: 0.4}}
+  split: {train_dev: 0.1}
+  normalize: standard
+model:
+  layers:
+    - {type: dense, units: 64, activation: relu}
+    - {type: dense, units: 10}
+train: {epochs: 30, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+report: {human_level_error: 0.01}
+YAML
+        run "$DLC" train $target.yaml --threads 1
+        [ "$status" -eq 0 ]
+    done
+    # (seeds 1-3: a mismatch gap of 4.5 to 8.1 points inverted, -0.6 to 1.2 points the same)
+    jq -e '.diagnosis.largest == "data_mismatch" and .diagnosis.gaps.data_mismatch > 0.04' runs/inverted/report.json
+    [[ "$(cat runs/inverted/report.html)" == *'data-largest="data_mismatch"'* ]]
+    jq -e '.diagnosis.largest != "data_mismatch" and .diagnosis.gaps.data_mismatch < 0.03' runs/same/report.json
 }

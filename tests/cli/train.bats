@@ -17,7 +17,7 @@ load helpers
     # no key of another optimizer (momentum is type momentum's)
     grep -q "beta2: 0.999" run/config.yaml
     grep -q "^    eps: 1e-08" run/config.yaml
-    ! grep -q "^    momentum:" run/config.yaml
+    ! grep -q "^    momentum:" run/config.yaml || false
     ! grep -q "^    rho:" run/config.yaml
 }
 

@@ -22,6 +22,8 @@ Writes into tests/data/onnx_import/:
                      GlobalAveragePool -> Reshape [0, -1] -> Gemm
   lstm_seq           PyTorch: nn.LSTM(batch_first) whose whole sequence goes
                      through Flatten into a Linear (opset 13: Squeeze's axes an input)
+  bilstm_seq         the same bidirectional: Y Transposed (0, 2, 1, 3), Reshaped to
+                     (T, N, 2H), made batch-first by Transpose (1, 0, 2)
   rnn_last           PyTorch: nn.RNN(relu, batch_first), h.squeeze(0) into a
                      Linear (opset 11: Squeeze's axes an attribute)
   gru_packed         by hand: Transpose (perm packed) -> GRU (linear_before_reset 0)
@@ -31,9 +33,9 @@ Writes into tests/data/onnx_import/:
                      layout=1: numpy's ONNX formulas, which agree with ONNX Runtime at layout=0
   bad_reshape_copy   Reshape [0, 0, 4]: a 0 that copies a dim other than the batch
   bad_reshape_batch  Reshape [3, -1]: the batch axis fixed
-  bad_reshape_shape  the shape computed from Shape(x), as x.view(x.size(0), -1) writes
+  reshape_computed   reshape's model with its first shape computed from Shape(x), as
+                     x.view(x.size(0), 3, -1) writes: [x.size(0), 3, -1]
   bad_gru_torch      PyTorch's nn.GRU (linear_before_reset 1)
-  bad_bilstm_seq     PyTorch: a bidirectional LSTM's whole sequence (Transpose 0,2,1,3)
   bad_packed_int     a packed int attribute cut inside a varint
   bad_packed_float   a packed float attribute of 5 bytes
   refused/NAME.onnx  one small model per other refusal in src/onnx/import.c (its
@@ -169,7 +171,7 @@ def reshape_models(rng):
                 helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"]),
                 helper.make_node("Concat", ["n1", "rest"], ["computed"], axis=0)]
     inits.update(zero=np.array(0, np.int64), ax0=i64(0), rest=i64(3, -1))
-    save("bad_reshape_shape", model("computed", computed))
+    save("reshape_computed", model("computed", computed), x, p @ W2.T + b2)
 
 
 def linear_forms(rng):
@@ -334,7 +336,7 @@ def refused():
         ("concat_batch", vec, [mk("Relu", ["input"], ["r"]), mk("Concat", ["r", "r"], ["output"], axis=0)], {}),
         ("batchnorm_stat", vec, [mk("BatchNormalization", ["input", "g", "b", "input", "v"], ["output"])],
          {"g": f32(4), "b": f32(4), "v": f32(4) + 1}),
-        ("softmax_axis", vec, [mk("Softmax", ["input"], ["output"], axis=1)], {}),
+        ("softmax_axis", seq, [mk("Softmax", ["input"], ["output"], axis=1)], {}),
         ("gather_table", vec, [mk("Gather", ["input", "i"], ["output"])], {"i": i64(0, 1)}),
         ("constant_float", vec, [mk("Constant", [], ["c"], value_float=1.0), mk("Add", ["input", "c"], ["output"])], {}),
         ("zeros_not_zero", vec, [mk("Shape", ["input"], ["s"]), mk("ConstantOfShape", ["s"], ["output"],
@@ -438,7 +440,7 @@ def main():
     torch_model("lstm_seq", Seq(nn.LSTM), 13)
     torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
     torch_model("bad_gru_torch", Last(nn.GRU), 13)
-    torch_model("bad_bilstm_seq", Seq(nn.LSTM, bi=True), 13)
+    torch_model("bilstm_seq", Seq(nn.LSTM, bi=True), 13)
     linear_forms(rng)   # last: the files above keep their random draws
 
 

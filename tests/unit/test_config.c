@@ -1262,6 +1262,74 @@ static void test_diff(void **state)
     config_free(&b);
 }
 
+/* data.sampler: each type writes and reads its own keys (classes_per_batch and
+ * per_class for triplets, positive_fraction for pairs; mining for every
+ * triplet loss), refuses another's, and lets an older config.yaml's full
+ * section be while its unread keys hold their defaults. */
+static void test_sampler_keys(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"classes_per_batch", "per_class", "positive_fraction", NULL};
+    static const int read[DATA_SAMPLER_COUNT][3] = {{0, 0, 0}, {0, 0, 1}, {1, 1, 0}};
+    for (int t = 0; t < DATA_SAMPLER_COUNT; t++) {
+        char set[64];
+        snprintf(set, sizeof set, "data.sampler.type=%s", data_sampler_names[t]);
+        const char *const ov[] = {set};
+        dlc_config c, back;
+        dlc_error err = {0};
+        load_ok(&c, BASE, ov, 1);
+        char *y = NULL;
+        assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+        /* the sampler's block: up to the next key of data */
+        char *blk = strstr(y, "\n  sampler:\n"), *end;
+        assert_non_null(blk);
+        blk += 12;
+        for (end = blk; *end && !(end[0] == '\n' && end[1] == ' ' && end[2] == ' ' && end[3] != ' ');
+             end++)
+            ;
+        char block[512];
+        snprintf(block, sizeof block, "%.*s", (int)(end - blk), blk);
+        assert_non_null(strstr(block, "\n    mining:"));
+        for (int k = 0; keys[k]; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "\n    %s:", keys[k]);
+            if (!strstr(block, want) != !read[t][k]) {
+                print_error("%s: key %s %s\n%s\n", data_sampler_names[t], keys[k],
+                            read[t][k] ? "not written" : "written", y);
+                fail();
+            }
+        }
+        if (config_load_string(&back, "back.yaml", y, strlen(y), NULL, 0, &err) != DLC_OK) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+        assert_int_equal(back.data.sampler.kind, c.data.sampler.kind);
+        free(y);
+        config_free(&back);
+        config_free(&c);
+    }
+    const char *const pairs_k[] = {"data.sampler={type: pairs, per_class: 4}"};
+    expect_error_ov(BASE, pairs_k, 1,
+                    "key 'data.sampler.per_class': not read by data.sampler type pairs, which would "
+                    "ignore it (it reads: type, mining, positive_fraction); type triplets reads it",
+                    NULL);
+    const char *const none_p[] = {"data.sampler={classes_per_batch: 4}"};
+    expect_error_ov(BASE, none_p, 1, "not read by data.sampler type none (the default)",
+                    "type triplets reads it");
+    /* every key listed: the unread one at its default passes, at another value not */
+    const char *const full[] = {"data.sampler={type: triplets, classes_per_batch: 3, per_class: 2, "
+                                "positive_fraction: 0.5, mining: hard}"};
+    dlc_config c;
+    load_ok(&c, BASE, full, 1);
+    assert_int_equal(c.data.sampler.classes_per_batch, 3);
+    config_free(&c);
+    const char *const full_set[] = {"data.sampler={type: triplets, classes_per_batch: 3, "
+                                    "per_class: 2, positive_fraction: 0.3, mining: hard}"};
+    expect_error_ov(BASE, full_set, 1,
+                    "key 'data.sampler.positive_fraction': not read by data.sampler type triplets",
+                    NULL);
+}
+
 static void test_to_yaml_round_trip(void **state)
 {
     (void)state;
@@ -1345,6 +1413,8 @@ static void test_to_yaml_round_trip(void **state)
             !strstr(*p, ".type") && !strstr(*p, ".lr") && !strstr(*p, ".rho") &&
             !strstr(*p, ".eps") && !strstr(*p, ".points"))
             continue; /* keys rmsprop and manual do not read: test_type_keys */
+        if (strncmp(*p, "data.sampler.", 13) == 0 && !strstr(*p, ".type") && !strstr(*p, ".mining"))
+            continue; /* keys only pairs or triplets read: test_sampler_keys */
         const char *name = strrchr(*p, '.');
         name = name ? name + 1 : *p;
         const config_key *k = config_schema_find(*p);
@@ -1562,6 +1632,7 @@ int main(void)
         cmocka_unit_test(test_batch_size_full),
         cmocka_unit_test(test_manual_points),
         cmocka_unit_test(test_type_keys),
+        cmocka_unit_test(test_sampler_keys),
         cmocka_unit_test(test_foreign_names),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_layer_default_names),
