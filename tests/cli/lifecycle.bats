@@ -87,7 +87,7 @@ YAML
     [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
 }
 
-@test "predict says how many images it resized or converted and which subfolders it did not read; a TGA file is named as such" {
+@test "predict and eval say how many images they resized or converted, predict which subfolders it did not read; a TGA file is named as such" {
     mkdir -p img/a img/b
     /usr/bin/python3 -c '
 import struct, zlib
@@ -119,6 +119,15 @@ open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">
     "$DLC" predict run "big rgb.png" --json 2> err.txt | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)'
     grep -q "note: 1 of 1 image resized" err.txt
     run "$DLC" predict run "big rgb.png" --quiet
+    [[ "$output" != *"note:"* ]]
+    # dlc eval of a test folder of RGB images says so too
+    mkdir -p rgbtest/a rgbtest/b
+    cp "big rgb.png" rgbtest/a/x.png
+    cp "big rgb.png" rgbtest/b/y.png
+    run "$DLC" eval run --set data.test.dir=rgbtest
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dlc: note: rgbtest: 2 of 2 images resized to the model's 4 x 4, 2 converted to gray (the model was trained on 4 x 4 gray images)"* ]]
+    run "$DLC" eval run --split dev
     [[ "$output" != *"note:"* ]]
     # a folder's own images are read, its subfolders not: said
     run "$DLC" predict run img/a/
