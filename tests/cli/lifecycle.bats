@@ -348,3 +348,49 @@ SH
     run "$DLC" eval run --set data.test.file=ok.csv
     [ "$status" -eq 0 ]
 }
+
+@test "predict --bad-files skip leaves unreadable files of a folder out, each listed with why; text and JSON" {
+    mkdir -p img/a img/b shots
+    /usr/bin/python3 -c '
+import struct, zlib
+def png(p, v):
+    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
+    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+for i in range(4): png(f"img/a/{i}.png", 20); png(f"img/b/{i}.png", 220)
+png("shots/one.png", 30); png("shots/two.png", 200)
+'
+    cat > img.yaml <<YAML
+name: img
+data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
+model: {layers: [{type: flatten}, {type: dense, units: 2}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    "$DLC" train img.yaml --out run --quiet > /dev/null
+    : > shots/empty.png
+    echo "not a picture" > shots/notes.jpg
+    ln -s nowhere.png shots/gone.png
+    run "$DLC" predict run shots
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"shots/empty.png: empty file, not an image (--bad-files skip leaves unreadable files out)"* ]]
+    run "$DLC" predict run shots --bad-files skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"shots/one.png: "* ]]
+    [[ "$output" == *"shots/two.png: "* ]]
+    [[ "$output" == *"dlc: warning: skipped 3 unreadable files (--bad-files skip):"* ]]
+    [[ "$output" == *"  shots/gone.png: a broken symbolic link"* ]]
+    [[ "$output" == *"  shots/notes.jpg: not an image"* ]]
+    "$DLC" predict run shots --bad-files skip --json > out.json
+    /usr/bin/python3 -c '
+import json
+d = json.load(open("out.json"))
+assert [p["file"] for p in d["predictions"]] == ["shots/one.png", "shots/two.png"], d
+assert len([w for w in d["warnings"] if w.startswith("skipped (--bad-files skip): shots/")]) == 3, d
+'
+    run "$DLC" predict run shots/empty.png shots/gone.png --bad-files skip
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"none of the 2 image files could be read"* ]]
+    run "$DLC" predict run shots --bad-files sometimes
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--bad-files: expected fail or skip, got 'sometimes'"* ]]
+}
