@@ -17,6 +17,32 @@ json_field() {
     /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
 }
 
+# gray_png FILE VALUE [FILE VALUE ...]: 4 x 4 gray PNG files of one value each
+gray_png() {
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys, zlib
+def png(p, v):
+    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
+    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+args = sys.argv[1:]
+for i in range(0, len(args), 2): png(args[i], int(args[i + 1]))
+PY
+}
+
+# A 4 x 4 gray image model in run/, trained on img/a (dark) and img/b (light).
+gray_image_run() {
+    mkdir -p img/a img/b
+    for i in 0 1 2 3; do gray_png img/a/$i.png 20 img/b/$i.png 220; done
+    cat > img.yaml <<YAML
+name: img
+data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
+model: {layers: [{type: flatten}, {type: dense, units: 2}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    "$DLC" train img.yaml --out run --quiet > /dev/null
+}
+
 # A two-class text file: the label is carried by one word among fillers.
 sentiment_csv() {
     local pos=(good great fine nice) neg=(bad awful sad poor) fill=(the a movie was it this)
@@ -88,22 +114,7 @@ YAML
 }
 
 @test "predict and eval say how many images they resized or converted, predict which subfolders it did not read; a TGA file is named as such" {
-    mkdir -p img/a img/b
-    /usr/bin/python3 -c '
-import struct, zlib
-def png(p, v):
-    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
-    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
-for i in range(4): png(f"img/a/{i}.png", 20); png(f"img/b/{i}.png", 220)
-'
-    cat > img.yaml <<YAML
-name: img
-data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
-model: {layers: [{type: flatten}, {type: dense, units: 2}]}
-train: {epochs: 1, batch_size: 4}
-YAML
-    "$DLC" train img.yaml --out run --quiet > /dev/null
+    gray_image_run
     # a 4 x 4 gray model: a larger RGB image is resized and converted, and said so (stderr)
     /usr/bin/python3 -c '
 import struct, zlib
@@ -350,23 +361,9 @@ SH
 }
 
 @test "predict --bad-files skip leaves unreadable files of a folder out, each listed with why; text and JSON" {
-    mkdir -p img/a img/b shots
-    /usr/bin/python3 -c '
-import struct, zlib
-def png(p, v):
-    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
-    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
-for i in range(4): png(f"img/a/{i}.png", 20); png(f"img/b/{i}.png", 220)
-png("shots/one.png", 30); png("shots/two.png", 200)
-'
-    cat > img.yaml <<YAML
-name: img
-data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
-model: {layers: [{type: flatten}, {type: dense, units: 2}]}
-train: {epochs: 1, batch_size: 4}
-YAML
-    "$DLC" train img.yaml --out run --quiet > /dev/null
+    gray_image_run
+    mkdir shots
+    gray_png shots/one.png 30 shots/two.png 200
     : > shots/empty.png
     echo "not a picture" > shots/notes.jpg
     ln -s nowhere.png shots/gone.png
