@@ -1110,14 +1110,17 @@ enum { CSV_AUTO_CATEGORIES_MAX = 1000, CSV_CATEGORIES_MAX = 100000 };
 typedef struct {
     int n;                 /* candidate columns */
     data_names *values;    /* (n) each one's distinct values */
-    int *text;             /* (n) 1 when one holds a value that is not a number (empty aside) */
+    int *text;             /* (n) 1 when one holds a value that is not a number (empty aside),
+                            * | 2 when it has more than cap distinct values (no more are kept) */
+    int cap;               /* distinct values kept per column */
     int rows;
+    const char *path;
+    const dlc_strlist *names; /* (n) the columns */
 } csv_cats;
 
 static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_cats *c = user;
-    (void)line;
     c->rows++;
     for (int k = 0; k < c->n; k++) {
         float v;
@@ -1127,8 +1130,13 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         /* a missing value (NA, ?, empty) does not make a column of numbers text */
         if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
             c->text[k] = 1;
-        if (c->values[k].names.n < CSV_CATEGORIES_MAX) { /* more: refused below */
-            dlc_status st = data_names_add(&c->values[k], fields[k], &id, err);
+        if (c->values[k].names.n < c->cap) { /* more: refused below */
+            /* a one-hot feature's name holds the value, and the model file keeps names in UTF-8 */
+            char what[120];
+            snprintf(what, sizeof what, "column '%.60s': value", c->names->v[k]);
+            dlc_status st = c->text[k] & 1 ? csv_utf8(c->path, line, what, fields[k], err) : DLC_OK;
+            if (st == DLC_OK)
+                st = data_names_add(&c->values[k], fields[k], &id, err);
             if (st)
                 return st;
         } else {
@@ -1215,6 +1223,10 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     }
     if (st == DLC_OK && cand.n > 0) {
         c.n = cand.n;
+        c.path = path;
+        c.names = &cand;
+        /* auto: a column of numbers is looked at too; more than its limit is refused anyway */
+        c.cap = autocat ? CSV_AUTO_CATEGORIES_MAX + 1 : CSV_CATEGORIES_MAX;
         c.values = calloc((size_t)c.n, sizeof *c.values);
         c.text = calloc((size_t)c.n, sizeof *c.text);
         if (!c.values || !c.text)
@@ -1228,16 +1240,18 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         int K = q >= 0 ? c.values[q].names.n : 0;
         if (q >= 0 && autocat && !(c.text[q] & 1))
             q = -1; /* numbers only: a numeric feature */
-        if (q >= 0 && (c.text[q] & 2))
+        if (q >= 0 && !autocat && (c.text[q] & 2))
             st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
                           "many to one-hot encode (leave it out of data.categorical)", path,
                           order.v[k], CSV_CATEGORIES_MAX);
         else if (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows)))
-            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds text with %d distinct values in %d "
+            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds text with %s%d distinct values in %d "
                           "rows: an identifier or free text rather than a category (data.categorical: "
                           "auto one-hot encodes at most %d values, and fewer than half the rows); leave "
                           "it out with data.features, or list the columns to encode in data.categorical",
-                          path, order.v[k], K, c.rows, CSV_AUTO_CATEGORIES_MAX);
+                          path, order.v[k], K > CSV_AUTO_CATEGORIES_MAX ? "more than " : "",
+                          K > CSV_AUTO_CATEGORIES_MAX ? CSV_AUTO_CATEGORIES_MAX : K, c.rows,
+                          CSV_AUTO_CATEGORIES_MAX);
         if (st != DLC_OK)
             break;
         if (q < 0) {
@@ -1256,10 +1270,16 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             char *f = malloc(n);
             if (f)
                 snprintf(f, n, "%s=%s", order.v[k], sorted.v[i]);
-            if (f && dlc_strlist_find(&header, f) >= 0) /* read back, it would be that column */
+            /* read back by name, the feature must be this column's value, not another
+             * column ("a=b" beside "a") nor another split of it (the same VALUE after
+             * the '=' means the same column before it) */
+            const char *back = NULL;
+            int j = f ? data_csv_feature_column(&header, f, &back) : -1;
+            if (f && (!back || strcmp(back, sorted.v[i]) != 0))
                 st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds '%s', whose one-hot feature "
-                              "'%s' is also the name of a column; rename that column", path,
-                              order.v[k], sorted.v[i], f);
+                              "'%s' would be read back as %s '%s'; rename the column", path,
+                              order.v[k], sorted.v[i], f, back ? "a value of column" : "column",
+                              j >= 0 ? header.v[j] : f);
             else
                 st = f ? dlc_strlist_push(out, f, err) : DLC_NOMEM(err);
             free(f);

@@ -43,6 +43,9 @@ const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *firs
 /* The order class ids follow when names come from the data (csv.c): numbers
  * by value ("2" before "10") before other strings, those by strcmp.  remap
  * (names->n) gets old id -> new id; sorted receives the names in order. */
+/* After the splits are drawn: data.missing mean's fill, then the input
+ * normalization, both fitted on the train split (b->norm). */
+dlc_status data_fit_inputs(data_bundle *b, const data_config *cfg, dlc_error *err);
 dlc_status data_label_order(const dlc_strlist *names, int *remap, dlc_strlist *sorted, dlc_error *err);
 /* data.subset on every file of b (per_class: the train file's). */
 dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err);

@@ -284,20 +284,27 @@ static dlc_status notes_missing(const data_bundle *b, dlc_strlist *out, dlc_erro
         if (b->src[k] && b->src[k]->missing_values) {
             const dataset *d = b->src[k];
             char msg[DATA_PATH_MAX + 300];
+            char first[160] = ""; /* a data.sources mix has no one line */
+            if (d->missing_line > 0)
+                snprintf(first, sizeof first, "; the first on line %d, column '%s'", d->missing_line,
+                         d->missing_column);
             snprintf(msg, sizeof msg, "note: %s: %d missing feature value%s filled with the train "
-                     "split's mean of the column (data.missing: mean; the first on line %d, column "
-                     "'%s')", d->path, d->missing_values, d->missing_values == 1 ? "" : "s",
-                     d->missing_line, d->missing_column);
+                     "split's mean of the column (data.missing: mean%s)", d->path, d->missing_values,
+                     d->missing_values == 1 ? "" : "s", first);
             st = dlc_strlist_push(out, msg, err);
         }
     for (int k = 0; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->missing_rows) {
             const dataset *d = b->src[k];
             char msg[DATA_PATH_MAX + 300];
+            char first[160] = ""; /* a data.sources mix has no one line */
+            if (d->missing_line > 0)
+                snprintf(first, sizeof first, "; the first on line %d, column '%s'", d->missing_line,
+                         d->missing_column);
             snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing value "
-                     "(data.missing: drop; the first on line %d, column '%s')%s", d->path,
-                     d->missing_rows, d->missing_rows + d->n + d->dropped, d->missing_line,
-                     d->missing_column, k ? ": its figures are of the rows left" : "");
+                     "(data.missing: drop%s)%s", d->path, d->missing_rows,
+                     d->missing_rows + d->n + d->dropped, first,
+                     k ? ": its figures are of the rows left" : "");
             st = dlc_strlist_push(out, msg, err);
         }
     return st;

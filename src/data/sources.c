@@ -177,6 +177,9 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
         ds->resized += parts[i]->resized;
         ds->recoloured += parts[i]->recoloured;
         ds->stray += parts[i]->stray;
+        /* data.missing: the values to fill (NaN) and the rows left out, over every source */
+        ds->missing_values += parts[i]->missing_values;
+        ds->missing_rows += parts[i]->missing_rows;
     }
     ds->shape = first->shape;
     ds->dim = D;
@@ -332,7 +335,7 @@ dlc_status data_sources_load(data_bundle *b, const data_config *cfg, uint64_t se
         for (int r = 0; r < ds->n; r++)
             b->weight[r] = (float)cfg->sources[ds->source[r]].weight;
     }
-    st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err);
+    st = data_fit_inputs(b, cfg, err);
 cleanup:
     for (int i = 0; i < DATA_MAX_SOURCES; i++)
         data_dataset_free(parts[i]);

@@ -471,6 +471,7 @@ cleanup:
  * the same way. */
 static dlc_status split_fill_missing(data_bundle *b, float **fill, dlc_error *err)
 {
+    *fill = NULL;
     const data_split *tr = &b->split[DATA_SPLIT_TRAIN];
     const size_t D = b->dim;
     double *sum = calloc(D ? D : 1, sizeof *sum);
@@ -515,6 +516,21 @@ done:
         *fill = NULL;
     }
     return st;
+}
+
+dlc_status data_fit_inputs(data_bundle *b, const data_config *cfg, dlc_error *err)
+{
+    float *fill = NULL;
+    dlc_status st = DLC_OK;
+    if (cfg->format == DATA_CSV && cfg->missing == DATA_MISSING_MEAN &&
+        (st = split_fill_missing(b, &fill, err)))
+        return st;
+    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err))) {
+        free(fill);
+        return st;
+    }
+    b->norm.fill = fill;
+    return DLC_OK;
 }
 
 dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed, dlc_error *err)
@@ -568,15 +584,8 @@ dlc_status data_table_load(data_bundle *b, const data_config *cfg, uint64_t seed
     if ((st = data_class_splits(b, cfg, err)))
         goto cleanup;
 
-    float *fill = NULL;
-    if (cfg->format == DATA_CSV && cfg->missing == DATA_MISSING_MEAN &&
-        (st = split_fill_missing(b, &fill, err)))
+    if ((st = data_fit_inputs(b, cfg, err)))
         goto cleanup;
-    if ((st = data_norm_fit(&b->norm, cfg->normalize, &b->split[DATA_SPLIT_TRAIN], err))) {
-        free(fill);
-        goto cleanup;
-    }
-    b->norm.fill = fill;
     if ((st = data_sampler_setup(b, cfg, seed, err)))
         goto cleanup;
 

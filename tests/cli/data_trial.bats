@@ -792,6 +792,10 @@ YAML
     expect_error "data.categorical: 'label' is a label column" "$DLC" train cat.yaml --out r --set 'data.categorical=[label]'
     expect_error "column 'nope' is not in the header" "$DLC" train cat.yaml --out r --set 'data.categorical=[nope]'
     expect_error "data.categorical: 'color' is listed twice" "$DLC" train cat.yaml --out r --set 'data.categorical=[color, color]'
+    # the model file keeps the values in its feature names: they must be UTF-8
+    printf 'a,c,y\n1,caf\xe9,p\n2,tea,q\n' > latin.csv
+    sed "s|file: cat.csv|file: latin.csv|; s|label: label|label: y|; s|dev: {file: dev.csv}, ||" cat.yaml > latin.yaml
+    expect_error "latin.csv:2: column 'c': value \"caf\\xe9\" is not UTF-8 (byte 0xe9)" "$DLC" train latin.yaml --out r
     # a misspelt data.features name is the reader's usual error, not a "text column" one
     expect_error "cat.csv: feature column 'colour' is not in the header (did you mean 'color'?)" \
         "$DLC" train cat.yaml --out r --set 'data.features=[age, colour]'
@@ -918,13 +922,18 @@ YAML
         "$DLC" train house.yaml --out std --resume --set train.epochs=51
 }
 
-@test "data.categorical: a one-hot feature that would share a column's name is refused" {
+@test "data.categorical: a one-hot feature that would read back as another column (or another split of its name) is refused" {
     printf 'a=b,a,y\n1,b,p\n2,c,q\n3,b,p\n' > clash.csv
     cat > clash.yaml <<YAML
 data: {format: csv, train: {file: clash.csv}, label: y, categorical: [a]}
 model: {layers: [{type: dense, units: 2, activation: softmax}]}
 train: {epochs: 1}
 YAML
-    expect_error "clash.csv: column 'a' holds 'b', whose one-hot feature 'a=b' is also the name of a column" \
+    expect_error "clash.csv: column 'a' holds 'b', whose one-hot feature 'a=b' would be read back as column 'a=b'; rename the column" \
         "$DLC" train clash.yaml --out run
+    # the other way round: column 'a=b' holding x makes 'a=b=x', which reads as column a's 'b=x'
+    printf 'a,a=b,y\n1,x,p\n2,z,q\n3,x,p\n' > clash2.csv
+    sed 's/clash.csv/clash2.csv/; s/categorical: \[a\]/categorical: [a=b]/' clash.yaml > clash2.yaml
+    expect_error "clash2.csv: column 'a=b' holds 'x', whose one-hot feature 'a=b=x' would be read back as a value of column 'a'" \
+        "$DLC" train clash2.yaml --out run
 }

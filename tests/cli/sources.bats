@@ -416,3 +416,29 @@ YAML
     [[ "$(cat runs/inverted/report.html)" == *'data-largest="data_mismatch"'* ]]
     jq -e '.diagnosis.largest != "data_mismatch" and .diagnosis.gaps.data_mismatch < 0.03' runs/same/report.json
 }
+
+@test "sources: data.missing and data.categorical apply to every source (the first source's categories)" {
+    # iris with holes in the second source, and a text column in both
+    awk -F, -v OFS=, 'NR == 1 { print $0, "site"; next } { print $0, (NR % 2 ? "north" : "south") }' "$ROOT/data/iris.csv" > a.csv
+    awk -F, -v OFS=, 'NR > 1 && NR % 5 == 0 { $2 = "NA" } { print }' a.csv > b.csv
+    cat > s.yaml <<YAML
+seed: 3
+data:
+  format: csv
+  label: species
+  categorical: auto
+  missing: mean
+  sources:
+    - {name: a, train: {file: $PWD/a.csv}}
+    - {name: b, train: {file: $PWD/b.csv}, use: {train: 0.5, dev: 0.5}}
+model: {layers: [{type: dense, units: 3}]}
+train: {epochs: 3, batch_size: 32}
+YAML
+    run "$DLC" train s.yaml --out run
+    [ "$status" -eq 0 ]
+    # the holes are filled (no NaN reaches the loss), and said over the mix
+    [[ "$output" == *"data.sources: 30 missing feature values filled with the train split's mean of the column (data.missing: mean)"* ]]
+    [ "$(jq '.metrics.train.loss | isnormal' run/report.json)" = true ]
+    run "$DLC" summary run
+    [[ "$output" == *"input features (6): sepal_length, sepal_width, petal_length, petal_width, site=north, site=south"* ]]
+}
