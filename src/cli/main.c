@@ -429,6 +429,15 @@ int main(int argc, char **argv)
                 print_help(commands[i]);
                 return 0;
             }
+            long rank, procs = dist_launched(&rank);
+            if (procs > 1 && commands[i] != &cli_train_cmd) {
+                if (rank == 0) /* one message per job */
+                    fprintf(stderr, "dlc: error: dlc %s was started as one of %ld processes (mpirun or "
+                                    "srun); only dlc train runs as several - each would do all of the "
+                                    "work and write the same files: run it as one process\n",
+                            argv[1], procs);
+                return 2;
+            }
             return commands[i]->run(&a);
         }
     }

@@ -167,14 +167,18 @@ static int compare(model *m, const infer_verifier *v, const cli_args *a, double 
         rc = cli_fail(&err);
         goto done;
     }
-    if (A.count != B.count) {
-        rc = cli_usage_error(c, "%s gives %d examples and %s %d: they are compared row by row",
+    /* row by row; one example against each of the other's (a probe and a
+     * gallery) */
+    if (A.count != B.count && A.count != 1 && B.count != 1) {
+        rc = cli_usage_error(c, "%s gives %d examples and %s %d: they are compared row by row "
+                                "(or one against each of the other's)",
                              a->pos[1], A.count, a->pos[2], B.count);
         goto done;
     }
     /* one array: A's examples, then B's */
-    int n = A.count;
-    if (append_rows(&A, B.x, n, v->D, &err) != DLC_OK || !(d = malloc(sizeof(double) * (size_t)n))) {
+    int n = A.count > B.count ? A.count : B.count, na = A.count;
+    if (append_rows(&A, B.x, B.count, v->D, &err) != DLC_OK ||
+        !(d = malloc(sizeof(double) * (size_t)n))) {
         rc = cli_fail(&err);
         goto done;
     }
@@ -187,8 +191,8 @@ static int compare(model *m, const infer_verifier *v, const cli_args *a, double 
         goto done;
     }
     for (int i = 0; i < n; i++) {
-        ia[i] = i;
-        ib[i] = n + i;
+        ia[i] = na == 1 ? 0 : i;
+        ib[i] = na + (B.count == 1 ? 0 : i);
     }
     dlc_status st = infer_distances(m, v, A.x, NULL, ia, ib, n, d, &err);
     free(ia);
@@ -199,20 +203,20 @@ static int compare(model *m, const infer_verifier *v, const cli_args *a, double 
     }
     for (int i = 0; i < n; i++) {
         int known = !isnan(threshold), same = known && d[i] < threshold;
+        const char *an = A.names.v[na == 1 ? 0 : i], *bn = B.names.v[B.count == 1 ? 0 : i];
         if (json) {
             printf("{\"a\": ");
-            json_str(A.names.v[i]);
+            json_str(an);
             printf(", \"b\": ");
-            json_str(B.names.v[i]);
+            json_str(bn);
             printf(", \"distance\": %.9g, \"measure\": \"%s\", \"threshold\": ", d[i], v->distance);
             printf(known ? "%.9g" : "null", threshold);
             printf(", \"same\": %s}\n", known ? (same ? "true" : "false") : "null");
         } else if (known) {
-            printf("%s %s: distance %.6g, threshold %.6g: %s\n", A.names.v[i], B.names.v[i], d[i],
-                   threshold, same ? "same" : "different");
+            printf("%s %s: distance %.6g, threshold %.6g: %s\n", an, bn, d[i], threshold,
+                   same ? "same" : "different");
         } else {
-            printf("%s %s: distance %.6g (no threshold: give --threshold)\n", A.names.v[i],
-                   B.names.v[i], d[i]);
+            printf("%s %s: distance %.6g (no threshold: give --threshold)\n", an, bn, d[i]);
         }
     }
 done:

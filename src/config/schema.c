@@ -733,12 +733,24 @@ static dlc_status type_error(const config_key *k, const ynode *v, const char *pa
                            quoted ? " (quoted, so it is text)" : "");
 }
 
+/* Why a bound is what it is, where the number alone puzzles (PyTorch's
+ * MPerClassSampler takes m = 1; a triplet cannot). */
+static const char *const range_why[][2] = {
+    {"data.sampler.per_class", " (a triplet's anchor and positive are 2 examples of one class in "
+                               "the batch)"},
+    {"data.sampler.classes_per_batch", " (a triplet's negative is of another class in the batch)"},
+};
+
 static dlc_status range_error(const config_key *k, const ynode *v, const char *path,
                               dlc_error *err)
 {
     char want[512], got[96];
-    return config_key_fail(err, v, path, "expected %s, got %s", describe(k, want, sizeof want),
-                           repr(v, 0, got, sizeof got));
+    const char *why = "";
+    for (size_t i = 0; k && i < sizeof range_why / sizeof *range_why; i++)
+        if (strcmp(k->path, range_why[i][0]) == 0)
+            why = range_why[i][1];
+    return config_key_fail(err, v, path, "expected %s, got %s%s", describe(k, want, sizeof want),
+                           repr(v, 0, got, sizeof got), why);
 }
 
 /* "unknown key here (did you mean 'train.optimizer.lr'?)" for a key that

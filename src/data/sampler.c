@@ -51,16 +51,21 @@ static int class_of(const dataset *ds, int row)
 /* ---- held-out classes ---- */
 
 /* The class id a list entry names: a class name, else a whole number that
- * is a class id; -1 if neither. */
+ * is a class id; -1 if neither, -2 for a number when the class names are
+ * numbers too (CSV labels 10, 20, 30: "1" would be read as 20). */
 static int class_lookup(const dlc_strlist *names, const char *s)
 {
     int c = dlc_strlist_find(names, s);
     if (c >= 0)
         return c;
     long v;
-    if (dlc_parse_long(s, &v) == 0 && v >= 0 && v < names->n)
-        return (int)v;
-    return -1;
+    double d;
+    if (dlc_parse_long(s, &v) != 0)
+        return -1;
+    for (int k = 0; k < names->n; k++)
+        if (dlc_parse_double(names->v[k], &d) == 0)
+            return -2;
+    return v >= 0 && v < names->n ? (int)v : -1;
 }
 
 int data_class_splitting(const data_config *cfg)
@@ -89,6 +94,11 @@ static dlc_status class_map(const data_bundle *b, const data_config *cfg, int *w
         key_prefix(pre, sizeof pre, cfg->class_split_where[k], key);
         for (int i = 0; i < l->n; i++) {
             int c = class_lookup(names, l->v[i]);
+            if (c == -2)
+                return dlc_fail(err, DLC_EINPUT,
+                                "%sno class labelled '%s' in the data: its class labels are numbers "
+                                "('%.20s', ...), so an entry names a label, not a class id", pre,
+                                l->v[i], names->n ? names->v[0] : "");
             if (c < 0) {
                 char have[400] = "";
                 for (int j = 0, at = 0; j < names->n && j < 10 && at < (int)sizeof have; j++)

@@ -46,6 +46,22 @@ static int launched(long *size)
     return 1;
 }
 
+long dist_launched(long *rank)
+{
+    long size;
+    const char *tasks = getenv("SLURM_STEP_NUM_TASKS");
+    if (!launched(&size))
+        size = tasks && *tasks ? strtol(tasks, NULL, 10) : 1;
+    *rank = 0;
+    const char *keys[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < DLC_ARRAY_LEN(keys) && *rank == 0; i++) {
+        const char *v = getenv(keys[i]);
+        if (v && *v)
+            *rank = strtol(v, NULL, 10);
+    }
+    return size > 1 ? size : 1;
+}
+
 const char *dist_library(void)
 {
 #if defined(DLC_MPI) && defined(OMPI_MAJOR_VERSION)

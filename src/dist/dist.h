@@ -45,6 +45,11 @@ int dist_size(const dist_world *w);
 int dist_local_size(const dist_world *w);
 /* "Open MPI 4.1.4" or the like when built with MPI, else NULL. */
 const char *dist_library(void);
+/* How many processes a launcher started this one among (mpirun, srun with or
+ * without PMI; 1 when none), without joining them, and this one's rank among
+ * them in *rank (0 when unknown): commands other than train refuse to run as
+ * several, each of which would do all of the work and write the same files. */
+long dist_launched(long *rank);
 
 /* The shard of n items rank r of R takes: [lo, hi), as even as can be
  * (the first n % R ranks take one more). */

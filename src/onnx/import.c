@@ -868,7 +868,7 @@ static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
     if (!y)
         return 0;
     if (!y->src) {
-        const ival *prev = a->kind >= V_LN_MEAN ? a : b;
+        const ival *prev = a->kind >= V_LN_MEAN && a->kind <= V_LN_SCALED ? a : b;
         y->src = prev->src;
         y->axes = prev->axes;
     }
@@ -1005,7 +1005,7 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
     if (!y)
         return 0;
     if (!y->src) { /* Erf, Add: x is the step before's */
-        const ival *prev = a->kind >= V_GELU_SCALED ? a : b;
+        const ival *prev = a->kind >= V_GELU_SCALED && a->kind <= V_GELU_PRODUCT ? a : b;
         y->src = prev->src;
         y->alone = prev->alone;
     }

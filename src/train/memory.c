@@ -23,6 +23,9 @@ void train_graph_options(const dlc_config *cfg, const data_bundle *data, int bat
     o->eval_fit = 1;
     if ((data && data->text) || cfg->data.format == DATA_TEXT)
         o->eval_max = batch; /* sequences: per-step buffers grow with the batch; evaluate at its size */
+    for (int h = 0; h < cfg->n_heads; h++)
+        if (cfg->heads[h].loss == LOSS_TRIPLET)
+            o->eval_max = batch; /* mined in batches of the train batch (model_run) */
 }
 
 dlc_status train_memory_plan(const dlc_config *cfg, const data_bundle *data, int batch,

@@ -46,6 +46,18 @@ train: {epochs: 10, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
 YAML
 }
 
+# A small triplet run on the PNG folders (helpers.bash's image_triplets) in run/.
+image_run() {
+    image_triplets img > img.yaml
+    cat >> img.yaml <<YAML
+    - {type: dense, units: 8}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    "$DLC" train img.yaml --out run --quiet
+}
+
 @test "a triplet split whose every triplet meets the margin has loss 0, as training says, not NaN" {
     two_iris
     run "$DLC" train tri.yaml --out run
@@ -255,6 +267,12 @@ YAML
     run "$DLC" train pairs.yaml --out run --set data.sampler.per_class=4
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'data.sampler.per_class': not read by data.sampler type pairs"*"type triplets reads it"* ]]
+    # K = 1 and P = 1 say why they cannot be
+    run "$DLC" train tri.yaml --out run --set data.sampler.per_class=1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"expected an integer >= 2, got 1 (a triplet's anchor and positive are 2 examples of one class in the batch)"* ]]
+    run "$DLC" train tri.yaml --out run --set data.sampler.classes_per_batch=1
+    [[ "$output" == *"got 1 (a triplet's negative is of another class in the batch)"* ]]
     run "$DLC" train pairs.yaml --out run --set 'data.sampler={classes_per_batch: 4}'
     [ "$status" -eq 2 ]
     [[ "$output" == *"not read by data.sampler type none (the default)"* ]]
@@ -357,18 +375,70 @@ YAML
 
 @test "dlc eval of an image embedding on a folder of new identities (class folders the model never saw)" {
     IMAGES="$ROOT/tests/data/images"
-    image_triplets img > img.yaml
-    cat >> img.yaml <<YAML
-    - {type: dense, units: 8}
-    - {name: emb, type: l2normalize}
-loss: triplet
-train: {epochs: 1}
-YAML
-    "$DLC" train img.yaml --out run --quiet
+    image_run
     mkdir -p new/alice new/bob
     cp "$IMAGES"/test/7-sneaker/*.png new/alice/
     cp "$IMAGES"/test/8-bag/*.png new/bob/
     run "$DLC" eval run --json --set data.test.dir="$PWD/new"
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '.examples == 6 and .verification.pairs == 6000'
+}
+
+@test "dlc summary of a triplet config says its evaluation batches are P x K, as they are" {
+    triplet_config
+    run "$DLC" summary tri.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"memory plan for training at batch 30 "* ]]
+    [[ "$output" == *"evaluation in batches of 30:"* ]]
+}
+
+@test "dlc verify compares one input against each of a folder's (a probe and a gallery), as one by one" {
+    IMAGES="$ROOT/tests/data/images"
+    image_run
+    probe="$(ls "$IMAGES"/test/8-bag/*.png | head -1)"
+    run "$DLC" verify run "$probe" "$IMAGES/test/7-sneaker" --json
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    i=0
+    for f in "$IMAGES"/test/7-sneaker/*.png; do
+        one="$("$DLC" verify run "$probe" "$f" --json)"
+        jq -n -e --argjson a "${lines[$i]}" --argjson b "$one" '$a == $b'
+        i=$((i + 1))
+    done
+    # the folder first: each of its images against the one
+    run "$DLC" verify run "$IMAGES/test/7-sneaker" "$probe"
+    [ "$status" -eq 0 ]
+    [[ "${lines[2]}" == *"/7-sneaker/"*" $probe: distance "* ]]
+    # two of several: still row by row, refused when the counts differ
+    run "$DLC" verify run "$IMAGES/test/7-sneaker" "$IMAGES/train/5-sandal"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"gives 3 examples and "*" 8: they are compared row by row (or one against each of the other's)"* ]]
+}
+
+@test "held-out classes with labels that are numbers (10, 20, 30): a list entry is a label, never an id read as another label" {
+    # four classes: virginica split in two by petal length
+    awk -F, -v OFS=, 'NR == 1 { print; next }
+        { $5 = ($5 == "setosa" ? 10 : $5 == "versicolor" ? 20 : $3 < 5.5 ? 30 : 40); print }' \
+        "$ROOT/data/iris.csv" > num.csv
+    cat > num.yaml <<YAML
+data:
+  format: csv
+  train: {file: num.csv}
+  label: species
+  class_split: {train: [10, 20], test: [1]}
+  sampler: {type: triplets, classes_per_batch: 2, per_class: 4}
+model:
+  layers:
+    - {type: dense, units: 4}
+    - {name: emb, type: l2normalize}
+loss: triplet
+train: {epochs: 1}
+YAML
+    # "1" was read as class id 1, the label 20, also listed in train
+    expect_error "num.yaml:5: key 'data.class_split.test': no class labelled '1' in the data: its class labels are numbers ('10', ...), so an entry names a label, not a class id" \
+        "$DLC" train num.yaml --out run
+    # by label they are taken
+    run "$DLC" train num.yaml --out run --set 'data.class_split={train: [10, 20], test: [30, 40]}'
+    [ "$status" -eq 0 ]
+    [ "$(jq '.verification.test.pairs > 0' run/report.json)" = true ] || [ "$(jq '.metrics.test.examples' run/report.json)" -gt 0 ]
 }

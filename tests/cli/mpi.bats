@@ -385,6 +385,27 @@ SH
     [ "$status" -eq 0 ]
 }
 
+@test "commands other than train refuse to run as several processes (each would write the same files), once per job" {
+    iris_config
+    "$DLC" train iris.yaml --out run --quiet > /dev/null
+    run mpi 2 "$DLC" export run --format onnx
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [ "$(grep -c "dlc: error: dlc export was started as one of 2 processes (mpirun or srun); only dlc train runs as several" <<< "$output")" -eq 1 ]
+    [ ! -e run/model.onnx ]
+    # srun's tasks, PMI or not
+    SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=1 run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]   # not rank 0: silent
+    SLURM_STEP_NUM_TASKS=3 SLURM_PROCID=0 run "$DLC" predict run --values /dev/null
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"dlc predict was started as one of 3 processes"* ]]
+    # one process is one process
+    run mpi 1 "$DLC" export run --format onnx --quiet
+    [ "$status" -eq 0 ]
+    [ -s run/model.onnx ]
+}
+
 @test "scripts/slurm/train.sbatch: its shape, and it trains through srun" {
     local script="$ROOT/scripts/slurm/train.sbatch"
     [ "$(head -1 "$script")" = "#!/bin/bash" ]
