@@ -249,6 +249,20 @@ static int run(const cli_args *a)
     if (data.unknown_labels)
         fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
                 "(--unknown-labels skip)\n", data.unknown_labels);
+    /* a dev or test folder of other sizes or colours is converted to the
+     * model's input, said as dlc train and predict say it */
+    for (int k = 1; k < 3 && !cli_quiet(c, a); k++) {
+        const dataset *ds = data.src[k];
+        if (ds && (ds->resized || ds->recoloured) && m.data_shape.ndim == 3) {
+            const char *colour = m.data_shape.d[0] == 1 ? "gray" : "RGB";
+            char esc[600];
+            fprintf(stderr, "dlc: note: %s: %d of %d images resized to the model's %d x %d, %d "
+                            "converted to %s (the model was trained on %d x %d %s images)\n",
+                    dlc_escape(esc, sizeof esc, ds->path, DLC_ESC_ALL), ds->resized, ds->n,
+                    m.data_shape.d[2], m.data_shape.d[1], ds->recoloured, colour,
+                    m.data_shape.d[2], m.data_shape.d[1], colour);
+        }
+    }
     const data_split *s = &data.split[which];
     if (s->n == 0) {
         fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);

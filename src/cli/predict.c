@@ -55,6 +55,8 @@ static const cli_opt opts[] = {
     {"--iou", 1, "X", "detection models: non-max suppression IoU (default: the output's nms_iou)"},
     {"--windows", 0, NULL, "image classifiers: every window of a larger image in one pass (its "
                            "dense layers as convolutions)"},
+    {"--bad-files", 1, "fail|skip", "image files that cannot be read: stop (default), or skip "
+                                    "them, each listed with why (stderr; --json: warnings)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -71,14 +73,20 @@ typedef struct {
     tensor_shape first_own; /* its (C, H, W) as stored */
     int subfolders;         /* of the folders given, which are not read */
     const char *folder;     /* the first folder given that has some (borrowed) */
+    int skip;               /* --bad-files skip: an unreadable file is left out, */
+    dlc_strlist skipped;    /* and its error kept here (owned) */
 } image_fit;
 
 static dlc_status collect_images(const cli_args *a, const tensor_shape *input, dlc_strlist *files,
                                  image_fit *fit, dlc_error *err)
 {
     dlc_status st = DLC_OK;
+    const char *bad = cli_get(&cli_predict_cmd, a, "--bad-files");
     memset(fit, 0, sizeof *fit);
     fit->first = -1;
+    if (bad && strcmp(bad, "skip") != 0 && strcmp(bad, "fail") != 0)
+        return dlc_fail(err, DLC_EINPUT, "--bad-files: expected fail or skip, got '%.40s'", bad);
+    fit->skip = bad && strcmp(bad, "skip") == 0;
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         const char *p = a->pos[i];
         struct stat sb;
@@ -98,18 +106,53 @@ static dlc_status collect_images(const cli_args *a, const tensor_shape *input, d
         }
         st = dlc_strlist_push(files, p, err);
     }
-    for (int i = 0; i < files->n && st == DLC_OK; i++) {
+    /* every file probed before anything is printed; --bad-files skip keeps
+     * the readable ones, in order, and the others' errors */
+    int kept = 0;
+    for (int i = 0; i < files->n; i++) {
+        char *f = files->v[i];
+        files->v[i] = NULL;
         tensor_shape shape;
-        if ((st = data_image_probe(files->v[i], 0, &shape, err)) != DLC_OK || input->ndim != 3)
+        dlc_error why = {0};
+        if (st != DLC_OK || data_image_probe(f, 0, &shape, &why) != DLC_OK) {
+            if (st == DLC_OK && (!fit->skip || why.status != DLC_EINPUT)) {
+                /* unreadable and not skipped, or out of memory */
+                st = why.status == DLC_EINPUT && files->n > 1
+                         ? dlc_fail(err, why.status, "%s (--bad-files skip leaves unreadable "
+                                                    "files out)", why.msg)
+                         : dlc_fail(err, why.status, "%s", why.msg);
+            } else if (st == DLC_OK) {
+                st = dlc_strlist_push(&fit->skipped, why.msg, err);
+            }
+            free(f);
+            continue;
+        }
+        files->v[kept++] = f;
+        if (input->ndim != 3)
             continue;
         int resized = shape.d[1] != input->d[1] || shape.d[2] != input->d[2];
         if (resized && fit->resized++ == 0) {
-            fit->first = i;
+            fit->first = kept - 1;
             fit->first_own = shape;
         }
         fit->recoloured += shape.d[0] != input->d[0];
     }
+    files->n = kept;
+    if (st == DLC_OK && kept == 0 && fit->skipped.n > 0)
+        st = dlc_fail(err, DLC_EINPUT, "none of the %d image files could be read (the first: %s)",
+                      fit->skipped.n, fit->skipped.v[0]);
     return st;
+}
+
+/* The files --bad-files skip left out, each with why, on stderr. */
+static void say_skipped(const dlc_strlist *skipped)
+{
+    char esc[1200];
+    if (skipped->n > 0)
+        fprintf(stderr, "dlc: warning: skipped %d unreadable file%s (--bad-files skip):\n",
+                skipped->n, skipped->n == 1 ? "" : "s");
+    for (int i = 0; i < skipped->n; i++)
+        fprintf(stderr, "  %s\n", dlc_escape(esc, sizeof esc, skipped->v[i], DLC_ESC_KEEP_LINES));
 }
 
 static int is_folder(const char *path)
@@ -150,6 +193,7 @@ typedef struct {
     int last_n;                 /* inputs in the last batch (--repeat times them) */
     int nonfinite;              /* numbers written as null (JSON) */
     int quiet;                  /* --quiet: no notes */
+    dlc_strlist skipped;        /* --bad-files skip: why each file was left out (owned) */
 } printer;
 
 /* A number in JSON (null when it is not finite, counted for the warning). */
@@ -475,6 +519,8 @@ static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_e
         pr->names = (const char *const *)files.v;
         st = infer_images(m, (const char *const *)files.v, files.n, print_batch, pr, err);
     }
+    pr->skipped = fit.skipped; /* said at the end: stderr, or --json's warnings */
+    fit.skipped = (dlc_strlist){0};
     if (st == DLC_OK && !pr->quiet && fit.subfolders > 0) {
         char esc[500];
         fprintf(stderr, "note: %s: %d subfolder%s not read (a folder given to predict means its "
@@ -567,6 +613,9 @@ static int run(const cli_args *a)
         int rc = collect_images(a, &any, &files, &fit, &err) != DLC_OK ? cli_fail(&err)
                  : windows ? cli_predict_windows(c, a, &m, &files)
                            : cli_predict_detect(c, a, &m, &files);
+        if (!cli_quiet(c, a))
+            say_skipped(&fit.skipped);
+        dlc_strlist_clear(&fit.skipped);
         dlc_strlist_clear(&files);
         dlc_buf_free(&pr.out);
         model_free(&m);
@@ -603,6 +652,12 @@ static int run(const cli_args *a)
                  "are NaN or infinite; are its weights?", pr.nonfinite);
         if (pr.nonfinite && dlc_strlist_push(&warnings, w, &err) != DLC_OK)
             pr.out.failed = 1;
+        for (int i = 0; i < pr.skipped.n; i++) {
+            char sk[1200];
+            snprintf(sk, sizeof sk, "skipped (--bad-files skip): %s", pr.skipped.v[i]);
+            if (dlc_strlist_push(&warnings, sk, &err) != DLC_OK)
+                pr.out.failed = 1;
+        }
         dlc_buf_printf(&pr.out, "\n], ");
         json_write_warnings(&pr.out, &warnings);
         dlc_buf_printf(&pr.out, "}\n");
@@ -611,6 +666,9 @@ static int run(const cli_args *a)
     if (st == DLC_OK && repeat > 0)
         fprintf(stderr, "dlc predict: %ld passes over %d example%s: %.4f ms per example\n", repeat,
                 pr.last_n, pr.last_n == 1 ? "" : "s", infer_time(&m, pr.last_n, repeat));
+    if (st == DLC_OK && !pr.json && !pr.quiet)
+        say_skipped(&pr.skipped);
+    dlc_strlist_clear(&pr.skipped);
     int rc = cli_predict_output(st, &err, &pr.out);
     model_free(&m);
     return rc;

@@ -75,7 +75,8 @@ YAML
     [ "$(jq -r .error_analysis.kind run/report.json)" = detections ]
     head -1 run/errors/errors.csv | grep -q '^id,true,predicted,confidence,kind,iou,box,image,'
     n=$(jq .error_analysis.sampled run/report.json)
-    [ "$n" -ge 1 ] && [ "$n" -le 12 ]
+    [ "$n" -ge 1 ]
+    [ "$n" -le 12 ]
     [ "$(tail -n +2 run/errors/errors.csv | wc -l)" -eq "$n" ]
     tail -n +2 run/errors/errors.csv | cut -d, -f5 | grep -qxE 'missed|background|misplaced|wrong_class|duplicate'
     img=$(sed -n 2p run/errors/errors.csv | cut -d, -f8)

@@ -17,6 +17,32 @@ json_field() {
     /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
 }
 
+# gray_png FILE VALUE [FILE VALUE ...]: 4 x 4 gray PNG files of one value each
+gray_png() {
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys, zlib
+def png(p, v):
+    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
+    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+args = sys.argv[1:]
+for i in range(0, len(args), 2): png(args[i], int(args[i + 1]))
+PY
+}
+
+# A 4 x 4 gray image model in run/, trained on img/a (dark) and img/b (light).
+gray_image_run() {
+    mkdir -p img/a img/b
+    for i in 0 1 2 3; do gray_png img/a/$i.png 20 img/b/$i.png 220; done
+    cat > img.yaml <<YAML
+name: img
+data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
+model: {layers: [{type: flatten}, {type: dense, units: 2}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    "$DLC" train img.yaml --out run --quiet > /dev/null
+}
+
 # A two-class text file: the label is carried by one word among fillers.
 sentiment_csv() {
     local pos=(good great fine nice) neg=(bad awful sad poor) fill=(the a movie was it this)
@@ -87,23 +113,8 @@ YAML
     [[ "$output" == *"v.txt:1: 7 tokens, but the model reads at most 6"* ]]
 }
 
-@test "predict says how many images it resized or converted and which subfolders it did not read; a TGA file is named as such" {
-    mkdir -p img/a img/b
-    /usr/bin/python3 -c '
-import struct, zlib
-def png(p, v):
-    raw = b"".join(b"\0" + bytes([v]) * 4 for _ in range(4))
-    c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-    open(p, "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)) + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
-for i in range(4): png(f"img/a/{i}.png", 20); png(f"img/b/{i}.png", 220)
-'
-    cat > img.yaml <<YAML
-name: img
-data: {format: image_folder, train: {dir: img}, split: {dev: 0.25}}
-model: {layers: [{type: flatten}, {type: dense, units: 2}]}
-train: {epochs: 1, batch_size: 4}
-YAML
-    "$DLC" train img.yaml --out run --quiet > /dev/null
+@test "predict and eval say how many images they resized or converted, predict which subfolders it did not read; a TGA file is named as such" {
+    gray_image_run
     # a 4 x 4 gray model: a larger RGB image is resized and converted, and said so (stderr)
     /usr/bin/python3 -c '
 import struct, zlib
@@ -119,6 +130,15 @@ open("big rgb.png", "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">
     "$DLC" predict run "big rgb.png" --json 2> err.txt | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)'
     grep -q "note: 1 of 1 image resized" err.txt
     run "$DLC" predict run "big rgb.png" --quiet
+    [[ "$output" != *"note:"* ]]
+    # dlc eval of a test folder of RGB images says so too
+    mkdir -p rgbtest/a rgbtest/b
+    cp "big rgb.png" rgbtest/a/x.png
+    cp "big rgb.png" rgbtest/b/y.png
+    run "$DLC" eval run --set data.test.dir=rgbtest
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dlc: note: rgbtest: 2 of 2 images resized to the model's 4 x 4, 2 converted to gray (the model was trained on 4 x 4 gray images)"* ]]
+    run "$DLC" eval run --split dev
     [[ "$output" != *"note:"* ]]
     # a folder's own images are read, its subfolders not: said
     run "$DLC" predict run img/a/
@@ -338,4 +358,36 @@ SH
     { echo "text,label"; echo "good movie,pos"; echo "bad movie,neg"; } > ok.csv
     run "$DLC" eval run --set data.test.file=ok.csv
     [ "$status" -eq 0 ]
+}
+
+@test "predict --bad-files skip leaves unreadable files of a folder out, each listed with why; text and JSON" {
+    gray_image_run
+    mkdir shots
+    gray_png shots/one.png 30 shots/two.png 200
+    : > shots/empty.png
+    echo "not a picture" > shots/notes.jpg
+    ln -s nowhere.png shots/gone.png
+    run "$DLC" predict run shots
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"shots/empty.png: empty file, not an image (--bad-files skip leaves unreadable files out)"* ]]
+    run "$DLC" predict run shots --bad-files skip
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"shots/one.png: "* ]]
+    [[ "$output" == *"shots/two.png: "* ]]
+    [[ "$output" == *"dlc: warning: skipped 3 unreadable files (--bad-files skip):"* ]]
+    [[ "$output" == *"  shots/gone.png: a broken symbolic link"* ]]
+    [[ "$output" == *"  shots/notes.jpg: not an image"* ]]
+    "$DLC" predict run shots --bad-files skip --json > out.json
+    /usr/bin/python3 -c '
+import json
+d = json.load(open("out.json"))
+assert [p["file"] for p in d["predictions"]] == ["shots/one.png", "shots/two.png"], d
+assert len([w for w in d["warnings"] if w.startswith("skipped (--bad-files skip): shots/")]) == 3, d
+'
+    run "$DLC" predict run shots/empty.png shots/gone.png --bad-files skip
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"none of the 2 image files could be read"* ]]
+    run "$DLC" predict run shots --bad-files sometimes
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--bad-files: expected fail or skip, got 'sometimes'"* ]]
 }

@@ -49,7 +49,8 @@ plan_mib() { # plan_mib "row name" (reads $output)
     [[ "$output" == *"the largest batch that fits is "* ]]
     [ ! -e run/metrics.csv ]
     fits=$(printf '%s\n' "$output" | sed -n 's/.*the largest batch that fits is \([0-9]*\).*/\1/p')
-    [ "$fits" -ge 512 ] && [ "$fits" -lt 1024 ]
+    [ "$fits" -ge 512 ]
+    [ "$fits" -lt 1024 ]
     # that batch trains under the same limit, and one more does not
     run "$DLC" train fm.yaml --out run --quiet --set train.epochs=1 --set train.batch_size="$fits" \
         --set train.memory_limit="$limit"

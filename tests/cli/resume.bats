@@ -15,7 +15,7 @@ load helpers
     iris_config
     "$DLC" train iris.yaml --out a --quiet
     "$DLC" train iris.yaml --out b --seed 4 --quiet
-    ! diff <(metrics_no_time a/metrics.csv) <(metrics_no_time b/metrics.csv) > /dev/null
+    ! diff <(metrics_no_time a/metrics.csv) <(metrics_no_time b/metrics.csv) > /dev/null || false
 }
 
 @test "resume after an interruption ends like an uninterrupted run" {
@@ -82,9 +82,11 @@ load helpers
     # the old way: 400 rewrites of each; now at most about one a second
     # (the curves) and one in 10 s (the checkpoint: the first epoch's, the last's)
     n=$(grep -c 'metrics\.csv"' trace.txt)
-    [ "$n" -ge 1 ] && [ "$n" -lt 40 ]
+    [ "$n" -ge 1 ]
+    [ "$n" -lt 40 ]
     n=$(grep -c 'checkpoint\.safetensors"' trace.txt)
-    [ "$n" -ge 2 ] && [ "$n" -lt 10 ]
+    [ "$n" -ge 2 ]
+    [ "$n" -lt 10 ]
     [ "$(wc -l < a/metrics.csv)" -eq 401 ]
     [ "$(awk -F, 'NR > 1' a/gradnorms.csv | cut -d, -f1 | sort -un | wc -l)" -eq 400 ]
     # checkpoint_seconds: 0 checkpoints every epoch, as checkpoint_every says

@@ -308,7 +308,8 @@ YAML
     local eval_only trains
     eval_only=$(vocab_of eval_only.yaml v1)
     trains=$(vocab_of ts.yaml v2)
-    [ -n "$eval_only" ] && [ "$trains" -gt "$eval_only" ]
+    [ -n "$eval_only" ]
+    [ "$trains" -gt "$eval_only" ]
     for i in $(seq 1 20); do echo "\"zebra zebra\",animal"; done >> phone.csv
     [ "$(vocab_of eval_only.yaml v3)" -eq "$eval_only" ]
     [ "$(vocab_of ts.yaml v4)" -eq $((trains + 1)) ]

@@ -150,7 +150,8 @@ YAML
     for k in 1 2 3; do
         d=runs/sweeps/sw/trial-00$k
         diff <("$DLC" sample sw.yaml --trial $k --lines) $d/overrides.txt
-        [ -s $d/wall_seconds ] && [ -s $d/model.safetensors ]
+        [ -s $d/wall_seconds ]
+        [ -s $d/model.safetensors ]
     done
 }
 

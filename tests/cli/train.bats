@@ -18,7 +18,7 @@ load helpers
     grep -q "beta2: 0.999" run/config.yaml
     grep -q "^    eps: 1e-08" run/config.yaml
     ! grep -q "^    momentum:" run/config.yaml || false
-    ! grep -q "^    rho:" run/config.yaml
+    ! grep -q "^    rho:" run/config.yaml || false
 }
 
 @test "train output names the split sizes and the final figures" {
