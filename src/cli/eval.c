@@ -241,11 +241,6 @@ static int run(const cli_args *a)
                     a->pos[0]);
         goto done;
     }
-    /* a dev or test file's categories the model lacks: all of their one-hot features 0 */
-    for (int k = 1; k < 3 && !cli_quiet(c, a); k++)
-        if (data.src[k])
-            cli_note_unseen(data.src[k]->path, data.src[k]->unseen_values, data.src[k]->unseen_line,
-                            data.src[k]->unseen_example);
     if (data.unknown_labels)
         fprintf(stderr, "dlc: warning: skipped %d examples whose label the model was not trained on "
                 "(--unknown-labels skip)\n", data.unknown_labels);
@@ -253,6 +248,9 @@ static int run(const cli_args *a)
      * model's input, said as dlc train and predict say it */
     for (int k = 1; k < 3 && !cli_quiet(c, a); k++) {
         const dataset *ds = data.src[k];
+        /* a dev or test file's categories the model lacks: all of their one-hot features 0 */
+        if (ds && ds->unseen_values)
+            cli_note_unseen(ds->path, ds->unseen_values, ds->unseen_line, ds->unseen_example);
         if (ds && (ds->resized || ds->recoloured) && m.data_shape.ndim == 3) {
             const char *colour = m.data_shape.d[0] == 1 ? "gray" : "RGB";
             char esc[600];
