@@ -1000,7 +1000,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
                 }
             }
             if (c.feat_of[j] >= 0 && missing != DATA_MISSING_ERROR && data_is_missing(s)) {
-                if (!ds->missing_rows && !ds->missing_values) {
+                if (!ds->missing_rows && !ds->missing_values && !row_missing) { /* the row's first */
                     dlc_strlcpy(ds->missing_column, c.header.names.v[j], sizeof ds->missing_column);
                     ds->missing_line = line;
                 }

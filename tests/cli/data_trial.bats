@@ -1098,3 +1098,18 @@ YAML
     jq -e .accuracy ev.json > /dev/null
     grep -q "note: new.csv: 1 value of categorical columns that training never saw (the first on line 6, color: purple): read as none of the column's values (every one-hot feature 0)" ev.err
 }
+
+@test "data.missing names a row's first missing column, not its last" {
+    printf 'a,b,c,y\n1,,NA,p\n2,3,4,q\n1,2,3,p\n2,3,4,q\n' > fm.csv
+    cat > fm.yaml <<YAML
+data: {format: csv, train: {file: fm.csv}, label: y}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    run "$DLC" train fm.yaml --out mean --set data.missing=mean
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"fm.csv: 2 missing feature values filled with the train split's mean of the column (data.missing: mean; the first on line 2, column 'b')"* ]]
+    run "$DLC" train fm.yaml --out drop --set data.missing=drop
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"fm.csv: 1 of 4 rows left out for a missing value (data.missing: drop; the first on line 2, column 'b')"* ]]
+}
