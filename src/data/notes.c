@@ -8,9 +8,23 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One note or warning, formatted, into out. */
+static dlc_status notes_say(dlc_strlist *out, dlc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static dlc_status notes_say(dlc_strlist *out, dlc_error *err, const char *fmt, ...)
+{
+    char msg[DATA_PATH_MAX + 600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return dlc_strlist_push(out, msg, err);
+}
 
 /* images of the folders converted to the input's size or channels */
 static dlc_status notes_converted(const data_bundle *b, int input_given, dlc_strlist *out,
@@ -25,12 +39,10 @@ static dlc_status notes_converted(const data_bundle *b, int input_given, dlc_str
         }
     if (!resized && !recoloured)
         return DLC_OK;
-    char msg[320];
-    snprintf(msg, sizeof msg, "note: %d of %d images resized to %d x %d, %d converted to %s: the "
+    return notes_say(out, err, "note: %d of %d images resized to %d x %d, %d converted to %s: the "
              "input's shape%s", resized, images, b->shape.d[2], b->shape.d[1], recoloured,
              b->shape.d[0] == 1 ? "gray" : "RGB",
              input_given ? "" : " (the first image's: set model.input to choose another)");
-    return dlc_strlist_push(out, msg, err);
 }
 
 /* "'a', 'b', ... " of the first names of l picked by ids (all when ids is
@@ -171,11 +183,9 @@ static dlc_status notes_stray(const data_bundle *b, dlc_strlist *out, dlc_error 
     dlc_status st = DLC_OK;
     for (int k = 0; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->stray > 0) {
-            char msg[DATA_PATH_MAX + 160];
-            snprintf(msg, sizeof msg, "warning: %s: %d image file%s beside the class folders, in no "
+            st = notes_say(out, err, "warning: %s: %d image file%s beside the class folders, in no "
                      "class, %s not read", b->src[k]->path, b->src[k]->stray,
                      b->src[k]->stray == 1 ? "" : "s", b->src[k]->stray == 1 ? "is" : "are");
-            st = dlc_strlist_push(out, msg, err);
         }
     return st;
 }
@@ -193,11 +203,9 @@ static dlc_status notes_unique_labels(const data_bundle *b, const data_config *c
     if (cfg->format != DATA_CSV || b->n_heads != 1 || hd->mode != DATA_TARGET_CLASS || K < 20 ||
         2L * K <= n)
         return DLC_OK;
-    char msg[300];
-    snprintf(msg, sizeof msg, "warning: %d classes for %ld rows: most labels occur once, and a "
+    return notes_say(out, err, "warning: %d classes for %ld rows: most labels occur once, and a "
              "class seen once is hardly learned; is data.label the column of classes (not an id "
              "or a name)?", K, n);
-    return dlc_strlist_push(out, msg, err);
 }
 
 /* CSV feature columns that count the rows (0, 1, 2, ... or 1, 2, 3, ...
@@ -221,12 +229,10 @@ static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg
             i++;
         if (i < ds->n)
             continue;
-        char msg[512];
-        snprintf(msg, sizeof msg, "warning: feature column '%.60s' counts the rows (%g, %g, %g, ...): a "
+        st = notes_say(out, err, "warning: feature column '%.60s' counts the rows (%g, %g, %g, ...): a "
                  "row number or an id, which tells the model only where a row sits in the file; "
                  "list the feature columns in data.features to leave it out", ds->columns.v[j], (double)first,
                  (double)first + 1, (double)first + 2);
-        st = dlc_strlist_push(out, msg, err);
     }
     return st;
 }
@@ -237,11 +243,9 @@ static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dl
     dlc_status st = DLC_OK;
     for (int k = 0; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->unnamed_index) {
-            char msg[DATA_PATH_MAX + 300];
-            snprintf(msg, sizeof msg, "note: %s: the first column has no name, as pandas' to_csv "
+            st = notes_say(out, err, "note: %s: the first column has no name, as pandas' to_csv "
                      "writes its index (index=False leaves it out): named 'Unnamed: 0', as read_csv "
                      "names it, and not read (list it in data.features to read it)", b->src[k]->path);
-            st = dlc_strlist_push(out, msg, err);
         }
     return st;
 }
@@ -256,11 +260,9 @@ static dlc_status notes_missing_classes(const data_bundle *b, const data_config 
         const data_head *hd = &b->heads[h];
         for (int c = 0; hd->mode == DATA_TARGET_CLASS && c < hd->class_names.n; c++)
             if (data_is_missing(hd->class_names.v[c])) {
-                char msg[400];
-                snprintf(msg, sizeof msg, "warning: class '%.40s' is written as a missing value: it "
+                st = notes_say(out, err, "warning: class '%.40s' is written as a missing value: it "
                          "is learned as a class of its own (data.missing: drop leaves its rows out)",
                          hd->class_names.v[c]);
-                st = dlc_strlist_push(out, msg, err);
                 break;
             }
     }
@@ -285,27 +287,32 @@ static dlc_status notes_categorical(const data_bundle *b, dlc_strlist *out, dlc_
         st = dlc_strlist_push(out, msg, err);
     }
     if (tr && tr->unseen_values && st == DLC_OK) { /* data.sources: in a source after the first */
-        char msg[600];
         const int s = tr->unseen_source;
-        snprintf(msg, sizeof msg, "note: data.sources: %d value%s of categorical columns that the "
+        st = notes_say(out, err, "note: data.sources: %d value%s of categorical columns that the "
                  "first source, '%.60s', lacks (the first in source '%.60s', line %d, %s): read "
                  "with every one-hot feature of the column 0", tr->unseen_values,
                  tr->unseen_values == 1 ? "" : "s", b->source_names.n ? b->source_names.v[0] : "?",
                  s < b->source_names.n ? b->source_names.v[s] : "?", tr->unseen_line,
                  tr->unseen_example);
-        st = dlc_strlist_push(out, msg, err);
     }
     for (int k = 1; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->unseen_values) {
             const dataset *d = b->src[k];
-            char msg[DATA_PATH_MAX + 300];
-            snprintf(msg, sizeof msg, "note: %s: %d value%s of categorical columns that the train file "
+            st = notes_say(out, err, "note: %s: %d value%s of categorical columns that the train file "
                      "lacks (the first on line %d, %s): read with every one-hot feature of the column 0",
                      d->path, d->unseen_values, d->unseen_values == 1 ? "" : "s", d->unseen_line,
                      d->unseen_example);
-            st = dlc_strlist_push(out, msg, err);
         }
     return st;
+}
+
+/* "; the first on line L, column 'C'" of a file's missing values, or ""
+ * (a data.sources mix has no one line) */
+static void missing_where(const dataset *d, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (d->missing_line > 0)
+        snprintf(buf, size, "; the first on line %d, column '%s'", d->missing_line, d->missing_column);
 }
 
 /* rows data.missing: drop left out, values data.missing: mean filled */
@@ -315,29 +322,21 @@ static dlc_status notes_missing(const data_bundle *b, dlc_strlist *out, dlc_erro
     for (int k = 0; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->missing_values) {
             const dataset *d = b->src[k];
-            char msg[DATA_PATH_MAX + 300];
-            char first[160] = ""; /* a data.sources mix has no one line */
-            if (d->missing_line > 0)
-                snprintf(first, sizeof first, "; the first on line %d, column '%s'", d->missing_line,
-                         d->missing_column);
-            snprintf(msg, sizeof msg, "note: %s: %d missing feature value%s filled with the train "
+            char first[160];
+            missing_where(d, first, sizeof first);
+            st = notes_say(out, err, "note: %s: %d missing feature value%s filled with the train "
                      "split's mean of the column (data.missing: mean%s)", d->path, d->missing_values,
                      d->missing_values == 1 ? "" : "s", first);
-            st = dlc_strlist_push(out, msg, err);
         }
     for (int k = 0; k < 3 && st == DLC_OK; k++)
         if (b->src[k] && b->src[k]->missing_rows) {
             const dataset *d = b->src[k];
-            char msg[DATA_PATH_MAX + 300];
-            char first[160] = ""; /* a data.sources mix has no one line */
-            if (d->missing_line > 0)
-                snprintf(first, sizeof first, "; the first on line %d, column '%s'", d->missing_line,
-                         d->missing_column);
-            snprintf(msg, sizeof msg, "note: %s: %d of %d rows left out for a missing value "
+            char first[160];
+            missing_where(d, first, sizeof first);
+            st = notes_say(out, err, "note: %s: %d of %d rows left out for a missing value "
                      "(data.missing: drop%s)%s", d->path, d->missing_rows,
                      d->missing_rows + d->n + d->dropped, first,
                      k ? ": its figures are of the rows left" : "");
-            st = dlc_strlist_push(out, msg, err);
         }
     return st;
 }
@@ -362,18 +361,16 @@ static dlc_status notes_balance(const data_bundle *b, const data_config *cfg, dl
     for (int k = 0; k < K; k++)
         if (count[k] > 0 && (rare < 0 || count[k] < count[rare]))
             rare = k;
-    char msg[400];
     int classes = 0;
     for (int k = 0; k < K; k++)
         classes += count[k] > 0;
-    snprintf(msg, sizeof msg, "note: data.balance: classes: each epoch draws %d train examples with "
+    return notes_say(out, err, "note: data.balance: classes: each epoch draws %d train examples with "
              "replacement, each of the %d classes about equally often; the rarest, '%.40s' (%d "
              "example%s), is drawn about %.1f times an epoch each",
              tr->n, classes, rare >= 0 ? b->heads[0].class_names.v[rare] : "?",
              rare >= 0 ? count[rare] : 0, rare >= 0 && count[rare] == 1 ? "" : "s",
              rare >= 0 ? (double)tr->n / classes / count[rare] : 0.0);
     free(count);
-    return dlc_strlist_push(out, msg, err);
 }
 
 void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
