@@ -364,13 +364,14 @@ static dlc_status notes_balance(const data_bundle *b, const data_config *cfg, dl
     int classes = 0;
     for (int k = 0; k < K; k++)
         classes += count[k] > 0;
-    return notes_say(out, err, "note: data.balance: classes: each epoch draws %d train examples with "
+    dlc_status st = notes_say(out, err, "note: data.balance: classes: each epoch draws %d train examples with "
              "replacement, each of the %d classes about equally often; the rarest, '%.40s' (%d "
              "example%s), is drawn about %.1f times an epoch each",
              tr->n, classes, rare >= 0 ? b->heads[0].class_names.v[rare] : "?",
              rare >= 0 ? count[rare] : 0, rare >= 0 && count[rare] == 1 ? "" : "s",
              rare >= 0 ? (double)tr->n / classes / count[rare] : 0.0);
     free(count);
+    return st;
 }
 
 void data_one_class_hint(const data_config *cfg, char *buf, size_t size)
