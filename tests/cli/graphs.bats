@@ -143,3 +143,48 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"layer 'feat' (dense): has 16 output units but the data has 10 classes (set units: 10); it is output 'feat' of model.outputs, with loss softmax_cross_entropy (an output without \`loss:\` takes the top-level one; a layer only read, not trained on, is model.embedding)"* ]]
 }
+
+@test "a general graph (split, slice, add of three, multiply, subtract, concat, layernorm) goes to ONNX and back" {
+    cat > gx.yaml <<YAML
+name: gx
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: img, type: reshape, shape: [1, 8, 8]}
+    - {name: c1, type: conv2d, filters: 6, kernel: 3, padding: same, activation: relu}
+    - {name: parts, type: split, sizes: [2, -1, 1]}
+    - {name: a, type: conv2d, filters: 3, kernel: 1, inputs: [parts_1]}
+    - {name: b, type: slice, start: -6, end: 3, inputs: [c1]}
+    - {name: s, type: add, inputs: [a, b, a], activation: tanh}
+    - {name: m, type: multiply, inputs: [s, b, a]}
+    - {name: d, type: subtract, inputs: [m, a]}
+    - {name: cat, type: concat, inputs: [d, parts_0, parts_2]}
+    - {name: ln, type: layernorm}
+    - {name: p, type: avgpool, kernel: 2}
+    - {name: f, type: flatten}
+    - {name: h, type: dense, units: 16, activation: gelu}
+    - {name: out, type: dense, units: 10, activation: softmax}
+train: {epochs: 2, batch_size: 32}
+YAML
+    run "$DLC" train gx.yaml --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" export runs/gx --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/gx/model.onnx --out back
+    [ "$status" -eq 0 ]
+    run "$DLC" summary back
+    [[ "$output" == *"parts_1                slice            (3, 8, 8)"* ]]
+    [[ "$output" == *"d                      subtract         (3, 8, 8)"* ]]
+    sed -n 2,4p "$ROOT/data/digits.csv" | cut -d, -f1-64 | tr , ' ' > x.txt
+    "$DLC" predict runs/gx --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/gx x.txt
+    [ "$status" -eq 0 ]
+}
