@@ -387,5 +387,11 @@ void data_dataset_free(dataset *d)
     dlc_strlist_clear(&d->columns);
     dlc_strlist_clear(&d->categorical);
     free(d->source);
+    free(d->row);
     free(d);
+}
+
+int data_file_row(const dataset *d, int i)
+{
+    return d && d->row ? d->row[i] : i;
 }

@@ -167,6 +167,7 @@ void report_free(report *rep)
     dlc_strlist_clear(&rep->data_notes);
     free(rep->sampled);
     free(rep->sampled_ids);
+    free(rep->sampled_src);
     free(rep->det_sampled);
     memset(rep, 0, sizeof *rep);
 }

@@ -699,7 +699,11 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         if (e)
             snprintf(name, sizeof name, "errors/%d_%d.png", e->row, e->n);
         else
-            snprintf(name, sizeof name, "errors/%d.png", rep->sampled_ids[k]);
+        {
+            char file[48];
+            report_sample_image_name(rep, k, file, sizeof file);
+            snprintf(name, sizeof name, "errors/%s", file);
+        }
         report_path(path, sizeof path, run_dir, name);
         dlc_status st = dlc_read_file(path, &png, &len, err);
         if (st != DLC_OK)
@@ -707,7 +711,12 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         dlc_buf_printf(b, "<figure><img alt=\"example %d\" src=\"data:image/png;base64,", rep->sampled_ids[k]);
         report_base64(b, (const unsigned char *)png, len);
         free(png);
-        dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
+        dlc_buf_printf(b, "\"><figcaption>");
+        if (rep->sampled_src && rep->sampled_src[k] < rep->source_names.n) {
+            report_html_text(b, rep->source_names.v[rep->sampled_src[k]]);
+            dlc_buf_printf(b, " ");
+        }
+        dlc_buf_printf(b, "#%d<br>", rep->sampled_ids[k]);
         if (e) { /* detection: what kind of mistake, true -> predicted, score */
             const report_head *rh = report_main(rep);
             dlc_buf_printf(b, "%s: ", report_det_kind_names[e->kind]);

@@ -70,3 +70,59 @@ check() {
     [ "$(jq '.error_analysis.sampled' run/report.json)" = 10 ]
     check run
 }
+
+@test "report check: errors.csv ids are rows of the file, past rows data.missing: drop left out" {
+    case_config miss mc_train.csv miss_dev.csv "" softmax_cross_entropy 4 label
+    sed -i 's/^  normalize: standard/  normalize: standard\n  missing: drop/' miss.yaml
+    "$DLC" train miss.yaml --out run --quiet > /dev/null
+    [ "$(jq '.splits.dev.examples' run/report.json)" -lt 200 ]
+    # every 7th data row (0-based 6, 13, ...) had a missing value: none is listed
+    ! tail -n +2 run/errors/errors.csv | cut -d, -f1 | awk '($1 + 1) % 7 == 0 {bad = 1} END {exit !bad}'
+    check run
+}
+
+@test "report check: with data.sources, errors.csv names each example's source and its row there; eval runs from elsewhere" {
+    cat > src.yaml <<YAML
+name: src
+seed: 1
+data:
+  format: csv
+  label: label
+  sources:
+    - {name: web, domain: out, train: {file: web.csv}}
+    - {name: phone, train: {file: phone.csv}, use: {train: 0.2, dev: 0.4, test: 0.4}}
+  split: {train_dev: 0.1}
+model:
+  layers:
+    - {type: dense, units: 32, activation: relu}
+    - {type: dense, units: 2}
+train: {epochs: 10, batch_size: 64, optimizer: {type: adam, lr: 0.01}}
+YAML
+    "$DLC" train src.yaml --out run --quiet > /dev/null
+    [ "$(head -1 run/errors/errors.csv)" = "id,source,true,predicted,confidence,image,mislabeled,tags" ]
+    # dev is phone's only: every id is a row of phone.csv (900 rows), not of web + phone
+    tail -n +2 run/errors/errors.csv | while IFS=, read -r id src rest; do
+        [ "$src" = phone ]
+        [ "$id" -lt 900 ]
+    done
+    # the sources' files are recorded absolute: eval and the check run from another folder
+    mkdir elsewhere
+    cd elsewhere
+    check ../run
+    # dlc analyze reads the source column as data, not as a tag
+    run "$DLC" analyze ../run
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"source"* ]]
+}
+
+@test "report check: a tag sheet with sources: one id in two sources is two examples, twice in one is an error" {
+    case_config mc mc_train.csv mc_dev.csv "" softmax_cross_entropy 4 label
+    "$DLC" train mc.yaml --out run --quiet > /dev/null
+    printf 'id,source,true,predicted,confidence,image,mislabeled,tags\n3,web,a,b,0.9,,x,\n3,phone,a,b,0.8,,,dark\n' > t.csv
+    run "$DLC" analyze run --tags t.csv
+    [ "$status" -eq 0 ]
+    printf '3,phone,b,a,0.7,,,\n' >> t.csv
+    run "$DLC" analyze run --tags t.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"t.csv: id 3 of source phone appears twice"* ]]
+}
