@@ -296,8 +296,10 @@ static void print_diagnosis(const report *rep)
     }
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
-    char untold[320];
+    char untold[400];
     if (report_untold_mismatch(rep, untold, sizeof untold))
+        printf("  note: %s\n", untold);
+    if (report_assumed_bayes(rep, untold, sizeof untold))
         printf("  note: %s\n", untold);
 }
 

@@ -862,6 +862,21 @@ int report_untold_mismatch(const report *rep, char *buf, size_t size)
     return 1;
 }
 
+int report_assumed_bayes(const report *rep, char *buf, size_t size)
+{
+    const report_diagnosis *d = &rep->diag;
+    buf[0] = '\0';
+    if (d->largest != REPORT_GAP_AVOIDABLE_BIAS || !isnan(d->human) || d->human_used != 0 ||
+        d->no_better_than_majority || d->no_better_than_mean)
+        return 0;
+    snprintf(buf, size, "avoidable bias is measured against an error of 0, as "
+                        "report.human_level_error is not set: if people (or the best possible "
+                        "model) err on some of these examples too - noisy labels, ambiguous "
+                        "inputs - that part of the gap cannot be removed; set the key to their "
+                        "error, and only the gap above it is avoidable");
+    return 1;
+}
+
 void report_conclude(report *rep, const dlc_config *cfg)
 {
     const report_head *rh = report_main(rep);

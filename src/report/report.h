@@ -310,6 +310,12 @@ void report_conclude(report *rep, const dlc_config *cfg);
  * data mismatch too.  Written to buf; 0 (buf "") when it does not apply. */
 int report_untold_mismatch(const report *rep, char *buf, size_t size);
 
+/* What the diagnosis adds when it names avoidable bias measured against the
+ * 0 assumed for a classifier without report.human_level_error: noisy labels
+ * or ambiguous examples put part of that gap beyond any model's reach (20%
+ * label noise reads as 20% avoidable bias, and the remedies are for a model
+ * too small).  Written to buf; 0 (buf "") when it does not apply. */
+int report_assumed_bayes(const report *rep, char *buf, size_t size);
 
 /* Calls fn for the cells of split s's confusion matrix, row by row and in
  * column order within a row: every cell (zeros = 1, dense matrices only) or

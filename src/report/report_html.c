@@ -217,9 +217,14 @@ static void next_steps(dlc_buf *b, const report *rep)
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
-    char untold[320];
+    char untold[400];
     if (report_untold_mismatch(rep, untold, sizeof untold)) {
         dlc_buf_printf(b, "<p id=\"untold-mismatch\">Note: ");
+        report_html_text(b, untold);
+        dlc_buf_printf(b, ".</p>");
+    }
+    if (report_assumed_bayes(rep, untold, sizeof untold)) {
+        dlc_buf_printf(b, "<p id=\"assumed-bayes\">Note: ");
         report_html_text(b, untold);
         dlc_buf_printf(b, ".</p>");
     }

@@ -126,3 +126,19 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"t.csv: id 3 of source phone appears twice"* ]]
 }
+
+@test "report check: 20% label noise without a human-level error is avoidable bias against 0, and the report says so" {
+    case_config noise noise_train.csv noise_dev.csv "" softmax_cross_entropy 2 label
+    run "$DLC" train noise.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .diagnosis.largest run/report.json)" = avoidable_bias ]
+    [[ "$output" == *"note: avoidable bias is measured against an error of 0, as report.human_level_error is not set"* ]]
+    grep -q 'id="assumed-bayes"' run/report.html
+    check run
+    # with the Bayes error given, no gap stands out and the note is gone
+    run "$DLC" train noise.yaml --out run2 --set report.human_level_error=0.2
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .diagnosis.largest run2/report.json)" = null ]
+    [[ "$output" != *"measured against an error of 0"* ]]
+    check run2
+}
