@@ -298,6 +298,44 @@ def check_regression(ck, rep, split, preds, rows, labels):
     return {"abs": mean_abs, "O": O, "Y": Y}
 
 
+def check_multilabel(ck, rep, split, preds, rows, labels):
+    """Multi-label sigmoid outputs: per task against sklearn, unknown labels
+    (empty cells, data.unknown_label) left out; the loss is the binary
+    cross-entropy summed over an example's known tasks, averaged over the
+    examples with one known at least."""
+    unknown = set(rep.get("unknown_label") or ["", "?"])
+    P, Y = [], []
+    for p, r in zip(preds, rows):
+        if p is None:
+            continue
+        P.append([t["probability"] for t in p["tasks"]])
+        Y.append([math.nan if r[c].strip() in unknown else float(r[c]) for c in labels])
+    P, Y = np.array(P, dtype=np.float64), np.array(Y, dtype=np.float64)
+    m = rep["metrics"][split]
+    known = ~np.isnan(Y)
+    Pc = np.clip(P, 1e-15, 1 - 1e-15)
+    bce = -(np.nan_to_num(Y) * np.log(Pc) + (1 - np.nan_to_num(Y)) * np.log(1 - Pc)) * known
+    ck.close(m["loss"], bce.sum() / known.any(axis=1).sum(), f"{split} loss (BCE)", 1e-5, 1e-5)
+    pred = (P > 0.5).astype(int)
+    right = ((pred == Y) & known).sum()
+    ck.close(m["accuracy"], right / known.sum(), f"{split} accuracy over known labels")
+    for k, t in enumerate(m["tasks"]):
+        kn = known[:, k]
+        y, pr, s = Y[kn, k].astype(int), pred[kn, k], P[kn, k]
+        name = f"{split} task {t['task']}"
+        ck.ok(t["known"] == int(kn.sum()), f"{name} known {t['known']} != {int(kn.sum())}")
+        ck.ok(t["positives"] == int(y.sum()), f"{name} positives {t['positives']}")
+        ck.ok(t["predicted"] == int(pr.sum()), f"{name} predicted {t['predicted']}")
+        ck.close(t["accuracy"], skm.accuracy_score(y, pr), f"{name} accuracy")
+        pr_, rc_, f1_, _ = skm.precision_recall_fscore_support(y, pr, average="binary", zero_division=0)
+        ck.close(t["precision"], pr_, f"{name} precision")
+        ck.close(t["recall"], rc_, f"{name} recall")
+        ck.close(t["f1"], f1_, f"{name} f1")
+        auc = skm.roc_auc_score(y, s) if 0 < y.sum() < len(y) else None
+        ck.close(t["auc"], auc, f"{name} auc", 1e-6)
+    return {}
+
+
 def check_confusion_csv(ck, run, rep):
     path = os.path.join(run, "confusion.csv")
     if not os.path.exists(path):
@@ -363,7 +401,17 @@ def check_diagnosis(ck, rep):
         ck.close(d["gaps"][g], v, f"diagnosis.gaps.{g}", 1e-8, 1e-7)
     if measure != "error":
         return
-    n = {s: (sp[s]["examples"] if s in sp else 0) for s in SPLITS}
+    def counted(s):
+        """the predictions a split's error counts: its known labels (classes'
+        support); a multi-label split's, the most known labels of one task
+        (its tasks share examples, so examples are the draws)"""
+        m = (rep.get("metrics") or {}).get(s) or {}
+        if m.get("tasks"):
+            return max(t["known"] for t in m["tasks"])
+        if m.get("per_class"):
+            return sum(c["support"] for c in m["per_class"])
+        return sp[s]["examples"]
+    n = {s: (counted(s) if s in sp else 0) for s in SPLITS}
     var = {s: rate_var(errs[s], n[s]) for s in SPLITS}
     noise = {
         "avoidable_bias": 2 * math.sqrt(var["train"]),
@@ -554,6 +602,9 @@ def main():
                                        if cfg.get("loss") == "softmax_cross_entropy" else 0.0)
         elif task == "regression":
             per[split] = check_regression(ck, rep, split, preds, rows, labels)
+        elif task == "multilabel":
+            rep["unknown_label"] = cfg["data"].get("unknown_label")
+            check_multilabel(ck, rep, split, preds, rows, labels)
         ck.note(f"{split}: {len(rows)} rows of {path} checked against scikit-learn")
     if task in ("classification", "binary"):
         check_confusion_csv(ck, a.run, rep)

@@ -803,12 +803,23 @@ static int auto_measure(const report_head *rh)
 
 /* The predictions a split's error rate counts (examples, or tokens of a
  * per-step output): its classes' support; 0 for an absent split, -1 when the
- * split has no per-class counts (a multi-label or detection head). */
+ * split has no per-class counts (a detection head).  A multi-label head's
+ * error is over its known labels, which an example's tasks share: its noise
+ * is taken over examples, the most known labels of one task (fewer than the
+ * examples with any known label), so that a gap is never judged beyond noise
+ * on labels that are not independent draws (p(1 - p) / n bounds the variance
+ * of a mean of per-example error shares in [0, 1]). */
 static long known_predictions(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return 0;
+    if (s->tasks) {
+        long most = 0;
+        for (int k = 0; k < report_main(rep)->K; k++)
+            most = s->tasks[k].known > most ? s->tasks[k].known : most;
+        return most;
+    }
     if (!s->cls)
         return -1;
     long n = 0;

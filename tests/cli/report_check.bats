@@ -71,6 +71,17 @@ check() {
     check run
 }
 
+@test "report check: multi-label: per-task figures as scikit-learn's, unknown labels left out; its gaps have a sampling noise" {
+    case_config ml ml_train.csv ml_dev.csv "" sigmoid_bce 3 "[a, b, c]"
+    run "$DLC" train ml.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .task run/report.json)" = multilabel ]
+    # noise over examples (the most known labels of one task), not null: a small gap is not named
+    [ "$(jq '.diagnosis.noise.variance > 0' run/report.json)" = true ]
+    [[ "$output" == *"variance (dev - train)"*"within noise (+-"* ]]
+    check run
+}
+
 @test "report check: errors.csv ids are rows of the file, past rows data.missing: drop left out" {
     case_config miss mc_train.csv miss_dev.csv "" softmax_cross_entropy 4 label
     sed -i 's/^  normalize: standard/  normalize: standard\n  missing: drop/' miss.yaml

@@ -14,6 +14,8 @@ figures on them against scikit-learn):
   web.csv, phone.csv       two sources for data.sources
   noise_{train,dev}.csv    separable data with 20% of labels flipped: Bayes
                            error 0.2
+  ml_{train,dev}.csv       three 0/1 tasks (multi-label), 10% of rows with one
+                           label unknown (an empty cell)
 
 Usage: /usr/bin/python3 tests/data/make_report_cases.py OUT_DIR  (numpy only)."""
 import os
@@ -96,6 +98,19 @@ def main():
 
     for f, n in (("noise_train.csv", 2000), ("noise_dev.csv", 1000)):
         write(os.path.join(out, f), *noisy(n), ["a", "b"])
+
+    for f, n in (("ml_train.csv", 400), ("ml_dev.csv", 200)):
+        X = rng.normal(size=(n, 3))
+        Y = np.stack([X[:, 0] + rng.normal(scale=0.7, size=n) > 0,
+                      X[:, 1] - X[:, 2] + rng.normal(scale=0.7, size=n) > 0.5,
+                      X[:, 2] > 1.0], 1).astype(int)
+        with open(os.path.join(out, f), "w") as o:
+            o.write("x0,x1,x2,a,b,c\n")
+            for x, y in zip(X, Y):
+                ys = [str(v) for v in y]
+                if rng.random() < 0.1:
+                    ys[rng.integers(0, 3)] = ""
+                o.write(",".join(f"{v:.4f}" for v in x) + "," + ",".join(ys) + "\n")
 
 
 if __name__ == "__main__":
