@@ -180,7 +180,38 @@ def log_loss(y, P, K, eps):
     return (1 - eps) * plain + eps * float((-np.log(P)).mean(axis=1).mean())
 
 
-def check_classes(ck, rep, split, preds, rows, labels, task, smoothing):
+def logits_of(dlc, run, cfg, rows):
+    """The output layer's values for every row dlc keeps (None for the
+    others), from `dlc predict --values --logits` on the raw feature values:
+    a loss from them is exact where printed probabilities round to 0 or 1.
+    None when the features are not plain numbers (categorical, filled)."""
+    data = cfg["data"]
+    if data.get("categorical") or data.get("missing") == "mean" or not rows:
+        return None
+    feats = features_of(cfg, rows)
+    kept = kept_rows(cfg, rows)
+    import tempfile
+    fd, path = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        for i in kept:
+            f.write(" ".join(rows[i][c].strip() for c in feats) + "\n")
+    try:
+        p = subprocess.run([dlc, "predict", run, "--values", path, "--logits", "--quiet"],
+                           capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    if p.returncode != 0:
+        return None
+    Z = np.array([[float(v) for v in line.split()] for line in p.stdout.splitlines() if line.strip()])
+    if len(Z) != len(kept):
+        return None
+    full = [None] * len(rows)
+    for i, z in zip(kept, Z):
+        full[i] = z
+    return full
+
+
+def check_classes(ck, rep, split, preds, rows, labels, task, smoothing, logits=None):
     """Classification and binary figures of one split against sklearn."""
     classes = rep["classes"]
     K = len(classes)
@@ -210,8 +241,22 @@ def check_classes(ck, rep, split, preds, rows, labels, task, smoothing):
     ck.close(m["accuracy"], skm.accuracy_score(y, pred), f"{name} accuracy")
     ck.close(m["error"], 1 - skm.accuracy_score(y, pred), f"{name} error")
     ck.close(rep["splits"][split]["accuracy"], m["accuracy"], f"{name} splits.accuracy = metrics.accuracy", 1e-9)
-    ck.close(m["loss"], log_loss(y, P, K, smoothing),
-             f"{name} loss (log loss)", 1e-5, 1e-5)
+    Z = None
+    if logits is not None:
+        Z = np.array([logits[i] for i in line_ids], dtype=np.float64)
+    if Z is not None and Z.ndim == 2 and Z.shape[1] == K:
+        # cross-entropy from the logits, in the log-sum-exp form
+        top = Z.max(axis=1, keepdims=True)
+        logp = Z - top - np.log(np.exp(Z - top).sum(axis=1, keepdims=True))
+        ce = -logp[np.arange(len(y)), y]
+        loss = float(((1 - smoothing) * ce + smoothing * (-logp).mean(axis=1)).mean())
+        ck.close(m["loss"], loss, f"{name} loss (cross-entropy of the logits)", 1e-5, 1e-5)
+    elif Z is not None and Z.ndim == 2 and Z.shape[1] == 1 and K == 2:
+        z = Z[:, 0]
+        bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        ck.close(m["loss"], float(bce.mean()), f"{name} loss (BCE of the logits)", 1e-5, 1e-5)
+    else:
+        ck.close(m["loss"], log_loss(y, P, K, smoothing), f"{name} loss (log loss)", 1e-5, 1e-5)
     labels_present = sorted(set(y.tolist()) | set(pred.tolist()))
     cm = skm.confusion_matrix(y, pred, labels=list(range(K)))
     if m.get("confusion") is not None:
@@ -361,6 +406,17 @@ def rate_var(err, n):
     return p * (1 - p) / n
 
 
+def gap_noise(var, vs):
+    """Two standard errors of each gap's difference, from each split's
+    variance var (0 for an absent split; human-level exact)."""
+    return {
+        "avoidable_bias": 2 * math.sqrt(var["train"]),
+        "variance": 2 * math.sqrt(var[vs] + var["train"]),
+        "data_mismatch": 2 * math.sqrt(var["dev"] + var["train_dev"]),
+        "dev_overfitting": 2 * math.sqrt(var["test"] + var["dev"]),
+    }
+
+
 def check_diagnosis(ck, rep):
     d = rep.get("diagnosis")
     if not d:
@@ -399,8 +455,28 @@ def check_diagnosis(ck, rep):
         gaps["avoidable_bias"] = None  # unknown without a human-level MSE
     for g, v in gaps.items():
         ck.close(d["gaps"][g], v, f"diagnosis.gaps.{g}", 1e-8, 1e-7)
+    if measure == "mse":
+        # each split's MSE has its standard error over examples (mse_se); a
+        # gap's noise is two standard errors of the difference
+        se = {s: ((rep["metrics"].get(s) or {}).get("mse_se") if s in sp else 0.0) for s in SPLITS}
+        noise = gap_noise({s: (math.nan if se[s] is None else se[s] ** 2) for s in SPLITS}, vs)
+        for g in gaps:
+            want = noise[g] if gaps[g] is not None and not math.isnan(noise[g]) else None
+            if g == "avoidable_bias" and h is None:
+                continue  # no gap to judge
+            ck.close(d["noise"][g], want, f"diagnosis.noise.{g} (regression)", 1e-8, 1e-6)
+        # a gap over a split of one example (noise unknown) is never beyond its noise
+        positive = [g for g in gaps if gaps[g] is not None and gaps[g] > 0]
+        beyond = [g for g in positive if not math.isnan(noise[g]) and gaps[g] > noise[g]]
+        if not d.get("no_better_than_mean"):
+            largest = max(beyond, key=lambda g: gaps[g]) if beyond else None
+            wn = max(positive, key=lambda g: gaps[g]) if positive and not beyond else None
+            ck.ok(d["largest"] == largest, f"diagnosis.largest {d['largest']}, expected {largest}")
+            ck.ok(d["within_noise"] == wn, f"diagnosis.within_noise {d['within_noise']}, expected {wn}")
+        return
     if measure != "error":
         return
+
     def counted(s):
         """the predictions a split's error counts: its known labels (classes'
         support); a multi-label split's, the most known labels of one task
@@ -412,13 +488,7 @@ def check_diagnosis(ck, rep):
             return sum(c["support"] for c in m["per_class"])
         return sp[s]["examples"]
     n = {s: (counted(s) if s in sp else 0) for s in SPLITS}
-    var = {s: rate_var(errs[s], n[s]) for s in SPLITS}
-    noise = {
-        "avoidable_bias": 2 * math.sqrt(var["train"]),
-        "variance": 2 * math.sqrt(var[vs] + var["train"]),
-        "data_mismatch": 2 * math.sqrt(var["dev"] + var["train_dev"]),
-        "dev_overfitting": 2 * math.sqrt(var["test"] + var["dev"]),
-    }
+    noise = gap_noise({s: rate_var(errs[s], n[s]) for s in SPLITS}, vs)
     for g in gaps:
         ck.close(d["noise"][g], noise[g] if gaps[g] is not None else None, f"diagnosis.noise.{g}", 1e-8)
     beyond = [g for g in gaps if gaps[g] is not None and gaps[g] > 0 and gaps[g] > noise[g]]
@@ -599,7 +669,8 @@ def main():
         if task in ("classification", "binary"):
             per[split] = check_classes(ck, rep, split, preds, rows, labels, task,
                                        float(cfg.get("label_smoothing") or 0)
-                                       if cfg.get("loss") == "softmax_cross_entropy" else 0.0)
+                                       if cfg.get("loss") == "softmax_cross_entropy" else 0.0,
+                                       logits_of(a.dlc, a.run, cfg, rows))
         elif task == "regression":
             per[split] = check_regression(ck, rep, split, preds, rows, labels)
         elif task == "multilabel":

@@ -199,10 +199,22 @@ static void next_steps(dlc_buf *b, const report *rep)
         if (noisy >= 0) {
             dlc_buf_printf(b, "; %s, ", report_gap_titles[noisy]);
             dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[noisy]);
-            dlc_buf_printf(b, ", is within its noise of &plusmn;");
-            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+            if (report_gap_noise_unknown(d, noisy)) {
+                dlc_buf_printf(b, ", is over a split of one example");
+            } else {
+                dlc_buf_printf(b, ", is within its noise of &plusmn;");
+                dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+            }
         }
         dlc_buf_printf(b, "). Try:</p>");
+    } else if (d->within_noise >= 0 && report_gap_noise_unknown(d, d->within_noise)) {
+        int g = d->within_noise;
+        int mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>No gap stands out from sampling noise: the largest, <b>%s</b> (",
+                       report_gap_titles[g]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
+        dlc_buf_printf(b, "), is over a split of one example, whose squared error says nothing of "
+                          "its spread. More examples would tell which gap to act on.</p>");
     } else if (d->within_noise >= 0) {
         int g = d->within_noise;
         int mse = report_error_is_mse(report_main(rep));
@@ -660,7 +672,9 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
                            : d->variance_vs == REPORT_VS_DEV     ? " (dev &minus; train)"
                            : d->variance_vs == REPORT_VS_TEST    ? " (test &minus; train)"
                                                                  : "");
-            if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
+            if (report_gap_noise_unknown(d, g)) {
+                dlc_buf_printf(b, ", noise unknown (one example)");
+            } else if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
                 dlc_buf_printf(b, ", within noise (&plusmn;");
                 dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
                 dlc_buf_printf(b, ")");

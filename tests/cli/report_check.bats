@@ -71,6 +71,18 @@ check() {
     check run
 }
 
+@test "report check: a regression gap over a dev file of one row is not named: its noise cannot be measured" {
+    case_config one reg_train.csv reg_one.csv reg_dev.csv mse 2 "[t0, t1]"
+    run "$DLC" train one.yaml --out run
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .diagnosis.largest run/report.json)" = null ]
+    [ "$(jq -r .diagnosis.noise.dev_overfitting run/report.json)" = null ]
+    [[ "$output" == *"noise unknown (one example)"* ]]
+    [[ "$output" == *"is over a split of one"*"example, whose squared error says nothing of its spread"* ]]
+    grep -q 'noise unknown (one example)' run/report.html
+    check run
+}
+
 @test "report check: multi-label: per-task figures as scikit-learn's, unknown labels left out; its gaps have a sampling noise" {
     case_config ml ml_train.csv ml_dev.csv "" sigmoid_bce 3 "[a, b, c]"
     run "$DLC" train ml.yaml --out run

@@ -8,7 +8,7 @@ figures on them against scikit-learn):
   one_test.csv             a test file of one row
   disc_{train,dev}.csv     binary labels on two discrete features: 6 distinct
                            inputs, so scores tie (ROC AUC with ties)
-  reg_{train,dev}.csv      two regression targets
+  reg_{train,dev}.csv      two regression targets (reg_one.csv: a file of one row)
   miss_dev.csv             mc_dev.csv with a missing value on every 7th row
                            (data.missing: drop leaves those rows out)
   web.csv, phone.csv       two sources for data.sources
@@ -68,7 +68,7 @@ def main():
                       3 * X[:, 0] ** 2 + rng.normal(size=n)], 1)
         return X, Y
 
-    for f, n in (("reg_train.csv", 300), ("reg_dev.csv", 100)):
+    for f, n in (("reg_train.csv", 300), ("reg_dev.csv", 100), ("reg_one.csv", 1)):
         write(os.path.join(out, f), *reg(n), label="t")
 
     with open(os.path.join(out, "mc_dev.csv")) as f:
