@@ -138,6 +138,34 @@ YAML
     [[ "$output" != *"source"* ]]
 }
 
+@test "report check: a text classifier's errors.csv ids are rows of its CSV file, with limit drawing some" {
+    cat > t.yaml <<YAML
+name: t
+seed: 3
+data:
+  format: text
+  train: {file: txt.csv, limit: 400}
+  label: label
+  split: {dev: 0.3}
+  text: {task: classify, tokens: words, seq_len: 12, column: text}
+model:
+  layers:
+    - {type: embedding, units: 8}
+    - {type: global_avgpool}
+    - {type: dense, units: auto}
+train: {epochs: 6, batch_size: 32, optimizer: {type: adam, lr: 0.02}}
+YAML
+    "$DLC" train t.yaml --out run --quiet > /dev/null
+    [ "$(tail -n +2 run/errors/errors.csv | wc -l)" -gt 0 ]
+    # each row's text, given to dlc predict, is misclassified as the sheet says
+    tail -n +2 run/errors/errors.csv | while IFS=, read -r id t p conf rest; do
+        line=$(sed -n "$((id + 2))p" txt.csv)
+        [ "${line##*,}" = "$t" ]
+        run "$DLC" predict run --text "${line%,*}" --top-k 1
+        [ "$(echo $output)" = "$p $conf" ]
+    done
+}
+
 @test "report check: a tag sheet with sources: one id in two sources is two examples, twice in one is an error" {
     case_config mc mc_train.csv mc_dev.csv "" softmax_cross_entropy 4 label
     "$DLC" train mc.yaml --out run --quiet > /dev/null

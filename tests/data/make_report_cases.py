@@ -16,6 +16,8 @@ figures on them against scikit-learn):
                            error 0.2
   ml_{train,dev}.csv       three 0/1 tasks (multi-label), 10% of rows with one
                            label unknown (an empty cell)
+  txt.csv                  600 short texts (text, label p or n) for a text
+                           classifier: a positive or negative word among fillers
 
 Usage: /usr/bin/python3 tests/data/make_report_cases.py OUT_DIR  (numpy only)."""
 import os
@@ -111,6 +113,19 @@ def main():
                 if rng.random() < 0.1:
                     ys[rng.integers(0, 3)] = ""
                 o.write(",".join(f"{v:.4f}" for v in x) + "," + ",".join(ys) + "\n")
+
+    pos, neg = ["good", "great", "fine", "nice", "happy"], ["bad", "awful", "sad", "poor", "ugly"]
+    filler = ["the", "a", "day", "film", "was", "very", "it"]
+    with open(os.path.join(out, "txt.csv"), "w") as f:
+        f.write("text,label\n")
+        for _ in range(600):
+            y = rng.random() < 0.5
+            words = [filler[rng.integers(0, len(filler))] for _ in range(5)]
+            words.append((pos if y else neg)[rng.integers(0, 5)])
+            if rng.random() < 0.2:
+                words.append((neg if y else pos)[rng.integers(0, 5)])
+            rng.shuffle(words)
+            f.write(" ".join(words) + "," + ("p" if y else "n") + "\n")
 
 
 if __name__ == "__main__":
