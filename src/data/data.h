@@ -289,6 +289,8 @@ typedef struct {
                                 * a CSV header not counted), where rows were left out (data.missing:
                                 * drop, limit, subset) or files joined (data.sources); NULL: example
                                 * i is row i.  data_file_row reads it */
+    dlc_strlist files;         /* image folders: (n) each example's file, relative to its folder
+                                * ("class/name.png"), which the error sample names; else empty */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
     int resized, recoloured;   /* image folders, detection: images of another size, or other channels

@@ -388,6 +388,7 @@ void data_dataset_free(dataset *d)
     dlc_strlist_clear(&d->categorical);
     free(d->source);
     free(d->row);
+    dlc_strlist_clear(&d->files);
     free(d);
 }
 

@@ -222,6 +222,16 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
             ds->row[at + k] = data_file_row(p, (int)k);
         at += m;
     }
+    /* image folders: each example's file, when every source names them */
+    int named = 1;
+    for (int i = 0; i < n_parts; i++)
+        named &= parts[i]->files.n == parts[i]->n && parts[i]->n > 0;
+    for (int i = 0; named && i < n_parts; i++)
+        for (int k = 0; k < parts[i]->n; k++)
+            if (dlc_strlist_push(&ds->files, parts[i]->files.v[k], err) != DLC_OK) {
+                data_dataset_free(ds);
+                return DLC_ENOMEM;
+            }
     *out = ds;
     return DLC_OK;
 }

@@ -121,6 +121,19 @@ static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
         for (int i = 0; i < ds->n; i++)
             ds->row[i] = i;
     }
+    if (ds->files.n == ds->n) { /* image folders: each kept row keeps its file's name */
+        for (int i = 0, k = 0; i < ds->n; i++) {
+            if (k < n && rows[k] == i) {
+                k++;
+                continue;
+            }
+            free(ds->files.v[i]);
+            ds->files.v[i] = NULL;
+        }
+        for (int i = 0; i < n; i++)
+            ds->files.v[i] = ds->files.v[rows[i]];
+        ds->files.n = n;
+    }
     for (int i = 0; i < n; i++) {
         size_t r = (size_t)rows[i];
         if (ds->u8)

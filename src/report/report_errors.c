@@ -155,6 +155,12 @@ static int keep_tagged(report *rep, const char *dir)
     return 0;
 }
 
+/* The dev split's dataset names each example's file (image folders). */
+static int sample_files(const data_split *ds)
+{
+    return ds->ds && ds->ds->n > 0 && ds->ds->files.n == ds->ds->n;
+}
+
 /* The sample's bookkeeping and its folder: run_dir/errors made (its path
  * into dir), an earlier tagged errors.csv kept, the old images removed; then
  * errors.csv's header into csv: the output's columns, then the ones every
@@ -171,8 +177,8 @@ static dlc_status begin_sample(report *rep, const data_split *ds, int errors, in
     if (st == DLC_OK && !keep_tagged(rep, dir))
         remove_old_images(dir);
     if (st == DLC_OK)
-        dlc_buf_printf(csv, "id,%s%s,image,mislabeled,%stags\n", rep->sampled_src ? "source," : "",
-                       columns, rep->has_images ? "blurry," : "");
+        dlc_buf_printf(csv, "id,%s%s%s,image,mislabeled,%stags\n", rep->sampled_src ? "source," : "",
+                       sample_files(ds) ? "file," : "", columns, rep->has_images ? "blurry," : "");
     return st;
 }
 
@@ -197,15 +203,20 @@ static dlc_status sample_ids(report *rep, const data_split *ds, const int *rows,
     return DLC_OK;
 }
 
-/* The first fields of sampled example k's line: its id, and its source's name. */
-static void sample_fields(dlc_buf *csv, const report *rep, int k)
+/* The first fields of sampled example k's line (row `row` of the dev split
+ * ds): its id, its source's name, its file. */
+static void sample_fields(dlc_buf *csv, const report *rep, const data_split *ds, int row, int k)
 {
     dlc_buf_printf(csv, "%d,", rep->sampled_ids[k]);
-    if (!rep->sampled_src)
-        return;
-    int src = rep->sampled_src[k];
-    report_csv_field(csv, src < rep->source_names.n ? rep->source_names.v[src] : "?");
-    dlc_buf_printf(csv, ",");
+    if (rep->sampled_src) {
+        int src = rep->sampled_src[k];
+        report_csv_field(csv, src < rep->source_names.n ? rep->source_names.v[src] : "?");
+        dlc_buf_printf(csv, ",");
+    }
+    if (sample_files(ds)) {
+        report_csv_field(csv, ds->ds->files.v[ds->idx[row]]);
+        dlc_buf_printf(csv, ",");
+    }
 }
 
 /* png's bytes as dir/name. */
@@ -327,7 +338,7 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         int i = wrong[k], row = ds->idx[i];
         if ((st = sample_image(rep, k, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
             goto cleanup;
-        sample_fields(&csv, rep, k);
+        sample_fields(&csv, rep, ds, i, k);
         report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
         report_csv_field(&csv, rh->names.v[s->pred[i]]);
@@ -376,7 +387,7 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
         int i = r[k].i, row = ds->idx[i];
         if ((st = sample_image(rep, k, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
             goto cleanup;
-        sample_fields(&csv, rep, k);
+        sample_fields(&csv, rep, ds, i, k);
         values_field(&csv, s->reg_true, i, K);
         dlc_buf_printf(&csv, ",");
         values_field(&csv, s->reg_out, i, K);

@@ -166,6 +166,37 @@ YAML
     done
 }
 
+@test "report check: an image folder's errors.csv names each example's file, which dlc predict misclassifies as the sheet says" {
+    [ -f "$FMNIST/t10k-images-idx3-ubyte.gz" ] || skip "dataset-fashion-mnist not installed"
+    /usr/bin/python3 "$ROOT/scripts/fashion_mnist_to_png.py" fm --limit 300 > /dev/null
+    cat > img.yaml <<YAML
+name: img
+seed: 2
+data:
+  format: image_folder
+  train: {dir: fm/train, limit: 250}
+  split: {dev: 0.3}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 10}
+train: {epochs: 2, batch_size: 32}
+report: {error_analysis: {samples: 8}}
+YAML
+    "$DLC" train img.yaml --out run --quiet > /dev/null
+    [ "$(head -1 run/errors/errors.csv)" = "id,file,true,predicted,confidence,image,mislabeled,blurry,tags" ]
+    [ "$(tail -n +2 run/errors/errors.csv | wc -l)" -eq 8 ]
+    tail -n +2 run/errors/errors.csv | while IFS=, read -r id file t p conf img rest; do
+        [ "${file%%/*}" = "$t" ]
+        [ "$img" = "$id.png" ]
+        [ "$("$DLC" predict run "fm/train/$file" --top-k 1)" = "fm/train/$file: $p $conf" ]
+    done
+    run "$DLC" analyze run
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"file"* ]]
+}
+
 @test "report check: a tag sheet with sources: one id in two sources is two examples, twice in one is an error" {
     case_config mc mc_train.csv mc_dev.csv "" softmax_cross_entropy 4 label
     "$DLC" train mc.yaml --out run --quiet > /dev/null
