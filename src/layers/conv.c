@@ -14,7 +14,8 @@
  * least one: small layers batch several samples into one product, and split
  * a chunk's per-sample passes over the worker threads; large ones go one
  * sample at a time, straight into the output, each thread taking whole
- * samples with its own col, dW and db (conv_whole)).  Scratch is
+ * samples with its own col, dW and db (conv_whole); a map of few positions
+ * chunks samples enough for a wide product, CONV_NARROW_COLS).  Scratch is
  * sized when the graph is built, so nothing is allocated while running;
  * col is recomputed in backward instead of kept, which keeps a large
  * model's memory to its activations.  A following (leaky) ReLU is fused
@@ -33,6 +34,14 @@ const char *const graph_conv_algo_names[CONV_ALGO_COUNT + 1] = {"auto", "im2col"
  * not arithmetic, is what a chunk of many samples ran into), large enough
  * for the products of small layers to stay efficient. */
 enum { CONV_CHUNK_FLOATS = 64 << 10 };
+
+/* A layer whose output map has fewer than CONV_NARROW_P positions (7x7 and
+ * below) would run products of that few columns a sample, which the sgemm
+ * kernels run slowly (oneDNN, one thread: 512 x 49 x 2048 at 178 GFLOP/s,
+ * 512 x 392 x 2048 at 243; the transposed 2048 x 49 x 512 at 127 and 201),
+ * so it puts samples enough for CONV_NARROW_COLS columns in one chunk, and
+ * its products are split over the threads by rows instead of by sample. */
+enum { CONV_NARROW_P = 128, CONV_NARROW_COLS = 384 };
 
 /* ---- geometry (shared with pool.c) ---- */
 
@@ -284,6 +293,8 @@ static int conv_chunk(const layer_geom *geo, int F, int nmax)
 {
     size_t per = ((size_t)geo->C * geo->K + (size_t)F) * geo->P;
     size_t c = per ? CONV_CHUNK_FLOATS / per : 1;
+    if (geo->P > 0 && geo->P < CONV_NARROW_P && c * geo->P < CONV_NARROW_COLS)
+        c = (CONV_NARROW_COLS + geo->P - 1) / geo->P;
     if (c < 1)
         c = 1;
     if (c > (size_t)nmax)

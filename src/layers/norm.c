@@ -13,7 +13,9 @@
  * is frozen whole, as Keras's trainable = False: it normalizes by its running
  * values in training too and leaves them as they are (PyTorch needs .eval()
  * on the layer for that); the gradient to x is then gamma/sigma * dy.
- * aux holds xhat (N, C, S) and 1/sqrt(var + eps) (C).  A following (leaky)
+ * aux holds 1/sqrt(var + eps) (C) and the mean used (C); backward
+ * recomputes xhat from x, which it keeps (as PyTorch keeps the input, mean
+ * and 1/sigma), so forward writes y alone.  A following (leaky)
  * ReLU is applied here, in the same pass (graph_node.act_fused), and its
  * derivative while dy is read.  With several processes (src/dist) each
  * normalizes its shard by its own statistics (PyTorch DDP's default) or,
@@ -44,8 +46,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         graph_param_add(g, n, "running_mean", &cs, PARAM_BUFFER, err) < 0 ||
         graph_param_add(g, n, "running_var", &cs, PARAM_BUFFER, err) < 0)
         return err->status;
-    n->aux_per_sample = tensor_shape_size(&n->shape);
-    n->aux_fixed = (size_t)C;
+    n->aux_fixed = 2 * (size_t)C; /* 1/sigma, mean */
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     n->scratch = 2 * (2 * (size_t)C + 1); /* bn_acc */
     return DLC_OK;
@@ -96,9 +97,10 @@ static inline float bn_dz(const float *restrict dy, const float *restrict y, flo
     return !fused || y[j] > 0.0f ? d : l;
 }
 
-/* sum of dz, and of dz * h */
+/* sum of dz, and of dz * h, h = (x - mu) * is */
 static inline void bn_dot(const float *restrict dy, const float *restrict y, float slope,
-                          const float *restrict h, size_t n, double *sdy, double *sdyh, int fused)
+                          const float *restrict x, float mu, float is, size_t n, double *sdy,
+                          double *sdyh, int fused)
 {
     for (size_t b = 0; b < n; b += BN_BLOCK) {
         size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
@@ -107,12 +109,12 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
             for (int k = 0; k < 8; k++) {
                 float d = bn_dz(dy, y, slope, j + (size_t)k, fused);
                 a[k] += d;
-                q[k] += d * h[j + k];
+                q[k] += d * ((x[j + k] - mu) * is);
             }
         for (; j < e; j++) {
             float d = bn_dz(dy, y, slope, j, fused);
             *sdy += d;
-            *sdyh += (double)d * h[j];
+            *sdyh += (double)d * ((x[j] - mu) * is);
         }
         for (int k = 0; k < 8; k++) {
             *sdy += a[k];
@@ -176,7 +178,7 @@ static void bn_forward_part(void *ctx, int part, int parts)
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
-    float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
+    float *inv_std = n->aux, *mean_used = n->aux + C;
     double *acc = j->acc, *sq = acc ? acc + C + 1 : NULL;
     const float m = n->spec.momentum, eps = n->spec.eps;
     const int batch = bn_batch_stats(g, n);
@@ -219,22 +221,19 @@ static void bn_forward_part(void *ctx, int part, int parts)
             is = 1.0f / sqrtf(rvar[c] + eps);
         }
         inv_std[c] = is;
+        mean_used[c] = mu;
         const float gc = gamma[c], bc = beta[c];
         for (int i = 0; i < N; i++) {
             size_t at = (size_t)i * CS + c * S;
             const float *xr = x + at;
-            float *hr = xhat + at, *yr = n->out + at;
+            float *yr = n->out + at;
             if (!n->act_fused) {
-                for (size_t s = 0; s < S; s++) {
-                    float h = (xr[s] - mu) * is;
-                    hr[s] = h;
-                    yr[s] = gc * h + bc;
-                }
+                for (size_t s = 0; s < S; s++)
+                    yr[s] = gc * ((xr[s] - mu) * is) + bc;
                 continue;
             }
             for (size_t s = 0; s < S; s++) {
-                float h = (xr[s] - mu) * is, v = gc * h + bc, lv = j->slope * v;
-                hr[s] = h;
+                float v = gc * ((xr[s] - mu) * is) + bc, lv = j->slope * v;
                 yr[s] = v > 0.0f ? v : lv;
             }
         }
@@ -275,7 +274,7 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const int N = j->N, C = j->C;
     const size_t S = j->S, CS = (size_t)C * S;
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
-    const float *xhat = n->aux, *inv_std = n->aux + n->aux_per_sample * (size_t)g->rows;
+    const float *x = graph_in(g, n, 0)->out, *inv_std = n->aux, *mean_used = n->aux + C;
     const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     const int assign = graph_in(g, n, 0)->grad_assigned; /* the only consumer: dx was not cleared */
@@ -285,14 +284,15 @@ static void bn_backward_part(void *ctx, int part, int parts)
     size_t lo, hi;
     tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
     for (size_t c = lo; c < hi; c++) {
+        const float mu = mean_used[c], is = inv_std[c];
         if (j->phases & BN_SUM) {
             double a = 0, b = 0;
             for (int i = 0; i < N; i++) {
                 size_t at = (size_t)i * CS + c * S;
                 if (y)
-                    bn_dot(dy + at, y + at, slope, xhat + at, S, &a, &b, 1);
+                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, 1);
                 else
-                    bn_dot(dy + at, NULL, slope, xhat + at, S, &a, &b, 0);
+                    bn_dot(dy + at, NULL, slope, x + at, mu, is, S, &a, &b, 0);
             }
             sdy[c] = a;
             sdyx[c] = b;
@@ -306,29 +306,32 @@ static void bn_backward_part(void *ctx, int part, int parts)
             continue;
         if (batch && !(M > 0))
             continue;
-        const float gc = gamma->data[c] * inv_std[c];
+        const float gc = gamma->data[c] * is;
         /* batch statistics: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
          * fixed statistics (evaluation, a frozen layer): gamma/sigma * dz */
         const float mdy = batch ? (float)(sdy[c] / M) : 0.0f,
                     mdyx = batch ? (float)(sdyx[c] / M) : 0.0f;
+         
         for (int i = 0; i < N; i++) {
             size_t at = (size_t)i * CS + c * S;
-            const float *dyr = dy + at, *hr = xhat + at, *yr = y ? y + at : NULL;
+            const float *dyr = dy + at, *xr = x + at, *yr = y ? y + at : NULL;
             float *dxr = dx + at;
             if (!yr) {
                 for (size_t s = 0; s < S; s++)
-                    dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (dyr[s] - mdy - hr[s] * mdyx);
+                    dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (dyr[s] - mdy - ((xr[s] - mu) * is) * mdyx);
                 continue;
             }
             for (size_t s = 0; s < S; s++)
-                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - hr[s] * mdyx);
+                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - ((xr[s] - mu) * is) * mdyx);
         }
     }
 }
 
-/* xhat and 1/sigma (aux); a fused ReLU's derivative reads y */
+/* x (xhat is recomputed from it), 1/sigma and the mean (aux); a fused
+ * ReLU's derivative reads y */
 void batchnorm_saves(const graph *g, const graph_node *n, graph_saves *s)
 {
+    s->inputs = 1;
     s->aux = 1;
     s->out = n->act_fused;
 }

@@ -591,6 +591,10 @@ static void test_two_threads_equal_one(void **state)
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 2);
     check_two_threads(&(tensor_shape){3, {3, 12, 12}}, 16, 1, "avgpool", 3);
     check_two_threads(&(tensor_shape){3, {64, 10, 10}}, 64, 1, "maxpool", 2); /* auto: Winograd */
+    /* a map of 25 positions with 2,732 rows of col a sample: too large for
+     * two samples in a chunk, so one sample per chunk before conv.c's narrow-
+     * map rule; now 16 samples a chunk, its products split by rows */
+    check_two_threads(&(tensor_shape){3, {300, 5, 5}}, 32, 1, "maxpool", 2);
     /* a residual block on a large map: Winograd, batchnorm and a ReLU fused
      * in it, and an add of the input, each split over the threads */
     tensor_shape big = {3, {16, 40, 40}};

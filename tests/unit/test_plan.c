@@ -256,8 +256,8 @@ static void assert_range(const plan_store *s, int first, int last)
 }
 
 /* Live ranges as plan.h states them, in the layout that joins nothing: an
- * output read only by the next forward dies there; one a convolution's dW
- * reads lives to that backward; batchnorm keeps x-hat (aux), not its input;
+ * output a convolution's dW or a batchnorm (which recomputes x-hat from it)
+ * reads lives to that backward, and batchnorm's aux (1/sigma and the mean);
  * a gradient lives from its last consumer's backward to its own; the
  * evaluation plan keeps nothing for a backward. */
 static void test_live_ranges(void **state)
@@ -270,7 +270,7 @@ static void test_live_ranges(void **state)
     const int n = g->n_nodes;
 #define F(name) plan_step_forward(graph_find(g, name))
 #define B(name) plan_step_backward(n, graph_find(g, name))
-    assert_range(range_of(g, t, "c1", PLAN_OUT), F("c1"), F("b1"));
+    assert_range(range_of(g, t, "c1", PLAN_OUT), F("c1"), B("b1"));
     assert_range(range_of(g, t, "p1", PLAN_OUT), F("p1"), B("c2"));
     assert_range(range_of(g, t, "b2", PLAN_AUX), F("b2"), B("b2"));
     assert_range(range_of(g, t, "b3", PLAN_GRAD), B("sum"), B("b3"));
@@ -355,7 +355,7 @@ static plan_store *store(graph *g, const char *name, plan_kind k)
 static void test_poison_catches_planted_bugs(void **state)
 {
     const int N = 4;
-    for (int bug = 0; bug < 3; bug++) {
+    for (int bug = 0; bug < 4; bug++) {
         model m;
         graph_build_options o = opts(N, GRAPH_LAYOUT_SEPARATE, 1);
         build(&m, tiny_resnet, &o);
@@ -365,8 +365,10 @@ static void test_poison_catches_planted_bugs(void **state)
             store(g, "b2", PLAN_AUX)->last = plan_step_forward(graph_find(g, "b2"));
         else if (bug == 1)
             store(g, "p1", PLAN_OUT)->last = plan_step_forward(graph_find(g, "c2"));
-        else
+        else if (bug == 2)
             store(g, "b3", PLAN_GRAD)->row_floats = 0; /* two consumers add to it: cleared, nothing */
+        else /* batchnorm b1 forgetting its input, from which backward recomputes x-hat */
+            store(g, "c1", PLAN_OUT)->last = plan_step_forward(graph_find(g, "b1"));
         step_result r = {0};
         run_steps(g, N, &r);
         if (all_finite(r.grads, g->n_weights)) {
