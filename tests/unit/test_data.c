@@ -4,7 +4,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1368,10 +1370,65 @@ static void test_plan_weighted(void **state)
         assert_int_equal(seen[i], 1);
 }
 
+/* dlc_parse_double's fast path must give strtod's double bit for bit (and
+ * refuse what strtod refuses): numbers of every length and exponent, at
+ * the edges of the path (2^53, 10^22, 19 digits) and past them. */
+static int parse_like_strtod(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return end == s || *end != '\0' || errno == ERANGE || isnan(*v) ? -1 : 0;
+}
+
+static void test_parse_double_matches_strtod(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "0", "-0", "+0", "0.0", ".5", "5.", ".", "-", "+", "e5", "1e", "1e+", "1e-", "1e5x", "1.2.3",
+        "9007199254740992", "9007199254740993", "9007199254740995", "-9007199254740993",
+        "1e22", "1e23", "1e-22", "1e-23", "4.9e-324", "1e-400", "1e400", "1.7976931348623157e308",
+        "1234567890123456789", "12345678901234567890", "0.1", "0.2", "0.3", "2.5e-3", "00012.500",
+        "1.00000000000000000000", "0.0000000000000000000000001", "3.4028235e38", "1e0010",
+        " 1", "1 ", "0x10", "inf", "nan", "-1E-7", "123456789e-10", "8.589973e9", "1_000"};
+    for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+        double a = 0, b = 0;
+        int ra = dlc_parse_double(fixed[k], &a), rb = parse_like_strtod(fixed[k], &b);
+        if (ra != rb || (ra == 0 && memcmp(&a, &b, sizeof a) != 0))
+            fail_msg("\"%s\": dlc_parse_double %d %.17g, strtod %d %.17g", fixed[k], ra, a, rb, b);
+    }
+    uint64_t x = 88172645463325252ULL; /* xorshift64 */
+    char s[64];
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int nd = 1 + (int)(x % 20), dot = (int)((x >> 8) % (uint64_t)(nd + 2)) - 1;
+        int len = 0;
+        if ((x >> 16) & 1)
+            s[len++] = '-';
+        uint64_t y = x * 2862933555777941757ULL + 3037000493ULL;
+        for (int d = 0; d < nd; d++) {
+            if (d == dot)
+                s[len++] = '.';
+            y = y * 6364136223846793005ULL + 1442695040888963407ULL;
+            s[len++] = (char)('0' + (y >> 33) % 10);
+        }
+        if ((x >> 20) % 3 == 0)
+            len += snprintf(s + len, sizeof s - (size_t)len, "e%d", (int)((x >> 24) % 61) - 30);
+        s[len] = '\0';
+        double a = 0, b = 0;
+        int ra = dlc_parse_double(s, &a), rb = parse_like_strtod(s, &b);
+        if (ra != rb || (ra == 0 && memcmp(&a, &b, sizeof a) != 0))
+            fail_msg("\"%s\": dlc_parse_double %d %.17g, strtod %d %.17g", s, ra, a, rb, b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_weighted),
+        cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_idx_plain_and_gzip),
         cmocka_unit_test(test_idx_2d_and_4d),
         cmocka_unit_test(test_idx_truncated),
