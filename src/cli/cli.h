@@ -86,6 +86,17 @@ atomic_int *cli_stop_flag(void);
  * to save and no step to stop at (reading a large image folder). */
 void cli_exit_on_stop(void);
 
+/* loading.c: says what a command reads while it loads its data (a line
+ * naming the files and their size; on a terminal redrawn with the seconds
+ * so far, by a thread of its own, until cli_loading_stop).  NULL when there
+ * is nothing to draw (quiet, not a terminal); cli_loading_stop(NULL) does
+ * nothing.  Stop it before printing anything else. */
+typedef struct cli_loading cli_loading;
+cli_loading *cli_loading_start(const data_config *d, int tty, int quiet);
+void cli_loading_stop(cli_loading *l);
+/* model_load_data with the line above while it runs (stderr a terminal or not). */
+dlc_status cli_load_data(data_bundle *b, const dlc_config *cfg, int quiet, dlc_error *err);
+
 extern const cli_command cli_train_cmd, cli_eval_cmd, cli_summary_cmd, cli_gradcheck_cmd;
 extern const cli_command cli_sample_cmd, cli_leaderboard_cmd; /* sweep.c */
 extern const cli_command cli_analyze_cmd;

@@ -228,7 +228,7 @@ static int run(const cli_args *a)
          eval_known_classes(&cfg, &m, unknown && strcmp(unknown, "skip") == 0, &err)) != DLC_OK ||
         eval_same_rows(&cfg, was_missing, a->pos[0], &err) != DLC_OK ||
         eval_data_there(&cfg, a->pos[0], &err) != DLC_OK ||
-        model_load_data(&data, &cfg, &err) != DLC_OK) {
+        cli_load_data(&data, &cfg, cli_quiet(c, a), &err) != DLC_OK) {
         rc = cli_fail(&err);
         /* dlc train records data paths absolute: a relative one is dlc
          * import's placeholder, which no edit of config.yaml reaches */

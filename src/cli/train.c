@@ -35,10 +35,13 @@ typedef struct {
     int have_report;
     const atomic_int *stop; /* borrowed: Ctrl-C's flag */
     int reporting;          /* training ended: the model is saved, the report is being made */
+    cli_loading *loading;   /* the "reading data" line, until the first output after the load */
 } progress;
 
 static void clear_line(progress *p)
 {
+    cli_loading_stop(p->loading);
+    p->loading = NULL;
     if (p->drawn) {
         fprintf(stderr, "\r\033[K");
         p->drawn = 0;
@@ -51,6 +54,8 @@ static void on_progress(void *user, int epoch, int epochs, int batch, int n_batc
     progress *p = user;
     if (!p->tty || p->quiet)
         return;
+    if (p->loading)
+        clear_line(p);
     double now = dlc_now();
     if (batch != n_batches && now - p->last_draw < 0.1)
         return;
@@ -129,7 +134,7 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
 
 static void on_started(void *user)
 {
-    (void)user;
+    clear_line(user);
     cli_catch_stop();
 }
 
@@ -295,6 +300,7 @@ static int run(const cli_args *a)
     train_result res;
     if (!p.quiet)
         fprintf(stderr, "training %s -> %s\n", cfg.name, run_dir);
+    p.loading = cli_loading_start(&cfg.data, p.tty, p.quiet);
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
@@ -336,6 +342,7 @@ static int run(const cli_args *a)
                res.buckets, res.buckets == 1 ? "" : "s",
                res.allreduce_floats * sizeof(float) / 1048576.0);
 done:
+    cli_loading_stop(p.loading);
     if (p.have_report)
         report_free(&p.rep);
     free(yaml);

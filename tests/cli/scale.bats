@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# dlc at the scale of a real dataset: what it says while it loads, and loads
+# that must not grow worse than linearly.  The files are generated small
+# (a few MB); the bounds on time are ten times generous.
+load helpers
+
+# A classifier of the CSV file $1 by its column label.
+big_config() {
+    cat > "${2:-c.yaml}" <<YAML
+name: c
+seed: 1
+data:
+  format: csv
+  train: {file: $1}
+  label: label
+  split: {dev: 0.2}
+model:
+  layers:
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 64}
+YAML
+}
+
+@test "a data file of 64 MB or more is named, with its size, before it is read" {
+    # 70 MB whose second row is NUL bytes: refused as soon as the parse
+    # reaches it, so the test reads little
+    printf 'x,label\n1,a\n' > big.csv
+    truncate -s 70M big.csv
+    big_config "$TMP/big.csv"
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"reading data: $TMP/big.csv (73 MB)"* ]]
+    [[ "$output" == *"NUL byte"* ]]
+    # a small file says nothing of it (off a terminal)
+    printf 'x,label\n1,a\n2,b\n3,a\n4,b\n5,a\n' > small.csv
+    big_config "$TMP/small.csv" s.yaml
+    run "$DLC" train s.yaml --out run2
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"reading data"* ]]
+    # --quiet: nothing
+    run "$DLC" train c.yaml --out run3 --quiet
+    [[ "$output" != *"reading data"* ]]
+}
