@@ -182,7 +182,7 @@ static int run(const cli_args *a)
             /* the shape (and class count, or vocabulary) comes from the data; with
              * model.input given, summary needs no data (architectures without a
              * dataset here) */
-            if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+            if ((s = cli_load_data(&data, &cfg, 0, &err)) == DLC_OK)
                 s = build_counting(&m, &cfg, &data, &err);
         } else {
             s = build_counting(&m, &cfg, NULL, &err);
@@ -196,7 +196,7 @@ static int run(const cli_args *a)
                 (cfg.train.batch_size == 0 || sets_batch(a))) {
                 model_free(&m);
                 with_data = 1;
-                dlc_status ds = model_load_data(&data, &cfg, &err);
+                dlc_status ds = cli_load_data(&data, &cfg, 0, &err);
                 if (ds == DLC_OK) {
                     s = build_counting(&m, &cfg, &data, &err);
                 } else if (ds == DLC_EINPUT && cfg.train.batch_size > 0) {
@@ -216,7 +216,7 @@ static int run(const cli_args *a)
             } else if (s == DLC_EINPUT && !cfg.no_data && has_data) {
                 with_data = 1; /* the failed build freed what it made */
                 dlc_error first = err;
-                if ((s = model_load_data(&data, &cfg, &err)) == DLC_OK)
+                if ((s = cli_load_data(&data, &cfg, 0, &err)) == DLC_OK)
                     s = build_counting(&m, &cfg, &data, &err);
                 else if (s == DLC_EINPUT) {
                     /* the model's own error comes first: data missing here says
