@@ -1119,11 +1119,33 @@ typedef struct {
     int *text;             /* (n) 1 when one holds a value that is not a number (empty aside),
                             * | 2 when it has more than cap distinct values (no more are kept) */
     int cap;               /* distinct values kept per column */
+    int autocat;           /* data.categorical: auto */
     int rows;
     const char *path;
     const dlc_strlist *names; /* (n) the columns */
 } csv_cats;
 
+/* The refusal of categorical column col of K distinct values in rows rows
+ * (K over the limit, or an auto column's text with too many values). */
+static dlc_status csv_cat_refuse(const char *path, const char *col, int K, int rows, int autocat,
+                                 dlc_error *err)
+{
+    if (!autocat)
+        return dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
+                        "many to one-hot encode (leave it out of data.categorical)", path, col,
+                        CSV_CATEGORIES_MAX);
+    return dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds text with %s%d distinct values in %s%d "
+                    "rows: an identifier or free text rather than a category (data.categorical: "
+                    "auto one-hot encodes at most %d values, and fewer than half the rows); leave "
+                    "it out with data.features, or list the columns to encode in data.categorical",
+                    path, col, K > CSV_AUTO_CATEGORIES_MAX ? "more than " : "",
+                    K > CSV_AUTO_CATEGORIES_MAX ? CSV_AUTO_CATEGORIES_MAX : K,
+                    K > CSV_AUTO_CATEGORIES_MAX ? "its first " : "", rows, CSV_AUTO_CATEGORIES_MAX);
+}
+
+/* A column is refused as soon as it is over its limit (a million-row file's
+ * id column after a thousand rows, not after the whole file).  An auto
+ * column of numbers past the limit is only checked to stay numbers. */
 static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_cats *c = user;
@@ -1131,11 +1153,18 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
     for (int k = 0; k < c->n; k++) {
         float v;
         int id;
+        /* a missing value (NA, ?, empty) does not make a column of numbers text */
+        if (c->text[k] == 2) {
+            if (csv_number(fields[k], &v) == 0 || data_is_missing(fields[k]))
+                continue;
+            c->text[k] = 3;
+            return csv_cat_refuse(c->path, c->names->v[k], c->values[k].names.n + 1, c->rows,
+                                  c->autocat, err);
+        }
         if (data_names_find(&c->values[k], fields[k]) >= 0)
             continue;
-        /* a missing value (NA, ?, empty) does not make a column of numbers text */
-        if (!data_is_missing(fields[k]) && csv_number(fields[k], &v) != 0)
-            c->text[k] = 1;
+        if (csv_number(fields[k], &v) != 0 && !data_is_missing(fields[k]))
+            c->text[k] |= 1;
         if (c->values[k].names.n < c->cap) { /* more: refused below */
             /* a one-hot feature's name holds the value, and the model file keeps names in UTF-8 */
             char what[120];
@@ -1148,6 +1177,10 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         } else {
             c->text[k] |= 2; /* over the limit */
         }
+        int K = c->values[k].names.n + (c->text[k] >> 1);
+        if ((!c->autocat && (c->text[k] & 2)) ||
+            (c->autocat && (c->text[k] & 1) && K > CSV_AUTO_CATEGORIES_MAX))
+            return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, err);
     }
     return DLC_OK;
 }
@@ -1233,6 +1266,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         c.names = &cand;
         /* auto: a column of numbers is looked at too; more than its limit is refused anyway */
         c.cap = autocat ? CSV_AUTO_CATEGORIES_MAX + 1 : CSV_CATEGORIES_MAX;
+        c.autocat = autocat;
         c.values = calloc((size_t)c.n, sizeof *c.values);
         c.text = calloc((size_t)c.n, sizeof *c.text);
         if (!c.values || !c.text)
@@ -1246,18 +1280,9 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         int K = q >= 0 ? c.values[q].names.n : 0;
         if (q >= 0 && autocat && !(c.text[q] & 1))
             q = -1; /* numbers only: a numeric feature */
-        if (q >= 0 && !autocat && (c.text[q] & 2))
-            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
-                          "many to one-hot encode (leave it out of data.categorical)", path,
-                          order.v[k], CSV_CATEGORIES_MAX);
-        else if (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows)))
-            st = dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds text with %s%d distinct values in %d "
-                          "rows: an identifier or free text rather than a category (data.categorical: "
-                          "auto one-hot encodes at most %d values, and fewer than half the rows); leave "
-                          "it out with data.features, or list the columns to encode in data.categorical",
-                          path, order.v[k], K > CSV_AUTO_CATEGORIES_MAX ? "more than " : "",
-                          K > CSV_AUTO_CATEGORIES_MAX ? CSV_AUTO_CATEGORIES_MAX : K, c.rows,
-                          CSV_AUTO_CATEGORIES_MAX);
+        if ((q >= 0 && !autocat && (c.text[q] & 2)) ||
+            (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows))))
+            st = csv_cat_refuse(path, order.v[k], K, c.rows, autocat, err);
         if (st != DLC_OK)
             break;
         if (q < 0) {
@@ -1383,6 +1408,7 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
     data_names header = {0};
     int *want = NULL;          /* (header columns) position among `columns`, or -1 */
     char **fields = NULL;      /* (n_columns) the current record's wanted fields */
+    size_t *caps = NULL;       /* (n_columns) their buffers' sizes */
     dlc_status st;
     if ((st = csv_reader_init(&r, path, text, len, err)))
         return st;
@@ -1401,7 +1427,8 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
     int ncols = header.names.n;
     want = malloc(sizeof(int) * (size_t)ncols);
     fields = calloc((size_t)(n_columns > 0 ? n_columns : 1), sizeof *fields);
-    if (!want || !fields) {
+    caps = calloc((size_t)(n_columns > 0 ? n_columns : 1), sizeof *caps);
+    if (!want || !fields || !caps) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
@@ -1428,12 +1455,19 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
                               path, line, ncols);
                 goto cleanup;
             }
-            if (want[j] >= 0) {
-                free(fields[want[j]]);
-                if (!(fields[want[j]] = strdup(r.buf))) {
-                    st = DLC_NOMEM(err);
-                    goto cleanup;
+            if (want[j] >= 0) { /* into its buffer, grown as needed (no malloc a field) */
+                int k = want[j];
+                if (r.len + 1 > caps[k]) {
+                    size_t cap = 2 * (r.len + 1);
+                    char *f = realloc(fields[k], cap);
+                    if (!f) {
+                        st = DLC_NOMEM(err);
+                        goto cleanup;
+                    }
+                    fields[k] = f;
+                    caps[k] = cap;
                 }
+                memcpy(fields[k], r.buf, r.len + 1);
             }
             if (eol)
                 break;
@@ -1450,6 +1484,7 @@ cleanup:
     for (int k = 0; fields && k < n_columns; k++)
         free(fields[k]);
     free(fields);
+    free(caps);
     free(want);
     free(r.buf);
     data_names_free(&header);

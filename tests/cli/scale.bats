@@ -41,3 +41,35 @@ YAML
     run "$DLC" train c.yaml --out run3 --quiet
     [[ "$output" != *"reading data"* ]]
 }
+
+@test "data.categorical refuses an id column as soon as it passes the limit, not after reading the whole file" {
+    # 1,500 distinct names, then a broken row: the whole-file scan used to
+    # stop at the broken row (or, without one, after every row: 30 s on a
+    # million rows); the refusal comes at row 1,001, before it
+    {
+        echo "id,color,x,label"
+        for i in $(seq 1 1500); do echo "user$i,c$((i % 5)),$i,l$((i % 2))"; done
+        echo "broken"
+        echo "user0,c1,1,l0"
+    } > ids.csv
+    big_config "$TMP/ids.csv"
+    run "$DLC" train c.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"column 'id' holds text with more than 1000 distinct values in its first 1001 rows"* ]]
+    # a column of 5 values is read to the end (where the broken row is)
+    run "$DLC" train c.yaml --out run --set 'data.categorical=[color]' --set 'data.features=[color, x]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"ids.csv:1502: 1 fields, expected 4"* ]]
+    # an auto column of numbers past the limit stays a number column until
+    # a text value: then it is refused at that row
+    {
+        echo "n,label"
+        for i in $(seq 1 1100); do echo "$i,l$((i % 2))"; done
+        echo "word,l0"
+        echo "broken"
+    } > nums.csv
+    big_config "$TMP/nums.csv"
+    run "$DLC" train c.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"column 'n' holds text with more than 1000 distinct values in its first 1101 rows"* ]]
+}
