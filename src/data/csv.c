@@ -1115,11 +1115,16 @@ enum { CSV_AUTO_CATEGORIES_MAX = 1000, CSV_CATEGORIES_MAX = 100000 };
 
 typedef struct {
     int n;                 /* candidate columns */
-    data_names *values;    /* (n) each one's distinct values */
+    data_names *values;    /* (n) each one's distinct values (auto: of text columns only) */
     int *text;             /* (n) 1 when one holds a value that is not a number (empty aside),
                             * | 2 when it has more than cap distinct values (no more are kept) */
+    int *late;             /* (n) auto: turned text after its first row, so the values before
+                            * were not kept (a second pass reads them) */
+    const int *at;         /* (n_fields) the candidate of each field passed (NULL: the same) */
+    int n_fields;          /* fields passed per row */
     int cap;               /* distinct values kept per column */
     int autocat;           /* data.categorical: auto */
+    int keep_all;          /* auto's second pass: keep every value */
     int rows;
     const char *path;
     const dlc_strlist *names; /* (n) the columns */
@@ -1144,42 +1149,42 @@ static dlc_status csv_cat_refuse(const char *path, const char *col, int K, int r
 }
 
 /* A column is refused as soon as it is over its limit (a million-row file's
- * id column after a thousand rows, not after the whole file).  An auto
- * column of numbers past the limit is only checked to stay numbers. */
+ * id column after a thousand rows, not after the whole file).  auto keeps
+ * no values of a column of numbers: only whether a value is a number is
+ * looked at (a table of 20,000 number columns kept 10 million of them). */
 static dlc_status csv_cat_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_cats *c = user;
     c->rows++;
-    for (int k = 0; k < c->n; k++) {
+    for (int f = 0; f < c->n_fields; f++) {
+        const int k = c->at ? c->at[f] : f;
         float v;
         int id;
         /* a missing value (NA, ?, empty) does not make a column of numbers text */
-        if (c->text[k] == 2) {
-            if (csv_number(fields[k], &v) == 0 || data_is_missing(fields[k]))
+        if (c->autocat && !c->keep_all && !(c->text[k] & 1)) {
+            if (csv_number(fields[f], &v) == 0 || data_is_missing(fields[f]))
                 continue;
-            c->text[k] = 3;
-            return csv_cat_refuse(c->path, c->names->v[k], c->values[k].names.n + 1, c->rows,
-                                  c->autocat, err);
+            c->text[k] |= 1;
+            c->late[k] = c->rows > 1;
         }
-        if (data_names_find(&c->values[k], fields[k]) >= 0)
+        if (data_names_find(&c->values[k], fields[f]) >= 0)
             continue;
-        if (csv_number(fields[k], &v) != 0 && !data_is_missing(fields[k]))
+        if (!c->autocat && csv_number(fields[f], &v) != 0 && !data_is_missing(fields[f]))
             c->text[k] |= 1;
         if (c->values[k].names.n < c->cap) { /* more: refused below */
             /* a one-hot feature's name holds the value, and the model file keeps names in UTF-8 */
             char what[120];
             snprintf(what, sizeof what, "column '%.60s': value", c->names->v[k]);
-            dlc_status st = c->text[k] & 1 ? csv_utf8(c->path, line, what, fields[k], err) : DLC_OK;
+            dlc_status st = c->text[k] & 1 ? csv_utf8(c->path, line, what, fields[f], err) : DLC_OK;
             if (st == DLC_OK)
-                st = data_names_add(&c->values[k], fields[k], &id, err);
+                st = data_names_add(&c->values[k], fields[f], &id, err);
             if (st)
                 return st;
         } else {
             c->text[k] |= 2; /* over the limit */
         }
         int K = c->values[k].names.n + (c->text[k] >> 1);
-        if ((!c->autocat && (c->text[k] & 2)) ||
-            (c->autocat && (c->text[k] & 1) && K > CSV_AUTO_CATEGORIES_MAX))
+        if ((!c->autocat && (c->text[k] & 2)) || (c->autocat && K > CSV_AUTO_CATEGORIES_MAX))
             return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, err);
     }
     return DLC_OK;
@@ -1267,13 +1272,36 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         /* auto: a column of numbers is looked at too; more than its limit is refused anyway */
         c.cap = autocat ? CSV_AUTO_CATEGORIES_MAX + 1 : CSV_CATEGORIES_MAX;
         c.autocat = autocat;
+        c.n_fields = c.n;
         c.values = calloc((size_t)c.n, sizeof *c.values);
         c.text = calloc((size_t)c.n, sizeof *c.text);
-        if (!c.values || !c.text)
+        c.late = calloc((size_t)c.n, sizeof *c.late);
+        if (!c.values || !c.text || !c.late)
             st = DLC_NOMEM(err);
         if (st == DLC_OK)
             st = data_csv_records(path, text, len, (const char *const *)cand.v, cand.n, csv_cat_row,
                                   &c, err);
+        /* auto: columns whose first text value came after numbers, read again for every value */
+        const char **again = st == DLC_OK ? malloc(sizeof *again * (size_t)c.n) : NULL;
+        int *at = again ? malloc(sizeof *at * (size_t)c.n) : NULL;
+        int n_again = 0;
+        if (st == DLC_OK && (!again || !at))
+            st = DLC_NOMEM(err);
+        for (int k = 0; st == DLC_OK && k < c.n; k++)
+            if (c.late[k]) {
+                data_names_free(&c.values[k]);
+                again[n_again] = cand.v[k];
+                at[n_again++] = k;
+            }
+        if (st == DLC_OK && n_again > 0) {
+            c.at = at;
+            c.n_fields = n_again;
+            c.keep_all = 1;
+            c.rows = 0;
+            st = data_csv_records(path, text, len, again, n_again, csv_cat_row, &c, err);
+        }
+        free(again);
+        free(at);
     }
     for (int k = 0; st == DLC_OK && k < order.n; k++) {
         int q = dlc_strlist_find(&cand, order.v[k]);
@@ -1328,6 +1356,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         data_names_free(&c.values[k]);
     free(c.values);
     free(c.text);
+    free(c.late);
     free(remap);
     dlc_strlist_clear(&header);
     dlc_strlist_clear(&order);

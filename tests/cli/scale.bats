@@ -60,16 +60,25 @@ YAML
     run "$DLC" train c.yaml --out run --set 'data.categorical=[color]' --set 'data.features=[color, x]'
     [ "$status" -eq 2 ]
     [[ "$output" == *"ids.csv:1502: 1 fields, expected 4"* ]]
-    # an auto column of numbers past the limit stays a number column until
-    # a text value: then it is refused at that row
+    # auto keeps no values of a column of numbers; one whose text comes
+    # after 1,100 numbers is read again, and refused
     {
         echo "n,label"
         for i in $(seq 1 1100); do echo "$i,l$((i % 2))"; done
         echo "word,l0"
-        echo "broken"
     } > nums.csv
     big_config "$TMP/nums.csv"
     run "$DLC" train c.yaml --out run --set data.categorical=auto
     [ "$status" -eq 2 ]
-    [[ "$output" == *"column 'n' holds text with more than 1000 distinct values in its first 1101 rows"* ]]
+    [[ "$output" == *"column 'n' holds text with more than 1000 distinct values in its first 1001 rows"* ]]
+    # and one with a few text values after its numbers is encoded with every value
+    {
+        echo "n,x,label"
+        for i in $(seq 1 30); do echo "$((i % 3)),$i,l$((i % 2))"; done
+        echo "many,31,l0"
+    } > mixed.csv
+    big_config "$TMP/mixed.csv"
+    run "$DLC" train c.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"n (4)"* ]]
 }
