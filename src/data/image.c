@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,50 @@ typedef struct {
     char *path; /* owned */
 } image_item;
 
+/* Decoding a folder on every worker thread: each takes the next few files
+ * and decodes each into its own slot; the folder's order, its notes and its
+ * first error are settled after, on one thread (image_folder_settle).  A
+ * folder of 50,000 JPEGs took 41 s on one thread. */
+enum { FOLDER_TODO, FOLDER_OK, FOLDER_BAD };
+typedef struct {
+    const image_item *items;
+    int n;
+    const tensor_shape *shape;
+    long max_pixels;
+    uint8_t *u8;          /* (n, D): file i's pixels at row i */
+    size_t D;
+    signed char *state;   /* (n) FOLDER_* */
+    tensor_shape *own;    /* (n) each file's own (channels, height, width) */
+    int fail_fast;        /* data.bad_files: fail: stop taking files after a bad one */
+    atomic_int next;      /* the next file to take */
+    atomic_int bad;       /* a file failed */
+} folder_job;
+
+enum { FOLDER_CHUNK = 8 };
+
+static void folder_decode_part(void *ctx, int part, int parts)
+{
+    (void)part;
+    (void)parts;
+    folder_job *j = ctx;
+    for (;;) {
+        if (j->fail_fast && atomic_load(&j->bad))
+            return;
+        int lo = atomic_fetch_add(&j->next, FOLDER_CHUNK);
+        if (lo >= j->n)
+            return;
+        int hi = lo + FOLDER_CHUNK < j->n ? lo + FOLDER_CHUNK : j->n;
+        for (int i = lo; i < hi; i++) {
+            dlc_error e; /* the message is made again in order if it is needed */
+            int ok = data_image_load_noting(j->items[i].path, j->max_pixels, j->shape,
+                                            j->u8 + (size_t)i * j->D, &j->own[i], &e) == DLC_OK;
+            j->state[i] = ok ? FOLDER_OK : FOLDER_BAD;
+            if (!ok)
+                atomic_store(&j->bad, 1);
+        }
+    }
+}
+
 dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *shape,
                                   dlc_strlist *class_names, int bad, long limit, long max_pixels,
                                   dlc_strlist *skipped, dlc_error *err)
@@ -773,6 +818,7 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
     image_item *items = NULL;
     int n_items = 0, cap = 0;
     dataset *ds = NULL;
+    folder_job job = {0};
     char path[DATA_PATH_MAX * 4];
     dlc_error first_bad = {0};
     dlc_status st = list_dir(dir, 1, NULL, &classes, err);
@@ -917,11 +963,33 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         st = DLC_NOMEM(err);
         goto cleanup;
     }
+    job.items = items;
+    job.n = n_items;
+    job.shape = shape;
+    job.max_pixels = max_pixels;
+    job.u8 = ds->u8;
+    job.D = ds->dim;
+    job.fail_fast = bad == DATA_BAD_FAIL;
+    job.state = calloc((size_t)n_items, sizeof *job.state);
+    job.own = calloc((size_t)n_items, sizeof *job.own);
+    if (!job.state || !job.own) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    atomic_init(&job.next, 0);
+    atomic_init(&job.bad, 0);
+    tensor_parallel(folder_decode_part, &job);
+    /* in the folder's order: rows moved down over the files that failed; a
+     * failed file (or one not reached after a failure) is read again here
+     * for its message */
     for (int i = 0; i < n_items; i++) {
         dlc_error e = {0};
-        tensor_shape own = {0};
-        if (data_image_load_noting(items[i].path, max_pixels, shape, ds->u8 + (size_t)ds->n * ds->dim,
-                              &own, &e) != DLC_OK) {
+        tensor_shape own = job.own[i];
+        uint8_t *row = ds->u8 + (size_t)ds->n * ds->dim;
+        if (job.state[i] == FOLDER_OK && ds->n != i)
+            memmove(row, ds->u8 + (size_t)i * ds->dim, ds->dim);
+        if (job.state[i] != FOLDER_OK &&
+            data_image_load_noting(items[i].path, max_pixels, shape, row, &own, &e) != DLC_OK) {
             if (bad == DATA_BAD_FAIL) {
                 st = dlc_fail(err, e.status, "%s (set data.bad_files: skip to skip unreadable files)",
                               e.msg);
@@ -953,6 +1021,8 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         for (int c = 0; c < classes.n && st == DLC_OK; c++)
             st = dlc_strlist_push(class_names, classes.v[c], err);
 cleanup:
+    free(job.state);
+    free(job.own);
     for (int i = 0; i < n_items; i++)
         free(items[i].path);
     free(items);

@@ -82,3 +82,44 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"n (4)"* ]]
 }
+
+IMAGES="$ROOT/tests/data/images"   # Fashion-MNIST PNGs: 5 classes, 8 train each
+
+# A small MLP on the image folder $1.
+folder_config() {
+    cat > "${2:-f.yaml}" <<YAML
+name: f
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $1}
+  split: {dev: 0.25}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+}
+
+@test "an image folder decoded on several threads keeps its order, its notes and its first bad file" {
+    cp -r "$IMAGES/train" imgs
+    # two broken files: the first in the folder's order is the one named
+    printf '\x89PNG\r\n\x1a\n cut short' > imgs/1-trouser/00003.png
+    printf 'GIF89a' > imgs/8-bag/00001.png
+    folder_config "$TMP/imgs"
+    for t in 1 2 3; do
+        run "$DLC" train f.yaml --out run --force --threads $t
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"imgs/1-trouser/00003.png: PNG image is truncated"* ]]
+    done
+    "$DLC" train f.yaml --out three --threads 3 --set data.bad_files=skip > three.txt 2>&1
+    grep -q "skipped 2 unreadable image files" three.txt
+    # the same examples in the same order as the folder without those files:
+    # the same run, the same errors sample
+    rm imgs/1-trouser/00003.png imgs/8-bag/00001.png
+    "$DLC" train f.yaml --out clean --threads 1 > clean.txt 2>&1
+    cmp clean/errors/errors.csv three/errors/errors.csv
+    [ "$(metrics_no_time clean/metrics.csv)" = "$(metrics_no_time three/metrics.csv)" ]
+}
