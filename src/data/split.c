@@ -109,6 +109,14 @@ const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *firs
     return &cfg->features;
 }
 
+/* *p (if any) shrunk to bytes; kept as it is if realloc fails. */
+static void split_shrink(void **p, size_t bytes)
+{
+    void *q = *p ? realloc(*p, bytes) : NULL;
+    if (q)
+        *p = q;
+}
+
 /* ds keeps rows (n, ascending) only, in place; each keeps its row in its
  * file (ds->row, made when first needed), which the error sample names.
  * ENOMEM only. */
@@ -145,6 +153,16 @@ static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
         if (ds->f32)
             memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
         memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
+    }
+    /* the rows let go are given back: a limit of 1,000 rows of a million-row
+     * table kept the whole table's 400 MB through training */
+    if (n < ds->n) {
+        size_t k = (size_t)(n ? n : 1);
+        split_shrink((void **)&ds->u8, k * D);
+        split_shrink((void **)&ds->f32, k * D * sizeof(float));
+        split_shrink((void **)&ds->targets, k * (T ? T : 1) * sizeof(float));
+        split_shrink((void **)&ds->row, k * sizeof(int));
+        split_shrink((void **)&ds->source, k * sizeof *ds->source);
     }
     ds->n = n;
     return DLC_OK;
