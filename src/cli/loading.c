@@ -8,6 +8,7 @@
  * load (cli_loading_stop). */
 #include "cli.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 /* Off a terminal, the line is said only for data this large: a small run's
  * output stays as it was. */
 #define LOADING_SAY_BYTES ((long long)64 << 20)
+#define LOADING_SAY_FILES 10000   /* ... or folders of this many files */
 
 struct cli_loading {
     pthread_t thread;
@@ -30,7 +32,30 @@ struct cli_loading {
     char what[600];     /* "big.csv (819 MB)" */
 };
 
-static void loading_add(char *what, size_t size, int *shown, long long *bytes, const char *path)
+/* Files in the folder dir and its subfolders (class folders), counted up
+ * to LOADING_SAY_FILES. */
+static int loading_count(const char *dir, int depth, int count)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return count;
+    struct dirent *e;
+    char sub[4200];
+    while (count < LOADING_SAY_FILES && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (depth > 0 && e->d_type == DT_DIR &&
+            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) < (int)sizeof sub)
+            count = loading_count(sub, depth - 1, count);
+        else
+            count++;
+    }
+    closedir(d);
+    return count;
+}
+
+static void loading_add(char *what, size_t size, int *shown, long long *bytes, int *files,
+                        const char *path)
 {
     if (!path[0])
         return;
@@ -38,6 +63,8 @@ static void loading_add(char *what, size_t size, int *shown, long long *bytes, c
     int dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
     if (!dir && stat(path, &st) == 0)
         *bytes += (long long)st.st_size;
+    if (dir && *files < LOADING_SAY_FILES)
+        *files = loading_count(path, 1, *files);
     size_t used = strlen(what);
     if (*shown == 3)
         snprintf(what + used, size - used, ", ...");
@@ -73,20 +100,21 @@ cli_loading *cli_loading_start(const data_config *d, int tty, int quiet)
     if (!l)
         return NULL;
     long long bytes = 0;
-    int shown = 0;
+    int shown = 0, files = 0;
     const data_source *src[] = {&d->train, &d->dev, &d->test};
     for (int k = 0; k < 3 + d->n_sources; k++) {
         const data_source *s = k < 3 ? src[k] : &d->sources[k - 3].files;
-        loading_add(l->what, sizeof l->what, &shown, &bytes, s->file);
-        loading_add(l->what, sizeof l->what, &shown, &bytes, s->images);
-        loading_add(l->what, sizeof l->what, &shown, &bytes, s->dir);
+        loading_add(l->what, sizeof l->what, &shown, &bytes, &files, s->file);
+        loading_add(l->what, sizeof l->what, &shown, &bytes, &files, s->images);
+        loading_add(l->what, sizeof l->what, &shown, &bytes, &files, s->dir);
     }
-    if (bytes > 0) {
-        size_t used = strlen(l->what);
+    size_t used = strlen(l->what);
+    if (bytes > 0)
         snprintf(l->what + used, sizeof l->what - used, " (%.0f MB)", (double)bytes / 1e6);
-    }
+    else if (files >= LOADING_SAY_FILES)
+        snprintf(l->what + used, sizeof l->what - used, " (%d files or more)", LOADING_SAY_FILES);
     if (!tty) {
-        if (bytes >= LOADING_SAY_BYTES)
+        if (bytes >= LOADING_SAY_BYTES || files >= LOADING_SAY_FILES)
             fprintf(stderr, "reading data: %s\n", l->what);
         free(l);
         return NULL;

@@ -40,6 +40,25 @@ YAML
     # --quiet: nothing
     run "$DLC" train c.yaml --out run3 --quiet
     [[ "$output" != *"reading data"* ]]
+    # an image folder of 10,000 files or more (empty ones: refused at once)
+    mkdir -p imgs/a imgs/b
+    (cd imgs/a && touch $(seq -f 'x%05g.png' 1 6000))
+    (cd imgs/b && touch $(seq -f 'y%05g.png' 1 4000))
+    cat > f.yaml <<YAML
+name: f
+data:
+  format: image_folder
+  train: {dir: $TMP/imgs}
+model:
+  input: [1, 8, 8]
+  layers: [{type: flatten}, {type: dense, units: auto}]
+YAML
+    run "$DLC" train f.yaml --out run4
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"reading data: $TMP/imgs/ (10000 files or more)"* ]]
+    rm imgs/b/y0000*.png
+    run "$DLC" train f.yaml --out run4
+    [[ "$output" != *"reading data"* ]]
 }
 
 @test "data.categorical refuses an id column as soon as it passes the limit, not after reading the whole file" {
