@@ -21,7 +21,8 @@
  * block's layers named <use>_<layer> (<use>_<k>_<layer> for repetition k
  * when repeat > 1); <use> is the item's name, or <block>_<n> for the n-th
  * unnamed use of that block.  In the copies a value `$p` becomes parameter
- * p, `$input` the layer feeding the block (the previous layer, or `input`),
+ * p, `$input` the layer feeding the block (the previous layer, or `input`, or
+ * the one layer the use names in `inputs:`, which its first layer then reads),
  * and inputs/share naming a layer of the block name its copy.  The block's
  * last layer feeds whatever follows.  The resolved config lists the
  * expanded layers; model.blocks itself is gone by then.
@@ -104,6 +105,8 @@ typedef struct {
     const ynode *params;   /* its params mapping (may be NULL) */
     const ynode *given;    /* the use's params mapping (may be NULL) */
     const char *input;     /* the layer feeding this copy */
+    const char *from;      /* the use's `inputs: [X]`: X feeds its first copy (NULL: the
+                            * previous layer) */
     char prefix[NAME_BUF]; /* "<use>" or "<use>_<k>" */
     const char *use_path;  /* "model.layers.3" for messages */
     const ynode *use;      /* the use's mapping */
@@ -240,6 +243,26 @@ static dlc_status check_block(const ynode *name, const ynode *def, dlc_error *er
     return DLC_OK;
 }
 
+/* Adds `inputs: [from]` to the layer item c. */
+static dlc_status read_from(ynode *c, const char *from, dlc_error *err)
+{
+    ynode *k = ynode_new_scalar("inputs", 1, c->origin, c->line);
+    ynode *v = ynode_new(YN_SEQ, c->origin, c->line);
+    ynode *name = ynode_new_scalar(from, 1, c->origin, c->line);
+    if (!k || !v || !name || ynode_seq_push(v, name, err) != DLC_OK) {
+        ynode_free(k);
+        ynode_free(v);
+        ynode_free(name);
+        return DLC_NOMEM(err);
+    }
+    if (ynode_map_put(c, k, v, err) != DLC_OK) {
+        ynode_free(k);
+        ynode_free(v);
+        return err->status ? err->status : DLC_NOMEM(err);
+    }
+    return DLC_OK;
+}
+
 /* The repeat copies of a block's layers, appended to out. */
 static dlc_status expand_copies(expansion *x, const ynode *layers, long repeat, const char *base,
                                 ynode *out, dlc_error *err)
@@ -247,7 +270,9 @@ static dlc_status expand_copies(expansion *x, const ynode *layers, long repeat, 
     char input[NAME_BUF];
     for (long r = 1; r <= repeat; r++) {
         dlc_status s;
-        if (out->n == 0)
+        if (r == 1 && x->from)
+            namef(input, sizeof input, "%s", x->from);
+        else if (out->n == 0)
             namef(input, sizeof input, "input");
         else if ((s = item_name(out, out->n - 1, input, sizeof input, err)) != DLC_OK)
             return s;
@@ -260,6 +285,12 @@ static dlc_status expand_copies(expansion *x, const ynode *layers, long repeat, 
             ynode *c = copy(x, layers->items[i], NULL, err);
             if (!c)
                 return err->status ? err->status : DLC_NOMEM(err);
+            /* the first layer reads what the use names, not the layer before */
+            if (r == 1 && i == 0 && x->from && c->kind == YN_MAP && !ynode_map_get(c, "inputs") &&
+                (s = read_from(c, x->from, err)) != DLC_OK) {
+                ynode_free(c);
+                return s;
+            }
             if ((s = ynode_seq_push(out, c, err)) != DLC_OK) {
                 ynode_free(c);
                 return s;
@@ -275,7 +306,7 @@ static dlc_status expand_use(ynode *use, const ynode *blocks, ynode *out, int *u
 {
     char path[512], sub[600];
     ynode_path(use, path, sizeof path);
-    static const char *const keys[] = {"type", "block", "name", "repeat", "params", NULL};
+    static const char *const keys[] = {"type", "block", "name", "repeat", "params", "inputs", NULL};
     for (int i = 0; i < use->n; i++) {
         int ok = 0;
         for (int k = 0; keys[k]; k++)
@@ -283,7 +314,7 @@ static dlc_status expand_use(ynode *use, const ynode *blocks, ynode *out, int *u
         if (!ok) {
             namef(sub, sizeof sub, "%s.%s", path, use->keys[i]->value);
             return config_key_fail(err, use->keys[i], sub,
-                                   "not a key of a block use (it has: block, name, repeat, params)");
+                                   "not a key of a block use (it has: block, name, repeat, params, inputs)");
         }
     }
     const ynode *bn = ynode_map_get(use, "block");
@@ -310,6 +341,18 @@ static dlc_status expand_use(ynode *use, const ynode *blocks, ynode *out, int *u
     }
     const ynode *def = blocks->items[bi];
     expansion x = {.def = def, .params = ynode_map_get(def, "params"), .use_path = path, .use = use};
+    /* inputs: [X] (or X): the layer feeding the block, as a Keras block called on X */
+    const ynode *in = ynode_map_get(use, "inputs");
+    if (in) {
+        const ynode *one = in->kind == YN_SEQ && in->n == 1 ? in->items[0] : in;
+        if (!scalar(one) || !one->value[0]) {
+            namef(sub, sizeof sub, "%s.inputs", path);
+            return config_key_fail(err, in, sub,
+                                   "a block takes one input: the layer feeding it ($input), "
+                                   "e.g. inputs: [input]");
+        }
+        x.from = one->value;
+    }
     if (x.params && x.params->kind != YN_MAP)
         x.params = NULL;
     x.given = ynode_map_get(use, "params");

@@ -36,6 +36,9 @@ static const foreign_name foreign_keys[] = {
     {"train.*", "verbose", "--quiet", "a command-line option, not a key"},
     {"train.*", "loss", "loss", "a top-level key"},
     {"model.*", "input_shape", "model.input", NULL},
+    {"model.*", "inputs", "model.input", "a model has one input: an image and a table are one CSV row "
+                                         "(the pixels, then the columns), cut apart by slice and reshape "
+                                         "layers (README: \"Several outputs\")"},
     {"model.layers.*.*", "input_shape", "model.input", "one shape for the model, a top-level key of model:"},
     {"model.layers.*.*", "kernel_size", "kernel", NULL},
     {"model.layers.*.*", "pool_size", "kernel", "a pooling window is its kernel"},

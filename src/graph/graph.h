@@ -159,7 +159,8 @@ typedef struct {
     unsigned inputs;          /* bit k: the output of input k */
     int out;                  /* its own output */
     int aux;                  /* its aux */
-    int other;                /* the output of one more node (not an input), or -1 */
+    int other;                /* the output of one more node (not an input), or -1;
+                                 forward reads it too, backward or not */
 } graph_saves;
 
 /* ---- the op table ---- */

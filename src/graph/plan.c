@@ -131,9 +131,11 @@ static void live_ranges(const graph *g, const graph_plan *p, plan_buf *b, const 
             int at = reads && (sv.inputs >> k & 1u) ? plan_step_backward(n, c) : plan_step_forward(c);
             q->last = at > q->last ? at : q->last;
         }
-        if (reads && sv.other >= 0 && sv.other < n) {
+        /* forward reads the other node too (a recurrent layer after a small
+         * embedding looks its tokens up there), with or without a backward */
+        if (sv.other >= 0 && sv.other < n) {
             plan_buf *q = &b[BUF(sv.other, PLAN_OUT)];
-            int at = plan_step_backward(n, c);
+            int at = reads ? plan_step_backward(n, c) : plan_step_forward(c);
             q->last = at > q->last ? at : q->last;
         }
     }

@@ -101,7 +101,7 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -760,6 +760,62 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* One int64 of a Slice node: attribute `attr` (before opset 10) or constant
+ * input i; 1 when found (absent steps and axes default to 1 and 0). */
+static int slice_int(imp *k, const onnx_node *n, const char *attr, int i, int64_t *v, int *count)
+{
+    const onnx_attr *a = onnx_attr_get(n, attr);
+    if (a) {
+        *count = a->n_ints;
+        if (a->n_ints == 1)
+            *v = a->ints[0];
+        return a->n_ints == 1;
+    }
+    const onnx_tensor *c = cst(k, n, i);
+    *count = c ? (int)c->n : 0;
+    if (c && c->i && c->n == 1)
+        *v = c->i[0];
+    return c && c->i && c->n == 1;
+}
+
+/* Slice of one axis of the sample by constants, step 1: a slice layer
+ * (dlc's own exports of slice and split write these). */
+static dlc_status op_slice(imp *k, const onnx_node *n)
+{
+    int in, cs = 0, ce = 0, ca = 0, ct = 0;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    int64_t start = 0, end = 0, axis = 0, step = 1;
+    if (!slice_int(k, n, "starts", 1, &start, &cs) || !slice_int(k, n, "ends", 2, &end, &ce))
+        return fail_at(k, n, "starts and ends other than one constant each (%d and %d values)", cs, ce);
+    if ((slice_int(k, n, "axes", 3, &axis, &ca) || !ca) == 0)
+        return fail_at(k, n, "%d axes (dlc's slice cuts one)", ca);
+    if ((slice_int(k, n, "steps", 4, &step, &ct) || !ct) == 0 || step != 1)
+        return fail_at(k, n, "steps other than 1");
+    tensor_shape sh;
+    if ((st = layer_shape(k, in, &sh)) != DLC_OK)
+        return st;
+    axis += axis < 0 ? sh.ndim + 1 : 0;
+    if (axis < 1 || axis > sh.ndim)
+        return fail_at(k, n, "axis %lld (dlc slices an axis of the sample, >= 1)", (long long)axis);
+    /* ONNX clamps out-of-range starts and ends to the axis; dlc's layer refuses them */
+    int64_t L = sh.d[axis - 1];
+    start += start < 0 ? L : 0;
+    end += end < 0 ? L : 0;
+    start = start < 0 ? 0 : start > L ? L : start;
+    end = end < 0 ? 0 : end > L ? L : end;
+    if (end <= start)
+        return fail_at(k, n, "an empty slice [%lld:%lld] of an axis of %lld", (long long)start,
+                       (long long)end, (long long)L);
+    int Ly = add_layer(k, "slice", n->out[0], &in, 1);
+    if (Ly < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, Ly, "axis: %lld, start: %lld, end: %lld", (long long)axis - 1, (long long)start, (long long)end);
+    new_val(k, n->out[0], V_LAYER, Ly);
+    return DLC_OK;
+}
+
 /* The number of values of layer's output in its A trailing axes, 0 when it has fewer. */
 static size_t trailing_size(imp *k, int layer, int A)
 {
@@ -1268,6 +1324,17 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     ival *x = val(k, n->in[0]);
     const onnx_tensor *c = cst(k, n, 1);
     int sub = !strcmp(n->op, "Sub");
+    ival *y = n->n_in == 2 ? val(k, n->in[1]) : NULL;
+    if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
+        /* of two tensors: dlc's subtract and multiply (its exports chain a
+         * multiply of several inputs as Muls of two) */
+        int in[2] = {x->layer, y->layer};
+        int L = add_layer(k, sub ? "subtract" : "multiply", n->out[0], in, 2);
+        if (L < 0)
+            return fail_at(k, n, "too many layers");
+        new_val(k, n->out[0], V_LAYER, L);
+        return DLC_OK;
+    }
     if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||
         (sub && k->shift) || (!sub && k->scale) || (k->norm_n && c->n != k->norm_n))
         return fail_at(k, n, "%s other than the input's normalization", n->op);
@@ -1362,6 +1429,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_add(k, n);
     if (!strcmp(op, "Concat"))
         return op_concat(k, n);
+    if (!strcmp(op, "Slice"))
+        return op_slice(k, n);
     if (!strcmp(op, "BatchNormalization"))
         return op_batchnorm(k, n);
     if (!strcmp(op, "LayerNormalization"))

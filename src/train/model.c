@@ -395,9 +395,18 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
         }
         int K = o->shape.d[o->shape.ndim - 1];
         if (L->has_classes && n_classes && n_classes[h] > 0 && K != n_classes[h]) {
+            /* with several outputs, say which loss it has: an output named
+             * without one takes the top-level loss */
+            char which[256] = "";
+            if (m->n_heads > 1)
+                snprintf(which, sizeof which,
+                         "; it is output '%s' of model.outputs, with loss %s (an output without "
+                         "`loss:` takes the top-level one; a layer only read, not trained on, is "
+                         "model.embedding)", mh->name, L->name);
             st = dlc_fail(err, DLC_EINPUT,
-                          "%s: has %d output units but the data has %d classes (set units: %d)",
-                          graph_node_label(o, label, sizeof label), K, n_classes[h], n_classes[h]);
+                          "%s: has %d output units but the data has %d classes (set units: %d)%s",
+                          graph_node_label(o, label, sizeof label), K, n_classes[h], n_classes[h],
+                          which);
             goto fail;
         }
         mh->n_targets = L->target_size(&o->shape, &mh->opts);

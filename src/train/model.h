@@ -154,6 +154,12 @@ dlc_status model_source_digest(const dlc_config *cfg, char hex[65], dlc_error *e
 dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
                            dlc_error *err);
 
+/* What is worth saying about freezing, into note ("" when nothing): a
+ * freeze.all_but_last of at least the layers with parameters, which freezes
+ * nothing; frozen layers whose weights no init_from copied or pretrained file
+ * filled, which keep their random start for good. */
+void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t note_size);
+
 /* Runs the model in evaluation mode over split s, in batches of at most
  * g->eval_max, calling fn with each batch's targets (N, n_targets) once the
  * heads' outputs are in graph_output(m->g, h)->out (N, out size); batch row

@@ -1126,6 +1126,15 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
         /* an mse head learned its targets standardized, or as they are */
         {"data.normalize_targets:", "the output learned its targets scaled the checkpoint's way, "
                                     "and its values would mean other numbers"},
+        {"init_from.normalize:", "the weights were trained on inputs normalized the checkpoint's "
+                                 "way, and would be fed inputs of another scale"},
+        /* normalize: source takes the statistics from the source file again:
+         * a source retrained since (with normalize: minmax) rescaled the
+         * inputs of a resumed run in silence */
+        {"init_from.sha256:", "the inputs are normalized with the init_from source's statistics "
+                              "(init_from.normalize: source) and that file has changed since the "
+                              "run started from it, so the weights would be fed inputs of another "
+                              "scale (put the source back)"},
     };
     dlc_strlist changes = {0};
     dlc_status s = config_diff(old, t->opt->config_yaml, 8, &changes, err);
@@ -1135,9 +1144,11 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
                "continuing with the new one");
         return DLC_OK;
     }
+    const int source_norm = t->cfg->init.normalize == INIT_NORM_SOURCE;
     for (size_t k = 0; k < sizeof refused / sizeof *refused; k++)
         for (int i = 0; i < changes.n; i++)
-            if (strncmp(changes.v[i], refused[k].key, strlen(refused[k].key)) == 0) {
+            if (strncmp(changes.v[i], refused[k].key, strlen(refused[k].key)) == 0 &&
+                (source_norm || strcmp(refused[k].key, "init_from.sha256:") != 0)) {
                 s = dlc_fail(err, DLC_EINPUT,
                              "%s: --resume would change %s; %s: resume with the checkpoint's "
                              "values, or start over with --force",
@@ -1422,7 +1433,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
             if (t->m.g->nodes[i].n_params > 0)
                 last = &t->m.g->nodes[i];
         char where[1400];
-        if (last)
+        const int all = last && cfg->freeze_all_but_last == 0; /* freeze: {all_but_last: 0} */
+        if (all)
+            snprintf(where, sizeof where, "%s: key 'freeze.all_but_last'", cfg->path);
+        else if (last)
             snprintf(where, sizeof where, "%s%skey 'trainable' of layer '%s'", last->spec.where,
                      last->spec.where[0] ? ": " : "", last->spec.name);
         else
@@ -1431,9 +1445,11 @@ static dlc_status setup(trainer *t, dlc_error *err)
                         "%s: nothing to train: %s; to score a model as it is, use dlc eval on its "
                         "run folder",
                         where,
-                        last ? "every parameter is frozen (trainable: false, or init_from "
-                               "freezing every layer), so its epochs would change nothing"
-                             : "no layer has parameters");
+                        all    ? "all_but_last 0 freezes every layer with parameters, so the epochs "
+                                 "would change nothing (1 lets the last layer learn)"
+                        : last ? "every parameter is frozen (trainable: false, or init_from "
+                                 "freezing every layer), so its epochs would change nothing"
+                               : "no layer has parameters");
     }
     if (t->data.text && (t->data.text_task == TEXT_LM || t->data.text_task == TEXT_BILM))
         t->lm = t->data.text_unit == TEXT_CHARS ? 2 : 1;
@@ -1478,6 +1494,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
         if (init_note[0])
             say(t, "%s", init_note);
     }
+    char freeze_note[600];
+    model_freeze_note(&t->m, cfg, freeze_note, sizeof freeze_note);
+    if (freeze_note[0])
+        say(t, "%s", freeze_note);
     if (t->ranks > 1) {
         size_t bytes = (size_t)(cfg->train.bucket_mb * 1048576.0);
         if ((s = dist_grads_create(&t->dg, t->dw, g, bytes, err)) != DLC_OK)

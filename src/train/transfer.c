@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "../base/sha256.h"
+#include "../config/yaml_tree.h"
 #include "model.h"
 
 const char *model_file_of(const char *run, char *buf, size_t size)
@@ -130,6 +131,32 @@ static void head_classes_note(const model *m, const init_config *in, const io_st
     json_free(heads);
 }
 
+/* With init_from.normalize: refit, a source trained on inputs normalized
+ * another way (its config's data.normalize) than this run's: its copied
+ * weights see inputs of another scale (raw pixels into a network trained on
+ * standardized ones started at loss 405 against 5), said in note. */
+static void refit_note(const dlc_config *cfg, const io_st *st, char *note, size_t note_size)
+{
+    const char *text = io_st_meta(st, "config");
+    ynode *root = NULL;
+    if (cfg->init.normalize != INIT_NORM_REFIT || !text ||
+        ytree_parse(&root, "source", text, strlen(text), 0, NULL) != DLC_OK || !root)
+        return;
+    const ynode *data = ynode_map_get(root, "data");
+    const ynode *kind = data && data->kind == YN_MAP ? ynode_map_get(data, "normalize") : NULL;
+    const char *was = kind && kind->kind == YN_SCALAR ? kind->value : NULL;
+    const char *now = data_norm_names[cfg->data.normalize];
+    size_t len = strlen(note);
+    if (was && strcmp(was, now) != 0 && len < note_size)
+        snprintf(note + len, note_size - len,
+                 "%swarning: init_from.normalize is refit: the source was trained on inputs "
+                 "normalized '%s', this run normalizes them '%s' (data.normalize), so the copied "
+                 "weights see inputs of another scale; init_from.normalize: source feeds them the "
+                 "source's",
+                 len ? "\n" : "", was, now);
+    ynode_free(root);
+}
+
 dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
                            dlc_error *err)
 {
@@ -189,8 +216,10 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
         }
         memcpy(p->data, t->data, sizeof(float) * p->n);
     }
-    if (note_size)
+    if (note_size) {
         head_classes_note(m, in, st, note, note_size);
+        refit_note(cfg, st, note, note_size);
+    }
     if (in->normalize == INIT_NORM_SOURCE) {
         const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
         if (!shift || !scale || shift->shape.ndim != 1 || scale->shape.ndim != 1 ||
@@ -209,4 +238,52 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
 done:
     io_st_free(st);
     return s;
+}
+
+/* 1 when init_from copies layer's parameters */
+static int copied(const init_config *in, const char *layer)
+{
+    return in->run[0] && (!in->layers.n || matches(&in->layers, layer)) && !matches(&in->exclude, layer);
+}
+
+void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t note_size)
+{
+    const graph *g = m->g;
+    int layers = 0, n_random = 0;
+    char names[200] = "";
+    note[0] = '\0';
+    for (int i = g->n_inputs; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        int owns = 0, frozen_weight = 0;
+        for (int k = 0; k < n->n_params; k++) {
+            const graph_param *p = &g->params[n->params[k]];
+            if (p->buffer || p->node != i)
+                continue;
+            owns = 1;
+            /* a weight (not a norm's gamma and beta) starts random */
+            frozen_weight |= !p->trainable && p->decay;
+        }
+        layers += owns;
+        if (frozen_weight && !copied(&cfg->init, n->spec.name) && !n->spec.pretrained[0]) {
+            if (n_random < 3)
+                names_add(names, sizeof names, n->spec.name, n_random, 3);
+            n_random++;
+        }
+    }
+    size_t len = 0;
+    int K = cfg->freeze_all_but_last;
+    if (K > 0 && K >= layers)
+        len = (size_t)snprintf(note, note_size,
+                               "warning: freeze.all_but_last is %d, and the model has %d layer%s with "
+                               "parameters: none is frozen",
+                               K, layers, layers == 1 ? "" : "s");
+    if (!n_random || len >= note_size)
+        return;
+    const int one = n_random == 1;
+    snprintf(note + len, note_size - len,
+             "%swarning: frozen layer%s %s%s got no weights from init_from%s, so %s random start "
+             "for good: copy %s, or let %s learn",
+             len ? "\n" : "", one ? "" : "s", names, n_random > 3 ? ", ..." : "",
+             cfg->init.run[0] ? " (init_from.exclude, or not in init_from.layers)" : " (there is none)",
+             one ? "it keeps its" : "they keep their", one ? "it" : "them", one ? "it" : "them");
 }

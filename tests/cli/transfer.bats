@@ -203,3 +203,51 @@ YAML
         "$DLC" train tgt.yaml --out tgt
     [ ! -e tgt/model.safetensors ]
 }
+
+@test "freezing said plainly: all_but_last past the layers, all_but_last 0, a frozen layer init_from did not fill" {
+    source_run
+    target_config 5
+    run "$DLC" train tgt.yaml --out tgt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: freeze.all_but_last is 5, and the model has 2 layers with parameters: none is frozen"* ]]
+    target_config 0
+    run "$DLC" train tgt.yaml --out tgt0
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tgt.yaml: key 'freeze.all_but_last': nothing to train: all_but_last 0 freezes every layer with parameters"* ]]
+    # the frozen hidden layer excluded from the copy: random for good
+    target_config 1
+    run "$DLC" train tgt.yaml --out tgt1 --set 'init_from.exclude=[new_head, hidden]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (init_from.exclude, or not in init_from.layers), so it keeps its random start for good"* ]]
+    run "$DLC" train tgt.yaml --out tgt2 --set init_from.run=
+    [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (there is none)"* ]]
+    # copied and frozen: nothing said
+    run "$DLC" train tgt.yaml --out tgt3
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning: frozen"* && "$output" != *"none is frozen"* ]]
+}
+
+@test "init_from.normalize refit on a source normalized otherwise is warned about; a resume whose source changed is refused" {
+    source_run
+    target_config 1
+    run "$DLC" train tgt.yaml --out tgt --set init_from.normalize=refit --set data.normalize=none
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: init_from.normalize is refit: the source was trained on inputs normalized 'standard', this run normalizes them 'none' (data.normalize)"* ]]
+    run "$DLC" train tgt.yaml --out tgt2 --set init_from.normalize=refit
+    [[ "$output" != *"warning: init_from.normalize"* ]]
+    # a resumed run took the source's input statistics again: a source
+    # retrained since (minmax) would have rescaled its inputs in silence
+    run "$DLC" train tgt.yaml --out tgt3
+    [ "$status" -eq 0 ]
+    "$DLC" train src.yaml --out src --force --quiet --set data.normalize=minmax
+    run "$DLC" train tgt.yaml --out tgt3 --resume --set train.epochs=8
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--resume would change init_from.sha256: "*"the inputs are normalized with the init_from source's statistics"* ]]
+    run "$DLC" train tgt.yaml --out tgt3 --resume --set train.epochs=8 --set init_from.normalize=refit
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--resume would change init_from.normalize: source -> refit"* ]]
+    # with refit the source's statistics are not used: its change is only noted
+    run "$DLC" train tgt.yaml --out tgt2 --resume --set train.epochs=8 --set init_from.normalize=refit
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from.sha256: "* ]]
+}

@@ -86,6 +86,43 @@ static void test_expansion(void **state)
     config_free(&c);
 }
 
+/* inputs: [X] on a use: X feeds the block (its first layer and $input), as
+ * a Keras block called on X; two branches from one layer */
+static void test_use_inputs(void **state)
+{
+    const char *text = HEAD "  layers:\n"
+                            "    - {name: stem, type: conv2d, filters: 2, kernel: 1}\n"
+                            "    - {name: left, type: block, block: res, repeat: 2}\n"
+                            "    - {name: right, type: block, block: res, inputs: [stem]}\n"
+                            "    - {name: other, type: block, block: res, inputs: input}\n"
+                            "    - {name: cat, type: concat, inputs: [left_2_sum, right_sum]}\n";
+    dlc_config c;
+    dlc_error err = {0};
+    if (load(&c, text, NULL, 0, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    assert_int_equal(c.n_layers, 1 + 4 + 2 + 2 + 1);
+    assert_string_equal(c.layers[5].name, "right_c");
+    assert_int_equal(c.layers[5].n_inputs, 1);
+    assert_string_equal(c.layers[5].inputs[0], "stem"); /* not left_2_sum, the layer before */
+    assert_string_equal(c.layers[6].inputs[1], "stem"); /* $input */
+    assert_string_equal(c.layers[7].inputs[0], "input");
+    assert_string_equal(c.layers[8].inputs[1], "input");
+    config_free(&c);
+    /* repeated: the first copy reads X, the next the copy before */
+    const char *rep = HEAD "  layers:\n"
+                           "    - {name: stem, type: conv2d, filters: 2, kernel: 1}\n"
+                           "    - {name: other, type: conv2d, filters: 2, kernel: 1}\n"
+                           "    - {name: r, type: block, block: res, repeat: 2, inputs: [stem]}\n";
+    assert_int_equal(load(&c, rep, NULL, 0, &err), DLC_OK);
+    assert_string_equal(c.layers[2].inputs[0], "stem");
+    assert_string_equal(c.layers[3].inputs[1], "stem");
+    assert_int_equal(c.layers[4].n_inputs, 0); /* the previous layer: r_1_sum */
+    assert_string_equal(c.layers[5].inputs[1], "r_1_sum");
+    config_free(&c);
+}
+
 static void expect(const char *text, const char *needle)
 {
     dlc_config c;
@@ -107,6 +144,8 @@ static void test_errors(void **state)
            "key 'model.layers.0.repeat': expected a positive integer");
     expect(HEAD "  layers:\n    - {type: block, block: res, units: 3}\n",
            "key 'model.layers.0.units': not a key of a block use");
+    expect(HEAD "  layers:\n    - {type: block, block: res, inputs: [input, input]}\n",
+           "key 'model.layers.0.inputs': a block takes one input");
     expect("data: {format: idx, train: {images: a, labels: b}}\n"
            "model:\n  blocks:\n    b:\n      params: {n: null}\n"
            "      layers: [{type: dense, units: $n}]\n  layers:\n    - {type: block, block: b}\n",
@@ -134,6 +173,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expansion),
+        cmocka_unit_test(test_use_inputs),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

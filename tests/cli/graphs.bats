@@ -1,0 +1,190 @@
+#!/usr/bin/env bats
+# graphs.bats - general graphs in YAML as a new user writes them: an image and
+# a table in one input, two heads, a block fed by a named layer, concat of
+# different channel counts; and the messages of graphs that cannot be built.
+load helpers
+
+# digits (8 x 8 pixels) with two table columns after the pixels, and the
+# mean pixel as a second target
+image_table_data() {
+    awk -F, 'BEGIN { srand(3) } NR == 1 { h = $1; for (i = 2; i < NF; i++) h = h "," $i;
+             print h ",age,score," $NF ",ink"; next }
+             { s = 0; r = $1; for (i = 2; i < NF; i++) r = r "," $i; for (i = 1; i < NF; i++) s += $i;
+               printf "%s,%.1f,%.3f,%s,%.3f\n", r, 20 + 40 * rand(), rand(), $NF, s / 64 }' \
+        "$ROOT/data/digits.csv" > imgtab.csv
+}
+
+image_table_config() {
+    cat > imgtab.yaml <<'YAML'
+name: imgtab
+seed: 1
+data:
+  format: csv
+  train: {file: imgtab.csv}
+  label: {digit: digit, ink: [ink]}
+  split: {dev: 0.15, test: 0.15}
+model:
+  blocks:
+    convbn:
+      params: {filters: null}
+      layers:
+        - {name: conv, type: conv2d, filters: $filters, kernel: 3, padding: same, use_bias: false}
+        - {name: bn, type: batchnorm, activation: relu}
+  layers:
+    - {name: pixels, type: slice, start: 0, end: 64, inputs: [input]}
+    - {name: image, type: reshape, shape: [1, 8, 8]}
+    - {name: b1, type: block, block: convbn, params: {filters: 8}}
+    - {name: b2, type: block, block: convbn, params: {filters: 16}}
+    - {name: side, type: block, block: convbn, params: {filters: 4}, inputs: [image]}
+    - {name: cat, type: concat, inputs: [b2_bn, side_bn]}
+    - {name: pool, type: maxpool, kernel: 2}
+    - {name: flat, type: flatten}
+    - {name: table, type: slice, start: 64, inputs: [input]}
+    - {name: tab, type: dense, units: 8, activation: relu}
+    - {name: join, type: concat, inputs: [flat, tab]}
+    - {name: trunk, type: dense, units: 32, activation: relu}
+    - {name: digit, type: dense, units: auto, activation: softmax}
+    - {name: ink, type: dense, units: 1, inputs: [trunk]}
+  outputs:
+    - digit
+    - {layer: ink, loss: mse, weight: 0.2}
+train: {epochs: 4, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+YAML
+}
+
+@test "an image and a table in one CSV row: slice, reshape, a block fed by inputs:, concat, two heads" {
+    image_table_data
+    image_table_config
+    run "$DLC" summary imgtab.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"side_conv              conv2d           (4, 8, 8)                      36  image"* ]]
+    [[ "$output" == *"cat                    concat           (20, 8, 8)                      0  b2_bn, side_bn"* ]]
+    [[ "$output" == *"join                   concat           (328)                           0  flat, tab"* ]]
+    run "$DLC" train imgtab.yaml --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.heads[0].metrics.dev.accuracy > 0.85 and .heads[1].metrics.dev.r2 > 0.3' runs/imgtab/report.json
+    run "$DLC" eval runs/imgtab --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.heads | length == 2'
+    head -3 imgtab.csv > rows.csv
+    run "$DLC" predict runs/imgtab rows.csv --top-k 1
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "rows.csv:2: digit: "*"; ink: "* ]]
+    # the export computes what dlc does, both heads
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    tail -2 imgtab.csv | cut -d, -f1-66 | tr , ' ' > values.txt
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/imgtab values.txt --output digit.probabilities,ink.output
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"digit.probabilities,ink.output: max abs diff"* ]]
+}
+
+# a model on Fashion-MNIST's first images whose layers are $1
+graph_config() {
+    cat > g.yaml <<YAML
+name: g
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 200}
+  split: {dev: 0.2}
+train: {epochs: 1}
+model:
+  input: [1, 28, 28]
+  layers:
+$1
+YAML
+}
+
+@test "graphs that cannot be built are named: shapes of both inputs, a cycle, a name used twice" {
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c2, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same}
+    - {name: sum, type: add, inputs: [c1, c2]}
+    - {type: flatten}
+    - {type: dense, units: 10, activation: softmax}"
+    run "$DLC" train g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"g.yaml:12: layer 'sum' (add): inputs must have equal shapes: 'c1' is (8, 28, 28), 'c2' is (16, 14, 14)"* ]]
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same}
+    - {name: cat, type: concat, inputs: [c1, c3]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'cat' (concat): inputs must agree on every axis but 0: 'c1' is (8, 28, 28), 'c3' is (16, 14, 14)"* ]]
+    graph_config "    - {name: a, type: dense, units: 8, inputs: [b]}
+    - {name: b, type: dense, units: 8, inputs: [a]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'b': its inputs form a cycle through 'a'"* ]]
+    graph_config "    - {name: a, type: flatten}
+    - {name: a, type: dense, units: 10}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"g.yaml:11: key 'model.layers.1.name': duplicate layer name 'a'"* ]]
+    # Keras' several inputs: one input, cut apart
+    graph_config "    - {type: flatten}
+  inputs: {img: [1, 28, 28], table: [4]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.inputs': unknown key (dlc's name: 'model.input'; a model has one input: an image and a table are one CSV row"* ]]
+}
+
+@test "a layer no output reads is said; an output named without a loss takes the top-level one, and says so" {
+    graph_config "    - {name: f, type: flatten}
+    - {name: feat, type: dense, units: 16, activation: relu}
+    - {name: unused, type: dense, units: 4, inputs: [f]}
+    - {name: out, type: dense, units: 10, activation: softmax, inputs: [feat]}"
+    run "$DLC" train g.yaml --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: layer 'unused' feeds no output of the model: its parameters never learn"* ]]
+    graph_config "    - {name: f, type: flatten}
+    - {name: feat, type: dense, units: 16, activation: relu}
+    - {name: out, type: dense, units: 10, activation: softmax}
+  outputs: [out, {layer: feat}]"
+    run "$DLC" train g.yaml --force
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'feat' (dense): has 16 output units but the data has 10 classes (set units: 10); it is output 'feat' of model.outputs, with loss softmax_cross_entropy (an output without \`loss:\` takes the top-level one; a layer only read, not trained on, is model.embedding)"* ]]
+}
+
+@test "a general graph (split, slice, add of three, multiply, subtract, concat, layernorm) goes to ONNX and back" {
+    cat > gx.yaml <<YAML
+name: gx
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: img, type: reshape, shape: [1, 8, 8]}
+    - {name: c1, type: conv2d, filters: 6, kernel: 3, padding: same, activation: relu}
+    - {name: parts, type: split, sizes: [2, -1, 1]}
+    - {name: a, type: conv2d, filters: 3, kernel: 1, inputs: [parts_1]}
+    - {name: b, type: slice, start: -6, end: 3, inputs: [c1]}
+    - {name: s, type: add, inputs: [a, b, a], activation: tanh}
+    - {name: m, type: multiply, inputs: [s, b, a]}
+    - {name: d, type: subtract, inputs: [m, a]}
+    - {name: cat, type: concat, inputs: [d, parts_0, parts_2]}
+    - {name: ln, type: layernorm}
+    - {name: p, type: avgpool, kernel: 2}
+    - {name: f, type: flatten}
+    - {name: h, type: dense, units: 16, activation: gelu}
+    - {name: out, type: dense, units: 10, activation: softmax}
+train: {epochs: 2, batch_size: 32}
+YAML
+    run "$DLC" train gx.yaml --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" export runs/gx --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/gx/model.onnx --out back
+    [ "$status" -eq 0 ]
+    run "$DLC" summary back
+    [[ "$output" == *"parts_1                slice            (3, 8, 8)"* ]]
+    [[ "$output" == *"d                      subtract         (3, 8, 8)"* ]]
+    sed -n 2,4p "$ROOT/data/digits.csv" | cut -d, -f1-64 | tr , ' ' > x.txt
+    "$DLC" predict runs/gx --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/gx x.txt
+    [ "$status" -eq 0 ]
+}
