@@ -78,7 +78,12 @@ YAML
     sed 's/name: new_head/name: head/; s/exclude: \[new_head\]/exclude: []/' tgt.yaml > b.yaml
     run "$DLC" train b.yaml --out b
     [ "$status" -eq 2 ]
-    [[ "$output" == *"tensor 'head.weight' has shape (3, 8) in "*"src/model.safetensors and (2, 8) here"* ]]
+    [[ "$output" == *"tensor 'head.weight' has shape (3, 8) in "*"src/model.safetensors and (2, 8) here"*"to start it afresh (a new head)"* ]]
+    # a hidden layer of another size is not called a new head
+    sed 's/units: 8, activation: tanh/units: 6, activation: tanh/' tgt.yaml > h.yaml
+    run "$DLC" train h.yaml --out h
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tensor 'hidden.weight' has shape (8, 4) in "*"and (6, 4) here; list layer 'hidden' under init_from.exclude to start it afresh" ]]
     sed 's/exclude: \[new_head\]/exclude: [new_haed]/' tgt.yaml > c.yaml
     run "$DLC" train c.yaml --out c
     [ "$status" -eq 2 ]

@@ -13,7 +13,7 @@
  *   (c) on some graphs, central differences against backprop.
  * Also: no two stores live at once share a byte.
  *
- * DLC_PLAN_GRAPHS=N runs N graphs (default 300, DLC_TEST_QUICK 40) from
+ * DLC_PLAN_GRAPHS=N runs N graphs (default 1000, DLC_TEST_QUICK 40) from
  * DLC_PLAN_SEED (default 1); a failure names the seed that rebuilds it, and
  * DLC_PLAN_VERBOSE=1 prints each graph. */
 #include <setjmp.h>
@@ -670,7 +670,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 /* (a) and (b) on many graphs. */
 static void test_random_graphs(void **state)
 {
-    const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 300);
+    const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 1000);
     const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
     const int verbose = getenv("DLC_PLAN_VERBOSE") != NULL;
     int failures = 0, layers = 0, outs = 0;
@@ -826,7 +826,7 @@ static int rg_gradcheck(const rg_graph *g, int layout, double eps, char *why, si
 
 static void test_random_gradcheck(void **state)
 {
-    const uint64_t count = env_u64("DLC_PLAN_GRADCHECKS", tu_quick() ? 4 : 24);
+    const uint64_t count = env_u64("DLC_PLAN_GRADCHECKS", tu_quick() ? 4 : 60);
     const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
     int failures = 0, skipped = 0;
     for (uint64_t seed = seed0; seed < seed0 + count; seed++) {
