@@ -215,6 +215,8 @@ YAML
     run "$DLC" train tgt.yaml --out tgt
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: freeze.all_but_last is 5, and the model has 2 layers with parameters: none is frozen"* ]]
+    run "$DLC" summary tgt.yaml
+    [[ "$output" == *"warning: freeze.all_but_last is 5"* ]]
     target_config 0
     run "$DLC" train tgt.yaml --out tgt0
     [ "$status" -eq 2 ]
@@ -224,6 +226,8 @@ YAML
     run "$DLC" train tgt.yaml --out tgt1 --set 'init_from.exclude=[new_head, hidden]'
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (init_from.exclude, or not in init_from.layers), so it keeps its random start for good"* ]]
+    run "$DLC" summary tgt.yaml --set 'init_from.exclude=[new_head, hidden]'
+    [[ "$output" == *"hidden "*"(frozen)"*"warning: frozen layer hidden got no weights from init_from"* ]]
     run "$DLC" train tgt.yaml --out tgt2 --set init_from.run=
     [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (there is none)"* ]]
     # copied and frozen: nothing said
