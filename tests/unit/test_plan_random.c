@@ -344,7 +344,7 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
     g->s[g->n] = s;
     if (s.op == OP_SPLIT) {
         for (int p = 0; p < 2; p++) {
-            char piece_name[32];
+            char piece_name[48];
             snprintf(piece_name, sizeof piece_name, "%s_%d", name, p);
             layer_spec piece = gt_spec("slice", piece_name);
             piece.n_inputs = 1;
