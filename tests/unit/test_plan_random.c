@@ -15,7 +15,8 @@
  *
  * DLC_PLAN_GRAPHS=N runs N graphs (default 1000, DLC_TEST_QUICK 40) from
  * DLC_PLAN_SEED (default 1); a failure names the seed that rebuilds it, and
- * DLC_PLAN_VERBOSE=1 prints each graph. */
+ * DLC_PLAN_VERBOSE=1 prints each graph, DLC_PLAN_THREADS=N runs the kernels on N
+ * threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -902,6 +903,8 @@ static void test_recurrent_reads_embedding_input(void **state)
 
 int main(void)
 {
+    /* DLC_PLAN_THREADS=N: the kernels on N threads (the pool's parts) */
+    tensor_set_threads((int)env_u64("DLC_PLAN_THREADS", 0));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recurrent_reads_embedding_input),
         cmocka_unit_test(test_random_graphs),
