@@ -10,7 +10,9 @@
 #            --hosts; it takes /usr/bin/parallel over moreutils' by a diversion),
 #            python3-gensim (tests/cli/embed.bats checks that gensim reads the
 #            vectors dlc embed writes; benchmark B8's peer; the test skips without it),
-#            strace (resume.bats counts the writes of metrics.csv and checkpoints)
+#            strace (resume.bats counts the writes of metrics.csv and checkpoints),
+#            python3-sklearn python3-yaml (scripts/check_report.py recomputes a run's
+#            figures with scikit-learn in tests/cli/report_check.bats; it skips without them)
 #   MPI:     openmpi-bin libopenmpi-dev (mpirun -np N dlc train: one run over
 #            several processes or machines; make builds without MPI when
 #            libopenmpi-dev is missing, and its tests skip)
@@ -26,7 +28,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libyaml-dev libopenblas-dev libstb-dev zlib1g-dev libdnnl-dev
       libcmocka-dev bats jq chromium parallel python3-gensim strace openmpi-bin libopenmpi-dev
-      dataset-fashion-mnist python3-onnx libonnx-testdata)
+      dataset-fashion-mnist python3-onnx libonnx-testdata python3-sklearn python3-yaml)
 # a node from elsewhere (e.g. NodeSource's, which bundles npm) is kept
 command -v node >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" = "--all" ]; then

@@ -220,7 +220,9 @@ static void gap_row(const report_diagnosis *d, const char *split, double err, in
     if (gap == REPORT_GAP_VARIANCE && d->variance_vs != REPORT_VS_TRAIN_DEV)
         title = d->variance_vs == REPORT_VS_DEV ? "variance (dev - train)" : "variance (test - train)";
     char noise[48] = "";
-    if (d->gap[gap] > 0 && !isnan(d->noise[gap]) && !(d->gap[gap] > d->noise[gap]))
+    if (report_gap_noise_unknown(d, gap))
+        snprintf(noise, sizeof noise, "  noise unknown (one example)");
+    else if (d->gap[gap] > 0 && !isnan(d->noise[gap]) && !(d->gap[gap] > d->noise[gap]))
         snprintf(noise, sizeof noise, "  within noise (+-%s)", f(b, sizeof b, d->noise[gap]));
     printf("  %-12s %9s   %-24s %9s%s%s\n", split, f(a, sizeof a, err), title,
            f(b, sizeof b, d->gap[gap]), d->largest == gap ? "  <- largest" : "", noise);
@@ -267,6 +269,12 @@ static void print_diagnosis(const report *rep)
                d->train_majority_error < 0.25 ? " (with classes this unequal, macro F1 tells more "
                                                 "than accuracy: report.metric; data.balance: classes\n"
                                                 "  draws every class equally often)" : "");
+    } else if (d->largest < 0 && d->within_noise >= 0 && report_gap_noise_unknown(d, d->within_noise)) {
+        int g = d->within_noise;
+        printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is over a "
+               "split of one\n  example, whose squared error says nothing of its spread; more "
+               "examples would tell which gap to act on\n",
+               report_gap_titles[g], (pct_units ? pct : fig)(a, sizeof a, d->gap[g]));
     } else if (d->largest < 0 && d->within_noise >= 0) {
         int g = d->within_noise;
         printf("diagnosis: no gap stands out from sampling noise: the largest, %s (%s), is within "
@@ -283,9 +291,13 @@ static void print_diagnosis(const report *rep)
         char within[160] = "";
         if (noisy >= 0) {
             char c1[32], c2[32];
-            snprintf(within, sizeof within, "; %s, %s, is within its noise of +-%s",
-                     report_gap_titles[noisy], (pct_units ? pct : fig)(c1, sizeof c1, d->gap[noisy]),
-                     (pct_units ? pct : fig)(c2, sizeof c2, d->noise[noisy]));
+            if (report_gap_noise_unknown(d, noisy))
+                snprintf(within, sizeof within, "; %s, %s, is over a split of one example",
+                         report_gap_titles[noisy], (pct_units ? pct : fig)(c1, sizeof c1, d->gap[noisy]));
+            else
+                snprintf(within, sizeof within, "; %s, %s, is within its noise of +-%s",
+                         report_gap_titles[noisy], (pct_units ? pct : fig)(c1, sizeof c1, d->gap[noisy]),
+                         (pct_units ? pct : fig)(c2, sizeof c2, d->noise[noisy]));
         }
         printf("diagnosis: %s is the largest gap%s%s (%s%s%s); try:\n", report_gap_titles[d->largest],
                isnan(d->human_used) ? " measured" : "", noisy >= 0 ? " beyond sampling noise" : "",
@@ -296,8 +308,10 @@ static void print_diagnosis(const report *rep)
     }
     for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
         printf("  - %s\n", *r);
-    char untold[320];
+    char untold[400];
     if (report_untold_mismatch(rep, untold, sizeof untold))
+        printf("  note: %s\n", untold);
+    if (report_assumed_bayes(rep, untold, sizeof untold))
         printf("  note: %s\n", untold);
 }
 

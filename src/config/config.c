@@ -691,15 +691,25 @@ dlc_status config_absolute_paths(dlc_config *c, const char *origin, dlc_error *e
     char cwd[2048];
     if (!getcwd(cwd, sizeof cwd))
         return DLC_OK;
-    data_source *srcs[3] = {&c->data.train, &c->data.dev, &c->data.test};
+    /* data.train, dev and test, then each of data.sources (whose files a run
+     * evaluated from another folder reads as well) */
+    enum { N_SRC = 3 + DATA_MAX_SOURCES };
+    data_source *srcs[N_SRC] = {&c->data.train, &c->data.dev, &c->data.test};
+    int n_src = 3;
+    for (int i = 0; i < c->data.n_sources && n_src < N_SRC; i++)
+        srcs[n_src++] = &c->data.sources[i].files;
     static const char *const split_keys[3] = {"train", "dev", "test"},
                              *file_keys[4] = {"file", "images", "labels", "dir"};
-    char *paths[3 * 4 + 1], keys[3 * 4 + 1][48];
+    char *paths[N_SRC * 4 + 1], keys[N_SRC * 4 + 1][48];
     int n_paths = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n_src; i++) {
         char *of[4] = {srcs[i]->file, srcs[i]->images, srcs[i]->labels, srcs[i]->dir};
         for (int j = 0; j < 4; j++) {
-            snprintf(keys[n_paths], sizeof keys[n_paths], "data.%s.%s", split_keys[i], file_keys[j]);
+            if (i < 3)
+                snprintf(keys[n_paths], sizeof keys[n_paths], "data.%s.%s", split_keys[i], file_keys[j]);
+            else
+                snprintf(keys[n_paths], sizeof keys[n_paths], "data.sources.%d.train.%s", i - 3,
+                         file_keys[j]);
             paths[n_paths++] = of[j];
         }
     }

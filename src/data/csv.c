@@ -526,6 +526,10 @@ static dlc_status csv_grow(csv_parse *c, dlc_error *err)
     if (!t)
         return DLC_NOMEM(err);
     ds->targets = t;
+    int *row = realloc(ds->row, sizeof(int) * cap);
+    if (!row)
+        return DLC_NOMEM(err);
+    ds->row = row;
     c->rows_cap = cap;
     return DLC_OK;
 }
@@ -962,7 +966,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
     ds->n_targets = c.T;
     ds->unnamed_index = c.index_left_out;
 
-    for (;;) {
+    for (int file_row = 0;; file_row++) {
         int done;
         if (limit > 0 && ds->n >= limit)
             break;
@@ -1055,7 +1059,7 @@ dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *te
             continue;
         }
         ds->missing_values += row_missing;
-        ds->n++;
+        ds->row[ds->n++] = file_row; /* rows before it may have been left out */
     }
     if (ds->n == 0) {
         st = ds->missing_rows && !ds->dropped

@@ -285,6 +285,12 @@ typedef struct {
     char missing_column[64];   /* and its column */
     char unseen_example[96];   /* "color: purple" */
     uint8_t *source;           /* (n) data.sources: each example's source; NULL: one source */
+    int *row;                  /* (n) each example's data row in the file it came from (0-based,
+                                * a CSV header not counted), where rows were left out (data.missing:
+                                * drop, limit, subset) or files joined (data.sources); NULL: example
+                                * i is row i.  data_file_row reads it */
+    dlc_strlist files;         /* image folders: (n) each example's file, relative to its folder
+                                * ("class/name.png"), which the error sample names; else empty */
     int dropped;               /* examples dropped: label not among the given classes */
     int dropped_line;          /* the first one's line (CSV) or example number (IDX) */
     int resized, recoloured;   /* image folders, detection: images of another size, or other channels
@@ -487,6 +493,9 @@ dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t 
                           const char *labels_name, const uint8_t *lab, size_t lab_len, long limit,
                           dlc_error *err);
 void data_dataset_free(dataset *d);
+
+/* Example i's data row in the file it came from (0-based; see dataset.row). */
+int data_file_row(const dataset *d, int i);
 
 /* Normalization fitted on a split. */
 dlc_status data_norm_fit(data_norm *nm, norm_kind kind, const data_split *train, dlc_error *err);

@@ -387,5 +387,12 @@ void data_dataset_free(dataset *d)
     dlc_strlist_clear(&d->columns);
     dlc_strlist_clear(&d->categorical);
     free(d->source);
+    free(d->row);
+    dlc_strlist_clear(&d->files);
     free(d);
+}
+
+int data_file_row(const dataset *d, int i)
+{
+    return d && d->row ? d->row[i] : i;
 }

@@ -940,6 +940,9 @@ dlc_status data_read_image_folder(dataset **out, const char *dir, tensor_shape *
         ds->resized += own.d[1] != shape->d[1] || own.d[2] != shape->d[2];
         ds->recoloured += own.d[0] != shape->d[0];
         ds->targets[ds->n++] = (float)items[i].cls;
+        /* the file, as the error sample names it: relative to the folder */
+        if ((st = dlc_strlist_push(&ds->files, items[i].path + strlen(dir) + 1, err)) != DLC_OK)
+            goto cleanup;
     }
     if (ds->n == 0) {
         st = dlc_fail(err, DLC_EINPUT, "%s: none of its %d image files could be read (the first: %s)",

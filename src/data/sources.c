@@ -199,7 +199,8 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
         ds->f32 = malloc(sizeof(float) * rows * D);
     ds->targets = malloc(sizeof(float) * rows * (T ? T : 1));
     ds->source = malloc(rows);
-    if (!(ds->u8 || ds->f32) || !ds->targets || !ds->source ||
+    ds->row = malloc(sizeof(int) * rows);
+    if (!(ds->u8 || ds->f32) || !ds->targets || !ds->source || !ds->row ||
         dlc_strlist_copy(&ds->columns, &first->columns, err) != DLC_OK ||
         dlc_strlist_copy(&ds->categorical, &first->categorical, err) != DLC_OK) {
         data_dataset_free(ds);
@@ -217,8 +218,20 @@ static dlc_status combine(dataset **out, dataset **parts, int n_parts, dlc_error
         }
         memcpy(ds->targets + at * T, p->targets, sizeof(float) * m * T);
         memset(ds->source + at, i, m);
+        for (size_t k = 0; k < m; k++) /* a row of its source's own file */
+            ds->row[at + k] = data_file_row(p, (int)k);
         at += m;
     }
+    /* image folders: each example's file, when every source names them */
+    int named = 1;
+    for (int i = 0; i < n_parts; i++)
+        named &= parts[i]->files.n == parts[i]->n && parts[i]->n > 0;
+    for (int i = 0; named && i < n_parts; i++)
+        for (int k = 0; k < parts[i]->n; k++)
+            if (dlc_strlist_push(&ds->files, parts[i]->files.v[k], err) != DLC_OK) {
+                data_dataset_free(ds);
+                return DLC_ENOMEM;
+            }
     *out = ds;
     return DLC_OK;
 }

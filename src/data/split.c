@@ -109,21 +109,45 @@ const dlc_strlist *data_csv_features(const data_config *cfg, const dataset *firs
     return &cfg->features;
 }
 
-/* ds keeps rows (n, ascending) only, in place. */
-static void keep_rows(dataset *ds, const int *rows, int n)
+/* ds keeps rows (n, ascending) only, in place; each keeps its row in its
+ * file (ds->row, made when first needed), which the error sample names.
+ * ENOMEM only. */
+static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
 {
     size_t D = ds->dim, T = (size_t)ds->n_targets;
+    if (!ds->row && n < ds->n) {
+        if (!(ds->row = malloc(sizeof(int) * (size_t)(ds->n ? ds->n : 1))))
+            return DLC_NOMEM(err);
+        for (int i = 0; i < ds->n; i++)
+            ds->row[i] = i;
+    }
+    if (ds->files.n == ds->n) { /* image folders: each kept row keeps its file's name */
+        for (int i = 0, k = 0; i < ds->n; i++) {
+            if (k < n && rows[k] == i) {
+                k++;
+                continue;
+            }
+            free(ds->files.v[i]);
+            ds->files.v[i] = NULL;
+        }
+        for (int i = 0; i < n; i++)
+            ds->files.v[i] = ds->files.v[rows[i]];
+        ds->files.n = n;
+    }
     for (int i = 0; i < n; i++) {
         size_t r = (size_t)rows[i];
         if (ds->u8)
             memmove(ds->u8 + (size_t)i * D, ds->u8 + r * D, D);
         if (ds->source)
             ds->source[i] = ds->source[r];
+        if (ds->row)
+            ds->row[i] = ds->row[r];
         if (ds->f32)
             memmove(ds->f32 + (size_t)i * D, ds->f32 + r * D, sizeof(float) * D);
         memmove(ds->targets + (size_t)i * T, ds->targets + r * T, sizeof(float) * T);
     }
     ds->n = n;
+    return DLC_OK;
 }
 
 /* A CSV file's `limit`: limit rows drawn with the seed (stream `stream`)
@@ -146,9 +170,9 @@ static dlc_status split_draw_limit(dataset *ds, long limit, uint64_t seed, uint6
     dlc_rng_shuffle(&rng, rows, ds->n);
     qsort(rows, (size_t)limit, sizeof(int), split_cmp_int);
     ds->limited_from = ds->n;
-    keep_rows(ds, rows, (int)limit);
+    dlc_status st = keep_rows(ds, rows, (int)limit, err);
     free(rows);
-    return DLC_OK;
+    return st;
 }
 
 static dlc_status split_read(dataset **out, const data_config *cfg, const data_source *src,
@@ -357,12 +381,12 @@ dlc_status data_subset_apply(data_bundle *b, const data_config *cfg, uint64_t se
             n = kept;
             qsort(rows, (size_t)n, sizeof(int), split_cmp_int);
         }
-        keep_rows(ds, rows, n);
-        for (int i = 0; i < n; i++)
+        st = keep_rows(ds, rows, n, err);
+        for (int i = 0; st == DLC_OK && i < n; i++)
             ds->targets[i] = (float)map[(int)ds->targets[i]];
         free(rows);
         free(seen);
-        if (ds->n == 0)
+        if (st == DLC_OK && ds->n == 0)
             st = dlc_fail(err, DLC_EINPUT, "%s: no examples of the classes data.subset keeps", ds->path);
     }
     if (st == DLC_OK && want->n) {

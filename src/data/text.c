@@ -159,7 +159,9 @@ typedef struct {
     long *start;     /* tag, classify: example k is tok[start[k] .. start[k+1]) */
     int *label;      /* classify: (m) label ids */
     int *line;       /* tag, classify: (m) the line an example starts on */
-    int m, mcap;
+    int *rec;        /* classify with `limit`: (m) the CSV record (data row, from 0) each
+                      * example is; NULL: example k is record k */
+    int m, mcap, rec_cap;
 } text_src;
 
 /* sources a load reads: data.train, dev, test, or up to DATA_MAX_SOURCES */
@@ -182,6 +184,7 @@ static void src_free(text_src *s)
     free(s->start);
     free(s->label);
     free(s->line);
+    free(s->rec);
     memset(s, 0, sizeof *s);
 }
 
@@ -426,7 +429,8 @@ static dlc_status count_row(void *user, const char *const *fields, int line, dlc
 static dlc_status classify_row(void *user, const char *const *fields, int line, dlc_error *err)
 {
     csv_ctx *c = user;
-    if (c->keep && !c->keep[c->row++])
+    int rec = c->row++;
+    if (c->keep && !c->keep[rec])
         return DLC_OK;
     const char *text = fields[0], *label = fields[1];
     if (!label[0])
@@ -436,6 +440,16 @@ static dlc_status classify_row(void *user, const char *const *fields, int line, 
     if ((st = data_names_intern(&c->L->tags, label, &id, err)) ||
         (st = push_example(c->s, line, id, err)))
         return st;
+    text_src *s = c->s;
+    if (c->keep && s->rec_cap < s->mcap) { /* rows left out: each example's record */
+        int *r = realloc(s->rec, sizeof(int) * (size_t)s->mcap);
+        if (!r)
+            return DLC_NOMEM(err);
+        s->rec = r;
+        s->rec_cap = s->mcap;
+    }
+    if (s->rec)
+        s->rec[s->m - 1] = rec;
     st = tokenize(c->L, c->s, text, strlen(text), 0, err);
     close_example(c->s);
     return st;
@@ -739,6 +753,21 @@ static int example_rows(const text_load *L, const text_src *s, int k, int T)
     return (int)((len + T - 1) / T);
 }
 
+/* Notes dataset row `row` as example k's record in its file (ds->row, made
+ * when first needed: a classifier's rows are records of a CSV file, and
+ * `limit` or the sources' carving leaves some out).  Other tasks: nothing.
+ * ENOMEM only. */
+static dlc_status example_record(const text_load *L, dataset *ds, int row, const text_src *s, int k,
+                                 dlc_error *err)
+{
+    if (L->tc->task != TEXT_CLASSIFY)
+        return DLC_OK;
+    if (!ds->row && !(ds->row = calloc((size_t)(ds->n > 0 ? ds->n : 1), sizeof(int))))
+        return DLC_NOMEM(err);
+    ds->row[row] = s->rec ? s->rec[k] : k;
+    return DLC_OK;
+}
+
 static void example_write(const text_load *L, dataset *ds, int row, const text_src *s, int k,
                           const int *map, const int *remap, int T)
 {
@@ -877,6 +906,8 @@ static dlc_status build_examples(text_load *L, data_bundle *b, const int *map, c
             int part = k == SRC_TRAIN ? part_of[e] : k == SRC_DEV ? 2 : 3;
             int r = example_rows(L, s, e, T);
             example_write(L, ds, row, s, e, map, remap, T);
+            if ((st = example_record(L, ds, row, s, e, err)))
+                goto done;
             for (int q = 0; q < r; q++)
                 rows[part][nrows[part]++] = row + q;
             long len = s->start[e + 1] - s->start[e];
@@ -1269,6 +1300,8 @@ dlc_status data_text_sources_load(data_bundle *b, const data_config *cfg, uint64
                     continue;
                 int r = example_rows(&L, sr, e, T);
                 example_write(&L, ds, row, sr, e, map, remap, T);
+                if ((st = example_record(&L, ds, row, sr, e, err)))
+                    goto cleanup;
                 for (int q = 0; q < r; q++)
                     rows[p][n_rows[p]++] = row + q;
                 long len = sr->start[e + 1] - sr->start[e];

@@ -255,6 +255,7 @@ void report_diagnose(report_diagnosis *d, double human, double train, double tra
     d->gap[REPORT_GAP_DEV_OVERFIT] = test - dev;
     d->largest = -1;
     d->within_noise = -1;
+    d->noise_measured = 0;
     d->no_better_than_mean = 0;
     d->train_mean_mse = NAN;
     d->no_better_than_majority = 0;
@@ -304,12 +305,14 @@ void report_diagnose_noise_se(report_diagnosis *d, double se_train, double se_tr
     };
     d->largest = -1;
     d->within_noise = -1;
+    d->noise_measured = 1;
     for (int g = 0; g < REPORT_GAP_COUNT; g++) {
         d->noise[g] = isnan(d->gap[g]) ? NAN : 2.0 * sqrt(var[g]);
         if (!(d->gap[g] > 0))
             continue;
-        /* a noise not known (a split of one example) leaves the gap judged by size */
-        if (isnan(d->noise[g]) || d->gap[g] > d->noise[g]) {
+        /* a noise not known (a split of one example) is not beyond: one
+         * example's squared error says nothing of the split's spread */
+        if (d->gap[g] > d->noise[g]) {
             if (d->largest < 0 || d->gap[g] > d->gap[d->largest])
                 d->largest = g;
         } else if (d->within_noise < 0 || d->gap[g] > d->gap[d->within_noise]) {
@@ -332,10 +335,16 @@ int report_larger_within_noise(const report_diagnosis *d)
 {
     int noisy = -1;
     for (int g = 0; d->largest >= 0 && g < REPORT_GAP_COUNT; g++)
-        if (d->gap[g] > d->gap[d->largest] && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g]) &&
+        if (d->gap[g] > d->gap[d->largest] &&
+            (report_gap_noise_unknown(d, g) || (!isnan(d->noise[g]) && !(d->gap[g] > d->noise[g]))) &&
             (noisy < 0 || d->gap[g] > d->gap[noisy]))
             noisy = g;
     return noisy;
+}
+
+int report_gap_noise_unknown(const report_diagnosis *d, int g)
+{
+    return d->noise_measured && d->gap[g] > 0 && isnan(d->noise[g]);
 }
 
 double report_corrected_error(double dev_error, double mislabeled_share)

@@ -114,6 +114,9 @@ typedef struct {
     double noise[REPORT_GAP_COUNT];
     int within_noise;      /* the largest positive gap when no gap is beyond its
                             * noise (largest is then -1); else -1 */
+    int noise_measured;    /* report_diagnose_noise(_se) ran: the NaN noise of a
+                            * present gap is then that of a split of fewer than 2
+                            * examples, which cannot be told from chance */
     /* regression without a human-level figure: the train mse is no lower
      * than train_mean_mse, that of predicting the mean target; largest is then
      * avoidable bias, of unknown size (its gap stays NaN) */
@@ -152,7 +155,8 @@ void report_diagnose_noise(report_diagnosis *d, long n_train, long n_train_dev, 
                            long n_test);
 
 /* The same from each split's error's standard error (0 for an absent split;
- * NaN: not known, and a gap over that split is judged by its size alone), as
+ * NaN: a split of fewer than 2 examples, whose spread is unknown: a gap over
+ * it is never named beyond noise, as one example tells nothing of it), as
  * regression's mean squared errors have (report_mse_se).  Each gap's noise is
  * two standard errors of the difference, the human-level figure exact. */
 void report_diagnose_noise_se(report_diagnosis *d, double se_train, double se_train_dev,
@@ -161,6 +165,11 @@ void report_diagnose_noise_se(report_diagnosis *d, double se_train, double se_tr
 /* The largest gap larger than d->largest but within its noise (the named
  * one is then the largest *beyond* noise), or -1. */
 int report_larger_within_noise(const report_diagnosis *d);
+
+/* 1 when gap g is positive and its noise could not be measured: a split of
+ * fewer than 2 examples (report_diagnose_noise_se), not a gap without a
+ * noise figure at all (landmark detection). */
+int report_gap_noise_unknown(const report_diagnosis *d, int g);
 
 /* The remedies the notes give for a gap, NULL-terminated. */
 const char *const *report_gap_remedies(int gap);

@@ -167,6 +167,7 @@ void report_free(report *rep)
     dlc_strlist_clear(&rep->data_notes);
     free(rep->sampled);
     free(rep->sampled_ids);
+    free(rep->sampled_src);
     free(rep->det_sampled);
     memset(rep, 0, sizeof *rep);
 }
@@ -802,12 +803,23 @@ static int auto_measure(const report_head *rh)
 
 /* The predictions a split's error rate counts (examples, or tokens of a
  * per-step output): its classes' support; 0 for an absent split, -1 when the
- * split has no per-class counts (a multi-label or detection head). */
+ * split has no per-class counts (a detection head).  A multi-label head's
+ * error is over its known labels, which an example's tasks share: its noise
+ * is taken over examples, the most known labels of one task (fewer than the
+ * examples with any known label), so that a gap is never judged beyond noise
+ * on labels that are not independent draws (p(1 - p) / n bounds the variance
+ * of a mean of per-example error shares in [0, 1]). */
 static long known_predictions(const report *rep, int kind)
 {
     const report_split *s = report_get_split(rep, kind);
     if (!s)
         return 0;
+    if (s->tasks) {
+        long most = 0;
+        for (int k = 0; k < report_main(rep)->K; k++)
+            most = s->tasks[k].known > most ? s->tasks[k].known : most;
+        return most;
+    }
     if (!s->cls)
         return -1;
     long n = 0;
@@ -858,6 +870,21 @@ int report_untold_mismatch(const report *rep, char *buf, size_t size)
                         "holds their data mismatch too; a train-dev split (data.split.train_dev) "
                         "tells the two apart",
              rep->source_names.v[d->untold_source]);
+    return 1;
+}
+
+int report_assumed_bayes(const report *rep, char *buf, size_t size)
+{
+    const report_diagnosis *d = &rep->diag;
+    buf[0] = '\0';
+    if (d->largest != REPORT_GAP_AVOIDABLE_BIAS || !isnan(d->human) || d->human_used != 0 ||
+        d->no_better_than_majority || d->no_better_than_mean)
+        return 0;
+    snprintf(buf, size, "avoidable bias is measured against an error of 0, as "
+                        "report.human_level_error is not set: if people (or the best possible "
+                        "model) err on some of these examples too - noisy labels, ambiguous "
+                        "inputs - that part of the gap cannot be removed; set the key to their "
+                        "error, and only the gap above it is avoidable");
     return 1;
 }
 

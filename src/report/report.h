@@ -239,6 +239,8 @@ typedef struct {
     int n_sampled;
     int *sampled;               /* (n_sampled) dev split rows, ascending */
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
+    int *sampled_src;           /* (n_sampled) data.sources: each one's source (in source_names);
+                                 * NULL: one source */
     int has_images;             /* the sample was written with PNG images */
     struct report_det_error *det_sampled; /* (n_sampled) a detection head's sample, else NULL */
     char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
@@ -308,6 +310,13 @@ void report_conclude(report *rep, const dlc_config *cfg);
  * data mismatch too.  Written to buf; 0 (buf "") when it does not apply. */
 int report_untold_mismatch(const report *rep, char *buf, size_t size);
 
+/* What the diagnosis adds when it names avoidable bias measured against the
+ * 0 assumed for a classifier without report.human_level_error: noisy labels
+ * or ambiguous examples put part of that gap beyond any model's reach (20%
+ * label noise reads as 20% avoidable bias, and the remedies are for a model
+ * too small).  Written to buf; 0 (buf "") when it does not apply. */
+int report_assumed_bayes(const report *rep, char *buf, size_t size);
+
 /* Calls fn for the cells of split s's confusion matrix, row by row and in
  * column order within a row: every cell (zeros = 1, dense matrices only) or
  * the non-zero ones. */
@@ -328,6 +337,11 @@ int report_confused_pairs(const report_head *h, const report_split *s, int cap, 
  * nothing and sets dev_errors to -1. */
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err);
+
+/* The file name in errors/ of sampled example k's image: "<id>.png", with
+ * data.sources "<source>_<id>.png" (the source's place in the list, from 0:
+ * two sources' files have rows of one number). */
+void report_sample_image_name(const report *rep, int k, char *name, size_t size);
 
 /* report.json (schema: report_json.c and README). */
 dlc_status report_write_json(const report *rep, const dlc_config *cfg, const report_run_info *run,

@@ -3,7 +3,9 @@
  * with each example as a PNG when the data are images.
  *
  * errors.csv columns: id (the example's row in the file it came from,
- * 0-based, header not counted), true, predicted, confidence (of the
+ * 0-based, header not counted: rows left out before it, by data.missing:
+ * drop, limit or subset, are counted), source (with data.sources: the
+ * source's name, whose file the id is a row of), true, predicted, confidence (of the
  * predicted class), image (file name in errors/, empty for non-image data),
  * then tag columns left empty: mislabeled, blurry (image data only), tags
  * (free words).  dlc analyze reads them back (report_tags.c). */
@@ -153,6 +155,12 @@ static int keep_tagged(report *rep, const char *dir)
     return 0;
 }
 
+/* The dev split's dataset names each example's file (image folders). */
+static int sample_files(const data_split *ds)
+{
+    return ds->ds && ds->ds->n > 0 && ds->ds->files.n == ds->ds->n;
+}
+
 /* The sample's bookkeeping and its folder: run_dir/errors made (its path
  * into dir), an earlier tagged errors.csv kept, the old images removed; then
  * errors.csv's header into csv: the output's columns, then the ones every
@@ -169,8 +177,46 @@ static dlc_status begin_sample(report *rep, const data_split *ds, int errors, in
     if (st == DLC_OK && !keep_tagged(rep, dir))
         remove_old_images(dir);
     if (st == DLC_OK)
-        dlc_buf_printf(csv, "%s,image,mislabeled,%stags\n", columns, rep->has_images ? "blurry," : "");
+        dlc_buf_printf(csv, "id,%s%s%s,image,mislabeled,%stags\n", rep->sampled_src ? "source," : "",
+                       sample_files(ds) ? "file," : "", columns, rep->has_images ? "blurry," : "");
     return st;
+}
+
+/* The sample's ids (rep->sampled_ids: rows in their files) and sources of
+ * the dev split's rows rows (take). */
+static dlc_status sample_ids(report *rep, const data_split *ds, const int *rows, int take,
+                             dlc_error *err)
+{
+    free(rep->sampled_ids);
+    free(rep->sampled_src);
+    rep->sampled_src = NULL;
+    size_t n = (size_t)(take > 0 ? take : 1);
+    if (!(rep->sampled_ids = malloc(sizeof(int) * n)) ||
+        (ds->ds && ds->ds->source && !(rep->sampled_src = malloc(sizeof(int) * n))))
+        return DLC_NOMEM(err);
+    for (int k = 0; k < take; k++) {
+        int i = ds->idx[rows[k]];
+        rep->sampled_ids[k] = data_file_row(ds->ds, i);
+        if (rep->sampled_src)
+            rep->sampled_src[k] = ds->ds->source[i];
+    }
+    return DLC_OK;
+}
+
+/* The first fields of sampled example k's line (row `row` of the dev split
+ * ds): its id, its source's name, its file. */
+static void sample_fields(dlc_buf *csv, const report *rep, const data_split *ds, int row, int k)
+{
+    dlc_buf_printf(csv, "%d,", rep->sampled_ids[k]);
+    if (rep->sampled_src) {
+        int src = rep->sampled_src[k];
+        report_csv_field(csv, src < rep->source_names.n ? rep->source_names.v[src] : "?");
+        dlc_buf_printf(csv, ",");
+    }
+    if (sample_files(ds)) {
+        report_csv_field(csv, ds->ds->files.v[ds->idx[row]]);
+        dlc_buf_printf(csv, ",");
+    }
 }
 
 /* png's bytes as dir/name. */
@@ -181,15 +227,23 @@ static dlc_status save_png(const char *dir, const char *name, const dlc_buf *png
     return write_image(path, png, err);
 }
 
-/* Example row's image as dir/<row>.png, its file name into name, when the
- * sample has images ("" when not); png is scratch space. */
-static dlc_status sample_image(const report *rep, const dataset *d, int row, const char *dir,
+void report_sample_image_name(const report *rep, int k, char *name, size_t size)
+{
+    if (rep->sampled_src)
+        snprintf(name, size, "%d_%d.png", rep->sampled_src[k], rep->sampled_ids[k]);
+    else
+        snprintf(name, size, "%d.png", rep->sampled_ids[k]);
+}
+
+/* Sampled example k (row `row` of d) as an image in dir, its file name into
+ * name, when the sample has images ("" when not); png is scratch space. */
+static dlc_status sample_image(const report *rep, int k, const dataset *d, int row, const char *dir,
                                char *name, size_t size, dlc_buf *png, dlc_error *err)
 {
     name[0] = '\0';
     if (!rep->has_images)
         return DLC_OK;
-    snprintf(name, size, "%d.png", row);
+    report_sample_image_name(rep, k, name, size);
     png->len = 0;
     dlc_status st = example_png(png, d, row, err);
     return st == DLC_OK ? save_png(dir, name, png, err) : st;
@@ -275,20 +329,16 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     int take = n_wrong < cfg->report.error_samples ? n_wrong : cfg->report.error_samples;
     qsort(wrong, (size_t)take, sizeof *wrong, cmp_int);
     free(rep->sampled);
-    free(rep->sampled_ids);
     rep->sampled = wrong;
-    if (!(rep->sampled_ids = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1))))
-        return DLC_NOMEM(err);
-    for (int k = 0; k < take; k++)
-        rep->sampled_ids[k] = ds->idx[wrong[k]];
-    if ((st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, &csv,
-                           "id,true,predicted,confidence", err)) != DLC_OK)
+    if ((st = sample_ids(rep, ds, wrong, take, err)) != DLC_OK ||
+        (st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, &csv,
+                           "true,predicted,confidence", err)) != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {
         int i = wrong[k], row = ds->idx[i];
-        if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
+        if ((st = sample_image(rep, k, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
             goto cleanup;
-        dlc_buf_printf(&csv, "%d,", row);
+        sample_fields(&csv, rep, ds, i, k);
         report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
         report_csv_field(&csv, rh->names.v[s->pred[i]]);
@@ -317,29 +367,27 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
     int n = largest_residuals(s, K, r);
     int take = n < cfg->report.error_samples ? n : cfg->report.error_samples;
     free(rep->sampled);
-    free(rep->sampled_ids);
     rep->sampled = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1));
-    rep->sampled_ids = malloc(sizeof(int) * (size_t)(take > 0 ? take : 1));
-    if (!rep->sampled || !rep->sampled_ids) {
+    if (!rep->sampled) {
         free(r);
         return DLC_NOMEM(err);
     }
-    for (int k = 0; k < take; k++) {
+    for (int k = 0; k < take; k++)
         rep->sampled[k] = r[k].i;
-        rep->sampled_ids[k] = ds->idx[r[k].i];
-    }
     rep->residuals = 1;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
-    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
-                                 "id,true,predicted,abs_error", err);
+    dlc_status st = sample_ids(rep, ds, rep->sampled, take, err);
+    if (st == DLC_OK)
+        st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
+                          "true,predicted,abs_error", err);
     if (st != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {
         int i = r[k].i, row = ds->idx[i];
-        if ((st = sample_image(rep, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
+        if ((st = sample_image(rep, k, ds->ds, row, dir, name, sizeof name, &png, err)) != DLC_OK)
             goto cleanup;
-        dlc_buf_printf(&csv, "%d,", row);
+        sample_fields(&csv, rep, ds, i, k);
         values_field(&csv, s->reg_true, i, K);
         dlc_buf_printf(&csv, ",");
         values_field(&csv, s->reg_out, i, K);
@@ -481,7 +529,9 @@ static dlc_status write_detections(report *rep, const report_head *rh, const rep
     qsort(order, (size_t)take, sizeof *order, cmp_int);
     free(rep->sampled);
     free(rep->sampled_ids);
+    free(rep->sampled_src);
     free(rep->det_sampled);
+    rep->sampled_src = NULL; /* detection data come from one folder */
     rep->sampled = order;
     rep->sampled_ids = malloc(sizeof(int) * (size_t)(take + 1));
     rep->det_sampled = malloc(sizeof *rep->det_sampled * (size_t)(take + 1));
@@ -497,7 +547,7 @@ static dlc_status write_detections(report *rep, const report_head *rh, const rep
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
     dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
-                                 "id,true,predicted,confidence,kind,iou,box", err);
+                                 "true,predicted,confidence,kind,iou,box", err);
     if (st != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {

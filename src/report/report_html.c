@@ -199,10 +199,22 @@ static void next_steps(dlc_buf *b, const report *rep)
         if (noisy >= 0) {
             dlc_buf_printf(b, "; %s, ", report_gap_titles[noisy]);
             dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[noisy]);
-            dlc_buf_printf(b, ", is within its noise of &plusmn;");
-            dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+            if (report_gap_noise_unknown(d, noisy)) {
+                dlc_buf_printf(b, ", is over a split of one example");
+            } else {
+                dlc_buf_printf(b, ", is within its noise of &plusmn;");
+                dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->noise[noisy]);
+            }
         }
         dlc_buf_printf(b, "). Try:</p>");
+    } else if (d->within_noise >= 0 && report_gap_noise_unknown(d, d->within_noise)) {
+        int g = d->within_noise;
+        int mse = report_error_is_mse(report_main(rep));
+        dlc_buf_printf(b, "<p>No gap stands out from sampling noise: the largest, <b>%s</b> (",
+                       report_gap_titles[g]);
+        dlc_buf_printf(b, mse ? "%.4g" : "%.2f%% points", (mse ? 1 : 100) * d->gap[g]);
+        dlc_buf_printf(b, "), is over a split of one example, whose squared error says nothing of "
+                          "its spread. More examples would tell which gap to act on.</p>");
     } else if (d->within_noise >= 0) {
         int g = d->within_noise;
         int mse = report_error_is_mse(report_main(rep));
@@ -217,9 +229,14 @@ static void next_steps(dlc_buf *b, const report *rep)
     } else {
         dlc_buf_printf(b, "<p>No gap is positive: nothing stands out.</p>");
     }
-    char untold[320];
+    char untold[400];
     if (report_untold_mismatch(rep, untold, sizeof untold)) {
         dlc_buf_printf(b, "<p id=\"untold-mismatch\">Note: ");
+        report_html_text(b, untold);
+        dlc_buf_printf(b, ".</p>");
+    }
+    if (report_assumed_bayes(rep, untold, sizeof untold)) {
+        dlc_buf_printf(b, "<p id=\"assumed-bayes\">Note: ");
         report_html_text(b, untold);
         dlc_buf_printf(b, ".</p>");
     }
@@ -655,7 +672,9 @@ static void diagnosis_section(dlc_buf *b, const report *rep)
                            : d->variance_vs == REPORT_VS_DEV     ? " (dev &minus; train)"
                            : d->variance_vs == REPORT_VS_TEST    ? " (test &minus; train)"
                                                                  : "");
-            if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
+            if (report_gap_noise_unknown(d, g)) {
+                dlc_buf_printf(b, ", noise unknown (one example)");
+            } else if (d->gap[g] > 0 && !isnan(d->noise[g]) && !(d->gap[g] > d->noise[g])) {
                 dlc_buf_printf(b, ", within noise (&plusmn;");
                 dlc_buf_printf(b, pct ? "%.2f%%" : "%.4g", (pct ? 100 : 1) * d->noise[g]);
                 dlc_buf_printf(b, ")");
@@ -699,7 +718,11 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         if (e)
             snprintf(name, sizeof name, "errors/%d_%d.png", e->row, e->n);
         else
-            snprintf(name, sizeof name, "errors/%d.png", rep->sampled_ids[k]);
+        {
+            char file[48];
+            report_sample_image_name(rep, k, file, sizeof file);
+            snprintf(name, sizeof name, "errors/%s", file);
+        }
         report_path(path, sizeof path, run_dir, name);
         dlc_status st = dlc_read_file(path, &png, &len, err);
         if (st != DLC_OK)
@@ -707,7 +730,12 @@ static dlc_status gallery(dlc_buf *b, const report *rep, const char *run_dir, dl
         dlc_buf_printf(b, "<figure><img alt=\"example %d\" src=\"data:image/png;base64,", rep->sampled_ids[k]);
         report_base64(b, (const unsigned char *)png, len);
         free(png);
-        dlc_buf_printf(b, "\"><figcaption>#%d<br>", rep->sampled_ids[k]);
+        dlc_buf_printf(b, "\"><figcaption>");
+        if (rep->sampled_src && rep->sampled_src[k] < rep->source_names.n) {
+            report_html_text(b, rep->source_names.v[rep->sampled_src[k]]);
+            dlc_buf_printf(b, " ");
+        }
+        dlc_buf_printf(b, "#%d<br>", rep->sampled_ids[k]);
         if (e) { /* detection: what kind of mistake, true -> predicted, score */
             const report_head *rh = report_main(rep);
             dlc_buf_printf(b, "%s: ", report_det_kind_names[e->kind]);

@@ -192,7 +192,8 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     memset(t, 0, sizeof *t);
     t->dev_error = NAN;
     csv_reader r = {name, text, text + len, 1, 1, {0}, 0, {0}, ','};
-    int kind[MAX_FIELDS], n_cols, got, n_seen = 0, id_col = -1;
+    int kind[MAX_FIELDS], n_cols, got, n_seen = 0, id_col = -1, source_col = -1;
+    dlc_strlist sources = {0}; /* data.sources: an id is a row of its source's file */
     int per_object = 0; /* a detection sample: one row per mistake, several per image */
     char *seen = NULL;
     long *ids = NULL;
@@ -216,7 +217,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     }
     n_cols = r.n;
     int need[3] = {0, 0, 0};
-    static const char *const data_cols[] = {"id", "true", "predicted", "confidence", "image",
+    static const char *const data_cols[] = {"id", "true", "predicted", "source", "file", "confidence", "image",
                                             "abs_error", "kind", "iou", "box", NULL};
     for (int c = 0; c < n_cols; c++) {
         const char *h = csv_field(&r, c);
@@ -233,6 +234,8 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
                     need[d] = 1;
                 if (d == 0)
                     id_col = c;
+                if (d == 3)
+                    source_col = c;
                 per_object |= strcmp(data_cols[d], "box") == 0;
             }
         if (kind[c] == COL_TAG && !h[0]) {
@@ -263,7 +266,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
             goto done;
         }
         long id;
-        if (dlc_parse_long(csv_field(&r, id_col), &id) != 0 || id < 0) {
+        if (dlc_parse_long(csv_field(&r, id_col), &id) != 0 || id < 0 || id > 0x7fffffffL) {
             st = dlc_fail(err, DLC_EINPUT, "%s:%d: id '%s' is not an example number", name, r.line,
                           csv_field(&r, id_col));
             goto done;
@@ -276,6 +279,12 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
                 goto done;
             }
             ids = grown;
+        }
+        if (source_col >= 0) { /* the same id in two sources is two examples */
+            int s = dlc_strlist_find(&sources, csv_field(&r, source_col));
+            if (s < 0 && (st = dlc_strlist_push(&sources, csv_field(&r, source_col), err)) != DLC_OK)
+                goto done;
+            id += (long)(s < 0 ? sources.n - 1 : s) << 32;
         }
         ids[n_ids++] = id;
         if (seen)
@@ -330,7 +339,10 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
         qsort(ids, n_ids, sizeof *ids, cmp_long);
     for (size_t i = 1; i < n_ids && !per_object; i++)
         if (ids[i] == ids[i - 1]) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: id %ld appears twice", name, ids[i]);
+            long s = ids[i] >> 32;
+            st = dlc_fail(err, DLC_EINPUT, "%s: id %ld%s%s appears twice", name,
+                          ids[i] & 0xffffffffL, source_col >= 0 ? " of source " : "",
+                          source_col >= 0 && s < sources.n ? sources.v[s] : "");
             goto done;
         }
     for (int k = 0; k < t->n_tags; k++)
@@ -339,6 +351,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
 done:
     free(seen);
     free(ids);
+    dlc_strlist_clear(&sources);
     dlc_buf_free(&r.field);
     if (st != DLC_OK)
         report_tally_free(t);

@@ -145,7 +145,7 @@ YAML
     run "$DLC" train m.yaml
     [ "$status" -eq 2 ]
     # read by source a's column names: the missing one is named
-    [[ "$output" == *"data.sources.1 (b): short.csv: feature column 'petal_width' is not in the header"* ]]
+    [[ "$output" == *"data.sources.1 (b): $TMP/short.csv: feature column 'petal_width' is not in the header"* ]]
     # a class only source b has is a class of the model (as in one file): 3 units are too few
     printf 'sepal_length,sepal_width,petal_length,petal_width,species\n1,2,3,4,rose\n2,3,4,5,setosa\n' > short.csv
     run "$DLC" train m.yaml
@@ -201,7 +201,7 @@ YAML
     run "$DLC" train b.yaml --out b
     echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.sources.0 (some): benign.csv: only one label value \"benign\" found; binary targets need 2: list both in data.classes (the negative class first)"* ]]
+    [[ "$output" == *"data.sources.0 (some): $TMP/benign.csv: only one label value \"benign\" found; binary targets need 2: list both in data.classes (the negative class first)"* ]]
     run "$DLC" train b.yaml --out b --set 'data.classes=[benign, malignant]'
     [ "$status" -eq 0 ]
 }

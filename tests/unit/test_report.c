@@ -360,10 +360,21 @@ static void test_mse_standard_error(void **state)
     assert_true(isnan(d.noise[REPORT_GAP_DATA_MISMATCH]));
     assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS); /* 0.4 > 0.2; variance 0.3 < 0.447 */
     assert_int_equal(report_larger_within_noise(&d), -1);
-    /* a noise not known (one dev example) leaves the gap judged by size */
+    /* a noise not known (one dev example) is not beyond it: one example's
+     * squared error tells nothing of its split's spread */
     report_diagnose(&d, 0.4, 0.5, NAN, 0.8, NAN);
     report_diagnose_noise_se(&d, 0.01, 0, NAN, 0);
     assert_true(isnan(d.noise[REPORT_GAP_VARIANCE]));
+    assert_int_equal(d.largest, REPORT_GAP_AVOIDABLE_BIAS); /* 0.1 > 0.02 */
+    assert_true(report_gap_noise_unknown(&d, REPORT_GAP_VARIANCE));
+    assert_int_equal(report_larger_within_noise(&d), REPORT_GAP_VARIANCE);
+    report_diagnose(&d, 0.49, 0.5, NAN, 0.8, NAN);
+    report_diagnose_noise_se(&d, 0.01, 0, NAN, 0);
+    assert_int_equal(d.largest, -1);
+    assert_int_equal(d.within_noise, REPORT_GAP_VARIANCE);
+    /* a gap without any noise figure (landmark detection) is judged by size */
+    report_diagnose(&d, 0.4, 0.5, NAN, 0.8, NAN);
+    assert_false(report_gap_noise_unknown(&d, REPORT_GAP_VARIANCE));
     assert_int_equal(d.largest, REPORT_GAP_VARIANCE);
 }
 
