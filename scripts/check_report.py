@@ -644,6 +644,45 @@ def check_error_rows(ck, dlc, run, rep, cfg):
         ck.close(float(r["confidence"]), top["probability"], f"{where} confidence", 6e-5)
 
 
+def check_heads(ck, dlc, run, rep, cfg):
+    """Several outputs: each head's figures (report.json `heads`) against
+    scikit-learn on its own label columns and `dlc predict`'s `outputs`, and
+    each split's loss as the sum of weight x head loss."""
+    groups = cfg["data"]["label"]
+    outs = {o["name"]: o for o in (cfg["model"].get("outputs") or [])}
+    unknown = set(cfg["data"].get("unknown_label") or ["", "?"])
+    for split, path in split_files(cfg).items():
+        if split not in rep["splits"]:
+            continue
+        rows = read_rows(path)
+        preds = predictions(dlc, run, path, max(len(h["classes"]) for h in rep["heads"]), cfg, rows)
+        total = 0.0
+        for h in rep["heads"]:
+            m = (h.get("metrics") or {}).get(split)
+            if not m:
+                continue
+            target = (outs.get(h["name"]) or {}).get("target") or h["name"]
+            labels = groups[target]
+            labels = [labels] if isinstance(labels, str) else labels
+            hp = [None if p is None else p["outputs"][h["name"]] for p in preds]
+            # a head's own report: its classes and metrics; accuracy and loss are its own
+            hrep = {"classes": h["classes"], "metrics": {split: m}, "unknown_label": list(unknown),
+                    "splits": {split: {"accuracy": m.get("accuracy")}}}
+            if h["task"] in ("classification", "binary"):
+                check_classes(ck, hrep, split, hp, rows, labels, h["task"],
+                              float(cfg.get("label_smoothing") or 0)
+                              if h["loss"] == "softmax_cross_entropy" else 0.0)
+            elif h["task"] == "regression":
+                check_regression(ck, hrep, split, hp, rows, labels)
+            elif h["task"] == "multilabel":
+                check_multilabel(ck, hrep, split, hp, rows, labels)
+            if m.get("loss") is not None:
+                total += h["weight"] * m["loss"]
+        ck.close(rep["splits"][split]["loss"], total, f"{split} loss = sum of weight x head loss",
+                 1e-7, 1e-6)
+        ck.note(f"{split}: {len(rows)} rows of {path}, {len(rep['heads'])} outputs checked")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run")
@@ -659,6 +698,12 @@ def main():
     labels = cfg["data"]["label"]
     if isinstance(labels, str):
         labels = [labels]
+    if len(rep.get("heads") or []) > 1:
+        check_heads(ck, a.dlc, a.run, rep, cfg)
+        check_eval(ck, a.dlc, a.run, rep)
+        check_metrics_csv(ck, a.run, rep, cfg)
+        print(f"{ck.passed} checks passed, {ck.failed} failed")
+        return 1 if ck.failed else 0
     files = split_files(cfg)
     per = {}
     for split, path in files.items():

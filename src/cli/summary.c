@@ -255,6 +255,10 @@ static int run(const cli_args *a)
                        asked, B, B);
             if (unread[0])
                 printf("%s\n", unread);
+            char freeze[600]; /* what dlc train would say of the freezing */
+            model_freeze_note(&m, &cfg, freeze, sizeof freeze);
+            if (freeze[0])
+                printf("%s\n", freeze);
             if (B > 0) {
                 print_memory(&plan, &cfg);
                 printf("%s\n", fit);

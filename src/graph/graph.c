@@ -432,9 +432,15 @@ void graph_memory_of(const graph *g, graph_memory *m)
     m->eval_rows = g->eval_max;
 }
 
-/* A node whose only consumer overwrites its gradient needs no clearing:
- * the largest gradients (a conv output read only by its pooling) are then
- * written once per step instead of cleared and then added to. */
+/* A node whose gradient the first consumer to run backward overwrites needs
+ * no clearing: the largest gradients (a conv output read only by its
+ * pooling, a residual block's input read by its first convolution and its
+ * add) are then written once per step instead of cleared and then added to.
+ * That consumer is the last in forward order; it must read the node once
+ * (an add of x and x adds twice), and the node must not be a model output
+ * (the loss writes those first).  Every consumer runs backward when the
+ * node needs a gradient (needs_grad flows forward), and an op that assigns
+ * writes all of its input's gradient. */
 static dlc_status mark_assigned_grads(graph *g, dlc_error *err)
 {
     /* consumers counted in one pass over the edges (linear in the layers) */
@@ -453,10 +459,18 @@ static dlc_status mark_assigned_grads(graph *g, dlc_error *err)
             by[g->nodes[j].in[q]] = j;
         }
     for (int k = 0; k < g->n_outputs; k++)
-        consumers[g->outputs[k]]++; /* the loss writes an output's gradient */
-    for (int i = 0; i < g->n_nodes; i++)
-        g->nodes[i].grad_assigned = consumers[i] == 1 && by[i] >= 0 &&
-                                    graph_ops[g->nodes[by[i]].spec.op].assigns_input_grad;
+        consumers[g->outputs[k]] = -1; /* the loss writes it */
+    for (int i = 0; i < g->n_nodes; i++) {
+        graph_node *x = &g->nodes[i];
+        x->grad_assigned = 0;
+        x->assigned_by = by[i];
+        if (consumers[i] < 1 || by[i] < 0 || !graph_ops[g->nodes[by[i]].spec.op].assigns_input_grad)
+            continue;
+        int edges = 0;
+        for (int q = 0; q < g->nodes[by[i]].n_in; q++)
+            edges += g->nodes[by[i]].in[q] == i;
+        x->grad_assigned = edges == 1;
+    }
     free(consumers);
     free(by);
     return DLC_OK;

@@ -218,8 +218,8 @@ typedef struct {
     /* Adds into input grads (when graph_wants_grad) and parameter grads. */
     void (*backward)(graph *g, graph_node *n, int N);
     /* 1: backward can overwrite its input's gradient instead of adding to
-     * it, and does so when that input has no other consumer
-     * (graph_node.grad_assigned); graph_backward then skips clearing it. */
+     * it, and does so when it is the first consumer of that input to run
+     * backward (graph_assigns_grad); graph_backward then skips clearing it. */
     int assigns_input_grad;
     /* What backward reads besides the output gradient, for the memory plan
      * (plan.c): buffers it does not name are reused once forward is done
@@ -285,8 +285,12 @@ struct graph_node {
                                * plan's arena (read after a pass: model.embedding) */
     int act_fused;            /* set by build: the op applies spec.activation itself, in
                                * forward and (to its output gradient) in backward */
-    int grad_assigned;        /* set by graph_build: the one consumer of this node
-                               * overwrites its gradient (see graph_op) */
+    int grad_assigned;        /* set by graph_build: the consumer whose backward runs
+                               * first (the last in forward order, node assigned_by)
+                               * overwrites this node's gradient instead of adding to
+                               * it, so it is never cleared (see graph_op); the other
+                               * consumers add.  Ops ask graph_assigns_grad. */
+    int assigned_by;
     int seq;                  /* axis 0 of the per-sample shape is time, padded at the end as
                                  g->seq_len says (set by build: embedding, recurrent, and the
                                  per-step layers after them) */
@@ -455,6 +459,13 @@ static inline graph_param *graph_p(graph *g, const graph_node *n, int k)
 static inline int graph_wants_grad(const graph *g, const graph_node *n, int k)
 {
     return g->nodes[n->in[k]].needs_grad;
+}
+/* 1 when n's backward overwrites input k's gradient (it is the first to
+ * write it, which was not cleared); 0: it adds to it. */
+static inline int graph_assigns_grad(const graph *g, const graph_node *n, int k)
+{
+    const graph_node *x = &g->nodes[n->in[k]];
+    return x->grad_assigned && x->assigned_by == (int)(n - g->nodes);
 }
 /* For a node whose axis 0 is time (n->seq): the steps holding a token in
  * some sample of the batch (the longest sequence), or all T; later steps are

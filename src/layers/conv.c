@@ -415,6 +415,7 @@ typedef struct {
     int n0, cn, F, P;
     const float *b;
     float slope;
+    int assign_dx; /* backward: the first to write dx, which was not cleared */
 } conv_job;
 
 static void conv_samples(void *ctx, int part, int parts)
@@ -452,7 +453,7 @@ static void conv_samples(void *ctx, int part, int parts)
             break;
         case PASS_COL2IM: {
             float *dx = c->x->grad + row * c->x->size;
-            if (c->x->grad_assigned) /* the only consumer: dx was not cleared */
+            if (c->assign_dx)
                 memset(dx, 0, sizeof(float) * c->x->size);
             col2im(dx, c->col + j * P, ld, c->geo);
             break;
@@ -486,6 +487,7 @@ typedef struct {
     size_t per;
     int N, F, CK, P, backward, want_dx;
     float slope;
+    int assign_dx; /* the first to write dx, which was not cleared */
 } whole_job;
 
 static void conv_whole_part(void *ctx, int part, int parts)
@@ -527,12 +529,12 @@ static void conv_whole_part(void *ctx, int part, int parts)
             tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, pointwise ? xi : col, 1.0f, dw);
         }
         if (c->want_dx && pointwise) { /* dx (C, P) = W^T dy, added unless it is ours alone */
-            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, x->grad_assigned ? 0.0f : 1.0f,
+            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, c->assign_dx ? 0.0f : 1.0f,
                         x->grad + i * x->size);
         } else if (c->want_dx) {
             tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, 0.0f, col);
             float *dx = x->grad + i * x->size;
-            if (x->grad_assigned) /* the only consumer: dx was not cleared */
+            if (c->assign_dx) /* the first to write dx: it was not cleared */
                 memset(dx, 0, sizeof(float) * x->size);
             col2im(dx, col, P, c->geo);
         }
@@ -554,7 +556,7 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
     whole_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w,
                    n->spec.use_bias ? graph_p(g, n, 1) : NULL,
                    graph_scratch(g, per * (size_t)parts), per, N, F, CK, (int)geo->P, backward,
-                   backward && graph_wants_grad(g, n, 0), 0.0f};
+                   backward && graph_wants_grad(g, n, 0), 0.0f, backward && graph_assigns_grad(g, n, 0)};
     if (backward)
         c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
     else
@@ -631,7 +633,7 @@ void conv_backward(graph *g, graph_node *n, int N)
     const conv_algo algo = conv_algo_of(n, &geo, F);
     if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
         wino_tile m = conv_tile(algo);
-        wino_backward(want_dx ? x->grad : NULL, x->grad_assigned, w->trainable ? w->grad : NULL,
+        wino_backward(want_dx ? x->grad : NULL, graph_assigns_grad(g, n, 0), w->trainable ? w->grad : NULL,
                       bp && bp->trainable ? bp->grad : NULL, n->grad, n->act_fused ? n->out : NULL,
                       slope, x->out, w->data, &geo, N, F, g->nmax, m,
                       graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
@@ -641,7 +643,8 @@ void conv_backward(graph *g, graph_node *n, int N)
         return;
     float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
     float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
-    conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .slope = slope};
+    conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .slope = slope,
+                    .assign_dx = graph_assigns_grad(g, n, 0)};
     for (int n0 = 0; n0 < N; n0 += chunk) {
         int cn = N - n0 < chunk ? N - n0 : chunk;
         size_t ld = (size_t)cn * P;

@@ -277,7 +277,7 @@ static void bn_backward_part(void *ctx, int part, int parts)
     const float *x = graph_in(g, n, 0)->out, *inv_std = n->aux, *mean_used = n->aux + C;
     const float *dy = n->grad, *y = n->act_fused ? n->out : NULL, slope = j->slope;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
-    const int assign = graph_in(g, n, 0)->grad_assigned; /* the only consumer: dx was not cleared */
+    const int assign = graph_assigns_grad(g, n, 0); /* the first to write dx: it was not cleared */
     double *sdy = j->acc, *sdyx = j->acc + C;
     const double M = j->acc[2 * C];
     const int batch = bn_batch_stats(g, n);

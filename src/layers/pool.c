@@ -256,7 +256,8 @@ static void maxpool_backward_rows(pool_rows *p)
     const layer_geom geo = p->geo;
     const graph_node *n = p->n;
     graph_node *x = graph_in(p->g, p->n, 0);
-    const int fast = x->grad_assigned && pool_is_2x2(&geo);
+    const int assign = graph_assigns_grad(p->g, n, 0); /* the first to write dx: it was not cleared */
+    const int fast = assign && pool_is_2x2(&geo);
     const int32_t *arg = (const int32_t *)(const void *)n->aux;
     for (size_t r = p->r0; r < p->r1; r++) {
         float *dx = x->grad + r * geo.I;
@@ -266,7 +267,7 @@ static void maxpool_backward_rows(pool_rows *p)
             maxpool_2x2_assign(dx, dy, ac, &geo);
             continue;
         }
-        if (x->grad_assigned) /* the only consumer: dx was not cleared */
+        if (assign)
             memset(dx, 0, sizeof(float) * geo.I);
         for (size_t o = 0; o < geo.P; o++)
             if (ac[o] >= 0)

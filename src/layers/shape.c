@@ -117,7 +117,7 @@ static void add_part(void *ctx, int part, int parts)
             graph_node *x = graph_in(j->g, n, k);
             if (!graph_wants_grad(j->g, n, k))
                 continue;
-            if (x->grad_assigned) /* the only consumer: dx was not cleared */
+            if (graph_assigns_grad(j->g, n, k)) /* the first to write dx: it was not cleared */
                 memcpy(x->grad + lo, n->grad + lo, sizeof(float) * (hi - lo));
             else
                 tensor_axpy(x->grad + lo, 1.0f, n->grad + lo, hi - lo);

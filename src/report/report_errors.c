@@ -5,7 +5,8 @@
  * errors.csv columns: id (the example's row in the file it came from,
  * 0-based, header not counted: rows left out before it, by data.missing:
  * drop, limit or subset, are counted), source (with data.sources: the
- * source's name, whose file the id is a row of), true, predicted, confidence (of the
+ * source's name, whose file the id is a row of), file (image folders: the
+ * image's path in its folder), true, predicted, confidence (of the
  * predicted class), image (file name in errors/, empty for non-image data),
  * then tag columns left empty: mislabeled, blurry (image data only), tags
  * (free words).  dlc analyze reads them back (report_tags.c). */

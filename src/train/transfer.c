@@ -207,11 +207,15 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
             goto done;
         }
         if (!tensor_shape_equal(&t->shape, &p->shape)) {
+            int head = 0; /* "a new head" only of an output layer: a dense after a flatten of
+                           * another input size is not one */
+            for (int h = 0; h < g->n_outputs; h++)
+                head |= g->outputs[h] == p->node;
             s = dlc_fail(err, DLC_EINPUT,
                          "init_from: tensor '%s' has shape %s in %s and %s here; list layer '%s' "
-                         "under init_from.exclude to start it afresh (a new head)",
+                         "under init_from.exclude to start it afresh%s",
                          p->name, tensor_shape_str(&t->shape, a, sizeof a), path,
-                         tensor_shape_str(&p->shape, b, sizeof b), layer);
+                         tensor_shape_str(&p->shape, b, sizeof b), layer, head ? " (a new head)" : "");
             goto done;
         }
         memcpy(p->data, t->data, sizeof(float) * p->n);

@@ -94,6 +94,30 @@ check() {
     check run
 }
 
+@test "report check: two outputs (classes and two targets): each output's figures, the total loss their weighted sum" {
+    cat > h.yaml <<YAML
+name: h
+seed: 1
+data:
+  format: csv
+  train: {file: heads_train.csv}
+  dev: {file: heads_dev.csv}
+  label: {kind: kind, box: [t0, t1]}
+model:
+  layers:
+    - {name: trunk, type: dense, units: 32, activation: relu}
+    - {name: kind, type: dense, units: auto, inputs: [trunk]}
+    - {name: box, type: dense, units: 2, inputs: [trunk]}
+  outputs:
+    - kind
+    - {layer: box, loss: mse, weight: 0.5}
+train: {epochs: 10, batch_size: 32, optimizer: {type: adam, lr: 0.01}}
+YAML
+    "$DLC" train h.yaml --out run --quiet > /dev/null
+    [ "$(jq '.heads | length' run/report.json)" = 2 ]
+    check run
+}
+
 @test "report check: errors.csv ids are rows of the file, past rows data.missing: drop left out" {
     case_config miss mc_train.csv miss_dev.csv "" softmax_cross_entropy 4 label
     sed -i 's/^  normalize: standard/  normalize: standard\n  missing: drop/' miss.yaml

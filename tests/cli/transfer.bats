@@ -78,7 +78,12 @@ YAML
     sed 's/name: new_head/name: head/; s/exclude: \[new_head\]/exclude: []/' tgt.yaml > b.yaml
     run "$DLC" train b.yaml --out b
     [ "$status" -eq 2 ]
-    [[ "$output" == *"tensor 'head.weight' has shape (3, 8) in "*"src/model.safetensors and (2, 8) here"* ]]
+    [[ "$output" == *"tensor 'head.weight' has shape (3, 8) in "*"src/model.safetensors and (2, 8) here"*"to start it afresh (a new head)"* ]]
+    # a hidden layer of another size is not called a new head
+    sed 's/units: 8, activation: tanh/units: 6, activation: tanh/' tgt.yaml > h.yaml
+    run "$DLC" train h.yaml --out h
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"tensor 'hidden.weight' has shape (8, 4) in "*"and (6, 4) here; list layer 'hidden' under init_from.exclude to start it afresh" ]]
     sed 's/exclude: \[new_head\]/exclude: [new_haed]/' tgt.yaml > c.yaml
     run "$DLC" train c.yaml --out c
     [ "$status" -eq 2 ]
@@ -210,6 +215,8 @@ YAML
     run "$DLC" train tgt.yaml --out tgt
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: freeze.all_but_last is 5, and the model has 2 layers with parameters: none is frozen"* ]]
+    run "$DLC" summary tgt.yaml
+    [[ "$output" == *"warning: freeze.all_but_last is 5"* ]]
     target_config 0
     run "$DLC" train tgt.yaml --out tgt0
     [ "$status" -eq 2 ]
@@ -219,6 +226,8 @@ YAML
     run "$DLC" train tgt.yaml --out tgt1 --set 'init_from.exclude=[new_head, hidden]'
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (init_from.exclude, or not in init_from.layers), so it keeps its random start for good"* ]]
+    run "$DLC" summary tgt.yaml --set 'init_from.exclude=[new_head, hidden]'
+    [[ "$output" == *"hidden "*"(frozen)"*"warning: frozen layer hidden got no weights from init_from"* ]]
     run "$DLC" train tgt.yaml --out tgt2 --set init_from.run=
     [[ "$output" == *"warning: frozen layer hidden got no weights from init_from (there is none)"* ]]
     # copied and frozen: nothing said

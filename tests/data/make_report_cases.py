@@ -16,6 +16,8 @@ figures on them against scikit-learn):
                            error 0.2
   ml_{train,dev}.csv       three 0/1 tasks (multi-label), 10% of rows with one
                            label unknown (an empty cell)
+  heads_{train,dev}.csv    a class (kind: a, b, c) and two numeric targets (t0,
+                           t1; 10% of t1 unknown) for a model of two outputs
   txt.csv                  600 short texts (text, label p or n) for a text
                            classifier: a positive or negative word among fillers
 
@@ -113,6 +115,18 @@ def main():
                 if rng.random() < 0.1:
                     ys[rng.integers(0, 3)] = ""
                 o.write(",".join(f"{v:.4f}" for v in x) + "," + ",".join(ys) + "\n")
+
+    for f, n in (("heads_train.csv", 400), ("heads_dev.csv", 150)):
+        X = rng.normal(size=(n, 3))
+        z = X[:, :2] @ np.array([[1, 0, -1], [0, 1, -1]]) + rng.normal(scale=0.5, size=(n, 3))
+        c = np.argmax(z, 1)
+        t0 = 2 * X[:, 0] + rng.normal(scale=0.3, size=n)
+        t1 = X[:, 2] ** 2
+        with open(os.path.join(out, f), "w") as o:
+            o.write("x0,x1,x2,kind,t0,t1\n")
+            for i in range(n):
+                cell = "" if rng.random() < 0.1 else f"{t1[i]:.4f}"
+                o.write(f"{X[i, 0]:.4f},{X[i, 1]:.4f},{X[i, 2]:.4f},{'abc'[c[i]]},{t0[i]:.4f},{cell}\n")
 
     pos, neg = ["good", "great", "fine", "nice", "happy"], ["bad", "awful", "sad", "poor", "ugly"]
     filler = ["the", "a", "day", "film", "was", "very", "it"]

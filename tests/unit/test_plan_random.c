@@ -13,9 +13,10 @@
  *   (c) on some graphs, central differences against backprop.
  * Also: no two stores live at once share a byte.
  *
- * DLC_PLAN_GRAPHS=N runs N graphs (default 300, DLC_TEST_QUICK 40) from
+ * DLC_PLAN_GRAPHS=N runs N graphs (default 1000, DLC_TEST_QUICK 40) from
  * DLC_PLAN_SEED (default 1); a failure names the seed that rebuilds it, and
- * DLC_PLAN_VERBOSE=1 prints each graph. */
+ * DLC_PLAN_VERBOSE=1 prints each graph, DLC_PLAN_THREADS=N runs the kernels on N
+ * threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/config/config.h"
 #include "../../src/graph/plan.h"
 #include "../../src/train/gradcheck.h"
 #include "graphtest.h"
@@ -344,7 +346,7 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
     g->s[g->n] = s;
     if (s.op == OP_SPLIT) {
         for (int p = 0; p < 2; p++) {
-            char piece_name[32];
+            char piece_name[48];
             snprintf(piece_name, sizeof piece_name, "%s_%d", name, p);
             layer_spec piece = gt_spec("slice", piece_name);
             piece.n_inputs = 1;
@@ -670,7 +672,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 /* (a) and (b) on many graphs. */
 static void test_random_graphs(void **state)
 {
-    const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 300);
+    const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 1000);
     const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
     const int verbose = getenv("DLC_PLAN_VERBOSE") != NULL;
     int failures = 0, layers = 0, outs = 0;
@@ -826,7 +828,7 @@ static int rg_gradcheck(const rg_graph *g, int layout, double eps, char *why, si
 
 static void test_random_gradcheck(void **state)
 {
-    const uint64_t count = env_u64("DLC_PLAN_GRADCHECKS", tu_quick() ? 4 : 24);
+    const uint64_t count = env_u64("DLC_PLAN_GRADCHECKS", tu_quick() ? 4 : 60);
     const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
     int failures = 0, skipped = 0;
     for (uint64_t seed = seed0; seed < seed0 + count; seed++) {
@@ -900,12 +902,188 @@ static void test_recurrent_reads_embedding_input(void **state)
     }
 }
 
+/* The run folder's config.yaml rebuilds the graph dlc eval and predict
+ * use: a key the resolved config drops (a pool's ceil_mode, a recurrent
+ * layer's reverse, a split's sizes) would score another model in silence.
+ * Each random graph's layers, written by config_to_yaml and read back, are
+ * the same layers, and so is a second round. */
+/* A field of layer_spec and the config key that sets it ("" for the keys
+ * every layer has). */
+typedef struct {
+    const char *key;
+    const char *field;
+    size_t off, size;
+} rt_field;
+#define RT(k, f) {k, #f, offsetof(layer_spec, f), sizeof(((layer_spec *)0)->f)}
+static const rt_field rt_fields[] = {
+    RT("", name), RT("", type), RT("", op), RT("", n_inputs), RT("", inputs), RT("", share),
+    RT("", trainable), RT("", activation), RT("units", units), RT("use_bias", use_bias),
+    RT("init", init), RT("rate", rate), RT("momentum", momentum), RT("eps", eps), RT("axis", axis),
+    RT("shape", target_ndim), RT("shape", target), RT("filters", filters), RT("kernel", kernel),
+    RT("stride", stride), RT("dilation", dilation), RT("padding", padding), RT("padding", pad),
+    RT("algorithm", algorithm), RT("count_include_pad", count_include_pad),
+    RT("ceil_mode", ceil_mode), RT("vocab", vocab), RT("pad_id", pad_id),
+    RT("pretrained", pretrained), RT("return_sequences", return_sequences),
+    RT("bidirectional", bidirectional), RT("reverse", reverse), RT("merge", merge),
+    RT("bptt", bptt), RT("nonlinearity", nonlinearity), RT("variant", variant),
+    RT("forget_bias", forget_bias), RT("start", start), RT("end", end), RT("sizes", n_sizes),
+    RT("sizes", sizes), RT("axes", axes), RT("char_units", char_units),
+};
+#undef RT
+
+static int op_reads(int op, const char *key)
+{
+    if (!key[0])
+        return 1;
+    for (const char *const *k = graph_ops[op].keys; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* a and b are one layer: every field the layer's type reads (the others are
+ * not written to config.yaml and not read back) */
+/* field x of a and b hold the same value: strings up to their end, lists
+ * up to their length, windows up to their count of values */
+static int same_field(const rt_field *x, const layer_spec *a, const layer_spec *b)
+{
+    const char *p = (const char *)a + x->off, *q = (const char *)b + x->off;
+    if (x->off == offsetof(layer_spec, name) || x->off == offsetof(layer_spec, type) ||
+        x->off == offsetof(layer_spec, share) || x->off == offsetof(layer_spec, pretrained))
+        return strcmp(p, q) == 0;
+    if (x->off == offsetof(layer_spec, inputs)) {
+        for (int k = 0; k < a->n_inputs; k++)
+            if (strcmp(a->inputs[k], b->inputs[k]) != 0)
+                return 0;
+        return 1;
+    }
+    if (x->off == offsetof(layer_spec, target))
+        return memcmp(a->target, b->target, sizeof(int) * (size_t)a->target_ndim) == 0;
+    if (x->off == offsetof(layer_spec, sizes))
+        return memcmp(a->sizes, b->sizes, sizeof(int) * (size_t)a->n_sizes) == 0;
+    if (x->size == sizeof(layer_window) &&
+        (x->off == offsetof(layer_spec, kernel) || x->off == offsetof(layer_spec, stride) ||
+         x->off == offsetof(layer_spec, dilation) || x->off == offsetof(layer_spec, pad))) {
+        const layer_window *u = (const layer_window *)p, *v = (const layer_window *)q;
+        return u->n == v->n && memcmp(u->v, v->v, sizeof(int) * (size_t)u->n) == 0;
+    }
+    return memcmp(p, q, x->size) == 0;
+}
+
+static int same_spec(const layer_spec *a, const layer_spec *b, char *why, size_t why_size)
+{
+    for (size_t f = 0; f < sizeof rt_fields / sizeof *rt_fields; f++) {
+        const rt_field *x = &rt_fields[f];
+        if (!op_reads(a->op, x->key) || same_field(x, a, b))
+            continue;
+        snprintf(why, why_size, "layer '%s' (%s): %s differs after the round trip", a->name, a->type,
+                 x->field);
+        return 0;
+    }
+    /* alpha: the slope of leaky_relu and elu */
+    if ((a->activation == ACT_LEAKY_RELU || a->activation == ACT_ELU) && a->alpha != b->alpha) {
+        snprintf(why, why_size, "layer '%s': alpha differs after the round trip", a->name);
+        return 0;
+    }
+    return 1;
+}
+
+static int rg_roundtrip(const rg_graph *g, char *why, size_t why_size)
+{
+    static const char *base = "name: rt\n"
+                              "data: {format: csv, train: {file: a.csv}, label: y}\n"
+                              "model:\n"
+                              "  input: [1]\n"
+                              "  layers:\n"
+                              "    - {type: dense, units: 1}\n";
+    dlc_config c, back, again;
+    dlc_error err = {0};
+    assert_int_equal(config_load_string(&c, "rt.yaml", base, strlen(base), NULL, 0, &err), DLC_OK);
+    layer_spec *mine = malloc(sizeof *mine * (size_t)g->n);
+    assert_non_null(mine);
+    memcpy(mine, g->s, sizeof *mine * (size_t)g->n);
+    for (int i = 0; i < g->n; i++) { /* windows not given, as the config resolves them */
+        layer_spec *q = &mine[i];
+        int pool = q->op == OP_MAXPOOL || q->op == OP_AVGPOOL;
+        if (q->stride.n == 0)
+            q->stride = pool ? q->kernel : (layer_window){1, {1, 0, 0}};
+        if (q->dilation.n == 0)
+            q->dilation = (layer_window){1, {1, 0, 0}};
+        for (int j = 0; q->generated && j < i; j++) /* a split's pieces: as the split */
+            if (strcmp(mine[j].name, q->inputs[0]) == 0)
+                q->trainable = mine[j].trainable;
+    }
+    free(c.layers);
+    c.layers = mine;
+    c.n_layers = g->n;
+    c.input = g->in;
+    for (int h = 0; h < c.n_heads; h++) { /* the base's head named its own layer */
+        snprintf(c.heads[h].layer, sizeof c.heads[h].layer, "%s", g->outputs[0]);
+        snprintf(c.heads[h].name, sizeof c.heads[h].name, "%s", g->outputs[0]);
+    }
+    char *y = NULL, *y2 = NULL;
+    int ok = 1;
+    if (config_to_yaml(&c, &y, &err) != DLC_OK) {
+        snprintf(why, why_size, "config_to_yaml fails: %.400s", err.msg);
+        ok = 0;
+    } else if (config_load_string(&back, "config.yaml", y, strlen(y), NULL, 0, &err) != DLC_OK) {
+        snprintf(why, why_size, "the resolved config does not load: %.400s", err.msg);
+        ok = 0;
+    } else {
+        for (int i = 0; ok && i < g->n; i++)
+            ok = i < back.n_layers && same_spec(&c.layers[i], &back.layers[i], why, why_size);
+        if (ok && back.n_layers != g->n) {
+            snprintf(why, why_size, "%d layers came back of %d", back.n_layers, g->n);
+            ok = 0;
+        }
+        if (ok && (config_to_yaml(&back, &y2, &err) != DLC_OK ||
+                   config_load_string(&again, "config.yaml", y2, strlen(y2), NULL, 0, &err) != DLC_OK)) {
+            snprintf(why, why_size, "the second round fails: %.400s", err.msg);
+            ok = 0;
+        } else if (ok) {
+            if (strcmp(y, y2) != 0) {
+                snprintf(why, why_size, "the second round writes another text");
+                ok = 0;
+            }
+            config_free(&again);
+        }
+        config_free(&back);
+    }
+    if (!ok && y)
+        fprintf(stderr, "%s\n", y);
+    free(y);
+    free(y2);
+    config_free(&c);
+    return ok;
+}
+
+static void test_random_config_roundtrip(void **state)
+{
+    const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 1000);
+    const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
+    int failures = 0;
+    for (uint64_t seed = seed0; seed < seed0 + count && failures < 3; seed++) {
+        rg_graph g;
+        rg_make(&g, seed, seed % 2);
+        char why[512];
+        if (!rg_roundtrip(&g, why, sizeof why)) {
+            rg_print(&g, seed);
+            print_error("graph seed %llu: %s\n", (unsigned long long)seed, why);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
+    /* DLC_PLAN_THREADS=N: the kernels on N threads (the pool's parts) */
+    tensor_set_threads((int)env_u64("DLC_PLAN_THREADS", 0));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recurrent_reads_embedding_input),
         cmocka_unit_test(test_random_graphs),
         cmocka_unit_test(test_random_gradcheck),
+        cmocka_unit_test(test_random_config_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
