@@ -1472,10 +1472,12 @@ dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_s
     return st;
 }
 
-dlc_status data_csv_records(const char *path, const char *text, size_t len,
-                            const char *const *columns, int n_columns, data_csv_record_fn fn,
-                            void *user, dlc_error *err)
+/* data_csv_records; own as csv_parse_groups'. */
+static dlc_status csv_records(const char *path, const char *text, size_t len,
+                              const char *const *columns, int n_columns, data_csv_record_fn fn,
+                              void *user, char *own, dlc_error *err)
 {
+    size_t released = 0;
     csv_reader r;
     data_names header = {0};
     int *want = NULL;          /* (header columns) position among `columns`, or -1 */
@@ -1516,6 +1518,8 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
     }
     for (;;) {
         int done;
+        if (own && (size_t)(r.p - own) >= released + CSV_RELEASE_STEP)
+            csv_release(own, &released, r.p);
         if ((st = csv_at_end(&r, &done, err)) || done)
             goto cleanup;
         int line = r.line, j = 0;
@@ -1561,4 +1565,18 @@ cleanup:
     free(r.buf);
     data_names_free(&header);
     return st;
+}
+
+dlc_status data_csv_records(const char *path, const char *text, size_t len,
+                            const char *const *columns, int n_columns, data_csv_record_fn fn,
+                            void *user, dlc_error *err)
+{
+    return csv_records(path, text, len, columns, n_columns, fn, user, NULL, err);
+}
+
+dlc_status data_csv_records_once(const char *path, char *text, size_t len,
+                                 const char *const *columns, int n_columns,
+                                 data_csv_record_fn fn, void *user, dlc_error *err)
+{
+    return csv_records(path, text, len, columns, n_columns, fn, user, text, err);
 }

@@ -223,8 +223,8 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
     if (st == DLC_OK && !(r.hit = malloc((size_t)(read.n ? read.n : 1))))
         st = DLC_NOMEM(err);
     if (st == DLC_OK)
-        st = data_csv_records(path, text, len, (const char *const *)read.v, read.n, csv_row, &r,
-                              err);
+        st = data_csv_records_once(path, text, len, (const char *const *)read.v, read.n, csv_row,
+                                   &r, err);
     if (st == DLC_OK && r.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
 done:
