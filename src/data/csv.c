@@ -62,6 +62,12 @@ static int csv_grouped(const char *s, const char *sep, char point)
 
 int data_is_missing(const char *s)
 {
+    /* every one of them is empty or holds one of these bytes, which no
+     * number holds: a number is let through at once (the 15 comparisons
+     * below for every cell doubled the load of a million-row table with
+     * data.missing set) */
+    if (*s && !strpbrk(s, "#?<nN"))
+        return 0;
     /* what pandas reads as a missing value (its na_values), and numpy's nan */
     static const char *const missing[] = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null",
                                           "none", "<na>", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?"};

@@ -1565,6 +1565,24 @@ static void test_csv_text_given_back_while_parsed(void **state)
     }
 }
 
+/* data_is_missing's shortcut for numbers keeps every missing spelling, in
+ * any case. */
+static void test_missing_spellings(void **state)
+{
+    (void)state;
+    static const char *const missing[] = {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null",
+                                          "none", "<na>", "-1.#ind", "1.#ind", "-1.#qnan",
+                                          "1.#qnan", "?", "NaN", "NA", "N/A", "NULL", "None",
+                                          "-1.#IND", "1.#QNAN", "<NA>", "#N/A"};
+    for (size_t k = 0; k < sizeof missing / sizeof missing[0]; k++)
+        if (!data_is_missing(missing[k]))
+            fail_msg("'%s' is not read as missing", missing[k]);
+    static const char *const values[] = {"0", "1.5", "-2e3", "1E-7", "+.5", "inf", "nano", "a", "#1"};
+    for (size_t k = 0; k < sizeof values / sizeof values[0]; k++)
+        if (data_is_missing(values[k]))
+            fail_msg("'%s' is read as missing", values[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1584,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_features_and_limit),
         cmocka_unit_test(test_csv_limit_gives_memory_back),
+        cmocka_unit_test(test_missing_spellings),
         cmocka_unit_test(test_csv_text_given_back_while_parsed),
         cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
