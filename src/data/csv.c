@@ -697,6 +697,40 @@ int data_csv_feature_column(const dlc_strlist *header, const char *feature, cons
     return csv_feature_column(csv_find_list, header, feature, value);
 }
 
+struct data_csv_index {
+    data_names names;
+};
+
+dlc_status data_csv_index_create(data_csv_index **out, const dlc_strlist *header, dlc_error *err)
+{
+    data_csv_index *ix = calloc(1, sizeof *ix);
+    dlc_status st = ix ? DLC_OK : DLC_NOMEM(err);
+    /* a name twice: the first is found, as dlc_strlist_find finds it */
+    for (int j = 0; st == DLC_OK && j < header->n; j++) {
+        int id;
+        st = data_names_add(&ix->names, header->v[j], &id, err);
+    }
+    if (st != DLC_OK) {
+        data_csv_index_free(ix);
+        ix = NULL;
+    }
+    *out = ix;
+    return st;
+}
+
+int data_csv_index_column(const data_csv_index *ix, const char *feature, const char **value)
+{
+    return csv_feature_column(csv_find_names, &ix->names, feature, value);
+}
+
+void data_csv_index_free(data_csv_index *ix)
+{
+    if (!ix)
+        return;
+    data_names_free(&ix->names);
+    free(ix);
+}
+
 static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const dlc_strlist *features,
                              dlc_error *err)
 {

@@ -167,6 +167,8 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
     char *text = NULL;
     size_t len = 0;
     dlc_strlist header = {0}, want = {0}, read = {0};
+    data_csv_index *ix = NULL; /* the header's names, hashed */
+    int *read_of = NULL;
     tensor_shape one = infer_example_shape(m); /* a pair model reads one example per row */
     csv_rows r = {.path = path, .D = (int)tensor_shape_size(&one), .names = &want,
                   .fill = m->norm.fill, .read = &read};
@@ -177,12 +179,14 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
         return st;
     if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)
         goto done;
+    if ((st = data_csv_index_create(&ix, &header, err)) != DLC_OK)
+        goto done;
     if (m->features.n > 0) {
         st = dlc_strlist_copy(&want, &m->features, err);
         int missing = 0, first = -1;
         const char *value;
         for (int i = 0; i < want.n && st == DLC_OK; i++)
-            if (data_csv_feature_column(&header, want.v[i], &value) < 0 && missing++ == 0)
+            if (data_csv_index_column(ix, want.v[i], &value) < 0 && missing++ == 0)
                 first = i;
         if (st == DLC_OK && missing) {
             /* every column the model reads (the first 8), and why the
@@ -210,13 +214,16 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
                       "was trained on)", path, want.n, r.D);
     /* the columns read: each once (a categorical one gives several one-hot features) */
     if (st == DLC_OK && (!(r.field = malloc(sizeof(int) * (size_t)(want.n ? want.n : 1))) ||
-                         !(r.value = calloc((size_t)(want.n ? want.n : 1), sizeof *r.value))))
+                         !(r.value = calloc((size_t)(want.n ? want.n : 1), sizeof *r.value)) ||
+                         !(read_of = malloc(sizeof(int) * (size_t)(header.n ? header.n : 1)))))
         st = DLC_NOMEM(err);
+    for (int j = 0; j < header.n && st == DLC_OK; j++)
+        read_of[j] = -1; /* (header columns) its place among those read */
     for (int i = 0; i < want.n && st == DLC_OK; i++) {
-        int j = data_csv_feature_column(&header, want.v[i], &r.value[i]);
-        r.field[i] = dlc_strlist_find(&read, header.v[j]);
+        int j = data_csv_index_column(ix, want.v[i], &r.value[i]);
+        r.field[i] = read_of[j];
         if (r.field[i] < 0) {
-            r.field[i] = read.n;
+            r.field[i] = read_of[j] = read.n;
             st = dlc_strlist_push(&read, header.v[j], err);
         }
     }
@@ -240,6 +247,8 @@ done:
     free(r.field);
     free(r.value);
     free(r.hit);
+    free(read_of);
+    data_csv_index_free(ix);
     dlc_strlist_clear(&header);
     dlc_strlist_clear(&want);
     dlc_strlist_clear(&read);

@@ -1484,7 +1484,7 @@ static long csv_load_peak_kib(const char *path, int records)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0 && records) {
-        char *text = NULL, names[100][8];
+        char *text = NULL, names[100][16];
         const char *cols[100];
         size_t len = 0;
         kept_rows k = {0};
@@ -1583,6 +1583,31 @@ static void test_missing_spellings(void **state)
             fail_msg("'%s' is read as missing", values[k]);
 }
 
+/* The hashed header finds what data_csv_feature_column finds: a column by
+ * name (the first of two of one name), a one-hot feature's column and value. */
+static void test_csv_index_like_list(void **state)
+{
+    (void)state;
+    dlc_strlist header = list_of("a", "color", "a=b", "x", "color", "", NULL);
+    static const char *const features[] = {"a", "color", "a=b", "a=c", "color=red", "x", "y",
+                                           "color=", "", "x=1=2", "=a"};
+    data_csv_index *ix = NULL;
+    dlc_error err = {0};
+    assert_int_equal(data_csv_index_create(&ix, &header, &err), DLC_OK);
+    for (size_t k = 0; k < sizeof features / sizeof features[0]; k++) {
+        const char *v1 = NULL, *v2 = NULL;
+        int j1 = data_csv_feature_column(&header, features[k], &v1);
+        int j2 = data_csv_index_column(ix, features[k], &v2);
+        assert_int_equal(j1, j2);
+        assert_true((v1 == NULL) == (v2 == NULL));
+        if (v1)
+            assert_string_equal(v1, v2);
+    }
+    data_csv_index_free(ix);
+    data_csv_index_free(NULL);
+    dlc_strlist_clear(&header);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1603,6 +1628,7 @@ int main(void)
         cmocka_unit_test(test_csv_features_and_limit),
         cmocka_unit_test(test_csv_limit_gives_memory_back),
         cmocka_unit_test(test_missing_spellings),
+        cmocka_unit_test(test_csv_index_like_list),
         cmocka_unit_test(test_csv_text_given_back_while_parsed),
         cmocka_unit_test(test_csv_numeric_class_values),
         cmocka_unit_test(test_csv_binary_and_multitask),
