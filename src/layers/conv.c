@@ -353,6 +353,17 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x = graph_in(g, n, 0);
     layer_geom geo;
+    if (x->seq && n->spec.op == OP_CONV1D)
+        /* (steps, features): axis 0 would be taken for channels, so the
+         * kernel would slide over the features with each step a channel */
+        return layer_fail(n, err,
+                          "its input '%s' is a sequence (%d steps, %d features), but conv1d takes "
+                          "(channels, length) and would slide over the features with each step as "
+                          "a channel; for a convolution over time (Keras's Conv1D) reshape to "
+                          "[1, %d, %d] and use a conv2d with kernel [K, %d] (then a maxpool whose "
+                          "kernel spans the steps left, [%d - K + 1, 1], takes the max over time)",
+                          x->spec.name, x->shape.d[0], x->shape.d[1], x->shape.d[0], x->shape.d[1],
+                          x->shape.d[1], x->shape.d[0]);
     dlc_status st = layer_geom_build(&geo, n, &x->shape, op_spatial(n->spec.op, 0), 0, err);
     if (st != DLC_OK)
         return st;

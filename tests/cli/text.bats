@@ -400,3 +400,38 @@ YAML
     "$DLC" train t.yaml --out again --quiet
     [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits again/report.json)" ]
 }
+
+@test "conv1d on a sequence (embedding or recurrent output) is refused with the recipe for a convolution over time, and the recipe learns" {
+    {
+        echo "text,label"
+        for i in $(seq 1 40); do
+            echo "\"the day was great and fine $i\",pos"
+            echo "\"the day was awful and grim $i\",neg"
+        done
+    } > t.csv
+    cat > k.yaml <<YAML
+name: k
+seed: 1
+data:
+  format: text
+  train: {file: t.csv}
+  split: {dev: 0.25}
+  label: label
+  text: {task: classify, tokens: words, seq_len: 8}
+model:
+  layers:
+    - {type: embedding, units: 4}
+    - {type: conv1d, filters: 8, kernel: 3, activation: relu}
+    - {type: flatten}
+    - {type: dense, units: auto}
+train: {epochs: 8, batch_size: 16, optimizer: {type: adam, lr: 0.02}}
+YAML
+    run "$DLC" train k.yaml --out k --quiet
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"k.yaml:"*"'conv1d_1'"*"is a sequence (8 steps, 4 features)"*"reshape to [1, 8, 4]"*"kernel [K, 4]"* ]]
+    # the recipe: a conv2d whose kernel spans the features slides over time
+    sed -i 's/    - {type: conv1d, filters: 8, kernel: 3, activation: relu}/    - {type: reshape, shape: [1, 8, 4]}\n    - {type: conv2d, filters: 8, kernel: [3, 4], activation: relu}\n    - {type: maxpool, kernel: [6, 1]}/' k.yaml
+    run "$DLC" train k.yaml --out k --quiet
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.dev.accuracy > 0.9' k/report.json)" = true ]
+}
