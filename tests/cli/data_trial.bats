@@ -24,24 +24,6 @@ train: {epochs: 2, batch_size: 16}
 YAML
 }
 
-# A small classifier of the image folder $1.
-folder_config() {
-    cat > "${2:-f.yaml}" <<YAML
-name: f
-seed: 1
-data:
-  format: image_folder
-  train: {dir: $1}
-  split: {dev: 0.2}
-model:
-  input: [1, 28, 28]
-  layers:
-    - {type: flatten}
-    - {type: dense, units: auto}
-train: {epochs: 1, batch_size: 8}
-YAML
-}
-
 # A model trained on data/a and data/b, 8 PNGs each, in run/.
 two_class_run() {
     mkdir -p data/a data/b

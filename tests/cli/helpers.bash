@@ -39,6 +39,25 @@ train:
   optimizer: {type: adam, lr: 0.05}
 YAML
 }
+# A small classifier of the image folder $1 (config file $2, default f.yaml;
+# dev fraction $3, default 0.2).
+folder_config() {
+    cat > "${2:-f.yaml}" <<YAML
+name: f
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $1}
+  split: {dev: ${3:-0.2}}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: auto}
+train: {epochs: 1, batch_size: 8}
+YAML
+}
+
 
 # A small Fashion-MNIST MLP on the first examples of the real files.
 fmnist_config() {

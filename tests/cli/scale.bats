@@ -104,30 +104,12 @@ YAML
 
 IMAGES="$ROOT/tests/data/images"   # Fashion-MNIST PNGs: 5 classes, 8 train each
 
-# A small MLP on the image folder $1.
-folder_config() {
-    cat > "${2:-f.yaml}" <<YAML
-name: f
-seed: 1
-data:
-  format: image_folder
-  train: {dir: $1}
-  split: {dev: 0.25}
-model:
-  input: [1, 28, 28]
-  layers:
-    - {type: flatten}
-    - {type: dense, units: auto}
-train: {epochs: 1, batch_size: 8}
-YAML
-}
-
 @test "an image folder decoded on several threads keeps its order, its notes and its first bad file" {
     cp -r "$IMAGES/train" imgs
     # two broken files: the first in the folder's order is the one named
     printf '\x89PNG\r\n\x1a\n cut short' > imgs/1-trouser/00003.png
     printf 'GIF89a' > imgs/8-bag/00001.png
-    folder_config "$TMP/imgs"
+    folder_config "$TMP/imgs" f.yaml 0.25
     for t in 1 2 3; do
         run "$DLC" train f.yaml --out run --force --threads $t
         [ "$status" -eq 2 ]
