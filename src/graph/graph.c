@@ -441,39 +441,27 @@ void graph_memory_of(const graph *g, graph_memory *m)
  * (the loss writes those first).  Every consumer runs backward when the
  * node needs a gradient (needs_grad flows forward), and an op that assigns
  * writes all of its input's gradient. */
-static dlc_status mark_assigned_grads(graph *g, dlc_error *err)
+static void mark_assigned_grads(graph *g)
 {
-    /* consumers counted in one pass over the edges (linear in the layers) */
-    int *consumers = calloc((size_t)g->n_nodes, sizeof *consumers);
-    int *by = malloc(sizeof *by * (size_t)g->n_nodes);
-    if (!consumers || !by) {
-        free(consumers);
-        free(by);
-        return DLC_NOMEM(err);
+    for (int i = 0; i < g->n_nodes; i++) {
+        g->nodes[i].grad_assigned = 0;
+        g->nodes[i].assigned_by = -1;
     }
-    for (int i = 0; i < g->n_nodes; i++)
-        by[i] = -1;
-    for (int j = 0; j < g->n_nodes; j++)
-        for (int q = 0; q < g->nodes[j].n_in; q++) {
-            consumers[g->nodes[j].in[q]]++;
-            by[g->nodes[j].in[q]] = j;
-        }
+    for (int j = 0; j < g->n_nodes; j++) /* the last consumer in forward order */
+        for (int q = 0; q < g->nodes[j].n_in; q++)
+            g->nodes[g->nodes[j].in[q]].assigned_by = j;
     for (int k = 0; k < g->n_outputs; k++)
-        consumers[g->outputs[k]] = -1; /* the loss writes it */
+        g->nodes[g->outputs[k]].assigned_by = -1; /* the loss writes it first */
     for (int i = 0; i < g->n_nodes; i++) {
         graph_node *x = &g->nodes[i];
-        x->grad_assigned = 0;
-        x->assigned_by = by[i];
-        if (consumers[i] < 1 || by[i] < 0 || !graph_ops[g->nodes[by[i]].spec.op].assigns_input_grad)
+        const graph_node *c = x->assigned_by >= 0 ? &g->nodes[x->assigned_by] : NULL;
+        if (!c || !graph_ops[c->spec.op].assigns_input_grad)
             continue;
         int edges = 0;
-        for (int q = 0; q < g->nodes[by[i]].n_in; q++)
-            edges += g->nodes[by[i]].in[q] == i;
+        for (int q = 0; q < c->n_in; q++)
+            edges += c->in[q] == i;
         x->grad_assigned = edges == 1;
     }
-    free(consumers);
-    free(by);
-    return DLC_OK;
 }
 
 void graph_build_defaults(graph_build_options *o, int nmax)
@@ -609,7 +597,8 @@ dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_
         g->outputs[g->n_outputs++] = node_of[n_layers - 1];
     }
     g->nmax = nmax;
-    if ((st = mark_assigned_grads(g, err)) != DLC_OK || (st = allocate(g, o, err)) != DLC_OK)
+    mark_assigned_grads(g);
+    if ((st = allocate(g, o, err)) != DLC_OK)
         goto fail;
     free(order);
     free(node_of);
