@@ -357,8 +357,9 @@ class DlcModel(nn.Module):
             return x.reshape(n, *[int(d) for d in s["shape"]]), False, lengths
         if t == "add":
             return sum(v for v, _ in ins), False, lengths
-        if t == "concat":
-            return torch.cat([v for v, _ in ins], int(s.get("axis", 0)) + 1), False, lengths
+        if t == "concat":  # sequences join their features (axis 1) and stay sequences
+            axis = int(s.get("axis", 0))
+            return torch.cat([v for v, _ in ins], axis + 1), axis > 0 and any(q for _, q in ins), lengths
         if t == "split":
             return x, seq, lengths
         if t == "slice":
@@ -389,6 +390,12 @@ class DlcModel(nn.Module):
         if t == "layernorm":
             return m(x), seq, lengths
         if t == "batchnorm":
+            if seq:  # (N, T, D): over the features, padded steps 0
+                y = m(x.transpose(1, 2)).transpose(1, 2)
+                if lengths is not None:
+                    steps = torch.arange(x.shape[1]).unsqueeze(0)
+                    y = y * (steps < lengths.unsqueeze(1)).unsqueeze(2).to(y.dtype)
+                return y, seq, lengths
             c = x.shape[1]
             return m(x.reshape(n, c, -1)).reshape(x.shape), False, lengths
         if t.startswith("conv"):

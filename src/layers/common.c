@@ -35,6 +35,26 @@ dlc_status layer_same_shape_inputs(graph *g, graph_node *n, dlc_error *err)
     return DLC_OK;
 }
 
+int layer_seq_len(const graph *g, const graph_node *x, int i)
+{
+    int T = x->shape.d[0];
+    if (!x->seq || !g->seq_valid)
+        return T;
+    return g->seq_len[i] < T ? g->seq_len[i] : T;
+}
+
+dlc_status layer_refuse_seq(const graph_node *n, const graph_node *x, const char *what,
+                            const char *recipe, dlc_error *err)
+{
+    if (!x->seq)
+        return DLC_OK;
+    return layer_fail(n, err,
+                      "its input '%s' is a sequence (%d steps, %d features), but %s takes "
+                      "(channels, spatial axes...) and would %s, with each step as a channel; %s",
+                      x->spec.name, x->shape.d[0], x->shape.d[1], graph_ops[n->spec.op].name,
+                      what, recipe);
+}
+
 void layer_axis_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner)
 {
     *outer = 1;

@@ -90,6 +90,16 @@ void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind k
  * the first input that differs. */
 dlc_status layer_same_shape_inputs(graph *g, graph_node *n, dlc_error *err);
 
+/* Valid steps of sample i of x: its recorded length when x is a sequence
+ * whose padding an embedding recorded (g->seq_len), else all of axis 0. */
+int layer_seq_len(const graph *g, const graph_node *x, int i);
+
+/* DLC_EINPUT when x is a sequence (T, D): layer n, written for (channels,
+ * spatial axes...), would take the steps for channels.  what: what it would
+ * compute instead; recipe: what to use. */
+dlc_status layer_refuse_seq(const graph_node *n, const graph_node *x, const char *what,
+                            const char *recipe, dlc_error *err);
+
 /* A per-sample shape seen along `axis` as (outer, axis length, inner). */
 void layer_axis_geometry(const tensor_shape *s, int axis, size_t *outer, size_t *inner);
 

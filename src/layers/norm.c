@@ -5,7 +5,8 @@
  * Batch normalization over the channel axis:
  *   x (N, C, S) -> y = gamma * (x - mu) / sqrt(var + eps) + beta
  * C is the first per-sample axis (features for (D), channels for (C, H, W)),
- * S the product of the rest; mu and var are the batch mean and the mean of
+ * S the product of the rest (a sequence (T, D) is normalized over its
+ * features D instead, its valid steps the rows: bn_seq_forward); mu and var are the batch mean and the mean of
  * squared deviations over N*S values (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
@@ -34,8 +35,10 @@ static void bn_geometry(const graph_node *n, int *C, size_t *S)
 
 dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
 {
-    n->shape = graph_in(g, n, 0)->shape;
-    int C = n->shape.d[0];
+    const graph_node *x = graph_in(g, n, 0);
+    n->shape = x->shape;
+    n->seq = x->seq; /* (T, D): normalized over its features, below */
+    int C = n->seq ? n->shape.d[n->shape.ndim - 1] : n->shape.d[0];
     tensor_shape cs = {1, {C}};
     if (!(n->spec.momentum >= 0.0f && n->spec.momentum < 1.0f))
         return layer_fail(n, err, "momentum must be in [0, 1), got %g", n->spec.momentum);
@@ -240,8 +243,144 @@ static void bn_forward_part(void *ctx, int part, int parts)
     }
 }
 
+/* ---- batch normalization of a sequence: x (N, T, D) -> y (N, T, D) ----
+ * Over the features, each step a row of the batch: mu and var of feature d
+ * are over the valid steps of every sample (layer_seq_len), as Keras's
+ * BatchNormalization(axis=-1) with the embedding's mask, or PyTorch's
+ * BatchNorm1d(D) on the (valid steps, D) rows.  Padded steps count in no
+ * statistic, output zero (as a recurrent layer's do) and pass no gradient.
+ * The features are the rows' last axis, so one pass reads the batch row by
+ * row (one thread: sequences are small next to a convolution's maps). */
+
+/* each valid row r of x (N, T, D) in turn, as row (const float *, D values)
+ * at offset `at` of the batch; L: the sample's valid steps */
+#define BN_SEQ_ROWS(g, xn, N, T, D, ...)                                           \
+    for (int i_ = 0; i_ < (N); i_++) {                                            \
+        const int L = layer_seq_len((g), (xn), i_);                               \
+        for (int t_ = 0; t_ < L; t_++) {                                          \
+            const size_t at = ((size_t)i_ * (size_t)(T) + (size_t)t_) * (size_t)(D); \
+            __VA_ARGS__;                                                          \
+        }                                                                         \
+    }
+
+static void bn_seq_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *xn = graph_in(g, n, 0);
+    const int T = n->shape.d[0], C = n->shape.d[1];
+    const float *x = xn->out;
+    const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
+    float *rmean = graph_p(g, n, 2)->data, *rvar = graph_p(g, n, 3)->data;
+    float *inv_std = n->aux, *mean_used = n->aux + C;
+    const float m = n->spec.momentum, eps = n->spec.eps;
+    const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    int apply = 1;
+    if (bn_batch_stats(g, n)) {
+        /* sums C, the count of valid rows, then squared deviations C */
+        double *acc = bn_acc(g, C), *sq = acc + C + 1;
+        memset(acc, 0, sizeof(double) * (2 * (size_t)C + 1));
+        BN_SEQ_ROWS(g, xn, N, T, C, {
+            acc[C] += 1.0;
+            for (int c = 0; c < C; c++)
+                acc[c] += x[at + c];
+        });
+        bn_sum(g, acc, C + 1);
+        const double M = acc[C];
+        for (int c = 0; c < C; c++)
+            mean_used[c] = M > 0 ? (float)(acc[c] / M) : 0.0f;
+        BN_SEQ_ROWS(g, xn, N, T, C, {
+            for (int c = 0; c < C; c++) {
+                float d = x[at + c] - mean_used[c];
+                sq[c] += (double)d * d;
+            }
+        });
+        bn_sum(g, sq, C);
+        apply = M > 0; /* no valid step anywhere: nothing to normalize or learn */
+        for (int c = 0; c < C; c++) {
+            if (!apply) {
+                inv_std[c] = 1.0f;
+                continue;
+            }
+            /* deviations were taken from the float mean: E(x - cm)^2 = var + (mean - cm)^2 */
+            double dm = acc[c] / M - mean_used[c], var = sq[c] / M - dm * dm;
+            var = var > 0 ? var : 0;
+            inv_std[c] = (float)(1.0 / sqrt(var + eps));
+            double unbiased = M > 1 ? var * M / (M - 1) : var;
+            rmean[c] = m * rmean[c] + (1.0f - m) * mean_used[c];
+            rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
+        }
+    } else {
+        for (int c = 0; c < C; c++) {
+            mean_used[c] = rmean[c];
+            inv_std[c] = 1.0f / sqrtf(rvar[c] + eps);
+        }
+    }
+    memset(n->out, 0, sizeof(float) * (size_t)N * n->size); /* padded steps */
+    if (!apply)
+        return;
+    BN_SEQ_ROWS(g, xn, N, T, C, {
+        float *y = n->out + at;
+        for (int c = 0; c < C; c++) {
+            float v = gamma[c] * ((x[at + c] - mean_used[c]) * inv_std[c]) + beta[c];
+            y[c] = !n->act_fused || v > 0.0f ? v : slope * v;
+        }
+    });
+}
+
+static void bn_seq_backward(graph *g, graph_node *n, int N)
+{
+    graph_node *xn = graph_in(g, n, 0);
+    const int T = n->shape.d[0], C = n->shape.d[1];
+    graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
+    const float *x = xn->out, *inv_std = n->aux, *mean_used = n->aux + C;
+    const float *dy = n->grad, *y = n->out;
+    const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const int fused = n->act_fused, batch = bn_batch_stats(g, n);
+    /* sums of dz C, of dz * xhat C, the count of valid rows */
+    double *acc = bn_acc(g, C), *sdy = acc, *sdyh = acc + C;
+    memset(acc, 0, sizeof(double) * (2 * (size_t)C + 1));
+    BN_SEQ_ROWS(g, xn, N, T, C, {
+        acc[2 * C] += 1.0;
+        for (int c = 0; c < C; c++) {
+            float d = bn_dz(dy + at, y + at, slope, (size_t)c, fused);
+            sdy[c] += d;
+            sdyh[c] += (double)d * ((x[at + c] - mean_used[c]) * inv_std[c]);
+        }
+    });
+    /* this process's share: the parameter gradients are summed later */
+    for (int c = 0; c < C; c++) {
+        if (gamma->trainable)
+            gamma->grad[c] += (float)sdyh[c];
+        if (beta->trainable)
+            beta->grad[c] += (float)sdy[c];
+    }
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    if (bn_synced(g, n))
+        bn_sum(g, acc, 2 * C + 1); /* dx needs the sums over every process */
+    const double M = acc[2 * C];
+    float *dx = xn->grad;
+    if (graph_assigns_grad(g, n, 0)) /* the first to write dx: it was not cleared */
+        memset(dx, 0, sizeof(float) * (size_t)N * xn->size);
+    if (batch && !(M > 0))
+        return;
+    /* batch statistics: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
+     * fixed statistics (evaluation, a frozen layer): gamma/sigma * dz */
+    BN_SEQ_ROWS(g, xn, N, T, C, {
+        for (int c = 0; c < C; c++) {
+            float mdy = batch ? (float)(sdy[c] / M) : 0.0f, mdyx = batch ? (float)(sdyh[c] / M) : 0.0f;
+            float h = (x[at + c] - mean_used[c]) * inv_std[c];
+            float d = bn_dz(dy + at, y + at, slope, (size_t)c, fused);
+            dx[at + c] += gamma->data[c] * inv_std[c] * (d - mdy - h * mdyx);
+        }
+    });
+}
+
 void batchnorm_forward(graph *g, graph_node *n, int N)
 {
+    if (n->seq) {
+        bn_seq_forward(g, n, N);
+        return;
+    }
     bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
     bn_geometry(n, &j.C, &j.S);
     if (!bn_batch_stats(g, n)) {
@@ -338,6 +477,10 @@ void batchnorm_saves(const graph *g, const graph_node *n, graph_saves *s)
 
 void batchnorm_backward(graph *g, graph_node *n, int N)
 {
+    if (n->seq) {
+        bn_seq_backward(g, n, N);
+        return;
+    }
     bn_job j = {g, n, N, 0, 0, n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f, NULL, BN_ALL};
     bn_geometry(n, &j.C, &j.S);
     j.acc = bn_acc(g, j.C);

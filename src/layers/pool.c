@@ -2,6 +2,11 @@
  * global average pooling (C, ...) -> (C), and pooling over time for
  * sequences (T, C) -> (C).  No parameters.
  *
+ * maxpool, avgpool and global_avgpool refuse a sequence (graph_node.seq):
+ * its axis 0 is time, not channels, so they would pool over the features of
+ * each step; the refusal names the time pools and the reshape that gives a
+ * window over time.
+ *
  *   x (N, C, D, H, W) -> y (N, C, OD, OH, OW)   (1 to 3 spatial axes, see window.h)
  *
  * Max pooling ignores padded positions and keeps, in aux, the index of each
@@ -17,14 +22,35 @@
  * over the worker threads (pool_run). */
 #include <float.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "window.h"
+
+/* A window over time on a sequence (T, D), Keras's MaxPooling1D and
+ * AveragePooling1D, is a window over the first axis of the map (1, T, D). */
+static dlc_status pool_refuse_seq(const graph_node *n, const graph_node *x, dlc_error *err)
+{
+    if (!x->seq)
+        return DLC_OK;
+    int avg = n->spec.op == OP_AVGPOOL, T = x->shape.d[0], D = x->shape.d[1];
+    char recipe[400];
+    snprintf(recipe, sizeof recipe,
+             "for the %s of each feature over all the steps (Keras's Global%sPooling1D) use "
+             "%s, which skips the padding; for a window of K steps (Keras's %sPooling1D) "
+             "reshape to [1, %d, %d] and use %s with kernel [K, 1] (the padding then counts)",
+             avg ? "mean" : "largest value", avg ? "Average" : "Max",
+             avg ? "time_avgpool" : "time_maxpool", avg ? "Average" : "Max", T, D,
+             avg ? "an avgpool" : "a maxpool");
+    return layer_refuse_seq(n, x, "slide its window over the features", recipe, err);
+}
 
 static dlc_status pool_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x = graph_in(g, n, 0);
     layer_geom geo;
+    if (pool_refuse_seq(n, x, err) != DLC_OK)
+        return err->status;
     dlc_status st = layer_geom_build(&geo, n, &x->shape, x->shape.ndim - 1, 1, err);
     if (st != DLC_OK)
         return st;
@@ -358,6 +384,15 @@ dlc_status global_avgpool_build(graph *g, graph_node *n, dlc_error *err)
     if (x->shape.ndim < 2)
         return layer_fail(n, err, "needs an input of (channels, spatial axes...), got %s",
                           tensor_shape_str(&x->shape, shape, sizeof shape));
+    if (x->seq) {
+        char what[96];
+        snprintf(what, sizeof what, "average the features of each step, giving (%d) instead of (%d)",
+                 x->shape.d[0], x->shape.d[1]);
+        return layer_refuse_seq(n, x, what,
+                                "for the mean of each feature over the steps (Keras's "
+                                "GlobalAveragePooling1D) use time_avgpool, which skips the padding",
+                                err);
+    }
     n->shape.ndim = 1;
     n->shape.d[0] = x->shape.d[0];
     return DLC_OK;
@@ -413,15 +448,6 @@ static dlc_status time_pool_build(graph *g, graph_node *n, dlc_error *err)
     return DLC_OK;
 }
 
-/* Valid steps of sample i. */
-static int time_pool_len(const graph *g, const graph_node *x, int i)
-{
-    int T = x->shape.d[0];
-    if (!x->seq || !g->seq_valid)
-        return T;
-    return g->seq_len[i] < T ? g->seq_len[i] : T;
-}
-
 dlc_status time_avgpool_build(graph *g, graph_node *n, dlc_error *err)
 {
     return time_pool_build(g, n, err);
@@ -439,7 +465,7 @@ void time_avgpool_forward(graph *g, graph_node *n, int N)
     const graph_node *x = graph_in(g, n, 0);
     const size_t C = n->size;
     for (int i = 0; i < N; i++) {
-        const int L = time_pool_len(g, x, i);
+        const int L = layer_seq_len(g, x, i);
         const float *xi = x->out + (size_t)i * x->size;
         float *y = n->out + (size_t)i * C;
         memset(y, 0, sizeof(float) * C);
@@ -459,7 +485,7 @@ void time_avgpool_backward(graph *g, graph_node *n, int N)
     graph_node *x = graph_in(g, n, 0);
     const size_t C = n->size;
     for (int i = 0; i < N; i++) {
-        const int L = time_pool_len(g, x, i);
+        const int L = layer_seq_len(g, x, i);
         if (L == 0)
             continue;
         const float inv = 1.0f / (float)L;
@@ -477,7 +503,7 @@ void time_maxpool_forward(graph *g, graph_node *n, int N)
     const size_t C = n->size;
     int32_t *arg = (int32_t *)(void *)n->aux; /* (N, C) */
     for (int i = 0; i < N; i++) {
-        const int L = time_pool_len(g, x, i);
+        const int L = layer_seq_len(g, x, i);
         const float *xi = x->out + (size_t)i * x->size;
         float *y = n->out + (size_t)i * C;
         int32_t *a = arg + (size_t)i * C;

@@ -20,7 +20,8 @@
  *   avgpool        AveragePool, count_include_pad as the layer's
  *                  (both pools: ceil_mode as the layer's)
  *   global_avgpool GlobalAveragePool + Flatten
- *   batchnorm      BatchNormalization with the running statistics
+ *   batchnorm      BatchNormalization with the running statistics; over a
+ *                  sequence's features between Transposes, padded steps 0
  *   dropout        nothing (inference)
  *   embedding      Gather of the table, its padding row zero; with a pad_id
  *                  the sequence lengths (one past the last non-padding id),
@@ -514,16 +515,31 @@ static const char *ex_dense(onnx_ctx *c, graph_node *n, const char *out)
     return op2(c, "Add", y, b, out);
 }
 
+/* A sequence (N, T, D) is normalized over its features: BatchNormalization
+ * takes channels at axis 1, so (N, D, T) between two Transposes, and padded
+ * steps give 0 as in dlc. */
 static const char *ex_batchnorm(onnx_ctx *c, graph_node *n, const char *out)
 {
-    node_begin(c, "BatchNormalization", out);
-    node_in(c, in_val(c, n, 0));
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *xv = in_val(c, n, 0), *nm = n->spec.name, *y = out;
+    static const int64_t swap12[3] = {0, 2, 1};
+    if (n->seq) {
+        xv = transpose(c, xv, swap12, 3, name(c, "%s/features_first", nm));
+        y = name(c, "%s/normalized", nm);
+    }
+    node_begin(c, "BatchNormalization", y);
+    node_in(c, xv);
     for (int k = 0; k < 4; k++) /* gamma, beta, running mean, running var */
         node_in(c, param(c, n, k));
-    node_out(c, out);
+    node_out(c, y);
     attr_float(c, "epsilon", n->spec.eps);
     node_end(c);
-    return out;
+    if (!n->seq)
+        return out;
+    if (!masked(c, x))
+        return transpose(c, y, swap12, 3, out);
+    const char *steps = transpose(c, y, swap12, 3, name(c, "%s/steps", nm));
+    return op2(c, "Mul", steps, mask_f(c), out);
 }
 
 static const char *ex_flatten(onnx_ctx *c, graph_node *n, const char *out)

@@ -16,6 +16,9 @@ make_seq_reference.py leave out (tests/data/ref/*.ref, same file format):
   dropout         the values F.dropout gives a tensor of ones, per rate
   batchnorm_small BatchNorm2d on inputs with variance ~1e-6 (eps = 1e-5
                   matters), three training steps then evaluation
+  batchnorm_seq   BatchNorm1d(D) on the valid steps of padded sequences
+                  (N, T, D) as rows (M, D), as dlc normalizes a sequence:
+                  three training steps, gradients, then evaluation
 
 Run once with Debian's python3-torch (1.13):
     /usr/bin/python3 tests/data/make_reference_more_layers.py
@@ -233,6 +236,49 @@ def batchnorm_small():
     write("batchnorm_small", arrays)
 
 
+def batchnorm_seq():
+    """Padded sequences (lengths 5, 2, 4, 0 of T = 5, D = 4 features): the
+    valid steps are the rows of one batch for BatchNorm1d(D) (Keras's
+    BatchNormalization(axis=-1) with a mask); padded steps output 0 and
+    take no gradient.  Three training batches, then evaluation."""
+    torch.manual_seed(2027)
+    N, T, D = 4, 5, 4
+    lengths = [5, 2, 4, 0]
+    bn = torch.nn.BatchNorm1d(D, eps=1e-5, momentum=0.1).double()
+    with torch.no_grad():
+        bn.weight.copy_(rnd(D) + 1)
+        bn.bias.copy_(rnd(D))
+    arrays = dict(gamma=bn.weight.clone(), beta=bn.bias.clone(),
+                  lengths=torch.tensor(lengths).double())
+
+    def run(x):
+        rows = torch.cat([x[i, :lengths[i]] for i in range(N)])
+        yr = bn(rows)
+        y = torch.zeros(N, T, D)
+        at = 0
+        for i in range(N):
+            y[i, :lengths[i]] = yr[at:at + lengths[i]]
+            at += lengths[i]
+        return y
+
+    bn.train()
+    for k in range(3):
+        x = (rnd(N, T, D) * 2 + 1).requires_grad_(True)
+        y = run(x)
+        arrays["x%d" % k] = x
+        if k == 0:
+            dy = rnd(N, T, D)
+            (y * dy).sum().backward()
+            arrays.update(y0=y, dy0=dy, dx0=x.grad, dgamma0=bn.weight.grad.clone(),
+                          dbeta0=bn.bias.grad.clone())
+    arrays.update(running_mean=bn.running_mean, running_var=bn.running_var)
+    bn.eval()
+    xe = rnd(N, T, D) * 2 + 1
+    with torch.no_grad():
+        arrays.update(x_eval=xe, y_eval=run(xe))
+    write("batchnorm_seq", arrays)
+
+
 if __name__ == "__main__":
     gru_simplified()
     gru_full()
@@ -244,5 +290,6 @@ if __name__ == "__main__":
     time_pool()
     dropout()
     batchnorm_small()
+    batchnorm_seq()
     print("wrote gru_simplified gru_full rnn_tanh rnn_relu embedding_pad concat global_avgpool "
-          "time_pool dropout batchnorm_small")
+          "time_pool dropout batchnorm_small batchnorm_seq")

@@ -520,6 +520,28 @@ static void case_embedding(void)
     check_graph_x("embedding without a padding id", &in, s, 2, 4, 1e-2, 1e-3, 1e-2, padded_ids);
 }
 
+/* batchnorm over the features of a padded sequence: the valid steps are the
+ * rows, and one sample has none */
+static void case_batchnorm_sequence(void)
+{
+    tensor_shape ids = {1, {5}};
+    layer_spec q[4] = {gt_spec("embedding", "emb"), gt_spec("dense", "d"), gt_spec("batchnorm", "bn"),
+                       gt_spec("dense", "out")};
+    q[0].units = 3;
+    q[0].vocab = 7;
+    q[1].units = 4;
+    q[3].units = 2;
+    check_graph_x("batchnorm over a sequence's features", &ids, q, 4, 4, 2e-2, 1e-3, 1e-2, padded_ids);
+    /* a fused leaky ReLU, then the mean over the valid steps */
+    layer_spec m[3] = {gt_spec("embedding", "emb"), gt_spec("batchnorm", "bn"), gt_spec("time_avgpool", "pool")};
+    m[0].units = 3;
+    m[0].vocab = 7;
+    m[1].activation = ACT_LEAKY_RELU;
+    m[1].alpha = 0.1f;
+    check_graph_x("batchnorm (leaky relu) over a sequence, time_avgpool", &ids, m, 3, 4, 2e-2, 1e-3, 1e-2,
+                  short_ids);
+}
+
 #define RNN_FLOOR 1e-2
 
 /* A recurrent layer of `type` over a (4, 3) sequence, with the options given. */
@@ -860,6 +882,7 @@ typedef struct {
 static const op_case cases[] = {
     {"input", case_input},     {"dense", case_dense},     {"activation", case_activation},
     {"dropout", case_dropout}, {"batchnorm", case_batchnorm}, {"flatten", case_flatten},
+    {"batchnorm", case_batchnorm_sequence},
     {"reshape", case_reshape}, {"add", case_add},         {"concat", case_concat},
     {"conv1d", case_conv1d},   {"conv2d", case_conv2d},   {"conv3d", case_conv3d},
     {"maxpool", case_maxpool}, {"avgpool", case_avgpool}, {"global_avgpool", case_global_avgpool},

@@ -428,6 +428,61 @@ static void test_batchnorm_small_variance(void **state)
     tu_ref_free(r);
 }
 
+/* A sequence (N, T, D) padded to lengths 5, 2, 4, 0 through an embedding
+ * whose rows are the steps' values (as check_time_pool): batchnorm over the
+ * features with the valid steps as rows, against BatchNorm1d(D) on those
+ * rows: y (0 on padded steps), dx (through the table's rows), dgamma, dbeta,
+ * the running statistics after three batches, and evaluation. */
+static void test_batchnorm_sequence(void **state)
+{
+    tu_ref *r = tu_ref_load("batchnorm_seq");
+    const int N = 4, T = 5, D = 4;
+    const float *len = tu_ref_get(r, "lengths", NULL);
+    layer_spec s[2] = {gt_spec("embedding", "emb"), gt_spec("batchnorm", "bn")};
+    s[0].units = D;
+    s[0].vocab = 1 + N * T;
+    s[1].momentum = 0.9f; /* PyTorch's momentum 0.1 */
+    s[1].eps = 1e-5f;
+    tensor_shape in = {1, {T}};
+    graph *g = gt_build(&in, s, 2, N);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 1, 1);
+    graph_init_params(g, &rng);
+    ref_param(g, "bn.gamma", r, "gamma");
+    ref_param(g, "bn.beta", r, "beta");
+    float *e = g->params[graph_param_find(g, "emb.weight")].data;
+    float *ids = graph_input(g, 0);
+    graph_node *o = graph_output(g, 0);
+    const char *xs[4] = {"x0", "x1", "x2", "x_eval"};
+    for (int k = 0; k < 4; k++) {
+        const float *x = tu_ref_get(r, xs[k], NULL);
+        for (int i = 0; i < N; i++)
+            for (int t = 0; t < T; t++) {
+                memcpy(e + (size_t)(1 + i * T + t) * D, x + (size_t)(i * T + t) * D, sizeof(float) * D);
+                ids[i * T + t] = t < (int)len[i] ? (float)(1 + i * T + t) : 0.0f;
+            }
+        graph_forward(g, N, k < 3);
+        if (k == 3) {
+            ref_expect("bn eval y", o->out, r, "y_eval", 2e-5, 1e-4);
+            break;
+        }
+        if (k)
+            continue;
+        ref_expect("bn y", o->out, r, "y0", 2e-5, 1e-4);
+        graph_zero_grad(g);
+        ref_into(o->grad, r, "dy0");
+        graph_backward(g, N);
+        ref_expect("bn dx", gt_param_grad(g, "emb.weight") + D, r, "dx0", 1e-5, 1e-4);
+        ref_expect("bn dgamma", gt_param_grad(g, "bn.gamma"), r, "dgamma0", 1e-5, 1e-4);
+        ref_expect("bn dbeta", gt_param_grad(g, "bn.beta"), r, "dbeta0", 1e-5, 1e-4);
+    }
+    int rm = graph_param_find(g, "bn.running_mean"), rv = graph_param_find(g, "bn.running_var");
+    ref_expect("running mean", g->params[rm].data, r, "running_mean", 1e-6, 1e-5);
+    ref_expect("running var", g->params[rv].data, r, "running_var", 1e-6, 1e-5);
+    graph_free(g);
+    tu_ref_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,7 +490,7 @@ int main(void)
         cmocka_unit_test(test_rnn),              cmocka_unit_test(test_embedding_padding),
         cmocka_unit_test(test_concat),           cmocka_unit_test(test_global_avgpool),
         cmocka_unit_test(test_time_pools),       cmocka_unit_test(test_dropout),
-        cmocka_unit_test(test_batchnorm_small_variance),
+        cmocka_unit_test(test_batchnorm_small_variance), cmocka_unit_test(test_batchnorm_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,6 +294,55 @@ static void test_shape_errors(void **state)
     expect_build_error(&vec, s, 2, "layer 'unit' (l2normalize)", "pool it over time first");
 }
 
+/* Layers written for (channels, spatial...) on a sequence (T, D): the
+ * pools that would take its steps for channels are refused with the time
+ * pools named; batchnorm and a concat of features stay sequences, so the
+ * time pool after them averages the valid steps only. */
+static void test_sequence_layers(void **state)
+{
+    tensor_shape ids = {1, {3}};
+    layer_spec s[4];
+    s[0] = gt_spec("embedding", "emb");
+    s[0].units = 2;
+    s[0].vocab = 5;
+    s[1] = gt_spec("maxpool", "mp");
+    s[1].kernel = (layer_window){1, {2, 0, 0}};
+    expect_build_error(&ids, s, 2, "layer 'mp' (maxpool): its input 'emb' is a sequence (3 steps, 2 features)",
+                       "time_maxpool");
+    s[1] = gt_spec("avgpool", "ap");
+    s[1].kernel = (layer_window){1, {2, 0, 0}};
+    expect_build_error(&ids, s, 2, "layer 'ap' (avgpool)", "reshape to [1, 3, 2] and use an avgpool with kernel [K, 1]");
+    s[1] = gt_spec("global_avgpool", "gap");
+    expect_build_error(&ids, s, 2, "giving (3) instead of (2)", "use time_avgpool");
+    s[1] = gt_spec("concat", "cat");
+    gt_inputs(&s[1], "emb", "emb");
+    expect_build_error(&ids, s, 2, "layer 'cat' (concat): axis 0 of 'emb' is time", "axis: 1");
+
+    s[1].axis = 1;
+    s[2] = gt_spec("batchnorm", "bn");
+    s[3] = gt_spec("time_avgpool", "avg");
+    gt_inputs(&s[3], "cat", NULL);
+    graph *g = gt_build(&ids, s, 4, 2);
+    assert_int_equal(g->nodes[graph_find(g, "cat")].shape.d[1], 4);
+    assert_true(g->nodes[graph_find(g, "cat")].seq);
+    assert_true(g->nodes[graph_find(g, "bn")].seq);
+    const graph_param *bn_gamma = &g->params[graph_param_find(g, "bn.gamma")];
+    assert_int_equal(bn_gamma->n, 4); /* the features, not the steps */
+    float *e = g->params[graph_param_find(g, "emb.weight")].data;
+    for (int i = 0; i < 10; i++)
+        e[i] = (float)(i + 1);
+    float *x = graph_input(g, 0);
+    const float in[6] = {3, 0, 0, 1, 2, 4}; /* lengths 1 and 3 */
+    memcpy(x, in, sizeof in);
+    graph_forward(g, 2, 0);
+    const float *y = g->nodes[graph_find(g, "avg")].out;
+    /* sample 0: row 3 of the table alone (7, 8), twice; sample 1: the mean of rows 1, 2, 4 */
+    const float want[8] = {7, 8, 7, 8, 17.0f / 3, 20.0f / 3, 17.0f / 3, 20.0f / 3};
+    for (int i = 0; i < 8; i++)
+        assert_float_equal(y[i], want[i], 1e-5);
+    graph_free(g);
+}
+
 /* reshape takes what these layers give: gram's (C, C), a slice of a map */
 static void test_reshape_after(void **state)
 {
@@ -440,7 +489,7 @@ int main(void)
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
-        cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ typedef struct {
     int input_grad;
     int N, eval_rows;
     int vocab;                /* > 0: the input is token ids (0 pads the end), an embedding first */
+    int seq_layers;           /* batchnorms and concats over a padded sequence (T, D) */
 } rg_graph;
 
 static int below(dlc_rng *r, int n)
@@ -108,13 +109,13 @@ static int same_shape(const tensor_shape *a, const tensor_shape *b)
     return tensor_shape_equal(a, b);
 }
 
-/* same shape but axis 0 */
-static int concat_fits(const tensor_shape *a, const tensor_shape *b)
+/* same shape but along axis */
+static int concat_fits(const tensor_shape *a, const tensor_shape *b, int axis)
 {
     if (a->ndim != b->ndim)
         return 0;
-    for (int d = 1; d < a->ndim; d++)
-        if (a->d[d] != b->d[d])
+    for (int d = 0; d < a->ndim; d++)
+        if (d != axis && a->d[d] != b->d[d])
             return 0;
     return 1;
 }
@@ -255,9 +256,11 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         static const char *types[] = {[G_CONCAT] = "concat", [G_ADD] = "add", [G_MULTIPLY] = "multiply",
                                       [G_SUBTRACT] = "subtract", [G_MIX] = "scalar_mix"};
         s = gt_spec(types[kind], name);
+        /* (T, D) sequences join their features: along time the builder refuses them */
+        int axis = xs->ndim == 2 && g->vocab ? 1 : 0;
         int cand[RG_MAX + 1], nc = 0;
         for (int k = 0; k < nodes; k++)
-            if (kind == G_CONCAT ? concat_fits(&shape[k], xs) : same_shape(&shape[k], xs))
+            if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis) : same_shape(&shape[k], xs))
                 cand[nc++] = k;
         int want = kind == G_SUBTRACT ? 2 : 2 + below(r, 2);
         s.n_inputs = 0;
@@ -269,7 +272,7 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
             strcpy(s.inputs[s.n_inputs++], node_name(g, y));
         }
         if (kind == G_CONCAT)
-            s.axis = 0;
+            s.axis = axis;
         break;
     }
     case G_LAYERNORM:
@@ -417,6 +420,9 @@ static void rg_make(rg_graph *g, uint64_t seed, int smooth)
          * by sqrt(eps), which float32's gradient does not survive */
         const layer_spec *last = &g->s[before];
         const tensor_shape *ls = &shape[before + 1];
+        /* after the embedding every (T, D) is a sequence: no reshape makes one */
+        if (g->vocab && ls->ndim == 2 && (last->op == OP_BATCHNORM || last->op == OP_CONCAT))
+            g->seq_layers++;
         if (smooth && ls->d[ls->ndim - 1] == 1 &&
             (last->activation == ACT_SOFTMAX || last->op == OP_L2NORMALIZE || last->op == OP_LAYERNORM)) {
             g->n = before;
@@ -675,12 +681,13 @@ static void test_random_graphs(void **state)
     const uint64_t count = env_u64("DLC_PLAN_GRAPHS", tu_quick() ? 40 : 1000);
     const uint64_t seed0 = env_u64("DLC_PLAN_SEED", 1);
     const int verbose = getenv("DLC_PLAN_VERBOSE") != NULL;
-    int failures = 0, layers = 0, outs = 0;
+    int failures = 0, layers = 0, outs = 0, seq_layers = 0;
     for (uint64_t seed = seed0; seed < seed0 + count; seed++) {
         rg_graph g;
         rg_make(&g, seed, 0);
         layers += g.n;
         outs += g.n_out;
+        seq_layers += g.seq_layers;
         if (verbose)
             rg_print(&g, seed);
         char why[512];
@@ -691,9 +698,12 @@ static void test_random_graphs(void **state)
                 break;
         }
     }
-    print_message("%llu random graphs, %d layers, %d outputs\n", (unsigned long long)count, layers,
-                  outs);
+    print_message("%llu random graphs, %d layers, %d outputs, %d batchnorms and concats over "
+                  "padded sequences\n",
+                  (unsigned long long)count, layers, outs, seq_layers);
     assert_int_equal(failures, 0);
+    if (count >= 200)
+        assert_true(seq_layers > 0);
 }
 
 /* (c) central differences on graphs without kinks (tanh for relu, no abs;
