@@ -42,6 +42,15 @@ import yaml
 from torch import nn
 
 
+def zero_padding(y, seq, lengths):
+    """y (N, T, ...) with the steps past each sample's length zeroed, as dlc's
+    dense, layernorm and batchnorm give a padded sequence's padded steps."""
+    if not seq or lengths is None:
+        return y
+    valid = torch.arange(y.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
+    return y * valid.reshape(*valid.shape, *[1] * (y.dim() - 2)).to(y.dtype)
+
+
 def read_safetensors(path):
     """Tensors (name -> float32 torch tensor) and metadata of a safetensors file."""
     with open(path, "rb") as f:
@@ -348,7 +357,8 @@ class DlcModel(nn.Module):
         m = self.mods[s["share"]] if s.get("share") else self.mods[nm] if nm in self.mods else None
         n = x.shape[0]
         if t == "dense":
-            return m(x), seq and x.dim() == 3, lengths
+            seq = seq and x.dim() == 3
+            return zero_padding(m(x), seq, lengths), seq, lengths
         if t in ("activation", "dropout") or t in ACTIVATIONS:
             return x, seq, lengths
         if t == "flatten":
@@ -388,14 +398,10 @@ class DlcModel(nn.Module):
             f = x.reshape(n, x.shape[1], -1)
             return f @ f.transpose(1, 2) / (f.shape[1] * f.shape[2]), False, lengths
         if t == "layernorm":
-            return m(x), seq, lengths
+            return zero_padding(m(x), seq, lengths), seq, lengths
         if t == "batchnorm":
-            if seq:  # (N, T, D): over the features, padded steps 0
-                y = m(x.transpose(1, 2)).transpose(1, 2)
-                if lengths is not None:
-                    steps = torch.arange(x.shape[1]).unsqueeze(0)
-                    y = y * (steps < lengths.unsqueeze(1)).unsqueeze(2).to(y.dtype)
-                return y, seq, lengths
+            if seq:  # (N, T, D): over the features
+                return zero_padding(m(x.transpose(1, 2)).transpose(1, 2), seq, lengths), seq, lengths
             c = x.shape[1]
             return m(x.reshape(n, c, -1)).reshape(x.shape), False, lengths
         if t.startswith("conv"):

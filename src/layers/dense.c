@@ -33,39 +33,55 @@ void dense_init(graph *g, graph_node *n, dlc_rng *rng)
     layer_init_weights(w->data, w->n, IN, OUT, n->spec.init, n->spec.activation, rng);
 }
 
-/* Over padded sequences (T, IN): the steps of each sample up to the batch's
- * longest sequence, as N products; later steps output zero. */
-static void dense_forward_steps(graph *g, graph_node *n, int N, int Te)
+/* Over padded sequences (T, IN): the valid steps of each sample, as N
+ * products; its padded steps output zero, as the embedding's and the
+ * recurrent layers' do, whatever the other samples of the batch (a flatten
+ * after the layer reads them), and pass no gradient. */
+static void dense_forward_steps(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
     const graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1], T = n->shape.d[0];
     const float *b = n->spec.use_bias ? graph_p(g, n, 1)->data : NULL;
     for (int i = 0; i < N; i++) {
+        const int L = layer_seq_len(g, n, i);
         float *y = n->out + (size_t)i * T * OUT;
-        for (int t = 0; t < Te; t++)
+        for (int t = 0; t < L; t++)
             for (int j = 0; j < OUT; j++)
                 y[(size_t)t * OUT + j] = b ? b[j] : 0.0f;
-        tensor_gemm(0, 1, Te, OUT, IN, 1.0f, x->out + (size_t)i * T * IN, w->data, 1.0f, y);
-        memset(y + (size_t)Te * OUT, 0, sizeof(float) * (size_t)(T - Te) * OUT);
+        tensor_gemm(0, 1, L, OUT, IN, 1.0f, x->out + (size_t)i * T * IN, w->data, 1.0f, y);
+        memset(y + (size_t)L * OUT, 0, sizeof(float) * (size_t)(T - L) * OUT);
     }
 }
 
-static void dense_backward_steps(graph *g, graph_node *n, int N, int Te)
+static void dense_backward_steps(graph *g, graph_node *n, int N)
 {
     graph_node *x = graph_in(g, n, 0);
     graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1], T = n->shape.d[0];
     graph_param *b = n->spec.use_bias ? graph_p(g, n, 1) : NULL;
     for (int i = 0; i < N; i++) {
+        const int L = layer_seq_len(g, n, i);
         const float *dy = n->grad + (size_t)i * T * OUT, *xi = x->out + (size_t)i * T * IN;
         if (w->trainable)
-            tensor_gemm(1, 0, OUT, IN, Te, 1.0f, dy, xi, 1.0f, w->grad);
+            tensor_gemm(1, 0, OUT, IN, L, 1.0f, dy, xi, 1.0f, w->grad);
         if (b && b->trainable)
-            tensor_sum_rows(b->grad, dy, Te, OUT);
+            tensor_sum_rows(b->grad, dy, L, OUT);
         if (graph_wants_grad(g, n, 0))
-            tensor_gemm(0, 0, Te, IN, OUT, 1.0f, dy, w->data, 1.0f, x->grad + (size_t)i * T * IN);
+            tensor_gemm(0, 0, L, IN, OUT, 1.0f, dy, w->data, 1.0f, x->grad + (size_t)i * T * IN);
     }
+}
+
+/* 1 when some sample of the batch has padded steps: the products then run
+ * per sample */
+static int dense_padded(const graph *g, const graph_node *n, int N)
+{
+    if (!n->seq)
+        return 0;
+    for (int i = 0; i < N; i++)
+        if (layer_seq_len(g, n, i) < n->shape.d[0])
+            return 1;
+    return 0;
 }
 
 void dense_forward(graph *g, graph_node *n, int N)
@@ -74,9 +90,8 @@ void dense_forward(graph *g, graph_node *n, int N)
     const graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1];
     int R = (int)((size_t)N * x->size / (size_t)IN);
-    int Te = graph_seq_steps(g, n, N);
-    if (Te >= 0 && Te < n->shape.d[0]) {
-        dense_forward_steps(g, n, N, Te);
+    if (dense_padded(g, n, N)) {
+        dense_forward_steps(g, n, N);
         return;
     }
     if (n->spec.use_bias) {
@@ -103,9 +118,8 @@ void dense_backward(graph *g, graph_node *n, int N)
     graph_param *w = graph_p(g, n, 0);
     int OUT = w->shape.d[0], IN = w->shape.d[1];
     int R = (int)((size_t)N * x->size / (size_t)IN);
-    int Te = graph_seq_steps(g, n, N);
-    if (Te >= 0 && Te < n->shape.d[0]) {
-        dense_backward_steps(g, n, N, Te);
+    if (dense_padded(g, n, N)) {
+        dense_backward_steps(g, n, N);
         return;
     }
     const float *dy = n->grad; /* (R, OUT) */

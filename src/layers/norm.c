@@ -153,6 +153,23 @@ static int bn_synced(graph *g, const graph_node *n)
     return bn_batch_stats(g, n) && g->sync_bn && g->sum_hook;
 }
 
+/* Channel c normalized by its batch: mean its mean over M values, mu that
+ * mean in float and sq the sum of squared deviations from mu.  Updates the
+ * running statistics (the unbiased variance, as PyTorch keeps) and returns
+ * 1/sqrt(var + eps). */
+static float bn_batch_channel(float *rmean, float *rvar, size_t c, double mean, float mu, double sq,
+                              double M, float m, float eps)
+{
+    /* deviations were taken from the float mean: E(x - mu)^2 = var + (mean - mu)^2 */
+    double dm = mean - mu, var = sq / M - dm * dm;
+    var = var > 0 ? var : 0;
+    float is = (float)(1.0 / sqrt(var + eps));
+    double unbiased = M > 1 ? var * M / (M - 1) : var;
+    rmean[c] = m * rmean[c] + (1.0f - m) * mu;
+    rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
+    return is;
+}
+
 /* What a pass over a range of channels does: one process runs every phase
  * per channel in one pass (its data still in cache); with synchronized
  * statistics each sum is summed over the processes between the phases. */
@@ -211,14 +228,8 @@ static void bn_forward_part(void *ctx, int part, int parts)
             }
             if (!(j->phases & BN_APPLY))
                 continue;
-            /* deviations were taken from the float mean cm: E(x - cm)^2 = var + (mean - cm)^2 */
-            double dm = mean - cm, var = sq[c] / M - dm * dm;
-            var = var > 0 ? var : 0;
             mu = cm;
-            is = (float)(1.0 / sqrt(var + eps));
-            double unbiased = M > 1 ? var * M / (M - 1) : var;
-            rmean[c] = m * rmean[c] + (1.0f - m) * mu;
-            rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
+            is = bn_batch_channel(rmean, rvar, c, mean, mu, sq[c], M, m, eps);
         } else {
             mu = rmean[c];
             is = 1.0f / sqrtf(rvar[c] + eps);
@@ -300,13 +311,8 @@ static void bn_seq_forward(graph *g, graph_node *n, int N)
                 inv_std[c] = 1.0f;
                 continue;
             }
-            /* deviations were taken from the float mean: E(x - cm)^2 = var + (mean - cm)^2 */
-            double dm = acc[c] / M - mean_used[c], var = sq[c] / M - dm * dm;
-            var = var > 0 ? var : 0;
-            inv_std[c] = (float)(1.0 / sqrt(var + eps));
-            double unbiased = M > 1 ? var * M / (M - 1) : var;
-            rmean[c] = m * rmean[c] + (1.0f - m) * mean_used[c];
-            rvar[c] = m * rvar[c] + (1.0f - m) * (float)unbiased;
+            inv_std[c] = bn_batch_channel(rmean, rvar, (size_t)c, acc[c] / M, mean_used[c], sq[c], M,
+                                          m, eps);
         }
     } else {
         for (int c = 0; c < C; c++) {
@@ -505,8 +511,8 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
  * the shape of those trailing axes.  `axes: auto` takes every axis but time:
  * the features of (D), each step of a sequence (T, D), the whole (C, H, W)
  * map.  No running statistics: training and evaluation compute the same.
- * On a sequence only the steps up to the batch's longest are computed; later
- * steps output zero, as dense does.
+ * On a padded sequence only each sample's valid steps are computed; its
+ * padded steps output zero, as dense does.
  * aux holds xhat (N, R, D) then 1/sqrt(var + eps) (N, R). */
 
 /* Trailing axes normalized over, resolved from `axes`. */
@@ -547,25 +553,30 @@ void layernorm_init(graph *g, graph_node *n, dlc_rng *rng)
     tensor_fill(gamma->data, 1.0f, gamma->n);
 }
 
-/* Rows of one sample that are computed (all, or the sequence steps in use),
- * and the geometry: D values per row, R rows per sample. */
-static size_t ln_geometry(graph *g, const graph_node *n, int N, size_t *D, size_t *R)
+/* The geometry: D values per row, R rows per sample. */
+static void ln_geometry(graph *g, const graph_node *n, size_t *D, size_t *R)
 {
     *D = graph_p(g, n, 0)->n;
     *R = n->size / *D;
-    int Te = graph_seq_steps(g, n, N);
-    return Te >= 0 ? (size_t)Te * (*R / (size_t)n->shape.d[0]) : *R;
+}
+
+/* Rows of sample i that are computed: all, or a sequence's valid steps. */
+static size_t ln_rows(const graph *g, const graph_node *n, int i, size_t R)
+{
+    return n->seq ? (size_t)layer_seq_len(g, n, i) * (R / (size_t)n->shape.d[0]) : R;
 }
 
 void layernorm_forward(graph *g, graph_node *n, int N)
 {
-    size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
+    size_t D, R;
+    ln_geometry(g, n, &D, &R);
     const float *x = graph_in(g, n, 0)->out;
     const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
     float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     double inv_d = 1.0 / (double)D;
     float eps = n->spec.eps;
     for (int i = 0; i < N; i++) {
+        const size_t Re = ln_rows(g, n, i, R);
         for (size_t r = 0; r < Re; r++) {
             size_t row = (size_t)i * R + r, at = row * D;
             const float *xr = x + at;
@@ -598,13 +609,15 @@ void layernorm_saves(const graph *g, const graph_node *n, graph_saves *s)
 
 void layernorm_backward(graph *g, graph_node *n, int N)
 {
-    size_t D, R, Re = ln_geometry(g, n, N, &D, &R);
+    size_t D, R;
+    ln_geometry(g, n, &D, &R);
     graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
     const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
     double inv_d = 1.0 / (double)D;
     for (int i = 0; i < N; i++) {
+        const size_t Re = ln_rows(g, n, i, R);
         for (size_t r = 0; r < Re; r++) {
             size_t row = (size_t)i * R + r, at = row * D;
             if (gamma->trainable)

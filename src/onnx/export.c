@@ -15,6 +15,8 @@
  *
  * How each layer maps (the math in src/layers/ decides; N is the batch):
  *   dense          Gemm (transB) on (N, IN); MatMul + Add over sequences
+ *                  (dense, layernorm and batchnorm on a padded sequence: times
+ *                  the mask, so padded steps are 0 as in dlc)
  *   conv1d/2d/3d   Conv with explicit pads (lo..., hi...), `same` resolved
  *   maxpool        MaxPool (padding never wins, as in dlc)
  *   avgpool        AveragePool, count_include_pad as the layer's
@@ -496,6 +498,20 @@ static void weighted_begin(onnx_ctx *c, const char *op, graph_node *n, const cha
     node_out(c, out);
 }
 
+/* The layers that give zeros on a padded sequence's padded steps (dense,
+ * layernorm and batchnorm working step by step) write their values to
+ * steps_out's name, then zero_padding multiplies them by the mask into out
+ * (when the input is not masked, steps_out is out and nothing is added). */
+static const char *steps_out(onnx_ctx *c, const graph_node *n, const char *out)
+{
+    return masked(c, graph_in(c->g, n, 0)) ? name(c, "%s/all_steps", n->spec.name) : out;
+}
+
+static const char *zero_padding(onnx_ctx *c, const char *y, const char *out)
+{
+    return y == out ? out : op2(c, "Mul", y, mask_f(c), out);
+}
+
 static const char *ex_dense(onnx_ctx *c, graph_node *n, const char *out)
 {
     if (graph_in(c->g, n, 0)->shape.ndim == 1) {
@@ -509,10 +525,11 @@ static const char *ex_dense(onnx_ctx *c, graph_node *n, const char *out)
     /* over the last axis of (N, ..., IN) */
     int64_t perm[2] = {1, 0};
     const char *wt = transpose(c, w, perm, 2, name(c, "%s/weight_t", n->spec.name));
+    const char *o = steps_out(c, n, out);
     if (!b)
-        return op2(c, "MatMul", x, wt, out);
+        return zero_padding(c, op2(c, "MatMul", x, wt, o), out);
     const char *y = op2(c, "MatMul", x, wt, name(c, "%s/matmul", n->spec.name));
-    return op2(c, "Add", y, b, out);
+    return zero_padding(c, op2(c, "Add", y, b, o), out);
 }
 
 /* A sequence (N, T, D) is normalized over its features: BatchNormalization
@@ -520,7 +537,6 @@ static const char *ex_dense(onnx_ctx *c, graph_node *n, const char *out)
  * steps give 0 as in dlc. */
 static const char *ex_batchnorm(onnx_ctx *c, graph_node *n, const char *out)
 {
-    const graph_node *x = graph_in(c->g, n, 0);
     const char *xv = in_val(c, n, 0), *nm = n->spec.name, *y = out;
     static const int64_t swap12[3] = {0, 2, 1};
     if (n->seq) {
@@ -536,10 +552,7 @@ static const char *ex_batchnorm(onnx_ctx *c, graph_node *n, const char *out)
     node_end(c);
     if (!n->seq)
         return out;
-    if (!masked(c, x))
-        return transpose(c, y, swap12, 3, out);
-    const char *steps = transpose(c, y, swap12, 3, name(c, "%s/steps", nm));
-    return op2(c, "Mul", steps, mask_f(c), out);
+    return zero_padding(c, transpose(c, y, swap12, 3, steps_out(c, n, out)), out);
 }
 
 static const char *ex_flatten(onnx_ctx *c, graph_node *n, const char *out)
@@ -893,16 +906,17 @@ static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
     const graph_param *gp = graph_p(c->g, n, 0);
     int A = gp->shape.ndim, first = x->shape.ndim - A;
     const char *v = in_val(c, n, 0), *gamma = param(c, n, 0), *beta = param(c, n, 1), *nm = n->spec.name;
+    const char *o = steps_out(c, n, out);
     if (c->opset >= 17) {
-        node_begin(c, "LayerNormalization", out);
+        node_begin(c, "LayerNormalization", o);
         node_in(c, v);
         node_in(c, gamma);
         node_in(c, beta);
-        node_out(c, out);
+        node_out(c, o);
         attr_int(c, "axis", first + 1);
         attr_float(c, "epsilon", n->spec.eps);
         node_end(c);
-        return out;
+        return zero_padding(c, o, out);
     }
     /* below opset 17: (x - mean) / sqrt(var + eps) * gamma + beta */
     int64_t axes[TENSOR_MAX_DIMS];
@@ -914,7 +928,7 @@ static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
     const char *ve = op2(c, "Add", var, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
                          name(c, "%s/var_eps", nm));
     const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
-    return op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, out);
+    return zero_padding(c, op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, o), out);
 }
 
 /* y = sum_j (gamma softmax(w)_j) x_j */

@@ -70,6 +70,22 @@ RNN_LAYERS="    - {name: emb, type: embedding, units: 8}
     - {name: eavg, type: time_avgpool, inputs: [emb]}
     - {type: concat, inputs: [avg, simple, relu, max, lmax, eavg]}"
 
+# batchnorm over a padded sequence's features (after the embedding, and
+# fused with a ReLU after a concat of features), per-step dense and
+# layernorm; the flattens read the padded steps too (zeros, as in dlc)
+SEQ_NORM_LAYERS="    - {name: emb, type: embedding, units: 6}
+    - {name: bn, type: batchnorm}
+    - {name: d, type: dense, units: 4, activation: tanh}
+    - {name: cat, type: concat, axis: 1, inputs: [bn, d]}
+    - {name: bn2, type: batchnorm, activation: relu}
+    - {name: avg, type: time_avgpool}
+    - {name: f, type: flatten, inputs: [bn2]}
+    - {name: g, type: gru, units: 3, return_sequences: false, inputs: [cat]}
+    - {name: ln, type: layernorm, inputs: [emb]}
+    - {name: pd, type: dense, units: 2}
+    - {name: pf, type: flatten}
+    - {type: concat, inputs: [avg, g, f, pf]}"
+
 # An image-folder config with the given layers (YAML lines) before the softmax.
 image_config() {
     cat > "$1" <<YAML
@@ -271,17 +287,29 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: recurrent layers with padding (sequence_lens), both GRU variants, merges and time pools" {
-    need_onnx
-    text_config gru.yaml "$RNN_LAYERS"
-    "$DLC" train gru.yaml --out run --quiet >/dev/null
+# text_export_check FILE LAYERS VALUES OPSET: a text classifier with the
+# layers, trained, checked on padded texts (full check), then on VALUES
+# exported at OPSET
+text_export_check() {
+    text_config "$1" "$2"
+    "$DLC" train "$1" --out run --quiet >/dev/null
     run "$CHECK" "$DLC" run gen:12:--pad:--max:16
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"full check passed"* ]]
-    run "$CHECK" "$DLC" run gen:4:--max:16 --opset 18
+    run "$CHECK" "$DLC" run "$3" --opset "$4"
     echo "$output"
     [ "$status" -eq 0 ]
+}
+
+@test "export: recurrent layers with padding (sequence_lens), both GRU variants, merges and time pools" {
+    need_onnx
+    text_export_check gru.yaml "$RNN_LAYERS" gen:4:--max:16 18
+}
+
+@test "export: batchnorm over a padded sequence's features (between Transposes), concat of sequences; padded steps 0 after dense, layernorm and batchnorm" {
+    need_onnx
+    text_export_check bn.yaml "$SEQ_NORM_LAYERS" gen:6:--pad:--max:16 13
 }
 
 @test "export: a per-step tagger (stacked bidirectional LSTM and GRU over padded sentences)" {
@@ -543,12 +571,23 @@ torch_check() {
     torch_check run v.txt 1e-4
 }
 
+# text_torch_check FILE LAYERS ROWS: a text classifier with the layers,
+# trained, against PyTorch on ROWS padded texts
+text_torch_check() {
+    text_config "$1" "$2"
+    "$DLC" train "$1" --out run --quiet >/dev/null
+    values "$3" 12 16 > v.txt
+    torch_check run v.txt 1e-4
+}
+
 @test "dlc_torch.py: embeddings and recurrent layers over padded texts (nn.LSTM, nn.RNN, dlc's GRU)" {
     need_torch
-    text_config gru.yaml "$RNN_LAYERS"
-    "$DLC" train gru.yaml --out run --quiet >/dev/null
-    values 10 12 16 > v.txt
-    torch_check run v.txt 1e-4
+    text_torch_check gru.yaml "$RNN_LAYERS" 10
+}
+
+@test "dlc_torch.py: batchnorm over a padded sequence's features is BatchNorm1d on (N, D, T), padded steps 0" {
+    need_torch
+    text_torch_check bn.yaml "$SEQ_NORM_LAYERS" 12
 }
 
 @test "dlc_torch.py: word_chars, reverse recurrent layers and scalar_mix over padded sentences" {

@@ -401,37 +401,99 @@ YAML
     [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits again/report.json)" ]
 }
 
-@test "conv1d on a sequence (embedding or recurrent output) is refused with the recipe for a convolution over time, and the recipe learns" {
+# Reviews of 1 to 9 words (a padded batch mixes lengths) and a classifier
+# with the given layers (YAML lines) between the embedding and the output.
+reviews_config() {
     {
         echo "text,label"
         for i in $(seq 1 40); do
-            echo "\"the day was great and fine $i\",pos"
-            echo "\"the day was awful and grim $i\",neg"
+            echo "\"great $i\",pos"
+            echo "\"the day was fine and great $i\",pos"
+            echo "\"awful $i\",neg"
+            echo "\"the day was awful and grim and sad $i\",neg"
         done
-    } > t.csv
-    cat > k.yaml <<YAML
-name: k
+    } > reviews.csv
+    cat > "$1" <<YAML
+name: reviews
 seed: 1
 data:
   format: text
-  train: {file: t.csv}
+  train: {file: reviews.csv}
   split: {dev: 0.25}
   label: label
-  text: {task: classify, tokens: words, seq_len: 8}
+  text: {task: classify, tokens: words, seq_len: 10}
 model:
   layers:
     - {type: embedding, units: 4}
-    - {type: conv1d, filters: 8, kernel: 3, activation: relu}
-    - {type: flatten}
+$2
     - {type: dense, units: auto}
 train: {epochs: 8, batch_size: 16, optimizer: {type: adam, lr: 0.02}}
 YAML
+}
+
+@test "conv1d on a sequence (embedding or recurrent output) is refused with the recipe for a convolution over time, and the recipe learns" {
+    reviews_config k.yaml "    - {type: conv1d, filters: 8, kernel: 3, activation: relu}
+    - {type: flatten}"
     run "$DLC" train k.yaml --out k --quiet
     [ "$status" -eq 2 ]
-    [[ "$output" == *"k.yaml:"*"'conv1d_1'"*"is a sequence (8 steps, 4 features)"*"reshape to [1, 8, 4]"*"kernel [K, 4]"* ]]
+    [[ "$output" == *"k.yaml:"*"'conv1d_1'"*"is a sequence (10 steps, 4 features)"*"reshape to [1, 10, 4]"*"kernel [K, 4]"* ]]
     # the recipe: a conv2d whose kernel spans the features slides over time
-    sed -i 's/    - {type: conv1d, filters: 8, kernel: 3, activation: relu}/    - {type: reshape, shape: [1, 8, 4]}\n    - {type: conv2d, filters: 8, kernel: [3, 4], activation: relu}\n    - {type: maxpool, kernel: [6, 1]}/' k.yaml
+    sed -i 's/    - {type: conv1d, filters: 8, kernel: 3, activation: relu}/    - {type: reshape, shape: [1, 10, 4]}\n    - {type: conv2d, filters: 8, kernel: [3, 4], activation: relu}\n    - {type: maxpool, kernel: [8, 1]}/' k.yaml
     run "$DLC" train k.yaml --out k --quiet
     [ "$status" -eq 0 ]
     [ "$(jq '.splits.dev.accuracy > 0.9' k/report.json)" = true ]
+}
+
+@test "batchnorm on a sequence normalizes each feature over the valid steps (Keras's BatchNormalization(axis=-1)), and a text classifier with it learns" {
+    reviews_config bn.yaml "    - {type: batchnorm, activation: relu}
+    - {type: lstm, units: 6}
+    - {type: batchnorm}
+    - {type: time_avgpool}"
+    run "$DLC" summary bn.yaml
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # gamma and beta per feature (4 and 6 of them), not per step (10)
+    [[ "$output" =~ batchnorm_1\ +batchnorm\+relu\ +\(10,\ 4\)\ +8\  ]]
+    [[ "$output" =~ batchnorm_2\ +batchnorm\ +\(10,\ 6\)\ +12\  ]]
+    run "$DLC" train bn.yaml --out bn --quiet
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.dev.accuracy > 0.9' bn/report.json)" = true ]
+    # one text alone, normalized by the running statistics
+    run "$DLC" predict bn --text "the day was awful and grim and sad"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *neg* ]]
+}
+
+@test "maxpool, avgpool and global_avgpool on a sequence are refused naming the time pools (they would pool each step's features); concat along time too" {
+    reviews_config gap.yaml "    - {type: global_avgpool}"
+    run "$DLC" train gap.yaml --out gap --quiet
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"gap.yaml:"*"layer 'global_avgpool_1' (global_avgpool): its input 'embedding_1' is a sequence (10 steps, 4 features)"*"giving (10) instead of (4)"*"use time_avgpool"* ]]
+    [ ! -e gap/model.safetensors ]
+    reviews_config mp.yaml "    - {type: maxpool, kernel: 2}
+    - {type: flatten}"
+    run "$DLC" summary mp.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'maxpool_1' (maxpool)"*"is a sequence"*"use time_maxpool"*"reshape to [1, 10, 4] and use a maxpool with kernel [K, 1]"* ]]
+    reviews_config ap.yaml "    - {type: avgpool, kernel: 3}
+    - {type: flatten}"
+    run "$DLC" summary ap.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'avgpool_1' (avgpool)"*"use time_avgpool"*"an avgpool with kernel [K, 1]"* ]]
+    reviews_config cat.yaml "    - {name: twice, type: concat, inputs: [embedding_1, embedding_1]}
+    - {type: time_avgpool}"
+    run "$DLC" summary cat.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'twice' (concat): axis 0 of 'embedding_1' is time"*"axis: 1"* ]]
+    # the recipes: the mean over time (Keras's GlobalAveragePooling1D), and a join of features
+    reviews_config ok.yaml "    - {name: d, type: dense, units: 4, activation: tanh}
+    - {name: twice, type: concat, axis: 1, inputs: [embedding_1, d]}
+    - {type: time_avgpool}"
+    run "$DLC" summary ok.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ twice\ +concat\ +\(10,\ 8\) ]]
+    run "$DLC" train ok.yaml --out ok --quiet
+    [ "$status" -eq 0 ]
+    [ "$(jq '.splits.dev.accuracy > 0.9' ok/report.json)" = true ]
 }

@@ -343,6 +343,47 @@ static void test_sequence_layers(void **state)
     graph_free(g);
 }
 
+/* A padded step of a sequence is zero after the layers that work step by
+ * step (dense, layernorm, batchnorm), whatever the other samples of the
+ * batch: a flatten after them gives a text the same values alone as beside
+ * a longer one (they once computed every step up to the batch's longest). */
+static void test_padded_steps_alone_or_not(void **state)
+{
+    static const char *types[] = {"dense", "layernorm", "batchnorm"};
+    tensor_shape ids = {1, {4}};
+    for (int k = 0; k < 3; k++) {
+        layer_spec s[3] = {gt_spec("embedding", "emb"), gt_spec(types[k], "step"),
+                           gt_spec("flatten", "flat")};
+        s[0].units = 3;
+        s[0].vocab = 6;
+        s[1].units = 2;
+        graph *g = gt_build(&ids, s, 3, 2);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 3, 1);
+        graph_init_params(g, &rng);
+        for (int q = 0; q < g->n_params; q++) /* biases and beta not zero */
+            for (size_t i = 0; i < g->params[q].n; i++)
+                g->params[q].data[i] += 0.5f;
+        const graph_node *o = &g->nodes[graph_find(g, "flat")];
+        float *x = graph_input(g, 0), alone[8];
+        const float in[8] = {2, 0, 0, 0, 1, 3, 4, 5}; /* lengths 1 and 4 */
+        memcpy(x, in, sizeof in);
+        graph_forward(g, 1, 0);
+        memcpy(alone, o->out, sizeof(float) * o->size);
+        graph_forward(g, 2, 0);
+        for (size_t i = 0; i < o->size; i++) {
+            if (fabsf(o->out[i] - alone[i]) > 1e-6f * (1.0f + fabsf(alone[i]))) {
+                print_error("%s: value %zu of the short text is %g beside a longer one, %g alone\n",
+                            types[k], i, o->out[i], alone[i]);
+                fail();
+            }
+            if (i >= o->size / 4) /* its steps 1 to 3 are padding */
+                assert_float_equal(o->out[i], 0.0f, 0.0);
+        }
+        graph_free(g);
+    }
+}
+
 /* reshape takes what these layers give: gram's (C, C), a slice of a map */
 static void test_reshape_after(void **state)
 {
@@ -490,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
+        cmocka_unit_test(test_padded_steps_alone_or_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
