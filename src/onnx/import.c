@@ -310,9 +310,12 @@ static dlc_status config_text(imp *k, const tensor_shape *in, int out, const cha
                               int normalized, const char *name, dlc_buf *y);
 
 /* The per-sample output shape of layer id (-1: the input), by building the
- * layers so far as dlc would. */
-static dlc_status layer_shape(imp *k, int id, tensor_shape *s)
+ * layers so far as dlc would; seq (may be NULL): whether dlc reads it as a
+ * sequence (T, D), time first (graph_node.seq). */
+static dlc_status layer_shape_seq(imp *k, int id, tensor_shape *s, int *seq)
 {
+    if (seq)
+        *seq = 0;
     if (id < 0) {
         *s = k->in;
         return DLC_OK;
@@ -325,13 +328,21 @@ static dlc_status layer_shape(imp *k, int id, tensor_shape *s)
     dlc_status st = config_text(k, &k->in, id, "softmax_cross_entropy", 0, 0, "shape", &y);
     k->nl = nl;
     if (st == DLC_OK && (st = config_load_string(&cfg, "imported config", y.s, y.len, NULL, 0, k->err)) == DLC_OK) {
-        if ((st = graph_build(&g, &k->in, cfg.layers, id + 1, NULL, 0, 1, k->err)) == DLC_OK)
+        if ((st = graph_build(&g, &k->in, cfg.layers, id + 1, NULL, 0, 1, k->err)) == DLC_OK) {
             *s = g->nodes[g->n_nodes - 1].shape;
+            if (seq)
+                *seq = g->nodes[g->n_nodes - 1].seq;
+        }
         graph_free(g);
         config_free(&cfg);
     }
     dlc_buf_free(&y);
     return st;
+}
+
+static dlc_status layer_shape(imp *k, int id, tensor_shape *s)
+{
+    return layer_shape_seq(k, id, s, NULL);
 }
 
 /* ---- op converters ---- */
@@ -962,10 +973,20 @@ static dlc_status op_layernorm(imp *k, const onnx_node *n)
 
 static dlc_status op_batchnorm(imp *k, const onnx_node *n)
 {
-    int in;
+    int in, seq;
+    tensor_shape xs;
     dlc_status st = layer_in(k, n, 0, &in);
     if (st)
         return st;
+    if ((st = layer_shape_seq(k, in, &xs, &seq)))
+        return st;
+    if (seq)
+        /* ONNX normalizes axis 1 of (N, T, D): the steps, as channels */
+        return fail_at(k, n, "on a sequence (N, %d steps, %d features) it normalizes each step as a "
+                             "channel (PyTorch's BatchNorm1d(%d) on it); dlc's batchnorm normalizes a "
+                             "sequence's features (BatchNorm1d(%d) between two transposes): imported, "
+                             "it would compute another thing",
+                       xs.d[0], xs.d[1], xs.d[0], xs.d[1]);
     const onnx_tensor *t[4];
     for (int i = 0; i < 4; i++)
         if (!(t[i] = cst(k, n, 1 + i)) || !t[i]->f)

@@ -347,6 +347,7 @@ EOF_CASES
     done <<'EOF_CASES'
 add_constant|node 'output' (Add): adds a constant to something other than a linear layer's product
 avgpool_dilated|node 'output' (AveragePool): dilations on an average pool (dlc's avgpool windows are dense)
+batchnorm_sequence|node 'output' (BatchNormalization): on a sequence (N, 5 steps, 3 features) it normalizes each step as a channel (PyTorch's BatchNorm1d(5) on it); dlc's batchnorm normalizes a sequence's features (BatchNorm1d(3) between two transposes): imported, it would compute another thing
 batchnorm_stat|node 'output' (BatchNormalization): a statistic or scale is not a constant
 concat_batch|node 'output' (Concat): axis 0 (dlc concatenates along an axis of the sample, >= 1)
 constant_float|node 'c' (Constant): a constant other than a tensor

@@ -336,6 +336,10 @@ def refused():
         ("concat_batch", vec, [mk("Relu", ["input"], ["r"]), mk("Concat", ["r", "r"], ["output"], axis=0)], {}),
         ("batchnorm_stat", vec, [mk("BatchNormalization", ["input", "g", "b", "input", "v"], ["output"])],
          {"g": f32(4), "b": f32(4), "v": f32(4) + 1}),
+        # token ids (int64) through an embedding: ONNX normalizes the T steps as channels
+        ("batchnorm_sequence", ["N", T], [mk("Gather", ["E", "input"], ["emb"]),
+                                          mk("BatchNormalization", ["emb", "g", "b", "m", "v"], ["output"])],
+         {"E": f32(7, D), "g": f32(T), "b": f32(T), "m": f32(T), "v": f32(T) + 1}),
         ("softmax_axis", seq, [mk("Softmax", ["input"], ["output"], axis=1)], {}),
         ("gather_table", vec, [mk("Gather", ["input", "i"], ["output"])], {"i": i64(0, 1)}),
         ("constant_float", vec, [mk("Constant", [], ["c"], value_float=1.0), mk("Add", ["input", "c"], ["output"])], {}),
@@ -381,7 +385,8 @@ def refused():
                     del n.attribute[:]
                     n.input.append("axes0")
             inits = dict(inits, axes0=i64(0))
-        inputs = [helper.make_tensor_value_info(v, TensorProto.FLOAT, x_shape) for v in ["input", "other"][:1 + (name == "two_inputs")]]
+        dtype = TensorProto.INT64 if name == "batchnorm_sequence" else TensorProto.FLOAT
+        inputs = [helper.make_tensor_value_info(v, dtype, x_shape) for v in ["input", "other"][:1 + (name == "two_inputs")]]
         g = helper.make_graph(nodes, name, inputs,
                               [helper.make_tensor_value_info("output", TensorProto.FLOAT, None)],
                               [numpy_helper.from_array(v, k) for k, v in inits.items()])
