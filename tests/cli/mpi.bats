@@ -208,6 +208,50 @@ one_and_three_ranks() {
     "$ST_COMPARE" one/model.safetensors three/model.safetensors 1e-5
 }
 
+@test "synchronized batchnorm over padded sequences: each feature's statistics over every rank's valid steps, one process's weights" {
+    {
+        echo "text,label"
+        for i in $(seq 1 60); do
+            echo "\"great $i\",pos"
+            echo "\"a really fine and great day it was $i\",pos"
+            echo "\"awful $i\",neg"
+            echo "\"the day was awful and grim and sad $i\",neg"
+        done
+    } > reviews.csv
+    cat > bn.yaml <<YAML
+name: bn
+seed: 1
+data:
+  format: text
+  train: {file: reviews.csv}
+  split: {dev: 0.25}
+  label: label
+  text: {task: classify, tokens: words, seq_len: 10}
+model:
+  layers:
+    - {type: embedding, units: 4}
+    - {type: batchnorm, activation: relu}
+    - {type: lstm, units: 6}
+    - {type: batchnorm}
+    - {type: time_avgpool}
+    - {type: dense, units: auto}
+train:
+  epochs: 3
+  batch_size: 16
+  optimizer: {type: sgd, lr: 0.2}
+  distributed: {sync_batchnorm: true}
+YAML
+    # SGD: Adam near its optimum grows an ulp of summing order to 1e-5
+    run "$DLC" train bn.yaml --out one --threads 1 --quiet
+    [ "$status" -eq 0 ]
+    for np in 2 3; do
+        run mpi $np "$DLC" train bn.yaml --out r$np --threads 1 --quiet
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$ST_COMPARE" one/model.safetensors r$np/model.safetensors 1e-5
+    done
+}
+
 @test "a layer sharing another's weights: their gradient is summed only once both have added to it" {
     # two halves of each iris row through one encoder (share:), one gradient
     # sum per parameter: the shared ones complete at the first layer using them
