@@ -366,7 +366,7 @@ class DlcModel(nn.Module):
         if t == "reshape":
             return x.reshape(n, *[int(d) for d in s["shape"]]), False, lengths
         if t == "add":
-            return sum(v for v, _ in ins), False, lengths
+            return sum(v for v, _ in ins), all(q for _, q in ins), lengths
         if t == "concat":  # sequences join their features (axis 1) and stay sequences
             axis = int(s.get("axis", 0))
             return torch.cat([v for v, _ in ins], axis + 1), axis > 0 and any(q for _, q in ins), lengths

@@ -72,7 +72,8 @@ RNN_LAYERS="    - {name: emb, type: embedding, units: 8}
 
 # batchnorm over a padded sequence's features (after the embedding, and
 # fused with a ReLU after a concat of features), per-step dense and
-# layernorm; the flattens read the padded steps too (zeros, as in dlc)
+# layernorm, an add of sequences; the flattens read the padded steps too
+# (zeros, as in dlc)
 SEQ_NORM_LAYERS="    - {name: emb, type: embedding, units: 6}
     - {name: bn, type: batchnorm}
     - {name: d, type: dense, units: 4, activation: tanh}
@@ -84,7 +85,9 @@ SEQ_NORM_LAYERS="    - {name: emb, type: embedding, units: 6}
     - {name: ln, type: layernorm, inputs: [emb]}
     - {name: pd, type: dense, units: 2}
     - {name: pf, type: flatten}
-    - {type: concat, inputs: [avg, g, f, pf]}"
+    - {name: sum, type: add, inputs: [bn, ln]}
+    - {name: smax, type: time_maxpool}
+    - {type: concat, inputs: [avg, g, f, pf, smax]}"
 
 # An image-folder config with the given layers (YAML lines) before the softmax.
 image_config() {
