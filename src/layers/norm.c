@@ -6,8 +6,9 @@
  *   x (N, C, S) -> y = gamma * (x - mu) / sqrt(var + eps) + beta
  * C is the first per-sample axis (features for (D), channels for (C, H, W)),
  * S the product of the rest (a sequence (T, D) is normalized over its
- * features D instead, its valid steps the rows: bn_seq_forward); mu and var are the batch mean and the mean of
- * squared deviations over N*S values (NB: not the notes' slip).  Training
+ * features D instead, its valid steps the rows: bn_seq_forward); mu and var
+ * are the batch mean and the mean of squared deviations over N*S values
+ * (NB: not the notes' slip).  Training
  * updates running = momentum * running + (1 - momentum) * batch, with the
  * unbiased variance as PyTorch does; evaluation uses the running values.
  * A frozen layer (gamma and beta not trainable: freeze, trainable: false)
@@ -51,7 +52,7 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         return err->status;
     n->aux_fixed = 2 * (size_t)C; /* 1/sigma, mean */
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
-    n->scratch = 2 * (2 * (size_t)C + 1); /* bn_acc */
+    n->scratch = 2 * (2 * (size_t)C + 1) + (n->seq ? 2 * (size_t)C : 0); /* bn_acc; a sequence's means */
     return DLC_OK;
 }
 
@@ -263,8 +264,8 @@ static void bn_forward_part(void *ctx, int part, int parts)
  * The features are the rows' last axis, so one pass reads the batch row by
  * row (one thread: sequences are small next to a convolution's maps). */
 
-/* each valid row r of x (N, T, D) in turn, as row (const float *, D values)
- * at offset `at` of the batch; L: the sample's valid steps */
+/* Runs the statement for each valid step of x (N, T, D): `at` is its row's
+ * offset in the batch, L its sample's valid steps. */
 #define BN_SEQ_ROWS(g, xn, N, T, D, ...)                                           \
     for (int i_ = 0; i_ < (N); i_++) {                                            \
         const int L = layer_seq_len((g), (xn), i_);                               \
@@ -371,12 +372,16 @@ static void bn_seq_backward(graph *g, graph_node *n, int N)
         return;
     /* batch statistics: dx = gamma/sigma * (dz - mean(dz) - xhat * mean(dz * xhat));
      * fixed statistics (evaluation, a frozen layer): gamma/sigma * dz */
+    float *mdy = graph_scratch(g, 2 * (size_t)C), *mdyx = mdy + C;
+    for (int c = 0; c < C; c++) {
+        mdy[c] = batch ? (float)(sdy[c] / M) : 0.0f;
+        mdyx[c] = batch ? (float)(sdyh[c] / M) : 0.0f;
+    }
     BN_SEQ_ROWS(g, xn, N, T, C, {
         for (int c = 0; c < C; c++) {
-            float mdy = batch ? (float)(sdy[c] / M) : 0.0f, mdyx = batch ? (float)(sdyh[c] / M) : 0.0f;
             float h = (x[at + c] - mean_used[c]) * inv_std[c];
             float d = bn_dz(dy + at, y + at, slope, (size_t)c, fused);
-            dx[at + c] += gamma->data[c] * inv_std[c] * (d - mdy - h * mdyx);
+            dx[at + c] += gamma->data[c] * inv_std[c] * (d - mdy[c] - h * mdyx[c]);
         }
     });
 }
