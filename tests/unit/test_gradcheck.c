@@ -859,7 +859,7 @@ static void case_layernorm(void)
         snprintf(what, sizeof what, "layernorm of a map, axes %d", axes);
         check_graph(what, &img, t, 1, 2, 2e-2);
     }
-    /* per step of a padded sequence; the steps past the longest are zero */
+    /* per step of a padded sequence; its padded steps are zero */
     tensor_shape ids = {1, {5}};
     layer_spec q[3] = {gt_spec("embedding", "emb"), gt_spec("layernorm", "ln"), gt_spec("dense", "d")};
     q[0].units = 4;
