@@ -154,10 +154,12 @@ void add_backward(graph *g, graph_node *n, int N)
 
 /* ---- concat along `axis` of the per-sample shape (channels: axis 0) ----
  * Each sample is viewed as (outer, axis length, inner).  Sequences (T, D)
- * join their features (axis 1) and stay a sequence, so pooling over time
- * and recurrent layers after the join still skip the padding (Keras's
- * Concatenate(axis=-1) keeps the mask); joining along time (axis 0) would
- * put the first input's padding between steps, and is refused. */
+ * joined along their features (axis 1) stay a sequence, so pooling over
+ * time and recurrent layers after the join still skip the padding (Keras's
+ * Concatenate(axis=-1) keeps the mask).  Joined along time (axis 0) they
+ * are not one any more: the first input's padding lies between the steps,
+ * as the bilm task lays out its two directions' predictions (like a
+ * reshape, the layout is then the model's to know). */
 dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x0 = graph_in(g, n, 0);
@@ -166,17 +168,8 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
         return layer_fail(n, err, "axis %d is outside the %d axes of its inputs", axis, x0->shape.ndim);
     n->shape = x0->shape;
     n->seq = 0;
-    for (int k = 0; k < n->n_in; k++) {
-        const graph_node *xk = graph_in(g, n, k);
-        if (xk->seq && axis == 0)
-            return layer_fail(n, err,
-                              "axis 0 of '%s' is time (a sequence padded at its end): joining "
-                              "along it would put padding between steps; join the features "
-                              "(axis: 1, Keras's Concatenate(axis=-1)), or pool each input over "
-                              "time first (time_avgpool, time_maxpool)",
-                              xk->spec.name);
-        n->seq |= xk->seq;
-    }
+    for (int k = 0; k < n->n_in && axis > 0; k++)
+        n->seq |= graph_in(g, n, k)->seq;
     for (int k = 1; k < n->n_in; k++) {
         const graph_node *xk = graph_in(g, n, k);
         int ok = xk->shape.ndim == x0->shape.ndim;

@@ -175,7 +175,7 @@ data:
 model:
   layers:
     - {type: embedding, units: 8}
-    - {type: global_avgpool}
+    - {type: time_avgpool}
     - {type: dense, units: auto}
 train: {epochs: 6, batch_size: 32, optimizer: {type: adam, lr: 0.02}}
 YAML

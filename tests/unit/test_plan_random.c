@@ -256,8 +256,8 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         static const char *types[] = {[G_CONCAT] = "concat", [G_ADD] = "add", [G_MULTIPLY] = "multiply",
                                       [G_SUBTRACT] = "subtract", [G_MIX] = "scalar_mix"};
         s = gt_spec(types[kind], name);
-        /* (T, D) sequences join their features: along time the builder refuses them */
-        int axis = xs->ndim == 2 && g->vocab ? 1 : 0;
+        /* (T, D) sequences join their features (and stay sequences) or their steps */
+        int axis = xs->ndim == 2 && g->vocab && below(r, 3) ? 1 : 0;
         int cand[RG_MAX + 1], nc = 0;
         for (int k = 0; k < nodes; k++)
             if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis) : same_shape(&shape[k], xs))
@@ -420,8 +420,9 @@ static void rg_make(rg_graph *g, uint64_t seed, int smooth)
          * by sqrt(eps), which float32's gradient does not survive */
         const layer_spec *last = &g->s[before];
         const tensor_shape *ls = &shape[before + 1];
-        /* after the embedding every (T, D) is a sequence: no reshape makes one */
-        if (g->vocab && ls->ndim == 2 && (last->op == OP_BATCHNORM || last->op == OP_CONCAT))
+        /* after the embedding every (T, D) is a sequence (no reshape makes one) but a
+         * concat along time */
+        if (g->vocab && ls->ndim == 2 && (last->op == OP_BATCHNORM || (last->op == OP_CONCAT && last->axis)))
             g->seq_layers++;
         if (smooth && ls->d[ls->ndim - 1] == 1 &&
             (last->activation == ACT_SOFTMAX || last->op == OP_L2NORMALIZE || last->op == OP_LAYERNORM)) {
