@@ -71,7 +71,8 @@ RNN_LAYERS="    - {name: emb, type: embedding, units: 8}
     - {name: lstm, type: lstm, units: 5, bidirectional: true, return_sequences: true, inputs: [emb]}
     - {name: lmax, type: time_maxpool}
     - {name: eavg, type: time_avgpool, inputs: [emb]}
-    - {type: concat, inputs: [avg, simple, relu, max, lmax, eavg]}"
+    - {name: after, type: gru, units: 4, variant: reset_after, bidirectional: true, return_sequences: false, inputs: [emb]}
+    - {type: concat, inputs: [avg, simple, relu, max, lmax, eavg, after]}"
 
 # An image-folder config with the given layers (YAML lines) before the softmax.
 image_config() {
@@ -274,7 +275,7 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: recurrent layers with padding (sequence_lens), both GRU variants, merges and time pools" {
+@test "export: recurrent layers with padding (sequence_lens), the three GRU variants, merges and time pools" {
     need_onnx
     text_config gru.yaml "$RNN_LAYERS"
     "$DLC" train gru.yaml --out run --quiet >/dev/null
