@@ -227,6 +227,7 @@ ACTIVATIONS = {
     "elu": lambda x, a: F.elu(x, a),
     "gelu": lambda x, a: F.gelu(x),
     "relu6": lambda x, a: F.relu6(x),
+    "silu": lambda x, a: F.silu(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 

@@ -45,6 +45,7 @@ typedef enum {
     ACT_ELU,
     ACT_GELU,
     ACT_RELU6,
+    ACT_SILU,
     ACT_SOFTMAX,
     ACT_COUNT
 } act_kind;

@@ -1119,6 +1119,8 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
         node_out(c, out);
         node_end(c);
         return out;
+    case ACT_SILU: /* x * Sigmoid(x), as PyTorch exports nn.SiLU */
+        return op2(c, "Mul", x, op1(c, "Sigmoid", x, name(c, "%s/sigmoid", nm)), out);
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

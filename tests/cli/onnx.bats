@@ -31,7 +31,7 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: sm, type: activation, activation: softmax}
     - {name: gr, type: reshape, shape: [2, 3, -1]}
     - {name: grp, type: conv2d, filters: 4, kernel: [1, 3], padding: same, groups: 2, activation: relu6}
-    - {name: dw, type: conv2d, filters: 4, kernel: [1, 3], stride: [1, 2], padding: same, groups: 4, use_bias: false}
+    - {name: dw, type: conv2d, filters: 4, kernel: [1, 3], stride: [1, 2], padding: same, groups: 4, use_bias: false, activation: silu}
     - {type: flatten}
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
