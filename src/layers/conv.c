@@ -393,17 +393,18 @@ static int conv_depthwise(const graph_node *n, const layer_geom *geo)
                 }                                                                                  \
     } while (0)
 
-/* y[yr + ow] += w x[xr + ow s + off], ow in [ow0, ow1) (inlined into the
- * plane functions below, which are built per CPU: rows are short, a call
- * through the clones' resolver per row cost more than the row) */
-static inline void dw_row_add(float *restrict y, const float *restrict x, float w, int s, int ow0, int ow1)
+/* dst[ow ds] += w src[ow ss], ow in [ow0, ow1): a tap's row forward (ds 1,
+ * ss the stride) or scattered back (ds the stride, ss 1).  Inlined into the
+ * plane functions below, which are built per CPU. */
+static inline void dw_row_axpy(float *restrict dst, int ds, const float *restrict src, int ss, float w,
+                               int ow0, int ow1)
 {
-    if (s == 1) {
+    if (ds == 1 && ss == 1) {
         for (int ow = ow0; ow < ow1; ow++)
-            y[ow] += w * x[ow];
+            dst[ow] += w * src[ow];
     } else {
         for (int ow = ow0; ow < ow1; ow++)
-            y[ow] += w * x[(size_t)ow * s];
+            dst[(size_t)ow * ds] += w * src[(size_t)ow * ss];
     }
 }
 
@@ -421,18 +422,6 @@ static inline float dw_row_dot(const float *restrict dz, const float *restrict x
     return a;
 }
 
-/* dx[ow s] += w dz[ow] over [ow0, ow1) */
-static inline void dw_row_scatter(float *restrict dx, const float *restrict dz, float w, int s, int ow0, int ow1)
-{
-    if (s == 1) {
-        for (int ow = ow0; ow < ow1; ow++)
-            dx[ow] += w * dz[ow];
-    } else {
-        for (int ow = ow0; ow < ow1; ow++)
-            dx[(size_t)ow * s] += w * dz[ow];
-    }
-}
-
 /* y (P) = the taps wf (K) over channel plane x, before bias and activation */
 DLC_HOT
 static void dw_plane_forward(float *restrict y, const float *restrict x, const float *restrict wf,
@@ -440,7 +429,7 @@ static void dw_plane_forward(float *restrict y, const float *restrict x, const f
 {
     const int s = geo->s[2];
     memset(y, 0, sizeof(float) * geo->P);
-    DW_ROWS(geo, dw_row_add(y + yr, x + xr + off, wf[tap_], s, ow0, ow1));
+    DW_ROWS(geo, dw_row_axpy(y + yr, 1, x + xr + off, s, wf[tap_], ow0, ow1));
 }
 
 /* acc[t] += the sum of dz against the inputs tap t reads (K taps) */
@@ -458,7 +447,7 @@ static void dw_plane_dx(float *restrict dx, const float *restrict dz, const floa
                         const layer_geom *geo)
 {
     const int s = geo->s[2];
-    DW_ROWS(geo, dw_row_scatter(dx + xr + off, dz + yr, wf[tap_], s, ow0, ow1));
+    DW_ROWS(geo, dw_row_axpy(dx + xr + off, s, dz + yr, 1, wf[tap_], ow0, ow1));
 }
 
 typedef struct {
