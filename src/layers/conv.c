@@ -356,19 +356,20 @@ static void conv_products(conv_product kind, int G, int F, int CKg, int ld, cons
  * Filter f sees channel c = f / M (M = F / C filters a channel), through
  * taps t = (kd, kh, kw) of weight w[f K + t]. */
 
-/* 1 when the layer runs the direct depthwise form: groups = channels, and
- * `algorithm: auto` (im2col stays available by name) */
 enum { DW_TAPS_MAX = 256 }; /* taps summed in double on the stack; larger kernels run im2col */
 
+/* 1 when the layer runs the direct depthwise form: groups = channels, and
+ * `algorithm: auto` (im2col stays available by name) */
 static int conv_depthwise(const graph_node *n, const layer_geom *geo)
 {
     return n->spec.groups > 1 && n->spec.groups == geo->C && n->spec.algorithm == CONV_AUTO &&
            geo->K <= DW_TAPS_MAX;
 }
 
-/* Calls body(tap, w index, output row yr index, input row offset, ow0, ow1)
- * for every tap and every output row whose input row lies inside: output
- * columns [ow0, ow1) read input columns ow * s + off of row xr. */
+/* Runs body for every tap (tap_, the index of its weight) and every output
+ * row whose input row lies inside the input: the output row starts at yr and
+ * the input row at xr of their planes, and output columns [ow0, ow1) read
+ * input columns ow * s + off (the others read padding). */
 #define DW_ROWS(g, body)                                                                           \
     do {                                                                                           \
         int tap_ = 0;                                                                              \
