@@ -413,7 +413,13 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
                        (long long)W->dims[0]);
     int nsp = W->ndim - 2;
     tensor_shape xs;
-    if (layer_shape(k, in, &xs) == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
+    dlc_status shp = layer_shape(k, in, &xs);
+    if (shp == DLC_OK && xs.ndim == 1 && nsp == 2)
+        return fail_at(k, n, "its input is a vector of %d (a global average pool's output: dlc's drops the "
+                             "1x1 axes), as in a squeeze-and-excitation block, whose gate multiplies the "
+                             "feature map by a per-channel vector: dlc has no such broadcast",
+                       xs.d[0]);
+    if (shp == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
         return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
                              "the input has %d",
                        (long long)W->dims[0], (long long)W->dims[1], (long long)groups, groups == 1 ? "" : "s",

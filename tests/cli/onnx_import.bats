@@ -265,6 +265,21 @@ import_torchvision() {
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
+@test "import: a convolution of a globally pooled vector (squeeze-and-excitation) is refused naming the node and why" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 2, 1), nn.Flatten()).eval()
+torch.onnx.export(net, torch.randn(1, 3, 8, 8), "se.onnx", opset_version=13)
+PY
+    run "$DLC" import se.onnx --out se
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Conv): its input is a vector of 4 (a global average pool's output"*"squeeze-and-excitation"* ]]
+    [ ! -e se ]
+}
+
 @test "import: Clip other than relu6 or relu is refused naming its bounds; a grouped conv is not" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
