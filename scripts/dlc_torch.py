@@ -103,20 +103,24 @@ def f_pad(x, pp, value):
 
 class DlcGRU(nn.Module):
     """dlc's GRU: gates (r, u, c) full or (u, c) simplified, one bias per gate;
-    h = u c~ + (1 - u) h_prev with c~ = tanh(W_c x + W_hc (r * h_prev) + b_c)."""
+    h = u c~ + (1 - u) h_prev with c~ = tanh(W_c x + W_hc (r * h_prev) + b_c), or
+    with reset_after c~ = tanh(W_c x + b_c + r * (W_hc h_prev + b_hn)) (nn.GRU's)."""
 
-    def __init__(self, d, h, gates, bidirectional, bias, reverse=False):
+    def __init__(self, d, h, gates, bidirectional, bias, reverse=False, reset_after=False):
         super().__init__()
         self.h, self.gates, self.dirs, self.reverse = h, gates, 2 if bidirectional else 1, reverse
+        self.reset_after = reset_after
         for sfx in ["", "_reverse"][:self.dirs]:
             setattr(self, "weight_ih" + sfx, nn.Parameter(torch.zeros(gates * h, d)))
             setattr(self, "weight_hh" + sfx, nn.Parameter(torch.zeros(gates * h, h)))
             setattr(self, "bias" + sfx, nn.Parameter(torch.zeros(gates * h)) if bias else None)
+            setattr(self, "bias_hn" + sfx, nn.Parameter(torch.zeros(h)) if bias and reset_after else None)
 
     def direction(self, x, lengths, sfx, reverse):
         n, t_steps, _ = x.shape
         h_dim, g = self.h, self.gates
         wih, whh, b = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), getattr(self, "bias" + sfx)
+        bhn = getattr(self, "bias_hn" + sfx)
         z_all = x @ wih.t() + (b if b is not None else 0)
         h = x.new_zeros(n, h_dim)
         ys = [None] * t_steps
@@ -125,7 +129,11 @@ class DlcGRU(nn.Module):
             if g == 3:
                 r = torch.sigmoid(z[:, :h_dim] + h @ whh[:h_dim].t())
                 u = torch.sigmoid(z[:, h_dim:2 * h_dim] + h @ whh[h_dim:2 * h_dim].t())
-                c = torch.tanh(z[:, 2 * h_dim:] + (r * h) @ whh[2 * h_dim:].t())
+                if self.reset_after:
+                    hn = h @ whh[2 * h_dim:].t() + (bhn if bhn is not None else 0)
+                    c = torch.tanh(z[:, 2 * h_dim:] + r * hn)
+                else:
+                    c = torch.tanh(z[:, 2 * h_dim:] + (r * h) @ whh[2 * h_dim:].t())
             else:
                 u = torch.sigmoid(z[:, :h_dim] + h @ whh[:h_dim].t())
                 c = torch.tanh(z[:, h_dim:] + h @ whh[h_dim:].t())
@@ -227,6 +235,8 @@ ACTIVATIONS = {
     "leaky_relu": lambda x, a: F.leaky_relu(x, a),
     "elu": lambda x, a: F.elu(x, a),
     "gelu": lambda x, a: F.gelu(x),
+    "relu6": lambda x, a: F.relu6(x),
+    "silu": lambda x, a: F.silu(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 
@@ -266,8 +276,10 @@ class DlcModel(nn.Module):
             m = nn.Linear(w.shape[1], w.shape[0], bias=s.get("use_bias", True))
         elif t in ("conv1d", "conv2d", "conv3d"):
             conv = {"conv1d": nn.Conv1d, "conv2d": nn.Conv2d, "conv3d": nn.Conv3d}[t]
-            m = conv(w.shape[1], w.shape[0], tuple(w.shape[2:]), stride=window(s.get("stride", 1), w.dim() - 2),
-                     dilation=window(s.get("dilation", 1), w.dim() - 2), bias=s.get("use_bias", True))
+            groups = int(s.get("groups", 1))
+            m = conv(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]), stride=window(s.get("stride", 1), w.dim() - 2),
+                     dilation=window(s.get("dilation", 1), w.dim() - 2), groups=groups,
+                     bias=s.get("use_bias", True))
         elif t == "batchnorm":
             m = nn.BatchNorm1d(tensors[nm + ".gamma"].shape[0], eps=float(s.get("eps", 1e-5)))
         elif t == "embedding":
@@ -284,7 +296,8 @@ class DlcModel(nn.Module):
         elif t == "gru":
             wih = tensors[nm + ".weight_ih"]
             m = DlcGRU(wih.shape[1], int(s["units"]), 2 if s.get("variant") == "simplified" else 3,
-                       bool(s.get("bidirectional")), s.get("use_bias", True), bool(s.get("reverse")))
+                       bool(s.get("bidirectional")), s.get("use_bias", True), bool(s.get("reverse")),
+                       s.get("variant") == "reset_after")
         elif t == "scalar_mix":
             m = ScalarMix(tensors[nm + ".weight"].shape[0])
         elif t == "word_chars":

@@ -44,6 +44,8 @@ typedef enum {
     ACT_LEAKY_RELU,
     ACT_ELU,
     ACT_GELU,
+    ACT_RELU6,
+    ACT_SILU,
     ACT_SOFTMAX,
     ACT_COUNT
 } act_kind;
@@ -112,6 +114,8 @@ typedef struct {
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
+    int groups;                   /* conv: channel groups, each filter seeing C / groups channels
+                                     (1: dense; C: depthwise) */
     int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
                                      0 by its positions inside the input */
     int ceil_mode;                /* maxpool, avgpool: 1 rounds the output size up (a last window
@@ -146,7 +150,7 @@ typedef struct {
 /* recurrent layer options (names for the config, NULL-terminated) */
 typedef enum { RNN_MERGE_CONCAT, RNN_MERGE_SUM, RNN_MERGE_COUNT } rnn_merge;
 typedef enum { RNN_CELL_TANH, RNN_CELL_RELU, RNN_CELL_COUNT } rnn_cell_act;
-typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_VARIANT_COUNT } gru_variant;
+typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_RESET_AFTER, GRU_VARIANT_COUNT } gru_variant;
 extern const char *const graph_merge_names[RNN_MERGE_COUNT + 1];
 extern const char *const graph_cell_names[RNN_CELL_COUNT + 1];
 extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];

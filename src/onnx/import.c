@@ -101,7 +101,8 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
+    NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -416,14 +417,31 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
         return st;
     if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
         return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
-    if (onnx_attr_get(n, "group") && onnx_attr_get(n, "group")->i != 1)
-        return fail_at(k, n, "group is not 1 (dlc's convolutions are dense over channels)");
+    const onnx_attr *grp = onnx_attr_get(n, "group");
+    int64_t groups = grp ? grp->i : 1;
+    if (groups < 1 || W->dims[0] % groups)
+        return fail_at(k, n, "group %lld does not divide the %lld filters", (long long)groups,
+                       (long long)W->dims[0]);
     int nsp = W->ndim - 2;
+    tensor_shape xs;
+    dlc_status shp = layer_shape(k, in, &xs);
+    if (shp == DLC_OK && xs.ndim == 1 && nsp == 2)
+        return fail_at(k, n, "its input is a vector of %d (a global average pool's output: dlc's drops the "
+                             "1x1 axes), as in a squeeze-and-excitation block, whose gate multiplies the "
+                             "feature map by a per-channel vector: dlc has no such broadcast",
+                       xs.d[0]);
+    if (shp == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
+        return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
+                             "the input has %d",
+                       (long long)W->dims[0], (long long)W->dims[1], (long long)groups, groups == 1 ? "" : "s",
+                       (long long)(W->dims[1] * groups), xs.d[0]);
     const char *type = nsp == 1 ? "conv1d" : nsp == 2 ? "conv2d" : "conv3d";
     int L = add_layer(k, type, n->out[0], &in, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
     keyf(k, L, "filters: %lld", (long long)W->dims[0]);
+    if (groups > 1)
+        keyf(k, L, "groups: %lld", (long long)groups);
     if ((st = window_keys(k, n, L, W->dims + 2, nsp)))
         return st;
     keyf(k, L, "use_bias: %s", B ? "true" : "false");
@@ -1089,9 +1107,47 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
     return 1;
 }
 
+/* Clip's bound i (1 min, 2 max): an input from opset 11, an attribute
+ * before; *has 0 when it is not given.  0 when it is not a constant. */
+static int clip_bound(imp *k, const onnx_node *n, int i, int *has, double *v)
+{
+    const onnx_attr *at = onnx_attr_get(n, i == 1 ? "min" : "max");
+    *has = 0;
+    if (i < n->n_in && n->in[i][0]) {
+        const onnx_tensor *c = cst(k, n, i);
+        if (!c || !c->f || c->n != 1)
+            return 0;
+        *has = 1;
+        *v = c->f[0];
+    } else if (at) {
+        *has = 1;
+        *v = at->f;
+    }
+    return 1;
+}
+
+/* Clip(x, 0, 6) is relu6 (PyTorch's ReLU6, MobileNet's), Clip(x, 0) relu;
+ * other bounds have no dlc layer. */
+static dlc_status op_clip(imp *k, const onnx_node *n, act_kind *a)
+{
+    int has_lo, has_hi;
+    double lo = 0, hi = 0;
+    if (!clip_bound(k, n, 1, &has_lo, &lo) || !clip_bound(k, n, 2, &has_hi, &hi))
+        return fail_at(k, n, "Clip's bounds are not scalar constants");
+    if (has_lo && lo == 0 && has_hi && hi == 6)
+        *a = ACT_RELU6;
+    else if (has_lo && lo == 0 && !has_hi)
+        *a = ACT_RELU;
+    else
+        return fail_at(k, n, "Clip to [%g, %g] (dlc has relu6, Clip to [0, 6], and relu, [0, inf))",
+                       has_lo ? lo : -INFINITY, has_hi ? hi : INFINITY);
+    return DLC_OK;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
+                 : !strcmp(n->op, "Clip")    ? ACT_RELU6
                  : !strcmp(n->op, "Sigmoid") ? ACT_SIGMOID
                  : !strcmp(n->op, "Tanh")    ? ACT_TANH
                  : !strcmp(n->op, "LeakyRelu") ? ACT_LEAKY_RELU
@@ -1103,6 +1159,11 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     const onnx_attr *approx = onnx_attr_get(n, "approximate");
     if (a == ACT_GELU && approx && approx->s && strcmp(approx->s, "none") != 0)
         return fail_at(k, n, "the tanh approximation of gelu (dlc's is the exact erf form)");
+    if (a == ACT_RELU6) {
+        dlc_status st = op_clip(k, n, &a);
+        if (st)
+            return st;
+    }
     if (a == ACT_SOFTMAX) {
         /* ONNX's default axis: the last from opset 13, 1 before (softmax over the input flattened
          * from that axis on); either is dlc's softmax when it is the last axis (PyTorch's dim=1
@@ -1170,7 +1231,7 @@ static dlc_status op_gather(imp *k, const onnx_node *n)
 }
 
 void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R, const onnx_tensor *B, int d,
-                      float *wih, float *whh, float *b)
+                      float *wih, float *whh, float *b, float *bhn)
 {
     /* dlc's gate g is ONNX's gate src[g] times sign[g]: LSTM i,o,f,c -> i,f,g,o;
      * GRU z,r,h -> r, u = -z (dlc's h = u c~ + (1 - u) h_prev), c */
@@ -1188,10 +1249,13 @@ void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R
                 wih[to * D + i] = sign[g] * W->f[row * D + i];
             for (int i = 0; i < H; i++)
                 whh[to * H + i] = sign[g] * R->f[row * H + i];
-            /* one bias per gate: Wb + Rb (for the GRU, exact with linear_before_reset=0) */
-            b[to] = B ? sign[g] * (B->f[(size_t)d * 2 * GH + (size_t)src[g] * H + j] +
-                                   B->f[(size_t)d * 2 * GH + GH + (size_t)src[g] * H + j])
-                      : 0.0f;
+            /* one bias per gate: Wb + Rb; with linear_before_reset=1 (bhn given) the h gate's
+             * Rb is b_hn, inside r * (...) */
+            float wb = B ? B->f[(size_t)d * 2 * GH + (size_t)src[g] * H + j] : 0.0f;
+            float rb = B ? B->f[(size_t)d * 2 * GH + GH + (size_t)src[g] * H + j] : 0.0f;
+            b[to] = sign[g] * (bhn && gru && g == 2 ? wb : wb + rb);
+            if (bhn && gru && g == 2)
+                bhn[j] = rb;
         }
 }
 
@@ -1219,9 +1283,8 @@ static dlc_status op_recurrent(imp *k, const onnx_node *n)
         return fail_at(k, n, "direction reverse alone");
     if (onnx_attr_get(n, "clip") || (lstm && onnx_attr_get(n, "input_forget") && onnx_attr_get(n, "input_forget")->i))
         return fail_at(k, n, "clip or input_forget");
-    if (gru && onnx_attr_get(n, "linear_before_reset") && onnx_attr_get(n, "linear_before_reset")->i)
-        return fail_at(k, n, "linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate "
-                             "before the product (0)");
+    /* linear_before_reset=1 (PyTorch's nn.GRU) is dlc's reset_after */
+    int lbr = gru && onnx_attr_get(n, "linear_before_reset") && onnx_attr_get(n, "linear_before_reset")->i;
     int relu = 0;
     for (int i = 0; acts && i < acts->n_strings; i++) {
         const char *a = acts->strings[i];
@@ -1242,23 +1305,26 @@ static dlc_status op_recurrent(imp *k, const onnx_node *n)
     keyf(k, L, "bidirectional: %s", dirs == 2 ? "true" : "false");
     keyf(k, L, "use_bias: true");
     if (gru)
-        keyf(k, L, "variant: full");
+        keyf(k, L, "variant: %s", lbr ? "reset_after" : "full");
     if (!lstm && !gru)
         keyf(k, L, "nonlinearity: %s", relu ? "relu" : "tanh");
     for (int dd = 0; dd < dirs; dd++) {
         float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
-        float *b = malloc(sizeof(float) * (size_t)G * H);
-        if (!wih || !whh || !b) {
+        float *b = malloc(sizeof(float) * (size_t)G * H), *bhn = lbr ? malloc(sizeof(float) * (size_t)H) : NULL;
+        if (!wih || !whh || !b || (lbr && !bhn)) {
             free(wih);
             free(whh);
             free(b);
+            free(bhn);
             return DLC_NOMEM(k->err);
         }
-        onnx_rnn_weights(n->op, W, R, B && B->f ? B : NULL, dd, wih, whh, b);
+        onnx_rnn_weights(n->op, W, R, B && B->f ? B : NULL, dd, wih, whh, b, bhn);
         dlc_status st;
         if ((st = add_weight(k, L, dd ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D)) ||
             (st = add_weight(k, L, dd ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H)) ||
             (st = add_weight(k, L, dd ? "bias_reverse" : "bias", b, (size_t)G * H)))
+            return st;
+        if (lbr && (st = add_weight(k, L, dd ? "bias_hn_reverse" : "bias_hn", bhn, (size_t)H)))
             return st;
     }
     static const vkind outs[3] = {V_RNN_Y, V_RNN_YH, V_RNN_YC};

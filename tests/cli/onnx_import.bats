@@ -213,13 +213,19 @@ PY
     same_weights big/model.safetensors back/model.safetensors
 }
 
-@test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
+# import_torchvision MODEL DIR EXAMPLES: torchvision's MODEL at 64 x 64 (scripts/torch_to_onnx.py)
+# in DIR, imported as run with ImageNet's preprocessing; skips without torchvision
+import_torchvision() {
     need_torch_onnx
     /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
-    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" resnet18 r18 --size 64 --examples 2 2>/dev/null
-    run "$DLC" import r18/model.onnx --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" "$1" "$2" --size 64 --examples "$3" 2>/dev/null
+    run "$DLC" import "$2/model.onnx" --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
     echo "$output"
     [ "$status" -eq 0 ]
+}
+
+@test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
+    import_torchvision resnet18 r18 2
     [[ "$output" == *"11176842 parameters"* ]]   # torchvision's ResNet-18 with a 10-class head
     "$DLC" predict run --values r18/inputs.txt --logits > dlc.txt
     run max_diff r18/expected.txt dlc.txt 1e-4
@@ -235,17 +241,95 @@ PY
     [ "$status" -eq 1 ]
 }
 
-@test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
+@test "import: PyTorch's MobileNetV2 (depthwise convolutions, ReLU6 as Clip) predicts PyTorch's logits; the shipped config is its layout" {
+    import_torchvision mobilenet_v2 mb 3
+    # 17 depthwise convolutions (groups = channels), 35 ReLU6 folded into the layer before them
+    [ "$(grep -c '^      groups: [1-9][0-9]' run/config.yaml)" -eq 17 ]
+    [ "$(grep -c '^      activation: relu6$' run/config.yaml)" -eq 35 ]
+    "$DLC" predict run --values mb/inputs.txt --logits > dlc.txt
+    # logits of about +-30 (its head is widened so that inputs tell apart): 3e-5 of that
+    run max_diff mb/expected.txt dlc.txt 1e-3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # the examples differ, so a layer that ignored its input would not pass
+    [ "$(sort -u mb/expected.txt | wc -l)" -eq 3 ]
+    # and back out: dlc's export of the groups and of relu6 (Clip) runs in ONNX Runtime as dlc predicts
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run mb/inputs.txt --tol 1e-3
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
+    # configs/architectures/mobilenet_v2.yaml has torchvision's parameter count (1000 classes)
+    run "$DLC" summary "$ROOT/configs/architectures/mobilenet_v2.yaml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 3,504,872 "* ]]
+    [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
+}
+
+@test "import: a convolution of a globally pooled vector (squeeze-and-excitation) is refused naming the node and why" {
     need_torch_onnx
-    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" lstm lstm --examples 4 2>/dev/null
-    run "$DLC" import lstm/model.onnx --out run
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 2, 1), nn.Flatten()).eval()
+torch.onnx.export(net, torch.randn(1, 3, 8, 8), "se.onnx", opset_version=13)
+PY
+    run "$DLC" import se.onnx --out se
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Conv): its input is a vector of 4 (a global average pool's output"*"squeeze-and-excitation"* ]]
+    [ ! -e se ]
+}
+
+@test "import: Clip other than relu6 or relu is refused naming its bounds; a grouped conv is not" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+class Clip(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(2, 4, 3, groups=2)
+    def forward(self, x):
+        return torch.clamp(self.c(x), 0.0, 1.0)
+torch.onnx.export(Clip(), torch.randn(1, 2, 5, 5), "clip.onnx", opset_version=13)
+PY
+    run "$DLC" import clip.onnx --out c
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"Clip to [0, 1] (dlc has relu6, Clip to [0, 6], and relu, [0, inf))"* ]]
+    [ ! -e c ]
+}
+
+# import_text MODEL: scripts/torch_to_onnx.py's MODEL text classifier imported as run; its
+# logits on 4 texts within 1e-4 of PyTorch's
+import_text() {
+    need_torch_onnx
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" "$1" "$1" --examples 4 2>/dev/null
+    run "$DLC" import "$1/model.onnx" --out run
     echo "$output"
     [ "$status" -eq 0 ]
+    "$DLC" predict run --values "$1/inputs.txt" --logits > dlc.txt
+    run max_diff "$1/expected.txt" dlc.txt 1e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
+    import_text lstm
     grep -q "type: lstm" run/config.yaml
-    "$DLC" predict run --values lstm/inputs.txt --logits > dlc.txt
-    run max_diff lstm/expected.txt dlc.txt 1e-4
-    echo "$output"
-    [ "$status" -eq 0 ]
+}
+
+@test "import: a PyTorch nn.GRU text classifier (linear_before_reset=1) is a reset_after GRU and predicts PyTorch's logits (1e-4)" {
+    import_text gru
+    grep -q "variant: reset_after" run/config.yaml
+    [ "$(sort -u gru/expected.txt | wc -l)" -eq 4 ]
+    # and back out: dlc's export writes linear_before_reset=1 and b_hn in R's bias
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run gru/inputs.txt
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
 }
 
 # Hand-written and PyTorch-exported ONNX files in the forms dlc's own exports
@@ -290,7 +374,7 @@ imports_as() {
     grep -q "^      rate: 0.4$" dropout_attr/config.yaml
 }
 
-@test "import: PyTorch's batch-first LSTM and RNN, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
+@test "import: PyTorch's batch-first LSTM, RNN and GRU, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
     # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
     imports_as lstm_seq logits
     grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
@@ -301,6 +385,9 @@ imports_as() {
     imports_as rnn_last logits
     grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
     grep -q "nonlinearity: relu" rnn_last/config.yaml
+    # nn.GRU (linear_before_reset=1): the reset gate after the product, b_hn kept apart
+    imports_as gru_torch logits
+    grep -q "variant: reset_after" gru_torch/config.yaml
 }
 
 @test "import: batch-first recurrent layers (layout=1): Y squeezed at axis 2, Y_h at axis 1" {
@@ -330,7 +417,6 @@ imports_as() {
     done <<'EOF_CASES'
 bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
 bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
-bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
 bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
 bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
 EOF_CASES
@@ -355,7 +441,7 @@ constant_float|node 'c' (Constant): a constant other than a tensor
 conv_auto_pad|node 'output' (Conv): auto_pad SAME_LOWER (dlc's `same` pads the odd one after, SAME_UPPER)
 conv_dilation_0|node 'output' (Conv): dilations must be at least 1
 conv_dilations|node 'output' (Conv): dilations has 1 values for 2 spatial axes
-conv_group|node 'output' (Conv): group is not 1 (dlc's convolutions are dense over channels)
+conv_group|node 'output' (Conv): its weight (2 filters of 1 channels) in 2 groups takes 2 input channels, the input has 1
 conv_pads_asymmetric|node 'output' (Conv): asymmetric pads other than `same` (dlc pads both sides of an axis alike, or as `same` does: the odd one after)
 conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes

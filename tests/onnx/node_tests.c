@@ -74,6 +74,7 @@ static void spec_init(layer_spec *s, const char *type)
     s->eps = 1e-5f;
     s->pad_id = -1;
     s->count_include_pad = 1;
+    s->groups = 1;
 }
 
 static const char *attr_s(const onnx_node *n, const char *k, const char *dflt)
@@ -159,6 +160,15 @@ static const char *b_activation(tcase *k)
     } else if (!strcmp(op, "Elu")) {
         k->spec.activation = ACT_ELU;
         k->spec.alpha = attr_f(n, "alpha", 1.0f);
+    } else if (!strcmp(op, "Clip")) {
+        /* bounds as inputs 1 and 2 (opset 11 on): relu6 is [0, 6], relu [0, inf) */
+        int lo = k->has_in[1] && k->in[1].n == 1 && k->in[1].f, hi = k->has_in[2] && k->in[2].n == 1 && k->in[2].f;
+        if (lo && k->in[1].f[0] == 0.0f && hi && k->in[2].f[0] == 6.0f)
+            k->spec.activation = ACT_RELU6;
+        else if (lo && k->in[1].f[0] == 0.0f && !k->has_in[2])
+            k->spec.activation = ACT_RELU;
+        else
+            return "Clip to bounds other than [0, 6] (relu6) or [0, inf) (relu)";
     } else if (!strcmp(op, "Softmax")) {
         int64_t axis = attr_i(n, "axis", k->m->opset >= 13 ? -1 : 1);
         if (axis < 0)
@@ -339,8 +349,7 @@ static const char *b_conv(tcase *k)
     if (nsp < 1 || nsp > 3)
         return "a convolution over other than 1 to 3 spatial axes";
     spec_init(&k->spec, nsp == 1 ? "conv1d" : nsp == 2 ? "conv2d" : "conv3d");
-    if (attr_i(n, "group", 1) != 1)
-        return "groups (dlc's convolutions are dense over channels)";
+    k->spec.groups = (int)attr_i(n, "group", 1);
     if (!W->f || W->ndim != nsp + 2)
         return "the weight is missing";
     const char *why = take_data(k, 0);
@@ -451,8 +460,7 @@ static const char *b_recurrent(tcase *k)
         return "clip (dlc does not clip cell inputs)";
     if (lstm && attr_i(n, "input_forget", 0))
         return "input_forget (coupled gates)";
-    if (gru && attr_i(n, "linear_before_reset", 0))
-        return "linear_before_reset=1 (PyTorch's GRU; dlc's applies the reset gate before the product, =0)";
+    int lbr = gru && attr_i(n, "linear_before_reset", 0); /* dlc's reset_after */
     const onnx_attr *acts = onnx_attr_get(n, "activations");
     int relu = 0;
     for (int i = 0; acts && i < acts->n_strings; i++) {
@@ -487,14 +495,16 @@ static const char *b_recurrent(tcase *k)
     k->spec.merge = RNN_MERGE_CONCAT;
     k->spec.return_sequences = 1;
     k->spec.nonlinearity = relu ? RNN_CELL_RELU : RNN_CELL_TANH;
-    k->spec.variant = GRU_FULL;
+    k->spec.variant = lbr ? GRU_RESET_AFTER : GRU_FULL;
     for (int d = 0; d < dirs; d++) {
         float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
-        float *b = malloc(sizeof(float) * (size_t)G * H);
-        onnx_rnn_weights(op, W, R, k->has_in[3] ? &k->in[3] : NULL, d, wih, whh, b);
+        float *b = malloc(sizeof(float) * (size_t)G * H), *bhn = lbr ? malloc(sizeof(float) * (size_t)H) : NULL;
+        onnx_rnn_weights(op, W, R, k->has_in[3] ? &k->in[3] : NULL, d, wih, whh, b, bhn);
         add_param(k, d ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D);
         add_param(k, d ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H);
         add_param(k, d ? "bias_reverse" : "bias", b, (size_t)G * H);
+        if (lbr)
+            add_param(k, d ? "bias_hn_reverse" : "bias_hn", bhn, (size_t)H);
     }
     return NULL;
 }
@@ -540,6 +550,7 @@ typedef struct {
 static const op_row ops[] = {
     {"Relu", b_activation},   {"Sigmoid", b_activation},      {"Tanh", b_activation},
     {"LeakyRelu", b_activation}, {"Elu", b_activation},       {"Softmax", b_activation},
+    {"Clip", b_activation},
     {"Dropout", b_activation}, {"Flatten", b_flatten},        {"Reshape", b_reshape},
     {"Gemm", b_gemm},         {"MatMul", b_matmul},           {"Conv", b_conv},
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},

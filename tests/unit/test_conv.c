@@ -248,6 +248,119 @@ static layer_spec window_spec(const char *type, int filters, layer_window k, lay
     return s;
 }
 
+/* Grouped and depthwise convolutions against PyTorch's groups: by chunks,
+ * by whole samples per thread, pointwise, conv1d. */
+static void test_pytorch_reference_groups(void **state)
+{
+    (void)state;
+    tu_ref *r = tu_ref_load("conv_groups");
+    const layer_window one = win(1, 1, 0, 0), two = win(1, 2, 0, 0), three = win(1, 3, 0, 0);
+    struct {
+        const char *name, *type;
+        tensor_shape in;
+        int filters, groups, use_bias;
+        layer_window k, st, pad;
+    } cases[] = {
+        {"conv2d_groups", "conv2d", {3, {4, 6, 5}}, 6, 2, 1, three, one, one},
+        {"conv2d_depthwise", "conv2d", {3, {3, 7, 7}}, 6, 3, 1, three, two, one},
+        {"conv2d_groups_whole", "conv2d", {3, {8, 24, 24}}, 8, 4, 0, three, one, one},
+        {"conv2d_groups_pointwise", "conv2d", {3, {32, 24, 24}}, 32, 4, 1, one, one, win(1, 0, 0, 0)},
+        {"conv1d_groups", "conv1d", {2, {4, 9}}, 4, 2, 1, three, two, win(1, 0, 0, 0)},
+    };
+    for (int threads = 1; threads <= 2; threads++) {
+        tensor_set_threads(threads);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            layer_spec s = window_spec(cases[i].type, cases[i].filters, cases[i].k, cases[i].st, one,
+                                       PAD_EXPLICIT, cases[i].pad);
+            s.groups = cases[i].groups;
+            s.use_bias = cases[i].use_bias;
+            check_ref(r, cases[i].name, &cases[i].in, &s, cases[i].in.ndim == 2 ? 3 : 2, 1e-4);
+        }
+    }
+    tensor_set_threads(1);
+    /* groups must divide the channels and the filters; Winograd is dense only */
+    tensor_shape in = {3, {4, 6, 6}};
+    layer_spec s = window_spec("conv2d", 6, three, one, one, PAD_EXPLICIT, one);
+    s.groups = 3;
+    expect_error(&in, &s, 1, "groups 3 must divide both the input's 4 channels and the 6 filters");
+    s.groups = 2;
+    s.algorithm = CONV_WINOGRAD_4X4;
+    expect_error(&in, &s, 1, "algorithm: winograd_4x4 with groups 2");
+    tu_ref_free(r);
+}
+
+/* One depthwise layer "d" (after a residual-free input) run forward and
+ * backward under an algorithm; returns the graph for comparison. */
+static graph *depthwise_run(const tensor_shape *in, layer_spec s, int algo, int N, unsigned seed)
+{
+    s.algorithm = algo;
+    graph *g = build(in, &s, 1, N);
+    dlc_rng r;
+    dlc_rng_seed(&r, seed, 0);
+    for (int k = 0; k < g->n_params; k++)
+        for (size_t i = 0; i < g->params[k].n; i++)
+            g->params[k].data[i] = (float)dlc_rng_normal(&r);
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < (size_t)N * g->nodes[0].size; i++)
+        x[i] = (float)dlc_rng_normal(&r);
+    graph_forward(g, N, 1);
+    graph_zero_grad(g);
+    graph_node *o = graph_output(g, 0);
+    for (size_t i = 0; i < (size_t)N * o->size; i++)
+        o->grad[i] = (float)dlc_rng_normal(&r);
+    graph_backward(g, N);
+    return g;
+}
+
+/* The direct depthwise form against the grouped im2col one: strides,
+ * dilations, every padding, 1 to 3 spatial axes, 1 and 2 filters a channel,
+ * fused relu and leaky relu, with and without bias, at 1 and 2 threads. */
+static void test_depthwise_direct(void **state)
+{
+    (void)state;
+    struct {
+        tensor_shape in;
+        const char *type;
+        int mult;
+        layer_window k, st, d;
+        pad_kind pad;
+        int p, act, bias;
+    } cases[] = {
+        {{3, {4, 9, 11}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_SAME, 0, ACT_RELU, 0},
+        {{3, {3, 10, 7}}, "conv2d", 2, {1, {3}}, {1, {2}}, {1, {1}}, PAD_EXPLICIT, 1, ACT_LINEAR, 1},
+        {{3, {2, 12, 12}}, "conv2d", 1, {2, {5, 3}}, {2, {2, 1}}, {1, {2}}, PAD_EXPLICIT, 2, ACT_LEAKY_RELU, 1},
+        {{3, {5, 6, 6}}, "conv2d", 3, {1, {2}}, {1, {2}}, {1, {1}}, PAD_VALID, 0, ACT_TANH, 1},
+        {{3, {32, 30, 30}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_SAME, 0, ACT_RELU, 1},
+        {{2, {4, 17}}, "conv1d", 2, {1, {5}}, {1, {3}}, {1, {1}}, PAD_SAME, 0, ACT_LINEAR, 1},
+        {{4, {2, 4, 5, 6}}, "conv3d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_EXPLICIT, 1, ACT_LINEAR, 1},
+    };
+    for (int threads = 1; threads <= 2; threads++) {
+        tensor_set_threads(threads);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            layer_spec s = window_spec(cases[i].type, cases[i].in.d[0] * cases[i].mult, cases[i].k, cases[i].st,
+                                       cases[i].d, cases[i].pad, win(1, cases[i].p, 0, 0));
+            s.groups = cases[i].in.d[0];
+            s.activation = (act_kind)cases[i].act;
+            s.use_bias = cases[i].bias;
+            graph *a = depthwise_run(&cases[i].in, s, CONV_AUTO, 3, 7 + (unsigned)i);
+            graph *b = depthwise_run(&cases[i].in, s, CONV_IM2COL, 3, 7 + (unsigned)i);
+            graph_node *oa = graph_output(a, 0), *ob = graph_output(b, 0);
+            char what[160];
+            snprintf(what, sizeof what, "case %zu threads %d: y", i, threads);
+            tu_assert_close(what, oa->out, ob->out, 3 * oa->size, 1e-5, 1e-5);
+            snprintf(what, sizeof what, "case %zu threads %d: dx", i, threads);
+            tu_assert_close(what, a->nodes[0].grad, b->nodes[0].grad, 3 * a->nodes[0].size, 1e-5, 1e-5);
+            for (int k = 0; k < a->n_params; k++) {
+                snprintf(what, sizeof what, "case %zu threads %d: %s", i, threads, a->params[k].name);
+                tu_assert_close(what, a->params[k].grad, b->params[k].grad, a->params[k].n, 1e-4, 1e-5);
+            }
+            graph_free(a);
+            graph_free(b);
+        }
+    }
+    tensor_set_threads(1);
+}
+
 /* ceil_mode pools against PyTorch (tests/data/make_reference_window.py): a
  * partial last window, one ceil would start in the padding after the input
  * (none), and the average's divisor stopping at the padded end. */
@@ -837,6 +950,8 @@ int main(void)
         cmocka_unit_test(test_output_size),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
+        cmocka_unit_test(test_pytorch_reference_groups),
+        cmocka_unit_test(test_depthwise_direct),
         cmocka_unit_test(test_pytorch_reference_ceil),
         cmocka_unit_test(test_pytorch_reference_dilation),
         cmocka_unit_test(test_dilated_wide_conv),
