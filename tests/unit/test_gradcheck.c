@@ -1019,7 +1019,7 @@ static void test_zero_grad_clears(void **state)
     graph_zero_grad(g);
     for (int i = 0; i < 16; i++)
         tu_close(o->grad[i], 0.0, 0);
-    for (size_t i = 0; i < g->n_weights; i++)
+    for (size_t i = 0; i < g->n_grads; i++)
         tu_close(g->grad_block[i], 0.0, 0);
     graph_free(g);
 }
