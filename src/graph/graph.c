@@ -376,6 +376,38 @@ static dlc_status plan_training(graph *g, dlc_error *err)
     return DLC_OK;
 }
 
+/* The evaluation plan at the largest capacity (from nmax up to the present
+ * one) whose memory fits the training plan's or GRAPH_EVAL_FLOOR bytes:
+ * plans grow with the rows.  g->eval_max follows; on failure the plan is
+ * left as it was. */
+static dlc_status fit_eval(graph *g, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    const size_t floor = GRAPH_EVAL_FLOOR / sizeof(float);
+    size_t budget = m->train.floats > floor ? m->train.floats : floor;
+    if (m->eval.floats <= budget)
+        return DLC_OK;
+    int lo = g->nmax, hi = g->eval_max - 1;
+    dlc_status st;
+    graph_plan p;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if ((st = plan_make(&p, g, mid, 0, m->layout, err)) != DLC_OK)
+            return st;
+        if (p.floats <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+        plan_free(&p);
+    }
+    if ((st = plan_make(&p, g, lo, 0, m->layout, err)) != DLC_OK)
+        return st;
+    plan_free(&m->eval);
+    m->eval = p;
+    g->eval_max = lo;
+    return DLC_OK;
+}
+
 /* Both plans, the evaluation capacity, and the memory they need. */
 static dlc_status allocate(graph *g, const graph_build_options *o, dlc_error *err)
 {
@@ -393,28 +425,9 @@ static dlc_status allocate(graph *g, const graph_build_options *o, dlc_error *er
     if ((st = plan_make(&m->train, g, g->nmax, 1, m->layout, err)) != DLC_OK ||
         (st = plan_make(&m->eval, g, g->eval_max, 0, m->layout, err)) != DLC_OK)
         return st;
-    size_t budget = m->train.floats > GRAPH_EVAL_FLOOR / sizeof(float) ? m->train.floats
-                                                                          : GRAPH_EVAL_FLOOR / sizeof(float);
-    if (o->eval_fit && m->eval.floats > budget) {
-        /* the largest capacity (not below nmax) whose evaluation plan fits
-         * the training plan's memory or the floor: plans grow with the rows */
-        int lo = g->nmax, hi = g->eval_max - 1;
-        while (lo < hi) {
-            int mid = lo + (hi - lo + 1) / 2;
-            graph_plan p;
-            if ((st = plan_make(&p, g, mid, 0, m->layout, err)) != DLC_OK)
-                return st;
-            if (p.floats <= budget)
-                lo = mid;
-            else
-                hi = mid - 1;
-            plan_free(&p);
-        }
-        plan_free(&m->eval);
-        if ((st = plan_make(&m->eval, g, lo, 0, m->layout, err)) != DLC_OK)
-            return st;
-        g->eval_max = lo;
-    }
+    m->eval_fit = o->eval_fit;
+    if (o->eval_fit && (st = fit_eval(g, err)) != DLC_OK)
+        return st;
     if (o->measure)
         return DLC_OK;
     if (!(g->seq_len = calloc((size_t)g->eval_max, sizeof *g->seq_len)) ||
@@ -715,6 +728,18 @@ void graph_freeze_nodes(graph *g, const int *nodes, int n)
     }
     plan_free(&m->train);
     m->train = p;
+    /* evaluation was fitted to the larger training plan: it fits this one,
+     * and the arena shrinks to the two (it holds nothing between passes;
+     * kept buffers sized by the capacity have rows no pass touches now) */
+    if (m->eval_fit)
+        (void)fit_eval(g, NULL); /* on failure evaluation keeps its plan, which fits */
+    size_t need = m->train.floats > m->eval.floats ? m->train.floats : m->eval.floats;
+    float *smaller = m->measure || need >= m->arena_floats ? NULL : tensor_alloc(need);
+    if (smaller) {
+        tensor_free(m->arena);
+        m->arena = smaller;
+        m->arena_floats = need;
+    }
     if (!m->measure)
         plan_apply(g, &m->train);
 }

@@ -434,7 +434,10 @@ void graph_backward(graph *g, int N);
 /* Freezes the parameters node owns (as `trainable: false` would have) after
  * the graph is built; gradients stop flowing where nothing before needs them,
  * the memory plan drops what only they needed, and the gradient block shrinks
- * to the parameters still trainable (their grad pointers move). */
+ * to the parameters still trainable (their grad pointers move).  A graph
+ * built with eval_fit fits its evaluation capacity (eval_max) to the smaller
+ * training plan again, and the arena shrinks to the two plans.  Call it
+ * between passes. */
 void graph_freeze_node(graph *g, int node);
 /* The same for n nodes at once (one new plan, not n). */
 void graph_freeze_nodes(graph *g, const int *nodes, int n);

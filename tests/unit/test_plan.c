@@ -548,6 +548,22 @@ static void test_eval_fit(void **state)
     size_t budget = mem.train_arena > GRAPH_EVAL_FLOOR ? mem.train_arena : GRAPH_EVAL_FLOOR;
     assert_true(mem.eval_arena <= budget);
     assert_int_equal(mem.arena, budget > mem.train_arena ? mem.eval_arena : mem.train_arena);
+    /* frozen but for the head, training plans less, and evaluation is
+     * fitted again to that (it was fitted to the larger plan) */
+    int *nodes = malloc(sizeof *nodes * (size_t)m.g->n_nodes), n = 0;
+    assert_non_null(nodes);
+    for (int i = m.g->n_inputs; i < m.g->n_nodes; i++)
+        if (m.g->nodes[i].n_params && i != m.g->outputs[0])
+            nodes[n++] = i;
+    graph_freeze_nodes(m.g, nodes, n);
+    free(nodes);
+    graph_memory fz;
+    graph_memory_of(m.g, &fz);
+    assert_true(fz.train_arena < mem.train_arena);
+    budget = fz.train_arena > GRAPH_EVAL_FLOOR ? fz.train_arena : GRAPH_EVAL_FLOOR;
+    assert_true(fz.eval_arena <= budget);
+    assert_true(fz.eval_rows >= 8 && fz.eval_rows < mem.eval_rows);
+    assert_true(fz.arena < mem.arena);
     model_free(&m);
 }
 
