@@ -272,7 +272,12 @@ tensor_names() {
     source_run
     target_config 1
     sed -i 's/  subset:/  split: {dev: 0.3}\n  subset:/' tgt.yaml
+    # clipping and weight decay over the trainable parameters
+    sed -i 's/^train: {/train: {clip_norm: 0.5, l2: 0.01, /' tgt.yaml
     "$DLC" train tgt.yaml --out straight --quiet --threads 1
+    # gradient norms of the layers that learn: the frozen one has none
+    grep -q ",new_head," straight/gradnorms.csv
+    ! grep -q ",hidden," straight/gradnorms.csv || false
     # the frozen layer: byte for byte the source's, and nothing of it but its weights
     cmp <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes straight/model.safetensors hidden.weight)
     tensor_names straight/checkpoint.safetensors > names.txt
