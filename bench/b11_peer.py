@@ -21,7 +21,7 @@ import torchvision
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["resnet50", "vgg16"], required=True)
+    ap.add_argument("--model", choices=["resnet50", "vgg16", "mobilenet_v2"], required=True)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=3)

@@ -218,6 +218,7 @@ ACTIVATIONS = {
     "leaky_relu": lambda x, a: F.leaky_relu(x, a),
     "elu": lambda x, a: F.elu(x, a),
     "gelu": lambda x, a: F.gelu(x),
+    "relu6": lambda x, a: F.relu6(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 
@@ -257,8 +258,10 @@ class DlcModel(nn.Module):
             m = nn.Linear(w.shape[1], w.shape[0], bias=s.get("use_bias", True))
         elif t in ("conv1d", "conv2d", "conv3d"):
             conv = {"conv1d": nn.Conv1d, "conv2d": nn.Conv2d, "conv3d": nn.Conv3d}[t]
-            m = conv(w.shape[1], w.shape[0], tuple(w.shape[2:]), stride=window(s.get("stride", 1), w.dim() - 2),
-                     dilation=window(s.get("dilation", 1), w.dim() - 2), bias=s.get("use_bias", True))
+            groups = int(s.get("groups", 1))
+            m = conv(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]), stride=window(s.get("stride", 1), w.dim() - 2),
+                     dilation=window(s.get("dilation", 1), w.dim() - 2), groups=groups,
+                     bias=s.get("use_bias", True))
         elif t == "batchnorm":
             m = nn.BatchNorm1d(tensors[nm + ".gamma"].shape[0], eps=float(s.get("eps", 1e-5)))
         elif t == "embedding":

@@ -2,6 +2,7 @@
 """Export PyTorch models to ONNX for `dlc import`, with inputs and PyTorch's outputs.
 
     /usr/bin/python3 scripts/torch_to_onnx.py resnet18 OUT [--size 64] [--examples 2]
+    /usr/bin/python3 scripts/torch_to_onnx.py mobilenet_v2 OUT [--size 64] [--examples 2]
     /usr/bin/python3 scripts/torch_to_onnx.py lstm OUT [--examples 3]
 
 writes OUT/model.onnx (torch.onnx.export, opset 13, eval mode), OUT/inputs.txt
@@ -13,6 +14,8 @@ stores as the run's normalization.
 
 resnet18: torchvision's ResNet-18 (random weights: nothing is downloaded; the
 batch norm statistics are made non-trivial so that they matter).
+mobilenet_v2: torchvision's MobileNetV2 the same way (depthwise convolutions,
+ReLU6 as Clip(0, 6)).
 lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
 layer of 5 classes (a text classifier).
 Needs python3-torch (and python3-torchvision for resnet18).
@@ -38,10 +41,10 @@ class TextLSTM(nn.Module):
         return self.fc(h[-1])
 
 
-def resnet18(size, n):
+def image_model(name, size, n):
     import torchvision
 
-    net = torchvision.models.resnet18(weights=None, num_classes=10)
+    net = getattr(torchvision.models, name)(weights=None, num_classes=10)
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.2, 0.2)
@@ -51,6 +54,17 @@ def resnet18(size, n):
     pixels = torch.randint(0, 256, (n, 3, size, size)).float()
     mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     x = (pixels / 255 - mean) / std
+    if name == "mobilenet_v2":
+        # random statistics saturate its ReLU6s (every output the same whatever the input):
+        # measure them on smooth random images instead, as training would, and widen the head
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None
+        net.train()
+        with torch.no_grad():
+            net(torch.nn.functional.interpolate(torch.randn(16, 3, 8, 8), size=(size, size), mode="bilinear"))
+        net.classifier[-1].weight.data.normal_(0, 0.5)
     return net, x, pixels
 
 
@@ -62,13 +76,13 @@ def lstm(n):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "lstm"])
+    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm"])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)
     a = ap.parse_args()
     torch.manual_seed(0)
-    net, x, raw = resnet18(a.size, a.examples) if a.model == "resnet18" else lstm(a.examples)
+    net, x, raw = lstm(a.examples) if a.model == "lstm" else image_model(a.model, a.size, a.examples)
     net.eval()
     os.makedirs(a.out, exist_ok=True)
     with torch.no_grad():

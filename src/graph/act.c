@@ -4,7 +4,7 @@
  * output gradient into the pre-activation gradient in place before the op's
  * backward.  Derivatives come from the output y where that is exact (sigmoid
  * y(1-y), tanh 1-y^2, relu and leaky relu by the sign of y, elu y+alpha for
- * y <= 0); gelu needs z and keeps it in node->pre.  NB: the leaky-relu
+ * y <= 0, relu6 1 for 0 < y < 6); gelu needs z and keeps it in node->pre.  NB: the leaky-relu
  * derivative is 1 for z > 0 (the notes have a slip there). */
 #include <math.h>
 
@@ -84,6 +84,12 @@ static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, 
         for (size_t i = 0; i < n; i++)
             y[i] = 0.5f * z[i] * (1.0f + erff(z[i] * (float)M_SQRT1_2));
         break;
+    case ACT_RELU6:
+        for (size_t i = 0; i < n; i++) {
+            float v = z[i] > 0.0f ? z[i] : 0.0f;
+            y[i] = v < 6.0f ? v : 6.0f;
+        }
+        break;
     case ACT_SOFTMAX:
         softmax_rows(y, z, R, D);
         break;
@@ -137,6 +143,13 @@ static void act_backward_rows(act_kind a, float alpha, float *dz, const float *d
             float cdf = 0.5f * (1.0f + erff(v * (float)M_SQRT1_2));
             float pdf = expf(-0.5f * v * v) * 0.3989422804014327f;
             dz[i] = dy[i] * (cdf + v * pdf);
+        }
+        break;
+    case ACT_RELU6:
+        /* the derivative 0 at the kinks, as PyTorch's hardtanh_backward */
+        for (size_t i = 0; i < n; i++) {
+            float d = dy[i]; /* read first: a conditional read keeps GCC from vectorizing */
+            dz[i] = (y[i] > 0.0f) & (y[i] < 6.0f) ? d : 0.0f;
         }
         break;
     case ACT_SOFTMAX:

@@ -44,6 +44,7 @@ typedef enum {
     ACT_LEAKY_RELU,
     ACT_ELU,
     ACT_GELU,
+    ACT_RELU6,
     ACT_SOFTMAX,
     ACT_COUNT
 } act_kind;
@@ -112,6 +113,8 @@ typedef struct {
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
+    int groups;                   /* conv: channel groups, each filter seeing C / groups channels
+                                     (1: dense; C: depthwise) */
     int count_include_pad;        /* avgpool: 1 divides by the whole window (PyTorch's default),
                                      0 by its positions inside the input */
     int ceil_mode;                /* maxpool, avgpool: 1 rounds the output size up (a last window

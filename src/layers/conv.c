@@ -21,7 +21,13 @@
  * model's memory to its activations.  A following (leaky) ReLU is fused
  * into the copy out and the copy of dy in (graph_node.act_fused).  A 1x1
  * convolution with stride 1 and no padding (pointwise) has its input as its
- * col: its products read the input and write dx in place. */
+ * col: its products read the input and write dx in place.
+ *
+ * Grouped convolution (`groups: G`, PyTorch's and ONNX's group; G = C is
+ * depthwise, MobileNet's): W is (F, C/G, k...), and filters [g F/G, (g+1) F/G)
+ * see channels [g C/G, (g+1) C/G) only, whose rows of col are contiguous, so
+ * each product above is G products of one group's rows (conv_products).
+ * Grouped layers run im2col. */
 #include <string.h>
 
 #include "winograd.h"
@@ -309,6 +315,39 @@ static int conv_pointwise(const layer_geom *geo)
     return geo->K == 1 && geo->P == geo->I;
 }
 
+/* The three products of a chunk of ld columns, group by group (G = 1: one
+ * product): CKg = W's row length (C/G * K) and Fg = F/G, so group g's rows
+ * of W, col, Y and dY are contiguous blocks.
+ *   CONV_Y    Y (F, ld) = W col, plus beta Y
+ *   CONV_DW   dW (F, CKg) += dY (F, ld) col^T
+ *   CONV_DCOL dcol (C K, ld) = W^T dY, plus beta dcol */
+typedef enum { CONV_Y, CONV_DW, CONV_DCOL } conv_product;
+
+static int conv_groups(const graph_node *n)
+{
+    return n->spec.groups > 1 ? n->spec.groups : 1;
+}
+
+static void conv_products(conv_product kind, int G, int F, int CKg, int ld, const float *m,
+                          const float *a, float beta, float *out)
+{
+    const int Fg = F / G;
+    for (int g = 0; g < G; g++) {
+        const size_t w_at = (size_t)g * Fg * CKg, f_at = (size_t)g * Fg * ld, c_at = (size_t)g * CKg * ld;
+        switch (kind) {
+        case CONV_Y: /* m = W, a = col */
+            tensor_gemm(0, 0, Fg, ld, CKg, 1.0f, m + w_at, a + c_at, beta, out + f_at);
+            break;
+        case CONV_DW: /* m = dY, a = col, out = dW */
+            tensor_gemm(0, 1, Fg, CKg, ld, 1.0f, m + f_at, a + c_at, 1.0f, out + w_at);
+            break;
+        case CONV_DCOL: /* m = W, a = dY */
+            tensor_gemm(1, 0, CKg, ld, Fg, 1.0f, m + w_at, a + f_at, beta, out + c_at);
+            break;
+        }
+    }
+}
+
 /* Floats of one thread's buffers when a layer runs whole samples per thread
  * (conv_whole): col (CK, P) (none for a pointwise layer), dW (F, CK) and db
  * (F), 64-byte aligned. */
@@ -339,7 +378,7 @@ static conv_algo conv_algo_of(const graph_node *n, const layer_geom *geo, int F)
 {
     if (n->spec.algorithm != CONV_AUTO)
         return (conv_algo)n->spec.algorithm;
-    if (!wino_applies(geo) || geo->C < 64 || F < 64 || geo->out[1] < 8 || geo->out[2] < 8)
+    if (conv_groups(n) > 1 || !wino_applies(geo) || geo->C < 64 || F < 64 || geo->out[1] < 8 || geo->out[2] < 8)
         return CONV_IM2COL;
     return CONV_WINOGRAD_4X4;
 }
@@ -367,14 +406,19 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     dlc_status st = layer_geom_build(&geo, n, &x->shape, op_spatial(n->spec.op, 0), 0, err);
     if (st != DLC_OK)
         return st;
-    int F = n->spec.filters;
+    int F = n->spec.filters, G = conv_groups(n);
     if (F < 1)
         return layer_fail(n, err, "filters must be at least 1");
+    if (geo.C % G || F % G)
+        return layer_fail(n, err,
+                          "groups %d must divide both the input's %d channels and the %d filters "
+                          "(each filter sees C / groups channels; groups = C and filters = C is depthwise)",
+                          G, geo.C, F);
     n->shape.ndim = geo.nsp + 1;
     n->shape.d[0] = F;
     for (int i = 0; i < geo.nsp; i++)
         n->shape.d[1 + i] = geo.out[3 - geo.nsp + i];
-    tensor_shape ws = {geo.nsp + 2, {F, geo.C}}, bs = {1, {F}};
+    tensor_shape ws = {geo.nsp + 2, {F, geo.C / G}}, bs = {1, {F}};
     for (int i = 0; i < geo.nsp; i++)
         ws.d[2 + i] = geo.k[3 - geo.nsp + i];
     if (graph_param_add(g, n, "weight", &ws, PARAM_WEIGHT, err) < 0)
@@ -386,6 +430,9 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     conv_algo algo = conv_algo_of(n, &geo, F);
     if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
+        if (G > 1)
+            return layer_fail(n, err, "algorithm: %s with groups %d (grouped convolutions run im2col)",
+                              graph_conv_algo_names[algo], G);
         if (!wino_applies(&geo))
             return layer_fail(n, err,
                               "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1 (and no dilation)",
@@ -496,7 +543,7 @@ typedef struct {
     graph_param *w, *b;
     float *buf; /* parts x whole_scratch */
     size_t per;
-    int N, F, CK, P, backward, want_dx;
+    int N, F, G, CK, P, backward, want_dx; /* CK: W's row length, C/G * K */
     float slope;
     int assign_dx; /* the first to write dx, which was not cleared */
 } whole_job;
@@ -504,10 +551,10 @@ typedef struct {
 static void conv_whole_part(void *ctx, int part, int parts)
 {
     const whole_job *c = ctx;
-    const size_t P = (size_t)c->P, CK = (size_t)c->CK;
+    const size_t P = (size_t)c->P, CK = (size_t)c->CK, rows = (size_t)c->geo->C * c->geo->K;
     const int pointwise = conv_pointwise(c->geo);
-    float *col = c->buf + (size_t)part * c->per; /* none for a pointwise layer */
-    float *dw = col + (pointwise ? 0 : CK * P), *db = dw + (size_t)c->F * CK;
+    float *col = c->buf + (size_t)part * c->per; /* (C K, P); none for a pointwise layer */
+    float *dw = col + (pointwise ? 0 : rows * P), *db = dw + (size_t)c->F * CK;
     size_t lo, hi;
     tensor_part_range((size_t)c->N, 1, part, parts, &lo, &hi);
     graph_node *n = c->n, *x = c->x;
@@ -520,7 +567,7 @@ static void conv_whole_part(void *ctx, int part, int parts)
             float *out = n->out + i * n->size;
             if (!pointwise)
                 im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 0, c->F, c->P, c->CK, 1.0f, c->w->data, pointwise ? xi : col, 0.0f, out);
+            conv_products(CONV_Y, c->G, c->F, c->CK, c->P, c->w->data, pointwise ? xi : col, 0.0f, out);
             const float *bias = c->b ? c->b->data : NULL;
             for (int f = 0; f < c->F; f++)
                 bias_act_inplace(out + (size_t)f * P, bias ? bias[f] : 0.0f, c->slope, c->P);
@@ -537,13 +584,13 @@ static void conv_whole_part(void *ctx, int part, int parts)
         if (c->w->trainable) {
             if (!pointwise)
                 im2col(col, P, xi, c->geo);
-            tensor_gemm(0, 1, c->F, c->CK, c->P, 1.0f, dy, pointwise ? xi : col, 1.0f, dw);
+            conv_products(CONV_DW, c->G, c->F, c->CK, c->P, dy, pointwise ? xi : col, 1.0f, dw);
         }
         if (c->want_dx && pointwise) { /* dx (C, P) = W^T dy, added unless it is ours alone */
-            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, c->assign_dx ? 0.0f : 1.0f,
-                        x->grad + i * x->size);
+            conv_products(CONV_DCOL, c->G, c->F, c->CK, c->P, c->w->data, dy, c->assign_dx ? 0.0f : 1.0f,
+                          x->grad + i * x->size);
         } else if (c->want_dx) {
-            tensor_gemm(1, 0, c->CK, c->P, c->F, 1.0f, c->w->data, dy, 0.0f, col);
+            conv_products(CONV_DCOL, c->G, c->F, c->CK, c->P, c->w->data, dy, 0.0f, col);
             float *dx = x->grad + i * x->size;
             if (c->assign_dx) /* the first to write dx: it was not cleared */
                 memset(dx, 0, sizeof(float) * x->size);
@@ -566,7 +613,7 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
         return 0;
     whole_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w,
                    n->spec.use_bias ? graph_p(g, n, 1) : NULL,
-                   graph_scratch(g, per * (size_t)parts), per, N, F, CK, (int)geo->P, backward,
+                   graph_scratch(g, per * (size_t)parts), per, N, F, conv_groups(n), CK, (int)geo->P, backward,
                    backward && graph_wants_grad(g, n, 0), 0.0f, backward && graph_assigns_grad(g, n, 0)};
     if (backward)
         c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
@@ -575,7 +622,7 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
     tensor_parallel(conv_whole_part, &c);
     if (backward)
         for (int t = 0; t < parts; t++) {
-            const float *dw = c.buf + (size_t)t * per + (conv_pointwise(geo) ? 0 : (size_t)CK * geo->P);
+            const float *dw = c.buf + (size_t)t * per + (conv_pointwise(geo) ? 0 : (size_t)geo->C * geo->K * geo->P);
             const float *db = dw + (size_t)F * CK;
             if (w->trainable)
                 for (size_t k = 0; k < (size_t)F * CK; k++)
@@ -606,7 +653,7 @@ void conv_forward(graph *g, graph_node *n, int N)
     }
     if (conv_whole(g, n, &geo, N, 0))
         return;
-    float *col = graph_scratch(g, (size_t)CK * P * chunk);  /* (CK, cn*P) */
+    float *col = graph_scratch(g, (size_t)geo.C * geo.K * P * chunk);  /* (C K, cn*P) */
     float *y = graph_scratch(g, (size_t)F * P * chunk);     /* (F, cn*P) */
     conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .b = b, .slope = slope};
     for (int n0 = 0; n0 < N; n0 += chunk) {
@@ -617,7 +664,7 @@ void conv_forward(graph *g, graph_node *n, int N)
         conv_pass_run(&job, PASS_IM2COL);
         /* one sample: (F, 1*P) is already its output's layout */
         job.y = cn == 1 ? n->out + (size_t)n0 * n->size : y;
-        tensor_gemm(0, 0, F, (int)ld, CK, 1.0f, w->data, col, 0.0f, job.y);
+        conv_products(CONV_Y, conv_groups(n), F, CK, (int)ld, w->data, col, 0.0f, job.y);
         conv_pass_run(&job, PASS_OUTPUT);
     }
 }
@@ -652,7 +699,7 @@ void conv_backward(graph *g, graph_node *n, int N)
     }
     if (conv_whole(g, n, &geo, N, 1))
         return;
-    float *col = graph_scratch(g, (size_t)CK * P * chunk); /* (CK, cn*P), then dcol */
+    float *col = graph_scratch(g, (size_t)geo.C * geo.K * P * chunk); /* (C K, cn*P), then dcol */
     float *dy = graph_scratch(g, (size_t)F * P * chunk);   /* (F, cn*P) */
     conv_job job = {.geo = &geo, .n = n, .x = x, .col = col, .F = F, .P = P, .slope = slope,
                     .assign_dx = graph_assigns_grad(g, n, 0)};
@@ -670,10 +717,10 @@ void conv_backward(graph *g, graph_node *n, int N)
                 bp->grad[f] += (float)tensor_sum(dyc + (size_t)f * ld, ld);
         if (w->trainable) {
             conv_pass_run(&job, PASS_IM2COL);
-            tensor_gemm(0, 1, F, CK, (int)ld, 1.0f, dyc, col, 1.0f, w->grad);
+            conv_products(CONV_DW, conv_groups(n), F, CK, (int)ld, dyc, col, 1.0f, w->grad);
         }
         if (want_dx) {
-            tensor_gemm(1, 0, CK, (int)ld, F, 1.0f, w->data, dyc, 0.0f, col);
+            conv_products(CONV_DCOL, conv_groups(n), F, CK, (int)ld, w->data, dyc, 0.0f, col);
             conv_pass_run(&job, PASS_COL2IM);
         }
     }

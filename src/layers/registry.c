@@ -29,7 +29,8 @@ const graph_op graph_ops[] = {
                 add_backward, 1, .saves = saves_nothing},
     [OP_CONCAT] = {"concat", 2, GRAPH_MAX_INPUTS, KEYS("axis"), NO_KEYS, concat_build, NULL,
                    concat_forward, concat_backward, .saves = saves_nothing},
-#define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "dilation", "use_bias", "init", "algorithm"), \
+#define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "dilation", "groups", "use_bias", "init", \
+                             "algorithm"), \
                         KEYS("filters", "kernel"), conv_build, conv_init, conv_forward, conv_backward, 1, \
                         conv_saves}
     [OP_CONV1D] = CONV_ROW("conv1d"),

@@ -592,6 +592,8 @@ static const char *ex_conv(onnx_ctx *c, graph_node *n, const char *out)
 {
     weighted_begin(c, "Conv", n, out);
     window_attrs(c, n);
+    if (n->spec.groups > 1)
+        attr_int(c, "group", n->spec.groups);
     node_end(c);
     return out;
 }
@@ -1105,6 +1107,14 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
             const char *xp = op2(c, "Mul", x, p, name(c, "%s/xerf1", nm));
             return op2(c, "Mul", xp, scalar_f32(c, name(c, "%s/half", nm), 0.5f), out);
         }
+    case ACT_RELU6:
+        node_begin(c, "Clip", out);
+        node_in(c, x);
+        node_in(c, scalar_f32(c, name(c, "%s/zero", nm), 0.0f));
+        node_in(c, scalar_f32(c, name(c, "%s/six", nm), 6.0f));
+        node_out(c, out);
+        node_end(c);
+        return out;
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

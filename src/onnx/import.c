@@ -101,7 +101,8 @@ static const char *const supported[] = {
     "GlobalAveragePool", "Flatten", "Reshape", "Gemm", "MatMul", "Add", "Sum", "Concat",
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
-    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", NULL,
+    "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
+    NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -405,14 +406,25 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
         return st;
     if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
         return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
-    if (onnx_attr_get(n, "group") && onnx_attr_get(n, "group")->i != 1)
-        return fail_at(k, n, "group is not 1 (dlc's convolutions are dense over channels)");
+    const onnx_attr *grp = onnx_attr_get(n, "group");
+    int64_t groups = grp ? grp->i : 1;
+    if (groups < 1 || W->dims[0] % groups)
+        return fail_at(k, n, "group %lld does not divide the %lld filters", (long long)groups,
+                       (long long)W->dims[0]);
     int nsp = W->ndim - 2;
+    tensor_shape xs;
+    if (layer_shape(k, in, &xs) == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
+        return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
+                             "the input has %d",
+                       (long long)W->dims[0], (long long)W->dims[1], (long long)groups, groups == 1 ? "" : "s",
+                       (long long)(W->dims[1] * groups), xs.d[0]);
     const char *type = nsp == 1 ? "conv1d" : nsp == 2 ? "conv2d" : "conv3d";
     int L = add_layer(k, type, n->out[0], &in, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
     keyf(k, L, "filters: %lld", (long long)W->dims[0]);
+    if (groups > 1)
+        keyf(k, L, "groups: %lld", (long long)groups);
     if ((st = window_keys(k, n, L, W->dims + 2, nsp)))
         return st;
     keyf(k, L, "use_bias: %s", B ? "true" : "false");
@@ -1068,9 +1080,47 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
     return 1;
 }
 
+/* Clip's bound i (1 min, 2 max): an input from opset 11, an attribute
+ * before; *has 0 when it is not given.  0 when it is not a constant. */
+static int clip_bound(imp *k, const onnx_node *n, int i, int *has, double *v)
+{
+    const onnx_attr *at = onnx_attr_get(n, i == 1 ? "min" : "max");
+    *has = 0;
+    if (i < n->n_in && n->in[i][0]) {
+        const onnx_tensor *c = cst(k, n, i);
+        if (!c || !c->f || c->n != 1)
+            return 0;
+        *has = 1;
+        *v = c->f[0];
+    } else if (at) {
+        *has = 1;
+        *v = at->f;
+    }
+    return 1;
+}
+
+/* Clip(x, 0, 6) is relu6 (PyTorch's ReLU6, MobileNet's), Clip(x, 0) relu;
+ * other bounds have no dlc layer. */
+static dlc_status op_clip(imp *k, const onnx_node *n, act_kind *a)
+{
+    int has_lo, has_hi;
+    double lo = 0, hi = 0;
+    if (!clip_bound(k, n, 1, &has_lo, &lo) || !clip_bound(k, n, 2, &has_hi, &hi))
+        return fail_at(k, n, "Clip's bounds are not scalar constants");
+    if (has_lo && lo == 0 && has_hi && hi == 6)
+        *a = ACT_RELU6;
+    else if (has_lo && lo == 0 && !has_hi)
+        *a = ACT_RELU;
+    else
+        return fail_at(k, n, "Clip to [%g, %g] (dlc has relu6, Clip to [0, 6], and relu, [0, inf))",
+                       has_lo ? lo : -INFINITY, has_hi ? hi : INFINITY);
+    return DLC_OK;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
+                 : !strcmp(n->op, "Clip")    ? ACT_RELU6
                  : !strcmp(n->op, "Sigmoid") ? ACT_SIGMOID
                  : !strcmp(n->op, "Tanh")    ? ACT_TANH
                  : !strcmp(n->op, "LeakyRelu") ? ACT_LEAKY_RELU
@@ -1082,6 +1132,11 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     const onnx_attr *approx = onnx_attr_get(n, "approximate");
     if (a == ACT_GELU && approx && approx->s && strcmp(approx->s, "none") != 0)
         return fail_at(k, n, "the tanh approximation of gelu (dlc's is the exact erf form)");
+    if (a == ACT_RELU6) {
+        dlc_status st = op_clip(k, n, &a);
+        if (st)
+            return st;
+    }
     if (a == ACT_SOFTMAX) {
         /* ONNX's default axis: the last from opset 13, 1 before (softmax over the input flattened
          * from that axis on); either is dlc's softmax when it is the last axis (PyTorch's dim=1

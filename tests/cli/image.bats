@@ -164,6 +164,46 @@ trained_run() {
     [[ "$output" == *"algorithm"*"winograd_2x2"* ]]
 }
 
+@test "a depthwise-separable CNN (groups, relu6) learns an image folder; groups must divide channels and filters" {
+    cat > sep.yaml <<YAML
+name: sep
+seed: 3
+data:
+  format: image_folder
+  train: {dir: $IMAGES/train}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: stem, type: conv2d, filters: 8, kernel: 3, stride: 2, padding: 1, activation: relu6}
+    - {name: dw, type: conv2d, filters: 16, groups: 8, kernel: 3, padding: 1}
+    - {name: bn, type: batchnorm, activation: relu6}
+    - {name: pw, type: conv2d, filters: 16, groups: 2, kernel: 1, activation: relu6}
+    - {type: global_avgpool}
+    - {type: dense, units: 5, activation: softmax}
+train:
+  epochs: 30
+  batch_size: 8
+  optimizer: {type: adam, lr: 0.02}
+YAML
+    run "$DLC" summary sep.yaml
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # dw: 16 filters of 1 channel x 3 x 3 + 16 biases; pw: 16 filters of 8 channels + 16
+    [[ "$output" == *"dw "*"(16, 14, 14)"*" 160 "* ]]
+    [[ "$output" == *"pw "*"(16, 14, 14)"*" 144 "* ]]
+    "$DLC" train sep.yaml --out run --quiet > /dev/null
+    grep -q "groups: 8" run/config.yaml
+    # 5 classes, 40 images: the training loss far below chance's ln 5 = 1.61
+    awk -F, 'END {exit !($3 < 0.8)}' run/metrics.csv
+    run "$DLC" summary sep.yaml --set model.layers.1.groups=3
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sep.yaml:"*"layer 'dw' (conv2d): groups 3 must divide both the input's 8 channels and the 16 filters"* ]]
+    run "$DLC" summary sep.yaml --set model.layers.1.groups=0
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"groups"* ]]
+}
+
 @test "summary totals match the reference implementations (LeNet-5, VGG-16)" {
     run "$DLC" summary "$ROOT/configs/architectures/lenet5.yaml"
     [ "$status" -eq 0 ]

@@ -29,6 +29,9 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: d1, type: dense, units: 6, activation: gelu}
     - {name: t, type: activation, activation: tanh}
     - {name: sm, type: activation, activation: softmax}
+    - {name: gr, type: reshape, shape: [2, 3, -1]}
+    - {name: grp, type: conv2d, filters: 4, kernel: [1, 3], padding: same, groups: 2, activation: relu6}
+    - {name: dw, type: conv2d, filters: 4, kernel: [1, 3], stride: [1, 2], padding: same, groups: 4, use_bias: false}
     - {type: flatten}
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
@@ -228,7 +231,7 @@ PY
     [ -s top.json ]
 }
 
-@test "export: convolutions (one dilated), pooling with padding, residual add, concat, reshape and every activation" {
+@test "export: convolutions (one dilated, grouped, depthwise), pooling with padding, residual add, concat, reshape and every activation" {
     need_onnx
     image_config cnn.yaml "$CNN_LAYERS"
     "$DLC" train cnn.yaml --out run --quiet >/dev/null

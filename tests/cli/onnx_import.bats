@@ -212,13 +212,19 @@ PY
     same_weights big/model.safetensors back/model.safetensors
 }
 
-@test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
+# import_torchvision MODEL DIR EXAMPLES: torchvision's MODEL at 64 x 64 (scripts/torch_to_onnx.py)
+# in DIR, imported as run with ImageNet's preprocessing; skips without torchvision
+import_torchvision() {
     need_torch_onnx
     /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
-    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" resnet18 r18 --size 64 --examples 2 2>/dev/null
-    run "$DLC" import r18/model.onnx --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" "$1" "$2" --size 64 --examples "$3" 2>/dev/null
+    run "$DLC" import "$2/model.onnx" --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
     echo "$output"
     [ "$status" -eq 0 ]
+}
+
+@test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
+    import_torchvision resnet18 r18 2
     [[ "$output" == *"11176842 parameters"* ]]   # torchvision's ResNet-18 with a 10-class head
     "$DLC" predict run --values r18/inputs.txt --logits > dlc.txt
     run max_diff r18/expected.txt dlc.txt 1e-4
@@ -232,6 +238,51 @@ PY
     "$DLC" predict raw --values r18/inputs.txt --logits > raw.txt
     run max_diff r18/expected.txt raw.txt 1e-4
     [ "$status" -eq 1 ]
+}
+
+@test "import: PyTorch's MobileNetV2 (depthwise convolutions, ReLU6 as Clip) predicts PyTorch's logits; the shipped config is its layout" {
+    import_torchvision mobilenet_v2 mb 3
+    # 17 depthwise convolutions (groups = channels), 35 ReLU6 folded into the layer before them
+    [ "$(grep -c '^      groups: [1-9][0-9]' run/config.yaml)" -eq 17 ]
+    [ "$(grep -c '^      activation: relu6$' run/config.yaml)" -eq 35 ]
+    "$DLC" predict run --values mb/inputs.txt --logits > dlc.txt
+    # logits of about +-30 (its head is widened so that inputs tell apart): 3e-5 of that
+    run max_diff mb/expected.txt dlc.txt 1e-3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # the examples differ, so a layer that ignored its input would not pass
+    [ "$(sort -u mb/expected.txt | wc -l)" -eq 3 ]
+    # and back out: dlc's export of the groups and of relu6 (Clip) runs in ONNX Runtime as dlc predicts
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run mb/inputs.txt --tol 1e-3
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
+    # configs/architectures/mobilenet_v2.yaml has torchvision's parameter count (1000 classes)
+    run "$DLC" summary "$ROOT/configs/architectures/mobilenet_v2.yaml"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 3,504,872 "* ]]
+    [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
+}
+
+@test "import: Clip other than relu6 or relu is refused naming its bounds; a grouped conv is not" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+class Clip(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(2, 4, 3, groups=2)
+    def forward(self, x):
+        return torch.clamp(self.c(x), 0.0, 1.0)
+torch.onnx.export(Clip(), torch.randn(1, 2, 5, 5), "clip.onnx", opset_version=13)
+PY
+    run "$DLC" import clip.onnx --out c
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"Clip to [0, 1] (dlc has relu6, Clip to [0, 6], and relu, [0, inf))"* ]]
+    [ ! -e c ]
 }
 
 @test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
@@ -353,7 +404,7 @@ constant_float|node 'c' (Constant): a constant other than a tensor
 conv_auto_pad|node 'output' (Conv): auto_pad SAME_LOWER (dlc's `same` pads the odd one after, SAME_UPPER)
 conv_dilation_0|node 'output' (Conv): dilations must be at least 1
 conv_dilations|node 'output' (Conv): dilations has 1 values for 2 spatial axes
-conv_group|node 'output' (Conv): group is not 1 (dlc's convolutions are dense over channels)
+conv_group|node 'output' (Conv): its weight (2 filters of 1 channels) in 2 groups takes 2 input channels, the input has 1
 conv_pads_asymmetric|node 'output' (Conv): asymmetric pads other than `same` (dlc pads both sides of an axis alike, or as `same` does: the odd one after)
 conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes

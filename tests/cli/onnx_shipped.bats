@@ -325,6 +325,10 @@ mismatch() {
     architecture inception 18
 }
 
+@test "shipped: mobilenet_v2" {
+    architecture mobilenet_v2 18
+}
+
 @test "shipped: fashion_mnist_triplet" {
     need_onnx
     # the embedding itself is the output: 64 values per image

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for the convolution and pooling layers
-(tests/data/ref/conv.ref), in the format of make_reference.py.
+(tests/data/ref/conv.ref, conv_groups.ref), in the format of make_reference.py.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_conv.py
 """
@@ -56,6 +56,28 @@ def main():
     case(a, "avgpool_exclude", torch.randn(2, 2, 5, 6),
          lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), [])
     write("conv", a)
+    a = {}
+    # grouped: 4 -> 6 channels in 2 groups, 3x3, padding 1 (im2col by chunks)
+    case(a, "conv2d_groups", torch.randn(2, 4, 6, 5),
+         lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+         [torch.randn(6, 2, 3, 3), torch.randn(6)])
+    # depthwise with a channel multiplier of 2: 3 -> 6 channels, stride 2
+    case(a, "conv2d_depthwise", torch.randn(2, 3, 7, 7),
+         lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=3),
+         [torch.randn(6, 1, 3, 3), torch.randn(6)])
+    # a map large enough to run whole samples per thread: 8 -> 8 in 4 groups
+    case(a, "conv2d_groups_whole", torch.randn(2, 8, 24, 24),
+         lambda x, w: F.conv2d(x, w, padding=1, groups=4),
+         [torch.randn(8, 2, 3, 3)])
+    # pointwise (the input is its own col), whole samples: 32 -> 32 in 4 groups
+    case(a, "conv2d_groups_pointwise", torch.randn(2, 32, 24, 24),
+         lambda x, w, b: F.conv2d(x, w, b, groups=4),
+         [torch.randn(32, 8, 1, 1), torch.randn(32)])
+    # conv1d: 4 -> 4 in 2 groups, kernel 3, stride 2
+    case(a, "conv1d_groups", torch.randn(3, 4, 9),
+         lambda x, w, b: F.conv1d(x, w, b, stride=2, groups=2),
+         [torch.randn(4, 2, 3), torch.randn(4)])
+    write("conv_groups", a)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ static void spec_init(layer_spec *s, const char *type)
     s->eps = 1e-5f;
     s->pad_id = -1;
     s->count_include_pad = 1;
+    s->groups = 1;
 }
 
 static const char *attr_s(const onnx_node *n, const char *k, const char *dflt)
@@ -159,6 +160,15 @@ static const char *b_activation(tcase *k)
     } else if (!strcmp(op, "Elu")) {
         k->spec.activation = ACT_ELU;
         k->spec.alpha = attr_f(n, "alpha", 1.0f);
+    } else if (!strcmp(op, "Clip")) {
+        /* bounds as inputs 1 and 2 (opset 11 on): relu6 is [0, 6], relu [0, inf) */
+        int lo = k->has_in[1] && k->in[1].n == 1 && k->in[1].f, hi = k->has_in[2] && k->in[2].n == 1 && k->in[2].f;
+        if (lo && k->in[1].f[0] == 0.0f && hi && k->in[2].f[0] == 6.0f)
+            k->spec.activation = ACT_RELU6;
+        else if (lo && k->in[1].f[0] == 0.0f && !k->has_in[2])
+            k->spec.activation = ACT_RELU;
+        else
+            return "Clip to bounds other than [0, 6] (relu6) or [0, inf) (relu)";
     } else if (!strcmp(op, "Softmax")) {
         int64_t axis = attr_i(n, "axis", k->m->opset >= 13 ? -1 : 1);
         if (axis < 0)
@@ -339,8 +349,7 @@ static const char *b_conv(tcase *k)
     if (nsp < 1 || nsp > 3)
         return "a convolution over other than 1 to 3 spatial axes";
     spec_init(&k->spec, nsp == 1 ? "conv1d" : nsp == 2 ? "conv2d" : "conv3d");
-    if (attr_i(n, "group", 1) != 1)
-        return "groups (dlc's convolutions are dense over channels)";
+    k->spec.groups = (int)attr_i(n, "group", 1);
     if (!W->f || W->ndim != nsp + 2)
         return "the weight is missing";
     const char *why = take_data(k, 0);
@@ -540,6 +549,7 @@ typedef struct {
 static const op_row ops[] = {
     {"Relu", b_activation},   {"Sigmoid", b_activation},      {"Tanh", b_activation},
     {"LeakyRelu", b_activation}, {"Elu", b_activation},       {"Softmax", b_activation},
+    {"Clip", b_activation},
     {"Dropout", b_activation}, {"Flatten", b_flatten},        {"Reshape", b_reshape},
     {"Gemm", b_gemm},         {"MatMul", b_matmul},           {"Conv", b_conv},
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},

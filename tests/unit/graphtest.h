@@ -26,6 +26,7 @@ static inline layer_spec gt_spec(const char *type, const char *name)
     s.momentum = 0.9f;
     s.eps = 1e-5f;
     s.count_include_pad = 1;
+    s.groups = 1;
     return s;
 }
 

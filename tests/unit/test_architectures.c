@@ -25,6 +25,7 @@ static const struct {
     {"configs/architectures/resnet18.yaml", 11689512},
     {"configs/architectures/resnet50.yaml", 25557032},
     {"configs/architectures/inception.yaml", 6624904},
+    {"configs/architectures/mobilenet_v2.yaml", 3504872},
 };
 
 static void build(model *m, const char *file, int nmax)

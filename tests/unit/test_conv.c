@@ -248,6 +248,47 @@ static layer_spec window_spec(const char *type, int filters, layer_window k, lay
     return s;
 }
 
+/* Grouped and depthwise convolutions against PyTorch's groups: by chunks,
+ * by whole samples per thread, pointwise, conv1d. */
+static void test_pytorch_reference_groups(void **state)
+{
+    (void)state;
+    tu_ref *r = tu_ref_load("conv_groups");
+    const layer_window one = win(1, 1, 0, 0), two = win(1, 2, 0, 0), three = win(1, 3, 0, 0);
+    struct {
+        const char *name, *type;
+        tensor_shape in;
+        int filters, groups, use_bias;
+        layer_window k, st, pad;
+    } cases[] = {
+        {"conv2d_groups", "conv2d", {3, {4, 6, 5}}, 6, 2, 1, three, one, one},
+        {"conv2d_depthwise", "conv2d", {3, {3, 7, 7}}, 6, 3, 1, three, two, one},
+        {"conv2d_groups_whole", "conv2d", {3, {8, 24, 24}}, 8, 4, 0, three, one, one},
+        {"conv2d_groups_pointwise", "conv2d", {3, {32, 24, 24}}, 32, 4, 1, one, one, win(1, 0, 0, 0)},
+        {"conv1d_groups", "conv1d", {2, {4, 9}}, 4, 2, 1, three, two, win(1, 0, 0, 0)},
+    };
+    for (int threads = 1; threads <= 2; threads++) {
+        tensor_set_threads(threads);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            layer_spec s = window_spec(cases[i].type, cases[i].filters, cases[i].k, cases[i].st, one,
+                                       PAD_EXPLICIT, cases[i].pad);
+            s.groups = cases[i].groups;
+            s.use_bias = cases[i].use_bias;
+            check_ref(r, cases[i].name, &cases[i].in, &s, cases[i].in.ndim == 2 ? 3 : 2, 1e-4);
+        }
+    }
+    tensor_set_threads(1);
+    /* groups must divide the channels and the filters; Winograd is dense only */
+    tensor_shape in = {3, {4, 6, 6}};
+    layer_spec s = window_spec("conv2d", 6, three, one, one, PAD_EXPLICIT, one);
+    s.groups = 3;
+    expect_error(&in, &s, 1, "groups 3 must divide both the input's 4 channels and the 6 filters");
+    s.groups = 2;
+    s.algorithm = CONV_WINOGRAD_4X4;
+    expect_error(&in, &s, 1, "algorithm: winograd_4x4 with groups 2");
+    tu_ref_free(r);
+}
+
 /* ceil_mode pools against PyTorch (tests/data/make_reference_window.py): a
  * partial last window, one ceil would start in the padding after the input
  * (none), and the average's divisor stopping at the padded end. */
@@ -837,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_output_size),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
+        cmocka_unit_test(test_pytorch_reference_groups),
         cmocka_unit_test(test_pytorch_reference_ceil),
         cmocka_unit_test(test_pytorch_reference_dilation),
         cmocka_unit_test(test_dilated_wide_conv),

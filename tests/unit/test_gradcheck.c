@@ -356,6 +356,15 @@ static void case_conv2d(void)
         s[0].use_bias = 1;
     }
     s[0].algorithm = CONV_AUTO;
+    /* grouped (2 channels, 4 filters in 2 groups) and depthwise (each of 4
+     * channels its own 2 filters), by chunks and one sample per chunk */
+    s[0].groups = 2;
+    s[0].filters = 4;
+    check_graph("conv2d 3x3 groups 2", &in, s, 1, 2, 1e-2);
+    s[0].groups = 4;
+    s[0].filters = 8;
+    check_graph("conv2d 3x3 depthwise x2, one sample per chunk", &big, s, 1, 2, 1e-2);
+    s[0].groups = 1;
     /* a pointwise (1x1, stride 1) layer too large for two samples a chunk:
      * its products read the input in place and write dx (overwritten: the
      * input has no other reader; then added to: a residual add reads it too) */

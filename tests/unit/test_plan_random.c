@@ -91,7 +91,7 @@ static const char *node_name(const rg_graph *g, int k)
 static act_kind random_act(dlc_rng *r)
 {
     static const act_kind acts[] = {ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LEAKY_RELU,
-                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX};
+                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6};
     return below(r, 2) ? ACT_LINEAR : acts[below(r, (int)(sizeof acts / sizeof acts[0]))];
 }
 
@@ -172,6 +172,10 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
             s.kernel = win1(k);
         if (spatial && k == 3 && s.kernel.n == 1 && s.stride.v[0] == 1 && s.dilation.n == 0 && below(r, 2))
             s.algorithm = below(r, 2) ? CONV_WINOGRAD_2X2 : CONV_WINOGRAD_4X4;
+        else if (spatial && xs->ndim == 3 && below(r, 4) == 0) { /* depthwise, 1 or 2 filters a channel */
+            s.groups = xs->d[0];
+            s.filters = xs->d[0] * (1 + below(r, 2));
+        }
         break;
     }
     case G_BN: {
@@ -339,7 +343,8 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
     s.activation = random_act(r);
     /* the gradient check's graphs are smooth: relu and leaky relu have a
      * kink, elu a jump in curvature that biases central differences */
-    if (smooth && (s.activation == ACT_RELU || s.activation == ACT_LEAKY_RELU || s.activation == ACT_ELU))
+    if (smooth && (s.activation == ACT_RELU || s.activation == ACT_LEAKY_RELU || s.activation == ACT_ELU ||
+                   s.activation == ACT_RELU6))
         s.activation = ACT_TANH;
     if (below(r, 7) == 0)
         s.trainable = 0;

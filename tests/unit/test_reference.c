@@ -132,9 +132,10 @@ static void test_activations(void **state)
 {
     tu_ref *r = tu_ref_load("activations");
     const float *z = tu_ref_get(r, "z", NULL), *dy = tu_ref_get(r, "dy", NULL);
-    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax"};
-    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU, ACT_SOFTMAX};
-    for (int k = 0; k < 7; k++) {
+    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", "relu6"};
+    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU,    ACT_LEAKY_RELU,
+                        ACT_ELU,     ACT_GELU, ACT_SOFTMAX, ACT_RELU6};
+    for (int k = 0; k < 8; k++) {
         float y[20], dz[20];
         float alpha = kinds[k] == ACT_ELU ? 1.0f : 0.01f;
         graph_act_forward(kinds[k], alpha, y, z, 4, 5);
@@ -170,6 +171,13 @@ static void test_activations_extreme(void **state)
     graph_act_forward(ACT_TANH, 0, y, z, 1, 6);
     tu_close(y[0], 1.0, 0);
     tu_close(y[1], -1.0, 0);
+    /* relu6 clips at 6; its derivative is 0 at and past both kinks (PyTorch's hardtanh_backward) */
+    const float z6[6] = {-1, 0, 3, 6, 7, 5.5f}, want6[6] = {0, 0, 3, 6, 6, 5.5f}, dwant6[6] = {0, 0, 1, 0, 0, 1};
+    const float ones6[6] = {1, 1, 1, 1, 1, 1};
+    graph_act_forward(ACT_RELU6, 0, y, z6, 1, 6);
+    tu_assert_close("relu6", y, want6, 6, 0, 0);
+    graph_act_backward(ACT_RELU6, 0, dz, ones6, y, z6, 1, 6);
+    tu_assert_close("d_relu6", dz, dwant6, 6, 0, 0);
     graph_act_forward(ACT_ELU, 1.0f, y, z, 1, 6);
     tu_close(y[1], -1.0, 1e-7);
     const float ones[6] = {1, 1, 1, 1, 1, 1};
