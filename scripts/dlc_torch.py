@@ -94,20 +94,24 @@ def f_pad(x, pp, value):
 
 class DlcGRU(nn.Module):
     """dlc's GRU: gates (r, u, c) full or (u, c) simplified, one bias per gate;
-    h = u c~ + (1 - u) h_prev with c~ = tanh(W_c x + W_hc (r * h_prev) + b_c)."""
+    h = u c~ + (1 - u) h_prev with c~ = tanh(W_c x + W_hc (r * h_prev) + b_c), or
+    with reset_after c~ = tanh(W_c x + b_c + r * (W_hc h_prev + b_hn)) (nn.GRU's)."""
 
-    def __init__(self, d, h, gates, bidirectional, bias, reverse=False):
+    def __init__(self, d, h, gates, bidirectional, bias, reverse=False, reset_after=False):
         super().__init__()
         self.h, self.gates, self.dirs, self.reverse = h, gates, 2 if bidirectional else 1, reverse
+        self.reset_after = reset_after
         for sfx in ["", "_reverse"][:self.dirs]:
             setattr(self, "weight_ih" + sfx, nn.Parameter(torch.zeros(gates * h, d)))
             setattr(self, "weight_hh" + sfx, nn.Parameter(torch.zeros(gates * h, h)))
             setattr(self, "bias" + sfx, nn.Parameter(torch.zeros(gates * h)) if bias else None)
+            setattr(self, "bias_hn" + sfx, nn.Parameter(torch.zeros(h)) if bias and reset_after else None)
 
     def direction(self, x, lengths, sfx, reverse):
         n, t_steps, _ = x.shape
         h_dim, g = self.h, self.gates
         wih, whh, b = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), getattr(self, "bias" + sfx)
+        bhn = getattr(self, "bias_hn" + sfx)
         z_all = x @ wih.t() + (b if b is not None else 0)
         h = x.new_zeros(n, h_dim)
         ys = [None] * t_steps
@@ -116,7 +120,11 @@ class DlcGRU(nn.Module):
             if g == 3:
                 r = torch.sigmoid(z[:, :h_dim] + h @ whh[:h_dim].t())
                 u = torch.sigmoid(z[:, h_dim:2 * h_dim] + h @ whh[h_dim:2 * h_dim].t())
-                c = torch.tanh(z[:, 2 * h_dim:] + (r * h) @ whh[2 * h_dim:].t())
+                if self.reset_after:
+                    hn = h @ whh[2 * h_dim:].t() + (bhn if bhn is not None else 0)
+                    c = torch.tanh(z[:, 2 * h_dim:] + r * hn)
+                else:
+                    c = torch.tanh(z[:, 2 * h_dim:] + (r * h) @ whh[2 * h_dim:].t())
             else:
                 u = torch.sigmoid(z[:, :h_dim] + h @ whh[:h_dim].t())
                 c = torch.tanh(z[:, h_dim:] + h @ whh[h_dim:].t())
@@ -219,6 +227,7 @@ ACTIVATIONS = {
     "elu": lambda x, a: F.elu(x, a),
     "gelu": lambda x, a: F.gelu(x),
     "relu6": lambda x, a: F.relu6(x),
+    "silu": lambda x, a: F.silu(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 
@@ -278,7 +287,8 @@ class DlcModel(nn.Module):
         elif t == "gru":
             wih = tensors[nm + ".weight_ih"]
             m = DlcGRU(wih.shape[1], int(s["units"]), 2 if s.get("variant") == "simplified" else 3,
-                       bool(s.get("bidirectional")), s.get("use_bias", True), bool(s.get("reverse")))
+                       bool(s.get("bidirectional")), s.get("use_bias", True), bool(s.get("reverse")),
+                       s.get("variant") == "reset_after")
         elif t == "scalar_mix":
             m = ScalarMix(tensors[nm + ".weight"].shape[0])
         elif t == "word_chars":

@@ -4,6 +4,7 @@
     /usr/bin/python3 scripts/torch_to_onnx.py resnet18 OUT [--size 64] [--examples 2]
     /usr/bin/python3 scripts/torch_to_onnx.py mobilenet_v2 OUT [--size 64] [--examples 2]
     /usr/bin/python3 scripts/torch_to_onnx.py lstm OUT [--examples 3]
+    /usr/bin/python3 scripts/torch_to_onnx.py gru OUT [--examples 3]
 
 writes OUT/model.onnx (torch.onnx.export, opset 13, eval mode), OUT/inputs.txt
 (one example per line, the raw values `dlc predict RUN --values` reads: image
@@ -18,6 +19,7 @@ mobilenet_v2: torchvision's MobileNetV2 the same way (depthwise convolutions,
 ReLU6 as Clip(0, 6)).
 lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
 layer of 5 classes (a text classifier).
+gru: the same with nn.GRU (ONNX's linear_before_reset=1, dlc's reset_after).
 Needs python3-torch (and python3-torchvision for resnet18).
 """
 import argparse
@@ -68,21 +70,36 @@ def image_model(name, size, n):
     return net, x, pixels
 
 
-def lstm(n):
-    net = TextLSTM()
+class TextGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.gru = nn.GRU(8, 16, batch_first=True)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, ids):
+        _, h = self.gru(self.emb(ids))
+        return self.fc(h[-1])
+
+
+def lstm(n, net=None):
+    net = net or TextLSTM()
     ids = torch.randint(1, 20, (n, 12))
     return net, ids, ids.float()
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm"])
+    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm", "gru"])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)
     a = ap.parse_args()
     torch.manual_seed(0)
-    net, x, raw = lstm(a.examples) if a.model == "lstm" else image_model(a.model, a.size, a.examples)
+    if a.model in ("lstm", "gru"):
+        net, x, raw = lstm(a.examples, TextGRU() if a.model == "gru" else None)
+    else:
+        net, x, raw = image_model(a.model, a.size, a.examples)
     net.eval()
     os.makedirs(a.out, exist_ok=True)
     with torch.no_grad():

@@ -4,7 +4,7 @@
  * output gradient into the pre-activation gradient in place before the op's
  * backward.  Derivatives come from the output y where that is exact (sigmoid
  * y(1-y), tanh 1-y^2, relu and leaky relu by the sign of y, elu y+alpha for
- * y <= 0, relu6 1 for 0 < y < 6); gelu needs z and keeps it in node->pre.  NB: the leaky-relu
+ * y <= 0, relu6 1 for 0 < y < 6); gelu and silu need z and keep it in node->pre.  NB: the leaky-relu
  * derivative is 1 for z > 0 (the notes have a slip there). */
 #include <math.h>
 
@@ -12,7 +12,16 @@
 
 int graph_act_needs_pre(act_kind a)
 {
-    return a == ACT_GELU;
+    return a == ACT_GELU || a == ACT_SILU;
+}
+
+/* sigmoid(v), never exponentiating a positive number */
+static inline float act_sigmoid(float v)
+{
+    if (v >= 0)
+        return 1.0f / (1.0f + expf(-v));
+    float e = expf(v);
+    return e / (1.0f + e);
 }
 
 static void softmax_rows(float *y, const float *z, size_t R, size_t D)
@@ -55,16 +64,8 @@ static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, 
                 y[i] = z[i];
         break;
     case ACT_SIGMOID:
-        for (size_t i = 0; i < n; i++) {
-            /* stable for large |z|: never exponentiate a positive number */
-            float v = z[i];
-            if (v >= 0) {
-                y[i] = 1.0f / (1.0f + expf(-v));
-            } else {
-                float e = expf(v);
-                y[i] = e / (1.0f + e);
-            }
-        }
+        for (size_t i = 0; i < n; i++)
+            y[i] = act_sigmoid(z[i]); /* stable for large |z| */
         break;
     case ACT_TANH:
         for (size_t i = 0; i < n; i++)
@@ -89,6 +90,10 @@ static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, 
             float v = z[i] > 0.0f ? z[i] : 0.0f;
             y[i] = v < 6.0f ? v : 6.0f;
         }
+        break;
+    case ACT_SILU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = z[i] * act_sigmoid(z[i]);
         break;
     case ACT_SOFTMAX:
         softmax_rows(y, z, R, D);
@@ -150,6 +155,13 @@ static void act_backward_rows(act_kind a, float alpha, float *dz, const float *d
         for (size_t i = 0; i < n; i++) {
             float d = dy[i]; /* read first: a conditional read keeps GCC from vectorizing */
             dz[i] = (y[i] > 0.0f) & (y[i] < 6.0f) ? d : 0.0f;
+        }
+        break;
+    case ACT_SILU:
+        /* d(z s)/dz = s (1 + z (1 - s)), s = sigmoid(z) */
+        for (size_t i = 0; i < n; i++) {
+            float s = act_sigmoid(z[i]);
+            dz[i] = dy[i] * s * (1.0f + z[i] * (1.0f - s));
         }
         break;
     case ACT_SOFTMAX:

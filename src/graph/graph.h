@@ -45,6 +45,7 @@ typedef enum {
     ACT_ELU,
     ACT_GELU,
     ACT_RELU6,
+    ACT_SILU,
     ACT_SOFTMAX,
     ACT_COUNT
 } act_kind;
@@ -149,7 +150,7 @@ typedef struct {
 /* recurrent layer options (names for the config, NULL-terminated) */
 typedef enum { RNN_MERGE_CONCAT, RNN_MERGE_SUM, RNN_MERGE_COUNT } rnn_merge;
 typedef enum { RNN_CELL_TANH, RNN_CELL_RELU, RNN_CELL_COUNT } rnn_cell_act;
-typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_VARIANT_COUNT } gru_variant;
+typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_RESET_AFTER, GRU_VARIANT_COUNT } gru_variant;
 extern const char *const graph_merge_names[RNN_MERGE_COUNT + 1];
 extern const char *const graph_cell_names[RNN_CELL_COUNT + 1];
 extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];

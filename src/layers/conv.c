@@ -27,7 +27,11 @@
  * depthwise, MobileNet's): W is (F, C/G, k...), and filters [g F/G, (g+1) F/G)
  * see channels [g C/G, (g+1) C/G) only, whose rows of col are contiguous, so
  * each product above is G products of one group's rows (conv_products).
- * Grouped layers run im2col. */
+ * A depthwise layer (groups = C: each filter sees one channel) is a sum of K
+ * shifted rows, which its products (one row of W against K rows of col) ran
+ * at a few percent of the machine: it runs directly (conv_depthwise: no col,
+ * the taps added row by row, threads taking whole channels); other grouped
+ * layers run im2col. */
 #include <string.h>
 
 #include "winograd.h"
@@ -348,6 +352,173 @@ static void conv_products(conv_product kind, int G, int F, int CKg, int ld, cons
     }
 }
 
+/* ---- depthwise, direct ----
+ * Filter f sees channel c = f / M (M = F / C filters a channel), through
+ * taps t = (kd, kh, kw) of weight w[f K + t]. */
+
+enum { DW_TAPS_MAX = 256 }; /* taps summed in double on the stack; larger kernels run im2col */
+
+/* 1 when the layer runs the direct depthwise form: groups = channels, and
+ * `algorithm: auto` (im2col stays available by name) */
+static int conv_depthwise(const graph_node *n, const layer_geom *geo)
+{
+    return n->spec.groups > 1 && n->spec.groups == geo->C && n->spec.algorithm == CONV_AUTO &&
+           geo->K <= DW_TAPS_MAX;
+}
+
+/* Runs body for every tap (tap_, the index of its weight) and every output
+ * row whose input row lies inside the input: the output row starts at yr and
+ * the input row at xr of their planes, and output columns [ow0, ow1) read
+ * input columns ow * s + off (the others read padding). */
+#define DW_ROWS(g, body)                                                                           \
+    do {                                                                                           \
+        int tap_ = 0;                                                                              \
+        for (int kd = 0; kd < (g)->k[0]; kd++)                                                     \
+            for (int kh = 0; kh < (g)->k[1]; kh++)                                                 \
+                for (int kw = 0; kw < (g)->k[2]; kw++, tap_++) {                                   \
+                    int off = kw * (g)->d[2] - (g)->lo[2], ow0, ow1;                               \
+                    inside_columns((g), off, &ow0, &ow1);                                          \
+                    for (int od = 0; od < (g)->out[0]; od++) {                                     \
+                        int id = od * (g)->s[0] - (g)->lo[0] + kd * (g)->d[0];                     \
+                        if (id < 0 || id >= (g)->in[0])                                            \
+                            continue;                                                              \
+                        for (int oh = 0; oh < (g)->out[1]; oh++) {                                 \
+                            int ih = oh * (g)->s[1] - (g)->lo[1] + kh * (g)->d[1];                 \
+                            if (ih < 0 || ih >= (g)->in[1])                                        \
+                                continue;                                                          \
+                            size_t yr = ((size_t)od * (g)->out[1] + oh) * (g)->out[2];            \
+                            size_t xr = ((size_t)id * (g)->in[1] + ih) * (g)->in[2];              \
+                            body;                                                                  \
+                        }                                                                          \
+                    }                                                                              \
+                }                                                                                  \
+    } while (0)
+
+/* dst[ow ds] += w src[ow ss], ow in [ow0, ow1): a tap's row forward (ds 1,
+ * ss the stride) or scattered back (ds the stride, ss 1).  Inlined into the
+ * plane functions below, which are built per CPU. */
+static inline void dw_row_axpy(float *restrict dst, int ds, const float *restrict src, int ss, float w,
+                               int ow0, int ow1)
+{
+    if (ds == 1 && ss == 1) {
+        for (int ow = ow0; ow < ow1; ow++)
+            dst[ow] += w * src[ow];
+    } else {
+        for (int ow = ow0; ow < ow1; ow++)
+            dst[(size_t)ow * ds] += w * src[(size_t)ow * ss];
+    }
+}
+
+/* sum of dz[ow] x[ow s] over [ow0, ow1) */
+static inline float dw_row_dot(const float *restrict dz, const float *restrict x, int s, int ow0, int ow1)
+{
+    float a = 0.0f;
+    if (s == 1) {
+        for (int ow = ow0; ow < ow1; ow++)
+            a += dz[ow] * x[ow];
+    } else {
+        for (int ow = ow0; ow < ow1; ow++)
+            a += dz[ow] * x[(size_t)ow * s];
+    }
+    return a;
+}
+
+/* y (P) = the taps wf (K) over channel plane x, before bias and activation */
+DLC_HOT
+static void dw_plane_forward(float *restrict y, const float *restrict x, const float *restrict wf,
+                             const layer_geom *geo)
+{
+    const int s = geo->s[2];
+    memset(y, 0, sizeof(float) * geo->P);
+    DW_ROWS(geo, dw_row_axpy(y + yr, 1, x + xr + off, s, wf[tap_], ow0, ow1));
+}
+
+/* acc[t] += the sum of dz against the inputs tap t reads (K taps) */
+DLC_HOT
+static void dw_plane_dw(double *restrict acc, const float *restrict dz, const float *restrict x,
+                        const layer_geom *geo)
+{
+    const int s = geo->s[2];
+    DW_ROWS(geo, acc[tap_] += dw_row_dot(dz + yr, x + xr + off, s, ow0, ow1));
+}
+
+/* dx (channel plane) += the taps wf scattered from dz */
+DLC_HOT
+static void dw_plane_dx(float *restrict dx, const float *restrict dz, const float *restrict wf,
+                        const layer_geom *geo)
+{
+    const int s = geo->s[2];
+    DW_ROWS(geo, dw_row_axpy(dx + xr + off, s, dz + yr, 1, wf[tap_], ow0, ow1));
+}
+
+typedef struct {
+    const layer_geom *geo;
+    graph *g;
+    graph_node *n;
+    graph_node *x;
+    graph_param *w, *b;
+    int N, F, backward, want_dx, assign_dx;
+    float slope; /* forward: the fused activation's slope (1: none); backward: its derivative's */
+} dw_job;
+
+/* Channels [lo, hi) of every sample: their filters' outputs (forward), or
+ * their filters' dW and db and the channels' dx (backward): no two threads
+ * write the same memory. */
+static void dw_part(void *ctx, int part, int parts)
+{
+    const dw_job *c = ctx;
+    const layer_geom *geo = c->geo;
+    const int C = geo->C, M = c->F / C, K = (int)geo->K, P = (int)geo->P;
+    graph_node *n = c->n, *x = c->x;
+    const float *w = c->w->data;
+    size_t lo, hi;
+    tensor_part_range((size_t)C, 1, part, parts, &lo, &hi);
+    for (int i = 0; i < c->N; i++)
+        for (size_t ch = lo; ch < hi; ch++) {
+            const float *xc = x->out + (size_t)i * x->size + ch * geo->I;
+            float *dxc = c->want_dx ? x->grad + (size_t)i * x->size + ch * geo->I : NULL;
+            if (dxc && c->assign_dx) /* the first to write dx: it was not cleared */
+                memset(dxc, 0, sizeof(float) * geo->I);
+            for (int m = 0; m < M; m++) {
+                const size_t f = ch * (size_t)M + (size_t)m;
+                const float *wf = w + f * (size_t)K;
+                float *y = n->out + (size_t)i * n->size + f * (size_t)P;
+                if (!c->backward) {
+                    dw_plane_forward(y, xc, wf, geo);
+                    bias_act_inplace(y, c->b ? c->b->data[f] : 0.0f, c->slope, P);
+                    continue;
+                }
+                float *dz = n->grad + (size_t)i * n->size + f * (size_t)P; /* in place */
+                if (n->act_fused)
+                    act_grad_copy(dz, dz, y, c->slope, P);
+                if (c->b && c->b->trainable)
+                    c->b->grad[f] += (float)tensor_sum(dz, (size_t)P);
+                if (c->w->trainable) {
+                    double acc[DW_TAPS_MAX] = {0};
+                    dw_plane_dw(acc, dz, xc, geo);
+                    float *dwf = c->w->grad + f * (size_t)K;
+                    for (int t = 0; t < K; t++)
+                        dwf[t] += (float)acc[t];
+                }
+                if (dxc)
+                    dw_plane_dx(dxc, dz, wf, geo);
+            }
+        }
+}
+
+static void conv_depthwise_run(graph *g, graph_node *n, const layer_geom *geo, int N, int backward)
+{
+    graph_param *w = graph_p(g, n, 0);
+    dw_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w, n->spec.use_bias ? graph_p(g, n, 1) : NULL,
+                N, w->shape.d[0], backward, backward && graph_wants_grad(g, n, 0),
+                backward && graph_assigns_grad(g, n, 0), 1.0f};
+    if (backward)
+        c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    else
+        c.slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    tensor_parallel(dw_part, &c);
+}
+
 /* Floats of one thread's buffers when a layer runs whole samples per thread
  * (conv_whole): col (CK, P) (none for a pointwise layer), dW (F, CK) and db
  * (F), 64-byte aligned. */
@@ -438,6 +609,10 @@ dlc_status conv_build(graph *g, graph_node *n, dlc_error *err)
                               "algorithm: %s needs a conv2d with a 3x3 kernel and stride 1 (and no dilation)",
                               graph_conv_algo_names[algo]);
         n->scratch = wino_scratch(conv_tile(algo), &geo, F, g->nmax) + 32;
+        return DLC_OK;
+    }
+    if (conv_depthwise(n, &geo)) {
+        n->scratch = 32; /* none */
         return DLC_OK;
     }
     int chunk = conv_chunk(&geo, F, g->nmax);
@@ -651,6 +826,10 @@ void conv_forward(graph *g, graph_node *n, int N)
                      graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
         return;
     }
+    if (conv_depthwise(n, &geo)) {
+        conv_depthwise_run(g, n, &geo, N, 0);
+        return;
+    }
     if (conv_whole(g, n, &geo, N, 0))
         return;
     float *col = graph_scratch(g, (size_t)geo.C * geo.K * P * chunk);  /* (C K, cn*P) */
@@ -695,6 +874,10 @@ void conv_backward(graph *g, graph_node *n, int N)
                       bp && bp->trainable ? bp->grad : NULL, n->grad, n->act_fused ? n->out : NULL,
                       slope, x->out, w->data, &geo, N, F, g->nmax, m,
                       graph_scratch(g, wino_scratch(m, &geo, F, g->nmax)));
+        return;
+    }
+    if (conv_depthwise(n, &geo)) {
+        conv_depthwise_run(g, n, &geo, N, 1);
         return;
     }
     if (conv_whole(g, n, &geo, N, 1))

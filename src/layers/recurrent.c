@@ -12,6 +12,10 @@
  *                   c~ = tanh(W_ic x + W_hc (r * h_prev) + b_c),
  *                   h = u c~ + (1 - u) h_prev  (the relevance gate acts before
  *                   the product, as in the notes; PyTorch's GRU differs here)
+ *   gru reset_after as full, but c~ = tanh(W_ic x + b_c + r * (W_hc h_prev + b_hn)):
+ *                   the gate acts after the product (PyTorch's nn.GRU, Keras's
+ *                   default reset_after=True, ONNX's linear_before_reset=1), with
+ *                   its own recurrent bias b_hn (H) (param bias_hn) inside
  *   lstm            i, f, o = sigma(z_i, z_f, z_o), g = tanh(z_g),
  *                   c = f c_prev + i g, h = o tanh(c)
  * Parameters per direction, PyTorch's layout (rows are gates in this order):
@@ -27,7 +31,7 @@
  * (the backward direction runs t = T-1 .. 0), kept in node->aux from forward
  * to backward: gate values A (T, N, GH), states Hs (T+1, N, H) with Hs[0] the
  * initial state, and for the lstm the cells Cs (T+1, N, H) and tanh(c) (T, N,
- * H); for the full gru r * h_prev (T, N, H).  Backward collects dZ (T, N, GH)
+ * H); for the full gru r * h_prev (T, N, H), for reset_after W_hc h_prev + b_hn.  Backward collects dZ (T, N, GH)
  * and finishes with three large products: dW_ih += dZ^T X, dW_hh += dZ^T
  * Hs[0..T), dX = dZ W_ih.
  *
@@ -57,7 +61,7 @@
 
 const char *const graph_merge_names[RNN_MERGE_COUNT + 1] = {"concat", "sum", NULL};
 const char *const graph_cell_names[RNN_CELL_COUNT + 1] = {"tanh", "relu", NULL};
-const char *const graph_gru_names[GRU_VARIANT_COUNT + 1] = {"full", "simplified", NULL};
+const char *const graph_gru_names[GRU_VARIANT_COUNT + 1] = {"full", "simplified", "reset_after", NULL};
 
 
 typedef enum { CELL_RNN, CELL_GRU_S, CELL_GRU_F, CELL_LSTM } cell_kind;
@@ -70,6 +74,7 @@ typedef struct {
     int rev;           /* one direction that reads the sequence from its end (`reverse`) */
     int Y;             /* output width per step */
     int np;            /* parameters per direction */
+    int ra;            /* gru reset_after */
     size_t per_dir;    /* aux floats per sample and direction */
     const graph_node *emb; /* the input is this embedding's output (small vocabulary), or NULL */
     int V;             /* its vocabulary */
@@ -92,7 +97,8 @@ static void rnn_geometry(const graph *g, const graph_node *n, rnn_geo *q)
     q->dirs = s->bidirectional ? 2 : 1;
     q->rev = !s->bidirectional && s->reverse;
     q->Y = q->dirs == 2 && s->merge == RNN_MERGE_CONCAT ? 2 * q->H : q->H;
-    q->np = s->use_bias ? 3 : 2;
+    q->ra = q->cell == CELL_GRU_F && s->variant == GRU_RESET_AFTER;
+    q->np = s->use_bias ? (q->ra ? 4 : 3) : 2;
     if (x->spec.op == OP_EMBEDDING && x->seq) {
         q->emb = x;
         q->V = x->spec.vocab;
@@ -111,9 +117,9 @@ typedef struct {
     float *h;    /* (T+1, N, H) */
     float *c;    /* (T+1, N, H) lstm */
     float *tc;   /* (T, N, H) lstm: tanh(c) */
-    float *rh;   /* (T, N, H) full gru: r * h_prev */
+    float *rh;   /* (T, N, H) full gru: r * h_prev; reset_after: W_hc h_prev + b_hn */
     float *carry_h, *carry_c; /* (NMAX, H) forward direction's last states (node state) */
-    graph_param *wih, *whh, *b;
+    graph_param *wih, *whh, *b, *bhn; /* bhn: reset_after's b_hn, or NULL */
 } rnn_dir;
 
 static void rnn_views(graph *g, graph_node *n, const rnn_geo *q, int d, int N, rnn_dir *v)
@@ -138,6 +144,7 @@ static void rnn_views(graph *g, graph_node *n, const rnn_geo *q, int d, int N, r
     v->wih = graph_p(g, n, d * q->np + 0);
     v->whh = graph_p(g, n, d * q->np + 1);
     v->b = n->spec.use_bias ? graph_p(g, n, d * q->np + 2) : NULL;
+    v->bhn = q->ra && n->spec.use_bias ? graph_p(g, n, d * q->np + 3) : NULL;
 }
 
 /* Row-major sgemm with leading dimensions: C (M, Nc) = alpha op(A) op(B) + beta C. */
@@ -239,6 +246,17 @@ DLC_HOT static void gru_r_row(float *restrict zr, const float *restrict hp, floa
     }
 }
 
+/* gru reset_after, first half: hn += b_hn, r = sigma(z_r) in place, z_c += r * hn */
+DLC_HOT static void gru_ra_row(float *restrict z, float *restrict hn, const float *restrict bhn, int H)
+{
+    for (int j = 0; j < H; j++) {
+        float r = rnn_sigmoid(z[j]), h = hn[j] + (bhn ? bhn[j] : 0.0f);
+        z[j] = r;
+        hn[j] = h;
+        z[2 * H + j] += r * h;
+    }
+}
+
 /* lstm: z = [i, f, g, o] (4H) -> values in place, c, tanh(c), h */
 DLC_HOT static void lstm_fwd_row(float *restrict z, const float *restrict cp, float *restrict c,
                                  float *restrict tc, float *restrict h, int H)
@@ -290,6 +308,21 @@ DLC_HOT static void gru_r_bwd_row(float *restrict dzr, float *restrict dhp, cons
     for (int j = 0; j < H; j++) {
         dzr[j] = drh[j] * hp[j] * r[j] * (1.0f - r[j]);
         dhp[j] += drh[j] * r[j];
+    }
+}
+
+/* gru reset_after backward, the r gate and the recurrent product of c~:
+ * from dz_c, dz_r = dz_c hn r (1 - r) and dzh = [dz_r, dz_u, dz_c r], the
+ * gradient of the three rows of W_hh's products */
+DLC_HOT static void gru_ra_bwd_row(float *restrict dz, float *restrict dzh, const float *restrict a,
+                                   const float *restrict hn, int H)
+{
+    for (int j = 0; j < H; j++) {
+        float r = a[j], dc = dz[2 * H + j], dr = dc * hn[j] * r * (1.0f - r);
+        dz[j] = dr;
+        dzh[j] = dr;
+        dzh[H + j] = dz[H + j];
+        dzh[2 * H + j] = dc * r;
     }
 }
 
@@ -352,12 +385,17 @@ dlc_status recurrent_build(graph *g, graph_node *n, dlc_error *err)
         snprintf(name, sizeof name, "bias%s", dir_suffix[d]);
         if (s->use_bias && graph_param_add(g, n, name, &b, PARAM_BIAS, err) < 0)
             return err->status;
+        tensor_shape bhn = {1, {q.H}};
+        snprintf(name, sizeof name, "bias_hn%s", dir_suffix[d]);
+        if (q.ra && s->use_bias && graph_param_add(g, n, name, &bhn, PARAM_BIAS, err) < 0)
+            return err->status;
     }
     size_t T = (size_t)q.T, NM = (size_t)g->nmax, H = (size_t)q.H;
     n->aux_per_sample = (size_t)q.dirs * q.per_dir;
     n->state_floats = 2 * NM * H;
-    /* backward: X and dZ (T, N, D + GH), five (N, H) rows, arena rounding */
-    n->scratch = rnn_xt_size(&q, g->nmax) + T * NM * (size_t)q.GH + 5 * NM * H + 16 * 8;
+    /* backward: X and dZ (T, N, D + GH), five (N, H) rows, arena rounding;
+     * reset_after: dZh (T, N, GH) */
+    n->scratch = rnn_xt_size(&q, g->nmax) + (q.ra ? 2 : 1) * T * NM * (size_t)q.GH + 5 * NM * H + 16 * 9;
     return DLC_OK;
 }
 
@@ -466,7 +504,14 @@ static void *steps_forward(void *arg)
         float *z = v.a + k * NGH + r0 * GH;
         const float *hp = v.h + k * NH + r0 * H;
         float *hn = v.h + (k + 1) * NH + r0 * H;
-        if (q->cell == CELL_GRU_F) {
+        if (q->ra) {
+            /* r and u from h_prev; hn = W_hc h_prev (+ b_hn), then c~ from r * hn */
+            gemm_ld(0, 1, M, 2 * H, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
+            float *hw = v.rh + k * NH + r0 * H;
+            gemm_ld(0, 1, M, H, H, 1.0f, hp, H, whh + (size_t)2 * H * H, H, 0.0f, hw, H);
+            for (int i = 0; i < M; i++)
+                gru_ra_row(z + (size_t)i * GH, hw + (size_t)i * H, v.bhn ? v.bhn->data : NULL, H);
+        } else if (q->cell == CELL_GRU_F) {
             /* r and u from h_prev; then c~ from r * h_prev */
             gemm_ld(0, 1, M, 2 * H, H, 1.0f, hp, H, whh, H, 1.0f, z, GH);
             float *rh = v.rh + k * NH + r0 * H;
@@ -601,6 +646,7 @@ struct rnn_scratch {
     float *dh, *dhp;     /* (N, H) gradient of the state after / before a step */
     float *dc, *dcp;     /* (N, H) lstm cells */
     float *drh;          /* (N, H) full gru: gradient of r * h_prev */
+    float *dzh;          /* (T, N, GH) gru reset_after: the gradient of h_prev W_hh^T (+ b_hn) */
 };
 
 /* The backward time loop for rows [i0, i1): dZ of every step, and the state
@@ -636,6 +682,8 @@ static void *steps_backward(void *arg)
             float *dzi = dz + (size_t)i * GH, *dhi = dh + ri, *dhpi = dhp + ri;
             if (!rnn_active(g, masked, i0 + i, t)) {
                 memset(dzi, 0, sizeof(float) * (size_t)GH);
+                if (q->ra)
+                    memset(j->s->dzh + k * NGH + (r0 + (size_t)i) * GH, 0, sizeof(float) * (size_t)GH);
                 memcpy(dhpi, dhi, sizeof(float) * (size_t)H);
                 memcpy(dcp + ri, dc + ri, sizeof(float) * (size_t)H);
                 continue;
@@ -660,7 +708,16 @@ static void *steps_backward(void *arg)
                 break;
             }
         }
-        if (q->cell == CELL_GRU_F) {
+        if (q->ra) {
+            /* through c~ = tanh(... + r * hn), hn = W_hc h_prev + b_hn: to r, to hn and on to h_prev */
+            float *dzh = j->s->dzh + k * NGH + r0 * GH;
+            const float *hn = v.rh + k * NH + r0 * H;
+            for (int i = 0; i < M; i++)
+                if (rnn_active(g, masked, i0 + i, t))
+                    gru_ra_bwd_row(dz + (size_t)i * GH, dzh + (size_t)i * GH, a + (size_t)i * GH,
+                                   hn + (size_t)i * H, H);
+            gemm_ld(0, 0, M, H, GH, 1.0f, dzh, GH, whh, H, 1.0f, dhp, H);
+        } else if (q->cell == CELL_GRU_F) {
             /* through c~ = tanh(... + W_hc (r * h_prev)): to r and to h_prev */
             gemm_ld(0, 0, M, H, H, 1.0f, dz + 2 * H, GH, whh + (size_t)2 * H * H, H, 0.0f, drh, H);
             for (int i = 0; i < M; i++)
@@ -722,8 +779,13 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
         if (v.wih->trainable)
             gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
     }
+    if (q->ra && v.bhn && v.bhn->trainable)
+        for (int r = 0; r < R; r++)
+            tensor_axpy(v.bhn->grad, 1.0f, s->dzh + (size_t)r * GH + 2 * H, (size_t)H);
     if (v.whh->trainable) {
-        if (q->cell == CELL_GRU_F) {
+        if (q->ra) {
+            gemm_ld(1, 0, GH, H, R, 1.0f, s->dzh, GH, v.h, H, 1.0f, v.whh->grad, H);
+        } else if (q->cell == CELL_GRU_F) {
             gemm_ld(1, 0, 2 * H, H, R, 1.0f, s->dz, GH, v.h, H, 1.0f, v.whh->grad, H);
             gemm_ld(1, 0, H, H, R, 1.0f, s->dz + 2 * H, GH, v.rh, H, 1.0f,
                     v.whh->grad + (size_t)2 * H * H, H);
@@ -771,6 +833,7 @@ void recurrent_backward(graph *g, graph_node *n, int N)
     s.dc = graph_scratch(g, NH);
     s.dcp = graph_scratch(g, NH);
     s.drh = graph_scratch(g, NH);
+    s.dzh = q.ra ? graph_scratch(g, (size_t)q.T * N * q.GH) : NULL;
     for (int d = 0; d < q.dirs; d++)
         dir_backward(g, n, &q, d, N, Te, &s);
 }

@@ -951,7 +951,8 @@ static const char *ex_recurrent(onnx_ctx *c, graph_node *n, const char *out)
     int cell = s->op == OP_RNN ? 0 : s->op == OP_LSTM ? 3 : s->variant == GRU_SIMPLIFIED ? 1 : 2;
     const rnn_map *map = &rnn_maps[cell];
     int dirs = s->bidirectional ? 2 : 1, H = s->units, D = x->shape.d[1], GH = map->G * H;
-    int np = s->use_bias ? 3 : 2;
+    int ra = cell == 2 && s->variant == GRU_RESET_AFTER; /* b_hn: Rb of the h gate */
+    int np = s->use_bias ? (ra ? 4 : 3) : 2;
     int need_b = s->use_bias || cell == 1;
     float *W = new_floats(c, (size_t)dirs * GH * D), *R = new_floats(c, (size_t)dirs * GH * H);
     float *B = new_floats(c, (size_t)dirs * 2 * GH);
@@ -982,6 +983,9 @@ static const char *ex_recurrent(onnx_ctx *c, graph_node *n, const char *out)
                     bk[j] = sg * b->data[(size_t)src * H + j];
             }
         }
+        if (ra && s->use_bias)
+            memcpy(B + (size_t)d * 2 * GH + GH + 2 * (size_t)H, graph_p(c->g, n, d * np + 3)->data,
+                   sizeof(float) * (size_t)H);
     }
     int64_t wd[3] = {dirs, GH, D}, rd[3] = {dirs, GH, H}, bd[2] = {dirs, 2 * GH};
     const char *wn = big_tensor(c, name(c, "%s.W", nm), wd, 3, W, W);
@@ -1009,7 +1013,7 @@ static const char *ex_recurrent(onnx_ctx *c, graph_node *n, const char *out)
     if (cell == 0)
         attr_strings(c, "activations", s->nonlinearity == RNN_CELL_RELU ? "Relu" : "Tanh", dirs);
     if (cell == 1 || cell == 2)
-        attr_int(c, "linear_before_reset", 0);
+        attr_int(c, "linear_before_reset", s->variant == GRU_RESET_AFTER);
     node_end(c);
     int sum = dirs == 2 && s->merge == RNN_MERGE_SUM;
     if (s->return_sequences) {
@@ -1115,6 +1119,8 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
         node_out(c, out);
         node_end(c);
         return out;
+    case ACT_SILU: /* x * Sigmoid(x), as PyTorch exports nn.SiLU */
+        return op2(c, "Mul", x, op1(c, "Sigmoid", x, name(c, "%s/sigmoid", nm)), out);
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

@@ -413,7 +413,13 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
                        (long long)W->dims[0]);
     int nsp = W->ndim - 2;
     tensor_shape xs;
-    if (layer_shape(k, in, &xs) == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
+    dlc_status shp = layer_shape(k, in, &xs);
+    if (shp == DLC_OK && xs.ndim == 1 && nsp == 2)
+        return fail_at(k, n, "its input is a vector of %d (a global average pool's output: dlc's drops the "
+                             "1x1 axes), as in a squeeze-and-excitation block, whose gate multiplies the "
+                             "feature map by a per-channel vector: dlc has no such broadcast",
+                       xs.d[0]);
+    if (shp == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
         return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
                              "the input has %d",
                        (long long)W->dims[0], (long long)W->dims[1], (long long)groups, groups == 1 ? "" : "s",
@@ -1204,7 +1210,7 @@ static dlc_status op_gather(imp *k, const onnx_node *n)
 }
 
 void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R, const onnx_tensor *B, int d,
-                      float *wih, float *whh, float *b)
+                      float *wih, float *whh, float *b, float *bhn)
 {
     /* dlc's gate g is ONNX's gate src[g] times sign[g]: LSTM i,o,f,c -> i,f,g,o;
      * GRU z,r,h -> r, u = -z (dlc's h = u c~ + (1 - u) h_prev), c */
@@ -1222,10 +1228,13 @@ void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R
                 wih[to * D + i] = sign[g] * W->f[row * D + i];
             for (int i = 0; i < H; i++)
                 whh[to * H + i] = sign[g] * R->f[row * H + i];
-            /* one bias per gate: Wb + Rb (for the GRU, exact with linear_before_reset=0) */
-            b[to] = B ? sign[g] * (B->f[(size_t)d * 2 * GH + (size_t)src[g] * H + j] +
-                                   B->f[(size_t)d * 2 * GH + GH + (size_t)src[g] * H + j])
-                      : 0.0f;
+            /* one bias per gate: Wb + Rb; with linear_before_reset=1 (bhn given) the h gate's
+             * Rb is b_hn, inside r * (...) */
+            float wb = B ? B->f[(size_t)d * 2 * GH + (size_t)src[g] * H + j] : 0.0f;
+            float rb = B ? B->f[(size_t)d * 2 * GH + GH + (size_t)src[g] * H + j] : 0.0f;
+            b[to] = sign[g] * (bhn && gru && g == 2 ? wb : wb + rb);
+            if (bhn && gru && g == 2)
+                bhn[j] = rb;
         }
 }
 
@@ -1253,9 +1262,8 @@ static dlc_status op_recurrent(imp *k, const onnx_node *n)
         return fail_at(k, n, "direction reverse alone");
     if (onnx_attr_get(n, "clip") || (lstm && onnx_attr_get(n, "input_forget") && onnx_attr_get(n, "input_forget")->i))
         return fail_at(k, n, "clip or input_forget");
-    if (gru && onnx_attr_get(n, "linear_before_reset") && onnx_attr_get(n, "linear_before_reset")->i)
-        return fail_at(k, n, "linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate "
-                             "before the product (0)");
+    /* linear_before_reset=1 (PyTorch's nn.GRU) is dlc's reset_after */
+    int lbr = gru && onnx_attr_get(n, "linear_before_reset") && onnx_attr_get(n, "linear_before_reset")->i;
     int relu = 0;
     for (int i = 0; acts && i < acts->n_strings; i++) {
         const char *a = acts->strings[i];
@@ -1276,23 +1284,26 @@ static dlc_status op_recurrent(imp *k, const onnx_node *n)
     keyf(k, L, "bidirectional: %s", dirs == 2 ? "true" : "false");
     keyf(k, L, "use_bias: true");
     if (gru)
-        keyf(k, L, "variant: full");
+        keyf(k, L, "variant: %s", lbr ? "reset_after" : "full");
     if (!lstm && !gru)
         keyf(k, L, "nonlinearity: %s", relu ? "relu" : "tanh");
     for (int dd = 0; dd < dirs; dd++) {
         float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
-        float *b = malloc(sizeof(float) * (size_t)G * H);
-        if (!wih || !whh || !b) {
+        float *b = malloc(sizeof(float) * (size_t)G * H), *bhn = lbr ? malloc(sizeof(float) * (size_t)H) : NULL;
+        if (!wih || !whh || !b || (lbr && !bhn)) {
             free(wih);
             free(whh);
             free(b);
+            free(bhn);
             return DLC_NOMEM(k->err);
         }
-        onnx_rnn_weights(n->op, W, R, B && B->f ? B : NULL, dd, wih, whh, b);
+        onnx_rnn_weights(n->op, W, R, B && B->f ? B : NULL, dd, wih, whh, b, bhn);
         dlc_status st;
         if ((st = add_weight(k, L, dd ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D)) ||
             (st = add_weight(k, L, dd ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H)) ||
             (st = add_weight(k, L, dd ? "bias_reverse" : "bias", b, (size_t)G * H)))
+            return st;
+        if (lbr && (st = add_weight(k, L, dd ? "bias_hn_reverse" : "bias_hn", bhn, (size_t)H)))
             return st;
     }
     static const vkind outs[3] = {V_RNN_Y, V_RNN_YH, V_RNN_YC};

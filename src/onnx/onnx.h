@@ -132,6 +132,6 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
  * layout: wih (G*H, D), whh (G*H, H), b (G*H), gates in dlc's order (see
  * src/layers/recurrent.c) and one bias per gate. */
 void onnx_rnn_weights(const char *op, const onnx_tensor *W, const onnx_tensor *R, const onnx_tensor *B, int d,
-                      float *wih, float *whh, float *b);
+                      float *wih, float *whh, float *b, float *bhn);
 
 #endif

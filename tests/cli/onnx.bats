@@ -31,7 +31,7 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: sm, type: activation, activation: softmax}
     - {name: gr, type: reshape, shape: [2, 3, -1]}
     - {name: grp, type: conv2d, filters: 4, kernel: [1, 3], padding: same, groups: 2, activation: relu6}
-    - {name: dw, type: conv2d, filters: 4, kernel: [1, 3], stride: [1, 2], padding: same, groups: 4, use_bias: false}
+    - {name: dw, type: conv2d, filters: 4, kernel: [1, 3], stride: [1, 2], padding: same, groups: 4, use_bias: false, activation: silu}
     - {type: flatten}
     - {type: dropout, rate: 0.2}"
 CONV13_LAYERS="    - {name: seq, type: reshape, shape: [28, 28]}
@@ -71,7 +71,8 @@ RNN_LAYERS="    - {name: emb, type: embedding, units: 8}
     - {name: lstm, type: lstm, units: 5, bidirectional: true, return_sequences: true, inputs: [emb]}
     - {name: lmax, type: time_maxpool}
     - {name: eavg, type: time_avgpool, inputs: [emb]}
-    - {type: concat, inputs: [avg, simple, relu, max, lmax, eavg]}"
+    - {name: after, type: gru, units: 4, variant: reset_after, bidirectional: true, return_sequences: false, inputs: [emb]}
+    - {type: concat, inputs: [avg, simple, relu, max, lmax, eavg, after]}"
 
 # An image-folder config with the given layers (YAML lines) before the softmax.
 image_config() {
@@ -274,7 +275,7 @@ PY
     [ "$status" -eq 0 ]
 }
 
-@test "export: recurrent layers with padding (sequence_lens), both GRU variants, merges and time pools" {
+@test "export: recurrent layers with padding (sequence_lens), the three GRU variants, merges and time pools" {
     need_onnx
     text_config gru.yaml "$RNN_LAYERS"
     "$DLC" train gru.yaml --out run --quiet >/dev/null

@@ -265,6 +265,21 @@ import_torchvision() {
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
+@test "import: a convolution of a globally pooled vector (squeeze-and-excitation) is refused naming the node and why" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 2, 1), nn.Flatten()).eval()
+torch.onnx.export(net, torch.randn(1, 3, 8, 8), "se.onnx", opset_version=13)
+PY
+    run "$DLC" import se.onnx --out se
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Conv): its input is a vector of 4 (a global average pool's output"*"squeeze-and-excitation"* ]]
+    [ ! -e se ]
+}
+
 @test "import: Clip other than relu6 or relu is refused naming its bounds; a grouped conv is not" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
@@ -285,17 +300,35 @@ PY
     [ ! -e c ]
 }
 
-@test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
+# import_text MODEL: scripts/torch_to_onnx.py's MODEL text classifier imported as run; its
+# logits on 4 texts within 1e-4 of PyTorch's
+import_text() {
     need_torch_onnx
-    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" lstm lstm --examples 4 2>/dev/null
-    run "$DLC" import lstm/model.onnx --out run
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" "$1" "$1" --examples 4 2>/dev/null
+    run "$DLC" import "$1/model.onnx" --out run
     echo "$output"
     [ "$status" -eq 0 ]
+    "$DLC" predict run --values "$1/inputs.txt" --logits > dlc.txt
+    run max_diff "$1/expected.txt" dlc.txt 1e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "import: a PyTorch embedding + LSTM text classifier predicts PyTorch's logits (1e-4)" {
+    import_text lstm
     grep -q "type: lstm" run/config.yaml
-    "$DLC" predict run --values lstm/inputs.txt --logits > dlc.txt
-    run max_diff lstm/expected.txt dlc.txt 1e-4
-    echo "$output"
-    [ "$status" -eq 0 ]
+}
+
+@test "import: a PyTorch nn.GRU text classifier (linear_before_reset=1) is a reset_after GRU and predicts PyTorch's logits (1e-4)" {
+    import_text gru
+    grep -q "variant: reset_after" run/config.yaml
+    [ "$(sort -u gru/expected.txt | wc -l)" -eq 4 ]
+    # and back out: dlc's export writes linear_before_reset=1 and b_hn in R's bias
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run gru/inputs.txt
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
 }
 
 # Hand-written and PyTorch-exported ONNX files in the forms dlc's own exports
@@ -340,7 +373,7 @@ imports_as() {
     grep -q "^      rate: 0.4$" dropout_attr/config.yaml
 }
 
-@test "import: PyTorch's batch-first LSTM and RNN, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
+@test "import: PyTorch's batch-first LSTM, RNN and GRU, in the Transpose / Squeeze views its exporter writes (opsets 13 and 11), predict PyTorch's outputs" {
     # the whole sequence: Transpose -> LSTM -> Squeeze(Y, axes input) -> Transpose -> Flatten
     imports_as lstm_seq logits
     grep -A12 "type: lstm$" lstm_seq/config.yaml | grep -q "return_sequences: true"
@@ -351,6 +384,9 @@ imports_as() {
     imports_as rnn_last logits
     grep -A12 "type: rnn$" rnn_last/config.yaml | grep -q "return_sequences: false"
     grep -q "nonlinearity: relu" rnn_last/config.yaml
+    # nn.GRU (linear_before_reset=1): the reset gate after the product, b_hn kept apart
+    imports_as gru_torch logits
+    grep -q "variant: reset_after" gru_torch/config.yaml
 }
 
 @test "import: batch-first recurrent layers (layout=1): Y squeezed at axis 2, Y_h at axis 1" {
@@ -380,7 +416,6 @@ imports_as() {
     done <<'EOF_CASES'
 bad_reshape_copy|node 'r' (Reshape): a 0 (copy a dim) in the shape
 bad_reshape_batch|node 'r' (Reshape): the shape fixes the batch axis at 3
-bad_gru_torch|node '/r/GRU' (GRU): linear_before_reset=1 (PyTorch's GRU): dlc's GRU applies the reset gate before the product (0)
 bad_packed_int|not a valid ONNX file: a packed int attribute is truncated
 bad_packed_float|not a valid ONNX file: a packed float attribute is truncated
 EOF_CASES

@@ -35,7 +35,7 @@ Writes into tests/data/onnx_import/:
   bad_reshape_batch  Reshape [3, -1]: the batch axis fixed
   reshape_computed   reshape's model with its first shape computed from Shape(x), as
                      x.view(x.size(0), 3, -1) writes: [x.size(0), 3, -1]
-  bad_gru_torch      PyTorch's nn.GRU (linear_before_reset 1)
+  gru_torch          PyTorch's nn.GRU (linear_before_reset 1: dlc's reset_after), its last state
   bad_packed_int     a packed int attribute cut inside a varint
   bad_packed_float   a packed float attribute of 5 bytes
   refused/NAME.onnx  one small model per other refusal in src/onnx/import.c (its
@@ -439,7 +439,7 @@ def main():
     refused()
     torch_model("lstm_seq", Seq(nn.LSTM), 13)
     torch_model("rnn_last", Last(nn.RNN, nonlinearity="relu"), 11)
-    torch_model("bad_gru_torch", Last(nn.GRU), 13)
+    torch_model("gru_torch", Last(nn.GRU), 13)
     torch_model("bilstm_seq", Seq(nn.LSTM, bi=True), 13)
     linear_forms(rng)   # last: the files above keep their random draws
 

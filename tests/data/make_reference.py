@@ -53,7 +53,8 @@ def activations():
     arrays = dict(z=z)
     fns = dict(sigmoid=torch.sigmoid, tanh=torch.tanh, relu=F.relu,
                leaky_relu=lambda t: F.leaky_relu(t, 0.01), elu=lambda t: F.elu(t, 1.0),
-               gelu=F.gelu, softmax=lambda t: F.softmax(t, dim=1), relu6=F.relu6)
+               gelu=F.gelu, softmax=lambda t: F.softmax(t, dim=1), relu6=F.relu6,
+               silu=F.silu)
     dy = torch.randn(4, 5)
     arrays["dy"] = dy
     for name, fn in fns.items():

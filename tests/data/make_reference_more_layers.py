@@ -7,6 +7,8 @@ make_seq_reference.py leave out (tests/data/ref/*.ref, same file format):
   gru_full        dlc's full GRU, the notes' form c~ = tanh(W x + U (r * h) + b),
                   by autograd; the script checks the formula against nn.GRU
                   where the forms agree (U diagonal: U (r * h) = r * (U h))
+  gru_reset_after nn.GRU itself (the reset gate after the product, its own
+                  b_hn), bidirectional, as dlc's gru variant reset_after
   rnn_tanh        nn.RNN, bidirectional
   rnn_relu        nn.RNN(nonlinearity="relu")
   embedding_pad   nn.Embedding with padding_idx 0, repeated ids
@@ -116,25 +118,46 @@ def gru_full():
         weight_hh_diag=whh_diag, y_diag=theirs))
 
 
-def rnn(name, nonlinearity, bidirectional):
-    N, T, D, H = 3, 4, 3, 5
-    m = torch.nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True,
-                     bidirectional=bidirectional).double()
+def torch_recurrent(name, m, bidirectional, to_dlc):
+    """Module m (nn.RNN or nn.GRU, batch-first) run forward and backward in
+    double; to_dlc(sfx, wih, whh, bih, bhh, grads) gives a direction's dlc
+    parameters and their gradients (grads: the same four gradients)."""
+    m = m.double()
     with torch.no_grad():
         for p in m.parameters():
             p.copy_(p.float().double())
+    N, T, D = 3, 4, m.input_size
     x = rnd(N, T, D).requires_grad_(True)
     y, h_n = m(x)
     dy = rnd(*y.shape)
     y.backward(dy)
     arrays = dict(x=x, y=y, dy=dy, dx=x.grad)
     for sfx in ("", "_reverse") if bidirectional else ("",):
-        wih, whh = getattr(m, "weight_ih_l0" + sfx), getattr(m, "weight_hh_l0" + sfx)
-        bih, bhh = getattr(m, "bias_ih_l0" + sfx), getattr(m, "bias_hh_l0" + sfx)
-        arrays.update({"weight_ih" + sfx: wih, "weight_hh" + sfx: whh, "bias" + sfx: bih + bhh,
-                       "d_weight_ih" + sfx: wih.grad, "d_weight_hh" + sfx: whh.grad,
-                       "d_bias" + sfx: bih.grad})
+        ps = [getattr(m, k + "_l0" + sfx) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        arrays.update(to_dlc(sfx, *ps, [p.grad for p in ps]))
     write(name, arrays)
+
+
+def rnn(name, nonlinearity, bidirectional):
+    D, H = 3, 5
+    torch_recurrent(name, torch.nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True,
+                                       bidirectional=bidirectional), bidirectional,
+                    lambda sfx, wih, whh, bih, bhh, g: {
+                        "weight_ih" + sfx: wih, "weight_hh" + sfx: whh, "bias" + sfx: bih + bhh,
+                        "d_weight_ih" + sfx: g[0], "d_weight_hh" + sfx: g[1], "d_bias" + sfx: g[2]})
+
+
+def gru_reset_after():
+    """nn.GRU is dlc's reset_after: gates r, u = 1 - z, c; bias_hn = b_hn."""
+    D, H = 3, 5
+    gates = lambda w: torch.cat([w[:H], -w[H:2 * H], w[2 * H:]])  # r, z, n -> r, u = -z, c
+    torch_recurrent("gru_reset_after", torch.nn.GRU(D, H, batch_first=True, bidirectional=True), True,
+                    lambda sfx, wih, whh, bih, bhh, g: {
+                        "weight_ih" + sfx: gates(wih), "weight_hh" + sfx: gates(whh),
+                        "bias" + sfx: gates(torch.cat([bih[:2 * H] + bhh[:2 * H], bih[2 * H:]])),
+                        "bias_hn" + sfx: bhh[2 * H:],
+                        "d_weight_ih" + sfx: gates(g[0]), "d_weight_hh" + sfx: gates(g[1]),
+                        "d_bias" + sfx: gates(g[2]), "d_bias_hn" + sfx: g[3][2 * H:]})
 
 
 def embedding_pad():
@@ -244,5 +267,6 @@ if __name__ == "__main__":
     time_pool()
     dropout()
     batchnorm_small()
-    print("wrote gru_simplified gru_full rnn_tanh rnn_relu embedding_pad concat global_avgpool "
+    gru_reset_after()
+    print("wrote gru_simplified gru_full gru_reset_after rnn_tanh rnn_relu embedding_pad concat global_avgpool "
           "time_pool dropout batchnorm_small")

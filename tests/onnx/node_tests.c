@@ -460,8 +460,7 @@ static const char *b_recurrent(tcase *k)
         return "clip (dlc does not clip cell inputs)";
     if (lstm && attr_i(n, "input_forget", 0))
         return "input_forget (coupled gates)";
-    if (gru && attr_i(n, "linear_before_reset", 0))
-        return "linear_before_reset=1 (PyTorch's GRU; dlc's applies the reset gate before the product, =0)";
+    int lbr = gru && attr_i(n, "linear_before_reset", 0); /* dlc's reset_after */
     const onnx_attr *acts = onnx_attr_get(n, "activations");
     int relu = 0;
     for (int i = 0; acts && i < acts->n_strings; i++) {
@@ -496,14 +495,16 @@ static const char *b_recurrent(tcase *k)
     k->spec.merge = RNN_MERGE_CONCAT;
     k->spec.return_sequences = 1;
     k->spec.nonlinearity = relu ? RNN_CELL_RELU : RNN_CELL_TANH;
-    k->spec.variant = GRU_FULL;
+    k->spec.variant = lbr ? GRU_RESET_AFTER : GRU_FULL;
     for (int d = 0; d < dirs; d++) {
         float *wih = malloc(sizeof(float) * (size_t)G * H * D), *whh = malloc(sizeof(float) * (size_t)G * H * H);
-        float *b = malloc(sizeof(float) * (size_t)G * H);
-        onnx_rnn_weights(op, W, R, k->has_in[3] ? &k->in[3] : NULL, d, wih, whh, b);
+        float *b = malloc(sizeof(float) * (size_t)G * H), *bhn = lbr ? malloc(sizeof(float) * (size_t)H) : NULL;
+        onnx_rnn_weights(op, W, R, k->has_in[3] ? &k->in[3] : NULL, d, wih, whh, b, bhn);
         add_param(k, d ? "weight_ih_reverse" : "weight_ih", wih, (size_t)G * H * D);
         add_param(k, d ? "weight_hh_reverse" : "weight_hh", whh, (size_t)G * H * H);
         add_param(k, d ? "bias_reverse" : "bias", b, (size_t)G * H);
+        if (lbr)
+            add_param(k, d ? "bias_hn_reverse" : "bias_hn", bhn, (size_t)H);
     }
     return NULL;
 }

@@ -289,6 +289,78 @@ static void test_pytorch_reference_groups(void **state)
     tu_ref_free(r);
 }
 
+/* One depthwise layer "d" (after a residual-free input) run forward and
+ * backward under an algorithm; returns the graph for comparison. */
+static graph *depthwise_run(const tensor_shape *in, layer_spec s, int algo, int N, unsigned seed)
+{
+    s.algorithm = algo;
+    graph *g = build(in, &s, 1, N);
+    dlc_rng r;
+    dlc_rng_seed(&r, seed, 0);
+    for (int k = 0; k < g->n_params; k++)
+        for (size_t i = 0; i < g->params[k].n; i++)
+            g->params[k].data[i] = (float)dlc_rng_normal(&r);
+    float *x = graph_input(g, 0);
+    for (size_t i = 0; i < (size_t)N * g->nodes[0].size; i++)
+        x[i] = (float)dlc_rng_normal(&r);
+    graph_forward(g, N, 1);
+    graph_zero_grad(g);
+    graph_node *o = graph_output(g, 0);
+    for (size_t i = 0; i < (size_t)N * o->size; i++)
+        o->grad[i] = (float)dlc_rng_normal(&r);
+    graph_backward(g, N);
+    return g;
+}
+
+/* The direct depthwise form against the grouped im2col one: strides,
+ * dilations, every padding, 1 to 3 spatial axes, 1 and 2 filters a channel,
+ * fused relu and leaky relu, with and without bias, at 1 and 2 threads. */
+static void test_depthwise_direct(void **state)
+{
+    (void)state;
+    struct {
+        tensor_shape in;
+        const char *type;
+        int mult;
+        layer_window k, st, d;
+        pad_kind pad;
+        int p, act, bias;
+    } cases[] = {
+        {{3, {4, 9, 11}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_SAME, 0, ACT_RELU, 0},
+        {{3, {3, 10, 7}}, "conv2d", 2, {1, {3}}, {1, {2}}, {1, {1}}, PAD_EXPLICIT, 1, ACT_LINEAR, 1},
+        {{3, {2, 12, 12}}, "conv2d", 1, {2, {5, 3}}, {2, {2, 1}}, {1, {2}}, PAD_EXPLICIT, 2, ACT_LEAKY_RELU, 1},
+        {{3, {5, 6, 6}}, "conv2d", 3, {1, {2}}, {1, {2}}, {1, {1}}, PAD_VALID, 0, ACT_TANH, 1},
+        {{3, {32, 30, 30}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_SAME, 0, ACT_RELU, 1},
+        {{2, {4, 17}}, "conv1d", 2, {1, {5}}, {1, {3}}, {1, {1}}, PAD_SAME, 0, ACT_LINEAR, 1},
+        {{4, {2, 4, 5, 6}}, "conv3d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_EXPLICIT, 1, ACT_LINEAR, 1},
+    };
+    for (int threads = 1; threads <= 2; threads++) {
+        tensor_set_threads(threads);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            layer_spec s = window_spec(cases[i].type, cases[i].in.d[0] * cases[i].mult, cases[i].k, cases[i].st,
+                                       cases[i].d, cases[i].pad, win(1, cases[i].p, 0, 0));
+            s.groups = cases[i].in.d[0];
+            s.activation = (act_kind)cases[i].act;
+            s.use_bias = cases[i].bias;
+            graph *a = depthwise_run(&cases[i].in, s, CONV_AUTO, 3, 7 + (unsigned)i);
+            graph *b = depthwise_run(&cases[i].in, s, CONV_IM2COL, 3, 7 + (unsigned)i);
+            graph_node *oa = graph_output(a, 0), *ob = graph_output(b, 0);
+            char what[160];
+            snprintf(what, sizeof what, "case %zu threads %d: y", i, threads);
+            tu_assert_close(what, oa->out, ob->out, 3 * oa->size, 1e-5, 1e-5);
+            snprintf(what, sizeof what, "case %zu threads %d: dx", i, threads);
+            tu_assert_close(what, a->nodes[0].grad, b->nodes[0].grad, 3 * a->nodes[0].size, 1e-5, 1e-5);
+            for (int k = 0; k < a->n_params; k++) {
+                snprintf(what, sizeof what, "case %zu threads %d: %s", i, threads, a->params[k].name);
+                tu_assert_close(what, a->params[k].grad, b->params[k].grad, a->params[k].n, 1e-4, 1e-5);
+            }
+            graph_free(a);
+            graph_free(b);
+        }
+    }
+    tensor_set_threads(1);
+}
+
 /* ceil_mode pools against PyTorch (tests/data/make_reference_window.py): a
  * partial last window, one ceil would start in the padding after the input
  * (none), and the average's divisor stopping at the padded end. */
@@ -879,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_pytorch_reference),
         cmocka_unit_test(test_pytorch_reference_groups),
+        cmocka_unit_test(test_depthwise_direct),
         cmocka_unit_test(test_pytorch_reference_ceil),
         cmocka_unit_test(test_pytorch_reference_dilation),
         cmocka_unit_test(test_dilated_wide_conv),

@@ -638,6 +638,7 @@ static void case_gru(void)
 {
     check_recurrent("gru", 0, GRU_FULL);
     check_recurrent("gru", 0, GRU_SIMPLIFIED);
+    check_recurrent("gru", 0, GRU_RESET_AFTER);
 }
 
 static void case_lstm(void)

@@ -49,8 +49,8 @@ static void ref_expect(const char *what, const float *got, tu_ref *r, const char
     tu_assert_close(what, got, want, n, atol, rtol);
 }
 
-static const char *const rnn_names[] = {"weight_ih", "weight_hh", "bias", "weight_ih_reverse",
-                                        "weight_hh_reverse", "bias_reverse"};
+/* A direction's parameters; reset_after's GRU has a fourth, b_hn */
+static const char *const rnn_names[] = {"weight_ih", "weight_hh", "bias", "bias_hn"};
 
 /* One recurrent layer "r" over x (N, T, D) from the reference, every step
  * returned; compares y, then backward from dy: dx and every parameter's
@@ -66,10 +66,11 @@ static void check_recurrent(const char *ref, layer_spec s, int N, int T, int D, 
     tensor_shape in = {2, {T, D}};
     graph *g = gt_build(&in, &s, 1, N);
     assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
-    for (int k = 0; k < 3 * dirs; k++) {
-        char full[64];
-        const float *v = tu_ref_get(r, rnn_names[k], &n);
-        snprintf(full, sizeof full, "r.%s", rnn_names[k]);
+    const int per = s.op == OP_GRU && s.variant == GRU_RESET_AFTER ? 4 : 3;
+    for (int k = 0; k < per * dirs; k++) {
+        char full[48];
+        snprintf(full, sizeof full, "r.%s%s", rnn_names[k % per], k < per ? "" : "_reverse");
+        const float *v = tu_ref_get(r, full + 2, &n);
         gt_set_param(g, full, v, n);
     }
     const float *x = tu_ref_get(r, "x", &n);
@@ -83,10 +84,10 @@ static void check_recurrent(const char *ref, layer_spec s, int N, int T, int D, 
     ref_into(o->grad, r, "dy");
     graph_backward(g, N);
     ref_expect("dx", g->nodes[0].grad, r, "dx", 1e-5, 1e-4);
-    for (int k = 0; k < 3 * dirs; k++) {
-        char full[64], dname[64];
-        snprintf(full, sizeof full, "r.%s", rnn_names[k]);
-        snprintf(dname, sizeof dname, "d_%s", rnn_names[k]);
+    for (int k = 0; k < per * dirs; k++) {
+        char full[48], dname[48];
+        snprintf(full, sizeof full, "r.%s%s", rnn_names[k % per], k < per ? "" : "_reverse");
+        snprintf(dname, sizeof dname, "d_%s", full + 2);
         const float *want = tu_ref_get(r, dname, &n);
         tu_assert_close(dname, gt_param_grad(g, full), want, n, 1e-5, 1e-4);
     }
@@ -123,6 +124,16 @@ static void test_gru_full(void **state)
     tu_assert_close("gru vs nn.GRU", graph_output(g, 0)->out, want, n, 1e-5, 1e-4);
     graph_free(g);
     tu_ref_free(r);
+}
+
+/* nn.GRU itself, both directions: the reset gate after the product, b_hn */
+static void test_gru_reset_after(void **state)
+{
+    (void)state;
+    layer_spec s = gt_spec("gru", "r");
+    s.variant = GRU_RESET_AFTER;
+    s.bidirectional = 1;
+    check_recurrent("gru_reset_after", s, 3, 4, 3, 5, 2);
 }
 
 static void test_rnn(void **state)
@@ -432,6 +443,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gru_simplified),   cmocka_unit_test(test_gru_full),
+        cmocka_unit_test(test_gru_reset_after),
         cmocka_unit_test(test_rnn),              cmocka_unit_test(test_embedding_padding),
         cmocka_unit_test(test_concat),           cmocka_unit_test(test_global_avgpool),
         cmocka_unit_test(test_time_pools),       cmocka_unit_test(test_dropout),

@@ -91,7 +91,7 @@ static const char *node_name(const rg_graph *g, int k)
 static act_kind random_act(dlc_rng *r)
 {
     static const act_kind acts[] = {ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LEAKY_RELU,
-                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6};
+                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU};
     return below(r, 2) ? ACT_LINEAR : acts[below(r, (int)(sizeof acts / sizeof acts[0]))];
 }
 

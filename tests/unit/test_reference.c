@@ -132,10 +132,10 @@ static void test_activations(void **state)
 {
     tu_ref *r = tu_ref_load("activations");
     const float *z = tu_ref_get(r, "z", NULL), *dy = tu_ref_get(r, "dy", NULL);
-    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", "relu6"};
-    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH, ACT_RELU,    ACT_LEAKY_RELU,
-                        ACT_ELU,     ACT_GELU, ACT_SOFTMAX, ACT_RELU6};
-    for (int k = 0; k < 8; k++) {
+    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", "relu6", "silu"};
+    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH,    ACT_RELU,  ACT_LEAKY_RELU, ACT_ELU,
+                        ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU};
+    for (int k = 0; k < 9; k++) {
         float y[20], dz[20];
         float alpha = kinds[k] == ACT_ELU ? 1.0f : 0.01f;
         graph_act_forward(kinds[k], alpha, y, z, 4, 5);
