@@ -756,8 +756,8 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
     const int R = Te * N;
     if (v.b && v.b->trainable)
         tensor_sum_rows(v.b->grad, s->dz, R, GH);
-    if (rnn_fused(q, N, Te)) {
-        /* dZ summed by token: dW_ih += dEW^T E, dE += dEW W_ih */
+    if (rnn_fused(q, N, Te) && (v.wih->trainable || graph_p(g, q->emb, 0)->trainable)) {
+        /* dZ summed by token: dW_ih += dEW^T E, dE += dEW W_ih (both frozen: no sum) */
         const graph_node *ids = &g->nodes[q->emb->in[0]];
         graph_param *E = graph_p(g, q->emb, 0);
         float *dew = s->xt;
@@ -774,10 +774,9 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
             gemm_ld(1, 0, GH, q->D, q->V, 1.0f, dew, GH, E->data, q->D, 1.0f, v.wih->grad, q->D);
         if (E->trainable)
             gemm_ld(0, 0, q->V, q->D, GH, 1.0f, dew, GH, v.wih->data, q->D, 1.0f, E->grad, q->D);
-    } else {
+    } else if (!rnn_fused(q, N, Te) && v.wih->trainable) {
         gather_steps(s->xt, graph_in(g, n, 0)->out, q, d, N, Te);
-        if (v.wih->trainable)
-            gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
+        gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
     }
     if (q->ra && v.bhn && v.bhn->trainable)
         for (int r = 0; r < R; r++)
