@@ -806,12 +806,13 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
 }
 
 /* The gates and states of every step (aux) and the inputs (x, or after a
- * small-vocabulary embedding its ids, read to sum dZ by token) */
+ * small-vocabulary embedding its ids, read to sum dZ by token): x only for
+ * dW_ih (dx needs W_ih and dZ), so not when the layer is frozen */
 void recurrent_saves(const graph *g, const graph_node *n, graph_saves *s)
 {
     const graph_node *x = &g->nodes[n->in[0]];
     s->aux = 1;
-    s->inputs = 1u;
+    s->inputs = g->params[n->params[0]].trainable ? 1u : 0u;
     if (x->spec.op == OP_EMBEDDING && x->seq)
         s->other = x->in[0];
 }
