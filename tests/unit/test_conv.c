@@ -312,9 +312,10 @@ static graph *depthwise_run(const tensor_shape *in, layer_spec s, int algo, int 
     return g;
 }
 
-/* The direct depthwise form against the grouped im2col one: strides,
- * dilations, every padding, 1 to 3 spatial axes, 1 and 2 filters a channel,
- * fused relu and leaky relu, with and without bias, at 1 and 2 threads. */
+/* The direct depthwise form (backward on padded planes at stride 1) against
+ * the grouped im2col one: strides, dilations, every padding, 1 to 3 spatial
+ * axes, 1 to 3 filters a channel, fused relu and leaky relu, with and without
+ * bias, at 1 and 2 threads. */
 static void test_depthwise_direct(void **state)
 {
     (void)state;
@@ -331,6 +332,9 @@ static void test_depthwise_direct(void **state)
         {{3, {2, 12, 12}}, "conv2d", 1, {2, {5, 3}}, {2, {2, 1}}, {1, {2}}, PAD_EXPLICIT, 2, ACT_LEAKY_RELU, 1},
         {{3, {5, 6, 6}}, "conv2d", 3, {1, {2}}, {1, {2}}, {1, {1}}, PAD_VALID, 0, ACT_TANH, 1},
         {{3, {32, 30, 30}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_SAME, 0, ACT_RELU, 1},
+        /* stride 1 (backward on padded planes): an even kernel's uneven `same` padding, dilated */
+        {{3, {3, 8, 9}}, "conv2d", 2, {2, {2, 4}}, {1, {1}}, {1, {2}}, PAD_SAME, 0, ACT_LINEAR, 1},
+        {{3, {2, 7, 7}}, "conv2d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_VALID, 0, ACT_LEAKY_RELU, 0},
         {{2, {4, 17}}, "conv1d", 2, {1, {5}}, {1, {3}}, {1, {1}}, PAD_SAME, 0, ACT_LINEAR, 1},
         {{4, {2, 4, 5, 6}}, "conv3d", 1, {1, {3}}, {1, {1}}, {1, {1}}, PAD_EXPLICIT, 1, ACT_LINEAR, 1},
     };
