@@ -104,13 +104,21 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
     printf("memory plan for training at batch %d (dlc train refuses to start when it does not fit):\n",
            p->batch);
     printf("  %-34s %12s\n", "parameters", mib(a, sizeof a, g->params));
-    printf("  %-34s %12s\n", "gradients", mib(a, sizeof a, g->grads));
-    printf("  %-34s %12s  (%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
-           optim_names[cfg->train.optimizer.type]);
+    /* frozen parameters have no gradient, no optimizer state and no copy */
+    const char *fz = p->frozen ? "; the frozen parameters have none" : "";
+    if (p->frozen)
+        printf("  %-34s %12s  (none for the %s of frozen parameters)\n", "gradients",
+               mib(a, sizeof a, g->grads), mib(b, sizeof b, p->frozen));
+    else
+        printf("  %-34s %12s\n", "gradients", mib(a, sizeof a, g->grads));
+    printf("  %-34s %12s  (%s%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
+           optim_names[cfg->train.optimizer.type], fz);
     if (p->best)
-        printf("  %-34s %12s  (train.keep_best)\n", "the best epoch's weights", mib(a, sizeof a, p->best));
-    printf("  %-34s %12s  (parameters and optimizer state, written while training goes on)\n",
-           "checkpoint snapshot", mib(a, sizeof a, p->snapshot));
+        printf("  %-34s %12s  (train.keep_best%s)\n", "the best epoch's weights",
+               mib(a, sizeof a, p->best), p->frozen ? "; frozen ones are not copied" : "");
+    printf("  %-34s %12s  (%s and optimizer state, written while training goes on)\n",
+           "checkpoint snapshot", mib(a, sizeof a, p->snapshot),
+           p->frozen ? "the parameters that learn" : "parameters");
     printf("  %-34s %12s  (live when backward starts)\n", "activations kept for backward",
            mib(a, sizeof a, g->kept));
     char c[32], d[32];

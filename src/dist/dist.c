@@ -306,9 +306,10 @@ static int *param_done_at(const graph *g)
 }
 
 /* Buckets from the end of the gradient block back (the order backward
- * completes it): runs of trainable parameters, a frozen one ends a run
- * (buffers have no gradient and lie in it as zeros), at most cap floats
- * each unless one parameter is larger; the last layers' bucket first. */
+ * completes it): runs of trainable parameters, the only ones the block
+ * holds (frozen parameters and buffers have no gradient, and nothing of
+ * theirs is summed), at most cap floats each unless one parameter is
+ * larger; the last layers' bucket first. */
 static int plan(dist_grads *d, size_t cap)
 {
     graph *g = d->g;
@@ -321,12 +322,8 @@ static int plan(dist_grads *d, size_t cap)
     bucket *cur = NULL;
     for (int k = g->n_params - 1; k >= 0; k--) {
         const graph_param *p = &g->params[k];
-        if (p->buffer)
+        if (!p->trainable)
             continue;
-        if (!p->trainable) {
-            cur = NULL;
-            continue;
-        }
         size_t lo = (size_t)(p->grad - g->grad_block), hi = lo + p->n;
         if (cur && cur->lo - lo + cur->n > cap && cur->n > 0)
             cur = NULL;

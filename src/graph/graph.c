@@ -266,27 +266,56 @@ static int node_needs_grad(const graph *g, const graph_node *n)
     return 0;
 }
 
-/* The parameter block and its gradients, 64-byte aligned tensors. */
+/* Floats of parameter p in a block of 16-float aligned tensors. */
+static size_t aligned_floats(const graph_param *p)
+{
+    return (p->n + 15) & ~(size_t)15;
+}
+
+/* The gradient block for the parameters trainable now, in parameter order;
+ * the others' grad NULL.  The old block goes; when a smaller one cannot be
+ * had, the old one (never smaller) takes the new layout. */
+static dlc_status layout_grads(graph *g, int measure, dlc_error *err)
+{
+    size_t total = 0;
+    for (int i = 0; i < g->n_params; i++)
+        total += g->params[i].trainable ? aligned_floats(&g->params[i]) : 0;
+    if (!measure && (!g->grad_block || total < g->n_grads)) {
+        float *b = tensor_alloc(total);
+        if (!b && !g->grad_block)
+            return DLC_NOMEM(err);
+        if (b) {
+            tensor_free(g->grad_block);
+            g->grad_block = b;
+        }
+    }
+    g->n_grads = total;
+    size_t off = 0;
+    for (int i = 0; i < g->n_params; i++) {
+        graph_param *p = &g->params[i];
+        p->grad = p->trainable && !measure ? g->grad_block + off : NULL;
+        off += p->trainable ? aligned_floats(p) : 0;
+    }
+    return DLC_OK;
+}
+
+/* The parameter block, 64-byte aligned tensors, and the gradient block. */
 static dlc_status allocate_params(graph *g, int measure, dlc_error *err)
 {
     size_t total = 0;
     for (int i = 0; i < g->n_params; i++)
-        total += (g->params[i].n + 15) & ~(size_t)15;
+        total += aligned_floats(&g->params[i]);
     g->n_weights = total;
-    if (measure)
-        return DLC_OK;
-    g->param_block = tensor_alloc(total);
-    g->grad_block = tensor_alloc(total);
-    if (!g->param_block || !g->grad_block)
-        return DLC_NOMEM(err);
-    size_t off = 0;
-    for (int i = 0; i < g->n_params; i++) {
-        graph_param *p = &g->params[i];
-        p->data = g->param_block + off;
-        p->grad = p->buffer ? NULL : g->grad_block + off;
-        off += (p->n + 15) & ~(size_t)15;
+    if (!measure) {
+        if (!(g->param_block = tensor_alloc(total)))
+            return DLC_NOMEM(err);
+        size_t off = 0;
+        for (int i = 0; i < g->n_params; i++) {
+            g->params[i].data = g->param_block + off;
+            off += aligned_floats(&g->params[i]);
+        }
     }
-    return DLC_OK;
+    return layout_grads(g, measure, err);
 }
 
 /* Floats of the buffers kept whole between passes (plan.h: PLAN_FIXED). */
@@ -347,6 +376,38 @@ static dlc_status plan_training(graph *g, dlc_error *err)
     return DLC_OK;
 }
 
+/* The evaluation plan at the largest capacity (from nmax up to the present
+ * one) whose memory fits the training plan's or GRAPH_EVAL_FLOOR bytes:
+ * plans grow with the rows.  g->eval_max follows; on failure the plan is
+ * left as it was. */
+static dlc_status fit_eval(graph *g, dlc_error *err)
+{
+    struct graph_mem *m = g->mem;
+    const size_t floor = GRAPH_EVAL_FLOOR / sizeof(float);
+    size_t budget = m->train.floats > floor ? m->train.floats : floor;
+    if (m->eval.floats <= budget)
+        return DLC_OK;
+    int lo = g->nmax, hi = g->eval_max - 1;
+    dlc_status st;
+    graph_plan p;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if ((st = plan_make(&p, g, mid, 0, m->layout, err)) != DLC_OK)
+            return st;
+        if (p.floats <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+        plan_free(&p);
+    }
+    if ((st = plan_make(&p, g, lo, 0, m->layout, err)) != DLC_OK)
+        return st;
+    plan_free(&m->eval);
+    m->eval = p;
+    g->eval_max = lo;
+    return DLC_OK;
+}
+
 /* Both plans, the evaluation capacity, and the memory they need. */
 static dlc_status allocate(graph *g, const graph_build_options *o, dlc_error *err)
 {
@@ -364,28 +425,9 @@ static dlc_status allocate(graph *g, const graph_build_options *o, dlc_error *er
     if ((st = plan_make(&m->train, g, g->nmax, 1, m->layout, err)) != DLC_OK ||
         (st = plan_make(&m->eval, g, g->eval_max, 0, m->layout, err)) != DLC_OK)
         return st;
-    size_t budget = m->train.floats > GRAPH_EVAL_FLOOR / sizeof(float) ? m->train.floats
-                                                                          : GRAPH_EVAL_FLOOR / sizeof(float);
-    if (o->eval_fit && m->eval.floats > budget) {
-        /* the largest capacity (not below nmax) whose evaluation plan fits
-         * the training plan's memory or the floor: plans grow with the rows */
-        int lo = g->nmax, hi = g->eval_max - 1;
-        while (lo < hi) {
-            int mid = lo + (hi - lo + 1) / 2;
-            graph_plan p;
-            if ((st = plan_make(&p, g, mid, 0, m->layout, err)) != DLC_OK)
-                return st;
-            if (p.floats <= budget)
-                lo = mid;
-            else
-                hi = mid - 1;
-            plan_free(&p);
-        }
-        plan_free(&m->eval);
-        if ((st = plan_make(&m->eval, g, lo, 0, m->layout, err)) != DLC_OK)
-            return st;
-        g->eval_max = lo;
-    }
+    m->eval_fit = o->eval_fit;
+    if (o->eval_fit && (st = fit_eval(g, err)) != DLC_OK)
+        return st;
     if (o->measure)
         return DLC_OK;
     if (!(g->seq_len = calloc((size_t)g->eval_max, sizeof *g->seq_len)) ||
@@ -410,7 +452,10 @@ void graph_memory_of(const graph *g, graph_memory *m)
 {
     const struct graph_mem *gm = g->mem;
     memset(m, 0, sizeof *m);
-    m->params = m->grads = sizeof(float) * g->n_weights;
+    m->params = sizeof(float) * g->n_weights;
+    m->grads = sizeof(float) * g->n_grads;
+    for (int i = 0; i < g->n_params; i++)
+        m->learned += graph_param_changes(&g->params[i]) ? sizeof(float) * g->params[i].n : 0;
     m->train_arena = sizeof(float) * gm->train.floats;
     m->eval_arena = sizeof(float) * gm->eval.floats;
     m->arena = m->train_arena > m->eval_arena ? m->train_arena : m->eval_arena;
@@ -666,6 +711,8 @@ void graph_freeze_nodes(graph *g, const int *nodes, int n)
         if (frozen[g->params[k].node])
             g->params[k].trainable = 0;
     free(frozen);
+    /* cannot fail: a graph built has a block at least this large */
+    (void)layout_grads(g, g->mem->measure, NULL);
     for (int i = g->n_inputs; i < g->n_nodes; i++)
         g->nodes[i].needs_grad = node_needs_grad(g, &g->nodes[i]);
     /* fewer gradients and fewer saves: the plan made for more stays valid
@@ -681,6 +728,18 @@ void graph_freeze_nodes(graph *g, const int *nodes, int n)
     }
     plan_free(&m->train);
     m->train = p;
+    /* evaluation was fitted to the larger training plan: it fits this one,
+     * and the arena shrinks to the two (it holds nothing between passes;
+     * kept buffers sized by the capacity have rows no pass touches now) */
+    if (m->eval_fit)
+        (void)fit_eval(g, NULL); /* on failure evaluation keeps its plan, which fits */
+    size_t need = m->train.floats > m->eval.floats ? m->train.floats : m->eval.floats;
+    float *smaller = m->measure || need >= m->arena_floats ? NULL : tensor_alloc(need);
+    if (smaller) {
+        tensor_free(m->arena);
+        m->arena = smaller;
+        m->arena_floats = need;
+    }
     if (!m->measure)
         plan_apply(g, &m->train);
 }
@@ -768,7 +827,7 @@ static void zero_part(void *ctx, int i, int n)
 {
     graph *g = ctx;
     size_t lo, hi;
-    tensor_part_range(g->n_weights, 16, i, n, &lo, &hi);
+    tensor_part_range(g->n_grads, 16, i, n, &lo, &hi);
     memset(g->grad_block + lo, 0, sizeof(float) * (hi - lo));
 }
 

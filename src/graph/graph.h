@@ -250,14 +250,21 @@ typedef struct {
     tensor_shape shape;
     size_t n;
     float *data;       /* into the graph's parameter block */
-    float *grad;       /* into the gradient block; NULL for buffers */
-    int trainable;     /* 0: frozen (or a buffer) - the optimizer skips it */
+    float *grad;       /* into the gradient block; NULL when not trainable */
+    int trainable;     /* 0: frozen (or a buffer) - no gradient, the optimizer skips it */
     int decay;         /* 1: L2 applies (weights, not biases or norms) */
     int buffer;        /* running statistics: saved, never learned */
     int node;          /* owning node */
 } graph_param;
 
 typedef enum { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM, PARAM_BUFFER } param_role;
+
+/* 1 when training may change p: a trainable parameter, or a buffer (a
+ * batchnorm's running statistics); a frozen parameter stays as it was. */
+static inline int graph_param_changes(const graph_param *p)
+{
+    return p->trainable || p->buffer;
+}
 
 struct graph_node {
     layer_spec spec;          /* copy of what the config said */
@@ -310,7 +317,13 @@ struct graph {
     graph_param *params;
     size_t n_weights;         /* floats in the parameter block */
     float *param_block;
-    float *grad_block;        /* same layout as param_block */
+    /* The gradients of the trainable parameters alone, each 16-float aligned
+     * in parameter order: a frozen parameter (and a buffer) has none (its
+     * grad is NULL), so fine-tuning the head of a large frozen network pays
+     * for the head's gradients only.  An optimizer's state takes this
+     * layout: a parameter's state sits at p->grad - grad_block. */
+    size_t n_grads;           /* floats in the gradient block */
+    float *grad_block;
     int nmax;                 /* batch capacity of a pass a backward may follow */
     int eval_max;             /* batch capacity of graph_forward_eval (>= nmax) */
     int rows;                 /* batch capacity of the running pass's plan (nmax or eval_max) */
@@ -387,7 +400,9 @@ void graph_free(graph *g);
 /* Where a graph's memory goes, in bytes. */
 typedef struct {
     size_t params;            /* parameters and buffers (running statistics) */
-    size_t grads;             /* their gradients */
+    size_t grads;             /* the trainable parameters' gradients */
+    size_t learned;           /* what training changes: the trainable parameters and the
+                               * buffers (a trainer's best-epoch copy and snapshot hold these) */
     size_t arena;             /* the planned block: node outputs, gradients, aux, the larger
                                * of the training and the evaluation plan */
     size_t train_arena, eval_arena;
@@ -422,7 +437,11 @@ void graph_backward(graph *g, int N);
 
 /* Freezes the parameters node owns (as `trainable: false` would have) after
  * the graph is built; gradients stop flowing where nothing before needs them,
- * and the memory plan drops what only they needed. */
+ * the memory plan drops what only they needed, and the gradient block shrinks
+ * to the parameters still trainable (their grad pointers move).  A graph
+ * built with eval_fit fits its evaluation capacity (eval_max) to the smaller
+ * training plan again, and the arena shrinks to the two plans.  Call it
+ * between passes. */
 void graph_freeze_node(graph *g, int node);
 /* The same for n nodes at once (one new plan, not n). */
 void graph_freeze_nodes(graph *g, const int *nodes, int n);

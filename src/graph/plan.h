@@ -81,6 +81,8 @@ struct graph_mem {
     int layout;               /* graph_layout */
     int poison;               /* 1: NaN into every store when its live range ends */
     int measure;              /* 1: sizes only, nothing allocated */
+    int eval_fit;             /* graph_build_options.eval_fit: refitted when freezing shrinks
+                               * the training plan */
 };
 
 /* Makes p for g's current gradient flow (needs_grad, trainable flags).

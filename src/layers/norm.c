@@ -496,7 +496,11 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
     bn_geometry(n, &j.C, &j.S);
     j.acc = bn_acc(g, j.C);
     j.acc[2 * j.C] = (double)N * (double)j.S;
-    if (!bn_synced(g, n) || !graph_wants_grad(g, n, 0)) {
+    /* frozen (fixed statistics, gamma and beta learn nothing): dx = gamma / sigma dy
+     * needs none of the sums, which are dgamma and dbeta */
+    if (!bn_batch_stats(g, n) && !graph_p(g, n, 0)->trainable && !graph_p(g, n, 1)->trainable)
+        j.phases = BN_APPLY;
+    if (!bn_synced(g, n) || !graph_wants_grad(g, n, 0) || j.phases == BN_APPLY) {
         tensor_parallel(bn_backward_part, &j);
         return;
     }

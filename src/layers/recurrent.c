@@ -756,8 +756,8 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
     const int R = Te * N;
     if (v.b && v.b->trainable)
         tensor_sum_rows(v.b->grad, s->dz, R, GH);
-    if (rnn_fused(q, N, Te)) {
-        /* dZ summed by token: dW_ih += dEW^T E, dE += dEW W_ih */
+    if (rnn_fused(q, N, Te) && (v.wih->trainable || graph_p(g, q->emb, 0)->trainable)) {
+        /* dZ summed by token: dW_ih += dEW^T E, dE += dEW W_ih (both frozen: no sum) */
         const graph_node *ids = &g->nodes[q->emb->in[0]];
         graph_param *E = graph_p(g, q->emb, 0);
         float *dew = s->xt;
@@ -774,10 +774,9 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
             gemm_ld(1, 0, GH, q->D, q->V, 1.0f, dew, GH, E->data, q->D, 1.0f, v.wih->grad, q->D);
         if (E->trainable)
             gemm_ld(0, 0, q->V, q->D, GH, 1.0f, dew, GH, v.wih->data, q->D, 1.0f, E->grad, q->D);
-    } else {
+    } else if (!rnn_fused(q, N, Te) && v.wih->trainable) {
         gather_steps(s->xt, graph_in(g, n, 0)->out, q, d, N, Te);
-        if (v.wih->trainable)
-            gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
+        gemm_ld(1, 0, GH, q->D, R, 1.0f, s->dz, GH, s->xt, q->D, 1.0f, v.wih->grad, q->D);
     }
     if (q->ra && v.bhn && v.bhn->trainable)
         for (int r = 0; r < R; r++)
@@ -807,12 +806,13 @@ static void dir_backward(graph *g, graph_node *n, const rnn_geo *q, int d, int N
 }
 
 /* The gates and states of every step (aux) and the inputs (x, or after a
- * small-vocabulary embedding its ids, read to sum dZ by token) */
+ * small-vocabulary embedding its ids, read to sum dZ by token): x only for
+ * dW_ih (dx needs W_ih and dZ), so not when the layer is frozen */
 void recurrent_saves(const graph *g, const graph_node *n, graph_saves *s)
 {
     const graph_node *x = &g->nodes[n->in[0]];
     s->aux = 1;
-    s->inputs = 1u;
+    s->inputs = g->params[n->params[0]].trainable ? 1u : 0u;
     if (x->spec.op == OP_EMBEDDING && x->seq)
         s->other = x->in[0];
 }

@@ -1,8 +1,8 @@
 /* optim.h - optimizers, gradient clipping and learning-rate schedules.
  *
- * An optimizer keeps its state (velocity, moments) in one flat block the size
- * of the graph's parameter block; optim_step updates one contiguous range of
- * it, so frozen parameters are simply ranges the trainer does not pass.
+ * An optimizer keeps its state (velocity, moments) in one flat block laid
+ * out as the graph's gradient block (the trainable parameters alone: a
+ * frozen one has no state); optim_step updates one contiguous range of it.
  */
 #ifndef DLC_OPTIM_H
 #define DLC_OPTIM_H

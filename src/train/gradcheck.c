@@ -230,7 +230,7 @@ int gradcheck_graph(graph *g, int N, gradcheck_loss fn, void *user, const gradch
     graph_zero_grad(g);
     run(g, N, fn, user, o->seed, 1);
     /* keep the analytic gradients: the numeric passes reuse the graph */
-    float *grads = malloc(sizeof(float) * (g->n_weights ? g->n_weights : 1));
+    float *grads = malloc(sizeof(float) * (g->n_grads ? g->n_grads : 1));
     size_t in_n = (size_t)N * g->nodes[0].size;
     float *in_grad = malloc(sizeof(float) * in_n);
     if (!grads || !in_grad) {
@@ -238,7 +238,7 @@ int gradcheck_graph(graph *g, int N, gradcheck_loss fn, void *user, const gradch
         free(in_grad);
         return -1;
     }
-    memcpy(grads, g->grad_block, sizeof(float) * g->n_weights);
+    memcpy(grads, g->grad_block, sizeof(float) * g->n_grads);
     if (g->nodes[0].grad) /* the input's gradient flows when check_input asked for it */
         memcpy(in_grad, g->nodes[0].grad, sizeof(float) * in_n);
     dlc_rng pick;

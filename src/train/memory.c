@@ -41,15 +41,19 @@ dlc_status train_memory_plan(const dlc_config *cfg, const data_bundle *data, int
     if (st != DLC_OK)
         return st;
     graph_memory_of(m.g, &out->graph);
-    size_t weights = sizeof(float) * m.g->n_weights;
-    out->optimizer = weights * (size_t)optim_moments(cfg->train.optimizer.type);
+    /* state for the trainable parameters alone (frozen ones have no gradient) */
+    out->optimizer = out->graph.grads * (size_t)optim_moments(cfg->train.optimizer.type);
     /* the best epoch's weights, kept when there is a dev split to judge by,
      * and the checkpoint's snapshot of the parameters and the optimizer state
-     * (written while training goes on) */
+     * (written while training goes on): of what training changes, as a
+     * frozen weight is the same in every epoch */
     int dev = data ? data->split[DATA_SPLIT_DEV].n > 0 : 1;
-    out->best = cfg->train.keep_best && dev ? weights : 0;
-    out->snapshot = weights + out->optimizer;
+    out->best = cfg->train.keep_best && dev ? out->graph.learned : 0;
+    out->snapshot = out->graph.learned + out->optimizer;
     out->copies = out->best + out->snapshot;
+    size_t frozen;
+    graph_count_params(m.g, NULL, &frozen);
+    out->frozen = sizeof(float) * frozen;
     out->total = out->graph.total + out->optimizer + out->copies;
     out->batch = batch;
     model_free(&m);

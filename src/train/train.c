@@ -12,7 +12,11 @@
 
 #include "../base/rng.h"
 
-#define CHECKPOINT_FORMAT "dlc-checkpoint-1"
+/* 2: optimizer state per trainable parameter ("optim.m.<name>"), and no
+ * best-epoch copy of a frozen one; 1 (still read): one flat tensor per
+ * moment in the parameter block's layout */
+#define CHECKPOINT_FORMAT "dlc-checkpoint-2"
+#define CHECKPOINT_FORMAT_1 "dlc-checkpoint-1"
 #define METRICS_HEADER "epoch,lr,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,samples_per_s\n"
 #define GRADNORMS_HEADER "epoch,layer,mean_norm,max_norm,batches\n"
 
@@ -30,7 +34,8 @@ typedef struct {
     int *order;             /* (train n) */
     int *starts;            /* (train n + 1) where each batch starts in order (data_plan) */
     int lm;                 /* a language model: 1 words, 2 characters (perplexity columns) */
-    float *best;            /* copy of the parameter block at the best epoch */
+    float *best;            /* (n_learned) the best epoch's learned parameters (learned_copy) */
+    size_t n_learned;       /* floats of the parameters training changes (graph_param_changes) */
     int has_best;
     double best_metric;
     int best_epoch;
@@ -44,7 +49,7 @@ typedef struct {
     /* Checkpoints are written on a thread of their own (io_async_start) from
      * a snapshot of the parameters and the optimizer state, so training goes
      * on while they are written. */
-    float *snap;            /* (n_weights * (1 + optimizer moments)) */
+    float *snap;            /* (n_learned + n_grads * optimizer moments) */
     io_async_write *ckpt_write; /* the write in progress, or NULL */
     int ckpt_writing;       /* the epoch it holds */
     double ckpt_at;         /* when the last checkpoint was started (0: none yet in this process) */
@@ -453,7 +458,7 @@ static void update_part(void *ctx, int i, int n)
         graph_param *p = &g->params[k];
         if (!p->trainable)
             continue;
-        size_t lo, hi, off = (size_t)(p->data - g->param_block);
+        size_t lo, hi, off = (size_t)(p->grad - g->grad_block); /* its state's offset */
         tensor_part_range(p->n, 16, i, n, &lo, &hi);
         if (hi > lo)
             optim_step(j->t->opt_state, p->data + lo, p->grad + lo, off + lo, hi - lo, j->lr,
@@ -807,44 +812,74 @@ static dlc_status checkpoint_wait(trainer *t, dlc_error *err)
     return st;
 }
 
-/* Starts writing checkpoint.safetensors: parameters and optimizer state
- * from a snapshot (training changes them while the file is written), the
- * best epoch's weights from t->best (which changes only after the next
- * epoch, and checkpoint_wait comes first). */
+/* The parameters training changes (graph_param_changes), one after another
+ * in buf, from the graph (save) or back into it: the best epoch's copy and
+ * the checkpoint's snapshot hold these alone, as a frozen weight is the same
+ * in every epoch. */
+static void learned_copy(graph *g, float *buf, int save)
+{
+    size_t off = 0;
+    for (int i = 0; i < g->n_params; i++) {
+        graph_param *p = &g->params[i];
+        if (!graph_param_changes(p))
+            continue;
+        if (save)
+            memcpy(buf + off, p->data, sizeof(float) * p->n);
+        else
+            memcpy(p->data, buf + off, sizeof(float) * p->n);
+        off += p->n;
+    }
+}
+
+/* Starts writing checkpoint.safetensors: the learned parameters and the
+ * optimizer state from a snapshot (training changes them while the file is
+ * written), the frozen parameters from the graph (training never changes
+ * them), the best epoch's from t->best (which changes only after the next
+ * epoch, and checkpoint_wait comes first).  The optimizer state is one
+ * tensor per trainable parameter and moment, so a resume whose config
+ * freezes other layers finds each parameter's own. */
 static dlc_status save_checkpoint(trainer *t, dlc_error *err)
 {
     graph *g = t->m.g;
     optim *o = t->opt_state;
-    int cap = 2 * g->n_params + 2, nt = 0;
+    int cap = 4 * g->n_params + 2, nt = 0;
     dlc_status st = checkpoint_wait(t, err);
     if (st != DLC_OK)
         return st;
     io_tensor *ts = calloc((size_t)cap, sizeof *ts);
-    char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)g->n_params, sizeof *names);
+    char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)(3 * g->n_params + 1), sizeof *names);
     if (!ts || !names) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    const size_t W = g->n_weights;
-    float *snap_m = t->snap + W, *snap_v = snap_m + (o->m ? W : 0);
-    memcpy(t->snap, g->param_block, sizeof(float) * W);
+    const size_t G = g->n_grads;
+    float *snap_m = t->snap + t->n_learned, *snap_v = snap_m + (o->m ? G : 0);
+    learned_copy(g, t->snap, 1);
     if (o->m)
-        memcpy(snap_m, o->m, sizeof(float) * W);
+        memcpy(snap_m, o->m, sizeof(float) * G);
     if (o->v)
-        memcpy(snap_v, o->v, sizeof(float) * W);
-    for (int i = 0; i < g->n_params; i++)
-        ts[nt++] = (io_tensor){g->params[i].name, g->params[i].shape,
-                               t->snap + (g->params[i].data - g->param_block)};
-    tensor_shape flat = {1, {(int)W}};
-    if (o->m)
-        ts[nt++] = (io_tensor){"optim.m", flat, snap_m};
-    if (o->v)
-        ts[nt++] = (io_tensor){"optim.v", flat, snap_v};
-    if (t->has_best) {
-        for (int i = 0; i < g->n_params; i++) {
-            snprintf(names[i], sizeof names[i], "best.%s", g->params[i].name);
-            ts[nt++] = (io_tensor){names[i], g->params[i].shape,
-                                   t->best + (g->params[i].data - g->param_block)};
+        memcpy(snap_v, o->v, sizeof(float) * G);
+    int nn = 0;
+    size_t off = 0;
+    for (int i = 0; i < g->n_params; i++) {
+        const graph_param *p = &g->params[i];
+        const float *w = p->data, *best = NULL;
+        if (graph_param_changes(p)) {
+            w = t->snap + off;
+            best = t->best ? t->best + off : NULL;
+            off += p->n;
+        }
+        ts[nt++] = (io_tensor){p->name, p->shape, w};
+        if (t->has_best && best) {
+            snprintf(names[nn], sizeof names[nn], "best.%s", p->name);
+            ts[nt++] = (io_tensor){names[nn++], p->shape, best};
+        }
+        const float *moment[2] = {o->m ? snap_m : NULL, o->v ? snap_v : NULL};
+        for (int k = 0; k < 2 && p->trainable; k++) {
+            if (!moment[k])
+                continue;
+            snprintf(names[nn], sizeof names[nn], "optim.%c.%s", "mv"[k], p->name);
+            ts[nt++] = (io_tensor){names[nn++], p->shape, moment[k] + (p->grad - g->grad_block)};
         }
     }
     char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8], secs[48];
@@ -970,6 +1005,59 @@ static dlc_status checkpoint_check_counters(const trainer *t, const char *path, 
 
 static dlc_status resume_changes(trainer *t, const char *path, const char *old, dlc_error *err);
 
+/* The optimizer's moments from checkpoint st: per trainable parameter
+ * ("optim.m.<name>"), or from the flat tensors of the first format (the
+ * parameter block's layout).  A parameter the checkpoint has none for was
+ * frozen when it was written (the config froze other layers): its state
+ * starts at zero, said. */
+static dlc_status load_optim_state(trainer *t, const io_st *st, const char *path, int flat,
+                                   dlc_error *err)
+{
+    graph *g = t->m.g;
+    optim *o = t->opt_state;
+    float *state[2] = {o->m, o->v};
+    int fresh = 0;
+    const char *first = NULL;
+    for (int k = 0; k < 2; k++) {
+        if (!state[k])
+            continue;
+        char name[GRAPH_NAME_MAX + 40];
+        snprintf(name, sizeof name, "optim.%c", "mv"[k]);
+        const io_tensor *all = flat ? io_st_get(st, name) : NULL;
+        if (flat && (!all || all->shape.ndim != 1 || (size_t)all->shape.d[0] != g->n_weights))
+            return dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' is missing or the wrong size",
+                            path, name);
+        for (int i = 0; i < g->n_params; i++) {
+            const graph_param *p = &g->params[i];
+            if (!p->trainable)
+                continue;
+            float *to = state[k] + (p->grad - g->grad_block);
+            if (flat) {
+                memcpy(to, all->data + (p->data - g->param_block), sizeof(float) * p->n);
+                continue;
+            }
+            snprintf(name, sizeof name, "optim.%c.%s", "mv"[k], p->name);
+            const io_tensor *x = io_st_get(st, name);
+            if (x && !tensor_shape_equal(&x->shape, &p->shape))
+                return dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' has the wrong shape",
+                                path, name);
+            if (x) {
+                memcpy(to, x->data, sizeof(float) * p->n);
+            } else {
+                memset(to, 0, sizeof(float) * p->n);
+                fresh += k == 0 || !o->m;
+                first = first ? first : p->name;
+            }
+        }
+    }
+    if (fresh)
+        say(t, "note: the checkpoint has no optimizer state for %d parameter%s that learn%s now "
+               "(from '%s'; frozen when it was written): %s from zero",
+            fresh, fresh == 1 ? "" : "s", fresh == 1 ? "s" : "", first,
+            fresh == 1 ? "its state starts" : "their states start");
+    return DLC_OK;
+}
+
 static dlc_status load_checkpoint(trainer *t, dlc_error *err)
 {
     char path[4200];
@@ -986,7 +1074,8 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     double best = 0.0;
     const char *fmt = io_st_meta(st, "format"), *opt_name = io_st_meta(st, "optimizer");
     const char *bm = io_st_meta(st, "best_metric");
-    if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT) != 0 || meta_long(st, "epoch", &epoch) ||
+    const int flat = fmt && strcmp(fmt, CHECKPOINT_FORMAT_1) == 0;
+    if (!fmt || (strcmp(fmt, CHECKPOINT_FORMAT) != 0 && !flat) || meta_long(st, "epoch", &epoch) ||
         meta_long(st, "step", &step) || meta_long(st, "optim_t", &ot) ||
         meta_long(st, "best_epoch", &best_epoch) || meta_long(st, "bad_epochs", &bad) ||
         meta_long(st, "stopped_early", &stopped) || !bm ||
@@ -1033,31 +1122,25 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
         dlc_error_prefix(err, "%s: does not match the model", path);
         goto cleanup;
     }
-    float *state[2] = {o->m, o->v};
-    const char *state_name[2] = {"optim.m", "optim.v"};
-    for (int k = 0; k < 2; k++) {
-        if (!state[k])
-            continue;
-        const io_tensor *x = io_st_get(st, state_name[k]);
-        if (!x || x->shape.ndim != 1 || (size_t)x->shape.d[0] != g->n_weights) {
-            s = dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' is missing or the wrong size",
-                         path, state_name[k]);
-            goto cleanup;
-        }
-        memcpy(state[k], x->data, sizeof(float) * g->n_weights);
-    }
+    if ((s = load_optim_state(t, st, path, flat, err)) != DLC_OK)
+        goto cleanup;
     o->t = ot;
     if (best_epoch > 0 && t->best) {
+        size_t off = 0;
         for (int i = 0; i < g->n_params; i++) {
+            const graph_param *p = &g->params[i];
+            if (!graph_param_changes(p))
+                continue;
             char name[GRAPH_NAME_MAX + 40];
-            snprintf(name, sizeof name, "best.%s", g->params[i].name);
+            snprintf(name, sizeof name, "best.%s", p->name);
             const io_tensor *x = io_st_get(st, name);
-            if (!x || !tensor_shape_equal(&x->shape, &g->params[i].shape)) {
-                s = dlc_fail(err, DLC_EINPUT, "%s: best weights '%s' are missing", path, name);
+            if (x && !tensor_shape_equal(&x->shape, &p->shape)) {
+                s = dlc_fail(err, DLC_EINPUT, "%s: best weights '%s' have the wrong shape", path, name);
                 goto cleanup;
             }
-            memcpy(t->best + (g->params[i].data - g->param_block), x->data,
-                   sizeof(float) * g->params[i].n);
+            /* none: frozen when the checkpoint was written, so the same in every epoch */
+            memcpy(t->best + off, x ? x->data : p->data, sizeof(float) * p->n);
+            off += p->n;
         }
         t->has_best = 1;
     }
@@ -1185,7 +1268,7 @@ static int track_best(trainer *t, train_epoch *e)
         t->bad_epochs = 0;
         e->best = 1;
         if (t->best) {
-            memcpy(t->best, t->m.g->param_block, sizeof(float) * t->m.g->n_weights);
+            learned_copy(t->m.g, t->best, 1);
             t->has_best = 1;
         }
         return 0;
@@ -1463,16 +1546,20 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return DLC_NOMEM(err);
     if (data_augments(&cfg->data) && !(t->aug_scratch = tensor_alloc(2 * t->data.dim)))
         return DLC_NOMEM(err);
-    if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(g->n_weights)))
+    graph_memory gm;
+    graph_memory_of(g, &gm);
+    t->n_learned = gm.learned / sizeof(float);
+    if (cfg->train.keep_best && t->data.split[DATA_SPLIT_DEV].n > 0 && !(t->best = tensor_alloc(t->n_learned)))
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
     schedule_warnings(t);
-    if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_weights, err)) != DLC_OK)
+    /* state for the trainable parameters alone, in the gradient block's layout */
+    if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_grads, err)) != DLC_OK)
         return s;
-    /* the checkpoint's snapshot: parameters and the optimizer's moments */
+    /* the checkpoint's snapshot: learned parameters and the optimizer's moments */
     if (writes(t) &&
-        !(t->snap = tensor_alloc(g->n_weights * (size_t)(1 + optim_moments(cfg->train.optimizer.type)))))
+        !(t->snap = tensor_alloc(t->n_learned + g->n_grads * (size_t)optim_moments(cfg->train.optimizer.type))))
         return DLC_NOMEM(err);
     if ((s = owners_init(t, err)) != DLC_OK)
         return s;
@@ -1544,7 +1631,7 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     dlc_status s;
     char path[4200];
     if (t->has_best && t->cfg->train.keep_best)
-        memcpy(g->param_block, t->best, sizeof(float) * g->n_weights);
+        learned_copy(g, t->best, 0);
     res->epochs_run = t->epoch;
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;

@@ -119,7 +119,8 @@ void train_graph_options(const dlc_config *cfg, const data_bundle *data, int bat
  * (a model built only to count: nothing allocated). */
 typedef struct {
     graph_memory graph;       /* parameters, gradients, planned arena, workspace, fixed */
-    size_t optimizer;         /* optimizer state (velocity, moments) */
+    size_t optimizer;         /* optimizer state (velocity, moments) of the trainable parameters */
+    size_t frozen;            /* the frozen parameters, which need no gradient, state or copy */
     size_t best;              /* the best epoch's weights (keep_best with a dev split) */
     size_t snapshot;          /* what a checkpoint is written from while training goes on */
     size_t copies;            /* the trainer's copies: best + snapshot */

@@ -37,6 +37,28 @@ plan_mib() { # plan_mib "row name" (reads $output)
     [ "$(plan_mib "optimizer state")" = "0.0" ]
 }
 
+@test "summary: frozen layers plan no gradient, optimizer state, best copy or snapshot, and evaluation fits the smaller plan" {
+    r18="$ROOT/configs/architectures/resnet18.yaml"
+    run "$DLC" summary "$r18" --set train.optimizer.type=adam
+    [ "$status" -eq 0 ]
+    all_total=$(plan_mib total)
+    [ "$(plan_mib gradients)" = "44.6" ]
+    run "$DLC" summary "$r18" --set train.optimizer.type=adam --set freeze.all_but_last=1
+    [ "$status" -eq 0 ]
+    echo "$output" | grep -A12 "memory plan"
+    # the head alone learns: fc, 512 x 1000 + 1000 floats = 2.0 MiB
+    [ "$(plan_mib parameters)" = "44.6" ]
+    [ "$(plan_mib gradients)" = "2.0" ]
+    [[ "$output" == *"(none for the 42.6 MiB of frozen parameters)"* ]]
+    [ "$(plan_mib "optimizer state")" = "3.9" ]
+    [ "$(plan_mib "the best epoch's weights")" = "2.0" ]
+    [ "$(plan_mib "checkpoint snapshot")" = "5.9" ]
+    [ "$(plan_mib "activations kept for backward")" = "0.1" ]
+    [[ "$output" == *"evaluation in batches of 64: "* ]]
+    # 7 x 42.6 MiB of state and copies, and evaluation's share of the arena
+    awk -v a="$all_total" -v b="$(plan_mib total)" 'BEGIN { exit !(a - b > 1000) }'
+}
+
 @test "train refuses a plan over the memory limit before it starts (exit 2), naming the largest batch that fits" {
     fmnist_config fm.yaml 3000
     run "$DLC" summary fm.yaml --set train.batch_size=1024

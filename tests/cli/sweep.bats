@@ -292,7 +292,7 @@ YAML
     cat > m.yaml <<YAML
 base: iris.yaml
 mode: grid
-set: {train.memory_limit: 0.00001, train.epochs: 2}
+set: {train.memory_limit: 0.0000095, train.epochs: 2}
 params:
   train.batch_size: [4, 64]
 YAML

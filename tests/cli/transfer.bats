@@ -260,3 +260,57 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"init_from.sha256: "* ]]
 }
+
+# The tensor names of safetensors file $1, one a line.
+tensor_names() {
+    local len
+    len=$(od -An -t u8 -N8 "$1" | tr -d ' ')
+    dd if="$1" bs=1 skip=8 count="$len" 2>/dev/null | jq -r 'keys[] | select(. != "__metadata__")'
+}
+
+@test "a frozen run keeps no optimizer state or best weights of its frozen layers; resumed, it ends as one straight run does" {
+    source_run
+    target_config 1
+    sed -i 's/  subset:/  split: {dev: 0.3}\n  subset:/' tgt.yaml
+    # clipping and weight decay over the trainable parameters
+    sed -i 's/^train: {/train: {clip_norm: 0.5, l2: 0.01, /' tgt.yaml
+    "$DLC" train tgt.yaml --out straight --quiet --threads 1
+    # gradient norms of the layers that learn: the frozen one has none
+    grep -q ",new_head," straight/gradnorms.csv
+    ! grep -q ",hidden," straight/gradnorms.csv || false
+    # the frozen layer: byte for byte the source's, and nothing of it but its weights
+    cmp <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes straight/model.safetensors hidden.weight)
+    tensor_names straight/checkpoint.safetensors > names.txt
+    cat names.txt
+    grep -qx "hidden.weight" names.txt
+    grep -qx "optim.m.new_head.weight" names.txt
+    grep -qx "optim.v.new_head.bias" names.txt
+    grep -qx "best.new_head.weight" names.txt
+    ! grep -q "optim.*hidden\|best.hidden" names.txt || false
+    # two epochs, then the other three from the checkpoint
+    "$DLC" train tgt.yaml --out split --quiet --threads 1 --set train.epochs=2
+    run "$DLC" train tgt.yaml --out split --resume --threads 1
+    [ "$status" -eq 0 ]
+    cmp straight/model.safetensors split/model.safetensors
+    diff <(cut -d, -f1-6 straight/metrics.csv) <(cut -d, -f1-6 split/metrics.csv)
+}
+
+@test "layers frozen in one run learn in the next: through init_from, and through a resume that no longer freezes them" {
+    source_run
+    target_config 1
+    "$DLC" train tgt.yaml --out tgt --quiet
+    # init_from a run that froze 'hidden' into one that trains it: its
+    # optimizer state starts afresh, and it learns
+    sed 's/^init_from:.*/init_from: {run: tgt}/; s/^freeze:.*//' tgt.yaml > all.yaml
+    run "$DLC" train all.yaml --out all
+    [ "$status" -eq 0 ]
+    ! cmp -s <(tensor_bytes tgt/model.safetensors hidden.weight) <(tensor_bytes all/model.safetensors hidden.weight) || false
+    run "$DLC" summary all.yaml
+    [[ "$output" == *"trainable 58, frozen 0"* ]]
+    # the checkpoint has no state for the layer it froze: a resume that
+    # unfreezes it starts that state at zero, and says so
+    run "$DLC" train tgt.yaml --out tgt --resume --set train.epochs=8 --set freeze.all_but_last=null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: the checkpoint has no optimizer state for 2 parameters that learn now (from 'hidden.weight'; frozen when it was written): their states start from zero"* ]]
+    ! cmp -s <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors hidden.weight) || false
+}

@@ -79,7 +79,7 @@ static void test_smoke_step(void **state)
         for (size_t j = 0; j < (size_t)N * o->size; j++)
             o->grad[j] = (float)dlc_rng_normal(&rng) * 0.01f;
         graph_backward(g, N);
-        if (!tensor_all_finite(g->grad_block, g->n_weights) ||
+        if (!tensor_all_finite(g->grad_block, g->n_grads) ||
             tensor_sumsq(g->params[0].grad, g->params[0].n) == 0.0) {
             print_error("%s: the first layer's gradient is not finite or is zero\n", archs[i].file);
             fail();

@@ -543,7 +543,7 @@ static void test_fused_relu(void **state)
                 graph_output(a, 0)->grad[i] = graph_output(b, 0)->grad[i] = (float)dlc_rng_normal(&rng);
             graph_backward(a, N);
             graph_backward(b, N);
-            tu_assert_close("fused dW", a->grad_block, b->grad_block, a->n_weights, 1e-5, 1e-5);
+            tu_assert_close("fused dW", a->grad_block, b->grad_block, a->n_grads, 1e-5, 1e-5);
             tu_assert_close("fused dx", a->nodes[0].grad, b->nodes[0].grad, N * D, 1e-5, 1e-5);
             graph_free(a);
             graph_free(b);
@@ -566,7 +566,7 @@ static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
         graph_init_params(g, &rng);
         D = g->nodes[0].size;
         O = graph_output(g, 0)->size;
-        nw = g->n_weights;
+        nw = g->n_grads;
         for (size_t i = 0; i < N * D; i++)
             graph_input(g, 0)[i] = (float)dlc_rng_normal(&rng);
         graph_forward(g, N, 1);
@@ -740,7 +740,7 @@ static step_result conv_step(graph *g, int N, int seed)
     graph_node *o = graph_output(g, 0);
     r.no = (size_t)N * o->size;
     r.nx = (size_t)N * g->nodes[0].size;
-    r.nw = g->n_weights;
+    r.nw = g->n_grads;
     for (size_t i = 0; i < r.nx; i++)
         graph_input(g, 0)[i] = (float)dlc_rng_normal(&rng);
     graph_forward(g, N, 1);

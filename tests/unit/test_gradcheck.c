@@ -42,8 +42,8 @@ static double proj_loss(void *user, graph *g, int N, int with_grad)
  * relative error (recurrent layers sum many terms into the loss, so their
  * central differences carry more float noise); eps: the step (smaller for
  * relu recurrences, where a bias moves many units across their kink). */
-static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
-                          double tol, double floor, double eps, const float *x_given)
+static void check_once(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
+                       double tol, double floor, double eps, const float *x_given, int frozen)
 {
     graph *g = NULL;
     dlc_error err = {0};
@@ -51,6 +51,16 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
         print_error("%s: %s\n", what, err.msg);
         fail();
     }
+    /* every layer frozen: no parameter has a gradient to fill (backward
+     * writes none: a write would crash), the block is empty, and the input's
+     * gradient still checks */
+    for (int k = 0; frozen && k < g->n_params; k++)
+        if (g->params[k].grad) {
+            print_error("%s: frozen %s has a gradient\n", what, g->params[k].name);
+            fail();
+        }
+    if (frozen)
+        assert_int_equal(g->n_grads, 0);
     graph_set_input_grad(g, 1, NULL);
     dlc_rng rng;
     dlc_rng_seed(&rng, 7, 1);
@@ -58,7 +68,7 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
     /* parameters the init leaves at constants (biases, gamma) get jitter so
      * their gradients are not degenerate */
     for (int k = 0; k < g->n_params; k++)
-        if (g->params[k].trainable)
+        if (!g->params[k].buffer)
             for (size_t i = 0; i < g->params[k].n; i++)
                 g->params[k].data[i] += (float)(0.1 * dlc_rng_normal(&rng));
     float *x = graph_input(g, 0);
@@ -101,6 +111,24 @@ static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *
         }
     }
     graph_free(g);
+}
+
+/* The graph as given, then with every layer frozen (trainable: false), which
+ * checks the gradient flowing through each op whose parameters learn
+ * nothing. */
+static void check_graph_x(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
+                          double tol, double floor, double eps, const float *x_given)
+{
+    check_once(what, in, specs, n, N, tol, floor, eps, x_given, 0);
+    layer_spec *fz = malloc(sizeof *fz * (size_t)n);
+    assert_non_null(fz);
+    memcpy(fz, specs, sizeof *fz * (size_t)n);
+    for (int i = 0; i < n; i++)
+        fz[i].trainable = 0;
+    char label[160];
+    snprintf(label, sizeof label, "%s, frozen", what);
+    check_once(label, in, fz, n, N, tol, floor, eps, x_given, 1);
+    free(fz);
 }
 
 static void check_graph(const char *what, const tensor_shape *in, layer_spec *specs, int n, int N,
@@ -1052,7 +1080,7 @@ static void test_zero_grad_clears(void **state)
     graph_zero_grad(g);
     for (int i = 0; i < 16; i++)
         tu_close(o->grad[i], 0.0, 0);
-    for (size_t i = 0; i < g->n_weights; i++)
+    for (size_t i = 0; i < g->n_grads; i++)
         tu_close(g->grad_block[i], 0.0, 0);
     graph_free(g);
 }

@@ -14,6 +14,7 @@
 
 #include "../../src/graph/plan.h"
 #include "../../src/train/model.h"
+#include "../../src/train/train.h"
 #include "testutil.h"
 
 /* A small residual network touching every kind of buffer the plan places:
@@ -138,7 +139,7 @@ static void run_steps(graph *g, int N, step_result *r)
         }
         graph_backward(g, N);
     }
-    r->grads = copy(g->grad_block, g->n_weights);
+    r->grads = copy(g->grad_block, g->n_grads);
     r->params = copy(g->param_block, g->n_weights);
     r->dx = copy(g->nodes[0].grad, (size_t)N * g->nodes[0].size);
     for (int h = 0; h < 2; h++) {
@@ -169,7 +170,7 @@ static void assert_same(const graph *g, int N, const step_result *a, const step_
                         const char *what)
 {
     size_t sizes[2] = {graph_output((graph *)g, 0)->size, graph_output((graph *)g, 1)->size};
-    int same = memcmp(a->grads, b->grads, sizeof(float) * g->n_weights) == 0 &&
+    int same = memcmp(a->grads, b->grads, sizeof(float) * g->n_grads) == 0 &&
                memcmp(a->params, b->params, sizeof(float) * g->n_weights) == 0 &&
                memcmp(a->dx, b->dx, sizeof(float) * (size_t)N * g->nodes[0].size) == 0;
     for (int h = 0; h < 2; h++)
@@ -200,7 +201,7 @@ static void test_bit_identical(void **state)
     step_result a = {0}, b = {0};
     run_model(&planned, N, GRAPH_LAYOUT_PLANNED, 0, &a);
     run_model(&separate, N, GRAPH_LAYOUT_SEPARATE, 0, &b);
-    assert_true(all_finite(a.grads, planned.g->n_weights));
+    assert_true(all_finite(a.grads, planned.g->n_grads));
     assert_true(tensor_sumsq(a.dx, (size_t)N * planned.g->nodes[0].size) > 0.0);
     assert_same(planned.g, N, &a, &b, "planned against separate");
     /* and the plan did share memory */
@@ -226,7 +227,7 @@ static void test_poison_no_read_after_lifetime(void **state)
     run_model(&ref, N, GRAPH_LAYOUT_PLANNED, 0, &a);
     run_model(&poisoned, N, GRAPH_LAYOUT_SEPARATE, 1, &b);
     run_model(&planned_poisoned, N, GRAPH_LAYOUT_PLANNED, 1, &c);
-    assert_true(all_finite(b.grads, poisoned.g->n_weights));
+    assert_true(all_finite(b.grads, poisoned.g->n_grads));
     assert_same(ref.g, N, &a, &b, "separate with poison");
     assert_same(ref.g, N, &a, &c, "planned with poison");
     result_free(&a);
@@ -377,7 +378,7 @@ static void test_poison_catches_planted_bugs(void **state)
             store(g, "c1", PLAN_OUT)->last = plan_step_forward(graph_find(g, "b1"));
         step_result r = {0};
         run_steps(g, N, &r);
-        if (all_finite(r.grads, g->n_weights)) {
+        if (all_finite(r.grads, g->n_grads)) {
             print_error("planted bug %d: the poison did not reach the gradients\n", bug);
             fail();
         }
@@ -431,9 +432,66 @@ static void test_freeze_plans_less(void **state)
     const graph_param *pf = &full.g->params[graph_param_find(full.g, "fc1.weight")];
     const graph_param *pz = &g->params[graph_param_find(g, "fc1.weight")];
     assert_memory_equal(pf->grad, pz->grad, sizeof(float) * pf->n);
-    assert_true(tensor_sumsq(g->params[graph_param_find(g, "c1.weight")].grad, 8 * 3 * 9) == 0.0);
+    /* the frozen layers have no gradient to fill, and the block holds the
+     * others' alone */
+    assert_null(g->params[graph_param_find(g, "c1.weight")].grad);
+    assert_null(g->params[graph_param_find(g, "b1.gamma")].grad);
+    size_t learn = 0;
+    for (int k = 0; k < g->n_params; k++)
+        learn += g->params[k].trainable ? (g->params[k].n + 15) / 16 * 16 : 0;
+    assert_int_equal(g->n_grads, learn);
+    assert_true(b.grads < a.grads);
     model_free(&full);
     model_free(&frozen);
+}
+
+/* What a run plans with Adam and keep_best: of an MLP 64-32-16-3 whose sizes
+ * are multiples of 16 floats (the gradient block's alignment), so that the
+ * saving is exact.  freeze: all but the head. */
+static void plan_mlp(const char *freeze, train_memory *p)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: mlp\n"
+             "data: {format: csv, train: {file: a.csv}, label: y}\n"
+             "model:\n"
+             "  input: [64]\n"
+             "  layers:\n"
+             "    - {name: d1, type: dense, units: 32, activation: relu}\n"
+             "    - {name: d2, type: dense, units: 16, activation: relu}\n"
+             "    - {name: head, type: dense, units: 3}\n"
+             "freeze: {all_but_last: %s}\n"
+             "train: {optimizer: {type: adam}, keep_best: true}\n",
+             freeze);
+    dlc_config cfg;
+    dlc_error err = {0};
+    if (config_load_string(&cfg, "mlp.yaml", yaml, strlen(yaml), NULL, 0, &err) != DLC_OK ||
+        train_memory_plan(&cfg, NULL, 8, p, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    config_free(&cfg);
+}
+
+/* Frozen parameters plan no gradient, no optimizer state, no best-epoch
+ * copy and no snapshot: 7 times their size less with Adam (a gradient, two
+ * moments, the best copy, the snapshot's weights and two moments). */
+static void test_frozen_plan_no_state(void **state)
+{
+    (void)state;
+    train_memory all, fz;
+    plan_mlp("null", &all);
+    plan_mlp("1", &fz);
+    const size_t F = sizeof(float) * (64 * 32 + 32 + 32 * 16 + 16); /* d1 and d2 */
+    assert_int_equal(all.frozen, 0);
+    assert_int_equal(fz.frozen, F);
+    assert_int_equal(fz.graph.params, all.graph.params); /* the weights are all there */
+    assert_int_equal(all.graph.grads - fz.graph.grads, F);
+    assert_int_equal(all.optimizer - fz.optimizer, 2 * F);
+    assert_int_equal(fz.optimizer, 2 * fz.graph.grads);
+    assert_int_equal(all.best - fz.best, F);
+    assert_int_equal(all.snapshot - fz.snapshot, 3 * F);
+    assert_true(all.total - fz.total >= 7 * F);
 }
 
 /* configs/architectures/resnet18.yaml, built to count (nothing allocated). */
@@ -490,6 +548,22 @@ static void test_eval_fit(void **state)
     size_t budget = mem.train_arena > GRAPH_EVAL_FLOOR ? mem.train_arena : GRAPH_EVAL_FLOOR;
     assert_true(mem.eval_arena <= budget);
     assert_int_equal(mem.arena, budget > mem.train_arena ? mem.eval_arena : mem.train_arena);
+    /* frozen but for the head, training plans less, and evaluation is
+     * fitted again to that (it was fitted to the larger plan) */
+    int *nodes = malloc(sizeof *nodes * (size_t)m.g->n_nodes), n = 0;
+    assert_non_null(nodes);
+    for (int i = m.g->n_inputs; i < m.g->n_nodes; i++)
+        if (m.g->nodes[i].n_params && i != m.g->outputs[0])
+            nodes[n++] = i;
+    graph_freeze_nodes(m.g, nodes, n);
+    free(nodes);
+    graph_memory fz;
+    graph_memory_of(m.g, &fz);
+    assert_true(fz.train_arena < mem.train_arena);
+    budget = fz.train_arena > GRAPH_EVAL_FLOOR ? fz.train_arena : GRAPH_EVAL_FLOOR;
+    assert_true(fz.eval_arena <= budget);
+    assert_true(fz.eval_rows >= 8 && fz.eval_rows < mem.eval_rows);
+    assert_true(fz.arena < mem.arena);
     model_free(&m);
 }
 
@@ -503,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_poison_no_read_after_lifetime),
         cmocka_unit_test(test_poison_catches_planted_bugs),
         cmocka_unit_test(test_freeze_plans_less),
+        cmocka_unit_test(test_frozen_plan_no_state),
         cmocka_unit_test(test_resnet18_arena),
         cmocka_unit_test(test_eval_fit),
     };

@@ -595,7 +595,7 @@ static void rg_run(graph *b, const rg_graph *g, rg_result *r)
         if (kept)
             push(r, kept->out, (size_t)N * kept->size);
     }
-    push(r, b->grad_block, b->n_weights);
+    push(r, b->grad_block, b->n_grads);
     push(r, b->param_block, b->n_weights);
     if (g->input_grad)
         push(r, b->nodes[0].grad, (size_t)N * b->nodes[0].size);

@@ -278,7 +278,7 @@ static void test_two_threads_agree(void **state)
             graph_forward(g, N, 1);
             graph_node *o = graph_output(g, 0);
             on = (size_t)N * o->size;
-            wn = g->n_weights;
+            wn = g->n_grads;
             graph_zero_grad(g);
             for (size_t i = 0; i < on; i++)
                 o->grad[i] = (float)((int)(i % 7) - 3) * 0.1f;
