@@ -217,3 +217,5 @@ clean:
 	rm -rf build $(BIN)
 
 -include $(OBJS:.o=.d) $(BUILD)/src/cli/main.d
+# the test and bench programs, compiled and linked in one step, list their headers too
+-include $(wildcard $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
