@@ -661,8 +661,9 @@ dlc_status l2normalize_build(graph *g, graph_node *n, dlc_error *err)
     if (!(n->spec.eps > 0.0f))
         return layer_fail(n, err, "eps must be positive, got %g", n->spec.eps);
     if (x->seq)
-        return layer_fail(n, err, "'%s' is a sequence with padding; pool it over time first "
-                                  "(time_avgpool, time_maxpool) to get one vector per example",
+        return layer_fail(n, err, "'%s' is a sequence (its steps may be padding, which would count "
+                                  "in the norm); pool it over time first (time_avgpool, time_maxpool) "
+                                  "to get one vector per example",
                           x->spec.name);
     n->shape = x->shape;
     n->aux_per_sample = 1;
