@@ -298,6 +298,16 @@ static void act_grad_copy(float *dz, const float *dy, const float *restrict y, f
     }
 }
 
+/* The slope of a fused (leaky) ReLU below zero as the kernels take it:
+ * forward 1 when none is fused (bias_act's identity), backward the
+ * derivative's (act_grad_copy reads it only for a fused layer). */
+static float conv_slope(const graph_node *n, int backward)
+{
+    if (backward)
+        return n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    return !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+}
+
 /* Samples per chunk for a layer with this geometry and F filters. */
 static int conv_chunk(const layer_geom *geo, int F, int nmax)
 {
@@ -640,10 +650,7 @@ static void conv_depthwise_run(graph *g, graph_node *n, const layer_geom *geo, i
     size_t per = backward && dw_wide_of(geo, &c.pw) ? dw_wide_floats(&c.pw) : 0;
     if (per && n->scratch >= per * (size_t)tensor_get_threads())
         c.wide = graph_scratch(g, per * (size_t)tensor_get_threads());
-    if (backward)
-        c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
-    else
-        c.slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    c.slope = conv_slope(n, backward);
     tensor_parallel(dw_part, &c);
 }
 
@@ -919,10 +926,7 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
                    n->spec.use_bias ? graph_p(g, n, 1) : NULL,
                    graph_scratch(g, per * (size_t)parts), per, N, F, conv_groups(n), CK, (int)geo->P, backward,
                    backward && graph_wants_grad(g, n, 0), 0.0f, backward && graph_assigns_grad(g, n, 0)};
-    if (backward)
-        c.slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
-    else
-        c.slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    c.slope = conv_slope(n, backward);
     tensor_parallel(conv_whole_part, &c);
     if (backward)
         for (int t = 0; t < parts; t++) {
@@ -947,7 +951,7 @@ void conv_forward(graph *g, graph_node *n, int N)
     const float *b = n->spec.use_bias ? graph_p(g, n, 1)->data : NULL;
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
-    const float slope = !n->act_fused ? 1.0f : n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    const float slope = conv_slope(n, 0);
     const conv_algo algo = conv_algo_of(n, &geo, F);
     if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
         wino_tile m = conv_tile(algo);
@@ -995,7 +999,7 @@ void conv_backward(graph *g, graph_node *n, int N)
     const int F = w->shape.d[0], CK = (int)(w->n / (size_t)F), P = (int)geo.P;
     const int chunk = conv_chunk(&geo, F, g->nmax);
     const int want_dx = graph_wants_grad(g, n, 0);
-    const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const float slope = conv_slope(n, 1);
     const conv_algo algo = conv_algo_of(n, &geo, F);
     if (algo == CONV_WINOGRAD_2X2 || algo == CONV_WINOGRAD_4X4) {
         wino_tile m = conv_tile(algo);

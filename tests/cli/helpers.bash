@@ -306,3 +306,35 @@ model:
     - {type: flatten}
 YAML
 }
+
+# reviews_config FILE LAYERS [TRAIN]: reviews of 1 to 9 words (a padded batch mixes
+# lengths) in reviews.csv and a classifier with LAYERS (YAML lines) between the embedding
+# and the output; TRAIN replaces the train section (one YAML line).
+reviews_config() {
+    local train=${3:-'train: {epochs: 8, batch_size: 16, optimizer: {type: adam, lr: 0.02}}'}
+    {
+        echo "text,label"
+        for i in $(seq 1 40); do
+            echo "\"great $i\",pos"
+            echo "\"the day was fine and great $i\",pos"
+            echo "\"awful $i\",neg"
+            echo "\"the day was awful and grim and sad $i\",neg"
+        done
+    } > reviews.csv
+    cat > "$1" <<YAML
+name: reviews
+seed: 1
+data:
+  format: text
+  train: {file: reviews.csv}
+  split: {dev: 0.25}
+  label: label
+  text: {task: classify, tokens: words, seq_len: 10}
+model:
+  layers:
+    - {type: embedding, units: 4}
+$2
+    - {type: dense, units: auto}
+$train
+YAML
+}

@@ -226,38 +226,11 @@ one_and_three_ranks() {
 }
 
 @test "synchronized batchnorm over padded sequences: each feature's statistics over every rank's valid steps, one process's weights" {
-    {
-        echo "text,label"
-        for i in $(seq 1 60); do
-            echo "\"great $i\",pos"
-            echo "\"a really fine and great day it was $i\",pos"
-            echo "\"awful $i\",neg"
-            echo "\"the day was awful and grim and sad $i\",neg"
-        done
-    } > reviews.csv
-    cat > bn.yaml <<YAML
-name: bn
-seed: 1
-data:
-  format: text
-  train: {file: reviews.csv}
-  split: {dev: 0.25}
-  label: label
-  text: {task: classify, tokens: words, seq_len: 10}
-model:
-  layers:
-    - {type: embedding, units: 4}
-    - {type: batchnorm, activation: relu}
+    reviews_config bn.yaml "    - {type: batchnorm, activation: relu}
     - {type: lstm, units: 6}
     - {type: batchnorm}
-    - {type: time_avgpool}
-    - {type: dense, units: auto}
-train:
-  epochs: 3
-  batch_size: 16
-  optimizer: {type: sgd, lr: 0.2}
-  distributed: {sync_batchnorm: true}
-YAML
+    - {type: time_avgpool}" \
+        "train: {epochs: 3, batch_size: 16, optimizer: {type: sgd, lr: 0.2}, distributed: {sync_batchnorm: true}}"
     # SGD: Adam near its optimum grows an ulp of summing order to 1e-5
     run "$DLC" train bn.yaml --out one --threads 1 --quiet
     [ "$status" -eq 0 ]

@@ -401,36 +401,6 @@ YAML
     [ "$(jq -c .splits run/report.json)" = "$(jq -c .splits again/report.json)" ]
 }
 
-# Reviews of 1 to 9 words (a padded batch mixes lengths) and a classifier
-# with the given layers (YAML lines) between the embedding and the output.
-reviews_config() {
-    {
-        echo "text,label"
-        for i in $(seq 1 40); do
-            echo "\"great $i\",pos"
-            echo "\"the day was fine and great $i\",pos"
-            echo "\"awful $i\",neg"
-            echo "\"the day was awful and grim and sad $i\",neg"
-        done
-    } > reviews.csv
-    cat > "$1" <<YAML
-name: reviews
-seed: 1
-data:
-  format: text
-  train: {file: reviews.csv}
-  split: {dev: 0.25}
-  label: label
-  text: {task: classify, tokens: words, seq_len: 10}
-model:
-  layers:
-    - {type: embedding, units: 4}
-$2
-    - {type: dense, units: auto}
-train: {epochs: 8, batch_size: 16, optimizer: {type: adam, lr: 0.02}}
-YAML
-}
-
 @test "conv1d on a sequence (embedding or recurrent output) is refused with the recipe for a convolution over time, and the recipe learns" {
     reviews_config k.yaml "    - {type: conv1d, filters: 8, kernel: 3, activation: relu}
     - {type: flatten}"
