@@ -27,6 +27,7 @@ LAYER_SAVES(unary); /* abs, square: their input */
 LAYER_SAVES(l2normalize);
 LAYER_SAVES(gram);
 LAYER_SAVES(layernorm);
+LAYER_SAVES(add);
 void saves_nothing(const graph *g, const graph_node *n, graph_saves *s);
 
 LAYER_OP_FUNCS(input);

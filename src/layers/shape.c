@@ -91,14 +91,30 @@ dlc_status activation_build(graph *g, graph_node *n, dlc_error *err)
 }
 
 
-/* ---- add: y = x0 + x1 + ... (residual connections) ---- */
+/* ---- add: y = x0 + x1 + ... (residual connections) ----
+ * With a ReLU or leaky ReLU (its own activation, or the ReLU node after it
+ * that graph_build folded in: graph_op.in_place_sum) applied in the same
+ * pass, and its derivative applied to dy while dy is handed to the inputs.
+ * The plan may give y one input's memory and dy one input's gradient's
+ * (graph_op.in_place_sum): that input is then neither read again nor
+ * written. */
 dlc_status add_build(graph *g, graph_node *n, dlc_error *err)
 {
+    if (n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU) {
+        n->act_fused = 1;
+        n->act_slope = n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    }
     return layer_same_shape_inputs(g, n, err);
 }
 
+void add_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->out = n->act_fused; /* the ReLU's derivative, from y's sign */
+}
+
 /* A forward or backward pass over the (N, size) values, split over the
- * worker threads when it is large (a residual add of a big map). */
+ * worker threads when it is large (a residual add of a big map), and
+ * worked in blocks that stay in the cache between the steps of a pass. */
 typedef struct {
     graph *g;
     graph_node *n;
@@ -106,31 +122,59 @@ typedef struct {
     int backward;
 } add_job;
 
+enum { ADD_BLOCK = 2048 };
+
+/* v <- y > 0 ? v : slope v (y may be v) */
+static void add_relu(float *v, const float *y, size_t len, float slope)
+{
+    for (size_t i = 0; i < len; i++) {
+        float d = v[i], l = slope * d;
+        v[i] = y[i] > 0.0f ? d : l;
+    }
+}
+
+static void add_block_backward(graph *g, graph_node *n, size_t lo, size_t len)
+{
+    float *dz = n->grad + lo;
+    if (n->act_fused)
+        add_relu(dz, n->out + lo, len, n->act_slope);
+    for (int k = 0; k < n->n_in; k++) {
+        graph_node *x = graph_in(g, n, k);
+        if (!graph_wants_grad(g, n, k) || x->grad == n->grad) /* in place: dz is its gradient */
+            continue;
+        if (graph_assigns_grad(g, n, k)) /* the first to write dx: it was not cleared */
+            memcpy(x->grad + lo, dz, sizeof(float) * len);
+        else
+            tensor_axpy(x->grad + lo, 1.0f, dz, len);
+    }
+}
+
+static void add_block_forward(graph *g, graph_node *n, size_t lo, size_t len)
+{
+    /* the first two inputs in one pass (y may be either: the plan puts it
+     * on no other), then any others */
+    float *y = n->out + lo;
+    const float *a = graph_in(g, n, 0)->out + lo, *b = graph_in(g, n, 1)->out + lo;
+    for (size_t i = 0; i < len; i++)
+        y[i] = a[i] + b[i];
+    for (int k = 2; k < n->n_in; k++)
+        tensor_axpy(y, 1.0f, graph_in(g, n, k)->out + lo, len);
+    if (n->act_fused)
+        add_relu(y, y, len, n->act_slope);
+}
+
 static void add_part(void *ctx, int part, int parts)
 {
     const add_job *j = ctx;
-    graph_node *n = j->n;
     size_t lo, hi;
     tensor_part_range(j->len, 16, part, parts, &lo, &hi);
-    if (j->backward) {
-        for (int k = 0; k < n->n_in; k++) {
-            graph_node *x = graph_in(j->g, n, k);
-            if (!graph_wants_grad(j->g, n, k))
-                continue;
-            if (graph_assigns_grad(j->g, n, k)) /* the first to write dx: it was not cleared */
-                memcpy(x->grad + lo, n->grad + lo, sizeof(float) * (hi - lo));
-            else
-                tensor_axpy(x->grad + lo, 1.0f, n->grad + lo, hi - lo);
-        }
-        return;
+    for (size_t b = lo; b < hi; b += ADD_BLOCK) {
+        size_t len = hi - b < ADD_BLOCK ? hi - b : ADD_BLOCK;
+        if (j->backward)
+            add_block_backward(j->g, j->n, b, len);
+        else
+            add_block_forward(j->g, j->n, b, len);
     }
-    /* the first two inputs in one pass, then any others */
-    const float *a = graph_in(j->g, n, 0)->out + lo, *b = graph_in(j->g, n, 1)->out + lo;
-    float *y = n->out + lo;
-    for (size_t i = 0; i < hi - lo; i++)
-        y[i] = a[i] + b[i];
-    for (int k = 2; k < n->n_in; k++)
-        tensor_axpy(y, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
 }
 
 static void add_run(graph *g, graph_node *n, int N, int backward)
