@@ -305,6 +305,9 @@ struct graph_node {
                                * activation node whose ReLU its input's op applies
                                * (folded_into of that input), nothing is applied */
     float act_slope;          /* an in_place_sum op's fused (leaky) ReLU: its slope */
+    int dx_over_dy;           /* set by build: backward computes its input's gradient value
+                               * by value from its own at the same place (batchnorm), so
+                               * the plan may give both one memory */
     int folded_into;          /* the ReLU node folded into this in_place_sum op, -1 none */
     int grad_assigned;        /* set by graph_build: the consumer whose backward runs
                                * first (the last in forward order, node assigned_by)

@@ -200,6 +200,11 @@ static void in_place(const graph *g, const graph_plan *p, plan_buf *b, const int
             in_place_sum(g, p, b, n_consumers, c);
             continue;
         }
+        if (nd->dx_over_dy && nd->n_in == 1 &&
+            grad_joins(p, b, n_consumers, c, nd->in[0])) {
+            buf_join(b, (int)BUF(c, PLAN_GRAD), (int)BUF(nd->in[0], PLAN_GRAD));
+            continue;
+        }
         if (!graph_ops[nd->spec.op].in_place || nd->n_in != 1)
             continue;
         int x = nd->in[0];

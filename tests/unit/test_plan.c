@@ -327,7 +327,8 @@ static void test_live_ranges(void **state)
 
 /* In place where plan.h allows it: flatten takes its input's memory, a ReLU
  * whose input nobody reads after it does, a sigmoid whose input the add
- * still reads does not. */
+ * still reads does not; a batchnorm writes its input's gradient over its
+ * own (dx_over_dy). */
 static void test_in_place(void **state)
 {
     model m;
@@ -338,6 +339,7 @@ static void test_in_place(void **state)
     assert_ptr_equal(range_of(g, t, "flat", PLAN_OUT), range_of(g, t, "proj", PLAN_OUT));
     assert_ptr_equal(range_of(g, t, "act", PLAN_OUT), range_of(g, t, "gated", PLAN_OUT));
     assert_ptr_not_equal(range_of(g, t, "gate", PLAN_OUT), range_of(g, t, "b3", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "b3", PLAN_GRAD), range_of(g, t, "c3", PLAN_GRAD));
     model_free(&m);
 }
 
