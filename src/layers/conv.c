@@ -183,23 +183,13 @@ static void inside_columns(const layer_geom *g, int off, int *ow0, int *ow1)
     *ow1 = b;
 }
 
-/* dst[0, n) = src[0], src[2], ... src[2 (n - 1)]: eight at a time from two
- * loads (the even lanes of 16 floats, which must all be readable) */
-typedef float conv_v8 __attribute__((vector_size(32)));
-typedef int conv_v8i __attribute__((vector_size(32)));
-
+/* dst[0, n) = src[0], src[2], ... src[2 (n - 1)]: eight at a time */
 static inline void gather_even(float *restrict dst, const float *restrict src, int n)
 {
     int i = 0;
     for (; i + 8 < n; i += 8) { /* + 8 < n: the 16th float lies inside */
-        conv_v8 a, b;
-        memcpy(&a, src + 2 * i, sizeof a);
-        memcpy(&b, src + 2 * i + 8, sizeof b);
-#ifdef __clang__
-        conv_v8 e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-#else
-        conv_v8 e = __builtin_shuffle(a, b, (conv_v8i){0, 2, 4, 6, 8, 10, 12, 14});
-#endif
+        layer_v8 e;
+        layer_even8(&e, src + 2 * i);
         memcpy(dst + i, &e, sizeof e);
     }
     for (; i < n; i++)
@@ -211,9 +201,9 @@ static inline void gather_even(float *restrict dst, const float *restrict src, i
 static inline void scatter_add_even(float *restrict dst, const float *restrict src, int n)
 {
     int i = 0;
-    const conv_v8 zero = {0};
+    const layer_v8 zero = {0};
     for (; i + 8 < n; i += 8) {
-        conv_v8 a, b, v;
+        layer_v8 a, b, v;
         memcpy(&a, dst + 2 * i, sizeof a);
         memcpy(&b, dst + 2 * i + 8, sizeof b);
         memcpy(&v, src + i, sizeof v);
@@ -221,8 +211,8 @@ static inline void scatter_add_even(float *restrict dst, const float *restrict s
         a += __builtin_shufflevector(v, zero, 0, 8, 1, 8, 2, 8, 3, 8);
         b += __builtin_shufflevector(v, zero, 4, 8, 5, 8, 6, 8, 7, 8);
 #else
-        a += __builtin_shuffle(v, zero, (conv_v8i){0, 8, 1, 8, 2, 8, 3, 8});
-        b += __builtin_shuffle(v, zero, (conv_v8i){4, 8, 5, 8, 6, 8, 7, 8});
+        a += __builtin_shuffle(v, zero, (layer_v8i){0, 8, 1, 8, 2, 8, 3, 8});
+        b += __builtin_shuffle(v, zero, (layer_v8i){4, 8, 5, 8, 6, 8, 7, 8});
 #endif
         memcpy(dst + 2 * i, &a, sizeof a);
         memcpy(dst + 2 * i + 8, &b, sizeof b);

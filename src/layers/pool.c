@@ -156,36 +156,27 @@ static int pool_is_2d(const layer_geom *geo)
     return geo->k[0] == 1 && geo->in[0] == 1 && geo->d[1] == 1 && geo->d[2] == 1;
 }
 
-typedef float pool_v8 __attribute__((vector_size(32)));
-typedef int32_t pool_v8i __attribute__((vector_size(32)));
-
 /* The windows of outputs [ow, ow + 8) of row [h0, h1) at stride 2, none
  * clamped (the caller checked; the 16 floats each row load reads lie in the
  * map): the scalar loop's scan, eight outputs at a time, one per lane. */
 static inline void maxpool_s2_x8(float *restrict y, int32_t *restrict arg, const float *restrict x,
                                  int W, int h0, int h1, int w0, int k)
 {
-    pool_v8 m = {0};
-    pool_v8i a = {0};
+    layer_v8 m = {0};
+    layer_v8i a = {0};
     for (int h = h0; h < h1; h++)
         for (int w = w0; w < w0 + k; w++) {
-            pool_v8 lo8, hi8;
-            memcpy(&lo8, x + (size_t)h * W + w, sizeof lo8);
-            memcpy(&hi8, x + (size_t)h * W + w + 8, sizeof hi8);
-#ifdef __clang__
-            pool_v8 v = __builtin_shufflevector(lo8, hi8, 0, 2, 4, 6, 8, 10, 12, 14);
-#else
-            pool_v8 v = __builtin_shuffle(lo8, hi8, (pool_v8i){0, 2, 4, 6, 8, 10, 12, 14});
-#endif
-            pool_v8i i = h * W + w + (pool_v8i){0, 2, 4, 6, 8, 10, 12, 14};
+            layer_v8 v;
+            layer_even8(&v, x + (size_t)h * W + w);
+            layer_v8i i = h * W + w + (layer_v8i){0, 2, 4, 6, 8, 10, 12, 14};
             if (h == h0 && w == w0) {
                 m = v;
                 a = i;
                 continue;
             }
-            pool_v8i gt = v > m;
+            layer_v8i gt = v > m;
             a = (gt & i) | (~gt & a);
-            m = (pool_v8)(((pool_v8i)v & gt) | ((pool_v8i)m & ~gt));
+            m = (layer_v8)(((layer_v8i)v & gt) | ((layer_v8i)m & ~gt));
         }
     memcpy(y, &m, sizeof m);
     memcpy(arg, &a, sizeof a);
