@@ -191,6 +191,18 @@ static void test_l2normalize_gram(void **state)
     tu_ref_free(r);
 }
 
+/* torchvision ShuffleNetV2's view / transpose / reshape */
+static void test_channel_shuffle(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_shuffle");
+    layer_spec s = gt_spec("channel_shuffle", "op");
+    s.groups = 3;
+    check_ref(r, "channel_shuffle_map", 1, (tensor_shape){3, {6, 2, 3}}, s, 0);
+    s.groups = 2;
+    check_ref(r, "channel_shuffle_vec", 1, (tensor_shape){1, {6}}, s, 0);
+    tu_ref_free(r);
+}
+
 static void test_layernorm(void **state)
 {
     tu_ref *r = tu_ref_load("layers_norm");
@@ -535,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_slice),           cmocka_unit_test(test_split),
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),
