@@ -11,7 +11,10 @@
  * Relu/Sigmoid/Tanh/LeakyRelu/Elu/Softmax (folded into the layer before when
  * it is the only consumer), Add/Sum, Concat, Flatten, Reshape, Dropout,
  * Gather of a table -> embedding, LSTM/GRU/RNN -> lstm/gru/rnn with the gate
- * order and signs export.c writes, undone.  A leading Sub and Mul by
+ * order and signs export.c writes, undone; Slice and Split -> slice, the
+ * channel shuffle's Reshape/Transpose/Reshape -> channel_shuffle, Pad folded
+ * into the Conv or AveragePool after it, shape arithmetic on known shapes
+ * folded to constants.  A leading Sub and Mul by
  * constants on the input (dlc's own exports) become the normalization.
  * Anything else is refused, listing every op dlc lacks. */
 #include <math.h>
@@ -24,6 +27,7 @@
 #include "onnx.h"
 
 #define IMP_MAX_LAYERS 4096
+#define KV_MAX (2 * ONNX_MAX_DIMS) /* the entries of a shape computed at import (a Pad's pads) */
 
 typedef enum {
     V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
@@ -58,8 +62,9 @@ typedef struct {
     float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
-    int nk;                     /* V_SHAPE: its nk entries are known, kv (SHAPE_N the batch size) */
-    int64_t kv[ONNX_MAX_DIMS];
+    int nk;                     /* V_SHAPE: its nk entries are known, kv (SHAPE_N the batch size), */
+    int rows;                   /* as a vector (rows 0) or a matrix of `rows` rows */
+    int64_t kv[KV_MAX];
     int groups;                 /* V_SHUFFLE_* */
     int uses;
 } ival;
@@ -196,7 +201,7 @@ static int known_ints(imp *k, const onnx_node *n, int i, int64_t *v, int *cnt)
         return 1;
     }
     const onnx_tensor *c = cst(k, n, i);
-    if (!c || !c->i || c->n < 1 || c->n > ONNX_MAX_DIMS)
+    if (!c || !c->i || c->n < 1 || c->n > KV_MAX)
         return 0;
     memcpy(v, c->i, sizeof *v * c->n);
     *cnt = (int)c->n;
@@ -210,7 +215,7 @@ static const onnx_tensor *shape_input(imp *k, const onnx_node *n, int i)
 {
     const onnx_tensor *c = cst(k, n, i);
     ival *x = i < n->n_in && n->in[i][0] ? val(k, n->in[i]) : NULL;
-    if (c || !x || x->kind != V_SHAPE || x->nk < 1)
+    if (c || !x || x->kind != V_SHAPE || x->nk < 1 || x->rows)
         return c;
     for (int j = 1; j < x->nk; j++)
         if (x->kv[j] == SHAPE_N)
@@ -867,7 +872,7 @@ static int slice_int(imp *k, const onnx_node *n, const char *attr, int i, int64_
             *v = a->ints[0];
         return a->n_ints == 1;
     }
-    int64_t kv[ONNX_MAX_DIMS]; /* a constant, or computed from shapes (torch.chunk's bounds) */
+    int64_t kv[KV_MAX]; /* a constant, or computed from shapes (torch.chunk's bounds) */
     const onnx_tensor *c = cst(k, n, i);
     *count = c ? (int)c->n : 0;
     if (!known_ints(k, n, i, kv, count) || *count != 1 || kv[0] == SHAPE_N)
@@ -1500,8 +1505,8 @@ static int shape_of(imp *k, const ival *x, int64_t *v)
 static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
 {
     const char *op = n->op;
-    int64_t a[ONNX_MAX_DIMS], b[ONNX_MAX_DIMS], y[2 * ONNX_MAX_DIMS];
-    int na = 0, nb = 0, ny = 0, unknown = 0;
+    int64_t a[KV_MAX], b[KV_MAX], y[KV_MAX];
+    int na = 0, nb = 0, ny = 0, unknown = 0, rows = 0;
     ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
     int x_known = x && x->kind == V_SHAPE && x->nk > 0;
     *st = DLC_OK;
@@ -1521,7 +1526,7 @@ static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
             return 0;
         for (int64_t i = from; i < to; i++)
             y[ny++] = a[i];
-    } else if (!strcmp(op, "Gather") && x_known) {
+    } else if (!strcmp(op, "Gather") && x_known && !x->rows) {
         const onnx_attr *ax = onnx_attr_get(n, "axis");
         if ((ax && ax->i != 0) || !known_ints(k, n, 1, b, &nb))
             return 0;
@@ -1535,11 +1540,45 @@ static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
         }
     } else if (x_known && (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze") || !strcmp(op, "Cast") ||
                            !strcmp(op, "Identity") || !strcmp(op, "Round"))) {
+        if (x->rows && strcmp(op, "Cast") && strcmp(op, "Identity"))
+            return 0;
         ny = x->nk;
+        rows = x->rows;
         memcpy(y, x->kv, sizeof *y * (size_t)ny);
+    } else if (!strcmp(op, "ConstantOfShape") && known_ints(k, n, 0, a, &na) && na == 1 && !(x_known && x->rows) &&
+               a[0] >= 1 && a[0] <= KV_MAX) {
+        /* integers only (a float one is a recurrent layer's zero state) */
+        const onnx_attr *v = onnx_attr_get(n, "value");
+        if (!v || !v->t || !v->t->i || v->t->n != 1)
+            return 0;
+        for (ny = 0; ny < a[0]; ny++)
+            y[ny] = v->t->i[0];
+        if (!ny)
+            return 0;
+    } else if (!strcmp(op, "Reshape") && x_known && known_ints(k, n, 1, b, &nb) && nb <= 2) {
+        /* PyTorch's pads list, (l, r, t, b, ...) to ONNX's begins then ends: reshaped to
+         * (-1, 2), rows reversed, transposed, flattened */
+        int64_t c0 = nb == 2 ? b[1] : -1;
+        if (nb == 2 && (c0 < 1 || x->nk % c0 || (b[0] != -1 && b[0] * c0 != x->nk)))
+            return 0;
+        if (nb == 1 && b[0] != -1 && b[0] != x->nk)
+            return 0;
+        ny = x->nk;
+        rows = nb == 2 ? (int)(x->nk / c0) : 0;
+        memcpy(y, x->kv, sizeof *y * (size_t)ny);
+    } else if (!strcmp(op, "Transpose") && x_known && x->rows) {
+        const onnx_attr *p = onnx_attr_get(n, "perm");
+        if (p && (p->n_ints != 2 || p->ints[0] != 1))
+            return 0;
+        int R = x->rows, C = x->nk / R;
+        for (int i = 0; i < C; i++)
+            for (int j = 0; j < R; j++)
+                y[ny++] = x->kv[j * C + i];
+        rows = C;
     } else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div")) {
         ival *w = n->n_in == 2 ? val(k, n->in[1]) : NULL;
-        if (!(x_known || (w && w->kind == V_SHAPE && w->nk > 0)) || !known_ints(k, n, 0, a, &na) ||
+        if (!(x_known || (w && w->kind == V_SHAPE && w->nk > 0)) || (x_known && x->rows) ||
+            (w && w->kind == V_SHAPE && w->rows) || !known_ints(k, n, 0, a, &na) ||
             !known_ints(k, n, 1, b, &nb) || (na != nb && na != 1 && nb != 1))
             return 0;
         ny = na > nb ? na : nb;
@@ -1557,7 +1596,7 @@ static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
         for (int i = 0; i < n->n_in; i++) {
             ival *e = val(k, n->in[i]);
             any |= e && e->kind == V_SHAPE && e->nk > 0;
-            if (!known_ints(k, n, i, a, &na) || ny + na > ONNX_MAX_DIMS)
+            if (!known_ints(k, n, i, a, &na) || ny + na > KV_MAX || (e && e->kind == V_SHAPE && e->rows))
                 return 0;
             memcpy(y + ny, a, sizeof *a * (size_t)na);
             ny += na;
@@ -1565,16 +1604,25 @@ static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
         if (!any)
             return 0;
     } else if (!strcmp(op, "Slice") && x_known) {
-        int64_t s0, e0, ax = 0, step = 1;
-        int c0, c1, c2 = 0, c3 = 0;
+        /* of axis 0 (a vector's entries, a matrix's rows), any step, as ONNX clamps */
+        int64_t ax[KV_MAX] = {0}, step[KV_MAX] = {1};
+        int c0, c1, c2 = 1, c3 = 1, R = x->rows ? x->rows : x->nk, C = x->rows ? x->nk / x->rows : 1;
         if (!known_ints(k, n, 1, a, &c0) || !known_ints(k, n, 2, b, &c1) || c0 != 1 || c1 != 1 ||
-            (n->n_in > 3 && n->in[3][0] && (!known_ints(k, n, 3, &ax, &c2) || c2 != 1 || ax != 0)) ||
-            (n->n_in > 4 && n->in[4][0] && (!known_ints(k, n, 4, &step, &c3) || c3 != 1 || step != 1)))
+            (n->n_in > 3 && n->in[3][0] && (!known_ints(k, n, 3, ax, &c2) || c2 != 1 || ax[0] != 0)) ||
+            (n->n_in > 4 && n->in[4][0] && (!known_ints(k, n, 4, step, &c3) || c3 != 1 || step[0] == 0)))
             return 0;
-        s0 = a[0] < 0 ? a[0] + x->nk : a[0];
-        e0 = b[0] < 0 ? b[0] + x->nk : b[0] > x->nk ? x->nk : b[0];
-        for (int64_t i = s0 < 0 ? 0 : s0; i < e0; i++)
-            y[ny++] = x->kv[i];
+        int64_t s0 = a[0] < 0 ? a[0] + R : a[0], e0 = b[0] < 0 ? b[0] + R : b[0], st0 = step[0];
+        if (st0 > 0) {
+            s0 = s0 < 0 ? 0 : s0 > R ? R : s0;
+            e0 = e0 < 0 ? 0 : e0 > R ? R : e0;
+        } else {
+            s0 = s0 < 0 ? 0 : s0 > R - 1 ? R - 1 : s0;
+            e0 = e0 < -1 ? -1 : e0 > R - 1 ? R - 1 : e0;
+        }
+        for (int64_t i = s0; st0 > 0 ? i < e0 : i > e0; i += st0, rows++)
+            for (int j = 0; j < C; j++)
+                y[ny++] = x->kv[i * C + j];
+        rows = x->rows ? rows : 0;
         if (!ny)
             return 0;
     } else {
@@ -1584,6 +1632,7 @@ static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
     if (unknown)
         return 1;
     o->nk = ny;
+    o->rows = rows;
     memcpy(o->kv, y, sizeof *y * (size_t)ny);
     if (y[0] == SHAPE_N) /* as the forms read before shapes were known */
         o->batch = ny == 1 ? SHAPE_BATCH : SHAPE_OF_BATCH_FIRST;
@@ -1602,11 +1651,12 @@ static int swaps_groups(const onnx_node *t, int r)
     return 1;
 }
 
-/* A Reshape's shape s (0 or N first) fits the dims d (0 and -1 as ONNX reads them): 1 when so. */
-static int reshapes_to(const onnx_tensor *s, const int64_t *d, int r)
+/* A Reshape's shape s (the batch first: 0, or the batch size a file without
+ * a dynamic axis fixes) fits the dims d (0 and -1 as ONNX reads them): 1 when so. */
+static int reshapes_to(const imp *k, const onnx_tensor *s, const int64_t *d, int r)
 {
     int64_t known = 1, total = 1, free_at = -1;
-    if (!s || !s->i || (int)s->n != r || s->i[0] != 0)
+    if (!s || !s->i || (int)s->n != r || (s->i[0] != 0 && !(k->in_batch > 0 && s->i[0] == k->in_batch)))
         return 0;
     for (int i = 1; i < r; i++) {
         total *= d[i];
@@ -1649,7 +1699,7 @@ static int shuffle_step(imp *k, const onnx_node *n, dlc_status *st)
         d[2] = C / G;
         for (int i = 1; i < xs.ndim; i++)
             d[i + 2] = xs.d[i];
-        if (!reshapes_to(s, d, r))
+        if (!reshapes_to(k, s, d, r))
             return 0;
         ival *y = new_val(k, n->out[0], V_SHUFFLE_GROUPED, x->layer);
         y->groups = (int)G;
@@ -1669,7 +1719,7 @@ static int shuffle_step(imp *k, const onnx_node *n, dlc_status *st)
     d[1] = C;
     for (int i = 1; i < xs.ndim; i++)
         d[i + 1] = xs.d[i];
-    if (!reshape || !reshapes_to(shape_input(k, n, 1), d, r - 1)) {
+    if (!reshape || !reshapes_to(k, shape_input(k, n, 1), d, r - 1)) {
         *st = fail_at(k, n, "a channel shuffle in %d groups not reshaped back to its input's shape "
                             "(N, %d, ...)", x->groups, C);
         return 1;
@@ -1702,7 +1752,9 @@ static dlc_status op_pad(imp *k, const onnx_node *n)
         return fail_at(k, n, "a padding value other than 0 (dlc pads with zeros only)");
     if (n->n_in > 3 && n->in[3][0])
         return fail_at(k, n, "an axes input (dlc reads pads of every axis)");
-    if (!x || !(r = shape_of(k, x, xd)))
+    ival unpadded = x ? *x : (ival){0}; /* a Pad of a Pad: the two added */
+    unpadded.kind = x && x->kind == V_PADDED ? V_LAYER : unpadded.kind;
+    if (!x || !(r = shape_of(k, &unpadded, xd)))
         return fail_at(k, n, "its input is not a map dlc computes");
     if (pa) {
         np = pa->n_ints <= 2 * ONNX_MAX_DIMS ? pa->n_ints : 0;
@@ -1722,23 +1774,27 @@ static dlc_status op_pad(imp *k, const onnx_node *n)
         zero &= p[i] == 0;
     }
     if (zero) { /* F.avg_pool2d(x, 2) at opset 13 pads by nothing */
-        new_val(k, n->out[0], V_LAYER, x->layer);
+        ival *y = new_val(k, n->out[0], x->kind, x->layer);
+        y->src = x->src;
+        y->nk = x->nk;
+        memcpy(y->kv, x->kv, sizeof y->kv);
         return DLC_OK;
     }
     for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++) {
         const onnx_node *c = &k->m->nodes[q];
         for (int i = 0; i < c->n_in; i++)
-            if (!strcmp(c->in[i], n->out[0]) && (i != 0 || (strcmp(c->op, "Conv") && strcmp(c->op, "AveragePool"))))
+            if (!strcmp(c->in[i], n->out[0]) &&
+                (i != 0 || (strcmp(c->op, "Conv") && strcmp(c->op, "AveragePool") && strcmp(c->op, "Pad"))))
                 return fail_at(k, n, "zero padding read by '%s' (%s): dlc has no pad layer; it pads inside a "
                                      "convolution or an average pool, whose padding it becomes",
                                node_name(c), c->op);
     }
     ival *y = new_val(k, n->out[0], V_PADDED, x->layer);
-    y->src = x->name;
+    y->src = x->kind == V_PADDED ? x->src : x->name;
     y->nk = 2 * nsp;
     for (int i = 0; i < nsp; i++) {
-        y->kv[i] = p[2 + i];
-        y->kv[nsp + i] = p[r + 2 + i];
+        y->kv[i] = p[2 + i] + (x->kind == V_PADDED ? x->kv[i] : 0);
+        y->kv[nsp + i] = p[r + 2 + i] + (x->kind == V_PADDED ? x->kv[nsp + i] : 0);
     }
     return DLC_OK;
 }
@@ -2180,13 +2236,15 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
         }
         if (st)
             break;
-        /* uses of each input value by the rest of the graph (and its outputs) */
+        /* uses of each input value by the graph (and its outputs): the nodes before this one
+         * too, which read it as it was (an activation folded into its layer would change it
+         * under them: torch.split's piece split again, then relu'd) */
         for (int j = 0; j < n->n_in; j++) {
             ival *x = n->in[j][0] ? val(&k, n->in[j]) : NULL;
             if (!x)
                 continue;
             x->uses = 0;
-            for (int q = i; q < om->n_nodes; q++)
+            for (int q = 0; q < om->n_nodes; q++)
                 for (int r = 0; r < om->nodes[q].n_in && needed[q]; r++)
                     x->uses += !strcmp(om->nodes[q].in[r], x->name);
             for (int q = 0; q < om->n_outputs; q++)

@@ -352,6 +352,8 @@ class ShuffleFlat(nn.Module):
         n, c, h, w = y.shape
         return y.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, -1)
 torch.onnx.export(ShuffleFlat(), x, "shflat.onnx", opset_version=13)
+up = nn.Sequential(nn.Conv2d(4, 8, 1), nn.Upsample(scale_factor=2), nn.PixelShuffle(2), nn.ConvTranspose2d(2, 4, 3, stride=2))
+torch.onnx.export(up.eval(), x, "upsample.onnx", opset_version=13)
 PY
     run "$DLC" import padmax.onnx --out r
     echo "$output"
@@ -369,7 +371,83 @@ PY
     echo "$output"
     [ "$status" -eq 2 ]
     [[ "$output" == *"(Reshape): a channel shuffle in 2 groups not reshaped back to its input's shape (N, 4, ...)"* ]]
+    # dlc has no upsampling, pixel shuffle or transposed convolution layer
+    run "$DLC" import upsample.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"3 ops dlc has no layer for: Resize (node '/1/Resize'), DepthToSpace (node '/2/DepthToSpace'), ConvTranspose (node '/3/ConvTranspose')"* ]]
     [ ! -e r ]
+}
+
+@test "import: torch.split (Split, sizes or equal pieces) and torch.chunk (Slices of bounds computed from the shape) are slices and predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+torch.manual_seed(0)
+class Parts(nn.Module):
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.c = nn.Conv2d(3, 6, 1)
+    def forward(self, x):
+        y = self.c(x)
+        a, b = torch.split(y, [2, 4], dim=1) if self.how == "sizes" else y.chunk(2, dim=1)
+        c, d = torch.split(b, 2, dim=1) if self.how == "sizes" else (b, b)
+        return torch.cat([a + a, b.relu(), c - d if self.how == "sizes" else a - b], 1).flatten(1)
+for how, opset in [("sizes", 13), ("sizes", 11), ("chunk", 13)]:
+    net, x = Parts(how).eval(), torch.randn(2, 3, 3, 3)
+    name = "%s%d" % (how, opset)
+    torch.onnx.export(net, x, name + ".onnx", opset_version=opset, input_names=["input"],
+                      dynamic_axes={"input": {0: "N"}})
+    for suffix, t in [("x", x), ("want", net(x))]:
+        with open("%s.%s.txt" % (name, suffix), "w") as f:
+            f.writelines(" ".join("%.9g" % v for v in r) + "\n" for r in t.reshape(len(t), -1).tolist())
+PY
+    imports_like 1e-6 sizes13 sizes11 chunk13
+    [ "$(grep -c 'type: slice' sizes13/config.yaml)" -eq 4 ]
+    [ "$(grep -c 'type: slice' chunk13/config.yaml)" -eq 2 ]
+}
+
+@test "import: nn.ZeroPad2d before a convolution (TensorFlow's odd padding) and before an average pool, and F.pad, fold into their padding; a channel shuffle exported at one batch size; all predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+def save(name, net, x):
+    net.eval()
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13)
+    for suffix, t in [("x", x), ("want", net(x))]:
+        with open("%s.%s.txt" % (name, suffix), "w") as f:
+            f.writelines(" ".join("%.9g" % v for v in r) + "\n" for r in t.reshape(len(t), -1).tolist())
+# PyTorch writes ZeroPad2d's pads with ConstantOfShape, Concat, Reshape, a reversing Slice,
+# Transpose: folded to constants; the odd pad after is dlc's `same`; two Pads in a row add up
+save("zpad", nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU(), nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(4, 3, 3, stride=2),
+                           nn.ZeroPad2d(1), nn.AvgPool2d(3), nn.Flatten()), torch.randn(2, 4, 8, 8))
+class FPad(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 2, 3)
+    def forward(self, x):
+        return self.c(F.pad(x, (2, 2, 1, 1))).flatten(1)
+save("fpad", FPad(), torch.randn(3, 3, 5, 6))
+# a channel shuffle of 3 groups written by hand, exported at one batch size (its shapes constants)
+class Shuffle(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(4, 6, 1)
+    def forward(self, x):
+        y = self.c(x)
+        n, c, h, w = y.shape
+        return y.view(n, 3, c // 3, h, w).transpose(1, 2).reshape(n, c, h, w).flatten(1)
+save("shuffle3", Shuffle(), torch.randn(3, 4, 5, 5))
+PY
+    imports_like 1e-6 zpad fpad shuffle3
+    grep -q "groups: 3" shuffle3/config.yaml
+    grep -q "padding: same" zpad/config.yaml
+    grep -q "padding: \[1, 2\]" fpad/config.yaml
 }
 
 @test "import: a convolution of a globally pooled vector (squeeze-and-excitation) is refused naming the node and why" {
