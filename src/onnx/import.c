@@ -217,9 +217,13 @@ static const onnx_tensor *shape_input(imp *k, const onnx_node *n, int i)
     ival *x = i < n->n_in && n->in[i][0] ? val(k, n->in[i]) : NULL;
     if (c || !x || x->kind != V_SHAPE || x->nk < 1 || x->rows)
         return c;
+    if (x->c) /* made before: each value once, so k->made (one per node) is enough */
+        return x->c;
     for (int j = 1; j < x->nk; j++)
         if (x->kv[j] == SHAPE_N)
             return NULL;
+    if (k->n_made > k->m->n_nodes)
+        return NULL;
     onnx_tensor *t = &k->made[k->n_made];
     if (!(t->i = calloc((size_t)x->nk, sizeof *t->i)))
         return NULL;
@@ -229,6 +233,7 @@ static const onnx_tensor *shape_input(imp *k, const onnx_node *n, int i)
     t->dims[0] = t->n = (size_t)x->nk;
     for (int j = 0; j < x->nk; j++)
         t->i[j] = x->kv[j] == SHAPE_N ? 0 : x->kv[j];
+    x->c = t;
     return t;
 }
 

@@ -279,6 +279,16 @@ static void test_shape_errors(void **state)
     s[0].sizes[1] = -1;
     s[0].sizes[0] = 6;
     expect_build_error(&vec, s, 1, "leaving nothing for the -1 piece", NULL);
+    /* a channel shuffle whose groups do not divide the channels, or of a sequence */
+    s[0] = gt_spec("channel_shuffle", "mix");
+    s[0].groups = 4;
+    expect_build_error(&img, s, 1, "layer 'mix' (channel_shuffle)", "groups 4 does not divide the 2 channels");
+    s[0] = gt_spec("embedding", "emb");
+    s[0].units = 4;
+    s[0].vocab = 5;
+    s[1] = gt_spec("channel_shuffle", "mix");
+    s[1].groups = 2;
+    expect_build_error(&vec, s, 2, "its input 'emb' is a sequence", NULL);
     /* subtract and multiply of different shapes */
     s[0] = gt_spec("dense", "a");
     s[0].units = 4;
