@@ -20,6 +20,9 @@ ReLU6 as Clip(0, 6)).
 lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
 layer of 5 classes (a text classifier).
 gru: the same with nn.GRU (ONNX's linear_before_reset=1, dlc's reset_after).
+shufflenet_v2_x0_5, densenet121, squeezenet1_1, googlenet, inception_v3,
+alexnet: torchvision's (GoogLeNet and Inception v3 without their auxiliary
+heads or input transform), batch norm statistics measured as mobilenet_v2's.
 Needs python3-torch (and python3-torchvision for resnet18).
 """
 import argparse
@@ -43,10 +46,15 @@ class TextLSTM(nn.Module):
         return self.fc(h[-1])
 
 
+MEASURED = ("mobilenet_v2", "shufflenet_v2_x0_5", "densenet121", "googlenet", "inception_v3")
+
+
 def image_model(name, size, n):
     import torchvision
 
-    net = getattr(torchvision.models, name)(weights=None, num_classes=10)
+    kw = {"aux_logits": False, "transform_input": False, "init_weights": True} \
+        if name in ("googlenet", "inception_v3") else {}
+    net = getattr(torchvision.models, name)(weights=None, num_classes=10, **kw)
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.2, 0.2)
@@ -56,7 +64,7 @@ def image_model(name, size, n):
     pixels = torch.randint(0, 256, (n, 3, size, size)).float()
     mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     x = (pixels / 255 - mean) / std
-    if name == "mobilenet_v2":
+    if name in MEASURED:
         # random statistics saturate its ReLU6s (every output the same whatever the input):
         # measure them on smooth random images instead, as training would, and widen the head
         for m in net.modules():
@@ -66,7 +74,11 @@ def image_model(name, size, n):
         net.train()
         with torch.no_grad():
             net(torch.nn.functional.interpolate(torch.randn(16, 3, 8, 8), size=(size, size), mode="bilinear"))
-        net.classifier[-1].weight.data.normal_(0, 0.5)
+        for m in net.modules():  # as trained: momentum=None would export as ONNX's momentum 1
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = 0.1
+        if name == "mobilenet_v2":
+            net.classifier[-1].weight.data.normal_(0, 0.5)
     return net, x, pixels
 
 
@@ -90,7 +102,8 @@ def lstm(n, net=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm", "gru"])
+    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm", "gru", "shufflenet_v2_x0_5",
+                                      "densenet121", "squeezenet1_1", "googlenet", "inception_v3", "alexnet"])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)

@@ -202,6 +202,7 @@ typedef enum {
     OP_SCALAR_MIX,
     OP_WORD_CHARS,
     OP_CHI_SQUARE,
+    OP_CHANNEL_SHUFFLE,
     OP_COUNT
 } op_kind;
 

@@ -86,6 +86,8 @@ const graph_op graph_ops[] = {
                        word_chars_forward, word_chars_backward},
     [OP_CHI_SQUARE] = {"chi_square", 2, 2, KEYS("eps"), NO_KEYS, chi_square_build, NULL,
                        chi_square_forward, chi_square_backward},
+    [OP_CHANNEL_SHUFFLE] = {"channel_shuffle", 1, 1, KEYS("groups"), KEYS("groups"), channel_shuffle_build,
+                            NULL, channel_shuffle_forward, channel_shuffle_backward, .saves = saves_nothing},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

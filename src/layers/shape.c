@@ -1,5 +1,6 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
- * (the activation itself is applied by the graph), add, concat. */
+ * (the activation itself is applied by the graph), add, concat,
+ * channel_shuffle. */
 #include <string.h>
 
 #include "layers.h"
@@ -259,5 +260,66 @@ void concat_backward(graph *g, graph_node *n, int N)
             for (size_t r = 0; r < rows; r++)
                 tensor_axpy(x->grad + r * len, 1.0f, n->grad + r * out_row + at, len);
         at += len;
+    }
+}
+
+/* ---- channel_shuffle: ShuffleNet's mixing of grouped convolutions' channels ----
+ * x (N, C, S...) seen as (N, G, K, S) with K = C / G  ->  y (N, K, G, S):
+ * output channel j*G + i is input channel i*K + j (PyTorch's
+ * x.view(N, G, K, H, W).transpose(1, 2).reshape(N, C, H, W)).  Backward sends
+ * each dy channel back to the channel it came from. */
+dlc_status channel_shuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    char shape[64];
+    if (x->seq)
+        return layer_fail(n, err, "its input '%s' is a sequence; channel_shuffle takes a map "
+                                  "(channels, ...)", x->spec.name);
+    int G = n->spec.groups, C = x->shape.d[0];
+    if (G < 1 || C % G)
+        return layer_fail(n, err, "groups %d does not divide the %d channels of '%s' %s", G, C,
+                          x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape));
+    n->shape = x->shape;
+    return DLC_OK;
+}
+
+/* The channel geometry: G groups of K channels of S values each. */
+static void shuffle_dims(graph *g, const graph_node *n, int *G, int *K, size_t *S)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    *G = n->spec.groups;
+    *K = x->shape.d[0] / *G;
+    *S = x->size / (size_t)x->shape.d[0];
+}
+
+void channel_shuffle_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int G, K;
+    size_t S;
+    shuffle_dims(g, n, &G, &K, &S);
+    for (int b = 0; b < N; b++) {
+        const float *xb = x->out + (size_t)b * n->size; /* (G, K, S) */
+        float *yb = n->out + (size_t)b * n->size;       /* (K, G, S) */
+        for (int i = 0; i < G; i++)
+            for (int j = 0; j < K; j++)
+                memcpy(yb + ((size_t)j * G + i) * S, xb + ((size_t)i * K + j) * S, sizeof(float) * S);
+    }
+}
+
+void channel_shuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int G, K;
+    size_t S;
+    shuffle_dims(g, n, &G, &K, &S);
+    for (int b = 0; b < N; b++) {
+        float *dx = x->grad + (size_t)b * n->size;
+        const float *dy = n->grad + (size_t)b * n->size;
+        for (int i = 0; i < G; i++)
+            for (int j = 0; j < K; j++)
+                tensor_axpy(dx + ((size_t)i * K + j) * S, 1.0f, dy + ((size_t)j * G + i) * S, S);
     }
 }
