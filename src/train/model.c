@@ -292,6 +292,19 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
                           tensor_shape_size(data_shape), pairs);
             goto fail;
         }
+        /* Keras' order: images as (height, width, channels) read as
+         * channels first would take each pixel row for a channel, and a
+         * model whose layers happen to fit trains on that in silence */
+        const int *d = data_shape ? data_shape->d : NULL, *in = m->input.d;
+        if (d && data_shape->ndim == 3 && m->input.ndim == 3 && !tensor_shape_equal(data_shape, &m->input) &&
+            in[0] == d[1] && in[1] == d[2] && in[2] == d[0]) {
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s%skey 'model.input': %s lists the channels last (Keras' order); dlc's "
+                          "inputs are (channels, height, width), as PyTorch's: model.input [%d, %d, %d]",
+                          cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
+                          d[0], d[1], d[2]);
+            goto fail;
+        }
     } else if (data_shape && data_shape->ndim > 0) {
         m->input = *data_shape;
     } else {

@@ -468,3 +468,22 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" != *"next to the config"* ]]
 }
+
+@test "model.input in Keras' order (height, width, channels) is refused with the order dlc reads, not trained on rows as channels" {
+    # IDX images are (1, 28, 28); [28, 28, 1] has as many values and would be
+    # taken as a reshape: 28 channels of 28 x 1, which a same-padded
+    # convolution and a global pool train on without a word
+    fmnist_config fm.yaml 300 1
+    sed -i 's/input: \[1, 28, 28\]/input: [28, 28, 1]/' fm.yaml
+    expect_error "key 'model.input': (28, 28, 1) lists the channels last (Keras' order); dlc's inputs are (channels, height, width), as PyTorch's: model.input [1, 28, 28]" \
+        "$DLC" train fm.yaml --out r
+    # an image folder's images take model.input's shape: the same guess is answered there
+    folder_config "$ROOT/tests/data/images/train" f.yaml
+    expect_error "not (28, 28, 1) (channels last is Keras' order; dlc's is PyTorch's: model.input [1, 28, 28])" \
+        "$DLC" train f.yaml --out r2 --set 'model.input=[28,28,1]'
+    # a reshape that is not a transposition still is one
+    fmnist_config fm2.yaml 300 1
+    sed -i 's/input: \[1, 28, 28\]/input: [4, 14, 14]/' fm2.yaml
+    run "$DLC" summary fm2.yaml
+    [ "$status" -eq 0 ]
+}
