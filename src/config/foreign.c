@@ -167,3 +167,31 @@ const char *config_foreign_value(const char *path, const char *value, char *buf,
     return lookup(foreign_values, sizeof foreign_values / sizeof *foreign_values, path, value,
                   buf, size);
 }
+
+const char *config_bracket_key(const char *path, char *buf, size_t size)
+{
+    if (!strchr(path, '['))
+        return NULL;
+    char dotted[512];
+    size_t o = 0;
+    for (const char *p = path; *p && o + 2 < sizeof dotted; p++) {
+        size_t n = 0;
+        if (*p == '[') {
+            while (p[1 + n] >= '0' && p[1 + n] <= '9')
+                n++;
+            if (n == 0 || p[1 + n] != ']')
+                return NULL;
+            if (o + n + 2 >= sizeof dotted)
+                return NULL;
+            dotted[o++] = '.';
+            memcpy(dotted + o, p + 1, n);
+            o += n;
+            p += n + 1;
+            continue;
+        }
+        dotted[o++] = *p;
+    }
+    dotted[o] = '\0';
+    snprintf(buf, size, "a list item is named by its index after a dot: '%s'", dotted);
+    return buf;
+}

@@ -487,3 +487,20 @@ YAML
     run "$DLC" summary fm2.yaml
     [ "$status" -eq 0 ]
 }
+
+@test "a list item named as Python indexes it (model.layers[0].units) is answered with dlc's dotted key, in --set and in a sweep" {
+    iris_config
+    expect_error "key 'model.layers[0].units': unknown key (a list item is named by its index after a dot: 'model.layers.0.units')" \
+        "$DLC" train iris.yaml --out r --set 'model.layers[0].units=4'
+    cat > s.yaml <<'YAML'
+base: iris.yaml
+trials: 2
+params:
+  model.layers[0].units: {int_uniform: [4, 8]}
+YAML
+    expect_error "s.yaml:4: key 'model.layers[0].units': unknown config key (a list item is named by its index after a dot: 'model.layers.0.units')" \
+        "$DLC" sample s.yaml
+    sed -i 's/layers\[0\]/layers.0/' s.yaml
+    run "$DLC" sample s.yaml
+    [ "$status" -eq 0 ]
+}
