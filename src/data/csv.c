@@ -588,9 +588,18 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         }
         if (id < 0 && c->given && !cp->new_classes) {
             data_quote_names(&c->classes.names, list, sizeof list);
+            /* many classes that are all numbers: a regression target read
+             * as classes (notes.c warns of it when the train file loads) */
+            int numbers = c->classes.names.n >= 20;
+            for (int k = 0; numbers && k < c->classes.names.n; k++) {
+                double v;
+                numbers = dlc_parse_double(c->classes.names.v[k], &v) == 0;
+            }
             return dlc_fail(err, DLC_EINPUT,
-                            "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
-                            path, line, cname, s, c->classes.names.n, list);
+                            "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)%s",
+                            path, line, cname, s, c->classes.names.n, list,
+                            numbers ? "; the labels are numbers, each read as a class: a value to "
+                                      "predict? then use loss: mse" : "");
         }
         if (id < 0) { /* a new class (new_classes: after the given ones) */
             char what[96];

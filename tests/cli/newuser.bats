@@ -504,3 +504,24 @@ YAML
     run "$DLC" sample s.yaml
     [ "$status" -eq 0 ]
 }
+
+@test "a regression target read as classes: a test value training never saw says the labels are numbers and names loss: mse" {
+    # sklearn's diabetes targets are whole numbers (25 to 346): a softmax
+    # config reads each as a class, and the test file holds values train lacks
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," 2 * i }' > train.csv
+    printf 'x,y\n0.5,10\n3.3,67\n' > test.csv
+    cat > r.yaml <<'YAML'
+name: r
+seed: 1
+data: {format: csv, train: {file: train.csv}, test: {file: test.csv}, label: y, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto}]}
+train: {epochs: 1, batch_size: 8}
+YAML
+    expect_error "test.csv:3: column 'y': label \"67\" is not one of the 60 classes ('0', '2', '4'" "$DLC" train r.yaml --out run
+    [[ "$output" == *"; the labels are numbers, each read as a class: a value to predict? then use loss: mse" ]]
+    # a few classes that are numbers are classes: no such guess
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," i % 3 }' > train.csv
+    printf 'x,y\n0.5,1\n3.3,7\n' > test.csv
+    expect_error "label \"7\" is not one of the 3 classes" "$DLC" train r.yaml --out run
+    [[ "$output" != *"loss: mse"* ]]
+}
