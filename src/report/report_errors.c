@@ -7,7 +7,8 @@
  * drop, limit or subset, are counted), source (with data.sources: the
  * source's name, whose file the id is a row of), file (image folders: the
  * image's path in its folder), true, predicted, confidence (of the
- * predicted class), image (file name in errors/, empty for non-image data),
+ * predicted class), text (text classifiers: the tokens the model read),
+ * image (file name in errors/, empty for non-image data),
  * then tag columns left empty: mislabeled, blurry (image data only), tags
  * (free words).  dlc analyze reads them back (report_tags.c). */
 #include <dirent.h>
@@ -296,6 +297,27 @@ static void values_field(dlc_buf *b, const float *v, int i, int K)
     }
 }
 
+/* A text classifier's example row as the model read it: its tokens by the
+ * vocabulary (words joined by a space, characters as they are; <unk> for
+ * those it did not know, the padding left out), so a person tags the text,
+ * not a row number of the file.  A step of a word_chars model holds the
+ * word's bytes after its id. */
+static void text_field(dlc_buf *b, const data_bundle *data, const dataset *ds, int row)
+{
+    const int T = ds->shape.d[0], K = ds->shape.ndim == 2 ? ds->shape.d[1] : 1;
+    dlc_buf t = {0};
+    for (int i = 0; i < T && ds->f32; i++) {
+        long id = lrintf(ds->f32[(size_t)row * ds->dim + (size_t)i * K]);
+        if (id == TEXT_PAD || id < 0 || id >= data->vocab.n)
+            continue;
+        dlc_buf_printf(&t, "%s%s", t.len && data->text_unit == TEXT_WORDS ? " " : "",
+                       data->vocab.v[id]);
+    }
+    report_csv_field(b, t.s ? t.s : "");
+    dlc_buf_printf(b, ",");
+    dlc_buf_free(&t);
+}
+
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
@@ -314,6 +336,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     if (!rh->per_example || data->split[DATA_SPLIT_DEV].stack == 2)
         return DLC_OK;
     const data_split *ds = &data->split[DATA_SPLIT_DEV];
+    const int texts = data->text && data->text_task == TEXT_CLASSIFY && data->vocab.n > 0 && ds->ds &&
+                      (ds->ds->shape.ndim == 1 || ds->ds->shape.ndim == 2);
     dlc_status st = DLC_OK;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
@@ -333,7 +357,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     rep->sampled = wrong;
     if ((st = sample_ids(rep, ds, wrong, take, err)) != DLC_OK ||
         (st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, &csv,
-                           "true,predicted,confidence", err)) != DLC_OK)
+                           texts ? "true,predicted,confidence,text" : "true,predicted,confidence",
+                           err)) != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {
         int i = wrong[k], row = ds->idx[i];
@@ -343,7 +368,10 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
         report_csv_field(&csv, rh->names.v[s->pred[i]]);
-        dlc_buf_printf(&csv, ",%.4f,%s,,%s\n", (double)s->conf[i], name, rep->has_images ? "," : "");
+        dlc_buf_printf(&csv, ",%.4f,", (double)s->conf[i]);
+        if (texts)
+            text_field(&csv, data, ds->ds, row);
+        dlc_buf_printf(&csv, "%s,,%s\n", name, rep->has_images ? "," : "");
     }
     report_path(path, sizeof path, dir, "errors.csv");
     st = report_write_buf(path, &csv, err);
