@@ -551,3 +551,26 @@ YAML
     [ "$status" -eq 0 ]
     echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null'
 }
+
+@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line; each as --text gives it" {
+    weather_texts
+    classifier_config c.yaml "    - {type: embedding, units: 8}
+    - {type: time_avgpool}" 4
+    "$DLC" train c.yaml --out run --quiet
+    # a plain file: a byte-order mark, CRLF and a blank line, as Notepad saves one
+    printf '\xef\xbb\xbfthe fox ran into the wood\r\n\r\na fine day with the sun\r\n' > new.txt
+    printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
+    run "$DLC" predict run new.txt new.csv --top-k 1
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    for t in "new.txt:1:|the fox ran into the wood" "new.txt:3:|a fine day with the sun" \
+             "new.csv:2:|rain fell on the hill, and the wind blew"; do
+        want=$("$DLC" predict run --text "${t#*|}" --top-k 1 | awk '{ printf "%s %s", $1, $2 }')
+        printf '%s\n' "${lines[@]}" | grep -qxF "${t%%|*} $want" || { echo "no line '${t%%|*} $want' in: $output" >&2; false; }
+    done
+    "$DLC" predict run new.txt --json | jq -e '[.predictions[] | [.row, .line]] == [[1, 1], [2, 3]]'
+    # a CSV without the text column names it
+    printf 'id,words\n1,the fox\n' > other.csv
+    expect_error "other.csv: the header has no column 'text', the text column the model was trained on (data.text.column)" \
+        "$DLC" predict run other.csv
+}
