@@ -148,10 +148,15 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
             goto fail;
         }
         if (mh->n_targets != (size_t)dh->count) {
+            /* two sigmoid units for one yes/no label: Keras' Dense(2) beside a
+             * binary cross-entropy */
+            int binary = mh->loss == LOSS_SIGMOID_BCE && dh->count == 1 && mh->n_targets == 2;
             s = dlc_fail(err, DLC_EINPUT,
                          "output '%s' needs %zu targets per example for %s, the data gives %d "
-                         "(check its layer's units and data.label)",
-                         mh->name, mh->n_targets, loss_names[mh->loss], dh->count);
+                         "(check its layer's units and data.label%s)",
+                         mh->name, mh->n_targets, loss_names[mh->loss], dh->count,
+                         binary ? "; one label of two classes is 1 unit with sigmoid_bce, or 2 "
+                                  "units with softmax_cross_entropy" : "");
             goto fail;
         }
         if ((s = dlc_strlist_copy(&mh->classes, &dh->class_names, err)) != DLC_OK)

@@ -574,3 +574,18 @@ YAML
     expect_error "other.csv: the header has no column 'text', the text column the model was trained on (data.text.column)" \
         "$DLC" predict run other.csv
 }
+
+@test "two sigmoid units for one label of two classes (Keras' Dense(2) with a binary cross-entropy) says the two ways to write it" {
+    cat > b.yaml <<YAML
+name: b
+data: {format: csv, train: {file: $ROOT/data/breast_cancer.csv}, label: diagnosis, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 2, activation: sigmoid}]}
+loss: sigmoid_bce
+train: {epochs: 1}
+YAML
+    expect_error "output 'dense_1' needs 2 targets per example for sigmoid_bce, the data gives 1 (check its layer's units and data.label; one label of two classes is 1 unit with sigmoid_bce, or 2 units with softmax_cross_entropy)" \
+        "$DLC" train b.yaml --out r
+    sed -i 's/units: 2/units: 1/' b.yaml
+    run "$DLC" train b.yaml --out r --quiet
+    [ "$status" -eq 0 ]
+}
