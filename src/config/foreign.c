@@ -54,6 +54,10 @@ static const foreign_name foreign_keys[] = {
     {"data.augment.*", "height_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
     {"data.augment.*", "random_crop", "crop_pad", "pad by crop_pad pixels, crop back at random"},
     {"data.augment.*", "rotation_range", "rotate", NULL},
+    /* Keras' RandomRotation and torchvision's RandomRotation, RandomHorizontalFlip */
+    {"data.augment.*", "rotation", "rotate", NULL},
+    {"data.augment.*", "random_rotation", "rotate", NULL},
+    {"data.augment.*", "random_horizontal_flip", "hflip", NULL},
     {"data.augment.*", "brightness_range", "brightness", NULL},
 };
 

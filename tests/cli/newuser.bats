@@ -75,6 +75,12 @@ YAML
     run "$DLC" train keras.yaml --out run --quiet
     [ "$status" -eq 0 ]
     [ -s run/report.json ]
+    # augmentation in the words of Keras' preprocessing layers and torchvision's transforms
+    folder_config "$ROOT/tests/data/images/train" f.yaml
+    expect_error "key 'data.augment.rotation': unknown key (dlc's name: 'rotate')" \
+        "$DLC" train f.yaml --out r --set data.augment.rotation=10
+    expect_error "key 'data.augment.random_horizontal_flip': unknown key (dlc's name: 'hflip')" \
+        "$DLC" train f.yaml --out r --set data.augment.random_horizontal_flip=true
 }
 
 # regression_csv FILE SLOPE: 200 rows of a, b and y = SLOPE * (3a - 2b) + 5 + a
