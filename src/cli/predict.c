@@ -543,6 +543,10 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
     size_t len = 0;
     dlc_strlist header = {0};
     const char *col = m->text_cfg.column;
+    if (data_image_name(path))
+        return dlc_fail(err, DLC_EINPUT, "%s: an image file; the model classifies texts (a CSV or TSV "
+                        "file's '%.60s' column, or a file of one text a line, or --text TEXT)", path,
+                        col);
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
@@ -574,11 +578,33 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
             p = eol ? eol + 1 : end;
         }
     }
+    for (int i = 0; i < t->texts.n && st == DLC_OK; i++) {
+        long bad = dlc_utf8_bad(t->texts.v[i]);
+        if (bad >= 0)
+            st = dlc_fail(err, DLC_EINPUT, "%s:%d: invalid UTF-8 (byte 0x%02x, the text's byte %ld); "
+                          "text files must be UTF-8", path, t->lines[i],
+                          (unsigned char)t->texts.v[i][bad], bad + 1);
+    }
     if (st == DLC_OK && t->texts.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no text to classify", path);
     dlc_strlist_clear(&header);
     free(text);
     return st;
+}
+
+/* Of the first n tokens of text, how many the vocabulary has (*known). */
+static dlc_status count_unknown(const model *m, const char *text, int n, int *known, dlc_error *err)
+{
+    size_t cap = strlen(text) + 1;
+    float *ids = malloc(sizeof *ids * cap);
+    if (!ids)
+        return DLC_NOMEM(err);
+    int got = data_text_encode(&m->text_cfg, &m->vocab, text, ids, (int)cap, err);
+    *known = 0;
+    for (int i = 0; i < got && i < n; i++)
+        *known += ids[i] != TEXT_UNK;
+    free(ids);
+    return got < 0 ? err->status : DLC_OK;
 }
 
 /* A text classifier on files of texts: one line per text, as CSV rows. */
@@ -592,7 +618,8 @@ static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_er
         st = DLC_NOMEM(err);
     for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
         text_rows t = {0};
-        int cut = 0, first_cut = 0;
+        int cut = 0, first_cut = 0, none = 0, first_none = 0;
+        long tokens = 0, unknown = 0;
         st = read_texts(m, a->pos[i], &t, err);
         pr->names = NULL;
         pr->file = a->pos[i];
@@ -605,11 +632,26 @@ static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_er
             }
             if (n > T && !cut++)
                 first_cut = t.lines[r];
+            /* the words it reads as <unk>: a text of none it knows is
+             * classified on nothing but its length */
+            int known = 0, at = n < T ? n : T;
+            st = count_unknown(m, t.texts.v[r], at, &known, err);
+            tokens += at;
+            unknown += at - known;
+            if (st == DLC_OK && known == 0 && !none++)
+                first_none = t.lines[r];
             for (int k = 0; k < K; k++)
                 f[k] = (float)p[k];
             infer_batch bt = {.first = r, .n = 1, .out = {f}};
             st = print_batch(pr, m, &bt, err);
         }
+        if (st == DLC_OK && unknown && !pr->quiet)
+            fprintf(stderr, "note: %s: %ld of the %ld %s read are not in the model's vocabulary "
+                            "(read as <unk>)%s", a->pos[i], unknown, tokens,
+                    m->text_cfg.unit == TEXT_CHARS ? "characters" : "words", none ? "" : "\n");
+        if (st == DLC_OK && unknown && none && !pr->quiet)
+            fprintf(stderr, "; %d text%s none it knows (the first on line %d)\n", none,
+                    none == 1 ? " has" : "s have", first_none);
         if (st == DLC_OK && cut && !pr->quiet)
             fprintf(stderr, "note: %s: %d text%s longer than the model's %d tokens, read as their "
                             "first %d (the first on line %d)\n",

@@ -566,7 +566,7 @@ YAML
     # a plain file: a byte-order mark, CRLF and a blank line, as Notepad saves one
     printf '\xef\xbb\xbfthe fox ran into the wood\r\n\r\na fine day with the sun\r\n' > new.txt
     printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
-    run "$DLC" predict run new.txt new.csv --top-k 1
+    run "$DLC" predict run new.txt new.csv --top-k 1 --quiet
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 3 ]
     for t in "new.txt:1:|the fox ran into the wood" "new.txt:3:|a fine day with the sun" \
@@ -579,6 +579,14 @@ YAML
     printf 'id,words\n1,the fox\n' > other.csv
     expect_error "other.csv: the header has no column 'text', the text column the model was trained on (data.text.column)" \
         "$DLC" predict run other.csv
+    # words it never saw are counted, and a text of none it knows is named
+    printf 'the fox ran\nzebra quokka\n' > unk.txt
+    run "$DLC" predict run unk.txt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: unk.txt: 2 of the 5 words read are not in the model's vocabulary (read as <unk>); 1 text has none it knows (the first on line 2)"* ]]
+    printf 'ok\nbad \xff\n' > bad.txt
+    expect_error "bad.txt:2: invalid UTF-8 (byte 0xff, the text's byte 5); text files must be UTF-8" "$DLC" predict run bad.txt
+    expect_error "shoe.png: an image file; the model classifies texts" "$DLC" predict run shoe.png
 }
 
 @test "two sigmoid units for one label of two classes (Keras' Dense(2) with a binary cross-entropy) says the two ways to write it" {
