@@ -603,3 +603,23 @@ YAML
     run "$DLC" train b.yaml --out r --quiet
     [ "$status" -eq 0 ]
 }
+
+@test "leaderboard: a dev loss in the hundreds of thousands (a regression's MSE, a diverged trial) keeps the table's columns" {
+    iris_config base.yaml 2
+    printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
+    for k in 1 2 3; do
+        mkdir -p out/trial-00$k
+        loss=$(echo "0.25 384315.444 1.0115e17" | cut -d' ' -f$k)
+        printf '{"splits": {"dev": {"examples": 30, "loss": %s, "accuracy": 0.9, "error": 0.1}}, "epochs_run": 2}\n' \
+            "$loss" > out/trial-00$k/report.json
+    done
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    header=$(printf '%s\n' "${lines[@]}" | grep '^rank trial')
+    col=${header%%overrides*}
+    for want in "   0.2500 " "3.843e+05 " "1.012e+17 "; do
+        row=$(printf '%s\n' "${lines[@]}" | grep -F -- "$want")
+        # the overrides start under their name
+        [ "${row:${#col}:5}" = "train" ] || { echo "misaligned: '$row' under '$header'" >&2; false; }
+    done
+}
