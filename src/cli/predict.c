@@ -27,6 +27,7 @@
  * [{"file", ["row",] "top" | "tasks" | "values": [...], "outputs": {name: {...}}
  * (several outputs)}]}.  Exit 2 for a missing or undecodable input or a model
  * that cannot take it, with nothing printed to stdout. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,7 +545,7 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
     dlc_strlist header = {0};
     const char *col = m->text_cfg.column;
     if (data_image_name(path))
-        return dlc_fail(err, DLC_EINPUT, "%s: an image file; the model classifies texts (a CSV or TSV "
+        return dlc_fail(err, DLC_EINPUT, "%s: an image file; the model reads texts (a CSV or TSV "
                         "file's '%.60s' column, or a file of one text a line, or --text TEXT)", path,
                         col);
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
@@ -592,8 +593,10 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
     return st;
 }
 
-/* Of the first n tokens of text, how many the vocabulary has (*known). */
-static dlc_status count_unknown(const model *m, const char *text, int n, int *known, dlc_error *err)
+/* Of the first n tokens of text (*read: as many as it has, at most n), how
+ * many the vocabulary has (*known). */
+static dlc_status count_unknown(const model *m, const char *text, int n, int *read, int *known,
+                                dlc_error *err)
 {
     size_t cap = strlen(text) + 1;
     float *ids = malloc(sizeof *ids * cap);
@@ -601,15 +604,21 @@ static dlc_status count_unknown(const model *m, const char *text, int n, int *kn
         return DLC_NOMEM(err);
     int got = data_text_encode(&m->text_cfg, &m->vocab, text, ids, (int)cap, err);
     *known = 0;
-    for (int i = 0; i < got && i < n; i++)
+    *read = got < n ? got : n;
+    for (int i = 0; i < *read; i++)
         *known += ids[i] != TEXT_UNK;
     free(ids);
     return got < 0 ? err->status : DLC_OK;
 }
 
-/* A text classifier on files of texts: one line per text, as CSV rows. */
+/* A text classifier or tagger on files of texts: one line per text, as CSV
+ * rows (a tagger's: its tokens with their tags, as --text prints them). */
 static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
+    const int tagger = m->text_cfg.task == TEXT_TAG;
+    if (tagger && pr->json)
+        return dlc_fail(err, DLC_EINPUT, "--json: a tagger's predictions are token/TAG lines; "
+                        "leave --json out");
     dlc_status st = DLC_OK;
     const int K = (int)graph_output(m->g, 0)->size, T = (int)m->g->nodes[0].size;
     double *p = malloc(sizeof *p * (size_t)K);
@@ -625,21 +634,31 @@ static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_er
         pr->file = a->pos[i];
         pr->lines = t.lines;
         for (int r = 0; r < t.texts.n && st == DLC_OK; r++) {
-            int n = 0;
-            if ((st = infer_classify_text(m, t.texts.v[r], p, &n, err)) != DLC_OK) {
+            int n = INT_MAX; /* a tagger tags every token: a long text in pieces of T */
+            if (tagger) {
+                dlc_buf_escape(&pr->out, a->pos[i], DLC_ESC_ALL);
+                dlc_buf_printf(&pr->out, ":%d: ", t.lines[r]);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], err);
+                dlc_buf_printf(&pr->out, "\n");
+            } else {
+                st = infer_classify_text(m, t.texts.v[r], p, &n, err);
+            }
+            if (st != DLC_OK) {
                 dlc_error_prefix(err, "%s:%d", a->pos[i], t.lines[r]);
                 break;
             }
-            if (n > T && !cut++)
+            if (!tagger && n > T && !cut++)
                 first_cut = t.lines[r];
             /* the words it reads as <unk>: a text of none it knows is
              * classified on nothing but its length */
-            int known = 0, at = n < T ? n : T;
-            st = count_unknown(m, t.texts.v[r], at, &known, err);
+            int known = 0, at = 0;
+            st = count_unknown(m, t.texts.v[r], tagger || n < T ? n : T, &at, &known, err);
             tokens += at;
             unknown += at - known;
             if (st == DLC_OK && known == 0 && !none++)
                 first_none = t.lines[r];
+            if (tagger || st != DLC_OK)
+                continue;
             for (int k = 0; k < K; k++)
                 f[k] = (float)p[k];
             infer_batch bt = {.first = r, .n = 1, .out = {f}};
@@ -787,7 +806,7 @@ static int run(const cli_args *a)
                       a->pos[0]);
     } else if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
-    } else if (m.vocab.n > 0 && m.text_cfg.task == TEXT_CLASSIFY) {
+    } else if (m.vocab.n > 0 && (m.text_cfg.task == TEXT_CLASSIFY || m.text_cfg.task == TEXT_TAG)) {
         st = predict_texts(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "

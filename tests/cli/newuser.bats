@@ -586,7 +586,7 @@ YAML
     [[ "$output" == *"note: unk.txt: 2 of the 5 words read are not in the model's vocabulary (read as <unk>); 1 text has none it knows (the first on line 2)"* ]]
     printf 'ok\nbad \xff\n' > bad.txt
     expect_error "bad.txt:2: invalid UTF-8 (byte 0xff, the text's byte 5); text files must be UTF-8" "$DLC" predict run bad.txt
-    expect_error "shoe.png: an image file; the model classifies texts" "$DLC" predict run shoe.png
+    expect_error "shoe.png: an image file; the model reads texts" "$DLC" predict run shoe.png
 }
 
 @test "two sigmoid units for one label of two classes (Keras' Dense(2) with a binary cross-entropy) says the two ways to write it" {
