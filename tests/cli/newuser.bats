@@ -345,16 +345,22 @@ YAML
     [ "$status" -eq 0 ]
 }
 
-@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+# three_trials "LOSS ACC" x3: a sweep sw.yaml of three finished trials in out/
+# with those dev figures on 30 examples each
+three_trials() {
     iris_config base.yaml 2
     printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
-    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
     for k in 1 2 3; do
         mkdir -p out/trial-00$k
-        acc=$(echo "1 0.9666666667 0.5" | cut -d' ' -f$k)
-        printf '{"splits": {"dev": {"examples": 30, "loss": 0.%d, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
-            "$k" "$acc" > out/trial-00$k/report.json
+        read -r loss acc <<< "${!k}"
+        printf '{"splits": {"dev": {"examples": 30, "loss": %s, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
+            "$loss" "$acc" > out/trial-00$k/report.json
     done
+}
+
+@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
+    three_trials "0.1 1" "0.2 0.9666666667" "0.3 0.5"
     run "$DLC" leaderboard sw.yaml --dir out
     [ "$status" -eq 0 ]
     echo "$output" | grep -q "^  1      1 "
@@ -605,14 +611,7 @@ YAML
 }
 
 @test "leaderboard: a dev loss in the hundreds of thousands (a regression's MSE, a diverged trial) keeps the table's columns" {
-    iris_config base.yaml 2
-    printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
-    for k in 1 2 3; do
-        mkdir -p out/trial-00$k
-        loss=$(echo "0.25 384315.444 1.0115e17" | cut -d' ' -f$k)
-        printf '{"splits": {"dev": {"examples": 30, "loss": %s, "accuracy": 0.9, "error": 0.1}}, "epochs_run": 2}\n' \
-            "$loss" > out/trial-00$k/report.json
-    done
+    three_trials "0.25 0.9" "384315.444 0.9" "1.0115e17 0.9"
     run "$DLC" leaderboard sw.yaml --dir out
     [ "$status" -eq 0 ]
     header=$(printf '%s\n' "${lines[@]}" | grep '^rank trial')
