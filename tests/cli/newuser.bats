@@ -622,3 +622,20 @@ YAML
         [ "${row:${#col}:5}" = "train" ] || { echo "misaligned: '$row' under '$header'" >&2; false; }
     done
 }
+
+@test "data.classes naming label ids 0, 1, 2 of a CSV file (as for IDX files) says CSV labels are matched by their text" {
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," i % 3 }' > ids.csv
+    cat > c.yaml <<'YAML'
+name: c
+data: {format: csv, train: {file: ids.csv}, label: y, classes: [low, mid, high], split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto}]}
+train: {epochs: 1}
+YAML
+    expect_error "ids.csv:2: column 'y': label \"0\" is not one of the 3 classes ('low', 'mid', 'high'); a CSV label is matched by its text: data.classes lists the labels as the file writes them (and orders them), it does not name ids 0, 1, ... as for IDX files" \
+        "$DLC" train c.yaml --out r
+    # a label that is no id of them gets no such guess
+    sed -i 's/classes: \[low, mid, high\]/classes: [a, b]/' c.yaml
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," 2 + i % 3 }' > ids.csv
+    expect_error "label \"2\" is not one of the 2 classes ('a', 'b')" "$DLC" train c.yaml --out r
+    [[ "$output" != *"matched by its text"* ]]
+}
