@@ -36,6 +36,10 @@ static const foreign_name foreign_keys[] = {
     {"train.*", "verbose", "--quiet", "a command-line option, not a key"},
     {"train.*", "loss", "loss", "a top-level key"},
     {"model.*", "input_shape", "model.input", NULL},
+    /* a Sequential model's parts at the top of the file (init_from.layers
+     * shares the name, so the schema cannot say which is meant) */
+    {"*", "layers", "model.layers", "the model's layers go under model:"},
+    {"*", "input_shape", "model.input", NULL},
     {"model.*", "inputs", "model.input", "a model has one input: an image and a table are one CSV row "
                                          "(the pixels, then the columns), cut apart by slice and reshape "
                                          "layers (README: \"Several outputs\")"},

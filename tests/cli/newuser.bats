@@ -75,6 +75,11 @@ YAML
     run "$DLC" train keras.yaml --out run --quiet
     [ "$status" -eq 0 ]
     [ -s run/report.json ]
+    # a Sequential model's layers at the top of the file
+    printf 'data: {format: csv, train: {file: %s}, label: species}\nlayers:\n  - {type: dense, units: 3}\n' \
+        "$ROOT/data/iris.csv" > top.yaml
+    expect_error "top.yaml:2: key 'layers': unknown key (dlc's name: 'model.layers'; the model's layers go under model:)" \
+        "$DLC" train top.yaml --out r
     # augmentation in the words of Keras' preprocessing layers and torchvision's transforms
     folder_config "$ROOT/tests/data/images/train" f.yaml
     expect_error "key 'data.augment.rotation': unknown key (dlc's name: 'rotate')" \
