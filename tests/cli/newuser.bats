@@ -644,3 +644,26 @@ YAML
     expect_error "label \"2\" is not one of the 2 classes ('a', 'b')" "$DLC" train c.yaml --out r
     [[ "$output" != *"matched by its text"* ]]
 }
+
+@test "CSV rows of pixels that model.input makes images (sklearn's 8 x 8 digits): the error sample draws each as an image" {
+    cat > d.yaml <<YAML
+name: d
+seed: 1
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: digit, split: {dev: 0.3}}
+model:
+  input: [1, 8, 8]
+  layers: [{type: conv2d, filters: 2, kernel: 3}, {type: flatten}, {type: dense, units: 10}]
+train: {epochs: 1, batch_size: 64}
+YAML
+    "$DLC" train d.yaml --out run --quiet
+    head -1 run/errors/errors.csv | grep -qx 'id,true,predicted,confidence,image,mislabeled,blurry,tags'
+    first=$(sed -n 2p run/errors/errors.csv)
+    img=$(echo "$first" | cut -d, -f5)
+    [ "$img" = "$(echo "$first" | cut -d, -f1).png" ]
+    # an 8 x 8 gray PNG (IHDR: width, height, bit depth 8, colour type 0)
+    [ "$(od -An -tu1 -j16 -N10 "run/errors/$img" | tr -s ' ')" = " 0 0 0 8 0 0 0 8 8 0" ]
+    # rows that are no image (iris' four measurements) have none
+    iris_config
+    "$DLC" train iris.yaml --out iris --quiet --set train.epochs=1
+    [ -z "$(ls iris/errors | grep png)" ]
+}
