@@ -9,7 +9,8 @@
  * to C channels and resized to (H, W) by data_image_load, the function
  * training data went through.  Text models take --prompt (a language model
  * continues it) or --text (a classifier or tagger labels it); that branch
- * lives in predict_text.c.
+ * lives in predict_text.c.  A text classifier also takes files of texts
+ * (predict_texts: a CSV's text column, or one text a line).
  *
  * Models of CSV data take CSV files of rows (their feature columns by
  * name).  The work is src/infer's; this file reads arguments and prints.
@@ -26,10 +27,12 @@
  * [{"file", ["row",] "top" | "tasks" | "values": [...], "outputs": {name: {...}}
  * (several outputs)}]}.  Exit 2 for a missing or undecodable input or a model
  * that cannot take it, with nothing printed to stdout. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../io/io.h"
@@ -190,6 +193,7 @@ typedef struct {
     int count;
     const char *const *names;   /* the inputs: file names, or NULL for CSV rows */
     const char *file;           /* CSV rows: the file */
+    const int *lines;           /* texts: each input's line in file (NULL: rows after a header) */
     int last_n;                 /* inputs in the last batch (--repeat times them) */
     int nonfinite;              /* numbers written as null (JSON) */
     int quiet;                  /* --quiet: no notes */
@@ -309,13 +313,14 @@ static dlc_status print_batch(void *user, const model *m, const infer_batch *bt,
             dlc_buf_printf(b, "%s\n    {\"file\": ", pr->count ? "," : "");
             json_write_string(b, pr->names ? pr->names[at] : pr->file);
             if (!pr->names)
-                dlc_buf_printf(b, ", \"row\": %d, \"line\": %d", at + 1, at + 2);
+                dlc_buf_printf(b, ", \"row\": %d, \"line\": %d", at + 1,
+                               pr->lines ? pr->lines[at] : at + 2);
         } else if (pr->names) {
             dlc_buf_escape(b, pr->names[at], DLC_ESC_ALL);
             dlc_buf_append(b, ":", 1);
         } else {
             dlc_buf_escape(b, pr->file, DLC_ESC_ALL);
-            dlc_buf_printf(b, ":%d:", at + 2); /* the header is line 1 */
+            dlc_buf_printf(b, ":%d:", pr->lines ? pr->lines[at] : at + 2); /* the header is line 1 */
         }
         /* the outputs that predict: a joint model's embedding (triplet
          * beside a classifier) is dlc verify's, not a prediction */
@@ -510,6 +515,175 @@ static dlc_status predict_rows(model *m, const cli_args *a, printer *pr, dlc_err
     return st;
 }
 
+/* A text classifier's inputs: texts with their lines in the file. */
+typedef struct {
+    dlc_strlist texts;
+    int *lines, cap;
+} text_rows;
+
+static dlc_status text_row(void *user, const char *const *fields, int line, dlc_error *err)
+{
+    text_rows *t = user;
+    if (t->texts.n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        int *l = realloc(t->lines, sizeof *l * (size_t)cap);
+        if (!l)
+            return DLC_NOMEM(err);
+        t->lines = l;
+        t->cap = cap;
+    }
+    t->lines[t->texts.n] = line;
+    return dlc_strlist_push(&t->texts, fields[0], err);
+}
+
+/* The texts of one file: the model's text column of a CSV or TSV file whose
+ * header names it, else (a file not named .csv or .tsv) each non-blank line. */
+static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    dlc_strlist header = {0};
+    const char *col = m->text_cfg.column;
+    if (data_image_name(path))
+        return dlc_fail(err, DLC_EINPUT, "%s: an image file; the model reads texts (a CSV or TSV "
+                        "file's '%.60s' column, or a file of one text a line, or --text TEXT)", path,
+                        col);
+    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    if (st != DLC_OK)
+        return st;
+    size_t name = strlen(path);
+    int table = name > 4 && (strcasecmp(path + name - 4, ".csv") == 0 ||
+                             strcasecmp(path + name - 4, ".tsv") == 0 ||
+                             strcasecmp(path + name - 4, ".tab") == 0);
+    int has_col = len > 0 && data_csv_header(path, text, len, &header, NULL) == DLC_OK &&
+                  dlc_strlist_find(&header, col) >= 0;
+    if (has_col) {
+        st = data_csv_records_once(path, text, len, &col, 1, text_row, t, err);
+    } else if (table) {
+        char hint[256] = "";
+        data_csv_header_hint(&header, hint, sizeof hint);
+        st = dlc_fail(err, DLC_EINPUT, "%s: the header has no column '%.60s', the text column the "
+                      "model was trained on (data.text.column)%s; a file of one text a line is "
+                      "read as such when not named .csv or .tsv", path, col, hint);
+    } else {
+        int line = 0;
+        for (char *p = text, *end = text + len; st == DLC_OK && p < end; line++) {
+            char *eol = memchr(p, '\n', (size_t)(end - p)), *stop = eol ? eol : end;
+            *stop = '\0'; /* the text is NUL-terminated past its end */
+            if (stop > p && stop[-1] == '\r')
+                stop[-1] = '\0';
+            if (line == 0 && strncmp(p, "\xef\xbb\xbf", 3) == 0) /* a byte-order mark */
+                p += 3;
+            if (p[strspn(p, " \t")])
+                st = text_row(t, (const char *const *)&p, line + 1, err);
+            p = eol ? eol + 1 : end;
+        }
+    }
+    for (int i = 0; i < t->texts.n && st == DLC_OK; i++) {
+        long bad = dlc_utf8_bad(t->texts.v[i]);
+        if (bad >= 0)
+            st = dlc_fail(err, DLC_EINPUT, "%s:%d: invalid UTF-8 (byte 0x%02x, the text's byte %ld); "
+                          "text files must be UTF-8", path, t->lines[i],
+                          (unsigned char)t->texts.v[i][bad], bad + 1);
+    }
+    if (st == DLC_OK && t->texts.n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "%s: no text to classify", path);
+    dlc_strlist_clear(&header);
+    free(text);
+    return st;
+}
+
+/* Of the first n tokens of text (*read: as many as it has, at most n), how
+ * many the vocabulary has (*known). */
+static dlc_status count_unknown(const model *m, const char *text, int n, int *read, int *known,
+                                dlc_error *err)
+{
+    size_t cap = strlen(text) + 1;
+    float *ids = malloc(sizeof *ids * cap);
+    if (!ids)
+        return DLC_NOMEM(err);
+    int got = data_text_encode(&m->text_cfg, &m->vocab, text, ids, (int)cap, err);
+    *known = 0;
+    *read = got < n ? got : n;
+    for (int i = 0; i < *read; i++)
+        *known += ids[i] != TEXT_UNK;
+    free(ids);
+    return got < 0 ? err->status : DLC_OK;
+}
+
+/* A text classifier or tagger on files of texts: one line per text, as CSV
+ * rows (a tagger's: its tokens with their tags, as --text prints them). */
+static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_error *err)
+{
+    const int tagger = m->text_cfg.task == TEXT_TAG;
+    if (tagger && pr->json)
+        return dlc_fail(err, DLC_EINPUT, "--json: a tagger's predictions are token/TAG lines; "
+                        "leave --json out");
+    dlc_status st = DLC_OK;
+    const int K = (int)graph_output(m->g, 0)->size, T = (int)m->g->nodes[0].size;
+    double *p = malloc(sizeof *p * (size_t)K);
+    float *f = malloc(sizeof *f * (size_t)K);
+    if (!p || !f)
+        st = DLC_NOMEM(err);
+    for (int i = 1; i < a->n_pos && st == DLC_OK; i++) {
+        text_rows t = {0};
+        int cut = 0, first_cut = 0, none = 0, first_none = 0;
+        long tokens = 0, unknown = 0;
+        st = read_texts(m, a->pos[i], &t, err);
+        pr->names = NULL;
+        pr->file = a->pos[i];
+        pr->lines = t.lines;
+        for (int r = 0; r < t.texts.n && st == DLC_OK; r++) {
+            int n = INT_MAX; /* a tagger tags every token: a long text in pieces of T */
+            if (tagger) {
+                dlc_buf_escape(&pr->out, a->pos[i], DLC_ESC_ALL);
+                dlc_buf_printf(&pr->out, ":%d: ", t.lines[r]);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], err);
+                dlc_buf_printf(&pr->out, "\n");
+            } else {
+                st = infer_classify_text(m, t.texts.v[r], p, &n, err);
+            }
+            if (st != DLC_OK) {
+                dlc_error_prefix(err, "%s:%d", a->pos[i], t.lines[r]);
+                break;
+            }
+            if (!tagger && n > T && !cut++)
+                first_cut = t.lines[r];
+            /* the words it reads as <unk>: a text of none it knows is
+             * classified on nothing but its length */
+            int known = 0, at = 0;
+            st = count_unknown(m, t.texts.v[r], tagger || n < T ? n : T, &at, &known, err);
+            tokens += at;
+            unknown += at - known;
+            if (st == DLC_OK && known == 0 && !none++)
+                first_none = t.lines[r];
+            if (tagger || st != DLC_OK)
+                continue;
+            for (int k = 0; k < K; k++)
+                f[k] = (float)p[k];
+            infer_batch bt = {.first = r, .n = 1, .out = {f}};
+            st = print_batch(pr, m, &bt, err);
+        }
+        if (st == DLC_OK && unknown && !pr->quiet)
+            fprintf(stderr, "note: %s: %ld of the %ld %s read are not in the model's vocabulary "
+                            "(read as <unk>)%s", a->pos[i], unknown, tokens,
+                    m->text_cfg.unit == TEXT_CHARS ? "characters" : "words", none ? "" : "\n");
+        if (st == DLC_OK && unknown && none && !pr->quiet)
+            fprintf(stderr, "; %d text%s none it knows (the first on line %d)\n", none,
+                    none == 1 ? " has" : "s have", first_none);
+        if (st == DLC_OK && cut && !pr->quiet)
+            fprintf(stderr, "note: %s: %d text%s longer than the model's %d tokens, read as their "
+                            "first %d (the first on line %d)\n",
+                    a->pos[i], cut, cut == 1 ? " is" : "s are", T, T, first_cut);
+        pr->lines = NULL;
+        dlc_strlist_clear(&t.texts);
+        free(t.lines);
+    }
+    free(p);
+    free(f);
+    return st;
+}
+
 static dlc_status predict_images(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     dlc_strlist files = {0};
@@ -632,6 +806,8 @@ static int run(const cli_args *a)
                       a->pos[0]);
     } else if (infer_takes_images(&m)) {
         st = predict_images(&m, a, &pr, &err);
+    } else if (m.vocab.n > 0 && (m.text_cfg.task == TEXT_CLASSIFY || m.text_cfg.task == TEXT_TAG)) {
+        st = predict_texts(&m, a, &pr, &err);
     } else if (m.vocab.n > 0) {
         st = dlc_fail(&err, DLC_EINPUT, "%s is a text model: give --prompt TEXT (language "
                       "models) or --text TEXT (classifiers, taggers)", a->pos[0]);
@@ -693,7 +869,8 @@ const cli_command cli_predict_cmd = {
     "[--score X] [--iou X] (detection) | RUN IMAGE... --windows [--json] | RUN --values FILE "
     "[--logits] [--repeat N] | RUN --prompt TEXT [--length N] [--temperature T] [--seed S] | "
     "RUN --text TEXT [--top-k K]",
-    "Use a trained model: classify image files (or folders of them), find and draw objects in "
-    "them, continue a text with a language model, or label a text with a classifier or tagger.",
+    "Use a trained model: classify image files (or folders of them), CSV rows or files of texts, "
+    "find and draw objects in images, continue a text with a language model, or label a text "
+    "with a classifier or tagger.",
     opts, run,
 };

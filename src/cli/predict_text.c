@@ -169,6 +169,27 @@ static int split_display(const char *text, int chars, char ***out)
     return n;
 }
 
+dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, dlc_error *err)
+{
+    const model_head *mh = &m->heads[0];
+    char **words = NULL;
+    int cap = (int)strlen(text) + 1, n = 0;
+    int n_words = split_display(text, 0, &words);
+    int *tags = malloc(sizeof *tags * (size_t)cap);
+    dlc_status st = n_words < 0 || !tags ? DLC_NOMEM(err) : infer_tag_text(m, text, tags, cap, &n, err);
+    for (int w = 0; w < n && st == DLC_OK; w++) {
+        dlc_buf_printf(b, "%s", w ? " " : "");
+        dlc_buf_escape(b, w < n_words ? words[w] : "?", DLC_ESC_ALL);
+        dlc_buf_printf(b, "/");
+        dlc_buf_escape(b, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?", DLC_ESC_ALL);
+    }
+    for (int i = 0; i < n_words; i++)
+        free(words[i]);
+    free(words);
+    free(tags);
+    return st == DLC_OK && b->failed ? DLC_NOMEM(err) : st;
+}
+
 typedef struct {
     double p;
     int k;
@@ -193,9 +214,6 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     model m;
     ranked *r = NULL;
     double *p = NULL;
-    int *tags = NULL;
-    char **words = NULL;
-    int n_words = 0;
     if (load(&m, a->pos[0], NULL, 0, &err) != DLC_OK)
         return cli_fail(&err);
     const model_head *mh = &m.heads[0];
@@ -238,33 +256,18 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
         goto done;
     }
     /* a tagger: one tag per token */
-    int cap = (int)strlen(text) + 1, n = 0;
-    n_words = split_display(text, 0, &words);
-    tags = malloc(sizeof *tags * (size_t)cap);
-    if (n_words < 0 || !tags) {
-        rc = cli_fail(&(dlc_error){DLC_ENOMEM, "out of memory"});
-        goto done;
-    }
-    if (infer_tag_text(&m, text, tags, cap, &n, &err) != DLC_OK) {
+    dlc_buf line = {0};
+    if (cli_tag_line(&line, &m, text, &err) != DLC_OK) {
         rc = cli_fail(&err);
+        dlc_buf_free(&line);
         goto done;
     }
-    for (int w = 0; w < n; w++) {
-        char e1[256], e2[256];
-        printf("%s%s/%s", w ? " " : "",
-               dlc_escape(e1, sizeof e1, w < n_words ? words[w] : "?", DLC_ESC_ALL),
-               dlc_escape(e2, sizeof e2, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?",
-                          DLC_ESC_ALL));
-    }
-    printf("\n");
+    printf("%s\n", line.s ? line.s : "");
+    dlc_buf_free(&line);
     rc = 0;
 done:
-    for (int i = 0; i < n_words; i++)
-        free(words[i]);
-    free(words);
     free(r);
     free(p);
-    free(tags);
     model_free(&m);
     return rc;
 }

@@ -140,9 +140,14 @@ done:
     return rc;
 }
 
+/* A figure in the table's 9 columns: a loss in the hundreds of thousands
+ * (a regression's MSE, a diverged trial) in e-notation, so the columns stay
+ * lined up with their names. */
 static void fmt(char *buf, size_t size, double v)
 {
-    if (isfinite(v))
+    if (isfinite(v) && fabs(v) >= 99999.5)
+        snprintf(buf, size, "%.3e", v);
+    else if (isfinite(v))
         snprintf(buf, size, "%.4f", v);
     else
         snprintf(buf, size, "-");

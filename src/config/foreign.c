@@ -36,6 +36,10 @@ static const foreign_name foreign_keys[] = {
     {"train.*", "verbose", "--quiet", "a command-line option, not a key"},
     {"train.*", "loss", "loss", "a top-level key"},
     {"model.*", "input_shape", "model.input", NULL},
+    /* a Sequential model's parts at the top of the file (init_from.layers
+     * shares the name, so the schema cannot say which is meant) */
+    {"*", "layers", "model.layers", "the model's layers go under model:"},
+    {"*", "input_shape", "model.input", NULL},
     {"model.*", "inputs", "model.input", "a model has one input: an image and a table are one CSV row "
                                          "(the pixels, then the columns), cut apart by slice and reshape "
                                          "layers (README: \"Several outputs\")"},
@@ -54,6 +58,10 @@ static const foreign_name foreign_keys[] = {
     {"data.augment.*", "height_shift_range", "crop_pad", "shifts of up to crop_pad pixels, both axes"},
     {"data.augment.*", "random_crop", "crop_pad", "pad by crop_pad pixels, crop back at random"},
     {"data.augment.*", "rotation_range", "rotate", NULL},
+    /* Keras' RandomRotation and torchvision's RandomRotation, RandomHorizontalFlip */
+    {"data.augment.*", "rotation", "rotate", NULL},
+    {"data.augment.*", "random_rotation", "rotate", NULL},
+    {"data.augment.*", "random_horizontal_flip", "hflip", NULL},
     {"data.augment.*", "brightness_range", "brightness", NULL},
 };
 
@@ -166,4 +174,32 @@ const char *config_foreign_value(const char *path, const char *value, char *buf,
 {
     return lookup(foreign_values, sizeof foreign_values / sizeof *foreign_values, path, value,
                   buf, size);
+}
+
+const char *config_bracket_key(const char *path, char *buf, size_t size)
+{
+    if (!strchr(path, '['))
+        return NULL;
+    char dotted[512];
+    size_t o = 0;
+    for (const char *p = path; *p && o + 2 < sizeof dotted; p++) {
+        size_t n = 0;
+        if (*p == '[') {
+            while (p[1 + n] >= '0' && p[1 + n] <= '9')
+                n++;
+            if (n == 0 || p[1 + n] != ']')
+                return NULL;
+            if (o + n + 2 >= sizeof dotted)
+                return NULL;
+            dotted[o++] = '.';
+            memcpy(dotted + o, p + 1, n);
+            o += n;
+            p += n + 1;
+            continue;
+        }
+        dotted[o++] = *p;
+    }
+    dotted[o] = '\0';
+    snprintf(buf, size, "a list item is named by its index after a dot: '%s'", dotted);
+    return buf;
 }

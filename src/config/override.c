@@ -72,6 +72,11 @@ dlc_status config_apply_override(ynode *root, const char *origin, const char *te
         s = DLC_NOMEM(err);
         goto cleanup;
     }
+    char bracket[600];
+    if (config_bracket_key(path, bracket, sizeof bracket)) {
+        s = config_key_fail(err, &at, path, "unknown key (%s)", bracket);
+        goto cleanup;
+    }
     s = ytree_parse(&val, origin, eq + 1, strlen(eq + 1), 0, err);
     if (s != DLC_OK)
         goto cleanup;

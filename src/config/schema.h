@@ -95,5 +95,9 @@ int config_op_has_key(int op, const char *key);
  * name is not another library's.  src/config/foreign.c; sweeps use it too. */
 const char *config_foreign_key(const char *path, char *buf, size_t size);
 const char *config_foreign_value(const char *path, const char *value, char *buf, size_t size);
+/* A key path that names a list item as Python does ("model.layers[0].units"):
+ * the message giving it as dlc writes it ("model.layers.0.units") in buf, or
+ * NULL when the path has no [N]. */
+const char *config_bracket_key(const char *path, char *buf, size_t size);
 
 #endif

@@ -588,9 +588,25 @@ static dlc_status csv_target(csv_parse *cp, int col, int line, const char *s, fl
         }
         if (id < 0 && c->given && !cp->new_classes) {
             data_quote_names(&c->classes.names, list, sizeof list);
+            /* many classes that are all numbers: a regression target read
+             * as classes (notes.c warns of it when the train file loads) */
+            int numbers = 1, K = c->classes.names.n;
+            double v;
+            for (int k = 0; numbers && k < K; k++)
+                numbers = dlc_parse_double(c->classes.names.v[k], &v) == 0;
+            /* 0 .. K-1 against class names: ids, as IDX labels are, which
+             * data.classes names by position there but not in a CSV file */
+            int id_for_name = !numbers && dlc_parse_double(s, &v) == 0 && v == floor(v) && v >= 0 &&
+                              v < K;
             return dlc_fail(err, DLC_EINPUT,
-                            "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)",
-                            path, line, cname, s, c->classes.names.n, list);
+                            "%s:%d: column '%s': label \"%.60s\" is not one of the %d classes (%s)%s",
+                            path, line, cname, s, K, list,
+                            numbers && K >= 20 ? "; the labels are numbers, each read as a class: a "
+                                                 "value to predict? then use loss: mse"
+                            : id_for_name ? "; a CSV label is matched by its text: data.classes lists "
+                                            "the labels as the file writes them (and orders them), it "
+                                            "does not name ids 0, 1, ... as for IDX files"
+                                          : "");
         }
         if (id < 0) { /* a new class (new_classes: after the given ones) */
             char what[96];

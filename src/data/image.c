@@ -603,10 +603,14 @@ dlc_status data_image_folder_shape(const char *dir, const char *const *paths, si
             return st;
     }
     if (shape->ndim != 3 || (shape->d[0] != 1 && shape->d[0] != 3)) {
-        char sh[64];
+        char sh[64], last[128] = "";
+        /* (32, 32, 3): Keras' order, channels last */
+        if (shape->ndim == 3 && (shape->d[2] == 1 || shape->d[2] == 3))
+            snprintf(last, sizeof last, " (channels last is Keras' order; dlc's is PyTorch's: "
+                     "model.input [%d, %d, %d])", shape->d[2], shape->d[0], shape->d[1]);
         return dlc_fail(err, DLC_EINPUT,
-                        "%s: images become (channels, height, width) with 1 or 3 channels, not %s",
-                        dir, tensor_shape_str(shape, sh, sizeof sh));
+                        "%s: images become (channels, height, width) with 1 or 3 channels, not %s%s",
+                        dir, tensor_shape_str(shape, sh, sizeof sh), last);
     }
     return DLC_OK;
 }

@@ -241,7 +241,9 @@ typedef struct {
     int *sampled_ids;           /* (n_sampled) their rows in the file they came from */
     int *sampled_src;           /* (n_sampled) data.sources: each one's source (in source_names);
                                  * NULL: one source */
-    int has_images;             /* the sample was written with PNG images */
+    int has_images;             /* the sample was written with PNG images, */
+    tensor_shape image_shape;   /* of this (C, H, W): the data's, or model.input's for rows
+                                 * it reshapes into an image (CSV pixels) */
     struct report_det_error *det_sampled; /* (n_sampled) a detection head's sample, else NULL */
     char kept_tags[64];         /* an earlier, tagged errors.csv renamed to errors/<this>; "" if none */
     report_verify verify;       /* verification figures (present when the model compares) */

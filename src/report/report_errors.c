@@ -7,7 +7,8 @@
  * drop, limit or subset, are counted), source (with data.sources: the
  * source's name, whose file the id is a row of), file (image folders: the
  * image's path in its folder), true, predicted, confidence (of the
- * predicted class), image (file name in errors/, empty for non-image data),
+ * predicted class), text (text classifiers: the tokens the model read),
+ * image (file name in errors/, empty for non-image data),
  * then tag columns left empty: mislabeled, blurry (image data only), tags
  * (free words).  dlc analyze reads them back (report_tags.c). */
 #include <dirent.h>
@@ -48,11 +49,28 @@ static void png_to_buf(void *ctx, void *data, int size)
     dlc_buf_append(ctx, data, (size_t)size);
 }
 
-/* Row `row` of ds as a PNG into b: bytes as they are, floats scaled from
- * their min..max to 0..255.  Planar (C, H, W) becomes interleaved. */
-static dlc_status example_png(dlc_buf *b, const dataset *ds, int row, dlc_error *err)
+/* The (C, H, W) the sample's examples are drawn as into out, 1 when they
+ * are images: the data's shape, or model.input's when it reshapes rows of as
+ * many values into an image (CSV files of pixels, sklearn's 8 x 8 digits). */
+static int sample_image_shape(const dataset *ds, const dlc_config *cfg, tensor_shape *out)
 {
-    int C = ds->shape.d[0], H = ds->shape.d[1], W = ds->shape.d[2];
+    const tensor_shape *in = &cfg->input;
+    if (image_channels(ds) > 0)
+        *out = ds->shape;
+    else if (ds->shape.ndim == 1 && in->ndim == 3 && (in->d[0] == 1 || in->d[0] == 3) &&
+             in->d[1] >= 1 && in->d[2] >= 1 && tensor_shape_size(in) == ds->dim)
+        *out = *in;
+    else
+        return 0;
+    return 1;
+}
+
+/* Row `row` of ds as a PNG of shape (C, H, W) into b: bytes as they are,
+ * floats scaled from their min..max to 0..255.  Planar becomes interleaved. */
+static dlc_status example_png(dlc_buf *b, const dataset *ds, const tensor_shape *shape, int row,
+                              dlc_error *err)
+{
+    int C = shape->d[0], H = shape->d[1], W = shape->d[2];
     size_t plane = (size_t)H * W;
     unsigned char *px = malloc(plane * C);
     if (!px)
@@ -166,13 +184,13 @@ static int sample_files(const data_split *ds)
  * into dir), an earlier tagged errors.csv kept, the old images removed; then
  * errors.csv's header into csv: the output's columns, then the ones every
  * sample has. */
-static dlc_status begin_sample(report *rep, const data_split *ds, int errors, int take,
-                               const char *run_dir, char *dir, size_t size, dlc_buf *csv,
+static dlc_status begin_sample(report *rep, const data_split *ds, const dlc_config *cfg, int errors,
+                               int take, const char *run_dir, char *dir, size_t size, dlc_buf *csv,
                                const char *columns, dlc_error *err)
 {
     rep->dev_errors = errors;
     rep->n_sampled = take;
-    rep->has_images = ds->ds && image_channels(ds->ds) > 0;
+    rep->has_images = ds->ds && sample_image_shape(ds->ds, cfg, &rep->image_shape);
     report_path(dir, size, run_dir, "errors");
     dlc_status st = dlc_mkdirs(dir, err);
     if (st == DLC_OK && !keep_tagged(rep, dir))
@@ -246,7 +264,7 @@ static dlc_status sample_image(const report *rep, int k, const dataset *d, int r
         return DLC_OK;
     report_sample_image_name(rep, k, name, size);
     png->len = 0;
-    dlc_status st = example_png(png, d, row, err);
+    dlc_status st = example_png(png, d, &rep->image_shape, row, err);
     return st == DLC_OK ? save_png(dir, name, png, err) : st;
 }
 
@@ -296,6 +314,27 @@ static void values_field(dlc_buf *b, const float *v, int i, int K)
     }
 }
 
+/* A text classifier's example row as the model read it: its tokens by the
+ * vocabulary (words joined by a space, characters as they are; <unk> for
+ * those it did not know, the padding left out), so a person tags the text,
+ * not a row number of the file.  A step of a word_chars model holds the
+ * word's bytes after its id. */
+static void text_field(dlc_buf *b, const data_bundle *data, const dataset *ds, int row)
+{
+    const int T = ds->shape.d[0], K = ds->shape.ndim == 2 ? ds->shape.d[1] : 1;
+    dlc_buf t = {0};
+    for (int i = 0; i < T && ds->f32; i++) {
+        long id = lrintf(ds->f32[(size_t)row * ds->dim + (size_t)i * K]);
+        if (id == TEXT_PAD || id < 0 || id >= data->vocab.n)
+            continue;
+        dlc_buf_printf(&t, "%s%s", t.len && data->text_unit == TEXT_WORDS ? " " : "",
+                       data->vocab.v[id]);
+    }
+    report_csv_field(b, t.s ? t.s : "");
+    dlc_buf_printf(b, ",");
+    dlc_buf_free(&t);
+}
+
 dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_config *cfg,
                                const char *run_dir, dlc_error *err)
 {
@@ -314,6 +353,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     if (!rh->per_example || data->split[DATA_SPLIT_DEV].stack == 2)
         return DLC_OK;
     const data_split *ds = &data->split[DATA_SPLIT_DEV];
+    const int texts = data->text && data->text_task == TEXT_CLASSIFY && data->vocab.n > 0 && ds->ds &&
+                      (ds->ds->shape.ndim == 1 || ds->ds->shape.ndim == 2);
     dlc_status st = DLC_OK;
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
@@ -332,8 +373,9 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     free(rep->sampled);
     rep->sampled = wrong;
     if ((st = sample_ids(rep, ds, wrong, take, err)) != DLC_OK ||
-        (st = begin_sample(rep, ds, n_wrong, take, run_dir, dir, sizeof dir, &csv,
-                           "true,predicted,confidence", err)) != DLC_OK)
+        (st = begin_sample(rep, ds, cfg, n_wrong, take, run_dir, dir, sizeof dir, &csv,
+                           texts ? "true,predicted,confidence,text" : "true,predicted,confidence",
+                           err)) != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {
         int i = wrong[k], row = ds->idx[i];
@@ -343,7 +385,10 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
         report_csv_field(&csv, rh->names.v[s->truth[i]]);
         dlc_buf_printf(&csv, ",");
         report_csv_field(&csv, rh->names.v[s->pred[i]]);
-        dlc_buf_printf(&csv, ",%.4f,%s,,%s\n", (double)s->conf[i], name, rep->has_images ? "," : "");
+        dlc_buf_printf(&csv, ",%.4f,", (double)s->conf[i]);
+        if (texts)
+            text_field(&csv, data, ds->ds, row);
+        dlc_buf_printf(&csv, "%s,,%s\n", name, rep->has_images ? "," : "");
     }
     report_path(path, sizeof path, dir, "errors.csv");
     st = report_write_buf(path, &csv, err);
@@ -380,7 +425,7 @@ static dlc_status write_residuals(report *rep, const report_head *rh, const repo
     dlc_buf csv = {0}, png = {0};
     dlc_status st = sample_ids(rep, ds, rep->sampled, take, err);
     if (st == DLC_OK)
-        st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
+        st = begin_sample(rep, ds, cfg, n, take, run_dir, dir, sizeof dir, &csv,
                           "true,predicted,abs_error", err);
     if (st != DLC_OK)
         goto cleanup;
@@ -547,7 +592,7 @@ static dlc_status write_detections(report *rep, const report_head *rh, const rep
     free(all);
     char dir[4200], path[4300], name[64];
     dlc_buf csv = {0}, png = {0};
-    dlc_status st = begin_sample(rep, ds, n, take, run_dir, dir, sizeof dir, &csv,
+    dlc_status st = begin_sample(rep, ds, cfg, n, take, run_dir, dir, sizeof dir, &csv,
                                  "true,predicted,confidence,kind,iou,box", err);
     if (st != DLC_OK)
         goto cleanup;

@@ -165,8 +165,9 @@ static dlc_status schema_row(loader *L, const ynode *at, const char *key, const 
     *row = config_schema_find(pattern);
     if (*row)
         return DLC_OK;
-    char foreign[256];
-    if (config_foreign_key(key, foreign, sizeof foreign))
+    char foreign[600];
+    if (config_bracket_key(key, foreign, sizeof foreign) ||
+        config_foreign_key(key, foreign, sizeof foreign))
         return config_key_fail(L->err, at, key, "unknown config key (%s)", foreign);
     const char *near = dlc_nearest(pattern, config_key_paths());
     if (near) {

@@ -148,10 +148,15 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
             goto fail;
         }
         if (mh->n_targets != (size_t)dh->count) {
+            /* two sigmoid units for one yes/no label: Keras' Dense(2) beside a
+             * binary cross-entropy */
+            int binary = mh->loss == LOSS_SIGMOID_BCE && dh->count == 1 && mh->n_targets == 2;
             s = dlc_fail(err, DLC_EINPUT,
                          "output '%s' needs %zu targets per example for %s, the data gives %d "
-                         "(check its layer's units and data.label)",
-                         mh->name, mh->n_targets, loss_names[mh->loss], dh->count);
+                         "(check its layer's units and data.label%s)",
+                         mh->name, mh->n_targets, loss_names[mh->loss], dh->count,
+                         binary ? "; one label of two classes is 1 unit with sigmoid_bce, or 2 "
+                                  "units with softmax_cross_entropy" : "");
             goto fail;
         }
         if ((s = dlc_strlist_copy(&mh->classes, &dh->class_names, err)) != DLC_OK)
@@ -290,6 +295,19 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
                           cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
                           tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
                           tensor_shape_size(data_shape), pairs);
+            goto fail;
+        }
+        /* Keras' order: images as (height, width, channels) read as
+         * channels first would take each pixel row for a channel, and a
+         * model whose layers happen to fit trains on that in silence */
+        const int *d = data_shape ? data_shape->d : NULL, *in = m->input.d;
+        if (d && data_shape->ndim == 3 && m->input.ndim == 3 && !tensor_shape_equal(data_shape, &m->input) &&
+            in[0] == d[1] && in[1] == d[2] && in[2] == d[0]) {
+            st = dlc_fail(err, DLC_EINPUT,
+                          "%s%skey 'model.input': %s lists the channels last (Keras' order); dlc's "
+                          "inputs are (channels, height, width), as PyTorch's: model.input [%d, %d, %d]",
+                          cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
+                          d[0], d[1], d[2]);
             goto fail;
         }
     } else if (data_shape && data_shape->ndim > 0) {

@@ -75,6 +75,17 @@ YAML
     run "$DLC" train keras.yaml --out run --quiet
     [ "$status" -eq 0 ]
     [ -s run/report.json ]
+    # a Sequential model's layers at the top of the file
+    printf 'data: {format: csv, train: {file: %s}, label: species}\nlayers:\n  - {type: dense, units: 3}\n' \
+        "$ROOT/data/iris.csv" > top.yaml
+    expect_error "top.yaml:2: key 'layers': unknown key (dlc's name: 'model.layers'; the model's layers go under model:)" \
+        "$DLC" train top.yaml --out r
+    # augmentation in the words of Keras' preprocessing layers and torchvision's transforms
+    folder_config "$ROOT/tests/data/images/train" f.yaml
+    expect_error "key 'data.augment.rotation': unknown key (dlc's name: 'rotate')" \
+        "$DLC" train f.yaml --out r --set data.augment.rotation=10
+    expect_error "key 'data.augment.random_horizontal_flip': unknown key (dlc's name: 'hflip')" \
+        "$DLC" train f.yaml --out r --set data.augment.random_horizontal_flip=true
 }
 
 # regression_csv FILE SLOPE: 200 rows of a, b and y = SLOPE * (3a - 2b) + 5 + a
@@ -339,16 +350,22 @@ YAML
     [ "$status" -eq 0 ]
 }
 
-@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+# three_trials "LOSS ACC" x3: a sweep sw.yaml of three finished trials in out/
+# with those dev figures on 30 examples each
+three_trials() {
     iris_config base.yaml 2
     printf 'base: base.yaml\ntrials: 3\nparams: {train.optimizer.lr: {log_uniform: [1e-3, 1e-1]}}\n' > sw.yaml
-    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
     for k in 1 2 3; do
         mkdir -p out/trial-00$k
-        acc=$(echo "1 0.9666666667 0.5" | cut -d' ' -f$k)
-        printf '{"splits": {"dev": {"examples": 30, "loss": 0.%d, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
-            "$k" "$acc" > out/trial-00$k/report.json
+        read -r loss acc <<< "${!k}"
+        printf '{"splits": {"dev": {"examples": 30, "loss": %s, "accuracy": %s, "error": 0}}, "epochs_run": 2}\n' \
+            "$loss" "$acc" > out/trial-00$k/report.json
     done
+}
+
+@test "leaderboard marks the trials a small dev set cannot tell from the best" {
+    # three finished trials: dev accuracy 1.0 and 0.9667 on 30 examples, 0.5 on 30
+    three_trials "0.1 1" "0.2 0.9666666667" "0.3 0.5"
     run "$DLC" leaderboard sw.yaml --dir out
     [ "$status" -eq 0 ]
     echo "$output" | grep -q "^  1      1 "
@@ -467,4 +484,186 @@ YAML
     run "$DLC" train proj/r.yaml --out run2
     [ "$status" -eq 2 ]
     [[ "$output" != *"next to the config"* ]]
+}
+
+@test "model.input in Keras' order (height, width, channels) is refused with the order dlc reads, not trained on rows as channels" {
+    # IDX images are (1, 28, 28); [28, 28, 1] has as many values and would be
+    # taken as a reshape: 28 channels of 28 x 1, which a same-padded
+    # convolution and a global pool train on without a word
+    fmnist_config fm.yaml 300 1
+    sed -i 's/input: \[1, 28, 28\]/input: [28, 28, 1]/' fm.yaml
+    expect_error "key 'model.input': (28, 28, 1) lists the channels last (Keras' order); dlc's inputs are (channels, height, width), as PyTorch's: model.input [1, 28, 28]" \
+        "$DLC" train fm.yaml --out r
+    # an image folder's images take model.input's shape: the same guess is answered there
+    folder_config "$ROOT/tests/data/images/train" f.yaml
+    expect_error "not (28, 28, 1) (channels last is Keras' order; dlc's is PyTorch's: model.input [1, 28, 28])" \
+        "$DLC" train f.yaml --out r2 --set 'model.input=[28,28,1]'
+    # a reshape that is not a transposition still is one
+    fmnist_config fm2.yaml 300 1
+    sed -i 's/input: \[1, 28, 28\]/input: [4, 14, 14]/' fm2.yaml
+    run "$DLC" summary fm2.yaml
+    [ "$status" -eq 0 ]
+}
+
+@test "a list item named as Python indexes it (model.layers[0].units) is answered with dlc's dotted key, in --set and in a sweep" {
+    iris_config
+    expect_error "key 'model.layers[0].units': unknown key (a list item is named by its index after a dot: 'model.layers.0.units')" \
+        "$DLC" train iris.yaml --out r --set 'model.layers[0].units=4'
+    cat > s.yaml <<'YAML'
+base: iris.yaml
+trials: 2
+params:
+  model.layers[0].units: {int_uniform: [4, 8]}
+YAML
+    expect_error "s.yaml:4: key 'model.layers[0].units': unknown config key (a list item is named by its index after a dot: 'model.layers.0.units')" \
+        "$DLC" sample s.yaml
+    sed -i 's/layers\[0\]/layers.0/' s.yaml
+    run "$DLC" sample s.yaml
+    [ "$status" -eq 0 ]
+}
+
+@test "a regression target read as classes: a test value training never saw says the labels are numbers and names loss: mse" {
+    # sklearn's diabetes targets are whole numbers (25 to 346): a softmax
+    # config reads each as a class, and the test file holds values train lacks
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," 2 * i }' > train.csv
+    printf 'x,y\n0.5,10\n3.3,67\n' > test.csv
+    cat > r.yaml <<'YAML'
+name: r
+seed: 1
+data: {format: csv, train: {file: train.csv}, test: {file: test.csv}, label: y, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto}]}
+train: {epochs: 1, batch_size: 8}
+YAML
+    expect_error "test.csv:3: column 'y': label \"67\" is not one of the 60 classes ('0', '2', '4'" "$DLC" train r.yaml --out run
+    [[ "$output" == *"; the labels are numbers, each read as a class: a value to predict? then use loss: mse" ]]
+    # a few classes that are numbers are classes: no such guess
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," i % 3 }' > train.csv
+    printf 'x,y\n0.5,1\n3.3,7\n' > test.csv
+    expect_error "label \"7\" is not one of the 3 classes" "$DLC" train r.yaml --out run
+    [[ "$output" != *"loss: mse"* ]]
+}
+
+@test "a text classifier's error sample shows each text as the model read it, which analyze does not count as a tag" {
+    # labels drawn at random: the dev split has misclassified texts
+    awk 'BEGIN { srand(3); split("sun rain wind fox wood hill day", w, " "); print "text,label";
+                 for (i = 0; i < 120; i++) { t = ""; for (k = 0; k < 4; k++) t = t (k ? " " : "") w[1 + int(rand() * 7)];
+                                             print "\"" t ", " i % 7 "\"," (rand() < 0.5 ? "a" : "b") } }' > texts.csv
+    for tokens in words chars; do
+        classifier_config c.yaml "    - {type: embedding, units: 4}
+    - {type: time_avgpool}" 1
+        sed -i "s/tokens: words/tokens: $tokens/; s/seq_len: 12/seq_len: 40/; s/split: {test: 0.2}/split: {dev: 0.3}/" c.yaml
+        "$DLC" train c.yaml --out run_$tokens --quiet
+        head -1 run_$tokens/errors/errors.csv | grep -qx 'id,true,predicted,confidence,text,image,mislabeled,tags'
+        [ "$(wc -l < run_$tokens/errors/errors.csv)" -gt 5 ]
+        # each sampled text is its row of the file (id: the data row from 0), tokens joined as read
+        tail -n +2 run_$tokens/errors/errors.csv | while IFS= read -r line; do
+            id=${line%%,*}
+            want=$(sed -n "$((id + 2))p" texts.csv | sed 's/^"\(.*\)",[ab]$/\1/')
+            want="\"$want\""    # a comma in the field: quoted
+            [[ "$line" == *",$want,,,"  ]] || { echo "row $id: $line, wanted $want" >&2; false; }
+        done
+    done
+    sed -i '2s/,,$/,,short/' run_words/errors/errors.csv
+    run "$DLC" analyze run_words --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null'
+}
+
+@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line; each as --text gives it" {
+    weather_texts
+    classifier_config c.yaml "    - {type: embedding, units: 8}
+    - {type: time_avgpool}" 4
+    "$DLC" train c.yaml --out run --quiet
+    # a plain file: a byte-order mark, CRLF and a blank line, as Notepad saves one
+    printf '\xef\xbb\xbfthe fox ran into the wood\r\n\r\na fine day with the sun\r\n' > new.txt
+    printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
+    run "$DLC" predict run new.txt new.csv --top-k 1 --quiet
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    for t in "new.txt:1:|the fox ran into the wood" "new.txt:3:|a fine day with the sun" \
+             "new.csv:2:|rain fell on the hill, and the wind blew"; do
+        want=$("$DLC" predict run --text "${t#*|}" --top-k 1 | awk '{ printf "%s %s", $1, $2 }')
+        printf '%s\n' "${lines[@]}" | grep -qxF "${t%%|*} $want" || { echo "no line '${t%%|*} $want' in: $output" >&2; false; }
+    done
+    "$DLC" predict run new.txt --json | jq -e '[.predictions[] | [.row, .line]] == [[1, 1], [2, 3]]'
+    # a CSV without the text column names it
+    printf 'id,words\n1,the fox\n' > other.csv
+    expect_error "other.csv: the header has no column 'text', the text column the model was trained on (data.text.column)" \
+        "$DLC" predict run other.csv
+    # words it never saw are counted, and a text of none it knows is named
+    printf 'the fox ran\nzebra quokka\n' > unk.txt
+    run "$DLC" predict run unk.txt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: unk.txt: 2 of the 5 words read are not in the model's vocabulary (read as <unk>); 1 text has none it knows (the first on line 2)"* ]]
+    printf 'ok\nbad \xff\n' > bad.txt
+    expect_error "bad.txt:2: invalid UTF-8 (byte 0xff, the text's byte 5); text files must be UTF-8" "$DLC" predict run bad.txt
+    expect_error "shoe.png: an image file; the model reads texts" "$DLC" predict run shoe.png
+}
+
+@test "two sigmoid units for one label of two classes (Keras' Dense(2) with a binary cross-entropy) says the two ways to write it" {
+    cat > b.yaml <<YAML
+name: b
+data: {format: csv, train: {file: $ROOT/data/breast_cancer.csv}, label: diagnosis, split: {dev: 0.2}}
+model: {layers: [{type: dense, units: 2, activation: sigmoid}]}
+loss: sigmoid_bce
+train: {epochs: 1}
+YAML
+    expect_error "output 'dense_1' needs 2 targets per example for sigmoid_bce, the data gives 1 (check its layer's units and data.label; one label of two classes is 1 unit with sigmoid_bce, or 2 units with softmax_cross_entropy)" \
+        "$DLC" train b.yaml --out r
+    sed -i 's/units: 2/units: 1/' b.yaml
+    run "$DLC" train b.yaml --out r --quiet
+    [ "$status" -eq 0 ]
+}
+
+@test "leaderboard: a dev loss in the hundreds of thousands (a regression's MSE, a diverged trial) keeps the table's columns" {
+    three_trials "0.25 0.9" "384315.444 0.9" "1.0115e17 0.9"
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    header=$(printf '%s\n' "${lines[@]}" | grep '^rank trial')
+    col=${header%%overrides*}
+    for want in "   0.2500 " "3.843e+05 " "1.012e+17 "; do
+        row=$(printf '%s\n' "${lines[@]}" | grep -F -- "$want")
+        # the overrides start under their name
+        [ "${row:${#col}:5}" = "train" ] || { echo "misaligned: '$row' under '$header'" >&2; false; }
+    done
+}
+
+@test "data.classes naming label ids 0, 1, 2 of a CSV file (as for IDX files) says CSV labels are matched by their text" {
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," i % 3 }' > ids.csv
+    cat > c.yaml <<'YAML'
+name: c
+data: {format: csv, train: {file: ids.csv}, label: y, classes: [low, mid, high], split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto}]}
+train: {epochs: 1}
+YAML
+    expect_error "ids.csv:2: column 'y': label \"0\" is not one of the 3 classes ('low', 'mid', 'high'); a CSV label is matched by its text: data.classes lists the labels as the file writes them (and orders them), it does not name ids 0, 1, ... as for IDX files" \
+        "$DLC" train c.yaml --out r
+    # a label that is no id of them gets no such guess
+    sed -i 's/classes: \[low, mid, high\]/classes: [a, b]/' c.yaml
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 60; i++) print i / 10 "," 2 + i % 3 }' > ids.csv
+    expect_error "label \"2\" is not one of the 2 classes ('a', 'b')" "$DLC" train c.yaml --out r
+    [[ "$output" != *"matched by its text"* ]]
+}
+
+@test "CSV rows of pixels that model.input makes images (sklearn's 8 x 8 digits): the error sample draws each as an image" {
+    cat > d.yaml <<YAML
+name: d
+seed: 1
+data: {format: csv, train: {file: $ROOT/data/digits.csv}, label: digit, split: {dev: 0.3}}
+model:
+  input: [1, 8, 8]
+  layers: [{type: conv2d, filters: 2, kernel: 3}, {type: flatten}, {type: dense, units: 10}]
+train: {epochs: 1, batch_size: 64}
+YAML
+    "$DLC" train d.yaml --out run --quiet
+    head -1 run/errors/errors.csv | grep -qx 'id,true,predicted,confidence,image,mislabeled,blurry,tags'
+    first=$(sed -n 2p run/errors/errors.csv)
+    img=$(echo "$first" | cut -d, -f5)
+    [ "$img" = "$(echo "$first" | cut -d, -f1).png" ]
+    # an 8 x 8 gray PNG (IHDR: width, height, bit depth 8, colour type 0)
+    [ "$(od -An -tu1 -j16 -N10 "run/errors/$img" | tr -s ' ')" = " 0 0 0 8 0 0 0 8 8 0" ]
+    # rows that are no image (iris' four measurements) have none
+    iris_config
+    "$DLC" train iris.yaml --out iris --quiet --set train.epochs=1
+    [ -z "$(ls iris/errors | grep png)" ]
 }

@@ -114,3 +114,16 @@ load helpers
     [[ "$output" == *"resuming after epoch $held "* ]]
     [ "$(wc -l < b/metrics.csv)" -eq $((held + 2)) ]
 }
+
+@test "a format-1 checkpoint (flat optimizer moments, a frozen layer between two that learn) still resumes as the old code did" {
+    # tests/data/checkpoint1/README.md: written by the code before format 2
+    d="$ROOT/tests/data/checkpoint1"
+    cp "$d/format1.yaml" "$ROOT/data/iris.csv" .
+    mkdir run
+    cp "$d/checkpoint.safetensors" run/
+    run "$DLC" train format1.yaml --out run --threads 1 --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch 3 (step 24)"* ]]
+    [[ "$output" != *"optimizer state"* ]]
+    diff "$d/expected_metrics.csv" <(metrics_no_time run/metrics.csv)
+}

@@ -166,6 +166,17 @@ YAML
     run "$DLC" predict run --text "the wolf heard a cat ."
     [ "$status" -eq 0 ]
     [ "$output" = "the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
+    # a file of sentences, one a line: each tagged as --text tags it (a long one in pieces)
+    printf 'the wolf heard a cat .\n\nthe fox saw a crow . the dog ate a boy .\n' > s.txt
+    long=$("$DLC" predict run --text "the fox saw a crow . the dog ate a boy .")
+    run "$DLC" predict run s.txt --quiet
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "s.txt:1: the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
+    [ "${lines[1]}" = "s.txt:3: $long" ]
+    [ "${#lines[@]}" -eq 2 ]
+    run "$DLC" predict run s.txt --json
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--json: a tagger's predictions are token/TAG lines"* ]]
     run "$DLC" gradcheck tag.yaml --batch 2 --samples 8
     [ "$status" -eq 0 ]
 }
