@@ -237,6 +237,8 @@ ACTIVATIONS = {
     "gelu": lambda x, a: F.gelu(x),
     "relu6": lambda x, a: F.relu6(x),
     "silu": lambda x, a: F.silu(x),
+    "hardsigmoid": lambda x, a: F.hardsigmoid(x),
+    "hardswish": lambda x, a: F.hardswish(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 

@@ -1111,6 +1111,18 @@ const char *onnx_op_unsupported(int op)
 
 /* ---- activations ---- */
 
+/* HardSigmoid with PyTorch's slope and offset: relu6(x + 3) / 6 */
+static const char *hard_sigmoid(onnx_ctx *c, const char *x, const char *out)
+{
+    node_begin(c, "HardSigmoid", out);
+    node_in(c, x);
+    node_out(c, out);
+    attr_float(c, "alpha", 1.0f / 6.0f);
+    attr_float(c, "beta", 0.5f);
+    node_end(c);
+    return out;
+}
+
 static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, const char *out)
 {
     const char *nm = n->spec.name;
@@ -1151,6 +1163,12 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
         return out;
     case ACT_SILU: /* x * Sigmoid(x), as PyTorch exports nn.SiLU */
         return op2(c, "Mul", x, op1(c, "Sigmoid", x, name(c, "%s/sigmoid", nm)), out);
+    case ACT_HARDSIGMOID:
+        return hard_sigmoid(c, x, out);
+    case ACT_HARDSWISH: /* HardSwish from opset 14; before, x * HardSigmoid(x), as PyTorch 1.13 writes it */
+        if (c->opset >= 14)
+            return op1(c, "HardSwish", x, out);
+        return op2(c, "Mul", x, hard_sigmoid(c, x, name(c, "%s/hardsigmoid", nm)), out);
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

@@ -37,7 +37,10 @@ typedef enum {
     /* the steps of layer normalization below opset 17 (PyTorch's nn.LayerNorm, dlc's exports):
      * mean, x - mean, its square, their mean (var), var + eps, sqrt, (x - mean) / that, times
      * gamma (then + beta); `layer` and `src` are x's, `axes` the trailing axes, `eps` */
-    V_LN_MEAN, V_LN_CENTERED, V_LN_SQ, V_LN_VAR, V_LN_VAREPS, V_LN_STD, V_LN_NORM, V_LN_SCALED
+    V_LN_MEAN, V_LN_CENTERED, V_LN_SQ, V_LN_VAR, V_LN_VAREPS, V_LN_STD, V_LN_NORM, V_LN_SCALED,
+    /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
+     * (PyTorch's nn.SiLU, and nn.Hardswish below opset 14); `src` is x, `act` the one it makes */
+    V_GATE_OF_SELF
 } vkind;
 
 typedef struct {
@@ -50,6 +53,7 @@ typedef struct {
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
     int alone;                  /* gelu's two nodes are its only consumers */
     int axes;                   /* V_LN_*: the trailing axes normalized */
+    act_kind act;               /* V_GATE_OF_SELF: silu or hardswish */
     float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
@@ -102,7 +106,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    NULL,
+    "HardSigmoid", "HardSwish", NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -1037,7 +1041,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         char renamed[GRAPH_NAME_MAX];
         layer_name(k, n->out[0], renamed);
         snprintf(L->name, sizeof L->name, "%s", renamed);
-        new_val(k, n->out[0], V_LAYER, x->layer);
+        new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
         return DLC_OK;
     }
     int L = add_layer(k, "activation", n->out[0], &x->layer, 1);
@@ -1045,7 +1049,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         return fail_at(k, n, "too many layers");
     k->l[L].act = a;
     k->l[L].alpha = alpha;
-    new_val(k, n->out[0], V_LAYER, L);
+    new_val(k, n->out[0], V_LAYER, L)->flat = x->flat;
     return DLC_OK;
 }
 
@@ -1144,10 +1148,36 @@ static dlc_status op_clip(imp *k, const onnx_node *n, act_kind *a)
     return DLC_OK;
 }
 
+/* How many nodes after n (and graph outputs) read value `name`. */
+static int later_uses(const imp *k, const onnx_node *n, const char *name)
+{
+    int u = 0;
+    for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++)
+        for (int r = 0; r < k->m->nodes[q].n_in; r++)
+            u += !strcmp(k->m->nodes[q].in[r], name);
+    for (int q = 0; q < k->m->n_outputs; q++)
+        u += !strcmp(k->m->outputs[q].name, name);
+    return u;
+}
+
+/* HardSigmoid is dlc's hardsigmoid with PyTorch's slope 1/6 and offset 1/2 only. */
+static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n)
+{
+    const onnx_attr *al = onnx_attr_get(n, "alpha"), *be = onnx_attr_get(n, "beta");
+    double alpha = al ? al->f : 0.2, beta = be ? be->f : 0.5; /* ONNX's defaults */
+    if (fabs(alpha - 1.0 / 6.0) > 1e-6 || fabs(beta - 0.5) > 1e-6)
+        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid is PyTorch's, "
+                             "max(0, min(1, x / 6 + 1 / 2)): alpha 1/6, beta 0.5)",
+                       alpha, beta);
+    return DLC_OK;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
                  : !strcmp(n->op, "Clip")    ? ACT_RELU6
+                 : !strcmp(n->op, "HardSigmoid") ? ACT_HARDSIGMOID
+                 : !strcmp(n->op, "HardSwish") ? ACT_HARDSWISH
                  : !strcmp(n->op, "Sigmoid") ? ACT_SIGMOID
                  : !strcmp(n->op, "Tanh")    ? ACT_TANH
                  : !strcmp(n->op, "LeakyRelu") ? ACT_LEAKY_RELU
@@ -1181,9 +1211,23 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         if (axis != -1 && axis != last)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
+    if (a == ACT_HARDSIGMOID) {
+        dlc_status st = hard_sigmoid_attrs(k, n);
+        if (st)
+            return st;
+    }
     ival *x = val(k, n->in[0]);
     if (!x || x->kind != V_LAYER)
         return layer_in(k, n, 0, &(int){0}); /* its message */
+    /* x * Sigmoid(x), x * HardSigmoid(x): the gate waits for its Mul, which makes silu or hardswish */
+    if ((a == ACT_SIGMOID || a == ACT_HARDSIGMOID) && later_uses(k, n, n->out[0]) == 1 &&
+        (consumer(k, n, n->out[0], "Mul", 0, x->name) || consumer(k, n, n->out[0], "Mul", 1, x->name))) {
+        ival *y = new_val(k, n->out[0], V_GATE_OF_SELF, x->layer);
+        y->src = x->name;
+        y->alone = x->uses == 2;
+        y->act = a == ACT_SIGMOID ? ACT_SILU : ACT_HARDSWISH;
+        return DLC_OK;
+    }
     return apply_act(k, n, x, x->uses == 1, a, alpha);
 }
 
@@ -1412,6 +1456,11 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     const onnx_tensor *c = cst(k, n, 1);
     int sub = !strcmp(n->op, "Sub");
     ival *y = n->n_in == 2 ? val(k, n->in[1]) : NULL;
+    for (int i = 0; i < 2 && !sub && x && y; i++) {
+        ival *gate = i ? x : y, *of = i ? y : x;
+        if (gate->kind == V_GATE_OF_SELF && !strcmp(gate->src, of->name))
+            return apply_act(k, n, of, gate->alone, gate->act, 0.01f);
+    }
     if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
         /* of two tensors: dlc's subtract and multiply (its exports chain a
          * multiply of several inputs as Muls of two) */
@@ -1721,13 +1770,15 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
         }
         if (st)
             break;
-        /* uses of each input value by the rest of the graph (and its outputs) */
+        /* uses of each input value by the whole graph (and its outputs): a consumer before
+         * this node counts too, or an activation folded into the layer would change what
+         * that consumer read */
         for (int j = 0; j < n->n_in; j++) {
             ival *x = n->in[j][0] ? val(&k, n->in[j]) : NULL;
             if (!x)
                 continue;
             x->uses = 0;
-            for (int q = i; q < om->n_nodes; q++)
+            for (int q = 0; q < om->n_nodes; q++)
                 for (int r = 0; r < om->nodes[q].n_in && needed[q]; r++)
                     x->uses += !strcmp(om->nodes[q].in[r], x->name);
             for (int q = 0; q < om->n_outputs; q++)

@@ -598,8 +598,8 @@ from onnx import helper, TensorProto
 vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 4])
 nodes = [helper.make_node("ReduceMax", ["input"], ["a"], name="pool/max", axes=[1], keepdims=1),
          helper.make_node("Max", ["input", "a"], ["b"], name="max"),
-         helper.make_node("HardSwish", ["b"], ["c"], name="act1"),
-         helper.make_node("HardSwish", ["c"], ["d"], name="act2"),
+         helper.make_node("Selu", ["b"], ["c"], name="act1"),
+         helper.make_node("Selu", ["c"], ["d"], name="act2"),
          helper.make_node("FusedGemm", ["d"], ["output"], domain="com.microsoft")]
 g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])], [vi("output")])
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)])
@@ -608,7 +608,7 @@ PY
     run "$DLC" import ops.onnx --out imp
     echo "$output"
     [ "$status" -eq 2 ]
-    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMax (node 'pool/max'), Max (node 'max'), HardSwish (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
+    [ "$output" = "dlc: error: ops.onnx: 4 ops dlc has no layer for: ReduceMax (node 'pool/max'), Max (node 'max'), Selu (2 nodes, the first 'act1'), com.microsoft.FusedGemm (node 'output')" ]
 }
 
 @test "import: PyTorch idioms - x.view(x.size(0), -1), an export at one fixed batch size, softmax(dim=1) - predict PyTorch's outputs" {
@@ -874,4 +874,53 @@ PY
     "$DLC" predict iris --values x.txt > a.txt
     "$DLC" predict iris_back13 --values x.txt > b.txt
     cmp a.txt b.txt
+}
+
+@test "import: PyTorch's Hardswish (x * HardSigmoid(x) at opset 13, HardSwish at 14), Hardsigmoid and SiLU (x * Sigmoid(x)) are hardswish, hardsigmoid and silu, folded into their layers; other HardSigmoid slopes are refused" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx, torch, torch.nn as nn
+from onnx import helper, TensorProto
+torch.manual_seed(5)
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c1, s.c2, s.c3 = nn.Conv2d(2, 4, 3), nn.Conv2d(4, 4, 3), nn.Conv2d(4, 3, 1)
+        s.fc = nn.Linear(3 * 4 * 4, 5)
+        with torch.no_grad():  # values on both sides of the kinks at +-3
+            s.c1.weight.mul_(6)
+            s.c3.weight.mul_(6)
+    def forward(s, x):
+        h = nn.functional.silu(s.c2(nn.functional.hardswish(s.c1(x))))
+        z = s.c3(h)  # used by two activations: each a layer of its own
+        return s.fc(torch.flatten(nn.functional.hardsigmoid(z) + nn.functional.hardswish(z), 1))
+net = Net().eval()
+x = torch.randn(4, 2, 8, 8)
+np.savetxt("x.txt", x.reshape(4, -1).numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+for opset in (13, 14):
+    torch.onnx.export(net, x, "hard%d.onnx" % opset, opset_version=opset, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "N"}})
+# ONNX's default slope, 0.2
+g = helper.make_graph([helper.make_node("HardSigmoid", ["x"], ["y"], name="hs")], "g",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "odd.onnx")
+PY
+    for opset in 13 14; do
+        run "$DLC" import hard$opset.onnx --out h$opset
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$DLC" predict h$opset --values x.txt --logits > got.txt
+        max_diff want.txt got.txt 1e-5
+        # c1's hardswish and c2's silu folded into them; z's two activations are layers
+        [ "$(grep -c 'type: activation' h$opset/config.yaml)" -eq 2 ]
+        [ "$(grep -c 'type: multiply' h$opset/config.yaml)" -eq 0 ]
+        for a in hardsigmoid hardswish silu; do grep -q "activation: $a$" h$opset/config.yaml; done
+    done
+    run "$DLC" import odd.onnx --out odd
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"node 'hs' (HardSigmoid): HardSigmoid with alpha 0.2, beta 0.5 (dlc's hardsigmoid is PyTorch's"* ]]
+    [ ! -e odd ]
 }

@@ -166,6 +166,19 @@ static void case_activation(void)
         snprintf(what, sizeof what, "activation %s", graph_act_names[a]);
         check_graph(what, &in, s, 1, 4, 1e-2);
     }
+    /* the hard ones over their whole range, normal inputs seldom reaching their kinks at +-3:
+     * values on both sides of each kink, none within the step of one */
+    static const float wide[24] = {-5.0f, -3.2f, -2.8f, -1.0f, 0.3f, 2.7f,  3.3f,  4.5f,
+                                   -4.1f, -3.5f, -2.2f, 0.9f,  1.7f, 2.95f, 3.05f, 6.0f,
+                                   -6.0f, -3.1f, -2.9f, -0.4f, 1.2f, 2.5f,  3.6f,  5.2f};
+    for (act_kind a = ACT_HARDSIGMOID; a <= ACT_HARDSWISH; a++) {
+        tensor_shape in = {1, {6}};
+        layer_spec s[1] = {gt_spec("activation", "act")};
+        s[0].activation = a;
+        char what[64];
+        snprintf(what, sizeof what, "activation %s past its kinks", graph_act_names[a]);
+        check_graph_x(what, &in, s, 1, 4, 1e-2, 1e-3, 1e-2, wide);
+    }
 }
 
 static void case_dropout(void)

@@ -92,7 +92,8 @@ static const char *node_name(const rg_graph *g, int k)
 static act_kind random_act(dlc_rng *r)
 {
     static const act_kind acts[] = {ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LEAKY_RELU,
-                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU};
+                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU,
+                                    ACT_HARDSIGMOID, ACT_HARDSWISH};
     return below(r, 2) ? ACT_LINEAR : acts[below(r, (int)(sizeof acts / sizeof acts[0]))];
 }
 
@@ -344,10 +345,11 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         snprintf(s.inputs[0], sizeof s.inputs[0], "%s", node_name(g, x));
     }
     s.activation = random_act(r);
-    /* the gradient check's graphs are smooth: relu and leaky relu have a
-     * kink, elu a jump in curvature that biases central differences */
+    /* the gradient check's graphs are smooth: relu, leaky relu and the hard ones have
+     * kinks, elu a jump in curvature that biases central differences */
     if (smooth && (s.activation == ACT_RELU || s.activation == ACT_LEAKY_RELU || s.activation == ACT_ELU ||
-                   s.activation == ACT_RELU6))
+                   s.activation == ACT_RELU6 || s.activation == ACT_HARDSIGMOID ||
+                   s.activation == ACT_HARDSWISH))
         s.activation = ACT_TANH;
     if (below(r, 7) == 0)
         s.trainable = 0;
