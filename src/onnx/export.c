@@ -833,12 +833,25 @@ static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
     return slice_axis(c, in_val(c, n, 0), s, e, ax, out);
 }
 
+/* Input k of node n; a multiply's gate (N, C) reshaped to (N, C, 1, ...), which ONNX's
+ * broadcast lines up with the map (N, C, spatial...) */
+static const char *binary_in(onnx_ctx *c, const graph_node *n, int k)
+{
+    const char *v = in_val(c, n, k);
+    if (graph_in(c->g, n, k)->size == n->size)
+        return v;
+    int64_t shape[TENSOR_MAX_DIMS + 1] = {0, n->shape.d[0]};
+    for (int i = 2; i <= n->shape.ndim; i++)
+        shape[i] = 1;
+    return reshape(c, v, shape, n->shape.ndim + 1, name(c, "%s/gate%d", n->spec.name, k));
+}
+
 /* subtract, multiply (a chain for several inputs) */
 static const char *ex_binary(onnx_ctx *c, graph_node *n, const char *out)
 {
-    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = in_val(c, n, 0);
+    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = binary_in(c, n, 0);
     for (int k = 1; k < n->n_in; k++)
-        v = op2(c, op, v, in_val(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
+        v = op2(c, op, v, binary_in(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
     return v;
 }
 

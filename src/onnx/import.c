@@ -6,10 +6,13 @@
  * computation or a tensor of zeros made from one (what PyTorch writes for a
  * recurrent layer's initial state, which dlc starts from zeros anyway), or a
  * view of a recurrent layer (its input made time-major, its Y or Y_h).  Ops
- * map to layers: Conv -> conv1d/2d/3d, Gemm and MatMul (+ Add of a constant)
- * -> dense, MaxPool/AveragePool, GlobalAveragePool (+ Flatten), BatchNormalization,
- * Relu/Sigmoid/Tanh/LeakyRelu/Elu/Softmax (folded into the layer before when
- * it is the only consumer), Add/Sum, Concat, Flatten, Reshape, Dropout,
+ * map to layers: Conv -> conv1d/2d/3d (of a globally pooled vector -> dense),
+ * Gemm and MatMul (+ Add of a constant) -> dense, MaxPool/AveragePool,
+ * GlobalAveragePool (+ Flatten), BatchNormalization, Relu/Sigmoid/Tanh/LeakyRelu/
+ * Elu/Softmax/HardSigmoid/HardSwish (folded into the layer before when it is the
+ * only consumer; x * Sigmoid(x) and x * HardSigmoid(x) are silu and hardswish),
+ * Add/Sum, Concat, Flatten, Reshape, Dropout, Mul of a map by a pooled gate ->
+ * multiply (squeeze-and-excitation),
  * Gather of a table -> embedding, LSTM/GRU/RNN -> lstm/gru/rnn with the gate
  * order and signs export.c writes, undone.  A leading Sub and Mul by
  * constants on the input (dlc's own exports) become the normalization.
@@ -412,6 +415,37 @@ static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64
     return DLC_OK;
 }
 
+/* A Conv of a globally pooled (N, C, 1, 1) value, dlc's (C) (a squeeze-and-excitation block's
+ * squeeze and excite): a 1x1 kernel without padding is a dense layer of F units, W (F, C, 1, 1)
+ * already dlc's (OUT, IN); its output stays (N, F, 1, 1) in ONNX (flat). */
+static dlc_status conv_of_pooled(imp *k, const onnx_node *n, int in, int C, const onnx_tensor *W,
+                                 const onnx_tensor *B, int64_t groups)
+{
+    const onnx_attr *pd = onnx_attr_get(n, "pads"), *ap = onnx_attr_get(n, "auto_pad");
+    int padded = ap && ap->s && strcmp(ap->s, "NOTSET") != 0 && strcmp(ap->s, "VALID") != 0;
+    for (int i = 0; pd && i < pd->n_ints; i++)
+        padded |= pd->ints[i] != 0;
+    int one = 1;
+    for (int i = 2; i < W->ndim; i++)
+        one &= W->dims[i] == 1;
+    if (!one || padded || groups != 1 || W->dims[1] != C)
+        return fail_at(k, n, "its input is a globally pooled vector of %d channels, which dlc convolves only "
+                             "as a dense layer: a 1x1 kernel without padding or groups (this one is %s)",
+                       C, !one ? "wider than 1x1" : padded ? "padded" : groups != 1 ? "grouped" : "of other channels");
+    int L = add_layer(k, "dense", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "units: %lld", (long long)W->dims[0]);
+    keyf(k, L, "use_bias: %s", B ? "true" : "false");
+    dlc_status st = add_weight(k, L, "weight", copy_floats(W), W->n);
+    if (st == DLC_OK && B)
+        st = add_weight(k, L, "bias", copy_floats(B), B->n);
+    if (st)
+        return st;
+    new_val(k, n->out[0], V_LAYER, L)->flat = 1;
+    return DLC_OK;
+}
+
 static dlc_status op_conv(imp *k, const onnx_node *n)
 {
     const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
@@ -429,11 +463,12 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
     int nsp = W->ndim - 2;
     tensor_shape xs;
     dlc_status shp = layer_shape(k, in, &xs);
-    if (shp == DLC_OK && xs.ndim == 1 && nsp == 2)
-        return fail_at(k, n, "its input is a vector of %d (a global average pool's output: dlc's drops the "
-                             "1x1 axes), as in a squeeze-and-excitation block, whose gate multiplies the "
-                             "feature map by a per-channel vector: dlc has no such broadcast",
-                       xs.d[0]);
+    ival *x = val(k, n->in[0]);
+    if (shp == DLC_OK && xs.ndim == 1 && x->flat)
+        return conv_of_pooled(k, n, in, xs.d[0], W, B, groups);
+    if (shp == DLC_OK && xs.ndim == 1)
+        return fail_at(k, n, "its input is a vector of %d, (N, %d) in ONNX: a convolution needs spatial axes",
+                       xs.d[0], xs.d[0]);
     if (shp == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
         return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
                              "the input has %d",
@@ -1463,12 +1498,23 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     }
     if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
         /* of two tensors: dlc's subtract and multiply (its exports chain a
-         * multiply of several inputs as Muls of two) */
+         * multiply of several inputs as Muls of two); a map (N, C, ...) times a globally
+         * pooled (N, C, 1, 1), dlc's (C), is a multiply by a gate (squeeze-and-excitation) */
+        tensor_shape xs, ys;
+        dlc_status st;
+        if ((st = layer_shape(k, x->layer, &xs)) || (st = layer_shape(k, y->layer, &ys)))
+            return st;
+        const ival *vec = xs.ndim == 1 && ys.ndim > 1 ? x : ys.ndim == 1 && xs.ndim > 1 ? y : NULL;
+        if (vec && !vec->flat)
+            return fail_at(k, n, "'%s' is (N, %d), which ONNX broadcasts against the trailing axes of the "
+                                 "other input (N, %d, ...), not its channels (dlc multiplies a map by a gate "
+                                 "of one value per channel, (N, C, 1, ...) in ONNX)",
+                           vec->name, (vec == x ? xs : ys).d[0], (vec == x ? ys : xs).d[0]);
         int in[2] = {x->layer, y->layer};
         int L = add_layer(k, sub ? "subtract" : "multiply", n->out[0], in, 2);
         if (L < 0)
             return fail_at(k, n, "too many layers");
-        new_val(k, n->out[0], V_LAYER, L);
+        new_val(k, n->out[0], V_LAYER, L)->flat = x->flat && y->flat;
         return DLC_OK;
     }
     if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||

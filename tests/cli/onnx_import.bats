@@ -266,19 +266,74 @@ import_torchvision() {
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
-@test "import: a convolution of a globally pooled vector (squeeze-and-excitation) is refused naming the node and why" {
+@test "import: squeeze-and-excitation (a Conv 1x1 of a globally pooled vector is dense; the map times the gate is a multiply by a gate) over 2-D and 1-D maps predicts PyTorch's outputs; what dlc cannot express is refused naming the node" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
-import torch
+import numpy as np, torch
 from torch import nn
-net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Conv2d(4, 2, 1), nn.Flatten()).eval()
-torch.onnx.export(net, torch.randn(1, 3, 8, 8), "se.onnx", opset_version=13)
+torch.manual_seed(6)
+class SE(nn.Module):  # torchvision's SqueezeExcitation, for 1-D or 2-D maps
+    def __init__(s, c, r, gate, dims=2, mean=False):
+        super().__init__()
+        conv = nn.Conv2d if dims == 2 else nn.Conv1d
+        s.fc1, s.fc2, s.gate, s.dims, s.mean = conv(c, r, 1), conv(r, c, 1), gate, dims, mean
+    def forward(s, x):
+        # AdaptiveAvgPool (GlobalAveragePool), or x.mean([2, 3], keepdim=True) (ReduceMean)
+        p = x.mean(list(range(2, 2 + s.dims)), keepdim=True) if s.mean else \
+            (nn.functional.adaptive_avg_pool2d(x, 1) if s.dims == 2 else nn.functional.adaptive_avg_pool1d(x, 1))
+        return x * s.gate(s.fc2(nn.functional.relu(s.fc1(p))))
+net2 = nn.Sequential(nn.Conv2d(3, 8, 3), nn.SiLU(), SE(8, 2, nn.Sigmoid()), nn.Conv2d(8, 4, 1), nn.Hardswish(),
+                     SE(4, 2, nn.Hardsigmoid(), mean=True), nn.Flatten(), nn.Linear(4 * 6 * 6, 5)).eval()
+net1 = nn.Sequential(nn.Conv1d(3, 6, 3), nn.ReLU(), SE(6, 3, nn.Sigmoid(), dims=1), nn.Flatten(), nn.Linear(6 * 6, 4)).eval()
+for name, net, x in (("se2d", net2, torch.randn(4, 3, 8, 8)), ("se1d", net1, torch.randn(4, 3, 8))):
+    np.savetxt(name + ".x.txt", x.reshape(4, -1).numpy())
+    np.savetxt(name + ".want.txt", net(x).detach().numpy())
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}})
+# a 3x3 convolution of the pooled vector; a map times a flattened (N, C) vector (ONNX broadcasts it
+# against the map's last axis)
+class Wide(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c, s.w = nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 3, padding=1)
+    def forward(s, x):
+        h = s.c(x)
+        return torch.flatten(h * s.w(nn.functional.adaptive_avg_pool2d(h, 1)), 1)
+class Trailing(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c = nn.Conv2d(3, 4, 3)
+    def forward(s, x):
+        h = s.c(x)
+        return torch.flatten(h * torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1), 1)
+torch.onnx.export(Wide().eval(), torch.randn(1, 3, 6, 6), "wide.onnx", opset_version=13)
+torch.onnx.export(Trailing().eval(), torch.randn(1, 3, 6, 6), "trailing.onnx", opset_version=13)
 PY
-    run "$DLC" import se.onnx --out se
+    imports_like 1e-5 se2d se1d
+    # the SE blocks' convolutions are dense layers; the gates' multiplies take the map and the gate
+    [ "$(grep -c 'type: dense' se2d/config.yaml)" -eq 5 ]
+    [ "$(grep -c 'type: multiply' se2d/config.yaml)" -eq 2 ]
+    [ "$(grep -c 'type: conv2d' se2d/config.yaml)" -eq 2 ]
+    [ "$(grep -c 'type: dense' se1d/config.yaml)" -eq 3 ]
+    grep -q "activation: hardsigmoid" se2d/config.yaml
+    # and back out: the gate reshaped to (N, C, 1, 1) runs in ONNX Runtime as dlc predicts
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        for name in se2d se1d; do
+            run "$ROOT/tests/onnx/check.sh" "$DLC" $name $name.x.txt --tol 1e-5
+            echo "$output"
+            [ "$status" -eq 0 ]
+        done
+    fi
+    round_trip se2d se2d.dlc.onnx back
+    run "$DLC" import wide.onnx --out wide
     echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"(Conv): its input is a vector of 4 (a global average pool's output"*"squeeze-and-excitation"* ]]
-    [ ! -e se ]
+    [[ "$output" == *"(Conv): its input is a globally pooled vector of 4 channels, which dlc convolves only as a dense layer: a 1x1 kernel without padding or groups (this one is wider than 1x1)"* ]]
+    run "$DLC" import trailing.onnx --out trailing
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Mul): '"*"' is (N, 4), which ONNX broadcasts against the trailing axes of the other input (N, 4, ...), not its channels"* ]]
+    [ ! -e wide ] && [ ! -e trailing ]
 }
 
 @test "import: Clip other than relu6 or relu is refused naming its bounds; a grouped conv is not" {

@@ -847,6 +847,34 @@ static void case_multiply(void)
     t[0].activation = ACT_SIGMOID;
     gt_inputs(&t[1], "gate", "input");
     check_graph("multiply by a gate", &img, t, 2, 2, 1e-2);
+    /* a squeeze-and-excitation block: the map (C, H, W) times a per-channel gate (C) computed
+     * from it, and a second gate (C, 1, 1) through a reshape; both inputs learn */
+    layer_spec se[7] = {gt_spec("conv2d", "map"),    gt_spec("global_avgpool", "pool"),
+                        gt_spec("dense", "squeeze"), gt_spec("dense", "excite"),
+                        gt_spec("reshape", "gate3"), gt_spec("multiply", "scaled"),
+                        gt_spec("flatten", "flat")};
+    se[0].filters = 4;
+    se[0].kernel = (layer_window){2, {3, 3}};
+    se[0].activation = ACT_TANH;
+    se[2].units = 2;
+    se[2].activation = ACT_TANH;
+    se[3].units = 4;
+    se[3].activation = ACT_SIGMOID;
+    se[4].target_ndim = 3;
+    se[4].target[0] = 4;
+    se[4].target[1] = se[4].target[2] = 1;
+    gt_inputs(&se[5], "excite", "map");
+    strcpy(se[5].inputs[se[5].n_inputs++], "gate3");
+    tensor_shape rgb = {3, {2, 5, 5}};
+    check_graph("squeeze-and-excitation: map * gate (C) * gate (C, 1, 1)", &rgb, se, 7, 3, 1e-2);
+    /* gates of maps (C, L) and (C, D, H, W) */
+    tensor_shape cl = {2, {3, 4}}, cdhw = {4, {3, 2, 2, 2}};
+    layer_spec u[3] = {gt_spec("global_avgpool", "pool"), gt_spec("dense", "g"), gt_spec("multiply", "gated")};
+    u[1].units = 3;
+    u[1].activation = ACT_SIGMOID;
+    gt_inputs(&u[2], "input", "g");
+    check_graph("multiply (C, L) by a gate", &cl, u, 3, 2, 1e-2);
+    check_graph("multiply (C, D, H, W) by a gate", &cdhw, u, 3, 2, 1e-2);
 }
 
 static void case_abs(void)
