@@ -266,6 +266,55 @@ import_torchvision() {
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
+@test "import: PyTorch's EfficientNet-B0 (squeeze-and-excitation, SiLU as x * Sigmoid(x)) predicts PyTorch's logits; its re-export runs in ONNX Runtime" {
+    import_torchvision efficientnet_b0 eff 3
+    # torchvision's 4,020,358 less the batch norms folded into the convolutions
+    [[ "$output" == *"3999350 parameters"* ]]
+    # 16 SE blocks: each a multiply of the map by its gate, whose two 1x1 convolutions are dense
+    [ "$(grep -c 'type: multiply' run/config.yaml)" -eq 16 ]
+    [ "$(grep -c 'type: dense' run/config.yaml)" -eq 33 ]
+    [ "$(grep -c '^      activation: silu$' run/config.yaml)" -eq 49 ]
+    [ "$(grep -c '^      activation: sigmoid$' run/config.yaml)" -eq 16 ]
+    "$DLC" predict run --values eff/inputs.txt --logits > dlc.txt
+    # logits up to 15: measured 8.8e-5 (PyTorch's own float32 is 4.7e-5 from its float64)
+    run max_diff eff/expected.txt dlc.txt 3e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(sort -u eff/expected.txt | wc -l)" -eq 3 ]
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run eff/inputs.txt --tol 1e-4
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
+}
+
+@test "import: PyTorch's MobileNetV3 small and large (Hardswish, HardSigmoid gates) predict PyTorch's logits; a re-export runs in ONNX Runtime" {
+    import_torchvision mobilenet_v3_small mb3 3
+    [[ "$output" == *"1522050 parameters"* ]]
+    [ "$(grep -c 'type: multiply' run/config.yaml)" -eq 9 ]
+    [ "$(grep -c '^      activation: hardswish$' run/config.yaml)" -eq 19 ]
+    [ "$(grep -c '^      activation: hardsigmoid$' run/config.yaml)" -eq 9 ]
+    "$DLC" predict run --values mb3/inputs.txt --logits > dlc.txt
+    # logits up to 10: measured 1.7e-5
+    run max_diff mb3/expected.txt dlc.txt 1e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(sort -u mb3/expected.txt | wc -l)" -eq 3 ]
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" run mb3/inputs.txt --tol 1e-4
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
+    rm -rf run
+    import_torchvision mobilenet_v3_large mb3l 3
+    [[ "$output" == *"4202642 parameters"* ]]
+    "$DLC" predict run --values mb3l/inputs.txt --logits > dlc.txt
+    # logits up to 6: measured 3.7e-5
+    run max_diff mb3l/expected.txt dlc.txt 2e-4
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
 @test "import: squeeze-and-excitation (a Conv 1x1 of a globally pooled vector is dense; the map times the gate is a multiply by a gate) over 2-D and 1-D maps predicts PyTorch's outputs; what dlc cannot express is refused naming the node" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
