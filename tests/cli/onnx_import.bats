@@ -266,10 +266,10 @@ import_torchvision() {
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
-@test "import: PyTorch's EfficientNet-B0 (squeeze-and-excitation, SiLU as x * Sigmoid(x)) predicts PyTorch's logits; its re-export runs in ONNX Runtime" {
+@test "import: PyTorch's EfficientNet-B0 (squeeze-and-excitation, SiLU as x * Sigmoid(x)) predicts PyTorch's logits; its re-export runs in ONNX Runtime; it fine-tunes (init_from, freeze)" {
     import_torchvision efficientnet_b0 eff 3
     # torchvision's 4,020,358 less the batch norms folded into the convolutions
-    [[ "$output" == *"3999350 parameters"* ]]
+    [[ "$output" == *"124 layers, 3999350 parameters"* ]]
     # 16 SE blocks: each a multiply of the map by its gate, whose two 1x1 convolutions are dense
     [ "$(grep -c 'type: multiply' run/config.yaml)" -eq 16 ]
     [ "$(grep -c 'type: dense' run/config.yaml)" -eq 33 ]
@@ -286,6 +286,29 @@ import_torchvision() {
         echo "$output"
         [ "$status" -eq 0 ]
     fi
+    # it fine-tunes on a user's images (gray 28 x 28 made RGB 64 x 64) with a new head of 5: every
+    # layer learning, the training loss falls; the last 20 layers learning, the rest keep their weights
+    local i
+    for i in all 20; do
+        run "$DLC" train run/config.yaml --out ft$i --set data.train.dir="$IMAGES/train" --set data.split.dev=0.25 \
+            --set model.layers.123.units=5 --set init_from.run=run --set 'init_from.exclude=[logits]' \
+            $([ $i = all ] || echo --set freeze.all_but_last=$i) --set train.epochs=4 --set train.batch_size=8 --quiet
+        echo "$output"
+        [ "$status" -eq 0 ]
+    done
+    awk -F, 'NR == 2 { first = $3 } END { print "train loss " first " -> " $3; exit !($3 < first / 2) }' ftall/metrics.csv
+    /usr/bin/python3 - <<'PY'
+import json, struct
+def load(p):
+    b = open(p, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    return {k: b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]] for k, v in h.items()}
+a, b = load("run/model.safetensors"), load("ft20/model.safetensors")
+kept = sum(a[k] == b.get(k) for k in a)
+assert 100 < kept < len(a) - 20, (kept, len(a))
+PY
 }
 
 @test "import: PyTorch's MobileNetV3 small and large (Hardswish, HardSigmoid gates) predict PyTorch's logits; a re-export runs in ONNX Runtime" {
