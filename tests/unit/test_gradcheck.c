@@ -867,14 +867,17 @@ static void case_multiply(void)
     strcpy(se[5].inputs[se[5].n_inputs++], "gate3");
     tensor_shape rgb = {3, {2, 5, 5}};
     check_graph("squeeze-and-excitation: map * gate (C) * gate (C, 1, 1)", &rgb, se, 7, 3, 1e-2);
-    /* gates of maps (C, L) and (C, D, H, W) */
+    /* gates of maps (C, L) and (C, D, H, W); the gate read again after the multiply (whose
+     * backward then adds to a gradient already there) */
     tensor_shape cl = {2, {3, 4}}, cdhw = {4, {3, 2, 2, 2}};
-    layer_spec u[3] = {gt_spec("global_avgpool", "pool"), gt_spec("dense", "g"), gt_spec("multiply", "gated")};
+    layer_spec u[5] = {gt_spec("global_avgpool", "pool"), gt_spec("dense", "g"), gt_spec("multiply", "gated"),
+                       gt_spec("flatten", "f"), gt_spec("concat", "both")};
     u[1].units = 3;
     u[1].activation = ACT_SIGMOID;
     gt_inputs(&u[2], "input", "g");
-    check_graph("multiply (C, L) by a gate", &cl, u, 3, 2, 1e-2);
-    check_graph("multiply (C, D, H, W) by a gate", &cdhw, u, 3, 2, 1e-2);
+    gt_inputs(&u[4], "f", "g");
+    check_graph("multiply (C, L) by a gate", &cl, u, 5, 2, 1e-2);
+    check_graph("multiply (C, D, H, W) by a gate", &cdhw, u, 5, 2, 1e-2);
 }
 
 static void case_abs(void)
