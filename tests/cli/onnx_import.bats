@@ -7,17 +7,20 @@ load helpers
 
 IMAGES="$ROOT/tests/data/images"
 
-# same_weights A B: two model.safetensors hold the same tensors, bit for bit
-same_weights() {
-    /usr/bin/python3 - "$1" "$2" <<'PY'
-import json, struct, sys
+# Python that reads the safetensors files argv[1] and argv[2] into a and b: {name: (shape, bytes)}
+LOAD_TWO='import json, struct, sys
 def load(p):
     b = open(p, "rb").read()
     n = struct.unpack("<Q", b[:8])[0]
     h = json.loads(b[8:8 + n])
     h.pop("__metadata__", None)
     return {k: (v["shape"], b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]]) for k, v in h.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])
+a, b = load(sys.argv[1]), load(sys.argv[2])'
+
+# same_weights A B: two model.safetensors hold the same tensors, bit for bit
+same_weights() {
+    /usr/bin/python3 - "$1" "$2" <<PY
+$LOAD_TWO
 if sorted(a) != sorted(b):
     sys.exit("tensors differ: %s / %s" % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
 bad = [k for k in a if a[k] != b[k]]
@@ -243,16 +246,9 @@ predicts_like_torch() {
 
 # identical_tensors A B: the names of the tensors two model.safetensors hold with the same bytes
 identical_tensors() {
-    /usr/bin/python3 - "$1" "$2" <<'PY'
-import json, struct, sys
-def load(p):
-    b = open(p, "rb").read()
-    n = struct.unpack("<Q", b[:8])[0]
-    h = json.loads(b[8:8 + n])
-    h.pop("__metadata__", None)
-    return {k: b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]] for k, v in h.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])
-print("\n".join(sorted(k for k in a if a[k] == b.get(k))))
+    /usr/bin/python3 - "$1" "$2" <<PY
+$LOAD_TWO
+print("\\n".join(sorted(k for k in a if a[k] == b.get(k))))
 PY
 }
 
