@@ -110,6 +110,13 @@ static int same_shape(const tensor_shape *a, const tensor_shape *b)
     return tensor_shape_equal(a, b);
 }
 
+/* a per-channel gate (C) of a map (C, ...) a multiply takes (not of a text model's (T, D)
+ * sequences, whose first axis is time) */
+static int gate_of(const tensor_shape *gs, const tensor_shape *map, const rg_graph *g)
+{
+    return !g->vocab && map->ndim >= 2 && gs->ndim == 1 && gs->d[0] == map->d[0];
+}
+
 /* same shape but along axis */
 static int concat_fits(const tensor_shape *a, const tensor_shape *b, int axis)
 {
@@ -265,7 +272,8 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         int axis = xs->ndim == 2 && g->vocab && below(r, 3) ? 1 : 0;
         int cand[RG_MAX + 1], nc = 0;
         for (int k = 0; k < nodes; k++)
-            if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis) : same_shape(&shape[k], xs))
+            if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis)
+                                 : same_shape(&shape[k], xs) || (kind == G_MULTIPLY && gate_of(&shape[k], xs, g)))
                 cand[nc++] = k;
         int want = kind == G_SUBTRACT ? 2 : 2 + below(r, 2);
         s.n_inputs = 0;
