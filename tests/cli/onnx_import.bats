@@ -349,15 +349,14 @@ for name, net, x in (("se2d", net2, torch.randn(4, 3, 8, 8)), ("se1d", net1, tor
     np.savetxt(name + ".want.txt", net(x).detach().numpy())
     torch.onnx.export(net, x, name + ".onnx", opset_version=13, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "N"}})
-# a 3x3 convolution of the pooled vector; a map times a flattened (N, C) vector (ONNX broadcasts it
-# against the map's last axis)
+# a padded 1x1 convolution of the pooled vector (its output 3 x 3); a map times a flattened (N, C)
+# vector (ONNX broadcasts it against the map's last axis)
 class Wide(nn.Module):
     def __init__(s):
         super().__init__()
-        s.c, s.w = nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 3, padding=1)
+        s.c, s.w = nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 1, padding=1)
     def forward(s, x):
-        h = s.c(x)
-        return torch.flatten(h * s.w(nn.functional.adaptive_avg_pool2d(h, 1)), 1)
+        return torch.flatten(s.w(nn.functional.adaptive_avg_pool2d(s.c(x), 1)), 1)
 class Trailing(nn.Module):
     def __init__(s):
         super().__init__()
@@ -387,7 +386,7 @@ PY
     run "$DLC" import wide.onnx --out wide
     echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"(Conv): its input is a globally pooled vector of 4 channels, which dlc convolves only as a dense layer: a 1x1 kernel without padding or groups (this one is wider than 1x1)"* ]]
+    [[ "$output" == *"(Conv): its input is a globally pooled vector of 4 channels, which dlc convolves only as a dense layer: a 1x1 kernel without padding or groups (this one is padded)"* ]]
     run "$DLC" import trailing.onnx --out trailing
     echo "$output"
     [ "$status" -eq 2 ]
