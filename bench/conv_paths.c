@@ -6,7 +6,8 @@
  * Without shapes it runs the 3x3 layers of ResNet-50, VGG-16, B2 and the
  * Fashion-MNIST CNN config.  One line per shape: ms per step of each
  * algorithm (the median of REPS) and the fastest.  CPU=1: CPU time instead
- * of the wall clock (bench_clock.h). */
+ * of the wall clock (bench_clock.h).  ONLY=im2col|winograd_2x2|winograd_4x4
+ * times that one algorithm alone (for a profiler). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +109,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         double ms[3];
         int best = 0;
+        const char *only = getenv("ONLY");
         for (int a = 0; a < 3; a++) {
-            ms[a] = time_step(&list[i], algos[a], reps);
+            ms[a] = only && strcmp(only, graph_conv_algo_names[algos[a]]) != 0 ? 1e30
+                                                                               : time_step(&list[i], algos[a], reps);
             if (ms[a] < ms[best])
                 best = a;
         }

@@ -26,6 +26,9 @@ x * HardSigmoid(x); EfficientNet's stochastic depth is the identity in eval mode
 lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
 layer of 5 classes (a text classifier).
 gru: the same with nn.GRU (ONNX's linear_before_reset=1, dlc's reset_after).
+shufflenet_v2_x0_5, densenet121, squeezenet1_1, googlenet, inception_v3,
+alexnet: torchvision's (GoogLeNet and Inception v3 without their auxiliary
+heads or input transform), batch norm statistics measured as mobilenet_v2's.
 Needs python3-torch (and python3-torchvision for resnet18).
 """
 import argparse
@@ -38,8 +41,11 @@ MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 # models whose batch norm statistics are measured (see image_model): on smooth random images,
 # or on random pixels like the examples' (EfficientNet's and MobileNetV3's logits run to 1e5
 # with the smooth ones, where float32 alone is off by 1e4: a comparison would measure nothing)
-MEASURED_BN = {"mobilenet_v2": "smooth", "efficientnet_b0": "pixels", "mobilenet_v3_small": "pixels",
-               "mobilenet_v3_large": "pixels"}
+MEASURED_BN = {"mobilenet_v2": "smooth", "shufflenet_v2_x0_5": "smooth", "densenet121": "smooth",
+               "googlenet": "smooth", "inception_v3": "smooth", "efficientnet_b0": "pixels",
+               "mobilenet_v3_small": "pixels", "mobilenet_v3_large": "pixels"}
+# models whose head is widened so that the examples' logits tell apart
+WIDENED = ("mobilenet_v2", "efficientnet_b0", "mobilenet_v3_small", "mobilenet_v3_large")
 
 
 class TextLSTM(nn.Module):
@@ -57,7 +63,9 @@ class TextLSTM(nn.Module):
 def image_model(name, size, n):
     import torchvision
 
-    net = getattr(torchvision.models, name)(weights=None, num_classes=10)
+    kw = {"aux_logits": False, "transform_input": False, "init_weights": True} \
+        if name in ("googlenet", "inception_v3") else {}
+    net = getattr(torchvision.models, name)(weights=None, num_classes=10, **kw)
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.2, 0.2)
@@ -69,7 +77,7 @@ def image_model(name, size, n):
     x = (pixels / 255 - mean) / std
     if name in MEASURED_BN:
         # random statistics saturate their clipped activations (every output the same whatever the input):
-        # measure them on random images instead, as training would, and widen the head
+        # measure them on random images instead, as training would (and widen the heads of WIDENED)
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.reset_running_stats()
@@ -81,7 +89,11 @@ def image_model(name, size, n):
         net.train()  # (EfficientNet's stochastic depth drops blocks here: it only moves the statistics)
         with torch.no_grad():
             net(calib)
-        net.classifier[-1].weight.data.normal_(0, 0.5)
+        for m in net.modules():  # as trained: momentum=None would export as ONNX's momentum 1
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = 0.1
+        if name in WIDENED:
+            net.classifier[-1].weight.data.normal_(0, 0.5)
     return net, x, pixels
 
 
@@ -105,7 +117,7 @@ def lstm(n, net=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "lstm", "gru", *MEASURED_BN])
+    ap.add_argument("model", choices=["resnet18", "lstm", "gru", "squeezenet1_1", "alexnet", *MEASURED_BN])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)

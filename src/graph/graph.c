@@ -510,15 +510,53 @@ static void mark_assigned_grads(graph *g)
     }
 }
 
+/* A ReLU (or leaky ReLU) node whose input is an add read by it alone: the
+ * add applies the activation in its own passes (graph_op.in_place_sum), so
+ * a residual block's "add, relu" reads and writes its map once each way
+ * instead of twice; the ReLU node then copies (in place: nothing).  Not
+ * when the add is a model output (the loss reads it before the ReLU), nor
+ * once its output is read after passes (graph_keep_output undoes it). */
+static void fold_activation(graph *g, int c)
+{
+    graph_node *a = &g->nodes[c];
+    if (a->spec.op != OP_ACTIVATION || a->n_in != 1 ||
+        (a->spec.activation != ACT_RELU && a->spec.activation != ACT_LEAKY_RELU))
+        return;
+    graph_node *x = &g->nodes[a->in[0]];
+    if (!graph_ops[x->spec.op].in_place_sum || x->spec.activation != ACT_LINEAR || x->keep_out)
+        return;
+    for (int k = 0; k < g->n_outputs; k++)
+        if (g->outputs[k] == x->id)
+            return;
+    for (int j = 0; j < g->n_nodes; j++)
+        for (int q = 0; q < g->nodes[j].n_in; q++)
+            if (g->nodes[j].in[q] == x->id && j != c)
+                return;
+    x->act_fused = 1;
+    x->act_slope = a->spec.activation == ACT_RELU ? 0.0f : a->spec.alpha;
+    x->folded_into = c;
+    a->act_fused = 1;
+}
+
+static void unfold_activation(graph *g, graph_node *x)
+{
+    if (x->folded_into < 0)
+        return;
+    g->nodes[x->folded_into].act_fused = 0;
+    x->act_fused = 0;
+    x->folded_into = -1;
+}
+
 void graph_build_defaults(graph_build_options *o, int nmax)
 {
     memset(o, 0, sizeof *o);
     o->nmax = o->eval_max = nmax;
     o->layout = GRAPH_LAYOUT_PLANNED;
-    const char *plan = getenv("DLC_PLAN"), *poison = getenv("DLC_POISON");
+    const char *plan = getenv("DLC_PLAN"), *poison = getenv("DLC_POISON"), *fold = getenv("DLC_FOLD");
     if (plan && strcmp(plan, "separate") == 0)
         o->layout = GRAPH_LAYOUT_SEPARATE;
     o->poison = poison && strcmp(poison, "1") == 0;
+    o->no_fold = fold && strcmp(fold, "0") == 0;
 }
 
 dlc_status graph_build(graph **out, const tensor_shape *input, const layer_spec *layers,
@@ -643,6 +681,10 @@ dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_
         g->outputs[g->n_outputs++] = node_of[n_layers - 1];
     }
     g->nmax = nmax;
+    for (int i = 0; i < g->n_nodes; i++)
+        g->nodes[i].folded_into = -1;
+    for (int i = g->n_inputs; i < g->n_nodes && !o->no_fold; i++)
+        fold_activation(g, i);
     mark_assigned_grads(g);
     if ((st = allocate(g, o, err)) != DLC_OK)
         goto fail;
@@ -751,6 +793,7 @@ dlc_status graph_keep_output(graph *g, int node, dlc_error *err)
     if (g->nodes[node].keep_out)
         return DLC_OK;
     g->nodes[node].keep_out = 1;
+    unfold_activation(g, &g->nodes[node]); /* read as it is, before the ReLU */
     graph_plan e;
     dlc_status st = plan_make(&e, g, g->eval_max, 0, m->layout, err);
     if (st != DLC_OK)

@@ -204,6 +204,7 @@ typedef enum {
     OP_SCALAR_MIX,
     OP_WORD_CHARS,
     OP_CHI_SQUARE,
+    OP_CHANNEL_SHUFFLE,
     OP_COUNT
 } op_kind;
 
@@ -237,6 +238,12 @@ typedef struct {
      * finds out == in[0]->out and copies nothing, backward finds grad ==
      * in[0]->grad and adds nothing. */
     int in_place;
+    /* 1: an elementwise sum of its inputs (add).  The plan may give its
+     * output one input's memory (forward then adds the others into it) and
+     * that input's gradient its own (backward then writes the others);
+     * and graph_build may fold a ReLU node after it into it (act_fused,
+     * act_slope), the ReLU node then copying nothing. */
+    int in_place_sum;
 } graph_op;
 
 /* One row per op_kind, indexed by it (registry.c).  Declared unsized so that
@@ -297,7 +304,14 @@ struct graph_node {
     int keep_out;             /* 1: its output is kept whole between passes, outside the
                                * plan's arena (read after a pass: model.embedding) */
     int act_fused;            /* set by build: the op applies spec.activation itself, in
-                               * forward and (to its output gradient) in backward */
+                               * forward and (to its output gradient) in backward; on an
+                               * activation node whose ReLU its input's op applies
+                               * (folded_into of that input), nothing is applied */
+    float act_slope;          /* an in_place_sum op's fused (leaky) ReLU: its slope */
+    int dx_over_dy;           /* set by build: backward computes its input's gradient value
+                               * by value from its own at the same place (batchnorm), so
+                               * the plan may give both one memory */
+    int folded_into;          /* the ReLU node folded into this in_place_sum op, -1 none */
     int grad_assigned;        /* set by graph_build: the consumer whose backward runs
                                * first (the last in forward order, node assigned_by)
                                * overwrites this node's gradient instead of adding to
@@ -378,12 +392,15 @@ typedef struct {
     int poison;               /* 1: NaN into each planned buffer when its lifetime ends */
     int measure;              /* 1: plan and count only; nothing is allocated and the
                                * graph cannot run (graph_memory_of, dlc summary) */
+    int no_fold;              /* 1: a ReLU node after an add runs apart from it (as before
+                               * fold_activation, graph.c; DLC_FOLD=0) */
 } graph_build_options;
 #define GRAPH_EVAL_FLOOR ((size_t)64 << 20)
 
 /* Defaults for batch capacity nmax: eval_max = nmax, the planned layout, no
  * poison; then the debugging switches of the environment: DLC_PLAN=separate
- * gives every buffer its own memory, DLC_POISON=1 poisons. */
+ * gives every buffer its own memory, DLC_POISON=1 poisons, DLC_FOLD=0 keeps
+ * ReLU nodes apart from the adds before them. */
 void graph_build_defaults(graph_build_options *o, int nmax);
 
 /* Builds a graph.  inputs: the per-sample shape of the model input.

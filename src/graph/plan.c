@@ -141,6 +141,51 @@ static void live_ranges(const graph *g, const graph_plan *p, plan_buf *b, const 
     }
 }
 
+/* 1 when node c's gradient may be input x's (x is read by c alone, and
+ * both gradients are planned) */
+static int grad_joins(const graph_plan *p, const plan_buf *b, const int *n_consumers, int c, int x)
+{
+    return p->backward && n_consumers[x] == 1 && b[BUF(x, PLAN_GRAD)].floats &&
+           b[BUF(c, PLAN_GRAD)].floats;
+}
+
+/* 1 when node c's input k has its buffer of this kind in a store of its
+ * own among c's inputs (no other input is the same node, or in place on it) */
+static int alone_among_inputs(const graph_node *nd, plan_buf *b, int k, int kind)
+{
+    int s = buf_find(b, (int)BUF(nd->in[k], kind));
+    for (int q = 0; q < nd->n_in; q++)
+        if (q != k && buf_find(b, (int)BUF(nd->in[q], kind)) == s)
+            return 0;
+    return 1;
+}
+
+/* An elementwise sum (graph_op.in_place_sum) on the memory of the first of
+ * its first two inputs that nothing reads after it (its first pass adds
+ * those two, then the others into it), and with the gradient of its first
+ * input that only it reads; each such input's memory no other input's. */
+static void in_place_sum(const graph *g, const graph_plan *p, plan_buf *b, const int *n_consumers,
+                         int c)
+{
+    const graph_node *nd = &g->nodes[c];
+    int out_done = 0, grad_done = 0;
+    for (int k = 0; k < nd->n_in; k++) {
+        int x = nd->in[k];
+        if (p->store_of[BUF(x, PLAN_OUT)] == PLAN_FIXED)
+            continue;
+        int s = buf_find(b, (int)BUF(x, PLAN_OUT));
+        if (!out_done && k < 2 && b[s].last <= plan_step_forward(c) &&
+            alone_among_inputs(nd, b, k, PLAN_OUT)) {
+            buf_join(b, s, (int)BUF(c, PLAN_OUT));
+            out_done = 1;
+        }
+        if (!grad_done && grad_joins(p, b, n_consumers, c, x) && alone_among_inputs(nd, b, k, PLAN_GRAD)) {
+            buf_join(b, (int)BUF(c, PLAN_GRAD), (int)BUF(x, PLAN_GRAD));
+            grad_done = 1;
+        }
+    }
+}
+
 /* Identity ops in place: node c takes its input's memory where that is safe
  * (see plan.h).  Decided in forward order, so chains (add -> relu ->
  * flatten) share one store. */
@@ -149,17 +194,28 @@ static void in_place(const graph *g, const graph_plan *p, plan_buf *b, const int
 {
     for (int c = g->n_inputs; c < g->n_nodes; c++) {
         const graph_node *nd = &g->nodes[c];
-        if (!graph_ops[nd->spec.op].in_place || nd->n_in != 1 || is_output[c] || nd->keep_out)
+        if (is_output[c] || nd->keep_out)
+            continue;
+        if (graph_ops[nd->spec.op].in_place_sum) {
+            in_place_sum(g, p, b, n_consumers, c);
+            continue;
+        }
+        if (nd->dx_over_dy && nd->n_in == 1 &&
+            grad_joins(p, b, n_consumers, c, nd->in[0])) {
+            buf_join(b, (int)BUF(c, PLAN_GRAD), (int)BUF(nd->in[0], PLAN_GRAD));
+            continue;
+        }
+        if (!graph_ops[nd->spec.op].in_place || nd->n_in != 1)
             continue;
         int x = nd->in[0];
         if (p->store_of[BUF(x, PLAN_OUT)] == PLAN_FIXED)
             continue;
         int s = buf_find(b, (int)BUF(x, PLAN_OUT));
-        /* the activation overwrites the values: only once nothing reads them after */
-        if (nd->spec.activation == ACT_LINEAR || b[s].last <= plan_step_forward(c))
+        /* the activation overwrites the values: only once nothing reads them
+         * after (a ReLU its input's op applies, act_fused, writes nothing) */
+        if (nd->spec.activation == ACT_LINEAR || nd->act_fused || b[s].last <= plan_step_forward(c))
             buf_join(b, s, (int)BUF(c, PLAN_OUT));
-        if (p->backward && n_consumers[x] == 1 && b[BUF(x, PLAN_GRAD)].floats &&
-            b[BUF(c, PLAN_GRAD)].floats)
+        if (grad_joins(p, b, n_consumers, c, x))
             buf_join(b, (int)BUF(c, PLAN_GRAD), (int)BUF(x, PLAN_GRAD));
     }
 }

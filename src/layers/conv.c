@@ -183,6 +183,44 @@ static void inside_columns(const layer_geom *g, int off, int *ow0, int *ow1)
     *ow1 = b;
 }
 
+/* dst[0, n) = src[0], src[2], ... src[2 (n - 1)]: eight at a time */
+static inline void gather_even(float *restrict dst, const float *restrict src, int n)
+{
+    int i = 0;
+    for (; i + 8 < n; i += 8) { /* + 8 < n: the 16th float lies inside */
+        layer_v8 e;
+        layer_even8(&e, src + 2 * i);
+        memcpy(dst + i, &e, sizeof e);
+    }
+    for (; i < n; i++)
+        dst[i] = src[2 * i];
+}
+
+/* dst[0], dst[2], ... dst[2 (n - 1)] += src[0, n): eight at a time, the odd
+ * lanes between them added 0 (all 16 floats must be readable) */
+static inline void scatter_add_even(float *restrict dst, const float *restrict src, int n)
+{
+    int i = 0;
+    const layer_v8 zero = {0};
+    for (; i + 8 < n; i += 8) {
+        layer_v8 a, b, v;
+        memcpy(&a, dst + 2 * i, sizeof a);
+        memcpy(&b, dst + 2 * i + 8, sizeof b);
+        memcpy(&v, src + i, sizeof v);
+#ifdef __clang__
+        a += __builtin_shufflevector(v, zero, 0, 8, 1, 8, 2, 8, 3, 8);
+        b += __builtin_shufflevector(v, zero, 4, 8, 5, 8, 6, 8, 7, 8);
+#else
+        a += __builtin_shuffle(v, zero, (layer_v8i){0, 8, 1, 8, 2, 8, 3, 8});
+        b += __builtin_shuffle(v, zero, (layer_v8i){4, 8, 5, 8, 6, 8, 7, 8});
+#endif
+        memcpy(dst + 2 * i, &a, sizeof a);
+        memcpy(dst + 2 * i + 8, &b, sizeof b);
+    }
+    for (; i < n; i++)
+        dst[2 * i] += src[i];
+}
+
 DLC_HOT
 static void im2col(float *restrict col, size_t ld, const float *restrict x, const layer_geom *g)
 {
@@ -210,6 +248,8 @@ static void im2col(float *restrict col, size_t ld, const float *restrict x, cons
                                 dst[ow] = 0.0f;
                             if (sw == 1) {
                                 memcpy(dst + ow0, src + ow0, sizeof(float) * (size_t)(ow1 - ow0));
+                            } else if (sw == 2) {
+                                gather_even(dst + ow0, src + 2 * (size_t)ow0, ow1 - ow0);
                             } else {
                                 for (int ow = ow0; ow < ow1; ow++)
                                     dst[ow] = src[(size_t)ow * sw];
@@ -246,6 +286,8 @@ static void col2im(float *restrict dx, const float *restrict col, size_t ld, con
                             if (sw == 1) {
                                 for (int ow = ow0; ow < ow1; ow++)
                                     dst[ow] += src[ow];
+                            } else if (sw == 2) {
+                                scatter_add_even(dst + 2 * (size_t)ow0, src + ow0, ow1 - ow0);
                             } else {
                                 for (int ow = ow0; ow < ow1; ow++)
                                     dst[(size_t)ow * sw] += src[ow];
@@ -277,6 +319,8 @@ static void bias_act_copy(float *restrict y, const float *restrict x, float b, f
 DLC_HOT
 static void bias_act_inplace(float *y, float b, float slope, int P)
 {
+    if (slope == 1.0f && b == 0.0f)
+        return; /* no bias, no ReLU (a convolution before a batchnorm): no pass */
     if (slope == 1.0f) {
         for (int p = 0; p < P; p++)
             y[p] += b;

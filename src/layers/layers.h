@@ -27,6 +27,7 @@ LAYER_SAVES(unary); /* abs, square: their input */
 LAYER_SAVES(l2normalize);
 LAYER_SAVES(gram);
 LAYER_SAVES(layernorm);
+LAYER_SAVES(add);
 void saves_nothing(const graph *g, const graph_node *n, graph_saves *s);
 
 LAYER_OP_FUNCS(input);
@@ -41,6 +42,7 @@ void identity_forward(graph *g, graph_node *n, int N);
 void identity_backward(graph *g, graph_node *n, int N);
 LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
+LAYER_OP_FUNCS(channel_shuffle);
 LAYER_OP_FUNCS(conv);
 LAYER_OP_FUNCS(maxpool);
 LAYER_OP_FUNCS(avgpool);

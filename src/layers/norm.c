@@ -53,6 +53,8 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
     n->aux_fixed = 2 * (size_t)C; /* 1/sigma, mean */
     n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
     n->scratch = 2 * (2 * (size_t)C + 1) + (n->seq ? 2 * (size_t)C : 0); /* bn_acc; a sequence's means */
+    n->dx_over_dy = !n->seq; /* bn_backward_part reads dy[j] and then writes dx[j]; a
+                              * sequence's backward clears dx first */
     return DLC_OK;
 }
 

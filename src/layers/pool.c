@@ -156,16 +156,59 @@ static int pool_is_2d(const layer_geom *geo)
     return geo->k[0] == 1 && geo->in[0] == 1 && geo->d[1] == 1 && geo->d[2] == 1;
 }
 
+/* The windows of outputs [ow, ow + 8) of row [h0, h1) at stride 2, none
+ * clamped (the caller checked; the 16 floats each row load reads lie in the
+ * map): the scalar loop's scan, eight outputs at a time, one per lane. */
+static inline void maxpool_s2_x8(float *restrict y, int32_t *restrict arg, const float *restrict x,
+                                 int W, int h0, int h1, int w0, int k)
+{
+    layer_v8 m = {0};
+    layer_v8i a = {0};
+    for (int h = h0; h < h1; h++)
+        for (int w = w0; w < w0 + k; w++) {
+            layer_v8 v;
+            layer_even8(&v, x + (size_t)h * W + w);
+            layer_v8i i = h * W + w + (layer_v8i){0, 2, 4, 6, 8, 10, 12, 14};
+            if (h == h0 && w == w0) {
+                m = v;
+                a = i;
+                continue;
+            }
+            layer_v8i gt = v > m;
+            a = (gt & i) | (~gt & a);
+            m = (layer_v8)(((layer_v8i)v & gt) | ((layer_v8i)m & ~gt));
+        }
+    memcpy(y, &m, sizeof m);
+    memcpy(arg, &a, sizeof a);
+}
+
 DLC_HOT
 static void maxpool_2d(float *restrict y, int32_t *restrict arg, const float *restrict x,
                        const layer_geom *geo)
 {
     const int H = geo->in[1], W = geo->in[2], OH = geo->out[1], OW = geo->out[2];
+    const int k = geo->k[2], lo = geo->lo[2];
+    /* stride 2: the outputs whose windows lie inside the row, eight at a
+     * time while the next output's window does too (so each load's 16
+     * floats are in the row) */
+    int v0 = OW, v1 = OW;
+    if (geo->s[2] == 2) {
+        v0 = (lo + 1) / 2;
+        v1 = W - k + lo >= 0 ? (W - k + lo) / 2 + 1 : 0;
+        v1 = v1 < OW ? v1 : OW;
+        v0 = v0 < v1 ? v0 : v1;
+    }
     for (int oh = 0; oh < OH; oh++) {
         int h0 = oh * geo->s[1] - geo->lo[1], h1 = h0 + geo->k[1];
         h0 = h0 > 0 ? h0 : 0;
         h1 = h1 < H ? h1 : H;
         for (int ow = 0; ow < OW; ow++) {
+            if (ow >= v0 && ow + 8 < v1) {
+                maxpool_s2_x8(y + (size_t)oh * OW + ow, arg + (size_t)oh * OW + ow, x, W, h0, h1,
+                              2 * ow - lo, k);
+                ow += 7;
+                continue;
+            }
             int w0 = ow * geo->s[2] - geo->lo[2], w1 = w0 + geo->k[2];
             w0 = w0 > 0 ? w0 : 0;
             w1 = w1 < W ? w1 : W;

@@ -26,7 +26,7 @@ const graph_op graph_ops[] = {
     [OP_RESHAPE] = {"reshape", 1, 1, KEYS("shape"), KEYS("shape"), reshape_build, NULL,
                     identity_forward, identity_backward, .saves = saves_nothing, .in_place = 1},
     [OP_ADD] = {"add", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, add_build, NULL, add_forward,
-                add_backward, 1, .saves = saves_nothing},
+                add_backward, 1, .saves = add_saves, .in_place_sum = 1},
     [OP_CONCAT] = {"concat", 2, GRAPH_MAX_INPUTS, KEYS("axis"), NO_KEYS, concat_build, NULL,
                    concat_forward, concat_backward, .saves = saves_nothing},
 #define CONV_ROW(name) {name, 1, 1, KEYS("filters", "kernel", "stride", "padding", "dilation", "groups", "use_bias", "init", \
@@ -86,6 +86,8 @@ const graph_op graph_ops[] = {
                        word_chars_forward, word_chars_backward},
     [OP_CHI_SQUARE] = {"chi_square", 2, 2, KEYS("eps"), NO_KEYS, chi_square_build, NULL,
                        chi_square_forward, chi_square_backward},
+    [OP_CHANNEL_SHUFFLE] = {"channel_shuffle", 1, 1, KEYS("groups"), KEYS("groups"), channel_shuffle_build,
+                            NULL, channel_shuffle_forward, channel_shuffle_backward, .saves = saves_nothing},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

@@ -1,5 +1,6 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
- * (the activation itself is applied by the graph), add, concat. */
+ * (the activation itself is applied by the graph), add, concat,
+ * channel_shuffle. */
 #include <string.h>
 
 #include "layers.h"
@@ -91,14 +92,30 @@ dlc_status activation_build(graph *g, graph_node *n, dlc_error *err)
 }
 
 
-/* ---- add: y = x0 + x1 + ... (residual connections) ---- */
+/* ---- add: y = x0 + x1 + ... (residual connections) ----
+ * With a ReLU or leaky ReLU (its own activation, or the ReLU node after it
+ * that graph_build folded in: graph_op.in_place_sum) applied in the same
+ * pass, and its derivative applied to dy while dy is handed to the inputs.
+ * The plan may give y one input's memory and dy one input's gradient's
+ * (graph_op.in_place_sum): that input is then neither read again nor
+ * written. */
 dlc_status add_build(graph *g, graph_node *n, dlc_error *err)
 {
+    if (n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU) {
+        n->act_fused = 1;
+        n->act_slope = n->spec.activation == ACT_RELU ? 0.0f : n->spec.alpha;
+    }
     return layer_same_shape_inputs(g, n, err);
 }
 
+void add_saves(const graph *g, const graph_node *n, graph_saves *s)
+{
+    s->out = n->act_fused; /* the ReLU's derivative, from y's sign */
+}
+
 /* A forward or backward pass over the (N, size) values, split over the
- * worker threads when it is large (a residual add of a big map). */
+ * worker threads when it is large (a residual add of a big map), and
+ * worked in blocks that stay in the cache between the steps of a pass. */
 typedef struct {
     graph *g;
     graph_node *n;
@@ -106,31 +123,59 @@ typedef struct {
     int backward;
 } add_job;
 
+enum { ADD_BLOCK = 2048 };
+
+/* v <- y > 0 ? v : slope v (y may be v) */
+static void add_relu(float *v, const float *y, size_t len, float slope)
+{
+    for (size_t i = 0; i < len; i++) {
+        float d = v[i], l = slope * d;
+        v[i] = y[i] > 0.0f ? d : l;
+    }
+}
+
+static void add_block_backward(graph *g, graph_node *n, size_t lo, size_t len)
+{
+    float *dz = n->grad + lo;
+    if (n->act_fused)
+        add_relu(dz, n->out + lo, len, n->act_slope);
+    for (int k = 0; k < n->n_in; k++) {
+        graph_node *x = graph_in(g, n, k);
+        if (!graph_wants_grad(g, n, k) || x->grad == n->grad) /* in place: dz is its gradient */
+            continue;
+        if (graph_assigns_grad(g, n, k)) /* the first to write dx: it was not cleared */
+            memcpy(x->grad + lo, dz, sizeof(float) * len);
+        else
+            tensor_axpy(x->grad + lo, 1.0f, dz, len);
+    }
+}
+
+static void add_block_forward(graph *g, graph_node *n, size_t lo, size_t len)
+{
+    /* the first two inputs in one pass (y may be either: the plan puts it
+     * on no other), then any others */
+    float *y = n->out + lo;
+    const float *a = graph_in(g, n, 0)->out + lo, *b = graph_in(g, n, 1)->out + lo;
+    for (size_t i = 0; i < len; i++)
+        y[i] = a[i] + b[i];
+    for (int k = 2; k < n->n_in; k++)
+        tensor_axpy(y, 1.0f, graph_in(g, n, k)->out + lo, len);
+    if (n->act_fused)
+        add_relu(y, y, len, n->act_slope);
+}
+
 static void add_part(void *ctx, int part, int parts)
 {
     const add_job *j = ctx;
-    graph_node *n = j->n;
     size_t lo, hi;
     tensor_part_range(j->len, 16, part, parts, &lo, &hi);
-    if (j->backward) {
-        for (int k = 0; k < n->n_in; k++) {
-            graph_node *x = graph_in(j->g, n, k);
-            if (!graph_wants_grad(j->g, n, k))
-                continue;
-            if (graph_assigns_grad(j->g, n, k)) /* the first to write dx: it was not cleared */
-                memcpy(x->grad + lo, n->grad + lo, sizeof(float) * (hi - lo));
-            else
-                tensor_axpy(x->grad + lo, 1.0f, n->grad + lo, hi - lo);
-        }
-        return;
+    for (size_t b = lo; b < hi; b += ADD_BLOCK) {
+        size_t len = hi - b < ADD_BLOCK ? hi - b : ADD_BLOCK;
+        if (j->backward)
+            add_block_backward(j->g, j->n, b, len);
+        else
+            add_block_forward(j->g, j->n, b, len);
     }
-    /* the first two inputs in one pass, then any others */
-    const float *a = graph_in(j->g, n, 0)->out + lo, *b = graph_in(j->g, n, 1)->out + lo;
-    float *y = n->out + lo;
-    for (size_t i = 0; i < hi - lo; i++)
-        y[i] = a[i] + b[i];
-    for (int k = 2; k < n->n_in; k++)
-        tensor_axpy(y, 1.0f, graph_in(j->g, n, k)->out + lo, hi - lo);
 }
 
 static void add_run(graph *g, graph_node *n, int N, int backward)
@@ -215,5 +260,66 @@ void concat_backward(graph *g, graph_node *n, int N)
             for (size_t r = 0; r < rows; r++)
                 tensor_axpy(x->grad + r * len, 1.0f, n->grad + r * out_row + at, len);
         at += len;
+    }
+}
+
+/* ---- channel_shuffle: ShuffleNet's mixing of grouped convolutions' channels ----
+ * x (N, C, S...) seen as (N, G, K, S) with K = C / G  ->  y (N, K, G, S):
+ * output channel j*G + i is input channel i*K + j (PyTorch's
+ * x.view(N, G, K, H, W).transpose(1, 2).reshape(N, C, H, W)).  Backward sends
+ * each dy channel back to the channel it came from. */
+dlc_status channel_shuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    char shape[64];
+    if (x->seq)
+        return layer_fail(n, err, "its input '%s' is a sequence; channel_shuffle takes a map "
+                                  "(channels, ...)", x->spec.name);
+    int G = n->spec.groups, C = x->shape.d[0];
+    if (G < 1 || C % G)
+        return layer_fail(n, err, "groups %d does not divide the %d channels of '%s' %s", G, C,
+                          x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape));
+    n->shape = x->shape;
+    return DLC_OK;
+}
+
+/* The channel geometry: G groups of K channels of S values each. */
+static void shuffle_dims(graph *g, const graph_node *n, int *G, int *K, size_t *S)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    *G = n->spec.groups;
+    *K = x->shape.d[0] / *G;
+    *S = x->size / (size_t)x->shape.d[0];
+}
+
+void channel_shuffle_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int G, K;
+    size_t S;
+    shuffle_dims(g, n, &G, &K, &S);
+    for (int b = 0; b < N; b++) {
+        const float *xb = x->out + (size_t)b * n->size; /* (G, K, S) */
+        float *yb = n->out + (size_t)b * n->size;       /* (K, G, S) */
+        for (int i = 0; i < G; i++)
+            for (int j = 0; j < K; j++)
+                memcpy(yb + ((size_t)j * G + i) * S, xb + ((size_t)i * K + j) * S, sizeof(float) * S);
+    }
+}
+
+void channel_shuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int G, K;
+    size_t S;
+    shuffle_dims(g, n, &G, &K, &S);
+    for (int b = 0; b < N; b++) {
+        float *dx = x->grad + (size_t)b * n->size;
+        const float *dy = n->grad + (size_t)b * n->size;
+        for (int i = 0; i < G; i++)
+            for (int j = 0; j < K; j++)
+                tensor_axpy(dx + ((size_t)i * K + j) * S, 1.0f, dy + ((size_t)j * G + i) * S, S);
     }
 }

@@ -465,10 +465,10 @@ static void phase_input(const wino_job *j, size_t lo, size_t hi)
     const size_t Cld = (size_t)j->C * j->ld;
     float S[6][STRIP];
     v8 d[36], V[36];
-    for (size_t t = 0; t < j->tb;) {
-        const tile_seg sg = seg_at(j, t);
-        const int n = strip_cols(j, sg.len), c0 = sg.tw0 * m - j->lo_w;
-        for (size_t c = lo; c < hi; c++) {
+    for (size_t c = lo; c < hi; c++)
+        for (size_t t = 0; t < j->tb;) {
+            const tile_seg sg = seg_at(j, t);
+            const int n = strip_cols(j, sg.len), c0 = sg.tw0 * m - j->lo_w;
             const float *xc = j->x + (sg.n * (size_t)j->C + c) * (size_t)H * W;
             for (int i = 0; i < a; i++) {
                 int r = sg.th * m - j->lo_h + i;
@@ -480,9 +480,8 @@ static void phase_input(const wino_job *j, size_t lo, size_t hi)
                 for (int xi = 0; xi < j->A2; xi++)
                     st8(j->V + (size_t)xi * Cld + c * j->ld + t + (size_t)g, V[xi]);
             }
+            t += (size_t)sg.len;
         }
-        t += (size_t)sg.len;
-    }
 }
 
 /* M[xi] = U[xi] V[xi] for positions [lo, hi) */
@@ -502,10 +501,10 @@ static void phase_output(const wino_job *j, size_t lo, size_t hi)
     const size_t Fld = (size_t)j->F * j->ld;
     float Y[4][STRIP];
     v8 Mt[36], yt[16], r[WL];
-    for (size_t t = 0; t < j->tb;) {
-        const tile_seg sg = seg_at(j, t);
-        const int c0 = sg.tw0 * m, cols = (OW - c0 < sg.len * m ? OW - c0 : sg.len * m);
-        for (size_t f = lo; f < hi; f++) {
+    for (size_t f = lo; f < hi; f++)
+        for (size_t t = 0; t < j->tb;) {
+            const tile_seg sg = seg_at(j, t);
+            const int c0 = sg.tw0 * m, cols = (OW - c0 < sg.len * m ? OW - c0 : sg.len * m);
             const float bias = j->b ? j->b[f] : 0.0f;
             for (int g = 0; g < sg.len; g += WL) {
                 for (int xi = 0; xi < j->A2; xi++)
@@ -523,9 +522,8 @@ static void phase_output(const wino_job *j, size_t lo, size_t hi)
             float *yc = j->out + (sg.n * (size_t)j->F + f) * (size_t)OH * OW;
             for (int i = 0; i < m && sg.th * m + i < OH; i++)
                 memcpy(yc + (size_t)(sg.th * m + i) * OW + c0, Y[i], sizeof(float) * (size_t)cols);
+            t += (size_t)sg.len;
         }
-        t += (size_t)sg.len;
-    }
 }
 
 /* Backward's first phase over C + F items: the input transform of channels
@@ -544,10 +542,10 @@ static void phase_grad_in(const wino_job *j, size_t lo, size_t hi)
         return;
     float Z[4][STRIP];
     v8 dz[16], dM[36];
-    for (size_t t = 0; t < j->tb;) {
-        const tile_seg sg = seg_at(j, t);
-        const int n = strip_cols(j, sg.len), c0 = sg.tw0 * m;
-        for (size_t k = lo; k < hi; k++) {
+    for (size_t k = lo; k < hi; k++)
+        for (size_t t = 0; t < j->tb;) {
+            const tile_seg sg = seg_at(j, t);
+            const int n = strip_cols(j, sg.len), c0 = sg.tw0 * m;
             const size_t f = k - Cw, plane = (sg.n * (size_t)j->F + f) * (size_t)OH * OW;
             double sum = 0;
             for (int i = 0; i < m; i++) {
@@ -575,9 +573,8 @@ static void phase_grad_in(const wino_job *j, size_t lo, size_t hi)
             }
             if (j->db)
                 j->db[f] += (float)sum;
+            t += (size_t)sg.len;
         }
-        t += (size_t)sg.len;
-    }
 }
 
 /* dU[xi] += dM[xi] V[xi]^T, then V[xi] = U[xi]^T dM[xi] (dV), positions [lo, hi) */
@@ -611,11 +608,11 @@ static void phase_grad_out(const wino_job *j, size_t lo, size_t hi)
     const size_t Cld = (size_t)j->C * j->ld;
     float D[6][STRIP];
     v8 dv[36], dd[36], r[WL];
-    for (size_t t = 0; t < j->tb;) {
-        const tile_seg sg = seg_at(j, t);
-        const int c0 = sg.tw0 * m - j->lo_w, width = sg.len * m + 2;
-        const int ca = c0 < 0 ? -c0 : 0, cb = W - c0 < width ? W - c0 : width;
-        for (size_t c = lo; c < hi; c++) {
+    for (size_t c = lo; c < hi; c++)
+        for (size_t t = 0; t < j->tb;) {
+            const tile_seg sg = seg_at(j, t);
+            const int c0 = sg.tw0 * m - j->lo_w, width = sg.len * m + 2;
+            const int ca = c0 < 0 ? -c0 : 0, cb = W - c0 < width ? W - c0 : width;
             float carry[6][2] = {{0}};
             for (int g = 0; g < sg.len; g += WL) {
                 for (int xi = 0; xi < j->A2; xi++)
@@ -655,9 +652,8 @@ static void phase_grad_out(const wino_job *j, size_t lo, size_t hi)
                 for (int q = ca; q < cb; q++)
                     dst[q] += D[i][q];
             }
+            t += (size_t)sg.len;
         }
-        t += (size_t)sg.len;
-    }
 }
 
 /* dx = 0 for samples [lo, hi) */

@@ -42,6 +42,8 @@
  *   subtract, multiply, abs, square   Sub, Mul (chained), Abs, Mul(x, x)
  *   l2normalize    x / Sqrt(ReduceSum(x * x) + eps) over the example
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
+ *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
+ *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form
  *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
  *                  coefficient (Gather of one)
@@ -914,6 +916,23 @@ static const char *ex_gram(onnx_ctx *c, graph_node *n, const char *out)
     return op2(c, "Mul", g, scalar_f32(c, name(c, "%s/scale", nm), 1.0f / (float)x->size), out);
 }
 
+/* x (N, C, S...) as (N, G, K, S...), G and K swapped, back to (N, C, S...) */
+static const char *ex_channel_shuffle(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name;
+    int r = x->shape.ndim, G = n->spec.groups;
+    int64_t grouped[TENSOR_MAX_DIMS + 2] = {0, G, x->shape.d[0] / G}, perm[TENSOR_MAX_DIMS + 2] = {0, 2, 1},
+            back[TENSOR_MAX_DIMS + 1] = {0, x->shape.d[0]};
+    for (int i = 1; i < r; i++) {
+        grouped[i + 2] = back[i + 1] = x->shape.d[i];
+        perm[i + 2] = i + 2;
+    }
+    const char *v = reshape(c, in_val(c, n, 0), grouped, r + 2, name(c, "%s/grouped", nm));
+    v = transpose(c, v, perm, r + 2, name(c, "%s/swapped", nm));
+    return reshape(c, v, back, r + 1, out);
+}
+
 /* over the trailing axes the layer normalizes (its gamma's shape) */
 static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
 {
@@ -1111,6 +1130,7 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_SCALAR_MIX] = {ex_scalar_mix, NULL},
     [OP_WORD_CHARS] = {ex_word_chars, NULL},
     [OP_CHI_SQUARE] = {ex_chi_square, NULL},
+    [OP_CHANNEL_SHUFFLE] = {ex_channel_shuffle, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

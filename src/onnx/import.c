@@ -14,7 +14,10 @@
  * Add/Sum, Concat, Flatten, Reshape, Dropout, Mul of a map by a pooled gate ->
  * multiply (squeeze-and-excitation),
  * Gather of a table -> embedding, LSTM/GRU/RNN -> lstm/gru/rnn with the gate
- * order and signs export.c writes, undone.  A leading Sub and Mul by
+ * order and signs export.c writes, undone; Slice and Split -> slice, the
+ * channel shuffle's Reshape/Transpose/Reshape -> channel_shuffle, Pad folded
+ * into the Conv or AveragePool after it, shape arithmetic on known shapes
+ * folded to constants.  A leading Sub and Mul by
  * constants on the input (dlc's own exports) become the normalization.
  * Anything else is refused, listing every op dlc lacks. */
 #include <math.h>
@@ -27,6 +30,7 @@
 #include "onnx.h"
 
 #define IMP_MAX_LAYERS 4096
+#define KV_MAX (2 * ONNX_MAX_DIMS) /* the entries of a shape computed at import (a Pad's pads) */
 
 typedef enum {
     V_NONE, V_LAYER, V_CONST, V_SHAPE, V_ZEROS, V_TIME_MAJOR, V_RNN_Y, V_RNN_YSQ, V_RNN_YH, V_RNN_YC,
@@ -41,6 +45,11 @@ typedef enum {
      * mean, x - mean, its square, their mean (var), var + eps, sqrt, (x - mean) / that, times
      * gamma (then + beta); `layer` and `src` are x's, `axes` the trailing axes, `eps` */
     V_LN_MEAN, V_LN_CENTERED, V_LN_SQ, V_LN_VAR, V_LN_VAREPS, V_LN_STD, V_LN_NORM, V_LN_SCALED,
+    /* a channel shuffle (ShuffleNet's): x (N, C, S...) viewed as (N, G, C/G, S...), then those two
+     * axes swapped; `layer` x's, `groups` G */
+    V_SHUFFLE_GROUPED, V_SHUFFLE_SWAPPED,
+    V_PADDED,   /* `layer`'s output zero-padded (Pad) for a convolution or average pool: `src` the
+                 * unpadded value, kv its spatial pads (begins, then ends) */
     /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
      * (PyTorch's nn.SiLU, and nn.Hardswish below opset 14); `src` is x, `act` the one it makes */
     V_GATE_OF_SELF
@@ -60,6 +69,10 @@ typedef struct {
     float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
+    int nk;                     /* V_SHAPE: its nk entries are known, kv (SHAPE_N the batch size), */
+    int rows;                   /* as a vector (rows 0) or a matrix of `rows` rows */
+    int64_t kv[KV_MAX];
+    int groups;                 /* V_SHUFFLE_* */
     int uses;
 } ival;
 
@@ -109,7 +122,8 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "HardSigmoid", "HardSwish", NULL,
+    "Pad", "Split", "HardSigmoid", "HardSwish",
+    NULL,
 };
 
 /* A node's domain, "" for ONNX's own (empty or "ai.onnx"). */
@@ -178,6 +192,56 @@ static const onnx_tensor *cst(imp *k, const onnx_node *n, int i)
         return NULL;
     ival *x = val(k, n->in[i]);
     return x && x->kind == V_CONST && !x->tr ? x->c : NULL; /* a transposed one: only dense reads it */
+}
+
+/* The batch size in a shape computed at import (no arithmetic is done on it). */
+#define SHAPE_N INT64_MIN
+
+/* Input i as known integers (*cnt of them, into v): a constant, or a shape
+ * whose entries are known (see shape_step); 0 when it is neither. */
+static int known_ints(imp *k, const onnx_node *n, int i, int64_t *v, int *cnt)
+{
+    ival *x = i < n->n_in && n->in[i][0] ? val(k, n->in[i]) : NULL;
+    if (x && x->kind == V_SHAPE && x->nk > 0) {
+        memcpy(v, x->kv, sizeof *v * (size_t)x->nk);
+        *cnt = x->nk;
+        return 1;
+    }
+    const onnx_tensor *c = cst(k, n, i);
+    if (!c || !c->i || c->n < 1 || c->n > KV_MAX)
+        return 0;
+    memcpy(v, c->i, sizeof *v * c->n);
+    *cnt = (int)c->n;
+    return 1;
+}
+
+/* A Reshape's shape input i: a constant, or a known shape whose batch size
+ * is its first entry (x.view(x.size(0), g, c // g, h, w)), made a constant
+ * with 0 there (copy the batch axis); else NULL. */
+static const onnx_tensor *shape_input(imp *k, const onnx_node *n, int i)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    ival *x = i < n->n_in && n->in[i][0] ? val(k, n->in[i]) : NULL;
+    if (c || !x || x->kind != V_SHAPE || x->nk < 1 || x->rows)
+        return c;
+    if (x->c) /* made before: each value once, so k->made (one per node) is enough */
+        return x->c;
+    for (int j = 1; j < x->nk; j++)
+        if (x->kv[j] == SHAPE_N)
+            return NULL;
+    if (k->n_made > k->m->n_nodes)
+        return NULL;
+    onnx_tensor *t = &k->made[k->n_made];
+    if (!(t->i = calloc((size_t)x->nk, sizeof *t->i)))
+        return NULL;
+    k->n_made++;
+    t->dtype = 7;
+    t->ndim = 1;
+    t->dims[0] = t->n = (size_t)x->nk;
+    for (int j = 0; j < x->nk; j++)
+        t->i[j] = x->kv[j] == SHAPE_N ? 0 : x->kv[j];
+    x->c = t;
+    return t;
 }
 
 /* A scalar float constant input i near v (relative 1e-6), else 0. */
@@ -657,7 +721,7 @@ static dlc_status op_reduce_sum(imp *k, const onnx_node *n)
 
 static dlc_status op_reshape(imp *k, const onnx_node *n)
 {
-    const onnx_tensor *s = cst(k, n, 1);
+    const onnx_tensor *s = shape_input(k, n, 1);
     ival *x = val(k, n->in[0]);
     int d = x ? rnn_dirs_axis(k, x) : -1;
     /* (N, T, dirs, H) -> (N, T, dirs * H): [0, 0, -1]; (N, dirs, H) -> (N, dirs * H): [0, -1] */
@@ -813,17 +877,30 @@ static dlc_status op_concat(imp *k, const onnx_node *n)
     if (!ax || ax->i < 1)
         return fail_at(k, n, "axis %lld (dlc concatenates along an axis of the sample, >= 1)",
                        ax ? (long long)ax->i : 0LL);
-    if (n->n_in < 2 || n->n_in > GRAPH_MAX_INPUTS)
-        return fail_at(k, n, "%d inputs", n->n_in);
+    if (n->n_in == 1) { /* torch.cat([x]), as DenseNet's first layer of a block writes: x */
+        dlc_status st = layer_in(k, n, 0, &in[0]);
+        if (st == DLC_OK)
+            new_val(k, n->out[0], V_LAYER, in[0]);
+        return st;
+    }
+    /* more inputs than a dlc concat takes (DenseNet's blocks join up to 49): concats of the
+     * first ones, each the first input of the next (the same values, copied once more) */
+    int L = -1, m = 0;
     for (int i = 0; i < n->n_in; i++) {
-        dlc_status st = layer_in(k, n, i, &in[i]);
+        dlc_status st = layer_in(k, n, i, &in[m++]);
         if (st)
             return st;
+        if (m < GRAPH_MAX_INPUTS && i + 1 < n->n_in)
+            continue;
+        char part[GRAPH_NAME_MAX];
+        snprintf(part, sizeof part, "%.40s_part%d", n->out[0], k->nl);
+        L = add_layer(k, "concat", i + 1 < n->n_in ? part : n->out[0], in, m);
+        if (L < 0)
+            return fail_at(k, n, "too many layers");
+        keyf(k, L, "axis: %lld", (long long)ax->i - 1);
+        in[0] = L;
+        m = 1;
     }
-    int L = add_layer(k, "concat", n->out[0], in, n->n_in);
-    if (L < 0)
-        return fail_at(k, n, "too many layers");
-    keyf(k, L, "axis: %lld", (long long)ax->i - 1);
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }
@@ -839,11 +916,13 @@ static int slice_int(imp *k, const onnx_node *n, const char *attr, int i, int64_
             *v = a->ints[0];
         return a->n_ints == 1;
     }
+    int64_t kv[KV_MAX]; /* a constant, or computed from shapes (torch.chunk's bounds) */
     const onnx_tensor *c = cst(k, n, i);
     *count = c ? (int)c->n : 0;
-    if (c && c->i && c->n == 1)
-        *v = c->i[0];
-    return c && c->i && c->n == 1;
+    if (!known_ints(k, n, i, kv, count) || *count != 1 || kv[0] == SHAPE_N)
+        return 0;
+    *v = kv[0];
+    return 1;
 }
 
 /* Slice of one axis of the sample by constants, step 1: a slice layer
@@ -1483,6 +1562,440 @@ static dlc_status op_view(imp *k, const onnx_node *n)
                          "recurrent layers are read)", n->op);
 }
 
+/* ---- shape arithmetic, channel shuffle, padding, Split ----
+ * torchvision's ShuffleNetV2 computes its views' shapes from x.size() (Shape,
+ * Gather, Div, Unsqueeze, Concat) and torch.chunk's bounds the same way (Add,
+ * Div, Mul).  The shape of a layer's output is known here (its batch size
+ * SHAPE_N), so these fold to constants: shape_step keeps the entries (kv),
+ * and Reshape and Slice read them.  An arithmetic step on the batch size gives
+ * an unknown shape, as before (only a Reshape's leading entry may be it). */
+
+/* The ONNX shape of x (N first) into v: its rank, 0 when not known here (a
+ * sequence's, whose views differ; a pool's (N, C, 1, 1), which dlc keeps as (C)). */
+static int shape_of(imp *k, const ival *x, int64_t *v)
+{
+    tensor_shape s;
+    int seq;
+    if (x->kind != V_LAYER || x->flat || layer_shape_seq(k, x->layer, &s, &seq) != DLC_OK || seq ||
+        s.ndim + 1 > ONNX_MAX_DIMS)
+        return 0;
+    v[0] = SHAPE_N;
+    for (int i = 0; i < s.ndim; i++)
+        v[i + 1] = s.d[i];
+    return s.ndim + 1;
+}
+
+/* Node n as a step of shape arithmetic on known values: 1 when it is one (*st its outcome). */
+static int shape_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    const char *op = n->op;
+    int64_t a[KV_MAX], b[KV_MAX], y[KV_MAX];
+    int na = 0, nb = 0, ny = 0, unknown = 0, rows = 0;
+    ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
+    int x_known = x && x->kind == V_SHAPE && x->nk > 0;
+    *st = DLC_OK;
+    if (!x)
+        return 0;
+    if (!strcmp(op, "Shape")) {
+        int r = shape_of(k, x, a);
+        if (!r)
+            return 0;
+        const onnx_attr *s0 = onnx_attr_get(n, "start"), *s1 = onnx_attr_get(n, "end");
+        int64_t from = s0 ? s0->i : 0, to = s1 ? s1->i : r;
+        from += from < 0 ? r : 0;
+        to += to < 0 ? r : 0;
+        from = from < 0 ? 0 : from > r ? r : from;
+        to = to < 0 ? 0 : to > r ? r : to;
+        if (to <= from)
+            return 0;
+        for (int64_t i = from; i < to; i++)
+            y[ny++] = a[i];
+    } else if (!strcmp(op, "Gather") && x_known && !x->rows) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if ((ax && ax->i != 0) || !known_ints(k, n, 1, b, &nb))
+            return 0;
+        for (int i = 0; i < nb; i++) {
+            int64_t j = b[i] < 0 && b[i] != SHAPE_N ? b[i] + x->nk : b[i];
+            if (j < 0 || j >= x->nk) {
+                *st = fail_at(k, n, "index %lld is outside a shape of %d entries", (long long)b[i], x->nk);
+                return 1;
+            }
+            y[ny++] = x->kv[j];
+        }
+    } else if (x_known && (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze") || !strcmp(op, "Cast") ||
+                           !strcmp(op, "Identity") || !strcmp(op, "Round"))) {
+        if (x->rows && strcmp(op, "Cast") && strcmp(op, "Identity"))
+            return 0;
+        ny = x->nk;
+        rows = x->rows;
+        memcpy(y, x->kv, sizeof *y * (size_t)ny);
+    } else if (!strcmp(op, "ConstantOfShape") && known_ints(k, n, 0, a, &na) && na == 1 && !(x_known && x->rows) &&
+               a[0] >= 1 && a[0] <= KV_MAX) {
+        /* integers only (a float one is a recurrent layer's zero state) */
+        const onnx_attr *v = onnx_attr_get(n, "value");
+        if (!v || !v->t || !v->t->i || v->t->n != 1)
+            return 0;
+        for (ny = 0; ny < a[0]; ny++)
+            y[ny] = v->t->i[0];
+        if (!ny)
+            return 0;
+    } else if (!strcmp(op, "Reshape") && x_known && known_ints(k, n, 1, b, &nb) && nb <= 2) {
+        /* PyTorch's pads list, (l, r, t, b, ...) to ONNX's begins then ends: reshaped to
+         * (-1, 2), rows reversed, transposed, flattened */
+        int64_t c0 = nb == 2 ? b[1] : -1;
+        if (nb == 2 && (c0 < 1 || x->nk % c0 || (b[0] != -1 && b[0] * c0 != x->nk)))
+            return 0;
+        if (nb == 1 && b[0] != -1 && b[0] != x->nk)
+            return 0;
+        ny = x->nk;
+        rows = nb == 2 ? (int)(x->nk / c0) : 0;
+        memcpy(y, x->kv, sizeof *y * (size_t)ny);
+    } else if (!strcmp(op, "Transpose") && x_known && x->rows) {
+        const onnx_attr *p = onnx_attr_get(n, "perm");
+        if (p && (p->n_ints != 2 || p->ints[0] != 1))
+            return 0;
+        int R = x->rows, C = x->nk / R;
+        for (int i = 0; i < C; i++)
+            for (int j = 0; j < R; j++)
+                y[ny++] = x->kv[j * C + i];
+        rows = C;
+    } else if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div")) {
+        ival *w = n->n_in == 2 ? val(k, n->in[1]) : NULL;
+        if (!(x_known || (w && w->kind == V_SHAPE && w->nk > 0)) || (x_known && x->rows) ||
+            (w && w->kind == V_SHAPE && w->rows) || !known_ints(k, n, 0, a, &na) ||
+            !known_ints(k, n, 1, b, &nb) || (na != nb && na != 1 && nb != 1))
+            return 0;
+        ny = na > nb ? na : nb;
+        for (int i = 0; i < ny; i++) {
+            int64_t u = a[na == 1 ? 0 : i], v = b[nb == 1 ? 0 : i];
+            unknown |= u == SHAPE_N || v == SHAPE_N;
+            if (op[0] == 'D' && v == 0 && !unknown) {
+                *st = fail_at(k, n, "a division of shape entries by 0");
+                return 1;
+            }
+            y[i] = unknown ? 0 : op[0] == 'A' ? u + v : op[0] == 'S' ? u - v : op[0] == 'M' ? u * v : u / v;
+        }
+    } else if (!strcmp(op, "Concat")) {
+        int any = 0;
+        for (int i = 0; i < n->n_in; i++) {
+            ival *e = val(k, n->in[i]);
+            any |= e && e->kind == V_SHAPE && e->nk > 0;
+            if (!known_ints(k, n, i, a, &na) || ny + na > KV_MAX || (e && e->kind == V_SHAPE && e->rows))
+                return 0;
+            memcpy(y + ny, a, sizeof *a * (size_t)na);
+            ny += na;
+        }
+        if (!any)
+            return 0;
+    } else if (!strcmp(op, "Slice") && x_known) {
+        /* of axis 0 (a vector's entries, a matrix's rows), any step, as ONNX clamps */
+        int64_t ax[KV_MAX] = {0}, step[KV_MAX] = {1};
+        int c0, c1, c2 = 1, c3 = 1, R = x->rows ? x->rows : x->nk, C = x->rows ? x->nk / x->rows : 1;
+        if (!known_ints(k, n, 1, a, &c0) || !known_ints(k, n, 2, b, &c1) || c0 != 1 || c1 != 1 ||
+            (n->n_in > 3 && n->in[3][0] && (!known_ints(k, n, 3, ax, &c2) || c2 != 1 || ax[0] != 0)) ||
+            (n->n_in > 4 && n->in[4][0] && (!known_ints(k, n, 4, step, &c3) || c3 != 1 || step[0] == 0)))
+            return 0;
+        int64_t s0 = a[0] < 0 ? a[0] + R : a[0], e0 = b[0] < 0 ? b[0] + R : b[0], st0 = step[0];
+        if (st0 > 0) {
+            s0 = s0 < 0 ? 0 : s0 > R ? R : s0;
+            e0 = e0 < 0 ? 0 : e0 > R ? R : e0;
+        } else {
+            s0 = s0 < 0 ? 0 : s0 > R - 1 ? R - 1 : s0;
+            e0 = e0 < -1 ? -1 : e0 > R - 1 ? R - 1 : e0;
+        }
+        for (int64_t i = s0; st0 > 0 ? i < e0 : i > e0; i += st0, rows++)
+            for (int j = 0; j < C; j++)
+                y[ny++] = x->kv[i * C + j];
+        rows = x->rows ? rows : 0;
+        if (!ny)
+            return 0;
+    } else {
+        return 0;
+    }
+    ival *o = new_val(k, n->out[0], V_SHAPE, -1);
+    if (unknown)
+        return 1;
+    o->nk = ny;
+    o->rows = rows;
+    memcpy(o->kv, y, sizeof *y * (size_t)ny);
+    if (y[0] == SHAPE_N) /* as the forms read before shapes were known */
+        o->batch = ny == 1 ? SHAPE_BATCH : SHAPE_OF_BATCH_FIRST;
+    return 1;
+}
+
+/* perm of a rank-r Transpose: (0, 2, 1, 3, ...), the channel shuffle's swap */
+static int swaps_groups(const onnx_node *t, int r)
+{
+    const onnx_attr *p = onnx_attr_get(t, "perm");
+    if (!p || p->n_ints != r || r < 3 || p->ints[0] != 0 || p->ints[1] != 2 || p->ints[2] != 1)
+        return 0;
+    for (int i = 3; i < r; i++)
+        if (p->ints[i] != i)
+            return 0;
+    return 1;
+}
+
+/* A Reshape's shape s (the batch first: 0, or the batch size a file without
+ * a dynamic axis fixes) fits the dims d (0 and -1 as ONNX reads them): 1 when so. */
+static int reshapes_to(const imp *k, const onnx_tensor *s, const int64_t *d, int r)
+{
+    int64_t known = 1, total = 1, free_at = -1;
+    if (!s || !s->i || (int)s->n != r || (s->i[0] != 0 && !(k->in_batch > 0 && s->i[0] == k->in_batch)))
+        return 0;
+    for (int i = 1; i < r; i++) {
+        total *= d[i];
+        if (s->i[i] == -1 && free_at < 0)
+            free_at = i;
+        else if (s->i[i] == d[i] || s->i[i] == 0)
+            known *= d[i];
+        else
+            return 0;
+    }
+    return free_at < 0 || total / known == d[free_at];
+}
+
+/* The channel shuffle as PyTorch writes it, x.view(N, g, C // g, H, W).transpose(1, 2)
+ * .reshape(N, C, H, W): Reshape, Transpose (0, 2, 1, ...), Reshape, one
+ * channel_shuffle layer.  1 when n is one of its steps (*st its outcome). */
+static int shuffle_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
+    int reshape = !strcmp(n->op, "Reshape");
+    tensor_shape xs;
+    int seq;
+    *st = DLC_OK;
+    if (!x || (x->kind == V_LAYER && !reshape) ||
+        (x->kind != V_LAYER && x->kind != V_SHUFFLE_GROUPED && x->kind != V_SHUFFLE_SWAPPED) ||
+        x->flat || layer_shape_seq(k, x->layer, &xs, &seq) != DLC_OK || seq)
+        return 0;
+    int r = xs.ndim + 2, C = xs.d[0];
+    int64_t d[TENSOR_MAX_DIMS + 2] = {0};
+    if (reshape && x->kind == V_LAYER) {
+        /* (N, C, S...) -> (N, G, C/G, S...), only when the swap follows */
+        const onnx_tensor *s = shape_input(k, n, 1);
+        const onnx_node *t = consumer(k, n, n->out[0], "Transpose", 0, NULL);
+        if (!s || !s->i || (int)s->n != r || !t || !swaps_groups(t, r))
+            return 0;
+        int64_t G = s->i[1] > 0 ? s->i[1] : s->i[2] > 0 && C % s->i[2] == 0 ? C / s->i[2] : 0;
+        if (G < 1 || C % G)
+            return 0;
+        d[1] = G;
+        d[2] = C / G;
+        for (int i = 1; i < xs.ndim; i++)
+            d[i + 2] = xs.d[i];
+        if (!reshapes_to(k, s, d, r))
+            return 0;
+        ival *y = new_val(k, n->out[0], V_SHUFFLE_GROUPED, x->layer);
+        y->groups = (int)G;
+        return 1;
+    }
+    if (x->kind == V_SHUFFLE_GROUPED) {
+        if (strcmp(n->op, "Transpose") != 0 || !swaps_groups(n, r)) {
+            *st = fail_at(k, n, "a map's channels split into %d groups, then other than swapped with "
+                                "them (Transpose perm (0, 2, 1, ...), a channel shuffle)", x->groups);
+            return 1;
+        }
+        new_val(k, n->out[0], V_SHUFFLE_SWAPPED, x->layer)->groups = x->groups;
+        return 1;
+    }
+    if (x->kind != V_SHUFFLE_SWAPPED)
+        return 0;
+    d[1] = C;
+    for (int i = 1; i < xs.ndim; i++)
+        d[i + 1] = xs.d[i];
+    if (!reshape || !reshapes_to(k, shape_input(k, n, 1), d, r - 1)) {
+        *st = fail_at(k, n, "a channel shuffle in %d groups not reshaped back to its input's shape "
+                            "(N, %d, ...)", x->groups, C);
+        return 1;
+    }
+    int L = add_layer(k, "channel_shuffle", n->out[0], &x->layer, 1);
+    if (L < 0) {
+        *st = fail_at(k, n, "too many layers");
+        return 1;
+    }
+    keyf(k, L, "groups: %d", x->groups);
+    new_val(k, n->out[0], V_LAYER, L);
+    return 1;
+}
+
+/* Pad with zeros of a map's spatial axes, read by convolutions and average
+ * pools only (PyTorch writes F.avg_pool2d(x, 3, 1, padding=1) as Pad +
+ * AveragePool): their own zero padding, added to theirs (pad_window). */
+static dlc_status op_pad(imp *k, const onnx_node *n)
+{
+    ival *x = val(k, n->in[0]);
+    const onnx_attr *mode = onnx_attr_get(n, "mode"), *pa = onnx_attr_get(n, "pads"),
+                    *va = onnx_attr_get(n, "value");
+    const onnx_tensor *cv = cst(k, n, 2);
+    int64_t p[2 * ONNX_MAX_DIMS], xd[ONNX_MAX_DIMS];
+    int np = 0, r;
+    if (mode && mode->s && strcmp(mode->s, "constant") != 0)
+        return fail_at(k, n, "mode %s (dlc pads with zeros only, inside a convolution or an average pool)",
+                       mode->s);
+    if ((va && va->f != 0.0f) || (cv && cv->n >= 1 && (cv->f ? cv->f[0] != 0.0f : cv->i && cv->i[0] != 0)))
+        return fail_at(k, n, "a padding value other than 0 (dlc pads with zeros only)");
+    if (n->n_in > 3 && n->in[3][0])
+        return fail_at(k, n, "an axes input (dlc reads pads of every axis)");
+    ival unpadded = x ? *x : (ival){0}; /* a Pad of a Pad: the two added */
+    unpadded.kind = x && x->kind == V_PADDED ? V_LAYER : unpadded.kind;
+    if (!x || !(r = shape_of(k, &unpadded, xd)))
+        return fail_at(k, n, "its input is not a map dlc computes");
+    if (pa) {
+        np = pa->n_ints <= 2 * ONNX_MAX_DIMS ? pa->n_ints : 0;
+        memcpy(p, pa->ints, sizeof *p * (size_t)np);
+    } else if (!known_ints(k, n, 1, p, &np)) {
+        return fail_at(k, n, "its pads are not constants");
+    }
+    int nsp = r - 2, zero = 1;
+    if (np != 2 * r || nsp < 1 || nsp > 3)
+        return fail_at(k, n, "%d pads for a value of rank %d (dlc pads the 1 to 3 spatial axes of (N, C, ...))",
+                       np, r);
+    for (int i = 0; i < np; i++) {
+        if (p[i] < 0)
+            return fail_at(k, n, "a negative pad (a crop)");
+        if ((i % r < 2) && p[i])
+            return fail_at(k, n, "pads the batch or channel axis (dlc pads spatial axes only)");
+        zero &= p[i] == 0;
+    }
+    if (zero) { /* F.avg_pool2d(x, 2) at opset 13 pads by nothing */
+        ival *y = new_val(k, n->out[0], x->kind, x->layer);
+        y->src = x->src;
+        y->nk = x->nk;
+        memcpy(y->kv, x->kv, sizeof y->kv);
+        return DLC_OK;
+    }
+    for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++) {
+        const onnx_node *c = &k->m->nodes[q];
+        for (int i = 0; i < c->n_in; i++)
+            if (!strcmp(c->in[i], n->out[0]) &&
+                (i != 0 || (strcmp(c->op, "Conv") && strcmp(c->op, "AveragePool") && strcmp(c->op, "Pad"))))
+                return fail_at(k, n, "zero padding read by '%s' (%s): dlc has no pad layer; it pads inside a "
+                                     "convolution or an average pool, whose padding it becomes",
+                               node_name(c), c->op);
+    }
+    ival *y = new_val(k, n->out[0], V_PADDED, x->layer);
+    y->src = x->kind == V_PADDED ? x->src : x->name;
+    y->nk = 2 * nsp;
+    for (int i = 0; i < nsp; i++) {
+        y->kv[i] = p[2 + i] + (x->kind == V_PADDED ? x->kv[i] : 0);
+        y->kv[nsp + i] = p[r + 2 + i] + (x->kind == V_PADDED ? x->kv[nsp + i] : 0);
+    }
+    return DLC_OK;
+}
+
+/* A Conv or AveragePool of a V_PADDED value: the node with the Pad's pads
+ * added to its own, on the unpadded input (an average pool counts the zeros:
+ * count_include_pad). */
+static dlc_status pad_window(imp *k, const onnx_node *n, const ival *x)
+{
+    int avg = !strcmp(n->op, "AveragePool"), nsp = x->nk / 2;
+    const onnx_attr *pd = onnx_attr_get(n, "pads"), *ap = onnx_attr_get(n, "auto_pad"),
+                    *cip = onnx_attr_get(n, "count_include_pad");
+    if (ap && ap->s && strcmp(ap->s, "NOTSET") != 0)
+        return fail_at(k, n, "auto_pad %s after a Pad", ap->s);
+    if (pd && pd->n_ints != 2 * nsp)
+        return fail_at(k, n, "pads has %d values for %d spatial axes", pd->n_ints, nsp);
+    int own = 0;
+    for (int i = 0; pd && i < pd->n_ints; i++)
+        own |= pd->ints[i] != 0;
+    if (avg && own && (!cip || !cip->i))
+        return fail_at(k, n, "its own padding not counted (count_include_pad=0) after a Pad's zeros, "
+                             "which it counts: dlc's avgpool counts both or neither");
+    int64_t pads[6];
+    for (int i = 0; i < 2 * nsp; i++)
+        pads[i] = x->kv[i] + (pd ? pd->ints[i] : 0);
+    onnx_attr *at = calloc((size_t)n->n_attr + 2, sizeof *at);
+    char **in = calloc((size_t)n->n_in, sizeof *in);
+    if (!at || !in) {
+        free(at);
+        free(in);
+        return DLC_NOMEM(k->err);
+    }
+    int m = 0;
+    for (int i = 0; i < n->n_attr; i++)
+        if (strcmp(n->attr[i].name, "pads") && strcmp(n->attr[i].name, "count_include_pad"))
+            at[m++] = n->attr[i];
+    at[m++] = (onnx_attr){.name = "pads", .type = 7, .n_ints = 2 * nsp, .ints = pads};
+    if (avg)
+        at[m++] = (onnx_attr){.name = "count_include_pad", .type = 2, .i = 1};
+    memcpy(in, n->in, sizeof *in * (size_t)n->n_in);
+    in[0] = (char *)x->src;
+    onnx_node padded = *n;
+    padded.attr = at;
+    padded.n_attr = m;
+    padded.in = in;
+    dlc_status st = avg ? op_pool(k, &padded) : op_conv(k, &padded);
+    free(at);
+    free(in);
+    return st;
+}
+
+/* Pad, and what reads its output: 1 when n is either (*st its outcome). */
+static int pad_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
+    if (!strcmp(n->op, "Pad"))
+        *st = op_pad(k, n);
+    else if (x && x->kind == V_PADDED)
+        *st = pad_window(k, n, x);
+    else
+        return 0;
+    return 1;
+}
+
+/* Split of one axis of the sample (torch.split, torch.chunk at opset 18):
+ * a slice layer per piece. */
+static dlc_status op_split(imp *k, const onnx_node *n)
+{
+    const onnx_attr *ax = onnx_attr_get(n, "axis"), *sa = onnx_attr_get(n, "split");
+    int64_t sizes[ONNX_MAX_DIMS * 8], xd[ONNX_MAX_DIMS];
+    int ns = 0, in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    int r = shape_of(k, val(k, n->in[0]), xd);
+    int64_t axis = ax ? ax->i : 0;
+    axis += axis < 0 ? r : 0;
+    if (!r || axis < 1 || axis >= r)
+        return fail_at(k, n, "axis %lld (dlc splits an axis of a map or vector's sample, >= 1)",
+                       ax ? (long long)ax->i : 0LL);
+    if (n->n_out > (int)(sizeof sizes / sizeof *sizes))
+        return fail_at(k, n, "%d pieces", n->n_out);
+    if (sa) {
+        ns = sa->n_ints <= n->n_out ? sa->n_ints : 0;
+        memcpy(sizes, sa->ints, sizeof *sizes * (size_t)ns);
+    } else if (n->n_in > 1 && n->in[1][0]) {
+        const onnx_tensor *c = cst(k, n, 1);
+        if (!c || !c->i || c->n != (size_t)n->n_out)
+            return fail_at(k, n, "its sizes are not a constant of one per output");
+        ns = (int)c->n;
+        memcpy(sizes, c->i, sizeof *sizes * c->n);
+    } else { /* equal pieces, the last smaller (opset 18's num_outputs) */
+        int64_t each = (xd[axis] + n->n_out - 1) / n->n_out;
+        for (ns = 0; ns < n->n_out; ns++)
+            sizes[ns] = ns + 1 < n->n_out ? each : xd[axis] - each * (n->n_out - 1);
+    }
+    int64_t at = 0;
+    for (int i = 0; i < ns; i++)
+        at += sizes[i] > 0 ? sizes[i] : -xd[axis] - 1;
+    if (ns != n->n_out || at != xd[axis])
+        return fail_at(k, n, "%d pieces (the outputs: %d) that do not add up to the axis's %lld", ns, n->n_out,
+                       (long long)xd[axis]);
+    at = 0;
+    for (int i = 0; i < ns; i++) {
+        if (n->out[i][0]) {
+            int L = add_layer(k, "slice", n->out[i], &in, 1);
+            if (L < 0)
+                return fail_at(k, n, "too many layers");
+            keyf(k, L, "axis: %lld, start: %lld, end: %lld", (long long)axis - 1, (long long)at,
+                 (long long)(at + sizes[i]));
+            new_val(k, n->out[i], V_LAYER, L);
+        }
+        at += sizes[i];
+    }
+    return DLC_OK;
+}
+
 /* Sub and Mul by constants of the input's size, straight on the input: the
  * normalization (x - shift) * scale that dlc's exports begin with. */
 static dlc_status op_norm(imp *k, const onnx_node *n)
@@ -1544,6 +2057,11 @@ static dlc_status convert(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_CONST, -1)->c = a->t;
         return DLC_OK;
     }
+    dlc_status gst;
+    if (shape_step(k, n, &gst) || shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
+        return gst;
+    if (!strcmp(op, "Split"))
+        return op_split(k, n);
     if (!strcmp(op, "Shape")) {
         ival *x = val(k, n->in[0]);
         const onnx_attr *start = onnx_attr_get(n, "start");
@@ -1585,7 +2103,6 @@ static dlc_status convert(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L);
         return DLC_OK;
     }
-    dlc_status gst;
     if (gelu_step(k, n, &gst) || ln_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Erf") || !strcmp(op, "Div") || !strcmp(op, "Pow") || !strcmp(op, "Sqrt"))
@@ -1734,7 +2251,10 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
                       n_missing > 1 ? "s" : "", missing.s ? missing.s : "");
         goto done;
     }
-    k.v = calloc((size_t)(om->n_inits + om->n_inputs + 3 * om->n_nodes + 1), sizeof *k.v);
+    size_t n_outs = 0; /* a Split has as many as it likes */
+    for (int i = 0; i < om->n_nodes; i++)
+        n_outs += (size_t)om->nodes[i].n_out;
+    k.v = calloc((size_t)(om->n_inits + om->n_inputs + 3 * om->n_nodes + 1) + n_outs, sizeof *k.v);
     k.l = calloc(IMP_MAX_LAYERS, sizeof *k.l);
     k.made = calloc((size_t)om->n_nodes + 1, sizeof *k.made);
     if (!k.v || !k.l || !k.made) {
@@ -1816,9 +2336,9 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
         }
         if (st)
             break;
-        /* uses of each input value by the whole graph (and its outputs): a consumer before
-         * this node counts too, or an activation folded into the layer would change what
-         * that consumer read */
+        /* uses of each input value by the graph (and its outputs): the nodes before this one
+         * too, which read it as it was (an activation folded into its layer would change it
+         * under them: torch.split's piece split again, then relu'd) */
         for (int j = 0; j < n->n_in; j++) {
             ival *x = n->in[j][0] ? val(&k, n->in[j]) : NULL;
             if (!x)

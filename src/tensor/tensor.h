@@ -103,7 +103,7 @@ void tensor_scale(float *x, float a, size_t n);
 void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D);
 /* db (D) += sum over rows of dy (R, D) */
 void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D);
-/* sum of squares, accumulated in double */
+/* sum of squares, accumulated in double (8 lanes: vectorized) */
 double tensor_sumsq(const float *x, size_t n);
 /* sum of x: 8 float lanes over blocks of 512 values (vectorized), each
  * block's total added in double */

@@ -284,6 +284,183 @@ PY
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
 }
 
+# imports_torchvision_like TOL NAME DIR N: torchvision's NAME (scripts/torch_to_onnx.py, N examples)
+# imported as run gives PyTorch's logits within TOL, the examples' logits differ, and dlc's
+# re-export runs in ONNX Runtime as dlc predicts (where it is installed)
+imports_torchvision_like() {
+    rm -rf run
+    import_torchvision "$2" "$3" "$4"
+    predicts_like_torch "$3" "$1" 1e-4
+}
+
+@test "import: torchvision's ShuffleNetV2 (channel shuffle, torch.chunk's computed slices) predicts PyTorch's logits; channel_shuffle exports and comes back" {
+    imports_torchvision_like 2e-4 shufflenet_v2_x0_5 sh 3   # 4.6e-5 measured, logits up to 27
+    # 16 shuffles (one per block) of 2 groups; each of 13 blocks of stride 1 splits its input in two
+    [ "$(grep -c '^      type: channel_shuffle$' run/config.yaml)" -eq 16 ]
+    [ "$(grep -c '^      groups: 2$' run/config.yaml)" -eq 16 ]
+    [ "$(grep -c '^      type: slice$' run/config.yaml)" -eq 26 ]
+    # dlc's export writes PyTorch's Reshape, Transpose, Reshape; it imports as the same layers
+    round_trip run back.onnx back
+    [ "$(grep -c '^      type: channel_shuffle$' back/config.yaml)" -eq 16 ]
+    "$DLC" predict back --values sh/inputs.txt --logits > back.txt
+    cmp dlc.txt back.txt
+}
+
+@test "import: torchvision's DenseNet-121 (Pad before its average pools, concats of up to 25 maps) predicts PyTorch's logits" {
+    imports_torchvision_like 2e-4 densenet121 dn 2   # 5e-5 measured, logits up to 95
+    # the transitions' Pad of nothing is no layer; block 3 joins 25 maps: concats of 8, 8, 8, 4
+    [ "$(grep -c '^      type: avgpool$' run/config.yaml)" -eq 3 ]
+    [ "$(grep -c '_part[0-9]*$' run/config.yaml)" -gt 0 ]
+    # torchvision's 6,964,106 (10 classes) less one per channel of the 59 batch norms folded into
+    # the convolution before them (its gamma and beta become the convolution's bias)
+    "$DLC" summary run | grep -q "total params: 6,956,618 "
+}
+
+@test "import: torchvision's SqueezeNet 1.1, GoogLeNet, Inception v3 (Pad + AveragePool as one padded pool) and AlexNet predict PyTorch's logits" {
+    imports_torchvision_like 1e-6 squeezenet1_1 sq 2       # 3e-7 measured, logits up to 0.67
+    imports_torchvision_like 2e-4 googlenet gn 2           # 3.4e-5 measured, logits up to 15
+    # Inception v3 at 80 x 80: logits up to about 5000 (its batch norms measured on random
+    # images), within 8e-3 (1.6e-6 of them)
+    need_torch_onnx
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" inception_v3 i3 --size 80 --examples 2 2>/dev/null
+    run "$DLC" import i3/model.onnx --out i3run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # its 9 average pools of 3 x 3, stride 1, padded by a Pad node of 1: one padded pool each
+    [ "$(grep -c '^      count_include_pad: true$' i3run/config.yaml)" -eq 9 ]
+    "$DLC" predict i3run --values i3/inputs.txt --logits > i3.txt
+    run max_diff i3/expected.txt i3.txt 3e-2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # AlexNet at 224 x 224 (228 MB): its adaptive pool to 6 x 6 of a 6 x 6 map is nothing
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" alexnet ax --size 224 --examples 2 2>/dev/null
+    "$DLC" import ax/model.onnx --out axrun --quiet --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    "$DLC" predict axrun --values ax/inputs.txt --logits > ax.txt
+    run max_diff ax/expected.txt ax.txt 1e-6   # 2.3e-8 measured, logits up to 0.025
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "import: padding dlc has no form for (before a max pool, reflect, of the channels) and a channel shuffle not reshaped back are refused naming the node and why" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+import torch.nn.functional as F
+x = torch.randn(1, 4, 6, 6)
+torch.onnx.export(nn.Sequential(nn.Conv2d(4, 4, 1), nn.ZeroPad2d(1), nn.MaxPool2d(2)).eval(), x, "padmax.onnx", opset_version=13)
+torch.onnx.export(nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(4, 4, 3)).eval(), x, "reflect.onnx", opset_version=13)
+class PadC(nn.Module):
+    def forward(self, x):
+        return F.avg_pool2d(F.pad(x, (0, 0, 0, 0, 1, 1)), 2)
+torch.onnx.export(PadC(), x, "padc.onnx", opset_version=13)
+class ShuffleFlat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(4, 4, 1)
+    def forward(self, x):
+        y = self.c(x)
+        n, c, h, w = y.shape
+        return y.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, -1)
+torch.onnx.export(ShuffleFlat(), x, "shflat.onnx", opset_version=13)
+up = nn.Sequential(nn.Conv2d(4, 8, 1), nn.Upsample(scale_factor=2), nn.PixelShuffle(2), nn.ConvTranspose2d(2, 4, 3, stride=2))
+torch.onnx.export(up.eval(), x, "upsample.onnx", opset_version=13)
+PY
+    run "$DLC" import padmax.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"padmax.onnx: node '"*"Pad"*"' (Pad): zero padding read by '"*"MaxPool"*"' (MaxPool): dlc has no pad layer; it pads inside a convolution or an average pool"* ]]
+    run "$DLC" import reflect.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Pad): mode reflect (dlc pads with zeros only"* ]]
+    run "$DLC" import padc.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Pad): pads the batch or channel axis"* ]]
+    run "$DLC" import shflat.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Reshape): a channel shuffle in 2 groups not reshaped back to its input's shape (N, 4, ...)"* ]]
+    # dlc has no upsampling, pixel shuffle or transposed convolution layer
+    run "$DLC" import upsample.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"3 ops dlc has no layer for: Resize (node '/1/Resize'), DepthToSpace (node '/2/DepthToSpace'), ConvTranspose (node '/3/ConvTranspose')"* ]]
+    [ ! -e r ]
+}
+
+@test "import: torch.split (Split, sizes or equal pieces) and torch.chunk (Slices of bounds computed from the shape) are slices and predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+torch.manual_seed(0)
+class Parts(nn.Module):
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.c = nn.Conv2d(3, 6, 1)
+    def forward(self, x):
+        y = self.c(x)
+        a, b = torch.split(y, [2, 4], dim=1) if self.how == "sizes" else y.chunk(2, dim=1)
+        c, d = torch.split(b, 2, dim=1) if self.how == "sizes" else (b, b)
+        return torch.cat([a + a, b.relu(), c - d if self.how == "sizes" else a - b], 1).flatten(1)
+for how, opset in [("sizes", 13), ("sizes", 11), ("chunk", 13)]:
+    net, x = Parts(how).eval(), torch.randn(2, 3, 3, 3)
+    name = "%s%d" % (how, opset)
+    torch.onnx.export(net, x, name + ".onnx", opset_version=opset, input_names=["input"],
+                      dynamic_axes={"input": {0: "N"}})
+    for suffix, t in [("x", x), ("want", net(x))]:
+        with open("%s.%s.txt" % (name, suffix), "w") as f:
+            f.writelines(" ".join("%.9g" % v for v in r) + "\n" for r in t.reshape(len(t), -1).tolist())
+PY
+    imports_like 1e-6 sizes13 sizes11 chunk13
+    [ "$(grep -c 'type: slice' sizes13/config.yaml)" -eq 4 ]
+    [ "$(grep -c 'type: slice' chunk13/config.yaml)" -eq 2 ]
+}
+
+@test "import: nn.ZeroPad2d before a convolution (TensorFlow's odd padding) and before an average pool, and F.pad, fold into their padding; a channel shuffle exported at one batch size; all predict PyTorch's outputs" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+def save(name, net, x):
+    net.eval()
+    torch.onnx.export(net, x, name + ".onnx", opset_version=13)
+    for suffix, t in [("x", x), ("want", net(x))]:
+        with open("%s.%s.txt" % (name, suffix), "w") as f:
+            f.writelines(" ".join("%.9g" % v for v in r) + "\n" for r in t.reshape(len(t), -1).tolist())
+# PyTorch writes ZeroPad2d's pads with ConstantOfShape, Concat, Reshape, a reversing Slice,
+# Transpose: folded to constants; the odd pad after is dlc's `same`; two Pads in a row add up
+save("zpad", nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU(), nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(4, 3, 3, stride=2),
+                           nn.ZeroPad2d(1), nn.AvgPool2d(3), nn.Flatten()), torch.randn(2, 4, 8, 8))
+class FPad(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 2, 3)
+    def forward(self, x):
+        return self.c(F.pad(x, (2, 2, 1, 1))).flatten(1)
+save("fpad", FPad(), torch.randn(3, 3, 5, 6))
+# a channel shuffle of 3 groups written by hand, exported at one batch size (its shapes constants)
+class Shuffle(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(4, 6, 1)
+    def forward(self, x):
+        y = self.c(x)
+        n, c, h, w = y.shape
+        return y.view(n, 3, c // 3, h, w).transpose(1, 2).reshape(n, c, h, w).flatten(1)
+save("shuffle3", Shuffle(), torch.randn(3, 4, 5, 5))
+PY
+    imports_like 1e-6 zpad fpad shuffle3
+    grep -q "groups: 3" shuffle3/config.yaml
+    grep -q "padding: same" zpad/config.yaml
+    grep -q "padding: \[1, 2\]" fpad/config.yaml
+}
+
 @test "import: PyTorch's EfficientNet-B0 (squeeze-and-excitation, SiLU as x * Sigmoid(x)) predicts PyTorch's logits; its re-export runs in ONNX Runtime; it fine-tunes (init_from, freeze)" {
     import_torchvision efficientnet_b0 eff 3
     # torchvision's 4,020,358 less the batch norms folded into the convolutions

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram and layernorm (tests/data/ref/layers_cut.ref,
-layers_elementwise.ref, layers_norm.ref), in the format of make_reference.py;
+square, l2normalize, gram, layernorm and channel_shuffle (tests/data/ref/layers_cut.ref,
+layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref), in the format of make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -81,6 +81,17 @@ def main():
     case(a, "layernorm_hw", [torch.randn(2, 3, 4, 2)], ln((4, 2)),
          [torch.randn(4, 2), torch.randn(4, 2)])
     write("layers_norm", a)
+    a = {}
+    # channel_shuffle as torchvision's ShuffleNetV2 writes it: (C, H, W) = (6, 2, 3) in 3 groups,
+    # and (6) in 2 (a vector's channels)
+    def shuffle(g):
+        def f(x):
+            n, c = x.shape[:2]
+            return x.view(n, g, c // g, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
+        return f
+    case(a, "channel_shuffle_map", [torch.randn(2, 6, 2, 3)], shuffle(3))
+    case(a, "channel_shuffle_vec", [torch.randn(3, 6)], shuffle(2))
+    write("layers_shuffle", a)
 
 
 if __name__ == "__main__":

@@ -466,6 +466,133 @@ static void test_dilated_wide_conv(void **state)
     graph_free(g);
 }
 
+/* Stride-2 conv2d layers (ResNet's stem 7x7 pad 3, its 3x3 pad 1 and 1x1
+ * downsampling) on maps wide enough that im2col's and col2im's stride-2
+ * rows run eight columns at a time, with a tail: y, dx and dW against
+ * direct sums. */
+static void test_stride2_wide(void **state)
+{
+    (void)state;
+    enum { C = 3, F = 4, H = 5, W = 43, N = 2 };
+    static const int kernels[3][2] = {{7, 3}, {3, 1}, {1, 0}};
+    for (int t = 0; t < 3; t++) {
+        const int K = kernels[t][0], PAD = kernels[t][1];
+        tensor_shape in = {3, {C, H, W}};
+        layer_spec s = window_spec("conv2d", F, win(1, K, 0, 0), win(1, 2, 0, 0), win(1, 1, 0, 0),
+                                   PAD_EXPLICIT, win(1, PAD, 0, 0));
+        graph *g = build(&in, &s, 1, N);
+        assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 7, (uint64_t)t);
+        graph_init_params(g, &rng);
+        float *x = graph_input(g, 0);
+        for (size_t i = 0; i < (size_t)N * C * H * W; i++)
+            x[i] = (float)dlc_rng_normal(&rng);
+        graph_forward(g, N, 1);
+        graph_node *o = graph_output(g, 0);
+        const int OH = o->shape.d[1], OW = o->shape.d[2];
+        assert_true(OW >= 20);
+        graph_zero_grad(g);
+        for (size_t j = 0; j < (size_t)N * o->size; j++)
+            o->grad[j] = (float)dlc_rng_normal(&rng);
+        graph_backward(g, N);
+        const float *w = g->params[0].data, *b = g->params[1].data, *y = o->out, *dy = o->grad;
+        double *dx = calloc((size_t)N * C * H * W, sizeof *dx), *dw = calloc((size_t)F * C * K * K, sizeof *dw);
+        assert_non_null(dx);
+        assert_non_null(dw);
+        double worst_y = 0;
+        for (int i = 0; i < N; i++)
+            for (int f = 0; f < F; f++)
+                for (int oh = 0; oh < OH; oh++)
+                    for (int ow = 0; ow < OW; ow++) {
+                        size_t at = (((size_t)i * F + f) * OH + oh) * OW + ow;
+                        double sum = b[f];
+                        for (int c = 0; c < C; c++)
+                            for (int kh = 0; kh < K; kh++)
+                                for (int kw = 0; kw < K; kw++) {
+                                    int ih = oh * 2 - PAD + kh, iw = ow * 2 - PAD + kw;
+                                    if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                                        continue;
+                                    size_t xi = (((size_t)i * C + c) * H + ih) * W + iw;
+                                    size_t wi = (((size_t)f * C + c) * K + kh) * K + kw;
+                                    sum += (double)w[wi] * x[xi];
+                                    dx[xi] += (double)w[wi] * dy[at];
+                                    dw[wi] += (double)x[xi] * dy[at];
+                                }
+                        double d = fabs(sum - y[at]);
+                        worst_y = d > worst_y ? d : worst_y;
+                    }
+        double worst_dx = 0, worst_dw = 0;
+        for (size_t j = 0; j < (size_t)N * C * H * W; j++) {
+            double d = fabs(dx[j] - g->nodes[0].grad[j]);
+            worst_dx = d > worst_dx ? d : worst_dx;
+        }
+        for (size_t j = 0; j < (size_t)F * C * K * K; j++) {
+            double d = fabs(dw[j] - g->params[0].grad[j]);
+            worst_dw = d > worst_dw ? d : worst_dw;
+        }
+        if (worst_y > 1e-4 || worst_dx > 1e-4 || worst_dw > 1e-3)
+            fail_msg("stride-2 %dx%d conv2d: max abs difference y %g, dx %g, dW %g from direct sums", K, K,
+                     worst_y, worst_dx, worst_dw);
+        free(dx);
+        free(dw);
+        graph_free(g);
+    }
+}
+
+/* Max pooling at stride 2 on wide maps (ResNet's 3x3 pad 1 among them),
+ * whose inner windows run eight outputs at a time: the maxima and the
+ * winners (dx), ties included (small integers), as a scan of each clamped
+ * window in row order where the first of equal maxima wins. */
+static void test_maxpool_stride2_wide(void **state)
+{
+    (void)state;
+    enum { C = 2, H = 9, W = 45, N = 2 };
+    static const int kernels[3][2] = {{3, 1}, {5, 2}, {3, 0}};
+    for (int t = 0; t < 3; t++) {
+        const int K = kernels[t][0], PAD = kernels[t][1];
+        tensor_shape in = {3, {C, H, W}};
+        layer_spec s = window_spec("maxpool", 0, win(1, K, 0, 0), win(1, 2, 0, 0), win(1, 1, 0, 0),
+                                   PAD_EXPLICIT, win(1, PAD, 0, 0));
+        graph *g = build(&in, &s, 1, N);
+        assert_int_equal(graph_set_input_grad(g, 1, NULL), DLC_OK);
+        dlc_rng rng;
+        dlc_rng_seed(&rng, 9, (uint64_t)t);
+        float *x = graph_input(g, 0);
+        for (size_t i = 0; i < (size_t)N * C * H * W; i++)
+            x[i] = (float)dlc_rng_below(&rng, 3);
+        graph_forward(g, N, 1);
+        graph_node *o = graph_output(g, 0);
+        const int OH = o->shape.d[1], OW = o->shape.d[2];
+        graph_zero_grad(g);
+        for (size_t j = 0; j < (size_t)N * o->size; j++)
+            o->grad[j] = (float)(j + 1);
+        graph_backward(g, N);
+        float *dx = calloc((size_t)N * C * H * W, sizeof *dx);
+        assert_non_null(dx);
+        int wrong = 0;
+        for (int i = 0; i < N * C; i++)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *xc = x + (size_t)i * H * W;
+                    int best = -1;
+                    for (int h = oh * 2 - PAD; h < oh * 2 - PAD + K; h++)
+                        for (int w = ow * 2 - PAD; w < ow * 2 - PAD + K; w++)
+                            if (h >= 0 && h < H && w >= 0 && w < W && (best < 0 || xc[h * W + w] > xc[best]))
+                                best = h * W + w;
+                    size_t at = ((size_t)i * OH + oh) * OW + ow;
+                    wrong += o->out[at] != xc[best];
+                    dx[(size_t)i * H * W + best] += o->grad[at];
+                }
+        for (size_t j = 0; j < (size_t)N * C * H * W; j++)
+            wrong += dx[j] != g->nodes[0].grad[j];
+        if (wrong)
+            fail_msg("maxpool %dx%d stride 2 pad %d: %d values differ from the scan", K, K, PAD, wrong);
+        free(dx);
+        graph_free(g);
+    }
+}
+
 /* A batch larger than one scratch chunk gives the same result as sample by sample. */
 static void test_batch_equals_single(void **state)
 {
@@ -959,6 +1086,8 @@ int main(void)
         cmocka_unit_test(test_pytorch_reference_ceil),
         cmocka_unit_test(test_pytorch_reference_dilation),
         cmocka_unit_test(test_dilated_wide_conv),
+        cmocka_unit_test(test_stride2_wide),
+        cmocka_unit_test(test_maxpool_stride2_wide),
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_fused_relu),
         cmocka_unit_test(test_gemm_one_row),

@@ -911,6 +911,24 @@ static void case_l2normalize(void)
     check_graph("l2normalize of a map, tanh after", &img, t, 1, 2, 1e-2);
 }
 
+/* a conv's channels shuffled in 3 groups (every channel moves but the first
+ * and last), and a vector's in 2 */
+static void case_channel_shuffle(void)
+{
+    tensor_shape in = {3, {2, 3, 3}};
+    layer_spec s[2] = {gt_spec("conv2d", "c"), gt_spec("channel_shuffle", "sh")};
+    s[0].filters = 6;
+    s[0].kernel = win(2, 2, 2, 0);
+    s[0].stride = win(2, 1, 1, 0);
+    s[0].activation = ACT_TANH;
+    s[1].groups = 3;
+    check_graph("conv2d + channel_shuffle", &in, s, 2, 3, 1e-2);
+    tensor_shape vec = {1, {4}};
+    layer_spec t[1] = {gt_spec("channel_shuffle", "sh")};
+    t[0].groups = 2;
+    check_graph("channel_shuffle of a vector", &vec, t, 1, 2, 1e-2);
+}
+
 static void case_gram(void)
 {
     tensor_shape in = {3, {2, 4, 5}};
@@ -976,7 +994,7 @@ static const op_case cases[] = {
     {"multiply", case_multiply}, {"abs", case_abs},       {"square", case_square},
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
-    {"chi_square", case_chi_square},
+    {"chi_square", case_chi_square}, {"channel_shuffle", case_channel_shuffle},
 };
 
 static void test_every_op_has_a_check(void **state)

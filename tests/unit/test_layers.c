@@ -191,6 +191,18 @@ static void test_l2normalize_gram(void **state)
     tu_ref_free(r);
 }
 
+/* torchvision ShuffleNetV2's view / transpose / reshape */
+static void test_channel_shuffle(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_shuffle");
+    layer_spec s = gt_spec("channel_shuffle", "op");
+    s.groups = 3;
+    check_ref(r, "channel_shuffle_map", 1, (tensor_shape){3, {6, 2, 3}}, s, 0);
+    s.groups = 2;
+    check_ref(r, "channel_shuffle_vec", 1, (tensor_shape){1, {6}}, s, 0);
+    tu_ref_free(r);
+}
+
 static void test_layernorm(void **state)
 {
     tu_ref *r = tu_ref_load("layers_norm");
@@ -267,6 +279,16 @@ static void test_shape_errors(void **state)
     s[0].sizes[1] = -1;
     s[0].sizes[0] = 6;
     expect_build_error(&vec, s, 1, "leaving nothing for the -1 piece", NULL);
+    /* a channel shuffle whose groups do not divide the channels, or of a sequence */
+    s[0] = gt_spec("channel_shuffle", "mix");
+    s[0].groups = 4;
+    expect_build_error(&img, s, 1, "layer 'mix' (channel_shuffle)", "groups 4 does not divide the 2 channels");
+    s[0] = gt_spec("embedding", "emb");
+    s[0].units = 4;
+    s[0].vocab = 5;
+    s[1] = gt_spec("channel_shuffle", "mix");
+    s[1].groups = 2;
+    expect_build_error(&vec, s, 2, "its input 'emb' is a sequence", NULL);
     /* subtract and multiply of different shapes */
     s[0] = gt_spec("dense", "a");
     s[0].units = 4;
@@ -556,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_slice),           cmocka_unit_test(test_split),
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),

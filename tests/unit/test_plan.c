@@ -52,6 +52,34 @@ static const char *tiny_resnet =
     "    - {layer: fc3, name: main}\n"
     "    - {layer: side, name: side, loss: mse}\n";
 
+/* Residual blocks as ResNet's: add, then a ReLU node (and a leaky one)
+ * that graph_build folds into the add; a third add is read twice, so its
+ * ReLU stays apart; `joined` adds with its own ReLU. */
+static const char *tiny_residual =
+    "name: res\n"
+    "data: {format: csv, train: {file: a.csv}, label: {main: y, side: [u, v]}}\n"
+    "model:\n"
+    "  input: [4, 6, 6]\n"
+    "  layers:\n"
+    "    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: 1, use_bias: false}\n"
+    "    - {name: b1, type: batchnorm, activation: relu}\n"
+    "    - {name: c2, type: conv2d, filters: 4, kernel: 3, padding: 1, use_bias: false}\n"
+    "    - {name: b2, type: batchnorm}\n"
+    "    - {name: sum1, type: add, inputs: [b2, b1]}\n"
+    "    - {name: out1, type: relu}\n"
+    "    - {name: c3, type: conv2d, filters: 4, kernel: 1}\n"
+    "    - {name: sum2, type: add, inputs: [c3, out1]}\n"
+    "    - {name: out2, type: leaky_relu, alpha: 0.1}\n"
+    "    - {name: sum3, type: add, inputs: [out2, c3]}\n"
+    "    - {name: out3, type: relu}\n"
+    "    - {name: joined, type: add, inputs: [out3, sum3], activation: relu}\n"
+    "    - {name: flat, type: flatten}\n"
+    "    - {name: fc, type: dense, units: 3}\n"
+    "    - {name: side, type: dense, units: 2, inputs: [out1]}\n"
+    "  outputs:\n"
+    "    - {layer: fc, name: main}\n"
+    "    - {layer: side, name: side, loss: mse}\n";
+
 static void build(model *m, const char *yaml, const graph_build_options *o)
 {
     dlc_config cfg;
@@ -148,13 +176,18 @@ static void run_steps(graph *g, int N, step_result *r)
     }
 }
 
-/* A graph of tiny_resnet in this layout, prepared and run. */
+/* A graph of this config in this layout, prepared and run. */
+static void run_config(model *m, const char *yaml, int N, const graph_build_options *o, step_result *r)
+{
+    build(m, yaml, o);
+    prepare(m->g);
+    run_steps(m->g, N, r);
+}
+
 static void run_model(model *m, int N, int layout, int poison, step_result *r)
 {
     graph_build_options o = opts(N, layout, poison);
-    build(m, tiny_resnet, &o);
-    prepare(m->g);
-    run_steps(m->g, N, r);
+    run_config(m, tiny_resnet, N, &o, r);
 }
 
 static int all_finite(const float *x, size_t n)
@@ -294,7 +327,8 @@ static void test_live_ranges(void **state)
 
 /* In place where plan.h allows it: flatten takes its input's memory, a ReLU
  * whose input nobody reads after it does, a sigmoid whose input the add
- * still reads does not. */
+ * still reads does not; a batchnorm writes its input's gradient over its
+ * own (dx_over_dy). */
 static void test_in_place(void **state)
 {
     model m;
@@ -305,7 +339,81 @@ static void test_in_place(void **state)
     assert_ptr_equal(range_of(g, t, "flat", PLAN_OUT), range_of(g, t, "proj", PLAN_OUT));
     assert_ptr_equal(range_of(g, t, "act", PLAN_OUT), range_of(g, t, "gated", PLAN_OUT));
     assert_ptr_not_equal(range_of(g, t, "gate", PLAN_OUT), range_of(g, t, "b3", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "b3", PLAN_GRAD), range_of(g, t, "c3", PLAN_GRAD));
     model_free(&m);
+}
+
+static int node_of(const graph *g, const char *name)
+{
+    int i = graph_find(g, name);
+    assert_true(i >= 0);
+    return i;
+}
+
+/* A ReLU or leaky ReLU node after an add read by it alone is folded into
+ * the add (graph.c fold_activation), which then runs on its first input's
+ * memory and gradient: the same numbers, bit for bit, as the ReLU apart, in
+ * both layouts and with poison.  Not folded: a ReLU after an add read twice,
+ * an add with its own activation; graph_keep_output undoes a fold (the
+ * add's output is read as it is). */
+static void test_fold_relu_into_add(void **state)
+{
+    const int N = 3;
+    static const struct {
+        int layout, poison;
+        const char *what;
+    } runs[] = {{GRAPH_LAYOUT_PLANNED, 0, "planned"},
+                {GRAPH_LAYOUT_SEPARATE, 0, "separate"},
+                {GRAPH_LAYOUT_PLANNED, 1, "planned with poison"}};
+    model apart;
+    step_result a = {0};
+    graph_build_options o = opts(N, GRAPH_LAYOUT_SEPARATE, 0);
+    o.no_fold = 1;
+    run_config(&apart, tiny_residual, N, &o, &a);
+    for (int i = 0; i < apart.g->n_nodes; i++)
+        assert_int_equal(apart.g->nodes[i].folded_into, -1);
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        model m;
+        step_result b = {0};
+        o = opts(N, runs[r].layout, runs[r].poison);
+        run_config(&m, tiny_residual, N, &o, &b);
+        const graph *g = m.g;
+        assert_int_equal(g->nodes[node_of(g, "sum1")].folded_into, node_of(g, "out1"));
+        assert_int_equal(g->nodes[node_of(g, "sum2")].folded_into, node_of(g, "out2"));
+        assert_int_equal(g->nodes[node_of(g, "sum3")].folded_into, -1);
+        assert_int_equal(g->nodes[node_of(g, "joined")].folded_into, -1);
+        assert_true(g->nodes[node_of(g, "joined")].act_fused);
+        assert_same(g, N, &a, &b, runs[r].what);
+        result_free(&b);
+        model_free(&m);
+    }
+    /* in place: b2, sum1 and out1 one store; sum1's gradient is b2's */
+    model m;
+    o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_residual, &o);
+    const graph *g = m.g;
+    const graph_plan *t = &g->mem->train;
+    assert_ptr_equal(range_of(g, t, "sum1", PLAN_OUT), range_of(g, t, "b2", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "out1", PLAN_OUT), range_of(g, t, "b2", PLAN_OUT));
+    assert_ptr_equal(range_of(g, t, "sum1", PLAN_GRAD), range_of(g, t, "b2", PLAN_GRAD));
+    /* read after passes: sum1 gives its sums, negatives included */
+    assert_int_equal(graph_keep_output(m.g, node_of(g, "sum1"), NULL), DLC_OK);
+    assert_int_equal(g->nodes[node_of(g, "sum1")].folded_into, -1);
+    assert_false(g->nodes[node_of(g, "sum1")].act_fused);
+    assert_false(g->nodes[node_of(g, "out1")].act_fused);
+    prepare(m.g);
+    step_result c = {0};
+    run_steps(m.g, N, &c);
+    assert_same(g, N, &a, &c, "unfolded by graph_keep_output");
+    const graph_node *s1 = &g->nodes[node_of(g, "sum1")];
+    int negative = 0;
+    for (size_t j = 0; j < (size_t)N * s1->size; j++)
+        negative += s1->out[j] < 0.0f;
+    assert_true(negative > 0);
+    result_free(&c);
+    result_free(&a);
+    model_free(&m);
+    model_free(&apart);
 }
 
 /* No two stores whose live ranges overlap share a byte, every store lies in
@@ -572,6 +680,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_ranges),
         cmocka_unit_test(test_in_place),
+        cmocka_unit_test(test_fold_relu_into_add),
         cmocka_unit_test(test_overlapping_never_share),
         cmocka_unit_test(test_bit_identical),
         cmocka_unit_test(test_poison_no_read_after_lifetime),

@@ -55,6 +55,13 @@ static void test_sumsq_finite(void **state)
     /* double accumulation: 1e40 twice is not inf */
     tu_close(tensor_sumsq(x, 5) / 2e40, 1.0, 1e-6);
     tu_close(tensor_sumsq(x + 4, 1), 0.25, 0);
+    /* eight lanes and a tail: 1 + 4 + ... + 1037^2 */
+    float r[1037];
+    for (int i = 0; i < 1037; i++)
+        r[i] = (float)(i + 1) * (i % 3 ? 1.0f : -1.0f);
+    tu_close(tensor_sumsq(r, 1037), 1037.0 * 1038.0 * 2075.0 / 6.0, 1e-12);
+    r[100] = 1e20f;
+    tu_close(tensor_sumsq(r, 1037) / 1e40, 1.0, 1e-6);
     assert_true(tensor_all_finite(x, 5));
     x[2] = INFINITY;
     assert_false(tensor_all_finite(x, 5));
