@@ -237,6 +237,8 @@ ACTIVATIONS = {
     "gelu": lambda x, a: F.gelu(x),
     "relu6": lambda x, a: F.relu6(x),
     "silu": lambda x, a: F.silu(x),
+    "hardsigmoid": lambda x, a: F.hardsigmoid(x),
+    "hardswish": lambda x, a: F.hardswish(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
 
@@ -392,10 +394,12 @@ class DlcModel(nn.Module):
             return x.narrow(axis, start % L, (end if end >= 0 else end + L) - start % L), seq, lengths
         if t == "subtract":
             return ins[0][0] - ins[1][0], seq, lengths
-        if t == "multiply":
-            y = ins[0][0]
-            for v, _ in ins[1:]:
-                y = y * v
+        if t == "multiply":  # a gate (N, C) of a map (N, C, ...) broadcasts over its other axes
+            full = max((v for v, _ in ins), key=lambda v: v[0].numel())
+            y = None
+            for v, _ in ins:
+                v = v if v.shape == full.shape else v.reshape(v.shape[0], v.shape[1], *[1] * (full.dim() - 2))
+                y = v if y is None else y * v
             return y, seq, lengths
         if t == "chi_square":
             a, b = ins[0][0], ins[1][0]

@@ -3,6 +3,8 @@
 
     /usr/bin/python3 scripts/torch_to_onnx.py resnet18 OUT [--size 64] [--examples 2]
     /usr/bin/python3 scripts/torch_to_onnx.py mobilenet_v2 OUT [--size 64] [--examples 2]
+    /usr/bin/python3 scripts/torch_to_onnx.py efficientnet_b0 OUT [--size 64] [--examples 2]
+    /usr/bin/python3 scripts/torch_to_onnx.py mobilenet_v3_small OUT [--size 64] [--examples 2]
     /usr/bin/python3 scripts/torch_to_onnx.py lstm OUT [--examples 3]
     /usr/bin/python3 scripts/torch_to_onnx.py gru OUT [--examples 3]
 
@@ -17,6 +19,10 @@ resnet18: torchvision's ResNet-18 (random weights: nothing is downloaded; the
 batch norm statistics are made non-trivial so that they matter).
 mobilenet_v2: torchvision's MobileNetV2 the same way (depthwise convolutions,
 ReLU6 as Clip(0, 6)).
+efficientnet_b0, mobilenet_v3_small, mobilenet_v3_large: torchvision's the same way
+(squeeze-and-excitation blocks: GlobalAveragePool, two 1x1 Convs, Sigmoid or
+HardSigmoid, Mul of the map by the gate; SiLU and Hardswish as x * Sigmoid(x) and
+x * HardSigmoid(x); EfficientNet's stochastic depth is the identity in eval mode).
 lstm: embedding 20 x 8, an LSTM of 16 units, its last state into a linear
 layer of 5 classes (a text classifier).
 gru: the same with nn.GRU (ONNX's linear_before_reset=1, dlc's reset_after).
@@ -32,6 +38,14 @@ import torch
 from torch import nn
 
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+# models whose batch norm statistics are measured (see image_model): on smooth random images,
+# or on random pixels like the examples' (EfficientNet's and MobileNetV3's logits run to 1e5
+# with the smooth ones, where float32 alone is off by 1e4: a comparison would measure nothing)
+MEASURED_BN = {"mobilenet_v2": "smooth", "shufflenet_v2_x0_5": "smooth", "densenet121": "smooth",
+               "googlenet": "smooth", "inception_v3": "smooth", "efficientnet_b0": "pixels",
+               "mobilenet_v3_small": "pixels", "mobilenet_v3_large": "pixels"}
+# models whose head is widened so that the examples' logits tell apart
+WIDENED = ("mobilenet_v2", "efficientnet_b0", "mobilenet_v3_small", "mobilenet_v3_large")
 
 
 class TextLSTM(nn.Module):
@@ -44,9 +58,6 @@ class TextLSTM(nn.Module):
     def forward(self, ids):
         _, (h, _) = self.lstm(self.emb(ids))
         return self.fc(h[-1])
-
-
-MEASURED = ("mobilenet_v2", "shufflenet_v2_x0_5", "densenet121", "googlenet", "inception_v3")
 
 
 def image_model(name, size, n):
@@ -64,20 +75,24 @@ def image_model(name, size, n):
     pixels = torch.randint(0, 256, (n, 3, size, size)).float()
     mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     x = (pixels / 255 - mean) / std
-    if name in MEASURED:
-        # random statistics saturate its ReLU6s (every output the same whatever the input):
-        # measure them on smooth random images instead, as training would, and widen the head
+    if name in MEASURED_BN:
+        # random statistics saturate their clipped activations (every output the same whatever the input):
+        # measure them on random images instead, as training would (and widen the heads of WIDENED)
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.reset_running_stats()
                 m.momentum = None
-        net.train()
+        if MEASURED_BN[name] == "smooth":
+            calib = torch.nn.functional.interpolate(torch.randn(16, 3, 8, 8), size=(size, size), mode="bilinear")
+        else:
+            calib = (torch.randint(0, 256, (16, 3, size, size)).float() / 255 - mean) / std
+        net.train()  # (EfficientNet's stochastic depth drops blocks here: it only moves the statistics)
         with torch.no_grad():
-            net(torch.nn.functional.interpolate(torch.randn(16, 3, 8, 8), size=(size, size), mode="bilinear"))
+            net(calib)
         for m in net.modules():  # as trained: momentum=None would export as ONNX's momentum 1
             if isinstance(m, nn.BatchNorm2d):
                 m.momentum = 0.1
-        if name == "mobilenet_v2":
+        if name in WIDENED:
             net.classifier[-1].weight.data.normal_(0, 0.5)
     return net, x, pixels
 
@@ -102,8 +117,7 @@ def lstm(n, net=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "mobilenet_v2", "lstm", "gru", "shufflenet_v2_x0_5",
-                                      "densenet121", "squeezenet1_1", "googlenet", "inception_v3", "alexnet"])
+    ap.add_argument("model", choices=["resnet18", "lstm", "gru", "squeezenet1_1", "alexnet", *MEASURED_BN])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)

@@ -4,7 +4,10 @@
  * output gradient into the pre-activation gradient in place before the op's
  * backward.  Derivatives come from the output y where that is exact (sigmoid
  * y(1-y), tanh 1-y^2, relu and leaky relu by the sign of y, elu y+alpha for
- * y <= 0, relu6 1 for 0 < y < 6); gelu and silu need z and keep it in node->pre.  NB: the leaky-relu
+ * y <= 0, relu6 1 for 0 < y < 6, hardsigmoid 1/6 for 0 < y < 1); gelu, silu and hardswish
+ * need z and keep it in node->pre.  At the hard activations' kinks the derivatives are
+ * PyTorch's (hardsigmoid 0 at z = +-3; hardswish z/3 + 1/2 on [-3, 3], so -1/2 and 3/2 there).
+ * NB: the leaky-relu
  * derivative is 1 for z > 0 (the notes have a slip there). */
 #include <math.h>
 
@@ -12,7 +15,7 @@
 
 int graph_act_needs_pre(act_kind a)
 {
-    return a == ACT_GELU || a == ACT_SILU;
+    return a == ACT_GELU || a == ACT_SILU || a == ACT_HARDSWISH;
 }
 
 /* sigmoid(v), never exponentiating a positive number */
@@ -22,6 +25,14 @@ static inline float act_sigmoid(float v)
         return 1.0f / (1.0f + expf(-v));
     float e = expf(v);
     return e / (1.0f + e);
+}
+
+/* relu6(v + 3) / 6: PyTorch's nn.Hardsigmoid, ONNX's HardSigmoid with alpha 1/6, beta 1/2 */
+static inline float act_hardsigmoid(float v)
+{
+    float h = v * (1.0f / 6.0f) + 0.5f;
+    h = h > 0.0f ? h : 0.0f;
+    return h < 1.0f ? h : 1.0f;
 }
 
 static void softmax_rows(float *y, const float *z, size_t R, size_t D)
@@ -95,6 +106,14 @@ static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, 
         for (size_t i = 0; i < n; i++)
             y[i] = z[i] * act_sigmoid(z[i]);
         break;
+    case ACT_HARDSIGMOID:
+        for (size_t i = 0; i < n; i++)
+            y[i] = act_hardsigmoid(z[i]);
+        break;
+    case ACT_HARDSWISH:
+        for (size_t i = 0; i < n; i++)
+            y[i] = z[i] * act_hardsigmoid(z[i]);
+        break;
     case ACT_SOFTMAX:
         softmax_rows(y, z, R, D);
         break;
@@ -162,6 +181,19 @@ static void act_backward_rows(act_kind a, float alpha, float *dz, const float *d
         for (size_t i = 0; i < n; i++) {
             float s = act_sigmoid(z[i]);
             dz[i] = dy[i] * s * (1.0f + z[i] * (1.0f - s));
+        }
+        break;
+    case ACT_HARDSIGMOID:
+        for (size_t i = 0; i < n; i++) {
+            float d = dy[i] * (1.0f / 6.0f);
+            dz[i] = (y[i] > 0.0f) & (y[i] < 1.0f) ? d : 0.0f;
+        }
+        break;
+    case ACT_HARDSWISH:
+        /* PyTorch's hardswish_backward: 0 below -3, z/3 + 1/2 up to 3 (both ends in), 1 above */
+        for (size_t i = 0; i < n; i++) {
+            float v = z[i], d = dy[i];
+            dz[i] = v < -3.0f ? 0.0f : v <= 3.0f ? d * (v * (1.0f / 3.0f) + 0.5f) : d;
         }
         break;
     case ACT_SOFTMAX:

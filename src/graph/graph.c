@@ -11,7 +11,8 @@
 #include <string.h>
 
 const char *const graph_act_names[ACT_COUNT + 1] = {
-    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "relu6", "silu", "softmax", NULL,
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "relu6", "silu", "hardsigmoid",
+    "hardswish", "softmax", NULL,
 };
 
 const char *const graph_pad_names[PAD_COUNT + 1] = {"valid", "same", "explicit", NULL};

@@ -46,6 +46,8 @@ typedef enum {
     ACT_GELU,
     ACT_RELU6,
     ACT_SILU,
+    ACT_HARDSIGMOID,
+    ACT_HARDSWISH,
     ACT_SOFTMAX,
     ACT_COUNT
 } act_kind;
@@ -289,7 +291,7 @@ struct graph_node {
      * passes. */
     float *out;               /* (N, size) */
     float *grad;              /* (N, size), NULL when no gradient flows here */
-    float *pre;               /* (N, size) pre-activation, only for gelu (NULL when
+    float *pre;               /* (N, size) pre-activation, only for gelu, silu, hardswish (NULL when
                                * no backward needs it) */
     float *aux;               /* op state from forward to backward: aux_per_sample per
                                * row of the running plan (g->rows), then aux_fixed */
@@ -520,7 +522,7 @@ const char *graph_node_label(const graph_node *n, char *buf, size_t size);
 /* ---- activation kernels (also used by losses and predict) ---- */
 /* y (R, D) = act(z); y may equal z. */
 void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D);
-/* dz (R, D) = dy * act'(.) from y (and z for gelu); dz may equal dy. */
+/* dz (R, D) = dy * act'(.) from y (and z for gelu, silu, hardswish); dz may equal dy. */
 void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
                         const float *z, size_t R, size_t D);
 /* 1 when the backward of a needs z, not only y. */

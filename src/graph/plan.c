@@ -107,7 +107,7 @@ static void live_ranges(const graph *g, const graph_plan *p, plan_buf *b, const 
                 q->clear = !nd->grad_assigned;
             }
         }
-        /* pre: gelu's z, for its derivative */
+        /* pre: gelu's (silu's, hardswish's) z, for its derivative */
         if (bw && nd->needs_grad && x >= g->n_inputs && !nd->act_fused &&
             graph_act_needs_pre(nd->spec.activation)) {
             b[BUF(x, PLAN_PRE)].floats = (size_t)rows * nd->size;

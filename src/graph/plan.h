@@ -14,7 +14,7 @@
  *            it; zeroed just before, unless that consumer overwrites it) to
  *            its own node's backward;
  *     aux    from forward to its backward when saved, else its forward only;
- *     pre    (gelu's z) from forward to its backward.
+ *     pre    (gelu's, silu's and hardswish's z) from forward to its backward.
  * Buffers whose live ranges do not overlap share memory: each sits at an
  * offset into one arena, fixed when the plan is made, so nothing is
  * allocated while running.  An identity op (graph_op.in_place) may take its

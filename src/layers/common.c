@@ -71,7 +71,7 @@ void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind k
     if (kind == INIT_AUTO) {
         /* the notes: He for ReLU-like units, Xavier for tanh (and the rest) */
         int relu_like = act == ACT_RELU || act == ACT_LEAKY_RELU || act == ACT_ELU || act == ACT_GELU ||
-                        act == ACT_RELU6 || act == ACT_SILU;
+                        act == ACT_RELU6 || act == ACT_SILU || act == ACT_HARDSWISH;
         kind = relu_like ? INIT_HE : INIT_XAVIER;
     }
     double scale = 0;

@@ -7,10 +7,12 @@
  *   chi_square: y = (x0 - x1)^2 / (|x0| + |x1| + eps), DeepFace's chi-square
  *               terms (its features are non-negative, where |x0| + |x1| is
  *               x0 + x1; the absolute values keep it defined for any sign)
- *   multiply:   y = x0 * x1 * ... * x(K-1)
+ *   multiply:   y = x0 * x1 * ... * x(K-1); an input may also be a gate of the others,
+ *               one value per channel, (C) or (C, 1, ...), broadcast over the map's
+ *               (C, spatial...) other axes: a squeeze-and-excitation block's x * s
  *   abs:        y = |x|      (dy/dx = sign(x), 0 at 0 as PyTorch takes it)
  *   square:     y = x * x
- * Every buffer is (N, size). */
+ * Every buffer is (N, size); a gate's is (N, C). */
 #include <math.h>
 #include <string.h>
 
@@ -77,20 +79,67 @@ void chi_square_backward(graph *g, graph_node *n, int N)
 }
 
 /* ---- multiply ---- */
+
+/* 1 when g, (C) or (C, 1, ...), is one value per channel of the map (C, spatial...) */
+static int gate_of(const tensor_shape *g, const tensor_shape *map)
+{
+    if (map->ndim < 2 || g->ndim > map->ndim || g->d[0] != map->d[0])
+        return 0;
+    for (int i = 1; i < g->ndim; i++)
+        if (g->d[i] != 1)
+            return 0;
+    return 1;
+}
+
+/* The inputs have one shape, or are the map (the largest) and gates of it. */
 dlc_status multiply_build(graph *g, graph_node *n, dlc_error *err)
 {
-    return layer_same_shape_inputs(g, n, err);
+    const graph_node *map = graph_in(g, n, 0);
+    for (int k = 1; k < n->n_in; k++)
+        if (graph_in(g, n, k)->size > map->size)
+            map = graph_in(g, n, k);
+    int seq = 1;
+    for (int k = 0; k < n->n_in; k++) {
+        const graph_node *xk = graph_in(g, n, k);
+        if (tensor_shape_equal(&xk->shape, &map->shape)) {
+            seq = seq && xk->seq;
+            continue;
+        }
+        char a[64], b[64];
+        tensor_shape_str(&map->shape, a, sizeof a);
+        tensor_shape_str(&xk->shape, b, sizeof b);
+        if (!gate_of(&xk->shape, &map->shape))
+            return layer_fail(n, err, "inputs must have equal shapes, or be one value per channel of the "
+                                      "others ((C) or (C, 1, ...), a gate): '%s' is %s, '%s' is %s",
+                              map->spec.name, a, xk->spec.name, b);
+        if (map->seq)
+            return layer_fail(n, err, "'%s' %s is a sequence, whose first axis is time: a gate %s of "
+                                      "'%s' would scale each step, not each channel",
+                              map->spec.name, a, b, xk->spec.name);
+    }
+    n->shape = map->shape;
+    n->seq = seq;
+    return DLC_OK;
 }
 
 void multiply_forward(graph *g, graph_node *n, int N)
 {
-    size_t len = (size_t)N * n->size;
+    size_t len = (size_t)N * n->size, C = (size_t)n->shape.d[0], S = n->size / C, R = (size_t)N * C;
     float *restrict y = n->out;
-    memcpy(y, graph_in(g, n, 0)->out, sizeof(float) * len);
-    for (int k = 1; k < n->n_in; k++) {
-        const float *restrict x = graph_in(g, n, k)->out;
-        for (size_t i = 0; i < len; i++)
-            y[i] *= x[i];
+    for (int k = 0; k < n->n_in; k++) {
+        const graph_node *in = graph_in(g, n, k);
+        const float *restrict x = in->out;
+        if (in->size == n->size) {
+            if (k == 0)
+                memcpy(y, x, sizeof(float) * len);
+            else
+                for (size_t i = 0; i < len; i++)
+                    y[i] *= x[i];
+        } else { /* a gate (N, C): x[r] over row r = (sample, channel) of the map */
+            for (size_t r = 0; r < R; r++)
+                for (size_t s = 0; s < S; s++)
+                    y[r * S + s] = (k == 0 ? 1.0f : y[r * S + s]) * x[r];
+        }
     }
 }
 
@@ -100,23 +149,39 @@ void multiply_saves(const graph *g, const graph_node *n, graph_saves *s)
     s->inputs = (1u << n->n_in) - 1u;
 }
 
-/* dx_k = dy * (product of the other inputs): no division, so zeros are fine. */
+/* dx_k = dy * (product of the other inputs), summed over the map's spatial
+ * axes for a gate: no division, so zeros are fine. */
 void multiply_backward(graph *g, graph_node *n, int N)
 {
-    size_t len = (size_t)N * n->size;
+    size_t C = (size_t)n->shape.d[0], S = n->size / C, R = (size_t)N * C;
     const float *dy = n->grad, *x[GRAPH_MAX_INPUTS];
-    for (int j = 0; j < n->n_in; j++)
+    int gate[GRAPH_MAX_INPUTS];
+    for (int j = 0; j < n->n_in; j++) {
         x[j] = graph_in(g, n, j)->out;
+        gate[j] = graph_in(g, n, j)->size != n->size;
+    }
     for (int k = 0; k < n->n_in; k++) {
         if (!graph_wants_grad(g, n, k))
             continue;
         float *dx = graph_in(g, n, k)->grad;
-        for (size_t i = 0; i < len; i++) {
-            float p = dy[i];
+        for (size_t r = 0; r < R; r++) {
+            float gp = 1.0f; /* the other gates' product on this row */
             for (int j = 0; j < n->n_in; j++)
-                if (j != k)
-                    p *= x[j][i];
-            dx[i] += p;
+                if (j != k && gate[j])
+                    gp *= x[j][r];
+            double sum = 0;
+            for (size_t i = r * S; i < (r + 1) * S; i++) {
+                float p = dy[i] * gp;
+                for (int j = 0; j < n->n_in; j++)
+                    if (j != k && !gate[j])
+                        p *= x[j][i];
+                if (gate[k])
+                    sum += p;
+                else
+                    dx[i] += p;
+            }
+            if (gate[k])
+                dx[r] += (float)sum;
         }
     }
 }

@@ -835,12 +835,25 @@ static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
     return slice_axis(c, in_val(c, n, 0), s, e, ax, out);
 }
 
+/* Input k of node n; a multiply's gate (N, C) reshaped to (N, C, 1, ...), which ONNX's
+ * broadcast lines up with the map (N, C, spatial...) */
+static const char *binary_in(onnx_ctx *c, const graph_node *n, int k)
+{
+    const char *v = in_val(c, n, k);
+    if (graph_in(c->g, n, k)->size == n->size)
+        return v;
+    int64_t shape[TENSOR_MAX_DIMS + 1] = {0, n->shape.d[0]};
+    for (int i = 2; i <= n->shape.ndim; i++)
+        shape[i] = 1;
+    return reshape(c, v, shape, n->shape.ndim + 1, name(c, "%s/gate%d", n->spec.name, k));
+}
+
 /* subtract, multiply (a chain for several inputs) */
 static const char *ex_binary(onnx_ctx *c, graph_node *n, const char *out)
 {
-    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = in_val(c, n, 0);
+    const char *op = n->spec.op == OP_SUBTRACT ? "Sub" : "Mul", *v = binary_in(c, n, 0);
     for (int k = 1; k < n->n_in; k++)
-        v = op2(c, op, v, in_val(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
+        v = op2(c, op, v, binary_in(c, n, k), k + 1 == n->n_in ? out : name(c, "%s/%d", n->spec.name, k));
     return v;
 }
 
@@ -1131,6 +1144,18 @@ const char *onnx_op_unsupported(int op)
 
 /* ---- activations ---- */
 
+/* HardSigmoid with PyTorch's slope and offset: relu6(x + 3) / 6 */
+static const char *hard_sigmoid(onnx_ctx *c, const char *x, const char *out)
+{
+    node_begin(c, "HardSigmoid", out);
+    node_in(c, x);
+    node_out(c, out);
+    attr_float(c, "alpha", 1.0f / 6.0f);
+    attr_float(c, "beta", 0.5f);
+    node_end(c);
+    return out;
+}
+
 static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, const char *out)
 {
     const char *nm = n->spec.name;
@@ -1171,6 +1196,12 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
         return out;
     case ACT_SILU: /* x * Sigmoid(x), as PyTorch exports nn.SiLU */
         return op2(c, "Mul", x, op1(c, "Sigmoid", x, name(c, "%s/sigmoid", nm)), out);
+    case ACT_HARDSIGMOID:
+        return hard_sigmoid(c, x, out);
+    case ACT_HARDSWISH: /* HardSwish from opset 14; before, x * HardSigmoid(x), as PyTorch 1.13 writes it */
+        if (c->opset >= 14)
+            return op1(c, "HardSwish", x, out);
+        return op2(c, "Mul", x, hard_sigmoid(c, x, name(c, "%s/hardsigmoid", nm)), out);
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

@@ -6,10 +6,13 @@
  * computation or a tensor of zeros made from one (what PyTorch writes for a
  * recurrent layer's initial state, which dlc starts from zeros anyway), or a
  * view of a recurrent layer (its input made time-major, its Y or Y_h).  Ops
- * map to layers: Conv -> conv1d/2d/3d, Gemm and MatMul (+ Add of a constant)
- * -> dense, MaxPool/AveragePool, GlobalAveragePool (+ Flatten), BatchNormalization,
- * Relu/Sigmoid/Tanh/LeakyRelu/Elu/Softmax (folded into the layer before when
- * it is the only consumer), Add/Sum, Concat, Flatten, Reshape, Dropout,
+ * map to layers: Conv -> conv1d/2d/3d (of a globally pooled vector -> dense),
+ * Gemm and MatMul (+ Add of a constant) -> dense, MaxPool/AveragePool,
+ * GlobalAveragePool (+ Flatten), BatchNormalization, Relu/Sigmoid/Tanh/LeakyRelu/
+ * Elu/Softmax/HardSigmoid/HardSwish (folded into the layer before when it is the
+ * only consumer; x * Sigmoid(x) and x * HardSigmoid(x) are silu and hardswish),
+ * Add/Sum, Concat, Flatten, Reshape, Dropout, Mul of a map by a pooled gate ->
+ * multiply (squeeze-and-excitation),
  * Gather of a table -> embedding, LSTM/GRU/RNN -> lstm/gru/rnn with the gate
  * order and signs export.c writes, undone; Slice and Split -> slice, the
  * channel shuffle's Reshape/Transpose/Reshape -> channel_shuffle, Pad folded
@@ -45,8 +48,11 @@ typedef enum {
     /* a channel shuffle (ShuffleNet's): x (N, C, S...) viewed as (N, G, C/G, S...), then those two
      * axes swapped; `layer` x's, `groups` G */
     V_SHUFFLE_GROUPED, V_SHUFFLE_SWAPPED,
-    V_PADDED    /* `layer`'s output zero-padded (Pad) for a convolution or average pool: `src` the
+    V_PADDED,   /* `layer`'s output zero-padded (Pad) for a convolution or average pool: `src` the
                  * unpadded value, kv its spatial pads (begins, then ends) */
+    /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
+     * (PyTorch's nn.SiLU, and nn.Hardswish below opset 14); `src` is x, `act` the one it makes */
+    V_GATE_OF_SELF
 } vkind;
 
 typedef struct {
@@ -59,6 +65,7 @@ typedef struct {
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
     int alone;                  /* gelu's two nodes are its only consumers */
     int axes;                   /* V_LN_*: the trailing axes normalized */
+    act_kind act;               /* V_GATE_OF_SELF: silu or hardswish */
     float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
                                  * (entry 0 the batch size), SHAPE_BATCH that entry (N or [N]) */
@@ -115,7 +122,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "Pad", "Split",
+    "Pad", "Split", "HardSigmoid", "HardSwish",
     NULL,
 };
 
@@ -472,6 +479,37 @@ static dlc_status window_keys(imp *k, const onnx_node *n, int layer, const int64
     return DLC_OK;
 }
 
+/* A Conv of a globally pooled (N, C, 1, 1) value, dlc's (C) (a squeeze-and-excitation block's
+ * squeeze and excite): a 1x1 kernel without padding is a dense layer of F units, W (F, C, 1, 1)
+ * already dlc's (OUT, IN); its output stays (N, F, 1, 1) in ONNX (flat). */
+static dlc_status conv_of_pooled(imp *k, const onnx_node *n, int in, int C, const onnx_tensor *W,
+                                 const onnx_tensor *B, int64_t groups)
+{
+    const onnx_attr *pd = onnx_attr_get(n, "pads"), *ap = onnx_attr_get(n, "auto_pad");
+    int padded = ap && ap->s && strcmp(ap->s, "NOTSET") != 0 && strcmp(ap->s, "VALID") != 0;
+    for (int i = 0; pd && i < pd->n_ints; i++)
+        padded |= pd->ints[i] != 0;
+    int one = 1;
+    for (int i = 2; i < W->ndim; i++)
+        one &= W->dims[i] == 1;
+    if (!one || padded || groups != 1 || W->dims[1] != C)
+        return fail_at(k, n, "its input is a globally pooled vector of %d channels, which dlc convolves only "
+                             "as a dense layer: a 1x1 kernel without padding or groups (this one is %s)",
+                       C, !one ? "wider than 1x1" : padded ? "padded" : groups != 1 ? "grouped" : "of other channels");
+    int L = add_layer(k, "dense", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "units: %lld", (long long)W->dims[0]);
+    keyf(k, L, "use_bias: %s", B ? "true" : "false");
+    dlc_status st = add_weight(k, L, "weight", copy_floats(W), W->n);
+    if (st == DLC_OK && B)
+        st = add_weight(k, L, "bias", copy_floats(B), B->n);
+    if (st)
+        return st;
+    new_val(k, n->out[0], V_LAYER, L)->flat = 1;
+    return DLC_OK;
+}
+
 static dlc_status op_conv(imp *k, const onnx_node *n)
 {
     const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
@@ -489,11 +527,12 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
     int nsp = W->ndim - 2;
     tensor_shape xs;
     dlc_status shp = layer_shape(k, in, &xs);
-    if (shp == DLC_OK && xs.ndim == 1 && nsp == 2)
-        return fail_at(k, n, "its input is a vector of %d (a global average pool's output: dlc's drops the "
-                             "1x1 axes), as in a squeeze-and-excitation block, whose gate multiplies the "
-                             "feature map by a per-channel vector: dlc has no such broadcast",
-                       xs.d[0]);
+    ival *x = val(k, n->in[0]);
+    if (shp == DLC_OK && xs.ndim == 1 && x->flat)
+        return conv_of_pooled(k, n, in, xs.d[0], W, B, groups);
+    if (shp == DLC_OK && xs.ndim == 1)
+        return fail_at(k, n, "its input is a vector of %d, (N, %d) in ONNX: a convolution needs spatial axes",
+                       xs.d[0], xs.d[0]);
     if (shp == DLC_OK && xs.ndim == nsp + 1 && xs.d[0] != W->dims[1] * groups)
         return fail_at(k, n, "its weight (%lld filters of %lld channels) in %lld group%s takes %lld input channels, "
                              "the input has %d",
@@ -1116,7 +1155,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         char renamed[GRAPH_NAME_MAX];
         layer_name(k, n->out[0], renamed);
         snprintf(L->name, sizeof L->name, "%s", renamed);
-        new_val(k, n->out[0], V_LAYER, x->layer);
+        new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
         return DLC_OK;
     }
     int L = add_layer(k, "activation", n->out[0], &x->layer, 1);
@@ -1124,7 +1163,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         return fail_at(k, n, "too many layers");
     k->l[L].act = a;
     k->l[L].alpha = alpha;
-    new_val(k, n->out[0], V_LAYER, L);
+    new_val(k, n->out[0], V_LAYER, L)->flat = x->flat;
     return DLC_OK;
 }
 
@@ -1223,10 +1262,36 @@ static dlc_status op_clip(imp *k, const onnx_node *n, act_kind *a)
     return DLC_OK;
 }
 
+/* How many nodes after n (and graph outputs) read value `name`. */
+static int later_uses(const imp *k, const onnx_node *n, const char *name)
+{
+    int u = 0;
+    for (int q = (int)(n - k->m->nodes) + 1; q < k->m->n_nodes; q++)
+        for (int r = 0; r < k->m->nodes[q].n_in; r++)
+            u += !strcmp(k->m->nodes[q].in[r], name);
+    for (int q = 0; q < k->m->n_outputs; q++)
+        u += !strcmp(k->m->outputs[q].name, name);
+    return u;
+}
+
+/* HardSigmoid is dlc's hardsigmoid with PyTorch's slope 1/6 and offset 1/2 only. */
+static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n)
+{
+    const onnx_attr *al = onnx_attr_get(n, "alpha"), *be = onnx_attr_get(n, "beta");
+    double alpha = al ? al->f : 0.2, beta = be ? be->f : 0.5; /* ONNX's defaults */
+    if (fabs(alpha - 1.0 / 6.0) > 1e-6 || fabs(beta - 0.5) > 1e-6)
+        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid is PyTorch's, "
+                             "max(0, min(1, x / 6 + 1 / 2)): alpha 1/6, beta 0.5)",
+                       alpha, beta);
+    return DLC_OK;
+}
+
 static dlc_status op_activation(imp *k, const onnx_node *n)
 {
     act_kind a = !strcmp(n->op, "Relu")      ? ACT_RELU
                  : !strcmp(n->op, "Clip")    ? ACT_RELU6
+                 : !strcmp(n->op, "HardSigmoid") ? ACT_HARDSIGMOID
+                 : !strcmp(n->op, "HardSwish") ? ACT_HARDSWISH
                  : !strcmp(n->op, "Sigmoid") ? ACT_SIGMOID
                  : !strcmp(n->op, "Tanh")    ? ACT_TANH
                  : !strcmp(n->op, "LeakyRelu") ? ACT_LEAKY_RELU
@@ -1260,9 +1325,23 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         if (axis != -1 && axis != last)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
+    if (a == ACT_HARDSIGMOID) {
+        dlc_status st = hard_sigmoid_attrs(k, n);
+        if (st)
+            return st;
+    }
     ival *x = val(k, n->in[0]);
     if (!x || x->kind != V_LAYER)
         return layer_in(k, n, 0, &(int){0}); /* its message */
+    /* x * Sigmoid(x), x * HardSigmoid(x): the gate waits for its Mul, which makes silu or hardswish */
+    if ((a == ACT_SIGMOID || a == ACT_HARDSIGMOID) && later_uses(k, n, n->out[0]) == 1 &&
+        (consumer(k, n, n->out[0], "Mul", 0, x->name) || consumer(k, n, n->out[0], "Mul", 1, x->name))) {
+        ival *y = new_val(k, n->out[0], V_GATE_OF_SELF, x->layer);
+        y->src = x->name;
+        y->alone = x->uses == 2;
+        y->act = a == ACT_SIGMOID ? ACT_SILU : ACT_HARDSWISH;
+        return DLC_OK;
+    }
     return apply_act(k, n, x, x->uses == 1, a, alpha);
 }
 
@@ -1925,14 +2004,30 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     const onnx_tensor *c = cst(k, n, 1);
     int sub = !strcmp(n->op, "Sub");
     ival *y = n->n_in == 2 ? val(k, n->in[1]) : NULL;
+    for (int i = 0; i < 2 && !sub && x && y; i++) {
+        ival *gate = i ? x : y, *of = i ? y : x;
+        if (gate->kind == V_GATE_OF_SELF && !strcmp(gate->src, of->name))
+            return apply_act(k, n, of, gate->alone, gate->act, 0.01f);
+    }
     if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
         /* of two tensors: dlc's subtract and multiply (its exports chain a
-         * multiply of several inputs as Muls of two) */
+         * multiply of several inputs as Muls of two); a map (N, C, ...) times a globally
+         * pooled (N, C, 1, 1), dlc's (C), is a multiply by a gate (squeeze-and-excitation) */
+        tensor_shape xs, ys;
+        dlc_status st;
+        if ((st = layer_shape(k, x->layer, &xs)) || (st = layer_shape(k, y->layer, &ys)))
+            return st;
+        const ival *vec = xs.ndim == 1 && ys.ndim > 1 ? x : ys.ndim == 1 && xs.ndim > 1 ? y : NULL;
+        if (vec && !vec->flat)
+            return fail_at(k, n, "'%s' is (N, %d), which ONNX broadcasts against the trailing axes of the "
+                                 "other input (N, %d, ...), not its channels (dlc multiplies a map by a gate "
+                                 "of one value per channel, (N, C, 1, ...) in ONNX)",
+                           vec->name, (vec == x ? xs : ys).d[0], (vec == x ? ys : xs).d[0]);
         int in[2] = {x->layer, y->layer};
         int L = add_layer(k, sub ? "subtract" : "multiply", n->out[0], in, 2);
         if (L < 0)
             return fail_at(k, n, "too many layers");
-        new_val(k, n->out[0], V_LAYER, L);
+        new_val(k, n->out[0], V_LAYER, L)->flat = x->flat && y->flat;
         return DLC_OK;
     }
     if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||

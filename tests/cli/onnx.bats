@@ -18,11 +18,16 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: a, type: conv2d, filters: 4, kernel: 3, padding: 2, dilation: 2, activation: leaky_relu, alpha: 0.1}
     - {name: b, type: conv2d, filters: 4, kernel: [1, 3], padding: same, use_bias: false, activation: elu, inputs: [bn]}
     - {name: sum, type: add, inputs: [a, b, bn]}
-    - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same}
-    - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [sum]}
+    - {name: sq, type: global_avgpool}
+    - {name: sq1, type: dense, units: 2, activation: relu}
+    - {name: ex, type: dense, units: 4, activation: hardsigmoid}
+    - {name: ex3, type: reshape, shape: [4, 1, 1]}
+    - {name: se, type: multiply, inputs: [ex, sum, ex3]}
+    - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same, activation: hardsigmoid}
+    - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [se]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: sigmoid}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}
-    - {name: g, type: global_avgpool}
+    - {name: g, type: global_avgpool, activation: hardswish}
     - {name: flat, type: flatten, inputs: [cat]}
     - {name: both, type: concat, inputs: [flat, g]}
     - {name: r, type: reshape, shape: [2, -1]}
@@ -251,7 +256,7 @@ PY
     [ -s top.json ]
 }
 
-@test "export: convolutions (one dilated, grouped, depthwise), pooling with padding, residual add, concat, reshape and every activation" {
+@test "export: convolutions (one dilated, grouped, depthwise), pooling with padding, residual add, squeeze-and-excitation gates, concat, reshape and every activation" {
     need_onnx
     image_config cnn.yaml "$CNN_LAYERS"
     "$DLC" train cnn.yaml --out run --quiet >/dev/null

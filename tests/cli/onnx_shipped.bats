@@ -329,6 +329,10 @@ mismatch() {
     architecture mobilenet_v2 18
 }
 
+@test "shipped: mobilenet_v3_small" {
+    architecture mobilenet_v3_small 16
+}
+
 @test "shipped: fashion_mnist_triplet" {
     need_onnx
     # the embedding itself is the output: 64 values per image

@@ -54,7 +54,7 @@ def activations():
     fns = dict(sigmoid=torch.sigmoid, tanh=torch.tanh, relu=F.relu,
                leaky_relu=lambda t: F.leaky_relu(t, 0.01), elu=lambda t: F.elu(t, 1.0),
                gelu=F.gelu, softmax=lambda t: F.softmax(t, dim=1), relu6=F.relu6,
-               silu=F.silu)
+               silu=F.silu, hardsigmoid=F.hardsigmoid, hardswish=F.hardswish)
     dy = torch.randn(4, 5)
     arrays["dy"] = dy
     for name, fn in fns.items():

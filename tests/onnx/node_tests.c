@@ -169,6 +169,13 @@ static const char *b_activation(tcase *k)
             k->spec.activation = ACT_RELU;
         else
             return "Clip to bounds other than [0, 6] (relu6) or [0, inf) (relu)";
+    } else if (!strcmp(op, "HardSigmoid")) {
+        /* dlc's is PyTorch's, relu6(x + 3) / 6 */
+        if (fabsf(attr_f(n, "alpha", 0.2f) - 1.0f / 6.0f) > 1e-6f || fabsf(attr_f(n, "beta", 0.5f) - 0.5f) > 1e-6f)
+            return "HardSigmoid with alpha and beta other than 1/6 and 1/2 (dlc's hardsigmoid, PyTorch's)";
+        k->spec.activation = ACT_HARDSIGMOID;
+    } else if (!strcmp(op, "HardSwish")) {
+        k->spec.activation = ACT_HARDSWISH;
     } else if (!strcmp(op, "Softmax")) {
         int64_t axis = attr_i(n, "axis", k->m->opset >= 13 ? -1 : 1);
         if (axis < 0)
@@ -550,7 +557,7 @@ typedef struct {
 static const op_row ops[] = {
     {"Relu", b_activation},   {"Sigmoid", b_activation},      {"Tanh", b_activation},
     {"LeakyRelu", b_activation}, {"Elu", b_activation},       {"Softmax", b_activation},
-    {"Clip", b_activation},
+    {"Clip", b_activation},   {"HardSigmoid", b_activation},  {"HardSwish", b_activation},
     {"Dropout", b_activation}, {"Flatten", b_flatten},        {"Reshape", b_reshape},
     {"Gemm", b_gemm},         {"MatMul", b_matmul},           {"Conv", b_conv},
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},

@@ -1,6 +1,6 @@
 /* test_architectures.c - the shipped architecture configs: parameter totals
  * equal the reference implementations' (torchvision 0.14 for AlexNet, VGG-16,
- * ResNet-18/50 and GoogLeNet; LeNet-5's classic count), and one forward and
+ * ResNet-18/50, GoogLeNet, MobileNetV2 and V3-Small; LeNet-5's classic count), and one forward and
  * backward step on each runs and gives finite values. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +26,7 @@ static const struct {
     {"configs/architectures/resnet50.yaml", 25557032},
     {"configs/architectures/inception.yaml", 6624904},
     {"configs/architectures/mobilenet_v2.yaml", 3504872},
+    {"configs/architectures/mobilenet_v3_small.yaml", 2542856},
 };
 
 static void build(model *m, const char *file, int nmax)

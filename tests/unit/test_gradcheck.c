@@ -166,6 +166,19 @@ static void case_activation(void)
         snprintf(what, sizeof what, "activation %s", graph_act_names[a]);
         check_graph(what, &in, s, 1, 4, 1e-2);
     }
+    /* the hard ones over their whole range, normal inputs seldom reaching their kinks at +-3:
+     * values on both sides of each kink, none within the step of one */
+    static const float wide[24] = {-5.0f, -3.2f, -2.8f, -1.0f, 0.3f, 2.7f,  3.3f,  4.5f,
+                                   -4.1f, -3.5f, -2.2f, 0.9f,  1.7f, 2.95f, 3.05f, 6.0f,
+                                   -6.0f, -3.1f, -2.9f, -0.4f, 1.2f, 2.5f,  3.6f,  5.2f};
+    for (act_kind a = ACT_HARDSIGMOID; a <= ACT_HARDSWISH; a++) {
+        tensor_shape in = {1, {6}};
+        layer_spec s[1] = {gt_spec("activation", "act")};
+        s[0].activation = a;
+        char what[64];
+        snprintf(what, sizeof what, "activation %s past its kinks", graph_act_names[a]);
+        check_graph_x(what, &in, s, 1, 4, 1e-2, 1e-3, 1e-2, wide);
+    }
 }
 
 static void case_dropout(void)
@@ -834,6 +847,37 @@ static void case_multiply(void)
     t[0].activation = ACT_SIGMOID;
     gt_inputs(&t[1], "gate", "input");
     check_graph("multiply by a gate", &img, t, 2, 2, 1e-2);
+    /* a squeeze-and-excitation block: the map (C, H, W) times a per-channel gate (C) computed
+     * from it, and a second gate (C, 1, 1) through a reshape; both inputs learn */
+    layer_spec se[7] = {gt_spec("conv2d", "map"),    gt_spec("global_avgpool", "pool"),
+                        gt_spec("dense", "squeeze"), gt_spec("dense", "excite"),
+                        gt_spec("reshape", "gate3"), gt_spec("multiply", "scaled"),
+                        gt_spec("flatten", "flat")};
+    se[0].filters = 4;
+    se[0].kernel = (layer_window){2, {3, 3}};
+    se[0].activation = ACT_TANH;
+    se[2].units = 2;
+    se[2].activation = ACT_TANH;
+    se[3].units = 4;
+    se[3].activation = ACT_SIGMOID;
+    se[4].target_ndim = 3;
+    se[4].target[0] = 4;
+    se[4].target[1] = se[4].target[2] = 1;
+    gt_inputs(&se[5], "excite", "map");
+    strcpy(se[5].inputs[se[5].n_inputs++], "gate3");
+    tensor_shape rgb = {3, {2, 5, 5}};
+    check_graph("squeeze-and-excitation: map * gate (C) * gate (C, 1, 1)", &rgb, se, 7, 3, 1e-2);
+    /* gates of maps (C, L) and (C, D, H, W); the gate read again after the multiply (whose
+     * backward then adds to a gradient already there) */
+    tensor_shape cl = {2, {3, 4}}, cdhw = {4, {3, 2, 2, 2}};
+    layer_spec u[5] = {gt_spec("global_avgpool", "pool"), gt_spec("dense", "g"), gt_spec("multiply", "gated"),
+                       gt_spec("flatten", "f"), gt_spec("concat", "both")};
+    u[1].units = 3;
+    u[1].activation = ACT_SIGMOID;
+    gt_inputs(&u[2], "input", "g");
+    gt_inputs(&u[4], "f", "g");
+    check_graph("multiply (C, L) by a gate", &cl, u, 5, 2, 1e-2);
+    check_graph("multiply (C, D, H, W) by a gate", &cdhw, u, 5, 2, 1e-2);
 }
 
 static void case_abs(void)

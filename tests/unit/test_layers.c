@@ -314,6 +314,27 @@ static void test_shape_errors(void **state)
     /* l2normalize of a sequence */
     s[1] = gt_spec("l2normalize", "unit");
     expect_build_error(&vec, s, 2, "layer 'unit' (l2normalize)", "pool it over time first");
+    /* a gate of a sequence (T, D) would scale its steps: refused; a gate must be (C) or (C, 1...) */
+    layer_spec q[4] = {s[0], gt_spec("flatten", "f"), gt_spec("dense", "g"), gt_spec("multiply", "gated")};
+    q[2].units = 6;
+    gt_inputs(&q[3], "emb", "g");
+    expect_build_error(&vec, q, 4, "layer 'gated' (multiply)", "'emb' (6, 3) is a sequence, whose first axis is time");
+    s[0] = gt_spec("global_avgpool", "pool");
+    s[1] = gt_spec("reshape", "c211");
+    s[1].target_ndim = 3;
+    s[1].target[0] = 2;
+    s[1].target[1] = s[1].target[2] = 1;
+    s[2] = gt_spec("multiply", "ok");
+    gt_inputs(&s[2], "c211", "input");
+    strcpy(s[2].inputs[s[2].n_inputs++], "pool");
+    graph *g = gt_build(&img, s, 3, 1);
+    assert_int_equal(g->nodes[graph_find(g, "ok")].shape.ndim, 3);
+    graph_free(g);
+    s[1].target[0] = 1;
+    s[1].target[1] = 2;
+    expect_build_error(&img, s, 3, "layer 'ok' (multiply)",
+                       "one value per channel of the others ((C) or (C, 1, ...), a gate): 'input' is (2, 4, 4), "
+                       "'c211' is (1, 2, 1)");
 }
 
 /* Layers written for (channels, spatial...) on a sequence (T, D): the

@@ -92,7 +92,8 @@ static const char *node_name(const rg_graph *g, int k)
 static act_kind random_act(dlc_rng *r)
 {
     static const act_kind acts[] = {ACT_RELU, ACT_SIGMOID, ACT_TANH, ACT_LEAKY_RELU,
-                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU};
+                                    ACT_ELU,  ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU,
+                                    ACT_HARDSIGMOID, ACT_HARDSWISH};
     return below(r, 2) ? ACT_LINEAR : acts[below(r, (int)(sizeof acts / sizeof acts[0]))];
 }
 
@@ -107,6 +108,13 @@ static int pick_input(dlc_rng *r, int nodes)
 static int same_shape(const tensor_shape *a, const tensor_shape *b)
 {
     return tensor_shape_equal(a, b);
+}
+
+/* a per-channel gate (C) of a map (C, ...) a multiply takes (not of a text model's (T, D)
+ * sequences, whose first axis is time) */
+static int gate_of(const tensor_shape *gs, const tensor_shape *map, const rg_graph *g)
+{
+    return !g->vocab && map->ndim >= 2 && gs->ndim == 1 && gs->d[0] == map->d[0];
 }
 
 /* same shape but along axis */
@@ -264,7 +272,8 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         int axis = xs->ndim == 2 && g->vocab && below(r, 3) ? 1 : 0;
         int cand[RG_MAX + 1], nc = 0;
         for (int k = 0; k < nodes; k++)
-            if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis) : same_shape(&shape[k], xs))
+            if (kind == G_CONCAT ? concat_fits(&shape[k], xs, axis)
+                                 : same_shape(&shape[k], xs) || (kind == G_MULTIPLY && gate_of(&shape[k], xs, g)))
                 cand[nc++] = k;
         int want = kind == G_SUBTRACT ? 2 : 2 + below(r, 2);
         s.n_inputs = 0;
@@ -344,10 +353,11 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
         snprintf(s.inputs[0], sizeof s.inputs[0], "%s", node_name(g, x));
     }
     s.activation = random_act(r);
-    /* the gradient check's graphs are smooth: relu and leaky relu have a
-     * kink, elu a jump in curvature that biases central differences */
+    /* the gradient check's graphs are smooth: relu, leaky relu and the hard ones have
+     * kinks, elu a jump in curvature that biases central differences */
     if (smooth && (s.activation == ACT_RELU || s.activation == ACT_LEAKY_RELU || s.activation == ACT_ELU ||
-                   s.activation == ACT_RELU6))
+                   s.activation == ACT_RELU6 || s.activation == ACT_HARDSIGMOID ||
+                   s.activation == ACT_HARDSWISH))
         s.activation = ACT_TANH;
     if (below(r, 7) == 0)
         s.trainable = 0;

@@ -132,10 +132,11 @@ static void test_activations(void **state)
 {
     tu_ref *r = tu_ref_load("activations");
     const float *z = tu_ref_get(r, "z", NULL), *dy = tu_ref_get(r, "dy", NULL);
-    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", "relu6", "silu"};
-    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH,    ACT_RELU,  ACT_LEAKY_RELU, ACT_ELU,
-                        ACT_GELU,    ACT_SOFTMAX, ACT_RELU6, ACT_SILU};
-    for (int k = 0; k < 9; k++) {
+    const char *names[] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softmax", "relu6", "silu",
+                           "hardsigmoid", "hardswish"};
+    act_kind kinds[] = {ACT_SIGMOID, ACT_TANH,    ACT_RELU,  ACT_LEAKY_RELU, ACT_ELU,        ACT_GELU,
+                        ACT_SOFTMAX, ACT_RELU6, ACT_SILU, ACT_HARDSIGMOID, ACT_HARDSWISH};
+    for (int k = 0; k < 11; k++) {
         float y[20], dz[20];
         float alpha = kinds[k] == ACT_ELU ? 1.0f : 0.01f;
         graph_act_forward(kinds[k], alpha, y, z, 4, 5);
@@ -178,6 +179,19 @@ static void test_activations_extreme(void **state)
     tu_assert_close("relu6", y, want6, 6, 0, 0);
     graph_act_backward(ACT_RELU6, 0, dz, ones6, y, z6, 1, 6);
     tu_assert_close("d_relu6", dz, dwant6, 6, 0, 0);
+    /* hardsigmoid and hardswish at and past their kinks +-3, PyTorch 1.13's values: hardsigmoid's
+     * derivative is 0 at both, hardswish's z/3 + 1/2 on [-3, 3] with both ends in */
+    const float zh[6] = {-4, -3, 0, 3, 3.5f, -1};
+    const float want_hs[6] = {0, 0, 0.5f, 1, 1, 1.0f / 3}, dwant_hs[6] = {0, 0, 1.0f / 6, 0, 0, 1.0f / 6};
+    const float want_hw[6] = {0, 0, 0, 3, 3.5f, -1.0f / 3}, dwant_hw[6] = {0, -0.5f, 0.5f, 1.5f, 1, 1.0f / 6};
+    graph_act_forward(ACT_HARDSIGMOID, 0, y, zh, 1, 6);
+    tu_assert_close("hardsigmoid", y, want_hs, 6, 1e-7, 1e-6);
+    graph_act_backward(ACT_HARDSIGMOID, 0, dz, ones6, y, zh, 1, 6);
+    tu_assert_close("d_hardsigmoid", dz, dwant_hs, 6, 1e-7, 1e-6);
+    graph_act_forward(ACT_HARDSWISH, 0, y, zh, 1, 6);
+    tu_assert_close("hardswish", y, want_hw, 6, 1e-7, 1e-6);
+    graph_act_backward(ACT_HARDSWISH, 0, dz, ones6, y, zh, 1, 6);
+    tu_assert_close("d_hardswish", dz, dwant_hw, 6, 1e-7, 1e-6);
     graph_act_forward(ACT_ELU, 1.0f, y, z, 1, 6);
     tu_close(y[1], -1.0, 1e-7);
     const float ones[6] = {1, 1, 1, 1, 1, 1};
