@@ -61,6 +61,12 @@ int main(int argc, char **argv)
         return 1;
     for (int s = 0; s <= steps; s++) { /* step 0 warms up and is not counted */
         double w = s > 0;
+        /* a training pass, as graph_forward(g, N, 1) sets it up: batchnorm
+         * normalizes by the batch (with training 0 it took its running
+         * statistics, one pass instead of three, until 2026-11-27) */
+        g->training = 1;
+        g->last_n = N;
+        g->seq_valid = 0;
         for (int i = g->n_inputs; i < g->n_nodes; i++) {
             graph_node *n = &g->nodes[i];
             tensor_arena_reset(&g->arena);
