@@ -6,6 +6,13 @@
 
 #include "../graph/graph.h"
 
+/* Eight floats and eight ints as one AVX vector (GCC's vector extension;
+ * clang's too): lanes the compiler keeps in one register where an array of
+ * eight accumulators came out as eight scalar adds (batchnorm's sums), and
+ * the stride-2 rows of im2col, col2im and max pooling. */
+typedef float layer_v8 __attribute__((vector_size(32)));
+typedef int layer_v8i __attribute__((vector_size(32)));
+
 #define LAYER_OP_FUNCS(prefix)                                              \
     dlc_status prefix##_build(graph *g, graph_node *n, dlc_error *err);     \
     void prefix##_forward(graph *g, graph_node *n, int N);                  \

@@ -73,15 +73,17 @@ enum { BN_BLOCK = 512 };
 /* sum of x, and of (x - c)^2 when sq */
 static inline void bn_sums(const float *restrict x, size_t n, float c, double *sum, double *sq)
 {
+    const layer_v8 cv = {c, c, c, c, c, c, c, c};
     for (size_t b = 0; b < n; b += BN_BLOCK) {
         size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
-        float a[8] = {0}, q[8] = {0};
-        for (; j + 8 <= e; j += 8)
-            for (int k = 0; k < 8; k++) {
-                float d = x[j + k] - c;
-                a[k] += x[j + k];
-                q[k] += d * d;
-            }
+        layer_v8 a = {0}, q = {0};
+        for (; j + 8 <= e; j += 8) {
+            layer_v8 v;
+            memcpy(&v, x + j, sizeof v);
+            layer_v8 d = v - cv;
+            a += v;
+            q += d * d;
+        }
         for (; j < e; j++) {
             float d = x[j] - c;
             *sum += x[j];
@@ -108,15 +110,24 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
                           const float *restrict x, float mu, float is, size_t n, double *sdy,
                           double *sdyh, int fused)
 {
+    const layer_v8 muv = {mu, mu, mu, mu, mu, mu, mu, mu}, isv = {is, is, is, is, is, is, is, is},
+                   zero = {0};
     for (size_t b = 0; b < n; b += BN_BLOCK) {
         size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
-        float a[8] = {0}, q[8] = {0};
-        for (; j + 8 <= e; j += 8)
-            for (int k = 0; k < 8; k++) {
-                float d = bn_dz(dy, y, slope, j + (size_t)k, fused);
-                a[k] += d;
-                q[k] += d * ((x[j + k] - mu) * is);
+        layer_v8 a = {0}, q = {0};
+        for (; j + 8 <= e; j += 8) {
+            layer_v8 d, xv;
+            memcpy(&d, dy + j, sizeof d);
+            memcpy(&xv, x + j, sizeof xv);
+            if (fused) { /* bn_dz, lane by lane */
+                layer_v8 yv, l = slope * d;
+                memcpy(&yv, y + j, sizeof yv);
+                layer_v8i on = yv > zero;
+                d = (layer_v8)((on & (layer_v8i)d) | (~on & (layer_v8i)l));
             }
+            a += d;
+            q += d * ((xv - muv) * isv);
+        }
         for (; j < e; j++) {
             float d = bn_dz(dy, y, slope, j, fused);
             *sdy += d;

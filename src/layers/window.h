@@ -37,11 +37,6 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
 /* The same for an already built node (its input's shape; never fails). */
 void layer_geom_of(layer_geom *geo, graph *g, const graph_node *n);
 
-/* Eight floats and eight ints as one AVX vector (GCC's vector extension;
- * clang's too): the stride-2 rows of im2col, col2im and max pooling. */
-typedef float layer_v8 __attribute__((vector_size(32)));
-typedef int layer_v8i __attribute__((vector_size(32)));
-
 /* *e = p[0], p[2], ... p[14]: the even lanes of two loads (all 16 floats
  * must be readable; through a pointer, so no AVX value crosses a call) */
 static inline void layer_even8(layer_v8 *e, const float *p)

@@ -305,15 +305,21 @@ DLC_HOT double tensor_sumsq(const float *x, size_t n)
     return s;
 }
 
+/* eight float lanes as one vector: an array of eight accumulators came out
+ * as eight scalar adds */
+typedef float tensor_v8 __attribute__((vector_size(32)));
+
 DLC_HOT double tensor_sum(const float *x, size_t n)
 {
     double s = 0;
     for (size_t b = 0; b < n; b += 512) {
         size_t e = n - b < 512 ? n : b + 512, j = b;
-        float a[8] = {0};
-        for (; j + 8 <= e; j += 8)
-            for (int k = 0; k < 8; k++)
-                a[k] += x[j + k];
+        tensor_v8 a = {0};
+        for (; j + 8 <= e; j += 8) {
+            tensor_v8 v;
+            memcpy(&v, x + j, sizeof v);
+            a += v;
+        }
         for (; j < e; j++)
             s += x[j];
         for (int k = 0; k < 8; k++)
