@@ -568,12 +568,15 @@ static void dw_wide_backward(double *restrict acc, float *restrict dxp, float *r
     }
     for (int t = 0; t < (int)g->K; t++) {
         const size_t off = dw_wide_tap(g, w, t);
-        if (acc) { /* eight sums, so the loop vectorizes, each added in double */
-            float a[8] = {0};
+        if (acc) { /* eight sums in one vector, each added in double */
+            layer_v8 a = {0};
             size_t i = 0;
-            for (; i + 8 <= n; i += 8)
-                for (int k = 0; k < 8; k++)
-                    a[k] += zw[i + (size_t)k] * xp[off + i + (size_t)k];
+            for (; i + 8 <= n; i += 8) {
+                layer_v8 z, x;
+                memcpy(&z, zw + i, sizeof z);
+                memcpy(&x, xp + off + i, sizeof x);
+                a += z * x;
+            }
             double sum = 0;
             for (; i < n; i++)
                 sum += (double)zw[i] * xp[off + i];
