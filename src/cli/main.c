@@ -402,6 +402,7 @@ static int check_environment(void)
 
 int main(int argc, char **argv)
 {
+    tensor_flush_denormals();
     take_signals_on_own_thread();
     if (check_environment())
         return 2;

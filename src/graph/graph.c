@@ -18,7 +18,7 @@ const char *const graph_act_names[ACT_COUNT + 1] = {
 const char *const graph_pad_names[PAD_COUNT + 1] = {"valid", "same", "explicit", NULL};
 
 const char *const graph_init_names[INIT_COUNT + 1] = {
-    "auto", "small", "he", "xavier", "glorot", "zeros", NULL,
+    "auto", "small", "he", "he_fan_out", "xavier", "glorot", "zeros", NULL,
 };
 
 const char *graph_node_label(const graph_node *n, char *buf, size_t size)

@@ -58,6 +58,7 @@ typedef enum {
     INIT_AUTO,    /* by activation: he for relu-like, xavier otherwise */
     INIT_SMALL,   /* normal * 0.01 */
     INIT_HE,      /* normal * sqrt(2 / n_in) */
+    INIT_HE_FAN_OUT, /* normal * sqrt(2 / n_out): PyTorch's kaiming_normal_(mode='fan_out') */
     INIT_XAVIER,  /* normal * sqrt(1 / n_in) */
     INIT_GLOROT,  /* normal * sqrt(2 / (n_in + n_out)) */
     INIT_ZEROS,

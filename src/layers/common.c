@@ -82,6 +82,9 @@ void layer_init_weights(float *w, size_t n, int fan_in, int fan_out, init_kind k
     case INIT_HE:
         scale = sqrt(2.0 / fan_in);
         break;
+    case INIT_HE_FAN_OUT:
+        scale = sqrt(2.0 / fan_out);
+        break;
     case INIT_XAVIER:
         scale = sqrt(1.0 / fan_in);
         break;

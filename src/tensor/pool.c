@@ -55,6 +55,7 @@ static inline void relax(int round)
 static void *worker(void *arg)
 {
     int part = (int)(intptr_t)arg;
+    tensor_flush_denormals();
     pthread_mutex_lock(&P.lock);
     unsigned seen = P.born[part]; /* tasks posted before it ran are its to answer */
     pthread_mutex_unlock(&P.lock);

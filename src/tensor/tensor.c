@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 #include "../base/util.h"
 
@@ -228,6 +231,13 @@ void tensor_gemm(int ta, int tb, int M, int N, int K, float alpha,
         tensor_parallel(gemm_part, &j);
     else
         gemm_part(&j, 0, 1);
+}
+
+void tensor_flush_denormals(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(_mm_getcsr() | 0x8040); /* bit 15 flush to zero, bit 6 denormals are zero */
+#endif
 }
 
 void tensor_set_threads(int n)

@@ -124,7 +124,10 @@ static void test_dense_and_norm_defaults(void **state)
 }
 
 /* The initializers a config names, whatever the activation: small (x 0.01),
- * he sqrt(2/n_in), xavier sqrt(1/n_in), glorot sqrt(2/(n_in + n_out)), zeros. */
+ * he sqrt(2/n_in), he_fan_out sqrt(2/n_out) (a dense layer's and a
+ * convolution's, whose n_out is filters x kernel area, as PyTorch's
+ * kaiming_normal_ with mode='fan_out'), xavier sqrt(1/n_in), glorot
+ * sqrt(2/(n_in + n_out)), zeros. */
 static void test_named_initializers(void **state)
 {
     dlc_config cfg;
@@ -138,12 +141,27 @@ static void test_named_initializers(void **state)
           "    - {name: he, type: dense, units: 300, init: he, activation: tanh}\n"
           "    - {name: xavier, type: dense, units: 600, init: xavier, activation: relu}\n"
           "    - {name: glorot, type: dense, units: 100, init: glorot}\n"
+          "    - {name: fan_out, type: dense, units: 40, init: he_fan_out}\n"
           "    - {name: zeros, type: dense, units: 3, init: zeros}\n");
     check_scale(&m, "small.weight", 0.01, 0.03);
     check_scale(&m, "he.weight", sqrt(2.0 / 200), 0.03);
     check_scale(&m, "xavier.weight", sqrt(1.0 / 300), 0.03);
     check_scale(&m, "glorot.weight", sqrt(2.0 / (600 + 100)), 0.03);
-    check_fill(&m, "zeros.weight", 0, 300, 0.0f);
+    check_scale(&m, "fan_out.weight", sqrt(2.0 / 40), 0.03);
+    check_fill(&m, "zeros.weight", 0, 120, 0.0f);
+    model_free(&m);
+    config_free(&cfg);
+    build(&m, &cfg,
+          "data: {format: image_folder, train: {dir: d}}\n"
+          "model:\n"
+          "  input: [16, 12, 12]\n"
+          "  layers:\n"
+          "    - {name: conv, type: conv2d, filters: 8, kernel: 5, init: he_fan_out, activation: relu}\n"
+          "    - {name: dw, type: conv2d, filters: 8, groups: 8, kernel: 3, init: he_fan_out}\n"
+          "    - {type: flatten}\n"
+          "    - {type: dense, units: 2}\n");
+    check_scale(&m, "conv.weight", sqrt(2.0 / (8 * 25)), 0.05);
+    check_scale(&m, "dw.weight", sqrt(2.0 / (8 * 9)), 0.2);
     model_free(&m);
     config_free(&cfg);
 }

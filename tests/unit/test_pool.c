@@ -1,6 +1,7 @@
 /* test_pool.c - the worker threads: every part of a task runs once, nested
- * tasks run whole, and matrix products split over two threads equal the
- * one-thread products, for row and column splits and every transpose. */
+ * tasks run whole, matrix products split over two threads equal the
+ * one-thread products, for row and column splits and every transpose, and
+ * every thread flushes denormal floats to zero. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xmmintrin.h>
 
 #include "../../src/base/rng.h"
 #include "../../src/tensor/tensor.h"
@@ -35,6 +37,36 @@ static void count_part(void *ctx, int i, int n)
     atomic_fetch_add(&c->calls[i], 1);
     c->n_seen[i] = n;
     tensor_parallel(nested, ctx);
+}
+
+/* Each part: a product whose result is denormal (1e-20 squared), and one of
+ * a denormal operand (1e-40 x 1e30), both 0 when the thread flushes. */
+static void denormal_part(void *ctx, int i, int n)
+{
+    (void)n;
+    float *r = ctx;
+    volatile float a = 1e-20f, d = 1e-40f, big = 1e30f;
+    r[2 * i] = a * a;
+    r[2 * i + 1] = d * big;
+}
+
+static void test_denormals_flushed(void **state)
+{
+    (void)state;
+    unsigned csr = _mm_getcsr();
+    /* workers made by a thread that keeps denormals flush them themselves */
+    _mm_setcsr(csr & ~0x8040u);
+    tensor_pool_stop();
+    tensor_set_threads(2);
+    float r[4] = {0};
+    tensor_parallel(denormal_part, r);
+    assert_true(r[0] > 0 && r[1] > 0); /* this thread still keeps them: the check can see */
+    assert_true(r[2] == 0 && r[3] == 0);
+    tensor_flush_denormals();
+    tensor_parallel(denormal_part, r);
+    for (int k = 0; k < 4; k++)
+        assert_true(r[k] == 0);
+    _mm_setcsr(csr);
 }
 
 static void test_every_part_once(void **state)
@@ -160,6 +192,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_part_once),
+        cmocka_unit_test(test_denormals_flushed),
         cmocka_unit_test(test_part_ranges),
         cmocka_unit_test(test_split_gemm_equals_whole),
         cmocka_unit_test(test_gemm_of_nothing),
