@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
@@ -63,6 +64,8 @@ char *tensor_shape_str(const tensor_shape *s, char *buf, size_t size)
  * faulted in every page at once (a model loaded for one prediction paid
  * for gradient buffers it never writes).  The block's start is kept just
  * before the aligned pointer. */
+enum { HUGE_PAGE = 2 << 20, HUGE_FROM = 8 << 20 };
+
 float *tensor_alloc(size_t n)
 {
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
@@ -73,6 +76,14 @@ float *tensor_alloc(size_t n)
         return NULL;
     uintptr_t at = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
     ((void **)at)[-1] = raw;
+#ifdef MADV_HUGEPAGE
+    if (bytes >= HUGE_FROM) {
+        uintptr_t lo = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t hi = ((uintptr_t)raw + bytes + 64 + sizeof(void *)) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
     return (float *)at;
 }
 
