@@ -77,7 +77,8 @@ float *tensor_alloc(size_t n)
     uintptr_t at = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
     ((void **)at)[-1] = raw;
 #ifdef MADV_HUGEPAGE
-    if (bytes >= HUGE_FROM) {
+    const char *huge = getenv("DLC_HUGEPAGES");
+    if (bytes >= HUGE_FROM && !(huge && strcmp(huge, "0") == 0)) {
         uintptr_t lo = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
         uintptr_t hi = ((uintptr_t)raw + bytes + 64 + sizeof(void *)) & ~(uintptr_t)(HUGE_PAGE - 1);
         if (hi > lo)

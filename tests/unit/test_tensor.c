@@ -184,6 +184,17 @@ static void test_large_blocks_in_huge_pages(void **state)
     for (size_t i = 0; i < n; i += 4096)
         assert_true(big[i] == 0.0f);
     tensor_free(big);
+    /* DLC_HUGEPAGES=0 keeps small pages */
+    setenv("DLC_HUGEPAGES", "0", 1);
+    big = tensor_alloc(n);
+    unsetenv("DLC_HUGEPAGES");
+    assert_non_null(big);
+    vm_flags(big + n / 2, flags, sizeof flags);
+    if (strstr(flags, " hg")) {
+        print_error("DLC_HUGEPAGES=0, and a 64 MiB block is marked for huge pages\n");
+        fail();
+    }
+    tensor_free(big);
 }
 
 static void test_expf_range(void **state)
