@@ -555,10 +555,10 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
     int table = name > 4 && (strcasecmp(path + name - 4, ".csv") == 0 ||
                              strcasecmp(path + name - 4, ".tsv") == 0 ||
                              strcasecmp(path + name - 4, ".tab") == 0);
-    int has_col = len > 0 && data_csv_header(path, text, len, &header, NULL) == DLC_OK &&
+    int has_col = len > 0 && data_csv_header(path, text, len, &m->csv, &header, NULL) == DLC_OK &&
                   dlc_strlist_find(&header, col) >= 0;
     if (has_col) {
-        st = data_csv_records_once(path, text, len, &col, 1, text_row, t, err);
+        st = data_csv_records_once(path, text, len, &m->csv, &col, 1, text_row, t, err);
     } else if (table) {
         char hint[256] = "";
         data_csv_header_hint(&header, hint, sizeof hint);

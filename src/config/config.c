@@ -310,7 +310,7 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         memcpy(&e, p, sizeof e);
         if (e < 0 || e >= enum_count(k->names))
             return 0;
-        dlc_buf_printf(b, "%s", k->names[e]);
+        emit_string(b, k->names[e]); /* quoted when YAML needs it: ',' ';' '|' */
         return 1;
     }
     case K_STRING:

@@ -156,6 +156,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.categorical",            K_STRLIST,    CFG(data.categorical),   "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.missing",                K_ENUM,       CFG(data.missing),       "error",  ANY,          ENUM(data_missing_names)) \
+    X("data.separator",              K_ENUM,       CFG(data.separator),     "auto",   ANY,          ENUM(data_separator_names)) \
+    X("data.decimal",                K_ENUM,       CFG(data.decimal),       ".",      ANY,          ENUM(data_decimal_names)) \
     X("data.balance",                K_ENUM,       CFG(data.balance),       "none",   ANY,          ENUM(data_balance_names)) \
     X("data.normalize_targets",      K_ENUM,       CFG(data.normalize_targets), "none", ANY,        ENUM(data_target_norm_names)) \
     X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \

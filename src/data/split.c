@@ -262,7 +262,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
         if (src->limit < 0)
             return dlc_fail(err, DLC_EINPUT, "data.%s.limit must be >= 0, got %ld", which,
                             src->limit);
-        dlc_status st = data_read_csv_groups(out, src->file, with, b->n_heads,
+        const data_csv_dialect d = data_csv_dialect_of(cfg);
+        dlc_status st = data_read_csv_groups(out, src->file, &d, with, b->n_heads,
                                              data_csv_features(cfg, b->src[SRC_TRAIN]),
                                              which_src == SRC_TRAIN ? &cfg->categorical : NULL,
                                              &cfg->unknown_label, (data_missing)cfg->missing, 0, err);

@@ -514,15 +514,16 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
          * CSV's (the first rows of a file sorted by class are one class) */
         const char *cols[2] = {L->tc->column, label->v[0]};
         csv_ctx c = {L, s, src->file, NULL, 0};
+        const data_csv_dialect d = data_csv_dialect_of(L->cfg);
         int rows = 0;
         unsigned char *keep = NULL;
         if (src->limit > 0 &&
-            (st = data_csv_records(src->file, text, len, cols, 2, count_row, &rows, err)) == DLC_OK &&
+            (st = data_csv_records(src->file, text, len, &d, cols, 2, count_row, &rows, err)) == DLC_OK &&
             src->limit < rows)
             st = text_draw_rows(&keep, rows, src->limit, L->seed, k, err);
         c.keep = keep;
         if (st == DLC_OK)
-            st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
+            st = data_csv_records(src->file, text, len, &d, cols, 2, classify_row, &c, err);
         free(keep);
         break;
     }

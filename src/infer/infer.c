@@ -177,7 +177,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
-    if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)
+    if ((st = data_csv_header(path, text, len, &m->csv, &header, err)) != DLC_OK)
         goto done;
     if ((st = data_csv_index_create(&ix, &header, err)) != DLC_OK)
         goto done;
@@ -230,7 +230,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
     if (st == DLC_OK && !(r.hit = malloc((size_t)(read.n ? read.n : 1))))
         st = DLC_NOMEM(err);
     if (st == DLC_OK)
-        st = data_csv_records_once(path, text, len, (const char *const *)read.v, read.n, csv_row,
+        st = data_csv_records_once(path, text, len, &m->csv, (const char *const *)read.v, read.n, csv_row,
                                    &r, err);
     if (st == DLC_OK && r.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);

@@ -94,17 +94,18 @@ two_class_run() {
 
 @test "a CSV file with another separator or without a header line is told apart from a missing column" {
     # Excel in many locales writes ';' between columns (and decimal commas)
-    tr ',' ';' < "$ROOT/data/iris.csv" > semi.csv
+    # (read as such when the first row has as many; here it has one more)
+    tr ',' ';' < "$ROOT/data/iris.csv" | sed '2s/$/;/' > semi.csv
     csv_config semi.csv species
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": dlc reads columns separated by commas, or by tabs, and this file looks separated by ';')"* ]]
+    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": this file looks separated by ';' (data.separator: ',' ';' tab or '|' says which))"* ]]
     # sklearn's bundled linnerud files are separated by spaces
     printf 'Chins Situps Jumps\n5 162 60\n2 110 60\n' > spaces.csv
     csv_config spaces.csv Jumps
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"looks separated by spaces)"* ]]
+    [[ "$output" == *"looks separated by spaces (data.separator: "* ]]
     # no header line: the first row is read as one
     tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
     csv_config noheader.csv species
@@ -122,7 +123,7 @@ two_class_run() {
     csv_config commas.tsv species
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point)'* ]]
+    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'* ]]
     # a real header whose column is missing gets no such guess
     csv_config "$ROOT/data/iris.csv" specie
     run "$DLC" train c.yaml --out run
@@ -1094,4 +1095,56 @@ YAML
     run "$DLC" train fm.yaml --out drop --set data.missing=drop
     [ "$status" -eq 0 ]
     [[ "$output" == *"fm.csv: 1 of 4 rows left out for a missing value (data.missing: drop; the first on line 2, column 'b')"* ]]
+}
+
+@test "data.separator and data.decimal: a ';' file of decimal commas trains as its comma twin, and predict reads it so" {
+    # Excel in many locales: ';' between columns, a comma before decimals
+    tr ',.' ';,' < "$ROOT/data/iris.csv" > semi.csv
+    csv_config "$ROOT/data/iris.csv" species plain.yaml
+    "$DLC" train plain.yaml --out plain --quiet
+    csv_config semi.csv species
+    run "$DLC" train c.yaml --out semi
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'semi.csv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma?'*"data.decimal: ','"* ]]
+    run "$DLC" train c.yaml --out semi --set data.decimal=comma
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: $PWD/semi.csv: read as separated by ';', as its header and first row are (data.separator: auto; give it to say which)"* ]]
+    # the same numbers: the same run, figure for figure
+    diff <(metrics_no_time plain/metrics.csv) <(metrics_no_time semi/metrics.csv)
+    grep -q '^  decimal: comma$' semi/config.yaml
+    # predict reads rows as training did (the model keeps data.separator and data.decimal)
+    sed -n '1p;2p;52p;102p' semi.csv > rows.csv
+    sed -n '1p;2p;52p;102p' "$ROOT/data/iris.csv" > rows_plain.csv
+    diff <("$DLC" predict semi rows.csv | sed 's/^rows.csv//') <("$DLC" predict plain rows_plain.csv | sed 's/^rows_plain.csv//')
+    # ... and eval on a new file
+    run "$DLC" eval semi --set data.test.file="$PWD/semi.csv" --json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"examples": 150'* ]]
+    # '|' (a database dump), and a given separator
+    tr ',' '|' < "$ROOT/data/iris.csv" > pipe.csv
+    csv_config pipe.csv species
+    run "$DLC" train c.yaml --out pipe
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time plain/metrics.csv) <(metrics_no_time pipe/metrics.csv)
+    # a first row with one ';' more is not guessed at: data.separator says which
+    printf 'a;b;y\n1;2;x;\n3;4;y;\n' > extra.csv
+    csv_config extra.csv y
+    run "$DLC" train c.yaml --out extra
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.separator: ',' ';' tab or '|' says which"* ]]
+    run "$DLC" train c.yaml --out extra --set data.separator=semicolon
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"extra.csv:2: more fields than the header's 3 columns"* ]]
+    # a decimal comma in a comma-separated file cannot be told from the separator
+    csv_config "$ROOT/data/iris.csv" species
+    run "$DLC" train c.yaml --out bad --set data.decimal=comma
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.decimal ',' needs a separator other than ','"* ]]
+    # a written ',' is quoted in the run's config, which reads back
+    csv_config "$ROOT/data/iris.csv" species
+    printf '  separator: ","\n' > sep.txt
+    sed -i '/^  label:/r sep.txt' c.yaml
+    "$DLC" train c.yaml --out given --quiet
+    grep -q '^  separator: ","$' given/config.yaml
+    "$DLC" eval given --split dev > /dev/null
 }

@@ -327,7 +327,7 @@ static void test_csv_categorical_onehot(void **state)
                        "4,x,8,q\n";
     tu_write(tu_tmp("cat.csv"), text, strlen(text));
     data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
-    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), &one, 1, NULL, &cat, NULL,
+    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), NULL, &one, 1, NULL, &cat, NULL,
                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
     assert_int_equal(ds->dim, 5);
     const char *cols[5] = {"a", "c=k=v", "c=x", "c=y", "n"};
@@ -347,7 +347,7 @@ static void test_csv_categorical_onehot(void **state)
                         "q,1,w,6\n"
                         "p,2,k=v,7\n";
     data_csv_targets known = {"", &label, DATA_TARGET_CLASS, &names};
-    assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), &known, 1, &ds->columns,
+    assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), NULL, &known, 1, &ds->columns,
                                            NULL, DATA_MISSING_ERROR, 0, &err), DLC_OK);
     const float dx[15] = {5, 0, 0, 1, 9, 6, 0, 0, 0, 1, 7, 1, 0, 0, 2};
     for (int k = 0; k < 15; k++)
@@ -360,7 +360,7 @@ static void test_csv_categorical_onehot(void **state)
     /* auto leaves a column of numbers alone, missing values (NA, ?) in it too */
     const char *na = "a,n,y\n1,5,p\n2,NA,q\n3,?,p\n";
     dataset *nums = NULL;
-    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), &one, 1, NULL, &cat, NULL,
+    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), NULL, &one, 1, NULL, &cat, NULL,
                                           DATA_MISSING_MEAN, 0, &err), DLC_OK);
     assert_int_equal(nums->dim, 2);
     assert_int_equal(nums->categorical.n, 0);
@@ -369,7 +369,7 @@ static void test_csv_categorical_onehot(void **state)
     data_dataset_free(nums);
     /* a label column is refused by name */
     dlc_strlist bad = list_of("y", NULL);
-    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL,
+    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), NULL, &one, 1, NULL, &bad, NULL,
                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
     assert_msg_has(err, "'y' is a label column");
     dlc_strlist_clear(&bad);
@@ -1495,7 +1495,7 @@ static long csv_load_peak_kib(const char *path, int records)
         dlc_error err = {0};
         dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, &err);
         if (st == DLC_OK)
-            st = data_csv_records_once(path, text, len, cols, 100, keep_row, &k, &err);
+            st = data_csv_records_once(path, text, len, NULL, cols, 100, keep_row, &k, &err);
         _exit(st == DLC_OK && k.n > 0 ? 0 : 1);
     }
     if (pid == 0) {
@@ -1503,7 +1503,7 @@ static long csv_load_peak_kib(const char *path, int records)
         dlc_strlist label = list_of("y", NULL), names = {0};
         data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
         dlc_error err = {0};
-        dlc_status st = data_read_csv_groups(&ds, path, &one, 1, NULL, NULL, NULL,
+        dlc_status st = data_read_csv_groups(&ds, path, NULL, &one, 1, NULL, NULL, NULL,
                                              DATA_MISSING_ERROR, 0, &err);
         _exit(st == DLC_OK && ds && ds->n > 0 ? 0 : 1);
     }
