@@ -616,9 +616,6 @@ static dlc_status count_unknown(const model *m, const char *text, int n, int *re
 static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     const int tagger = m->text_cfg.task == TEXT_TAG;
-    if (tagger && pr->json)
-        return dlc_fail(err, DLC_EINPUT, "--json: a tagger's predictions are token/TAG lines; "
-                        "leave --json out");
     dlc_status st = DLC_OK;
     const int K = (int)graph_output(m->g, 0)->size, T = (int)m->g->nodes[0].size;
     double *p = malloc(sizeof *p * (size_t)K);
@@ -635,10 +632,16 @@ static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_er
         pr->lines = t.lines;
         for (int r = 0; r < t.texts.n && st == DLC_OK; r++) {
             int n = INT_MAX; /* a tagger tags every token: a long text in pieces of T */
-            if (tagger) {
+            if (tagger && pr->json) { /* as a classifier's row, "tokens" for "top" */
+                dlc_buf_printf(&pr->out, "%s\n    {\"file\": ", pr->count++ ? "," : "");
+                json_write_string(&pr->out, a->pos[i]);
+                dlc_buf_printf(&pr->out, ", \"row\": %d, \"line\": %d, ", r + 1, t.lines[r]);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], 1, &pr->nonfinite, err);
+                dlc_buf_printf(&pr->out, "}");
+            } else if (tagger) {
                 dlc_buf_escape(&pr->out, a->pos[i], DLC_ESC_ALL);
                 dlc_buf_printf(&pr->out, ":%d: ", t.lines[r]);
-                st = cli_tag_line(&pr->out, m, t.texts.v[r], err);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], 0, NULL, err);
                 dlc_buf_printf(&pr->out, "\n");
             } else {
                 st = infer_classify_text(m, t.texts.v[r], p, &n, err);

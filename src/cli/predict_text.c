@@ -169,24 +169,46 @@ static int split_display(const char *text, int chars, char ***out)
     return n;
 }
 
-dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, dlc_error *err)
+dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, int json, int *nonfinite,
+                        dlc_error *err)
 {
     const model_head *mh = &m->heads[0];
     char **words = NULL;
     int cap = (int)strlen(text) + 1, n = 0;
-    int n_words = split_display(text, 0, &words);
+    int n_words = split_display(text, m->text_cfg.unit == TEXT_CHARS, &words);
     int *tags = malloc(sizeof *tags * (size_t)cap);
-    dlc_status st = n_words < 0 || !tags ? DLC_NOMEM(err) : infer_tag_text(m, text, tags, cap, &n, err);
+    float *p = malloc(sizeof *p * (size_t)cap);
+    dlc_status st = n_words < 0 || !tags || !p ? DLC_NOMEM(err)
+                                               : infer_tag_text(m, text, tags, p, cap, &n, err);
+    if (json && st == DLC_OK)
+        dlc_buf_printf(b, "\"tokens\": [");
     for (int w = 0; w < n && st == DLC_OK; w++) {
+        const char *word = w < n_words ? words[w] : "?";
+        const char *tag = tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?";
+        if (json) {
+            dlc_buf_printf(b, "%s{\"token\": ", w ? ", " : "");
+            json_write_string(b, word);
+            dlc_buf_printf(b, ", \"tag\": ");
+            json_write_string(b, tag);
+            dlc_buf_printf(b, ", \"id\": %d, \"probability\": ", tags[w]);
+            json_write_number(b, p[w]);
+            dlc_buf_printf(b, "}");
+            if (nonfinite)
+                *nonfinite += !isfinite(p[w]);
+            continue;
+        }
         dlc_buf_printf(b, "%s", w ? " " : "");
-        dlc_buf_escape(b, w < n_words ? words[w] : "?", DLC_ESC_ALL);
+        dlc_buf_escape(b, word, DLC_ESC_ALL);
         dlc_buf_printf(b, "/");
-        dlc_buf_escape(b, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?", DLC_ESC_ALL);
+        dlc_buf_escape(b, tag, DLC_ESC_ALL);
     }
+    if (json && st == DLC_OK)
+        dlc_buf_printf(b, "]");
     for (int i = 0; i < n_words; i++)
         free(words[i]);
     free(words);
     free(tags);
+    free(p);
     return st == DLC_OK && b->failed ? DLC_NOMEM(err) : st;
 }
 
@@ -257,7 +279,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     }
     /* a tagger: one tag per token */
     dlc_buf line = {0};
-    if (cli_tag_line(&line, &m, text, &err) != DLC_OK) {
+    if (cli_tag_line(&line, &m, text, 0, NULL, &err) != DLC_OK) {
         rc = cli_fail(&err);
         dlc_buf_free(&line);
         goto done;

@@ -407,7 +407,8 @@ dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tok
     return DLC_OK;
 }
 
-dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n_out, dlc_error *err)
+dlc_status infer_tag_text(model *m, const char *text, int *tags, float *p, int cap, int *n_out,
+                          dlc_error *err)
 {
     dlc_status st = need_text(m, TEXT_TAG, err);
     if (st != DLC_OK)
@@ -431,6 +432,12 @@ dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n
             for (int k = 1; k < K; k++)
                 best = z[k] > z[best] ? k : best;
             tags[at + i] = best;
+            if (p) {
+                double sum = 0;
+                for (int k = 0; k < K; k++)
+                    sum += exp((double)z[k] - z[best]);
+                p[at + i] = (float)(1.0 / sum);
+            }
         }
     }
     free(ids);

@@ -174,9 +174,22 @@ YAML
     [ "${lines[0]}" = "s.txt:1: the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
     [ "${lines[1]}" = "s.txt:3: $long" ]
     [ "${#lines[@]}" -eq 2 ]
-    run "$DLC" predict run s.txt --json
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"--json: a tagger's predictions are token/TAG lines"* ]]
+    # --json: each text's tokens, as written, with their tags and probabilities
+    "$DLC" predict run s.txt --json > s.json
+    [[ "$(tr -d '\n' < s.json)" == *'"predictions": [    {"file": "s.txt", "row": 1, "line": 1, "tokens": [{"token": "the", "tag": "DET", "id": '*', "probability": 0.'*'}, {"token": "wolf", "tag": "NOUN", '* ]]
+    if [ -x /usr/bin/python3 ]; then
+        /usr/bin/python3 - "$long" <<'PY'
+import json, sys
+d = json.load(open("s.json"))
+p = d["predictions"]
+assert [(x["row"], x["line"]) for x in p] == [(1, 1), (2, 3)], p
+for x in p:
+    for t in x["tokens"]:
+        assert 0.2 < t["probability"] <= 1.0, t
+assert " ".join(t["token"] + "/" + t["tag"] for t in p[1]["tokens"]) == sys.argv[1]
+assert " ".join(t["token"] + "/" + t["tag"] for t in p[0]["tokens"]) == "the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT"
+PY
+    fi
     run "$DLC" gradcheck tag.yaml --batch 2 --samples 8
     [ "$status" -eq 0 ]
 }
