@@ -309,6 +309,8 @@ typedef struct {
                                 * a CSV header not counted), where rows were left out (data.missing:
                                 * drop, limit, subset) or files joined (data.sources); NULL: example
                                 * i is row i.  data_file_row reads it */
+    dlc_strlist texts;         /* text classifiers: (n) each example's text as its file writes it
+                                * (the error sample shows it; the tokens show what the model read) */
     dlc_strlist files;         /* image folders: (n) each example's file, relative to its folder
                                 * ("class/name.png"), which the error sample names; else empty */
     int dropped;               /* examples dropped: label not among the given classes */

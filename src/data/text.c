@@ -162,6 +162,7 @@ typedef struct {
     int *rec;        /* classify with `limit`: (m) the CSV record (data row, from 0) each
                       * example is; NULL: example k is record k */
     int m, mcap, rec_cap;
+    dlc_strlist raw; /* classify: (m) each example's text as written */
 } text_src;
 
 /* sources a load reads: data.train, dev, test, or up to DATA_MAX_SOURCES */
@@ -185,6 +186,7 @@ static void src_free(text_src *s)
     free(s->label);
     free(s->line);
     free(s->rec);
+    dlc_strlist_clear(&s->raw);
     memset(s, 0, sizeof *s);
 }
 
@@ -450,6 +452,8 @@ static dlc_status classify_row(void *user, const char *const *fields, int line, 
     }
     if (s->rec)
         s->rec[s->m - 1] = rec;
+    if ((st = dlc_strlist_push(&s->raw, text, err)))
+        return st;
     st = tokenize(c->L, c->s, text, strlen(text), 0, err);
     close_example(c->s);
     return st;
@@ -766,7 +770,12 @@ static dlc_status example_record(const text_load *L, dataset *ds, int row, const
     if (!ds->row && !(ds->row = calloc((size_t)(ds->n > 0 ? ds->n : 1), sizeof(int))))
         return DLC_NOMEM(err);
     ds->row[row] = s->rec ? s->rec[k] : k;
-    return DLC_OK;
+    dlc_status st = DLC_OK;
+    while (st == DLC_OK && ds->texts.n < row) /* (rows are written in order) */
+        st = dlc_strlist_push(&ds->texts, "", err);
+    if (st == DLC_OK && ds->texts.n == row)
+        st = dlc_strlist_push(&ds->texts, k < s->raw.n ? s->raw.v[k] : "", err);
+    return st;
 }
 
 static void example_write(const text_load *L, dataset *ds, int row, const text_src *s, int k,
