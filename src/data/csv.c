@@ -78,6 +78,22 @@ int data_is_missing(const char *s)
     return 0;
 }
 
+/* 1 when s is written as a date, or a date and a time: 2020-06-16,
+ * 2020/06/16, 16.06.2020, 6/16/2020, 2020-06-16T08:30:00 or 2020-06-16 08:30. */
+static int csv_date(const char *s)
+{
+    int a, b, c, n = 0;
+    char s1, s2;
+    if (sscanf(s, "%d%c%d%c%d%n", &a, &s1, &b, &s2, &c, &n) != 5 || s1 != s2 ||
+        !strchr("-/.", s1))
+        return 0;
+    const int ymd = s[0] != '-' && strspn(s, "0123456789") == 4 && b >= 1 && b <= 12 && c >= 1 &&
+                    c <= 31;
+    const int dmy = strspn(s + n - 4, "0123456789") == 4 && a >= 1 && a <= 31 && b >= 1 && b <= 31 &&
+                    (a <= 12 || b <= 12);
+    return (ymd || dmy) && (s[n] == '\0' || s[n] == 'T' || s[n] == ' ');
+}
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
@@ -89,6 +105,9 @@ const char *data_number_hint(const char *s)
     double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
     if (end != s && *end == '\0' && (!isfinite(v) || fabs(v) > FLT_MAX || errno == ERANGE))
         return " (infinite, or beyond float32's range: dlc reads finite numbers)";
+    if (csv_date(s))
+        return " (a date: dlc reads numbers, not dates; leave the column out with data.features, "
+               "or write it as numbers: a year, a month, days since a start)";
     const char *comma = strchr(s, ',');
     /* 1,234 is a thousand and more with a thousands separator, or about one
      * with a decimal comma: only its writer knows */
@@ -1309,8 +1328,14 @@ typedef struct {
 /* The refusal of categorical column col of K distinct values in rows rows
  * (K over the limit, or an auto column's text with too many values). */
 static dlc_status csv_cat_refuse(const char *path, const char *col, int K, int rows, int autocat,
-                                 dlc_error *err)
+                                 const data_names *values, dlc_error *err)
 {
+    if (values->names.n > 0 && csv_date(values->names.v[0]))
+        return dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds dates (\"%.40s\", %d distinct "
+                        "values): dlc reads numbers, not dates, and one-hot encoding them learns "
+                        "nothing of a new date; leave the column out with data.features, or write "
+                        "it as numbers: a year, a month, days since a start",
+                        path, col, values->names.v[0], K);
     if (!autocat)
         return dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
                         "many to one-hot encode (leave it out of data.categorical)", path, col,
@@ -1361,7 +1386,8 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         }
         int K = c->values[k].names.n + (c->text[k] >> 1);
         if ((!c->autocat && (c->text[k] & 2)) || (c->autocat && K > CSV_AUTO_CATEGORIES_MAX))
-            return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, err);
+            return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, &c->values[k],
+                                  err);
     }
     return DLC_OK;
 }
@@ -1486,7 +1512,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             q = -1; /* numbers only: a numeric feature */
         if ((q >= 0 && !autocat && (c.text[q] & 2)) ||
             (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows))))
-            st = csv_cat_refuse(path, order.v[k], K, c.rows, autocat, err);
+            st = csv_cat_refuse(path, order.v[k], K, c.rows, autocat, &c.values[q], err);
         if (st != DLC_OK)
             break;
         if (q < 0) {

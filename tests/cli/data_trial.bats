@@ -587,15 +587,15 @@ YAML
         [ "$status" -eq 2 ]
         [[ "$output" == *"th.csv:2: column 'price': expected a number, got "*"$2"* ]]
     }
-    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals)'
+    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
     check '"1,234,567.5"' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
     check '1.234.567' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
     check '"1.234,5"' "(a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)"
     check '1 234' '(thousands separators? dlc reads numbers as 1234.5'
     check "1'234" '(thousands separators? dlc reads numbers as 1234.5'
     check "1$(printf '\xc2\xa0')234" '(thousands separators? dlc reads numbers as 1234.5'
-    check '"12,5"' '(a decimal comma? dlc reads numbers with a point)'
-    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point)'
+    check '"12,5"' '(a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
+    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
 }
 
 @test "class labels that are numbers match by value: 1 and 1.0 are one class, in a file and across files" {
@@ -1147,4 +1147,32 @@ YAML
     "$DLC" train c.yaml --out given --quiet
     grep -q '^  separator: ","$' given/config.yaml
     "$DLC" eval given --split dev > /dev/null
+}
+
+@test "a date column is named a date, whether read as a number or one-hot encoded by auto" {
+    {
+        echo "visit,x,label"
+        for i in $(seq 10 40); do echo "2020-01-$((i % 28 + 1)),$i,$((i % 2))"; done
+    } > dates.csv
+    csv_config dates.csv label
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'dates.csv:2: column '"'visit'"': expected a number, got "2020-01-11" (a date: dlc reads numbers, not dates; leave the column out with data.features, or write it as numbers: a year, a month, days since a start)'* ]]
+    run "$DLC" train c.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"dates.csv: column 'visit' holds dates (\"2020-01-11\", 28 distinct values): dlc reads numbers, not dates"* ]]
+    # 16.06.2020 and 6/16/2020 too; a version number or a fraction is no date
+    for d in 16.06.2020 6/16/2020 2020/06/16 "2020-06-16T08:30:00"; do
+        sed "2s|^[^,]*|$d|" dates.csv > d2.csv
+        csv_config d2.csv label
+        run "$DLC" train c.yaml --out run
+        [[ "$output" == *"got \"$d\" (a date:"* ]]
+    done
+    for v in 1.2.3 1/2 v2020-01-01; do
+        sed "2s|^[^,]*|$v|" dates.csv > d2.csv
+        csv_config d2.csv label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" != *"a date:"* ]]
+    done
 }
