@@ -1176,3 +1176,16 @@ YAML
         [[ "$output" != *"a date:"* ]]
     done
 }
+
+@test "predict reads CSV rows, or texts, from the standard input given as -" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet > /dev/null
+    head -4 "$ROOT/data/iris.csv" > rows.csv
+    diff <("$DLC" predict run rows.csv | sed 's/^rows.csv//') <(head -4 "$ROOT/data/iris.csv" | "$DLC" predict run - | sed 's/^-//')
+    run bash -c "tr ',' ';' < rows.csv | '$DLC' predict run - --json"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'{"file": "-", "row": 1, "line": 2, "top": ['* ]]
+    run bash -c "'$DLC' predict run - < /dev/null"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"-: empty file"* ]]
+}

@@ -174,6 +174,9 @@ YAML
     [ "${lines[0]}" = "s.txt:1: the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
     [ "${lines[1]}" = "s.txt:3: $long" ]
     [ "${#lines[@]}" -eq 2 ]
+    # the standard input, as -
+    run bash -c "'$DLC' predict run - --quiet < s.txt"
+    [ "${lines[1]}" = "-:3: $long" ]
     # --json: each text's tokens, as written, with their tags and probabilities
     "$DLC" predict run s.txt --json > s.json
     [[ "$(tr -d '\n' < s.json)" == *'"predictions": [    {"file": "s.txt", "row": 1, "line": 1, "tokens": [{"token": "the", "tag": "DET", "id": '*', "probability": 0.'*'}, {"token": "wolf", "tag": "NOUN", '* ]]
