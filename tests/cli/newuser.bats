@@ -674,3 +674,16 @@ YAML
     "$DLC" train iris.yaml --out iris --quiet --set train.epochs=1
     [ -z "$(ls iris/errors | grep png)" ]
 }
+
+@test "other tools' command words (sweep, fit, evaluate) are answered with dlc's way to do it" {
+    run "$DLC" sweep s.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"dlc: unknown command 'sweep': a sweep runs as scripts/sweep.sh SWEEP.yaml"*"dlc leaderboard"* ]]
+    run "$DLC" fit c.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown command 'fit': dlc train CONFIG trains"* ]]
+    run "$DLC" evaluate run
+    [[ "$output" == *"dlc eval RUN scores a trained run"* ]]
+    run "$DLC" trian c.yaml
+    [[ "$output" == *"(did you mean 'train'?)"* ]]
+}
