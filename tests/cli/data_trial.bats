@@ -1189,3 +1189,26 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"-: empty file"* ]]
 }
+
+@test "a sweep over data.normalize_targets by dev_loss is refused: standardized losses are not in the targets' units" {
+    # petal width from the other three measures: targets near 1, but the
+    # standardized loss is still in another unit than the MSE
+    cat > r.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width, features: [sepal_length, sepal_width, petal_length], split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 3}
+YAML
+    printf 'base: r.yaml\nmode: grid\nmetric: dev_loss\nparams:\n  data.normalize_targets: [none, standard]\n' > sw.yaml
+    run "$ROOT/scripts/sweep.sh" sw.yaml -j 1 -o out
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"out: the trials' dev losses are in different units: trial 2 learned standardized targets (data.normalize_targets: standard), so its loss is in standard deviations squared, the other 1 trial's in the targets' units"*"set metric: score in sw.yaml"* ]]
+    # by score (the dev MSE in units) they rank
+    sed -i 's/metric: dev_loss/metric: score/' sw.yaml
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    # all standardized: one unit, ranked by dev_loss
+    printf 'base: r.yaml\nmode: grid\nmetric: dev_loss\nset: {data.normalize_targets: standard}\nparams:\n  train.optimizer.lr: [0.01, 0.1]\n' > sw2.yaml
+    run "$ROOT/scripts/sweep.sh" sw2.yaml -j 1 -o out2
+    [ "$status" -eq 0 ]
+}
