@@ -19,6 +19,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.labels[i].columns);
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
+    dlc_strlist_clear(&c->data.exclude);
     dlc_strlist_clear(&c->data.categorical);
     dlc_strlist_clear(&c->data.subset_classes);
     dlc_strlist_clear(&c->data.augment.sources);

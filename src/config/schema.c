@@ -154,6 +154,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.exclude",                K_STRLIST,    CFG(data.exclude),       "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.categorical",            K_STRLIST,    CFG(data.categorical),   "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.missing",                K_ENUM,       CFG(data.missing),       "error",  ANY,          ENUM(data_missing_names)) \
     X("data.separator",              K_ENUM,       CFG(data.separator),     "auto",   ANY,          ENUM(data_separator_names)) \

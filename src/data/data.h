@@ -221,6 +221,7 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist exclude;            /* csv: columns left out of that "all" (pandas' drop(columns=)) */
     int missing;                    /* csv: a missing feature value (empty, NA, ...): DATA_MISSING_* */
     int separator;                  /* csv: DATA_SEP_* (data.separator) */
     int decimal;                    /* csv: DATA_DECIMAL_* (data.decimal) */

@@ -1212,3 +1212,24 @@ YAML
     run "$ROOT/scripts/sweep.sh" sw2.yaml -j 1 -o out2
     [ "$status" -eq 0 ]
 }
+
+@test "data.exclude leaves an id and a date column out of every column, as pandas' drop(columns=) does; the model is the one data.features gives" {
+    awk -F, -v OFS=, 'NR == 1 { print "id", $0, "day"; next } { print 1000 + NR, $0, "2020-01-" (NR % 28 + 1) }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"column 'day': expected a number"*"(a date:"* ]]
+    "$DLC" train c.yaml --out ex --quiet --set 'data.exclude=[id, day]' > /dev/null
+    "$DLC" train c.yaml --out feat --quiet --set 'data.features=[sepal_length, sepal_width, petal_length, petal_width]' > /dev/null
+    diff <(metrics_no_time ex/metrics.csv) <(metrics_no_time feat/metrics.csv)
+    "$DLC" summary ex | grep -q 'input features (4): sepal_length, sepal_width, petal_length, petal_width'
+    # predict and eval read the model's columns
+    diff <("$DLC" predict ex ids.csv) <("$DLC" predict feat ids.csv)
+    "$DLC" eval ex --split dev > /dev/null
+    expect_error "data.exclude: $PWD/ids.csv has no column 'dya' (did you mean 'day'?)" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=[id, dya]'
+    expect_error "data.exclude: 'species' is a label column (data.label)" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=species'
+    expect_error "data.features and data.exclude: give one" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=id' --set 'data.features=[sepal_length]'
+}
