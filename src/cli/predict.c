@@ -729,7 +729,10 @@ static int run(const cli_args *a)
     const cli_command *c = &cli_predict_cmd;
     if (cli_get(c, a, "--prompt") || cli_get(c, a, "--text")) {
         if (cli_get(c, a, "--json"))
-            return cli_usage_error(c, "--json is for image inputs; text predictions print plain text");
+            return cli_usage_error(c, "--json goes with input files: --prompt and --text print "
+                                      "plain text (for a classifier's or tagger's JSON give the "
+                                      "text as a file, or on the standard input: echo TEXT | dlc "
+                                      "predict RUN - --json)");
         return cli_predict_text(c, a);
     }
     const char *values = cli_get(c, a, "--values");

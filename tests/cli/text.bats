@@ -118,7 +118,7 @@ YAML
     [ "$status" -eq 2 ]
     run "$DLC" predict run --prompt "a" --json
     [ "$status" -eq 2 ]
-    [[ "$output" == *"--json is for image inputs"* ]]
+    [[ "$output" == *"--json goes with input files: --prompt and --text print plain text (for a classifier's or tagger's JSON give the text as a file, or on the standard input: echo TEXT | dlc predict RUN - --json)"* ]]
     run "$DLC" predict run
     [ "$status" -eq 2 ]
     echo "x" > some.png
