@@ -1643,6 +1643,29 @@ dlc_status data_csv_header(const char *path, const char *text, size_t len,
     return st;
 }
 
+dlc_status data_csv_need_columns(const char *path, const char *text, size_t len,
+                                 const data_csv_dialect *d, const char *const *columns,
+                                 const char *const *whats, const char *const *keys, int n,
+                                 dlc_error *err)
+{
+    dlc_strlist names = {0};
+    data_names header = {0};
+    int id;
+    dlc_status st = data_csv_header(path, text, len, d, &names, err);
+    for (int i = 0; i < names.n && st == DLC_OK; i++)
+        if (data_names_find(&header, names.v[i]) < 0)
+            st = data_names_add(&header, names.v[i], &id, err);
+    for (int k = 0; k < n && st == DLC_OK; k++)
+        if (data_names_find(&header, columns[k]) < 0) {
+            char tail[160];
+            snprintf(tail, sizeof tail, " (%s names it)", keys[k]);
+            st = csv_no_column(path, whats[k], columns[k], &header, tail, err);
+        }
+    dlc_strlist_clear(&names);
+    data_names_free(&header);
+    return st;
+}
+
 /* data_csv_records; own as csv_parse_groups'. */
 static dlc_status csv_records(const char *path, const char *text, size_t len,
                               const data_csv_dialect *d, const char *const *columns, int n_columns, data_csv_record_fn fn,

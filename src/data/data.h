@@ -510,6 +510,13 @@ dlc_status data_csv_records(const char *path, const char *text, size_t len,
 dlc_status data_csv_records_once(const char *path, char *text, size_t len,
                                  const data_csv_dialect *d, const char *const *columns, int n_columns,
                                  data_csv_record_fn fn, void *user, dlc_error *err);
+/* DLC_OK when the header of text has each of the n columns, else the first
+ * missing one named as "what column 'NAME' is not in the header (...)" with
+ * a near name or the file's columns, and "(KEY names it)". */
+dlc_status data_csv_need_columns(const char *path, const char *text, size_t len,
+                                 const data_csv_dialect *d, const char *const *columns,
+                                 const char *const *whats, const char *const *keys, int n,
+                                 dlc_error *err);
 /* Why a header may lack the columns asked for, as " (...)" into buf, or ""
  * when nothing looks wrong: one column that holds ';', '|' or spaces (another
  * separator), or mostly numbers (a file without a header line). */

@@ -521,7 +521,10 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         const data_csv_dialect d = data_csv_dialect_of(L->cfg);
         int rows = 0;
         unsigned char *keep = NULL;
-        if (src->limit > 0 &&
+        static const char *const whats[2] = {"text", "label"};
+        static const char *const keys[2] = {"data.text.column", "data.label"};
+        st = data_csv_need_columns(src->file, text, len, &d, cols, whats, keys, 2, err);
+        if (st == DLC_OK && src->limit > 0 &&
             (st = data_csv_records(src->file, text, len, &d, cols, 2, count_row, &rows, err)) == DLC_OK &&
             src->limit < rows)
             st = text_draw_rows(&keep, rows, src->limit, L->seed, k, err);

@@ -267,6 +267,17 @@ YAML
     run "$DLC" train lm.yaml --out run --set model.layers.0.type=lstm
     [ "$status" -eq 2 ]
     [[ "$output" == *"expects a sequence (T, D)"* ]]
+    # a classifier's CSV whose text column has another name: the key that names it
+    weather_texts
+    sed -i '1s/text,label/review,label/' texts.csv
+    classifier_config cls.yaml '    - {type: embedding, units: 8}
+    - {type: time_avgpool}'
+    run "$DLC" train cls.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"texts.csv: text column 'text' is not in the header (its 2 columns: 'review', 'label') (data.text.column names it)"* ]]
+    run "$DLC" train cls.yaml --out run --set data.text.column=review --set data.label=labels
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"texts.csv: label column 'labels' is not in the header (did you mean 'label'?) (data.label names it)"* ]]
 }
 
 @test "sequence_loss sum and truncated BPTT train" {
