@@ -687,3 +687,16 @@ YAML
     run "$DLC" trian c.yaml
     [[ "$output" == *"(did you mean 'train'?)"* ]]
 }
+
+@test "pandas' and scikit-learn's words for data keys (sep, drop, class_weight) are answered with dlc's" {
+    iris_config c.yaml 1
+    run "$DLC" train c.yaml --out run --set 'data.sep=;'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sep': unknown key (dlc's name: 'data.separator')"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.drop=[id]'
+    [[ "$output" == *"key 'data.drop': unknown key (dlc's name: 'data.exclude'; the columns left out of every column)"* ]]
+    run "$DLC" train c.yaml --out run --set 'train.class_weight=balanced'
+    [[ "$output" == *"key 'train.class_weight': unknown key (dlc's name: 'data.balance'; balance: classes draws every class equally often, the sampling form of class_weight='balanced')"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.target=species'
+    [[ "$output" == *"(dlc's name: 'data.label')"* ]]
+}
