@@ -459,6 +459,50 @@ static void test_csv_numeric_labels(void **state)
     dlc_strlist_clear(&names);
 }
 
+/* data.separator auto and given, data.decimal ',': which fields are numbers */
+static void test_csv_dialects(void **state)
+{
+    (void)state;
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist label = list_of("y", NULL);
+    data_csv_targets one = {"", &label, DATA_TARGET_NUMERIC, NULL};
+    const data_csv_dialect comma = {0, ','}, semi = {';', ','};
+    /* ';' found by the header and the first row: -1,5 ,5 1,5e3 "2,25" */
+    const char *t = "a;b;c;d;y\n-1,5;,5;1,5e3;\"2,25\";1\n0;1;2;3;4\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &comma, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    assert_int_equal(ds->dim, 4);
+    assert_true(ds->f32[0] == -1.5f && ds->f32[1] == 0.5f && ds->f32[2] == 1500.0f &&
+                ds->f32[3] == 2.25f);
+    assert_int_equal(ds->separator, ';');
+    data_dataset_free(ds);
+    /* a comma of thousands, or two, is not a decimal comma: the field stays text */
+    t = "a;y\n1,234,5;1\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &semi, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "got \"1,234,5\"");
+    /* the header and first row disagree: comma-separated, one column */
+    t = "a;y\n1;2;3\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), NULL, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "(data.separator: ',' ';' tab or '|' says which)");
+    /* a ';' inside quotes does not count; '|' as ';' */
+    t = "\"a;b\"|y\n\"x;1\"|2\n";
+    dlc_strlist names = {0};
+    assert_int_equal(data_csv_header("t.csv", t, strlen(t), NULL, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 2);
+    assert_string_equal(names.v[0], "a;b");
+    dlc_strlist_clear(&names);
+    /* a decimal comma in a comma-separated file is refused */
+    t = "a,y\n1,2\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &comma, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "data.decimal ',' needs a separator other than ','");
+    dlc_strlist_clear(&label);
+}
+
 static void test_csv_quoted_tabs_crlf(void **state)
 {
     dlc_error err = {0};
@@ -1616,6 +1660,7 @@ static void test_csv_index_like_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_dialects),
         cmocka_unit_test(test_plan_weighted),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_idx_plain_and_gzip),
