@@ -132,54 +132,19 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     return rc;
 }
 
-/* The text's tokens as strings, for a tagger's output: white-space separated
- * words, or characters.  Returns the count; *buf holds them (free it). */
-static int split_display(const char *text, int chars, char ***out)
-{
-    size_t len = strlen(text);
-    char **v = malloc(sizeof *v * (len + 1));
-    int n = 0;
-    if (!v)
-        return -1;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        if (chars) {
-            j++;
-            while (j < len && ((unsigned char)text[j] & 0xC0) == 0x80)
-                j++;
-        } else {
-            if (strchr(" \t\r\n\v\f", text[i])) {
-                i++;
-                continue;
-            }
-            while (j < len && !strchr(" \t\r\n\v\f", text[j]))
-                j++;
-        }
-        v[n] = strndup(text + i, j - i);
-        if (!v[n]) {
-            for (int k = 0; k < n; k++)
-                free(v[k]);
-            free(v);
-            return -1;
-        }
-        n++;
-        i = j;
-    }
-    *out = v;
-    return n;
-}
-
 dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, int json, int *nonfinite,
                         dlc_error *err)
 {
     const model_head *mh = &m->heads[0];
-    char **words = NULL;
+    dlc_strlist tokens = {0}; /* as written: the model reads them lowercased, if it does */
     int cap = (int)strlen(text) + 1, n = 0;
-    int n_words = split_display(text, m->text_cfg.unit == TEXT_CHARS, &words);
     int *tags = malloc(sizeof *tags * (size_t)cap);
     float *p = malloc(sizeof *p * (size_t)cap);
-    dlc_status st = n_words < 0 || !tags || !p ? DLC_NOMEM(err)
-                                               : infer_tag_text(m, text, tags, p, cap, &n, err);
+    dlc_status st = !tags || !p ? DLC_NOMEM(err) : data_text_split(&m->text_cfg, text, &tokens, err);
+    const int n_words = tokens.n;
+    char **words = tokens.v;
+    if (st == DLC_OK)
+        st = infer_tag_text(m, text, tags, p, cap, &n, err);
     if (json && st == DLC_OK)
         dlc_buf_printf(b, "\"tokens\": [");
     for (int w = 0; w < n && st == DLC_OK; w++) {
@@ -204,9 +169,7 @@ dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, int json, int *n
     }
     if (json && st == DLC_OK)
         dlc_buf_printf(b, "]");
-    for (int i = 0; i < n_words; i++)
-        free(words[i]);
-    free(words);
+    dlc_strlist_clear(&tokens);
     free(tags);
     free(p);
     return st == DLC_OK && b->failed ? DLC_NOMEM(err) : st;

@@ -202,6 +202,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.text.seq_len",           K_INT,        CFG(data.text.seq_len),  "64",     GE(1),        PLAIN)             \
     X("data.text.min_count",         K_INT,        CFG(data.text.min_count), "1",     GE(1),        PLAIN)             \
     X("data.text.max_vocab",         K_INT,        CFG(data.text.max_vocab), "0",     GE(0),        PLAIN)             \
+    X("data.text.split_punctuation", K_BOOL,       CFG(data.text.split_punctuation), "false", ANY,  PLAIN)             \
     X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
     X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
     X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \

@@ -114,6 +114,8 @@ typedef struct {
     int min_count;         /* train tokens seen fewer times become <unk> */
     int max_vocab;         /* 0: no limit (specials included) */
     int lowercase;         /* ASCII letters */
+    int split_punctuation; /* words: ASCII punctuation at a word's start or end is a token of
+                            * its own ("cat." is "cat" "."), as tokenized corpora write it */
     int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
     int chars;             /* tag, words: C > 0 gives each step the word id and its first C
                             * bytes as ids 1..256 (byte + 1, 0 = none): inputs (T, 1 + C),
@@ -577,6 +579,10 @@ typedef struct {
 dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
 void data_corpus_free(data_corpus *c);
 
+/* The tokens of one text as it writes them (case kept), tokenized as
+ * data_text_encode tokenizes it, appended to out (a tagger's output). */
+dlc_status data_text_split(const data_text_config *tc, const char *text, dlc_strlist *out,
+                           dlc_error *err);
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err
  * set for invalid UTF-8.  vocab: token strings by id. */

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,42 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+static int is_punct(unsigned char c)
+{
+    return c < 0x80 && ispunct(c);
+}
+
+/* data.text.split_punctuation: the word in L->word (w bytes) as tokens, each
+ * ASCII punctuation mark at its start or end one of its own ("(cat)," is
+ * "(" "cat" ")" ","); marks inside stay (don't, U.S., 3.14), and a word of
+ * marks only ("...", "--") is one token. */
+static dlc_status push_split(text_load *L, text_src *s, size_t w, dlc_error *err)
+{
+    char *x = L->word;
+    size_t a = 0, b = w;
+    while (a < w && is_punct((unsigned char)x[a]))
+        a++;
+    if (a == w)
+        return push_token(L, s, x, -1, err);
+    while (b > a && is_punct((unsigned char)x[b - 1]))
+        b--;
+    char one[2] = {0, 0}, mid[sizeof L->word];
+    dlc_status st = DLC_OK;
+    for (size_t k = 0; k < a && st == DLC_OK; k++) {
+        one[0] = x[k];
+        st = push_token(L, s, one, -1, err);
+    }
+    memcpy(mid, x + a, b - a);
+    mid[b - a] = '\0';
+    if (st == DLC_OK)
+        st = push_token(L, s, mid, -1, err);
+    for (size_t k = b; k < w && st == DLC_OK; k++) {
+        one[0] = x[k];
+        st = push_token(L, s, one, -1, err);
+    }
+    return st;
+}
+
 /* Tokenizes text[0, len) (valid UTF-8) into s; stops after `limit` tokens
  * (0: no limit).  line_ends: a word lm marks every line end with <eos>. */
 static dlc_status tokenize(text_load *L, text_src *s, const char *text, size_t len, long limit,
@@ -314,7 +351,7 @@ static dlc_status tokenize(text_load *L, text_src *s, const char *text, size_t l
                 w--;
         }
         L->word[w] = '\0';
-        if ((st = push_token(L, s, L->word, -1, err)))
+        if ((st = tc->split_punctuation ? push_split(L, s, w, err) : push_token(L, s, L->word, -1, err)))
             return st;
         i = j;
     }
@@ -1476,6 +1513,26 @@ void data_corpus_free(data_corpus *c)
 }
 
 /* ---- prediction inputs and pretrained vectors ---- */
+
+dlc_status data_text_split(const data_text_config *tc, const char *text, dlc_strlist *out,
+                           dlc_error *err)
+{
+    data_text_config as_written = *tc;
+    as_written.lowercase = 0;
+    as_written.task = TEXT_CLASSIFY; /* no <eos> at line ends */
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = &as_written;
+    size_t len = strlen(text);
+    dlc_status st = utf8_check("the text", text, len, err);
+    if (st == DLC_OK)
+        st = tokenize(&L, &L.src[0], text, len, 0, err);
+    for (long i = 0; i < L.src[0].n && st == DLC_OK; i++)
+        st = dlc_strlist_push(out, L.all.names.v[L.src[0].tok[i]], err);
+    src_free(&L.src[0]);
+    data_names_free(&L.all);
+    return st;
+}
 
 int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
                      float *ids, int cap, dlc_error *err)
