@@ -130,6 +130,55 @@ int dlc_open_regular(const char *path, long long *size, dlc_error *err)
     return fd;
 }
 
+dlc_status dlc_read_input_max(const char *path, size_t max, char **out, size_t *len,
+                              dlc_error *err)
+{
+    if (strcmp(path, "-") != 0)
+        return dlc_read_file_max(path, max, out, len, err);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    *out = NULL;
+    *len = 0;
+    if (!buf)
+        return DLC_NOMEM(err);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                free(buf);
+                return dlc_fail(err, DLC_EINPUT, "-: the standard input is too large (at most %zu "
+                                "bytes are read)", max);
+            }
+            char *more = realloc(buf, 2 * cap + 1);
+            if (!more) {
+                free(buf);
+                return DLC_NOMEM(err);
+            }
+            buf = more;
+            cap *= 2;
+        }
+        ssize_t got = read(STDIN_FILENO, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            return dlc_fail(err, DLC_EIO, "-: cannot read the standard input: %s", strerror(e));
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    if (n > max) {
+        free(buf);
+        return dlc_fail(err, DLC_EINPUT, "-: the standard input is too large (at most %zu bytes are "
+                        "read)", max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return DLC_OK;
+}
+
 dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len, dlc_error *err)
 {
     *out = NULL;

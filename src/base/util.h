@@ -40,6 +40,10 @@ const char *dlc_nearest(const char *word, const char *const *candidates);
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err);
 dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len,
                              dlc_error *err);
+/* dlc_read_file_max, where the path "-" is the standard input (a pipe or a
+ * terminal: read to its end, at most max bytes). */
+dlc_status dlc_read_input_max(const char *path, size_t max, char **out, size_t *len,
+                              dlc_error *err);
 /* Opens a regular file for reading (O_NONBLOCK, checked with fstat after the
  * open) and gives its size; -1 with err set (DLC_EINPUT) otherwise, with the
  * same reasons as dlc_read_file.  The caller closes the descriptor. */

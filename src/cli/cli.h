@@ -108,8 +108,11 @@ extern const cli_command cli_embed_cmd, cli_export_cmd, cli_import_cmd;
 /* `dlc predict` for text models (predict_text.c): --prompt or --text of c. */
 int cli_predict_text(const cli_command *c, const cli_args *a);
 /* A tagger's tags of text appended to b as "token/TAG token/TAG ..." (both
- * escaped for the terminal); predict_text.c. */
-dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, dlc_error *err);
+ * escaped for the terminal), or with json as "tokens": [{"token", "tag",
+ * "id", "probability"}, ...]; *nonfinite counts the probabilities written
+ * as null (may be NULL).  predict_text.c. */
+dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, int json, int *nonfinite,
+                        dlc_error *err);
 /* The end of a prediction: out printed when st is DLC_OK (nothing is printed
  * before an input is refused), else the error; out freed.  The exit code. */
 int cli_predict_output(dlc_status st, const dlc_error *err, dlc_buf *out);

@@ -82,6 +82,7 @@ static dlc_status eval_known_classes(dlc_config *cfg, const model *m, int skip, 
      * categories it was trained with (not those of the files read now) */
     if (cfg->data.format == DATA_CSV && m->features.n > 0) {
         dlc_strlist_clear(&cfg->data.features);
+        dlc_strlist_clear(&cfg->data.exclude);
         dlc_strlist_clear(&cfg->data.categorical);
         dlc_status st = dlc_strlist_copy(&cfg->data.features, &m->features, err);
         if (st != DLC_OK)

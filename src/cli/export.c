@@ -4,13 +4,14 @@
  * and nothing is written. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../onnx/onnx.h"
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"--format", 1, "FMT", "onnx (the only format; model.safetensors already is PyTorch's layout)"},
+    {"--format", 1, "FMT", "onnx (the only format and the default; model.safetensors already is PyTorch's layout)"},
     {"--out", 1, "FILE", "where to write (default RUN/model.onnx)"},
     {"--opset", 1, "N", "ONNX opset version, 13 to 21 (default 17)"},
     {NULL, 0, NULL, NULL},
@@ -22,10 +23,13 @@ static int run(const cli_args *a)
     const cli_command *c = &cli_export_cmd;
     if (a->n_pos != 1)
         return cli_usage_error(c, "expected one RUN folder (or model file)");
-    const char *fmt = cli_get(c, a, "--format");
-    if (!fmt)
-        return cli_usage_error(c, "--format is required (onnx)");
-    if (strcmp(fmt, "onnx") != 0)
+    /* onnx, the one format, unless --out names another (model.h5, model.pt) */
+    const char *fmt = cli_get(c, a, "--format"), *to = cli_get(c, a, "--out");
+    const size_t tl = to ? strlen(to) : 0;
+    if (!fmt && to && !(tl > 5 && strcasecmp(to + tl - 5, ".onnx") == 0))
+        return cli_usage_error(c, "--out %s: dlc exports ONNX files; name it .onnx, or give "
+                                  "--format onnx to write ONNX under this name", to);
+    if (fmt && strcmp(fmt, "onnx") != 0)
         return cli_usage_error(c, "--format '%s': the one format is onnx", fmt);
     long opset = ONNX_OPSET_DEFAULT;
     const char *os = cli_get(c, a, "--opset");
@@ -82,7 +86,7 @@ static int run(const cli_args *a)
 
 const cli_command cli_export_cmd = {
     "export",
-    "RUN --format onnx [--out FILE] [--opset N]",
+    "RUN [--format onnx] [--out FILE] [--opset N]",
     "Write a trained model as an ONNX file (normalization folded in, softmax or sigmoid on the "
     "output) for ONNX Runtime and other runtimes.",
     opts, run,

@@ -443,6 +443,25 @@ int main(int argc, char **argv)
         }
     }
     names[n] = NULL;
+    /* other tools' words for dlc's commands (Keras' fit, Ludwig's
+     * hyperopt, W&B's sweep) */
+    static const char *const foreign[][2] = {
+        {"sweep", "a sweep runs as scripts/sweep.sh SWEEP.yaml (one dlc train per trial: dlc "
+                  "train BASE $(dlc sample SWEEP --trial N)), ranked by dlc leaderboard"},
+        {"hyperopt", "a sweep runs as scripts/sweep.sh SWEEP.yaml, ranked by dlc leaderboard"},
+        {"tune", "a sweep runs as scripts/sweep.sh SWEEP.yaml, ranked by dlc leaderboard"},
+        {"fit", "dlc train CONFIG trains"},
+        {"evaluate", "dlc eval RUN scores a trained run"},
+        {"test", "dlc eval RUN scores a trained run (--split test is its default)"},
+        {"infer", "dlc predict RUN INPUT... predicts"},
+        {"visualize", "RUN/report.html has the learning curves and the confusion matrix"},
+    };
+    for (size_t k = 0; k < sizeof foreign / sizeof foreign[0]; k++)
+        if (strcmp(argv[1], foreign[k][0]) == 0) {
+            fprintf(stderr, "dlc: unknown command '%s': %s\n(see 'dlc --help')\n", argv[1],
+                    foreign[k][1]);
+            return 2;
+        }
     const char *near = dlc_nearest(argv[1], names);
     fprintf(stderr, "dlc: unknown command '%s'%s%s%s\n(see 'dlc --help')\n", argv[1],
             near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");

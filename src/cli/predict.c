@@ -548,17 +548,17 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
         return dlc_fail(err, DLC_EINPUT, "%s: an image file; the model reads texts (a CSV or TSV "
                         "file's '%.60s' column, or a file of one text a line, or --text TEXT)", path,
                         col);
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    dlc_status st = dlc_read_input_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
     size_t name = strlen(path);
     int table = name > 4 && (strcasecmp(path + name - 4, ".csv") == 0 ||
                              strcasecmp(path + name - 4, ".tsv") == 0 ||
                              strcasecmp(path + name - 4, ".tab") == 0);
-    int has_col = len > 0 && data_csv_header(path, text, len, &header, NULL) == DLC_OK &&
+    int has_col = len > 0 && data_csv_header(path, text, len, &m->csv, &header, NULL) == DLC_OK &&
                   dlc_strlist_find(&header, col) >= 0;
     if (has_col) {
-        st = data_csv_records_once(path, text, len, &col, 1, text_row, t, err);
+        st = data_csv_records_once(path, text, len, &m->csv, &col, 1, text_row, t, err);
     } else if (table) {
         char hint[256] = "";
         data_csv_header_hint(&header, hint, sizeof hint);
@@ -616,9 +616,6 @@ static dlc_status count_unknown(const model *m, const char *text, int n, int *re
 static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_error *err)
 {
     const int tagger = m->text_cfg.task == TEXT_TAG;
-    if (tagger && pr->json)
-        return dlc_fail(err, DLC_EINPUT, "--json: a tagger's predictions are token/TAG lines; "
-                        "leave --json out");
     dlc_status st = DLC_OK;
     const int K = (int)graph_output(m->g, 0)->size, T = (int)m->g->nodes[0].size;
     double *p = malloc(sizeof *p * (size_t)K);
@@ -635,10 +632,16 @@ static dlc_status predict_texts(model *m, const cli_args *a, printer *pr, dlc_er
         pr->lines = t.lines;
         for (int r = 0; r < t.texts.n && st == DLC_OK; r++) {
             int n = INT_MAX; /* a tagger tags every token: a long text in pieces of T */
-            if (tagger) {
+            if (tagger && pr->json) { /* as a classifier's row, "tokens" for "top" */
+                dlc_buf_printf(&pr->out, "%s\n    {\"file\": ", pr->count++ ? "," : "");
+                json_write_string(&pr->out, a->pos[i]);
+                dlc_buf_printf(&pr->out, ", \"row\": %d, \"line\": %d, ", r + 1, t.lines[r]);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], 1, &pr->nonfinite, err);
+                dlc_buf_printf(&pr->out, "}");
+            } else if (tagger) {
                 dlc_buf_escape(&pr->out, a->pos[i], DLC_ESC_ALL);
                 dlc_buf_printf(&pr->out, ":%d: ", t.lines[r]);
-                st = cli_tag_line(&pr->out, m, t.texts.v[r], err);
+                st = cli_tag_line(&pr->out, m, t.texts.v[r], 0, NULL, err);
                 dlc_buf_printf(&pr->out, "\n");
             } else {
                 st = infer_classify_text(m, t.texts.v[r], p, &n, err);
@@ -726,7 +729,10 @@ static int run(const cli_args *a)
     const cli_command *c = &cli_predict_cmd;
     if (cli_get(c, a, "--prompt") || cli_get(c, a, "--text")) {
         if (cli_get(c, a, "--json"))
-            return cli_usage_error(c, "--json is for image inputs; text predictions print plain text");
+            return cli_usage_error(c, "--json goes with input files: --prompt and --text print "
+                                      "plain text (for a classifier's or tagger's JSON give the "
+                                      "text as a file, or on the standard input: echo TEXT | dlc "
+                                      "predict RUN - --json)");
         return cli_predict_text(c, a);
     }
     const char *values = cli_get(c, a, "--values");

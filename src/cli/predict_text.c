@@ -132,61 +132,46 @@ static int generate(const cli_command *c, const cli_args *a, const char *prompt)
     return rc;
 }
 
-/* The text's tokens as strings, for a tagger's output: white-space separated
- * words, or characters.  Returns the count; *buf holds them (free it). */
-static int split_display(const char *text, int chars, char ***out)
-{
-    size_t len = strlen(text);
-    char **v = malloc(sizeof *v * (len + 1));
-    int n = 0;
-    if (!v)
-        return -1;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        if (chars) {
-            j++;
-            while (j < len && ((unsigned char)text[j] & 0xC0) == 0x80)
-                j++;
-        } else {
-            if (strchr(" \t\r\n\v\f", text[i])) {
-                i++;
-                continue;
-            }
-            while (j < len && !strchr(" \t\r\n\v\f", text[j]))
-                j++;
-        }
-        v[n] = strndup(text + i, j - i);
-        if (!v[n]) {
-            for (int k = 0; k < n; k++)
-                free(v[k]);
-            free(v);
-            return -1;
-        }
-        n++;
-        i = j;
-    }
-    *out = v;
-    return n;
-}
-
-dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, dlc_error *err)
+dlc_status cli_tag_line(dlc_buf *b, model *m, const char *text, int json, int *nonfinite,
+                        dlc_error *err)
 {
     const model_head *mh = &m->heads[0];
-    char **words = NULL;
+    dlc_strlist tokens = {0}; /* as written: the model reads them lowercased, if it does */
     int cap = (int)strlen(text) + 1, n = 0;
-    int n_words = split_display(text, 0, &words);
     int *tags = malloc(sizeof *tags * (size_t)cap);
-    dlc_status st = n_words < 0 || !tags ? DLC_NOMEM(err) : infer_tag_text(m, text, tags, cap, &n, err);
+    float *p = malloc(sizeof *p * (size_t)cap);
+    dlc_status st = !tags || !p ? DLC_NOMEM(err) : data_text_split(&m->text_cfg, text, &tokens, err);
+    const int n_words = tokens.n;
+    char **words = tokens.v;
+    if (st == DLC_OK)
+        st = infer_tag_text(m, text, tags, p, cap, &n, err);
+    if (json && st == DLC_OK)
+        dlc_buf_printf(b, "\"tokens\": [");
     for (int w = 0; w < n && st == DLC_OK; w++) {
+        const char *word = w < n_words ? words[w] : "?";
+        const char *tag = tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?";
+        if (json) {
+            dlc_buf_printf(b, "%s{\"token\": ", w ? ", " : "");
+            json_write_string(b, word);
+            dlc_buf_printf(b, ", \"tag\": ");
+            json_write_string(b, tag);
+            dlc_buf_printf(b, ", \"id\": %d, \"probability\": ", tags[w]);
+            json_write_number(b, p[w]);
+            dlc_buf_printf(b, "}");
+            if (nonfinite)
+                *nonfinite += !isfinite(p[w]);
+            continue;
+        }
         dlc_buf_printf(b, "%s", w ? " " : "");
-        dlc_buf_escape(b, w < n_words ? words[w] : "?", DLC_ESC_ALL);
+        dlc_buf_escape(b, word, DLC_ESC_ALL);
         dlc_buf_printf(b, "/");
-        dlc_buf_escape(b, tags[w] < mh->classes.n ? mh->classes.v[tags[w]] : "?", DLC_ESC_ALL);
+        dlc_buf_escape(b, tag, DLC_ESC_ALL);
     }
-    for (int i = 0; i < n_words; i++)
-        free(words[i]);
-    free(words);
+    if (json && st == DLC_OK)
+        dlc_buf_printf(b, "]");
+    dlc_strlist_clear(&tokens);
     free(tags);
+    free(p);
     return st == DLC_OK && b->failed ? DLC_NOMEM(err) : st;
 }
 
@@ -257,7 +242,7 @@ static int label(const cli_command *c, const cli_args *a, const char *text)
     }
     /* a tagger: one tag per token */
     dlc_buf line = {0};
-    if (cli_tag_line(&line, &m, text, &err) != DLC_OK) {
+    if (cli_tag_line(&line, &m, text, 0, NULL, &err) != DLC_OK) {
         rc = cli_fail(&err);
         dlc_buf_free(&line);
         goto done;

@@ -223,6 +223,32 @@ static int run_leaderboard(const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
+    /* dev losses in the targets' units beside standardized ones (a sweep over
+     * data.normalize_targets) cannot be ranked together: 0.4 standard
+     * deviations squared would beat an MSE of 2000 */
+    int units = 0, scaled = 0;
+    dlc_buf which = {0};
+    for (int i = 0; i < n; i++)
+        if (rows[i].status == SWEEP_DONE) {
+            units += rows[i].loss_units > 0;
+            if (rows[i].loss_units < 0 && scaled++ < 8)
+                dlc_buf_printf(&which, "%s%d", which.len ? ", " : "", rows[i].trial);
+        }
+    if (units && scaled && strcmp(s.metric->name, "score") != 0) {
+        dlc_fail(&err, DLC_EINPUT,
+                 "%s: the trials' dev losses are in different units: trial%s %s%s learned "
+                 "standardized targets (data.normalize_targets: standard), so %s loss is in "
+                 "standard deviations squared, the other %d trial%s in the targets' units: "
+                 "ranked together they would say nothing; set metric: score in %s (the dev MSE "
+                 "in the targets' units, every trial's)",
+                 dir, scaled == 1 ? "" : "s", which.failed ? "?" : which.s,
+                 scaled > 8 ? ", ..." : "", scaled == 1 ? "its" : "their", units,
+                 units == 1 ? "'s" : "s'", a->pos[0]);
+        dlc_buf_free(&which);
+        rc = cli_fail(&err);
+        goto done;
+    }
+    dlc_buf_free(&which);
     int count[SWEEP_STATUS_COUNT] = {0};
     for (int i = 0; i < n; i++)
         count[rows[i].status]++;

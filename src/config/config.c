@@ -19,6 +19,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.labels[i].columns);
     dlc_strlist_clear(&c->data.unknown_label);
     dlc_strlist_clear(&c->data.features);
+    dlc_strlist_clear(&c->data.exclude);
     dlc_strlist_clear(&c->data.categorical);
     dlc_strlist_clear(&c->data.subset_classes);
     dlc_strlist_clear(&c->data.augment.sources);
@@ -310,7 +311,7 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         memcpy(&e, p, sizeof e);
         if (e < 0 || e >= enum_count(k->names))
             return 0;
-        dlc_buf_printf(b, "%s", k->names[e]);
+        emit_string(b, k->names[e]); /* quoted when YAML needs it: ',' ';' '|' */
         return 1;
     }
     case K_STRING:

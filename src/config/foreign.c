@@ -63,6 +63,20 @@ static const foreign_name foreign_keys[] = {
     {"data.augment.*", "random_rotation", "rotate", NULL},
     {"data.augment.*", "random_horizontal_flip", "hflip", NULL},
     {"data.augment.*", "brightness_range", "brightness", NULL},
+    /* pandas' read_csv and drop, scikit-learn's and Keras' class_weight */
+    {"data.*", "sep", "data.separator", NULL},
+    {"data.*", "delimiter", "data.separator", NULL},
+    {"data.*", "usecols", "data.features", NULL},
+    {"data.*", "drop", "data.exclude", "the columns left out of every column"},
+    {"data.*", "drop_columns", "data.exclude", "the columns left out of every column"},
+    {"data.*", "ignore", "data.exclude", "the columns left out of every column"},
+    {"data.*", "target", "data.label", NULL},
+    {"data.*", "class_weight", "data.balance", "balance: classes draws every class equally often, "
+                                               "the sampling form of class_weight='balanced'"},
+    {"train.*", "class_weight", "data.balance", "balance: classes draws every class equally often, "
+                                                "the sampling form of class_weight='balanced'"},
+    {"*", "class_weight", "data.balance", "balance: classes draws every class equally often, the "
+                                          "sampling form of class_weight='balanced'"},
 };
 
 #define SOFTMAX_CE "softmax_cross_entropy", "it reads class labels, no one-hot needed"

@@ -154,8 +154,11 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.label",                  K_LABELS,     CFG(data),               "[]",     ANY,          PLAIN)             \
     X("data.unknown_label",          K_STRLIST,    CFG(data.unknown_label), "[\"\", \"?\"]", ANY,    FLAGS(F_SCALAR_LIST | F_EMPTY_OK)) \
     X("data.features",               K_STRLIST,    CFG(data.features),      "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("data.exclude",                K_STRLIST,    CFG(data.exclude),       "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.categorical",            K_STRLIST,    CFG(data.categorical),   "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("data.missing",                K_ENUM,       CFG(data.missing),       "error",  ANY,          ENUM(data_missing_names)) \
+    X("data.separator",              K_ENUM,       CFG(data.separator),     "auto",   ANY,          ENUM(data_separator_names)) \
+    X("data.decimal",                K_ENUM,       CFG(data.decimal),       ".",      ANY,          ENUM(data_decimal_names)) \
     X("data.balance",                K_ENUM,       CFG(data.balance),       "none",   ANY,          ENUM(data_balance_names)) \
     X("data.normalize_targets",      K_ENUM,       CFG(data.normalize_targets), "none", ANY,        ENUM(data_target_norm_names)) \
     X("data.subset",                 K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -199,6 +202,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("data.text.seq_len",           K_INT,        CFG(data.text.seq_len),  "64",     GE(1),        PLAIN)             \
     X("data.text.min_count",         K_INT,        CFG(data.text.min_count), "1",     GE(1),        PLAIN)             \
     X("data.text.max_vocab",         K_INT,        CFG(data.text.max_vocab), "0",     GE(0),        PLAIN)             \
+    X("data.text.split_punctuation", K_BOOL,       CFG(data.text.split_punctuation), "false", ANY,  PLAIN)             \
     X("data.text.lowercase",         K_BOOL,       CFG(data.text.lowercase), "false", ANY,          PLAIN)             \
     X("data.text.stateful",          K_BOOL,       CFG(data.text.stateful), "true",   ANY,          PLAIN)             \
     X("data.text.column",            K_STRING,     CFG(data.text.column),   "text",   ANY,          PLAIN)             \

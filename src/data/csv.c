@@ -17,6 +17,7 @@
 #include "data.h"
 #include "names.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -77,6 +78,22 @@ int data_is_missing(const char *s)
     return 0;
 }
 
+/* 1 when s is written as a date, or a date and a time: 2020-06-16,
+ * 2020/06/16, 16.06.2020, 6/16/2020, 2020-06-16T08:30:00 or 2020-06-16 08:30. */
+static int csv_date(const char *s)
+{
+    int a, b, c, n = 0;
+    char s1, s2;
+    if (sscanf(s, "%d%c%d%c%d%n", &a, &s1, &b, &s2, &c, &n) != 5 || s1 != s2 ||
+        !strchr("-/.", s1))
+        return 0;
+    const int ymd = s[0] != '-' && strspn(s, "0123456789") == 4 && b >= 1 && b <= 12 && c >= 1 &&
+                    c <= 31;
+    const int dmy = strspn(s + n - 4, "0123456789") == 4 && a >= 1 && a <= 31 && b >= 1 && b <= 31 &&
+                    (a <= 12 || b <= 12);
+    return (ymd || dmy) && (s[n] == '\0' || s[n] == 'T' || s[n] == ' ');
+}
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
@@ -88,12 +105,16 @@ const char *data_number_hint(const char *s)
     double v = strtod(s, &end); /* a number, but inf or too large (1e400, 1e39) */
     if (end != s && *end == '\0' && (!isfinite(v) || fabs(v) > FLT_MAX || errno == ERANGE))
         return " (infinite, or beyond float32's range: dlc reads finite numbers)";
+    if (csv_date(s))
+        return " (a date: dlc reads numbers, not dates; leave the column out with data.features, "
+               "or write it as numbers: a year, a month, days since a start)";
     const char *comma = strchr(s, ',');
     /* 1,234 is a thousand and more with a thousands separator, or about one
      * with a decimal comma: only its writer knows */
     if (comma && !strchr(comma + 1, ',') && !strchr(s, '.') && csv_grouped(s, ",", 0))
         return " (a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no "
-               "thousands separators, a point before decimals)";
+               "thousands separators, a point before decimals; data.decimal: ',' reads decimal "
+               "commas in a file separated by ';' or tabs)";
     if (csv_grouped(s, ",", '.'))
         return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
     if (csv_grouped(s, ".", ',') && comma)
@@ -109,7 +130,9 @@ const char *data_number_hint(const char *s)
         return "";
     dlc_strlcpy(t, s, sizeof t);
     t[comma - s] = '.';
-    return dlc_parse_double(t, &v) == 0 ? " (a decimal comma? dlc reads numbers with a point)" : "";
+    return dlc_parse_double(t, &v) == 0 ? " (a decimal comma? dlc reads numbers with a point; "
+                                          "data.decimal: ',' reads decimal commas in a file "
+                                          "separated by ';' or tabs)" : "";
 }
 
 int data_table_name(const char *name)
@@ -167,6 +190,8 @@ typedef struct {
     const char *path;
     int line;              /* physical line at p, from 1 */
     char delim;
+    char decimal;          /* ',': a number's decimal comma is read as a point */
+    int sniffed;           /* delim is csv_sniff's ';' or '|' (data.separator auto) */
     char *buf;             /* the current field, NUL-terminated */
     size_t len, cap;
 } csv_reader;
@@ -237,6 +262,29 @@ static dlc_status csv_quoted(csv_reader *r, const char *lead, int *bad, dlc_erro
     return DLC_OK;
 }
 
+/* data.decimal ',': a field written as a number with a decimal comma
+ * (-1,5 or ,5 or 1,5e3) gets a point instead; any other field is kept. */
+static void csv_decimal_comma(char *f)
+{
+    char *q = f, *comma = NULL;
+    q += *q == '+' || *q == '-';
+    while (isdigit((unsigned char)*q))
+        q++;
+    if (*q != ',' || !isdigit((unsigned char)q[1]))
+        return;
+    comma = q++;
+    while (isdigit((unsigned char)*q))
+        q++;
+    if ((*q == 'e' || *q == 'E') && (isdigit((unsigned char)q[1]) ||
+                                     ((q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2])))) {
+        q += 2;
+        while (isdigit((unsigned char)*q))
+            q++;
+    }
+    if (*q == '\0')
+        *comma = '.';
+}
+
 /* Reads one field into r->buf; *eol = 1 when it was the last of its record.
  * Tab-separated files have no one quoting rule: pandas reads quotes as CSV
  * does, many writers (spreadsheets' "text" export, database dumps) write a
@@ -289,6 +337,8 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
             return st;
         r->p = q;
     }
+    if (r->decimal == ',')
+        csv_decimal_comma(r->buf);
     *eol = 1;
     if (r->p == r->end)
         return DLC_OK;
@@ -360,10 +410,15 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
     buf[0] = '\0';
     if (header->n == 1) {
         const char *h = header->v[0];
-        const char *sep = strchr(h, ';') ? "';'" : strchr(h, '|') ? "'|'" : strchr(h, ' ') ? "spaces" : NULL;
+        const char *sep = strchr(h, ';')    ? "';'"
+                          : strchr(h, '|')  ? "'|'"
+                          : strchr(h, ',')  ? "','"
+                          : strchr(h, '\t') ? "tabs"
+                          : strchr(h, ' ')  ? "spaces"
+                                            : NULL;
         if (sep)
-            snprintf(buf, size, " (the header is one column, \"%.60s\": dlc reads columns separated by "
-                                "commas, or by tabs, and this file looks separated by %s)", h, sep);
+            snprintf(buf, size, " (the header is one column, \"%.60s\": this file looks separated "
+                                "by %s (data.separator: ',' ';' tab or '|' says which))", h, sep);
         return;
     }
     int numbers = 0;
@@ -918,11 +973,48 @@ cleanup:
     return st;
 }
 
-/* Points r at text: skips a UTF-8 byte-order mark and picks the delimiter
- * (tab for a file named .tsv or .tab, or when the header line has tabs and
- * no commas). */
+data_csv_dialect data_csv_dialect_of(const data_config *cfg)
+{
+    static const char sep[DATA_SEP_COUNT] = {0, ',', ';', '\t', '|', '\t', ',', ';', '|'};
+    const int comma = cfg->decimal == DATA_DECIMAL_COMMA || cfg->decimal == DATA_DECIMAL_COMMA_WORD;
+    data_csv_dialect d = {0, comma ? ',' : '.'};
+    if (cfg->separator >= 0 && cfg->separator < DATA_SEP_COUNT)
+        d.sep = sep[cfg->separator];
+    return d;
+}
+
+/* How many c the line from p holds outside double quotes; *next: the next
+ * line's start (end when none). */
+static int csv_count_in_line(const char *p, const char *end, char c, const char **next)
+{
+    int n = 0, quoted = 0;
+    for (; p < end && (quoted || *p != '\n'); p++) {
+        quoted ^= *p == '"';
+        n += !quoted && *p == c;
+    }
+    *next = p < end ? p + 1 : end;
+    return n;
+}
+
+/* data.separator auto, on a header line of no comma and no tab: ';' or '|'
+ * when the header holds one of them (not both) and the line after it as
+ * many (a European spreadsheet's CSV, a database dump), else 0. */
+static char csv_sniff(const char *p, const char *end)
+{
+    const char *next, *after;
+    int semis = csv_count_in_line(p, end, ';', &next);
+    int pipes = csv_count_in_line(p, end, '|', &next);
+    if ((semis > 0) == (pipes > 0))
+        return 0;
+    char c = semis ? ';' : '|';
+    return next < end && csv_count_in_line(next, end, c, &after) == (semis ? semis : pipes) ? c : 0;
+}
+
+/* Points r at text: skips a UTF-8 byte-order mark and picks the delimiter:
+ * d's, or (auto) tab for a file named .tsv or .tab or when the header line
+ * has tabs and no commas, csv_sniff's ';' or '|', else a comma. */
 static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *text, size_t len,
-                                  dlc_error *err)
+                                  const data_csv_dialect *d, dlc_error *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
@@ -948,6 +1040,19 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
     const int tsv_name = pl > 4 && (strcasecmp(path + pl - 4, ".tsv") == 0 ||
                                     strcasecmp(path + pl - 4, ".tab") == 0);
     r->delim = tsv_name || (tabs && !commas) ? '\t' : ',';
+    if (!tsv_name && !tabs && !commas) {
+        char c = csv_sniff(r->p, r->end);
+        r->delim = c ? c : r->delim;
+        r->sniffed = c != 0;
+    }
+    if (d && d->sep) {
+        r->delim = d->sep;
+        r->sniffed = 0;
+    }
+    r->decimal = d && d->decimal == ',' ? ',' : '.';
+    if (r->decimal == ',' && r->delim == ',')
+        return dlc_fail(err, DLC_EINPUT, "%s: data.decimal ',' needs a separator other than ',' "
+                        "(the file reads as comma-separated: give data.separator, e.g. ';')", path);
     return DLC_OK;
 }
 
@@ -969,7 +1074,7 @@ static void csv_release(char *text, size_t *done, const char *at)
 /* data_parse_csv_groups; own: the text, when the caller frees it after
  * (its parsed pages are then given back as the parse goes), else NULL. */
 static dlc_status csv_parse_groups(dataset **out, const char *path, const char *text, size_t len,
-                                   const data_csv_targets *groups, int n_groups,
+                                   const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                                    const dlc_strlist *features, const dlc_strlist *unknown,
                                    data_missing missing, long limit, char *own, dlc_error *err)
 {
@@ -993,7 +1098,7 @@ static dlc_status csv_parse_groups(dataset **out, const char *path, const char *
     }
     if (limit < 0)
         return dlc_fail(err, DLC_EINPUT, "%s: limit must be >= 0, got %ld", path, limit);
-    if ((st = csv_reader_init(&c.r, path, text, len, err)))
+    if ((st = csv_reader_init(&c.r, path, text, len, d, err)))
         return st;
 
     for (int g = 0; g < n_groups; g++) {
@@ -1042,6 +1147,7 @@ static dlc_status csv_parse_groups(dataset **out, const char *path, const char *
     ds->dim = (size_t)c.D;
     ds->n_targets = c.T;
     ds->unnamed_index = c.index_left_out;
+    ds->separator = c.r.sniffed ? c.r.delim : 0;
 
     for (int file_row = 0;; file_row++) {
         int done;
@@ -1177,11 +1283,12 @@ cleanup:
 }
 
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
-                                 const data_csv_targets *groups, int n_groups,
-                                 const dlc_strlist *features, const dlc_strlist *unknown,
-                                 data_missing missing, long limit, dlc_error *err)
+                                 const data_csv_dialect *d, const data_csv_targets *groups,
+                                 int n_groups, const dlc_strlist *features,
+                                 const dlc_strlist *unknown, data_missing missing, long limit,
+                                 dlc_error *err)
 {
-    return csv_parse_groups(out, path, text, len, groups, n_groups, features, unknown, missing,
+    return csv_parse_groups(out, path, text, len, d, groups, n_groups, features, unknown, missing,
                             limit, NULL, err);
 }
 
@@ -1190,7 +1297,7 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
                           dlc_strlist *class_names, long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_parse_csv_groups(out, path, text, len, &one, 1, features, NULL, DATA_MISSING_ERROR,
+    return data_parse_csv_groups(out, path, text, len, NULL, &one, 1, features, NULL, DATA_MISSING_ERROR,
                                  limit, err);
 }
 
@@ -1221,8 +1328,14 @@ typedef struct {
 /* The refusal of categorical column col of K distinct values in rows rows
  * (K over the limit, or an auto column's text with too many values). */
 static dlc_status csv_cat_refuse(const char *path, const char *col, int K, int rows, int autocat,
-                                 dlc_error *err)
+                                 const data_names *values, dlc_error *err)
 {
+    if (values->names.n > 0 && csv_date(values->names.v[0]))
+        return dlc_fail(err, DLC_EINPUT, "%s: column '%s' holds dates (\"%.40s\", %d distinct "
+                        "values): dlc reads numbers, not dates, and one-hot encoding them learns "
+                        "nothing of a new date; leave the column out with data.features, or write "
+                        "it as numbers: a year, a month, days since a start",
+                        path, col, values->names.v[0], K);
     if (!autocat)
         return dlc_fail(err, DLC_EINPUT, "%s: column '%s' has more than %d distinct values: too "
                         "many to one-hot encode (leave it out of data.categorical)", path, col,
@@ -1273,7 +1386,8 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
         }
         int K = c->values[k].names.n + (c->text[k] >> 1);
         if ((!c->autocat && (c->text[k] & 2)) || (c->autocat && K > CSV_AUTO_CATEGORIES_MAX))
-            return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, err);
+            return csv_cat_refuse(c->path, c->names->v[k], K, c->rows, c->autocat, &c->values[k],
+                                  err);
     }
     return DLC_OK;
 }
@@ -1285,7 +1399,7 @@ static dlc_status csv_cat_row(void *user, const char *const *fields, int line, d
  * encoded gets "COLUMN (K)" for each.  categorical: column names, or the one
  * word auto: every feature column holding a value that is not a number. */
 static dlc_status csv_onehot_features(const char *path, const char *text, size_t len,
-                                      const data_csv_targets *groups, int n_groups,
+                                      const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                                       const dlc_strlist *features, const dlc_strlist *categorical,
                                       dlc_strlist *out, dlc_strlist *encoded, dlc_error *err)
 {
@@ -1293,7 +1407,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
     csv_cats c = {0};
     int *remap = NULL;
     int autocat = categorical->n == 1 && strcmp(categorical->v[0], "auto") == 0;
-    dlc_status st = data_csv_header(path, text, len, &header, err);
+    dlc_status st = data_csv_header(path, text, len, d, &header, err);
     /* features that are one-hot already (a model's, in dlc eval): as they are */
     for (int k = 0; st == DLC_OK && features && k < features->n; k++) {
         const char *value;
@@ -1367,7 +1481,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
         if (!c.values || !c.text || !c.late)
             st = DLC_NOMEM(err);
         if (st == DLC_OK)
-            st = data_csv_records(path, text, len, (const char *const *)cand.v, cand.n, csv_cat_row,
+            st = data_csv_records(path, text, len, d, (const char *const *)cand.v, cand.n, csv_cat_row,
                                   &c, err);
         /* auto: columns whose first text value came after numbers, read again for every value */
         const char **again = st == DLC_OK ? malloc(sizeof *again * (size_t)c.n) : NULL;
@@ -1386,7 +1500,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             c.n_fields = n_again;
             c.keep_all = 1;
             c.rows = 0;
-            st = data_csv_records(path, text, len, again, n_again, csv_cat_row, &c, err);
+            st = data_csv_records(path, text, len, d, again, n_again, csv_cat_row, &c, err);
         }
         free(again);
         free(at);
@@ -1398,7 +1512,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
             q = -1; /* numbers only: a numeric feature */
         if ((q >= 0 && !autocat && (c.text[q] & 2)) ||
             (q >= 0 && autocat && (K > CSV_AUTO_CATEGORIES_MAX || (c.rows >= 20 && 2 * K > c.rows))))
-            st = csv_cat_refuse(path, order.v[k], K, c.rows, autocat, err);
+            st = csv_cat_refuse(path, order.v[k], K, c.rows, autocat, &c.values[q], err);
         if (st != DLC_OK)
             break;
         if (q < 0) {
@@ -1454,7 +1568,7 @@ static dlc_status csv_onehot_features(const char *path, const char *text, size_t
 
 /* data_parse_csv_table; own as csv_parse_groups'. */
 static dlc_status csv_table(dataset **out, const char *path, const char *text, size_t len,
-                            const data_csv_targets *groups, int n_groups,
+                            const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                             const dlc_strlist *features, const dlc_strlist *categorical,
                             const dlc_strlist *unknown, data_missing missing, long limit,
                             char *own, dlc_error *err)
@@ -1463,10 +1577,10 @@ static dlc_status csv_table(dataset **out, const char *path, const char *text, s
     *out = NULL;
     dlc_status st = DLC_OK;
     if (categorical && categorical->n > 0)
-        st = csv_onehot_features(path, text, len, groups, n_groups, features, categorical, &onehot,
+        st = csv_onehot_features(path, text, len, d, groups, n_groups, features, categorical, &onehot,
                                  &encoded, err);
     if (st == DLC_OK)
-        st = csv_parse_groups(out, path, text, len, groups, n_groups,
+        st = csv_parse_groups(out, path, text, len, d, groups, n_groups,
                               onehot.n > 0 ? &onehot : features, unknown, missing, limit, own, err);
     if (st == DLC_OK) {
         (*out)->categorical = encoded;
@@ -1478,16 +1592,17 @@ static dlc_status csv_table(dataset **out, const char *path, const char *text, s
 }
 
 dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
-                                const data_csv_targets *groups, int n_groups,
+                                const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                                 const dlc_strlist *features, const dlc_strlist *categorical,
                                 const dlc_strlist *unknown, data_missing missing, long limit,
                                 dlc_error *err)
 {
-    return csv_table(out, path, text, len, groups, n_groups, features, categorical, unknown,
+    return csv_table(out, path, text, len, d, groups, n_groups, features, categorical, unknown,
                      missing, limit, NULL, err);
 }
 
-dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_dialect *d,
+                                const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
                                 const dlc_strlist *categorical, const dlc_strlist *unknown,
                                 data_missing missing, long limit, dlc_error *err)
@@ -1497,7 +1612,7 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
     *out = NULL;
     dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st == DLC_OK)
-        st = csv_table(out, path, text, len, groups, n_groups, features, categorical, unknown,
+        st = csv_table(out, path, text, len, d, groups, n_groups, features, categorical, unknown,
                        missing, limit, text, err);
     free(text);
     return st;
@@ -1508,17 +1623,17 @@ dlc_status data_read_csv(dataset **out, const char *path, const dlc_strlist *lab
                          long limit, dlc_error *err)
 {
     data_csv_targets one = {"", label, mode, class_names};
-    return data_read_csv_groups(out, path, &one, 1, features, NULL, NULL, DATA_MISSING_ERROR, limit,
+    return data_read_csv_groups(out, path, NULL, &one, 1, features, NULL, NULL, DATA_MISSING_ERROR, limit,
                                 err);
 }
 
-dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
-                           dlc_error *err)
+dlc_status data_csv_header(const char *path, const char *text, size_t len,
+                           const data_csv_dialect *d, dlc_strlist *names, dlc_error *err)
 {
     csv_reader r;
     dlc_status st;
     int eol = 0;
-    if ((st = csv_reader_init(&r, path, text, len, err)))
+    if ((st = csv_reader_init(&r, path, text, len, d, err)))
         return st;
     do {
         if ((st = csv_field(&r, &eol, err)) || (st = dlc_strlist_push(names, r.buf, err)))
@@ -1528,9 +1643,32 @@ dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_s
     return st;
 }
 
+dlc_status data_csv_need_columns(const char *path, const char *text, size_t len,
+                                 const data_csv_dialect *d, const char *const *columns,
+                                 const char *const *whats, const char *const *keys, int n,
+                                 dlc_error *err)
+{
+    dlc_strlist names = {0};
+    data_names header = {0};
+    int id;
+    dlc_status st = data_csv_header(path, text, len, d, &names, err);
+    for (int i = 0; i < names.n && st == DLC_OK; i++)
+        if (data_names_find(&header, names.v[i]) < 0)
+            st = data_names_add(&header, names.v[i], &id, err);
+    for (int k = 0; k < n && st == DLC_OK; k++)
+        if (data_names_find(&header, columns[k]) < 0) {
+            char tail[160];
+            snprintf(tail, sizeof tail, " (%s names it)", keys[k]);
+            st = csv_no_column(path, whats[k], columns[k], &header, tail, err);
+        }
+    dlc_strlist_clear(&names);
+    data_names_free(&header);
+    return st;
+}
+
 /* data_csv_records; own as csv_parse_groups'. */
 static dlc_status csv_records(const char *path, const char *text, size_t len,
-                              const char *const *columns, int n_columns, data_csv_record_fn fn,
+                              const data_csv_dialect *d, const char *const *columns, int n_columns, data_csv_record_fn fn,
                               void *user, char *own, dlc_error *err)
 {
     size_t released = 0;
@@ -1540,7 +1678,7 @@ static dlc_status csv_records(const char *path, const char *text, size_t len,
     char **fields = NULL;      /* (n_columns) the current record's wanted fields */
     size_t *caps = NULL;       /* (n_columns) their buffers' sizes */
     dlc_status st;
-    if ((st = csv_reader_init(&r, path, text, len, err)))
+    if ((st = csv_reader_init(&r, path, text, len, d, err)))
         return st;
     int eol = 0, id;
     do {
@@ -1624,15 +1762,15 @@ cleanup:
 }
 
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
-                            const char *const *columns, int n_columns, data_csv_record_fn fn,
+                            const data_csv_dialect *d, const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err)
 {
-    return csv_records(path, text, len, columns, n_columns, fn, user, NULL, err);
+    return csv_records(path, text, len, d, columns, n_columns, fn, user, NULL, err);
 }
 
 dlc_status data_csv_records_once(const char *path, char *text, size_t len,
-                                 const char *const *columns, int n_columns,
+                                 const data_csv_dialect *d, const char *const *columns, int n_columns,
                                  data_csv_record_fn fn, void *user, dlc_error *err)
 {
-    return csv_records(path, text, len, columns, n_columns, fn, user, text, err);
+    return csv_records(path, text, len, d, columns, n_columns, fn, user, text, err);
 }

@@ -114,6 +114,8 @@ typedef struct {
     int min_count;         /* train tokens seen fewer times become <unk> */
     int max_vocab;         /* 0: no limit (specials included) */
     int lowercase;         /* ASCII letters */
+    int split_punctuation; /* words: ASCII punctuation at a word's start or end is a token of
+                            * its own ("cat." is "cat" "."), as tokenized corpora write it */
     int stateful;          /* lm: the state carries from batch to batch (and in evaluation) */
     int chars;             /* tag, words: C > 0 gives each step the word id and its first C
                             * bytes as ids 1..256 (byte + 1, 0 = none): inputs (T, 1 + C),
@@ -221,7 +223,10 @@ typedef struct {
     data_label_group labels[DATA_MAX_HEADS];
     dlc_strlist unknown_label;      /* label texts that mean "unknown" (binary, numeric targets) */
     dlc_strlist features;           /* csv: feature columns; empty = all non-label columns */
+    dlc_strlist exclude;            /* csv: columns left out of that "all" (pandas' drop(columns=)) */
     int missing;                    /* csv: a missing feature value (empty, NA, ...): DATA_MISSING_* */
+    int separator;                  /* csv: DATA_SEP_* (data.separator) */
+    int decimal;                    /* csv: DATA_DECIMAL_* (data.decimal) */
     dlc_strlist categorical;        /* csv: feature columns one-hot encoded, or the one word auto
                                      * (every feature column holding a value that is not a number) */
     dlc_strlist subset_classes;     /* keep only these classes (by name), numbered in this order */
@@ -258,6 +263,24 @@ typedef enum { DATA_BALANCE_NONE, DATA_BALANCE_CLASSES, DATA_BALANCE_COUNT } dat
 extern const char *const data_balance_names[DATA_BALANCE_COUNT + 1];
 extern const char *const data_target_norm_names[3]; /* "none", "standard" */
 extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
+/* data.separator: auto (a comma; a tab for a .tsv/.tab file or a header of
+ * tabs without commas; ';' or '|' when the header has no comma or tab and
+ * the next line as many of them), or the one given; "\t" is "tab" too, and
+ * comma, semicolon and pipe name theirs (--set data.separator=, is not YAML) */
+typedef enum { DATA_SEP_AUTO, DATA_SEP_COMMA, DATA_SEP_SEMICOLON, DATA_SEP_TAB, DATA_SEP_PIPE,
+               DATA_SEP_TAB_CHAR, DATA_SEP_COMMA_WORD, DATA_SEP_SEMICOLON_WORD, DATA_SEP_PIPE_WORD,
+               DATA_SEP_COUNT } data_separator;
+extern const char *const data_separator_names[DATA_SEP_COUNT + 1];
+/* data.decimal: what comes before a number's decimals, '.' or ',' (pandas' decimal) */
+typedef enum { DATA_DECIMAL_POINT, DATA_DECIMAL_COMMA, DATA_DECIMAL_POINT_WORD,
+               DATA_DECIMAL_COMMA_WORD, DATA_DECIMAL_COUNT } data_decimal;
+extern const char *const data_decimal_names[DATA_DECIMAL_COUNT + 1];
+/* How a CSV file is written: its separator (0: auto, as data.separator) and
+ * decimal mark ('.' or ','; 0 is '.').  A NULL dialect is {0, '.'}. */
+typedef struct {
+    char sep;
+    char decimal;
+} data_csv_dialect;
 
 typedef struct {
     char path[DATA_PATH_MAX];  /* for messages: the file examples came from */
@@ -289,6 +312,8 @@ typedef struct {
                                 * a CSV header not counted), where rows were left out (data.missing:
                                 * drop, limit, subset) or files joined (data.sources); NULL: example
                                 * i is row i.  data_file_row reads it */
+    dlc_strlist texts;         /* text classifiers: (n) each example's text as its file writes it
+                                * (the error sample shows it; the tokens show what the model read) */
     dlc_strlist files;         /* image folders: (n) each example's file, relative to its folder
                                 * ("class/name.png"), which the error sample names; else empty */
     int dropped;               /* examples dropped: label not among the given classes */
@@ -297,6 +322,7 @@ typedef struct {
                                 * (gray for RGB, RGB for gray), converted to shape */
     int stray;                 /* image folders: image files beside the class folders (unread) */
     int limited_from;          /* csv: the file's rows before `limit` drew n of them; 0: all kept */
+    char separator;            /* csv: ';' or '|' when data.separator auto found it, else 0 */
     int unnamed_index;         /* csv: the first column had no name (pandas' index) and is not read */
     /* detection: targets are `objects` slots of detect_obj_stride(landmarks)
      * values, which augmentation moves with the pixels (after a flip,
@@ -446,18 +472,19 @@ typedef struct {
 /* categorical (NULL or empty: none): columns to one-hot encode, or the one
  * word auto (data.categorical); the train file's only: the dev and test
  * files are read by its features (dataset.columns), one-hot ones included. */
-dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_targets *groups,
+dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_dialect *d,
+                                const data_csv_targets *groups,
                                 int n_groups, const dlc_strlist *features,
                                 const dlc_strlist *categorical, const dlc_strlist *unknown,
                                 data_missing missing, long limit, dlc_error *err);
 /* data_read_csv_groups on text in memory (fuzzers, tests). */
 dlc_status data_parse_csv_table(dataset **out, const char *path, const char *text, size_t len,
-                                const data_csv_targets *groups, int n_groups,
+                                const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                                 const dlc_strlist *features, const dlc_strlist *categorical,
                                 const dlc_strlist *unknown, data_missing missing, long limit,
                                 dlc_error *err);
 dlc_status data_parse_csv_groups(dataset **out, const char *path, const char *text, size_t len,
-                                 const data_csv_targets *groups, int n_groups,
+                                 const data_csv_dialect *d, const data_csv_targets *groups, int n_groups,
                                  const dlc_strlist *features, const dlc_strlist *unknown,
                                  data_missing missing, long limit, dlc_error *err);
 /* 1 when s is what pandas reads as a missing value (its na_values: "", NaN, NA,
@@ -476,15 +503,22 @@ dlc_status data_parse_csv(dataset **out, const char *path, const char *text, siz
 typedef dlc_status (*data_csv_record_fn)(void *user, const char *const *fields, int line,
                                          dlc_error *err);
 dlc_status data_csv_records(const char *path, const char *text, size_t len,
-                            const char *const *columns, int n_columns, data_csv_record_fn fn,
+                            const data_csv_dialect *d, const char *const *columns, int n_columns, data_csv_record_fn fn,
                             void *user, dlc_error *err);
 /* data_csv_records over text (the caller's, from malloc) read once: the pages
  * it has passed are given back to the system as it goes (zero after), so
  * the caller frees text after and reads nothing of it (dlc predict on a
  * file of a million rows held its 819 MB and its values at once). */
 dlc_status data_csv_records_once(const char *path, char *text, size_t len,
-                                 const char *const *columns, int n_columns,
+                                 const data_csv_dialect *d, const char *const *columns, int n_columns,
                                  data_csv_record_fn fn, void *user, dlc_error *err);
+/* DLC_OK when the header of text has each of the n columns, else the first
+ * missing one named as "what column 'NAME' is not in the header (...)" with
+ * a near name or the file's columns, and "(KEY names it)". */
+dlc_status data_csv_need_columns(const char *path, const char *text, size_t len,
+                                 const data_csv_dialect *d, const char *const *columns,
+                                 const char *const *whats, const char *const *keys, int n,
+                                 dlc_error *err);
 /* Why a header may lack the columns asked for, as " (...)" into buf, or ""
  * when nothing looks wrong: one column that holds ';', '|' or spaces (another
  * separator), or mostly numbers (a file without a header line). */
@@ -500,8 +534,10 @@ typedef struct data_csv_index data_csv_index;
 dlc_status data_csv_index_create(data_csv_index **out, const dlc_strlist *header, dlc_error *err);
 int data_csv_index_column(const data_csv_index *ix, const char *feature, const char **value);
 void data_csv_index_free(data_csv_index *ix);
-dlc_status data_csv_header(const char *path, const char *text, size_t len, dlc_strlist *names,
-                           dlc_error *err);
+dlc_status data_csv_header(const char *path, const char *text, size_t len,
+                           const data_csv_dialect *d, dlc_strlist *names, dlc_error *err);
+/* The dialect data.separator and data.decimal give. */
+data_csv_dialect data_csv_dialect_of(const data_config *cfg);
 /* Parses IDX bytes already in memory (decompressed). */
 dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t *img, size_t img_len,
                           const char *labels_name, const uint8_t *lab, size_t lab_len, long limit,
@@ -543,6 +579,10 @@ typedef struct {
 dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
 void data_corpus_free(data_corpus *c);
 
+/* The tokens of one text as it writes them (case kept), tokenized as
+ * data_text_encode tokenizes it, appended to out (a tagger's output). */
+dlc_status data_text_split(const data_text_config *tc, const char *text, dlc_strlist *out,
+                           dlc_error *err);
 /* Token ids of one text (prediction inputs): at most cap ids into ids,
  * tokenized as the vocabulary's data was; returns the count, or -1 with err
  * set for invalid UTF-8.  vocab: token strings by id. */

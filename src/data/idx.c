@@ -389,6 +389,7 @@ void data_dataset_free(dataset *d)
     free(d->source);
     free(d->row);
     dlc_strlist_clear(&d->files);
+    dlc_strlist_clear(&d->texts);
     free(d);
 }
 

@@ -9,6 +9,9 @@ const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx",  "csv",    
                                                              "text", "detection", NULL};
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
 const char *const data_missing_names[DATA_MISSING_COUNT + 1] = {"error", "drop", "mean", NULL};
+const char *const data_separator_names[DATA_SEP_COUNT + 1] = {
+    "auto", ",", ";", "tab", "|", "\t", "comma", "semicolon", "pipe", NULL};
+const char *const data_decimal_names[DATA_DECIMAL_COUNT + 1] = {".", ",", "point", "comma", NULL};
 const char *const data_balance_names[DATA_BALANCE_COUNT + 1] = {"none", "classes", NULL};
 const char *const data_target_norm_names[3] = {"none", "standard", NULL};
 

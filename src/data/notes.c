@@ -237,6 +237,18 @@ static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg
     return st;
 }
 
+/* a CSV file read as separated by ';' or '|' (data.separator auto) */
+static dlc_status notes_separator(const data_bundle *b, dlc_strlist *out, dlc_error *err)
+{
+    dlc_status st = DLC_OK;
+    for (int k = 0; k < 3 && st == DLC_OK; k++)
+        if (b->src[k] && b->src[k]->separator)
+            st = notes_say(out, err, "note: %s: read as separated by '%c', as its header and first "
+                     "row are (data.separator: auto; give it to say which)", b->src[k]->path,
+                     b->src[k]->separator);
+    return st;
+}
+
 /* a CSV file's first column without a name: pandas' index, left out */
 static dlc_status notes_unnamed_index(const data_bundle *b, dlc_strlist *out, dlc_error *err)
 {
@@ -395,6 +407,8 @@ dlc_status data_notes(const data_bundle *b, const data_config *cfg, int input_gi
                       dlc_strlist *out, dlc_error *err)
 {
     dlc_status st = notes_stray(b, out, err);
+    if (st == DLC_OK)
+        st = notes_separator(b, out, err);
     if (st == DLC_OK)
         st = notes_unnamed_index(b, out, err);
     if (st == DLC_OK)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../base/rng.h"
 
@@ -168,6 +169,71 @@ static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
     return DLC_OK;
 }
 
+/* data.exclude: the train file's feature columns, every column that is
+ * neither a label, nor pandas' unnamed index, nor excluded, into kept.  Only
+ * the file's start is read for the header (a header of a million bytes is
+ * not one). */
+static dlc_status split_exclude(dlc_strlist *kept, const data_config *cfg, const char *path,
+                                dlc_error *err)
+{
+    enum { HEADER_MAX = 4 << 20 };
+    dlc_strlist header = {0};
+    long long size;
+    if (cfg->features.n > 0)
+        return dlc_fail(err, DLC_EINPUT, "data.features and data.exclude: give one (features lists "
+                        "the columns read, exclude those left out of every column)");
+    int fd = dlc_open_regular(path, &size, err);
+    if (fd < 0)
+        return DLC_EINPUT;
+    size_t want = size < HEADER_MAX ? (size_t)size : HEADER_MAX, n = 0;
+    char *text = malloc(want + 1);
+    dlc_status st = text ? DLC_OK : DLC_NOMEM(err);
+    while (st == DLC_OK && n < want) {
+        ssize_t got = read(fd, text + n, want - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    const data_csv_dialect d = data_csv_dialect_of(cfg);
+    if (st == DLC_OK)
+        st = data_csv_header(path, text, n, &d, &header, err);
+    for (int i = 0; i < cfg->exclude.n && st == DLC_OK; i++) {
+        const char *x = cfg->exclude.v[i];
+        for (int h = 0; h < cfg->n_labels && st == DLC_OK; h++)
+            if (dlc_strlist_find(&cfg->labels[h].columns, x) >= 0)
+                st = dlc_fail(err, DLC_EINPUT, "data.exclude: '%s' is a label column (data.label); "
+                              "exclude lists feature columns to leave out", x);
+        if (st == DLC_OK && dlc_strlist_find(&header, x) < 0) {
+            const char **names = malloc(sizeof *names * (size_t)(header.n + 1));
+            const char *near = NULL;
+            if (names) {
+                for (int j = 0; j < header.n; j++)
+                    names[j] = header.v[j];
+                names[header.n] = NULL;
+                near = dlc_nearest(x, names);
+            }
+            st = dlc_fail(err, DLC_EINPUT, "data.exclude: %s has no column '%s'%s%s%s", path, x,
+                          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            free(names);
+        }
+    }
+    for (int j = 0; j < header.n && st == DLC_OK; j++) {
+        const char *c = header.v[j];
+        int label = 0;
+        for (int h = 0; h < cfg->n_labels; h++)
+            label |= dlc_strlist_find(&cfg->labels[h].columns, c) >= 0;
+        if (!label && !(j == 0 && (!c[0] || strcmp(c, "Unnamed: 0") == 0)) &&
+            dlc_strlist_find(&cfg->exclude, c) < 0)
+            st = dlc_strlist_push(kept, c, err);
+    }
+    if (st == DLC_OK && kept->n == 0)
+        st = dlc_fail(err, DLC_EINPUT, "data.exclude leaves no feature column of %s", path);
+    free(text);
+    dlc_strlist_clear(&header);
+    return st;
+}
+
 /* A CSV file's `limit`: limit rows drawn with the seed (stream `stream`)
  * from the whole file, kept in file order.  The first rows of a file sorted
  * by class would be a few classes only; every row is read anyway (checked,
@@ -262,10 +328,19 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
         if (src->limit < 0)
             return dlc_fail(err, DLC_EINPUT, "data.%s.limit must be >= 0, got %ld", which,
                             src->limit);
-        dlc_status st = data_read_csv_groups(out, src->file, with, b->n_heads,
-                                             data_csv_features(cfg, b->src[SRC_TRAIN]),
+        const data_csv_dialect d = data_csv_dialect_of(cfg);
+        const dlc_strlist *features = data_csv_features(cfg, b->src[SRC_TRAIN]);
+        dlc_strlist kept = {0}; /* data.exclude: the train file's other columns */
+        dlc_status st = DLC_OK;
+        if (cfg->exclude.n > 0 && features == &cfg->features) {
+            st = split_exclude(&kept, cfg, src->file, err);
+            features = &kept;
+        }
+        if (st == DLC_OK)
+            st = data_read_csv_groups(out, src->file, &d, with, b->n_heads, features,
                                              which_src == SRC_TRAIN ? &cfg->categorical : NULL,
                                              &cfg->unknown_label, (data_missing)cfg->missing, 0, err);
+        dlc_strlist_clear(&kept);
         if (st == DLC_OK)
             st = split_draw_limit(*out, src->limit, seed, DLC_STREAM(DLC_STREAM_SPLIT, 8 + which_src),
                                   err);

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,7 @@ typedef struct {
     int *rec;        /* classify with `limit`: (m) the CSV record (data row, from 0) each
                       * example is; NULL: example k is record k */
     int m, mcap, rec_cap;
+    dlc_strlist raw; /* classify: (m) each example's text as written */
 } text_src;
 
 /* sources a load reads: data.train, dev, test, or up to DATA_MAX_SOURCES */
@@ -185,6 +187,7 @@ static void src_free(text_src *s)
     free(s->label);
     free(s->line);
     free(s->rec);
+    dlc_strlist_clear(&s->raw);
     memset(s, 0, sizeof *s);
 }
 
@@ -261,6 +264,42 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+static int is_punct(unsigned char c)
+{
+    return c < 0x80 && ispunct(c);
+}
+
+/* data.text.split_punctuation: the word in L->word (w bytes) as tokens, each
+ * ASCII punctuation mark at its start or end one of its own ("(cat)," is
+ * "(" "cat" ")" ","); marks inside stay (don't, U.S., 3.14), and a word of
+ * marks only ("...", "--") is one token. */
+static dlc_status push_split(text_load *L, text_src *s, size_t w, dlc_error *err)
+{
+    char *x = L->word;
+    size_t a = 0, b = w;
+    while (a < w && is_punct((unsigned char)x[a]))
+        a++;
+    if (a == w)
+        return push_token(L, s, x, -1, err);
+    while (b > a && is_punct((unsigned char)x[b - 1]))
+        b--;
+    char one[2] = {0, 0}, mid[sizeof L->word];
+    dlc_status st = DLC_OK;
+    for (size_t k = 0; k < a && st == DLC_OK; k++) {
+        one[0] = x[k];
+        st = push_token(L, s, one, -1, err);
+    }
+    memcpy(mid, x + a, b - a);
+    mid[b - a] = '\0';
+    if (st == DLC_OK)
+        st = push_token(L, s, mid, -1, err);
+    for (size_t k = b; k < w && st == DLC_OK; k++) {
+        one[0] = x[k];
+        st = push_token(L, s, one, -1, err);
+    }
+    return st;
+}
+
 /* Tokenizes text[0, len) (valid UTF-8) into s; stops after `limit` tokens
  * (0: no limit).  line_ends: a word lm marks every line end with <eos>. */
 static dlc_status tokenize(text_load *L, text_src *s, const char *text, size_t len, long limit,
@@ -312,7 +351,7 @@ static dlc_status tokenize(text_load *L, text_src *s, const char *text, size_t l
                 w--;
         }
         L->word[w] = '\0';
-        if ((st = push_token(L, s, L->word, -1, err)))
+        if ((st = tc->split_punctuation ? push_split(L, s, w, err) : push_token(L, s, L->word, -1, err)))
             return st;
         i = j;
     }
@@ -450,6 +489,8 @@ static dlc_status classify_row(void *user, const char *const *fields, int line, 
     }
     if (s->rec)
         s->rec[s->m - 1] = rec;
+    if ((st = dlc_strlist_push(&s->raw, text, err)))
+        return st;
     st = tokenize(c->L, c->s, text, strlen(text), 0, err);
     close_example(c->s);
     return st;
@@ -514,15 +555,19 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
          * CSV's (the first rows of a file sorted by class are one class) */
         const char *cols[2] = {L->tc->column, label->v[0]};
         csv_ctx c = {L, s, src->file, NULL, 0};
+        const data_csv_dialect d = data_csv_dialect_of(L->cfg);
         int rows = 0;
         unsigned char *keep = NULL;
-        if (src->limit > 0 &&
-            (st = data_csv_records(src->file, text, len, cols, 2, count_row, &rows, err)) == DLC_OK &&
+        static const char *const whats[2] = {"text", "label"};
+        static const char *const keys[2] = {"data.text.column", "data.label"};
+        st = data_csv_need_columns(src->file, text, len, &d, cols, whats, keys, 2, err);
+        if (st == DLC_OK && src->limit > 0 &&
+            (st = data_csv_records(src->file, text, len, &d, cols, 2, count_row, &rows, err)) == DLC_OK &&
             src->limit < rows)
             st = text_draw_rows(&keep, rows, src->limit, L->seed, k, err);
         c.keep = keep;
         if (st == DLC_OK)
-            st = data_csv_records(src->file, text, len, cols, 2, classify_row, &c, err);
+            st = data_csv_records(src->file, text, len, &d, cols, 2, classify_row, &c, err);
         free(keep);
         break;
     }
@@ -765,7 +810,12 @@ static dlc_status example_record(const text_load *L, dataset *ds, int row, const
     if (!ds->row && !(ds->row = calloc((size_t)(ds->n > 0 ? ds->n : 1), sizeof(int))))
         return DLC_NOMEM(err);
     ds->row[row] = s->rec ? s->rec[k] : k;
-    return DLC_OK;
+    dlc_status st = DLC_OK;
+    while (st == DLC_OK && ds->texts.n < row) /* (rows are written in order) */
+        st = dlc_strlist_push(&ds->texts, "", err);
+    if (st == DLC_OK && ds->texts.n == row)
+        st = dlc_strlist_push(&ds->texts, k < s->raw.n ? s->raw.v[k] : "", err);
+    return st;
 }
 
 static void example_write(const text_load *L, dataset *ds, int row, const text_src *s, int k,
@@ -1463,6 +1513,26 @@ void data_corpus_free(data_corpus *c)
 }
 
 /* ---- prediction inputs and pretrained vectors ---- */
+
+dlc_status data_text_split(const data_text_config *tc, const char *text, dlc_strlist *out,
+                           dlc_error *err)
+{
+    data_text_config as_written = *tc;
+    as_written.lowercase = 0;
+    as_written.task = TEXT_CLASSIFY; /* no <eos> at line ends */
+    text_load L;
+    memset(&L, 0, sizeof L);
+    L.tc = &as_written;
+    size_t len = strlen(text);
+    dlc_status st = utf8_check("the text", text, len, err);
+    if (st == DLC_OK)
+        st = tokenize(&L, &L.src[0], text, len, 0, err);
+    for (long i = 0; i < L.src[0].n && st == DLC_OK; i++)
+        st = dlc_strlist_push(out, L.all.names.v[L.src[0].tok[i]], err);
+    src_free(&L.src[0]);
+    data_names_free(&L.all);
+    return st;
+}
 
 int data_text_encode(const data_text_config *tc, const dlc_strlist *vocab, const char *text,
                      float *ids, int cap, dlc_error *err)

@@ -174,10 +174,10 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
                   .fill = m->norm.fill, .read = &read};
     *x = NULL;
     *n = 0;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    dlc_status st = dlc_read_input_max(path, DLC_DATA_MAX, &text, &len, err);
     if (st != DLC_OK)
         return st;
-    if ((st = data_csv_header(path, text, len, &header, err)) != DLC_OK)
+    if ((st = data_csv_header(path, text, len, &m->csv, &header, err)) != DLC_OK)
         goto done;
     if ((st = data_csv_index_create(&ix, &header, err)) != DLC_OK)
         goto done;
@@ -230,7 +230,7 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
     if (st == DLC_OK && !(r.hit = malloc((size_t)(read.n ? read.n : 1))))
         st = DLC_NOMEM(err);
     if (st == DLC_OK)
-        st = data_csv_records_once(path, text, len, (const char *const *)read.v, read.n, csv_row,
+        st = data_csv_records_once(path, text, len, &m->csv, (const char *const *)read.v, read.n, csv_row,
                                    &r, err);
     if (st == DLC_OK && r.n == 0)
         st = dlc_fail(err, DLC_EINPUT, "%s: no data rows after the header", path);
@@ -407,7 +407,8 @@ dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tok
     return DLC_OK;
 }
 
-dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n_out, dlc_error *err)
+dlc_status infer_tag_text(model *m, const char *text, int *tags, float *p, int cap, int *n_out,
+                          dlc_error *err)
 {
     dlc_status st = need_text(m, TEXT_TAG, err);
     if (st != DLC_OK)
@@ -431,6 +432,12 @@ dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n
             for (int k = 1; k < K; k++)
                 best = z[k] > z[best] ? k : best;
             tags[at + i] = best;
+            if (p) {
+                double sum = 0;
+                for (int k = 0; k < K; k++)
+                    sum += exp((double)z[k] - z[best]);
+                p[at + i] = (float)(1.0 / sum);
+            }
         }
     }
     free(ids);

@@ -213,7 +213,9 @@ dlc_status infer_classify_text(model *m, const char *text, double *p, int *n_tok
                                dlc_error *err);
 
 /* A tagger: the tag (class id) of each of the text's tokens into tags (at
- * most cap); *n the count. */
-dlc_status infer_tag_text(model *m, const char *text, int *tags, int cap, int *n, dlc_error *err);
+ * most cap), and its probability into p (softmax over the tags; p may be
+ * NULL); *n the count. */
+dlc_status infer_tag_text(model *m, const char *text, int *tags, float *p, int cap, int *n,
+                          dlc_error *err);
 
 #endif

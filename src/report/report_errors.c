@@ -314,15 +314,17 @@ static void values_field(dlc_buf *b, const float *v, int i, int K)
     }
 }
 
-/* A text classifier's example row as the model read it: its tokens by the
- * vocabulary (words joined by a space, characters as they are; <unk> for
- * those it did not know, the padding left out), so a person tags the text,
- * not a row number of the file.  A step of a word_chars model holds the
+/* A text classifier's example row: its text as the file writes it (what a
+ * person tags), then as the model read it: its tokens by the vocabulary
+ * (words joined by a space, characters as they are; <unk> for those it did
+ * not know, the padding left out).  A step of a word_chars model holds the
  * word's bytes after its id. */
 static void text_field(dlc_buf *b, const data_bundle *data, const dataset *ds, int row)
 {
     const int T = ds->shape.d[0], K = ds->shape.ndim == 2 ? ds->shape.d[1] : 1;
     dlc_buf t = {0};
+    report_csv_field(b, row < ds->texts.n ? ds->texts.v[row] : "");
+    dlc_buf_printf(b, ",");
     for (int i = 0; i < T && ds->f32; i++) {
         long id = lrintf(ds->f32[(size_t)row * ds->dim + (size_t)i * K]);
         if (id == TEXT_PAD || id < 0 || id >= data->vocab.n)
@@ -374,7 +376,8 @@ dlc_status report_write_errors(report *rep, const data_bundle *data, const dlc_c
     rep->sampled = wrong;
     if ((st = sample_ids(rep, ds, wrong, take, err)) != DLC_OK ||
         (st = begin_sample(rep, ds, cfg, n_wrong, take, run_dir, dir, sizeof dir, &csv,
-                           texts ? "true,predicted,confidence,text" : "true,predicted,confidence",
+                           texts ? "true,predicted,confidence,text,read_as"
+                                 : "true,predicted,confidence",
                            err)) != DLC_OK)
         goto cleanup;
     for (int k = 0; k < take; k++) {

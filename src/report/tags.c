@@ -218,7 +218,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
     n_cols = r.n;
     int need[3] = {0, 0, 0};
     static const char *const data_cols[] = {"id", "true", "predicted", "source", "file", "confidence", "image",
-                                            "abs_error", "kind", "iou", "box", "text", NULL};
+                                            "abs_error", "kind", "iou", "box", "text", "read_as", NULL};
     for (int c = 0; c < n_cols; c++) {
         const char *h = csv_field(&r, c);
         for (int d = 0; d < c; d++)

@@ -88,6 +88,7 @@ static dlc_status read_report(sweep_result *r, const sweep_spec *s, const char *
     double mse = json_number_at(j, "metrics.dev.mse");
     if (fabs(mse - r->dev_loss) <= 1e-6 * fmax(1.0, fabs(mse)))
         r->dev_mse_se = json_number_at(j, "metrics.dev.mse_se");
+    r->loss_units = !isfinite(mse) || !isfinite(r->dev_loss) ? 0 : isfinite(r->dev_mse_se) ? 1 : -1;
     double e = json_number_at(j, "epochs_run");
     r->epochs = isfinite(e) ? (int)e : -1;
     json_free(j);

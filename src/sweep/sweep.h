@@ -141,6 +141,9 @@ typedef struct {
     double dev_n;                /* dev examples; NAN when absent */
     double dev_mse_se;           /* a regression whose loss is its MSE: the dev MSE's
                                   * standard error (report.json metrics.dev.mse_se); else NAN */
+    int loss_units;              /* a regression: 1 when its dev loss is its dev MSE in the
+                                  * targets' units, -1 when it is not (the targets were learned
+                                  * standardized: data.normalize_targets); 0 otherwise */
     int epochs;                  /* run (report.json; unfinished: metrics.csv's rows); -1 when absent */
     double wall;                 /* seconds; NAN when unknown */
     char *overrides;             /* the trial's overrides less the fixed ones, space-separated; owned */

@@ -367,6 +367,7 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
                   cfg->data.text.stateful;
     m->text = cfg->data.format == DATA_TEXT;
     m->text_cfg = cfg->data.text;
+    m->csv = data_csv_dialect_of(&cfg->data);
     m->text_cfg.vocab = NULL;
     if ((st = dlc_strlist_copy(&m->features, &cfg->data.features, err)) != DLC_OK)
         goto fail;

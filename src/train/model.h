@@ -58,6 +58,7 @@ typedef struct {
     char *config_yaml;      /* resolved configuration (owned), may be NULL */
     dlc_strlist vocab;      /* text models: token strings by id ("vocab" metadata), else empty */
     int text;               /* data.format text: inputs are token ids (see text_cfg) */
+    data_csv_dialect csv;   /* data.separator and data.decimal: how predict reads CSV rows */
     data_text_config text_cfg; /* its tokenizer and task; text_cfg.vocab is NULL (use vocab) */
     dlc_strlist features;   /* csv: the feature columns by name, in the order the model reads them */
     dlc_strlist label_columns; /* csv: every label column (not features) */

@@ -94,17 +94,18 @@ two_class_run() {
 
 @test "a CSV file with another separator or without a header line is told apart from a missing column" {
     # Excel in many locales writes ';' between columns (and decimal commas)
-    tr ',' ';' < "$ROOT/data/iris.csv" > semi.csv
+    # (read as such when the first row has as many; here it has one more)
+    tr ',' ';' < "$ROOT/data/iris.csv" | sed '2s/$/;/' > semi.csv
     csv_config semi.csv species
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": dlc reads columns separated by commas, or by tabs, and this file looks separated by ';')"* ]]
+    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": this file looks separated by ';' (data.separator: ',' ';' tab or '|' says which))"* ]]
     # sklearn's bundled linnerud files are separated by spaces
     printf 'Chins Situps Jumps\n5 162 60\n2 110 60\n' > spaces.csv
     csv_config spaces.csv Jumps
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"looks separated by spaces)"* ]]
+    [[ "$output" == *"looks separated by spaces (data.separator: "* ]]
     # no header line: the first row is read as one
     tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
     csv_config noheader.csv species
@@ -122,7 +123,7 @@ two_class_run() {
     csv_config commas.tsv species
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point)'* ]]
+    [[ "$output" == *'commas.tsv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'* ]]
     # a real header whose column is missing gets no such guess
     csv_config "$ROOT/data/iris.csv" specie
     run "$DLC" train c.yaml --out run
@@ -586,15 +587,15 @@ YAML
         [ "$status" -eq 2 ]
         [[ "$output" == *"th.csv:2: column 'price': expected a number, got "*"$2"* ]]
     }
-    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals)'
+    check '"1,234"' '(a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no thousands separators, a point before decimals; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
     check '"1,234,567.5"' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
     check '1.234.567' '(thousands separators? dlc reads numbers as 1234.5: no thousands separators)'
     check '"1.234,5"' "(a decimal comma, with '.' between thousands? dlc reads numbers as 1234.5)"
     check '1 234' '(thousands separators? dlc reads numbers as 1234.5'
     check "1'234" '(thousands separators? dlc reads numbers as 1234.5'
     check "1$(printf '\xc2\xa0')234" '(thousands separators? dlc reads numbers as 1234.5'
-    check '"12,5"' '(a decimal comma? dlc reads numbers with a point)'
-    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point)'
+    check '"12,5"' '(a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
+    check '"1234,5"' '(a decimal comma? dlc reads numbers with a point; data.decimal: '"','"' reads decimal commas in a file separated by '"';'"' or tabs)'
 }
 
 @test "class labels that are numbers match by value: 1 and 1.0 are one class, in a file and across files" {
@@ -1094,4 +1095,141 @@ YAML
     run "$DLC" train fm.yaml --out drop --set data.missing=drop
     [ "$status" -eq 0 ]
     [[ "$output" == *"fm.csv: 1 of 4 rows left out for a missing value (data.missing: drop; the first on line 2, column 'b')"* ]]
+}
+
+@test "data.separator and data.decimal: a ';' file of decimal commas trains as its comma twin, and predict reads it so" {
+    # Excel in many locales: ';' between columns, a comma before decimals
+    tr ',.' ';,' < "$ROOT/data/iris.csv" > semi.csv
+    csv_config "$ROOT/data/iris.csv" species plain.yaml
+    "$DLC" train plain.yaml --out plain --quiet
+    csv_config semi.csv species
+    run "$DLC" train c.yaml --out semi
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'semi.csv:2: column '"'sepal_length'"': expected a number, got "5,1" (a decimal comma?'*"data.decimal: ','"* ]]
+    run "$DLC" train c.yaml --out semi --set data.decimal=comma
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: $PWD/semi.csv: read as separated by ';', as its header and first row are (data.separator: auto; give it to say which)"* ]]
+    # the same numbers: the same run, figure for figure
+    diff <(metrics_no_time plain/metrics.csv) <(metrics_no_time semi/metrics.csv)
+    grep -q '^  decimal: comma$' semi/config.yaml
+    # predict reads rows as training did (the model keeps data.separator and data.decimal)
+    sed -n '1p;2p;52p;102p' semi.csv > rows.csv
+    sed -n '1p;2p;52p;102p' "$ROOT/data/iris.csv" > rows_plain.csv
+    diff <("$DLC" predict semi rows.csv | sed 's/^rows.csv//') <("$DLC" predict plain rows_plain.csv | sed 's/^rows_plain.csv//')
+    # ... and eval on a new file
+    run "$DLC" eval semi --set data.test.file="$PWD/semi.csv" --json
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"examples": 150'* ]]
+    # '|' (a database dump), and a given separator
+    tr ',' '|' < "$ROOT/data/iris.csv" > pipe.csv
+    csv_config pipe.csv species
+    run "$DLC" train c.yaml --out pipe
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time plain/metrics.csv) <(metrics_no_time pipe/metrics.csv)
+    # a first row with one ';' more is not guessed at: data.separator says which
+    printf 'a;b;y\n1;2;x;\n3;4;y;\n' > extra.csv
+    csv_config extra.csv y
+    run "$DLC" train c.yaml --out extra
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.separator: ',' ';' tab or '|' says which"* ]]
+    run "$DLC" train c.yaml --out extra --set data.separator=semicolon
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"extra.csv:2: more fields than the header's 3 columns"* ]]
+    # a decimal comma in a comma-separated file cannot be told from the separator
+    csv_config "$ROOT/data/iris.csv" species
+    run "$DLC" train c.yaml --out bad --set data.decimal=comma
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"data.decimal ',' needs a separator other than ','"* ]]
+    # a written ',' is quoted in the run's config, which reads back
+    csv_config "$ROOT/data/iris.csv" species
+    printf '  separator: ","\n' > sep.txt
+    sed -i '/^  label:/r sep.txt' c.yaml
+    "$DLC" train c.yaml --out given --quiet
+    grep -q '^  separator: ","$' given/config.yaml
+    "$DLC" eval given --split dev > /dev/null
+}
+
+@test "a date column is named a date, whether read as a number or one-hot encoded by auto" {
+    {
+        echo "visit,x,label"
+        for i in $(seq 10 40); do echo "2020-01-$((i % 28 + 1)),$i,$((i % 2))"; done
+    } > dates.csv
+    csv_config dates.csv label
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'dates.csv:2: column '"'visit'"': expected a number, got "2020-01-11" (a date: dlc reads numbers, not dates; leave the column out with data.features, or write it as numbers: a year, a month, days since a start)'* ]]
+    run "$DLC" train c.yaml --out run --set data.categorical=auto
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"dates.csv: column 'visit' holds dates (\"2020-01-11\", 28 distinct values): dlc reads numbers, not dates"* ]]
+    # 16.06.2020 and 6/16/2020 too; a version number or a fraction is no date
+    for d in 16.06.2020 6/16/2020 2020/06/16 "2020-06-16T08:30:00"; do
+        sed "2s|^[^,]*|$d|" dates.csv > d2.csv
+        csv_config d2.csv label
+        run "$DLC" train c.yaml --out run
+        [[ "$output" == *"got \"$d\" (a date:"* ]]
+    done
+    for v in 1.2.3 1/2 v2020-01-01; do
+        sed "2s|^[^,]*|$v|" dates.csv > d2.csv
+        csv_config d2.csv label
+        run "$DLC" train c.yaml --out run
+        [ "$status" -eq 2 ]
+        [[ "$output" != *"a date:"* ]]
+    done
+}
+
+@test "predict reads CSV rows, or texts, from the standard input given as -" {
+    csv_config "$ROOT/data/iris.csv" species
+    "$DLC" train c.yaml --out run --quiet > /dev/null
+    head -4 "$ROOT/data/iris.csv" > rows.csv
+    diff <("$DLC" predict run rows.csv | sed 's/^rows.csv//') <(head -4 "$ROOT/data/iris.csv" | "$DLC" predict run - | sed 's/^-//')
+    run bash -c "tr ',' ';' < rows.csv | '$DLC' predict run - --json"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'{"file": "-", "row": 1, "line": 2, "top": ['* ]]
+    run bash -c "'$DLC' predict run - < /dev/null"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"-: empty file"* ]]
+}
+
+@test "a sweep over data.normalize_targets by dev_loss is refused: standardized losses are not in the targets' units" {
+    # petal width from the other three measures: targets near 1, but the
+    # standardized loss is still in another unit than the MSE
+    cat > r.yaml <<YAML
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: petal_width, features: [sepal_length, sepal_width, petal_length], split: {dev: 0.3}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 3}
+YAML
+    printf 'base: r.yaml\nmode: grid\nmetric: dev_loss\nparams:\n  data.normalize_targets: [none, standard]\n' > sw.yaml
+    run "$ROOT/scripts/sweep.sh" sw.yaml -j 1 -o out
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"out: the trials' dev losses are in different units: trial 2 learned standardized targets (data.normalize_targets: standard), so its loss is in standard deviations squared, the other 1 trial's in the targets' units"*"set metric: score in sw.yaml"* ]]
+    # by score (the dev MSE in units) they rank
+    sed -i 's/metric: dev_loss/metric: score/' sw.yaml
+    run "$DLC" leaderboard sw.yaml --dir out
+    [ "$status" -eq 0 ]
+    # all standardized: one unit, ranked by dev_loss
+    printf 'base: r.yaml\nmode: grid\nmetric: dev_loss\nset: {data.normalize_targets: standard}\nparams:\n  train.optimizer.lr: [0.01, 0.1]\n' > sw2.yaml
+    run "$ROOT/scripts/sweep.sh" sw2.yaml -j 1 -o out2
+    [ "$status" -eq 0 ]
+}
+
+@test "data.exclude leaves an id and a date column out of every column, as pandas' drop(columns=) does; the model is the one data.features gives" {
+    awk -F, -v OFS=, 'NR == 1 { print "id", $0, "day"; next } { print 1000 + NR, $0, "2020-01-" (NR % 28 + 1) }' "$ROOT/data/iris.csv" > ids.csv
+    csv_config ids.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"column 'day': expected a number"*"(a date:"* ]]
+    "$DLC" train c.yaml --out ex --quiet --set 'data.exclude=[id, day]' > /dev/null
+    "$DLC" train c.yaml --out feat --quiet --set 'data.features=[sepal_length, sepal_width, petal_length, petal_width]' > /dev/null
+    diff <(metrics_no_time ex/metrics.csv) <(metrics_no_time feat/metrics.csv)
+    "$DLC" summary ex | grep -q 'input features (4): sepal_length, sepal_width, petal_length, petal_width'
+    # predict and eval read the model's columns
+    diff <("$DLC" predict ex ids.csv) <("$DLC" predict feat ids.csv)
+    "$DLC" eval ex --split dev > /dev/null
+    expect_error "data.exclude: $PWD/ids.csv has no column 'dya' (did you mean 'day'?)" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=[id, dya]'
+    expect_error "data.exclude: 'species' is a label column (data.label)" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=species'
+    expect_error "data.features and data.exclude: give one" \
+        "$DLC" train c.yaml --out x --set 'data.exclude=id' --set 'data.features=[sepal_length]'
 }

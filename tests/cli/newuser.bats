@@ -543,30 +543,37 @@ YAML
     [[ "$output" != *"loss: mse"* ]]
 }
 
-@test "a text classifier's error sample shows each text as the model read it, which analyze does not count as a tag" {
-    # labels drawn at random: the dev split has misclassified texts
+@test "a text classifier's error sample shows each text as written, then as the model read it; analyze counts neither as a tag" {
+    # labels drawn at random: the dev split has misclassified texts; every
+    # text has a word of its own (read as <unk>: vocab.min_count 2) and
+    # capitals, which the words model reads lowercased
     awk 'BEGIN { srand(3); split("sun rain wind fox wood hill day", w, " "); print "text,label";
                  for (i = 0; i < 120; i++) { t = ""; for (k = 0; k < 4; k++) t = t (k ? " " : "") w[1 + int(rand() * 7)];
-                                             print "\"" t ", " i % 7 "\"," (rand() < 0.5 ? "a" : "b") } }' > texts.csv
+                                             print "\"The " t ", w" i " " i % 7 "\"," (rand() < 0.5 ? "a" : "b") } }' > texts.csv
     for tokens in words chars; do
         classifier_config c.yaml "    - {type: embedding, units: 4}
     - {type: time_avgpool}" 1
-        sed -i "s/tokens: words/tokens: $tokens/; s/seq_len: 12/seq_len: 40/; s/split: {test: 0.2}/split: {dev: 0.3}/" c.yaml
+        sed -i "s/tokens: words/tokens: $tokens, lowercase: true/; s/seq_len: 12/seq_len: 60/; s/split: {test: 0.2}/split: {dev: 0.3}/" c.yaml
         "$DLC" train c.yaml --out run_$tokens --quiet
-        head -1 run_$tokens/errors/errors.csv | grep -qx 'id,true,predicted,confidence,text,image,mislabeled,tags'
+        head -1 run_$tokens/errors/errors.csv | grep -qx 'id,true,predicted,confidence,text,read_as,image,mislabeled,tags'
         [ "$(wc -l < run_$tokens/errors/errors.csv)" -gt 5 ]
-        # each sampled text is its row of the file (id: the data row from 0), tokens joined as read
+        # each sampled text is its row of the file (id: the data row from 0)
+        # as written, then its tokens joined as read
         tail -n +2 run_$tokens/errors/errors.csv | while IFS= read -r line; do
             id=${line%%,*}
             want=$(sed -n "$((id + 2))p" texts.csv | sed 's/^"\(.*\)",[ab]$/\1/')
-            want="\"$want\""    # a comma in the field: quoted
-            [[ "$line" == *",$want,,,"  ]] || { echo "row $id: $line, wanted $want" >&2; false; }
+            if [ $tokens = words ]; then
+                read=$(echo "$want" | sed 's/^The /the /; s/ w[0-9]* / <unk> /')
+            else
+                read=$(echo "$want" | tr 'T' 't')
+            fi
+            [[ "$line" == *",\"$want\",\"$read\",,," ]] || { echo "row $id: $line, wanted $want read as $read" >&2; false; }
         done
     done
     sed -i '2s/,,$/,,short/' run_words/errors/errors.csv
     run "$DLC" analyze run_words --json
     [ "$status" -eq 0 ]
-    echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null'
+    echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null and index("read_as") == null'
 }
 
 @test "predict on files of texts with a text classifier: a CSV's text column, or one text a line; each as --text gives it" {
@@ -666,4 +673,30 @@ YAML
     iris_config
     "$DLC" train iris.yaml --out iris --quiet --set train.epochs=1
     [ -z "$(ls iris/errors | grep png)" ]
+}
+
+@test "other tools' command words (sweep, fit, evaluate) are answered with dlc's way to do it" {
+    run "$DLC" sweep s.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"dlc: unknown command 'sweep': a sweep runs as scripts/sweep.sh SWEEP.yaml"*"dlc leaderboard"* ]]
+    run "$DLC" fit c.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown command 'fit': dlc train CONFIG trains"* ]]
+    run "$DLC" evaluate run
+    [[ "$output" == *"dlc eval RUN scores a trained run"* ]]
+    run "$DLC" trian c.yaml
+    [[ "$output" == *"(did you mean 'train'?)"* ]]
+}
+
+@test "pandas' and scikit-learn's words for data keys (sep, drop, class_weight) are answered with dlc's" {
+    iris_config c.yaml 1
+    run "$DLC" train c.yaml --out run --set 'data.sep=;'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'data.sep': unknown key (dlc's name: 'data.separator')"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.drop=[id]'
+    [[ "$output" == *"key 'data.drop': unknown key (dlc's name: 'data.exclude'; the columns left out of every column)"* ]]
+    run "$DLC" train c.yaml --out run --set 'train.class_weight=balanced'
+    [[ "$output" == *"key 'train.class_weight': unknown key (dlc's name: 'data.balance'; balance: classes draws every class equally often, the sampling form of class_weight='balanced')"* ]]
+    run "$DLC" train c.yaml --out run --set 'data.target=species'
+    [[ "$output" == *"(dlc's name: 'data.label')"* ]]
 }

@@ -146,9 +146,14 @@ YAML
 @test "export: bad usage is an error (exit 2) and writes nothing" {
     iris_config iris.yaml 2
     "$DLC" train iris.yaml --out run --quiet >/dev/null
-    run "$DLC" export run
+    # ONNX, the one format, needs no --format; an --out named otherwise does
+    run "$DLC" export run --out model.h5
     [ "$status" -eq 2 ]
-    [[ "$output" == *"--format is required"* ]]
+    [[ "$output" == *"--out model.h5: dlc exports ONNX files; name it .onnx, or give --format onnx"* ]]
+    [ ! -e model.h5 ]
+    run "$DLC" export run --out m.onnx --quiet
+    [ "$status" -eq 0 ]
+    [ -s m.onnx ]
     run "$DLC" export run --format tflite
     [ "$status" -eq 2 ]
     [[ "$output" == *"the one format is onnx"* ]]

@@ -118,7 +118,7 @@ YAML
     [ "$status" -eq 2 ]
     run "$DLC" predict run --prompt "a" --json
     [ "$status" -eq 2 ]
-    [[ "$output" == *"--json is for image inputs"* ]]
+    [[ "$output" == *"--json goes with input files: --prompt and --text print plain text (for a classifier's or tagger's JSON give the text as a file, or on the standard input: echo TEXT | dlc predict RUN - --json)"* ]]
     run "$DLC" predict run
     [ "$status" -eq 2 ]
     echo "x" > some.png
@@ -174,9 +174,25 @@ YAML
     [ "${lines[0]}" = "s.txt:1: the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT" ]
     [ "${lines[1]}" = "s.txt:3: $long" ]
     [ "${#lines[@]}" -eq 2 ]
-    run "$DLC" predict run s.txt --json
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"--json: a tagger's predictions are token/TAG lines"* ]]
+    # the standard input, as -
+    run bash -c "'$DLC' predict run - --quiet < s.txt"
+    [ "${lines[1]}" = "-:3: $long" ]
+    # --json: each text's tokens, as written, with their tags and probabilities
+    "$DLC" predict run s.txt --json > s.json
+    [[ "$(tr -d '\n' < s.json)" == *'"predictions": [    {"file": "s.txt", "row": 1, "line": 1, "tokens": [{"token": "the", "tag": "DET", "id": '*', "probability": 0.'*'}, {"token": "wolf", "tag": "NOUN", '* ]]
+    if [ -x /usr/bin/python3 ]; then
+        /usr/bin/python3 - "$long" <<'PY'
+import json, sys
+d = json.load(open("s.json"))
+p = d["predictions"]
+assert [(x["row"], x["line"]) for x in p] == [(1, 1), (2, 3)], p
+for x in p:
+    for t in x["tokens"]:
+        assert 0.2 < t["probability"] <= 1.0, t
+assert " ".join(t["token"] + "/" + t["tag"] for t in p[1]["tokens"]) == sys.argv[1]
+assert " ".join(t["token"] + "/" + t["tag"] for t in p[0]["tokens"]) == "the/DET wolf/NOUN heard/VERB a/DET cat/NOUN ./PUNCT"
+PY
+    fi
     run "$DLC" gradcheck tag.yaml --batch 2 --samples 8
     [ "$status" -eq 0 ]
 }
@@ -251,6 +267,17 @@ YAML
     run "$DLC" train lm.yaml --out run --set model.layers.0.type=lstm
     [ "$status" -eq 2 ]
     [[ "$output" == *"expects a sequence (T, D)"* ]]
+    # a classifier's CSV whose text column has another name: the key that names it
+    weather_texts
+    sed -i '1s/text,label/review,label/' texts.csv
+    classifier_config cls.yaml '    - {type: embedding, units: 8}
+    - {type: time_avgpool}'
+    run "$DLC" train cls.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"texts.csv: text column 'text' is not in the header (its 2 columns: 'review', 'label') (data.text.column names it)"* ]]
+    run "$DLC" train cls.yaml --out run --set data.text.column=review --set data.label=labels
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"texts.csv: label column 'labels' is not in the header (did you mean 'label'?) (data.label names it)"* ]]
 }
 
 @test "sequence_loss sum and truncated BPTT train" {

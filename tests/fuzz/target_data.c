@@ -68,11 +68,11 @@ int fuzz_csv(const uint8_t *data, size_t size)
         dlc_strlist names = {0, NULL};
         dlc_error err = {0};
         data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
-        if (data_parse_csv_table(&ds, "fuzz.csv", (const char *)data, size, &one, 1, NULL, &autocat,
+        if (data_parse_csv_table(&ds, "fuzz.csv", (const char *)data, size, NULL, &one, 1, NULL, &autocat,
                                  NULL, (data_missing)miss, 0, &err) == DLC_OK) {
             if ((size_t)ds->columns.n != ds->dim)
                 abort(); /* a feature without its name */
-            if (data_parse_csv_table(&again, "fuzz.csv", (const char *)data, size, &one, 1,
+            if (data_parse_csv_table(&again, "fuzz.csv", (const char *)data, size, NULL, &one, 1,
                                      &ds->columns, NULL, NULL, (data_missing)miss, 0, &err) == DLC_OK) {
                 /* read by its own features, the file gives the same values */
                 if (again->n != ds->n || again->dim != ds->dim)

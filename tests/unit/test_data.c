@@ -327,7 +327,7 @@ static void test_csv_categorical_onehot(void **state)
                        "4,x,8,q\n";
     tu_write(tu_tmp("cat.csv"), text, strlen(text));
     data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
-    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), &one, 1, NULL, &cat, NULL,
+    assert_int_equal(data_read_csv_groups(&ds, tu_tmp("cat.csv"), NULL, &one, 1, NULL, &cat, NULL,
                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
     assert_int_equal(ds->dim, 5);
     const char *cols[5] = {"a", "c=k=v", "c=x", "c=y", "n"};
@@ -347,7 +347,7 @@ static void test_csv_categorical_onehot(void **state)
                         "q,1,w,6\n"
                         "p,2,k=v,7\n";
     data_csv_targets known = {"", &label, DATA_TARGET_CLASS, &names};
-    assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), &known, 1, &ds->columns,
+    assert_int_equal(data_parse_csv_groups(&dev, "d.csv", dtext, strlen(dtext), NULL, &known, 1, &ds->columns,
                                            NULL, DATA_MISSING_ERROR, 0, &err), DLC_OK);
     const float dx[15] = {5, 0, 0, 1, 9, 6, 0, 0, 0, 1, 7, 1, 0, 0, 2};
     for (int k = 0; k < 15; k++)
@@ -360,7 +360,7 @@ static void test_csv_categorical_onehot(void **state)
     /* auto leaves a column of numbers alone, missing values (NA, ?) in it too */
     const char *na = "a,n,y\n1,5,p\n2,NA,q\n3,?,p\n";
     dataset *nums = NULL;
-    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), &one, 1, NULL, &cat, NULL,
+    assert_int_equal(data_parse_csv_table(&nums, "na.csv", na, strlen(na), NULL, &one, 1, NULL, &cat, NULL,
                                           DATA_MISSING_MEAN, 0, &err), DLC_OK);
     assert_int_equal(nums->dim, 2);
     assert_int_equal(nums->categorical.n, 0);
@@ -369,7 +369,7 @@ static void test_csv_categorical_onehot(void **state)
     data_dataset_free(nums);
     /* a label column is refused by name */
     dlc_strlist bad = list_of("y", NULL);
-    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), &one, 1, NULL, &bad, NULL,
+    assert_int_equal(data_read_csv_groups(&dev, tu_tmp("cat.csv"), NULL, &one, 1, NULL, &bad, NULL,
                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
     assert_msg_has(err, "'y' is a label column");
     dlc_strlist_clear(&bad);
@@ -457,6 +457,50 @@ static void test_csv_numeric_labels(void **state)
     assert_msg_has(err, "t.csv:3: column 'y'");
     dlc_strlist_clear(&label);
     dlc_strlist_clear(&names);
+}
+
+/* data.separator auto and given, data.decimal ',': which fields are numbers */
+static void test_csv_dialects(void **state)
+{
+    (void)state;
+    dlc_error err = {0};
+    dataset *ds = NULL;
+    dlc_strlist label = list_of("y", NULL);
+    data_csv_targets one = {"", &label, DATA_TARGET_NUMERIC, NULL};
+    const data_csv_dialect comma = {0, ','}, semi = {';', ','};
+    /* ';' found by the header and the first row: -1,5 ,5 1,5e3 "2,25" */
+    const char *t = "a;b;c;d;y\n-1,5;,5;1,5e3;\"2,25\";1\n0;1;2;3;4\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &comma, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    assert_int_equal(ds->dim, 4);
+    assert_true(ds->f32[0] == -1.5f && ds->f32[1] == 0.5f && ds->f32[2] == 1500.0f &&
+                ds->f32[3] == 2.25f);
+    assert_int_equal(ds->separator, ';');
+    data_dataset_free(ds);
+    /* a comma of thousands, or two, is not a decimal comma: the field stays text */
+    t = "a;y\n1,234,5;1\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &semi, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "got \"1,234,5\"");
+    /* the header and first row disagree: comma-separated, one column */
+    t = "a;y\n1;2;3\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), NULL, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "(data.separator: ',' ';' tab or '|' says which)");
+    /* a ';' inside quotes does not count; '|' as ';' */
+    t = "\"a;b\"|y\n\"x;1\"|2\n";
+    dlc_strlist names = {0};
+    assert_int_equal(data_csv_header("t.csv", t, strlen(t), NULL, &names, &err), DLC_OK);
+    assert_int_equal(names.n, 2);
+    assert_string_equal(names.v[0], "a;b");
+    dlc_strlist_clear(&names);
+    /* a decimal comma in a comma-separated file is refused */
+    t = "a,y\n1,2\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &comma, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "data.decimal ',' needs a separator other than ','");
+    dlc_strlist_clear(&label);
 }
 
 static void test_csv_quoted_tabs_crlf(void **state)
@@ -1495,7 +1539,7 @@ static long csv_load_peak_kib(const char *path, int records)
         dlc_error err = {0};
         dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, &err);
         if (st == DLC_OK)
-            st = data_csv_records_once(path, text, len, cols, 100, keep_row, &k, &err);
+            st = data_csv_records_once(path, text, len, NULL, cols, 100, keep_row, &k, &err);
         _exit(st == DLC_OK && k.n > 0 ? 0 : 1);
     }
     if (pid == 0) {
@@ -1503,7 +1547,7 @@ static long csv_load_peak_kib(const char *path, int records)
         dlc_strlist label = list_of("y", NULL), names = {0};
         data_csv_targets one = {"", &label, DATA_TARGET_CLASS, &names};
         dlc_error err = {0};
-        dlc_status st = data_read_csv_groups(&ds, path, &one, 1, NULL, NULL, NULL,
+        dlc_status st = data_read_csv_groups(&ds, path, NULL, &one, 1, NULL, NULL, NULL,
                                              DATA_MISSING_ERROR, 0, &err);
         _exit(st == DLC_OK && ds && ds->n > 0 ? 0 : 1);
     }
@@ -1616,6 +1660,7 @@ static void test_csv_index_like_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_dialects),
         cmocka_unit_test(test_plan_weighted),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_idx_plain_and_gzip),
