@@ -54,11 +54,16 @@ static void test_denormals_flushed(void **state)
 {
     (void)state;
     unsigned csr = _mm_getcsr();
+    float r[4] = {0};
+    tensor_flush_denormals();
+    denormal_part(r, 0, 1);
+    _mm_setcsr(csr);
+    if (r[0] != 0 || r[1] != 0)
+        skip(); /* an emulator that ignores the flags (valgrind does) */
     /* workers made by a thread that keeps denormals flush them themselves */
     _mm_setcsr(csr & ~0x8040u);
     tensor_pool_stop();
     tensor_set_threads(2);
-    float r[4] = {0};
     tensor_parallel(denormal_part, r);
     assert_true(r[0] > 0 && r[1] > 0); /* this thread still keeps them: the check can see */
     assert_true(r[2] == 0 && r[3] == 0);
