@@ -179,7 +179,9 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
         if (strcmp(hex, in->sha256) != 0)
             return dlc_fail(err, DLC_EINPUT,
                             "init_from: %s has changed since this run recorded it (sha256 %.12s..., "
-                            "recorded %.12s...)", path, hex, in->sha256);
+                            "recorded %.12s...); if init_from.run was edited to name another "
+                            "source, delete init_from.sha256 (dlc train records the new one's)",
+                            path, hex, in->sha256);
     }
     if ((s = not_word_vectors(in->run, err)) != DLC_OK)
         return s;
