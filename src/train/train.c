@@ -1759,6 +1759,12 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     if ((s = write_curves(&t, 1, err)) != DLC_OK)
         goto done;
     res->steps = t.step - step0;
+    if (res->steps > 0) {
+        char note[1024];
+        model_running_stats_note(&t.m, cfg, t.step, note, sizeof note);
+        if (note[0])
+            say(&t, "%s", note);
+    }
     s = finish(&t, res, err);
 done:
     {

@@ -2,6 +2,7 @@
  * (init_from), copied by layer name, with new layers (a new head) left as
  * initialised; the source's input normalization is reused unless refit. */
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -292,4 +293,39 @@ void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t
              len ? "\n" : "", one ? "" : "s", names, n_random > 3 ? ", ..." : "",
              cfg->init.run[0] ? " (init_from.exclude, or not in init_from.layers)" : " (there is none)",
              one ? "it keeps its" : "they keep their", one ? "it" : "them", one ? "it" : "them");
+}
+
+void model_running_stats_note(const model *m, const dlc_config *cfg, long steps, char *note,
+                              size_t note_size)
+{
+    const graph *g = m->g;
+    const graph_node *worst = NULL;
+    double share = 0.0; /* of the starting running statistics left in the worst layer */
+    int n_slow = 0;
+    note[0] = '\0';
+    for (int i = g->n_inputs; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        /* a frozen batchnorm keeps its statistics; a copied one starts from the source's */
+        if (n->spec.op != OP_BATCHNORM || !g->params[n->params[0]].trainable ||
+            copied(&cfg->init, n->spec.name))
+            continue;
+        double left = pow(n->spec.momentum, (double)steps);
+        if (left <= 0.1)
+            continue;
+        n_slow++;
+        if (left > share)
+            share = left, worst = n;
+    }
+    if (!worst)
+        return;
+    /* steps at which momentum 0.9 leaves 10%: log 0.1 / log 0.9 */
+    snprintf(note, note_size,
+             "warning: batchnorm layer '%s'%s updated its running mean and variance over %ld "
+             "step%s at momentum %g: %.0f%% of them is still their start (mean 0, variance 1), "
+             "and evaluation, predict and export normalize by them, so the figures that follow "
+             "can be far from training's; train more steps (a smaller batch_size, more epochs) "
+             "or lower the layers' momentum (0.9, PyTorch's momentum=0.1, follows the data "
+             "within 22 steps)",
+             worst->spec.name, n_slow > 1 ? " (and the other batchnorm layers)" : "", steps,
+             steps == 1 ? "" : "s", worst->spec.momentum, 100.0 * share);
 }
