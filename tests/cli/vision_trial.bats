@@ -50,3 +50,32 @@ YAML
     run "$DLC" train bn.yaml --out a --resume --set train.epochs=4
     [[ "$output" == *"over 32 steps at momentum 0.99: 72%"* ]]
 }
+
+@test "export: a squeeze-and-excitation gate on a 1 x 1 map (MobileNetV3's last blocks at 32 x 32) runs in ONNX Runtime as dlc predicts" {
+    need_onnx
+    cat > se.yaml <<YAML
+name: se
+seed: 2
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: species
+model:
+  input: [4, 1, 1]
+  layers:
+    - {name: map, type: conv2d, filters: 6, kernel: 1, activation: relu}
+    - {name: pool, type: global_avgpool}
+    - {name: gate, type: dense, units: 6, activation: hardsigmoid}
+    - {name: se, type: multiply, inputs: [map, gate]}
+    - {type: flatten}
+    - {type: dense, units: 3, activation: softmax}
+train: {epochs: 2, batch_size: 16}
+YAML
+    "$DLC" train se.yaml --out run --quiet
+    "$DLC" export run --format onnx --out run/model.onnx
+    tail -n +2 "$ROOT/data/iris.csv" | head -12 | cut -d, -f1-4 > v.txt
+    "$DLC" predict run --values v.txt > p.txt
+    run node "$ROOT/tests/onnx/ort.js" check run/model.onnx v.txt p.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
