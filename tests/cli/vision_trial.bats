@@ -79,3 +79,29 @@ YAML
     echo "$output"
     [ "$status" -eq 0 ]
 }
+
+@test "--set model.layers.-1.units: a negative index counts from the end, as Python's; in a sweep too" {
+    iris_config
+    run "$DLC" summary iris.yaml --set model.layers.-1.activation=sigmoid --set model.layers.-2.units=7
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dense+tanh       (7) "* ]]
+    [[ "$output" == *"dense+sigmoid    (3) "* ]]
+    # later messages name the item by its index
+    expect_error "key 'model.layers.0.unitz': unknown key" \
+        "$DLC" train iris.yaml --out r --set model.layers.-2.unitz=4
+    expect_error "key 'model.layers.-3': index -3 is out of range ('model.layers' has 2 items)" \
+        "$DLC" train iris.yaml --out r --set model.layers.-3.units=4
+    expect_error "'model.layers' is a list: expected an item index (0 the first, -1 the last)" \
+        "$DLC" train iris.yaml --out r --set model.layers.-0.units=4
+    expect_error "(a list item is named by its index after a dot: 'model.layers.-1.units')" \
+        "$DLC" train iris.yaml --out r --set 'model.layers[-1].units=4'
+    cat > s.yaml <<'YAML'
+base: iris.yaml
+trials: 1
+params:
+  model.layers.-1.units: {int_uniform: [3, 3]}
+YAML
+    run "$DLC" sample s.yaml --trial 1
+    [ "$status" -eq 0 ]
+    [ "$output" = "--set model.layers.-1.units=3" ]
+}
