@@ -254,6 +254,8 @@ YAML
     run "$DLC" train tri.yaml --set data.sampler.per_class=144
     [ "$status" -eq 2 ]
     [[ "$output" == *"classes_per_batch 5: only 2 of the train split's 5 classes have per_class 144 examples ('2' has 142, '3' has 141, '4' has 142); lower classes_per_batch to 2, or per_class to 141" ]]
+    run "$DLC" train tri.yaml --set data.sampler.per_class=142
+    [[ "$output" == *"only 4 of the train split's 5 classes have per_class 142 examples ('3' has 141); lower classes_per_batch to 4, or per_class to 141" ]]
     # a test class without examples in the test file
     head -1 "$ROOT/data/digits.csv" > test.csv
     grep -E ',(5|6)$' "$ROOT/data/digits.csv" >> test.csv
