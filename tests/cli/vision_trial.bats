@@ -105,3 +105,12 @@ YAML
     [ "$status" -eq 0 ]
     [ "$output" = "--set model.layers.-1.units=3" ]
 }
+
+@test "dlc analyze on a metric-learning run says its errors are pairs and where their figures are" {
+    triplet_config
+    "$DLC" train tri.yaml --out run --quiet
+    expect_error "run: a metric-learning run has no error sample: its errors are pairs of examples" \
+        "$DLC" analyze run
+    [[ "$output" == *"dlc verify run A B"* ]]
+    [[ "$output" != *"error_analysis.samples is 0"* ]]
+}
