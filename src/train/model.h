@@ -160,7 +160,7 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
  * filled, which keep their random start for good. */
 void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t note_size);
 
-/* A warning into note ("" when nothing): batchnorm layers that learned over
+/* A warning into note (without "warning: "; "" when nothing): batchnorm layers that learned over
  * too few steps for their momentum (momentum^steps > 0.1) to replace the
  * running statistics they started with (0 and 1; not those init_from copied),
  * which evaluation normalizes by. */

@@ -1760,10 +1760,9 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
         goto done;
     res->steps = t.step - step0;
     if (res->steps > 0) {
-        char note[1024];
-        model_running_stats_note(&t.m, cfg, t.step, note, sizeof note);
-        if (note[0])
-            say(&t, "%s", note);
+        model_running_stats_note(&t.m, cfg, t.step, res->model_note, sizeof res->model_note);
+        if (res->model_note[0] && !(hooks && hooks->finished))
+            say(&t, "warning: %s", res->model_note);
     }
     s = finish(&t, res, err);
 done:

@@ -320,10 +320,10 @@ void model_running_stats_note(const model *m, const dlc_config *cfg, long steps,
         return;
     /* steps at which momentum 0.9 leaves 10%: log 0.1 / log 0.9 */
     snprintf(note, note_size,
-             "warning: batchnorm layer '%s'%s updated its running mean and variance over %ld "
+             "batchnorm layer '%s'%s updated its running mean and variance over %ld "
              "step%s at momentum %g: %.0f%% of them is still their start (mean 0, variance 1), "
-             "and evaluation, predict and export normalize by them, so the figures that follow "
-             "can be far from training's; train more steps (a smaller batch_size, more epochs) "
+             "and evaluation, predict and export normalize by them, so the evaluation figures "
+             "and the diagnosis can be far from what training measured; train more steps (a smaller batch_size, more epochs) "
              "or lower the layers' momentum (0.9, PyTorch's momentum=0.1, follows the data "
              "within 22 steps)",
              worst->spec.name, n_slow > 1 ? " (and the other batchnorm layers)" : "", steps,

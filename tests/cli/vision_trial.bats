@@ -28,6 +28,11 @@ YAML
     [ "$status" -eq 0 ]
     # 120 train rows in batches of 16: 8 steps an epoch; 0.99^16 = 85%
     [[ "$output" == *"warning: batchnorm layer 'norm' updated its running mean and variance over 16 steps at momentum 0.99: 85% of them is still their start"* ]]
+    # said once, after the diagnosis it explains, and kept in report.json and report.html
+    [ "$(grep -c 'running mean' <<< "$output")" -eq 1 ]
+    [[ "$output" == *"diagnosis:"*"warning: batchnorm layer 'norm'"* ]]
+    jq -e '.warnings | map(select(startswith("batchnorm layer '"'norm'"' updated"))) | length == 1' a/report.json
+    grep -q "batchnorm layer .*norm.* updated its running mean" a/report.html
     # --quiet keeps warnings
     run "$DLC" train bn.yaml --out q --quiet
     [[ "$output" == *"warning: batchnorm layer 'norm'"* ]]
