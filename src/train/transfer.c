@@ -158,6 +158,30 @@ static void refit_note(const dlc_config *cfg, const io_st *st, char *note, size_
     ynode_free(root);
 }
 
+/* A source normalizing images of another size by channel (one shift and scale
+ * over each channel's plane: dlc import's --mean and --std, torchvision's
+ * Normalize) normalizes these images the same way: its values are spread over
+ * this input's planes (shift, scale: dim values, C channels).  0 when the
+ * source's values differ within a plane (statistics per pixel), or C does not
+ * divide both sizes. */
+static int per_channel(float *shift, float *scale, size_t dim, const float *src_shift,
+                       const float *src_scale, size_t src_dim, int C)
+{
+    if (C <= 0 || dim % (size_t)C || src_dim % (size_t)C || src_dim == 0)
+        return 0;
+    const size_t S = src_dim / (size_t)C, P = dim / (size_t)C;
+    for (size_t c = 0; c < (size_t)C; c++)
+        for (size_t j = 1; j < S; j++)
+            if (src_shift[c * S + j] != src_shift[c * S] || src_scale[c * S + j] != src_scale[c * S])
+                return 0;
+    for (size_t c = 0; c < (size_t)C; c++)
+        for (size_t j = 0; j < P; j++) {
+            shift[c * P + j] = src_shift[c * S];
+            scale[c * P + j] = src_scale[c * S];
+        }
+    return 1;
+}
+
 dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
                            dlc_error *err)
 {
@@ -229,16 +253,22 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
     }
     if (in->normalize == INIT_NORM_SOURCE) {
         const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
+        const int C = g->n_inputs > 0 && g->nodes[0].shape.ndim >= 2 ? g->nodes[0].shape.d[0] : 0;
         if (!shift || !scale || shift->shape.ndim != 1 || scale->shape.ndim != 1 ||
-            (size_t)shift->shape.d[0] != m->norm.dim || (size_t)scale->shape.d[0] != m->norm.dim) {
+            shift->shape.d[0] != scale->shape.d[0] ||
+            ((size_t)shift->shape.d[0] != m->norm.dim &&
+             !per_channel(m->norm.shift, m->norm.scale, m->norm.dim, shift->data, scale->data,
+                          (size_t)shift->shape.d[0], C))) {
             s = dlc_fail(err, DLC_EINPUT,
-                         "init_from: %s normalizes inputs of another size (%d values, here %zu); "
-                         "set init_from.normalize: refit",
+                         "init_from: %s normalizes inputs of another size (%d values, here %zu) "
+                         "value by value, not by channel; set init_from.normalize: refit",
                          path, shift && shift->shape.ndim == 1 ? shift->shape.d[0] : 0, m->norm.dim);
             goto done;
         }
-        memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
-        memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        if ((size_t)shift->shape.d[0] == m->norm.dim) {
+            memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
+            memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        }
         if (m->norm.kind == NORM_NONE)
             m->norm.kind = NORM_STANDARD; /* applied, whatever this config would have fitted */
     }

@@ -119,3 +119,56 @@ YAML
     [[ "$output" == *"dlc verify run A B"* ]]
     [[ "$output" != *"error_analysis.samples is 0"* ]]
 }
+
+@test "init_from at another input size: a source normalized by channel (an image folder, dlc import --mean --std) lends its statistics to each channel; one normalized pixel by pixel is refused" {
+    cat > src.yaml <<YAML
+name: src
+seed: 1
+data:
+  format: image_folder
+  train: {dir: $ROOT/tests/data/images/train}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: conv, type: conv2d, filters: 4, kernel: 3, activation: relu}
+    - {type: global_avgpool}
+    - {name: head, type: dense, units: 5, activation: softmax}
+train: {epochs: 1, batch_size: 8}
+YAML
+    "$DLC" train src.yaml --out src --quiet
+    # fine-tuning at 36 x 36 (the images resized): the source's mean and scale per channel
+    run "$DLC" train src.yaml --out big --set 'model.input=[1,36,36]' --set init_from.run=src
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from $TMP/src, with its input normalization"* ]]
+    /usr/bin/python3 - <<'PY' || skip "python3 is missing"
+import json, struct
+def tensor(path, name):
+    b = open(path, 'rb').read(); n = struct.unpack('<Q', b[:8])[0]
+    h = json.loads(b[8:8 + n]); lo, hi = h[name]['data_offsets']
+    return struct.unpack('<%df' % ((hi - lo) // 4), b[8 + n + lo:8 + n + hi])
+for name in ('norm.shift', 'norm.scale'):
+    a, b = tensor('src/model.safetensors', name), tensor('big/model.safetensors', name)
+    assert len(a) == 28 * 28 and len(b) == 36 * 36, (len(a), len(b))
+    assert set(b) == {a[0]}, (name, set(b), a[0])
+PY
+    # a source standardized pixel by pixel (CSV rows of 8 x 8 pixels, a column each): refused
+    cat > px.yaml <<YAML
+name: px
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/digits.csv}
+  label: digit
+model:
+  input: [1, 8, 8]
+  layers:
+    - {name: conv, type: conv2d, filters: 4, kernel: 3, activation: relu}
+    - {type: global_avgpool}
+    - {name: head, type: dense, units: 10, activation: softmax}
+train: {epochs: 1, batch_size: 32}
+YAML
+    "$DLC" train px.yaml --out px --quiet
+    expect_error "init_from: $TMP/px/model.safetensors normalizes inputs of another size (64 values, here 1296) value by value, not by channel; set init_from.normalize: refit" \
+        "$DLC" train src.yaml --out bad --set 'model.input=[1,36,36]' --set init_from.run=px \
+        --set 'init_from.exclude=[head]'
+}
