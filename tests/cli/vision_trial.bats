@@ -140,7 +140,8 @@ YAML
     run "$DLC" train src.yaml --out big --set 'model.input=[1,36,36]' --set init_from.run=src
     [ "$status" -eq 0 ]
     [[ "$output" == *"init_from: weights from $TMP/src, with its input normalization"* ]]
-    /usr/bin/python3 - <<'PY' || skip "python3 is missing"
+    [ -x /usr/bin/python3 ] || skip "python3 is missing"
+    /usr/bin/python3 - <<'PY'
 import json, struct
 def tensor(path, name):
     b = open(path, 'rb').read(); n = struct.unpack('<Q', b[:8])[0]
