@@ -185,6 +185,12 @@ static int run(const cli_args *a)
                             "several labels, each right or wrong on its own; report.json has each "
                             "task's figures (metrics.dev.tasks: precision, recall, F1, AUC) and "
                             "report.html a table of them\n", dir);
+        else if (strcmp(kind, "embedding") == 0)
+            fprintf(stderr, "dlc: error: %s: a metric-learning run has no error sample: its "
+                            "errors are pairs of examples, same or different at the threshold, "
+                            "not misclassified examples; report.json's verification section has "
+                            "each split's pair figures (AUC, EER, accuracy), and dlc verify %s A B "
+                            "shows the distance of a pair you choose\n", dir, dir);
         else if (!json_get(json_get(rep, "splits"), "dev"))
             fprintf(stderr, "dlc: error: %s: the run has no dev split, so no error sample; give one "
                             "(data.split.dev or data.dev) and train again\n", dir);

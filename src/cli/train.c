@@ -112,6 +112,8 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     /* Ctrl-C here stops before the next split is measured (a large train
      * split takes a third of an epoch) and writes no report */
     dlc_status s = report_evaluate_until(&p->rep, m, data, p->cfg, p->stop, err);
+    if (s == DLC_OK && res->model_note[0])
+        s = dlc_strlist_push(&p->rep.model_warnings, res->model_note, err);
     if (s != DLC_OK)
         return s;
     p->have_report = 1;

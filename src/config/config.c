@@ -2,6 +2,7 @@
  * config_free, and config_to_yaml, which writes the resolved config by
  * walking the same schema table the loader reads. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,52 @@ static void name_from_path(char *out, size_t size, const char *path)
         dlc_strlcpy(out, "config", size);
 }
 
+static void map_remove(ynode *map, const char *key)
+{
+    int i = ynode_map_find(map, key);
+    if (i < 0)
+        return;
+    ynode_free(map->keys[i]);
+    ynode_free(map->items[i]);
+    map->n--;
+    memmove(map->keys + i, map->keys + i + 1, sizeof *map->keys * (size_t)(map->n - i));
+    memmove(map->items + i, map->items + i + 1, sizeof *map->items * (size_t)(map->n - i));
+}
+
+/* init_from.run's text in the tree (a copy; NULL when there is none) */
+static char *init_run_text(const ynode *root)
+{
+    const ynode *in = ynode_map_get(root, "init_from");
+    const ynode *run = in && in->kind == YN_MAP ? ynode_map_get(in, "run") : NULL;
+    return run && run->kind == YN_SCALAR && run->value ? strdup(run->value) : NULL;
+}
+
+/* A run's config.yaml records the SHA-256 of the source it started from.  A
+ * --set init_from.run naming another source (fine-tuning from the run itself)
+ * makes that digest another file's: it is dropped, and dlc train records the
+ * new source's, instead of refusing the new one as "changed". */
+static void forget_other_source(ynode *root, const char *source)
+{
+    ynode *in = ynode_map_get(root, "init_from");
+    const ynode *run = in && in->kind == YN_MAP ? ynode_map_get(in, "run") : NULL;
+    const ynode *sha = in && in->kind == YN_MAP ? ynode_map_get(in, "sha256") : NULL;
+    if (!run || !sha || run->kind != YN_SCALAR || !run->value || !source ||
+        strncmp(run->origin, "--set ", 6) != 0 || strncmp(sha->origin, "--set ", 6) == 0)
+        return;
+    char a[PATH_MAX], b[PATH_MAX];
+    if (strcmp(run->value, source) == 0 ||
+        (realpath(run->value, a) && realpath(source, b) && strcmp(a, b) == 0))
+        return;
+    map_remove(in, "sha256");
+}
+
 static dlc_status load_text(dlc_config *c, const char *origin, const char *default_name,
                             const char *text, size_t len, const char *const *overrides,
                             int n_overrides, dlc_error *err)
 {
     ynode *root = NULL;
     dlc_strlist origins = {0}; /* "--set k=v" texts the override nodes borrow */
+    char *source = NULL;       /* the file's init_from.run, before --set */
     dlc_status s = ytree_parse(&root, origin, text, len, 1, err);
     if (s != DLC_OK)
         goto cleanup;
@@ -69,16 +110,8 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
         goto cleanup;
     }
     /* a `sweep:` section belongs to `dlc sample` (src/sweep), which checks it */
-    int sweep = ynode_map_find(root, "sweep");
-    if (sweep >= 0) {
-        ynode_free(root->keys[sweep]);
-        ynode_free(root->items[sweep]);
-        root->n--;
-        memmove(root->keys + sweep, root->keys + sweep + 1,
-                sizeof *root->keys * (size_t)(root->n - sweep));
-        memmove(root->items + sweep, root->items + sweep + 1,
-                sizeof *root->items * (size_t)(root->n - sweep));
-    }
+    map_remove(root, "sweep");
+    source = init_run_text(root);
     for (int i = 0; i < n_overrides; i++) {
         if (!overrides[i])
             continue;
@@ -97,11 +130,13 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
         if (s != DLC_OK)
             goto cleanup;
     }
+    forget_other_source(root, source);
     if ((s = config_expand_blocks(root, err)) != DLC_OK)
         goto cleanup;
     s = config_schema_convert(c, root, default_name, err);
 
 cleanup:
+    free(source);
     ynode_free(root);
     dlc_strlist_clear(&origins);
     if (s != DLC_OK)

@@ -199,9 +199,10 @@ const char *config_bracket_key(const char *path, char *buf, size_t size)
     for (const char *p = path; *p && o + 2 < sizeof dotted; p++) {
         size_t n = 0;
         if (*p == '[') {
+            n = p[1] == '-'; /* [-1]: the last, as in Python */
             while (p[1 + n] >= '0' && p[1 + n] <= '9')
                 n++;
-            if (n == 0 || p[1 + n] != ']')
+            if (n == (size_t)(p[1] == '-') || p[1 + n] != ']')
                 return NULL;
             if (o + n + 2 >= sizeof dotted)
                 return NULL;

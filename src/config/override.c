@@ -122,16 +122,28 @@ dlc_status config_apply_override(ynode *root, const char *origin, const char *te
             char full[PATH_BUF];
             dlc_strlcpy(full, done, sizeof full);
             append_comp(full, sizeof full, comp);
-            long i = parse_index(comp);
-            if (i < 0) {
-                s = config_key_fail(err, &at, full, "'%s' is a list: expected an item index", done);
+            /* -K counts from the end, as Python's [-1] (model.layers.-1.units: the last
+             * item of the list as written, a block one item) */
+            const int from_end = comp[0] == '-';
+            long i = parse_index(comp + from_end);
+            if (i < 0 || (from_end && i == 0)) {
+                s = config_key_fail(err, &at, full,
+                                    "'%s' is a list: expected an item index (0 the first, -1 "
+                                    "the last)", done);
                 goto cleanup;
             }
-            if (i >= cur->n) {
+            if (i >= cur->n + from_end) {
                 s = config_key_fail(err, &at, full,
-                                    "index %ld is out of range ('%s' has %d item%s)", i, done,
+                                    "index %s is out of range ('%s' has %d item%s)", comp, done,
                                     cur->n, cur->n == 1 ? "" : "s");
                 goto cleanup;
+            }
+            if (from_end) { /* later messages name the item by its index */
+                i = cur->n - i;
+                char at_i[24];
+                snprintf(at_i, sizeof at_i, "%ld", i);
+                dlc_strlcpy(full, done, sizeof full);
+                append_comp(full, sizeof full, at_i);
             }
             append_comp(pattern, sizeof pattern, "*");
             dlc_strlcpy(done, full, sizeof done);

@@ -396,13 +396,34 @@ static dlc_status check_batches(const data_bundle *b, const data_sampler *sm, dl
     class_index ci = {0};
     if (class_index_build(&ci, s) != 0)
         return DLC_NOMEM(err);
-    int full = 0, classes = 0;
-    for (int c = 0; c < ci.C; c++) {
+    int full = 0, classes = 0, short_of = 0;
+    int *counts = calloc((size_t)ci.C + 1, sizeof *counts);
+    char few[256] = ""; /* the first classes short of per_class, with their counts */
+    const dlc_strlist *names = &b->heads[0].class_names;
+    for (int c = 0; counts && c < ci.C; c++) {
         int n = ci.start[c + 1] - ci.start[c];
         classes += n > 0;
         full += n >= sm->per_class;
+        if (n > 0)
+            counts[classes - 1] = n;
+        size_t len = strlen(few);
+        if (n > 0 && n < sm->per_class && short_of++ < 3 && len < sizeof few)
+            snprintf(few + len, sizeof few - len, "%s'%s' has %d", len ? ", " : "",
+                     c < names->n ? names->v[c] : "?", n);
     }
     class_index_free(&ci);
+    if (!counts)
+        return DLC_NOMEM(err);
+    /* the largest per_class that classes_per_batch classes have: the P-th largest count */
+    int P = sm->classes_per_batch, kmax = 0;
+    for (int i = 0; i < classes && P <= classes; i++) {
+        int above = 0;
+        for (int j = 0; j < classes; j++)
+            above += counts[j] >= counts[i];
+        if (above >= P && counts[i] > kmax)
+            kmax = counts[i];
+    }
+    free(counts);
     char pre[256];
     key_prefix(pre, sizeof pre, sm->where, "data.sampler");
     long PK = (long)sm->classes_per_batch * sm->per_class;
@@ -411,11 +432,21 @@ static dlc_status check_batches(const data_bundle *b, const data_sampler *sm, dl
                         "%sclasses_per_batch %d x per_class %d = %ld examples per batch, but the "
                         "train split has %d",
                         pre, sm->classes_per_batch, sm->per_class, PK, s->n);
-    if (full < sm->classes_per_batch)
+    if (full < sm->classes_per_batch) {
+        /* a triplet needs a negative of another class: 2 classes a batch at least */
+        char fix[128] = "";
+        if (full >= 2)
+            snprintf(fix, sizeof fix, "lower classes_per_batch to %d", full);
+        if (kmax >= 2)
+            snprintf(fix + strlen(fix), sizeof fix - strlen(fix), "%sper_class to %d",
+                     fix[0] ? ", or " : "lower ", kmax);
         return dlc_fail(err, DLC_EINPUT,
                         "%sclasses_per_batch %d: only %d of the train split's %d classes have "
-                        "per_class %d examples",
-                        pre, sm->classes_per_batch, full, classes, sm->per_class);
+                        "per_class %d examples%s%s%s%s%s%s",
+                        pre, sm->classes_per_batch, full, classes, sm->per_class,
+                        few[0] ? " (" : "", few, short_of > 3 ? ", ..." : "", few[0] ? ")" : "",
+                        fix[0] ? "; " : "", fix);
+    }
     return DLC_OK;
 }
 

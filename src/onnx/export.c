@@ -836,11 +836,13 @@ static const char *ex_slice(onnx_ctx *c, graph_node *n, const char *out)
 }
 
 /* Input k of node n; a multiply's gate (N, C) reshaped to (N, C, 1, ...), which ONNX's
- * broadcast lines up with the map (N, C, spatial...) */
+ * broadcast lines up with the map (N, C, spatial...).  Told by its axes, not its size:
+ * on a 1 x 1 map (MobileNetV3's last blocks at 32 x 32) the gate has the map's size,
+ * and ONNX broadcasts (N, C) against the map's last axes */
 static const char *binary_in(onnx_ctx *c, const graph_node *n, int k)
 {
     const char *v = in_val(c, n, k);
-    if (graph_in(c->g, n, k)->size == n->size)
+    if (graph_in(c->g, n, k)->shape.ndim == n->shape.ndim)
         return v;
     int64_t shape[TENSOR_MAX_DIMS + 1] = {0, n->shape.d[0]};
     for (int i = 2; i <= n->shape.ndim; i++)

@@ -137,6 +137,8 @@ dlc_status report_warnings(const report *rep, dlc_strlist *w, dlc_error *err)
             st = dlc_strlist_push(w, msg, err);
         }
     }
+    for (int i = 0; i < rep->model_warnings.n && st == DLC_OK; i++)
+        st = dlc_strlist_push(w, rep->model_warnings.v[i], err);
     return st;
 }
 
@@ -165,6 +167,7 @@ void report_free(report *rep)
     }
     dlc_strlist_clear(&rep->source_names);
     dlc_strlist_clear(&rep->data_notes);
+    dlc_strlist_clear(&rep->model_warnings);
     free(rep->sampled);
     free(rep->sampled_ids);
     free(rep->sampled_src);

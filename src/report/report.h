@@ -251,6 +251,9 @@ typedef struct {
      * "warning: ..."), and the image files data.bad_files: skip passed over, so
      * that report.json and report.html keep them for whoever reads the run later */
     dlc_strlist data_notes;
+    /* what dlc train said of the trained model (train_result.model_note), for
+     * report_warnings: said after the diagnosis it may explain */
+    dlc_strlist model_warnings;
 } report;
 
 /* ---- detection figures (report_detect.c), one split of head h ---- */

@@ -98,7 +98,17 @@ static int name_ok(const char *s)
 
 /* ---- config keys ---- */
 
-/* "model.layers.1.units" -> "model.layers.*.units" */
+/* 1 when the n bytes at p are a list index: digits, or -digits (from the end) */
+static int index_comp(const char *p, size_t n)
+{
+    size_t i = n > 1 && p[0] == '-';
+    int digits = n > i;
+    for (; i < n; i++)
+        digits &= isdigit((unsigned char)p[i]) != 0;
+    return digits;
+}
+
+/* "model.layers.1.units" (or .-1.) -> "model.layers.*.units" */
 static void key_pattern(char *out, size_t size, const char *key)
 {
     size_t o = 0;
@@ -106,9 +116,7 @@ static void key_pattern(char *out, size_t size, const char *key)
     while (*p && o + 1 < size) {
         const char *end = strchr(p, '.');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        int digits = n > 0;
-        for (size_t i = 0; i < n; i++)
-            digits &= isdigit((unsigned char)p[i]) != 0;
+        int digits = index_comp(p, n);
         const char *comp = digits ? "*" : p;
         size_t cn = digits ? 1 : n;
         if (o + cn + 2 > size)
@@ -138,10 +146,7 @@ static void fill_indices(char *out, size_t size, const char *pattern, const char
         while (*k && !idx) {
             const char *end = strchr(k, '.');
             size_t len = end ? (size_t)(end - k) : strlen(k);
-            int digits = len > 0;
-            for (size_t i = 0; i < len; i++)
-                digits &= isdigit((unsigned char)k[i]) != 0;
-            if (digits) {
+            if (index_comp(k, len)) {
                 idx = k;
                 n = len;
             }

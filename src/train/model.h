@@ -161,6 +161,13 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
  * filled, which keep their random start for good. */
 void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t note_size);
 
+/* A warning into note (without "warning: "; "" when nothing): batchnorm layers that learned over
+ * too few steps for their momentum (momentum^steps > 0.1) to replace the
+ * running statistics they started with (0 and 1; not those init_from copied),
+ * which evaluation normalizes by. */
+void model_running_stats_note(const model *m, const dlc_config *cfg, long steps, char *note,
+                              size_t note_size);
+
 /* Runs the model in evaluation mode over split s, in batches of at most
  * g->eval_max, calling fn with each batch's targets (N, n_targets) once the
  * heads' outputs are in graph_output(m->g, h)->out (N, out size); batch row

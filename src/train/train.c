@@ -1759,6 +1759,11 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
     if ((s = write_curves(&t, 1, err)) != DLC_OK)
         goto done;
     res->steps = t.step - step0;
+    if (res->steps > 0) {
+        model_running_stats_note(&t.m, cfg, t.step, res->model_note, sizeof res->model_note);
+        if (res->model_note[0] && !(hooks && hooks->finished))
+            say(&t, "warning: %s", res->model_note);
+    }
     s = finish(&t, res, err);
 done:
     {

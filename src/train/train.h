@@ -97,6 +97,10 @@ typedef struct train_result {
      * caller with one evaluates the splits itself: one pass, not two) */
     int n_splits;
     train_split_result splits[DATA_SPLIT_COUNT];
+    /* what the report should say of the trained model ("" nothing): batchnorm
+     * statistics the run's steps could not fill (model_running_stats_note);
+     * said as a warning here when there is no finished hook */
+    char model_note[1024];
 } train_result;
 
 dlc_status train_run(const dlc_config *cfg, const train_options *opt, const train_hooks *hooks,

@@ -2,6 +2,7 @@
  * (init_from), copied by layer name, with new layers (a new head) left as
  * initialised; the source's input normalization is reused unless refit. */
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,6 +158,30 @@ static void refit_note(const dlc_config *cfg, const io_st *st, char *note, size_
     ynode_free(root);
 }
 
+/* A source normalizing images of another size by channel (one shift and scale
+ * over each channel's plane: dlc import's --mean and --std, torchvision's
+ * Normalize) normalizes these images the same way: its values are spread over
+ * this input's planes (shift, scale: dim values, C channels).  0 when the
+ * source's values differ within a plane (statistics per pixel), or C does not
+ * divide both sizes. */
+static int per_channel(float *shift, float *scale, size_t dim, const float *src_shift,
+                       const float *src_scale, size_t src_dim, int C)
+{
+    if (C <= 0 || dim % (size_t)C || src_dim % (size_t)C || src_dim == 0)
+        return 0;
+    const size_t S = src_dim / (size_t)C, P = dim / (size_t)C;
+    for (size_t c = 0; c < (size_t)C; c++)
+        for (size_t j = 1; j < S; j++)
+            if (src_shift[c * S + j] != src_shift[c * S] || src_scale[c * S + j] != src_scale[c * S])
+                return 0;
+    for (size_t c = 0; c < (size_t)C; c++)
+        for (size_t j = 0; j < P; j++) {
+            shift[c * P + j] = src_shift[c * S];
+            scale[c * P + j] = src_scale[c * S];
+        }
+    return 1;
+}
+
 dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t note_size,
                            dlc_error *err)
 {
@@ -179,7 +204,9 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
         if (strcmp(hex, in->sha256) != 0)
             return dlc_fail(err, DLC_EINPUT,
                             "init_from: %s has changed since this run recorded it (sha256 %.12s..., "
-                            "recorded %.12s...)", path, hex, in->sha256);
+                            "recorded %.12s...); if init_from.run was edited to name another "
+                            "source, delete init_from.sha256 (dlc train records the new one's)",
+                            path, hex, in->sha256);
     }
     if ((s = not_word_vectors(in->run, err)) != DLC_OK)
         return s;
@@ -226,16 +253,22 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
     }
     if (in->normalize == INIT_NORM_SOURCE) {
         const io_tensor *shift = io_st_get(st, "norm.shift"), *scale = io_st_get(st, "norm.scale");
+        const int C = g->n_inputs > 0 && g->nodes[0].shape.ndim >= 2 ? g->nodes[0].shape.d[0] : 0;
         if (!shift || !scale || shift->shape.ndim != 1 || scale->shape.ndim != 1 ||
-            (size_t)shift->shape.d[0] != m->norm.dim || (size_t)scale->shape.d[0] != m->norm.dim) {
+            shift->shape.d[0] != scale->shape.d[0] ||
+            ((size_t)shift->shape.d[0] != m->norm.dim &&
+             !per_channel(m->norm.shift, m->norm.scale, m->norm.dim, shift->data, scale->data,
+                          (size_t)shift->shape.d[0], C))) {
             s = dlc_fail(err, DLC_EINPUT,
-                         "init_from: %s normalizes inputs of another size (%d values, here %zu); "
-                         "set init_from.normalize: refit",
+                         "init_from: %s normalizes inputs of another size (%d values, here %zu) "
+                         "value by value, not by channel; set init_from.normalize: refit",
                          path, shift && shift->shape.ndim == 1 ? shift->shape.d[0] : 0, m->norm.dim);
             goto done;
         }
-        memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
-        memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        if ((size_t)shift->shape.d[0] == m->norm.dim) {
+            memcpy(m->norm.shift, shift->data, sizeof(float) * m->norm.dim);
+            memcpy(m->norm.scale, scale->data, sizeof(float) * m->norm.dim);
+        }
         if (m->norm.kind == NORM_NONE)
             m->norm.kind = NORM_STANDARD; /* applied, whatever this config would have fitted */
     }
@@ -290,4 +323,39 @@ void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t
              len ? "\n" : "", one ? "" : "s", names, n_random > 3 ? ", ..." : "",
              cfg->init.run[0] ? " (init_from.exclude, or not in init_from.layers)" : " (there is none)",
              one ? "it keeps its" : "they keep their", one ? "it" : "them", one ? "it" : "them");
+}
+
+void model_running_stats_note(const model *m, const dlc_config *cfg, long steps, char *note,
+                              size_t note_size)
+{
+    const graph *g = m->g;
+    const graph_node *worst = NULL;
+    double share = 0.0; /* of the starting running statistics left in the worst layer */
+    int n_slow = 0;
+    note[0] = '\0';
+    for (int i = g->n_inputs; i < g->n_nodes; i++) {
+        const graph_node *n = &g->nodes[i];
+        /* a frozen batchnorm keeps its statistics; a copied one starts from the source's */
+        if (n->spec.op != OP_BATCHNORM || !g->params[n->params[0]].trainable ||
+            copied(&cfg->init, n->spec.name))
+            continue;
+        double left = pow(n->spec.momentum, (double)steps);
+        if (left <= 0.1)
+            continue;
+        n_slow++;
+        if (left > share)
+            share = left, worst = n;
+    }
+    if (!worst)
+        return;
+    /* steps at which momentum 0.9 leaves 10%: log 0.1 / log 0.9 */
+    snprintf(note, note_size,
+             "batchnorm layer '%s'%s updated its running mean and variance over %ld "
+             "step%s at momentum %g: %.0f%% of them is still their start (mean 0, variance 1), "
+             "and evaluation, predict and export normalize by them, so the evaluation figures "
+             "and the diagnosis can be far from what training measured; train more steps (a smaller batch_size, more epochs) "
+             "or lower the layers' momentum (0.9, PyTorch's momentum=0.1, follows the data "
+             "within 22 steps)",
+             worst->spec.name, n_slow > 1 ? " (and the other batchnorm layers)" : "", steps,
+             steps == 1 ? "" : "s", worst->spec.momentum, 100.0 * share);
 }

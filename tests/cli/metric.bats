@@ -249,7 +249,13 @@ YAML
     [[ "$output" == *"tri.yaml:10: key 'data.sampler': classes_per_batch 5 x per_class 200 = 1000 examples per batch, but the train split has 721"* ]]
     run "$DLC" train tri.yaml --set data.sampler.classes_per_batch=6
     [ "$status" -eq 2 ]
-    [[ "$output" == *"classes_per_batch 6: only 5 of the train split's 5 classes have per_class 6 examples"* ]]
+    [[ "$output" == *"classes_per_batch 6: only 5 of the train split's 5 classes have per_class 6 examples; lower classes_per_batch to 5" ]]
+    # a class short of per_class is named, with the two ways out
+    run "$DLC" train tri.yaml --set data.sampler.per_class=144
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"classes_per_batch 5: only 2 of the train split's 5 classes have per_class 144 examples ('2' has 142, '3' has 141, '4' has 142); lower classes_per_batch to 2, or per_class to 141" ]]
+    run "$DLC" train tri.yaml --set data.sampler.per_class=142
+    [[ "$output" == *"only 4 of the train split's 5 classes have per_class 142 examples ('3' has 141); lower classes_per_batch to 4, or per_class to 141" ]]
     # a test class without examples in the test file
     head -1 "$ROOT/data/digits.csv" > test.csv
     grep -E ',(5|6)$' "$ROOT/data/digits.csv" >> test.csv

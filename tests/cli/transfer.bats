@@ -68,6 +68,24 @@ YAML
     ! cmp -s <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors hidden.weight) || false
 }
 
+@test "fine-tuning on from a run's own config.yaml with --set init_from.run=RUN: the digest recorded for the run's source is not the new source's" {
+    source_run
+    target_config 1
+    "$DLC" train tgt.yaml --out tgt --quiet
+    # unfreeze and continue from tgt: its config.yaml recorded src's sha256
+    run "$DLC" train tgt/config.yaml --out tgt2 --set init_from.run=tgt \
+        --set 'init_from.exclude=[]' --set freeze.all_but_last=null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"init_from: weights from $TMP/tgt"* ]]
+    sum=$(sha256sum tgt/model.safetensors | cut -d' ' -f1)
+    grep -q "sha256: \"\?$sum\"\?" tgt2/config.yaml
+    # the recorded source named again (written another way) keeps its check
+    printf x >> src/model.safetensors
+    run "$DLC" train tgt/config.yaml --out tgt3 --set init_from.run=./src
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"has changed since this run recorded it"*"delete init_from.sha256"* ]]
+}
+
 @test "init_from errors: a tensor of another shape, a missing one, a glob that matches nothing, a changed source" {
     source_run
     target_config 1
