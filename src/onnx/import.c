@@ -52,7 +52,12 @@ typedef enum {
                  * unpadded value, kv its spatial pads (begins, then ends) */
     /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
      * (PyTorch's nn.SiLU, and nn.Hardswish below opset 14); `src` is x, `act` the one it makes */
-    V_GATE_OF_SELF
+    V_GATE_OF_SELF,
+    /* one channel of the model input, x[:, c] (Gather), times `aff[0]` plus `aff[1]` (Mul, Add, Sub,
+     * Div by scalar constants): torchvision's transform_input (GoogLeNet, Inception v3) before
+     * the Concat of every channel in order that makes it a per-channel affine of the input,
+     * folded into the normalization; `groups` is c, `flat` whether its axis is back (Unsqueeze) */
+    V_CHANNEL
 } vkind;
 
 typedef struct {
@@ -72,7 +77,8 @@ typedef struct {
     int nk;                     /* V_SHAPE: its nk entries are known, kv (SHAPE_N the batch size), */
     int rows;                   /* as a vector (rows 0) or a matrix of `rows` rows */
     int64_t kv[KV_MAX];
-    int groups;                 /* V_SHUFFLE_* */
+    int groups;                 /* V_SHUFFLE_*; V_CHANNEL: the channel */
+    double aff[2];              /* V_CHANNEL: its factor and offset */
     int uses;
 } ival;
 
@@ -110,6 +116,8 @@ typedef struct {
     int nw, capw;
     float *shift, *scale;       /* a normalization found in the graph (owned) */
     size_t norm_n;
+    float *pre;                 /* (2, C) a per-channel affine of the input, after its
+                                 * normalization: factors, then offsets (owned) */
     tensor_shape in;            /* the model input, per sample */
     int64_t in_batch;           /* the input's batch size when the file fixes it, else 0 */
     onnx_tensor *made;          /* (n_made) shapes computed at import, as [0, -1, ...] (owned) */
@@ -2030,7 +2038,7 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L)->flat = x->flat && y->flat;
         return DLC_OK;
     }
-    if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||
+    if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 || k->pre ||
         (sub && k->shift) || (!sub && k->scale) || (k->norm_n && c->n != k->norm_n))
         return fail_at(k, n, "%s other than the input's normalization", n->op);
     float *v = copy_floats(c);
@@ -2043,6 +2051,160 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     k->norm_n = c->n;
     new_val(k, n->out[0], V_LAYER, -1);
     return DLC_OK;
+}
+
+/* ---- a per-channel affine of the input (torchvision's transform_input) ----
+ * GoogLeNet and Inception v3 with transform_input=True (their pretrained form)
+ * begin with, for each channel c, x[:, c].unsqueeze(1) * a_c + b_c, joined by
+ * torch.cat: Gather, Unsqueeze, Mul, Add, then Concat.  That is the input
+ * times a per channel plus b, which composes with the normalization before it
+ * into one normalization: nothing is left to compute at run time. */
+
+/* Node n's scalar float constant input i into *v: 0 when it is not one. */
+static int scalar_const(imp *k, const onnx_node *n, int i, double *v)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    if (!c || !c->f || c->n != 1)
+        return 0;
+    *v = c->f[0];
+    return 1;
+}
+
+static dlc_status channel_concat(imp *k, const onnx_node *n)
+{
+    const onnx_attr *ax = onnx_attr_get(n, "axis");
+    int C = k->in.d[0];
+    if (!ax || (ax->i != 1 && ax->i != 1 - (k->in.ndim + 1)))
+        return fail_at(k, n, "a Concat of channels of the input picked by Gather along axis %lld (a "
+                             "per-channel affine of the input joins them along axis 1)",
+                       ax ? (long long)ax->i : 0LL);
+    if (n->n_in != C || k->pre)
+        return fail_at(k, n, "a Concat of %d picks of the input's %d channels (dlc folds a per-channel "
+                             "affine of the input into its normalization when every channel is "
+                             "picked once, in order)", n->n_in, C);
+    float *pre = malloc(sizeof *pre * 2 * (size_t)C);
+    if (!pre)
+        return DLC_NOMEM(k->err);
+    for (int c = 0; c < C; c++) {
+        const ival *x = val(k, n->in[c]);
+        const char *why = x->kind != V_CHANNEL ? "is not a pick of an input channel"
+                          : x->groups != c      ? "is another channel (dlc's normalization does not reorder channels)"
+                          : !x->flat            ? "has lost its channel axis (no Unsqueeze)"
+                          : x->uses != 1        ? "is used elsewhere too"
+                          : x->aff[0] == 0.0    ? "multiplies the channel by 0"
+                                                : NULL;
+        if (why) {
+            free(pre);
+            return fail_at(k, n, "a Concat of the input's channels whose input %d ('%s') %s", c, n->in[c], why);
+        }
+        pre[c] = (float)x->aff[0];
+        pre[C + c] = (float)x->aff[1];
+    }
+    k->pre = pre;
+    new_val(k, n->out[0], V_LAYER, -1);
+    return DLC_OK;
+}
+
+/* One step of a per-channel affine of the input: 1 when node n is one (*st its outcome). */
+static int channel_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    *st = DLC_OK;
+    ival *x = n->n_in > 0 ? val(k, n->in[0]) : NULL, *y = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    int picks = 0;
+    for (int i = 0; i < n->n_in; i++) {
+        const ival *v = n->in[i][0] ? val(k, n->in[i]) : NULL;
+        picks += v && v->kind == V_CHANNEL;
+    }
+    if (!strcmp(n->op, "Gather") && x && x->kind == V_LAYER && x->layer == -1 && k->in.ndim >= 1) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        const onnx_tensor *ix = cst(k, n, 1);
+        int64_t axis = ax ? ax->i : 0, C = k->in.d[0];
+        if (axis != 1 && axis != 1 - (k->in.ndim + 1)) {
+            *st = fail_at(k, n, "a Gather of the input along axis %lld (dlc reads one along axis 1, a "
+                                "channel x[:, c], when it starts a per-channel affine of the input)",
+                          (long long)axis);
+            return 1;
+        }
+        if (!ix || !ix->i || ix->n != 1 || ix->ndim > 1 || ix->i[0] < -C || ix->i[0] >= C) {
+            *st = fail_at(k, n, "a Gather of the input's channels by indices other than one constant in "
+                                "[-%lld, %lld)", (long long)C, (long long)C);
+            return 1;
+        }
+        if (x->uses != C) {
+            *st = fail_at(k, n, "a pick of an input channel, where the input is read by %d nodes (dlc folds "
+                                "a per-channel affine of the input when its %lld channels' picks are all "
+                                "that read it)", x->uses, (long long)C);
+            return 1;
+        }
+        ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+        v->groups = (int)(ix->i[0] < 0 ? ix->i[0] + C : ix->i[0]);
+        v->flat = ix->ndim == 1; /* a 1-element index keeps the axis */
+        v->aff[0] = 1.0;
+        return 1;
+    }
+    if (!picks)
+        return 0;
+    if (!strcmp(n->op, "Concat")) {
+        *st = picks == n->n_in ? channel_concat(k, n)
+                               : fail_at(k, n, "a Concat of picks of the input's channels (Gather) with "
+                                               "other tensors (dlc folds only a per-channel affine of the "
+                                               "whole input)");
+        return 1;
+    }
+    const char *what = NULL;
+    double c = 0;
+    if (x && x->kind == V_CHANNEL && x->uses != 1) {
+        what = "uses a pick of an input channel that is used elsewhere too";
+    } else if (!strcmp(n->op, "Unsqueeze") && x->kind == V_CHANNEL && !x->flat) {
+        const onnx_attr *axes = onnx_attr_get(n, "axes");
+        const onnx_tensor *ai = cst(k, n, 1);
+        int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ai && ai->i && ai->n == 1 ? ai->i[0] : -99;
+        if (axis == 1 || axis == -k->in.ndim - 1) {
+            ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+            *v = *x;
+            v->name = n->out[0];
+            v->flat = 1;
+            return 1;
+        }
+        what = "an Unsqueeze of a pick of an input channel other than back at axis 1";
+    } else if (n->n_in == 2 && (!strcmp(n->op, "Mul") || !strcmp(n->op, "Add") ||
+                                              !strcmp(n->op, "Sub") || !strcmp(n->op, "Div"))) {
+        int i = x->kind == V_CHANNEL ? 0 : 1; /* the pick's side */
+        ival *p = i ? y : x;
+        if (picks == 2)
+            what = "combines two picks of input channels";
+        else if (p->uses != 1)
+            what = "uses a pick of an input channel that is used elsewhere too";
+        else if (!scalar_const(k, n, 1 - i, &c))
+            what = "combines a pick of an input channel with something other than a scalar constant";
+        else if (!strcmp(n->op, "Div") && (i == 1 || c == 0.0))
+            what = "divides by a pick of an input channel, or by 0";
+        if (!what) {
+            ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+            *v = *p;
+            v->name = n->out[0];
+            if (!strcmp(n->op, "Mul")) {
+                v->aff[0] *= c;
+                v->aff[1] *= c;
+            } else if (!strcmp(n->op, "Div")) {
+                v->aff[0] /= c;
+                v->aff[1] /= c;
+            } else if (!strcmp(n->op, "Add")) {
+                v->aff[1] += c;
+            } else if (i == 0) { /* x - c */
+                v->aff[1] -= c;
+            } else { /* c - x */
+                v->aff[0] = -v->aff[0];
+                v->aff[1] = c - v->aff[1];
+            }
+            return 1;
+        }
+    }
+    *st = fail_at(k, n, "%s (dlc reads picks of the input's channels, x[:, c], only as a per-channel "
+                        "affine of the input: Unsqueeze at axis 1, Mul, Add, Sub or Div by scalar "
+                        "constants, then a Concat of every channel in order)",
+                  what ? what : "an op on a pick of an input channel");
+    return 1;
 }
 
 static dlc_status convert(imp *k, const onnx_node *n)
@@ -2058,7 +2220,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     dlc_status gst;
-    if (shape_step(k, n, &gst) || shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
+    if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || shuffle_step(k, n, &gst) ||
+        pad_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Split"))
         return op_split(k, n);
@@ -2205,6 +2368,7 @@ static void imp_free(imp *k)
     free(k->w);
     free(k->shift);
     free(k->scale);
+    free(k->pre);
     for (int i = 0; i < k->n_made; i++)
         onnx_tensor_clear(&k->made[i]);
     free(k->made);
@@ -2391,7 +2555,7 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     char rname[GRAPH_NAME_MAX];
     snprintf(rname, sizeof rname, "%s", o->name && *o->name ? o->name : "imported");
-    int normalized = k.shift || k.scale || from_flags;
+    int normalized = k.shift || k.scale || from_flags || k.pre;
     if ((st = config_text(&k, &in, ov->layer, loss, text_ids, normalized, rname, &yaml)))
         goto done;
     if ((st = config_load_string(&cfg, "imported config", yaml.s, yaml.len, NULL, 0, err))) {
@@ -2460,6 +2624,12 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
             /* (x s - mean) / sd = (x - mean / s) * (s / sd) */
             m->norm.shift[j] = mean / s;
             m->norm.scale[j] = s / sd;
+        }
+        if (k.pre) { /* then a x + b: (x - shift) scale a + b = (x - (shift - b / (scale a))) (scale a) */
+            int c = (int)(j / (D / (size_t)k.in.d[0]));
+            float sa = m->norm.scale[j] * k.pre[c];
+            m->norm.shift[j] -= k.pre[k.in.d[0] + c] / sa;
+            m->norm.scale[j] = sa;
         }
     }
     if ((st = config_to_yaml(&cfg, &resolved, err)))

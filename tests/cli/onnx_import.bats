@@ -341,6 +341,91 @@ imports_torchvision_like() {
     [ "$status" -eq 0 ]
 }
 
+@test "import: GoogLeNet and Inception v3 as pretrained (transform_input=True): the per-channel affine of the input folds into the normalization; PyTorch's logits" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
+    # GoogLeNet's x[:, c].unsqueeze(1) * a_c + b_c per channel, then torch.cat: with the ImageNet
+    # flags the two compose into one normalization; dlc's re-export runs in ONNX Runtime as dlc predicts
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" googlenet gnt --size 64 --examples 3 --transform-input 2>/dev/null
+    run "$DLC" import gnt/model.onnx --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    echo "$output"
+    [ "$status" -eq 0 ]
+    predicts_like_torch gnt 2e-4 1e-4   # 3.3e-5 measured, logits up to 11.5
+    # Inception v3 at 80 x 80 the same way: logits up to about 3600 (7.2e-3 measured)
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" inception_v3 i3t --size 80 --examples 2 --transform-input 2>/dev/null
+    "$DLC" import i3t/model.onnx --out i3run --quiet --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    "$DLC" predict i3run --values i3t/inputs.txt --logits > i3.txt
+    run max_diff i3t/expected.txt i3.txt 3e-2
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "import: a per-channel affine of the input in any of Mul, Add, Sub, Div (either side) folds into the normalization; other uses of the input's channels are refused naming the node" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+torch.manual_seed(0)
+class Affine(nn.Module):
+    def __init__(self, order=(0, 1, 2), extra=False):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+        self.order, self.extra = order, extra
+    def forward(self, x):
+        a, b, c = (x[:, i] for i in self.order)
+        y = torch.cat([(a * 2 + 1).unsqueeze(1), (0.5 - b / 4).unsqueeze(1), (3 * (c - 0.25)).unsqueeze(1)], 1)
+        y = self.c(y)
+        return (y + self.c(x)).flatten(1) if self.extra else y.flatten(1)
+x = torch.randn(2, 3, 5, 5)
+net = Affine().eval()
+torch.onnx.export(net, x, "aff.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}})
+with open("aff_in.txt", "w") as f, open("aff_out.txt", "w") as g:
+    for r in x.reshape(2, -1).tolist():
+        f.write(" ".join("%.9g" % v for v in r) + "\n")
+    for r in net(x).tolist():
+        g.write(" ".join("%.9g" % v for v in r) + "\n")
+bgr = Affine((2, 1, 0)).eval()
+bgr.load_state_dict(net.state_dict())
+torch.onnx.export(bgr, x, "bgr.onnx", opset_version=13)
+torch.onnx.export(Affine(extra=True).eval(), x, "extra.onnx", opset_version=13)
+class Rows(nn.Module):
+    def forward(self, x):
+        return torch.cat([x[:, :, 0].unsqueeze(2) * 2, x[:, :, 1].unsqueeze(2)], 2).flatten(1)
+torch.onnx.export(Rows(), x, "rows.onnx", opset_version=13)
+class Sq(nn.Module):
+    def forward(self, x):
+        return torch.cat([x[:, 0].unsqueeze(1) * x[:, 1].unsqueeze(1), x[:, 2].unsqueeze(1)], 1).flatten(1)
+torch.onnx.export(Sq(), x, "sq.onnx", opset_version=13)
+PY
+    run "$DLC" import aff.onnx --out aff
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$DLC" predict aff --values aff_in.txt --logits > aff.txt
+    run max_diff aff_out.txt aff.txt 1e-5
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # a reordered channel (RGB to BGR), an input also read by another layer, a Gather of rows,
+    # a product of two channels: each refused naming the node and why
+    run "$DLC" import bgr.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bgr.onnx: node '/Concat' (Concat): a Concat of the input's channels whose input 0 ('"*"') is another channel (dlc's normalization does not reorder channels)"* ]]
+    run "$DLC" import extra.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"extra.onnx: node '/Gather' (Gather): a pick of an input channel, where the input is read by 4 nodes (dlc folds a per-channel affine of the input when its 3 channels' picks are all that read it)"* ]]
+    run "$DLC" import rows.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"rows.onnx: node '/Gather' (Gather): a Gather of the input along axis 2 (dlc reads one along axis 1"* ]]
+    run "$DLC" import sq.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sq.onnx: node '/Mul' (Mul): combines two picks of input channels (dlc reads picks of the input's channels, x[:, c], only as a per-channel affine"* ]]
+    [ ! -e r ]
+}
+
 @test "import: padding dlc has no form for (before a max pool, reflect, of the channels) and a channel shuffle not reshaped back are refused naming the node and why" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
