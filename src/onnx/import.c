@@ -120,6 +120,8 @@ typedef struct {
                                  * normalization: factors, then offsets (owned) */
     tensor_shape in;            /* the model input, per sample */
     int64_t in_batch;           /* the input's batch size when the file fixes it, else 0 */
+    int n_cumulative;           /* BatchNormalizations of momentum 1, and the first's name */
+    char cumulative[64];
     onnx_tensor *made;          /* (n_made) shapes computed at import, as [0, -1, ...] (owned) */
     int n_made;
 } imp;
@@ -1140,7 +1142,17 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
         return fail_at(k, n, "too many layers");
     const onnx_attr *e = onnx_attr_get(n, "epsilon"), *mo = onnx_attr_get(n, "momentum");
     keyf(k, L, "eps: %.9g", e ? e->f : 1e-5f);
-    keyf(k, L, "momentum: %.9g", mo ? mo->f : 0.9f);
+    float m = mo ? mo->f : 0.9f; /* ONNX's default */
+    if (!(m >= 0.0f && m <= 1.0f))
+        return fail_at(k, n, "momentum %g (ONNX's is the share of the running statistics kept, in [0, 1])", m);
+    if (m == 1.0f) {
+        /* PyTorch's momentum=None (a cumulative average) exports 1: the running statistics are
+         * the file's, and training after import updates them as dlc's default does */
+        if (k->n_cumulative++ == 0)
+            snprintf(k->cumulative, sizeof k->cumulative, "%s", node_name(n));
+        m = 0.9f;
+    }
+    keyf(k, L, "momentum: %.9g", m);
     static const char *const names[4] = {"gamma", "beta", "running_mean", "running_var"};
     for (int i = 0; i < 4; i++)
         if ((st = add_weight(k, L, names[i], copy_floats(t[i]), t[i]->n)))
@@ -2374,7 +2386,8 @@ static void imp_free(imp *k)
     free(k->made);
 }
 
-dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err)
+dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, char *note, size_t note_len,
+                       dlc_error *err)
 {
     onnx_model *om = NULL;
     imp k = {.err = err, .path = path};
@@ -2636,6 +2649,13 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
         goto done;
     m->config_yaml = resolved;
     resolved = NULL;
+    if (note_len)
+        note[0] = '\0';
+    if (k.n_cumulative && note_len)
+        snprintf(note, note_len, "%d batch norm%s of ONNX momentum 1 (PyTorch's momentum=None, a cumulative "
+                 "average; the first '%s') keep%s the file's running statistics; training after import "
+                 "updates them with dlc's momentum 0.9 (PyTorch's 0.1): set model.layers.N.momentum to change it",
+                 k.n_cumulative, k.n_cumulative > 1 ? "s" : "", k.cumulative, k.n_cumulative > 1 ? "" : "s");
 done:
     if (st && m->g)
         model_free(m);

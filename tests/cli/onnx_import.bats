@@ -140,6 +140,60 @@ PY
     max_diff want.txt got.txt 1e-6
 }
 
+@test "import: PyTorch's BatchNorm1d(momentum=None) (ONNX momentum 1) keeps its running statistics, predicts PyTorch's logits and trains with dlc's momentum; a momentum outside [0, 1] is refused" {
+    need_torch_onnx
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx, torch
+from torch import nn
+from onnx import helper
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6, momentum=None), nn.ReLU(), nn.Linear(6, 3))
+net.train()
+with torch.no_grad():
+    for i in range(5):  # a cumulative average of 5 batches' statistics, far from 0 and 1
+        net(torch.randn(16, 4) * 3 + i)
+net.eval()
+x = torch.randn(4, 4) * 3 + 2
+torch.onnx.export(net, x[:1], "cum.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}})
+np.savetxt("x.txt", x.numpy())
+np.savetxt("want.txt", net(x).detach().numpy())
+with open("train.csv", "w") as f:
+    f.write("a,b,c,d,label\n")
+    for r in (torch.randn(32, 4) * 3 + 2).tolist():
+        f.write(",".join("%.6g" % v for v in r) + ",%d\n" % (int(r[0] > 2) + int(r[1] > 2)))
+m = onnx.load("cum.onnx")
+for n in m.graph.node:
+    if n.op_type == "BatchNormalization":
+        for a in n.attribute:
+            if a.name == "momentum":
+                assert a.f == 1.0, a.f
+                a.f = 1.5
+onnx.save(m, "bad.onnx")
+PY
+    run "$DLC" import cum.onnx --out imp
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dlc: note: 1 batch norm of ONNX momentum 1 (PyTorch's momentum=None, a cumulative average; the first '"*"BatchNormalization') keeps the file's running statistics; training after import updates them with dlc's momentum 0.9"* ]]
+    grep -q "^      momentum: 0.9$" imp/config.yaml
+    "$DLC" predict imp --values x.txt --logits > got.txt
+    run max_diff want.txt got.txt 1e-5
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # fine-tuning moves the running statistics from the file's (momentum 0.9 of each batch's)
+    "$DLC" train imp/config.yaml --out ft --quiet --set data.train.file=train.csv --set train.epochs=1 \
+        --set train.batch_size=8 --set data.split.dev=0 > /dev/null
+    /usr/bin/python3 - imp/model.safetensors ft/model.safetensors <<PY
+$LOAD_TWO
+k = [n for n in a if n.endswith("running_mean")]
+assert len(k) == 1 and a[k[0]][0] == b[k[0]][0] == [6] and a[k[0]] != b[k[0]], k
+PY
+    run "$DLC" import bad.onnx --out r
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.onnx: node '"*"BatchNormalization' (BatchNormalization): momentum 1.5 (ONNX's is the share of the running statistics kept, in [0, 1])"* ]]
+}
+
 @test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN), layers named as graph outputs too" {
     fmnist_config fm.yaml 1000 1
     "$DLC" train fm.yaml --out fm --quiet >/dev/null
