@@ -533,6 +533,9 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
             if (layers && (k->flags & F_OP_KEY) &&
                 !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
+            if (layers && (k->flags & F_ACT_KEY) &&
+                ((const layer_spec *)item)->activation != ACT_HARDSIGMOID)
+                continue; /* hardsigmoid's slope and offset */
             if (!layers && (k->flags & F_LOSS_KEY) &&
                 loss_get(((const head_spec *)item)->loss)->target != LOSS_TARGET_OBJECTS)
                 continue; /* read by the detection losses only */

@@ -211,6 +211,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.inputs",       K_INPUTS,     LAY(inputs),             "[]",     ANY,          PLAIN)             \
     X("model.layers.*.activation",   K_ENUM,       LAY(activation),         "linear", ANY,          ENUM(graph_act_names)) \
     X("model.layers.*.alpha",        K_FLOAT,      LAY(alpha),              COMPUTED, GE(0),        FLAGS(F_COMPUTED)) \
+    X("model.layers.*.slope",        K_FLOAT,      LAY(slope),              "0.16666667", GE(0),    FLAGS(F_ACT_KEY))  \
+    X("model.layers.*.offset",       K_FLOAT,      LAY(offset),             "0.5",    ANY,          FLAGS(F_ACT_KEY))  \
     X("model.layers.*.trainable",    K_BOOL,       LAY(trainable),          "true",   ANY,          PLAIN)             \
     X("model.layers.*.share",        K_STRING,     LAY(share),              "",       ANY,          PLAIN)             \
     X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
@@ -1597,6 +1599,17 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
     }
     if (act >= 0)
         spec->activation = (act_kind)act;
+    for (int r = 0; r < N_ROWS && spec->activation != ACT_HARDSIGMOID; r++) {
+        const config_key *k = &schema[r];
+        const ynode *v = (k->flags & F_ACT_KEY) && config_schema_is_child(k, LAYER_PATTERN)
+                             ? ynode_map_get(item, config_schema_name(k))
+                             : NULL;
+        if (v) {
+            join_path(sub, sizeof sub, path, config_schema_name(k));
+            return config_key_fail(err, v, sub, "read by activation hardsigmoid only (this layer's is %s)",
+                                   graph_act_names[spec->activation]);
+        }
+    }
 
     count[op]++;
     if (!ynode_map_get(item, "name"))

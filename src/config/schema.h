@@ -54,7 +54,9 @@ enum {
     F_OP_KEY = 4u,      /* a layer key that only the ops listing it accept */
     F_COMPUTED = 8u,    /* the default depends on other values (see schema.c) */
     F_EMPTY_OK = 16u,   /* a list of strings may hold the empty string */
-    F_LOSS_KEY = 32u    /* an output key only the detection losses read (refused for others) */
+    F_LOSS_KEY = 32u,   /* an output key only the detection losses read (refused for others) */
+    F_ACT_KEY = 64u     /* a layer key only activation hardsigmoid reads (refused for others,
+                         * written for it alone) */
 };
 
 /* A cross-key check run after a section is converted; node is its mapping. */

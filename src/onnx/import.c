@@ -90,7 +90,7 @@ typedef struct {
     int n_in;
     int in[GRAPH_MAX_INPUTS];   /* layer ids, -1 the input */
     act_kind act;
-    float alpha;
+    float alpha, beta;          /* leaky_relu's, elu's alpha; hardsigmoid's slope and offset */
     dlc_buf keys;               /* ", key: value" of the type's keys */
     int seq_used, last_used;    /* recurrent: Y or Y_h consumed */
     int batch_first;            /* recurrent: layout=1, Y (N, T, dirs, H) and Y_h (N, dirs, H);
@@ -1164,13 +1164,15 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
 /* Activation a on x (a layer's output) as node n's output: folded into x's
  * layer when the activation's nodes are x's only consumers (alone) and the
  * layer has none, else an activation layer. */
-static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha)
+static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha,
+                            float beta)
 {
     if (x->layer >= 0 && alone && k->l[x->layer].act == ACT_LINEAR) {
         /* the layer before takes the activation and this value's name */
         ilayer *L = &k->l[x->layer];
         L->act = a;
         L->alpha = alpha;
+        L->beta = beta;
         L->name[0] = '\0'; /* its old name is free again */
         char renamed[GRAPH_NAME_MAX];
         layer_name(k, n->out[0], renamed);
@@ -1183,6 +1185,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         return fail_at(k, n, "too many layers");
     k->l[L].act = a;
     k->l[L].alpha = alpha;
+    k->l[L].beta = beta;
     new_val(k, n->out[0], V_LAYER, L)->flat = x->flat;
     return DLC_OK;
 }
@@ -1226,7 +1229,7 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
         for (int i = 0; i < 2 && !y && !div && b; i++) {
             ival *p = i ? b : a;
             if (p->kind == V_GELU_PRODUCT && const_near(k, n, 1 - i, 0.5)) {
-                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f);
+                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f, 0.5f);
                 return 1;
             }
         }
@@ -1294,15 +1297,18 @@ static int later_uses(const imp *k, const onnx_node *n, const char *name)
     return u;
 }
 
-/* HardSigmoid is dlc's hardsigmoid with PyTorch's slope 1/6 and offset 1/2 only. */
-static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n)
+/* HardSigmoid's slope and offset (ONNX's defaults 0.2, 0.5: Keras' hard_sigmoid; PyTorch's
+ * 1/6, 1/2) into *alpha, *beta; *pytorch whether they are PyTorch's (hardswish's gate). */
+static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n, float *alpha, float *beta, int *pytorch)
 {
     const onnx_attr *al = onnx_attr_get(n, "alpha"), *be = onnx_attr_get(n, "beta");
-    double alpha = al ? al->f : 0.2, beta = be ? be->f : 0.5; /* ONNX's defaults */
-    if (fabs(alpha - 1.0 / 6.0) > 1e-6 || fabs(beta - 0.5) > 1e-6)
-        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid is PyTorch's, "
-                             "max(0, min(1, x / 6 + 1 / 2)): alpha 1/6, beta 0.5)",
-                       alpha, beta);
+    *alpha = al ? al->f : 0.2f;
+    *beta = be ? be->f : 0.5f;
+    if (!(*alpha >= 0.0f && isfinite(*alpha) && isfinite(*beta)))
+        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid, max(0, min(1, alpha x + "
+                             "beta)), takes a finite slope alpha >= 0)",
+                       *alpha, *beta);
+    *pytorch = fabsf(*alpha - 1.0f / 6.0f) <= 1e-6f && fabsf(*beta - 0.5f) <= 1e-6f;
     return DLC_OK;
 }
 
@@ -1345,8 +1351,10 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         if (axis != -1 && axis != last)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
+    float beta = 0.5f;
+    int pytorch = 1;
     if (a == ACT_HARDSIGMOID) {
-        dlc_status st = hard_sigmoid_attrs(k, n);
+        dlc_status st = hard_sigmoid_attrs(k, n, &alpha, &beta, &pytorch);
         if (st)
             return st;
     }
@@ -1354,7 +1362,7 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     if (!x || x->kind != V_LAYER)
         return layer_in(k, n, 0, &(int){0}); /* its message */
     /* x * Sigmoid(x), x * HardSigmoid(x): the gate waits for its Mul, which makes silu or hardswish */
-    if ((a == ACT_SIGMOID || a == ACT_HARDSIGMOID) && later_uses(k, n, n->out[0]) == 1 &&
+    if ((a == ACT_SIGMOID || (a == ACT_HARDSIGMOID && pytorch)) && later_uses(k, n, n->out[0]) == 1 &&
         (consumer(k, n, n->out[0], "Mul", 0, x->name) || consumer(k, n, n->out[0], "Mul", 1, x->name))) {
         ival *y = new_val(k, n->out[0], V_GATE_OF_SELF, x->layer);
         y->src = x->name;
@@ -1362,7 +1370,7 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         y->act = a == ACT_SIGMOID ? ACT_SILU : ACT_HARDSWISH;
         return DLC_OK;
     }
-    return apply_act(k, n, x, x->uses == 1, a, alpha);
+    return apply_act(k, n, x, x->uses == 1, a, alpha, beta);
 }
 
 static dlc_status op_gather(imp *k, const onnx_node *n)
@@ -2027,7 +2035,7 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     for (int i = 0; i < 2 && !sub && x && y; i++) {
         ival *gate = i ? x : y, *of = i ? y : x;
         if (gate->kind == V_GATE_OF_SELF && !strcmp(gate->src, of->name))
-            return apply_act(k, n, of, gate->alone, gate->act, 0.01f);
+            return apply_act(k, n, of, gate->alone, gate->act, 0.01f, 0.5f);
     }
     if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
         /* of two tensors: dlc's subtract and multiply (its exports chain a
@@ -2359,6 +2367,8 @@ static dlc_status config_text(imp *k, const tensor_shape *in, int out, const cha
         dlc_buf_printf(y, "], activation: %s", graph_act_names[L->act]);
         if (L->act == ACT_LEAKY_RELU || L->act == ACT_ELU)
             dlc_buf_printf(y, ", alpha: %.9g", L->alpha);
+        if (L->act == ACT_HARDSIGMOID)
+            dlc_buf_printf(y, ", slope: %.9g, offset: %.9g", L->alpha, L->beta);
         if (!strcmp(L->type, "lstm") || !strcmp(L->type, "gru") || !strcmp(L->type, "rnn"))
             dlc_buf_printf(y, ", return_sequences: %s", L->seq_used ? "true" : "false");
         dlc_buf_printf(y, "%s}\n", L->keys.s ? L->keys.s : "");

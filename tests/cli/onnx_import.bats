@@ -1296,11 +1296,11 @@ PY
     cmp a.txt b.txt
 }
 
-@test "import: PyTorch's Hardswish (x * HardSigmoid(x) at opset 13, HardSwish at 14), Hardsigmoid and SiLU (x * Sigmoid(x)) are hardswish, hardsigmoid and silu, folded into their layers; other HardSigmoid slopes are refused" {
+@test "import: PyTorch's Hardswish (x * HardSigmoid(x) at opset 13, HardSwish at 14), Hardsigmoid and SiLU (x * Sigmoid(x)) are hardswish, hardsigmoid and silu, folded into their layers; HardSigmoid of any slope and offset (ONNX's default 0.2, 0.5) comes back from its export" {
     need_torch_onnx
     /usr/bin/python3 - <<'PY'
 import numpy as np, onnx, torch, torch.nn as nn
-from onnx import helper, TensorProto
+from onnx import helper, numpy_helper, TensorProto
 torch.manual_seed(5)
 class Net(nn.Module):
     def __init__(s):
@@ -1321,11 +1321,26 @@ np.savetxt("want.txt", net(x).detach().numpy())
 for opset in (13, 14):
     torch.onnx.export(net, x, "hard%d.onnx" % opset, opset_version=opset, input_names=["input"],
                       output_names=["logits"], dynamic_axes={"input": {0: "N"}})
-# ONNX's default slope, 0.2
-g = helper.make_graph([helper.make_node("HardSigmoid", ["x"], ["y"], name="hs")], "g",
-                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+# ONNX's default slope and offset, 0.2 and 0.5 (Keras'), then another, then x * HardSigmoid(x) of
+# that one (not hardswish: a multiply), and a negative slope
+W = np.linspace(-2, 2, 16, dtype=np.float32).reshape(4, 4)
+def hs(name, **kw):
+    return helper.make_node("HardSigmoid", ["x" if name == "hs" else "h1"], [name + "_out"], name=name, **kw)
+nodes = [hs("hs"), helper.make_node("MatMul", ["hs_out", "W"], ["h1"]), hs("hs2", alpha=0.3, beta=0.2),
+         helper.make_node("Mul", ["h1", "hs2_out"], ["y"])]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                      [numpy_helper.from_array(W, "W")])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "odd.onnx")
+xo = np.array([[-4, -2.4, 0.3, 2.6], [3, -1, 1.5, -0.2], [0.5, 2, -3, 1]], np.float32)
+np.savetxt("xo.txt", xo)
+h1 = np.clip(0.2 * xo + 0.5, 0, 1) @ W
+np.savetxt("wanto.txt", h1 * np.clip(0.3 * h1 + 0.2, 0, 1))
+nodes[2] = hs("hs2", alpha=-0.5)
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                      [numpy_helper.from_array(W, "W")])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "neg.onnx")
 PY
     for opset in 13 14; do
         run "$DLC" import hard$opset.onnx --out h$opset
@@ -1340,7 +1355,35 @@ PY
     done
     run "$DLC" import odd.onnx --out odd
     echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q "^      slope: 0.2$" odd/config.yaml
+    grep -q "^      slope: 0.3$" odd/config.yaml
+    grep -q "^      offset: 0.2$" odd/config.yaml
+    grep -q "type: multiply" odd/config.yaml
+    ! grep -q "hardswish" odd/config.yaml
+    "$DLC" predict odd --values xo.txt --logits > goto.txt
+    run max_diff wanto.txt goto.txt 1e-6
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # exported, the slopes and offsets are the HardSigmoids' alpha and beta: back, the same layers
+    # and predictions (and in ONNX Runtime, where installed)
+    round_trip odd odd.back.onnx oback
+    "$DLC" predict oback --values xo.txt --logits > back.txt
+    cmp goto.txt back.txt
+    if command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
+        run "$ROOT/tests/onnx/check.sh" "$DLC" odd xo.txt --tol 1e-6
+        echo "$output"
+        [ "$status" -eq 0 ]
+    fi
+    run "$DLC" import neg.onnx --out neg
+    echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"node 'hs' (HardSigmoid): HardSigmoid with alpha 0.2, beta 0.5 (dlc's hardsigmoid is PyTorch's"* ]]
-    [ ! -e odd ]
+    [[ "$output" == *"node 'hs2' (HardSigmoid): HardSigmoid with alpha -0.5, beta 0.5 (dlc's hardsigmoid, max(0, min(1, alpha x + beta)), takes a finite slope alpha >= 0)"* ]]
+    [ ! -e neg ]
+    # slope and offset are hardsigmoid's keys alone
+    printf 'name: x\ndata: {format: csv, train: {file: t.csv}, label: label}\nmodel:\n  input: [4]\n  layers:\n    - {type: dense, units: 3, activation: relu, slope: 0.2}\nloss: softmax_cross_entropy\n' > relu.yaml
+    run "$DLC" summary relu.yaml
+    echo "$output"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"relu.yaml:6: key 'model.layers.0.slope': read by activation hardsigmoid only (this layer's is relu)"* ]]
 }

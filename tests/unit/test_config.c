@@ -502,7 +502,7 @@ static void test_key_of_other_layer_type(void **state)
     (void)state;
     expect_error(BASE "    - {type: dropout, rate: 0.5, units: 3}\n",
                  "test.yaml:7: key 'model.layers.1.units': not a key of layer type 'dropout' (it "
-                 "has: rate, name, type, inputs, activation, alpha, trainable, share)",
+                 "has: rate, name, type, inputs, activation, alpha, slope, offset, trainable, share)",
                  NULL);
     expect_error(BASE "    - {type: relu, rate: 0.5}\n",
                  "key 'model.layers.1.rate': not a key of layer type 'relu'", NULL);
@@ -1370,6 +1370,9 @@ static void test_to_yaml_round_trip(void **state)
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
     assert_string_equal(c.layers[5].share, "fc1");
+    assert_int_equal(c.layers[5].activation, ACT_HARDSIGMOID);
+    tu_close(c.layers[5].slope, 0.25, 0);
+    tu_close(c.layers[5].offset, 0.4, 1e-7);
     assert_int_equal(c.layers[0].trainable, 0);
     assert_int_equal(c.layers[17].start, -3);
     assert_int_equal(c.layers[17].end, -1);
