@@ -26,6 +26,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.class_split[i]);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
+    dlc_strlist_clear(&c->init.rename);
     free(c->layers);
     memset(c, 0, sizeof *c);
 }
@@ -450,6 +451,18 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
             emit_string(b, d->labels[i].name);
             dlc_buf_append(b, ": ", 2);
             emit_value(b, &list, &d->labels[i].columns);
+        }
+        dlc_buf_append(b, "}", 1);
+        return 1;
+    }
+    case K_RENAME: {
+        const dlc_strlist *l = (const dlc_strlist *)(const void *)p;
+        dlc_buf_append(b, "{", 1);
+        for (int i = 0; i + 1 < l->n; i += 2) {
+            dlc_buf_printf(b, "%s", i ? ", " : "");
+            emit_string(b, l->v[i]);
+            dlc_buf_append(b, ": ", 2);
+            emit_string(b, l->v[i + 1]);
         }
         dlc_buf_append(b, "}", 1);
         return 1;

@@ -39,6 +39,7 @@ typedef enum {
                    * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING,    /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
+    K_RENAME,     /* init_from.rename: a mapping of names to names, a dlc_strlist of pairs */
     K_STYLE,      /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
     K_ANCHORS,    /* loss_opts.anchors and .n_anchors: a list of [w, h] pairs in (0, 1] */
     K_PERM        /* data_detection_config.flip and .n_flip: a permutation of 0 .. n-1 */
