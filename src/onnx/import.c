@@ -2140,8 +2140,9 @@ static int channel_step(imp *k, const onnx_node *n, dlc_status *st)
         const onnx_tensor *ix = cst(k, n, 1);
         int64_t axis = ax ? ax->i : 0, C = k->in.d[0];
         if (axis != 1 && axis != 1 - (k->in.ndim + 1)) {
-            *st = fail_at(k, n, "a Gather of the input along axis %lld (dlc reads one along axis 1, a "
-                                "channel x[:, c], when it starts a per-channel affine of the input)",
+            *st = fail_at(k, n, "a Gather of the input along axis %lld (dlc reads Gather as an embedding's "
+                                "lookup of rows in a constant matrix, or as a pick of one channel x[:, c] "
+                                "of the input, axis 1, in a per-channel affine of it)",
                           (long long)axis);
             return 1;
         }

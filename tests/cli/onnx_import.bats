@@ -472,7 +472,7 @@ PY
     run "$DLC" import rows.onnx --out r
     echo "$output"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"rows.onnx: node '/Gather' (Gather): a Gather of the input along axis 2 (dlc reads one along axis 1"* ]]
+    [[ "$output" == *"rows.onnx: node '/Gather' (Gather): a Gather of the input along axis 2 (dlc reads Gather as an embedding's lookup"* ]]
     run "$DLC" import sq.onnx --out r
     echo "$output"
     [ "$status" -eq 2 ]
@@ -876,7 +876,7 @@ conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes
 flatten_axis|node 'output' (Flatten): axis 2 (dlc flattens everything but the batch axis)
 free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape: give it with --input (the example's shape, e.g. --input 3,224,224)
-gather_table|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
+gather_table|node 'output' (Gather): a Gather of the input along axis 0 (dlc reads Gather as an embedding's lookup of rows in a constant matrix, or as a pick of one channel x[:, c] of the input, axis 1, in a per-channel affine of it)
 gelu_tanh|node 'output' (Gelu): the tanh approximation of gelu (dlc's is the exact erf form)
 gemm_bias|node 'output' (Gemm): a bias that is not one value per output unit
 gemm_trans_a|node 'output' (Gemm): transA=1
