@@ -57,14 +57,21 @@ typedef enum {
      * Div by scalar constants): torchvision's transform_input (GoogLeNet, Inception v3) before
      * the Concat of every channel in order that makes it a per-channel affine of the input,
      * folded into the normalization; `groups` is c, `flat` whether its axis is back (Unsqueeze) */
-    V_CHANNEL
+    V_CHANNEL,
+    /* a sequence (N, T, D) transposed to (N, D, T) (PyTorch's x.transpose(1, 2), dlc's exports)
+     * for a BatchNormalization of its features; `layer` the sequence's */
+    V_FEATURES_FIRST,
+    /* the steps of scalar_mix as dlc exports it: Softmax of its weights (`c`), times gamma
+     * (`c2`), coefficient `groups` of that (Gather), input `layer` times it; then Sum */
+    V_MIX_SOFT, V_MIX_COEF, V_MIX_COEF_J, V_MIX_TERM
 } vkind;
 
 typedef struct {
     const char *name;           /* the ONNX value (borrowed from the model) */
     vkind kind;
     int layer;                  /* -1: the model input */
-    const onnx_tensor *c;       /* V_CONST */
+    const onnx_tensor *c;       /* V_CONST; V_MIX_*: the mix's weights */
+    const onnx_tensor *c2;      /* V_MIX_*: its gamma */
     int tr;                     /* V_CONST: the matrix c transposed */
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
@@ -309,6 +316,15 @@ static void layer_name(imp *k, const char *from, char *out)
             return;
         snprintf(out, GRAPH_NAME_MAX, "%.48s_%d", base, n);
     }
+}
+
+/* Layer id takes the name of value (the value it makes now). */
+static void rename_layer(imp *k, int id, const char *value)
+{
+    char renamed[GRAPH_NAME_MAX];
+    k->l[id].name[0] = '\0'; /* its old name is free again */
+    layer_name(k, value, renamed);
+    snprintf(k->l[id].name, sizeof k->l[id].name, "%s", renamed);
 }
 
 static int add_layer(imp *k, const char *type, const char *value, const int *in, int n_in)
@@ -1121,12 +1137,15 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
 {
     int in, seq;
     tensor_shape xs;
-    dlc_status st = layer_in(k, n, 0, &in);
+    const ival *xv = val(k, n->in[0]);
+    /* of a sequence's features (N, D, T): dlc's batchnorm of the sequence */
+    int features = xv && xv->kind == V_FEATURES_FIRST;
+    dlc_status st = features ? (in = xv->layer, DLC_OK) : layer_in(k, n, 0, &in);
     if (st)
         return st;
     if ((st = layer_shape_seq(k, in, &xs, &seq)))
         return st;
-    if (seq)
+    if (seq && !features)
         /* ONNX normalizes axis 1 of (N, T, D): the steps, as channels */
         return fail_at(k, n, "on a sequence (N, %d steps, %d features) it normalizes each step as a "
                              "channel (PyTorch's BatchNorm1d(%d) on it); dlc's batchnorm normalizes a "
@@ -1157,7 +1176,7 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
     for (int i = 0; i < 4; i++)
         if ((st = add_weight(k, L, names[i], copy_floats(t[i]), t[i]->n)))
             return st;
-    new_val(k, n->out[0], V_LAYER, L);
+    new_val(k, n->out[0], features ? V_FEATURES_FIRST : V_LAYER, L);
     return DLC_OK;
 }
 
@@ -1173,10 +1192,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         L->act = a;
         L->alpha = alpha;
         L->beta = beta;
-        L->name[0] = '\0'; /* its old name is free again */
-        char renamed[GRAPH_NAME_MAX];
-        layer_name(k, n->out[0], renamed);
-        snprintf(L->name, sizeof L->name, "%s", renamed);
+        rename_layer(k, x->layer, n->out[0]);
         new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
         return DLC_OK;
     }
@@ -1558,6 +1574,24 @@ static dlc_status op_view(imp *k, const onnx_node *n)
     if (!strcmp(n->op, "Transpose") && y_tn && x->kind == V_RNN_Y && !k->l[x->layer].batch_first) {
         new_val(k, n->out[0], V_RNN_Y_TN, x->layer);
         return DLC_OK;
+    }
+    /* (N, T, D) <-> (N, D, T) around a BatchNormalization of a sequence's features */
+    int swap12 = perm && perm->n_ints == 3 && perm->ints[0] == 0 && perm->ints[1] == 2 && perm->ints[2] == 1;
+    if (!strcmp(n->op, "Transpose") && swap12 && x->kind == V_FEATURES_FIRST) {
+        rename_layer(k, x->layer, n->out[0]); /* dlc's exports: the batchnorm's own name */
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    if (!strcmp(n->op, "Transpose") && swap12 && x->kind == V_LAYER && x->layer >= 0) {
+        tensor_shape xs;
+        int seq = 0;
+        dlc_status st = layer_shape_seq(k, x->layer, &xs, &seq);
+        if (st)
+            return st;
+        if (seq && consumer(k, n, n->out[0], "BatchNormalization", 0, NULL) && later_uses(k, n, n->out[0]) == 1) {
+            new_val(k, n->out[0], V_FEATURES_FIRST, x->layer);
+            return DLC_OK;
+        }
     }
     if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {
         new_val(k, n->out[0], V_TIME_MAJOR, x->layer);
@@ -2228,6 +2262,87 @@ static int channel_step(imp *k, const onnx_node *n, dlc_status *st)
     return 1;
 }
 
+/* ---- scalar_mix as dlc exports it ----
+ * Softmax(weight, axis 0) * gamma, each input times its coefficient (Gather), then Sum:
+ * one scalar_mix layer.  1 when node n is a step of it (*st its outcome). */
+static int mix_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    *st = DLC_OK;
+    ival *a = n->n_in > 0 ? val(k, n->in[0]) : NULL, *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    if (!a)
+        return 0;
+    if (!strcmp(n->op, "Softmax") && a->kind == V_CONST && a->c->f && a->c->ndim == 1 && a->c->n >= 2 &&
+        a->c->n <= GRAPH_MAX_INPUTS) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if (ax && ax->i != 0 && ax->i != -1) {
+            *st = fail_at(k, n, "a Softmax of a constant vector along axis %lld", (long long)ax->i);
+            return 1;
+        }
+        new_val(k, n->out[0], V_MIX_SOFT, -1)->c = a->c;
+        return 1;
+    }
+    if (!strcmp(n->op, "Mul") && b) {
+        for (int i = 0; i < 2; i++) {
+            ival *s = i ? b : a;
+            const onnx_tensor *g = cst(k, n, 1 - i);
+            if (s->kind == V_MIX_SOFT && g && g->f && g->n == 1) {
+                ival *y = new_val(k, n->out[0], V_MIX_COEF, -1);
+                y->c = s->c;
+                y->c2 = g;
+                return 1;
+            }
+            ival *x = i ? a : b;
+            if (s->kind == V_MIX_COEF_J && x->kind == V_LAYER) {
+                ival *y = new_val(k, n->out[0], V_MIX_TERM, x->layer);
+                y->c = s->c;
+                y->c2 = s->c2;
+                y->groups = s->groups;
+                return 1;
+            }
+        }
+    }
+    if (!strcmp(n->op, "Gather") && a->kind == V_MIX_COEF) {
+        const onnx_tensor *j = cst(k, n, 1);
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if (!j || !j->i || j->n != 1 || j->ndim != 0 || j->i[0] < 0 || (size_t)j->i[0] >= a->c->n ||
+            (ax && ax->i != 0)) {
+            *st = fail_at(k, n, "a Gather of a scalar mix's coefficients other than one of them by a constant");
+            return 1;
+        }
+        ival *y = new_val(k, n->out[0], V_MIX_COEF_J, -1);
+        y->c = a->c;
+        y->c2 = a->c2;
+        y->groups = (int)j->i[0];
+        return 1;
+    }
+    if ((strcmp(n->op, "Sum") && strcmp(n->op, "Add")) || a->kind != V_MIX_TERM)
+        return 0;
+    /* every coefficient once, in order: input j times coefficient j */
+    int in[GRAPH_MAX_INPUTS];
+    int ok = (size_t)n->n_in == a->c->n;
+    for (int j = 0; j < n->n_in && ok; j++) {
+        const ival *t = val(k, n->in[j]);
+        ok = t && t->kind == V_MIX_TERM && t->c == a->c && t->c2 == a->c2 && t->groups == j;
+        if (ok)
+            in[j] = t->layer;
+    }
+    if (!ok) {
+        *st = fail_at(k, n, "a %s of inputs times a scalar mix's coefficients other than each of its %zu "
+                            "once, in order (dlc's scalar_mix)", n->op, a->c->n);
+        return 1;
+    }
+    int L = add_layer(k, "scalar_mix", n->out[0], in, n->n_in);
+    if (L < 0) {
+        *st = fail_at(k, n, "too many layers");
+        return 1;
+    }
+    if ((*st = add_weight(k, L, "weight", copy_floats(a->c), a->c->n)) == DLC_OK)
+        *st = add_weight(k, L, "gamma", copy_floats(a->c2), 1);
+    if (*st == DLC_OK)
+        new_val(k, n->out[0], V_LAYER, L);
+    return 1;
+}
+
 static dlc_status convert(imp *k, const onnx_node *n)
 {
     const char *op = n->op;
@@ -2241,8 +2356,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     dlc_status gst;
-    if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || shuffle_step(k, n, &gst) ||
-        pad_step(k, n, &gst))
+    if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || mix_step(k, n, &gst) ||
+        shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Split"))
         return op_split(k, n);

@@ -237,3 +237,51 @@ PY
     [ "$status" -eq 2 ]
     [[ "$output" == *"relu.yaml:6: key 'model.layers.0.slope': read by activation hardsigmoid only (this layer's is relu)"* ]]
 }
+
+@test "import: batchnorm of a sequence's features (Transposes around BatchNormalization: PyTorch's and dlc's exports) and dlc's exported scalar_mix come back" {
+    need_torch_onnx
+    source "$ROOT/tests/cli/helpers.bash"
+    weather_texts
+    # dlc's own: batchnorm over an unpadded sequence, a scalar mix of two pooled views
+    classifier_config sq.yaml "    - {name: emb, type: embedding, units: 6, pad_id: -1}
+    - {name: bn, type: batchnorm}
+    - {name: avg, type: time_avgpool}
+    - {name: d, type: dense, units: 6, activation: tanh, inputs: [emb]}
+    - {name: davg, type: time_avgpool}
+    - {name: mix, type: scalar_mix, inputs: [avg, davg]}" 3
+    "$DLC" train sq.yaml --out sq --quiet >/dev/null
+    round_trip sq sq.onnx back
+    grep -q "type: scalar_mix" back/config.yaml
+    [ "$(grep -c 'type: batchnorm' back/config.yaml)" -eq 1 ]
+    printf '3 4 5 6 7 8 1 1 1 1 1 1\n9 10 2 3 4 5 6 7 8 9 10 11\n' > ids.txt
+    "$DLC" predict sq --values ids.txt --logits > a.txt
+    "$DLC" predict back --values ids.txt --logits > b.txt
+    cmp a.txt b.txt
+    # PyTorch's BatchNorm1d over an embedding's features, bn(x.transpose(1, 2)).transpose(1, 2)
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(3)
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.emb, s.bn, s.fc = nn.Embedding(20, 6), nn.BatchNorm1d(6), nn.Linear(6, 3)
+        s.bn.running_mean.uniform_(-0.5, 0.5)
+        s.bn.running_var.uniform_(0.5, 2)
+    def forward(s, ids):
+        return s.fc(s.bn(s.emb(ids).transpose(1, 2)).transpose(1, 2).mean(1))
+net = Net().eval()
+ids = torch.randint(0, 20, (3, 7))
+torch.onnx.export(net, ids, "tbn.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}})
+np.savetxt("tbn_x.txt", ids.numpy(), fmt="%d")
+np.savetxt("tbn_want.txt", net(ids).detach().numpy())
+PY
+    run "$DLC" import tbn.onnx --out tbn
+    echo "$output"
+    [ "$status" -eq 0 ]
+    "$DLC" predict tbn --values tbn_x.txt --logits > tbn_got.txt
+    run max_diff tbn_want.txt tbn_got.txt 1e-6
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
