@@ -328,36 +328,22 @@ tensor_names() {
     grep -q "rename: {hidden: body}" tgt/config.yaml
     # without the rename, body is a missing tensor, as before
     sed 's/, rename: {hidden: body}//' tgt.yaml > n.yaml
-    run "$DLC" train n.yaml --out n
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"no tensor 'body.weight' (shape (8, 4) here)"* ]]
+    dlc_refused train n.yaml n "no tensor 'body.weight' (shape (8, 4) here)"
     # a source layer that is not there (a typo), listing the source's layers
     sed 's/rename: {hidden: body}/rename: {hiden: body}/' tgt.yaml > a.yaml
-    run "$DLC" train a.yaml --out a
-    echo "$output"
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"init_from.rename.hiden: "*"src/model.safetensors has no layer 'hiden' with weights (it has hidden, head)"* ]]
+    dlc_refused train a.yaml a "init_from.rename.hiden: " "src/model.safetensors has no layer 'hiden' with weights (it has hidden, head)"
     # a layer of this model that is not there
     sed 's/rename: {hidden: body}/rename: {hidden: bdy}/' tgt.yaml > b.yaml
-    run "$DLC" train b.yaml --out b
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"init_from.rename.hidden: 'bdy' is not a layer of this model"* ]]
+    dlc_refused train b.yaml b "init_from.rename.hidden: 'bdy' is not a layer of this model"
     # of another shape: the message names both tensors
     sed 's/units: 8, activation: tanh/units: 6, activation: tanh/' tgt.yaml > c.yaml
-    run "$DLC" train c.yaml --out c
-    echo "$output"
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"tensor 'hidden.weight' (init_from.rename: hidden's for layer 'body') has shape (8, 4) in "*"and (6, 4) here; list layer 'body' under init_from.exclude"* ]]
+    dlc_refused train c.yaml c "tensor 'hidden.weight' (init_from.rename: hidden's for layer 'body') has shape (8, 4) in " "and (6, 4) here; list layer 'body' under init_from.exclude"
     # the source's head into the new one: 3 classes there, 2 here
     sed 's/exclude: \[new_head\], rename: {hidden: body}/rename: {hidden: body, head: new_head}/' tgt.yaml > d.yaml
-    run "$DLC" train d.yaml --out d
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"tensor 'head.weight' (init_from.rename: head's for layer 'new_head') has shape (3, 8) in "*"(a new head)"* ]]
+    dlc_refused train d.yaml d "tensor 'head.weight' (init_from.rename: head's for layer 'new_head') has shape (3, 8) in " "(a new head)"
     # two source layers into one, and a rename that is not a mapping
     sed 's/rename: {hidden: body}/rename: {hidden: body, head: body}/' tgt.yaml > e.yaml
-    run "$DLC" train e.yaml --out e
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"e.yaml:"*"key 'init_from.rename.head': layer 'body' already takes the weights of 'hidden'"* ]]
+    dlc_refused train e.yaml e "e.yaml:" "key 'init_from.rename.head': layer 'body' already takes the weights of 'hidden'"
     run "$DLC" train tgt.yaml --out f --set 'init_from.rename=[hidden, body]'
     [ "$status" -eq 2 ]
     [[ "$output" == *"key 'init_from.rename': expected a mapping of the source's layer names to this model's ({old: new}), got a list"* ]]
