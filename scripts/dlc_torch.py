@@ -227,17 +227,18 @@ class WordChars(nn.Module):
         return torch.cat([wv, h], 2), (pos * token).max(1).values
 
 
-ACTIVATIONS = {
+ACTIVATIONS = {  # a: the layer's config (alpha; hardsigmoid's slope and offset)
     "linear": lambda x, a: x,
     "sigmoid": lambda x, a: torch.sigmoid(x),
     "tanh": lambda x, a: torch.tanh(x),
     "relu": lambda x, a: F.relu(x),
-    "leaky_relu": lambda x, a: F.leaky_relu(x, a),
-    "elu": lambda x, a: F.elu(x, a),
+    "leaky_relu": lambda x, a: F.leaky_relu(x, float(a.get("alpha", 0.01))),
+    "elu": lambda x, a: F.elu(x, float(a.get("alpha", 1.0))),
     "gelu": lambda x, a: F.gelu(x),
     "relu6": lambda x, a: F.relu6(x),
     "silu": lambda x, a: F.silu(x),
-    "hardsigmoid": lambda x, a: F.hardsigmoid(x),
+    # max(0, min(1, slope x + offset)); PyTorch's F.hardsigmoid is slope 1/6, offset 1/2
+    "hardsigmoid": lambda x, a: torch.clamp(x * float(a.get("slope", 1 / 6)) + float(a.get("offset", 0.5)), 0, 1),
     "hardswish": lambda x, a: F.hardswish(x),
     "softmax": lambda x, a: F.softmax(x, -1),
 }
@@ -353,7 +354,7 @@ class DlcModel(nn.Module):
             y, seq, lengths = self.layer(s, ins, lengths)
             act = s.get("activation", "linear")
             if (s["name"], act) not in self.heads:  # a head's link is left to link()
-                y = ACTIVATIONS[act](y, float(s.get("alpha", 0.01)))
+                y = ACTIVATIONS[act](y, s)
             vals[s["name"]] = (y, seq)
             prev = s["name"]
             if s["type"] == "split":  # its pieces <name>_0, <name>_1, ...; the next layer reads the last

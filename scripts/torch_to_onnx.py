@@ -28,7 +28,9 @@ layer of 5 classes (a text classifier).
 gru: the same with nn.GRU (ONNX's linear_before_reset=1, dlc's reset_after).
 shufflenet_v2_x0_5, densenet121, squeezenet1_1, googlenet, inception_v3,
 alexnet: torchvision's (GoogLeNet and Inception v3 without their auxiliary
-heads or input transform), batch norm statistics measured as mobilenet_v2's.
+heads, and without their input transform unless --transform-input: the
+pretrained models' x[:, c] * a_c + b_c per channel), batch norm statistics
+measured as mobilenet_v2's.
 Needs python3-torch (and python3-torchvision for resnet18).
 """
 import argparse
@@ -60,10 +62,10 @@ class TextLSTM(nn.Module):
         return self.fc(h[-1])
 
 
-def image_model(name, size, n):
+def image_model(name, size, n, transform_input=False):
     import torchvision
 
-    kw = {"aux_logits": False, "transform_input": False, "init_weights": True} \
+    kw = {"aux_logits": False, "transform_input": transform_input, "init_weights": True} \
         if name in ("googlenet", "inception_v3") else {}
     net = getattr(torchvision.models, name)(weights=None, num_classes=10, **kw)
     for m in net.modules():
@@ -121,12 +123,14 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)
+    ap.add_argument("--transform-input", action="store_true",
+                    help="googlenet, inception_v3: transform_input=True, as their pretrained weights")
     a = ap.parse_args()
     torch.manual_seed(0)
     if a.model in ("lstm", "gru"):
         net, x, raw = lstm(a.examples, TextGRU() if a.model == "gru" else None)
     else:
-        net, x, raw = image_model(a.model, a.size, a.examples)
+        net, x, raw = image_model(a.model, a.size, a.examples, a.transform_input)
     net.eval()
     os.makedirs(a.out, exist_ok=True)
     with torch.no_grad():

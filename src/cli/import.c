@@ -85,8 +85,11 @@ static int run(const cli_args *a)
 
     dlc_error err = {0};
     model m;
-    if (onnx_import(&m, a->pos[0], &o, &err) != DLC_OK)
+    char note[400];
+    if (onnx_import(&m, a->pos[0], &o, note, sizeof note, &err) != DLC_OK)
         return cli_fail(&err);
+    if (note[0])
+        fprintf(stderr, "dlc: note: %s\n", note);
     int rc = 0;
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {
         dlc_fail(&err, DLC_EIO, "%s: cannot create the folder: %s", out, strerror(errno));

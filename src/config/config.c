@@ -28,6 +28,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.class_split[i]);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
+    dlc_strlist_clear(&c->init.rename);
     free(c->layers);
     memset(c, 0, sizeof *c);
 }
@@ -490,6 +491,18 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         dlc_buf_append(b, "}", 1);
         return 1;
     }
+    case K_RENAME: {
+        const dlc_strlist *l = (const dlc_strlist *)(const void *)p;
+        dlc_buf_append(b, "{", 1);
+        for (int i = 0; i + 1 < l->n; i += 2) {
+            dlc_buf_printf(b, "%s", i ? ", " : "");
+            emit_string(b, l->v[i]);
+            dlc_buf_append(b, ": ", 2);
+            emit_string(b, l->v[i + 1]);
+        }
+        dlc_buf_append(b, "}", 1);
+        return 1;
+    }
     case K_STYLE: {
         const stylize_config *sc = (const stylize_config *)(const void *)p;
         if (sc->n_style < 0 || sc->n_style > STYLIZE_MAX_LAYERS)
@@ -569,6 +582,9 @@ static int emit_items(dlc_buf *b, const void *items, int n, size_t size, const c
             if (layers && (k->flags & F_OP_KEY) &&
                 !config_op_has_key(((const layer_spec *)item)->op, name))
                 continue;
+            if (layers && (k->flags & F_ACT_KEY) &&
+                ((const layer_spec *)item)->activation != ACT_HARDSIGMOID)
+                continue; /* hardsigmoid's slope and offset */
             if (!layers && (k->flags & F_LOSS_KEY) &&
                 loss_get(((const head_spec *)item)->loss)->target != LOSS_TARGET_OBJECTS)
                 continue; /* read by the detection losses only */

@@ -51,6 +51,8 @@ typedef struct {
     char run[1024];           /* a run folder or model file; "" = start from scratch */
     dlc_strlist layers;       /* layer names or globs to copy; empty = every layer */
     dlc_strlist exclude;      /* layer names or globs to leave as initialised (a new head) */
+    dlc_strlist rename;       /* pairs (2k, 2k + 1): a source layer's name, then the layer of this
+                               * model that takes its weights (init_from.rename: {old: new}) */
     init_norm normalize;      /* source: reuse the source's input normalization; refit */
     char sha256[65];          /* the source model file's digest; "" until dlc train records it */
 } init_config;

@@ -215,6 +215,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.inputs",       K_INPUTS,     LAY(inputs),             "[]",     ANY,          PLAIN)             \
     X("model.layers.*.activation",   K_ENUM,       LAY(activation),         "linear", ANY,          ENUM(graph_act_names)) \
     X("model.layers.*.alpha",        K_FLOAT,      LAY(alpha),              COMPUTED, GE(0),        FLAGS(F_COMPUTED)) \
+    X("model.layers.*.slope",        K_FLOAT,      LAY(slope),              "0.16666667", GE(0),    FLAGS(F_ACT_KEY))  \
+    X("model.layers.*.offset",       K_FLOAT,      LAY(offset),             "0.5",    ANY,          FLAGS(F_ACT_KEY))  \
     X("model.layers.*.trainable",    K_BOOL,       LAY(trainable),          "true",   ANY,          PLAIN)             \
     X("model.layers.*.share",        K_STRING,     LAY(share),              "",       ANY,          PLAIN)             \
     X("model.layers.*.units",        K_AUTO,       LAY(units),              REQUIRED, GE(1),        FLAGS(F_OP_KEY))   \
@@ -276,6 +278,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("init_from.run",               K_STRING,     CFG(init.run),           "",       ANY,          PLAIN)             \
     X("init_from.layers",            K_STRLIST,    CFG(init.layers),        "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
     X("init_from.exclude",           K_STRLIST,    CFG(init.exclude),       "[]",     ANY,          FLAGS(F_SCALAR_LIST)) \
+    X("init_from.rename",            K_RENAME,     CFG(init.rename),        "{}",     ANY,          PLAIN)             \
     X("init_from.normalize",         K_ENUM,       CFG(init.normalize),     "source", ANY,          ENUM(config_init_norm_names)) \
     X("init_from.sha256",            K_STRING,     CFG(init.sha256),        "",       ANY,          PLAIN)             \
     X("freeze",                      K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("all_but_last", NULL)) \
@@ -618,6 +621,9 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         break;
     case K_POINTS:
         append(buf, size, "%s", "a list of [epoch, lr] pairs");
+        break;
+    case K_RENAME:
+        append(buf, size, "%s", "a mapping of the source's layer names to this model's ({old: new})");
         break;
     case K_STYLE:
         append(buf, size, "%s",
@@ -1111,6 +1117,36 @@ static dlc_status get_style(const config_key *k, const ynode *v, const char *pat
     return DLC_OK;
 }
 
+/* init_from.rename: {source layer: layer here, ...}, each name a layer name,
+ * each layer here taking one source layer's weights. */
+static dlc_status get_rename(const config_key *k, const ynode *v, const char *path, dlc_strlist *l,
+                             dlc_error *err)
+{
+    char sub[PATH_BUF], got[256];
+    if (v->kind != YN_MAP)
+        return type_error(k, v, path, err);
+    dlc_strlist_clear(l);
+    for (int i = 0; i < v->n; i++) {
+        const ynode *from = v->keys[i], *to = v->items[i];
+        join_path(sub, sizeof sub, path, is_text(from) ? from->value : "?");
+        if (!is_text(from) || !layer_name_ok(from->value))
+            return config_key_fail(err, from, sub, "expected a layer name of the source, got %s",
+                                   repr(from, 1, got, sizeof got));
+        if (!is_text(to) || !layer_name_ok(to->value))
+            return config_key_fail(err, to, sub, "expected the name of a layer of this model, got %s",
+                                   repr(to, 1, got, sizeof got));
+        for (int j = 1; j < l->n; j += 2)
+            if (strcmp(l->v[j], to->value) == 0)
+                return config_key_fail(err, to, sub, "layer '%s' already takes the weights of '%s'",
+                                       to->value, l->v[j - 1]);
+        dlc_status s;
+        if ((s = dlc_strlist_push(l, from->value, err)) != DLC_OK ||
+            (s = dlc_strlist_push(l, to->value, err)) != DLC_OK)
+            return s;
+    }
+    return DLC_OK;
+}
+
 /* report.metric.optimize: a measure, or "head.measure" naming an output of
  * model.outputs (converted before report:). */
 static dlc_status get_metric(const config_key *k, const ynode *v, const char *path,
@@ -1333,6 +1369,8 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_perm(k, v, path, (data_detection_config *)(void *)p, err);
     case K_LABELS:
         return get_labels(k, v, path, (data_config *)(void *)p, err);
+    case K_RENAME:
+        return get_rename(k, v, path, (dlc_strlist *)(void *)p, err);
     case K_STYLE:
         return get_style(k, v, path, (stylize_config *)(void *)p, err);
     case K_METRIC:
@@ -1601,6 +1639,17 @@ static dlc_status convert_layer(conv *cv, ynode *item, const char *path, layer_s
     }
     if (act >= 0)
         spec->activation = (act_kind)act;
+    for (int r = 0; r < N_ROWS && spec->activation != ACT_HARDSIGMOID; r++) {
+        const config_key *k = &schema[r];
+        const ynode *v = (k->flags & F_ACT_KEY) && config_schema_is_child(k, LAYER_PATTERN)
+                             ? ynode_map_get(item, config_schema_name(k))
+                             : NULL;
+        if (v) {
+            join_path(sub, sizeof sub, path, config_schema_name(k));
+            return config_key_fail(err, v, sub, "read by activation hardsigmoid only (this layer's is %s)",
+                                   graph_act_names[spec->activation]);
+        }
+    }
 
     count[op]++;
     if (!ynode_map_get(item, "name"))

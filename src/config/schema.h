@@ -39,6 +39,7 @@ typedef enum {
                    * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
     K_PADDING,    /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
+    K_RENAME,     /* init_from.rename: a mapping of names to names, a dlc_strlist of pairs */
     K_STYLE,      /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */
     K_ANCHORS,    /* loss_opts.anchors and .n_anchors: a list of [w, h] pairs in (0, 1] */
     K_PERM        /* data_detection_config.flip and .n_flip: a permutation of 0 .. n-1 */
@@ -54,7 +55,9 @@ enum {
     F_OP_KEY = 4u,      /* a layer key that only the ops listing it accept */
     F_COMPUTED = 8u,    /* the default depends on other values (see schema.c) */
     F_EMPTY_OK = 16u,   /* a list of strings may hold the empty string */
-    F_LOSS_KEY = 32u    /* an output key only the detection losses read (refused for others) */
+    F_LOSS_KEY = 32u,   /* an output key only the detection losses read (refused for others) */
+    F_ACT_KEY = 64u     /* a layer key only activation hardsigmoid reads (refused for others,
+                         * written for it alone) */
 };
 
 /* A cross-key check run after a section is converted; node is its mapping. */

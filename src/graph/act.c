@@ -4,9 +4,9 @@
  * output gradient into the pre-activation gradient in place before the op's
  * backward.  Derivatives come from the output y where that is exact (sigmoid
  * y(1-y), tanh 1-y^2, relu and leaky relu by the sign of y, elu y+alpha for
- * y <= 0, relu6 1 for 0 < y < 6, hardsigmoid 1/6 for 0 < y < 1); gelu, silu and hardswish
+ * y <= 0, relu6 1 for 0 < y < 6, hardsigmoid its slope alpha for 0 < y < 1); gelu, silu and hardswish
  * need z and keep it in node->pre.  At the hard activations' kinks the derivatives are
- * PyTorch's (hardsigmoid 0 at z = +-3; hardswish z/3 + 1/2 on [-3, 3], so -1/2 and 3/2 there).
+ * PyTorch's (hardsigmoid 0 where y is 0 or 1; hardswish z/3 + 1/2 on [-3, 3], so -1/2 and 3/2 there).
  * NB: the leaky-relu
  * derivative is 1 for z > 0 (the notes have a slip there). */
 #include <math.h>
@@ -27,10 +27,11 @@ static inline float act_sigmoid(float v)
     return e / (1.0f + e);
 }
 
-/* relu6(v + 3) / 6: PyTorch's nn.Hardsigmoid, ONNX's HardSigmoid with alpha 1/6, beta 1/2 */
-static inline float act_hardsigmoid(float v)
+/* max(0, min(1, a v + b)): ONNX's HardSigmoid; a = 1/6, b = 1/2 is PyTorch's nn.Hardsigmoid,
+ * relu6(v + 3) / 6 (and hardswish's), a = 0.2 Keras' hard_sigmoid */
+static inline float act_hardsigmoid(float v, float a, float b)
 {
-    float h = v * (1.0f / 6.0f) + 0.5f;
+    float h = v * a + b;
     h = h > 0.0f ? h : 0.0f;
     return h < 1.0f ? h : 1.0f;
 }
@@ -65,7 +66,7 @@ static void relu_forward(float *y, const float *z, size_t n, float slope) /* y m
     }
 }
 
-static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
+static void act_forward_rows(act_kind a, float alpha, float beta, float *y, const float *z, size_t R, size_t D)
 {
     size_t n = R * D;
     switch (a) {
@@ -108,11 +109,11 @@ static void act_forward_rows(act_kind a, float alpha, float *y, const float *z, 
         break;
     case ACT_HARDSIGMOID:
         for (size_t i = 0; i < n; i++)
-            y[i] = act_hardsigmoid(z[i]);
+            y[i] = act_hardsigmoid(z[i], alpha, beta);
         break;
     case ACT_HARDSWISH:
         for (size_t i = 0; i < n; i++)
-            y[i] = z[i] * act_hardsigmoid(z[i]);
+            y[i] = z[i] * act_hardsigmoid(z[i], 1.0f / 6.0f, 0.5f);
         break;
     case ACT_SOFTMAX:
         softmax_rows(y, z, R, D);
@@ -185,7 +186,7 @@ static void act_backward_rows(act_kind a, float alpha, float *dz, const float *d
         break;
     case ACT_HARDSIGMOID:
         for (size_t i = 0; i < n; i++) {
-            float d = dy[i] * (1.0f / 6.0f);
+            float d = dy[i] * alpha; /* the slope */
             dz[i] = (y[i] > 0.0f) & (y[i] < 1.0f) ? d : 0.0f;
         }
         break;
@@ -219,7 +220,7 @@ static void act_backward_rows(act_kind a, float alpha, float *dz, const float *d
 
 typedef struct {
     act_kind a;
-    float alpha;
+    float alpha, beta;
     float *out;                  /* y (forward) or dz (backward) */
     const float *in, *y, *z;     /* z (forward) or dy (backward); y, z for backward */
     size_t R, D;
@@ -238,7 +239,7 @@ static void act_part(void *ctx, int part, int parts)
         act_backward_rows(j->a, j->alpha, j->out + at, j->in + at, j->y ? j->y + at : NULL,
                           j->z ? j->z + at : NULL, hi - lo, j->D);
     else
-        act_forward_rows(j->a, j->alpha, j->out + at, j->in + at, hi - lo, j->D);
+        act_forward_rows(j->a, j->alpha, j->beta, j->out + at, j->in + at, hi - lo, j->D);
 }
 
 static void act_run(act_job *j)
@@ -249,15 +250,15 @@ static void act_run(act_job *j)
         act_part(j, 0, 1);
 }
 
-void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D)
+void graph_act_forward(act_kind a, float alpha, float beta, float *y, const float *z, size_t R, size_t D)
 {
-    act_job j = {a, alpha, y, z, NULL, NULL, R, D, 0};
+    act_job j = {a, alpha, beta, y, z, NULL, NULL, R, D, 0};
     act_run(&j);
 }
 
 void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
                         const float *z, size_t R, size_t D)
 {
-    act_job j = {a, alpha, dz, dy, y, z, R, D, 1};
+    act_job j = {a, alpha, 0.0f, dz, dy, y, z, R, D, 1};
     act_run(&j);
 }

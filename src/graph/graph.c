@@ -842,7 +842,7 @@ static void forward_pass(graph *g, const graph_plan *p, int N, int training)
             size_t R = (size_t)N * n->size / D;
             if (n->pre)
                 memcpy(n->pre, n->out, sizeof(float) * (size_t)N * n->size);
-            graph_act_forward(n->spec.activation, n->spec.alpha, n->out, n->out, R, D);
+            graph_act_forward(n->spec.activation, graph_act_alpha(&n->spec), n->spec.offset, n->out, n->out, R, D);
         }
         if (g->forward_hook)
             g->forward_hook(g->forward_user, i);
@@ -904,7 +904,7 @@ void graph_backward(graph *g, int N)
             if (n->spec.activation != ACT_LINEAR && !n->act_fused) {
                 size_t D = n->shape.d[n->shape.ndim - 1];
                 size_t R = (size_t)N * n->size / D;
-                graph_act_backward(n->spec.activation, n->spec.alpha, n->grad, n->grad, n->out,
+                graph_act_backward(n->spec.activation, graph_act_alpha(&n->spec), n->grad, n->grad, n->out,
                                    n->pre, R, D);
             }
             graph_ops[n->spec.op].backward(g, n, N);

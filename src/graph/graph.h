@@ -100,6 +100,7 @@ typedef struct {
 
     act_kind activation;
     float alpha;                  /* leaky_relu slope, elu alpha */
+    float slope, offset;          /* hardsigmoid: max(0, min(1, slope x + offset)) */
     init_kind init;
 
     int units;                    /* dense */
@@ -521,11 +522,18 @@ float *graph_scratch(graph *g, size_t n);
 const char *graph_node_label(const graph_node *n, char *buf, size_t size);
 
 /* ---- activation kernels (also used by losses and predict) ---- */
-/* y (R, D) = act(z); y may equal z. */
-void graph_act_forward(act_kind a, float alpha, float *y, const float *z, size_t R, size_t D);
+/* y (R, D) = act(z); y may equal z.  alpha: leaky_relu's slope, elu's alpha,
+ * hardsigmoid's slope; beta: hardsigmoid's offset (others ignore them; see
+ * graph_act_alpha). */
+void graph_act_forward(act_kind a, float alpha, float beta, float *y, const float *z, size_t R, size_t D);
 /* dz (R, D) = dy * act'(.) from y (and z for gelu, silu, hardswish); dz may equal dy. */
 void graph_act_backward(act_kind a, float alpha, float *dz, const float *dy, const float *y,
                         const float *z, size_t R, size_t D);
+/* The alpha a layer's activation takes: its slope for hardsigmoid, else its alpha. */
+static inline float graph_act_alpha(const layer_spec *s)
+{
+    return s->activation == ACT_HARDSIGMOID ? s->slope : s->alpha;
+}
 /* 1 when the backward of a needs z, not only y. */
 int graph_act_needs_pre(act_kind a);
 

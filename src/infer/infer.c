@@ -24,7 +24,7 @@ static void forward_links(model *m, int N, int logits)
         const loss_def *L = loss_get(m->heads[h].loss);
         size_t K = (size_t)o->shape.d[o->shape.ndim - 1];
         if (L->link != ACT_LINEAR)
-            graph_act_forward((act_kind)L->link, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
+            graph_act_forward((act_kind)L->link, 0.0f, 0.0f, o->out, o->out, (size_t)N * o->size / K, K);
         model_head_values(m, h, o->out, N); /* in the targets' units (data.normalize_targets) */
     }
 }

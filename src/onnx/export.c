@@ -1146,14 +1146,14 @@ const char *onnx_op_unsupported(int op)
 
 /* ---- activations ---- */
 
-/* HardSigmoid with PyTorch's slope and offset: relu6(x + 3) / 6 */
-static const char *hard_sigmoid(onnx_ctx *c, const char *x, const char *out)
+/* HardSigmoid, max(0, min(1, alpha x + beta)): PyTorch's is alpha 1/6, beta 1/2 */
+static const char *hard_sigmoid(onnx_ctx *c, const char *x, float alpha, float beta, const char *out)
 {
     node_begin(c, "HardSigmoid", out);
     node_in(c, x);
     node_out(c, out);
-    attr_float(c, "alpha", 1.0f / 6.0f);
-    attr_float(c, "beta", 0.5f);
+    attr_float(c, "alpha", alpha);
+    attr_float(c, "beta", beta);
     node_end(c);
     return out;
 }
@@ -1199,11 +1199,11 @@ static const char *activation(onnx_ctx *c, const graph_node *n, const char *x, c
     case ACT_SILU: /* x * Sigmoid(x), as PyTorch exports nn.SiLU */
         return op2(c, "Mul", x, op1(c, "Sigmoid", x, name(c, "%s/sigmoid", nm)), out);
     case ACT_HARDSIGMOID:
-        return hard_sigmoid(c, x, out);
+        return hard_sigmoid(c, x, n->spec.slope, n->spec.offset, out);
     case ACT_HARDSWISH: /* HardSwish from opset 14; before, x * HardSigmoid(x), as PyTorch 1.13 writes it */
         if (c->opset >= 14)
             return op1(c, "HardSwish", x, out);
-        return op2(c, "Mul", x, hard_sigmoid(c, x, name(c, "%s/hardsigmoid", nm)), out);
+        return op2(c, "Mul", x, hard_sigmoid(c, x, 1.0f / 6.0f, 0.5f, name(c, "%s/hardsigmoid", nm)), out);
     case ACT_SOFTMAX:
         node_begin(c, "Softmax", out);
         node_in(c, x);

@@ -52,14 +52,26 @@ typedef enum {
                  * unpadded value, kv its spatial pads (begins, then ends) */
     /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
      * (PyTorch's nn.SiLU, and nn.Hardswish below opset 14); `src` is x, `act` the one it makes */
-    V_GATE_OF_SELF
+    V_GATE_OF_SELF,
+    /* one channel of the model input, x[:, c] (Gather), times `aff[0]` plus `aff[1]` (Mul, Add, Sub,
+     * Div by scalar constants): torchvision's transform_input (GoogLeNet, Inception v3) before
+     * the Concat of every channel in order that makes it a per-channel affine of the input,
+     * folded into the normalization; `groups` is c, `flat` whether its axis is back (Unsqueeze) */
+    V_CHANNEL,
+    /* a sequence (N, T, D) transposed to (N, D, T) (PyTorch's x.transpose(1, 2), dlc's exports)
+     * for a BatchNormalization of its features; `layer` the sequence's */
+    V_FEATURES_FIRST,
+    /* the steps of scalar_mix as dlc exports it: Softmax of its weights (`c`), times gamma
+     * (`c2`), coefficient `groups` of that (Gather), input `layer` times it; then Sum */
+    V_MIX_SOFT, V_MIX_COEF, V_MIX_COEF_J, V_MIX_TERM
 } vkind;
 
 typedef struct {
     const char *name;           /* the ONNX value (borrowed from the model) */
     vkind kind;
     int layer;                  /* -1: the model input */
-    const onnx_tensor *c;       /* V_CONST */
+    const onnx_tensor *c;       /* V_CONST; V_MIX_*: the mix's weights */
+    const onnx_tensor *c2;      /* V_MIX_*: its gamma */
     int tr;                     /* V_CONST: the matrix c transposed */
     int flat;                   /* V_LAYER: dlc's value is (C) where ONNX has (N, C, 1, 1) */
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
@@ -72,7 +84,8 @@ typedef struct {
     int nk;                     /* V_SHAPE: its nk entries are known, kv (SHAPE_N the batch size), */
     int rows;                   /* as a vector (rows 0) or a matrix of `rows` rows */
     int64_t kv[KV_MAX];
-    int groups;                 /* V_SHUFFLE_* */
+    int groups;                 /* V_SHUFFLE_*; V_CHANNEL: the channel */
+    double aff[2];              /* V_CHANNEL: its factor and offset */
     int uses;
 } ival;
 
@@ -84,7 +97,7 @@ typedef struct {
     int n_in;
     int in[GRAPH_MAX_INPUTS];   /* layer ids, -1 the input */
     act_kind act;
-    float alpha;
+    float alpha, beta;          /* leaky_relu's, elu's alpha; hardsigmoid's slope and offset */
     dlc_buf keys;               /* ", key: value" of the type's keys */
     int seq_used, last_used;    /* recurrent: Y or Y_h consumed */
     int batch_first;            /* recurrent: layout=1, Y (N, T, dirs, H) and Y_h (N, dirs, H);
@@ -110,8 +123,12 @@ typedef struct {
     int nw, capw;
     float *shift, *scale;       /* a normalization found in the graph (owned) */
     size_t norm_n;
+    float *pre;                 /* (2, C) a per-channel affine of the input, after its
+                                 * normalization: factors, then offsets (owned) */
     tensor_shape in;            /* the model input, per sample */
     int64_t in_batch;           /* the input's batch size when the file fixes it, else 0 */
+    int n_cumulative;           /* BatchNormalizations of momentum 1, and the first's name */
+    char cumulative[64];
     onnx_tensor *made;          /* (n_made) shapes computed at import, as [0, -1, ...] (owned) */
     int n_made;
 } imp;
@@ -299,6 +316,15 @@ static void layer_name(imp *k, const char *from, char *out)
             return;
         snprintf(out, GRAPH_NAME_MAX, "%.48s_%d", base, n);
     }
+}
+
+/* Layer id takes the name of value (the value it makes now). */
+static void rename_layer(imp *k, int id, const char *value)
+{
+    char renamed[GRAPH_NAME_MAX];
+    k->l[id].name[0] = '\0'; /* its old name is free again */
+    layer_name(k, value, renamed);
+    snprintf(k->l[id].name, sizeof k->l[id].name, "%s", renamed);
 }
 
 static int add_layer(imp *k, const char *type, const char *value, const int *in, int n_in)
@@ -1111,12 +1137,15 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
 {
     int in, seq;
     tensor_shape xs;
-    dlc_status st = layer_in(k, n, 0, &in);
+    const ival *xv = val(k, n->in[0]);
+    /* of a sequence's features (N, D, T): dlc's batchnorm of the sequence */
+    int features = xv && xv->kind == V_FEATURES_FIRST;
+    dlc_status st = features ? (in = xv->layer, DLC_OK) : layer_in(k, n, 0, &in);
     if (st)
         return st;
     if ((st = layer_shape_seq(k, in, &xs, &seq)))
         return st;
-    if (seq)
+    if (seq && !features)
         /* ONNX normalizes axis 1 of (N, T, D): the steps, as channels */
         return fail_at(k, n, "on a sequence (N, %d steps, %d features) it normalizes each step as a "
                              "channel (PyTorch's BatchNorm1d(%d) on it); dlc's batchnorm normalizes a "
@@ -1132,29 +1161,38 @@ static dlc_status op_batchnorm(imp *k, const onnx_node *n)
         return fail_at(k, n, "too many layers");
     const onnx_attr *e = onnx_attr_get(n, "epsilon"), *mo = onnx_attr_get(n, "momentum");
     keyf(k, L, "eps: %.9g", e ? e->f : 1e-5f);
-    keyf(k, L, "momentum: %.9g", mo ? mo->f : 0.9f);
+    float m = mo ? mo->f : 0.9f; /* ONNX's default */
+    if (!(m >= 0.0f && m <= 1.0f))
+        return fail_at(k, n, "momentum %g (ONNX's is the share of the running statistics kept, in [0, 1])", m);
+    if (m == 1.0f) {
+        /* PyTorch's momentum=None (a cumulative average) exports 1: the running statistics are
+         * the file's, and training after import updates them as dlc's default does */
+        if (k->n_cumulative++ == 0)
+            snprintf(k->cumulative, sizeof k->cumulative, "%s", node_name(n));
+        m = 0.9f;
+    }
+    keyf(k, L, "momentum: %.9g", m);
     static const char *const names[4] = {"gamma", "beta", "running_mean", "running_var"};
     for (int i = 0; i < 4; i++)
         if ((st = add_weight(k, L, names[i], copy_floats(t[i]), t[i]->n)))
             return st;
-    new_val(k, n->out[0], V_LAYER, L);
+    new_val(k, n->out[0], features ? V_FEATURES_FIRST : V_LAYER, L);
     return DLC_OK;
 }
 
 /* Activation a on x (a layer's output) as node n's output: folded into x's
  * layer when the activation's nodes are x's only consumers (alone) and the
  * layer has none, else an activation layer. */
-static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha)
+static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone, act_kind a, float alpha,
+                            float beta)
 {
     if (x->layer >= 0 && alone && k->l[x->layer].act == ACT_LINEAR) {
         /* the layer before takes the activation and this value's name */
         ilayer *L = &k->l[x->layer];
         L->act = a;
         L->alpha = alpha;
-        L->name[0] = '\0'; /* its old name is free again */
-        char renamed[GRAPH_NAME_MAX];
-        layer_name(k, n->out[0], renamed);
-        snprintf(L->name, sizeof L->name, "%s", renamed);
+        L->beta = beta;
+        rename_layer(k, x->layer, n->out[0]);
         new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
         return DLC_OK;
     }
@@ -1163,6 +1201,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         return fail_at(k, n, "too many layers");
     k->l[L].act = a;
     k->l[L].alpha = alpha;
+    k->l[L].beta = beta;
     new_val(k, n->out[0], V_LAYER, L)->flat = x->flat;
     return DLC_OK;
 }
@@ -1206,7 +1245,7 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
         for (int i = 0; i < 2 && !y && !div && b; i++) {
             ival *p = i ? b : a;
             if (p->kind == V_GELU_PRODUCT && const_near(k, n, 1 - i, 0.5)) {
-                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f);
+                *st = apply_act(k, n, val(k, p->src), p->alone, ACT_GELU, 0.01f, 0.5f);
                 return 1;
             }
         }
@@ -1274,15 +1313,18 @@ static int later_uses(const imp *k, const onnx_node *n, const char *name)
     return u;
 }
 
-/* HardSigmoid is dlc's hardsigmoid with PyTorch's slope 1/6 and offset 1/2 only. */
-static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n)
+/* HardSigmoid's slope and offset (ONNX's defaults 0.2, 0.5: Keras' hard_sigmoid; PyTorch's
+ * 1/6, 1/2) into *alpha, *beta; *pytorch whether they are PyTorch's (hardswish's gate). */
+static dlc_status hard_sigmoid_attrs(imp *k, const onnx_node *n, float *alpha, float *beta, int *pytorch)
 {
     const onnx_attr *al = onnx_attr_get(n, "alpha"), *be = onnx_attr_get(n, "beta");
-    double alpha = al ? al->f : 0.2, beta = be ? be->f : 0.5; /* ONNX's defaults */
-    if (fabs(alpha - 1.0 / 6.0) > 1e-6 || fabs(beta - 0.5) > 1e-6)
-        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid is PyTorch's, "
-                             "max(0, min(1, x / 6 + 1 / 2)): alpha 1/6, beta 0.5)",
-                       alpha, beta);
+    *alpha = al ? al->f : 0.2f;
+    *beta = be ? be->f : 0.5f;
+    if (!(*alpha >= 0.0f && isfinite(*alpha) && isfinite(*beta)))
+        return fail_at(k, n, "HardSigmoid with alpha %g, beta %g (dlc's hardsigmoid, max(0, min(1, alpha x + "
+                             "beta)), takes a finite slope alpha >= 0)",
+                       *alpha, *beta);
+    *pytorch = fabsf(*alpha - 1.0f / 6.0f) <= 1e-6f && fabsf(*beta - 0.5f) <= 1e-6f;
     return DLC_OK;
 }
 
@@ -1325,8 +1367,10 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         if (axis != -1 && axis != last)
             return fail_at(k, n, "softmax over axis %lld (dlc's is over the last axis)", (long long)axis);
     }
+    float beta = 0.5f;
+    int pytorch = 1;
     if (a == ACT_HARDSIGMOID) {
-        dlc_status st = hard_sigmoid_attrs(k, n);
+        dlc_status st = hard_sigmoid_attrs(k, n, &alpha, &beta, &pytorch);
         if (st)
             return st;
     }
@@ -1334,7 +1378,7 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
     if (!x || x->kind != V_LAYER)
         return layer_in(k, n, 0, &(int){0}); /* its message */
     /* x * Sigmoid(x), x * HardSigmoid(x): the gate waits for its Mul, which makes silu or hardswish */
-    if ((a == ACT_SIGMOID || a == ACT_HARDSIGMOID) && later_uses(k, n, n->out[0]) == 1 &&
+    if ((a == ACT_SIGMOID || (a == ACT_HARDSIGMOID && pytorch)) && later_uses(k, n, n->out[0]) == 1 &&
         (consumer(k, n, n->out[0], "Mul", 0, x->name) || consumer(k, n, n->out[0], "Mul", 1, x->name))) {
         ival *y = new_val(k, n->out[0], V_GATE_OF_SELF, x->layer);
         y->src = x->name;
@@ -1342,7 +1386,7 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
         y->act = a == ACT_SIGMOID ? ACT_SILU : ACT_HARDSWISH;
         return DLC_OK;
     }
-    return apply_act(k, n, x, x->uses == 1, a, alpha);
+    return apply_act(k, n, x, x->uses == 1, a, alpha, beta);
 }
 
 static dlc_status op_gather(imp *k, const onnx_node *n)
@@ -1530,6 +1574,24 @@ static dlc_status op_view(imp *k, const onnx_node *n)
     if (!strcmp(n->op, "Transpose") && y_tn && x->kind == V_RNN_Y && !k->l[x->layer].batch_first) {
         new_val(k, n->out[0], V_RNN_Y_TN, x->layer);
         return DLC_OK;
+    }
+    /* (N, T, D) <-> (N, D, T) around a BatchNormalization of a sequence's features */
+    int swap12 = perm && perm->n_ints == 3 && perm->ints[0] == 0 && perm->ints[1] == 2 && perm->ints[2] == 1;
+    if (!strcmp(n->op, "Transpose") && swap12 && x->kind == V_FEATURES_FIRST) {
+        rename_layer(k, x->layer, n->out[0]); /* dlc's exports: the batchnorm's own name */
+        new_val(k, n->out[0], V_LAYER, x->layer);
+        return DLC_OK;
+    }
+    if (!strcmp(n->op, "Transpose") && swap12 && x->kind == V_LAYER && x->layer >= 0) {
+        tensor_shape xs;
+        int seq = 0;
+        dlc_status st = layer_shape_seq(k, x->layer, &xs, &seq);
+        if (st)
+            return st;
+        if (seq && consumer(k, n, n->out[0], "BatchNormalization", 0, NULL) && later_uses(k, n, n->out[0]) == 1) {
+            new_val(k, n->out[0], V_FEATURES_FIRST, x->layer);
+            return DLC_OK;
+        }
     }
     if (!strcmp(n->op, "Transpose") && swap01 && x->kind == V_LAYER) {
         new_val(k, n->out[0], V_TIME_MAJOR, x->layer);
@@ -2007,7 +2069,7 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     for (int i = 0; i < 2 && !sub && x && y; i++) {
         ival *gate = i ? x : y, *of = i ? y : x;
         if (gate->kind == V_GATE_OF_SELF && !strcmp(gate->src, of->name))
-            return apply_act(k, n, of, gate->alone, gate->act, 0.01f);
+            return apply_act(k, n, of, gate->alone, gate->act, 0.01f, 0.5f);
     }
     if (x && y && x->kind == V_LAYER && y->kind == V_LAYER) {
         /* of two tensors: dlc's subtract and multiply (its exports chain a
@@ -2030,7 +2092,7 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L)->flat = x->flat && y->flat;
         return DLC_OK;
     }
-    if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 ||
+    if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 || k->pre ||
         (sub && k->shift) || (!sub && k->scale) || (k->norm_n && c->n != k->norm_n))
         return fail_at(k, n, "%s other than the input's normalization", n->op);
     float *v = copy_floats(c);
@@ -2043,6 +2105,242 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
     k->norm_n = c->n;
     new_val(k, n->out[0], V_LAYER, -1);
     return DLC_OK;
+}
+
+/* ---- a per-channel affine of the input (torchvision's transform_input) ----
+ * GoogLeNet and Inception v3 with transform_input=True (their pretrained form)
+ * begin with, for each channel c, x[:, c].unsqueeze(1) * a_c + b_c, joined by
+ * torch.cat: Gather, Unsqueeze, Mul, Add, then Concat.  That is the input
+ * times a per channel plus b, which composes with the normalization before it
+ * into one normalization: nothing is left to compute at run time. */
+
+/* Node n's scalar float constant input i into *v: 0 when it is not one. */
+static int scalar_const(imp *k, const onnx_node *n, int i, double *v)
+{
+    const onnx_tensor *c = cst(k, n, i);
+    if (!c || !c->f || c->n != 1)
+        return 0;
+    *v = c->f[0];
+    return 1;
+}
+
+static dlc_status channel_concat(imp *k, const onnx_node *n)
+{
+    const onnx_attr *ax = onnx_attr_get(n, "axis");
+    int C = k->in.d[0];
+    if (!ax || (ax->i != 1 && ax->i != 1 - (k->in.ndim + 1)))
+        return fail_at(k, n, "a Concat of channels of the input picked by Gather along axis %lld (a "
+                             "per-channel affine of the input joins them along axis 1)",
+                       ax ? (long long)ax->i : 0LL);
+    if (n->n_in != C || k->pre)
+        return fail_at(k, n, "a Concat of %d picks of the input's %d channels (dlc folds a per-channel "
+                             "affine of the input into its normalization when every channel is "
+                             "picked once, in order)", n->n_in, C);
+    float *pre = malloc(sizeof *pre * 2 * (size_t)C);
+    if (!pre)
+        return DLC_NOMEM(k->err);
+    for (int c = 0; c < C; c++) {
+        const ival *x = val(k, n->in[c]);
+        const char *why = x->kind != V_CHANNEL ? "is not a pick of an input channel"
+                          : x->groups != c      ? "is another channel (dlc's normalization does not reorder channels)"
+                          : !x->flat            ? "has lost its channel axis (no Unsqueeze)"
+                          : x->uses != 1        ? "is used elsewhere too"
+                          : x->aff[0] == 0.0    ? "multiplies the channel by 0"
+                                                : NULL;
+        if (why) {
+            free(pre);
+            return fail_at(k, n, "a Concat of the input's channels whose input %d ('%s') %s", c, n->in[c], why);
+        }
+        pre[c] = (float)x->aff[0];
+        pre[C + c] = (float)x->aff[1];
+    }
+    k->pre = pre;
+    new_val(k, n->out[0], V_LAYER, -1);
+    return DLC_OK;
+}
+
+/* One step of a per-channel affine of the input: 1 when node n is one (*st its outcome). */
+static int channel_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    *st = DLC_OK;
+    ival *x = n->n_in > 0 ? val(k, n->in[0]) : NULL, *y = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    int picks = 0;
+    for (int i = 0; i < n->n_in; i++) {
+        const ival *v = n->in[i][0] ? val(k, n->in[i]) : NULL;
+        picks += v && v->kind == V_CHANNEL;
+    }
+    if (!strcmp(n->op, "Gather") && x && x->kind == V_LAYER && x->layer == -1 && k->in.ndim >= 1) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        const onnx_tensor *ix = cst(k, n, 1);
+        int64_t axis = ax ? ax->i : 0, C = k->in.d[0];
+        if (axis != 1 && axis != 1 - (k->in.ndim + 1)) {
+            *st = fail_at(k, n, "a Gather of the input along axis %lld (dlc reads Gather as an embedding's "
+                                "lookup of rows in a constant matrix, or as a pick of one channel x[:, c] "
+                                "of the input, axis 1, in a per-channel affine of it)",
+                          (long long)axis);
+            return 1;
+        }
+        if (!ix || !ix->i || ix->n != 1 || ix->ndim > 1 || ix->i[0] < -C || ix->i[0] >= C) {
+            *st = fail_at(k, n, "a Gather of the input's channels by indices other than one constant in "
+                                "[-%lld, %lld)", (long long)C, (long long)C);
+            return 1;
+        }
+        if (x->uses != C) {
+            *st = fail_at(k, n, "a pick of an input channel, where the input is read by %d nodes (dlc folds "
+                                "a per-channel affine of the input when its %lld channels' picks are all "
+                                "that read it)", x->uses, (long long)C);
+            return 1;
+        }
+        ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+        v->groups = (int)(ix->i[0] < 0 ? ix->i[0] + C : ix->i[0]);
+        v->flat = ix->ndim == 1; /* a 1-element index keeps the axis */
+        v->aff[0] = 1.0;
+        return 1;
+    }
+    if (!picks)
+        return 0;
+    if (!strcmp(n->op, "Concat")) {
+        *st = picks == n->n_in ? channel_concat(k, n)
+                               : fail_at(k, n, "a Concat of picks of the input's channels (Gather) with "
+                                               "other tensors (dlc folds only a per-channel affine of the "
+                                               "whole input)");
+        return 1;
+    }
+    const char *what = NULL;
+    double c = 0;
+    if (x && x->kind == V_CHANNEL && x->uses != 1) {
+        what = "uses a pick of an input channel that is used elsewhere too";
+    } else if (!strcmp(n->op, "Unsqueeze") && x->kind == V_CHANNEL && !x->flat) {
+        const onnx_attr *axes = onnx_attr_get(n, "axes");
+        const onnx_tensor *ai = cst(k, n, 1);
+        int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ai && ai->i && ai->n == 1 ? ai->i[0] : -99;
+        if (axis == 1 || axis == -k->in.ndim - 1) {
+            ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+            *v = *x;
+            v->name = n->out[0];
+            v->flat = 1;
+            return 1;
+        }
+        what = "an Unsqueeze of a pick of an input channel other than back at axis 1";
+    } else if (n->n_in == 2 && (!strcmp(n->op, "Mul") || !strcmp(n->op, "Add") ||
+                                              !strcmp(n->op, "Sub") || !strcmp(n->op, "Div"))) {
+        int i = x->kind == V_CHANNEL ? 0 : 1; /* the pick's side */
+        ival *p = i ? y : x;
+        if (picks == 2)
+            what = "combines two picks of input channels";
+        else if (p->uses != 1)
+            what = "uses a pick of an input channel that is used elsewhere too";
+        else if (!scalar_const(k, n, 1 - i, &c))
+            what = "combines a pick of an input channel with something other than a scalar constant";
+        else if (!strcmp(n->op, "Div") && (i == 1 || c == 0.0))
+            what = "divides by a pick of an input channel, or by 0";
+        if (!what) {
+            ival *v = new_val(k, n->out[0], V_CHANNEL, -1);
+            *v = *p;
+            v->name = n->out[0];
+            if (!strcmp(n->op, "Mul")) {
+                v->aff[0] *= c;
+                v->aff[1] *= c;
+            } else if (!strcmp(n->op, "Div")) {
+                v->aff[0] /= c;
+                v->aff[1] /= c;
+            } else if (!strcmp(n->op, "Add")) {
+                v->aff[1] += c;
+            } else if (i == 0) { /* x - c */
+                v->aff[1] -= c;
+            } else { /* c - x */
+                v->aff[0] = -v->aff[0];
+                v->aff[1] = c - v->aff[1];
+            }
+            return 1;
+        }
+    }
+    *st = fail_at(k, n, "%s (dlc reads picks of the input's channels, x[:, c], only as a per-channel "
+                        "affine of the input: Unsqueeze at axis 1, Mul, Add, Sub or Div by scalar "
+                        "constants, then a Concat of every channel in order)",
+                  what ? what : "an op on a pick of an input channel");
+    return 1;
+}
+
+/* ---- scalar_mix as dlc exports it ----
+ * Softmax(weight, axis 0) * gamma, each input times its coefficient (Gather), then Sum:
+ * one scalar_mix layer.  1 when node n is a step of it (*st its outcome). */
+static int mix_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    *st = DLC_OK;
+    ival *a = n->n_in > 0 ? val(k, n->in[0]) : NULL, *b = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    if (!a)
+        return 0;
+    if (!strcmp(n->op, "Softmax") && a->kind == V_CONST && a->c->f && a->c->ndim == 1 && a->c->n >= 2 &&
+        a->c->n <= GRAPH_MAX_INPUTS) {
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if (ax && ax->i != 0 && ax->i != -1) {
+            *st = fail_at(k, n, "a Softmax of a constant vector along axis %lld", (long long)ax->i);
+            return 1;
+        }
+        new_val(k, n->out[0], V_MIX_SOFT, -1)->c = a->c;
+        return 1;
+    }
+    if (!strcmp(n->op, "Mul") && b) {
+        for (int i = 0; i < 2; i++) {
+            ival *s = i ? b : a;
+            const onnx_tensor *g = cst(k, n, 1 - i);
+            if (s->kind == V_MIX_SOFT && g && g->f && g->n == 1) {
+                ival *y = new_val(k, n->out[0], V_MIX_COEF, -1);
+                y->c = s->c;
+                y->c2 = g;
+                return 1;
+            }
+            ival *x = i ? a : b;
+            if (s->kind == V_MIX_COEF_J && x->kind == V_LAYER) {
+                ival *y = new_val(k, n->out[0], V_MIX_TERM, x->layer);
+                y->c = s->c;
+                y->c2 = s->c2;
+                y->groups = s->groups;
+                return 1;
+            }
+        }
+    }
+    if (!strcmp(n->op, "Gather") && a->kind == V_MIX_COEF) {
+        const onnx_tensor *j = cst(k, n, 1);
+        const onnx_attr *ax = onnx_attr_get(n, "axis");
+        if (!j || !j->i || j->n != 1 || j->ndim != 0 || j->i[0] < 0 || (size_t)j->i[0] >= a->c->n ||
+            (ax && ax->i != 0)) {
+            *st = fail_at(k, n, "a Gather of a scalar mix's coefficients other than one of them by a constant");
+            return 1;
+        }
+        ival *y = new_val(k, n->out[0], V_MIX_COEF_J, -1);
+        y->c = a->c;
+        y->c2 = a->c2;
+        y->groups = (int)j->i[0];
+        return 1;
+    }
+    if ((strcmp(n->op, "Sum") && strcmp(n->op, "Add")) || a->kind != V_MIX_TERM)
+        return 0;
+    /* every coefficient once, in order: input j times coefficient j */
+    int in[GRAPH_MAX_INPUTS];
+    int ok = (size_t)n->n_in == a->c->n;
+    for (int j = 0; j < n->n_in && ok; j++) {
+        const ival *t = val(k, n->in[j]);
+        ok = t && t->kind == V_MIX_TERM && t->c == a->c && t->c2 == a->c2 && t->groups == j;
+        if (ok)
+            in[j] = t->layer;
+    }
+    if (!ok) {
+        *st = fail_at(k, n, "a %s of inputs times a scalar mix's coefficients other than each of its %zu "
+                            "once, in order (dlc's scalar_mix)", n->op, a->c->n);
+        return 1;
+    }
+    int L = add_layer(k, "scalar_mix", n->out[0], in, n->n_in);
+    if (L < 0) {
+        *st = fail_at(k, n, "too many layers");
+        return 1;
+    }
+    if ((*st = add_weight(k, L, "weight", copy_floats(a->c), a->c->n)) == DLC_OK)
+        *st = add_weight(k, L, "gamma", copy_floats(a->c2), 1);
+    if (*st == DLC_OK)
+        new_val(k, n->out[0], V_LAYER, L);
+    return 1;
 }
 
 static dlc_status convert(imp *k, const onnx_node *n)
@@ -2058,7 +2356,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     dlc_status gst;
-    if (shape_step(k, n, &gst) || shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
+    if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || mix_step(k, n, &gst) ||
+        shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Split"))
         return op_split(k, n);
@@ -2184,6 +2483,8 @@ static dlc_status config_text(imp *k, const tensor_shape *in, int out, const cha
         dlc_buf_printf(y, "], activation: %s", graph_act_names[L->act]);
         if (L->act == ACT_LEAKY_RELU || L->act == ACT_ELU)
             dlc_buf_printf(y, ", alpha: %.9g", L->alpha);
+        if (L->act == ACT_HARDSIGMOID)
+            dlc_buf_printf(y, ", slope: %.9g, offset: %.9g", L->alpha, L->beta);
         if (!strcmp(L->type, "lstm") || !strcmp(L->type, "gru") || !strcmp(L->type, "rnn"))
             dlc_buf_printf(y, ", return_sequences: %s", L->seq_used ? "true" : "false");
         dlc_buf_printf(y, "%s}\n", L->keys.s ? L->keys.s : "");
@@ -2205,12 +2506,14 @@ static void imp_free(imp *k)
     free(k->w);
     free(k->shift);
     free(k->scale);
+    free(k->pre);
     for (int i = 0; i < k->n_made; i++)
         onnx_tensor_clear(&k->made[i]);
     free(k->made);
 }
 
-dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err)
+dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, char *note, size_t note_len,
+                       dlc_error *err)
 {
     onnx_model *om = NULL;
     imp k = {.err = err, .path = path};
@@ -2391,7 +2694,7 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
     }
     char rname[GRAPH_NAME_MAX];
     snprintf(rname, sizeof rname, "%s", o->name && *o->name ? o->name : "imported");
-    int normalized = k.shift || k.scale || from_flags;
+    int normalized = k.shift || k.scale || from_flags || k.pre;
     if ((st = config_text(&k, &in, ov->layer, loss, text_ids, normalized, rname, &yaml)))
         goto done;
     if ((st = config_load_string(&cfg, "imported config", yaml.s, yaml.len, NULL, 0, err))) {
@@ -2461,11 +2764,24 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dl
             m->norm.shift[j] = mean / s;
             m->norm.scale[j] = s / sd;
         }
+        if (k.pre) { /* then a x + b: (x - shift) scale a + b = (x - (shift - b / (scale a))) (scale a) */
+            int c = (int)(j / (D / (size_t)k.in.d[0]));
+            float sa = m->norm.scale[j] * k.pre[c];
+            m->norm.shift[j] -= k.pre[k.in.d[0] + c] / sa;
+            m->norm.scale[j] = sa;
+        }
     }
     if ((st = config_to_yaml(&cfg, &resolved, err)))
         goto done;
     m->config_yaml = resolved;
     resolved = NULL;
+    if (note_len)
+        note[0] = '\0';
+    if (k.n_cumulative && note_len)
+        snprintf(note, note_len, "%d batch norm%s of ONNX momentum 1 (PyTorch's momentum=None, a cumulative "
+                 "average; the first '%s') keep%s the file's running statistics; training after import "
+                 "updates them with dlc's momentum 0.9 (PyTorch's 0.1): set model.layers.N.momentum to change it",
+                 k.n_cumulative, k.n_cumulative > 1 ? "s" : "", k.cumulative, k.n_cumulative > 1 ? "" : "s");
 done:
     if (st && m->g)
         model_free(m);

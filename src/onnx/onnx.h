@@ -124,8 +124,11 @@ typedef struct {
  * resolved), the weights, and the normalization ((x * scale - mean) / std per
  * channel from opts, or the file's own leading Sub/Mul); classes from the
  * file's metadata.  DLC_EINPUT lists every op dlc has no layer for, or names
- * the node whose use dlc cannot express. */
-dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, dlc_error *err);
+ * the node whose use dlc cannot express.  note (note_len bytes) gets what the
+ * user should know of a successful import ("" when nothing), e.g. batch norms
+ * of ONNX momentum 1 (PyTorch's momentum=None) given dlc's default for training. */
+dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, char *note, size_t note_len,
+                       dlc_error *err);
 
 /* ONNX's LSTM, GRU (linear_before_reset=0) or RNN weights W (dirs, G*H, D),
  * R (dirs, G*H, H) and B (dirs, 2*G*H, or NULL) of direction d in dlc's

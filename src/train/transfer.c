@@ -47,6 +47,54 @@ static dlc_status check_globs(const graph *g, const dlc_strlist *list, const cha
     return DLC_OK;
 }
 
+/* The source layer whose weights layer takes: its init_from.rename entry's,
+ * else its own name. */
+static const char *source_layer(const init_config *in, const char *layer)
+{
+    for (int i = 1; i < in->rename.n; i += 2)
+        if (strcmp(in->rename.v[i], layer) == 0)
+            return in->rename.v[i - 1];
+    return layer;
+}
+
+/* Each init_from.rename entry names a layer of g and one of the source st (a
+ * tensor "<old>.<...>"): a name that matches nothing would copy nothing. */
+static dlc_status check_rename(const graph *g, const init_config *in, const io_st *st, const char *path,
+                               dlc_error *err)
+{
+    for (int i = 0; i + 1 < in->rename.n; i += 2) {
+        const char *from = in->rename.v[i], *to = in->rename.v[i + 1];
+        int here = 0, there = 0;
+        for (int n = g->n_inputs; n < g->n_nodes && !here; n++)
+            here = strcmp(g->nodes[n].spec.name, to) == 0;
+        if (!here)
+            return dlc_fail(err, DLC_EINPUT, "init_from.rename.%s: '%s' is not a layer of this model", from, to);
+        size_t len = strlen(from);
+        char some[200] = "";
+        int n_some = 0;
+        char last[GRAPH_NAME_MAX] = "";
+        for (int k = 0; k < io_st_count(st) && !there; k++) {
+            /* "<layer>.<param>" (a layer name has no '.'); the first few for the message */
+            const char *name = io_st_at(st, k)->name, *dot = strchr(name, '.');
+            int n = dot ? (int)(dot - name) : 0;
+            there = n == (int)len && strncmp(name, from, len) == 0;
+            if (!there && n > 0 && n < (int)sizeof last && strncmp(name, "norm.", 5) != 0 && n_some < 5 &&
+                (strncmp(last, name, (size_t)n) != 0 || last[n] != '\0')) {
+                snprintf(last, sizeof last, "%.*s", n, name);
+                if (n_some++ < 4) {
+                    size_t L = strlen(some);
+                    snprintf(some + L, sizeof some - L, "%s%s", L ? ", " : "", last);
+                }
+            }
+        }
+        if (!there)
+            return dlc_fail(err, DLC_EINPUT,
+                            "init_from.rename.%s: %s has no layer '%s' with weights (it has %s%s)", from,
+                            path, from, n_some ? some : "none", n_some > 4 ? ", ..." : "");
+    }
+    return DLC_OK;
+}
+
 /* A dlc embed folder (word vectors, no model file) is not a source to copy
  * layers from: EINPUT saying what it is and what reads it. */
 static dlc_status not_word_vectors(const char *run, dlc_error *err)
@@ -220,17 +268,28 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
         s = dlc_fail(err, DLC_EINPUT, "init_from.run: %s is not a dlc model file", path);
         goto done;
     }
+    if ((s = check_rename(g, in, st, path, err)) != DLC_OK)
+        goto done;
     for (int k = 0; k < g->n_params; k++) {
         graph_param *p = &g->params[k];
-        const char *layer = g->nodes[p->node].spec.name;
+        const char *layer = g->nodes[p->node].spec.name, *from = source_layer(in, layer);
         if ((in->layers.n && !matches(&in->layers, layer)) || matches(&in->exclude, layer))
             continue;
-        const io_tensor *t = io_st_get(st, p->name);
+        /* "<layer>.<param>" read as "<from>.<param>" */
+        char want[GRAPH_NAME_MAX + 80], renamed[GRAPH_NAME_MAX + 120] = "";
+        size_t len = strlen(layer);
+        if (from != layer && strncmp(p->name, layer, len) == 0)
+            snprintf(want, sizeof want, "%s%s", from, p->name + len);
+        else
+            snprintf(want, sizeof want, "%s", p->name);
+        if (from != layer)
+            snprintf(renamed, sizeof renamed, " (init_from.rename: %s's for layer '%s')", from, layer);
+        const io_tensor *t = io_st_get(st, want);
         if (!t) {
             s = dlc_fail(err, DLC_EINPUT,
-                         "init_from: %s has no tensor '%s' (shape %s here); list layer '%s' under "
+                         "init_from: %s has no tensor '%s'%s (shape %s here); list layer '%s' under "
                          "init_from.exclude to start it afresh",
-                         path, p->name, tensor_shape_str(&p->shape, a, sizeof a), layer);
+                         path, want, renamed, tensor_shape_str(&p->shape, a, sizeof a), layer);
             goto done;
         }
         if (!tensor_shape_equal(&t->shape, &p->shape)) {
@@ -239,9 +298,9 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
             for (int h = 0; h < g->n_outputs; h++)
                 head |= g->outputs[h] == p->node;
             s = dlc_fail(err, DLC_EINPUT,
-                         "init_from: tensor '%s' has shape %s in %s and %s here; list layer '%s' "
+                         "init_from: tensor '%s'%s has shape %s in %s and %s here; list layer '%s' "
                          "under init_from.exclude to start it afresh%s",
-                         p->name, tensor_shape_str(&t->shape, a, sizeof a), path,
+                         want, renamed, tensor_shape_str(&t->shape, a, sizeof a), path,
                          tensor_shape_str(&p->shape, b, sizeof b), layer, head ? " (a new head)" : "");
             goto done;
         }

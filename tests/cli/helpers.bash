@@ -338,3 +338,13 @@ $2
 $train
 YAML
 }
+
+# dlc_refused COMMAND FILE RUN PIECE...: dlc COMMAND FILE --out RUN fails (exit 2) with each PIECE
+# in its words
+dlc_refused() {
+    run "$DLC" "$1" "$2" --out "$3"
+    echo "$output"
+    [ "$status" -eq 2 ]
+    local piece
+    for piece in "${@:4}"; do [[ "$output" == *"$piece"* ]]; done
+}

@@ -23,7 +23,7 @@ CNN_LAYERS="    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: same,
     - {name: ex, type: dense, units: 4, activation: hardsigmoid}
     - {name: ex3, type: reshape, shape: [4, 1, 1]}
     - {name: se, type: multiply, inputs: [ex, sum, ex3]}
-    - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same, activation: hardsigmoid}
+    - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: same, activation: hardsigmoid, slope: 0.2, offset: 0.4}
     - {name: ap, type: avgpool, kernel: 2, padding: 1, count_include_pad: false, inputs: [se]}
     - {name: ap2, type: conv2d, filters: 2, kernel: 2, padding: valid, activation: sigmoid}
     - {name: cat, type: concat, axis: 0, inputs: [mp, ap2]}

@@ -4,66 +4,7 @@
 # where python3-torch is installed) predict what PyTorch computes; ops dlc
 # has no layer for are listed, and bad usage is an error (exit 2).
 load helpers
-
-IMAGES="$ROOT/tests/data/images"
-
-# Python that reads the safetensors files argv[1] and argv[2] into a and b: {name: (shape, bytes)}
-LOAD_TWO='import json, struct, sys
-def load(p):
-    b = open(p, "rb").read()
-    n = struct.unpack("<Q", b[:8])[0]
-    h = json.loads(b[8:8 + n])
-    h.pop("__metadata__", None)
-    return {k: (v["shape"], b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]]) for k, v in h.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])'
-
-# same_weights A B: two model.safetensors hold the same tensors, bit for bit
-same_weights() {
-    /usr/bin/python3 - "$1" "$2" <<PY
-$LOAD_TWO
-if sorted(a) != sorted(b):
-    sys.exit("tensors differ: %s / %s" % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
-bad = [k for k in a if a[k] != b[k]]
-if bad:
-    sys.exit("values differ: %s" % bad)
-print("%d tensors identical" % len(a))
-PY
-}
-
-# max_diff A B TOL: the largest absolute difference of two files of numbers
-max_diff() {
-    awk -v tol="$3" 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; n[FNR] = NF; next }
-        { if (NF != n[FNR]) bad = 1; for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; d = d < 0 ? -d : d; if (d > m) m = d } }
-        END { printf "max abs diff %.3g over %d rows\n", m, FNR; exit bad || !(m <= tol) }' "$1" "$2"
-}
-
-# round_trip RUN FILE BACK [export options]: RUN exported to FILE and imported as BACK, with
-# the same weights
-round_trip() {
-    "$DLC" export "$1" --format onnx --out "$2" --quiet "${@:4}"
-    run "$DLC" import "$2" --out "$3"
-    echo "$output"
-    [ "$status" -eq 0 ]
-    same_weights "$1/model.safetensors" "$3/model.safetensors"
-}
-
-# imports_like TOL NAME...: each NAME.onnx imported as NAME gives NAME.want.txt's logits on
-# NAME.x.txt within TOL (files a test wrote with PyTorch)
-imports_like() {
-    local tol=$1 name
-    shift
-    for name in "$@"; do
-        run "$DLC" import "$name.onnx" --out "$name"
-        echo "$output"
-        [ "$status" -eq 0 ]
-        "$DLC" predict "$name" --values "$name.x.txt" --logits > "$name.got.txt"
-        max_diff "$name.want.txt" "$name.got.txt" "$tol"
-    done
-}
-
-need_torch_onnx() {
-    /usr/bin/python3 -c "import torch" 2>/dev/null || skip "python3-torch is not installed (optional)"
-}
+load onnx_import_helpers
 
 @test "import: bad usage and ops dlc has no layer for are errors (exit 2) naming them" {
     iris_config iris.yaml 2
@@ -216,42 +157,6 @@ PY
     same_weights big/model.safetensors back/model.safetensors
 }
 
-# import_torchvision MODEL DIR EXAMPLES: torchvision's MODEL at 64 x 64 (scripts/torch_to_onnx.py)
-# in DIR, imported as run with ImageNet's preprocessing; skips without torchvision
-import_torchvision() {
-    need_torch_onnx
-    /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
-    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" "$1" "$2" --size 64 --examples "$3" 2>/dev/null
-    run "$DLC" import "$2/model.onnx" --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
-
-# predicts_like_torch DIR TOL [ORT_TOL]: run (import_torchvision's) gives DIR/expected.txt's logits on
-# DIR/inputs.txt within TOL; the examples differ, so a layer that ignored its input would not pass;
-# with ORT_TOL dlc's re-export of run gives dlc's outputs in ONNX Runtime within it (where node and
-# onnxruntime-node are installed)
-predicts_like_torch() {
-    "$DLC" predict run --values "$1/inputs.txt" --logits > dlc.txt
-    run max_diff "$1/expected.txt" dlc.txt "$2"
-    echo "$output"
-    [ "$status" -eq 0 ]
-    [ "$(sort -u "$1/expected.txt" | wc -l)" -eq "$(wc -l < "$1/expected.txt")" ]
-    if [ -n "${3:-}" ] && command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ]; then
-        run "$ROOT/tests/onnx/check.sh" "$DLC" run "$1/inputs.txt" --tol "$3"
-        echo "$output"
-        [ "$status" -eq 0 ]
-    fi
-}
-
-# identical_tensors A B: the names of the tensors two model.safetensors hold with the same bytes
-identical_tensors() {
-    /usr/bin/python3 - "$1" "$2" <<PY
-$LOAD_TWO
-print("\\n".join(sorted(k for k in a if a[k] == b.get(k))))
-PY
-}
-
 @test "import: PyTorch's ResNet-18 with ImageNet preprocessing predicts PyTorch's logits (1e-4)" {
     import_torchvision resnet18 r18 2
     [[ "$output" == *"11176842 parameters"* ]]   # torchvision's ResNet-18 with a 10-class head
@@ -282,15 +187,6 @@ PY
     [ "$status" -eq 0 ]
     [[ "$output" == *"total params: 3,504,872 "* ]]
     [[ "$output" == *"b2a_dw"*"(96, 56, 56)"*"864"* ]]
-}
-
-# imports_torchvision_like TOL NAME DIR N: torchvision's NAME (scripts/torch_to_onnx.py, N examples)
-# imported as run gives PyTorch's logits within TOL, the examples' logits differ, and dlc's
-# re-export runs in ONNX Runtime as dlc predicts (where it is installed)
-imports_torchvision_like() {
-    rm -rf run
-    import_torchvision "$2" "$3" "$4"
-    predicts_like_torch "$3" "$1" 1e-4
 }
 
 @test "import: torchvision's ShuffleNetV2 (channel shuffle, torch.chunk's computed slices) predicts PyTorch's logits; channel_shuffle exports and comes back" {
@@ -737,7 +633,7 @@ conv_pads_count|node 'output' (Conv): pads has 2 values for 2 spatial axes
 conv_weight|node 'output' (Conv): the weight is not a constant of 1 to 3 spatial axes
 flatten_axis|node 'output' (Flatten): axis 2 (dlc flattens everything but the batch axis)
 free_dim|input 'input' has a dimension 1 that is not fixed; dlc models take inputs of one shape: give it with --input (the example's shape, e.g. --input 3,224,224)
-gather_table|node 'output' (Gather): not a lookup of rows in a constant matrix (dlc's embedding)
+gather_table|node 'output' (Gather): a Gather of the input along axis 0 (dlc reads Gather as an embedding's lookup of rows in a constant matrix, or as a pick of one channel x[:, c] of the input, axis 1, in a per-channel affine of it)
 gelu_tanh|node 'output' (Gelu): the tanh approximation of gelu (dlc's is the exact erf form)
 gemm_bias|node 'output' (Gemm): a bias that is not one value per output unit
 gemm_trans_a|node 'output' (Gemm): transA=1
@@ -1157,51 +1053,3 @@ PY
     cmp a.txt b.txt
 }
 
-@test "import: PyTorch's Hardswish (x * HardSigmoid(x) at opset 13, HardSwish at 14), Hardsigmoid and SiLU (x * Sigmoid(x)) are hardswish, hardsigmoid and silu, folded into their layers; other HardSigmoid slopes are refused" {
-    need_torch_onnx
-    /usr/bin/python3 - <<'PY'
-import numpy as np, onnx, torch, torch.nn as nn
-from onnx import helper, TensorProto
-torch.manual_seed(5)
-class Net(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.c1, s.c2, s.c3 = nn.Conv2d(2, 4, 3), nn.Conv2d(4, 4, 3), nn.Conv2d(4, 3, 1)
-        s.fc = nn.Linear(3 * 4 * 4, 5)
-        with torch.no_grad():  # values on both sides of the kinks at +-3
-            s.c1.weight.mul_(6)
-            s.c3.weight.mul_(6)
-    def forward(s, x):
-        h = nn.functional.silu(s.c2(nn.functional.hardswish(s.c1(x))))
-        z = s.c3(h)  # used by two activations: each a layer of its own
-        return s.fc(torch.flatten(nn.functional.hardsigmoid(z) + nn.functional.hardswish(z), 1))
-net = Net().eval()
-x = torch.randn(4, 2, 8, 8)
-np.savetxt("x.txt", x.reshape(4, -1).numpy())
-np.savetxt("want.txt", net(x).detach().numpy())
-for opset in (13, 14):
-    torch.onnx.export(net, x, "hard%d.onnx" % opset, opset_version=opset, input_names=["input"],
-                      output_names=["logits"], dynamic_axes={"input": {0: "N"}})
-# ONNX's default slope, 0.2
-g = helper.make_graph([helper.make_node("HardSigmoid", ["x"], ["y"], name="hs")], "g",
-                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
-onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "odd.onnx")
-PY
-    for opset in 13 14; do
-        run "$DLC" import hard$opset.onnx --out h$opset
-        echo "$output"
-        [ "$status" -eq 0 ]
-        "$DLC" predict h$opset --values x.txt --logits > got.txt
-        max_diff want.txt got.txt 1e-5
-        # c1's hardswish and c2's silu folded into them; z's two activations are layers
-        [ "$(grep -c 'type: activation' h$opset/config.yaml)" -eq 2 ]
-        [ "$(grep -c 'type: multiply' h$opset/config.yaml)" -eq 0 ]
-        for a in hardsigmoid hardswish silu; do grep -q "activation: $a$" h$opset/config.yaml; done
-    done
-    run "$DLC" import odd.onnx --out odd
-    echo "$output"
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"node 'hs' (HardSigmoid): HardSigmoid with alpha 0.2, beta 0.5 (dlc's hardsigmoid is PyTorch's"* ]]
-    [ ! -e odd ]
-}

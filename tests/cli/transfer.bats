@@ -332,3 +332,37 @@ tensor_names() {
     [[ "$output" == *"note: the checkpoint has no optimizer state for 2 parameters that learn now (from 'hidden.weight'; frozen when it was written): their states start from zero"* ]]
     ! cmp -s <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors hidden.weight) || false
 }
+
+@test "init_from.rename takes a source layer's weights into a layer named otherwise; names that match nothing and shapes that differ are errors naming both" {
+    source_run
+    target_config 1
+    sed -i 's/name: hidden/name: body/; s/exclude: \[new_head\]/exclude: [new_head], rename: {hidden: body}/' tgt.yaml
+    run "$DLC" train tgt.yaml --out tgt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # body (frozen) is byte for byte the source's hidden
+    cmp <(tensor_bytes src/model.safetensors hidden.weight) <(tensor_bytes tgt/model.safetensors body.weight)
+    cmp <(tensor_bytes src/model.safetensors hidden.bias) <(tensor_bytes tgt/model.safetensors body.bias)
+    grep -q "rename: {hidden: body}" tgt/config.yaml
+    # without the rename, body is a missing tensor, as before
+    sed 's/, rename: {hidden: body}//' tgt.yaml > n.yaml
+    dlc_refused train n.yaml n "no tensor 'body.weight' (shape (8, 4) here)"
+    # a source layer that is not there (a typo), listing the source's layers
+    sed 's/rename: {hidden: body}/rename: {hiden: body}/' tgt.yaml > a.yaml
+    dlc_refused train a.yaml a "init_from.rename.hiden: " "src/model.safetensors has no layer 'hiden' with weights (it has hidden, head)"
+    # a layer of this model that is not there
+    sed 's/rename: {hidden: body}/rename: {hidden: bdy}/' tgt.yaml > b.yaml
+    dlc_refused train b.yaml b "init_from.rename.hidden: 'bdy' is not a layer of this model"
+    # of another shape: the message names both tensors
+    sed 's/units: 8, activation: tanh/units: 6, activation: tanh/' tgt.yaml > c.yaml
+    dlc_refused train c.yaml c "tensor 'hidden.weight' (init_from.rename: hidden's for layer 'body') has shape (8, 4) in " "and (6, 4) here; list layer 'body' under init_from.exclude"
+    # the source's head into the new one: 3 classes there, 2 here
+    sed 's/exclude: \[new_head\], rename: {hidden: body}/rename: {hidden: body, head: new_head}/' tgt.yaml > d.yaml
+    dlc_refused train d.yaml d "tensor 'head.weight' (init_from.rename: head's for layer 'new_head') has shape (3, 8) in " "(a new head)"
+    # two source layers into one, and a rename that is not a mapping
+    sed 's/rename: {hidden: body}/rename: {hidden: body, head: body}/' tgt.yaml > e.yaml
+    dlc_refused train e.yaml e "e.yaml:" "key 'init_from.rename.head': layer 'body' already takes the weights of 'hidden'"
+    run "$DLC" train tgt.yaml --out f --set 'init_from.rename=[hidden, body]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'init_from.rename': expected a mapping of the source's layer names to this model's ({old: new}), got a list"* ]]
+}

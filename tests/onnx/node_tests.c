@@ -68,6 +68,8 @@ static void spec_init(layer_spec *s, const char *type)
     s->trainable = 1;
     s->activation = ACT_LINEAR;
     s->alpha = 0.01f;
+    s->slope = 1.0f / 6.0f;
+    s->offset = 0.5f;
     s->init = INIT_AUTO;
     s->use_bias = 1;
     s->momentum = 0.9f;
@@ -170,10 +172,10 @@ static const char *b_activation(tcase *k)
         else
             return "Clip to bounds other than [0, 6] (relu6) or [0, inf) (relu)";
     } else if (!strcmp(op, "HardSigmoid")) {
-        /* dlc's is PyTorch's, relu6(x + 3) / 6 */
-        if (fabsf(attr_f(n, "alpha", 0.2f) - 1.0f / 6.0f) > 1e-6f || fabsf(attr_f(n, "beta", 0.5f) - 0.5f) > 1e-6f)
-            return "HardSigmoid with alpha and beta other than 1/6 and 1/2 (dlc's hardsigmoid, PyTorch's)";
+        /* ONNX's defaults: alpha 0.2, beta 0.5 (Keras' hard_sigmoid) */
         k->spec.activation = ACT_HARDSIGMOID;
+        k->spec.slope = attr_f(n, "alpha", 0.2f);
+        k->spec.offset = attr_f(n, "beta", 0.5f);
     } else if (!strcmp(op, "HardSwish")) {
         k->spec.activation = ACT_HARDSWISH;
     } else if (!strcmp(op, "Softmax")) {

@@ -21,6 +21,8 @@ static inline layer_spec gt_spec(const char *type, const char *name)
     s.trainable = 1;
     s.activation = ACT_LINEAR;
     s.alpha = 0.01f;
+    s.slope = 1.0f / 6.0f;
+    s.offset = 0.5f;
     s.init = INIT_AUTO;
     s.use_bias = 1;
     s.momentum = 0.9f;

@@ -495,6 +495,42 @@ static void test_alpha_default(void **state)
     config_free(&c);
     expect_error(BASE "    - {type: leaky_relu, alpha: -0.1}\n",
                  "key 'model.layers.1.alpha': expected a number >= 0, got -0.1", NULL);
+    /* hardsigmoid's slope and offset: PyTorch's by default, its keys alone */
+    load_ok(&c, BASE "    - {type: hardsigmoid}\n    - {type: dense, units: 2, activation: hardsigmoid, slope: 0.2}\n",
+            NULL, 0);
+    tu_close(c.layers[1].slope, 1.0 / 6.0, 1e-7);
+    tu_close(c.layers[1].offset, 0.5, 0);
+    tu_close(c.layers[2].slope, 0.2, 1e-7);
+    config_free(&c);
+    expect_error(BASE "    - {type: dense, units: 2, activation: relu, offset: 0.2}\n",
+                 "test.yaml:7: key 'model.layers.1.offset': read by activation hardsigmoid only (this "
+                 "layer's is relu)",
+                 NULL);
+    expect_error(BASE "    - {type: hardsigmoid, slope: -1}\n",
+                 "key 'model.layers.1.slope': expected a number >= 0, got -1", NULL);
+}
+
+static void round_trip(const dlc_config *c);
+
+/* init_from.rename: a mapping of the source's names to this model's, each taken once. */
+static void test_init_rename(void **state)
+{
+    (void)state;
+    dlc_config c;
+    load_ok(&c, BASE "init_from: {run: src, rename: {fc1: a, fc2: b}}\n", NULL, 0);
+    assert_int_equal(c.init.rename.n, 4);
+    assert_string_equal(c.init.rename.v[0], "fc1");
+    assert_string_equal(c.init.rename.v[3], "b");
+    round_trip(&c);
+    config_free(&c);
+    expect_error(BASE "init_from: {run: src, rename: {fc1: a, fc2: a}}\n",
+                 "key 'init_from.rename.fc2': layer 'a' already takes the weights of 'fc1'", NULL);
+    expect_error(BASE "init_from: {run: src, rename: [fc1, a]}\n",
+                 "key 'init_from.rename': expected a mapping of the source's layer names to this model's "
+                 "({old: new}), got a list",
+                 NULL);
+    expect_error(BASE "init_from: {run: src, rename: {fc1: [a]}}\n",
+                 "key 'init_from.rename.fc1': expected the name of a layer of this model", NULL);
 }
 
 static void test_key_of_other_layer_type(void **state)
@@ -502,7 +538,7 @@ static void test_key_of_other_layer_type(void **state)
     (void)state;
     expect_error(BASE "    - {type: dropout, rate: 0.5, units: 3}\n",
                  "test.yaml:7: key 'model.layers.1.units': not a key of layer type 'dropout' (it "
-                 "has: rate, name, type, inputs, activation, alpha, trainable, share)",
+                 "has: rate, name, type, inputs, activation, alpha, slope, offset, trainable, share)",
                  NULL);
     expect_error(BASE "    - {type: relu, rate: 0.5}\n",
                  "key 'model.layers.1.rate': not a key of layer type 'relu'", NULL);
@@ -1370,6 +1406,9 @@ static void test_to_yaml_round_trip(void **state)
     assert_int_equal(c.layers[3].activation, ACT_ELU);
     assert_string_equal(c.layers[9].name, "flatten_2"); /* "flat" is flatten 1 */
     assert_string_equal(c.layers[5].share, "fc1");
+    assert_int_equal(c.layers[5].activation, ACT_HARDSIGMOID);
+    tu_close(c.layers[5].slope, 0.25, 0);
+    tu_close(c.layers[5].offset, 0.4, 1e-7);
     assert_int_equal(c.layers[0].trainable, 0);
     assert_int_equal(c.layers[17].start, -3);
     assert_int_equal(c.layers[17].end, -1);
@@ -1639,6 +1678,7 @@ int main(void)
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_activation_shorthand),
         cmocka_unit_test(test_alpha_default),
+        cmocka_unit_test(test_init_rename),
         cmocka_unit_test(test_key_of_other_layer_type),
         cmocka_unit_test(test_op_keys_known),
         cmocka_unit_test(test_unknown_key_suggestion),

@@ -179,6 +179,17 @@ static void case_activation(void)
         snprintf(what, sizeof what, "activation %s past its kinks", graph_act_names[a]);
         check_graph_x(what, &in, s, 1, 4, 1e-2, 1e-3, 1e-2, wide);
     }
+    /* hardsigmoid of another slope and offset (ONNX's alpha, beta): 0.3 x + 0.2, kinks at -2/3 and
+     * 8/3, so that a slope or offset taken for the other, or PyTorch's kept, is seen */
+    static const float other[24] = {-3.0f, -0.9f, -0.5f, 0.1f, 1.2f, 2.4f,  2.9f,  4.0f,
+                                    -1.5f, -0.7f, -0.62f, 0.6f, 1.7f, 2.6f,  2.75f, 6.0f,
+                                    -6.0f, -0.8f, -0.3f, 0.0f, 1.0f, 2.2f,  3.1f,  5.2f};
+    tensor_shape in = {1, {6}};
+    layer_spec s[1] = {gt_spec("activation", "act")};
+    s[0].activation = ACT_HARDSIGMOID;
+    s[0].slope = 0.3f;
+    s[0].offset = 0.2f;
+    check_graph_x("activation hardsigmoid of slope 0.3, offset 0.2", &in, s, 1, 4, 1e-2, 1e-3, 1e-2, other);
 }
 
 static void case_dropout(void)

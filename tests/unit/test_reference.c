@@ -138,8 +138,8 @@ static void test_activations(void **state)
                         ACT_SOFTMAX, ACT_RELU6, ACT_SILU, ACT_HARDSIGMOID, ACT_HARDSWISH};
     for (int k = 0; k < 11; k++) {
         float y[20], dz[20];
-        float alpha = kinds[k] == ACT_ELU ? 1.0f : 0.01f;
-        graph_act_forward(kinds[k], alpha, y, z, 4, 5);
+        float alpha = kinds[k] == ACT_ELU ? 1.0f : kinds[k] == ACT_HARDSIGMOID ? 1.0f / 6.0f : 0.01f;
+        graph_act_forward(kinds[k], alpha, 0.5f, y, z, 4, 5);
         tu_assert_close(names[k], y, tu_ref_get(r, names[k], NULL), 20, 1e-6, 1e-5);
         graph_act_backward(kinds[k], alpha, dz, dy, y, z, 4, 5);
         char dname[32];
@@ -156,7 +156,7 @@ static void test_activations_extreme(void **state)
 {
     const float z[6] = {150, -50, 100, -80, 40, -40};
     float y[6], dz[6];
-    graph_act_forward(ACT_SOFTMAX, 0, y, z, 2, 3);
+    graph_act_forward(ACT_SOFTMAX, 0, 0.0f, y, z, 2, 3);
     /* row 0: e^-50 / (1 + e^-50 + e^-200), row 1 the same spread */
     tu_close(y[0], 1.0, 1e-7);
     tu_close(y[1], 0.0, 1e-30);
@@ -164,18 +164,18 @@ static void test_activations_extreme(void **state)
     tu_close(y[3], 0.0, 1e-30);
     tu_close(y[4], 1.0, 1e-7);
     tu_close(y[5], exp(-80.0), 1e-40);
-    graph_act_forward(ACT_SIGMOID, 0, y, z, 1, 6);
+    graph_act_forward(ACT_SIGMOID, 0, 0.0f, y, z, 1, 6);
     tu_close(y[0], 1.0, 0);
     tu_close(y[1], exp(-50.0), 1e-27);
     tu_close(y[3], exp(-80.0), 1e-41);
     tu_close(y[5], 1.0 / (1.0 + exp(40.0)), 1e-22);
-    graph_act_forward(ACT_TANH, 0, y, z, 1, 6);
+    graph_act_forward(ACT_TANH, 0, 0.0f, y, z, 1, 6);
     tu_close(y[0], 1.0, 0);
     tu_close(y[1], -1.0, 0);
     /* relu6 clips at 6; its derivative is 0 at and past both kinks (PyTorch's hardtanh_backward) */
     const float z6[6] = {-1, 0, 3, 6, 7, 5.5f}, want6[6] = {0, 0, 3, 6, 6, 5.5f}, dwant6[6] = {0, 0, 1, 0, 0, 1};
     const float ones6[6] = {1, 1, 1, 1, 1, 1};
-    graph_act_forward(ACT_RELU6, 0, y, z6, 1, 6);
+    graph_act_forward(ACT_RELU6, 0, 0.0f, y, z6, 1, 6);
     tu_assert_close("relu6", y, want6, 6, 0, 0);
     graph_act_backward(ACT_RELU6, 0, dz, ones6, y, z6, 1, 6);
     tu_assert_close("d_relu6", dz, dwant6, 6, 0, 0);
@@ -184,15 +184,22 @@ static void test_activations_extreme(void **state)
     const float zh[6] = {-4, -3, 0, 3, 3.5f, -1};
     const float want_hs[6] = {0, 0, 0.5f, 1, 1, 1.0f / 3}, dwant_hs[6] = {0, 0, 1.0f / 6, 0, 0, 1.0f / 6};
     const float want_hw[6] = {0, 0, 0, 3, 3.5f, -1.0f / 3}, dwant_hw[6] = {0, -0.5f, 0.5f, 1.5f, 1, 1.0f / 6};
-    graph_act_forward(ACT_HARDSIGMOID, 0, y, zh, 1, 6);
+    graph_act_forward(ACT_HARDSIGMOID, 1.0f / 6.0f, 0.5f, y, zh, 1, 6);
     tu_assert_close("hardsigmoid", y, want_hs, 6, 1e-7, 1e-6);
-    graph_act_backward(ACT_HARDSIGMOID, 0, dz, ones6, y, zh, 1, 6);
+    graph_act_backward(ACT_HARDSIGMOID, 1.0f / 6.0f, dz, ones6, y, zh, 1, 6);
     tu_assert_close("d_hardsigmoid", dz, dwant_hs, 6, 1e-7, 1e-6);
-    graph_act_forward(ACT_HARDSWISH, 0, y, zh, 1, 6);
+    /* ONNX's HardSigmoid with its default alpha 0.2, beta 0.5 (Keras' hard_sigmoid): kinks at +-2.5 */
+    const float zk[6] = {-3, -2.5f, 0, 1, 2.5f, 4}, want_k[6] = {0, 0, 0.5f, 0.7f, 1, 1};
+    const float dwant_k[6] = {0, 0, 0.2f, 0.2f, 0, 0};
+    graph_act_forward(ACT_HARDSIGMOID, 0.2f, 0.5f, y, zk, 1, 6);
+    tu_assert_close("hardsigmoid 0.2, 0.5", y, want_k, 6, 1e-7, 1e-6);
+    graph_act_backward(ACT_HARDSIGMOID, 0.2f, dz, ones6, y, zk, 1, 6);
+    tu_assert_close("d_hardsigmoid 0.2, 0.5", dz, dwant_k, 6, 1e-7, 1e-6);
+    graph_act_forward(ACT_HARDSWISH, 0, 0.0f, y, zh, 1, 6);
     tu_assert_close("hardswish", y, want_hw, 6, 1e-7, 1e-6);
     graph_act_backward(ACT_HARDSWISH, 0, dz, ones6, y, zh, 1, 6);
     tu_assert_close("d_hardswish", dz, dwant_hw, 6, 1e-7, 1e-6);
-    graph_act_forward(ACT_ELU, 1.0f, y, z, 1, 6);
+    graph_act_forward(ACT_ELU, 1.0f, 0.0f, y, z, 1, 6);
     tu_close(y[1], -1.0, 1e-7);
     const float ones[6] = {1, 1, 1, 1, 1, 1};
     graph_act_backward(ACT_ELU, 1.0f, dz, ones, y, z, 1, 6);
