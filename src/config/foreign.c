@@ -64,6 +64,9 @@ static const foreign_name foreign_keys[] = {
     {"data.augment.*", "random_horizontal_flip", "hflip", NULL},
     {"data.augment.*", "brightness_range", "brightness", NULL},
     /* pandas' read_csv and drop, scikit-learn's and Keras' class_weight */
+#define BALANCED                                                                \
+    "balance: classes draws every class equally often, the sampling form of "   \
+    "class_weight='balanced'"
     {"data.*", "sep", "data.separator", NULL},
     {"data.*", "delimiter", "data.separator", NULL},
     {"data.*", "usecols", "data.features", NULL},
@@ -71,12 +74,9 @@ static const foreign_name foreign_keys[] = {
     {"data.*", "drop_columns", "data.exclude", "the columns left out of every column"},
     {"data.*", "ignore", "data.exclude", "the columns left out of every column"},
     {"data.*", "target", "data.label", NULL},
-    {"data.*", "class_weight", "data.balance", "balance: classes draws every class equally often, "
-                                               "the sampling form of class_weight='balanced'"},
-    {"train.*", "class_weight", "data.balance", "balance: classes draws every class equally often, "
-                                                "the sampling form of class_weight='balanced'"},
-    {"*", "class_weight", "data.balance", "balance: classes draws every class equally often, the "
-                                          "sampling form of class_weight='balanced'"},
+    {"data.*", "class_weight", "data.balance", BALANCED},
+    {"train.*", "class_weight", "data.balance", BALANCED},
+    {"*", "class_weight", "data.balance", BALANCED},
 };
 
 #define SOFTMAX_CE "softmax_cross_entropy", "it reads class labels, no one-hot needed"

@@ -94,6 +94,10 @@ static int csv_date(const char *s)
     return (ymd || dmy) && (s[n] == '\0' || s[n] == 'T' || s[n] == ' ');
 }
 
+/* what a number hint says of decimal commas */
+#define DECIMAL_COMMA_KEY                                                        \
+    "data.decimal: ',' reads decimal commas in a file separated by ';' or tabs"
+
 const char *data_number_hint(const char *s)
 {
     static const char *const spaces[] = {" ", "'", "\xc2\xa0", "\xe2\x80\xaf"};
@@ -113,8 +117,7 @@ const char *data_number_hint(const char *s)
      * with a decimal comma: only its writer knows */
     if (comma && !strchr(comma + 1, ',') && !strchr(s, '.') && csv_grouped(s, ",", 0))
         return " (a thousands separator, or a decimal comma? dlc reads numbers as 1234.5: no "
-               "thousands separators, a point before decimals; data.decimal: ',' reads decimal "
-               "commas in a file separated by ';' or tabs)";
+               "thousands separators, a point before decimals; " DECIMAL_COMMA_KEY ")";
     if (csv_grouped(s, ",", '.'))
         return " (thousands separators? dlc reads numbers as 1234.5: no thousands separators)";
     if (csv_grouped(s, ".", ',') && comma)
@@ -130,9 +133,9 @@ const char *data_number_hint(const char *s)
         return "";
     dlc_strlcpy(t, s, sizeof t);
     t[comma - s] = '.';
-    return dlc_parse_double(t, &v) == 0 ? " (a decimal comma? dlc reads numbers with a point; "
-                                          "data.decimal: ',' reads decimal commas in a file "
-                                          "separated by ';' or tabs)" : "";
+    return dlc_parse_double(t, &v) == 0
+               ? " (a decimal comma? dlc reads numbers with a point; " DECIMAL_COMMA_KEY ")"
+               : "";
 }
 
 int data_table_name(const char *name)
