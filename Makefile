@@ -66,7 +66,11 @@ UNIT_HELP  := $(BUILD)/tests/testutil.o
 
 .PHONY: all test unit cli-test fuzz-seeds sanitize tsan valgrind bench fuzz coverage mutate clean onnxruntime onnx-node-tests shapes
 
-all: $(BIN) $(SHAPES_BIN)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+# the benchmark programs are built with everything else, so a change to an
+# interface they use cannot leave them broken until the next `make bench`
+all: $(BIN) $(SHAPES_BIN) $(BENCH_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -161,7 +165,7 @@ onnx-node-tests: $(BUILD)/tests/onnx_node_tests
 	@if [ -d $(ONNX_NODE_DIR) ]; then $< $(ONNX_NODE_DIR); \
 	else echo "onnx-node-tests: $(ONNX_NODE_DIR) is missing (apt-get install libonnx-testdata): skipped"; fi
 
-test: unit cli-test fuzz-seeds onnx-node-tests
+test: unit cli-test fuzz-seeds onnx-node-tests $(BENCH_BINS)
 
 sanitize:
 	$(MAKE) BUILD=build/asan BIN=build/asan/dlc OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -188,7 +192,7 @@ valgrind: $(UNIT_BINS) $(BIN)
 	  DLC_GEMM=openblas DLC_TEST_DATA=tests/data DLC_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full $$t; done
 	DLC_GEMM=openblas bash tests/valgrind_train.sh $(abspath $(BIN))
 
-bench: $(BIN) $(BUILD)/bench/sgemm_b5 $(BUILD)/bench/layer_profile $(BUILD)/bench/conv_paths $(BUILD)/bench/b6_forward $(SHAPES_BIN)
+bench: $(BIN) $(BENCH_BINS) $(SHAPES_BIN)
 	bash bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
             graph_ops[n->spec.op].forward(g, n, N);
             if (n->spec.activation != ACT_LINEAR && !n->act_fused) {
                 size_t D = (size_t)n->shape.d[n->shape.ndim - 1];
-                graph_act_forward(n->spec.activation, n->spec.alpha, n->out, n->out,
+                graph_act_forward(n->spec.activation, graph_act_alpha(&n->spec), n->spec.offset, n->out, n->out,
                                   (size_t)N * n->size / D, D);
             }
             tf[i] += w * (bench_now() - t0);
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
             double t0 = bench_now();
             if (n->spec.activation != ACT_LINEAR && !n->act_fused) {
                 size_t D = (size_t)n->shape.d[n->shape.ndim - 1];
-                graph_act_backward(n->spec.activation, n->spec.alpha, n->grad, n->grad, n->out,
+                graph_act_backward(n->spec.activation, graph_act_alpha(&n->spec), n->grad, n->grad, n->out,
                                    n->pre, (size_t)N * n->size / D, D);
             }
             graph_ops[n->spec.op].backward(g, n, N);
