@@ -7,7 +7,10 @@
  * Fashion-MNIST CNN config.  One line per shape: ms per step of each
  * algorithm (the median of REPS) and the fastest.  CPU=1: CPU time instead
  * of the wall clock (bench_clock.h).  ONLY=im2col|winograd_2x2|winograd_4x4
- * times that one algorithm alone (for a profiler). */
+ * times that one algorithm alone (for a profiler).  KERNEL=k and STRIDE=s
+ * (padding k/2) time another geometry (Winograd's columns then fail: use
+ * ONLY=im2col); PLAIN=1 drops the bias and the ReLU (a convolution before a
+ * batchnorm, as in ResNet). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +51,15 @@ static double time_step(const shape *s, int algo, int reps)
     strcpy(l.type, "conv2d");
     l.op = graph_op_find("conv2d");
     l.trainable = 1;
-    l.activation = ACT_RELU;
-    l.use_bias = 1;
+    const char *ke = getenv("KERNEL"), *se = getenv("STRIDE"), *pe = getenv("PLAIN");
+    const int k = ke ? atoi(ke) : 3, plain = pe && atoi(pe);
+    l.activation = plain ? ACT_LINEAR : ACT_RELU;
+    l.use_bias = !plain;
     l.filters = s->F;
-    l.kernel = (layer_window){1, {3, 0, 0}};
-    l.stride = (layer_window){1, {1, 0, 0}};
+    l.kernel = (layer_window){1, {k, 0, 0}};
+    l.stride = (layer_window){1, {se ? atoi(se) : 1, 0, 0}};
     l.padding = PAD_EXPLICIT;
-    l.pad = (layer_window){1, {1, 0, 0}};
+    l.pad = (layer_window){1, {k / 2, 0, 0}};
     l.algorithm = algo;
     tensor_shape in = {3, {s->C, s->HW, s->HW}};
     graph *g = NULL;
@@ -76,14 +81,25 @@ static double time_step(const shape *s, int algo, int reps)
     graph_node *o = graph_output(g, 0);
     double t[64];
     for (int r = 0; r <= reps && r < 64; r++) {
+        /* the layer's forward and backward, not the clearing and filling between */
+        if (getenv("COLD")) { /* caches emptied first, as a layer of a large model finds them */
+            static float *junk;
+            const size_t J = (size_t)64 << 20;
+            if (!junk)
+                junk = calloc(J, sizeof(float));
+            for (size_t i = 0; i < J; i += 16)
+                junk[i] += 1.0f;
+        }
         double t0 = bench_now();
         graph_forward(g, s->N, 1);
+        double t1 = bench_now();
         graph_zero_grad(g);
         for (size_t i = 0; i < (size_t)s->N * o->size; i++)
             o->grad[i] = 1e-3f * (float)(i % 7);
+        double t2 = bench_now();
         graph_backward(g, s->N);
         if (r > 0)
-            t[r - 1] = 1e3 * (bench_now() - t0);
+            t[r - 1] = 1e3 * (t1 - t0 + bench_now() - t2);
     }
     graph_free(g);
     qsort(t, (size_t)reps, sizeof t[0], cmp);

@@ -563,7 +563,8 @@ static void phase_grad_in(const wino_job *j, size_t lo, size_t hi)
                         z[q] = yr[q] > 0.0f ? v : l;
                     }
                 }
-                sum += tensor_sum(Z[i], (size_t)cols);
+                if (j->db)
+                    sum += tensor_sum(Z[i], (size_t)cols);
             }
             for (int g = 0; g < sg.len; g += WL) {
                 gather(dz, (const float(*)[STRIP])Z, m, m, m, g);

@@ -300,6 +300,41 @@ void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D)
     }
 }
 
+/* tensor_sumsq_wide's blocks: at least SUMSQ_BLOCK floats, at most
+ * SUMSQ_BLOCKS of them */
+enum { SUMSQ_BLOCK = 1 << 16, SUMSQ_BLOCKS = 256 };
+
+typedef struct {
+    const float *x;
+    size_t n, block;
+    double part[SUMSQ_BLOCKS];
+} sumsq_job;
+
+static void sumsq_part(void *ctx, int i, int n)
+{
+    sumsq_job *j = ctx;
+    size_t blocks = (j->n + j->block - 1) / j->block, lo, hi;
+    tensor_part_range(blocks, 1, i, n, &lo, &hi);
+    for (size_t b = lo; b < hi; b++) {
+        size_t at = b * j->block, len = j->n - at < j->block ? j->n - at : j->block;
+        j->part[b] = tensor_sumsq(j->x + at, len);
+    }
+}
+
+double tensor_sumsq_wide(const float *x, size_t n)
+{
+    if (n < 2 * (size_t)SUMSQ_BLOCK)
+        return tensor_sumsq(x, n);
+    sumsq_job j = {x, n, SUMSQ_BLOCK, {0}};
+    if (n > (size_t)SUMSQ_BLOCK * SUMSQ_BLOCKS)
+        j.block = (n + SUMSQ_BLOCKS - 1) / SUMSQ_BLOCKS;
+    tensor_parallel(sumsq_part, &j);
+    double s = 0;
+    for (size_t b = 0; b * j.block < n; b++)
+        s += j.part[b];
+    return s;
+}
+
 void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D)
 {
     for (int r = 0; r < R; r++) {

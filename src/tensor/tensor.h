@@ -112,6 +112,10 @@ void tensor_add_rows(float *restrict y, const float *restrict b, int R, int D);
 void tensor_sum_rows(float *restrict db, const float *restrict dy, int R, int D);
 /* sum of squares, accumulated in double (8 lanes: vectorized) */
 double tensor_sumsq(const float *x, size_t n);
+/* The same sum split over the worker threads for a large x: fixed blocks,
+ * each summed as tensor_sumsq does, added in order, so the result depends on
+ * n alone, not on the thread count. */
+double tensor_sumsq_wide(const float *x, size_t n);
 /* sum of x: 8 float lanes over blocks of 512 values (vectorized), each
  * block's total added in double */
 double tensor_sum(const float *x, size_t n);

@@ -195,7 +195,7 @@ static double node_grad_sumsq(const graph *g, int node)
     double s = 0;
     for (int k = 0; k < g->n_params; k++)
         if (g->params[k].node == node && g->params[k].trainable)
-            s += tensor_sumsq(g->params[k].grad, g->params[k].n);
+            s += tensor_sumsq_wide(g->params[k].grad, g->params[k].n);
     return s;
 }
 

@@ -73,6 +73,40 @@ static void test_sumsq_finite(void **state)
     assert_true(tensor_all_finite(x, 2));
 }
 
+/* The split sum of squares: every block counted once (a first, a middle
+ * and a last block each hold a marker), exact on integers, and the same to
+ * the bit at one thread and at three. */
+static void test_sumsq_wide(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {0, 5, (1u << 17) - 1, (1u << 17) + 3, (1u << 24) + 4097};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        float *x = calloc(n + 1, sizeof(float));
+        assert_non_null(x);
+        double want = 0;
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (float)(int)(i % 7) - 3.0f;
+            want += (double)x[i] * x[i];
+        }
+        if (n > 2) { /* markers: 2^10 squared, three times */
+            size_t at[3] = {0, n / 2, n - 1};
+            for (int m = 0; m < 3; m++) {
+                want += 1024.0 * 1024.0 - (double)x[at[m]] * x[at[m]];
+                x[at[m]] = 1024.0f;
+            }
+        }
+        tensor_set_threads(1);
+        double one = tensor_sumsq_wide(x, n);
+        tensor_set_threads(3);
+        double three = tensor_sumsq_wide(x, n);
+        tensor_set_threads(1);
+        tu_close(one, want, 0);
+        assert_memory_equal(&one, &three, sizeof one);
+        free(x);
+    }
+}
+
 /* Parts cover [0, total) exactly once, in order, cut at multiples of align. */
 static void test_part_ranges_cover(void **state)
 {
@@ -212,7 +246,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_axpy_scale_fill), cmocka_unit_test(test_rows),
-        cmocka_unit_test(test_sumsq_finite),    cmocka_unit_test(test_part_ranges_cover),
+        cmocka_unit_test(test_sumsq_finite),    cmocka_unit_test(test_sumsq_wide),
+        cmocka_unit_test(test_part_ranges_cover),
         cmocka_unit_test(test_shapes),          cmocka_unit_test(test_arena_and_alloc),
         cmocka_unit_test(test_expf_range),      cmocka_unit_test(test_large_blocks_in_huge_pages),
     };
