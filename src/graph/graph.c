@@ -884,7 +884,9 @@ void graph_zero_grad(graph *g)
         if (p->store_of[(size_t)i * PLAN_KINDS + PLAN_GRAD] == PLAN_FIXED)
             memset(g->mem->fixed[(size_t)i * PLAN_KINDS + PLAN_GRAD], 0,
                    sizeof(float) * (size_t)g->grad_rows * g->nodes[i].size);
-    tensor_parallel(zero_part, g);
+    if (!g->params_clear)
+        tensor_parallel(zero_part, g);
+    g->params_clear = 0;
     g->grad_rows = g->last_n; /* the loss and backward of that pass write these next */
 }
 

@@ -349,6 +349,9 @@ struct graph {
     int last_n;               /* N of the last graph_forward */
     int grad_rows;            /* rows of node gradients that may be non-zero (graph_zero_grad
                                * clears only those) */
+    int params_clear;         /* 1: the parameter gradients are all zero (an update that cleared
+                               * each gradient after reading it says so), and graph_zero_grad
+                               * need not clear them again; it resets this */
     /* Random masks (dropout) are drawn per example: row i of a pass draws
      * from stream noise_row0 + i of noise_seed, so an example's mask does not
      * depend on which batch rows (or which process, src/dist) it shares its

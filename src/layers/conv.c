@@ -904,7 +904,29 @@ typedef struct {
     int N, F, G, CK, P, backward, want_dx; /* CK: W's row length, C/G * K */
     float slope;
     int assign_dx; /* the first to write dx, which was not cleared */
+    int parts;     /* threads that ran the samples (conv_whole_sum) */
 } whole_job;
+
+/* Part i of n of adding the threads' dW and db into the parameters'
+ * gradients: a range of dW's values (db with the last part), each summed
+ * over the threads in their order (the same floats at any split). */
+static void conv_whole_sum(void *ctx, int i, int n)
+{
+    const whole_job *c = ctx;
+    const size_t FCK = (size_t)c->F * (size_t)c->CK,
+                 col = conv_pointwise(c->geo) ? 0 : (size_t)c->geo->C * c->geo->K * c->geo->P;
+    size_t lo, hi;
+    tensor_part_range(FCK, 16, i, n, &lo, &hi);
+    for (int t = 0; t < c->parts; t++) {
+        const float *dw = c->buf + (size_t)t * c->per + col, *db = dw + FCK;
+        if (c->w->trainable)
+            for (size_t k = lo; k < hi; k++)
+                c->w->grad[k] += dw[k];
+        if (i == n - 1 && c->b && c->b->trainable)
+            for (int f = 0; f < c->F; f++)
+                c->b->grad[f] += db[f];
+    }
+}
 
 static void conv_whole_part(void *ctx, int part, int parts)
 {
@@ -972,20 +994,13 @@ static int conv_whole(graph *g, graph_node *n, const layer_geom *geo, int N, int
     whole_job c = {geo, g, n, (graph_node *)graph_in(g, n, 0), w,
                    n->spec.use_bias ? graph_p(g, n, 1) : NULL,
                    graph_scratch(g, per * (size_t)parts), per, N, F, conv_groups(n), CK, (int)geo->P, backward,
-                   backward && graph_wants_grad(g, n, 0), 0.0f, backward && graph_assigns_grad(g, n, 0)};
+                   backward && graph_wants_grad(g, n, 0), 0.0f, backward && graph_assigns_grad(g, n, 0), 0};
     c.slope = conv_slope(n, backward);
     tensor_parallel(conv_whole_part, &c);
-    if (backward)
-        for (int t = 0; t < parts; t++) {
-            const float *dw = c.buf + (size_t)t * per + (conv_pointwise(geo) ? 0 : (size_t)geo->C * geo->K * geo->P);
-            const float *db = dw + (size_t)F * CK;
-            if (w->trainable)
-                for (size_t k = 0; k < (size_t)F * CK; k++)
-                    w->grad[k] += dw[k];
-            if (c.b && c.b->trainable)
-                for (int f = 0; f < F; f++)
-                    c.b->grad[f] += db[f];
-        }
+    if (backward && (w->trainable || (c.b && c.b->trainable))) {
+        c.parts = parts;
+        tensor_parallel(conv_whole_sum, &c);
+    }
     return 1;
 }
 

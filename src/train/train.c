@@ -448,8 +448,13 @@ typedef struct {
     float lr, gscale, l2;
 } update_job;
 
+/* Values the update takes at a time: it then clears that block of the
+ * gradient while it is still in the cache, so the next step's
+ * graph_zero_grad need not read the whole gradient block again. */
+enum { UPDATE_BLOCK = 4096 };
+
 /* Part i of n of the update: that share of every trainable parameter (the
- * optimizers are elementwise). */
+ * optimizers are elementwise), each gradient cleared once used. */
 static void update_part(void *ctx, int i, int n)
 {
     const update_job *j = ctx;
@@ -460,9 +465,12 @@ static void update_part(void *ctx, int i, int n)
             continue;
         size_t lo, hi, off = (size_t)(p->grad - g->grad_block); /* its state's offset */
         tensor_part_range(p->n, 16, i, n, &lo, &hi);
-        if (hi > lo)
-            optim_step(j->t->opt_state, p->data + lo, p->grad + lo, off + lo, hi - lo, j->lr,
-                       j->gscale, p->decay ? j->l2 : 0.0f);
+        for (size_t b = lo; b < hi; b += UPDATE_BLOCK) {
+            size_t len = hi - b < UPDATE_BLOCK ? hi - b : UPDATE_BLOCK;
+            optim_step(j->t->opt_state, p->data + b, p->grad + b, off + b, len, j->lr, j->gscale,
+                       p->decay ? j->l2 : 0.0f);
+            memset(p->grad + b, 0, sizeof(float) * len);
+        }
     }
 }
 
@@ -471,6 +479,7 @@ static void apply_update(trainer *t, float lr, float gscale, int N)
     update_job j = {t, lr, gscale, (float)(t->cfg->train.l2 / N)};
     optim_begin_step(t->opt_state);
     tensor_parallel(update_part, &j);
+    t->m.g->params_clear = 1;
 }
 
 /* With sequence_loss sum, the loss gradient's weight is tokens / sequences,

@@ -416,6 +416,45 @@ static void test_fold_relu_into_add(void **state)
     model_free(&apart);
 }
 
+/* An update that cleared the parameter gradients lets the next
+ * graph_zero_grad skip them (params_clear), once: the zero_grad after that
+ * clears them again. */
+static void test_zero_grad_after_cleared_update(void **state)
+{
+    (void)state;
+    const int N = 2;
+    model m;
+    graph_build_options o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    build(&m, tiny_residual, &o);
+    graph *g = m.g;
+    prepare(g);
+    for (int pass = 0; pass < 2; pass++) {
+        float *x = graph_input(g, 0);
+        for (size_t j = 0; j < (size_t)N * g->nodes[0].size; j++)
+            x[j] = 0.1f * (float)(j % 13) - 0.6f;
+        graph_forward(g, N, 1);
+        graph_zero_grad(g);
+        assert_false(g->params_clear);
+        for (int h = 0; h < 2; h++) {
+            graph_node *out = graph_output(g, h);
+            for (size_t j = 0; j < (size_t)N * out->size; j++)
+                out->grad[j] = 0.01f * (float)(j % 5);
+        }
+        graph_backward(g, N);
+        size_t nonzero = 0;
+        for (size_t k = 0; k < g->n_grads; k++)
+            nonzero += g->grad_block[k] != 0.0f;
+        assert_true(nonzero > 0);
+        if (pass == 0) /* as if an update had cleared them: trusted once */
+            g->params_clear = 1;
+    }
+    /* the second pass's zero_grad trusted the flag and reset it: this one clears */
+    graph_zero_grad(g);
+    for (size_t k = 0; k < g->n_grads; k++)
+        assert_true(g->grad_block[k] == 0.0f);
+    model_free(&m);
+}
+
 /* No two stores whose live ranges overlap share a byte, every store lies in
  * the plan's arena, and every buffer fits its store. */
 static void assert_placement_sound(const graph *g, const graph_plan *p)
@@ -681,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_live_ranges),
         cmocka_unit_test(test_in_place),
         cmocka_unit_test(test_fold_relu_into_add),
+        cmocka_unit_test(test_zero_grad_after_cleared_update),
         cmocka_unit_test(test_overlapping_never_share),
         cmocka_unit_test(test_bit_identical),
         cmocka_unit_test(test_poison_no_read_after_lifetime),
