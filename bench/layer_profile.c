@@ -6,8 +6,10 @@
  *   usage: layer_profile CONFIG BATCH THREADS [STEPS] [--classes K] [--set KEY=VALUE]...
  * (--classes: the classes a `units: auto` output layer takes; default none)
  * Prints one line per node with a share of the step above 0.5% (or with
- * buffers above 1 MiB), then totals per op kind.  CPU=1: CPU time instead of
- * the wall clock (bench_clock.h). */
+ * buffers above 1 MiB), then totals per op kind.  For convolutions and dense
+ * layers, the GFLOP/s of their products counted as a direct convolution's
+ * (Winograd's then exceed the machine's peak: its multiplies are fewer).
+ * CPU=1: CPU time instead of the wall clock (bench_clock.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +104,8 @@ int main(int argc, char **argv)
     double total = 0;
     for (int i = 0; i < g->n_nodes; i++)
         total += tf[i] + tb[i];
-    printf("%-28s %-10s %-18s %9s %9s %6s %9s %9s %9s %9s\n", "node", "op", "output", "fwd ms",
-           "bwd ms", "share", "out MiB", "grad MiB", "aux MiB", "scr MiB");
+    printf("%-28s %-10s %-18s %9s %9s %6s %9s %9s %9s %9s %7s %7s\n", "node", "op", "output", "fwd ms",
+           "bwd ms", "share", "out MiB", "grad MiB", "aux MiB", "scr MiB", "fwd GF", "bwd GF");
     double by_op[OP_COUNT][2] = {{0}};
     size_t mem_op[OP_COUNT][3] = {{0}}; /* outputs, aux, largest scratch */
     size_t mem_out = 0, mem_aux = 0, mem_pre = 0, scr_max = 0, scr_sum = 0;
@@ -124,11 +126,24 @@ int main(int argc, char **argv)
         by_op[n->spec.op][0] += tf[i] / steps;
         by_op[n->spec.op][1] += tb[i] / steps;
         double share = total > 0 ? (tf[i] + tb[i]) / total : 0;
+        /* GFLOP/s of a convolution's or dense layer's products: 2 flops a
+         * multiply-add, weights x output positions a sample; backward twice
+         * that (dW and dx) when its input wants a gradient */
+        char gf[2][16] = {"", ""};
+        if ((n->spec.op == OP_CONV1D || n->spec.op == OP_CONV2D || n->spec.op == OP_CONV3D ||
+             n->spec.op == OP_DENSE) && n->n_params > 0 && tf[i] > 0 && tb[i] > 0) {
+            const graph_param *w = graph_p(g, n, 0);
+            size_t units = (size_t)w->shape.d[0], pos = n->size / (units ? units : 1);
+            double flop = 2.0 * (double)w->n * (double)pos * N * steps;
+            double back = flop * (w->trainable + graph_wants_grad(g, n, 0));
+            snprintf(gf[0], sizeof gf[0], "%.0f", flop / tf[i] / 1e9);
+            snprintf(gf[1], sizeof gf[1], "%.0f", back / tb[i] / 1e9);
+        }
         if (share > 0.005 || mib(rows) > 1.0 || mib(n->scratch) > 1.0)
-            printf("%-28s %-10s %-18s %9.2f %9.2f %5.1f%% %9.1f %9.1f %9.1f %9.1f\n", n->spec.name,
+            printf("%-28s %-10s %-18s %9.2f %9.2f %5.1f%% %9.1f %9.1f %9.1f %9.1f %7s %7s\n", n->spec.name,
                    n->spec.type, tensor_shape_str(&n->shape, shape, sizeof shape),
                    1e3 * tf[i] / steps, 1e3 * tb[i] / steps, 100 * share, mib(rows), mib(rows),
-                   mib(aux), mib(n->scratch));
+                   mib(aux), mib(n->scratch), gf[0], gf[1]);
     }
     printf("\nper op kind (ms per step; MiB of outputs (gradients as much again), aux, largest scratch):\n");
     for (int op = 0; op < OP_COUNT; op++)
