@@ -469,14 +469,16 @@ static void test_dilated_wide_conv(void **state)
 /* Stride-2 conv2d layers (ResNet's stem 7x7 pad 3, its 3x3 pad 1 and 1x1
  * downsampling) on maps wide enough that im2col's and col2im's stride-2
  * rows run eight columns at a time, with a tail: y, dx and dW against
- * direct sums. */
+ * direct sums.  The stem's map is tall enough (83 x 22 outputs, 147 rows
+ * of col) that it runs by blocks of 81 output rows and a block of 2
+ * (conv.c, conv_rows_block). */
 static void test_stride2_wide(void **state)
 {
     (void)state;
-    enum { C = 3, F = 4, H = 5, W = 43, N = 2 };
-    static const int kernels[3][2] = {{7, 3}, {3, 1}, {1, 0}};
+    enum { C = 3, F = 4, W = 43, N = 2 };
+    static const int kernels[3][3] = {{7, 3, 165}, {3, 1, 5}, {1, 0, 5}};
     for (int t = 0; t < 3; t++) {
-        const int K = kernels[t][0], PAD = kernels[t][1];
+        const int K = kernels[t][0], PAD = kernels[t][1], H = kernels[t][2];
         tensor_shape in = {3, {C, H, W}};
         layer_spec s = window_spec("conv2d", F, win(1, K, 0, 0), win(1, 2, 0, 0), win(1, 1, 0, 0),
                                    PAD_EXPLICIT, win(1, PAD, 0, 0));
