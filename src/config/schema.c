@@ -2007,6 +2007,50 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
     return DLC_OK;
 }
 
+/* The keys that tell how a CSV file is read, given to data that reads none:
+ * refused, as a file key its format does not read is.  They were ignored
+ * without a word (`label: species` beside format idx trained on the IDX
+ * labels; `missing: drop` on an image folder dropped nothing).  A text
+ * classifier reads its CSV's label column with the separator and decimal
+ * mark.  A run's stored config loads as it is. */
+static dlc_status check_csv_keys(const ynode *node, const char *path, const dlc_config *c,
+                                 dlc_error *err)
+{
+    const data_config *d = &c->data;
+    int fmt = 1 << d->format;
+    for (int i = 0; i < d->n_sources; i++)
+        fmt |= 1 << d->sources[i].format;
+    const int csv = 1 << DATA_CSV, text = 1 << DATA_TEXT;
+    const struct {
+        const char *key;
+        int given, read_by;
+    } k[] = {
+        {"label", d->n_labels > 0, csv | text},
+        {"features", d->features.n > 0, csv},
+        {"exclude", d->exclude.n > 0, csv},
+        {"categorical", d->categorical.n > 0, csv},
+        {"missing", d->missing != DATA_MISSING_ERROR, csv},
+        {"separator", d->separator != DATA_SEP_AUTO, csv | text},
+        {"decimal", d->decimal != DATA_DECIMAL_POINT && d->decimal != DATA_DECIMAL_POINT_WORD,
+         csv | text},
+    };
+    if (c->stored)
+        return DLC_OK;
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        if (!k[i].given || (fmt & k[i].read_by))
+            continue;
+        char kp[PATH_BUF + 16];
+        pathf(kp, sizeof kp, "%s.%s", path, k[i].key);
+        const ynode *at = ynode_map_get(node, k[i].key);
+        return config_key_fail(err, at ? at : node, kp,
+                               "is not read by format %s, which would ignore it: it is for format "
+                               "csv%s (leave it out)",
+                               data_format_names[d->format],
+                               (k[i].read_by & text) ? " and text" : "");
+    }
+    return DLC_OK;
+}
+
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
     static const char *const names[] = {"train", "dev", "test"};
@@ -2024,6 +2068,9 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
         [DATA_TEXT] = "file (a file or a folder of them)",
         [DATA_DETECTION] = "dir, and labels when the label files are in a folder of their own"};
+    dlc_status cs = check_csv_keys(node, path, c, err);
+    if (cs != DLC_OK)
+        return cs;
     if (d->n_sources > 0)
         return check_sources(node, path, c, err);
     for (int i = 0; i < 3; i++) {

@@ -700,3 +700,33 @@ YAML
     run "$DLC" train c.yaml --out run --set 'data.target=species'
     [[ "$output" == *"(dlc's name: 'data.label')"* ]]
 }
+
+@test "a CSV key beside data no CSV is read from is refused, not ignored" {
+    # label: species beside format idx trained on the IDX labels; missing: drop
+    # on an image folder dropped nothing: each names its key, line and format
+    fmnist_config fm.yaml 300 1
+    sed -i 's/^  split: /  label: species\n  split: /' fm.yaml
+    expect_error "fm.yaml:7: key 'data.label': is not read by format idx, which would ignore it: it is for format csv and text" \
+        "$DLC" train fm.yaml --out run
+    [ ! -e run ]
+    fmnist_config fm.yaml 300 1
+    for kv in data.features=[a] data.exclude=[id] data.categorical=auto data.missing=drop \
+              data.separator=tab data.decimal=comma; do
+        expect_error "key '${kv%%=*}': is not read by format idx" "$DLC" train fm.yaml --out run --set "$kv"
+    done
+    folder_config "$ROOT/tests/data/images/train"
+    expect_error "key 'data.missing': is not read by format image_folder" \
+        "$DLC" train f.yaml --out run --set data.missing=drop
+    [ ! -e run ]
+    # the defaults, as a run's config.yaml lists them, and a text classifier's
+    # separator still load; and a CSV run takes them all
+    run "$DLC" train fm.yaml --out run --quiet --set data.missing=error --set data.separator=auto \
+        --set data.decimal=point --set data.features=[]
+    [ "$status" -eq 0 ]
+    run "$DLC" train run/config.yaml --out again --quiet
+    [ "$status" -eq 0 ]
+    iris_config
+    run "$DLC" train iris.yaml --out iris --quiet --set data.missing=drop --set data.separator=comma \
+        --set data.exclude=[sepal_width]
+    [ "$status" -eq 0 ]
+}
