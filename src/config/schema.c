@@ -2007,20 +2007,26 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
     return DLC_OK;
 }
 
-/* The keys that tell how a CSV file is read, given to data that reads none:
- * refused, as a file key its format does not read is.  They were ignored
- * without a word (`label: species` beside format idx trained on the IDX
- * labels; `missing: drop` on an image folder dropped nothing).  A text
- * classifier reads its CSV's label column with the separator and decimal
- * mark.  A run's stored config loads as it is. */
-static dlc_status check_csv_keys(const ynode *node, const char *path, const dlc_config *c,
-                                 dlc_error *err)
+/* A data key of one format given to data of another: refused, as a file key
+ * its format does not read is.  They were ignored without a word (`label:
+ * species` beside format idx trained on the IDX labels; `missing: drop` on
+ * an image folder dropped nothing; `text: {seq_len: 32}` on a CSV file).
+ * A text classifier reads its CSV's label column with the separator and
+ * decimal mark.  A key at its default is let be: a run's config.yaml lists
+ * every key; a run's stored config loads as it is. */
+static dlc_status check_format_keys(const ynode *node, const char *path, const dlc_config *c,
+                                    dlc_error *err)
 {
     const data_config *d = &c->data;
     int fmt = 1 << d->format;
     for (int i = 0; i < d->n_sources; i++)
         fmt |= 1 << d->sources[i].format;
     const int csv = 1 << DATA_CSV, text = 1 << DATA_TEXT;
+    const int images = 1 << DATA_IMAGE_FOLDER | 1 << DATA_DETECTION;
+    int n_rows;
+    const config_key *rows = config_schema_rows(&n_rows);
+    char kp[PATH_BUF + 32];
+    const ynode *pixels = ynode_map_get(node, "max_image_pixels");
     const struct {
         const char *key;
         int given, read_by;
@@ -2033,22 +2039,40 @@ static dlc_status check_csv_keys(const ynode *node, const char *path, const dlc_
         {"separator", d->separator != DATA_SEP_AUTO, csv | text},
         {"decimal", d->decimal != DATA_DECIMAL_POINT && d->decimal != DATA_DECIMAL_POINT_WORD,
          csv | text},
+        {"bad_files", d->bad_files != DATA_BAD_FAIL, images},
+        {"max_image_pixels",
+         pixels && !holds_default(rows, n_rows, "data.max_image_pixels", pixels), images},
     };
+    static const char *const readers[] = {"csv", "csv and text", "image_folder and detection"};
     if (c->stored)
         return DLC_OK;
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+    const ynode *at = NULL;
+    int reader = 0;
+    for (size_t i = 0; i < sizeof k / sizeof k[0] && !at; i++) {
         if (!k[i].given || (fmt & k[i].read_by))
             continue;
-        char kp[PATH_BUF + 16];
         pathf(kp, sizeof kp, "%s.%s", path, k[i].key);
-        const ynode *at = ynode_map_get(node, k[i].key);
-        return config_key_fail(err, at ? at : node, kp,
-                               "is not read by format %s, which would ignore it: it is for format "
-                               "csv%s (leave it out)",
-                               data_format_names[d->format],
-                               (k[i].read_by & text) ? " and text" : "");
+        at = ynode_map_get(node, k[i].key);
+        at = at ? at : node;
+        reader = k[i].read_by == images ? 2 : (k[i].read_by & text) ? 1 : 0;
     }
-    return DLC_OK;
+    /* data.text: every key at its default */
+    const ynode *tn = ynode_map_get(node, "text");
+    for (int i = 0; !at && !(fmt & text) && tn && tn->kind == YN_MAP && i < tn->n; i++) {
+        char row[PATH_BUF + 32];
+        pathf(row, sizeof row, "data.text.%s", tn->keys[i]->value);
+        if (holds_default(rows, n_rows, row, tn->items[i]))
+            continue;
+        pathf(kp, sizeof kp, "%s.text.%s", path, tn->keys[i]->value);
+        at = tn->items[i];
+        reader = -1;
+    }
+    if (!at)
+        return DLC_OK;
+    return config_key_fail(err, at, kp,
+                           "is not read by format %s, which would ignore it: it is for format %s "
+                           "(leave it out)",
+                           data_format_names[d->format], reader < 0 ? "text" : readers[reader]);
 }
 
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
@@ -2068,7 +2092,7 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
         [DATA_TEXT] = "file (a file or a folder of them)",
         [DATA_DETECTION] = "dir, and labels when the label files are in a folder of their own"};
-    dlc_status cs = check_csv_keys(node, path, c, err);
+    dlc_status cs = check_format_keys(node, path, c, err);
     if (cs != DLC_OK)
         return cs;
     if (d->n_sources > 0)

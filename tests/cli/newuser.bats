@@ -701,7 +701,7 @@ YAML
     [[ "$output" == *"(dlc's name: 'data.label')"* ]]
 }
 
-@test "a CSV key beside data no CSV is read from is refused, not ignored" {
+@test "a data key of another format (label beside IDX files, text keys beside a CSV file) is refused, not ignored" {
     # label: species beside format idx trained on the IDX labels; missing: drop
     # on an image folder dropped nothing: each names its key, line and format
     fmnist_config fm.yaml 300 1
@@ -718,6 +718,15 @@ YAML
     expect_error "key 'data.missing': is not read by format image_folder" \
         "$DLC" train f.yaml --out run --set data.missing=drop
     [ ! -e run ]
+    # and the other way: image and text keys beside a CSV file
+    iris_config
+    expect_error "key 'data.bad_files': is not read by format csv, which would ignore it: it is for format image_folder and detection" \
+        "$DLC" train iris.yaml --out run --set data.bad_files=skip
+    expect_error "key 'data.max_image_pixels': is not read by format csv" \
+        "$DLC" train iris.yaml --out run --set data.max_image_pixels=1000
+    expect_error "key 'data.text.seq_len': is not read by format csv, which would ignore it: it is for format text" \
+        "$DLC" train iris.yaml --out run --set data.text.seq_len=16
+    [ ! -e run ]
     # the defaults, as a run's config.yaml lists them, and a text classifier's
     # separator still load; and a CSV run takes them all
     run "$DLC" train fm.yaml --out run --quiet --set data.missing=error --set data.separator=auto \
@@ -727,6 +736,6 @@ YAML
     [ "$status" -eq 0 ]
     iris_config
     run "$DLC" train iris.yaml --out iris --quiet --set data.missing=drop --set data.separator=comma \
-        --set data.exclude=[sepal_width]
+        --set data.exclude=[sepal_width] --set data.text.task=lm --set data.max_image_pixels=67108864
     [ "$status" -eq 0 ]
 }
