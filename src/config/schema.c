@@ -2013,7 +2013,13 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
  * an image folder dropped nothing; `text: {seq_len: 32}` on a CSV file).
  * A text classifier reads its CSV's label column with the separator and
  * decimal mark.  A key at its default is let be: a run's config.yaml lists
- * every key; a run's stored config loads as it is. */
+ * every key.  A run's stored config loads as it is (a run from before this
+ * check may hold such a key), but `dlc eval --set` of one is refused. */
+static int from_override(const ynode *n)
+{
+    return n && n->line == 0 && n->origin && strncmp(n->origin, "--set ", 6) == 0;
+}
+
 static dlc_status check_format_keys(const ynode *node, const char *path, const dlc_config *c,
                                     dlc_error *err)
 {
@@ -2044,16 +2050,14 @@ static dlc_status check_format_keys(const ynode *node, const char *path, const d
          pixels && !holds_default(rows, n_rows, "data.max_image_pixels", pixels), images},
     };
     static const char *const readers[] = {"csv", "csv and text", "image_folder and detection"};
-    if (c->stored)
-        return DLC_OK;
     const ynode *at = NULL;
     int reader = 0;
     for (size_t i = 0; i < sizeof k / sizeof k[0] && !at; i++) {
-        if (!k[i].given || (fmt & k[i].read_by))
+        const ynode *kn = ynode_map_get(node, k[i].key);
+        if (!k[i].given || (fmt & k[i].read_by) || (c->stored && !from_override(kn)))
             continue;
         pathf(kp, sizeof kp, "%s.%s", path, k[i].key);
-        at = ynode_map_get(node, k[i].key);
-        at = at ? at : node;
+        at = kn ? kn : node;
         reader = k[i].read_by == images ? 2 : (k[i].read_by & text) ? 1 : 0;
     }
     /* data.text: every key at its default */
@@ -2061,7 +2065,8 @@ static dlc_status check_format_keys(const ynode *node, const char *path, const d
     for (int i = 0; !at && !(fmt & text) && tn && tn->kind == YN_MAP && i < tn->n; i++) {
         char row[PATH_BUF + 32];
         pathf(row, sizeof row, "data.text.%s", tn->keys[i]->value);
-        if (holds_default(rows, n_rows, row, tn->items[i]))
+        if (holds_default(rows, n_rows, row, tn->items[i]) ||
+            (c->stored && !from_override(tn->items[i])))
             continue;
         pathf(kp, sizeof kp, "%s.text.%s", path, tn->keys[i]->value);
         at = tn->items[i];

@@ -734,6 +734,9 @@ YAML
     [ "$status" -eq 0 ]
     run "$DLC" train run/config.yaml --out again --quiet
     [ "$status" -eq 0 ]
+    # dlc eval --set reads the run's stored config: the same keys are refused there
+    expect_error "--set data.separator=tab: key 'data.separator': is not read by format idx" \
+        "$DLC" eval run --set data.separator=tab
     iris_config
     run "$DLC" train iris.yaml --out iris --quiet --set data.missing=drop --set data.separator=comma \
         --set data.exclude=[sepal_width] --set data.text.task=lm --set data.max_image_pixels=67108864
