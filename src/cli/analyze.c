@@ -225,7 +225,7 @@ done:
 }
 
 const cli_command cli_analyze_cmd = {
-    "analyze", "RUN [--tags FILE]",
+    "analyze", "RUN [--tags FILE] [--json]",
     "Tally the tags a person put on a run's error sample into a plan: per category the share "
     "of errors and the ceiling on improvement, the dev error corrected for mislabeled examples, "
     "and the most confused class pairs.",

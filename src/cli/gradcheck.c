@@ -251,7 +251,7 @@ static int print_results(const gradcheck_result *res, int k, double tol)
 }
 
 const cli_command cli_gradcheck_cmd = {
-    "gradcheck", "CONFIG [--batch N] [--samples N] [--tol X] [--input]",
+    "gradcheck", "CONFIG [--batch N] [--samples N] [--eps X] [--tol X] [--keep-bptt] [--input]",
     "Compare numerical and analytic gradients of every parameter (and with --input, or for a "
     "stylize config, of the input) on a small batch of the config's training data; exit 1 "
     "when any exceeds the tolerance.",

@@ -348,6 +348,9 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
         if (o->has_arg) {
             if (eq)
                 value = eq + 1;
+            else if (i + 1 < argc && strlen(argv[i + 1]) > CLI_ARG_MAX) /* as above */
+                return cli_usage_error(c, "argument %d is %zu characters long; at most %d are "
+                                          "accepted", i + 2, strlen(argv[i + 1]), CLI_ARG_MAX);
             else if (i + 1 < argc)
                 value = argv[++i];
             else

@@ -291,7 +291,7 @@ static int run(const cli_args *a)
 }
 
 const cli_command cli_summary_cmd = {
-    "summary", "CONFIG|RUN",
+    "summary", "CONFIG|RUN [--set KEY=VALUE ...]",
     "Print each layer's output shape and parameter count, and the totals.",
     opts, run,
 };

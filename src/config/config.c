@@ -80,6 +80,9 @@ static void forget_other_source(ynode *root, const char *source)
     map_remove(in, "sha256");
 }
 
+/* The characters of a --set that messages show. */
+#define OVERRIDE_SHOWN 120
+
 static dlc_status load_text(dlc_config *c, const char *origin, const char *default_name,
                             const char *text, size_t len, const char *const *overrides,
                             int n_overrides, dlc_error *err)
@@ -116,13 +119,21 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
     for (int i = 0; i < n_overrides; i++) {
         if (!overrides[i])
             continue;
-        size_t n = strlen(overrides[i]) + 8;
+        /* messages quote it: a long value is cut (at a character's start),
+         * else it filled the message and left out what was wrong */
+        size_t olen = strlen(overrides[i]), cut = olen, n = olen + 48;
+        if (olen > OVERRIDE_SHOWN)
+            for (cut = OVERRIDE_SHOWN; cut > 0 && ((unsigned char)overrides[i][cut] & 0xC0) == 0x80;)
+                cut--;
         char *o = malloc(n);
         if (!o) {
             s = DLC_NOMEM(err);
             goto cleanup;
         }
-        snprintf(o, n, "--set %s", overrides[i]);
+        if (cut < olen)
+            snprintf(o, n, "--set %.*s... (%zu characters)", (int)cut, overrides[i], olen);
+        else
+            snprintf(o, n, "--set %s", overrides[i]);
         s = dlc_strlist_push(&origins, o, err);
         free(o);
         if (s != DLC_OK)

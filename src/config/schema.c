@@ -2007,6 +2007,79 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
     return DLC_OK;
 }
 
+/* A data key of one format given to data of another: refused, as a file key
+ * its format does not read is.  They were ignored without a word (`label:
+ * species` beside format idx trained on the IDX labels; `missing: drop` on
+ * an image folder dropped nothing; `text: {seq_len: 32}` on a CSV file).
+ * A text classifier reads its CSV's label column with the separator and
+ * decimal mark.  A key at its default is let be: a run's config.yaml lists
+ * every key.  A run's stored config loads as it is (a run from before this
+ * check may hold such a key), but `dlc eval --set` of one is refused. */
+static int from_override(const ynode *n)
+{
+    return n && n->line == 0 && n->origin && strncmp(n->origin, "--set ", 6) == 0;
+}
+
+static dlc_status check_format_keys(const ynode *node, const char *path, const dlc_config *c,
+                                    dlc_error *err)
+{
+    const data_config *d = &c->data;
+    int fmt = 1 << d->format;
+    for (int i = 0; i < d->n_sources; i++)
+        fmt |= 1 << d->sources[i].format;
+    const int csv = 1 << DATA_CSV, text = 1 << DATA_TEXT;
+    const int images = 1 << DATA_IMAGE_FOLDER | 1 << DATA_DETECTION;
+    int n_rows;
+    const config_key *rows = config_schema_rows(&n_rows);
+    char kp[PATH_BUF + 32];
+    const ynode *pixels = ynode_map_get(node, "max_image_pixels");
+    const struct {
+        const char *key;
+        int given, read_by;
+    } k[] = {
+        {"label", d->n_labels > 0, csv | text},
+        {"features", d->features.n > 0, csv},
+        {"exclude", d->exclude.n > 0, csv},
+        {"categorical", d->categorical.n > 0, csv},
+        {"missing", d->missing != DATA_MISSING_ERROR, csv},
+        {"separator", d->separator != DATA_SEP_AUTO, csv | text},
+        {"decimal", d->decimal != DATA_DECIMAL_POINT && d->decimal != DATA_DECIMAL_POINT_WORD,
+         csv | text},
+        {"bad_files", d->bad_files != DATA_BAD_FAIL, images},
+        {"max_image_pixels",
+         pixels && !holds_default(rows, n_rows, "data.max_image_pixels", pixels), images},
+    };
+    static const char *const readers[] = {"csv", "csv and text", "image_folder and detection"};
+    const ynode *at = NULL;
+    int reader = 0;
+    for (size_t i = 0; i < sizeof k / sizeof k[0] && !at; i++) {
+        const ynode *kn = ynode_map_get(node, k[i].key);
+        if (!k[i].given || (fmt & k[i].read_by) || (c->stored && !from_override(kn)))
+            continue;
+        pathf(kp, sizeof kp, "%s.%s", path, k[i].key);
+        at = kn ? kn : node;
+        reader = k[i].read_by == images ? 2 : (k[i].read_by & text) ? 1 : 0;
+    }
+    /* data.text: every key at its default */
+    const ynode *tn = ynode_map_get(node, "text");
+    for (int i = 0; !at && !(fmt & text) && tn && tn->kind == YN_MAP && i < tn->n; i++) {
+        char row[PATH_BUF + 32];
+        pathf(row, sizeof row, "data.text.%s", tn->keys[i]->value);
+        if (holds_default(rows, n_rows, row, tn->items[i]) ||
+            (c->stored && !from_override(tn->items[i])))
+            continue;
+        pathf(kp, sizeof kp, "%s.text.%s", path, tn->keys[i]->value);
+        at = tn->items[i];
+        reader = -1;
+    }
+    if (!at)
+        return DLC_OK;
+    return config_key_fail(err, at, kp,
+                           "is not read by format %s, which would ignore it: it is for format %s "
+                           "(leave it out)",
+                           data_format_names[d->format], reader < 0 ? "text" : readers[reader]);
+}
+
 static dlc_status check_data(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
     static const char *const names[] = {"train", "dev", "test"};
@@ -2024,6 +2097,9 @@ static dlc_status check_data(const ynode *node, const char *path, dlc_config *c,
         [DATA_IDX] = "images, labels", [DATA_CSV] = "file", [DATA_IMAGE_FOLDER] = "dir",
         [DATA_TEXT] = "file (a file or a folder of them)",
         [DATA_DETECTION] = "dir, and labels when the label files are in a folder of their own"};
+    dlc_status cs = check_format_keys(node, path, c, err);
+    if (cs != DLC_OK)
+        return cs;
     if (d->n_sources > 0)
         return check_sources(node, path, c, err);
     for (int i = 0; i < 3; i++) {

@@ -171,8 +171,9 @@ static void train_part(void *ctx, int i, int n_parts)
             if (m->keep[w] == UINT32_MAX || (uint32_t)embed_rand(&p->rng) < m->keep[w])
                 p->sen[len++] = w;
         }
-        long words = pos - start;
-        pos++; /* the line end */
+        long words = pos - start + 1; /* and the line end: the clock's total counts it, as
+                                       * word2vec.c counts its </s> */
+        pos++;
         if (len > 1) {
             train_line(m, p, p->sen, len, lr, (int)(seen % LOSS_EVERY));
             p->lines++;

@@ -120,6 +120,18 @@ YAML
     run "$DLC" eval "$(printf 'r%.0s' $(seq 5000))"
     [ "$status" -eq 2 ]
     [[ "$output" == *"5000 characters long; at most 4095"* ]]
+    # an option's value too, which was let through
+    run "$DLC" analyze run --tags "$(printf 't%.0s' $(seq 5000))"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"argument 3 is 5000 characters long; at most 4095"* ]]
+    # a message quoting a long argument keeps what is wrong with it, at its end
+    # (it used to be the argument alone: a path of 3,000 characters filled it)
+    run "$DLC" train "/tmp/$long.yaml"
+    [ "$status" -eq 2 ]
+    [[ "$output" == "dlc: error: /tmp/ddd"*"ddd ... ddd"*"ddd.yaml: cannot open: File name too long" ]]
+    run "$DLC" train iris.yaml --out run --set "name=$long"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--set name=ddd"*"... (3005 characters): key 'name': too long (at most 127 characters)"* ]]
     run "$DLC" leaderboard "$ROOT/configs/sweeps/softmax_iris_grid.yaml" --dir "$long"
     [ "$status" -eq 2 ]
     [[ "$output" == *"--dir is 3000 characters long"* ]]

@@ -700,3 +700,45 @@ YAML
     run "$DLC" train c.yaml --out run --set 'data.target=species'
     [[ "$output" == *"(dlc's name: 'data.label')"* ]]
 }
+
+@test "a data key of another format (label beside IDX files, text keys beside a CSV file) is refused, not ignored" {
+    # label: species beside format idx trained on the IDX labels; missing: drop
+    # on an image folder dropped nothing: each names its key, line and format
+    fmnist_config fm.yaml 300 1
+    sed -i 's/^  split: /  label: species\n  split: /' fm.yaml
+    expect_error "fm.yaml:7: key 'data.label': is not read by format idx, which would ignore it: it is for format csv and text" \
+        "$DLC" train fm.yaml --out run
+    [ ! -e run ]
+    fmnist_config fm.yaml 300 1
+    for kv in data.features=[a] data.exclude=[id] data.categorical=auto data.missing=drop \
+              data.separator=tab data.decimal=comma; do
+        expect_error "key '${kv%%=*}': is not read by format idx" "$DLC" train fm.yaml --out run --set "$kv"
+    done
+    folder_config "$ROOT/tests/data/images/train"
+    expect_error "key 'data.missing': is not read by format image_folder" \
+        "$DLC" train f.yaml --out run --set data.missing=drop
+    [ ! -e run ]
+    # and the other way: image and text keys beside a CSV file
+    iris_config
+    expect_error "key 'data.bad_files': is not read by format csv, which would ignore it: it is for format image_folder and detection" \
+        "$DLC" train iris.yaml --out run --set data.bad_files=skip
+    expect_error "key 'data.max_image_pixels': is not read by format csv" \
+        "$DLC" train iris.yaml --out run --set data.max_image_pixels=1000
+    expect_error "key 'data.text.seq_len': is not read by format csv, which would ignore it: it is for format text" \
+        "$DLC" train iris.yaml --out run --set data.text.seq_len=16
+    [ ! -e run ]
+    # the defaults, as a run's config.yaml lists them, and a text classifier's
+    # separator still load; and a CSV run takes them all
+    run "$DLC" train fm.yaml --out run --quiet --set data.missing=error --set data.separator=auto \
+        --set data.decimal=point --set data.features=[]
+    [ "$status" -eq 0 ]
+    run "$DLC" train run/config.yaml --out again --quiet
+    [ "$status" -eq 0 ]
+    # dlc eval --set reads the run's stored config: the same keys are refused there
+    expect_error "--set data.separator=tab: key 'data.separator': is not read by format idx" \
+        "$DLC" eval run --set data.separator=tab
+    iris_config
+    run "$DLC" train iris.yaml --out iris --quiet --set data.missing=drop --set data.separator=comma \
+        --set data.exclude=[sepal_width] --set data.text.task=lm --set data.max_image_pixels=67108864
+    [ "$status" -eq 0 ]
+}

@@ -176,12 +176,29 @@ load helpers
     [[ "$output" == *"key 'train.schedule.warmup': not read by schedule type constant (the default), which would ignore it (it reads: type); type cosine reads it"* ]]
 }
 
-@test "help for every command" {
+@test "help for every command, and README's table of commands agrees with it" {
     run "$DLC" --help
     [ "$status" -eq 0 ]
-    for c in train eval summary gradcheck; do
+    local commands
+    commands=$("$DLC" --help | sed -n 's/^  \([a-z]*\)  .*/\1/p')
+    [ "$(echo "$commands" | wc -l)" -eq 13 ]
+    for c in $commands; do
         run "$DLC" $c --help
         [ "$status" -eq 0 ]
         [[ "$output" == usage:*"$c"* ]]
+        local help=$output rows flag
+        run "$DLC" $c --no-such-flag
+        [ "$status" -eq 2 ]
+        # the flags README's rows for the command show are its own, and its
+        # own (but the common ones) are in those rows
+        rows=$(grep "^| \`dlc $c " "$ROOT/README.md")
+        [ -n "$rows" ]
+        for flag in $(echo "$rows" | grep -o '^| `[^`]*`' | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+            grep -qE -- "^  $flag( |$)" <<< "$help" || { echo "README: dlc $c $flag, not in its --help" >&2; false; }
+        done
+        for flag in $(grep -oE -- '^  --[a-z][a-z-]*' <<< "$help" | sort -u); do
+            case $flag in --help | --threads | --quiet) continue ;; esac
+            grep -q -- "$flag" <<< "$rows" || { echo "dlc $c --help: $flag, not in README's table" >&2; false; }
+        done
     done
 }

@@ -888,7 +888,7 @@ static void test_overrides(void **state)
         "seed=7",
         "seed=8",                        /* later wins */
         "model.input=[1, 28, 28]",       /* flow value */
-        "data.label=[a, b]",
+        "data.classes=[a, b]",           /* a list (data.label is for CSV files) */
         "name=run-2",
         "data.train.images=x=1.gz",      /* the first '=' ends the key */
     };
@@ -901,8 +901,8 @@ static void test_overrides(void **state)
     assert_int_equal(c.seed, 8);
     assert_int_equal(c.input.ndim, 3);
     assert_int_equal(c.input.d[2], 28);
-    assert_int_equal(c.data.n_labels, 1);
-    assert_int_equal(c.data.labels[0].columns.n, 2);
+    assert_int_equal(c.data.classes.n, 2);
+    assert_string_equal(c.data.classes.v[1], "b");
     assert_string_equal(c.name, "run-2");
     config_free(&c);
 
@@ -1468,6 +1468,17 @@ static void test_to_yaml_round_trip(void **state)
         }
     }
     free(y);
+    config_free(&c);
+
+    /* data.text's keys, which a CSV file does not read, on a text classifier */
+    if (config_load(&c, tu_data("config/full_text.yaml"), NULL, 0, &err) != DLC_OK) {
+        print_error("%s\n", err.msg);
+        fail();
+    }
+    assert_int_equal(c.data.text.task, TEXT_CLASSIFY);
+    assert_int_equal(c.data.text.seq_len, 30);
+    assert_int_equal(c.data.separator, DATA_SEP_TAB);
+    round_trip(&c);
     config_free(&c);
 
     /* defaults, and odd strings, also survive */
