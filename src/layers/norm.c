@@ -535,7 +535,12 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
  * map.  No running statistics: training and evaluation compute the same.
  * On a padded sequence only each sample's valid steps are computed; its
  * padded steps output zero, as dense does.
- * aux holds xhat (N, R, D) then 1/sqrt(var + eps) (N, R). */
+ * aux holds xhat (N, R, D) then 1/sqrt(var + eps) (N, R).
+ * `channels: true` normalizes each position of x (N, C, S) over its C
+ * channels instead (ConvNeXt's LayerNorm2d, PyTorch's LayerNorm(C) on
+ * x.permute(0, 2, 3, 1)): gamma and beta (C); aux xhat (N, C, S) then
+ * 1/sqrt(var + eps) (N, S).  The positions go in blocks of LN_BLOCK, the
+ * channels outer, so each pass reads rows of x in order. */
 
 /* Trailing axes normalized over, resolved from `axes`. */
 static int ln_axes(const graph_node *x, const layer_spec *s)
@@ -552,7 +557,12 @@ dlc_status layernorm_build(graph *g, graph_node *n, dlc_error *err)
     char shape[64];
     if (!(n->spec.eps > 0.0f))
         return layer_fail(n, err, "eps must be positive, got %g", n->spec.eps);
-    if (A > ndim || (x->seq && A > ndim - 1))
+    if (n->spec.channels && (n->spec.axes > 0 || x->seq))
+        return layer_fail(n, err, "channels: true normalizes each position of a map (C, H, W) over its C "
+                                  "channels; %s",
+                          x->seq ? "its input is a sequence (normalize its features per step: axes: 1)"
+                                 : "leave axes out (it is the trailing axes' form)");
+    if (!n->spec.channels && (A > ndim || (x->seq && A > ndim - 1)))
         return layer_fail(n, err, "axes %d: its input %s has %d axes%s", A,
                           tensor_shape_str(&x->shape, shape, sizeof shape), ndim,
                           x->seq ? ", the first of them time (a sequence is normalized per step)" : "");
@@ -561,6 +571,8 @@ dlc_status layernorm_build(graph *g, graph_node *n, dlc_error *err)
     tensor_shape ps = {A, {0}};
     for (int i = 0; i < A; i++)
         ps.d[i] = x->shape.d[ndim - A + i];
+    if (n->spec.channels)
+        ps = (tensor_shape){1, {x->shape.d[0]}};
     if (graph_param_add(g, n, "gamma", &ps, PARAM_NORM, err) < 0 ||
         graph_param_add(g, n, "beta", &ps, PARAM_NORM, err) < 0)
         return err->status;
@@ -575,11 +587,96 @@ void layernorm_init(graph *g, graph_node *n, dlc_rng *rng)
     tensor_fill(gamma->data, 1.0f, gamma->n);
 }
 
-/* The geometry: D values per row, R rows per sample. */
+/* The geometry: D values per row, R rows per sample; channels: D channels, R positions. */
 static void ln_geometry(graph *g, const graph_node *n, size_t *D, size_t *R)
 {
     *D = graph_p(g, n, 0)->n;
     *R = n->size / *D;
+}
+
+#define LN_BLOCK 64
+
+/* channels: true, forward: sample i's positions [s0, s0 + B) over its C channels */
+static void ln_channels_forward(graph *g, graph_node *n, size_t i, size_t s0, size_t B)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    const float *x = graph_in(g, n, 0)->out + i * C * S + s0;
+    const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
+    float *xhat = n->aux + i * C * S + s0, *y = n->out + i * C * S + s0;
+    float *rstd = n->aux + n->size * (size_t)g->rows + i * S + s0;
+    double sum[LN_BLOCK] = {0}, sq[LN_BLOCK] = {0};
+    float mu[LN_BLOCK];
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++)
+            sum[b] += x[c * S + b];
+    for (size_t b = 0; b < B; b++)
+        mu[b] = (float)(sum[b] / (double)C);
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++) {
+            double d = (double)x[c * S + b] - sum[b] / (double)C;
+            sq[b] += d * d;
+        }
+    for (size_t b = 0; b < B; b++)
+        rstd[b] = (float)(1.0 / sqrt(sq[b] / (double)C + n->spec.eps));
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++) {
+            float h = (x[c * S + b] - mu[b]) * rstd[b];
+            xhat[c * S + b] = h;
+            y[c * S + b] = gamma[c] * h + beta[c];
+        }
+}
+
+/* channels: true, backward over the same block */
+static void ln_channels_backward(graph *g, graph_node *n, size_t i, size_t s0, size_t B, float *dx)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
+    size_t at = i * C * S + s0;
+    const float *xhat = n->aux + at, *dy = n->grad + at;
+    const float *rstd = n->aux + n->size * (size_t)g->rows + i * S + s0;
+    double s[LN_BLOCK] = {0}, sx[LN_BLOCK] = {0};
+    for (size_t c = 0; c < C; c++) {
+        double dg = 0, db = 0;
+        for (size_t b = 0; b < B; b++) {
+            double d = dy[c * S + b], dh = d * gamma->data[c];
+            dg += d * xhat[c * S + b];
+            db += d;
+            s[b] += dh;
+            sx[b] += dh * xhat[c * S + b];
+        }
+        if (gamma->trainable)
+            gamma->grad[c] += (float)dg;
+        if (beta->trainable)
+            beta->grad[c] += (float)db;
+    }
+    if (!dx)
+        return;
+    dx += at;
+    float m[LN_BLOCK], mx[LN_BLOCK];
+    for (size_t b = 0; b < B; b++) {
+        m[b] = (float)(s[b] / (double)C);
+        mx[b] = (float)(sx[b] / (double)C);
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++)
+            dx[c * S + b] += rstd[b] * (dy[c * S + b] * gamma->data[c] - m[b] - xhat[c * S + b] * mx[b]);
+}
+
+/* channels: true over N samples, block by block (fwd: forward, else backward into dx) */
+static void ln_channels(graph *g, graph_node *n, int N, int fwd, float *dx)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    for (size_t i = 0; i < (size_t)N; i++)
+        for (size_t s0 = 0; s0 < S; s0 += LN_BLOCK) {
+            size_t B = S - s0 < LN_BLOCK ? S - s0 : LN_BLOCK;
+            if (fwd)
+                ln_channels_forward(g, n, i, s0, B);
+            else
+                ln_channels_backward(g, n, i, s0, B, dx);
+        }
 }
 
 /* Rows of sample i that are computed: all, or a sequence's valid steps. */
@@ -590,6 +687,10 @@ static size_t ln_rows(const graph *g, const graph_node *n, int i, size_t R)
 
 void layernorm_forward(graph *g, graph_node *n, int N)
 {
+    if (n->spec.channels) {
+        ln_channels(g, n, N, 1, NULL);
+        return;
+    }
     size_t D, R;
     ln_geometry(g, n, &D, &R);
     const float *x = graph_in(g, n, 0)->out;
@@ -637,6 +738,10 @@ void layernorm_backward(graph *g, graph_node *n, int N)
     const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
+    if (n->spec.channels) {
+        ln_channels(g, n, N, 0, dx);
+        return;
+    }
     double inv_d = 1.0 / (double)D;
     for (int i = 0; i < N; i++) {
         const size_t Re = ln_rows(g, n, i, R);

@@ -970,6 +970,12 @@ static void case_layernorm(void)
         snprintf(what, sizeof what, "layernorm of a map, axes %d", axes);
         check_graph(what, &img, t, 1, 2, 2e-2);
     }
+    /* each position over its channels (ConvNeXt's): a map, and 70 positions (two blocks) */
+    t[0].axes = 0;
+    t[0].channels = 1;
+    check_graph("layernorm over channels", &img, t, 1, 2, 2e-2);
+    tensor_shape wide = {2, {3, 70}};
+    check_graph("layernorm over channels, 70 positions", &wide, t, 1, 2, 2e-2);
     /* per step of a padded sequence; its padded steps are zero */
     tensor_shape ids = {1, {5}};
     layer_spec q[3] = {gt_spec("embedding", "emb"), gt_spec("layernorm", "ln"), gt_spec("dense", "d")};
