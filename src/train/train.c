@@ -1661,6 +1661,7 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     if (!writes(t))
         return DLC_OK;
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
+    t->m.steps = t->step; /* for dlc eval's batchnorm warning */
     if ((s = model_save(&t->m, path, err)) != DLC_OK)
         return s;
     if (t->hooks && t->hooks->finished)
