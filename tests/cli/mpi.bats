@@ -190,21 +190,31 @@ one_and_three_ranks() {
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"gradients summed in 1 call of 0.10 MB in all"* ]]
+    # after each epoch rank 0 sends the dense layers alone, not the frozen convolutions and
+    # batchnorms (0.12 MB in all)
+    [[ "$output" == *"rank 0's weights to the others after each epoch: 0.10 MB in 1 call"* ]]
     # (the order of the sums leaves dense_1.weight 1.06e-5 apart, as it did
     # when the frozen layers' gradients sat in the block unused)
     "$ST_COMPARE" one/model.safetensors two/model.safetensors 2e-5
     metrics_close one/metrics.csv two/metrics.csv
 }
 
-@test "per-rank batchnorm statistics (the default) are not the global batch's: the weights differ" {
+@test "per-rank batchnorm statistics (the default) are not the global batch's: the weights differ; rank 0's go to every rank after each epoch" {
     cnn_config 48 false
     run "$DLC" train cnn.yaml --out one --threads 1 --quiet
     [ "$status" -eq 0 ]
-    run mpi 2 "$DLC" train cnn.yaml --out two --threads 1 --quiet
+    run mpi 2 "$DLC" train cnn.yaml --out two --threads 1 --quiet --set train.epochs=2
     [ "$status" -eq 0 ]
     run "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-3
     echo "$output"
     [ "$status" -eq 1 ]
+    # each rank evaluates a shard of dev with rank 0's running statistics, which the run keeps:
+    # the last epoch's dev loss is what one process measures on the saved model
+    local want got
+    want=$(tail -1 two/metrics.csv | cut -d, -f5)
+    got=$("$DLC" eval two --split dev --json --threads 1 | jq .loss)
+    echo "metrics.csv $want, eval $got"
+    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !((d < 0 ? -d : d) <= 1e-5 * (a < 0 ? -a : a)) }'
 }
 
 @test "a stateful LSTM language model on 2 and 3 ranks keeps its streams: one process's weights" {
