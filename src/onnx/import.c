@@ -899,8 +899,11 @@ static dlc_status op_add(imp *k, const onnx_node *n)
         dlc_status sst = layer_shape(k, x->layer, &ys);
         if (sst)
             return sst;
-        if (b->n != (size_t)ys.d[0])
-            return fail_at(k, n, "adds %zu values to a linear layer of %d outputs", b->n, ys.d[0]);
+        /* a dense layer's units are its last axis (a sequence's features), a 1x1 convolution's
+         * filters its first */
+        int units = cl && !x->flat ? ys.d[0] : ys.d[ys.ndim - 1];
+        if (b->n != (size_t)units)
+            return fail_at(k, n, "adds %zu values to a linear layer of %d outputs", b->n, units);
         ilayer *L = &k->l[x->layer];
         char *at = strstr(L->keys.s, "use_bias: false");
         memcpy(at, "use_bias: true ", 15); /* same length: the buffer stays valid */
