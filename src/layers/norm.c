@@ -18,8 +18,9 @@
  * aux holds 1/sqrt(var + eps) (C) and the mean used (C); backward
  * recomputes xhat from x, which it keeps (as PyTorch keeps the input, mean
  * and 1/sigma), so forward writes y alone.  A following (leaky)
- * ReLU is applied here, in the same pass (graph_node.act_fused), and its
- * derivative while dy is read.  With several processes (src/dist) each
+ * ReLU or ReLU6 (MobileNetV2's) is applied here, in the same pass
+ * (graph_node.act_fused; bn_fuse says which), and its derivative from y
+ * while dy is read: the same floats as the activation's own pass.  With several processes (src/dist) each
  * normalizes its shard by its own statistics (PyTorch DDP's default) or,
  * with sync_bn, by the whole batch's: the per-channel sums are then summed
  * over the processes. */
@@ -51,7 +52,8 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         graph_param_add(g, n, "running_var", &cs, PARAM_BUFFER, err) < 0)
         return err->status;
     n->aux_fixed = 2 * (size_t)C; /* 1/sigma, mean */
-    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU ||
+                   n->spec.activation == ACT_RELU6;
     n->scratch = 2 * (2 * (size_t)C + 1) + (n->seq ? 2 * (size_t)C : 0); /* bn_acc; a sequence's means */
     n->dx_over_dy = !n->seq; /* bn_backward_part reads dy[j] and then writes dx[j]; a
                               * sequence's backward clears dx first */
@@ -96,12 +98,34 @@ static inline void bn_sums(const float *restrict x, size_t n, float c, double *s
     }
 }
 
-/* dz = dy through a fused (leaky) ReLU of this slope whose output is y
- * (fused is a constant where it is inlined: two loops, each vectorized) */
+/* The activation a batchnorm applies itself: none, a (leaky) ReLU of a slope, or ReLU6 */
+enum { BN_FUSE_NONE, BN_FUSE_LEAKY, BN_FUSE_RELU6 };
+
+static int bn_fuse(const graph_node *n)
+{
+    return !n->act_fused ? BN_FUSE_NONE : n->spec.activation == ACT_RELU6 ? BN_FUSE_RELU6 : BN_FUSE_LEAKY;
+}
+
+/* y from v = the normalized value, as graph_act_forward computes it (relu6: clamped to [0, 6]) */
+static inline float bn_act(float v, float slope, int fused)
+{
+    if (fused == BN_FUSE_RELU6) {
+        float r = v > 0.0f ? v : 0.0f;
+        return r < 6.0f ? r : 6.0f;
+    }
+    float l = slope * v;
+    return !fused || v > 0.0f ? v : l;
+}
+
+/* dz = dy through a fused activation (bn_fuse) whose output is y: a (leaky) ReLU of this
+ * slope, or ReLU6, 0 at its kinks as graph_act_backward (fused is a constant where it is
+ * inlined: a loop each, vectorized) */
 static inline float bn_dz(const float *restrict dy, const float *restrict y, float slope, size_t j,
                           int fused)
 {
     float d = dy[j], l = slope * d;
+    if (fused == BN_FUSE_RELU6)
+        return (y[j] > 0.0f) & (y[j] < 6.0f) ? d : 0.0f;
     return !fused || y[j] > 0.0f ? d : l;
 }
 
@@ -111,7 +135,7 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
                           double *sdyh, int fused)
 {
     const layer_v8 muv = {mu, mu, mu, mu, mu, mu, mu, mu}, isv = {is, is, is, is, is, is, is, is},
-                   zero = {0};
+                   zero = {0}, six = {6, 6, 6, 6, 6, 6, 6, 6};
     for (size_t b = 0; b < n; b += BN_BLOCK) {
         size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
         layer_v8 a = {0}, q = {0};
@@ -119,7 +143,12 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
             layer_v8 d, xv;
             memcpy(&d, dy + j, sizeof d);
             memcpy(&xv, x + j, sizeof xv);
-            if (fused) { /* bn_dz, lane by lane */
+            if (fused == BN_FUSE_RELU6) { /* bn_dz, lane by lane */
+                layer_v8 yv;
+                memcpy(&yv, y + j, sizeof yv);
+                layer_v8i on = (yv > zero) & (yv < six);
+                d = (layer_v8)(on & (layer_v8i)d);
+            } else if (fused) {
                 layer_v8 yv, l = slope * d;
                 memcpy(&yv, y + j, sizeof yv);
                 layer_v8i on = yv > zero;
@@ -260,6 +289,11 @@ static void bn_forward_part(void *ctx, int part, int parts)
                     yr[s] = gc * ((xr[s] - mu) * is) + bc;
                 continue;
             }
+            if (bn_fuse(n) == BN_FUSE_RELU6) {
+                for (size_t s = 0; s < S; s++)
+                    yr[s] = bn_act(gc * ((xr[s] - mu) * is) + bc, 0.0f, BN_FUSE_RELU6);
+                continue;
+            }
             for (size_t s = 0; s < S; s++) {
                 float v = gc * ((xr[s] - mu) * is) + bc, lv = j->slope * v;
                 yr[s] = v > 0.0f ? v : lv;
@@ -298,6 +332,7 @@ static void bn_seq_forward(graph *g, graph_node *n, int N)
     float *inv_std = n->aux, *mean_used = n->aux + C;
     const float m = n->spec.momentum, eps = n->spec.eps;
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const int fused = bn_fuse(n);
     int apply = 1;
     if (bn_batch_stats(g, n)) {
         /* sums C, the count of valid rows, then squared deviations C */
@@ -341,7 +376,7 @@ static void bn_seq_forward(graph *g, graph_node *n, int N)
         float *y = n->out + at;
         for (int c = 0; c < C; c++) {
             float v = gamma[c] * ((x[at + c] - mean_used[c]) * inv_std[c]) + beta[c];
-            y[c] = !n->act_fused || v > 0.0f ? v : slope * v;
+            y[c] = bn_act(v, slope, fused);
         }
     });
 }
@@ -354,7 +389,7 @@ static void bn_seq_backward(graph *g, graph_node *n, int N)
     const float *x = xn->out, *inv_std = n->aux, *mean_used = n->aux + C;
     const float *dy = n->grad, *y = n->out;
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
-    const int fused = n->act_fused, batch = bn_batch_stats(g, n);
+    const int fused = bn_fuse(n), batch = bn_batch_stats(g, n);
     /* sums of dz C, of dz * xhat C, the count of valid rows */
     double *acc = bn_acc(g, C), *sdy = acc, *sdyh = acc + C;
     memset(acc, 0, sizeof(double) * (2 * (size_t)C + 1));
@@ -452,8 +487,10 @@ static void bn_backward_part(void *ctx, int part, int parts)
             double a = 0, b = 0;
             for (int i = 0; i < N; i++) {
                 size_t at = (size_t)i * CS + c * S;
-                if (y)
-                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, 1);
+                if (y && bn_fuse(n) == BN_FUSE_RELU6)
+                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, BN_FUSE_RELU6);
+                else if (y)
+                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, BN_FUSE_LEAKY);
                 else
                     bn_dot(dy + at, NULL, slope, x + at, mu, is, S, &a, &b, 0);
             }
@@ -484,8 +521,14 @@ static void bn_backward_part(void *ctx, int part, int parts)
                     dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (dyr[s] - mdy - ((xr[s] - mu) * is) * mdyx);
                 continue;
             }
+            if (bn_fuse(n) == BN_FUSE_RELU6) {
+                for (size_t s = 0; s < S; s++)
+                    dxr[s] = (assign ? 0.0f : dxr[s]) +
+                             gc * (bn_dz(dyr, yr, slope, s, BN_FUSE_RELU6) - mdy - ((xr[s] - mu) * is) * mdyx);
+                continue;
+            }
             for (size_t s = 0; s < S; s++)
-                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - ((xr[s] - mu) * is) * mdyx);
+                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, BN_FUSE_LEAKY) - mdy - ((xr[s] - mu) * is) * mdyx);
         }
     }
 }

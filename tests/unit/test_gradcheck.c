@@ -210,6 +210,10 @@ static void case_batchnorm(void)
     tensor_shape img = {3, {2, 3, 2}};
     layer_spec t[1] = {gt_spec("batchnorm", "bn")};
     check_graph("batchnorm (channels)", &img, t, 1, 3, 2e-2);
+    /* ReLU6 applied by the batchnorm (MobileNetV2's; its clamp at 6 against the relu6 layer's
+     * own backward, bit for bit: test_plan) */
+    t[0].activation = ACT_RELU6;
+    check_graph("batchnorm (channels), relu6 fused", &img, t, 1, 3, 2e-2);
 }
 
 static void case_flatten(void)
