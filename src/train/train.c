@@ -1637,13 +1637,18 @@ static dlc_status setup(trainer *t, dlc_error *err)
         dist_hook_sums(t->dg);
         int calls;
         size_t sent = bcast_learned(t->dw, g, 0, &calls);
+        char size[32]; /* a frozen body's head is a few KB */
+        if (sent < 10240)
+            snprintf(size, sizeof size, "%zu bytes", sent);
+        else
+            snprintf(size, sizeof size, "%.2f MB", sent / 1048576.0);
         say(t, "%d processes (%s), %d examples each per step of %d; gradients summed in %d "
                "call%s of %.2f MB in all%s; rank 0's weights to the others after each epoch: "
-               "%.2f MB in %d call%s",
+               "%s in %d call%s",
             t->ranks, dist_library() ? dist_library() : "MPI", (B + t->ranks - 1) / t->ranks, B,
             dist_grads_buckets(t->dg), dist_grads_buckets(t->dg) == 1 ? "" : "s",
             dist_grads_floats(t->dg) * sizeof(float) / 1048576.0,
-            g->sync_bn ? "; batchnorm statistics over the whole batch" : "", sent / 1048576.0, calls,
+            g->sync_bn ? "; batchnorm statistics over the whole batch" : "", size, calls,
             calls == 1 ? "" : "s");
     }
     metrics_header(t, &t->metrics);
