@@ -1638,7 +1638,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         int calls;
         size_t sent = bcast_learned(t->dw, g, 0, &calls);
         char size[32]; /* a frozen body's head is a few KB */
-        if (sent < 10240)
+        if (sent < 1048576)
             snprintf(size, sizeof size, "%zu bytes", sent);
         else
             snprintf(size, sizeof size, "%.2f MB", sent / 1048576.0);
