@@ -31,6 +31,8 @@ alexnet: torchvision's (GoogLeNet and Inception v3 without their auxiliary
 heads, and without their input transform unless --transform-input: the
 pretrained models' x[:, c] * a_c + b_c per channel), batch norm statistics
 measured as mobilenet_v2's.
+convnext_tiny: torchvision's ConvNeXt-T (its LayerNorm on channels-last maps between
+Transposes; layer_scale, the layer norms and the linear biases made non-trivial).
 Needs python3-torch (and python3-torchvision for resnet18).
 """
 import argparse
@@ -74,6 +76,17 @@ def image_model(name, size, n, transform_input=False):
             m.running_var.uniform_(0.5, 1.5)
             m.weight.data.uniform_(0.5, 1.5)
             m.bias.data.uniform_(-0.2, 0.2)
+    if name.startswith("convnext"):
+        # torchvision starts layer_scale at 1e-6 (each block nearly the identity) and the layer norms
+        # at ones and zeros: made to matter, as trained ones do
+        for m in net.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.data.uniform_(0.5, 1.5)
+                m.bias.data.uniform_(-0.2, 0.2)
+            elif isinstance(m, nn.Linear):
+                m.bias.data.uniform_(-0.1, 0.1)
+            if hasattr(m, "layer_scale"):
+                m.layer_scale.data.uniform_(0.2, 1.0)
     pixels = torch.randint(0, 256, (n, 3, size, size)).float()
     mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     x = (pixels / 255 - mean) / std
@@ -119,7 +132,8 @@ def lstm(n, net=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", choices=["resnet18", "lstm", "gru", "squeezenet1_1", "alexnet", *MEASURED_BN])
+    ap.add_argument("model", choices=["resnet18", "lstm", "gru", "squeezenet1_1", "alexnet", "convnext_tiny",
+                                     *MEASURED_BN])
     ap.add_argument("out")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--examples", type=int, default=2)

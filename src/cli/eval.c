@@ -284,6 +284,15 @@ static int run(const cli_args *a)
         goto done;
     }
     have_rep = 1;
+    /* dlc train's warning of batchnorm statistics still near their start: repeated for whoever
+     * only evaluates the run (the file records its steps) */
+    char bn_note[1024] = "";
+    if (m.steps >= 0)
+        model_running_stats_note(&m, &cfg, m.steps, bn_note, sizeof bn_note);
+    if (bn_note[0] && dlc_strlist_push(&rep.model_warnings, bn_note, &err) != DLC_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     report_measure_cost(&rep, &m, &data, &cfg, path);
     report_conclude(&rep, &cfg);
     const report_split *r = report_get_split(&rep, which);

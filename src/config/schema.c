@@ -240,6 +240,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.end",          K_INDEX,      LAY(end),                "null",   ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.sizes",        K_SIZES,      LAY(sizes),              REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.axes",         K_AUTO,       LAY(axes),               "auto",   GE(1),        FLAGS(F_OP_KEY))   \
+    X("model.layers.*.channels",     K_BOOL,       LAY(channels),           "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.vocab",        K_AUTO,       LAY(vocab),              "auto",   GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.pad_id",       K_INT,        LAY(pad_id),             "0",      GE(-1),       FLAGS(F_OP_KEY))   \
     X("model.layers.*.pretrained",   K_STRING,     LAY(pretrained),         "",       ANY,          FLAGS(F_OP_KEY))   \

@@ -148,6 +148,8 @@ typedef struct {
     int generated;                /* 1: a piece made from a split layer by the config
                                    * (written back as the split, not on its own) */
     int axes;                     /* layernorm: trailing axes normalized over; 0 = auto */
+    int channels;                 /* layernorm: 1 normalizes each position of (C, S...) over its C
+                                   * channels (ConvNeXt's LayerNorm2d) */
     int char_units;               /* word_chars: the size of a byte's vector */
 } layer_spec;
 

@@ -18,8 +18,9 @@
  * aux holds 1/sqrt(var + eps) (C) and the mean used (C); backward
  * recomputes xhat from x, which it keeps (as PyTorch keeps the input, mean
  * and 1/sigma), so forward writes y alone.  A following (leaky)
- * ReLU is applied here, in the same pass (graph_node.act_fused), and its
- * derivative while dy is read.  With several processes (src/dist) each
+ * ReLU or ReLU6 (MobileNetV2's) is applied here, in the same pass
+ * (graph_node.act_fused; bn_fuse says which), and its derivative from y
+ * while dy is read: the same floats as the activation's own pass.  With several processes (src/dist) each
  * normalizes its shard by its own statistics (PyTorch DDP's default) or,
  * with sync_bn, by the whole batch's: the per-channel sums are then summed
  * over the processes. */
@@ -51,7 +52,8 @@ dlc_status batchnorm_build(graph *g, graph_node *n, dlc_error *err)
         graph_param_add(g, n, "running_var", &cs, PARAM_BUFFER, err) < 0)
         return err->status;
     n->aux_fixed = 2 * (size_t)C; /* 1/sigma, mean */
-    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU;
+    n->act_fused = n->spec.activation == ACT_RELU || n->spec.activation == ACT_LEAKY_RELU ||
+                   n->spec.activation == ACT_RELU6;
     n->scratch = 2 * (2 * (size_t)C + 1) + (n->seq ? 2 * (size_t)C : 0); /* bn_acc; a sequence's means */
     n->dx_over_dy = !n->seq; /* bn_backward_part reads dy[j] and then writes dx[j]; a
                               * sequence's backward clears dx first */
@@ -96,12 +98,34 @@ static inline void bn_sums(const float *restrict x, size_t n, float c, double *s
     }
 }
 
-/* dz = dy through a fused (leaky) ReLU of this slope whose output is y
- * (fused is a constant where it is inlined: two loops, each vectorized) */
+/* The activation a batchnorm applies itself: none, a (leaky) ReLU of a slope, or ReLU6 */
+enum { BN_FUSE_NONE, BN_FUSE_LEAKY, BN_FUSE_RELU6 };
+
+static int bn_fuse(const graph_node *n)
+{
+    return !n->act_fused ? BN_FUSE_NONE : n->spec.activation == ACT_RELU6 ? BN_FUSE_RELU6 : BN_FUSE_LEAKY;
+}
+
+/* y from v = the normalized value, as graph_act_forward computes it (relu6: clamped to [0, 6]) */
+static inline float bn_act(float v, float slope, int fused)
+{
+    if (fused == BN_FUSE_RELU6) {
+        float r = v > 0.0f ? v : 0.0f;
+        return r < 6.0f ? r : 6.0f;
+    }
+    float l = slope * v;
+    return !fused || v > 0.0f ? v : l;
+}
+
+/* dz = dy through a fused activation (bn_fuse) whose output is y: a (leaky) ReLU of this
+ * slope, or ReLU6, 0 at its kinks as graph_act_backward (fused is a constant where it is
+ * inlined: a loop each, vectorized) */
 static inline float bn_dz(const float *restrict dy, const float *restrict y, float slope, size_t j,
                           int fused)
 {
     float d = dy[j], l = slope * d;
+    if (fused == BN_FUSE_RELU6)
+        return (y[j] > 0.0f) & (y[j] < 6.0f) ? d : 0.0f;
     return !fused || y[j] > 0.0f ? d : l;
 }
 
@@ -111,7 +135,7 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
                           double *sdyh, int fused)
 {
     const layer_v8 muv = {mu, mu, mu, mu, mu, mu, mu, mu}, isv = {is, is, is, is, is, is, is, is},
-                   zero = {0};
+                   zero = {0}, six = {6, 6, 6, 6, 6, 6, 6, 6};
     for (size_t b = 0; b < n; b += BN_BLOCK) {
         size_t e = n - b < BN_BLOCK ? n : b + BN_BLOCK, j = b;
         layer_v8 a = {0}, q = {0};
@@ -119,7 +143,12 @@ static inline void bn_dot(const float *restrict dy, const float *restrict y, flo
             layer_v8 d, xv;
             memcpy(&d, dy + j, sizeof d);
             memcpy(&xv, x + j, sizeof xv);
-            if (fused) { /* bn_dz, lane by lane */
+            if (fused == BN_FUSE_RELU6) { /* bn_dz, lane by lane */
+                layer_v8 yv;
+                memcpy(&yv, y + j, sizeof yv);
+                layer_v8i on = (yv > zero) & (yv < six);
+                d = (layer_v8)(on & (layer_v8i)d);
+            } else if (fused) {
                 layer_v8 yv, l = slope * d;
                 memcpy(&yv, y + j, sizeof yv);
                 layer_v8i on = yv > zero;
@@ -260,6 +289,11 @@ static void bn_forward_part(void *ctx, int part, int parts)
                     yr[s] = gc * ((xr[s] - mu) * is) + bc;
                 continue;
             }
+            if (bn_fuse(n) == BN_FUSE_RELU6) {
+                for (size_t s = 0; s < S; s++)
+                    yr[s] = bn_act(gc * ((xr[s] - mu) * is) + bc, 0.0f, BN_FUSE_RELU6);
+                continue;
+            }
             for (size_t s = 0; s < S; s++) {
                 float v = gc * ((xr[s] - mu) * is) + bc, lv = j->slope * v;
                 yr[s] = v > 0.0f ? v : lv;
@@ -298,6 +332,7 @@ static void bn_seq_forward(graph *g, graph_node *n, int N)
     float *inv_std = n->aux, *mean_used = n->aux + C;
     const float m = n->spec.momentum, eps = n->spec.eps;
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
+    const int fused = bn_fuse(n);
     int apply = 1;
     if (bn_batch_stats(g, n)) {
         /* sums C, the count of valid rows, then squared deviations C */
@@ -341,7 +376,7 @@ static void bn_seq_forward(graph *g, graph_node *n, int N)
         float *y = n->out + at;
         for (int c = 0; c < C; c++) {
             float v = gamma[c] * ((x[at + c] - mean_used[c]) * inv_std[c]) + beta[c];
-            y[c] = !n->act_fused || v > 0.0f ? v : slope * v;
+            y[c] = bn_act(v, slope, fused);
         }
     });
 }
@@ -354,7 +389,7 @@ static void bn_seq_backward(graph *g, graph_node *n, int N)
     const float *x = xn->out, *inv_std = n->aux, *mean_used = n->aux + C;
     const float *dy = n->grad, *y = n->out;
     const float slope = n->spec.activation == ACT_LEAKY_RELU ? n->spec.alpha : 0.0f;
-    const int fused = n->act_fused, batch = bn_batch_stats(g, n);
+    const int fused = bn_fuse(n), batch = bn_batch_stats(g, n);
     /* sums of dz C, of dz * xhat C, the count of valid rows */
     double *acc = bn_acc(g, C), *sdy = acc, *sdyh = acc + C;
     memset(acc, 0, sizeof(double) * (2 * (size_t)C + 1));
@@ -452,8 +487,10 @@ static void bn_backward_part(void *ctx, int part, int parts)
             double a = 0, b = 0;
             for (int i = 0; i < N; i++) {
                 size_t at = (size_t)i * CS + c * S;
-                if (y)
-                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, 1);
+                if (y && bn_fuse(n) == BN_FUSE_RELU6)
+                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, BN_FUSE_RELU6);
+                else if (y)
+                    bn_dot(dy + at, y + at, slope, x + at, mu, is, S, &a, &b, BN_FUSE_LEAKY);
                 else
                     bn_dot(dy + at, NULL, slope, x + at, mu, is, S, &a, &b, 0);
             }
@@ -484,8 +521,14 @@ static void bn_backward_part(void *ctx, int part, int parts)
                     dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (dyr[s] - mdy - ((xr[s] - mu) * is) * mdyx);
                 continue;
             }
+            if (bn_fuse(n) == BN_FUSE_RELU6) {
+                for (size_t s = 0; s < S; s++)
+                    dxr[s] = (assign ? 0.0f : dxr[s]) +
+                             gc * (bn_dz(dyr, yr, slope, s, BN_FUSE_RELU6) - mdy - ((xr[s] - mu) * is) * mdyx);
+                continue;
+            }
             for (size_t s = 0; s < S; s++)
-                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, 1) - mdy - ((xr[s] - mu) * is) * mdyx);
+                dxr[s] = (assign ? 0.0f : dxr[s]) + gc * (bn_dz(dyr, yr, slope, s, BN_FUSE_LEAKY) - mdy - ((xr[s] - mu) * is) * mdyx);
         }
     }
 }
@@ -535,7 +578,12 @@ void batchnorm_backward(graph *g, graph_node *n, int N)
  * map.  No running statistics: training and evaluation compute the same.
  * On a padded sequence only each sample's valid steps are computed; its
  * padded steps output zero, as dense does.
- * aux holds xhat (N, R, D) then 1/sqrt(var + eps) (N, R). */
+ * aux holds xhat (N, R, D) then 1/sqrt(var + eps) (N, R).
+ * `channels: true` normalizes each position of x (N, C, S) over its C
+ * channels instead (ConvNeXt's LayerNorm2d, PyTorch's LayerNorm(C) on
+ * x.permute(0, 2, 3, 1)): gamma and beta (C); aux xhat (N, C, S) then
+ * 1/sqrt(var + eps) (N, S).  The positions go in blocks of LN_BLOCK, the
+ * channels outer, so each pass reads rows of x in order. */
 
 /* Trailing axes normalized over, resolved from `axes`. */
 static int ln_axes(const graph_node *x, const layer_spec *s)
@@ -552,7 +600,12 @@ dlc_status layernorm_build(graph *g, graph_node *n, dlc_error *err)
     char shape[64];
     if (!(n->spec.eps > 0.0f))
         return layer_fail(n, err, "eps must be positive, got %g", n->spec.eps);
-    if (A > ndim || (x->seq && A > ndim - 1))
+    if (n->spec.channels && (n->spec.axes > 0 || x->seq))
+        return layer_fail(n, err, "channels: true normalizes each position of a map (C, H, W) over its C "
+                                  "channels; %s",
+                          x->seq ? "its input is a sequence (normalize its features per step: axes: 1)"
+                                 : "leave axes out (it is the trailing axes' form)");
+    if (!n->spec.channels && (A > ndim || (x->seq && A > ndim - 1)))
         return layer_fail(n, err, "axes %d: its input %s has %d axes%s", A,
                           tensor_shape_str(&x->shape, shape, sizeof shape), ndim,
                           x->seq ? ", the first of them time (a sequence is normalized per step)" : "");
@@ -561,6 +614,8 @@ dlc_status layernorm_build(graph *g, graph_node *n, dlc_error *err)
     tensor_shape ps = {A, {0}};
     for (int i = 0; i < A; i++)
         ps.d[i] = x->shape.d[ndim - A + i];
+    if (n->spec.channels)
+        ps = (tensor_shape){1, {x->shape.d[0]}};
     if (graph_param_add(g, n, "gamma", &ps, PARAM_NORM, err) < 0 ||
         graph_param_add(g, n, "beta", &ps, PARAM_NORM, err) < 0)
         return err->status;
@@ -575,11 +630,96 @@ void layernorm_init(graph *g, graph_node *n, dlc_rng *rng)
     tensor_fill(gamma->data, 1.0f, gamma->n);
 }
 
-/* The geometry: D values per row, R rows per sample. */
+/* The geometry: D values per row, R rows per sample; channels: D channels, R positions. */
 static void ln_geometry(graph *g, const graph_node *n, size_t *D, size_t *R)
 {
     *D = graph_p(g, n, 0)->n;
     *R = n->size / *D;
+}
+
+#define LN_BLOCK 64
+
+/* channels: true, forward: sample i's positions [s0, s0 + B) over its C channels */
+static void ln_channels_forward(graph *g, graph_node *n, size_t i, size_t s0, size_t B)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    const float *x = graph_in(g, n, 0)->out + i * C * S + s0;
+    const float *gamma = graph_p(g, n, 0)->data, *beta = graph_p(g, n, 1)->data;
+    float *xhat = n->aux + i * C * S + s0, *y = n->out + i * C * S + s0;
+    float *rstd = n->aux + n->size * (size_t)g->rows + i * S + s0;
+    double sum[LN_BLOCK] = {0}, sq[LN_BLOCK] = {0};
+    float mu[LN_BLOCK];
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++)
+            sum[b] += x[c * S + b];
+    for (size_t b = 0; b < B; b++)
+        mu[b] = (float)(sum[b] / (double)C);
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++) {
+            double d = (double)x[c * S + b] - sum[b] / (double)C;
+            sq[b] += d * d;
+        }
+    for (size_t b = 0; b < B; b++)
+        rstd[b] = (float)(1.0 / sqrt(sq[b] / (double)C + n->spec.eps));
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++) {
+            float h = (x[c * S + b] - mu[b]) * rstd[b];
+            xhat[c * S + b] = h;
+            y[c * S + b] = gamma[c] * h + beta[c];
+        }
+}
+
+/* channels: true, backward over the same block */
+static void ln_channels_backward(graph *g, graph_node *n, size_t i, size_t s0, size_t B, float *dx)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    graph_param *gamma = graph_p(g, n, 0), *beta = graph_p(g, n, 1);
+    size_t at = i * C * S + s0;
+    const float *xhat = n->aux + at, *dy = n->grad + at;
+    const float *rstd = n->aux + n->size * (size_t)g->rows + i * S + s0;
+    double s[LN_BLOCK] = {0}, sx[LN_BLOCK] = {0};
+    for (size_t c = 0; c < C; c++) {
+        double dg = 0, db = 0;
+        for (size_t b = 0; b < B; b++) {
+            double d = dy[c * S + b], dh = d * gamma->data[c];
+            dg += d * xhat[c * S + b];
+            db += d;
+            s[b] += dh;
+            sx[b] += dh * xhat[c * S + b];
+        }
+        if (gamma->trainable)
+            gamma->grad[c] += (float)dg;
+        if (beta->trainable)
+            beta->grad[c] += (float)db;
+    }
+    if (!dx)
+        return;
+    dx += at;
+    float m[LN_BLOCK], mx[LN_BLOCK];
+    for (size_t b = 0; b < B; b++) {
+        m[b] = (float)(s[b] / (double)C);
+        mx[b] = (float)(sx[b] / (double)C);
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t b = 0; b < B; b++)
+            dx[c * S + b] += rstd[b] * (dy[c * S + b] * gamma->data[c] - m[b] - xhat[c * S + b] * mx[b]);
+}
+
+/* channels: true over N samples, block by block (fwd: forward, else backward into dx) */
+static void ln_channels(graph *g, graph_node *n, int N, int fwd, float *dx)
+{
+    size_t C, S;
+    ln_geometry(g, n, &C, &S);
+    for (size_t i = 0; i < (size_t)N; i++)
+        for (size_t s0 = 0; s0 < S; s0 += LN_BLOCK) {
+            size_t B = S - s0 < LN_BLOCK ? S - s0 : LN_BLOCK;
+            if (fwd)
+                ln_channels_forward(g, n, i, s0, B);
+            else
+                ln_channels_backward(g, n, i, s0, B, dx);
+        }
 }
 
 /* Rows of sample i that are computed: all, or a sequence's valid steps. */
@@ -590,6 +730,10 @@ static size_t ln_rows(const graph *g, const graph_node *n, int i, size_t R)
 
 void layernorm_forward(graph *g, graph_node *n, int N)
 {
+    if (n->spec.channels) {
+        ln_channels(g, n, N, 1, NULL);
+        return;
+    }
     size_t D, R;
     ln_geometry(g, n, &D, &R);
     const float *x = graph_in(g, n, 0)->out;
@@ -637,6 +781,10 @@ void layernorm_backward(graph *g, graph_node *n, int N)
     const float *xhat = n->aux, *rstd = n->aux + n->size * (size_t)g->rows;
     const float *dy = n->grad;
     float *dx = graph_wants_grad(g, n, 0) ? graph_in(g, n, 0)->grad : NULL;
+    if (n->spec.channels) {
+        ln_channels(g, n, N, 0, dx);
+        return;
+    }
     double inv_d = 1.0 / (double)D;
     for (int i = 0; i < N; i++) {
         const size_t Re = ln_rows(g, n, i, R);

@@ -74,7 +74,7 @@ const graph_op graph_ops[] = {
                         l2normalize_forward, l2normalize_backward, .saves = l2normalize_saves},
     [OP_GRAM] = {"gram", 1, 1, NO_KEYS, NO_KEYS, gram_build, NULL, gram_forward, gram_backward,
                  .saves = gram_saves},
-    [OP_LAYERNORM] = {"layernorm", 1, 1, KEYS("axes", "eps"), NO_KEYS, layernorm_build,
+    [OP_LAYERNORM] = {"layernorm", 1, 1, KEYS("axes", "eps", "channels"), NO_KEYS, layernorm_build,
                       layernorm_init, layernorm_forward, layernorm_backward,
                       .saves = layernorm_saves},
     [OP_SCALAR_MIX] = {"scalar_mix", 2, GRAPH_MAX_INPUTS, NO_KEYS, NO_KEYS, scalar_mix_build,

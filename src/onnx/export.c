@@ -44,7 +44,8 @@
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
- *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form
+ *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form;
+ *                  channels: true between Transposes to channels last and back
  *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
  *                  coefficient (Gather of one)
  *   word_chars     the word's vector by Gather (a padding or out-of-range id
@@ -935,14 +936,25 @@ static const char *ex_channel_shuffle(onnx_ctx *c, graph_node *n, const char *ou
     return reshape(c, v, back, r + 1, out);
 }
 
-/* over the trailing axes the layer normalizes (its gamma's shape) */
+/* over the trailing axes the layer normalizes (its gamma's shape); over a
+ * map's channels (channels: true) between Transposes that make them last and
+ * back, as PyTorch writes ConvNeXt's LayerNorm2d */
 static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
 {
     const graph_node *x = graph_in(c->g, n, 0);
     const graph_param *gp = graph_p(c->g, n, 0);
-    int A = gp->shape.ndim, first = x->shape.ndim - A;
+    int r = x->shape.ndim, cl = n->spec.channels && r > 1;
+    int A = cl ? 1 : gp->shape.ndim, first = r - A;
     const char *v = in_val(c, n, 0), *gamma = param(c, n, 0), *beta = param(c, n, 1), *nm = n->spec.name;
-    const char *o = steps_out(c, n, out);
+    int64_t last[TENSOR_MAX_DIMS + 1] = {0}, back[TENSOR_MAX_DIMS + 1] = {0, r};
+    for (int i = 1; i < r; i++) {
+        last[i] = i + 1;
+        back[i + 1] = i;
+    }
+    last[r] = 1;
+    if (cl)
+        v = transpose(c, v, last, r + 1, name(c, "%s/channels_last", nm));
+    const char *o = cl ? name(c, "%s/normalized_last", nm) : steps_out(c, n, out);
     if (c->opset >= 17) {
         node_begin(c, "LayerNormalization", o);
         node_in(c, v);
@@ -952,19 +964,20 @@ static const char *ex_layernorm(onnx_ctx *c, graph_node *n, const char *out)
         attr_int(c, "axis", first + 1);
         attr_float(c, "epsilon", n->spec.eps);
         node_end(c);
-        return zero_padding(c, o, out);
+    } else {
+        /* below opset 17: (x - mean) / sqrt(var + eps) * gamma + beta */
+        int64_t axes[TENSOR_MAX_DIMS];
+        int na = sample_axes(x, first, axes);
+        const char *mean = reduce_axes(c, "ReduceMean", v, axes, na, 1, name(c, "%s/mean", nm));
+        const char *d = op2(c, "Sub", v, mean, name(c, "%s/centered", nm));
+        const char *d2 = op2(c, "Mul", d, d, name(c, "%s/squares", nm));
+        const char *var = reduce_axes(c, "ReduceMean", d2, axes, na, 1, name(c, "%s/var", nm));
+        const char *ve = op2(c, "Add", var, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
+                             name(c, "%s/var_eps", nm));
+        const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
+        op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, o);
     }
-    /* below opset 17: (x - mean) / sqrt(var + eps) * gamma + beta */
-    int64_t axes[TENSOR_MAX_DIMS];
-    int na = sample_axes(x, first, axes);
-    const char *mean = reduce_axes(c, "ReduceMean", v, axes, na, 1, name(c, "%s/mean", nm));
-    const char *d = op2(c, "Sub", v, mean, name(c, "%s/centered", nm));
-    const char *d2 = op2(c, "Mul", d, d, name(c, "%s/squares", nm));
-    const char *var = reduce_axes(c, "ReduceMean", d2, axes, na, 1, name(c, "%s/var", nm));
-    const char *ve = op2(c, "Add", var, scalar_f32(c, name(c, "%s/eps", nm), n->spec.eps),
-                         name(c, "%s/var_eps", nm));
-    const char *h = op2(c, "Div", d, op1(c, "Sqrt", ve, name(c, "%s/std", nm)), name(c, "%s/normalized", nm));
-    return zero_padding(c, op2(c, "Add", op2(c, "Mul", h, gamma, name(c, "%s/scaled", nm)), beta, o), out);
+    return cl ? transpose(c, o, back, r + 1, out) : zero_padding(c, o, out);
 }
 
 /* y = sum_j (gamma softmax(w)_j) x_j */

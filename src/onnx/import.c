@@ -17,7 +17,10 @@
  * order and signs export.c writes, undone; Slice and Split -> slice, the
  * channel shuffle's Reshape/Transpose/Reshape -> channel_shuffle, Pad folded
  * into the Conv or AveragePool after it, shape arithmetic on known shapes
- * folded to constants.  A leading Sub and Mul by
+ * folded to constants; a map made channels-last by Transpose (ConvNeXt's)
+ * through LayerNormalization -> layernorm over channels, MatMul -> 1x1 conv,
+ * activations and Add, back by Transpose, a Mul by a per-channel constant
+ * (layer_scale) folded into the linear layer before.  A leading Sub and Mul by
  * constants on the input (dlc's own exports) become the normalization.
  * Anything else is refused, listing every op dlc lacks. */
 #include <math.h>
@@ -63,7 +66,12 @@ typedef enum {
     V_FEATURES_FIRST,
     /* the steps of scalar_mix as dlc exports it: Softmax of its weights (`c`), times gamma
      * (`c2`), coefficient `groups` of that (Gather), input `layer` times it; then Sum */
-    V_MIX_SOFT, V_MIX_COEF, V_MIX_COEF_J, V_MIX_TERM
+    V_MIX_SOFT, V_MIX_COEF, V_MIX_COEF_J, V_MIX_TERM,
+    /* `layer`'s map (N, C, S...) with its channels made last, (N, S..., C): Transpose (0, 2, ...,
+     * r-1, 1), as ConvNeXt's LayerNorm2d and blocks write it (`rank` r; `flat` as V_LAYER's).
+     * Read by LayerNormalization over the last axis (-> layernorm, channels: true), MatMul by a
+     * constant (C, K) (-> a 1x1 convolution), elementwise activations, and the Transpose back */
+    V_CHANNELS_LAST
 } vkind;
 
 typedef struct {
@@ -77,6 +85,7 @@ typedef struct {
     const char *src;            /* V_GELU_*: the value x gelu is of (borrowed), and whether */
     int alone;                  /* gelu's two nodes are its only consumers */
     int axes;                   /* V_LN_*: the trailing axes normalized */
+    int rank;                   /* V_CHANNELS_LAST, and V_LN_* of one: ONNX's rank (else 0) */
     act_kind act;               /* V_GATE_OF_SELF: silu or hardswish */
     float eps;                  /* V_LN_VAREPS on: the variance's epsilon */
     int batch;                  /* V_SHAPE: SHAPE_OF_BATCH_FIRST the shape of a layer's output
@@ -200,6 +209,16 @@ static ival *new_val(imp *k, const char *name, vkind kind, int layer)
     x->kind = kind;
     x->layer = layer;
     return x;
+}
+
+/* Node n's output as layer L's, in the view x is in: a layer output (flat or
+ * not) or channels-last (an elementwise step keeps the layout). */
+static dlc_status same_view(imp *k, const onnx_node *n, const ival *x, int L)
+{
+    ival *y = new_val(k, n->out[0], x->kind == V_CHANNELS_LAST ? V_CHANNELS_LAST : V_LAYER, L);
+    y->flat = x->flat;
+    y->rank = x->rank;
+    return DLC_OK;
 }
 
 /* A constant input (initializer or Constant), or NULL. */
@@ -376,6 +395,13 @@ static float *copy_floats(const onnx_tensor *t)
 static dlc_status layer_in(imp *k, const onnx_node *n, int i, int *layer)
 {
     ival *x = i < n->n_in ? val(k, n->in[i]) : NULL;
+    if (x && x->kind == V_CHANNELS_LAST)
+        return fail_at(k, n, "input %d ('%s') is a map made channels-last (Transpose perm (0, 2, ..., 1)); dlc "
+                             "reads one only in a layer normalization over its last axis, a MatMul by a "
+                             "constant, an elementwise activation, a sum of such maps and the Transpose back "
+                             "(perm (0, %d, 1, ...)): "
+                             "do this op before the Transpose or after the one back",
+                       i, n->in[i], x->rank - 1);
     if (!x || x->kind != V_LAYER)
         return fail_at(k, n, "input %d ('%s') is not a tensor dlc computes (a constant, a shape, or "
                              "a recurrent layer's state used in a way dlc's layers have no form for)",
@@ -632,6 +658,23 @@ static dlc_status op_reduce_mean(imp *k, const onnx_node *n)
     int keep = !kd || kd->i != 0;
     tensor_shape s;
     int sq = x && x->kind == V_LN_SQ; /* a layer normalization's variance */
+    if (x && (x->kind == V_CHANNELS_LAST || (sq && x->rank))) {
+        /* of a channels-last map over its last axis: a layer normalization's mean or variance */
+        int last = ax ? ax->n_ints == 1 && (ax->ints[0] == -1 || ax->ints[0] == x->rank - 1)
+                      : ax_in && ax_in->i && ax_in->n == 1 && (ax_in->i[0] == -1 || ax_in->i[0] == x->rank - 1);
+        ival *y = NULL;
+        if (keep && last && sq)
+            y = new_val(k, n->out[0], V_LN_VAR, x->layer);
+        else if (keep && last && x->uses >= 2 && consumer(k, n, n->out[0], "Sub", 1, x->name))
+            y = new_val(k, n->out[0], V_LN_MEAN, x->layer);
+        if (!y)
+            return fail_at(k, n, "a mean of a channels-last map other than a layer normalization's over its "
+                                 "last axis (its channels)");
+        y->src = sq ? x->src : x->name;
+        y->axes = 1;
+        y->rank = x->rank;
+        return DLC_OK;
+    }
     if (!x || (x->kind != V_LAYER && !sq) || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
         return fail_at(k, n, "a mean of a value dlc has no layer output for");
     const int64_t *a = ax ? ax->ints : ax_in && ax_in->i ? ax_in->i : NULL;
@@ -784,13 +827,16 @@ static dlc_status op_reshape(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
-/* Gemm and MatMul: dense with W (OUT, IN) */
+/* Gemm and MatMul: dense with W (OUT, IN); MatMul of a channels-last map
+ * (PyTorch's nn.Linear on x.permute(0, 2, 3, 1)): a 1x1 convolution of OUT
+ * filters, W its (F, C, 1, 1), the output channels-last still */
 static dlc_status op_dense(imp *k, const onnx_node *n)
 {
     int gemm = !strcmp(n->op, "Gemm"), in;
-    ival *bv = n->n_in > 1 ? val(k, n->in[1]) : NULL;
+    ival *bv = n->n_in > 1 ? val(k, n->in[1]) : NULL, *xv = val(k, n->in[0]);
     const onnx_tensor *B = bv && bv->kind == V_CONST ? bv->c : NULL, *C = gemm ? cst(k, n, 2) : NULL;
-    dlc_status st = layer_in(k, n, 0, &in);
+    int cl = !gemm && xv && xv->kind == V_CHANNELS_LAST;
+    dlc_status st = cl ? (in = xv->layer, DLC_OK) : layer_in(k, n, 0, &in);
     if (st)
         return st;
     if (!B || !B->f || B->ndim != 2)
@@ -804,14 +850,22 @@ static dlc_status op_dense(imp *k, const onnx_node *n)
     int OUT = (int)B->dims[tb ? 0 : 1], IN = (int)B->dims[tb ? 1 : 0];
     if (C && C->n != (size_t)OUT && C->n != 1)
         return fail_at(k, n, "a bias that is not one value per output unit");
-    int L = add_layer(k, "dense", n->out[0], &in, 1);
+    tensor_shape xs = {0, {0}};
+    if (cl && (st = layer_shape(k, in, &xs)))
+        return st;
+    if (cl && xs.d[0] != IN)
+        return fail_at(k, n, "a channels-last map of %d channels times a weight of %d rows", xs.d[0], IN);
+    static const char *const types[] = {"dense", "dense", "conv1d", "conv2d", "conv3d"};
+    if (xs.ndim > 4)
+        return fail_at(k, n, "a channels-last map of %d spatial axes (dlc's convolutions have 1 to 3)", xs.ndim - 1);
+    int L = add_layer(k, types[xs.ndim], n->out[0], &in, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
     float *w = malloc(sizeof *w * (size_t)OUT * IN);
     for (int o = 0; w && o < OUT; o++)
         for (int i = 0; i < IN; i++)
             w[(size_t)o * IN + i] = alpha * (tb ? B->f[(size_t)o * IN + i] : B->f[(size_t)i * OUT + o]);
-    keyf(k, L, "units: %d", OUT);
+    keyf(k, L, xs.ndim > 1 ? "filters: %d, kernel: 1" : "units: %d", OUT);
     keyf(k, L, "use_bias: %s", C ? "true" : "false");
     if ((st = add_weight(k, L, "weight", w, (size_t)OUT * IN)))
         return st;
@@ -822,8 +876,7 @@ static dlc_status op_dense(imp *k, const onnx_node *n)
         if ((st = add_weight(k, L, "bias", b, (size_t)OUT)))
             return st;
     }
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    return cl ? same_view(k, n, xv, L) : (new_val(k, n->out[0], V_LAYER, L), DLC_OK);
 }
 
 /* Add: of layers (a residual sum), or of a constant to a MatMul's dense
@@ -835,31 +888,48 @@ static dlc_status op_add(imp *k, const onnx_node *n)
         ival *x = val(k, n->in[1 - c]);
         if (!b)
             continue;
-        if (!x || x->kind != V_LAYER || x->layer < 0 || strcmp(k->l[x->layer].type, "dense") != 0 ||
+        /* a MatMul of a channels-last map is a 1x1 convolution (op_dense) */
+        int cl = x && x->kind == V_CHANNELS_LAST;
+        const char *ty = x && x->layer >= 0 ? k->l[x->layer].type : "";
+        int linear = !strcmp(ty, "dense") || (cl && !strncmp(ty, "conv", 4));
+        if (!x || (x->kind != V_LAYER && !cl) || !linear ||
             strstr(k->l[x->layer].keys.s, "use_bias: false") == NULL || x->uses != 1)
             return fail_at(k, n, "adds a constant to something other than a linear layer's product");
+        tensor_shape ys;
+        dlc_status sst = layer_shape(k, x->layer, &ys);
+        if (sst)
+            return sst;
+        /* a dense layer's units are its last axis (a sequence's features), a 1x1 convolution's
+         * filters its first */
+        int units = cl && !x->flat ? ys.d[0] : ys.d[ys.ndim - 1];
+        if (b->n != (size_t)units)
+            return fail_at(k, n, "adds %zu values to a linear layer of %d outputs", b->n, units);
         ilayer *L = &k->l[x->layer];
         char *at = strstr(L->keys.s, "use_bias: false");
         memcpy(at, "use_bias: true ", 15); /* same length: the buffer stays valid */
         dlc_status st = add_weight(k, x->layer, "bias", copy_floats(b), b->n);
         if (st)
             return st;
-        new_val(k, n->out[0], V_LAYER, x->layer);
-        return DLC_OK;
+        return same_view(k, n, x, x->layer);
     }
     int in[GRAPH_MAX_INPUTS];
     if (n->n_in < 2 || n->n_in > GRAPH_MAX_INPUTS)
         return fail_at(k, n, "%d inputs (dlc's add takes 2 to %d)", n->n_in, GRAPH_MAX_INPUTS);
+    /* channels-last maps of one layout: the sum stays channels-last */
+    const ival *x0 = val(k, n->in[0]);
+    int cl = x0 && x0->kind == V_CHANNELS_LAST;
     for (int i = 0; i < n->n_in; i++) {
-        dlc_status st = layer_in(k, n, i, &in[i]);
+        const ival *xi = val(k, n->in[i]);
+        dlc_status st = cl && xi && xi->kind == V_CHANNELS_LAST && xi->rank == x0->rank && xi->flat == x0->flat
+                            ? (in[i] = xi->layer, DLC_OK)
+                            : layer_in(k, n, i, &in[i]);
         if (st)
             return st;
     }
     int L = add_layer(k, "add", n->out[0], in, n->n_in);
     if (L < 0)
         return fail_at(k, n, "too many layers");
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    return cl ? same_view(k, n, x0, L) : (new_val(k, n->out[0], V_LAYER, L), DLC_OK);
 }
 
 static dlc_status op_concat(imp *k, const onnx_node *n)
@@ -1001,18 +1071,34 @@ static size_t trailing_size(imp *k, int layer, int A)
     return D;
 }
 
-/* A layernorm of `layer`'s output over its A trailing axes as node n's
- * output; gamma and beta constants of their values, or NULL (ones, zeros). */
-static dlc_status add_layernorm(imp *k, const onnx_node *n, int layer, int A, float eps,
-                                const onnx_tensor *gamma, const onnx_tensor *beta)
+/* The values a layer normalization's step `a` (V_LN_*) normalizes over:
+ * its trailing axes', or a channels-last map's channels. */
+static size_t ln_size(imp *k, const ival *a)
 {
-    size_t D = trailing_size(k, layer, A);
+    tensor_shape s;
+    if (a->rank)
+        return layer_shape(k, a->layer, &s) == DLC_OK ? (size_t)s.d[0] : 0;
+    return trailing_size(k, a->layer, a->axes);
+}
+
+/* A layernorm of `layer`'s output over its A trailing axes as node n's
+ * output; gamma and beta constants of their values, or NULL (ones, zeros).
+ * cl: the channels-last map (V_CHANNELS_LAST) normalized over its channels,
+ * which dlc holds first (channels: true), else NULL. */
+static dlc_status add_layernorm(imp *k, const onnx_node *n, int layer, int A, float eps,
+                                const onnx_tensor *gamma, const onnx_tensor *beta, const ival *cl)
+{
+    tensor_shape xs;
+    size_t D = cl ? (layer_shape(k, layer, &xs) == DLC_OK ? (size_t)xs.d[0] : 0) : trailing_size(k, layer, A);
     if (!D)
         return fail_at(k, n, "normalizes %d axes of a value that has fewer", A);
     int L = add_layer(k, "layernorm", n->out[0], &layer, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
-    keyf(k, L, "axes: %d", A);
+    if (cl)
+        keyf(k, L, "channels: true");
+    else
+        keyf(k, L, "axes: %d", A);
     keyf(k, L, "eps: %.9g", eps);
     float *g = gamma && gamma->f ? copy_floats(gamma) : malloc(D * sizeof *g);
     float *b = beta && beta->f ? copy_floats(beta) : calloc(D, sizeof *b);
@@ -1025,8 +1111,13 @@ static dlc_status add_layernorm(imp *k, const onnx_node *n, int layer, int A, fl
         free(b);
     if (st)
         return st;
-    new_val(k, n->out[0], V_LAYER, L);
-    return DLC_OK;
+    return cl ? same_view(k, n, cl, L) : (new_val(k, n->out[0], V_LAYER, L), DLC_OK);
+}
+
+/* The channels-last map a layer normalization's step `a` is of, else NULL. */
+static const ival *ln_view(imp *k, const ival *a)
+{
+    return a->rank ? val(k, a->src) : NULL;
 }
 
 /* A constant input i of D float values, else NULL. */
@@ -1047,7 +1138,8 @@ static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
     if (!a)
         return 0;
     const char *op = n->op;
-    if (!strcmp(op, "Sub") && b && b->kind == V_LN_MEAN && a->kind == V_LAYER && !strcmp(a->name, b->src)) {
+    if (!strcmp(op, "Sub") && b && b->kind == V_LN_MEAN && (a->kind == V_LAYER || a->kind == V_CHANNELS_LAST) &&
+        !strcmp(a->name, b->src)) {
         y = new_val(k, n->out[0], V_LN_CENTERED, b->layer);
     } else if (((!strcmp(op, "Pow") && const_near(k, n, 1, 2.0)) ||
                 (!strcmp(op, "Mul") && b && !strcmp(n->in[0], n->in[1]))) && a->kind == V_LN_CENTERED) {
@@ -1066,32 +1158,32 @@ static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
     } else if (!strcmp(op, "Div") && b && a->kind == V_LN_CENTERED && b->kind == V_LN_STD &&
                !strcmp(a->src, b->src)) {
         /* normalized: gamma and beta follow, or it is the layer's output */
-        size_t D = trailing_size(k, a->layer, a->axes);
+        size_t D = ln_size(k, a);
         const onnx_node *mul = consumer(k, n, n->out[0], "Mul", 0, NULL);
         if (!mul || !const_of(k, mul, 1, D)) {
-            *st = add_layernorm(k, n, a->layer, a->axes, b->eps, NULL, NULL);
+            *st = add_layernorm(k, n, a->layer, a->axes, b->eps, NULL, NULL, ln_view(k, a));
             return 1;
         }
         y = new_val(k, n->out[0], V_LN_NORM, a->layer);
         y->eps = b->eps;
     } else if (!strcmp(op, "Mul") && b && a->kind == V_LN_NORM) {
-        size_t D = trailing_size(k, a->layer, a->axes);
+        size_t D = ln_size(k, a);
         const onnx_tensor *gamma = const_of(k, n, 1, D);
         const onnx_node *add = consumer(k, n, n->out[0], "Add", 0, NULL);
         if (!gamma)
             return 0;
         if (!add || !const_of(k, add, 1, D)) {
-            *st = add_layernorm(k, n, a->layer, a->axes, a->eps, gamma, NULL);
+            *st = add_layernorm(k, n, a->layer, a->axes, a->eps, gamma, NULL, ln_view(k, a));
             return 1;
         }
         y = new_val(k, n->out[0], V_LN_SCALED, a->layer);
         y->eps = a->eps;
         y->c = gamma;
     } else if (!strcmp(op, "Add") && b && a->kind == V_LN_SCALED) {
-        const onnx_tensor *beta = const_of(k, n, 1, trailing_size(k, a->layer, a->axes));
+        const onnx_tensor *beta = const_of(k, n, 1, ln_size(k, a));
         if (!beta)
             return 0;
-        *st = add_layernorm(k, n, a->layer, a->axes, a->eps, a->c, beta);
+        *st = add_layernorm(k, n, a->layer, a->axes, a->eps, a->c, beta, ln_view(k, a));
         return 1;
     }
     if (!y)
@@ -1100,6 +1192,7 @@ static int ln_step(imp *k, const onnx_node *n, dlc_status *st)
         const ival *prev = a->kind >= V_LN_MEAN && a->kind <= V_LN_SCALED ? a : b;
         y->src = prev->src;
         y->axes = prev->axes;
+        y->rank = prev->rank;
     }
     return 1;
 }
@@ -1110,6 +1203,20 @@ static dlc_status op_layernorm(imp *k, const onnx_node *n)
 {
     ival *x = val(k, n->in[0]);
     tensor_shape s;
+    if (x && x->kind == V_CHANNELS_LAST) {
+        /* over its last axis, the channels (ConvNeXt's LayerNorm2d): dlc's layernorm over channels */
+        const onnx_attr *ax = onnx_attr_get(n, "axis"), *e = onnx_attr_get(n, "epsilon");
+        if (ax && ax->i != -1 && ax->i != x->rank - 1)
+            return fail_at(k, n, "normalizes a channels-last map from axis %lld (dlc normalizes each position "
+                                 "over its channels, the last axis alone)", (long long)ax->i);
+        dlc_status st = layer_shape(k, x->layer, &s);
+        if (st)
+            return st;
+        const onnx_tensor *gamma = const_of(k, n, 1, (size_t)s.d[0]), *beta = const_of(k, n, 2, (size_t)s.d[0]);
+        if (!gamma || (n->n_in > 2 && n->in[2][0] && !beta))
+            return fail_at(k, n, "Scale or B is not a constant of the map's %d channels", s.d[0]);
+        return add_layernorm(k, n, x->layer, 1, e ? e->f : 1e-5f, gamma, beta, x);
+    }
     if (!x || x->kind != V_LAYER || x->flat || layer_shape(k, x->layer, &s) != DLC_OK)
         return fail_at(k, n, "normalizes a value dlc has no layer output for");
     for (int o = 1; o < n->n_out; o++)
@@ -1130,7 +1237,7 @@ static dlc_status op_layernorm(imp *k, const onnx_node *n)
     int has_b = n->n_in > 2 && n->in[2][0];
     if (!gamma || !gamma->f || gamma->n != D || (has_b && (!beta || !beta->f || beta->n != D)))
         return fail_at(k, n, "Scale or B is not a constant of the normalized axes' %zu values", D);
-    return add_layernorm(k, n, x->layer, A, e ? e->f : 1e-5f, gamma, beta);
+    return add_layernorm(k, n, x->layer, A, e ? e->f : 1e-5f, gamma, beta, NULL);
 }
 
 static dlc_status op_batchnorm(imp *k, const onnx_node *n)
@@ -1193,8 +1300,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
         L->alpha = alpha;
         L->beta = beta;
         rename_layer(k, x->layer, n->out[0]);
-        new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
-        return DLC_OK;
+        return same_view(k, n, x, x->layer);
     }
     int L = add_layer(k, "activation", n->out[0], &x->layer, 1);
     if (L < 0)
@@ -1202,8 +1308,7 @@ static dlc_status apply_act(imp *k, const onnx_node *n, const ival *x, int alone
     k->l[L].act = a;
     k->l[L].alpha = alpha;
     k->l[L].beta = beta;
-    new_val(k, n->out[0], V_LAYER, L)->flat = x->flat;
-    return DLC_OK;
+    return same_view(k, n, x, L);
 }
 
 /* One step of gelu as written before opset 20 (see V_GELU_*): 1 when node n
@@ -1225,7 +1330,7 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
         /* x / sqrt 2 (x used by this node and by x * (1 + erf)) */
         for (int i = 0; i < (div ? 1 : 2) && !y; i++) {
             ival *x = i ? b : a;
-            if (x && x->kind == V_LAYER && !x->flat && x->uses >= 2 &&
+            if (x && (x->kind == V_LAYER || x->kind == V_CHANNELS_LAST) && !x->flat && x->uses >= 2 &&
                 const_near(k, n, 1 - i, div ? 1.4142135623730951 : 0.7071067811865476)) {
                 y = new_val(k, n->out[0], V_GELU_SCALED, x->layer);
                 y->src = x->name;
@@ -1235,7 +1340,8 @@ static int gelu_step(imp *k, const onnx_node *n, dlc_status *st)
         /* x * (1 + erf(...)) */
         for (int i = 0; i < 2 && !y && !div && b; i++) {
             ival *e = i ? a : b, *x = i ? b : a;
-            if (e->kind == V_GELU_ERF1 && x->kind == V_LAYER && !strcmp(x->name, e->src)) {
+            if (e->kind == V_GELU_ERF1 && (x->kind == V_LAYER || x->kind == V_CHANNELS_LAST) &&
+                !strcmp(x->name, e->src)) {
                 y = new_val(k, n->out[0], V_GELU_PRODUCT, x->layer);
                 y->src = e->src;
                 y->alone = e->alone;
@@ -1375,7 +1481,7 @@ static dlc_status op_activation(imp *k, const onnx_node *n)
             return st;
     }
     ival *x = val(k, n->in[0]);
-    if (!x || x->kind != V_LAYER)
+    if (!x || (x->kind != V_LAYER && (x->kind != V_CHANNELS_LAST || a == ACT_SOFTMAX)))
         return layer_in(k, n, 0, &(int){0}); /* its message */
     /* x * Sigmoid(x), x * HardSigmoid(x): the gate waits for its Mul, which makes silu or hardswish */
     if ((a == ACT_SIGMOID || (a == ACT_HARDSIGMOID && pytorch)) && later_uses(k, n, n->out[0]) == 1 &&
@@ -1556,6 +1662,33 @@ static dlc_status op_view(imp *k, const onnx_node *n)
         if (x->kind == V_SHAPE && x->batch == SHAPE_BATCH && !strcmp(n->op, "Unsqueeze"))
             y->batch = SHAPE_BATCH;
         return DLC_OK;
+    }
+    /* a map's channels made last (ConvNeXt's LayerNorm2d and blocks), and back */
+    if (!strcmp(n->op, "Transpose") && perm && perm->n_ints >= 3 &&
+        (x->kind == V_LAYER || x->kind == V_CHANNELS_LAST)) {
+        int r = perm->n_ints, to_last = 1, to_first = 1;
+        for (int i = 0; i < r; i++) {
+            to_last &= perm->ints[i] == (i == 0 ? 0 : i == r - 1 ? 1 : i + 1);
+            to_first &= perm->ints[i] == (i == 0 ? 0 : i == 1 ? r - 1 : i - 1);
+        }
+        if (x->kind == V_CHANNELS_LAST && to_first && r == x->rank) {
+            if (x->layer >= 0 && !strcmp(k->l[x->layer].type, "layernorm"))
+                rename_layer(k, x->layer, n->out[0]); /* dlc's exports: the layernorm's own name */
+            new_val(k, n->out[0], V_LAYER, x->layer)->flat = x->flat;
+            return DLC_OK;
+        }
+        tensor_shape xs;
+        int seq = 0;
+        dlc_status st = x->kind == V_LAYER && to_last ? layer_shape_seq(k, x->layer, &xs, &seq) : DLC_EINPUT;
+        if (st == DLC_OK && !seq && (x->flat || xs.ndim + 1 == r)) {
+            ival *y = new_val(k, n->out[0], V_CHANNELS_LAST, x->layer);
+            y->flat = x->flat;
+            y->rank = r;
+            return DLC_OK;
+        }
+        if (x->kind == V_CHANNELS_LAST)
+            return fail_at(k, n, "a Transpose of a channels-last map other than the one back (perm (0, %d, 1, "
+                                 "...))", x->rank - 1);
     }
     const onnx_tensor *ax_in = cst(k, n, 1);
     int64_t axis = axes && axes->n_ints == 1 ? axes->ints[0] : ax_in && ax_in->i && ax_in->n == 1 ? ax_in->i[0] : -99;
@@ -2060,6 +2193,69 @@ static dlc_status op_split(imp *k, const onnx_node *n)
 
 /* Sub and Mul by constants of the input's size, straight on the input: the
  * normalization (x - shift) * scale that dlc's exports begin with. */
+/* Whether layer L's output reaches one node alone: its values (the layer's
+ * output and views of it, a bias added) each read once, by the next. */
+static int layer_alone(const imp *k, int L)
+{
+    int vals = 0, uses = 0;
+    for (int i = 0; i < k->nv; i++)
+        if (k->v[i].layer == L && (k->v[i].kind == V_LAYER || k->v[i].kind == V_CHANNELS_LAST)) {
+            vals++;
+            uses += k->v[i].uses;
+        }
+    return uses == vals;
+}
+
+/* Mul of a linear layer's map by a constant of one value per channel (ConvNeXt's
+ * layer_scale, a (C, 1, 1) parameter after its block's channels-last MatMul) or
+ * of one value: folded into the layer's weight and bias, each filter's times its
+ * channel's value (fine-tuning then trains their product).  1 when node n is one
+ * (*st its outcome), 0 when not. */
+static int scale_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    *st = DLC_OK;
+    if (strcmp(n->op, "Mul") != 0 || n->n_in != 2)
+        return 0;
+    for (int ci = 0; ci < 2; ci++) {
+        const onnx_tensor *c = cst(k, n, ci);
+        ival *x = val(k, n->in[1 - ci]);
+        if (!c || !c->f || !x || (x->kind != V_LAYER && x->kind != V_CHANNELS_LAST) || x->layer < 0 || x->flat)
+            continue;
+        tensor_shape xs;
+        if ((*st = layer_shape(k, x->layer, &xs)))
+            return 1;
+        int d0 = 0; /* its dims without leading 1s: (C, 1, ...) over a map's axes, (C) channels-last */
+        while (d0 < c->ndim && c->dims[d0] == 1)
+            d0++;
+        int per_channel = c->n == (size_t)xs.d[0] && d0 < c->ndim && c->dims[d0] == xs.d[0] &&
+                          c->ndim - d0 == (x->kind == V_CHANNELS_LAST ? 1 : xs.ndim);
+        if (!per_channel && c->n != 1)
+            return 0;
+        ilayer *L = &k->l[x->layer];
+        int linear = !strcmp(L->type, "dense") || !strncmp(L->type, "conv", 4);
+        if (!linear || L->act != ACT_LINEAR || !layer_alone(k, x->layer)) {
+            *st = fail_at(k, n, "multiplies '%s' by a constant per channel; dlc folds that into the dense or "
+                                "convolution layer before it, and this is %s (%s)%s: multiply before the activation "
+                                "or the sum, or leave the scale out",
+                          x->name, L->name, L->type,
+                          !linear ? "" : L->act != ACT_LINEAR ? " after its activation" : ", which other nodes read too");
+            return 1;
+        }
+        size_t F = (size_t)xs.d[0];
+        for (int w = 0; w < k->nw; w++) {
+            iweight *iw = &k->w[w];
+            if (iw->layer != x->layer || iw->n % F)
+                continue;
+            size_t per = iw->n / F; /* weight (F, ...) or bias (F) */
+            for (size_t i = 0; i < iw->n; i++)
+                iw->v[i] *= c->f[c->n == 1 ? 0 : i / per];
+        }
+        *st = same_view(k, n, x, x->layer);
+        return 1;
+    }
+    return 0;
+}
+
 static dlc_status op_norm(imp *k, const onnx_node *n)
 {
     ival *x = val(k, n->in[0]);
@@ -2092,6 +2288,9 @@ static dlc_status op_norm(imp *k, const onnx_node *n)
         new_val(k, n->out[0], V_LAYER, L)->flat = x->flat && y->flat;
         return DLC_OK;
     }
+    dlc_status fst;
+    if (scale_step(k, n, &fst))
+        return fst;
     if (!x || x->kind != V_LAYER || x->layer != -1 || !c || !c->f || x->uses != 1 || k->pre ||
         (sub && k->shift) || (!sub && k->scale) || (k->norm_n && c->n != k->norm_n))
         return fail_at(k, n, "%s other than the input's normalization", n->op);
@@ -2385,6 +2584,7 @@ static dlc_status convert(imp *k, const onnx_node *n)
         y->c = x->c;
         y->flat = x->flat;
         y->batch = x->batch;
+        y->rank = x->rank;
         return DLC_OK;
     }
     if (!strcmp(op, "Dropout")) {

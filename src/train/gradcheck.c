@@ -34,6 +34,9 @@ static void kink_hook(void *user, int i)
         for (size_t j = 0; j < m; j++)
             h = (h ^ (uint64_t)(n->out[j] > 0.0f)) * 1099511628211ull;
     }
+    if (n->spec.activation == ACT_RELU6) /* its two kinks, 0 and 6 */
+        for (size_t j = 0; j < m; j++)
+            h = (h ^ (uint64_t)((n->out[j] > 0.0f) + 2 * (n->out[j] >= 6.0f))) * 1099511628211ull;
     if ((n->spec.op == OP_MAXPOOL || n->spec.op == OP_TIME_MAXPOOL) && n->aux) {
         const int32_t *arg = (const int32_t *)(const void *)n->aux;
         size_t words = n->aux_per_sample * (size_t)k->N;

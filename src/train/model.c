@@ -379,6 +379,7 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
     m->streams = cfg->train.batch_size;
     m->stack = cfg->data.sampler.kind == DATA_SAMPLER_PAIRS ? 2 : 1;
     m->verify_threshold = NAN;
+    m->steps = -1;
     dlc_strlcpy(m->embedding, cfg->embedding, sizeof m->embedding);
     if (m->embedding[0] && layer_index(cfg, m->embedding) < 0) {
         st = dlc_fail(err, DLC_EINPUT, "model.embedding: no layer is named '%s'", m->embedding);
@@ -527,8 +528,9 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         st = DLC_NOMEM(err);
         goto cleanup;
     }
-    char threshold[40];
+    char threshold[40], steps[24];
     snprintf(threshold, sizeof threshold, "%.9g", m->verify_threshold);
+    snprintf(steps, sizeof steps, "%ld", m->steps);
     io_meta meta[] = {
         {"format", MODEL_FORMAT},
         {"config", m->config_yaml ? m->config_yaml : ""},
@@ -540,12 +542,15 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"data_shape", dshape.s},
         {NULL, NULL},  /* the optional ones, when they apply */
         {NULL, NULL},
+        {NULL, NULL},
     };
-    int n_meta = (int)DLC_ARRAY_LEN(meta) - 2;
+    int n_meta = (int)DLC_ARRAY_LEN(meta) - 3;
     if (m->vocab.n > 0)
         meta[n_meta++] = (io_meta){"vocab", vocab.s};
     if (isfinite(m->verify_threshold))
         meta[n_meta++] = (io_meta){"verify_threshold", threshold};
+    if (m->steps >= 0)
+        meta[n_meta++] = (io_meta){"steps", steps};
     st = io_safetensors_write(path, t, nt, meta, n_meta, err);
 cleanup:
     free(t);
@@ -858,6 +863,13 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'verify_threshold' is not a number", path);
         goto fail;
     }
+    const char *steps = io_st_meta(st, "steps");
+    double sv = -1;
+    if (steps && (dlc_parse_double(steps, &sv) != 0 || !(sv >= 0 && sv <= 1e15) || sv != floor(sv))) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'steps' is not a whole number >= 0", path);
+        goto fail;
+    }
+    m->steps = (long)sv;
     if (!(m->config_yaml = strdup(text))) {
         s = DLC_NOMEM(err);
         goto fail;

@@ -70,6 +70,8 @@ typedef struct {
     double verify_threshold; /* the distance below which two inputs are "same" (chosen on
                               * dev when the run was trained), NaN when unknown; saved in the
                               * file as metadata "verify_threshold" */
+    long steps;             /* the training steps its weights (and batchnorm's running statistics)
+                             * came from: metadata "steps"; -1 unknown (an import, older files) */
     int verify_by_embedding; /* compare by the embedding's distance even in a pair model
                               * (dlc eval / verify --embedding) */
     uint64_t loss_seed;     /* the training step's draw for random triplet mining */

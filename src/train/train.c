@@ -559,6 +559,52 @@ static double shard_loss(trainer *t, int n, int N, loss_stats *st, int *stop)
     return counted ? model_total_loss(m, all) : 0.0;
 }
 
+/* 1 when ranks can end an epoch with p apart: a trainable parameter (MPI
+ * need not sum in the same order on each), or the running statistics of a
+ * batchnorm that learns (each rank's shard's, unless synchronized); not a
+ * frozen one's, which it keeps. */
+static int rank_differs(const graph *g, const graph_param *p)
+{
+    if (p->trainable || !p->buffer)
+        return p->trainable;
+    const graph_node *n = &g->nodes[p->node];
+    for (int k = 0; k < n->n_params; k++)
+        if (g->params[n->params[k]].trainable)
+            return 1;
+    return 0;
+}
+
+/* Rank 0's values of what can differ (rank_differs) to every rank at the end
+ * of an epoch, so that they are the run's: a frozen body, the same on every
+ * rank, is not sent.  Ranges of the parameter block less than BCAST_GAP apart
+ * go as one message (what lies between is the same everywhere, so sending it
+ * is harmless).  send 0: only counts.  The bytes, and the messages in *calls. */
+#define BCAST_GAP ((size_t)16384)
+static size_t bcast_learned(dist_world *w, graph *g, int send, int *calls)
+{
+    size_t bytes = 0;
+    float *from = NULL, *to = NULL; /* the range gathered so far */
+    *calls = 0;
+    for (int i = 0; i <= g->n_params; i++) {
+        graph_param *p = i < g->n_params ? &g->params[i] : NULL;
+        if (p && !rank_differs(g, p))
+            continue;
+        if (from && (!p || (size_t)(p->data - to) * sizeof(float) >= BCAST_GAP)) {
+            if (send)
+                dist_bcast(w, from, sizeof(float) * (size_t)(to - from));
+            bytes += sizeof(float) * (size_t)(to - from);
+            ++*calls;
+            from = NULL;
+        }
+        if (!p)
+            break;
+        if (!from)
+            from = p->data;
+        to = p->data + p->n;
+    }
+    return bytes;
+}
+
 /* The stats of every head over split s; with several processes each
  * evaluates a shard of it and the stats are summed (a stateful language
  * model reads the split as runs side by side: every rank runs it all). */
@@ -687,10 +733,8 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
         }
     }
     g->carry = 0;
-    /* every rank took the same steps, but MPI need not sum in the same order
-     * on each: rank 0's weights (and batchnorm's running statistics, per
-     * rank unless synchronized) are the run's */
-    dist_bcast(t->dw, g->param_block, sizeof(float) * g->n_weights);
+    if (t->ranks > 1)
+        bcast_learned(t->dw, g, 1, &(int){0});
     double train_s = dlc_now() - t0;
     e->epoch = epoch;
     e->lr = first_lr;
@@ -1600,12 +1644,21 @@ static dlc_status setup(trainer *t, dlc_error *err)
             return s;
         g->sync_bn = cfg->train.sync_batchnorm;
         dist_hook_sums(t->dg);
+        int calls;
+        size_t sent = bcast_learned(t->dw, g, 0, &calls);
+        char size[32]; /* a frozen body's head is a few KB */
+        if (sent < 1048576)
+            snprintf(size, sizeof size, "%zu bytes", sent);
+        else
+            snprintf(size, sizeof size, "%.2f MB", sent / 1048576.0);
         say(t, "%d processes (%s), %d examples each per step of %d; gradients summed in %d "
-               "call%s of %.2f MB in all%s",
+               "call%s of %.2f MB in all%s; rank 0's weights to the others after each epoch: "
+               "%s in %d call%s",
             t->ranks, dist_library() ? dist_library() : "MPI", (B + t->ranks - 1) / t->ranks, B,
             dist_grads_buckets(t->dg), dist_grads_buckets(t->dg) == 1 ? "" : "s",
             dist_grads_floats(t->dg) * sizeof(float) / 1048576.0,
-            g->sync_bn ? "; batchnorm statistics over the whole batch" : "");
+            g->sync_bn ? "; batchnorm statistics over the whole batch" : "", size, calls,
+            calls == 1 ? "" : "s");
     }
     metrics_header(t, &t->metrics);
     dlc_buf_printf(&t->gradnorms, GRADNORMS_HEADER);
@@ -1670,6 +1723,7 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     if (!writes(t))
         return DLC_OK;
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
+    t->m.steps = t->step; /* for dlc eval's batchnorm warning */
     if ((s = model_save(&t->m, path, err)) != DLC_OK)
         return s;
     if (t->hooks && t->hooks->finished)

@@ -190,13 +190,16 @@ one_and_three_ranks() {
     echo "$output"
     [ "$status" -eq 0 ]
     [[ "$output" == *"gradients summed in 1 call of 0.10 MB in all"* ]]
+    # after each epoch rank 0 sends the two dense layers alone (25,450 floats), not the frozen
+    # convolutions and batchnorms before them
+    [[ "$output" == *"rank 0's weights to the others after each epoch: 101800 bytes in 1 call"* ]]
     # (the order of the sums leaves dense_1.weight 1.06e-5 apart, as it did
     # when the frozen layers' gradients sat in the block unused)
     "$ST_COMPARE" one/model.safetensors two/model.safetensors 2e-5
     metrics_close one/metrics.csv two/metrics.csv
 }
 
-@test "per-rank batchnorm statistics (the default) are not the global batch's: the weights differ" {
+@test "per-rank batchnorm statistics (the default) are not the global batch's: the weights differ; rank 0's go to every rank after each epoch" {
     cnn_config 48 false
     run "$DLC" train cnn.yaml --out one --threads 1 --quiet
     [ "$status" -eq 0 ]
@@ -205,6 +208,40 @@ one_and_three_ranks() {
     run "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-3
     echo "$output"
     [ "$status" -eq 1 ]
+    # after each epoch rank 0 sends its running statistics to the others, so each evaluates its
+    # dev shard with the run's: the last epoch's dev loss is what one process measures on the
+    # saved model.  A batchnorm of 2048 features (ResNet-50's last blocks have as many channels):
+    # its statistics lie 16 KB apart from the parameters sent around them, so they go on their own
+    cat > wide.yaml <<YAML
+name: wide
+seed: 4
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 1200}
+  split: {dev: 0.2}
+  normalize: standard
+model:
+  input: [1, 28, 28]
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 2048, use_bias: false}
+    - {type: batchnorm, activation: relu}
+    - {type: dense, units: 10, activation: softmax}
+train:
+  epochs: 2
+  batch_size: 48
+  optimizer: {type: adam, lr: 0.003}
+  distributed: {sync_batchnorm: false}
+YAML
+    run mpi 2 "$DLC" train wide.yaml --out wide --threads 1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"rank 0's weights to the others after each epoch: 6.23 MB in 1 call"* ]]
+    local want got
+    want=$(tail -1 wide/metrics.csv | cut -d, -f5)
+    got=$("$DLC" eval wide --split dev --json --threads 1 | jq .loss)
+    echo "metrics.csv $want, eval $got"
+    awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !((d < 0 ? -d : d) <= 1e-5 * (a < 0 ? -a : a)) }'
 }
 
 @test "a stateful LSTM language model on 2 and 3 ranks keeps its streams: one process's weights" {

@@ -255,3 +255,83 @@ np.savetxt("tbn.want.txt", net(ids).detach().numpy())
 PY
     imports_like 1e-6 tbn
 }
+
+@test "import: ConvNeXt (torchvision's convnext_tiny): LayerNorm of a channels-last map between Transposes is layernorm over channels, its Linear layers 1x1 convolutions, layer_scale folded in; PyTorch's logits, ONNX Runtime, dlc's re-export at opsets 13 and 17, fine-tuning; other uses of a channels-last map refused naming the node" {
+    need_torch_onnx
+    /usr/bin/python3 -c "import torchvision" 2>/dev/null || skip "python3-torchvision is not installed (optional)"
+    # 32 x 32: the stem's stride 4 and three downsamplings leave 1 x 1
+    /usr/bin/python3 "$ROOT/scripts/torch_to_onnx.py" convnext_tiny cnx --size 32 --examples 3 2>/dev/null
+    run "$DLC" import cnx/model.onnx --out run --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # torchvision's 27827818 less the 6624 layer_scale values, folded into the convolutions before them
+    [[ "$output" == *"27821194 parameters"* ]]
+    # the stem's, 18 blocks', 3 downsamplings' and the head's (on the pooled vector)
+    [ "$(grep -c '^      channels: true$' run/config.yaml)" -eq 23 ]
+    [ "$(grep -c '^      kernel: 1$' run/config.yaml)" -eq 36 ]
+    predicts_like_torch cnx 1e-4 1e-4
+    # dlc's export (Transposes around LayerNormalization at 17, its ReduceMean form at 13) comes back
+    local o
+    for o in 13 17; do
+        round_trip run back$o.onnx back$o --opset $o
+        "$DLC" predict back$o --values cnx/inputs.txt --logits > back$o.txt
+        cmp dlc.txt back$o.txt
+    done
+    # it fine-tunes on a user's images with a new head of 5: the training loss falls
+    run "$DLC" train run/config.yaml --out ft --set data.train.dir="$IMAGES/train" --set data.split.dev=0.25 \
+        --set model.layers.-1.units=5 --set init_from.run=run --set 'init_from.exclude=[logits]' \
+        --set train.epochs=3 --set train.batch_size=8 --quiet
+    echo "$output"
+    [ "$status" -eq 0 ]
+    awk -F, 'NR == 2 { first = $3 } END { print "train loss " first " -> " $3; exit !($3 < first / 2) }' ft/metrics.csv
+    # PyTorch's LayerNormalization node (opset 17), a channels-last residual sum; and refusals
+    /usr/bin/python3 - <<'PY'
+import torch
+from torch import nn
+
+torch.manual_seed(3)
+
+
+class Block(nn.Module):
+    def __init__(self, bad=None):
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(3, 8, 3, padding=1), nn.LayerNorm(8, eps=1e-6)
+        self.fc, self.fc2 = nn.Linear(8, 8), nn.Linear(8, 8)
+        self.head, self.bad = nn.Linear(8 * 36, 4), bad
+        self.scale = nn.Parameter(torch.rand(8, 1, 1) + 0.5)
+        for p in self.norm.parameters():
+            p.data.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        y = self.conv(x)
+        t = y.permute(0, 2, 3, 1)
+        if self.bad == "flatten":  # (N, H, W, C) flattened: another order than dlc's (C, H, W)
+            return self.head(t.flatten(1))
+        t = nn.functional.gelu(self.fc(self.norm(t))) + t  # a sum of channels-last maps
+        if self.bad == "softmax":
+            t = t.softmax(-1)
+        t = self.fc2(t).permute(0, 3, 1, 2)
+        if self.bad == "scale_relu":
+            t = torch.relu(t)
+        return self.head((self.scale * t + y).flatten(1))
+
+
+x = torch.randn(3, 3, 6, 6)
+for bad in ("flatten", "softmax", "scale_relu", None):
+    net = Block(bad).eval()
+    torch.onnx.export(net, x, "%s.onnx" % (bad or "block"), opset_version=17, input_names=["x"],
+                      output_names=["logits"], dynamic_axes={"x": {0: "N"}})
+with open("block.x.txt", "w") as f, open("block.want.txt", "w") as g:
+    for a, b in zip(x.reshape(3, -1).tolist(), net(x).tolist()):
+        f.write(" ".join("%.9g" % v for v in a) + "\n")
+        g.write(" ".join("%.9g" % v for v in b) + "\n")
+PY
+    imports_like 1e-5 block
+    grep -q "LayerNormalization" block.onnx
+    [ "$(grep -c '^      channels: true$' block/config.yaml)" -eq 1 ]
+    [ "$(grep -c '^      kernel: 1$' block/config.yaml)" -eq 2 ]
+    dlc_refused import flatten.onnx r1 "node '/Flatten' (Flatten): input 0 ('/Transpose_output_0') is a map made channels-last" \
+        "do this op before the Transpose or after the one back"
+    dlc_refused import softmax.onnx r2 "(Softmax): input 0" "is a map made channels-last"
+    dlc_refused import scale_relu.onnx r3 "(Mul): multiplies '/Relu_output_0' by a constant per channel; dlc folds that into the dense or convolution layer before it, and this is Relu_output_0 (conv2d) after its activation: multiply before the activation"
+}

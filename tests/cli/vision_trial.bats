@@ -33,12 +33,22 @@ YAML
     [[ "$output" == *"diagnosis:"*"warning: batchnorm layer 'norm'"* ]]
     jq -e '.warnings | map(select(startswith("batchnorm layer '"'norm'"' updated"))) | length == 1' a/report.json
     grep -q "batchnorm layer .*norm.* updated its running mean" a/report.html
+    # dlc eval of the run says it too (the model file records its steps), once, and in its --json
+    run "$DLC" eval a --split dev
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: batchnorm layer 'norm' updated its running mean and variance over 16 steps at momentum 0.99: 85% of them is still their start"* ]]
+    [ "$(grep -c 'running mean' <<< "$output")" -eq 1 ]
+    "$DLC" eval a --split dev --json | jq -e '.warnings | map(select(startswith("batchnorm layer '"'norm'"' updated its running mean and variance over 16 steps"))) | length == 1'
     # --quiet keeps warnings
     run "$DLC" train bn.yaml --out q --quiet
     [[ "$output" == *"warning: batchnorm layer 'norm'"* ]]
     # momentum 0.5 has followed the data (0.5^16): nothing to say
     bn_config 0.5
     run "$DLC" train bn.yaml --out b
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"running mean"* ]]
+    run "$DLC" eval b --split dev
     [ "$status" -eq 0 ]
     [[ "$output" != *"running mean"* ]]
     # statistics copied by init_from started from the source's, not 0 and 1
@@ -53,6 +63,8 @@ YAML
     [[ "$output" != *"running mean"* ]]
     # and resumed training counts every step: 4 epochs of 8
     run "$DLC" train bn.yaml --out a --resume --set train.epochs=4
+    [[ "$output" == *"over 32 steps at momentum 0.99: 72%"* ]]
+    run "$DLC" eval a --split dev
     [[ "$output" == *"over 32 steps at momentum 0.99: 72%"* ]]
 }
 

@@ -80,6 +80,14 @@ def main():
          [torch.randn(3, 4, 2), torch.randn(3, 4, 2)])
     case(a, "layernorm_hw", [torch.randn(2, 3, 4, 2)], ln((4, 2)),
          [torch.randn(4, 2), torch.randn(4, 2)])
+    # over channels (ConvNeXt's LayerNorm2d: channels last, LayerNorm(C), back), 70 positions so
+    # that dlc's blocks of 64 meet; its own seed, so the cases after keep their values
+    state = torch.get_rng_state()
+    torch.manual_seed(97531)
+    def ln2d(x, w, b):
+        return ln((x.shape[1],))(x.permute(0, 2, 3, 1), w, b).permute(0, 3, 1, 2)
+    case(a, "layernorm_channels", [torch.randn(2, 5, 7, 10) * 2 + 1], ln2d, [torch.randn(5), torch.randn(5)])
+    torch.set_rng_state(state)
     write("layers_norm", a)
     a = {}
     # channel_shuffle as torchvision's ShuffleNetV2 writes it: (C, H, W) = (6, 2, 3) in 3 groups,

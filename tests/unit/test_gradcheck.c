@@ -210,6 +210,10 @@ static void case_batchnorm(void)
     tensor_shape img = {3, {2, 3, 2}};
     layer_spec t[1] = {gt_spec("batchnorm", "bn")};
     check_graph("batchnorm (channels)", &img, t, 1, 3, 2e-2);
+    /* ReLU6 applied by the batchnorm (MobileNetV2's; its clamp at 6 against the relu6 layer's
+     * own backward, bit for bit: test_plan) */
+    t[0].activation = ACT_RELU6;
+    check_graph("batchnorm (channels), relu6 fused", &img, t, 1, 3, 2e-2);
 }
 
 static void case_flatten(void)
@@ -970,6 +974,12 @@ static void case_layernorm(void)
         snprintf(what, sizeof what, "layernorm of a map, axes %d", axes);
         check_graph(what, &img, t, 1, 2, 2e-2);
     }
+    /* each position over its channels (ConvNeXt's): a map, and 70 positions (two blocks) */
+    t[0].axes = 0;
+    t[0].channels = 1;
+    check_graph("layernorm over channels", &img, t, 1, 2, 2e-2);
+    tensor_shape wide = {2, {3, 70}};
+    check_graph("layernorm over channels, 70 positions", &wide, t, 1, 2, 2e-2);
     /* per step of a padded sequence; its padded steps are zero */
     tensor_shape ids = {1, {5}};
     layer_spec q[3] = {gt_spec("embedding", "emb"), gt_spec("layernorm", "ln"), gt_spec("dense", "d")};

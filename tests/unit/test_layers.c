@@ -213,6 +213,10 @@ static void test_layernorm(void **state)
     check_ref(r, "layernorm_td", 1, (tensor_shape){2, {4, 5}}, s, 1e-5);
     s.axes = 2;
     check_ref(r, "layernorm_hw", 1, (tensor_shape){3, {3, 4, 2}}, s, 1e-5);
+    s.axes = 0;
+    s.channels = 1; /* each position over its 5 channels, 70 positions */
+    check_ref(r, "layernorm_channels", 1, (tensor_shape){3, {5, 7, 10}}, s, 1e-5);
+    s.channels = 0;
     /* training and evaluation compute the same (no running statistics) */
     s.axes = 0;
     graph *g = gt_build(&(tensor_shape){1, {6}}, &s, 1, 4);
@@ -305,12 +309,18 @@ static void test_shape_errors(void **state)
     s[0] = gt_spec("layernorm", "ln");
     s[0].axes = 4;
     expect_build_error(&img, s, 1, "layer 'ln' (layernorm)", "axes 4");
+    s[0].axes = 1; /* over channels: not with axes, nor of a sequence */
+    s[0].channels = 1;
+    expect_build_error(&img, s, 1, "channels: true normalizes each position", "leave axes out");
     s[0] = gt_spec("embedding", "emb");
     s[0].units = 3;
     s[0].vocab = 5;
     s[1] = gt_spec("layernorm", "ln");
     s[1].axes = 2;
     expect_build_error(&vec, s, 2, "axes 2", "normalized per step");
+    s[1].axes = 0;
+    s[1].channels = 1;
+    expect_build_error(&vec, s, 2, "channels: true", "its input is a sequence");
     /* l2normalize of a sequence */
     s[1] = gt_spec("l2normalize", "unit");
     expect_build_error(&vec, s, 2, "layer 'unit' (l2normalize)", "pool it over time first");

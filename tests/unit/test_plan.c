@@ -455,6 +455,76 @@ static void test_zero_grad_after_cleared_update(void **state)
     model_free(&m);
 }
 
+/* MobileNetV2's batchnorm + ReLU6: applied by the batchnorm in its own pass
+ * (act_fused, norm.c), the same numbers bit for bit as a relu6 layer after a
+ * plain batchnorm: outputs, evaluation, every gradient, the running
+ * statistics, the input's gradient; gamma and beta set so that values fall
+ * below 0, inside, and above 6. */
+static const char *bn_relu6_fmt =
+    "name: bn6\n"
+    "data: {format: csv, train: {file: a.csv}, label: {main: y, side: [u, v]}}\n"
+    "model:\n"
+    "  input: [3, 5, 5]\n"
+    "  layers:\n"
+    "    - {name: c1, type: conv2d, filters: 4, kernel: 3, padding: 1, use_bias: false}\n"
+    "%s"
+    "    - {name: c2, type: conv2d, filters: 4, kernel: 3, padding: 1, groups: 4, use_bias: false}\n"
+    "%s"
+    "    - {name: flat, type: flatten}\n"
+    "    - {name: fc, type: dense, units: 3}\n"
+    "    - {name: side, type: dense, units: 2, inputs: [%s]}\n"
+    "  outputs:\n"
+    "    - {layer: fc, name: main}\n"
+    "    - {layer: side, name: side, loss: mse}\n";
+
+static void run_wide_bn(model *m, const char *yaml, int N, step_result *r)
+{
+    graph_build_options o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    build(m, yaml, &o);
+    prepare(m->g);
+    for (int p = 0; p < m->g->n_params; p++) {
+        graph_param *gp = &m->g->params[p];
+        size_t len = strlen(gp->name);
+        int gamma = len > 6 && !strcmp(gp->name + len - 6, ".gamma"), beta = len > 5 && !strcmp(gp->name + len - 5, ".beta");
+        for (size_t i = 0; (gamma || beta) && i < gp->n; i++)
+            gp->data[i] = gamma ? 3.5f + 0.5f * (float)i : 1.0f - 0.5f * (float)i;
+    }
+    run_steps(m->g, N, r);
+}
+
+static void test_bn_relu6_fused(void **state)
+{
+    const int N = 4;
+    char fused[1200], apart[1200];
+    snprintf(fused, sizeof fused, bn_relu6_fmt, "    - {name: b1, type: batchnorm, activation: relu6}\n",
+             "    - {name: b2, type: batchnorm, activation: relu6}\n", "b1");
+    /* the same model with the ReLU6 layers apart (no parameters: the blocks line up) */
+    snprintf(apart, sizeof apart, bn_relu6_fmt,
+             "    - {name: b1, type: batchnorm}\n    - {name: r1, type: activation, activation: relu6}\n",
+             "    - {name: b2, type: batchnorm}\n    - {name: r2, type: activation, activation: relu6}\n", "r1");
+    model a, b;
+    step_result ra = {0}, rb = {0};
+    run_wide_bn(&a, apart, N, &ra);
+    run_wide_bn(&b, fused, N, &rb);
+    const graph *g = b.g;
+    assert_true(g->nodes[node_of(g, "b1")].act_fused);
+    assert_true(g->nodes[node_of(g, "b2")].act_fused);
+    assert_false(a.g->nodes[node_of(a.g, "b2")].act_fused);
+    /* both clamps are met */
+    const graph_node *b2 = &g->nodes[node_of(g, "b2")];
+    int low = 0, high = 0;
+    for (size_t j = 0; j < (size_t)N * b2->size; j++) {
+        low += b2->out[j] == 0.0f;
+        high += b2->out[j] == 6.0f;
+    }
+    assert_true(low > 0 && high > 0);
+    assert_same(g, N, &ra, &rb, "batchnorm + relu6 fused");
+    result_free(&ra);
+    result_free(&rb);
+    model_free(&a);
+    model_free(&b);
+}
+
 /* No two stores whose live ranges overlap share a byte, every store lies in
  * the plan's arena, and every buffer fits its store. */
 static void assert_placement_sound(const graph *g, const graph_plan *p)
@@ -721,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_in_place),
         cmocka_unit_test(test_fold_relu_into_add),
         cmocka_unit_test(test_zero_grad_after_cleared_update),
+        cmocka_unit_test(test_bn_relu6_fused),
         cmocka_unit_test(test_overlapping_never_share),
         cmocka_unit_test(test_bit_identical),
         cmocka_unit_test(test_poison_no_read_after_lifetime),
