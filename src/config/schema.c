@@ -314,6 +314,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.schedule.k",            K_DOUBLE,     CFG(train.schedule.k),   "1.0",    GT(0),        PLAIN)             \
     X("train.schedule.factor",       K_DOUBLE,     CFG(train.schedule.factor), "0.5", IN_OC(0, 1),  PLAIN)             \
     X("train.schedule.every",        K_INT,        CFG(train.schedule.every), "10",   GE(1),        PLAIN)             \
+    X("train.schedule.patience",     K_INT,        CFG(train.schedule.patience), "10", GE(1),       PLAIN)             \
+    X("train.schedule.min_lr",       K_DOUBLE,     CFG(train.schedule.min_lr), "0",   GE(0),        PLAIN)             \
     X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
     X("train.schedule.warmup",       K_DOUBLE,     CFG(train.schedule.warmup), "0",   IN_CO(0, 1),  PLAIN)             \
     X("train.schedule.final",        K_DOUBLE,     CFG(train.schedule.final), "0",    IN_CC(0, 1),  PLAIN)             \
@@ -2416,7 +2418,7 @@ static const char *const optim_reads[OPT_COUNT][4] = {
     [OPT_RMSPROP] = {"rho", "eps", NULL},
     [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
 };
-static const char *const sched_reads[SCHED_COUNT][3] = {
+static const char *const sched_reads[SCHED_COUNT][4] = {
     [SCHED_CONSTANT] = {NULL},
     [SCHED_INVERSE_TIME] = {"decay_rate", NULL},
     [SCHED_EXPONENTIAL] = {"base", NULL},
@@ -2425,6 +2427,7 @@ static const char *const sched_reads[SCHED_COUNT][3] = {
     [SCHED_STEP] = {"factor", "every", NULL},
     [SCHED_MANUAL] = {"points", NULL},
     [SCHED_COSINE] = {"warmup", "final", NULL},
+    [SCHED_PLATEAU] = {"factor", "patience", "min_lr", NULL},
 };
 
 /* The pair and triplet samplers' own keys (mining is read by every triplet

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# A new user's trial of the long-run side of dlc: a rate cut when the dev
+# figure stalls (Keras' ReduceLROnPlateau), interrupted and resumed; a disk
+# that fills at the end of a run; a run folder removed under a run; a model
+# asked for while its run still trains.  Data: the shipped iris file and
+# Fashion-MNIST.
+load helpers
+
+teardown() {
+    cd /
+    umount "$TMP/disk" 2> /dev/null || true
+    rm -rf "$TMP"
+}
+
+# The plateau rule replayed on metrics.csv (epoch,lr,...,dev_loss in column 5):
+# the rate each epoch should have had, given the dev losses before it, as
+# Keras' ReduceLROnPlateau(factor F, patience P, min_delta D, min_lr M) sets it.
+plateau_replay() {
+    awk -F, -v lr="$2" -v F="$3" -v P="$4" -v D="$5" -v M="$6" 'NR > 1 {
+        printf "%s %.6g\n", $1, lr
+        if (NR == 2 || $5 < best - D) { best = $5; wait = 0 }
+        else if (++wait >= P) { wait = 0; lr = lr * F < M ? M : lr * F }
+    }' "$1"
+}
+
+PLATEAU="--set train.schedule.type=plateau --set train.schedule.patience=2 --set train.schedule.factor=0.5 --set train.schedule.min_lr=0.05 --set train.early_stopping.min_delta=0.01 --set train.optimizer.type=sgd --set train.optimizer.lr=0.5 --set train.checkpoint_seconds=0"
+
+@test "plateau schedule: the rate is cut after patience epochs without a better dev loss, as Keras and PyTorch cut it" {
+    iris_config iris.yaml 30
+    run "$DLC" train iris.yaml --out run $PLATEAU
+    [ "$status" -eq 0 ]
+    # four cuts, the last to min_lr; none below it
+    [ "$(grep -c 'has not improved for 2 epochs: the learning rate goes from' <<< "$output")" -eq 4 ]
+    [[ "$output" == *"the learning rate goes from 0.0625 to 0.05 (train.schedule.type plateau)"* ]]
+    diff <(plateau_replay run/metrics.csv 0.5 0.5 2 0.01 0.05) <(cut -d, -f1,2 run/metrics.csv | tail -n +2 | tr , ' ' | awk '{printf "%s %.6g\n", $1, $2}')
+    [ "$(cut -d, -f2 run/metrics.csv | sort -u | grep -c .)" -eq 6 ] # header, 0.5 .. 0.05
+    grep -q '^    type: plateau$' run/config.yaml
+    grep -q '^    patience: 2$' run/config.yaml
+    # PyTorch's ReduceLROnPlateau(patience=1, threshold=0.01, threshold_mode="abs") on the same
+    # dev losses gives the same rates
+    if /usr/bin/python3 -c 'import torch' 2> /dev/null; then
+        /usr/bin/python3 - run/metrics.csv <<'PY'
+import csv, sys, torch
+rows = list(csv.DictReader(open(sys.argv[1])))
+p = torch.nn.Parameter(torch.zeros(1)); o = torch.optim.SGD([p], lr=0.5)
+s = torch.optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=1, threshold=0.01, threshold_mode="abs", min_lr=0.05)
+for r in rows:
+    assert abs(o.param_groups[0]["lr"] - float(r["lr"])) < 1e-9, (r["epoch"], o.param_groups[0]["lr"], r["lr"])
+    s.step(float(r["dev_loss"]))
+PY
+    fi
+}
+
+@test "plateau schedule: a run stopped and resumed keeps its cuts and its count of epochs without improvement" {
+    iris_config iris.yaml 30
+    "$DLC" train iris.yaml --out whole $PLATEAU --quiet > /dev/null
+    # stopped after epoch 16: one cut (after epoch 14), and one epoch without improvement since
+    "$DLC" train iris.yaml --out parts $PLATEAU --set train.epochs=16 --quiet > /dev/null
+    [ "$(cut -d, -f2 parts/metrics.csv | tail -1)" = 0.25 ]
+    run "$DLC" train iris.yaml --out parts --resume $PLATEAU
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time whole/metrics.csv) <(metrics_no_time parts/metrics.csv)
+    cmp whole/model.safetensors parts/model.safetensors
+}
+
+@test "plateau schedule: no dev split is refused before training, naming the keys; Keras' and PyTorch's names are answered" {
+    iris_config iris.yaml 5
+    run "$DLC" train iris.yaml --out run --set train.schedule.type=plateau --set data.split.dev=0
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.schedule.type plateau cuts the rate when dev_loss stops improving, but the run has no dev split: set data.split.dev"* ]]
+    [ ! -e run/metrics.csv ]
+    run "$DLC" train iris.yaml --out run --set train.schedule.type=ReduceLROnPlateau
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'plateau'"* ]]
+    run "$DLC" train iris.yaml --out run --set train.schedule.type=plateau --set train.schedule.every=3
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"not read by schedule type plateau"* ]]
+    run "$DLC" train iris.yaml --out run --set train.schedule.type=plateau --set train.schedule.patience=9
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: train.schedule.patience is 9, but the run has 5 epochs: the plateau schedule can never cut the rate"* ]]
+}
