@@ -710,22 +710,34 @@ static dlc_status model_check_norm(const io_tensor *shift, const io_tensor *scal
     return DLC_OK;
 }
 
-/* After a failed read of a run's model.safetensors: when the file is absent
- * but a checkpoint sits beside it, the run was stopped before it ended (Ctrl-C,
+/* After a failed read of a run's model.safetensors that is not there: when a
+ * dlc train holds the run folder's lock, the run is still training; when a
+ * checkpoint sits beside it, the run was stopped before it ended (Ctrl-C,
  * kill -9, a crash), and the message says how to finish it. */
 static dlc_status model_missing(const char *path, dlc_error *err)
 {
     size_t n = strlen(path), tail = strlen("model.safetensors");
-    char ckpt[4200];
-    if (access(path, F_OK) == 0 || n < tail || strcmp(path + n - tail, "model.safetensors") != 0 ||
-        snprintf(ckpt, sizeof ckpt, "%.*scheckpoint.safetensors", (int)(n - tail), path) >=
-            (int)sizeof ckpt ||
-        access(ckpt, F_OK) != 0)
+    if (access(path, F_OK) == 0 || n < tail || strcmp(path + n - tail, "model.safetensors") != 0)
         return err->status;
-    int dir = n > tail ? (int)(n - tail - 1) : 1; /* the run folder, without its '/' */
+    char folder[4200], ckpt[4300];
+    /* the run folder, without its '/' */
+    snprintf(folder, sizeof folder, "%.*s", n > tail ? (int)(n - tail - 1) : 1,
+             n > tail ? path : ".");
+    long pid = io_run_holder(folder);
+    if (pid != 0) {
+        char who[48] = "";
+        if (pid > 0)
+            snprintf(who, sizeof who, " (pid %ld)", pid);
+        return dlc_fail(err, DLC_EINPUT, "%s: no model yet: the run is still training in another "
+                        "dlc process%s; model.safetensors is written when training ends "
+                        "(%s/metrics.csv has the epochs so far)", path, who, folder);
+    }
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", folder);
+    if (access(ckpt, F_OK) != 0)
+        return err->status;
     return dlc_fail(err, DLC_EINPUT, "%s: no model yet: the run was stopped before it ended (its "
-                    "checkpoint, %s, is there); finish it with: dlc train CONFIG --out %.*s --resume",
-                    path, ckpt, dir, n > tail ? path : ".");
+                    "checkpoint, %s, is there); finish it with: dlc train CONFIG --out %s --resume",
+                    path, ckpt, folder);
 }
 
 dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,

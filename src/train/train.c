@@ -1821,6 +1821,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             say(&t, "warning: %s", res->model_note);
     }
     s = finish(&t, res, err);
+    res->finished = s == DLC_OK;
 done:
     {
         /* the checkpoint in flight: complete (a stop request lets it finish) */

@@ -79,3 +79,62 @@ PY
     [ "$status" -eq 0 ]
     [[ "$output" == *"warning: train.schedule.patience is 9, but the run has 5 epochs: the plateau schedule can never cut the rate"* ]]
 }
+
+# The shipped Fashion-MNIST MLP on 3,000 images: its checkpoint (weights, Adam's moments, the
+# best weights) is about 3.8 MB, the model 1 MB.
+FM_SMALL="--set data.train.limit=3000 --set train.epochs=3 --threads 1"
+
+@test "a disk full at the end: the model and report written, the last checkpoint not - said so, not 'continue with --resume'" {
+    mkdir disk
+    mount -t tmpfs -o size=6m tmpfs disk 2> /dev/null || skip "mounting a tmpfs needs root"
+    # the first checkpoint fits; the last one's temporary beside it, the model and the report do not
+    run "$DLC" train "$ROOT/configs/fashion_mnist_mlp.yaml" $FM_SMALL --out disk/run --quiet
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"dlc: error: disk/run/checkpoint.safetensors: write failed: No space left on device"* ]]
+    [[ "$output" == *"training ended: disk/run/model.safetensors and the report are written; only the last checkpoint (to train on with --resume and more epochs) was not: disk/run/checkpoint.safetensors holds epoch 1 of 3"* ]]
+    [ -s disk/run/model.safetensors ] && [ -s disk/run/report.json ]
+    [ "$(ls disk/run | grep -c tmp)" -eq 0 ]
+    "$DLC" eval disk/run --split dev > /dev/null
+}
+
+@test "a disk full at the first checkpoint: nothing to resume, and the command that starts again" {
+    mkdir disk
+    mount -t tmpfs -o size=1m tmpfs disk 2> /dev/null || skip "mounting a tmpfs needs root"
+    run "$DLC" train "$ROOT/configs/fashion_mnist_mlp.yaml" $FM_SMALL --out disk/run --quiet
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"no checkpoint was written, so there is nothing to resume; once the cause is fixed, start again with: dlc train $ROOT/configs/fashion_mnist_mlp.yaml --out disk/run --force (and the same --set options)"* ]]
+    [ ! -e disk/run/checkpoint.safetensors ]
+}
+
+@test "the run folder removed while training: the error says nothing is left to resume, not to --resume" {
+    "$DLC" train "$ROOT/configs/fashion_mnist_mlp.yaml" --set data.train.limit=12000 --set train.epochs=50 \
+        --set train.checkpoint_seconds=0 --threads 1 --out run --quiet > out.txt 2>&1 &
+    pid=$!
+    for i in $(seq 100); do [ -e run/checkpoint.safetensors ] && break; sleep 0.1; done
+    rm -rf run
+    wait $pid && status=0 || status=$?
+    [ "$status" -eq 1 ]
+    grep -q "run/checkpoint.safetensors is gone (was the run folder removed?), so there is nothing to resume; start again with: dlc train .* --out run --force" out.txt
+    ! grep -q "continue with" out.txt
+}
+
+@test "eval and export of a run still training say so, with its pid, not that it was stopped" {
+    "$DLC" train "$ROOT/configs/fashion_mnist_mlp.yaml" --set data.train.limit=12000 --set train.epochs=50 \
+        --set train.checkpoint_seconds=0 --threads 1 --out run --quiet > /dev/null 2>&1 &
+    pid=$!
+    # before its first checkpoint, and after
+    for i in $(seq 100); do [ -e run/.lock ] && [ -s run/.lock ] && break; sleep 0.05; done
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run/model.safetensors: no model yet: the run is still training in another dlc process (pid $pid); model.safetensors is written when training ends (run/metrics.csv has the epochs so far)"* ]]
+    for i in $(seq 100); do [ -e run/checkpoint.safetensors ] && break; sleep 0.1; done
+    run "$DLC" export run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"still training in another dlc process (pid $pid)"* ]]
+    kill -INT $pid
+    wait $pid || true
+    # stopped: now it says how to finish it
+    run "$DLC" eval run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no model yet: the run was stopped before it ended"* ]]
+}
