@@ -2515,6 +2515,12 @@ static int holds_default(const config_key *rows, int n_rows, const char *path, c
     return 0;
 }
 
+/* 1 for a value given by --set (its origin names the override) */
+static int override_node(const ynode *v)
+{
+    return v && v->origin && strncmp(v->origin, "--set ", 6) == 0;
+}
+
 /* A key of node (train.optimizer, train.schedule, data.sampler) that its
  * type does not read: an error naming the types that do.  A section listing
  * every key of the schema is a run's config.yaml from before config.yaml
@@ -2524,20 +2530,30 @@ static int holds_default(const config_key *rows, int n_rows, const char *path, c
 static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
                                   dlc_error *err)
 {
+    /* keys added since config.yaml stopped listing every key: no such
+     * listing holds them */
+    static const char *const newer[] = {"train.schedule.patience", "train.schedule.min_lr", NULL};
     int n_rows, n_keys = 0;
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)
-        n_keys += config_schema_is_child(&rows[r], path);
+        n_keys += config_schema_is_child(&rows[r], path) && find_name(newer, rows[r].path) < 0;
     if (c->stored)
         return DLC_OK;
     int every_key = node->n >= n_keys;
+    /* a type given by --set (or a sweep's trial) over the file's: the file's
+     * keys for its own type are left out, as a new scheduler object in Keras
+     * or PyTorch leaves the old one's arguments (a sweep over schedule types
+     * used to be refused for the base's `base: 0.8`) */
+    int at = ynode_map_find(node, "type");
+    int type_set = at >= 0 && override_node(node->items[at]);
     for (int i = 0; i < node->n; i++) {
         char kp[PATH_BUF + 8];
         const char *leaf = "";
         int f = 0;
         pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
         if (config_key_applies(c, kp) ||
-            (every_key && holds_default(rows, n_rows, kp, node->items[i])))
+            (every_key && holds_default(rows, n_rows, kp, node->items[i])) ||
+            (type_set && !override_node(node->items[i])))
             continue;
         type_reads(c, kp, &leaf, &f);
         const typed_section *ts = &typed_sections[f];

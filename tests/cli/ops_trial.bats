@@ -138,3 +138,38 @@ FM_SMALL="--set data.train.limit=3000 --set train.epochs=3 --threads 1"
     [ "$status" -eq 2 ]
     [[ "$output" == *"no model yet: the run was stopped before it ended"* ]]
 }
+
+@test "a sweep over schedule and optimizer types: a type from --set leaves out the base's keys for its own type" {
+    iris_config iris.yaml 4
+    # the base's schedule and optimizer carry keys only their own types read
+    sed -i 's/  optimizer: {type: adam, lr: 0.05}/  optimizer: {type: adam, lr: 0.05, beta2: 0.99}\n  schedule: {type: exponential, base: 0.5}/' iris.yaml
+    cat > types.yaml <<YAML
+base: iris.yaml
+mode: grid
+params:
+  train.schedule.type: [step, cosine, exponential]
+  train.optimizer.type: [momentum, adam]
+YAML
+    run "$DLC" sample types.yaml
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 6 ]
+    run "$ROOT/scripts/sweep.sh" types.yaml -o sw --top 10
+    [ "$status" -eq 0 ]
+    [ "$(awk -F, 'NR > 1 && $3 == "done"' sw/leaderboard.csv | wc -l)" -eq 6 ]
+    # a type of the file's own keeps them; another type's run records its own keys only
+    grep -q 'train.schedule.type=exponential' sw/trial-00[1-6]/overrides.txt
+    for t in sw/trial-00?; do
+        if grep -q 'schedule.type=exponential' $t/overrides.txt; then grep -q '^    base: 0.5$' $t/config.yaml
+        else ! grep -q '^    base:' $t/config.yaml; fi
+    done
+    t=$(dirname "$(grep -l 'schedule.type=step' sw/trial-00?/overrides.txt | head -1)")
+    [ "$(cut -d, -f2 $t/metrics.csv | tail -n +2 | tr '\n' ' ')" = "0.05 0.05 0.05 0.05 " ]
+    # both from the file, or both from --set: still refused
+    run "$DLC" train iris.yaml --set train.schedule.type=step --set train.schedule.base=0.5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'train.schedule.base': not read by schedule type step"* ]]
+    sed -i 's/type: exponential, base: 0.5/type: step, base: 0.5/' iris.yaml
+    run "$DLC" train iris.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"iris.yaml"*"key 'train.schedule.base': not read by schedule type step"* ]]
+}
