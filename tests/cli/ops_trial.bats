@@ -173,3 +173,32 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"iris.yaml"*"key 'train.schedule.base': not read by schedule type step"* ]]
 }
+
+@test "two sweeps into one folder at once (a Slurm array submitted again): a trial one trains is left to it, not marked refused" {
+    cat > one.yaml <<YAML
+base: $ROOT/configs/fashion_mnist_mlp.yaml
+trials: 1
+set: {data.train.limit: 6000, train.epochs: 8}
+params:
+  train.optimizer.lr: {log_uniform: [1e-3, 1e-2]}
+YAML
+    "$ROOT/scripts/sweep.sh" one.yaml -o sw -j 1 > first.out 2>&1 &
+    first=$!
+    # the first sweep's dlc train holds the trial's lock
+    for i in $(seq 200); do
+        [ -s sw/trial-001/.lock ] && ! flock -n -s sw/trial-001/.lock true && break
+        sleep 0.05
+    done
+    run "$ROOT/scripts/sweep.sh" one.yaml -o sw -j 1
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"trial 1: being trained by another dlc process (pid "*"); left to it"* ]]
+    [[ "$output" == *"sweep.sh: trials 1 are being trained by another process"* ]]
+    [ ! -e sw/trial-001/refused ]
+    [ "$(grep -c '^== ' sw/trial-001/train.log)" -eq 1 ]
+    wait $first
+    grep -q "1 of 1 trials done" first.out
+    [ ! -e sw/trial-001/refused ]
+    run "$ROOT/scripts/sweep.sh" one.yaml -o sw -j 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"trial 1: done already"* ]]
+}
