@@ -540,8 +540,19 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {"data_shape", dshape.s},
         {NULL, NULL},  /* the optional ones, when they apply */
         {NULL, NULL},
+        {NULL, NULL},
+        {NULL, NULL},
+        {NULL, NULL},
     };
-    int n_meta = (int)DLC_ARRAY_LEN(meta) - 2;
+    int n_meta = (int)DLC_ARRAY_LEN(meta) - 5;
+    char epoch[24], epochs[24];
+    snprintf(epoch, sizeof epoch, "%d", m->weights_epoch);
+    snprintf(epochs, sizeof epochs, "%d", m->epochs_trained);
+    if (m->weights_epoch > 0) {
+        meta[n_meta++] = (io_meta){"epoch", epoch};
+        meta[n_meta++] = (io_meta){"epochs", epochs};
+        meta[n_meta++] = (io_meta){"epoch_kept", m->weights_best ? "best" : "last"};
+    }
     if (m->vocab.n > 0)
         meta[n_meta++] = (io_meta){"vocab", vocab.s};
     if (isfinite(m->verify_threshold))
@@ -865,6 +876,19 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         m->heads[h].tasks = names[h][1];
         memset(names[h], 0, sizeof names[h]);
     }
+    /* which epoch's weights (files from before, and imported ones, have none) */
+    const char *ep = io_st_meta(st, "epoch"), *eps = io_st_meta(st, "epochs");
+    long e1 = 0, e2 = 0;
+    if (ep && eps && (dlc_parse_long(ep, &e1) != 0 || dlc_parse_long(eps, &e2) != 0 || e1 < 1 ||
+                      e2 < e1 || e2 > INT_MAX)) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'epoch' %.20s of 'epochs' %.20s is damaged",
+                     path, ep, eps);
+        goto fail;
+    }
+    m->weights_epoch = (int)e1;
+    m->epochs_trained = (int)e2;
+    const char *kept = io_st_meta(st, "epoch_kept");
+    m->weights_best = kept && strcmp(kept, "best") == 0;
     const char *thr = io_st_meta(st, "verify_threshold");
     if (thr && (dlc_parse_double(thr, &m->verify_threshold) != 0 || !isfinite(m->verify_threshold))) {
         s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'verify_threshold' is not a number", path);

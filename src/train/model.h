@@ -70,6 +70,12 @@ typedef struct {
     double verify_threshold; /* the distance below which two inputs are "same" (chosen on
                               * dev when the run was trained), NaN when unknown; saved in the
                               * file as metadata "verify_threshold" */
+    int weights_epoch;      /* the epoch whose weights these are (the best dev epoch with
+                             * train.keep_best, else the last), of epochs_trained; 0: not
+                             * known (an imported model, a file from before); saved as
+                             * metadata "epoch" and "epochs" */
+    int epochs_trained;
+    int weights_best;       /* 1: weights_epoch is the best dev epoch's (train.keep_best) */
     int verify_by_embedding; /* compare by the embedding's distance even in a pair model
                               * (dlc eval / verify --embedding) */
     uint64_t loss_seed;     /* the training step's draw for random triplet mining */

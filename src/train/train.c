@@ -1688,6 +1688,9 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     char path[4200];
     if (t->has_best && t->cfg->train.keep_best)
         learned_copy(g, t->best, 0);
+    t->m.weights_epoch = t->has_best && t->cfg->train.keep_best ? t->best_epoch : t->epoch;
+    t->m.epochs_trained = t->epoch;
+    t->m.weights_best = t->has_best && t->cfg->train.keep_best;
     res->epochs_run = t->epoch;
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;

@@ -202,3 +202,16 @@ YAML
     [ "$status" -eq 0 ]
     [[ "$output" == *"trial 1: done already"* ]]
 }
+
+@test "eval says which epoch's weights it scores: the best dev epoch with keep_best, else the last" {
+    iris_config iris.yaml 12
+    "$DLC" train iris.yaml --out run --set train.optimizer.lr=0.5 --quiet > /dev/null
+    best=$(grep -o '"best_epoch": *[0-9]*' run/report.json | grep -o '[0-9]*$')
+    [ "$best" -ge 1 ] && [ "$best" -lt 12 ]
+    run "$DLC" eval run --split dev
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == "weights: epoch $best of 12, the best dev epoch (train.keep_best, by train.early_stopping.metric)" ]]
+    "$DLC" train iris.yaml --out last --set train.optimizer.lr=0.5 --set train.keep_best=false --quiet > /dev/null
+    run "$DLC" eval last --split dev
+    [[ "${lines[1]}" == "weights: epoch 12 of 12, the last" ]]
+}
