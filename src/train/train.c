@@ -892,7 +892,7 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(ot, sizeof ot, "%ld", o->t);
     snprintf(best, sizeof best, "%.17g", t->best_metric);
-    snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
+    snprintf(best_epoch, sizeof best_epoch, "%d", t->best_epoch);
     snprintf(bad, sizeof bad, "%d", t->bad_epochs);
     snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
     snprintf(cuts, sizeof cuts, "%d", t->plateau_cuts);
@@ -1134,7 +1134,14 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     if ((s = load_optim_state(t, st, path, flat, err)) != DLC_OK)
         goto cleanup;
     o->t = ot;
-    if (best_epoch > 0 && t->best) {
+    /* best weights: a checkpoint of keep_best false has none */
+    int n_best = 0;
+    for (int i = 0; i < g->n_params; i++) {
+        char name[GRAPH_NAME_MAX + 40];
+        snprintf(name, sizeof name, "best.%s", g->params[i].name);
+        n_best += io_st_get(st, name) != NULL;
+    }
+    if (best_epoch > 0 && t->best && n_best > 0) {
         size_t off = 0;
         for (int i = 0; i < g->n_params; i++) {
             const graph_param *p = &g->params[i];
@@ -1307,8 +1314,12 @@ static int track_best(trainer *t, train_epoch *e)
     double v = acc ? e->dev_acc : model_select_loss(&t->m, e->dev_heads);
     if (isnan(v))
         return 0;
-    int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta
-                                      : v < t->best_metric - tc->min_delta);
+    /* the first figure is the best so far; with keep_best false there are
+     * no best weights, but the best figure still counts (it used to be
+     * judged by them: every epoch was "better", and early stopping never
+     * stopped) */
+    int better = t->best_epoch == 0 || (acc ? v > t->best_metric + tc->min_delta
+                                            : v < t->best_metric - tc->min_delta);
     plateau_track(t, better);
     if (better) {
         t->best_metric = v;
@@ -1695,7 +1706,7 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;
     res->epoch_seconds = t->epoch_seconds;
-    res->best_epoch = t->has_best ? t->best_epoch : 0;
+    res->best_epoch = t->best_epoch;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
     res->n_splits = 0;

@@ -215,3 +215,24 @@ YAML
     run "$DLC" eval last --split dev
     [[ "${lines[1]}" == "weights: epoch 12 of 12, the last" ]]
 }
+
+@test "early stopping with keep_best false (Keras' default, restore_best_weights=False) stops as with keep_best, also across a resume" {
+    iris_config iris.yaml 60
+    ES="--set train.optimizer.lr=0.5 --set train.early_stopping.patience=2 --set train.early_stopping.min_delta=0.01 --set train.checkpoint_seconds=0"
+    run "$DLC" train iris.yaml --out best $ES
+    [[ "$output" == *"(stopped early)"* ]]
+    n=$(($(wc -l < best/metrics.csv) - 1))
+    [ "$n" -lt 60 ]
+    # it used to train all 60 epochs: every epoch counted as the best so far
+    run "$DLC" train iris.yaml --out last $ES --set train.keep_best=false
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(stopped early)"* ]]
+    [ "$(($(wc -l < last/metrics.csv) - 1))" -eq "$n" ]
+    [ "$(grep -o '"best_epoch": *[0-9]*' last/report.json)" = "$(grep -o '"best_epoch": *[0-9]*' best/report.json)" ]
+    run "$DLC" eval last --split dev
+    [[ "${lines[1]}" == "weights: epoch $n of $n, the last" ]]
+    # stopped after 3 epochs and resumed: the same early stop
+    "$DLC" train iris.yaml --out parts $ES --set train.keep_best=false --set train.epochs=3 --quiet > /dev/null
+    "$DLC" train iris.yaml --out parts $ES --set train.keep_best=false --resume --quiet > /dev/null
+    diff <(metrics_no_time last/metrics.csv) <(metrics_no_time parts/metrics.csv)
+}
