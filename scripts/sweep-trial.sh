@@ -18,8 +18,12 @@
 # failed (such a trial is not retried: remove its folder to retry it), and
 # `refused` when dlc train refused to start it (exit 2: e.g. its plan does not
 # fit the memory; retried on the next run, once the cause is fixed).
+# A trial another process is training (a second sweep.sh into the same
+# folder, a Slurm array submitted again while it runs) is left to it: its
+# folder is not touched.
 # Exit status: 0 trained or already done, 1 training failed, 2 bad usage or
-# input, 128+N interrupted by signal N (run again to resume).
+# input, 75 being trained by another process, 128+N interrupted by signal N
+# (run again to resume).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,12 +52,29 @@ sweep="$1" k="$2" out="$3"
 k=$((10#$k))
 dir="$(printf '%s/trial-%03d' "$out" "$k")"
 
+# The pid of the dlc train holding run folder $1's lock (flock, as dlc takes
+# it), or nothing (status 1) when none does.
+in_use() {
+    [ -f "$1/.lock" ] && command -v flock > /dev/null || return 1
+    flock -n -s "$1/.lock" true 2> /dev/null && return 1
+    head -c 20 "$1/.lock" 2> /dev/null | tr -dc 0-9 || true
+    echo
+}
+left_to_it() {
+    echo "trial $k: being trained by another dlc process (pid ${1:-unknown}: another sweep.sh" \
+         "or Slurm array into $out?); left to it" >&2
+    exit 75
+}
+
 # the overrides and the base config, straight from the sweep file
 sets="$("$dlc" sample "$sweep" --trial "$k" --lines "${mode[@]}")" || exit $?
 base="$("$dlc" sample "$sweep" --info "${mode[@]}" | sed -n 's/^base=//p')" || exit $?
 # a folder another version of the sweep file trained (done, failed or
 # interrupted) is not this trial: never skipped as done nor resumed; one dlc
 # train refused to start holds nothing and is tried with the new overrides
+if holder=$(in_use "$dir"); then
+    left_to_it "$holder"
+fi
 if [ -f "$dir/refused" ] && [ ! -f "$dir/checkpoint.safetensors" ]; then
     rm -f "$dir/overrides.txt"
 fi
@@ -115,8 +136,13 @@ case $rc in
         ;;
     2)
         # bad config or data for these overrides (a plan over the memory, a
-        # value the data cannot take), or the folder in use: not a result
+        # value the data cannot take): not a result; or the folder taken by
+        # another process since the check above
         reason=$(grep '^dlc: error' "$dir/train.log" | tail -n 1)
+        if [[ "$reason" == *" is in use by another dlc process (pid "* ]]; then
+            holder=${reason##*(pid }
+            left_to_it "${holder%%)*}"
+        fi
         { echo "exit 2"; echo "${reason:-see train.log}"; } > "$dir/refused"
         echo "trial $k: dlc train refused it: ${reason:-see $dir/train.log}" >&2
         ;;

@@ -166,10 +166,12 @@ echo "sweep $name: $(( $(date +%s) - start ))s"
 
 # every trial needs a result: trained, or failed in training; one dlc train
 # refused to start is bad input for its overrides (exit 2)
-unfinished=() refused=()
+unfinished=() refused=() elsewhere=()
 for k in "${list[@]}"; do
     d="$(printf '%s/trial-%03d' "$out" "$k")"
-    if [ -f "$d/refused" ]; then
+    if [ -f "$d/.lock" ] && command -v flock > /dev/null && ! flock -n -s "$d/.lock" true 2> /dev/null; then
+        elsewhere+=("$k")
+    elif [ -f "$d/refused" ]; then
         refused+=("$k")
     elif ! [ -f "$d/report.json" ] && ! [ -f "$d/failed" ]; then
         unfinished+=("$k")
@@ -179,6 +181,11 @@ if [ ${#refused[@]} -gt 0 ]; then
     echo "sweep.sh: dlc train refused trials ${refused[*]} (exit 2: see why above, or in their" \
          "refused file; fix the sweep or its base config, then run again to retry them)" >&2
     exit 2
+fi
+if [ ${#elsewhere[@]} -gt 0 ]; then
+    echo "sweep.sh: trials ${elsewhere[*]} are being trained by another process (another" \
+         "sweep.sh or Slurm array into $out): run again once it ends, for their results" >&2
+    exit 1
 fi
 if [ ${#unfinished[@]} -gt 0 ]; then
     echo "sweep.sh: trials without a result: ${unfinished[*]} (see their train.log; run again to resume)" >&2

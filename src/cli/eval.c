@@ -363,7 +363,14 @@ static int run(const cli_args *a)
                        100.0 * vs->accuracy);
         } else if (!isnan(acc))
             printf("  accuracy %.2f%%  error %.2f%%", 100.0 * acc, 100.0 * (1.0 - acc));
-        printf("\n\n");
+        printf("\n");
+        /* which epoch's weights: Keras keeps the last unless told to restore the best */
+        if (m.weights_epoch > 0)
+            printf("weights: epoch %d of %d, %s\n", m.weights_epoch, m.epochs_trained,
+                   m.weights_best ? "the best dev epoch (train.keep_best, by "
+                                    "train.early_stopping.metric)"
+                                  : "the last");
+        printf("\n");
         cli_print_report(&rep, r->kind, NULL);
     }
 done:

@@ -280,6 +280,10 @@ static const char *option_as_key(const char *command, const char *name)
              strcmp(command, "embed") == 0 || strcmp(command, "stylize") == 0 ? command : "train");
     if (strcmp(section, "train.") == 0 && (strcmp(want, "lr") == 0 || strcmp(want, "learning_rate") == 0))
         return "train.optimizer.lr";
+    /* a script's --patience is early stopping's (Keras' EarlyStopping), not
+     * the plateau schedule's */
+    if (strcmp(section, "train.") == 0 && strcmp(want, "patience") == 0)
+        return "train.early_stopping.patience";
     int rows, n_found = 0, n_own = 0;
     const config_key *keys = config_schema_rows(&rows), *found = NULL, *own = NULL;
     for (int i = 0; i < rows; i++) {

@@ -146,6 +146,61 @@ static int exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* After a failed run: where it can go on from, and the command.  A stop
+ * request or a failed write (a full disk) leaves the checkpoint on disk
+ * whole, as files are replaced by rename; the last checkpoint's write ends
+ * after the model and the report, so it may fail after they were written. */
+static void go_on_hint(const progress *p, const train_result *res, dlc_status why,
+                       const char *config, const char *run_dir, int epochs, const char *sets)
+{
+    int stopped = why == DLC_EINTR;
+    const char *fixed = stopped ? "" : "once the cause is fixed, ";
+    char ckpt[2300];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", run_dir);
+    if (!stopped && why != DLC_EIO)
+        return;
+    if (res->finished) {
+        fprintf(stderr, "training ended: %s/model.safetensors and the report are written; only the "
+                        "last checkpoint (to train on with --resume and more epochs) was not: %s "
+                        "holds epoch %d of %d\n", run_dir, ckpt, res->checkpoint_epoch, epochs);
+        return;
+    }
+    if (res->checkpoint_epoch > 0 && !exists(ckpt)) {
+        fprintf(stderr, "%s is gone (was the run folder removed?), so there is nothing to resume; "
+                        "start again with: dlc train %s --out %s --force%s\n",
+                ckpt, config, run_dir, sets);
+        return;
+    }
+    if (p->reporting && res->checkpoint_epoch == 0) {
+        fprintf(stderr, "training had ended: %s/model.safetensors is saved, but no checkpoint was "
+                        "written, so the report needs the run again; %sstart it with: dlc train "
+                        "%s --out %s --force%s\n", run_dir, fixed, config, run_dir, sets);
+        return;
+    }
+    if (p->reporting) {
+        char again[160] = "nothing is trained again";
+        if (res->checkpoint_epoch < res->epochs_run)
+            snprintf(again, sizeof again, "the checkpoint holds epoch %d of %d: the epochs after "
+                     "it are trained again, to the same weights", res->checkpoint_epoch,
+                     res->epochs_run);
+        fprintf(stderr, "training had ended: %s/model.safetensors is saved; %sto write the report "
+                        "(%s):\n  dlc train %s --out %s --resume%s\n", run_dir, fixed, again,
+                config, run_dir, sets);
+        return;
+    }
+    if (res->checkpoint_epoch > 0)
+        fprintf(stderr, "the last checkpoint, %s, holds epoch %d of %d; %scontinue with:\n  dlc "
+                        "train %s --out %s --resume%s\n", ckpt, res->checkpoint_epoch, epochs,
+                fixed, config, run_dir, sets);
+    else if (stopped)
+        fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; start "
+                        "again with: dlc train %s --out %s --force\n", config, run_dir);
+    else
+        fprintf(stderr, "no checkpoint was written, so there is nothing to resume; once the cause "
+                        "is fixed, start again with: dlc train %s --out %s --force%s\n", config,
+                run_dir, sets);
+}
+
 /* The run folder before training: rank 0's alone under MPI.  Takes the
  * lock (one process per run folder, for the whole run: taken before
  * anything in the folder is looked at or removed), removes temporaries of
@@ -306,24 +361,8 @@ static int run(const cli_args *a)
     if (train_run(&cfg, &opt, &hooks, &res, &err) != DLC_OK) {
         clear_line(&p);
         rc = cli_fail(&err);
-        /* where the run can go on from, and the command: a stop request, or a
-         * failed write (the checkpoint on disk is whole: files are replaced
-         * by rename) */
-        const char *sets = a->n_sets ? " (and the same --set options)" : "";
-        int stopped = err.status == DLC_EINTR;
-        if (stopped && p.reporting)
-            fprintf(stderr, "training had ended: %s/model.safetensors is saved; to write the "
-                            "report (nothing is trained again):\n  dlc train %s --out %s "
-                            "--resume%s\n", run_dir, a->pos[0], run_dir, sets);
-        else if ((stopped || err.status == DLC_EIO) && res.checkpoint_epoch > 0 && !p.reporting)
-            fprintf(stderr, "the last checkpoint, %s/checkpoint.safetensors, holds epoch %d of %d; "
-                            "%scontinue with:\n  dlc train %s --out %s --resume%s\n",
-                    run_dir, res.checkpoint_epoch, cfg.train.epochs,
-                    stopped ? "" : "once the cause is fixed, ", a->pos[0], run_dir, sets);
-        else if (stopped)
-            fprintf(stderr, "no epoch was finished, so there is no checkpoint to resume from; "
-                            "start again with: dlc train %s --out %s --force\n",
-                    a->pos[0], run_dir);
+        go_on_hint(&p, &res, err.status, a->pos[0], run_dir, cfg.train.epochs,
+                   a->n_sets ? " (and the same --set options)" : "");
         goto done;
     }
     cli_print_report(&p.rep, DATA_SPLIT_DEV, run_dir);

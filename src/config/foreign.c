@@ -26,6 +26,8 @@ static const foreign_name foreign_keys[] = {
     {"train.*", "weight_decay", "train.l2", "it adds (lambda / m) W to the gradient"},
     {"train.optimizer.*", "betas", "beta1", "and beta2, two keys"},
     {"train.optimizer.*", "epsilon", "eps", NULL},
+    {"train.optimizer.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},
+    {"train.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},
     {"train.*", "patience", "train.early_stopping.patience", NULL},
     {"train.early_stopping.*", "monitor", "metric", "dev_loss or dev_accuracy"},
     {"train.*", "validation_split", "data.split.dev", NULL},
@@ -139,6 +141,14 @@ static const foreign_name foreign_values[] = {
     {"train.schedule.type", "cosinedecay", "cosine", NULL},
     {"train.schedule.type", "cosineannealinglr", "cosine", NULL},
     {"train.schedule.type", "onecyclelr", "cosine", "with warmup"},
+    {"train.schedule.type", "onecycle", "cosine", "with warmup"},
+    {"train.schedule.type", "one_cycle", "cosine", "with warmup"},
+    {"train.schedule.type", "cosine_annealing", "cosine", NULL},
+    {"train.schedule.type", "exponential_decay", "exponential", NULL},
+    {"train.schedule.type", "reducelronplateau", "plateau",
+     "patience counts as Keras' does: PyTorch's patience p is p + 1 here"},
+    {"train.schedule.type", "reduce_lr_on_plateau", "plateau",
+     "patience counts as Keras' does: PyTorch's patience p is p + 1 here"},
 };
 
 /* path against a pattern whose '*' stands for one dot-separated part */

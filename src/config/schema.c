@@ -315,6 +315,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.schedule.k",            K_DOUBLE,     CFG(train.schedule.k),   "1.0",    GT(0),        PLAIN)             \
     X("train.schedule.factor",       K_DOUBLE,     CFG(train.schedule.factor), "0.5", IN_OC(0, 1),  PLAIN)             \
     X("train.schedule.every",        K_INT,        CFG(train.schedule.every), "10",   GE(1),        PLAIN)             \
+    X("train.schedule.patience",     K_INT,        CFG(train.schedule.patience), "10", GE(1),       PLAIN)             \
+    X("train.schedule.min_lr",       K_DOUBLE,     CFG(train.schedule.min_lr), "0",   GE(0),        PLAIN)             \
     X("train.schedule.points",       K_POINTS,     CFG(train.schedule),     "[]",     ANY,          PLAIN)             \
     X("train.schedule.warmup",       K_DOUBLE,     CFG(train.schedule.warmup), "0",   IN_CO(0, 1),  PLAIN)             \
     X("train.schedule.final",        K_DOUBLE,     CFG(train.schedule.final), "0",    IN_CC(0, 1),  PLAIN)             \
@@ -2493,7 +2495,7 @@ static const char *const optim_reads[OPT_COUNT][4] = {
     [OPT_RMSPROP] = {"rho", "eps", NULL},
     [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
 };
-static const char *const sched_reads[SCHED_COUNT][3] = {
+static const char *const sched_reads[SCHED_COUNT][4] = {
     [SCHED_CONSTANT] = {NULL},
     [SCHED_INVERSE_TIME] = {"decay_rate", NULL},
     [SCHED_EXPONENTIAL] = {"base", NULL},
@@ -2502,6 +2504,7 @@ static const char *const sched_reads[SCHED_COUNT][3] = {
     [SCHED_STEP] = {"factor", "every", NULL},
     [SCHED_MANUAL] = {"points", NULL},
     [SCHED_COSINE] = {"warmup", "final", NULL},
+    [SCHED_PLATEAU] = {"factor", "patience", "min_lr", NULL},
 };
 
 /* The pair and triplet samplers' own keys (mining is read by every triplet
@@ -2589,6 +2592,12 @@ static int holds_default(const config_key *rows, int n_rows, const char *path, c
     return 0;
 }
 
+/* 1 for a value given by --set (its origin names the override) */
+static int override_node(const ynode *v)
+{
+    return v && v->origin && strncmp(v->origin, "--set ", 6) == 0;
+}
+
 /* A key of node (train.optimizer, train.schedule, data.sampler) that its
  * type does not read: an error naming the types that do.  A section listing
  * every key of the schema is a run's config.yaml from before config.yaml
@@ -2598,20 +2607,30 @@ static int holds_default(const config_key *rows, int n_rows, const char *path, c
 static dlc_status check_type_keys(const ynode *node, const char *path, const dlc_config *c,
                                   dlc_error *err)
 {
+    /* keys added since config.yaml stopped listing every key: no such
+     * listing holds them */
+    static const char *const newer[] = {"train.schedule.patience", "train.schedule.min_lr", NULL};
     int n_rows, n_keys = 0;
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)
-        n_keys += config_schema_is_child(&rows[r], path);
+        n_keys += config_schema_is_child(&rows[r], path) && find_name(newer, rows[r].path) < 0;
     if (c->stored)
         return DLC_OK;
     int every_key = node->n >= n_keys;
+    /* a type given by --set (or a sweep's trial) over the file's: the file's
+     * keys for its own type are left out, as a new scheduler object in Keras
+     * or PyTorch leaves the old one's arguments (a sweep over schedule types
+     * used to be refused for the base's `base: 0.8`) */
+    int at = ynode_map_find(node, "type");
+    int type_set = at >= 0 && override_node(node->items[at]);
     for (int i = 0; i < node->n; i++) {
         char kp[PATH_BUF + 8];
         const char *leaf = "";
         int f = 0;
         pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
         if (config_key_applies(c, kp) ||
-            (every_key && holds_default(rows, n_rows, kp, node->items[i])))
+            (every_key && holds_default(rows, n_rows, kp, node->items[i])) ||
+            (type_set && !override_node(node->items[i])))
             continue;
         type_reads(c, kp, &leaf, &f);
         const typed_section *ts = &typed_sections[f];

@@ -51,6 +51,11 @@ dlc_status io_write_png(const char *path, const unsigned char *px, int W, int H,
  * pid.  dir must exist. */
 dlc_status io_run_lock(const char *dir, int *fd, dlc_error *err);
 void io_run_unlock(int fd);
+/* The pid of the process holding run folder dir's lock (a `dlc train`
+ * writing it), -1 when one holds it but its pid is not written, 0 when none
+ * does (or dir has no lock file).  A probe: it
+ * takes and drops a shared lock when the folder is free. */
+long io_run_holder(const char *dir);
 /* Removes "*.tmp.<pid>" temporaries left in dir and dir/errors by processes
  * that no longer run (call with the lock held); returns how many. */
 int io_remove_stale_tmp(const char *dir);

@@ -65,6 +65,27 @@ void io_run_unlock(int fd)
         close(fd); /* releases the flock; the file stays, holding a stale pid */
 }
 
+long io_run_holder(const char *dir)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/.lock", dir) >= (int)sizeof path)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    long pid = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        char buf[32] = "", *end;
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        buf[n > 0 ? n : 0] = '\0';
+        pid = strtol(buf, &end, 10);
+        if (end == buf || pid <= 0)
+            pid = -1; /* held, its pid not (yet) written */
+    }
+    close(fd); /* drops the probe's shared lock, if it took one */
+    return pid;
+}
+
 /* The pid of "<file>.tmp.<pid>", or 0 when the name is not a temporary's. */
 static long tmp_pid(const char *name)
 {

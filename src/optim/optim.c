@@ -136,7 +136,7 @@ float optim_clip_scale(double norm, double max_norm)
 
 const char *const sched_names[SCHED_COUNT + 1] = {
     "constant", "inverse_time", "exponential", "inv_sqrt_epoch", "inv_sqrt_step", "step", "manual",
-    "cosine", NULL,
+    "cosine", "plateau", NULL,
 };
 
 double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step, long total)
@@ -173,8 +173,15 @@ double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long s
         q = q < 0 ? 0 : q > 1 ? 1 : q;
         return lr0 * (s->final + (1.0 - s->final) * 0.5 * (1.0 + cos(M_PI * q)));
     }
+    case SCHED_PLATEAU: /* the trainer's cuts: optim_plateau_lr */
     case SCHED_COUNT:
         break;
     }
     return lr0;
+}
+
+double optim_plateau_lr(const schedule_config *s, double lr0, int cuts)
+{
+    double lr = lr0 * pow(s->factor, (double)cuts);
+    return lr > s->min_lr ? lr : s->min_lr;
 }

@@ -89,6 +89,8 @@ typedef enum {
     SCHED_STEP,           /* lr0 * factor^floor((epoch - 1) / every) */
     SCHED_MANUAL,         /* the last (epoch, lr) point at or before epoch */
     SCHED_COSINE,         /* linear warm-up, then lr0 (final + (1 - final) (1 + cos(pi q)) / 2) */
+    SCHED_PLATEAU,        /* max(lr0 * factor^cuts, min_lr): a cut after `patience` epochs without
+                           * a better dev metric (Keras' ReduceLROnPlateau; the trainer counts) */
     SCHED_COUNT
 } sched_kind;
 extern const char *const sched_names[SCHED_COUNT + 1];
@@ -100,8 +102,10 @@ typedef struct {
     double decay_rate;    /* inverse_time */
     double base;          /* exponential */
     double k;             /* inv_sqrt_epoch, inv_sqrt_step */
-    double factor;        /* step */
+    double factor;        /* step, plateau */
     int every;            /* step */
+    int patience;         /* plateau: epochs without improvement before a cut */
+    double min_lr;        /* plateau: the rate is never cut below it */
     double warmup;        /* cosine: the fraction of the run's steps spent rising to lr0 */
     double final;         /* cosine: the fraction of lr0 at the end */
     int n_points;         /* manual */
@@ -115,5 +119,10 @@ typedef struct {
  * W = warmup * total rise linearly, step / W * lr0; after them q goes from
  * 0 to 1 as step goes from W + 1 to total, q = (step - 1 - W) / (total - W). */
 double optim_schedule_lr(const schedule_config *s, double lr0, int epoch, long step, long total);
+/* A plateau schedule's rate after `cuts` cuts: max(lr0 * factor^cuts,
+ * min_lr), which is Keras' max(lr * factor, min_lr) applied cuts times
+ * (optim_schedule_lr gives lr0 for it: the cuts depend on the dev metric,
+ * which the trainer tracks). */
+double optim_plateau_lr(const schedule_config *s, double lr0, int cuts);
 
 #endif

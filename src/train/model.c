@@ -543,8 +543,19 @@ dlc_status model_save(const model *m, const char *path, dlc_error *err)
         {NULL, NULL},  /* the optional ones, when they apply */
         {NULL, NULL},
         {NULL, NULL},
+        {NULL, NULL},
+        {NULL, NULL},
+        {NULL, NULL},
     };
-    int n_meta = (int)DLC_ARRAY_LEN(meta) - 3;
+    int n_meta = (int)DLC_ARRAY_LEN(meta) - 6;
+    char epoch[24], epochs[24];
+    snprintf(epoch, sizeof epoch, "%d", m->weights_epoch);
+    snprintf(epochs, sizeof epochs, "%d", m->epochs_trained);
+    if (m->weights_epoch > 0) {
+        meta[n_meta++] = (io_meta){"epoch", epoch};
+        meta[n_meta++] = (io_meta){"epochs", epochs};
+        meta[n_meta++] = (io_meta){"epoch_kept", m->weights_best ? "best" : "last"};
+    }
     if (m->vocab.n > 0)
         meta[n_meta++] = (io_meta){"vocab", vocab.s};
     if (isfinite(m->verify_threshold))
@@ -715,22 +726,34 @@ static dlc_status model_check_norm(const io_tensor *shift, const io_tensor *scal
     return DLC_OK;
 }
 
-/* After a failed read of a run's model.safetensors: when the file is absent
- * but a checkpoint sits beside it, the run was stopped before it ended (Ctrl-C,
+/* After a failed read of a run's model.safetensors that is not there: when a
+ * dlc train holds the run folder's lock, the run is still training; when a
+ * checkpoint sits beside it, the run was stopped before it ended (Ctrl-C,
  * kill -9, a crash), and the message says how to finish it. */
 static dlc_status model_missing(const char *path, dlc_error *err)
 {
     size_t n = strlen(path), tail = strlen("model.safetensors");
-    char ckpt[4200];
-    if (access(path, F_OK) == 0 || n < tail || strcmp(path + n - tail, "model.safetensors") != 0 ||
-        snprintf(ckpt, sizeof ckpt, "%.*scheckpoint.safetensors", (int)(n - tail), path) >=
-            (int)sizeof ckpt ||
-        access(ckpt, F_OK) != 0)
+    if (access(path, F_OK) == 0 || n < tail || strcmp(path + n - tail, "model.safetensors") != 0)
         return err->status;
-    int dir = n > tail ? (int)(n - tail - 1) : 1; /* the run folder, without its '/' */
+    char folder[4200], ckpt[4300];
+    /* the run folder, without its '/' */
+    snprintf(folder, sizeof folder, "%.*s", n > tail ? (int)(n - tail - 1) : 1,
+             n > tail ? path : ".");
+    long pid = io_run_holder(folder);
+    if (pid != 0) {
+        char who[48] = "";
+        if (pid > 0)
+            snprintf(who, sizeof who, " (pid %ld)", pid);
+        return dlc_fail(err, DLC_EINPUT, "%s: no model yet: the run is still training in another "
+                        "dlc process%s; model.safetensors is written when training ends "
+                        "(%s/metrics.csv has the epochs so far)", path, who, folder);
+    }
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", folder);
+    if (access(ckpt, F_OK) != 0)
+        return err->status;
     return dlc_fail(err, DLC_EINPUT, "%s: no model yet: the run was stopped before it ended (its "
-                    "checkpoint, %s, is there); finish it with: dlc train CONFIG --out %.*s --resume",
-                    path, ckpt, dir, n > tail ? path : ".");
+                    "checkpoint, %s, is there); finish it with: dlc train CONFIG --out %s --resume",
+                    path, ckpt, folder);
 }
 
 dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_shape *input,
@@ -858,6 +881,19 @@ dlc_status model_load_input(model *m, const char *path, int nmax, const tensor_s
         m->heads[h].tasks = names[h][1];
         memset(names[h], 0, sizeof names[h]);
     }
+    /* which epoch's weights (files from before, and imported ones, have none) */
+    const char *ep = io_st_meta(st, "epoch"), *eps = io_st_meta(st, "epochs");
+    long e1 = 0, e2 = 0;
+    if (ep && eps && (dlc_parse_long(ep, &e1) != 0 || dlc_parse_long(eps, &e2) != 0 || e1 < 1 ||
+                      e2 < e1 || e2 > INT_MAX)) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'epoch' %.20s of 'epochs' %.20s is damaged",
+                     path, ep, eps);
+        goto fail;
+    }
+    m->weights_epoch = (int)e1;
+    m->epochs_trained = (int)e2;
+    const char *kept = io_st_meta(st, "epoch_kept");
+    m->weights_best = kept && strcmp(kept, "best") == 0;
     const char *thr = io_st_meta(st, "verify_threshold");
     if (thr && (dlc_parse_double(thr, &m->verify_threshold) != 0 || !isfinite(m->verify_threshold))) {
         s = dlc_fail(err, DLC_EINPUT, "%s: metadata 'verify_threshold' is not a number", path);

@@ -72,6 +72,12 @@ typedef struct {
                               * file as metadata "verify_threshold" */
     long steps;             /* the training steps its weights (and batchnorm's running statistics)
                              * came from: metadata "steps"; -1 unknown (an import, older files) */
+    int weights_epoch;      /* the epoch whose weights these are (the best dev epoch with
+                             * train.keep_best, else the last), of epochs_trained; 0: not
+                             * known (an imported model, a file from before); saved as
+                             * metadata "epoch" and "epochs" */
+    int epochs_trained;
+    int weights_best;       /* 1: weights_epoch is the best dev epoch's (train.keep_best) */
     int verify_by_embedding; /* compare by the embedding's distance even in a pair model
                               * (dlc eval / verify --embedding) */
     uint64_t loss_seed;     /* the training step's draw for random triplet mining */

@@ -40,6 +40,8 @@ typedef struct {
     double best_metric;
     int best_epoch;
     int bad_epochs;
+    int plateau_cuts;       /* a plateau schedule's cuts of the rate so far */
+    int plateau_bad;        /* ... and its epochs without improvement since the last cut */
     int epoch;              /* epochs completed */
     long step;              /* steps taken */
     int stopped_early;
@@ -669,8 +671,10 @@ static dlc_status train_epoch_run(trainer *t, int epoch, train_epoch *e, dlc_err
          * batchnorm needs it in every collective */
         int pass = n_mine > 0 || g->sync_bn;
         t->step++;
-        double lr = optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step,
-                                      (long)n_batches * tc->epochs);
+        double lr = tc->schedule.type == SCHED_PLATEAU
+                        ? optim_plateau_lr(&tc->schedule, tc->optimizer.lr, t->plateau_cuts)
+                        : optim_schedule_lr(&tc->schedule, tc->optimizer.lr, epoch, t->step,
+                                            (long)n_batches * tc->epochs);
         if (b == 0)
             first_lr = lr;
         if (data_augments(&cfg->data))
@@ -936,13 +940,16 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         }
     }
     char epoch[32], step[32], ot[32], best[48], best_epoch[32], bad[32], stopped[8], secs[48];
+    char cuts[32], pbad[32];
     snprintf(epoch, sizeof epoch, "%d", t->epoch);
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(ot, sizeof ot, "%ld", o->t);
     snprintf(best, sizeof best, "%.17g", t->best_metric);
-    snprintf(best_epoch, sizeof best_epoch, "%d", t->has_best ? t->best_epoch : 0);
+    snprintf(best_epoch, sizeof best_epoch, "%d", t->best_epoch);
     snprintf(bad, sizeof bad, "%d", t->bad_epochs);
     snprintf(stopped, sizeof stopped, "%d", t->stopped_early);
+    snprintf(cuts, sizeof cuts, "%d", t->plateau_cuts);
+    snprintf(pbad, sizeof pbad, "%d", t->plateau_bad);
     snprintf(secs, sizeof secs, "%.3f", t->seconds_before + (dlc_now() - t->t0));
     io_meta meta[] = {
         {"format", CHECKPOINT_FORMAT},
@@ -954,6 +961,8 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
         {"best_epoch", best_epoch},
         {"bad_epochs", bad},
         {"stopped_early", stopped},
+        {"plateau_cuts", cuts},
+        {"plateau_bad", pbad},
         {"seconds", secs},
         {"metrics", t->metrics.s ? t->metrics.s : ""},
         {"gradnorms", t->gradnorms.s ? t->gradnorms.s : ""},
@@ -1178,7 +1187,14 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     if ((s = load_optim_state(t, st, path, flat, err)) != DLC_OK)
         goto cleanup;
     o->t = ot;
-    if (best_epoch > 0 && t->best) {
+    /* best weights: a checkpoint of keep_best false has none */
+    int n_best = 0;
+    for (int i = 0; i < g->n_params; i++) {
+        char name[GRAPH_NAME_MAX + 40];
+        snprintf(name, sizeof name, "best.%s", g->params[i].name);
+        n_best += io_st_get(st, name) != NULL;
+    }
+    if (best_epoch > 0 && t->best && n_best > 0) {
         size_t off = 0;
         for (int i = 0; i < g->n_params; i++) {
             const graph_param *p = &g->params[i];
@@ -1203,6 +1219,17 @@ static dlc_status load_checkpoint(trainer *t, dlc_error *err)
     t->best_epoch = (int)best_epoch;
     t->bad_epochs = (int)bad;
     t->stopped_early = stopped != 0;
+    /* a plateau schedule's state (checkpoints from before it have none) */
+    long cuts = 0, pbad = 0;
+    if ((io_st_meta(st, "plateau_cuts") && meta_long(st, "plateau_cuts", &cuts)) ||
+        (io_st_meta(st, "plateau_bad") && meta_long(st, "plateau_bad", &pbad)) || cuts < 0 ||
+        cuts > epoch || pbad < 0 || pbad > epoch) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: plateau cuts %ld, epochs without improvement %ld: out "
+                     "of range after %ld epochs (the checkpoint is damaged)", path, cuts, pbad, epoch);
+        goto cleanup;
+    }
+    t->plateau_cuts = (int)cuts;
+    t->plateau_bad = (int)pbad;
     /* checkpoints from before the total was kept have none */
     const char *secs = io_st_meta(st, "seconds");
     double before = 0;
@@ -1302,6 +1329,33 @@ static dlc_status resume_changes(trainer *t, const char *path, const char *old, 
 
 /* ---- best weights and early stopping ---- */
 
+/* A plateau schedule after an epoch: `patience` epochs in a row without an
+ * improvement (as early stopping judges one) cut the rate by `factor`, not
+ * below min_lr, for the epochs that follow (Keras' ReduceLROnPlateau, whose
+ * wait restarts after a cut; PyTorch's patience p is p + 1 here). */
+static void plateau_track(trainer *t, int better)
+{
+    const train_config *tc = &t->cfg->train;
+    const schedule_config *sc = &tc->schedule;
+    if (sc->type != SCHED_PLATEAU)
+        return;
+    if (better) {
+        t->plateau_bad = 0;
+        return;
+    }
+    if (++t->plateau_bad < sc->patience)
+        return;
+    t->plateau_bad = 0;
+    double was = optim_plateau_lr(sc, tc->optimizer.lr, t->plateau_cuts);
+    double now = optim_plateau_lr(sc, tc->optimizer.lr, t->plateau_cuts + 1);
+    if (now >= was)
+        return; /* at min_lr already */
+    t->plateau_cuts++;
+    say(t, "epoch %d: %s has not improved for %d epochs: the learning rate goes from %g to %g "
+           "(train.schedule.type plateau)", t->epoch, train_stop_metric_names[tc->stop_metric],
+        sc->patience, was, now);
+}
+
 /* Returns 1 when training should stop. */
 static int track_best(trainer *t, train_epoch *e)
 {
@@ -1313,8 +1367,13 @@ static int track_best(trainer *t, train_epoch *e)
     double v = acc ? e->dev_acc : model_select_loss(&t->m, e->dev_heads);
     if (isnan(v))
         return 0;
-    int better = !t->has_best || (acc ? v > t->best_metric + tc->min_delta
-                                      : v < t->best_metric - tc->min_delta);
+    /* the first figure is the best so far; with keep_best false there are
+     * no best weights, but the best figure still counts (it used to be
+     * judged by them: every epoch was "better", and early stopping never
+     * stopped) */
+    int better = t->best_epoch == 0 || (acc ? v > t->best_metric + tc->min_delta
+                                            : v < t->best_metric - tc->min_delta);
+    plateau_track(t, better);
     if (better) {
         t->best_metric = v;
         t->best_epoch = e->epoch;
@@ -1340,6 +1399,9 @@ static void schedule_warnings(const trainer *t)
         say(t, "warning: train.schedule.every is %d, but the run has %d epoch%s: the step schedule "
                "would first lower the rate at epoch %d, so the rate never changes", sc->every,
             epochs, epochs == 1 ? "" : "s", sc->every + 1);
+    if (sc->type == SCHED_PLATEAU && sc->patience >= epochs)
+        say(t, "warning: train.schedule.patience is %d, but the run has %d epoch%s: the plateau "
+               "schedule can never cut the rate", sc->patience, epochs, epochs == 1 ? "" : "s");
     if (sc->type == SCHED_MANUAL) {
         int late = 0, first = 0;
         for (int i = sc->n_points - 1; i >= 0 && sc->point_epoch[i] > epochs; i--, late++)
@@ -1606,6 +1668,11 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return DLC_NOMEM(err);
     if (cfg->train.patience > 0 && t->data.split[DATA_SPLIT_DEV].n == 0)
         say(t, "warning: early stopping needs a dev split (data.split.dev or data.dev); it is off");
+    if (cfg->train.schedule.type == SCHED_PLATEAU && t->data.split[DATA_SPLIT_DEV].n == 0)
+        return dlc_fail(err, DLC_EINPUT, "train.schedule.type plateau cuts the rate when %s stops "
+                        "improving, but the run has no dev split: set data.split.dev (or "
+                        "data.dev), or choose another schedule",
+                        train_stop_metric_names[cfg->train.stop_metric]);
     schedule_warnings(t);
     /* state for the trainable parameters alone, in the gradient block's layout */
     if ((s = optim_create(&t->opt_state, &cfg->train.optimizer, g->n_grads, err)) != DLC_OK)
@@ -1694,11 +1761,14 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
     char path[4200];
     if (t->has_best && t->cfg->train.keep_best)
         learned_copy(g, t->best, 0);
+    t->m.weights_epoch = t->has_best && t->cfg->train.keep_best ? t->best_epoch : t->epoch;
+    t->m.epochs_trained = t->epoch;
+    t->m.weights_best = t->has_best && t->cfg->train.keep_best;
     res->epochs_run = t->epoch;
     res->seconds_this = dlc_now() - t->t0;
     res->seconds = t->seconds_before + res->seconds_this;
     res->epoch_seconds = t->epoch_seconds;
-    res->best_epoch = t->has_best ? t->best_epoch : 0;
+    res->best_epoch = t->best_epoch;
     res->stopped_early = t->stopped_early;
     graph_count_params(g, &res->params_trainable, &res->params_frozen);
     res->n_splits = 0;
@@ -1828,6 +1898,7 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
             say(&t, "warning: %s", res->model_note);
     }
     s = finish(&t, res, err);
+    res->finished = s == DLC_OK;
 done:
     {
         /* the checkpoint in flight: complete (a stop request lets it finish) */

@@ -80,6 +80,8 @@ typedef struct {
 typedef struct train_result {
     int epochs_run;          /* interrupted (DLC_EINTR): epochs completed */
     int checkpoint_epoch;    /* interrupted: the epoch the last checkpoint holds (0: none) */
+    int finished;            /* the model and the report were written (a failure after them:
+                              * the last checkpoint's write, which ends after them) */
     int best_epoch;          /* 0 without a dev split */
     int stopped_early;
     double seconds;          /* wall time of the whole run, every --resume included */
