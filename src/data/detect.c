@@ -34,7 +34,9 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
         if (cfg->classes.n == 0)
             return dlc_fail(err, DLC_EINPUT,
                             "data.detection.names: format detection needs the class names: a "
-                            "names file (one per line, class 0 first) or data.classes");
+                            "names file (one per line, class 0 first: darknet's .names, "
+                            "labelImg's classes.txt) or data.classes (Ultralytics' data.yaml "
+                            "names)");
         return dlc_strlist_copy(names, &cfg->classes, err);
     }
     char *text = NULL;
@@ -187,9 +189,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* labelImg's class list, which it writes beside the YOLO label files */
+#define LABELIMG_CLASSES "classes.txt"
+
 /* Checks that every label file in the labels folder belongs to one of the
  * images (by stem) and that no two images share a stem.  A label file that
- * is the names file is not a label file.  Returns EINPUT naming the first
+ * is the names file, or labelImg's classes.txt with no image of that name,
+ * is not a label file.  Returns EINPUT naming the first
  * offender, or with bad == SKIP counts them in *skipped. */
 static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, const char *names,
                               int bad, dlc_strlist *skipped, dlc_error *err)
@@ -219,6 +225,9 @@ static dlc_status check_pairs(const char *label_dir, const dlc_strlist *images, 
         stem_of(txt.v[i], stem, sizeof stem);
         const char *key = stem;
         if (bsearch(&key, stems, (size_t)images->n, sizeof *stems, cmp_str))
+            continue;
+        /* labelImg keeps its class list among its YOLO label files */
+        if (strcmp(txt.v[i], LABELIMG_CLASSES) == 0)
             continue;
         if (bad == DATA_BAD_SKIP) {
             char msg[DATA_PATH_MAX * 2 + 64];

@@ -226,6 +226,32 @@ YAML
     [[ "$output" != *"(null)"* ]]
 }
 
+@test "labelImg's classes.txt among the label files is its class list, not a label file; a stray one is still refused" {
+    "$MAKE_SHAPES" shapes --train 12 --dev 4 --test 0
+    yolo_config
+    sed -i '/test: {dir/d' yolo.yaml
+    # labelImg writes the class list beside the labels it saves in YOLO format
+    printf 'circle\nsquare\ntriangle\n' > shapes/train/classes.txt
+    run "$DLC" train yolo.yaml --out run --force --set train.epochs=1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 12,"* ]]
+    # any other label file without an image is still an error
+    cp shapes/train/classes.txt shapes/train/classes2.txt
+    run "$DLC" train yolo.yaml --out run --force --set train.epochs=1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"classes2.txt: a label file without an image"* ]]
+    rm shapes/train/classes2.txt
+    # an image named classes has its label file read as one
+    cp shapes/train/00001.png shapes/train/classes.png
+    run "$DLC" train yolo.yaml --out run --force --set train.epochs=1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"classes.txt:1: field 1 (class): expected a number"* ]]
+    # without data.detection.names the error says where such lists are kept
+    run "$DLC" train yolo.yaml --out run --force --set data.detection.names=
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"labelImg's classes.txt"* ]]
+}
+
 @test "predict --windows: a window classifier over every window of a larger image in one pass" {
     "$MAKE_SHAPES" win --mode windows --train 64 --dev 16 --test 0
     "$MAKE_SHAPES" big --mode detect --train 2 --dev 0 --test 0
