@@ -224,6 +224,11 @@ dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *l
     return DLC_OK;
 }
 
+size_t dlc_bom_len(const char *text, size_t len)
+{
+    return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err)
 {
     return dlc_read_file_max(path, DLC_TEXT_MAX, out, len, err);

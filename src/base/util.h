@@ -40,6 +40,9 @@ const char *dlc_nearest(const char *word, const char *const *candidates);
 dlc_status dlc_read_file(const char *path, char **out, size_t *len, dlc_error *err);
 dlc_status dlc_read_file_max(const char *path, size_t max, char **out, size_t *len,
                              dlc_error *err);
+/* 3 when text begins with UTF-8's byte-order mark (Windows' Notepad and
+ * spreadsheets write one), else 0: the bytes a reader of text skips. */
+size_t dlc_bom_len(const char *text, size_t len);
 /* dlc_read_file_max, where the path "-" is the standard input (a pipe or a
  * terminal: read to its end, at most max bytes). */
 dlc_status dlc_read_input_max(const char *path, size_t max, char **out, size_t *len,

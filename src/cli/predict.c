@@ -460,8 +460,7 @@ static dlc_status predict_values(model *m, const char *file, int logits, printer
     token_input tok = {0, (int)m->vocab.n};
     if (m->vocab.n > 0)
         tok.step = m->data_shape.ndim == 2 ? (size_t)m->data_shape.d[1] : 1;
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark (Notepad's) */
-        memset(text, ' ', 3);
+    memset(text, ' ', dlc_bom_len(text, len)); /* a UTF-8 byte-order mark (Notepad's) */
     if (!(x = malloc(sizeof *x * D * lines))) {
         st = DLC_NOMEM(err);
         goto cleanup;

@@ -1024,8 +1024,7 @@ static dlc_status csv_reader_init(csv_reader *r, const char *path, const char *t
     r->p = text;
     r->end = text + len;
     r->line = 1;
-    if (len >= 3 && (uint8_t)text[0] == 0xef && (uint8_t)text[1] == 0xbb && (uint8_t)text[2] == 0xbf)
-        r->p += 3;
+    r->p += dlc_bom_len(text, len);
     /* Excel's "Unicode text" and some exports: a UTF-16 byte-order mark */
     if (len >= 2 && (((uint8_t)text[0] == 0xff && (uint8_t)text[1] == 0xfe) ||
                      ((uint8_t)text[0] == 0xfe && (uint8_t)text[1] == 0xff)))

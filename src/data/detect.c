@@ -45,7 +45,7 @@ dlc_status data_detection_classes(const data_config *cfg, dlc_strlist *names, dl
     if (st != DLC_OK)
         return st;
     int line = 1, blank = 0;
-    for (char *p = text, *end = text + len; p < end && st == DLC_OK; line++) {
+    for (char *p = text + dlc_bom_len(text, len), *end = text + len; p < end && st == DLC_OK; line++) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *stop = nl ? nl : end;
         while (stop > p && isspace((unsigned char)stop[-1]))
@@ -284,8 +284,9 @@ static dlc_status read_labels(const char *label_dir, const char *image, const da
     char *text = NULL;
     size_t len = 0;
     dlc_status st = dlc_read_file(path, &text, &len, err);
+    const size_t bom = st == DLC_OK ? dlc_bom_len(text, len) : 0; /* a label file saved by Notepad */
     if (st == DLC_OK)
-        st = data_parse_detection_labels(path, text, len, dc, n_classes, row, err);
+        st = data_parse_detection_labels(path, text + bom, len - bom, dc, n_classes, row, err);
     if (st == DLC_OK)
         st = check_box_pixels(path, row, dc, shape->d[2], shape->d[1], err);
     free(text);

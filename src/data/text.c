@@ -530,10 +530,7 @@ static dlc_status read_source(text_load *L, int k, const data_source *src, dlc_e
         return st;
     if ((st = utf8_check(src->file, text, len, err)))
         goto cleanup;
-    size_t skip = len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
-                          (unsigned char)text[2] == 0xBF
-                      ? 3
-                      : 0;
+    size_t skip = dlc_bom_len(text, len);
     switch (L->tc->task) {
     case TEXT_LM:
         st = tokenize(L, s, text + skip, len - skip, src->limit, err);

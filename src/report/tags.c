@@ -203,8 +203,7 @@ dlc_status report_tags_parse(report_tally *t, const char *name, const char *text
         st = dlc_fail(err, DLC_EINPUT, "%s: holds NUL bytes; not a CSV file", name);
         goto done;
     }
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* a spreadsheet's byte-order mark */
-        r.p += 3;
+    r.p += dlc_bom_len(text, len); /* a spreadsheet's byte-order mark */
     /* a spreadsheet in many locales saves with ';' between fields (or tabs) */
     const char *eol = memchr(r.p, '\n', (size_t)(r.end - r.p));
     size_t head = eol ? (size_t)(eol - r.p) : (size_t)(r.end - r.p);

@@ -252,6 +252,23 @@ YAML
     [[ "$output" == *"labelImg's classes.txt"* ]]
 }
 
+@test "a label file or names file saved with a byte-order mark (Windows' Notepad) reads as without one" {
+    "$MAKE_SHAPES" shapes --train 12 --dev 4 --test 0
+    yolo_config
+    sed -i '/test: {dir/d' yolo.yaml
+    "$DLC" train yolo.yaml --out plain --force --set train.epochs=1 --quiet > /dev/null
+    for f in shapes/shapes.names shapes/train/00000.txt shapes/train/00001.txt; do
+        { printf '\xef\xbb\xbf'; cat "$f"; } > bom.tmp && mv bom.tmp "$f"
+    done
+    head -c 3 shapes/shapes.names | od -An -tx1 | grep -q "ef bb bf"
+    run "$DLC" train yolo.yaml --out bom --force --set train.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    # the same class names and the same objects: the same model, byte for byte
+    jq -e '.classes == ["circle", "square", "triangle"]' bom/report.json
+    ! grep -q $'\xef\xbb\xbf' bom/report.json
+    cmp plain/model.safetensors bom/model.safetensors
+}
+
 @test "predict --windows: a window classifier over every window of a larger image in one pass" {
     "$MAKE_SHAPES" win --mode windows --train 64 --dev 16 --test 0
     "$MAKE_SHAPES" big --mode detect --train 2 --dev 0 --test 0
