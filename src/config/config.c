@@ -61,6 +61,51 @@ static char *init_run_text(const ynode *root)
     return run && run->kind == YN_SCALAR && run->value ? strdup(run->value) : NULL;
 }
 
+/* The run folder a config without a model: section takes its network from:
+ * init_from.run as the file or a --set gives it last; NULL when there is
+ * none (points into root or overrides). */
+static const char *model_source(const ynode *root, const char *const *overrides, int n_overrides)
+{
+    if (ynode_map_find(root, "model") >= 0)
+        return NULL;
+    const ynode *in = ynode_map_get(root, "init_from");
+    const ynode *run = in && in->kind == YN_MAP ? ynode_map_get(in, "run") : NULL;
+    const char *dir = run && run->kind == YN_SCALAR ? run->value : NULL;
+    for (int i = 0; i < n_overrides; i++)
+        if (overrides[i] && strncmp(overrides[i], "init_from.run=", 14) == 0)
+            dir = overrides[i] + 14;
+    return dir && dir[0] ? dir : NULL;
+}
+
+/* A config with no model: section and init_from.run a run folder takes that
+ * run's network, its config.yaml's model: (a stylize config on an imported
+ * VGG, or fine-tuning on the source's classes, names no layer itself).  A
+ * model file, or a folder without config.yaml, is an error saying so. */
+static dlc_status model_from_source(ynode *root, const char *dir, dlc_strlist *origins, dlc_error *err)
+{
+    char path[PATH_MAX];
+    if (dlc_pathf(path, sizeof path, "%s/config.yaml", dir) || access(path, F_OK) != 0)
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s:%d: key 'model': missing (required); init_from.run '%.200s' is no run "
+                        "folder (with a config.yaml) to take the network from: name the run's "
+                        "folder, or give model:", root->origin, root->line, dir);
+    char *text = NULL;
+    size_t len = 0;
+    ynode *src = NULL;
+    dlc_status s = dlc_read_file(path, &text, &len, err);
+    if (s == DLC_OK && (s = dlc_strlist_push(origins, path, err)) == DLC_OK)
+        s = ytree_parse(&src, origins->v[origins->n - 1], text, len, 1, err);
+    int i = s == DLC_OK && src ? ynode_map_find(src, "model") : -1;
+    if (s == DLC_OK && i < 0)
+        s = dlc_fail(err, DLC_EINPUT, "%s: no model: section to take the network from "
+                     "(init_from.run, as this config has none)", path);
+    if (s == DLC_OK && (s = ynode_map_put(root, src->keys[i], src->items[i], err)) == DLC_OK)
+        src->keys[i] = src->items[i] = NULL; /* root's now */
+    ynode_free(src);
+    free(text);
+    return s;
+}
+
 /* A run's config.yaml records the SHA-256 of the source it started from.  A
  * --set init_from.run naming another source (fine-tuning from the run itself)
  * makes that digest another file's: it is dropped, and dlc train records the
@@ -116,6 +161,9 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
     /* a `sweep:` section belongs to `dlc sample` (src/sweep), which checks it */
     map_remove(root, "sweep");
     source = init_run_text(root);
+    const char *model_dir = model_source(root, overrides, n_overrides);
+    if (model_dir && (s = model_from_source(root, model_dir, &origins, err)) != DLC_OK)
+        goto cleanup;
     for (int i = 0; i < n_overrides; i++) {
         if (!overrides[i])
             continue;

@@ -267,3 +267,41 @@ png_size() {
     [[ "$output" == *"--out g.jpg: dlc writes a PNG image; name it .png"* ]]
     [ ! -e g.jpg ]
 }
+
+@test "dlc stylize: a config without model: takes the network of init_from's run folder (an imported VGG, a trained run)" {
+    cat > src.yaml <<YAML
+name: src
+seed: 3
+data: {format: image_folder, train: {dir: $ROOT/tests/data/images/train}}
+model:
+  input: [3, 28, 28]
+  layers:
+    - {name: conv1, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: pool1, type: avgpool, kernel: 2}
+    - {name: conv2, type: conv2d, filters: 16, kernel: 3, padding: same, activation: relu}
+    - {name: flat, type: flatten}
+    - {name: out, type: dense, units: auto, activation: softmax}
+train: {epochs: 1, batch_size: 8}
+YAML
+    "$DLC" train src.yaml --out src --quiet > /dev/null
+    costs='stylize: {content: conv2, style: {conv1: 0.5, conv2: 0.5}, beta: 1e6, steps: 4}'
+    printf 'name: taken\ninit_from: {run: src}\n%s\n' "$costs" > taken.yaml
+    # the same network written out, as before: the same image, byte for byte
+    { echo "name: written"; sed -n '/^model:/,/^train:/p' src.yaml | sed '$d'; echo "init_from: {run: src}"; echo "$costs"; } > written.yaml
+    grep -q "^  layers:" written.yaml
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out taken.png --size 32 --quiet
+    [ "$status" -eq 0 ]
+    "$DLC" stylize written.yaml --content "$SNEAKER" --style "$SNEAKER" --out written.png --size 32 --quiet
+    cmp taken.png written.png
+    # its layers are the run's: a name it lacks is an error naming the layer
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set stylize.content=conv9
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no layer is named 'conv9'"* ]]
+    # a model file, or a folder that is no run, has no network to give: said, exit 2
+    for r in src/model.safetensors nowhere; do
+        run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set init_from.run=$r
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"taken.yaml:1: key 'model': missing (required); init_from.run '$r' is no run folder"* ]]
+    done
+    [ ! -e x.png ]
+}
