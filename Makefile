@@ -124,6 +124,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; DLC_TEST_DATA=tests/data $$t; done
 
 cli-test: $(BIN) $(BUILD)/tests/st_compare onnxruntime $(SHAPES_BIN)
+	sh tests/lint_bats.sh
 	DLC=$(abspath $(BIN)) ST_COMPARE=$(abspath $(BUILD)/tests/st_compare) \
 	  MAKE_SHAPES=$(abspath $(SHAPES_BIN)) bats tests/cli
 

@@ -282,11 +282,11 @@ static void print_head(printer *pr, const model_head *mh, int size, const float 
             json_num(pr, p[k]);
             dlc_buf_printf(b, "}");
         } else if (size == 1 && !prob) {
-            dlc_buf_printf(b, " %.6g", p[k]);
+            dlc_buf_printf(b, " %.6g", p[k] + 0.0f); /* + 0: a ReLU's -0 prints as 0 */
         } else {
             dlc_buf_printf(b, "%s ", k ? "," : "");
             dlc_buf_escape(b, name, DLC_ESC_ALL);
-            dlc_buf_printf(b, " %.4g", p[k]);
+            dlc_buf_printf(b, " %.4g", p[k] + 0.0f);
         }
     }
     dlc_buf_printf(b, pr->json ? "]" : "");
@@ -369,7 +369,7 @@ static dlc_status print_values(void *user, const model *m, const infer_batch *bt
             size_t size = graph_output(m->g, h)->size;
             const float *y = bt->out[h] + (size_t)i * size;
             for (size_t j = 0; j < size; j++)
-                dlc_buf_printf(&pr->out, "%s%.9g", h || j ? " " : "", y[j]);
+                dlc_buf_printf(&pr->out, "%s%.9g", h || j ? " " : "", y[j] + 0.0f); /* a ReLU's -0 as 0 */
         }
         dlc_buf_printf(&pr->out, "\n");
     }

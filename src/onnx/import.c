@@ -2869,11 +2869,22 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, ch
                           "are used (a dlc layer gives one)", path, k.l[i].name);
             goto done;
         }
-    /* the loss: the file's (dlc's exports), else by the output's activation */
+    /* the loss: the file's (dlc's exports), else by the output: a map (C, H, W)
+     * with no softmax or sigmoid of its own is a feature extractor's (VGG's
+     * features) or a dense predictor's, whose classes, if any, are ONNX's
+     * channels, not dlc's last axis: its values (mse), which predict prints
+     * as they are, not as probabilities; else the output's activation */
     const char *loss = onnx_meta_get(om, "loss");
     act_kind out_act = k.l[ov->layer].act;
-    if (!loss || loss_find(loss) < 0)
-        loss = out_act == ACT_SIGMOID ? "sigmoid_bce" : "softmax_cross_entropy";
+    tensor_shape os;
+    int out_seq = 0;
+    if (!loss || loss_find(loss) < 0) {
+        if (out_act != ACT_SIGMOID && out_act != ACT_SOFTMAX &&
+            layer_shape_seq(&k, ov->layer, &os, &out_seq) == DLC_OK && os.ndim >= 3 && !out_seq)
+            loss = "mse";
+        else
+            loss = out_act == ACT_SIGMOID ? "sigmoid_bce" : "softmax_cross_entropy";
+    }
     /* the normalization: the file's, or --scale/--mean/--std */
     size_t D = tensor_shape_size(&in);
     int from_flags = o->scale > 0 || o->n_mean > 0 || o->n_std > 0;

@@ -81,6 +81,53 @@ PY
     max_diff want.txt got.txt 1e-6
 }
 
+@test "import: a network ending in a map (VGG's features) predicts its values, not a softmax over the map's last axis called probabilities" {
+    /usr/bin/python3 -c "import onnx" 2>/dev/null || skip "python3-onnx is not installed"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+rng = np.random.RandomState(1)
+W = rng.randn(4, 1, 3, 3).astype(np.float32)
+b = rng.randn(4).astype(np.float32) * 0.1
+b[3] = -100  # a channel the ReLU zeroes everywhere (dlc's ReLU of a negative value is -0)
+nodes = [helper.make_node("Conv", ["x", "W", "b"], ["z"], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["z"], ["a"]),
+         helper.make_node("MaxPool", ["a"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, 2, 2])],
+                      [numpy_helper.from_array(W, "W"), numpy_helper.from_array(b, "b")])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "m.onnx")
+x = rng.randn(2, 1, 4, 4).astype(np.float32)
+np.savetxt("x.txt", x.reshape(2, -1))
+xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+z = np.zeros((2, 4, 4, 4), np.float32)
+for i in range(4):
+    for j in range(4):
+        z[:, :, i, j] = np.einsum("ncij,fcij->nf", xp[:, :, i:i + 3, j:j + 3], W) + b
+y = np.maximum(z, 0).reshape(2, 4, 2, 2, 2, 2).max(axis=(3, 5))
+np.savetxt("want.txt", y.reshape(2, -1))
+# the first example as a 4 x 4 grayscale PNG (pixels 0..255: the model's raw input)
+import struct, zlib
+px = np.clip(np.round(x[0, 0] * 40 + 128), 0, 255).astype(np.uint8)
+np.savetxt("px.txt", px.reshape(1, -1).astype(np.float32))
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\0" + bytes(r) for r in px)
+open("x.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0))
+                          + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+    "$DLC" import m.onnx --out imp --quiet
+    grep -q "^loss: mse$" imp/config.yaml
+    # the values as they are, without --logits: no link is applied to them
+    "$DLC" predict imp --values x.txt > got.txt
+    max_diff want.txt got.txt 1e-4
+    [ "$(grep -cE -- '(^| )-0( |$)' got.txt)" -eq 0 ]
+    # an image: its 16 values, named as values, not a softmax over pairs called probabilities
+    "$DLC" predict imp --values px.txt > want_png.txt
+    "$DLC" predict imp x.png --json | jq -r '[.predictions[0].values[].value] | map(tostring) | join(" ")' > got_png.txt
+    max_diff want_png.txt got_png.txt 1e-5
+    "$DLC" predict imp x.png --json | jq -e '.predictions[0].top == null'
+}
+
 @test "import: dlc -> ONNX -> dlc gives identical weights and predictions (MLP, residual CNN), layers named as graph outputs too" {
     fmnist_config fm.yaml 1000 1
     "$DLC" train fm.yaml --out fm --quiet >/dev/null

@@ -189,7 +189,7 @@ PY
     grep -q "^      slope: 0.3$" odd/config.yaml
     grep -q "^      offset: 0.2$" odd/config.yaml
     grep -q "type: multiply" odd/config.yaml
-    ! grep -q "hardswish" odd/config.yaml
+    ! grep -q "hardswish" odd/config.yaml || false
     "$DLC" predict odd --values xo.txt --logits > goto.txt
     run max_diff wanto.txt goto.txt 1e-6
     echo "$output"
