@@ -92,6 +92,30 @@ YAML
     [ "$(jq '.dev_perplexity > 1' wl/report.json)" = true ]
 }
 
+@test "vectors not yet apart are said so, with the similarity measured, where they are made and queried" {
+    # 30 words drawn at random: no structure to learn, so after an epoch every
+    # vector points the same way (the 1-epoch fortunes' neighbours at 0.9998)
+    awk 'BEGIN { srand(2); for (l = 0; l < 1200; l++) { s = ""; for (w = 0; w < 8; w++) s = s (w ? " " : "") "w" int(rand() * 30); print s } }' > flat.txt
+    embed_config emb.yaml flat.txt
+    run "$DLC" embed emb.yaml --out flat --set embed.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: flat: the vectors have not separated yet: the 30 most frequent words' vectors have a mean cosine similarity of 0.99"*"to each other"*"embed.epochs"* ]]
+    [ "$(jq '.mean_cosine > 0.99' flat/report.json)" = true ]
+    run "$DLC" embed flat --neighbours w1 --top-k 2
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "dlc: warning: flat: the vectors have not separated yet"* ]]
+    [ "${#lines[@]}" -eq 3 ]
+    # two topics part at once: nothing to say
+    topic_corpus
+    embed_config
+    run "$DLC" embed emb.yaml --out topics --set embed.epochs=1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning"* ]]
+    [ "$(jq '.mean_cosine < 0.6' topics/report.json)" = true ]
+    run "$DLC" embed topics --neighbours red
+    [[ "$output" != *"warning"* ]]
+}
+
 @test "gensim reads the three files dlc embed writes, with the same vectors" {
     if ! /usr/bin/python3 -c 'import gensim' 2>/dev/null; then
         skip "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim)"

@@ -614,6 +614,13 @@ static void test_queries(void **state)
     tu_close(sims[0], sqrt(0.5), 1e-6);
     assert_int_equal(embed_find(&v, "queen"), 3);
     assert_int_equal(embed_find(&v, "prince"), -1);
+    /* the spread: cosines of man, woman, king: 1/sqrt(2), 1/sqrt(2), 1/2 */
+    tu_close(embed_mean_cosine(&v, 3), (2.0 * sqrt(0.5) + 0.5) / 3.0, 1e-6);
+    v.w[3] = v.w[4] = 0.0f; /* woman has no direction: left out, as it has no cosine */
+    tu_close(embed_mean_cosine(&v, 3), sqrt(0.5), 1e-6);
+    assert_true(isnan(embed_mean_cosine(&v, 2)));
+    tu_close(embed_mean_cosine(&v, 100), (sqrt(0.5) + 1 / sqrt(3.0) - 1 + sqrt(2 / 3.0) - sqrt(0.5) -
+                                          1 / sqrt(3.0)) / 6.0, 1e-6);
     embed_vectors_free(&v);
 }
 
