@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "names.h"
 
@@ -91,6 +93,65 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* One file's text, inflated when it starts with gzip's magic (1f 8b),
+ * whatever its name, as Debian's /usr/share/doc keeps its texts (IDX files
+ * are read so too): at most DLC_DATA_MAX bytes of text. */
+static dlc_status read_text_file(const char *path, char **out, size_t *out_len, dlc_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    long long size;
+    int fd = dlc_open_regular(path, &size, err);
+    if (fd < 0)
+        return DLC_EINPUT;
+    unsigned char magic[2] = {0, 0};
+    ssize_t got = read(fd, magic, 2);
+    if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+        close(fd);
+        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
+    }
+    gzFile g = lseek(fd, 0, SEEK_SET) == 0 ? gzdopen(fd, "rb") : NULL;
+    if (!g) {
+        close(fd);
+        return dlc_fail(err, DLC_EINPUT, "%s: cannot read its gzip data", path);
+    }
+    dlc_buf b = {0};
+    dlc_status st = DLC_OK;
+    char chunk[1 << 16];
+    int r, errnum = Z_OK;
+    while ((r = gzread(g, chunk, sizeof chunk)) > 0) {
+        if (b.len + (size_t)r > DLC_DATA_MAX) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: more than %zu bytes of text once inflated (at "
+                                           "most that is read)", path, (size_t)DLC_DATA_MAX);
+            goto done;
+        }
+        dlc_buf_append(&b, chunk, (size_t)r);
+    }
+    const char *msg = gzerror(g, &errnum), *colon = msg ? strstr(msg, ": ") : NULL;
+    if (msg && strncmp(msg, "<fd:", 4) == 0 && colon) /* zlib names the descriptor first */
+        msg = colon + 2;
+    if (r < 0 || errnum != Z_OK) {
+        /* a stream cut short reads as Z_BUF_ERROR: the trailer is missing */
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s gzip data%s%s", path,
+                      errnum == Z_BUF_ERROR ? "truncated" : "corrupt",
+                      errnum == Z_BUF_ERROR ? "" : ": ", errnum == Z_BUF_ERROR ? "" : msg);
+        goto done;
+    }
+    if (b.failed) {
+        st = DLC_NOMEM(err);
+        goto done;
+    }
+    *out = b.s ? b.s : calloc(1, 1);
+    *out_len = b.len;
+    b.s = NULL;
+    if (!*out)
+        st = DLC_NOMEM(err);
+done:
+    gzclose_r(g);
+    dlc_buf_free(&b);
+    return st;
+}
+
 /* path's text: a file, or every regular file of a folder (hidden ones aside)
  * in name order, each ending with a line end. */
 static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_error *err)
@@ -99,7 +160,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     *out = NULL;
     *out_len = 0;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
+        return read_text_file(path, out, out_len, err);
     DIR *d = opendir(path);
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
@@ -126,7 +187,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     for (int i = 0; i < names.n; i++) {
         char *t = NULL;
         size_t n = 0;
-        if ((st = dlc_read_file_max(names.v[i], DLC_DATA_MAX, &t, &n, err)))
+        if ((st = read_text_file(names.v[i], &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
         dlc_buf_append(&all, t, n);

@@ -116,6 +116,32 @@ YAML
     [[ "$output" != *"warning"* ]]
 }
 
+@test "a gzip-compressed text (as /usr/share/doc keeps them) is read as its text, alone or in a folder" {
+    topic_corpus
+    embed_config
+    "$DLC" embed emb.yaml --out plain --quiet
+    mkdir docs
+    gzip -c topics.txt > docs/topics.gz
+    run "$DLC" embed emb.yaml --out gz --quiet --set data.train.file=docs/topics.gz
+    [ "$status" -eq 0 ]
+    cmp plain/vectors.bin gz/vectors.bin
+    head -600 topics.txt > docs/a.txt
+    tail -600 topics.txt | gzip -c > docs/b.txt.gz
+    rm docs/topics.gz
+    run "$DLC" embed emb.yaml --out dir --quiet --set data.train.file=docs
+    [ "$status" -eq 0 ]
+    cmp plain/vectors.bin dir/vectors.bin
+    # cut short, or not gzip's data after its magic: named, exit 2
+    head -c 300 docs/b.txt.gz > docs/cut.gz
+    run "$DLC" embed emb.yaml --out x --set data.train.file=docs/cut.gz
+    [ "$status" -eq 2 ]
+    [[ "$output" == "dlc: error: "*"docs/cut.gz: truncated gzip data" ]]
+    printf '\x1f\x8bnot gzip data at all' > docs/bad.gz
+    run "$DLC" embed emb.yaml --out x --set data.train.file=docs/bad.gz
+    [ "$status" -eq 2 ]
+    [[ "$output" == "dlc: error: "*"docs/bad.gz: corrupt gzip data: unknown compression method" ]]
+}
+
 @test "gensim reads the three files dlc embed writes, with the same vectors" {
     if ! /usr/bin/python3 -c 'import gensim' 2>/dev/null; then
         skip "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim)"
