@@ -27,7 +27,7 @@ enum { MAX_EPOCHS = 10000 };
 
 typedef struct {
     int tty, quiet, drawn;
-    double last_draw;
+    double last_draw, t_start;
     embed_epoch *epochs; /* (cfg epochs) */
     int n_epochs, cap;
 } progress;
@@ -49,7 +49,11 @@ static void on_progress(void *user, double done, double lr, double wps)
     if (now - p->last_draw < 0.1)
         return;
     p->last_draw = now;
+    /* the time left as dlc train gives it: window_lm's softmax over a whole
+     * vocabulary runs for hours on a text skip-gram learns in seconds */
     fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f words/s", 100.0 * done, lr, wps);
+    if (done > 0 && done < 1)
+        fprintf(stderr, "  ETA %.0fs", (now - p->t_start) * (1.0 - done) / done);
     fflush(stderr);
     p->drawn = 1;
 }
@@ -156,6 +160,7 @@ static int learn(const cli_command *c, const cli_args *a)
                 corpus.words, dlc_now() - t0, run_dir);
     embed_callbacks cb = {&p, on_progress, on_epoch};
     embed_result res;
+    p.t_start = dlc_now();
     if (embed_train(&vec, &corpus, &cfg.embed, cfg.data.train.file, cfg.seed, &cb, &res, &err) !=
         DLC_OK) {
         clear_line(&p);

@@ -142,6 +142,15 @@ YAML
     [[ "$output" == "dlc: error: "*"docs/bad.gz: corrupt gzip data: unknown compression method" ]]
 }
 
+@test "on a terminal the progress line says the time left" {
+    command -v script >/dev/null || skip "no script(1) to give dlc a terminal"
+    topic_corpus
+    embed_config
+    run script -qc "'$DLC' embed emb.yaml --out run" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ %\ \ lr\ 0\.[0-9]+\ \ [0-9]+\ words/s\ \ ETA\ [0-9]+s ]]
+}
+
 @test "gensim reads the three files dlc embed writes, with the same vectors" {
     if ! /usr/bin/python3 -c 'import gensim' 2>/dev/null; then
         skip "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim)"
