@@ -165,6 +165,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
     dlc_strlist names = {0};
+    struct stat *seen = NULL; /* (names.n) */
     dlc_buf all = {0};
     dlc_status st = DLC_OK;
     struct dirent *e;
@@ -184,12 +185,32 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
         goto cleanup;
     }
     qsort(names.v, (size_t)names.n, sizeof *names.v, name_cmp);
+    /* a file reached again by a link (fortune's art.u8 -> art) is read once:
+     * under its first name */
+    seen = malloc(sizeof *seen * (size_t)names.n);
+    if (!seen) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
     for (int i = 0; i < names.n; i++) {
         char *t = NULL;
         size_t n = 0;
+        int again = 0;
+        if (stat(names.v[i], &seen[i]) == 0)
+            for (int j = 0; j < i && !again; j++)
+                again = seen[j].st_ino == seen[i].st_ino && seen[j].st_dev == seen[i].st_dev;
+        else
+            memset(&seen[i], 0, sizeof seen[i]);
+        if (again)
+            continue;
         if ((st = read_text_file(names.v[i], &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
+        if (st && err) { /* a binary file among texts (fortune's .dat indexes) */
+            size_t m = strlen(err->msg);
+            snprintf(err->msg + m, sizeof err->msg - m, " (in the folder %s, whose files are all "
+                     "read: give a folder of text files only, or one file)", path);
+        }
         dlc_buf_append(&all, t, n);
         if (n > 0 && t[n - 1] != '\n')
             dlc_buf_append(&all, "\n", 1);
@@ -207,6 +228,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     if (!*out)
         st = DLC_NOMEM(err);
 cleanup:
+    free(seen);
     dlc_buf_free(&all);
     dlc_strlist_clear(&names);
     return st;

@@ -142,6 +142,23 @@ YAML
     [[ "$output" == "dlc: error: "*"docs/bad.gz: corrupt gzip data: unknown compression method" ]]
 }
 
+@test "a folder as fortune's: a file linked again (art.u8 -> art) is read once, a binary index is named" {
+    topic_corpus
+    embed_config
+    "$DLC" embed emb.yaml --out plain --quiet
+    mkdir f
+    cp topics.txt f/topics
+    ln -s topics f/topics.u8
+    run "$DLC" embed emb.yaml --out linked --quiet --set data.train.file=f
+    [ "$status" -eq 0 ]
+    [ "$(jq .words linked/report.json)" = 9600 ]
+    cmp plain/vectors.bin linked/vectors.bin
+    printf 'abc\0\0\0\1' > f/topics.dat
+    run "$DLC" embed emb.yaml --out x --set data.train.file=f
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"f/topics.dat:1:4: NUL byte (not a text file?) (in the folder "*"f, whose files are all read: give a folder of text files only, or one file)" ]]
+}
+
 @test "on a terminal the progress line says the time left" {
     command -v script >/dev/null || skip "no script(1) to give dlc a terminal"
     topic_corpus
