@@ -205,6 +205,11 @@ YAML
         [ "$status" -eq 0 ]
         [[ "$output" == *"10 of 12 vectors from run/$f"* ]]
     done
+    # vectors that keep case, a vocabulary lowercased: the words missed so are counted
+    sed 's/^red /Red /' run/vectors.txt > cased.txt
+    run "$DLC" train tag.yaml --out t-cased --set model.layers.0.pretrained=cased.txt --set data.text.lowercase=true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"9 of 12 vectors from cased.txt; 1 more of the vocabulary's words are there in another case only"*"data.text.lowercase lowers the text's"* ]]
 }
 
 @test "bad input to dlc embed: clear errors naming the file and line (exit 2)" {
