@@ -93,6 +93,17 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Hands b's text to *out (an empty text: ""), or fails as it did. */
+static dlc_status buf_take(dlc_buf *b, char **out, size_t *out_len, dlc_error *err)
+{
+    if (b->failed)
+        return DLC_NOMEM(err);
+    *out = b->s ? b->s : calloc(1, 1);
+    *out_len = b->len;
+    b->s = NULL;
+    return *out ? DLC_OK : DLC_NOMEM(err);
+}
+
 /* One file's text, inflated when it starts with gzip's magic (1f 8b),
  * whatever its name, as Debian's /usr/share/doc keeps its texts (IDX files
  * are read so too): at most DLC_DATA_MAX bytes of text. */
@@ -137,15 +148,7 @@ static dlc_status read_text_file(const char *path, char **out, size_t *out_len, 
                       errnum == Z_BUF_ERROR ? "" : ": ", errnum == Z_BUF_ERROR ? "" : msg);
         goto done;
     }
-    if (b.failed) {
-        st = DLC_NOMEM(err);
-        goto done;
-    }
-    *out = b.s ? b.s : calloc(1, 1);
-    *out_len = b.len;
-    b.s = NULL;
-    if (!*out)
-        st = DLC_NOMEM(err);
+    st = buf_take(&b, out, out_len, err);
 done:
     gzclose_r(g);
     dlc_buf_free(&b);
@@ -218,15 +221,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
         if (st)
             goto cleanup;
     }
-    if (all.failed) {
-        st = DLC_NOMEM(err);
-        goto cleanup;
-    }
-    *out = all.s ? all.s : calloc(1, 1);
-    *out_len = all.len;
-    all.s = NULL;
-    if (!*out)
-        st = DLC_NOMEM(err);
+    st = buf_take(&all, out, out_len, err);
 cleanup:
     free(seen);
     dlc_buf_free(&all);
