@@ -27,7 +27,7 @@ enum { MAX_EPOCHS = 10000 };
 
 typedef struct {
     int tty, quiet, drawn;
-    double last_draw;
+    double last_draw, t_start;
     embed_epoch *epochs; /* (cfg epochs) */
     int n_epochs, cap;
 } progress;
@@ -49,7 +49,11 @@ static void on_progress(void *user, double done, double lr, double wps)
     if (now - p->last_draw < 0.1)
         return;
     p->last_draw = now;
+    /* the time left as dlc train gives it: window_lm's softmax over a whole
+     * vocabulary runs for hours on a text skip-gram learns in seconds */
     fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f words/s", 100.0 * done, lr, wps);
+    if (done > 0 && done < 1)
+        fprintf(stderr, "  ETA %.0fs", (now - p->t_start) * (1.0 - done) / done);
     fflush(stderr);
     p->drawn = 1;
 }
@@ -73,6 +77,24 @@ static void on_epoch(void *user, const embed_epoch *e)
         printf("  dev_loss %.4f  dev_perplexity %.1f", e->dev_loss, exp(e->dev_loss));
     printf("  %.1fs  %.0f words/s\n", e->seconds, e->words_per_s);
     fflush(stdout);
+}
+
+/* Vectors that have not spread apart yet (word2vec after an epoch on a small
+ * text: every neighbour at 0.9998, gensim's too) make every similarity read
+ * near 1: said where the similarities are made and where they are read. */
+static void warn_unseparated(const embed_vectors *v, const char *what, embed_method method)
+{
+    double c = embed_mean_cosine(v, EMBED_SPREAD_WORDS);
+    if (!(c > EMBED_UNSEPARATED))
+        return;
+    int n = v->V < EMBED_SPREAD_WORDS ? v->V : EMBED_SPREAD_WORDS;
+    fprintf(stderr, "dlc: warning: %s: the vectors have not separated yet: the %d most frequent "
+                    "words' vectors have a mean cosine similarity of %.4f to each other, so "
+                    "nearest words score near 1 whatever they are (vectors trained briefly "
+                    "share one direction: gensim's word2vec does the same, 0.95 after one "
+                    "epoch of the fortunes); train longer (embed.epochs) or on more text%s\n",
+            what, n, c,
+            method == EMBED_GLOVE ? " (GloVe: the reference's 25 epochs at embed.lr: 0.05)" : "");
 }
 
 static int exists(const char *path)
@@ -138,6 +160,7 @@ static int learn(const cli_command *c, const cli_args *a)
                 corpus.words, dlc_now() - t0, run_dir);
     embed_callbacks cb = {&p, on_progress, on_epoch};
     embed_result res;
+    p.t_start = dlc_now();
     if (embed_train(&vec, &corpus, &cfg.embed, cfg.data.train.file, cfg.seed, &cb, &res, &err) !=
         DLC_OK) {
         clear_line(&p);
@@ -150,6 +173,7 @@ static int learn(const cli_command *c, const cli_args *a)
         rc = cli_fail(&err);
         goto done;
     }
+    warn_unseparated(&vec, run_dir, cfg.embed.method);
     printf("%d words x %d in %.1fs of training (%.0f words/s, %d thread%s); run folder %s\n",
            vec.V, vec.D, res.seconds, res.words_per_s, tensor_get_threads(),
            tensor_get_threads() == 1 ? "" : "s", run_dir);
@@ -238,6 +262,7 @@ static int query(const cli_command *c, const cli_args *a)
     if (v.duplicates > 0)
         fprintf(stderr, "note: %s lists %ld word%s again; the first vector of each is used\n", run,
                 v.duplicates, v.duplicates == 1 ? "" : "s");
+    warn_unseparated(&v, run, EMBED_METHOD_COUNT);
     int rc = 0, skip[3], n_skip = 0;
     float *q = tensor_alloc((size_t)v.D);
     int *ids = malloc(sizeof(int) * (size_t)k);

@@ -606,9 +606,12 @@ dlc_status data_vectors_read(const char *path, int dim, data_vector_fn fn, void 
 int data_vectors_folder(const char *path);
 
 /* Fills E (V, dim) rows of the vocabulary's tokens found in a file of
- * vectors (data_vectors_read's formats).  *found receives the rows filled. */
+ * vectors (data_vectors_read's formats).  *found receives the rows filled;
+ * *other_case (may be NULL) the vocabulary's words not filled that the file
+ * has in another case only ("Linux" for a lowercased "linux"), left as they
+ * were: matching is exact. */
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
-                             int *found, dlc_error *err);
+                             int *found, int *other_case, dlc_error *err);
 
 /* The batches of an epoch over split s: order (s->n) receives positions in s
  * and batch k is order[starts[k] .. starts[k+1]); returns the number of

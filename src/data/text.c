@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "names.h"
 
@@ -91,6 +93,68 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Hands b's text to *out (an empty text: ""), or fails as it did. */
+static dlc_status buf_take(dlc_buf *b, char **out, size_t *out_len, dlc_error *err)
+{
+    if (b->failed)
+        return DLC_NOMEM(err);
+    *out = b->s ? b->s : calloc(1, 1);
+    *out_len = b->len;
+    b->s = NULL;
+    return *out ? DLC_OK : DLC_NOMEM(err);
+}
+
+/* One file's text, inflated when it starts with gzip's magic (1f 8b),
+ * whatever its name, as Debian's /usr/share/doc keeps its texts (IDX files
+ * are read so too): at most DLC_DATA_MAX bytes of text. */
+static dlc_status read_text_file(const char *path, char **out, size_t *out_len, dlc_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    long long size;
+    int fd = dlc_open_regular(path, &size, err);
+    if (fd < 0)
+        return DLC_EINPUT;
+    unsigned char magic[2] = {0, 0};
+    ssize_t got = read(fd, magic, 2);
+    if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+        close(fd);
+        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
+    }
+    gzFile g = lseek(fd, 0, SEEK_SET) == 0 ? gzdopen(fd, "rb") : NULL;
+    if (!g) {
+        close(fd);
+        return dlc_fail(err, DLC_EINPUT, "%s: cannot read its gzip data", path);
+    }
+    dlc_buf b = {0};
+    dlc_status st = DLC_OK;
+    char chunk[1 << 16];
+    int r, errnum = Z_OK;
+    while ((r = gzread(g, chunk, sizeof chunk)) > 0) {
+        if (b.len + (size_t)r > DLC_DATA_MAX) {
+            st = dlc_fail(err, DLC_EINPUT, "%s: more than %zu bytes of text once inflated (at "
+                                           "most that is read)", path, (size_t)DLC_DATA_MAX);
+            goto done;
+        }
+        dlc_buf_append(&b, chunk, (size_t)r);
+    }
+    const char *msg = gzerror(g, &errnum), *colon = msg ? strstr(msg, ": ") : NULL;
+    if (msg && strncmp(msg, "<fd:", 4) == 0 && colon) /* zlib names the descriptor first */
+        msg = colon + 2;
+    if (r < 0 || errnum != Z_OK) {
+        /* a stream cut short reads as Z_BUF_ERROR: the trailer is missing */
+        st = dlc_fail(err, DLC_EINPUT, "%s: %s gzip data%s%s", path,
+                      errnum == Z_BUF_ERROR ? "truncated" : "corrupt",
+                      errnum == Z_BUF_ERROR ? "" : ": ", errnum == Z_BUF_ERROR ? "" : msg);
+        goto done;
+    }
+    st = buf_take(&b, out, out_len, err);
+done:
+    gzclose_r(g);
+    dlc_buf_free(&b);
+    return st;
+}
+
 /* path's text: a file, or every regular file of a folder (hidden ones aside)
  * in name order, each ending with a line end. */
 static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_error *err)
@@ -99,11 +163,12 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     *out = NULL;
     *out_len = 0;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
+        return read_text_file(path, out, out_len, err);
     DIR *d = opendir(path);
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
     dlc_strlist names = {0};
+    struct stat *seen = NULL; /* (names.n) */
     dlc_buf all = {0};
     dlc_status st = DLC_OK;
     struct dirent *e;
@@ -123,12 +188,32 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
         goto cleanup;
     }
     qsort(names.v, (size_t)names.n, sizeof *names.v, name_cmp);
+    /* a file reached again by a link (fortune's art.u8 -> art) is read once:
+     * under its first name */
+    seen = malloc(sizeof *seen * (size_t)names.n);
+    if (!seen) {
+        st = DLC_NOMEM(err);
+        goto cleanup;
+    }
     for (int i = 0; i < names.n; i++) {
         char *t = NULL;
         size_t n = 0;
-        if ((st = dlc_read_file_max(names.v[i], DLC_DATA_MAX, &t, &n, err)))
+        int again = 0;
+        if (stat(names.v[i], &seen[i]) == 0)
+            for (int j = 0; j < i && !again; j++)
+                again = seen[j].st_ino == seen[i].st_ino && seen[j].st_dev == seen[i].st_dev;
+        else
+            memset(&seen[i], 0, sizeof seen[i]);
+        if (again)
+            continue;
+        if ((st = read_text_file(names.v[i], &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
+        if (st && err) { /* a binary file among texts (fortune's .dat indexes) */
+            size_t m = strlen(err->msg);
+            snprintf(err->msg + m, sizeof err->msg - m, " (in the folder %s, whose files are all "
+                     "read: give a folder of text files only, or one file)", path);
+        }
         dlc_buf_append(&all, t, n);
         if (n > 0 && t[n - 1] != '\n')
             dlc_buf_append(&all, "\n", 1);
@@ -136,16 +221,9 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
         if (st)
             goto cleanup;
     }
-    if (all.failed) {
-        st = DLC_NOMEM(err);
-        goto cleanup;
-    }
-    *out = all.s ? all.s : calloc(1, 1);
-    *out_len = all.len;
-    all.s = NULL;
-    if (!*out)
-        st = DLC_NOMEM(err);
+    st = buf_take(&all, out, out_len, err);
 cleanup:
+    free(seen);
     dlc_buf_free(&all);
     dlc_strlist_clear(&names);
     return st;

@@ -324,6 +324,7 @@ typedef struct {
     float *E;
     int dim;
     int found;
+    char *state; /* (V) 1: filled; 2: in the file in another case only (lowercase: true) */
 } fill_ctx;
 
 static dlc_status fill_row(void *user, const char *word, const float *row, int dim, dlc_error *err)
@@ -332,8 +333,21 @@ static dlc_status fill_row(void *user, const char *word, const float *row, int d
     int vid = data_names_find(&f->names, word);
     if (vid >= 0 && vid != TEXT_PAD) {
         memcpy(f->E + (size_t)vid * (size_t)dim, row, sizeof(float) * (size_t)dim);
-        f->found++;
+        f->found += f->state[vid] != 1; /* a word listed again counts once */
+        f->state[vid] = 1;
+        return DLC_OK;
     }
+    /* "Linux" in the vectors, "linux" in a lowercased vocabulary: not used
+     * (gensim and Keras match exactly too), but counted for the message */
+    char low[256];
+    size_t n = strlen(word), i;
+    if (n >= sizeof low)
+        return DLC_OK;
+    for (i = 0; i <= n; i++)
+        low[i] = (char)(word[i] >= 'A' && word[i] <= 'Z' ? word[i] - 'A' + 'a' : word[i]);
+    vid = data_names_find(&f->names, low);
+    if (vid >= 0 && vid != TEXT_PAD && f->state[vid] == 0)
+        f->state[vid] = 2;
     return DLC_OK;
 }
 
@@ -351,12 +365,14 @@ int data_vectors_folder(const char *path)
 }
 
 dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *E, int dim,
-                             int *found, dlc_error *err)
+                             int *found, int *other_case, dlc_error *err)
 {
-    fill_ctx f = {.E = E, .dim = dim};
+    fill_ctx f = {.E = E, .dim = dim, .state = calloc((size_t)vocab->n + 1, 1)};
     int id;
-    dlc_status st = DLC_OK;
+    dlc_status st = f.state ? DLC_OK : DLC_NOMEM(err);
     *found = 0;
+    if (other_case)
+        *other_case = 0;
     for (int i = 0; i < vocab->n && !st; i++)
         st = data_names_intern(&f.names, vocab->v[i], &id, err);
     /* a folder dlc embed wrote: its files are named in the message */
@@ -367,6 +383,9 @@ dlc_status data_text_vectors(const char *path, const dlc_strlist *vocab, float *
     if (!st)
         st = data_vectors_read(path, dim, fill_row, &f, NULL, NULL, err);
     *found = f.found;
+    for (int i = 0; other_case && f.state && i < vocab->n; i++)
+        *other_case += f.state[i] == 2;
+    free(f.state);
     data_names_free(&f.names);
     return st;
 }

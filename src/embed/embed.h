@@ -172,4 +172,15 @@ int embed_find(const embed_vectors *v, const char *word);
 /* a is to b as c is to ?: the unit vectors' b - a + c (3CosAdd) into q (D). */
 void embed_analogy_query(const embed_vectors *v, int a, int b, int c, float *q);
 
+/* How far the vectors have separated: the mean cosine similarity over all
+ * pairs of the first n rows (the most frequent words in a file written by
+ * count, as dlc and gensim write them), rows of zero length left out; NaN
+ * when fewer than two remain.  word2vec's vectors share one direction early
+ * in training (all near 1: every neighbour scores about 0.999), and more
+ * epochs or text spread them (the 100 most frequent of Brown, 5 epochs:
+ * 0.30). */
+enum { EMBED_SPREAD_WORDS = 100 };
+#define EMBED_UNSEPARATED 0.9 /* a mean above it: the neighbours' similarities say little */
+double embed_mean_cosine(const embed_vectors *v, int n);
+
 #endif

@@ -147,3 +147,28 @@ void embed_analogy_query(const embed_vectors *v, int a, int b, int c, float *q)
             tensor_axpy(q, sign[t] / (float)n, x[t], (size_t)D);
     }
 }
+
+/* The sum s of the n unit vectors gives every pair at once:
+ * |s|^2 = n + sum over ordered pairs i != j of cos(i, j). */
+double embed_mean_cosine(const embed_vectors *v, int n)
+{
+    const int D = v->D;
+    double *s = calloc((size_t)D, sizeof *s);
+    if (!s)
+        return NAN;
+    long m = 0;
+    for (int r = 0; r < v->V && r < n; r++) {
+        const float *x = v->w + (size_t)r * D;
+        double len = norm_of(x, D);
+        if (!(len > 0))
+            continue;
+        for (int i = 0; i < D; i++)
+            s[i] += x[i] / len;
+        m++;
+    }
+    double ss = 0.0;
+    for (int i = 0; i < D; i++)
+        ss += s[i] * s[i];
+    free(s);
+    return m < 2 ? NAN : (ss - (double)m) / ((double)m * (double)(m - 1));
+}

@@ -1429,14 +1429,21 @@ static dlc_status load_pretrained(trainer *t, dlc_error *err)
             return dlc_fail(err, DLC_EINPUT, "%s: pretrained vectors are looked up by token: they need "
                                              "data.format text", label);
         graph_param *w = graph_p(g, n, 0);
-        int found;
+        int found, other;
         dlc_status s = data_text_vectors(n->spec.pretrained, &t->data.vocab, w->data, w->shape.d[1],
-                                         &found, err);
+                                         &found, &other, err);
         if (s != DLC_OK) {
             dlc_error_prefix(err, "%s", label);
             return s;
         }
-        say(t, "%s: %d of %d vectors from %s", label, found, w->shape.d[0], n->spec.pretrained);
+        if (other > 0)
+            say(t, "%s: %d of %d vectors from %s; %d more of the vocabulary's words are there in "
+                   "another case only (\"Linux\" for \"linux\") and start at random (matching is "
+                   "exact)%s", label, found, w->shape.d[0], n->spec.pretrained, other,
+                t->cfg->data.text.lowercase ? ": the vectors keep case, data.text.lowercase "
+                                              "lowers the text's" : "");
+        else
+            say(t, "%s: %d of %d vectors from %s", label, found, w->shape.d[0], n->spec.pretrained);
     }
     return DLC_OK;
 }

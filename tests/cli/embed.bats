@@ -92,6 +92,82 @@ YAML
     [ "$(jq '.dev_perplexity > 1' wl/report.json)" = true ]
 }
 
+@test "vectors not yet apart are said so, with the similarity measured, where they are made and queried" {
+    # 30 words drawn at random: no structure to learn, so after an epoch every
+    # vector points the same way (the 1-epoch fortunes' neighbours at 0.9998)
+    awk 'BEGIN { srand(2); for (l = 0; l < 1200; l++) { s = ""; for (w = 0; w < 8; w++) s = s (w ? " " : "") "w" int(rand() * 30); print s } }' > flat.txt
+    embed_config emb.yaml flat.txt
+    run "$DLC" embed emb.yaml --out flat --set embed.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: flat: the vectors have not separated yet: the 30 most frequent words' vectors have a mean cosine similarity of 0.99"*"to each other"*"embed.epochs"* ]]
+    [ "$(jq '.mean_cosine > 0.99' flat/report.json)" = true ]
+    run "$DLC" embed flat --neighbours w1 --top-k 2
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "dlc: warning: flat: the vectors have not separated yet"* ]]
+    [ "${#lines[@]}" -eq 3 ]
+    # two topics part at once: nothing to say
+    topic_corpus
+    embed_config
+    run "$DLC" embed emb.yaml --out topics --set embed.epochs=1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"warning"* ]]
+    [ "$(jq '.mean_cosine < 0.6' topics/report.json)" = true ]
+    run "$DLC" embed topics --neighbours red
+    [[ "$output" != *"warning"* ]]
+}
+
+@test "a gzip-compressed text (as /usr/share/doc keeps them) is read as its text, alone or in a folder" {
+    topic_corpus
+    embed_config
+    "$DLC" embed emb.yaml --out plain --quiet
+    mkdir docs
+    gzip -c topics.txt > docs/topics.gz
+    run "$DLC" embed emb.yaml --out gz --quiet --set data.train.file=docs/topics.gz
+    [ "$status" -eq 0 ]
+    cmp plain/vectors.bin gz/vectors.bin
+    head -600 topics.txt > docs/a.txt
+    tail -600 topics.txt | gzip -c > docs/b.txt.gz
+    rm docs/topics.gz
+    run "$DLC" embed emb.yaml --out dir --quiet --set data.train.file=docs
+    [ "$status" -eq 0 ]
+    cmp plain/vectors.bin dir/vectors.bin
+    # cut short, or not gzip's data after its magic: named, exit 2
+    head -c 300 docs/b.txt.gz > docs/cut.gz
+    run "$DLC" embed emb.yaml --out x --set data.train.file=docs/cut.gz
+    [ "$status" -eq 2 ]
+    [[ "$output" == "dlc: error: "*"docs/cut.gz: truncated gzip data" ]]
+    printf '\x1f\x8bnot gzip data at all' > docs/bad.gz
+    run "$DLC" embed emb.yaml --out x --set data.train.file=docs/bad.gz
+    [ "$status" -eq 2 ]
+    [[ "$output" == "dlc: error: "*"docs/bad.gz: corrupt gzip data: unknown compression method" ]]
+}
+
+@test "a folder as fortune's: a file linked again (art.u8 -> art) is read once, a binary index is named" {
+    topic_corpus
+    embed_config
+    "$DLC" embed emb.yaml --out plain --quiet
+    mkdir f
+    cp topics.txt f/topics
+    ln -s topics f/topics.u8
+    run "$DLC" embed emb.yaml --out linked --quiet --set data.train.file=f
+    [ "$status" -eq 0 ]
+    [ "$(jq .words linked/report.json)" = 9600 ]
+    cmp plain/vectors.bin linked/vectors.bin
+    printf 'abc\0\0\0\1' > f/topics.dat
+    run "$DLC" embed emb.yaml --out x --set data.train.file=f
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"f/topics.dat:1:4: NUL byte (not a text file?) (in the folder "*"f, whose files are all read: give a folder of text files only, or one file)" ]]
+}
+
+@test "on a terminal the progress line says the time left" {
+    command -v script >/dev/null || skip "no script(1) to give dlc a terminal"
+    topic_corpus
+    embed_config
+    run script -qc "'$DLC' embed emb.yaml --out run" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ %\ \ lr\ 0\.[0-9]+\ \ [0-9]+\ words/s\ \ ETA\ [0-9]+s ]]
+}
+
 @test "gensim reads the three files dlc embed writes, with the same vectors" {
     if ! /usr/bin/python3 -c 'import gensim' 2>/dev/null; then
         skip "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim)"
@@ -129,6 +205,11 @@ YAML
         [ "$status" -eq 0 ]
         [[ "$output" == *"10 of 12 vectors from run/$f"* ]]
     done
+    # vectors that keep case, a vocabulary lowercased: the words missed so are counted
+    sed 's/^red /Red /' run/vectors.txt > cased.txt
+    run "$DLC" train tag.yaml --out t-cased --set model.layers.0.pretrained=cased.txt --set data.text.lowercase=true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"9 of 12 vectors from cased.txt; 1 more of the vocabulary's words are there in another case only"*"data.text.lowercase lowers the text's"* ]]
 }
 
 @test "bad input to dlc embed: clear errors naming the file and line (exit 2)" {

@@ -29,7 +29,8 @@ YAML
     for f in run run/vectors.txt run/vectors.bin run/glove.txt; do
         run "$DLC" embed "$f" --neighbours red --top-k 3
         [ "$status" -eq 0 ]
-        [ "$(echo "$output" | wc -l)" -eq 3 ]
+        # (words drawn at random do not part: the warning that says so is left out)
+        [ "$(echo "$output" | grep -vc '^dlc: warning: .*the vectors have not separated yet')" -eq 3 ]
     done
     # the word itself, escaped on the terminal
     run "$DLC" embed run/vectors.txt --neighbours $'_\b_\bn' --top-k 1

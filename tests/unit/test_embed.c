@@ -534,7 +534,7 @@ static void test_vector_files(void **state)
     for (int f = 0; f < EMBED_FORMAT_COUNT; f++) {
         float E[12] = {0};
         int found = 0;
-        assert_int_equal(data_text_vectors(tu_tmp(names[f]), &vocab, E, 4, &found, &err), DLC_OK);
+        assert_int_equal(data_text_vectors(tu_tmp(names[f]), &vocab, E, 4, &found, NULL, &err), DLC_OK);
         assert_int_equal(found, 2);
         assert_memory_equal(E + 4, v.w + 8, sizeof(float) * 4);
         assert_memory_equal(E + 8, v.w, sizeof(float) * 4);
@@ -582,7 +582,7 @@ static void test_vector_files(void **state)
     assert_int_equal(dlc_strlist_push(&dv, "red", NULL), DLC_OK);
     float E2[6] = {0};
     int found2 = 0;
-    assert_int_equal(data_text_vectors(tu_tmp("dup.txt"), &dv, E2, 3, &found2, &err), DLC_OK);
+    assert_int_equal(data_text_vectors(tu_tmp("dup.txt"), &dv, E2, 3, &found2, NULL, &err), DLC_OK);
     assert_int_equal(found2, 1);
     assert_true(E2[3] == 1.0f && E2[5] == 0.0f);
     dlc_strlist_clear(&dv);
@@ -614,6 +614,13 @@ static void test_queries(void **state)
     tu_close(sims[0], sqrt(0.5), 1e-6);
     assert_int_equal(embed_find(&v, "queen"), 3);
     assert_int_equal(embed_find(&v, "prince"), -1);
+    /* the spread: cosines of man, woman, king: 1/sqrt(2), 1/sqrt(2), 1/2 */
+    tu_close(embed_mean_cosine(&v, 3), (2.0 * sqrt(0.5) + 0.5) / 3.0, 1e-6);
+    v.w[3] = v.w[4] = 0.0f; /* woman has no direction: left out, as it has no cosine */
+    tu_close(embed_mean_cosine(&v, 3), sqrt(0.5), 1e-6);
+    assert_true(isnan(embed_mean_cosine(&v, 2)));
+    tu_close(embed_mean_cosine(&v, 100), (sqrt(0.5) + 1 / sqrt(3.0) - 1 + sqrt(2 / 3.0) - sqrt(0.5) -
+                                          1 / sqrt(3.0)) / 6.0, 1e-6);
     embed_vectors_free(&v);
 }
 

@@ -461,16 +461,25 @@ static void test_encode_and_vectors(void **state)
     tu_write(tu_tmp("vec.txt"), "3 2\nthe 0.5 -1\ndog 1 2\ncat 3 4e-1\n", (size_t)-1);
     float E[10] = {0};
     int found = 0;
-    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 2, &found, &err), DLC_OK);
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 2, &found, NULL, &err), DLC_OK);
     assert_int_equal(found, 2);
     tu_close(E[6], 0.5, 1e-7);
     tu_close(E[7], -1.0, 1e-7);
     tu_close(E[9], 0.4, 1e-7);
     tu_close(E[2], 0.0, 0.0); /* <unk>: not in the file */
-    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
+    /* "Cat" and "THE" (a lowercased vocabulary's cat and the) are counted, not used */
+    tu_write(tu_tmp("vec.txt"), "4 2\nCat 7 7\nTHE 7 7\nthe 0.25 1\nDog 7 7\n", (size_t)-1);
+    int other = -1;
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 2, &found, &other, &err), DLC_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(other, 1); /* cat: the's own row was found; dog is no word of the vocabulary */
+    tu_close(E[6], 0.25, 1e-7);
+    tu_close(E[8], 3.0, 1e-7); /* cat keeps the row it had */
+    tu_write(tu_tmp("vec.txt"), "3 2\nthe 0.5 -1\ndog 1 2\ncat 3 4e-1\n", (size_t)-1);
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, NULL, &err), DLC_EINPUT);
     assert_non_null(strstr(err.msg, "vec.txt:1: the header says 2 dimensions, expected 3"));
     tu_write(tu_tmp("vec.txt"), "the 0.5 -1\ndog 1 2\n", (size_t)-1); /* GloVe: no header */
-    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, &err), DLC_EINPUT);
+    assert_int_equal(data_text_vectors(tu_tmp("vec.txt"), &v, E, 3, &found, NULL, &err), DLC_EINPUT);
     assert_non_null(strstr(err.msg, "vec.txt:1: word 'the' has 2 numbers, expected 3"));
     dlc_strlist_clear(&v);
 }
