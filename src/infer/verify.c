@@ -140,9 +140,10 @@ dlc_status infer_verifier_init(infer_verifier *v, const model *m, dlc_error *err
     }
     if (v->node < 0)
         return dlc_fail(err, DLC_EINPUT,
-                        "the model has no embedding to compare examples with: name a layer in "
-                        "model.embedding (a classifier's last hidden layer, say), or train with "
-                        "loss triplet or data.sampler pairs");
+                        "the model has no embedding to compare examples with: name a layer "
+                        "(a classifier's last hidden layer, say: dlc summary lists them) with "
+                        "--embedding LAYER or in model.embedding, or train with loss triplet or "
+                        "data.sampler pairs");
     v->kind = INFER_VERIFY_EMBED;
     v->distance = infer_distance_names[0];
     return DLC_OK;

@@ -53,6 +53,8 @@ typedef struct {
      * on while they are written. */
     float *snap;            /* (n_learned + n_grads * optimizer moments) */
     io_async_write *ckpt_write; /* the write in progress, or NULL */
+    dlc_status ckpt_late;       /* that write's failure, when finish waited for it early */
+    dlc_error ckpt_late_err;
     int ckpt_writing;       /* the epoch it holds */
     double ckpt_at;         /* when the last checkpoint was started (0: none yet in this process) */
     double now;             /* when the last epoch ended (train_epoch.ended) */
@@ -1801,7 +1803,16 @@ static dlc_status finish(trainer *t, train_result *res, dlc_error *err)
         return DLC_OK;
     path_in(path, sizeof path, t->opt->run_dir, "model.safetensors");
     t->m.steps = t->step; /* for dlc eval's batchnorm warning */
-    if ((s = model_save(&t->m, path, err)) != DLC_OK)
+    s = model_save(&t->m, path, err);
+    if (s == DLC_EIO && t->ckpt_write) {
+        /* a full disk with the last checkpoint written beside the model: the
+         * model comes first.  Once that write has ended (its temporary file
+         * removed if it failed too), the model is written again; the
+         * checkpoint's failure is the run's (train_run) */
+        t->ckpt_late = checkpoint_wait(t, &t->ckpt_late_err);
+        s = model_save(&t->m, path, err);
+    }
+    if (s != DLC_OK)
         return s;
     if (t->hooks && t->hooks->finished)
         return t->hooks->finished(t->hooks->user, &t->m, &t->data, res, err);
@@ -1909,8 +1920,8 @@ dlc_status train_run(const dlc_config *cfg, const train_options *opt, const trai
 done:
     {
         /* the checkpoint in flight: complete (a stop request lets it finish) */
-        dlc_error werr = {0};
-        dlc_status w = checkpoint_wait(&t, &werr);
+        dlc_error werr = t.ckpt_late_err;
+        dlc_status w = t.ckpt_late != DLC_OK ? t.ckpt_late : checkpoint_wait(&t, &werr);
         if (w != DLC_OK && s == DLC_OK) {
             *err = werr;
             s = alone(&t, w, err);

@@ -283,7 +283,7 @@ YAML
     "$DLC" train iris.yaml --out iris --quiet
     run "$DLC" verify iris "$ROOT/data/iris.csv" "$ROOT/data/iris.csv"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"no embedding to compare examples with: name a layer in model.embedding"* ]]
+    [[ "$output" == *"no embedding to compare examples with: name a layer (a classifier's last hidden layer, say: dlc summary lists them) with --embedding LAYER or in model.embedding"* ]]
     # a classifier's hidden layer can be the embedding (the baseline)
     run "$DLC" train iris.yaml --out iris2 --quiet --set model.embedding=dense_1
     [ "$status" -eq 0 ]
