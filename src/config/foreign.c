@@ -22,8 +22,9 @@ typedef struct {
 static const foreign_name foreign_keys[] = {
     {"train.optimizer.*", "learning_rate", "lr", NULL},
     {"train.*", "learning_rate", "train.optimizer.lr", NULL},
-    {"train.optimizer.*", "weight_decay", "train.l2", "it adds (lambda / m) W to the gradient"},
-    {"train.*", "weight_decay", "train.l2", "it adds (lambda / m) W to the gradient"},
+    {"train.*", "weight_decay", "train.l2",
+     "it adds (lambda / m) W to the gradient; AdamW's decoupled decay is train.optimizer.weight_decay "
+     "with type adamw"},
     {"train.optimizer.*", "betas", "beta1", "and beta2, two keys"},
     {"train.optimizer.*", "epsilon", "eps", NULL},
     {"train.optimizer.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},
@@ -119,8 +120,6 @@ static const foreign_name foreign_values[] = {
     {"model.layers.*.type", "concatenate", "concat", NULL},
     {"model.layers.*.type", "Linear", "dense",
      "PyTorch's nn.Linear; dlc's linear is the identity activation"},
-    {"train.optimizer.type", "adamw", "adam",
-     "with train.l2, an L2 term in the gradient, not AdamW's decoupled decay"},
     {"model.layers.*.init", "he_normal", "he", NULL},
     {"model.layers.*.init", "kaiming_normal", "he", NULL},
     {"model.layers.*.init", "he_uniform", "he", "normal, with the same variance"},

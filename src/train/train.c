@@ -470,7 +470,7 @@ static void update_part(void *ctx, int i, int n)
         for (size_t b = lo; b < hi; b += UPDATE_BLOCK) {
             size_t len = hi - b < UPDATE_BLOCK ? hi - b : UPDATE_BLOCK;
             optim_step(j->t->opt_state, p->data + b, p->grad + b, off + b, len, j->lr, j->gscale,
-                       p->decay ? j->l2 : 0.0f);
+                       p->decay ? j->l2 : 0.0f, p->decay);
             memset(p->grad + b, 0, sizeof(float) * len);
         }
     }
@@ -1679,7 +1679,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     /* the checkpoint's snapshot: learned parameters and the optimizer's moments */
     if (writes(t) &&
-        !(t->snap = tensor_alloc(t->n_learned + g->n_grads * (size_t)optim_moments(cfg->train.optimizer.type))))
+        !(t->snap = tensor_alloc(t->n_learned + g->n_grads * (size_t)optim_moments(&cfg->train.optimizer))))
         return DLC_NOMEM(err);
     if ((s = owners_init(t, err)) != DLC_OK)
         return s;

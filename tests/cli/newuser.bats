@@ -5,12 +5,18 @@
 # reports do not claim what their data cannot show.
 load helpers
 
-@test "SGD with a momentum key (Keras' and PyTorch's SGD take one) is refused, not ignored" {
+@test "an optimizer key its type would ignore is refused, not ignored (Adam with nesterov, RMSprop with momentum)" {
     iris_config
-    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: sgd, lr: 0.05, momentum: 0.9}/' iris.yaml
-    expect_error "iris.yaml:15: key 'train.optimizer.momentum': not read by optimizer type sgd" \
+    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: adam, lr: 0.05, nesterov: true}/' iris.yaml
+    expect_error "iris.yaml:15: key 'train.optimizer.nesterov': not read by optimizer type adam" \
         "$DLC" train iris.yaml --out run
-    [[ "$output" == *"type momentum reads it"* ]]
+    [[ "$output" == *"type sgd reads it"* ]]
+    [ ! -e run ]
+    iris_config
+    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: rmsprop, lr: 0.05, momentum: 0.9}/' iris.yaml
+    expect_error "iris.yaml:15: key 'train.optimizer.momentum': not read by optimizer type rmsprop" \
+        "$DLC" train iris.yaml --out run
+    [[ "$output" == *"type sgd, momentum reads it"* ]]
     [ ! -e run ]
     # the same through --set, and a schedule key without its schedule type
     iris_config

@@ -156,7 +156,7 @@ load helpers
 
 @test "every optimizer and schedule runs from the command line" {
     iris_config
-    for o in sgd momentum rmsprop adam; do
+    for o in sgd momentum rmsprop adam adamw; do
         for s in constant inverse_time exponential inv_sqrt_epoch inv_sqrt_step step cosine plateau; do
             run "$DLC" train iris.yaml --out "r_${o}_$s" --set train.optimizer.type=$o \
                 --set train.schedule.type=$s --set train.epochs=2 --quiet
