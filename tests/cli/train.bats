@@ -194,11 +194,35 @@ load helpers
         rows=$(grep "^| \`dlc $c " "$ROOT/README.md")
         [ -n "$rows" ]
         for flag in $(echo "$rows" | grep -o '^| `[^`]*`' | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
-            grep -qE -- "^  $flag( |$)" <<< "$help" || { echo "README: dlc $c $flag, not in its --help" >&2; false; }
+            grep -qE -- "^  (-[a-z], )?$flag( |$)" <<< "$help" || { echo "README: dlc $c $flag, not in its --help" >&2; false; }
         done
-        for flag in $(grep -oE -- '^  --[a-z][a-z-]*' <<< "$help" | sort -u); do
+        for flag in $(grep -oE -- '^  (-[a-z], )?--[a-z][a-z-]*' <<< "$help" | grep -oE -- '--[a-z-]*' | sort -u); do
             case $flag in --help | --threads | --quiet) continue ;; esac
             grep -q -- "$flag" <<< "$rows" || { echo "dlc $c --help: $flag, not in README's table" >&2; false; }
         done
+        # the short forms: -h and -q on every command, -o where there is --out
+        grep -q '^  -h, --help ' <<< "$help"
+        grep -q '^  -q, --quiet ' <<< "$help"
+        if grep -q -- '--out ' <<< "$help"; then grep -q '^  -o, --out ' <<< "$help"; fi
+        run "$DLC" $c -h
+        [ "$status" -eq 0 ]
+        [ "$output" = "$help" ]
     done
+}
+
+@test "short options: -q is --quiet, -o is --out; -o where there is no --out names what it stands for" {
+    iris_config
+    run "$DLC" train iris.yaml -o run -q --set train.epochs=2
+    [ "$status" -eq 0 ]
+    [ -s run/model.safetensors ]
+    [[ "$output" != *"epoch   1 "* ]]
+    local quiet=${#lines[@]}
+    run "$DLC" eval run -q
+    [ "$status" -eq 0 ]
+    run "$DLC" eval run -o x
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown option '-o' (--out, which dlc eval does not take)"* ]]
+    run "$DLC" train iris.yaml --out run --quiet --set train.epochs=2 --force
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq "$quiet" ]
 }
