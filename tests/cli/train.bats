@@ -21,6 +21,16 @@ load helpers
     ! grep -q "^    rho:" run/config.yaml || false
 }
 
+@test "sgd's heavy-ball momentum at lr a (1 - beta) trains as the notes' momentum at a; nesterov changes it" {
+    iris_config iris.yaml 20
+    "$DLC" train iris.yaml --out m --quiet --threads 1 --set "train.optimizer={type: momentum, lr: 0.1, momentum: 0.9}"
+    "$DLC" train iris.yaml --out s --quiet --threads 1 --set "train.optimizer={type: sgd, lr: 0.01, momentum: 0.9}"
+    local cmp="${ST_COMPARE:-$ROOT/build/tests/st_compare}"
+    "$cmp" m/model.safetensors s/model.safetensors 1e-5
+    "$DLC" train iris.yaml --out n --quiet --threads 1 --set "train.optimizer={type: sgd, lr: 0.01, momentum: 0.9, nesterov: true}"
+    ! "$cmp" m/model.safetensors n/model.safetensors 1e-3 > /dev/null || false
+}
+
 @test "train output names the split sizes and the final figures" {
     iris_config
     run "$DLC" train iris.yaml --out run
