@@ -307,6 +307,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.optimizer.dampening",   K_DOUBLE,     CFG(train.optimizer.dampening), "0", IN_CC(0, 1), PLAIN)           \
     X("train.optimizer.nesterov",    K_BOOL,       CFG(train.optimizer.nesterov), "false", ANY,     PLAIN)             \
     X("train.optimizer.weight_decay", K_DOUBLE,    CFG(train.optimizer.weight_decay), "0.01", GE(0), PLAIN)           \
+    X("train.optimizer.amsgrad",     K_BOOL,       CFG(train.optimizer.amsgrad), "false", ANY,      PLAIN)             \
     X("train.optimizer.beta1",       K_DOUBLE,     CFG(train.optimizer.beta1), "0.9", IN_CO(0, 1),  PLAIN)             \
     X("train.optimizer.beta2",       K_DOUBLE,     CFG(train.optimizer.beta2), "0.999", IN_CO(0, 1), PLAIN)           \
     X("train.optimizer.rho",         K_DOUBLE,     CFG(train.optimizer.rho), "0.9",   IN_CO(0, 1),  PLAIN)             \
@@ -2493,12 +2494,12 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
  * (b = mu b + g), type momentum's the notes' average (v = beta v + (1 - beta)
  * g); a key the type would ignore is an error rather than a silent no-op
  * (adam's weight_decay: PyTorch's is L2, train.l2; adamw's is decoupled). */
-static const char *const optim_reads[OPT_COUNT][5] = {
+static const char *const optim_reads[OPT_COUNT][6] = {
     [OPT_SGD] = {"momentum", "dampening", "nesterov", NULL},
     [OPT_MOMENTUM] = {"momentum", NULL},
     [OPT_RMSPROP] = {"rho", "eps", NULL},
-    [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
-    [OPT_ADAMW] = {"beta1", "beta2", "eps", "weight_decay", NULL},
+    [OPT_ADAM] = {"beta1", "beta2", "eps", "amsgrad", NULL},
+    [OPT_ADAMW] = {"beta1", "beta2", "eps", "weight_decay", "amsgrad", NULL},
 };
 static const char *const sched_reads[SCHED_COUNT][4] = {
     [SCHED_CONSTANT] = {NULL},
@@ -2616,7 +2617,8 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
      * listing holds them */
     static const char *const newer[] = {"train.schedule.patience", "train.schedule.min_lr",
                                         "train.optimizer.dampening", "train.optimizer.nesterov",
-                                        "train.optimizer.weight_decay", NULL};
+                                        "train.optimizer.weight_decay", "train.optimizer.amsgrad",
+                                        NULL};
     int n_rows, n_keys = 0;
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)

@@ -11,6 +11,8 @@
  *             w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  *   adamw     w -= lr wd w (decoupled: the w before the step), then adam
  *             (torch.optim.AdamW, Loshchilov & Hutter)
+ *   amsgrad   (adam, adamw) vmax = max(vmax, v), which replaces v in the step
+ *             (torch.optim.Adam(amsgrad=True); Reddi, Kale & Kumar)
  * as in the notes (momentum in its exponentially-weighted-average form). */
 #include "optim.h"
 
@@ -23,6 +25,8 @@
 
 const char *const optim_names[OPT_COUNT + 1] = {"sgd", "momentum", "rmsprop", "adam", "adamw", NULL};
 
+const char *const optim_state_names[OPTIM_STATES] = {"m", "v", "vmax"};
+
 static int needs_m(const optim_config *c)
 {
     return c->type == OPT_MOMENTUM || c->type == OPT_ADAM || c->type == OPT_ADAMW ||
@@ -34,9 +38,14 @@ static int needs_v(const optim_config *c)
     return c->type == OPT_RMSPROP || c->type == OPT_ADAM || c->type == OPT_ADAMW;
 }
 
+static int needs_vmax(const optim_config *c)
+{
+    return (c->type == OPT_ADAM || c->type == OPT_ADAMW) && c->amsgrad;
+}
+
 int optim_moments(const optim_config *cfg)
 {
-    return needs_m(cfg) + needs_v(cfg);
+    return needs_m(cfg) + needs_v(cfg) + needs_vmax(cfg);
 }
 
 dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err)
@@ -47,7 +56,8 @@ dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_erro
         return DLC_NOMEM(err);
     o->cfg = *cfg;
     o->n = n;
-    if ((needs_m(cfg) && !(o->m = tensor_alloc(n))) || (needs_v(cfg) && !(o->v = tensor_alloc(n)))) {
+    if ((needs_m(cfg) && !(o->m = tensor_alloc(n))) || (needs_v(cfg) && !(o->v = tensor_alloc(n))) ||
+        (needs_vmax(cfg) && !(o->vmax = tensor_alloc(n)))) {
         optim_free(o);
         return DLC_NOMEM(err);
     }
@@ -61,6 +71,7 @@ void optim_free(optim *o)
         return;
     tensor_free(o->m);
     tensor_free(o->v);
+    tensor_free(o->vmax);
     free(o);
 }
 
@@ -126,6 +137,22 @@ static void step_adam(float *restrict w, const float *restrict g, float *restric
     }
 }
 
+/* The same with amsgrad: the largest v so far (vmax) in the denominator. */
+DLC_HOT
+static void step_amsgrad(float *restrict w, const float *restrict g, float *restrict m,
+                         float *restrict v, float *restrict vmax, size_t n, float lr, float gs,
+                         float l2, float b1, float b2, float c1, float c2, float eps, float keep)
+{
+    for (size_t i = 0; i < n; i++) {
+        float gi = gs * g[i] + l2 * w[i];
+        w[i] *= keep;
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        vmax[i] = v[i] > vmax[i] ? v[i] : vmax[i];
+        w[i] -= lr * (m[i] * c1) / (sqrtf(vmax[i] * c2) + eps);
+    }
+}
+
 void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off, size_t n,
                 float lr, float gscale, float l2, int decay)
 {
@@ -150,8 +177,12 @@ void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off
         float c1 = (float)(1.0 / (1.0 - pow(c->beta1, (double)t)));
         float c2 = (float)(1.0 / (1.0 - pow(c->beta2, (double)t)));
         float keep = c->type == OPT_ADAMW && decay ? 1.0f - lr * (float)c->weight_decay : 1.0f;
-        step_adam(w, g, o->m + off, o->v + off, n, lr, gscale, l2, (float)c->beta1,
-                  (float)c->beta2, c1, c2, (float)c->eps, keep);
+        if (o->vmax)
+            step_amsgrad(w, g, o->m + off, o->v + off, o->vmax + off, n, lr, gscale, l2,
+                         (float)c->beta1, (float)c->beta2, c1, c2, (float)c->eps, keep);
+        else
+            step_adam(w, g, o->m + off, o->v + off, n, lr, gscale, l2, (float)c->beta1,
+                      (float)c->beta2, c1, c2, (float)c->eps, keep);
         break;
     }
     case OPT_COUNT:

@@ -25,6 +25,7 @@ typedef struct {
     double dampening; /* sgd with a momentum: b = mu b + (1 - dampening) g */
     int nesterov;     /* sgd with a momentum: step along g + mu b */
     double weight_decay; /* adamw: w -= lr weight_decay w, decoupled from the gradient */
+    int amsgrad;      /* adam, adamw: divide by the largest second moment so far (Reddi et al.) */
 } optim_config;
 
 typedef struct {
@@ -32,11 +33,17 @@ typedef struct {
     size_t n;         /* floats of state per moment */
     float *m;         /* momentum velocity / sgd's buffer b / adam first moment (n) */
     float *v;         /* rmsprop / adam second moment (n) */
+    float *vmax;      /* amsgrad: the largest v so far (n), else NULL */
     long t;           /* steps taken (adam bias correction) */
 } optim;
 
+/* The state vectors by name, as a checkpoint stores them ("optim.m.NAME"):
+ * m, v and vmax. */
+enum { OPTIM_STATES = 3 };
+extern const char *const optim_state_names[OPTIM_STATES];
+
 /* Values of state per parameter: 0 (sgd without momentum), 1 (sgd with a
- * momentum, momentum, rmsprop), 2 (adam, adamw). */
+ * momentum, momentum, rmsprop), 2 (adam, adamw), 3 (with amsgrad). */
 int optim_moments(const optim_config *cfg);
 
 /* State for n parameters (zeroed).  optim_free(NULL) does nothing. */

@@ -100,6 +100,11 @@ def optimizers():
                                                weight_decay=0.1),
         adamw=lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8,
                                           weight_decay=0.5),
+        # beta2 0.9: v falls below its largest within the four steps
+        adam_amsgrad=lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.9), eps=1e-8,
+                                                amsgrad=True),
+        adamw_amsgrad=lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.9, 0.9), eps=1e-8,
+                                                  weight_decay=0.5, amsgrad=True),
     )
     for name, make in configs.items():
         p = w0.clone().requires_grad_(True)

@@ -1162,6 +1162,8 @@ static void test_type_keys(void **state)
     expect_error(BASE "train: {optimizer: {type: sgd, dampening: 0.5}}\n",
                  "key 'train.optimizer.dampening': dampening is read only with a momentum above 0",
                  NULL);
+    expect_error(BASE "train: {optimizer: {type: rmsprop, amsgrad: true}}\n",
+                 "key 'train.optimizer.amsgrad': not read by optimizer type rmsprop", "type adam, adamw reads it");
     expect_error(BASE "train: {optimizer: {type: momentum, nesterov: true}}\n",
                  "key 'train.optimizer.nesterov': not read by optimizer type momentum", "type sgd reads it");
     expect_error(BASE "train: {optimizer: {beta2: 0.99, rho: 0.9}}\n",
@@ -1180,12 +1182,12 @@ static void test_type_keys(void **state)
                     "optimizer type sgd");
     static const char *const opt_keys[] = {"momentum", "beta1",     "beta2",    "rho",
                                            "eps",      "dampening", "nesterov", "weight_decay",
-                                           NULL};
+                                           "amsgrad",  NULL};
     static const char *const reads[][6] = {{"momentum", "dampening", "nesterov", NULL},
                                            {"momentum", NULL},
                                            {"rho", "eps", NULL},
-                                           {"beta1", "beta2", "eps", NULL},
-                                           {"beta1", "beta2", "eps", "weight_decay", NULL}};
+                                           {"beta1", "beta2", "eps", "amsgrad", NULL},
+                                           {"beta1", "beta2", "eps", "weight_decay", "amsgrad", NULL}};
     _Static_assert(sizeof reads / sizeof *reads == OPT_COUNT, "one row per optimizer");
     for (int t = 0; t < OPT_COUNT; t++) {
         char text[512];

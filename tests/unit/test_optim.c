@@ -118,6 +118,37 @@ static void test_adamw(void **state)
     tu_close(run_cfg(&c, g2, 2, 1, 0, 1), 0.93661036, 2e-6);
 }
 
+/* AMSGrad (Adam(amsgrad=True)) with beta2 0.9, so that v falls fast: g = 1,
+ * 0, 0.5 from w0 = 1, lr 0.1.  Step 2: v 0.09 below vmax 0.1, so the step
+ * divides by sqrt(0.1 / 0.19) = 0.725476 (Adam: sqrt(0.09 / 0.19)); step 3:
+ * v 0.106 is the new largest.  Worked in double:
+ *   amsgrad 0.9, 0.834707139, 0.757415288; adam 0.9, 0.831175282, 0.753883430;
+ *   adamw (weight_decay 0.1) with amsgrad: 0.89, 0.815807139, 0.730357217 */
+static void test_amsgrad(void **state)
+{
+    float g[] = {1.0f, 0.0f, 0.5f};
+    optim_config c = base(OPT_ADAM);
+    c.beta2 = 0.9;
+    c.amsgrad = 1;
+    assert_int_equal(optim_moments(&c), 3);
+    double ams[] = {0.9, 0.834707139, 0.757415288}, adamw[] = {0.89, 0.815807139, 0.730357217},
+           plain[] = {0.9, 0.831175282, 0.753883430};
+    for (int s = 1; s <= 3; s++) {
+        c.type = OPT_ADAM;
+        c.amsgrad = 1;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), ams[s - 1], 2e-6);
+        c.type = OPT_ADAMW;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), adamw[s - 1], 2e-6);
+        c.type = OPT_ADAM;
+        c.amsgrad = 0;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), plain[s - 1], 2e-6);
+    }
+    /* sgd, momentum and rmsprop have no amsgrad: no third vector */
+    c.type = OPT_RMSPROP;
+    c.amsgrad = 1;
+    assert_int_equal(optim_moments(&c), 1);
+}
+
 static void test_rmsprop(void **state)
 {
     /* s1 = 0.1 * 0.25 = 0.025; w = 1 - 0.1 * 0.5 / sqrt(0.025) = 0.683772234 */
@@ -340,6 +371,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgd),      cmocka_unit_test(test_momentum),
         cmocka_unit_test(test_sgd_momentum), cmocka_unit_test(test_adamw),
+        cmocka_unit_test(test_amsgrad),
         cmocka_unit_test(test_rmsprop),  cmocka_unit_test(test_adam),
         cmocka_unit_test(test_eps_outside_the_root),
         cmocka_unit_test(test_optimizer_ranges), cmocka_unit_test(test_clip),

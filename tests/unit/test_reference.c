@@ -321,20 +321,24 @@ static void test_optimizers(void **state)
         double momentum, dampening, weight_decay;
         int nesterov;
         float l2;
+        double beta2;
+        int amsgrad;
     } cases[] = {
-        {"adam", OPT_ADAM, 0, 0, 0, 0, 0},
-        {"rmsprop", OPT_RMSPROP, 0, 0, 0, 0, 0},
-        {"sgd", OPT_SGD, 0, 0, 0, 0, 0},
-        {"sgd_momentum", OPT_SGD, 0.9, 0, 0, 0, 0},
-        {"sgd_dampening", OPT_SGD, 0.9, 0.3, 0, 0, 0},
-        {"sgd_nesterov", OPT_SGD, 0.9, 0, 0, 1, 0.1f},
-        {"adamw", OPT_ADAMW, 0, 0, 0.5, 0, 0},
+        {"adam", OPT_ADAM, 0, 0, 0, 0, 0, 0.999, 0},
+        {"rmsprop", OPT_RMSPROP, 0, 0, 0, 0, 0, 0.999, 0},
+        {"sgd", OPT_SGD, 0, 0, 0, 0, 0, 0.999, 0},
+        {"sgd_momentum", OPT_SGD, 0.9, 0, 0, 0, 0, 0.999, 0},
+        {"sgd_dampening", OPT_SGD, 0.9, 0.3, 0, 0, 0, 0.999, 0},
+        {"sgd_nesterov", OPT_SGD, 0.9, 0, 0, 1, 0.1f, 0.999, 0},
+        {"adamw", OPT_ADAMW, 0, 0, 0.5, 0, 0, 0.999, 0},
+        {"adam_amsgrad", OPT_ADAM, 0, 0, 0, 0, 0, 0.9, 1},
+        {"adamw_amsgrad", OPT_ADAMW, 0, 0, 0.5, 0, 0, 0.9, 1},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         optim_config c = {.type = cases[k].kind, .lr = 0.01, .momentum = cases[k].momentum,
-                          .beta1 = 0.9, .beta2 = 0.999, .rho = 0.9, .eps = 1e-8,
+                          .beta1 = 0.9, .beta2 = cases[k].beta2, .rho = 0.9, .eps = 1e-8,
                           .dampening = cases[k].dampening, .nesterov = cases[k].nesterov,
-                          .weight_decay = cases[k].weight_decay};
+                          .weight_decay = cases[k].weight_decay, .amsgrad = cases[k].amsgrad};
         optim *o;
         assert_int_equal(optim_create(&o, &c, 6, NULL), DLC_OK);
         float w[6];
