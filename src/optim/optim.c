@@ -123,33 +123,21 @@ static void step_rmsprop(float *restrict w, const float *restrict g, float *rest
     }
 }
 
+/* vmax (amsgrad; NULL without): the largest v so far divides the step. */
 DLC_HOT
 static void step_adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
-                      size_t n, float lr, float gs, float l2, float b1, float b2, float c1, float c2,
-                      float eps, float keep)
+                      float *restrict vmax, size_t n, float lr, float gs, float l2, float b1, float b2,
+                      float c1, float c2, float eps, float keep)
 {
     for (size_t i = 0; i < n; i++) {
         float gi = gs * g[i] + l2 * w[i];
         w[i] *= keep; /* adamw: 1 - lr wd, after the gradient read w */
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        w[i] -= lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
-    }
-}
-
-/* The same with amsgrad: the largest v so far (vmax) in the denominator. */
-DLC_HOT
-static void step_amsgrad(float *restrict w, const float *restrict g, float *restrict m,
-                         float *restrict v, float *restrict vmax, size_t n, float lr, float gs,
-                         float l2, float b1, float b2, float c1, float c2, float eps, float keep)
-{
-    for (size_t i = 0; i < n; i++) {
-        float gi = gs * g[i] + l2 * w[i];
-        w[i] *= keep;
-        m[i] = b1 * m[i] + (1.0f - b1) * gi;
-        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        vmax[i] = v[i] > vmax[i] ? v[i] : vmax[i];
-        w[i] -= lr * (m[i] * c1) / (sqrtf(vmax[i] * c2) + eps);
+        if (vmax)
+            vmax[i] = v[i] > vmax[i] ? v[i] : vmax[i];
+        float vi = vmax ? vmax[i] : v[i];
+        w[i] -= lr * (m[i] * c1) / (sqrtf(vi * c2) + eps);
     }
 }
 
@@ -177,12 +165,8 @@ void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off
         float c1 = (float)(1.0 / (1.0 - pow(c->beta1, (double)t)));
         float c2 = (float)(1.0 / (1.0 - pow(c->beta2, (double)t)));
         float keep = c->type == OPT_ADAMW && decay ? 1.0f - lr * (float)c->weight_decay : 1.0f;
-        if (o->vmax)
-            step_amsgrad(w, g, o->m + off, o->v + off, o->vmax + off, n, lr, gscale, l2,
-                         (float)c->beta1, (float)c->beta2, c1, c2, (float)c->eps, keep);
-        else
-            step_adam(w, g, o->m + off, o->v + off, n, lr, gscale, l2, (float)c->beta1,
-                      (float)c->beta2, c1, c2, (float)c->eps, keep);
+        step_adam(w, g, o->m + off, o->v + off, o->vmax ? o->vmax + off : NULL, n, lr, gscale, l2,
+                  (float)c->beta1, (float)c->beta2, c1, c2, (float)c->eps, keep);
         break;
     }
     case OPT_COUNT:
