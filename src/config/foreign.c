@@ -28,6 +28,7 @@ static const foreign_name foreign_keys[] = {
     {"train.optimizer.*", "betas", "beta1", "and beta2, two keys"},
     {"train.optimizer.*", "epsilon", "eps", NULL},
     {"train.optimizer.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},
+    {"train.optimizer.*", "global_clipnorm", "train.clip_norm", "the norm of all gradients together"},
     {"train.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},
     {"train.*", "patience", "train.early_stopping.patience", NULL},
     {"train.early_stopping.*", "monitor", "metric", "dev_loss or dev_accuracy"},

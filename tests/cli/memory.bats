@@ -43,6 +43,10 @@ plan_mib() { # plan_mib "row name" (reads $output)
     [[ "$output" == *"(sgd with nesterov momentum)"* ]]
     run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=adamw
     awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 1.99 * p && o < 2.01 * p) }'
+    # amsgrad keeps a third: the largest second moment
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=adamw \
+        --set train.optimizer.amsgrad=true
+    awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 2.99 * p && o < 3.01 * p) }'
 }
 
 @test "summary: frozen layers plan no gradient, optimizer state, best copy or snapshot, and evaluation fits the smaller plan" {

@@ -1268,7 +1268,10 @@ static void test_foreign_names(void **state)
                  "unknown layer type \"Linear\" (dlc's name: 'dense'; PyTorch's nn.Linear", NULL);
     expect_error(BASE "train: {early_stopping: {metric: val_loss}}\n", "(dlc's name: 'dev_loss')",
                  NULL);
-    expect_error(BASE "train: {weight_decay: 0.01}\n", "(dlc's name: 'train.l2'", NULL);
+    expect_error(BASE "train: {weight_decay: 0.01}\n", "(dlc's name: 'train.l2'",
+                 "AdamW's decoupled decay is train.optimizer.weight_decay with type adamw");
+    expect_error(BASE "train: {optimizer: {type: adamw, global_clipnorm: 1}}\n",
+                 "(dlc's name: 'train.clip_norm'", NULL);
     const char *const ov[] = {"data.validation_split=0.2"};
     expect_error_ov(BASE, ov, 1, "key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')",
                     NULL);
