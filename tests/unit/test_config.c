@@ -1138,9 +1138,10 @@ static void test_sources_round_trip(void **state)
 }
 
 /* A key the optimizer or schedule type does not read is an error naming the
- * types that read it (Keras' and PyTorch's SGD take momentum; dlc's sgd
- * does not, and used to ignore it); config.yaml writes only the keys the type
- * reads, and one listing every key (written before) still loads. */
+ * types that read it (dlc's sgd once ignored a momentum; now it reads one, as
+ * PyTorch's, and rmsprop would ignore it); config.yaml writes only the keys
+ * the type reads, and one listing every key (written before) still loads,
+ * its sgd without the momentum it listed. */
 static void test_type_keys(void **state)
 {
     (void)state;
