@@ -1241,6 +1241,24 @@ static void test_type_keys(void **state)
     load_ok(&c, BASE "train: {optimizer: {type: adamw}}\n", NULL, 0);
     tu_close(c.train.optimizer.weight_decay, 0.01, 0);
     config_free(&c);
+    /* a type switched by --set between sgd (heavy ball) and momentum (the
+     * notes' average) leaves the file's momentum, another number there */
+    const char *const to_sgd[] = {"train.optimizer.type=sgd"};
+    load_ok(&c, BASE "train: {optimizer: {type: momentum, momentum: 0.8}}\n", to_sgd, 1);
+    tu_close(c.train.optimizer.momentum, 0, 0);
+    config_free(&c);
+    const char *const to_avg[] = {"train.optimizer.type=momentum"};
+    load_ok(&c, BASE "train: {optimizer: {type: sgd, momentum: 0.8}}\n", to_avg, 1);
+    tu_close(c.train.optimizer.momentum, 0.9, 0);
+    config_free(&c);
+    /* kept: the file's own type, a momentum given by --set too */
+    load_ok(&c, BASE "train: {optimizer: {type: sgd, momentum: 0.8}}\n", to_sgd, 1);
+    tu_close(c.train.optimizer.momentum, 0.8, 0);
+    config_free(&c);
+    const char *const both[] = {"train.optimizer.type=sgd", "train.optimizer.momentum=0.5"};
+    load_ok(&c, BASE "train: {optimizer: {type: momentum, momentum: 0.8}}\n", both, 2);
+    tu_close(c.train.optimizer.momentum, 0.5, 0);
+    config_free(&c);
 }
 
 /* Keras' and PyTorch's names are answered with dlc's (the nearest-name
