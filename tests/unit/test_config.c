@@ -1232,32 +1232,34 @@ static void test_type_keys(void **state)
     tu_close(c.train.optimizer.momentum, 0, 0);
     config_free(&c);
     /* momentum's default: none for sgd (PyTorch's), 0.9 for type momentum */
-    load_ok(&c, BASE "train: {optimizer: {type: sgd}}\n", NULL, 0);
-    tu_close(c.train.optimizer.momentum, 0, 0);
-    config_free(&c);
-    load_ok(&c, BASE "train: {optimizer: {type: momentum}}\n", NULL, 0);
-    tu_close(c.train.optimizer.momentum, 0.9, 0);
-    config_free(&c);
+    static const char *const to_sgd[] = {"train.optimizer.type=sgd"};
+    static const char *const to_avg[] = {"train.optimizer.type=momentum"};
+    static const char *const both[] = {"train.optimizer.type=sgd", "train.optimizer.momentum=0.5"};
+    static const struct {
+        const char *optimizer;
+        const char *const *ov;
+        int n_ov;
+        double momentum;
+    } cases[] = {
+        {"{type: sgd}", NULL, 0, 0},
+        {"{type: momentum}", NULL, 0, 0.9},
+        /* a type switched by --set between sgd (heavy ball) and momentum (the
+         * notes' average) leaves the file's momentum, another number there */
+        {"{type: momentum, momentum: 0.8}", to_sgd, 1, 0},
+        {"{type: sgd, momentum: 0.8}", to_avg, 1, 0.9},
+        /* kept: the file's own type, a momentum given by --set too */
+        {"{type: sgd, momentum: 0.8}", to_sgd, 1, 0.8},
+        {"{type: momentum, momentum: 0.8}", both, 2, 0.5},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char text[256];
+        snprintf(text, sizeof text, BASE "train: {optimizer: %s}\n", cases[k].optimizer);
+        load_ok(&c, text, cases[k].ov, cases[k].n_ov);
+        tu_close(c.train.optimizer.momentum, cases[k].momentum, 0);
+        config_free(&c);
+    }
     load_ok(&c, BASE "train: {optimizer: {type: adamw}}\n", NULL, 0);
     tu_close(c.train.optimizer.weight_decay, 0.01, 0);
-    config_free(&c);
-    /* a type switched by --set between sgd (heavy ball) and momentum (the
-     * notes' average) leaves the file's momentum, another number there */
-    const char *const to_sgd[] = {"train.optimizer.type=sgd"};
-    load_ok(&c, BASE "train: {optimizer: {type: momentum, momentum: 0.8}}\n", to_sgd, 1);
-    tu_close(c.train.optimizer.momentum, 0, 0);
-    config_free(&c);
-    const char *const to_avg[] = {"train.optimizer.type=momentum"};
-    load_ok(&c, BASE "train: {optimizer: {type: sgd, momentum: 0.8}}\n", to_avg, 1);
-    tu_close(c.train.optimizer.momentum, 0.9, 0);
-    config_free(&c);
-    /* kept: the file's own type, a momentum given by --set too */
-    load_ok(&c, BASE "train: {optimizer: {type: sgd, momentum: 0.8}}\n", to_sgd, 1);
-    tu_close(c.train.optimizer.momentum, 0.8, 0);
-    config_free(&c);
-    const char *const both[] = {"train.optimizer.type=sgd", "train.optimizer.momentum=0.5"};
-    load_ok(&c, BASE "train: {optimizer: {type: momentum, momentum: 0.8}}\n", both, 2);
-    tu_close(c.train.optimizer.momentum, 0.5, 0);
     config_free(&c);
 }
 
