@@ -24,6 +24,24 @@ static const cli_opt common_opts[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Short forms of the options a user of Keras' and PyTorch's scripts
+ * (argparse gives every script -h), of darknet or of Unix tools types by
+ * habit; -o as scripts/sweep.sh takes it.  Each stands for its long option
+ * on the commands that have that option. */
+static const char *const short_opts[][2] = {
+    {"-h", "--help"},
+    {"-q", "--quiet"},
+    {"-o", "--out"},
+};
+
+static const char *short_of(const char *long_name)
+{
+    for (size_t i = 0; i < DLC_ARRAY_LEN(short_opts); i++)
+        if (strcmp(short_opts[i][1], long_name) == 0)
+            return short_opts[i][0];
+    return NULL;
+}
+
 static const cli_command *const commands[] = {
     &cli_train_cmd, &cli_eval_cmd, &cli_predict_cmd, &cli_summary_cmd, &cli_gradcheck_cmd,
     &cli_analyze_cmd, &cli_sample_cmd, &cli_leaderboard_cmd, &cli_embed_cmd, &cli_export_cmd,
@@ -246,8 +264,10 @@ static void print_help(const cli_command *c)
     int total = n_opts(c->opts) + n_opts(common_opts);
     for (int i = 0; i < total; i++) {
         const cli_opt *o = opt_at(c, i);
+        const char *sh = short_of(o->name);
         char left[64];
-        snprintf(left, sizeof left, "%s%s%s", o->name, o->has_arg ? " " : "", o->has_arg ? o->arg : "");
+        snprintf(left, sizeof left, "%s%s%s%s%s", sh ? sh : "", sh ? ", " : "", o->name,
+                 o->has_arg ? " " : "", o->has_arg ? o->arg : "");
         printf("  %-24s %s\n", left, o->help);
     }
 }
@@ -329,6 +349,9 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
             return cli_usage_error(c, "unknown option '%.40s...'", arg);
         memcpy(name, arg, len);
         name[len] = '\0';
+        for (size_t q = 0; q < DLC_ARRAY_LEN(short_opts); q++)
+            if (strcmp(name, short_opts[q][0]) == 0 && cli_opt_index(c, short_opts[q][1]) >= 0)
+                dlc_strlcpy(name, short_opts[q][1], sizeof name);
         int k = cli_opt_index(c, name);
         if (k < 0) {
             const char *names[64];
@@ -345,6 +368,10 @@ static int parse(const cli_command *c, int argc, char **argv, cli_args *a)
                 return cli_usage_error(c, "unknown option '%s' (config keys are set with --set: --set %s=%.60s)",
                                        name, key, v);
             }
+            for (size_t q = 0; q < DLC_ARRAY_LEN(short_opts); q++)
+                if (strcmp(name, short_opts[q][0]) == 0)
+                    return cli_usage_error(c, "unknown option '%s' (%s, which dlc %s does not take)",
+                                           name, short_opts[q][1], c->name);
             return cli_usage_error(c, "unknown option '%s'", name);
         }
         const cli_opt *o = opt_at(c, k);

@@ -111,8 +111,14 @@ static void print_memory(const train_memory *p, const dlc_config *cfg)
                mib(a, sizeof a, g->grads), mib(b, sizeof b, p->frozen));
     else
         printf("  %-34s %12s\n", "gradients", mib(a, sizeof a, g->grads));
-    printf("  %-34s %12s  (%s%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
-           optim_names[cfg->train.optimizer.type], fz);
+    /* sgd keeps a buffer only with a momentum */
+    const optim_config *oc = &cfg->train.optimizer;
+    printf("  %-34s %12s  (%s%s%s)\n", "optimizer state", mib(a, sizeof a, p->optimizer),
+           optim_names[oc->type],
+           oc->type != OPT_SGD ? ""
+           : oc->momentum > 0  ? (oc->nesterov ? " with nesterov momentum" : " with momentum")
+                               : " without momentum: none",
+           fz);
     if (p->best)
         printf("  %-34s %12s  (train.keep_best%s)\n", "the best epoch's weights",
                mib(a, sizeof a, p->best), p->frozen ? "; frozen ones are not copied" : "");

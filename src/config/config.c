@@ -125,6 +125,42 @@ static void forget_other_source(ynode *root, const char *source)
     map_remove(in, "sha256");
 }
 
+/* train.optimizer's type as the file gives it (a copy; NULL when it gives
+ * none, or the section is not a mapping or a type name) */
+static char *optimizer_type_text(const ynode *root)
+{
+    const ynode *train = ynode_map_get(root, "train");
+    const ynode *opt = train && train->kind == YN_MAP ? ynode_map_get(train, "optimizer") : NULL;
+    const ynode *type = opt && opt->kind == YN_MAP ? ynode_map_get(opt, "type") : opt;
+    return type && type->kind == YN_SCALAR && type->value ? strdup(type->value) : NULL;
+}
+
+static int from_override(const ynode *n)
+{
+    return n->origin && strncmp(n->origin, "--set ", 6) == 0;
+}
+
+/* sgd's momentum (PyTorch's heavy ball, b = mu b + g) and type momentum's
+ * (the notes' average, v = beta v + (1 - beta) g) are different numbers: a
+ * type switched between the two by --set (a sweep's trial) does not keep
+ * the file's momentum, which would take steps 1 / (1 - beta) times (or 1 -
+ * beta times) those the file meant; the new type's default applies, as a
+ * new optimizer object in PyTorch or Keras starts from its own. */
+static void forget_other_momentum(ynode *root, const char *file_type)
+{
+    ynode *train = ynode_map_get(root, "train");
+    ynode *opt = train && train->kind == YN_MAP ? ynode_map_get(train, "optimizer") : NULL;
+    const ynode *type = opt && opt->kind == YN_MAP ? ynode_map_get(opt, "type") : NULL;
+    const ynode *m = opt && opt->kind == YN_MAP ? ynode_map_get(opt, "momentum") : NULL;
+    if (!file_type || !type || type->kind != YN_SCALAR || !type->value || !from_override(type) ||
+        !m || from_override(m))
+        return;
+    int was_sgd = strcmp(file_type, "sgd") == 0, was_average = strcmp(file_type, "momentum") == 0;
+    int now_sgd = strcmp(type->value, "sgd") == 0, now_average = strcmp(type->value, "momentum") == 0;
+    if ((was_sgd && now_average) || (was_average && now_sgd))
+        map_remove(opt, "momentum");
+}
+
 /* The characters of a --set that messages show. */
 #define OVERRIDE_SHOWN 120
 
@@ -135,6 +171,7 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
     ynode *root = NULL;
     dlc_strlist origins = {0}; /* "--set k=v" texts the override nodes borrow */
     char *source = NULL;       /* the file's init_from.run, before --set */
+    char *file_optimizer = NULL; /* the file's train.optimizer.type, before --set */
     dlc_status s = ytree_parse(&root, origin, text, len, 1, err);
     if (s != DLC_OK)
         goto cleanup;
@@ -164,6 +201,7 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
     const char *model_dir = model_source(root, overrides, n_overrides);
     if (model_dir && (s = model_from_source(root, model_dir, &origins, err)) != DLC_OK)
         goto cleanup;
+    file_optimizer = optimizer_type_text(root);
     for (int i = 0; i < n_overrides; i++) {
         if (!overrides[i])
             continue;
@@ -191,12 +229,14 @@ static dlc_status load_text(dlc_config *c, const char *origin, const char *defau
             goto cleanup;
     }
     forget_other_source(root, source);
+    forget_other_momentum(root, file_optimizer);
     if ((s = config_expand_blocks(root, err)) != DLC_OK)
         goto cleanup;
     s = config_schema_convert(c, root, default_name, err);
 
 cleanup:
     free(source);
+    free(file_optimizer);
     ynode_free(root);
     dlc_strlist_clear(&origins);
     if (s != DLC_OK)

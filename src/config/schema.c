@@ -303,7 +303,11 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.optimizer",             K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION("type", check_optimizer)) \
     X("train.optimizer.type",        K_ENUM,       CFG(train.optimizer.type), "adam", ANY,          ENUM(optim_names)) \
     X("train.optimizer.lr",          K_DOUBLE,     CFG(train.optimizer.lr), "0.001",  GT(0),        PLAIN)             \
-    X("train.optimizer.momentum",    K_DOUBLE,     CFG(train.optimizer.momentum), "0.9", IN_CO(0, 1), PLAIN)         \
+    X("train.optimizer.momentum",    K_DOUBLE,     CFG(train.optimizer.momentum), "null", IN_CO(0, 1), FLAGS(F_NULLABLE)) \
+    X("train.optimizer.dampening",   K_DOUBLE,     CFG(train.optimizer.dampening), "0", IN_CC(0, 1), PLAIN)           \
+    X("train.optimizer.nesterov",    K_BOOL,       CFG(train.optimizer.nesterov), "false", ANY,     PLAIN)             \
+    X("train.optimizer.weight_decay", K_DOUBLE,    CFG(train.optimizer.weight_decay), "0.01", GE(0), PLAIN)           \
+    X("train.optimizer.amsgrad",     K_BOOL,       CFG(train.optimizer.amsgrad), "false", ANY,      PLAIN)             \
     X("train.optimizer.beta1",       K_DOUBLE,     CFG(train.optimizer.beta1), "0.9", IN_CO(0, 1),  PLAIN)             \
     X("train.optimizer.beta2",       K_DOUBLE,     CFG(train.optimizer.beta2), "0.999", IN_CO(0, 1), PLAIN)           \
     X("train.optimizer.rho",         K_DOUBLE,     CFG(train.optimizer.rho), "0.9",   IN_CO(0, 1),  PLAIN)             \
@@ -2486,14 +2490,16 @@ static dlc_status check_stylize(const ynode *node, const char *path, dlc_config 
 }
 
 /* The keys each optimizer and schedule type reads, besides type (and lr).
- * Keras' SGD(momentum=0.9) and PyTorch's SGD(momentum=0.9) make
- * `{type: sgd, momentum: 0.9}` a natural guess; dlc's sgd has no momentum,
- * so a key the type would ignore is an error rather than a silent no-op. */
-static const char *const optim_reads[OPT_COUNT][4] = {
-    [OPT_SGD] = {NULL},
+ * sgd's momentum is Keras' and PyTorch's SGD(momentum=0.9, nesterov=True)
+ * (b = mu b + g), type momentum's the notes' average (v = beta v + (1 - beta)
+ * g); a key the type would ignore is an error rather than a silent no-op
+ * (adam's weight_decay: PyTorch's is L2, train.l2; adamw's is decoupled). */
+static const char *const optim_reads[OPT_COUNT][6] = {
+    [OPT_SGD] = {"momentum", "dampening", "nesterov", NULL},
     [OPT_MOMENTUM] = {"momentum", NULL},
     [OPT_RMSPROP] = {"rho", "eps", NULL},
-    [OPT_ADAM] = {"beta1", "beta2", "eps", NULL},
+    [OPT_ADAM] = {"beta1", "beta2", "eps", "amsgrad", NULL},
+    [OPT_ADAMW] = {"beta1", "beta2", "eps", "weight_decay", "amsgrad", NULL},
 };
 static const char *const sched_reads[SCHED_COUNT][4] = {
     [SCHED_CONSTANT] = {NULL},
@@ -2609,7 +2615,10 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
 {
     /* keys added since config.yaml stopped listing every key: no such
      * listing holds them */
-    static const char *const newer[] = {"train.schedule.patience", "train.schedule.min_lr", NULL};
+    static const char *const newer[] = {"train.schedule.patience", "train.schedule.min_lr",
+                                        "train.optimizer.dampening", "train.optimizer.nesterov",
+                                        "train.optimizer.weight_decay", "train.optimizer.amsgrad",
+                                        NULL};
     int n_rows, n_keys = 0;
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)
@@ -2644,19 +2653,57 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
         for (int k = 0; own[k]; k++)
             append(has, sizeof has, ", %s", own[k]);
         int explicit_type = ynode_map_find(node, "type") >= 0;
+        /* PyTorch's Adam(weight_decay=) and SGD(weight_decay=) add it to the
+         * gradient: that is dlc's L2 */
+        const char *l2 = f == TYPED_OPTIM && strcmp(leaf, "weight_decay") == 0
+                             ? " (PyTorch's weight_decay on other optimizers is an L2 term in the "
+                               "gradient: dlc's is train.l2, which adds (lambda / m) W)"
+                             : "";
         return config_key_fail(err, node->keys[i], kp,
                                "not read by %s type %s%s, which would ignore it (it reads: %s); "
-                               "type %s reads it",
+                               "type %s reads it%s",
                                ts->what, ts->names[type], explicit_type ? "" : " (the default)",
-                               has, readers);
+                               has, readers, l2);
     }
     return DLC_OK;
 }
 
+/* momentum's default depends on the type: 0.9 for type momentum (the
+ * notes' beta), none for sgd (PyTorch's and Keras' SGD).  A config.yaml
+ * written before sgd read a momentum lists every key (rho, beta2 beside
+ * sgd): its momentum was type momentum's default, never sgd's. */
 static dlc_status check_optimizer(const ynode *node, const char *path, dlc_config *c,
                                   dlc_error *err)
 {
-    return check_type_keys(node, path, c, err);
+    optim_config *o = &c->train.optimizer;
+    char kp[PATH_BUF + 16];
+    int old_listing = ynode_map_find(node, "rho") >= 0 && ynode_map_find(node, "beta2") >= 0 &&
+                      ynode_map_find(node, "nesterov") < 0;
+    if (o->momentum < 0 || (o->type == OPT_SGD && old_listing))
+        o->momentum = o->type == OPT_MOMENTUM ? 0.9 : 0.0;
+    dlc_status st = check_type_keys(node, path, c, err);
+    if (st != DLC_OK || o->type != OPT_SGD)
+        return st;
+    /* torch.optim.SGD refuses nesterov without a momentum or with dampening */
+    const char *key = o->nesterov && o->momentum <= 0   ? "nesterov"
+                      : o->nesterov && o->dampening > 0 ? "dampening"
+                      : o->dampening > 0 && o->momentum <= 0 ? "dampening"
+                                                               : NULL;
+    if (!key)
+        return DLC_OK;
+    const ynode *at = ynode_map_get(node, key);
+    pathf(kp, sizeof kp, "%s.%s", path, key);
+    if (o->nesterov && o->momentum <= 0)
+        return config_key_fail(err, at ? at : node, kp,
+                               "nesterov needs a momentum above 0 (e.g. momentum: 0.9), as "
+                               "PyTorch's SGD does");
+    if (o->nesterov)
+        return config_key_fail(err, at ? at : node, kp,
+                               "nesterov needs dampening 0 (it is %g), as PyTorch's SGD does",
+                               o->dampening);
+    return config_key_fail(err, at ? at : node, kp,
+                           "dampening is read only with a momentum above 0 (sgd without one would "
+                           "ignore it)");
 }
 
 static dlc_status check_schedule(const ynode *node, const char *path, dlc_config *c,

@@ -11,29 +11,40 @@
 
 #include "../base/error.h"
 
-typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_RMSPROP, OPT_ADAM, OPT_COUNT } optim_kind;
+typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_RMSPROP, OPT_ADAM, OPT_ADAMW, OPT_COUNT } optim_kind;
 extern const char *const optim_names[OPT_COUNT + 1];
 
 typedef struct {
     optim_kind type;
     double lr;        /* alpha0 */
-    double momentum;  /* beta of momentum: v = beta v + (1 - beta) g */
-    double beta1;     /* adam */
-    double beta2;     /* adam */
+    double momentum;  /* momentum: beta of v = beta v + (1 - beta) g; sgd: PyTorch's mu (0: none) */
+    double beta1;     /* adam, adamw */
+    double beta2;     /* adam, adamw */
     double rho;       /* rmsprop: s = rho s + (1 - rho) g^2 */
-    double eps;       /* rmsprop, adam */
+    double eps;       /* rmsprop, adam, adamw */
+    double dampening; /* sgd with a momentum: b = mu b + (1 - dampening) g */
+    int nesterov;     /* sgd with a momentum: step along g + mu b */
+    double weight_decay; /* adamw: w -= lr weight_decay w, decoupled from the gradient */
+    int amsgrad;      /* adam, adamw: divide by the largest second moment so far (Reddi et al.) */
 } optim_config;
 
 typedef struct {
     optim_config cfg;
     size_t n;         /* floats of state per moment */
-    float *m;         /* momentum velocity / adam first moment (n) */
+    float *m;         /* momentum velocity / sgd's buffer b / adam first moment (n) */
     float *v;         /* rmsprop / adam second moment (n) */
+    float *vmax;      /* amsgrad: the largest v so far (n), else NULL */
     long t;           /* steps taken (adam bias correction) */
 } optim;
 
-/* Values of state per parameter: 0 (sgd), 1 (momentum, rmsprop), 2 (adam). */
-int optim_moments(optim_kind type);
+/* The state vectors by name, as a checkpoint stores them ("optim.m.NAME"):
+ * m, v and vmax. */
+enum { OPTIM_STATES = 3 };
+extern const char *const optim_state_names[OPTIM_STATES];
+
+/* Values of state per parameter: 0 (sgd without momentum), 1 (sgd with a
+ * momentum, momentum, rmsprop), 2 (adam, adamw), 3 (with amsgrad). */
+int optim_moments(const optim_config *cfg);
 
 /* State for n parameters (zeroed).  optim_free(NULL) does nothing. */
 dlc_status optim_create(optim **out, const optim_config *cfg, size_t n, dlc_error *err);
@@ -43,9 +54,11 @@ void optim_free(optim *o);
 void optim_begin_step(optim *o);
 
 /* Updates w[0..n), whose state sits at offset off, with lr and the gradient
- * g' = gscale * g + l2 * w   (gscale from clipping, l2 = lambda/m or 0). */
+ * g' = gscale * g + l2 * w   (gscale from clipping, l2 = lambda/m or 0);
+ * decay 1: adamw's decoupled decay applies to these weights (0: biases and
+ * norms, as L2 spares them; other optimizers ignore it). */
 void optim_step(optim *o, float *restrict w, const float *restrict g, size_t off, size_t n,
-                float lr, float gscale, float l2);
+                float lr, float gscale, float l2, int decay);
 
 /* Clipping by global norm: the factor to scale gradients by so their norm is
  * at most max_norm (1 when max_norm <= 0 or the norm is already below). */

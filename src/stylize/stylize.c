@@ -529,7 +529,7 @@ dlc_status stylize_run(stylize *s, int steps, stylize_fn fn, void *user, dlc_err
         return st;
     }
     optim *o = NULL;
-    optim_config oc = {OPT_ADAM, s->lr, 0.9, 0.9, 0.999, 0.9, 1e-8};
+    optim_config oc = {.type = OPT_ADAM, .lr = s->lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
     if ((st = optim_create(&o, &oc, D, err)) != DLC_OK)
         return st;
     for (int k = 0; st == DLC_OK; k++) {
@@ -537,7 +537,7 @@ dlc_status stylize_run(stylize *s, int steps, stylize_fn fn, void *user, dlc_err
         if ((st = report(s, k, steps, fn, user, err)) != DLC_OK || k == steps)
             break;
         optim_begin_step(o);
-        optim_step(o, x, s->m.g->nodes[0].grad, 0, D, (float)s->lr, 1.0f, 0.0f);
+        optim_step(o, x, s->m.g->nodes[0].grad, 0, D, (float)s->lr, 1.0f, 0.0f, 0);
         clamp_g(s);
     }
     optim_free(o);

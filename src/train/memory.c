@@ -42,7 +42,7 @@ dlc_status train_memory_plan(const dlc_config *cfg, const data_bundle *data, int
         return st;
     graph_memory_of(m.g, &out->graph);
     /* state for the trainable parameters alone (frozen ones have no gradient) */
-    out->optimizer = out->graph.grads * (size_t)optim_moments(cfg->train.optimizer.type);
+    out->optimizer = out->graph.grads * (size_t)optim_moments(&cfg->train.optimizer);
     /* the best epoch's weights, kept when there is a dev split to judge by,
      * and the checkpoint's snapshot of the parameters and the optimizer state
      * (written while training goes on): of what training changes, as a

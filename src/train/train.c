@@ -472,7 +472,7 @@ static void update_part(void *ctx, int i, int n)
         for (size_t b = lo; b < hi; b += UPDATE_BLOCK) {
             size_t len = hi - b < UPDATE_BLOCK ? hi - b : UPDATE_BLOCK;
             optim_step(j->t->opt_state, p->data + b, p->grad + b, off + b, len, j->lr, j->gscale,
-                       p->decay ? j->l2 : 0.0f);
+                       p->decay ? j->l2 : 0.0f, p->decay);
             memset(p->grad + b, 0, sizeof(float) * len);
         }
     }
@@ -901,23 +901,27 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
 {
     graph *g = t->m.g;
     optim *o = t->opt_state;
-    int cap = 4 * g->n_params + 2, nt = 0;
+    int cap = 5 * g->n_params + 2, nt = 0;
     dlc_status st = checkpoint_wait(t, err);
     if (st != DLC_OK)
         return st;
     io_tensor *ts = calloc((size_t)cap, sizeof *ts);
-    char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)(3 * g->n_params + 1), sizeof *names);
+    char (*names)[GRAPH_NAME_MAX + 40] = calloc((size_t)(4 * g->n_params + 1), sizeof *names);
     if (!ts || !names) {
         st = DLC_NOMEM(err);
         goto cleanup;
     }
     const size_t G = g->n_grads;
-    float *snap_m = t->snap + t->n_learned, *snap_v = snap_m + (o->m ? G : 0);
+    /* the moments the optimizer keeps, one after another in the snapshot */
+    const float *state[OPTIM_STATES] = {o->m, o->v, o->vmax}, *moment[OPTIM_STATES] = {NULL};
+    float *at = t->snap + t->n_learned;
     learned_copy(g, t->snap, 1);
-    if (o->m)
-        memcpy(snap_m, o->m, sizeof(float) * G);
-    if (o->v)
-        memcpy(snap_v, o->v, sizeof(float) * G);
+    for (int k = 0; k < OPTIM_STATES; k++)
+        if (state[k]) {
+            memcpy(at, state[k], sizeof(float) * G);
+            moment[k] = at;
+            at += G;
+        }
     int nn = 0;
     size_t off = 0;
     for (int i = 0; i < g->n_params; i++) {
@@ -933,11 +937,10 @@ static dlc_status save_checkpoint(trainer *t, dlc_error *err)
             snprintf(names[nn], sizeof names[nn], "best.%s", p->name);
             ts[nt++] = (io_tensor){names[nn++], p->shape, best};
         }
-        const float *moment[2] = {o->m ? snap_m : NULL, o->v ? snap_v : NULL};
-        for (int k = 0; k < 2 && p->trainable; k++) {
+        for (int k = 0; k < OPTIM_STATES && p->trainable; k++) {
             if (!moment[k])
                 continue;
-            snprintf(names[nn], sizeof names[nn], "optim.%c.%s", "mv"[k], p->name);
+            snprintf(names[nn], sizeof names[nn], "optim.%s.%s", optim_state_names[k], p->name);
             ts[nt++] = (io_tensor){names[nn++], p->shape, moment[k] + (p->grad - g->grad_block)};
         }
     }
@@ -1079,15 +1082,19 @@ static dlc_status load_optim_state(trainer *t, const io_st *st, const char *path
 {
     graph *g = t->m.g;
     optim *o = t->opt_state;
-    float *state[2] = {o->m, o->v};
+    float *state[OPTIM_STATES] = {o->m, o->v, o->vmax};
     int fresh = 0;
     const char *first = NULL;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < OPTIM_STATES; k++) {
         if (!state[k])
             continue;
         char name[GRAPH_NAME_MAX + 40];
-        snprintf(name, sizeof name, "optim.%c", "mv"[k]);
+        snprintf(name, sizeof name, "optim.%s", optim_state_names[k]);
         const io_tensor *all = flat ? io_st_get(st, name) : NULL;
+        if (flat && !all && state[k] == o->vmax) { /* amsgrad came after that format */
+            memset(state[k], 0, sizeof(float) * g->n_grads);
+            continue;
+        }
         if (flat && (!all || all->shape.ndim != 1 || (size_t)all->shape.d[0] != g->n_weights))
             return dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' is missing or the wrong size",
                             path, name);
@@ -1100,7 +1107,7 @@ static dlc_status load_optim_state(trainer *t, const io_st *st, const char *path
                 memcpy(to, all->data + (p->data - g->param_block), sizeof(float) * p->n);
                 continue;
             }
-            snprintf(name, sizeof name, "optim.%c.%s", "mv"[k], p->name);
+            snprintf(name, sizeof name, "optim.%s.%s", optim_state_names[k], p->name);
             const io_tensor *x = io_st_get(st, name);
             if (x && !tensor_shape_equal(&x->shape, &p->shape))
                 return dlc_fail(err, DLC_EINPUT, "%s: optimizer state '%s' has the wrong shape",
@@ -1688,7 +1695,7 @@ static dlc_status setup(trainer *t, dlc_error *err)
         return s;
     /* the checkpoint's snapshot: learned parameters and the optimizer's moments */
     if (writes(t) &&
-        !(t->snap = tensor_alloc(t->n_learned + g->n_grads * (size_t)optim_moments(cfg->train.optimizer.type))))
+        !(t->snap = tensor_alloc(t->n_learned + g->n_grads * (size_t)optim_moments(&cfg->train.optimizer))))
         return DLC_NOMEM(err);
     if ((s = owners_init(t, err)) != DLC_OK)
         return s;

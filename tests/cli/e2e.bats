@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # e2e.bats - training runs that notice wrong math: an MLP (Adam, L2, an
-# exponential schedule), a CNN with batchnorm (RMSprop) and a bidirectional
+# exponential schedule; again with SGD's nesterov momentum and with AdamW), a CNN with batchnorm (RMSprop) and a bidirectional
 # LSTM tagger over padded sentences (SGD, inverse-time decay, clipping; and
 # again with the loss summed over steps, unclipped) each train from the
 # initial weights PyTorch started from (tests/data/e2e/*_init.safetensors,
@@ -58,6 +58,16 @@ e2e_compare() {
 @test "e2e: an MLP (Adam, L2, exponential decay) trains as PyTorch trains it" {
     e2e_train mlp
     e2e_compare mlp
+}
+
+@test "e2e: the MLP with SGD and nesterov momentum (L2 as PyTorch's weight_decay) trains as torch.optim.SGD(nesterov=True) trains it" {
+    e2e_train mlp_nesterov
+    e2e_compare mlp_nesterov
+}
+
+@test "e2e: the MLP with AdamW (decoupled decay of the weights, at the scheduled rate) trains as torch.optim.AdamW trains it" {
+    e2e_train mlp_adamw
+    e2e_compare mlp_adamw
 }
 
 @test "e2e: a CNN with batchnorm (RMSprop) trains as PyTorch trains it" {

@@ -35,6 +35,18 @@ plan_mib() { # plan_mib "row name" (reads $output)
     awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 1.99 * p && o < 2.01 * p) }'
     run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=sgd
     [ "$(plan_mib "optimizer state")" = "0.0" ]
+    [[ "$output" == *"(sgd without momentum: none)"* ]]
+    # sgd with a momentum keeps one buffer per parameter, adamw two moments
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=sgd \
+        --set train.optimizer.momentum=0.9 --set train.optimizer.nesterov=true
+    [ "$(plan_mib "optimizer state")" = "$(plan_mib parameters)" ]
+    [[ "$output" == *"(sgd with nesterov momentum)"* ]]
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=adamw
+    awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 1.99 * p && o < 2.01 * p) }'
+    # amsgrad keeps a third: the largest second moment
+    run "$DLC" summary "$ROOT/configs/architectures/resnet18.yaml" --set train.optimizer.type=adamw \
+        --set train.optimizer.amsgrad=true
+    awk -v p="$(plan_mib parameters)" -v o="$(plan_mib "optimizer state")" 'BEGIN { exit !(o > 2.99 * p && o < 3.01 * p) }'
 }
 
 @test "summary: frozen layers plan no gradient, optimizer state, best copy or snapshot, and evaluation fits the smaller plan" {

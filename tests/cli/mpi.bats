@@ -146,6 +146,20 @@ YAML
     [ -z "$(find two -name '*.tmp*')" ]
 }
 
+@test "2 ranks train the MLP with nesterov SGD and with AdamW (per-rank state, the same step on every rank) to one process's weights" {
+    mlp_config
+    local o
+    for o in "{type: sgd, lr: 0.01, momentum: 0.9, nesterov: true}" "{type: adamw, lr: 0.002, weight_decay: 0.05}"; do
+        rm -rf one two
+        "$DLC" train mlp.yaml --out one --threads 1 --quiet --set "train.optimizer=$o"
+        run mpi 2 "$DLC" train mlp.yaml --out two --threads 1 --quiet --set "train.optimizer=$o"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        "$ST_COMPARE" one/model.safetensors two/model.safetensors 1e-5
+        metrics_close one/metrics.csv two/metrics.csv
+    done
+}
+
 # cnn.yaml trained by one process and by 3 ranks (extra arguments to both;
 # DLC_GEMM passed on to the ranks): the same weights and metrics
 one_and_three_ranks() {

@@ -5,13 +5,31 @@
 # reports do not claim what their data cannot show.
 load helpers
 
-@test "SGD with a momentum key (Keras' and PyTorch's SGD take one) is refused, not ignored" {
+# iris.yaml with `optimizer: {$1}` is refused (exit 2) with $2 and makes no run folder
+optimizer_refused() {
     iris_config
-    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: sgd, lr: 0.05, momentum: 0.9}/' iris.yaml
-    expect_error "iris.yaml:15: key 'train.optimizer.momentum': not read by optimizer type sgd" \
-        "$DLC" train iris.yaml --out run
-    [[ "$output" == *"type momentum reads it"* ]]
+    sed -i "s/optimizer: {type: adam, lr: 0.05}/optimizer: {$1}/" iris.yaml
+    expect_error "$2" "$DLC" train iris.yaml --out run "${@:3}"
     [ ! -e run ]
+}
+
+@test "an optimizer key its type would ignore is refused, not ignored (Adam with nesterov or weight_decay, RMSprop with momentum); nesterov as PyTorch refuses it" {
+    optimizer_refused "type: adam, lr: 0.05, nesterov: true" \
+        "iris.yaml:15: key 'train.optimizer.nesterov': not read by optimizer type adam"
+    [[ "$output" == *"type sgd reads it"* ]]
+    optimizer_refused "type: rmsprop, lr: 0.05, momentum: 0.9" \
+        "iris.yaml:15: key 'train.optimizer.momentum': not read by optimizer type rmsprop"
+    [[ "$output" == *"type sgd, momentum reads it"* ]]
+    # PyTorch's SGD refuses nesterov without a momentum, and with dampening: so does dlc
+    optimizer_refused "type: sgd, lr: 0.05, nesterov: true" \
+        "iris.yaml:15: key 'train.optimizer.nesterov': nesterov needs a momentum above 0"
+    optimizer_refused "type: sgd, lr: 0.05, nesterov: true" \
+        "key 'train.optimizer.dampening': nesterov needs dampening 0 (it is 0.5)" \
+        --set train.optimizer.momentum=0.9 --set train.optimizer.dampening=0.5
+    # PyTorch's Adam(weight_decay=) is an L2 term: dlc's train.l2, or adamw for decoupled decay
+    optimizer_refused "type: adam, lr: 0.05" "key 'train.optimizer.weight_decay': not read by optimizer type adam" \
+        --set train.optimizer.weight_decay=1e-4
+    [[ "$output" == *"type adamw reads it (PyTorch's weight_decay on other optimizers is an L2 term in the gradient: dlc's is train.l2"* ]]
     # the same through --set, and a schedule key without its schedule type
     iris_config
     expect_error "--set train.optimizer.rho=0.9: key 'train.optimizer.rho': not read by optimizer type adam" \

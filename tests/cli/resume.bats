@@ -31,6 +31,34 @@ load helpers
     cmp full/model.safetensors part/model.safetensors
 }
 
+@test "SGD with nesterov momentum, AdamW and AMSGrad resume as uninterrupted runs (their buffers and moments in the checkpoint)" {
+    iris_config iris.yaml 6
+    local -a opts=("train.optimizer={type: sgd, lr: 0.05, momentum: 0.9, nesterov: true}"
+                   "train.optimizer={type: sgd, lr: 0.05, momentum: 0.9, dampening: 0.2}"
+                   "train.optimizer={type: adam, lr: 0.02, beta2: 0.9, amsgrad: true}"
+                   "train.optimizer={type: adamw, lr: 0.02, weight_decay: 0.1, amsgrad: true}")
+    for o in "${opts[@]}"; do
+        rm -rf full part
+        "$DLC" train iris.yaml --out full --threads 1 --quiet --set "$o" --set train.l2=0.5
+        "$DLC" train iris.yaml --out part --threads 1 --quiet --set "$o" --set train.l2=0.5 --set train.epochs=3
+        run "$DLC" train iris.yaml --out part --threads 1 --resume --set "$o" --set train.l2=0.5
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"resuming after epoch 3"* ]]
+        diff <(metrics_no_time full/metrics.csv) <(metrics_no_time part/metrics.csv)
+        cmp full/model.safetensors part/model.safetensors
+    done
+    # the state is in the checkpoint: adamw's two moments and amsgrad's largest v
+    command -v python3 > /dev/null || return 0
+    python3 - part/checkpoint.safetensors <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+h = json.loads(raw[8:8 + struct.unpack("<Q", raw[:8])[0]])
+assert h["__metadata__"]["optimizer"] == "adamw", h["__metadata__"]["optimizer"]
+names = [k for k in h if k.startswith("optim.")]
+assert sorted(n.split(".")[1] for n in names) == ["m"] * 4 + ["v"] * 4 + ["vmax"] * 4, names
+PY
+}
+
 @test "a checkpoint written while training goes on holds its epoch: resuming one a kill -9 left ends like an uninterrupted run" {
     fmnist_config fm.yaml 1500 200
     # a checkpoint every epoch (not at most one in 10 s), so the kill lands near one

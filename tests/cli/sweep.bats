@@ -49,6 +49,36 @@ board_rows() {
     [ "$output" != "$all" ]
 }
 
+@test "a sweep over optimizer types with adamw and nesterov sgd: each trial trains with its own type's keys" {
+    iris_config iris.yaml 4
+    cat > types.yaml <<YAML
+base: iris.yaml
+mode: grid
+params:
+  train.optimizer.type: [adam, adamw]
+  train.optimizer.lr: [0.01, 0.05]
+YAML
+    run "$DLC" sample types.yaml
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 4 ]
+    run "$SWEEP_SH" types.yaml -o sw
+    [ "$status" -eq 0 ]
+    [ "$(board_rows sw/leaderboard.csv done)" -eq 4 ]
+    local t
+    for t in sw/trial-00?; do
+        if grep -q 'type=adamw' "$t/overrides.txt"; then grep -q '^    weight_decay: 0.01$' "$t/config.yaml"
+        else ! grep -q '^    weight_decay:' "$t/config.yaml"; fi
+    done
+    # the same by hand, with an adamw key and sgd's nesterov through --set
+    run "$DLC" train iris.yaml --out w --quiet --set train.optimizer.type=adamw --set train.optimizer.weight_decay=0.05
+    [ "$status" -eq 0 ]
+    grep -q '^    weight_decay: 0.05$' w/config.yaml
+    run "$DLC" train iris.yaml --out n --quiet --set train.optimizer.type=sgd \
+        --set train.optimizer.momentum=0.9 --set train.optimizer.nesterov=true
+    [ "$status" -eq 0 ]
+    grep -q '^    nesterov: true$' n/config.yaml
+}
+
 @test "sample --info tells scripts the sweep's settings" {
     iris_sweep sw.yaml true
     run "$DLC" sample sw.yaml --info

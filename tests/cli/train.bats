@@ -21,6 +21,16 @@ load helpers
     ! grep -q "^    rho:" run/config.yaml || false
 }
 
+@test "sgd's heavy-ball momentum at lr a (1 - beta) trains as the notes' momentum at a; nesterov changes it" {
+    iris_config iris.yaml 20
+    "$DLC" train iris.yaml --out m --quiet --threads 1 --set "train.optimizer={type: momentum, lr: 0.1, momentum: 0.9}"
+    "$DLC" train iris.yaml --out s --quiet --threads 1 --set "train.optimizer={type: sgd, lr: 0.01, momentum: 0.9}"
+    local cmp="${ST_COMPARE:-$ROOT/build/tests/st_compare}"
+    "$cmp" m/model.safetensors s/model.safetensors 1e-5
+    "$DLC" train iris.yaml --out n --quiet --threads 1 --set "train.optimizer={type: sgd, lr: 0.01, momentum: 0.9, nesterov: true}"
+    ! "$cmp" m/model.safetensors n/model.safetensors 1e-3 > /dev/null || false
+}
+
 @test "train output names the split sizes and the final figures" {
     iris_config
     run "$DLC" train iris.yaml --out run
@@ -156,7 +166,7 @@ load helpers
 
 @test "every optimizer and schedule runs from the command line" {
     iris_config
-    for o in sgd momentum rmsprop adam; do
+    for o in sgd momentum rmsprop adam adamw; do
         for s in constant inverse_time exponential inv_sqrt_epoch inv_sqrt_step step cosine plateau; do
             run "$DLC" train iris.yaml --out "r_${o}_$s" --set train.optimizer.type=$o \
                 --set train.schedule.type=$s --set train.epochs=2 --quiet
@@ -194,11 +204,35 @@ load helpers
         rows=$(grep "^| \`dlc $c " "$ROOT/README.md")
         [ -n "$rows" ]
         for flag in $(echo "$rows" | grep -o '^| `[^`]*`' | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
-            grep -qE -- "^  $flag( |$)" <<< "$help" || { echo "README: dlc $c $flag, not in its --help" >&2; false; }
+            grep -qE -- "^  (-[a-z], )?$flag( |$)" <<< "$help" || { echo "README: dlc $c $flag, not in its --help" >&2; false; }
         done
-        for flag in $(grep -oE -- '^  --[a-z][a-z-]*' <<< "$help" | sort -u); do
+        for flag in $(grep -oE -- '^  (-[a-z], )?--[a-z][a-z-]*' <<< "$help" | grep -oE -- '--[a-z-]*' | sort -u); do
             case $flag in --help | --threads | --quiet) continue ;; esac
             grep -q -- "$flag" <<< "$rows" || { echo "dlc $c --help: $flag, not in README's table" >&2; false; }
         done
+        # the short forms: -h and -q on every command, -o where there is --out
+        grep -q '^  -h, --help ' <<< "$help"
+        grep -q '^  -q, --quiet ' <<< "$help"
+        if grep -q -- '--out ' <<< "$help"; then grep -q '^  -o, --out ' <<< "$help"; fi
+        run "$DLC" $c -h
+        [ "$status" -eq 0 ]
+        [ "$output" = "$help" ]
     done
+}
+
+@test "short options: -q is --quiet, -o is --out; -o where there is no --out names what it stands for" {
+    iris_config
+    run "$DLC" train iris.yaml -o run -q --set train.epochs=2
+    [ "$status" -eq 0 ]
+    [ -s run/model.safetensors ]
+    [[ "$output" != *"epoch   1 "* ]]
+    local quiet=${#lines[@]}
+    run "$DLC" eval run -q
+    [ "$status" -eq 0 ]
+    run "$DLC" eval run -o x
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown option '-o' (--out, which dlc eval does not take)"* ]]
+    run "$DLC" train iris.yaml --out run --quiet --set train.epochs=2 --force
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq "$quiet" ]
 }

@@ -106,6 +106,16 @@ def fit(cfg, params_all, decay, loss_fn, eval_fn):
     if o["type"] == "adam":
         opt = torch.optim.Adam(groups, lr=o["lr"], betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)),
                                eps=o.get("eps", 1e-8))
+    elif o["type"] == "adamw":
+        # decoupled decay on the weights L2 would apply to; dlc's train.l2
+        # beside it is an L2 term, which AdamW has none of
+        assert wd == 0, "adamw with train.l2 is not reproduced here"
+        groups[0]["weight_decay"] = o.get("weight_decay", 0.01)
+        opt = torch.optim.AdamW(groups, lr=o["lr"], betas=(o.get("beta1", 0.9), o.get("beta2", 0.999)),
+                                eps=o.get("eps", 1e-8))
+    elif o["type"] == "sgd" and o.get("momentum", 0) > 0:
+        opt = torch.optim.SGD(groups, lr=o["lr"], momentum=o["momentum"],
+                              dampening=o.get("dampening", 0), nesterov=o.get("nesterov", False))
     elif o["type"] == "rmsprop":
         opt = torch.optim.RMSprop(groups, lr=o["lr"], alpha=o.get("rho", 0.9), eps=o.get("eps", 1e-8))
     elif o["type"] == "sgd":
@@ -162,8 +172,10 @@ def standardize(train, *others):
 
 # ---- MLP ----
 
-def mlp():
-    cfg = load_config("mlp")
+def mlp(name="mlp"):
+    """The MLP of NAME.yaml (mlp, or mlp_nesterov and mlp_adamw: the same
+    data and initial weights, other optimizers)."""
+    cfg = load_config(name)
     expect_layers(cfg, [("h1", "dense"), ("h2", "dense"), ("out", "dense")])
     train_keys(cfg, ["epochs", "batch_size", "optimizer", "schedule", "l2", "keep_best"])
     g = torch.Generator().manual_seed(11)
@@ -203,7 +215,7 @@ def mlp():
         return split_figures(forward, (("train", xtr, ytr), ("dev", xdev, ydev)))
 
     losses, figs = fit(cfg, list(init.values()), {h1.weight, h2.weight, out.weight}, loss_fn, evaluate)
-    write_expected("mlp", losses, figs)
+    write_expected(name, losses, figs)
 
 
 # ---- CNN ----
@@ -395,9 +407,11 @@ def tagger(name):
 
 
 if __name__ == "__main__":
+    import sys
     os.makedirs(E2E, exist_ok=True)
-    mlp()
-    cnn()
-    tagger("tagger")
-    tagger("tagger_sum")
+    # NAME...: those runs alone (default: every one)
+    runs = dict(mlp=mlp, mlp_nesterov=lambda: mlp("mlp_nesterov"), mlp_adamw=lambda: mlp("mlp_adamw"),
+                cnn=cnn, tagger=lambda: tagger("tagger"), tagger_sum=lambda: tagger("tagger_sum"))
+    for name in sys.argv[1:] or list(runs):
+        runs[name]()
     print("wrote", sorted(os.listdir(E2E)))

@@ -93,6 +93,18 @@ def optimizers():
         adam=lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8),
         rmsprop=lambda p: torch.optim.RMSprop([p], lr=0.01, alpha=0.9, eps=1e-8),
         sgd=lambda p: torch.optim.SGD([p], lr=0.01),
+        sgd_momentum=lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9),
+        sgd_dampening=lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9, dampening=0.3),
+        # weight_decay is L2 in the gradient, before the momentum: dlc's l2
+        sgd_nesterov=lambda p: torch.optim.SGD([p], lr=0.01, momentum=0.9, nesterov=True,
+                                               weight_decay=0.1),
+        adamw=lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8,
+                                          weight_decay=0.5),
+        # beta2 0.9: v falls below its largest within the four steps
+        adam_amsgrad=lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.9), eps=1e-8,
+                                                amsgrad=True),
+        adamw_amsgrad=lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.9, 0.9), eps=1e-8,
+                                                  weight_decay=0.5, amsgrad=True),
     )
     for name, make in configs.items():
         p = w0.clone().requires_grad_(True)

@@ -113,7 +113,7 @@ static void test_defaults_filled(void **state)
     assert_int_equal(t->shuffle, 1);
     assert_int_equal(t->optimizer.type, OPT_ADAM);
     tu_close(t->optimizer.lr, 0.001, 0);
-    tu_close(t->optimizer.momentum, 0.9, 0);
+    tu_close(t->optimizer.momentum, 0, 0); /* 0.9 for type momentum alone */
     tu_close(t->optimizer.beta1, 0.9, 0);
     tu_close(t->optimizer.beta2, 0.999, 0);
     tu_close(t->optimizer.rho, 0.9, 0);
@@ -273,7 +273,7 @@ static void test_shorthands(void **state)
                  "did you mean 'adam'?");
     expect_error(BASE "train: {optimizer: [sgd]}\n", "key 'train.optimizer': expected a mapping or one of sgd",
                  NULL);
-    expect_error(BASE "train:\n  optimizer:\n", "test.yaml:8: key 'train.optimizer': expected a mapping or one of sgd, momentum, rmsprop, adam, got null",
+    expect_error(BASE "train:\n  optimizer:\n", "test.yaml:8: key 'train.optimizer': expected a mapping or one of sgd, momentum, rmsprop, adam, adamw, got null",
                  NULL);
     expect_error(BASE "report:\n", "test.yaml:7: key 'report': expected a mapping, got null", NULL);
 }
@@ -697,7 +697,7 @@ static void test_out_of_range(void **state)
     expect_error(BASE "train: {optimizer: {lr: 0}}\n",
                  "key 'train.optimizer.lr': expected a number > 0, got 0", NULL);
     expect_error(BASE "train: {optimizer: {momentum: 1}}\n",
-                 "key 'train.optimizer.momentum': expected a number in [0, 1), got 1", NULL);
+                 "key 'train.optimizer.momentum': expected a number in [0, 1) or null, got 1", NULL);
     expect_error(BASE "train: {schedule: {base: 0}}\n",
                  "key 'train.schedule.base': expected a number in (0, 1], got 0", NULL);
     expect_error(BASE "train: {epochs: 99999999999}\n", "key 'train.epochs'", NULL);
@@ -1138,21 +1138,40 @@ static void test_sources_round_trip(void **state)
 }
 
 /* A key the optimizer or schedule type does not read is an error naming the
- * types that read it (Keras' and PyTorch's SGD take momentum; dlc's sgd
- * does not, and used to ignore it); config.yaml writes only the keys the type
- * reads, and one listing every key (written before) still loads. */
+ * types that read it (dlc's sgd once ignored a momentum; now it reads one, as
+ * PyTorch's, and rmsprop would ignore it); config.yaml writes only the keys
+ * the type reads, and one listing every key (written before) still loads,
+ * its sgd without the momentum it listed. */
 static void test_type_keys(void **state)
 {
     (void)state;
-    expect_error(BASE "train: {optimizer: {type: sgd, lr: 0.1, momentum: 0.9}}\n",
-                 "test.yaml:7: key 'train.optimizer.momentum': not read by optimizer type sgd, "
-                 "which would ignore it (it reads: type, lr); type momentum reads it",
+    expect_error(BASE "train: {optimizer: {type: rmsprop, lr: 0.1, momentum: 0.9}}\n",
+                 "test.yaml:7: key 'train.optimizer.momentum': not read by optimizer type rmsprop, "
+                 "which would ignore it (it reads: type, lr, rho, eps); type sgd, momentum reads it",
                  NULL);
+    /* PyTorch's Adam(weight_decay=) is L2; AdamW's is decoupled */
+    expect_error(BASE "train: {optimizer: {type: adam, weight_decay: 0.01}}\n",
+                 "key 'train.optimizer.weight_decay': not read by optimizer type adam",
+                 "type adamw reads it (PyTorch's weight_decay on other optimizers is an L2 term in "
+                 "the gradient: dlc's is train.l2, which adds (lambda / m) W)");
+    /* the combinations torch.optim.SGD refuses */
+    expect_error(BASE "train: {optimizer: {type: sgd, nesterov: true}}\n",
+                 "test.yaml:7: key 'train.optimizer.nesterov': nesterov needs a momentum above 0",
+                 NULL);
+    expect_error(BASE "train: {optimizer: {type: sgd, momentum: 0.9, dampening: 0.1, nesterov: true}}\n",
+                 "key 'train.optimizer.dampening': nesterov needs dampening 0 (it is 0.1)", NULL);
+    expect_error(BASE "train: {optimizer: {type: sgd, dampening: 0.5}}\n",
+                 "key 'train.optimizer.dampening': dampening is read only with a momentum above 0",
+                 NULL);
+    expect_error(BASE "train: {optimizer: {type: rmsprop, amsgrad: true}}\n",
+                 "key 'train.optimizer.amsgrad': not read by optimizer type rmsprop", "type adam, adamw reads it");
+    expect_error(BASE "train: {optimizer: {type: momentum, nesterov: true}}\n",
+                 "key 'train.optimizer.nesterov': not read by optimizer type momentum", "type sgd reads it");
     expect_error(BASE "train: {optimizer: {beta2: 0.99, rho: 0.9}}\n",
                  "key 'train.optimizer.rho': not read by optimizer type adam (the default)",
                  "type rmsprop reads it");
     expect_error(BASE "train: {optimizer: {type: momentum, eps: 1e-7}}\n",
-                 "key 'train.optimizer.eps'", "type rmsprop, adam reads it");
+                 "key 'train.optimizer.eps'", "type rmsprop, adam, adamw reads it");
     expect_error(BASE "train: {schedule: {decay_rate: 0.5}}\n",
                  "key 'train.schedule.decay_rate': not read by schedule type constant (the "
                  "default), which would ignore it (it reads: type); type inverse_time reads it",
@@ -1162,9 +1181,15 @@ static void test_type_keys(void **state)
     const char *const ov[] = {"train.optimizer.type=sgd", "train.optimizer.beta1=0.5"};
     expect_error_ov(BASE, ov, 2, "--set train.optimizer.beta1=0.5: key 'train.optimizer.beta1'",
                     "optimizer type sgd");
-    static const char *const opt_keys[] = {"momentum", "beta1", "beta2", "rho", "eps", NULL};
-    static const char *const reads[][6] = {
-        {NULL}, {"momentum", NULL}, {"rho", "eps", NULL}, {"beta1", "beta2", "eps", NULL}};
+    static const char *const opt_keys[] = {"momentum", "beta1",     "beta2",    "rho",
+                                           "eps",      "dampening", "nesterov", "weight_decay",
+                                           "amsgrad",  NULL};
+    static const char *const reads[][6] = {{"momentum", "dampening", "nesterov", NULL},
+                                           {"momentum", NULL},
+                                           {"rho", "eps", NULL},
+                                           {"beta1", "beta2", "eps", "amsgrad", NULL},
+                                           {"beta1", "beta2", "eps", "weight_decay", "amsgrad", NULL}};
+    _Static_assert(sizeof reads / sizeof *reads == OPT_COUNT, "one row per optimizer");
     for (int t = 0; t < OPT_COUNT; t++) {
         char text[512];
         snprintf(text, sizeof text, BASE "train: {optimizer: %s}\n", optim_names[t]);
@@ -1203,6 +1228,38 @@ static void test_type_keys(void **state)
                  "warmup: 0, final: 0}\n",
             NULL, 0);
     assert_int_equal(c.train.optimizer.type, OPT_SGD);
+    /* its momentum was type momentum's default, which sgd did not read */
+    tu_close(c.train.optimizer.momentum, 0, 0);
+    config_free(&c);
+    /* momentum's default: none for sgd (PyTorch's), 0.9 for type momentum */
+    static const char *const to_sgd[] = {"train.optimizer.type=sgd"};
+    static const char *const to_avg[] = {"train.optimizer.type=momentum"};
+    static const char *const both[] = {"train.optimizer.type=sgd", "train.optimizer.momentum=0.5"};
+    static const struct {
+        const char *optimizer;
+        const char *const *ov;
+        int n_ov;
+        double momentum;
+    } cases[] = {
+        {"{type: sgd}", NULL, 0, 0},
+        {"{type: momentum}", NULL, 0, 0.9},
+        /* a type switched by --set between sgd (heavy ball) and momentum (the
+         * notes' average) leaves the file's momentum, another number there */
+        {"{type: momentum, momentum: 0.8}", to_sgd, 1, 0},
+        {"{type: sgd, momentum: 0.8}", to_avg, 1, 0.9},
+        /* kept: the file's own type, a momentum given by --set too */
+        {"{type: sgd, momentum: 0.8}", to_sgd, 1, 0.8},
+        {"{type: momentum, momentum: 0.8}", both, 2, 0.5},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char text[256];
+        snprintf(text, sizeof text, BASE "train: {optimizer: %s}\n", cases[k].optimizer);
+        load_ok(&c, text, cases[k].ov, cases[k].n_ov);
+        tu_close(c.train.optimizer.momentum, cases[k].momentum, 0);
+        config_free(&c);
+    }
+    load_ok(&c, BASE "train: {optimizer: {type: adamw}}\n", NULL, 0);
+    tu_close(c.train.optimizer.weight_decay, 0.01, 0);
     config_free(&c);
 }
 
@@ -1232,7 +1289,10 @@ static void test_foreign_names(void **state)
                  "unknown layer type \"Linear\" (dlc's name: 'dense'; PyTorch's nn.Linear", NULL);
     expect_error(BASE "train: {early_stopping: {metric: val_loss}}\n", "(dlc's name: 'dev_loss')",
                  NULL);
-    expect_error(BASE "train: {weight_decay: 0.01}\n", "(dlc's name: 'train.l2'", NULL);
+    expect_error(BASE "train: {weight_decay: 0.01}\n", "(dlc's name: 'train.l2'",
+                 "AdamW's decoupled decay is train.optimizer.weight_decay with type adamw");
+    expect_error(BASE "train: {optimizer: {type: adamw, global_clipnorm: 1}}\n",
+                 "(dlc's name: 'train.clip_norm'", NULL);
     const char *const ov[] = {"data.validation_split=0.2"};
     expect_error_ov(BASE, ov, 1, "key 'data.validation_split': unknown key (dlc's name: 'data.split.dev')",
                     NULL);

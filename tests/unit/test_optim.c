@@ -13,23 +13,33 @@
 
 static optim_config base(optim_kind k)
 {
-    optim_config c = {k, 0.1, 0.9, 0.9, 0.999, 0.9, 1e-8};
+    optim_config c = {.type = k, .lr = 0.1, .momentum = 0.9, .beta1 = 0.9, .beta2 = 0.999,
+                      .rho = 0.9, .eps = 1e-8, .weight_decay = 0.1};
     return c;
 }
 
-/* Runs steps with the given gradients on one weight starting at 1. */
-static float run_steps(optim_kind k, const float *grads, int steps, float gscale, float l2)
+/* Runs steps of optimizer c with the given gradients on one weight starting
+ * at 1 (decay: adamw's decoupled decay applies to it). */
+static float run_cfg(const optim_config *c, const float *grads, int steps, float gscale, float l2,
+                     int decay)
 {
     optim *o;
-    optim_config c = base(k);
-    assert_int_equal(optim_create(&o, &c, 1, NULL), DLC_OK);
+    assert_int_equal(optim_create(&o, c, 1, NULL), DLC_OK);
     float w = 1.0f;
     for (int s = 0; s < steps; s++) {
         optim_begin_step(o);
-        optim_step(o, &w, &grads[s], 0, 1, (float)c.lr, gscale, l2);
+        optim_step(o, &w, &grads[s], 0, 1, (float)c->lr, gscale, l2, decay);
     }
     optim_free(o);
     return w;
+}
+
+static float run_steps(optim_kind k, const float *grads, int steps, float gscale, float l2)
+{
+    optim_config c = base(k);
+    if (k == OPT_SGD)
+        c.momentum = 0; /* plain sgd, as a config's type sgd */
+    return run_cfg(&c, grads, steps, gscale, l2, 1);
 }
 
 static void test_sgd(void **state)
@@ -48,6 +58,95 @@ static void test_momentum(void **state)
     float g[] = {0.5f, 0.5f};
     tu_close(run_steps(OPT_MOMENTUM, g, 1, 1, 0), 0.995, 1e-7);
     tu_close(run_steps(OPT_MOMENTUM, g, 2, 1, 0), 0.9855, 1e-6);
+}
+
+/* PyTorch's SGD with momentum mu = 0.9 (b = mu b + (1 - d) g, b = g at the
+ * first step; nesterov steps along g + mu b), lr 0.1, w0 = 1, g = 0.5, -1, 0.5:
+ *   heavy ball: b 0.5, -0.55, 0.005;       w 0.95, 1.005, 1.0045
+ *   nesterov:   steps 0.95, -1.495, 0.5045; w 0.905, 1.0545, 1.00405
+ *   dampening 0.5: b 0.5 (undampened), -0.05, 0.205; w 0.95, 0.955, 0.9345 */
+static void test_sgd_momentum(void **state)
+{
+    float g[] = {0.5f, -1.0f, 0.5f};
+    optim_config c = base(OPT_SGD);
+    assert_int_equal(optim_moments(&c), 1);
+    double heavy[] = {0.95, 1.005, 1.0045}, nest[] = {0.905, 1.0545, 1.00405},
+           damp[] = {0.95, 0.955, 0.9345};
+    for (int s = 1; s <= 3; s++) {
+        c.nesterov = 0;
+        c.dampening = 0;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), heavy[s - 1], 1e-6);
+        c.nesterov = 1;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), nest[s - 1], 1e-6);
+        c.nesterov = 0;
+        c.dampening = 0.5;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), damp[s - 1], 1e-6);
+    }
+    /* L2 enters the gradient before the momentum (PyTorch's weight_decay):
+     * g' = 0.5 + 0.2, b = 0.7, step 0.7 + 0.63, w = 1 - 0.133 */
+    c.dampening = 0;
+    c.nesterov = 1;
+    tu_close(run_cfg(&c, g, 1, 1, 0.2f, 1), 0.867, 1e-6);
+    /* momentum 0 is plain sgd, with no state */
+    c.momentum = 0;
+    c.nesterov = 0;
+    assert_int_equal(optim_moments(&c), 0);
+    tu_close(run_cfg(&c, g, 2, 1, 0, 1), 1.05, 1e-6);
+}
+
+/* AdamW (torch.optim.AdamW), lr 0.1, weight_decay 0.1, w0 = 1: each step
+ * first w *= 1 - 0.01, then Adam's step, whose first is lr in size:
+ *   g = 0.5, 0.5: 0.99 - 0.1 = 0.89; 0.8811 - 0.1 = 0.7811
+ *   g = 0.5, -1:  0.8811 + 0.1 * 0.289473684 / 0.790688 = 0.91771036
+ * Adam with an L2 of 0.1 instead would step 0.1 from 1 (g' = 0.6): 0.9. */
+static void test_adamw(void **state)
+{
+    optim_config c = base(OPT_ADAMW);
+    assert_int_equal(optim_moments(&c), 2);
+    float g1[] = {0.5f, 0.5f}, g2[] = {0.5f, -1.0f};
+    tu_close(run_cfg(&c, g1, 1, 1, 0, 1), 0.89, 1e-6);
+    tu_close(run_cfg(&c, g1, 2, 1, 0, 1), 0.7811, 5e-6);
+    tu_close(run_cfg(&c, g2, 2, 1, 0, 1), 0.91771036, 2e-6);
+    /* a bias (decay 0) is left to Adam: 0.9, 0.8 */
+    tu_close(run_cfg(&c, g1, 1, 1, 0, 0), 0.9, 1e-6);
+    tu_close(run_cfg(&c, g1, 2, 1, 0, 0), 0.8, 5e-6);
+    /* train.l2 beside it: g' = 0.5 + 0.2 * 1 (the w before the decay), a
+     * first Adam step of lr: 0.99 - 0.1 */
+    tu_close(run_cfg(&c, g1, 1, 1, 0.2f, 1), 0.89, 1e-6);
+    /* with weight_decay 0 it is Adam */
+    c.weight_decay = 0;
+    tu_close(run_cfg(&c, g2, 2, 1, 0, 1), 0.93661036, 2e-6);
+}
+
+/* AMSGrad (Adam(amsgrad=True)) with beta2 0.9, so that v falls fast: g = 1,
+ * 0, 0.5 from w0 = 1, lr 0.1.  Step 2: v 0.09 below vmax 0.1, so the step
+ * divides by sqrt(0.1 / 0.19) = 0.725476 (Adam: sqrt(0.09 / 0.19)); step 3:
+ * v 0.106 is the new largest.  Worked in double:
+ *   amsgrad 0.9, 0.834707139, 0.757415288; adam 0.9, 0.831175282, 0.753883430;
+ *   adamw (weight_decay 0.1) with amsgrad: 0.89, 0.815807139, 0.730357217 */
+static void test_amsgrad(void **state)
+{
+    float g[] = {1.0f, 0.0f, 0.5f};
+    optim_config c = base(OPT_ADAM);
+    c.beta2 = 0.9;
+    c.amsgrad = 1;
+    assert_int_equal(optim_moments(&c), 3);
+    double ams[] = {0.9, 0.834707139, 0.757415288}, adamw[] = {0.89, 0.815807139, 0.730357217},
+           plain[] = {0.9, 0.831175282, 0.753883430};
+    for (int s = 1; s <= 3; s++) {
+        c.type = OPT_ADAM;
+        c.amsgrad = 1;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), ams[s - 1], 2e-6);
+        c.type = OPT_ADAMW;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), adamw[s - 1], 2e-6);
+        c.type = OPT_ADAM;
+        c.amsgrad = 0;
+        tu_close(run_cfg(&c, g, s, 1, 0, 1), plain[s - 1], 2e-6);
+    }
+    /* sgd, momentum and rmsprop have no amsgrad: no third vector */
+    c.type = OPT_RMSPROP;
+    c.amsgrad = 1;
+    assert_int_equal(optim_moments(&c), 1);
 }
 
 static void test_rmsprop(void **state)
@@ -89,8 +188,8 @@ static void test_optimizer_ranges(void **state)
     assert_int_equal(optim_create(&o, &c, 4, NULL), DLC_OK);
     float w[4] = {1, 1, 1, 1}, g[4] = {0.5f, 0.5f, 0, 0};
     optim_begin_step(o);
-    optim_step(o, w, g, 0, 2, 0.1f, 1, 0);
-    optim_step(o, w + 2, g + 2, 2, 2, 0.1f, 1, 0);
+    optim_step(o, w, g, 0, 2, 0.1f, 1, 0, 1);
+    optim_step(o, w + 2, g + 2, 2, 2, 0.1f, 1, 0, 1);
     tu_close(w[0], 0.995, 1e-7);
     tu_close(w[2], 1.0, 0);
     tu_close(o->m[0], 0.05, 1e-7);
@@ -271,6 +370,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgd),      cmocka_unit_test(test_momentum),
+        cmocka_unit_test(test_sgd_momentum), cmocka_unit_test(test_adamw),
+        cmocka_unit_test(test_amsgrad),
         cmocka_unit_test(test_rmsprop),  cmocka_unit_test(test_adam),
         cmocka_unit_test(test_eps_outside_the_root),
         cmocka_unit_test(test_optimizer_ranges), cmocka_unit_test(test_clip),

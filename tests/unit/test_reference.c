@@ -309,23 +309,45 @@ static void test_softmax_exp(void **state)
     tu_close(st.sum / st.count, want_loss / N, 1e-6);
 }
 
+/* Each optimizer's four steps from w0 as torch.optim computes them
+ * (SGD's weight_decay is an L2 term before its momentum: dlc's l2). */
 static void test_optimizers(void **state)
 {
     tu_ref *r = tu_ref_load("optimizers");
     const float *w0 = tu_ref_get(r, "w0", NULL), *grads = tu_ref_get(r, "grads", NULL);
-    const char *names[] = {"adam", "rmsprop", "sgd"};
-    optim_kind kinds[] = {OPT_ADAM, OPT_RMSPROP, OPT_SGD};
-    for (int k = 0; k < 3; k++) {
-        optim_config c = {kinds[k], 0.01, 0.9, 0.9, 0.999, 0.9, 1e-8};
+    static const struct {
+        const char *name;
+        optim_kind kind;
+        double momentum, dampening, weight_decay;
+        int nesterov;
+        float l2;
+        double beta2;
+        int amsgrad;
+    } cases[] = {
+        {"adam", OPT_ADAM, 0, 0, 0, 0, 0, 0.999, 0},
+        {"rmsprop", OPT_RMSPROP, 0, 0, 0, 0, 0, 0.999, 0},
+        {"sgd", OPT_SGD, 0, 0, 0, 0, 0, 0.999, 0},
+        {"sgd_momentum", OPT_SGD, 0.9, 0, 0, 0, 0, 0.999, 0},
+        {"sgd_dampening", OPT_SGD, 0.9, 0.3, 0, 0, 0, 0.999, 0},
+        {"sgd_nesterov", OPT_SGD, 0.9, 0, 0, 1, 0.1f, 0.999, 0},
+        {"adamw", OPT_ADAMW, 0, 0, 0.5, 0, 0, 0.999, 0},
+        {"adam_amsgrad", OPT_ADAM, 0, 0, 0, 0, 0, 0.9, 1},
+        {"adamw_amsgrad", OPT_ADAMW, 0, 0, 0.5, 0, 0, 0.9, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        optim_config c = {.type = cases[k].kind, .lr = 0.01, .momentum = cases[k].momentum,
+                          .beta1 = 0.9, .beta2 = cases[k].beta2, .rho = 0.9, .eps = 1e-8,
+                          .dampening = cases[k].dampening, .nesterov = cases[k].nesterov,
+                          .weight_decay = cases[k].weight_decay, .amsgrad = cases[k].amsgrad};
         optim *o;
         assert_int_equal(optim_create(&o, &c, 6, NULL), DLC_OK);
         float w[6];
         memcpy(w, w0, sizeof w);
         for (int s = 0; s < 4; s++) {
             optim_begin_step(o);
-            optim_step(o, w, grads + 6 * s, 0, 6, 0.01f, 1.0f, 0.0f);
+            optim_step(o, w, grads + 6 * s, 0, 6, 0.01f, 1.0f, cases[k].l2, 1);
         }
-        tu_assert_close(names[k], w, tu_ref_get(r, names[k], NULL), 6, 1e-6, 1e-5);
+        tu_assert_close(cases[k].name, w, tu_ref_get(r, cases[k].name, NULL), 6, 1e-6, 1e-5);
         optim_free(o);
     }
     tu_ref_free(r);

@@ -444,7 +444,7 @@ static void test_errors_bad_ranges(void **state)
     expect_error(HEAD "  model.layers.0.units: {uniform: [4, 8]}\n",
                  "takes whole numbers: sweep it with int_uniform or choice", NULL);
     expect_error(HEAD "  train.optimizer.type: {uniform: [0, 1]}\n", "is not a number", NULL);
-    expect_error(HEAD "  train.optimizer.type: [sgd, adamw]\n", "it may take adamw", NULL);
+    expect_error(HEAD "  train.optimizer.type: [sgd, adagrad]\n", "it may take adagrad", NULL);
     expect_error(HEAD "  train.optimizer.type: []\n", "choice needs a list of one or more", NULL);
     expect_error(HEAD "  train.batch_size: [32, 32]\n", "listed twice", NULL);
     expect_error(HEAD "  train.batch_size: 32\n", "expected a distribution", NULL);
