@@ -11,6 +11,18 @@
 
 #include "data.h"
 
+#include <zlib.h>
+
+/* Opens path for reading: a gzip stream (by its magic, 1f 8b, whatever its
+ * name) in *g for the caller to inflate and gzclose_r, else the file read
+ * whole into *text and *len (*g NULL; at most DLC_DATA_MAX bytes, the
+ * caller frees it).  Errors name the path (EINPUT). */
+dlc_status data_gz_open(const char *path, gzFile *g, char **text, size_t *len, dlc_error *err);
+/* zlib's message for g without the "<fd:N>: " it puts first (a stream
+ * opened by gzdopen); *errnum (may be NULL) its code, Z_BUF_ERROR for a
+ * stream cut short. */
+const char *data_gz_msg(gzFile g, int *errnum);
+
 /* The files a config reads, in this order (data_bundle.src). */
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };
 

@@ -12,13 +12,12 @@
  * Letters: n examples, D values per example (dim).
  */
 #include "data.h"
+#include "data_internal.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 enum { IDX_UBYTE = 0x08, IDX_MAX_DIMS = 4 };
@@ -211,18 +210,6 @@ dlc_status data_parse_idx(dataset **out, const char *images_name, const uint8_t 
  * before its trailer: the bytes read so far are returned, so the IDX size
  * check can say how much is missing. */
 /* zlib's message, without the "path: " it starts with */
-static const char *idx_gz_msg(gzFile g, const char *path)
-{
-    int errnum = 0;
-    const char *msg = gzerror(g, &errnum);
-    size_t n = strlen(path);
-    if (!msg)
-        return "?";
-    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-        msg += n + 2;
-    return msg;
-}
-
 static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, int *truncated,
                                 dlc_error *err)
 {
@@ -233,22 +220,10 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
     *len = 0;
     *truncated = 0;
 
-    long long fsize;
-    int fd = dlc_open_regular(path, &fsize, err);
-    if (fd < 0)
-        return DLC_EINPUT;
-    uint8_t magic[2] = {0, 0};
-    ssize_t got = read(fd, magic, 2);
-    if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
-        close(fd);
-        char *text = NULL;
-        st = dlc_read_file_max(path, DLC_DATA_MAX, &text, len, err);
+    char *text = NULL;
+    if ((st = data_gz_open(path, &g, &text, len, err)) != DLC_OK || !g) {
         *out = (uint8_t *)text;
         return st;
-    }
-    if (lseek(fd, 0, SEEK_SET) != 0 || !(g = gzdopen(fd, "rb"))) {
-        close(fd);
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     }
     gzbuffer(g, 1 << 17);
     /* The header first: it says how many bytes follow, and inflating stops
@@ -258,7 +233,7 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
     size_t n = 0, want = 4;
     int r = gzread(g, head, 4);
     if (r < 0) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+        st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, data_gz_msg(g, NULL));
         goto cleanup;
     }
     n = (size_t)r;
@@ -267,7 +242,7 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
         size_t hb = 4 + 4 * (size_t)head[3];
         r = gzread(g, head + 4, (unsigned)(hb - 4));
         if (r < 0) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+            st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, data_gz_msg(g, NULL));
             goto cleanup;
         }
         n += (size_t)r;
@@ -314,7 +289,7 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
             ask = (size_t)INT_MAX;
         r = gzread(g, buf + n, (unsigned)ask);
         if (r < 0) {
-            st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+            st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, data_gz_msg(g, NULL));
             goto cleanup;
         }
         if (r == 0)
@@ -331,7 +306,7 @@ static dlc_status idx_read_file(const char *path, uint8_t **out, size_t *len, in
     if (errnum == Z_BUF_ERROR) {
         *truncated = 1;
     } else if (errnum != Z_OK) {
-        st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, idx_gz_msg(g, path));
+        st = dlc_fail(err, DLC_EINPUT, "%s: corrupt gzip data (%s)", path, data_gz_msg(g, NULL));
         goto cleanup;
     }
     *out = buf;

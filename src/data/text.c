@@ -109,25 +109,11 @@ static dlc_status buf_take(dlc_buf *b, char **out, size_t *out_len, dlc_error *e
  * are read so too): at most DLC_DATA_MAX bytes of text. */
 static dlc_status read_text_file(const char *path, char **out, size_t *out_len, dlc_error *err)
 {
-    *out = NULL;
-    *out_len = 0;
-    long long size;
-    int fd = dlc_open_regular(path, &size, err);
-    if (fd < 0)
-        return DLC_EINPUT;
-    unsigned char magic[2] = {0, 0};
-    ssize_t got = read(fd, magic, 2);
-    if (got < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
-        close(fd);
-        return dlc_read_file_max(path, DLC_DATA_MAX, out, out_len, err);
-    }
-    gzFile g = lseek(fd, 0, SEEK_SET) == 0 ? gzdopen(fd, "rb") : NULL;
-    if (!g) {
-        close(fd);
-        return dlc_fail(err, DLC_EINPUT, "%s: cannot read its gzip data", path);
-    }
+    gzFile g;
+    dlc_status st = data_gz_open(path, &g, out, out_len, err);
+    if (st != DLC_OK || !g)
+        return st;
     dlc_buf b = {0};
-    dlc_status st = DLC_OK;
     char chunk[1 << 16];
     int r, errnum = Z_OK;
     while ((r = gzread(g, chunk, sizeof chunk)) > 0) {
@@ -138,9 +124,7 @@ static dlc_status read_text_file(const char *path, char **out, size_t *out_len, 
         }
         dlc_buf_append(&b, chunk, (size_t)r);
     }
-    const char *msg = gzerror(g, &errnum), *colon = msg ? strstr(msg, ": ") : NULL;
-    if (msg && strncmp(msg, "<fd:", 4) == 0 && colon) /* zlib names the descriptor first */
-        msg = colon + 2;
+    const char *msg = data_gz_msg(g, &errnum);
     if (r < 0 || errnum != Z_OK) {
         /* a stream cut short reads as Z_BUF_ERROR: the trailer is missing */
         st = dlc_fail(err, DLC_EINPUT, "%s: %s gzip data%s%s", path,
