@@ -116,7 +116,7 @@ static void forget_other_source(ynode *root, const char *source)
     const ynode *run = in && in->kind == YN_MAP ? ynode_map_get(in, "run") : NULL;
     const ynode *sha = in && in->kind == YN_MAP ? ynode_map_get(in, "sha256") : NULL;
     if (!run || !sha || run->kind != YN_SCALAR || !run->value || !source ||
-        strncmp(run->origin, "--set ", 6) != 0 || strncmp(sha->origin, "--set ", 6) == 0)
+        !ynode_from_set(run) || ynode_from_set(sha))
         return;
     char a[PATH_MAX], b[PATH_MAX];
     if (strcmp(run->value, source) == 0 ||
@@ -135,11 +135,6 @@ static char *optimizer_type_text(const ynode *root)
     return type && type->kind == YN_SCALAR && type->value ? strdup(type->value) : NULL;
 }
 
-static int from_override(const ynode *n)
-{
-    return n->origin && strncmp(n->origin, "--set ", 6) == 0;
-}
-
 /* sgd's momentum (PyTorch's heavy ball, b = mu b + g) and type momentum's
  * (the notes' average, v = beta v + (1 - beta) g) are different numbers: a
  * type switched between the two by --set (a sweep's trial) does not keep
@@ -152,8 +147,8 @@ static void forget_other_momentum(ynode *root, const char *file_type)
     ynode *opt = train && train->kind == YN_MAP ? ynode_map_get(train, "optimizer") : NULL;
     const ynode *type = opt && opt->kind == YN_MAP ? ynode_map_get(opt, "type") : NULL;
     const ynode *m = opt && opt->kind == YN_MAP ? ynode_map_get(opt, "momentum") : NULL;
-    if (!file_type || !type || type->kind != YN_SCALAR || !type->value || !from_override(type) ||
-        !m || from_override(m))
+    if (!file_type || !type || type->kind != YN_SCALAR || !type->value || !ynode_from_set(type) ||
+        !m || ynode_from_set(m))
         return;
     int was_sgd = strcmp(file_type, "sgd") == 0, was_average = strcmp(file_type, "momentum") == 0;
     int now_sgd = strcmp(type->value, "sgd") == 0, now_average = strcmp(type->value, "momentum") == 0;

@@ -2024,7 +2024,7 @@ static dlc_status check_sources(const ynode *node, const char *path, dlc_config 
  * check may hold such a key), but `dlc eval --set` of one is refused. */
 static int from_override(const ynode *n)
 {
-    return n && n->line == 0 && n->origin && strncmp(n->origin, "--set ", 6) == 0;
+    return n && n->line == 0 && ynode_from_set(n);
 }
 
 static dlc_status check_format_keys(const ynode *node, const char *path, const dlc_config *c,
@@ -2598,12 +2598,6 @@ static int holds_default(const config_key *rows, int n_rows, const char *path, c
     return 0;
 }
 
-/* 1 for a value given by --set (its origin names the override) */
-static int override_node(const ynode *v)
-{
-    return v && v->origin && strncmp(v->origin, "--set ", 6) == 0;
-}
-
 /* A key of node (train.optimizer, train.schedule, data.sampler) that its
  * type does not read: an error naming the types that do.  A section listing
  * every key of the schema is a run's config.yaml from before config.yaml
@@ -2631,7 +2625,7 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
      * or PyTorch leaves the old one's arguments (a sweep over schedule types
      * used to be refused for the base's `base: 0.8`) */
     int at = ynode_map_find(node, "type");
-    int type_set = at >= 0 && override_node(node->items[at]);
+    int type_set = at >= 0 && ynode_from_set(node->items[at]);
     for (int i = 0; i < node->n; i++) {
         char kp[PATH_BUF + 8];
         const char *leaf = "";
@@ -2639,7 +2633,7 @@ static dlc_status check_type_keys(const ynode *node, const char *path, const dlc
         pathf(kp, sizeof kp, "%s.%s", path, node->keys[i]->value);
         if (config_key_applies(c, kp) ||
             (every_key && holds_default(rows, n_rows, kp, node->items[i])) ||
-            (type_set && !override_node(node->items[i])))
+            (type_set && !ynode_from_set(node->items[i])))
             continue;
         type_reads(c, kp, &leaf, &f);
         const typed_section *ts = &typed_sections[f];

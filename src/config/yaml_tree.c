@@ -153,6 +153,11 @@ dlc_status ynode_expand_shorthand(ynode *n, const char *key, dlc_error *err)
     return DLC_OK;
 }
 
+int ynode_from_set(const ynode *n)
+{
+    return n && n->origin && strncmp(n->origin, "--set ", 6) == 0;
+}
+
 int ynode_is_null(const ynode *n)
 {
     if (!n || n->kind != YN_SCALAR || !n->plain)

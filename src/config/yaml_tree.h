@@ -56,6 +56,9 @@ dlc_status ynode_expand_shorthand(ynode *n, const char *key, dlc_error *err);
 
 /* 1 for a plain ~, null, Null, NULL or empty scalar. */
 int ynode_is_null(const ynode *n);
+/* 1 for a value a --set gave (its origin names the override), 0 for the
+ * file's (or NULL) */
+int ynode_from_set(const ynode *n);
 /* Dotted path from the root ("model.layers.2.units") into buf. */
 const char *ynode_path(const ynode *n, char *buf, size_t size);
 
