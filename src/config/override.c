@@ -54,6 +54,51 @@ static dlc_status unknown_here(const char *origin, const char *path, const char 
     return config_key_fail(err, &at, path, "unknown key (valid here: %s)", list);
 }
 
+/* The item of list seq whose `name:` is name (model.layers.fc.units: Keras'
+ * get_layer("fc"), as written in the file: a block is one item, named by its
+ * own name), into *index; -1 when no item has a name at all (the caller then
+ * asks for an index).  Two items of that name, or none among named ones, are
+ * errors naming the names there are. */
+static dlc_status item_named(const ynode *seq, const char *name, const char *origin,
+                             const char *full, const char *done, long *index, dlc_error *err)
+{
+    ynode at = {.origin = origin};
+    const char *names[64];
+    int n_names = 0, named = 0;
+    *index = -1;
+    for (int k = 0; k < seq->n; k++) {
+        const ynode *item = seq->items[k];
+        const ynode *v = item->kind == YN_MAP ? ynode_map_get(item, "name") : NULL;
+        if (!v || v->kind != YN_SCALAR)
+            continue;
+        named++;
+        if (n_names < (int)DLC_ARRAY_LEN(names) - 1)
+            names[n_names++] = v->value;
+        if (strcmp(v->value, name) != 0)
+            continue;
+        if (*index >= 0)
+            return config_key_fail(err, &at, full, "two items of '%s' are named '%s' (items %ld and %d): "
+                                   "give the item's index", done, name, *index, k);
+        *index = k;
+    }
+    if (*index >= 0 || !named)
+        return DLC_OK;
+    names[n_names] = NULL;
+    const char *near = dlc_nearest(name, names);
+    if (near)
+        return config_key_fail(err, &at, full, "no item of '%s' is named '%s' (did you mean '%s'?)",
+                               done, name, near);
+    char list[300] = "";
+    for (int k = 0; k < n_names && k < 8; k++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", names[k]);
+    }
+    return config_key_fail(err, &at, full,
+                           "no item of '%s' is named '%s' (its names: %s%s; or give an index, 0 the "
+                           "first, -1 the last)",
+                           done, name, list, named > 8 ? ", ..." : "");
+}
+
 dlc_status config_apply_override(ynode *root, const char *origin, const char *text,
                                  dlc_error *err)
 {
@@ -126,6 +171,13 @@ dlc_status config_apply_override(ynode *root, const char *origin, const char *te
              * item of the list as written, a block one item) */
             const int from_end = comp[0] == '-';
             long i = parse_index(comp + from_end);
+            int by_name = 0;
+            if (i < 0 && !from_end) {
+                s = item_named(cur, comp, origin, full, done, &i, err);
+                if (s != DLC_OK)
+                    goto cleanup;
+                by_name = 1;
+            }
             if (i < 0 || (from_end && i == 0)) {
                 s = config_key_fail(err, &at, full,
                                     "'%s' is a list: expected an item index (0 the first, -1 "
@@ -138,8 +190,9 @@ dlc_status config_apply_override(ynode *root, const char *origin, const char *te
                                     cur->n, cur->n == 1 ? "" : "s");
                 goto cleanup;
             }
-            if (from_end) { /* later messages name the item by its index */
+            if (from_end) /* later messages name the item by its index */
                 i = cur->n - i;
+            if (from_end || by_name) {
                 char at_i[24];
                 snprintf(at_i, sizeof at_i, "%ld", i);
                 dlc_strlcpy(full, done, sizeof full);

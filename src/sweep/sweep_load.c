@@ -108,7 +108,7 @@ static int index_comp(const char *p, size_t n)
     return digits;
 }
 
-/* "model.layers.1.units" (or .-1.) -> "model.layers.*.units" */
+/* "model.layers.1.units" (or .-1., or .fc. for the layer named fc) -> "model.layers.*.units" */
 static void key_pattern(char *out, size_t size, const char *key)
 {
     size_t o = 0;
@@ -117,6 +117,12 @@ static void key_pattern(char *out, size_t size, const char *key)
         const char *end = strchr(p, '.');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         int digits = index_comp(p, n);
+        if (!digits && o > 0) { /* an item by its name (model.layers.fc.units) */
+            out[o - 1] = '\0';
+            const config_key *list = config_schema_find(out);
+            out[o - 1] = '.';
+            digits = list && (list->kind == K_LAYERS || list->kind == K_HEADS || list->kind == K_SOURCES);
+        }
         const char *comp = digits ? "*" : p;
         size_t cn = digits ? 1 : n;
         if (o + cn + 2 > size)

@@ -214,6 +214,19 @@ YAML
     [[ "$output" == *"s5_3_conv"*"(512, 14, 14)"*"2,359,808"* ]]
 }
 
+@test "--set reaches a layer by its name: the shipped ResNet-50 made a ResNet-101 with a 10-class head" {
+    # torchvision's resnet101 has 44,549,160 parameters with 1000 classes; a head of 10
+    # instead has 990 * (2048 + 1) fewer: 42,520,650
+    run "$DLC" summary "$ROOT/configs/architectures/resnet50.yaml" --set model.layers.layer3.repeat=22 \
+        --set model.layers.fc.units=10
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"total params: 42,520,650 "* ]]
+    [[ "$output" == *"layer3_22_add "* ]]
+    run "$DLC" summary "$ROOT/configs/architectures/resnet50.yaml" --set model.layers.fc2.units=10
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no item of 'model.layers' is named 'fc2' (did you mean 'fc'?)"* ]]
+}
+
 @test "a JPEG's Exif orientation is applied, in training and in predict: a phone photo stored sideways is seen upright" {
     exif="$IMAGES/exif"   # tests/data/make_exif_images.py
     mkdir -p data/upright data/turned

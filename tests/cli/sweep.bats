@@ -104,6 +104,16 @@ YAML
     run "$DLC" sample b.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"b.yaml:4: key 'model.layers.4.units'"*"index 4 is out of range"* ]]
+    # a layer by its name, as --set reaches it: known, sampled, and a name no layer has
+    sed -i 's/- {type: dense, units: 8/- {name: hidden, type: dense, units: 8/' iris.yaml
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.hidden.units: [5, 6]\n' > n.yaml
+    run "$DLC" sample n.yaml --trial 2 --lines
+    [ "$status" -eq 0 ]
+    [[ "$output" == "model.layers.hidden.units="[56] ]]
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.hiden.units: [5, 6]\n' > n.yaml
+    run "$DLC" sample n.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no item of 'model.layers' is named 'hiden' (did you mean 'hidden'?)"* ]]
     printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lr: {log_uniform: [0, 1]}\n' > c.yaml
     run "$DLC" sample c.yaml
     [ "$status" -eq 2 ]

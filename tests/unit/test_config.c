@@ -960,6 +960,45 @@ static void test_override_errors(void **state)
                     NULL);
 }
 
+/* An item of a list of mappings by its `name:` (Keras' get_layer), as written in the file */
+#define NAMED                                                   \
+    "data:\n"                                                   \
+    "  format: idx\n"                                           \
+    "  train: {images: a.gz, labels: b.gz}\n"                   \
+    "model:\n"                                                  \
+    "  layers:\n"                                               \
+    "    - {name: hidden, type: dense, units: 10}\n"            \
+    "    - {type: dropout, rate: 0.5}\n"                        \
+    "    - {name: head, type: dense, units: 3}\n"
+
+static void test_override_by_name(void **state)
+{
+    (void)state;
+    dlc_config c;
+    const char *ov[] = {"model.layers.head.units=7", "model.layers.hidden.activation=tanh"};
+    load_ok(&c, NAMED, ov, 2);
+    assert_int_equal(c.layers[0].units, 10);
+    assert_int_equal(c.layers[0].activation, ACT_TANH);
+    assert_int_equal(c.layers[2].units, 7);
+    config_free(&c);
+    /* later messages name the item by its index, as for -1 */
+    const char *bad_key[] = {"model.layers.head.rate=0.1"};
+    expect_error_ov(NAMED, bad_key, 1, "key 'model.layers.2.rate': not a key of layer type 'dense'", NULL);
+    const char *typo[] = {"model.layers.haed.units=7"};
+    expect_error_ov(NAMED, typo, 1,
+                    "--set model.layers.haed.units=7: key 'model.layers.haed': no item of 'model.layers' "
+                    "is named 'haed' (did you mean 'head'?)",
+                    NULL);
+    const char *unknown[] = {"model.layers.output.units=7"};
+    expect_error_ov(NAMED, unknown, 1,
+                    "no item of 'model.layers' is named 'output' (its names: hidden, head; or give an index",
+                    NULL);
+    const char *twice[] = {"model.layers.head.units=7"};
+    expect_error_ov(NAMED "    - {name: head, type: dense, units: 2}\n", twice, 1,
+                    "two items of 'model.layers' are named 'head' (items 2 and 3): give the item's index",
+                    NULL);
+}
+
 /* ---- writing back ---- */
 
 static void assert_config_equal(const dlc_config *a, const dlc_config *b)
@@ -1762,6 +1801,7 @@ int main(void)
         cmocka_unit_test(test_malformed_yaml),
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
+        cmocka_unit_test(test_override_by_name),
         cmocka_unit_test(test_to_yaml_round_trip),
         cmocka_unit_test(test_detection_keys),
         cmocka_unit_test(test_embed_config),
