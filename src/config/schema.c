@@ -1347,6 +1347,10 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_strlist(k, v, path, (dlc_strlist *)(void *)p, err);
     case K_SHAPE: {
         tensor_shape *sh = (tensor_shape *)(void *)p;
+        if (ynode_is_null(v)) { /* as if absent: `--set model.input=null` on a file that has one */
+            sh->ndim = 0;
+            return DLC_OK;
+        }
         return get_dims(k, v, path, 0, TENSOR_MAX_DIMS, 0, 0, "dimensions", sh->d, &sh->ndim, err);
     }
     case K_TARGET: {

@@ -291,7 +291,8 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
                          "first axis: model.input %s)", tensor_shape_str(data_shape, label, sizeof label));
             st = dlc_fail(err, DLC_EINPUT,
                           "%s%skey 'model.input': %s has %zu values but the data's examples are %s "
-                          "(%zu values); without model.input the data's shape is taken%s",
+                          "(%zu values); without model.input (or with --set model.input=null) the data's shape "
+                          "is taken%s",
                           cfg->path, cfg->path[0] ? ": " : "", tensor_shape_str(&m->input, a, sizeof a),
                           tensor_shape_size(&m->input), tensor_shape_str(data_shape, b, sizeof b),
                           tensor_shape_size(data_shape), pairs);

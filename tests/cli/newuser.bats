@@ -437,7 +437,7 @@ YAML
 
 @test "a model.input that does not fit the data names the file and key, and what to do" {
     iris_config iris.yaml 2
-    expect_error "iris.yaml: key 'model.input': (10) has 10 values but the data's examples are (4) (4 values); without model.input the data's shape is taken" \
+    expect_error "iris.yaml: key 'model.input': (10) has 10 values but the data's examples are (4) (4 values); without model.input (or with --set model.input=null) the data's shape is taken" \
         "$DLC" train iris.yaml --out run --set 'model.input=[10]'
 }
 

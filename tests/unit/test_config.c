@@ -916,6 +916,12 @@ static void test_overrides(void **state)
     assert_string_equal(c.layers[0].where, "--set model.layers.0={type: dropout, rate: 0.5}");
     assert_string_equal(c.data.dev.images, "d.gz");
     config_free(&c);
+
+    /* null takes a shipped file's model.input away: the data's shape is taken */
+    const char *ov3[] = {"model.input=null"};
+    load_ok(&c, BASE "  input: [3, 224, 224]\n", ov3, 1);
+    assert_int_equal(c.input.ndim, 0);
+    config_free(&c);
 }
 
 static void test_override_errors(void **state)
