@@ -264,7 +264,21 @@ static int run(const cli_args *a)
     }
     const data_split *s = &data.split[which];
     if (s->n == 0) {
-        fprintf(stderr, "dlc: error: %s has no %s split (try --split dev)\n", a->pos[0], split);
+        /* the splits it has, as --split takes them */
+        char have[96] = "";
+        for (int k = 0; k < DATA_SPLIT_COUNT; k++)
+            if (data.split[k].n > 0) {
+                size_t len = strlen(have);
+                snprintf(have + len, sizeof have - len, "%s--split %s", len ? ", " : "",
+                         data_split_names[k]);
+            }
+        const data_format f = cfg.data.format;
+        fprintf(stderr, "dlc: error: %s has no %s split (%s%s; or score data of your own as the "
+                        "test split: --set %s)\n",
+                a->pos[0], split, have[0] ? "it has: " : "its data has no examples", have,
+                f == DATA_IDX ? "data.test.images=FILE --set data.test.labels=FILE"
+                : f == DATA_IMAGE_FOLDER || f == DATA_DETECTION ? "data.test.dir=DIR"
+                                                                 : "data.test.file=FILE");
         rc = 2;
         goto done;
     }

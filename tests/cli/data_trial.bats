@@ -226,7 +226,10 @@ two_class_run() {
     "$DLC" train c.yaml --out run --quiet
     run "$DLC" eval run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"run has no test split (try --split dev)"* ]]
+    [[ "$output" == *"run has no test split (it has: --split train, --split dev; or score data of your own as the test split: --set data.test.file=FILE)"* ]]
+    run "$DLC" eval run --split train_dev
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run has no train_dev split (it has: --split train, --split dev; or"* ]]
     # new flowers, columns in another order: read by name, labels by the model's classes
     awk -F, 'BEGIN { OFS = "," } NR % 3 == 1 { print $5, $4, $3, $2, $1 }' "$ROOT/data/iris.csv" > new.csv
     run "$DLC" eval run --set data.test.file="$PWD/new.csv" --json
