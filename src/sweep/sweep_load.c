@@ -168,14 +168,44 @@ static void fill_indices(char *out, size_t size, const char *pattern, const char
     out[o] = '\0';
 }
 
-/* The schema row of a config key path; EINPUT naming the nearest valid key. */
+/* 1 for a key of the block machinery (config/blocks.c), which is expanded
+ * before the schema reads the config, so the schema has no row for it: a
+ * use's `block`, `repeat` and `params.P` (model.layers.layer3.repeat: a
+ * ResNet's depth), and anything under model.blocks.  A layer of a block's
+ * definition, model.blocks.B.layers.I.KEY, is a layer like model.layers'
+ * items: *as gets model.layers.I.KEY, whose row says the type. */
+static int block_key(const char *key, const char *pattern, char *as, size_t size)
+{
+    as[0] = '\0';
+    if (strncmp(key, "model.blocks.", 13) == 0) {
+        const char *b = strchr(key + 13, '.');
+        if (b && strncmp(b, ".layers.", 8) == 0)
+            snprintf(as, size, "model.layers.%s", b + 8);
+        return 1;
+    }
+    if (strncmp(pattern, "model.layers.*.", 15) != 0)
+        return 0;
+    const char *k = pattern + 15;
+    return strcmp(k, "block") == 0 || strcmp(k, "repeat") == 0 || strncmp(k, "params.", 7) == 0;
+}
+
+/* The schema row of a config key path; EINPUT naming the nearest valid key.
+ * A key of the blocks' machinery has none (*row NULL): loading the base
+ * config with its values (check_values) is its check. */
 static dlc_status schema_row(loader *L, const ynode *at, const char *key, const config_key **row)
 {
-    char pattern[256];
+    char pattern[256], as[256];
     key_pattern(pattern, sizeof pattern, key);
     *row = config_schema_find(pattern);
     if (*row)
         return DLC_OK;
+    if (block_key(key, pattern, as, sizeof as)) {
+        if (!as[0])
+            return DLC_OK;
+        key_pattern(pattern, sizeof pattern, as); /* messages still name the key as written */
+        if ((*row = config_schema_find(pattern)))
+            return DLC_OK;
+    }
     char foreign[600];
     if (config_bracket_key(key, foreign, sizeof foreign) ||
         config_foreign_key(key, foreign, sizeof foreign))
@@ -316,7 +346,7 @@ static dlc_status parse_range(loader *L, const ynode *list, sweep_param *p)
 /* Which distributions a config key's type allows. */
 static dlc_status check_kind(loader *L, const ynode *at, const sweep_param *p, const config_key *row)
 {
-    if (p->dist == SWEEP_CHOICE)
+    if (p->dist == SWEEP_CHOICE || !row) /* !row: a block's key, checked by loading */
         return DLC_OK;
     int integer = row->kind == K_INT || row->kind == K_LONG || row->kind == K_U64 ||
                   row->kind == K_BATCH || row->kind == K_AUTO;

@@ -94,6 +94,37 @@ YAML
     [ "$output" = "train.epochs=12" ]
 }
 
+@test "a sweep over blocks: a use's repeat and params, and a layer of the block's definition, by name" {
+    iris_config
+    # the hidden layer as a block used twice (model.blocks is expanded before the schema reads the config)
+    sed -i 's/^    - {type: dense, units: 8, activation: tanh}$/    - {name: body, type: block, block: mlp, repeat: 2, params: {units: 8}}/' iris.yaml
+    sed -i 's/^  layers:$/  blocks:\n    mlp:\n      params: {units: null}\n      layers:\n        - {name: fc, type: dense, units: $units, activation: tanh}\n  layers:/' iris.yaml
+    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.body.repeat: {int_uniform: [1, 3]}\n  model.layers.body.params.units: [4, 16]\n  model.blocks.mlp.layers.fc.activation: [relu, sigmoid]\n' > b.yaml
+    run "$DLC" sample b.yaml --trial 3 --lines
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == "model.layers.body.repeat="[123] ]]
+    [[ "${lines[1]}" == "model.layers.body.params.units="@(4|16) ]]
+    [[ "${lines[2]}" == "model.blocks.mlp.layers.fc.activation="@(relu|sigmoid) ]]
+    # the trial trains with what it was given: its layers are the block's copies
+    sets=()
+    for l in "${lines[@]}"; do sets+=(--set "$l"); done
+    "$DLC" train iris.yaml --out run --quiet --set train.epochs=1 "${sets[@]}"
+    reps=${lines[0]#*=} units=${lines[1]#*=} act=${lines[2]#*=}
+    [ "$(grep -c "^    - name: body_\([0-9]_\)\?fc$" run/config.yaml)" -eq "$reps" ]
+    grep -q "units: $units" run/config.yaml
+    grep -q "activation: $act" run/config.yaml
+    # a value the blocks refuse is named before anything runs, as other keys' are
+    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.body.repeat: {int_uniform: [0, 3]}\n' > c.yaml
+    run "$DLC" sample c.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"c.yaml:4: key 'model.layers.body.repeat': its range starts at 0, which the base config refuses"*"expected a positive integer"* ]]
+    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.blocks.mlp.layers.fc.unit: [4, 8]\n' > d.yaml
+    run "$DLC" sample d.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"d.yaml:4: key 'model.blocks.mlp.layers.fc.unit': unknown config key (did you mean 'model.layers.*.units'?)"* ]]
+}
+
 @test "bad sweeps: unknown keys and bad ranges exit 2 naming file, line and key" {
     iris_config
     printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lrr: {log_uniform: [1e-3, 1e-1]}\n' > a.yaml
