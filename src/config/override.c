@@ -36,6 +36,10 @@ static dlc_status unknown_here(const char *origin, const char *path, const char 
                                const char *key, dlc_error *err)
 {
     const char *valid[48];
+    const char *b = strncmp(parent_pattern, "model.blocks.", 13) == 0 ? strchr(parent_pattern + 13, '.')
+                                                                      : NULL;
+    if (b && strcmp(b, ".layers.*") == 0) /* a layer of a block's definition: a model layer's keys */
+        parent_pattern = "model.layers.*";
     config_schema_children(parent_pattern, valid, (int)DLC_ARRAY_LEN(valid));
     ynode at = {.origin = origin};
     char foreign[256];
@@ -97,6 +101,37 @@ static dlc_status item_named(const ynode *seq, const char *name, const char *ori
                            "no item of '%s' is named '%s' (its names: %s%s; or give an index, 0 the "
                            "first, -1 the last)",
                            done, name, list, named > 8 ? ", ..." : "");
+}
+
+/* 1 for the type of the map item (NULL: none) */
+static int item_is_block_use(const ynode *item)
+{
+    const ynode *t = item && item->kind == YN_MAP ? ynode_map_get(item, "type") : NULL;
+    return t && t->kind == YN_SCALAR && strcmp(t->value, "block") == 0;
+}
+
+/* 1 when key, new in map, belongs to the blocks (config/blocks.c), which are
+ * expanded before the schema reads the config, so it has no row for them: a
+ * use's repeat, params and any of its params (the block checks their names),
+ * a block definition's params, and a key of a layer in a block's definition
+ * that a model layer may have (pattern model.blocks.B.layers.*.KEY). */
+static int block_new_key(const ynode *map, const char *pattern, const char *key)
+{
+    if (item_is_block_use(map))
+        return strcmp(key, "repeat") == 0 || strcmp(key, "params") == 0;
+    const ynode *up = map->parent;
+    if (up && item_is_block_use(up) && ynode_map_get(up, "params") == map)
+        return 1;
+    if (strncmp(pattern, "model.blocks.", 13) != 0)
+        return 0;
+    const char *b = strchr(pattern + 13, '.');
+    if (b && strncmp(b, ".params.", 8) == 0 && !strchr(b + 8, '.'))
+        return 1;
+    char as[PATH_BUF];
+    if (!b || strncmp(b, ".layers.*.", 10) != 0 ||
+        snprintf(as, sizeof as, "model.layers.*.%s", b + 10) >= (int)sizeof as)
+        return 0;
+    return config_schema_find(as) != NULL;
 }
 
 dlc_status config_apply_override(ynode *root, const char *origin, const char *text,
@@ -220,8 +255,8 @@ dlc_status config_apply_override(ynode *root, const char *origin, const char *te
                 }
                 cur = cur->items[i];
             } else {
-                /* a new key: only one the schema knows */
-                if (!config_schema_find(pattern)) {
+                /* a new key: only one the schema knows, or one of the blocks' */
+                if (!config_schema_find(pattern) && !block_new_key(cur, pattern, comp)) {
                     s = unknown_here(origin, done, parent, comp, err);
                     goto cleanup;
                 }

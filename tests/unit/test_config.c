@@ -1005,6 +1005,50 @@ static void test_override_by_name(void **state)
                     NULL);
 }
 
+/* Keys of the blocks, which the schema never sees (blocks are expanded before it reads the
+ * config): a use's repeat and params may be added by --set, as may a key a block's layer lacks */
+#define BLOCKS                                                                      \
+    "data:\n"                                                                       \
+    "  format: idx\n"                                                               \
+    "  train: {images: a.gz, labels: b.gz}\n"                                       \
+    "model:\n"                                                                      \
+    "  blocks:\n"                                                                   \
+    "    mlp:\n"                                                                    \
+    "      params: {units: 4, act: tanh}\n"                                         \
+    "      layers:\n"                                                               \
+    "        - {name: fc, type: dense, units: $units, activation: $act}\n"          \
+    "  layers:\n"                                                                   \
+    "    - {name: body, type: block, block: mlp}\n"                                 \
+    "    - {name: head, type: dense, units: 3}\n"
+
+static void test_override_blocks(void **state)
+{
+    (void)state;
+    dlc_config c;
+    const char *ov[] = {"model.layers.body.repeat=3", "model.layers.body.params.units=6",
+                        "model.blocks.mlp.layers.fc.use_bias=false"};
+    load_ok(&c, BLOCKS, ov, 3);
+    assert_int_equal(c.n_layers, 4);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(c.layers[i].units, 6);
+        assert_false(c.layers[i].use_bias);
+        assert_int_equal(c.layers[i].activation, ACT_TANH);
+    }
+    config_free(&c);
+    const char *new_param[] = {"model.blocks.mlp.params.act=relu"};
+    load_ok(&c, BLOCKS, new_param, 1);
+    assert_int_equal(c.layers[0].activation, ACT_RELU);
+    config_free(&c);
+    /* the blocks still check what they are given; a layer's key is a layer's */
+    const char *bad_param[] = {"model.layers.body.params.unit=6"};
+    expect_error_ov(BLOCKS, bad_param, 1, "block 'mlp' has no parameter 'unit'", NULL);
+    const char *bad_key[] = {"model.blocks.mlp.layers.fc.use_bais=false"};
+    expect_error_ov(BLOCKS, bad_key, 1,
+                    "key 'model.blocks.mlp.layers.0.use_bais': unknown key (did you mean 'use_bias'?)", NULL);
+    const char *not_a_use[] = {"model.layers.head.repeat=2"};
+    expect_error_ov(BLOCKS, not_a_use, 1, "key 'model.layers.1.repeat': unknown key", NULL);
+}
+
 /* ---- writing back ---- */
 
 static void assert_config_equal(const dlc_config *a, const dlc_config *b)
@@ -1808,6 +1852,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_override_errors),
         cmocka_unit_test(test_override_by_name),
+        cmocka_unit_test(test_override_blocks),
         cmocka_unit_test(test_to_yaml_round_trip),
         cmocka_unit_test(test_detection_keys),
         cmocka_unit_test(test_embed_config),
