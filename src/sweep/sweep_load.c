@@ -136,34 +136,29 @@ static void key_pattern(char *out, size_t size, const char *key)
     out[o] = '\0';
 }
 
-/* The suggestion pattern with the key's list indices put back for its '*'s. */
+/* The suggestion pattern with the key's own components put back for its
+ * '*'s (a list item's index or name as the key wrote it): component i of the
+ * pattern that is '*' takes component i of the key. */
 static void fill_indices(char *out, size_t size, const char *pattern, const char *key)
 {
     size_t o = 0;
-    const char *k = key;
-    for (const char *p = pattern; *p && o + 1 < size; p++) {
-        if (*p != '*') {
-            out[o++] = *p;
-            continue;
-        }
-        /* the next all-digit component of the key */
-        const char *idx = NULL;
-        size_t n = 0;
-        while (*k && !idx) {
-            const char *end = strchr(k, '.');
-            size_t len = end ? (size_t)(end - k) : strlen(k);
-            if (index_comp(k, len)) {
-                idx = k;
-                n = len;
-            }
-            k = end ? end + 1 : k + len;
-        }
-        if (!idx) {
-            idx = "*";
-            n = 1;
+    const char *p = pattern, *k = key;
+    while (*p && o + 1 < size) {
+        const char *pe = strchr(p, '.'), *ke = k ? strchr(k, '.') : NULL;
+        size_t pn = pe ? (size_t)(pe - p) : strlen(p);
+        size_t kn = k ? (ke ? (size_t)(ke - k) : strlen(k)) : 0;
+        const char *src = p;
+        size_t n = pn;
+        if (pn == 1 && *p == '*' && k && kn > 0) {
+            src = k;
+            n = kn;
         }
         for (size_t i = 0; i < n && o + 1 < size; i++)
-            out[o++] = idx[i];
+            out[o++] = src[i];
+        if (pe && o + 1 < size)
+            out[o++] = '.';
+        p = pe ? pe + 1 : p + pn;
+        k = k && ke ? ke + 1 : NULL;
     }
     out[o] = '\0';
 }
@@ -194,7 +189,7 @@ static int block_key(const char *key, const char *pattern, char *as, size_t size
  * config with its values (check_values) is its check. */
 static dlc_status schema_row(loader *L, const ynode *at, const char *key, const config_key **row)
 {
-    char pattern[256], as[256];
+    char pattern[256], as[256] = "";
     key_pattern(pattern, sizeof pattern, key);
     *row = config_schema_find(pattern);
     if (*row)
@@ -210,10 +205,31 @@ static dlc_status schema_row(loader *L, const ynode *at, const char *key, const 
     if (config_bracket_key(key, foreign, sizeof foreign) ||
         config_foreign_key(key, foreign, sizeof foreign))
         return config_key_fail(L->err, at, key, "unknown config key (%s)", foreign);
-    const char *near = dlc_nearest(pattern, config_key_paths());
+    /* the schema's keys and a block use's, which it lacks */
+    const char *const *paths = config_key_paths();
+    size_t n_paths = 0;
+    while (paths[n_paths])
+        n_paths++;
+    const char **cand = calloc(n_paths + 4, sizeof *cand);
+    if (!cand)
+        return DLC_NOMEM(L->err);
+    memcpy(cand, paths, n_paths * sizeof *cand);
+    cand[n_paths] = "model.layers.*.repeat";
+    cand[n_paths + 1] = "model.layers.*.params";
+    cand[n_paths + 2] = "model.layers.*.block";
+    const char *near = dlc_nearest(pattern, cand);
+    free(cand);
     if (near) {
         char hint[256];
-        fill_indices(hint, sizeof hint, near, key);
+        const char *layer = as[0] ? strstr(key, ".layers.") : NULL;
+        if (layer && strncmp(near, "model.layers.", 13) == 0) {
+            /* a block's layer: its path up to the layers, then the suggestion's rest */
+            char rest[256];
+            fill_indices(rest, sizeof rest, near, as);
+            snprintf(hint, sizeof hint, "%.*s.layers.%s", (int)(layer - key), key, rest + 13);
+        } else {
+            fill_indices(hint, sizeof hint, near, key);
+        }
         return config_key_fail(L->err, at, key, "unknown config key (did you mean '%s'?)", hint);
     }
     return config_key_fail(L->err, at, key,

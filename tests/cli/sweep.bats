@@ -122,7 +122,16 @@ YAML
     printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.blocks.mlp.layers.fc.unit: [4, 8]\n' > d.yaml
     run "$DLC" sample d.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"d.yaml:4: key 'model.blocks.mlp.layers.fc.unit': unknown config key (did you mean 'model.layers.*.units'?)"* ]]
+    [[ "$output" == *"d.yaml:4: key 'model.blocks.mlp.layers.fc.unit': unknown config key (did you mean 'model.blocks.mlp.layers.fc.units'?)"* ]]
+    # the suggestion keeps the item as the key wrote it, a name or an index
+    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.1.unit: [4, 8]\n' > e.yaml
+    run "$DLC" sample e.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"e.yaml:4: key 'model.layers.1.unit': unknown config key (did you mean 'model.layers.1.units'?)"* ]]
+    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.body.repeats: [1, 2]\n' > e.yaml
+    run "$DLC" sample e.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"e.yaml:4: key 'model.layers.body.repeats': unknown config key (did you mean 'model.layers.body.repeat'?)"* ]]
 }
 
 @test "bad sweeps: unknown keys and bad ranges exit 2 naming file, line and key" {
