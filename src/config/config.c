@@ -28,6 +28,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.class_split[i]);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
+    dlc_strlist_clear(&c->train.no_decay);
     dlc_strlist_clear(&c->init.rename);
     free(c->layers);
     memset(c, 0, sizeof *c);
