@@ -80,20 +80,24 @@ static void on_epoch(void *user, const embed_epoch *e)
 }
 
 /* Vectors that have not spread apart yet (word2vec after an epoch on a small
- * text: every neighbour at 0.9998, gensim's too) make every similarity read
- * near 1: said where the similarities are made and where they are read. */
+ * text: every neighbour at 0.9998, gensim's too; CBOW after five epochs of
+ * the fortunes: 0.998) make every similarity read near 1: said where the
+ * similarities are made and where they are read (not under --quiet there:
+ * the answer alone, as dlc predict --quiet gives). */
 static void warn_unseparated(const embed_vectors *v, const char *what, embed_method method)
 {
-    double c = embed_mean_cosine(v, EMBED_SPREAD_WORDS);
-    if (!(c > EMBED_UNSEPARATED))
+    double mean, nearest;
+    if (!embed_unseparated(v, &mean, &nearest))
         return;
-    int n = v->V < EMBED_SPREAD_WORDS ? v->V : EMBED_SPREAD_WORDS;
+    int n = v->V < EMBED_NEAREST_WORDS ? v->V : EMBED_NEAREST_WORDS;
+    int m = v->V < EMBED_SPREAD_WORDS ? v->V : EMBED_SPREAD_WORDS;
     fprintf(stderr, "dlc: warning: %s: the vectors have not separated yet: the %d most frequent "
-                    "words' vectors have a mean cosine similarity of %.4f to each other, so "
-                    "nearest words score near 1 whatever they are (vectors trained briefly "
-                    "share one direction: gensim's word2vec does the same, 0.95 after one "
-                    "epoch of the fortunes); train longer (embed.epochs) or on more text%s\n",
-            what, n, c,
+                    "words' nearest neighbours have a median cosine similarity of %.4f, and the "
+                    "%d most frequent words a mean of %.4f to each other, so nearest words score near "
+                    "1 whatever they are (vectors trained briefly share one direction: gensim's "
+                    "word2vec does the same, 0.95 after one epoch of the fortunes); train longer "
+                    "(embed.epochs) or on more text%s\n",
+            what, n, nearest, m, mean,
             method == EMBED_GLOVE ? " (GloVe: the reference's 25 epochs at embed.lr: 0.05)" : "");
 }
 
@@ -262,7 +266,8 @@ static int query(const cli_command *c, const cli_args *a)
     if (v.duplicates > 0)
         fprintf(stderr, "note: %s lists %ld word%s again; the first vector of each is used\n", run,
                 v.duplicates, v.duplicates == 1 ? "" : "s");
-    warn_unseparated(&v, run, EMBED_METHOD_COUNT);
+    if (!cli_quiet(c, a))
+        warn_unseparated(&v, run, EMBED_METHOD_COUNT);
     int rc = 0, skip[3], n_skip = 0;
     float *q = tensor_alloc((size_t)v.D);
     int *ids = malloc(sizeof(int) * (size_t)k);

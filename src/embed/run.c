@@ -75,7 +75,11 @@ dlc_status embed_write_run(const embed_vectors *v, const embed_run_info *r, dlc_
     json_num(&b, "loss", res->loss, 0);
     json_num(&b, "dev_loss", res->dev_loss, 0);
     json_num(&b, "dev_perplexity", isfinite(res->dev_loss) ? exp(res->dev_loss) : NAN, 0);
-    json_num(&b, "mean_cosine", embed_mean_cosine(v, EMBED_SPREAD_WORDS), 0);
+    double mean, nearest;
+    int apart = !embed_unseparated(v, &mean, &nearest);
+    json_num(&b, "mean_cosine", mean, 0);
+    json_num(&b, "nearest_cosine", nearest, 0);
+    dlc_buf_printf(&b, "  \"separated\": %s,\n", apart ? "true" : "false");
     if (cfg->method == EMBED_GLOVE)
         dlc_buf_printf(&b, "  \"pairs\": %ld,\n", res->pairs);
     else
