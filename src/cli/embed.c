@@ -27,6 +27,7 @@ enum { MAX_EPOCHS = 10000 };
 
 typedef struct {
     int tty, quiet, drawn;
+    const char *unit; /* of the rate: "words", or glove's "pairs" */
     double last_draw, t_start;
     embed_epoch *epochs; /* (cfg epochs) */
     int n_epochs, cap;
@@ -40,7 +41,7 @@ static void clear_line(progress *p)
     }
 }
 
-static void on_progress(void *user, double done, double lr, double wps)
+static void on_progress(void *user, double done, double lr, double rate)
 {
     progress *p = user;
     if (!p->tty || p->quiet)
@@ -51,7 +52,7 @@ static void on_progress(void *user, double done, double lr, double wps)
     p->last_draw = now;
     /* the time left as dlc train gives it: window_lm's softmax over a whole
      * vocabulary runs for hours on a text skip-gram learns in seconds */
-    fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f words/s", 100.0 * done, lr, wps);
+    fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f %s/s", 100.0 * done, lr, rate, p->unit);
     if (done > 0 && done < 1)
         fprintf(stderr, "  ETA %.0fs", (now - p->t_start) * (1.0 - done) / done);
     fflush(stderr);
@@ -75,7 +76,7 @@ static void on_epoch(void *user, const embed_epoch *e)
         printf("epoch %3d  lr %.5f  loss -", e->epoch, e->lr); /* no word sampled for it */
     if (isfinite(e->dev_loss))
         printf("  dev_loss %.4f  dev_perplexity %.1f", e->dev_loss, exp(e->dev_loss));
-    printf("  %.1fs  %.0f words/s\n", e->seconds, e->words_per_s);
+    printf("  %.1fs  %.0f %s/s\n", e->seconds, e->rate, p->unit);
     fflush(stdout);
 }
 
@@ -145,6 +146,7 @@ static int learn(const cli_command *c, const cli_args *a)
     cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
     p.tty = isatty(STDERR_FILENO);
     p.quiet = cli_quiet(c, a);
+    p.unit = embed_rate_unit(cfg.embed.method);
     p.cap = cfg.embed.epochs < MAX_EPOCHS ? cfg.embed.epochs : MAX_EPOCHS;
     p.epochs = calloc((size_t)p.cap, sizeof *p.epochs);
     if (!p.epochs) {
@@ -178,8 +180,11 @@ static int learn(const cli_command *c, const cli_args *a)
         goto done;
     }
     warn_unseparated(&vec, run_dir, cfg.embed.method);
-    printf("%d words x %d in %.1fs of training (%.0f words/s, %d thread%s); run folder %s\n",
-           vec.V, vec.D, res.seconds, res.words_per_s, tensor_get_threads(),
+    char pairs[80] = ""; /* glove's epochs visit its pairs, not the text's words */
+    if (cfg.embed.method == EMBED_GLOVE)
+        snprintf(pairs, sizeof pairs, " over %ld co-occurring pairs an epoch", res.pairs);
+    printf("%d words x %d in %.1fs of training (%.0f %s/s%s, %d thread%s); run folder %s\n", vec.V,
+           vec.D, res.seconds, res.rate, p.unit, pairs, tensor_get_threads(),
            tensor_get_threads() == 1 ? "" : "s", run_dir);
 done:
     embed_vectors_free(&vec);

@@ -35,6 +35,13 @@ typedef struct {
 
 void embed_vectors_free(embed_vectors *v);
 
+/* What a method's rate counts a second: "words" of the text read (skip-gram,
+ * CBOW, window_lm), or "pairs" (glove: an epoch visits the distinct
+ * co-occurring pairs, counted once from the text before the epochs, whose
+ * number grows far slower than the text's: a rate in words made 9,600 words
+ * of 10 distinct ones read at 6.8 billion words/s). */
+const char *embed_rate_unit(embed_method m);
+
 /* What one epoch did (for metrics.csv and the progress line). */
 typedef struct {
     int epoch, epochs;
@@ -43,7 +50,8 @@ typedef struct {
                           * co-occurrence (glove), per predicted word (window_lm) */
     double dev_loss;     /* window_lm with a dev part: per word; NaN otherwise */
     double seconds;      /* this epoch */
-    double words_per_s;  /* corpus tokens read per second */
+    double rate;         /* per second: corpus tokens read, or glove's pairs visited
+                          * (embed_rate_unit) */
     int empty;           /* word2vec: subsampling left no line two words, nothing was trained */
 } embed_epoch;
 
@@ -51,13 +59,14 @@ typedef struct {
     void *user;
     /* a share of the whole run done (0..1), the rate now; called often
      * from the calling thread (may be NULL) */
-    void (*on_progress)(void *user, double done, double lr, double words_per_s);
+    void (*on_progress)(void *user, double done, double lr, double rate);
     void (*on_epoch)(void *user, const embed_epoch *e); /* may be NULL */
 } embed_callbacks;
 
 typedef struct {
     double seconds;      /* training only (not reading or counting) */
-    double words_per_s;  /* corpus tokens x epochs / seconds */
+    double rate;         /* corpus tokens x epochs / seconds; glove: pairs x epochs /
+                          * seconds (embed_rate_unit) */
     long pairs;          /* glove: distinct co-occurring pairs */
     double loss, dev_loss;
 } embed_result;
