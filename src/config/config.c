@@ -810,6 +810,24 @@ static dlc_status differs(differ *d, const char *path, const ynode *a, const yno
     return dlc_strlist_push(d->out, line, d->err);
 }
 
+static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const ynode *b);
+
+/* 1 when n holds key path's default: a key added since an old checkpoint's
+ * config was written (train.no_decay) changed nothing there. */
+static int at_default(const char *path, const ynode *n)
+{
+    const config_key *k = config_schema_find(path);
+    ynode *def = NULL;
+    dlc_strlist none = {0};
+    differ d = {&none, 1, NULL};
+    if (!k || !k->def || ytree_parse(&def, "default", k->def, strlen(k->def), 0, NULL) != DLC_OK)
+        return 0;
+    int same = def && diff_nodes(&d, path, def, n) == DLC_OK && none.n == 0;
+    ynode_free(def);
+    dlc_strlist_clear(&none);
+    return same;
+}
+
 static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const ynode *b)
 {
     char sub[512];
@@ -834,7 +852,8 @@ static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const 
     for (int i = 0; i < b->n && s == DLC_OK; i++)
         if (ynode_map_find(a, b->keys[i]->value) < 0) {
             snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", b->keys[i]->value);
-            s = differs(d, sub, NULL, b->items[i]);
+            if (!at_default(sub, b->items[i]))
+                s = differs(d, sub, NULL, b->items[i]);
         }
     return s;
 }
