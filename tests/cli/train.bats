@@ -186,7 +186,6 @@ load helpers
     [[ "$output" == *"key 'train.schedule.warmup': not read by schedule type constant (the default), which would ignore it (it reads: type); type cosine reads it"* ]]
 }
 
-
 @test "train.no_decay: biases and norms by role, globs over parameter names; dlc train and summary say what decays; a glob of nothing and a list where nothing decays are refused" {
     cat > nd.yaml <<YAML
 name: nd
