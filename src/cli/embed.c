@@ -27,6 +27,7 @@ enum { MAX_EPOCHS = 10000 };
 
 typedef struct {
     int tty, quiet, drawn;
+    const char *unit; /* of the rate: "words", or glove's "pairs" */
     double last_draw, t_start;
     embed_epoch *epochs; /* (cfg epochs) */
     int n_epochs, cap;
@@ -40,7 +41,7 @@ static void clear_line(progress *p)
     }
 }
 
-static void on_progress(void *user, double done, double lr, double wps)
+static void on_progress(void *user, double done, double lr, double rate)
 {
     progress *p = user;
     if (!p->tty || p->quiet)
@@ -51,7 +52,7 @@ static void on_progress(void *user, double done, double lr, double wps)
     p->last_draw = now;
     /* the time left as dlc train gives it: window_lm's softmax over a whole
      * vocabulary runs for hours on a text skip-gram learns in seconds */
-    fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f words/s", 100.0 * done, lr, wps);
+    fprintf(stderr, "\r\033[K%5.1f%%  lr %.5f  %.0f %s/s", 100.0 * done, lr, rate, p->unit);
     if (done > 0 && done < 1)
         fprintf(stderr, "  ETA %.0fs", (now - p->t_start) * (1.0 - done) / done);
     fflush(stderr);
@@ -75,25 +76,29 @@ static void on_epoch(void *user, const embed_epoch *e)
         printf("epoch %3d  lr %.5f  loss -", e->epoch, e->lr); /* no word sampled for it */
     if (isfinite(e->dev_loss))
         printf("  dev_loss %.4f  dev_perplexity %.1f", e->dev_loss, exp(e->dev_loss));
-    printf("  %.1fs  %.0f words/s\n", e->seconds, e->words_per_s);
+    printf("  %.1fs  %.0f %s/s\n", e->seconds, e->rate, p->unit);
     fflush(stdout);
 }
 
 /* Vectors that have not spread apart yet (word2vec after an epoch on a small
- * text: every neighbour at 0.9998, gensim's too) make every similarity read
- * near 1: said where the similarities are made and where they are read. */
+ * text: every neighbour at 0.9998, gensim's too; CBOW after five epochs of
+ * the fortunes: 0.998) make every similarity read near 1: said where the
+ * similarities are made and where they are read (not under --quiet there:
+ * the answer alone, as dlc predict --quiet gives). */
 static void warn_unseparated(const embed_vectors *v, const char *what, embed_method method)
 {
-    double c = embed_mean_cosine(v, EMBED_SPREAD_WORDS);
-    if (!(c > EMBED_UNSEPARATED))
+    double mean, nearest;
+    if (!embed_unseparated(v, &mean, &nearest))
         return;
-    int n = v->V < EMBED_SPREAD_WORDS ? v->V : EMBED_SPREAD_WORDS;
+    int n = v->V < EMBED_NEAREST_WORDS ? v->V : EMBED_NEAREST_WORDS;
+    int m = v->V < EMBED_SPREAD_WORDS ? v->V : EMBED_SPREAD_WORDS;
     fprintf(stderr, "dlc: warning: %s: the vectors have not separated yet: the %d most frequent "
-                    "words' vectors have a mean cosine similarity of %.4f to each other, so "
-                    "nearest words score near 1 whatever they are (vectors trained briefly "
-                    "share one direction: gensim's word2vec does the same, 0.95 after one "
-                    "epoch of the fortunes); train longer (embed.epochs) or on more text%s\n",
-            what, n, c,
+                    "words' nearest neighbours have a median cosine similarity of %.4f, and the "
+                    "%d most frequent words a mean of %.4f to each other, so nearest words score near "
+                    "1 whatever they are (vectors trained briefly share one direction: gensim's "
+                    "word2vec does the same, 0.95 after one epoch of the fortunes); train longer "
+                    "(embed.epochs) or on more text%s\n",
+            what, n, nearest, m, mean,
             method == EMBED_GLOVE ? " (GloVe: the reference's 25 epochs at embed.lr: 0.05)" : "");
 }
 
@@ -141,6 +146,7 @@ static int learn(const cli_command *c, const cli_args *a)
     cli_set_threads(cli_get(c, a, "--threads"), cfg.threads);
     p.tty = isatty(STDERR_FILENO);
     p.quiet = cli_quiet(c, a);
+    p.unit = embed_rate_unit(cfg.embed.method);
     p.cap = cfg.embed.epochs < MAX_EPOCHS ? cfg.embed.epochs : MAX_EPOCHS;
     p.epochs = calloc((size_t)p.cap, sizeof *p.epochs);
     if (!p.epochs) {
@@ -174,8 +180,11 @@ static int learn(const cli_command *c, const cli_args *a)
         goto done;
     }
     warn_unseparated(&vec, run_dir, cfg.embed.method);
-    printf("%d words x %d in %.1fs of training (%.0f words/s, %d thread%s); run folder %s\n",
-           vec.V, vec.D, res.seconds, res.words_per_s, tensor_get_threads(),
+    char pairs[80] = ""; /* glove's epochs visit its pairs, not the text's words */
+    if (cfg.embed.method == EMBED_GLOVE)
+        snprintf(pairs, sizeof pairs, " over %ld co-occurring pairs an epoch", res.pairs);
+    printf("%d words x %d in %.1fs of training (%.0f %s/s%s, %d thread%s); run folder %s\n", vec.V,
+           vec.D, res.seconds, res.rate, p.unit, pairs, tensor_get_threads(),
            tensor_get_threads() == 1 ? "" : "s", run_dir);
 done:
     embed_vectors_free(&vec);
@@ -262,7 +271,8 @@ static int query(const cli_command *c, const cli_args *a)
     if (v.duplicates > 0)
         fprintf(stderr, "note: %s lists %ld word%s again; the first vector of each is used\n", run,
                 v.duplicates, v.duplicates == 1 ? "" : "s");
-    warn_unseparated(&v, run, EMBED_METHOD_COUNT);
+    if (!cli_quiet(c, a))
+        warn_unseparated(&v, run, EMBED_METHOD_COUNT);
     int rc = 0, skip[3], n_skip = 0;
     float *q = tensor_alloc((size_t)v.D);
     int *ids = malloc(sizeof(int) * (size_t)k);

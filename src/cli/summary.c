@@ -273,6 +273,10 @@ static int run(const cli_args *a)
             model_freeze_note(&m, &cfg, freeze, sizeof freeze);
             if (freeze[0])
                 printf("%s\n", freeze);
+            char decay[600]; /* and of the weight decay */
+            model_decay_note(&m, &cfg, decay, sizeof decay);
+            if (decay[0])
+                printf("%s\n", decay);
             if (B > 0) {
                 print_memory(&plan, &cfg);
                 printf("%s\n", fit);

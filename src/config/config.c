@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../io/io.h"
 #include "config_internal.h"
 
 void config_free(dlc_config *c)
@@ -28,6 +30,7 @@ void config_free(dlc_config *c)
         dlc_strlist_clear(&c->data.class_split[i]);
     dlc_strlist_clear(&c->init.layers);
     dlc_strlist_clear(&c->init.exclude);
+    dlc_strlist_clear(&c->train.no_decay);
     dlc_strlist_clear(&c->init.rename);
     free(c->layers);
     memset(c, 0, sizeof *c);
@@ -77,22 +80,42 @@ static const char *model_source(const ynode *root, const char *const *overrides,
     return dir && dir[0] ? dir : NULL;
 }
 
-/* A config with no model: section and init_from.run a run folder takes that
- * run's network, its config.yaml's model: (a stylize config on an imported
- * VGG, or fine-tuning on the source's classes, names no layer itself).  A
- * model file, or a folder without config.yaml, is an error saying so. */
+/* A config with no model: section takes the network of init_from.run: a
+ * run folder's config.yaml's model:, or a model file's embedded config's (a
+ * stylize config on an imported VGG, or fine-tuning on the source's classes,
+ * names no layer itself).  A folder without config.yaml, or a file with no
+ * embedded config (initial weights a script wrote), is an error saying so. */
 static dlc_status model_from_source(ynode *root, const char *dir, dlc_strlist *origins, dlc_error *err)
 {
     char path[PATH_MAX];
-    if (dlc_pathf(path, sizeof path, "%s/config.yaml", dir) || access(path, F_OK) != 0)
-        return dlc_fail(err, DLC_EINPUT,
-                        "%s:%d: key 'model': missing (required); init_from.run '%.200s' is no run "
-                        "folder (with a config.yaml) to take the network from: name the run's "
-                        "folder, or give model:", root->origin, root->line, dir);
     char *text = NULL;
     size_t len = 0;
     ynode *src = NULL;
-    dlc_status s = dlc_read_file(path, &text, &len, err);
+    struct stat sb;
+    dlc_status s = DLC_OK;
+    if (stat(dir, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* a model file: its header's config (dlc predict reads the same) */
+        if ((s = io_safetensors_read_meta(dir, "config", &text, err)) != DLC_OK) {
+            dlc_error_prefix(err, "%s:%d: key 'model': missing (required), and init_from.run "
+                             "has no network to give", root->origin, root->line);
+            return s;
+        }
+        if (!text)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s:%d: key 'model': missing (required); init_from.run '%.200s' is a "
+                            "model file without its network's config (weights alone, as a script "
+                            "writes them): give model:, or name a run folder or a model file dlc "
+                            "train wrote", root->origin, root->line, dir);
+        len = strlen(text);
+        snprintf(path, sizeof path, "%.*s (embedded config)", PATH_MAX - 20, dir);
+    } else if (dlc_pathf(path, sizeof path, "%s/config.yaml", dir) || access(path, F_OK) != 0) {
+        return dlc_fail(err, DLC_EINPUT,
+                        "%s:%d: key 'model': missing (required); init_from.run '%.200s' is no run "
+                        "folder (with a config.yaml) or model file to take the network from: name "
+                        "one, or give model:", root->origin, root->line, dir);
+    } else {
+        s = dlc_read_file(path, &text, &len, err);
+    }
     if (s == DLC_OK && (s = dlc_strlist_push(origins, path, err)) == DLC_OK)
         s = ytree_parse(&src, origins->v[origins->n - 1], text, len, 1, err);
     int i = s == DLC_OK && src ? ynode_map_find(src, "model") : -1;
@@ -787,6 +810,24 @@ static dlc_status differs(differ *d, const char *path, const ynode *a, const yno
     return dlc_strlist_push(d->out, line, d->err);
 }
 
+static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const ynode *b);
+
+/* 1 when n holds key path's default: a key added since an old checkpoint's
+ * config was written (train.no_decay) changed nothing there. */
+static int at_default(const char *path, const ynode *n)
+{
+    const config_key *k = config_schema_find(path);
+    ynode *def = NULL;
+    dlc_strlist none = {0};
+    differ d = {&none, 1, NULL};
+    if (!k || !k->def || ytree_parse(&def, "default", k->def, strlen(k->def), 0, NULL) != DLC_OK)
+        return 0;
+    int same = def && diff_nodes(&d, path, def, n) == DLC_OK && none.n == 0;
+    ynode_free(def);
+    dlc_strlist_clear(&none);
+    return same;
+}
+
 static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const ynode *b)
 {
     char sub[512];
@@ -811,7 +852,8 @@ static dlc_status diff_nodes(differ *d, const char *path, const ynode *a, const 
     for (int i = 0; i < b->n && s == DLC_OK; i++)
         if (ynode_map_find(a, b->keys[i]->value) < 0) {
             snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", b->keys[i]->value);
-            s = differs(d, sub, NULL, b->items[i]);
+            if (!at_default(sub, b->items[i]))
+                s = differs(d, sub, NULL, b->items[i]);
         }
     return s;
 }

@@ -25,6 +25,12 @@ static const foreign_name foreign_keys[] = {
     {"train.*", "weight_decay", "train.l2",
      "it adds (lambda / m) W to the gradient; AdamW's decoupled decay is train.optimizer.weight_decay "
      "with type adamw"},
+    {"train.optimizer.*", "exclude_from_weight_decay", "train.no_decay",
+     "Keras' AdamW.exclude_from_weight_decay: the parameters weight decay spares (biases, norms or "
+     "globs over names such as '*.bias'); it applies to train.l2 too"},
+    {"train.*", "exclude_from_weight_decay", "train.no_decay",
+     "the parameters weight decay spares (biases, norms or globs over names such as '*.bias')"},
+    {"train.optimizer.*", "no_decay", "train.no_decay", "one list for train.l2 and adamw's decay"},
     {"train.optimizer.*", "betas", "beta1", "and beta2, two keys"},
     {"train.optimizer.*", "epsilon", "eps", NULL},
     {"train.optimizer.*", "clipnorm", "train.clip_norm", "the norm of all gradients together"},

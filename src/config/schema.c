@@ -325,6 +325,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("train.schedule.warmup",       K_DOUBLE,     CFG(train.schedule.warmup), "0",   IN_CO(0, 1),  PLAIN)             \
     X("train.schedule.final",        K_DOUBLE,     CFG(train.schedule.final), "0",    IN_CC(0, 1),  PLAIN)             \
     X("train.l2",                    K_DOUBLE,     CFG(train.l2),           "0",      GE(0),        PLAIN)             \
+    X("train.no_decay",              K_STRLIST,    CFG(train.no_decay),     "[biases, norms]", ANY, FLAGS(F_SCALAR_LIST)) \
     X("train.clip_norm",             K_DOUBLE,     CFG(train.clip_norm),    "0",      GE(0),        PLAIN)             \
     X("train.sequence_loss",         K_ENUM,       CFG(train.sequence_loss), "mean",  ANY,          ENUM(train_seq_loss_names)) \
     X("train.early_stopping",        K_SECTION,    NOFIELD,                 "{}",     ANY,          SECTION(NULL, NULL)) \
@@ -2223,19 +2224,49 @@ static dlc_status check_sampler(const ynode *node, const char *path, dlc_config 
  * resolved config records the batch trained.  A run's stored config from
  * before this check (its default 64) still loads, and its config.yaml
  * trains again. */
+/* 1 when train.no_decay is its default, [biases, norms]. */
+static int no_decay_default(const dlc_strlist *l)
+{
+    return l->n == 2 && strcmp(l->v[0], "biases") == 0 && strcmp(l->v[1], "norms") == 0;
+}
+
+/* train.no_decay other than its default where nothing decays (train.l2 0,
+ * no adamw decay) would change nothing: refused, unless what decays came
+ * from --set (a sweep's trial of l2 0 over a file's no_decay). */
+static dlc_status check_no_decay(const ynode *node, const char *path, const dlc_config *c,
+                                 dlc_error *err)
+{
+    const ynode *nd = ynode_map_get(node, "no_decay"), *opt = ynode_map_get(node, "optimizer");
+    const optim_config *o = &c->train.optimizer;
+    if (!nd || c->stored || no_decay_default(&c->train.no_decay) || c->train.l2 > 0 ||
+        (o->type == OPT_ADAMW && o->weight_decay > 0) || ynode_from_set(ynode_map_get(node, "l2")) ||
+        (opt && opt->kind == YN_MAP &&
+         (ynode_from_set(ynode_map_get(opt, "type")) || ynode_from_set(ynode_map_get(opt, "weight_decay")))))
+        return DLC_OK;
+    char kp[PATH_BUF + 16];
+    pathf(kp, sizeof kp, "%s.no_decay", path);
+    return config_key_fail(err, nd, kp,
+                           "nothing is decayed, so it would change nothing: train.l2 is 0 and "
+                           "optimizer type %s %s (set train.l2, or type adamw with weight_decay)",
+                           optim_names[o->type],
+                           o->type == OPT_ADAMW ? "has weight_decay 0" : "has no decoupled decay");
+}
+
 static dlc_status check_train(const ynode *node, const char *path, dlc_config *c, dlc_error *err)
 {
     const data_sampler *sm = &c->data.sampler;
-    if (sm->kind != DATA_SAMPLER_TRIPLETS)
-        return DLC_OK;
+    dlc_status st = check_no_decay(node, path, c, err);
+    if (st != DLC_OK || sm->kind != DATA_SAMPLER_TRIPLETS)
+        return st;
     int PK = sm->classes_per_batch * sm->per_class;
     const ynode *bs = ynode_map_get(node, "batch_size");
     /* a run's config.yaml from before (every train key, batch_size at its
-     * default) trains again */
+     * default) trains again; one from before train.no_decay lacks it */
     int n_rows, n_keys = 0;
     const config_key *rows = config_schema_rows(&n_rows);
     for (int r = 0; r < n_rows; r++)
         n_keys += config_schema_is_child(&rows[r], path);
+    n_keys -= !ynode_map_get(node, "no_decay");
     int old_resolved = node->n >= n_keys && holds_default(rows, n_rows, "train.batch_size", bs);
     if (bs && !c->stored && !old_resolved && c->train.batch_size != PK) {
         char kp[PATH_BUF + 16];

@@ -2,6 +2,7 @@
 #ifndef DLC_TRAIN_CONFIG_H
 #define DLC_TRAIN_CONFIG_H
 
+#include "../base/util.h"
 #include "../optim/optim.h"
 
 typedef enum { STOP_DEV_LOSS, STOP_DEV_ACCURACY, STOP_METRIC_COUNT } stop_metric;
@@ -20,6 +21,8 @@ typedef struct {
     optim_config optimizer;
     schedule_config schedule;
     double l2;               /* lambda: gradient += (lambda / m) * W, m = batch size */
+    dlc_strlist no_decay;    /* parameters l2 and adamw's weight_decay spare: "biases", "norms"
+                              * (by role) or globs over parameter names ("h1.bias") */
     double clip_norm;        /* clip gradients to this global norm; 0 = off */
     stop_metric stop_metric; /* early stopping and best-weights metric */
     int patience;            /* epochs without improvement before stopping; 0 = never stop */

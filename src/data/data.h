@@ -579,6 +579,13 @@ typedef struct {
 dlc_status data_text_corpus(data_corpus *c, const data_config *cfg, dlc_error *err);
 void data_corpus_free(data_corpus *c);
 
+/* A file of text, whole: inflated when it is gzip-compressed (by its content,
+ * whatever its name, as Debian's /usr/share/doc keeps texts).  At most
+ * DLC_DATA_MAX bytes of text; *out
+ * (NUL-terminated past *out_len) is the caller's to free.  Errors (EINPUT)
+ * name the file: unreadable, truncated or corrupt gzip data, too long. */
+dlc_status data_text_read_file(const char *path, char **out, size_t *out_len, dlc_error *err);
+
 /* The tokens of one text as it writes them (case kept), tokenized as
  * data_text_encode tokenizes it, appended to out (a tagger's output). */
 dlc_status data_text_split(const data_text_config *tc, const char *text, dlc_strlist *out,

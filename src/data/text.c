@@ -104,10 +104,8 @@ static dlc_status buf_take(dlc_buf *b, char **out, size_t *out_len, dlc_error *e
     return *out ? DLC_OK : DLC_NOMEM(err);
 }
 
-/* One file's text, inflated when it starts with gzip's magic (1f 8b),
- * whatever its name, as Debian's /usr/share/doc keeps its texts (IDX files
- * are read so too): at most DLC_DATA_MAX bytes of text. */
-static dlc_status read_text_file(const char *path, char **out, size_t *out_len, dlc_error *err)
+/* (data.h) gzip by its magic (1f 8b), as IDX files are read too. */
+dlc_status data_text_read_file(const char *path, char **out, size_t *out_len, dlc_error *err)
 {
     gzFile g;
     dlc_status st = data_gz_open(path, &g, out, out_len, err);
@@ -147,7 +145,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     *out = NULL;
     *out_len = 0;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return read_text_file(path, out, out_len, err);
+        return data_text_read_file(path, out, out_len, err);
     DIR *d = opendir(path);
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
@@ -190,7 +188,7 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
             memset(&seen[i], 0, sizeof seen[i]);
         if (again)
             continue;
-        if ((st = read_text_file(names.v[i], &t, &n, err)))
+        if ((st = data_text_read_file(names.v[i], &t, &n, err)))
             goto cleanup;
         st = utf8_check(names.v[i], t, n, err);
         if (st && err) { /* a binary file among texts (fortune's .dat indexes) */

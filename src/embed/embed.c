@@ -10,15 +10,21 @@ typedef struct {
     embed_method method;
     int negatives;   /* draws negatives: needs K + 1 words */
     dlc_status (*train)(embed_job *job, dlc_error *err);
+    const char *unit; /* what its rate counts (embed_rate_unit) */
 } embed_method_row;
 
 static const embed_method_row methods[] = {
-    {EMBED_SKIPGRAM, 1, embed_word2vec},
-    {EMBED_CBOW, 1, embed_word2vec},
-    {EMBED_GLOVE, 0, embed_glove},
-    {EMBED_WINDOW_LM, 0, embed_window_lm},
+    {EMBED_SKIPGRAM, 1, embed_word2vec, "words"},
+    {EMBED_CBOW, 1, embed_word2vec, "words"},
+    {EMBED_GLOVE, 0, embed_glove, "pairs"},
+    {EMBED_WINDOW_LM, 0, embed_window_lm, "words"},
 };
 _Static_assert(DLC_ARRAY_LEN(methods) == EMBED_METHOD_COUNT, "one row per method");
+
+const char *embed_rate_unit(embed_method m)
+{
+    return m >= 0 && m < EMBED_METHOD_COUNT ? methods[m].unit : "words";
+}
 
 dlc_status embed_train(embed_vectors *out, const data_corpus *c, const embed_config *cfg,
                        const char *corpus_name, uint64_t seed, const embed_callbacks *cb,

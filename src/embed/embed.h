@@ -35,6 +35,13 @@ typedef struct {
 
 void embed_vectors_free(embed_vectors *v);
 
+/* What a method's rate counts a second: "words" of the text read (skip-gram,
+ * CBOW, window_lm), or "pairs" (glove: an epoch visits the distinct
+ * co-occurring pairs, counted once from the text before the epochs, whose
+ * number grows far slower than the text's: a rate in words made 9,600 words
+ * of 10 distinct ones read at 6.8 billion words/s). */
+const char *embed_rate_unit(embed_method m);
+
 /* What one epoch did (for metrics.csv and the progress line). */
 typedef struct {
     int epoch, epochs;
@@ -43,7 +50,8 @@ typedef struct {
                           * co-occurrence (glove), per predicted word (window_lm) */
     double dev_loss;     /* window_lm with a dev part: per word; NaN otherwise */
     double seconds;      /* this epoch */
-    double words_per_s;  /* corpus tokens read per second */
+    double rate;         /* per second: corpus tokens read, or glove's pairs visited
+                          * (embed_rate_unit) */
     int empty;           /* word2vec: subsampling left no line two words, nothing was trained */
 } embed_epoch;
 
@@ -51,13 +59,14 @@ typedef struct {
     void *user;
     /* a share of the whole run done (0..1), the rate now; called often
      * from the calling thread (may be NULL) */
-    void (*on_progress)(void *user, double done, double lr, double words_per_s);
+    void (*on_progress)(void *user, double done, double lr, double rate);
     void (*on_epoch)(void *user, const embed_epoch *e); /* may be NULL */
 } embed_callbacks;
 
 typedef struct {
     double seconds;      /* training only (not reading or counting) */
-    double words_per_s;  /* corpus tokens x epochs / seconds */
+    double rate;         /* corpus tokens x epochs / seconds; glove: pairs x epochs /
+                          * seconds (embed_rate_unit) */
     long pairs;          /* glove: distinct co-occurring pairs */
     double loss, dev_loss;
 } embed_result;
@@ -180,7 +189,25 @@ void embed_analogy_query(const embed_vectors *v, int a, int b, int c, float *q);
  * epochs or text spread them (the 100 most frequent of Brown, 5 epochs:
  * 0.30). */
 enum { EMBED_SPREAD_WORDS = 100 };
-#define EMBED_UNSEPARATED 0.9 /* a mean above it: the neighbours' similarities say little */
 double embed_mean_cosine(const embed_vectors *v, int n);
+
+/* The median, over the first n rows (rows of zero length left out), of each
+ * row's largest cosine similarity to another of them: how close a frequent
+ * word's nearest neighbour is.  NaN when fewer than two remain. */
+enum { EMBED_NEAREST_WORDS = 1000 };
+double embed_nearest_cosine(const embed_vectors *v, int n);
+
+/* 1 when the vectors have not separated yet: the median nearest-neighbour
+ * similarity of the EMBED_NEAREST_WORDS most frequent words above
+ * EMBED_NEAREST_CLOSE while the EMBED_SPREAD_WORDS most frequent have a mean
+ * cosine above EMBED_SHARED to each other, so a neighbour's score near 1
+ * says nothing of the word.  Measured (README, "Vectors not yet apart"):
+ * untrained skip-gram, CBOW and GloVe on the fortunes and on Brown have a
+ * median of 0.995-1.000 and a mean of 0.76-1.00; trained ones 0.864-0.984,
+ * and mean 0.26-0.74; ten words in two topics that part at once 0.997 and
+ * 0.46, hence the mean's bar.  *mean and *nearest: the two figures. */
+#define EMBED_NEAREST_CLOSE 0.99
+#define EMBED_SHARED 0.6
+int embed_unseparated(const embed_vectors *v, double *mean, double *nearest);
 
 #endif

@@ -215,17 +215,17 @@ dlc_status embed_glove(embed_job *job, dlc_error *err)
             goto cleanup;
         }
         embed_epoch ep = {e, cfg->epochs, cfg->lr, cost / (double)n, NAN, s,
-                          s > 0 ? (double)c->words / s : 0.0, 0};
+                          s > 0 ? (double)n / s : 0.0, 0};
         job->res->loss = ep.loss;
         if (job->cb && job->cb->on_progress)
-            job->cb->on_progress(job->cb->user, (double)e / cfg->epochs, cfg->lr, ep.words_per_s);
+            job->cb->on_progress(job->cb->user, (double)e / cfg->epochs, cfg->lr, ep.rate);
         if (job->cb && job->cb->on_epoch)
             job->cb->on_epoch(job->cb->user, &ep);
     }
     for (size_t k = 0; k < VD; k++)
         job->w[k] = 0.5f * (g.w[k] + g.v[k]);
     job->res->seconds = train_s;
-    job->res->words_per_s = train_s > 0 ? (double)c->words * cfg->epochs / train_s : 0.0;
+    job->res->rate = train_s > 0 ? (double)n * cfg->epochs / train_s : 0.0; /* pairs/s */
 cleanup:
     free(t.key);
     free(t.val);

@@ -48,7 +48,7 @@ dlc_status embed_write_run(const embed_vectors *v, const embed_run_info *r, dlc_
     if ((st = write_buf(r->dir, "vocab.txt", &b, err)))
         goto done;
     dlc_buf_free(&b);
-    dlc_buf_printf(&b, "epoch,lr,loss,dev_loss,seconds,words_per_s\n");
+    dlc_buf_printf(&b, "epoch,lr,loss,dev_loss,seconds,%s_per_s\n", embed_rate_unit(r->cfg->method));
     for (int e = 0; e < r->n_epochs; e++) {
         const embed_epoch *ep = &r->epochs[e];
         dlc_buf_printf(&b, "%d,%.6g,", ep->epoch, ep->lr);
@@ -57,7 +57,7 @@ dlc_status embed_write_run(const embed_vectors *v, const embed_run_info *r, dlc_
         dlc_buf_printf(&b, ",");
         if (isfinite(ep->dev_loss))
             dlc_buf_printf(&b, "%.6g", ep->dev_loss);
-        dlc_buf_printf(&b, ",%.3f,%.0f\n", ep->seconds, ep->words_per_s);
+        dlc_buf_printf(&b, ",%.3f,%.0f\n", ep->seconds, ep->rate);
     }
     if ((st = write_buf(r->dir, "metrics.csv", &b, err)))
         goto done;
@@ -71,11 +71,17 @@ dlc_status embed_write_run(const embed_vectors *v, const embed_run_info *r, dlc_
                    v->D, v->V, r->words, r->tokens);
     dlc_buf_printf(&b, "  \"epochs\": %d,\n  \"threads\": %d,\n", cfg->epochs, r->threads);
     json_num(&b, "seconds", res->seconds, 0);
-    json_num(&b, "words_per_s", res->words_per_s, 0);
+    char rate_key[32];
+    snprintf(rate_key, sizeof rate_key, "%s_per_s", embed_rate_unit(cfg->method));
+    json_num(&b, rate_key, res->rate, 0);
     json_num(&b, "loss", res->loss, 0);
     json_num(&b, "dev_loss", res->dev_loss, 0);
     json_num(&b, "dev_perplexity", isfinite(res->dev_loss) ? exp(res->dev_loss) : NAN, 0);
-    json_num(&b, "mean_cosine", embed_mean_cosine(v, EMBED_SPREAD_WORDS), 0);
+    double mean, nearest;
+    int apart = !embed_unseparated(v, &mean, &nearest);
+    json_num(&b, "mean_cosine", mean, 0);
+    json_num(&b, "nearest_cosine", nearest, 0);
+    dlc_buf_printf(&b, "  \"separated\": %s,\n", apart ? "true" : "false");
     if (cfg->method == EMBED_GLOVE)
         dlc_buf_printf(&b, "  \"pairs\": %ld,\n", res->pairs);
     else

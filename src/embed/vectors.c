@@ -172,3 +172,51 @@ double embed_mean_cosine(const embed_vectors *v, int n)
     free(s);
     return m < 2 ? NAN : (ss - (double)m) / ((double)m * (double)(m - 1));
 }
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+double embed_nearest_cosine(const embed_vectors *v, int n)
+{
+    const int D = v->D;
+    int N = v->V < n ? v->V : n, m = 0;
+    float *u = tensor_alloc((size_t)N * D), *S = tensor_alloc((size_t)N * N);
+    double med = NAN;
+    if (!u || !S)
+        goto done;
+    for (int r = 0; r < N; r++) { /* u (m, D): the unit rows */
+        const float *x = v->w + (size_t)r * D;
+        double len = norm_of(x, D);
+        if (!(len > 0))
+            continue;
+        for (int i = 0; i < D; i++)
+            u[(size_t)m * D + i] = (float)(x[i] / len);
+        m++;
+    }
+    if (m < 2)
+        goto done;
+    tensor_gemm(0, 1, m, m, D, 1.0f, u, u, 0.0f, S); /* S (m, m) = u u^T */
+    for (int r = 0; r < m; r++) { /* u's first m floats: each row's nearest */
+        float best = -2.0f;
+        for (int c = 0; c < m; c++)
+            if (c != r && S[(size_t)r * m + c] > best)
+                best = S[(size_t)r * m + c];
+        u[r] = best;
+    }
+    qsort(u, (size_t)m, sizeof *u, cmp_float);
+    med = m % 2 ? u[m / 2] : 0.5 * ((double)u[m / 2 - 1] + u[m / 2]);
+done:
+    tensor_free(u);
+    tensor_free(S);
+    return med;
+}
+
+int embed_unseparated(const embed_vectors *v, double *mean, double *nearest)
+{
+    *mean = embed_mean_cosine(v, EMBED_SPREAD_WORDS);
+    *nearest = embed_nearest_cosine(v, EMBED_NEAREST_WORDS);
+    return *nearest > EMBED_NEAREST_CLOSE && *mean > EMBED_SHARED;
+}

@@ -285,7 +285,7 @@ dlc_status embed_window_lm(embed_job *job, dlc_error *err)
             job->cb->on_epoch(job->cb->user, &ep);
     }
     job->res->seconds = train_s;
-    job->res->words_per_s = train_s > 0 ? (double)c->words * cfg->epochs / train_s : 0.0;
+    job->res->rate = train_s > 0 ? (double)c->words * cfg->epochs / train_s : 0.0;
 cleanup:
     positions_free(&tr);
     positions_free(&dv);

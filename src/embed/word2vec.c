@@ -374,7 +374,7 @@ dlc_status embed_word2vec(embed_job *job, dlc_error *err)
         goto cleanup;
     }
     job->res->seconds = train_s;
-    job->res->words_per_s = train_s > 0 ? (double)m.total / train_s : 0.0;
+    job->res->rate = train_s > 0 ? (double)m.total / train_s : 0.0;
 
 cleanup:
     if (m.part)

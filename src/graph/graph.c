@@ -135,6 +135,7 @@ int graph_param_add(graph *g, graph_node *n, const char *local, const tensor_sha
     p->buffer = role == PARAM_BUFFER;
     p->trainable = !p->buffer && n->spec.trainable;
     p->decay = role == PARAM_WEIGHT;
+    p->role = role;
     p->node = n->id;
     n->params[n->n_params++] = g->n_params;
     return g->n_params++;

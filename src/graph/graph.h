@@ -258,6 +258,8 @@ extern const graph_op graph_ops[];
 int graph_op_find(const char *name);
 
 /* ---- parameters ---- */
+typedef enum { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM, PARAM_BUFFER } param_role;
+
 typedef struct {
     char name[GRAPH_NAME_MAX + 32]; /* "dense_1.weight" */
     tensor_shape shape;
@@ -265,12 +267,12 @@ typedef struct {
     float *data;       /* into the graph's parameter block */
     float *grad;       /* into the gradient block; NULL when not trainable */
     int trainable;     /* 0: frozen (or a buffer) - no gradient, the optimizer skips it */
-    int decay;         /* 1: L2 applies (weights, not biases or norms) */
+    int decay;         /* 1: train.l2 and adamw's decay apply (by default the weights, not
+                        * biases or norms: train.no_decay decides, model_set_decay) */
+    param_role role;   /* what the layer made it: a weight, a bias, a norm's scale or shift */
     int buffer;        /* running statistics: saved, never learned */
     int node;          /* owning node */
 } graph_param;
-
-typedef enum { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM, PARAM_BUFFER } param_role;
 
 /* 1 when training may change p: a trainable parameter, or a buffer (a
  * batchnorm's running statistics); a frozen parameter stays as it was. */

@@ -100,6 +100,11 @@ dlc_status io_safetensors_read(io_st **out, const char *path, dlc_error *err);
 /* From bytes in memory (name for messages). */
 dlc_status io_safetensors_parse(io_st **out, const char *name, const unsigned char *bytes,
                                 size_t len, dlc_error *err);
+/* The metadata value of key in the safetensors file at path, its header
+ * alone read (the tensors are not): *value a copy to free, NULL when the
+ * file has none.  A file that is no safetensors is an error (DLC_EINPUT)
+ * naming it, as is one that cannot be read (DLC_EIO). */
+dlc_status io_safetensors_read_meta(const char *path, const char *key, char **value, dlc_error *err);
 void io_st_free(io_st *st);
 int io_st_count(const io_st *st);
 /* Tensor k (in file order) or by name (NULL if absent); data borrowed from st. */

@@ -382,6 +382,24 @@ static dlc_status parse_entry(const char *name, const char *tname, const json_va
 /* Parses bytes[0..len).  When owned is not NULL it is the malloc'ed buffer
  * holding bytes; st keeps it (sets *taken) if every tensor in it is aligned
  * for float, otherwise the data is copied into an aligned block. */
+/* 1 when the 8 bytes that give a header's length are text: a YAML config, a
+ * CSV file given where a model goes. */
+static int is_text(const unsigned char *b)
+{
+    int text = 1;
+    for (int k = 0; k < 8; k++)
+        text &= (b[k] >= 0x20 && b[k] < 0x7f) || b[k] == '\n' || b[k] == '\t' || b[k] == '\r';
+    return text;
+}
+
+static dlc_status text_given(const char *name, dlc_error *err)
+{
+    return dlc_fail(err, DLC_EINPUT,
+                    "%s: not a model file: it is text (a config? train it with dlc train, then "
+                    "give its run folder)",
+                    name);
+}
+
 static dlc_status st_build(io_st **out, const char *name, const unsigned char *bytes, size_t len,
                            void *owned, int *taken, dlc_error *err)
 {
@@ -404,15 +422,8 @@ static dlc_status st_build(io_st **out, const char *name, const unsigned char *b
     uint64_t hlen = 0;
     for (int k = 0; k < 8; k++)
         hlen |= (uint64_t)bytes[k] << (8 * k);
-    int text = 1; /* a YAML config, a CSV file given where a model goes */
-    for (int k = 0; k < 8; k++)
-        text &= (bytes[k] >= 0x20 && bytes[k] < 0x7f) || bytes[k] == '\n' || bytes[k] == '\t' ||
-                bytes[k] == '\r';
-    if (hlen > ST_MAX_HEADER && text) {
-        s = dlc_fail(err, DLC_EINPUT,
-                     "%s: not a model file: it is text (a config? train it with dlc train, then "
-                     "give its run folder)",
-                     name);
+    if (hlen > ST_MAX_HEADER && is_text(bytes)) {
+        s = text_given(name, err);
         goto cleanup;
     }
     if (hlen > ST_MAX_HEADER) {
@@ -552,5 +563,56 @@ dlc_status io_safetensors_read(io_st **out, const char *path, dlc_error *err)
     s = st_build(out, path, (const unsigned char *)buf, len, buf, &taken, err);
     if (!taken)
         free(buf);
+    return s;
+}
+
+dlc_status io_safetensors_read_meta(const char *path, const char *key, char **value, dlc_error *err)
+{
+    *value = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return dlc_fail(err, DLC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char b[8];
+    char *head = NULL;
+    json_value *h = NULL;
+    dlc_status s = DLC_OK;
+    uint64_t hlen = 0;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    rewind(f);
+    if (size < 8 || fread(b, 1, 8, f) != 8) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: not a safetensors file: shorter than the 8-byte header length",
+                     path);
+        goto cleanup;
+    }
+    for (int k = 0; k < 8; k++)
+        hlen |= (uint64_t)b[k] << (8 * k);
+    if (hlen > ST_MAX_HEADER && is_text(b)) {
+        s = text_given(path, err);
+        goto cleanup;
+    }
+    if (hlen > ST_MAX_HEADER || hlen > (uint64_t)size - 8) {
+        s = dlc_fail(err, DLC_EINPUT, "%s: not a safetensors file (header length %llu, file %ld bytes)",
+                     path, (unsigned long long)hlen, size);
+        goto cleanup;
+    }
+    if (!(head = malloc(hlen ? (size_t)hlen : 1))) {
+        s = DLC_NOMEM(err);
+        goto cleanup;
+    }
+    if (fread(head, 1, (size_t)hlen, f) != (size_t)hlen) {
+        s = dlc_fail(err, DLC_EIO, "%s: cannot read its header", path);
+        goto cleanup;
+    }
+    if ((s = json_parse(&h, head, (size_t)hlen, err)) != DLC_OK) {
+        dlc_error_prefix(err, "%s: header", path);
+        goto cleanup;
+    }
+    const json_value *v = json_get(json_get(h, "__metadata__"), key);
+    if (v && v->type == JSON_STRING && !(*value = strdup(v->string)))
+        s = DLC_NOMEM(err);
+cleanup:
+    json_free(h);
+    free(head);
+    fclose(f);
     return s;
 }

@@ -393,6 +393,8 @@ dlc_status model_build_opts(model *m, const dlc_config *cfg, const tensor_shape 
     if (cfg->freeze_all_but_last >= 0 &&
         (st = freeze_all_but_last(m->g, cfg->freeze_all_but_last, err)) != DLC_OK)
         goto fail;
+    if ((st = model_set_decay(m->g, &cfg->train.no_decay, err)) != DLC_OK)
+        goto fail;
     /* the embedding is read after a pass: the plan keeps it whole */
     if (m->embedding[0] && (st = graph_keep_output(m->g, graph_find(m->g, m->embedding), err)) != DLC_OK)
         goto fail;

@@ -169,6 +169,18 @@ dlc_status model_init_from(model *m, const dlc_config *cfg, char *note, size_t n
  * filled, which keep their random start for good. */
 void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t note_size);
 
+/* Which parameters train.l2 and adamw's weight_decay reach: each but those
+ * no_decay spares, by role ("biases", "norms") or by a glob over the
+ * parameter's name ("h1.bias", "*.bias"); buffers never.  A glob that
+ * matches no parameter is an error naming it and some names (EINPUT).
+ * model_build applies the config's list. */
+dlc_status model_set_decay(graph *g, const dlc_strlist *no_decay, dlc_error *err);
+
+/* The line dlc train and dlc summary print of it, into note ("" when nothing
+ * decays: train.l2 0 and no adamw decay): the strengths, the trainable
+ * parameters and values decayed, the first names of those spared. */
+void model_decay_note(const model *m, const dlc_config *cfg, char *note, size_t note_size);
+
 /* A warning into note (without "warning: "; "" when nothing): batchnorm layers that learned over
  * too few steps for their momentum (momentum^steps > 0.1) to replace the
  * running statistics they started with (0 and 1; not those init_from copied),

@@ -1721,6 +1721,10 @@ static dlc_status setup(trainer *t, dlc_error *err)
     model_freeze_note(&t->m, cfg, freeze_note, sizeof freeze_note);
     if (freeze_note[0])
         say(t, "%s", freeze_note);
+    char decay_note[600];
+    model_decay_note(&t->m, cfg, decay_note, sizeof decay_note);
+    if (decay_note[0])
+        say(t, "%s", decay_note);
     if (t->ranks > 1) {
         size_t bytes = (size_t)(cfg->train.bucket_mb * 1048576.0);
         if ((s = dist_grads_create(&t->dg, t->dw, g, bytes, err)) != DLC_OK)

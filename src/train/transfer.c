@@ -357,7 +357,7 @@ void model_freeze_note(const model *m, const dlc_config *cfg, char *note, size_t
                 continue;
             owns = 1;
             /* a weight (not a norm's gamma and beta) starts random */
-            frozen_weight |= !p->trainable && p->decay;
+            frozen_weight |= !p->trainable && p->role == PARAM_WEIGHT;
         }
         layers += owns;
         if (frozen_weight && !copied(&cfg->init, n->spec.name) && !n->spec.pretrained[0]) {
@@ -417,4 +417,113 @@ void model_running_stats_note(const model *m, const dlc_config *cfg, long steps,
              "within 22 steps)",
              worst->spec.name, n_slow > 1 ? " (and the other batchnorm layers)" : "", steps,
              steps == 1 ? "" : "s", worst->spec.momentum, 100.0 * share);
+}
+
+/* ---- weight decay: the parameters train.l2 and adamw's decay reach ---- */
+
+/* 1 when entry e of train.no_decay is a role's word rather than a glob;
+ * *role: the role. */
+static int decay_word(const char *e, param_role *role)
+{
+    *role = strcmp(e, "biases") == 0 ? PARAM_BIAS : PARAM_NORM;
+    return strcmp(e, "biases") == 0 || strcmp(e, "norms") == 0;
+}
+
+/* 1 when train.no_decay spares p: its role's word, or a glob of its name. */
+static int decay_spared(const dlc_strlist *no_decay, const graph_param *p)
+{
+    for (int i = 0; i < no_decay->n; i++) {
+        param_role role;
+        if (decay_word(no_decay->v[i], &role) ? p->role == role : fnmatch(no_decay->v[i], p->name, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first three names of the parameters (not buffers) that want(p, arg)
+ * selects, comma-separated, ", ..." after them when there are more;
+ * returns how many it selects. */
+static int param_names(const graph *g, int (*want)(const graph_param *, const void *), const void *arg,
+                       char *buf, size_t size)
+{
+    int n = 0, shown = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < g->n_params; k++)
+        n += !g->params[k].buffer && want(&g->params[k], arg);
+    for (int k = 0; k < g->n_params && shown < 3; k++)
+        if (!g->params[k].buffer && want(&g->params[k], arg))
+            names_add(buf, size, g->params[k].name, shown++, n);
+    return n;
+}
+
+static int any_param(const graph_param *p, const void *arg)
+{
+    (void)p, (void)arg;
+    return 1;
+}
+
+static int spared_trainable(const graph_param *p, const void *arg)
+{
+    (void)arg;
+    return p->trainable && !p->decay;
+}
+
+dlc_status model_set_decay(graph *g, const dlc_strlist *no_decay, dlc_error *err)
+{
+    for (int i = 0; i < no_decay->n; i++) {
+        param_role role;
+        int hit = decay_word(no_decay->v[i], &role);
+        for (int k = 0; k < g->n_params && !hit; k++)
+            hit = !g->params[k].buffer && fnmatch(no_decay->v[i], g->params[k].name, 0) == 0;
+        if (!hit) {
+            char some[200];
+            param_names(g, any_param, NULL, some, sizeof some);
+            return dlc_fail(err, DLC_EINPUT,
+                            "train.no_decay: '%s' matches no parameter of the model (named "
+                            "layer.parameter, as dlc summary's weight decay line and the model file "
+                            "name them: %s); an entry is biases, norms, or a glob over those whole "
+                            "names such as '*.bias' (a PyTorch recipe's substring \"bias\" is "
+                            "biases here, \"LayerNorm.weight\" norms)",
+                            no_decay->v[i], some[0] ? some : "none");
+        }
+    }
+    for (int k = 0; k < g->n_params; k++) {
+        graph_param *p = &g->params[k];
+        p->decay = !p->buffer && !decay_spared(no_decay, p);
+    }
+    return DLC_OK;
+}
+
+void model_decay_note(const model *m, const dlc_config *cfg, char *note, size_t note_size)
+{
+    const graph *g = m->g;
+    const optim_config *o = &cfg->train.optimizer;
+    int adamw = o->type == OPT_ADAMW && o->weight_decay > 0;
+    note[0] = '\0';
+    if (!(cfg->train.l2 > 0) && !adamw)
+        return;
+    int n = 0, n_decayed = 0;
+    size_t values = 0, decayed = 0;
+    for (int k = 0; k < g->n_params; k++) {
+        const graph_param *p = &g->params[k];
+        if (!p->trainable)
+            continue;
+        n++;
+        n_decayed += p->decay;
+        values += p->n;
+        decayed += p->decay ? p->n : 0;
+    }
+    char how[120] = "", list[160] = "", spared[200];
+    if (cfg->train.l2 > 0)
+        snprintf(how, sizeof how, "train.l2 %g", cfg->train.l2);
+    if (adamw)
+        snprintf(how + strlen(how), sizeof how - strlen(how), "%sadamw's weight_decay %g",
+                 how[0] ? ", " : "", o->weight_decay);
+    for (int i = 0; i < cfg->train.no_decay.n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 cfg->train.no_decay.v[i]);
+    int n_spared = param_names(g, spared_trainable, NULL, spared, sizeof spared);
+    snprintf(note, note_size, "weight decay (%s): %d of %d trainable parameters, %zu of %zu values; %s%s "
+             "(train.no_decay: [%s])",
+             how, n_decayed, n, decayed, values, n_spared ? "spared: " : "none spared", spared, list);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # e2e.bats - training runs that notice wrong math: an MLP (Adam, L2, an
-# exponential schedule; again with SGD's nesterov momentum and with AdamW), a CNN with batchnorm (RMSprop) and a bidirectional
+# exponential schedule; again with SGD's nesterov momentum and with AdamW, each
+# also with other parameter groups: train.no_decay), a CNN with batchnorm (RMSprop) and a bidirectional
 # LSTM tagger over padded sentences (SGD, inverse-time decay, clipping; and
 # again with the loss summed over steps, unclipped) each train from the
 # initial weights PyTorch started from (tests/data/e2e/*_init.safetensors,
@@ -68,6 +69,25 @@ e2e_compare() {
 @test "e2e: the MLP with AdamW (decoupled decay of the weights, at the scheduled rate) trains as torch.optim.AdamW trains it" {
     e2e_train mlp_adamw
     e2e_compare mlp_adamw
+}
+
+@test "e2e: AdamW decaying every parameter (train.no_decay: []) trains as torch.optim.AdamW(model.parameters()) trains it" {
+    e2e_train mlp_adamw_all
+    e2e_compare mlp_adamw_all
+    # the default (biases spared) is the other run: the comparison tells them apart
+    e2e_train mlp_adamw_all --force --set 'train.no_decay=[biases, norms]'
+    run e2e_compare mlp_adamw_all
+    [ "$status" -ne 0 ]
+}
+
+@test "e2e: SGD's L2 on parameter groups by glob (train.no_decay: [out.*], biases decayed) trains as PyTorch's SGD with two groups" {
+    e2e_train mlp_nesterov_groups
+    e2e_compare mlp_nesterov_groups
+    # dlc train (without --quiet) and dlc summary say which parameters decay
+    cd "$ROOT"
+    run "$DLC" summary tests/data/e2e/mlp_nesterov_groups.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\nweight decay (train.l2 2): 4 of 6 trainable parameters, 384 of 452 values; spared: out.weight, out.bias (train.no_decay: [out.*])\n'* ]]
 }
 
 @test "e2e: a CNN with batchnorm (RMSprop) trains as PyTorch trains it" {

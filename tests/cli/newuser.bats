@@ -597,7 +597,7 @@ YAML
     echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null and index("read_as") == null'
 }
 
-@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line; each as --text gives it" {
+@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line, gzip-compressed or not; each as --text gives it" {
     weather_texts
     classifier_config c.yaml "    - {type: embedding, units: 8}
     - {type: time_avgpool}" 4
@@ -614,6 +614,14 @@ YAML
         printf '%s\n' "${lines[@]}" | grep -qxF "${t%%|*} $want" || { echo "no line '${t%%|*} $want' in: $output" >&2; false; }
     done
     "$DLC" predict run new.txt --json | jq -e '[.predictions[] | [.row, .line]] == [[1, 1], [2, 3]]'
+    # gzip-compressed, as training reads texts: the same lines (a .csv.gz by its header)
+    gzip -c new.txt > new.txt.gz
+    gzip -c new.csv > new.gz
+    run "$DLC" predict run new.txt.gz new.gz --top-k 1 --quiet
+    [ "$status" -eq 0 ]
+    diff <(printf '%s\n' "${lines[@]}") <("$DLC" predict run new.txt new.csv --top-k 1 --quiet | sed 's/^new.txt:/new.txt.gz:/; s/^new.csv:/new.gz:/')
+    head -c 40 new.txt.gz > cut.gz
+    expect_error "cut.gz: truncated gzip data" "$DLC" predict run cut.gz
     # a CSV without the text column names it
     printf 'id,words\n1,the fox\n' > other.csv
     expect_error "other.csv: the header has no column 'text', the text column the model was trained on (data.text.column)" \

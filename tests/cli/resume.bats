@@ -59,6 +59,22 @@ assert sorted(n.split(".")[1] for n in names) == ["m"] * 4 + ["v"] * 4 + ["vmax"
 PY
 }
 
+@test "a run with train.no_decay resumes as an uninterrupted one: config.yaml keeps the list" {
+    iris_config iris.yaml 6
+    sed -i 's/optimizer: {type: adam, lr: 0.05}/optimizer: {type: adamw, lr: 0.05, weight_decay: 0.3}\n  l2: 0.5\n  no_decay: []/' iris.yaml
+    "$DLC" train iris.yaml --out full --threads 1 --quiet
+    "$DLC" train iris.yaml --out part --threads 1 --quiet --set train.epochs=3
+    grep -q '^  no_decay: \[\]$' part/config.yaml || false
+    run "$DLC" train iris.yaml --out part --threads 1 --resume
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch 3"* ]]
+    diff <(metrics_no_time full/metrics.csv) <(metrics_no_time part/metrics.csv)
+    cmp full/model.safetensors part/model.safetensors
+    # the list matters: the default spares the biases, another run
+    "$DLC" train iris.yaml --out dflt --threads 1 --quiet --set 'train.no_decay=[biases, norms]'
+    ! cmp -s full/model.safetensors dflt/model.safetensors || false
+}
+
 @test "a checkpoint written while training goes on holds its epoch: resuming one a kill -9 left ends like an uninterrupted run" {
     fmnist_config fm.yaml 1500 200
     # a checkpoint every epoch (not at most one in 10 s), so the kill lands near one

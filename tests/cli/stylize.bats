@@ -268,7 +268,7 @@ png_size() {
     [ ! -e g.jpg ]
 }
 
-@test "dlc stylize: a config without model: takes the network of init_from's run folder (an imported VGG, a trained run)" {
+@test "dlc stylize: a config without model: takes the network of init_from's run folder or model file (an imported VGG, a trained run)" {
     cat > src.yaml <<YAML
 name: src
 seed: 3
@@ -297,11 +297,21 @@ YAML
     run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set stylize.content=conv9
     [ "$status" -eq 2 ]
     [[ "$output" == *"no layer is named 'conv9'"* ]]
-    # a model file, or a folder that is no run, has no network to give: said, exit 2
-    for r in src/model.safetensors nowhere; do
-        run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set init_from.run=$r
-        [ "$status" -eq 2 ]
-        [[ "$output" == *"taken.yaml:1: key 'model': missing (required); init_from.run '$r' is no run folder"* ]]
-    done
+    # the run's model file gives the network its header embeds: the same image
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out file.png --size 32 --quiet \
+        --set init_from.run=src/model.safetensors
+    [ "$status" -eq 0 ]
+    cmp taken.png file.png
+    # a folder that is no run, and weights without their config, have no network to give: said, exit 2
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set init_from.run=nowhere
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"taken.yaml:1: key 'model': missing (required); init_from.run 'nowhere' is no run folder (with a config.yaml) or model file"* ]]
+    local w=$ROOT/tests/data/e2e/mlp_init.safetensors
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set init_from.run=$w
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"taken.yaml:1: key 'model': missing (required); init_from.run '$w' is a model file without its network's config"* ]]
+    run "$DLC" stylize taken.yaml --content "$SNEAKER" --style "$SNEAKER" --out x.png --set init_from.run=src.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"has no network to give: src.yaml: not a model file: it is text"* ]]
     [ ! -e x.png ]
 }

@@ -186,6 +186,51 @@ load helpers
     [[ "$output" == *"key 'train.schedule.warmup': not read by schedule type constant (the default), which would ignore it (it reads: type); type cosine reads it"* ]]
 }
 
+@test "train.no_decay: biases and norms by role, globs over parameter names; dlc train and summary say what decays; a glob of nothing and a list where nothing decays are refused" {
+    cat > nd.yaml <<YAML
+name: nd
+seed: 1
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species, split: {dev: 0.2}}
+model:
+  layers:
+    - {name: h, type: dense, units: 8}
+    - {name: bn, type: batchnorm}
+    - {name: a, type: activation, activation: relu}
+    - {name: ln, type: layernorm}
+    - {name: out, type: dense, units: 3}
+train: {epochs: 2, optimizer: {type: adamw, weight_decay: 0.1}}
+YAML
+    # the default spares the biases and both norms' scale and shift (not the batchnorm's running statistics)
+    run "$DLC" summary nd.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\nweight decay (adamw\'s weight_decay 0.1): 2 of 8 trainable parameters, 56 of 99 values; spared: h.bias, bn.gamma, bn.beta, ... (train.no_decay: [biases, norms])\n'* ]]
+    run "$DLC" summary nd.yaml --set 'train.no_decay=[biases]'
+    [[ "$output" == *"weight decay (adamw's weight_decay 0.1): 6 of 8 trainable parameters, 88 of 99 values; spared: h.bias, out.bias (train.no_decay: [biases])"* ]]
+    run "$DLC" summary nd.yaml --set 'train.no_decay=[norms, "out.*"]'
+    [[ "$output" == *"weight decay (adamw's weight_decay 0.1): 2 of 8 trainable parameters, 40 of 99 values; spared: bn.gamma, bn.beta, ln.gamma, ... (train.no_decay: [norms, out.*])"* ]]
+    # dlc train says it at the start (not under --quiet)
+    run "$DLC" train nd.yaml --out r --set 'train.no_decay=[]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"weight decay (adamw's weight_decay 0.1): 8 of 8 trainable parameters, 99 of 99 values; none spared (train.no_decay: [])"* ]]
+    run "$DLC" train nd.yaml --out q --quiet
+    [[ "$output" != *"weight decay"* ]]
+    # a PyTorch recipe's substrings match no whole name
+    run "$DLC" train nd.yaml --out b --set 'train.no_decay=[bias, LayerNorm.weight]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"train.no_decay: 'bias' matches no parameter of the model (named layer.parameter"*"h.weight, h.bias, bn.gamma, ...); an entry is biases, norms, or a glob"* ]]
+    # nothing decays: the list would change nothing
+    sed -i 's/^train: .*/train:\n  epochs: 2\n  optimizer: {type: adam}\n  no_decay: [biases]/' nd.yaml
+    run "$DLC" train nd.yaml --out n
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"nd.yaml:14: key 'train.no_decay': nothing is decayed, so it would change nothing: train.l2 is 0 and optimizer type adam has no decoupled decay"* ]]
+    # what decays given by --set (a sweep's trial) leaves the file's list be
+    run "$DLC" train nd.yaml --out n --quiet --set train.l2=0.01
+    [ "$status" -eq 0 ]
+    # Keras' name is answered with dlc's
+    run "$DLC" train nd.yaml --out k --set 'train.optimizer.exclude_from_weight_decay=[bias]'
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'train.no_decay'"* ]]
+}
 @test "help for every command, and README's table of commands agrees with it" {
     run "$DLC" --help
     [ "$status" -eq 0 ]

@@ -86,6 +86,28 @@ YAML
     [[ "$output" == *"has changed since this run recorded it"*"delete init_from.sha256"* ]]
 }
 
+@test "a config without model: fine-tunes the network of init_from's run folder, or of a model file (its embedded config), the same" {
+    source_run
+    cat > ft.yaml <<YAML
+name: ft
+seed: 5
+data: {format: csv, train: {file: $ROOT/data/iris.csv}, label: species, split: {dev: 0.2}}
+init_from: {run: src}
+train: {epochs: 3}
+YAML
+    "$DLC" train ft.yaml --out dir --quiet > /dev/null
+    "$DLC" train ft.yaml --out file --quiet --set init_from.run=src/model.safetensors > /dev/null
+    # the source's layers, named as there, learned the same
+    grep -q "name: hidden" file/config.yaml || false
+    diff <(sed -n '/^model:/,/^[a-z]/p' dir/config.yaml) <(sed -n '/^model:/,/^[a-z]/p' file/config.yaml)
+    diff <(metrics_no_time dir/metrics.csv) <(metrics_no_time file/metrics.csv)
+    cmp <(tensor_bytes dir/model.safetensors hidden.weight) <(tensor_bytes file/model.safetensors hidden.weight)
+    # a file of weights alone has no network to give
+    run "$DLC" train ft.yaml --out w --set init_from.run="$ROOT/tests/data/e2e/mlp_init.safetensors"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"ft.yaml:1: key 'model': missing (required); init_from.run '$ROOT/tests/data/e2e/mlp_init.safetensors' is a model file without its network's config (weights alone, as a script writes them): give model:"* ]]
+}
+
 @test "init_from errors: a tensor of another shape, a missing one, a glob that matches nothing, a changed source" {
     source_run
     target_config 1

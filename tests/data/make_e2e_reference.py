@@ -23,6 +23,7 @@ Hyperparameters come from the YAML files; the script refuses a config whose
 layers or keys it does not reproduce.  dlc keeps one bias per LSTM gate, so
 PyTorch's bias_hh stays zero and frozen.
 """
+import fnmatch
 import gzip
 import json
 import os
@@ -89,6 +90,17 @@ def schedule_lr(tc, epoch):
     if s["type"] == "inverse_time":
         return lr0 / (1.0 + s["decay_rate"] * epoch)
     raise ValueError("schedule " + s["type"])
+
+
+def decayed(cfg, named, role):
+    """The parameters dlc's train.no_decay leaves to decay (its default
+    [biases, norms]): the first of PyTorch's two parameter groups.  named:
+    dlc's name -> parameter; role(name): "biases", "norms" or None."""
+    spare = cfg["train"].get("no_decay", ["biases", "norms"])
+    spare = [spare] if isinstance(spare, str) else spare
+    return {p for name, p in named.items()
+            if not any(e == role(name) or (e not in ("biases", "norms") and fnmatch.fnmatchcase(name, e))
+                       for e in spare)}
 
 
 def fit(cfg, params_all, decay, loss_fn, eval_fn):
@@ -173,11 +185,11 @@ def standardize(train, *others):
 # ---- MLP ----
 
 def mlp(name="mlp"):
-    """The MLP of NAME.yaml (mlp, or mlp_nesterov and mlp_adamw: the same
+    """The MLP of NAME.yaml (mlp, or mlp_nesterov, mlp_adamw and their parameter-group variants: the same
     data and initial weights, other optimizers)."""
     cfg = load_config(name)
     expect_layers(cfg, [("h1", "dense"), ("h2", "dense"), ("out", "dense")])
-    train_keys(cfg, ["epochs", "batch_size", "optimizer", "schedule", "l2", "keep_best"])
+    train_keys(cfg, ["epochs", "batch_size", "optimizer", "schedule", "l2", "no_decay", "keep_best"])
     g = torch.Generator().manual_seed(11)
     centres = torch.randn(4, 6, generator=g) * 1.2
 
@@ -214,7 +226,8 @@ def mlp(name="mlp"):
     def evaluate():
         return split_figures(forward, (("train", xtr, ytr), ("dev", xdev, ydev)))
 
-    losses, figs = fit(cfg, list(init.values()), {h1.weight, h2.weight, out.weight}, loss_fn, evaluate)
+    decay = decayed(cfg, init, lambda name: "biases" if name.endswith(".bias") else None)
+    losses, figs = fit(cfg, list(init.values()), decay, loss_fn, evaluate)
     write_expected(name, losses, figs)
 
 
@@ -411,6 +424,7 @@ if __name__ == "__main__":
     os.makedirs(E2E, exist_ok=True)
     # NAME...: those runs alone (default: every one)
     runs = dict(mlp=mlp, mlp_nesterov=lambda: mlp("mlp_nesterov"), mlp_adamw=lambda: mlp("mlp_adamw"),
+                mlp_adamw_all=lambda: mlp("mlp_adamw_all"), mlp_nesterov_groups=lambda: mlp("mlp_nesterov_groups"),
                 cnn=cnn, tagger=lambda: tagger("tagger"), tagger_sum=lambda: tagger("tagger_sum"))
     for name in sys.argv[1:] or list(runs):
         runs[name]()

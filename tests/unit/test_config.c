@@ -1441,6 +1441,17 @@ static void test_diff(void **state)
     assert_string_equal(d.v[1], "b: [...] -> [...]");
     assert_string_equal(d.v[2], "c: (none) -> x");
     dlc_strlist_clear(&d);
+    /* a key an old checkpoint's config lacks is no change at its default
+     * (train.no_decay came later), and one at another value is */
+    assert_int_equal(config_diff("train:\n  l2: 0.1\n", "train:\n  l2: 0.1\n  no_decay: [biases, norms]\n  clip_norm: 0\n",
+                                 8, &d, &err), DLC_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(config_diff("train:\n  l2: 0.1\n", "train:\n  l2: 0.1\n  no_decay: []\n  clip_norm: 1\n", 8, &d, &err),
+                     DLC_OK);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.v[0], "train.no_decay: (none) -> [...]");
+    assert_string_equal(d.v[1], "train.clip_norm: (none) -> 1");
+    dlc_strlist_clear(&d);
     free(ya);
     free(yb);
     config_free(&a);

@@ -624,10 +624,66 @@ static void test_queries(void **state)
     embed_vectors_free(&v);
 }
 
+/* Vectors of V words in D dimensions: a shared direction (axis 0) of weight
+ * a, a second direction (axis 1) on which the words lie along a line, from -b
+ * to b (spread evenly, the frequent ones as the rest), and noise of size e,
+ * seeded. */
+static void shaped_vectors(embed_vectors *v, int V, int D, double a, double b, double e)
+{
+    memset(v, 0, sizeof *v);
+    v->V = V;
+    v->D = D;
+    v->w = tensor_alloc((size_t)V * D);
+    dlc_rng rng;
+    dlc_rng_seed(&rng, 7, 0);
+    for (int r = 0; r < V; r++)
+        for (int i = 0; i < D; i++)
+            v->w[(size_t)r * D + i] = (float)((i == 0 ? a : 0.0) + (i == 1 ? b * (2.0 * fmod(r * 0.6180339887, 1.0) - 1.0) : 0.0) +
+                                              e * (2.0 * dlc_rng_uniform(&rng) - 1.0));
+}
+
+/* The warning's criterion: every nearest neighbour near 1 while the frequent
+ * words share a direction says nothing; near 1 in tight clusters that are far
+ * apart says something; so does one direction of random noise (trained). */
+static void test_unseparated(void **state)
+{
+    (void)state;
+    embed_vectors v;
+    double mean, nearest;
+    /* untrained skip-gram: one direction, little else (the fortunes after an epoch: 0.97, 0.9998) */
+    shaped_vectors(&v, 1000, 50, 1.0, 0.0, 0.005);
+    assert_true(embed_unseparated(&v, &mean, &nearest));
+    assert_true(mean > 0.99 && nearest > 0.999);
+    embed_vectors_free(&v);
+    /* untrained CBOW: the shared direction, and a second one along which the
+     * words lie: a mean below 0.9 (the former bar), neighbours still at 0.998 */
+    shaped_vectors(&v, 1000, 50, 1.0, 1.0, 0.01);
+    assert_true(embed_unseparated(&v, &mean, &nearest));
+    assert_true(mean > 0.7 && mean < 0.9);
+    assert_true(nearest > 0.995);
+    embed_vectors_free(&v);
+    /* trained: directions of their own (random in 50 dimensions: nearest about 0.5) */
+    shaped_vectors(&v, 1000, 50, 0.3, 0.0, 1.0);
+    assert_false(embed_unseparated(&v, &mean, &nearest));
+    assert_true(nearest < 0.9);
+    embed_vectors_free(&v);
+    /* two tight topics, opposite: neighbours near 1, and they mean something */
+    shaped_vectors(&v, 10, 16, 0.0, 0.0, 0.01);
+    for (int r = 0; r < 10; r++)
+        v.w[(size_t)r * 16 + 2] = r % 2 ? 1.0f : -1.0f;
+    assert_false(embed_unseparated(&v, &mean, &nearest));
+    assert_true(nearest > 0.99 && mean < 0.1);
+    /* the median of the nearest similarities, by hand: rows 0 and 1 alone */
+    tu_close(embed_nearest_cosine(&v, 2), -1.0, 2e-3);
+    assert_true(isnan(embed_nearest_cosine(&v, 1)));
+    embed_vectors_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ns_gradient),    cmocka_unit_test(test_glove_gradient),
+        cmocka_unit_test(test_unseparated),
         cmocka_unit_test(test_window_gradient), cmocka_unit_test(test_negative_sampler),
         cmocka_unit_test(test_cbow_step),      cmocka_unit_test(test_keep_prob),
         cmocka_unit_test(test_corpus),

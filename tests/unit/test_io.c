@@ -988,6 +988,55 @@ static void hex(dlc_buf *b, const char *s)
         dlc_buf_printf(b, "%02x", *p);
 }
 
+/* io_safetensors_read_meta: one value from the header alone (a config
+ * without model: takes a model file's embedded config through it). */
+static void test_st_read_meta(void **state)
+{
+    (void)state;
+    st_fixture f;
+    fixture_init(&f);
+    const char *path = tu_tmp("meta.safetensors");
+    dlc_error err = {0};
+    assert_int_equal(io_safetensors_write(path, f.t, 5, f.meta, 5, &err), DLC_OK);
+    char *v = NULL;
+    assert_int_equal(io_safetensors_read_meta(path, "unicode", &v, &err), DLC_OK);
+    assert_string_equal(v, f.meta[2].value);
+    free(v);
+    assert_int_equal(io_safetensors_read_meta(path, "newline", &v, &err), DLC_OK);
+    assert_string_equal(v, "a\nb\r\n");
+    free(v);
+    assert_int_equal(io_safetensors_read_meta(path, "nope", &v, &err), DLC_OK);
+    assert_null(v);
+    /* the tensors are not read: the header with its length alone is enough */
+    size_t len;
+    char *raw = slurp(path, &len);
+    uint64_t hlen = 0;
+    for (int k = 0; k < 8; k++)
+        hlen |= (uint64_t)(unsigned char)raw[k] << (8 * k);
+    const char *cut = tu_tmp("meta_head.safetensors");
+    FILE *o = fopen(cut, "wb");
+    assert_int_equal(fwrite(raw, 1, 8 + hlen, o), 8 + hlen);
+    fclose(o);
+    assert_int_equal(io_safetensors_read_meta(cut, "quote", &v, &err), DLC_OK);
+    assert_string_equal(v, "say \"hi\"");
+    free(v);
+    /* one byte of the header missing: not a safetensors file, said */
+    o = fopen(cut, "wb");
+    assert_int_equal(fwrite(raw, 1, 7 + hlen, o), 7 + hlen);
+    fclose(o);
+    assert_int_equal(io_safetensors_read_meta(cut, "quote", &v, &err), DLC_EINPUT);
+    assert_null(v);
+    assert_non_null(strstr(err.msg, "not a safetensors file"));
+    free(raw);
+    /* text where a model goes, and no file */
+    o = fopen(cut, "wb");
+    fputs("name: iris\nseed: 3\n", o);
+    fclose(o);
+    assert_int_equal(io_safetensors_read_meta(cut, "config", &v, &err), DLC_EINPUT);
+    assert_non_null(strstr(err.msg, "it is text"));
+    assert_int_equal(io_safetensors_read_meta(tu_tmp("absent.safetensors"), "config", &v, &err), DLC_EIO);
+}
+
 static void test_numpy_reads_dlc(void **state)
 {
     if (!have_numpy())
@@ -1188,6 +1237,7 @@ int main(void)
         cmocka_unit_test(test_json_depth),
         cmocka_unit_test(test_json_write_string),
         cmocka_unit_test(test_st_roundtrip),
+        cmocka_unit_test(test_st_read_meta),
         cmocka_unit_test(test_st_async),
         cmocka_unit_test(test_st_write_rejects),
         cmocka_unit_test(test_st_alignment),
