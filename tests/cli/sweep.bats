@@ -26,6 +26,19 @@ board_rows() {
     awk -F, -v s="$2" 'NR > 1 && $3 == s' "$1" | wc -l
 }
 
+# A sweep of one parameter over iris.yaml (the line "KEY: VALUE" in $1) that dlc
+# sample refuses (exit 2), each further argument a part of its message; the file is
+# p.yaml, the parameter its line 4.
+sweep_refuses() {
+    printf 'base: iris.yaml\ntrials: 3\nparams:\n  %s\n' "$1" > p.yaml
+    run "$DLC" sample p.yaml
+    [ "$status" -eq 2 ]
+    shift
+    for part in "$@"; do
+        [[ "$output" == *"$part"* ]] || return 1
+    done
+}
+
 @test "sample: deterministic --set overrides per trial, usable by dlc train" {
     iris_sweep
     run "$DLC" sample sw.yaml
@@ -115,55 +128,31 @@ YAML
     grep -q "units: $units" run/config.yaml
     grep -q "activation: $act" run/config.yaml
     # a value the blocks refuse is named before anything runs, as other keys' are
-    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.body.repeat: {int_uniform: [0, 3]}\n' > c.yaml
-    run "$DLC" sample c.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"c.yaml:4: key 'model.layers.body.repeat': its range starts at 0, which the base config refuses"*"expected a positive integer"* ]]
-    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.blocks.mlp.layers.fc.unit: [4, 8]\n' > d.yaml
-    run "$DLC" sample d.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"d.yaml:4: key 'model.blocks.mlp.layers.fc.unit': unknown config key (did you mean 'model.blocks.mlp.layers.fc.units'?)"* ]]
+    sweep_refuses 'model.layers.body.repeat: {int_uniform: [0, 3]}' "p.yaml:4: key 'model.layers.body.repeat': its range starts at 0, which the base config refuses" \
+        "expected a positive integer"
+    sweep_refuses 'model.blocks.mlp.layers.fc.unit: [4, 8]' "p.yaml:4: key 'model.blocks.mlp.layers.fc.unit': unknown config key (did you mean 'model.blocks.mlp.layers.fc.units'?)"
     # the suggestion keeps the item as the key wrote it, a name or an index
-    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.1.unit: [4, 8]\n' > e.yaml
-    run "$DLC" sample e.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"e.yaml:4: key 'model.layers.1.unit': unknown config key (did you mean 'model.layers.1.units'?)"* ]]
-    printf 'base: iris.yaml\ntrials: 4\nparams:\n  model.layers.body.repeats: [1, 2]\n' > e.yaml
-    run "$DLC" sample e.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"e.yaml:4: key 'model.layers.body.repeats': unknown config key (did you mean 'model.layers.body.repeat'?)"* ]]
+    sweep_refuses 'model.layers.1.unit: [4, 8]' "p.yaml:4: key 'model.layers.1.unit': unknown config key (did you mean 'model.layers.1.units'?)"
+    sweep_refuses 'model.layers.body.repeats: [1, 2]' "p.yaml:4: key 'model.layers.body.repeats': unknown config key (did you mean 'model.layers.body.repeat'?)"
 }
 
 @test "bad sweeps: unknown keys and bad ranges exit 2 naming file, line and key" {
     iris_config
-    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lrr: {log_uniform: [1e-3, 1e-1]}\n' > a.yaml
-    run "$DLC" sample a.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"a.yaml:4: key 'train.optimizer.lrr': unknown config key (did you mean 'train.optimizer.lr'?)"* ]]
-    printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.4.units: [8, 16]\n' > b.yaml
-    run "$DLC" sample b.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"b.yaml:4: key 'model.layers.4.units'"*"index 4 is out of range"* ]]
+    sweep_refuses 'train.optimizer.lrr: {log_uniform: [1e-3, 1e-1]}' "p.yaml:4: key 'train.optimizer.lrr': unknown config key (did you mean 'train.optimizer.lr'?)"
+    sweep_refuses 'model.layers.4.units: [8, 16]' "p.yaml:4: key 'model.layers.4.units'" "index 4 is out of range"
     # a layer by its name, as --set reaches it: known, sampled, and a name no layer has
     sed -i 's/- {type: dense, units: 8/- {name: hidden, type: dense, units: 8/' iris.yaml
     printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.hidden.units: [5, 6]\n' > n.yaml
     run "$DLC" sample n.yaml --trial 2 --lines
     [ "$status" -eq 0 ]
     [[ "$output" == "model.layers.hidden.units="[56] ]]
-    printf 'base: iris.yaml\ntrials: 3\nparams:\n  model.layers.hiden.units: [5, 6]\n' > n.yaml
-    run "$DLC" sample n.yaml
+    sweep_refuses 'model.layers.hiden.units: [5, 6]' "no item of 'model.layers' is named 'hiden' (did you mean 'hidden'?)"
+    sweep_refuses 'train.optimizer.lr: {log_uniform: [0, 1]}' "p.yaml:4: key 'train.optimizer.lr': log_uniform needs 0 < lo < hi"
+    sweep_refuses 'train.optimizer.beta1: {uniform: [0.5, 1.5]}' "its range reaches 1.5, which the base config refuses"
+    sweep_refuses 'train.optimizer.lrr: [0.1]' "unknown config key"
+    run "$DLC" sample p.yaml --trial 1
     [ "$status" -eq 2 ]
-    [[ "$output" == *"no item of 'model.layers' is named 'hiden' (did you mean 'hidden'?)"* ]]
-    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.lr: {log_uniform: [0, 1]}\n' > c.yaml
-    run "$DLC" sample c.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"c.yaml:4: key 'train.optimizer.lr': log_uniform needs 0 < lo < hi"* ]]
-    printf 'base: iris.yaml\ntrials: 3\nparams:\n  train.optimizer.beta1: {uniform: [0.5, 1.5]}\n' > d.yaml
-    run "$DLC" sample d.yaml
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"its range reaches 1.5, which the base config refuses"* ]]
-    run "$DLC" sample a.yaml --trial 1
-    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown config key"* ]]
     iris_sweep
     run "$DLC" sample sw.yaml --trial 4
     [ "$status" -eq 2 ]
