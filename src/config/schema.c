@@ -1216,7 +1216,9 @@ static dlc_status get_inputs(const config_key *k, const ynode *v, const char *pa
         return type_error(k, v, path, err);
     }
     if (n > GRAPH_MAX_INPUTS)
-        return config_key_fail(err, v, path, "at most %d inputs, got %d", GRAPH_MAX_INPUTS, n);
+        return config_key_fail(err, v, path, "at most %d inputs, got %d: join them in steps (a layer of "
+                               "the first %d, then one of it and the rest)", GRAPH_MAX_INPUTS, n,
+                               GRAPH_MAX_INPUTS);
     for (int i = 0; i < n; i++) {
         char sub[PATH_BUF], got[96];
         if (v->kind == YN_SEQ)

@@ -27,7 +27,10 @@
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-#define GRAPH_MAX_INPUTS 8
+/* inputs of one layer: a DenseNet block written as Keras' functional API writes it joins
+ * every earlier map in one concat (DenseNet-121's third block joins 25, DenseNet-201's 49) */
+#define GRAPH_MAX_INPUTS 64
+#define GRAPH_MAX_OUTPUTS 8       /* heads of one model */
 #define GRAPH_MAX_PARAMS 8
 #define GRAPH_NAME_MAX 64
 #define GRAPH_MAX_PIECES 16       /* split: pieces of one axis */
@@ -332,7 +335,7 @@ struct graph {
     graph_node *nodes;        /* topological order; node 0.. are inputs */
     int n_inputs;
     int n_outputs;
-    int outputs[GRAPH_MAX_INPUTS];
+    int outputs[GRAPH_MAX_OUTPUTS];
     int n_params;
     graph_param *params;
     size_t n_weights;         /* floats in the parameter block */

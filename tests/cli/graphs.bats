@@ -188,3 +188,42 @@ YAML
     run "$ROOT/tests/onnx/check.sh" "$DLC" runs/gx x.txt
     [ "$status" -eq 0 ]
 }
+
+@test "a DenseNet block as Keras' functional API writes it: each layer reads one concat of every map before it (up to 11)" {
+    {
+        printf 'name: dn\nseed: 1\ndata:\n  format: csv\n  train: {file: %s/data/digits.csv}\n' "$ROOT"
+        printf '  label: digit\n  split: {dev: 0.2}\ntrain: {epochs: 6, batch_size: 32, optimizer: {type: adam, lr: 0.01}}\n'
+        printf 'model:\n  layers:\n    - {name: img, type: reshape, shape: [1, 8, 8]}\n'
+        printf '    - {name: stem, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}\n'
+        seen=stem
+        for i in $(seq 1 10); do
+            printf '    - {name: l%d, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}\n' "$i"
+            seen="$seen, l$i"
+            printf '    - {name: c%d, type: concat, inputs: [%s]}\n' "$i" "$seen"
+        done
+        printf '    - {name: gap, type: global_avgpool}\n    - {name: out, type: dense, units: 10, activation: softmax}\n'
+    } > dn.yaml
+    run "$DLC" summary dn.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"c10                    concat           (48, 8, 8)                      0  stem, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10"* ]]
+    # PyTorch's count of the same module (torch.cat of the list of maps before each layer)
+    [[ "$output" == *"total params: 9,970 "* ]]
+    run "$DLC" gradcheck dn.yaml --input --batch 2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train dn.yaml --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.85' runs/dn/report.json
+    run "$DLC" export runs/dn --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/dn/model.onnx --out back
+    [ "$status" -eq 0 ]
+    run "$DLC" summary back
+    [[ "$output" == *"concat           (48, 8, 8)                      0  "* ]]
+    sed -n 2,4p "$ROOT/data/digits.csv" | cut -d, -f1-64 | tr , ' ' > x.txt
+    "$DLC" predict runs/dn --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/dn x.txt
+    [ "$status" -eq 0 ]
+}

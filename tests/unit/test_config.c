@@ -550,8 +550,11 @@ static void test_key_of_other_layer_type(void **state)
                  "key 'model.layers.1.rate': expected a number in [0, 1), got 1", NULL);
     expect_error(BASE "    - {type: reshape, shape: [-1, 2, -1]}\n",
                  "key 'model.layers.1.shape.2': only one dimension may be -1", NULL);
-    expect_error(BASE "    - {type: dense, units: 3, inputs: [a, b, c, d, e, f, g, h, i]}\n",
-                 "key 'model.layers.1.inputs': at most 8 inputs", NULL);
+    char wide[1024] = BASE "    - {type: concat, inputs: [a";
+    for (int i = 1; i <= GRAPH_MAX_INPUTS; i++) /* one more than a layer takes */
+        snprintf(wide + strlen(wide), sizeof wide - strlen(wide), ", a%d", i);
+    strcat(wide, "]}\n");
+    expect_error(wide, "key 'model.layers.1.inputs': at most 64 inputs, got 65: join them in steps", NULL);
     expect_error(BASE "    - dense\n",
                  "test.yaml:7: key 'model.layers.1': expected a layer mapping", NULL);
 
