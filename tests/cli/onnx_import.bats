@@ -251,9 +251,9 @@ PY
 
 @test "import: torchvision's DenseNet-121 (Pad before its average pools, concats of up to 25 maps) predicts PyTorch's logits" {
     imports_torchvision_like 2e-4 densenet121 dn 2   # 5e-5 measured, logits up to 95
-    # the transitions' Pad of nothing is no layer; block 3 joins 25 maps: concats of 8, 8, 8, 4
+    # the transitions' Pad of nothing is no layer; block 3 joins 25 maps in one concat
     [ "$(grep -c '^      type: avgpool$' run/config.yaml)" -eq 3 ]
-    [ "$(grep -c '_part[0-9]*$' run/config.yaml)" -gt 0 ]
+    [ "$(grep -c '_part[0-9]*$' run/config.yaml)" -eq 0 ]
     # torchvision's 6,964,106 (10 classes) less one per channel of the 59 batch norms folded into
     # the convolution before them (its gamma and beta become the convolution's bias)
     "$DLC" summary run | grep -q "total params: 6,956,618 "
@@ -596,6 +596,12 @@ imports_as() {
     imports_as gap_packed output
     [ "$(grep -c '^      type: ' gap_packed/config.yaml)" -eq 3 ]   # conv2d, global_avgpool, dense
     ! grep -q 'type: reshape$' gap_packed/config.yaml || false
+}
+
+@test "import: a Concat of more inputs than a dlc layer takes (70 of 64) is concats in steps, and predicts its outputs" {
+    imports_as wide_concat output
+    [ "$(grep -c '^      type: concat$' wide_concat/config.yaml)" -eq 2 ]
+    [ "$(grep -c '_part[0-9]*$' wide_concat/config.yaml)" -eq 1 ]
 }
 
 @test "import: a linear layer as MatMul + Add (bias either side, weight through Transpose); Dropout's ratio as an input or an attribute" {
