@@ -708,7 +708,7 @@ output_constant|the output 'output' is not computed by a layer
 pool_no_kernel|node 'output' (MaxPool): kernel_shape is missing or not 1 to 3 axes
 softmax_axis|node 'output' (Softmax): softmax over axis 1 (dlc's is over the last axis, 2 here)
 sub_not_input|node 'output' (Sub): Sub other than the input's normalization
-sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 8)
+sum_one|node 'output' (Sum): 1 inputs (dlc's add takes 2 to 64)
 transpose_layer|node 'output' (Transpose): a Transpose dlc's layers have no form for (only the time-major views around recurrent layers are read)
 two_inputs|the graph has several inputs ('input', 'other'); a dlc model has one
 unknown_ops|2 ops dlc has no layer for: Cos (2 nodes, the first 'c'), Sin (node 's')
