@@ -118,6 +118,7 @@ typedef struct {
     layer_window kernel;          /* conv, pool: window size */
     layer_window stride;          /* conv, pool */
     layer_window dilation;        /* conv, maxpool: steps between the window's taps (1: dense) */
+    layer_window scale;           /* upsample: each output position per input one, per spatial axis */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
@@ -212,6 +213,7 @@ typedef enum {
     OP_WORD_CHARS,
     OP_CHI_SQUARE,
     OP_CHANNEL_SHUFFLE,
+    OP_UPSAMPLE,
     OP_COUNT
 } op_kind;
 

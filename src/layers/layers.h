@@ -50,6 +50,7 @@ void identity_backward(graph *g, graph_node *n, int N);
 LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
 LAYER_OP_FUNCS(channel_shuffle);
+LAYER_OP_FUNCS(upsample);
 LAYER_OP_FUNCS(conv);
 LAYER_OP_FUNCS(maxpool);
 LAYER_OP_FUNCS(avgpool);
