@@ -227,3 +227,100 @@ YAML
     run "$ROOT/tests/onnx/check.sh" "$DLC" runs/dn x.txt
     [ "$status" -eq 0 ]
 }
+
+# a U-Net on Fashion-MNIST: two poolings down, two upsamplings back, each
+# joined to the encoder's map of its scale
+unet_config() {
+    cat > unet.yaml <<YAML
+name: unet
+seed: 1
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 1000}
+  split: {dev: 0.2}
+train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: e1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {name: p1, type: maxpool, kernel: 2}
+    - {name: e2, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: p2, type: maxpool, kernel: 2}
+    - {name: mid, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: u2, type: upsample}
+    - {name: s2, type: concat, inputs: [u2, e2]}
+    - {name: d2, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: u1, type: upsample, scale: [2, 2]}
+    - {name: s1, type: concat, inputs: [u1, e1]}
+    - {name: d1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {name: pool, type: avgpool, kernel: 4}
+    - {type: flatten}
+    - {type: dense, units: 10, activation: softmax}
+YAML
+}
+
+@test "a U-Net: upsample back up the encoder's scales, concat with its maps; trains, exports (Resize) and imports back" {
+    unet_config
+    run "$DLC" summary unet.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"u2                     upsample         (8, 14, 14)                     0  mid"* ]]
+    [[ "$output" == *"s1                     concat           (12, 28, 28)                    0  u1, e1"* ]]
+    [[ "$output" == *"total params: 4,486 "* ]]   # PyTorch's count of the same module
+    run "$DLC" train unet.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the loss goes down, and the model learns
+    awk -F, 'NR == 2 { first = $3 } END { exit !($3 < 0.6 * first) }' runs/unet/metrics.csv
+    jq -e '.splits.dev.accuracy > 0.6' runs/unet/report.json
+    run "$DLC" eval runs/unet --split dev
+    [ "$status" -eq 0 ]
+    run "$DLC" export runs/unet --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/unet/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A8 '^    - name: u1$' back/config.yaml | grep -q '^      scale: \[2, 2\]$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/unet --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/unet x.txt
+    [ "$status" -eq 0 ]
+}
+
+@test "PyTorch's nn.Upsample (nearest, scale_factor 2 used twice and (2, 3)) and torch.cat in a U-Net import as upsample and concat with PyTorch's logits" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(5)
+class U(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.e1, s.e2 = nn.Conv2d(1, 3, 3, padding=1), nn.Conv2d(3, 4, 3, padding=1)
+        s.up, s.up23 = nn.Upsample(scale_factor=2, mode="nearest"), nn.Upsample(scale_factor=(2, 3), mode="nearest")
+        s.d2, s.d1 = nn.Conv2d(8, 4, 3, padding=1), nn.Conv2d(10, 2, 3, padding=1)
+        s.fc = nn.Linear(2 * 12 * 12, 3)
+    def forward(s, x):
+        pool = nn.functional.max_pool2d
+        a = torch.relu(s.e1(x))                                   # (3, 12, 12)
+        b = torch.relu(s.e2(pool(a, 2)))                          # (4, 6, 6)
+        c = torch.relu(s.d2(torch.cat([s.up(pool(b, 2)), b], 1)))  # (4, 6, 6)
+        d = torch.cat([s.up(c), a, s.up23(pool(a, (2, 3)))], 1)  # (10, 12, 12)
+        return s.fc(torch.relu(s.d1(d)).flatten(1))
+m = U().eval()
+x = torch.randn(3, 1, 12, 12)
+torch.onnx.export(m, x, "u.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import u.onnx --out u
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      type: upsample$' u/config.yaml)" -eq 3 ]
+    grep -q '^      scale: \[2, 3\]$' u/config.yaml
+    "$DLC" predict u --values x.txt --logits > got.txt
+    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
+         END { print "max abs diff " m; exit !(m < 1e-5) }' want.txt got.txt
+}
