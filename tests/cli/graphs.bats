@@ -323,4 +323,12 @@ PY
     awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
          { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
          END { print "max abs diff " m; exit !(m < 1e-5) }' want.txt got.txt
+    # bilinear is not nearest: refused, naming the node
+    /usr/bin/python3 -c '
+import torch
+m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bilinear"))
+torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bl.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
+    run "$DLC" import bl.onnx --out bl
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Resize): mode 'linear' (dlc's upsample is nearest neighbour by whole factors)"* ]]
 }
