@@ -3047,6 +3047,32 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, ch
                  "average; the first '%s') keep%s the file's running statistics; training after import "
                  "updates them with dlc's momentum 0.9 (PyTorch's 0.1): set model.layers.N.momentum to change it",
                  k.n_cumulative, k.n_cumulative > 1 ? "s" : "", k.cumulative, k.n_cumulative > 1 ? "" : "s");
+    /* outputs left out: not the imported one, nor a view of it or of the value it is an
+     * Identity of (its probabilities: a dlc export's heads are Identity and Softmax of one value) */
+    char left[200] = "";
+    int n_left = 0;
+    const char *src = oname;
+    for (int i = 0; i < om->n_nodes; i++)
+        if (om->nodes[i].n_out == 1 && om->nodes[i].n_in == 1 && !strcmp(om->nodes[i].op, "Identity") &&
+            !strcmp(om->nodes[i].out[0], oname))
+            src = om->nodes[i].in[0];
+    for (int q = 0; q < om->n_outputs; q++) {
+        const char *qn = om->outputs[q].name;
+        int view = !strcmp(qn, oname);
+        for (int i = 0; i < om->n_nodes && !view; i++)
+            for (int u = 0; u < om->nodes[i].n_out; u++)
+                if (!strcmp(om->nodes[i].out[u], qn))
+                    for (int j = 0; j < om->nodes[i].n_in; j++)
+                        view |= !strcmp(om->nodes[i].in[j], oname) || !strcmp(om->nodes[i].in[j], src);
+        if (!view && n_left++ < 4)
+            snprintf(left + strlen(left), sizeof left - strlen(left), "%s'%s'", n_left > 1 ? ", " : "", qn);
+    }
+    if (n_left && note_len) {
+        size_t at = strlen(note);
+        snprintf(note + at, note_len - at, "%s%s has %d output%s besides '%s', left out: %s%s (dlc import "
+                 "reads one output: the run predicts and fine-tunes that one alone)", at ? "; " : "", path, n_left,
+                 n_left > 1 ? "s" : "", oname, left, n_left > 4 ? ", ..." : "");
+    }
 done:
     if (st && m->g)
         model_free(m);

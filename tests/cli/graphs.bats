@@ -332,3 +332,58 @@ torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bl.onnx", opset_version=13, input
     [ "$status" -eq 2 ]
     [[ "$output" == *"(Resize): mode 'linear' (dlc's upsample is nearest neighbour by whole factors)"* ]]
 }
+
+@test "two heads of different losses and weights on one CSV, one of them also read by the other: gradients, training, eval, predict, ONNX; its import says what it leaves out" {
+    cat > heads.yaml <<YAML
+name: heads
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: {species: species, pw: [petal_width]}
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: h, type: dense, units: 16, activation: relu}
+    - {name: pw, type: dense, units: 1}
+    - {name: j, type: concat, inputs: [h, pw]}
+    - {name: species, type: dense, units: auto, activation: softmax}
+  outputs:
+    - species
+    - {layer: pw, loss: mse, weight: 0.5}
+train: {epochs: 30, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" summary heads.yaml
+    [[ "$output" == *"j                      concat           (17)                            0  h, pw"* ]]
+    [[ "$output" == *"output pw: layer pw, loss mse, weight 0.5"* ]]
+    # pw's gradient is its own loss's (times 0.5) and what species sends back through j
+    run "$DLC" gradcheck heads.yaml --input --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train heads.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the total is 1 x species + 0.5 x pw in every epoch line
+    awk -F, 'NR > 1 { d = $3 - ($9 + 0.5 * $13); if (d < 0) d = -d; if (d > 1e-4 * $3) bad = 1 } END { exit bad }' runs/heads/metrics.csv
+    awk -F, 'NR == 2 { a = $9; b = $13 } END { exit !($9 < 0.5 * a && $13 < 0.2 * b) }' runs/heads/metrics.csv
+    jq -e '.heads[0].metrics.dev.accuracy > 0.85 and .heads[1].metrics.dev.r2 > 0.8' runs/heads/report.json
+    run "$DLC" eval runs/heads --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.heads | length == 2'
+    printf '5.1 3.5 1.4\n6.7 3.0 5.2\n' > x.txt
+    run "$DLC" predict runs/heads --values x.txt
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    run "$DLC" export runs/heads --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/heads/model.onnx --out back
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dlc: note: runs/heads/model.onnx has 1 output besides 'species.logits', left out: 'pw.output' (dlc import reads one output"* ]]
+    # a one-head export says nothing of its probabilities
+    run "$DLC" import runs/heads/model.onnx --out back --force
+    "$DLC" export back --format onnx --out one.onnx --quiet
+    run "$DLC" import one.onnx --out one
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"note"* ]]
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/heads x.txt --output species.probabilities,pw.output
+    [ "$status" -eq 0 ]
+}
