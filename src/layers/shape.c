@@ -222,10 +222,11 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
             if (i != axis && xk->shape.d[i] != x0->shape.d[i])
                 ok = 0;
         if (!ok) {
-            char a[64], b[64];
-            return layer_fail(n, err, "inputs must agree on every axis but %d: '%s' is %s, '%s' is %s",
+            char a[64], b[64], hint[400];
+            layer_fit_hint(hint, sizeof hint, x0, xk, axis);
+            return layer_fail(n, err, "inputs must agree on every axis but %d: '%s' is %s, '%s' is %s%s",
                               axis, x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
-                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
+                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b), hint);
         }
         n->shape.d[axis] += xk->shape.d[axis];
     }

@@ -102,13 +102,39 @@ YAML
     - {type: dense, units: 10, activation: softmax}"
     run "$DLC" train g.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"g.yaml:12: layer 'sum' (add): inputs must have equal shapes: 'c1' is (8, 28, 28), 'c2' is (16, 14, 14)"* ]]
+    [[ "$output" == *"g.yaml:12: layer 'sum' (add): inputs must have equal shapes: 'c1' is (8, 28, 28), 'c2' is (16, 14, 14) ('c1' is 2 times the size of 'c2' along each axis after the channels: a maxpool with kernel: 2 on 'c1', or an upsample with scale: 2 on 'c2', makes them one size)"* ]]
+    # channels alone: what a ResNet block's shortcut does
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c2, type: conv2d, filters: 16, kernel: 3, padding: same}
+    - {name: sum, type: add, inputs: [c1, c2]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c2' is (16, 28, 28) (filters: 8 on 'c2', or a conv2d with filters: 8, kernel: 1 after it as ResNet's projection shortcut, makes the channels match)"* ]]
+    graph_config "    - {name: f, type: flatten}
+    - {name: a, type: dense, units: 8}
+    - {name: b, type: dense, units: 4, inputs: [f]}
+    - {name: s, type: add, inputs: [a, b]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'b' is (4) (units: 8 on 'b', or a dense layer with units: 8 after it, makes them match)"* ]]
     graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
     - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same}
     - {name: cat, type: concat, inputs: [c1, c3]}"
     run "$DLC" summary g.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"layer 'cat' (concat): inputs must agree on every axis but 0: 'c1' is (8, 28, 28), 'c3' is (16, 14, 14)"* ]]
+    [[ "$output" == *"layer 'cat' (concat): inputs must agree on every axis but 0: 'c1' is (8, 28, 28), 'c3' is (16, 14, 14) ('c1' is 2 times the size of 'c3'"* ]]
+    graph_config "    - {name: f, type: flatten}
+    - {name: c, type: conv2d, filters: 4, kernel: 3, inputs: [input]}
+    - {name: cat, type: concat, inputs: [f, c]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'f' is (784), 'c' is (4, 26, 26) (flatten both, or reshape one to the other's shape)"* ]]
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3}
+    - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same, inputs: [input]}
+    - {name: cat, type: concat, inputs: [c1, c3]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c1' is (8, 26, 26), 'c3' is (16, 14, 14) (make them one size along the axes after the channels: padding: same keeps a convolution's size"* ]]
     graph_config "    - {name: a, type: dense, units: 8, inputs: [b]}
     - {name: b, type: dense, units: 8, inputs: [a]}"
     run "$DLC" summary g.yaml
