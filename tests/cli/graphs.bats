@@ -135,6 +135,13 @@ YAML
     run "$DLC" summary g.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"'c1' is (8, 26, 26), 'c3' is (16, 14, 14) (make them one size along the axes after the channels: padding: same keeps a convolution's size"* ]]
+    # 2 times as high, 4 times as wide: no one factor
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: [2, 4], padding: same, inputs: [input]}
+    - {name: cat, type: concat, inputs: [c1, c3]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c3' is (16, 14, 7) (make them one size along the axes after the channels"* ]]
     graph_config "    - {name: a, type: dense, units: 8, inputs: [b]}
     - {name: b, type: dense, units: 8, inputs: [a]}"
     run "$DLC" summary g.yaml
