@@ -420,3 +420,63 @@ YAML
     run "$ROOT/tests/onnx/check.sh" "$DLC" runs/heads x.txt --output species.probabilities,pw.output
     [ "$status" -eq 0 ]
 }
+
+@test "one SGD step through an Inception concat, a squeeze-and-excitation gate, a residual add, an upsample and a skip concat lands where PyTorch's does" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    # PyTorch's module and its initial weights go to dlc through ONNX; both take one full-batch
+    # SGD step on the same 100 digits; then both predict five of them
+    /usr/bin/python3 - "$ROOT/data/digits.csv" 2>/dev/null <<'PY'
+import sys, numpy as np, torch
+from torch import nn
+torch.manual_seed(11)
+rows = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1, max_rows=100, dtype=np.float32)
+X, y = torch.tensor(rows[:, :64]) / 16.0, torch.tensor(rows[:, 64]).long()
+class G(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.stem = nn.Conv2d(1, 4, 3, padding=1)
+        s.b1, s.b3 = nn.Conv2d(4, 2, 1), nn.Conv2d(4, 3, 3, padding=1)
+        s.sq, s.ex = nn.Conv2d(5, 3, 1), nn.Conv2d(3, 5, 1)
+        s.down = nn.Conv2d(5, 5, 3, stride=2, padding=1)
+        s.up = nn.Upsample(scale_factor=2, mode="nearest")
+        s.fc = nn.Linear(10 * 8 * 8, 10)
+    def forward(s, x):
+        a = torch.tanh(s.stem(x.view(-1, 1, 8, 8)))
+        cat = torch.cat([torch.tanh(s.b1(a)), torch.tanh(s.b3(a))], 1)              # inception: (5, 8, 8)
+        g = torch.sigmoid(s.ex(torch.relu(s.sq(cat.mean((2, 3), keepdim=True)))))  # SE gate (5, 1, 1)
+        se = cat * g + cat                                                            # gate, residual add
+        u = s.up(torch.tanh(s.down(se)))                                            # (5, 4, 4) -> (5, 8, 8)
+        return s.fc(torch.cat([u, se], 1).flatten(1))                               # skip concat
+m = G()
+torch.onnx.export(m, X[:2], "g.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+opt = torch.optim.SGD(m.parameters(), lr=0.5)
+loss = nn.functional.cross_entropy(m(X), y)
+opt.zero_grad(); loss.backward(); opt.step()
+with open("train.csv", "w") as f:
+    f.write(",".join("p%d" % i for i in range(64)) + ",digit\n")
+    for r, t in zip(X.numpy(), y.numpy()):
+        f.write(",".join("%.8g" % v for v in r) + ",%d\n" % t)
+np.savetxt("x.txt", X[:5].numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(X[:5]).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import g.onnx --out imp
+    [ "$status" -eq 0 ]
+    run "$DLC" summary imp
+    [[ "$output" == *"upsample         (5, 8, 8)"* ]]
+    [[ "$output" == *"multiply         (5, 8, 8)"* ]]
+    run "$DLC" train imp/config.yaml --set name=step --set data.train.file=train.csv --set data.label=digit \
+        --set data.split.dev=0 --set data.normalize=none --set init_from.run=imp --set train.epochs=1 \
+        --set train.batch_size=full --set train.optimizer.type=sgd --set train.optimizer.lr=0.5 \
+        --set train.keep_best=false --quiet
+    [ "$status" -eq 0 ]
+    "$DLC" predict runs/step --values x.txt --logits > got.txt
+    "$DLC" predict imp --values x.txt --logits > before.txt
+    # the step moves the logits by about 0.5; dlc's land within 1e-5 of PyTorch's (1.5e-7 measured)
+    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
+         END { print "max abs diff " m; exit !(m < 1e-5) }' want.txt got.txt
+    ! awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
+         END { exit !(m < 0.1) }' want.txt before.txt
+}
