@@ -299,6 +299,10 @@ YAML
     [[ "$output" == *"u2                     upsample         (8, 14, 14)                     0  mid"* ]]
     [[ "$output" == *"s1                     concat           (12, 28, 28)                    0  u1, e1"* ]]
     [[ "$output" == *"total params: 4,486 "* ]]   # PyTorch's count of the same module
+    { cat unet.yaml; echo "    - {name: up, type: upsample, inputs: [flatten_1]}"; } > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'up' (upsample): its input 'flatten_1' is (196); upsample takes a map (channels, 1 to 3 spatial axes): a vector has no axis to enlarge (reshape it to a map first)"* ]]
     run "$DLC" train unet.yaml --quiet
     [ "$status" -eq 0 ]
     # the loss goes down, and the model learns
