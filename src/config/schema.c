@@ -758,6 +758,9 @@ static const char *const range_why[][2] = {
     {"data.sampler.per_class", " (a triplet's anchor and positive are 2 examples of one class in "
                                "the batch)"},
     {"data.sampler.classes_per_batch", " (a triplet's negative is of another class in the batch)"},
+    {"model.layers.*.axis", " (an axis of the example, counted from its first, channels first: axis 0 joins "
+                            "the channels of (C, H, W) maps, Keras' axis=-1 of channels-last ones; a "
+                            "sequence's features are axis 1)"},
 };
 
 static dlc_status range_error(const config_key *k, const ynode *v, const char *path,

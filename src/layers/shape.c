@@ -210,7 +210,9 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
     const graph_node *x0 = graph_in(g, n, 0);
     int axis = n->spec.axis;
     if (axis < 0 || axis >= x0->shape.ndim)
-        return layer_fail(n, err, "axis %d is outside the %d axes of its inputs", axis, x0->shape.ndim);
+        return layer_fail(n, err, "axis %d is outside the %d axes of its inputs (the example's axes, channels "
+                          "first: axis 0 joins the channels of (C, H, W) maps, Keras' axis=-1 or 3 of "
+                          "channels-last ones)", axis, x0->shape.ndim);
     n->shape = x0->shape;
     n->seq = 0;
     for (int k = 0; k < n->n_in && axis > 0; k++)

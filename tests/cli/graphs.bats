@@ -135,6 +135,17 @@ YAML
     run "$DLC" summary g.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"'c1' is (8, 26, 26), 'c3' is (16, 14, 14) (make them one size along the axes after the channels: padding: same keeps a convolution's size"* ]]
+    # Keras' channels-last axis of a concat
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c2, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: cat, type: concat, inputs: [c1, c2], axis: -1}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.layers.2.axis': expected an integer >= 0, got -1 (an axis of the example, counted from its first, channels first: axis 0 joins the channels of (C, H, W) maps, Keras' axis=-1 of channels-last ones"* ]]
+    sed -i 's/axis: -1/axis: 3/' g.yaml
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'cat' (concat): axis 3 is outside the 3 axes of its inputs (the example's axes, channels first: axis 0 joins"* ]]
     # 2 times as high, 4 times as wide: no one factor
     graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
     - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: [2, 4], padding: same, inputs: [input]}
