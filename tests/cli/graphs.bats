@@ -321,6 +321,12 @@ YAML
     jq -e '.splits.dev.accuracy > 0.6' runs/unet/report.json
     run "$DLC" eval runs/unet --split dev
     [ "$status" -eq 0 ]
+    # stopped after 2 epochs and resumed, it ends as the straight run did
+    run "$DLC" train unet.yaml --set name=part --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train runs/part/config.yaml --resume --set train.epochs=3 --quiet
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time runs/unet/metrics.csv) <(metrics_no_time runs/part/metrics.csv)
     run "$DLC" export runs/unet --format onnx
     [ "$status" -eq 0 ]
     run "$DLC" import runs/unet/model.onnx --out back
