@@ -4,6 +4,19 @@
 # different channel counts; and the messages of graphs that cannot be built.
 load helpers
 
+# the largest absolute difference of two files of numbers, value by value
+max_abs_diff() {
+    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
+         END { print m + 0 }' "$1" "$2"
+}
+
+# below X BOUND: X < BOUND (says X)
+below() {
+    echo "max abs diff $1"
+    awk -v x="$1" -v b="$2" 'BEGIN { exit !(x < b) }'
+}
+
 # digits (8 x 8 pixels) with two table columns after the pixels, and the
 # mean pixel as a second target
 image_table_data() {
@@ -374,9 +387,7 @@ PY
     [ "$(grep -c '^      type: upsample$' u/config.yaml)" -eq 3 ]
     grep -q '^      scale: \[2, 3\]$' u/config.yaml
     "$DLC" predict u --values x.txt --logits > got.txt
-    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
-         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
-         END { print "max abs diff " m; exit !(m < 1e-5) }' want.txt got.txt
+    below "$(max_abs_diff want.txt got.txt)" 1e-5
     # bilinear is not nearest: refused, naming the node
     /usr/bin/python3 -c '
 import torch
@@ -494,10 +505,6 @@ PY
     "$DLC" predict runs/step --values x.txt --logits > got.txt
     "$DLC" predict imp --values x.txt --logits > before.txt
     # the step moves the logits by about 0.5; dlc's land within 1e-5 of PyTorch's (1.5e-7 measured)
-    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
-         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
-         END { print "max abs diff " m; exit !(m < 1e-5) }' want.txt got.txt
-    ! awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
-         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
-         END { exit !(m < 0.1) }' want.txt before.txt
+    below "$(max_abs_diff want.txt got.txt)" 1e-5
+    ! below "$(max_abs_diff want.txt before.txt)" 0.1 || false
 }
