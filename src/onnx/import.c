@@ -745,7 +745,8 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
  * nn.Upsample(mode='nearest') and dlc's export write scales (1, 1, f...) with
  * asymmetric coordinates and floor: output o reads input floor(o / f).  With
  * half_pixel coordinates it reads round((o + 0.5) / f - 0.5), which for a
- * whole f is floor(o / f) too, whatever nearest_mode.  Sizes instead of
+ * whole f is floor(o / f) too when nearest_mode rounds (o / f plus a part in
+ * (-0.5, 0.5), never a tie), not when it is floor or ceil.  Sizes instead of
  * scales give the factors as multiples of the input's size. */
 static dlc_status op_resize(imp *k, const onnx_node *n)
 {
@@ -755,9 +756,11 @@ static dlc_status op_resize(imp *k, const onnx_node *n)
                *r = nm && nm->s ? nm->s : "round_prefer_floor";
     if (strcmp(m, "nearest"))
         return fail_at(k, n, "mode '%s' (dlc's upsample is nearest neighbour by whole factors)", m);
-    if (strcmp(c, "half_pixel") && strcmp(c, "pytorch_half_pixel") && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
+    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
+    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
         return fail_at(k, n, "coordinate_transformation_mode '%s' with nearest_mode '%s' (dlc's upsample "
-                             "reads input floor(o / f): asymmetric with floor, or half_pixel)", c, r);
+                             "reads input floor(o / f): asymmetric with floor, or half_pixel with a rounding "
+                             "nearest_mode)", c, r);
     int in;
     dlc_status st = layer_in(k, n, 0, &in);
     tensor_shape xs;
