@@ -85,7 +85,7 @@ static int run(const cli_args *a)
 
     dlc_error err = {0};
     model m;
-    char note[400];
+    char note[800];
     if (onnx_import(&m, a->pos[0], &o, note, sizeof note, &err) != DLC_OK)
         return cli_fail(&err);
     if (note[0])

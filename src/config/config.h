@@ -27,7 +27,7 @@
 
 /* One output of the model with its loss (model.outputs).  A config without
  * model.outputs has one head: the last layer, with the top-level loss. */
-#define CONFIG_MAX_HEADS GRAPH_MAX_INPUTS
+#define CONFIG_MAX_HEADS GRAPH_MAX_OUTPUTS
 typedef struct {
     char name[GRAPH_NAME_MAX];   /* the head's name in metrics and reports (default: its layer's) */
     char layer[GRAPH_NAME_MAX];  /* the layer whose output it is */

@@ -232,6 +232,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.kernel",       K_WINDOW,     LAY(kernel),             REQUIRED, ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.dilation",     K_WINDOW,     LAY(dilation),           "1",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.scale",        K_WINDOW,     LAY(scale),              "2",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.groups",       K_INT,        LAY(groups),             "1",      GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.algorithm",    K_ENUM,       LAY(algorithm),          "auto",   ANY,          ENUM_F(graph_conv_algo_names, F_OP_KEY)) \
@@ -758,6 +759,9 @@ static const char *const range_why[][2] = {
     {"data.sampler.per_class", " (a triplet's anchor and positive are 2 examples of one class in "
                                "the batch)"},
     {"data.sampler.classes_per_batch", " (a triplet's negative is of another class in the batch)"},
+    {"model.layers.*.axis", " (an axis of the example, counted from its first, channels first: axis 0 joins "
+                            "the channels of (C, H, W) maps, Keras' axis=-1 of channels-last ones; a "
+                            "sequence's features are axis 1)"},
 };
 
 static dlc_status range_error(const config_key *k, const ynode *v, const char *path,
@@ -1217,7 +1221,9 @@ static dlc_status get_inputs(const config_key *k, const ynode *v, const char *pa
         return type_error(k, v, path, err);
     }
     if (n > GRAPH_MAX_INPUTS)
-        return config_key_fail(err, v, path, "at most %d inputs, got %d", GRAPH_MAX_INPUTS, n);
+        return config_key_fail(err, v, path, "at most %d inputs, got %d: join them in steps (a layer of "
+                               "the first %d, then one of it and the rest)", GRAPH_MAX_INPUTS, n,
+                               GRAPH_MAX_INPUTS);
     for (int i = 0; i < n; i++) {
         char sub[PATH_BUF], got[96];
         if (v->kind == YN_SEQ)

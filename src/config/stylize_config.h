@@ -13,7 +13,7 @@
 #include "../graph/graph.h"
 
 /* the content head and the style heads share the model's heads */
-#define STYLIZE_MAX_LAYERS (GRAPH_MAX_INPUTS - 1)
+#define STYLIZE_MAX_LAYERS (GRAPH_MAX_OUTPUTS - 1)
 
 /* Where G starts: the content image, or noise around the images' mean. */
 typedef enum { STYLIZE_INIT_CONTENT, STYLIZE_INIT_NOISE, STYLIZE_INIT_COUNT } stylize_init;

@@ -666,8 +666,8 @@ dlc_status graph_build_opts(graph **out, const tensor_shape *input, const layer_
     }
 
     if (n_outputs > 0) {
-        if (n_outputs > GRAPH_MAX_INPUTS) {
-            st = dlc_fail(err, DLC_EINPUT, "at most %d outputs", GRAPH_MAX_INPUTS);
+        if (n_outputs > GRAPH_MAX_OUTPUTS) {
+            st = dlc_fail(err, DLC_EINPUT, "at most %d outputs", GRAPH_MAX_OUTPUTS);
             goto fail;
         }
         for (int k = 0; k < n_outputs; k++) {

@@ -27,7 +27,10 @@
 #include "../base/util.h"
 #include "../tensor/tensor.h"
 
-#define GRAPH_MAX_INPUTS 8
+/* inputs of one layer: a DenseNet block written as Keras' functional API writes it joins
+ * every earlier map in one concat (DenseNet-121's third block joins 25, DenseNet-201's 49) */
+#define GRAPH_MAX_INPUTS 64
+#define GRAPH_MAX_OUTPUTS 8       /* heads of one model */
 #define GRAPH_MAX_PARAMS 8
 #define GRAPH_NAME_MAX 64
 #define GRAPH_MAX_PIECES 16       /* split: pieces of one axis */
@@ -115,6 +118,7 @@ typedef struct {
     layer_window kernel;          /* conv, pool: window size */
     layer_window stride;          /* conv, pool */
     layer_window dilation;        /* conv, maxpool: steps between the window's taps (1: dense) */
+    layer_window scale;           /* upsample: each output position per input one, per spatial axis */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
@@ -209,6 +213,7 @@ typedef enum {
     OP_WORD_CHARS,
     OP_CHI_SQUARE,
     OP_CHANNEL_SHUFFLE,
+    OP_UPSAMPLE,
     OP_COUNT
 } op_kind;
 
@@ -334,7 +339,7 @@ struct graph {
     graph_node *nodes;        /* topological order; node 0.. are inputs */
     int n_inputs;
     int n_outputs;
-    int outputs[GRAPH_MAX_INPUTS];
+    int outputs[GRAPH_MAX_OUTPUTS];
     int n_params;
     graph_param *params;
     size_t n_weights;         /* floats in the parameter block */

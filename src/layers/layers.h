@@ -50,6 +50,7 @@ void identity_backward(graph *g, graph_node *n, int N);
 LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
 LAYER_OP_FUNCS(channel_shuffle);
+LAYER_OP_FUNCS(upsample);
 LAYER_OP_FUNCS(conv);
 LAYER_OP_FUNCS(maxpool);
 LAYER_OP_FUNCS(avgpool);
@@ -102,6 +103,9 @@ dlc_status layer_same_shape_inputs(graph *g, graph_node *n, dlc_error *err);
 /* Valid steps of sample i of x: its recorded length when x is a sequence
  * whose padding an embedding recorded (g->seq_len), else all of axis 0. */
 int layer_seq_len(const graph *g, const graph_node *x, int i);
+/* " (what makes them fit)" for maps a and b that differ on an axis other than
+ * `free` (-1: none), or "" (sequences, another concat axis) */
+void layer_fit_hint(char *buf, size_t len, const graph_node *a, const graph_node *b, int free);
 
 /* DLC_EINPUT when x is a sequence (T, D): layer n, written for (channels,
  * spatial axes...), would take the steps for channels.  what: what it would

@@ -1,6 +1,6 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
  * (the activation itself is applied by the graph), add, concat,
- * channel_shuffle. */
+ * channel_shuffle, upsample. */
 #include <string.h>
 
 #include "layers.h"
@@ -210,7 +210,9 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
     const graph_node *x0 = graph_in(g, n, 0);
     int axis = n->spec.axis;
     if (axis < 0 || axis >= x0->shape.ndim)
-        return layer_fail(n, err, "axis %d is outside the %d axes of its inputs", axis, x0->shape.ndim);
+        return layer_fail(n, err, "axis %d is outside the %d axes of its inputs (the example's axes, channels "
+                          "first: axis 0 joins the channels of (C, H, W) maps, Keras' axis=-1 or 3 of "
+                          "channels-last ones)", axis, x0->shape.ndim);
     n->shape = x0->shape;
     n->seq = 0;
     for (int k = 0; k < n->n_in && axis > 0; k++)
@@ -222,10 +224,11 @@ dlc_status concat_build(graph *g, graph_node *n, dlc_error *err)
             if (i != axis && xk->shape.d[i] != x0->shape.d[i])
                 ok = 0;
         if (!ok) {
-            char a[64], b[64];
-            return layer_fail(n, err, "inputs must agree on every axis but %d: '%s' is %s, '%s' is %s",
+            char a[64], b[64], hint[400];
+            layer_fit_hint(hint, sizeof hint, x0, xk, axis);
+            return layer_fail(n, err, "inputs must agree on every axis but %d: '%s' is %s, '%s' is %s%s",
                               axis, x0->spec.name, tensor_shape_str(&x0->shape, a, sizeof a),
-                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b));
+                              xk->spec.name, tensor_shape_str(&xk->shape, b, sizeof b), hint);
         }
         n->shape.d[axis] += xk->shape.d[axis];
     }
@@ -321,5 +324,91 @@ void channel_shuffle_backward(graph *g, graph_node *n, int N)
         for (int i = 0; i < G; i++)
             for (int j = 0; j < K; j++)
                 tensor_axpy(dx + ((size_t)i * K + j) * S, 1.0f, dy + ((size_t)j * G + i) * S, S);
+    }
+}
+
+/* ---- upsample: nearest-neighbour enlargement of a map ----
+ * x (N, C, S...) -> y (N, C, S_i * f_i ...) with 1 to 3 spatial axes:
+ * y[c, o] = x[c, floor(o / f)] along each axis (Keras' UpSampling2D,
+ * PyTorch's nn.Upsample(scale_factor=f, mode='nearest'), ONNX's Resize with
+ * mode nearest, coordinate_transformation_mode asymmetric, nearest_mode
+ * floor).  Backward adds each block of f_1 * ... * f_k dy values into the
+ * one input value they copy.  Shorter maps are lifted to 3-D, (D, H, W),
+ * with leading axes of size 1. */
+dlc_status upsample_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    const layer_window *f = &n->spec.scale;
+    char shape[64];
+    int nsp = x->shape.ndim - 1;
+    if (x->seq || nsp < 1 || nsp > GRAPH_MAX_SPATIAL)
+        return layer_fail(n, err, "its input '%s' is %s%s; upsample takes a map (channels, 1 to 3 spatial "
+                          "axes)%s", x->spec.name, x->seq ? "a sequence " : "",
+                          tensor_shape_str(&x->shape, shape, sizeof shape),
+                          nsp < 1 ? ": a vector has no axis to enlarge (reshape it to a map first)" : "");
+    if (f->n != 1 && f->n != nsp)
+        return layer_fail(n, err, "scale has %d entries but '%s' %s has %d spatial axes (give 1 or %d)", f->n,
+                          x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape), nsp, nsp);
+    n->shape = x->shape;
+    for (int i = 0; i < nsp; i++) {
+        long long o = (long long)x->shape.d[1 + i] * f->v[f->n == 1 ? 0 : i];
+        if (o > 1 << 20)
+            return layer_fail(n, err, "scale makes spatial axis %d %lld long (at most %d)", i + 1, o, 1 << 20);
+        n->shape.d[1 + i] = (int)o;
+    }
+    return DLC_OK;
+}
+
+/* The geometry lifted to 3-D: input (D, H, W), factors, C channels. */
+static void upsample_dims(graph *g, const graph_node *n, int in[3], int fac[3], int *C)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int nsp = x->shape.ndim - 1;
+    const layer_window *f = &n->spec.scale;
+    for (int i = 0; i < 3; i++) {
+        int a = i - (3 - nsp); /* the spatial axis, < 0: a lifted one */
+        in[i] = a < 0 ? 1 : x->shape.d[1 + a];
+        fac[i] = a < 0 ? 1 : f->v[f->n == 1 ? 0 : a];
+    }
+    *C = x->shape.d[0];
+}
+
+void upsample_forward(graph *g, graph_node *n, int N)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int in[3], f[3], C;
+    upsample_dims(g, n, in, f, &C);
+    int OH = in[1] * f[1], OW = in[2] * f[2];
+    for (size_t p = 0; p < (size_t)N * C; p++) { /* one plane (D, H, W) -> (OD, OH, OW) */
+        const float *xp = x->out + p * x->size / (size_t)C;
+        float *yp = n->out + p * n->size / (size_t)C;
+        for (int od = 0; od < in[0] * f[0]; od++)
+            for (int oh = 0; oh < OH; oh++) {
+                const float *xr = xp + ((size_t)(od / f[0]) * in[1] + (size_t)(oh / f[1])) * in[2];
+                float *yr = yp + ((size_t)od * OH + (size_t)oh) * OW;
+                for (int ow = 0; ow < OW; ow++)
+                    yr[ow] = xr[ow / f[2]];
+            }
+    }
+}
+
+void upsample_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int in[3], f[3], C;
+    upsample_dims(g, n, in, f, &C);
+    int OH = in[1] * f[1], OW = in[2] * f[2];
+    for (size_t p = 0; p < (size_t)N * C; p++) {
+        float *dxp = x->grad + p * x->size / (size_t)C;
+        const float *dyp = n->grad + p * n->size / (size_t)C;
+        for (int od = 0; od < in[0] * f[0]; od++)
+            for (int oh = 0; oh < OH; oh++) {
+                float *dxr = dxp + ((size_t)(od / f[0]) * in[1] + (size_t)(oh / f[1])) * in[2];
+                const float *dyr = dyp + ((size_t)od * OH + (size_t)oh) * OW;
+                for (int ow = 0; ow < OW; ow++)
+                    dxr[ow / f[2]] += dyr[ow];
+            }
     }
 }

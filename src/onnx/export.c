@@ -44,6 +44,8 @@
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
+ *   upsample       Resize by scales (1, 1, f...), nearest, asymmetric, floor: PyTorch's
+ *                  nn.Upsample(mode='nearest') export, which import reads back
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form;
  *                  channels: true between Transposes to channels last and back
  *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
@@ -936,6 +938,30 @@ static const char *ex_channel_shuffle(onnx_ctx *c, graph_node *n, const char *ou
     return reshape(c, v, back, r + 1, out);
 }
 
+/* y[c, o] = x[c, floor(o / f)] per spatial axis */
+static const char *ex_upsample(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const layer_window *f = &n->spec.scale;
+    int r = x->shape.ndim;
+    float scales[TENSOR_MAX_DIMS + 1] = {1.0f, 1.0f};
+    for (int i = 1; i < r; i++)
+        scales[i + 1] = (float)f->v[f->n == 1 ? 0 : i - 1];
+    int64_t dims[1] = {r + 1};
+    const char *s = constant(c, name(c, "%s/scales", n->spec.name), ONNX_FLOAT, scales,
+                             sizeof *scales * (size_t)(r + 1), dims, 1);
+    node_begin(c, "Resize", out);
+    node_in(c, in_val(c, n, 0));
+    node_in(c, ""); /* no roi */
+    node_in(c, s);
+    node_out(c, out);
+    attr_string(c, "mode", "nearest");
+    attr_string(c, "coordinate_transformation_mode", "asymmetric");
+    attr_string(c, "nearest_mode", "floor");
+    node_end(c);
+    return out;
+}
+
 /* over the trailing axes the layer normalizes (its gamma's shape); over a
  * map's channels (channels: true) between Transposes that make them last and
  * back, as PyTorch writes ConvNeXt's LayerNorm2d */
@@ -1146,6 +1172,7 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_WORD_CHARS] = {ex_word_chars, NULL},
     [OP_CHI_SQUARE] = {ex_chi_square, NULL},
     [OP_CHANNEL_SHUFFLE] = {ex_channel_shuffle, NULL},
+    [OP_UPSAMPLE] = {ex_upsample, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

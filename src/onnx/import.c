@@ -148,7 +148,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "Pad", "Split", "HardSigmoid", "HardSwish",
+    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize",
     NULL,
 };
 
@@ -739,6 +739,61 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
         return DLC_OK;
     }
     return op_simple(k, n, "flatten");
+}
+
+/* Resize of a map by whole factors, nearest neighbour: upsample.  PyTorch's
+ * nn.Upsample(mode='nearest') and dlc's export write scales (1, 1, f...) with
+ * asymmetric coordinates and floor: output o reads input floor(o / f).  With
+ * half_pixel coordinates it reads round((o + 0.5) / f - 0.5), which for a
+ * whole f is floor(o / f) too when nearest_mode rounds (o / f plus a part in
+ * (-0.5, 0.5), never a tie), not when it is floor or ceil.  Sizes instead of
+ * scales give the factors as multiples of the input's size. */
+static dlc_status op_resize(imp *k, const onnx_node *n)
+{
+    const onnx_attr *mode = onnx_attr_get(n, "mode"), *ct = onnx_attr_get(n, "coordinate_transformation_mode"),
+                    *nm = onnx_attr_get(n, "nearest_mode");
+    const char *m = mode && mode->s ? mode->s : "nearest", *c = ct && ct->s ? ct->s : "half_pixel",
+               *r = nm && nm->s ? nm->s : "round_prefer_floor";
+    if (strcmp(m, "nearest"))
+        return fail_at(k, n, "mode '%s' (dlc's upsample is nearest neighbour by whole factors)", m);
+    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
+    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
+        return fail_at(k, n, "coordinate_transformation_mode '%s' with nearest_mode '%s' (dlc's upsample "
+                             "reads input floor(o / f): asymmetric with floor, or half_pixel with a rounding "
+                             "nearest_mode)", c, r);
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    tensor_shape xs;
+    if (st || (st = layer_shape(k, in, &xs)))
+        return st;
+    const onnx_tensor *sc = cst(k, n, 2), *sz = cst(k, n, 3);
+    int64_t f[GRAPH_MAX_SPATIAL];
+    int nsp = xs.ndim - 1, ok = nsp >= 1 && nsp <= GRAPH_MAX_SPATIAL;
+    if (ok && sc && sc->f && sc->n == (size_t)xs.ndim + 1) {
+        ok = sc->f[0] == 1.0f && sc->f[1] == 1.0f;
+        for (int i = 0; i < nsp && ok; i++) {
+            float v = sc->f[2 + i];
+            ok = v >= 1.0f && v <= 1 << 20 && v == (float)(int64_t)v;
+            f[i] = ok ? (int64_t)v : 0;
+        }
+    } else if (ok && sz && sz->i && sz->n == (size_t)xs.ndim + 1) {
+        ok = sz->i[1] == xs.d[0];
+        for (int i = 0; i < nsp && ok; i++) {
+            ok = sz->i[2 + i] >= xs.d[1 + i] && sz->i[2 + i] % xs.d[1 + i] == 0;
+            f[i] = ok ? sz->i[2 + i] / xs.d[1 + i] : 0;
+        }
+    } else {
+        ok = 0;
+    }
+    if (!ok)
+        return fail_at(k, n, "scales or sizes other than whole factors of a map's spatial axes, given as "
+                             "constants (dlc's upsample)");
+    int L = add_layer(k, "upsample", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    key_list(k, L, "scale", f, nsp);
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
 }
 
 /* A recurrent layer's output made batch-major (V_RNN_Y_NT, V_RNN_YH_N, or
@@ -2627,6 +2682,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_add(k, n);
     if (!strcmp(op, "Concat"))
         return op_concat(k, n);
+    if (!strcmp(op, "Resize"))
+        return op_resize(k, n);
     if (!strcmp(op, "Slice"))
         return op_slice(k, n);
     if (!strcmp(op, "BatchNormalization"))
@@ -2993,6 +3050,32 @@ dlc_status onnx_import(model *m, const char *path, const onnx_import_opts *o, ch
                  "average; the first '%s') keep%s the file's running statistics; training after import "
                  "updates them with dlc's momentum 0.9 (PyTorch's 0.1): set model.layers.N.momentum to change it",
                  k.n_cumulative, k.n_cumulative > 1 ? "s" : "", k.cumulative, k.n_cumulative > 1 ? "" : "s");
+    /* outputs left out: not the imported one, nor a view of it or of the value it is an
+     * Identity of (its probabilities: a dlc export's heads are Identity and Softmax of one value) */
+    char left[200] = "";
+    int n_left = 0;
+    const char *src = oname;
+    for (int i = 0; i < om->n_nodes; i++)
+        if (om->nodes[i].n_out == 1 && om->nodes[i].n_in == 1 && !strcmp(om->nodes[i].op, "Identity") &&
+            !strcmp(om->nodes[i].out[0], oname))
+            src = om->nodes[i].in[0];
+    for (int q = 0; q < om->n_outputs; q++) {
+        const char *qn = om->outputs[q].name;
+        int view = !strcmp(qn, oname);
+        for (int i = 0; i < om->n_nodes && !view; i++)
+            for (int u = 0; u < om->nodes[i].n_out; u++)
+                if (!strcmp(om->nodes[i].out[u], qn))
+                    for (int j = 0; j < om->nodes[i].n_in; j++)
+                        view |= !strcmp(om->nodes[i].in[j], oname) || !strcmp(om->nodes[i].in[j], src);
+        if (!view && n_left++ < 4)
+            snprintf(left + strlen(left), sizeof left - strlen(left), "%s'%s'", n_left > 1 ? ", " : "", qn);
+    }
+    if (n_left && note_len) {
+        size_t at = strlen(note);
+        snprintf(note + at, note_len - at, "%s%s has %d output%s besides '%s', left out: %s%s (dlc import "
+                 "reads one output: the run predicts and fine-tunes that one alone)", at ? "; " : "", path, n_left,
+                 n_left > 1 ? "s" : "", oname, left, n_left > 4 ? ", ..." : "");
+    }
 done:
     if (st && m->g)
         model_free(m);

@@ -4,6 +4,19 @@
 # different channel counts; and the messages of graphs that cannot be built.
 load helpers
 
+# the largest absolute difference of two files of numbers, value by value
+max_abs_diff() {
+    awk 'NR == FNR { for (i = 1; i <= NF; i++) a[FNR, i] = $i; next }
+         { for (i = 1; i <= NF; i++) { d = $i - a[FNR, i]; if (d < 0) d = -d; if (d > m) m = d } }
+         END { print m + 0 }' "$1" "$2"
+}
+
+# below X BOUND: X < BOUND (says X)
+below() {
+    echo "max abs diff $1"
+    awk -v x="$1" -v b="$2" 'BEGIN { exit !(x < b) }'
+}
+
 # digits (8 x 8 pixels) with two table columns after the pixels, and the
 # mean pixel as a second target
 image_table_data() {
@@ -102,13 +115,57 @@ YAML
     - {type: dense, units: 10, activation: softmax}"
     run "$DLC" train g.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"g.yaml:12: layer 'sum' (add): inputs must have equal shapes: 'c1' is (8, 28, 28), 'c2' is (16, 14, 14)"* ]]
+    [[ "$output" == *"g.yaml:12: layer 'sum' (add): inputs must have equal shapes: 'c1' is (8, 28, 28), 'c2' is (16, 14, 14) ('c1' is 2 times the size of 'c2' along each axis after the channels: a maxpool with kernel: 2 on 'c1', or an upsample with scale: 2 on 'c2', makes them one size)"* ]]
+    # channels alone: what a ResNet block's shortcut does
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c2, type: conv2d, filters: 16, kernel: 3, padding: same}
+    - {name: sum, type: add, inputs: [c1, c2]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c2' is (16, 28, 28) (filters: 8 on 'c2', or a conv2d with filters: 8, kernel: 1 after it as ResNet's projection shortcut, makes the channels match)"* ]]
+    graph_config "    - {name: f, type: flatten}
+    - {name: a, type: dense, units: 8}
+    - {name: b, type: dense, units: 4, inputs: [f]}
+    - {name: s, type: add, inputs: [a, b]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'b' is (4) (units: 8 on 'b', or a dense layer with units: 8 after it, makes them match)"* ]]
     graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
     - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same}
     - {name: cat, type: concat, inputs: [c1, c3]}"
     run "$DLC" summary g.yaml
     [ "$status" -eq 2 ]
-    [[ "$output" == *"layer 'cat' (concat): inputs must agree on every axis but 0: 'c1' is (8, 28, 28), 'c3' is (16, 14, 14)"* ]]
+    [[ "$output" == *"layer 'cat' (concat): inputs must agree on every axis but 0: 'c1' is (8, 28, 28), 'c3' is (16, 14, 14) ('c1' is 2 times the size of 'c3'"* ]]
+    graph_config "    - {name: f, type: flatten}
+    - {name: c, type: conv2d, filters: 4, kernel: 3, inputs: [input]}
+    - {name: cat, type: concat, inputs: [f, c]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'f' is (784), 'c' is (4, 26, 26) (flatten both, or reshape one to the other's shape)"* ]]
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3}
+    - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: same, inputs: [input]}
+    - {name: cat, type: concat, inputs: [c1, c3]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c1' is (8, 26, 26), 'c3' is (16, 14, 14) (make them one size along the axes after the channels: padding: same keeps a convolution's size"* ]]
+    # Keras' channels-last axis of a concat
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c2, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: cat, type: concat, inputs: [c1, c2], axis: -1}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"key 'model.layers.2.axis': expected an integer >= 0, got -1 (an axis of the example, counted from its first, channels first: axis 0 joins the channels of (C, H, W) maps, Keras' axis=-1 of channels-last ones"* ]]
+    sed -i 's/axis: -1/axis: 3/' g.yaml
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'cat' (concat): axis 3 is outside the 3 axes of its inputs (the example's axes, channels first: axis 0 joins"* ]]
+    # 2 times as high, 4 times as wide: no one factor
+    graph_config "    - {name: c1, type: conv2d, filters: 8, kernel: 3, padding: same}
+    - {name: c3, type: conv2d, filters: 16, kernel: 3, stride: [2, 4], padding: same, inputs: [input]}
+    - {name: cat, type: concat, inputs: [c1, c3]}"
+    run "$DLC" summary g.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'c3' is (16, 14, 7) (make them one size along the axes after the channels"* ]]
     graph_config "    - {name: a, type: dense, units: 8, inputs: [b]}
     - {name: b, type: dense, units: 8, inputs: [a]}"
     run "$DLC" summary g.yaml
@@ -187,4 +244,267 @@ YAML
     command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
     run "$ROOT/tests/onnx/check.sh" "$DLC" runs/gx x.txt
     [ "$status" -eq 0 ]
+}
+
+@test "a DenseNet block as Keras' functional API writes it: each layer reads one concat of every map before it (up to 11)" {
+    {
+        printf 'name: dn\nseed: 1\ndata:\n  format: csv\n  train: {file: %s/data/digits.csv}\n' "$ROOT"
+        printf '  label: digit\n  split: {dev: 0.2}\ntrain: {epochs: 6, batch_size: 32, optimizer: {type: adam, lr: 0.01}}\n'
+        printf 'model:\n  layers:\n    - {name: img, type: reshape, shape: [1, 8, 8]}\n'
+        printf '    - {name: stem, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}\n'
+        seen=stem
+        for i in $(seq 1 10); do
+            printf '    - {name: l%d, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}\n' "$i"
+            seen="$seen, l$i"
+            printf '    - {name: c%d, type: concat, inputs: [%s]}\n' "$i" "$seen"
+        done
+        printf '    - {name: gap, type: global_avgpool}\n    - {name: out, type: dense, units: 10, activation: softmax}\n'
+    } > dn.yaml
+    run "$DLC" summary dn.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"c10                    concat           (48, 8, 8)                      0  stem, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10"* ]]
+    # PyTorch's count of the same module (torch.cat of the list of maps before each layer)
+    [[ "$output" == *"total params: 9,970 "* ]]
+    run "$DLC" gradcheck dn.yaml --input --batch 2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train dn.yaml --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.85' runs/dn/report.json
+    run "$DLC" export runs/dn --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/dn/model.onnx --out back
+    [ "$status" -eq 0 ]
+    run "$DLC" summary back
+    [[ "$output" == *"concat           (48, 8, 8)                      0  "* ]]
+    sed -n 2,4p "$ROOT/data/digits.csv" | cut -d, -f1-64 | tr , ' ' > x.txt
+    "$DLC" predict runs/dn --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/dn x.txt
+    [ "$status" -eq 0 ]
+}
+
+# a U-Net on Fashion-MNIST: two poolings down, two upsamplings back, each
+# joined to the encoder's map of its scale
+unet_config() {
+    cat > unet.yaml <<YAML
+name: unet
+seed: 1
+data:
+  format: idx
+  train: {images: $FMNIST/train-images-idx3-ubyte.gz, labels: $FMNIST/train-labels-idx1-ubyte.gz, limit: 1000}
+  split: {dev: 0.2}
+train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: e1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {name: p1, type: maxpool, kernel: 2}
+    - {name: e2, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: p2, type: maxpool, kernel: 2}
+    - {name: mid, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: u2, type: upsample}
+    - {name: s2, type: concat, inputs: [u2, e2]}
+    - {name: d2, type: conv2d, filters: 8, kernel: 3, padding: same, activation: relu}
+    - {name: u1, type: upsample, scale: [2, 2]}
+    - {name: s1, type: concat, inputs: [u1, e1]}
+    - {name: d1, type: conv2d, filters: 4, kernel: 3, padding: same, activation: relu}
+    - {name: pool, type: avgpool, kernel: 4}
+    - {type: flatten}
+    - {type: dense, units: 10, activation: softmax}
+YAML
+}
+
+@test "a U-Net: upsample back up the encoder's scales, concat with its maps; trains, exports (Resize) and imports back" {
+    unet_config
+    run "$DLC" summary unet.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"u2                     upsample         (8, 14, 14)                     0  mid"* ]]
+    [[ "$output" == *"s1                     concat           (12, 28, 28)                    0  u1, e1"* ]]
+    [[ "$output" == *"total params: 4,486 "* ]]   # PyTorch's count of the same module
+    { cat unet.yaml; echo "    - {name: up, type: upsample, inputs: [flatten_1]}"; } > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'up' (upsample): its input 'flatten_1' is (196); upsample takes a map (channels, 1 to 3 spatial axes): a vector has no axis to enlarge (reshape it to a map first)"* ]]
+    run "$DLC" train unet.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the loss goes down, and the model learns
+    awk -F, 'NR == 2 { first = $3 } END { exit !($3 < 0.6 * first) }' runs/unet/metrics.csv
+    jq -e '.splits.dev.accuracy > 0.6' runs/unet/report.json
+    run "$DLC" eval runs/unet --split dev
+    [ "$status" -eq 0 ]
+    # stopped after 2 epochs and resumed, it ends as the straight run did
+    run "$DLC" train unet.yaml --set name=part --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train runs/part/config.yaml --resume --set train.epochs=3 --quiet
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time runs/unet/metrics.csv) <(metrics_no_time runs/part/metrics.csv)
+    run "$DLC" export runs/unet --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/unet/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A8 '^    - name: u1$' back/config.yaml | grep -q '^      scale: \[2, 2\]$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/unet --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/unet x.txt
+    [ "$status" -eq 0 ]
+}
+
+@test "PyTorch's nn.Upsample (nearest, scale_factor 2 used twice and (2, 3)) and torch.cat in a U-Net import as upsample and concat with PyTorch's logits" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(5)
+class U(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.e1, s.e2 = nn.Conv2d(1, 3, 3, padding=1), nn.Conv2d(3, 4, 3, padding=1)
+        s.up, s.up23 = nn.Upsample(scale_factor=2, mode="nearest"), nn.Upsample(scale_factor=(2, 3), mode="nearest")
+        s.d2, s.d1 = nn.Conv2d(8, 4, 3, padding=1), nn.Conv2d(10, 2, 3, padding=1)
+        s.fc = nn.Linear(2 * 12 * 12, 3)
+    def forward(s, x):
+        pool = nn.functional.max_pool2d
+        a = torch.relu(s.e1(x))                                   # (3, 12, 12)
+        b = torch.relu(s.e2(pool(a, 2)))                          # (4, 6, 6)
+        c = torch.relu(s.d2(torch.cat([s.up(pool(b, 2)), b], 1)))  # (4, 6, 6)
+        d = torch.cat([s.up(c), a, s.up23(pool(a, (2, 3)))], 1)  # (10, 12, 12)
+        return s.fc(torch.relu(s.d1(d)).flatten(1))
+m = U().eval()
+x = torch.randn(3, 1, 12, 12)
+torch.onnx.export(m, x, "u.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import u.onnx --out u
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      type: upsample$' u/config.yaml)" -eq 3 ]
+    grep -q '^      scale: \[2, 3\]$' u/config.yaml
+    "$DLC" predict u --values x.txt --logits > got.txt
+    below "$(max_abs_diff want.txt got.txt)" 1e-5
+    # bilinear is not nearest: refused, naming the node
+    /usr/bin/python3 -c '
+import torch
+m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bilinear"))
+torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bl.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
+    run "$DLC" import bl.onnx --out bl
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(Resize): mode 'linear' (dlc's upsample is nearest neighbour by whole factors)"* ]]
+}
+
+@test "two heads of different losses and weights on one CSV, one of them also read by the other: gradients, training, eval, predict, ONNX; its import says what it leaves out" {
+    cat > heads.yaml <<YAML
+name: heads
+seed: 1
+data:
+  format: csv
+  train: {file: $ROOT/data/iris.csv}
+  label: {species: species, pw: [petal_width]}
+  split: {dev: 0.2}
+model:
+  layers:
+    - {name: h, type: dense, units: 16, activation: relu}
+    - {name: pw, type: dense, units: 1}
+    - {name: j, type: concat, inputs: [h, pw]}
+    - {name: species, type: dense, units: auto, activation: softmax}
+  outputs:
+    - species
+    - {layer: pw, loss: mse, weight: 0.5}
+train: {epochs: 30, batch_size: 16, optimizer: {type: adam, lr: 0.01}}
+YAML
+    run "$DLC" summary heads.yaml
+    [[ "$output" == *"j                      concat           (17)                            0  h, pw"* ]]
+    [[ "$output" == *"output pw: layer pw, loss mse, weight 0.5"* ]]
+    # pw's gradient is its own loss's (times 0.5) and what species sends back through j
+    run "$DLC" gradcheck heads.yaml --input --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train heads.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the total is 1 x species + 0.5 x pw in every epoch line
+    awk -F, 'NR > 1 { d = $3 - ($9 + 0.5 * $13); if (d < 0) d = -d; if (d > 1e-4 * $3) bad = 1 } END { exit bad }' runs/heads/metrics.csv
+    awk -F, 'NR == 2 { a = $9; b = $13 } END { exit !($9 < 0.5 * a && $13 < 0.2 * b) }' runs/heads/metrics.csv
+    jq -e '.heads[0].metrics.dev.accuracy > 0.85 and .heads[1].metrics.dev.r2 > 0.8' runs/heads/report.json
+    run "$DLC" eval runs/heads --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.heads | length == 2'
+    printf '5.1 3.5 1.4\n6.7 3.0 5.2\n' > x.txt
+    run "$DLC" predict runs/heads --values x.txt
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    run "$DLC" export runs/heads --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/heads/model.onnx --out back
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"dlc: note: runs/heads/model.onnx has 1 output besides 'species.logits', left out: 'pw.output' (dlc import reads one output"* ]]
+    # a one-head export says nothing of its probabilities
+    run "$DLC" import runs/heads/model.onnx --out back --force
+    "$DLC" export back --format onnx --out one.onnx --quiet
+    run "$DLC" import one.onnx --out one
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"note"* ]]
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/heads x.txt --output species.probabilities,pw.output
+    [ "$status" -eq 0 ]
+}
+
+@test "one SGD step through an Inception concat, a squeeze-and-excitation gate, a residual add, an upsample and a skip concat lands where PyTorch's does" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    # PyTorch's module and its initial weights go to dlc through ONNX; both take one full-batch
+    # SGD step on the same 100 digits; then both predict five of them
+    /usr/bin/python3 - "$ROOT/data/digits.csv" 2>/dev/null <<'PY'
+import sys, numpy as np, torch
+from torch import nn
+torch.manual_seed(11)
+rows = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1, max_rows=100, dtype=np.float32)
+X, y = torch.tensor(rows[:, :64]) / 16.0, torch.tensor(rows[:, 64]).long()
+class G(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.stem = nn.Conv2d(1, 4, 3, padding=1)
+        s.b1, s.b3 = nn.Conv2d(4, 2, 1), nn.Conv2d(4, 3, 3, padding=1)
+        s.sq, s.ex = nn.Conv2d(5, 3, 1), nn.Conv2d(3, 5, 1)
+        s.down = nn.Conv2d(5, 5, 3, stride=2, padding=1)
+        s.up = nn.Upsample(scale_factor=2, mode="nearest")
+        s.fc = nn.Linear(10 * 8 * 8, 10)
+    def forward(s, x):
+        a = torch.tanh(s.stem(x.view(-1, 1, 8, 8)))
+        cat = torch.cat([torch.tanh(s.b1(a)), torch.tanh(s.b3(a))], 1)              # inception: (5, 8, 8)
+        g = torch.sigmoid(s.ex(torch.relu(s.sq(cat.mean((2, 3), keepdim=True)))))  # SE gate (5, 1, 1)
+        se = cat * g + cat                                                            # gate, residual add
+        u = s.up(torch.tanh(s.down(se)))                                            # (5, 4, 4) -> (5, 8, 8)
+        return s.fc(torch.cat([u, se], 1).flatten(1))                               # skip concat
+m = G()
+torch.onnx.export(m, X[:2], "g.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+opt = torch.optim.SGD(m.parameters(), lr=0.5)
+loss = nn.functional.cross_entropy(m(X), y)
+opt.zero_grad(); loss.backward(); opt.step()
+with open("train.csv", "w") as f:
+    f.write(",".join("p%d" % i for i in range(64)) + ",digit\n")
+    for r, t in zip(X.numpy(), y.numpy()):
+        f.write(",".join("%.8g" % v for v in r) + ",%d\n" % t)
+np.savetxt("x.txt", X[:5].numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(X[:5]).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import g.onnx --out imp
+    [ "$status" -eq 0 ]
+    run "$DLC" summary imp
+    [[ "$output" == *"upsample         (5, 8, 8)"* ]]
+    [[ "$output" == *"multiply         (5, 8, 8)"* ]]
+    run "$DLC" train imp/config.yaml --set name=step --set data.train.file=train.csv --set data.label=digit \
+        --set data.split.dev=0 --set data.normalize=none --set init_from.run=imp --set train.epochs=1 \
+        --set train.batch_size=full --set train.optimizer.type=sgd --set train.optimizer.lr=0.5 \
+        --set train.keep_best=false --quiet
+    [ "$status" -eq 0 ]
+    "$DLC" predict runs/step --values x.txt --logits > got.txt
+    "$DLC" predict imp --values x.txt --logits > before.txt
+    # the step moves the logits by about 0.5; dlc's land within 1e-5 of PyTorch's (1.5e-7 measured)
+    below "$(max_abs_diff want.txt got.txt)" 1e-5
+    ! below "$(max_abs_diff want.txt before.txt)" 0.1 || false
 }

@@ -36,6 +36,8 @@ Writes into tests/data/onnx_import/:
   reshape_computed   reshape's model with its first shape computed from Shape(x), as
                      x.view(x.size(0), 3, -1) writes: [x.size(0), 3, -1]
   gru_torch          PyTorch's nn.GRU (linear_before_reset 1: dlc's reset_after), its last state
+  wide_concat        70 Gemms of the input (one value each) joined by one Concat, then a Gemm:
+                     more inputs than a dlc layer takes (64), so concats in steps
   bad_packed_int     a packed int attribute cut inside a varint
   bad_packed_float   a packed float attribute of 5 bytes
   refused/NAME.onnx  one small model per other refusal in src/onnx/import.c (its
@@ -433,6 +435,21 @@ def torch_model(name, net, opset, n=3):
         save(name, onnx.load(path), x.numpy(), y.numpy())
 
 
+def wide_concat(rng, K=70):
+    inits, nodes, parts = {}, [], []
+    for k in range(K):
+        inits["w%d" % k] = rng.normal(0, 1, (1, 3)).astype(np.float32)
+        inits["b%d" % k] = rng.normal(0, 0.3, 1).astype(np.float32)
+        nodes.append(helper.make_node("Gemm", ["input", "w%d" % k, "b%d" % k], ["p%d" % k], transB=1))
+    inits["W"] = rng.normal(0, 0.3, (2, K)).astype(np.float32)
+    inits["b"] = np.array([0.05, -0.1], np.float32)
+    nodes += [helper.make_node("Concat", ["p%d" % k for k in range(K)], ["cat"], axis=1),
+              helper.make_node("Gemm", ["cat", "W", "b"], ["output"], transB=1)]
+    x = rng.normal(0, 1, (3, 3)).astype(np.float32)
+    cat = np.concatenate([x @ inits["w%d" % k].T + inits["b%d" % k] for k in range(K)], 1)
+    save("wide_concat", graph_model(nodes, inits, ["N", 3], ["N", 2]), x, cat @ inits["W"].T + inits["b"])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(21)
@@ -447,6 +464,7 @@ def main():
     torch_model("gru_torch", Last(nn.GRU), 13)
     torch_model("bilstm_seq", Seq(nn.LSTM, bi=True), 13)
     linear_forms(rng)   # last: the files above keep their random draws
+    wide_concat(np.random.default_rng(70))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram, layernorm and channel_shuffle (tests/data/ref/layers_cut.ref,
-layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref), in the format of make_reference.py;
+square, l2normalize, gram, layernorm, channel_shuffle and upsample (tests/data/ref/layers_cut.ref,
+layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref, layers_upsample.ref), in the format of
+make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -100,6 +101,20 @@ def main():
     case(a, "channel_shuffle_map", [torch.randn(2, 6, 2, 3)], shuffle(3))
     case(a, "channel_shuffle_vec", [torch.randn(3, 6)], shuffle(2))
     write("layers_shuffle", a)
+    upsample()
+
+
+def upsample():
+    """nn.Upsample(mode='nearest') by whole factors differing by axis, 1-, 2- and 3-D maps
+    (its own seed: the files above keep their draws)"""
+    torch.manual_seed(1357)
+    a = {}
+    def up(f):
+        return lambda x: torch.nn.functional.interpolate(x, scale_factor=f, mode="nearest")
+    case(a, "upsample_1d", [torch.randn(2, 2, 5)], up(3))
+    case(a, "upsample_2d", [torch.randn(2, 3, 3, 4)], up((2, 3)))
+    case(a, "upsample_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3)))
+    write("layers_upsample", a)
 
 
 if __name__ == "__main__":

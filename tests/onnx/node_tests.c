@@ -411,6 +411,39 @@ static const char *b_global_avgpool(tcase *k)
     return take_data(k, 0);
 }
 
+/* nearest by whole factors (as scales or sizes), output o reading input floor(o / f):
+ * asymmetric with floor, or half_pixel with a rounding nearest_mode (for a whole f it
+ * rounds to the same pixel), as import reads it */
+static const char *b_resize(tcase *k)
+{
+    const onnx_node *n = k->node;
+    spec_init(&k->spec, "upsample");
+    const char *c = attr_s(n, "coordinate_transformation_mode", "half_pixel");
+    if (strcmp(attr_s(n, "mode", "nearest"), "nearest"))
+        return "linear or cubic interpolation (dlc's upsample is nearest)";
+    const char *r = attr_s(n, "nearest_mode", "round_prefer_floor");
+    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
+    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
+        return "coordinates other than asymmetric with floor, or half_pixel with a rounding nearest_mode";
+    if (onnx_attr_get(n, "axes") || attr_i(n, "antialias", 0))
+        return "axes or antialias (opset 18)";
+    const onnx_tensor *x = &k->in[0], *sc = &k->in[2], *sz = &k->in[3];
+    int nsp = x->ndim - 2;
+    if (nsp < 1 || nsp > 3)
+        return "no spatial axes, or more than 3";
+    k->spec.scale.n = nsp;
+    for (int i = 0; i < 2 + nsp; i++) {
+        double f = k->has_in[2] && sc->f && sc->n == (size_t)x->ndim ? sc->f[i]
+                   : k->has_in[3] && sz->i && sz->n == (size_t)x->ndim ? (double)sz->i[i] / (double)x->dims[i]
+                                                                       : 0.0;
+        if (f < 1.0 || f != floor(f) || (i < 2 && f != 1.0))
+            return "a factor that is not whole, below 1, or of the batch or channel axis";
+        if (i >= 2)
+            k->spec.scale.v[i - 2] = (int)f;
+    }
+    return take_data(k, 0);
+}
+
 static const char *b_batchnorm(tcase *k)
 {
     const onnx_node *n = k->node;
@@ -565,7 +598,7 @@ static const op_row ops[] = {
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},
     {"BatchNormalization", b_batchnorm}, {"Gather", b_gather}, {"LSTM", b_recurrent},
     {"GRU", b_recurrent},     {"RNN", b_recurrent},            {"Abs", b_abs},
-    {"LayerNormalization", b_layernorm},
+    {"LayerNormalization", b_layernorm}, {"Resize", b_resize},
     /* ops with a dlc layer but two data inputs: dlc's graphs take one input */
     {"Add", NULL},            {"Sum", NULL},                  {"Concat", NULL},
 };

@@ -550,8 +550,11 @@ static void test_key_of_other_layer_type(void **state)
                  "key 'model.layers.1.rate': expected a number in [0, 1), got 1", NULL);
     expect_error(BASE "    - {type: reshape, shape: [-1, 2, -1]}\n",
                  "key 'model.layers.1.shape.2': only one dimension may be -1", NULL);
-    expect_error(BASE "    - {type: dense, units: 3, inputs: [a, b, c, d, e, f, g, h, i]}\n",
-                 "key 'model.layers.1.inputs': at most 8 inputs", NULL);
+    char wide[1024] = BASE "    - {type: concat, inputs: [a";
+    for (int i = 1; i <= GRAPH_MAX_INPUTS; i++) /* one more than a layer takes */
+        snprintf(wide + strlen(wide), sizeof wide - strlen(wide), ", a%d", i);
+    strcat(wide, "]}\n");
+    expect_error(wide, "key 'model.layers.1.inputs': at most 64 inputs, got 65: join them in steps", NULL);
     expect_error(BASE "    - dense\n",
                  "test.yaml:7: key 'model.layers.1': expected a layer mapping", NULL);
 
@@ -1543,7 +1546,7 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 26); /* 23 written, and the split's 3 pieces */
+    assert_int_equal(c.n_layers, 27); /* 24 written, and the split's 3 pieces */
     for (int i = 0; i < c.n_layers; i++) {
         if (strcmp(c.layers[i].name, "rnn1") == 0)
             assert_int_equal(c.layers[i].reverse, 1);
@@ -1551,6 +1554,8 @@ static void test_to_yaml_round_trip(void **state)
             assert_int_equal(c.layers[i].char_units, 6);
         if (strcmp(c.layers[i].name, "avg") == 0)
             assert_int_equal(c.layers[i].count_include_pad, 0);
+        if (strcmp(c.layers[i].name, "up") == 0)
+            assert_true(c.layers[i].scale.n == 2 && c.layers[i].scale.v[1] == 3);
     }
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);

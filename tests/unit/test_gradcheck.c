@@ -968,6 +968,31 @@ static void case_channel_shuffle(void)
     check_graph("channel_shuffle of a vector", &vec, t, 1, 2, 1e-2);
 }
 
+/* nearest-neighbour upsampling of 1-, 2- and 3-D maps, factors differing by axis:
+ * each input value's gradient is the sum of its block's */
+static void case_upsample(void)
+{
+    tensor_shape in = {3, {2, 3, 3}};
+    layer_spec s[3] = {gt_spec("conv2d", "c"), gt_spec("upsample", "up"), gt_spec("conv2d", "c2")};
+    s[0].filters = 2;
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].activation = ACT_TANH;
+    s[1].scale = win(2, 2, 3, 0);
+    s[1].activation = ACT_TANH;
+    s[2].filters = 2;
+    s[2].kernel = win(1, 2, 0, 0);
+    s[2].stride = win(1, 1, 0, 0);
+    check_graph("conv2d + upsample [2, 3] + conv2d", &in, s, 3, 3, 1e-2);
+    tensor_shape len = {2, {2, 3}};
+    layer_spec t[1] = {gt_spec("upsample", "up")};
+    t[0].scale = win(1, 3, 0, 0);
+    t[0].activation = ACT_TANH;
+    check_graph("upsample of a 1-D map", &len, t, 1, 2, 1e-2);
+    tensor_shape vol = {4, {1, 2, 2, 2}};
+    t[0].scale = win(3, 2, 1, 2);
+    check_graph("upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
+}
+
 static void case_gram(void)
 {
     tensor_shape in = {3, {2, 4, 5}};
@@ -1040,6 +1065,7 @@ static const op_case cases[] = {
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
     {"chi_square", case_chi_square}, {"channel_shuffle", case_channel_shuffle},
+    {"upsample", case_upsample},
 };
 
 static void test_every_op_has_a_check(void **state)

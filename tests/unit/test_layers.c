@@ -191,6 +191,20 @@ static void test_l2normalize_gram(void **state)
     tu_ref_free(r);
 }
 
+/* PyTorch's nn.Upsample(mode='nearest'), factors differing by axis */
+static void test_upsample(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_upsample");
+    layer_spec s = gt_spec("upsample", "op");
+    s.scale = (layer_window){1, {3}};
+    check_ref(r, "upsample_1d", 1, (tensor_shape){2, {2, 5}}, s, 0);
+    s.scale = (layer_window){2, {2, 3}};
+    check_ref(r, "upsample_2d", 1, (tensor_shape){3, {3, 3, 4}}, s, 0);
+    s.scale = (layer_window){3, {2, 1, 3}};
+    check_ref(r, "upsample_3d", 1, (tensor_shape){4, {2, 2, 3, 2}}, s, 0);
+    tu_ref_free(r);
+}
+
 /* torchvision ShuffleNetV2's view / transpose / reshape */
 static void test_channel_shuffle(void **state)
 {
@@ -589,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_channel_shuffle),
+        cmocka_unit_test(test_upsample),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),
