@@ -556,9 +556,75 @@ static void test_verify_points(void **state)
     assert_true(isnan(pt.threshold) && isnan(pt.eer));
 }
 
+/* report_verify_points against a search over every cut done here: below
+ * all distances, between each two distinct ones, above all; accuracy and the
+ * equal error rate at the first best cut.  Random pairs with ties, some
+ * where calling every pair "different" (a cut below all) is best.  (Found
+ * by tests/mutation/sample.py: a search that never tried the cut below all
+ * distances went unnoticed.) */
+static void test_verify_points_search(void **state)
+{
+    dlc_rng r;
+    dlc_rng_seed(&r, 5, 0);
+    for (int trial = 0; trial < 300; trial++) {
+        int n = 1 + (int)(dlc_rng_uniform(&r) * 9);
+        double d[10], cuts[12];
+        float same[10];
+        for (int i = 0; i < n; i++) {
+            d[i] = floor(dlc_rng_uniform(&r) * 6) / 4; /* ties */
+            same[i] = dlc_rng_uniform(&r) < (trial % 3 == 0 ? 0.2 : 0.5);
+        }
+        double pos = 0, sorted[10];
+        for (int i = 0; i < n; i++) {
+            pos += same[i] > 0.5f;
+            sorted[i] = d[i];
+        }
+        for (int i = 1; i < n; i++)
+            for (int k = i; k > 0 && sorted[k] < sorted[k - 1]; k--) {
+                double t = sorted[k];
+                sorted[k] = sorted[k - 1];
+                sorted[k - 1] = t;
+            }
+        int nc = 0;
+        cuts[nc++] = sorted[0] - 1;
+        for (int i = 1; i < n; i++)
+            if (sorted[i] > sorted[i - 1])
+                cuts[nc++] = 0.5 * (sorted[i - 1] + sorted[i]);
+        cuts[nc++] = sorted[n - 1] + 1;
+        double best = -1, eer = NAN, gap = INFINITY, neg = n - pos;
+        for (int c = 0; c < nc; c++) {
+            double right = 0, fa = 0, fr = 0;
+            for (int i = 0; i < n; i++) {
+                right += (d[i] < cuts[c]) == (same[i] > 0.5f);
+                fa += d[i] < cuts[c] && !(same[i] > 0.5f);
+                fr += !(d[i] < cuts[c]) && same[i] > 0.5f;
+            }
+            if (right / n > best)
+                best = right / n;
+            if (fabs(fa / neg - fr / pos) < gap) {
+                gap = fabs(fa / neg - fr / pos);
+                eer = 0.5 * (fa / neg + fr / pos);
+            }
+        }
+        report_verify_point pt;
+        assert_int_equal(report_verify_points(&pt, d, same, n, NULL), DLC_OK);
+        if (pos == 0 || neg == 0) {
+            assert_true(isnan(pt.accuracy) && isnan(pt.eer));
+            continue;
+        }
+        tu_close(pt.accuracy, best, 1e-12);
+        tu_close(pt.eer, eer, 1e-12);
+        double right = 0;
+        for (int i = 0; i < n; i++)
+            right += (d[i] < pt.threshold) == (same[i] > 0.5f);
+        tu_close(right / n, best, 1e-12);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verify_points_search),
         cmocka_unit_test(test_triplet_reference),
         cmocka_unit_test(test_contrastive_reference),
         cmocka_unit_test(test_triplet_by_hand),
