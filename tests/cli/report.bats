@@ -126,6 +126,18 @@ tag_errors() {
     [[ "$output" == *"metric: loss on test = "* ]]
 }
 
+@test "report.html's learning curves: their epoch ticks are the run's epochs, inside the chart" {
+    iris_config iris.yaml 5
+    "$DLC" train iris.yaml --out run --quiet
+    epochs=$(jv run/report.json .epochs_run)
+    [ "$(grep -o '<svg class="chart" viewBox="0 0 460 ' run/report.html | wc -l)" -ge 2 ]
+    # ticks: <text class="xt" x="X" y="Y">EPOCH</text>; every chart has epochs 1..5
+    grep -o 'class="xt" x="[0-9.]*" y="[0-9]*">[0-9.]*<' run/report.html | tr '"<>' '   ' |
+        awk -v e="$epochs" '{ x = $4; v = $7 + 0; n++
+                              if (v < 1 || v > e || x < 0 || x > 460) { print "tick " v " at " x; bad = 1 } }
+                            END { exit bad || n % e != 0 || n == 0 }'
+}
+
 @test "binary task: ROC AUC; the metric can be auc on the test split" {
     cp "$ROOT/configs/logistic_regression_breast_cancer.yaml" bc.yaml
     run "$DLC" train bc.yaml --out run --set data.train.file="$ROOT/data/breast_cancer.csv" \
