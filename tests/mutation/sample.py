@@ -27,6 +27,8 @@ entry names the tests whose coverage reaches its line (unit programs named
 after the file or module first, then the others, then bats files), and
 run.sh runs those (MUTATE_TESTS overrides them).
 
+The same seed, coverage files and tree give the same sample (the build
+check takes part in the choice: --no-compile samples differently).
 The product does not need Python; this is a developer tool.
 """
 import argparse
@@ -46,8 +48,8 @@ def load_coverage(paths):
     cov = {}
     for p in paths:
         test = os.path.basename(p)[:-len(".info")]
-        if test == "coverage":
-            test = "*"
+        if not re.match(r"^(test_\w+|tests_cli_\w+_bats|onnx_node_tests)$", test):
+            test = "*"  # make coverage's whole suite, or a file cover.sh did not name
         f = None
         with open(p) as fh:
             for ln in fh:
