@@ -293,6 +293,26 @@ static void test_batchnorm_large_maps(void **state)
     graph_free(g);
 }
 
+/* An embedding of one unit per token (a scalar per word) builds and looks
+ * its values up (sample.py found its lower bound on units untested). */
+static void test_embedding_one_unit(void **state)
+{
+    layer_spec s = gt_spec("embedding", "e");
+    s.vocab = 5;
+    s.units = 1;
+    graph *g = gt_build(&(tensor_shape){1, {4}}, &s, 1, 2);
+    graph_node *o = graph_output(g, 0);
+    assert_int_equal(o->size, 4);
+    const float table[5] = {0.5f, -1, 2, 3, 4};
+    gt_set_param(g, "e.weight", table, 5);
+    const float ids[8] = {1, 2, 3, 4, 4, 3, 2, 1};
+    memcpy(graph_input(g, 0), ids, sizeof ids);
+    graph_forward(g, 2, 0);
+    for (int i = 0; i < 8; i++)
+        tu_close(o->out[i], table[(int)ids[i]], 0);
+    graph_free(g);
+}
+
 /* ---- shape checks at build ---- */
 
 static void expect_build_error(const tensor_shape *in, layer_spec *s, int n, const char *want1,
@@ -650,7 +670,7 @@ int main(void)
         cmocka_unit_test(test_slice),           cmocka_unit_test(test_split),
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
-        cmocka_unit_test(test_batchnorm_large_maps),
+        cmocka_unit_test(test_batchnorm_large_maps), cmocka_unit_test(test_embedding_one_unit),
         cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
