@@ -722,6 +722,22 @@ categorical_csv() {
             ((c == "red") != (a > 50)) ? "yes" : "no" } }' > "${1:-cat.csv}"
 }
 
+@test "data.categorical auto: a column whose first text comes after numbers keeps those numbers as categories" {
+    # code: 3 and 1, then q (line 4), then 1 and q again: 3 is only seen before the first
+    # text, so the column must be read again; x stays a number column after it
+    printf 'code,x,label\n3,0.5,a\n1,0.1,b\nq,0.7,a\n1,0.3,b\nq,0.9,a\n1,0.2,b\n1,0.4,a\nq,0.6,b\n' > late.csv
+    cat > late.yaml <<YAML
+data: {format: csv, train: {file: late.csv}, label: label, split: {dev: 0.25}, categorical: auto}
+model: {layers: [{type: dense, units: 2, activation: softmax}]}
+train: {epochs: 1}
+YAML
+    run "$DLC" train late.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"one-hot encoded (data.categorical), with the number of values each: code (3); the model reads 4 features"* ]]
+    run "$DLC" summary run
+    [[ "$output" == *"input features (4): code=1, code=3, code=q, x"* ]]
+}
+
 @test "data.categorical one-hot encodes text columns: auto or by name; predict and eval read categories by name" {
     categorical_csv cat.csv
     cat > cat.yaml <<YAML

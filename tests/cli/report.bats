@@ -116,6 +116,28 @@ tag_errors() {
     [ "$(jv run/report.json '.metric.weights.latency_ms')" = -0.0005 ]
 }
 
+@test "the single-number metric can be the loss: the metric split's loss, lower is better" {
+    iris_config iris.yaml 5
+    run "$DLC" train iris.yaml --out run --set report.metric.optimize=loss --set report.metric.split=test
+    [ "$status" -eq 0 ]
+    [ "$(jv run/report.json .metric.name)" = loss ]
+    [ "$(jv run/report.json .metric.higher_is_better)" = false ]
+    [ "$(jv run/report.json '.metric.value == .splits.test.loss and .metric.value > 0')" = true ]
+    [[ "$output" == *"metric: loss on test = "* ]]
+}
+
+@test "report.html's learning curves: their epoch ticks are the run's epochs, inside the chart" {
+    iris_config iris.yaml 5
+    "$DLC" train iris.yaml --out run --quiet
+    epochs=$(jv run/report.json .epochs_run)
+    [ "$(grep -o '<svg class="chart" viewBox="0 0 460 ' run/report.html | wc -l)" -ge 2 ]
+    # ticks: <text class="xt" x="X" y="Y">EPOCH</text>; every chart has epochs 1..5
+    grep -o 'class="xt" x="[0-9.]*" y="[0-9]*">[0-9.]*<' run/report.html | tr '"<>' '   ' |
+        awk -v e="$epochs" '{ x = $4; v = $7 + 0; n++
+                              if (v < 1 || v > e || x < 0 || x > 460) { print "tick " v " at " x; bad = 1 } }
+                            END { exit bad || n % e != 0 || n == 0 }'
+}
+
 @test "binary task: ROC AUC; the metric can be auc on the test split" {
     cp "$ROOT/configs/logistic_regression_breast_cancer.yaml" bc.yaml
     run "$DLC" train bc.yaml --out run --set data.train.file="$ROOT/data/breast_cancer.csv" \
@@ -175,6 +197,12 @@ YAML
     # the error sample: the dev examples with the largest errors
     [ "$(jv run/report.json .error_analysis.kind)" = largest_errors ]
     head -1 run/errors/errors.csv | grep -q '^id,true,predicted,abs_error,'
+    # each row's error is |predicted - true|, largest first
+    tail -n +2 run/errors/errors.csv | awk -F, '
+        { d = $3 - $2; d = d < 0 ? -d : d
+          if ((d - $4) ^ 2 > 1e-8 || (NR > 1 && $4 > prev)) { print "row " NR ": " $0; bad = 1 }
+          prev = $4 }
+        END { exit bad || NR < 2 }'
     [[ "$output" == *"bias / variance (mse):"* ]]
 }
 
@@ -300,6 +328,12 @@ YAML
         [ "$(head -c 8 "run/errors/$img" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
     done
     [ "$(ls run/errors/*.png | wc -l)" -eq 25 ]
+    # each image is its example: the model predicts from the PNG what the row says
+    # it predicted for the example, class and confidence
+    tail -n +2 run/errors/errors.csv | awk -F, '{print "run/errors/" $5 ": " $3 " " $4}' > want.txt
+    "$DLC" predict run $(tail -n +2 run/errors/errors.csv | cut -d, -f5 | sed 's|^|run/errors/|') \
+        --top-k 1 --quiet > got.txt
+    diff want.txt got.txt
     # the same seed draws the same sample
     cp run/errors/errors.csv first.csv
     "$DLC" train fm.yaml --out run --force --quiet

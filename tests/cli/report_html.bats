@@ -55,10 +55,12 @@ YAML
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 1 ]          # no mismatch lines, only the count
     [ "${lines[0]}" -ge 60 ]          # splits, per-class, diagnosis, metric...
-    # the key figures are there
+    # the key figures are there (macro and weighted precision and recall only in
+    # the per-class table's average rows: the splits' table has their F1s)
     for k in metric.value splits.dev.accuracy splits.test.error diagnosis.gaps.variance \
              diagnosis.gaps.avoidable_bias metrics.dev.macro.f1 metrics.dev.per_class.0.recall \
-             error_analysis.sampled cost.params epochs_run; do
+             metrics.dev.macro.precision metrics.dev.macro.recall metrics.dev.weighted.precision \
+             metrics.dev.weighted.recall error_analysis.sampled cost.params epochs_run; do
         grep -q "data-key=\"$k\"" dom.html
     done
     largest=$(jq -r .diagnosis.largest run/report.json)

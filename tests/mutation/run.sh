@@ -30,13 +30,19 @@
 # results folder (default build/mutation); MUTATE_TESTS: only these tests
 # instead of the suite (unit programs by name, bats files by path,
 # onnx_node_tests for ONNX's node tests), e.g.
-# MUTATE_TESTS=tests/cli/e2e.bats to see what the end-to-end runs notice.
+# MUTATE_TESTS=tests/cli/e2e.bats to see what the end-to-end runs notice;
+# MUTATE_LIST: another list in the same format (tests/mutation/sample.py
+# writes one of bugs picked at random; default tests/mutation/mutations.txt).
+# In a list, a line "@tests TEST..." names the tests for the entries after it
+# (up to the next @tests; sample.py writes the tests whose coverage reaches
+# each line); MUTATE_TESTS, when set, overrides it.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-LIST="$ROOT/tests/mutation/mutations.txt"
+LIST="$(realpath -m "${MUTATE_LIST:-$ROOT/tests/mutation/mutations.txt}")"
 OUTDIR="$(realpath -m "${MUTATE_OUT:-$ROOT/build/mutation}")"  # absolute: the run works in the scratch tree
 JOBS="${MUTATE_JOBS:-2}"
+FORCED_TESTS="${MUTATE_TESTS:-}"
 TIMEOUT="${MUTATE_TIMEOUT:-300}"
 ONNX_NODE_DIR="${ONNX_NODE_DIR:-/usr/include/onnx/backend/test/data/node}"
 
@@ -47,21 +53,22 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --check) check_only=1 ;;
     --no-baseline) baseline=0 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
     *) want+=("$a") ;;
     esac
 done
 
 # ---- read the list ----
-ids=() files=() exprs=() whats=() equiv=()
-quick_ids=""
+ids=() files=() exprs=() whats=() equiv=() tests_of=()
+quick_ids="" list_tests=""
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
     lineno=$((lineno + 1))
     case "$line" in
     ''|'#'*) continue ;;
     @quick*) quick_ids="${line#@quick}"; continue ;;
+    @tests*) list_tests="${line#@tests}"; continue ;;
     esac
     id="${line%%[[:space:]]*}"
     rest="${line#"$id"}"; rest="${rest#"${rest%%[![:space:]]*}"}"
@@ -76,7 +83,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     for seen in "${ids[@]}"; do
         [ "$seen" = "$id" ] && { echo "$LIST:$lineno: mutation '$id' is listed twice" >&2; exit 2; }
     done
-    ids+=("$id") files+=("$file") exprs+=("$expr") whats+=("$what")
+    ids+=("$id") files+=("$file") exprs+=("$expr") whats+=("$what") tests_of+=("$list_tests")
     [[ "$what" == EQUIVALENT* ]] && equiv+=(1) || equiv+=(0)
 done < "$LIST"
 
@@ -248,7 +255,7 @@ for i in "${selected[@]}"; do
     if ! make "${MAKE_ARGS[@]}" build/libdlc.a >>"$LOG" 2>&1; then
         status="NO-BUILD" by="(does not compile: not a realistic bug; see the log)"
         broken=$((broken + 1))
-    elif by="$(suite "$module")"; then
+    elif by="$(MUTATE_TESTS="${FORCED_TESTS:-${tests_of[$i]}}" suite "$module")"; then
         status="SURVIVED" by=""
         [ "${equiv[$i]}" = 1 ] || survivors+=("$id")
     elif [[ "$by" == BUILD* ]]; then

@@ -275,12 +275,86 @@ static void test_yolo_ignore(void **state)
     (void)size;
 }
 
+/* YOLO's loss value against the formula of loss.h computed here, over a
+ * batch whose images hold different objects (and one none): the cell of each
+ * centre and the anchor of its shape answer for it (obj, coord on the
+ * sigmoid offsets and log sizes, class cross-entropy), every other
+ * prediction is noobj.  The mean over the batch must equal it.  (Found by
+ * tests/mutation/sample.py: the gradient checks hold whatever the loss is,
+ * so a batch reading image 0's objects for every image, or a cell counted
+ * twice, went unnoticed.) */
+static double sigm(double v)
+{
+    return 1.0 / (1.0 + exp(-v));
+}
+
+static void test_yolo_value(void **state)
+{
+    (void)state;
+    enum { N = 3, S = 3, A = 2, C = 3, M = 2, D = 5 + C, PL = S * S, SIZE = A * D * PL };
+    const float anchors[A][2] = {{0.2f, 0.2f}, {0.6f, 0.4f}};
+    /* per image, per object: class, cx, cy, anchor (its shape is the anchor's) */
+    const struct { int cls; float cx, cy; int a; } objs[N][M] = {
+        {{1, 0.5f, 0.5f, 1}, {2, 0.1f, 0.8f, 0}},
+        {{0, 0.9f, 0.1f, 0}, {-1, 0, 0, 0}},
+        {{-1, 0, 0, 0}, {-1, 0, 0, 0}},
+    };
+    float *z = malloc(sizeof(float) * N * SIZE), t[N * M * 5];
+    assert_non_null(z);
+    dlc_rng r;
+    dlc_rng_seed(&r, 11, 0);
+    for (int i = 0; i < N * SIZE; i++)
+        z[i] = (float)(0.7 * dlc_rng_normal(&r));
+    empty_rows(t, N, M, 0);
+    for (int im = 0; im < N; im++)
+        for (int m = 0; m < M; m++)
+            if (objs[im][m].cls >= 0)
+                put_object(t + im * M * 5, 0, m, objs[im][m].cls, objs[im][m].cx, objs[im][m].cy,
+                           anchors[objs[im][m].a][0], anchors[objs[im][m].a][1]);
+    loss_opts o = opts_of(LOSS_YOLO, C, M, 0);
+    o.n_anchors = A;
+    memcpy(o.anchors, anchors, sizeof anchors);
+    o.ignore_iou = 1.0f; /* nothing ignored */
+    const float *w = o.term;
+    double want = 0;
+    for (int im = 0; im < N; im++)
+        for (int a = 0; a < A; a++)
+            for (int i = 0; i < S; i++)
+                for (int j = 0; j < S; j++) {
+                    const float *p = z + (size_t)im * SIZE + (size_t)a * D * PL + i * S + j;
+                    int mine = -1;
+                    for (int m = 0; m < M; m++)
+                        if (objs[im][m].cls >= 0 && objs[im][m].a == a && (int)(objs[im][m].cx * S) == j &&
+                            (int)(objs[im][m].cy * S) == i)
+                            mine = m;
+                    double pc = sigm(p[0]);
+                    if (mine < 0) {
+                        want += w[LOSS_TERM_NOOBJ] * pc * pc;
+                        continue;
+                    }
+                    want += w[LOSS_TERM_OBJ] * (pc - 1) * (pc - 1);
+                    double target[4] = {objs[im][mine].cx * S - j, objs[im][mine].cy * S - i, 0, 0};
+                    double have[4] = {sigm(p[PL]), sigm(p[2 * PL]), p[3 * PL], p[4 * PL]};
+                    for (int k = 0; k < 4; k++)
+                        want += w[LOSS_TERM_COORD] * (have[k] - target[k]) * (have[k] - target[k]);
+                    double lse = 0;
+                    for (int k = 0; k < C; k++)
+                        lse += exp(p[(5 + k) * PL]);
+                    want += w[LOSS_TERM_CLASS] * (log(lse) - p[(5 + objs[im][mine].cls) * PL]);
+                }
+    want /= N;
+    tensor_shape shape = {3, {A * D, S, S}};
+    tu_close(loss_value(LOSS_YOLO, &o, z, t, N, &shape), want, 1e-5 * want);
+    free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_localize_gradient), cmocka_unit_test(test_localize_by_hand),
         cmocka_unit_test(test_landmarks_gradient), cmocka_unit_test(test_yolo_gradient),
         cmocka_unit_test(test_yolo_assignment),   cmocka_unit_test(test_yolo_ignore),
+        cmocka_unit_test(test_yolo_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

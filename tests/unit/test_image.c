@@ -616,6 +616,24 @@ static void test_augment_photometric(void **state)
     }
     assert_true(var_out < 0.5 * var_in);
     tu_close(m_out, m_in, 2.0);
+    /* a point of light comes out as the Gaussian itself: exp(-d^2 / 2 sigma^2)
+     * over d = -3 sigma .. 3 sigma, normalized, along rows and columns
+     * (tests/mutation/sample.py found a kernel that lost its last tap) */
+    {
+        uint8_t dot[D] = {0};
+        dot[8 * W + 7] = 255;
+        data_augment b15 = {.blur = {1, 1.5, 1.5}};
+        augment_one(dot, 1, H, W, &b15, NULL, NULL, 1, x);
+        double g[2 * 5 + 1], gs = 0; /* r = ceil(3 sigma) = 5 */
+        for (int i = -5; i <= 5; i++)
+            gs += g[i + 5] = exp(-(double)i * i / (2 * 1.5 * 1.5));
+        for (int h = 0; h < H; h++)
+            for (int w = 0; w < W; w++) {
+                int dh = h - 8, dw = w - 7;
+                double want = abs(dh) <= 5 && abs(dw) <= 5 ? 255 * g[dh + 5] * g[dw + 5] / (gs * gs) : 0;
+                tu_close(x[h * W + w], want, 1e-3);
+            }
+    }
     /* contrast 0.5: half the distance to the mean; brightness adds */
     data_augment co = {.contrast = {1, 0.5, 0.5}, .brightness = {1, 10, 10}};
     augment_one(px, 1, H, W, &co, NULL, NULL, 1, x);

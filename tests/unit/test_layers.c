@@ -245,6 +245,88 @@ static void test_layernorm(void **state)
     tu_ref_free(r);
 }
 
+/* Batchnorm over maps of more than one block of its sums (BN_BLOCK = 512
+ * values; a 24x24 map has 576) against the formulas in double: y, dx,
+ * dgamma and dbeta.  (tests/mutation/sample.py found that every batchnorm
+ * test had maps of fewer than 512 values: a block's end computed past the
+ * map went unnoticed.) */
+static void test_batchnorm_large_maps(void **state)
+{
+    enum { N = 3, C = 2, H = 24, S = H * H };
+    layer_spec s = gt_spec("batchnorm", "bn");
+    graph *g = gt_build(&(tensor_shape){3, {C, H, H}}, &s, 1, N);
+    graph_set_input_grad(g, 1, NULL);
+    const float gamma[C] = {1.5f, -0.5f}, beta[C] = {0.25f, 2.0f};
+    gt_set_param(g, "bn.gamma", gamma, C);
+    gt_set_param(g, "bn.beta", beta, C);
+    float *x = graph_input(g, 0);
+    for (int i = 0; i < N * C * S; i++)
+        x[i] = (float)(sin(i * 0.37) * 2 + cos(i * 0.011) + (i / S) % C);
+    graph_forward(g, N, 1);
+    graph_node *o = graph_output(g, 0);
+    float *y = malloc(sizeof(float) * N * C * S), *dy = malloc(sizeof(float) * N * C * S);
+    assert_non_null(y);
+    assert_non_null(dy);
+    memcpy(y, o->out, sizeof(float) * N * C * S);
+    graph_zero_grad(g);
+    for (int i = 0; i < N * C * S; i++)
+        o->grad[i] = dy[i] = (float)cos(i * 0.23);
+    graph_backward(g, N);
+    const float *dx = g->nodes[0].grad, *dgamma = gt_param_grad(g, "bn.gamma"), *dbeta = gt_param_grad(g, "bn.beta");
+    for (int c = 0; c < C; c++) {
+        double mean = 0, var = 0, sdy = 0, sdyxh = 0;
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < S; k++)
+                mean += x[(i * C + c) * S + k];
+        mean /= N * S;
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < S; k++)
+                var += pow(x[(i * C + c) * S + k] - mean, 2);
+        var /= N * S; /* the biased variance, as training normalizes by */
+        const double is = 1.0 / sqrt(var + 1e-5);
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < S; k++) {
+                int at = (i * C + c) * S + k;
+                double xh = (x[at] - mean) * is;
+                tu_close(y[at], gamma[c] * xh + beta[c], 1e-4);
+                sdy += dy[at];
+                sdyxh += dy[at] * xh;
+            }
+        tu_close(dbeta[c], sdy, 1e-3);
+        tu_close(dgamma[c], sdyxh, 1e-3);
+        /* dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)) */
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < S; k++) {
+                int at = (i * C + c) * S + k;
+                double xh = (x[at] - mean) * is;
+                tu_close(dx[at], gamma[c] * is * (dy[at] - sdy / (N * S) - xh * sdyxh / (N * S)), 1e-4);
+            }
+    }
+    free(y);
+    free(dy);
+    graph_free(g);
+}
+
+/* An embedding of one unit per token (a scalar per word) builds and looks
+ * its values up (sample.py found its lower bound on units untested). */
+static void test_embedding_one_unit(void **state)
+{
+    layer_spec s = gt_spec("embedding", "e");
+    s.vocab = 5;
+    s.units = 1;
+    graph *g = gt_build(&(tensor_shape){1, {4}}, &s, 1, 2);
+    graph_node *o = graph_output(g, 0);
+    assert_int_equal(o->size, 4);
+    const float table[5] = {0.5f, -1, 2, 3, 4};
+    gt_set_param(g, "e.weight", table, 5);
+    const float ids[8] = {1, 2, 3, 4, 4, 3, 2, 1};
+    memcpy(graph_input(g, 0), ids, sizeof ids);
+    graph_forward(g, 2, 0);
+    for (int i = 0; i < 8; i++)
+        tu_close(o->out[i], table[(int)ids[i]], 0);
+    graph_free(g);
+}
+
 /* ---- shape checks at build ---- */
 
 static void expect_build_error(const tensor_shape *in, layer_spec *s, int n, const char *want1,
@@ -602,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_slice),           cmocka_unit_test(test_split),
         cmocka_unit_test(test_elementwise),     cmocka_unit_test(test_l2normalize_gram),
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
+        cmocka_unit_test(test_batchnorm_large_maps), cmocka_unit_test(test_embedding_one_unit),
         cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_upsample),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),

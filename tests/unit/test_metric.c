@@ -109,6 +109,76 @@ static void test_triplet_by_hand(void **state)
     assert_true(isnan(run_loss(LOSS_TRIPLET, f, one, 3, 1, &hard, NULL, &st)));
 }
 
+/* Semi-hard mining against a search done here over random batches: for each
+ * anchor and positive, the nearest negative farther than the positive, else
+ * the farthest (the first of equals); the sum of the triplets over the margin
+ * and their count.  (tests/mutation/sample.py found a search that never
+ * picked example 0 as the negative.) */
+static void test_semi_hard_search(void **state)
+{
+    enum { N = 7, D = 2 };
+    dlc_rng r;
+    dlc_rng_seed(&r, 9, 0);
+    loss_opts semi = {.margin = 0.3, .mining = LOSS_MINE_SEMI_HARD, .average = LOSS_AVG_POSITIVE, .seed = 0};
+    for (int trial = 0; trial < 200; trial++) {
+        float f[N * D], y[N];
+        for (int i = 0; i < N * D; i++)
+            f[i] = (float)dlc_rng_normal(&r);
+        for (int i = 0; i < N; i++)
+            y[i] = (float)(int)(dlc_rng_uniform(&r) * 3);
+        double d[N][N], sum = 0, positive = 0, judged = 0;
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++)
+                d[i][j] = pow((double)f[i * D] - f[j * D], 2) + pow((double)f[i * D + 1] - f[j * D + 1], 2);
+        for (int a = 0; a < N; a++)
+            for (int p = 0; p < N; p++) {
+                if (p == a || y[p] != y[a])
+                    continue;
+                int semi_n = -1, far_n = -1;
+                for (int n = 0; n < N; n++) {
+                    if (y[n] == y[a])
+                        continue;
+                    if (d[a][n] > d[a][p] && (semi_n < 0 || d[a][n] < d[a][semi_n]))
+                        semi_n = n;
+                    if (far_n < 0 || d[a][n] > d[a][far_n])
+                        far_n = n;
+                }
+                int n = semi_n >= 0 ? semi_n : far_n;
+                if (n < 0)
+                    continue;
+                judged++;
+                double l = d[a][p] - d[a][n] + semi.margin;
+                if (l > 0) {
+                    sum += l;
+                    positive++;
+                }
+            }
+        loss_stats st;
+        run_loss(LOSS_TRIPLET, f, y, N, D, &semi, NULL, &st);
+        tu_close(st.judged, judged, 0);
+        tu_close(st.positive, positive, 0);
+        tu_close(st.sum, sum, 1e-5 * (1 + sum));
+    }
+}
+
+/* Contrastive pairs with an unknown label take no part: the batch scores
+ * as the batch without them, wherever they sit (sample.py found a check of
+ * the wrong pair's label). */
+static void test_contrastive_unknown(void **state)
+{
+    enum { D = 3 };
+    const float v[5 * D] = {0.5f, -1, 2, 0.1f, 0.2f, -0.3f, 1.5f, 0.5f, 0, -0.2f, 0.1f, 0.9f, 0.3f, 0.3f, -0.4f};
+    const float t[5] = {NAN, 1, 0, NAN, 0}, known_t[3] = {1, 0, 0};
+    const float known_v[3 * D] = {0.1f, 0.2f, -0.3f, 1.5f, 0.5f, 0, 0.3f, 0.3f, -0.4f};
+    loss_stats st, want;
+    loss_opts o = {.margin = 1.0};
+    double all = run_loss(LOSS_CONTRASTIVE, v, t, 5, D, &o, NULL, &st);
+    double sub = run_loss(LOSS_CONTRASTIVE, known_v, known_t, 3, D, &o, NULL, &want);
+    tu_close(all, sub, 1e-12);
+    tu_close(st.sum, want.sum, 1e-12);
+    tu_close(st.count, want.count, 0);
+}
+
 /* Random mining picks a negative of another class, the same one for the
  * same seed (a gradient check sees one draw), and different ones across
  * seeds. */
@@ -556,12 +626,80 @@ static void test_verify_points(void **state)
     assert_true(isnan(pt.threshold) && isnan(pt.eer));
 }
 
+/* report_verify_points against a search over every cut done here: below
+ * all distances, between each two distinct ones, above all; accuracy and the
+ * equal error rate at the first best cut.  Random pairs with ties, some
+ * where calling every pair "different" (a cut below all) is best.  (Found
+ * by tests/mutation/sample.py: a search that never tried the cut below all
+ * distances went unnoticed.) */
+static void test_verify_points_search(void **state)
+{
+    dlc_rng r;
+    dlc_rng_seed(&r, 5, 0);
+    for (int trial = 0; trial < 300; trial++) {
+        int n = 1 + (int)(dlc_rng_uniform(&r) * 9);
+        double d[10], cuts[12];
+        float same[10];
+        for (int i = 0; i < n; i++) {
+            d[i] = floor(dlc_rng_uniform(&r) * 6) / 4; /* ties */
+            same[i] = dlc_rng_uniform(&r) < (trial % 3 == 0 ? 0.2 : 0.5);
+        }
+        double pos = 0, sorted[10];
+        for (int i = 0; i < n; i++) {
+            pos += same[i] > 0.5f;
+            sorted[i] = d[i];
+        }
+        for (int i = 1; i < n; i++)
+            for (int k = i; k > 0 && sorted[k] < sorted[k - 1]; k--) {
+                double t = sorted[k];
+                sorted[k] = sorted[k - 1];
+                sorted[k - 1] = t;
+            }
+        int nc = 0;
+        cuts[nc++] = sorted[0] - 1;
+        for (int i = 1; i < n; i++)
+            if (sorted[i] > sorted[i - 1])
+                cuts[nc++] = 0.5 * (sorted[i - 1] + sorted[i]);
+        cuts[nc++] = sorted[n - 1] + 1;
+        double best = -1, eer = NAN, gap = INFINITY, neg = n - pos;
+        for (int c = 0; c < nc; c++) {
+            double right = 0, fa = 0, fr = 0;
+            for (int i = 0; i < n; i++) {
+                right += (d[i] < cuts[c]) == (same[i] > 0.5f);
+                fa += d[i] < cuts[c] && !(same[i] > 0.5f);
+                fr += !(d[i] < cuts[c]) && same[i] > 0.5f;
+            }
+            if (right / n > best)
+                best = right / n;
+            if (fabs(fa / neg - fr / pos) < gap) {
+                gap = fabs(fa / neg - fr / pos);
+                eer = 0.5 * (fa / neg + fr / pos);
+            }
+        }
+        report_verify_point pt;
+        assert_int_equal(report_verify_points(&pt, d, same, n, NULL), DLC_OK);
+        if (pos == 0 || neg == 0) {
+            assert_true(isnan(pt.accuracy) && isnan(pt.eer));
+            continue;
+        }
+        tu_close(pt.accuracy, best, 1e-12);
+        tu_close(pt.eer, eer, 1e-12);
+        double right = 0;
+        for (int i = 0; i < n; i++)
+            right += (d[i] < pt.threshold) == (same[i] > 0.5f);
+        tu_close(right / n, best, 1e-12);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verify_points_search),
         cmocka_unit_test(test_triplet_reference),
         cmocka_unit_test(test_contrastive_reference),
         cmocka_unit_test(test_triplet_by_hand),
+        cmocka_unit_test(test_semi_hard_search),
+        cmocka_unit_test(test_contrastive_unknown),
         cmocka_unit_test(test_random_mining),
         cmocka_unit_test(test_loss_gradients),
         cmocka_unit_test(test_pk_batches),
