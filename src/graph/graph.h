@@ -21,6 +21,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../base/error.h"
 #include "../base/rng.h"
@@ -170,12 +171,13 @@ typedef struct graph_node graph_node;
 
 /* What an op's backward reads besides its output gradient (graph_op.saves). */
 typedef struct {
-    unsigned inputs;          /* bit k: the output of input k */
+    uint64_t inputs;          /* bit k: the output of input k (GRAPH_MAX_INPUTS of them) */
     int out;                  /* its own output */
     int aux;                  /* its aux */
     int other;                /* the output of one more node (not an input), or -1;
                                  forward reads it too, backward or not */
 } graph_saves;
+_Static_assert(GRAPH_MAX_INPUTS <= 64, "graph_saves.inputs has a bit per input");
 
 /* ---- the op table ---- */
 typedef enum {

@@ -14,7 +14,7 @@ static size_t align16(size_t n)
 /* What node c's backward reads: the op's own answer, or everything. */
 static graph_saves saves_of(const graph *g, const graph_node *c)
 {
-    graph_saves s = {~0u, 1, 1, -1};
+    graph_saves s = {~(uint64_t)0, 1, 1, -1};
     const graph_op *op = &graph_ops[c->spec.op];
     if (op->saves) {
         memset(&s, 0, sizeof s);

@@ -146,7 +146,7 @@ void multiply_forward(graph *g, graph_node *n, int N)
 /* dx_k = dy * (product of the other inputs): every input is read. */
 void multiply_saves(const graph *g, const graph_node *n, graph_saves *s)
 {
-    s->inputs = (1u << n->n_in) - 1u;
+    s->inputs = n->n_in >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n->n_in) - 1u;
 }
 
 /* dx_k = dy * (product of the other inputs), summed over the map's spatial

@@ -289,6 +289,58 @@ static void assert_range(const plan_store *s, int first, int last)
     }
 }
 
+/* A multiply of 40 inputs (a layer takes up to 64): its backward reads every
+^ * input, the 33rd and later too (a 32-bit mask of the inputs it saves kept
+ * only the first 32, and shifting it by 32 or more is undefined).  The
+ * branches are linear, so nothing but the multiply keeps their outputs.
+ * With every buffer poisoned when its range ends the results are finite and
+ * the planned ones. */
+static void test_wide_multiply_keeps_every_input(void **state)
+{
+    (void)state;
+    enum { WIDE = 40 };
+    char yaml[8192];
+    int at = snprintf(yaml, sizeof yaml,
+                      "name: wide\n"
+                      "data: {format: csv, train: {file: a.csv}, label: {main: y, side: [u, v]}}\n"
+                      "model:\n"
+                      "  input: [5]\n"
+                      "  layers:\n"
+                      "    - {name: fc0, type: dense, units: 4}\n");
+    for (int k = 0; k < WIDE; k++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "    - {name: d%d, type: dense, units: 4, inputs: [fc0]}\n", k);
+    at += snprintf(yaml + at, sizeof yaml - (size_t)at, "    - {name: prod, type: multiply, inputs: [");
+    for (int k = 0; k < WIDE; k++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at, "%sd%d", k ? ", " : "", k);
+    snprintf(yaml + at, sizeof yaml - (size_t)at,
+             "]}\n"
+             "    - {name: fc, type: dense, units: 3}\n"
+             "    - {name: side, type: dense, units: 2, inputs: [prod]}\n"
+             "  outputs:\n"
+             "    - {layer: fc, name: main}\n"
+             "    - {layer: side, name: side, loss: mse}\n");
+    const int N = 3;
+    model ref, poisoned, planned_poisoned;
+    step_result a = {0}, b = {0}, c = {0};
+    graph_build_options o = opts(N, GRAPH_LAYOUT_PLANNED, 0);
+    run_config(&ref, yaml, N, &o, &a);
+    o = opts(N, GRAPH_LAYOUT_SEPARATE, 1);
+    run_config(&poisoned, yaml, N, &o, &b);
+    o = opts(N, GRAPH_LAYOUT_PLANNED, 1);
+    run_config(&planned_poisoned, yaml, N, &o, &c);
+    assert_true(all_finite(b.grads, poisoned.g->n_grads));
+    assert_true(tensor_sumsq(a.grads, ref.g->n_grads) > 0.0);
+    assert_same(ref.g, N, &a, &b, "separate with poison");
+    assert_same(ref.g, N, &a, &c, "planned with poison");
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    model_free(&ref);
+    model_free(&poisoned);
+    model_free(&planned_poisoned);
+}
+
 /* Live ranges as plan.h states them, in the layout that joins nothing: an
  * output a convolution's dW or a batchnorm (which recomputes x-hat from it)
  * reads lives to that backward, and batchnorm's aux (1/sigma and the mean);
@@ -795,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_overlapping_never_share),
         cmocka_unit_test(test_bit_identical),
         cmocka_unit_test(test_poison_no_read_after_lifetime),
+        cmocka_unit_test(test_wide_multiply_keeps_every_input),
         cmocka_unit_test(test_poison_catches_planted_bugs),
         cmocka_unit_test(test_freeze_plans_less),
         cmocka_unit_test(test_frozen_plan_no_state),
