@@ -456,3 +456,22 @@ drop_blocks:
     model->n--;
     return DLC_OK;
 }
+
+int config_block_layer_path(const char *path, char *out, size_t size)
+{
+    if (strncmp(path, "model.blocks.", 13) != 0)
+        return 0;
+    const char *b = strchr(path + 13, '.');
+    if (!b || strncmp(b, ".layers.", 8) != 0)
+        return 0;
+    return snprintf(out, size, "model.layers.%s", b + 8) < (int)size;
+}
+
+int config_block_use_key(const char *pattern)
+{
+    if (strncmp(pattern, "model.layers.*.", 15) != 0)
+        return 0;
+    const char *k = pattern + 15;
+    return strcmp(k, "block") == 0 || strcmp(k, "repeat") == 0 || strcmp(k, "params") == 0 ||
+           (strncmp(k, "params.", 7) == 0 && !strchr(k + 7, '.'));
+}

@@ -126,4 +126,12 @@ dlc_status config_diff(const char *old_yaml, const char *new_yaml, int max, dlc_
  * static. */
 const char *const *config_key_paths(void);
 
+/* Blocks (blocks.c) are expanded before the schema reads a config, so it has
+ * no row for their keys.  A path (or pattern) under a block's definition,
+ * model.blocks.B.layers.REST, is a model layer's, model.layers.REST: into
+ * out, 1; 0 when path is not one.  config_block_use_key: 1 for the pattern
+ * of a use's own key, model.layers.*.block, .repeat, .params or .params.P. */
+int config_block_layer_path(const char *path, char *out, size_t size);
+int config_block_use_key(const char *pattern);
+
 #endif

@@ -36,10 +36,9 @@ static dlc_status unknown_here(const char *origin, const char *path, const char 
                                const char *key, dlc_error *err)
 {
     const char *valid[48];
-    const char *b = strncmp(parent_pattern, "model.blocks.", 13) == 0 ? strchr(parent_pattern + 13, '.')
-                                                                      : NULL;
-    if (b && strcmp(b, ".layers.*") == 0) /* a layer of a block's definition: a model layer's keys */
-        parent_pattern = "model.layers.*";
+    char as[PATH_BUF];
+    if (config_block_layer_path(parent_pattern, as, sizeof as)) /* a block's layer: a layer's keys */
+        parent_pattern = as;
     config_schema_children(parent_pattern, valid, (int)DLC_ARRAY_LEN(valid));
     ynode at = {.origin = origin};
     char foreign[256];
@@ -128,10 +127,7 @@ static int block_new_key(const ynode *map, const char *pattern, const char *key)
     if (b && strncmp(b, ".params.", 8) == 0 && !strchr(b + 8, '.'))
         return 1;
     char as[PATH_BUF];
-    if (!b || strncmp(b, ".layers.*.", 10) != 0 ||
-        snprintf(as, sizeof as, "model.layers.*.%s", b + 10) >= (int)sizeof as)
-        return 0;
-    return config_schema_find(as) != NULL;
+    return config_block_layer_path(pattern, as, sizeof as) && config_schema_find(as) != NULL;
 }
 
 dlc_status config_apply_override(ynode *root, const char *origin, const char *text,

@@ -163,25 +163,19 @@ static void fill_indices(char *out, size_t size, const char *pattern, const char
     out[o] = '\0';
 }
 
-/* 1 for a key of the block machinery (config/blocks.c), which is expanded
- * before the schema reads the config, so the schema has no row for it: a
- * use's `block`, `repeat` and `params.P` (model.layers.layer3.repeat: a
- * ResNet's depth), and anything under model.blocks.  A layer of a block's
- * definition, model.blocks.B.layers.I.KEY, is a layer like model.layers'
- * items: *as gets model.layers.I.KEY, whose row says the type. */
+/* 1 for a key of the blocks, which the schema has no row for: a use's own
+ * (model.layers.layer3.repeat: a ResNet's depth) and anything under
+ * model.blocks.  A layer of a block's definition is typed as a model
+ * layer's key: *as gets that path (else "").  config_block_layer_path. */
 static int block_key(const char *key, const char *pattern, char *as, size_t size)
 {
     as[0] = '\0';
     if (strncmp(key, "model.blocks.", 13) == 0) {
-        const char *b = strchr(key + 13, '.');
-        if (b && strncmp(b, ".layers.", 8) == 0)
-            snprintf(as, size, "model.layers.%s", b + 8);
+        if (!config_block_layer_path(key, as, size))
+            as[0] = '\0';
         return 1;
     }
-    if (strncmp(pattern, "model.layers.*.", 15) != 0)
-        return 0;
-    const char *k = pattern + 15;
-    return strcmp(k, "block") == 0 || strcmp(k, "repeat") == 0 || strncmp(k, "params.", 7) == 0;
+    return config_block_use_key(pattern);
 }
 
 /* The schema row of a config key path; EINPUT naming the nearest valid key.
