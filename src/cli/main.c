@@ -205,11 +205,12 @@ void cli_set_threads(const char *arg, int config_threads)
          * a small model is too short to share among many */
         n = cores < DEFAULT_MAX_THREADS ? cores : DEFAULT_MAX_THREADS;
     } else if (n > cores) {
-        /* asked for: kept, but said (a CNN epoch took 19 times as long with 2
-         * threads on 1 core, 300 times with 64 on 2) */
+        /* asked for: kept, but said (B2's epoch took 1.1 times as long with 2
+         * threads on 1 core, 2 times with 64 on 2: the caller runs the parts
+         * a worker without a core has not begun, pool.c) */
         fprintf(stderr,
-                "note: %ld threads on %ld usable core%s: dlc's threads wait for each other "
-                "by spinning, so each step can take many times as long (--threads %ld is faster)\n",
+                "note: %ld threads on %ld usable core%s: the threads take turns on the cores, "
+                "so each step takes longer (--threads %ld is faster)\n",
                 n, cores, cores == 1 ? "" : "s", cores);
     }
     tensor_set_threads((int)n);

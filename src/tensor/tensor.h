@@ -89,7 +89,8 @@ int tensor_get_threads(void);
 /* One part of a task: part `i` of `n` (0 <= i < n). */
 typedef void (*tensor_task_fn)(void *ctx, int i, int n);
 /* Runs fn(ctx, i, n) for i = 0..n-1, n = tensor_pool_threads(), on the
- * workers and the calling thread; returns when all parts are done.  Inside a
+ * workers and the calling thread (each part on whichever thread claims it
+ * first); returns when all parts are done.  Inside a
  * part, a nested call runs its task whole (n = 1). */
 void tensor_parallel(tensor_task_fn fn, void *ctx);
 /* Starts workers so that tasks run in n parts (n - 1 workers), or lowers
@@ -98,6 +99,9 @@ void tensor_pool_start(int n);
 /* Joins the workers (registered with atexit by the first start). */
 void tensor_pool_stop(void);
 int tensor_pool_threads(void);
+/* For tests: on, the workers take no part of a task (as when other processes
+ * keep them off the cores), so the calling thread runs every part. */
+void tensor_pool_hold(int on);
 /* [lo, hi) of part i of n over `total` items, cut at multiples of `align`. */
 void tensor_part_range(size_t total, size_t align, int i, int n, size_t *lo, size_t *hi);
 

@@ -682,13 +682,18 @@ static void test_fused_relu(void **state)
 /* One training step of the graph at one and at two threads (inputs, weights
  * and output gradients from the same seed): the outputs, parameter
  * gradients and input gradients must agree. */
+/* One thread against two; and two with the workers held (tensor_pool_hold:
+ * the calling thread runs every part, as when the workers get no core) give
+ * the two threads' results bit for bit, as each part is the same work
+ * whichever thread runs it. */
 static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
 {
     enum { N = 16 };
-    float *out[2], *dw[2], *dx[2];
+    float *out[3], *dw[3], *dx[3];
     size_t D = 0, O = 0, nw = 0;
-    for (int t = 0; t < 2; t++) {
-        tensor_set_threads(t + 1);
+    for (int t = 0; t < 3; t++) {
+        tensor_set_threads(t ? 2 : 1);
+        tensor_pool_hold(t == 2);
         graph *g = build(in, s, n_layers, N);
         dlc_rng rng;
         dlc_rng_seed(&rng, 5, 0);
@@ -711,11 +716,15 @@ static void compare_threads(const tensor_shape *in, layer_spec *s, int n_layers)
         memcpy(dx[t], g->nodes[0].grad, sizeof(float) * N * D);
         graph_free(g);
     }
+    tensor_pool_hold(0);
     tensor_set_threads(1);
     tu_assert_close("2-thread forward", out[1], out[0], N * O, 1e-5, 1e-5);
     tu_assert_close("2-thread dW", dw[1], dw[0], nw, 1e-4, 1e-4);
     tu_assert_close("2-thread dx", dx[1], dx[0], N * D, 1e-5, 1e-5);
-    for (int t = 0; t < 2; t++) {
+    assert_memory_equal(out[2], out[1], sizeof(float) * N * O);
+    assert_memory_equal(dw[2], dw[1], sizeof(float) * nw);
+    assert_memory_equal(dx[2], dx[1], sizeof(float) * N * D);
+    for (int t = 0; t < 3; t++) {
         free(out[t]);
         free(dw[t]);
         free(dx[t]);

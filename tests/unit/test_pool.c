@@ -1,4 +1,5 @@
-/* test_pool.c - the worker threads: every part of a task runs once, nested
+/* test_pool.c - the worker threads: every part of a task runs once (by the
+ * calling thread when no worker takes it), nested
  * tasks run whole, matrix products split over two threads equal the
  * one-thread products, for row and column splits and every transpose, and
  * every thread flushes denormal floats to zero. */
@@ -10,6 +11,8 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,38 +43,89 @@ static void count_part(void *ctx, int i, int n)
 }
 
 /* Each part: a product whose result is denormal (1e-20 squared), and one of
- * a denormal operand (1e-40 x 1e30), both 0 when the thread flushes. */
+ * a denormal operand (1e-40 x 1e30), both 0 when the thread flushes.  Part 0
+ * waits (up to a second) for part 1 to start, so that a worker takes it
+ * rather than the calling thread once it is done (tensor_parallel). */
+typedef struct {
+    float r[4];
+    atomic_int started[2];
+    pthread_t by[2]; /* the thread that ran each part */
+} denormal_ctx;
+
 static void denormal_part(void *ctx, int i, int n)
 {
-    (void)n;
-    float *r = ctx;
+    denormal_ctx *c = ctx;
+    c->by[i] = pthread_self();
+    atomic_store(&c->started[i], 1);
+    for (int k = 0; i == 0 && n == 2 && k < 1000000 && !atomic_load(&c->started[1]); k++)
+        usleep(1);
     volatile float a = 1e-20f, d = 1e-40f, big = 1e30f;
-    r[2 * i] = a * a;
-    r[2 * i + 1] = d * big;
+    c->r[2 * i] = a * a;
+    c->r[2 * i + 1] = d * big;
 }
 
 static void test_denormals_flushed(void **state)
 {
     (void)state;
     unsigned csr = _mm_getcsr();
-    float r[4] = {0};
+    denormal_ctx c = {0};
     tensor_flush_denormals();
-    denormal_part(r, 0, 1);
+    denormal_part(&c, 0, 1);
     _mm_setcsr(csr);
-    if (r[0] != 0 || r[1] != 0)
+    if (c.r[0] != 0 || c.r[1] != 0)
         skip(); /* an emulator that ignores the flags (valgrind does) */
     /* workers made by a thread that keeps denormals flush them themselves */
     _mm_setcsr(csr & ~0x8040u);
     tensor_pool_stop();
     tensor_set_threads(2);
-    tensor_parallel(denormal_part, r);
-    assert_true(r[0] > 0 && r[1] > 0); /* this thread still keeps them: the check can see */
-    assert_true(r[2] == 0 && r[3] == 0);
+    denormal_ctx d = {0};
+    tensor_parallel(denormal_part, &d);
+    assert_true(d.r[0] > 0 && d.r[1] > 0); /* this thread still keeps them: the check can see */
+    assert_true(d.r[2] == 0 && d.r[3] == 0);
     tensor_flush_denormals();
-    tensor_parallel(denormal_part, r);
+    denormal_ctx e = {0};
+    tensor_parallel(denormal_part, &e);
     for (int k = 0; k < 4; k++)
-        assert_true(r[k] == 0);
+        assert_true(e.r[k] == 0);
     _mm_setcsr(csr);
+}
+
+/* The threads that ran each part of a task */
+typedef struct {
+    pthread_t by[2];
+    atomic_int calls[2];
+} who_ctx;
+
+static void who_part(void *ctx, int i, int n)
+{
+    who_ctx *c = ctx;
+    c->by[i] = pthread_self();
+    atomic_fetch_add(&c->calls[i], 1);
+}
+
+/* A worker that gets no core (held) does not hold the task up: the calling
+ * thread runs its part too, once, and the task returns; released, the
+ * workers take parts again. */
+static void test_caller_runs_parts_no_worker_took(void **state)
+{
+    (void)state;
+    tensor_set_threads(2);
+    alarm(60); /* waiting for the held worker would hang: fail instead */
+    tensor_pool_hold(1);
+    for (int round = 0; round < 200; round++) {
+        who_ctx c = {0};
+        tensor_parallel(who_part, &c);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(atomic_load(&c.calls[i]), 1);
+            assert_true(pthread_equal(c.by[i], pthread_self()));
+        }
+    }
+    tensor_pool_hold(0);
+    alarm(0);
+    denormal_ctx d = {0};
+    tensor_parallel(denormal_part, &d); /* part 0 waits until a worker has taken part 1 */
+    assert_false(pthread_equal(d.by[1], pthread_self()));
+    tensor_set_threads(1);
 }
 
 static void test_every_part_once(void **state)
@@ -198,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_part_once),
         cmocka_unit_test(test_denormals_flushed),
+        cmocka_unit_test(test_caller_runs_parts_no_worker_took),
         cmocka_unit_test(test_part_ranges),
         cmocka_unit_test(test_split_gemm_equals_whole),
         cmocka_unit_test(test_gemm_of_nothing),
