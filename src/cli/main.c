@@ -182,20 +182,74 @@ atomic_int *cli_catch_stop(void)
 
 enum { DEFAULT_MAX_THREADS = 4 };
 
-long cli_usable_cores(void)
+/* Reads two numbers from a file (a cgroup's quota and period); how many it read. */
+static int read_two(const char *root, const char *name, long long *a, long long *b)
 {
-    /* the cores this process may run on (taskset, cgroups' cpusets), not
-     * the machine's: two threads on one allowed core wait for each other */
+    char path[4096], buf[64];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return sscanf(buf, "%lld %lld", a, b);
+}
+
+/* The cores a CPU quota of the process's cgroup grants (a container's
+ * `docker run --cpus`, a Kubernetes CPU limit), rounded up; 0 for none.
+ * Read where a container sees its own cgroup: DLC_CGROUP_ROOT (tests),
+ * else /sys/fs/cgroup: v2's cpu.max ("max 100000" or "QUOTA PERIOD"),
+ * v1's cpu.cfs_quota_us (-1: none) and cpu.cfs_period_us. */
+static long quota_cores(void)
+{
+    const char *root = getenv("DLC_CGROUP_ROOT");
+    root = root && *root ? root : "/sys/fs/cgroup";
+    long long q = 0, p = 0, unused;
+    if (read_two(root, "cpu.max", &q, &p) != 2) {
+        const char *v1[] = {"cpu", "cpu,cpuacct", "cpuacct,cpu"};
+        char quota[64], period[64];
+        q = p = 0;
+        for (size_t i = 0; i < sizeof v1 / sizeof v1[0] && !(q > 0 && p > 0); i++) {
+            snprintf(quota, sizeof quota, "%s/cpu.cfs_quota_us", v1[i]);
+            snprintf(period, sizeof period, "%s/cpu.cfs_period_us", v1[i]);
+            if (read_two(root, quota, &q, &unused) < 1 || read_two(root, period, &p, &unused) < 1)
+                q = p = 0;
+        }
+    }
+    if (q <= 0 || p <= 0) /* "max" reads as no number: no quota */
+        return 0;
+    long long cores = (q + p - 1) / p;
+    return cores < 1 ? 1 : cores > 4096 ? 4096 : (long)cores;
+}
+
+/* the cores this process may run on (taskset, cgroups' cpusets), not the
+ * machine's: two threads on one allowed core take turns; fewer when a CPU
+ * quota grants less time than those cores have (*by_quota then 1) */
+static long usable_cores(int *by_quota)
+{
+    long cores = 0;
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores < 1 ? 1 : cores;
+        cores = CPU_COUNT(&set);
+    else
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = cores < 1 ? 1 : cores;
+    long quota = quota_cores();
+    *by_quota = quota > 0 && quota < cores;
+    return *by_quota ? quota : cores;
+}
+
+long cli_usable_cores(void)
+{
+    int by_quota;
+    return usable_cores(&by_quota);
 }
 
 void cli_set_threads(const char *arg, int config_threads)
 {
-    long n = 0, cores = cli_usable_cores();
+    int by_quota;
+    long n = 0, cores = usable_cores(&by_quota);
     if (arg)
         dlc_parse_long(arg, &n);
     else
@@ -209,9 +263,10 @@ void cli_set_threads(const char *arg, int config_threads)
          * threads on 1 core, 2 times with 64 on 2: the caller runs the parts
          * a worker without a core has not begun, pool.c) */
         fprintf(stderr,
-                "note: %ld threads on %ld usable core%s: the threads take turns on the cores, "
+                "note: %ld threads on %ld usable core%s%s: the threads take turns on the cores, "
                 "so each step takes longer (--threads %ld is faster)\n",
-                n, cores, cores == 1 ? "" : "s", cores);
+                n, cores, cores == 1 ? "" : "s", by_quota ? " (the CPU quota of this process's cgroup)" : "",
+                cores);
     }
     tensor_set_threads((int)n);
 }

@@ -171,9 +171,46 @@ YAML
     # asked for more: kept, with a note that says what it costs
     run taskset -c "$core" "$DLC" train iris.yaml --out two --threads 2
     [ "$status" -eq 0 ]
-    [[ "$output" == *"note: 2 threads on 1 usable core: dlc's threads wait for each other"* ]]
+    [[ "$output" == *"note: 2 threads on 1 usable core: the threads take turns on the cores"* ]]
     [[ "$output" == *"(--threads 1 is faster)"* ]]
     [ "$(jq .threads two/report.json)" = 2 ]
+}
+
+@test "threads: the default follows a cgroup's CPU quota (docker run --cpus, a Kubernetes limit), v2 and v1" {
+    iris_config iris.yaml 3
+    local cores
+    cores=$(taskset -pc $$ 2> /dev/null | sed 's/.*: //' | tr ',' '\n' |
+        awk -F- '{n += NF == 2 ? $2 - $1 + 1 : 1} END {print n}')
+    [ "${cores:-0}" -ge 2 ] || skip "needs 2 usable cores to see a quota of 1"
+    local all=$((cores < 4 ? cores : 4)) # the default without a quota: the cores, at most 4
+    # v2: a quota of one core's time
+    mkdir -p v2 v1/cpu,cpuacct none
+    echo "100000 100000" > v2/cpu.max
+    DLC_CGROUP_ROOT=$PWD/v2 run "$DLC" train iris.yaml --out q2
+    [ "$status" -eq 0 ]
+    [ "$(jq .threads q2/report.json)" = 1 ]
+    # asked for more than the quota: kept, and the note says why
+    DLC_CGROUP_ROOT=$PWD/v2 run "$DLC" train iris.yaml --out q2b --threads 2
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"note: 2 threads on 1 usable core (the CPU quota of this process's cgroup)"* ]]
+    # v1: 1.5 cores' time rounds up to 2; 0.5 to 1
+    echo 150000 > v1/cpu,cpuacct/cpu.cfs_quota_us
+    echo 100000 > v1/cpu,cpuacct/cpu.cfs_period_us
+    DLC_CGROUP_ROOT=$PWD/v1 run "$DLC" train iris.yaml --out q1
+    [ "$status" -eq 0 ]
+    [ "$(jq .threads q1/report.json)" = 2 ]
+    echo 50000 > v1/cpu,cpuacct/cpu.cfs_quota_us
+    DLC_CGROUP_ROOT=$PWD/v1 run "$DLC" train iris.yaml --out q1b
+    [ "$(jq .threads q1b/report.json)" = 1 ]
+    # no quota ("max", -1, or no files): the cores
+    echo "max 100000" > v2/cpu.max
+    DLC_CGROUP_ROOT=$PWD/v2 run "$DLC" train iris.yaml --out q2c
+    [ "$(jq .threads q2c/report.json)" = "$all" ]
+    echo -1 > v1/cpu,cpuacct/cpu.cfs_quota_us
+    DLC_CGROUP_ROOT=$PWD/v1 run "$DLC" train iris.yaml --out q1c
+    [ "$(jq .threads q1c/report.json)" = "$all" ]
+    DLC_CGROUP_ROOT=$PWD/none run "$DLC" train iris.yaml --out q0
+    [ "$(jq .threads q0/report.json)" = "$all" ]
 }
 
 @test "dlc analyze on a regression run speaks of its largest errors, not misclassified examples" {
