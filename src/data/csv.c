@@ -192,9 +192,9 @@ typedef struct {
     const char *p, *end;   /* borrowed text */
     const char *path;
     int line;              /* physical line at p, from 1 */
-    char delim;
+    char delim;            /* ' ': runs of spaces and tabs (data.separator whitespace) */
     char decimal;          /* ',': a number's decimal comma is read as a point */
-    int sniffed;           /* delim is csv_sniff's ';' or '|' (data.separator auto) */
+    int sniffed;           /* delim is csv_sniff's ';', '|' or ' ' (data.separator auto) */
     char *buf;             /* the current field, NUL-terminated */
     size_t len, cap;
 } csv_reader;
@@ -258,9 +258,11 @@ static dlc_status csv_quoted(csv_reader *r, const char *lead, int *bad, dlc_erro
         r->p++;
         break;
     }
-    while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
+    /* blanks after the quote separate fields when they are the separator */
+    while (r->delim != ' ' && r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
         r->p++;
-    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n')
+    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n' &&
+        !(r->delim == ' ' && *r->p == '\t'))
         *bad = 2 + (unsigned char)*r->p;
     return DLC_OK;
 }
@@ -301,6 +303,9 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     r->len = 0;
     if ((st = csv_put(r, "", 0, err)))
         return st;
+    if (r->delim == ' ') /* a line may start with blanks, as it may in numpy's loadtxt */
+        while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
+            r->p++;
     const char *lead = r->p;
     while (lead < r->end && (*lead == ' ' || (*lead == '\t' && r->delim != '\t')))
         lead++;
@@ -327,7 +332,8 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     }
     if (!(lead < r->end && *lead == '"') || bad) {
         const char *q = r->p;
-        while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0')
+        while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0' &&
+               !(r->delim == ' ' && *q == '\t'))
             q++;
         if (q < r->end && *q == '\0')
             return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path, r->line);
@@ -343,6 +349,17 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     if (r->decimal == ',')
         csv_decimal_comma(r->buf);
     *eol = 1;
+    if (r->delim == ' ') { /* a run of blanks, or blanks before the line's end */
+        const char *q = r->p;
+        while (q < r->end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q > r->p && q < r->end && *q != '\r' && *q != '\n') {
+            r->p = q;
+            *eol = 0;
+            return DLC_OK;
+        }
+        r->p = q;
+    }
     if (r->p == r->end)
         return DLC_OK;
     if (*r->p == r->delim) {
@@ -421,7 +438,7 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
                                             : NULL;
         if (sep)
             snprintf(buf, size, " (the header is one column, \"%.60s\": this file looks separated "
-                                "by %s (data.separator: ',' ';' tab or '|' says which))", h, sep);
+                                "by %s (data.separator: ',' ';' tab '|' or whitespace says which))", h, sep);
         return;
     }
     int numbers = 0;
@@ -978,7 +995,7 @@ cleanup:
 
 data_csv_dialect data_csv_dialect_of(const data_config *cfg)
 {
-    static const char sep[DATA_SEP_COUNT] = {0, ',', ';', '\t', '|', '\t', ',', ';', '|'};
+    static const char sep[DATA_SEP_COUNT] = {0, ',', ';', '\t', '|', '\t', ',', ';', '|', ' '};
     const int comma = cfg->decimal == DATA_DECIMAL_COMMA || cfg->decimal == DATA_DECIMAL_COMMA_WORD;
     data_csv_dialect d = {0, comma ? ',' : '.'};
     if (cfg->separator >= 0 && cfg->separator < DATA_SEP_COUNT)
@@ -999,14 +1016,35 @@ static int csv_count_in_line(const char *p, const char *end, char c, const char 
     return n;
 }
 
+/* How many fields the line from p holds when runs of blanks (spaces, tabs)
+ * outside double quotes separate them. */
+static int csv_count_blank_fields(const char *p, const char *end)
+{
+    int n = 0, quoted = 0, in_field = 0;
+    for (; p < end && (quoted || *p != '\n'); p++) {
+        const int blank = !quoted && (*p == ' ' || *p == '\t' || *p == '\r');
+        quoted ^= *p == '"';
+        n += !blank && !in_field;
+        in_field = !blank;
+    }
+    return n;
+}
+
 /* data.separator auto, on a header line of no comma and no tab: ';' or '|'
  * when the header holds one of them (not both) and the line after it as
- * many (a European spreadsheet's CSV, a database dump), else 0. */
+ * many (a European spreadsheet's CSV, a database dump); else ' ' (runs of
+ * blanks) when the header splits at blanks into 2 fields or more and the
+ * next line into as many (sklearn's linnerud and diabetes files, numpy's
+ * savetxt); else 0. */
 static char csv_sniff(const char *p, const char *end)
 {
     const char *next, *after;
     int semis = csv_count_in_line(p, end, ';', &next);
     int pipes = csv_count_in_line(p, end, '|', &next);
+    if (semis == 0 && pipes == 0) {
+        int fields = csv_count_blank_fields(p, end);
+        return fields >= 2 && next < end && csv_count_blank_fields(next, end) == fields ? ' ' : 0;
+    }
     if ((semis > 0) == (pipes > 0))
         return 0;
     char c = semis ? ';' : '|';
@@ -1612,7 +1650,9 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    /* inflated when gzip-compressed, as pandas' read_csv reads x.csv.gz
+     * (sklearn's diabetes and digits files are) */
+    dlc_status st = data_text_read_file(path, &text, &len, err);
     if (st == DLC_OK)
         st = csv_table(out, path, text, len, d, groups, n_groups, features, categorical, unknown,
                        missing, limit, text, err);

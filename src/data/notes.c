@@ -237,15 +237,18 @@ static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg
     return st;
 }
 
-/* a CSV file read as separated by ';' or '|' (data.separator auto) */
+/* a CSV file read as separated by ';', '|' or blanks (data.separator auto) */
 static dlc_status notes_separator(const data_bundle *b, dlc_strlist *out, dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    for (int k = 0; k < 3 && st == DLC_OK; k++)
-        if (b->src[k] && b->src[k]->separator)
-            st = notes_say(out, err, "note: %s: read as separated by '%c', as its header and first "
+    for (int k = 0; k < 3 && st == DLC_OK; k++) {
+        const char c = b->src[k] ? b->src[k]->separator : 0;
+        if (c)
+            st = notes_say(out, err, "note: %s: read as separated by %s%c%s, as its header and first "
                      "row are (data.separator: auto; give it to say which)", b->src[k]->path,
-                     b->src[k]->separator);
+                     c == ' ' ? "spaces and tabs (whitespace" : "'", c == ' ' ? ')' : c,
+                     c == ' ' ? "" : "'");
+    }
     return st;
 }
 

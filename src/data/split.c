@@ -178,23 +178,12 @@ static dlc_status split_exclude(dlc_strlist *kept, const data_config *cfg, const
 {
     enum { HEADER_MAX = 4 << 20 };
     dlc_strlist header = {0};
-    long long size;
     if (cfg->features.n > 0)
         return dlc_fail(err, DLC_EINPUT, "data.features and data.exclude: give one (features lists "
                         "the columns read, exclude those left out of every column)");
-    int fd = dlc_open_regular(path, &size, err);
-    if (fd < 0)
-        return DLC_EINPUT;
-    size_t want = size < HEADER_MAX ? (size_t)size : HEADER_MAX, n = 0;
-    char *text = malloc(want + 1);
-    dlc_status st = text ? DLC_OK : DLC_NOMEM(err);
-    while (st == DLC_OK && n < want) {
-        ssize_t got = read(fd, text + n, want - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
+    char *text = NULL;
+    size_t n = 0;
+    dlc_status st = data_read_start(path, HEADER_MAX, &text, &n, err);
     const data_csv_dialect d = data_csv_dialect_of(cfg);
     if (st == DLC_OK)
         st = data_csv_header(path, text, n, &d, &header, err);
