@@ -666,7 +666,25 @@ YAML
     csv_config "$PWD/ids.csv" species
     run "$DLC" train c.yaml --out ids
     [ "$status" -eq 0 ]
-    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; list the feature columns in data.features to leave it out"* ]]
+    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; leave it out with data.exclude: ['id'] (or list the feature columns in data.features)"* ]]
+    # a Kaggle file's id counts on from any number (Titanic's test.csv starts
+    # at 892), before the label and with a BOM, CRLF and quoted text
+    awk 'NR == 1 { printf "\xef\xbb\xbfPassengerId,species,sl,name\r\n"; next }
+         { split($0, f, ","); printf "%d,%s,%s,\"Doe, J%d\"\r\n", 890 + NR, f[6], f[2], NR }' indexed.csv > kaggle.csv
+    csv_config "$PWD/kaggle.csv" species
+    run "$DLC" train c.yaml --out kaggle --set data.exclude=[name]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: feature column 'PassengerId' counts the rows (892, 893, 894, ...): a row number or an id, which tells the model only where a row sits in the file; leave it out with data.exclude: ['PassengerId']"* ]]
+    run "$DLC" train c.yaml --out kaggle2 --set data.exclude=[name,PassengerId]
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"counts the rows"* ]]
+    [[ "$output" == *"input (1), 3 classes"* ]]
+    # a short file's column that happens to run 5, 6, 7 is not named
+    printf 'x,y\n5,a\n6,b\n7,a\n8,b\n9,a\n' > short.csv
+    csv_config "$PWD/short.csv" y
+    run "$DLC" train c.yaml --out short
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"counts the rows"* ]]
     # an empty name elsewhere is still an error
     sed '1s/sepal_width/ /' "$ROOT/data/iris.csv" > blank.csv
     csv_config "$PWD/blank.csv" species
