@@ -425,9 +425,49 @@ void data_quote_names(const dlc_strlist *l, char *buf, size_t size)
     }
 }
 
+/* 1 when header is the first line sklearn's bundled CSV files have (iris,
+ * wine, breast_cancer, boston): the number of rows, of features (fewer),
+ * then the class names or nothing, no column names. */
+static int csv_sklearn_header(const dlc_strlist *header)
+{
+    double rows, features;
+    if (header->n < 3 || dlc_parse_double(header->v[0], &rows) != 0 ||
+        dlc_parse_double(header->v[1], &features) != 0 || rows < 1 || features < 1 ||
+        rows != floor(rows) || features != floor(features) || rows <= features)
+        return 0;
+    for (int i = 2; i < header->n; i++) {
+        double v;
+        if (dlc_parse_double(header->v[i], &v) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* what sklearn's first line is, and a header to write in its place */
+static void csv_sklearn_hint(const dlc_strlist *header, char *buf, size_t size)
+{
+    int names = 0; /* boston's line 1 has no class names: its line 2 is the header */
+    for (int i = 2; i < header->n; i++)
+        names += header->v[i][0] != '\0';
+    if (!names) {
+        snprintf(buf, size, " (line 1, \"%.12s,%.12s,,...\", is sklearn's: the numbers of rows and "
+                 "features; the columns' names follow on line 2, and dlc reads line 1 as them: "
+                 "leave it out, tail -n +2 FILE > new.csv)", header->v[0], header->v[1]);
+        return;
+    }
+    snprintf(buf, size, " (line 1, \"%.12s,%.12s,%.20s,...\", is sklearn's: the numbers of rows and "
+             "features, then class names; dlc reads line 1 as the columns' names: put a header in "
+             "its place, e.g. (seq -s, -f x%%g %d | sed 's/$/,target/'; tail -n +2 FILE) > new.csv)",
+             header->v[0], header->v[1], header->v[2], atoi(header->v[1]));
+}
+
 void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
 {
     buf[0] = '\0';
+    if (csv_sklearn_header(header)) {
+        csv_sklearn_hint(header, buf, size);
+        return;
+    }
     if (header->n == 1) {
         const char *h = header->v[0];
         const char *sep = strchr(h, ';')    ? "';'"
@@ -456,7 +496,7 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
                                 const data_names *header, const char *tail, dlc_error *err)
 {
-    char hint[256];
+    char hint[400];
     data_csv_header_hint(&header->names, hint, sizeof hint);
     if (hint[0])
         return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s%s", path, what,
@@ -822,6 +862,8 @@ void data_csv_index_free(data_csv_index *ix)
     free(ix);
 }
 
+static int csv_count_in_line(const char *p, const char *end, char c, const char **next);
+
 static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const dlc_strlist *features,
                              dlc_error *err)
 {
@@ -838,6 +880,18 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             if ((st = csv_put(r, "Unnamed: 0", 10, err)))
                 return st;
         }
+        if (!r->buf[0] && c->header.names.n == 2) { /* sklearn's boston: 506,13,,,... */
+            dlc_strlist two = {0};
+            char hint[400] = "";
+            if (dlc_strlist_push(&two, c->header.names.v[0], err) ||
+                dlc_strlist_push(&two, c->header.names.v[1], err) || dlc_strlist_push(&two, "", err))
+                return err->status;
+            if (csv_sklearn_header(&two))
+                csv_sklearn_hint(&two, hint, sizeof hint);
+            dlc_strlist_clear(&two);
+            if (hint[0])
+                return dlc_fail(err, DLC_EINPUT, "%s:1: header column 3 has no name%s", r->path, hint);
+        }
         if (!r->buf[0])
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
                             c->header.names.n + 1,
@@ -850,6 +904,16 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             return st;
     } while (!eol);
     c->ncols = c->header.names.n;
+    /* sklearn's count line over rows of the features it counts and a label:
+     * read as names, "4" would be a column (iris' second), the label a
+     * user means by its place would be read from it, in silence */
+    const char *next;
+    if (r->delim != ' ' && csv_sklearn_header(&c->header.names) &&
+        csv_count_in_line(r->p, r->end, r->delim, &next) == atoi(c->header.names.v[1])) {
+        char hint[400];
+        csv_sklearn_hint(&c->header.names, hint, sizeof hint);
+        return dlc_fail(err, DLC_EINPUT, "%s:1: not a header of the columns' names%s", r->path, hint);
+    }
 
     c->feat_of = malloc(sizeof(int) * (size_t)c->ncols);
     c->targ_of = malloc(sizeof(int) * (size_t)c->ncols);
@@ -1211,8 +1275,11 @@ static dlc_status csv_parse_groups(dataset **out, const char *path, const char *
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
             if (j >= c.ncols) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns",
-                              path, line, c.ncols);
+                char hint[512] = "";
+                if (csv_sklearn_header(&c.header.names))
+                    csv_sklearn_hint(&c.header.names, hint, sizeof hint);
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns%s",
+                              path, line, c.ncols, hint);
                 goto cleanup;
             }
             const char *s = c.r.buf;

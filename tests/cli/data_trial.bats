@@ -1343,3 +1343,43 @@ YAML
     [[ "$output" == *"input (1), 2 classes"* ]]
     [[ "$output" != *"read as separated by"* ]]
 }
+
+@test "sklearn's bundled CSV files begin with counts, not names: the error says so and gives a header that works" {
+    # iris.csv, wine_data.csv, breast_cancer.csv: "150,4,setosa,versicolor,virginica"
+    { echo "150,4,setosa,versicolor,virginica"
+      tail -n +2 "$ROOT/data/iris.csv" | awk -F, '{ print $1 "," $2 "," $3 "," $4 "," ($5 == "setosa" ? 0 : $5 == "versicolor" ? 1 : 2) }'
+    } > sk_iris.csv
+    csv_config sk_iris.csv target
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_iris.csv:1: not a header of the columns' names (line 1, \"150,4,setosa,...\", is sklearn's: the numbers of rows and features, then class names; dlc reads line 1 as the columns' names: put a header in its place, e.g. (seq -s, -f x%g 4 | sed 's/\$/,target/'; tail -n +2 FILE) > new.csv)"* ]]
+    # a label named by its place, as numpy users index it, is a column of
+    # that name here: "4" (sepal width) used to be read as the classes
+    csv_config sk_iris.csv 4
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_iris.csv:1: not a header of the columns' names (line 1, \"150,4,setosa,...\", is sklearn's"* ]]
+    # read by dlc predict or data.exclude, the header alone says the same
+    csv_config sk_iris.csv target
+    run "$DLC" train c.yaml --out run --set data.exclude=[x1]
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is sklearn's"* ]]
+    # the command it gives makes a file dlc reads
+    (seq -s, -f x%g 4 | sed 's/$/,target/'; tail -n +2 sk_iris.csv) > new.csv
+    csv_config new.csv target
+    run "$DLC" train c.yaml --out new
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 120, train-dev 0, dev 30, test 0 examples; input (4), 3 classes"* ]]
+    # boston_house_prices.csv: counts on line 1, the names on line 2
+    { echo "150,4,,,"; cat "$ROOT/data/iris.csv"; } > sk_boston.csv
+    csv_config sk_boston.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_boston.csv:1: header column 3 has no name (line 1, \"150,4,,...\", is sklearn's: the numbers of rows and features; the columns' names follow on line 2, and dlc reads line 1 as them: leave it out, tail -n +2 FILE > new.csv)"* ]]
+    # a header of numbers and names that is no such line gets no such guess
+    printf '1,2,y\n1,2,a\n3,4,b\n' > plain.csv
+    csv_config plain.csv z
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" != *"sklearn"* ]]
+}
