@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# A Kaggle competition's files as a new user brings them: train.csv with an
-# id and the label, test.csv without the label; a run started over with
-# --force and a mistake in the config.
+# Files as a new user brings them: a Kaggle competition's train.csv with an
+# id and the label and its test.csv without the label; a run started over
+# with --force and a mistake in the config; texts in class subfolders.
 load helpers
 
 # train.csv: an id counting from 1, the label first, text and numbers; and
@@ -66,4 +66,27 @@ YAML
     [ ! -f run/model.onnx ]
     [ "$(wc -l < run/metrics.csv)" -eq 2 ]
     ! cmp -s run/model.safetensors before.safetensors
+}
+
+@test "texts in class subfolders (Keras' text_dataset_from_directory) are named as such, with what dlc reads instead" {
+    mkdir -p texts/cookie
+    printf 'You will be lucky.\n%%\nA stranger brings news.\n' > texts/cookie/cookie
+    cat > t.yaml <<'YAML'
+name: t
+seed: 1
+data:
+  format: text
+  train: {file: texts}
+  text: {task: classify, tokens: words, seq_len: 16}
+model: {layers: [{type: embedding, units: 4}, {type: time_avgpool}, {type: dense, units: auto}]}
+train: {epochs: 1}
+YAML
+    run "$DLC" train t.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"texts: the folder holds no files, only 1 subfolder ('cookie'), which are not read: a folder of text is its files, one text after the other; for a text classifier by subfolder (as Keras' text_dataset_from_directory reads one), write a CSV file of a text column and a label column (data.text.column, data.label)"* ]]
+    # an empty folder says only that
+    mkdir empty
+    run "$DLC" train t.yaml --out run --set data.train.file=empty
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"empty: the folder holds no files" ]]
 }
