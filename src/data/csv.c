@@ -896,6 +896,19 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
                             c->header.names.n + 1,
                             eol && c->header.names.n > 0 ? " (a comma at the end of the line?)" : "");
+        double v;
+        if (data_names_find(&c->header, r->buf) >= 0 && dlc_parse_double(r->buf, &v) == 0 &&
+            r->delim != ' ') {
+            /* sklearn's digits.csv.gz, numpy's savetxt: no header, the first
+             * row's pixels taken for names until one comes again */
+            const char *next;
+            int fields = c->header.names.n + 1 + (eol ? 0 : 1 + csv_count_in_line(r->p, r->end, r->delim, &next));
+            return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header (line "
+                            "1 looks like data, not a header: numbers where the columns' names go; "
+                            "put a header line first, e.g. (seq -s, -f x%%g %d | sed 's/$/,target/'; "
+                            "zcat -f FILE) > new.csv, the last column then named target)",
+                            r->path, r->buf, fields - 1);
+        }
         if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);

@@ -90,3 +90,26 @@ YAML
     [ "$status" -eq 2 ]
     [[ "$output" == *"empty: the folder holds no files" ]]
 }
+
+@test "sklearn's digits.csv.gz as it ships (no header, compressed): the first row is said to be data, with a header that works; dense layers on an image ask for a flatten" {
+    tail -n +2 "$ROOT/data/digits.csv" | head -200 | gzip > digits.csv.gz
+    cat > g.yaml <<'YAML'
+name: g
+seed: 1
+data: {format: csv, train: {file: digits.csv.gz}, label: target, split: {dev: 0.2}}
+model:
+  input: [1, 8, 8]
+  layers: [{type: dense, units: 16, activation: relu}, {type: dense, units: auto}]
+train: {epochs: 2, batch_size: 32}
+YAML
+    run "$DLC" train g.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"digits.csv.gz:1: column '0' appears twice in the header (line 1 looks like data, not a header: numbers where the columns' names go; put a header line first, e.g. (seq -s, -f x%g 64 | sed 's/\$/,target/'; zcat -f FILE) > new.csv, the last column then named target)"* ]]
+    (seq -s, -f x%g 64 | sed 's/$/,target/'; zcat -f digits.csv.gz) > new.csv
+    run "$DLC" train g.yaml --out run --set data.train.file=new.csv
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"output 'dense_2' needs 8 targets per example for softmax_cross_entropy, the data gives 1 (check its layer's units and data.label; its output is (1, 8, 10): a dense layer acts on the last axis only, so on an image it predicts per row: a {type: flatten} before the dense layers gives one prediction per example)"* ]]
+    run "$DLC" train g.yaml --out run --set data.train.file=new.csv --set 'model.layers=[{type: flatten}, {type: dense, units: 16, activation: relu}, {type: dense, units: auto}]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 160, train-dev 0, dev 40, test 0 examples; input (64), 10 classes"* ]]
+}
