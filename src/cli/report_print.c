@@ -306,7 +306,7 @@ static void print_diagnosis(const report *rep)
                                     : "",
                within);
     }
-    for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++)
+    for (const char *const *r = report_remedies(d); r && *r; r++)
         printf("  - %s\n", *r);
     char untold[400];
     if (report_untold_mismatch(rep, untold, sizeof untold))

@@ -36,6 +36,7 @@ typedef struct {
     const atomic_int *stop; /* borrowed: Ctrl-C's flag */
     int reporting;          /* training ended: the model is saved, the report is being made */
     cli_loading *loading;   /* the "reading data" line, until the first output after the load */
+    int clean_old;          /* --force (rank 0): the old run's files go once the new one loads */
 } progress;
 
 static void clear_line(progress *p)
@@ -134,9 +135,29 @@ static dlc_status on_finished(void *user, model *m, const data_bundle *data,
     return report_write_all(&p->rep, data, p->cfg, &run, p->run_dir, err);
 }
 
+/* --force: the old run's files, removed once the new run's data and model
+ * have loaded, so a mistake in the config (a label column misspelt) leaves
+ * the old run as it was; they were removed first, and such a mistake lost a
+ * trained model.  An old checkpoint must not be resumed into the new run by
+ * mistake, and a model.onnx that `dlc export` wrote of the old weights must
+ * not be taken for the new ones'. */
+static void remove_old_run(const char *run_dir)
+{
+    char probe[2200];
+    const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv", "gradnorms.csv",
+                         "report.json", "confusion.csv", "report.html", "model.onnx"};
+    for (size_t i = 0; i < DLC_ARRAY_LEN(old); i++) {
+        snprintf(probe, sizeof probe, "%s/%s", run_dir, old[i]);
+        unlink(probe);
+    }
+}
+
 static void on_started(void *user)
 {
+    progress *p = user;
     clear_line(user);
+    if (p->clean_old)
+        remove_old_run(p->run_dir);
     cli_catch_stop();
 }
 
@@ -243,16 +264,7 @@ static dlc_status prepare_run_dir(const char *run_dir, int resume, int force, in
         return dlc_fail(err, DLC_EINPUT, "%s: no checkpoint to resume from (no run was trained into it)",
                         run_dir);
     }
-    if (force) {
-        /* an old checkpoint must not be resumed into the new run by mistake */
-        const char *old[] = {"checkpoint.safetensors", "model.safetensors", "metrics.csv",
-                             "gradnorms.csv", "report.json", "confusion.csv", "report.html"};
-        for (size_t i = 0; i < DLC_ARRAY_LEN(old); i++) {
-            snprintf(probe, sizeof probe, "%s/%s", run_dir, old[i]);
-            unlink(probe);
-        }
-    }
-    return DLC_OK;
+    return DLC_OK; /* --force removes the old run's files once the new one loads (on_started) */
 }
 
 static int run(const cli_args *a)
@@ -348,6 +360,7 @@ static int run(const cli_args *a)
     p.quiet = cli_quiet(c, a);
     p.cfg = &cfg;
     p.run_dir = run_dir;
+    p.clean_old = force && dist_rank(world) == 0;
     train_hooks hooks = {&p, on_progress, on_epoch, on_message, on_finished, on_started};
     /* Ctrl-C ends dlc while the data load, and stops at the next batch once
      * they are loaded (on_started) */

@@ -192,9 +192,9 @@ typedef struct {
     const char *p, *end;   /* borrowed text */
     const char *path;
     int line;              /* physical line at p, from 1 */
-    char delim;
+    char delim;            /* ' ': runs of spaces and tabs (data.separator whitespace) */
     char decimal;          /* ',': a number's decimal comma is read as a point */
-    int sniffed;           /* delim is csv_sniff's ';' or '|' (data.separator auto) */
+    int sniffed;           /* delim is csv_sniff's ';', '|' or ' ' (data.separator auto) */
     char *buf;             /* the current field, NUL-terminated */
     size_t len, cap;
 } csv_reader;
@@ -258,9 +258,11 @@ static dlc_status csv_quoted(csv_reader *r, const char *lead, int *bad, dlc_erro
         r->p++;
         break;
     }
-    while (r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
+    /* blanks after the quote separate fields when they are the separator */
+    while (r->delim != ' ' && r->p < r->end && (*r->p == ' ' || (*r->p == '\t' && r->delim != '\t')))
         r->p++;
-    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n')
+    if (r->p < r->end && *r->p != r->delim && *r->p != '\r' && *r->p != '\n' &&
+        !(r->delim == ' ' && *r->p == '\t'))
         *bad = 2 + (unsigned char)*r->p;
     return DLC_OK;
 }
@@ -301,6 +303,9 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     r->len = 0;
     if ((st = csv_put(r, "", 0, err)))
         return st;
+    if (r->delim == ' ') /* a line may start with blanks, as it may in numpy's loadtxt */
+        while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
+            r->p++;
     const char *lead = r->p;
     while (lead < r->end && (*lead == ' ' || (*lead == '\t' && r->delim != '\t')))
         lead++;
@@ -327,7 +332,8 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     }
     if (!(lead < r->end && *lead == '"') || bad) {
         const char *q = r->p;
-        while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0')
+        while (q < r->end && *q != r->delim && *q != '\n' && *q != '\r' && *q != '\0' &&
+               !(r->delim == ' ' && *q == '\t'))
             q++;
         if (q < r->end && *q == '\0')
             return dlc_fail(err, DLC_EINPUT, "%s:%d: NUL byte (not a text file?)", r->path, r->line);
@@ -343,6 +349,17 @@ static dlc_status csv_field(csv_reader *r, int *eol, dlc_error *err)
     if (r->decimal == ',')
         csv_decimal_comma(r->buf);
     *eol = 1;
+    if (r->delim == ' ') { /* a run of blanks, or blanks before the line's end */
+        const char *q = r->p;
+        while (q < r->end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q > r->p && q < r->end && *q != '\r' && *q != '\n') {
+            r->p = q;
+            *eol = 0;
+            return DLC_OK;
+        }
+        r->p = q;
+    }
     if (r->p == r->end)
         return DLC_OK;
     if (*r->p == r->delim) {
@@ -408,9 +425,49 @@ void data_quote_names(const dlc_strlist *l, char *buf, size_t size)
     }
 }
 
+/* 1 when header is the first line sklearn's bundled CSV files have (iris,
+ * wine, breast_cancer, boston): the number of rows, of features (fewer),
+ * then the class names or nothing, no column names. */
+static int csv_sklearn_header(const dlc_strlist *header)
+{
+    double rows, features;
+    if (header->n < 3 || dlc_parse_double(header->v[0], &rows) != 0 ||
+        dlc_parse_double(header->v[1], &features) != 0 || rows < 1 || features < 1 ||
+        rows != floor(rows) || features != floor(features) || rows <= features)
+        return 0;
+    for (int i = 2; i < header->n; i++) {
+        double v;
+        if (dlc_parse_double(header->v[i], &v) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* what sklearn's first line is, and a header to write in its place */
+static void csv_sklearn_hint(const dlc_strlist *header, char *buf, size_t size)
+{
+    int names = 0; /* boston's line 1 has no class names: its line 2 is the header */
+    for (int i = 2; i < header->n; i++)
+        names += header->v[i][0] != '\0';
+    if (!names) {
+        snprintf(buf, size, " (line 1, \"%.12s,%.12s,,...\", is sklearn's: the numbers of rows and "
+                 "features; the columns' names follow on line 2, and dlc reads line 1 as them: "
+                 "leave it out, tail -n +2 FILE > new.csv)", header->v[0], header->v[1]);
+        return;
+    }
+    snprintf(buf, size, " (line 1, \"%.12s,%.12s,%.20s,...\", is sklearn's: the numbers of rows and "
+             "features, then class names; dlc reads line 1 as the columns' names: put a header in "
+             "its place, e.g. (seq -s, -f x%%g %d | sed 's/$/,target/'; tail -n +2 FILE) > new.csv)",
+             header->v[0], header->v[1], header->v[2], atoi(header->v[1]));
+}
+
 void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
 {
     buf[0] = '\0';
+    if (csv_sklearn_header(header)) {
+        csv_sklearn_hint(header, buf, size);
+        return;
+    }
     if (header->n == 1) {
         const char *h = header->v[0];
         const char *sep = strchr(h, ';')    ? "';'"
@@ -421,7 +478,7 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
                                             : NULL;
         if (sep)
             snprintf(buf, size, " (the header is one column, \"%.60s\": this file looks separated "
-                                "by %s (data.separator: ',' ';' tab or '|' says which))", h, sep);
+                                "by %s (data.separator: ',' ';' tab '|' or whitespace says which))", h, sep);
         return;
     }
     int numbers = 0;
@@ -439,7 +496,7 @@ void data_csv_header_hint(const dlc_strlist *header, char *buf, size_t size)
 static dlc_status csv_no_column(const char *path, const char *what, const char *name,
                                 const data_names *header, const char *tail, dlc_error *err)
 {
-    char hint[256];
+    char hint[400];
     data_csv_header_hint(&header->names, hint, sizeof hint);
     if (hint[0])
         return dlc_fail(err, DLC_EINPUT, "%s: %s column '%s' is not in the header%s%s", path, what,
@@ -805,6 +862,8 @@ void data_csv_index_free(data_csv_index *ix)
     free(ix);
 }
 
+static int csv_count_in_line(const char *p, const char *end, char c, const char **next);
+
 static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const dlc_strlist *features,
                              dlc_error *err)
 {
@@ -821,10 +880,35 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             if ((st = csv_put(r, "Unnamed: 0", 10, err)))
                 return st;
         }
+        if (!r->buf[0] && c->header.names.n == 2) { /* sklearn's boston: 506,13,,,... */
+            dlc_strlist two = {0};
+            char hint[400] = "";
+            if (dlc_strlist_push(&two, c->header.names.v[0], err) ||
+                dlc_strlist_push(&two, c->header.names.v[1], err) || dlc_strlist_push(&two, "", err))
+                return err->status;
+            if (csv_sklearn_header(&two))
+                csv_sklearn_hint(&two, hint, sizeof hint);
+            dlc_strlist_clear(&two);
+            if (hint[0])
+                return dlc_fail(err, DLC_EINPUT, "%s:1: header column 3 has no name%s", r->path, hint);
+        }
         if (!r->buf[0])
             return dlc_fail(err, DLC_EINPUT, "%s:1: header column %d has no name%s", r->path,
                             c->header.names.n + 1,
                             eol && c->header.names.n > 0 ? " (a comma at the end of the line?)" : "");
+        double v;
+        if (data_names_find(&c->header, r->buf) >= 0 && dlc_parse_double(r->buf, &v) == 0 &&
+            r->delim != ' ') {
+            /* sklearn's digits.csv.gz, numpy's savetxt: no header, the first
+             * row's pixels taken for names until one comes again */
+            const char *next;
+            int fields = c->header.names.n + 1 + (eol ? 0 : 1 + csv_count_in_line(r->p, r->end, r->delim, &next));
+            return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header (line "
+                            "1 looks like data, not a header: numbers where the columns' names go; "
+                            "put a header line first, e.g. (seq -s, -f x%%g %d | sed 's/$/,target/'; "
+                            "zcat -f FILE) > new.csv, the last column then named target)",
+                            r->path, r->buf, fields - 1);
+        }
         if (data_names_find(&c->header, r->buf) >= 0)
             return dlc_fail(err, DLC_EINPUT, "%s:1: column '%.60s' appears twice in the header",
                             r->path, r->buf);
@@ -833,6 +917,16 @@ static dlc_status csv_header(csv_parse *c, const data_csv_targets *groups, const
             return st;
     } while (!eol);
     c->ncols = c->header.names.n;
+    /* sklearn's count line over rows of the features it counts and a label:
+     * read as names, "4" would be a column (iris' second), the label a
+     * user means by its place would be read from it, in silence */
+    const char *next;
+    if (r->delim != ' ' && csv_sklearn_header(&c->header.names) &&
+        csv_count_in_line(r->p, r->end, r->delim, &next) == atoi(c->header.names.v[1])) {
+        char hint[400];
+        csv_sklearn_hint(&c->header.names, hint, sizeof hint);
+        return dlc_fail(err, DLC_EINPUT, "%s:1: not a header of the columns' names%s", r->path, hint);
+    }
 
     c->feat_of = malloc(sizeof(int) * (size_t)c->ncols);
     c->targ_of = malloc(sizeof(int) * (size_t)c->ncols);
@@ -978,7 +1072,7 @@ cleanup:
 
 data_csv_dialect data_csv_dialect_of(const data_config *cfg)
 {
-    static const char sep[DATA_SEP_COUNT] = {0, ',', ';', '\t', '|', '\t', ',', ';', '|'};
+    static const char sep[DATA_SEP_COUNT] = {0, ',', ';', '\t', '|', '\t', ',', ';', '|', ' '};
     const int comma = cfg->decimal == DATA_DECIMAL_COMMA || cfg->decimal == DATA_DECIMAL_COMMA_WORD;
     data_csv_dialect d = {0, comma ? ',' : '.'};
     if (cfg->separator >= 0 && cfg->separator < DATA_SEP_COUNT)
@@ -999,14 +1093,35 @@ static int csv_count_in_line(const char *p, const char *end, char c, const char 
     return n;
 }
 
+/* How many fields the line from p holds when runs of blanks (spaces, tabs)
+ * outside double quotes separate them. */
+static int csv_count_blank_fields(const char *p, const char *end)
+{
+    int n = 0, quoted = 0, in_field = 0;
+    for (; p < end && (quoted || *p != '\n'); p++) {
+        const int blank = !quoted && (*p == ' ' || *p == '\t' || *p == '\r');
+        quoted ^= *p == '"';
+        n += !blank && !in_field;
+        in_field = !blank;
+    }
+    return n;
+}
+
 /* data.separator auto, on a header line of no comma and no tab: ';' or '|'
  * when the header holds one of them (not both) and the line after it as
- * many (a European spreadsheet's CSV, a database dump), else 0. */
+ * many (a European spreadsheet's CSV, a database dump); else ' ' (runs of
+ * blanks) when the header splits at blanks into 2 fields or more and the
+ * next line into as many (sklearn's linnerud and diabetes files, numpy's
+ * savetxt); else 0. */
 static char csv_sniff(const char *p, const char *end)
 {
     const char *next, *after;
     int semis = csv_count_in_line(p, end, ';', &next);
     int pipes = csv_count_in_line(p, end, '|', &next);
+    if (semis == 0 && pipes == 0) {
+        int fields = csv_count_blank_fields(p, end);
+        return fields >= 2 && next < end && csv_count_blank_fields(next, end) == fields ? ' ' : 0;
+    }
     if ((semis > 0) == (pipes > 0))
         return 0;
     char c = semis ? ';' : '|';
@@ -1173,8 +1288,11 @@ static dlc_status csv_parse_groups(dataset **out, const char *path, const char *
             if ((st = csv_field(&c.r, &eol, err)))
                 goto cleanup;
             if (j >= c.ncols) {
-                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns",
-                              path, line, c.ncols);
+                char hint[512] = "";
+                if (csv_sklearn_header(&c.header.names))
+                    csv_sklearn_hint(&c.header.names, hint, sizeof hint);
+                st = dlc_fail(err, DLC_EINPUT, "%s:%d: more fields than the header's %d columns%s",
+                              path, line, c.ncols, hint);
                 goto cleanup;
             }
             const char *s = c.r.buf;
@@ -1612,7 +1730,9 @@ dlc_status data_read_csv_groups(dataset **out, const char *path, const data_csv_
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    dlc_status st = dlc_read_file_max(path, DLC_DATA_MAX, &text, &len, err);
+    /* inflated when gzip-compressed, as pandas' read_csv reads x.csv.gz
+     * (sklearn's diabetes and digits files are) */
+    dlc_status st = data_text_read_file(path, &text, &len, err);
     if (st == DLC_OK)
         st = csv_table(out, path, text, len, d, groups, n_groups, features, categorical, unknown,
                        missing, limit, text, err);

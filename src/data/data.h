@@ -265,11 +265,14 @@ extern const char *const data_target_norm_names[3]; /* "none", "standard" */
 extern const char *const data_missing_names[DATA_MISSING_COUNT + 1];
 /* data.separator: auto (a comma; a tab for a .tsv/.tab file or a header of
  * tabs without commas; ';' or '|' when the header has no comma or tab and
- * the next line as many of them), or the one given; "\t" is "tab" too, and
- * comma, semicolon and pipe name theirs (--set data.separator=, is not YAML) */
+ * the next line as many of them; whitespace when the header has none of
+ * these and splits at blanks into as many fields as the next line), or the
+ * one given; "\t" is "tab" too, and comma, semicolon and pipe name theirs
+ * (--set data.separator=, is not YAML); whitespace: runs of spaces and tabs
+ * (pandas' sep=r"\s+", numpy's loadtxt), a dialect's sep ' ' */
 typedef enum { DATA_SEP_AUTO, DATA_SEP_COMMA, DATA_SEP_SEMICOLON, DATA_SEP_TAB, DATA_SEP_PIPE,
                DATA_SEP_TAB_CHAR, DATA_SEP_COMMA_WORD, DATA_SEP_SEMICOLON_WORD, DATA_SEP_PIPE_WORD,
-               DATA_SEP_COUNT } data_separator;
+               DATA_SEP_WHITESPACE, DATA_SEP_COUNT } data_separator;
 extern const char *const data_separator_names[DATA_SEP_COUNT + 1];
 /* data.decimal: what comes before a number's decimals, '.' or ',' (pandas' decimal) */
 typedef enum { DATA_DECIMAL_POINT, DATA_DECIMAL_COMMA, DATA_DECIMAL_POINT_WORD,

@@ -22,6 +22,10 @@ dlc_status data_gz_open(const char *path, gzFile *g, char **text, size_t *len, d
  * opened by gzdopen); *errnum (may be NULL) its code, Z_BUF_ERROR for a
  * stream cut short. */
 const char *data_gz_msg(gzFile g, int *errnum);
+/* The first bytes of path, at most max, inflated when it is gzip-compressed
+ * (a CSV file's header, read without the rest): into *text (NUL-terminated
+ * past *len; the caller frees it).  Errors name the path (EINPUT). */
+dlc_status data_read_start(const char *path, size_t max, char **text, size_t *len, dlc_error *err);
 
 /* The files a config reads, in this order (data_bundle.src). */
 enum { SRC_TRAIN, SRC_DEV, SRC_TEST, SRC_COUNT };

@@ -10,7 +10,7 @@ const char *const data_format_names[DATA_FORMAT_COUNT + 1] = {"idx",  "csv",    
 const char *const data_bad_names[DATA_BAD_COUNT + 1] = {"fail", "skip", NULL};
 const char *const data_missing_names[DATA_MISSING_COUNT + 1] = {"error", "drop", "mean", NULL};
 const char *const data_separator_names[DATA_SEP_COUNT + 1] = {
-    "auto", ",", ";", "tab", "|", "\t", "comma", "semicolon", "pipe", NULL};
+    "auto", ",", ";", "tab", "|", "\t", "comma", "semicolon", "pipe", "whitespace", NULL};
 const char *const data_decimal_names[DATA_DECIMAL_COUNT + 1] = {".", ",", "point", "comma", NULL};
 const char *const data_balance_names[DATA_BALANCE_COUNT + 1] = {"none", "classes", NULL};
 const char *const data_target_norm_names[3] = {"none", "standard", NULL};

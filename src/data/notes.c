@@ -209,11 +209,14 @@ static dlc_status notes_unique_labels(const data_bundle *b, const data_config *c
 }
 
 /* CSV feature columns that count the rows (0, 1, 2, ... or 1, 2, 3, ...
- * down the train file): a row number or an id, which tells the model only
- * where a row sits in the file */
+ * down the train file, or up from any whole number in a file of 20 rows or
+ * more: Kaggle's test files number on from the train file's, Titanic's
+ * PassengerId 892, 893, ...): a row number or an id, which tells the model
+ * only where a row sits in the file */
 static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg, dlc_strlist *out,
                                     dlc_error *err)
 {
+    enum { ANY_START_ROWS = 20 };
     const dataset *ds = b->src[0];
     if (cfg->format != DATA_CSV || !ds || !ds->f32 || ds->n < 3 || ds->columns.n != (int)ds->dim ||
         ds->limited_from > 0 || ds->dropped > 0)
@@ -222,7 +225,10 @@ static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg
     dlc_status st = DLC_OK;
     for (size_t j = 0; j < D && st == DLC_OK; j++) {
         const float first = ds->f32[j];
-        if (first != 0.0f && first != 1.0f)
+        /* counted on in float32, exactly, up to 2^24 */
+        const int any_start = ds->n >= ANY_START_ROWS && first == floorf(first) &&
+                              fabsf(first) + (float)ds->n < 16777216.0f;
+        if (first != 0.0f && first != 1.0f && !any_start)
             continue;
         int i = 1;
         while (i < ds->n && ds->f32[(size_t)i * D + j] == first + (float)i)
@@ -231,21 +237,25 @@ static dlc_status notes_row_numbers(const data_bundle *b, const data_config *cfg
             continue;
         st = notes_say(out, err, "warning: feature column '%.60s' counts the rows (%g, %g, %g, ...): a "
                  "row number or an id, which tells the model only where a row sits in the file; "
-                 "list the feature columns in data.features to leave it out", ds->columns.v[j], (double)first,
-                 (double)first + 1, (double)first + 2);
+                 "leave it out with data.exclude: ['%.60s'] (or list the feature columns in "
+                 "data.features)", ds->columns.v[j], (double)first, (double)first + 1,
+                 (double)first + 2, ds->columns.v[j]);
     }
     return st;
 }
 
-/* a CSV file read as separated by ';' or '|' (data.separator auto) */
+/* a CSV file read as separated by ';', '|' or blanks (data.separator auto) */
 static dlc_status notes_separator(const data_bundle *b, dlc_strlist *out, dlc_error *err)
 {
     dlc_status st = DLC_OK;
-    for (int k = 0; k < 3 && st == DLC_OK; k++)
-        if (b->src[k] && b->src[k]->separator)
-            st = notes_say(out, err, "note: %s: read as separated by '%c', as its header and first "
+    for (int k = 0; k < 3 && st == DLC_OK; k++) {
+        const char c = b->src[k] ? b->src[k]->separator : 0;
+        if (c)
+            st = notes_say(out, err, "note: %s: read as separated by %s%c%s, as its header and first "
                      "row are (data.separator: auto; give it to say which)", b->src[k]->path,
-                     b->src[k]->separator);
+                     c == ' ' ? "spaces and tabs (whitespace" : "'", c == ' ' ? ')' : c,
+                     c == ' ' ? "" : "'");
+    }
     return st;
 }
 

@@ -169,6 +169,21 @@ static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
     return DLC_OK;
 }
 
+/* A CSV file's header names, from the file's start only (a header of a
+ * million bytes is not one), inflated when the file is gzip-compressed. */
+static dlc_status split_csv_header(const char *path, const data_csv_dialect *d, dlc_strlist *header,
+                                   dlc_error *err)
+{
+    enum { HEADER_MAX = 4 << 20 };
+    char *text = NULL;
+    size_t n = 0;
+    dlc_status st = data_read_start(path, HEADER_MAX, &text, &n, err);
+    if (st == DLC_OK)
+        st = data_csv_header(path, text, n, d, header, err);
+    free(text);
+    return st;
+}
+
 /* data.exclude: the train file's feature columns, every column that is
  * neither a label, nor pandas' unnamed index, nor excluded, into kept.  Only
  * the file's start is read for the header (a header of a million bytes is
@@ -176,28 +191,12 @@ static dlc_status keep_rows(dataset *ds, const int *rows, int n, dlc_error *err)
 static dlc_status split_exclude(dlc_strlist *kept, const data_config *cfg, const char *path,
                                 dlc_error *err)
 {
-    enum { HEADER_MAX = 4 << 20 };
     dlc_strlist header = {0};
-    long long size;
     if (cfg->features.n > 0)
         return dlc_fail(err, DLC_EINPUT, "data.features and data.exclude: give one (features lists "
                         "the columns read, exclude those left out of every column)");
-    int fd = dlc_open_regular(path, &size, err);
-    if (fd < 0)
-        return DLC_EINPUT;
-    size_t want = size < HEADER_MAX ? (size_t)size : HEADER_MAX, n = 0;
-    char *text = malloc(want + 1);
-    dlc_status st = text ? DLC_OK : DLC_NOMEM(err);
-    while (st == DLC_OK && n < want) {
-        ssize_t got = read(fd, text + n, want - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
     const data_csv_dialect d = data_csv_dialect_of(cfg);
-    if (st == DLC_OK)
-        st = data_csv_header(path, text, n, &d, &header, err);
+    dlc_status st = split_csv_header(path, &d, &header, err);
     for (int i = 0; i < cfg->exclude.n && st == DLC_OK; i++) {
         const char *x = cfg->exclude.v[i];
         for (int h = 0; h < cfg->n_labels && st == DLC_OK; h++)
@@ -213,8 +212,11 @@ static dlc_status split_exclude(dlc_strlist *kept, const data_config *cfg, const
                 names[header.n] = NULL;
                 near = dlc_nearest(x, names);
             }
-            st = dlc_fail(err, DLC_EINPUT, "data.exclude: %s has no column '%s'%s%s%s", path, x,
-                          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            char hint[400]; /* a header that is no header: sklearn's, or data */
+            data_csv_header_hint(&header, hint, sizeof hint);
+            st = dlc_fail(err, DLC_EINPUT, "data.exclude: %s has no column '%s'%s%s%s%s", path, x,
+                          near && !hint[0] ? " (did you mean '" : "", near && !hint[0] ? near : "",
+                          near && !hint[0] ? "'?)" : "", hint);
             free(names);
         }
     }
@@ -229,7 +231,34 @@ static dlc_status split_exclude(dlc_strlist *kept, const data_config *cfg, const
     }
     if (st == DLC_OK && kept->n == 0)
         st = dlc_fail(err, DLC_EINPUT, "data.exclude leaves no feature column of %s", path);
-    free(text);
+    dlc_strlist_clear(&header);
+    return st;
+}
+
+/* A dev or test file without any label column: a Kaggle competition's
+ * test.csv, whose labels are the competition's to keep.  Said as such, with
+ * what to do instead, rather than as one column missing. */
+static dlc_status split_unlabeled(const char *which, const char *path, const data_csv_dialect *d,
+                                  const data_csv_targets *groups, int n_groups, dlc_error *err)
+{
+    dlc_strlist header = {0};
+    if (split_csv_header(path, d, &header, NULL) != DLC_OK) {
+        dlc_strlist_clear(&header);
+        return DLC_OK; /* the full read names what is wrong */
+    }
+    int found = 0, any = 0;
+    for (int g = 0; g < n_groups; g++)
+        for (int t = 0; groups[g].columns && t < groups[g].columns->n; t++, any++)
+            found += dlc_strlist_find(&header, groups[g].columns->v[t]) >= 0;
+    dlc_status st = DLC_OK;
+    char cols[300];
+    data_quote_names(&header, cols, sizeof cols);
+    if (any > 0 && found == 0 && header.n > 1)
+        st = dlc_fail(err, DLC_EINPUT, "data.%s.file: %s has none of the label columns (data.label: "
+                      "'%.60s'%s; its columns: %s): a file without labels, such as a Kaggle "
+                      "competition's test.csv, cannot be scored; leave it out of data.%s and predict "
+                      "its rows with dlc predict RUN %s", which, path, groups[0].columns->v[0],
+                      any > 1 ? ", ..." : "", cols, which, path);
     dlc_strlist_clear(&header);
     return st;
 }
@@ -336,6 +365,8 @@ static dlc_status split_read(dataset **out, const data_config *cfg, const data_s
             st = split_exclude(&kept, cfg, src->file, err);
             features = &kept;
         }
+        if (st == DLC_OK && which_src != SRC_TRAIN)
+            st = split_unlabeled(which, src->file, &d, with, b->n_heads, err);
         if (st == DLC_OK)
             st = data_read_csv_groups(out, src->file, &d, with, b->n_heads, features,
                                              which_src == SRC_TRAIN ? &cfg->categorical : NULL,

@@ -150,6 +150,8 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
     if (!d)
         return dlc_fail(err, DLC_EINPUT, "%s: cannot read the folder", path);
     dlc_strlist names = {0};
+    int subdirs = 0;         /* subfolders, not read; the first one's name: */
+    char first_dir[256] = "";
     struct stat *seen = NULL; /* (names.n) */
     dlc_buf all = {0};
     dlc_status st = DLC_OK;
@@ -161,10 +163,22 @@ static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_e
         snprintf(full, sizeof full, "%s/%s", path, e->d_name);
         if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && (st = dlc_strlist_push(&names, full, err)))
             break;
+        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode) && subdirs++ == 0)
+            dlc_strlcpy(first_dir, e->d_name, sizeof first_dir);
     }
     closedir(d);
     if (st)
         goto cleanup;
+    if (names.n == 0 && subdirs > 0) {
+        /* Keras' text_dataset_from_directory reads DIR/<class>/<file> */
+        st = dlc_fail(err, DLC_EINPUT, "%s: the folder holds no files, only %d subfolder%s ('%.60s'%s), "
+                      "which are not read: a folder of text is its files, one text after the other; "
+                      "for a text classifier by subfolder (as Keras' text_dataset_from_directory "
+                      "reads one), write a CSV file of a text column and a label column "
+                      "(data.text.column, data.label)", path, subdirs, subdirs == 1 ? "" : "s",
+                      first_dir, subdirs > 1 ? ", ..." : "");
+        goto cleanup;
+    }
     if (names.n == 0) {
         st = dlc_fail(err, DLC_EINPUT, "%s: the folder holds no files", path);
         goto cleanup;

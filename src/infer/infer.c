@@ -174,7 +174,9 @@ dlc_status infer_read_csv(const model *m, const char *path, float **x, int *n, i
                   .fill = m->norm.fill, .read = &read};
     *x = NULL;
     *n = 0;
-    dlc_status st = dlc_read_input_max(path, DLC_DATA_MAX, &text, &len, err);
+    /* rows.csv.gz read inflated, as training reads its CSV files */
+    dlc_status st = strcmp(path, "-") == 0 ? dlc_read_input_max(path, DLC_DATA_MAX, &text, &len, err)
+                                           : data_text_read_file(path, &text, &len, err);
     if (st != DLC_OK)
         return st;
     if ((st = data_csv_header(path, text, len, &m->csv, &header, err)) != DLC_OK)

@@ -12,7 +12,9 @@ dlc_status dense_build(graph *g, graph_node *n, dlc_error *err)
     int OUT = n->spec.units;
     if (OUT == 0)
         return layer_fail(n, err, "units: auto takes the number of classes from the data, which "
-                                  "only the output layer of a softmax_cross_entropy model has");
+                                  "only the output layer of a softmax_cross_entropy model has; "
+                                  "give the number of values it predicts (an mse or sigmoid_bce "
+                                  "output: one per label column, units: 1 for one data.label)");
     if (OUT < 1)
         return layer_fail(n, err, "units must be at least 1");
     n->shape = x->shape;

@@ -122,6 +122,11 @@ typedef struct {
      * avoidable bias, of unknown size (its gap stays NaN) */
     int no_better_than_mean;
     double train_mean_mse;
+    /* regression of targets far from 1 in scale (train mse over 100) learned
+     * raw (data.normalize_targets: none), no better on train than the mean
+     * target: the outputs never reached the targets' scale, and the first
+     * remedy is data.normalize_targets: standard */
+    int unscaled_targets;
     /* classification: the train error is no lower than train_majority_error,
      * that of always predicting train's most frequent class (majority_class;
      * a 90/10 split's 10%); largest is then avoidable bias.  -1 / NaN when not
@@ -173,6 +178,9 @@ int report_gap_noise_unknown(const report_diagnosis *d, int g);
 
 /* The remedies the notes give for a gap, NULL-terminated. */
 const char *const *report_gap_remedies(int gap);
+/* The remedies for d's largest gap: report_gap_remedies', led by
+ * data.normalize_targets when d->unscaled_targets. */
+const char *const *report_remedies(const report_diagnosis *d);
 
 /* Dev error corrected for mislabeled examples: dev_error * (1 - share),
  * share = mislabeled errors / sampled errors (10% with 6% -> 9.4%). */

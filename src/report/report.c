@@ -952,6 +952,9 @@ void report_conclude(report *rep, const dlc_config *cfg)
             d->within_noise = -1;
         }
     }
+    const report_split *s_train = report_get_split(rep, DATA_SPLIT_TRAIN);
+    d->unscaled_targets = rh->task == REPORT_TASK_REGRESSION && !cfg->data.normalize_targets &&
+                          s_train && s_train->mse >= s_train->mean_mse && s_train->mse > 100;
     majority_floor(rep);
     int kind = metric_split(rep, cfg);
     const report_split *s = report_get_split(rep, kind);

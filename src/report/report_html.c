@@ -242,7 +242,7 @@ static void next_steps(dlc_buf *b, const report *rep)
     }
     if (d->largest >= 0) {
         dlc_buf_printf(b, "<ul>");
-        for (const char *const *r = report_gap_remedies(d->largest); r && *r; r++) {
+        for (const char *const *r = report_remedies(d); r && *r; r++) {
             dlc_buf_printf(b, "<li>");
             report_html_text(b, *r);
             dlc_buf_printf(b, "</li>");

@@ -36,6 +36,7 @@
  *                  "gaps": {"avoidable_bias"|"variance"|"data_mismatch"|"dev_overfitting": num|null},
  *                  "largest": str|null, "noise": {gap: num|null, ...},
  *                  "no_better_than_mean": bool, "train_mean_mse": num|null,
+ *                  "unscaled_targets": bool (data.normalize_targets leads the remedies),
  *                  "no_better_than_majority": bool, "majority_class": str|null,
  *                  "train_majority_error": num|null,
  *                  "within_noise": str|null, "remedies": [str],
@@ -314,6 +315,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
         key_num(b, g ? ", " : "", report_gap_names[g], d->noise[g]);
     dlc_buf_printf(b, "}, \"no_better_than_mean\": %s", d->no_better_than_mean ? "true" : "false");
     key_num(b, ", ", "train_mean_mse", d->train_mean_mse);
+    dlc_buf_printf(b, ", \"unscaled_targets\": %s", d->unscaled_targets ? "true" : "false");
     dlc_buf_printf(b, ", \"no_better_than_majority\": %s, \"majority_class\": ",
                    d->no_better_than_majority ? "true" : "false");
     if (d->majority_class >= 0 && d->majority_class < report_main(rep)->names.n)
@@ -327,7 +329,7 @@ static void diagnosis_json(dlc_buf *b, const report *rep)
     else
         dlc_buf_printf(b, "null");
     dlc_buf_printf(b, ", \"remedies\": [");
-    const char *const *r = report_gap_remedies(d->largest);
+    const char *const *r = report_remedies(d);
     for (int i = 0; r && r[i]; i++) {
         dlc_buf_printf(b, "%s", i ? ", " : "");
         json_write_string(b, r[i]);

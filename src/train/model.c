@@ -151,12 +151,21 @@ dlc_status model_build_for_opts(model *m, const dlc_config *cfg, const data_bund
             /* two sigmoid units for one yes/no label: Keras' Dense(2) beside a
              * binary cross-entropy */
             int binary = mh->loss == LOSS_SIGMOID_BCE && dh->count == 1 && mh->n_targets == 2;
+            /* Keras' Dense on an image without Flatten: one prediction per row */
+            char shape[64] = "", flat[200] = "";
+            const graph_node *on = node >= 0 ? &m->g->nodes[node] : NULL;
+            if (on && !on->seq && on->shape.ndim >= 2 && dh->count == 1) {
+                snprintf(flat, sizeof flat, "; its output is %s: a dense layer acts on the last "
+                         "axis only, so on an image it predicts per row: a {type: flatten} before "
+                         "the dense layers gives one prediction per example",
+                         tensor_shape_str(&on->shape, shape, sizeof shape));
+            }
             s = dlc_fail(err, DLC_EINPUT,
                          "output '%s' needs %zu targets per example for %s, the data gives %d "
-                         "(check its layer's units and data.label%s)",
+                         "(check its layer's units and data.label%s%s)",
                          mh->name, mh->n_targets, loss_names[mh->loss], dh->count,
                          binary ? "; one label of two classes is 1 unit with sigmoid_bce, or 2 "
-                                  "units with softmax_cross_entropy" : "");
+                                  "units with softmax_cross_entropy" : "", flat);
             goto fail;
         }
         if ((s = dlc_strlist_copy(&mh->classes, &dh->class_names, err)) != DLC_OK)

@@ -99,13 +99,13 @@ two_class_run() {
     csv_config semi.csv species
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": this file looks separated by ';' (data.separator: ',' ';' tab or '|' says which))"* ]]
-    # sklearn's bundled linnerud files are separated by spaces
-    printf 'Chins Situps Jumps\n5 162 60\n2 110 60\n' > spaces.csv
+    [[ "$output" == *"semi.csv: label column 'species' is not in the header (the header is one column, \"sepal_length;sepal_width;petal_length;petal_width;species\": this file looks separated by ';' (data.separator: ',' ';' tab '|' or whitespace says which))"* ]]
+    # spaces in a header whose next line does not split into as many fields
+    printf 'Chins Situps Jumps\n5 162 60 7\n2 110 60 7\n' > spaces.csv
     csv_config spaces.csv Jumps
     run "$DLC" train c.yaml --out run
     [ "$status" -eq 2 ]
-    [[ "$output" == *"looks separated by spaces (data.separator: "* ]]
+    [[ "$output" == *"looks separated by spaces (data.separator: ',' ';' tab '|' or whitespace says which)"* ]]
     # no header line: the first row is read as one
     tail -n +2 "$ROOT/data/iris.csv" > noheader.csv
     csv_config noheader.csv species
@@ -666,7 +666,25 @@ YAML
     csv_config "$PWD/ids.csv" species
     run "$DLC" train c.yaml --out ids
     [ "$status" -eq 0 ]
-    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; list the feature columns in data.features to leave it out"* ]]
+    [[ "$output" == *"warning: feature column 'id' counts the rows (0, 1, 2, ...): a row number or an id, which tells the model only where a row sits in the file; leave it out with data.exclude: ['id'] (or list the feature columns in data.features)"* ]]
+    # a Kaggle file's id counts on from any number (Titanic's test.csv starts
+    # at 892), before the label and with a BOM, CRLF and quoted text
+    awk 'NR == 1 { printf "\xef\xbb\xbfPassengerId,species,sl,name\r\n"; next }
+         { split($0, f, ","); printf "%d,%s,%s,\"Doe, J%d\"\r\n", 890 + NR, f[6], f[2], NR }' indexed.csv > kaggle.csv
+    csv_config "$PWD/kaggle.csv" species
+    run "$DLC" train c.yaml --out kaggle --set data.exclude=[name]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"warning: feature column 'PassengerId' counts the rows (892, 893, 894, ...): a row number or an id, which tells the model only where a row sits in the file; leave it out with data.exclude: ['PassengerId']"* ]]
+    run "$DLC" train c.yaml --out kaggle2 --set data.exclude=[name,PassengerId]
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"counts the rows"* ]]
+    [[ "$output" == *"input (1), 3 classes"* ]]
+    # a short file's column that happens to run 5, 6, 7 is not named
+    printf 'x,y\n5,a\n6,b\n7,a\n8,b\n9,a\n' > short.csv
+    csv_config "$PWD/short.csv" y
+    run "$DLC" train c.yaml --out short
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"counts the rows"* ]]
     # an empty name elsewhere is still an error
     sed '1s/sepal_width/ /' "$ROOT/data/iris.csv" > blank.csv
     csv_config "$PWD/blank.csv" species
@@ -1150,7 +1168,7 @@ YAML
     csv_config extra.csv y
     run "$DLC" train c.yaml --out extra
     [ "$status" -eq 2 ]
-    [[ "$output" == *"data.separator: ',' ';' tab or '|' says which"* ]]
+    [[ "$output" == *"data.separator: ',' ';' tab '|' or whitespace says which"* ]]
     run "$DLC" train c.yaml --out extra --set data.separator=semicolon
     [ "$status" -eq 2 ]
     [[ "$output" == *"extra.csv:2: more fields than the header's 3 columns"* ]]
@@ -1251,4 +1269,117 @@ YAML
         "$DLC" train c.yaml --out x --set 'data.exclude=species'
     expect_error "data.features and data.exclude: give one" \
         "$DLC" train c.yaml --out x --set 'data.exclude=id' --set 'data.features=[sepal_length]'
+}
+
+@test "sklearn's diabetes file as it ships: gzip-compressed and separated by spaces, read as pandas reads it" {
+    # tests/data/tables/diabetes80.txt.gz: the first 80 rows of sklearn's
+    # diabetes_data_raw.csv.gz with diabetes_target.csv.gz's column pasted on
+    # and a header line, separated by single spaces, gzip-compressed as sklearn
+    # ships it (pandas: read_csv(f, sep=r"\s+"), which infers the gzip).  It
+    # used to be "NUL byte (not a text file?)", and once inflated "looks
+    # separated by spaces (data.separator: ',' ';' tab or '|')": none of
+    # which reads it.
+    cp "$ROOT/tests/data/tables/diabetes80.txt.gz" d.txt.gz
+    cat > d.yaml <<'YAML'
+name: d
+seed: 1
+data: {format: csv, train: {file: d.txt.gz}, label: target, split: {dev: 0.25}}
+model: {layers: [{type: dense, units: 1}]}
+loss: mse
+train: {epochs: 2, batch_size: 16}
+YAML
+    run "$DLC" train d.yaml --out run
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 60, train-dev 0, dev 20, test 0 examples; input (10)"* ]]
+    [[ "$output" == *"d.txt.gz: read as separated by spaces and tabs (whitespace), as its header and first row are"* ]]
+    # targets near 150 learned raw: the outputs never get there, and the
+    # first remedy is the key that fixes it, not a bigger network
+    [[ "$output" == *"diagnosis: on train the model does no better than predicting the mean target"*"try:
+  - data.normalize_targets: standard (the targets are far from 1 in scale"* ]]
+    grep -q '"unscaled_targets": true' run/report.json
+    grep -q 'data.normalize_targets: standard (the targets' run/report.html
+    # the features are the header's names, in order
+    run "$DLC" summary run
+    [[ "$output" == *"input features (10): age, sex, bmi, bp, s1, s2, s3, s4, s5, s6"* ]]
+    # data.exclude reads the compressed file's header too
+    run "$DLC" train d.yaml --out run2 --set data.exclude=[sex] --set data.normalize_targets=standard
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (9)"* ]]
+    [[ "$output" != *"- data.normalize_targets"* ]]
+    grep -q '"unscaled_targets": false' run2/report.json
+    # a Keras user's units: auto on a regression output is told what to give
+    run "$DLC" train d.yaml --out run3 --set model.layers.0.units=auto
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"units: auto takes the number of classes from the data, which only the output layer of a softmax_cross_entropy model has; give the number of values it predicts (an mse or sigmoid_bce output: one per label column, units: 1 for one data.label)"* ]]
+    # predict reads rows of a compressed file, by column name, blanks of any
+    # width, a tab and a line's leading blanks between them (numpy's loadtxt)
+    printf 'target  s6 s5 s4 s3 s2 s1 bp bmi sex age\n 0 87 4.8598 4.0 38.0 93.2\t157 101.0 32.1 2 59\n' |
+        gzip > rows.csv.gz
+    run "$DLC" predict run rows.csv.gz --json
+    [ "$status" -eq 0 ]
+    zcat d.txt.gz | sed -n 1,2p > one.txt
+    run "$DLC" predict run rows.csv.gz one.txt
+    [ "$status" -eq 0 ]
+    [ "${lines[0]#rows.csv.gz:2: }" = "${lines[1]#one.txt:2: }" ]
+    # a quoted field may hold blanks
+    printf 'name x y\n"a b" 1 0\n"c d" 2 1\n"e f" 3 0\n"g h" 4 1\n"i j" 5 0\n' > q.txt
+    cat > q.yaml <<'YAML'
+name: q
+seed: 1
+data: {format: csv, train: {file: q.txt}, label: y, exclude: [name], split: {dev: 0.2}}
+model: {layers: [{type: dense, units: auto}]}
+train: {epochs: 1, batch_size: 4}
+YAML
+    run "$DLC" train q.yaml --out runq
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (1), 2 classes"* ]]
+    # a header of tabs over rows of spaces (a fixed-width print-out) reads as
+    # tab-separated; data.separator: whitespace reads it
+    printf 'x\ty\n1   0\n2   1\n3   0\n4   1\n5   0\n' > fixed.txt
+    run "$DLC" train q.yaml --out runq2 --set data.train.file=fixed.txt --set data.exclude=[]
+    [ "$status" -eq 2 ]
+    run "$DLC" train q.yaml --out runq2 --set data.train.file=fixed.txt --set data.exclude=[] --set data.separator=whitespace
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"input (1), 2 classes"* ]]
+    [[ "$output" != *"read as separated by"* ]]
+}
+
+@test "sklearn's bundled CSV files begin with counts, not names: the error says so and gives a header that works" {
+    # iris.csv, wine_data.csv, breast_cancer.csv: "150,4,setosa,versicolor,virginica"
+    { echo "150,4,setosa,versicolor,virginica"
+      tail -n +2 "$ROOT/data/iris.csv" | awk -F, '{ print $1 "," $2 "," $3 "," $4 "," ($5 == "setosa" ? 0 : $5 == "versicolor" ? 1 : 2) }'
+    } > sk_iris.csv
+    csv_config sk_iris.csv target
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_iris.csv:1: not a header of the columns' names (line 1, \"150,4,setosa,...\", is sklearn's: the numbers of rows and features, then class names; dlc reads line 1 as the columns' names: put a header in its place, e.g. (seq -s, -f x%g 4 | sed 's/\$/,target/'; tail -n +2 FILE) > new.csv)"* ]]
+    # a label named by its place, as numpy users index it, is a column of
+    # that name here: "4" (sepal width) used to be read as the classes
+    csv_config sk_iris.csv 4
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_iris.csv:1: not a header of the columns' names (line 1, \"150,4,setosa,...\", is sklearn's"* ]]
+    # read by dlc predict or data.exclude, the header alone says the same
+    csv_config sk_iris.csv target
+    run "$DLC" train c.yaml --out run --set data.exclude=[x1]
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"is sklearn's"* ]]
+    # the command it gives makes a file dlc reads
+    (seq -s, -f x%g 4 | sed 's/$/,target/'; tail -n +2 sk_iris.csv) > new.csv
+    csv_config new.csv target
+    run "$DLC" train c.yaml --out new
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"data: train 120, train-dev 0, dev 30, test 0 examples; input (4), 3 classes"* ]]
+    # boston_house_prices.csv: counts on line 1, the names on line 2
+    { echo "150,4,,,"; cat "$ROOT/data/iris.csv"; } > sk_boston.csv
+    csv_config sk_boston.csv species
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"sk_boston.csv:1: header column 3 has no name (line 1, \"150,4,,...\", is sklearn's: the numbers of rows and features; the columns' names follow on line 2, and dlc reads line 1 as them: leave it out, tail -n +2 FILE > new.csv)"* ]]
+    # a header of numbers and names that is no such line gets no such guess
+    printf '1,2,y\n1,2,a\n3,4,b\n' > plain.csv
+    csv_config plain.csv z
+    run "$DLC" train c.yaml --out run
+    [ "$status" -eq 2 ]
+    [[ "$output" != *"sklearn"* ]]
 }

@@ -487,7 +487,7 @@ static void test_csv_dialects(void **state)
     t = "a;y\n1;2;3\n";
     assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), NULL, &one, 1, NULL, NULL,
                                            DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
-    assert_msg_has(err, "(data.separator: ',' ';' tab or '|' says which)");
+    assert_msg_has(err, "(data.separator: ',' ';' tab '|' or whitespace says which)");
     /* a ';' inside quotes does not count; '|' as ';' */
     t = "\"a;b\"|y\n\"x;1\"|2\n";
     dlc_strlist names = {0};
@@ -500,6 +500,36 @@ static void test_csv_dialects(void **state)
     assert_int_equal(data_parse_csv_groups(&ds, "t.csv", t, strlen(t), &comma, &one, 1, NULL, NULL,
                                            DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
     assert_msg_has(err, "data.decimal ',' needs a separator other than ','");
+    /* runs of blanks (sklearn's linnerud and diabetes files, numpy's
+     * savetxt): found by the header and the first row, or given; leading and
+     * trailing blanks, tabs among spaces, CRLF, a quoted field with blanks */
+    t = "  a   b y \r\n 1  2\t3\r\n\t4 \t5 6  \r\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.txt", t, strlen(t), NULL, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    assert_int_equal(ds->n, 2);
+    assert_int_equal(ds->dim, 2);
+    assert_true(ds->f32[0] == 1 && ds->f32[1] == 2 && ds->f32[2] == 4 && ds->f32[3] == 5);
+    assert_true(ds->targets[0] == 3 && ds->targets[1] == 6);
+    assert_int_equal(ds->separator, ' ');
+    data_dataset_free(ds);
+    const data_csv_dialect blanks = {' ', '.'};
+    t = "\"a b\" y\n\"1\"  2\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.txt", t, strlen(t), &blanks, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_OK);
+    assert_int_equal(ds->n, 1);
+    assert_true(ds->f32[0] == 1 && ds->targets[0] == 2);
+    assert_int_equal(ds->separator, 0); /* given, not found */
+    data_dataset_free(ds);
+    /* a quote closed inside a field is an error, as in a CSV file */
+    t = "a y\n\"1\"x 2\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.txt", t, strlen(t), &blanks, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "t.txt:2: unexpected 'x' after a closing quote");
+    /* a header with a blank in its one name is no table of blanks */
+    t = "sepal length\n5.1\n";
+    assert_int_equal(data_parse_csv_groups(&ds, "t.txt", t, strlen(t), NULL, &one, 1, NULL, NULL,
+                                           DATA_MISSING_ERROR, 0, &err), DLC_EINPUT);
+    assert_msg_has(err, "label column 'y' is not in the header");
     dlc_strlist_clear(&label);
 }
 
