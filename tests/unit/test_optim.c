@@ -369,13 +369,16 @@ static void test_lbfgs_errors(void **state)
 
 /* ---- L-BFGS's step sizes, H0 and failed searches, by hand ---- */
 
-/* A function of n <= 8 values that can be made to fail: f NaN (and a
- * garbage gradient) for the calls numbered nan_from .. nan_from + 19; the
- * first point it is called at after `first_at` is reset to 0 goes to first. */
+/* A function of n <= 8 values that can be made to fail (f NaN and a
+ * garbage gradient for the calls numbered nan_from .. nan_from + 19), the
+ * first point it is called at after `first_at` is reset to 0 kept in first,
+ * and the L-BFGS state (history 5) that minimizes it from f and g. */
 typedef struct {
     lb_fn fn;
-    int nan_from, first_at;
-    float first[8];
+    int nan_from, first_at, moved;
+    float first[8], g[8];
+    double f;
+    optim_lbfgs *o;
 } lb_trap;
 
 static dlc_status lb_trap_eval(void *user, double *f, float *g, dlc_error *err)
@@ -394,12 +397,22 @@ static dlc_status lb_trap_eval(void *user, double *f, float *g, dlc_error *err)
     return st;
 }
 
-/* One step of a fresh L-BFGS from x: its evaluations. */
-static int lb_one(lb_trap *t, optim_lbfgs *o, double *f, float *g, double lr, int *moved)
+/* A fresh L-BFGS at x (n values; the quadratic, or Rosenbrock), with f and g there. */
+static void lb_start(lb_trap *t, float *x, int n, int rosenbrock)
+{
+    dlc_error err = {0};
+    *t = (lb_trap){.fn = {x, n, 0, 0, rosenbrock}, .first_at = 1};
+    assert_int_equal(optim_lbfgs_create(&t->o, (size_t)n, 5, &err), DLC_OK);
+    assert_int_equal(lb_eval(&t->fn, &t->f, t->g, &err), DLC_OK);
+}
+
+/* One iteration: its evaluations. */
+static int lb_one(lb_trap *t, double lr)
 {
     dlc_error err = {0};
     int evals;
-    assert_int_equal(optim_lbfgs_step(o, t->fn.x, f, g, lr, lb_trap_eval, t, &evals, moved, &err),
+    assert_int_equal(optim_lbfgs_step(t->o, t->fn.x, &t->f, t->g, lr, lb_trap_eval, t, &evals,
+                                      &t->moved, &err),
                      DLC_OK);
     return evals;
 }
@@ -409,62 +422,43 @@ static int lb_one(lb_trap *t, optim_lbfgs *o, double *f, float *g, double lr, in
 static void test_lbfgs_first_step(void **state)
 {
     (void)state;
-    dlc_error err = {0};
+    lb_trap t;
     /* the quadratic of n = 4 (a = 1, 34, 67, 100; c = -1, 0, 1, -1) from 0:
      * g = -a c = (1, 0, -67, 100), |g|_1 = 168; the step 1/168 passes Armijo
      * (largest curvature 100 < 2 x 168) */
     static const float g0[4] = {1, 0, -67, 100};
     const double lrs[2] = {1.0, 0.5};
     for (int k = 0; k < 2; k++) {
-        float x[4] = {0}, g[4];
-        lb_trap t = {.fn = {x, 4, 0, 0, 0}, .first_at = 1};
-        optim_lbfgs *o = NULL;
-        double f;
-        int moved;
-        assert_int_equal(optim_lbfgs_create(&o, 4, 5, &err), DLC_OK);
-        assert_int_equal(lb_eval(&t.fn, &f, g, &err), DLC_OK);
-        assert_int_equal(lb_one(&t, o, &f, g, lrs[k], &moved), 1);
-        assert_int_equal(moved, 1);
+        float x[4] = {0};
+        lb_start(&t, x, 4, 0);
+        assert_int_equal(lb_one(&t, lrs[k]), 1);
+        assert_int_equal(t.moved, 1);
         for (int i = 0; i < 4; i++)
             tu_close(x[i], -lrs[k] / 168 * g0[i], 1e-7);
-        optim_lbfgs_free(o);
+        optim_lbfgs_free(t.o);
     }
     /* |g|_1 <= 1 (near the minimum): the step is lr itself, not lr / |g|_1 */
-    {
-        float x[4] = {-0.999f, 0.001f, 1.001f, -0.999f}, x0[4], g[4];
-        memcpy(x0, x, sizeof x);
-        lb_trap t = {.fn = {x, 4, 0, 0, 0}, .first_at = 1};
-        optim_lbfgs *o = NULL;
-        double f;
-        int moved;
-        assert_int_equal(optim_lbfgs_create(&o, 4, 5, &err), DLC_OK);
-        assert_int_equal(lb_eval(&t.fn, &f, g, &err), DLC_OK);
-        double l1 = 0;
-        for (int i = 0; i < 4; i++)
-            l1 += fabs(g[i]);
-        assert_true(l1 < 1);
-        assert_int_equal(lb_one(&t, o, &f, g, 0.01, &moved), 1);
-        for (int i = 0; i < 4; i++) /* x - 0.01 g, g = a (x - c) = 0.001 a */
-            tu_close(x[i], x0[i] - 0.01 * 0.001 * (1 + 33.0 * i), 1e-7);
-        optim_lbfgs_free(o);
-    }
+    float x[4] = {-0.999f, 0.001f, 1.001f, -0.999f}, x0[4];
+    memcpy(x0, x, sizeof x);
+    lb_start(&t, x, 4, 0);
+    double l1 = 0;
+    for (int i = 0; i < 4; i++)
+        l1 += fabs(t.g[i]);
+    assert_true(l1 < 1);
+    assert_int_equal(lb_one(&t, 0.01), 1);
+    for (int i = 0; i < 4; i++) /* x - 0.01 g, g = a (x - c) = 0.001 a */
+        tu_close(x[i], x0[i] - 0.01 * 0.001 * (1 + 33.0 * i), 1e-7);
+    optim_lbfgs_free(t.o);
     /* Rosenbrock from (-1.2, 1): g = (-215.6, -88), |g|_1 = 303.6.  The step
      * 1/303.6 lands where f = 112.4 > 24.2; half of it, at (-0.845, 1.145),
      * f = 21.98, passes: two evaluations, x = x0 - g / 607.2 */
-    {
-        float r[2] = {-1.2f, 1.0f}, g[2];
-        lb_trap t = {.fn = {r, 2, 0, 0, 1}, .first_at = 1};
-        optim_lbfgs *o = NULL;
-        double f;
-        int moved;
-        assert_int_equal(optim_lbfgs_create(&o, 2, 5, &err), DLC_OK);
-        assert_int_equal(lb_eval(&t.fn, &f, g, &err), DLC_OK);
-        tu_close(f, 24.2, 1e-4);
-        assert_int_equal(lb_one(&t, o, &f, g, 1.0, &moved), 2);
-        tu_close(r[0], -1.2 + -215.6 / -607.2, 1e-6);
-        tu_close(r[1], 1.0 + -88.0 / -607.2, 1e-6);
-        optim_lbfgs_free(o);
-    }
+    float r[2] = {-1.2f, 1.0f};
+    lb_start(&t, r, 2, 1);
+    tu_close(t.f, 24.2, 1e-4);
+    assert_int_equal(lb_one(&t, 1.0), 2);
+    tu_close(r[0], -1.2 + -215.6 / -607.2, 1e-6);
+    tu_close(r[1], 1.0 + -88.0 / -607.2, 1e-6);
+    optim_lbfgs_free(t.o);
 }
 
 /* The second iteration uses one pair: d = -H g with H the BFGS update of
@@ -473,19 +467,13 @@ static void test_lbfgs_first_step(void **state)
 static void test_lbfgs_h0_scale(void **state)
 {
     (void)state;
-    dlc_error err = {0};
-    float x[4] = {0}, g[4], x1[4], g1[4];
-    lb_trap t = {.fn = {x, 4, 0, 0, 0}, .first_at = 1};
-    optim_lbfgs *o = NULL;
-    double f;
-    int moved;
-    assert_int_equal(optim_lbfgs_create(&o, 4, 5, &err), DLC_OK);
-    assert_int_equal(lb_eval(&t.fn, &f, g, &err), DLC_OK);
-    float gprev[4];
-    memcpy(gprev, g, sizeof g);
-    assert_int_equal(lb_one(&t, o, &f, g, 1.0, &moved), 1);
+    float x[4] = {0}, x1[4], g1[4], gprev[4];
+    lb_trap t;
+    lb_start(&t, x, 4, 0);
+    memcpy(gprev, t.g, sizeof gprev);
+    assert_int_equal(lb_one(&t, 1.0), 1);
     memcpy(x1, x, sizeof x);
-    memcpy(g1, g, sizeof g);
+    memcpy(g1, t.g, sizeof g1);
     double s[4], y[4], sy = 0, yy = 0;
     for (int i = 0; i < 4; i++) {
         s[i] = x1[i]; /* x0 = 0 */
@@ -502,15 +490,15 @@ static void test_lbfgs_h0_scale(void **state)
             H[i][j] = h + rho * s[i] * s[j];
         }
     t.first_at = 0;
-    int evals = lb_one(&t, o, &f, g, 1.0, &moved);
+    int evals = lb_one(&t, 1.0);
     for (int i = 0; i < 4; i++) { /* the first trial: x1 + 1 d */
         double d = 0;
         for (int j = 0; j < 4; j++)
             d -= H[i][j] * g1[j];
         tu_close(t.first[i], x1[i] + d, 1e-5 * (1 + fabs(x1[i])));
     }
-    assert_true(evals >= 1 && moved);
-    optim_lbfgs_free(o);
+    assert_true(evals >= 1 && t.moved);
+    optim_lbfgs_free(t.o);
 }
 
 /* A search in which no step lowers f (here every trial's f is NaN) leaves x,
@@ -519,31 +507,26 @@ static void test_lbfgs_h0_scale(void **state)
 static void test_lbfgs_failed_search(void **state)
 {
     (void)state;
-    dlc_error err = {0};
-    float x[4] = {0}, g[4];
-    lb_trap t = {.fn = {x, 4, 0, 0, 0}, .first_at = 1};
-    optim_lbfgs *o = NULL;
-    double f;
-    int moved;
-    assert_int_equal(optim_lbfgs_create(&o, 4, 5, &err), DLC_OK);
-    assert_int_equal(lb_eval(&t.fn, &f, g, &err), DLC_OK);
+    float x[4] = {0};
+    lb_trap t;
+    lb_start(&t, x, 4, 0);
     for (int k = 0; k < 2; k++) /* two pairs kept */
-        assert_int_equal(lb_one(&t, o, &f, g, 1.0, &moved), 1);
+        assert_int_equal(lb_one(&t, 1.0), 1);
     float xs[4], gs[4];
-    double fs = f;
+    double fs = t.f;
     memcpy(xs, x, sizeof x);
-    memcpy(gs, g, sizeof g);
+    memcpy(gs, t.g, sizeof gs);
     t.nan_from = t.fn.calls + 1;
-    assert_int_equal(lb_one(&t, o, &f, g, 1.0, &moved), 20);
-    assert_int_equal(moved, 0);
+    assert_int_equal(lb_one(&t, 1.0), 20);
+    assert_int_equal(t.moved, 0);
     assert_memory_equal(x, xs, sizeof x);
-    assert_memory_equal(g, gs, sizeof g);
-    assert_true(f == fs);
+    assert_memory_equal(t.g, gs, sizeof gs);
+    assert_true(t.f == fs);
     t.first_at = 0;
-    lb_one(&t, o, &f, g, 1.0, &moved);
+    lb_one(&t, 1.0);
     for (int i = 0; i < 4; i++)
         tu_close(t.first[i], xs[i] - gs[i], 1e-6 * (1 + fabs(xs[i])));
-    optim_lbfgs_free(o);
+    optim_lbfgs_free(t.o);
 }
 
 /* A dense quadratic 1/2 x'Ax - b'x (eigenvalues 1 .. 2, n = 6) against
