@@ -597,11 +597,16 @@ YAML
     echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null and index("read_as") == null'
 }
 
-@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line, gzip-compressed or not; each as --text gives it" {
+# A text classifier of the weather texts in the folder run, for dlc predict on files of texts
+weather_classifier_run() {
     weather_texts
     classifier_config c.yaml "    - {type: embedding, units: 8}
     - {type: time_avgpool}" 4
     "$DLC" train c.yaml --out run --quiet
+}
+
+@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line, gzip-compressed or not; each as --text gives it" {
+    weather_classifier_run
     # a plain file: a byte-order mark, CRLF and a blank line, as Notepad saves one
     printf '\xef\xbb\xbfthe fox ran into the wood\r\n\r\na fine day with the sun\r\n' > new.txt
     printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
@@ -637,10 +642,7 @@ YAML
 }
 
 @test "predict - reads gzip-compressed texts from the standard input too (by the magic), member after member; a cut or corrupt stream is an error naming -" {
-    weather_texts
-    classifier_config c.yaml "    - {type: embedding, units: 8}
-    - {type: time_avgpool}" 4
-    "$DLC" train c.yaml --out run --quiet
+    weather_classifier_run
     printf 'the fox ran into the wood\na fine day with the sun\n' > new.txt
     printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
     gzip -c new.txt > new.txt.gz
