@@ -493,6 +493,12 @@ static int check_environment(void)
 int main(int argc, char **argv)
 {
     tensor_flush_denormals();
+    /* A file-size limit (ulimit -f, RLIMIT_FSIZE) then makes the write that
+     * passes it fail with EFBIG, reported as any failed write is (the last
+     * whole checkpoint kept, the temporary removed, the command that resumes),
+     * where SIGXFSZ's default would end dlc with a core dump and leave the
+     * temporary in the run folder. */
+    signal(SIGXFSZ, SIG_IGN);
     take_signals_on_own_thread();
     if (check_environment())
         return 2;

@@ -548,8 +548,7 @@ static dlc_status read_texts(const model *m, const char *path, text_rows *t, dlc
                         "file's '%.60s' column, or a file of one text a line, or --text TEXT)", path,
                         col);
     /* gzip-compressed texts read as training reads them; "-" the standard input */
-    dlc_status st = strcmp(path, "-") == 0 ? dlc_read_input_max(path, DLC_DATA_MAX, &text, &len, err)
-                                           : data_text_read_file(path, &text, &len, err);
+    dlc_status st = data_text_read_input(path, &text, &len, err);
     if (st != DLC_OK)
         return st;
     size_t name = strlen(path);

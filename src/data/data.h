@@ -588,6 +588,9 @@ void data_corpus_free(data_corpus *c);
  * (NUL-terminated past *out_len) is the caller's to free.  Errors (EINPUT)
  * name the file: unreadable, truncated or corrupt gzip data, too long. */
 dlc_status data_text_read_file(const char *path, char **out, size_t *out_len, dlc_error *err);
+/* The same, "-" the standard input (read whole; gzip known by its magic
+ * there too, errors naming "-"). */
+dlc_status data_text_read_input(const char *path, char **out, size_t *out_len, dlc_error *err);
 
 /* The tokens of one text as it writes them (case kept), tokenized as
  * data_text_encode tokenizes it, appended to out (a tagger's output). */

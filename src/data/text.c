@@ -137,6 +137,72 @@ done:
     return st;
 }
 
+/* (data.h) The standard input cannot be sniffed and rewound as a file is: it
+ * is read whole and inflated in memory when it starts with the gzip magic.
+ * Members follow one another as gzread reads them; bytes after the last
+ * member that do not start another are ignored, as gzread ignores them. */
+dlc_status data_text_read_input(const char *path, char **out, size_t *out_len, dlc_error *err)
+{
+    if (strcmp(path, "-") != 0)
+        return data_text_read_file(path, out, out_len, err);
+    char *raw = NULL;
+    size_t n = 0;
+    dlc_status st = dlc_read_input_max(path, DLC_DATA_MAX, &raw, &n, err);
+    if (st != DLC_OK || n < 2 || (unsigned char)raw[0] != 0x1f || (unsigned char)raw[1] != 0x8b) {
+        *out = st == DLC_OK ? raw : NULL;
+        *out_len = st == DLC_OK ? n : 0;
+        return st;
+    }
+    *out = NULL;
+    *out_len = 0;
+    dlc_buf b = {0};
+    char chunk[1 << 16];
+    z_stream z = {0};
+    int r = inflateInit2(&z, 16 + MAX_WBITS); /* 16: a gzip header and trailer */
+    if (r != Z_OK) {
+        free(raw);
+        return DLC_NOMEM(err);
+    }
+    z.next_in = (unsigned char *)raw;
+    z.avail_in = (uInt)n; /* n <= DLC_DATA_MAX, under 4 GiB */
+    for (;;) {
+        z.next_out = (unsigned char *)chunk;
+        z.avail_out = sizeof chunk;
+        r = inflate(&z, Z_NO_FLUSH);
+        size_t got = sizeof chunk - z.avail_out;
+        if (b.len + got > DLC_DATA_MAX) {
+            st = dlc_fail(err, DLC_EINPUT, "-: more than %zu bytes of text once inflated (at most "
+                          "that is read)", (size_t)DLC_DATA_MAX);
+            goto done;
+        }
+        dlc_buf_append(&b, chunk, got);
+        if (r == Z_STREAM_END) {
+            if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
+                break;
+            inflateReset(&z); /* another member */
+        } else if (r == Z_BUF_ERROR) {
+            /* no progress with room to write: the input is spent inside a
+             * member, whose end and trailer are missing */
+            st = dlc_fail(err, DLC_EINPUT, "-: truncated gzip data (the standard input ends inside "
+                          "a gzip stream)");
+            goto done;
+        } else if (r == Z_MEM_ERROR) {
+            st = DLC_NOMEM(err);
+            goto done;
+        } else if (r != Z_OK) {
+            st = dlc_fail(err, DLC_EINPUT, "-: corrupt gzip data on the standard input: %s",
+                          z.msg ? z.msg : "?");
+            goto done;
+        }
+    }
+    st = buf_take(&b, out, out_len, err);
+done:
+    inflateEnd(&z);
+    free(raw);
+    dlc_buf_free(&b);
+    return st;
+}
+
 /* path's text: a file, or every regular file of a folder (hidden ones aside)
  * in name order, each ending with a line end. */
 static dlc_status read_text(const char *path, char **out, size_t *out_len, dlc_error *err)

@@ -22,7 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The pid the lock file holds (written "PID\n"), 0 when there is none. */
+static long read_pid(int fd)
+{
+    char buf[32] = "", *end;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    long pid = strtol(buf, &end, 10);
+    return end == buf || pid <= 0 ? 0 : pid;
+}
 
 dlc_status io_run_lock(const char *dir, int *fd_out, dlc_error *err)
 {
@@ -36,17 +47,32 @@ dlc_status io_run_lock(const char *dir, int *fd_out, dlc_error *err)
                         strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        char pid[32] = "";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        close(fd);
-        if (e != EWOULDBLOCK)
+        if (e != EWOULDBLOCK) {
+            close(fd);
             return dlc_fail(err, DLC_EIO, "%s: cannot lock: %s", path, strerror(e));
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
+        }
+        /* The holder writes its pid just after it takes the lock, so a
+         * process that lost a race to it by microseconds reads the file
+         * empty, or still holding the pid of a killed earlier holder: wait
+         * for a live pid, up to a second. */
+        long pid = 0;
+        for (int tries = 0; tries < 100; tries++) {
+            pid = read_pid(fd);
+            if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+                break;
+            pid = 0;
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        }
+        close(fd);
+        if (pid <= 0)
+            return dlc_fail(err, DLC_EINPUT,
+                            "%s is in use by another process (its lock, %s, is held, but names no "
+                            "live process); wait for it to finish, or use another --out",
+                            dir, path);
         return dlc_fail(err, DLC_EINPUT,
-                        "%s is in use by another dlc process (pid %s); wait for it to finish, or "
+                        "%s is in use by another dlc process (pid %ld); wait for it to finish, or "
                         "use another --out",
-                        dir, pid[0] ? pid : "unknown");
+                        dir, pid);
     }
     char me[32];
     int n = snprintf(me, sizeof me, "%ld\n", (long)getpid());
@@ -75,11 +101,8 @@ long io_run_holder(const char *dir)
         return 0;
     long pid = 0;
     if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-        char buf[32] = "", *end;
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        buf[n > 0 ? n : 0] = '\0';
-        pid = strtol(buf, &end, 10);
-        if (end == buf || pid <= 0)
+        pid = read_pid(fd);
+        if (pid == 0)
             pid = -1; /* held, its pid not (yet) written */
     }
     close(fd); /* drops the probe's shared lock, if it took one */

@@ -85,6 +85,71 @@ YAML
     [ "$status" -eq 0 ]
 }
 
+@test "the run folder's lock, deterministically: a stopped holder keeps it, the second exits 2 naming folder and pid and touches nothing; a killed holder's is taken over; a held lock naming a dead pid is not blamed on it" {
+    iris_copy 100000
+    "$DLC" train iris.yaml --out run --quiet > /dev/null 2>&1 &
+    holder=$!
+    for _ in $(seq 200); do
+        [ "$(cat run/.lock 2> /dev/null)" = "$holder" ] && [ -s run/checkpoint.safetensors ] && break
+        sleep 0.05
+    done
+    [ "$(cat run/.lock)" = "$holder" ] && [ -s run/checkpoint.safetensors ]
+    # stopped (SIGSTOP): it holds the folder but cannot finish, write or race
+    kill -STOP "$holder"
+    before=$(cd run && ls -l --time-style=+%s.%N . errors | md5sum)
+    for how in --force --resume ""; do
+        run timeout 60 "$DLC" train iris.yaml --out run $how --quiet
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"dlc: error: run is in use by another dlc process (pid $holder); wait for it to finish, or use another --out"* ]]
+    done
+    # --force's removal comes after the lock: nothing of the holder's run was touched
+    [ "$(cd run && ls -l --time-style=+%s.%N . errors | md5sum)" = "$before" ]
+    kill -CONT "$holder"
+    kill -INT "$holder"
+    wait "$holder" && status=0 || status=$?
+    [ "$status" -eq 130 ] # it was the one that trained: stopped as Ctrl-C stops it
+    # killed with -9 while holding it: the file still names it, and the next run takes over
+    "$DLC" train iris.yaml --out run --resume --quiet > /dev/null 2>&1 &
+    holder=$!
+    for _ in $(seq 200); do [ "$(cat run/.lock 2> /dev/null)" = "$holder" ] && break; sleep 0.05; done
+    kill -9 "$holder"
+    wait "$holder" || true
+    dead=$holder
+    [ "$(cat run/.lock)" = "$dead" ]
+    sed -i 's/epochs: 100000/epochs: 3/' iris.yaml
+    "$DLC" train iris.yaml --out run --force --quiet > /dev/null &
+    holder=$!
+    wait "$holder"
+    [ "$(cat run/.lock)" = "$holder" ] && [ -s run/model.safetensors ]
+    # a lock held (here by this shell, on fd 9) while the file still names the dead pid, as in
+    # the moment between a new holder's flock and its writing its pid: not blamed on the dead one
+    echo "$dead" > run/.lock
+    exec 9< run/.lock
+    flock -n 9
+    run "$DLC" train iris.yaml --out run --force --quiet 9<&-
+    exec 9<&-
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"run is in use by another process (its lock, run/.lock, is held, but names no live process)"* ]]
+    [[ "$output" != *"pid $dead"* ]]
+    # two started at once into a new folder: exactly one trains, the other exits 2 naming it
+    sed -i 's/epochs: 3/epochs: 100000/' iris.yaml
+    "$DLC" train iris.yaml --out race --quiet > a.txt 2>&1 &
+    a=$!
+    "$DLC" train iris.yaml --out race --quiet > b.txt 2>&1 &
+    b=$!
+    holder=$a
+    for _ in $(seq 200); do ! kill -0 "$a" 2> /dev/null || ! kill -0 "$b" 2> /dev/null && break; sleep 0.05; done
+    if kill -0 "$a" 2> /dev/null; then winner=$a loser=$b out=b.txt; else winner=$b loser=$a out=a.txt; fi
+    holder=$winner
+    wait "$loser" && status=0 || status=$?
+    [ "$status" -eq 2 ]
+    grep -qF "race is in use by another dlc process (pid $winner)" "$out"
+    kill -0 "$winner"
+    kill -INT "$winner"
+    wait "$winner" && status=0 || status=$?
+    [ "$status" -eq 130 ]
+}
+
 @test "temporaries of killed runs are removed when a run starts or resumes" {
     iris_copy 3
     dead=$(sh -c 'echo $$')

@@ -344,6 +344,35 @@ SH
     [[ "$output" == *"resuming after epoch 1"* ]]
 }
 
+@test "a write past a file-size limit (ulimit -f, no root needed): the old checkpoint intact, no temporary, the file and the reason named, exit 1, and --resume ends as a straight run" {
+    fmnist_config fm.yaml 3000 1
+    # this MLP's checkpoint (weights, Adam's moments, the best weights) is about 810 KiB, its
+    # model 215 KiB and report.html 100 KiB: a limit of 400 KiB stops the checkpoint only
+    "$DLC" train fm.yaml --out run --quiet --threads 1 > /dev/null
+    [ "$(stat -c %s run/checkpoint.safetensors)" -gt 409600 ] && [ "$(stat -c %s run/model.safetensors)" -lt 409600 ]
+    sum=$(sha256sum < run/checkpoint.safetensors)
+    # dlc ignores SIGXFSZ, so the write fails with EFBIG instead of killing it
+    run bash -c 'ulimit -f 400 && exec "$0" train fm.yaml --out run --resume --set train.epochs=3 --set train.checkpoint_seconds=0 --quiet --threads 1' "$DLC"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"dlc: error: run/checkpoint.safetensors: write failed: File too large"* ]]
+    [[ "$output" == *"the last checkpoint, run/checkpoint.safetensors, holds epoch 1 of 3; once the cause is fixed, continue with:"* ]]
+    [[ "$output" == *"dlc train fm.yaml --out run --resume (and the same --set options)"* ]]
+    [ "$(sha256sum < run/checkpoint.safetensors)" = "$sum" ]
+    [ -z "$(ls -A run | grep tmp)" ]
+    # the limit lifted: it resumes from epoch 1 and ends with a straight 3-epoch run's weights
+    run "$DLC" train fm.yaml --out run --resume --set train.epochs=3 --set train.checkpoint_seconds=0 --threads 1
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"resuming after epoch 1"* ]]
+    "$DLC" train fm.yaml --out straight --set train.epochs=3 --set train.checkpoint_seconds=0 --quiet --threads 1 > /dev/null
+    cmp run/model.safetensors straight/model.safetensors
+    # the model itself past the limit (a one-epoch run writes it before its checkpoint)
+    run bash -c 'ulimit -f 150 && exec "$0" train fm.yaml --out m --quiet --threads 1' "$DLC"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"dlc: error: m/model.safetensors: write failed: File too large"* ]]
+    [[ "$output" == *"no checkpoint was written, so there is nothing to resume; once the cause is fixed, start again with: dlc train fm.yaml --out m --force"* ]]
+    [ ! -e m/model.safetensors ] && [ -z "$(ls -A m | grep tmp)" ]
+}
+
 @test "eval of a text classifier on a file with a label the model lacks names that file and line, not the train file" {
     sentiment_csv
     sentiment_config "type: gru, units: 8, return_sequences: false"

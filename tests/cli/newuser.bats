@@ -634,11 +634,16 @@ YAML
     echo "$output" | jq -e '[.tags[].tag] | index("short") != null and index("text") == null and index("read_as") == null'
 }
 
-@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line, gzip-compressed or not; each as --text gives it" {
+# A text classifier of the weather texts in the folder run, for dlc predict on files of texts
+weather_classifier_run() {
     weather_texts
     classifier_config c.yaml "    - {type: embedding, units: 8}
     - {type: time_avgpool}" 4
     "$DLC" train c.yaml --out run --quiet
+}
+
+@test "predict on files of texts with a text classifier: a CSV's text column, or one text a line, gzip-compressed or not; each as --text gives it" {
+    weather_classifier_run
     # a plain file: a byte-order mark, CRLF and a blank line, as Notepad saves one
     printf '\xef\xbb\xbfthe fox ran into the wood\r\n\r\na fine day with the sun\r\n' > new.txt
     printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
@@ -671,6 +676,32 @@ YAML
     printf 'ok\nbad \xff\n' > bad.txt
     expect_error "bad.txt:2: invalid UTF-8 (byte 0xff, the text's byte 5); text files must be UTF-8" "$DLC" predict run bad.txt
     expect_error "shoe.png: an image file; the model reads texts" "$DLC" predict run shoe.png
+}
+
+@test "predict - reads gzip-compressed texts from the standard input too (by the magic), member after member; a cut or corrupt stream is an error naming -" {
+    weather_classifier_run
+    printf 'the fox ran into the wood\na fine day with the sun\n' > new.txt
+    printf 'id,text\n7,"rain fell on the hill, and the wind blew"\n' > new.csv
+    gzip -c new.txt > new.txt.gz
+    gzip -c new.csv > new.csv.gz
+    run "$DLC" predict run - --top-k 1 --quiet < new.txt.gz
+    [ "$status" -eq 0 ]
+    diff <(printf '%s\n' "${lines[@]}") <("$DLC" predict run - --top-k 1 --quiet < new.txt)
+    [ "${#lines[@]}" -eq 2 ] && [[ "${lines[0]}" == "-:1: "* ]]
+    # a CSV by its header, as from a file
+    run "$DLC" predict run - --top-k 1 --quiet < new.csv.gz
+    [ "$status" -eq 0 ]
+    [ "$output" = "$("$DLC" predict run new.csv --top-k 1 --quiet | sed 's/^new.csv:/-:/')" ]
+    # two members one after the other (cat a.gz b.gz), as gzip -d reads them
+    cat new.txt.gz new.txt.gz > twice.gz
+    run "$DLC" predict run - --top-k 1 --quiet < twice.gz
+    [ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 4 ]
+    head -c 30 new.txt.gz > cut.gz
+    expect_error "-: truncated gzip data (the standard input ends inside a gzip stream)" "$DLC" predict run - < cut.gz
+    [ "${#lines[@]}" -eq 1 ] # nothing printed but the error
+    # the header's length intact, the deflate data after it overwritten
+    { head -c 12 new.txt.gz; printf '\xff\xff\xff\xff\xff\xff\xff\xff'; tail -c +21 new.txt.gz; } > bad.gz
+    expect_error "-: corrupt gzip data on the standard input: " "$DLC" predict run - < bad.gz
 }
 
 @test "two sigmoid units for one label of two classes (Keras' Dense(2) with a binary cross-entropy) says the two ways to write it" {

@@ -237,8 +237,11 @@ print(m.producer_name, m.opset_import[0].version, json.loads(meta["classes"]), m
 print(" ".join(ops))
 print([i.name for i in m.graph.input], [o.name for o in m.graph.output])
 print(m.graph.input[0].type.tensor_type.shape.dim[0].dim_param)
+onnx.checker.check_model(m, full_check=True)  # without ONNX Runtime too (a graph's name is required)
+print(m.graph.name)
 PY
     [ "$status" -eq 0 ]
+    [ -n "${lines[4]}" ]
     [ "${lines[0]}" = "dlc 17 ['setosa', 'versicolor', 'virginica'] softmax_cross_entropy [4]" ]
     [ "${lines[1]}" = "Sub Mul Gemm Tanh Gemm Identity Softmax" ]
     [ "${lines[2]}" = "['input'] ['logits', 'probabilities']" ]

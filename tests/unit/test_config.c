@@ -329,14 +329,25 @@ static void test_manual_points(void **state)
                  "key 'train.schedule.points': not read by schedule type step, which would "
                  "ignore it (it reads: type, factor, every); type manual reads it",
                  NULL);
-    /* at most SCHED_MAX_POINTS */
-    char text[4096] = BASE "train: {schedule: {type: manual, points: [";
-    for (int i = 1; i <= SCHED_MAX_POINTS + 1; i++) {
+    /* at most SCHED_MAX_POINTS: that many are read, and written to the run's
+     * config.yaml in full */
+    char text[4096] = BASE "train: {schedule: {type: manual, points: [", more[4096];
+    for (int i = 1; i <= SCHED_MAX_POINTS; i++) {
         size_t len = strlen(text);
         snprintf(text + len, sizeof text - len, "%s[%d, 0.1]", i > 1 ? ", " : "", i);
     }
+    snprintf(more, sizeof more, "%s, [%d, 0.1]]}}\n", text, SCHED_MAX_POINTS + 1);
     strcat(text, "]}}\n");
-    expect_error(text, "at most 64 points", NULL);
+    load_ok(&c, text, NULL, 0);
+    assert_int_equal(c.train.schedule.n_points, SCHED_MAX_POINTS);
+    char *y = NULL;
+    dlc_error err = {0};
+    assert_int_equal(config_to_yaml(&c, &y, &err), DLC_OK);
+    assert_non_null(strstr(y, "points: [[1, 0.1], [2, 0.1], "));
+    assert_non_null(strstr(y, ", [64, 0.1]]"));
+    free(y);
+    config_free(&c);
+    expect_error(more, "at most 64 points", NULL);
 }
 
 /* ---- layers ---- */
@@ -443,6 +454,15 @@ static void test_outputs(void **state)
                  "'dense_1'", NULL);
     expect_error(BASE "report: {metric: {optimize: boxx.mse}}\n",
                  "key 'report.metric.optimize': no output is named 'boxx'", NULL);
+    /* every measure by its name, the table's first (accuracy) and last too */
+    for (int m = 0; m < REPORT_MEASURE_COUNT; m++) {
+        char text[1024];
+        snprintf(text, sizeof text, BASE "report: {metric: {optimize: %s}}\n",
+                 report_measure_names[m]);
+        load_ok(&c, text, NULL, 0);
+        assert_int_equal(c.report.optimize, m);
+        config_free(&c);
+    }
     expect_error(BASE "  outputs: [dense_1, dense_2]\n",
                  "test.yaml:7: key 'model.outputs.1': no layer is named 'dense_2' (did you mean "
                  "'dense_1'?)",

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <string.h>
 
 #include "../../src/optim/optim.h"
 #include "testutil.h"
@@ -366,6 +367,219 @@ static void test_lbfgs_errors(void **state)
     optim_lbfgs_free(o);
 }
 
+/* ---- L-BFGS's step sizes, H0 and failed searches, by hand ---- */
+
+/* A function of n <= 8 values that can be made to fail (f NaN and a
+ * garbage gradient for the calls numbered nan_from .. nan_from + 19), the
+ * first point it is called at after `first_at` is reset to 0 kept in first,
+ * and the L-BFGS state (history 5) that minimizes it from f and g. */
+typedef struct {
+    lb_fn fn;
+    int nan_from, first_at, moved;
+    float first[8], g[8];
+    double f;
+    optim_lbfgs *o;
+} lb_trap;
+
+static dlc_status lb_trap_eval(void *user, double *f, float *g, dlc_error *err)
+{
+    lb_trap *t = user;
+    if (!t->first_at) {
+        memcpy(t->first, t->fn.x, sizeof(float) * (size_t)t->fn.n);
+        t->first_at = t->fn.calls + 1;
+    }
+    dlc_status st = lb_eval(&t->fn, f, g, err);
+    if (t->nan_from && t->fn.calls >= t->nan_from && t->fn.calls < t->nan_from + 20) {
+        *f = NAN;
+        for (int i = 0; i < t->fn.n; i++)
+            g[i] = 1e30f;
+    }
+    return st;
+}
+
+/* A fresh L-BFGS at x (n values; the quadratic, or Rosenbrock), with f and g there. */
+static void lb_start(lb_trap *t, float *x, int n, int rosenbrock)
+{
+    dlc_error err = {0};
+    *t = (lb_trap){.fn = {x, n, 0, 0, rosenbrock}, .first_at = 1};
+    assert_int_equal(optim_lbfgs_create(&t->o, (size_t)n, 5, &err), DLC_OK);
+    assert_int_equal(lb_eval(&t->fn, &t->f, t->g, &err), DLC_OK);
+}
+
+/* One iteration: its evaluations. */
+static int lb_one(lb_trap *t, double lr)
+{
+    dlc_error err = {0};
+    int evals;
+    assert_int_equal(optim_lbfgs_step(t->o, t->fn.x, &t->f, t->g, lr, lb_trap_eval, t, &evals,
+                                      &t->moved, &err),
+                     DLC_OK);
+    return evals;
+}
+
+/* The first iteration, before any pair: the step lr / |g|_1 along -g when
+ * |g|_1 > 1 (PyTorch's lr min(1, 1/|g|_1)), else lr; then backtracking. */
+static void test_lbfgs_first_step(void **state)
+{
+    (void)state;
+    lb_trap t;
+    /* the quadratic of n = 4 (a = 1, 34, 67, 100; c = -1, 0, 1, -1) from 0:
+     * g = -a c = (1, 0, -67, 100), |g|_1 = 168; the step 1/168 passes Armijo
+     * (largest curvature 100 < 2 x 168) */
+    static const float g0[4] = {1, 0, -67, 100};
+    const double lrs[2] = {1.0, 0.5};
+    for (int k = 0; k < 2; k++) {
+        float x[4] = {0};
+        lb_start(&t, x, 4, 0);
+        assert_int_equal(lb_one(&t, lrs[k]), 1);
+        assert_int_equal(t.moved, 1);
+        for (int i = 0; i < 4; i++)
+            tu_close(x[i], -lrs[k] / 168 * g0[i], 1e-7);
+        optim_lbfgs_free(t.o);
+    }
+    /* |g|_1 <= 1 (near the minimum): the step is lr itself, not lr / |g|_1 */
+    float x[4] = {-0.999f, 0.001f, 1.001f, -0.999f}, x0[4];
+    memcpy(x0, x, sizeof x);
+    lb_start(&t, x, 4, 0);
+    double l1 = 0;
+    for (int i = 0; i < 4; i++)
+        l1 += fabs(t.g[i]);
+    assert_true(l1 < 1);
+    assert_int_equal(lb_one(&t, 0.01), 1);
+    for (int i = 0; i < 4; i++) /* x - 0.01 g, g = a (x - c) = 0.001 a */
+        tu_close(x[i], x0[i] - 0.01 * 0.001 * (1 + 33.0 * i), 1e-7);
+    optim_lbfgs_free(t.o);
+    /* Rosenbrock from (-1.2, 1): g = (-215.6, -88), |g|_1 = 303.6.  The step
+     * 1/303.6 lands where f = 112.4 > 24.2; half of it, at (-0.845, 1.145),
+     * f = 21.98, passes: two evaluations, x = x0 - g / 607.2 */
+    float r[2] = {-1.2f, 1.0f};
+    lb_start(&t, r, 2, 1);
+    tu_close(t.f, 24.2, 1e-4);
+    assert_int_equal(lb_one(&t, 1.0), 2);
+    tu_close(r[0], -1.2 + -215.6 / -607.2, 1e-6);
+    tu_close(r[1], 1.0 + -88.0 / -607.2, 1e-6);
+    optim_lbfgs_free(t.o);
+}
+
+/* The second iteration uses one pair: d = -H g with H the BFGS update of
+ * H0 = (s.y / y.y) I, H = (I - rho s y') H0 (I - rho y s') + rho s s'
+ * (Nocedal & Wright 6.17, 7.20), worked out here as matrices. */
+static void test_lbfgs_h0_scale(void **state)
+{
+    (void)state;
+    float x[4] = {0}, x1[4], g1[4], gprev[4];
+    lb_trap t;
+    lb_start(&t, x, 4, 0);
+    memcpy(gprev, t.g, sizeof gprev);
+    assert_int_equal(lb_one(&t, 1.0), 1);
+    memcpy(x1, x, sizeof x);
+    memcpy(g1, t.g, sizeof g1);
+    double s[4], y[4], sy = 0, yy = 0;
+    for (int i = 0; i < 4; i++) {
+        s[i] = x1[i]; /* x0 = 0 */
+        y[i] = (double)g1[i] - gprev[i];
+        sy += s[i] * y[i];
+        yy += y[i] * y[i];
+    }
+    double rho = 1 / sy, gamma = sy / yy, H[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double h = 0; /* sum_k (I - rho s y')_ik gamma (I - rho y s')_kj */
+            for (int k = 0; k < 4; k++)
+                h += ((i == k) - rho * s[i] * y[k]) * gamma * ((k == j) - rho * y[k] * s[j]);
+            H[i][j] = h + rho * s[i] * s[j];
+        }
+    t.first_at = 0;
+    int evals = lb_one(&t, 1.0);
+    for (int i = 0; i < 4; i++) { /* the first trial: x1 + 1 d */
+        double d = 0;
+        for (int j = 0; j < 4; j++)
+            d -= H[i][j] * g1[j];
+        tu_close(t.first[i], x1[i] + d, 1e-5 * (1 + fabs(x1[i])));
+    }
+    assert_true(evals >= 1 && t.moved);
+    optim_lbfgs_free(t.o);
+}
+
+/* A search in which no step lowers f (here every trial's f is NaN) leaves x,
+ * f and g as they were, bit for bit, after its 20 halvings, and forgets the
+ * pairs: the next iteration starts along -g with the step lr. */
+static void test_lbfgs_failed_search(void **state)
+{
+    (void)state;
+    float x[4] = {0};
+    lb_trap t;
+    lb_start(&t, x, 4, 0);
+    for (int k = 0; k < 2; k++) /* two pairs kept */
+        assert_int_equal(lb_one(&t, 1.0), 1);
+    float xs[4], gs[4];
+    double fs = t.f;
+    memcpy(xs, x, sizeof x);
+    memcpy(gs, t.g, sizeof gs);
+    t.nan_from = t.fn.calls + 1;
+    assert_int_equal(lb_one(&t, 1.0), 20);
+    assert_int_equal(t.moved, 0);
+    assert_memory_equal(x, xs, sizeof x);
+    assert_memory_equal(t.g, gs, sizeof gs);
+    assert_true(t.f == fs);
+    t.first_at = 0;
+    lb_one(&t, 1.0);
+    for (int i = 0; i < 4; i++)
+        tu_close(t.first[i], xs[i] - gs[i], 1e-6 * (1 + fabs(xs[i])));
+    optim_lbfgs_free(t.o);
+}
+
+/* A dense quadratic 1/2 x'Ax - b'x (eigenvalues 1 .. 2, n = 6) against
+ * torch.optim.LBFGS (line_search_fn=None, history 3, 8 iterations:
+ * tests/data/make_reference_lbfgs.py).  PyTorch takes the step lr where dlc
+ * backtracks from it; on this function dlc's first trial passes every time
+ * (one evaluation per iteration), so the iterates must agree. */
+typedef struct {
+    const float *a, *b;
+    float *x;
+} lb_dense;
+
+static dlc_status lb_dense_eval(void *user, double *f, float *g, dlc_error *err)
+{
+    (void)err;
+    lb_dense *q = user;
+    *f = 0;
+    for (int i = 0; i < 6; i++) {
+        double ax = 0;
+        for (int j = 0; j < 6; j++)
+            ax += (double)q->a[i * 6 + j] * q->x[j];
+        g[i] = (float)(ax - q->b[i]);
+        *f += 0.5 * q->x[i] * ax - (double)q->b[i] * q->x[i];
+    }
+    return DLC_OK;
+}
+
+static void test_lbfgs_torch(void **state)
+{
+    (void)state;
+    tu_ref *r = tu_ref_load("lbfgs");
+    size_t n;
+    const float *it = tu_ref_get(r, "iterates", &n);
+    assert_int_equal(n, 8 * 6);
+    float x[6], g[6];
+    memcpy(x, tu_ref_get(r, "x0", NULL), sizeof x);
+    lb_dense q = {tu_ref_get(r, "a", NULL), tu_ref_get(r, "b", NULL), x};
+    dlc_error err = {0};
+    optim_lbfgs *o = NULL;
+    double f;
+    assert_int_equal(optim_lbfgs_create(&o, 6, 3, &err), DLC_OK);
+    lb_dense_eval(&q, &f, g, &err);
+    for (int k = 0; k < 8; k++) {
+        int evals, moved;
+        assert_int_equal(optim_lbfgs_step(o, x, &f, g, 1.0, lb_dense_eval, &q, &evals, &moved, &err),
+                         DLC_OK);
+        assert_int_equal(evals, 1);
+        tu_assert_close("L-BFGS iterate", x, it + 6 * k, 6, 1e-5, 1e-5);
+    }
+    optim_lbfgs_free(o);
+    tu_ref_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +591,8 @@ int main(void)
         cmocka_unit_test(test_optimizer_ranges), cmocka_unit_test(test_clip),
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_lbfgs),    cmocka_unit_test(test_lbfgs_errors),
+        cmocka_unit_test(test_lbfgs_first_step), cmocka_unit_test(test_lbfgs_h0_scale),
+        cmocka_unit_test(test_lbfgs_failed_search), cmocka_unit_test(test_lbfgs_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
