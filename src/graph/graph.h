@@ -120,6 +120,8 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     layer_window dilation;        /* conv, maxpool: steps between the window's taps (1: dense) */
     layer_window scale;           /* upsample: each output position per input one, per spatial axis */
+    layer_window output_padding;  /* conv_transpose: positions added at the end of each spatial axis
+                                   * (PyTorch's output_padding; 0 or more, below stride or dilation) */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
@@ -216,6 +218,7 @@ typedef enum {
     OP_CHI_SQUARE,
     OP_CHANNEL_SHUFFLE,
     OP_UPSAMPLE,
+    OP_CONV_TRANSPOSE,
     OP_COUNT
 } op_kind;
 

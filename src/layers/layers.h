@@ -52,6 +52,7 @@ LAYER_OP_FUNCS(concat);
 LAYER_OP_FUNCS(channel_shuffle);
 LAYER_OP_FUNCS(upsample);
 LAYER_OP_FUNCS(conv);
+LAYER_OP_FUNCS(conv_transpose);
 LAYER_OP_FUNCS(maxpool);
 LAYER_OP_FUNCS(avgpool);
 LAYER_OP_FUNCS(global_avgpool);

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram, layernorm, channel_shuffle and upsample (tests/data/ref/layers_cut.ref,
-layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref, layers_upsample.ref), in the format of
-make_reference.py;
+square, l2normalize, gram, layernorm, channel_shuffle, upsample and conv_transpose
+(tests/data/ref/layers_cut.ref, layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref,
+layers_upsample.ref, layers_conv_transpose.ref), in the format of make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -115,6 +115,31 @@ def upsample():
     case(a, "upsample_2d", [torch.randn(2, 3, 3, 4)], up((2, 3)))
     case(a, "upsample_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3)))
     write("layers_upsample", a)
+    conv_transpose()
+
+
+def conv_transpose():
+    """nn.ConvTranspose1d/2d (F.conv_transpose*) on odd sizes: strides 2 and 3, kernels 3
+    and 4, padding 1, output_padding 1, groups, dilation; Keras' padding='same' (TensorFlow
+    crops the odd one at the end) as PyTorch's padding 0 cropped by hand"""
+    torch.manual_seed(9753)
+    a = {}
+    F = torch.nn.functional
+
+    def ct(**kw):
+        return lambda x, w, b=None: F.conv_transpose2d(x, w, b, **kw)
+    case(a, "ct_k3_s2_p1_op1", [torch.randn(3, 4, 5, 7)], ct(stride=2, padding=1, output_padding=1),
+         [torch.randn(4, 3, 3, 3) * 0.3, torch.randn(3)])
+    case(a, "ct_k4_s3_p1_op1_g2", [torch.randn(2, 4, 5, 6)],
+         ct(stride=3, padding=1, output_padding=1, groups=2), [torch.randn(4, 3, 4, 4) * 0.3, torch.randn(6)])
+    case(a, "ct_k34_s23_d2_nobias", [torch.randn(2, 3, 4, 5)],
+         ct(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=2), [torch.randn(3, 2, 3, 4) * 0.3])
+    case(a, "ct_1d_k4_s2_p1", [torch.randn(2, 2, 7)],
+         lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1), [torch.randn(2, 3, 4), torch.randn(3)])
+    case(a, "ct_same_k3_s2", [torch.randn(2, 2, 5, 4)],
+         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2)[:, :, :-1, :-1],
+         [torch.randn(2, 3, 3, 3) * 0.3, torch.randn(3)])
+    write("layers_conv_transpose", a)
 
 
 if __name__ == "__main__":

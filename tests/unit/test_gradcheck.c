@@ -993,6 +993,55 @@ static void case_upsample(void)
     check_graph("upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
 }
 
+/* the convolution's adjoint: odd sizes, strides 2 and 3, kernels 3 and 4, padding 1,
+ * output_padding 1, groups, dilation, same and valid, 1-D and 3-D maps; input, weight
+ * and bias */
+static void case_conv_transpose(void)
+{
+    tensor_shape in = {3, {4, 3, 5}};
+    layer_spec s[1] = {gt_spec("conv_transpose", "ct")};
+    s[0].filters = 3;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("conv_transpose k3 s2 p1 op1", &in, s, 1, 2, 1e-2);
+    s[0].kernel = win(2, 4, 3, 0);
+    s[0].stride = win(2, 3, 2, 0);
+    s[0].output_padding = win(2, 2, 0, 0);
+    s[0].groups = 2;
+    s[0].filters = 4;
+    check_graph("conv_transpose k(4,3) s(3,2) p1 op(2,0) groups 2", &in, s, 1, 3, 1e-2);
+    s[0].groups = 1;
+    s[0].filters = 3;
+    s[0].use_bias = 0;
+    s[0].dilation = win(1, 2, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("conv_transpose k(4,3) s2 dilation 2 no bias", &in, s, 1, 2, 1e-2);
+    s[0].use_bias = 1;
+    s[0].dilation = win(1, 1, 0, 0);
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].output_padding = win(1, 0, 0, 0);
+    check_graph("conv_transpose k3 s2 same", &in, s, 1, 2, 1e-2);
+    s[0].padding = PAD_VALID;
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 3, 0, 0);
+    check_graph("conv_transpose k2 s3 valid", &in, s, 1, 2, 1e-2);
+    tensor_shape len = {2, {2, 5}};
+    check_graph("conv_transpose of a 1-D map", &len, s, 1, 2, 1e-2);
+    tensor_shape vol = {4, {2, 2, 3, 2}};
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    check_graph("conv_transpose of a 3-D map", &vol, s, 1, 2, 1e-2);
+}
+
 static void case_gram(void)
 {
     tensor_shape in = {3, {2, 4, 5}};
@@ -1065,7 +1114,7 @@ static const op_case cases[] = {
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
     {"chi_square", case_chi_square}, {"channel_shuffle", case_channel_shuffle},
-    {"upsample", case_upsample},
+    {"upsample", case_upsample}, {"conv_transpose", case_conv_transpose},
 };
 
 static void test_every_op_has_a_check(void **state)
