@@ -26,9 +26,11 @@
 #include "window.h"
 
 /* Fills geo with the convolution y -> x (geo->in: y's positions, geo->out:
- * x's, geo->C: F) for node n over input shape xs; checks the window and
- * names the key to change (err NULL: already checked). */
-static dlc_status ct_geom(layer_geom *geo, const graph_node *n, const tensor_shape *xs, dlc_error *err)
+ * x's, geo->C: F) for node n over input shape xs, and op (may be NULL) with
+ * the output padding per lifted axis; checks the window and names the key
+ * to change (err NULL: already checked). */
+static dlc_status ct_geom(layer_geom *geo, int op_out[3], const graph_node *n, const tensor_shape *xs,
+                          dlc_error *err)
 {
     const layer_spec *s = &n->spec;
     char shape[64];
@@ -99,6 +101,8 @@ static dlc_status ct_geom(layer_geom *geo, const graph_node *n, const tensor_sha
                 return layer_fail(n, err, "output size %ld along spatial axis %d (at most %d)", L, a + 1,
                                   1 << 20);
         }
+        if (op_out)
+            op_out[i] = op;
         geo->in[i] = (int)L;
         geo->out[i] = nin;
         geo->k[i] = k;
@@ -111,6 +115,12 @@ static dlc_status ct_geom(layer_geom *geo, const graph_node *n, const tensor_sha
         geo->I *= (size_t)L;
     }
     return DLC_OK;
+}
+
+void conv_transpose_geom(layer_geom *geo, int op[3], graph *g, const graph_node *n)
+{
+    dlc_status st = ct_geom(geo, op, n, &graph_in(g, n, 0)->shape, NULL);
+    (void)st; /* checked when the graph was built */
 }
 
 static int ct_groups(const graph_node *n)
@@ -138,7 +148,7 @@ dlc_status conv_transpose_build(graph *g, graph_node *n, dlc_error *err)
     if (F < 1)
         return layer_fail(n, err, "filters must be at least 1");
     layer_geom geo;
-    dlc_status st = ct_geom(&geo, n, &x->shape, err);
+    dlc_status st = ct_geom(&geo, NULL, n, &x->shape, err);
     if (st != DLC_OK)
         return st;
     int C = x->shape.d[0];
@@ -215,8 +225,7 @@ static void ct_run(graph *g, graph_node *n, int N, int backward)
 {
     ct_job c = {.g = g, .n = n, .x = graph_in(g, n, 0), .w = graph_p(g, n, 0), .N = N, .G = ct_groups(n),
                 .backward = backward};
-    dlc_status st = ct_geom(&c.geo, n, &c.x->shape, NULL);
-    (void)st; /* checked when the graph was built */
+    conv_transpose_geom(&c.geo, NULL, g, n);
     c.b = n->spec.use_bias ? graph_p(g, n, 1) : NULL;
     c.C = c.x->shape.d[0];
     c.want_dx = backward && graph_wants_grad(g, n, 0);

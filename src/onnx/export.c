@@ -44,6 +44,7 @@
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
+ *   conv_transpose ConvTranspose (pads, output_padding, dilations, group), the weight as it is
  *   upsample       Resize by scales (1, 1, f...), nearest, asymmetric, floor: PyTorch's
  *                  nn.Upsample(mode='nearest') export, which import reads back
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form;
@@ -632,6 +633,41 @@ static const char *ex_conv(onnx_ctx *c, graph_node *n, const char *out)
     return out;
 }
 
+/* ConvTranspose with the layer's weight (C, F/G, k...) as it is: ONNX's and
+ * PyTorch's layout.  pads crop lo before and hi + output_padding after (the
+ * layer's `same` may crop one more at the end), output_padding adds back. */
+static const char *ex_conv_transpose(onnx_ctx *c, graph_node *n, const char *out)
+{
+    layer_geom geo;
+    int op[3];
+    conv_transpose_geom(&geo, op, c->g, n);
+    int64_t k[3], s[3], d[3], o[3], pads[6];
+    int ns = geo.nsp, dilated = 0, padded = 0;
+    for (int i = 0; i < ns; i++) {
+        int a = 3 - ns + i;
+        k[i] = geo.k[a];
+        s[i] = geo.s[a];
+        d[i] = geo.d[a];
+        o[i] = op[a];
+        dilated |= d[i] != 1;
+        padded |= o[i] != 0;
+        pads[i] = geo.lo[a];
+        pads[ns + i] = geo.hi[a] + op[a];
+    }
+    weighted_begin(c, "ConvTranspose", n, out);
+    attr_ints(c, "kernel_shape", k, ns);
+    attr_ints(c, "strides", s, ns);
+    attr_ints(c, "pads", pads, 2 * ns);
+    if (dilated)
+        attr_ints(c, "dilations", d, ns);
+    if (padded)
+        attr_ints(c, "output_padding", o, ns);
+    if (n->spec.groups > 1)
+        attr_int(c, "group", n->spec.groups);
+    node_end(c);
+    return out;
+}
+
 static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
 {
     int avg = n->spec.op == OP_AVGPOOL;
@@ -1173,6 +1209,7 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_CHI_SQUARE] = {ex_chi_square, NULL},
     [OP_CHANNEL_SHUFFLE] = {ex_channel_shuffle, NULL},
     [OP_UPSAMPLE] = {ex_upsample, NULL},
+    [OP_CONV_TRANSPOSE] = {ex_conv_transpose, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

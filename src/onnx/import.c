@@ -148,7 +148,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize",
+    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize", "ConvTranspose",
     NULL,
 };
 
@@ -599,6 +599,84 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
         keyf(k, L, "groups: %lld", (long long)groups);
     if ((st = window_keys(k, n, L, W->dims + 2, nsp)))
         return st;
+    keyf(k, L, "use_bias: %s", B ? "true" : "false");
+    if ((st = add_weight(k, L, "weight", copy_floats(W), W->n)))
+        return st;
+    if (B && (st = add_weight(k, L, "bias", copy_floats(B), B->n)))
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* ConvTranspose, W (C, F/G, k...) as conv_transpose keeps it.  Its output is
+ * the window [lo, lo + L) of the full transposed output (L = (n - 1) s + kd
+ * - lo - hi + output_padding, pads (lo, hi)); dlc's padding p with output
+ * padding o is the window [p, p + (n - 1) s + kd - 2 p + o), so pads (lo, hi)
+ * with output_padding op are padding lo with output padding op + lo - hi
+ * (PyTorch writes lo = hi). */
+static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
+{
+    const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
+        return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
+    int nsp = W->ndim - 2;
+    const onnx_attr *grp = onnx_attr_get(n, "group"), *st_a = onnx_attr_get(n, "strides"),
+                    *pd = onnx_attr_get(n, "pads"), *dl = onnx_attr_get(n, "dilations"),
+                    *opd = onnx_attr_get(n, "output_padding"), *ap = onnx_attr_get(n, "auto_pad");
+    int64_t groups = grp ? grp->i : 1;
+    if (groups < 1 || W->dims[0] % groups)
+        return fail_at(k, n, "group %lld does not divide the %lld input channels", (long long)groups,
+                       (long long)W->dims[0]);
+    if (onnx_attr_get(n, "output_shape"))
+        return fail_at(k, n, "output_shape (dlc's conv_transpose takes pads and output_padding, as PyTorch "
+                             "writes them)");
+    if (ap && ap->s && strcmp(ap->s, "NOTSET") && strcmp(ap->s, "VALID"))
+        return fail_at(k, n, "auto_pad %s (dlc's conv_transpose takes explicit pads and output_padding, as "
+                             "PyTorch writes them)", ap->s);
+    if ((st_a && st_a->n_ints != nsp) || (dl && dl->n_ints != nsp) || (opd && opd->n_ints != nsp) ||
+        (pd && pd->n_ints != 2 * nsp))
+        return fail_at(k, n, "strides, dilations, output_padding or pads do not have a value per spatial axis "
+                             "(%d)", nsp);
+    tensor_shape xs;
+    if ((st = layer_shape(k, in, &xs)))
+        return st;
+    if (xs.ndim != nsp + 1 || xs.d[0] != W->dims[0])
+        return fail_at(k, n, "its weight takes (%lld, %d spatial axes), its input is %d axes of %d channels",
+                       (long long)W->dims[0], nsp, xs.ndim - 1, xs.d[0]);
+    int64_t s[3], p[3], d[3], o[3];
+    int dilated = 0, padded = 0;
+    for (int i = 0; i < nsp; i++) {
+        s[i] = st_a ? st_a->ints[i] : 1;
+        d[i] = dl ? dl->ints[i] : 1;
+        int64_t lo = pd && strcmp(ap && ap->s ? ap->s : "NOTSET", "VALID") ? pd->ints[i] : 0;
+        int64_t hi = pd && strcmp(ap && ap->s ? ap->s : "NOTSET", "VALID") ? pd->ints[nsp + i] : 0;
+        p[i] = lo;
+        o[i] = (opd ? opd->ints[i] : 0) + lo - hi;
+        if (s[i] < 1 || d[i] < 1 || lo < 0 || hi < 0 || o[i] < 0 || (o[i] >= s[i] && o[i] >= d[i]))
+            return fail_at(k, n, "pads (%lld, %lld) with output_padding %lld along spatial axis %d (dlc crops "
+                                 "padding p from both ends and adds output_padding below the stride or "
+                                 "dilation at the end)",
+                           (long long)lo, (long long)hi, (long long)(opd ? opd->ints[i] : 0), i + 1);
+        dilated |= d[i] != 1;
+        padded |= o[i] != 0;
+    }
+    int L = add_layer(k, "conv_transpose", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "filters: %lld", (long long)(W->dims[1] * groups));
+    if (groups > 1)
+        keyf(k, L, "groups: %lld", (long long)groups);
+    key_list(k, L, "kernel", W->dims + 2, nsp);
+    key_list(k, L, "stride", s, nsp);
+    key_list(k, L, "padding", p, nsp);
+    if (padded)
+        key_list(k, L, "output_padding", o, nsp);
+    if (dilated)
+        key_list(k, L, "dilation", d, nsp);
     keyf(k, L, "use_bias: %s", B ? "true" : "false");
     if ((st = add_weight(k, L, "weight", copy_floats(W), W->n)))
         return st;
@@ -2664,6 +2742,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
                              "normalization's (x - mean) / sqrt(var + eps)", op);
     if (!strcmp(op, "Conv"))
         return op_conv(k, n);
+    if (!strcmp(op, "ConvTranspose"))
+        return op_conv_transpose(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         return op_pool(k, n);
     if (!strcmp(op, "GlobalAveragePool"))
