@@ -508,3 +508,124 @@ PY
     below "$(max_abs_diff want.txt got.txt)" 1e-5
     ! below "$(max_abs_diff want.txt before.txt)" 0.1 || false
 }
+
+# a convolutional autoencoder on Fashion-MNIST: 28 -> 14 -> 7 by strided
+# convolutions, back to 14 and 28 by transposed ones, mse on the image itself
+# (a CSV whose label columns are the pixels again, scaled to [0, 1])
+autoencoder_config() {
+    gzip -dc "$FMNIST/train-images-idx3-ubyte.gz" | tail -c +17 | head -c $((784 * 1200)) | od -An -v -tu1 -w784 |
+        awk 'BEGIN { for (i = 0; i < 784; i++) h = h (i ? "," : "") "p" i; for (i = 0; i < 784; i++) h = h ",t" i; print h }
+             { r = ""; t = ""; for (i = 1; i <= NF; i++) { r = r (i > 1 ? "," : "") $i; t = t "," sprintf("%.4g", $i / 255) }
+               print r t }' > ae.csv
+    local labels
+    labels=$(awk 'BEGIN { for (i = 0; i < 784; i++) printf "%st%d", (i ? ", " : ""), i }')
+    cat > ae.yaml <<YAML
+name: ae
+seed: 1
+data:
+  format: csv
+  train: {file: ae.csv}
+  label: {image: [$labels]}
+  split: {dev: 0.2}
+  normalize: minmax
+loss: mse
+train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: e1, type: conv2d, filters: 8, kernel: 3, stride: 2, padding: 1, activation: relu}
+    - {name: e2, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: 1, activation: relu}
+    - {name: d2, type: conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1, activation: relu}
+    - {name: image, type: conv_transpose, filters: 1, kernel: 3, stride: 2, padding: 1, output_padding: 1, activation: sigmoid}
+YAML
+}
+
+@test "a convolutional autoencoder (conv_transpose 7 -> 14 -> 28): trains, evaluates, predicts, resumes, exports (ConvTranspose), runs in ONNX Runtime and imports back" {
+    autoencoder_config
+    run "$DLC" summary ae.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"d2                     conv_transpose+relu (8, 14, 14)                 1,160  e2"* ]]
+    [[ "$output" == *"image                  conv_transpose+sigmoid (1, 28, 28)                    73  d2"* ]]
+    [[ "$output" == *"total params: 2,481 "* ]]   # PyTorch's count of the same module
+    run "$DLC" train ae.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the reconstruction error falls to a fifth of the first epoch's
+    awk -F, 'NR == 2 { first = $3 } END { exit !($5 < 0.2 * first) }' runs/ae/metrics.csv
+    run "$DLC" eval runs/ae --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.mse < 0.04'
+    # stopped after 2 epochs and resumed, it ends as the straight run did
+    run "$DLC" train ae.yaml --set name=part --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train runs/part/config.yaml --resume --set train.epochs=3 --quiet
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time runs/ae/metrics.csv) <(metrics_no_time runs/part/metrics.csv)
+    run "$DLC" export runs/ae --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/ae/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A16 '^    - name: d2$' back/config.yaml | grep -q '^      output_padding: \[1, 1\]$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/ae --values x.txt > want.txt
+    [ "$(wc -l < want.txt)" -eq 3 ] && [ "$(awk '{ print NF }' want.txt | sort -u)" -eq 784 ]
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/ae x.txt
+    [ "$status" -eq 0 ]
+    # Keras' padding: same (its odd crop at the end: asymmetric pads) and groups, in ONNX Runtime too
+    sed -e 's/padding: 1, output_padding: 1, activation: relu}/padding: same, groups: 2, activation: relu}/' \
+        -e 's/^name: ae$/name: same/' ae.yaml > same.yaml
+    run "$DLC" train same.yaml --set train.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/same x.txt
+    [ "$status" -eq 0 ]
+}
+
+@test "a conv_transpose's mistakes name the layer and what to change" {
+    autoencoder_config
+    sed 's/output_padding: 1, activation: relu/output_padding: 2, activation: relu/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.yaml:16: layer 'd2' (conv_transpose): output_padding 2 must be smaller than stride 2 or dilation 1 along spatial axis 1 (it adds positions at the end that the last input position does not reach; set output_padding to at most 1, or raise padding to crop instead)"* ]]
+    sed 's/padding: 1, output_padding: 1, activation: relu/padding: same, output_padding: 1, activation: relu/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): output_padding 1 with padding: same (padding: same gives input x stride; output_padding goes with an integer padding, PyTorch's)"* ]]
+    sed 's/type: conv_transpose, filters: 8/type: Conv2DTranspose, filters: 8/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown layer type \"Conv2DTranspose\" (dlc's name: 'conv_transpose'; its spatial axes are its input's)"* ]]
+    sed 's/conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 1,/conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 9,/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): output size (n - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1 = (7 - 1) 2 - 18 + 3 + 1 = -2 along spatial axis 1 is less than 1: lower padding"* ]]
+    sed 's/type: conv_transpose, filters: 8, kernel: 3/type: conv_transpose, filters: 8, groups: 3, kernel: 3/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): groups 3 must divide both the input's 16 channels and the 8 filters"* ]]
+}
+
+@test "PyTorch's nn.ConvTranspose2d (stride 2 and 3, output_padding, dilation, groups) imports as conv_transpose with PyTorch's outputs" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(7)
+m = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU(),                 # 9 -> 5
+                  nn.ConvTranspose2d(4, 6, 4, stride=3, padding=1, output_padding=1, groups=2), nn.ReLU(),  # 5 -> 15
+                  nn.ConvTranspose2d(6, 2, 3, stride=2, padding=2, output_padding=1, dilation=2),  # 15 -> 30
+                  nn.Flatten(), nn.Linear(2 * 30 * 30, 3)).eval()
+x = torch.randn(3, 1, 9, 9)
+torch.onnx.export(m, x, "ct.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import ct.onnx --out ct
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      type: conv_transpose$' ct/config.yaml)" -eq 2 ]
+    "$DLC" predict ct --values x.txt --logits > got.txt
+    below "$(max_abs_diff want.txt got.txt)" 1e-4
+}
