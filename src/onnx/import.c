@@ -608,12 +608,55 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
-/* ConvTranspose, W (C, F/G, k...) as conv_transpose keeps it.  Its output is
- * the window [lo, lo + L) of the full transposed output (L = (n - 1) s + kd
- * - lo - hi + output_padding, pads (lo, hi)); dlc's padding p with output
- * padding o is the window [p, p + (n - 1) s + kd - 2 p + o), so pads (lo, hi)
- * with output_padding op are padding lo with output padding op + lo - hi
- * (PyTorch writes lo = hi). */
+/* floor(a / 2) for any sign */
+static int64_t half_down(int64_t a)
+{
+    return a >= 0 ? a / 2 : -((-a + 1) / 2);
+}
+
+/* The output is the window [lo, lo + L) of the full transposed output
+ * (L = (n - 1) s + kd - lo - hi + output_padding for pads (lo, hi)); dlc's
+ * padding p with output padding o is the window [p, p + (n - 1) s + kd - 2 p
+ * + o), so pads (lo, hi) with output_padding op are padding lo with output
+ * padding op + lo - hi (PyTorch writes lo = hi).  output_shape and auto_pad
+ * SAME give the total crop, split as ONNX's reference does. */
+const char *onnx_conv_transpose_window(const onnx_node *n, int nsp, int i, int64_t nin, int64_t k, int64_t *stride,
+                                       int64_t *dilation, int64_t *pad, int64_t *out_pad, int *same)
+{
+    const onnx_attr *st = onnx_attr_get(n, "strides"), *pd = onnx_attr_get(n, "pads"),
+                    *dl = onnx_attr_get(n, "dilations"), *opd = onnx_attr_get(n, "output_padding"),
+                    *ap = onnx_attr_get(n, "auto_pad"), *os = onnx_attr_get(n, "output_shape");
+    const char *auto_pad = ap && ap->s ? ap->s : "NOTSET";
+    if ((st && st->n_ints != nsp) || (dl && dl->n_ints != nsp) || (opd && opd->n_ints != nsp) ||
+        (pd && pd->n_ints != 2 * nsp) || (os && os->n_ints != nsp))
+        return "strides, dilations, output_padding, pads or output_shape without a value per spatial axis";
+    int64_t s = st ? st->ints[i] : 1, d = dl ? dl->ints[i] : 1, op = opd ? opd->ints[i] : 0;
+    if (s < 1 || d < 1 || op < 0)
+        return "a stride or dilation below 1, or a negative output_padding";
+    int64_t kd = d * (k - 1) + 1, full = s * (nin - 1) + kd + op, lo = 0, hi = 0;
+    if (os || !strcmp(auto_pad, "SAME_UPPER") || !strcmp(auto_pad, "SAME_LOWER")) {
+        int64_t total = full - (os ? os->ints[i] : nin * s);
+        lo = !strcmp(auto_pad, "SAME_UPPER") ? half_down(total) : total - half_down(total);
+        hi = total - lo;
+    } else if (strcmp(auto_pad, "VALID") && pd) {
+        lo = pd->ints[i];
+        hi = pd->ints[nsp + i];
+    } else if (strcmp(auto_pad, "VALID") && strcmp(auto_pad, "NOTSET")) {
+        return "an auto_pad other than NOTSET, VALID, SAME_UPPER or SAME_LOWER";
+    }
+    *stride = s;
+    *dilation = d;
+    *pad = lo;
+    *out_pad = op + lo - hi;
+    /* conv_transpose's same: crop max(kd - s, 0), half before (rounded down), output n s */
+    *same = lo == (kd > s ? kd - s : 0) / 2 && full - lo - hi == nin * s;
+    if (lo < 0 || *out_pad < 0 || (*out_pad >= s && *out_pad >= d))
+        return "a crop dlc cannot express (it crops padding p from both ends and adds an output_padding below the "
+               "stride or dilation at the end)";
+    return NULL;
+}
+
+/* ConvTranspose, W (C, F/G, k...) as conv_transpose keeps it. */
 static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
 {
     const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
@@ -624,23 +667,11 @@ static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
     if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
         return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
     int nsp = W->ndim - 2;
-    const onnx_attr *grp = onnx_attr_get(n, "group"), *st_a = onnx_attr_get(n, "strides"),
-                    *pd = onnx_attr_get(n, "pads"), *dl = onnx_attr_get(n, "dilations"),
-                    *opd = onnx_attr_get(n, "output_padding"), *ap = onnx_attr_get(n, "auto_pad");
+    const onnx_attr *grp = onnx_attr_get(n, "group");
     int64_t groups = grp ? grp->i : 1;
     if (groups < 1 || W->dims[0] % groups)
         return fail_at(k, n, "group %lld does not divide the %lld input channels", (long long)groups,
                        (long long)W->dims[0]);
-    if (onnx_attr_get(n, "output_shape"))
-        return fail_at(k, n, "output_shape (dlc's conv_transpose takes pads and output_padding, as PyTorch "
-                             "writes them)");
-    if (ap && ap->s && strcmp(ap->s, "NOTSET") && strcmp(ap->s, "VALID"))
-        return fail_at(k, n, "auto_pad %s (dlc's conv_transpose takes explicit pads and output_padding, as "
-                             "PyTorch writes them)", ap->s);
-    if ((st_a && st_a->n_ints != nsp) || (dl && dl->n_ints != nsp) || (opd && opd->n_ints != nsp) ||
-        (pd && pd->n_ints != 2 * nsp))
-        return fail_at(k, n, "strides, dilations, output_padding or pads do not have a value per spatial axis "
-                             "(%d)", nsp);
     tensor_shape xs;
     if ((st = layer_shape(k, in, &xs)))
         return st;
@@ -648,22 +679,21 @@ static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
         return fail_at(k, n, "its weight takes (%lld, %d spatial axes), its input is %d axes of %d channels",
                        (long long)W->dims[0], nsp, xs.ndim - 1, xs.d[0]);
     int64_t s[3], p[3], d[3], o[3];
-    int dilated = 0, padded = 0;
+    int dilated = 0, padded = 0, same = 1, explicit = 1;
+    const char *why = NULL;
     for (int i = 0; i < nsp; i++) {
-        s[i] = st_a ? st_a->ints[i] : 1;
-        d[i] = dl ? dl->ints[i] : 1;
-        int64_t lo = pd && strcmp(ap && ap->s ? ap->s : "NOTSET", "VALID") ? pd->ints[i] : 0;
-        int64_t hi = pd && strcmp(ap && ap->s ? ap->s : "NOTSET", "VALID") ? pd->ints[nsp + i] : 0;
-        p[i] = lo;
-        o[i] = (opd ? opd->ints[i] : 0) + lo - hi;
-        if (s[i] < 1 || d[i] < 1 || lo < 0 || hi < 0 || o[i] < 0 || (o[i] >= s[i] && o[i] >= d[i]))
-            return fail_at(k, n, "pads (%lld, %lld) with output_padding %lld along spatial axis %d (dlc crops "
-                                 "padding p from both ends and adds output_padding below the stride or "
-                                 "dilation at the end)",
-                           (long long)lo, (long long)hi, (long long)(opd ? opd->ints[i] : 0), i + 1);
+        int sm;
+        const char *w = onnx_conv_transpose_window(n, nsp, i, xs.d[1 + i], W->dims[2 + i], &s[i], &d[i], &p[i],
+                                                   &o[i], &sm);
+        if (w && !why)
+            why = w;
+        explicit &= !w;
+        same &= sm;
         dilated |= d[i] != 1;
         padded |= o[i] != 0;
     }
+    if (!explicit && !same)
+        return fail_at(k, n, "%s", why);
     int L = add_layer(k, "conv_transpose", n->out[0], &in, 1);
     if (L < 0)
         return fail_at(k, n, "too many layers");
@@ -672,8 +702,11 @@ static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
         keyf(k, L, "groups: %lld", (long long)groups);
     key_list(k, L, "kernel", W->dims + 2, nsp);
     key_list(k, L, "stride", s, nsp);
-    key_list(k, L, "padding", p, nsp);
-    if (padded)
+    if (!explicit)
+        keyf(k, L, "padding: same");
+    else
+        key_list(k, L, "padding", p, nsp);
+    if (explicit && padded)
         key_list(k, L, "output_padding", o, nsp);
     if (dilated)
         key_list(k, L, "dilation", d, nsp);
