@@ -233,6 +233,8 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.dilation",     K_WINDOW,     LAY(dilation),           "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.scale",        K_WINDOW,     LAY(scale),              "2",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.mode",         K_ENUM,       LAY(interp),             "nearest", ANY,         ENUM_F(graph_upsample_names, F_OP_KEY)) \
+    X("model.layers.*.align_corners", K_BOOL,      LAY(align_corners),      "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.output_padding", K_WINDOW0,  LAY(output_padding),     "0",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.groups",       K_INT,        LAY(groups),             "1",      GE(1),        FLAGS(F_OP_KEY))   \

@@ -88,7 +88,7 @@ const graph_op graph_ops[] = {
                        chi_square_forward, chi_square_backward},
     [OP_CHANNEL_SHUFFLE] = {"channel_shuffle", 1, 1, KEYS("groups"), KEYS("groups"), channel_shuffle_build,
                             NULL, channel_shuffle_forward, channel_shuffle_backward, .saves = saves_nothing},
-    [OP_UPSAMPLE] = {"upsample", 1, 1, KEYS("scale"), NO_KEYS, upsample_build, NULL, upsample_forward,
+    [OP_UPSAMPLE] = {"upsample", 1, 1, KEYS("scale", "mode", "align_corners"), NO_KEYS, upsample_build, NULL, upsample_forward,
                      upsample_backward, .saves = saves_nothing},
     /* the convolution's adjoint: its dW reads x, its dx needs W and dy alone, as conv's */
     [OP_CONV_TRANSPOSE] = {"conv_transpose", 1, 1,

@@ -1,6 +1,6 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
  * (the activation itself is applied by the graph), add, concat,
- * channel_shuffle, upsample. */
+ * channel_shuffle, upsample (nearest and bilinear). */
 #include <string.h>
 
 #include "layers.h"
@@ -327,14 +327,23 @@ void channel_shuffle_backward(graph *g, graph_node *n, int N)
     }
 }
 
-/* ---- upsample: nearest-neighbour enlargement of a map ----
- * x (N, C, S...) -> y (N, C, S_i * f_i ...) with 1 to 3 spatial axes:
- * y[c, o] = x[c, floor(o / f)] along each axis (Keras' UpSampling2D,
- * PyTorch's nn.Upsample(scale_factor=f, mode='nearest'), ONNX's Resize with
- * mode nearest, coordinate_transformation_mode asymmetric, nearest_mode
- * floor).  Backward adds each block of f_1 * ... * f_k dy values into the
- * one input value they copy.  Shorter maps are lifted to 3-D, (D, H, W),
- * with leading axes of size 1. */
+/* ---- upsample: enlargement of a map by whole factors ----
+ * x (N, C, S...) -> y (N, C, S_i * f_i ...) with 1 to 3 spatial axes.
+ * mode nearest: y[c, o] = x[c, floor(o / f)] along each axis (Keras'
+ * UpSampling2D, PyTorch's nn.Upsample(scale_factor=f, mode='nearest'),
+ * ONNX's Resize with mode nearest, coordinate_transformation_mode
+ * asymmetric, nearest_mode floor).  Backward adds each block of
+ * f_1 * ... * f_k dy values into the one input value they copy.
+ * mode bilinear: linear along every spatial axis (PyTorch's 'linear',
+ * 'bilinear', 'trilinear' by the map's axes; Keras' interpolation=
+ * "bilinear"): output o sits at input coordinate (o + 0.5) / f - 0.5
+ * (half-pixel centres, PyTorch's align_corners=False, ONNX's half_pixel),
+ * or with align_corners at o (n - 1) / (n f - 1) (the corner pixels' centres
+ * onto each other); clamped to [0, n - 1], it reads the two inputs around
+ * it, weighted by the distance; backward adds dy back with those weights.
+ * Shorter maps are lifted to 3-D, (D, H, W), with leading axes of size 1. */
+const char *const graph_upsample_names[UPSAMPLE_MODE_COUNT + 1] = {"nearest", "bilinear", NULL};
+
 dlc_status upsample_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x = graph_in(g, n, 0);
@@ -349,6 +358,9 @@ dlc_status upsample_build(graph *g, graph_node *n, dlc_error *err)
     if (f->n != 1 && f->n != nsp)
         return layer_fail(n, err, "scale has %d entries but '%s' %s has %d spatial axes (give 1 or %d)", f->n,
                           x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape), nsp, nsp);
+    if (n->spec.align_corners && n->spec.interp != UPSAMPLE_BILINEAR)
+        return layer_fail(n, err, "align_corners: true with mode: %s (it places bilinear's samples; set mode: "
+                          "bilinear, or drop align_corners)", graph_upsample_names[n->spec.interp]);
     n->shape = x->shape;
     for (int i = 0; i < nsp; i++) {
         long long o = (long long)x->shape.d[1 + i] * f->v[f->n == 1 ? 0 : i];
@@ -373,11 +385,71 @@ static void upsample_dims(graph *g, const graph_node *n, int in[3], int fac[3], 
     *C = x->shape.d[0];
 }
 
+/* Along one axis of n inputs enlarged f times: output o reads inputs *i0 and
+ * *i1 with weights 1 - *w and *w. */
+static inline void upsample_taps(int o, int n, int f, int align, int *i0, int *i1, float *w)
+{
+    int out = n * f;
+    double src = align ? (out > 1 ? (double)o * (n - 1) / (out - 1) : 0.0) : ((double)o + 0.5) / f - 0.5;
+    if (src < 0.0)
+        src = 0.0;
+    int a = (int)src < n - 1 ? (int)src : n - 1;
+    *i0 = a;
+    *i1 = a < n - 1 ? a + 1 : a;
+    *w = (float)(src - a);
+}
+
+/* The bilinear forward (dx NULL) or backward, plane by plane (N C planes) */
+static void upsample_linear(float *y, const float *x, float *dx, const float *dy, const int in[3],
+                            const int f[3], int align, size_t planes)
+{
+    const int OD = in[0] * f[0], OH = in[1] * f[1], OW = in[2] * f[2];
+    const size_t I = (size_t)in[0] * in[1] * in[2], O = (size_t)OD * OH * OW;
+    for (size_t p = 0; p < planes; p++) {
+        for (int od = 0; od < OD; od++) {
+            int d[2];
+            float wd;
+            upsample_taps(od, in[0], f[0], align, &d[0], &d[1], &wd);
+            for (int oh = 0; oh < OH; oh++) {
+                int h[2];
+                float wh;
+                upsample_taps(oh, in[1], f[1], align, &h[0], &h[1], &wh);
+                size_t r[4]; /* the input rows (d, h) of the four corners, and their weights */
+                float rw[4] = {(1 - wd) * (1 - wh), (1 - wd) * wh, wd * (1 - wh), wd * wh};
+                for (int c = 0; c < 4; c++)
+                    r[c] = p * I + ((size_t)d[c >> 1] * in[1] + (size_t)h[c & 1]) * in[2];
+                size_t at = p * O + ((size_t)od * OH + (size_t)oh) * OW;
+                for (int ow = 0; ow < OW; ow++) {
+                    int w0, w1;
+                    float ww;
+                    upsample_taps(ow, in[2], f[2], align, &w0, &w1, &ww);
+                    if (!dx) {
+                        float v = 0.0f;
+                        for (int c = 0; c < 4; c++)
+                            v += rw[c] * ((1 - ww) * x[r[c] + (size_t)w0] + ww * x[r[c] + (size_t)w1]);
+                        y[at + (size_t)ow] = v;
+                        continue;
+                    }
+                    float g = dy[at + (size_t)ow];
+                    for (int c = 0; c < 4; c++) {
+                        dx[r[c] + (size_t)w0] += rw[c] * (1 - ww) * g;
+                        dx[r[c] + (size_t)w1] += rw[c] * ww * g;
+                    }
+                }
+            }
+        }
+    }
+}
+
 void upsample_forward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
     int in[3], f[3], C;
     upsample_dims(g, n, in, f, &C);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) {
+        upsample_linear(n->out, x->out, NULL, NULL, in, f, n->spec.align_corners, (size_t)N * C);
+        return;
+    }
     int OH = in[1] * f[1], OW = in[2] * f[2];
     for (size_t p = 0; p < (size_t)N * C; p++) { /* one plane (D, H, W) -> (OD, OH, OW) */
         const float *xp = x->out + p * x->size / (size_t)C;
@@ -399,6 +471,10 @@ void upsample_backward(graph *g, graph_node *n, int N)
     graph_node *x = graph_in(g, n, 0);
     int in[3], f[3], C;
     upsample_dims(g, n, in, f, &C);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) {
+        upsample_linear(NULL, NULL, x->grad, n->grad, in, f, n->spec.align_corners, (size_t)N * C);
+        return;
+    }
     int OH = in[1] * f[1], OW = in[2] * f[2];
     for (size_t p = 0; p < (size_t)N * C; p++) {
         float *dxp = x->grad + p * x->size / (size_t)C;

@@ -46,7 +46,8 @@
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
  *   conv_transpose ConvTranspose (pads, output_padding, dilations, group), the weight as it is
  *   upsample       Resize by scales (1, 1, f...), nearest, asymmetric, floor: PyTorch's
- *                  nn.Upsample(mode='nearest') export, which import reads back
+ *                  nn.Upsample(mode='nearest') export, which import reads back; bilinear
+ *                  as mode linear with pytorch_half_pixel or align_corners, as PyTorch's
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form;
  *                  channels: true between Transposes to channels last and back
  *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
@@ -991,6 +992,12 @@ static const char *ex_upsample(onnx_ctx *c, graph_node *n, const char *out)
     node_in(c, ""); /* no roi */
     node_in(c, s);
     node_out(c, out);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) { /* PyTorch's export of align_corners False, True */
+        attr_string(c, "mode", "linear");
+        attr_string(c, "coordinate_transformation_mode", n->spec.align_corners ? "align_corners" : "pytorch_half_pixel");
+        node_end(c);
+        return out;
+    }
     attr_string(c, "mode", "nearest");
     attr_string(c, "coordinate_transformation_mode", "asymmetric");
     attr_string(c, "nearest_mode", "floor");

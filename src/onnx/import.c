@@ -852,6 +852,31 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
     return op_simple(k, n, "flatten");
 }
 
+const char *onnx_resize_mode(const onnx_node *n, int *align_corners)
+{
+    const onnx_attr *mode = onnx_attr_get(n, "mode"), *ct = onnx_attr_get(n, "coordinate_transformation_mode"),
+                    *nm = onnx_attr_get(n, "nearest_mode");
+    const char *m = mode && mode->s ? mode->s : "nearest", *c = ct && ct->s ? ct->s : "half_pixel",
+               *r = nm && nm->s ? nm->s : "round_prefer_floor";
+    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
+    *align_corners = 0;
+    if (!strcmp(m, "linear")) {
+        if (!half && strcmp(c, "align_corners"))
+            return "mode 'linear' with coordinate_transformation_mode other than half_pixel, pytorch_half_pixel or "
+                   "align_corners (dlc's bilinear upsample places its samples at half-pixel centres, or with "
+                   "align_corners: true at the corners)";
+        *align_corners = !half;
+        return NULL;
+    }
+    if (strcmp(m, "nearest"))
+        return "a mode other than nearest and linear (dlc's upsample is nearest neighbour or bilinear, by "
+               "whole factors)";
+    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
+        return "nearest with coordinate_transformation_mode and nearest_mode other than asymmetric with floor, or "
+               "half_pixel with a rounding nearest_mode (dlc's nearest upsample reads input floor(o / f))";
+    return NULL;
+}
+
 /* Resize of a map by whole factors, nearest neighbour: upsample.  PyTorch's
  * nn.Upsample(mode='nearest') and dlc's export write scales (1, 1, f...) with
  * asymmetric coordinates and floor: output o reads input floor(o / f).  With
@@ -861,17 +886,10 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
  * scales give the factors as multiples of the input's size. */
 static dlc_status op_resize(imp *k, const onnx_node *n)
 {
-    const onnx_attr *mode = onnx_attr_get(n, "mode"), *ct = onnx_attr_get(n, "coordinate_transformation_mode"),
-                    *nm = onnx_attr_get(n, "nearest_mode");
-    const char *m = mode && mode->s ? mode->s : "nearest", *c = ct && ct->s ? ct->s : "half_pixel",
-               *r = nm && nm->s ? nm->s : "round_prefer_floor";
-    if (strcmp(m, "nearest"))
-        return fail_at(k, n, "mode '%s' (dlc's upsample is nearest neighbour by whole factors)", m);
-    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
-    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
-        return fail_at(k, n, "coordinate_transformation_mode '%s' with nearest_mode '%s' (dlc's upsample "
-                             "reads input floor(o / f): asymmetric with floor, or half_pixel with a rounding "
-                             "nearest_mode)", c, r);
+    int align = 0;
+    const char *why = onnx_resize_mode(n, &align);
+    if (why)
+        return fail_at(k, n, "%s", why);
     int in;
     dlc_status st = layer_in(k, n, 0, &in);
     tensor_shape xs;
@@ -903,6 +921,12 @@ static dlc_status op_resize(imp *k, const onnx_node *n)
     if (L < 0)
         return fail_at(k, n, "too many layers");
     key_list(k, L, "scale", f, nsp);
+    const onnx_attr *mode = onnx_attr_get(n, "mode");
+    if (mode && mode->s && !strcmp(mode->s, "linear")) {
+        keyf(k, L, "mode: bilinear");
+        if (align)
+            keyf(k, L, "align_corners: true");
+    }
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }

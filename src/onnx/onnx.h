@@ -111,6 +111,12 @@ const char *onnx_meta_get(const onnx_model *m, const char *key);
 
 /* ---- importing (import.c) ---- */
 
+/* A Resize node's mode as dlc's upsample computes it: NULL with
+ * *align_corners for mode linear (1: coordinate_transformation_mode
+ * align_corners, 0: half_pixel or pytorch_half_pixel) or nearest read as
+ * floor(o / f); else what dlc's upsample does not do. */
+const char *onnx_resize_mode(const onnx_node *n, int *align_corners);
+
 /* A ConvTranspose node's window along spatial axis i of nsp, for an input of
  * n positions and kernel k: stride, dilation, and dlc's padding (cropped
  * from both ends) and output_padding (added at the end) that take the same

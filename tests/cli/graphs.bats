@@ -388,14 +388,76 @@ PY
     grep -q '^      scale: \[2, 3\]$' u/config.yaml
     "$DLC" predict u --values x.txt --logits > got.txt
     below "$(max_abs_diff want.txt got.txt)" 1e-5
-    # bilinear is not nearest: refused, naming the node
+    # bicubic is neither nearest nor bilinear: refused, naming the node
     /usr/bin/python3 -c '
 import torch
-m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bilinear"))
-torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bl.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
-    run "$DLC" import bl.onnx --out bl
+m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bicubic"))
+torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bc.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
+    run "$DLC" import bc.onnx --out bc
     [ "$status" -eq 2 ]
-    [[ "$output" == *"(Resize): mode 'linear' (dlc's upsample is nearest neighbour by whole factors)"* ]]
+    [[ "$output" == *"(Resize): a mode other than nearest and linear (dlc's upsample is nearest neighbour or bilinear, by whole factors)"* ]]
+}
+
+@test "a bilinear upsample (half-pixel and align_corners) trains, exports (Resize linear), runs in ONNX Runtime and imports back; PyTorch's bilinear interpolate (both alignments) imports with PyTorch's outputs" {
+    unet_config
+    sed -e 's/{name: u2, type: upsample}/{name: u2, type: upsample, mode: bilinear}/' \
+        -e 's/{name: u1, type: upsample, scale: \[2, 2\]}/{name: u1, type: upsample, scale: [2, 2], mode: bilinear, align_corners: true}/' \
+        -e 's/^name: unet$/name: bl/' unet.yaml > bl.yaml
+    grep -q 'align_corners: true' bl.yaml
+    run "$DLC" train bl.yaml --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.5' runs/bl/report.json
+    run "$DLC" export runs/bl --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/bl/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A12 '^    - name: u1$' back/config.yaml | grep -q '^      align_corners: true$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/bl --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    # a mode a user might guess, and align_corners on nearest
+    sed 's/mode: bilinear}/mode: linear}/' bl.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'bilinear'; linear along every spatial axis, whatever their number)"* ]]
+    sed 's/, mode: bilinear, align_corners: true}/, align_corners: true}/' bl.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'u1' (upsample): align_corners: true with mode: nearest (it places bilinear's samples; set mode: bilinear, or drop align_corners)"* ]]
+    if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+        /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(3)
+class B(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c = nn.Conv2d(1, 2, 3, padding=1)
+        s.fc = nn.Linear(4 * 24 * 24, 3)
+    def forward(s, x):
+        a = torch.tanh(s.c(x))                                                             # (2, 6, 8)
+        b = nn.functional.interpolate(a, scale_factor=(4, 3), mode="bilinear", align_corners=False)
+        c = nn.functional.interpolate(a, scale_factor=(4, 3), mode="bilinear", align_corners=True)
+        return s.fc(torch.cat([b, c], 1).flatten(1))
+m = B().eval()
+x = torch.randn(3, 1, 6, 8)
+torch.onnx.export(m, x, "b.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+        run "$DLC" import b.onnx --out b
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c '^      mode: bilinear$' b/config.yaml)" -eq 2 ]
+        "$DLC" predict b --values x.txt --logits > got.txt
+        below "$(max_abs_diff want.txt got.txt)" 1e-4
+    fi
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/bl x.txt
+    [ "$status" -eq 0 ]
 }
 
 @test "two heads of different losses and weights on one CSV, one of them also read by the other: gradients, training, eval, predict, ONNX; its import says what it leaves out" {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram, layernorm, channel_shuffle, upsample and conv_transpose
-(tests/data/ref/layers_cut.ref, layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref,
-layers_upsample.ref, layers_conv_transpose.ref), in the format of make_reference.py;
+square, l2normalize, gram, layernorm, channel_shuffle, upsample (nearest and bilinear) and
+conv_transpose (tests/data/ref/layers_cut.ref, layers_elementwise.ref, layers_norm.ref,
+layers_shuffle.ref, layers_upsample.ref, layers_bilinear.ref, layers_conv_transpose.ref), in the format of make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -115,7 +115,25 @@ def upsample():
     case(a, "upsample_2d", [torch.randn(2, 3, 3, 4)], up((2, 3)))
     case(a, "upsample_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3)))
     write("layers_upsample", a)
+    bilinear()
     conv_transpose()
+
+
+def bilinear():
+    """F.interpolate(mode='linear' / 'bilinear' / 'trilinear') by whole factors, align_corners
+    False (Keras' bilinear, ONNX's half_pixel) and True"""
+    torch.manual_seed(8642)
+    a = {}
+    F = torch.nn.functional
+
+    def up(f, mode, align):
+        return lambda x: F.interpolate(x, scale_factor=f, mode=mode, align_corners=align)
+    case(a, "bilinear_2d", [torch.randn(2, 3, 3, 5)], up((2, 3), "bilinear", False))
+    case(a, "bilinear_2d_align", [torch.randn(2, 3, 3, 5)], up((2, 3), "bilinear", True))
+    case(a, "linear_1d", [torch.randn(2, 2, 5)], up(3, "linear", False))
+    case(a, "trilinear_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3), "trilinear", False))
+    case(a, "bilinear_2d_x4_align", [torch.randn(1, 2, 4, 4)], up(4, "bilinear", True))
+    write("layers_bilinear", a)
 
 
 def conv_transpose():

@@ -461,13 +461,14 @@ static const char *b_resize(tcase *k)
 {
     const onnx_node *n = k->node;
     spec_init(&k->spec, "upsample");
-    const char *c = attr_s(n, "coordinate_transformation_mode", "half_pixel");
-    if (strcmp(attr_s(n, "mode", "nearest"), "nearest"))
-        return "linear or cubic interpolation (dlc's upsample is nearest)";
-    const char *r = attr_s(n, "nearest_mode", "round_prefer_floor");
-    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
-    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
-        return "coordinates other than asymmetric with floor, or half_pixel with a rounding nearest_mode";
+    int align;
+    const char *why = onnx_resize_mode(n, &align);
+    if (why)
+        return why;
+    if (!strcmp(attr_s(n, "mode", "nearest"), "linear")) {
+        k->spec.interp = UPSAMPLE_BILINEAR;
+        k->spec.align_corners = align;
+    }
     if (onnx_attr_get(n, "axes") || attr_i(n, "antialias", 0))
         return "axes or antialias (opset 18)";
     const onnx_tensor *x = &k->in[0], *sc = &k->in[2], *sz = &k->in[3];

@@ -991,6 +991,17 @@ static void case_upsample(void)
     tensor_shape vol = {4, {1, 2, 2, 2}};
     t[0].scale = win(3, 2, 1, 2);
     check_graph("upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
+    /* bilinear, half-pixel and corner-aligned, 1- to 3-D */
+    s[1].interp = UPSAMPLE_BILINEAR;
+    check_graph("conv2d + bilinear upsample [2, 3] + conv2d", &in, s, 3, 3, 2e-2);
+    s[1].align_corners = 1;
+    check_graph("conv2d + bilinear upsample [2, 3] align_corners + conv2d", &in, s, 3, 3, 2e-2);
+    t[0].interp = UPSAMPLE_BILINEAR;
+    check_graph("trilinear upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
+    t[0].scale = win(1, 3, 0, 0);
+    check_graph("linear upsample of a 1-D map", &len, t, 1, 2, 1e-2);
+    t[0].align_corners = 1;
+    check_graph("linear upsample of a 1-D map, align_corners", &len, t, 1, 2, 1e-2);
 }
 
 /* the convolution's adjoint: odd sizes, strides 2 and 3, kernels 3 and 4, padding 1,

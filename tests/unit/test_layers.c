@@ -205,6 +205,26 @@ static void test_upsample(void **state)
     tu_ref_free(r);
 }
 
+/* PyTorch's F.interpolate linear, bilinear and trilinear, align_corners False and True */
+static void test_bilinear(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_bilinear");
+    layer_spec s = gt_spec("upsample", "op");
+    s.interp = UPSAMPLE_BILINEAR;
+    s.scale = (layer_window){2, {2, 3}};
+    check_ref(r, "bilinear_2d", 1, (tensor_shape){3, {3, 3, 5}}, s, 1e-5);
+    s.align_corners = 1;
+    check_ref(r, "bilinear_2d_align", 1, (tensor_shape){3, {3, 3, 5}}, s, 1e-5);
+    s.scale = (layer_window){1, {4}};
+    check_ref(r, "bilinear_2d_x4_align", 1, (tensor_shape){3, {2, 4, 4}}, s, 1e-5);
+    s.align_corners = 0;
+    s.scale = (layer_window){1, {3}};
+    check_ref(r, "linear_1d", 1, (tensor_shape){2, {2, 5}}, s, 1e-5);
+    s.scale = (layer_window){3, {2, 1, 3}};
+    check_ref(r, "trilinear_3d", 1, (tensor_shape){4, {2, 2, 3, 2}}, s, 1e-5);
+    tu_ref_free(r);
+}
+
 /* PyTorch's F.conv_transpose1d/2d: odd sizes, strides 2 and 3, padding 1,
  * output_padding 1, groups, dilation, and Keras' `same` */
 static void test_conv_transpose(void **state)
@@ -728,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_large_maps), cmocka_unit_test(test_embedding_one_unit),
         cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_upsample),       cmocka_unit_test(test_conv_transpose),
+        cmocka_unit_test(test_bilinear),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),
