@@ -234,6 +234,7 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.dilation",     K_WINDOW,     LAY(dilation),           "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.scale",        K_WINDOW,     LAY(scale),              "2",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.mode",         K_ENUM,       LAY(interp),             "nearest", ANY,         ENUM_F(graph_upsample_names, F_OP_KEY)) \
+    X("model.layers.*.order",        K_ENUM,       LAY(order),              "crd",    ANY,          ENUM_F(graph_shuffle_order_names, F_OP_KEY)) \
     X("model.layers.*.align_corners", K_BOOL,      LAY(align_corners),      "false",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.output_padding", K_WINDOW0,  LAY(output_padding),     "0",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \

@@ -51,6 +51,8 @@ LAYER_OP_FUNCS(add);
 LAYER_OP_FUNCS(concat);
 LAYER_OP_FUNCS(channel_shuffle);
 LAYER_OP_FUNCS(upsample);
+LAYER_OP_FUNCS(pixel_shuffle);
+LAYER_OP_FUNCS(pixel_unshuffle);
 LAYER_OP_FUNCS(conv);
 LAYER_OP_FUNCS(conv_transpose);
 LAYER_OP_FUNCS(maxpool);

@@ -1,6 +1,7 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
  * (the activation itself is applied by the graph), add, concat,
- * channel_shuffle, upsample (nearest and bilinear). */
+ * channel_shuffle, upsample (nearest and bilinear), pixel_shuffle, pixel_unshuffle. */
+#include <stdio.h>
 #include <string.h>
 
 #include "layers.h"
@@ -487,4 +488,168 @@ void upsample_backward(graph *g, graph_node *n, int N)
                     dxr[ow / f[2]] += dyr[ow];
             }
     }
+}
+
+/* ---- pixel_shuffle, pixel_unshuffle: channels to space and back ----
+ * pixel_shuffle x (N, C r^2, H, W) -> y (N, C, H r, W r) (PyTorch's
+ * nn.PixelShuffle(r), ESPCN's sub-pixel convolution; ONNX's DepthToSpace):
+ *   y[c, h r + i, w r + j] = x[k(c, i, j), h, w]
+ * with k = c r^2 + i r + j (order crd) or (i r + j) C + c (order dcr,
+ * TensorFlow's depth_to_space); pixel_unshuffle is its inverse (PyTorch's
+ * nn.PixelUnshuffle, ONNX's SpaceToDepth, which is dcr).  Each moves every
+ * value once, so backward moves dy back (adding, as the input's other
+ * consumers do). */
+const char *const graph_shuffle_order_names[SHUFFLE_ORDER_COUNT + 1] = {"crd", "dcr", NULL};
+
+/* big (C, H r, W r) <-> small (C r^2, H, W), one sample: to_big copies small
+ * into big, else big into small; add: adds instead of copying. */
+static void pixel_move(float *big, float *small, int C, int H, int W, int r, int dcr, int to_big, int add)
+{
+    const size_t BW = (size_t)W * r, BHW = (size_t)H * r * BW, HW = (size_t)H * W;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < r; j++) {
+                size_t k = dcr ? ((size_t)i * r + j) * C + c : ((size_t)c * r + i) * r + j;
+                float *s = small + k * HW;
+                for (int h = 0; h < H; h++) {
+                    float *b = big + c * BHW + ((size_t)h * r + i) * BW + j, *sr = s + (size_t)h * W;
+                    for (int w = 0; w < W; w++) {
+                        float *bv = b + (size_t)w * r;
+                        if (to_big)
+                            *bv = add ? *bv + sr[w] : sr[w];
+                        else
+                            sr[w] = add ? sr[w] + *bv : *bv;
+                    }
+                }
+            }
+}
+
+/* r from scale: one value (or the same for both axes) of at least 1 */
+static dlc_status pixel_scale(const graph_node *n, int *r, dlc_error *err)
+{
+    const layer_window *f = &n->spec.scale;
+    if (f->n < 1 || f->n > 2 || (f->n == 2 && f->v[0] != f->v[1]))
+        return layer_fail(n, err, "scale must be one number r (an r x r block per pixel), got %d values", f->n);
+    *r = f->v[0];
+    return DLC_OK;
+}
+
+static dlc_status pixel_input(const graph_node *n, const graph_node *x, dlc_error *err)
+{
+    char shape[64];
+    if (x->seq || x->shape.ndim != 3)
+        return layer_fail(n, err,
+                          "its input '%s' is %s%s; %s takes a 2-D map (channels, height, width)%s", x->spec.name,
+                          x->seq ? "a sequence " : "", tensor_shape_str(&x->shape, shape, sizeof shape),
+                          n->spec.type,
+                          x->shape.ndim == 2 ? " (a 1-D map (C, L): reshape it to (C, 1, L) first)"
+                          : x->shape.ndim == 1 ? " (a vector: reshape it to a map first)"
+                                               : "");
+    return DLC_OK;
+}
+
+dlc_status pixel_shuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int r = 1;
+    dlc_status st = pixel_input(n, x, err);
+    if (st == DLC_OK)
+        st = pixel_scale(n, &r, err);
+    if (st != DLC_OK)
+        return st;
+    int C = x->shape.d[0], rr = r * r;
+    if (C % rr) {
+        int lo = C / rr * rr, hi = lo + rr;
+        char either[48] = "";
+        if (lo > 0)
+            snprintf(either, sizeof either, "%d or ", lo);
+        return layer_fail(n, err,
+                          "its input '%s' has %d channels, not a multiple of scale^2 = %d (each output channel "
+                          "takes %d of them into a %d x %d block); give '%s' %s%d channels, or change scale",
+                          x->spec.name, C, rr, rr, r, r, x->spec.name, either, hi);
+    }
+    if ((long long)x->shape.d[1] * r > 1 << 20 || (long long)x->shape.d[2] * r > 1 << 20)
+        return layer_fail(n, err, "scale %d makes the map larger than %d along an axis", r, 1 << 20);
+    n->shape = x->shape;
+    n->shape.d[0] = C / rr;
+    n->shape.d[1] *= r;
+    n->shape.d[2] *= r;
+    return DLC_OK;
+}
+
+dlc_status pixel_unshuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int r = 1;
+    char shape[64];
+    dlc_status st = pixel_input(n, x, err);
+    if (st == DLC_OK)
+        st = pixel_scale(n, &r, err);
+    if (st != DLC_OK)
+        return st;
+    if (x->shape.d[1] % r || x->shape.d[2] % r)
+        return layer_fail(n, err,
+                          "its input '%s' %s has a height or width that scale %d does not divide (each r x r "
+                          "block becomes r^2 channels of one pixel)",
+                          x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape), r);
+    if ((long long)x->shape.d[0] * r * r > 1 << 20)
+        return layer_fail(n, err, "scale %d makes more than %d channels", r, 1 << 20);
+    n->shape = x->shape;
+    n->shape.d[0] *= r * r;
+    n->shape.d[1] /= r;
+    n->shape.d[2] /= r;
+    return DLC_OK;
+}
+
+/* the geometry of the small side (C r^2, H, W) as C, H, W, r */
+static void pixel_dims(const graph_node *small, const graph_node *n, int *C, int *H, int *W, int *r)
+{
+    *r = n->spec.scale.v[0];
+    *C = small->shape.d[0] / (*r * *r);
+    *H = small->shape.d[1];
+    *W = small->shape.d[2];
+}
+
+void pixel_shuffle_forward(graph *g, graph_node *n, int N)
+{
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(x, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(n->out + (size_t)i * n->size, x->out + (size_t)i * x->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 1, 0);
+}
+
+void pixel_shuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(x, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(n->grad + (size_t)i * n->size, x->grad + (size_t)i * x->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 0, 1);
+}
+
+void pixel_unshuffle_forward(graph *g, graph_node *n, int N)
+{
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(n, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(x->out + (size_t)i * x->size, n->out + (size_t)i * n->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 0, 0);
+}
+
+void pixel_unshuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(n, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(x->grad + (size_t)i * x->size, n->grad + (size_t)i * n->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 1, 1);
 }

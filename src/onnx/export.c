@@ -44,6 +44,8 @@
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
+ *   pixel_shuffle  DepthToSpace (CRD or DCR); pixel_unshuffle SpaceToDepth (dcr) or
+ *                  Reshape, Transpose, Reshape (crd: PyTorch's nn.PixelUnshuffle export)
  *   conv_transpose ConvTranspose (pads, output_padding, dilations, group), the weight as it is
  *   upsample       Resize by scales (1, 1, f...), nearest, asymmetric, floor: PyTorch's
  *                  nn.Upsample(mode='nearest') export, which import reads back; bilinear
@@ -975,6 +977,40 @@ static const char *ex_channel_shuffle(onnx_ctx *c, graph_node *n, const char *ou
     return reshape(c, v, back, r + 1, out);
 }
 
+/* DepthToSpace with the layer's order (CRD: PyTorch's nn.PixelShuffle export) */
+static const char *ex_pixel_shuffle(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, "DepthToSpace", out);
+    node_in(c, in_val(c, n, 0));
+    node_out(c, out);
+    attr_int(c, "blocksize", n->spec.scale.v[0]);
+    attr_string(c, "mode", n->spec.order == SHUFFLE_DCR ? "DCR" : "CRD");
+    node_end(c);
+    return out;
+}
+
+/* dcr: SpaceToDepth; crd: Reshape (N, C, H/r, r, W/r, r), Transpose (0, 1, 3, 5, 2, 4),
+ * Reshape (N, C r^2, H/r, W/r), PyTorch's export of nn.PixelUnshuffle */
+static const char *ex_pixel_unshuffle(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name;
+    int r = n->spec.scale.v[0];
+    if (n->spec.order == SHUFFLE_DCR) {
+        node_begin(c, "SpaceToDepth", out);
+        node_in(c, in_val(c, n, 0));
+        node_out(c, out);
+        attr_int(c, "blocksize", r);
+        node_end(c);
+        return out;
+    }
+    int64_t blocks[6] = {0, x->shape.d[0], x->shape.d[1] / r, r, x->shape.d[2] / r, r},
+            perm[6] = {0, 1, 3, 5, 2, 4}, back[4] = {0, n->shape.d[0], n->shape.d[1], n->shape.d[2]};
+    const char *v = reshape(c, in_val(c, n, 0), blocks, 6, name(c, "%s/blocks", nm));
+    v = transpose(c, v, perm, 6, name(c, "%s/moved", nm));
+    return reshape(c, v, back, 4, out);
+}
+
 /* y[c, o] = x[c, floor(o / f)] per spatial axis */
 static const char *ex_upsample(onnx_ctx *c, graph_node *n, const char *out)
 {
@@ -1217,6 +1253,8 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_CHANNEL_SHUFFLE] = {ex_channel_shuffle, NULL},
     [OP_UPSAMPLE] = {ex_upsample, NULL},
     [OP_CONV_TRANSPOSE] = {ex_conv_transpose, NULL},
+    [OP_PIXEL_SHUFFLE] = {ex_pixel_shuffle, NULL},
+    [OP_PIXEL_UNSHUFFLE] = {ex_pixel_unshuffle, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

@@ -148,7 +148,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize", "ConvTranspose",
+    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize", "ConvTranspose", "DepthToSpace", "SpaceToDepth",
     NULL,
 };
 
@@ -715,6 +715,29 @@ static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
         return st;
     if (B && (st = add_weight(k, L, "bias", copy_floats(B), B->n)))
         return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* DepthToSpace (mode DCR, ONNX's default, or CRD, PyTorch's nn.PixelShuffle) to
+ * pixel_shuffle, SpaceToDepth (DCR) to pixel_unshuffle */
+static dlc_status op_depth_space(imp *k, const onnx_node *n)
+{
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    const onnx_attr *bs = onnx_attr_get(n, "blocksize"), *md = onnx_attr_get(n, "mode");
+    const char *mode = md && md->s ? md->s : "DCR";
+    if (!bs || bs->i < 1 || bs->i > 1 << 10)
+        return fail_at(k, n, "blocksize is missing or not a positive number");
+    if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+        return fail_at(k, n, "mode '%s' (DCR or CRD)", mode);
+    int L = add_layer(k, !strcmp(n->op, "DepthToSpace") ? "pixel_shuffle" : "pixel_unshuffle", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "scale: %lld", (long long)bs->i);
+    keyf(k, L, "order: %s", !strcmp(mode, "CRD") ? "crd" : "dcr");
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }
@@ -2801,6 +2824,8 @@ static dlc_status convert(imp *k, const onnx_node *n)
         return op_conv(k, n);
     if (!strcmp(op, "ConvTranspose"))
         return op_conv_transpose(k, n);
+    if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth"))
+        return op_depth_space(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         return op_pool(k, n);
     if (!strcmp(op, "GlobalAveragePool"))

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram, layernorm, channel_shuffle, upsample (nearest and bilinear) and
-conv_transpose (tests/data/ref/layers_cut.ref, layers_elementwise.ref, layers_norm.ref,
-layers_shuffle.ref, layers_upsample.ref, layers_bilinear.ref, layers_conv_transpose.ref), in the format of make_reference.py;
+square, l2normalize, gram, layernorm, channel_shuffle, upsample (nearest and bilinear),
+pixel_shuffle, pixel_unshuffle and conv_transpose (tests/data/ref/layers_cut.ref,
+layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref, layers_upsample.ref,
+layers_bilinear.ref, layers_pixel_shuffle.ref, layers_conv_transpose.ref), in the format of make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -116,6 +117,7 @@ def upsample():
     case(a, "upsample_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3)))
     write("layers_upsample", a)
     bilinear()
+    pixel_shuffle()
     conv_transpose()
 
 
@@ -134,6 +136,30 @@ def bilinear():
     case(a, "trilinear_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3), "trilinear", False))
     case(a, "bilinear_2d_x4_align", [torch.randn(1, 2, 4, 4)], up(4, "bilinear", True))
     write("layers_bilinear", a)
+
+
+def pixel_shuffle():
+    """nn.PixelShuffle / nn.PixelUnshuffle (order crd) and TensorFlow's depth_to_space /
+    space_to_depth written in torch (order dcr)"""
+    torch.manual_seed(7531)
+    a = {}
+
+    def d2s_dcr(r):
+        def f(x):
+            n, c, h, w = x.shape
+            return x.view(n, r, r, c // (r * r), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, c // (r * r), h * r, w * r)
+        return f
+
+    def s2d_dcr(r):
+        def f(x):
+            n, c, h, w = x.shape
+            return x.view(n, c, h // r, r, w // r, r).permute(0, 3, 5, 1, 2, 4).reshape(n, c * r * r, h // r, w // r)
+        return f
+    case(a, "shuffle_crd", [torch.randn(2, 18, 2, 3)], torch.nn.PixelShuffle(3))
+    case(a, "shuffle_dcr", [torch.randn(2, 18, 2, 3)], d2s_dcr(3))
+    case(a, "unshuffle_crd", [torch.randn(2, 3, 4, 6)], torch.nn.PixelUnshuffle(2))
+    case(a, "unshuffle_dcr", [torch.randn(2, 3, 4, 6)], s2d_dcr(2))
+    write("layers_pixel_shuffle", a)
 
 
 def conv_transpose():

@@ -378,6 +378,19 @@ static const char *b_conv(tcase *k)
     return NULL;
 }
 
+/* DepthToSpace (DCR or CRD) and SpaceToDepth (DCR), as import reads them */
+static const char *b_depth_space(tcase *k)
+{
+    const onnx_node *n = k->node;
+    int d2s = !strcmp(n->op, "DepthToSpace");
+    if (k->in[0].ndim != 4)
+        return "a map other than (N, C, H, W)";
+    spec_init(&k->spec, d2s ? "pixel_shuffle" : "pixel_unshuffle");
+    k->spec.scale = (layer_window){1, {(int)attr_i(n, "blocksize", 0)}};
+    k->spec.order = !strcmp(attr_s(n, "mode", "DCR"), "CRD") ? SHUFFLE_CRD : SHUFFLE_DCR;
+    return take_data(k, 0);
+}
+
 /* ConvTranspose through the window import reads (onnx_conv_transpose_window) */
 static const char *b_conv_transpose(tcase *k)
 {
@@ -643,6 +656,7 @@ static const op_row ops[] = {
     {"BatchNormalization", b_batchnorm}, {"Gather", b_gather}, {"LSTM", b_recurrent},
     {"GRU", b_recurrent},     {"RNN", b_recurrent},            {"Abs", b_abs},
     {"LayerNormalization", b_layernorm}, {"Resize", b_resize}, {"ConvTranspose", b_conv_transpose},
+    {"DepthToSpace", b_depth_space}, {"SpaceToDepth", b_depth_space},
     /* ops with a dlc layer but two data inputs: dlc's graphs take one input */
     {"Add", NULL},            {"Sum", NULL},                  {"Concat", NULL},
 };

@@ -1053,6 +1053,33 @@ static void case_conv_transpose(void)
     check_graph("conv_transpose of a 3-D map", &vol, s, 1, 2, 1e-2);
 }
 
+/* sub-pixel moves of both orders, and their inverses: each value moves once */
+static void case_pixel_shuffle(void)
+{
+    tensor_shape in = {3, {8, 2, 3}};
+    layer_spec s[2] = {gt_spec("pixel_shuffle", "ps"), gt_spec("pixel_unshuffle", "pu")};
+    s[0].scale = win(1, 2, 0, 0);
+    s[0].activation = ACT_TANH;
+    s[1].scale = win(1, 2, 0, 0);
+    s[1].activation = ACT_TANH;
+    check_graph("pixel_shuffle crd + pixel_unshuffle crd", &in, s, 2, 2, 1e-2);
+    s[0].order = s[1].order = SHUFFLE_DCR;
+    check_graph("pixel_shuffle dcr + pixel_unshuffle dcr", &in, s, 2, 2, 1e-2);
+    s[1].order = SHUFFLE_CRD;
+    check_graph("pixel_shuffle dcr + pixel_unshuffle crd", &in, s, 2, 2, 1e-2);
+}
+
+static void case_pixel_unshuffle(void)
+{
+    tensor_shape in = {3, {2, 6, 3}};
+    layer_spec s[1] = {gt_spec("pixel_unshuffle", "pu")};
+    s[0].scale = win(1, 3, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("pixel_unshuffle 3 crd", &in, s, 1, 2, 1e-2);
+    s[0].order = SHUFFLE_DCR;
+    check_graph("pixel_unshuffle 3 dcr", &in, s, 1, 2, 1e-2);
+}
+
 static void case_gram(void)
 {
     tensor_shape in = {3, {2, 4, 5}};
@@ -1126,6 +1153,7 @@ static const op_case cases[] = {
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
     {"chi_square", case_chi_square}, {"channel_shuffle", case_channel_shuffle},
     {"upsample", case_upsample}, {"conv_transpose", case_conv_transpose},
+    {"pixel_shuffle", case_pixel_shuffle}, {"pixel_unshuffle", case_pixel_unshuffle},
 };
 
 static void test_every_op_has_a_check(void **state)

@@ -225,6 +225,24 @@ static void test_bilinear(void **state)
     tu_ref_free(r);
 }
 
+/* PyTorch's nn.PixelShuffle and nn.PixelUnshuffle (crd), TensorFlow's
+ * depth_to_space and space_to_depth (dcr) */
+static void test_pixel_shuffle(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_pixel_shuffle");
+    layer_spec s = gt_spec("pixel_shuffle", "op");
+    s.scale = (layer_window){1, {3}};
+    check_ref(r, "shuffle_crd", 1, (tensor_shape){3, {18, 2, 3}}, s, 0);
+    s.order = SHUFFLE_DCR;
+    check_ref(r, "shuffle_dcr", 1, (tensor_shape){3, {18, 2, 3}}, s, 0);
+    s = gt_spec("pixel_unshuffle", "op");
+    s.scale = (layer_window){1, {2}};
+    check_ref(r, "unshuffle_crd", 1, (tensor_shape){3, {3, 4, 6}}, s, 0);
+    s.order = SHUFFLE_DCR;
+    check_ref(r, "unshuffle_dcr", 1, (tensor_shape){3, {3, 4, 6}}, s, 0);
+    tu_ref_free(r);
+}
+
 /* PyTorch's F.conv_transpose1d/2d: odd sizes, strides 2 and 3, padding 1,
  * output_padding 1, groups, dilation, and Keras' `same` */
 static void test_conv_transpose(void **state)
@@ -748,7 +766,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_large_maps), cmocka_unit_test(test_embedding_one_unit),
         cmocka_unit_test(test_channel_shuffle),
         cmocka_unit_test(test_upsample),       cmocka_unit_test(test_conv_transpose),
-        cmocka_unit_test(test_bilinear),
+        cmocka_unit_test(test_bilinear),        cmocka_unit_test(test_pixel_shuffle),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),
