@@ -51,6 +51,9 @@ typedef enum {
     /* a channel shuffle (ShuffleNet's): x (N, C, S...) viewed as (N, G, C/G, S...), then those two
      * axes swapped; `layer` x's, `groups` G */
     V_SHUFFLE_GROUPED, V_SHUFFLE_SWAPPED,
+    /* a pixel unshuffle (PyTorch's nn.PixelUnshuffle(r)): x (N, C, H, W) viewed as (N, C, H/r, r,
+     * W/r, r), then Transpose (0, 1, 3, 5, 2, 4); `layer` x's, `groups` r */
+    V_UNSHUFFLE_BLOCKS, V_UNSHUFFLE_MOVED,
     V_PADDED,   /* `layer`'s output zero-padded (Pad) for a convolution or average pool: `src` the
                  * unpadded value, kv its spatial pads (begins, then ends) */
     /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
@@ -2226,6 +2229,83 @@ static int shuffle_step(imp *k, const onnx_node *n, dlc_status *st)
     return 1;
 }
 
+/* perm (0, 1, 3, 5, 2, 4): the r x r offsets of each block before the block positions */
+static int moves_blocks(const onnx_node *t)
+{
+    static const int64_t want[6] = {0, 1, 3, 5, 2, 4};
+    const onnx_attr *p = onnx_attr_get(t, "perm");
+    return p && p->n_ints == 6 && !memcmp(p->ints, want, sizeof want);
+}
+
+/* reshapes_to, also for a batch of -1 with every other dim given (PyTorch's
+ * nn.PixelUnshuffle writes (-1, C, H/r, r, W/r, r)) */
+static int reshapes_batch(const imp *k, const onnx_tensor *s, const int64_t *d, int r)
+{
+    if (!s || !s->i || (int)s->n != r || r > 8 || s->i[0] != -1)
+        return reshapes_to(k, s, d, r);
+    int64_t v[8];
+    onnx_tensor t = *s;
+    memcpy(v, s->i, sizeof *v * (size_t)r);
+    v[0] = 0;
+    for (int i = 1; i < r; i++)
+        if (v[i] == -1)
+            return 0;
+    t.i = v;
+    return reshapes_to(k, &t, d, r);
+}
+
+/* PyTorch's nn.PixelUnshuffle(r) (and dlc's export of pixel_unshuffle, order crd):
+ * Reshape to (N, C, H/r, r, W/r, r), Transpose (0, 1, 3, 5, 2, 4), Reshape to
+ * (N, C r^2, H/r, W/r), one pixel_unshuffle layer.  1 when n is one of its steps. */
+static int unshuffle_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
+    int reshape = !strcmp(n->op, "Reshape");
+    tensor_shape xs;
+    int seq;
+    *st = DLC_OK;
+    if (!x || (x->kind != V_LAYER && x->kind != V_UNSHUFFLE_BLOCKS && x->kind != V_UNSHUFFLE_MOVED) ||
+        (x->kind == V_LAYER && !reshape) || x->flat || layer_shape_seq(k, x->layer, &xs, &seq) != DLC_OK || seq ||
+        xs.ndim != 3)
+        return 0;
+    const int C = xs.d[0], H = xs.d[1], W = xs.d[2];
+    if (x->kind == V_LAYER) {
+        const onnx_tensor *s = shape_input(k, n, 1);
+        const onnx_node *t = consumer(k, n, n->out[0], "Transpose", 0, NULL);
+        if (!s || !s->i || s->n != 6 || !t || !moves_blocks(t) || s->i[3] < 1 || s->i[3] != s->i[5])
+            return 0;
+        int64_t r = s->i[3], d[6] = {0, C, H / r, r, W / r, r};
+        if (H % r || W % r || !reshapes_batch(k, s, d, 6))
+            return 0;
+        new_val(k, n->out[0], V_UNSHUFFLE_BLOCKS, x->layer)->groups = (int)r;
+        return 1;
+    }
+    if (x->kind == V_UNSHUFFLE_BLOCKS) {
+        if (strcmp(n->op, "Transpose") != 0 || !moves_blocks(n)) {
+            *st = fail_at(k, n, "a map cut into %d x %d blocks, then other than moved to channels (Transpose perm "
+                                "(0, 1, 3, 5, 2, 4), a pixel unshuffle)", x->groups, x->groups);
+            return 1;
+        }
+        new_val(k, n->out[0], V_UNSHUFFLE_MOVED, x->layer)->groups = x->groups;
+        return 1;
+    }
+    int r = x->groups;
+    int64_t d[4] = {0, (int64_t)C * r * r, H / r, W / r};
+    if (!reshape || !reshapes_batch(k, shape_input(k, n, 1), d, 4)) {
+        *st = fail_at(k, n, "a pixel unshuffle by %d not reshaped to (N, %lld, %d, %d)", r, (long long)d[1], H / r,
+                      W / r);
+        return 1;
+    }
+    int L = add_layer(k, "pixel_unshuffle", n->out[0], &x->layer, 1);
+    if (L < 0) {
+        *st = fail_at(k, n, "too many layers");
+        return 1;
+    }
+    keyf(k, L, "scale: %d", r);
+    new_val(k, n->out[0], V_LAYER, L);
+    return 1;
+}
+
 /* Pad with zeros of a map's spatial axes, read by convolutions and average
  * pools only (PyTorch writes F.avg_pool2d(x, 3, 1, padding=1) as Pad +
  * AveragePool): their own zero padding, added to theirs (pad_window). */
@@ -2769,7 +2849,7 @@ static dlc_status convert(imp *k, const onnx_node *n)
     }
     dlc_status gst;
     if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || mix_step(k, n, &gst) ||
-        shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
+        shuffle_step(k, n, &gst) || unshuffle_step(k, n, &gst) || pad_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Split"))
         return op_split(k, n);

@@ -691,3 +691,61 @@ PY
     "$DLC" predict ct --values x.txt --logits > got.txt
     below "$(max_abs_diff want.txt got.txt)" 1e-4
 }
+
+@test "pixel_unshuffle down and pixel_shuffle (sub-pixel) up in a U-Net: trains, exports (Reshape/Transpose, DepthToSpace), runs in ONNX Runtime and imports back; channels not divisible by scale^2 named; PyTorch's nn.PixelShuffle and nn.PixelUnshuffle import with their outputs" {
+    unet_config
+    sed -e 's/{name: p1, type: maxpool, kernel: 2}/{name: p1, type: pixel_unshuffle, scale: 2}/' \
+        -e 's/{name: mid, type: conv2d, filters: 8,/{name: mid, type: conv2d, filters: 32,/' \
+        -e 's/{name: u2, type: upsample}/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/' \
+        -e 's/^name: unet$/name: ps/' unet.yaml > ps.yaml
+    run "$DLC" summary ps.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"p1                     pixel_unshuffle  (16, 14, 14)                    0  e1"* ]]
+    [[ "$output" == *"u2                     pixel_shuffle    (8, 14, 14)                     0  mid"* ]]
+    sed 's/filters: 32,/filters: 30,/' ps.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'u2' (pixel_shuffle): its input 'mid' has 30 channels, not a multiple of scale^2 = 4 (each output channel takes 4 of them into a 2 x 2 block); give 'mid' 28 or 32 channels, or change scale"* ]]
+    sed 's/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/{name: u2, type: PixelShuffle, upscale_factor: 2}/' ps.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'pixel_shuffle'; PyTorch's nn.PixelShuffle(r): scale: r)"* ]]
+    run "$DLC" train ps.yaml --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.5' runs/ps/report.json
+    run "$DLC" export runs/ps --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/ps/model.onnx --out back
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -A8 '^    - name: u2$' back/config.yaml | grep -q '^      order: dcr$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/ps --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+        /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(4)
+m = nn.Sequential(nn.Conv2d(1, 18, 3, padding=1), nn.Tanh(), nn.PixelShuffle(3),      # (2, 18, 24)
+                  nn.PixelUnshuffle(2), nn.Conv2d(8, 2, 3), nn.Flatten(), nn.Linear(2 * 7 * 10, 3)).eval()
+x = torch.randn(3, 1, 6, 8)
+torch.onnx.export(m, x, "p.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x2.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want2.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+        run "$DLC" import p.onnx --out p
+        echo "$output"
+        [ "$status" -eq 0 ]
+        grep -q '^      type: pixel_shuffle$' p/config.yaml
+        grep -q '^      type: pixel_unshuffle$' p/config.yaml
+        "$DLC" predict p --values x2.txt --logits > got2.txt
+        below "$(max_abs_diff want2.txt got2.txt)" 1e-4
+    fi
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/ps x.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
