@@ -1067,6 +1067,18 @@ static void case_pixel_shuffle(void)
     check_graph("pixel_shuffle dcr + pixel_unshuffle dcr", &in, s, 2, 2, 1e-2);
     s[1].order = SHUFFLE_CRD;
     check_graph("pixel_shuffle dcr + pixel_unshuffle crd", &in, s, 2, 2, 1e-2);
+    /* the input read by an add too: both moves add into gradients others write */
+    layer_spec t[3] = {s[0], s[1], gt_spec("add", "sum")};
+    gt_inputs(&t[2], "pu", "input");
+    t[2].activation = ACT_TANH;
+    check_graph("pixel_shuffle + pixel_unshuffle + add of the input", &in, t, 3, 2, 1e-2);
+    layer_spec u[3] = {gt_spec("pixel_unshuffle", "pu"), gt_spec("pixel_shuffle", "ps"), gt_spec("add", "sum")};
+    u[0].scale = u[1].scale = win(1, 2, 0, 0);
+    u[0].activation = ACT_TANH;
+    gt_inputs(&u[2], "ps", "input");
+    u[2].activation = ACT_TANH;
+    tensor_shape map = {3, {2, 4, 6}};
+    check_graph("pixel_unshuffle + pixel_shuffle + add of the input", &map, u, 3, 2, 1e-2);
 }
 
 static void case_pixel_unshuffle(void)
