@@ -692,11 +692,11 @@ PY
     below "$(max_abs_diff want.txt got.txt)" 1e-4
 }
 
-@test "pixel_unshuffle down and pixel_shuffle (sub-pixel) up in a U-Net: trains, exports (Reshape/Transpose, DepthToSpace), runs in ONNX Runtime and imports back; channels not divisible by scale^2 named; PyTorch's nn.PixelShuffle and nn.PixelUnshuffle import with their outputs" {
+@test "pixel_unshuffle down and pixel_shuffle (sub-pixel) up in a U-Net: trains, exports (Reshape/Transpose or SpaceToDepth, DepthToSpace CRD or DCR), runs in ONNX Runtime and imports back; channels not divisible by scale^2 named; PyTorch's nn.PixelShuffle and nn.PixelUnshuffle import with their outputs" {
     unet_config
     sed -e 's/{name: p1, type: maxpool, kernel: 2}/{name: p1, type: pixel_unshuffle, scale: 2}/' \
         -e 's/{name: mid, type: conv2d, filters: 8,/{name: mid, type: conv2d, filters: 32,/' \
-        -e 's/{name: u2, type: upsample}/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/' \
+        -e 's/{name: u2, type: upsample}/{name: u2, type: pixel_shuffle, scale: 2}/' \
         -e 's/^name: unet$/name: ps/' unet.yaml > ps.yaml
     run "$DLC" summary ps.yaml
     [ "$status" -eq 0 ]
@@ -706,7 +706,7 @@ PY
     run "$DLC" summary bad.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"layer 'u2' (pixel_shuffle): its input 'mid' has 30 channels, not a multiple of scale^2 = 4 (each output channel takes 4 of them into a 2 x 2 block); give 'mid' 28 or 32 channels, or change scale"* ]]
-    sed 's/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/{name: u2, type: PixelShuffle, upscale_factor: 2}/' ps.yaml > bad.yaml
+    sed 's/{name: u2, type: pixel_shuffle, scale: 2}/{name: u2, type: PixelShuffle, upscale_factor: 2}/' ps.yaml > bad.yaml
     run "$DLC" summary bad.yaml
     [ "$status" -eq 2 ]
     [[ "$output" == *"(dlc's name: 'pixel_shuffle'; PyTorch's nn.PixelShuffle(r): scale: r)"* ]]
@@ -718,10 +718,24 @@ PY
     run "$DLC" import runs/ps/model.onnx --out back
     echo "$output"
     [ "$status" -eq 0 ]
-    grep -A8 '^    - name: u2$' back/config.yaml | grep -q '^      order: dcr$'
+    grep -A8 '^    - name: u2$' back/config.yaml | grep -q '^      order: crd$'
     gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
     "$DLC" predict runs/ps --values x.txt > want.txt
     "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    # TensorFlow's order (DepthToSpace DCR) and back
+    sed -e 's/{name: u2, type: pixel_shuffle, scale: 2}/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/' \
+        -e 's/{name: p1, type: pixel_unshuffle, scale: 2}/{name: p1, type: pixel_unshuffle, scale: 2, order: dcr}/' \
+        -e 's/^name: ps$/name: dcr/' ps.yaml > dcr.yaml
+    run "$DLC" train dcr.yaml --set train.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" export runs/dcr --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/dcr/model.onnx --out back_dcr
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      order: dcr$' back_dcr/config.yaml)" -eq 2 ]
+    "$DLC" predict runs/dcr --values x.txt > want.txt
+    "$DLC" predict back_dcr --values x.txt > got.txt
     cmp want.txt got.txt
     if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
         /usr/bin/python3 - <<'PY'
@@ -746,6 +760,9 @@ PY
     fi
     command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
     run "$ROOT/tests/onnx/check.sh" "$DLC" runs/ps x.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/dcr x.txt
     echo "$output"
     [ "$status" -eq 0 ]
 }
