@@ -529,6 +529,7 @@ static int emit_value(dlc_buf *b, const config_key *k, const void *base)
         return 1;
     }
     case K_WINDOW:
+    case K_WINDOW0:
     case K_PADDING: {
         const layer_window *w = (const layer_window *)(const void *)p;
         if (k->kind == K_PADDING) {

@@ -233,6 +233,10 @@ static dlc_status check_report(const ynode *node, const char *path, dlc_config *
     X("model.layers.*.stride",       K_WINDOW,     LAY(stride),             COMPUTED, ANY,          FLAGS(F_OP_KEY | F_COMPUTED)) \
     X("model.layers.*.dilation",     K_WINDOW,     LAY(dilation),           "1",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.scale",        K_WINDOW,     LAY(scale),              "2",      ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.mode",         K_ENUM,       LAY(interp),             "nearest", ANY,         ENUM_F(graph_upsample_names, F_OP_KEY)) \
+    X("model.layers.*.order",        K_ENUM,       LAY(order),              "crd",    ANY,          ENUM_F(graph_shuffle_order_names, F_OP_KEY)) \
+    X("model.layers.*.align_corners", K_BOOL,      LAY(align_corners),      "false",  ANY,          FLAGS(F_OP_KEY))   \
+    X("model.layers.*.output_padding", K_WINDOW0,  LAY(output_padding),     "0",      ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.padding",      K_PADDING,    LAY(padding),            "valid",  ANY,          FLAGS(F_OP_KEY))   \
     X("model.layers.*.groups",       K_INT,        LAY(groups),             "1",      GE(1),        FLAGS(F_OP_KEY))   \
     X("model.layers.*.algorithm",    K_ENUM,       LAY(algorithm),          "auto",   ANY,          ENUM_F(graph_conv_algo_names, F_OP_KEY)) \
@@ -618,6 +622,9 @@ static const char *describe(const config_key *k, char *buf, size_t size)
         break;
     case K_WINDOW:
         append(buf, size, "%s", "a positive integer or a list of 1 to 3 of them");
+        break;
+    case K_WINDOW0:
+        append(buf, size, "%s", "an integer >= 0 or a list of 1 to 3 of them");
         break;
     case K_PADDING:
         append(buf, size, "%s", "valid, same, an integer >= 0 or a list of 1 to 3 of them");
@@ -1395,6 +1402,8 @@ static dlc_status convert_field(const config_key *k, const ynode *v, const char 
         return get_metric(k, v, path, base, err);
     case K_WINDOW:
         return get_window(k, v, path, 1, (layer_window *)(void *)p, err);
+    case K_WINDOW0:
+        return get_window(k, v, path, 0, (layer_window *)(void *)p, err);
     case K_PADDING: {
         layer_spec *spec = base;
         memset(&spec->pad, 0, sizeof spec->pad);

@@ -38,6 +38,7 @@ typedef enum {
     K_INDEX,      /* int: a Python-style index (negative counts from the end), or null
                    * (GRAPH_SLICE_END: the end) */
     K_WINDOW,     /* layer_window: a positive integer, or a list of 1 to 3 */
+    K_WINDOW0,    /* layer_window: an integer >= 0, or a list of 1 to 3 */
     K_PADDING,    /* layer_spec.padding and .pad: valid, same, an integer >= 0 or a list */
     K_RENAME,     /* init_from.rename: a mapping of names to names, a dlc_strlist of pairs */
     K_STYLE,      /* stylize.style: a mapping layer -> weight, or a list of layers (equal weights) */

@@ -120,6 +120,12 @@ typedef struct {
     layer_window stride;          /* conv, pool */
     layer_window dilation;        /* conv, maxpool: steps between the window's taps (1: dense) */
     layer_window scale;           /* upsample: each output position per input one, per spatial axis */
+    int interp;                   /* upsample: upsample_mode */
+    int order;                    /* pixel_shuffle, pixel_unshuffle: shuffle_order */
+    int align_corners;            /* upsample, bilinear: 1 maps the corner pixels' centres onto each other
+                                   * (PyTorch's align_corners=True), 0 scales the half-pixel grid */
+    layer_window output_padding;  /* conv_transpose: positions added at the end of each spatial axis
+                                   * (PyTorch's output_padding; 0 or more, below stride or dilation) */
     pad_kind padding;             /* conv, pool: valid, same, or explicit `pad` */
     layer_window pad;             /* conv, pool: zeros added before and after, per axis */
     int algorithm;                /* conv: conv_algo */
@@ -165,6 +171,15 @@ typedef enum { GRU_FULL, GRU_SIMPLIFIED, GRU_RESET_AFTER, GRU_VARIANT_COUNT } gr
 extern const char *const graph_merge_names[RNN_MERGE_COUNT + 1];
 extern const char *const graph_cell_names[RNN_CELL_COUNT + 1];
 extern const char *const graph_gru_names[GRU_VARIANT_COUNT + 1];
+/* upsample: nearest neighbour, or linear along every spatial axis (bilinear; a 1-D map's linear,
+ * a 3-D map's trilinear) */
+typedef enum { UPSAMPLE_NEAREST, UPSAMPLE_BILINEAR, UPSAMPLE_MODE_COUNT } upsample_mode;
+extern const char *const graph_upsample_names[UPSAMPLE_MODE_COUNT + 1];
+/* pixel_shuffle, pixel_unshuffle: which channel of (C r^2) lands at offset (i, j) of an r x r
+ * block of channel c: crd c r^2 + i r + j (PyTorch's PixelShuffle, ONNX's DepthToSpace CRD),
+ * dcr (i r + j) C + c (TensorFlow's depth_to_space, ONNX's DepthToSpace DCR and SpaceToDepth) */
+typedef enum { SHUFFLE_CRD, SHUFFLE_DCR, SHUFFLE_ORDER_COUNT } shuffle_order;
+extern const char *const graph_shuffle_order_names[SHUFFLE_ORDER_COUNT + 1];
 
 typedef struct graph graph;
 typedef struct graph_node graph_node;
@@ -216,6 +231,9 @@ typedef enum {
     OP_CHI_SQUARE,
     OP_CHANNEL_SHUFFLE,
     OP_UPSAMPLE,
+    OP_CONV_TRANSPOSE,
+    OP_PIXEL_SHUFFLE,
+    OP_PIXEL_UNSHUFFLE,
     OP_COUNT
 } op_kind;
 

@@ -1164,3 +1164,21 @@ void conv_backward(graph *g, graph_node *n, int N)
         }
     }
 }
+
+/* ---- entry points for conv_transpose.c (window.h): the kernels above, whole samples ---- */
+
+void layer_im2col(float *col, size_t ld, const float *x, const layer_geom *g)
+{
+    im2col(col, ld, x, g, 0, g->out[1]);
+}
+
+void layer_col2im(float *dx, const float *col, size_t ld, const layer_geom *g)
+{
+    col2im(dx, col, ld, g);
+}
+
+void layer_conv_products(int kind, int G, int F, int CKg, int ld, const float *m, const float *a, float beta,
+                         float *out)
+{
+    conv_products((conv_product)kind, G, F, CKg, ld, m, a, beta, out);
+}

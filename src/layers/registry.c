@@ -88,8 +88,18 @@ const graph_op graph_ops[] = {
                        chi_square_forward, chi_square_backward},
     [OP_CHANNEL_SHUFFLE] = {"channel_shuffle", 1, 1, KEYS("groups"), KEYS("groups"), channel_shuffle_build,
                             NULL, channel_shuffle_forward, channel_shuffle_backward, .saves = saves_nothing},
-    [OP_UPSAMPLE] = {"upsample", 1, 1, KEYS("scale"), NO_KEYS, upsample_build, NULL, upsample_forward,
+    [OP_UPSAMPLE] = {"upsample", 1, 1, KEYS("scale", "mode", "align_corners"), NO_KEYS, upsample_build, NULL, upsample_forward,
                      upsample_backward, .saves = saves_nothing},
+    [OP_PIXEL_SHUFFLE] = {"pixel_shuffle", 1, 1, KEYS("scale", "order"), NO_KEYS, pixel_shuffle_build, NULL,
+                          pixel_shuffle_forward, pixel_shuffle_backward, .saves = saves_nothing},
+    [OP_PIXEL_UNSHUFFLE] = {"pixel_unshuffle", 1, 1, KEYS("scale", "order"), NO_KEYS, pixel_unshuffle_build, NULL,
+                            pixel_unshuffle_forward, pixel_unshuffle_backward, .saves = saves_nothing},
+    /* the convolution's adjoint: its dW reads x, its dx needs W and dy alone, as conv's */
+    [OP_CONV_TRANSPOSE] = {"conv_transpose", 1, 1,
+                           KEYS("filters", "kernel", "stride", "padding", "output_padding", "dilation", "groups",
+                                "use_bias", "init"),
+                           KEYS("filters", "kernel"), conv_transpose_build, conv_init, conv_transpose_forward,
+                           conv_transpose_backward, 1, conv_saves},
 };
 
 /* The rows are designated, so the table is as long as its highest row: a

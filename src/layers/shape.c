@@ -1,6 +1,7 @@
 /* shape.c - layers that only move data: input, flatten, reshape, activation
  * (the activation itself is applied by the graph), add, concat,
- * channel_shuffle, upsample. */
+ * channel_shuffle, upsample (nearest and bilinear), pixel_shuffle, pixel_unshuffle. */
+#include <stdio.h>
 #include <string.h>
 
 #include "layers.h"
@@ -327,14 +328,23 @@ void channel_shuffle_backward(graph *g, graph_node *n, int N)
     }
 }
 
-/* ---- upsample: nearest-neighbour enlargement of a map ----
- * x (N, C, S...) -> y (N, C, S_i * f_i ...) with 1 to 3 spatial axes:
- * y[c, o] = x[c, floor(o / f)] along each axis (Keras' UpSampling2D,
- * PyTorch's nn.Upsample(scale_factor=f, mode='nearest'), ONNX's Resize with
- * mode nearest, coordinate_transformation_mode asymmetric, nearest_mode
- * floor).  Backward adds each block of f_1 * ... * f_k dy values into the
- * one input value they copy.  Shorter maps are lifted to 3-D, (D, H, W),
- * with leading axes of size 1. */
+/* ---- upsample: enlargement of a map by whole factors ----
+ * x (N, C, S...) -> y (N, C, S_i * f_i ...) with 1 to 3 spatial axes.
+ * mode nearest: y[c, o] = x[c, floor(o / f)] along each axis (Keras'
+ * UpSampling2D, PyTorch's nn.Upsample(scale_factor=f, mode='nearest'),
+ * ONNX's Resize with mode nearest, coordinate_transformation_mode
+ * asymmetric, nearest_mode floor).  Backward adds each block of
+ * f_1 * ... * f_k dy values into the one input value they copy.
+ * mode bilinear: linear along every spatial axis (PyTorch's 'linear',
+ * 'bilinear', 'trilinear' by the map's axes; Keras' interpolation=
+ * "bilinear"): output o sits at input coordinate (o + 0.5) / f - 0.5
+ * (half-pixel centres, PyTorch's align_corners=False, ONNX's half_pixel),
+ * or with align_corners at o (n - 1) / (n f - 1) (the corner pixels' centres
+ * onto each other); clamped to [0, n - 1], it reads the two inputs around
+ * it, weighted by the distance; backward adds dy back with those weights.
+ * Shorter maps are lifted to 3-D, (D, H, W), with leading axes of size 1. */
+const char *const graph_upsample_names[UPSAMPLE_MODE_COUNT + 1] = {"nearest", "bilinear", NULL};
+
 dlc_status upsample_build(graph *g, graph_node *n, dlc_error *err)
 {
     const graph_node *x = graph_in(g, n, 0);
@@ -349,6 +359,9 @@ dlc_status upsample_build(graph *g, graph_node *n, dlc_error *err)
     if (f->n != 1 && f->n != nsp)
         return layer_fail(n, err, "scale has %d entries but '%s' %s has %d spatial axes (give 1 or %d)", f->n,
                           x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape), nsp, nsp);
+    if (n->spec.align_corners && n->spec.interp != UPSAMPLE_BILINEAR)
+        return layer_fail(n, err, "align_corners: true with mode: %s (it places bilinear's samples; set mode: "
+                          "bilinear, or drop align_corners)", graph_upsample_names[n->spec.interp]);
     n->shape = x->shape;
     for (int i = 0; i < nsp; i++) {
         long long o = (long long)x->shape.d[1 + i] * f->v[f->n == 1 ? 0 : i];
@@ -373,11 +386,71 @@ static void upsample_dims(graph *g, const graph_node *n, int in[3], int fac[3], 
     *C = x->shape.d[0];
 }
 
+/* Along one axis of n inputs enlarged f times: output o reads inputs *i0 and
+ * *i1 with weights 1 - *w and *w. */
+static inline void upsample_taps(int o, int n, int f, int align, int *i0, int *i1, float *w)
+{
+    int out = n * f;
+    double src = align ? (out > 1 ? (double)o * (n - 1) / (out - 1) : 0.0) : ((double)o + 0.5) / f - 0.5;
+    if (src < 0.0)
+        src = 0.0;
+    int a = (int)src < n - 1 ? (int)src : n - 1;
+    *i0 = a;
+    *i1 = a < n - 1 ? a + 1 : a;
+    *w = (float)(src - a);
+}
+
+/* The bilinear forward (dx NULL) or backward, plane by plane (N C planes) */
+static void upsample_linear(float *y, const float *x, float *dx, const float *dy, const int in[3],
+                            const int f[3], int align, size_t planes)
+{
+    const int OD = in[0] * f[0], OH = in[1] * f[1], OW = in[2] * f[2];
+    const size_t I = (size_t)in[0] * in[1] * in[2], O = (size_t)OD * OH * OW;
+    for (size_t p = 0; p < planes; p++) {
+        for (int od = 0; od < OD; od++) {
+            int d[2];
+            float wd;
+            upsample_taps(od, in[0], f[0], align, &d[0], &d[1], &wd);
+            for (int oh = 0; oh < OH; oh++) {
+                int h[2];
+                float wh;
+                upsample_taps(oh, in[1], f[1], align, &h[0], &h[1], &wh);
+                size_t r[4]; /* the input rows (d, h) of the four corners, and their weights */
+                float rw[4] = {(1 - wd) * (1 - wh), (1 - wd) * wh, wd * (1 - wh), wd * wh};
+                for (int c = 0; c < 4; c++)
+                    r[c] = p * I + ((size_t)d[c >> 1] * in[1] + (size_t)h[c & 1]) * in[2];
+                size_t at = p * O + ((size_t)od * OH + (size_t)oh) * OW;
+                for (int ow = 0; ow < OW; ow++) {
+                    int w0, w1;
+                    float ww;
+                    upsample_taps(ow, in[2], f[2], align, &w0, &w1, &ww);
+                    if (!dx) {
+                        float v = 0.0f;
+                        for (int c = 0; c < 4; c++)
+                            v += rw[c] * ((1 - ww) * x[r[c] + (size_t)w0] + ww * x[r[c] + (size_t)w1]);
+                        y[at + (size_t)ow] = v;
+                        continue;
+                    }
+                    float g = dy[at + (size_t)ow];
+                    for (int c = 0; c < 4; c++) {
+                        dx[r[c] + (size_t)w0] += rw[c] * (1 - ww) * g;
+                        dx[r[c] + (size_t)w1] += rw[c] * ww * g;
+                    }
+                }
+            }
+        }
+    }
+}
+
 void upsample_forward(graph *g, graph_node *n, int N)
 {
     const graph_node *x = graph_in(g, n, 0);
     int in[3], f[3], C;
     upsample_dims(g, n, in, f, &C);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) {
+        upsample_linear(n->out, x->out, NULL, NULL, in, f, n->spec.align_corners, (size_t)N * C);
+        return;
+    }
     int OH = in[1] * f[1], OW = in[2] * f[2];
     for (size_t p = 0; p < (size_t)N * C; p++) { /* one plane (D, H, W) -> (OD, OH, OW) */
         const float *xp = x->out + p * x->size / (size_t)C;
@@ -399,6 +472,10 @@ void upsample_backward(graph *g, graph_node *n, int N)
     graph_node *x = graph_in(g, n, 0);
     int in[3], f[3], C;
     upsample_dims(g, n, in, f, &C);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) {
+        upsample_linear(NULL, NULL, x->grad, n->grad, in, f, n->spec.align_corners, (size_t)N * C);
+        return;
+    }
     int OH = in[1] * f[1], OW = in[2] * f[2];
     for (size_t p = 0; p < (size_t)N * C; p++) {
         float *dxp = x->grad + p * x->size / (size_t)C;
@@ -411,4 +488,168 @@ void upsample_backward(graph *g, graph_node *n, int N)
                     dxr[ow / f[2]] += dyr[ow];
             }
     }
+}
+
+/* ---- pixel_shuffle, pixel_unshuffle: channels to space and back ----
+ * pixel_shuffle x (N, C r^2, H, W) -> y (N, C, H r, W r) (PyTorch's
+ * nn.PixelShuffle(r), ESPCN's sub-pixel convolution; ONNX's DepthToSpace):
+ *   y[c, h r + i, w r + j] = x[k(c, i, j), h, w]
+ * with k = c r^2 + i r + j (order crd) or (i r + j) C + c (order dcr,
+ * TensorFlow's depth_to_space); pixel_unshuffle is its inverse (PyTorch's
+ * nn.PixelUnshuffle, ONNX's SpaceToDepth, which is dcr).  Each moves every
+ * value once, so backward moves dy back (adding, as the input's other
+ * consumers do). */
+const char *const graph_shuffle_order_names[SHUFFLE_ORDER_COUNT + 1] = {"crd", "dcr", NULL};
+
+/* big (C, H r, W r) <-> small (C r^2, H, W), one sample: to_big copies small
+ * into big, else big into small; add: adds instead of copying. */
+static void pixel_move(float *big, float *small, int C, int H, int W, int r, int dcr, int to_big, int add)
+{
+    const size_t BW = (size_t)W * r, BHW = (size_t)H * r * BW, HW = (size_t)H * W;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < r; j++) {
+                size_t k = dcr ? ((size_t)i * r + j) * C + c : ((size_t)c * r + i) * r + j;
+                float *s = small + k * HW;
+                for (int h = 0; h < H; h++) {
+                    float *b = big + c * BHW + ((size_t)h * r + i) * BW + j, *sr = s + (size_t)h * W;
+                    for (int w = 0; w < W; w++) {
+                        float *bv = b + (size_t)w * r;
+                        if (to_big)
+                            *bv = add ? *bv + sr[w] : sr[w];
+                        else
+                            sr[w] = add ? sr[w] + *bv : *bv;
+                    }
+                }
+            }
+}
+
+/* r from scale: one value (or the same for both axes) of at least 1 */
+static dlc_status pixel_scale(const graph_node *n, int *r, dlc_error *err)
+{
+    const layer_window *f = &n->spec.scale;
+    if (f->n < 1 || f->n > 2 || (f->n == 2 && f->v[0] != f->v[1]))
+        return layer_fail(n, err, "scale must be one number r (an r x r block per pixel), got %d values", f->n);
+    *r = f->v[0];
+    return DLC_OK;
+}
+
+static dlc_status pixel_input(const graph_node *n, const graph_node *x, dlc_error *err)
+{
+    char shape[64];
+    if (x->seq || x->shape.ndim != 3)
+        return layer_fail(n, err,
+                          "its input '%s' is %s%s; %s takes a 2-D map (channels, height, width)%s", x->spec.name,
+                          x->seq ? "a sequence " : "", tensor_shape_str(&x->shape, shape, sizeof shape),
+                          n->spec.type,
+                          x->shape.ndim == 2 ? " (a 1-D map (C, L): reshape it to (C, 1, L) first)"
+                          : x->shape.ndim == 1 ? " (a vector: reshape it to a map first)"
+                                               : "");
+    return DLC_OK;
+}
+
+dlc_status pixel_shuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int r = 1;
+    dlc_status st = pixel_input(n, x, err);
+    if (st == DLC_OK)
+        st = pixel_scale(n, &r, err);
+    if (st != DLC_OK)
+        return st;
+    int C = x->shape.d[0], rr = r * r;
+    if (C % rr) {
+        int lo = C / rr * rr, hi = lo + rr;
+        char either[48] = "";
+        if (lo > 0)
+            snprintf(either, sizeof either, "%d or ", lo);
+        return layer_fail(n, err,
+                          "its input '%s' has %d channels, not a multiple of scale^2 = %d (each output channel "
+                          "takes %d of them into a %d x %d block); give '%s' %s%d channels, or change scale",
+                          x->spec.name, C, rr, rr, r, r, x->spec.name, either, hi);
+    }
+    if ((long long)x->shape.d[1] * r > 1 << 20 || (long long)x->shape.d[2] * r > 1 << 20)
+        return layer_fail(n, err, "scale %d makes the map larger than %d along an axis", r, 1 << 20);
+    n->shape = x->shape;
+    n->shape.d[0] = C / rr;
+    n->shape.d[1] *= r;
+    n->shape.d[2] *= r;
+    return DLC_OK;
+}
+
+dlc_status pixel_unshuffle_build(graph *g, graph_node *n, dlc_error *err)
+{
+    const graph_node *x = graph_in(g, n, 0);
+    int r = 1;
+    char shape[64];
+    dlc_status st = pixel_input(n, x, err);
+    if (st == DLC_OK)
+        st = pixel_scale(n, &r, err);
+    if (st != DLC_OK)
+        return st;
+    if (x->shape.d[1] % r || x->shape.d[2] % r)
+        return layer_fail(n, err,
+                          "its input '%s' %s has a height or width that scale %d does not divide (each r x r "
+                          "block becomes r^2 channels of one pixel)",
+                          x->spec.name, tensor_shape_str(&x->shape, shape, sizeof shape), r);
+    if ((long long)x->shape.d[0] * r * r > 1 << 20)
+        return layer_fail(n, err, "scale %d makes more than %d channels", r, 1 << 20);
+    n->shape = x->shape;
+    n->shape.d[0] *= r * r;
+    n->shape.d[1] /= r;
+    n->shape.d[2] /= r;
+    return DLC_OK;
+}
+
+/* the geometry of the small side (C r^2, H, W) as C, H, W, r */
+static void pixel_dims(const graph_node *small, const graph_node *n, int *C, int *H, int *W, int *r)
+{
+    *r = n->spec.scale.v[0];
+    *C = small->shape.d[0] / (*r * *r);
+    *H = small->shape.d[1];
+    *W = small->shape.d[2];
+}
+
+void pixel_shuffle_forward(graph *g, graph_node *n, int N)
+{
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(x, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(n->out + (size_t)i * n->size, x->out + (size_t)i * x->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 1, 0);
+}
+
+void pixel_shuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(x, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(n->grad + (size_t)i * n->size, x->grad + (size_t)i * x->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 0, 1);
+}
+
+void pixel_unshuffle_forward(graph *g, graph_node *n, int N)
+{
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(n, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(x->out + (size_t)i * x->size, n->out + (size_t)i * n->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 0, 0);
+}
+
+void pixel_unshuffle_backward(graph *g, graph_node *n, int N)
+{
+    if (!graph_wants_grad(g, n, 0))
+        return;
+    graph_node *x = graph_in(g, n, 0);
+    int C, H, W, r;
+    pixel_dims(n, n, &C, &H, &W, &r);
+    for (int i = 0; i < N; i++)
+        pixel_move(x->grad + (size_t)i * x->size, n->grad + (size_t)i * n->size, C, H, W, r,
+                   n->spec.order == SHUFFLE_DCR, 1, 1);
 }

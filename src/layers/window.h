@@ -37,6 +37,26 @@ dlc_status layer_geom_build(layer_geom *geo, const graph_node *n, const tensor_s
 /* The same for an already built node (its input's shape; never fails). */
 void layer_geom_of(layer_geom *geo, graph *g, const graph_node *n);
 
+/* The convolution's kernels (conv.c), for the layers built on them
+ * (conv_transpose.c, the convolution's adjoint):
+ *   layer_im2col   col (C K, ld) from one sample's x (C, I), P columns
+ *   layer_col2im   dx (C, I) += col folded back
+ *   layer_conv_products: kind 0  Y (F, ld) = W col (+ beta Y)
+ *                        kind 1  dW (F, CKg) += dY (F, ld) col^T
+ *                        kind 2  dcol (C K, ld) = W^T dY (+ beta dcol)
+ *   group by group: W is (F, CKg), G groups of F / G rows each. */
+void layer_im2col(float *col, size_t ld, const float *x, const layer_geom *g);
+void layer_col2im(float *dx, const float *col, size_t ld, const layer_geom *g);
+void layer_conv_products(int kind, int G, int F, int CKg, int ld, const float *m, const float *a, float beta,
+                         float *out);
+
+/* A built conv_transpose node's geometry: that of the convolution from its
+ * output's shape to its input's (geo->in its output's positions, geo->out its
+ * input's, geo->C its filters; that convolution pads lo before and hi after),
+ * and op (NULL: not wanted) the output padding per lifted axis, so the
+ * transposed layer crops lo before and hi + op after (ONNX's pads). */
+void conv_transpose_geom(layer_geom *geo, int op[3], graph *g, const graph_node *n);
+
 /* *e = p[0], p[2], ... p[14]: the even lanes of two loads (all 16 floats
  * must be readable; through a pointer, so no AVX value crosses a call) */
 static inline void layer_even8(layer_v8 *e, const float *p)

@@ -44,8 +44,12 @@
  *   gram           Reshape to (N, C, S), MatMul by its Transpose, Mul by 1/(C S)
  *   channel_shuffle  Reshape to (N, G, C/G, S...), Transpose (0, 2, 1, ...),
  *                  Reshape to (N, C, S...): PyTorch's form, which import reads back
+ *   pixel_shuffle  DepthToSpace (CRD or DCR); pixel_unshuffle SpaceToDepth (dcr) or
+ *                  Reshape, Transpose, Reshape (crd: PyTorch's nn.PixelUnshuffle export)
+ *   conv_transpose ConvTranspose (pads, output_padding, dilations, group), the weight as it is
  *   upsample       Resize by scales (1, 1, f...), nearest, asymmetric, floor: PyTorch's
- *                  nn.Upsample(mode='nearest') export, which import reads back
+ *                  nn.Upsample(mode='nearest') export, which import reads back; bilinear
+ *                  as mode linear with pytorch_half_pixel or align_corners, as PyTorch's
  *   layernorm      LayerNormalization (opset 17 on), else its ReduceMean form;
  *                  channels: true between Transposes to channels last and back
  *   scalar_mix     Softmax(weight) * gamma, then Sum of each input times its
@@ -632,6 +636,41 @@ static const char *ex_conv(onnx_ctx *c, graph_node *n, const char *out)
     return out;
 }
 
+/* ConvTranspose with the layer's weight (C, F/G, k...) as it is: ONNX's and
+ * PyTorch's layout.  pads crop lo before and hi + output_padding after (the
+ * layer's `same` may crop one more at the end), output_padding adds back. */
+static const char *ex_conv_transpose(onnx_ctx *c, graph_node *n, const char *out)
+{
+    layer_geom geo;
+    int op[3];
+    conv_transpose_geom(&geo, op, c->g, n);
+    int64_t k[3], s[3], d[3], o[3], pads[6];
+    int ns = geo.nsp, dilated = 0, padded = 0;
+    for (int i = 0; i < ns; i++) {
+        int a = 3 - ns + i;
+        k[i] = geo.k[a];
+        s[i] = geo.s[a];
+        d[i] = geo.d[a];
+        o[i] = op[a];
+        dilated |= d[i] != 1;
+        padded |= o[i] != 0;
+        pads[i] = geo.lo[a];
+        pads[ns + i] = geo.hi[a] + op[a];
+    }
+    weighted_begin(c, "ConvTranspose", n, out);
+    attr_ints(c, "kernel_shape", k, ns);
+    attr_ints(c, "strides", s, ns);
+    attr_ints(c, "pads", pads, 2 * ns);
+    if (dilated)
+        attr_ints(c, "dilations", d, ns);
+    if (padded)
+        attr_ints(c, "output_padding", o, ns);
+    if (n->spec.groups > 1)
+        attr_int(c, "group", n->spec.groups);
+    node_end(c);
+    return out;
+}
+
 static const char *ex_pool(onnx_ctx *c, graph_node *n, const char *out)
 {
     int avg = n->spec.op == OP_AVGPOOL;
@@ -938,6 +977,40 @@ static const char *ex_channel_shuffle(onnx_ctx *c, graph_node *n, const char *ou
     return reshape(c, v, back, r + 1, out);
 }
 
+/* DepthToSpace with the layer's order (CRD: PyTorch's nn.PixelShuffle export) */
+static const char *ex_pixel_shuffle(onnx_ctx *c, graph_node *n, const char *out)
+{
+    node_begin(c, "DepthToSpace", out);
+    node_in(c, in_val(c, n, 0));
+    node_out(c, out);
+    attr_int(c, "blocksize", n->spec.scale.v[0]);
+    attr_string(c, "mode", n->spec.order == SHUFFLE_DCR ? "DCR" : "CRD");
+    node_end(c);
+    return out;
+}
+
+/* dcr: SpaceToDepth; crd: Reshape (N, C, H/r, r, W/r, r), Transpose (0, 1, 3, 5, 2, 4),
+ * Reshape (N, C r^2, H/r, W/r), PyTorch's export of nn.PixelUnshuffle */
+static const char *ex_pixel_unshuffle(onnx_ctx *c, graph_node *n, const char *out)
+{
+    const graph_node *x = graph_in(c->g, n, 0);
+    const char *nm = n->spec.name;
+    int r = n->spec.scale.v[0];
+    if (n->spec.order == SHUFFLE_DCR) {
+        node_begin(c, "SpaceToDepth", out);
+        node_in(c, in_val(c, n, 0));
+        node_out(c, out);
+        attr_int(c, "blocksize", r);
+        node_end(c);
+        return out;
+    }
+    int64_t blocks[6] = {0, x->shape.d[0], x->shape.d[1] / r, r, x->shape.d[2] / r, r},
+            perm[6] = {0, 1, 3, 5, 2, 4}, back[4] = {0, n->shape.d[0], n->shape.d[1], n->shape.d[2]};
+    const char *v = reshape(c, in_val(c, n, 0), blocks, 6, name(c, "%s/blocks", nm));
+    v = transpose(c, v, perm, 6, name(c, "%s/moved", nm));
+    return reshape(c, v, back, 4, out);
+}
+
 /* y[c, o] = x[c, floor(o / f)] per spatial axis */
 static const char *ex_upsample(onnx_ctx *c, graph_node *n, const char *out)
 {
@@ -955,6 +1028,12 @@ static const char *ex_upsample(onnx_ctx *c, graph_node *n, const char *out)
     node_in(c, ""); /* no roi */
     node_in(c, s);
     node_out(c, out);
+    if (n->spec.interp == UPSAMPLE_BILINEAR) { /* PyTorch's export of align_corners False, True */
+        attr_string(c, "mode", "linear");
+        attr_string(c, "coordinate_transformation_mode", n->spec.align_corners ? "align_corners" : "pytorch_half_pixel");
+        node_end(c);
+        return out;
+    }
     attr_string(c, "mode", "nearest");
     attr_string(c, "coordinate_transformation_mode", "asymmetric");
     attr_string(c, "nearest_mode", "floor");
@@ -1173,6 +1252,9 @@ static const onnx_row onnx_rows[OP_COUNT] = {
     [OP_CHI_SQUARE] = {ex_chi_square, NULL},
     [OP_CHANNEL_SHUFFLE] = {ex_channel_shuffle, NULL},
     [OP_UPSAMPLE] = {ex_upsample, NULL},
+    [OP_CONV_TRANSPOSE] = {ex_conv_transpose, NULL},
+    [OP_PIXEL_SHUFFLE] = {ex_pixel_shuffle, NULL},
+    [OP_PIXEL_UNSHUFFLE] = {ex_pixel_unshuffle, NULL},
 };
 
 const char *onnx_op_unsupported(int op)

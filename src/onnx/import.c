@@ -51,6 +51,9 @@ typedef enum {
     /* a channel shuffle (ShuffleNet's): x (N, C, S...) viewed as (N, G, C/G, S...), then those two
      * axes swapped; `layer` x's, `groups` G */
     V_SHUFFLE_GROUPED, V_SHUFFLE_SWAPPED,
+    /* a pixel unshuffle (PyTorch's nn.PixelUnshuffle(r)): x (N, C, H, W) viewed as (N, C, H/r, r,
+     * W/r, r), then Transpose (0, 1, 3, 5, 2, 4); `layer` x's, `groups` r */
+    V_UNSHUFFLE_BLOCKS, V_UNSHUFFLE_MOVED,
     V_PADDED,   /* `layer`'s output zero-padded (Pad) for a convolution or average pool: `src` the
                  * unpadded value, kv its spatial pads (begins, then ends) */
     /* Sigmoid(x) or HardSigmoid(x) whose one consumer is Mul(x, it): silu or hardswish of x
@@ -148,7 +151,7 @@ static const char *const supported[] = {
     "BatchNormalization", "Dropout", "Identity", "Gather", "LSTM", "GRU", "RNN", "Transpose",
     "Squeeze", "Unsqueeze", "Constant", "Shape", "ConstantOfShape", "Cast", "Round", "Sub", "Mul",
     "Gelu", "ReduceMean", "ReduceSum", "Erf", "Div", "LayerNormalization", "Pow", "Sqrt", "Slice", "Clip",
-    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize",
+    "Pad", "Split", "HardSigmoid", "HardSwish", "Resize", "ConvTranspose", "DepthToSpace", "SpaceToDepth",
     NULL,
 };
 
@@ -608,6 +611,140 @@ static dlc_status op_conv(imp *k, const onnx_node *n)
     return DLC_OK;
 }
 
+/* floor(a / 2) for any sign */
+static int64_t half_down(int64_t a)
+{
+    return a >= 0 ? a / 2 : -((-a + 1) / 2);
+}
+
+/* The output is the window [lo, lo + L) of the full transposed output
+ * (L = (n - 1) s + kd - lo - hi + output_padding for pads (lo, hi)); dlc's
+ * padding p with output padding o is the window [p, p + (n - 1) s + kd - 2 p
+ * + o), so pads (lo, hi) with output_padding op are padding lo with output
+ * padding op + lo - hi (PyTorch writes lo = hi).  output_shape and auto_pad
+ * SAME give the total crop, split as ONNX's reference does. */
+const char *onnx_conv_transpose_window(const onnx_node *n, int nsp, int i, int64_t nin, int64_t k, int64_t *stride,
+                                       int64_t *dilation, int64_t *pad, int64_t *out_pad, int *same)
+{
+    const onnx_attr *st = onnx_attr_get(n, "strides"), *pd = onnx_attr_get(n, "pads"),
+                    *dl = onnx_attr_get(n, "dilations"), *opd = onnx_attr_get(n, "output_padding"),
+                    *ap = onnx_attr_get(n, "auto_pad"), *os = onnx_attr_get(n, "output_shape");
+    const char *auto_pad = ap && ap->s ? ap->s : "NOTSET";
+    if ((st && st->n_ints != nsp) || (dl && dl->n_ints != nsp) || (opd && opd->n_ints != nsp) ||
+        (pd && pd->n_ints != 2 * nsp) || (os && os->n_ints != nsp))
+        return "strides, dilations, output_padding, pads or output_shape without a value per spatial axis";
+    int64_t s = st ? st->ints[i] : 1, d = dl ? dl->ints[i] : 1, op = opd ? opd->ints[i] : 0;
+    if (s < 1 || d < 1 || op < 0)
+        return "a stride or dilation below 1, or a negative output_padding";
+    int64_t kd = d * (k - 1) + 1, full = s * (nin - 1) + kd + op, lo = 0, hi = 0;
+    if (os || !strcmp(auto_pad, "SAME_UPPER") || !strcmp(auto_pad, "SAME_LOWER")) {
+        int64_t total = full - (os ? os->ints[i] : nin * s);
+        lo = !strcmp(auto_pad, "SAME_UPPER") ? half_down(total) : total - half_down(total);
+        hi = total - lo;
+    } else if (strcmp(auto_pad, "VALID") && pd) {
+        lo = pd->ints[i];
+        hi = pd->ints[nsp + i];
+    } else if (strcmp(auto_pad, "VALID") && strcmp(auto_pad, "NOTSET")) {
+        return "an auto_pad other than NOTSET, VALID, SAME_UPPER or SAME_LOWER";
+    }
+    *stride = s;
+    *dilation = d;
+    *pad = lo;
+    *out_pad = op + lo - hi;
+    /* conv_transpose's same: crop max(kd - s, 0), half before (rounded down), output n s */
+    *same = lo == (kd > s ? kd - s : 0) / 2 && full - lo - hi == nin * s;
+    if (lo < 0 || *out_pad < 0 || (*out_pad >= s && *out_pad >= d))
+        return "a crop dlc cannot express (it crops padding p from both ends and adds an output_padding below the "
+               "stride or dilation at the end)";
+    return NULL;
+}
+
+/* ConvTranspose, W (C, F/G, k...) as conv_transpose keeps it. */
+static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
+{
+    const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
+        return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
+    int nsp = W->ndim - 2;
+    const onnx_attr *grp = onnx_attr_get(n, "group");
+    int64_t groups = grp ? grp->i : 1;
+    if (groups < 1 || W->dims[0] % groups)
+        return fail_at(k, n, "group %lld does not divide the %lld input channels", (long long)groups,
+                       (long long)W->dims[0]);
+    tensor_shape xs;
+    if ((st = layer_shape(k, in, &xs)))
+        return st;
+    if (xs.ndim != nsp + 1 || xs.d[0] != W->dims[0])
+        return fail_at(k, n, "its weight takes (%lld, %d spatial axes), its input is %d axes of %d channels",
+                       (long long)W->dims[0], nsp, xs.ndim - 1, xs.d[0]);
+    int64_t s[3], p[3], d[3], o[3];
+    int dilated = 0, padded = 0, same = 1, explicit = 1;
+    const char *why = NULL;
+    for (int i = 0; i < nsp; i++) {
+        int sm;
+        const char *w = onnx_conv_transpose_window(n, nsp, i, xs.d[1 + i], W->dims[2 + i], &s[i], &d[i], &p[i],
+                                                   &o[i], &sm);
+        if (w && !why)
+            why = w;
+        explicit &= !w;
+        same &= sm;
+        dilated |= d[i] != 1;
+        padded |= o[i] != 0;
+    }
+    if (!explicit && !same)
+        return fail_at(k, n, "%s", why);
+    int L = add_layer(k, "conv_transpose", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "filters: %lld", (long long)(W->dims[1] * groups));
+    if (groups > 1)
+        keyf(k, L, "groups: %lld", (long long)groups);
+    key_list(k, L, "kernel", W->dims + 2, nsp);
+    key_list(k, L, "stride", s, nsp);
+    if (!explicit)
+        keyf(k, L, "padding: same");
+    else
+        key_list(k, L, "padding", p, nsp);
+    if (explicit && padded)
+        key_list(k, L, "output_padding", o, nsp);
+    if (dilated)
+        key_list(k, L, "dilation", d, nsp);
+    keyf(k, L, "use_bias: %s", B ? "true" : "false");
+    if ((st = add_weight(k, L, "weight", copy_floats(W), W->n)))
+        return st;
+    if (B && (st = add_weight(k, L, "bias", copy_floats(B), B->n)))
+        return st;
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
+/* DepthToSpace (mode DCR, ONNX's default, or CRD, PyTorch's nn.PixelShuffle) to
+ * pixel_shuffle, SpaceToDepth (DCR) to pixel_unshuffle */
+static dlc_status op_depth_space(imp *k, const onnx_node *n)
+{
+    int in;
+    dlc_status st = layer_in(k, n, 0, &in);
+    if (st)
+        return st;
+    const onnx_attr *bs = onnx_attr_get(n, "blocksize"), *md = onnx_attr_get(n, "mode");
+    const char *mode = md && md->s ? md->s : "DCR";
+    if (!bs || bs->i < 1 || bs->i > 1 << 10)
+        return fail_at(k, n, "blocksize is missing or not a positive number");
+    if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+        return fail_at(k, n, "mode '%s' (DCR or CRD)", mode);
+    int L = add_layer(k, !strcmp(n->op, "DepthToSpace") ? "pixel_shuffle" : "pixel_unshuffle", n->out[0], &in, 1);
+    if (L < 0)
+        return fail_at(k, n, "too many layers");
+    keyf(k, L, "scale: %lld", (long long)bs->i);
+    keyf(k, L, "order: %s", !strcmp(mode, "CRD") ? "crd" : "dcr");
+    new_val(k, n->out[0], V_LAYER, L);
+    return DLC_OK;
+}
+
 static dlc_status op_pool(imp *k, const onnx_node *n)
 {
     int avg = !strcmp(n->op, "AveragePool"), in;
@@ -741,6 +878,31 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
     return op_simple(k, n, "flatten");
 }
 
+const char *onnx_resize_mode(const onnx_node *n, int *align_corners)
+{
+    const onnx_attr *mode = onnx_attr_get(n, "mode"), *ct = onnx_attr_get(n, "coordinate_transformation_mode"),
+                    *nm = onnx_attr_get(n, "nearest_mode");
+    const char *m = mode && mode->s ? mode->s : "nearest", *c = ct && ct->s ? ct->s : "half_pixel",
+               *r = nm && nm->s ? nm->s : "round_prefer_floor";
+    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
+    *align_corners = 0;
+    if (!strcmp(m, "linear")) {
+        if (!half && strcmp(c, "align_corners"))
+            return "mode 'linear' with coordinate_transformation_mode other than half_pixel, pytorch_half_pixel or "
+                   "align_corners (dlc's bilinear upsample places its samples at half-pixel centres, or with "
+                   "align_corners: true at the corners)";
+        *align_corners = !half;
+        return NULL;
+    }
+    if (strcmp(m, "nearest"))
+        return "a mode other than nearest and linear (dlc's upsample is nearest neighbour or bilinear, by "
+               "whole factors)";
+    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
+        return "nearest with coordinate_transformation_mode and nearest_mode other than asymmetric with floor, or "
+               "half_pixel with a rounding nearest_mode (dlc's nearest upsample reads input floor(o / f))";
+    return NULL;
+}
+
 /* Resize of a map by whole factors, nearest neighbour: upsample.  PyTorch's
  * nn.Upsample(mode='nearest') and dlc's export write scales (1, 1, f...) with
  * asymmetric coordinates and floor: output o reads input floor(o / f).  With
@@ -750,17 +912,10 @@ static dlc_status op_flatten(imp *k, const onnx_node *n)
  * scales give the factors as multiples of the input's size. */
 static dlc_status op_resize(imp *k, const onnx_node *n)
 {
-    const onnx_attr *mode = onnx_attr_get(n, "mode"), *ct = onnx_attr_get(n, "coordinate_transformation_mode"),
-                    *nm = onnx_attr_get(n, "nearest_mode");
-    const char *m = mode && mode->s ? mode->s : "nearest", *c = ct && ct->s ? ct->s : "half_pixel",
-               *r = nm && nm->s ? nm->s : "round_prefer_floor";
-    if (strcmp(m, "nearest"))
-        return fail_at(k, n, "mode '%s' (dlc's upsample is nearest neighbour by whole factors)", m);
-    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
-    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
-        return fail_at(k, n, "coordinate_transformation_mode '%s' with nearest_mode '%s' (dlc's upsample "
-                             "reads input floor(o / f): asymmetric with floor, or half_pixel with a rounding "
-                             "nearest_mode)", c, r);
+    int align = 0;
+    const char *why = onnx_resize_mode(n, &align);
+    if (why)
+        return fail_at(k, n, "%s", why);
     int in;
     dlc_status st = layer_in(k, n, 0, &in);
     tensor_shape xs;
@@ -792,6 +947,12 @@ static dlc_status op_resize(imp *k, const onnx_node *n)
     if (L < 0)
         return fail_at(k, n, "too many layers");
     key_list(k, L, "scale", f, nsp);
+    const onnx_attr *mode = onnx_attr_get(n, "mode");
+    if (mode && mode->s && !strcmp(mode->s, "linear")) {
+        keyf(k, L, "mode: bilinear");
+        if (align)
+            keyf(k, L, "align_corners: true");
+    }
     new_val(k, n->out[0], V_LAYER, L);
     return DLC_OK;
 }
@@ -2068,6 +2229,83 @@ static int shuffle_step(imp *k, const onnx_node *n, dlc_status *st)
     return 1;
 }
 
+/* perm (0, 1, 3, 5, 2, 4): the r x r offsets of each block before the block positions */
+static int moves_blocks(const onnx_node *t)
+{
+    static const int64_t want[6] = {0, 1, 3, 5, 2, 4};
+    const onnx_attr *p = onnx_attr_get(t, "perm");
+    return p && p->n_ints == 6 && !memcmp(p->ints, want, sizeof want);
+}
+
+/* reshapes_to, also for a batch of -1 with every other dim given (PyTorch's
+ * nn.PixelUnshuffle writes (-1, C, H/r, r, W/r, r)) */
+static int reshapes_batch(const imp *k, const onnx_tensor *s, const int64_t *d, int r)
+{
+    if (!s || !s->i || (int)s->n != r || r > 8 || s->i[0] != -1)
+        return reshapes_to(k, s, d, r);
+    int64_t v[8];
+    onnx_tensor t = *s;
+    memcpy(v, s->i, sizeof *v * (size_t)r);
+    v[0] = 0;
+    for (int i = 1; i < r; i++)
+        if (v[i] == -1)
+            return 0;
+    t.i = v;
+    return reshapes_to(k, &t, d, r);
+}
+
+/* PyTorch's nn.PixelUnshuffle(r) (and dlc's export of pixel_unshuffle, order crd):
+ * Reshape to (N, C, H/r, r, W/r, r), Transpose (0, 1, 3, 5, 2, 4), Reshape to
+ * (N, C r^2, H/r, W/r), one pixel_unshuffle layer.  1 when n is one of its steps. */
+static int unshuffle_step(imp *k, const onnx_node *n, dlc_status *st)
+{
+    ival *x = n->n_in > 0 && n->in[0][0] ? val(k, n->in[0]) : NULL;
+    int reshape = !strcmp(n->op, "Reshape");
+    tensor_shape xs;
+    int seq;
+    *st = DLC_OK;
+    if (!x || (x->kind != V_LAYER && x->kind != V_UNSHUFFLE_BLOCKS && x->kind != V_UNSHUFFLE_MOVED) ||
+        (x->kind == V_LAYER && !reshape) || x->flat || layer_shape_seq(k, x->layer, &xs, &seq) != DLC_OK || seq ||
+        xs.ndim != 3)
+        return 0;
+    const int C = xs.d[0], H = xs.d[1], W = xs.d[2];
+    if (x->kind == V_LAYER) {
+        const onnx_tensor *s = shape_input(k, n, 1);
+        const onnx_node *t = consumer(k, n, n->out[0], "Transpose", 0, NULL);
+        if (!s || !s->i || s->n != 6 || !t || !moves_blocks(t) || s->i[3] < 1 || s->i[3] != s->i[5])
+            return 0;
+        int64_t r = s->i[3], d[6] = {0, C, H / r, r, W / r, r};
+        if (H % r || W % r || !reshapes_batch(k, s, d, 6))
+            return 0;
+        new_val(k, n->out[0], V_UNSHUFFLE_BLOCKS, x->layer)->groups = (int)r;
+        return 1;
+    }
+    if (x->kind == V_UNSHUFFLE_BLOCKS) {
+        if (strcmp(n->op, "Transpose") != 0 || !moves_blocks(n)) {
+            *st = fail_at(k, n, "a map cut into %d x %d blocks, then other than moved to channels (Transpose perm "
+                                "(0, 1, 3, 5, 2, 4), a pixel unshuffle)", x->groups, x->groups);
+            return 1;
+        }
+        new_val(k, n->out[0], V_UNSHUFFLE_MOVED, x->layer)->groups = x->groups;
+        return 1;
+    }
+    int r = x->groups;
+    int64_t d[4] = {0, (int64_t)C * r * r, H / r, W / r};
+    if (!reshape || !reshapes_batch(k, shape_input(k, n, 1), d, 4)) {
+        *st = fail_at(k, n, "a pixel unshuffle by %d not reshaped to (N, %lld, %d, %d)", r, (long long)d[1], H / r,
+                      W / r);
+        return 1;
+    }
+    int L = add_layer(k, "pixel_unshuffle", n->out[0], &x->layer, 1);
+    if (L < 0) {
+        *st = fail_at(k, n, "too many layers");
+        return 1;
+    }
+    keyf(k, L, "scale: %d", r);
+    new_val(k, n->out[0], V_LAYER, L);
+    return 1;
+}
+
 /* Pad with zeros of a map's spatial axes, read by convolutions and average
  * pools only (PyTorch writes F.avg_pool2d(x, 3, 1, padding=1) as Pad +
  * AveragePool): their own zero padding, added to theirs (pad_window). */
@@ -2611,7 +2849,7 @@ static dlc_status convert(imp *k, const onnx_node *n)
     }
     dlc_status gst;
     if (shape_step(k, n, &gst) || channel_step(k, n, &gst) || mix_step(k, n, &gst) ||
-        shuffle_step(k, n, &gst) || pad_step(k, n, &gst))
+        shuffle_step(k, n, &gst) || unshuffle_step(k, n, &gst) || pad_step(k, n, &gst))
         return gst;
     if (!strcmp(op, "Split"))
         return op_split(k, n);
@@ -2664,6 +2902,10 @@ static dlc_status convert(imp *k, const onnx_node *n)
                              "normalization's (x - mean) / sqrt(var + eps)", op);
     if (!strcmp(op, "Conv"))
         return op_conv(k, n);
+    if (!strcmp(op, "ConvTranspose"))
+        return op_conv_transpose(k, n);
+    if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth"))
+        return op_depth_space(k, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool"))
         return op_pool(k, n);
     if (!strcmp(op, "GlobalAveragePool"))

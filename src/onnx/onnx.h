@@ -110,6 +110,23 @@ const onnx_tensor *onnx_init_get(const onnx_model *m, const char *name);
 const char *onnx_meta_get(const onnx_model *m, const char *key);
 
 /* ---- importing (import.c) ---- */
+
+/* A Resize node's mode as dlc's upsample computes it: NULL with
+ * *align_corners for mode linear (1: coordinate_transformation_mode
+ * align_corners, 0: half_pixel or pytorch_half_pixel) or nearest read as
+ * floor(o / f); else what dlc's upsample does not do. */
+const char *onnx_resize_mode(const onnx_node *n, int *align_corners);
+
+/* A ConvTranspose node's window along spatial axis i of nsp, for an input of
+ * n positions and kernel k: stride, dilation, and dlc's padding (cropped
+ * from both ends) and output_padding (added at the end) that take the same
+ * window of the full transposed output as the node's pads, auto_pad SAME
+ * or output_shape; *same = 1 when that window is also dlc's `padding: same`
+ * (TensorFlow's crop, the odd one at the end).  NULL, or what dlc cannot
+ * express: then *same says whether `same` can (every axis must agree). */
+const char *onnx_conv_transpose_window(const onnx_node *n, int nsp, int i, int64_t nin, int64_t k, int64_t *stride,
+                                       int64_t *dilation, int64_t *pad, int64_t *out_pad, int *same);
+
 typedef struct {
     float scale;                /* --scale S: inputs times S before mean and std (0: none) */
     int n_mean, n_std;          /* --mean / --std: one value, or one per channel */

@@ -388,14 +388,76 @@ PY
     grep -q '^      scale: \[2, 3\]$' u/config.yaml
     "$DLC" predict u --values x.txt --logits > got.txt
     below "$(max_abs_diff want.txt got.txt)" 1e-5
-    # bilinear is not nearest: refused, naming the node
+    # bicubic is neither nearest nor bilinear: refused, naming the node
     /usr/bin/python3 -c '
 import torch
-m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bilinear"))
-torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bl.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
-    run "$DLC" import bl.onnx --out bl
+m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Upsample(scale_factor=2, mode="bicubic"))
+torch.onnx.export(m, torch.randn(1, 1, 6, 6), "bc.onnx", opset_version=13, input_names=["input"])' 2>/dev/null
+    run "$DLC" import bc.onnx --out bc
     [ "$status" -eq 2 ]
-    [[ "$output" == *"(Resize): mode 'linear' (dlc's upsample is nearest neighbour by whole factors)"* ]]
+    [[ "$output" == *"(Resize): a mode other than nearest and linear (dlc's upsample is nearest neighbour or bilinear, by whole factors)"* ]]
+}
+
+@test "a bilinear upsample (half-pixel and align_corners) trains, exports (Resize linear), runs in ONNX Runtime and imports back; PyTorch's bilinear interpolate (both alignments) imports with PyTorch's outputs" {
+    unet_config
+    sed -e 's/{name: u2, type: upsample}/{name: u2, type: upsample, mode: bilinear}/' \
+        -e 's/{name: u1, type: upsample, scale: \[2, 2\]}/{name: u1, type: upsample, scale: [2, 2], mode: bilinear, align_corners: true}/' \
+        -e 's/^name: unet$/name: bl/' unet.yaml > bl.yaml
+    grep -q 'align_corners: true' bl.yaml
+    run "$DLC" train bl.yaml --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.5' runs/bl/report.json
+    run "$DLC" export runs/bl --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/bl/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A12 '^    - name: u1$' back/config.yaml | grep -q '^      align_corners: true$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/bl --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    # a mode a user might guess, and align_corners on nearest
+    sed 's/mode: bilinear}/mode: linear}/' bl.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'bilinear'; linear along every spatial axis, whatever their number)"* ]]
+    sed 's/, mode: bilinear, align_corners: true}/, align_corners: true}/' bl.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'u1' (upsample): align_corners: true with mode: nearest (it places bilinear's samples; set mode: bilinear, or drop align_corners)"* ]]
+    if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+        /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(3)
+class B(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c = nn.Conv2d(1, 2, 3, padding=1)
+        s.fc = nn.Linear(4 * 24 * 24, 3)
+    def forward(s, x):
+        a = torch.tanh(s.c(x))                                                             # (2, 6, 8)
+        b = nn.functional.interpolate(a, scale_factor=(4, 3), mode="bilinear", align_corners=False)
+        c = nn.functional.interpolate(a, scale_factor=(4, 3), mode="bilinear", align_corners=True)
+        return s.fc(torch.cat([b, c], 1).flatten(1))
+m = B().eval()
+x = torch.randn(3, 1, 6, 8)
+torch.onnx.export(m, x, "b.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+        run "$DLC" import b.onnx --out b
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c '^      mode: bilinear$' b/config.yaml)" -eq 2 ]
+        "$DLC" predict b --values x.txt --logits > got.txt
+        below "$(max_abs_diff want.txt got.txt)" 1e-4
+    fi
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/bl x.txt
+    [ "$status" -eq 0 ]
 }
 
 @test "two heads of different losses and weights on one CSV, one of them also read by the other: gradients, training, eval, predict, ONNX; its import says what it leaves out" {
@@ -507,4 +569,200 @@ PY
     # the step moves the logits by about 0.5; dlc's land within 1e-5 of PyTorch's (1.5e-7 measured)
     below "$(max_abs_diff want.txt got.txt)" 1e-5
     ! below "$(max_abs_diff want.txt before.txt)" 0.1 || false
+}
+
+# a convolutional autoencoder on Fashion-MNIST: 28 -> 14 -> 7 by strided
+# convolutions, back to 14 and 28 by transposed ones, mse on the image itself
+# (a CSV whose label columns are the pixels again, scaled to [0, 1])
+autoencoder_config() {
+    gzip -dc "$FMNIST/train-images-idx3-ubyte.gz" | tail -c +17 | head -c $((784 * 1200)) | od -An -v -tu1 -w784 |
+        awk 'BEGIN { for (i = 0; i < 784; i++) h = h (i ? "," : "") "p" i; for (i = 0; i < 784; i++) h = h ",t" i; print h }
+             { r = ""; t = ""; for (i = 1; i <= NF; i++) { r = r (i > 1 ? "," : "") $i; t = t "," sprintf("%.4g", $i / 255) }
+               print r t }' > ae.csv
+    local labels
+    labels=$(awk 'BEGIN { for (i = 0; i < 784; i++) printf "%st%d", (i ? ", " : ""), i }')
+    cat > ae.yaml <<YAML
+name: ae
+seed: 1
+data:
+  format: csv
+  train: {file: ae.csv}
+  label: {image: [$labels]}
+  split: {dev: 0.2}
+  normalize: minmax
+loss: mse
+train: {epochs: 3, batch_size: 32, optimizer: {type: adam, lr: 0.003}}
+model:
+  input: [1, 28, 28]
+  layers:
+    - {name: e1, type: conv2d, filters: 8, kernel: 3, stride: 2, padding: 1, activation: relu}
+    - {name: e2, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: 1, activation: relu}
+    - {name: d2, type: conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1, activation: relu}
+    - {name: image, type: conv_transpose, filters: 1, kernel: 3, stride: 2, padding: 1, output_padding: 1, activation: sigmoid}
+YAML
+}
+
+@test "a convolutional autoencoder (conv_transpose 7 -> 14 -> 28): trains, evaluates, predicts, resumes, exports (ConvTranspose), runs in ONNX Runtime and imports back" {
+    autoencoder_config
+    run "$DLC" summary ae.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"d2                     conv_transpose+relu (8, 14, 14)                 1,160  e2"* ]]
+    [[ "$output" == *"image                  conv_transpose+sigmoid (1, 28, 28)                    73  d2"* ]]
+    [[ "$output" == *"total params: 2,481 "* ]]   # PyTorch's count of the same module
+    run "$DLC" train ae.yaml --quiet
+    [ "$status" -eq 0 ]
+    # the reconstruction error falls to a fifth of the first epoch's
+    awk -F, 'NR == 2 { first = $3 } END { exit !($5 < 0.2 * first) }' runs/ae/metrics.csv
+    run "$DLC" eval runs/ae --split dev --json
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.mse < 0.04'
+    # stopped after 2 epochs and resumed, it ends as the straight run did
+    run "$DLC" train ae.yaml --set name=part --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" train runs/part/config.yaml --resume --set train.epochs=3 --quiet
+    [ "$status" -eq 0 ]
+    diff <(metrics_no_time runs/ae/metrics.csv) <(metrics_no_time runs/part/metrics.csv)
+    run "$DLC" export runs/ae --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/ae/model.onnx --out back
+    [ "$status" -eq 0 ]
+    grep -A16 '^    - name: d2$' back/config.yaml | grep -q '^      output_padding: \[1, 1\]$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/ae --values x.txt > want.txt
+    [ "$(wc -l < want.txt)" -eq 3 ] && [ "$(awk '{ print NF }' want.txt | sort -u)" -eq 784 ]
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/ae x.txt
+    [ "$status" -eq 0 ]
+    # Keras' padding: same (its odd crop at the end: asymmetric pads) and groups, in ONNX Runtime too
+    sed -e 's/padding: 1, output_padding: 1, activation: relu}/padding: same, groups: 2, activation: relu}/' \
+        -e 's/^name: ae$/name: same/' ae.yaml > same.yaml
+    run "$DLC" train same.yaml --set train.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/same x.txt
+    [ "$status" -eq 0 ]
+}
+
+@test "a conv_transpose's mistakes name the layer and what to change" {
+    autoencoder_config
+    sed 's/output_padding: 1, activation: relu/output_padding: 2, activation: relu/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"bad.yaml:16: layer 'd2' (conv_transpose): output_padding 2 must be smaller than stride 2 or dilation 1 along spatial axis 1 (it adds positions at the end that the last input position does not reach; set output_padding to at most 1, or raise padding to crop instead)"* ]]
+    sed 's/padding: 1, output_padding: 1, activation: relu/padding: same, output_padding: 1, activation: relu/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): output_padding 1 with padding: same (padding: same gives input x stride; output_padding goes with an integer padding, PyTorch's)"* ]]
+    sed 's/type: conv_transpose, filters: 8/type: Conv2DTranspose, filters: 8/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown layer type \"Conv2DTranspose\" (dlc's name: 'conv_transpose'; its spatial axes are its input's)"* ]]
+    sed 's/conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 1,/conv_transpose, filters: 8, kernel: 3, stride: 2, padding: 9,/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): output size (n - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1 = (7 - 1) 2 - 18 + 3 + 1 = -2 along spatial axis 1 is less than 1: lower padding"* ]]
+    sed 's/type: conv_transpose, filters: 8, kernel: 3/type: conv_transpose, filters: 8, groups: 3, kernel: 3/' ae.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'd2' (conv_transpose): groups 3 must divide both the input's 16 channels and the 8 filters"* ]]
+}
+
+@test "PyTorch's nn.ConvTranspose2d (stride 2 and 3, output_padding, dilation, groups) imports as conv_transpose with PyTorch's outputs" {
+    /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || skip "no python3-torch"
+    /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(7)
+m = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU(),                 # 9 -> 5
+                  nn.ConvTranspose2d(4, 6, 4, stride=3, padding=1, output_padding=1, groups=2), nn.ReLU(),  # 5 -> 15
+                  nn.ConvTranspose2d(6, 2, 3, stride=2, padding=2, output_padding=1, dilation=2),  # 15 -> 30
+                  nn.Flatten(), nn.Linear(2 * 30 * 30, 3)).eval()
+x = torch.randn(3, 1, 9, 9)
+torch.onnx.export(m, x, "ct.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+    run "$DLC" import ct.onnx --out ct
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      type: conv_transpose$' ct/config.yaml)" -eq 2 ]
+    "$DLC" predict ct --values x.txt --logits > got.txt
+    below "$(max_abs_diff want.txt got.txt)" 1e-4
+}
+
+@test "pixel_unshuffle down and pixel_shuffle (sub-pixel) up in a U-Net: trains, exports (Reshape/Transpose or SpaceToDepth, DepthToSpace CRD or DCR), runs in ONNX Runtime and imports back; channels not divisible by scale^2 named; PyTorch's nn.PixelShuffle and nn.PixelUnshuffle import with their outputs" {
+    unet_config
+    sed -e 's/{name: p1, type: maxpool, kernel: 2}/{name: p1, type: pixel_unshuffle, scale: 2}/' \
+        -e 's/{name: mid, type: conv2d, filters: 8,/{name: mid, type: conv2d, filters: 32,/' \
+        -e 's/{name: u2, type: upsample}/{name: u2, type: pixel_shuffle, scale: 2}/' \
+        -e 's/^name: unet$/name: ps/' unet.yaml > ps.yaml
+    run "$DLC" summary ps.yaml
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"p1                     pixel_unshuffle  (16, 14, 14)                    0  e1"* ]]
+    [[ "$output" == *"u2                     pixel_shuffle    (8, 14, 14)                     0  mid"* ]]
+    sed 's/filters: 32,/filters: 30,/' ps.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"layer 'u2' (pixel_shuffle): its input 'mid' has 30 channels, not a multiple of scale^2 = 4 (each output channel takes 4 of them into a 2 x 2 block); give 'mid' 28 or 32 channels, or change scale"* ]]
+    sed 's/{name: u2, type: pixel_shuffle, scale: 2}/{name: u2, type: PixelShuffle, upscale_factor: 2}/' ps.yaml > bad.yaml
+    run "$DLC" summary bad.yaml
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"(dlc's name: 'pixel_shuffle'; PyTorch's nn.PixelShuffle(r): scale: r)"* ]]
+    run "$DLC" train ps.yaml --set train.epochs=2 --quiet
+    [ "$status" -eq 0 ]
+    jq -e '.splits.dev.accuracy > 0.5' runs/ps/report.json
+    run "$DLC" export runs/ps --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/ps/model.onnx --out back
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -A8 '^    - name: u2$' back/config.yaml | grep -q '^      order: crd$'
+    gzip -dc "$FMNIST/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 2352 | od -An -v -tu1 -w784 > x.txt
+    "$DLC" predict runs/ps --values x.txt > want.txt
+    "$DLC" predict back --values x.txt > got.txt
+    cmp want.txt got.txt
+    # TensorFlow's order (DepthToSpace DCR) and back
+    sed -e 's/{name: u2, type: pixel_shuffle, scale: 2}/{name: u2, type: pixel_shuffle, scale: 2, order: dcr}/' \
+        -e 's/{name: p1, type: pixel_unshuffle, scale: 2}/{name: p1, type: pixel_unshuffle, scale: 2, order: dcr}/' \
+        -e 's/^name: ps$/name: dcr/' ps.yaml > dcr.yaml
+    run "$DLC" train dcr.yaml --set train.epochs=1 --quiet
+    [ "$status" -eq 0 ]
+    run "$DLC" export runs/dcr --format onnx
+    [ "$status" -eq 0 ]
+    run "$DLC" import runs/dcr/model.onnx --out back_dcr
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^      order: dcr$' back_dcr/config.yaml)" -eq 2 ]
+    "$DLC" predict runs/dcr --values x.txt > want.txt
+    "$DLC" predict back_dcr --values x.txt > got.txt
+    cmp want.txt got.txt
+    if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+        /usr/bin/python3 - <<'PY'
+import numpy as np, torch
+from torch import nn
+torch.manual_seed(4)
+m = nn.Sequential(nn.Conv2d(1, 18, 3, padding=1), nn.Tanh(), nn.PixelShuffle(3),      # (2, 18, 24)
+                  nn.PixelUnshuffle(2), nn.Conv2d(8, 2, 3), nn.Flatten(), nn.Linear(2 * 7 * 10, 3)).eval()
+x = torch.randn(3, 1, 6, 8)
+torch.onnx.export(m, x, "p.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+np.savetxt("x2.txt", x.reshape(3, -1).numpy(), fmt="%.8g")
+np.savetxt("want2.txt", m(x).detach().numpy(), fmt="%.8g")
+PY
+        run "$DLC" import p.onnx --out p
+        echo "$output"
+        [ "$status" -eq 0 ]
+        grep -q '^      type: pixel_shuffle$' p/config.yaml
+        grep -q '^      type: pixel_unshuffle$' p/config.yaml
+        "$DLC" predict p --values x2.txt --logits > got2.txt
+        below "$(max_abs_diff want2.txt got2.txt)" 1e-4
+    fi
+    command -v node >/dev/null && [ -d "$ROOT/tests/onnx/node_modules/onnxruntime-node" ] || skip "no ONNX Runtime"
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/ps x.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run "$ROOT/tests/onnx/check.sh" "$DLC" runs/dcr x.txt
+    echo "$output"
+    [ "$status" -eq 0 ]
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes PyTorch reference values for slice, split, subtract, multiply, abs,
-square, l2normalize, gram, layernorm, channel_shuffle and upsample (tests/data/ref/layers_cut.ref,
-layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref, layers_upsample.ref), in the format of
-make_reference.py;
+square, l2normalize, gram, layernorm, channel_shuffle, upsample (nearest and bilinear),
+pixel_shuffle, pixel_unshuffle and conv_transpose (tests/data/ref/layers_cut.ref,
+layers_elementwise.ref, layers_norm.ref, layers_shuffle.ref, layers_upsample.ref,
+layers_bilinear.ref, layers_pixel_shuffle.ref, layers_conv_transpose.ref), in the format of make_reference.py;
 tests/unit/test_layers.c reads them.
 
 Run once with Debian's python3-torch (1.13): /usr/bin/python3 tests/data/make_reference_layers.py
@@ -115,6 +116,74 @@ def upsample():
     case(a, "upsample_2d", [torch.randn(2, 3, 3, 4)], up((2, 3)))
     case(a, "upsample_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3)))
     write("layers_upsample", a)
+    bilinear()
+    pixel_shuffle()
+    conv_transpose()
+
+
+def bilinear():
+    """F.interpolate(mode='linear' / 'bilinear' / 'trilinear') by whole factors, align_corners
+    False (Keras' bilinear, ONNX's half_pixel) and True"""
+    torch.manual_seed(8642)
+    a = {}
+    F = torch.nn.functional
+
+    def up(f, mode, align):
+        return lambda x: F.interpolate(x, scale_factor=f, mode=mode, align_corners=align)
+    case(a, "bilinear_2d", [torch.randn(2, 3, 3, 5)], up((2, 3), "bilinear", False))
+    case(a, "bilinear_2d_align", [torch.randn(2, 3, 3, 5)], up((2, 3), "bilinear", True))
+    case(a, "linear_1d", [torch.randn(2, 2, 5)], up(3, "linear", False))
+    case(a, "trilinear_3d", [torch.randn(2, 2, 2, 3, 2)], up((2, 1, 3), "trilinear", False))
+    case(a, "bilinear_2d_x4_align", [torch.randn(1, 2, 4, 4)], up(4, "bilinear", True))
+    write("layers_bilinear", a)
+
+
+def pixel_shuffle():
+    """nn.PixelShuffle / nn.PixelUnshuffle (order crd) and TensorFlow's depth_to_space /
+    space_to_depth written in torch (order dcr)"""
+    torch.manual_seed(7531)
+    a = {}
+
+    def d2s_dcr(r):
+        def f(x):
+            n, c, h, w = x.shape
+            return x.view(n, r, r, c // (r * r), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, c // (r * r), h * r, w * r)
+        return f
+
+    def s2d_dcr(r):
+        def f(x):
+            n, c, h, w = x.shape
+            return x.view(n, c, h // r, r, w // r, r).permute(0, 3, 5, 1, 2, 4).reshape(n, c * r * r, h // r, w // r)
+        return f
+    case(a, "shuffle_crd", [torch.randn(2, 18, 2, 3)], torch.nn.PixelShuffle(3))
+    case(a, "shuffle_dcr", [torch.randn(2, 18, 2, 3)], d2s_dcr(3))
+    case(a, "unshuffle_crd", [torch.randn(2, 3, 4, 6)], torch.nn.PixelUnshuffle(2))
+    case(a, "unshuffle_dcr", [torch.randn(2, 3, 4, 6)], s2d_dcr(2))
+    write("layers_pixel_shuffle", a)
+
+
+def conv_transpose():
+    """nn.ConvTranspose1d/2d (F.conv_transpose*) on odd sizes: strides 2 and 3, kernels 3
+    and 4, padding 1, output_padding 1, groups, dilation; Keras' padding='same' (TensorFlow
+    crops the odd one at the end) as PyTorch's padding 0 cropped by hand"""
+    torch.manual_seed(9753)
+    a = {}
+    F = torch.nn.functional
+
+    def ct(**kw):
+        return lambda x, w, b=None: F.conv_transpose2d(x, w, b, **kw)
+    case(a, "ct_k3_s2_p1_op1", [torch.randn(3, 4, 5, 7)], ct(stride=2, padding=1, output_padding=1),
+         [torch.randn(4, 3, 3, 3) * 0.3, torch.randn(3)])
+    case(a, "ct_k4_s3_p1_op1_g2", [torch.randn(2, 4, 5, 6)],
+         ct(stride=3, padding=1, output_padding=1, groups=2), [torch.randn(4, 3, 4, 4) * 0.3, torch.randn(6)])
+    case(a, "ct_k34_s23_d2_nobias", [torch.randn(2, 3, 4, 5)],
+         ct(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), dilation=2), [torch.randn(3, 2, 3, 4) * 0.3])
+    case(a, "ct_1d_k4_s2_p1", [torch.randn(2, 2, 7)],
+         lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1), [torch.randn(2, 3, 4), torch.randn(3)])
+    case(a, "ct_same_k3_s2", [torch.randn(2, 2, 5, 4)],
+         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2)[:, :, :-1, :-1],
+         [torch.randn(2, 3, 3, 3) * 0.3, torch.randn(3)])
+    write("layers_conv_transpose", a)
 
 
 if __name__ == "__main__":

@@ -378,6 +378,62 @@ static const char *b_conv(tcase *k)
     return NULL;
 }
 
+/* DepthToSpace (DCR or CRD) and SpaceToDepth (DCR), as import reads them */
+static const char *b_depth_space(tcase *k)
+{
+    const onnx_node *n = k->node;
+    int d2s = !strcmp(n->op, "DepthToSpace");
+    if (k->in[0].ndim != 4)
+        return "a map other than (N, C, H, W)";
+    spec_init(&k->spec, d2s ? "pixel_shuffle" : "pixel_unshuffle");
+    k->spec.scale = (layer_window){1, {(int)attr_i(n, "blocksize", 0)}};
+    k->spec.order = !strcmp(attr_s(n, "mode", "DCR"), "CRD") ? SHUFFLE_CRD : SHUFFLE_DCR;
+    return take_data(k, 0);
+}
+
+/* ConvTranspose through the window import reads (onnx_conv_transpose_window) */
+static const char *b_conv_transpose(tcase *k)
+{
+    const onnx_node *n = k->node;
+    const onnx_tensor *W = &k->in[1];
+    int nsp = k->in[0].ndim - 2;
+    if (nsp < 1 || nsp > 3)
+        return "a convolution over other than 1 to 3 spatial axes";
+    if (!W->f || W->ndim != nsp + 2)
+        return "the weight is missing";
+    spec_init(&k->spec, "conv_transpose");
+    k->spec.groups = (int)attr_i(n, "group", 1);
+    const char *why = take_data(k, 0);
+    if (why)
+        return why;
+    k->spec.kernel.n = k->spec.stride.n = k->spec.pad.n = k->spec.dilation.n = k->spec.output_padding.n = nsp;
+    int explicit = 1, same = 1;
+    for (int i = 0; i < nsp; i++) {
+        int64_t s, d, p, o;
+        int sm;
+        if ((why = onnx_conv_transpose_window(n, nsp, i, k->in[0].dims[2 + i], W->dims[2 + i], &s, &d, &p, &o, &sm)))
+            explicit = 0;
+        same &= sm;
+        k->spec.kernel.v[i] = (int)W->dims[2 + i];
+        k->spec.stride.v[i] = (int)s;
+        k->spec.dilation.v[i] = (int)d;
+        k->spec.pad.v[i] = (int)p;
+        k->spec.output_padding.v[i] = (int)o;
+    }
+    if (!explicit && !same)
+        return "a crop other than padding p with output_padding, or `same`";
+    k->spec.padding = explicit ? PAD_EXPLICIT : PAD_SAME;
+    if (!explicit)
+        memset(&k->spec.output_padding, 0, sizeof k->spec.output_padding);
+    k->spec.filters = (int)(W->dims[1] * k->spec.groups);
+    add_param(k, "weight", as_floats(W), W->n);
+    if (k->has_in[2])
+        add_param(k, "bias", as_floats(&k->in[2]), k->in[2].n);
+    else
+        k->spec.use_bias = 0;
+    return NULL;
+}
+
 static const char *b_pool(tcase *k)
 {
     const onnx_node *n = k->node;
@@ -418,13 +474,14 @@ static const char *b_resize(tcase *k)
 {
     const onnx_node *n = k->node;
     spec_init(&k->spec, "upsample");
-    const char *c = attr_s(n, "coordinate_transformation_mode", "half_pixel");
-    if (strcmp(attr_s(n, "mode", "nearest"), "nearest"))
-        return "linear or cubic interpolation (dlc's upsample is nearest)";
-    const char *r = attr_s(n, "nearest_mode", "round_prefer_floor");
-    int half = !strcmp(c, "half_pixel") || !strcmp(c, "pytorch_half_pixel");
-    if (!(half && !strncmp(r, "round_prefer_", 13)) && (strcmp(c, "asymmetric") || strcmp(r, "floor")))
-        return "coordinates other than asymmetric with floor, or half_pixel with a rounding nearest_mode";
+    int align;
+    const char *why = onnx_resize_mode(n, &align);
+    if (why)
+        return why;
+    if (!strcmp(attr_s(n, "mode", "nearest"), "linear")) {
+        k->spec.interp = UPSAMPLE_BILINEAR;
+        k->spec.align_corners = align;
+    }
     if (onnx_attr_get(n, "axes") || attr_i(n, "antialias", 0))
         return "axes or antialias (opset 18)";
     const onnx_tensor *x = &k->in[0], *sc = &k->in[2], *sz = &k->in[3];
@@ -598,7 +655,8 @@ static const op_row ops[] = {
     {"MaxPool", b_pool},      {"AveragePool", b_pool},        {"GlobalAveragePool", b_global_avgpool},
     {"BatchNormalization", b_batchnorm}, {"Gather", b_gather}, {"LSTM", b_recurrent},
     {"GRU", b_recurrent},     {"RNN", b_recurrent},            {"Abs", b_abs},
-    {"LayerNormalization", b_layernorm}, {"Resize", b_resize},
+    {"LayerNormalization", b_layernorm}, {"Resize", b_resize}, {"ConvTranspose", b_conv_transpose},
+    {"DepthToSpace", b_depth_space}, {"SpaceToDepth", b_depth_space},
     /* ops with a dlc layer but two data inputs: dlc's graphs take one input */
     {"Add", NULL},            {"Sum", NULL},                  {"Concat", NULL},
 };

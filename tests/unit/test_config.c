@@ -1566,7 +1566,7 @@ static void test_to_yaml_round_trip(void **state)
     assert_string_equal(c.data.dev.file, "data/dev set.csv");
     assert_string_equal(c.data.classes.v[5], "ünïcödé");
     assert_string_equal(c.data.classes.v[6], "tab\there");
-    assert_int_equal(c.n_layers, 27); /* 24 written, and the split's 3 pieces */
+    assert_int_equal(c.n_layers, 29); /* 26 written, and the split's 3 pieces */
     for (int i = 0; i < c.n_layers; i++) {
         if (strcmp(c.layers[i].name, "rnn1") == 0)
             assert_int_equal(c.layers[i].reverse, 1);
@@ -1576,6 +1576,11 @@ static void test_to_yaml_round_trip(void **state)
             assert_int_equal(c.layers[i].count_include_pad, 0);
         if (strcmp(c.layers[i].name, "up") == 0)
             assert_true(c.layers[i].scale.n == 2 && c.layers[i].scale.v[1] == 3);
+        if (strcmp(c.layers[i].name, "ps") == 0)
+            assert_true(c.layers[i].order == SHUFFLE_DCR && c.layers[i].scale.v[0] == 2);
+        if (strcmp(c.layers[i].name, "deconv") == 0)
+            assert_true(c.layers[i].output_padding.n == 2 && c.layers[i].output_padding.v[0] == 1 &&
+                        c.layers[i].output_padding.v[1] == 0 && c.layers[i].pad.v[0] == 1);
     }
     assert_int_equal(c.layers[11].kernel.n, 2);
     assert_int_equal(c.layers[11].kernel.v[1], 2);

@@ -991,6 +991,105 @@ static void case_upsample(void)
     tensor_shape vol = {4, {1, 2, 2, 2}};
     t[0].scale = win(3, 2, 1, 2);
     check_graph("upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
+    /* bilinear, half-pixel and corner-aligned, 1- to 3-D */
+    s[1].interp = UPSAMPLE_BILINEAR;
+    check_graph("conv2d + bilinear upsample [2, 3] + conv2d", &in, s, 3, 3, 2e-2);
+    s[1].align_corners = 1;
+    check_graph("conv2d + bilinear upsample [2, 3] align_corners + conv2d", &in, s, 3, 3, 2e-2);
+    t[0].interp = UPSAMPLE_BILINEAR;
+    check_graph("trilinear upsample of a 3-D map", &vol, t, 1, 2, 1e-2);
+    t[0].scale = win(1, 3, 0, 0);
+    check_graph("linear upsample of a 1-D map", &len, t, 1, 2, 1e-2);
+    t[0].align_corners = 1;
+    check_graph("linear upsample of a 1-D map, align_corners", &len, t, 1, 2, 1e-2);
+}
+
+/* the convolution's adjoint: odd sizes, strides 2 and 3, kernels 3 and 4, padding 1,
+ * output_padding 1, groups, dilation, same and valid, 1-D and 3-D maps; input, weight
+ * and bias */
+static void case_conv_transpose(void)
+{
+    tensor_shape in = {3, {4, 3, 5}};
+    layer_spec s[1] = {gt_spec("conv_transpose", "ct")};
+    s[0].filters = 3;
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("conv_transpose k3 s2 p1 op1", &in, s, 1, 2, 1e-2);
+    s[0].kernel = win(2, 4, 3, 0);
+    s[0].stride = win(2, 3, 2, 0);
+    s[0].output_padding = win(2, 2, 0, 0);
+    s[0].groups = 2;
+    s[0].filters = 4;
+    check_graph("conv_transpose k(4,3) s(3,2) p1 op(2,0) groups 2", &in, s, 1, 3, 1e-2);
+    s[0].groups = 1;
+    s[0].filters = 3;
+    s[0].use_bias = 0;
+    s[0].dilation = win(1, 2, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    check_graph("conv_transpose k(4,3) s2 dilation 2 no bias", &in, s, 1, 2, 1e-2);
+    s[0].use_bias = 1;
+    s[0].dilation = win(1, 1, 0, 0);
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].padding = PAD_SAME;
+    s[0].output_padding = win(1, 0, 0, 0);
+    check_graph("conv_transpose k3 s2 same", &in, s, 1, 2, 1e-2);
+    s[0].padding = PAD_VALID;
+    s[0].kernel = win(1, 2, 0, 0);
+    s[0].stride = win(1, 3, 0, 0);
+    check_graph("conv_transpose k2 s3 valid", &in, s, 1, 2, 1e-2);
+    tensor_shape len = {2, {2, 5}};
+    check_graph("conv_transpose of a 1-D map", &len, s, 1, 2, 1e-2);
+    tensor_shape vol = {4, {2, 2, 3, 2}};
+    s[0].kernel = win(1, 3, 0, 0);
+    s[0].stride = win(1, 2, 0, 0);
+    s[0].padding = PAD_EXPLICIT;
+    s[0].pad = win(1, 1, 0, 0);
+    s[0].output_padding = win(1, 1, 0, 0);
+    check_graph("conv_transpose of a 3-D map", &vol, s, 1, 2, 1e-2);
+}
+
+/* sub-pixel moves of both orders, and their inverses: each value moves once */
+static void case_pixel_shuffle(void)
+{
+    tensor_shape in = {3, {8, 2, 3}};
+    layer_spec s[2] = {gt_spec("pixel_shuffle", "ps"), gt_spec("pixel_unshuffle", "pu")};
+    s[0].scale = win(1, 2, 0, 0);
+    s[0].activation = ACT_TANH;
+    s[1].scale = win(1, 2, 0, 0);
+    s[1].activation = ACT_TANH;
+    check_graph("pixel_shuffle crd + pixel_unshuffle crd", &in, s, 2, 2, 1e-2);
+    s[0].order = s[1].order = SHUFFLE_DCR;
+    check_graph("pixel_shuffle dcr + pixel_unshuffle dcr", &in, s, 2, 2, 1e-2);
+    s[1].order = SHUFFLE_CRD;
+    check_graph("pixel_shuffle dcr + pixel_unshuffle crd", &in, s, 2, 2, 1e-2);
+    /* the input read by an add too: both moves add into gradients others write */
+    layer_spec t[3] = {s[0], s[1], gt_spec("add", "sum")};
+    gt_inputs(&t[2], "pu", "input");
+    t[2].activation = ACT_TANH;
+    check_graph("pixel_shuffle + pixel_unshuffle + add of the input", &in, t, 3, 2, 1e-2);
+    layer_spec u[3] = {gt_spec("pixel_unshuffle", "pu"), gt_spec("pixel_shuffle", "ps"), gt_spec("add", "sum")};
+    u[0].scale = u[1].scale = win(1, 2, 0, 0);
+    u[0].activation = ACT_TANH;
+    gt_inputs(&u[2], "ps", "input");
+    u[2].activation = ACT_TANH;
+    tensor_shape map = {3, {2, 4, 6}};
+    check_graph("pixel_unshuffle + pixel_shuffle + add of the input", &map, u, 3, 2, 1e-2);
+}
+
+static void case_pixel_unshuffle(void)
+{
+    tensor_shape in = {3, {2, 6, 3}};
+    layer_spec s[1] = {gt_spec("pixel_unshuffle", "pu")};
+    s[0].scale = win(1, 3, 0, 0);
+    s[0].activation = ACT_TANH;
+    check_graph("pixel_unshuffle 3 crd", &in, s, 1, 2, 1e-2);
+    s[0].order = SHUFFLE_DCR;
+    check_graph("pixel_unshuffle 3 dcr", &in, s, 1, 2, 1e-2);
 }
 
 static void case_gram(void)
@@ -1065,7 +1164,8 @@ static const op_case cases[] = {
     {"l2normalize", case_l2normalize}, {"gram", case_gram}, {"layernorm", case_layernorm},
     {"scalar_mix", case_scalar_mix}, {"word_chars", case_word_chars},
     {"chi_square", case_chi_square}, {"channel_shuffle", case_channel_shuffle},
-    {"upsample", case_upsample},
+    {"upsample", case_upsample}, {"conv_transpose", case_conv_transpose},
+    {"pixel_shuffle", case_pixel_shuffle}, {"pixel_unshuffle", case_pixel_unshuffle},
 };
 
 static void test_every_op_has_a_check(void **state)

@@ -205,6 +205,85 @@ static void test_upsample(void **state)
     tu_ref_free(r);
 }
 
+/* PyTorch's F.interpolate linear, bilinear and trilinear, align_corners False and True */
+static void test_bilinear(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_bilinear");
+    layer_spec s = gt_spec("upsample", "op");
+    s.interp = UPSAMPLE_BILINEAR;
+    s.scale = (layer_window){2, {2, 3}};
+    check_ref(r, "bilinear_2d", 1, (tensor_shape){3, {3, 3, 5}}, s, 1e-5);
+    s.align_corners = 1;
+    check_ref(r, "bilinear_2d_align", 1, (tensor_shape){3, {3, 3, 5}}, s, 1e-5);
+    s.scale = (layer_window){1, {4}};
+    check_ref(r, "bilinear_2d_x4_align", 1, (tensor_shape){3, {2, 4, 4}}, s, 1e-5);
+    s.align_corners = 0;
+    s.scale = (layer_window){1, {3}};
+    check_ref(r, "linear_1d", 1, (tensor_shape){2, {2, 5}}, s, 1e-5);
+    s.scale = (layer_window){3, {2, 1, 3}};
+    check_ref(r, "trilinear_3d", 1, (tensor_shape){4, {2, 2, 3, 2}}, s, 1e-5);
+    tu_ref_free(r);
+}
+
+/* PyTorch's nn.PixelShuffle and nn.PixelUnshuffle (crd), TensorFlow's
+ * depth_to_space and space_to_depth (dcr) */
+static void test_pixel_shuffle(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_pixel_shuffle");
+    layer_spec s = gt_spec("pixel_shuffle", "op");
+    s.scale = (layer_window){1, {3}};
+    check_ref(r, "shuffle_crd", 1, (tensor_shape){3, {18, 2, 3}}, s, 0);
+    s.order = SHUFFLE_DCR;
+    check_ref(r, "shuffle_dcr", 1, (tensor_shape){3, {18, 2, 3}}, s, 0);
+    s = gt_spec("pixel_unshuffle", "op");
+    s.scale = (layer_window){1, {2}};
+    check_ref(r, "unshuffle_crd", 1, (tensor_shape){3, {3, 4, 6}}, s, 0);
+    s.order = SHUFFLE_DCR;
+    check_ref(r, "unshuffle_dcr", 1, (tensor_shape){3, {3, 4, 6}}, s, 0);
+    tu_ref_free(r);
+}
+
+/* PyTorch's F.conv_transpose1d/2d: odd sizes, strides 2 and 3, padding 1,
+ * output_padding 1, groups, dilation, and Keras' `same` */
+static void test_conv_transpose(void **state)
+{
+    tu_ref *r = tu_ref_load("layers_conv_transpose");
+    layer_spec s = gt_spec("conv_transpose", "op");
+    s.filters = 3;
+    s.kernel = (layer_window){1, {3}};
+    s.stride = (layer_window){1, {2}};
+    s.padding = PAD_EXPLICIT;
+    s.pad = (layer_window){1, {1}};
+    s.output_padding = (layer_window){1, {1}};
+    check_ref(r, "ct_k3_s2_p1_op1", 1, (tensor_shape){3, {4, 5, 7}}, s, 2e-5);
+    s.filters = 6;
+    s.groups = 2;
+    s.kernel = (layer_window){1, {4}};
+    s.stride = (layer_window){1, {3}};
+    check_ref(r, "ct_k4_s3_p1_op1_g2", 1, (tensor_shape){3, {4, 5, 6}}, s, 2e-5);
+    s.filters = 2;
+    s.groups = 1;
+    s.use_bias = 0;
+    s.kernel = (layer_window){2, {3, 4}};
+    s.stride = (layer_window){2, {2, 3}};
+    s.pad = (layer_window){2, {1, 0}};
+    s.output_padding = (layer_window){2, {1, 2}};
+    s.dilation = (layer_window){1, {2}};
+    check_ref(r, "ct_k34_s23_d2_nobias", 1, (tensor_shape){3, {3, 4, 5}}, s, 2e-5);
+    s = gt_spec("conv_transpose", "op");
+    s.filters = 3;
+    s.kernel = (layer_window){1, {4}};
+    s.stride = (layer_window){1, {2}};
+    s.padding = PAD_EXPLICIT;
+    s.pad = (layer_window){1, {1}};
+    check_ref(r, "ct_1d_k4_s2_p1", 1, (tensor_shape){2, {2, 7}}, s, 2e-5);
+    s.kernel = (layer_window){1, {3}};
+    s.padding = PAD_SAME;
+    s.pad = (layer_window){0, {0}};
+    check_ref(r, "ct_same_k3_s2", 1, (tensor_shape){3, {2, 5, 4}}, s, 2e-5);
+    tu_ref_free(r);
+}
+
 /* torchvision ShuffleNetV2's view / transpose / reshape */
 static void test_channel_shuffle(void **state)
 {
@@ -686,7 +765,8 @@ int main(void)
         cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_batchnorm_large_maps), cmocka_unit_test(test_embedding_one_unit),
         cmocka_unit_test(test_channel_shuffle),
-        cmocka_unit_test(test_upsample),
+        cmocka_unit_test(test_upsample),       cmocka_unit_test(test_conv_transpose),
+        cmocka_unit_test(test_bilinear),        cmocka_unit_test(test_pixel_shuffle),
         cmocka_unit_test(test_reshape_after),   cmocka_unit_test(test_no_unwanted_grad),
         cmocka_unit_test(test_config_keys),     cmocka_unit_test(test_sequence_layers),
         cmocka_unit_test(test_padded_steps_alone_or_not),

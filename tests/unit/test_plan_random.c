@@ -1,6 +1,6 @@
 /* test_plan_random.c - the memory plan and the graph builder on random
  * graphs: DAGs of the registry's layers (convolutions of every kernel,
- * stride and padding, pools, batchnorm, in-place activations and flattens,
+ * stride and padding, transposed ones, pools, batchnorm, in-place activations and flattens,
  * dropout, add / concat / slice / split / scalar_mix / multiply / subtract,
  * shared and frozen layers, layers read by many consumers, long skips,
  * several outputs, an inner output kept whole), each built from a seed and
@@ -165,6 +165,19 @@ static int add_layer(rg_graph *g, dlc_rng *r, const tensor_shape *shape, int id,
     case G_CONV: {
         if (xs->ndim == 1)
             return 0;
+        if (below(r, 5) == 0) { /* the adjoint: its dW reads x, its dx W and dy alone */
+            s = gt_spec("conv_transpose", name);
+            s.filters = 1 + below(r, 4);
+            s.kernel = win1(1 + below(r, 3));
+            s.stride = win1(1 + (below(r, 3) == 0));
+            s.padding = (pad_kind)below(r, PAD_COUNT);
+            if (s.padding == PAD_EXPLICIT) {
+                s.pad = win1(below(r, s.kernel.v[0] / 2 + 1));
+                s.output_padding = win1(s.stride.v[0] == 2 ? below(r, 2) : 0);
+            }
+            s.use_bias = below(r, 2);
+            break;
+        }
         s = gt_spec(spatial ? "conv2d" : "conv1d", name); /* conv1d after a reshape to (C, L) */
         s.filters = 1 + below(r, 4);
         int k = 1 + below(r, 3);
@@ -962,6 +975,7 @@ static const rt_field rt_fields[] = {
     RT("bptt", bptt), RT("nonlinearity", nonlinearity), RT("variant", variant),
     RT("forget_bias", forget_bias), RT("start", start), RT("end", end), RT("sizes", n_sizes),
     RT("sizes", sizes), RT("axes", axes), RT("char_units", char_units),
+    RT("output_padding", output_padding),
 };
 #undef RT
 
@@ -1043,6 +1057,8 @@ static int rg_roundtrip(const rg_graph *g, char *why, size_t why_size)
             q->stride = pool ? q->kernel : (layer_window){1, {1, 0, 0}};
         if (q->dilation.n == 0)
             q->dilation = (layer_window){1, {1, 0, 0}};
+        if (q->output_padding.n == 0)
+            q->output_padding = (layer_window){1, {0, 0, 0}};
         for (int j = 0; q->generated && j < i; j++) /* a split's pieces: as the split */
             if (strcmp(mine[j].name, q->inputs[0]) == 0)
                 q->trainable = mine[j].trainable;
