@@ -565,20 +565,35 @@ static dlc_status conv_of_pooled(imp *k, const onnx_node *n, int in, int C, cons
     return DLC_OK;
 }
 
-static dlc_status op_conv(imp *k, const onnx_node *n)
+/* A Conv's or ConvTranspose's input layer, its constant weight W (1 to 3
+ * spatial axes), bias B (NULL: none) and group, which must divide W's first
+ * axis (the `what` it counts). */
+static dlc_status conv_operands(imp *k, const onnx_node *n, const char *what, int *in, const onnx_tensor **W,
+                                const onnx_tensor **B, int64_t *groups)
 {
-    const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
-    int in;
-    dlc_status st = layer_in(k, n, 0, &in);
+    *W = cst(k, n, 1);
+    *B = cst(k, n, 2);
+    dlc_status st = layer_in(k, n, 0, in);
     if (st)
         return st;
-    if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
+    if (!*W || !(*W)->f || (*W)->ndim < 3 || (*W)->ndim > 5)
         return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
     const onnx_attr *grp = onnx_attr_get(n, "group");
-    int64_t groups = grp ? grp->i : 1;
-    if (groups < 1 || W->dims[0] % groups)
-        return fail_at(k, n, "group %lld does not divide the %lld filters", (long long)groups,
-                       (long long)W->dims[0]);
+    *groups = grp ? grp->i : 1;
+    if (*groups < 1 || (*W)->dims[0] % *groups)
+        return fail_at(k, n, "group %lld does not divide the %lld %s", (long long)*groups, (long long)(*W)->dims[0],
+                       what);
+    return DLC_OK;
+}
+
+static dlc_status op_conv(imp *k, const onnx_node *n)
+{
+    const onnx_tensor *W, *B;
+    int in;
+    int64_t groups;
+    dlc_status st = conv_operands(k, n, "filters", &in, &W, &B, &groups);
+    if (st)
+        return st;
     int nsp = W->ndim - 2;
     tensor_shape xs;
     dlc_status shp = layer_shape(k, in, &xs);
@@ -662,19 +677,13 @@ const char *onnx_conv_transpose_window(const onnx_node *n, int nsp, int i, int64
 /* ConvTranspose, W (C, F/G, k...) as conv_transpose keeps it. */
 static dlc_status op_conv_transpose(imp *k, const onnx_node *n)
 {
-    const onnx_tensor *W = cst(k, n, 1), *B = cst(k, n, 2);
+    const onnx_tensor *W, *B;
     int in;
-    dlc_status st = layer_in(k, n, 0, &in);
+    int64_t groups;
+    dlc_status st = conv_operands(k, n, "input channels", &in, &W, &B, &groups);
     if (st)
         return st;
-    if (!W || !W->f || W->ndim < 3 || W->ndim > 5)
-        return fail_at(k, n, "the weight is not a constant of 1 to 3 spatial axes");
     int nsp = W->ndim - 2;
-    const onnx_attr *grp = onnx_attr_get(n, "group");
-    int64_t groups = grp ? grp->i : 1;
-    if (groups < 1 || W->dims[0] % groups)
-        return fail_at(k, n, "group %lld does not divide the %lld input channels", (long long)groups,
-                       (long long)W->dims[0]);
     tensor_shape xs;
     if ((st = layer_shape(k, in, &xs)))
         return st;
