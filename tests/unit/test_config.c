@@ -331,7 +331,7 @@ static void test_manual_points(void **state)
                  NULL);
     /* at most SCHED_MAX_POINTS: that many are read, and written to the run's
      * config.yaml in full */
-    char text[4096] = BASE "train: {schedule: {type: manual, points: [", more[4096];
+    char text[4096] = BASE "train: {schedule: {type: manual, points: [", more[sizeof text + 64];
     for (int i = 1; i <= SCHED_MAX_POINTS; i++) {
         size_t len = strlen(text);
         snprintf(text + len, sizeof text - len, "%s[%d, 0.1]", i > 1 ? ", " : "", i);
